@@ -1,0 +1,103 @@
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import {
+  CallApiError,
+  HttpError,
+  InvalidPhoneNumberError,
+  NetworkError,
+  ResponseValidationError,
+  TimeoutError,
+  WebhookValidationError,
+  isAbortError,
+  isCallApiError,
+  isHttpError,
+  isInvalidPhoneNumberError,
+  isNetworkError,
+  isResponseValidationError,
+  isTimeoutError,
+  isWebhookValidationError,
+} from './errors.js';
+
+const request = { method: 'POST', url: 'http://localhost:5000/api/call' };
+
+describe('errors', () => {
+  it('gives each failure its own class, name and code under CallApiError', () => {
+    const errors = [
+      new HttpError({ status: 503, request, body: { e: 1 }, headers: new Headers(), attempts: 4 }),
+      new TimeoutError({ request, timeoutMs: 10 }),
+      new NetworkError({ request, errno: 'ECONNREFUSED' }),
+      new ResponseValidationError({ request, body: {}, issues: [] }),
+      new InvalidPhoneNumberError('12', 'too short'),
+      new WebhookValidationError({ reason: 'missing_id', message: 'no id', body: {} }),
+    ];
+    expect(errors.map((e) => [e.name, e.code])).toEqual([
+      ['HttpError', 'http_error'],
+      ['TimeoutError', 'timeout'],
+      ['NetworkError', 'network_error'],
+      ['ResponseValidationError', 'invalid_response'],
+      ['InvalidPhoneNumberError', 'invalid_phone_number'],
+      ['WebhookValidationError', 'invalid_webhook'],
+    ]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(CallApiError);
+      expect(isCallApiError(error)).toBe(true);
+    }
+  });
+
+  it('says what happened in the message', () => {
+    const error = new HttpError({
+      status: 422,
+      request,
+      body: { error: 'bad number' },
+      headers: new Headers(),
+      attempts: 1,
+    });
+    expect(error.message).toBe(
+      'POST http://localhost:5000/api/call answered 422: {"error":"bad number"}',
+    );
+    expect(new NetworkError({ request, errno: 'ECONNREFUSED' }).message).toContain('ECONNREFUSED');
+  });
+
+  it('guards tell the classes apart', () => {
+    const http = new HttpError({
+      status: 500,
+      request,
+      body: undefined,
+      headers: new Headers(),
+      attempts: 1,
+    });
+    expect(isHttpError(http)).toBe(true);
+    expect(isTimeoutError(http)).toBe(false);
+    expect(isNetworkError(new NetworkError({ request, errno: undefined }))).toBe(true);
+    expect(
+      isResponseValidationError(new ResponseValidationError({ request, body: 1, issues: [] })),
+    ).toBe(true);
+    expect(isInvalidPhoneNumberError(new InvalidPhoneNumberError('x', 'y'))).toBe(true);
+    expect(
+      isWebhookValidationError(
+        new WebhookValidationError({ reason: 'not_json', message: 'm', body: '' }),
+      ),
+    ).toBe(true);
+    expect(isCallApiError(new Error('plain'))).toBe(false);
+    expect(isCallApiError(null)).toBe(false);
+    expect(isHttpError({ name: 'HttpError' })).toBe(false);
+  });
+
+  it('guards work on errors from another realm or copy of the package', () => {
+    const foreign = runInNewContext(`
+      const e = new Error('x'); e.name = 'TimeoutError';
+      Object.defineProperty(e, Symbol.for('ringkit.CallApiError'), { value: true });
+      e`);
+    expect(foreign instanceof CallApiError).toBe(false);
+    expect(isCallApiError(foreign)).toBe(true);
+    expect(isTimeoutError(foreign)).toBe(true);
+    expect(isHttpError(foreign)).toBe(false);
+  });
+
+  it('recognises abort errors', () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(isAbortError(controller.signal.reason)).toBe(true);
+    expect(isAbortError(new Error('x'))).toBe(false);
+  });
+});

@@ -1,0 +1,230 @@
+import type { ZodError } from 'zod';
+
+const brand = Symbol.for('ringkit.CallApiError');
+
+/** What a request was, for errors raised while making it. */
+export interface RequestInfo {
+  method: string;
+  url: string;
+}
+
+/**
+ * The base of every error `@ringkit/call-client` throws. Check with {@link isCallApiError},
+ * which also works for errors from another copy of the package or another realm.
+ */
+export class CallApiError extends Error {
+  override name = 'CallApiError';
+  /** A stable machine-readable code, e.g. `'http_error'`. */
+  readonly code: string;
+
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    Object.defineProperty(this, brand, { value: true });
+  }
+}
+
+/** The provider answered with a non-2xx status. */
+export class HttpError extends CallApiError {
+  override name = 'HttpError';
+  readonly status: number;
+  readonly request: RequestInfo;
+  /** The response body, parsed as JSON where it was JSON. */
+  readonly body: unknown;
+  /** The response headers. */
+  readonly headers: Headers;
+  /** How many attempts were made, retries included. */
+  readonly attempts: number;
+
+  constructor(init: {
+    status: number;
+    request: RequestInfo;
+    body: unknown;
+    headers: Headers;
+    attempts: number;
+    cause?: unknown;
+  }) {
+    super(
+      `${init.request.method} ${init.request.url} answered ${init.status}${describeBody(init.body)}`,
+      'http_error',
+      { cause: init.cause },
+    );
+    this.status = init.status;
+    this.request = init.request;
+    this.body = init.body;
+    this.headers = init.headers;
+    this.attempts = init.attempts;
+  }
+}
+
+/** No answer came within the per-request timeout (or the total time allowed for retries). */
+export class TimeoutError extends CallApiError {
+  override name = 'TimeoutError';
+  readonly request: RequestInfo;
+  readonly timeoutMs: number;
+
+  constructor(init: { request: RequestInfo; timeoutMs: number; cause?: unknown }) {
+    super(
+      `${init.request.method} ${init.request.url} got no answer within ${init.timeoutMs} ms`,
+      'timeout',
+      { cause: init.cause },
+    );
+    this.request = init.request;
+    this.timeoutMs = init.timeoutMs;
+  }
+}
+
+/** The request never got an HTTP answer: connection refused, reset, DNS failure… */
+export class NetworkError extends CallApiError {
+  override name = 'NetworkError';
+  readonly request: RequestInfo;
+  /** The system error code when there is one, e.g. `'ECONNREFUSED'`. */
+  readonly errno: string | undefined;
+
+  constructor(init: { request: RequestInfo; errno: string | undefined; cause?: unknown }) {
+    super(
+      `${init.request.method} ${init.request.url} failed: ${init.errno ?? errorMessage(init.cause)}`,
+      'network_error',
+      { cause: init.cause },
+    );
+    this.request = init.request;
+    this.errno = init.errno;
+  }
+}
+
+/** The provider answered 2xx with a body that breaks its contract. Carries zod's issues. */
+export class ResponseValidationError extends CallApiError {
+  override name = 'ResponseValidationError';
+  readonly request: RequestInfo;
+  readonly body: unknown;
+  readonly issues: ZodError['issues'];
+
+  constructor(init: { request: RequestInfo; body: unknown; issues: ZodError['issues'] }) {
+    super(
+      `${init.request.method} ${init.request.url} answered an unexpected body: ${formatIssues(init.issues)}`,
+      'invalid_response',
+    );
+    this.request = init.request;
+    this.body = init.body;
+    this.issues = init.issues;
+  }
+}
+
+/** Options given to a factory of this package that break its contract. */
+export class InvalidOptionsError extends CallApiError {
+  override name = 'InvalidOptionsError';
+  readonly issues: ZodError['issues'];
+
+  constructor(what: string, issues: ZodError['issues']) {
+    super(`Invalid ${what} options: ${formatIssues(issues)}`, 'invalid_options');
+    this.issues = issues;
+  }
+}
+
+/** The provider cannot do what was asked of it (e.g. polling a webhook-only provider). */
+export class UnsupportedOperationError extends CallApiError {
+  override name = 'UnsupportedOperationError';
+
+  constructor(message: string) {
+    super(message, 'unsupported');
+  }
+}
+
+/** A phone number that cannot be normalised to E.164. */
+export class InvalidPhoneNumberError extends CallApiError {
+  override name = 'InvalidPhoneNumberError';
+  readonly input: string;
+
+  constructor(input: string, reason: string) {
+    super(`Invalid phone number ${JSON.stringify(input)}: ${reason}`, 'invalid_phone_number');
+    this.input = input;
+  }
+}
+
+/** Why a webhook body was refused. */
+export type WebhookErrorReason =
+  'not_json' | 'not_object' | 'missing_id' | 'missing_status' | 'unknown_status';
+
+/** A status webhook whose body is malformed. */
+export class WebhookValidationError extends CallApiError {
+  override name = 'WebhookValidationError';
+  readonly reason: WebhookErrorReason;
+  readonly body: unknown;
+  readonly issues: ZodError['issues'];
+  /** The provider's status word, when the body had one we do not know. */
+  readonly providerStatus: string | undefined;
+
+  constructor(init: {
+    reason: WebhookErrorReason;
+    message: string;
+    body: unknown;
+    issues?: ZodError['issues'];
+    providerStatus?: string;
+  }) {
+    super(init.message, 'invalid_webhook');
+    this.reason = init.reason;
+    this.body = init.body;
+    this.issues = init.issues ?? [];
+    this.providerStatus = init.providerStatus;
+  }
+}
+
+function hasName(error: unknown, name: string): boolean {
+  return isCallApiError(error) && error.name === name;
+}
+
+/** `true` for any error thrown by this package, across realms and package copies. */
+export function isCallApiError(error: unknown): error is CallApiError {
+  return (
+    error instanceof CallApiError ||
+    (typeof error === 'object' &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[brand] === true)
+  );
+}
+export function isHttpError(error: unknown): error is HttpError {
+  return error instanceof HttpError || hasName(error, 'HttpError');
+}
+export function isTimeoutError(error: unknown): error is TimeoutError {
+  return error instanceof TimeoutError || hasName(error, 'TimeoutError');
+}
+export function isNetworkError(error: unknown): error is NetworkError {
+  return error instanceof NetworkError || hasName(error, 'NetworkError');
+}
+export function isResponseValidationError(error: unknown): error is ResponseValidationError {
+  return error instanceof ResponseValidationError || hasName(error, 'ResponseValidationError');
+}
+export function isInvalidPhoneNumberError(error: unknown): error is InvalidPhoneNumberError {
+  return error instanceof InvalidPhoneNumberError || hasName(error, 'InvalidPhoneNumberError');
+}
+export function isInvalidOptionsError(error: unknown): error is InvalidOptionsError {
+  return error instanceof InvalidOptionsError || hasName(error, 'InvalidOptionsError');
+}
+export function isWebhookValidationError(error: unknown): error is WebhookValidationError {
+  return error instanceof WebhookValidationError || hasName(error, 'WebhookValidationError');
+}
+
+/** `true` for the error an aborted AbortSignal raises (a DOMException named `AbortError`). */
+export function isAbortError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'AbortError'
+  );
+}
+
+function describeBody(body: unknown): string {
+  if (body === undefined || body === '') return '';
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function formatIssues(issues: ZodError['issues']): string {
+  return issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,82 @@
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expressWebhookHandler } from './express.js';
+import type { CallStatusEvent } from './provider.js';
+
+const token = 'tok_0123456789abcdef';
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+async function app(options: { json: boolean; limitBytes?: number }) {
+  const events: CallStatusEvent[] = [];
+  const server = express();
+  if (options.json) server.use(express.json());
+  server.post(
+    '/webhooks/dialer/:token',
+    expressWebhookHandler({
+      token,
+      onEvent: (e) => void events.push(e),
+      ...(options.limitBytes ? { limitBytes: options.limitBytes } : {}),
+    }),
+  );
+  const listener = server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => listener.once('listening', resolve));
+  close = () => new Promise((resolve) => listener.close(() => resolve()));
+  const base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  const post = (path: string, body: string, type = 'application/json') =>
+    fetch(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': type } });
+  return { events, post };
+}
+
+describe.each([true, false])('expressWebhookHandler (express.json() in front: %s)', (json) => {
+  it('accepts a webhook on the right token and answers 204', async () => {
+    const { events, post } = await app({ json });
+    const response = await post(`/webhooks/dialer/${token}`, '{"id":12,"status":"answered"}');
+    expect(response.status).toBe(204);
+    expect(events).toMatchObject([{ callId: '12', status: 'answered' }]);
+  });
+
+  it('answers 404 to another token', async () => {
+    const { events, post } = await app({ json });
+    const response = await post('/webhooks/dialer/guess', '{"id":12,"status":"answered"}');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: { code: 'not_found', message: 'Not found' } });
+    expect(events).toEqual([]);
+  });
+
+  it('answers 400 with a JSON reason to an unknown status', async () => {
+    const { post } = await app({ json });
+    const response = await post(`/webhooks/dialer/${token}`, '{"id":12,"status":"lost"}');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: { code: 'invalid_webhook', details: 'unknown_status' },
+    });
+  });
+});
+
+describe('expressWebhookHandler without a body parser', () => {
+  it('reads a text body itself and refuses a non-JSON one with 400', async () => {
+    const { post } = await app({ json: false });
+    const response = await post(
+      `/webhooks/dialer/${token}`,
+      'id=1&status=ringing',
+      'application/x-www-form-urlencoded',
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { details: 'not_json' } });
+  });
+
+  it('answers 413 to a body over the limit', async () => {
+    const { events, post } = await app({ json: false, limitBytes: 64 });
+    const response = await post(
+      `/webhooks/dialer/${token}`,
+      JSON.stringify({ id: 1, status: 'ringing', pad: 'x'.repeat(100) }),
+    );
+    expect(response.status).toBe(413);
+    expect(events).toEqual([]);
+  });
+});

@@ -1,0 +1,78 @@
+import { createWebhookHandler, type WebhookHandlerOptions } from './webhook.js';
+
+/** The parts of an Express (or Node `http`) request the adapter reads. */
+export interface WebhookHttpRequest extends AsyncIterable<unknown> {
+  params?: Record<string, string | undefined>;
+  body?: unknown;
+}
+
+/** The parts of an Express response the adapter writes. */
+export interface WebhookHttpResponse {
+  status(code: number): WebhookHttpResponse;
+  json(body: unknown): unknown;
+  end(): unknown;
+}
+
+export interface ExpressWebhookHandlerOptions extends WebhookHandlerOptions {
+  /**
+   * The route parameter that carries the token.
+   * @default 'token'
+   */
+  tokenParam?: string;
+  /**
+   * The largest body read when no body parser ran before the handler.
+   * @default 65536
+   */
+  limitBytes?: number;
+}
+
+/**
+ * {@link createWebhookHandler} as an Express route handler. Mount it on a path with a token
+ * parameter; it works with or without `express.json()` in front of it.
+ *
+ * @example
+ * app.post('/webhooks/dialer/:token', expressWebhookHandler({ token, onEvent: dialer.handleStatus }));
+ */
+export function expressWebhookHandler(options: ExpressWebhookHandlerOptions) {
+  const handle = createWebhookHandler(options);
+  const tokenParam = options.tokenParam ?? 'token';
+  const limitBytes = options.limitBytes ?? 65_536;
+
+  return async (
+    req: WebhookHttpRequest,
+    res: WebhookHttpResponse,
+    next: (error?: unknown) => void,
+  ): Promise<void> => {
+    try {
+      let body = req.body;
+      if (body === undefined) {
+        const text = await readBody(req, limitBytes);
+        if (text === undefined) {
+          res.status(413).json({
+            error: { code: 'payload_too_large', message: `The body exceeds ${limitBytes} bytes` },
+          });
+          return;
+        }
+        body = text;
+      }
+      const answer = await handle({ token: req.params?.[tokenParam], body });
+      if (answer.body) res.status(answer.status).json(answer.body);
+      else res.status(answer.status).end();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+async function readBody(req: AsyncIterable<unknown>, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer =
+      typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+    size += buffer.length;
+    if (size > limit) return undefined;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

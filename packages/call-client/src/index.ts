@@ -1,0 +1,57 @@
+export { CALL_STATUSES, TERMINAL_STATUSES } from './status.js';
+export { canAdvance, isCallStatus, isTerminal, mapProviderStatus, statusRank } from './status.js';
+export type { CallStatus, TerminalCallStatus } from './status.js';
+
+export {
+  CallApiError,
+  HttpError,
+  InvalidOptionsError,
+  InvalidPhoneNumberError,
+  NetworkError,
+  ResponseValidationError,
+  TimeoutError,
+  UnsupportedOperationError,
+  WebhookValidationError,
+  isAbortError,
+  isCallApiError,
+  isHttpError,
+  isInvalidOptionsError,
+  isInvalidPhoneNumberError,
+  isNetworkError,
+  isResponseValidationError,
+  isTimeoutError,
+  isWebhookValidationError,
+} from './errors.js';
+export type { RequestInfo, WebhookErrorReason } from './errors.js';
+
+export { isValidPhoneNumber, toE164 } from './phone.js';
+export type { CountryCode, ToE164Options } from './phone.js';
+
+export { sleep, systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+
+export type {
+  CallProvider,
+  CallStatusEvent,
+  PlaceCallRequest,
+  ProviderCall,
+  ProviderCapabilities,
+} from './provider.js';
+export type { HttpClientOptions, RetryOptions } from './_http.js';
+
+export { createMockCallApiClient } from './mock-call-api.js';
+export type { MockCallApiClientOptions } from './mock-call-api.js';
+export { createNumDialerClient } from './num-dialer.js';
+export type { NumDialerClientOptions } from './num-dialer.js';
+
+export { watchCall } from './watch.js';
+export type { WatchCallOptions } from './watch.js';
+
+export { createWebhookHandler, createWebhookToken, parseStatusWebhook } from './webhook.js';
+export type { WebhookHandler, WebhookHandlerOptions, WebhookResponse } from './webhook.js';
+export { expressWebhookHandler } from './express.js';
+export type {
+  ExpressWebhookHandlerOptions,
+  WebhookHttpRequest,
+  WebhookHttpResponse,
+} from './express.js';

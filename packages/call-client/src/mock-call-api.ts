@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from './_http.js';
+import { providerIdSchema, providerStatusSchema, toStatus } from './_schemas.js';
+import { InvalidOptionsError } from './errors.js';
+import { toE164, type CountryCode } from './phone.js';
+import type { CallProvider, ProviderCall } from './provider.js';
+
+export interface MockCallApiClientOptions extends HttpClientOptions {
+  /**
+   * Where the API lives.
+   * @default 'http://localhost:5000'
+   */
+  baseUrl?: string;
+  /**
+   * The country assumed for numbers written without a country code.
+   * @default 'US'
+   */
+  defaultCountry?: CountryCode;
+}
+
+const optionsSchema = httpClientOptionsSchema.extend({
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  defaultCountry: z.string().length(2).optional(),
+});
+
+const callSchema = z.looseObject({ id: providerIdSchema, status: providerStatusSchema });
+
+/**
+ * A client for the polling flavour ("Mock Call API"): `POST /api/call` places a call,
+ * `GET /api/call/{id}` reads its status. Follow a call with {@link watchCall}.
+ *
+ * @example
+ * const provider = createMockCallApiClient({ baseUrl: 'http://localhost:5000' });
+ * const call = await provider.placeCall({ to: '+14155552671' });
+ */
+export function createMockCallApiClient(options: MockCallApiClientOptions = {}): CallProvider & {
+  getCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+} {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success)
+    throw new InvalidOptionsError('createMockCallApiClient', parsed.error.issues);
+  const defaultCountry = options.defaultCountry ?? 'US';
+  const http = createHttpClient(options.baseUrl ?? 'http://localhost:5000', options);
+
+  const toCall = ({ data, raw }: { data: z.infer<typeof callSchema>; raw: unknown }) => ({
+    id: data.id,
+    ...toStatus(data.status),
+    raw,
+  });
+
+  return {
+    name: 'mock-call-api',
+    capabilities: { polling: true, webhooks: false },
+    async placeCall({ to, signal }) {
+      const phone = toE164(to, { defaultCountry });
+      return toCall(
+        await http.request({
+          method: 'post',
+          path: 'api/call',
+          json: { phone_number: phone },
+          schema: callSchema,
+          signal,
+        }),
+      );
+    },
+    async getCall(id, { signal } = {}) {
+      return toCall(
+        await http.request({
+          method: 'get',
+          path: `api/call/${encodeURIComponent(id)}`,
+          schema: callSchema,
+          signal,
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from './_http.js';
+import { providerIdSchema, providerStatusSchema, toStatus } from './_schemas.js';
+import { InvalidOptionsError } from './errors.js';
+import { toE164, type CountryCode } from './phone.js';
+import type { CallProvider } from './provider.js';
+
+export interface NumDialerClientOptions extends HttpClientOptions {
+  /**
+   * Where the API lives.
+   * @default 'http://localhost:4830'
+   */
+  baseUrl?: string;
+  /**
+   * The URL the provider POSTs status webhooks to. It is the only thing that authenticates a
+   * webhook, so it must carry an unguessable token (see {@link createWebhookToken}).
+   * @example 'https://app.example/webhooks/dialer/3q2-…'
+   */
+  webhookUrl: string;
+  /**
+   * The country assumed for numbers written without a country code.
+   * @default 'US'
+   */
+  defaultCountry?: CountryCode;
+}
+
+const optionsSchema = httpClientOptionsSchema.extend({
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  webhookUrl: z.url({ protocol: /^https?$/ }),
+  defaultCountry: z.string().length(2).optional(),
+});
+
+const placedSchema = z.looseObject({
+  id: providerIdSchema,
+  status: providerStatusSchema.optional(),
+});
+
+/**
+ * A client for the webhook flavour ("Num Dialer API"): `POST /call` with the number and a
+ * webhook URL answers `{ id }`; statuses then arrive as webhooks, which
+ * {@link createWebhookHandler} receives. The flavour has no status endpoint.
+ *
+ * @example
+ * const provider = createNumDialerClient({ webhookUrl: `${publicUrl}/webhooks/dialer/${token}` });
+ */
+export function createNumDialerClient(options: NumDialerClientOptions): CallProvider {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw new InvalidOptionsError('createNumDialerClient', parsed.error.issues);
+  const defaultCountry = options.defaultCountry ?? 'US';
+  const http = createHttpClient(options.baseUrl ?? 'http://localhost:4830', options);
+
+  return {
+    name: 'num-dialer',
+    capabilities: { polling: false, webhooks: true },
+    async placeCall({ to, signal }) {
+      const phone = toE164(to, { defaultCountry }).slice(1);
+      const { data, raw } = await http.request({
+        method: 'post',
+        path: 'call',
+        json: { phone, webhookURL: options.webhookUrl },
+        schema: placedSchema,
+        signal,
+      });
+      return { id: data.id, ...toStatus(data.status), raw };
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { CallStatus } from './status.js';
+
+/** What a provider can do besides placing calls. */
+export interface ProviderCapabilities {
+  /** The provider answers `getCall(id)`, so a call can be followed by polling. */
+  polling: boolean;
+  /** The provider POSTs status changes to a webhook URL. */
+  webhooks: boolean;
+}
+
+export interface PlaceCallRequest {
+  /** The number to call, in any form {@link toE164} accepts. */
+  to: string;
+  /** Aborts the request (and its retries). */
+  signal?: AbortSignal;
+}
+
+/** A call as the provider reported it. */
+export interface ProviderCall {
+  /** The provider's id for the call, always a string. */
+  id: string;
+  /** The provider's status mapped onto the shared vocabulary. */
+  status: CallStatus;
+  /**
+   * The provider's own status word, verbatim. When it is a word ringkit does not know, `status`
+   * stays `initiated` (a call the provider reports has at least been accepted).
+   */
+  providerStatus: string;
+  /** The provider's response body as received. */
+  raw: unknown;
+}
+
+/**
+ * One interface over every provider flavour. Implement it to bring another telephony API to the
+ * dialer and the scheduler.
+ */
+export interface CallProvider {
+  /** A short name for logs, e.g. `'mock-call-api'`. */
+  readonly name: string;
+  readonly capabilities: ProviderCapabilities;
+  /** Places a call. Never retried in a way that could place it twice. */
+  placeCall(request: PlaceCallRequest): Promise<ProviderCall>;
+  /** Reads a call's current status; present when `capabilities.polling` is true. */
+  getCall?(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+}
+
+/** A status change of one call, from a webhook or from polling. */
+export interface CallStatusEvent {
+  /** The provider's id of the call. */
+  callId: string;
+  status: CallStatus;
+  /** The provider's own status word, verbatim. */
+  providerStatus: string;
+  /** When the change was received. */
+  at: Date;
+}

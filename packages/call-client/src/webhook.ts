@@ -1,0 +1,140 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { providerIdSchema } from './_schemas.js';
+import { InvalidOptionsError, WebhookValidationError } from './errors.js';
+import type { CallStatusEvent } from './provider.js';
+import { mapProviderStatus } from './status.js';
+
+const bodySchema = z.record(z.string(), z.unknown());
+
+/**
+ * Parses a status webhook body (`{ "id": 2345, "status": "ringing" }`, as an object, a JSON string
+ * or bytes) into a {@link CallStatusEvent}. Anything malformed (not JSON, not an object, a missing
+ * id, a missing or unknown status) is a {@link WebhookValidationError} saying which.
+ */
+export function parseStatusWebhook(body: unknown, options: { now?: Date } = {}): CallStatusEvent {
+  let value = body;
+  if (typeof value === 'string' || value instanceof Uint8Array) {
+    const text = typeof value === 'string' ? value : new TextDecoder().decode(value);
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new WebhookValidationError({
+        reason: 'not_json',
+        message: 'The webhook body is not JSON',
+        body: text,
+      });
+    }
+  }
+  const shape = bodySchema.safeParse(value);
+  if (!shape.success || Array.isArray(value)) {
+    throw new WebhookValidationError({
+      reason: 'not_object',
+      message: 'The webhook body must be a JSON object',
+      body,
+      issues: shape.success ? [] : shape.error.issues,
+    });
+  }
+  const id = providerIdSchema.safeParse(shape.data['id']);
+  if (!id.success) {
+    throw new WebhookValidationError({
+      reason: 'missing_id',
+      message: 'The webhook body has no valid "id" (a non-empty string or a whole number)',
+      body: value,
+      issues: id.error.issues,
+    });
+  }
+  const word = shape.data['status'];
+  if (typeof word !== 'string' || word.trim() === '') {
+    throw new WebhookValidationError({
+      reason: 'missing_status',
+      message: `The webhook for call ${id.data} has no "status"`,
+      body: value,
+    });
+  }
+  const status = mapProviderStatus(word);
+  if (status === undefined) {
+    throw new WebhookValidationError({
+      reason: 'unknown_status',
+      message: `The webhook for call ${id.data} has an unknown status ${JSON.stringify(word)}`,
+      body: value,
+      providerStatus: word,
+    });
+  }
+  return { callId: id.data, status, providerStatus: word, at: options.now ?? new Date() };
+}
+
+/** A fresh unguessable token (192 random bits, URL-safe) for a webhook URL. */
+export function createWebhookToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export interface WebhookHandlerOptions {
+  /** The secret the webhook URL carries; at least 16 characters. */
+  token: string;
+  /** Receives each valid event. A rejection answers `500`, so the provider may retry. */
+  onEvent: (event: CallStatusEvent) => void | Promise<void>;
+  /** Told about every refused or failed webhook, e.g. to log it. */
+  onError?: (error: unknown) => void;
+}
+
+/** What to answer the provider. */
+export interface WebhookResponse {
+  status: 204 | 400 | 404 | 500;
+  body?: { error: { code: string; message: string; details?: unknown } };
+}
+
+/** A framework-agnostic webhook handler: give it the token from the path and the body. */
+export type WebhookHandler = (request: {
+  token: string | undefined;
+  body: unknown;
+}) => Promise<WebhookResponse>;
+
+const handlerOptionsSchema = z.object({
+  token: z.string().min(16, 'the token must have at least 16 characters'),
+  onEvent: z.custom<WebhookHandlerOptions['onEvent']>((v) => typeof v === 'function'),
+  onError: z.custom<(error: unknown) => void>((v) => typeof v === 'function').optional(),
+});
+
+/**
+ * Receives status webhooks. A request whose token differs (compared in constant time) gets `404`,
+ * as if nothing were there; a malformed body `400`; a valid one is handed to `onEvent`, then `204`.
+ */
+export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
+  const parsed = handlerOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new InvalidOptionsError('createWebhookHandler', parsed.error.issues);
+  const expected = digest(options.token);
+  const { onEvent, onError } = options;
+
+  return async ({ token, body }) => {
+    if (typeof token !== 'string' || !timingSafeEqual(digest(token), expected)) {
+      onError?.(new Error('A webhook arrived with an unknown token'));
+      return { status: 404, body: { error: { code: 'not_found', message: 'Not found' } } };
+    }
+    let event: CallStatusEvent;
+    try {
+      event = parseStatusWebhook(body);
+    } catch (error) {
+      onError?.(error);
+      const { message, reason } = error as WebhookValidationError;
+      return {
+        status: 400,
+        body: { error: { code: 'invalid_webhook', message, details: reason } },
+      };
+    }
+    try {
+      await onEvent(event);
+    } catch (error) {
+      onError?.(error);
+      return {
+        status: 500,
+        body: { error: { code: 'internal', message: 'The event could not be handled' } },
+      };
+    }
+    return { status: 204 };
+  };
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
