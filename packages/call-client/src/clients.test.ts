@@ -17,7 +17,7 @@ const WEBHOOK = 'http://localhost:4830';
 const server = setupServer();
 const fast = { retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 5 } };
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 

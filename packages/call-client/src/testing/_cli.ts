@@ -1,0 +1,183 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { randomSeed } from './_random.js';
+import { startCallApiSimulator, type CallApiSimulator } from './simulator.js';
+import type { SimulatorEvent, SimulatorFlavour } from './types.js';
+
+/** Where the CLI writes, and what stops it. */
+export interface SimulatorCliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Stops the simulators when aborted. @default SIGINT or SIGTERM of this process */
+  signal?: AbortSignal;
+  /** Where `SIM_POLLING_PORT` and `SIM_WEBHOOK_PORT` are read. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+const USAGE = `Usage: ringkit-sim [options]
+
+Starts both Call API simulators: polling ("Mock Call API") and webhook ("Num Dialer API").
+
+Options:
+  --polling-port N   port of the polling flavour (env SIM_POLLING_PORT)   [5000]
+  --webhook-port N   port of the webhook flavour (env SIM_WEBHOOK_PORT)   [4830]
+  --host H           interface to listen on                             [127.0.0.1]
+  --step-ms MIN-MAX  time between status steps, ms (or one number)      [200-1000]
+  --error-rate R     fraction 0..1 of POSTs answered 503                [0]
+  --seed N           seed of the random draws, to replay a run          [random]
+  --quiet            print only the start lines, not each call event
+  --help             print this help
+`;
+
+const port = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be an integer`)
+    .min(0, `${name} must be between 0 and 65535`)
+    .max(65_535, `${name} must be between 0 and 65535`);
+
+const cliSchema = z.object({
+  pollingPort: port('--polling-port / SIM_POLLING_PORT').default(5000),
+  webhookPort: port('--webhook-port / SIM_WEBHOOK_PORT').default(4830),
+  host: z.string().min(1, '--host must not be empty').default('127.0.0.1'),
+  stepMs: z
+    .string()
+    .regex(/^\d+(-\d+)?$/, '--step-ms must be N or MIN-MAX, e.g. 200-1000')
+    .transform((value) => value.split('-').map(Number) as [number] | [number, number])
+    .refine((parts) => (parts[1] ?? parts[0]) >= parts[0], '--step-ms MIN must not exceed MAX')
+    .transform(([min, max]): [number, number] => [min, max ?? min])
+    .default([200, 1000]),
+  errorRate: z.coerce
+    .number({ error: '--error-rate must be a number' })
+    .min(0, '--error-rate must be between 0 and 1')
+    .max(1, '--error-rate must be between 0 and 1')
+    .default(0),
+  seed: z.coerce.number({ error: '--seed must be a number' }).int('--seed must be an integer'),
+  quiet: z.boolean().default(false),
+});
+
+/**
+ * Runs `ringkit-sim`: parses `argv`, starts both flavours, prints one line per call event, and
+ * resolves with the exit code once the signal aborts (0) or when the arguments are bad (2).
+ */
+export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promise<number> {
+  const fail = (message: string, code: number) => {
+    io.stderr.write(`ringkit-sim: ${message}\n`);
+    return code;
+  };
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'polling-port': { type: 'string' },
+        'webhook-port': { type: 'string' },
+        host: { type: 'string' },
+        'step-ms': { type: 'string' },
+        'error-rate': { type: 'string' },
+        seed: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    return fail(`${(error as Error).message} (see --help)`, 2);
+  }
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const env = io.env ?? process.env;
+  const parsed = cliSchema.safeParse({
+    pollingPort: values['polling-port'] ?? env.SIM_POLLING_PORT,
+    webhookPort: values['webhook-port'] ?? env.SIM_WEBHOOK_PORT,
+    host: values.host,
+    stepMs: values['step-ms'],
+    errorRate: values['error-rate'],
+    seed: values.seed ?? String(randomSeed()),
+    quiet: values.quiet,
+  });
+  if (!parsed.success) return fail(parsed.error.issues.map((i) => i.message).join('; '), 2);
+  const config = parsed.data;
+
+  const { signal, dispose } = stopSignal(io.signal);
+  const onEvent = config.quiet
+    ? undefined
+    : (event: SimulatorEvent) => io.stdout.write(`${formatEvent(event)}\n`);
+  const started: CallApiSimulator[] = [];
+  try {
+    for (const [flavour, port] of [
+      ['polling', config.pollingPort],
+      ['webhook', config.webhookPort],
+    ] as const) {
+      const simulator = await startCallApiSimulator({
+        flavour,
+        port,
+        host: config.host,
+        stepMs: config.stepMs,
+        errorRate: config.errorRate,
+        seed: config.seed,
+        onEvent,
+      });
+      started.push(simulator);
+      io.stdout.write(`${flavour} (${NAMES[flavour]}) listening on ${simulator.url}\n`);
+    }
+    io.stdout.write(`seed ${config.seed}; press Ctrl+C to stop\n`);
+    if (!signal.aborted) {
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    }
+    return 0;
+  } catch (error) {
+    return fail((error as Error).message, 1);
+  } finally {
+    dispose();
+    await Promise.all(started.map((simulator) => simulator.close()));
+  }
+}
+
+const NAMES: Record<SimulatorFlavour, string> = {
+  polling: 'Mock Call API',
+  webhook: 'Num Dialer API',
+};
+
+/** One line for one event, e.g. `12:00:01.234 webhook #1001 +13018040009 ringing`. */
+export function formatEvent(event: SimulatorEvent): string {
+  const time = clock(event.at);
+  switch (event.type) {
+    case 'created':
+      return `${time} ${event.flavour} #${event.call.id} ${event.call.phone} created`;
+    case 'status':
+      return `${time} ${event.flavour} #${event.callId} ${event.phone} ${event.status}`;
+    case 'webhook_sent':
+      return `${time} ${event.flavour} #${event.callId} ${event.phone} ${event.status} webhook delivered${event.duplicate ? ' again' : ''}`;
+    case 'webhook_failed': {
+      const reason = event.error instanceof Error ? event.error.message : String(event.error);
+      return `${time} ${event.flavour} #${event.callId} ${event.phone} ${event.status} webhook failed: ${reason}`;
+    }
+    case 'rejected':
+      return `${time} ${event.flavour} ${event.method} ${event.path} ${event.httpStatus} ${event.code}: ${event.message}`;
+  }
+}
+
+function clock(at: Date): string {
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  return `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}.${pad(at.getMilliseconds(), 3)}`;
+}
+
+/** The caller's signal, or one that aborts on SIGINT/SIGTERM (listeners removed by `dispose`). */
+function stopSignal(given: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  if (given) return { signal: given, dispose: () => {} };
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}

@@ -1,0 +1,343 @@
+import type { ResolvedKnobs } from './_options.js';
+import { createRandom } from './_random.js';
+import { parseRequestBody } from './_requests.js';
+import type {
+  SimulatedCall,
+  SimulatedOutcome,
+  SimulatedStatus,
+  SimulatorEvent,
+  SimulatorWebhookBody,
+  WebhookDeliverer,
+} from './types.js';
+
+/** The largest request body a simulator reads; a larger one is answered 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** A request as the engine sees it, whichever transport (node:http or MSW) carried it. */
+export interface EngineRequest {
+  method: string;
+  /** The path below the simulator's base URL, without the query. */
+  path: string;
+  contentType: string | undefined;
+  /** The body, possibly cut short once it was known to be too large. */
+  body: Uint8Array;
+  /** The full size of the body in bytes. */
+  bodySize: number;
+}
+
+/** A JSON answer for the transport to send. */
+export interface EngineResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface SimulatorEngine {
+  handle(request: EngineRequest): Promise<EngineResponse>;
+  calls(): SimulatedCall[];
+  /** Clears every timer and aborts in-flight webhook deliveries; later requests get 503. */
+  close(): void;
+}
+
+interface Step {
+  offset: number;
+  status: SimulatedStatus;
+}
+
+interface CallState {
+  id: string;
+  phone: string;
+  createdAt: number;
+  outcome: SimulatedOutcome;
+  webhookUrl: string | undefined;
+  steps: Step[];
+  /** The index of the last step whose timer fired (-1: none). */
+  fired: number;
+  outOfOrder: boolean;
+  duplicates: boolean[];
+  heldAnswered: boolean;
+  queue: Promise<void>;
+}
+
+type WebhookStatus = SimulatorWebhookBody['status'];
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
+  status,
+  headers,
+  body,
+});
+
+/**
+ * The call lifecycle both transports share, so the HTTP simulator and the MSW handlers behave
+ * the same. Polling statuses are computed from the clock; webhook steps run on timers.
+ */
+export function createSimulatorEngine(
+  knobs: ResolvedKnobs,
+  deps: { defaultDeliverer: WebhookDeliverer; now?: () => number },
+): SimulatorEngine {
+  const now = deps.now ?? Date.now;
+  const deliver = knobs.deliverWebhook ?? deps.defaultDeliverer;
+  const random = createRandom(knobs.seed);
+  const flavour = knobs.flavour;
+  const calls = new Map<string, CallState>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const waiters = new Set<() => void>();
+  const aborter = new AbortController();
+  let nextNumericId = 1001;
+  let closed = false;
+
+  function emit(event: DistributiveOmit<SimulatorEvent, 'at' | 'flavour'>): void {
+    if (closed || !knobs.onEvent) return;
+    try {
+      knobs.onEvent({ ...event, at: new Date(now()), flavour } as SimulatorEvent);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  function schedule(fn: () => void, ms: number): void {
+    if (closed) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timer.unref?.();
+    timers.add(timer);
+  }
+
+  /** Waits `ms`, or less if the engine closes first. */
+  function wait(ms: number): Promise<void> {
+    if (ms <= 0 || closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        waiters.delete(done);
+        resolve();
+      };
+      waiters.add(done);
+      schedule(done, ms);
+    });
+  }
+
+  /**
+   * A call's status: for polling, the last step its clock reached (or whose timer fired, should a
+   * timer run a hair early); for webhooks, the last step that fired.
+   */
+  function statusOf(call: CallState): { status: SimulatedStatus; since: number } {
+    let index = call.fired;
+    if (flavour === 'polling') {
+      const elapsed = now() - call.createdAt;
+      call.steps.forEach((step, i) => {
+        if (elapsed >= step.offset && i > index) index = i;
+      });
+    }
+    const step = call.steps[index];
+    return step
+      ? { status: step.status, since: call.createdAt + step.offset }
+      : { status: 'initiated', since: call.createdAt };
+  }
+
+  function snapshot(call: CallState): SimulatedCall {
+    const { status } = statusOf(call);
+    return {
+      id: call.id,
+      flavour,
+      phone: call.phone,
+      createdAt: new Date(call.createdAt),
+      status,
+      outcome: call.outcome,
+      ...(call.webhookUrl === undefined ? {} : { webhookUrl: call.webhookUrl }),
+    };
+  }
+
+  function reject(request: EngineRequest, status: number, code: string, message: string) {
+    emit({
+      type: 'rejected',
+      method: request.method,
+      path: request.path,
+      httpStatus: status,
+      code,
+      message,
+    });
+    const headers: Record<string, string> = status === 503 ? { 'retry-after': '0' } : {};
+    return json(status, { error: { code, message } }, headers);
+  }
+
+  /** Draws everything about a new call up front, always the same number of draws. */
+  function newCall(phone: string, webhookUrl: string | undefined): CallState & { early: boolean } {
+    const outcome = random.pick(knobs.outcomes);
+    const [min, max] = knobs.stepMs;
+    const gaps = [random.between(min, max), random.between(min, max), random.between(min, max)];
+    const early = random.chance(knobs.earlyWebhookRate) && flavour === 'webhook';
+    const outOfOrder = random.chance(knobs.outOfOrderRate);
+    const duplicates = gaps.map(() => random.chance(knobs.duplicateWebhookRate));
+    const id = flavour === 'polling' ? random.uuid() : String(nextNumericId++);
+    const [g1 = 0, g2 = 0, g3 = 0] = gaps;
+    const t1 = early ? 0 : g1;
+    const answered: SimulatedStatus = flavour === 'polling' ? 'connected' : 'answered';
+    const steps: Step[] =
+      outcome === 'completed'
+        ? [
+            { offset: t1, status: 'ringing' },
+            { offset: t1 + g2, status: answered },
+            { offset: t1 + g2 + g3, status: 'completed' },
+          ]
+        : [
+            { offset: t1, status: 'ringing' },
+            { offset: t1 + g2, status: outcome },
+          ];
+    return {
+      id,
+      phone,
+      createdAt: now(),
+      outcome,
+      webhookUrl,
+      steps,
+      fired: -1,
+      early,
+      outOfOrder,
+      duplicates,
+      heldAnswered: false,
+      queue: Promise.resolve(),
+    };
+  }
+
+  async function deliverOne(call: CallState, status: WebhookStatus, duplicate: boolean) {
+    const url = call.webhookUrl;
+    if (closed || url === undefined) return;
+    const base = { callId: call.id, phone: call.phone, status, url };
+    try {
+      await deliver(url, { id: Number(call.id), status }, { signal: aborter.signal });
+      emit({ type: 'webhook_sent', ...base, duplicate });
+    } catch (error) {
+      emit({ type: 'webhook_failed', ...base, error });
+    }
+  }
+
+  /** Queues a webhook behind the call's earlier ones, so they arrive in the order queued. */
+  function enqueue(call: CallState, status: WebhookStatus, index: number): Promise<void> {
+    const run = async () => {
+      await deliverOne(call, status, false);
+      if (call.duplicates[index]) await deliverOne(call, status, true);
+    };
+    call.queue = call.queue.then(run);
+    return call.queue;
+  }
+
+  function fire(call: CallState, index: number): Promise<void> {
+    const step = call.steps[index];
+    if (!step || closed) return Promise.resolve();
+    call.fired = index;
+    emit({ type: 'status', callId: call.id, phone: call.phone, status: step.status });
+    if (flavour === 'polling') return Promise.resolve();
+    const status = step.status as WebhookStatus;
+    if (status === 'answered' && call.outOfOrder) {
+      call.heldAnswered = true;
+      return Promise.resolve();
+    }
+    const delivered = enqueue(call, status, index);
+    if (call.heldAnswered) {
+      call.heldAnswered = false;
+      void enqueue(call, 'answered', index - 1);
+    }
+    return delivered;
+  }
+
+  async function create(request: EngineRequest): Promise<EngineResponse> {
+    const answerAfter = wait(knobs.responseDelayMs);
+    if (random.chance(knobs.errorRate)) {
+      await answerAfter;
+      return reject(
+        request,
+        503,
+        'unavailable',
+        'the simulator is failing this request (errorRate)',
+      );
+    }
+    const parsed = parseRequestBody(flavour, request.contentType, request.body);
+    if (!parsed.ok) {
+      await answerAfter;
+      return reject(request, 400, 'invalid_request', parsed.message);
+    }
+    const state = newCall(parsed.phone, parsed.webhookUrl);
+    calls.set(state.id, state);
+    emit({ type: 'created', call: snapshot(state) });
+    let early: Promise<void> = Promise.resolve();
+    state.steps.forEach((step, index) => {
+      if (index === 0 && state.early) early = fire(state, 0);
+      else if (flavour === 'webhook' || knobs.onEvent) {
+        schedule(() => void fire(state, index), step.offset);
+      }
+    });
+    await Promise.all([answerAfter, early]);
+    if (flavour === 'webhook') return json(200, { id: Number(state.id) });
+    return json(201, {
+      id: state.id,
+      phone_number: state.phone,
+      status: 'initiated',
+      created_at: new Date(state.createdAt).toISOString(),
+    });
+  }
+
+  function get(request: EngineRequest, id: string): EngineResponse {
+    const call = calls.get(id);
+    if (!call) return reject(request, 404, 'not_found', `no call with id ${JSON.stringify(id)}`);
+    const { status, since } = statusOf(call);
+    return json(200, {
+      id: call.id,
+      phone_number: call.phone,
+      status,
+      created_at: new Date(call.createdAt).toISOString(),
+      updated_at: new Date(since).toISOString(),
+    });
+  }
+
+  function route(request: EngineRequest): Promise<EngineResponse> | EngineResponse {
+    const createPath = flavour === 'polling' ? '/api/call' : '/call';
+    const one = flavour === 'polling' ? /^\/api\/call\/([^/]+)$/.exec(request.path) : null;
+    const allowed = request.path === createPath ? 'POST' : one ? 'GET' : undefined;
+    if (allowed === undefined) {
+      return reject(request, 404, 'not_found', `no route ${request.method} ${request.path}`);
+    }
+    if (request.method !== allowed) {
+      const response = reject(
+        request,
+        405,
+        'method_not_allowed',
+        `${request.method} is not allowed on ${request.path}; use ${allowed}`,
+      );
+      return { ...response, headers: { ...response.headers, allow: allowed } };
+    }
+    if (request.bodySize > MAX_BODY_BYTES) {
+      return reject(request, 413, 'payload_too_large', `the body is over ${MAX_BODY_BYTES} bytes`);
+    }
+    return one ? get(request, decodePathSegment(one[1] ?? '')) : create(request);
+  }
+
+  return {
+    async handle(request) {
+      if (closed) return json(503, { error: { code: 'closed', message: 'simulator closed' } });
+      return route(request);
+    },
+    calls: () => [...calls.values()].map(snapshot),
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      for (const done of [...waiters]) done();
+      aborter.abort(new Error('the simulator closed'));
+    },
+  };
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,74 @@
+import type { WebhookDeliverer } from './types.js';
+
+/** Sends one HTTP request: `fetch`, or `fetch(bypass(...))` under MSW. */
+export type SendRequest = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface WebhookDelivererOptions {
+  /** Retries after the first attempt, on a network error or a 5xx. */
+  retries?: number;
+  /** Wait before the first retry, doubled for each next one, in ms. */
+  backoffMs?: number;
+}
+
+/**
+ * The default webhook sender: POSTs the body as JSON, retries on a network error or a 5xx with
+ * a doubling backoff, gives up at once on any other non-2xx, and stops when the signal aborts.
+ */
+export function createWebhookDeliverer(
+  send: SendRequest,
+  options: WebhookDelivererOptions = {},
+): WebhookDeliverer {
+  const retries = options.retries ?? 3;
+  const backoffMs = options.backoffMs ?? 25;
+  return async (url, body, { signal }) => {
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1), signal);
+      let response: Response;
+      try {
+        response = await send(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal,
+        });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        lastError = new Error(`webhook POST ${url} failed: ${networkReason(error)}`, {
+          cause: error,
+        });
+        continue;
+      }
+      // Read the answer so the connection can be reused.
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.ok) return;
+      lastError = new Error(`webhook POST ${url} answered ${response.status}`);
+      if (response.status < 500) throw lastError;
+    }
+    throw lastError;
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    timer.unref?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** `ECONNREFUSED` and the like, from fetch's `TypeError: fetch failed` and its cause. */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}

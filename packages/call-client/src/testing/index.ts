@@ -1,0 +1,24 @@
+/**
+ * `@ringkit/call-client/testing`: a simulator of both Call API flavours, as a real HTTP server
+ * or as MSW handlers, with the same behaviour and the same knobs.
+ */
+export { startCallApiSimulator } from './simulator.js';
+export { callApiHandlers, createCallApiMock } from './msw.js';
+
+export type { CallApiSimulator, SimulatorOptions } from './simulator.js';
+export type { CallApiMock, CallApiMockOptions } from './msw.js';
+export type {
+  SimulatedCall,
+  SimulatedOutcome,
+  SimulatedStatus,
+  SimulatorCreatedEvent,
+  SimulatorEvent,
+  SimulatorFlavour,
+  SimulatorKnobs,
+  SimulatorRejectedEvent,
+  SimulatorStatusEvent,
+  SimulatorWebhookBody,
+  SimulatorWebhookFailedEvent,
+  SimulatorWebhookSentEvent,
+  WebhookDeliverer,
+} from './types.js';
