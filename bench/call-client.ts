@@ -6,6 +6,7 @@
  */
 import { createMockCallApiClient, parseStatusWebhook } from '@ringkit/call-client';
 import { startCallApiSimulator } from '@ringkit/call-client/testing';
+import ky from 'ky';
 import { quick, summarize, table } from './_stats.js';
 
 const CALLS = quick ? 2_000 : 10_000;
@@ -45,7 +46,16 @@ const viaFetch: Place = async () => {
   return response.json();
 };
 
+// ky alone, with the same retry/timeout settings, to show where the overhead lies.
+const kyApi = ky.create({
+  timeout: 10_000,
+  totalTimeout: 60_000,
+  retry: { limit: 3, methods: ['post'] },
+});
+const viaKy: Place = () => kyApi.post(url, { json: { phone_number: '+14155552671' } }).json();
+
 await run(viaClient, WARMUP, 8);
+await run(viaKy, WARMUP, 8);
 await run(viaFetch, WARMUP, 8);
 
 const rows: Array<Record<string, string | number>> = [];
@@ -53,6 +63,7 @@ for (const concurrency of [1, 32]) {
   // Alternate the order so neither side always runs on a warmer server.
   const fetchFirst = await run(viaFetch, CALLS / 2, concurrency);
   const clientRun = await run(viaClient, CALLS, concurrency);
+  const kyRun = await run(viaKy, CALLS, concurrency);
   const fetchSecond = await run(viaFetch, CALLS / 2, concurrency);
   const plain = {
     p50: (fetchFirst.p50 + fetchSecond.p50) / 2,
