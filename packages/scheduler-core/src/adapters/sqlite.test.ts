@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { storedCall, testStore } from '../testing/store-contract.js';
+import type { Store } from '../store.js';
+import { sqliteStore } from './sqlite.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ringkit-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const paths = new WeakMap<Store, string>();
+
+testStore({
+  name: 'sqlite',
+  create: () => {
+    const path = join(dir, `contract-${n++}.db`);
+    const store = sqliteStore({ path });
+    paths.set(store, path);
+    return store;
+  },
+  connectAgain: (store) => sqliteStore({ path: paths.get(store)! }),
+});
+
+testStore({ name: 'sqlite (:memory:)', create: () => sqliteStore({ path: ':memory:' }) });
+
+describe('sqliteStore', () => {
+  it('keeps rows across a restart and applies each migration once', async () => {
+    const path = join(dir, 'restart.db');
+    const first = sqliteStore({ path });
+    await first.insert(storedCall({ id: 'a' }));
+    await first.close();
+    const second = sqliteStore({ path });
+    expect((await second.get('a'))?.id).toBe('a');
+    await second.close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    db.close();
+  });
+});

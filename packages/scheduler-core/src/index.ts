@@ -1,0 +1,42 @@
+export { createScheduler } from './scheduler.js';
+export type { ListOptions, RecordCallInput, Scheduler, SchedulerOptions } from './scheduler.js';
+
+export type { SchedulerEvents } from './events.js';
+
+export {
+  ConflictError,
+  NotFoundError,
+  SchedulerError,
+  ValidationError,
+  isConflictError,
+  isNotFoundError,
+  isSchedulerError,
+  isValidationError,
+} from './errors.js';
+export type { ConflictReason, ValidationIssue } from './errors.js';
+
+export { decodeCursor, encodeCursor, wakeTime } from './store.js';
+export type {
+  Store,
+  StoreCapabilities,
+  StoreListQuery,
+  StorePage,
+  StoredCall,
+  StoredCallOptions,
+  StoredCallPatch,
+  StoredCallRecord,
+  StoredEvent,
+} from './store.js';
+
+export type {
+  CallRecord,
+  CallTimelineEntry,
+  CallingWindow,
+  HistoryEntry,
+  Page,
+  Recurrence,
+  RetryBackoff,
+  ScheduleInput,
+  ScheduledCall,
+  ScheduledCallStatus,
+} from './types.js';

@@ -1,0 +1,107 @@
+import type { CallStatus } from '@ringkit/call-client';
+import type { StoredCall, StoredCallRecord, StoredEvent } from '../store.js';
+import type { CallRecord, HistoryEntry, ScheduledCall } from '../types.js';
+import { DEFAULT_BACKOFF } from './_time.js';
+
+/** A row's timeline, with the implicit first `scheduled` step of a row never changed. */
+export function timeline(row: StoredCall): StoredEvent[] {
+  return row.events ?? [{ status: 'scheduled', at: row.createdAt, attempt: 1 }];
+}
+
+/** The timeline with one more step. */
+export function withEvent(row: StoredCall, event: StoredEvent): StoredEvent[] {
+  const entry: StoredEvent = { status: event.status, at: event.at, attempt: event.attempt };
+  if (event.providerStatus !== undefined) entry.providerStatus = event.providerStatus;
+  if (event.reason !== undefined) entry.reason = event.reason;
+  return [...timeline(row), entry];
+}
+
+export function toScheduledCall(row: StoredCall): ScheduledCall {
+  const options = row.options;
+  return {
+    id: row.id,
+    to: row.to,
+    status: row.status,
+    dueAt: new Date(row.dueAt),
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+    attempt: row.attempt,
+    maxAttempts: options?.maxAttempts ?? 1,
+    providerCallId: row.providerCallId,
+    reason: row.reason,
+    recurrence: options?.recurrence ?? null,
+    window: options?.window ?? null,
+    retryBackoff: options?.retryBackoff ?? { ...DEFAULT_BACKOFF },
+    metadata: options?.metadata ?? null,
+    idempotencyKey: row.idempotencyKey,
+    seriesId: options?.seriesId ?? null,
+    events: timeline(row).map((e) => ({ ...e, at: new Date(e.at) })),
+    version: row.version,
+  };
+}
+
+/**
+ * The call record of one attempt, derived from the row's timeline: started when the provider
+ * accepted it, answered at its `answered` step, ended at its terminal step.
+ */
+export function recordOf(row: StoredCall, attempt: number, from: string): StoredCallRecord | null {
+  const steps = timeline(row).filter((e) => e.attempt === attempt);
+  const started = steps.find((e) => e.status === 'initiated');
+  if (!started) return null;
+  let status: CallStatus = 'initiated';
+  let answeredAt: number | null = null;
+  let endedAt: number | null = null;
+  for (const step of steps) {
+    if (step.status === 'scheduled' || step.status === 'queued') continue;
+    if (step.at < started.at) continue;
+    status = step.status;
+    if (step.status === 'answered') answeredAt = step.at;
+    if (['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(step.status)) {
+      endedAt = step.at;
+    }
+  }
+  const durationSeconds =
+    status === 'completed' && endedAt !== null
+      ? Math.max(0, Math.round((endedAt - (answeredAt ?? started.at)) / 1000))
+      : null;
+  return {
+    id: `${row.id}-${attempt}`,
+    from,
+    to: row.to,
+    direction: 'outbound',
+    status,
+    startedAt: started.at,
+    answeredAt,
+    endedAt,
+    durationSeconds,
+  };
+}
+
+export function toCallRecord(record: StoredCallRecord): CallRecord {
+  return {
+    ...record,
+    startedAt: new Date(record.startedAt),
+    answeredAt: record.answeredAt === null ? null : new Date(record.answeredAt),
+    endedAt: record.endedAt === null ? null : new Date(record.endedAt),
+  };
+}
+
+/** A record seen from `phone`: `Completed` when answered, `Outbound` when `phone` called. */
+export function toHistoryEntry(record: StoredCallRecord, phone: string): HistoryEntry {
+  const outbound = record.from === phone;
+  const completed = record.answeredAt !== null || record.status === 'completed';
+  const entry: HistoryEntry = {
+    id: record.id,
+    createdAt: new Date(record.startedAt),
+    counterparty: outbound ? record.to : record.from,
+    type: `${completed ? 'Completed' : 'Missed'} ${outbound ? 'Outbound' : 'Inbound'}`,
+  };
+  if (completed) {
+    entry.duration =
+      record.durationSeconds ??
+      (record.endedAt !== null
+        ? Math.max(0, Math.round((record.endedAt - (record.answeredAt ?? record.startedAt)) / 1000))
+        : 0);
+  }
+  return entry;
+}

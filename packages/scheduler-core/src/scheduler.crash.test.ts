@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { memoryStore } from './adapters/memory.js';
+import { sqliteStore } from './adapters/sqlite.js';
+import { fakeProvider } from './internal/_fakes.js';
+import { createScheduler } from './scheduler.js';
+import type { Store } from './store.js';
+import { createFakeClock } from './testing/fake-clock.js';
+import { storedCall } from './testing/store-contract.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const ME = '+14155550100';
+const BOB = '+14155552671';
+const dir = mkdtempSync(join(tmpdir(), 'ringkit-crash-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const stores: { name: string; open: (file: string) => Store; shared: boolean }[] = [
+  { name: 'memory', open: () => memoryStore(), shared: false },
+  { name: 'sqlite', open: (file) => sqliteStore({ path: join(dir, file) }), shared: true },
+];
+
+describe.each(stores)('crash safety with the $name store', ({ name, open, shared }) => {
+  it('places a call that fell due while no scheduler ran exactly once after a restart', async () => {
+    const file = `restart-${name}.db`;
+    const clock = createFakeClock(T0);
+    const first = open(file);
+    const provider = fakeProvider({ clock, script: () => ['completed'] });
+    const before = createScheduler({
+      store: first,
+      provider,
+      clock,
+      callerId: ME,
+      pollIntervalMs: 0,
+    });
+    await before.start();
+    const { id } = await before.schedule({ to: BOB, at: new Date(T0 + 60_000) });
+    await before.stop();
+    await clock.advance(3_600_000);
+    expect(provider.placed).toHaveLength(0);
+    // A new process: a new store on the same file (sqlite), or the same memory.
+    const second = shared ? open(file) : first;
+    if (shared) await first.close();
+    const after = createScheduler({
+      store: second,
+      provider,
+      clock,
+      callerId: ME,
+      pollIntervalMs: 0,
+    });
+    await after.start();
+    await clock.advance(5000);
+    expect(provider.placed.map((p) => p.at)).toEqual([T0 + 3_600_000]);
+    expect((await after.get(id)).status).toBe('completed');
+    await after.stop();
+    await second.close();
+  });
+
+  it('fails as interrupted, never places again, a call left mid-placement by a dead worker', async () => {
+    const clock = createFakeClock(T0);
+    const store = open(`interrupted-${name}.db`);
+    await store.insert(
+      storedCall({
+        id: 'left-behind',
+        to: BOB,
+        status: 'queued',
+        dueAt: T0 - 10_000,
+        leaseOwner: 'dead-worker',
+        leaseUntil: T0 + 20_000,
+        placingAt: T0 - 10_000,
+      }),
+    );
+    const provider = fakeProvider({ clock });
+    const scheduler = createScheduler({ store, provider, clock, callerId: ME, pollIntervalMs: 0 });
+    const failed: string[] = [];
+    scheduler.on('failed', (e) => failed.push(`${e.call.id}:${e.reason}`));
+    await scheduler.start();
+    await clock.advance(19_999);
+    expect((await scheduler.get('left-behind')).status).toBe('queued');
+    await clock.advance(1);
+    expect(await scheduler.get('left-behind')).toMatchObject({
+      status: 'failed',
+      reason: 'interrupted',
+    });
+    await clock.advance(120_000);
+    expect(provider.placed).toHaveLength(0);
+    expect(failed).toEqual(['left-behind:interrupted']);
+    await scheduler.stop();
+    await store.close();
+  });
+
+  it('places a call claimed by a dead worker before it sent anything once its lease expires', async () => {
+    const clock = createFakeClock(T0);
+    const store = open(`reclaim-${name}.db`);
+    await store.insert(
+      storedCall({
+        id: 'claimed',
+        to: BOB,
+        status: 'queued',
+        dueAt: T0,
+        leaseOwner: 'dead',
+        leaseUntil: T0 + 5000,
+      }),
+    );
+    const provider = fakeProvider({ clock, script: () => ['completed'] });
+    const scheduler = createScheduler({ store, provider, clock, callerId: ME, pollIntervalMs: 0 });
+    await scheduler.start();
+    await clock.advance(10_000);
+    expect(provider.placed.map((p) => p.at)).toEqual([T0 + 5000]);
+    await scheduler.stop();
+    await store.close();
+  });
+
+  it('two schedulers sharing one store never place the same call', async () => {
+    const clock = createFakeClock(T0);
+    const file = `two-${name}.db`;
+    const storeA = open(file);
+    const storeB = shared ? open(file) : storeA;
+    const provider = fakeProvider({ clock, script: () => ['completed'] });
+    const a = createScheduler({
+      store: storeA,
+      provider,
+      clock,
+      callerId: ME,
+      workerId: 'a',
+      concurrency: 4,
+    });
+    const b = createScheduler({
+      store: storeB,
+      provider,
+      clock,
+      callerId: ME,
+      workerId: 'b',
+      concurrency: 4,
+    });
+    await a.start();
+    await b.start();
+    for (let i = 0; i < 60; i++) {
+      await (i % 2 ? a : b).schedule({ to: BOB, at: new Date(T0 + 1000 + (i % 5)) });
+    }
+    await clock.advance(60_000);
+    expect(provider.placed).toHaveLength(60);
+    const page = await storeA.list({ limit: 100 });
+    expect(new Set(page.items.map((r) => r.providerCallId)).size).toBe(60);
+    expect(page.items.every((r) => r.status === 'completed')).toBe(true);
+    await a.stop();
+    await b.stop();
+    if (shared) await storeB.close();
+    await storeA.close();
+  });
+});

@@ -1,0 +1,479 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  isCallStatus,
+  systemClock,
+  toE164,
+  type CallProvider,
+  type CallStatus,
+  type CallStatusEvent,
+  type Clock,
+  type CountryCode,
+} from '@ringkit/call-client';
+import type { Emitter } from 'mitt';
+import { z } from 'zod';
+import { ConflictError, isConflictError, NotFoundError, ValidationError } from './errors.js';
+import type { SchedulerEvents } from './events.js';
+import { createDispatcher } from './internal/_dispatch.js';
+import { createSafeEmitter } from './internal/_emitter.js';
+import { toCallRecord, toHistoryEntry, toScheduledCall, withEvent } from './internal/_rows.js';
+import {
+  customIssue,
+  parseAt,
+  validateLimit,
+  validateSchedule,
+  type ValidSchedule,
+} from './internal/_validate.js';
+import type { Store, StoredCall, StoredCallPatch } from './store.js';
+import type {
+  CallRecord,
+  HistoryEntry,
+  Page,
+  ScheduledCall,
+  ScheduledCallStatus,
+  ScheduleInput,
+} from './types.js';
+import type { ValidationIssue } from './errors.js';
+
+export interface SchedulerOptions {
+  /** Where calls, leases and history live: `memoryStore()`, `sqliteStore({ path })`, or yours. */
+  store: Store;
+  /** Places the calls, e.g. `createMockCallApiClient()`. */
+  provider: CallProvider;
+  /** The app's own number: `from` of every call record. Normalised to E.164. */
+  callerId: string;
+  /**
+   * The source of time; tests pass a fake one.
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
+   * Placements (requests to the provider) in flight at once, per scheduler.
+   * @default 10
+   */
+  concurrency?: number;
+  /**
+   * How long a claim holds a call, in ms; renewed while the request is in flight. A crashed
+   * worker's calls are reclaimed when it runs out.
+   * @default 30000
+   */
+  leaseMs?: number;
+  /**
+   * This worker's name in leases.
+   * @default `${hostname}:${pid}:${random}`
+   */
+  workerId?: string;
+  /**
+   * The country assumed for numbers written without a country code.
+   * @default 'US'
+   */
+  defaultCountry?: CountryCode;
+  /**
+   * A slow safety re-check of the store, in ms, for calls added by other processes sharing it.
+   * `0` turns it off (the timer is still re-armed by every change made through this scheduler).
+   * @default 30000
+   */
+  pollIntervalMs?: number;
+  /**
+   * Interval of `watchCall` for polling providers, in ms.
+   * @default 1000
+   */
+  watchIntervalMs?: number;
+  /**
+   * Makes ids for new calls.
+   * @default crypto.randomUUID
+   */
+  generateId?: () => string;
+}
+
+/** What `list()` takes. */
+export interface ListOptions {
+  status?: ScheduledCallStatus | ScheduledCallStatus[];
+  /** Only calls to this number (any form `toE164` accepts). */
+  to?: string;
+  cursor?: string | null;
+  /** @default 50 */
+  limit?: number;
+}
+
+/** What `recordCall()` takes: a call placed elsewhere (e.g. by the dialer) or received. */
+export interface RecordCallInput {
+  /** @default a random UUID */
+  id?: string;
+  from: string;
+  to: string;
+  /** @default `'outbound'` when `from` is the scheduler's `callerId`, else `'inbound'` */
+  direction?: 'outbound' | 'inbound';
+  status: CallStatus;
+  startedAt: Date | string;
+  answeredAt?: Date | string | null;
+  endedAt?: Date | string | null;
+  /** @default derived from `answeredAt` and `endedAt` for completed calls */
+  durationSeconds?: number | null;
+}
+
+export interface Scheduler {
+  readonly workerId: string;
+  /** Stores a call to place at `input.at`; resolves to it with status `scheduled`. */
+  schedule(input: ScheduleInput): Promise<ScheduledCall>;
+  /** Like `schedule` for many calls, stored in one batch where the store can. */
+  scheduleMany(inputs: ScheduleInput[]): Promise<ScheduledCall[]>;
+  /** @throws NotFoundError */
+  get(id: string): Promise<ScheduledCall>;
+  list(options?: ListOptions): Promise<Page<ScheduledCall>>;
+  /** Cancels a call not yet sent to the provider. @throws NotFoundError, ConflictError */
+  cancel(id: string): Promise<ScheduledCall>;
+  /** Moves a call not yet sent to the provider. @throws ValidationError, NotFoundError, ConflictError */
+  reschedule(id: string, at: Date | string): Promise<ScheduledCall>;
+  /** The calls where `phone` is either party, newest first. @throws ValidationError */
+  history(
+    phone: string,
+    options?: { cursor?: string | null; limit?: number },
+  ): Promise<Page<HistoryEntry>>;
+  /** Adds a call record to history (calls placed by the dialer, inbound calls). */
+  recordCall(input: RecordCallInput): Promise<CallRecord>;
+  /** Feeds a provider status (a webhook, or your own polling); `null` for an unknown call id. */
+  handleStatus(event: CallStatusEvent): Promise<ScheduledCall | null>;
+  /** Starts dispatching due calls and follows calls in flight (polling providers). */
+  start(): Promise<void>;
+  /** Stops claiming, waits for in-flight placements to be recorded, stops watchers. */
+  stop(): Promise<void>;
+  on: Emitter<SchedulerEvents>['on'];
+  off: Emitter<SchedulerEvents>['off'];
+}
+
+const optionsSchema = z.object({
+  store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
+  provider: z.custom<CallProvider>(
+    (v) =>
+      typeof v === 'object' && v !== null && typeof (v as CallProvider).placeCall === 'function',
+    'a CallProvider is required',
+  ),
+  callerId: z.string().min(1),
+  concurrency: z.number().int().min(1).max(10_000).optional(),
+  leaseMs: z.number().int().min(100).max(86_400_000).optional(),
+  workerId: z.string().min(1).max(200).optional(),
+  defaultCountry: z.string().length(2).optional(),
+  pollIntervalMs: z.number().int().min(0).max(2_147_483_647).optional(),
+  watchIntervalMs: z.number().int().min(1).optional(),
+});
+
+const STATUSES: ScheduledCallStatus[] = [
+  'scheduled',
+  'queued',
+  'initiated',
+  'ringing',
+  'answered',
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+];
+
+/**
+ * Creates a scheduler: place calls on time (one timer for the earliest due call), exactly once
+ * (claims with leases; an interrupted placement is never repeated), follow them, retry, recur,
+ * and keep their history.
+ *
+ * @example
+ * const scheduler = createScheduler({ store: memoryStore(), provider, callerId: '+14155550100' });
+ * await scheduler.start();
+ * await scheduler.schedule({ to: '+14155552671', at: '2026-03-08T14:00:00Z' });
+ */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'scheduler options',
+      parsed.error.issues.map((i) => ({ code: i.code, path: [...i.path], message: i.message })),
+    );
+  }
+  const defaultCountry = options.defaultCountry ?? 'US';
+  let callerId: string;
+  try {
+    callerId = toE164(options.callerId, { defaultCountry });
+  } catch (error) {
+    throw new ValidationError('scheduler options', [
+      customIssue(['callerId'], error instanceof Error ? error.message : 'not a phone number'),
+    ]);
+  }
+  const { store, provider } = options;
+  const clock = options.clock ?? systemClock;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const generateId = options.generateId ?? randomUUID;
+  const emitter = createSafeEmitter();
+
+  /** Reads, decides and writes with the read version; re-reads on a version conflict. */
+  async function mutate(
+    id: string,
+    decide: (row: StoredCall) => StoredCallPatch | null,
+    fresh?: StoredCall,
+  ): Promise<{ row: StoredCall; before: StoredCall; changed: boolean }> {
+    let current = fresh;
+    for (let tries = 0; ; tries++) {
+      const row = current ?? (await store.get(id));
+      current = undefined;
+      if (!row) throw new NotFoundError(id);
+      const patch = decide(row);
+      if (!patch) return { row, before: row, changed: false };
+      try {
+        const updated = await store.update(id, row.version, { updatedAt: clock.now(), ...patch });
+        return { row: updated, before: row, changed: true };
+      } catch (error) {
+        if (isConflictError(error) && error.reason === 'version_conflict' && tries < 20) continue;
+        throw error;
+      }
+    }
+  }
+
+  const dispatcher = createDispatcher({
+    store,
+    provider,
+    clock,
+    workerId,
+    callerId,
+    emitter,
+    mutate,
+    generateId,
+    concurrency: options.concurrency ?? 10,
+    leaseMs: options.leaseMs ?? 30_000,
+    pollIntervalMs: options.pollIntervalMs ?? 30_000,
+    watchIntervalMs: options.watchIntervalMs ?? 1000,
+  });
+
+  const newRow = (valid: ValidSchedule, now: number): StoredCall => {
+    const id = generateId();
+    const options = valid.options?.recurrence ? { ...valid.options, seriesId: id } : valid.options;
+    return {
+      id,
+      to: valid.to,
+      status: 'scheduled',
+      dueAt: valid.at,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      attempt: 1,
+      leaseOwner: null,
+      leaseUntil: null,
+      placingAt: null,
+      providerCallId: null,
+      reason: null,
+      idempotencyKey: valid.idempotencyKey,
+      events: null,
+      options,
+    };
+  };
+
+  const fail = (what: string, issues: ValidationIssue[]) => {
+    if (issues.length > 0) throw new ValidationError(what, issues);
+  };
+
+  const normalisePhone = (value: unknown, path: PropertyKey[], issues: ValidationIssue[]) => {
+    try {
+      return toE164(value as string, { defaultCountry });
+    } catch (error) {
+      issues.push(customIssue(path, error instanceof Error ? error.message : 'not a phone number'));
+      return '';
+    }
+  };
+
+  return {
+    workerId,
+
+    async schedule(input) {
+      const now = clock.now();
+      const valid = validateSchedule(input, now, defaultCountry);
+      if (valid.idempotencyKey !== null) {
+        const existing = await store.findByIdempotencyKey(valid.idempotencyKey);
+        if (existing) return toScheduledCall(existing);
+      }
+      let row: StoredCall;
+      try {
+        row = await store.insert(newRow(valid, now));
+      } catch (error) {
+        if (isConflictError(error) && error.reason === 'duplicate' && valid.idempotencyKey) {
+          const existing = await store.findByIdempotencyKey(valid.idempotencyKey);
+          if (existing) return toScheduledCall(existing);
+        }
+        throw error;
+      }
+      const call = toScheduledCall(row);
+      emitter.emit('scheduled', { call });
+      dispatcher.wake(row.dueAt);
+      return call;
+    },
+
+    async scheduleMany(inputs) {
+      const now = clock.now();
+      const valid = inputs.map((input, index) => {
+        try {
+          return validateSchedule(input, now, defaultCountry);
+        } catch (error) {
+          if (error instanceof ValidationError) {
+            throw new ValidationError(
+              `schedule input #${index}`,
+              error.issues.map((i) => ({ ...i, path: [index, ...i.path] })),
+            );
+          }
+          throw error;
+        }
+      });
+      const results: (StoredCall | null)[] = [];
+      const fresh: StoredCall[] = [];
+      for (const item of valid) {
+        const existing =
+          item.idempotencyKey === null
+            ? null
+            : await store.findByIdempotencyKey(item.idempotencyKey);
+        const row = existing ?? newRow(item, now);
+        if (!existing) fresh.push(row);
+        results.push(row);
+      }
+      if (store.insertMany) await store.insertMany(fresh);
+      else for (const row of fresh) await store.insert(row);
+      let earliest = Infinity;
+      for (const row of fresh) earliest = Math.min(earliest, row.dueAt);
+      if (earliest !== Infinity) dispatcher.wake(earliest);
+      return results.map((row) => toScheduledCall(row!));
+    },
+
+    async get(id) {
+      const row = await store.get(String(id));
+      if (!row) throw new NotFoundError(String(id));
+      return toScheduledCall(row);
+    },
+
+    async list(query = {}) {
+      const issues: ValidationIssue[] = [];
+      const limit = validateLimit(query.limit, issues);
+      const statuses = query.status === undefined ? undefined : [query.status].flat();
+      for (const status of statuses ?? []) {
+        if (!STATUSES.includes(status))
+          issues.push(customIssue(['status'], `unknown status ${JSON.stringify(status)}`));
+      }
+      const to = query.to === undefined ? undefined : normalisePhone(query.to, ['to'], issues);
+      fail('list options', issues);
+      const page = await store.list({ status: statuses, to, cursor: query.cursor ?? null, limit });
+      return { items: page.items.map(toScheduledCall), nextCursor: page.nextCursor };
+    },
+
+    async cancel(id) {
+      const now = clock.now();
+      const { row, changed } = await mutate(String(id), (r) => {
+        if (r.status === 'canceled' && r.providerCallId === null) return null;
+        if (!(r.status === 'scheduled' || (r.status === 'queued' && r.placingAt === null))) {
+          throw new ConflictError({
+            reason: 'already_placed',
+            id: r.id,
+            status: r.status,
+            message: `Call ${r.id} is ${r.status}: only a call not yet placed can be canceled`,
+          });
+        }
+        return {
+          status: 'canceled',
+          reason: 'canceled',
+          leaseOwner: null,
+          leaseUntil: null,
+          events: withEvent(r, {
+            status: 'canceled',
+            at: now,
+            attempt: r.attempt,
+            reason: 'canceled',
+          }),
+        };
+      });
+      const call = toScheduledCall(row);
+      if (changed) emitter.emit('canceled', { call });
+      return call;
+    },
+
+    async reschedule(id, at) {
+      const now = clock.now();
+      const issues: ValidationIssue[] = [];
+      const time = parseAt(at, now, issues);
+      fail('reschedule', issues);
+      const { row } = await mutate(String(id), (r) => {
+        if (!(r.status === 'scheduled' || (r.status === 'queued' && r.placingAt === null))) {
+          throw new ConflictError({
+            reason: 'already_placed',
+            id: r.id,
+            status: r.status,
+            message: `Call ${r.id} is ${r.status}: only a call not yet placed can be rescheduled`,
+          });
+        }
+        return {
+          status: 'scheduled',
+          dueAt: time!,
+          leaseOwner: null,
+          leaseUntil: null,
+          events: withEvent(r, {
+            status: 'scheduled',
+            at: now,
+            attempt: r.attempt,
+            reason: 'rescheduled',
+          }),
+        };
+      });
+      dispatcher.wake(row.dueAt);
+      return toScheduledCall(row);
+    },
+
+    async history(phone, query = {}) {
+      const issues: ValidationIssue[] = [];
+      const number = normalisePhone(phone, ['phone'], issues);
+      const limit = validateLimit(query.limit, issues);
+      fail('history query', issues);
+      const page = await store.listHistory(number, { cursor: query.cursor ?? null, limit });
+      return {
+        items: page.items.map((r) => toHistoryEntry(r, number)),
+        nextCursor: page.nextCursor,
+      };
+    },
+
+    async recordCall(input) {
+      const issues: ValidationIssue[] = [];
+      const from = normalisePhone(input?.from, ['from'], issues);
+      const to = normalisePhone(input?.to, ['to'], issues);
+      if (!isCallStatus(input?.status)) issues.push(customIssue(['status'], 'not a call status'));
+      const time = (value: Date | string | null | undefined, path: string) => {
+        if (value === undefined || value === null) return null;
+        const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+        if (!Number.isFinite(ms)) issues.push(customIssue([path], 'not a valid date'));
+        return ms;
+      };
+      const startedAt = time(input?.startedAt, 'startedAt');
+      if (startedAt === null) issues.push(customIssue(['startedAt'], 'required'));
+      const answeredAt = time(input?.answeredAt, 'answeredAt');
+      const endedAt = time(input?.endedAt, 'endedAt');
+      fail('call record', issues);
+      const status = input.status;
+      const record = {
+        id: input.id ?? generateId(),
+        from,
+        to,
+        direction: input.direction ?? (from === callerId ? 'outbound' : 'inbound'),
+        status,
+        startedAt: startedAt!,
+        answeredAt,
+        endedAt,
+        durationSeconds:
+          input.durationSeconds ??
+          (status === 'completed' && endedAt !== null
+            ? Math.max(0, Math.round((endedAt - (answeredAt ?? startedAt!)) / 1000))
+            : null),
+      } as const;
+      await store.saveCallRecord(record);
+      return toCallRecord(record);
+    },
+
+    async handleStatus(event) {
+      return dispatcher.handleStatus(event);
+    },
+
+    start: () => dispatcher.start(),
+    stop: () => dispatcher.stop(),
+    on: emitter.on,
+    off: emitter.off,
+  };
+}

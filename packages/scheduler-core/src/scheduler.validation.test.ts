@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { memoryStore } from './adapters/memory.js';
+import { isSchedulerError, isValidationError, ValidationError } from './errors.js';
+import { fakeProvider } from './internal/_fakes.js';
+import { createScheduler } from './scheduler.js';
+import { createFakeClock } from './testing/fake-clock.js';
+import type { ScheduleInput } from './types.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const ok: ScheduleInput = { to: '+14155552671', at: new Date(T0 + 60_000) };
+
+const cases: [string, Record<string, unknown>, string][] = [
+  ['an invalid phone number', { to: '12' }, 'to'],
+  ['a missing phone number', { to: undefined }, 'to'],
+  ['an unparseable date', { at: 'next tuesday' }, 'at'],
+  ['a date without a zone', { at: '2026-06-01T13:00:00' }, 'at'],
+  ['an invalid Date', { at: new Date(Number.NaN) }, 'at'],
+  ['a time more than 60 s in the past', { at: new Date(T0 - 61_000) }, 'at'],
+  ['a bad cron pattern', { recurrence: { cron: 'every day', timezone: 'UTC' } }, 'recurrence'],
+  [
+    'an unknown recurrence time zone',
+    { recurrence: { cron: '0 9 * * *', timezone: 'Mars/Base' } },
+    'recurrence',
+  ],
+  [
+    'a window start that is not HH:MM',
+    { window: { start: '8am', end: '21:00', timezone: 'UTC' } },
+    'window',
+  ],
+  [
+    'an unknown window time zone',
+    { window: { start: '08:00', end: '21:00', timezone: 'Nowhere' } },
+    'window',
+  ],
+  ['zero attempts', { maxAttempts: 0 }, 'maxAttempts'],
+  ['a fractional attempt count', { maxAttempts: 1.5 }, 'maxAttempts'],
+  ['a negative backoff', { retryBackoff: { delayMs: -1 } }, 'retryBackoff'],
+  ['metadata that is not JSON', { metadata: { fn: () => 1 } }, 'metadata'],
+  ['an empty idempotency key', { idempotencyKey: '' }, 'idempotencyKey'],
+  ['an unknown field', { priority: 'high' }, ''],
+];
+
+describe('schedule() input validation', () => {
+  it.each(cases)(
+    'refuses %s with a ValidationError and stores nothing',
+    async (_, patch, field) => {
+      const clock = createFakeClock(T0);
+      const store = memoryStore();
+      const scheduler = createScheduler({
+        store,
+        clock,
+        provider: fakeProvider({ clock }),
+        callerId: '+14155550100',
+      });
+      const error = await scheduler
+        .schedule({ ...ok, ...patch } as ScheduleInput)
+        .catch((e: unknown) => e);
+      expect(isValidationError(error)).toBe(true);
+      expect(isSchedulerError(error)).toBe(true);
+      const issues = (error as ValidationError).issues;
+      expect(issues.length).toBeGreaterThan(0);
+      if (field) expect(issues.map((i) => i.path[0])).toContain(field);
+      expect((await store.list({ limit: 10 })).items).toEqual([]);
+    },
+  );
+
+  it('accepts a time up to 60 s in the past and an ISO string with an offset', async () => {
+    const clock = createFakeClock(T0);
+    const scheduler = createScheduler({
+      store: memoryStore(),
+      clock,
+      provider: fakeProvider({ clock }),
+      callerId: '+14155550100',
+    });
+    expect((await scheduler.schedule({ ...ok, at: new Date(T0 - 60_000) })).status).toBe(
+      'scheduled',
+    );
+    const call = await scheduler.schedule({ ...ok, at: '2026-06-01T09:00:00-04:00' });
+    expect(call.dueAt.toISOString()).toBe('2026-06-01T13:00:00.000Z');
+  });
+
+  it('carries zod issues for bad scheduler options', () => {
+    const clock = createFakeClock(T0);
+    const create = () =>
+      createScheduler({
+        store: memoryStore(),
+        clock,
+        provider: fakeProvider({ clock }),
+        callerId: '+14155550100',
+        concurrency: 0,
+      });
+    expect(create).toThrow(ValidationError);
+    expect(create).toThrow(/concurrency/);
+  });
+});
+
+describe('error guards', () => {
+  it('recognise errors from another realm by name and brand', () => {
+    const foreign = Object.assign(new Error('x'), { name: 'ValidationError' });
+    Object.defineProperty(foreign, Symbol.for('ringkit.SchedulerError'), { value: true });
+    expect(isValidationError(foreign)).toBe(true);
+    expect(isValidationError(new Error('x'))).toBe(false);
+  });
+});

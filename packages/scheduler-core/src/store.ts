@@ -1,0 +1,171 @@
+import type { CallStatus } from '@ringkit/call-client';
+import type { CallingWindow, Recurrence, RetryBackoff, ScheduledCallStatus } from './types.js';
+
+/** A timeline step as stored (times in epoch milliseconds). */
+export interface StoredEvent {
+  status: ScheduledCallStatus;
+  at: number;
+  attempt: number;
+  providerStatus?: string;
+  reason?: string;
+}
+
+/** The settings of a call that rarely differ from the defaults; `null` on a row when none do. */
+export interface StoredCallOptions {
+  maxAttempts: number;
+  retryBackoff: Required<RetryBackoff> | null;
+  recurrence: Required<Recurrence> | null;
+  window: CallingWindow | null;
+  metadata: Record<string, unknown> | null;
+  /** The first call of a recurring series. */
+  seriesId: string | null;
+  /** The cron slot this occurrence stands for (epoch ms), before any window deferral. */
+  occurrenceAt: number | null;
+}
+
+/**
+ * A scheduled call as a store keeps it. Times are epoch milliseconds; every field is always
+ * present (`null` when unset) so rows stay compact and adapters map them column by column.
+ */
+export interface StoredCall {
+  id: string;
+  to: string;
+  status: ScheduledCallStatus;
+  dueAt: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Bumped by the store on every write; `update` expects the version it read. */
+  version: number;
+  attempt: number;
+  /** The worker holding the lease, while the call is `queued`. */
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  /**
+   * Set just before the request goes to the provider. A `queued` row with `placingAt` set and an
+   * expired lease may or may not have been placed: the scheduler fails it as `interrupted`.
+   */
+  placingAt: number | null;
+  providerCallId: string | null;
+  reason: string | null;
+  idempotencyKey: string | null;
+  events: StoredEvent[] | null;
+  options: StoredCallOptions | null;
+}
+
+/** The fields `update` may change. */
+export type StoredCallPatch = Partial<Omit<StoredCall, 'id' | 'version' | 'createdAt'>>;
+
+/** A call record as stored (times in epoch milliseconds). */
+export interface StoredCallRecord {
+  id: string;
+  from: string;
+  to: string;
+  direction: 'outbound' | 'inbound';
+  status: CallStatus;
+  startedAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  durationSeconds: number | null;
+}
+
+/** What `Store.list` takes. */
+export interface StoreListQuery {
+  /** One status or several. */
+  status?: ScheduledCallStatus | ScheduledCallStatus[];
+  /** Only calls to this number (E.164). */
+  to?: string;
+  /** From a previous page's `nextCursor`. */
+  cursor?: string | null;
+  limit: number;
+}
+
+export interface StorePage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** What a store can do beyond the required interface. */
+export interface StoreCapabilities {
+  /** Several processes may share the store safely (claims are atomic across processes). */
+  shared: boolean;
+  /** Data outlives the process. */
+  durable: boolean;
+}
+
+/**
+ * The storage contract of the scheduler. Every method may be async. An adapter must pass
+ * `testStore()` from `@ringkit/scheduler-core/testing`.
+ *
+ * The "wake time" of a row is `dueAt` when it is `scheduled`, `leaseUntil` when it is `queued`,
+ * and none otherwise: `claimDue` takes rows whose wake time has come, `nextDueAt` is the earliest.
+ */
+export interface Store {
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+  /**
+   * Stores a new row (its `version` as given, normally 1). Throws a `ConflictError` with reason
+   * `'duplicate'` when the id or a non-null `idempotencyKey` is already stored.
+   */
+  insert(row: StoredCall): Promise<StoredCall>;
+  /** Inserts many rows at once (one transaction where the store has them). Same rules as `insert`. */
+  insertMany?(rows: StoredCall[]): Promise<void>;
+  get(id: string): Promise<StoredCall | null>;
+  findByIdempotencyKey(key: string): Promise<StoredCall | null>;
+  /** The row whose current attempt has this provider id. */
+  findByProviderCallId(providerCallId: string): Promise<StoredCall | null>;
+  /**
+   * Applies `patch` when the stored version is `expectedVersion`, bumps the version and returns the
+   * new row. Throws `NotFoundError` for an unknown id and `ConflictError` (`'version_conflict'`)
+   * when the version differs.
+   */
+  update(id: string, expectedVersion: number, patch: StoredCallPatch): Promise<StoredCall>;
+  /**
+   * Atomically claims up to `limit` rows whose wake time is `<= now`, earliest first (ties by id):
+   * sets `status: 'queued'`, `leaseOwner: workerId`, `leaseUntil`, `updatedAt: now`, bumps the
+   * version, and returns them. A row is never handed to two claimants while its lease holds.
+   */
+  claimDue(now: number, limit: number, workerId: string, leaseUntil: number): Promise<StoredCall[]>;
+  /** The earliest wake time of any row, or `null`. */
+  nextDueAt(): Promise<number | null>;
+  /** Rows in a stable order (`createdAt`, then `id`), filtered, one page at a time. */
+  list(query: StoreListQuery): Promise<StorePage<StoredCall>>;
+  /** Inserts or replaces a call record by id. */
+  saveCallRecord(record: StoredCallRecord): Promise<void>;
+  /** Records where `phone` is `from` or `to`, newest `startedAt` first (ties by id, descending). */
+  listHistory(
+    phone: string,
+    query: { cursor?: string | null; limit: number },
+  ): Promise<StorePage<StoredCallRecord>>;
+  close(): Promise<void>;
+}
+
+/** The wake time of a row (see {@link Store}). */
+export function wakeTime(row: Pick<StoredCall, 'status' | 'dueAt' | 'leaseUntil'>): number | null {
+  if (row.status === 'scheduled') return row.dueAt;
+  if (row.status === 'queued') return row.leaseUntil;
+  return null;
+}
+
+/** Encodes a `[time, id]` position as an opaque cursor; for adapter authors. */
+export function encodeCursor(time: number, id: string): string {
+  return Buffer.from(JSON.stringify([time, id])).toString('base64url');
+}
+
+/** Decodes {@link encodeCursor}'s output; `null` for anything else. */
+export function decodeCursor(cursor: string | null | undefined): [number, string] | null {
+  if (!cursor) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'number' &&
+      typeof value[1] === 'string'
+    ) {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // fall through
+  }
+  return null;
+}

@@ -1,0 +1,281 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isConflictError, isNotFoundError } from '../errors.js';
+import type { Store, StoredCall, StoredCallRecord } from '../store.js';
+
+export interface TestStoreOptions {
+  /** Shown in the test names, e.g. `'sqlite'`. */
+  name: string;
+  /** Makes an empty store; called before each test. */
+  create: () => Store | Promise<Store>;
+  /**
+   * Opens a second connection to the same data (another process would): concurrent claims are
+   * then raced across both. Leave it out for stores that live in one process.
+   */
+  connectAgain?: (store: Store) => Store | Promise<Store>;
+}
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+
+/** A stored row with defaults; override what a test needs. */
+export function storedCall(overrides: Partial<StoredCall> & { id: string }): StoredCall {
+  return {
+    to: '+14155552671',
+    status: 'scheduled',
+    dueAt: T0,
+    createdAt: T0,
+    updatedAt: T0,
+    version: 1,
+    attempt: 1,
+    leaseOwner: null,
+    leaseUntil: null,
+    placingAt: null,
+    providerCallId: null,
+    reason: null,
+    idempotencyKey: null,
+    events: null,
+    options: null,
+    ...overrides,
+  };
+}
+
+function record(id: string, from: string, to: string, startedAt: number): StoredCallRecord {
+  return {
+    id,
+    from,
+    to,
+    direction: 'outbound',
+    status: 'completed',
+    startedAt,
+    answeredAt: startedAt + 1000,
+    endedAt: startedAt + 61_000,
+    durationSeconds: 60,
+  };
+}
+
+async function expectRejects(promise: Promise<unknown>, guard: (e: unknown) => boolean) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, 'expected a rejection').toBeDefined();
+  expect(guard(error), String(error)).toBe(true);
+  return error;
+}
+
+/**
+ * The one contract suite every `Store` must pass. Call it at the top level of a vitest file:
+ *
+ * @example
+ * import { testStore } from '@ringkit/scheduler-core/testing';
+ * testStore({ name: 'my-store', create: () => myStore() });
+ */
+export function testStore(options: TestStoreOptions): void {
+  describe(`Store contract: ${options.name}`, () => {
+    let store: Store;
+    const extra: Store[] = [];
+
+    beforeEach(async () => {
+      store = await options.create();
+    });
+    afterEach(async () => {
+      for (const other of extra.splice(0)) await other.close();
+      await store.close();
+    });
+
+    it('returns an inserted row exactly as given, and null for an unknown id', async () => {
+      const row = storedCall({
+        id: 'a',
+        idempotencyKey: 'key-a',
+        events: [{ status: 'scheduled', at: T0, attempt: 1, reason: 'x' }],
+        options: {
+          maxAttempts: 3,
+          retryBackoff: { delayMs: 10, factor: 2, maxDelayMs: 100 },
+          recurrence: { cron: '0 9 * * *', timezone: 'America/New_York' },
+          window: { start: '08:00', end: '21:00', timezone: 'America/New_York' },
+          metadata: { note: 'hi', n: 1 },
+          seriesId: null,
+          occurrenceAt: T0,
+        },
+      });
+      expect(await store.insert(row)).toEqual(row);
+      expect(await store.get('a')).toEqual(row);
+      expect(await store.get('missing')).toBeNull();
+    });
+
+    it('refuses a second row with the same id or idempotency key', async () => {
+      await store.insert(storedCall({ id: 'a', idempotencyKey: 'k' }));
+      await expectRejects(store.insert(storedCall({ id: 'a' })), isConflictError);
+      const error = await expectRejects(
+        store.insert(storedCall({ id: 'b', idempotencyKey: 'k' })),
+        isConflictError,
+      );
+      expect((error as { reason: string }).reason).toBe('duplicate');
+      expect(await store.get('b')).toBeNull();
+      expect((await store.findByIdempotencyKey('k'))?.id).toBe('a');
+      expect(await store.findByIdempotencyKey('nope')).toBeNull();
+    });
+
+    it('updates a row at the expected version and bumps the version', async () => {
+      await store.insert(storedCall({ id: 'a' }));
+      const updated = await store.update('a', 1, { status: 'canceled', reason: 'canceled' });
+      expect(updated).toMatchObject({
+        id: 'a',
+        version: 2,
+        status: 'canceled',
+        reason: 'canceled',
+      });
+      expect(await store.get('a')).toEqual(updated);
+    });
+
+    it('refuses an update at a stale version and one for an unknown id', async () => {
+      await store.insert(storedCall({ id: 'a' }));
+      await store.update('a', 1, { reason: 'first' });
+      const error = await expectRejects(
+        store.update('a', 1, { reason: 'second' }),
+        isConflictError,
+      );
+      expect((error as { reason: string }).reason).toBe('version_conflict');
+      expect((await store.get('a'))?.reason).toBe('first');
+      await expectRejects(store.update('missing', 1, { reason: 'x' }), isNotFoundError);
+    });
+
+    it('claims only due rows, earliest first, up to the limit, with a lease', async () => {
+      await store.insert(storedCall({ id: 'late', dueAt: T0 + 5000 }));
+      await store.insert(storedCall({ id: 'b', dueAt: T0 + 1000 }));
+      await store.insert(storedCall({ id: 'a', dueAt: T0 + 1000 }));
+      await store.insert(storedCall({ id: 'first', dueAt: T0 }));
+      await store.insert(storedCall({ id: 'done', dueAt: T0, status: 'completed' }));
+      const claimed = await store.claimDue(T0 + 1000, 2, 'w1', T0 + 31_000);
+      expect(claimed.map((r) => r.id)).toEqual(['first', 'a']);
+      expect(claimed[0]).toMatchObject({
+        status: 'queued',
+        leaseOwner: 'w1',
+        leaseUntil: T0 + 31_000,
+        version: 2,
+      });
+      expect((await store.claimDue(T0 + 1000, 10, 'w2', T0 + 31_000)).map((r) => r.id)).toEqual([
+        'b',
+      ]);
+      expect(await store.claimDue(T0 + 1000, 10, 'w2', T0 + 31_000)).toEqual([]);
+    });
+
+    it('hands a claimed row to another worker only once its lease expired', async () => {
+      await store.insert(storedCall({ id: 'a' }));
+      await store.claimDue(T0, 1, 'w1', T0 + 30_000);
+      expect(await store.claimDue(T0 + 29_999, 1, 'w2', T0 + 60_000)).toEqual([]);
+      const [again] = await store.claimDue(T0 + 30_000, 1, 'w2', T0 + 60_000);
+      expect(again).toMatchObject({
+        id: 'a',
+        leaseOwner: 'w2',
+        leaseUntil: T0 + 60_000,
+        version: 3,
+      });
+    });
+
+    it('never hands one call to two concurrent claimants', async () => {
+      const other = options.connectAgain ? await options.connectAgain(store) : store;
+      if (other !== store) extra.push(other);
+      for (let i = 0; i < 200; i++) {
+        await store.insert(
+          storedCall({ id: `c${String(i).padStart(3, '0')}`, dueAt: T0 + (i % 7) }),
+        );
+      }
+      const claims = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          (i % 2 === 0 ? store : other).claimDue(T0 + 10, 7, `w${i}`, T0 + 30_000),
+        ),
+      );
+      const ids = claims.flat().map((r) => r.id);
+      expect(ids).toHaveLength(200);
+      expect(new Set(ids).size).toBe(200);
+    });
+
+    it('reports the earliest wake time: a due time, or the expiry of a lease', async () => {
+      expect(await store.nextDueAt()).toBeNull();
+      await store.insert(storedCall({ id: 'a', dueAt: T0 + 5000 }));
+      await store.insert(storedCall({ id: 'b', dueAt: T0 + 1000 }));
+      await store.insert(storedCall({ id: 'c', dueAt: T0, status: 'completed' }));
+      expect(await store.nextDueAt()).toBe(T0 + 1000);
+      await store.claimDue(T0 + 1000, 1, 'w1', T0 + 9000);
+      expect(await store.nextDueAt()).toBe(T0 + 5000);
+      const b = (await store.get('b'))!;
+      await store.update('b', b.version, { leaseUntil: T0 + 2000 });
+      expect(await store.nextDueAt()).toBe(T0 + 2000);
+      await store.update('b', b.version + 1, {
+        status: 'initiated',
+        leaseOwner: null,
+        leaseUntil: null,
+      });
+      const a = (await store.get('a'))!;
+      await store.update('a', a.version, { dueAt: T0 + 3000 });
+      expect(await store.nextDueAt()).toBe(T0 + 3000);
+    });
+
+    it('pages through rows in a stable order, even with equal timestamps', async () => {
+      const ids = ['e', 'b', 'd', 'a', 'c', 'f', 'g'];
+      for (const [i, id] of ids.entries()) {
+        await store.insert(storedCall({ id, createdAt: i < 5 ? T0 : T0 - 1, dueAt: T0 + i }));
+      }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await store.list({ cursor, limit: 2 });
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((r) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(['f', 'g', 'a', 'b', 'c', 'd', 'e']);
+    });
+
+    it('filters a list by status and by number', async () => {
+      await store.insert(storedCall({ id: 'a', to: '+14155550001' }));
+      await store.insert(storedCall({ id: 'b', to: '+14155550002', status: 'completed' }));
+      await store.insert(storedCall({ id: 'c', to: '+14155550001', status: 'canceled' }));
+      const byStatus = await store.list({ status: ['completed', 'canceled'], limit: 10 });
+      expect(byStatus.items.map((r) => r.id)).toEqual(['b', 'c']);
+      expect(byStatus.nextCursor).toBeNull();
+      const byNumber = await store.list({ to: '+14155550001', status: 'scheduled', limit: 10 });
+      expect(byNumber.items.map((r) => r.id)).toEqual(['a']);
+    });
+
+    it('finds a row by the provider id of its current attempt', async () => {
+      await store.insert(storedCall({ id: 'a' }));
+      await store.update('a', 1, { providerCallId: 'p-1', status: 'initiated' });
+      expect((await store.findByProviderCallId('p-1'))?.id).toBe('a');
+      await store.update('a', 2, { providerCallId: null, status: 'scheduled' });
+      expect(await store.findByProviderCallId('p-1')).toBeNull();
+    });
+
+    it('lists history where the number is either party, newest first, page by page', async () => {
+      const me = '+14155550100';
+      await store.saveCallRecord(record('r1', me, '+14155550001', T0));
+      await store.saveCallRecord(record('r2', '+14155550002', me, T0 + 1000));
+      await store.saveCallRecord(record('r3', me, '+14155550003', T0 + 1000));
+      await store.saveCallRecord(record('r4', '+14155550004', '+14155550005', T0 + 2000));
+      await store.saveCallRecord({ ...record('r1', me, '+14155550001', T0), status: 'busy' });
+      const first = await store.listHistory(me, { limit: 2 });
+      expect(first.items.map((r) => r.id)).toEqual(['r3', 'r2']);
+      const second = await store.listHistory(me, { cursor: first.nextCursor, limit: 2 });
+      expect(second.items.map((r) => r.id)).toEqual(['r1']);
+      expect(second.items[0]).toEqual({ ...record('r1', me, '+14155550001', T0), status: 'busy' });
+      expect(second.nextCursor).toBeNull();
+      expect(
+        (await store.listHistory('+14155550005', { limit: 5 })).items.map((r) => r.id),
+      ).toEqual(['r4']);
+    });
+
+    it('inserts a batch all or nothing when it offers insertMany', async () => {
+      if (!store.insertMany) return;
+      await store.insertMany([
+        storedCall({ id: 'a' }),
+        storedCall({ id: 'b', idempotencyKey: 'k' }),
+      ]);
+      expect((await store.list({ limit: 10 })).items.map((r) => r.id)).toEqual(['a', 'b']);
+      await expectRejects(
+        store.insertMany([storedCall({ id: 'c' }), storedCall({ id: 'd', idempotencyKey: 'k' })]),
+        isConflictError,
+      );
+      expect(await store.get('c')).toBeNull();
+    });
+  });
+}

@@ -1,0 +1,149 @@
+import type { CallStatus } from '@ringkit/call-client';
+
+/**
+ * A scheduled call's status: `scheduled` (not due yet) followed by the shared {@link CallStatus}
+ * lifecycle. `queued` means a worker has claimed the call and is placing it.
+ */
+export type ScheduledCallStatus = 'scheduled' | CallStatus;
+
+/** A cron recurrence evaluated in an IANA time zone (DST handled by croner). */
+export interface Recurrence {
+  /** A 5- or 6-field cron pattern, e.g. `'0 9 * * *'` for every day at 09:00. */
+  cron: string;
+  /**
+   * The IANA time zone the pattern is read in.
+   * @default 'UTC'
+   */
+  timezone?: string;
+}
+
+/** Hours in which a call may be placed; a call due outside them waits for the next opening. */
+export interface CallingWindow {
+  /** Opening time, `HH:MM` (24 h), e.g. `'08:00'`. */
+  start: string;
+  /** Closing time, `HH:MM`, exclusive. A window may span midnight (`'22:00'`–`'06:00'`). */
+  end: string;
+  /** The IANA time zone of `start` and `end`, usually the callee's, e.g. `'America/New_York'`. */
+  timezone: string;
+}
+
+/** How long to wait before attempt `n + 1`: `min(maxDelayMs, delayMs * factor ** (n - 1))`. */
+export interface RetryBackoff {
+  /**
+   * The wait before the second attempt.
+   * @default 60000
+   */
+  delayMs?: number;
+  /**
+   * Each further wait is this many times the previous one.
+   * @default 2
+   */
+  factor?: number;
+  /**
+   * The longest wait.
+   * @default 3600000
+   */
+  maxDelayMs?: number;
+}
+
+/** What `schedule()` takes. */
+export interface ScheduleInput {
+  /** The number to call, in any form `toE164` accepts; stored in E.164. */
+  to: string;
+  /**
+   * When to place the call: a `Date` or an ISO-8601 string with a `Z` or an offset. At most 60 s
+   * in the past. Optional with `recurrence` (then the first occurrence after now).
+   */
+  at?: Date | string;
+  /** Repeat the call: the next occurrence is scheduled when this one finishes. */
+  recurrence?: Recurrence;
+  /** Only place the call within these hours. */
+  window?: CallingWindow;
+  /**
+   * Attempts in all: `busy`, `no-answer` and `failed` are retried while attempts remain.
+   * @default 1
+   */
+  maxAttempts?: number;
+  /** @default { delayMs: 60000, factor: 2, maxDelayMs: 3600000 } */
+  retryBackoff?: RetryBackoff;
+  /** Your own JSON-serialisable data, stored with the call and returned as is. */
+  metadata?: Record<string, unknown>;
+  /** A key seen before returns the call it created instead of scheduling a second one. */
+  idempotencyKey?: string;
+}
+
+/** One step of a call's timeline. */
+export interface CallTimelineEntry {
+  status: ScheduledCallStatus;
+  at: Date;
+  /** Which attempt the step belongs to (1-based). */
+  attempt: number;
+  /** The provider's own status word, where the step came from the provider. */
+  providerStatus?: string;
+  /** Why, for `failed` and `scheduled` steps decided by the scheduler (`'interrupted'`, `'retry'`…). */
+  reason?: string;
+}
+
+/** A scheduled call as `schedule()`, `get()` and `list()` return it. */
+export interface ScheduledCall {
+  id: string;
+  /** The number called, in E.164. */
+  to: string;
+  status: ScheduledCallStatus;
+  /** When the call is (or was last) due; moves on for retries and calling windows. */
+  dueAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  /** The current attempt, 1-based. */
+  attempt: number;
+  maxAttempts: number;
+  /** The provider's id of the current attempt, once placed. */
+  providerCallId: string | null;
+  /** Why the call ended as it did: `'interrupted'`, `'busy'`, `'placement_failed'`… */
+  reason: string | null;
+  recurrence: Recurrence | null;
+  window: CallingWindow | null;
+  retryBackoff: Required<RetryBackoff>;
+  metadata: Record<string, unknown> | null;
+  idempotencyKey: string | null;
+  /** The id of the series' first call, for recurring calls. */
+  seriesId: string | null;
+  /** Every step so far, oldest first. */
+  events: CallTimelineEntry[];
+  /** The store's row version (bumped by every change). */
+  version: number;
+}
+
+/** One call as the provider saw it, for history (DESIGN.md § History). */
+export interface CallRecord {
+  id: string;
+  from: string;
+  to: string;
+  /** Seen from the app: `outbound` when the app placed it. */
+  direction: 'outbound' | 'inbound';
+  status: CallStatus;
+  startedAt: Date;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  /** Seconds talked, for completed calls. */
+  durationSeconds: number | null;
+}
+
+/** One line of a number's history, seen from that number. */
+export interface HistoryEntry {
+  /** The call record's id. */
+  id: string;
+  createdAt: Date;
+  /** The other party's number. */
+  counterparty: string;
+  type: 'Completed Outbound' | 'Missed Outbound' | 'Completed Inbound' | 'Missed Inbound';
+  /** Seconds, for completed calls only. */
+  duration?: number;
+}
+
+/** A page of results; pass `nextCursor` back as `cursor` for the next page. */
+export interface Page<T> {
+  items: T[];
+  /** `null` on the last page. */
+  nextCursor: string | null;
+}
