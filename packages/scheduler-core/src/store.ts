@@ -136,6 +136,13 @@ export interface Store {
     phone: string,
     query: { cursor?: string | null; limit: number },
   ): Promise<StorePage<StoredCallRecord>>;
+  /**
+   * Optional, for stores shared by several processes: calls `listener` whenever another process
+   * may have changed the earliest wake time (e.g. scheduled or rescheduled a call), with that wake
+   * time when known, so every worker re-arms its timer at once instead of waiting for the slow
+   * safety poll. Resolves with a function that stops the subscription.
+   */
+  subscribe?(listener: (wakeAt: number | null) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

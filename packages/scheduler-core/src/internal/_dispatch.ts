@@ -59,6 +59,7 @@ export function createDispatcher(ctx: DispatcherContext) {
   let saturated = false;
   const placements = new Set<Promise<void>>();
   const watchers = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  let unsubscribe: (() => Promise<void>) | null = null;
   /** Status events for provider ids not stored yet (a webhook before the POST's answer). */
   const early = new Map<string, CallStatusEvent[]>();
 
@@ -524,6 +525,12 @@ export function createDispatcher(ctx: DispatcherContext) {
   async function start() {
     if (running) return;
     running = true;
+    if (store.subscribe) {
+      unsubscribe = await store.subscribe((wakeAt) => {
+        if (wakeAt === null) void pump();
+        else wake(wakeAt);
+      });
+    }
     if (provider.getCall && !provider.capabilities.webhooks) {
       let cursor: string | null = null;
       do {
@@ -538,6 +545,9 @@ export function createDispatcher(ctx: DispatcherContext) {
   async function stop() {
     running = false;
     clearTimer();
+    const stopListening = unsubscribe;
+    unsubscribe = null;
+    await stopListening?.();
     while (placements.size > 0) await Promise.allSettled([...placements]);
     const active = [...watchers.values()];
     for (const watcher of active) watcher.controller.abort();
