@@ -80,6 +80,14 @@ export interface SchedulerOptions {
    */
   watchIntervalMs?: number;
   /**
+   * A placed call that has not ended this long after it was placed (its webhooks were lost, or
+   * its provider went quiet) is checked once with `getCall` where the provider has it, and
+   * otherwise ends `failed` with reason `timeout`. It is never retried: it may have rung.
+   * The default is the longest call most providers allow.
+   * @default 14400000 (4 hours)
+   */
+  callTimeoutMs?: number;
+  /**
    * Makes ids for new calls.
    * @default crypto.randomUUID
    */
@@ -156,6 +164,7 @@ const optionsSchema = z.object({
   defaultCountry: z.string().length(2).optional(),
   pollIntervalMs: z.number().int().min(0).max(2_147_483_647).optional(),
   watchIntervalMs: z.number().int().min(1).optional(),
+  callTimeoutMs: z.number().int().min(1).max(2_147_483_647).optional(),
 });
 
 const STATUSES: ScheduledCallStatus[] = [
@@ -240,6 +249,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     leaseMs: options.leaseMs ?? 30_000,
     pollIntervalMs: options.pollIntervalMs ?? 30_000,
     watchIntervalMs: options.watchIntervalMs ?? 1000,
+    callTimeoutMs: options.callTimeoutMs ?? 14_400_000,
   });
 
   const newRow = (valid: ValidSchedule, now: number): StoredCall => {

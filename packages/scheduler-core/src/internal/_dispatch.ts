@@ -38,6 +38,7 @@ export interface DispatcherContext {
   leaseMs: number;
   pollIntervalMs: number;
   watchIntervalMs: number;
+  callTimeoutMs: number;
 }
 
 /** Network errors after which the request surely never reached the provider. */
@@ -60,6 +61,7 @@ export function createDispatcher(ctx: DispatcherContext) {
   const placements = new Set<Promise<void>>();
   const watchers = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let unsubscribe: (() => Promise<void>) | null = null;
+  let sweepTimer: unknown = null;
   /** Status events for provider ids not stored yet (a webhook before the POST's answer). */
   const early = new Map<string, CallStatusEvent[]>();
 
@@ -522,9 +524,71 @@ export function createDispatcher(ctx: DispatcherContext) {
     return after ? toScheduledCall(after) : null;
   }
 
+  /** When the current attempt of an in-flight row was placed. */
+  function placedAt(row: StoredCall): number {
+    const events = row.events ?? [];
+    for (let i = events.length - 1; i >= 0; i -= 1) {
+      const event = events[i]!;
+      if (event.attempt === row.attempt && event.status === 'initiated') return event.at;
+    }
+    return row.updatedAt;
+  }
+
+  /** Ends one call that stayed in flight past `callTimeoutMs`. */
+  async function expire(row: StoredCall) {
+    const getCall = provider.getCall?.bind(provider);
+    if (getCall && row.providerCallId !== null) {
+      try {
+        const call = await getCall(row.providerCallId);
+        if (isTerminal(call.status)) {
+          await applyStatus({
+            callId: row.providerCallId,
+            status: call.status,
+            providerStatus: call.providerStatus,
+            at: new Date(clock.now()),
+          });
+          return;
+        }
+      } catch (error) {
+        reportError(error, 'provider', row.id);
+      }
+    }
+    watchers.get(row.id)?.controller.abort();
+    await finish(row.id, 'failed', 'timeout', row, false);
+  }
+
+  /**
+   * One timer, on a fixed cadence, for calls that never end: lost webhooks, a provider that went
+   * quiet, a watch that gave up. Rows are read from the store, so a restart loses none.
+   */
+  async function sweep() {
+    const now = clock.now();
+    let cursor: string | null = null;
+    do {
+      const page = await store.list({ status: IN_FLIGHT, cursor, limit: 500 });
+      for (const row of page.items) {
+        if (running && placedAt(row) + ctx.callTimeoutMs <= now) await expire(row);
+      }
+      cursor = page.nextCursor;
+    } while (cursor && running);
+  }
+
+  function armSweep() {
+    if (!running) return;
+    sweepTimer = clock.setTimeout(
+      () => {
+        void sweep()
+          .catch((error: unknown) => reportError(error, 'store'))
+          .finally(armSweep);
+      },
+      Math.min(ctx.callTimeoutMs, 60_000),
+    );
+  }
+
   async function start() {
     if (running) return;
     running = true;
+    armSweep();
     if (store.subscribe) {
       unsubscribe = await store.subscribe((wakeAt) => {
         if (wakeAt === null) void pump();
@@ -545,6 +609,8 @@ export function createDispatcher(ctx: DispatcherContext) {
   async function stop() {
     running = false;
     clearTimer();
+    if (sweepTimer !== null) clock.clearTimeout(sweepTimer);
+    sweepTimer = null;
     const stopListening = unsubscribe;
     unsubscribe = null;
     await stopListening?.();
