@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
+/** The server (`dist/server.js`) and `pnpm demo` (`dist/demo.js`); the front end is Vite's. */
 export default defineConfig({
-  entry: { server: 'src/server.ts', demo: 'src/demo.ts' },
+  entry: { server: 'src/main.ts', demo: 'src/demo.ts' },
   format: ['esm'],
   sourcemap: true,
   clean: true,

@@ -1,47 +1,116 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
-import { startServer } from './server.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startTestApp, type TestApp } from './_test-utils.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
+let app: TestApp;
+let publicDir: string;
+beforeAll(async () => {
+  publicDir = mkdtempSync(join(tmpdir(), 'ringkit-public-'));
+  for (const page of ['index', 'dialer', 'calls']) {
+    writeFileSync(join(publicDir, `${page}.html`), `<!doctype html><title>${page}</title>`);
+  }
+  writeFileSync(join(publicDir, 'embed.js'), 'console.log("embed")');
+  mkdirSync(join(publicDir, 'assets'));
+  writeFileSync(join(publicDir, 'assets', 'main-abc123.js'), 'export {}');
+  app = await startTestApp({ publicDir });
+});
+afterAll(async () => {
+  await app.close();
+  rmSync(publicDir, { recursive: true, force: true });
 });
 
-async function start() {
-  const server = await startServer(loadConfig({ PORT: '0' }));
-  close = server.close;
-  return server.url;
-}
-
-describe('demo server', () => {
+describe('the demo app', () => {
   it('answers /healthz with 200 when ready', async () => {
-    const response = await fetch(`${await start()}/healthz`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    const res = await api(`${app.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ status: 'ok' });
   });
 
   it('answers an unknown route with a JSON 404', async () => {
-    const response = await fetch(`${await start()}/api/nope`);
-    expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({
+    const res = await api(`${app.url}/api/nope`);
+    expect(res.status).toBe(404);
+    expect(res.json).toEqual({
       error: { code: 'not_found', message: 'No route for GET /api/nope' },
     });
   });
-});
-
-describe('loadConfig', () => {
-  it('defaults to 127.0.0.1:4000', () => {
-    expect(loadConfig({})).toEqual({ PORT: 4000, HOST: '127.0.0.1' });
-  });
 
   it.each([
-    ['PORT', 'eighty'],
-    ['PORT', '70000'],
-    ['HOST', ''],
-  ])('refuses %s=%j with a one-line reason', (key, value) => {
-    expect(() => loadConfig({ [key]: value })).toThrow(
-      new RegExp(`^Invalid configuration: ${key}: `),
-    );
+    ['/', 'index'],
+    ['/dialer', 'dialer'],
+    ['/calls', 'calls'],
+    ['/calls/13018040009', 'calls'],
+    ['/calls/13018040009?utm_source=x', 'calls'],
+  ])('serves the page %s', async (path, page) => {
+    const res = await api(`${app.url}${path}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.text).toContain(`<title>${page}</title>`);
+  });
+
+  it('sends a content security policy that allows only its own scripts and connections', async () => {
+    const res = await api(`${app.url}/`);
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("object-src 'none'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('serves /embed.js and the API to any origin', async () => {
+    const embed = await api(`${app.url}/embed.js`, { headers: { origin: 'https://else.example' } });
+    expect(embed.status).toBe(200);
+    expect(embed.headers.get('access-control-allow-origin')).toBe('*');
+    expect(embed.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    const asset = await api(`${app.url}/assets/main-abc123.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+
+    const preflight = await fetch(`${app.url}/api/scheduled-calls`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://else.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/content-type/i);
+    const list = await api(`${app.url}/api/dialer`, { headers: { origin: 'https://x.example' } });
+    expect(list.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('logs requests with phone numbers masked in URLs and bodies', async () => {
+    await api(`${app.url}/api/calls/13018040009`);
+    await api(`${app.url}/api/calls/%2B19842068287?limit=3`);
+    await api(`${app.url}/api/scheduled-calls?phone_number=(301)%20804-0009`);
+    await api(`${app.url}/api/scheduled-calls`, {
+      method: 'POST',
+      body: { phone_number: '(415) 555-2671', scheduled_time: 'bad' },
+    });
+    const text = JSON.stringify(app.logs);
+    expect(text).toContain('/api/calls/***09');
+    expect(text).toContain('/api/calls/***87?limit=3');
+    expect(text).toContain('"phone_number":"***71"');
+    for (const digits of ['13018040009', '19842068287', '804-0009', '555-2671', '4155552671']) {
+      expect(text).not.toContain(digits);
+    }
+  });
+});
+
+describe('without a built front end', () => {
+  it('answers pages with a JSON 503 saying to build', async () => {
+    const bare = await startTestApp({ publicDir: join(tmpdir(), 'does-not-exist') });
+    try {
+      const res = await api(`${bare.url}/dialer`);
+      expect(res.status).toBe(503);
+      expect(res.json.error.code).toBe('not_built');
+      expect((await api(`${bare.url}/embed.js`)).status).toBe(404);
+    } finally {
+      await bare.close();
+    }
   });
 });

@@ -1,32 +1,151 @@
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Store } from '@ringkit/scheduler-core';
+import type { DestinationStream, Logger } from 'pino';
 import { createApp } from './app.js';
-import { loadConfig, type Config } from './config.js';
+import type { Config } from './config.js';
+import { createLogger } from './logger.js';
+import { createRuntime, type Runtime } from './runtime.js';
 
-/** Starts the server; resolves with its URL and a close function. */
-export async function startServer(config: Config) {
-  const app = createApp();
-  const server = app.listen(config.PORT, config.HOST);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+export interface StartOptions {
+  /** Another store than the configured one (tests pass `memoryStore()`). */
+  store?: Store;
+  /** The built front end. @default `public` next to the server bundle, or `../dist/public` */
+  publicDir?: string;
+  /** Where logs go. @default stdout */
+  logDestination?: DestinationStream;
+  /** @default 15000 */
+  heartbeatMs?: number;
+  /** @default 1000 */
+  watchIntervalMs?: number;
+  /** The PostgreSQL schema with `DATABASE_URL`. @default 'ringkit' */
+  postgresSchema?: string;
+}
+
+export interface RunningServer {
+  /** The URL to open, e.g. `http://localhost:4000`. */
+  url: string;
+  port: number;
+  runtime: Runtime;
+  logger: Logger;
+  /**
+   * Graceful shutdown: stops accepting connections, ends the event streams, stops the scheduler
+   * and the dialer (calls in flight are recorded), then closes the store.
+   */
+  close(): Promise<void>;
+}
+
+function defaultPublicDir(): string | undefined {
+  const candidates = [
+    new URL('./public', import.meta.url),
+    new URL('../dist/public', import.meta.url),
+  ];
+  return candidates.map((url) => fileURLToPath(url)).find((dir) => existsSync(dir));
+}
+
+function urlHost(host: string): string {
+  if (host === '127.0.0.1' || host === '0.0.0.0' || host === '::' || host === '::1')
+    return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Starts the server; resolves once it listens and the scheduler runs. */
+export async function startServer(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  const logger = createLogger(config.LOG_LEVEL, options.logDestination);
+  let port = config.PORT;
+  const url = () => `http://${urlHost(config.HOST)}:${port}`;
+  const runtime = await createRuntime(config, {
+    logger,
+    publicUrl: url,
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    ...(options.watchIntervalMs === undefined ? {} : { watchIntervalMs: options.watchIntervalMs }),
+    ...(options.postgresSchema ? { postgresSchema: options.postgresSchema } : {}),
   });
-  const { port } = server.address() as AddressInfo;
+  let ready = true;
+  const app = createApp(runtime, {
+    publicDir: options.publicDir ?? defaultPublicDir(),
+    isReady: () => ready,
+  });
+  const server = createServer(app);
+  server.keepAliveTimeout = 5_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await runtime.stop();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === 'EADDRINUSE'
+        ? `PORT: ${config.HOST}:${config.PORT} is already in use`
+        : `Cannot listen on ${config.HOST}:${config.PORT}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
   return {
-    url: `http://${config.HOST === '127.0.0.1' ? 'localhost' : config.HOST}:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: url(),
+    port,
+    runtime,
+    logger,
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        runtime.hub.close();
+        server.closeIdleConnections();
+        await runtime.stop();
+        // Requests still open after the scheduler and dialer stopped are cut.
+        server.closeAllConnections();
+        await closed;
+        logger.info('stopped');
+      })();
+      return closing;
+    },
   };
 }
 
-const isMain = import.meta.url === `file://${process.argv[1]}`;
-if (isMain) {
-  try {
-    const running = await startServer(loadConfig());
-    console.log(`ringkit demo listening on ${running.url}`);
-    const shutdown = () => void running.close().then(() => process.exit(0));
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
-  }
+/** Runs the server until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
+export async function main(
+  config: Config,
+  options: StartOptions = {},
+  onClose?: () => Promise<void>,
+) {
+  const running = await startServer(config, options);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    running.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      console.error('Shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    void running
+      .close()
+      .then(() => onClose?.())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error((error as Error).message);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  return running;
 }

@@ -1,0 +1,307 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const app = fileURLToPath(new URL('..', import.meta.url));
+const screenshots = join(app, 'screenshots');
+const hasChromium = existsSync(CHROMIUM);
+
+if (!hasChromium && process.env['CI']) {
+  throw new Error(
+    `${CHROMIUM} is missing: the browser test must run in CI (apt-get install chromium)`,
+  );
+}
+if (!hasChromium) console.warn(`Skipping the browser test: ${CHROMIUM} is missing.`);
+
+/** Starts `node dist/server.js` and resolves with its URL once it listens. */
+function startBuiltServer(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['dist/server.js'], {
+    cwd: app,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /ringkit demo listening on (\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1]! });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));
+  });
+}
+
+/** A local date-time in the `datetime-local` format, `ms` from now, computed in the page. */
+const localInputIn = (page: Page, ms: number) =>
+  page.evaluate((offset) => {
+    const d = new Date(Date.now() + offset);
+    const p = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  }, ms);
+
+describe.skipIf(!hasChromium)('the demo in a browser', () => {
+  let polling: CallApiSimulator;
+  let webhook: CallApiSimulator;
+  let server: { child: ChildProcess; url: string };
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (
+      !existsSync(join(app, 'dist/server.js')) ||
+      !existsSync(join(app, 'dist/public/index.html'))
+    ) {
+      throw new Error('The app is not built: run `pnpm --filter @ringkit/demo build` first');
+    }
+    mkdirSync(screenshots, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'ringkit-e2e-'));
+    // Polled every second by the scheduler: steps long enough for most of them to be seen.
+    polling = await startCallApiSimulator({
+      flavour: 'polling',
+      port: 0,
+      stepMs: [500, 800],
+      seed: 7,
+    });
+    webhook = await startCallApiSimulator({
+      flavour: 'webhook',
+      port: 0,
+      stepMs: [50, 150],
+      seed: 8,
+    });
+    server = await startBuiltServer({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DEMO_HISTORY: '1',
+      LOG_LEVEL: 'warn',
+      CALL_API_URL: polling.url,
+      DIALER_API_URL: webhook.url,
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server?.child.exitCode === null) server.child.kill('SIGKILL');
+    await Promise.all([polling?.close(), webhook?.close()]);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('schedules a call from the form and shows it reach completed', async () => {
+    await page.goto(`${server.url}/`);
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seen: string[] }).seen = seen;
+      document.addEventListener('rk-status-change', (e) => {
+        seen.push((e as CustomEvent<{ status: string }>).detail.status);
+      });
+    });
+    // A wrong number is refused inline, before any request.
+    await page.fill('rk-scheduler #phone', '12');
+    await page.click('rk-scheduler button[type=submit]');
+    await page.locator('rk-scheduler #phone-error').waitFor();
+    expect(await page.getAttribute('rk-scheduler #phone', 'aria-invalid')).toBe('true');
+
+    // Two calls for tomorrow; the second is canceled.
+    for (const [n, phone] of ['+1 301 804 0009', '+1 984 206 8287'].entries()) {
+      await page.fill('rk-scheduler #phone', phone);
+      await page.fill('rk-scheduler #when', await localInputIn(page, 86_400_000));
+      await page.click('rk-scheduler button[type=submit]');
+      await page.waitForFunction(
+        (count) =>
+          document
+            .querySelector('rk-scheduler')!
+            .shadowRoot!.querySelectorAll('li.call[data-status="scheduled"]').length === count,
+        n + 1,
+      );
+    }
+    expect(await page.getAttribute('rk-scheduler #phone', 'aria-invalid')).toBe('false');
+    await page.click('rk-scheduler li.call:first-child button.danger');
+    await page.locator('rk-scheduler li.call[data-status="canceled"]').waitFor();
+
+    // With the keyboard: a number and a time 3 s from now, then Enter; it goes all the way.
+    await page.evaluate(() => (window as unknown as { seen: string[] }).seen.splice(0));
+    await page.fill('rk-scheduler #when', await localInputIn(page, 3_000));
+    await page.fill('rk-scheduler #phone', '+1 (415) 555-2671');
+    await page.press('rk-scheduler #phone', 'Enter');
+    await page.locator('rk-scheduler li.call[data-status="scheduled"]').nth(1).waitFor();
+    await page
+      .locator('rk-scheduler li.call[data-status="completed"]')
+      .waitFor({ timeout: 30_000 });
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    expect(seen[0]).toBe('queued');
+    expect(seen.at(-1)).toBe('completed');
+    expect(await page.textContent('rk-scheduler [data-count="completed"]')).toBe('1');
+    expect(await page.textContent('rk-scheduler [data-count="scheduled"]')).toBe('1');
+    expect(await page.textContent('rk-scheduler [data-count="canceled"]')).toBe('1');
+
+    // Its timeline lists every step it went through.
+    await page.click('rk-scheduler li.call[data-status="completed"] summary');
+    const steps = await page
+      .locator('rk-scheduler li.call[data-status="completed"] ol.timeline .badge')
+      .allTextContents();
+    expect(steps[0]).toBe('scheduled');
+    expect(steps.at(-1)).toBe('completed');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(screenshots, 'scheduler.png') });
+  });
+
+  it('is usable 360 px wide', async () => {
+    const narrow = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    try {
+      for (const path of ['/', '/dialer', '/calls/13018040009']) {
+        await narrow.goto(`${server.url}${path}`);
+        await narrow.locator('rk-scheduler h2, rk-dialer h2, rk-call-history h2').first().waitFor();
+        const width = await narrow.evaluate(() => document.documentElement.scrollWidth);
+        expect(width, path).toBeLessThanOrEqual(360);
+      }
+    } finally {
+      await narrow.close();
+    }
+  });
+
+  it('dials every number from idle to completed with one click', async () => {
+    await page.goto(`${server.url}/dialer`);
+    const entries = page.locator('rk-dialer li.entry');
+    await entries.first().waitFor();
+    expect(await entries.count()).toBe(9);
+    expect(await page.locator('rk-dialer li.entry[data-status="idle"]').count()).toBe(9);
+    const button = page.locator('rk-dialer button.primary');
+    expect(await button.isEnabled()).toBe(true);
+    await page.evaluate(() => {
+      const moves: { index: number; status: string }[] = [];
+      (window as unknown as { moves: typeof moves }).moves = moves;
+      document.addEventListener('rk-dialer-status', (e) => {
+        const { index, status } = (e as CustomEvent<{ index: number; status: string }>).detail;
+        moves.push({ index, status });
+      });
+    });
+
+    await button.click();
+    await page.locator('rk-dialer button.primary[disabled]').waitFor();
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('rk-dialer')!
+          .shadowRoot!.querySelectorAll('li.entry[data-status="completed"]').length === 9,
+      null,
+      { timeout: 30_000 },
+    );
+    expect(await button.isDisabled()).toBe(true);
+    expect(await page.textContent('rk-dialer [data-testid="progress-text"]')).toBe(
+      '9 of 9 finished',
+    );
+    const moves = await page.evaluate(
+      () => (window as unknown as { moves: { index: number; status: string }[] }).moves,
+    );
+    for (let index = 0; index < 9; index += 1) {
+      const mine = moves.filter((m) => m.index === index).map((m) => m.status);
+      expect(mine[0], `entry ${index}`).toBe('dialing');
+      expect(mine.at(-1), `entry ${index}`).toBe('completed');
+    }
+    // In list order: each number started dialing after the one before it.
+    const starts = moves.filter((m) => m.status === 'dialing').map((m) => m.index);
+    expect(starts).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    await page.screenshot({ path: join(screenshots, 'dialer.png') });
+
+    // A reload shows the same state: it lives on the server.
+    await page.reload();
+    await page.locator('rk-dialer li.entry[data-status="completed"]').first().waitFor();
+    expect(await page.locator('rk-dialer li.entry[data-status="completed"]').count()).toBe(9);
+    expect(await page.locator('rk-dialer button.primary').isDisabled()).toBe(true);
+  });
+
+  it('shows the history of a number, newest first, with paging', async () => {
+    await page.goto(`${server.url}/calls/13018040009`);
+    const rows = page.locator('rk-call-history tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(20);
+    // The dialer called this number twice just now: the newest rows.
+    const first = await rows.nth(0).getAttribute('data-type');
+    expect(first).toBe('Completed Inbound');
+    expect(await rows.nth(0).locator('td.who').textContent()).toContain('+1 (415) 555-0100');
+    const types = new Set(
+      await page
+        .locator('rk-call-history tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-type'))),
+    );
+    expect(types.size).toBeGreaterThan(1);
+    const durations = await page.locator('rk-call-history td.duration').allTextContents();
+    for (const d of durations.map((s) => s.trim())) expect(d).toMatch(/^(\d+:[0-5]\d|—)$/);
+    const times = await page
+      .locator('rk-call-history time')
+      .evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')!));
+    expect(times).toEqual([...times].sort().reverse());
+    await page.screenshot({ path: join(screenshots, 'history.png') });
+
+    await page.click('rk-call-history nav button:has-text("Older")');
+    await page.locator('rk-call-history #page-label:has-text("Page 2")').waitFor();
+    const older = await page
+      .locator('rk-call-history time')
+      .evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')!));
+    expect(older[0]! <= times.at(-1)!).toBe(true);
+  });
+
+  it('works on another site through /embed.js', async () => {
+    const site: Server = createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(`<!doctype html><title>elsewhere</title>
+        <script src="${server.url}/embed.js"></script>
+        <rk-dialer></rk-dialer>
+        <rk-call-history api="${server.url}" phone="+19842068287"></rk-call-history>`);
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const other = await browser.newPage();
+    try {
+      await other.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+      await other.locator('rk-dialer li.entry[data-status="completed"]').first().waitFor();
+      expect(await other.locator('rk-dialer li.entry').count()).toBe(9);
+      await other.locator('rk-call-history tbody tr').first().waitFor();
+    } finally {
+      await other.close();
+      await new Promise((resolve) => site.close(resolve));
+    }
+  });
+
+  it('has no errors in the pages', () => {
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shuts down on SIGTERM with exit code 0', async () => {
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});

@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import { memoryStore } from '@ringkit/scheduler-core/memory';
+import { loadConfig } from './config.js';
+import { startServer, type RunningServer, type StartOptions } from './server.js';
+
+export interface TestApp {
+  server: RunningServer;
+  url: string;
+  polling: CallApiSimulator;
+  webhook: CallApiSimulator;
+  dataDir: string;
+  /** Every log line written so far, parsed. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions extends Omit<StartOptions, 'logDestination'> {
+  env?: Record<string, string>;
+  /** Use the store the configuration names (SQLite in DATA_DIR, or DATABASE_URL), not `memoryStore()`. */
+  configuredStore?: boolean;
+  stepMs?: number | [number, number];
+}
+
+/** The app on a free port with a memory store, both simulators on free ports with fast calls. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const stepMs = options.stepMs ?? [5, 20];
+  const polling = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs, seed: 1 });
+  const webhook = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs, seed: 2 });
+  const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-demo-'));
+  const logs: Record<string, unknown>[] = [];
+  const logDestination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      callback();
+    },
+  });
+  const config = loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    DATA_DIR: dataDir,
+    CALL_API_URL: polling.url,
+    DIALER_API_URL: webhook.url,
+    DIALER_NUMBERS: '13018040009,19842068287,15512459377,13018040009',
+    DIALER_CONCURRENCY: '2',
+    ...options.env,
+  });
+  const { env: _env, configuredStore, stepMs: _stepMs, ...rest } = options;
+  const server = await startServer(config, {
+    watchIntervalMs: 20,
+    ...(configuredStore ? {} : { store: memoryStore() }),
+    ...rest,
+    logDestination,
+  });
+  return {
+    server,
+    url: server.url,
+    polling,
+    webhook,
+    dataDir,
+    logs,
+    async close() {
+      await server.close();
+      await Promise.all([polling.close(), webhook.close()]);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `fetch` that sends and parses JSON. */
+export async function api(
+  url: string,
+  init: { method?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...init.headers };
+  let body: string | undefined;
+  if (init.raw !== undefined) {
+    body = init.raw;
+    headers['content-type'] ??= 'application/json';
+  } else if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers['content-type'] = 'application/json';
+  }
+  const response = await fetch(url, { method: init.method ?? 'GET', headers, body });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  // Tests read fields of answers they know the shape of.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: response.status, headers: response.headers, json: json as any, text };
+}
+
+export interface SseEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/** Reads a Server-Sent Events stream, event by event. */
+export async function openEvents(url: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const events: SseEvent[] = [];
+  const comments: string[] = [];
+  let buffer = '';
+  let ended = false;
+  const waiters = new Set<() => void>();
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event: SseEvent = { event: 'message', data: '' };
+          let isEvent = false;
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) comments.push(line.slice(1).trim());
+            else if (line.startsWith('id: ')) event.id = line.slice(4);
+            else if (line.startsWith('event: ')) [isEvent, event.event] = [true, line.slice(7)];
+            else if (line.startsWith('data: ')) [isEvent, event.data] = [true, line.slice(6)];
+          }
+          if (isEvent) events.push(event);
+        }
+        for (const wake of waiters) wake();
+      }
+    } catch {
+      // aborted
+    }
+    ended = true;
+    for (const wake of waiters) wake();
+  })();
+
+  return {
+    response,
+    events,
+    comments,
+    get ended() {
+      return ended;
+    },
+    /** Resolves when `predicate` holds for what was received, or rejects after `timeoutMs`. */
+    until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (predicate()) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve();
+          } else if (ended) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            reject(new Error('the stream ended'));
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out; got ${JSON.stringify(events.map((e) => e.event))}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => controller.abort(),
+  };
+}
+
+/** Polls `fn` until it returns a truthy value. */
+export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

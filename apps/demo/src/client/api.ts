@@ -1,0 +1,78 @@
+/** Talking to the demo's JSON API from the browser. */
+
+let defaultBase = '';
+
+/** The base URL used by elements without an `api` attribute (embed.js sets its own origin). */
+export function setDefaultApi(base: string): void {
+  defaultBase = base;
+}
+
+/** The API base for an element: its `api` attribute, else the default (same origin). */
+export function apiBase(attribute: string | null | undefined): string {
+  return (attribute ?? defaultBase).replace(/\/+$/, '');
+}
+
+/** One problem the API found with the input, as its `details.issues` list them. */
+export interface ApiIssue {
+  in?: string;
+  path: (string | number)[];
+  message: string;
+}
+
+/** A non-2xx answer, with the API's `{ error: { code, message, details } }`. */
+export class ApiRequestError extends Error {
+  override name = 'ApiRequestError';
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** The issues of a 400, each with the field it is about. */
+  get issues(): ApiIssue[] {
+    const issues = (this.details as { issues?: ApiIssue[] } | undefined)?.issues;
+    return Array.isArray(issues) ? issues : [];
+  }
+}
+
+export async function request<T>(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, {
+      method: init.method ?? 'GET',
+      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: init.body === undefined ? null : JSON.stringify(init.body),
+      signal: init.signal ?? null,
+    });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiRequestError(0, 'network', 'The server cannot be reached. Is it running?');
+  }
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!response.ok) {
+    const error = (json as { error?: { code?: string; message?: string; details?: unknown } })
+      ?.error;
+    throw new ApiRequestError(
+      response.status,
+      error?.code ?? 'http_error',
+      error?.message ?? `The server answered ${response.status}`,
+      error?.details,
+    );
+  }
+  return json as T;
+}

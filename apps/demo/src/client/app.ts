@@ -1,0 +1,51 @@
+/**
+ * The pages' script: registers the elements and wires the call history page to its URL
+ * (`/calls/:phone`) and its lookup form.
+ */
+import './page.css';
+import './rk-scheduler.js';
+import './rk-dialer.js';
+import './rk-call-history.js';
+import { request } from './api.js';
+import { formatPhone } from './format.js';
+import type { DialerJson } from './types.js';
+
+const history = document.querySelector('rk-call-history');
+if (history) {
+  const match = /^\/calls\/([^/]+)\/?$/.exec(location.pathname);
+  const phone = match ? decodeURIComponent(match[1]!) : '';
+  const lookup = document.querySelector<HTMLFormElement>('#lookup');
+  const input = document.querySelector<HTMLInputElement>('#lookup-phone');
+  if (input) input.value = phone;
+  if (phone) {
+    history.phone = phone;
+    document.title = `Calls of ${formatPhone(phone)} · ringkit demo`;
+  } else {
+    history.hidden = true;
+  }
+  lookup?.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = input?.value.trim() ?? '';
+    if (value) location.assign(`/calls/${encodeURIComponent(value)}`);
+  });
+  // Quick links: the dialer's numbers.
+  const links = document.querySelector<HTMLElement>('#quick-links');
+  if (links) {
+    request<DialerJson>('', '/api/dialer')
+      .then((dialer) => {
+        const phones = [...new Set(dialer.entries.map((e) => e.phone))];
+        for (const p of phones) {
+          const item = document.createElement('li');
+          const a = document.createElement('a');
+          a.href = `/calls/${encodeURIComponent(p)}`;
+          a.textContent = formatPhone(p);
+          if (p === phone || p.replace(/\D/g, '') === phone.replace(/\D/g, '')) {
+            a.setAttribute('aria-current', 'page');
+          }
+          item.append(a);
+          links.append(item);
+        }
+      })
+      .catch(() => links.remove());
+  }
+}

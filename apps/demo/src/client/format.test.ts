@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import {
+  cronFor,
+  describeCron,
+  formatDuration,
+  formatPhone,
+  fromLocalInput,
+  looksLikePhone,
+  phoneKey,
+  toLocalInput,
+} from './format.js';
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0:00'],
+    [5, '0:05'],
+    [125, '2:05'],
+    [3_725, '62:05'],
+    [null, '—'],
+  ])('shows %j seconds as %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+  });
+});
+
+describe('formatPhone', () => {
+  it('writes North American numbers the way people read them, others as given', () => {
+    expect(formatPhone('+13018040009')).toBe('+1 (301) 804-0009');
+    expect(formatPhone('13018040009')).toBe('+1 (301) 804-0009');
+    expect(formatPhone('+442079460958')).toBe('+442079460958');
+    expect(formatPhone('call-me')).toBe('call-me');
+  });
+});
+
+describe('phone helpers', () => {
+  it('accepts what people type and compares numbers by their digits', () => {
+    expect(looksLikePhone('+1 (301) 804-0009')).toBe(true);
+    expect(looksLikePhone('12')).toBe(false);
+    expect(looksLikePhone('call me')).toBe(false);
+    expect(phoneKey('+1 (301) 804-0009')).toBe(phoneKey('13018040009'));
+  });
+});
+
+describe('local date-time inputs', () => {
+  it('round-trips a local time through the input format', () => {
+    const date = new Date(2030, 0, 2, 9, 5, 7);
+    expect(toLocalInput(date)).toBe('2030-01-02T09:05:07');
+    expect(fromLocalInput('2030-01-02T09:05:07')).toBe(date.toISOString());
+    expect(fromLocalInput('2030-01-02T09:05')).toBe(new Date(2030, 0, 2, 9, 5).toISOString());
+    expect(fromLocalInput('tomorrow')).toBeNull();
+  });
+
+  it('repeats the chosen local time as a cron pattern and says it in words', () => {
+    const thursday = new Date(2030, 0, 3, 9, 30);
+    expect(cronFor('daily', thursday)).toBe('30 9 * * *');
+    expect(cronFor('weekdays', thursday)).toBe('30 9 * * 1-5');
+    expect(cronFor('weekly', thursday)).toBe('30 9 * * 4');
+    expect(describeCron('30 9 * * *')).toBe('every day at 09:30');
+    expect(describeCron('30 9 * * 1-5')).toBe('every weekday at 09:30');
+    expect(describeCron('30 9 * * 4')).toMatch(/^every \S+ at 09:30$/);
+    expect(describeCron('*/5 * * * *')).toBe('cron */5 * * * *');
+  });
+});

@@ -1,0 +1,93 @@
+/** Formatting for people: the viewer's locale and time zone. */
+
+/** Seconds as `m:ss` (`125` → `2:05`); minutes go past 59 rather than adding hours. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  const whole = Math.max(0, Math.round(seconds));
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateTimeSeconds = new Intl.DateTimeFormat(undefined, {
+  dateStyle: 'medium',
+  timeStyle: 'medium',
+});
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
+/** An ISO time in the viewer's locale and time zone. */
+export function formatDateTime(iso: string | null, withSeconds = false): string {
+  if (!iso) return '—';
+  return (withSeconds ? dateTimeSeconds : dateTime).format(new Date(iso));
+}
+
+export function formatTime(iso: string | null): string {
+  return iso ? timeOnly.format(new Date(iso)) : '—';
+}
+
+/** The viewer's IANA time zone, e.g. `Europe/Paris`. */
+export function viewerTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/**
+ * North American numbers as `+1 (301) 804-0009` (from `+13018040009`, `13018040009` or
+ * `(301) 804-0009`); other numbers as they are.
+ */
+export function formatPhone(phone: string): string {
+  const plain = /^[\d\s().+-]+$/.test(phone) ? phone.replace(/\D/g, '') : '';
+  const nanp = /^1?([2-9]\d{2})(\d{3})(\d{4})$/.exec(plain);
+  const international = phone.trim().startsWith('+') && !phone.trim().startsWith('+1');
+  return nanp && !international ? `+1 (${nanp[1]}) ${nanp[2]}-${nanp[3]}` : phone;
+}
+
+/** A cheap check before asking the server: 8 to 15 digits, with the usual punctuation. */
+export function looksLikePhone(value: string): boolean {
+  const compact = value.replace(/[\s().-]/g, '');
+  return /^\+?\d{8,15}$/.test(compact);
+}
+
+/** The digits that identify a number, for comparing two ways of writing it. */
+export function phoneKey(phone: string): string {
+  return phone.replace(/\D/g, '').slice(-10);
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A Date as the value of an `<input type="datetime-local" step="1">`, in local time. */
+export function toLocalInput(date: Date): string {
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  );
+}
+
+/** The value of a `datetime-local` input (local time) as an ISO instant, or `null`. */
+export function fromLocalInput(value: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value)) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+export type Repeat = '' | 'daily' | 'weekdays' | 'weekly';
+
+/** A cron pattern repeating a local time, read in the viewer's time zone. */
+export function cronFor(repeat: Exclude<Repeat, ''>, local: Date): string {
+  const minute = local.getMinutes();
+  const hour = local.getHours();
+  if (repeat === 'daily') return `${minute} ${hour} * * *`;
+  if (repeat === 'weekdays') return `${minute} ${hour} * * 1-5`;
+  return `${minute} ${hour} * * ${local.getDay()}`;
+}
+
+/** A cron pattern of `cronFor` in words; any other pattern as it is. */
+export function describeCron(cron: string): string {
+  const match = /^(\d+) (\d+) \* \* (\*|1-5|\d)$/.exec(cron);
+  if (!match) return `cron ${cron}`;
+  const at = `${pad(Number(match[2]))}:${pad(Number(match[1]))}`;
+  if (match[3] === '*') return `every day at ${at}`;
+  if (match[3] === '1-5') return `every weekday at ${at}`;
+  const day = new Intl.DateTimeFormat(undefined, { weekday: 'long' }).format(
+    new Date(2024, 0, 7 + Number(match[3])),
+  );
+  return `every ${day} at ${at}`;
+}

@@ -1,0 +1,124 @@
+/**
+ * One shared `EventSource` per API base on a page, whatever the number of elements: elements
+ * subscribe to event names and the connection is opened by the first and closed by the last.
+ * The browser resumes with `Last-Event-ID` after a dropped connection; when the server refuses a
+ * stream for good (a restart in progress), it is reopened after a pause with the last id seen.
+ */
+
+type Handler = (data: unknown) => void;
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+interface Connection {
+  url: string;
+  source: EventSource | undefined;
+  handlers: Map<string, Set<Handler>>;
+  listeners: Map<string, (event: MessageEvent) => void>;
+  states: Set<(state: ConnectionState) => void>;
+  lastEventId: string | undefined;
+  retry: ReturnType<typeof setTimeout> | undefined;
+}
+
+const connections = new Map<string, Connection>();
+
+function listen(connection: Connection, name: string) {
+  if (connection.listeners.has(name) || !connection.source) return;
+  const listener = (event: MessageEvent) => {
+    if (event.lastEventId) connection.lastEventId = event.lastEventId;
+    let data: unknown;
+    try {
+      data = JSON.parse(event.data as string);
+    } catch {
+      data = event.data;
+    }
+    for (const handler of connection.handlers.get(name) ?? []) handler(data);
+  };
+  connection.listeners.set(name, listener);
+  connection.source.addEventListener(name, listener);
+}
+
+function open(connection: Connection) {
+  const url =
+    connection.lastEventId === undefined
+      ? connection.url
+      : `${connection.url}?last_event_id=${encodeURIComponent(connection.lastEventId)}`;
+  const source = new EventSource(url);
+  connection.source = source;
+  connection.listeners.clear();
+  for (const name of connection.handlers.keys()) listen(connection, name);
+  const tell = (state: ConnectionState) => {
+    for (const handler of connection.states) handler(state);
+  };
+  tell('connecting');
+  source.addEventListener('open', () => tell('open'));
+  source.addEventListener('error', () => {
+    if (source.readyState === EventSource.CLOSED) {
+      tell('closed');
+      connection.retry = setTimeout(() => open(connection), 3000);
+    } else {
+      tell('connecting');
+    }
+  });
+}
+
+function connectionFor(base: string): Connection {
+  const url = `${base}/api/events`;
+  let connection = connections.get(url);
+  if (!connection) {
+    connection = {
+      url,
+      source: undefined,
+      handlers: new Map(),
+      listeners: new Map(),
+      states: new Set(),
+      lastEventId: undefined,
+      retry: undefined,
+    };
+    connections.set(url, connection);
+    open(connection);
+  }
+  return connection;
+}
+
+function release(connection: Connection) {
+  if (connection.handlers.size > 0 || connection.states.size > 0) return;
+  clearTimeout(connection.retry);
+  connection.source?.close();
+  connections.delete(connection.url);
+}
+
+/**
+ * Calls `handler` with the parsed data of each `name` event from `${base}/api/events`.
+ * `resync` means events were missed: reload the state. Returns the unsubscribe function.
+ */
+export function subscribe(base: string, name: string, handler: Handler): () => void {
+  const connection = connectionFor(base);
+  let handlers = connection.handlers.get(name);
+  if (!handlers) {
+    handlers = new Set();
+    connection.handlers.set(name, handlers);
+  }
+  handlers.add(handler);
+  listen(connection, name);
+  return () => {
+    handlers.delete(handler);
+    if (handlers.size === 0) connection.handlers.delete(name);
+    release(connection);
+  };
+}
+
+/** Follows the shared connection's state, e.g. to show "reconnecting…". */
+export function onConnectionState(
+  base: string,
+  handler: (state: ConnectionState) => void,
+): () => void {
+  const connection = connectionFor(base);
+  connection.states.add(handler);
+  const state = connection.source?.readyState;
+  handler(
+    state === EventSource.OPEN ? 'open' : state === EventSource.CLOSED ? 'closed' : 'connecting',
+  );
+  return () => {
+    connection.states.delete(handler);
+    release(connection);
+  };
+}

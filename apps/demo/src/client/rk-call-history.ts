@@ -1,0 +1,338 @@
+import {
+  LitElement,
+  css,
+  html,
+  nothing,
+  type PropertyDeclarations,
+  type PropertyValues,
+} from 'lit';
+import { apiBase, request, type ApiRequestError } from './api.js';
+import { define, emit } from './define.js';
+import { formatDateTime, formatDuration, formatPhone, phoneKey } from './format.js';
+import { subscribe } from './live.js';
+import { shared } from './styles.js';
+import type { HistoryEventJson, HistoryItemJson, Page } from './types.js';
+
+/**
+ * `<rk-call-history phone="13018040009">`: the calls of one number, newest first, a page at a
+ * time; the first page refreshes when a call involving the number is recorded.
+ *
+ * @fires rk-history-page - a page was shown; `detail: { phone, page, items }`
+ * @fires rk-error - a request failed; `detail: { message, code, status }`
+ * @csspart table - the table; `row` each row; `type` each type cell
+ * @csspart pager - the paging buttons
+ */
+export class RkCallHistoryElement extends LitElement {
+  static override properties: PropertyDeclarations = {
+    api: { type: String },
+    phone: { type: String },
+    pageSize: { type: Number, attribute: 'page-size' },
+    items: { state: true },
+    page: { state: true },
+    nextCursor: { state: true },
+    loading: { state: true },
+    error: { state: true },
+  };
+
+  /** The API's base URL; same origin when left out. */
+  declare api: string | undefined;
+  /** The number whose calls are shown, in any form the API reads. */
+  declare phone: string;
+  /** Rows per page (1–100). */
+  declare pageSize: number;
+  declare protected items: HistoryItemJson[];
+  declare protected page: number;
+  declare protected nextCursor: string | null;
+  declare protected loading: boolean;
+  declare protected error: string;
+  /** The cursor of each page shown so far; `null` for the first. */
+  private cursors: (string | null)[] = [null];
+  private unsubscribe: (() => void)[] = [];
+  private controller: AbortController | undefined;
+
+  constructor() {
+    super();
+    this.api = undefined;
+    this.phone = '';
+    this.pageSize = 20;
+    this.items = [];
+    this.page = 0;
+    this.nextCursor = null;
+    this.loading = false;
+    this.error = '';
+  }
+
+  static override styles = [
+    shared,
+    css`
+      table {
+        width: 100%;
+        border-collapse: collapse;
+        font-variant-numeric: tabular-nums;
+      }
+      th,
+      td {
+        text-align: left;
+        padding: 0.5rem 0.625rem;
+        border-bottom: 1px solid var(--_border);
+      }
+      th {
+        font-size: 0.8125rem;
+        text-transform: uppercase;
+        letter-spacing: 0.03em;
+        color: var(--_muted);
+      }
+      td.duration,
+      th.duration {
+        text-align: right;
+      }
+      .type {
+        display: inline-flex;
+        align-items: center;
+        gap: 0.375rem;
+        font-weight: 600;
+        white-space: nowrap;
+      }
+      .type[data-missed] {
+        color: var(--rk-status-missed, #a8420a);
+      }
+      .type[data-completed] {
+        color: var(--rk-status-completed, #1a7f37);
+      }
+      .arrow {
+        font-size: 1.1em;
+      }
+      nav {
+        display: flex;
+        align-items: center;
+        justify-content: space-between;
+        gap: 0.5rem;
+        margin-top: 0.75rem;
+      }
+      .empty {
+        padding: 1.5rem 0;
+        text-align: center;
+      }
+      tbody[aria-busy='true'] {
+        opacity: 0.6;
+      }
+      @container (max-width: 32rem) {
+        thead {
+          display: none;
+        }
+        tr {
+          display: grid;
+          grid-template-columns: 1fr auto;
+          gap: 0.125rem 0.5rem;
+          padding: 0.5rem 0;
+          border-bottom: 1px solid var(--_border);
+        }
+        td {
+          border: none;
+          padding: 0;
+        }
+        td.when {
+          grid-column: 1 / -1;
+          color: var(--_muted);
+          font-size: 0.875rem;
+        }
+        td.who {
+          grid-column: 1;
+          grid-row: 2;
+        }
+        td.duration {
+          grid-column: 2;
+          grid-row: 2;
+        }
+        td.kind {
+          grid-column: 1 / -1;
+          grid-row: 3;
+        }
+      }
+    `,
+  ];
+
+  private get base() {
+    return apiBase(this.api);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.unsubscribe = [
+      subscribe(this.base, 'history', (data) => {
+        const { phones } = data as HistoryEventJson;
+        if (this.page === 0 && phones.some((p) => phoneKey(p) === phoneKey(this.phone))) {
+          void this.load(null, 0);
+        }
+      }),
+      subscribe(
+        this.base,
+        'resync',
+        () => void this.load(this.cursors[this.page] ?? null, this.page),
+      ),
+    ];
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    this.controller?.abort();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if ((changed.has('phone') || changed.has('api') || changed.has('pageSize')) && this.phone) {
+      this.cursors = [null];
+      void this.load(null, 0);
+    }
+  }
+
+  /** Shows the page that starts at `cursor`. */
+  async load(cursor: string | null, page: number): Promise<void> {
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    this.loading = true;
+    const size = Math.min(100, Math.max(1, Math.trunc(this.pageSize) || 20));
+    const query = `limit=${size}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    try {
+      const result = await request<Page<HistoryItemJson>>(
+        this.base,
+        `/api/calls/${encodeURIComponent(this.phone)}?${query}`,
+        { signal: controller.signal },
+      );
+      this.items = result.items;
+      this.nextCursor = result.next_cursor;
+      this.page = page;
+      this.cursors[page] = cursor;
+      this.cursors.length = page + 1;
+      this.error = '';
+      emit(this, 'rk-history-page', { phone: this.phone, page, items: result.items });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') return;
+      const e = error as ApiRequestError;
+      this.items = [];
+      this.nextCursor = null;
+      this.error =
+        e.status === 400 ? `“${this.phone}” is not a phone number we can read.` : e.message;
+      emit(this, 'rk-error', { message: e.message, code: e.code, status: e.status });
+    } finally {
+      if (this.controller === controller) this.loading = false;
+    }
+  }
+
+  private async go(page: number) {
+    if (page < 0) return;
+    const cursor = page > this.page ? this.nextCursor : (this.cursors[page] ?? null);
+    if (page > this.page && !cursor) return;
+    await this.load(cursor, page);
+    this.renderRoot.querySelector<HTMLElement>('table')?.focus();
+  }
+
+  private row(item: HistoryItemJson) {
+    const missed = item.type.startsWith('Missed');
+    const outbound = item.type.endsWith('Outbound');
+    return html`
+      <tr part="row" data-type=${item.type}>
+        <td class="when">
+          <time datetime=${item.created_at ?? ''}>${formatDateTime(item.created_at)}</time>
+        </td>
+        <td class="who">
+          <a class="phone" href="${this.base}/calls/${encodeURIComponent(item.counterparty)}"
+            >${formatPhone(item.counterparty)}</a
+          >
+        </td>
+        <td class="kind">
+          <span class="type" part="type" ?data-missed=${missed} ?data-completed=${!missed}>
+            <span class="arrow" aria-hidden="true">${outbound ? '↗' : '↙'}</span>${item.type}
+          </span>
+        </td>
+        <td class="duration">
+          ${
+            item.duration === null
+              ? html`<span class="muted" aria-label="no duration">—</span>`
+              : formatDuration(item.duration)
+          }
+        </td>
+      </tr>
+    `;
+  }
+
+  override render() {
+    if (!this.phone) {
+      return html`<section class="card"><p class="muted">No phone number given.</p></section>`;
+    }
+    const heading = `Calls of ${formatPhone(this.phone)}`;
+    const paged = this.page > 0 || this.nextCursor !== null;
+    return html`
+      <section class="card" part="history" aria-labelledby="history-heading">
+        <h2 id="history-heading">${heading}</h2>
+        ${this.error ? html`<p class="notice" role="alert">${this.error}</p>` : nothing}
+        ${
+          !this.error && !this.loading && this.items.length === 0 && this.page === 0
+            ? html`<p class="empty muted">No calls yet.</p>`
+            : nothing
+        }
+        ${
+          this.items.length > 0
+            ? html`
+                <table
+                  part="table"
+                  tabindex="-1"
+                  aria-describedby=${paged ? 'page-label' : nothing}
+                >
+                  <caption class="sr-only">
+                    ${heading}, newest first
+                  </caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">When</th>
+                      <th scope="col">Number</th>
+                      <th scope="col">Type</th>
+                      <th scope="col" class="duration">Duration</th>
+                    </tr>
+                  </thead>
+                  <tbody aria-busy=${this.loading ? 'true' : 'false'}>
+                    ${this.items.map((item) => this.row(item))}
+                  </tbody>
+                </table>
+              `
+            : nothing
+        }
+        ${
+          paged
+            ? html`
+                <nav part="pager" aria-label="Pages of calls">
+                  <button
+                    class="small"
+                    ?disabled=${this.page === 0 || this.loading}
+                    @click=${() => this.go(this.page - 1)}
+                  >
+                    ← Newer
+                  </button>
+                  <span id="page-label" class="muted" aria-live="polite"
+                    >Page ${this.page + 1}</span
+                  >
+                  <button
+                    class="small"
+                    ?disabled=${!this.nextCursor || this.loading}
+                    @click=${() => this.go(this.page + 1)}
+                  >
+                    Older →
+                  </button>
+                </nav>
+              `
+            : nothing
+        }
+      </section>
+    `;
+  }
+}
+
+define('rk-call-history', RkCallHistoryElement);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rk-call-history': RkCallHistoryElement;
+  }
+}

@@ -1,0 +1,41 @@
+import { html } from 'lit';
+
+/** Every status an element may show, in lifecycle order. */
+export const STATUS_ORDER = [
+  'idle',
+  'scheduled',
+  'queued',
+  'dialing',
+  'initiated',
+  'ringing',
+  'answered',
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+] as const;
+
+export const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
+export function statusLabel(status: string): string {
+  return status === 'no-answer' ? 'no answer' : status;
+}
+
+/** A status pill; style it with `::part(status)` or `::part(status-completed)`. */
+export function badge(status: string) {
+  return html`<span class="badge" part="status status-${status}" data-status=${status}
+    >${statusLabel(status)}</span
+  >`;
+}
+
+/** Counts by status, in lifecycle order, zeros left out. */
+export function countByStatus(statuses: Iterable<string>): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const status of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
+  return [...counts.entries()].sort(
+    ([a], [b]) =>
+      STATUS_ORDER.indexOf(a as (typeof STATUS_ORDER)[number]) -
+      STATUS_ORDER.indexOf(b as (typeof STATUS_ORDER)[number]),
+  );
+}

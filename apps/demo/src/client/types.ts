@@ -1,0 +1,27 @@
+import type {
+  CallJson,
+  serializeDialer,
+  serializeDialerEntry,
+  serializeDialerStatus,
+  serializeHistoryEntry,
+} from '../serialize.js';
+
+/** The API's JSON, typed from the server's own serializers (type-only: nothing is bundled). */
+export type ScheduledCallJson = CallJson;
+export type DialerJson = ReturnType<typeof serializeDialer> & {
+  entries: ReturnType<typeof serializeDialerEntry>[];
+};
+export type DialerStateJson = ReturnType<typeof serializeDialer>;
+export type DialerEntryJson = ReturnType<typeof serializeDialerEntry>;
+export type DialerEntryEventJson = ReturnType<typeof serializeDialerStatus>;
+export type HistoryItemJson = ReturnType<typeof serializeHistoryEntry>;
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** The `history` event: a call record involving these numbers was saved. */
+export interface HistoryEventJson {
+  phones: string[];
+}

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+
+/** The names of the events `GET /api/events` sends. */
+export type LiveEventName = 'scheduled-call' | 'dialer-entry' | 'dialer' | 'history';
+
+interface Stored {
+  seq: number;
+  text: string;
+}
+
+export interface EventHubOptions {
+  /**
+   * Events kept for `Last-Event-ID` replay.
+   * @default 1000
+   */
+  capacity?: number;
+  /**
+   * Milliseconds between two heartbeat comments on every open stream.
+   * @default 15000
+   */
+  heartbeatMs?: number;
+}
+
+export interface EventHub {
+  /** Sends an event to every open stream and keeps it for replay. */
+  publish(event: LiveEventName, data: unknown): void;
+  /** Serves one Server-Sent Events stream until the client leaves or `close()`. */
+  serve(req: Request, res: Response, lastEventId: string | undefined): void;
+  /** Open streams now. */
+  readonly size: number;
+  /** Ends every stream and refuses new ones. */
+  close(): void;
+}
+
+/**
+ * Server-Sent Events for every status change. Each event has an `id:` made of this process's
+ * boot id and a sequence number, so a client reconnecting with `Last-Event-ID` gets what it missed
+ * from a bounded buffer; a client whose id is from another boot, or too old, gets a `resync`
+ * event telling it to reload its state.
+ */
+export function createEventHub(options: EventHubOptions = {}): EventHub {
+  const capacity = options.capacity ?? 1000;
+  const boot = randomBytes(4).toString('hex');
+  const buffer: Stored[] = [];
+  const streams = new Set<Response>();
+  let seq = 0;
+  let closed = false;
+
+  /** Writes to every stream; a client that stopped reading (over 1 MB queued) is dropped. */
+  const broadcast = (text: string) => {
+    for (const res of streams) {
+      if (res.writableLength > 1_000_000) {
+        streams.delete(res);
+        res.destroy();
+      } else {
+        res.write(text);
+      }
+    }
+  };
+
+  const heartbeat = setInterval(() => broadcast(': heartbeat\n\n'), options.heartbeatMs ?? 15_000);
+  heartbeat.unref();
+
+  function replay(res: Response, lastEventId: string) {
+    const [idBoot, idSeq] = lastEventId.split('-');
+    const last = Number(idSeq);
+    const oldest = buffer[0]?.seq ?? seq + 1;
+    if (idBoot !== boot || !Number.isInteger(last) || last > seq || last < oldest - 1) {
+      res.write(`event: resync\ndata: {}\n\n`);
+      return;
+    }
+    for (const item of buffer) if (item.seq > last) res.write(item.text);
+  }
+
+  return {
+    publish(event, data) {
+      if (closed) return;
+      seq += 1;
+      const text = `id: ${boot}-${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+      buffer.push({ seq, text });
+      if (buffer.length > capacity) buffer.shift();
+      broadcast(text);
+    },
+
+    serve(req, res, lastEventId) {
+      if (closed) {
+        res.status(503).json({ error: { code: 'shutting_down', message: 'Shutting down' } });
+        return;
+      }
+      res.status(200).set({
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      res.flushHeaders();
+      req.socket.setNoDelay(true);
+      res.write('retry: 2000\n: connected\n\n');
+      if (lastEventId !== undefined) replay(res, lastEventId);
+      streams.add(res);
+      const leave = () => streams.delete(res);
+      req.on('close', leave);
+      res.on('close', leave);
+    },
+
+    get size() {
+      return streams.size;
+    },
+
+    close() {
+      closed = true;
+      clearInterval(heartbeat);
+      for (const res of streams) res.end();
+      streams.clear();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { isInvalidPhoneNumberError } from '@ringkit/call-client';
+import { isDialerStateError } from '@ringkit/dialer';
+import {
+  isConflictError,
+  isNotFoundError,
+  isValidationError,
+  type ValidationIssue,
+} from '@ringkit/scheduler-core';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** An error that already knows its HTTP answer. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** The scheduler's field names (`to`, `at`, `maxAttempts`) as the API spells them. */
+const FIELD_NAMES: Record<string, string> = { to: 'phone_number', at: 'scheduled_time' };
+
+export function apiPath(path: readonly PropertyKey[]): string[] {
+  return path.map((segment, i) => {
+    const name = String(segment);
+    if (i === 0 && FIELD_NAMES[name]) return FIELD_NAMES[name];
+    return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  });
+}
+
+export function apiIssues(issues: readonly ValidationIssue[]) {
+  return issues.map((issue) => ({
+    path: apiPath(issue.path),
+    code: issue.code,
+    message: issue.message,
+  }));
+}
+
+function issuesMessage(issues: { path: string[]; message: string }[]): string {
+  return issues
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(body)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Turns any thrown value into a status and a JSON error body. */
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
+  const answer = (status: number, code: string, message: string, details?: unknown) => ({
+    status,
+    body: { error: details === undefined ? { code, message } : { code, message, details } },
+  });
+  if (error instanceof ApiError)
+    return answer(error.status, error.code, error.message, error.details);
+  if (isValidationError(error)) {
+    const issues = apiIssues(error.issues);
+    return answer(400, 'invalid_request', issuesMessage(issues), { issues });
+  }
+  if (isNotFoundError(error)) return answer(404, 'not_found', error.message);
+  if (isConflictError(error)) {
+    return answer(409, 'conflict', error.message, { reason: error.reason, status: error.status });
+  }
+  if (isDialerStateError(error)) {
+    return answer(409, 'conflict', 'The dialer has already been started', { state: error.state });
+  }
+  if (isInvalidPhoneNumberError(error)) return answer(400, 'invalid_request', error.message);
+  // body-parser's errors (express.json): malformed JSON, too large, bad encoding.
+  const http = error as { type?: string; status?: number; limit?: number };
+  if (http.type === 'entity.parse.failed') {
+    return answer(400, 'invalid_json', 'The request body is not valid JSON');
+  }
+  if (http.type === 'entity.too.large') {
+    return answer(413, 'payload_too_large', `The request body exceeds ${http.limit} bytes`);
+  }
+  if (typeof http.status === 'number' && http.status >= 400 && http.status < 500) {
+    return answer(http.status, 'bad_request', (error as Error).message);
+  }
+  return answer(500, 'internal', 'Internal error');
+}
+
+/** The one error middleware: typed errors → `{ error: { code, message, details? } }`. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) {
+      logger.error({ err: error }, 'request failed');
+      res.err = error as Error;
+    }
+    res.status(status).json(body);
+  };
+}
+
+/** The last route: a JSON 404 for any path nothing answered. */
+export const notFound: RequestHandler = (req) => {
+  throw new ApiError(404, 'not_found', `No route for ${req.method} ${req.path}`);
+};

@@ -1,0 +1,93 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, maskPhone, redactPhones, redactUrl } from './logger.js';
+
+describe('phone number redaction', () => {
+  it('keeps the last two digits only', () => {
+    expect(maskPhone('+1 (301) 804-0009')).toBe('***09');
+  });
+
+  it('masks numbers in paths and queries, however written', () => {
+    expect(redactUrl('/api/calls/13018040009')).toBe('/api/calls/***09');
+    expect(redactUrl('/calls/(301)%20804-0009?x=1')).toBe('/calls/***09?x=1');
+    expect(redactUrl('/api/scheduled-calls?phone_number=%2B13018040009&limit=2')).toBe(
+      '/api/scheduled-calls?phone_number=***09&limit=2',
+    );
+    expect(redactUrl('/api/scheduled-calls?limit=20')).toBe('/api/scheduled-calls?limit=20');
+    expect(redactUrl('/webhooks/dialer/Kbb1PxfUW13a1-TReIUHn5j0pUltyfp0')).toBe(
+      '/webhooks/dialer/***',
+    );
+  });
+
+  it('masks phone fields and digit runs in any value, leaving the rest', () => {
+    expect(
+      redactPhones({
+        phone_number: '(415) 555-2671',
+        nested: [{ to: '+14155552671', note: 'call 14155552671 at 2030-01-01T09:00:00Z' }],
+        limit: 20,
+      }),
+    ).toEqual({
+      phone_number: '***71',
+      nested: [{ to: '***71', note: 'call ***71 at 2030-01-01T09:00:00Z' }],
+      limit: 20,
+    });
+  });
+
+  it('masks numbers in messages, fields and errors of the logger', () => {
+    const lines: string[] = [];
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _e, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    logger.info({ phone: '13018040009' }, 'dialing 13018040009');
+    logger.error({ err: new Error('Invalid phone number "19842068287"') }, 'failed');
+    const text = lines.join('');
+    expect(text).not.toMatch(/13018040009|19842068287/);
+    expect(text).toContain('dialing ***09');
+    expect(text).toContain('Invalid phone number \\"***87\\"');
+  });
+});
+
+describe('createHttpLogger', () => {
+  it('logs webhooks at debug without their token or raw body', async () => {
+    const { startTestApp, api } = await import('./_test-utils.js');
+    const app = await startTestApp({
+      env: { LOG_LEVEL: 'debug', WEBHOOK_TOKEN: 'fixed-token-0123456789' },
+    });
+    try {
+      await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+      await api(`${app.url}/webhooks/dialer/fixed-token-0123456789`, {
+        method: 'POST',
+        raw: '{"id":"12345678","status":"ringing"}',
+      });
+      const hook = app.logs.find((l) =>
+        String((l['req'] as { url?: string } | undefined)?.url).startsWith('/webhooks/'),
+      )!;
+      expect(hook['level']).toBe(20);
+      expect((hook['req'] as { url: string }).url).toBe('/webhooks/dialer/***');
+      expect(hook['body']).toBeUndefined();
+      expect(JSON.stringify(app.logs)).not.toContain('fixed-token-0123456789');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('keeps the status code of each response', async () => {
+    const { startTestApp, api } = await import('./_test-utils.js');
+    const app = await startTestApp();
+    try {
+      await api(`${app.url}/api/dialer`);
+      await api(`${app.url}/api/calls/12`);
+      const lines = app.logs.filter((l) => l['req'] !== undefined);
+      expect(lines.map((l) => (l['res'] as { statusCode: number }).statusCode)).toEqual([200, 400]);
+      expect(lines.map((l) => l['level'])).toEqual([30, 40]);
+    } finally {
+      await app.close();
+    }
+  });
+});

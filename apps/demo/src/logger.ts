@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { LogLevel } from './config.js';
+
+/** Fields whose whole value is a phone number. */
+const PHONE_KEYS = new Set([
+  'phone',
+  'phone_number',
+  'phoneNumber',
+  'to',
+  'from',
+  'counterparty',
+  'caller_id',
+  'callerId',
+]);
+
+/** Runs of 7 to 15 digits, optionally after `+` or its URL encoding: phone numbers in free text. */
+const DIGITS = /(?:\+|%2B)?\d{7,15}/gi;
+/** Path segments that are a phone number whatever they look like. */
+const PHONE_PATH = /^(\/(?:api\/)?calls\/)([^/?#]+)/;
+const PHONE_QUERY = /([?&]phone(?:_number)?=)([^&#]*)/gi;
+
+/** `'+13018040009'` → `'***09'`: enough to tell numbers apart in a log, not enough to call one. */
+export function maskPhone(value: string): string {
+  const digits = value.replace(/\D/g, '');
+  return `***${digits.slice(-2)}`;
+}
+
+const WEBHOOK_TOKEN = /^(\/webhooks\/[^/]+\/)[^/?#]+/;
+
+/** Masks phone numbers in a URL's path and query, and the secret of webhook URLs. */
+export function redactUrl(url: string): string {
+  return url
+    .replace(WEBHOOK_TOKEN, '$1***')
+    .replace(PHONE_PATH, (_m, prefix: string, segment: string) => prefix + maskPhone(segment))
+    .replace(PHONE_QUERY, (_m, prefix: string, value: string) => prefix + maskPhone(value))
+    .replace(DIGITS, maskPhone);
+}
+
+/** A copy of `value` with phone numbers masked: known fields entirely, digit runs in any string. */
+export function redactPhones(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(DIGITS, maskPhone);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => redactPhones(item, depth + 1));
+  // Only plain data is copied: requests, responses and errors go through their serializers,
+  // which redact what they keep.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] =
+      PHONE_KEYS.has(key) && (typeof item === 'string' || typeof item === 'number')
+        ? maskPhone(String(item))
+        : redactPhones(item, depth + 1);
+  }
+  return out;
+}
+
+/** The app's logger: JSON lines on stdout (or `destination`), phone numbers masked everywhere. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    base: { app: 'ringkit-demo' },
+    formatters: {
+      log: (object: Record<string, unknown>) => redactPhones(object) as Record<string, unknown>,
+    },
+    serializers: {
+      err: (error: Error) => redactPhones({ ...stdSerializers.err(error) }),
+    },
+    hooks: {
+      logMethod(this: Logger, args: unknown[], method: (...args: unknown[]) => void) {
+        method.apply(
+          this,
+          args.map((arg) => (typeof arg === 'string' ? arg.replace(DIGITS, maskPhone) : arg)),
+        );
+      },
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+type Req = IncomingMessage & { body?: unknown; originalUrl?: string; id?: unknown };
+
+/** pino-http: one line per request, URLs and JSON bodies with phone numbers masked. */
+export function createHttpLogger(logger: Logger) {
+  return pinoHttp<Req, ServerResponse>({
+    logger,
+    autoLogging: { ignore: (req) => req.url === '/healthz' },
+    customLogLevel(req, res, error) {
+      if (error || res.statusCode >= 500) return 'error';
+      if (res.statusCode >= 400) return 'warn';
+      return (req.originalUrl ?? req.url)?.startsWith('/webhooks/') ? 'debug' : 'info';
+    },
+    customProps(req) {
+      // JSON bodies only (the webhook route keeps raw bytes, which say nothing worth logging).
+      const body = req.body;
+      const json = body !== null && typeof body === 'object' && !Buffer.isBuffer(body);
+      return json && req.method !== 'GET' ? { body: redactPhones(body) } : {};
+    },
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: redactUrl(req.url),
+        remoteAddress: req.remoteAddress,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
+}

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startTestApp, type TestApp } from '../_test-utils.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ env: { DEMO_HISTORY: '1' } });
+  const { scheduler } = app.server.runtime;
+  await scheduler.recordCall({
+    id: 'r-1',
+    from: '+14155550100',
+    to: '+16505550111',
+    status: 'completed',
+    startedAt: '2024-05-01T10:00:00Z',
+    answeredAt: '2024-05-01T10:00:05Z',
+    endedAt: '2024-05-01T10:02:10Z',
+  });
+  await scheduler.recordCall({
+    id: 'r-2',
+    from: '+16505550111',
+    to: '+14155550100',
+    status: 'no-answer',
+    startedAt: '2024-05-02T10:00:00Z',
+    endedAt: '2024-05-02T10:00:30Z',
+  });
+});
+afterAll(() => app.close());
+
+describe('GET /api/calls/:phone', () => {
+  it('lists a number’s calls newest first, typed from its side, with durations', async () => {
+    const res = await api(`${app.url}/api/calls/(650)%20555-0111`);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      items: [
+        {
+          created_at: '2024-05-02T10:00:00.000Z',
+          counterparty: '+14155550100',
+          type: 'Missed Outbound',
+          duration: null,
+        },
+        {
+          created_at: '2024-05-01T10:00:00.000Z',
+          counterparty: '+14155550100',
+          type: 'Completed Inbound',
+          duration: 125,
+        },
+      ],
+      next_cursor: null,
+    });
+  });
+
+  it('pages with limit and cursor through the seeded demo history', async () => {
+    const first = await api(`${app.url}/api/calls/13018040009?limit=5`);
+    expect(first.json.items).toHaveLength(5);
+    const second = await api(
+      `${app.url}/api/calls/13018040009?limit=5&cursor=${first.json.next_cursor}`,
+    );
+    expect(second.json.items).toHaveLength(5);
+    const times = [...first.json.items, ...second.json.items].map(
+      (i: { created_at: string }) => i.created_at,
+    );
+    expect(times).toEqual([...times].sort().reverse());
+    const types = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: { json: { items: { type: string }[]; next_cursor: string | null } } = await api(
+        `${app.url}/api/calls/13018040009?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      for (const item of page.json.items) types.add(item.type);
+      cursor = page.json.next_cursor;
+    } while (cursor);
+    expect([...types].sort()).toEqual([
+      'Completed Inbound',
+      'Completed Outbound',
+      'Missed Inbound',
+      'Missed Outbound',
+    ]);
+  });
+
+  it('answers an empty page for a valid number without calls', async () => {
+    const res = await api(`${app.url}/api/calls/+442079460958`);
+    expect(res.json).toEqual({ items: [], next_cursor: null });
+  });
+
+  it.each([
+    ['an invalid number', '/api/calls/12345'],
+    ['letters', '/api/calls/call-me'],
+    ['a limit over 100', '/api/calls/13018040009?limit=101'],
+    ['a bad cursor', '/api/calls/13018040009?cursor=abc'],
+    ['an unknown parameter', '/api/calls/13018040009?type=missed'],
+  ])('answers 400 for %s', async (_name, path) => {
+    const res = await api(`${app.url}${path}`);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('invalid_request');
+  });
+});

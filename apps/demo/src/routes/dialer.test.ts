@@ -1,0 +1,195 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { api, eventually, openEvents, startTestApp, type TestApp } from '../_test-utils.js';
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+describe('GET /api/dialer', () => {
+  it('lists every configured number, idle, before the start', async () => {
+    app = await startTestApp();
+    const res = await api(`${app.url}/api/dialer`);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      state: 'idle',
+      concurrency: 2,
+      total: 4,
+      ended: 0,
+      counts: { idle: 4 },
+      entries: [
+        {
+          index: 0,
+          phone: '+13018040009',
+          status: 'idle',
+          call_id: null,
+          attempts: 0,
+          started_at: null,
+          ended_at: null,
+        },
+        {
+          index: 1,
+          phone: '+19842068287',
+          status: 'idle',
+          call_id: null,
+          attempts: 0,
+          started_at: null,
+          ended_at: null,
+        },
+        {
+          index: 2,
+          phone: '+15512459377',
+          status: 'idle',
+          call_id: null,
+          attempts: 0,
+          started_at: null,
+          ended_at: null,
+        },
+        {
+          index: 3,
+          phone: '+13018040009',
+          status: 'idle',
+          call_id: null,
+          attempts: 0,
+          started_at: null,
+          ended_at: null,
+        },
+      ],
+    });
+  });
+
+  it('answers 400 for a query parameter', async () => {
+    app = await startTestApp();
+    expect((await api(`${app.url}/api/dialer?verbose=1`)).status).toBe(400);
+  });
+});
+
+describe('POST /api/dialer/start', () => {
+  it('answers 202, dials every number through webhooks to completed, then 409', async () => {
+    app = await startTestApp();
+    const started = await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+    expect(started.status).toBe(202);
+    expect(started.json.state).toBe('running');
+
+    const done = await eventually(async () => {
+      const res = await api(`${app!.url}/api/dialer`);
+      return res.json.state === 'done' ? res.json : undefined;
+    });
+    expect(done.entries.map((e: { status: string }) => e.status)).toEqual([
+      'completed',
+      'completed',
+      'completed',
+      'completed',
+    ]);
+    expect(done.counts).toEqual({ completed: 4 });
+    expect(app.webhook.calls().map((c) => c.phone)).toEqual([
+      '+13018040009',
+      '+19842068287',
+      '+15512459377',
+      '+13018040009',
+    ]);
+    // The webhook URL handed out carries a token under PUBLIC_URL (here the server's own URL).
+    expect(app.webhook.calls()[0]!.webhookUrl).toMatch(
+      new RegExp(`^${app.url}/webhooks/dialer/[A-Za-z0-9_-]{32}$`),
+    );
+
+    const again = await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(again.json.error).toMatchObject({ code: 'conflict', details: { state: 'done' } });
+  });
+
+  it('answers 409 while running', async () => {
+    app = await startTestApp({ stepMs: 200 });
+    expect((await api(`${app.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
+    const again = await api(`${app.url}/api/dialer/start`, { method: 'POST', body: {} });
+    expect(again.status).toBe(409);
+    expect(again.json.error.details.state).toBe('running');
+  });
+
+  it('records each dialed call in the history of both parties', async () => {
+    app = await startTestApp();
+    await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+    const items = await eventually(async () => {
+      const res = await api(`${app!.url}/api/calls/13018040009`);
+      return res.json.items.length === 2 ? res.json.items : undefined;
+    });
+    expect(items).toEqual([
+      expect.objectContaining({ counterparty: '+14155550100', type: 'Completed Inbound' }),
+      expect.objectContaining({ counterparty: '+14155550100', type: 'Completed Inbound' }),
+    ]);
+    const own = await eventually(async () => {
+      const res = await api(`${app!.url}/api/calls/+14155550100`);
+      return res.json.items.length === 4 ? res.json.items : undefined;
+    });
+    expect(own.every((i: { type: string }) => i.type === 'Completed Outbound')).toBe(true);
+  });
+
+  it('publishes dialer-entry and dialer events', async () => {
+    app = await startTestApp();
+    const stream = await openEvents(`${app.url}/api/events`);
+    await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+    await stream.until(() =>
+      stream.events.some((e) => e.event === 'dialer' && JSON.parse(e.data).state === 'done'),
+    );
+    const entries = stream.events
+      .filter((e) => e.event === 'dialer-entry')
+      .map((e) => JSON.parse(e.data));
+    const first = entries.filter((e) => e.index === 0).map((e) => e.status);
+    expect(first).toEqual(['dialing', 'initiated', 'ringing', 'answered', 'completed']);
+    expect(entries[0]).toEqual({
+      index: 0,
+      phone: '+13018040009',
+      status: 'dialing',
+      previous: 'idle',
+      call_id: null,
+      attempt: 1,
+      provider_status: null,
+      at: expect.any(String),
+    });
+    stream.close();
+  });
+
+  it('answers 400 for a body with fields', async () => {
+    app = await startTestApp();
+    const res = await api(`${app.url}/api/dialer/start`, { method: 'POST', body: { now: true } });
+    expect(res.status).toBe(400);
+    expect((await api(`${app.url}/api/dialer`)).json.state).toBe('idle');
+  });
+
+  it('uses WEBHOOK_TOKEN when set', async () => {
+    app = await startTestApp({ env: { WEBHOOK_TOKEN: 'fixed-token-0123456789' } });
+    await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+    await eventually(() => app!.webhook.calls().length > 0);
+    expect(app.webhook.calls()[0]!.webhookUrl).toBe(
+      `${app.url}/webhooks/dialer/fixed-token-0123456789`,
+    );
+  });
+});
+
+describe('POST /webhooks/dialer/:token', () => {
+  it('answers 404 for any token before the start and for a wrong token after', async () => {
+    app = await startTestApp({ env: { WEBHOOK_TOKEN: 'fixed-token-0123456789' }, stepMs: 500 });
+    const hook = (token: string, raw: string) =>
+      api(`${app!.url}/webhooks/dialer/${token}`, { method: 'POST', raw });
+    expect((await hook('fixed-token-0123456789', '{"id":1,"status":"ringing"}')).status).toBe(404);
+    await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+    const wrong = await hook('fixed-token-0123456780', 'not json at all');
+    expect(wrong.status).toBe(404);
+    expect(wrong.json.error.code).toBe('not_found');
+  });
+
+  it('answers 400 for a malformed body with the right token, 204 for a valid one', async () => {
+    app = await startTestApp({ env: { WEBHOOK_TOKEN: 'fixed-token-0123456789' }, stepMs: 500 });
+    await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+    const url = `${app.url}/webhooks/dialer/fixed-token-0123456789`;
+    expect((await api(url, { method: 'POST', raw: '{"id":' })).status).toBe(400);
+    expect((await api(url, { method: 'POST', raw: '{"status":"ringing"}' })).status).toBe(400);
+    expect((await api(url, { method: 'POST', raw: '{"id":1,"status":"dancing"}' })).status).toBe(
+      400,
+    );
+    expect((await api(url, { method: 'POST', raw: 'x'.repeat(20_000) })).status).toBe(413);
+    const unknownCall = await api(url, { method: 'POST', raw: '{"id":999999,"status":"ringing"}' });
+    expect(unknownCall.status).toBe(204);
+  });
+});

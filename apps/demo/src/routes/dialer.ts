@@ -1,0 +1,50 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import type { Runtime } from '../runtime.js';
+import { serializeDialer } from '../serialize.js';
+import { route } from '../validate.js';
+
+export function dialerRouter(runtime: Runtime): Router {
+  const { dialer } = runtime;
+  const router = Router();
+
+  router.get(
+    '/',
+    ...route({}, (_input, res) => {
+      res.json(serializeDialer(dialer.snapshot(), true));
+    }),
+  );
+
+  router.post(
+    '/start',
+    ...route({}, (_input, res) => {
+      res.status(202).json(serializeDialer(dialer.start(), true));
+    }),
+  );
+
+  return router;
+}
+
+/** `POST /webhooks/dialer/:token`: the webhook flavour's status callbacks. */
+export function webhooksRouter(runtime: Runtime): Router {
+  const router = Router();
+  // The raw body: the token is checked before the body is even parsed, so a request with any
+  // other token is a 404 whatever it carries.
+  router.use(express.raw({ type: () => true, limit: '16kb' }));
+  router.post(
+    '/dialer/:token',
+    ...route(
+      {
+        params: z.strictObject({ token: z.string().min(1).max(300) }),
+        // The bytes are parsed by call-client's webhook parser, which knows the provider's shape.
+        body: z.instanceof(Buffer).optional(),
+      },
+      async ({ params, body }, res) => {
+        const answer = await runtime.dialer.handleWebhook(params.token, body ?? '');
+        if (answer.body) res.status(answer.status).json(answer.body);
+        else res.status(answer.status).end();
+      },
+    ),
+  );
+  return router;
+}

@@ -1,0 +1,156 @@
+import {
+  decodeCursor,
+  type ScheduleInput,
+  type ScheduledCallStatus,
+} from '@ringkit/scheduler-core';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Runtime } from '../runtime.js';
+import { serializeCall } from '../serialize.js';
+import { limitParam, listParam, phoneParam, route } from '../validate.js';
+
+export const SCHEDULED_CALL_STATUSES = [
+  'scheduled',
+  'queued',
+  'initiated',
+  'ringing',
+  'answered',
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+] as const satisfies readonly ScheduledCallStatus[];
+
+const isoTime = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time with Z or an offset, e.g. 2030-01-01T09:00:00+01:00',
+});
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+const timezone = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone, e.g. Europe/Paris');
+
+const createBody = z
+  .strictObject({
+    phone_number: phoneParam,
+    scheduled_time: isoTime.optional(),
+    /** The recurrence's time zone when `recurrence.timezone` is left out. */
+    timezone: timezone.optional(),
+    recurrence: z
+      .strictObject({ cron: z.string().min(1).max(120), timezone: timezone.optional() })
+      .optional(),
+    window: z.strictObject({ start: hhmm, end: hhmm, timezone }).optional(),
+    max_attempts: z.int().min(1).max(10).optional(),
+    retry_backoff: z
+      .strictObject({
+        delay_ms: z.int().min(0).max(86_400_000).optional(),
+        factor: z.number().min(1).max(10).optional(),
+        max_delay_ms: z.int().min(0).max(604_800_000).optional(),
+      })
+      .optional(),
+    metadata: z.record(z.string(), z.json()).optional(),
+    idempotency_key: z.string().min(1).max(200).optional(),
+  })
+  .refine((body) => body.scheduled_time !== undefined || body.recurrence !== undefined, {
+    path: ['scheduled_time'],
+    message: 'is required (it may be left out only with a recurrence)',
+  });
+
+const idParams = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'not a call id'),
+});
+
+const cursor = z
+  .string()
+  .max(500)
+  .refine((c) => decodeCursor(c) !== null, 'not a cursor from next_cursor');
+
+const listQuery = z.strictObject({
+  status: listParam(z.enum(SCHEDULED_CALL_STATUSES)).optional(),
+  phone_number: phoneParam.optional(),
+  cursor: cursor.optional(),
+  limit: limitParam(200, 50),
+});
+
+export function scheduledCallsRouter(runtime: Runtime): Router {
+  const { scheduler, hub } = runtime;
+  const router = Router();
+
+  router.post(
+    '/',
+    ...route({ body: createBody }, async ({ body }, res) => {
+      const input: ScheduleInput = { to: body.phone_number };
+      if (body.scheduled_time !== undefined) input.at = body.scheduled_time;
+      if (body.recurrence) {
+        input.recurrence = {
+          cron: body.recurrence.cron,
+          timezone: body.recurrence.timezone ?? body.timezone ?? 'UTC',
+        };
+      }
+      if (body.window) input.window = body.window;
+      if (body.max_attempts !== undefined) input.maxAttempts = body.max_attempts;
+      if (body.retry_backoff) {
+        const { delay_ms, factor, max_delay_ms } = body.retry_backoff;
+        input.retryBackoff = {};
+        if (delay_ms !== undefined) input.retryBackoff.delayMs = delay_ms;
+        if (factor !== undefined) input.retryBackoff.factor = factor;
+        if (max_delay_ms !== undefined) input.retryBackoff.maxDelayMs = max_delay_ms;
+      }
+      if (body.metadata) input.metadata = body.metadata;
+      if (body.idempotency_key) input.idempotencyKey = body.idempotency_key;
+      const call = await scheduler.schedule(input);
+      res.status(201).location(`/api/scheduled-calls/${call.id}`).json(serializeCall(call));
+    }),
+  );
+
+  router.get(
+    '/',
+    ...route({ query: listQuery }, async ({ query }, res) => {
+      const page = await scheduler.list({
+        status: query.status,
+        to: query.phone_number,
+        cursor: query.cursor ?? null,
+        limit: query.limit,
+      });
+      res.json({ items: page.items.map(serializeCall), next_cursor: page.nextCursor });
+    }),
+  );
+
+  router.get(
+    '/:id',
+    ...route({ params: idParams }, async ({ params }, res) => {
+      res.json(serializeCall(await scheduler.get(params.id)));
+    }),
+  );
+
+  router.patch(
+    '/:id',
+    ...route(
+      { params: idParams, body: z.strictObject({ scheduled_time: isoTime }) },
+      async ({ params, body }, res) => {
+        const call = await scheduler.reschedule(params.id, body.scheduled_time);
+        hub.publish('scheduled-call', serializeCall(call));
+        res.json(serializeCall(call));
+      },
+    ),
+  );
+
+  router.delete(
+    '/:id',
+    ...route({ params: idParams }, async ({ params }, res) => {
+      res.json(serializeCall(await scheduler.cancel(params.id)));
+    }),
+  );
+
+  return router;
+}

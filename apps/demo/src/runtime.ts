@@ -1,0 +1,194 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createMockCallApiClient, toE164 } from '@ringkit/call-client';
+import { createScheduler, type Scheduler, type Store } from '@ringkit/scheduler-core';
+import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createDialerService, type DialerService } from './dialer-service.js';
+import { createEventHub, type EventHub } from './event-hub.js';
+import { seedDemoHistory } from './seed.js';
+import { serializeCall } from './serialize.js';
+
+export interface RuntimeOptions {
+  /** Use this store instead of the one the configuration names (tests pass `memoryStore()`). */
+  store?: Store;
+  /** The base of webhook URLs when `PUBLIC_URL` is unset; known once the server listens. */
+  publicUrl: () => string;
+  logger: Logger;
+  /** @default 15000 */
+  heartbeatMs?: number;
+  /** Polling interval of scheduled calls, in ms. @default 1000 */
+  watchIntervalMs?: number;
+  /** The PostgreSQL schema with `DATABASE_URL` (tests use their own). @default 'ringkit' */
+  postgresSchema?: string;
+}
+
+/** Everything the routes use. */
+export interface Runtime {
+  config: Config;
+  store: Store;
+  scheduler: Scheduler;
+  dialer: DialerService;
+  hub: EventHub;
+  logger: Logger;
+  /** Stops the scheduler and the dialer (calls in flight are recorded), then closes the store. */
+  stop(): Promise<void>;
+}
+
+const POSTGRES_MISSING =
+  'DATABASE_URL: the PostgreSQL store (@ringkit/scheduler-core/postgres) is not available in this version; unset DATABASE_URL to use SQLite in DATA_DIR';
+
+interface PostgresAdapter {
+  postgresStore(
+    connection: { connectionString: string; connectionTimeoutMillis?: number },
+    options?: { schema?: string; logger?: unknown },
+  ): Store & { ready?: () => Promise<void>; pool?: { query(sql: string): Promise<unknown> } };
+}
+
+/** Opens the PostgreSQL store; fails in one line when it cannot be loaded or reached. */
+async function openPostgres(url: string, schema: string | undefined, logger: Logger) {
+  // Imported by name at run time: a build of scheduler-core without the adapter still runs.
+  const entry = '@ringkit/scheduler-core/postgres';
+  let adapter: Partial<PostgresAdapter>;
+  try {
+    adapter = (await import(entry)) as Partial<PostgresAdapter>;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'ERR_MODULE_NOT_FOUND') {
+      throw new Error(POSTGRES_MISSING, { cause: error });
+    }
+    throw new Error(`DATABASE_URL: cannot load the PostgreSQL store: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (typeof adapter.postgresStore !== 'function') throw new Error(POSTGRES_MISSING);
+  const store = adapter.postgresStore(
+    { connectionString: url, connectionTimeoutMillis: 5_000 },
+    {
+      ...(schema ? { schema } : {}),
+      logger: {
+        warn: (message: unknown) => logger.warn(String(message)),
+        info: (message: unknown) => logger.info(String(message)),
+      },
+    },
+  );
+  if (store.ready) {
+    // Migrations now, so a wrong URL stops the server at start rather than at the first request.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within 15 s')), 15_000);
+    });
+    try {
+      // One plain query first: a refused connection fails at once rather than being retried.
+      if (store.pool) await Promise.race([store.pool.query('SELECT 1'), timeout]);
+      await Promise.race([store.ready(), timeout]);
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw new Error(`DATABASE_URL: cannot use PostgreSQL: ${(error as Error).message}`, {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return store;
+}
+
+/** The store the configuration asks for: PostgreSQL with `DATABASE_URL`, else SQLite in `DATA_DIR`. */
+async function openStore(config: Config, options: RuntimeOptions): Promise<Store> {
+  if (config.DATABASE_URL) {
+    return openPostgres(config.DATABASE_URL, options.postgresSchema, options.logger);
+  }
+  const dir = resolve(config.DATA_DIR);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new Error(`DATA_DIR: cannot create ${dir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return sqliteStore({ path: join(dir, 'ringkit.db') });
+}
+
+/** Whether the demo history is already there: its records have fixed ids (`seed-…`). */
+async function hasDemoHistory(scheduler: Scheduler, callerId: string): Promise<boolean> {
+  let cursor: string | null = null;
+  for (let page = 0; page < 50; page += 1) {
+    const result: Awaited<ReturnType<Scheduler['history']>> = await scheduler.history(callerId, {
+      cursor,
+      limit: 1000,
+    });
+    if (result.items.some((item) => item.id.startsWith('seed-'))) return true;
+    cursor = result.nextCursor;
+    if (!cursor) return false;
+  }
+  return true;
+}
+
+/** Composes the three packages for the app: store, scheduler, dialer and the live event hub. */
+export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const { logger } = options;
+  const store = options.store ?? (await openStore(config, options));
+  const hub = createEventHub(
+    options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs },
+  );
+  const scheduler = createScheduler({
+    store,
+    provider: createMockCallApiClient({ baseUrl: config.CALL_API_URL }),
+    callerId: config.CALLER_ID,
+    watchIntervalMs: options.watchIntervalMs ?? 1000,
+  });
+  const publishCall = ({ call }: { call: Parameters<typeof serializeCall>[0] }) =>
+    hub.publish('scheduled-call', serializeCall(call));
+  scheduler.on('scheduled', publishCall);
+  scheduler.on('status', publishCall);
+  scheduler.on('canceled', publishCall);
+  // These come after the attempt's call record was saved.
+  const publishHistory = ({ call }: { call: Parameters<typeof serializeCall>[0] }) =>
+    hub.publish('history', { phones: [config.CALLER_ID, call.to] });
+  scheduler.on('completed', publishHistory);
+  scheduler.on('failed', publishHistory);
+  scheduler.on('retrying', publishHistory);
+  scheduler.on('error', ({ error, source, callId }) =>
+    logger.warn({ err: error, source, callId }, 'scheduler error'),
+  );
+
+  const dialer = createDialerService({
+    numbers: config.DIALER_NUMBERS,
+    concurrency: config.DIALER_CONCURRENCY,
+    apiUrl: config.DIALER_API_URL,
+    publicUrl: () => config.PUBLIC_URL ?? options.publicUrl(),
+    webhookToken: config.WEBHOOK_TOKEN,
+    callerId: config.CALLER_ID,
+    scheduler,
+    hub,
+    logger,
+  });
+
+  if (config.DEMO_HISTORY && !(await hasDemoHistory(scheduler, config.CALLER_ID))) {
+    const count = await seedDemoHistory(scheduler, {
+      callerId: config.CALLER_ID,
+      numbers: config.DIALER_NUMBERS.map((n) => toE164(n)),
+    });
+    logger.info({ count }, 'seeded demo call history');
+  }
+  await scheduler.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    store,
+    scheduler,
+    dialer,
+    hub,
+    logger,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.allSettled([scheduler.stop(), dialer.stop()]);
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import type { DialerEntry, DialerSnapshot, DialerStatusEvent, DialerCounts } from '@ringkit/dialer';
+import type { HistoryEntry, ScheduledCall } from '@ringkit/scheduler-core';
+
+/** How the API spells things: snake_case fields, ISO 8601 times. */
+
+const iso = (date: Date | number | null) => (date === null ? null : new Date(date).toISOString());
+
+/** The attempts of a call, each from its first to its last step of the timeline. */
+function attemptsOf(call: ScheduledCall) {
+  const attempts = new Map<
+    number,
+    { attempt: number; status: string; started_at: string; ended_at: string | null }
+  >();
+  for (const step of call.events) {
+    if (step.status === 'scheduled') continue;
+    const current = attempts.get(step.attempt);
+    const terminal = ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(step.status);
+    if (!current) {
+      attempts.set(step.attempt, {
+        attempt: step.attempt,
+        status: step.status,
+        started_at: step.at.toISOString(),
+        ended_at: terminal ? step.at.toISOString() : null,
+      });
+    } else {
+      current.status = step.status;
+      if (terminal) current.ended_at = step.at.toISOString();
+    }
+  }
+  return [...attempts.values()];
+}
+
+export function serializeCall(call: ScheduledCall) {
+  return {
+    id: call.id,
+    phone_number: call.to,
+    status: call.status,
+    scheduled_time: iso(call.dueAt),
+    created_at: iso(call.createdAt),
+    updated_at: iso(call.updatedAt),
+    attempt: call.attempt,
+    max_attempts: call.maxAttempts,
+    attempts: attemptsOf(call),
+    provider_call_id: call.providerCallId,
+    reason: call.reason,
+    recurrence: call.recurrence
+      ? { cron: call.recurrence.cron, timezone: call.recurrence.timezone ?? 'UTC' }
+      : null,
+    window: call.window,
+    metadata: call.metadata,
+    idempotency_key: call.idempotencyKey,
+    series_id: call.seriesId,
+    timeline: call.events.map((step) => ({
+      status: step.status,
+      at: iso(step.at),
+      attempt: step.attempt,
+      provider_status: step.providerStatus ?? null,
+      reason: step.reason ?? null,
+    })),
+    version: call.version,
+  };
+}
+
+export type CallJson = ReturnType<typeof serializeCall>;
+
+export function serializeHistoryEntry(entry: HistoryEntry) {
+  return {
+    created_at: iso(entry.createdAt),
+    counterparty: entry.counterparty,
+    type: entry.type,
+    duration: entry.duration ?? null,
+  };
+}
+
+export function serializeDialerEntry(entry: DialerEntry) {
+  return {
+    index: entry.index,
+    phone: entry.phone,
+    status: entry.status,
+    call_id: entry.callId,
+    attempts: entry.attempts,
+    started_at: iso(entry.startedAt),
+    ended_at: iso(entry.endedAt),
+  };
+}
+
+export function serializeDialerStatus(event: DialerStatusEvent) {
+  return {
+    index: event.index,
+    phone: event.phone,
+    status: event.status,
+    previous: event.previous,
+    call_id: event.callId,
+    attempt: event.attempt,
+    provider_status: event.providerStatus,
+    at: iso(event.at),
+  };
+}
+
+/** The dialer as `GET /api/dialer` and the `dialer` event show it. */
+export function serializeDialer(snapshot: DialerSnapshot, includeEntries: boolean) {
+  const counts = {} as Partial<DialerCounts>;
+  for (const entry of snapshot.entries) counts[entry.status] = (counts[entry.status] ?? 0) + 1;
+  const ended = snapshot.entries.filter((e) => e.endedAt !== null).length;
+  return {
+    state: snapshot.state,
+    concurrency: snapshot.concurrency,
+    total: snapshot.entries.length,
+    ended,
+    counts,
+    ...(includeEntries ? { entries: snapshot.entries.map(serializeDialerEntry) } : {}),
+  };
+}
