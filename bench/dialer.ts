@@ -1,0 +1,347 @@
+/**
+ * @ringkit/dialer against p-queue + one deferred promise per call, on the same in-process fake
+ * provider. Run: pnpm --filter @ringkit/dialer build && pnpm --filter @ringkit/bench exec tsx dialer.ts
+ * (`--quick`: 2,000 numbers, fewer runs).
+ *
+ * - slot use: time-weighted calls in flight / concurrency, from the first POST to the last one
+ *   (while numbers remain), seen from the provider; calls last 0–5 ms (setTimeout).
+ * - CPU per call: process.cpuUsage over a run of zero-duration calls (status events delivered on
+ *   setImmediate), divided by the calls; "overhead" subtracts a bare driver doing nothing but
+ *   placing the next call, so what is left is the bookkeeping.
+ * - refill latency: from the terminal status event handed to the handler to the next placeCall.
+ * - memory per entry: heap growth after a full run (gc before and after) / entries.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { CallProvider, CallStatus, CallStatusEvent, ProviderCall } from '@ringkit/call-client';
+import { createDialer, type Dialer } from '@ringkit/dialer';
+import PQueue from 'p-queue';
+
+const QUICK = process.argv.includes('--quick');
+const TOTAL = QUICK ? 2_000 : 10_000;
+const CONCURRENCY = 3;
+const ZERO_RUNS = QUICK ? 3 : 5;
+const RANDOM_RUNS = QUICK ? 1 : 2;
+
+// `node --expose-gc` (as run-all does) gives `gc`; under plain tsx, turn it on here.
+if (typeof globalThis.gc !== 'function') setFlagsFromString('--expose-gc');
+const gc = (globalThis.gc ?? runInNewContext('gc')) as () => void;
+
+type Mode = 'zero' | 'random';
+type Handler = (event: CallStatusEvent) => void;
+
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const AT = new Date(0);
+const event = (callId: string, status: CallStatus): CallStatusEvent => ({
+  callId,
+  status,
+  providerStatus: status,
+  at: AT,
+});
+
+/** A provider whose calls ring, answer and complete after 0 ms (setImmediate) or 0–5 ms. */
+function benchProvider(mode: Mode, total: number, seed = 1) {
+  const random = mulberry32(seed);
+  let handler: Handler = () => {};
+  let placed = 0;
+  let inFlight = 0;
+  let firstAt = -1;
+  let lastAt = 0;
+  let lastPlacedAt = 0;
+  let area = 0;
+  // Preallocated, so that the harness allocates nothing between a terminal event and the refill.
+  const freedAt = new Float64Array(total);
+  let freedCount = 0;
+  let freedHead = 0;
+  const latencies: number[] = [];
+  const track = (now: number) => {
+    if (placed < total) area += inFlight * (now - lastAt);
+    lastAt = now;
+  };
+  const provider: CallProvider = {
+    name: 'bench',
+    capabilities: { polling: false, webhooks: true },
+    placeCall() {
+      const now = performance.now();
+      if (firstAt < 0) firstAt = lastAt = now;
+      track(now);
+      if (freedHead < freedCount) latencies.push(now - (freedAt[freedHead++] as number));
+      placed += 1;
+      inFlight += 1;
+      if (placed === total) lastPlacedAt = now;
+      const id = String(placed);
+      const finish = () => {
+        handler(event(id, 'ringing'));
+        handler(event(id, 'answered'));
+        const completed = event(id, 'completed');
+        const at = performance.now();
+        track(at);
+        inFlight -= 1;
+        if (placed < total) freedAt[freedCount++] = at;
+        handler(completed);
+      };
+      if (mode === 'zero') setImmediate(finish);
+      else setTimeout(finish, random() * 5);
+      const call: ProviderCall = {
+        id,
+        status: 'initiated',
+        providerStatus: 'initiated',
+        raw: null,
+      };
+      return Promise.resolve(call);
+    },
+  };
+  return {
+    provider,
+    setHandler: (next: Handler) => (handler = next),
+    slotUse: () => area / (CONCURRENCY * (lastPlacedAt - firstAt)),
+    latencies: () => latencies,
+  };
+}
+
+type Bench = ReturnType<typeof benchProvider>;
+
+function prepareDialer(bench: Bench, numbers: string[], listeners = false) {
+  const dialer = createDialer({ provider: bench.provider, numbers, concurrency: CONCURRENCY });
+  bench.setHandler((e) => void dialer.handleStatus(e));
+  if (listeners) {
+    dialer.on('status', () => {});
+    dialer.on('progress', () => {});
+  }
+  return () =>
+    new Promise<Dialer>((resolve) => {
+      dialer.on('drained', () => resolve(dialer));
+      dialer.start();
+    });
+}
+
+const RANK: Record<string, number> = { initiated: 1, ringing: 2, answered: 3, completed: 4 };
+
+function preparePQueue(bench: Bench, numbers: string[]) {
+  return async () => {
+    const queue = new PQueue({ concurrency: CONCURRENCY });
+    const records = numbers.map((phone) => ({ phone, status: 'idle', callId: '' }));
+    const waiting = new Map<string, { record: (typeof records)[number]; resolve: () => void }>();
+    bench.setHandler((e) => {
+      const wait = waiting.get(e.callId);
+      if (!wait || (RANK[e.status] ?? 0) <= (RANK[wait.record.status] ?? 0)) return;
+      wait.record.status = e.status;
+      if (e.status === 'completed') {
+        waiting.delete(e.callId);
+        wait.resolve();
+      }
+    });
+    for (const record of records) {
+      void queue.add(async () => {
+        record.status = 'dialing';
+        const call = await bench.provider.placeCall({ to: record.phone });
+        record.callId = call.id;
+        record.status = call.status;
+        await new Promise<void>((resolve) => waiting.set(call.id, { record, resolve }));
+      });
+    }
+    await queue.onIdle();
+    return records;
+  };
+}
+
+function prepareBare(bench: Bench, numbers: string[]) {
+  return () =>
+    new Promise<void>((resolve) => {
+      let next = 0;
+      let done = 0;
+      bench.setHandler((e) => {
+        if (e.status !== 'completed') return;
+        done += 1;
+        if (next < numbers.length) void bench.provider.placeCall({ to: numbers[next++] as string });
+        else if (done === numbers.length) resolve();
+      });
+      while (next < CONCURRENCY) void bench.provider.placeCall({ to: numbers[next++] as string });
+    });
+}
+
+type Prepare = (bench: Bench, numbers: string[]) => () => Promise<unknown>;
+
+async function cpuPerCall(prepare: Prepare, numbers: string[]): Promise<number> {
+  const run = prepare(benchProvider('zero', numbers.length), numbers);
+  const before = process.cpuUsage();
+  await run();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / numbers.length;
+}
+
+async function settledHeap(): Promise<number> {
+  for (let i = 0; i < 4; i += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+/** Holds a run's result while the heap is measured. */
+const retained: unknown[] = [];
+
+async function heapPerEntry(prepare: Prepare, numbers: string[]): Promise<number> {
+  const bench = benchProvider('zero', numbers.length);
+  const before = await settledHeap();
+  retained.push(await prepare(bench, numbers)());
+  const grown = (await settledHeap()) - before;
+  retained.length = 0;
+  return grown / numbers.length;
+}
+
+interface RandomRun {
+  slotUse: number;
+  p50: number;
+  p99: number;
+  wall: number;
+}
+
+function meanOf(runs: RandomRun[]): RandomRun {
+  const mean = (pick: (run: RandomRun) => number) =>
+    runs.reduce((sum, run) => sum + pick(run), 0) / runs.length;
+  return {
+    slotUse: mean((run) => run.slotUse),
+    p50: mean((run) => run.p50),
+    p99: mean((run) => run.p99),
+    wall: mean((run) => run.wall),
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? NaN;
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+
+async function main() {
+  const started = performance.now();
+  const numbers = Array.from({ length: TOTAL }, (_, i) => `+1301804${String(i).padStart(4, '0')}`);
+
+  const t0 = performance.now();
+  createDialer({ provider: benchProvider('zero', TOTAL).provider, numbers });
+  const createUs = ((performance.now() - t0) * 1000) / TOTAL;
+
+  const withListeners: Prepare = (bench, list) => prepareDialer(bench, list, true);
+  const cpu = {
+    dialer: [] as number[],
+    listeners: [] as number[],
+    pqueue: [] as number[],
+    bare: [] as number[],
+  };
+  for (let run = 0; run <= ZERO_RUNS; run += 1) {
+    const d = await cpuPerCall(prepareDialer, numbers);
+    const l = await cpuPerCall(withListeners, numbers);
+    const p = await cpuPerCall(preparePQueue, numbers);
+    const b = await cpuPerCall(prepareBare, numbers);
+    if (run === 0) continue; // warm-up
+    cpu.dialer.push(d);
+    cpu.listeners.push(l);
+    cpu.pqueue.push(p);
+    cpu.bare.push(b);
+  }
+  const bare = median(cpu.bare);
+
+  const random = async (prepare: Prepare): Promise<RandomRun> => {
+    const bench = benchProvider('random', TOTAL, 42);
+    const begin = performance.now();
+    await prepare(bench, numbers)();
+    const latencies = bench.latencies().map((ms) => ms * 1000);
+    return {
+      slotUse: bench.slotUse(),
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      wall: (performance.now() - begin) / 1000,
+    };
+  };
+  const heapRuns = async (prepare: Prepare) => {
+    const sizes: number[] = [];
+    for (let i = 0; i < 3; i += 1) sizes.push(await heapPerEntry(prepare, numbers));
+    return median(sizes);
+  };
+  const memDialer = await heapRuns(prepareDialer);
+  const memPQueue = await heapRuns(preparePQueue);
+  // Interleaved runs; the table shows their mean (the machine may be shared).
+  const runs = { dialer: [] as RandomRun[], pqueue: [] as RandomRun[] };
+  for (let i = 0; i < RANDOM_RUNS; i += 1) {
+    runs.dialer.push(await random(prepareDialer));
+    runs.pqueue.push(await random(preparePQueue));
+  }
+  const floor = await random(prepareBare);
+  const dr = meanOf(runs.dialer);
+  const pr = meanOf(runs.pqueue);
+
+  const us = (v: number) => `${v.toFixed(2)} µs`;
+  type Row = [string, string, string, string, string];
+  const row = (label: string, show: (v: number) => string, d: number, p?: number, goal = '') =>
+    [
+      label,
+      show(d),
+      p === undefined ? '' : show(p),
+      p === undefined ? '' : ratio(d, p),
+      goal,
+    ] as Row;
+  const cpuD = median(cpu.dialer);
+  const cpuP = median(cpu.pqueue);
+  const seconds = (v: number) => `${v.toFixed(2)} s`;
+  const rows: Row[] = [
+    row('slot use while numbers remain', pct, dr.slotUse, pr.slotUse, '≥ 99.9 %'),
+    row('CPU per call, gross (zero-duration calls)', us, cpuD, cpuP),
+    row('CPU per call, overhead over bare driver', us, cpuD - bare, cpuP - bare, '≤ 20 µs'),
+    row(
+      '  same, with status+progress listeners',
+      us,
+      median(cpu.listeners) - bare,
+      undefined,
+      '≤ 20 µs',
+    ),
+    row('refill latency p50 (terminal event → placeCall)', us, dr.p50, pr.p50),
+    row('refill latency p99', us, dr.p99, pr.p99, '≤ 1000 µs'),
+    row('memory per entry after a run', bytes, memDialer, memPQueue),
+    row('wall time, 0–5 ms calls', seconds, dr.wall, pr.wall),
+  ];
+  const head: Row = ['metric', '@ringkit/dialer', 'p-queue + deferred', 'ratio', 'goal'];
+  const widths = head.map((_, i) => Math.max(...[head, ...rows].map((row) => row[i]!.length)));
+  const line = (row: string[]) =>
+    `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(
+    `\n@ringkit/dialer vs p-queue: ${TOTAL.toLocaleString('en')} numbers, concurrency ${CONCURRENCY}, Node ${process.version}`,
+  );
+  console.log(line(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+  const spread = (list: { slotUse: number }[]) => list.map((run) => pct(run.slotUse)).join(', ');
+  console.log(`\nslot use per run: dialer ${spread(runs.dialer)}; p-queue ${spread(runs.pqueue)}`);
+  console.log(
+    `bare driver, same 0–5 ms calls (this machine's floor): slot use ${pct(floor.slotUse)}, refill p50 ${us(floor.p50)}, p99 ${us(floor.p99)}`,
+  );
+  console.log(
+    `bare driver, zero-duration calls (fake provider + event loop only): ${us(bare)} per call, median of ${ZERO_RUNS} runs`,
+  );
+  console.log(
+    `createDialer (validate + normalise ${TOTAL.toLocaleString('en')} numbers to E.164): ${us(createUs)} per number, once per list`,
+  );
+  console.log(
+    `ratio = dialer / p-queue (lower is better, except slot use); ${((performance.now() - started) / 1000).toFixed(1)} s in all`,
+  );
+}
+
+function pct(value: number) {
+  return `${(value * 100).toFixed(3)} %`;
+}
+function ratio(a: number, b: number) {
+  return b > 0 && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '–';
+}
+function bytes(value: number) {
+  return `${Math.round(value)} B`;
+}
+
+await main();

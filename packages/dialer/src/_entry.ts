@@ -1,0 +1,117 @@
+import { isHttpError, isNetworkError, type CallStatusEvent } from '@ringkit/call-client';
+import type { DialAttemptError } from './errors.js';
+import type { DialerCounts, DialerEntry, DialerEntryStatus } from './types.js';
+
+/** The position of a status in an attempt's lifecycle; terminal statuses share the top rank. */
+export const RANK: Readonly<Record<DialerEntryStatus, number>> = {
+  idle: 0,
+  dialing: 1,
+  initiated: 2,
+  ringing: 3,
+  answered: 4,
+  completed: 5,
+  busy: 5,
+  'no-answer': 5,
+  failed: 5,
+  canceled: 5,
+};
+export const TERMINAL_RANK = 5;
+
+/** Outcomes after which `maxAttempts` allows a new attempt. */
+export const RETRYABLE: ReadonlySet<DialerEntryStatus> = new Set(['busy', 'no-answer', 'failed']);
+
+/** The longest wait for the one `getCall` check made when an attempt times out. */
+export const TIMEOUT_CHECK_LIMIT_MS = 10_000;
+
+/** POST failures the provider surely did not act on (call-client's own rule for safe retries). */
+const UNSENT_HTTP_STATUSES = new Set([429, 502, 503, 504]);
+const CONNECT_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The dialer's mutable record of one number of the list. */
+export class Entry {
+  status: DialerEntryStatus = 'idle';
+  callId: string | null = null;
+  attempts = 0;
+  startedAt: number | null = null;
+  endedAt: number | null = null;
+  error: DialAttemptError | undefined = undefined;
+  /** In flight: from the POST of an attempt to its end. */
+  live = false;
+  /** The POST of the current attempt has not answered yet. */
+  posting = false;
+  /** Something (a POST, a watch, a timeout check) listens to `controller`. */
+  watched = false;
+  /** What the entry was before its latest attempt. */
+  dialedFrom: DialerEntryStatus = 'idle';
+  /** The timer of a timeout check (`getCall`) under way. */
+  timer: unknown = undefined;
+  controller: AbortController | undefined = undefined;
+
+  constructor(
+    readonly index: number,
+    readonly phone: string,
+  ) {}
+
+  /** The current attempt is `attempt` and it has not ended. */
+  isActive(attempt: number): boolean {
+    return this.live && this.attempts === attempt;
+  }
+
+  /** A plain copy for snapshots and events. */
+  toJSON(): DialerEntry {
+    const { index, phone, status, callId, attempts, startedAt, endedAt, error } = this;
+    const copy: DialerEntry = { index, phone, status, callId, attempts, startedAt, endedAt };
+    if (error) copy.error = error;
+    return copy;
+  }
+}
+
+export function emptyCounts(idle: number): DialerCounts {
+  return {
+    idle,
+    dialing: 0,
+    initiated: 0,
+    ringing: 0,
+    answered: 0,
+    completed: 0,
+    busy: 0,
+    'no-answer': 0,
+    failed: 0,
+    canceled: 0,
+  };
+}
+
+/** The event's call id as a string, or `undefined` when it has none. */
+export function idOf(event: CallStatusEvent): string | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const id: unknown = event.callId;
+  if (typeof id === 'string' && id !== '') return id;
+  return typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : undefined;
+}
+
+/** A failed POST the provider surely did not accept, so a new attempt cannot call twice. */
+export function redialSafe(error: unknown): boolean {
+  if (isHttpError(error)) return UNSENT_HTTP_STATUSES.has(error.status);
+  return isNetworkError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Calls `fn`; a synchronous throw becomes a rejection, so callers have one path for failures. */
+export function invoke<T>(fn: () => T | PromiseLike<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

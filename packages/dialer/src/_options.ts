@@ -1,0 +1,123 @@
+import {
+  isInvalidPhoneNumberError,
+  systemClock,
+  toE164,
+  type CallProvider,
+  type Clock,
+  type CountryCode,
+} from '@ringkit/call-client';
+import { z } from 'zod';
+import { InvalidDialerOptionsError, InvalidNumbersError, type InvalidNumber } from './errors.js';
+import type { DialerOptions } from './types.js';
+
+const isFunction = (value: unknown) => typeof value === 'function';
+
+const providerSchema = z.custom<CallProvider>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    isFunction((value as CallProvider).placeCall) &&
+    typeof (value as CallProvider).capabilities === 'object',
+  'expected a CallProvider (an object with capabilities and placeCall())',
+);
+
+const clockSchema = z.custom<Clock>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    ['now', 'setTimeout', 'clearTimeout'].every((key) => isFunction((value as never)[key])),
+  'expected a Clock (now, setTimeout, clearTimeout)',
+);
+
+export const concurrencySchema = z.number().int().min(1).max(100_000);
+
+const optionsSchema = z.strictObject({
+  provider: providerSchema,
+  numbers: z.array(z.unknown()),
+  concurrency: concurrencySchema.optional(),
+  callTimeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  clock: clockSchema.optional(),
+  defaultCountry: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'expected a two-letter country code, e.g. "US"')
+    .optional(),
+  pollIntervalMs: z.number().positive().max(2_147_483_647).optional(),
+  maxEarlyEvents: z.number().int().min(0).optional(),
+});
+
+/** The options with every default applied. */
+export interface ResolvedOptions {
+  provider: CallProvider;
+  phones: string[];
+  concurrency: number;
+  callTimeoutMs: number;
+  maxAttempts: number;
+  clock: Clock;
+  pollIntervalMs: number;
+  maxEarlyEvents: number;
+  /** Follow calls by polling `getCall` rather than waiting for webhooks. */
+  poll: boolean;
+}
+
+/**
+ * Validates the options (an {@link InvalidDialerOptionsError} with zod's issues) and normalises
+ * every number (one {@link InvalidNumbersError} listing each bad one).
+ */
+export function resolveOptions(options: DialerOptions): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw new InvalidDialerOptionsError('createDialer', parsed.error.issues);
+  const { provider } = options;
+  const defaultCountry = (options.defaultCountry ?? 'US') as CountryCode;
+  return {
+    provider,
+    phones: normalise(options.numbers, defaultCountry),
+    concurrency: options.concurrency ?? 3,
+    callTimeoutMs: options.callTimeoutMs ?? 600_000,
+    maxAttempts: options.maxAttempts ?? 1,
+    clock: options.clock ?? systemClock,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    maxEarlyEvents: options.maxEarlyEvents ?? 1000,
+    poll:
+      provider.capabilities.polling === true &&
+      provider.capabilities.webhooks !== true &&
+      typeof provider.getCall === 'function',
+  };
+}
+
+function normalise(numbers: readonly unknown[], defaultCountry: CountryCode): string[] {
+  const phones: string[] = [];
+  const invalid: InvalidNumber[] = [];
+  const seen = new Map<string, string>();
+  numbers.forEach((input, index) => {
+    if (typeof input !== 'string') {
+      invalid.push({ index, input, reason: `expected a string, got ${typeName(input)}` });
+      return;
+    }
+    let phone = seen.get(input);
+    if (phone === undefined) {
+      try {
+        phone = toE164(input, { defaultCountry });
+      } catch (error) {
+        if (!isInvalidPhoneNumberError(error)) throw error;
+        invalid.push({ index, input, reason: reasonOf(error.message) });
+        return;
+      }
+      seen.set(input, phone);
+    }
+    phones.push(phone);
+  });
+  if (invalid.length > 0) throw new InvalidNumbersError(invalid);
+  return phones;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
+
+/** call-client's message is `Invalid phone number "x": reason`; keep the reason. */
+function reasonOf(message: string): string {
+  const at = message.lastIndexOf(': ');
+  return at === -1 ? message : message.slice(at + 2);
+}

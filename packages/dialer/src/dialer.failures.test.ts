@@ -1,0 +1,322 @@
+import { HttpError, NetworkError, TimeoutError, type ProviderCall } from '@ringkit/call-client';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  createFakeClock,
+  createFakeProvider,
+  flush,
+  providerCall,
+  statusEvent,
+} from './_test-utils.js';
+import { createDialer } from './dialer.js';
+import { DialAttemptError, isDialAttemptError } from './errors.js';
+import type { DialerEvents, DialerOptions } from './types.js';
+
+const NUMBERS = ['+14155552671', '+13018040009', '+12025550123', '+12125550101'];
+const request = { method: 'POST', url: 'http://provider.test/call' };
+const http = (status: number) =>
+  new HttpError({ status, request, body: '', headers: new Headers(), attempts: 4 });
+
+function setup(options: Partial<DialerOptions> = {}) {
+  const provider = options.provider ?? createFakeProvider();
+  const clock = createFakeClock();
+  const dialer = createDialer({ provider, numbers: NUMBERS, clock, concurrency: 2, ...options });
+  const errors: DialerEvents['error'][] = [];
+  dialer.on('error', (event) => errors.push(event));
+  return { provider: provider as ReturnType<typeof createFakeProvider>, clock, dialer, errors };
+}
+
+describe('a POST that fails', () => {
+  it('fails the entry with the error, frees its slot and dials on', async () => {
+    const { dialer, provider, errors } = setup();
+    dialer.start();
+    const cause = http(422);
+    provider.placed[0]?.fail(cause);
+    await flush();
+    const entry = dialer.snapshot().entries[0];
+    expect(entry).toMatchObject({ status: 'failed', attempts: 1, callId: null });
+    expect(entry?.error).toBeInstanceOf(DialAttemptError);
+    expect(entry?.error).toMatchObject({ reason: 'place_failed', index: 0, attempt: 1, cause });
+    expect(entry?.error?.message).toMatch(/^Placing the call failed: POST .* answered 422/);
+    expect(errors).toEqual([{ error: cause, source: 'place_call', index: 0 }]);
+    expect(provider.placed.map((call) => call.to)).toEqual(NUMBERS.slice(0, 3));
+  });
+
+  it('treats a placeCall that throws synchronously like a failed POST', async () => {
+    const provider = createFakeProvider();
+    provider.placeCall = () => {
+      throw new Error('not today');
+    };
+    const { dialer } = setup({ provider, numbers: NUMBERS.slice(0, 1) });
+    dialer.start();
+    await flush();
+    expect(dialer.snapshot().entries[0]?.error?.message).toBe('Placing the call failed: not today');
+    expect(dialer.snapshot().state).toBe('done');
+  });
+
+  it('places a new attempt after a POST the provider surely did not accept', async () => {
+    const { dialer, provider } = setup({ maxAttempts: 2, numbers: NUMBERS.slice(0, 2) });
+    dialer.start();
+    provider.placed[0]?.fail(http(503));
+    provider.placed[1]?.fail(
+      new NetworkError({ request, errno: 'ECONNREFUSED', cause: new Error('refused') }),
+    );
+    await flush();
+    expect(provider.placed.map((call) => call.to)).toEqual([
+      ...NUMBERS.slice(0, 2),
+      ...NUMBERS.slice(0, 2),
+    ]);
+    expect(dialer.snapshot().entries.map((entry) => entry.attempts)).toEqual([2, 2]);
+    expect(dialer.snapshot().entries[0]?.error).toBeUndefined();
+  });
+
+  it.each([
+    ['a timeout', new TimeoutError({ request, timeoutMs: 10 })],
+    ['a 500', http(500)],
+    ['a reset connection', new NetworkError({ request, errno: 'ECONNRESET' })],
+    ['an unknown error', new Error('boom')],
+  ])('never places a new attempt after %s (the call may exist)', async (_, error) => {
+    const { dialer, provider } = setup({ maxAttempts: 3, numbers: NUMBERS.slice(0, 1) });
+    dialer.start();
+    provider.placed[0]?.fail(error);
+    await flush();
+    expect(provider.placed).toHaveLength(1);
+    expect(dialer.snapshot().entries[0]).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('fails an attempt whose POST answers an id already given to another call', async () => {
+    const { dialer, provider } = setup();
+    dialer.start();
+    provider.placed[0]?.answer('same');
+    provider.placed[1]?.answer('same');
+    await flush();
+    const [first, second] = dialer.snapshot().entries;
+    expect(first?.status).toBe('initiated');
+    expect(second?.error).toMatchObject({ reason: 'duplicate_id' });
+    dialer.handleStatus(statusEvent('same', 'completed'));
+    expect(dialer.snapshot().entries[0]?.status).toBe('completed');
+  });
+
+  it('fails an attempt whose POST answers without an id', async () => {
+    const provider = createFakeProvider();
+    provider.placeCall = async () => ({}) as ProviderCall;
+    const { dialer } = setup({ provider, numbers: NUMBERS.slice(0, 1) });
+    dialer.start();
+    await flush();
+    expect(dialer.snapshot().entries[0]?.error?.message).toBe(
+      'fake answered the POST without a call id',
+    );
+  });
+});
+
+describe('maxAttempts', () => {
+  it('places a new attempt at once for busy and no-answer, ahead of the rest of the list', async () => {
+    const { dialer, provider } = setup({ maxAttempts: 2 });
+    const statuses: string[] = [];
+    dialer.on('status', (e) =>
+      statuses.push(`${e.index}.${e.attempt}:${e.status}${e.willRetry ? '+' : ''}`),
+    );
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    provider.placed[1]?.answer('b');
+    await flush();
+    dialer.handleStatus(statusEvent('a', 'busy'));
+    expect(provider.placed.map((call) => call.to)).toEqual([NUMBERS[0], NUMBERS[1], NUMBERS[0]]);
+    provider.placed[2]?.answer('a2');
+    await flush();
+    dialer.handleStatus(statusEvent('a', 'completed'));
+    dialer.handleStatus(statusEvent('a2', 'no-answer'));
+    expect(dialer.snapshot().entries[0]).toMatchObject({
+      status: 'no-answer',
+      attempts: 2,
+      callId: 'a2',
+    });
+    expect(provider.placed[3]?.to).toBe(NUMBERS[2]);
+    expect(statuses.filter((s) => s.startsWith('0.'))).toEqual([
+      '0.1:dialing',
+      '0.1:initiated',
+      '0.1:busy+',
+      '0.2:dialing',
+      '0.2:initiated',
+      '0.2:no-answer',
+    ]);
+  });
+
+  it('does not place a new attempt after completed or canceled', async () => {
+    const { dialer, provider } = setup({ maxAttempts: 5 });
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    provider.placed[1]?.answer('b');
+    await flush();
+    dialer.handleStatus(statusEvent('a', 'completed'));
+    dialer.handleStatus(statusEvent('b', 'canceled'));
+    expect(provider.placed.map((call) => call.to)).toEqual(NUMBERS);
+  });
+});
+
+describe('a call that never ends', () => {
+  it('fails with reason timeout after callTimeoutMs when the provider has no getCall', async () => {
+    const { dialer, provider, clock } = setup({
+      callTimeoutMs: 1000,
+      numbers: NUMBERS.slice(0, 3),
+    });
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    provider.placed[1]?.answer('b');
+    await flush();
+    dialer.handleStatus(statusEvent('a', 'ringing'));
+    clock.advance(999);
+    expect(dialer.snapshot().entries[0]?.status).toBe('ringing');
+    clock.advance(1);
+    const entry = dialer.snapshot().entries[0];
+    expect(entry).toMatchObject({ status: 'failed', endedAt: clock.now() });
+    expect(isDialAttemptError(entry?.error)).toBe(true);
+    expect(entry?.error).toMatchObject({ reason: 'timeout', callId: 'a' });
+    expect(entry?.error?.message).toBe('The call reached no end within 1000 ms');
+    expect(provider.placed).toHaveLength(3);
+    dialer.handleStatus(statusEvent('a', 'completed'));
+    expect(dialer.snapshot().entries[0]?.status).toBe('failed');
+  });
+
+  it('aborts a POST that got no answer within callTimeoutMs and ignores its late answer', async () => {
+    const { dialer, provider, clock } = setup({
+      callTimeoutMs: 1000,
+      numbers: NUMBERS.slice(0, 1),
+    });
+    dialer.start();
+    clock.advance(1000);
+    expect(provider.placed[0]?.signal?.aborted).toBe(true);
+    expect(dialer.snapshot().entries[0]?.error?.message).toBe(
+      'The POST got no answer within 1000 ms',
+    );
+    provider.placed[0]?.answer('late');
+    await flush();
+    dialer.handleStatus(statusEvent('late', 'completed'));
+    expect(dialer.snapshot().entries[0]).toMatchObject({ status: 'failed', callId: null });
+  });
+
+  it('takes the terminal status a getCall check answers at the timeout', async () => {
+    const getCall = vi.fn(async (id: string) => providerCall(id, 'completed'));
+    const provider = createFakeProvider({ getCall });
+    const { dialer, clock } = setup({
+      provider,
+      callTimeoutMs: 1000,
+      numbers: NUMBERS.slice(0, 1),
+    });
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    await flush();
+    clock.advance(1000);
+    await flush();
+    expect(getCall).toHaveBeenCalledTimes(1);
+    expect(getCall.mock.calls[0]?.[0]).toBe('a');
+    expect(dialer.snapshot().entries[0]).toMatchObject({ status: 'completed' });
+    expect(dialer.snapshot().entries[0]?.error).toBeUndefined();
+  });
+
+  it('fails with reason timeout when the getCall check answers a status that is not terminal', async () => {
+    const provider = createFakeProvider({ getCall: async (id) => providerCall(id, 'answered') });
+    const { dialer, clock } = setup({
+      provider,
+      callTimeoutMs: 1000,
+      numbers: NUMBERS.slice(0, 1),
+    });
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    await flush();
+    clock.advance(1000);
+    await flush();
+    expect(dialer.snapshot().entries[0]?.error).toMatchObject({ reason: 'timeout' });
+  });
+
+  it('fails with reason timeout, and reports the error, when the getCall check fails', async () => {
+    const cause = http(500);
+    const provider = createFakeProvider({ getCall: () => Promise.reject(cause) });
+    const { dialer, clock, errors } = setup({
+      provider,
+      callTimeoutMs: 1000,
+      numbers: NUMBERS.slice(0, 1),
+    });
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    await flush();
+    clock.advance(1000);
+    await flush();
+    expect(dialer.snapshot().entries[0]?.error).toMatchObject({ reason: 'timeout', cause });
+    expect(errors).toEqual([{ error: cause, source: 'timeout_check', index: 0 }]);
+  });
+
+  it('gives up on a getCall check that hangs', async () => {
+    let signal: AbortSignal | undefined;
+    const provider = createFakeProvider({
+      getCall: (_id, options) => {
+        signal = options?.signal;
+        return new Promise(() => {});
+      },
+    });
+    const { dialer, clock } = setup({
+      provider,
+      callTimeoutMs: 60_000,
+      numbers: NUMBERS.slice(0, 1),
+    });
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    await flush();
+    clock.advance(60_000);
+    expect(dialer.snapshot().entries[0]?.status).toBe('initiated');
+    clock.advance(10_000);
+    expect(dialer.snapshot().entries[0]?.error).toMatchObject({ reason: 'timeout' });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('is not re-attempted, even with maxAttempts', () => {
+    const { dialer, provider, clock } = setup({
+      callTimeoutMs: 10,
+      maxAttempts: 3,
+      numbers: NUMBERS.slice(0, 1),
+    });
+    dialer.start();
+    clock.advance(10);
+    expect(provider.placed).toHaveLength(1);
+    expect(dialer.snapshot().state).toBe('done');
+  });
+
+  it('times out each call callTimeoutMs after its own POST, on a single timer', async () => {
+    const { dialer, provider, clock } = setup({ callTimeoutMs: 1000, concurrency: 3 });
+    dialer.start();
+    expect(clock.pending()).toBe(1);
+    provider.placed[0]?.answer('a');
+    await flush();
+    clock.advance(400);
+    dialer.handleStatus(statusEvent('a', 'completed'));
+    expect(provider.placed).toHaveLength(4);
+    clock.advance(599);
+    expect(dialer.snapshot().entries.map((entry) => entry.status)).toEqual([
+      'completed',
+      'dialing',
+      'dialing',
+      'dialing',
+    ]);
+    clock.advance(1);
+    expect(dialer.snapshot().entries.map((entry) => entry.status)).toEqual([
+      'completed',
+      'failed',
+      'failed',
+      'dialing',
+    ]);
+    clock.advance(399);
+    expect(dialer.snapshot().entries[3]?.status).toBe('dialing');
+    clock.advance(1);
+    expect(dialer.snapshot()).toMatchObject({ state: 'done' });
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('clears its timer when the call ends in time', async () => {
+    const { dialer, provider, clock } = setup({ numbers: NUMBERS.slice(0, 1) });
+    dialer.start();
+    expect(clock.pending()).toBe(1);
+    provider.placed[0]?.answer('a');
+    await flush();
+    dialer.handleStatus(statusEvent('a', 'completed'));
+    expect(clock.pending()).toBe(0);
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeProvider } from './_test-utils.js';
+import { createDialer } from './dialer.js';
+import {
+  InvalidDialerOptionsError,
+  InvalidNumbersError,
+  isInvalidDialerOptionsError,
+  isInvalidNumbersError,
+} from './errors.js';
+import type { DialerOptions } from './types.js';
+
+const provider = createFakeProvider();
+const numbers = ['+14155552671'];
+
+function failure(options: unknown): unknown {
+  try {
+    createDialer(options as DialerOptions);
+  } catch (error) {
+    return error;
+  }
+  throw new Error('createDialer did not throw');
+}
+
+describe('createDialer options', () => {
+  it.each([
+    ['no options', undefined, '(root)'],
+    ['no provider', { numbers }, 'provider'],
+    [
+      'a provider without placeCall',
+      { provider: { name: 'x', capabilities: {} }, numbers },
+      'provider',
+    ],
+    ['numbers that are not a list', { provider, numbers: '+14155552671' }, 'numbers'],
+    ['a concurrency of 0', { provider, numbers, concurrency: 0 }, 'concurrency'],
+    ['a fractional concurrency', { provider, numbers, concurrency: 2.5 }, 'concurrency'],
+    ['a negative callTimeoutMs', { provider, numbers, callTimeoutMs: -1 }, 'callTimeoutMs'],
+    [
+      'a callTimeoutMs beyond what timers take',
+      { provider, numbers, callTimeoutMs: 2 ** 31 },
+      'callTimeoutMs',
+    ],
+    ['a maxAttempts of 0', { provider, numbers, maxAttempts: 0 }, 'maxAttempts'],
+    ['a clock without now', { provider, numbers, clock: { setTimeout() {} } }, 'clock'],
+    ['a lowercase country', { provider, numbers, defaultCountry: 'us' }, 'defaultCountry'],
+    ['a zero pollIntervalMs', { provider, numbers, pollIntervalMs: 0 }, 'pollIntervalMs'],
+    ['a negative maxEarlyEvents', { provider, numbers, maxEarlyEvents: -1 }, 'maxEarlyEvents'],
+    ['an unknown option', { provider, numbers, concurency: 3 }, '(root)'],
+  ])('refuses %s with an InvalidDialerOptionsError naming it', (_, options, path) => {
+    const error = failure(options);
+    expect(error).toBeInstanceOf(InvalidDialerOptionsError);
+    expect(isInvalidDialerOptionsError(error)).toBe(true);
+    const { message, issues, code } = error as InvalidDialerOptionsError;
+    expect(code).toBe('invalid_options');
+    expect(issues.length).toBeGreaterThan(0);
+    expect(message).toContain(`Invalid createDialer options: ${path}`);
+  });
+
+  it('accepts every option at a valid value', () => {
+    const dialer = createDialer({
+      provider,
+      numbers,
+      concurrency: 7,
+      callTimeoutMs: 1000,
+      maxAttempts: 2,
+      clock: { now: () => 0, setTimeout: () => 0, clearTimeout: () => {} },
+      defaultCountry: 'FR',
+      pollIntervalMs: 50,
+      maxEarlyEvents: 0,
+    });
+    expect(dialer.snapshot().concurrency).toBe(7);
+  });
+});
+
+describe('createDialer numbers', () => {
+  it('refuses a list with bad numbers with one error listing each by index', () => {
+    const list = ['+14155552671', '123', '13018040009', 'call me', 42, '', null, '+1202555012'];
+    const error = failure({ provider, numbers: list });
+    expect(error).toBeInstanceOf(InvalidNumbersError);
+    expect(isInvalidNumbersError(error)).toBe(true);
+    const { invalid, message, code } = error as InvalidNumbersError;
+    expect(code).toBe('invalid_numbers');
+    expect(invalid).toEqual([
+      { index: 1, input: '123', reason: 'not a valid phone number' },
+      { index: 3, input: 'call me', reason: 'not a valid phone number' },
+      { index: 4, input: 42, reason: 'expected a string, got number' },
+      { index: 5, input: '', reason: 'a phone number is required' },
+      { index: 6, input: null, reason: 'expected a string, got null' },
+      { index: 7, input: '+1202555012', reason: 'not a valid phone number' },
+    ]);
+    expect(message).toBe(
+      '6 invalid phone numbers: #1 "123", #3 "call me", #4 42, #5 "", #6 null and 1 more',
+    );
+  });
+
+  it('says "number" for a single bad one', () => {
+    const error = failure({ provider, numbers: ['nope'] }) as InvalidNumbersError;
+    expect(error.message).toBe('1 invalid phone number: #0 "nope"');
+  });
+
+  it('reads numbers without a country code in defaultCountry', () => {
+    const dialer = createDialer({ provider, numbers: ['06 12 34 56 78'], defaultCountry: 'FR' });
+    expect(dialer.snapshot().entries[0]?.phone).toBe('+33612345678');
+    expect(() => createDialer({ provider, numbers: ['06 12 34 56 78'] })).toThrow(
+      InvalidNumbersError,
+    );
+  });
+});

@@ -1,0 +1,109 @@
+import { HttpError, type CallStatus } from '@ringkit/call-client';
+import { describe, expect, it, vi } from 'vitest';
+import { createFakeClock, createFakeProvider, flush, providerCall } from './_test-utils.js';
+import { createDialer } from './dialer.js';
+import type { DialerEvents } from './types.js';
+
+const NUMBERS = ['+14155552671', '+13018040009', '+12025550123'];
+
+function setup(getCall: (id: string) => Promise<ReturnType<typeof providerCall>>) {
+  const provider = createFakeProvider({ polling: true, getCall: vi.fn(getCall) });
+  const clock = createFakeClock();
+  const dialer = createDialer({
+    provider,
+    numbers: NUMBERS,
+    clock,
+    concurrency: 2,
+    pollIntervalMs: 100,
+  });
+  const errors: DialerEvents['error'][] = [];
+  dialer.on('error', (event) => errors.push(event));
+  return { provider, clock, dialer, errors };
+}
+
+describe('a polling provider', () => {
+  it('follows each call with getCall until it ends, then dials the next number', async () => {
+    const statuses = new Map<string, CallStatus>();
+    const { dialer, provider, clock } = setup(async (id) =>
+      providerCall(id, statuses.get(id) ?? 'initiated'),
+    );
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    provider.placed[1]?.answer('b');
+    await flush();
+    expect(provider.getCall).toHaveBeenCalledTimes(2);
+    statuses.set('a', 'ringing');
+    clock.advance(100);
+    await flush();
+    expect(dialer.snapshot().entries[0]?.status).toBe('ringing');
+    statuses.set('a', 'answered');
+    statuses.set('b', 'busy');
+    clock.advance(100);
+    await flush();
+    expect(dialer.snapshot().entries.map((entry) => entry.status)).toEqual([
+      'answered',
+      'busy',
+      'dialing',
+    ]);
+    statuses.set('a', 'completed');
+    clock.advance(100);
+    await flush();
+    expect(dialer.snapshot().entries[0]?.status).toBe('completed');
+    const polls = vi.mocked(provider.getCall!).mock.calls.filter(([id]) => id === 'a').length;
+    clock.advance(1000);
+    await flush();
+    expect(vi.mocked(provider.getCall!).mock.calls.filter(([id]) => id === 'a')).toHaveLength(
+      polls,
+    );
+  });
+
+  it('stops polling a call whose webhook-fed status ended it first', async () => {
+    const { dialer, provider, clock } = setup(async (id) => providerCall(id, 'ringing'));
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    await flush();
+    dialer.handleStatus({
+      callId: 'a',
+      status: 'completed',
+      providerStatus: 'completed',
+      at: new Date(),
+    });
+    const pollsOfA = () => vi.mocked(provider.getCall!).mock.calls.filter(([id]) => id === 'a');
+    const before = pollsOfA().length;
+    clock.advance(500);
+    await flush();
+    expect(pollsOfA()).toHaveLength(before);
+  });
+
+  it('fails the entry with reason watch_failed when polling fails for good', async () => {
+    const gone = new HttpError({
+      status: 404,
+      request: { method: 'GET', url: 'http://provider.test/api/call/a' },
+      body: { error: 'not found' },
+      headers: new Headers(),
+      attempts: 1,
+    });
+    const { dialer, provider, errors } = setup(async () => {
+      throw gone;
+    });
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    await flush();
+    const entry = dialer.snapshot().entries[0];
+    expect(entry?.status).toBe('failed');
+    expect(entry?.error).toMatchObject({ reason: 'watch_failed', cause: gone, callId: 'a' });
+    expect(errors).toContainEqual({ error: gone, source: 'watch', index: 0 });
+    expect(provider.placed).toHaveLength(3);
+  });
+
+  it('is not polled when the provider also sends webhooks', async () => {
+    const provider = createFakeProvider({
+      getCall: vi.fn(async (id: string) => providerCall(id, 'ringing')),
+    });
+    const dialer = createDialer({ provider, numbers: NUMBERS, clock: createFakeClock() });
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    await flush();
+    expect(provider.getCall).not.toHaveBeenCalled();
+  });
+});

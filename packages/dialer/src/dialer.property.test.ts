@@ -1,0 +1,229 @@
+import {
+  HttpError,
+  TimeoutError,
+  type CallProvider,
+  type CallStatus,
+  type ProviderCall,
+} from '@ringkit/call-client';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RANK } from './_entry.js';
+import { createFakeClock, providerCall, statusEvent } from './_test-utils.js';
+import { createDialer } from './dialer.js';
+import type { Dialer, DialerEntryStatus } from './types.js';
+
+const POOL = ['+14155552671', '+13018040009', '+12025550123'];
+const IN_FLIGHT = new Set<DialerEntryStatus>(['dialing', 'initiated', 'ringing', 'answered']);
+const REQUEST = { method: 'POST', url: 'http://provider.test/call' };
+
+/** What the fake provider does with one `placeCall` invocation. */
+const scriptArb = fc.record({
+  post: fc.constantFrom('ok', 'ok', 'ok', 'ok', 'fail-safe', 'fail-unsafe'),
+  postStatus: fc.constantFrom<CallStatus>('initiated', 'queued', 'ringing'),
+  path: fc.subarray<CallStatus>(['ringing', 'answered']),
+  outcome: fc.constantFrom<CallStatus | 'never'>(
+    'completed',
+    'busy',
+    'no-answer',
+    'failed',
+    'canceled',
+    'never',
+  ),
+  duplicates: fc.array(fc.nat(), { maxLength: 2 }),
+  check: fc.constantFrom<CallStatus | 'error'>('completed', 'ringing', 'error'),
+});
+type Script = typeof scriptArb extends fc.Arbitrary<infer T> ? T : never;
+
+const actionArb = fc.record({
+  at: fc.nat({ max: 40 }),
+  kind: fc.constantFrom('pause', 'resume', 'stop', 'concurrency'),
+  value: fc.integer({ min: 1, max: 5 }),
+});
+
+/** The status an attempt ends with, and whether `maxAttempts` may follow it with another. */
+function outcomeOf(script: Script, withGetCall: boolean): [DialerEntryStatus, boolean] {
+  if (script.post !== 'ok') return ['failed', script.post === 'fail-safe'];
+  if (script.outcome === 'never') {
+    return [withGetCall && script.check === 'completed' ? 'completed' : 'failed', false];
+  }
+  const status = script.outcome as DialerEntryStatus;
+  return [status, ['busy', 'no-answer', 'failed'].includes(status)];
+}
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('dialer invariants', () => {
+  it('holds over random completion orders, early, duplicate and late webhooks, failed POSTs and timeouts', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(fc.constantFrom(...POOL), { maxLength: 10 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.array(scriptArb, { maxLength: 30 }),
+        fc.array(actionArb, { maxLength: 3 }),
+        async (s, numbers, concurrency, maxAttempts, withGetCall, scripts, actions) => {
+          const clock = createFakeClock();
+          const script = (n: number): Script =>
+            scripts[n] ?? { ...scriptArb_default, outcome: 'completed' };
+          const placedTo: string[] = [];
+          const invocationEntry: number[] = [];
+          let limit = concurrency;
+          /** Assertions that failed where the dialer would catch them (listeners, placeCall). */
+          const problems: unknown[] = [];
+          const guard = (check: () => void) => {
+            try {
+              check();
+            } catch (error) {
+              problems.push(error);
+            }
+          };
+
+          const inFlight = () =>
+            dialer.snapshot().entries.filter((entry) => IN_FLIGHT.has(entry.status)).length;
+
+          /** While entries remain and the dialer runs, every slot is taken. */
+          const checkSlots = () => {
+            const { state, entries } = dialer.snapshot();
+            const waiting = entries.some((e) => e.endedAt === null && !IN_FLIGHT.has(e.status));
+            if (state === 'running' && waiting) expect(inFlight()).toBeGreaterThanOrEqual(limit);
+          };
+
+          const provider: CallProvider = {
+            name: 'scheduled',
+            capabilities: { polling: false, webhooks: true },
+            placeCall({ to }) {
+              const n = placedTo.length;
+              placedTo.push(to);
+              guard(() => expect(inFlight()).toBeLessThanOrEqual(limit));
+              const sc = script(n);
+              const id = `id${n}`;
+              if (sc.post === 'ok') {
+                const hooks = [...sc.path, ...(sc.outcome === 'never' ? [] : [sc.outcome])];
+                for (const d of sc.duplicates)
+                  if (hooks.length > 0) hooks.push(hooks[d % hooks.length]!);
+                for (const status of hooks) {
+                  void s.schedule(Promise.resolve(), `webhook ${id} ${status}`).then(() => {
+                    dialer.handleStatus(statusEvent(id, status));
+                    checkSlots();
+                  });
+                }
+              }
+              return s.schedule(Promise.resolve(), `post ${id}`).then((): ProviderCall => {
+                if (sc.post === 'fail-safe') {
+                  throw new HttpError({
+                    status: 503,
+                    request: REQUEST,
+                    body: '',
+                    headers: new Headers(),
+                    attempts: 4,
+                  });
+                }
+                if (sc.post === 'fail-unsafe')
+                  throw new TimeoutError({ request: REQUEST, timeoutMs: 1 });
+                return providerCall(id, sc.postStatus);
+              });
+            },
+          };
+          if (withGetCall) {
+            provider.getCall = (id) =>
+              s.schedule(Promise.resolve(), `getCall ${id}`).then(() => {
+                const sc = script(Number(id.slice(2)));
+                if (sc.check === 'error') throw new Error('status unavailable');
+                return providerCall(id, sc.check);
+              });
+          }
+
+          const dialer: Dialer = createDialer({
+            provider,
+            numbers,
+            concurrency,
+            maxAttempts,
+            clock,
+            callTimeoutMs: 60_000,
+          });
+          const lastRank = new Map<string, number>();
+          const idEntry = new Map<string, number>();
+          let drained = 0;
+          dialer.on('dialing', (event) => invocationEntry.push(event.index));
+          dialer.on('drained', () => (drained += 1));
+          dialer.on('error', (event) => {
+            if (event.source === 'listener') problems.push(event.error);
+          });
+          dialer.on('status', (event) => {
+            const key = `${event.index}/${event.attempt}`;
+            expect(RANK[event.status]).toBeGreaterThan(lastRank.get(key) ?? -1);
+            lastRank.set(key, RANK[event.status]);
+            if (event.callId !== null) {
+              expect(idEntry.get(event.callId) ?? event.index).toBe(event.index);
+              idEntry.set(event.callId, event.index);
+            }
+          });
+
+          dialer.start();
+          checkSlots();
+          let stopped = false;
+          for (let step = 0; dialer.snapshot().state !== 'done'; step += 1) {
+            expect(step).toBeLessThan(2000);
+            for (const action of actions.filter((a) => a.at === step)) {
+              if (action.kind === 'pause') dialer.pause();
+              if (action.kind === 'resume' && !stopped) dialer.resume();
+              if (action.kind === 'stop') [stopped] = [true, dialer.stop()];
+              if (action.kind === 'concurrency') dialer.setConcurrency((limit = action.value));
+              checkSlots();
+            }
+            if (dialer.snapshot().state === 'done') break;
+            if (s.count() > 0) {
+              await s.waitNext(1);
+              await settle();
+            } else if (!clock.runNext()) {
+              // Nothing can happen any more but a resume.
+              expect(dialer.snapshot().state).toBe('paused');
+              dialer.resume();
+            }
+            checkSlots();
+            expect(problems).toEqual([]);
+          }
+
+          // Calls are placed in list order (first attempts), each for its own entry's number.
+          const snapshot = dialer.snapshot();
+          const firsts = invocationEntry.filter((index, n) => invocationEntry.indexOf(index) === n);
+          expect(firsts).toEqual(firsts.map((_, i) => i));
+          expect(placedTo).toEqual(invocationEntry.map((index) => numbers[index]));
+          expect(drained).toBe(1);
+          // Every entry ends terminal, with the outcome of its last attempt.
+          snapshot.entries.forEach((entry) => {
+            expect(RANK[entry.status]).toBe(5);
+            expect(entry.endedAt).not.toBeNull();
+            const mine = invocationEntry.flatMap((index, n) => (index === entry.index ? [n] : []));
+            expect(mine).toHaveLength(entry.attempts);
+            if (entry.attempts === 0) return expect(entry.status).toBe('canceled');
+            expect(entry.attempts).toBeLessThanOrEqual(maxAttempts);
+            const outcomes = mine.map((n) => outcomeOf(script(n), withGetCall));
+            outcomes.slice(0, -1).forEach(([, redialable]) => expect(redialable).toBe(true));
+            const [last, redialable] = outcomes.at(-1)!;
+            expect(entry.status).toBe(last);
+            if (redialable && entry.attempts < maxAttempts) expect(stopped).toBe(true);
+            const n = mine.at(-1)!;
+            if (script(n).post === 'ok') expect(entry.callId).toBe(`id${n}`);
+          });
+          // Every provider id maps to exactly one entry: the one whose POST got it.
+          for (const [id, index] of idEntry) {
+            expect(invocationEntry[Number(id.slice(2))]).toBe(index);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+const scriptArb_default: Script = {
+  post: 'ok',
+  postStatus: 'initiated',
+  path: ['ringing', 'answered'],
+  outcome: 'completed',
+  duplicates: [],
+  check: 'completed',
+};

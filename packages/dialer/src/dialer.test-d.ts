@@ -1,0 +1,39 @@
+import type { CallStatusEvent, WebhookHandlerOptions } from '@ringkit/call-client';
+import { describe, expectTypeOf, it } from 'vitest';
+import { createFakeProvider } from './_test-utils.js';
+import { createDialer } from './dialer.js';
+import type {
+  DialerEntry,
+  DialerEntryStatus,
+  DialerErrorEvent,
+  DialerSnapshot,
+  DialerStatusEvent,
+} from './types.js';
+
+const dialer = createDialer({ provider: createFakeProvider(), numbers: ['+14155552671'] });
+
+describe('types', () => {
+  it('types each event by its name', () => {
+    dialer.on('status', (event) => expectTypeOf(event).toEqualTypeOf<DialerStatusEvent>());
+    dialer.on('finished', (entry) => expectTypeOf(entry).toEqualTypeOf<DialerEntry>());
+    dialer.on('error', (event) => expectTypeOf(event).toEqualTypeOf<DialerErrorEvent>());
+    dialer.on('*', (type) =>
+      expectTypeOf(type).toEqualTypeOf<
+        'dialing' | 'status' | 'finished' | 'progress' | 'drained' | 'error'
+      >(),
+    );
+    // @ts-expect-error: not an event of the dialer
+    dialer.on('ringing', () => {});
+  });
+
+  it('plugs handleStatus straight into a webhook handler', () => {
+    expectTypeOf(dialer.handleStatus).toExtend<WebhookHandlerOptions['onEvent']>();
+    expectTypeOf(dialer.handleStatus).parameter(0).toEqualTypeOf<CallStatusEvent>();
+  });
+
+  it('describes the snapshot', () => {
+    expectTypeOf(dialer.snapshot()).toEqualTypeOf<DialerSnapshot>();
+    expectTypeOf<DialerSnapshot['state']>().toEqualTypeOf<'idle' | 'running' | 'paused' | 'done'>();
+    expectTypeOf<DialerEntryStatus>().toExtend<string>();
+  });
+});

@@ -1,0 +1,342 @@
+import {
+  isCallStatus,
+  type CallStatus,
+  type CallStatusEvent,
+  type ProviderCall,
+  type TerminalCallStatus,
+} from '@ringkit/call-client';
+import { EarlyEventBuffer } from './_buffer.js';
+import { Deadlines } from './_deadlines.js';
+import { createSafeEmitter } from './_emitter.js';
+import { followByPolling, onAttemptTimeout, type AttemptHost } from './_follow.js';
+import {
+  emptyCounts,
+  Entry,
+  idOf,
+  invoke,
+  messageOf,
+  RANK,
+  redialSafe,
+  RETRYABLE,
+  TERMINAL_RANK,
+} from './_entry.js';
+import { concurrencySchema, resolveOptions } from './_options.js';
+import {
+  DialAttemptError,
+  DialerStateError,
+  InvalidDialerOptionsError,
+  type DialAttemptFailure,
+} from './errors.js';
+import type {
+  Dialer,
+  DialerEntryStatus,
+  DialerErrorSource,
+  DialerOptions,
+  DialerState,
+  DialerStatusEvent,
+} from './types.js';
+
+/**
+ * Creates a dialer for one list of numbers: `start()` dials them in order, keeping
+ * `concurrency` calls in flight while numbers remain and placing the next call in the same tick
+ * as a call ends. State lives in memory; every change is an event.
+ *
+ * Throws an `InvalidDialerOptionsError` for bad options and one `InvalidNumbersError` listing
+ * every number that is not a phone number.
+ *
+ * @example
+ * const dialer = createDialer({ provider, numbers: ['13018040009', '13018040009'] });
+ * dialer.on('finished', (entry) => console.log(entry.phone, entry.status));
+ * dialer.start();
+ */
+export function createDialer(options: DialerOptions): Dialer {
+  const resolved = resolveOptions(options);
+  const { provider, clock, callTimeoutMs, maxAttempts, poll } = resolved;
+  const entries = resolved.phones.map((phone, index) => new Entry(index, phone));
+  const total = entries.length;
+  const counts = emptyCounts(total);
+  const events = createSafeEmitter();
+  const buffer = new EarlyEventBuffer(resolved.maxEarlyEvents, callTimeoutMs, () => clock.now());
+  /** Every id a provider answered, to the entry whose POST got it. */
+  const byId = new Map<string, Entry>();
+  /** Entries waiting for their next attempt; dialed before the rest of the list. */
+  const retries: Entry[] = [];
+  let concurrency = resolved.concurrency;
+  let state: DialerState = 'idle';
+  let stopped = false;
+  let next = 0;
+  let inFlight = 0;
+  let ended = 0;
+  let posting = 0;
+  let abortReason: DOMException | undefined;
+  let spare: AbortController | undefined;
+  const host: AttemptHost = { ...resolved, advance, fail, report };
+  const deadlines = new Deadlines(clock, (e, attempt) => onAttemptTimeout(host, e, attempt));
+
+  function report(error: unknown, source: DialerErrorSource, index?: number) {
+    events.emit('error', index === undefined ? { error, source } : { error, source, index });
+  }
+
+  function set(entry: Entry, status: DialerEntryStatus): DialerEntryStatus {
+    const previous = entry.status;
+    counts[previous] -= 1;
+    counts[status] += 1;
+    entry.status = status;
+    return previous;
+  }
+
+  /** The `status` event of the entry's latest move, or nothing when no one listens. */
+  function moved(
+    entry: Entry,
+    previous: DialerEntryStatus,
+    providerStatus: string | null = null,
+    willRetry = false,
+  ): DialerStatusEvent | undefined {
+    if (!events.has('status')) return undefined;
+    const { index, phone, status, callId, attempts: attempt } = entry;
+    const move = { index, phone, status, previous, callId, attempt, providerStatus, willRetry };
+    return { ...move, at: clock.now() };
+  }
+
+  function emitStatus(event: DialerStatusEvent | undefined) {
+    if (event) events.emit('status', event);
+  }
+
+  function progress() {
+    if (events.has('progress')) {
+      events.emit('progress', { total, ended, inFlight, counts: { ...counts } });
+    }
+  }
+
+  /** Places a call in every free slot; the caller then announces them with `announce`. */
+  function fill(): Entry[] {
+    const dialed: Entry[] = [];
+    while (state === 'running' && inFlight < concurrency) {
+      const entry =
+        retries.length > 0 ? retries.shift() : next < total ? entries[next++] : undefined;
+      if (entry === undefined) break;
+      dial(entry);
+      dialed.push(entry);
+    }
+    return dialed;
+  }
+
+  /** Invokes `placeCall` first thing; bookkeeping and events come after. */
+  function dial(entry: Entry) {
+    const attempt = ++entry.attempts;
+    entry.callId = null;
+    entry.error = undefined;
+    entry.live = entry.posting = entry.watched = true;
+    inFlight += 1;
+    posting += 1;
+    entry.dialedFrom = set(entry, 'dialing');
+    const controller = spare ?? new AbortController();
+    entry.controller = controller;
+    const placed = invoke(() => provider.placeCall({ to: entry.phone, signal: controller.signal }));
+    // Made ahead, so that the next POST does not wait for it.
+    spare = new AbortController();
+    const now = clock.now();
+    entry.startedAt ??= now;
+    deadlines.add(entry, attempt, now + callTimeoutMs);
+    placed
+      .then(
+        (call) => onPlaced(entry, attempt, call),
+        (error: unknown) => onPlaceFailed(entry, attempt, error),
+      )
+      .catch((error: unknown) => report(error, 'place_call'));
+  }
+
+  function announce(dialed: Entry[]) {
+    for (const entry of dialed) {
+      const { index, phone, attempts: attempt } = entry;
+      if (events.has('dialing')) events.emit('dialing', { index, phone, attempt, at: clock.now() });
+      emitStatus(moved(entry, entry.dialedFrom));
+      progress();
+    }
+  }
+
+  function postAnswered(entry: Entry) {
+    entry.posting = false;
+    entry.watched = false;
+    posting -= 1;
+    if (posting === 0 && buffer.size > 0) buffer.clear();
+  }
+
+  function onPlaced(entry: Entry, attempt: number, call: ProviderCall) {
+    const id = typeof call?.id === 'string' && call.id !== '' ? call.id : undefined;
+    if (!entry.isActive(attempt) || !entry.posting) {
+      if (id !== undefined && !byId.has(id)) byId.set(id, entry);
+      return;
+    }
+    const early = id === undefined ? [] : buffer.take(id);
+    postAnswered(entry);
+    if (id === undefined || byId.has(id)) {
+      const why =
+        id === undefined
+          ? `${provider.name} answered the POST without a call id`
+          : `${provider.name} answered call id ${id}, already given to entry #${byId.get(id)?.index}`;
+      fail(entry, id === undefined ? 'place_failed' : 'duplicate_id', why);
+      return;
+    }
+    byId.set(id, entry);
+    entry.callId = id;
+    const status =
+      isCallStatus(call.status) && call.status !== 'queued' ? call.status : 'initiated';
+    advance(entry, status, typeof call.providerStatus === 'string' ? call.providerStatus : null);
+    for (const event of early) {
+      if (!entry.isActive(attempt)) break;
+      advance(entry, event.status, event.providerStatus);
+    }
+    if (poll && entry.isActive(attempt)) void followByPolling(host, entry, attempt, id);
+  }
+
+  function onPlaceFailed(entry: Entry, attempt: number, error: unknown) {
+    if (!entry.isActive(attempt) || !entry.posting) return;
+    postAnswered(entry);
+    report(error, 'place_call', entry.index);
+    const message = `Placing the call failed: ${messageOf(error)}`;
+    fail(entry, 'place_failed', message, error, redialSafe(error));
+  }
+
+  /** Moves an entry forward; `false` when the status is not ahead of the entry's. */
+  function advance(entry: Entry, status: CallStatus, providerStatus: string | null): boolean {
+    const target: DialerEntryStatus = status === 'queued' ? 'dialing' : status;
+    if (RANK[target] <= RANK[entry.status]) return false;
+    if (RANK[target] === TERMINAL_RANK) {
+      end(entry, target as TerminalCallStatus, providerStatus, undefined, true);
+      return true;
+    }
+    emitStatus(moved(entry, set(entry, target), providerStatus));
+    progress();
+    return true;
+  }
+
+  function fail(
+    entry: Entry,
+    reason: DialAttemptFailure,
+    message: string,
+    cause?: unknown,
+    redialable = false,
+  ) {
+    const { index, attempts: attempt, callId } = entry;
+    const error = new DialAttemptError({ reason, message, index, attempt, callId, cause });
+    end(entry, 'failed', null, error, redialable);
+  }
+
+  /** Ends the current attempt: a new one follows when allowed, else the entry is finished. */
+  function end(
+    entry: Entry,
+    outcome: TerminalCallStatus,
+    providerStatus: string | null,
+    error: DialAttemptError | undefined,
+    redialable: boolean,
+  ) {
+    if (entry.timer !== undefined) clock.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    if (entry.watched) {
+      abortReason ??= new DOMException('The call attempt ended', 'AbortError');
+      entry.controller?.abort(abortReason);
+    }
+    if (entry.posting) postAnswered(entry);
+    entry.controller = undefined;
+    entry.watched = false;
+    entry.live = false;
+    inFlight -= 1;
+    if (inFlight === 0) deadlines.clear();
+    if (error) entry.error = error;
+    const willRetry =
+      redialable && RETRYABLE.has(outcome) && entry.attempts < maxAttempts && !stopped;
+    const move = moved(entry, set(entry, outcome), providerStatus, willRetry);
+    if (willRetry) retries.push(entry);
+    else ended += 1;
+    // The freed slot is taken before anyone is told.
+    const dialed = fill();
+    if (!willRetry) entry.endedAt = clock.now();
+    emitStatus(move);
+    if (!willRetry && events.has('finished')) events.emit('finished', entry.toJSON());
+    progress();
+    announce(dialed);
+    drainedYet();
+  }
+
+  function drainedYet() {
+    if (ended < total || state === 'done' || state === 'idle') return;
+    state = 'done';
+    buffer.clear();
+    deadlines.clear();
+    events.emit('drained', { total, counts: { ...counts }, at: clock.now() });
+  }
+
+  function stop() {
+    if (stopped || state === 'done') return;
+    stopped = true;
+    state = 'paused';
+    const at = clock.now();
+    const closed: [Entry, DialerEntryStatus][] = [];
+    for (const entry of retries.splice(0)) closed.push([entry, entry.status]);
+    while (next < total) {
+      const entry = entries[next++] as Entry;
+      closed.push([entry, set(entry, 'canceled')]);
+    }
+    closed.sort(([a], [b]) => a.index - b.index);
+    for (const [entry] of closed) entry.endedAt = at;
+    ended += closed.length;
+    for (const [entry, previous] of closed) {
+      if (previous !== entry.status) emitStatus(moved(entry, previous));
+      if (events.has('finished')) events.emit('finished', entry.toJSON());
+    }
+    if (closed.length > 0) progress();
+    drainedYet();
+  }
+
+  return {
+    start() {
+      if (state !== 'idle' || stopped) {
+        const now = stopped ? 'stopped' : state;
+        throw new DialerStateError('start', now, `the dialer has already started (${now})`);
+      }
+      state = 'running';
+      announce(fill());
+      drainedYet();
+    },
+    pause() {
+      if (state === 'idle')
+        throw new DialerStateError('pause', state, 'the dialer has not started');
+      if (state === 'running') state = 'paused';
+    },
+    resume() {
+      if (state === 'idle')
+        throw new DialerStateError('resume', state, 'the dialer has not started');
+      if (stopped) throw new DialerStateError('resume', 'stopped', 'the dialer was stopped');
+      if (state !== 'paused') return;
+      state = 'running';
+      announce(fill());
+    },
+    stop,
+    setConcurrency(value) {
+      const parsed = concurrencySchema.safeParse(value);
+      if (!parsed.success) {
+        throw new InvalidDialerOptionsError('setConcurrency', parsed.error.issues);
+      }
+      concurrency = parsed.data;
+      announce(fill());
+    },
+    handleStatus(event: CallStatusEvent): void {
+      const id = idOf(event);
+      if (id === undefined || !isCallStatus(event.status)) {
+        report(new TypeError('handleStatus() expects a CallStatusEvent'), 'handle_status');
+        return;
+      }
+      const providerStatus = typeof event.providerStatus === 'string' ? event.providerStatus : null;
+      const entry = byId.get(id);
+      if (entry) {
+        if (entry.callId === id && entry.live) advance(entry, event.status, providerStatus);
+      } else if (posting > 0) {
+        buffer.add(id === event.callId ? event : { ...event, callId: id });
+      }
+    },
+    snapshot: () => ({ state, concurrency, stopped, entries: entries.map((e) => e.toJSON()) }),
+    on: events.on,
+    off: events.off,
+  };
+}

@@ -1,0 +1,203 @@
+import type {
+  CallProvider,
+  CallStatusEvent,
+  Clock,
+  CountryCode,
+  TerminalCallStatus,
+} from '@ringkit/call-client';
+import type { Emitter } from 'mitt';
+import type { DialAttemptError } from './errors.js';
+
+/**
+ * Where an entry of the list is: `idle` (not dialed yet) → `dialing` (its POST is on its way)
+ * → `initiated` → `ringing` → `answered` → one terminal status: `completed`, `busy`,
+ * `no-answer`, `failed` or `canceled`. Within one attempt the status only moves forward.
+ */
+export type DialerEntryStatus =
+  'idle' | 'dialing' | 'initiated' | 'ringing' | 'answered' | TerminalCallStatus;
+
+/** `idle` before `start()`, `done` once every entry has ended. */
+export type DialerState = 'idle' | 'running' | 'paused' | 'done';
+
+export interface DialerOptions {
+  /** Places the calls: any call-client `CallProvider` (webhook or polling flavour, or your own). */
+  provider: CallProvider;
+  /**
+   * The numbers to dial, in order. A number listed twice is dialed twice. Each is normalised to
+   * E.164 up front; any invalid one makes `createDialer` throw an `InvalidNumbersError` listing
+   * them all.
+   * @example ['13018040009', '+1 (415) 555-2671']
+   */
+  numbers: readonly string[];
+  /**
+   * How many calls are in flight at once while numbers remain. Change it later with
+   * `setConcurrency()`.
+   * @default 3
+   */
+  concurrency?: number;
+  /**
+   * Milliseconds an attempt may take, from its POST to a terminal status. When they pass, the
+   * call is checked once with `provider.getCall` where the provider has it (a terminal answer
+   * is taken), else the entry ends `failed` with a `DialAttemptError` of reason `timeout`.
+   * Set it above your longest expected call.
+   * @default 600000
+   */
+  callTimeoutMs?: number;
+  /**
+   * Attempts per entry. Above 1, an attempt that ends `busy`, `no-answer` or `failed` (reported
+   * by the provider, or a POST the provider surely did not accept) is followed at once by a new
+   * attempt, ahead of the numbers not dialed yet. An attempt is one `placeCall` invocation;
+   * call-client's own retries inside it do not count. Timeouts are never re-attempted.
+   * @default 1
+   */
+  maxAttempts?: number;
+  /**
+   * The source of time for timeouts, polling and timestamps; pass a fake one in tests.
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
+   * The country assumed for numbers written without a country code.
+   * @default 'US'
+   */
+  defaultCountry?: CountryCode;
+  /**
+   * Milliseconds between two status polls, for providers followed by polling (those with
+   * `capabilities.polling` and without `capabilities.webhooks`).
+   * @default 1000
+   */
+  pollIntervalMs?: number;
+  /**
+   * Status events kept for calls whose POST has not answered yet (a webhook can arrive first).
+   * Beyond it the oldest are dropped. Early events are also dropped once no POST is pending and
+   * after `callTimeoutMs`.
+   * @default 1000
+   */
+  maxEarlyEvents?: number;
+}
+
+/** One number of the list and what became of it. */
+export interface DialerEntry {
+  /** Its position in the list, from 0. */
+  index: number;
+  /** The number in E.164. */
+  phone: string;
+  status: DialerEntryStatus;
+  /** The provider's id of the latest attempt's call, once its POST answered. */
+  callId: string | null;
+  /** Attempts made so far (`placeCall` invocations). */
+  attempts: number;
+  /** When the first attempt's POST was sent (`clock.now()`, ms since the epoch). */
+  startedAt: number | null;
+  /** When the entry ended for good; `null` while it may still change. */
+  endedAt: number | null;
+  /** Why the latest attempt failed, when it failed without the provider saying so. */
+  error?: DialAttemptError;
+}
+
+/** A copy of the dialer's state; changing it changes nothing. */
+export interface DialerSnapshot {
+  state: DialerState;
+  concurrency: number;
+  /** `true` after `stop()`: no new call will be placed. */
+  stopped: boolean;
+  entries: DialerEntry[];
+}
+
+/** A call is being placed: `placeCall` has just been invoked. */
+export interface DialerDialingEvent {
+  index: number;
+  phone: string;
+  /** The attempt, from 1. */
+  attempt: number;
+  at: number;
+}
+
+/** An entry's status moved. */
+export interface DialerStatusEvent {
+  index: number;
+  phone: string;
+  status: DialerEntryStatus;
+  previous: DialerEntryStatus;
+  callId: string | null;
+  attempt: number;
+  /** The provider's own word, when the move came from the provider. */
+  providerStatus: string | null;
+  /** `true` when this attempt ended and a new one follows (see `maxAttempts`). */
+  willRetry: boolean;
+  at: number;
+}
+
+/** Counts of entries by status. */
+export type DialerCounts = Record<DialerEntryStatus, number>;
+
+export interface DialerProgressEvent {
+  total: number;
+  /** Entries that ended for good. */
+  ended: number;
+  /** Calls in flight: from their POST to their terminal status. */
+  inFlight: number;
+  counts: DialerCounts;
+}
+
+/** Every entry has ended; emitted once. */
+export interface DialerDrainedEvent {
+  total: number;
+  counts: DialerCounts;
+  at: number;
+}
+
+/** Where a reported error came from. */
+export type DialerErrorSource =
+  'listener' | 'place_call' | 'watch' | 'timeout_check' | 'handle_status';
+
+/** Something went wrong without stopping the dialer. */
+export interface DialerErrorEvent {
+  error: unknown;
+  source: DialerErrorSource;
+  /** The entry concerned, if any. */
+  index?: number;
+  /** The event whose listener threw, for `source: 'listener'`. */
+  event?: keyof DialerEvents;
+}
+
+/** The events a dialer emits, by name. */
+export type DialerEvents = {
+  /** `placeCall` was invoked for an entry. */
+  dialing: DialerDialingEvent;
+  /** An entry's status moved forward (or restarted at `dialing` for a new attempt). */
+  status: DialerStatusEvent;
+  /** An entry ended for good. */
+  finished: DialerEntry;
+  /** Counts by status, after each change. */
+  progress: DialerProgressEvent;
+  /** Every entry ended. */
+  drained: DialerDrainedEvent;
+  /** A listener threw, a POST or a status poll failed, or `handleStatus` got a malformed event. */
+  error: DialerErrorEvent;
+};
+
+export interface Dialer {
+  /** Starts dialing. Throws a `DialerStateError` unless the dialer is `idle`. */
+  start(): void;
+  /** No new calls; calls in flight go on. Throws a `DialerStateError` before `start()`. */
+  pause(): void;
+  /** Dials again after `pause()`. Throws a `DialerStateError` before `start()` and after `stop()`. */
+  resume(): void;
+  /**
+   * No new calls, for good: entries not dialed end `canceled`, calls in flight are still
+   * followed to their end, then the dialer is `done`.
+   */
+  stop(): void;
+  /** Changes how many calls are in flight; takes effect at once. */
+  setConcurrency(concurrency: number): void;
+  /**
+   * Feeds a status event (e.g. as `expressWebhookHandler`'s `onEvent`). Events for calls whose
+   * POST has not answered are kept until it does; unknown, late and repeated events are ignored.
+   * Never throws.
+   */
+  handleStatus(event: CallStatusEvent): void;
+  snapshot(): DialerSnapshot;
+  on: Emitter<DialerEvents>['on'];
+  off: Emitter<DialerEvents>['off'];
+}
