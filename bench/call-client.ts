@@ -80,6 +80,13 @@ for (const concurrency of [1, 32]) {
     },
     {
       concurrency,
+      runner: 'ky alone',
+      'p50 ms': kyRun.p50,
+      'p99 ms': kyRun.p99,
+      'calls/s': kyRun.perSecond,
+    },
+    {
+      concurrency,
       runner: 'plain fetch',
       'p50 ms': plain.p50,
       'p99 ms': plain.p99,

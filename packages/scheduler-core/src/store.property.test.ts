@@ -30,7 +30,9 @@ const scenario = fc.record({
  * workers at once, never claimed before it is due, always earliest first, and a row whose worker
  * died is claimable again once its lease expired.
  */
-async function checkLeases(store: Store, { dueOffsets, steps }: fc.infer<typeof scenario>) {
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+async function checkLeases(store: Store, { dueOffsets, steps }: Scenario) {
   const due = new Map<string, number>();
   await Promise.all(
     dueOffsets.map((offset, i) => {
