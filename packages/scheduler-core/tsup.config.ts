@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     memory: 'src/adapters/memory.ts',
     sqlite: 'src/adapters/sqlite.ts',
+    postgres: 'src/adapters/postgres.ts',
     testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
@@ -12,7 +13,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
-  external: ['vitest'],
+  external: ['vitest', 'pg'],
   // Keep 'node:sqlite' as written: it only exists under the node: prefix.
   removeNodeProtocol: false,
 });

@@ -25,13 +25,13 @@ const scenario = fc.record({
   ),
 });
 
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
 /**
  * Leases under random interleavings of claimants, clocks and crashes: a row is never held by two
  * workers at once, never claimed before it is due, always earliest first, and a row whose worker
  * died is claimable again once its lease expired.
  */
-type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
-
 async function checkLeases(store: Store, { dueOffsets, steps }: Scenario) {
   const due = new Map<string, number>();
   await Promise.all(
