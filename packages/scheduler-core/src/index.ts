@@ -28,6 +28,7 @@ export type {
   StoredEvent,
 } from './store.js';
 
+export { SCHEDULED_CALL_STATUSES } from './types.js';
 export type {
   CallRecord,
   CallTimelineEntry,

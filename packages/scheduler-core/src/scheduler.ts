@@ -25,13 +25,14 @@ import {
   type ValidSchedule,
 } from './internal/_validate.js';
 import type { Store, StoredCall, StoredCallPatch } from './store.js';
-import type {
-  CallRecord,
-  HistoryEntry,
-  Page,
-  ScheduledCall,
-  ScheduledCallStatus,
-  ScheduleInput,
+import {
+  SCHEDULED_CALL_STATUSES,
+  type CallRecord,
+  type HistoryEntry,
+  type Page,
+  type ScheduledCall,
+  type ScheduledCallStatus,
+  type ScheduleInput,
 } from './types.js';
 import type { ValidationIssue } from './errors.js';
 
@@ -167,18 +168,7 @@ const optionsSchema = z.object({
   callTimeoutMs: z.number().int().min(1).max(2_147_483_647).optional(),
 });
 
-const STATUSES: ScheduledCallStatus[] = [
-  'scheduled',
-  'queued',
-  'initiated',
-  'ringing',
-  'answered',
-  'completed',
-  'busy',
-  'no-answer',
-  'failed',
-  'canceled',
-];
+const STATUSES: readonly ScheduledCallStatus[] = SCHEDULED_CALL_STATUSES;
 
 /**
  * Creates a scheduler: place calls on time (one timer for the earliest due call), exactly once

@@ -1,10 +1,13 @@
-import type { CallStatus } from '@ringkit/call-client';
+import { CALL_STATUSES, type CallStatus } from '@ringkit/call-client';
 
 /**
  * A scheduled call's status: `scheduled` (not due yet) followed by the shared {@link CallStatus}
  * lifecycle. `queued` means a worker has claimed the call and is placing it.
  */
 export type ScheduledCallStatus = 'scheduled' | CallStatus;
+
+/** Every {@link ScheduledCallStatus}, in lifecycle order. */
+export const SCHEDULED_CALL_STATUSES = ['scheduled', ...CALL_STATUSES] as const;
 
 /** A cron recurrence evaluated in an IANA time zone (DST handled by croner). */
 export interface Recurrence {

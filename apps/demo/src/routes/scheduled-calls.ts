@@ -1,26 +1,9 @@
-import {
-  decodeCursor,
-  type ScheduleInput,
-  type ScheduledCallStatus,
-} from '@ringkit/scheduler-core';
+import { SCHEDULED_CALL_STATUSES, decodeCursor, type ScheduleInput } from '@ringkit/scheduler-core';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Runtime } from '../runtime.js';
 import { serializeCall } from '../serialize.js';
 import { limitParam, listParam, phoneParam, route } from '../validate.js';
-
-export const SCHEDULED_CALL_STATUSES = [
-  'scheduled',
-  'queued',
-  'initiated',
-  'ringing',
-  'answered',
-  'completed',
-  'busy',
-  'no-answer',
-  'failed',
-  'canceled',
-] as const satisfies readonly ScheduledCallStatus[];
 
 const isoTime = z.iso.datetime({
   offset: true,
