@@ -16,7 +16,13 @@ import { ConflictError, isConflictError, NotFoundError, ValidationError } from '
 import type { SchedulerEvents } from './events.js';
 import { createDispatcher } from './internal/_dispatch.js';
 import { createSafeEmitter } from './internal/_emitter.js';
-import { toCallRecord, toHistoryEntry, toScheduledCall, withEvent } from './internal/_rows.js';
+import {
+  newStoredCall,
+  toCallRecord,
+  toHistoryEntry,
+  toScheduledCall,
+  withEvent,
+} from './internal/_rows.js';
 import {
   customIssue,
   parseAt,
@@ -245,24 +251,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const newRow = (valid: ValidSchedule, now: number): StoredCall => {
     const id = generateId();
     const options = valid.options?.recurrence ? { ...valid.options, seriesId: id } : valid.options;
-    return {
+    return newStoredCall({
       id,
       to: valid.to,
-      status: 'scheduled',
       dueAt: valid.at,
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-      attempt: 1,
-      leaseOwner: null,
-      leaseUntil: null,
-      placingAt: null,
-      providerCallId: null,
-      reason: null,
+      now,
       idempotencyKey: valid.idempotencyKey,
-      events: null,
       options,
-    };
+    });
   };
 
   const fail = (what: string, issues: ValidationIssue[]) => {

@@ -16,7 +16,7 @@ import type { SchedulerEvents } from '../events.js';
 import type { Store, StoredCall, StoredCallPatch } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
 import type { SafeEmitter } from './_emitter.js';
-import { recordOf, toScheduledCall, withEvent } from './_rows.js';
+import { newStoredCall, recordOf, toScheduledCall, withEvent } from './_rows.js';
 import { backoffDelay, DEFAULT_BACKOFF, inWindow, nextOpening, nextRun } from './_time.js';
 
 type Mutate = (
@@ -433,24 +433,16 @@ export function createDispatcher(ctx: DispatcherContext) {
     const now = clock.now();
     const key = `series:${seriesId}:${next}`;
     try {
-      const stored = await store.insert({
-        id: ctx.generateId(),
-        to: row.to,
-        status: 'scheduled',
-        dueAt: next,
-        createdAt: now,
-        updatedAt: now,
-        version: 1,
-        attempt: 1,
-        leaseOwner: null,
-        leaseUntil: null,
-        placingAt: null,
-        providerCallId: null,
-        reason: null,
-        idempotencyKey: key,
-        events: null,
-        options: { ...options, seriesId, occurrenceAt: next },
-      });
+      const stored = await store.insert(
+        newStoredCall({
+          id: ctx.generateId(),
+          to: row.to,
+          dueAt: next,
+          now,
+          idempotencyKey: key,
+          options: { ...options, seriesId, occurrenceAt: next },
+        }),
+      );
       emitter.emit('scheduled', { call: toScheduledCall(stored) });
       wake(next);
     } catch (error) {

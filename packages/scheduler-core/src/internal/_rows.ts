@@ -1,7 +1,36 @@
 import type { CallStatus } from '@ringkit/call-client';
-import type { StoredCall, StoredCallRecord, StoredEvent } from '../store.js';
+import type { StoredCall, StoredCallOptions, StoredCallRecord, StoredEvent } from '../store.js';
 import type { CallRecord, HistoryEntry, ScheduledCall } from '../types.js';
 import { DEFAULT_BACKOFF } from './_time.js';
+
+/** A new `scheduled` row, first attempt, unclaimed. */
+export function newStoredCall(init: {
+  id: string;
+  to: string;
+  dueAt: number;
+  now: number;
+  idempotencyKey: string | null;
+  options: StoredCallOptions | null;
+}): StoredCall {
+  return {
+    id: init.id,
+    to: init.to,
+    status: 'scheduled',
+    dueAt: init.dueAt,
+    createdAt: init.now,
+    updatedAt: init.now,
+    version: 1,
+    attempt: 1,
+    leaseOwner: null,
+    leaseUntil: null,
+    placingAt: null,
+    providerCallId: null,
+    reason: null,
+    idempotencyKey: init.idempotencyKey,
+    events: null,
+    options: init.options,
+  };
+}
 
 /** A row's timeline, with the implicit first `scheduled` step of a row never changed. */
 export function timeline(row: StoredCall): StoredEvent[] {
