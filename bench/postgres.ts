@@ -1,0 +1,325 @@
+/**
+ * PostgreSQL: dispatch lag and dispatches/s of the scheduler on `postgresStore` with 1, 2 and 4
+ * workers, side by side with pg-boss and graphile-worker doing the same work on the same database
+ * (each in its own schema): future-dated jobs with a no-op handler.
+ *
+ * A "worker" is an in-process instance with its own pool (10 connections) and 10 jobs in flight:
+ * a scheduler on its own `postgresStore`, a `PgBoss` with `batchSize: 10`, a graphile-worker
+ * runner with `concurrency: 10`. Two phases per system and worker count:
+ * - lag: calls spread evenly over a few seconds; lag = handler start − due time;
+ * - burst: calls all due at one instant; dispatches/s = calls ÷ (last handler start − due time).
+ * The ringkit handler is the provider's `placeCall`, answering `completed` at once.
+ *
+ *   pnpm --filter @ringkit/call-client build && pnpm --filter @ringkit/scheduler-core build
+ *   pnpm --filter @ringkit/bench exec node --import tsx postgres.ts [--quick]
+ *
+ * DATABASE_URL (or TEST_DATABASE_URL) picks the server; default postgres://postgres@127.0.0.1:5432/test.
+ */
+import type { CallProvider } from '@ringkit/call-client';
+import { createScheduler, type Scheduler } from '@ringkit/scheduler-core';
+import { postgresStore, type PostgresStore } from '@ringkit/scheduler-core/postgres';
+import { Logger, makeWorkerUtils, run as runGraphile, type Runner } from 'graphile-worker';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import { fmt, quick, summarize, table } from './_stats.js';
+
+const URL =
+  process.env.DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/test';
+const WORKER_COUNTS = [1, 2, 4];
+const IN_FLIGHT = 10;
+const POOL = 10;
+const LAG_CALLS = quick ? 200 : 500;
+const LAG_SPREAD_MS = quick ? 2_000 : 4_000;
+const BURST_CALLS = quick ? 1_000 : 3_000;
+/** Time between enqueueing a phase and its first due time. */
+const LEAD_MS = 1_500;
+/** pg-boss allows no faster poll; graphile-worker is given the same. Both default to 2 s. */
+const PEER_POLL_MS = 500;
+const SCHEMAS = { ringkit: 'bench_ringkit', pgboss: 'bench_pgboss', graphile: 'bench_graphile' };
+
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Called by each system's handler with the job's due time (epoch ms). */
+type OnJob = (due: number) => void;
+
+interface System {
+  name: string;
+  wakeUp: string;
+  start(workers: number, onJob: OnJob): Promise<void>;
+  enqueue(dues: number[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function ringkit(): System {
+  let stores: PostgresStore[] = [];
+  let schedulers: Scheduler[] = [];
+  let producer: Scheduler | null = null;
+  const dueOf = new Map<string, number>();
+  let n = 0;
+  return {
+    name: 'ringkit postgresStore',
+    wakeUp: 'LISTEN/NOTIFY + 1 timer',
+    async start(workers, onJob) {
+      const provider: CallProvider = {
+        name: 'bench',
+        capabilities: { polling: false, webhooks: false },
+        async placeCall({ to }) {
+          onJob(dueOf.get(to)!);
+          return { id: `b-${to}`, status: 'completed', providerStatus: 'completed', raw: null };
+        },
+      };
+      const open = () =>
+        postgresStore({ connectionString: URL, max: POOL }, { schema: SCHEMAS.ringkit });
+      const producerStore = open();
+      await producerStore.ready();
+      stores = [producerStore];
+      producer = createScheduler({ store: producerStore, provider, callerId: '+14155550100' });
+      for (let i = 0; i < workers; i++) {
+        const store = open();
+        stores.push(store);
+        const scheduler = createScheduler({
+          store,
+          provider,
+          callerId: '+14155550100',
+          concurrency: IN_FLIGHT,
+        });
+        scheduler.on('error', ({ error }) => console.error('ringkit:', error));
+        await scheduler.start();
+        schedulers.push(scheduler);
+      }
+    },
+    async enqueue(dues) {
+      const inputs = dues.map((due) => {
+        const to = `+1415${2_000_000 + n++}`;
+        dueOf.set(to, due);
+        return { to, at: new Date(due) };
+      });
+      await producer!.scheduleMany(inputs);
+    },
+    async stop() {
+      for (const scheduler of schedulers) await scheduler.stop();
+      for (const store of stores) await store.close();
+      schedulers = [];
+      stores = [];
+    },
+  };
+}
+
+function pgBoss(): System {
+  let bosses: PgBoss[] = [];
+  let queue = '';
+  let runs = 0;
+  return {
+    name: 'pg-boss 12.30',
+    wakeUp: `poll ${PEER_POLL_MS} ms`,
+    async start(workers, onJob) {
+      queue = `bench_${runs++}`;
+      for (let i = 0; i < workers; i++) {
+        const boss = new PgBoss({
+          connectionString: URL,
+          schema: SCHEMAS.pgboss,
+          max: POOL,
+          supervise: false,
+          schedule: false,
+        });
+        boss.on('error', (error) => console.error('pg-boss:', error));
+        await boss.start();
+        if (i === 0) await boss.createQueue(queue);
+        await boss.work<{ due: number }>(
+          queue,
+          {
+            batchSize: IN_FLIGHT,
+            pollingIntervalSeconds: PEER_POLL_MS / 1000,
+            burstWhenBatchFull: true,
+          },
+          async (jobs) => {
+            for (const job of jobs) onJob(job.data.due);
+          },
+        );
+        bosses.push(boss);
+      }
+    },
+    async enqueue(dues) {
+      for (let i = 0; i < dues.length; i += 1000) {
+        await bosses[0]!.insert(
+          queue,
+          dues.slice(i, i + 1000).map((due) => ({ data: { due }, startAfter: new Date(due) })),
+        );
+      }
+    },
+    async stop() {
+      for (const boss of bosses) await boss.stop({ graceful: true });
+      bosses = [];
+    },
+  };
+}
+
+function graphile(): System {
+  const logger = new Logger(() => () => undefined);
+  let runners: Runner[] = [];
+  let utils: Awaited<ReturnType<typeof makeWorkerUtils>> | null = null;
+  return {
+    name: 'graphile-worker 0.18',
+    wakeUp: `poll ${PEER_POLL_MS} ms`,
+    async start(workers, onJob) {
+      utils = await makeWorkerUtils({ connectionString: URL, schema: SCHEMAS.graphile, logger });
+      await utils.migrate();
+      for (let i = 0; i < workers; i++) {
+        runners.push(
+          await runGraphile({
+            connectionString: URL,
+            schema: SCHEMAS.graphile,
+            maxPoolSize: POOL,
+            concurrency: IN_FLIGHT,
+            pollInterval: PEER_POLL_MS,
+            noHandleSignals: true,
+            useNodeTime: true,
+            logger,
+            taskList: {
+              noop: async (payload) => {
+                onJob((payload as { due: number }).due);
+              },
+            },
+          }),
+        );
+      }
+    },
+    async enqueue(dues) {
+      for (let i = 0; i < dues.length; i += 1000) {
+        await utils!.addJobs(
+          dues
+            .slice(i, i + 1000)
+            .map((due) => ({ identifier: 'noop', payload: { due }, runAt: new Date(due) })),
+        );
+      }
+    },
+    async stop() {
+      for (const runner of runners) await runner.stop();
+      runners = [];
+      await utils?.release();
+      utils = null;
+    },
+  };
+}
+
+async function dropSchemas() {
+  const client = new pg.Client({ connectionString: URL });
+  await client.connect();
+  for (const schema of Object.values(SCHEMAS)) {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  }
+  await client.end();
+}
+
+interface Result {
+  system: string;
+  wakeUp: string;
+  workers: number;
+  p50: number;
+  p99: number;
+  max: number;
+  early: number;
+  perSecond: number;
+}
+
+async function measure(system: System, workers: number): Promise<Result> {
+  const lags: number[] = [];
+  let early = 0;
+  let seen = 0;
+  let last = 0;
+  const onJob: OnJob = (due) => {
+    const at = now();
+    if (at < due) early += 1;
+    lags.push(Math.max(0, at - due));
+    seen += 1;
+    last = at;
+  };
+  const until = async (count: number, what: string) => {
+    const deadline = Date.now() + 60_000;
+    while (seen < count) {
+      if (Date.now() > deadline) throw new Error(`${system.name}: timed out waiting for ${what}`);
+      await sleep(5);
+    }
+  };
+  await system.start(workers, onJob);
+  try {
+    const base = Date.now() + LEAD_MS;
+    await system.enqueue(
+      Array.from({ length: LAG_CALLS }, (_, i) => base + (i * LAG_SPREAD_MS) / LAG_CALLS),
+    );
+    await until(LAG_CALLS, 'the spread calls');
+    const lag = summarize(lags);
+
+    const at = Date.now() + LEAD_MS;
+    await system.enqueue(Array.from({ length: BURST_CALLS }, () => at));
+    if (Date.now() > at) console.warn(`${system.name}: the burst was enqueued late`);
+    await until(LAG_CALLS + BURST_CALLS, 'the burst');
+    return {
+      system: system.name,
+      wakeUp: system.wakeUp,
+      workers,
+      p50: lag.p50,
+      p99: lag.p99,
+      max: lag.max,
+      early,
+      perSecond: BURST_CALLS / ((last - at) / 1000),
+    };
+  } finally {
+    await system.stop();
+  }
+}
+
+await dropSchemas();
+const started = Date.now();
+const results: Result[] = [];
+try {
+  for (const workers of WORKER_COUNTS) {
+    for (const system of [ringkit(), pgBoss(), graphile()]) {
+      results.push(await measure(system, workers));
+    }
+  }
+} finally {
+  await dropSchemas();
+}
+
+console.log(
+  `\nPostgreSQL dispatch: ${LAG_CALLS} calls spread over ${LAG_SPREAD_MS / 1000} s (lag), then ` +
+    `${BURST_CALLS} due at once (dispatches/s); ${IN_FLIGHT} in flight and a pool of ${POOL} per ` +
+    'in-process worker\n',
+);
+const ms = (value: number) => `${fmt(value, value < 10 ? 2 : 0)} ms`;
+table(
+  results.map((r) => ({
+    system: r.system,
+    workers: r.workers,
+    'wakes up by': r.wakeUp,
+    'lag p50': ms(r.p50),
+    'lag p99': ms(r.p99),
+    'lag max': ms(r.max),
+    early: r.early,
+    'dispatches/s': Math.round(r.perSecond),
+  })),
+);
+
+console.log('\nRatios in the same run (> 1: ringkit is ahead)\n');
+const find = (name: string, workers: number) =>
+  results.find((r) => r.system === name && r.workers === workers)!;
+table(
+  WORKER_COUNTS.map((workers) => {
+    const own = find('ringkit postgresStore', workers);
+    const boss = find('pg-boss 12.30', workers);
+    const gw = find('graphile-worker 0.18', workers);
+    return {
+      workers,
+      'lag p99: pg-boss ÷ ringkit': `${fmt(boss.p99 / own.p99, 1)}×`,
+      'lag p99: graphile ÷ ringkit': `${fmt(gw.p99 / own.p99, 1)}×`,
+      'dispatches/s: ringkit ÷ pg-boss': `${fmt(own.perSecond / boss.perSecond, 2)}×`,
+      'dispatches/s: ringkit ÷ graphile': `${fmt(own.perSecond / gw.perSecond, 2)}×`,
+    };
+  }),
+);
+console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
+process.exit(0);

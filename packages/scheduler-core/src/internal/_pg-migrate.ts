@@ -1,0 +1,128 @@
+import type { Pool } from 'pg';
+
+/**
+ * Versioned migrations; each runs once, in order, inside the transaction that holds the
+ * migration lock, and is recorded in `<schema>.schema_migrations`. `{s}` is the quoted schema.
+ *
+ * Times are `bigint` epoch milliseconds (mapped to numbers), like every other store. `wake_at` is
+ * the wake time of the Store contract, kept by PostgreSQL itself; claims and `nextDueAt` read it
+ * through one partial index. Ids sort with `COLLATE "C"`, the code-unit order of the other stores.
+ */
+const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE {s}.scheduled_calls (
+        id text COLLATE "C" PRIMARY KEY,
+        to_phone text NOT NULL,
+        status text NOT NULL,
+        due_at bigint NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        version integer NOT NULL,
+        attempt integer NOT NULL,
+        lease_owner text,
+        lease_until bigint,
+        placing_at bigint,
+        provider_call_id text,
+        reason text,
+        idempotency_key text,
+        events jsonb,
+        options jsonb,
+        wake_at bigint GENERATED ALWAYS AS (
+          CASE status WHEN 'scheduled' THEN due_at WHEN 'queued' THEN lease_until END
+        ) STORED
+      );
+      CREATE INDEX scheduled_calls_wake ON {s}.scheduled_calls (wake_at, id)
+        WHERE wake_at IS NOT NULL;
+      CREATE INDEX scheduled_calls_created ON {s}.scheduled_calls (created_at, id);
+      CREATE INDEX scheduled_calls_to ON {s}.scheduled_calls (to_phone, created_at, id);
+      CREATE INDEX scheduled_calls_status ON {s}.scheduled_calls (status, created_at, id);
+      CREATE UNIQUE INDEX scheduled_calls_idempotency_key ON {s}.scheduled_calls (idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX scheduled_calls_provider_call_id ON {s}.scheduled_calls (provider_call_id)
+        WHERE provider_call_id IS NOT NULL;
+
+      CREATE TABLE {s}.call_records (
+        id text COLLATE "C" PRIMARY KEY,
+        from_phone text NOT NULL,
+        to_phone text NOT NULL,
+        direction text NOT NULL,
+        status text NOT NULL,
+        started_at bigint NOT NULL,
+        answered_at bigint,
+        ended_at bigint,
+        duration_seconds double precision
+      );
+      CREATE INDEX call_records_from ON {s}.call_records (from_phone, started_at DESC, id DESC);
+      CREATE INDEX call_records_to ON {s}.call_records (to_phone, started_at DESC, id DESC);
+
+      -- Every LISTENing worker learns a new or earlier wake time at once: inserts announce the
+      -- earliest wake time of the statement's rows, updates only a wake time that moved earlier
+      -- (a retry, a release, a reschedule), so claims and lease renewals stay silent.
+      CREATE FUNCTION {s}.notify_wake() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      DECLARE
+        next bigint;
+      BEGIN
+        IF TG_LEVEL = 'STATEMENT' THEN
+          SELECT min(wake_at) INTO next FROM new_rows;
+        ELSE
+          next := NEW.wake_at;
+        END IF;
+        IF next IS NOT NULL THEN
+          PERFORM pg_notify(TG_TABLE_SCHEMA || '_wake', next::text);
+        END IF;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER scheduled_calls_wake_insert AFTER INSERT ON {s}.scheduled_calls
+        REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION {s}.notify_wake();
+      CREATE TRIGGER scheduled_calls_wake_update AFTER UPDATE ON {s}.scheduled_calls
+        FOR EACH ROW
+        WHEN (NEW.wake_at IS NOT NULL AND (OLD.wake_at IS NULL OR NEW.wake_at < OLD.wake_at))
+        EXECUTE FUNCTION {s}.notify_wake();
+    `,
+  },
+];
+
+/** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */
+const LOCK_NAMESPACE = 0x52494e47;
+
+/**
+ * Applies pending migrations in one transaction, under a transaction-level advisory lock that
+ * only migrations of this schema take: stores starting together apply each migration once.
+ */
+export async function migrate(pool: Pool, schema: string): Promise<void> {
+  const s = `"${schema}"`;
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)`,
+    );
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT COALESCE(MAX(version), 0)::int AS version FROM ${s}.schema_migrations`,
+    );
+    const current = rows[0]?.version ?? 0;
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      await client.query(migration.sql.replaceAll('{s}', s));
+      await client.query(
+        `INSERT INTO ${s}.schema_migrations (version, applied_at) VALUES ($1, $2)`,
+        [migration.version, Date.now()],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,0 +1,135 @@
+/** Where `postgresStore` reports connection loss and recovery; `console` fits. */
+export interface PostgresStoreLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * What a failed statement tells about its effect:
+ * - `not_run`: it surely did not commit (no connection, or the server aborted it), so running it
+ *   again is safe;
+ * - `unknown`: the connection broke while it ran, so it may have committed: it is run again, and
+ *   the adapter checks for its own earlier write;
+ * - `null`: any other error (a constraint, a syntax error…): thrown as is.
+ */
+export type FailureKind = 'not_run' | 'unknown' | null;
+
+const NOT_RUN_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
+const UNKNOWN_ERRNOS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+const NOT_RUN_SQLSTATES = new Set([
+  '57P01', // admin_shutdown: pg_terminate_backend or a fast shutdown aborted the transaction
+  '57P03', // cannot_connect_now: the server is starting or stopping
+  '53300', // too_many_connections
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+  '08004', // sqlserver_rejected_establishment_of_sqlconnection
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+]);
+const UNKNOWN_SQLSTATES = new Set(['57P02', '08000', '08003', '08006']);
+
+export function classifyFailure(error: unknown): FailureKind {
+  if (!(error instanceof Error)) return null;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NOT_RUN_ERRNOS.has(code) || NOT_RUN_SQLSTATES.has(code)) return 'not_run';
+    if (UNKNOWN_ERRNOS.has(code) || UNKNOWN_SQLSTATES.has(code)) return 'unknown';
+  }
+  const message = error.message;
+  if (/not queryable|timeout exceeded when trying to connect/i.test(message)) return 'not_run';
+  if (/Connection terminated|connection.*(closed|ended|lost)/i.test(message)) return 'unknown';
+  return null;
+}
+
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface Retrier {
+  /**
+   * Runs `fn` until it succeeds, retrying failures from a lost connection with backoff for up to
+   * `timeoutMs`. `fn` learns whether an earlier try may have committed (`maybeDone`).
+   */
+  run<T>(fn: (maybeDone: boolean) => Promise<T>): Promise<T>;
+  /** Notes a pooled connection lost while idle (at most one log line per 5 s). */
+  idleLost(error: unknown): void;
+}
+
+export function createRetrier(options: {
+  label: string;
+  timeoutMs: number;
+  logger: PostgresStoreLogger | undefined;
+  isClosed: () => boolean;
+}): Retrier {
+  const { label, logger } = options;
+  let outage: { since: number; retried: number } | null = null;
+  let idleLoggedAt = -Infinity;
+
+  const lost = (error: unknown) => {
+    if (outage) return;
+    outage = { since: Date.now(), retried: 0 };
+    logger?.warn(
+      `${label}: lost the connection to PostgreSQL (${describeError(error)}); ` +
+        'retrying until it is back, nothing is lost meanwhile',
+    );
+  };
+
+  const restored = () => {
+    if (!outage) return;
+    const { since, retried } = outage;
+    outage = null;
+    logger?.info(
+      `${label}: reconnected to PostgreSQL after ${Date.now() - since} ms; ` +
+        `${retried} interrupted operation(s) retried, nothing lost`,
+    );
+  };
+
+  return {
+    idleLost(error) {
+      if (outage || Date.now() - idleLoggedAt < 5000) return;
+      idleLoggedAt = Date.now();
+      logger?.warn(
+        `${label}: the server closed an idle pooled connection (${describeError(error)}); ` +
+          'the pool opens a new one when needed',
+      );
+    },
+    async run(fn) {
+      const started = Date.now();
+      let maybeDone = false;
+      let counted = false;
+      let delay = 25;
+      for (;;) {
+        try {
+          const result = await fn(maybeDone);
+          restored();
+          return result;
+        } catch (error) {
+          const kind = classifyFailure(error);
+          if (kind === null || options.isClosed()) throw error;
+          if (Date.now() - started >= options.timeoutMs) {
+            logger?.warn(
+              `${label}: gave up after ${options.timeoutMs} ms without PostgreSQL (${describeError(error)})`,
+            );
+            throw error;
+          }
+          if (kind === 'unknown') maybeDone = true;
+          lost(error);
+          if (!counted) outage!.retried += 1;
+          counted = true;
+          await sleep(delay);
+          delay = Math.min(delay * 2, 1000);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/** Helpers of the PostgreSQL tests (not part of the package). */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Pool } from 'pg';
+import { describe, it } from 'vitest';
+
+/** The test server's URL, or `undefined` when the PostgreSQL tests cannot run here. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
+
+/**
+ * `describe` when `TEST_DATABASE_URL` is set. Without it the block is skipped with a message
+ * saying why, except in CI (`CI=true`), where a failing test stands in for it: CI must never
+ * pass without having tested against PostgreSQL.
+ */
+export function describeWithDatabase(name: string, body: (url: string) => void): void {
+  if (TEST_DATABASE_URL) {
+    describe(name, () => body(TEST_DATABASE_URL));
+  } else if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('runs against a real PostgreSQL server in CI', () => {
+        throw new Error('TEST_DATABASE_URL is required in CI: the PostgreSQL tests did not run');
+      });
+    });
+  } else {
+    describe.skip(`${name} (skipped: set TEST_DATABASE_URL=postgres://… to run it)`, () => {
+      it('needs a PostgreSQL server', () => undefined);
+    });
+  }
+}
+
+/** A random schema name for one test run; drop it with {@link dropSchemas}. */
+export function randomSchema(): string {
+  return `rk_test_${randomBytes(6).toString('hex')}`;
+}
+
+export async function dropSchemas(url: string, schemas: Iterable<string>): Promise<void> {
+  const pool = new Pool({ connectionString: url, max: 1 });
+  try {
+    for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Ends every server connection opened under `applicationName`; resolves to how many. */
+export async function terminateConnections(url: string, applicationName: string): Promise<number> {
+  const pool = new Pool({ connectionString: url, max: 1 });
+  try {
+    const { rows } = await pool.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    return rows.length;
+  } finally {
+    await pool.end();
+  }
+}
+
+export interface Placement {
+  /** The first segment of the request path: which worker sent it. */
+  worker: string;
+  phone: string;
+  at: number;
+}
+
+/**
+ * A minimal polling-flavour Call API that counts: `POST /<worker>/api/call` records who asked
+ * for which number when, and answers at once with a `completed` call (so no call needs
+ * following). `hold(worker)` leaves that worker's later POSTs unanswered (recorded, in flight).
+ */
+export async function startCountingCallApi() {
+  const placements: Placement[] = [];
+  const held = new Set<string>();
+  const hanging: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    const match = /^\/([^/]+)\/api\/call(?:\/([^/]+))?$/.exec(req.url ?? '');
+    if (!match) {
+      res.writeHead(404).end();
+      return;
+    }
+    const worker = match[1]!;
+    if (req.method === 'GET' && match[2]) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: match[2], status: 'completed' }));
+      return;
+    }
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      const at = Date.now();
+      const phone = (JSON.parse(body) as { phone_number: string }).phone_number;
+      placements.push({ worker, phone, at });
+      if (held.has(worker)) {
+        hanging.push(res);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: randomUUID(), status: 'completed', phone_number: phone }));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    placements,
+    hold: (worker: string) => held.add(worker),
+    /** How many POSTs are being held unanswered. */
+    hanging: () => hanging.length,
+    async close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const LOCK_KEY = 0x52494e48;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Holds a session advisory lock on the test database until the returned function is called:
+ * `shared` for a test file that uses the database, `exclusive` for the test that restarts the
+ * server, which so waits for files running in parallel to finish (and they wait for it). A lock
+ * cut off by that restart is taken again once the server is back.
+ */
+export async function holdDatabaseLock(
+  url: string,
+  mode: 'shared' | 'exclusive',
+): Promise<() => Promise<void>> {
+  for (;;) {
+    const client = new Client({ connectionString: url });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query(
+        mode === 'shared' ? 'SELECT pg_advisory_lock_shared($1)' : 'SELECT pg_advisory_lock($1)',
+        [LOCK_KEY],
+      );
+      return async () => {
+        await client.end().catch(() => undefined);
+      };
+    } catch {
+      await client.end().catch(() => undefined);
+      await sleep(250);
+    }
+  }
+}
