@@ -3,6 +3,8 @@ import { memoryStore } from './adapters/memory.js';
 import { fakeProvider } from './internal/_fakes.js';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from './testing/fake-clock.js';
+import type { Store } from './store.js';
+import type { CallProvider } from '@ringkit/call-client';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
@@ -123,5 +125,45 @@ describe('calls that never end', () => {
         }),
       ).toThrow(/callTimeoutMs/);
     }
+  });
+});
+
+describe('calls left in flight by a worker that died', () => {
+  it('are followed by a live worker of a polling provider, long before the timeout', async () => {
+    const clock = createFakeClock(T0);
+    const store = memoryStore();
+    // B runs all along but claims nothing, so the call is placed (and followed) by A alone.
+    const notClaiming: Store = Object.assign(Object.create(store) as Store, {
+      claimDue: async () => [],
+    });
+    const answersCompleted: CallProvider = {
+      name: 'fake',
+      capabilities: { polling: true, webhooks: false },
+      placeCall: () => Promise.reject(new Error('B places nothing')),
+      getCall: async (id) => ({ id, status: 'completed', providerStatus: 'completed', raw: {} }),
+    };
+    const b = createScheduler({
+      store: notClaiming,
+      provider: answersCompleted,
+      clock,
+      callerId: ME,
+    });
+    await b.start();
+
+    const a = createScheduler({
+      store,
+      provider: fakeProvider({ clock, script: () => ['ringing'] }),
+      clock,
+      callerId: ME,
+    });
+    await a.start();
+    const { id } = await a.schedule({ to: BOB, at: new Date(T0 + 1000) });
+    await clock.advance(2000);
+    expect((await a.get(id)).status).toBe('ringing');
+    await a.stop(); // A dies: nobody follows the call any more
+
+    await clock.advance(3 * MINUTE);
+    expect((await b.get(id)).status).toBe('completed');
+    await b.stop();
   });
 });

@@ -227,20 +227,36 @@ export function createDispatcher(ctx: DispatcherContext) {
     let lease = marked.row;
     if (emitter.has('status')) emitStatus(lease, 'scheduled');
 
+    // Keep the lease while the provider answers. A renewal in progress is awaited before the
+    // answer is recorded, so the record never races a renewal and no renewal outlives the call.
+    let renewing = true;
     let renewal: unknown = null;
+    let pendingRenewal: Promise<void> | null = null;
     const renew = () => {
       renewal = clock.setTimeout(
         () => {
+          renewal = null;
           const at = clock.now();
-          void mutate(lease.id, (r) => (held(r, lease) ? { leaseUntil: at + ctx.leaseMs } : null))
+          pendingRenewal = mutate(lease.id, (r) =>
+            held(r, lease) ? { leaseUntil: at + ctx.leaseMs } : null,
+          )
             .then(({ row, changed }) => {
               if (changed) lease = row;
-              renew();
+              if (changed && renewing) renew();
             })
-            .catch((error: unknown) => reportError(error, 'store', lease.id));
+            .catch((error: unknown) => reportError(error, 'store', lease.id))
+            .finally(() => {
+              pendingRenewal = null;
+            });
         },
         Math.max(1, Math.floor(ctx.leaseMs / 3)),
       );
+    };
+    const stopRenewing = async () => {
+      renewing = false;
+      if (renewal !== null) clock.clearTimeout(renewal);
+      renewal = null;
+      await pendingRenewal;
     };
     renew();
 
@@ -248,7 +264,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     try {
       placed = await provider.placeCall({ to: claim.to });
     } catch (error) {
-      clock.clearTimeout(renewal);
+      await stopRenewing();
       const refused =
         isHttpError(error) ||
         isInvalidPhoneNumberError(error) ||
@@ -264,7 +280,7 @@ export function createDispatcher(ctx: DispatcherContext) {
       );
       return;
     }
-    clock.clearTimeout(renewal);
+    await stopRenewing();
     const at = clock.now();
     const recorded = await mutate(
       claim.id,
@@ -549,9 +565,14 @@ export function createDispatcher(ctx: DispatcherContext) {
     await finish(row.id, 'failed', 'timeout', row, false);
   }
 
+  /** An in-flight call unchanged this long may have lost its follower (a worker died). */
+  const adoptAfter = Math.max(2 * ctx.leaseMs, 2 * ctx.watchIntervalMs);
+
   /**
    * One timer, on a fixed cadence, for calls that never end: lost webhooks, a provider that went
-   * quiet, a watch that gave up. Rows are read from the store, so a restart loses none.
+   * quiet, a watch that gave up. Rows are read from the store, so a restart loses none. Polling
+   * providers' calls left by a worker that died are followed here too (`follow` skips calls this
+   * process already watches; a second follower elsewhere is harmless, statuses only move forward).
    */
   async function sweep() {
     const now = clock.now();
@@ -559,7 +580,9 @@ export function createDispatcher(ctx: DispatcherContext) {
     do {
       const page = await store.list({ status: IN_FLIGHT, cursor, limit: 500 });
       for (const row of page.items) {
-        if (running && placedAt(row) + ctx.callTimeoutMs <= now) await expire(row);
+        if (!running) break;
+        if (placedAt(row) + ctx.callTimeoutMs <= now) await expire(row);
+        else if (row.updatedAt + adoptAfter <= now) follow(row);
       }
       cursor = page.nextCursor;
     } while (cursor && running);

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { memoryStore } from './adapters/memory.js';
+import { deferred, fakeProvider } from './internal/_fakes.js';
+import { createScheduler } from './scheduler.js';
+import type { Store, StoredCallPatch } from './store.js';
+import { createFakeClock } from './testing/fake-clock.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const ME = '+14155550100';
+
+/** A memory store whose lease renewals can be held mid-write, counting them. */
+function slowRenewals() {
+  const inner = memoryStore();
+  let renewals = 0;
+  let hold: Promise<void> | null = null;
+  const store: Store = Object.assign(Object.create(inner) as Store, {
+    async update(id: string, version: number, patch: StoredCallPatch) {
+      const isRenewal = Object.keys(patch).sort().join() === 'leaseUntil,updatedAt';
+      if (isRenewal) {
+        renewals += 1;
+        if (hold) await hold;
+      }
+      return inner.update(id, version, patch);
+    },
+  });
+  return {
+    store,
+    renewals: () => renewals,
+    holdRenewals: (until: Promise<void>) => (hold = until),
+  };
+}
+
+describe('lease renewal while a placement is in progress', () => {
+  it('renews the lease while the provider is slow, and stops once the answer is recorded', async () => {
+    const clock = createFakeClock(T0);
+    const slow = slowRenewals();
+    const answer = deferred();
+    const provider = fakeProvider({ clock, webhooks: true, onPlace: () => answer.promise });
+    const scheduler = createScheduler({
+      store: slow.store,
+      provider,
+      clock,
+      callerId: ME,
+      leaseMs: 3_000,
+    });
+    await scheduler.start();
+    const { id } = await scheduler.schedule({ to: '+14155552671', at: new Date(T0 + 1_000) });
+    await clock.advance(1_000);
+    await clock.advance(2_500); // two renewals (every leaseMs / 3)
+    expect(slow.renewals()).toBe(2);
+
+    // A renewal is in the middle of its write when the provider answers.
+    const release = deferred();
+    slow.holdRenewals(release.promise);
+    await clock.advance(1_000);
+    expect(slow.renewals()).toBe(3);
+    answer.resolve();
+    await clock.flush();
+    release.resolve();
+    await clock.flush();
+
+    const call = await scheduler.get(id);
+    expect(call.status).toBe('initiated');
+    const before = slow.renewals();
+    await clock.advance(60_000);
+    expect(slow.renewals()).toBe(before);
+    // Nothing left running but the dispatch timer and the in-flight sweep: no renewal loop.
+    expect(clock.pending).toBe(2);
+    await scheduler.stop();
+  });
+});
