@@ -1,72 +1,83 @@
 /**
- * A binary min-heap of `(key, value)` pairs kept in two parallel arrays (a packed array of doubles
- * and one of references), so an entry costs two array slots and no object. Entries are never
- * removed from the middle: owners drop stale ones when they reach the top.
+ * A binary min-heap of `(key, slot)` pairs: keys in a `Float64Array`, slots (non-negative
+ * integers, e.g. row numbers) in an `Int32Array`, both grown by doubling. An entry costs 12 bytes
+ * and no object. Equal keys are ordered by `tie(slotA, slotB)`. Entries are never removed from the
+ * middle: owners drop stale ones when they reach the top.
  */
-export class MinHeap<V> {
-  private keys: number[] = [];
-  private values: V[] = [];
-  private tie: (a: V, b: V) => number;
+export class MinHeap {
+  private keys = new Float64Array(64);
+  private slots = new Int32Array(64);
+  private count = 0;
+  private readonly tie: (a: number, b: number) => number;
 
-  constructor(tie: (a: V, b: V) => number) {
+  constructor(tie: (a: number, b: number) => number) {
     this.tie = tie;
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.count;
   }
 
-  push(key: number, value: V): void {
+  push(key: number, slot: number): void {
+    if (this.count === this.keys.length) this.grow();
     const keys = this.keys;
-    const values = this.values;
-    let i = keys.length;
-    keys.push(key);
-    values.push(value);
+    const slots = this.slots;
+    let i = this.count++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(key, value, keys[parent]!, values[parent]!)) break;
+      if (!this.less(key, slot, keys[parent]!, slots[parent]!)) break;
       keys[i] = keys[parent]!;
-      values[i] = values[parent]!;
+      slots[i] = slots[parent]!;
       i = parent;
     }
     keys[i] = key;
-    values[i] = value;
+    slots[i] = slot;
   }
 
   peekKey(): number | undefined {
-    return this.keys[0];
+    return this.count > 0 ? this.keys[0] : undefined;
   }
 
-  peekValue(): V | undefined {
-    return this.values[0];
+  peekSlot(): number | undefined {
+    return this.count > 0 ? this.slots[0] : undefined;
   }
 
   pop(): void {
+    if (this.count === 0) return;
+    const n = --this.count;
+    if (n === 0) return;
     const keys = this.keys;
-    const values = this.values;
-    const lastKey = keys.pop();
-    const lastValue = values.pop();
-    const n = keys.length;
-    if (n === 0 || lastKey === undefined || lastValue === undefined) return;
+    const slots = this.slots;
+    const lastKey = keys[n]!;
+    const lastSlot = slots[n]!;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
       const right = left + 1;
       let child = left;
-      if (right < n && this.less(keys[right]!, values[right]!, keys[left]!, values[left]!)) {
+      if (right < n && this.less(keys[right]!, slots[right]!, keys[left]!, slots[left]!)) {
         child = right;
       }
-      if (!this.less(keys[child]!, values[child]!, lastKey, lastValue)) break;
+      if (!this.less(keys[child]!, slots[child]!, lastKey, lastSlot)) break;
       keys[i] = keys[child]!;
-      values[i] = values[child]!;
+      slots[i] = slots[child]!;
       i = child;
     }
     keys[i] = lastKey;
-    values[i] = lastValue;
+    slots[i] = lastSlot;
   }
 
-  private less(ka: number, va: V, kb: number, vb: V): boolean {
-    return ka < kb || (ka === kb && this.tie(va, vb) < 0);
+  private grow(): void {
+    const keys = new Float64Array(this.keys.length * 2);
+    const slots = new Int32Array(this.slots.length * 2);
+    keys.set(this.keys);
+    slots.set(this.slots);
+    this.keys = keys;
+    this.slots = slots;
+  }
+
+  private less(ka: number, sa: number, kb: number, sb: number): boolean {
+    return ka < kb || (ka === kb && this.tie(sa, sb) < 0);
   }
 }
