@@ -25,6 +25,7 @@ export type {
   StoredCallOptions,
   StoredCallPatch,
   StoredCallRecord,
+  StoredCallUpdate,
   StoredEvent,
 } from './store.js';
 

@@ -30,7 +30,8 @@ import {
   validateSchedule,
   type ValidSchedule,
 } from './internal/_validate.js';
-import type { Store, StoredCall, StoredCallPatch } from './store.js';
+import { createMutate, createWriter } from './internal/_writes.js';
+import type { Store, StoredCall } from './store.js';
 import {
   SCHEDULED_CALL_STATUSES,
   type CallRecord,
@@ -209,28 +210,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const generateId = options.generateId ?? randomUUID;
   const emitter = createSafeEmitter();
 
-  /** Reads, decides and writes with the read version; re-reads on a version conflict. */
-  async function mutate(
-    id: string,
-    decide: (row: StoredCall) => StoredCallPatch | null,
-    fresh?: StoredCall,
-  ): Promise<{ row: StoredCall; before: StoredCall; changed: boolean }> {
-    let current = fresh;
-    for (let tries = 0; ; tries++) {
-      const row = current ?? (await store.get(id));
-      current = undefined;
-      if (!row) throw new NotFoundError(id);
-      const patch = decide(row);
-      if (!patch) return { row, before: row, changed: false };
-      try {
-        const updated = await store.update(id, row.version, { updatedAt: clock.now(), ...patch });
-        return { row: updated, before: row, changed: true };
-      } catch (error) {
-        if (isConflictError(error) && error.reason === 'version_conflict' && tries < 20) continue;
-        throw error;
-      }
-    }
-  }
+  const mutate = createMutate(store, clock, createWriter(store));
 
   const dispatcher = createDispatcher({
     store,
@@ -464,7 +444,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
 
     async handleStatus(event) {
-      return dispatcher.handleStatus(event);
+      const row = await dispatcher.handleStatus(event);
+      return row ? toScheduledCall(row) : null;
     },
 
     start: () => dispatcher.start(),

@@ -55,6 +55,19 @@ export interface StoredCall {
 /** The fields `update` may change. */
 export type StoredCallPatch = Partial<Omit<StoredCall, 'id' | 'version' | 'createdAt'>>;
 
+/** One compare-and-set of {@link Store.updateMany}. */
+export interface StoredCallUpdate {
+  id: string;
+  /** The version the caller read; the update applies only while the row is still at it. */
+  expectedVersion: number;
+  patch: StoredCallPatch;
+  /**
+   * A call record to save (as `saveCallRecord` does) in the same transaction, only when this
+   * update applies.
+   */
+  record?: StoredCallRecord | null;
+}
+
 /** A call record as stored (times in epoch milliseconds). */
 export interface StoredCallRecord {
   id: string;
@@ -119,6 +132,17 @@ export interface Store {
    * when the version differs.
    */
   update(id: string, expectedVersion: number, patch: StoredCallPatch): Promise<StoredCall>;
+  /**
+   * Optional: applies several compare-and-set updates at once, in one transaction (one commit)
+   * where the store has them, each as `update` would, in order. Resolves, in the same order, to
+   * `true` for each update that applied, `false` for one whose row is missing or at another
+   * version: a stale update never fails the others. An update's `record` is saved with it, only
+   * when it applies. Any other error (such as a duplicate idempotency key) rejects the whole batch,
+   * and none of it applies. Without this method the scheduler calls `update` (and
+   * `saveCallRecord`) once per row, so a store works either way; with it, the dispatcher writes
+   * the calls it claimed or placed together.
+   */
+  updateMany?(updates: StoredCallUpdate[]): Promise<boolean[]>;
   /**
    * Atomically claims up to `limit` rows whose wake time is `<= now`, earliest first (ties by id):
    * sets `status: 'queued'`, `leaseOwner: workerId`, `leaseUntil`, `updatedAt: now`, bumps the

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { createUpdateMany } from '../internal/_pg-batch.js';
 import { createWakeSubscriptions } from '../internal/_pg-listen.js';
 import { migrate } from '../internal/_pg-migrate.js';
 import { createRetrier, type PostgresStoreLogger } from '../internal/_pg-retry.js';
@@ -85,9 +86,10 @@ function duplicate(id: string): ConflictError {
  * A store in PostgreSQL through `pg`, for many scheduler processes on many machines. Its tables
  * live in their own schema, migrated on first use under an advisory lock. Claims are one
  * `UPDATE` over `SELECT … FOR UPDATE SKIP LOCKED`, so workers never wait on each other or take
- * the same call. A trigger NOTIFYs every LISTENing worker of a new or earlier wake time, so the
- * scheduler's poll only needs to be a slow safety net. Statements cut off by a lost connection
- * or a restarting server are retried until it is back (see `reconnectTimeoutMs`).
+ * the same call. `updateMany` writes a batch of rows and their call records in one statement. A
+ * trigger NOTIFYs every LISTENing worker of a new or earlier wake time, so the scheduler's poll
+ * only needs to be a slow safety net. Statements cut off by a lost connection or a restarting
+ * server are retried until it is back (see `reconnectTimeoutMs`).
  *
  * @example
  * const store = postgresStore({ connectionString: process.env.DATABASE_URL! }, { logger: console });
@@ -191,6 +193,8 @@ export function postgresStore(
     if (text === undefined) updates.set(key, (text = updateStatement(sql.calls, fields)));
     return text;
   };
+
+  const updateMany = createUpdateMany({ schema: s, pool, query, byIds: sql.byIds });
 
   const wakes = createWakeSubscriptions({
     label,
@@ -313,6 +317,11 @@ export function postgresStore(
           message: `Call ${id} is at version ${current.version}, not ${expectedVersion}`,
         });
       });
+    },
+
+    async updateMany(batch) {
+      if (batch.length === 0) return [];
+      return run((maybeDone) => updateMany(batch, maybeDone));
     },
 
     async claimDue(now, limit, workerId, leaseUntil) {

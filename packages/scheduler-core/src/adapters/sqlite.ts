@@ -1,6 +1,18 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import {
+  COLUMNS,
+  FIELDS,
+  fromRow,
+  isUniqueViolation,
+  migrate,
+  recordFromRow,
+  SELECT,
+  SELECTED,
+  toValue,
+  type Row,
+} from '../internal/_sqlite-sql.js';
+import {
   decodeCursor,
   encodeCursor,
   type Store,
@@ -19,122 +31,17 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** Versioned migrations; each runs once, in order, recorded in `schema_migrations`. */
-const MIGRATIONS: { version: number; sql: string }[] = [
-  {
-    version: 1,
-    sql: `
-      CREATE TABLE scheduled_calls (
-        id TEXT PRIMARY KEY,
-        to_phone TEXT NOT NULL,
-        status TEXT NOT NULL,
-        due_at INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        version INTEGER NOT NULL,
-        attempt INTEGER NOT NULL,
-        lease_owner TEXT,
-        lease_until INTEGER,
-        placing_at INTEGER,
-        provider_call_id TEXT,
-        reason TEXT,
-        idempotency_key TEXT UNIQUE,
-        events TEXT,
-        options TEXT,
-        wake_at INTEGER GENERATED ALWAYS AS (
-          CASE status WHEN 'scheduled' THEN due_at WHEN 'queued' THEN lease_until END
-        ) VIRTUAL
-      );
-      CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
-      CREATE INDEX scheduled_calls_created ON scheduled_calls (created_at, id);
-      CREATE INDEX scheduled_calls_to ON scheduled_calls (to_phone, created_at, id);
-      CREATE INDEX scheduled_calls_provider ON scheduled_calls (provider_call_id)
-        WHERE provider_call_id IS NOT NULL;
-      CREATE TABLE call_records (
-        id TEXT PRIMARY KEY,
-        from_phone TEXT NOT NULL,
-        to_phone TEXT NOT NULL,
-        direction TEXT NOT NULL,
-        status TEXT NOT NULL,
-        started_at INTEGER NOT NULL,
-        answered_at INTEGER,
-        ended_at INTEGER,
-        duration_seconds REAL
-      );
-      CREATE INDEX call_records_from ON call_records (from_phone, started_at, id);
-      CREATE INDEX call_records_to ON call_records (to_phone, started_at, id);
-    `,
-  },
-];
-
-const COLUMNS: Record<keyof StoredCall, string> = {
-  id: 'id',
-  to: 'to_phone',
-  status: 'status',
-  dueAt: 'due_at',
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-  version: 'version',
-  attempt: 'attempt',
-  leaseOwner: 'lease_owner',
-  leaseUntil: 'lease_until',
-  placingAt: 'placing_at',
-  providerCallId: 'provider_call_id',
-  reason: 'reason',
-  idempotencyKey: 'idempotency_key',
-  events: 'events',
-  options: 'options',
-};
-const FIELDS = Object.keys(COLUMNS) as (keyof StoredCall)[];
-const JSON_FIELDS = new Set<keyof StoredCall>(['events', 'options']);
-const SELECT = `SELECT ${FIELDS.map((f) => COLUMNS[f]).join(', ')} FROM scheduled_calls`;
-
-type Row = Record<string, SQLInputValue>;
-
-function toValue(field: keyof StoredCall, value: unknown): SQLInputValue {
-  if (value === null || value === undefined) return null;
-  if (JSON_FIELDS.has(field)) return JSON.stringify(value);
-  return value as SQLInputValue;
-}
-
-function fromRow(row: Row): StoredCall {
-  const out: Record<string, unknown> = {};
-  for (const field of FIELDS) {
-    const value = row[COLUMNS[field]];
-    out[field] =
-      JSON_FIELDS.has(field) && typeof value === 'string' ? JSON.parse(value) : (value ?? null);
-  }
-  return out as unknown as StoredCall;
-}
-
-function recordFromRow(row: Row): StoredCallRecord {
-  return {
-    id: row.id as string,
-    from: row.from_phone as string,
-    to: row.to_phone as string,
-    direction: row.direction as StoredCallRecord['direction'],
-    status: row.status as StoredCallRecord['status'],
-    startedAt: row.started_at as number,
-    answeredAt: (row.answered_at as number | null) ?? null,
-    endedAt: (row.ended_at as number | null) ?? null,
-    durationSeconds: (row.duration_seconds as number | null) ?? null,
-  };
-}
-
 function badCursor(): ValidationError {
   return new ValidationError('cursor', [
     { code: 'custom', path: ['cursor'], message: 'unknown cursor' },
   ]);
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && /UNIQUE constraint failed/.test(error.message);
-}
-
 /**
  * A store in one SQLite file through `node:sqlite` (no native build): WAL journal, migrations on
  * open, claims in one `BEGIN IMMEDIATE` transaction, so several processes may share the file and
- * never claim the same call. Survives restarts.
+ * never claim the same call. `updateMany` writes a batch of rows (and their call records) in one
+ * transaction. Survives restarts.
  *
  * @example
  * const store = sqliteStore({ path: './.data/ringkit.db' });
@@ -185,6 +92,60 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     const row = prepare(`${SELECT} WHERE id = ?`).get(id) as Row | undefined;
     return row ? fromRow(row) : null;
   };
+  /** `UPDATE` statements by the fields they set, built once each. */
+  const updates = new Map<string, { fields: (keyof StoredCall)[]; sql: string }>();
+  /** The compare-and-set `UPDATE` of `patch` at `expectedVersion`, and its parameters. */
+  const updateOf = (id: string, expectedVersion: number, patch: StoredCallPatch) => {
+    let key = '';
+    for (const f in patch) if (patch[f as keyof StoredCallPatch] !== undefined) key += `${f},`;
+    let statement = updates.get(key);
+    if (!statement) {
+      const fields = (Object.keys(patch) as (keyof StoredCall)[]).filter(
+        (f) =>
+          f in COLUMNS &&
+          f !== 'id' &&
+          f !== 'version' &&
+          f !== 'createdAt' &&
+          patch[f as keyof StoredCallPatch] !== undefined,
+      );
+      const sets = [...fields.map((f) => `${COLUMNS[f]} = ?`), 'version = version + 1'];
+      const sql = `UPDATE scheduled_calls SET ${sets.join(', ')} WHERE id = ? AND version = ?`;
+      updates.set(key, (statement = { fields, sql }));
+    }
+    const values = statement.fields.map((f) => toValue(f, patch[f as keyof StoredCallPatch]));
+    values.push(id, expectedVersion);
+    return { sql: statement.sql, values };
+  };
+  /** Runs `fn`, turning a unique violation (an idempotency key taken) into a `ConflictError`. */
+  const keyChecked = <T>(id: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError({
+          reason: 'duplicate',
+          id,
+          message: 'An idempotency key cannot be reused',
+        });
+      }
+      throw error;
+    }
+  };
+  const saveRecord = (record: StoredCallRecord) => {
+    prepare(
+      `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      record.id,
+      record.from,
+      record.to,
+      record.direction,
+      record.status,
+      record.startedAt,
+      record.answeredAt,
+      record.endedAt,
+      record.durationSeconds,
+    );
+  };
   let open = true;
 
   return {
@@ -218,44 +179,32 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async update(id, expectedVersion, patch: StoredCallPatch) {
-      const fields = (Object.keys(patch) as (keyof StoredCall)[]).filter(
-        (f) =>
-          f in COLUMNS &&
-          f !== 'id' &&
-          f !== 'version' &&
-          f !== 'createdAt' &&
-          patch[f as keyof StoredCallPatch] !== undefined,
+      const { sql, values } = updateOf(id, expectedVersion, patch);
+      const row = keyChecked(
+        id,
+        () => prepare(`${sql} RETURNING ${SELECTED}`).get(...values) as Row | undefined,
       );
-      const sets = [...fields.map((f) => `${COLUMNS[f]} = ?`), 'version = version + 1'];
-      const values = fields.map((f) => toValue(f, patch[f as keyof StoredCallPatch]));
-      return transaction(() => {
-        let result;
-        try {
-          result = prepare(
-            `UPDATE scheduled_calls SET ${sets.join(', ')} WHERE id = ? AND version = ?`,
-          ).run(...values, id, expectedVersion);
-        } catch (error) {
-          if (isUniqueViolation(error)) {
-            throw new ConflictError({
-              reason: 'duplicate',
-              id,
-              message: 'An idempotency key cannot be reused',
-            });
-          }
-          throw error;
-        }
-        if (Number(result.changes) === 0) {
-          const current = getRow(id);
-          if (!current) throw new NotFoundError(id);
-          throw new ConflictError({
-            reason: 'version_conflict',
-            id,
-            status: current.status,
-            message: `Call ${id} is at version ${current.version}, not ${expectedVersion}`,
-          });
-        }
-        return getRow(id)!;
+      if (row) return fromRow(row);
+      const current = getRow(id);
+      if (!current) throw new NotFoundError(id);
+      throw new ConflictError({
+        reason: 'version_conflict',
+        id,
+        status: current.status,
+        message: `Call ${id} is at version ${current.version}, not ${expectedVersion}`,
       });
+    },
+
+    async updateMany(updates) {
+      if (updates.length === 0) return [];
+      return transaction(() =>
+        updates.map(({ id, expectedVersion, patch, record }) => {
+          const { sql, values } = updateOf(id, expectedVersion, patch);
+          const applied = Number(keyChecked(id, () => prepare(sql).run(...values)).changes) > 0;
+          if (applied && record) saveRecord(record);
+          return applied;
+        }),
+      );
     },
 
     async claimDue(now, limit, workerId, leaseUntil) {
@@ -266,13 +215,15 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
             'SELECT id FROM scheduled_calls WHERE wake_at <= ? ORDER BY wake_at, id LIMIT ?',
           ).all(now, limit) as { id: string }[]
         ).map((r) => r.id);
-        const claim = prepare(
-          `UPDATE scheduled_calls SET status = 'queued', lease_owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
-        );
-        return ids.map((id) => {
-          claim.run(workerId, leaseUntil, now, id);
-          return getRow(id)!;
-        });
+        if (ids.length === 0) return [];
+        const rows = (
+          prepare(
+            `UPDATE scheduled_calls SET status = 'queued', lease_owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE id IN (SELECT value FROM json_each(?)) RETURNING ${SELECTED}`,
+          ).all(workerId, leaseUntil, now, JSON.stringify(ids)) as Row[]
+        ).map(fromRow);
+        // RETURNING has no order: hand the rows out in the order they were due.
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => byId.get(id)!);
       });
     },
 
@@ -313,19 +264,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async saveCallRecord(record) {
-      prepare(
-        `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        record.id,
-        record.from,
-        record.to,
-        record.direction,
-        record.status,
-        record.startedAt,
-        record.answeredAt,
-        record.endedAt,
-        record.durationSeconds,
-      );
+      saveRecord(record);
     },
 
     async listHistory(phone, query) {
@@ -358,28 +297,4 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       db.close();
     },
   };
-}
-
-function migrate(db: DatabaseSync): void {
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
-  );
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as
-      { version: number | null } | undefined;
-    const current = row?.version ?? 0;
-    for (const migration of MIGRATIONS) {
-      if (migration.version <= current) continue;
-      db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
-        migration.version,
-        Date.now(),
-      );
-    }
-    db.exec('COMMIT');
-  } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
-  }
 }

@@ -1,4 +1,5 @@
 import type { CallProvider, CallStatus, Clock, ProviderCall } from '@ringkit/call-client';
+import type { Store, StoredCallPatch, StoredCallUpdate } from '../store.js';
 
 export interface FakeProviderOptions {
   clock: Clock;
@@ -6,6 +7,8 @@ export interface FakeProviderOptions {
   webhooks?: boolean;
   /** The statuses a call goes through after `initiated`, one per poll. */
   script?: (to: string, n: number) => CallStatus[];
+  /** The status `placeCall` answers with. @default 'initiated' */
+  answer?: (to: string, n: number) => CallStatus;
   /** Runs inside `placeCall` before it answers; throw to fail the placement. */
   onPlace?: (to: string, n: number) => Promise<void> | void;
 }
@@ -39,7 +42,8 @@ export function fakeProvider(options: FakeProviderOptions): FakeProvider {
       const id = `p${n}`;
       provider.placed.push({ to, at, id });
       scripts.set(id, [...(options.script?.(to, n) ?? ['ringing', 'answered', 'completed'])]);
-      return { id, status: 'initiated', providerStatus: 'initiated', raw: {} };
+      const status = options.answer?.(to, n) ?? 'initiated';
+      return { id, status, providerStatus: status, raw: {} };
     },
   };
   if (!options.webhooks) {
@@ -61,4 +65,33 @@ export function deferred<T = void>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** `inner`, counting the calls made to each of its methods and keeping every patch written. */
+export function countingStore(inner: Store) {
+  const counts: Record<string, number> = {};
+  /** Each `update`'s patch, and each batch of `updateMany` patches. */
+  const writes: StoredCallPatch[][] = [];
+  const store = new Proxy(inner, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function' || typeof key !== 'string') return value;
+      return (...args: unknown[]) => {
+        counts[key] = (counts[key] ?? 0) + 1;
+        if (key === 'update') writes.push([args[2] as StoredCallPatch]);
+        if (key === 'updateMany') writes.push((args[0] as StoredCallUpdate[]).map((u) => u.patch));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return {
+    store,
+    counts,
+    writes,
+    /** Forgets what was counted so far. */
+    reset() {
+      for (const key of Object.keys(counts)) delete counts[key];
+      writes.length = 0;
+    },
+  };
 }

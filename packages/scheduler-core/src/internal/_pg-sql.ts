@@ -174,6 +174,8 @@ export function statementsFor(s: string) {
       WHERE status = 'queued' AND lease_owner = $1 AND lease_until = $2
         AND updated_at = $3 AND placing_at IS NULL
       ORDER BY due_at, id LIMIT $4`,
+    /** Rows by id, to check an unanswered batch's effect. */
+    byIds: `${select} WHERE id = ANY($1::text[])`,
     nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at IS NOT NULL ORDER BY wake_at LIMIT 1`,
     saveRecord: `INSERT INTO ${s}.call_records (${RECORD_COLUMNS})
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

@@ -1,0 +1,260 @@
+import { describe, expect, it } from 'vitest';
+import { memoryStore } from './adapters/memory.js';
+import { sqliteStore } from './adapters/sqlite.js';
+import { isConflictError } from './errors.js';
+import type { SchedulerEvents } from './events.js';
+import {
+  countingStore,
+  deferred,
+  fakeProvider,
+  type FakeProviderOptions,
+} from './internal/_fakes.js';
+import { createScheduler } from './scheduler.js';
+import type { Store, StoredCallPatch } from './store.js';
+import { createFakeClock } from './testing/fake-clock.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const ME = '+14155550100';
+const BOB = '+14155552671';
+
+function setup(
+  inner: Store,
+  options: { provider?: Partial<FakeProviderOptions>; concurrency?: number } = {},
+) {
+  const clock = createFakeClock(T0);
+  const counting = countingStore(inner);
+  const provider = fakeProvider({ clock, ...options.provider });
+  const scheduler = createScheduler({
+    store: counting.store,
+    provider,
+    clock,
+    callerId: ME,
+    pollIntervalMs: 0,
+    concurrency: options.concurrency ?? 10,
+  });
+  const statuses: string[] = [];
+  scheduler.on('status', (e: SchedulerEvents['status']) =>
+    statuses.push(`${e.previous}>${e.status}`),
+  );
+  return { clock, provider, scheduler, statuses, ...counting };
+}
+
+/** Store calls by method, without the timer's `nextDueAt` reads. */
+const calls = (counts: Record<string, number>) => {
+  const { nextDueAt: _, ...rest } = counts;
+  return rest;
+};
+
+describe('store round trips of a placement', () => {
+  it('places a call answered with a final status in one claim, one mark and one write, reading nothing back', async () => {
+    const { clock, scheduler, counts, reset, statuses } = setup(memoryStore(), {
+      provider: { webhooks: true, answer: () => 'completed' },
+    });
+    const completed: string[] = [];
+    scheduler.on('completed', (e) => completed.push(e.call.id));
+    await scheduler.start();
+    const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
+    reset();
+    await clock.advance(1000);
+    expect(calls(counts)).toEqual({ claimDue: 1, update: 2, saveCallRecord: 1 });
+    const call = await scheduler.get(id);
+    expect(call.events.map((e) => e.status)).toEqual([
+      'scheduled',
+      'queued',
+      'initiated',
+      'completed',
+    ]);
+    expect(statuses).toEqual(['scheduled>queued', 'queued>initiated', 'initiated>completed']);
+    expect(completed).toEqual([id]);
+    expect((await scheduler.history(BOB)).items.map((h) => [h.type, h.duration])).toEqual([
+      ['Completed Inbound', 0],
+    ]);
+    await scheduler.stop();
+  });
+
+  it('retries an attempt answered busy with the same one write', async () => {
+    const { clock, provider, scheduler, counts, reset } = setup(memoryStore(), {
+      provider: { webhooks: true, answer: (_to, n) => (n === 0 ? 'busy' : 'completed') },
+    });
+    const retrying: string[] = [];
+    scheduler.on('retrying', (e) => retrying.push(e.reason));
+    await scheduler.start();
+    const { id } = await scheduler.schedule({
+      to: BOB,
+      at: new Date(T0 + 1000),
+      maxAttempts: 2,
+      retryBackoff: { delayMs: 5000 },
+    });
+    reset();
+    await clock.advance(1000);
+    expect(calls(counts)).toEqual({ claimDue: 1, update: 2, saveCallRecord: 1 });
+    expect(await scheduler.get(id)).toMatchObject({ status: 'scheduled', attempt: 2 });
+    expect(retrying).toEqual(['busy']);
+    await clock.advance(5000);
+    expect(provider.placed.map((p) => p.at - T0)).toEqual([1000, 6000]);
+    expect(await scheduler.get(id)).toMatchObject({ status: 'completed', attempt: 2 });
+    expect((await scheduler.history(BOB)).items.map((h) => h.type)).toEqual([
+      'Completed Inbound',
+      'Missed Inbound',
+    ]);
+    await scheduler.stop();
+  });
+
+  it('follows a polled call with one write per status, and writes its record when placed, answered and ended', async () => {
+    const { clock, scheduler, counts, reset } = setup(memoryStore());
+    await scheduler.start();
+    const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
+    reset();
+    await clock.advance(10_000);
+    // The mark, then initiated, ringing, answered and completed.
+    expect(calls(counts)).toEqual({ claimDue: 1, update: 5, saveCallRecord: 3 });
+    expect((await scheduler.get(id)).status).toBe('completed');
+    expect((await scheduler.history(BOB)).items.map((h) => [h.type, h.duration])).toEqual([
+      ['Completed Inbound', 1],
+    ]);
+    await scheduler.stop();
+  });
+
+  it('writes the marks of calls claimed together in one batch, and their answers in another', async () => {
+    const { clock, provider, scheduler, counts, writes, reset } = setup(
+      sqliteStore({ path: ':memory:' }),
+      { provider: { webhooks: true, answer: () => 'completed' } },
+    );
+    await scheduler.start();
+    await scheduler.scheduleMany(
+      Array.from({ length: 10 }, () => ({ to: BOB, at: new Date(T0 + 1000) })),
+    );
+    reset();
+    await clock.advance(1000);
+    expect(provider.placed).toHaveLength(10);
+    // The second claim finds nothing left and arms the timer.
+    expect(calls(counts)).toEqual({ claimDue: 2, updateMany: 2 });
+    expect(writes.map((batch) => batch.length)).toEqual([10, 10]);
+    expect(writes[0]!.every((patch) => patch.placingAt === T0 + 1000)).toBe(true);
+    expect(writes[1]!.every((patch) => patch.status === 'completed')).toBe(true);
+    expect((await scheduler.history(BOB)).items).toHaveLength(10);
+    await scheduler.stop();
+  });
+
+  it('marks a call as being placed without moving the lease its claim took', async () => {
+    const gate = deferred();
+    const { clock, scheduler, store, writes, reset } = setup(memoryStore(), {
+      provider: { webhooks: true, onPlace: () => gate.promise },
+    });
+    await scheduler.start();
+    const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
+    reset();
+    await clock.advance(1000);
+    const [[mark]] = writes as [[StoredCallPatch]];
+    expect(Object.keys(mark).sort()).toEqual(['events', 'placingAt', 'updatedAt']);
+    expect(await store.get(id)).toMatchObject({
+      status: 'queued',
+      placingAt: T0 + 1000,
+      leaseUntil: T0 + 1000 + 30_000,
+    });
+    gate.resolve();
+    await clock.flush();
+    await scheduler.stop();
+  });
+});
+
+describe('the dispatch timer', () => {
+  it('waits out a timer that fired a little early instead of claiming too soon', async () => {
+    const clock = createFakeClock(T0);
+    // Like the real timers, which may fire up to a millisecond early by Date.now().
+    const early = {
+      ...clock,
+      now: () => clock.now(),
+      setTimeout: (callback: () => void, ms: number) =>
+        clock.setTimeout(callback, ms >= 2 ? ms - 1 : ms),
+    };
+    const counting = countingStore(memoryStore());
+    const provider = fakeProvider({ clock, webhooks: true });
+    const scheduler = createScheduler({
+      store: counting.store,
+      provider,
+      clock: early,
+      callerId: ME,
+      pollIntervalMs: 0,
+    });
+    await scheduler.start();
+    await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
+    counting.reset();
+    await clock.advance(1000);
+    expect(provider.placed.map((p) => p.at)).toEqual([T0 + 1000]);
+    expect(counting.counts.claimDue).toBe(1);
+    await scheduler.stop();
+  });
+});
+
+describe('refilling slots', () => {
+  it('refills the slots freed together with one claim', async () => {
+    const { clock, provider, scheduler, counts, reset } = setup(memoryStore(), {
+      concurrency: 5,
+      provider: { webhooks: true, answer: () => 'completed' },
+    });
+    await scheduler.start();
+    for (let i = 0; i < 20; i++) await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
+    reset();
+    await clock.advance(1000);
+    expect(provider.placed).toHaveLength(20);
+    // Four claims of five, and one that finds nothing left.
+    expect(counts.claimDue).toBe(5);
+    await scheduler.stop();
+  });
+
+  it('claims the next calls while the answers of the last ones are being written', async () => {
+    const inner = memoryStore();
+    const release = deferred();
+    const holding: Store = Object.assign(Object.create(inner) as Store, {
+      async update(id: string, version: number, patch: StoredCallPatch) {
+        if (patch.status === 'initiated') await release.promise;
+        return inner.update(id, version, patch);
+      },
+    });
+    const { clock, provider, scheduler } = setup(holding, {
+      concurrency: 2,
+      provider: { webhooks: true },
+    });
+    await scheduler.start();
+    for (let i = 0; i < 6; i++) await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    // Two answered calls wait for their write while two more are placed; no more than twice
+    // `concurrency` calls are held unrecorded.
+    expect(provider.placed).toHaveLength(4);
+    expect(provider.maxInFlight).toBe(2);
+    release.resolve();
+    await clock.flush();
+    expect(provider.placed).toHaveLength(6);
+    const { items } = await scheduler.list({ status: 'initiated' });
+    expect(items).toHaveLength(6);
+    await scheduler.stop();
+  });
+});
+
+describe('a store that writes in batches (updateMany)', () => {
+  it('either cancels or places a call when cancel races its dispatch, never both', async () => {
+    for (let delay = 0; delay < 12; delay++) {
+      const { clock, provider, scheduler } = setup(sqliteStore({ path: ':memory:' }));
+      await scheduler.start();
+      const call = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
+      const advancing = clock.advance(1000);
+      for (let i = 0; i < delay; i++) await Promise.resolve();
+      const outcome = await scheduler.cancel(call.id).then(
+        (c) => c.status,
+        (e: unknown) => (isConflictError(e) ? 'conflict' : e),
+      );
+      await advancing;
+      await clock.advance(5000);
+      const final = await scheduler.get(call.id);
+      if (outcome === 'canceled') {
+        expect(provider.placed).toHaveLength(0);
+        expect(final.status).toBe('canceled');
+      } else {
+        expect(outcome).toBe('conflict');
+        expect(provider.placed).toHaveLength(1);
+      }
+      await scheduler.stop();
+    }
+  });
+});
