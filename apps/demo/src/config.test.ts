@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_DIALER_NUMBERS, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
-  it('has the defaults of DESIGN.md', () => {
+  it('has the documented defaults', () => {
     expect(loadConfig({})).toEqual({
       PORT: 4000,
       HOST: '127.0.0.1',

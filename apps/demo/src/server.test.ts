@@ -80,7 +80,7 @@ describe('startServer', () => {
     );
   });
 
-  // DESIGN.md § Tests: PostgreSQL tests run against TEST_DATABASE_URL; CI fails if they skip.
+  // PostgreSQL tests run against TEST_DATABASE_URL; in CI a skipped PostgreSQL test is a failure.
   const databaseUrl = process.env['TEST_DATABASE_URL'];
   if (!databaseUrl) {
     it.skipIf(!process.env['CI'])(

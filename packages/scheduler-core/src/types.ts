@@ -117,7 +117,7 @@ export interface ScheduledCall {
   version: number;
 }
 
-/** One call as the provider saw it, for history (DESIGN.md § History). */
+/** One call as the provider saw it, for history. */
 export interface CallRecord {
   id: string;
   from: string;
