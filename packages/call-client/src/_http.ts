@@ -7,7 +7,9 @@ import ky, {
 } from 'ky';
 import { z } from 'zod';
 import {
+  CONNECT_ERRNOS,
   HttpError,
+  NOT_ACCEPTED_STATUSES,
   NetworkError,
   ResponseValidationError,
   TimeoutError,
@@ -84,18 +86,7 @@ export const httpClientOptionsSchema = z.object({
   headers: z.record(z.string(), z.string()).optional(),
 });
 
-/** Codes of connection errors that happen before a request could have reached the server. */
-const CONNECT_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-const SAFE_STATUSES = [429, 502, 503, 504];
+const SAFE_STATUSES = [...NOT_ACCEPTED_STATUSES];
 const READ_STATUSES = [408, 429, 500, 502, 503, 504];
 
 export interface JsonRequest<T> {

@@ -10,10 +10,12 @@ import {
   WebhookValidationError,
   isAbortError,
   isCallApiError,
+  isCallNotPlaced,
   isHttpError,
   isInvalidPhoneNumberError,
   isNetworkError,
   isResponseValidationError,
+  isRetryablePlacementError,
   isTimeoutError,
   isWebhookValidationError,
 } from './errors.js';
@@ -99,5 +101,41 @@ describe('errors', () => {
     controller.abort();
     expect(isAbortError(controller.signal.reason)).toBe(true);
     expect(isAbortError(new Error('x'))).toBe(false);
+  });
+});
+
+describe('isCallNotPlaced and isRetryablePlacementError', () => {
+  const http = (status: number) =>
+    new HttpError({ status, request, body: undefined, headers: new Headers(), attempts: 1 });
+  const cases: Array<[string, unknown, boolean, boolean]> = [
+    ['an invalid number', new InvalidPhoneNumberError('12', 'too short'), true, false],
+    ['a refused connection', new NetworkError({ request, errno: 'ECONNREFUSED' }), true, true],
+    ['a DNS failure', new NetworkError({ request, errno: 'ENOTFOUND' }), true, true],
+    ['a reset after sending', new NetworkError({ request, errno: 'ECONNRESET' }), false, false],
+    [
+      'a network error without a code',
+      new NetworkError({ request, errno: undefined }),
+      false,
+      false,
+    ],
+    ['a 400', http(400), true, false],
+    ['a 422', http(422), true, false],
+    ['a 429', http(429), true, true],
+    ['a 500', http(500), false, false],
+    ['a 502', http(502), true, true],
+    ['a 503', http(503), true, true],
+    ['a 504', http(504), true, true],
+    ['a timeout', new TimeoutError({ request, timeoutMs: 10 }), false, false],
+    [
+      'an unreadable 2xx',
+      new ResponseValidationError({ request, body: {}, issues: [] }),
+      false,
+      false,
+    ],
+    ['a plain error', new Error('boom'), false, false],
+  ];
+  it.each(cases)('%s: not placed %s, retryable %s', (_, error, notPlaced, retryable) => {
+    expect(isCallNotPlaced(error)).toBe(notPlaced);
+    expect(isRetryablePlacementError(error)).toBe(retryable);
   });
 });

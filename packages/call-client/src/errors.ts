@@ -169,6 +169,45 @@ export class WebhookValidationError extends CallApiError {
   }
 }
 
+/** Codes of connection errors that happen before a request could have reached the server. */
+export const CONNECT_ERRNOS: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Statuses with which a server says it did not act on a request, and that may pass. */
+export const NOT_ACCEPTED_STATUSES: readonly number[] = [429, 502, 503, 504];
+
+/**
+ * `true` when a failed `placeCall` surely created no call: the number was refused before sending,
+ * the connection was never made, or the provider answered `4xx`, `502`, `503` or `504`. A timeout,
+ * a connection reset after sending, a `500` or an unreadable `2xx` answer leave it unknown
+ * (`false`): placing again could call a person twice.
+ */
+export function isCallNotPlaced(error: unknown): boolean {
+  if (isInvalidPhoneNumberError(error)) return true;
+  if (isHttpError(error)) {
+    return (
+      (error.status >= 400 && error.status < 500) || NOT_ACCEPTED_STATUSES.includes(error.status)
+    );
+  }
+  return isNetworkError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
+}
+
+/**
+ * `true` when a failed `placeCall` surely created no call AND trying again may succeed: `429`,
+ * `502`, `503`, `504` or a connection never made (what the clients retry by themselves first).
+ */
+export function isRetryablePlacementError(error: unknown): boolean {
+  if (isHttpError(error)) return NOT_ACCEPTED_STATUSES.includes(error.status);
+  return isNetworkError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
+}
+
 function hasName(error: unknown, name: string): boolean {
   return isCallApiError(error) && error.name === name;
 }

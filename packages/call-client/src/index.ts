@@ -14,11 +14,13 @@ export {
   WebhookValidationError,
   isAbortError,
   isCallApiError,
+  isCallNotPlaced,
   isHttpError,
   isInvalidOptionsError,
   isInvalidPhoneNumberError,
   isNetworkError,
   isResponseValidationError,
+  isRetryablePlacementError,
   isTimeoutError,
   isWebhookValidationError,
 } from './errors.js';

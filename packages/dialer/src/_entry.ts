@@ -1,4 +1,4 @@
-import { isHttpError, isNetworkError, type CallStatusEvent } from '@ringkit/call-client';
+import type { CallStatusEvent } from '@ringkit/call-client';
 import type { DialAttemptError } from './errors.js';
 import type { DialerCounts, DialerEntry, DialerEntryStatus } from './types.js';
 
@@ -22,18 +22,6 @@ export const RETRYABLE: ReadonlySet<DialerEntryStatus> = new Set(['busy', 'no-an
 
 /** The longest wait for the one `getCall` check made when an attempt times out. */
 export const TIMEOUT_CHECK_LIMIT_MS = 10_000;
-
-/** POST failures the provider surely did not act on (call-client's own rule for safe retries). */
-const UNSENT_HTTP_STATUSES = new Set([429, 502, 503, 504]);
-const CONNECT_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 /** The dialer's mutable record of one number of the list. */
 export class Entry {
@@ -95,12 +83,6 @@ export function idOf(event: CallStatusEvent): string | undefined {
   const id: unknown = event.callId;
   if (typeof id === 'string' && id !== '') return id;
   return typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : undefined;
-}
-
-/** A failed POST the provider surely did not accept, so a new attempt cannot call twice. */
-export function redialSafe(error: unknown): boolean {
-  if (isHttpError(error)) return UNSENT_HTTP_STATUSES.has(error.status);
-  return isNetworkError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
 }
 
 export function messageOf(error: unknown): string {

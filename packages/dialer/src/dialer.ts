@@ -1,4 +1,5 @@
 import {
+  isRetryablePlacementError,
   isCallStatus,
   type CallStatus,
   type CallStatusEvent,
@@ -16,7 +17,6 @@ import {
   invoke,
   messageOf,
   RANK,
-  redialSafe,
   RETRYABLE,
   TERMINAL_RANK,
 } from './_entry.js';
@@ -195,7 +195,8 @@ export function createDialer(options: DialerOptions): Dialer {
     postAnswered(entry);
     report(error, 'place_call', entry.index);
     const message = `Placing the call failed: ${messageOf(error)}`;
-    fail(entry, 'place_failed', message, error, redialSafe(error));
+    // A new attempt only where the POST surely placed no call: nobody is called twice.
+    fail(entry, 'place_failed', message, error, isRetryablePlacementError(error));
   }
 
   /** Moves an entry forward; `false` when the status is not ahead of the entry's. */

@@ -229,44 +229,40 @@ describe('createScheduler', () => {
   it('retries a placement the provider refused, but never one whose outcome is unknown', async () => {
     const { HttpError, TimeoutError } = await import('@ringkit/call-client');
     const request = { method: 'POST', url: 'http://x/api/call' };
-    const { clock, provider, scheduler } = setup({
+    const answered = (status: number) =>
+      new HttpError({ status, request, body: '', headers: new Headers(), attempts: 4 });
+    const REFUSED = BOB; // first attempt answered 503: the provider did not act on it
+    const TIMED_OUT = '+14155550199'; // no answer: the call may exist
+    const SERVER_ERROR = '+14155550198'; // 500: the call may exist
+    const sent = new Map<string, number>();
+    const { clock, scheduler } = setup({
       provider: {
         script: () => ['completed'],
         onPlace: (to, n) => {
-          if (n === 0) {
-            throw new HttpError({
-              status: 500,
-              request,
-              body: '',
-              headers: new Headers(),
-              attempts: 1,
-            });
-          }
-          if (to === '+14155550199') throw new TimeoutError({ request, timeoutMs: 10 });
+          sent.set(to, (sent.get(to) ?? 0) + 1);
+          if (to === REFUSED && n === 0) throw answered(503);
+          if (to === TIMED_OUT) throw new TimeoutError({ request, timeoutMs: 10 });
+          if (to === SERVER_ERROR) throw answered(500);
         },
       },
     });
     scheduler.on('error', () => {});
     await scheduler.start();
-    const a = await scheduler.schedule({
-      to: BOB,
-      at: new Date(T0 + 1000),
-      maxAttempts: 2,
-      retryBackoff: { delayMs: 1000 },
-    });
-    const b = await scheduler.schedule({
-      to: '+14155550199',
-      at: new Date(T0 + 5000),
-      maxAttempts: 3,
-    });
+    const retry = { maxAttempts: 3, retryBackoff: { delayMs: 1000 } };
+    const a = await scheduler.schedule({ to: REFUSED, at: new Date(T0 + 1000), ...retry });
+    const b = await scheduler.schedule({ to: TIMED_OUT, at: new Date(T0 + 5000), ...retry });
+    const c = await scheduler.schedule({ to: SERVER_ERROR, at: new Date(T0 + 6000), ...retry });
     await clock.advance(20_000);
-    expect((await scheduler.get(a.id)).status).toBe('completed');
-    expect(await scheduler.get(b.id)).toMatchObject({
-      status: 'failed',
-      reason: 'interrupted',
-      attempt: 1,
-    });
-    expect(provider.placed.filter((p) => p.to === '+14155550199')).toHaveLength(0);
+    expect(await scheduler.get(a.id)).toMatchObject({ status: 'completed', attempt: 2 });
+    for (const id of [b.id, c.id]) {
+      expect(await scheduler.get(id)).toMatchObject({
+        status: 'failed',
+        reason: 'interrupted',
+        attempt: 1,
+      });
+    }
+    // Each request that may have reached a person was sent once, never again.
+    expect(Object.fromEntries(sent)).toEqual({ [REFUSED]: 2, [TIMED_OUT]: 1, [SERVER_ERROR]: 1 });
     await scheduler.stop();
   });
 

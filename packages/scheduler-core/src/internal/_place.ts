@@ -1,7 +1,5 @@
 import {
-  isHttpError,
-  isInvalidPhoneNumberError,
-  isNetworkError,
+  isCallNotPlaced,
   isTerminal,
   type CallProvider,
   type ProviderCall,
@@ -21,9 +19,6 @@ import {
   reasonOf,
   released,
 } from './_transitions.js';
-
-/** Network errors after which the request surely never reached the provider. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** A claimed call's hold on the dispatcher's capacity (see `_dispatch.ts`). */
 export interface Slot {
@@ -191,10 +186,8 @@ export function createPlacer(ctx: PlaceContext) {
     } catch (error) {
       slot.answered();
       const last = await lease.stop();
-      const refused =
-        isHttpError(error) ||
-        isInvalidPhoneNumberError(error) ||
-        (isNetworkError(error) && error.errno !== undefined && NOT_SENT.has(error.errno));
+      // Only a failure that proves no call exists may be retried: a person is never called twice.
+      const refused = isCallNotPlaced(error);
       ctx.reportError(error, 'provider', claim.id);
       const reason = refused ? 'placement_failed' : 'interrupted';
       await outcomes.finish(last, 'failed', reason, refused, { error });
