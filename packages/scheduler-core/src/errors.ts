@@ -73,6 +73,21 @@ export class ConflictError extends SchedulerError {
   }
 }
 
+/** The conflict of a write that expected another version of the row (for store adapters). */
+export function versionConflict(
+  id: string,
+  status: string,
+  version: number,
+  expectedVersion: number,
+): ConflictError {
+  return new ConflictError({
+    reason: 'version_conflict',
+    id,
+    status,
+    message: `Call ${id} is at version ${version}, not ${expectedVersion}`,
+  });
+}
+
 /** `true` for any error thrown by this package, across realms and package copies. */
 export function isSchedulerError(error: unknown): error is SchedulerError {
   return (

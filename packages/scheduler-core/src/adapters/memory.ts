@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError, versionConflict } from '../errors.js';
 import { MinHeap } from '../internal/_heap.js';
 import {
   decodeCursor,
@@ -160,12 +160,7 @@ export function memoryStore(): Store {
       if (slot < 0) throw new NotFoundError(id);
       const version = table.version(slot);
       if (version !== expectedVersion) {
-        throw new ConflictError({
-          reason: 'version_conflict',
-          id,
-          status: table.status(slot),
-          message: `Call ${id} is at version ${version}, not ${expectedVersion}`,
-        });
+        throw versionConflict(id, table.status(slot), version, expectedVersion);
       }
       if (
         patch.idempotencyKey !== undefined &&

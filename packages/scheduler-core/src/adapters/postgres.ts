@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError, versionConflict } from '../errors.js';
 import { createUpdateMany } from '../internal/_pg-batch.js';
 import { createWakeSubscriptions } from '../internal/_pg-listen.js';
 import { migrate } from '../internal/_pg-migrate.js';
@@ -310,12 +310,7 @@ export function postgresStore(
         if (maybeDone && current.version === expectedVersion + 1 && matchesPatch(current, patch)) {
           return current;
         }
-        throw new ConflictError({
-          reason: 'version_conflict',
-          id,
-          status: current.status,
-          message: `Call ${id} is at version ${current.version}, not ${expectedVersion}`,
-        });
+        throw versionConflict(id, current.status, current.version, expectedVersion);
       });
     },
 

@@ -1,5 +1,5 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError, versionConflict } from '../errors.js';
 import {
   COLUMNS,
   FIELDS,
@@ -187,12 +187,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (row) return fromRow(row);
       const current = getRow(id);
       if (!current) throw new NotFoundError(id);
-      throw new ConflictError({
-        reason: 'version_conflict',
-        id,
-        status: current.status,
-        message: `Call ${id} is at version ${current.version}, not ${expectedVersion}`,
-      });
+      throw versionConflict(id, current.status, current.version, expectedVersion);
     },
 
     async updateMany(updates) {

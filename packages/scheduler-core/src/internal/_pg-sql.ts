@@ -1,4 +1,7 @@
 import type { StoredCall, StoredCallRecord } from '../store.js';
+import { COLUMNS, FIELDS, JSON_FIELDS } from './_columns.js';
+
+export { COLUMNS, FIELDS };
 
 /** An unquoted, lowercase PostgreSQL identifier that leaves room for the `_wake` channel suffix. */
 export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,57}$/;
@@ -7,25 +10,6 @@ export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,57}$/;
 export const channelOf = (schema: string) => `${schema}_wake`;
 
 /** Column of each `StoredCall` field, in one order used by every statement. */
-export const COLUMNS: Record<keyof StoredCall, string> = {
-  id: 'id',
-  to: 'to_phone',
-  status: 'status',
-  dueAt: 'due_at',
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-  version: 'version',
-  attempt: 'attempt',
-  leaseOwner: 'lease_owner',
-  leaseUntil: 'lease_until',
-  placingAt: 'placing_at',
-  providerCallId: 'provider_call_id',
-  reason: 'reason',
-  idempotencyKey: 'idempotency_key',
-  events: 'events',
-  options: 'options',
-};
-export const FIELDS = Object.keys(COLUMNS) as (keyof StoredCall)[];
 /** PostgreSQL type of each column, for `unnest` batches. */
 export const TYPES: Record<keyof StoredCall, string> = {
   id: 'text',
@@ -45,7 +29,6 @@ export const TYPES: Record<keyof StoredCall, string> = {
   events: 'jsonb',
   options: 'jsonb',
 };
-const JSON_FIELDS = new Set<keyof StoredCall>(['events', 'options']);
 export const CALL_COLUMNS = FIELDS.map((f) => COLUMNS[f]).join(', ');
 export const RECORD_COLUMNS =
   'id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds';

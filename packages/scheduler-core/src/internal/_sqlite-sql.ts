@@ -1,5 +1,8 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { StoredCall, StoredCallRecord } from '../store.js';
+import { COLUMNS, FIELDS, JSON_FIELDS } from './_columns.js';
+
+export { COLUMNS, FIELDS };
 
 /** The schema of `sqliteStore` and the mapping of its rows. */
 
@@ -51,26 +54,6 @@ const MIGRATIONS: { version: number; sql: string }[] = [
   },
 ];
 
-export const COLUMNS: Record<keyof StoredCall, string> = {
-  id: 'id',
-  to: 'to_phone',
-  status: 'status',
-  dueAt: 'due_at',
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-  version: 'version',
-  attempt: 'attempt',
-  leaseOwner: 'lease_owner',
-  leaseUntil: 'lease_until',
-  placingAt: 'placing_at',
-  providerCallId: 'provider_call_id',
-  reason: 'reason',
-  idempotencyKey: 'idempotency_key',
-  events: 'events',
-  options: 'options',
-};
-export const FIELDS = Object.keys(COLUMNS) as (keyof StoredCall)[];
-const JSON_FIELDS = new Set<keyof StoredCall>(['events', 'options']);
 export const SELECTED = FIELDS.map((f) => COLUMNS[f]).join(', ');
 export const SELECT = `SELECT ${SELECTED} FROM scheduled_calls`;
 

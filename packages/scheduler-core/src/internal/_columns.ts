@@ -1,0 +1,26 @@
+import type { StoredCall } from '../store.js';
+
+/** The SQL column of each `StoredCall` field, in the one order every SQL store's statements use. */
+export const COLUMNS: Record<keyof StoredCall, string> = {
+  id: 'id',
+  to: 'to_phone',
+  status: 'status',
+  dueAt: 'due_at',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  version: 'version',
+  attempt: 'attempt',
+  leaseOwner: 'lease_owner',
+  leaseUntil: 'lease_until',
+  placingAt: 'placing_at',
+  providerCallId: 'provider_call_id',
+  reason: 'reason',
+  idempotencyKey: 'idempotency_key',
+  events: 'events',
+  options: 'options',
+};
+
+export const FIELDS = Object.keys(COLUMNS) as (keyof StoredCall)[];
+
+/** Fields stored as JSON text. */
+export const JSON_FIELDS: ReadonlySet<keyof StoredCall> = new Set(['events', 'options']);
