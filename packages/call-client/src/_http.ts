@@ -53,9 +53,10 @@ export interface HttpClientOptions {
    */
   totalTimeout?: number;
   /**
-   * Retry policy, or the number of retries. Only safe cases are ever retried: a connection that
-   * was never made, `429`, and `502`/`503`/`504` (the server did not accept the request); reads
-   * are also retried after a timeout, a reset connection and `500`/`408`. A `4xx` never is.
+   * Retry policy, or the number of retries. A request that creates a call is retried only when
+   * the provider surely did not act on it: a connection that was never made, `429` or `503`.
+   * Reads are also retried after a timeout, a reset connection and `408`/`500`/`502`/`504`.
+   * Any other `4xx` never is.
    * @default { limit: 3 }
    */
   retry?: RetryOptions | number;

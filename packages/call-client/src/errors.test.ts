@@ -10,6 +10,7 @@ import {
   WebhookValidationError,
   isAbortError,
   isCallApiError,
+  isAmbiguousPlacement,
   isCallNotPlaced,
   isHttpError,
   isInvalidPhoneNumberError,
@@ -104,7 +105,7 @@ describe('errors', () => {
   });
 });
 
-describe('isCallNotPlaced and isRetryablePlacementError', () => {
+describe('isCallNotPlaced, isAmbiguousPlacement and isRetryablePlacementError', () => {
   const http = (status: number) =>
     new HttpError({ status, request, body: undefined, headers: new Headers(), attempts: 1 });
   const cases: Array<[string, unknown, boolean, boolean]> = [
@@ -122,9 +123,9 @@ describe('isCallNotPlaced and isRetryablePlacementError', () => {
     ['a 422', http(422), true, false],
     ['a 429', http(429), true, true],
     ['a 500', http(500), false, false],
-    ['a 502', http(502), true, true],
+    ['a 502 from a gateway that gave up', http(502), false, false],
     ['a 503', http(503), true, true],
-    ['a 504', http(504), true, true],
+    ['a 504 from a gateway that gave up', http(504), false, false],
     ['a timeout', new TimeoutError({ request, timeoutMs: 10 }), false, false],
     [
       'an unreadable 2xx',
@@ -136,6 +137,7 @@ describe('isCallNotPlaced and isRetryablePlacementError', () => {
   ];
   it.each(cases)('%s: not placed %s, retryable %s', (_, error, notPlaced, retryable) => {
     expect(isCallNotPlaced(error)).toBe(notPlaced);
+    expect(isAmbiguousPlacement(error)).toBe(!notPlaced);
     expect(isRetryablePlacementError(error)).toBe(retryable);
   });
 });

@@ -180,14 +180,18 @@ export const CONNECT_ERRNOS: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** Statuses with which a server says it did not act on a request, and that may pass. */
-export const NOT_ACCEPTED_STATUSES: readonly number[] = [429, 502, 503, 504];
+/**
+ * Statuses with which a server says it did not act on a request and that may pass: `429` (too many
+ * requests) and `503` (unavailable). `502` and `504` are not among them: they come from a gateway
+ * that gave up waiting, while the provider behind it may still be dialing.
+ */
+export const NOT_ACCEPTED_STATUSES: readonly number[] = [429, 503];
 
 /**
  * `true` when a failed `placeCall` surely created no call: the number was refused before sending,
- * the connection was never made, or the provider answered `4xx`, `502`, `503` or `504`. A timeout,
- * a connection reset after sending, a `500` or an unreadable `2xx` answer leave it unknown
- * (`false`): placing again could call a person twice.
+ * the connection was never made, or the provider answered a `4xx` or `503`. Everything else after
+ * the request left (a timeout, a connection reset, `500`, `502`, `504`, an unreadable `2xx`, an
+ * error of unknown kind) is an ambiguous placement (see {@link isAmbiguousPlacement}).
  */
 export function isCallNotPlaced(error: unknown): boolean {
   if (isInvalidPhoneNumberError(error)) return true;
@@ -200,8 +204,19 @@ export function isCallNotPlaced(error: unknown): boolean {
 }
 
 /**
+ * `true` when a failed `placeCall` may have created a call: the request left and no clear refusal
+ * came back (a timeout, a reset, `500`, `502`, `504`, an unreadable `2xx`, any error this package
+ * does not know). Such a placement is never retried, by the client, the dialer or the scheduler:
+ * it ends `failed` with reason `outcome_unknown`, is recorded, and is reconciled where the provider
+ * can look calls up. The exact complement of {@link isCallNotPlaced}.
+ */
+export function isAmbiguousPlacement(error: unknown): boolean {
+  return !isCallNotPlaced(error);
+}
+
+/**
  * `true` when a failed `placeCall` surely created no call AND trying again may succeed: `429`,
- * `502`, `503`, `504` or a connection never made (what the clients retry by themselves first).
+ * `503` or a connection never made (what the clients retry by themselves first).
  */
 export function isRetryablePlacementError(error: unknown): boolean {
   if (isHttpError(error)) return NOT_ACCEPTED_STATUSES.includes(error.status);

@@ -14,6 +14,7 @@ export {
   WebhookValidationError,
   isAbortError,
   isCallApiError,
+  isAmbiguousPlacement,
   isCallNotPlaced,
   isHttpError,
   isInvalidOptionsError,
