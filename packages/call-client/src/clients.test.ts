@@ -5,6 +5,7 @@ import {
   HttpError,
   InvalidOptionsError,
   InvalidPhoneNumberError,
+  isAmbiguousPlacement,
   NetworkError,
   ResponseValidationError,
   TimeoutError,
@@ -89,7 +90,7 @@ describe('createMockCallApiClient', () => {
     expect(seen).toMatchObject({ requests: 2, created: 1 });
   });
 
-  it.each([429, 502, 504])(
+  it.each([429, 503])(
     'retries a POST answered %i (the server did not accept it)',
     async (status) => {
       const seen = pollingApi(
@@ -98,6 +99,21 @@ describe('createMockCallApiClient', () => {
       );
       await createMockCallApiClient(fast).placeCall({ to: '+14155552671' });
       expect(seen.requests).toBe(2);
+    },
+  );
+
+  it.each([500, 502, 504])(
+    'never retries a POST answered %i: a gateway or the provider may have placed the call',
+    async (status) => {
+      const seen = pollingApi(
+        () => new HttpResponse(null, { status, headers: { 'Retry-After': '0' } }),
+      );
+      const error = await createMockCallApiClient(fast)
+        .placeCall({ to: '+14155552671' })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ status, attempts: 1 });
+      expect(isAmbiguousPlacement(error)).toBe(true);
+      expect(seen.requests).toBe(1);
     },
   );
 
