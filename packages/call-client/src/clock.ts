@@ -9,9 +9,23 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/**
+ * The longest delay a Node.js or browser timer takes (2^31 - 1 ms, about 24.8 days). A longer one
+ * overflows and fires after 1 ms; every timer ringkit arms is clamped to this and, when it fires
+ * early because of it, checks the time again and re-arms.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** `ms` made a valid timer delay: not negative, not `NaN`, at most {@link MAX_TIMER_MS}. */
+export function clampTimerMs(ms: number): number {
+  if (!(ms > 0)) return 0;
+  return Math.min(ms, MAX_TIMER_MS);
+}
+
+/** The real clock. Its `setTimeout` clamps delays to {@link MAX_TIMER_MS}. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  setTimeout: (callback, ms) => setTimeout(callback, clampTimerMs(ms)),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 

@@ -30,7 +30,7 @@ export type { RequestInfo, WebhookErrorReason } from './errors.js';
 export { isValidPhoneNumber, toE164 } from './phone.js';
 export type { CountryCode, ToE164Options } from './phone.js';
 
-export { sleep, systemClock } from './clock.js';
+export { clampTimerMs, MAX_TIMER_MS, sleep, systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 
 export type {
