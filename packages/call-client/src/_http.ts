@@ -1,4 +1,4 @@
-import ky, {
+import kyImport, {
   isHTTPError as isKyHttpError,
   isNetworkError as isKyNetworkError,
   isTimeoutError as isKyTimeoutError,
@@ -86,6 +86,12 @@ export const httpClientOptionsSchema = z.object({
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function').optional(),
   headers: z.record(z.string(), z.string()).optional(),
 });
+
+/**
+ * ky is an ES module only. The CommonJS build loads it with `require()`, which yields its module
+ * namespace, so its default export is one property further down there.
+ */
+const ky = (kyImport as unknown as { default?: typeof kyImport }).default ?? kyImport;
 
 const SAFE_STATUSES = [...NOT_ACCEPTED_STATUSES];
 const READ_STATUSES = [408, 429, 500, 502, 503, 504];
