@@ -9,6 +9,10 @@ export default defineConfig({
   resolve: {
     alias: [
       {
+        find: /^@ringkit\/call-client\/testing\/msw$/,
+        replacement: src('call-client', 'testing/msw.ts'),
+      },
+      {
         find: /^@ringkit\/call-client\/testing$/,
         replacement: src('call-client', 'testing/index.ts'),
       },

@@ -7,6 +7,7 @@ const callClient = (path: string) =>
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^@ringkit\/call-client\/testing\/msw$/, replacement: callClient('testing/msw.ts') },
       { find: /^@ringkit\/call-client\/testing$/, replacement: callClient('testing/index.ts') },
       { find: /^@ringkit\/call-client$/, replacement: callClient('index.ts') },
     ],

@@ -1,7 +1,7 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { testProviderContract } from './_provider-contract.js';
-import { createCallApiMock } from './testing/index.js';
+import { createCallApiMock } from './testing/msw.js';
 
 /** Both flavours through MSW handlers: no sockets, webhooks handed straight to the receiver. */
 const server = setupServer();

@@ -1,14 +1,13 @@
 /**
- * `@ringkit/call-client/testing`: a simulator of both Call API flavours, as a real HTTP server
- * or as MSW handlers, with the same behaviour and the same knobs.
+ * `@ringkit/call-client/testing`: a simulator of both Call API flavours as a real HTTP server, and
+ * a fault gateway to put in front of it. It needs nothing but this package: the same simulator as
+ * MSW handlers is the separate entry `@ringkit/call-client/testing/msw`.
  */
 export { startCallApiSimulator } from './simulator.js';
 export { startFaultGateway } from './gateway.js';
-export { callApiHandlers, createCallApiMock } from './msw.js';
 
 export type { CallApiSimulator, SimulatorOptions } from './simulator.js';
 export type { FaultGateway, FaultGatewayOptions, GatewayFault } from './gateway.js';
-export type { CallApiMock, CallApiMockOptions } from './msw.js';
 export type {
   SimulatedCall,
   SimulatedOutcome,

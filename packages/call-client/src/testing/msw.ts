@@ -1,3 +1,7 @@
+/**
+ * `@ringkit/call-client/testing/msw`: the simulator of both Call API flavours as MSW request
+ * handlers (needs `msw` ≥ 3), with the same behaviour and knobs as the HTTP simulator.
+ */
 import { bypass, http, HttpResponse, type HttpHandler, type JsonBodyType } from 'msw';
 import { z } from 'zod';
 import { createSimulatorEngine } from './_engine.js';
