@@ -23,6 +23,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS on purpose: what a `require()` user of the packages runs.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['apps/demo/src/client/**'],
     languageOptions: { globals: { ...globals.browser } },
   },

@@ -1,0 +1,58 @@
+// Packs the publishable packages, installs the tarballs into a fresh project outside the
+// workspace, and uses them there as a user would, through `import` and through `require`:
+// calls placed on both provider flavours, a dialer run through Express webhooks, and a call
+// scheduled on SQLite, all against the simulator. Exits non-zero on the first failure.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = dirname(fileURLToPath(import.meta.url));
+const packages = ['call-client', 'dialer', 'scheduler-core'];
+const work = mkdtempSync(join(tmpdir(), 'ringkit-packed-'));
+const keep = process.env.KEEP_PACKED === '1';
+
+function run(command, args, cwd) {
+  execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+}
+
+try {
+  const tarballs = join(work, 'tarballs');
+  for (const name of packages) {
+    run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', name));
+  }
+  const files = readdirSync(tarballs).filter((file) => file.endsWith('.tgz'));
+  if (files.length !== packages.length) throw new Error(`expected ${packages.length} tarballs`);
+  console.log(`packed: ${files.join(', ')}`);
+
+  const project = join(work, 'project');
+  run('mkdir', ['-p', project], work);
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'ringkit-packed-check', private: true, version: '1.0.0' }, null, 2),
+  );
+  // A project of its own: npm, not the workspace's pnpm, and nothing linked back to the sources.
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...files.map((file) => join(tarballs, file)),
+      'express@5',
+    ],
+    project,
+  );
+  for (const script of ['checks.mjs', 'use.mjs', 'use.cjs'])
+    copyFileSync(join(here, script), join(project, script));
+
+  for (const script of ['use.mjs', 'use.cjs']) {
+    execFileSync(process.execPath, [script], { cwd: project, stdio: 'inherit', timeout: 60_000 });
+  }
+  console.log('packed packages: every check passed through import and require');
+} finally {
+  if (!keep) rmSync(work, { recursive: true, force: true });
+}

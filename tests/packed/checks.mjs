@@ -1,0 +1,142 @@
+// What a user does first with each package, run against the modules as one loader gave them.
+// Every check throws on failure; each prints one line when it passed.
+
+const TIMEOUT_MS = 20_000;
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function within(promise, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no result within ${TIMEOUT_MS} ms`)),
+      TIMEOUT_MS,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function runChecks(loader, m) {
+  const { client, testing, dialer, scheduler, sqlite, express, once, fs, tmpdir, join } = m;
+  const pass = (what) => console.log(`ok (${loader}): ${what}`);
+
+  // 1. Both provider flavours place a call against the simulator.
+  {
+    const sim = await testing.startCallApiSimulator({
+      flavour: 'polling',
+      port: 0,
+      stepMs: [5, 10],
+    });
+    try {
+      const provider = client.createMockCallApiClient({ baseUrl: sim.url });
+      const call = await provider.placeCall({ to: '+1 415 555 2671' });
+      assert(typeof call.id === 'string' && call.id !== '', 'the polling call has no id');
+      const seen = [];
+      for await (const event of client.watchCall(provider, call.id, { intervalMs: 5 })) {
+        seen.push(event.status);
+      }
+      assert(client.isTerminal(seen.at(-1)), `the polling call did not end: ${seen.join(' ')}`);
+      assert(sim.calls().length === 1, 'the polling simulator did not get exactly one call');
+      pass(`placed and followed a call on the polling flavour (${seen.join(' → ')})`);
+    } finally {
+      await sim.close();
+    }
+  }
+  {
+    const sim = await testing.startCallApiSimulator({ flavour: 'webhook', port: 0 });
+    try {
+      const provider = client.createNumDialerClient({
+        baseUrl: sim.url,
+        webhookUrl: 'http://127.0.0.1:9/unused',
+      });
+      const call = await provider.placeCall({ to: '13018040009' });
+      assert(typeof call.id === 'string' && call.id !== '', 'the webhook call has no id');
+      assert(sim.calls().length === 1, 'the webhook simulator did not get exactly one call');
+      pass('placed a call on the webhook flavour');
+    } finally {
+      await sim.close();
+    }
+  }
+
+  // 2. A dialer run through Express webhooks, to the end.
+  {
+    const sim = await testing.startCallApiSimulator({
+      flavour: 'webhook',
+      port: 0,
+      stepMs: [5, 20],
+    });
+    const app = express();
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address();
+      const token = client.createWebhookToken();
+      const provider = client.createNumDialerClient({
+        baseUrl: sim.url,
+        webhookUrl: `http://127.0.0.1:${port}/hooks/${token}`,
+      });
+      const numbers = ['13018040009', '14155552671', '13018040009', '19842068287'];
+      const run = dialer.createDialer({ provider, numbers, concurrency: 2 });
+      app.post(
+        '/hooks/:token',
+        client.expressWebhookHandler({ token, onEvent: (event) => run.handleStatus(event) }),
+      );
+      const drained = new Promise((resolve) => run.on('drained', resolve));
+      run.start();
+      await within(drained, 'the dialer run');
+      const entries = run.snapshot().entries;
+      assert(entries.length === numbers.length, 'the dialer lost an entry');
+      for (const entry of entries) {
+        assert(client.isTerminal(entry.status), `entry ${entry.index} ended ${entry.status}`);
+      }
+      assert(
+        sim.calls().length === numbers.length,
+        'the dialer placed a number twice or not at all',
+      );
+      pass(
+        `dialed ${numbers.length} numbers through Express webhooks (${entries.map((e) => e.status).join(', ')})`,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await sim.close();
+    }
+  }
+
+  // 3. A call scheduled on SQLite is placed once and recorded.
+  {
+    const dir = fs.mkdtempSync(join(tmpdir(), 'ringkit-packed-sqlite-'));
+    const sim = await testing.startCallApiSimulator({
+      flavour: 'polling',
+      port: 0,
+      stepMs: [5, 10],
+    });
+    const run = scheduler.createScheduler({
+      store: sqlite.sqliteStore({ path: join(dir, 'calls.db') }),
+      provider: client.createMockCallApiClient({ baseUrl: sim.url }),
+      callerId: '+14155550100',
+      watchIntervalMs: 10,
+    });
+    try {
+      await run.start();
+      const ended = new Promise((resolve) => run.on('completed', ({ call }) => resolve(call)));
+      const failed = new Promise((_, reject) =>
+        run.on('failed', ({ call, reason }) =>
+          reject(new Error(`the call failed: ${reason} (${call.id})`)),
+        ),
+      );
+      const created = await run.schedule({ to: '+14155552671', at: new Date(Date.now() + 50) });
+      const call = await within(Promise.race([ended, failed]), 'the scheduled call');
+      assert(call.id === created.id, 'another call completed');
+      const { items } = await run.history('+14155552671');
+      assert(items.length === 1, `history has ${items.length} records, not 1`);
+      assert(sim.calls().length === 1, 'the scheduled call reached the provider more than once');
+      pass(`scheduled a call on SQLite, placed once and recorded (${items[0].type})`);
+    } finally {
+      await run.stop();
+      await sim.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}

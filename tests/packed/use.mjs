@@ -1,0 +1,25 @@
+// The installed packages through `import`. The same checks as use.cjs.
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import * as client from '@ringkit/call-client';
+import * as testing from '@ringkit/call-client/testing';
+import * as dialerPkg from '@ringkit/dialer';
+import * as scheduler from '@ringkit/scheduler-core';
+import * as sqlite from '@ringkit/scheduler-core/sqlite';
+import { runChecks } from './checks.mjs';
+
+await runChecks('import', {
+  client,
+  testing,
+  dialer: dialerPkg,
+  scheduler,
+  sqlite,
+  express,
+  once,
+  fs: { mkdtempSync, rmSync },
+  tmpdir,
+  join,
+});
