@@ -18,7 +18,7 @@ export type SchedulerEvents = {
   retrying: { call: ScheduledCall; reason: string };
   /** The call completed. */
   completed: { call: ScheduledCall };
-  /** The call ended without completing, for good (`reason`: `busy`, `interrupted`…). */
+  /** The call ended without completing, for good (`reason`: `busy`, `outcome_unknown`…). */
   failed: { call: ScheduledCall; reason: string; error?: unknown };
   /** The call was canceled before it was placed (or the provider canceled it). */
   canceled: { call: ScheduledCall };

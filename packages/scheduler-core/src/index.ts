@@ -35,6 +35,7 @@ export type {
   CallTimelineEntry,
   CallingWindow,
   HistoryEntry,
+  HistoryOutcome,
   Page,
   Recurrence,
   RetryBackoff,

@@ -175,9 +175,9 @@ describeWithDatabase('PostgreSQL store shared by 4 worker processes', (url) => {
       // Never placed twice, never early.
       expect([...byPhone.values()].filter((p) => p.length > 1)).toEqual([]);
       expect(api.placements.filter((p) => p.at < dueOf.get(p.phone)!)).toEqual([]);
-      // Every call completed once, except those the victim was placing: failed as interrupted.
+      // Every call completed once, except those the victim was placing: their outcome is unknown.
       const interrupted = rows.filter((r) => r.status === 'failed');
-      expect(interrupted.every((r) => r.reason === 'interrupted')).toBe(true);
+      expect(interrupted.every((r) => r.reason === 'outcome_unknown')).toBe(true);
       expect(new Set(interrupted.map((r) => r.to_phone))).toEqual(midPlacement);
       expect(midPlacement.size).toBeGreaterThanOrEqual(5);
       for (const row of rows.filter((r) => r.status === 'completed')) {

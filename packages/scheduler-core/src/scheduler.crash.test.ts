@@ -57,7 +57,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
     await second.close();
   });
 
-  it('fails as interrupted, never places again, a call left mid-placement by a dead worker', async () => {
+  it('fails with an unknown outcome, records it, never places again, a call left mid-placement by a dead worker', async () => {
     const clock = createFakeClock(T0);
     const store = open(`interrupted-${name}.db`);
     await store.insert(
@@ -81,11 +81,20 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
     await clock.advance(1);
     expect(await scheduler.get('left-behind')).toMatchObject({
       status: 'failed',
-      reason: 'interrupted',
+      reason: 'outcome_unknown',
     });
     await clock.advance(120_000);
     expect(provider.placed).toHaveLength(0);
-    expect(failed).toEqual(['left-behind:interrupted']);
+    expect(failed).toEqual(['left-behind:outcome_unknown']);
+    const { items } = await scheduler.history(BOB);
+    expect(items).toEqual([
+      {
+        id: 'left-behind-1',
+        createdAt: new Date(T0 - 10_000),
+        counterparty: ME,
+        type: 'Unknown Inbound',
+      },
+    ]);
     await scheduler.stop();
     await store.close();
   });

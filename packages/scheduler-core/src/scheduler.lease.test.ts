@@ -69,3 +69,47 @@ describe('lease renewal while a placement is in progress', () => {
     await scheduler.stop();
   });
 });
+
+describe('a placement answered after its lease was lost', () => {
+  it('records the answer the provider gave and follows the call to its end, placed once', async () => {
+    const clock = createFakeClock(T0);
+    const slow = slowRenewals();
+    const answer = deferred();
+    const provider = fakeProvider({ clock, webhooks: true, onPlace: () => answer.promise });
+    const options = { store: slow.store, provider, clock, callerId: ME, leaseMs: 3_000 };
+    const first = createScheduler({ ...options, workerId: 'first' });
+    const second = createScheduler({ ...options, workerId: 'second' });
+    const failed: string[] = [];
+    for (const worker of [first, second]) worker.on('failed', (e) => failed.push(e.reason));
+    await first.start();
+    await second.start();
+    const { id } = await first.schedule({ to: '+14155552671', at: new Date(T0 + 1_000) });
+    // The first worker sends the request; its event loop stalls, so its renewals never land,
+    // the lease runs out, and a worker reclaims the call: sent, so never placed again.
+    const stall = deferred();
+    slow.holdRenewals(stall.promise);
+    await clock.advance(1_000);
+    expect(provider.placed).toHaveLength(0);
+    await clock.advance(5_000);
+    expect(await first.get(id)).toMatchObject({ status: 'failed', reason: 'outcome_unknown' });
+    expect(failed).toEqual(['outcome_unknown']);
+
+    // The stall ends and the provider answers the first worker: the attempt, not the lease,
+    // decides what is recorded.
+    stall.resolve();
+    answer.resolve();
+    await clock.flush();
+    const placed = await first.get(id);
+    expect(placed).toMatchObject({ status: 'initiated', providerCallId: 'p0', reason: null });
+    await second.handleStatus({ callId: 'p0', status: 'answered', at: new Date(clock.now()) });
+    await clock.advance(30_000);
+    await second.handleStatus({ callId: 'p0', status: 'completed', at: new Date(clock.now()) });
+    expect(await first.get(id)).toMatchObject({ status: 'completed', attempt: 1 });
+    expect(provider.placed).toHaveLength(1);
+    expect((await first.history('+14155552671')).items).toMatchObject([
+      { type: 'Completed Inbound', duration: 30 },
+    ]);
+    await first.stop();
+    await second.stop();
+  });
+});

@@ -234,6 +234,7 @@ describe('createScheduler', () => {
     const REFUSED = BOB; // first attempt answered 503: the provider did not act on it
     const TIMED_OUT = '+14155550199'; // no answer: the call may exist
     const SERVER_ERROR = '+14155550198'; // 500: the call may exist
+    const GATEWAY = '+14155550197'; // 504 from a gateway that gave up: the call may exist
     const sent = new Map<string, number>();
     const { clock, scheduler } = setup({
       provider: {
@@ -243,6 +244,7 @@ describe('createScheduler', () => {
           if (to === REFUSED && n === 0) throw answered(503);
           if (to === TIMED_OUT) throw new TimeoutError({ request, timeoutMs: 10 });
           if (to === SERVER_ERROR) throw answered(500);
+          if (to === GATEWAY) throw answered(504);
         },
       },
     });
@@ -252,17 +254,28 @@ describe('createScheduler', () => {
     const a = await scheduler.schedule({ to: REFUSED, at: new Date(T0 + 1000), ...retry });
     const b = await scheduler.schedule({ to: TIMED_OUT, at: new Date(T0 + 5000), ...retry });
     const c = await scheduler.schedule({ to: SERVER_ERROR, at: new Date(T0 + 6000), ...retry });
+    const d = await scheduler.schedule({ to: GATEWAY, at: new Date(T0 + 7000), ...retry });
     await clock.advance(20_000);
     expect(await scheduler.get(a.id)).toMatchObject({ status: 'completed', attempt: 2 });
-    for (const id of [b.id, c.id]) {
+    for (const id of [b.id, c.id, d.id]) {
       expect(await scheduler.get(id)).toMatchObject({
         status: 'failed',
-        reason: 'interrupted',
+        reason: 'outcome_unknown',
         attempt: 1,
       });
     }
-    // Each request that may have reached a person was sent once, never again.
-    expect(Object.fromEntries(sent)).toEqual({ [REFUSED]: 2, [TIMED_OUT]: 1, [SERVER_ERROR]: 1 });
+    // Each request that may have reached a person was sent once, never again, and is on record.
+    expect(Object.fromEntries(sent)).toEqual({
+      [REFUSED]: 2,
+      [TIMED_OUT]: 1,
+      [SERVER_ERROR]: 1,
+      [GATEWAY]: 1,
+    });
+    for (const to of [TIMED_OUT, SERVER_ERROR, GATEWAY]) {
+      const { items } = await scheduler.history(to);
+      expect(items).toMatchObject([{ type: 'Unknown Inbound' }]);
+      expect(items[0]).not.toHaveProperty('duration');
+    }
     await scheduler.stop();
   });
 
@@ -370,5 +383,70 @@ describe('createScheduler', () => {
     ]);
     const bad = await scheduler.history('not a number').catch((e: unknown) => e);
     expect(isValidationError(bad)).toBe(true);
+  });
+
+  it('shows a call not ended yet as in progress, never missed, and one of unknown outcome as unknown', async () => {
+    const { scheduler } = setup();
+    const id = 'dialer-run-0-1';
+    await scheduler.recordCall({
+      id,
+      from: ME,
+      to: BOB,
+      status: 'initiated',
+      startedAt: new Date(T0),
+    });
+    await scheduler.recordCall({
+      from: ME,
+      to: BOB,
+      status: 'ringing',
+      startedAt: new Date(T0 + 1),
+      answeredAt: null,
+    });
+    await scheduler.recordCall({
+      from: ME,
+      to: BOB,
+      status: 'failed',
+      startedAt: new Date(T0 + 2),
+      endedAt: new Date(T0 + 10_000),
+      outcomeUnknown: true,
+    });
+    expect((await scheduler.history(ME)).items.map((h) => [h.type, h.duration])).toEqual([
+      ['Unknown Outbound', undefined],
+      ['In progress Outbound', undefined],
+      ['In progress Outbound', undefined],
+    ]);
+    // The same record, written again when the call ends, is one line of history.
+    await scheduler.recordCall({
+      id,
+      from: ME,
+      to: BOB,
+      status: 'completed',
+      startedAt: new Date(T0),
+      answeredAt: new Date(T0 + 5_000),
+      endedAt: new Date(T0 + 65_000),
+    });
+    const items = (await scheduler.history(ME)).items;
+    expect(items.map((h) => h.type)).toEqual([
+      'Unknown Outbound',
+      'In progress Outbound',
+      'Completed Outbound',
+    ]);
+    expect(items[2]).toMatchObject({ id, duration: 60 });
+  });
+
+  it('refuses an unknown outcome on a call record that did not fail', async () => {
+    const { scheduler } = setup();
+    const error = await scheduler
+      .recordCall({
+        from: ME,
+        to: BOB,
+        status: 'completed',
+        startedAt: new Date(T0),
+        outcomeUnknown: true,
+      })
+      .catch((e: unknown) => e);
+    expect(isValidationError(error)).toBe(true);
+    expect(String(error)).toContain('outcomeUnknown');
+    expect((await scheduler.history(ME)).items).toEqual([]);
   });
 });

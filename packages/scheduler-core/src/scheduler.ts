@@ -126,6 +126,12 @@ export interface RecordCallInput {
   endedAt?: Date | string | null;
   /** @default derived from `answeredAt` and `endedAt` for completed calls */
   durationSeconds?: number | null;
+  /**
+   * The placement's outcome is unknown (the request left, no clear answer came back): history
+   * shows it as `Unknown`. Only with status `failed`.
+   * @default false
+   */
+  outcomeUnknown?: boolean;
 }
 
 export interface Scheduler {
@@ -422,6 +428,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (startedAt === null) issues.push(customIssue(['startedAt'], 'required'));
       const answeredAt = time(input?.answeredAt, 'answeredAt');
       const endedAt = time(input?.endedAt, 'endedAt');
+      const outcomeUnknown = input?.outcomeUnknown ?? false;
+      if (typeof outcomeUnknown !== 'boolean') {
+        issues.push(customIssue(['outcomeUnknown'], 'not a boolean'));
+      } else if (outcomeUnknown && input?.status !== 'failed') {
+        issues.push(customIssue(['outcomeUnknown'], 'only a failed call has an unknown outcome'));
+      }
       fail('call record', issues);
       const status = input.status;
       const record = {
@@ -438,6 +450,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           (status === 'completed' && endedAt !== null
             ? Math.max(0, Math.round((endedAt - (answeredAt ?? startedAt!)) / 1000))
             : null),
+        outcomeUnknown,
       } as const;
       await store.saveCallRecord(record);
       return toCallRecord(record);

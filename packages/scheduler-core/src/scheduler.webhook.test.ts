@@ -13,7 +13,7 @@ const event = (status: 'ringing' | 'answered' | 'completed', at: number) => ({
 });
 
 describe('webhook providers', () => {
-  it('follows a call through handleStatus, ignoring repeated and late events', async () => {
+  it('follows a call through handleStatus, ignoring repeated and late events but learning a late answer', async () => {
     const clock = createFakeClock(T0);
     const provider = fakeProvider({ clock, webhooks: true });
     const scheduler = createScheduler({
@@ -25,7 +25,9 @@ describe('webhook providers', () => {
     await scheduler.start();
     const { id } = await scheduler.schedule({ to: '+14155552671', at: new Date(T0 + 1000) });
     await clock.advance(1000);
+    await clock.advance(1000);
     await scheduler.handleStatus(event('ringing', T0 + 2000));
+    await clock.advance(7000);
     await scheduler.handleStatus(event('completed', T0 + 9000));
     await scheduler.handleStatus(event('ringing', T0 + 2000));
     await scheduler.handleStatus(event('answered', T0 + 3000));
@@ -37,7 +39,13 @@ describe('webhook providers', () => {
       'initiated',
       'ringing',
       'completed',
+      'answered',
     ]);
+    // The late `answered` (3 s) is what the talk time counts from, not the call's start (1 s).
+    const { items } = await scheduler.history('+14155552671');
+    expect(items).toMatchObject([{ type: 'Completed Inbound', duration: 6 }]);
+    await scheduler.handleStatus(event('answered', T0 + 4000));
+    expect((await scheduler.get(id)).events).toHaveLength(6);
     expect(await scheduler.handleStatus({ ...event('ringing', T0), callId: 'unknown' })).toBeNull();
     await scheduler.stop();
   });

@@ -42,7 +42,7 @@ export interface StoredCall {
   leaseUntil: number | null;
   /**
    * Set just before the request goes to the provider. A `queued` row with `placingAt` set and an
-   * expired lease may or may not have been placed: the scheduler fails it as `interrupted`.
+   * expired lease may or may not have been placed: the scheduler fails it as `outcome_unknown`.
    */
   placingAt: number | null;
   providerCallId: string | null;
@@ -79,6 +79,12 @@ export interface StoredCallRecord {
   answeredAt: number | null;
   endedAt: number | null;
   durationSeconds: number | null;
+  /**
+   * The placement's outcome is unknown: the request left, no clear answer came back, and the call
+   * may or may not have rung (status `failed`, never placed again). Stores without the field
+   * read it as `false`.
+   */
+  outcomeUnknown?: boolean;
 }
 
 /** What `Store.list` takes. */

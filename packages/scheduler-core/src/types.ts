@@ -83,7 +83,7 @@ export interface CallTimelineEntry {
   attempt: number;
   /** The provider's own status word, where the step came from the provider. */
   providerStatus?: string;
-  /** Why, for `failed` and `scheduled` steps decided by the scheduler (`'interrupted'`, `'retry'`…). */
+  /** Why, for `failed` and `scheduled` steps decided by the scheduler (`'outcome_unknown'`, `'retry'`…). */
   reason?: string;
 }
 
@@ -102,7 +102,7 @@ export interface ScheduledCall {
   maxAttempts: number;
   /** The provider's id of the current attempt, once placed. */
   providerCallId: string | null;
-  /** Why the call ended as it did: `'interrupted'`, `'busy'`, `'placement_failed'`… */
+  /** Why the call ended as it did: `'busy'`, `'placement_failed'`, `'outcome_unknown'`… */
   reason: string | null;
   recurrence: Recurrence | null;
   window: CallingWindow | null;
@@ -130,7 +130,15 @@ export interface CallRecord {
   endedAt: Date | null;
   /** Seconds talked, for completed calls. */
   durationSeconds: number | null;
+  /**
+   * The placement's outcome is unknown (status `failed`): the request left, no clear answer came
+   * back, and the call may have rung. It is never placed again.
+   */
+  outcomeUnknown: boolean;
 }
+
+/** What became of a call, as history shows it. */
+export type HistoryOutcome = 'Completed' | 'Missed' | 'In progress' | 'Unknown';
 
 /** One line of a number's history, seen from that number. */
 export interface HistoryEntry {
@@ -139,7 +147,12 @@ export interface HistoryEntry {
   createdAt: Date;
   /** The other party's number. */
   counterparty: string;
-  type: 'Completed Outbound' | 'Missed Outbound' | 'Completed Inbound' | 'Missed Inbound';
+  /**
+   * Seen from the number: `Completed` (answered and ended), `Missed` (ended, never answered),
+   * `In progress` (not ended yet), `Unknown` (a placement whose outcome is unknown), then
+   * `Outbound` when the number called, `Inbound` when it was called.
+   */
+  type: `${HistoryOutcome} ${'Outbound' | 'Inbound'}`;
   /** Seconds, for completed calls only. */
   duration?: number;
 }

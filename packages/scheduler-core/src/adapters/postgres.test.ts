@@ -49,7 +49,7 @@ describeWithDatabase('postgresStore', (url) => {
       await Promise.all(stores.map((store) => store.ready()));
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
     });

@@ -379,6 +379,7 @@ export function postgresStore(
         record.answeredAt,
         record.endedAt,
         record.durationSeconds,
+        record.outcomeUnknown === true,
       ];
       await run(() => query(sql.saveRecord, values));
     },

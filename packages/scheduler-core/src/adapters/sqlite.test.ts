@@ -35,8 +35,40 @@ describe('sqliteStore', () => {
     await second.close();
     const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(path);
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
+  });
+
+  it('upgrades a database written before records kept unknown outcomes, keeping its history', async () => {
+    const path = join(dir, 'upgrade.db');
+    await sqliteStore({ path }).close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    db.exec(`ALTER TABLE call_records DROP COLUMN outcome_unknown;
+      DELETE FROM schema_migrations WHERE version = 2;
+      INSERT INTO call_records (id, from_phone, to_phone, direction, status, started_at,
+        answered_at, ended_at, duration_seconds)
+      VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62);`);
+    db.close();
+    const store = sqliteStore({ path });
+    expect((await store.listHistory('+14155552671', { limit: 5 })).items).toEqual([
+      {
+        id: 'old',
+        from: '+14155550100',
+        to: '+14155552671',
+        direction: 'outbound',
+        status: 'completed',
+        startedAt: 1,
+        answeredAt: 2,
+        endedAt: 62_000,
+        durationSeconds: 62,
+        outcomeUnknown: false,
+      },
+    ]);
+    await store.close();
   });
 });

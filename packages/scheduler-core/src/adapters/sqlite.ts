@@ -133,7 +133,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   };
   const saveRecord = (record: StoredCallRecord) => {
     prepare(
-      `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       record.id,
       record.from,
@@ -144,6 +144,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       record.answeredAt,
       record.endedAt,
       record.durationSeconds,
+      record.outcomeUnknown === true ? 1 : 0,
     );
   };
   let open = true;

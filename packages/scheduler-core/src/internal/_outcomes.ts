@@ -15,6 +15,7 @@ import { newStoredCall, recordOf, toScheduledCall } from './_rows.js';
 import { nextRun } from './_time.js';
 import {
   advanced,
+  answeredLate,
   canRetry,
   ended,
   isTerminalStatus,
@@ -41,6 +42,11 @@ export interface EndOptions {
   error?: unknown;
   /** Set when a provider status ends the attempt: only the attempt with this id is ended. */
   providerCallId?: string;
+  /**
+   * Set when the attempt ends without a provider answer (an unknown outcome): only an attempt
+   * still `queued` on the same `placingAt` is ended, never one whose answer was written meanwhile.
+   */
+  unanswered?: boolean;
 }
 
 /**
@@ -144,6 +150,14 @@ export function createOutcomes(ctx: OutcomeContext) {
           return null; // another attempt by now
         }
         if (
+          options.unanswered &&
+          (r.status !== 'queued' ||
+            r.attempt !== before.attempt ||
+            r.placingAt !== before.placingAt)
+        ) {
+          return null; // answered, or ended, meanwhile
+        }
+        if (
           r.version !== before.version &&
           (r.status === 'scheduled' || isTerminalStatus(r.status))
         ) {
@@ -173,6 +187,9 @@ export function createOutcomes(ctx: OutcomeContext) {
         : await store.findByProviderCallId(event.callId);
     if (!row) return null;
     const from = row.status;
+    if (event.status === 'answered' && from !== 'scheduled' && !canAdvance(from, 'answered')) {
+      return answeredAfter(row, event);
+    }
     if (from === 'scheduled' || !isCallStatus(event.status) || !canAdvance(from, event.status)) {
       return row;
     }
@@ -199,6 +216,20 @@ export function createOutcomes(ctx: OutcomeContext) {
       },
     );
     if (changed) emitStatus(updated, before.status, event.providerStatus);
+    return updated;
+  }
+
+  /** A late `answered`: on the timeline and in the record, the status unchanged. */
+  async function answeredAfter(row: StoredCall, event: CallStatusEvent): Promise<StoredCall> {
+    const at = event.at.getTime();
+    const { row: updated } = await mutate(
+      row.id,
+      (r) =>
+        r.providerCallId === event.callId && r.status !== 'scheduled'
+          ? answeredLate(r, at, event.providerStatus)
+          : null,
+      { fresh: row, record: recordOfAttempt },
+    );
     return updated;
   }
 

@@ -23,6 +23,7 @@ const RECORD: [keyof StoredCallRecord, string, string][] = [
   ['answeredAt', 'answered_at', 'bigint'],
   ['endedAt', 'ended_at', 'bigint'],
   ['durationSeconds', 'duration_seconds', 'double precision'],
+  ['outcomeUnknown', 'outcome_unknown', 'boolean'],
 ];
 
 const isUniqueViolation = (error: unknown) =>
@@ -132,7 +133,15 @@ export function createUpdateMany(options: {
       if (partial.has(field)) values.push(updates.map((u) => u.patch[field] !== undefined));
     }
     if (records) {
-      for (const [field] of RECORD) values.push(updates.map((u) => u.record?.[field] ?? null));
+      for (const [field] of RECORD) {
+        values.push(
+          updates.map((u) =>
+            field === 'outcomeUnknown' && u.record
+              ? u.record.outcomeUnknown === true
+              : (u.record?.[field] ?? null),
+          ),
+        );
+      }
     }
     return { text, values };
   };

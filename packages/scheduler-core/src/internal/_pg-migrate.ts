@@ -84,6 +84,11 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         EXECUTE FUNCTION {s}.notify_wake();
     `,
   },
+  {
+    // A placement whose outcome is unknown is recorded as such.
+    version: 2,
+    sql: `ALTER TABLE {s}.call_records ADD COLUMN outcome_unknown boolean NOT NULL DEFAULT false;`,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

@@ -31,7 +31,7 @@ export const TYPES: Record<keyof StoredCall, string> = {
 };
 export const CALL_COLUMNS = FIELDS.map((f) => COLUMNS[f]).join(', ');
 export const RECORD_COLUMNS =
-  'id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds';
+  'id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown';
 
 /** A field's value as a query parameter: JSON as text (pg would turn arrays into PG arrays). */
 export function toParam(field: keyof StoredCall, value: unknown): unknown {
@@ -76,6 +76,7 @@ export function recordFromRow(row: Record<string, unknown>): StoredCallRecord {
     answeredAt: toNumber(row.answered_at),
     endedAt: toNumber(row.ended_at),
     durationSeconds: (row.duration_seconds as number | null) ?? null,
+    outcomeUnknown: row.outcome_unknown === true,
   };
 }
 
@@ -161,11 +162,12 @@ export function statementsFor(s: string) {
     byIds: `${select} WHERE id = ANY($1::text[])`,
     nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at IS NOT NULL ORDER BY wake_at LIMIT 1`,
     saveRecord: `INSERT INTO ${s}.call_records (${RECORD_COLUMNS})
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
       ON CONFLICT (id) DO UPDATE SET from_phone = EXCLUDED.from_phone,
         to_phone = EXCLUDED.to_phone, direction = EXCLUDED.direction, status = EXCLUDED.status,
         started_at = EXCLUDED.started_at, answered_at = EXCLUDED.answered_at,
-        ended_at = EXCLUDED.ended_at, duration_seconds = EXCLUDED.duration_seconds`,
+        ended_at = EXCLUDED.ended_at, duration_seconds = EXCLUDED.duration_seconds,
+        outcome_unknown = EXCLUDED.outcome_unknown`,
     history: history(false),
     historyAfter: history(true),
   };

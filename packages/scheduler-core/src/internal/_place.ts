@@ -6,7 +6,7 @@ import {
 } from '@ringkit/call-client';
 import type { StoredCall } from '../store.js';
 import type { Outcomes, OutcomeContext } from './_outcomes.js';
-import { toScheduledCall } from './_rows.js';
+import { OUTCOME_UNKNOWN, toScheduledCall } from './_rows.js';
 import { inWindow, nextOpening } from './_time.js';
 import {
   advanced,
@@ -94,7 +94,20 @@ export function createPlacer(ctx: PlaceContext) {
     };
   }
 
-  /** Writes the provider's answer; resolves to the row, or `null` when the lease was lost. */
+  /**
+   * Whether the provider's answer to this attempt's request may still be written on `row`: the
+   * attempt, not the lease, decides. The row is on the same attempt, marked by the same
+   * `placingAt`, and no answer was written yet: still `queued` (held, or reclaimed by a worker
+   * that will not place it again), or ended by such a worker as `outcome_unknown`, which the
+   * answer corrects.
+   */
+  const unanswered = (row: StoredCall, lease: StoredCall) =>
+    row.attempt === lease.attempt &&
+    row.placingAt === lease.placingAt &&
+    row.providerCallId === null &&
+    (row.status === 'queued' || (row.status === 'failed' && row.reason === OUTCOME_UNKNOWN));
+
+  /** Writes the provider's answer; resolves to the row, or `null` when it could not be. */
   async function record(lease: StoredCall, call: ProviderCall): Promise<StoredCall | null> {
     const at = clock.now();
     const answer = call.status;
@@ -105,8 +118,8 @@ export function createPlacer(ctx: PlaceContext) {
     const result = await mutate(
       lease.id,
       (r) => {
-        if (!held(r, lease)) return null;
-        const patch = placed(r, call, at);
+        if (!unanswered(r, lease)) return null;
+        const patch = { ...placed(r, call, at), reason: null };
         const next = { ...r, ...patch };
         if (ends) return { ...patch, ...ended(next, answer, reasonOf(answer), retry, at) };
         if (moves) return { ...patch, ...advanced(next, answer, at, call.providerStatus) };
@@ -116,7 +129,9 @@ export function createPlacer(ctx: PlaceContext) {
     );
     if (!result.changed) {
       ctx.reportError(
-        new Error(`Call ${lease.id} was placed (provider id ${call.id}) after its lease was lost`),
+        new Error(
+          `Call ${lease.id} was placed (provider id ${call.id}) but its attempt was ended meanwhile`,
+        ),
         'store',
         lease.id,
       );
@@ -147,8 +162,9 @@ export function createPlacer(ctx: PlaceContext) {
   return async function dispatch(claim: StoredCall, slot: Slot): Promise<void> {
     const now = clock.now();
     if (claim.placingAt !== null) {
-      // The request may have gone out before the worker died: never place it again.
-      await outcomes.finish(claim, 'failed', 'interrupted', false);
+      // The request may have gone out before the worker died: never place it again. Unless the
+      // worker that sent it still records the answer, the outcome stays unknown.
+      await outcomes.finish(claim, 'failed', OUTCOME_UNKNOWN, false, { unanswered: true });
       return;
     }
     const window = claim.options?.window;
@@ -186,11 +202,15 @@ export function createPlacer(ctx: PlaceContext) {
     } catch (error) {
       slot.answered();
       const last = await lease.stop();
-      // Only a failure that proves no call exists may be retried: a person is never called twice.
-      const refused = isCallNotPlaced(error);
       ctx.reportError(error, 'provider', claim.id);
-      const reason = refused ? 'placement_failed' : 'interrupted';
-      await outcomes.finish(last, 'failed', reason, refused, { error });
+      // Only a failure that proves no call exists may be retried: a person is never called twice.
+      // Anything else (a timeout, a reset, 500, 502, 504…) may have rung a phone: it is recorded
+      // with an unknown outcome and never placed again, whatever `maxAttempts` says.
+      if (isCallNotPlaced(error)) {
+        await outcomes.finish(last, 'failed', 'placement_failed', true, { error });
+      } else {
+        await outcomes.finish(last, 'failed', OUTCOME_UNKNOWN, false, { error, unanswered: true });
+      }
       return;
     }
     slot.answered();

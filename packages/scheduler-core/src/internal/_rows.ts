@@ -1,6 +1,6 @@
-import type { CallStatus } from '@ringkit/call-client';
+import { isTerminal, type CallStatus } from '@ringkit/call-client';
 import type { StoredCall, StoredCallOptions, StoredCallRecord, StoredEvent } from '../store.js';
-import type { CallRecord, HistoryEntry, ScheduledCall } from '../types.js';
+import type { CallRecord, HistoryEntry, HistoryOutcome, ScheduledCall } from '../types.js';
 import { DEFAULT_BACKOFF } from './_time.js';
 
 /** A new `scheduled` row, first attempt, unclaimed. */
@@ -69,26 +69,50 @@ export function toScheduledCall(row: StoredCall): ScheduledCall {
   };
 }
 
+/** The reason of an attempt whose placement may or may not have created a call. */
+export const OUTCOME_UNKNOWN = 'outcome_unknown';
+
 /**
  * The call record of one attempt, derived from the row's timeline: started when the provider
- * accepted it, answered at its `answered` step, ended at its terminal step.
+ * accepted it, answered at its `answered` step (the earliest, even when it arrived after the
+ * end), ended at its terminal step. An attempt whose placement ended with an unknown outcome is
+ * recorded too, started when its request left, `failed` with `outcomeUnknown`.
  */
 export function recordOf(row: StoredCall, attempt: number, from: string): StoredCallRecord | null {
   const steps = timeline(row).filter((e) => e.attempt === attempt);
   const started = steps.find((e) => e.status === 'initiated');
-  if (!started) return null;
+  if (!started) {
+    const unknown = steps.find((e) => e.status === 'failed' && e.reason === OUTCOME_UNKNOWN);
+    if (!unknown) return null;
+    const sent = steps.findLast((e) => e.status === 'queued' && e.at <= unknown.at);
+    return {
+      id: `${row.id}-${attempt}`,
+      from,
+      to: row.to,
+      direction: 'outbound',
+      status: 'failed',
+      startedAt: sent?.at ?? row.placingAt ?? unknown.at,
+      answeredAt: null,
+      endedAt: unknown.at,
+      durationSeconds: null,
+      outcomeUnknown: true,
+    };
+  }
   let status: CallStatus = 'initiated';
   let answeredAt: number | null = null;
   let endedAt: number | null = null;
   for (const step of steps) {
     if (step.status === 'scheduled' || step.status === 'queued') continue;
     if (step.at < started.at) continue;
-    status = step.status;
-    if (step.status === 'answered') answeredAt = step.at;
-    if (['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(step.status)) {
-      endedAt = step.at;
+    if (step.status === 'answered') {
+      answeredAt = answeredAt === null ? step.at : Math.min(answeredAt, step.at);
     }
+    if (endedAt !== null) continue; // a late step changes no status once ended
+    status = step.status;
+    if (isTerminal(step.status)) endedAt = step.at;
   }
+  // An `answered` that arrived after the end (webhooks out of order) was answered before it.
+  if (answeredAt !== null && endedAt !== null) answeredAt = Math.min(answeredAt, endedAt);
   const durationSeconds =
     status === 'completed' && endedAt !== null
       ? Math.max(0, Math.round((endedAt - (answeredAt ?? started.at)) / 1000))
@@ -103,6 +127,7 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
     answeredAt,
     endedAt,
     durationSeconds,
+    outcomeUnknown: false,
   };
 }
 
@@ -112,20 +137,28 @@ export function toCallRecord(record: StoredCallRecord): CallRecord {
     startedAt: new Date(record.startedAt),
     answeredAt: record.answeredAt === null ? null : new Date(record.answeredAt),
     endedAt: record.endedAt === null ? null : new Date(record.endedAt),
+    outcomeUnknown: record.outcomeUnknown === true,
   };
 }
 
-/** A record seen from `phone`: `Completed` when answered, `Outbound` when `phone` called. */
+/** What became of a recorded call: answered and ended, ended unanswered, not ended, unknown. */
+export function outcomeOf(record: StoredCallRecord): HistoryOutcome {
+  if (record.outcomeUnknown === true) return 'Unknown';
+  if (record.endedAt === null && !isTerminal(record.status)) return 'In progress';
+  return record.answeredAt !== null || record.status === 'completed' ? 'Completed' : 'Missed';
+}
+
+/** A record seen from `phone` (`Outbound` when `phone` called); see {@link outcomeOf}. */
 export function toHistoryEntry(record: StoredCallRecord, phone: string): HistoryEntry {
   const outbound = record.from === phone;
-  const completed = record.answeredAt !== null || record.status === 'completed';
+  const outcome = outcomeOf(record);
   const entry: HistoryEntry = {
     id: record.id,
     createdAt: new Date(record.startedAt),
     counterparty: outbound ? record.to : record.from,
-    type: `${completed ? 'Completed' : 'Missed'} ${outbound ? 'Outbound' : 'Inbound'}`,
+    type: `${outcome} ${outbound ? 'Outbound' : 'Inbound'}`,
   };
-  if (completed) {
+  if (outcome === 'Completed') {
     entry.duration =
       record.durationSeconds ??
       (record.endedAt !== null

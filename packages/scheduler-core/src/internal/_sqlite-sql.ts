@@ -52,6 +52,11 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX call_records_to ON call_records (to_phone, started_at, id);
     `,
   },
+  {
+    // A placement whose outcome is unknown is recorded as such (0: known, 1: unknown).
+    version: 2,
+    sql: `ALTER TABLE call_records ADD COLUMN outcome_unknown INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 export const SELECTED = FIELDS.map((f) => COLUMNS[f]).join(', ');
@@ -86,6 +91,7 @@ export function recordFromRow(row: Row): StoredCallRecord {
     answeredAt: (row.answered_at as number | null) ?? null,
     endedAt: (row.ended_at as number | null) ?? null,
     durationSeconds: (row.duration_seconds as number | null) ?? null,
+    outcomeUnknown: row.outcome_unknown === 1,
   };
 }
 

@@ -1,7 +1,7 @@
 import { isTerminal, type CallStatus, type ProviderCall } from '@ringkit/call-client';
 import type { StoredCall, StoredCallPatch } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
-import { withEvent } from './_rows.js';
+import { timeline, withEvent } from './_rows.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './_time.js';
 
 /**
@@ -87,6 +87,23 @@ export function advanced(
   return {
     status,
     events: withEvent(row, { status, at, attempt: row.attempt, providerStatus }),
+  };
+}
+
+/**
+ * An `answered` that arrived after a later status (webhooks out of order): the status stays, but
+ * the step goes on the timeline so the call record learns that, and about when, it was answered.
+ * `null` when the attempt already has its `answered` step.
+ */
+export function answeredLate(
+  row: StoredCall,
+  at: number,
+  providerStatus: string | undefined,
+): StoredCallPatch | null {
+  const known = timeline(row).some((e) => e.attempt === row.attempt && e.status === 'answered');
+  if (known) return null;
+  return {
+    events: withEvent(row, { status: 'answered', at, attempt: row.attempt, providerStatus }),
   };
 }
 

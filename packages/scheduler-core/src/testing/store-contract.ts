@@ -49,6 +49,7 @@ function record(id: string, from: string, to: string, startedAt: number): Stored
     answeredAt: startedAt + 1000,
     endedAt: startedAt + 61_000,
     durationSeconds: 60,
+    outcomeUnknown: false,
   };
 }
 
@@ -262,6 +263,24 @@ export function testStore(options: TestStoreOptions): void {
       expect(
         (await store.listHistory('+14155550005', { limit: 5 })).items.map((r) => r.id),
       ).toEqual(['r4']);
+    });
+
+    it("keeps whether a record's outcome is unknown, and updates it in place", async () => {
+      const me = '+14155550100';
+      const unknown: StoredCallRecord = {
+        ...record('u1', me, '+14155550001', T0),
+        status: 'failed',
+        answeredAt: null,
+        durationSeconds: null,
+        outcomeUnknown: true,
+      };
+      await store.saveCallRecord(unknown);
+      expect((await store.listHistory(me, { limit: 5 })).items).toEqual([unknown]);
+      // The provider's answer learned later replaces it.
+      await store.saveCallRecord(record('u1', me, '+14155550001', T0));
+      expect((await store.listHistory(me, { limit: 5 })).items).toEqual([
+        record('u1', me, '+14155550001', T0),
+      ]);
     });
 
     it('applies a batch of compare-and-sets, skipping only stale ones, when it offers updateMany', async () => {
