@@ -1,4 +1,9 @@
-import type { CallProvider, CallStatusEvent, Clock } from '@ringkit/call-client';
+import {
+  clampTimerMs,
+  type CallProvider,
+  type CallStatusEvent,
+  type Clock,
+} from '@ringkit/call-client';
 import type { Store, StoredCall } from '../store.js';
 import type { SafeEmitter } from './_emitter.js';
 import { createFollower } from './_follow.js';
@@ -64,7 +69,8 @@ export function createDispatcher(ctx: DispatcherContext) {
         if (clock.now() < at) setTimer(at);
         else void pump();
       },
-      Math.max(0, at - clock.now()),
+      // A wake more than 24.8 days away fires at the longest delay a timer takes, and re-arms.
+      clampTimerMs(at - clock.now()),
     );
   }
 
