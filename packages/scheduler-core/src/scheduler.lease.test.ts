@@ -101,9 +101,19 @@ describe('a placement answered after its lease was lost', () => {
     await clock.flush();
     const placed = await first.get(id);
     expect(placed).toMatchObject({ status: 'initiated', providerCallId: 'p0', reason: null });
-    await second.handleStatus({ callId: 'p0', status: 'answered', at: new Date(clock.now()) });
+    await second.handleStatus({
+      callId: 'p0',
+      status: 'answered',
+      providerStatus: 'answered',
+      at: new Date(clock.now()),
+    });
     await clock.advance(30_000);
-    await second.handleStatus({ callId: 'p0', status: 'completed', at: new Date(clock.now()) });
+    await second.handleStatus({
+      callId: 'p0',
+      status: 'completed',
+      providerStatus: 'completed',
+      at: new Date(clock.now()),
+    });
     expect(await first.get(id)).toMatchObject({ status: 'completed', attempt: 1 });
     expect(provider.placed).toHaveLength(1);
     expect((await first.history('+14155552671')).items).toMatchObject([
