@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CallProvider, CallStatus } from '@ringkit/call-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryStore } from './adapters/memory.js';
 import { sqliteStore } from './adapters/sqlite.js';
@@ -21,7 +22,92 @@ const stores: { name: string; open: (file: string) => Store; shared: boolean }[]
   { name: 'sqlite', open: (file) => sqliteStore({ path: join(dir, file) }), shared: true },
 ];
 
+/** A polled provider whose calls are looked up by id: `getCall` answers `status(id)`. */
+function lookupProvider(status: (id: string) => CallStatus) {
+  const looked: string[] = [];
+  const provider: CallProvider = {
+    name: 'lookup',
+    capabilities: { polling: true, webhooks: false },
+    placeCall: () => Promise.reject(new Error('not used')),
+    getCall: async (id) => {
+      looked.push(id);
+      const now = status(id);
+      return { id, status: now, providerStatus: now, raw: {} };
+    },
+  };
+  return { provider, looked };
+}
+
 describe.each(stores)('crash safety with the $name store', ({ name, open, shared }) => {
+  it('adopts a call a dead worker was following as soon as its follow lease runs out', async () => {
+    const clock = createFakeClock(T0);
+    const store = open(`adopt-${name}.db`);
+    const ringing = storedCall({
+      id: 'orphan',
+      to: BOB,
+      status: 'ringing',
+      dueAt: T0 - 30_000,
+      providerCallId: 'px',
+      placingAt: T0 - 30_000,
+      leaseOwner: 'dead-worker',
+      leaseUntil: T0 + 20_000,
+      events: [{ status: 'initiated', at: T0 - 29_000, attempt: 1 }],
+    });
+    await store.insert(ringing);
+    const { provider, looked } = lookupProvider(() => 'completed');
+    const scheduler = createScheduler({
+      store,
+      provider,
+      clock,
+      callerId: ME,
+      pollIntervalMs: 0,
+      leaseMs: 30_000,
+      watchIntervalMs: 1_000,
+    });
+    await scheduler.start();
+    await clock.advance(19_999);
+    expect(looked).toEqual([]); // the lease is alive: someone follows it
+    await clock.advance(1_500);
+    expect(looked).toEqual(['px']);
+    expect(await scheduler.get('orphan')).toMatchObject({ status: 'completed' });
+    await scheduler.stop();
+    await store.close();
+  });
+
+  it('leaves a call to the live worker following it, which renews its lease', async () => {
+    const clock = createFakeClock(T0);
+    const store = open(`follow-lease-${name}.db`);
+    const { provider, looked } = lookupProvider(() => 'ringing');
+    let n = 0;
+    provider.placeCall = async () => ({
+      id: `p${n++}`,
+      status: 'initiated',
+      providerStatus: 'initiated',
+      raw: {},
+    });
+    const options = { store, provider, clock, callerId: ME, pollIntervalMs: 0, leaseMs: 3_000 };
+    const follower = createScheduler({ ...options, workerId: 'follower' });
+    await follower.start();
+    const { id } = await follower.schedule({ to: BOB, at: new Date(T0 + 1_000) });
+    await clock.advance(1_000);
+    expect(await follower.get(id)).toMatchObject({ status: 'ringing', providerCallId: 'p0' });
+    const other = createScheduler({ ...options, workerId: 'other' });
+    await other.start();
+    await clock.advance(120_000);
+    const row = await store.get(id);
+    expect(row).toMatchObject({ leaseOwner: 'follower' });
+    expect(row!.leaseUntil).toBeGreaterThan(clock.now());
+    const polls = looked.length;
+    // Stopped, it gives its lease up, and the other worker follows the call from then on.
+    await follower.stop();
+    expect(await store.get(id)).toMatchObject({ leaseOwner: null, leaseUntil: null });
+    await clock.advance(61_000);
+    expect(await store.get(id)).toMatchObject({ leaseOwner: 'other' });
+    expect(looked.length).toBeGreaterThan(polls);
+    await other.stop();
+    await store.close();
+  });
+
   it('places a call that fell due while no scheduler ran exactly once after a restart', async () => {
     const file = `restart-${name}.db`;
     const clock = createFakeClock(T0);

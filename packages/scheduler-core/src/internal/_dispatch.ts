@@ -94,6 +94,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     isRunning,
     reportError,
     follow: follower.follow,
+    polls: follower.polls,
   });
 
   /** Arms the one timer for the earliest wake time in the store (or the safety re-check). */

@@ -1,4 +1,5 @@
 import {
+  clampTimerMs,
   isTerminal,
   watchCall,
   type CallProvider,
@@ -8,13 +9,17 @@ import {
 import type { Store, StoredCall } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
 import type { Outcomes } from './_outcomes.js';
+import type { Mutate } from './_writes.js';
 
 const IN_FLIGHT: ScheduledCallStatus[] = ['initiated', 'ringing', 'answered'];
+const isInFlight = (row: StoredCall) => IN_FLIGHT.includes(row.status);
 
 export interface FollowContext {
   store: Store;
   provider: CallProvider;
   clock: Clock;
+  mutate: Mutate;
+  workerId: string;
   outcomes: Outcomes;
   leaseMs: number;
   watchIntervalMs: number;
@@ -23,15 +28,28 @@ export interface FollowContext {
   reportError: (error: unknown, source: 'store' | 'provider' | 'watch', callId?: string) => void;
 }
 
+interface Watcher {
+  controller: AbortController;
+  done: Promise<void>;
+  /** The row as last written by this worker (by a status or a lease renewal). */
+  latest: StoredCall;
+}
+
 /**
  * Follows placed calls: by polling where the provider can be polled and sends no webhooks (one
  * watch per call, which keeps the row it last wrote, so a status costs one write), and, for every
  * provider, one sweep on a fixed cadence for calls that never end.
+ *
+ * A polled call is followed under a lease, like a claim: `leaseOwner` and `leaseUntil` on the
+ * in-flight row (which no claim looks at), renewed every `leaseMs / 3` for all of this worker's
+ * watches together. When a worker dies its leases run out, and a surviving worker adopts the
+ * calls then: its sweep is armed for the earliest lease of another worker it has seen.
  */
 export function createFollower(ctx: FollowContext) {
-  const { store, provider, clock, outcomes } = ctx;
-  const watchers = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const { store, provider, clock, outcomes, mutate, workerId } = ctx;
+  const watchers = new Map<string, Watcher>();
   let sweepTimer: unknown = null;
+  let renewTimer: unknown = null;
   const polls = () => Boolean(provider.getCall) && !provider.capabilities.webhooks;
 
   /** Follows a placed call by polling, when the provider can be polled and sends no webhooks. */
@@ -40,8 +58,8 @@ export function createFollower(ctx: FollowContext) {
     if (row.providerCallId === null || watchers.has(row.id)) return;
     const providerCallId = row.providerCallId;
     const controller = new AbortController();
-    const done = (async () => {
-      let latest = row;
+    const watcher: Watcher = { controller, done: Promise.resolve(), latest: row };
+    watcher.done = (async () => {
       try {
         for await (const event of watchCall(provider, providerCallId, {
           intervalMs: ctx.watchIntervalMs,
@@ -49,7 +67,7 @@ export function createFollower(ctx: FollowContext) {
           signal: controller.signal,
           clock,
         })) {
-          latest = (await outcomes.applyStatus(event, latest)) ?? latest;
+          watcher.latest = (await outcomes.applyStatus(event, watcher.latest)) ?? watcher.latest;
         }
       } catch (error) {
         ctx.reportError(error, 'watch', row.id);
@@ -57,7 +75,53 @@ export function createFollower(ctx: FollowContext) {
         watchers.delete(row.id);
       }
     })();
-    watchers.set(row.id, { controller, done });
+    watchers.set(row.id, watcher);
+    armRenewals();
+  }
+
+  /** Whether this worker may take over following `row`: nobody holds a live lease on it. */
+  const adoptable = (row: StoredCall, now: number) =>
+    isInFlight(row) &&
+    row.providerCallId !== null &&
+    (row.leaseOwner === null ||
+      row.leaseOwner === workerId ||
+      row.leaseUntil === null ||
+      row.leaseUntil <= now);
+
+  /** Takes the follow lease of a call whose follower is gone, then follows it. */
+  async function adopt(row: StoredCall) {
+    const now = clock.now();
+    const { row: taken, changed } = await mutate(
+      row.id,
+      (r) => (adoptable(r, now) ? { leaseOwner: workerId, leaseUntil: now + ctx.leaseMs } : null),
+      { fresh: row },
+    );
+    if (changed) follow(taken);
+  }
+
+  /** Extends the follow lease of every call this worker watches, together. */
+  function armRenewals() {
+    if (renewTimer !== null || watchers.size === 0 || !ctx.isRunning()) return;
+    renewTimer = clock.setTimeout(
+      () => {
+        renewTimer = null;
+        const until = clock.now() + ctx.leaseMs;
+        void Promise.all(
+          [...watchers.values()].map(async (watcher) => {
+            const { row, changed } = await mutate(
+              watcher.latest.id,
+              (r) => (isInFlight(r) && r.leaseOwner === workerId ? { leaseUntil: until } : null),
+              { fresh: watcher.latest },
+            );
+            if (changed) watcher.latest = row;
+            else if (row.leaseOwner !== workerId) watcher.controller.abort(); // adopted elsewhere
+          }),
+        )
+          .catch((error: unknown) => ctx.reportError(error, 'store'))
+          .finally(armRenewals);
+      },
+      clampTimerMs(Math.floor(ctx.leaseMs / 3)),
+    );
   }
 
   /** When the current attempt of an in-flight row was placed. */
@@ -96,61 +160,79 @@ export function createFollower(ctx: FollowContext) {
     await outcomes.finish(row, 'failed', 'timeout', false);
   }
 
-  /** An in-flight call unchanged this long may have lost its follower (a worker died). */
-  const adoptAfter = Math.max(2 * ctx.leaseMs, 2 * ctx.watchIntervalMs);
-
   /**
-   * One timer, on a fixed cadence, for calls that never end: lost webhooks, a provider that went
-   * quiet, a watch that gave up. Rows are read from the store, so a restart loses none. Polling
-   * providers' calls left by a worker that died are followed here too (`follow` skips calls this
-   * process already watches; a second follower elsewhere is harmless, statuses only move forward).
+   * Reads every call in flight: ends those past `callTimeoutMs` (lost webhooks, a provider that
+   * went quiet, a watch that gave up) and, with a polled provider, adopts those whose follower's
+   * lease ran out. Rows are read from the store, so a restart loses none. Resolves to the
+   * earliest lease of another worker seen, when the sweep should look again.
    */
-  async function sweep() {
+  async function sweep(): Promise<number | null> {
     const now = clock.now();
+    let nextExpiry: number | null = null;
     let cursor: string | null = null;
     do {
       const page = await store.list({ status: IN_FLIGHT, cursor, limit: 500 });
       for (const row of page.items) {
         if (!ctx.isRunning()) break;
         if (placedAt(row) + ctx.callTimeoutMs <= now) await expire(row);
-        else if (row.updatedAt + adoptAfter <= now) follow(row);
+        else if (!polls() || watchers.has(row.id)) continue;
+        else if (adoptable(row, now)) await adopt(row);
+        else if (row.leaseUntil !== null) {
+          nextExpiry = Math.min(nextExpiry ?? row.leaseUntil, row.leaseUntil);
+        }
       }
       cursor = page.nextCursor;
     } while (cursor && ctx.isRunning());
+    return nextExpiry;
   }
 
-  function armSweep() {
+  function armSweep(at: number | null) {
     if (!ctx.isRunning()) return;
+    const cadence = clock.now() + Math.min(ctx.callTimeoutMs, 60_000);
+    const next = at === null ? cadence : Math.min(cadence, at + 1);
     sweepTimer = clock.setTimeout(
       () => {
+        sweepTimer = null;
         void sweep()
-          .catch((error: unknown) => ctx.reportError(error, 'store'))
-          .finally(armSweep);
+          .catch((error: unknown) => {
+            ctx.reportError(error, 'store');
+            return null;
+          })
+          .then(armSweep);
       },
-      Math.min(ctx.callTimeoutMs, 60_000),
+      clampTimerMs(next - clock.now()),
     );
+  }
+
+  /** Gives up this worker's follow leases, so another worker adopts the calls at once. */
+  async function release(watcher: Watcher) {
+    await mutate(
+      watcher.latest.id,
+      (r) =>
+        isInFlight(r) && r.leaseOwner === workerId ? { leaseOwner: null, leaseUntil: null } : null,
+      { fresh: watcher.latest },
+    ).catch((error: unknown) => ctx.reportError(error, 'store', watcher.latest.id));
   }
 
   return {
     follow,
-    /** Arms the sweep and follows every call in flight (polling providers). */
+    /** Whether a placed call of this provider is followed by polling, under a follow lease. */
+    polls,
+    /** Adopts the calls in flight nobody follows, and arms the sweep. */
     async start() {
-      armSweep();
-      if (!polls()) return;
-      let cursor: string | null = null;
-      do {
-        const page = await store.list({ status: IN_FLIGHT, cursor, limit: 500 });
-        for (const row of page.items) follow(row);
-        cursor = page.nextCursor;
-      } while (cursor);
+      const next = await sweep();
+      armSweep(next);
     },
-    /** Stops the sweep and every watch, once they are done. */
+    /** Stops the sweep and every watch, once they are done, and gives up their leases. */
     async stop() {
       if (sweepTimer !== null) clock.clearTimeout(sweepTimer);
       sweepTimer = null;
+      if (renewTimer !== null) clock.clearTimeout(renewTimer);
+      renewTimer = null;
       const active = [...watchers.values()];
       for (const watcher of active) watcher.controller.abort();
       await Promise.allSettled(active.map((w) => w.done));
+      await Promise.all(active.map(release));
     },
     /** Stops the sweep timer only (placements in flight may still start watches). */
     stopSweep() {

@@ -15,6 +15,7 @@ import {
   ended,
   isTerminalStatus,
   markPlacing,
+  followLease,
   placed,
   reasonOf,
   released,
@@ -37,6 +38,8 @@ export interface PlaceContext extends OutcomeContext {
   reportError: (error: unknown, source: 'store' | 'provider', callId?: string) => void;
   /** Starts following a placed call by polling, where the provider needs it. */
   follow: (row: StoredCall) => void;
+  /** Whether placed calls are followed by polling, under a follow lease of this worker. */
+  polls: () => boolean;
 }
 
 /**
@@ -120,6 +123,9 @@ export function createPlacer(ctx: PlaceContext) {
       (r) => {
         if (!unanswered(r, lease)) return null;
         const patch = { ...placed(r, call, at), reason: null };
+        // This worker follows the call it placed, under a lease another worker takes over if it
+        // dies (see `_follow.ts`).
+        if (ctx.polls() && !ends) Object.assign(patch, followLease(ctx.workerId, at + ctx.leaseMs));
         const next = { ...r, ...patch };
         if (ends) return { ...patch, ...ended(next, answer, reasonOf(answer), retry, at) };
         if (moves) return { ...patch, ...advanced(next, answer, at, call.providerStatus) };

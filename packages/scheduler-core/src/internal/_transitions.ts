@@ -77,6 +77,12 @@ export function placed(row: StoredCall, call: ProviderCall, at: number): StoredC
   };
 }
 
+/** The lease of the worker that follows a call in flight by polling (no claim looks at it). */
+export const followLease = (owner: string, until: number): StoredCallPatch => ({
+  leaseOwner: owner,
+  leaseUntil: until,
+});
+
 /** A provider status that moves a call forward without ending it (`ringing`, `answered`). */
 export function advanced(
   row: StoredCall,
