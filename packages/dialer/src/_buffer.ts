@@ -51,6 +51,17 @@ export class EarlyEventBuffer {
     return this.#now() - held.since > this.#ttlMs ? [] : held.events;
   }
 
+  /** Removes and returns every id's events still within `ttlMs`. */
+  takeAll(): Map<string, CallStatusEvent[]> {
+    const now = this.#now();
+    const all = new Map<string, CallStatusEvent[]>();
+    for (const [id, held] of this.#held) {
+      if (now - held.since <= this.#ttlMs) all.set(id, held.events);
+    }
+    this.clear();
+    return all;
+  }
+
   clear(): void {
     this.#held.clear();
     this.#size = 0;

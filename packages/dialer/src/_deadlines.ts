@@ -1,4 +1,4 @@
-import type { Clock } from '@ringkit/call-client';
+import { clampTimerMs, type Clock } from '@ringkit/call-client';
 import type { Entry } from './_entry.js';
 
 /**
@@ -56,7 +56,7 @@ export class Deadlines {
       this.#at = this.#at.slice(this.#head);
       this.#head = 0;
     }
-    const wait = Math.max(0, (this.#at[this.#head] as number) - this.#clock.now());
+    const wait = clampTimerMs((this.#at[this.#head] as number) - this.#clock.now());
     this.#timer = this.#clock.setTimeout(() => this.#fire(), wait);
   }
 

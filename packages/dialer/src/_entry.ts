@@ -30,7 +30,15 @@ export class Entry {
   attempts = 0;
   startedAt: number | null = null;
   endedAt: number | null = null;
+  answeredAt: number | null = null;
+  /**
+   * The latest placement's outcome is unknown (the request left, no clear answer came back): the
+   * entry ended `failed`, but its slot stays taken until the call surely ended.
+   */
+  inDoubt = false;
   error: DialAttemptError | undefined = undefined;
+  /** When the latest attempt's POST was sent. */
+  dialedAt = 0;
   /** In flight: from the POST of an attempt to its end. */
   live = false;
   /** The POST of the current attempt has not answered yet. */
@@ -55,9 +63,20 @@ export class Entry {
 
   /** A plain copy for snapshots and events. */
   toJSON(): DialerEntry {
-    const { index, phone, status, callId, attempts, startedAt, endedAt, error } = this;
-    const copy: DialerEntry = { index, phone, status, callId, attempts, startedAt, endedAt };
-    if (error) copy.error = error;
+    const { index, phone, status, callId, attempts, startedAt, endedAt, answeredAt, inDoubt } =
+      this;
+    const copy: DialerEntry = {
+      index,
+      phone,
+      status,
+      callId,
+      attempts,
+      startedAt,
+      endedAt,
+      answeredAt,
+      inDoubt,
+    };
+    if (this.error) copy.error = this.error;
     return copy;
   }
 }

@@ -39,9 +39,13 @@ export function onAttemptTimeout(host: AttemptHost, entry: Entry, attempt: numbe
   if (!entry.isActive(attempt)) return;
   const { callId, controller } = entry;
   const getCall = provider.getCall?.bind(provider);
-  if (callId === null || getCall === undefined || controller === undefined) {
-    const what = callId === null ? 'The POST got no answer' : 'The call reached no end';
-    host.fail(entry, 'timeout', `${what} within ${callTimeoutMs} ms`);
+  if (callId === null) {
+    // The request left long ago and never got an answer: it may have rung, it is not retried.
+    host.fail(entry, 'outcome_unknown', `The POST got no answer within ${callTimeoutMs} ms`);
+    return;
+  }
+  if (getCall === undefined || controller === undefined) {
+    host.fail(entry, 'timeout', `The call reached no end within ${callTimeoutMs} ms`);
     return;
   }
   entry.watched = true;

@@ -185,8 +185,8 @@ describe('events', () => {
     expect(json.entries[0].error).toMatchObject({
       name: 'DialAttemptError',
       code: 'dial_failed',
-      reason: 'place_failed',
-      message: 'Placing the call failed: down',
+      reason: 'outcome_unknown',
+      message: 'The call may or may not have been placed: down',
     });
   });
 });

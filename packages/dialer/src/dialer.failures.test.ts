@@ -46,10 +46,20 @@ describe('a POST that fails', () => {
     provider.placeCall = () => {
       throw new Error('not today');
     };
-    const { dialer } = setup({ provider, numbers: NUMBERS.slice(0, 1) });
+    const { dialer, clock } = setup({
+      provider,
+      numbers: NUMBERS.slice(0, 1),
+      callTimeoutMs: 5_000,
+    });
     dialer.start();
     await flush();
-    expect(dialer.snapshot().entries[0]?.error?.message).toBe('Placing the call failed: not today');
+    // An error of unknown kind says nothing about whether a call was placed: never dialed again.
+    expect(dialer.snapshot().entries[0]?.error).toMatchObject({
+      reason: 'outcome_unknown',
+      message: 'The call may or may not have been placed: not today',
+    });
+    expect(dialer.snapshot().state).toBe('running');
+    clock.advance(5_000);
     expect(dialer.snapshot().state).toBe('done');
   });
 
@@ -318,5 +328,99 @@ describe('a call that never ends', () => {
     await flush();
     dialer.handleStatus(statusEvent('a', 'completed'));
     expect(clock.pending()).toBe(0);
+  });
+});
+
+describe('a POST whose outcome is unknown', () => {
+  const timeout = () => new TimeoutError({ request, timeoutMs: 10 });
+
+  it('never dials it again and keeps its slot until the call timeout passes', async () => {
+    const { dialer, provider, clock } = setup({
+      numbers: NUMBERS.slice(0, 3),
+      concurrency: 1,
+      maxAttempts: 3,
+      callTimeoutMs: 60_000,
+    });
+    dialer.start();
+    provider.placed[0]?.fail(http(504));
+    await flush();
+    expect(dialer.snapshot().entries[0]).toMatchObject({
+      status: 'failed',
+      callId: null,
+      attempts: 1,
+      inDoubt: true,
+      error: { reason: 'outcome_unknown' },
+    });
+    expect(provider.placed).toHaveLength(1); // the slot is still taken: the phone may ring
+    clock.advance(59_999);
+    expect(provider.placed).toHaveLength(1);
+    clock.advance(1);
+    expect(dialer.snapshot().entries[0]?.inDoubt).toBe(false);
+    expect(provider.placed.map((call) => call.to)).toEqual(NUMBERS.slice(0, 2));
+  });
+
+  it('learns the real end and id from webhooks no POST claimed, when it is the only call in doubt', async () => {
+    const { dialer, provider } = setup({ numbers: NUMBERS.slice(0, 2), concurrency: 1 });
+    const finished: Array<{ status: string; callId: string | null }> = [];
+    dialer.on('finished', (e) => finished.push({ status: e.status, callId: e.callId }));
+    dialer.start();
+    dialer.handleStatus(statusEvent('p-1', 'ringing')); // before the POST's (lost) answer
+    provider.placed[0]?.fail(timeout());
+    await flush();
+    expect(dialer.snapshot().entries[0]).toMatchObject({ status: 'failed', inDoubt: true });
+    dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(5_000) });
+    dialer.handleStatus(statusEvent('p-1', 'completed'));
+    expect(dialer.snapshot().entries[0]).toMatchObject({
+      status: 'completed',
+      callId: 'p-1',
+      inDoubt: false,
+      attempts: 1,
+    });
+    expect(dialer.snapshot().entries[0]?.error).toBeUndefined();
+    // Told again each time it learned more: that it was answered, then how it ended.
+    expect(finished).toEqual([
+      { status: 'failed', callId: null },
+      { status: 'failed', callId: 'p-1' },
+      { status: 'completed', callId: 'p-1' },
+    ]);
+    expect(provider.placed.map((call) => call.to)).toEqual(NUMBERS.slice(0, 2));
+  });
+
+  it('cannot tell apart the calls of two placements in doubt, and waits for their timeouts', async () => {
+    const { dialer, provider, clock } = setup({
+      numbers: NUMBERS.slice(0, 2),
+      concurrency: 2,
+      callTimeoutMs: 10_000,
+    });
+    dialer.start();
+    provider.placed[0]?.fail(timeout());
+    provider.placed[1]?.fail(timeout());
+    await flush();
+    dialer.handleStatus(statusEvent('p-9', 'completed'));
+    expect(dialer.snapshot().entries.map((e) => [e.status, e.inDoubt])).toEqual([
+      ['failed', true],
+      ['failed', true],
+    ]);
+    clock.advance(10_000);
+    expect(dialer.snapshot()).toMatchObject({ state: 'done' });
+    expect(dialer.snapshot().entries.map((e) => e.callId)).toEqual([null, null]);
+  });
+});
+
+describe('an answer that arrives after the end', () => {
+  it('sets answeredAt from a late answered event without moving the status back', async () => {
+    const { dialer, provider, clock } = setup({ numbers: NUMBERS.slice(0, 1) });
+    const finished: Array<number | null> = [];
+    dialer.on('finished', (e) => finished.push(e.answeredAt));
+    dialer.start();
+    provider.placed[0]?.answer('p-1');
+    await flush();
+    clock.advance(30_000);
+    dialer.handleStatus(statusEvent('p-1', 'completed'));
+    dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now() - 20_000) });
+    dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now() - 1_000) });
+    const entry = dialer.snapshot().entries[0];
+    expect(entry).toMatchObject({ status: 'completed', answeredAt: clock.now() - 20_000 });
+    expect(finished).toEqual([null, clock.now() - 20_000]);
   });
 });

@@ -47,6 +47,8 @@ describe('createDialer', () => {
       attempts: 0,
       startedAt: null,
       endedAt: null,
+      answeredAt: null,
+      inDoubt: false,
     });
     expect(provider.placed).toHaveLength(0);
   });

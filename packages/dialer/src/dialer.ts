@@ -1,6 +1,9 @@
 import {
+  clampTimerMs,
+  isAmbiguousPlacement,
   isRetryablePlacementError,
   isCallStatus,
+  isTerminal,
   type CallStatus,
   type CallStatusEvent,
   type ProviderCall,
@@ -36,6 +39,12 @@ import type {
   DialerStatusEvent,
 } from './types.js';
 
+/** How an attempt ends: whether a new attempt may follow, whether its slot stays taken. */
+interface EndOptions {
+  redialable?: boolean;
+  holdSlot?: boolean;
+}
+
 /**
  * Creates a dialer for one list of numbers: `start()` dials them in order, keeping
  * `concurrency` calls in flight while numbers remain and placing the next call in the same tick
@@ -61,6 +70,13 @@ export function createDialer(options: DialerOptions): Dialer {
   const byId = new Map<string, Entry>();
   /** Entries waiting for their next attempt; dialed before the rest of the list. */
   const retries: Entry[] = [];
+  /** Entries whose placement's outcome is unknown, each still holding its slot. */
+  const doubtful = new Set<Entry>();
+  /**
+   * Placements of unknown outcome whose call id was never learned, in doubt or not any more: a
+   * webhook for an id no POST answered may be the call of any of them.
+   */
+  let unattributed = 0;
   let concurrency = resolved.concurrency;
   let state: DialerState = 'idle';
   let stopped = false;
@@ -125,6 +141,7 @@ export function createDialer(options: DialerOptions): Dialer {
   function dial(entry: Entry) {
     const attempt = ++entry.attempts;
     entry.callId = null;
+    entry.answeredAt = null;
     entry.error = undefined;
     entry.live = entry.posting = entry.watched = true;
     inFlight += 1;
@@ -137,6 +154,7 @@ export function createDialer(options: DialerOptions): Dialer {
     spare = new AbortController();
     const now = clock.now();
     entry.startedAt ??= now;
+    entry.dialedAt = now;
     deadlines.add(entry, attempt, now + callTimeoutMs);
     placed
       .then(
@@ -159,7 +177,86 @@ export function createDialer(options: DialerOptions): Dialer {
     entry.posting = false;
     entry.watched = false;
     posting -= 1;
-    if (posting === 0 && buffer.size > 0) buffer.clear();
+    // Events no POST claimed may still be the call of a placement whose outcome is unknown.
+    if (posting === 0 && buffer.size > 0 && doubtful.size === 0) buffer.clear();
+  }
+
+  /**
+   * Gives the events of an id no POST answered to the entry whose placement's outcome is
+   * unknown, when no POST is pending and that entry's is the only such placement of the run
+   * whose id is not known: then the call can only be its own. Otherwise nothing can be told
+   * apart, and slots in doubt wait for their timeouts.
+   */
+  function adoptOrphans() {
+    if (posting > 0 || doubtful.size !== 1 || unattributed !== 1 || buffer.size === 0) return;
+    const orphans = buffer.takeAll();
+    if (orphans.size !== 1) return;
+    const [entry] = doubtful;
+    const [orphan] = orphans;
+    if (!entry || !orphan || byId.has(orphan[0])) return;
+    const [id, held] = orphan;
+    byId.set(id, entry);
+    entry.callId = id;
+    unattributed -= 1;
+    for (const event of held) learnAfterEnd(entry, event);
+  }
+
+  /**
+   * What a status event teaches about an entry that has ended: when a late `answered` says it was
+   * answered, and, for a placement whose outcome was unknown, its real outcome (which frees its
+   * slot). `finished` is emitted again with what was learned.
+   */
+  function learnAfterEnd(entry: Entry, event: CallStatusEvent) {
+    const status = event.status;
+    let learned = false;
+    if (status === 'answered' && entry.answeredAt === null) {
+      const at = event.at instanceof Date ? event.at.getTime() : clock.now();
+      entry.answeredAt = entry.endedAt === null ? at : Math.min(at, entry.endedAt);
+      learned = true;
+    }
+    if (entry.inDoubt && isCallStatus(status) && isTerminal(status)) {
+      const previous = entry.status;
+      if (status !== previous) {
+        set(entry, status);
+        if (status !== 'failed') entry.error = undefined;
+        const word = typeof event.providerStatus === 'string' ? event.providerStatus : null;
+        emitStatus(moved(entry, previous, word));
+      }
+      if (events.has('finished')) events.emit('finished', entry.toJSON());
+      release(entry);
+      return;
+    }
+    if (learned && events.has('finished')) events.emit('finished', entry.toJSON());
+  }
+
+  /** Frees the slot of an entry whose placement's outcome was unknown. */
+  function release(entry: Entry) {
+    if (!entry.inDoubt) return;
+    entry.inDoubt = false;
+    doubtful.delete(entry);
+    if (entry.timer !== undefined) clock.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    inFlight -= 1;
+    if (inFlight === 0) deadlines.clear();
+    const dialed = fill();
+    progress();
+    announce(dialed);
+    drainedYet();
+  }
+
+  /** Holds the slot of an entry in doubt until its attempt's call timeout passes. */
+  function armDoubt(entry: Entry) {
+    const until = entry.dialedAt + callTimeoutMs;
+    entry.timer = clock.setTimeout(
+      () => {
+        entry.timer = undefined;
+        if (!entry.inDoubt) return;
+        if (clock.now() < until)
+          armDoubt(entry); // a clamped timer fired early
+        else release(entry);
+      },
+      clampTimerMs(until - clock.now()),
+    );
   }
 
   function onPlaced(entry: Entry, attempt: number, call: ProviderCall) {
@@ -188,15 +285,25 @@ export function createDialer(options: DialerOptions): Dialer {
       advance(entry, event.status, event.providerStatus);
     }
     if (poll && entry.isActive(attempt)) void followByPolling(host, entry, attempt, id);
+    adoptOrphans();
   }
 
   function onPlaceFailed(entry: Entry, attempt: number, error: unknown) {
     if (!entry.isActive(attempt) || !entry.posting) return;
-    postAnswered(entry);
     report(error, 'place_call', entry.index);
+    if (isAmbiguousPlacement(error)) {
+      // The request left and no clear answer came back: the phone may be ringing. Never dialed
+      // again; the slot stays taken until the call surely ended. Webhooks kept for ids no POST
+      // answered may be this call's, so the POST's end is noted only once the entry is in doubt.
+      const message = `The call may or may not have been placed: ${messageOf(error)}`;
+      fail(entry, 'outcome_unknown', message, error, { holdSlot: true });
+      return;
+    }
+    postAnswered(entry);
     const message = `Placing the call failed: ${messageOf(error)}`;
     // A new attempt only where the POST surely placed no call: nobody is called twice.
-    fail(entry, 'place_failed', message, error, isRetryablePlacementError(error));
+    fail(entry, 'place_failed', message, error, { redialable: isRetryablePlacementError(error) });
+    adoptOrphans();
   }
 
   /** Moves an entry forward; `false` when the status is not ahead of the entry's. */
@@ -204,9 +311,10 @@ export function createDialer(options: DialerOptions): Dialer {
     const target: DialerEntryStatus = status === 'queued' ? 'dialing' : status;
     if (RANK[target] <= RANK[entry.status]) return false;
     if (RANK[target] === TERMINAL_RANK) {
-      end(entry, target as TerminalCallStatus, providerStatus, undefined, true);
+      end(entry, target as TerminalCallStatus, providerStatus, undefined, { redialable: true });
       return true;
     }
+    if (target === 'answered') entry.answeredAt = clock.now();
     emitStatus(moved(entry, set(entry, target), providerStatus));
     progress();
     return true;
@@ -217,20 +325,24 @@ export function createDialer(options: DialerOptions): Dialer {
     reason: DialAttemptFailure,
     message: string,
     cause?: unknown,
-    redialable = false,
+    how: EndOptions = {},
   ) {
     const { index, attempts: attempt, callId } = entry;
     const error = new DialAttemptError({ reason, message, index, attempt, callId, cause });
-    end(entry, 'failed', null, error, redialable);
+    end(entry, 'failed', null, error, how);
   }
 
-  /** Ends the current attempt: a new one follows when allowed, else the entry is finished. */
+  /**
+   * Ends the current attempt: a new one follows when allowed, else the entry is finished. With
+   * `holdSlot` (a placement whose outcome is unknown) the slot stays taken until the call surely
+   * ended or its timeout passed.
+   */
   function end(
     entry: Entry,
     outcome: TerminalCallStatus,
     providerStatus: string | null,
     error: DialAttemptError | undefined,
-    redialable: boolean,
+    { redialable = false, holdSlot = false }: EndOptions,
   ) {
     if (entry.timer !== undefined) clock.clearTimeout(entry.timer);
     entry.timer = undefined;
@@ -238,13 +350,20 @@ export function createDialer(options: DialerOptions): Dialer {
       abortReason ??= new DOMException('The call attempt ended', 'AbortError');
       entry.controller?.abort(abortReason);
     }
+    if (holdSlot) {
+      entry.inDoubt = true;
+      doubtful.add(entry);
+    }
     if (entry.posting) postAnswered(entry);
     entry.controller = undefined;
     entry.watched = false;
     entry.live = false;
-    inFlight -= 1;
-    if (inFlight === 0) deadlines.clear();
+    if (!holdSlot) {
+      inFlight -= 1;
+      if (inFlight === 0) deadlines.clear();
+    }
     if (error) entry.error = error;
+    if (error?.reason === 'outcome_unknown' && entry.callId === null) unattributed += 1;
     const willRetry =
       redialable && RETRYABLE.has(outcome) && entry.attempts < maxAttempts && !stopped;
     const move = moved(entry, set(entry, outcome), providerStatus, willRetry);
@@ -257,11 +376,16 @@ export function createDialer(options: DialerOptions): Dialer {
     if (!willRetry && events.has('finished')) events.emit('finished', entry.toJSON());
     progress();
     announce(dialed);
+    if (holdSlot) {
+      armDoubt(entry);
+      adoptOrphans();
+    }
     drainedYet();
   }
 
+  /** Done when every entry ended and no slot is held by a call that may still be ringing. */
   function drainedYet() {
-    if (ended < total || state === 'done' || state === 'idle') return;
+    if (ended < total || inFlight > 0 || state === 'done' || state === 'idle') return;
     state = 'done';
     buffer.clear();
     deadlines.clear();
@@ -332,8 +456,10 @@ export function createDialer(options: DialerOptions): Dialer {
       const entry = byId.get(id);
       if (entry) {
         if (entry.callId === id && entry.live) advance(entry, event.status, providerStatus);
-      } else if (posting > 0) {
+        else if (entry.callId === id) learnAfterEnd(entry, event);
+      } else if (posting > 0 || doubtful.size > 0) {
         buffer.add(id === event.callId ? event : { ...event, callId: id });
+        adoptOrphans();
       }
     },
     snapshot: () => ({ state, concurrency, stopped, entries: entries.map((e) => e.toJSON()) }),

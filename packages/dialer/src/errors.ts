@@ -87,7 +87,8 @@ export class DialerStateError extends DialerError {
  * - `watch_failed`: polling the call's status failed for good;
  * - `duplicate_id`: the provider answered an id it had already given another call.
  */
-export type DialAttemptFailure = 'place_failed' | 'timeout' | 'watch_failed' | 'duplicate_id';
+export type DialAttemptFailure =
+  'place_failed' | 'outcome_unknown' | 'timeout' | 'watch_failed' | 'duplicate_id';
 
 /** Why an entry's call attempt failed; kept as the entry's `error`. */
 export class DialAttemptError extends DialerError {

@@ -91,6 +91,17 @@ export interface DialerEntry {
   startedAt: number | null;
   /** When the entry ended for good; `null` while it may still change. */
   endedAt: number | null;
+  /**
+   * When the latest attempt's call was answered, also when the provider said so only after the
+   * call's end (webhooks out of order); `null` when it was not (or not yet).
+   */
+  answeredAt: number | null;
+  /**
+   * `true` while the latest placement's outcome is unknown (`status` `failed`, `error.reason`
+   * `outcome_unknown`) and the call may still be ringing: the entry keeps its slot until the call
+   * surely ended (its real end, learned from a webhook, or `callTimeoutMs`).
+   */
+  inDoubt: boolean;
   /** Why the latest attempt failed, when it failed without the provider saying so. */
   error?: DialAttemptError;
 }
@@ -168,6 +179,10 @@ export type DialerEvents = {
   /** An entry's status moved forward (or restarted at `dialing` for a new attempt). */
   status: DialerStatusEvent;
   /** An entry ended for good. */
+  /**
+   * The entry ended for good. Emitted again for an entry that learns more after its end: a late
+   * `answered`, or the real outcome of a placement whose outcome was unknown.
+   */
   finished: DialerEntry;
   /** Counts by status, after each change. */
   progress: DialerProgressEvent;

@@ -1,0 +1,121 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createNumDialerClient,
+  createWebhookToken,
+  expressWebhookHandler,
+} from '@ringkit/call-client';
+import {
+  startCallApiSimulator,
+  startFaultGateway,
+  type GatewayFault,
+} from '@ringkit/call-client/testing';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDialer } from './dialer.js';
+import type { DialerSnapshot } from './types.js';
+
+const NUMBERS = ['13018040009', '14155552671', '12025550123'];
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/**
+ * A dialer wired with Express to the webhook simulator, through a gateway that forwards each
+ * POST and then answers as `fault` says while the provider goes on with the call.
+ */
+async function dialThrough(
+  fault: GatewayFault | null,
+  options: { numbers?: string[]; concurrency?: number; errorRate?: number } = {},
+) {
+  const sim = await startCallApiSimulator({
+    flavour: 'webhook',
+    port: 0,
+    stepMs: [5, 20],
+    seed: 11,
+    ...(options.errorRate === undefined ? {} : { errorRate: options.errorRate }),
+  });
+  cleanups.push(() => sim.close());
+  const gateway = await startFaultGateway({ target: sim.url, fault });
+  cleanups.push(() => gateway.close());
+  const token = createWebhookToken();
+  const app = express();
+  const server: Server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  const { port } = server.address() as AddressInfo;
+  const provider = createNumDialerClient({
+    baseUrl: gateway.url,
+    webhookUrl: `http://127.0.0.1:${port}/hooks/${token}`,
+    timeout: 300,
+    retry: { limit: 5, baseDelayMs: 1 },
+  });
+  const numbers = options.numbers ?? NUMBERS;
+  const dialer = createDialer({
+    provider,
+    numbers,
+    concurrency: options.concurrency ?? 1,
+    maxAttempts: 3,
+    callTimeoutMs: 3_000,
+  });
+  dialer.on('error', () => {});
+  app.post('/hooks/:token', expressWebhookHandler({ token, onEvent: dialer.handleStatus }));
+  const drained = new Promise<DialerSnapshot>((resolve) =>
+    dialer.on('drained', () => resolve(dialer.snapshot())),
+  );
+  dialer.start();
+  const snapshot = await drained;
+  const calledPerNumber = new Map<string, number>();
+  for (const call of sim.calls()) {
+    calledPerNumber.set(call.phone, (calledPerNumber.get(call.phone) ?? 0) + 1);
+  }
+  return { snapshot, calledPerNumber, calls: sim.calls().length };
+}
+
+const ambiguous: [string, GatewayFault][] = [
+  ['a 504 from a gateway that gave up while the provider dials', { status: 504, afterMs: 50 }],
+  ['a 502 from a gateway', { status: 502, afterMs: 20 }],
+  ['a connection reset after the request was sent', { reset: true, afterMs: 20 }],
+  ['a provider slower than the client timeout', { delayMs: 600 }],
+];
+
+describe('a placement whose outcome is unknown, with the provider behind a gateway', () => {
+  for (const [what, fault] of ambiguous) {
+    it(`calls each number once, never again, after ${what}`, async () => {
+      const { snapshot, calls } = await dialThrough(fault);
+      expect(calls).toBe(NUMBERS.length);
+      for (const entry of snapshot.entries) {
+        expect(entry.attempts).toBe(1);
+        expect(entry.inDoubt).toBe(false);
+        // With one call in doubt at a time, its webhooks tell its real end and its id.
+        expect(entry.status).toBe('completed');
+        expect(entry.callId).not.toBeNull();
+      }
+    });
+  }
+
+  it('keeps the slots of several calls in doubt until their timeout, and calls each once', async () => {
+    const started = Date.now();
+    const { snapshot, calls } = await dialThrough({ status: 504, afterMs: 50 }, { concurrency: 3 });
+    expect(calls).toBe(NUMBERS.length);
+    for (const entry of snapshot.entries) {
+      expect(entry.attempts).toBe(1);
+      expect(entry.inDoubt).toBe(false);
+    }
+    // Three calls in doubt together cannot be told apart: their slots were held until the
+    // call timeout, since each may still have been ringing.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+    expect(snapshot.entries.every((e) => e.status === 'failed')).toBe(true);
+    expect(snapshot.entries.map((e) => e.error?.reason)).toEqual(Array(3).fill('outcome_unknown'));
+  });
+});
+
+describe('a placement the provider surely refused', () => {
+  it('is retried after 503s and places each number exactly once', async () => {
+    const { snapshot, calledPerNumber } = await dialThrough(null, { errorRate: 0.5 });
+    expect([...calledPerNumber.values()]).toEqual(NUMBERS.map(() => 1));
+    expect(snapshot.entries.every((e) => e.status === 'completed')).toBe(true);
+  });
+});
