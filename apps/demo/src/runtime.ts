@@ -162,9 +162,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     webhookToken: config.WEBHOOK_TOKEN,
     callerId: config.CALLER_ID,
     scheduler,
+    dataDir: resolve(config.DATA_DIR),
     hub,
     logger,
   });
+  await dialer.recover();
 
   if (config.DEMO_HISTORY && !(await hasDemoHistory(scheduler, config.CALLER_ID))) {
     const count = await seedDemoHistory(scheduler, {

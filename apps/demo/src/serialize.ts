@@ -81,6 +81,9 @@ export function serializeDialerEntry(entry: DialerEntry) {
     attempts: entry.attempts,
     started_at: iso(entry.startedAt),
     ended_at: iso(entry.endedAt),
+    answered_at: iso(entry.answeredAt),
+    in_doubt: entry.inDoubt,
+    reason: entry.error?.reason ?? null,
   };
 }
 

@@ -93,11 +93,17 @@ export class RkCallHistoryElement extends LitElement {
         font-weight: 600;
         white-space: nowrap;
       }
-      .type[data-missed] {
+      .type[data-outcome='missed'] {
         color: var(--rk-status-missed, #a8420a);
       }
-      .type[data-completed] {
+      .type[data-outcome='completed'] {
         color: var(--rk-status-completed, #1a7f37);
+      }
+      .type[data-outcome='in-progress'] {
+        color: var(--rk-status-in-progress, #0b5cad);
+      }
+      .type[data-outcome='unknown'] {
+        color: var(--rk-status-unknown, #57606a);
       }
       .arrow {
         font-size: 1.1em;
@@ -230,7 +236,7 @@ export class RkCallHistoryElement extends LitElement {
   }
 
   private row(item: HistoryItemJson) {
-    const missed = item.type.startsWith('Missed');
+    const outcome = outcomeOf(item.type);
     const outbound = item.type.endsWith('Outbound');
     return html`
       <tr part="row" data-type=${item.type}>
@@ -243,7 +249,7 @@ export class RkCallHistoryElement extends LitElement {
           >
         </td>
         <td class="kind">
-          <span class="type" part="type" ?data-missed=${missed} ?data-completed=${!missed}>
+          <span class="type" part="type" data-outcome=${outcome}>
             <span class="arrow" aria-hidden="true">${outbound ? '↗' : '↙'}</span>${item.type}
           </span>
         </td>
@@ -335,4 +341,12 @@ declare global {
   interface HTMLElementTagNameMap {
     'rk-call-history': RkCallHistoryElement;
   }
+}
+
+/** What became of a call, from its history type: never `missed` for a call not ended yet. */
+function outcomeOf(type: string): 'completed' | 'missed' | 'in-progress' | 'unknown' {
+  if (type.startsWith('Completed')) return 'completed';
+  if (type.startsWith('Missed')) return 'missed';
+  if (type.startsWith('In progress')) return 'in-progress';
+  return 'unknown';
 }

@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing, type PropertyDeclarations } from 'lit';
 import { ApiRequestError, apiBase, request } from './api.js';
 import { define, emit } from './define.js';
-import { formatPhone } from './format.js';
+import { formatDateTime, formatPhone } from './format.js';
 import { subscribe } from './live.js';
 import { badge, countByStatus, statusLabel, STATUS_ORDER, TERMINAL } from './status.js';
 import { shared } from './styles.js';
@@ -52,6 +52,15 @@ export class RkDialerElement extends LitElement {
   static override styles = [
     shared,
     css`
+      .interrupted {
+        padding: 0.5rem 0.75rem;
+        border-radius: var(--_radius);
+        border: 1px solid var(--_danger);
+        margin: 0.5rem 0;
+      }
+      .interrupted ul {
+        padding-left: 1.25rem;
+      }
       .head {
         display: flex;
         flex-wrap: wrap;
@@ -216,10 +225,13 @@ export class RkDialerElement extends LitElement {
     }
   }
 
-  private async start() {
+  private async start(restart = false) {
     this.starting = true;
     try {
-      this.dialer = await request<DialerJson>(this.base, '/api/dialer/start', { method: 'POST' });
+      this.dialer = await request<DialerJson>(this.base, '/api/dialer/start', {
+        method: 'POST',
+        ...(restart ? { body: { restart: true } } : {}),
+      });
       this.error = '';
       this.announcement = `Dialing ${this.dialer.total} numbers, ${this.dialer.concurrency} at a time.`;
       emit(this, 'rk-dialer-start', { dialer: this.dialer });
@@ -229,6 +241,32 @@ export class RkDialerElement extends LitElement {
     } finally {
       this.starting = false;
     }
+  }
+
+  /** A run the server did not see to its end: what it had dialed, and an explicit way on. */
+  private renderInterrupted(run: NonNullable<DialerJson['interrupted_run']>) {
+    return html`
+      <div class="interrupted" part="interrupted" role="region" aria-label="Interrupted run">
+        <p>
+          A run started ${formatDateTime(run.started_at)} was interrupted after ${run.calls.length}
+          call(s). Those numbers may have been called; nothing is dialed again unless you choose to.
+        </p>
+        <ul part="interrupted-calls">
+          ${run.calls.map(
+            (call) =>
+              html`<li data-index=${call.index}>
+                <a href="${this.base}/calls/${encodeURIComponent(call.phone)}"
+                  >${formatPhone(call.phone)}</a
+                >
+                <span class="muted">${call.type}</span>
+              </li>`,
+          )}
+        </ul>
+        <button part="button restart" ?disabled=${this.starting} @click=${() => this.start(true)}>
+          Dial the whole list again
+        </button>
+      </div>
+    `;
   }
 
   override render() {
@@ -242,6 +280,7 @@ export class RkDialerElement extends LitElement {
           ? 'Every number was dialed.'
           : `Dialing, ${dialer.concurrency} calls at a time…`;
     const ended = dialer ? dialer.entries.filter((e) => TERMINAL.has(e.status)).length : 0;
+    const interrupted = dialer?.interrupted_run ?? null;
     return html`
       <section class="card" part="dialer" aria-labelledby="dialer-heading">
         <div class="head">
@@ -252,13 +291,14 @@ export class RkDialerElement extends LitElement {
           <button
             class="primary"
             part="button call"
-            ?disabled=${!dialer || state !== 'idle' || this.starting}
-            @click=${this.start}
+            ?disabled=${!dialer || state !== 'idle' || this.starting || interrupted !== null}
+            @click=${() => this.start()}
           >
             ${state === 'idle' ? 'Call' : state === 'done' ? 'Called' : 'Calling…'}
           </button>
         </div>
         ${this.error ? html`<p class="notice" role="alert">${this.error}</p>` : nothing}
+        ${interrupted ? this.renderInterrupted(interrupted) : nothing}
         ${
           dialer
             ? html`

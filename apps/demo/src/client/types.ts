@@ -1,3 +1,4 @@
+import type { InterruptedRun } from '../dialer-service.js';
 import type {
   CallJson,
   serializeDialer,
@@ -10,6 +11,8 @@ import type {
 export type ScheduledCallJson = CallJson;
 export type DialerJson = ReturnType<typeof serializeDialer> & {
   entries: ReturnType<typeof serializeDialerEntry>[];
+  /** A run a previous process did not see to its end; dialing again needs `restart`. */
+  interrupted_run?: InterruptedRun | null;
 };
 export type DialerStateJson = ReturnType<typeof serializeDialer>;
 export type DialerEntryJson = ReturnType<typeof serializeDialerEntry>;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, eventually, openEvents, startTestApp, type TestApp } from '../_test-utils.js';
 
@@ -27,6 +30,9 @@ describe('GET /api/dialer', () => {
           attempts: 0,
           started_at: null,
           ended_at: null,
+          answered_at: null,
+          in_doubt: false,
+          reason: null,
         },
         {
           index: 1,
@@ -36,6 +42,9 @@ describe('GET /api/dialer', () => {
           attempts: 0,
           started_at: null,
           ended_at: null,
+          answered_at: null,
+          in_doubt: false,
+          reason: null,
         },
         {
           index: 2,
@@ -45,6 +54,9 @@ describe('GET /api/dialer', () => {
           attempts: 0,
           started_at: null,
           ended_at: null,
+          answered_at: null,
+          in_doubt: false,
+          reason: null,
         },
         {
           index: 3,
@@ -54,8 +66,12 @@ describe('GET /api/dialer', () => {
           attempts: 0,
           started_at: null,
           ended_at: null,
+          answered_at: null,
+          in_doubt: false,
+          reason: null,
         },
       ],
+      interrupted_run: null,
     });
   });
 
@@ -112,7 +128,8 @@ describe('POST /api/dialer/start', () => {
     await api(`${app.url}/api/dialer/start`, { method: 'POST' });
     const items = await eventually(async () => {
       const res = await api(`${app!.url}/api/calls/13018040009`);
-      return res.json.items.length === 2 ? res.json.items : undefined;
+      const done = res.json.items.filter((i: { type: string }) => i.type.startsWith('Completed'));
+      return done.length === 2 ? res.json.items : undefined;
     });
     expect(items).toEqual([
       expect.objectContaining({ counterparty: '+14155550100', type: 'Completed Inbound' }),
@@ -120,9 +137,12 @@ describe('POST /api/dialer/start', () => {
     ]);
     const own = await eventually(async () => {
       const res = await api(`${app!.url}/api/calls/+14155550100`);
-      return res.json.items.length === 4 ? res.json.items : undefined;
+      const items: { type: string }[] = res.json.items;
+      return items.length === 4 && items.every((i) => i.type === 'Completed Outbound')
+        ? items
+        : undefined;
     });
-    expect(own.every((i: { type: string }) => i.type === 'Completed Outbound')).toBe(true);
+    expect(own).toHaveLength(4);
   });
 
   it('publishes dialer-entry and dialer events', async () => {
@@ -164,6 +184,66 @@ describe('POST /api/dialer/start', () => {
     expect(app.webhook.calls()[0]!.webhookUrl).toBe(
       `${app.url}/webhooks/dialer/fixed-token-0123456789`,
     );
+  });
+});
+
+describe('a dialer run cut short by a restart', () => {
+  it('keeps a record of every call whose POST left, and makes dialing the list again a choice', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-dialer-restart-'));
+    try {
+      const env = { DATA_DIR: dataDir };
+      // Slow calls: the process stops while they ring.
+      app = await startTestApp({ env, configuredStore: true, stepMs: 2_000 });
+      expect((await api(`${app.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
+      const ringing = await eventually(async () => {
+        const res = await api(`${app!.url}/api/calls/+14155550100`);
+        return res.json.items.length === 2 ? res.json.items : undefined;
+      });
+      // On record as soon as the POST left, and shown in progress, never as missed.
+      expect(ringing.map((i: { type: string }) => i.type)).toEqual([
+        'In progress Outbound',
+        'In progress Outbound',
+      ]);
+      await app.close();
+
+      app = await startTestApp({ env, configuredStore: true });
+      const dialer = (await api(`${app.url}/api/dialer`)).json;
+      expect(dialer.state).toBe('idle');
+      expect(dialer.interrupted_run).toMatchObject({
+        run_id: expect.any(String),
+        started_at: expect.any(String),
+        calls: [
+          { index: 0, attempt: 1, phone: '+13018040009', type: 'Unknown Outbound' },
+          { index: 1, attempt: 1, phone: '+19842068287', type: 'Unknown Outbound' },
+        ],
+      });
+      // The calls may have rung: history says their outcome is unknown, it does not lose them.
+      const history = (await api(`${app.url}/api/calls/+14155550100`)).json.items;
+      expect(history.map((i: { type: string }) => i.type)).toEqual([
+        'Unknown Outbound',
+        'Unknown Outbound',
+      ]);
+
+      // Start alone does not dial the interrupted run's numbers again.
+      const refused = await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+      expect(refused.status).toBe(409);
+      expect(refused.json.error).toMatchObject({ code: 'interrupted_run' });
+      expect(app.webhook.calls()).toEqual([]);
+      const again = await api(`${app.url}/api/dialer/start`, {
+        method: 'POST',
+        body: { restart: true },
+      });
+      expect(again.status).toBe(202);
+      expect(again.json.interrupted_run).toBeNull();
+      await eventually(async () => (await api(`${app!.url}/api/dialer`)).json.state === 'done');
+      await app.close();
+
+      // A run that drained is not interrupted.
+      app = await startTestApp({ env, configuredStore: true });
+      expect((await api(`${app.url}/api/dialer`)).json.interrupted_run).toBeNull();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

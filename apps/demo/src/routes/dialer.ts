@@ -8,18 +8,30 @@ export function dialerRouter(runtime: Runtime): Router {
   const { dialer } = runtime;
   const router = Router();
 
+  const show = () => ({
+    ...serializeDialer(dialer.snapshot(), true),
+    interrupted_run: dialer.interruptedRun(),
+  });
+
   router.get(
     '/',
     ...route({}, (_input, res) => {
-      res.json(serializeDialer(dialer.snapshot(), true));
+      res.json(show());
     }),
   );
 
   router.post(
     '/start',
-    ...route({}, (_input, res) => {
-      res.status(202).json(serializeDialer(dialer.start(), true));
-    }),
+    ...route(
+      {
+        // `restart: true` dials the list again after a run that a restart cut short.
+        body: z.union([z.undefined(), z.strictObject({ restart: z.boolean().optional() })]),
+      },
+      ({ body }, res) => {
+        dialer.start({ restart: body?.restart ?? false });
+        res.status(202).json(show());
+      },
+    ),
   );
 
   return router;

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const app = fileURLToPath(new URL('..', import.meta.url));
+const NUMBERS = '13018040009,19842068287,15512459377,14155552671,12025550123,12125550101';
+const CALLER = '+14155550100';
+
+/** `node dist/server.js` on a free port; resolves with its URL once it listens. */
+function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['dist/server.js'], {
+    cwd: app,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /ringkit demo listening on (\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1]! });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));
+  });
+}
+
+interface Answer {
+  status: number;
+  body: {
+    state?: string;
+    interrupted_run?: { calls: { phone: string }[] };
+    items?: { type: string }[];
+    error?: { code: string };
+  };
+}
+
+async function json(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, init);
+  return { status: res.status, body: (await res.json()) as Answer['body'] };
+}
+
+async function until<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('the dialer when its process is killed', () => {
+  let webhook: CallApiSimulator;
+  let polling: CallApiSimulator;
+  let dataDir: string;
+  const children: ChildProcess[] = [];
+
+  beforeAll(() => {
+    if (!existsSync(join(app, 'dist/server.js'))) {
+      throw new Error('The app is not built: run `pnpm --filter @ringkit/demo build` first');
+    }
+  });
+
+  afterEach(async () => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    await webhook?.close();
+    await polling?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps a record of every call placed before kill -9, and dials nothing again unasked', async () => {
+    // Calls last a few seconds at the provider: some end while the app is dead.
+    webhook = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs: [300, 900] });
+    polling = await startCallApiSimulator({ flavour: 'polling', port: 0 });
+    dataDir = mkdtempSync(join(tmpdir(), 'ringkit-crash-'));
+    const env = {
+      DATA_DIR: dataDir,
+      CALL_API_URL: polling.url,
+      DIALER_API_URL: webhook.url,
+      DIALER_NUMBERS: NUMBERS,
+      DIALER_CONCURRENCY: '3',
+      CALLER_ID: CALLER,
+    };
+    const first = await startServer(env);
+    children.push(first.child);
+    expect((await json(`${first.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
+    await until(async () => (webhook.calls().length >= 3 ? true : undefined), 'three calls');
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    const placed = webhook.calls().map((c) => c.phone);
+
+    const second = await startServer(env);
+    children.push(second.child);
+    const dialer = (await json(`${second.url}/api/dialer`)).body;
+    expect(dialer.state).toBe('idle');
+    // What the interrupted run had dialed, each call on record.
+    expect(dialer.interrupted_run?.calls.map((c) => c.phone)).toEqual(placed);
+    const history = (await json(`${second.url}/api/calls/${encodeURIComponent(CALLER)}`)).body;
+    expect(history.items).toHaveLength(placed.length);
+    for (const item of history.items ?? []) {
+      expect(item.type).not.toMatch(/^(Missed|In progress)/);
+    }
+
+    // Start alone dials nothing; starting again is an explicit choice.
+    const refused = await json(`${second.url}/api/dialer/start`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error?.code).toBe('interrupted_run');
+    expect(webhook.calls()).toHaveLength(placed.length);
+  });
+});
