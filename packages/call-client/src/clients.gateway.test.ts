@@ -70,4 +70,3 @@ describe.each(flavours)('the $flavour client behind a gateway', ({ flavour, clie
     expect(sim.calls()).toHaveLength(0);
   });
 });
-});
