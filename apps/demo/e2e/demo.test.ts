@@ -12,6 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const CHROMIUM = '/usr/bin/chromium';
 const app = fileURLToPath(new URL('..', import.meta.url));
 const screenshots = join(app, 'screenshots');
+/** The README's screenshots are refreshed only on request (`pnpm screenshots`), never by a test run. */
+const refreshScreenshots = process.env['RINGKIT_SCREENSHOTS'] === '1';
+const screenshot = async (page: Page, name: string) => {
+  if (refreshScreenshots) await page.screenshot({ path: join(screenshots, name) });
+};
 const hasChromium = existsSync(CHROMIUM);
 
 if (!hasChromium && process.env['CI']) {
@@ -69,7 +74,7 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     ) {
       throw new Error('The app is not built: run `pnpm --filter @ringkit/demo build` first');
     }
-    mkdirSync(screenshots, { recursive: true });
+    if (refreshScreenshots) mkdirSync(screenshots, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'ringkit-e2e-'));
     // Polled every second by the scheduler: steps long enough for most of them to be seen.
     polling = await startCallApiSimulator({
@@ -175,7 +180,7 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     expect(steps[0]).toBe('scheduled');
     expect(steps.at(-1)).toBe('completed');
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(screenshots, 'scheduler.png') });
+    await screenshot(page, 'scheduler.png');
   });
 
   it('is usable 360 px wide', async () => {
@@ -234,7 +239,7 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     // In list order: each number started dialing after the one before it.
     const starts = moves.filter((m) => m.status === 'dialing').map((m) => m.index);
     expect(starts).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    await page.screenshot({ path: join(screenshots, 'dialer.png') });
+    await screenshot(page, 'dialer.png');
 
     // A reload shows the same state: it lives on the server.
     await page.reload();
@@ -264,7 +269,7 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
       .locator('rk-call-history time')
       .evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')!));
     expect(times).toEqual([...times].sort().reverse());
-    await page.screenshot({ path: join(screenshots, 'history.png') });
+    await screenshot(page, 'history.png');
 
     await page.click('rk-call-history nav button:has-text("Older")');
     await page.locator('rk-call-history #page-label:has-text("Page 2")').waitFor();

@@ -1,0 +1,77 @@
+// `pnpm test`: lint, build, typecheck, every package's tests, the package checks and the packed
+// tarballs, in that order, stopping at the first step that fails. The last line is one summary,
+// `tests: N passed, N failed, N skipped`, summed over every vitest run (a failed step that is not
+// a test run counts as one failure).
+import { execFileSync, spawn } from 'node:child_process';
+
+const steps = ['lint', 'build', 'typecheck', 'test:unit', 'check:packages'];
+const totals = { passed: 0, failed: 0, skipped: 0 };
+// eslint-disable-next-line no-control-regex -- terminal colour codes
+const ansi = /\x1b\[[0-9;]*m/g;
+
+/** Adds the counts of vitest's `Tests  3 passed | 1 failed (4)` lines. */
+function count(text) {
+  let found = false;
+  for (const line of text.replace(ansi, '').split('\n')) {
+    const match = /^\S*.*?\bTests\s+(.+?)\s+\(\d+\)\s*$/.exec(line.trim());
+    if (!match) continue;
+    found = true;
+    for (const part of match[1].split('|')) {
+      const [, n, word] = /(\d+)\s+(passed|failed|skipped|todo)/.exec(part.trim()) ?? [];
+      if (word === 'todo') totals.skipped += Number(n);
+      else if (word) totals[word] += Number(n);
+    }
+  }
+  return found;
+}
+
+function run(step) {
+  return new Promise((resolve) => {
+    console.log(`\n> pnpm ${step}`);
+    const child = spawn('pnpm', [step], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk) => {
+        output += chunk;
+        (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
+      });
+    }
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** What `git status` lists, or `null` outside a git checkout. */
+function gitStatus() {
+  try {
+    const text = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return new Set(text.split('\n').filter(Boolean));
+  } catch {
+    return null;
+  }
+}
+
+const before = gitStatus();
+let status = 0;
+for (const step of steps) {
+  const { code, output } = await run(step);
+  const counted = count(output);
+  if (code !== 0) {
+    if (!counted || !/\bfailed\b/.test(output.replace(ansi, ''))) totals.failed += 1;
+    console.error(`\npnpm ${step} failed (exit code ${code})`);
+    status = code;
+    break;
+  }
+}
+// A test run writes nothing that git tracks (screenshots are refreshed by `pnpm screenshots`).
+const after = gitStatus();
+const dirtied = before && after ? [...after].filter((line) => !before.has(line)) : [];
+if (status === 0 && dirtied.length > 0) {
+  console.error(`\nThe test run changed files git tracks:\n${dirtied.join('\n')}`);
+  totals.failed += 1;
+  status = 1;
+}
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(status);
