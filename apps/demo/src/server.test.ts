@@ -134,7 +134,9 @@ describe('startServer', () => {
       LOG_LEVEL: 'silent',
       DATA_DIR: app.dataDir,
     });
-    await expect(startServer(config)).rejects.toThrow(/^PORT: 127\.0\.0\.1:\d+ is already in use$/);
+    await expect(startServer(config)).rejects.toThrow(
+      /^PORT: 127\.0\.0\.1:(\d+) is already in use; set PORT to a free port \(e\.g\. PORT=\d+\)$/,
+    );
   });
 
   it('records the dialer’s calls in flight when it shuts down', async () => {

@@ -87,7 +87,7 @@ export async function startServer(
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(
       code === 'EADDRINUSE'
-        ? `PORT: ${config.HOST}:${config.PORT} is already in use`
+        ? `PORT: ${config.HOST}:${config.PORT} is already in use; set PORT to a free port (e.g. PORT=${config.PORT + 1})`
         : `Cannot listen on ${config.HOST}:${config.PORT}: ${(error as Error).message}`,
       { cause: error },
     );
