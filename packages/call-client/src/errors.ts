@@ -143,7 +143,12 @@ export class InvalidPhoneNumberError extends CallApiError {
 
 /** Why a webhook body was refused. */
 export type WebhookErrorReason =
-  'not_json' | 'not_object' | 'missing_id' | 'missing_status' | 'unknown_status';
+  | 'not_json'
+  | 'not_object'
+  | 'missing_id'
+  | 'missing_status'
+  | 'unknown_status'
+  | 'unexpected_status';
 
 /** A status webhook whose body is malformed. */
 export class WebhookValidationError extends CallApiError {

@@ -58,6 +58,36 @@ describe.each([true, false])('expressWebhookHandler (express.json() in front: %s
   });
 });
 
+describe('what the provider never sends', () => {
+  it.each(['canceled', 'queued', 'initiated', 'in-progress'])(
+    'answers 400 to a %s webhook with the right token, and hands nothing on',
+    async (status) => {
+      const { post, events } = await app({ json: true });
+      const response = await post(`/webhooks/dialer/${token}`, `{"id":12,"status":"${status}"}`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: { code: 'invalid_webhook', details: 'unexpected_status' },
+      });
+      expect(events).toEqual([]);
+    },
+  );
+
+  it('refuses a percent-encoded copy of the token with 404', async () => {
+    const { post, events } = await app({ json: true });
+    const encoded = [...token].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    const response = await post(`/webhooks/dialer/${encoded}`, '{"id":12,"status":"ringing"}');
+    expect(response.status).toBe(404);
+    const half = `%${token.charCodeAt(0).toString(16)}${token.slice(1)}`;
+    expect((await post(`/webhooks/dialer/${half}`, '{"id":12,"status":"ringing"}')).status).toBe(
+      404,
+    );
+    expect(events).toEqual([]);
+    expect((await post(`/webhooks/dialer/${token}`, '{"id":12,"status":"ringing"}')).status).toBe(
+      204,
+    );
+  });
+});
+
 describe('expressWebhookHandler without a body parser', () => {
   it('reads a text body itself and refuses a non-JSON one with 400', async () => {
     const { post } = await app({ json: false });

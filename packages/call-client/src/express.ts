@@ -4,6 +4,9 @@ import { createWebhookHandler, type WebhookHandlerOptions } from './webhook.js';
 export interface WebhookHttpRequest extends AsyncIterable<unknown> {
   params?: Record<string, string | undefined>;
   body?: unknown;
+  /** The request's path as sent (Express keeps it undecoded here). */
+  originalUrl?: string;
+  url?: string;
 }
 
 /** The parts of an Express response the adapter writes. */
@@ -55,7 +58,7 @@ export function expressWebhookHandler(options: ExpressWebhookHandlerOptions) {
         }
         body = text;
       }
-      const answer = await handle({ token: req.params?.[tokenParam], body });
+      const answer = await handle({ token: literalToken(req, req.params?.[tokenParam]), body });
       if (answer.body) res.status(answer.status).json(answer.body);
       else res.status(answer.status).end();
     } catch (error) {
@@ -75,4 +78,17 @@ async function readBody(req: AsyncIterable<unknown>, limit: number): Promise<str
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The token as the path spelled it. Express decodes route parameters, so `%61bc` would read as
+ * `abc`: a token is taken only when it appears verbatim as a segment of the raw path (tokens
+ * made by `createWebhookToken` need no escaping).
+ */
+function literalToken(req: WebhookHttpRequest, token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  const raw = req.originalUrl ?? req.url;
+  if (raw === undefined) return token;
+  const path = raw.split('?')[0] ?? '';
+  return path.split('/').includes(token) ? token : undefined;
 }

@@ -50,8 +50,18 @@ export type { NumDialerClientOptions } from './num-dialer.js';
 export { watchCall } from './watch.js';
 export type { WatchCallOptions } from './watch.js';
 
-export { createWebhookHandler, createWebhookToken, parseStatusWebhook } from './webhook.js';
-export type { WebhookHandler, WebhookHandlerOptions, WebhookResponse } from './webhook.js';
+export {
+  createWebhookHandler,
+  createWebhookToken,
+  NUM_DIALER_WEBHOOK_STATUSES,
+  parseStatusWebhook,
+} from './webhook.js';
+export type {
+  ParseStatusWebhookOptions,
+  WebhookHandler,
+  WebhookHandlerOptions,
+  WebhookResponse,
+} from './webhook.js';
 export { expressWebhookHandler } from './express.js';
 export type {
   ExpressWebhookHandlerOptions,

@@ -8,11 +8,42 @@ import { mapProviderStatus } from './status.js';
 const bodySchema = z.record(z.string(), z.unknown());
 
 /**
+ * The status words the webhook flavour ("Num Dialer API") sends: the call rings, is answered,
+ * and ends `completed`, or `busy`, `no-answer` or `failed` (the other ends a real dialer has, and
+ * the simulator plays). Never `queued`, `initiated` or `canceled`: a webhook saying one of those
+ * did not come from the provider.
+ */
+export const NUM_DIALER_WEBHOOK_STATUSES: readonly string[] = Object.freeze([
+  'ringing',
+  'answered',
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+]);
+
+/** Options of {@link parseStatusWebhook}. */
+export interface ParseStatusWebhookOptions {
+  /** The event's time. @default new Date() */
+  now?: Date;
+  /**
+   * The status words the provider sends in webhooks; any other is refused with reason
+   * `unexpected_status`. Leave it out to take every word call-client knows.
+   * @example NUM_DIALER_WEBHOOK_STATUSES
+   */
+  statuses?: readonly string[];
+}
+
+/**
  * Parses a status webhook body (`{ "id": 2345, "status": "ringing" }`, as an object, a JSON string
  * or bytes) into a {@link CallStatusEvent}. Anything malformed (not JSON, not an object, a missing
- * id, a missing or unknown status) is a {@link WebhookValidationError} saying which.
+ * id, a missing or unknown status, a status the provider never sends) is a
+ * {@link WebhookValidationError} saying which.
  */
-export function parseStatusWebhook(body: unknown, options: { now?: Date } = {}): CallStatusEvent {
+export function parseStatusWebhook(
+  body: unknown,
+  options: ParseStatusWebhookOptions = {},
+): CallStatusEvent {
   let value = body;
   if (typeof value === 'string' || value instanceof Uint8Array) {
     const text = typeof value === 'string' ? value : new TextDecoder().decode(value);
@@ -61,6 +92,14 @@ export function parseStatusWebhook(body: unknown, options: { now?: Date } = {}):
       providerStatus: word,
     });
   }
+  if (options.statuses && !options.statuses.includes(word)) {
+    throw new WebhookValidationError({
+      reason: 'unexpected_status',
+      message: `The webhook for call ${id.data} says ${JSON.stringify(word)}, which this provider never sends (expected one of ${options.statuses.join(', ')})`,
+      body: value,
+      providerStatus: word,
+    });
+  }
   return { callId: id.data, status, providerStatus: word, at: options.now ?? new Date() };
 }
 
@@ -76,6 +115,12 @@ export interface WebhookHandlerOptions {
   onEvent: (event: CallStatusEvent) => void | Promise<void>;
   /** Told about every refused or failed webhook, e.g. to log it. */
   onError?: (error: unknown) => void;
+  /**
+   * The status words the provider sends; a webhook with any other is answered `400` and changes
+   * nothing.
+   * @default NUM_DIALER_WEBHOOK_STATUSES
+   */
+  statuses?: readonly string[];
 }
 
 /** What to answer the provider. */
@@ -94,6 +139,7 @@ const handlerOptionsSchema = z.object({
   token: z.string().min(16, 'the token must have at least 16 characters'),
   onEvent: z.custom<WebhookHandlerOptions['onEvent']>((v) => typeof v === 'function'),
   onError: z.custom<(error: unknown) => void>((v) => typeof v === 'function').optional(),
+  statuses: z.array(z.string().min(1)).min(1).readonly().optional(),
 });
 
 /**
@@ -105,6 +151,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   if (!parsed.success) throw new InvalidOptionsError('createWebhookHandler', parsed.error.issues);
   const expected = digest(options.token);
   const { onEvent, onError } = options;
+  const statuses = options.statuses ?? NUM_DIALER_WEBHOOK_STATUSES;
 
   return async ({ token, body }) => {
     if (typeof token !== 'string' || !timingSafeEqual(digest(token), expected)) {
@@ -113,7 +160,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     }
     let event: CallStatusEvent;
     try {
-      event = parseStatusWebhook(body);
+      event = parseStatusWebhook(body, { statuses });
     } catch (error) {
       onError?.(error);
       const { message, reason } = error as WebhookValidationError;

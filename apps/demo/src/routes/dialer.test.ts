@@ -272,4 +272,32 @@ describe('POST /webhooks/dialer/:token', () => {
     const unknownCall = await api(url, { method: 'POST', raw: '{"id":999999,"status":"ringing"}' });
     expect(unknownCall.status).toBe(204);
   });
+
+  it('refuses a status the provider never sends, and a percent-encoded token, changing nothing', async () => {
+    app = await startTestApp({ env: { WEBHOOK_TOKEN: 'fixed-token-0123456789' }, stepMs: 2_000 });
+    await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+    type Entry = { index: number; call_id: string | null; status: string };
+    const answered = (await eventually(async () => {
+      const { json } = await api(`${app!.url}/api/dialer`);
+      return (json.entries as Entry[]).find((e) => e.call_id !== null);
+    }))!;
+    const url = `${app.url}/webhooks/dialer/fixed-token-0123456789`;
+    for (const status of ['canceled', 'queued']) {
+      const res = await api(url, {
+        method: 'POST',
+        raw: JSON.stringify({ id: Number(answered.call_id), status }),
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.error.details).toBe('unexpected_status');
+    }
+    const encoded = `%66ixed-token-0123456789`; // "f" percent-encoded
+    const forged = await api(`${app.url}/webhooks/dialer/${encoded}`, {
+      method: 'POST',
+      raw: JSON.stringify({ id: Number(answered.call_id), status: 'completed' }),
+    });
+    expect(forged.status).toBe(404);
+    const { json } = await api(`${app.url}/api/dialer`);
+    expect(json.entries[answered.index].status).not.toMatch(/^(canceled|completed)$/);
+    expect(json.counts.canceled).toBeUndefined();
+  });
 });

@@ -51,8 +51,12 @@ export function webhooksRouter(runtime: Runtime): Router {
         // The bytes are parsed by call-client's webhook parser, which knows the provider's shape.
         body: z.instanceof(Buffer).optional(),
       },
-      async ({ params, body }, res) => {
-        const answer = await runtime.dialer.handleWebhook(params.token, body ?? '');
+      async ({ params, body }, res, req) => {
+        // Express decodes the parameter: a token counts only as the path spells it, so a
+        // percent-encoded copy of it is not the token.
+        const raw = req.originalUrl.split('?')[0] ?? '';
+        const token = raw.endsWith(`/${params.token}`) ? params.token : '';
+        const answer = await runtime.dialer.handleWebhook(token, body ?? '');
         if (answer.body) res.status(answer.status).json(answer.body);
         else res.status(answer.status).end();
       },
