@@ -9,6 +9,13 @@ import type { ScheduleInput } from './types.js';
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ok: ScheduleInput = { to: '+14155552671', at: new Date(T0 + 60_000) };
 
+/** `[[…[]…]]`, `levels` deep. */
+function nest(levels: number): unknown {
+  let value: unknown = [];
+  for (let i = 1; i < levels; i += 1) value = [value];
+  return value;
+}
+
 const cases: [string, Record<string, unknown>, string][] = [
   ['an invalid phone number', { to: '12' }, 'to'],
   ['a missing phone number', { to: undefined }, 'to'],
@@ -36,6 +43,9 @@ const cases: [string, Record<string, unknown>, string][] = [
   ['a fractional attempt count', { maxAttempts: 1.5 }, 'maxAttempts'],
   ['a negative backoff', { retryBackoff: { delayMs: -1 } }, 'retryBackoff'],
   ['metadata that is not JSON', { metadata: { fn: () => 1 } }, 'metadata'],
+  ['metadata nested 3,000 deep', { metadata: { a: nest(3_000) } }, 'metadata'],
+  ['metadata nested 9 levels', { metadata: { a: nest(8) } }, 'metadata'],
+  ['metadata over 4 kB as JSON', { metadata: { blob: 'x'.repeat(4_100) } }, 'metadata'],
   ['an empty idempotency key', { idempotencyKey: '' }, 'idempotencyKey'],
   ['an unknown field', { priority: 'high' }, ''],
 ];

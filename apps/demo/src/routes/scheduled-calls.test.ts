@@ -115,6 +115,28 @@ describe('POST /api/scheduled-calls', () => {
     expect(none.status).toBe(400);
   });
 
+  it('answers 400, never 500, for metadata nested 3,000 deep, too deep or too large', async () => {
+    app = await startTestApp();
+    // `{"a":[[[…]]]}`: 3,000 levels in 6 kB.
+    let nested: unknown = [];
+    for (let i = 0; i < 3_000; i += 1) nested = [nested];
+    const deep = { a: nested };
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    for (const metadata of [
+      deep,
+      { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } },
+      { blob: 'x'.repeat(5_000) },
+    ]) {
+      const res = await api(`${app.url}/api/scheduled-calls`, {
+        method: 'POST',
+        body: { phone_number: '+14155552671', scheduled_time: at, metadata },
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.error.message).toMatch(/metadata may nest at most 8 levels/);
+    }
+    expect((await api(`${app.url}/api/scheduled-calls`)).json.items).toEqual([]);
+  });
+
   it('answers 413 with a JSON error for a body over 16 kB', async () => {
     const res = await api(base, {
       method: 'POST',

@@ -41,7 +41,8 @@ const createBody = z
         max_delay_ms: z.int().min(0).max(604_800_000).optional(),
       })
       .optional(),
-    metadata: z.record(z.string(), z.json()).optional(),
+    // Checked for depth, size and JSON values by the scheduler, which never recurses into it first.
+    metadata: z.record(z.string(), z.unknown()).optional(),
     idempotency_key: z.string().min(1).max(200).optional(),
   })
   .refine((body) => body.scheduled_time !== undefined || body.recurrence !== undefined, {

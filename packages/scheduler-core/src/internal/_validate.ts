@@ -11,6 +11,28 @@ export const PAST_TOLERANCE_MS = 60_000;
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
 const timeZone = z.string().refine(isTimeZone, 'not an IANA time zone');
 
+/** How deep `metadata` may nest (the object itself is level 1). */
+export const METADATA_MAX_DEPTH = 8;
+/** How large `metadata` may be, as JSON. */
+export const METADATA_MAX_BYTES = 4096;
+
+/**
+ * Whether `metadata` is small enough to store and to validate: measured without recursion first,
+ * so a deeply nested value is refused before anything walks it recursively.
+ */
+function metadataFits(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true; // the record schema says why
+  const stack: [unknown, number][] = [[value, 1]];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > METADATA_MAX_DEPTH || ++nodes > METADATA_MAX_BYTES) return false;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES;
+}
+
 const scheduleSchema = z.strictObject({
   to: z.string({ error: 'a phone number is required' }),
   at: z.union([z.date(), z.string()]).optional(),
@@ -24,7 +46,12 @@ const scheduleSchema = z.strictObject({
       maxDelayMs: z.number().int().min(0).max(2_147_483_647).optional(),
     })
     .optional(),
-  metadata: z.record(z.string(), z.json()).optional(),
+  metadata: z
+    .custom<unknown>((value) => metadataFits(value), {
+      error: `metadata may nest at most ${METADATA_MAX_DEPTH} levels and take at most ${METADATA_MAX_BYTES} bytes as JSON`,
+    })
+    .pipe(z.record(z.string(), z.json()))
+    .optional(),
   idempotencyKey: z.string().min(1).max(255).optional(),
 });
 
