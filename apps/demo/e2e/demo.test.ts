@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,16 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
   let page: Page;
   let dataDir: string;
   const pageErrors: string[] = [];
+  /** Two other sites that embed the elements: one in ALLOWED_ORIGINS, one not. */
+  const sites: Server[] = [];
+  const embedding = () => (_req: unknown, res: ServerResponse) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<!doctype html><title>elsewhere</title>
+      <script src="${server.url}/embed.js"></script>
+      <rk-dialer></rk-dialer>
+      <rk-call-history api="${server.url}" phone="+19842068287"></rk-call-history>`);
+  };
+  const siteUrl = (site: Server) => `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
 
   beforeAll(async () => {
     if (
@@ -89,7 +99,13 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
       stepMs: [50, 150],
       seed: 8,
     });
+    for (let i = 0; i < 2; i += 1) {
+      const site = createServer(embedding());
+      await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+      sites.push(site);
+    }
     server = await startBuiltServer({
+      ALLOWED_ORIGINS: siteUrl(sites[0]!),
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
@@ -122,6 +138,7 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     if (server?.child.exitCode === null) server.child.kill('SIGKILL');
     await Promise.all([polling?.close(), webhook?.close()]);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    for (const site of sites) await new Promise((resolve) => site.close(resolve));
   });
 
   it('schedules a call from the form and shows it reach completed', async () => {
@@ -279,24 +296,48 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     expect(older[0]! <= times.at(-1)!).toBe(true);
   });
 
-  it('works on another site through /embed.js', async () => {
-    const site: Server = createServer((_req, res) => {
-      res.setHeader('content-type', 'text/html');
-      res.end(`<!doctype html><title>elsewhere</title>
-        <script src="${server.url}/embed.js"></script>
-        <rk-dialer></rk-dialer>
-        <rk-call-history api="${server.url}" phone="+19842068287"></rk-call-history>`);
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  it('works on a site in ALLOWED_ORIGINS through /embed.js', async () => {
     const other = await browser.newPage();
     try {
-      await other.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
+      await other.goto(`${siteUrl(sites[0]!)}/`);
       await other.locator('rk-dialer li.entry[data-status="completed"]').first().waitFor();
       expect(await other.locator('rk-dialer li.entry').count()).toBe(9);
       await other.locator('rk-call-history tbody tr').first().waitFor();
     } finally {
       await other.close();
-      await new Promise((resolve) => site.close(resolve));
+    }
+  });
+
+  it('does not let a site outside ALLOWED_ORIGINS read or drive the API', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${siteUrl(sites[1]!)}/`);
+      await other.locator('rk-call-history [role="alert"]').first().waitFor();
+      expect(await other.locator('rk-call-history tbody tr').count()).toBe(0);
+      expect(await other.locator('rk-dialer li.entry').count()).toBe(0);
+      // A script of that site that tries anyway changes nothing.
+      const status = await other.evaluate(async (api) => {
+        try {
+          const res = await fetch(`${api}/api/scheduled-calls`, {
+            method: 'POST',
+            headers: { 'content-type': 'text/plain' },
+            body: JSON.stringify({
+              phone_number: '+14155552671',
+              scheduled_time: new Date(Date.now() + 3_600_000).toISOString(),
+            }),
+            mode: 'no-cors',
+          });
+          return res.type;
+        } catch {
+          return 'refused';
+        }
+      }, server.url);
+      expect(['opaque', 'refused']).toContain(status);
+      const listed = await fetch(`${server.url}/api/scheduled-calls?phone_number=%2B14155552671`);
+      const { items } = (await listed.json()) as { items: unknown[] };
+      expect(items.filter((c) => (c as { status: string }).status === 'scheduled')).toEqual([]);
+    } finally {
+      await other.close();
     }
   });
 

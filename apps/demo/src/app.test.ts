@@ -59,28 +59,17 @@ describe('the demo app', () => {
     expect(res.headers.get('x-powered-by')).toBeNull();
   });
 
-  it('serves /embed.js and the API to any origin', async () => {
+  it('serves /embed.js and the API to the app itself, with no CORS headers for other sites', async () => {
     const embed = await api(`${app.url}/embed.js`, { headers: { origin: 'https://else.example' } });
     expect(embed.status).toBe(200);
-    expect(embed.headers.get('access-control-allow-origin')).toBe('*');
+    expect(embed.headers.get('access-control-allow-origin')).toBeNull();
+    // Any page may load the script itself; what it calls is what CORS guards.
     expect(embed.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
     const asset = await api(`${app.url}/assets/main-abc123.js`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toContain('immutable');
-
-    const preflight = await fetch(`${app.url}/api/scheduled-calls`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://else.example',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type',
-      },
-    });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
-    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/content-type/i);
-    const list = await api(`${app.url}/api/dialer`, { headers: { origin: 'https://x.example' } });
-    expect(list.headers.get('access-control-allow-origin')).toBe('*');
+    const own = await api(`${app.url}/api/dialer`, { headers: { origin: app.url } });
+    expect(own.headers.get('access-control-allow-origin')).toBe(app.url);
   });
 
   it('logs requests with phone numbers masked in URLs and bodies', async () => {

@@ -1,4 +1,4 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { errorHandler, notFound } from './http-errors.js';
 import { createHttpLogger } from './logger.js';
@@ -8,6 +8,7 @@ import { eventsRouter } from './routes/events.js';
 import { pagesRouter } from './routes/pages.js';
 import { scheduledCallsRouter } from './routes/scheduled-calls.js';
 import type { Runtime } from './runtime.js';
+import { bearerAuth, cors, hostCheck, jsonOnly, mutationRateLimit } from './security.js';
 
 export interface AppOptions {
   /** The built front end; pages answer 503 without it. */
@@ -18,22 +19,6 @@ export interface AppOptions {
 
 /** The largest JSON body the API reads; a larger one is a 413. */
 export const BODY_LIMIT = '16kb';
-
-/**
- * Any origin may call the API and load `/embed.js`, so `<rk-dialer api="http://host:4000">`
- * works on another site. There are no cookies, so nothing is gained by a cross-site request.
- */
-const cors: RequestHandler = (req, res, next) => {
-  res.set({
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Allow-Methods': 'GET, POST, PATCH, DELETE, OPTIONS',
-    'Access-Control-Allow-Headers': 'Content-Type, Last-Event-ID',
-    'Access-Control-Max-Age': '600',
-    'Cross-Origin-Resource-Policy': 'cross-origin',
-  });
-  if (req.method === 'OPTIONS') res.status(204).end();
-  else next();
-};
 
 /** The demo's HTTP app: the JSON API, the provider webhooks, live events and the pages. */
 export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
@@ -69,10 +54,18 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'shutting_down' });
   });
 
+  // Everything but /healthz answers only to this server's own names (DNS rebinding).
+  app.use(hostCheck(runtime.config));
   app.use('/webhooks', webhooksRouter(runtime));
 
-  app.use(['/api', '/embed.js'], cors);
-  app.use('/api', express.json({ limit: BODY_LIMIT }));
+  app.use(['/api', '/embed.js'], cors(runtime.config));
+  app.use(
+    '/api',
+    bearerAuth(runtime.config),
+    jsonOnly,
+    mutationRateLimit(runtime.config),
+    express.json({ limit: BODY_LIMIT }),
+  );
   app.use('/api/scheduled-calls', scheduledCallsRouter(runtime));
   app.use('/api/dialer', dialerRouter(runtime));
   app.use('/api/calls', callsRouter(runtime));

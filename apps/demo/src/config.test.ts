@@ -14,6 +14,11 @@ describe('loadConfig', () => {
       DATA_DIR: './.data',
       DEMO_HISTORY: false,
       LOG_LEVEL: 'info',
+      ALLOWED_ORIGINS: [],
+      RATE_LIMIT: 120,
+      SSE_MAX_PER_CLIENT: 10,
+      SSE_MAX: 200,
+      REQUEST_TIMEOUT_MS: 15_000,
     });
   });
 
@@ -33,6 +38,12 @@ describe('loadConfig', () => {
         DEMO_HISTORY: '1',
         WEBHOOK_TOKEN: 'abcdefghijklmnop_-',
         LOG_LEVEL: 'debug',
+        API_TOKEN: 'a-long-enough-token!',
+        ALLOWED_ORIGINS: 'https://shop.example, http://localhost:8080',
+        RATE_LIMIT: '30',
+        SSE_MAX_PER_CLIENT: '4',
+        SSE_MAX: '50',
+        REQUEST_TIMEOUT_MS: '5000',
       }),
     ).toEqual({
       PORT: 8080,
@@ -48,6 +59,12 @@ describe('loadConfig', () => {
       DEMO_HISTORY: true,
       WEBHOOK_TOKEN: 'abcdefghijklmnop_-',
       LOG_LEVEL: 'debug',
+      API_TOKEN: 'a-long-enough-token!',
+      ALLOWED_ORIGINS: ['https://shop.example', 'http://localhost:8080'],
+      RATE_LIMIT: 30,
+      SSE_MAX_PER_CLIENT: 4,
+      SSE_MAX: 50,
+      REQUEST_TIMEOUT_MS: 5000,
     });
   });
 
@@ -71,6 +88,12 @@ describe('loadConfig', () => {
     ['DEMO_HISTORY', 'yes'],
     ['WEBHOOK_TOKEN', 'short'],
     ['LOG_LEVEL', 'loud'],
+    ['API_TOKEN', 'short'],
+    ['API_TOKEN', 'has spaces in the token'],
+    ['ALLOWED_ORIGINS', 'shop.example'],
+    ['ALLOWED_ORIGINS', 'https://shop.example/path'],
+    ['RATE_LIMIT', '0'],
+    ['SSE_MAX', 'lots'],
   ])('refuses %s=%j with a one-line reason', (key, value) => {
     let message = '';
     try {

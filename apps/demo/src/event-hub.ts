@@ -16,6 +16,16 @@ export interface EventHubOptions {
    */
   capacity?: number;
   /**
+   * Open streams at most, in all; another is answered `503`.
+   * @default 200
+   */
+  maxStreams?: number;
+  /**
+   * Open streams at most per client address; another is answered `503`.
+   * @default 10
+   */
+  maxStreamsPerClient?: number;
+  /**
    * Milliseconds between two heartbeat comments on every open stream.
    * @default 15000
    */
@@ -44,6 +54,9 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
   const boot = randomBytes(4).toString('hex');
   const buffer: Stored[] = [];
   const streams = new Set<Response>();
+  const perClient = new Map<string, number>();
+  const maxStreams = options.maxStreams ?? 200;
+  const maxPerClient = options.maxStreamsPerClient ?? 10;
   let seq = 0;
   let closed = false;
 
@@ -88,6 +101,19 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
         res.status(503).json({ error: { code: 'shutting_down', message: 'Shutting down' } });
         return;
       }
+      const client = req.socket.remoteAddress ?? 'unknown';
+      const mine = perClient.get(client) ?? 0;
+      if (streams.size >= maxStreams || mine >= maxPerClient) {
+        const which = mine >= maxPerClient ? `${maxPerClient} from one client` : `${maxStreams}`;
+        res
+          .status(503)
+          .set('Retry-After', '10')
+          .json({
+            error: { code: 'too_many_streams', message: `At most ${which} event streams at once` },
+          });
+        return;
+      }
+      perClient.set(client, mine + 1);
       res.status(200).set({
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
@@ -99,7 +125,15 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
       res.write('retry: 2000\n: connected\n\n');
       if (lastEventId !== undefined) replay(res, lastEventId);
       streams.add(res);
-      const leave = () => streams.delete(res);
+      let left = false;
+      const leave = () => {
+        if (left) return;
+        left = true;
+        streams.delete(res);
+        const count = (perClient.get(client) ?? 1) - 1;
+        if (count > 0) perClient.set(client, count);
+        else perClient.delete(client);
+      };
       req.on('close', leave);
       res.on('close', leave);
     },

@@ -53,6 +53,65 @@ describe('phone number redaction', () => {
   });
 });
 
+describe('numbers written with separators', () => {
+  const numbers = [
+    '(650) 555-0111',
+    '415-555-2671',
+    '415.555.2671',
+    '+1 415 555 2671',
+    '+44 20 7946 0958',
+    '415%20555%202671',
+  ];
+
+  it.each(numbers)('masks %s in free text, in a known field, and in a URL', (written) => {
+    const text = `callback on ${written} please`;
+    const masked = redactPhones({ note: text, idempotency_key: `cust ${written}` }) as Record<
+      string,
+      string
+    >;
+    expect(masked.note).toMatch(/^callback on \*\*\*\d\d please$/);
+    expect(masked.idempotency_key).toMatch(/^cust \*\*\*\d\d$/);
+    expect(redactUrl(`/calls/13018040009?ref=${written}`)).toMatch(
+      /^\/calls\/\*\*\*09\?ref=\*\*\*\d\d$/,
+    );
+  });
+
+  it('leaves dates, times, counts and short numbers alone', () => {
+    const text = 'at 2026-11-22T10:00:00Z, limit 50, page 2 of 12, id 4821';
+    expect(redactPhones({ note: text })).toEqual({ note: text });
+  });
+
+  it('feeds such values through every logged field of a request without one leaking', async () => {
+    const { startTestApp, api } = await import('./_test-utils.js');
+    const app = await startTestApp({ env: { API_TOKEN: 'secret-token-0123456789' } });
+    try {
+      const headers = { authorization: 'Bearer secret-token-0123456789' };
+      await api(`${app.url}/api/scheduled-calls?ref=415-555-2671`, {
+        method: 'POST',
+        headers,
+        body: {
+          phone_number: '(650) 555-0111',
+          scheduled_time: new Date(Date.now() + 3_600_000).toISOString(),
+          idempotency_key: 'cust 415-555-2671',
+          metadata: { note: 'callback on (650) 555-0111' },
+        },
+      });
+      await api(`${app.url}/calls/(650)%20555-0111?ref=415.555.2671`);
+      const stream = new AbortController();
+      await fetch(`${app.url}/api/events?access_token=secret-token-0123456789&last_event_id=x`, {
+        signal: stream.signal,
+      });
+      stream.abort();
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the stream's log line
+      const text = JSON.stringify(app.logs);
+      expect(text).not.toMatch(/555[-. ]?0111|555[-. ]?2671|555%20|secret-token/);
+      expect(text).toContain('***11');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('createHttpLogger', () => {
   it('logs webhooks at debug without their token or raw body', async () => {
     const { startTestApp, api } = await import('./_test-utils.js');

@@ -15,8 +15,22 @@ const PHONE_KEYS = new Set([
   'callerId',
 ]);
 
-/** Runs of 7 to 15 digits, optionally after `+` or its URL encoding: phone numbers in free text. */
-const DIGITS = /(?:\+|%2B)?\d{7,15}/gi;
+/**
+ * Phone numbers in free text, however a person writes them: 7 to 15 digits, with or without a
+ * leading `+`, and with spaces, dots, dashes or parentheses between them (URL-encoded or not):
+ * `+14155552671`, `(650) 555-0111`, `415.555.2671`, `415%20555%202671`.
+ */
+const PHONE_LIKE = /(?:\+|%2B)?(?:\(|%28)?\d(?:[\d ().-]|%20|%28|%29|%2D|\+){5,30}\d/gi;
+/** A date is not a phone number: `2026-11-22` stays as it is. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function maskPhonesIn(text: string): string {
+  return text.replace(PHONE_LIKE, (match) => {
+    const digits = match.replace(/%2B|%20|%28|%29|%2D/gi, ' ').replace(/\D/g, '').length;
+    if (digits < 7 || digits > 15 || ISO_DATE.test(match)) return match;
+    return maskPhone(match.replace(/%2B|%20|%28|%29|%2D/gi, ' '));
+  });
+}
 /** Path segments that are a phone number whatever they look like. */
 const PHONE_PATH = /^(\/(?:api\/)?calls\/)([^/?#]+)/;
 const PHONE_QUERY = /([?&]phone(?:_number)?=)([^&#]*)/gi;
@@ -28,19 +42,22 @@ export function maskPhone(value: string): string {
 }
 
 const WEBHOOK_TOKEN = /^(\/webhooks\/[^/]+\/)[^/?#]+/;
+const ACCESS_TOKEN = /([?&]access_token=)[^&#]*/gi;
 
 /** Masks phone numbers in a URL's path and query, and the secret of webhook URLs. */
 export function redactUrl(url: string): string {
-  return url
-    .replace(WEBHOOK_TOKEN, '$1***')
-    .replace(PHONE_PATH, (_m, prefix: string, segment: string) => prefix + maskPhone(segment))
-    .replace(PHONE_QUERY, (_m, prefix: string, value: string) => prefix + maskPhone(value))
-    .replace(DIGITS, maskPhone);
+  return maskPhonesIn(
+    url
+      .replace(WEBHOOK_TOKEN, '$1***')
+      .replace(ACCESS_TOKEN, '$1***')
+      .replace(PHONE_PATH, (_m, prefix: string, segment: string) => prefix + maskPhone(segment))
+      .replace(PHONE_QUERY, (_m, prefix: string, value: string) => prefix + maskPhone(value)),
+  );
 }
 
 /** A copy of `value` with phone numbers masked: known fields entirely, digit runs in any string. */
 export function redactPhones(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.replace(DIGITS, maskPhone);
+  if (typeof value === 'string') return maskPhonesIn(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => redactPhones(item, depth + 1));
   // Only plain data is copied: requests, responses and errors go through their serializers,
@@ -72,7 +89,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       logMethod(this: Logger, args: unknown[], method: (...args: unknown[]) => void) {
         method.apply(
           this,
-          args.map((arg) => (typeof arg === 'string' ? arg.replace(DIGITS, maskPhone) : arg)),
+          args.map((arg) => (typeof arg === 'string' ? maskPhonesIn(arg) : arg)),
         );
       },
     },

@@ -130,9 +130,11 @@ async function hasDemoHistory(scheduler: Scheduler, callerId: string): Promise<b
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const store = options.store ?? (await openStore(config, options));
-  const hub = createEventHub(
-    options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs },
-  );
+  const hub = createEventHub({
+    maxStreams: config.SSE_MAX,
+    maxStreamsPerClient: config.SSE_MAX_PER_CLIENT,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  });
   const scheduler = createScheduler({
     store,
     provider: createMockCallApiClient({ baseUrl: config.CALL_API_URL }),

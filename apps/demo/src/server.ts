@@ -7,6 +7,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
+import { isLoopback } from './security.js';
 import { createRuntime, type Runtime } from './runtime.js';
 
 export interface StartOptions {
@@ -72,8 +73,15 @@ export async function startServer(
     publicDir: options.publicDir ?? defaultPublicDir(),
     isReady: () => ready,
   });
-  const server = createServer(app);
+  // Timeouts are checked every second (Node's default is every 30 s).
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, app);
+  // Slow clients cannot hold connections: a request (headers and body) must arrive within
+  // REQUEST_TIMEOUT_MS, its headers within 10 s; idle keep-alive sockets close after 5 s.
+  // Event streams are responses, so these do not cut them.
   server.keepAliveTimeout = 5_000;
+  server.headersTimeout = Math.min(10_000, config.REQUEST_TIMEOUT_MS);
+  server.requestTimeout = config.REQUEST_TIMEOUT_MS;
+  server.maxConnections = config.SSE_MAX + 256;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -93,6 +101,12 @@ export async function startServer(
     );
   }
   port = (server.address() as AddressInfo).port;
+  if (!isLoopback(config.HOST) && !config.API_TOKEN) {
+    logger.warn(
+      { host: config.HOST },
+      `listening on ${config.HOST}, beyond this machine, without API_TOKEN: anyone who reaches it can place calls; set API_TOKEN`,
+    );
+  }
 
   let closing: Promise<void> | undefined;
   return {

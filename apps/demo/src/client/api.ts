@@ -7,6 +7,23 @@ export function setDefaultApi(base: string): void {
   defaultBase = base;
 }
 
+const TOKEN_KEY = 'ringkit:api-token';
+
+/**
+ * The server's `API_TOKEN`, when it has one: given once in the page address as `#token=…` (taken
+ * out of the address at once) and kept for the tab in `sessionStorage`.
+ */
+export function apiToken(): string | null {
+  if (typeof location !== 'undefined') {
+    const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (match) {
+      sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]!));
+      history.replaceState(null, '', location.pathname + location.search);
+    }
+  }
+  return typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem(TOKEN_KEY);
+}
+
 /** The API base for an element: its `api` attribute, else the default (same origin). */
 export function apiBase(attribute: string | null | undefined): string {
   return (attribute ?? defaultBase).replace(/\/+$/, '');
@@ -46,10 +63,14 @@ export async function request<T>(
   init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
 ): Promise<T> {
   let response: Response;
+  const token = apiToken();
   try {
     response = await fetch(`${base}${path}`, {
       method: init.method ?? 'GET',
-      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: init.body === undefined ? null : JSON.stringify(init.body),
       signal: init.signal ?? null,
     });

@@ -5,6 +5,8 @@
  * stream for good (a restart in progress), it is reopened after a pause with the last id seen.
  */
 
+import { apiToken } from './api.js';
+
 type Handler = (data: unknown) => void;
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -37,10 +39,12 @@ function listen(connection: Connection, name: string) {
 }
 
 function open(connection: Connection) {
-  const url =
-    connection.lastEventId === undefined
-      ? connection.url
-      : `${connection.url}?last_event_id=${encodeURIComponent(connection.lastEventId)}`;
+  // EventSource sends no headers: the API token, when there is one, goes in the query.
+  const query = new URLSearchParams();
+  if (connection.lastEventId !== undefined) query.set('last_event_id', connection.lastEventId);
+  const token = apiToken();
+  if (token) query.set('access_token', token);
+  const url = query.size > 0 ? `${connection.url}?${query.toString()}` : connection.url;
   const source = new EventSource(url);
   connection.source = source;
   connection.listeners.clear();
