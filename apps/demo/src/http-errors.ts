@@ -105,6 +105,28 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 /** The last route: a JSON 404 for any path nothing answered. */
-export const notFound: RequestHandler = (req) => {
+/** The routes of the app and their methods: another method on one of them is a `405`. */
+const ROUTES: [RegExp, string[]][] = [
+  [/^\/healthz$/, ['GET']],
+  [/^\/api\/scheduled-calls\/?$/, ['GET', 'POST']],
+  [/^\/api\/scheduled-calls\/[^/]+\/?$/, ['GET', 'PATCH', 'DELETE']],
+  [/^\/api\/dialer\/?$/, ['GET']],
+  [/^\/api\/dialer\/start\/?$/, ['POST']],
+  [/^\/api\/calls\/[^/]+\/?$/, ['GET']],
+  [/^\/api\/events\/?$/, ['GET']],
+  [/^\/webhooks\/dialer\/[^/]+\/?$/, ['POST']],
+];
+
+export const notFound: RequestHandler = (req, res) => {
+  const known = ROUTES.find(([pattern]) => pattern.test(req.path));
+  if (known && !known[1].includes(req.method)) {
+    const allow = known[1].includes('GET') ? [...known[1], 'HEAD'] : known[1];
+    res.set('Allow', allow.join(', '));
+    throw new ApiError(
+      405,
+      'method_not_allowed',
+      `${req.method} is not allowed on ${req.path}; use ${known[1].join(' or ')}`,
+    );
+  }
   throw new ApiError(404, 'not_found', `No route for ${req.method} ${req.path}`);
 };

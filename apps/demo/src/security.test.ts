@@ -176,3 +176,95 @@ describe('limits', () => {
     expect(sent).toBeLessThan(100);
   });
 });
+
+describe('input a careful API refuses', () => {
+  const at = () => new Date(Date.now() + 3_600_000).toISOString();
+
+  it.each([
+    ['an RTL override', '+1415\u202e5552671'],
+    ['a zero-width space', '+1415\u200b5552671'],
+    ['an emoji', '+14155552671\u{1F4DE}'],
+    ['a NUL', '+14155552671\u0000'],
+    ['Arabic-Indic digits', '\u0661\u0664\u0661\u0665\u0665\u0665\u0665\u0662\u0666\u0667\u0661'],
+    ['fullwidth digits', '\uff11\uff14\uff11\uff15\uff15\uff15\uff15\uff12\uff16\uff17\uff11'],
+    ['an extension', '+14155552671 ext. 1234'],
+  ])('answers 400 to a phone_number with %s', async (_, phone) => {
+    app ??= await startTestApp();
+    const res = await api(`${app.url}/api/scheduled-calls`, {
+      method: 'POST',
+      body: { phone_number: phone, scheduled_time: at() },
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('keeps what a person types: spaces, dashes, parentheses, a leading +', async () => {
+    app = await startTestApp();
+    const res = await api(`${app.url}/api/scheduled-calls`, {
+      method: 'POST',
+      body: { phone_number: ' +1 (415) 555-2671 ', scheduled_time: at() },
+    });
+    expect(res.status).toBe(201);
+    expect(res.json.phone_number).toBe('+14155552671');
+  });
+
+  it('refuses the year 9999 on POST and PATCH', async () => {
+    app = await startTestApp();
+    const far = '9999-01-01T00:00:00Z';
+    const post = await api(`${app.url}/api/scheduled-calls`, {
+      method: 'POST',
+      body: { phone_number: '+14155552671', scheduled_time: far },
+    });
+    expect(post.status).toBe(400);
+    expect(post.json.error.message).toMatch(/more than a year ahead/);
+    const created = await api(`${app.url}/api/scheduled-calls`, {
+      method: 'POST',
+      body: { phone_number: '+14155552671', scheduled_time: at() },
+    });
+    const patch = await api(`${app.url}/api/scheduled-calls/${created.json.id}`, {
+      method: 'PATCH',
+      body: { scheduled_time: far },
+    });
+    expect(patch.status).toBe(400);
+  });
+
+  it.each(['0x10', '1e1', '16.0', ' 16', '-1', '0'])('refuses limit=%s', async (limit) => {
+    app ??= await startTestApp();
+    const res = await api(`${app.url}/api/scheduled-calls?limit=${encodeURIComponent(limit)}`);
+    expect(res.status).toBe(400);
+  });
+
+  it('refuses a cron that runs every second and a window whose start equals its end', async () => {
+    app = await startTestApp();
+    const cron = await api(`${app.url}/api/scheduled-calls`, {
+      method: 'POST',
+      body: {
+        phone_number: '+14155552671',
+        scheduled_time: at(),
+        recurrence: { cron: '* * * * * *', timezone: 'UTC' },
+      },
+    });
+    expect(cron.status).toBe(400);
+    expect(JSON.stringify(cron.json)).toMatch(/more often than once a minute/);
+    const window = await api(`${app.url}/api/scheduled-calls`, {
+      method: 'POST',
+      body: {
+        phone_number: '+14155552671',
+        scheduled_time: at(),
+        window: { start: '09:00', end: '09:00', timezone: 'UTC' },
+      },
+    });
+    expect(window.status).toBe(400);
+    expect((await api(`${app.url}/api/scheduled-calls`)).json.items).toEqual([]);
+  });
+
+  it('answers 405 with Allow to a wrong method on a known path', async () => {
+    app = await startTestApp();
+    const put = await api(`${app.url}/api/dialer/start`, { method: 'PUT', body: {} });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('POST');
+    const del = await api(`${app.url}/api/scheduled-calls`, { method: 'DELETE' });
+    expect(del.status).toBe(405);
+    expect(del.headers.get('allow')).toBe('GET, POST, HEAD');
+    expect((await api(`${app.url}/api/nothing-here`)).status).toBe(404);
+  });
+});

@@ -85,7 +85,13 @@ export function listParam<T extends z.ZodType<unknown, string>>(item: T) {
 
 /** `limit` as a query parameter. */
 export const limitParam = (max: number, fallback: number) =>
-  z.coerce.number().int().min(1).max(max).default(fallback);
+  z
+    .string()
+    .regex(/^[0-9]{1,6}$/, 'must be a whole number written in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .optional()
+    .transform((value) => value ?? fallback);
 
 /** A phone number in any form `toE164` takes (the packages normalise it to E.164). */
 export const phoneParam = z

@@ -32,6 +32,29 @@ describe('toE164', () => {
     },
   );
 
+  it.each([
+    ['a right-to-left override', '+1415\u202e5552671', /only digits/],
+    ['a zero-width space', '+1415\u200b5552671', /only digits/],
+    ['an emoji', '+14155552671 \u{1F4DE}', /only digits/],
+    ['a NUL', '+14155552671\u0000', /only digits/],
+    [
+      'Arabic-Indic digits',
+      '\u0661\u0664\u0661\u0665\u0665\u0665\u0665\u0662\u0666\u0667\u0661',
+      /only digits/,
+    ],
+    [
+      'fullwidth digits',
+      '\uff11\uff14\uff11\uff15\uff15\uff15\uff15\uff12\uff16\uff17\uff11',
+      /only digits/,
+    ],
+    ['an extension', '+14155552671 ext. 1234', /extensions are not supported/],
+    ['an x extension', '415-555-2671 x12', /extensions are not supported/],
+    ['a letter', '1-800-FLOWERS', /only digits/],
+    ['a + in the middle', '1+4155552671', /only digits/],
+  ])('refuses %s instead of stripping it', (_, input, reason) => {
+    expect(() => toE164(input)).toThrow(reason);
+  });
+
   it('refuses values that are not strings', () => {
     expect(() => toE164(undefined as unknown as string)).toThrow(InvalidPhoneNumberError);
     expect(() => toE164(13018040009 as unknown as string)).toThrow(InvalidPhoneNumberError);

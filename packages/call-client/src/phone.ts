@@ -12,11 +12,21 @@ export interface ToE164Options {
 }
 
 /**
+ * What a person types: ASCII digits, spaces, dashes, dots, parentheses, one leading `+`. Nothing
+ * else is silently dropped: no invisible or direction characters, no other scripts' digits, no
+ * letters, no control characters.
+ */
+const TYPED = /^ *\+?[0-9 ().-]+$/;
+/** An extension (`ext. 1234`, `x1234`, `#1234`, `;ext=1234`): not part of the number to call. */
+const EXTENSION = /\d\s*(?:e?xt\.?|extension|x|#|;\s*ext=)\s*\d/i;
+
+/**
  * Normalises a phone number to E.164 (`+` and digits only).
  *
  * Accepts the forms people type: `'13018040009'`, `'(301) 804-0009'`, `'+44 20 7946 0958'`.
- * A number that is not a valid number for its country is refused with an
- * {@link InvalidPhoneNumberError}, so a bad number never reaches a provider.
+ * Anything else is refused with an {@link InvalidPhoneNumberError}, never silently stripped: a
+ * number that is not valid for its country, an extension, a letter, an invisible or direction
+ * mark, digits of another script. A bad number never reaches a provider.
  *
  * @example
  * toE164('13018040009'); // '+13018040009'
@@ -28,6 +38,15 @@ export function toE164(input: string, options: ToE164Options = {}): string {
   }
   if (input.length > 64) {
     throw new InvalidPhoneNumberError(input, 'too long to be a phone number');
+  }
+  if (EXTENSION.test(input)) {
+    throw new InvalidPhoneNumberError(input, 'extensions are not supported: give the number alone');
+  }
+  if (!TYPED.test(input)) {
+    throw new InvalidPhoneNumberError(
+      input,
+      'may contain only digits 0-9, spaces, dashes, dots, parentheses and a leading +',
+    );
   }
   let parsed = parsePhoneNumberFromString(input, defaultCountry);
   // A national number written with its country code but no '+' ('13018040009'):

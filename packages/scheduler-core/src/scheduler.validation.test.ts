@@ -23,6 +23,17 @@ const cases: [string, Record<string, unknown>, string][] = [
   ['a date without a zone', { at: '2026-06-01T13:00:00' }, 'at'],
   ['an invalid Date', { at: new Date(Number.NaN) }, 'at'],
   ['a time more than 60 s in the past', { at: new Date(T0 - 61_000) }, 'at'],
+  ['a time more than a year ahead', { at: '9999-01-01T00:00:00Z' }, 'at'],
+  [
+    'a recurrence more often than once a minute',
+    { recurrence: { cron: '*/10 * * * * *', timezone: 'UTC' } },
+    'recurrence',
+  ],
+  [
+    'a window whose start equals its end',
+    { window: { start: '09:00', end: '09:00', timezone: 'UTC' } },
+    'window',
+  ],
   ['a bad cron pattern', { recurrence: { cron: 'every day', timezone: 'UTC' } }, 'recurrence'],
   [
     'an unknown recurrence time zone',

@@ -7,6 +7,10 @@ import { cronOf, DEFAULT_BACKOFF, isTimeZone } from './_time.js';
 
 /** How far in the past `at` may be (clock skew, a slow form). */
 export const PAST_TOLERANCE_MS = 60_000;
+/** How far ahead `at` may be: a year and a day (a yearly call's next occurrence fits). */
+export const MAX_AHEAD_MS = 366 * 86_400_000;
+/** The shortest gap between two occurrences of a recurrence. */
+export const MIN_RECURRENCE_MS = 60_000;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
 const timeZone = z.string().refine(isTimeZone, 'not an IANA time zone');
@@ -37,7 +41,12 @@ const scheduleSchema = z.strictObject({
   to: z.string({ error: 'a phone number is required' }),
   at: z.union([z.date(), z.string()]).optional(),
   recurrence: z.strictObject({ cron: z.string().min(1), timezone: timeZone.optional() }).optional(),
-  window: z.strictObject({ start: hhmm, end: hhmm, timezone: timeZone }).optional(),
+  window: z
+    .strictObject({ start: hhmm, end: hhmm, timezone: timeZone })
+    .refine((w) => w.start !== w.end, {
+      error: 'a window whose start equals its end is empty; leave the window out for any time',
+    })
+    .optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
   retryBackoff: z
     .strictObject({
@@ -101,6 +110,10 @@ export function parseAt(
     issues.push(custom(path, `${new Date(time).toISOString()} is more than 60 s in the past`));
     return null;
   }
+  if (time > now + MAX_AHEAD_MS) {
+    issues.push(custom(path, `${new Date(time).toISOString()} is more than a year ahead`));
+    return null;
+  }
   return time;
 }
 
@@ -138,9 +151,13 @@ export function validateSchedule(
     : null;
   if (recurrence) {
     try {
-      const next = cronOf(recurrence.cron, recurrence.timezone).nextRun(new Date(now));
+      const [next, after] = cronOf(recurrence.cron, recurrence.timezone).nextRuns(2, new Date(now));
       if (!next) issues.push(custom(['recurrence', 'cron'], 'the pattern never runs again'));
-      else if (at === null && data.at === undefined) at = next.getTime();
+      else if (after && after.getTime() - next.getTime() < MIN_RECURRENCE_MS) {
+        issues.push(
+          custom(['recurrence', 'cron'], 'the pattern runs more often than once a minute'),
+        );
+      } else if (at === null && data.at === undefined) at = next.getTime();
     } catch (error) {
       issues.push(
         custom(['recurrence', 'cron'], error instanceof Error ? error.message : 'bad cron pattern'),
