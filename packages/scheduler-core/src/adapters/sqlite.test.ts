@@ -43,6 +43,14 @@ describe('sqliteStore', () => {
     db.close();
   });
 
+  it('creates the folders of its path when they are missing', async () => {
+    const path = join(dir, 'not', 'yet', 'there', 'calls.db');
+    const store = sqliteStore({ path });
+    await store.insert(storedCall({ id: 'a' }));
+    expect((await store.get('a'))?.id).toBe('a');
+    await store.close();
+  });
+
   it('upgrades a database written before records kept unknown outcomes, keeping its history', async () => {
     const path = join(dir, 'upgrade.db');
     await sqliteStore({ path }).close();

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ConflictError, NotFoundError, ValidationError, versionConflict } from '../errors.js';
 import {
@@ -47,6 +49,10 @@ function badCursor(): ValidationError {
  * const store = sqliteStore({ path: './.data/ringkit.db' });
  */
 export function sqliteStore(options: SqliteStoreOptions): Store {
+  // The file's folder is created when missing (`./.data/calls.db` works in a fresh project).
+  if (options.path !== ':memory:' && !options.path.startsWith('file:')) {
+    mkdirSync(dirname(resolve(options.path)), { recursive: true });
+  }
   const db = new DatabaseSync(options.path);
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   if (options.path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
