@@ -1,7 +1,8 @@
 // Packs the publishable packages, installs the tarballs into a fresh project outside the
 // workspace, and uses them there as a user would, through `import` and through `require`:
 // calls placed on both provider flavours, a dialer run through Express webhooks, and a call
-// scheduled on SQLite, all against the simulator. Exits non-zero on the first failure.
+// scheduled on SQLite, all against the simulator; then runs every README's code blocks there
+// (readme.mjs). Exits non-zero on the first failure.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,8 @@ try {
       '--loglevel=error',
       ...files.map((file) => join(tarballs, file)),
       'express@5',
+      'msw@3',
+      'pg@8',
     ],
     project,
   );
@@ -53,6 +56,12 @@ try {
     execFileSync(process.execPath, [script], { cwd: project, stdio: 'inherit', timeout: 60_000 });
   }
   console.log('packed packages: every check passed through import and require');
+
+  // Every README's code, against the same installed packages.
+  execFileSync(process.execPath, [join(here, 'readme.mjs'), root, project], {
+    stdio: 'inherit',
+    timeout: 300_000,
+  });
 } finally {
   if (!keep) rmSync(work, { recursive: true, force: true });
 }
