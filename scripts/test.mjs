@@ -9,10 +9,18 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 // eslint-disable-next-line no-control-regex -- terminal colour codes
 const ansi = /\x1b\[[0-9;]*m/g;
 
-/** Adds the counts of vitest's `Tests  3 passed | 1 failed (4)` lines. */
+/** Adds the counts of vitest's `Tests  3 passed | 1 failed (4)` lines and the README runner's. */
 function count(text) {
   let found = false;
   for (const line of text.replace(ansi, '').split('\n')) {
+    const readme = /README blocks: (\d+) passed, (\d+) failed, (\d+) skipped/.exec(line);
+    if (readme) {
+      found = true;
+      totals.passed += Number(readme[1]);
+      totals.failed += Number(readme[2]);
+      totals.skipped += Number(readme[3]);
+      continue;
+    }
     const match = /^\S*.*?\bTests\s+(.+?)\s+\(\d+\)\s*$/.exec(line.trim());
     if (!match) continue;
     found = true;
