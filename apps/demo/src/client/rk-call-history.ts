@@ -94,10 +94,10 @@ export class RkCallHistoryElement extends LitElement {
         white-space: nowrap;
       }
       .type[data-outcome='missed'] {
-        color: var(--rk-status-missed, #a8420a);
+        color: var(--rk-status-missed, #953800);
       }
       .type[data-outcome='completed'] {
-        color: var(--rk-status-completed, #1a7f37);
+        color: var(--rk-status-completed, #116329);
       }
       .type[data-outcome='in-progress'] {
         color: var(--rk-status-in-progress, #0b5cad);

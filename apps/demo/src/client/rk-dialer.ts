@@ -99,10 +99,10 @@ export class RkDialerElement extends LitElement {
         background: var(--_border);
       }
       progress::-webkit-progress-value {
-        background: var(--rk-status-completed, #1a7f37);
+        background: var(--rk-status-completed, #116329);
       }
       progress::-moz-progress-bar {
-        background: var(--rk-status-completed, #1a7f37);
+        background: var(--rk-status-completed, #116329);
       }
       ol {
         list-style: none;

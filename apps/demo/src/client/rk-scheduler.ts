@@ -531,14 +531,14 @@ export class RkSchedulerElement extends LitElement {
                     <button
                       class="small"
                       data-reschedule=${call.id}
-                      aria-label="Reschedule the call to ${formatPhone(call.phone_number)}"
+                      aria-label="Reschedule call to ${formatPhone(call.phone_number)}"
                       @click=${() => this.openEdit(call)}
                     >
                       Reschedule
                     </button>
                     <button
                       class="small danger"
-                      aria-label="Cancel the call to ${formatPhone(call.phone_number)}"
+                      aria-label="Cancel call to ${formatPhone(call.phone_number)}"
                       @click=${() => this.cancel(call)}
                     >
                       Cancel call

@@ -20,7 +20,7 @@ export const shared = css`
     --_muted: var(--rk-color-muted, #59636e);
     --_accent: var(--rk-color-accent, #0b5cad);
     --_accent-text: var(--rk-color-accent-text, #ffffff);
-    --_danger: var(--rk-color-danger, #c4212b);
+    --_danger: var(--rk-color-danger, #a40e26);
     --_radius: var(--rk-radius, 8px);
   }
   :host([hidden]) {
@@ -134,28 +134,28 @@ export const shared = css`
     background: currentColor;
   }
   .badge[data-status='scheduled'] {
-    --c: var(--rk-status-scheduled, #0a5fb4);
+    --c: var(--rk-status-scheduled, #0550ae);
   }
   .badge[data-status='queued'],
   .badge[data-status='dialing'],
   .badge[data-status='initiated'] {
-    --c: var(--rk-status-initiated, #6639ba);
+    --c: var(--rk-status-initiated, #5a32a3);
   }
   .badge[data-status='ringing'] {
-    --c: var(--rk-status-ringing, #8a5a00);
+    --c: var(--rk-status-ringing, #7d4e00);
   }
   .badge[data-status='answered'] {
-    --c: var(--rk-status-answered, #0b6e75);
+    --c: var(--rk-status-answered, #0a5c63);
   }
   .badge[data-status='completed'] {
-    --c: var(--rk-status-completed, #1a7f37);
+    --c: var(--rk-status-completed, #116329);
   }
   .badge[data-status='busy'],
   .badge[data-status='no-answer'] {
-    --c: var(--rk-status-missed, #a8420a);
+    --c: var(--rk-status-missed, #953800);
   }
   .badge[data-status='failed'] {
-    --c: var(--rk-status-failed, #c4212b);
+    --c: var(--rk-status-failed, #a40e26);
   }
   .badge[data-status='canceled'] {
     --c: var(--rk-status-canceled, #59636e);

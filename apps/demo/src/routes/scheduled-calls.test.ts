@@ -44,11 +44,12 @@ describe('POST /api/scheduled-calls', () => {
   });
 
   it('takes a time with an offset, a recurrence in a time zone and retries', async () => {
+    const day = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     const res = await api(base, {
       method: 'POST',
       body: {
         phone_number: '13018040009',
-        scheduled_time: '2099-03-08T09:30:00+01:00',
+        scheduled_time: `${day}T09:30:00+01:00`,
         recurrence: { cron: '30 9 * * *' },
         timezone: 'Europe/Paris',
         max_attempts: 3,
@@ -57,7 +58,7 @@ describe('POST /api/scheduled-calls', () => {
     });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({
-      scheduled_time: '2099-03-08T08:30:00.000Z',
+      scheduled_time: `${day}T08:30:00.000Z`,
       recurrence: { cron: '30 9 * * *', timezone: 'Europe/Paris' },
       max_attempts: 3,
       window: { start: '08:00', end: '21:00', timezone: 'America/New_York' },
