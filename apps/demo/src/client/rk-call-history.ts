@@ -9,6 +9,7 @@ import {
 import { apiBase, request, type ApiRequestError } from './api.js';
 import { define, emit } from './define.js';
 import { formatDateTime, formatDuration, formatPhone, phoneKey } from './format.js';
+import { readHistoryType } from './history-type.js';
 import { subscribe } from './live.js';
 import { shared } from './styles.js';
 import type { HistoryEventJson, HistoryItemJson, Page } from './types.js';
@@ -93,17 +94,48 @@ export class RkCallHistoryElement extends LitElement {
         font-weight: 600;
         white-space: nowrap;
       }
-      .type[data-outcome='missed'] {
-        color: var(--rk-status-missed, #953800);
+      .outcome {
+        --c: var(--rk-status-unknown, #57606a);
+        display: inline-flex;
+        align-items: center;
+        gap: 0.375em;
+        padding: 0.125rem 0.5rem;
+        border-radius: 999px;
+        font-size: 0.8125rem;
+        color: var(--c);
+        background: color-mix(in srgb, var(--c) 12%, transparent);
       }
-      .type[data-outcome='completed'] {
-        color: var(--rk-status-completed, #116329);
+      .outcome::before {
+        content: '';
+        width: 0.5em;
+        height: 0.5em;
+        border-radius: 50%;
+        background: currentColor;
       }
-      .type[data-outcome='in-progress'] {
-        color: var(--rk-status-in-progress, #0b5cad);
+      .type[data-outcome='completed'] .outcome {
+        --c: var(--rk-status-completed, #116329);
       }
-      .type[data-outcome='unknown'] {
-        color: var(--rk-status-unknown, #57606a);
+      .type[data-outcome='missed'] .outcome {
+        --c: var(--rk-status-missed, #953800);
+      }
+      .type[data-outcome='in-progress'] .outcome {
+        --c: var(--rk-status-in-progress, #0b5cad);
+        box-shadow: inset 0 0 0 1px var(--c);
+      }
+      .type[data-outcome='unknown'] .outcome {
+        --c: var(--rk-status-unknown, #57606a);
+        box-shadow: inset 0 0 0 1px var(--c);
+      }
+      .type[data-outcome='unknown'] .outcome::before {
+        content: '?';
+        width: auto;
+        height: auto;
+        background: none;
+      }
+      @media (prefers-reduced-motion: no-preference) {
+        .type[data-outcome='in-progress'] .outcome::before {
+          animation: rk-pulse 1s ease-in-out infinite;
+        }
       }
       .arrow {
         font-size: 1.1em;
@@ -236,10 +268,10 @@ export class RkCallHistoryElement extends LitElement {
   }
 
   private row(item: HistoryItemJson) {
-    const outcome = outcomeOf(item.type);
-    const outbound = item.type.endsWith('Outbound');
+    const type = readHistoryType(item.type);
+    const ended = type.outcome !== 'in-progress';
     return html`
-      <tr part="row" data-type=${item.type}>
+      <tr part="row" data-type=${item.type} data-outcome=${type.outcome}>
         <td class="when">
           <time datetime=${item.created_at ?? ''}>${formatDateTime(item.created_at)}</time>
         </td>
@@ -249,15 +281,23 @@ export class RkCallHistoryElement extends LitElement {
           >
         </td>
         <td class="kind">
-          <span class="type" part="type" data-outcome=${outcome}>
-            <span class="arrow" aria-hidden="true">${outbound ? '↗' : '↙'}</span>${item.type}
+          <span class="type" part="type type-${type.outcome}" data-outcome=${type.outcome}>
+            ${
+              type.direction
+                ? html`<span class="arrow" aria-hidden="true"
+                    >${type.direction === 'outbound' ? '↗' : '↙'}</span
+                  >`
+                : nothing
+            }<span class="outcome">${type.outcomeLabel}</span>
+            ${type.directionLabel}
           </span>
         </td>
         <td class="duration">
           ${
-            item.duration === null
-              ? html`<span class="muted" aria-label="no duration">—</span>`
-              : formatDuration(item.duration)
+            typeof item.duration === 'number'
+              ? formatDuration(item.duration)
+              : html`<span class="muted" aria-hidden="true">—</span
+                  ><span class="sr-only">${ended ? 'no duration' : 'not ended yet'}</span>`
           }
         </td>
       </tr>
@@ -341,12 +381,4 @@ declare global {
   interface HTMLElementTagNameMap {
     'rk-call-history': RkCallHistoryElement;
   }
-}
-
-/** What became of a call, from its history type: never `missed` for a call not ended yet. */
-function outcomeOf(type: string): 'completed' | 'missed' | 'in-progress' | 'unknown' {
-  if (type.startsWith('Completed')) return 'completed';
-  if (type.startsWith('Missed')) return 'missed';
-  if (type.startsWith('In progress')) return 'in-progress';
-  return 'unknown';
 }

@@ -17,7 +17,15 @@ export type DialerJson = ReturnType<typeof serializeDialer> & {
 export type DialerStateJson = ReturnType<typeof serializeDialer>;
 export type DialerEntryJson = ReturnType<typeof serializeDialerEntry>;
 export type DialerEntryEventJson = ReturnType<typeof serializeDialerStatus>;
-export type HistoryItemJson = ReturnType<typeof serializeHistoryEntry>;
+/** `<Outcome> <Direction>`: `Completed`, `Missed`, `In progress` or `Unknown`, then `Outbound` or `Inbound`. */
+export type HistoryTypeJson = ReturnType<typeof serializeHistoryEntry>['type'];
+/**
+ * One history row. Its `type` is read with `readHistoryType`: a server that only knows
+ * `Completed` and `Missed`, or one that adds outcomes, is read too.
+ */
+export type HistoryItemJson = Omit<ReturnType<typeof serializeHistoryEntry>, 'type'> & {
+  type: HistoryTypeJson | (string & {});
+};
 
 export interface Page<T> {
   items: T[];
