@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import axe from 'axe-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium; the browser tests never download one. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+export const app = fileURLToPath(new URL('..', import.meta.url));
+
+export function assertBuilt(): void {
+  if (
+    !existsSync(join(app, 'dist/server.js')) ||
+    !existsSync(join(app, 'dist/public/index.html'))
+  ) {
+    throw new Error('The app is not built: run `pnpm --filter @ringkit/demo build` first');
+  }
+}
+
+export interface BuiltServer {
+  child: ChildProcess;
+  url: string;
+  /** Sends SIGKILL unless it already exited. */
+  kill(): void;
+}
+
+/** Starts `node dist/server.js` on a free port and resolves with its URL once it listens. */
+export function startBuiltServer(env: Record<string, string>): Promise<BuiltServer> {
+  const child = spawn(process.execPath, ['dist/server.js'], {
+    cwd: app,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /ringkit demo listening on (\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1]!, kill });
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));
+  });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A plain HTTP server on a free port of 127.0.0.1: another origin than the demo's. */
+export async function startSite(
+  handler: RequestListener,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface AxeViolation {
+  id: string;
+  impact?: string | null;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/**
+ * axe-core's serious and critical WCAG 2 A/AA violations on the page as it is now, one line per
+ * element. The page must allow the script (`browser.newPage({ bypassCSP: true })`): the demo's
+ * CSP lets only its own scripts run.
+ */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) {
+    await page.addScriptTag({ content: axe.source });
+  }
+  const found = await page.evaluate(async () => {
+    const run = (window as unknown as { axe: { run: (...args: unknown[]) => Promise<unknown> } })
+      .axe;
+    const result = (await run.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+      resultTypes: ['violations'],
+    })) as { violations: unknown[] };
+    return result.violations;
+  });
+  return (found as AxeViolation[])
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) =>
+      v.nodes.map(
+        (n) => `${v.id} (${v.impact}): ${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`,
+      ),
+    );
+}
+
+/** The focused element, through shadow roots, as `tag#id:text`. */
+export function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    let el: Element | null = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    if (!el || el === document.body) return 'body';
+    const host = (el.getRootNode() as ShadowRoot).host?.tagName.toLowerCase();
+    const field = ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName);
+    const text = (field ? '' : (el.getAttribute('aria-label') ?? el.textContent ?? ''))
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 30);
+    return `${host ? `${host} ` : ''}${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}:${text}`;
+  });
+}
