@@ -266,6 +266,14 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
   });
 
   it('shows the history of a number, newest first, with paging', async () => {
+    // The dialer's last records are written as its calls end, a moment after the page shows it.
+    await expect
+      .poll(async () => {
+        const res = await fetch(`${server.url}/api/calls/13018040009`);
+        const { items } = (await res.json()) as { items: { type: string }[] };
+        return items.slice(0, 2).map((i) => i.type);
+      })
+      .toEqual(['Completed Inbound', 'Completed Inbound']);
     await page.goto(`${server.url}/calls/13018040009`);
     const rows = page.locator('rk-call-history tbody tr');
     await rows.first().waitFor();

@@ -81,7 +81,11 @@ describe('createDialer numbers', () => {
     expect(code).toBe('invalid_numbers');
     expect(invalid).toEqual([
       { index: 1, input: '123', reason: 'not a valid phone number' },
-      { index: 3, input: 'call me', reason: 'not a valid phone number' },
+      {
+        index: 3,
+        input: 'call me',
+        reason: 'may contain only digits 0-9, spaces, dashes, dots, parentheses and a leading +',
+      },
       { index: 4, input: 42, reason: 'expected a string, got number' },
       { index: 5, input: '', reason: 'a phone number is required' },
       { index: 6, input: null, reason: 'expected a string, got null' },
