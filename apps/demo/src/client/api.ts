@@ -76,7 +76,7 @@ export async function request<T>(
     });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
-    throw new ApiRequestError(0, 'network', 'The server cannot be reached. Is it running?');
+    throw new ApiRequestError(0, 'network', unreachable(base));
   }
   const text = await response.text();
   let json: unknown;
@@ -96,4 +96,22 @@ export async function request<T>(
     );
   }
   return json as T;
+}
+
+/**
+ * Why a request got no answer. A browser tells a server that is down from one that refuses this
+ * page's origin (CORS) in no way a script can see, so another origin's message names both.
+ */
+function unreachable(base: string): string {
+  const here = typeof location === 'undefined' ? null : location.origin;
+  let there: string | null = null;
+  try {
+    there = new URL(base, here ?? undefined).origin;
+  } catch {
+    // an unreadable base: said as is below
+  }
+  if (here && there && there !== here) {
+    return `${there} cannot be reached, or does not let ${here} use it (its ALLOWED_ORIGINS).`;
+  }
+  return 'The server cannot be reached. Is it running?';
 }
