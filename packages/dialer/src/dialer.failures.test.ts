@@ -341,6 +341,8 @@ describe('a POST whose outcome is unknown', () => {
       maxAttempts: 3,
       callTimeoutMs: 60_000,
     });
+    const finished: Array<{ status: string; inDoubt: boolean }> = [];
+    dialer.on('finished', (e) => finished.push({ status: e.status, inDoubt: e.inDoubt }));
     dialer.start();
     provider.placed[0]?.fail(http(504));
     await flush();
@@ -357,10 +359,15 @@ describe('a POST whose outcome is unknown', () => {
     clock.advance(1);
     expect(dialer.snapshot().entries[0]?.inDoubt).toBe(false);
     expect(provider.placed.map((call) => call.to)).toEqual(NUMBERS.slice(0, 2));
+    // Told when it ended, and again when its slot was let go.
+    expect(finished).toEqual([
+      { status: 'failed', inDoubt: true },
+      { status: 'failed', inDoubt: false },
+    ]);
   });
 
   it('learns the real end and id from webhooks no POST claimed, when it is the only call in doubt', async () => {
-    const { dialer, provider } = setup({ numbers: NUMBERS.slice(0, 2), concurrency: 1 });
+    const { dialer, provider, clock } = setup({ numbers: NUMBERS.slice(0, 2), concurrency: 1 });
     const finished: Array<{ status: string; callId: string | null }> = [];
     dialer.on('finished', (e) => finished.push({ status: e.status, callId: e.callId }));
     dialer.start();
@@ -368,13 +375,19 @@ describe('a POST whose outcome is unknown', () => {
     provider.placed[0]?.fail(timeout());
     await flush();
     expect(dialer.snapshot().entries[0]).toMatchObject({ status: 'failed', inDoubt: true });
-    dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(5_000) });
+    clock.advance(5_000);
+    dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now()) });
+    const answeredAt = clock.now();
+    clock.advance(42_000);
     dialer.handleStatus(statusEvent('p-1', 'completed'));
     expect(dialer.snapshot().entries[0]).toMatchObject({
       status: 'completed',
       callId: 'p-1',
       inDoubt: false,
       attempts: 1,
+      // The call went on after its POST failed: answered and ended when its webhooks said.
+      answeredAt,
+      endedAt: clock.now(),
     });
     expect(dialer.snapshot().entries[0]?.error).toBeUndefined();
     // Told again each time it learned more: that it was answered, then how it ended.
@@ -422,5 +435,24 @@ describe('an answer that arrives after the end', () => {
     const entry = dialer.snapshot().entries[0];
     expect(entry).toMatchObject({ status: 'completed', answeredAt: clock.now() - 20_000 });
     expect(finished).toEqual([null, clock.now() - 20_000]);
+  });
+
+  it('takes an earlier answer time from a late answered event than the one it stamped', async () => {
+    const { dialer, provider, clock } = setup({ numbers: NUMBERS.slice(0, 1) });
+    dialer.start();
+    provider.placed[0]?.answer('p-1');
+    await flush();
+    const answered = clock.now();
+    clock.advance(10_000);
+    // `answered` reached us late, after `ringing`; a repeat says when it really was.
+    dialer.handleStatus(statusEvent('p-1', 'answered'));
+    clock.advance(30_000);
+    dialer.handleStatus(statusEvent('p-1', 'completed'));
+    expect(dialer.snapshot().entries[0]?.answeredAt).toBe(answered + 10_000);
+    dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(answered) });
+    expect(dialer.snapshot().entries[0]).toMatchObject({
+      status: 'completed',
+      answeredAt: answered,
+    });
   });
 });

@@ -209,13 +209,20 @@ export function createDialer(options: DialerOptions): Dialer {
   function learnAfterEnd(entry: Entry, event: CallStatusEvent) {
     const status = event.status;
     let learned = false;
-    if (status === 'answered' && entry.answeredAt === null) {
-      const at = event.at instanceof Date ? event.at.getTime() : clock.now();
-      entry.answeredAt = entry.endedAt === null ? at : Math.min(at, entry.endedAt);
-      learned = true;
+    if (status === 'answered') {
+      const said = event.at instanceof Date ? event.at.getTime() : Number.NaN;
+      let at = Number.isFinite(said) ? said : clock.now();
+      // An entry in doubt ended when its POST failed; its call may have gone on after that.
+      if (entry.endedAt !== null && !entry.inDoubt) at = Math.min(at, entry.endedAt);
+      // Unset, or an earlier time than the one known: a late event may say when it really was.
+      if (entry.answeredAt === null || at < entry.answeredAt) {
+        entry.answeredAt = at;
+        learned = true;
+      }
     }
     if (entry.inDoubt && isCallStatus(status) && isTerminal(status)) {
       const previous = entry.status;
+      entry.endedAt = clock.now(); // the call's real end, no longer the failed POST's
       if (status !== previous) {
         set(entry, status);
         if (status !== 'failed') entry.error = undefined;
@@ -229,8 +236,11 @@ export function createDialer(options: DialerOptions): Dialer {
     if (learned && events.has('finished')) events.emit('finished', entry.toJSON());
   }
 
-  /** Frees the slot of an entry whose placement's outcome was unknown. */
-  function release(entry: Entry) {
+  /**
+   * Frees the slot of an entry whose placement's outcome was unknown. With `timedOut` (its call
+   * timeout passed, its end still unknown) `finished` tells that the slot is no longer held.
+   */
+  function release(entry: Entry, timedOut = false) {
     if (!entry.inDoubt) return;
     entry.inDoubt = false;
     doubtful.delete(entry);
@@ -238,7 +248,9 @@ export function createDialer(options: DialerOptions): Dialer {
     entry.timer = undefined;
     inFlight -= 1;
     if (inFlight === 0) deadlines.clear();
+    // The freed slot is taken before anyone is told.
     const dialed = fill();
+    if (timedOut && events.has('finished')) events.emit('finished', entry.toJSON());
     progress();
     announce(dialed);
     drainedYet();
@@ -253,7 +265,7 @@ export function createDialer(options: DialerOptions): Dialer {
         if (!entry.inDoubt) return;
         if (clock.now() < until)
           armDoubt(entry); // a clamped timer fired early
-        else release(entry);
+        else release(entry, true);
       },
       clampTimerMs(until - clock.now()),
     );

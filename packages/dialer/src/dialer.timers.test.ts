@@ -1,0 +1,87 @@
+import { HttpError, MAX_TIMER_MS, type Clock } from '@ringkit/call-client';
+import { describe, expect, it } from 'vitest';
+import { createFakeProvider, flush } from './_test-utils.js';
+import { createDialer } from './dialer.js';
+
+const NUMBERS = ['+14155552671', '+13018040009', '+12025550123'];
+const request = { method: 'POST', url: 'http://provider.test/call' };
+const gatewayTimeout = () =>
+  new HttpError({ status: 504, request, body: '', headers: new Headers(), attempts: 1 });
+
+/**
+ * A clock that behaves like Node's timers: a delay above {@link MAX_TIMER_MS} fires after 1 ms.
+ * Its time can be set anywhere, backwards included (a wall clock corrected by NTP).
+ */
+function createNodeLikeClock(start = 1_700_000_000_000) {
+  let now = start;
+  let seq = 0;
+  const timers = new Map<number, { at: number; callback: () => void }>();
+  const delays: number[] = [];
+  const clock: Clock & {
+    delays: number[];
+    set(time: number): void;
+    /** Runs the earliest timer, moving time to it; `false` when none is set. */
+    runNext(): boolean;
+  } = {
+    delays,
+    now: () => now,
+    setTimeout(callback, ms) {
+      delays.push(ms);
+      seq += 1;
+      timers.set(seq, { at: now + (ms > MAX_TIMER_MS ? 1 : Math.max(1, ms)), callback });
+      return seq;
+    },
+    clearTimeout(handle) {
+      timers.delete(handle as number);
+    },
+    set(time) {
+      now = time;
+    },
+    runNext() {
+      let first: [number, { at: number; callback: () => void }] | undefined;
+      for (const timer of timers) if (!first || timer[1].at < first[1].at) first = timer;
+      if (!first) return false;
+      timers.delete(first[0]);
+      now = Math.max(now, first[1].at);
+      first[1].callback();
+      return true;
+    },
+  };
+  return clock;
+}
+
+describe('timers', () => {
+  it('never arms a timer beyond MAX_TIMER_MS, even after the clock stepped back, and holds a slot in doubt to its real deadline', async () => {
+    const clock = createNodeLikeClock();
+    const provider = createFakeProvider();
+    const dialer = createDialer({
+      provider,
+      numbers: NUMBERS.slice(0, 2),
+      concurrency: 1,
+      callTimeoutMs: MAX_TIMER_MS,
+      clock,
+    });
+    dialer.on('error', () => {});
+    const start = clock.now();
+    dialer.start();
+    // The wall clock is set back an hour while the POST is on its way, which then fails with an
+    // outcome unknown: the slot is held until MAX_TIMER_MS after the POST, an hour further away
+    // than a timer can wait.
+    clock.set(start - 3_600_000);
+    provider.placed[0]?.fail(gatewayTimeout());
+    await flush();
+    expect(dialer.snapshot().entries[0]).toMatchObject({ status: 'failed', inDoubt: true });
+    let turns = 0;
+    while (dialer.snapshot().entries[0]?.inDoubt && turns < 20 && clock.runNext()) {
+      turns += 1;
+      // An early wake-up re-arms; it never frees the slot before the deadline.
+      if (clock.now() < start + MAX_TIMER_MS) expect(provider.placed).toHaveLength(1);
+    }
+    expect(clock.delays.every((ms) => ms <= MAX_TIMER_MS)).toBe(true);
+    expect(turns).toBeLessThan(5); // no spinning on timers that fire at once
+    // Once the real deadline passed, the slot is free and the next number is dialed.
+    expect(clock.now()).toBeGreaterThanOrEqual(start + MAX_TIMER_MS);
+    expect(dialer.snapshot().entries[0]?.inDoubt).toBe(false);
+    expect(provider.placed.map((call) => call.to)).toEqual(NUMBERS.slice(0, 2));
+  });
+});
