@@ -126,3 +126,17 @@ export function onConnectionState(
     release(connection);
   };
 }
+
+/**
+ * Calls `handler` each time the shared stream opens from now on (not for one open already).
+ * Events published before a first open were never sent to this page: an element that loaded
+ * its state before then reads it again here.
+ */
+export function onStreamOpen(base: string, handler: () => void): () => void {
+  let ready = false;
+  const off = onConnectionState(base, (state) => {
+    if (ready && state === 'open') handler();
+  });
+  ready = true;
+  return off;
+}

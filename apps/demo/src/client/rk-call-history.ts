@@ -10,7 +10,7 @@ import { apiBase, request, type ApiRequestError } from './api.js';
 import { define, emit } from './define.js';
 import { formatDateTime, formatDuration, formatPhone, phoneKey } from './format.js';
 import { readHistoryType } from './history-type.js';
-import { subscribe } from './live.js';
+import { onStreamOpen, subscribe } from './live.js';
 import { shared } from './styles.js';
 import type { HistoryEventJson, HistoryItemJson, Page } from './types.js';
 
@@ -208,6 +208,9 @@ export class RkCallHistoryElement extends LitElement {
         'resync',
         () => void this.load(this.cursors[this.page] ?? null, this.page),
       ),
+      onStreamOpen(this.base, () => {
+        if (this.phone && this.page === 0) void this.load(null, 0);
+      }),
     ];
   }
 

@@ -13,7 +13,7 @@ import {
   viewerTimeZone,
   type Repeat,
 } from './format.js';
-import { subscribe } from './live.js';
+import { onStreamOpen, subscribe } from './live.js';
 import { badge, countByStatus, statusLabel, STATUS_ORDER } from './status.js';
 import { shared } from './styles.js';
 import type { Page, ScheduledCallJson } from './types.js';
@@ -233,6 +233,7 @@ export class RkSchedulerElement extends LitElement {
         else this.upsert(call, true);
       }),
       subscribe(this.base, 'resync', () => void this.load()),
+      onStreamOpen(this.base, () => void this.load()),
     ];
     void this.load();
   }
@@ -263,6 +264,11 @@ export class RkSchedulerElement extends LitElement {
         for (const call of result.items) calls.set(call.id, call);
         cursor = result.next_cursor;
         if (!cursor) break;
+      }
+      // A live event may have brought a newer version while the pages came.
+      for (const [id, known] of this.calls) {
+        const fetched = calls.get(id);
+        if (!fetched || fetched.version < known.version) calls.set(id, known);
       }
       this.calls = calls;
       this.listError = '';
