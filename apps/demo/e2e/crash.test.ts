@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 const app = fileURLToPath(new URL('..', import.meta.url));
 const NUMBERS = '13018040009,19842068287,15512459377,14155552671,12025550123,12125550101';
 const CALLER = '+14155550100';
+const OUTCOMES = new Set(['completed', 'busy', 'no-answer', 'failed']);
 
 /** `node dist/server.js` on a free port; resolves with its URL once it listens. */
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
@@ -34,7 +35,10 @@ interface Answer {
   status: number;
   body: {
     state?: string;
-    interrupted_run?: { calls: { phone: string }[] };
+    interrupted_run?: {
+      total: number;
+      entries: { phone: string; status: string; outcome_unknown: boolean }[];
+    };
     items?: { type: string }[];
     error?: { code: string };
   };
@@ -90,22 +94,32 @@ describe('the dialer when its process is killed', () => {
     const first = await startServer(env);
     children.push(first.child);
     expect((await json(`${first.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
-    await until(async () => (webhook.calls().length >= 3 ? true : undefined), 'three calls');
+    // Killed once a call ended at the provider while others still ring.
+    const ended = (c: { status: string }) => OUTCOMES.has(c.status);
+    await until(
+      async () => (webhook.calls().some(ended) && !webhook.calls().every(ended) ? true : undefined),
+      'a call ended and others in flight',
+    );
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
     const placed = webhook.calls().map((c) => c.phone);
+    // The calls in flight end at the provider while the app is dead.
+    await until(async () => (webhook.calls().every(ended) ? true : undefined), 'every call ended');
 
     const second = await startServer(env);
     children.push(second.child);
     const dialer = (await json(`${second.url}/api/dialer`)).body;
     expect(dialer.state).toBe('idle');
     // What the interrupted run had dialed, each call on record.
-    expect(dialer.interrupted_run?.calls.map((c) => c.phone)).toEqual(placed);
+    expect(dialer.interrupted_run?.total).toBe(6);
+    expect(dialer.interrupted_run?.entries.map((c) => c.phone)).toEqual(placed);
     const history = (await json(`${second.url}/api/calls/${encodeURIComponent(CALLER)}`)).body;
+    // Every call placed is on record: with its outcome when the app lived to learn it, else as
+    // unknown (it may have rung); none is left in progress, none is lost.
     expect(history.items).toHaveLength(placed.length);
-    for (const item of history.items ?? []) {
-      expect(item.type).not.toMatch(/^(Missed|In progress)/);
-    }
+    const types = (history.items ?? []).map((item) => item.type);
+    expect(types.every((t) => /^(Completed|Missed|Unknown) Outbound$/.test(t))).toBe(true);
+    expect(types).toContain('Unknown Outbound');
 
     // Start alone dials nothing; starting again is an explicit choice.
     const refused = await json(`${second.url}/api/dialer/start`, { method: 'POST' });

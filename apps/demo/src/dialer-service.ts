@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   createNumDialerClient,
   createWebhookHandler,
@@ -10,9 +8,8 @@ import {
   type WebhookHandler,
 } from '@ringkit/call-client';
 import { createDialer, type DialerEntry } from '@ringkit/dialer';
-import type { HistoryEntry, Scheduler } from '@ringkit/scheduler-core';
+import type { Scheduler, Store } from '@ringkit/scheduler-core';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { EventHub } from './event-hub.js';
 import { ApiError } from './http-errors.js';
 import { serializeDialer, serializeDialerStatus } from './serialize.js';
@@ -26,56 +23,72 @@ export interface DialerServiceOptions {
   publicUrl: () => string;
   /** A fixed token for the webhook URL; a random one per start when left out. */
   webhookToken?: string | undefined;
-  /** The app's own number, `from` of the call records. */
+  /** The app's own number (E.164), `from` of the call records. */
   callerId: string;
   /** Where call records go (history). */
-  scheduler: Pick<Scheduler, 'recordCall' | 'history'>;
-  /** Where the run marker (`dialer-run.json`) is kept, so a restart knows a run was cut short. */
-  dataDir: string;
+  scheduler: Pick<Scheduler, 'recordCall'>;
+  /** The store behind `scheduler`, read once at start to find a run a crash cut short. */
+  store: Pick<Store, 'listHistory'>;
   hub: EventHub;
   logger: Logger;
 }
 
-/** The marker of the latest run: written when it starts, finished when it drains. */
-const runMarkerSchema = z.strictObject({
-  run_id: z.string().regex(/^[a-z0-9]{1,40}$/),
-  started_at: z.iso.datetime(),
-  finished_at: z.iso.datetime().nullable(),
-});
-type RunMarker = z.infer<typeof runMarkerSchema>;
-
 /** A call of a run that was cut short, as its record says. */
-export interface InterruptedCall {
+export interface InterruptedEntry {
   index: number;
   attempt: number;
   phone: string;
-  /** The record's history type seen from the app, e.g. `Completed Outbound`, `Unknown Outbound`. */
-  type: HistoryEntry['type'];
+  status: CallStatus;
+  /** The provider's call id; call records do not keep it, so it is `null` after a restart. */
+  call_id: string | null;
+  /** Placed with no clear answer, or still in progress when the process died: it may have rung. */
+  outcome_unknown: boolean;
   started_at: string;
 }
 
-/** A run the process did not see to its end (a crash, a restart mid-run). */
+/** A run a previous process did not see to its end (a crash, a restart mid-run). */
 export interface InterruptedRun {
   run_id: string;
   started_at: string;
-  calls: InterruptedCall[];
+  /** How many numbers the run had; those without an entry were never dialed. */
+  total: number;
+  entries: InterruptedEntry[];
 }
 
-const recordIdPattern = /^dialer-([a-z0-9]+)-(\d+)-(\d+)$/;
+/**
+ * The id of a dialer call record: `dialer-<run>-of<total>-<index>-<attempt>`, where `<run>` is
+ * the run's start time (9 base-36 digits, so ids sort by it) and 8 random hex digits. Everything
+ * a restart needs to know about a run is in its records and their ids.
+ */
+const RECORD_ID = /^dialer-([0-9a-z]{9})([0-9a-f]{8})-of(\d+)-(\d+)-(\d+)$/;
+
+function parseRecordId(id: string) {
+  const match = RECORD_ID.exec(id);
+  if (!match) return null;
+  const [, stamp, random, total, index, attempt] = match as unknown as string[];
+  return {
+    run: `${stamp}${random}-of${total}`,
+    startedAt: Number.parseInt(stamp!, 36),
+    total: Number(total),
+    index: Number(index),
+    attempt: Number(attempt),
+  };
+}
 
 /**
  * The configured list of numbers and one dialer run over it, composed for the demo: the webhook
  * token, the provider, status events on the event hub, and a call record per attempt, written
- * when its POST leaves and again when it ends, so a crash loses no call that may have rung.
+ * before its POST leaves and again when it ends, so a crash loses no call that may have rung.
  *
- * A run is marked in `dataDir` when it starts and when it drains. After a restart, a run that
- * never drained is an interrupted run: its calls still in progress on record are closed as of
- * unknown outcome (this process can no longer learn their end), it is shown by `snapshot()`, and
- * `start()` refuses to dial the list again unless told to (`{ restart: true }`).
+ * Nothing but those records is kept. After a restart, `recover()` reads the latest run's records:
+ * a run with a call still in progress on record, or with numbers it never reached, was cut short.
+ * Its calls in progress are closed as of unknown outcome (this process can no longer learn their
+ * end), it is shown by `interruptedRun()`, and `start()` refuses to dial the list again unless
+ * told to (`{ restart: true }`).
  */
 export function createDialerService(options: DialerServiceOptions) {
   const { hub, logger, callerId } = options;
-  const markerPath = join(options.dataDir, 'dialer-run.json');
+  const total = options.numbers.length;
   let client: CallProvider | undefined;
   let webhook: WebhookHandler | undefined;
   let runId: string | null = null;
@@ -114,29 +127,9 @@ export function createDialerService(options: DialerServiceOptions) {
     concurrency: options.concurrency,
   });
 
+  /** Every record write, one after another: a later write of a record never lands first. */
+  let writes: Promise<unknown> = Promise.resolve();
   const pending = new Set<Promise<unknown>>();
-
-  function readMarker(): RunMarker | null {
-    let text: string;
-    try {
-      text = readFileSync(markerPath, 'utf8');
-    } catch {
-      return null; // no run yet
-    }
-    const parsed = runMarkerSchema.safeParse(safeJson(text));
-    if (!parsed.success) {
-      logger.warn({ path: markerPath }, 'ignoring an unreadable dialer run marker');
-      return null;
-    }
-    return parsed.data;
-  }
-
-  function writeMarker(marker: RunMarker) {
-    mkdirSync(options.dataDir, { recursive: true });
-    const temporary = `${markerPath}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(marker)}\n`);
-    renameSync(temporary, markerPath);
-  }
 
   /** Saves the record of one attempt; a later save of the same attempt updates it. */
   function save(record: {
@@ -150,21 +143,25 @@ export function createDialerService(options: DialerServiceOptions) {
     outcomeUnknown: boolean;
   }) {
     if (runId === null) return Promise.resolve();
-    const saving: Promise<unknown> = options.scheduler
-      .recordCall({
-        id: `dialer-${runId}-${record.index}-${record.attempt}`,
-        from: callerId,
-        to: record.phone,
-        direction: 'outbound',
-        status: record.status,
-        startedAt: new Date(record.startedAt),
-        answeredAt: record.answeredAt === null ? null : new Date(record.answeredAt),
-        endedAt: record.endedAt === null ? null : new Date(record.endedAt),
-        outcomeUnknown: record.outcomeUnknown,
-      })
+    const id = `dialer-${runId}-${record.index}-${record.attempt}`;
+    const saving: Promise<unknown> = writes
+      .then(() =>
+        options.scheduler.recordCall({
+          id,
+          from: callerId,
+          to: record.phone,
+          direction: 'outbound',
+          status: record.status,
+          startedAt: new Date(record.startedAt),
+          answeredAt: record.answeredAt === null ? null : new Date(record.answeredAt),
+          endedAt: record.endedAt === null ? null : new Date(record.endedAt),
+          outcomeUnknown: record.outcomeUnknown,
+        }),
+      )
       .then(() => hub.publish('history', { phones: [callerId, record.phone] }))
       .catch((error: unknown) => logger.error({ err: error }, 'could not record a dialer call'))
       .finally(() => pending.delete(saving));
+    writes = saving;
     pending.add(saving);
     return saving;
   }
@@ -172,10 +169,9 @@ export function createDialerService(options: DialerServiceOptions) {
   const publishState = () => hub.publish('dialer', serializeDialer(dialer.snapshot(), false));
   const dialedAt = new Map<string, number>();
 
-  let stopping = false;
-
   dialer.on('dialing', ({ index, phone, attempt, at }) => {
     dialedAt.set(`${index}-${attempt}`, at);
+    // In progress on record (no end) before the request leaves.
     const written = save({
       index,
       phone,
@@ -188,35 +184,39 @@ export function createDialerService(options: DialerServiceOptions) {
     });
     recordWrites.set(announced++, written);
   });
-  const answeredAt = new Map<string, number>();
   dialer.on('status', (event) => {
     hub.publish('dialer-entry', serializeDialerStatus(event));
     const key = `${event.index}-${event.attempt}`;
-    if (event.status === 'answered') answeredAt.set(key, event.at);
-    // An attempt that ends with another to follow (busy, no answer) is recorded as it ends; the
-    // last one is recorded by `finished`.
-    if (event.willRetry) {
+    const startedAt = dialedAt.get(key) ?? event.at;
+    if (event.status === 'answered') {
+      // Still in progress, but known to be answered: a crash from here on keeps that.
+      save({
+        index: event.index,
+        phone: event.phone,
+        attempt: event.attempt,
+        status: 'answered',
+        startedAt,
+        answeredAt: event.at,
+        endedAt: null,
+        outcomeUnknown: false,
+      });
+    } else if (event.willRetry) {
+      // An attempt that ends with another to follow (busy, no answer) is recorded as it ends;
+      // the last one is recorded by `finished`.
       save({
         index: event.index,
         phone: event.phone,
         attempt: event.attempt,
         status: event.status as CallStatus,
-        startedAt: dialedAt.get(key) ?? event.at,
-        answeredAt: answeredAt.get(key) ?? null,
+        startedAt,
+        answeredAt: null,
         endedAt: event.at,
         outcomeUnknown: false,
       });
     }
   });
   dialer.on('progress', publishState);
-  dialer.on('drained', () => {
-    publishState();
-    if (stopping) return; // cut short: the next start shows it as interrupted
-    const marker = readMarker();
-    if (marker && marker.run_id === runId) {
-      writeMarker({ ...marker, finished_at: new Date().toISOString() });
-    }
-  });
+  dialer.on('drained', publishState);
   dialer.on('finished', (entry: DialerEntry) => {
     if (entry.status === 'idle' || entry.status === 'dialing' || entry.attempts === 0) return;
     const startedAt = dialedAt.get(`${entry.index}-${entry.attempts}`) ?? entry.startedAt;
@@ -228,7 +228,9 @@ export function createDialerService(options: DialerServiceOptions) {
       status: entry.status,
       startedAt,
       answeredAt: entry.answeredAt,
-      endedAt: entry.endedAt ?? Date.now(),
+      // A placement in doubt may still be ringing: no end on record until its slot is let go,
+      // so a crash meanwhile leaves it for the next start to find.
+      endedAt: entry.inDoubt ? null : (entry.endedAt ?? Date.now()),
       outcomeUnknown: entry.status === 'failed' && entry.error?.reason === 'outcome_unknown',
     });
   });
@@ -236,19 +238,30 @@ export function createDialerService(options: DialerServiceOptions) {
     logger.warn({ err: error, source, index }, 'dialer error');
   });
 
-  /** The records of one run, from the app's own history (every dialer call is `from` it). */
-  async function recordsOf(run: string): Promise<HistoryEntry[]> {
-    const found: HistoryEntry[] = [];
+  /** The records of the latest run on record (ids sort by start time), newest first. */
+  async function latestRun() {
+    let run: ReturnType<typeof parseRecordId> = null;
+    const records: {
+      record: Awaited<ReturnType<Store['listHistory']>>['items'][number];
+      id: NonNullable<ReturnType<typeof parseRecordId>>;
+    }[] = [];
     let cursor: string | null = null;
     do {
-      const page = await options.scheduler.history(callerId, { cursor, limit: 100 });
-      for (const item of page.items) {
-        const match = recordIdPattern.exec(item.id);
-        if (match?.[1] === run) found.push(item);
+      const page = await options.store.listHistory(callerId, { cursor, limit: 200 });
+      for (const record of page.items) {
+        // Newest first: once past the latest run's start, no older record can be of it.
+        if (run && record.startedAt < run.startedAt) return { run, records };
+        const id = parseRecordId(record.id);
+        if (!id || record.from !== callerId) continue;
+        if (!run || id.run > run.run) {
+          run = id;
+          records.length = 0;
+        }
+        if (id.run === run.run) records.push({ record, id });
       }
       cursor = page.nextCursor;
     } while (cursor);
-    return found;
+    return { run, records };
   }
 
   return {
@@ -258,44 +271,58 @@ export function createDialerService(options: DialerServiceOptions) {
     interruptedRun: () => interrupted,
 
     /**
-     * Finds a run a previous process did not finish; its calls still in progress on record are
-     * closed as of unknown outcome. Called once, before the server listens.
+     * Finds the latest run on record and whether a previous process saw it to its end: it did not
+     * when a call is still in progress on record or a number of the run has no record at all.
+     * Calls in progress are closed as of unknown outcome. Called once, before the server listens.
      */
     async recover() {
-      const marker = readMarker();
-      if (!marker || marker.finished_at !== null) return;
-      const records = await recordsOf(marker.run_id);
+      const { run, records } = await latestRun();
+      if (!run) return;
+      const reached = new Set(records.map(({ id }) => id.index));
+      const open = records.filter(({ record }) => record.endedAt === null);
+      if (open.length === 0 && reached.size >= run.total) return;
       const now = new Date();
-      const calls: InterruptedCall[] = [];
-      for (const record of records) {
-        const [, , index, attempt] = recordIdPattern.exec(record.id)!;
-        let type = record.type;
-        if (type.startsWith('In progress')) {
+      const entries: InterruptedEntry[] = [];
+      for (const { record, id } of records) {
+        let { status } = record;
+        let outcomeUnknown = record.outcomeUnknown === true;
+        if (record.endedAt === null) {
+          // It may have rung, and may still: this process cannot learn how it ended.
           await options.scheduler.recordCall({
             id: record.id,
-            from: callerId,
-            to: record.counterparty,
+            from: record.from,
+            to: record.to,
             direction: 'outbound',
             status: 'failed',
-            startedAt: record.createdAt,
+            startedAt: new Date(record.startedAt),
+            answeredAt: record.answeredAt === null ? null : new Date(record.answeredAt),
             endedAt: now,
             outcomeUnknown: true,
           });
-          type = 'Unknown Outbound';
+          status = 'failed';
+          outcomeUnknown = true;
         }
-        calls.push({
-          index: Number(index),
-          attempt: Number(attempt),
-          phone: record.counterparty,
-          type,
-          started_at: record.createdAt.toISOString(),
+        entries.push({
+          index: id.index,
+          attempt: id.attempt,
+          phone: record.to,
+          status,
+          call_id: null,
+          outcome_unknown: outcomeUnknown,
+          started_at: new Date(record.startedAt).toISOString(),
         });
       }
-      calls.sort((a, b) => a.index - b.index || a.attempt - b.attempt);
-      interrupted = { run_id: marker.run_id, started_at: marker.started_at, calls };
+      entries.sort((a, b) => a.index - b.index || a.attempt - b.attempt);
+      interrupted = {
+        run_id: run.run,
+        started_at: new Date(run.startedAt).toISOString(),
+        total: run.total,
+        entries,
+      };
+      if (open.length > 0) hub.publish('history', { phones: [callerId] });
       logger.warn(
-        { run_id: marker.run_id, calls: calls.length },
-        'the previous dialer run was interrupted; starting again needs { "restart": true }',
+        { run_id: run.run, calls: entries.length, closed: open.length },
+        'the previous dialer run was interrupted; dialing the list again needs { "restart": true }',
       );
     },
 
@@ -307,11 +334,13 @@ export function createDialerService(options: DialerServiceOptions) {
     start({ restart = false }: { restart?: boolean } = {}) {
       if (dialer.snapshot().state !== 'idle') dialer.start(); // throws the typed error
       if (interrupted && !restart) {
+        const { entries } = interrupted;
         throw new ApiError(
           409,
           'interrupted_run',
           `The dialer run started at ${interrupted.started_at} was interrupted after ` +
-            `${interrupted.calls.length} call(s); send {"restart": true} to dial the whole list again`,
+            `${entries.length} call(s); they may have rung. Send {"restart": true} to dial ` +
+            'the whole list again.',
           { interrupted_run: interrupted },
         );
       }
@@ -328,8 +357,8 @@ export function createDialerService(options: DialerServiceOptions) {
         },
         onError: (error) => logger.debug({ err: error }, 'webhook refused'),
       });
-      runId = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
-      writeMarker({ run_id: runId, started_at: new Date().toISOString(), finished_at: null });
+      const stamp = Date.now().toString(36).padStart(9, '0');
+      runId = `${stamp}${randomBytes(4).toString('hex')}-of${total}`;
       interrupted = null;
       dialer.start();
       publishState();
@@ -346,24 +375,15 @@ export function createDialerService(options: DialerServiceOptions) {
 
     /**
      * For shutdown: no new calls; every call in flight keeps the record written when its POST
-     * left (a later status, if one arrives before the process exits, updates it). The run stays
-     * unfinished, so the next start shows it as interrupted.
+     * left (a later status, if one arrives before the process exits, updates it). Numbers not
+     * reached have no record, so the next start shows the run as interrupted.
      */
     async stop() {
-      stopping = true;
       const snapshot = dialer.snapshot();
       if (snapshot.state === 'running' || snapshot.state === 'paused') dialer.stop();
       await Promise.allSettled([...pending]);
     },
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export type DialerService = ReturnType<typeof createDialerService>;

@@ -164,7 +164,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     webhookToken: config.WEBHOOK_TOKEN,
     callerId: config.CALLER_ID,
     scheduler,
-    dataDir: resolve(config.DATA_DIR),
+    store,
     hub,
     logger,
   });

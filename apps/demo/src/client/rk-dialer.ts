@@ -245,25 +245,42 @@ export class RkDialerElement extends LitElement {
 
   /** A run the server did not see to its end: what it had dialed, and an explicit way on. */
   private renderInterrupted(run: NonNullable<DialerJson['interrupted_run']>) {
+    const unreached = run.total - new Set(run.entries.map((e) => e.index)).size;
     return html`
-      <div class="interrupted" part="interrupted" role="region" aria-label="Interrupted run">
+      <div
+        class="interrupted"
+        part="interrupted"
+        role="region"
+        aria-labelledby="interrupted-heading"
+      >
+        <h3 id="interrupted-heading">Interrupted run</h3>
         <p>
-          A run started ${formatDateTime(run.started_at)} was interrupted after ${run.calls.length}
-          call(s). Those numbers may have been called; nothing is dialed again unless you choose to.
+          A run started ${formatDateTime(run.started_at)} stopped before it ended, after
+          ${run.entries.length} of ${run.total}
+          calls${unreached > 0 ? html`, ${unreached} number(s) never dialed` : nothing}. Calls of
+          unknown outcome may have rung. Nothing is dialed again unless you choose to.
         </p>
-        <ul part="interrupted-calls">
-          ${run.calls.map(
-            (call) =>
-              html`<li data-index=${call.index}>
-                <a href="${this.base}/calls/${encodeURIComponent(call.phone)}"
-                  >${formatPhone(call.phone)}</a
+        <ol part="interrupted-calls" aria-label="Calls of the interrupted run">
+          ${run.entries.map(
+            (entry) =>
+              html`<li
+                data-index=${entry.index}
+                data-status=${entry.outcome_unknown ? 'unknown' : entry.status}
+              >
+                <a href="${this.base}/calls/${encodeURIComponent(entry.phone)}"
+                  >${formatPhone(entry.phone)}</a
                 >
-                <span class="muted">${call.type}</span>
+                ${
+                  entry.outcome_unknown
+                    ? html`<span class="badge" part="status status-unknown">outcome unknown</span>`
+                    : badge(entry.status)
+                }
+                ${entry.call_id ? html`<span class="muted">call ${entry.call_id}</span>` : nothing}
               </li>`,
           )}
-        </ul>
+        </ol>
         <button part="button restart" ?disabled=${this.starting} @click=${() => this.start(true)}>
-          Dial the whole list again
+          Dial the list again
         </button>
       </div>
     `;

@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCallApiSimulator, startFaultGateway } from '@ringkit/call-client/testing';
+import type { Store } from '@ringkit/scheduler-core';
+import { memoryStore } from '@ringkit/scheduler-core/memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, eventually, openEvents, startTestApp, type TestApp } from '../_test-utils.js';
 
@@ -187,62 +190,179 @@ describe('POST /api/dialer/start', () => {
   });
 });
 
-describe('a dialer run cut short by a restart', () => {
-  it('keeps a record of every call whose POST left, and makes dialing the list again a choice', async () => {
+/** A memory store that outlives the apps started over it, as a database outlives a process. */
+function lastingStore(): Store {
+  const store = memoryStore();
+  return new Proxy(store, {
+    get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key)),
+  });
+}
+
+const CALLER = '+14155550100';
+type Item = { type: string };
+const types = async (url: string) =>
+  ((await api(`${url}/api/calls/${CALLER}`)).json.items as Item[]).map((i) => i.type);
+
+describe('a dialer run cut short by a crash', () => {
+  it('shows its calls as of unknown outcome after a restart, and dials the list again only when told', async () => {
+    const store = lastingStore();
+    // Slow calls: the process dies while they ring.
+    app = await startTestApp({ store, stepMs: 5_000 });
+    const crashed = app;
+    expect((await api(`${crashed.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
+    // On record as soon as the POST left, and shown in progress, never as missed.
+    await eventually(async () => {
+      const now = await types(crashed.url);
+      return now.length === 2 && now.every((t) => t === 'In progress Outbound') ? true : undefined;
+    });
+    // The crash: nothing more reaches that process, and nothing of it runs again.
+    await crashed.webhook.close();
+
+    app = await startTestApp({ store });
+    const restarted = app;
+    const dialer = (await api(`${restarted.url}/api/dialer`)).json;
+    expect(dialer.state).toBe('idle');
+    expect(dialer.interrupted_run).toEqual({
+      run_id: expect.stringMatching(/-of4$/),
+      started_at: expect.any(String),
+      total: 4,
+      entries: [
+        expect.objectContaining({
+          index: 0,
+          phone: '+13018040009',
+          status: 'failed',
+          call_id: null,
+          outcome_unknown: true,
+        }),
+        expect.objectContaining({
+          index: 1,
+          phone: '+19842068287',
+          status: 'failed',
+          call_id: null,
+          outcome_unknown: true,
+        }),
+      ],
+    });
+    // The calls may have rung: history says their outcome is unknown, it does not lose them.
+    expect(await types(restarted.url)).toEqual(['Unknown Outbound', 'Unknown Outbound']);
+
+    // Start alone does not dial the interrupted run's numbers again.
+    const refused = await api(`${restarted.url}/api/dialer/start`, { method: 'POST', body: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error).toMatchObject({
+      code: 'interrupted_run',
+      message: expect.stringContaining('"restart": true'),
+    });
+    expect(restarted.webhook.calls()).toEqual([]);
+    await crashed.close();
+
+    // Another restart before anyone chose: the run is still shown (two numbers were never
+    // reached), and still refused.
+    await restarted.close();
+    app = await startTestApp({ store });
+    const again = app;
+    expect((await api(`${again.url}/api/dialer`)).json.interrupted_run).toMatchObject({
+      total: 4,
+      entries: [{ index: 0 }, { index: 1 }],
+    });
+    expect((await api(`${again.url}/api/dialer/start`, { method: 'POST' })).status).toBe(409);
+
+    const chosen = await api(`${again.url}/api/dialer/start`, {
+      method: 'POST',
+      body: { restart: true },
+    });
+    expect(chosen.status).toBe(202);
+    expect(chosen.json.interrupted_run).toBeNull();
+    await eventually(async () => (await api(`${again.url}/api/dialer`)).json.state === 'done');
+    expect(again.webhook.calls()).toHaveLength(4);
+    await eventually(async () =>
+      (await types(again.url)).filter((t) => t === 'Completed Outbound').length === 4
+        ? true
+        : undefined,
+    );
+    await again.close();
+
+    // A run seen to its end is not interrupted.
+    app = await startTestApp({ store });
+    expect((await api(`${app.url}/api/dialer`)).json.interrupted_run).toBeNull();
+    expect((await api(`${app.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
+  });
+
+  it('shows a run that a shutdown cut short, from the records of the configured store', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-dialer-restart-'));
     try {
       const env = { DATA_DIR: dataDir };
-      // Slow calls: the process stops while they ring.
       app = await startTestApp({ env, configuredStore: true, stepMs: 2_000 });
       expect((await api(`${app.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
-      const ringing = await eventually(async () => {
-        const res = await api(`${app!.url}/api/calls/+14155550100`);
-        return res.json.items.length === 2 ? res.json.items : undefined;
-      });
-      // On record as soon as the POST left, and shown in progress, never as missed.
-      expect(ringing.map((i: { type: string }) => i.type)).toEqual([
-        'In progress Outbound',
-        'In progress Outbound',
-      ]);
+      await eventually(async () => ((await types(app!.url)).length === 2 ? true : undefined));
       await app.close();
 
       app = await startTestApp({ env, configuredStore: true });
-      const dialer = (await api(`${app.url}/api/dialer`)).json;
-      expect(dialer.state).toBe('idle');
-      expect(dialer.interrupted_run).toMatchObject({
-        run_id: expect.any(String),
-        started_at: expect.any(String),
-        calls: [
-          { index: 0, attempt: 1, phone: '+13018040009', type: 'Unknown Outbound' },
-          { index: 1, attempt: 1, phone: '+19842068287', type: 'Unknown Outbound' },
+      const { json } = await api(`${app.url}/api/dialer`);
+      expect(json.interrupted_run).toMatchObject({
+        total: 4,
+        entries: [
+          { index: 0, phone: '+13018040009' },
+          { index: 1, phone: '+19842068287' },
         ],
       });
-      // The calls may have rung: history says their outcome is unknown, it does not lose them.
-      const history = (await api(`${app.url}/api/calls/+14155550100`)).json.items;
-      expect(history.map((i: { type: string }) => i.type)).toEqual([
-        'Unknown Outbound',
-        'Unknown Outbound',
-      ]);
-
-      // Start alone does not dial the interrupted run's numbers again.
-      const refused = await api(`${app.url}/api/dialer/start`, { method: 'POST' });
-      expect(refused.status).toBe(409);
-      expect(refused.json.error).toMatchObject({ code: 'interrupted_run' });
+      expect((await api(`${app.url}/api/dialer/start`, { method: 'POST' })).status).toBe(409);
       expect(app.webhook.calls()).toEqual([]);
-      const again = await api(`${app.url}/api/dialer/start`, {
-        method: 'POST',
-        body: { restart: true },
-      });
-      expect(again.status).toBe(202);
-      expect(again.json.interrupted_run).toBeNull();
-      await eventually(async () => (await api(`${app!.url}/api/dialer`)).json.state === 'done');
-      await app.close();
-
-      // A run that drained is not interrupted.
-      app = await startTestApp({ env, configuredStore: true });
-      expect((await api(`${app.url}/api/dialer`)).json.interrupted_run).toBeNull();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a dialer call whose POST got no clear answer', () => {
+  it('is on record as of unknown outcome, then with its real end when its webhooks tell it', async () => {
+    // The provider dials, but a gateway in front of it answers 504.
+    const provider = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs: 300 });
+    const gateway = await startFaultGateway({
+      target: provider.url,
+      fault: { status: 504, afterMs: 20 },
+    });
+    try {
+      app = await startTestApp({
+        env: {
+          DIALER_API_URL: gateway.url,
+          DIALER_NUMBERS: '13018040009,19842068287',
+          DIALER_CONCURRENCY: '1',
+        },
+      });
+      const url = app.url;
+      await api(`${url}/api/dialer/start`, { method: 'POST' });
+      // Its slot is held while the call may ring: the second number waits.
+      const first = await eventually(async () => {
+        const { json } = await api(`${url}/api/dialer`);
+        return json.entries[0].in_doubt ? json : undefined;
+      });
+      expect(first.entries[0]).toMatchObject({ status: 'failed', reason: 'outcome_unknown' });
+      expect(first.entries[1].status).toBe('idle');
+      expect(await types(url)).toEqual(['Unknown Outbound']);
+
+      const done = await eventually(async () => {
+        const { json } = await api(`${url}/api/dialer`);
+        return json.state === 'done' ? json : undefined;
+      });
+      // The only call in doubt: the webhook of an id no POST claimed was its own.
+      expect(done.entries.map((e: { status: string }) => e.status)).toEqual([
+        'completed',
+        'completed',
+      ]);
+      expect(done.entries[0].call_id).not.toBeNull();
+      expect(done.entries[0].answered_at).not.toBeNull();
+      expect(provider.calls()).toHaveLength(2); // each number called once
+      const items = await eventually(async () => {
+        const { json } = await api(`${url}/api/calls/${CALLER}`);
+        const all = json.items as { type: string; duration: number | null }[];
+        return all.every((i) => i.type === 'Completed Outbound') ? all : undefined;
+      });
+      expect(items).toHaveLength(2);
+      expect(items!.every((i) => typeof i.duration === 'number')).toBe(true);
+    } finally {
+      await gateway.close();
+      await provider.close();
     }
   });
 });
