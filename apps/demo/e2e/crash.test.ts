@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import { chromium } from 'playwright-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+const CHROMIUM = '/usr/bin/chromium';
 const app = fileURLToPath(new URL('..', import.meta.url));
 const NUMBERS = '13018040009,19842068287,15512459377,14155552671,12025550123,12125550101';
 const CALLER = '+14155550100';
@@ -126,5 +128,27 @@ describe('the dialer when its process is killed', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error?.code).toBe('interrupted_run');
     expect(webhook.calls()).toHaveLength(placed.length);
+
+    // The page shows the run cut short; the Call button is off, and dialing again is its own button.
+    if (!existsSync(CHROMIUM)) return;
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${second.url}/dialer`);
+      const run = page.locator('rk-dialer [part~="interrupted"]');
+      await run.waitFor();
+      expect(await run.locator('li').count()).toBe(placed.length);
+      expect(await run.locator('[part~="status-unknown"]').count()).toBeGreaterThan(0);
+      expect(await page.locator('rk-dialer button.primary').isDisabled()).toBe(true);
+      await run.getByRole('button', { name: 'Dial the list again' }).click();
+      await run.waitFor({ state: 'detached' });
+      await until(
+        async () => (webhook.calls().length === placed.length + 6 ? true : undefined),
+        'the list dialed again',
+      );
+      await page.locator('rk-dialer li.entry[data-status="completed"]').nth(5).waitFor();
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -109,9 +109,9 @@ export function createDialerService(options: DialerServiceOptions) {
     name: 'num-dialer',
     capabilities: { polling: false, webhooks: true },
     async placeCall(request) {
+      const mine = invoked++; // counted first: every invocation has its `dialing`
       const current = client;
       if (!current) throw new Error('The dialer has not been started');
-      const mine = invoked++;
       await null; // the `dialing` listener runs in this tick
       const written = recordWrites.get(mine);
       recordWrites.delete(mine);

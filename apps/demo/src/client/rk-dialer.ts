@@ -198,8 +198,11 @@ export class RkDialerElement extends LitElement {
     const dialer = this.dialer;
     const entry = dialer?.entries[event.index];
     if (!dialer || !entry) return;
-    // Statuses only move forward, except `dialing` that starts a new attempt.
-    if (event.status !== 'dialing' && rank(event.status) <= rank(entry.status)) return;
+    // Statuses only move forward, except `dialing` that starts a new attempt, and the real end
+    // of a call whose placement had ended `failed` in doubt (`failed` → `completed`, say).
+    const learned =
+      entry.status === 'failed' && event.previous === 'failed' && TERMINAL.has(event.status);
+    if (event.status !== 'dialing' && !learned && rank(event.status) <= rank(entry.status)) return;
     const entries = [...dialer.entries];
     entries[event.index] = { ...entry, status: event.status, call_id: event.call_id };
     this.dialer = { ...dialer, entries };
