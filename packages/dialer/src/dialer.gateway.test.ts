@@ -93,8 +93,10 @@ const ambiguous: [string, GatewayFault][] = [
 describe('a placement whose outcome is unknown, with the provider behind a gateway', () => {
   for (const [what, fault] of ambiguous) {
     it(`calls each number once, never again, after ${what}`, async () => {
-      const { snapshot, calls } = await dialThrough(fault);
+      const { snapshot, calls, calledPerNumber } = await dialThrough(fault);
       expect(calls).toBe(NUMBERS.length);
+      expect([...calledPerNumber.keys()].sort()).toEqual(NUMBERS.map((n) => `+${n}`).sort());
+      expect([...calledPerNumber.values()]).toEqual(NUMBERS.map(() => 1));
       for (const entry of snapshot.entries) {
         expect(entry.attempts).toBe(1);
         expect(entry.inDoubt).toBe(false);
