@@ -20,6 +20,8 @@ const rank = (status: string) => STATUS_ORDER.indexOf(status as (typeof STATUS_O
  * @csspart call - the Call button
  * @csspart progress - the progress bar
  * @csspart list - the list of numbers; `entry` each item; `status` each status pill
+ * @csspart interrupted - the run a restart cut short; `interrupted-calls` its calls; `restart` the
+ *   Dial the list again button
  */
 export class RkDialerElement extends LitElement {
   static override properties: PropertyDeclarations = {
