@@ -301,12 +301,18 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
     }
   });
 
-  it('the history has none with rows of every type, a pager, and an unreadable number', async () => {
+  it('the history has none with rows of every type, a pager, a page loading, and an unreadable number', async () => {
     await open(async (page) => {
-      await answer(page, /^\/api\/calls\/[^/]+$/, () => ({
-        items: historyItems(),
-        next_cursor: 'more',
-      }));
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route(
+        (url) => /^\/api\/calls\/[^/]+$/.test(url.pathname),
+        async (route) => {
+          // The older page is held back while the rows it replaces are checked.
+          if (new URL(route.request().url()).searchParams.has('cursor')) await held;
+          await route.fulfill({ json: { items: historyItems(), next_cursor: 'more' } });
+        },
+      );
       await page.goto(`${server.url}/calls/+13018040009`);
       await page
         .locator('rk-call-history tbody tr')
@@ -314,6 +320,12 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
         .waitFor();
       await page.locator('rk-call-history nav').waitFor();
       expect(await seriousViolations(page)).toEqual([]);
+
+      await page.click('rk-call-history nav button:has-text("Older")');
+      await page.locator('rk-call-history tbody[aria-busy="true"]').waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      release();
+      await page.locator('rk-call-history #page-label:has-text("Page 2")').waitFor();
     });
     await open(async (page) => {
       await page.goto(`${server.url}/calls/12`);

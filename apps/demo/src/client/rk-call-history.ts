@@ -151,8 +151,9 @@ export class RkCallHistoryElement extends LitElement {
         padding: 1.5rem 0;
         text-align: center;
       }
-      tbody[aria-busy='true'] {
-        opacity: 0.6;
+      /* Rows being replaced keep their full contrast; a bar above them says a page is coming. */
+      table:has(tbody[aria-busy='true']) {
+        box-shadow: 0 -3px 0 var(--_accent);
       }
       @container (max-width: 32rem) {
         thead {
