@@ -15,7 +15,7 @@ export {
 } from './errors.js';
 export type { ConflictReason, ValidationIssue } from './errors.js';
 
-export { decodeCursor, encodeCursor, wakeTime } from './store.js';
+export { claimedStatus, decodeCursor, encodeCursor, wakeTime } from './store.js';
 export type {
   Store,
   StoreCapabilities,

@@ -38,6 +38,31 @@ function lookupProvider(status: (id: string) => CallStatus) {
   return { provider, looked };
 }
 
+/**
+ * A worker's store and provider that stop answering once `kill()` is called, as after kill -9:
+ * every later call hangs, so nothing it started is ever written.
+ */
+function killable(store: Store, provider: CallProvider) {
+  let dead = false;
+  const hang = () => new Promise<never>(() => {});
+  const guard = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(inner, key, receiver) {
+        const value: unknown = Reflect.get(inner, key, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) =>
+          dead ? hang() : (value as (...a: unknown[]) => unknown).apply(inner, args);
+      },
+    });
+  return {
+    store: guard(store),
+    provider: guard(provider),
+    kill: () => {
+      dead = true;
+    },
+  };
+}
+
 describe.each(stores)('crash safety with the $name store', ({ name, open, shared }) => {
   it('adopts a call a dead worker was following as soon as its follow lease runs out', async () => {
     const clock = createFakeClock(T0);
@@ -74,6 +99,70 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
     await store.close();
   });
 
+  it('adopts the calls a worker killed mid-call was following within a lease, not at the next sweep', async () => {
+    const clock = createFakeClock(T0);
+    const file = `killed-follower-${name}.db`;
+    const storeA = open(file);
+    const storeB = shared ? open(file) : storeA;
+    const statuses = new Map<string, CallStatus>();
+    const dialed = lookupProvider((id) => statuses.get(id) ?? 'ringing');
+    let n = 0;
+    dialed.provider.placeCall = async () => {
+      const id = `p${n++}`;
+      statuses.set(id, 'ringing');
+      return { id, status: 'initiated', providerStatus: 'initiated', raw: {} };
+    };
+    const victim = killable(storeA, dialed.provider);
+    const survivor = lookupProvider((id) => statuses.get(id) ?? 'ringing');
+    const options = {
+      clock,
+      callerId: ME,
+      pollIntervalMs: 0,
+      leaseMs: 3_000,
+      callTimeoutMs: 600_000,
+    };
+    const a = createScheduler({
+      ...options,
+      store: victim.store,
+      provider: victim.provider,
+      workerId: 'a',
+    });
+    const b = createScheduler({
+      ...options,
+      store: storeB,
+      provider: survivor.provider,
+      workerId: 'b',
+    });
+    await a.start();
+    const calls = await Promise.all(
+      [BOB, '+14155552672', '+14155552673'].map((to) =>
+        a.schedule({ to, at: new Date(T0 + 1_000) }),
+      ),
+    );
+    await b.start(); // running before the calls are placed: its start finds nothing to adopt
+    await clock.advance(1_000);
+    for (const call of calls) {
+      expect(await storeB.get(call.id)).toMatchObject({ status: 'ringing', leaseOwner: 'a' });
+    }
+    await clock.advance(10_000); // a renews its follow leases; b leaves the calls alone
+    expect(survivor.looked).toEqual([]);
+
+    victim.kill(); // kill -9: no renewal, no release, no answer
+    const killedAt = clock.now();
+    for (const id of statuses.keys()) statuses.set(id, 'completed');
+    await clock.advance(options.leaseMs + 1_000);
+    expect(survivor.looked.sort()).toEqual(['p0', 'p1', 'p2']);
+    for (const call of calls) {
+      const row = await storeB.get(call.id);
+      expect(row).toMatchObject({ status: 'completed', attempt: 1 });
+      expect(row!.updatedAt).toBeLessThanOrEqual(killedAt + options.leaseMs + 1_000);
+    }
+    expect(n).toBe(3);
+    await b.stop();
+    if (shared) await storeB.close();
+    await storeA.close();
+  });
+
   it('leaves a call to the live worker following it, which renews its lease', async () => {
     const clock = createFakeClock(T0);
     const store = open(`follow-lease-${name}.db`);
@@ -100,8 +189,8 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
     const polls = looked.length;
     // Stopped, it gives its lease up, and the other worker follows the call from then on.
     await follower.stop();
-    expect(await store.get(id)).toMatchObject({ leaseOwner: null, leaseUntil: null });
-    await clock.advance(61_000);
+    expect(await store.get(id)).toMatchObject({ leaseOwner: null, leaseUntil: clock.now() });
+    await clock.advance(3_000);
     expect(await store.get(id)).toMatchObject({ leaseOwner: 'other' });
     expect(looked.length).toBeGreaterThan(polls);
     await other.stop();

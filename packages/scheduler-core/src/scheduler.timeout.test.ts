@@ -132,9 +132,11 @@ describe('calls left in flight by a worker that died', () => {
   it('are followed by a live worker of a polling provider, long before the timeout', async () => {
     const clock = createFakeClock(T0);
     const store = memoryStore();
-    // B runs all along but claims nothing, so the call is placed (and followed) by A alone.
+    // B runs all along but claims nothing until A has placed the call, so A places and follows it.
+    let placedByA = false;
     const notClaiming: Store = Object.assign(Object.create(store) as Store, {
-      claimDue: async () => [],
+      claimDue: async (...args: Parameters<Store['claimDue']>) =>
+        placedByA ? store.claimDue(...args) : [],
     });
     const answersCompleted: CallProvider = {
       name: 'fake',
@@ -160,7 +162,8 @@ describe('calls left in flight by a worker that died', () => {
     const { id } = await a.schedule({ to: BOB, at: new Date(T0 + 1000) });
     await clock.advance(2000);
     expect((await a.get(id)).status).toBe('ringing');
-    await a.stop(); // A dies: nobody follows the call any more
+    placedByA = true;
+    await a.stop(); // A leaves: nobody follows the call any more
 
     await clock.advance(3 * MINUTE);
     expect((await b.get(id)).status).toBe('completed');

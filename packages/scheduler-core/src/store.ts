@@ -37,7 +37,10 @@ export interface StoredCall {
   /** Bumped by the store on every write; `update` expects the version it read. */
   version: number;
   attempt: number;
-  /** The worker holding the lease, while the call is `queued`. */
+  /**
+   * The worker holding the lease: the claim of a `queued` call, or the follow lease of a call in
+   * flight (`initiated`, `ringing`, `answered`) that a worker follows by polling.
+   */
   leaseOwner: string | null;
   leaseUntil: number | null;
   /**
@@ -115,8 +118,9 @@ export interface StoreCapabilities {
  * The storage contract of the scheduler. Every method may be async. An adapter must pass
  * `testStore()` from `@ringkit/scheduler-core/testing`.
  *
- * The "wake time" of a row is `dueAt` when it is `scheduled`, `leaseUntil` when it is `queued`,
- * and none otherwise: `claimDue` takes rows whose wake time has come, `nextDueAt` is the earliest.
+ * The "wake time" of a row is `dueAt` when it is `scheduled`, `leaseUntil` when it is `queued` or
+ * in flight (`initiated`, `ringing`, `answered`: the follow lease of the worker that polls it), and
+ * none otherwise: `claimDue` takes rows whose wake time has come, `nextDueAt` is the earliest.
  */
 export interface Store {
   readonly name: string;
@@ -151,8 +155,10 @@ export interface Store {
   updateMany?(updates: StoredCallUpdate[]): Promise<boolean[]>;
   /**
    * Atomically claims up to `limit` rows whose wake time is `<= now`, earliest first (ties by id):
-   * sets `status: 'queued'`, `leaseOwner: workerId`, `leaseUntil`, `updatedAt: now`, bumps the
-   * version, and returns them. A row is never handed to two claimants while its lease holds.
+   * sets `leaseOwner: workerId`, `leaseUntil`, `updatedAt: now`, bumps the version, and returns
+   * them. A `scheduled` or `queued` row becomes `queued`; a row in flight keeps its status (its
+   * follower is gone: the claimant adopts it). A row is never handed to two claimants while its
+   * lease holds.
    */
   claimDue(now: number, limit: number, workerId: string, leaseUntil: number): Promise<StoredCall[]>;
   /** The earliest wake time of any row, or `null`. */
@@ -176,12 +182,23 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** The statuses of a call in flight: placed, not ended. */
+export const IN_FLIGHT_STATUSES: readonly ScheduledCallStatus[] = [
+  'initiated',
+  'ringing',
+  'answered',
+];
+
 /** The wake time of a row (see {@link Store}). */
 export function wakeTime(row: Pick<StoredCall, 'status' | 'dueAt' | 'leaseUntil'>): number | null {
   if (row.status === 'scheduled') return row.dueAt;
-  if (row.status === 'queued') return row.leaseUntil;
+  if (row.status === 'queued' || IN_FLIGHT_STATUSES.includes(row.status)) return row.leaseUntil;
   return null;
 }
+
+/** The status a row takes when claimed: `queued`, unless it is in flight (then it keeps it). */
+export const claimedStatus = (status: ScheduledCallStatus): ScheduledCallStatus =>
+  IN_FLIGHT_STATUSES.includes(status) ? status : 'queued';
 
 /** Encodes a `[time, id]` position as an opaque cursor; for adapter authors. */
 export function encodeCursor(time: number, id: string): string {

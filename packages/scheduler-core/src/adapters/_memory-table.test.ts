@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isConflictError, isNotFoundError } from '../errors.js';
-import type { StoredCall, StoredCallPatch } from '../store.js';
+import { claimedStatus, wakeTime, type StoredCall, type StoredCallPatch } from '../store.js';
 import { storedCall } from '../testing/store-contract.js';
 import { memoryStore } from './memory.js';
 
@@ -133,8 +133,7 @@ describe('memory store rows', () => {
 
 // A reference model: the contract in a few lines, with plain objects.
 const ids = ['a', 'b', 'c', 'd', 'e'];
-const wakeOf = (r: StoredCall) =>
-  r.status === 'scheduled' ? r.dueAt : r.status === 'queued' ? r.leaseUntil : null;
+const wakeOf = (r: StoredCall) => wakeTime(r);
 const byWakeThenId = (a: StoredCall, b: StoredCall) =>
   wakeOf(a)! - wakeOf(b)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -242,7 +241,11 @@ describe('memory store (property)', () => {
             const claimed = await store.claimDue(now, step.limit, 'w', now + 1000);
             expect(claimed.map((r) => r.id)).toEqual(due.map((r) => r.id));
             for (const row of due) {
-              Object.assign(row, { status: 'queued', leaseOwner: 'w', leaseUntil: now + 1000 });
+              Object.assign(row, {
+                status: claimedStatus(row.status),
+                leaseOwner: 'w',
+                leaseUntil: now + 1000,
+              });
               Object.assign(row, { updatedAt: now, version: row.version + 1 });
             }
             expect(claimed).toEqual(due);

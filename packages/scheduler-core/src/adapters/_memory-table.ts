@@ -1,4 +1,4 @@
-import type { StoredCall, StoredCallPatch } from '../store.js';
+import { claimedStatus, type StoredCall, type StoredCallPatch } from '../store.js';
 import { SCHEDULED_CALL_STATUSES, type ScheduledCallStatus } from '../types.js';
 import { clonePlain, flatten, Interner } from './_memory-values.js';
 
@@ -14,9 +14,11 @@ const PLACING_AT = 6;
 /** The numbers a row may leave `null` hold NaN instead (a NaN time reads back as `null`). */
 const NONE = NaN;
 
-// Codes of the two statuses that have a wake time (the interner is seeded in this order).
+// Codes of the statuses that have a wake time (the interner is seeded in this order): `scheduled`
+// wakes at its due time, the others at their lease's end.
 const SCHEDULED = 0;
-const QUEUED = 1;
+const LEASED = new Uint8Array(256);
+for (const code of [1, 2, 3, 4]) LEASED[code] = 1; // queued, initiated, ringing, answered
 
 /** The fields most rows leave `null`, kept aside for the rows that set any. */
 interface Rare {
@@ -62,7 +64,14 @@ export class CallTable {
   private state = new Uint8Array(0);
   private readonly rare = new Map<number, Rare>();
   private readonly phones = new Interner();
-  private readonly statuses = new Interner(['scheduled', 'queued', ...SCHEDULED_CALL_STATUSES]);
+  private readonly statuses = new Interner([
+    'scheduled',
+    'queued',
+    'initiated',
+    'ringing',
+    'answered',
+    ...SCHEDULED_CALL_STATUSES,
+  ]);
 
   /** The slot of a stored id, or -1. */
   slotOf(id: string): number {
@@ -111,9 +120,12 @@ export class CallTable {
     }
   }
 
-  /** Moves a row to `queued` under `workerId`'s lease and bumps the version. */
+  /**
+   * Puts a row under `workerId`'s lease (`queued`, unless it is in flight) and bumps the version.
+   */
   claim(slot: number, now: number, workerId: string, leaseUntil: number): void {
-    this.patch(slot, { status: 'queued', leaseOwner: workerId, leaseUntil, updatedAt: now });
+    const status = claimedStatus(this.status(slot));
+    this.patch(slot, { status, leaseOwner: workerId, leaseUntil, updatedAt: now });
   }
 
   /** A fresh copy of the row. */
@@ -165,11 +177,11 @@ export class CallTable {
     return this.rare.get(slot)?.idempotencyKey ?? null;
   }
 
-  /** `dueAt` when `scheduled`, `leaseUntil` when `queued`, else `null` (see `wakeTime`). */
+  /** `dueAt` when `scheduled`, `leaseUntil` when `queued` or in flight (see `wakeTime`). */
   wake(slot: number): number | null {
-    const status = this.state[slot];
+    const status = this.state[slot]!;
     if (status === SCHEDULED) return this.nums[slot * WIDTH + DUE_AT]!;
-    if (status === QUEUED) return orNull(this.nums[slot * WIDTH + LEASE_UNTIL]!);
+    if (LEASED[status] === 1) return orNull(this.nums[slot * WIDTH + LEASE_UNTIL]!);
     return null;
   }
 

@@ -49,9 +49,54 @@ describeWithDatabase('postgresStore', (url) => {
       await Promise.all(stores.map((store) => store.ready()));
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
+    });
+
+    it('upgrades a schema of the first version: history kept, followed calls adoptable and announced', async () => {
+      const schema = newSchema();
+      const before = postgresStore({ connectionString: url, max: 1 }, { schema });
+      await before.ready();
+      await before.close();
+      const s = `"${schema}"`;
+      // Back to the first schema: no outcome_unknown, a wake time for scheduled and queued rows only.
+      await admin.query(`
+        ALTER TABLE ${s}.call_records DROP COLUMN outcome_unknown;
+        DROP TRIGGER scheduled_calls_wake_update ON ${s}.scheduled_calls;
+        ALTER TABLE ${s}.scheduled_calls DROP COLUMN wake_at;
+        ALTER TABLE ${s}.scheduled_calls ADD COLUMN wake_at bigint GENERATED ALWAYS AS (
+          CASE status WHEN 'scheduled' THEN due_at WHEN 'queued' THEN lease_until END) STORED;
+        CREATE INDEX scheduled_calls_wake ON ${s}.scheduled_calls (wake_at, id)
+          WHERE wake_at IS NOT NULL;
+        CREATE TRIGGER scheduled_calls_wake_update AFTER UPDATE ON ${s}.scheduled_calls
+          FOR EACH ROW
+          WHEN (NEW.wake_at IS NOT NULL AND (OLD.wake_at IS NULL OR NEW.wake_at < OLD.wake_at))
+          EXECUTE FUNCTION ${s}.notify_wake();
+        DELETE FROM ${s}.schema_migrations WHERE version > 1;
+        INSERT INTO ${s}.call_records (id, from_phone, to_phone, direction, status, started_at,
+          answered_at, ended_at, duration_seconds)
+        VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62);
+        INSERT INTO ${s}.scheduled_calls (id, to_phone, status, due_at, created_at, updated_at,
+          version, attempt, lease_owner, lease_until, placing_at, provider_call_id)
+        VALUES ('ringing', '+14155552671', 'ringing', ${T0}, ${T0}, ${T0}, 1, 1, 'w1',
+          ${T0 + 5000}, ${T0}, 'p1');`);
+      const store = postgresStore({ connectionString: url, max: 2 }, { schema });
+      expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
+        { id: 'old', status: 'completed', durationSeconds: 62, outcomeUnknown: false },
+      ]);
+      expect(await store.nextDueAt()).toBe(T0 + 5000);
+      const heard: (number | null)[] = [];
+      const stop = await store.subscribe!((at) => heard.push(at));
+      // A follower that stops gives its lease up at once: every worker hears of it.
+      const row = (await store.get('ringing'))!;
+      await store.update('ringing', row.version, { leaseOwner: null, leaseUntil: T0 + 1000 });
+      await waitFor(() => heard.includes(T0 + 1000));
+      expect(await store.claimDue(T0 + 1000, 5, 'w2', T0 + 31_000)).toMatchObject([
+        { id: 'ringing', status: 'ringing', leaseOwner: 'w2', providerCallId: 'p1' },
+      ]);
+      await stop();
+      await store.close();
     });
 
     it('keeps history, idempotency keys and provider ids indexed', async () => {

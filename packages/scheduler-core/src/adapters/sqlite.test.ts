@@ -38,6 +38,7 @@ describe('sqliteStore', () => {
     expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
@@ -51,17 +52,28 @@ describe('sqliteStore', () => {
     await store.close();
   });
 
-  it('upgrades a database written before records kept unknown outcomes, keeping its history', async () => {
+  it('upgrades a database of the first schema: its history kept, its followed calls adoptable', async () => {
     const path = join(dir, 'upgrade.db');
     await sqliteStore({ path }).close();
     const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(path);
+    // Back to the first schema: no outcome_unknown, a wake time for scheduled and queued rows only.
     db.exec(`ALTER TABLE call_records DROP COLUMN outcome_unknown;
-      DELETE FROM schema_migrations WHERE version = 2;
+      DROP INDEX scheduled_calls_wake;
+      ALTER TABLE scheduled_calls DROP COLUMN wake_at;
+      ALTER TABLE scheduled_calls ADD COLUMN wake_at INTEGER GENERATED ALWAYS AS (
+        CASE status WHEN 'scheduled' THEN due_at WHEN 'queued' THEN lease_until END) VIRTUAL;
+      CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
+      DELETE FROM schema_migrations WHERE version > 1;
       INSERT INTO call_records (id, from_phone, to_phone, direction, status, started_at,
         answered_at, ended_at, duration_seconds)
       VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62);`);
     db.close();
+    const first = sqliteStore({ path });
+    await first.insert(
+      storedCall({ id: 'ringing', status: 'ringing', leaseOwner: 'w1', leaseUntil: 5000 }),
+    );
+    await first.close();
     const store = sqliteStore({ path });
     expect((await store.listHistory('+14155552671', { limit: 5 })).items).toEqual([
       {
@@ -76,6 +88,10 @@ describe('sqliteStore', () => {
         durationSeconds: 62,
         outcomeUnknown: false,
       },
+    ]);
+    expect(await store.nextDueAt()).toBe(5000);
+    expect(await store.claimDue(5000, 5, 'w2', 35_000)).toMatchObject([
+      { id: 'ringing', status: 'ringing', leaseOwner: 'w2' },
     ]);
     await store.close();
   });

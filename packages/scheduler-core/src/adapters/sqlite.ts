@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ConflictError, NotFoundError, ValidationError, versionConflict } from '../errors.js';
 import {
+  CLAIMED_STATUS,
   COLUMNS,
   FIELDS,
   fromRow,
@@ -220,7 +221,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         if (ids.length === 0) return [];
         const rows = (
           prepare(
-            `UPDATE scheduled_calls SET status = 'queued', lease_owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE id IN (SELECT value FROM json_each(?)) RETURNING ${SELECTED}`,
+            `UPDATE scheduled_calls SET status = ${CLAIMED_STATUS}, lease_owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE id IN (SELECT value FROM json_each(?)) RETURNING ${SELECTED}`,
           ).all(workerId, leaseUntil, now, JSON.stringify(ids)) as Row[]
         ).map(fromRow);
         // RETURNING has no order: hand the rows out in the order they were due.

@@ -95,6 +95,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     reportError,
     follow: follower.follow,
     polls: follower.polls,
+    adopt: follower.adopted,
   });
 
   /** Arms the one timer for the earliest wake time in the store (or the safety re-check). */

@@ -41,9 +41,10 @@ interface Watcher {
  * provider, one sweep on a fixed cadence for calls that never end.
  *
  * A polled call is followed under a lease, like a claim: `leaseOwner` and `leaseUntil` on the
- * in-flight row (which no claim looks at), renewed every `leaseMs / 3` for all of this worker's
- * watches together. When a worker dies its leases run out, and a surviving worker adopts the
- * calls then: its sweep is armed for the earliest lease of another worker it has seen.
+ * in-flight row, renewed every `leaseMs / 3` for all of this worker's watches together. The end
+ * of that lease is the row's wake time in the store, so when a worker dies its leases run out
+ * and the first surviving worker whose timer fires claims the calls and adopts them
+ * ({@link adopted}), as it would reclaim a call left mid-placement.
  */
 export function createFollower(ctx: FollowContext) {
   const { store, provider, clock, outcomes, mutate, workerId } = ctx;
@@ -87,6 +88,38 @@ export function createFollower(ctx: FollowContext) {
       row.leaseOwner === workerId ||
       row.leaseUntil === null ||
       row.leaseUntil <= now);
+
+  /**
+   * Takes over a call in flight this worker has just claimed (its follower's lease ran out, or
+   * it gave the call up): it follows it by polling, or, with a provider that sends webhooks,
+   * gives the lease up again, since the webhooks reach whichever worker receives them and the
+   * sweep ends the call at its timeout.
+   */
+  async function adopted(claim: StoredCall) {
+    const now = clock.now();
+    if (placedAt(claim) + ctx.callTimeoutMs <= now) {
+      await expire(claim);
+      return;
+    }
+    const watching = watchers.get(claim.id);
+    if (watching) {
+      watching.latest = claim; // its own lease, taken again after a stall: keep following
+      return;
+    }
+    if (polls() && ctx.isRunning()) {
+      follow(claim);
+      return;
+    }
+    await mutate(
+      claim.id,
+      (r) =>
+        isInFlight(r) && r.leaseOwner === workerId
+          ? // Stopping: hand it to another worker at once. Webhooks: nobody needs to hold it.
+            { leaseOwner: null, leaseUntil: polls() ? now : null }
+          : null,
+      { fresh: claim },
+    );
+  }
 
   /** Takes the follow lease of a call whose follower is gone, then follows it. */
   async function adopt(row: StoredCall) {
@@ -162,66 +195,61 @@ export function createFollower(ctx: FollowContext) {
 
   /**
    * Reads every call in flight: ends those past `callTimeoutMs` (lost webhooks, a provider that
-   * went quiet, a watch that gave up) and, with a polled provider, adopts those whose follower's
-   * lease ran out. Rows are read from the store, so a restart loses none. Resolves to the
-   * earliest lease of another worker seen, when the sweep should look again.
+   * went quiet, a watch that gave up) and, with a polled provider, adopts those nobody holds a
+   * lease on (rows written before follow leases existed). Rows are read from the store, so a
+   * restart loses none. Calls whose follower died are adopted sooner, by the dispatch timer.
    */
-  async function sweep(): Promise<number | null> {
+  async function sweep(): Promise<void> {
     const now = clock.now();
-    let nextExpiry: number | null = null;
     let cursor: string | null = null;
     do {
       const page = await store.list({ status: IN_FLIGHT, cursor, limit: 500 });
       for (const row of page.items) {
         if (!ctx.isRunning()) break;
         if (placedAt(row) + ctx.callTimeoutMs <= now) await expire(row);
-        else if (!polls() || watchers.has(row.id)) continue;
-        else if (adoptable(row, now)) await adopt(row);
-        else if (row.leaseUntil !== null) {
-          nextExpiry = Math.min(nextExpiry ?? row.leaseUntil, row.leaseUntil);
-        }
+        else if (polls() && !watchers.has(row.id) && adoptable(row, now)) await adopt(row);
       }
       cursor = page.nextCursor;
     } while (cursor && ctx.isRunning());
-    return nextExpiry;
   }
 
-  function armSweep(at: number | null) {
+  /** Arms the sweep on its cadence: every minute, or every `callTimeoutMs` if shorter. */
+  function armSweep() {
     if (!ctx.isRunning()) return;
-    const cadence = clock.now() + Math.min(ctx.callTimeoutMs, 60_000);
-    const next = at === null ? cadence : Math.min(cadence, at + 1);
     sweepTimer = clock.setTimeout(
       () => {
         sweepTimer = null;
         void sweep()
-          .catch((error: unknown) => {
-            ctx.reportError(error, 'store');
-            return null;
-          })
+          .catch((error: unknown) => ctx.reportError(error, 'store'))
           .then(armSweep);
       },
-      clampTimerMs(next - clock.now()),
+      clampTimerMs(Math.min(ctx.callTimeoutMs, 60_000)),
     );
   }
 
-  /** Gives up this worker's follow leases, so another worker adopts the calls at once. */
+  /**
+   * Gives up this worker's follow lease on a call, with a lease that has run out already: it is
+   * the row's wake time, so another worker claims and adopts the call at once.
+   */
   async function release(watcher: Watcher) {
+    const now = clock.now();
     await mutate(
       watcher.latest.id,
       (r) =>
-        isInFlight(r) && r.leaseOwner === workerId ? { leaseOwner: null, leaseUntil: null } : null,
+        isInFlight(r) && r.leaseOwner === workerId ? { leaseOwner: null, leaseUntil: now } : null,
       { fresh: watcher.latest },
     ).catch((error: unknown) => ctx.reportError(error, 'store', watcher.latest.id));
   }
 
   return {
     follow,
+    adopted,
     /** Whether a placed call of this provider is followed by polling, under a follow lease. */
     polls,
     /** Adopts the calls in flight nobody follows, and arms the sweep. */
     async start() {
-      const next = await sweep();
-      armSweep(next);
+      await sweep();
+      armSweep();
     },
     /** Stops the sweep and every watch, once they are done, and gives up their leases. */
     async stop() {

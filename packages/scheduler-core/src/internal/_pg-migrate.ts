@@ -89,6 +89,26 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     version: 2,
     sql: `ALTER TABLE {s}.call_records ADD COLUMN outcome_unknown boolean NOT NULL DEFAULT false;`,
   },
+  {
+    // A call in flight wakes at the end of its follow lease, so a dead follower's calls are
+    // adopted as soon as it runs out. The trigger that reads the column goes and comes back.
+    version: 3,
+    sql: `
+      DROP TRIGGER scheduled_calls_wake_update ON {s}.scheduled_calls;
+      DROP INDEX {s}.scheduled_calls_wake;
+      ALTER TABLE {s}.scheduled_calls DROP COLUMN wake_at;
+      ALTER TABLE {s}.scheduled_calls ADD COLUMN wake_at bigint GENERATED ALWAYS AS (
+        CASE WHEN status = 'scheduled' THEN due_at
+          WHEN status IN ('queued', 'initiated', 'ringing', 'answered') THEN lease_until END
+      ) STORED;
+      CREATE INDEX scheduled_calls_wake ON {s}.scheduled_calls (wake_at, id)
+        WHERE wake_at IS NOT NULL;
+      CREATE TRIGGER scheduled_calls_wake_update AFTER UPDATE ON {s}.scheduled_calls
+        FOR EACH ROW
+        WHEN (NEW.wake_at IS NOT NULL AND (OLD.wake_at IS NULL OR NEW.wake_at < OLD.wake_at))
+        EXECUTE FUNCTION {s}.notify_wake();
+    `,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

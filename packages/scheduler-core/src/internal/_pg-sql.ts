@@ -146,7 +146,9 @@ export function statementsFor(s: string) {
         FOR UPDATE SKIP LOCKED
       ), claimed AS (
         UPDATE ${calls} AS c
-        SET status = 'queued', lease_owner = $3, lease_until = $4, updated_at = $1,
+        SET status = CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
+              ELSE 'queued' END,
+            lease_owner = $3, lease_until = $4, updated_at = $1,
             version = c.version + 1
         FROM due WHERE c.id = due.id
         RETURNING ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}, due.wake_at AS claimed_wake
@@ -155,8 +157,9 @@ export function statementsFor(s: string) {
       FROM claimed ORDER BY claimed_wake, id`,
     /** Rows a claim whose answer was lost took: they carry its very lease. */
     held: `${select}
-      WHERE status = 'queued' AND lease_owner = $1 AND lease_until = $2
-        AND updated_at = $3 AND placing_at IS NULL
+      WHERE lease_owner = $1 AND lease_until = $2 AND updated_at = $3
+        AND (status = 'queued' AND placing_at IS NULL
+          OR status IN ('initiated', 'ringing', 'answered'))
       ORDER BY due_at, id LIMIT $4`,
     /** Rows by id, to check an unanswered batch's effect. */
     byIds: `${select} WHERE id = ANY($1::text[])`,

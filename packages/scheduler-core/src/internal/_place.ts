@@ -40,6 +40,8 @@ export interface PlaceContext extends OutcomeContext {
   follow: (row: StoredCall) => void;
   /** Whether placed calls are followed by polling, under a follow lease of this worker. */
   polls: () => boolean;
+  /** Takes over a call in flight claimed because its follower's lease ran out. */
+  adopt: (claim: StoredCall) => Promise<void>;
 }
 
 /**
@@ -167,6 +169,10 @@ export function createPlacer(ctx: PlaceContext) {
    */
   return async function dispatch(claim: StoredCall, slot: Slot): Promise<void> {
     const now = clock.now();
+    if (claim.status !== 'queued') {
+      await ctx.adopt(claim); // in flight: its follower is gone
+      return;
+    }
     if (claim.placingAt !== null) {
       // The request may have gone out before the worker died: never place it again. Unless the
       // worker that sent it still records the answer, the outcome stays unknown.

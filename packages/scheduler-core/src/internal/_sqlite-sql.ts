@@ -6,6 +6,13 @@ export { COLUMNS, FIELDS };
 
 /** The schema of `sqliteStore` and the mapping of its rows. */
 
+/** The wake time of the Store contract (see `wakeTime`), as a generated column. */
+const WAKE_AT = `CASE WHEN status = 'scheduled' THEN due_at
+  WHEN status IN ('queued', 'initiated', 'ringing', 'answered') THEN lease_until END`;
+
+/** The status a claim gives a row (see `claimedStatus`). */
+export const CLAIMED_STATUS = `CASE WHEN status IN ('initiated', 'ringing', 'answered') THEN status ELSE 'queued' END`;
+
 /** Versioned migrations; each runs once, in order, recorded in `schema_migrations`. */
 const MIGRATIONS: { version: number; sql: string }[] = [
   {
@@ -56,6 +63,17 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     // A placement whose outcome is unknown is recorded as such (0: known, 1: unknown).
     version: 2,
     sql: `ALTER TABLE call_records ADD COLUMN outcome_unknown INTEGER NOT NULL DEFAULT 0;`,
+  },
+  {
+    // A call in flight wakes at the end of its follow lease, so a dead follower's calls are
+    // adopted as soon as it runs out.
+    version: 3,
+    sql: `
+      DROP INDEX scheduled_calls_wake;
+      ALTER TABLE scheduled_calls DROP COLUMN wake_at;
+      ALTER TABLE scheduled_calls ADD COLUMN wake_at INTEGER GENERATED ALWAYS AS (${WAKE_AT}) VIRTUAL;
+      CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
+    `,
   },
 ];
 

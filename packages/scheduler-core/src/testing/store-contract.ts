@@ -212,6 +212,44 @@ export function testStore(options: TestStoreOptions): void {
       expect(await store.nextDueAt()).toBe(T0 + 3000);
     });
 
+    it('wakes at the end of the follow lease of a call in flight, and none without one', async () => {
+      await store.insert(storedCall({ id: 'later', dueAt: T0 + 60_000 }));
+      await store.insert(
+        storedCall({ id: 'ringing', status: 'ringing', leaseOwner: 'w1', leaseUntil: T0 + 9000 }),
+      );
+      await store.insert(storedCall({ id: 'unfollowed', status: 'answered', dueAt: T0 }));
+      await store.insert(
+        storedCall({ id: 'ended', status: 'completed', leaseOwner: 'w1', leaseUntil: T0 }),
+      );
+      expect(await store.nextDueAt()).toBe(T0 + 9000);
+      const ringing = (await store.get('ringing'))!;
+      await store.update('ringing', ringing.version, { leaseUntil: T0 + 20_000 });
+      expect(await store.nextDueAt()).toBe(T0 + 20_000);
+    });
+
+    it('hands a call in flight to another worker once its follow lease ran out, keeping its status', async () => {
+      await store.insert(
+        storedCall({
+          id: 'ringing',
+          status: 'ringing',
+          providerCallId: 'p1',
+          placingAt: T0 - 5000,
+          leaseOwner: 'dead',
+          leaseUntil: T0 + 3000,
+        }),
+      );
+      await store.insert(storedCall({ id: 'due', dueAt: T0 + 4000 }));
+      expect(await store.claimDue(T0 + 2999, 10, 'w2', T0 + 33_000)).toEqual([]);
+      const claimed = await store.claimDue(T0 + 4000, 10, 'w2', T0 + 34_000);
+      expect(claimed.map((r) => [r.id, r.status, r.leaseOwner])).toEqual([
+        ['ringing', 'ringing', 'w2'],
+        ['due', 'queued', 'w2'],
+      ]);
+      expect(claimed[0]).toMatchObject({ providerCallId: 'p1', placingAt: T0 - 5000, version: 2 });
+      expect(await store.claimDue(T0 + 4000, 10, 'w3', T0 + 34_000)).toEqual([]);
+      expect(await store.nextDueAt()).toBe(T0 + 34_000);
+    });
+
     it('pages through rows in a stable order, even with equal timestamps', async () => {
       const ids = ['e', 'b', 'd', 'a', 'c', 'f', 'g'];
       for (const [i, id] of ids.entries()) {
