@@ -2,26 +2,48 @@
 // check.mjs made: a README that shows code which does not run is a failing test.
 //
 // - `ts` and `js` blocks run as ES modules (Node strips the types), each in a process of its own,
-//   with simulators of both flavours listening on their default ports (5000 and 4830);
+//   with simulators of both flavours standing in for their default addresses
+//   (http://localhost:5000 and :4830): they listen on free ports, and readme-ports.mjs sends each
+//   block's requests for the default addresses there (except in blocks that mock them with MSW),
+//   so a run never needs those ports free;
 // - `sh` blocks: every `pnpm`/`./scripts/pnpm` command names a script or a pnpm command, every
-//   `npm install`/`pnpm add` names published packages of ours or dependencies we document;
+//   file a command runs exists, every `npx` names a bin of ours, every `npm install`/`pnpm add`
+//   names published packages of ours or dependencies we document;
+// - blocks of other languages (`text`, `json`, `html`) are shown output or markup, not run;
 // - an HTML comment right before a block changes how it runs:
 //   `<!-- readme-test: with provider -->` puts `const provider = createMockCallApiClient()` first,
 //   `<!-- readme-test: until-stopped -->` passes when it is still running, error-free, after 3 s,
 //   `<!-- readme-test: skip: <why> -->` counts it as skipped, with the reason printed.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const [root, project] = process.argv.slice(2);
+/** The root README and every workspace folder's: packages/*, apps/*, bench. */
 const READMES = [
   'README.md',
-  'packages/call-client/README.md',
-  'packages/dialer/README.md',
-  'packages/scheduler-core/README.md',
-  'apps/demo/README.md',
+  ...['packages', 'apps'].flatMap((folder) =>
+    readdirSync(join(root, folder))
+      .sort()
+      .map((name) => `${folder}/${name}/README.md`),
+  ),
   'bench/README.md',
-];
+].filter((file) => existsSync(join(root, file)));
+/** Workspace packages by name, for `pnpm --filter <name>` commands. */
+const WORKSPACE = new Map(
+  READMES.filter((file) => file !== 'README.md').map((file) => {
+    const folder = dirname(file);
+    return [JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')).name, folder];
+  }),
+);
+const BINS = new Set(
+  ['packages/call-client', 'packages/dialer', 'packages/scheduler-core'].flatMap((folder) =>
+    Object.keys(JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')).bin ?? {}),
+  ),
+);
+const LANGUAGES = { ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js', mjs: 'js' };
+const SHELLS = new Set(['sh', 'bash', 'shell', 'console']);
 const PRELUDES = {
   provider:
     "import { createMockCallApiClient } from '@ringkit/call-client';\n" +
@@ -38,10 +60,19 @@ function blocks(file) {
   const found = [];
   const fence = /(?:<!--\s*readme-test:\s*([^>]*?)\s*-->\s*\n)?```(\w*)\n([\s\S]*?)```/g;
   for (let match; (match = fence.exec(text));) {
-    const line = text.slice(0, match.index).split('\n').length;
-    found.push({ file, line, marker: match[1] ?? '', lang: match[2], code: match[3] });
+    const start = match.index + match[0].indexOf('```');
+    const line = text.slice(0, start).split('\n').length;
+    const lang = LANGUAGES[match[2]] ?? (SHELLS.has(match[2]) ? 'sh' : match[2]);
+    found.push({ file, line, marker: match[1] ?? '', lang, code: match[3] });
   }
   return found;
+}
+
+/** A file a command runs, relative to where it runs (a --filter package) or to the root. */
+function checkFile(command, file, folder = '.') {
+  if (!existsSync(join(root, folder, file)) && !existsSync(join(root, file))) {
+    throw new Error(`"${command}": there is no file ${file}`);
+  }
 }
 
 function checkShell(block) {
@@ -49,22 +80,40 @@ function checkShell(block) {
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') continue;
     for (const command of line.split('&&').map((c) => c.trim())) {
+      const filter = /\s(?:--filter|-F)\s+(\S+)/.exec(command)?.[1];
+      if (filter && !WORKSPACE.has(filter.replace(/^["']|["']$/g, ''))) {
+        throw new Error(`"${command}": no workspace package is named ${filter}`);
+      }
+      const folder = filter ? WORKSPACE.get(filter.replace(/^["']|["']$/g, '')) : '.';
       const words = command
         .replace(/\s(--filter|-F)\s+\S+/g, ' ')
         .replace(/\s(-r|--recursive)(?=\s)/g, ' ')
         .split(/\s+/)
         .filter((w) => !/^[A-Z_]+=/.test(w));
       const [tool, sub, ...rest] = words;
+      if (tool.startsWith('./') || tool.startsWith('scripts/')) {
+        checkFile(command, tool);
+        if (!(statSync(join(root, tool)).mode & 0o111)) {
+          throw new Error(`"${command}": ${tool} is not executable`);
+        }
+      }
       if (tool === 'pnpm' || tool === './scripts/pnpm') {
         if (!rootScripts.includes(sub) && !PNPM_COMMANDS.has(sub)) {
           throw new Error(`"${command}": pnpm has no script or command "${sub}"`);
         }
         if (sub === 'add') for (const name of rest) checkPackage(command, name);
+        if (sub === 'exec' && rest[0] === 'node') {
+          for (const word of rest.slice(1).filter((w) => /\.[cm]?[jt]s$/.test(w))) {
+            checkFile(command, word, folder);
+          }
+        }
       } else if (tool === 'npm' && sub === 'install') {
         for (const name of rest) checkPackage(command, name);
-      } else if (tool === 'npx' && sub !== 'ringkit-sim') {
-        throw new Error(`"${command}": no bin named ${sub}`);
-      } else if (!['npx', 'bash', 'node', 'curl'].includes(tool)) {
+      } else if (tool === 'npx') {
+        if (!BINS.has(sub)) throw new Error(`"${command}": no package of ours has a bin ${sub}`);
+      } else if (tool === 'bash' || tool === 'node') {
+        checkFile(command, sub);
+      } else if (tool !== 'curl' && !tool.startsWith('./')) {
         throw new Error(`"${command}": unknown command ${tool}`);
       }
     }
@@ -110,9 +159,15 @@ function runModule(block, index) {
   writeFileSync(path, prelude + block.code);
   const untilStopped = mode === 'until-stopped';
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path], {
+    // A block that mocks the network with MSW answers its requests itself.
+    const preload = /from 'msw/.test(block.code) ? [] : ['--import', ports];
+    const child = spawn(process.execPath, [...preload, path], {
       cwd: project,
-      env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL ?? '' },
+      env: {
+        ...process.env,
+        DATABASE_URL: process.env.TEST_DATABASE_URL ?? '',
+        RINGKIT_README_SIMULATORS: JSON.stringify(stand),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -141,9 +196,17 @@ const { startCallApiSimulator } = await import(
   join(project, 'node_modules/@ringkit/call-client/dist/testing/index.js')
 );
 const sims = await Promise.all([
-  startCallApiSimulator({ flavour: 'polling', port: 5000, stepMs: [20, 60] }),
-  startCallApiSimulator({ flavour: 'webhook', port: 4830, stepMs: [20, 60] }),
+  startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: [20, 60] }),
+  startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs: [20, 60] }),
 ]);
+/** The default addresses the READMEs use, and the simulator that stands in for each. */
+const stand = Object.fromEntries(
+  ['localhost', '127.0.0.1'].flatMap((host) => [
+    [`http://${host}:5000`, sims[0].url],
+    [`http://${host}:4830`, sims[1].url],
+  ]),
+);
+const ports = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'readme-ports.mjs')).href;
 let passed = 0;
 let skipped = 0;
 let failed = 0;
