@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { app, assertBuilt } from './_support.js';
+
+/** `pnpm demo` is `node dist/demo.js`: both simulators, then the server. */
+const blockers: Server[] = [];
+const dataDirs: string[] = [];
+
+beforeAll(() => assertBuilt());
+afterEach(async () => {
+  for (const blocker of blockers.splice(0)) await new Promise((r) => blocker.close(r));
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function takenPort(): Promise<number> {
+  const blocker = createServer();
+  blockers.push(blocker);
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  return (blocker.address() as { port: number }).port;
+}
+
+async function freePort(): Promise<number> {
+  const port = await takenPort();
+  await new Promise((r) => blockers.pop()!.close(r));
+  return port;
+}
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/**
+ * Runs `node dist/demo.js`; resolves when it exits, or once it prints its URL (then `ready`
+ * holds the URL and `stop()` ends it with Ctrl-C).
+ */
+function demo(env: Record<string, string>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-demo-'));
+  dataDirs.push(dataDir);
+  const child = spawn(process.execPath, ['dist/demo.js'], {
+    cwd: app,
+    env: { ...process.env, DATA_DIR: dataDir, DEMO_HISTORY: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run: Run = { stdout: '', stderr: '', code: null };
+  const exited = new Promise<Run>((resolve) => {
+    child.once('exit', (code) => {
+      run.code = code;
+      resolve(run);
+    });
+  });
+  const ready = new Promise<string | undefined>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      run.stdout += chunk.toString();
+      const match = /ringkit demo ready: open (\S+)/.exec(run.stdout);
+      if (match) resolve(match[1]);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+    void exited.then(() => resolve(undefined));
+  });
+  const stop = async () => {
+    if (run.code === null) child.kill('SIGINT');
+    return exited;
+  };
+  return { ready, exited, stop };
+}
+
+describe('pnpm demo', () => {
+  it('starts the simulators on the ports of CALL_API_URL and DIALER_API_URL and the server on PORT', async () => {
+    const [web, polling, webhook] = [await freePort(), await freePort(), await freePort()];
+    const run = demo({
+      PORT: String(web),
+      CALL_API_URL: `http://localhost:${polling}`,
+      DIALER_API_URL: `http://localhost:${webhook}`,
+    });
+    try {
+      const url = await run.ready;
+      expect(url).toBe(`http://localhost:${web}`);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      // Each simulator answers its own flavour's route where the variable points.
+      const placed = await fetch(`http://127.0.0.1:${polling}/api/call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phone_number: '+14155552671' }),
+      });
+      expect(placed.status).toBeLessThan(300);
+      const dialed = await fetch(`http://127.0.0.1:${webhook}/call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phone: '14155552671', webhookURL: `${url}/nowhere` }),
+      });
+      expect(dialed.status).toBeLessThan(300);
+    } finally {
+      const { code } = await run.stop();
+      expect(code).toBe(0);
+    }
+  });
+
+  it.each(['CALL_API_URL', 'DIALER_API_URL', 'PORT'] as const)(
+    'stops with exit code 1 and one line naming %s when its port is taken',
+    async (variable) => {
+      const env: Record<string, string> = {
+        PORT: String(await freePort()),
+        CALL_API_URL: `http://localhost:${await freePort()}`,
+        DIALER_API_URL: `http://localhost:${await freePort()}`,
+      };
+      const taken = await takenPort();
+      env[variable] = variable === 'PORT' ? String(taken) : `http://localhost:${taken}`;
+      const run = demo(env);
+      const { code, stdout, stderr } = await run.exited;
+
+      expect(code).toBe(1);
+      expect(stdout).not.toContain('ready');
+      const lines = stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^${variable}: .*${taken}.* already in use`));
+      expect(lines[0]).toContain(`set ${variable} to a free port`);
+    },
+  );
+});
