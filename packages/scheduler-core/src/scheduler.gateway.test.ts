@@ -16,6 +16,7 @@ import type { ScheduledCall } from './types.js';
 const ambiguous: [string, GatewayFault][] = [
   ['a 504 from a gateway that gave up while the provider dials', { status: 504, afterMs: 50 }],
   ['a 502 from a gateway', { status: 502, afterMs: 20 }],
+  ['a 500 from a provider that may have dialed', { status: 500, afterMs: 20 }],
   ['a connection reset after the request was sent', { reset: true, afterMs: 20 }],
   ['a provider slower than the client timeout', { delayMs: 600 }],
 ];
@@ -124,4 +125,62 @@ describe('a placement the provider surely refused', () => {
       await sim.close();
     }
   });
+
+  for (const status of [429, 503] as const) {
+    for (const maxAttempts of [1, 3]) {
+      it(`is retried after a ${status} and places the call exactly once (maxAttempts ${maxAttempts})`, async () => {
+        const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 20 });
+        // The first POST is refused without reaching the provider, as a rate limiter does.
+        let refused = 0;
+        const fetch: typeof globalThis.fetch = async (input, init) => {
+          const request = new Request(input, init);
+          if (request.method === 'POST' && refused === 0) {
+            refused += 1;
+            return new Response(JSON.stringify({ error: 'slow down' }), {
+              status,
+              headers: { 'content-type': 'application/json', 'retry-after': '0' },
+            });
+          }
+          return globalThis.fetch(request);
+        };
+        const store = sqliteStore({ path: ':memory:' });
+        const scheduler = createScheduler({
+          store,
+          // With one attempt the client retries; with three, the scheduler does.
+          provider: createMockCallApiClient({
+            baseUrl: sim.url,
+            fetch,
+            retry: { limit: maxAttempts === 1 ? 1 : 0, baseDelayMs: 1 },
+          }),
+          callerId: '+14155550100',
+          watchIntervalMs: 10,
+        });
+        scheduler.on('error', () => {});
+        try {
+          await scheduler.start();
+          const completed = new Promise((resolve) => scheduler.on('completed', resolve));
+          const call = await scheduler.schedule({
+            to: '+14155552671',
+            at: new Date(Date.now() + 20),
+            maxAttempts,
+            retryBackoff: { delayMs: 5 },
+          });
+          await completed;
+          expect(refused).toBe(1);
+          expect(sim.calls()).toHaveLength(1);
+          expect(await scheduler.get(call.id)).toMatchObject({
+            status: 'completed',
+            attempt: maxAttempts === 1 ? 1 : 2,
+          });
+          expect((await scheduler.history('+14155552671')).items).toMatchObject([
+            { type: 'Completed Inbound' },
+          ]);
+        } finally {
+          await scheduler.stop();
+          await store.close();
+          await sim.close();
+        }
+      });
+    }
+  }
 });

@@ -1,28 +1,43 @@
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { memoryStore } from './adapters/memory.js';
+import { sqliteStore } from './adapters/sqlite.js';
 import { deferred, fakeProvider } from './internal/_fakes.js';
 import { createScheduler } from './scheduler.js';
-import type { Store, StoredCallPatch } from './store.js';
+import type { Store, StoredCallPatch, StoredCallUpdate } from './store.js';
 import { createFakeClock } from './testing/fake-clock.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
 
-/** A memory store whose lease renewals can be held mid-write, counting them. */
-function slowRenewals() {
-  const inner = memoryStore();
+/** A store (memory by default) whose lease renewals can be held mid-write, counting them. */
+function slowRenewals(inner: Store = memoryStore()) {
   let renewals = 0;
   let hold: Promise<void> | null = null;
+  const isRenewal = (patch: StoredCallPatch) =>
+    Object.keys(patch).sort().join() === 'leaseUntil,updatedAt';
   const store: Store = Object.assign(Object.create(inner) as Store, {
     async update(id: string, version: number, patch: StoredCallPatch) {
-      const isRenewal = Object.keys(patch).sort().join() === 'leaseUntil,updatedAt';
-      if (isRenewal) {
+      if (isRenewal(patch)) {
         renewals += 1;
         if (hold) await hold;
       }
       return inner.update(id, version, patch);
     },
   });
+  if (inner.updateMany) {
+    const updateMany = inner.updateMany.bind(inner);
+    store.updateMany = async (updates: StoredCallUpdate[]) => {
+      if (updates.some((u) => isRenewal(u.patch))) {
+        renewals += 1;
+        if (hold) await hold;
+      }
+      return updateMany(updates);
+    };
+  }
   return {
     store,
     renewals: () => renewals,
@@ -70,15 +85,37 @@ describe('lease renewal while a placement is in progress', () => {
   });
 });
 
-describe('a placement answered after its lease was lost', () => {
+const dir = mkdtempSync(join(tmpdir(), 'ringkit-lease-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** One store for both workers, or two connections to one SQLite file (two processes would). */
+const shared: { name: string; open: () => [Store, Store] }[] = [
+  {
+    name: 'one memory store',
+    open: () => {
+      const store = memoryStore();
+      return [store, store];
+    },
+  },
+  {
+    name: 'one SQLite file',
+    open: () => {
+      const path = join(dir, `${randomUUID()}.db`);
+      return [sqliteStore({ path }), sqliteStore({ path })];
+    },
+  },
+];
+
+describe.each(shared)('a placement answered after its lease was lost ($name)', ({ open }) => {
   it('records the answer the provider gave and follows the call to its end, placed once', async () => {
     const clock = createFakeClock(T0);
-    const slow = slowRenewals();
+    const [mine, theirs] = open();
+    const slow = slowRenewals(mine);
     const answer = deferred();
     const provider = fakeProvider({ clock, webhooks: true, onPlace: () => answer.promise });
-    const options = { store: slow.store, provider, clock, callerId: ME, leaseMs: 3_000 };
-    const first = createScheduler({ ...options, workerId: 'first' });
-    const second = createScheduler({ ...options, workerId: 'second' });
+    const options = { provider, clock, callerId: ME, leaseMs: 3_000 };
+    const first = createScheduler({ ...options, store: slow.store, workerId: 'first' });
+    const second = createScheduler({ ...options, store: theirs, workerId: 'second' });
     const failed: string[] = [];
     for (const worker of [first, second]) worker.on('failed', (e) => failed.push(e.reason));
     await first.start();
@@ -119,7 +156,11 @@ describe('a placement answered after its lease was lost', () => {
     expect((await first.history('+14155552671')).items).toMatchObject([
       { type: 'Completed Inbound', duration: 30 },
     ]);
+    const [record] = (await theirs.listHistory('+14155552671', { limit: 5 })).items;
+    expect(record).toMatchObject({ status: 'completed', outcomeUnknown: false });
     await first.stop();
     await second.stop();
+    await mine.close();
+    if (theirs !== mine) await theirs.close();
   });
 });

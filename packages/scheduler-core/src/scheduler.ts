@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   isCallStatus,
+  MAX_TIMER_MS,
   systemClock,
   toE164,
   type CallProvider,
@@ -176,9 +177,9 @@ const optionsSchema = z.object({
   leaseMs: z.number().int().min(100).max(86_400_000).optional(),
   workerId: z.string().min(1).max(200).optional(),
   defaultCountry: z.string().length(2).optional(),
-  pollIntervalMs: z.number().int().min(0).max(2_147_483_647).optional(),
+  pollIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
   watchIntervalMs: z.number().int().min(1).optional(),
-  callTimeoutMs: z.number().int().min(1).max(2_147_483_647).optional(),
+  callTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
 });
 
 const STATUSES: readonly ScheduledCallStatus[] = SCHEDULED_CALL_STATUSES;

@@ -50,6 +50,83 @@ describe('webhook providers', () => {
     await scheduler.stop();
   });
 
+  it('counts the talk time from the earliest answer, even one that arrives after a later answer and the end', async () => {
+    const clock = createFakeClock(T0);
+    const provider = fakeProvider({ clock, webhooks: true });
+    const store = memoryStore();
+    const scheduler = createScheduler({ store, provider, clock, callerId: '+14155550100' });
+    await scheduler.start();
+    const { id } = await scheduler.schedule({ to: '+14155552671', at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    await clock.advanceTo(T0 + 10_000);
+    await scheduler.handleStatus(event('answered', T0 + 10_000));
+    await clock.advanceTo(T0 + 40_000);
+    await scheduler.handleStatus(event('completed', T0 + 40_000));
+    // A late report carrying the provider's own, earlier, time of the answer.
+    await scheduler.handleStatus(event('answered', T0 + 4_000));
+    expect(await scheduler.get(id)).toMatchObject({ status: 'completed' });
+    const { items } = await scheduler.history('+14155552671');
+    expect(items).toMatchObject([{ type: 'Completed Inbound', duration: 36 }]);
+    const [record] = (await store.listHistory('+14155552671', { limit: 1 })).items;
+    expect(record).toMatchObject({ answeredAt: T0 + 4_000, endedAt: T0 + 40_000 });
+    await scheduler.stop();
+  });
+
+  it('learns the answer when the answered and completed webhooks are handled at once', async () => {
+    for (const order of [
+      ['answered', 'completed'],
+      ['completed', 'answered'],
+    ] as const) {
+      const clock = createFakeClock(T0);
+      const provider = fakeProvider({ clock, webhooks: true });
+      const store = memoryStore();
+      const scheduler = createScheduler({ store, provider, clock, callerId: '+14155550100' });
+      await scheduler.start();
+      const { id } = await scheduler.schedule({ to: '+14155552671', at: new Date(T0 + 1000) });
+      await clock.advance(1000);
+      await scheduler.handleStatus(event('ringing', T0 + 2_000));
+      await clock.advanceTo(T0 + 35_000);
+      const at = { answered: T0 + 5_000, completed: T0 + 35_000 };
+      await Promise.all(order.map((status) => scheduler.handleStatus(event(status, at[status]))));
+      expect(await scheduler.get(id)).toMatchObject({ status: 'completed' });
+      const [record] = (await store.listHistory('+14155552671', { limit: 1 })).items;
+      expect(record, order.join(' then ')).toMatchObject({
+        status: 'completed',
+        answeredAt: T0 + 5_000,
+        durationSeconds: 30,
+      });
+      await scheduler.stop();
+    }
+  });
+
+  it('counts the talk time from an answer reported before the placement was answered', async () => {
+    const clock = createFakeClock(T0);
+    const gate = deferred();
+    const provider = fakeProvider({ clock, webhooks: true, onPlace: () => gate.promise });
+    const store = memoryStore();
+    const scheduler = createScheduler({ store, provider, clock, callerId: '+14155550100' });
+    await scheduler.start();
+    await scheduler.schedule({ to: '+14155552671', at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    // The provider dials and the callee answers before the POST's answer comes back.
+    await clock.advance(2000);
+    expect(await scheduler.handleStatus(event('answered', T0 + 3000))).toBeNull();
+    await clock.advance(1000);
+    gate.resolve();
+    await clock.flush();
+    await clock.advance(20_000);
+    await scheduler.handleStatus(event('completed', T0 + 24_000));
+    const [record] = (await store.listHistory('+14155552671', { limit: 1 })).items;
+    expect(record).toMatchObject({
+      status: 'completed',
+      startedAt: T0 + 3000,
+      answeredAt: T0 + 3000,
+      endedAt: T0 + 24_000,
+      durationSeconds: 21,
+    });
+    await scheduler.stop();
+  });
+
   it('keeps a webhook that arrives before the placement is answered and applies it after', async () => {
     const clock = createFakeClock(T0);
     const gate = deferred();

@@ -204,18 +204,21 @@ export function createOutcomes(ctx: OutcomeContext) {
       changed,
     } = await mutate(
       row.id,
-      (r) =>
-        r.providerCallId === event.callId &&
-        r.status !== 'scheduled' &&
-        canAdvance(r.status, status)
-          ? advanced(r, status, at, event.providerStatus)
-          : null,
+      (r) => {
+        if (r.providerCallId !== event.callId || r.status === 'scheduled') return null;
+        if (canAdvance(r.status, status)) return advanced(r, status, at, event.providerStatus);
+        // Overtaken meanwhile by a later status (two webhooks handled at once): the answer
+        // still counts, on the timeline and in the record.
+        return status === 'answered' ? answeredLate(r, at, event.providerStatus) : null;
+      },
       {
         fresh: row,
         record: (next, prev) => (recordWorthy(status) ? recordOfAttempt(next, prev) : null),
       },
     );
-    if (changed) emitStatus(updated, before.status, event.providerStatus);
+    if (changed && updated.status !== before.status) {
+      emitStatus(updated, before.status, event.providerStatus);
+    }
     return updated;
   }
 

@@ -1,4 +1,5 @@
 import {
+  clampTimerMs,
   isCallNotPlaced,
   isTerminal,
   type CallProvider,
@@ -85,7 +86,7 @@ export function createPlacer(ctx: PlaceContext) {
               pending = null;
             });
         },
-        Math.max(1, Math.floor(ctx.leaseMs / 3)),
+        clampTimerMs(Math.max(1, Math.floor(ctx.leaseMs / 3))),
       );
     };
     renew();

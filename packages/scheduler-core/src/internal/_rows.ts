@@ -75,12 +75,13 @@ export const OUTCOME_UNKNOWN = 'outcome_unknown';
 /**
  * The call record of one attempt, derived from the row's timeline: started when the provider
  * accepted it, answered at its `answered` step (the earliest, even when it arrived after the
- * end), ended at its terminal step. An attempt whose placement ended with an unknown outcome is
+ * end or was reported before the placement was answered), ended at its terminal step. An attempt whose placement ended with an unknown outcome is
  * recorded too, started when its request left, `failed` with `outcomeUnknown`.
  */
 export function recordOf(row: StoredCall, attempt: number, from: string): StoredCallRecord | null {
   const steps = timeline(row).filter((e) => e.attempt === attempt);
-  const started = steps.find((e) => e.status === 'initiated');
+  const startedIndex = steps.findIndex((e) => e.status === 'initiated');
+  const started = startedIndex < 0 ? undefined : steps[startedIndex];
   if (!started) {
     const unknown = steps.find((e) => e.status === 'failed' && e.reason === OUTCOME_UNKNOWN);
     if (!unknown) return null;
@@ -101,9 +102,11 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
   let status: CallStatus = 'initiated';
   let answeredAt: number | null = null;
   let endedAt: number | null = null;
-  for (const step of steps) {
+  // The steps written after the provider accepted the call, in the order they were written: an
+  // `outcome_unknown` that its answer corrected came before; an event the provider sent before
+  // the POST was answered comes after, though its time is earlier.
+  for (const step of steps.slice(startedIndex + 1)) {
     if (step.status === 'scheduled' || step.status === 'queued') continue;
-    if (step.at < started.at) continue;
     if (step.status === 'answered') {
       answeredAt = answeredAt === null ? step.at : Math.min(answeredAt, step.at);
     }
@@ -113,6 +116,8 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
   }
   // An `answered` that arrived after the end (webhooks out of order) was answered before it.
   if (answeredAt !== null && endedAt !== null) answeredAt = Math.min(answeredAt, endedAt);
+  // One reported before the POST was answered: the call had started by then.
+  const startedAt = answeredAt === null ? started.at : Math.min(started.at, answeredAt);
   const durationSeconds =
     status === 'completed' && endedAt !== null
       ? Math.max(0, Math.round((endedAt - (answeredAt ?? started.at)) / 1000))
@@ -123,7 +128,7 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
     to: row.to,
     direction: 'outbound',
     status,
-    startedAt: started.at,
+    startedAt,
     answeredAt,
     endedAt,
     durationSeconds,

@@ -99,14 +99,17 @@ export function advanced(
 /**
  * An `answered` that arrived after a later status (webhooks out of order): the status stays, but
  * the step goes on the timeline so the call record learns that, and about when, it was answered.
- * `null` when the attempt already has its `answered` step.
+ * `null` when the attempt already has an `answered` step as early (the record counts the
+ * earliest).
  */
 export function answeredLate(
   row: StoredCall,
   at: number,
   providerStatus: string | undefined,
 ): StoredCallPatch | null {
-  const known = timeline(row).some((e) => e.attempt === row.attempt && e.status === 'answered');
+  const known = timeline(row).some(
+    (e) => e.attempt === row.attempt && e.status === 'answered' && e.at <= at,
+  );
   if (known) return null;
   return {
     events: withEvent(row, { status: 'answered', at, attempt: row.attempt, providerStatus }),
