@@ -207,6 +207,31 @@ const stand = Object.fromEntries(
   ]),
 );
 const ports = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'readme-ports.mjs')).href;
+
+/** The runner fails what it should: each of these blocks must be refused. */
+async function selfCheck() {
+  const bad = [
+    { lang: 'sh', code: './scripts/pnpm no-such-script\n' },
+    { lang: 'sh', code: 'bash .ci/no-such-file\n' },
+    { lang: 'sh', code: 'npx no-such-bin\n' },
+    { lang: 'sh', code: 'npm install left-pad\n' },
+    { lang: 'ts', code: "throw new Error('a block that fails');\n" },
+    { lang: 'ts', code: "import { nothing } from '@ringkit/call-client';\nnothing();\n" },
+  ];
+  for (const [i, block] of bad.entries()) {
+    const refused = await (
+      block.lang === 'sh'
+        ? new Promise((resolve) => resolve(checkShell(block)))
+        : runModule({ ...block, marker: '' }, `self-${i}`)
+    ).then(
+      () => false,
+      () => true,
+    );
+    if (!refused) throw new Error(`the README runner let a bad block pass: ${block.code}`);
+  }
+}
+await selfCheck();
+
 let passed = 0;
 let skipped = 0;
 let failed = 0;
