@@ -20,7 +20,7 @@ export default defineConfig({
       { find: /^@ringkit\/dialer$/, replacement: src('dialer', 'index.ts') },
       {
         find: /^@ringkit\/scheduler-core\/(memory|sqlite|postgres)$/,
-        replacement: src('scheduler-core', 'adapters/$1.ts'),
+        replacement: src('scheduler-core', 'stores/$1/$1.ts'),
       },
       {
         find: /^@ringkit\/scheduler-core\/testing$/,

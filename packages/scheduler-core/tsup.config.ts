@@ -3,9 +3,9 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
-    memory: 'src/adapters/memory.ts',
-    sqlite: 'src/adapters/sqlite.ts',
-    postgres: 'src/adapters/postgres.ts',
+    memory: 'src/stores/memory/memory.ts',
+    sqlite: 'src/stores/sqlite/sqlite.ts',
+    postgres: 'src/stores/postgres/postgres.ts',
     testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './adapters/memory.js';
-import { sqliteStore } from './adapters/sqlite.js';
+import { memoryStore } from './stores/memory/memory.js';
+import { sqliteStore } from './stores/sqlite/sqlite.js';
 import { isConflictError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import {
@@ -8,7 +8,7 @@ import {
   deferred,
   fakeProvider,
   type FakeProviderOptions,
-} from './internal/_fakes.js';
+} from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store, StoredCallPatch } from './store.js';
 import { createFakeClock } from './testing/fake-clock.js';

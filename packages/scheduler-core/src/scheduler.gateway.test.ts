@@ -5,7 +5,7 @@ import {
   type GatewayFault,
 } from '@ringkit/call-client/testing';
 import { describe, expect, it } from 'vitest';
-import { sqliteStore } from './adapters/sqlite.js';
+import { sqliteStore } from './stores/sqlite/sqlite.js';
 import { createScheduler } from './scheduler.js';
 import type { ScheduledCall } from './types.js';
 

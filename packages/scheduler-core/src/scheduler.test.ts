@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './adapters/memory.js';
+import { memoryStore } from './stores/memory/memory.js';
 import { isConflictError, isNotFoundError, isValidationError } from './errors.js';
-import { deferred, fakeProvider, type FakeProviderOptions } from './internal/_fakes.js';
+import { deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
 import { createScheduler, type SchedulerOptions } from './scheduler.js';
 import type { SchedulerEvents } from './events.js';
 import type { Store } from './store.js';

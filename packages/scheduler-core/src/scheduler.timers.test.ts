@@ -1,7 +1,7 @@
 import { MAX_TIMER_MS, type Clock } from '@ringkit/call-client';
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './adapters/memory.js';
-import { fakeProvider } from './internal/_fakes.js';
+import { memoryStore } from './stores/memory/memory.js';
+import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from './testing/fake-clock.js';
 

@@ -15,23 +15,23 @@ import type { Emitter } from 'mitt';
 import { z } from 'zod';
 import { ConflictError, isConflictError, NotFoundError, ValidationError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
-import { createDispatcher } from './internal/_dispatch.js';
-import { createSafeEmitter } from './internal/_emitter.js';
+import { createDispatcher } from './dispatch/_dispatch.js';
+import { createSafeEmitter } from './_emitter.js';
 import {
   newStoredCall,
   toCallRecord,
   toHistoryEntry,
   toScheduledCall,
   withEvent,
-} from './internal/_rows.js';
+} from './_rows.js';
 import {
   customIssue,
   parseAt,
   validateLimit,
   validateSchedule,
   type ValidSchedule,
-} from './internal/_validate.js';
-import { createMutate, createWriter } from './internal/_writes.js';
+} from './_validate.js';
+import { createMutate, createWriter } from './dispatch/_writes.js';
 import type { Store, StoredCall } from './store.js';
 import {
   SCHEDULED_CALL_STATUSES,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './adapters/memory.js';
+import { memoryStore } from './stores/memory/memory.js';
 import { isSchedulerError, isValidationError, ValidationError } from './errors.js';
-import { fakeProvider } from './internal/_fakes.js';
+import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from './testing/fake-clock.js';
 import type { ScheduleInput } from './types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './adapters/memory.js';
-import { deferred, fakeProvider } from './internal/_fakes.js';
+import { memoryStore } from './stores/memory/memory.js';
+import { deferred, fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from './testing/fake-clock.js';
 

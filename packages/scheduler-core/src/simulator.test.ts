@@ -1,7 +1,7 @@
 import { createMockCallApiClient } from '@ringkit/call-client';
 import { startCallApiSimulator } from '@ringkit/call-client/testing';
 import { describe, expect, it } from 'vitest';
-import { sqliteStore } from './adapters/sqlite.js';
+import { sqliteStore } from './stores/sqlite/sqlite.js';
 import { createScheduler } from './scheduler.js';
 
 describe('against the polling simulator', () => {

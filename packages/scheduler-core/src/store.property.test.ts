@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './adapters/memory.js';
-import { sqliteStore } from './adapters/sqlite.js';
+import { memoryStore } from './stores/memory/memory.js';
+import { sqliteStore } from './stores/sqlite/sqlite.js';
 import type { Store } from './store.js';
 import { storedCall } from './testing/store-contract.js';
 

@@ -1,0 +1,202 @@
+import { toE164, type CountryCode } from '@ringkit/call-client';
+import { z } from 'zod';
+import { ValidationError, type ValidationIssue } from './errors.js';
+import type { StoredCallOptions } from './store.js';
+import type { ScheduleInput } from './types.js';
+import { cronOf, DEFAULT_BACKOFF, isTimeZone } from './_time.js';
+
+/** How far in the past `at` may be (clock skew, a slow form). */
+export const PAST_TOLERANCE_MS = 60_000;
+/** How far ahead `at` may be: a year and a day (a yearly call's next occurrence fits). */
+export const MAX_AHEAD_MS = 366 * 86_400_000;
+/** The shortest gap between two occurrences of a recurrence. */
+export const MIN_RECURRENCE_MS = 60_000;
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
+const timeZone = z.string().refine(isTimeZone, 'not an IANA time zone');
+
+/** How deep `metadata` may nest (the object itself is level 1). */
+export const METADATA_MAX_DEPTH = 8;
+/** How large `metadata` may be, as JSON. */
+export const METADATA_MAX_BYTES = 4096;
+
+/**
+ * Whether `metadata` is small enough to store and to validate: measured without recursion first,
+ * so a deeply nested value is refused before anything walks it recursively.
+ */
+function metadataFits(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true; // the record schema says why
+  const stack: [unknown, number][] = [[value, 1]];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > METADATA_MAX_DEPTH || ++nodes > METADATA_MAX_BYTES) return false;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES;
+}
+
+const scheduleSchema = z.strictObject({
+  to: z.string({ error: 'a phone number is required' }),
+  at: z.union([z.date(), z.string()]).optional(),
+  recurrence: z.strictObject({ cron: z.string().min(1), timezone: timeZone.optional() }).optional(),
+  window: z
+    .strictObject({ start: hhmm, end: hhmm, timezone: timeZone })
+    .refine((w) => w.start !== w.end, {
+      error: 'a window whose start equals its end is empty; leave the window out for any time',
+    })
+    .optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  retryBackoff: z
+    .strictObject({
+      delayMs: z.number().int().min(0).max(2_147_483_647).optional(),
+      factor: z.number().min(1).max(100).optional(),
+      maxDelayMs: z.number().int().min(0).max(2_147_483_647).optional(),
+    })
+    .optional(),
+  metadata: z
+    .custom<unknown>((value) => metadataFits(value), {
+      error: `metadata may nest at most ${METADATA_MAX_DEPTH} levels and take at most ${METADATA_MAX_BYTES} bytes as JSON`,
+    })
+    .pipe(z.record(z.string(), z.json()))
+    .optional(),
+  idempotencyKey: z.string().min(1).max(255).optional(),
+});
+
+function custom(path: PropertyKey[], message: string): ValidationIssue {
+  return { code: 'custom', path, message };
+}
+
+function zodIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((i) => ({ code: i.code, path: [...i.path], message: i.message }));
+}
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** Parses a due time; pushes an issue and returns `null` when it is not one. */
+export function parseAt(
+  value: Date | string | undefined,
+  now: number,
+  issues: ValidationIssue[],
+  path: PropertyKey[] = ['at'],
+): number | null {
+  if (value === undefined) return null;
+  let time: number;
+  if (value instanceof Date) {
+    time = value.getTime();
+  } else if (typeof value === 'string') {
+    const parsed = isoDateTime.safeParse(value);
+    if (!parsed.success) {
+      issues.push(
+        ...zodIssues(parsed.error).map((i) => ({
+          ...i,
+          path,
+          message: 'not an ISO-8601 date-time with Z or an offset',
+        })),
+      );
+      return null;
+    }
+    time = Date.parse(value);
+  } else {
+    issues.push(custom(path, 'expected a Date or an ISO-8601 string'));
+    return null;
+  }
+  if (!Number.isFinite(time)) {
+    issues.push(custom(path, 'not a valid date'));
+    return null;
+  }
+  if (time < now - PAST_TOLERANCE_MS) {
+    issues.push(custom(path, `${new Date(time).toISOString()} is more than 60 s in the past`));
+    return null;
+  }
+  if (time > now + MAX_AHEAD_MS) {
+    issues.push(custom(path, `${new Date(time).toISOString()} is more than a year ahead`));
+    return null;
+  }
+  return time;
+}
+
+export interface ValidSchedule {
+  to: string;
+  /** The first due time. */
+  at: number;
+  idempotencyKey: string | null;
+  options: StoredCallOptions | null;
+}
+
+/** Validates `schedule()` input; throws a {@link ValidationError} listing every issue. */
+export function validateSchedule(
+  input: ScheduleInput,
+  now: number,
+  defaultCountry: CountryCode,
+): ValidSchedule {
+  const parsed = scheduleSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError('schedule input', zodIssues(parsed.error));
+  const data = parsed.data;
+  const issues: ValidationIssue[] = [];
+
+  let to = '';
+  try {
+    to = toE164(data.to, { defaultCountry });
+  } catch (error) {
+    issues.push(
+      custom(['to'], error instanceof Error ? error.message : 'not a valid phone number'),
+    );
+  }
+
+  let at = parseAt(data.at, now, issues);
+  const recurrence = data.recurrence
+    ? { cron: data.recurrence.cron, timezone: data.recurrence.timezone ?? 'UTC' }
+    : null;
+  if (recurrence) {
+    try {
+      const [next, after] = cronOf(recurrence.cron, recurrence.timezone).nextRuns(2, new Date(now));
+      if (!next) issues.push(custom(['recurrence', 'cron'], 'the pattern never runs again'));
+      else if (after && after.getTime() - next.getTime() < MIN_RECURRENCE_MS) {
+        issues.push(
+          custom(['recurrence', 'cron'], 'the pattern runs more often than once a minute'),
+        );
+      } else if (at === null && data.at === undefined) at = next.getTime();
+    } catch (error) {
+      issues.push(
+        custom(['recurrence', 'cron'], error instanceof Error ? error.message : 'bad cron pattern'),
+      );
+    }
+  } else if (data.at === undefined) {
+    issues.push(custom(['at'], 'required (unless a recurrence gives the first time)'));
+  }
+  if (issues.length > 0 || at === null) throw new ValidationError('schedule input', issues);
+
+  const backoff = data.retryBackoff ? { ...DEFAULT_BACKOFF, ...data.retryBackoff } : null;
+  const plain =
+    (data.maxAttempts ?? 1) === 1 && !backoff && !recurrence && !data.window && !data.metadata;
+  return {
+    to,
+    at,
+    idempotencyKey: data.idempotencyKey ?? null,
+    options: plain
+      ? null
+      : {
+          maxAttempts: data.maxAttempts ?? 1,
+          retryBackoff: backoff,
+          recurrence,
+          window: data.window ?? null,
+          metadata: (data.metadata as Record<string, unknown> | undefined) ?? null,
+          seriesId: null,
+          occurrenceAt: recurrence ? at : null,
+        },
+  };
+}
+
+/** Validates a `list`/`history` page size. */
+export function validateLimit(limit: unknown, issues: ValidationIssue[]): number {
+  if (limit === undefined) return 50;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    issues.push(custom(['limit'], 'expected an integer from 1 to 1000'));
+    return 50;
+  }
+  return limit;
+}
+
+export { custom as customIssue };

@@ -1,0 +1,219 @@
+import {
+  clampTimerMs,
+  type CallProvider,
+  type CallStatusEvent,
+  type Clock,
+} from '@ringkit/call-client';
+import type { Store, StoredCall } from '../store.js';
+import type { SafeEmitter } from '../_emitter.js';
+import { createFollower } from './_follow.js';
+import { createOutcomes } from './_outcomes.js';
+import { createPlacer } from './_place.js';
+import type { Mutate } from './_writes.js';
+
+export interface DispatcherContext {
+  store: Store;
+  provider: CallProvider;
+  clock: Clock;
+  workerId: string;
+  callerId: string;
+  emitter: SafeEmitter;
+  mutate: Mutate;
+  generateId: () => string;
+  concurrency: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+  watchIntervalMs: number;
+  callTimeoutMs: number;
+}
+
+/**
+ * The dispatch loop: one timer for the earliest wake time in the store, claims with leases,
+ * requests to the provider bounded by `concurrency`. A slot frees as soon as the provider
+ * answers, so the next claim overlaps the writing of the answers; calls claimed but not yet
+ * recorded stay below twice `concurrency`. Slots freed together are refilled with one claim.
+ * Placing (`_place.ts`), statuses, retries and recurrence (`_outcomes.ts`) and following placed
+ * calls (`_follow.ts`) live in their own modules.
+ */
+export function createDispatcher(ctx: DispatcherContext) {
+  const { store, clock, workerId, emitter } = ctx;
+  let running = false;
+  let timer: unknown = null;
+  let timerAt: number | null = null;
+  let pumping = false;
+  let pumpAgain = false;
+  let saturated = false;
+  let refillQueued = false;
+  /** Slots taken: claimed calls whose provider has not answered yet. */
+  let active = 0;
+  /** Claimed calls whose outcome is not recorded yet (`active` ones included). */
+  let held = 0;
+  /** Every dispatch not finished yet (`stop()` waits for them). */
+  const placements = new Set<Promise<void>>();
+  let unsubscribe: (() => Promise<void>) | null = null;
+
+  const reportError = (error: unknown, source: 'store' | 'provider' | 'watch', callId?: string) =>
+    emitter.emit('error', callId === undefined ? { error, source } : { error, source, callId });
+  const isRunning = () => running;
+
+  function setTimer(at: number) {
+    if (timer !== null && timerAt === at) return;
+    if (timer !== null) clock.clearTimeout(timer);
+    timerAt = at;
+    timer = clock.setTimeout(
+      () => {
+        timer = null;
+        timerAt = null;
+        // A timer may fire a little before `at` by the clock's reckoning (the two count time
+        // apart): wait out the rest rather than claim too early and read the store again.
+        if (clock.now() < at) setTimer(at);
+        else void pump();
+      },
+      // A wake more than 24.8 days away fires at the longest delay a timer takes, and re-arms.
+      clampTimerMs(at - clock.now()),
+    );
+  }
+
+  function clearTimer() {
+    if (timer !== null) clock.clearTimeout(timer);
+    timer = null;
+    timerAt = null;
+  }
+
+  /** Makes sure the timer fires by `at`. */
+  function wake(at: number) {
+    if (running && (timerAt === null || at < timerAt)) setTimer(at);
+  }
+
+  const outcomes = createOutcomes({ ...ctx, wake });
+  const follower = createFollower({ ...ctx, outcomes, isRunning, reportError });
+  const dispatch = createPlacer({
+    ...ctx,
+    wake,
+    outcomes,
+    isRunning,
+    reportError,
+    follow: follower.follow,
+    polls: follower.polls,
+    adopt: follower.adopted,
+  });
+
+  /** Arms the one timer for the earliest wake time in the store (or the safety re-check). */
+  async function arm() {
+    if (!running) return;
+    const next = await store.nextDueAt();
+    let at = next ?? Infinity;
+    if (ctx.pollIntervalMs > 0) at = Math.min(at, clock.now() + ctx.pollIntervalMs);
+    if (!running) return;
+    if (at === Infinity) clearTimer();
+    else setTimer(at);
+  }
+
+  /** Claims due calls while slots are free, then re-arms the timer. */
+  async function pump(): Promise<void> {
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        while (running) {
+          const free = Math.min(ctx.concurrency - active, 2 * ctx.concurrency - held);
+          if (free <= 0) break;
+          const now = clock.now();
+          const claimed = await store.claimDue(now, free, workerId, now + ctx.leaseMs);
+          // Started in one go, so their marks (placingAt) are written together.
+          for (const row of claimed) track(row);
+          saturated = claimed.length === free;
+          if (!saturated) {
+            // Let the marks of the calls just claimed go to the store first (the writer sends
+            // them in a microtask): they hold up placements, the next wake time does not.
+            if (claimed.length > 0) await Promise.resolve();
+            await arm();
+            break;
+          }
+        }
+      } while (pumpAgain && running);
+    } catch (error) {
+      reportError(error, 'store');
+      if (running) setTimer(clock.now() + 1000);
+    } finally {
+      pumping = false;
+    }
+  }
+
+  /**
+   * A freed slot matters only when the last claim was cut short by the limit (otherwise the
+   * timer already points at the next due call). Slots freed in the same tick (answers that came
+   * back together) are refilled by one claim.
+   */
+  function refill() {
+    if (!running || !saturated || refillQueued) return;
+    refillQueued = true;
+    queueMicrotask(() => {
+      refillQueued = false;
+      void pump();
+    });
+  }
+
+  function track(row: StoredCall) {
+    active += 1;
+    held += 1;
+    let answered = false;
+    let recorded = false;
+    const slot = {
+      answered() {
+        if (answered) return;
+        answered = true;
+        active -= 1;
+        refill();
+      },
+      recorded() {
+        slot.answered();
+        if (recorded) return;
+        recorded = true;
+        held -= 1;
+        refill();
+      },
+    };
+    const settle = () => {
+      slot.recorded();
+      placements.delete(done);
+    };
+    const done: Promise<void> = dispatch(row, slot).then(settle, (error: unknown) => {
+      reportError(error, 'store', row.id);
+      settle();
+    });
+    placements.add(done);
+  }
+
+  async function start() {
+    if (running) return;
+    running = true;
+    if (store.subscribe) {
+      unsubscribe = await store.subscribe((wakeAt) => {
+        if (wakeAt === null) void pump();
+        else wake(wakeAt);
+      });
+    }
+    await follower.start();
+    await pump();
+  }
+
+  async function stop() {
+    running = false;
+    clearTimer();
+    follower.stopSweep();
+    const stopListening = unsubscribe;
+    unsubscribe = null;
+    await stopListening?.();
+    while (placements.size > 0) await Promise.allSettled([...placements]);
+    await follower.stop();
+  }
+
+  const handleStatus = async (event: CallStatusEvent) => outcomes.handleStatus(event);
+
+  return { wake, handleStatus, start, stop };
+}

@@ -1,0 +1,238 @@
+import {
+  clampTimerMs,
+  isCallNotPlaced,
+  isTerminal,
+  type CallProvider,
+  type ProviderCall,
+} from '@ringkit/call-client';
+import type { StoredCall } from '../store.js';
+import type { Outcomes, OutcomeContext } from './_outcomes.js';
+import { OUTCOME_UNKNOWN, toScheduledCall } from '../_rows.js';
+import { inWindow, nextOpening } from '../_time.js';
+import {
+  advanced,
+  canRetry,
+  deferredTo,
+  ended,
+  isTerminalStatus,
+  markPlacing,
+  followLease,
+  placed,
+  reasonOf,
+  released,
+} from './_transitions.js';
+
+/** A claimed call's hold on the dispatcher's capacity (see `_dispatch.ts`). */
+export interface Slot {
+  /** The provider answered (or failed): the request is no longer in flight. */
+  answered(): void;
+  /** The answer is written. */
+  recorded(): void;
+}
+
+export interface PlaceContext extends OutcomeContext {
+  provider: CallProvider;
+  workerId: string;
+  leaseMs: number;
+  outcomes: Outcomes;
+  isRunning: () => boolean;
+  reportError: (error: unknown, source: 'store' | 'provider', callId?: string) => void;
+  /** Starts following a placed call by polling, where the provider needs it. */
+  follow: (row: StoredCall) => void;
+  /** Whether placed calls are followed by polling, under a follow lease of this worker. */
+  polls: () => boolean;
+  /** Takes over a call in flight claimed because its follower's lease ran out. */
+  adopt: (claim: StoredCall) => Promise<void>;
+}
+
+/**
+ * Places claimed calls. Every step is one compare-and-set that this worker still holds the row
+ * as it claimed (or marked) it: `placingAt` before the request, then the provider's answer in one
+ * write (`initiated`, and at once the final status when the answer is one), with its call record.
+ */
+export function createPlacer(ctx: PlaceContext) {
+  const { clock, emitter, mutate, outcomes } = ctx;
+
+  const held = (row: StoredCall, claim: StoredCall) =>
+    row.status === 'queued' &&
+    row.leaseOwner === ctx.workerId &&
+    row.leaseUntil === claim.leaseUntil &&
+    row.placingAt === claim.placingAt;
+
+  /**
+   * Keeps the lease while the provider answers. A renewal in progress is awaited by `stop()`
+   * before the answer is recorded, so the record never races a renewal and no renewal outlives
+   * the call. `stop()` resolves to the row as last written.
+   */
+  function keepLease(first: StoredCall) {
+    let lease = first;
+    let renewing = true;
+    let timer: unknown = null;
+    let pending: Promise<void> | null = null;
+    const renew = () => {
+      timer = clock.setTimeout(
+        () => {
+          timer = null;
+          const at = clock.now();
+          const renewed = (r: StoredCall) =>
+            held(r, lease) ? { leaseUntil: at + ctx.leaseMs } : null;
+          pending = mutate(lease.id, renewed, { fresh: lease })
+            .then(({ row, changed }) => {
+              if (changed) lease = row;
+              if (changed && renewing) renew();
+            })
+            .catch((error: unknown) => ctx.reportError(error, 'store', lease.id))
+            .finally(() => {
+              pending = null;
+            });
+        },
+        clampTimerMs(Math.max(1, Math.floor(ctx.leaseMs / 3))),
+      );
+    };
+    renew();
+    return {
+      stop(): StoredCall | Promise<StoredCall> {
+        renewing = false;
+        if (timer !== null) clock.clearTimeout(timer);
+        timer = null;
+        return pending === null ? lease : pending.then(() => lease);
+      },
+    };
+  }
+
+  /**
+   * Whether the provider's answer to this attempt's request may still be written on `row`: the
+   * attempt, not the lease, decides. The row is on the same attempt, marked by the same
+   * `placingAt`, and no answer was written yet: still `queued` (held, or reclaimed by a worker
+   * that will not place it again), or ended by such a worker as `outcome_unknown`, which the
+   * answer corrects.
+   */
+  const unanswered = (row: StoredCall, lease: StoredCall) =>
+    row.attempt === lease.attempt &&
+    row.placingAt === lease.placingAt &&
+    row.providerCallId === null &&
+    (row.status === 'queued' || (row.status === 'failed' && row.reason === OUTCOME_UNKNOWN));
+
+  /** Writes the provider's answer; resolves to the row, or `null` when it could not be. */
+  async function record(lease: StoredCall, call: ProviderCall): Promise<StoredCall | null> {
+    const at = clock.now();
+    const answer = call.status;
+    const ends = isTerminal(answer);
+    const retry = ends && canRetry(lease, answer, true);
+    const moves = answer === 'ringing' || answer === 'answered';
+    if (ends && !retry && lease.options?.recurrence) await outcomes.scheduleNext(lease);
+    const result = await mutate(
+      lease.id,
+      (r) => {
+        if (!unanswered(r, lease)) return null;
+        const patch = { ...placed(r, call, at), reason: null };
+        // This worker follows the call it placed, under a lease another worker takes over if it
+        // dies (see `_follow.ts`).
+        if (ctx.polls() && !ends) Object.assign(patch, followLease(ctx.workerId, at + ctx.leaseMs));
+        const next = { ...r, ...patch };
+        if (ends) return { ...patch, ...ended(next, answer, reasonOf(answer), retry, at) };
+        if (moves) return { ...patch, ...advanced(next, answer, at, call.providerStatus) };
+        return patch;
+      },
+      { fresh: lease, record: outcomes.recordOfAttempt },
+    );
+    if (!result.changed) {
+      ctx.reportError(
+        new Error(
+          `Call ${lease.id} was placed (provider id ${call.id}) but its attempt was ended meanwhile`,
+        ),
+        'store',
+        lease.id,
+      );
+      return null;
+    }
+    const row = result.row;
+    if (emitter.has('status')) {
+      // The `initiated` step as it was, though it was written together with what followed.
+      const before = result.before;
+      const step = {
+        ...before,
+        version: row.version,
+        updatedAt: row.updatedAt,
+        ...placed(before, call, at),
+      };
+      outcomes.emitStatus(step, 'queued', call.providerStatus);
+    }
+    if (ends) outcomes.announceEnd(row, 'initiated', answer, reasonOf(answer));
+    else if (moves) outcomes.emitStatus(row, 'initiated', call.providerStatus);
+    return row;
+  }
+
+  /**
+   * Places one claimed call, or resolves what a dead worker left behind. `slot.answered()` frees
+   * the call's concurrency slot once the provider answered, `slot.recorded()` once the answer is
+   * written.
+   */
+  return async function dispatch(claim: StoredCall, slot: Slot): Promise<void> {
+    const now = clock.now();
+    if (claim.status !== 'queued') {
+      await ctx.adopt(claim); // in flight: its follower is gone
+      return;
+    }
+    if (claim.placingAt !== null) {
+      // The request may have gone out before the worker died: never place it again. Unless the
+      // worker that sent it still records the answer, the outcome stays unknown.
+      await outcomes.finish(claim, 'failed', OUTCOME_UNKNOWN, false, { unanswered: true });
+      return;
+    }
+    const window = claim.options?.window;
+    if (window && !inWindow(window, now)) {
+      const opening = nextOpening(window, now);
+      const { row, changed } = await mutate(
+        claim.id,
+        (r) => (held(r, claim) ? deferredTo(r, opening, now) : null),
+        { fresh: claim },
+      );
+      if (changed) {
+        outcomes.emitStatus(row, 'queued');
+        ctx.wake(opening);
+      }
+      return;
+    }
+    if (!ctx.isRunning()) {
+      // Stopping: hand the claim back untouched, for this or another worker to place.
+      await mutate(claim.id, (r) => (held(r, claim) ? released() : null), { fresh: claim });
+      return;
+    }
+    if (emitter.has('dispatching')) emitter.emit('dispatching', { call: toScheduledCall(claim) });
+    // Record that the request may be sent, before sending it. The marks of the calls claimed
+    // together are written together.
+    const marked = await mutate(claim.id, (r) => (held(r, claim) ? markPlacing(r, now) : null), {
+      fresh: claim,
+    });
+    if (!marked.changed) return; // canceled, rescheduled or reclaimed meanwhile
+    outcomes.emitStatus(marked.row, 'scheduled');
+    const lease = keepLease(marked.row);
+
+    let call: ProviderCall;
+    try {
+      call = await ctx.provider.placeCall({ to: claim.to });
+    } catch (error) {
+      slot.answered();
+      const last = await lease.stop();
+      ctx.reportError(error, 'provider', claim.id);
+      // Only a failure that proves no call exists may be retried: a person is never called twice.
+      // Anything else (a timeout, a reset, 500, 502, 504…) may have rung a phone: it is recorded
+      // with an unknown outcome and never placed again, whatever `maxAttempts` says.
+      if (isCallNotPlaced(error)) {
+        await outcomes.finish(last, 'failed', 'placement_failed', true, { error });
+      } else {
+        await outcomes.finish(last, 'failed', OUTCOME_UNKNOWN, false, { error, unanswered: true });
+      }
+      return;
+    }
+    slot.answered();
+    const row = await record(await lease.stop(), call);
+    slot.recorded();
+    if (!row) return;
+    const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
+    if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {
+      ctx.follow(current);
+    }
+  };
+}

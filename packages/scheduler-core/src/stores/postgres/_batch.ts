@@ -1,0 +1,216 @@
+import type { Pool, PoolClient } from 'pg';
+import { ConflictError } from '../../errors.js';
+import type { StoredCall, StoredCallRecord, StoredCallUpdate } from '../../store.js';
+import { callFromRow, COLUMNS, FIELDS, matchesPatch, toParam, TYPES } from './_sql.js';
+
+type Query = (
+  text: string,
+  values: unknown[],
+  client?: Pool | PoolClient,
+) => Promise<Record<string, unknown>[]>;
+
+/** Fields an update may set: everything but the key, the version and the creation time. */
+const UPDATABLE = FIELDS.filter((f) => f !== 'id' && f !== 'version' && f !== 'createdAt');
+
+/** Call record fields with their column and type, in `RECORD_COLUMNS` order. */
+const RECORD: [keyof StoredCallRecord, string, string][] = [
+  ['id', 'id', 'text'],
+  ['from', 'from_phone', 'text'],
+  ['to', 'to_phone', 'text'],
+  ['direction', 'direction', 'text'],
+  ['status', 'status', 'text'],
+  ['startedAt', 'started_at', 'bigint'],
+  ['answeredAt', 'answered_at', 'bigint'],
+  ['endedAt', 'ended_at', 'bigint'],
+  ['durationSeconds', 'duration_seconds', 'double precision'],
+  ['outcomeUnknown', 'outcome_unknown', 'boolean'],
+];
+
+const isUniqueViolation = (error: unknown) =>
+  error instanceof Error && (error as { code?: unknown }).code === '23505';
+
+/**
+ * The statement of a batch of distinct rows: one `UPDATE … FROM unnest(…)` of typed arrays (one
+ * element per update), compare-and-set on the version, setting `fields`; a field in `partial` is
+ * set only where its mask is true (not every update of the batch sets it). With `records`, the
+ * call records of the updates that applied are upserted by the same statement: a data-modifying
+ * CTE always runs to completion. Returns the ids updated.
+ */
+function updateManyStatement(
+  s: string,
+  fields: (keyof StoredCall)[],
+  partial: Set<keyof StoredCall>,
+  records: boolean,
+): string {
+  const columns = ['id text', 'version integer'];
+  const sets: string[] = [];
+  for (const field of fields) {
+    const column = COLUMNS[field];
+    columns.push(`f_${column} ${TYPES[field]}`);
+    if (partial.has(field)) {
+      columns.push(`m_${column} boolean`);
+      sets.push(`${column} = CASE WHEN u.m_${column} THEN u.f_${column} ELSE c.${column} END`);
+    } else {
+      sets.push(`${column} = u.f_${column}`);
+    }
+  }
+  if (records) for (const [, column, type] of RECORD) columns.push(`r_${column} ${type}`);
+  const params = columns.map((c, i) => `$${i + 1}::${c.slice(c.indexOf(' ') + 1)}[]`).join(', ');
+  const names = columns.map((c) => c.slice(0, c.indexOf(' '))).join(', ');
+  const saved = records
+    ? `, saved AS (
+        INSERT INTO ${s}.call_records (${RECORD.map(([, c]) => c).join(', ')})
+        SELECT ${RECORD.map(([, c]) => `u.r_${c}`).join(', ')}
+        FROM u JOIN updated ON updated.id = u.id
+        WHERE u.r_id IS NOT NULL
+        ON CONFLICT (id) DO UPDATE SET ${RECORD.slice(1)
+          .map(([, c]) => `${c} = EXCLUDED.${c}`)
+          .join(', ')}
+      )`
+    : '';
+  return `WITH u AS (SELECT * FROM unnest(${params}) AS u(${names})),
+    updated AS (
+      UPDATE ${s}.scheduled_calls AS c SET ${[...sets, 'version = c.version + 1'].join(', ')}
+      FROM u WHERE c.id = u.id AND c.version = u.version
+      RETURNING c.id
+    )${saved}
+    SELECT id FROM updated`;
+}
+
+/**
+ * `Store.updateMany` for PostgreSQL: one statement (one round trip, one commit) for a batch of
+ * distinct rows. A row updated twice in one batch makes rounds (its n-th update in round n), run
+ * in one transaction, so each update sees the ones before it.
+ */
+export function createUpdateMany(options: {
+  /** The quoted schema. */
+  schema: string;
+  pool: Pool;
+  query: Query;
+  /** Rows by id (`$1`, a text array). */
+  byIds: string;
+}) {
+  const { pool, query } = options;
+  const statements = new Map<string, string>();
+
+  /** The statement and parameters of one round (distinct ids). */
+  const prepare = (updates: StoredCallUpdate[]) => {
+    const [only] = updates;
+    if (updates.length === 1 && !only!.record) {
+      // One row: a plain compare-and-set, the cheapest statement for it.
+      const fields = UPDATABLE.filter((f) => only!.patch[f] !== undefined);
+      const key = `1:${fields.join()}`;
+      let text = statements.get(key);
+      if (text === undefined) {
+        const sets = fields.map((f, i) => `${COLUMNS[f]} = $${i + 3}`);
+        text = `UPDATE ${options.schema}.scheduled_calls
+          SET ${[...sets, 'version = version + 1'].join(', ')}
+          WHERE id = $1 AND version = $2 RETURNING id`;
+        statements.set(key, text);
+      }
+      const values: unknown[] = [only!.id, only!.expectedVersion];
+      for (const field of fields) values.push(toParam(field, only!.patch[field]));
+      return { text, values };
+    }
+    const count = new Map<keyof StoredCall, number>();
+    for (const { patch } of updates) {
+      for (const field of UPDATABLE) {
+        if (patch[field] !== undefined) count.set(field, (count.get(field) ?? 0) + 1);
+      }
+    }
+    const fields = UPDATABLE.filter((f) => count.has(f));
+    const partial = new Set(fields.filter((f) => count.get(f)! < updates.length));
+    const records = updates.some((u) => u.record);
+    const key = `${fields.map((f) => (partial.has(f) ? `${f}?` : f)).join()}${records ? '+r' : ''}`;
+    let text = statements.get(key);
+    if (text === undefined) {
+      text = updateManyStatement(options.schema, fields, partial, records);
+      statements.set(key, text);
+    }
+    const values: unknown[][] = [updates.map((u) => u.id), updates.map((u) => u.expectedVersion)];
+    for (const field of fields) {
+      values.push(updates.map((u) => toParam(field, u.patch[field])));
+      if (partial.has(field)) values.push(updates.map((u) => u.patch[field] !== undefined));
+    }
+    if (records) {
+      for (const [field] of RECORD) {
+        values.push(
+          updates.map((u) =>
+            field === 'outcomeUnknown' && u.record
+              ? u.record.outcomeUnknown === true
+              : (u.record?.[field] ?? null),
+          ),
+        );
+      }
+    }
+    return { text, values };
+  };
+
+  /** The ids each round updated. */
+  const runRounds = async (rounds: StoredCallUpdate[][]): Promise<Set<string>[]> => {
+    const applied = rounds.map(() => new Set<string>());
+    const runRound = async (round: number, client: Pool | PoolClient) => {
+      const { text, values } = prepare(rounds[round]!);
+      for (const row of await query(text, values, client)) applied[round]!.add(row.id as string);
+    };
+    try {
+      if (rounds.length === 1) {
+        await runRound(0, pool);
+        return applied;
+      }
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        for (let round = 0; round < rounds.length; round++) await runRound(round, client);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+      return applied;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw new ConflictError({
+        reason: 'duplicate',
+        id: rounds[0]![0]!.id,
+        message: 'An idempotency key cannot be reused',
+      });
+    }
+  };
+
+  /** Runs the batch; `maybeDone`: an earlier try whose answer was lost may have committed it. */
+  return async (updates: StoredCallUpdate[], maybeDone: boolean): Promise<boolean[]> => {
+    const rounds: StoredCallUpdate[][] = [];
+    const seen = new Map<string, number>();
+    const roundOf = updates.map((update) => {
+      const round = seen.get(update.id) ?? 0;
+      seen.set(update.id, round + 1);
+      (rounds[round] ??= []).push(update);
+      return round;
+    });
+    const applied = await runRounds(rounds);
+    const done = updates.map((update, i) => applied[roundOf[i]!]!.has(update.id));
+    if (maybeDone && done.includes(false)) {
+      // Those the lost try applied are now one version on, with the same fields.
+      const missing = updates.filter((_, i) => !done[i]).map((u) => u.id);
+      const rows = await query(options.byIds, [missing]);
+      const current = new Map(rows.map((row) => [row.id as string, callFromRow(row)]));
+      updates.forEach((update, i) => {
+        const row = current.get(update.id);
+        if (
+          !done[i] &&
+          row?.version === update.expectedVersion + 1 &&
+          matchesPatch(row, update.patch)
+        ) {
+          done[i] = true;
+        }
+      });
+    }
+    return done;
+  };
+}

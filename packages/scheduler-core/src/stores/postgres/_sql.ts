@@ -1,0 +1,184 @@
+import type { StoredCall, StoredCallRecord } from '../../store.js';
+import { COLUMNS, FIELDS, JSON_FIELDS } from '../_columns.js';
+
+export { COLUMNS, FIELDS };
+
+/** An unquoted, lowercase PostgreSQL identifier that leaves room for the `_wake` channel suffix. */
+export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,57}$/;
+
+/** The NOTIFY channel of a schema (see the trigger in `_pg-migrate.ts`). */
+export const channelOf = (schema: string) => `${schema}_wake`;
+
+/** Column of each `StoredCall` field, in one order used by every statement. */
+/** PostgreSQL type of each column, for `unnest` batches. */
+export const TYPES: Record<keyof StoredCall, string> = {
+  id: 'text',
+  to: 'text',
+  status: 'text',
+  dueAt: 'bigint',
+  createdAt: 'bigint',
+  updatedAt: 'bigint',
+  version: 'integer',
+  attempt: 'integer',
+  leaseOwner: 'text',
+  leaseUntil: 'bigint',
+  placingAt: 'bigint',
+  providerCallId: 'text',
+  reason: 'text',
+  idempotencyKey: 'text',
+  events: 'jsonb',
+  options: 'jsonb',
+};
+export const CALL_COLUMNS = FIELDS.map((f) => COLUMNS[f]).join(', ');
+export const RECORD_COLUMNS =
+  'id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown';
+
+/** A field's value as a query parameter: JSON as text (pg would turn arrays into PG arrays). */
+export function toParam(field: keyof StoredCall, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (JSON_FIELDS.has(field)) return JSON.stringify(value);
+  return value;
+}
+
+/** `bigint` comes back as a string (it may not fit a double); epoch ms always do. */
+const toNumber = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+
+export function callFromRow(row: Record<string, unknown>): StoredCall {
+  return {
+    id: row.id as string,
+    to: row.to_phone as string,
+    status: row.status as StoredCall['status'],
+    dueAt: Number(row.due_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    version: row.version as number,
+    attempt: row.attempt as number,
+    leaseOwner: (row.lease_owner as string | null) ?? null,
+    leaseUntil: toNumber(row.lease_until),
+    placingAt: toNumber(row.placing_at),
+    providerCallId: (row.provider_call_id as string | null) ?? null,
+    reason: (row.reason as string | null) ?? null,
+    idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    events: (row.events as StoredCall['events']) ?? null,
+    options: (row.options as StoredCall['options']) ?? null,
+  };
+}
+
+export function recordFromRow(row: Record<string, unknown>): StoredCallRecord {
+  return {
+    id: row.id as string,
+    from: row.from_phone as string,
+    to: row.to_phone as string,
+    direction: row.direction as StoredCallRecord['direction'],
+    status: row.status as StoredCallRecord['status'],
+    startedAt: Number(row.started_at),
+    answeredAt: toNumber(row.answered_at),
+    endedAt: toNumber(row.ended_at),
+    durationSeconds: (row.duration_seconds as number | null) ?? null,
+    outcomeUnknown: row.outcome_unknown === true,
+  };
+}
+
+/** `true` when a row read back after an unanswered write shows that write (same fields). */
+export function matchesPatch(row: StoredCall, patch: Partial<StoredCall>): boolean {
+  for (const field of Object.keys(patch) as (keyof StoredCall)[]) {
+    const want = patch[field];
+    if (want === undefined || !(field in COLUMNS)) continue;
+    const have = row[field];
+    const same = JSON_FIELDS.has(field)
+      ? JSON.stringify(normalise(have)) === JSON.stringify(normalise(want))
+      : have === want;
+    if (!same) return false;
+  }
+  return true;
+}
+
+/** JSON with sorted keys (jsonb reorders keys), for comparing stored and given values. */
+function normalise(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, normalise(v)]),
+    );
+  }
+  return value;
+}
+
+/** The fixed statements of a store on schema `s` (quoted), built once. */
+export function statementsFor(s: string) {
+  const calls = `${s}.scheduled_calls`;
+  const select = `SELECT ${CALL_COLUMNS} FROM ${calls}`;
+  const history = (cursor: boolean) => {
+    const after = cursor ? 'AND (started_at, id) < ($3, $4)' : '';
+    const side = (column: string) =>
+      `(SELECT ${RECORD_COLUMNS} FROM ${s}.call_records WHERE ${column} = $1 ${after}
+        ORDER BY started_at DESC, id DESC LIMIT $2)`;
+    return `SELECT * FROM (${side('from_phone')} UNION ${side('to_phone')}) AS r
+      ORDER BY started_at DESC, id DESC LIMIT $2`;
+  };
+  return {
+    calls,
+    select,
+    get: `${select} WHERE id = $1`,
+    byKey: `${select} WHERE idempotency_key = $1`,
+    byProviderCallId: `${select} WHERE provider_call_id = $1 LIMIT 1`,
+    insert: `INSERT INTO ${calls} (${CALL_COLUMNS})
+      VALUES (${FIELDS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${CALL_COLUMNS}`,
+    insertBatch: `INSERT INTO ${calls} (${CALL_COLUMNS})
+      SELECT * FROM unnest(${FIELDS.map((f, i) => `$${i + 1}::${TYPES[f]}[]`).join(', ')})`,
+    countIds: `SELECT count(*)::int AS n FROM ${calls} WHERE id = ANY($1::text[])`,
+    /**
+     * Claims due rows in one statement. The CTE is MATERIALIZED so the locking subquery runs
+     * once (inlined into a semi-join it could run again and lock more than `$2` rows). The claim
+     * commits without waiting for the disk: nothing is placed before the next write of the same
+     * row (placingAt) commits, and that commit flushes the WAL up to and including this one, so
+     * a crash may lose a claim, never one that a placement relied on.
+     */
+    claim: `WITH due AS MATERIALIZED (
+        SELECT id, wake_at FROM ${calls}
+        WHERE wake_at <= $1
+        ORDER BY wake_at, id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      ), claimed AS (
+        UPDATE ${calls} AS c
+        SET status = CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
+              ELSE 'queued' END,
+            lease_owner = $3, lease_until = $4, updated_at = $1,
+            version = c.version + 1
+        FROM due WHERE c.id = due.id
+        RETURNING ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}, due.wake_at AS claimed_wake
+      )
+      SELECT *, set_config('synchronous_commit', 'off', true) AS async_commit
+      FROM claimed ORDER BY claimed_wake, id`,
+    /** Rows a claim whose answer was lost took: they carry its very lease. */
+    held: `${select}
+      WHERE lease_owner = $1 AND lease_until = $2 AND updated_at = $3
+        AND (status = 'queued' AND placing_at IS NULL
+          OR status IN ('initiated', 'ringing', 'answered'))
+      ORDER BY due_at, id LIMIT $4`,
+    /** Rows by id, to check an unanswered batch's effect. */
+    byIds: `${select} WHERE id = ANY($1::text[])`,
+    nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at IS NOT NULL ORDER BY wake_at LIMIT 1`,
+    saveRecord: `INSERT INTO ${s}.call_records (${RECORD_COLUMNS})
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      ON CONFLICT (id) DO UPDATE SET from_phone = EXCLUDED.from_phone,
+        to_phone = EXCLUDED.to_phone, direction = EXCLUDED.direction, status = EXCLUDED.status,
+        started_at = EXCLUDED.started_at, answered_at = EXCLUDED.answered_at,
+        ended_at = EXCLUDED.ended_at, duration_seconds = EXCLUDED.duration_seconds,
+        outcome_unknown = EXCLUDED.outcome_unknown`,
+    history: history(false),
+    historyAfter: history(true),
+  };
+}
+
+/** An `UPDATE` of `fields` (parameters from `$3`) at an expected version (`$2`) of row `$1`. */
+export function updateStatement(calls: string, fields: (keyof StoredCall)[]): string {
+  const sets = [...fields.map((f, i) => `${COLUMNS[f]} = $${i + 3}`), 'version = version + 1'];
+  return `UPDATE ${calls} SET ${sets.join(', ')}
+    WHERE id = $1 AND version = $2 RETURNING ${CALL_COLUMNS}`;
+}

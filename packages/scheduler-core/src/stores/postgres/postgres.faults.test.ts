@@ -1,0 +1,271 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import type { CallProvider } from '@ringkit/call-client';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresStore, type PostgresStore } from './postgres.js';
+import {
+  describeWithDatabase,
+  dropSchemas,
+  holdDatabaseLock,
+  randomSchema,
+  terminateConnections,
+} from '../../../test/pg-testing.js';
+import { createScheduler } from '../../scheduler.js';
+import type { ScheduleInput } from '../../types.js';
+
+const run = promisify(execFile);
+const ME = '+14155550100';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An in-process provider that answers `completed` at once and remembers every placement. */
+function countingProvider() {
+  const placed = new Map<string, number[]>();
+  const provider: CallProvider = {
+    name: 'counting',
+    capabilities: { polling: false, webhooks: false },
+    async placeCall({ to }) {
+      placed.set(to, [...(placed.get(to) ?? []), Date.now()]);
+      return { id: randomUUID(), status: 'completed', providerStatus: 'completed', raw: {} };
+    },
+  };
+  const total = () => [...placed.values()].reduce((n, times) => n + times.length, 0);
+  return { provider, placed, total };
+}
+
+function recordingLogger() {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (message: string) => lines.push(message),
+    warn: (message: string) => lines.push(message),
+  };
+}
+
+const waitFor = async (check: () => boolean | Promise<boolean>, ms: number, what: string) => {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+};
+
+const calls = (n: number, from: number, spreadMs: number, prefix = 2): ScheduleInput[] =>
+  Array.from({ length: n }, (_, i) => ({
+    to: `+1415${prefix}${String(i).padStart(6, '0')}`,
+    at: new Date(from + Math.floor((i * spreadMs) / n)),
+  }));
+
+/**
+ * How to restart the test server: `TEST_DATABASE_RESTART_COMMAND`, or Debian's `pg_ctlcluster`
+ * for the server's own cluster when it runs on this machine and we are root. `null` otherwise.
+ */
+async function restartCommand(url: string): Promise<string | null> {
+  if (process.env.TEST_DATABASE_RESTART_COMMAND) return process.env.TEST_DATABASE_RESTART_COMMAND;
+  const host = new URL(url).hostname;
+  const local = ['127.0.0.1', 'localhost', '[::1]', ''].includes(host);
+  if (!local || process.getuid?.() !== 0 || !existsSync('/usr/bin/pg_ctlcluster')) return null;
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ cluster_name: string }>('SHOW cluster_name');
+    const [version, name] = (rows[0]?.cluster_name ?? '').split('/');
+    return version && name
+      ? `pg_ctlcluster --skip-systemctl-redirect ${version} ${name} restart`
+      : null;
+  } finally {
+    await client.end();
+  }
+}
+
+async function isUp(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+describeWithDatabase('PostgreSQL store faults', (url) => {
+  const schemas: string[] = [];
+  const open: PostgresStore[] = [];
+  let release: (() => Promise<void>) | undefined;
+  const store = (
+    config: { max?: number; app?: string },
+    logger?: ReturnType<typeof recordingLogger>,
+  ) => {
+    const schema = schemas.at(-1)!;
+    const created = postgresStore(
+      { connectionString: url, max: config.max ?? 10, application_name: config.app ?? 'rk-faults' },
+      { schema, ...(logger ? { logger } : {}) },
+    );
+    open.push(created);
+    return created;
+  };
+  afterAll(async () => {
+    await release?.();
+    for (const s of open) await s.close();
+    await dropSchemas(url, schemas);
+  });
+
+  /** Schedules `inputs` through a second store (another process would), then waits for the end. */
+  async function runAll(options: {
+    worker: PostgresStore;
+    inputs: ScheduleInput[];
+    concurrency: number;
+    during?: (placed: () => number) => Promise<void>;
+  }) {
+    const counting = countingProvider();
+    const scheduler = createScheduler({
+      store: options.worker,
+      provider: counting.provider,
+      callerId: ME,
+      concurrency: options.concurrency,
+      // No safety poll: the worker only learns of others' calls through LISTEN/NOTIFY.
+      pollIntervalMs: 0,
+    });
+    const failures: string[] = [];
+    scheduler.on('failed', (e) => failures.push(`${e.call.to}:${e.reason}`));
+    await scheduler.start();
+    const writer = store({ max: 2, app: 'rk-faults-writer' });
+    const stored = await createScheduler({
+      store: writer,
+      provider: counting.provider,
+      callerId: ME,
+    }).scheduleMany(options.inputs);
+    await options.during?.(counting.total);
+    await waitFor(
+      async () =>
+        (
+          await writer.list({
+            status: ['scheduled', 'queued', 'initiated'],
+            limit: 1,
+          })
+        ).items.length === 0,
+      60_000,
+      'every call to end',
+    );
+    const rows = (await writer.list({ limit: options.inputs.length + 1 })).items;
+    return { scheduler, writer, counting, failures, stored, rows };
+  }
+
+  function expectEachPlacedOnceOnTime(result: Awaited<ReturnType<typeof runAll>>) {
+    const { rows, counting, stored, failures } = result;
+    expect(failures).toEqual([]);
+    expect(rows.filter((r) => r.status !== 'completed')).toEqual([]);
+    expect(rows).toHaveLength(stored.length);
+    for (const call of stored) {
+      const times = counting.placed.get(call.to) ?? [];
+      expect(times, call.to).toHaveLength(1);
+      expect(times[0]!).toBeGreaterThanOrEqual(call.dueAt.getTime());
+    }
+  }
+
+  it('completes every call through a pool of one connection and 10 placements at a time', async () => {
+    release = await holdDatabaseLock(url, 'shared');
+    schemas.push(randomSchema());
+    const worker = store({ max: 1 });
+    const result = await runAll({
+      worker,
+      inputs: calls(300, Date.now() + 1000, 1000),
+      concurrency: 10,
+    });
+    expectEachPlacedOnceOnTime(result);
+    expect(worker.pool.totalCount).toBeLessThanOrEqual(1);
+    await result.scheduler.stop();
+    await release();
+    release = undefined;
+  }, 60_000);
+
+  it('reconnects after its connections are killed mid-run, loses nothing and logs it', async () => {
+    release = await holdDatabaseLock(url, 'shared');
+    schemas.push(randomSchema());
+    const app = `rk-faults-${randomBytes(4).toString('hex')}`;
+    const logger = recordingLogger();
+    const worker = store({ app }, logger);
+    const result = await runAll({
+      worker,
+      inputs: calls(1500, Date.now() + 1000, 3000),
+      concurrency: 10,
+      async during(placed) {
+        for (const after of [300, 800]) {
+          await waitFor(() => placed() >= after, 30_000, `${after} placements`);
+          expect(await terminateConnections(url, app)).toBeGreaterThan(0);
+        }
+      },
+    });
+    expectEachPlacedOnceOnTime(result);
+    expect(logger.lines.some((l) => /lost the connection to PostgreSQL/.test(l))).toBe(true);
+    expect(logger.lines.some((l) => /reconnected to PostgreSQL after \d+ ms/.test(l))).toBe(true);
+    expect(logger.lines.some((l) => /LISTEN connection restored/.test(l))).toBe(true);
+    // LISTEN works again: a call stored elsewhere wakes the worker, which has no poll at all.
+    const [late] = await createScheduler({
+      store: result.writer,
+      provider: result.counting.provider,
+      callerId: ME,
+    }).scheduleMany(calls(1, Date.now() + 300, 0, 3));
+    await waitFor(() => result.counting.placed.has(late!.to), 10_000, 'the late call');
+    await result.scheduler.stop();
+    await release();
+    release = undefined;
+  }, 90_000);
+
+  describe('restart', () => {
+    let command: string | null = null;
+    beforeAll(async () => {
+      command = await restartCommand(url);
+      await release?.(); // a shared lock left by a failed test above would block ours forever
+      // Wait for test files running in parallel to be done with the database (and hold them off).
+      if (command) release = await holdDatabaseLock(url, 'exclusive');
+    }, 600_000);
+
+    it('rides out a database restart mid-run, loses nothing and logs it', async (context) => {
+      if (!command) {
+        context.skip(
+          'no way to restart the server here: set TEST_DATABASE_RESTART_COMMAND, or run as root next to a Debian cluster',
+        );
+        return;
+      }
+      const restart = command;
+      schemas.push(randomSchema());
+      const logger = recordingLogger();
+      const worker = store({ app: 'rk-faults-restart' }, logger);
+      try {
+        const result = await runAll({
+          worker,
+          inputs: calls(1500, Date.now() + 1000, 3000),
+          concurrency: 10,
+          async during(placed) {
+            await waitFor(() => placed() >= 300, 30_000, '300 placements');
+            await run('sh', ['-c', restart]);
+          },
+        });
+        expectEachPlacedOnceOnTime(result);
+        expect(logger.lines.some((l) => /lost the connection to PostgreSQL/.test(l))).toBe(true);
+        expect(logger.lines.some((l) => /reconnected to PostgreSQL after \d+ ms/.test(l))).toBe(
+          true,
+        );
+        expect(logger.lines.some((l) => /LISTEN connection restored/.test(l))).toBe(true);
+        const [late] = await createScheduler({
+          store: result.writer,
+          provider: result.counting.provider,
+          callerId: ME,
+        }).scheduleMany(calls(1, Date.now() + 300, 0, 3));
+        await waitFor(() => result.counting.placed.has(late!.to), 10_000, 'the late call');
+        await result.scheduler.stop();
+      } finally {
+        // Whatever happened, leave the server running.
+        if (!(await isUp(url))) await run('sh', ['-c', restart.replace(/restart$/, 'start')]);
+        await waitFor(() => isUp(url), 30_000, 'the server to be up');
+      }
+    }, 120_000);
+  });
+});

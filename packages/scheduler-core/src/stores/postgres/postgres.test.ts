@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isValidationError } from '../../errors.js';
+import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
+import { storedCall, testStore } from '../../testing/store-contract.js';
+import { postgresStore, type PostgresStore } from './postgres.js';
+
+describeWithDatabase('postgresStore', (url) => {
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    release = await holdDatabaseLock(url, 'shared');
+  }, 180_000);
+  const admin = new Pool({ connectionString: url, max: 2 });
+  const schemas = new Set<string>();
+  const newSchema = () => {
+    const schema = randomSchema();
+    schemas.add(schema);
+    return schema;
+  };
+  afterAll(async () => {
+    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+    await release?.();
+  });
+
+  testStore({
+    name: 'postgres',
+    create: () => postgresStore({ connectionString: url, max: 4 }, { schema: newSchema() }),
+    connectAgain: (store) =>
+      postgresStore({ connectionString: url, max: 4 }, { schema: (store as PostgresStore).schema }),
+  });
+
+  const T0 = Date.UTC(2026, 0, 1, 12);
+  const waitFor = async (check: () => boolean | Promise<boolean>, ms = 5000) => {
+    const until = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > until) throw new Error('timed out waiting');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  describe('postgresStore', () => {
+    it('applies its migrations once, under a lock, however many stores start together', async () => {
+      const schema = newSchema();
+      const stores = Array.from({ length: 4 }, () =>
+        postgresStore({ connectionString: url, max: 2 }, { schema }),
+      );
+      await Promise.all(stores.map((store) => store.ready()));
+      await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
+      const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
+      for (const store of stores) await store.close();
+    });
+
+    it('upgrades a schema of the first version: history kept, followed calls adoptable and announced', async () => {
+      const schema = newSchema();
+      const before = postgresStore({ connectionString: url, max: 1 }, { schema });
+      await before.ready();
+      await before.close();
+      const s = `"${schema}"`;
+      // Back to the first schema: no outcome_unknown, a wake time for scheduled and queued rows only.
+      await admin.query(`
+        ALTER TABLE ${s}.call_records DROP COLUMN outcome_unknown;
+        DROP TRIGGER scheduled_calls_wake_update ON ${s}.scheduled_calls;
+        ALTER TABLE ${s}.scheduled_calls DROP COLUMN wake_at;
+        ALTER TABLE ${s}.scheduled_calls ADD COLUMN wake_at bigint GENERATED ALWAYS AS (
+          CASE status WHEN 'scheduled' THEN due_at WHEN 'queued' THEN lease_until END) STORED;
+        CREATE INDEX scheduled_calls_wake ON ${s}.scheduled_calls (wake_at, id)
+          WHERE wake_at IS NOT NULL;
+        CREATE TRIGGER scheduled_calls_wake_update AFTER UPDATE ON ${s}.scheduled_calls
+          FOR EACH ROW
+          WHEN (NEW.wake_at IS NOT NULL AND (OLD.wake_at IS NULL OR NEW.wake_at < OLD.wake_at))
+          EXECUTE FUNCTION ${s}.notify_wake();
+        DELETE FROM ${s}.schema_migrations WHERE version > 1;
+        INSERT INTO ${s}.call_records (id, from_phone, to_phone, direction, status, started_at,
+          answered_at, ended_at, duration_seconds)
+        VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62);
+        INSERT INTO ${s}.scheduled_calls (id, to_phone, status, due_at, created_at, updated_at,
+          version, attempt, lease_owner, lease_until, placing_at, provider_call_id)
+        VALUES ('ringing', '+14155552671', 'ringing', ${T0}, ${T0}, ${T0}, 1, 1, 'w1',
+          ${T0 + 5000}, ${T0}, 'p1');`);
+      const store = postgresStore({ connectionString: url, max: 2 }, { schema });
+      expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
+        { id: 'old', status: 'completed', durationSeconds: 62, outcomeUnknown: false },
+      ]);
+      expect(await store.nextDueAt()).toBe(T0 + 5000);
+      const heard: (number | null)[] = [];
+      const stop = await store.subscribe!((at) => heard.push(at));
+      // A follower that stops gives its lease up at once: every worker hears of it.
+      const row = (await store.get('ringing'))!;
+      await store.update('ringing', row.version, { leaseOwner: null, leaseUntil: T0 + 1000 });
+      await waitFor(() => heard.includes(T0 + 1000));
+      expect(await store.claimDue(T0 + 1000, 5, 'w2', T0 + 31_000)).toMatchObject([
+        { id: 'ringing', status: 'ringing', leaseOwner: 'w2', providerCallId: 'p1' },
+      ]);
+      await stop();
+      await store.close();
+    });
+
+    it('keeps history, idempotency keys and provider ids indexed', async () => {
+      const store = postgresStore({ connectionString: url, max: 1 }, { schema: newSchema() });
+      await store.ready();
+      const { rows } = await admin.query<{ indexdef: string }>(
+        'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname',
+        [store.schema],
+      );
+      const defs = rows.map((r) => r.indexdef.replace(/^.* USING btree /, ''));
+      expect(defs).toEqual(
+        expect.arrayContaining([
+          '(from_phone, started_at DESC, id DESC)',
+          '(to_phone, started_at DESC, id DESC)',
+          '(idempotency_key) WHERE (idempotency_key IS NOT NULL)',
+          '(provider_call_id) WHERE (provider_call_id IS NOT NULL)',
+          '(wake_at, id) WHERE (wake_at IS NOT NULL)',
+        ]),
+      );
+      expect(rows.find((r) => r.indexdef.includes('(idempotency_key)'))?.indexdef).toMatch(
+        /UNIQUE/,
+      );
+      await store.close();
+    });
+
+    it('announces new and earlier wake times to every subscriber, and stays quiet on claims', async () => {
+      const schema = newSchema();
+      const listening = postgresStore({ connectionString: url, max: 1 }, { schema });
+      const writer = postgresStore({ connectionString: url, max: 1 }, { schema });
+      const heard: (number | null)[] = [];
+      const unsubscribe = await listening.subscribe!((at) => heard.push(at));
+      await writer.insertMany!([
+        storedCall({ id: 'a', dueAt: T0 + 5000 }),
+        storedCall({ id: 'b', dueAt: T0 + 3000 }),
+      ]);
+      await waitFor(() => heard.length === 1);
+      expect(heard).toEqual([T0 + 3000]);
+      await writer.insert(storedCall({ id: 'c', dueAt: T0 + 9000 }));
+      await waitFor(() => heard.length === 2);
+      await writer.claimDue(T0 + 3000, 1, 'w1', T0 + 60_000);
+      await writer.update('a', 1, { dueAt: T0 + 8000 }); // later: nobody needs waking
+      await writer.update('c', 1, { dueAt: T0 + 1000 }); // earlier
+      await waitFor(() => heard.length === 3);
+      expect(heard).toEqual([T0 + 3000, T0 + 9000, T0 + 1000]);
+      await unsubscribe();
+      await writer.insert(storedCall({ id: 'd', dueAt: T0 }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(heard).toHaveLength(3);
+      await listening.close();
+      await writer.close();
+    });
+
+    it('listens again after its connection is killed, and says so with a null wake time', async () => {
+      const schema = newSchema();
+      const app = `rk-listen-${randomBytes(4).toString('hex')}`;
+      const logs: string[] = [];
+      const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
+      const store = postgresStore(
+        { connectionString: url, max: 1, application_name: app },
+        { schema, logger },
+      );
+      const heard: (number | null)[] = [];
+      const unsubscribe = await store.subscribe!((at) => heard.push(at));
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [app],
+      );
+      await waitFor(() => heard.includes(null));
+      await store.insert(storedCall({ id: 'a', dueAt: T0 }));
+      await waitFor(() => heard.includes(T0));
+      expect(logs.some((m) => /LISTEN connection dropped/.test(m))).toBe(true);
+      expect(logs.some((m) => /LISTEN connection restored/.test(m))).toBe(true);
+      await unsubscribe();
+      await store.close();
+    });
+
+    it('leaves a pool it was given open when it closes', async () => {
+      const pool = new Pool({ connectionString: url, max: 1 });
+      const store = postgresStore({ pool }, { schema: newSchema() });
+      await store.insert(storedCall({ id: 'a' }));
+      await store.close();
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await pool.end();
+    });
+
+    it('refuses a schema name that is not a plain lowercase identifier', () => {
+      for (const schema of ['Ringkit', 'a-b', '1abc', 'x'.repeat(59), 'a"; DROP TABLE x; --']) {
+        let error: unknown;
+        try {
+          postgresStore({ connectionString: url }, { schema });
+        } catch (e) {
+          error = e;
+        }
+        expect(isValidationError(error), schema).toBe(true);
+      }
+    });
+  });
+});

@@ -1,0 +1,412 @@
+import { createHash } from 'node:crypto';
+import { Client, Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
+import { ConflictError, NotFoundError, ValidationError, versionConflict } from '../../errors.js';
+import { createUpdateMany } from './_batch.js';
+import { createWakeSubscriptions } from './_listen.js';
+import { migrate } from './_migrate.js';
+import { createRetrier, type PostgresStoreLogger } from './_retry.js';
+import {
+  callFromRow,
+  channelOf,
+  COLUMNS,
+  FIELDS,
+  matchesPatch,
+  recordFromRow,
+  SCHEMA_PATTERN,
+  statementsFor,
+  toParam,
+  updateStatement,
+} from './_sql.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  type Store,
+  type StoredCall,
+  type StoredCallPatch,
+} from '../../store.js';
+
+export type { PostgresStoreLogger } from './_retry.js';
+
+/** Where the store connects: a connection string (and any other `pg.Pool` option), or your pool. */
+export type PostgresConnection =
+  | (PoolConfig & { connectionString: string; pool?: never })
+  | { pool: Pool; connectionString?: never };
+
+export interface PostgresStoreOptions {
+  /**
+   * The schema that holds the store's tables, created when missing. A lowercase identifier
+   * (`a-z`, `0-9`, `_`, at most 58 characters). Its NOTIFY channel is `<schema>_wake`.
+   * @default 'ringkit'
+   */
+  schema?: string;
+  /**
+   * Reports a lost connection (and the retries that follow) and its recovery, for the database
+   * and for the LISTEN connection. Nothing is logged without one.
+   * @default undefined
+   * @example logger: console
+   */
+  logger?: PostgresStoreLogger;
+  /**
+   * How long a statement that failed because the connection was lost (or the server was
+   * restarting) is retried before its error is thrown, in ms.
+   * @default 60000
+   */
+  reconnectTimeoutMs?: number;
+}
+
+/** A PostgreSQL `Store`, with the schema it uses and a way to apply its migrations up front. */
+export interface PostgresStore extends Store {
+  readonly schema: string;
+  /** The pool it queries through (yours, or the one it made). */
+  readonly pool: Pool;
+  /** Applies pending migrations now; every other method also does so first. */
+  ready(): Promise<void>;
+}
+
+const INSERT_BATCH = 1000;
+
+const isUniqueViolation = (error: unknown) =>
+  error instanceof Error && (error as { code?: unknown }).code === '23505';
+
+function badCursor(): ValidationError {
+  return new ValidationError('cursor', [
+    { code: 'custom', path: ['cursor'], message: 'unknown cursor' },
+  ]);
+}
+
+function duplicate(id: string): ConflictError {
+  return new ConflictError({
+    reason: 'duplicate',
+    id,
+    message: `Call ${id} or its idempotency key already exists`,
+  });
+}
+
+/**
+ * A store in PostgreSQL through `pg`, for many scheduler processes on many machines. Its tables
+ * live in their own schema, migrated on first use under an advisory lock. Claims are one
+ * `UPDATE` over `SELECT … FOR UPDATE SKIP LOCKED`, so workers never wait on each other or take
+ * the same call. `updateMany` writes a batch of rows and their call records in one statement. A
+ * trigger NOTIFYs every LISTENing worker of a new or earlier wake time, so the scheduler's poll
+ * only needs to be a slow safety net. Statements cut off by a lost connection or a restarting
+ * server are retried until it is back (see `reconnectTimeoutMs`).
+ *
+ * @example
+ * const store = postgresStore({ connectionString: process.env.DATABASE_URL! }, { logger: console });
+ */
+export function postgresStore(
+  connection: PostgresConnection,
+  options: PostgresStoreOptions = {},
+): PostgresStore {
+  const schema = options.schema ?? 'ringkit';
+  if (!SCHEMA_PATTERN.test(schema)) {
+    throw new ValidationError('postgresStore options', [
+      {
+        code: 'custom',
+        path: ['schema'],
+        message: `${JSON.stringify(schema)} is not a lowercase identifier of at most 58 characters`,
+      },
+    ]);
+  }
+  const s = `"${schema}"`;
+  const sql = statementsFor(s);
+  const label = `postgresStore(${schema})`;
+  const ownsPool = connection.pool === undefined;
+  const pool =
+    connection.pool ??
+    new Pool({
+      application_name: 'ringkit-scheduler',
+      // Notice dead connections (and servers that stopped answering) instead of hanging on them.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: 10_000,
+      ...(connection as PoolConfig),
+    });
+  const logger = options.logger;
+  let closed = false;
+  const retrier = createRetrier({
+    label,
+    timeoutMs: options.reconnectTimeoutMs ?? 60_000,
+    logger,
+    isClosed: () => closed,
+  });
+  // An idle pooled connection that dies (a restart, pg_terminate_backend) is dropped by the pool;
+  // without a listener the pool would throw it at the process.
+  if (ownsPool) pool.on('error', (error) => retrier.idleLost(error));
+
+  const names = new Map<string, string>();
+  /** Runs one statement, prepared once per connection under a name derived from its text. */
+  const query = async <R extends QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values: unknown[] = [],
+    client: Pool | PoolClient = pool,
+  ) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `rk_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      names.set(text, name);
+    }
+    return (await client.query<R>({ name, text, values })).rows;
+  };
+
+  let migrated = false;
+  let migrating: Promise<void> | null = null;
+  const ready = (): Promise<void> => {
+    if (migrated) return Promise.resolve();
+    if (closed) return Promise.reject(new Error(`${label}: the store is closed`));
+    migrating ??= retrier
+      .run(() => migrate(pool, schema))
+      .then(
+        () => {
+          migrated = true;
+        },
+        (error: unknown) => {
+          migrating = null;
+          throw error;
+        },
+      );
+    return migrating;
+  };
+
+  /** Runs `fn` once the schema is ready, retrying it across a lost connection. */
+  const run = async <T>(fn: (maybeDone: boolean) => Promise<T>): Promise<T> => {
+    if (!migrated) await ready();
+    return retrier.run(fn);
+  };
+
+  const getRow = async (id: string) => {
+    const [row] = await query(sql.get, [id]);
+    return row ? callFromRow(row) : null;
+  };
+  /** One batch of rows as `unnest` columns. */
+  const insertBatch = (client: PoolClient, rows: StoredCall[]) =>
+    query(
+      sql.insertBatch,
+      FIELDS.map((f) => rows.map((row) => toParam(f, row[f]))),
+      client,
+    );
+  /** `UPDATE` statements by the fields they set, built once each. */
+  const updates = new Map<string, string>();
+  const updateSql = (fields: (keyof StoredCall)[]) => {
+    const key = fields.join(',');
+    let text = updates.get(key);
+    if (text === undefined) updates.set(key, (text = updateStatement(sql.calls, fields)));
+    return text;
+  };
+
+  const updateMany = createUpdateMany({ schema: s, pool, query, byIds: sql.byIds });
+
+  const wakes = createWakeSubscriptions({
+    label,
+    channel: channelOf(schema),
+    // The LISTEN connection is made from the pool's own settings (pg keeps them, password
+    // included, on `pool.options`) but outside it, so it never takes one of its slots.
+    connect: () => new Client(pool.options),
+    logger,
+    timeoutMs: options.reconnectTimeoutMs ?? 60_000,
+  });
+
+  return {
+    name: 'postgres',
+    capabilities: { shared: true, durable: true },
+    schema,
+    pool,
+    ready,
+
+    async insert(row) {
+      return run(async (maybeDone) => {
+        try {
+          const [stored] = await query(
+            sql.insert,
+            FIELDS.map((f) => toParam(f, row[f])),
+          );
+          return callFromRow(stored!);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          // An earlier try whose answer was lost may have stored this very row.
+          const existing = maybeDone ? await getRow(row.id) : null;
+          if (existing && matchesPatch(existing, row)) return existing;
+          throw duplicate(row.id);
+        }
+      });
+    },
+
+    async insertMany(rows) {
+      if (rows.length === 0) return;
+      await run(async (maybeDone) => {
+        const client = await pool.connect();
+        let broken = false;
+        try {
+          await client.query('BEGIN');
+          for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+            await insertBatch(client, rows.slice(i, i + INSERT_BATCH));
+          }
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+          if (!isUniqueViolation(error)) throw error;
+          if (maybeDone) {
+            const [found] = await query<{ n: number }>(sql.countIds, [rows.map((r) => r.id)]);
+            if (found?.n === rows.length) return; // the earlier try committed
+          }
+          throw duplicate(rows[0]!.id);
+        } finally {
+          client.release(broken);
+        }
+      });
+    },
+
+    async get(id) {
+      return run(() => getRow(id));
+    },
+
+    async findByIdempotencyKey(key) {
+      return run(async () => {
+        const [row] = await query(sql.byKey, [key]);
+        return row ? callFromRow(row) : null;
+      });
+    },
+
+    async findByProviderCallId(providerCallId) {
+      return run(async () => {
+        const [row] = await query(sql.byProviderCallId, [providerCallId]);
+        return row ? callFromRow(row) : null;
+      });
+    },
+
+    async update(id, expectedVersion, patch: StoredCallPatch) {
+      const fields = (Object.keys(patch) as (keyof StoredCall)[]).filter(
+        (f) =>
+          f in COLUMNS &&
+          f !== 'id' &&
+          f !== 'version' &&
+          f !== 'createdAt' &&
+          patch[f as keyof StoredCallPatch] !== undefined,
+      );
+      const text = updateSql(fields);
+      const values = [
+        id,
+        expectedVersion,
+        ...fields.map((f) => toParam(f, patch[f as keyof StoredCallPatch])),
+      ];
+      return run(async (maybeDone) => {
+        let row: Record<string, unknown> | undefined;
+        try {
+          [row] = await query(text, values);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw new ConflictError({
+            reason: 'duplicate',
+            id,
+            message: 'An idempotency key cannot be reused',
+          });
+        }
+        if (row) return callFromRow(row);
+        const current = await getRow(id);
+        if (!current) throw new NotFoundError(id);
+        // An earlier try whose answer was lost may have made this very change.
+        if (maybeDone && current.version === expectedVersion + 1 && matchesPatch(current, patch)) {
+          return current;
+        }
+        throw versionConflict(id, current.status, current.version, expectedVersion);
+      });
+    },
+
+    async updateMany(batch) {
+      if (batch.length === 0) return [];
+      return run((maybeDone) => updateMany(batch, maybeDone));
+    },
+
+    async claimDue(now, limit, workerId, leaseUntil) {
+      if (limit <= 0) return [];
+      return run(async (maybeDone) => {
+        // An earlier try whose answer was lost may have claimed rows: hand those out first.
+        const held = maybeDone
+          ? (await query(sql.held, [workerId, leaseUntil, now, limit])).map(callFromRow)
+          : [];
+        if (held.length >= limit) return held;
+        const rows = await query(sql.claim, [now, limit - held.length, workerId, leaseUntil]);
+        return [...held, ...rows.map(callFromRow)];
+      });
+    },
+
+    async nextDueAt() {
+      return run(async () => {
+        const [row] = await query<{ wake_at: string }>(sql.nextDueAt);
+        return row ? Number(row.wake_at) : null;
+      });
+    },
+
+    async list(q) {
+      const after = decodeCursor(q.cursor);
+      if (q.cursor && !after) throw badCursor();
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (after) {
+        params.push(after[0], after[1]);
+        where.push(`(created_at, id) > ($${params.length - 1}, $${params.length})`);
+      }
+      if (q.status !== undefined) {
+        params.push([q.status].flat());
+        where.push(`status = ANY($${params.length}::text[])`);
+      }
+      if (q.to !== undefined) {
+        params.push(q.to);
+        where.push(`to_phone = $${params.length}`);
+      }
+      params.push(q.limit + 1);
+      const text = `${sql.select} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at, id LIMIT $${params.length}`;
+      const rows = (await run(() => query(text, params))).map(callFromRow);
+      const items = rows.slice(0, q.limit);
+      const last = items[items.length - 1];
+      return {
+        items,
+        nextCursor: rows.length > q.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+      };
+    },
+
+    async saveCallRecord(record) {
+      const values = [
+        record.id,
+        record.from,
+        record.to,
+        record.direction,
+        record.status,
+        record.startedAt,
+        record.answeredAt,
+        record.endedAt,
+        record.durationSeconds,
+        record.outcomeUnknown === true,
+      ];
+      await run(() => query(sql.saveRecord, values));
+    },
+
+    async listHistory(phone, q) {
+      const before = decodeCursor(q.cursor);
+      if (q.cursor && !before) throw badCursor();
+      const rows = (
+        await run(() =>
+          query(before ? sql.historyAfter : sql.history, [phone, q.limit + 1, ...(before ?? [])]),
+        )
+      ).map(recordFromRow);
+      const items = rows.slice(0, q.limit);
+      const last = items[items.length - 1];
+      return {
+        items,
+        nextCursor: rows.length > q.limit && last ? encodeCursor(last.startedAt, last.id) : null,
+      };
+    },
+
+    subscribe: (onWake) => wakes.subscribe(onWake),
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await wakes.close();
+      if (ownsPool) await pool.end();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { storedCall, testStore } from '../../testing/store-contract.js';
+import type { Store } from '../../store.js';
+import { sqliteStore } from './sqlite.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ringkit-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const paths = new WeakMap<Store, string>();
+
+testStore({
+  name: 'sqlite',
+  create: () => {
+    const path = join(dir, `contract-${n++}.db`);
+    const store = sqliteStore({ path });
+    paths.set(store, path);
+    return store;
+  },
+  connectAgain: (store) => sqliteStore({ path: paths.get(store)! }),
+});
+
+testStore({ name: 'sqlite (:memory:)', create: () => sqliteStore({ path: ':memory:' }) });
+
+describe('sqliteStore', () => {
+  it('keeps rows across a restart and applies each migration once', async () => {
+    const path = join(dir, 'restart.db');
+    const first = sqliteStore({ path });
+    await first.insert(storedCall({ id: 'a' }));
+    await first.close();
+    const second = sqliteStore({ path });
+    expect((await second.get('a'))?.id).toBe('a');
+    await second.close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+    ]);
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    db.close();
+  });
+
+  it('creates the folders of its path when they are missing', async () => {
+    const path = join(dir, 'not', 'yet', 'there', 'calls.db');
+    const store = sqliteStore({ path });
+    await store.insert(storedCall({ id: 'a' }));
+    expect((await store.get('a'))?.id).toBe('a');
+    await store.close();
+  });
+
+  it('upgrades a database of the first schema: its history kept, its followed calls adoptable', async () => {
+    const path = join(dir, 'upgrade.db');
+    await sqliteStore({ path }).close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    // Back to the first schema: no outcome_unknown, a wake time for scheduled and queued rows only.
+    db.exec(`ALTER TABLE call_records DROP COLUMN outcome_unknown;
+      DROP INDEX scheduled_calls_wake;
+      ALTER TABLE scheduled_calls DROP COLUMN wake_at;
+      ALTER TABLE scheduled_calls ADD COLUMN wake_at INTEGER GENERATED ALWAYS AS (
+        CASE status WHEN 'scheduled' THEN due_at WHEN 'queued' THEN lease_until END) VIRTUAL;
+      CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
+      DELETE FROM schema_migrations WHERE version > 1;
+      INSERT INTO call_records (id, from_phone, to_phone, direction, status, started_at,
+        answered_at, ended_at, duration_seconds)
+      VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62);`);
+    db.close();
+    const first = sqliteStore({ path });
+    await first.insert(
+      storedCall({ id: 'ringing', status: 'ringing', leaseOwner: 'w1', leaseUntil: 5000 }),
+    );
+    await first.close();
+    const store = sqliteStore({ path });
+    expect((await store.listHistory('+14155552671', { limit: 5 })).items).toEqual([
+      {
+        id: 'old',
+        from: '+14155550100',
+        to: '+14155552671',
+        direction: 'outbound',
+        status: 'completed',
+        startedAt: 1,
+        answeredAt: 2,
+        endedAt: 62_000,
+        durationSeconds: 62,
+        outcomeUnknown: false,
+      },
+    ]);
+    expect(await store.nextDueAt()).toBe(5000);
+    expect(await store.claimDue(5000, 5, 'w2', 35_000)).toMatchObject([
+      { id: 'ringing', status: 'ringing', leaseOwner: 'w2' },
+    ]);
+    await store.close();
+  });
+});

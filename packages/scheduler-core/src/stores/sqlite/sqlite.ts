@@ -1,0 +1,303 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { ConflictError, NotFoundError, ValidationError, versionConflict } from '../../errors.js';
+import {
+  CLAIMED_STATUS,
+  COLUMNS,
+  FIELDS,
+  fromRow,
+  isUniqueViolation,
+  migrate,
+  recordFromRow,
+  SELECT,
+  SELECTED,
+  toValue,
+  type Row,
+} from './_sql.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  type Store,
+  type StoredCall,
+  type StoredCallPatch,
+  type StoredCallRecord,
+} from '../../store.js';
+
+export interface SqliteStoreOptions {
+  /** The database file (created when missing), or `':memory:'`. */
+  path: string;
+  /**
+   * How long a write waits for another connection's lock before failing, in ms.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+}
+
+function badCursor(): ValidationError {
+  return new ValidationError('cursor', [
+    { code: 'custom', path: ['cursor'], message: 'unknown cursor' },
+  ]);
+}
+
+/**
+ * A store in one SQLite file through `node:sqlite` (no native build): WAL journal, migrations on
+ * open, claims in one `BEGIN IMMEDIATE` transaction, so several processes may share the file and
+ * never claim the same call. `updateMany` writes a batch of rows (and their call records) in one
+ * transaction. Survives restarts.
+ *
+ * @example
+ * const store = sqliteStore({ path: './.data/ringkit.db' });
+ */
+export function sqliteStore(options: SqliteStoreOptions): Store {
+  // The file's folder is created when missing (`./.data/calls.db` works in a fresh project).
+  if (options.path !== ':memory:' && !options.path.startsWith('file:')) {
+    mkdirSync(dirname(resolve(options.path)), { recursive: true });
+  }
+  const db = new DatabaseSync(options.path);
+  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+  if (options.path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  migrate(db);
+
+  const statements = new Map<string, StatementSync>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  const transaction = <T>(fn: () => T, mode = 'IMMEDIATE'): T => {
+    db.exec(`BEGIN ${mode}`);
+    try {
+      const result = fn();
+      db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  };
+  const insertSql = `INSERT INTO scheduled_calls (${FIELDS.map((f) => COLUMNS[f]).join(', ')}) VALUES (${FIELDS.map(() => '?').join(', ')})`;
+  const insertRow = (row: StoredCall) => {
+    try {
+      prepare(insertSql).run(...FIELDS.map((f) => toValue(f, row[f])));
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError({
+          reason: 'duplicate',
+          id: row.id,
+          message: `Call ${row.id} or its idempotency key already exists`,
+        });
+      }
+      throw error;
+    }
+  };
+  const getRow = (id: string) => {
+    const row = prepare(`${SELECT} WHERE id = ?`).get(id) as Row | undefined;
+    return row ? fromRow(row) : null;
+  };
+  /** `UPDATE` statements by the fields they set, built once each. */
+  const updates = new Map<string, { fields: (keyof StoredCall)[]; sql: string }>();
+  /** The compare-and-set `UPDATE` of `patch` at `expectedVersion`, and its parameters. */
+  const updateOf = (id: string, expectedVersion: number, patch: StoredCallPatch) => {
+    let key = '';
+    for (const f in patch) if (patch[f as keyof StoredCallPatch] !== undefined) key += `${f},`;
+    let statement = updates.get(key);
+    if (!statement) {
+      const fields = (Object.keys(patch) as (keyof StoredCall)[]).filter(
+        (f) =>
+          f in COLUMNS &&
+          f !== 'id' &&
+          f !== 'version' &&
+          f !== 'createdAt' &&
+          patch[f as keyof StoredCallPatch] !== undefined,
+      );
+      const sets = [...fields.map((f) => `${COLUMNS[f]} = ?`), 'version = version + 1'];
+      const sql = `UPDATE scheduled_calls SET ${sets.join(', ')} WHERE id = ? AND version = ?`;
+      updates.set(key, (statement = { fields, sql }));
+    }
+    const values = statement.fields.map((f) => toValue(f, patch[f as keyof StoredCallPatch]));
+    values.push(id, expectedVersion);
+    return { sql: statement.sql, values };
+  };
+  /** Runs `fn`, turning a unique violation (an idempotency key taken) into a `ConflictError`. */
+  const keyChecked = <T>(id: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError({
+          reason: 'duplicate',
+          id,
+          message: 'An idempotency key cannot be reused',
+        });
+      }
+      throw error;
+    }
+  };
+  const saveRecord = (record: StoredCallRecord) => {
+    prepare(
+      `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      record.id,
+      record.from,
+      record.to,
+      record.direction,
+      record.status,
+      record.startedAt,
+      record.answeredAt,
+      record.endedAt,
+      record.durationSeconds,
+      record.outcomeUnknown === true ? 1 : 0,
+    );
+  };
+  let open = true;
+
+  return {
+    name: 'sqlite',
+    capabilities: { shared: true, durable: options.path !== ':memory:' },
+
+    async insert(row) {
+      insertRow(row);
+      return getRow(row.id)!;
+    },
+
+    async insertMany(rows) {
+      transaction(() => {
+        for (const row of rows) insertRow(row);
+      });
+    },
+
+    async get(id) {
+      return getRow(id);
+    },
+
+    async findByIdempotencyKey(key) {
+      const row = prepare(`${SELECT} WHERE idempotency_key = ?`).get(key) as Row | undefined;
+      return row ? fromRow(row) : null;
+    },
+
+    async findByProviderCallId(providerCallId) {
+      const row = prepare(`${SELECT} WHERE provider_call_id = ?`).get(providerCallId) as
+        Row | undefined;
+      return row ? fromRow(row) : null;
+    },
+
+    async update(id, expectedVersion, patch: StoredCallPatch) {
+      const { sql, values } = updateOf(id, expectedVersion, patch);
+      const row = keyChecked(
+        id,
+        () => prepare(`${sql} RETURNING ${SELECTED}`).get(...values) as Row | undefined,
+      );
+      if (row) return fromRow(row);
+      const current = getRow(id);
+      if (!current) throw new NotFoundError(id);
+      throw versionConflict(id, current.status, current.version, expectedVersion);
+    },
+
+    async updateMany(updates) {
+      if (updates.length === 0) return [];
+      return transaction(() =>
+        updates.map(({ id, expectedVersion, patch, record }) => {
+          const { sql, values } = updateOf(id, expectedVersion, patch);
+          const applied = Number(keyChecked(id, () => prepare(sql).run(...values)).changes) > 0;
+          if (applied && record) saveRecord(record);
+          return applied;
+        }),
+      );
+    },
+
+    async claimDue(now, limit, workerId, leaseUntil) {
+      if (limit <= 0) return [];
+      return transaction(() => {
+        const ids = (
+          prepare(
+            'SELECT id FROM scheduled_calls WHERE wake_at <= ? ORDER BY wake_at, id LIMIT ?',
+          ).all(now, limit) as { id: string }[]
+        ).map((r) => r.id);
+        if (ids.length === 0) return [];
+        const rows = (
+          prepare(
+            `UPDATE scheduled_calls SET status = ${CLAIMED_STATUS}, lease_owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE id IN (SELECT value FROM json_each(?)) RETURNING ${SELECTED}`,
+          ).all(workerId, leaseUntil, now, JSON.stringify(ids)) as Row[]
+        ).map(fromRow);
+        // RETURNING has no order: hand the rows out in the order they were due.
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => byId.get(id)!);
+      });
+    },
+
+    async nextDueAt() {
+      const row = prepare(
+        'SELECT MIN(wake_at) AS next FROM scheduled_calls WHERE wake_at IS NOT NULL',
+      ).get() as { next: number | null } | undefined;
+      return row?.next ?? null;
+    },
+
+    async list(query) {
+      const after = decodeCursor(query.cursor);
+      if (query.cursor && !after) throw badCursor();
+      const where: string[] = [];
+      const params: SQLInputValue[] = [];
+      if (after) {
+        where.push('(created_at, id) > (?, ?)');
+        params.push(after[0], after[1]);
+      }
+      if (query.status !== undefined) {
+        const statuses = [query.status].flat();
+        where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
+        params.push(...statuses);
+      }
+      if (query.to !== undefined) {
+        where.push('to_phone = ?');
+        params.push(query.to);
+      }
+      const sql = `${SELECT} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`;
+      const rows = (db.prepare(sql).all(...params, query.limit + 1) as Row[]).map(fromRow);
+      const items = rows.slice(0, query.limit);
+      const last = items[items.length - 1];
+      return {
+        items,
+        nextCursor:
+          rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+      };
+    },
+
+    async saveCallRecord(record) {
+      saveRecord(record);
+    },
+
+    async listHistory(phone, query) {
+      const before = decodeCursor(query.cursor);
+      if (query.cursor && !before) throw badCursor();
+      const cursorSql = before ? 'AND (started_at, id) < (?, ?)' : '';
+      const cursorParams = before ? [before[0], before[1]] : [];
+      const rows = (
+        prepare(
+          `SELECT * FROM (
+             SELECT * FROM call_records WHERE from_phone = ? ${cursorSql}
+             UNION
+             SELECT * FROM call_records WHERE to_phone = ? ${cursorSql}
+           ) ORDER BY started_at DESC, id DESC LIMIT ?`,
+        ).all(phone, ...cursorParams, phone, ...cursorParams, query.limit + 1) as Row[]
+      ).map(recordFromRow);
+      const items = rows.slice(0, query.limit);
+      const last = items[items.length - 1];
+      return {
+        items,
+        nextCursor:
+          rows.length > query.limit && last ? encodeCursor(last.startedAt, last.id) : null,
+      };
+    },
+
+    async close() {
+      if (!open) return;
+      open = false;
+      statements.clear();
+      db.close();
+    },
+  };
+}

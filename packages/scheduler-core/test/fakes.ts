@@ -1,0 +1,97 @@
+import type { CallProvider, CallStatus, Clock, ProviderCall } from '@ringkit/call-client';
+import type { Store, StoredCallPatch, StoredCallUpdate } from '../src/store.js';
+
+export interface FakeProviderOptions {
+  clock: Clock;
+  /** Polling (getCall) by default; `webhooks: true` makes a webhook-only provider. */
+  webhooks?: boolean;
+  /** The statuses a call goes through after `initiated`, one per poll. */
+  script?: (to: string, n: number) => CallStatus[];
+  /** The status `placeCall` answers with. @default 'initiated' */
+  answer?: (to: string, n: number) => CallStatus;
+  /** Runs inside `placeCall` before it answers; throw to fail the placement. */
+  onPlace?: (to: string, n: number) => Promise<void> | void;
+}
+
+export interface FakeProvider extends CallProvider {
+  placed: { to: string; at: number; id: string }[];
+  inFlight: number;
+  maxInFlight: number;
+}
+
+/** A scripted in-process provider for tests. */
+export function fakeProvider(options: FakeProviderOptions): FakeProvider {
+  const scripts = new Map<string, CallStatus[]>();
+  let count = 0;
+  const provider: FakeProvider = {
+    name: 'fake',
+    capabilities: { polling: !options.webhooks, webhooks: Boolean(options.webhooks) },
+    placed: [],
+    inFlight: 0,
+    maxInFlight: 0,
+    async placeCall({ to }): Promise<ProviderCall> {
+      const n = count++;
+      const at = options.clock.now();
+      provider.inFlight += 1;
+      provider.maxInFlight = Math.max(provider.maxInFlight, provider.inFlight);
+      try {
+        await options.onPlace?.(to, n);
+      } finally {
+        provider.inFlight -= 1;
+      }
+      const id = `p${n}`;
+      provider.placed.push({ to, at, id });
+      scripts.set(id, [...(options.script?.(to, n) ?? ['ringing', 'answered', 'completed'])]);
+      const status = options.answer?.(to, n) ?? 'initiated';
+      return { id, status, providerStatus: status, raw: {} };
+    },
+  };
+  if (!options.webhooks) {
+    provider.getCall = async (id) => {
+      const script = scripts.get(id) ?? [];
+      const status = script.length > 1 ? script.shift()! : (script[0] ?? 'initiated');
+      return { id, status, providerStatus: status, raw: {} };
+    };
+  }
+  return provider;
+}
+
+/** A promise with its resolve/reject exposed. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** `inner`, counting the calls made to each of its methods and keeping every patch written. */
+export function countingStore(inner: Store) {
+  const counts: Record<string, number> = {};
+  /** Each `update`'s patch, and each batch of `updateMany` patches. */
+  const writes: StoredCallPatch[][] = [];
+  const store = new Proxy(inner, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function' || typeof key !== 'string') return value;
+      return (...args: unknown[]) => {
+        counts[key] = (counts[key] ?? 0) + 1;
+        if (key === 'update') writes.push([args[2] as StoredCallPatch]);
+        if (key === 'updateMany') writes.push((args[0] as StoredCallUpdate[]).map((u) => u.patch));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return {
+    store,
+    counts,
+    writes,
+    /** Forgets what was counted so far. */
+    reset() {
+      for (const key of Object.keys(counts)) delete counts[key];
+      writes.length = 0;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * One scheduler process of the multi-process tests, run by `node --import ./_pg-loader.ts`.
+ * Its settings come as JSON in argv[2]. It reports `{ type: 'ready' }` once started and stops
+ * (gracefully) on the message `'stop'`, reporting `{ type: 'stopped', errors }`.
+ */
+import { createMockCallApiClient } from '@ringkit/call-client';
+import { postgresStore } from '../src/stores/postgres/postgres.js';
+import { createScheduler } from '../src/scheduler.js';
+
+export interface PgWorkerConfig {
+  url: string;
+  schema: string;
+  workerId: string;
+  baseUrl: string;
+  concurrency: number;
+  leaseMs: number;
+  /** See `SchedulerOptions.callTimeoutMs`: the sweep that ends calls a dead worker was following. */
+  callTimeoutMs: number;
+  poolSize: number;
+}
+
+export type PgWorkerMessage =
+  | { type: 'ready' }
+  | { type: 'error'; message: string }
+  | { type: 'stopped'; errors: Record<string, number> };
+
+const config = JSON.parse(process.argv[2]!) as PgWorkerConfig;
+const send = (message: PgWorkerMessage) => {
+  if (process.connected) process.send?.(message);
+};
+
+const store = postgresStore(
+  { connectionString: config.url, max: config.poolSize, application_name: config.workerId },
+  { schema: config.schema },
+);
+const scheduler = createScheduler({
+  store,
+  provider: createMockCallApiClient({ baseUrl: config.baseUrl, retry: 0 }),
+  callerId: '+14155550100',
+  workerId: config.workerId,
+  concurrency: config.concurrency,
+  leaseMs: config.leaseMs,
+  callTimeoutMs: config.callTimeoutMs,
+  // Only LISTEN/NOTIFY may wake this worker for calls the test process schedules.
+  pollIntervalMs: 600_000,
+});
+/** Error events by source and message, reported when the worker stops. */
+const errors: Record<string, number> = {};
+scheduler.on('error', ({ error, source }) => {
+  const key = `${source}: ${error instanceof Error ? error.message : String(error)}`;
+  errors[key] = (errors[key] ?? 0) + 1;
+});
+await scheduler.start();
+send({ type: 'ready' });
+
+process.on('message', (message) => {
+  if (message !== 'stop') return;
+  void (async () => {
+    await scheduler.stop();
+    await store.close();
+    send({ type: 'stopped', errors });
+    process.disconnect();
+    process.exit(0);
+  })();
+});
