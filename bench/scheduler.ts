@@ -14,6 +14,7 @@ import type { CallProvider } from '@ringkit/call-client';
 import { createScheduler, type ScheduleInput, type Store } from '@ringkit/scheduler-core';
 import { memoryStore } from '@ringkit/scheduler-core/memory';
 import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { storedCall } from '@ringkit/scheduler-core/testing';
 import cron from 'node-cron';
 import schedule from 'node-schedule';
 
@@ -195,24 +196,9 @@ async function sqliteBulk(dir: string) {
   const viaScheduler = BULK / ((performance.now() - t0) / 1000);
   // The store alone: rows built by the caller, one transaction per 10k.
   const due = Date.now() + 86_400_000;
-  const rows = Array.from({ length: BULK }, (_, i) => ({
-    id: `bulk-${i}`,
-    to: phone(i),
-    status: 'scheduled' as const,
-    dueAt: due,
-    createdAt: due,
-    updatedAt: due,
-    version: 1,
-    attempt: 1,
-    leaseOwner: null,
-    leaseUntil: null,
-    placingAt: null,
-    providerCallId: null,
-    reason: null,
-    idempotencyKey: null,
-    events: null,
-    options: null,
-  }));
+  const rows = Array.from({ length: BULK }, (_, i) =>
+    storedCall({ id: `bulk-${i}`, to: phone(i), dueAt: due, createdAt: due, updatedAt: due }),
+  );
   const t1 = performance.now();
   for (let i = 0; i < BULK; i += chunk) await store.insertMany!(rows.slice(i, i + chunk));
   const viaStore = BULK / ((performance.now() - t1) / 1000);

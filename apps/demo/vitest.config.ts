@@ -16,6 +16,7 @@ export default defineConfig({
         find: /^@ringkit\/call-client\/testing$/,
         replacement: src('call-client', 'testing/index.ts'),
       },
+      { find: /^@ringkit\/call-client\/status$/, replacement: src('call-client', 'status.ts') },
       { find: /^@ringkit\/call-client$/, replacement: src('call-client', 'index.ts') },
       { find: /^@ringkit\/dialer$/, replacement: src('dialer', 'index.ts') },
       {

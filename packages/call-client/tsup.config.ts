@@ -3,12 +3,16 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    status: 'src/status.ts',
     'testing/index': 'src/testing/index.ts',
     'testing/msw': 'src/testing/msw.ts',
     'testing/cli': 'src/testing/cli.ts',
   },
   format: ['esm', 'cjs'],
-  dts: true,
+  // The private helpers every package shares are bundled in, code and types: users never see
+  // `@ringkit/internal`.
+  noExternal: ['@ringkit/internal'],
+  dts: { resolve: ['@ringkit/internal'] },
   sourcemap: true,
   clean: true,
   target: 'node22',

@@ -9,7 +9,10 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
-  dts: true,
+  // The private helpers every package shares are bundled in, code and types: users never see
+  // `@ringkit/internal`.
+  noExternal: ['@ringkit/internal'],
+  dts: { resolve: ['@ringkit/internal'] },
   sourcemap: true,
   clean: true,
   target: 'node22',

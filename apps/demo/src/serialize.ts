@@ -1,3 +1,4 @@
+import { isCallStatus, isTerminal } from '@ringkit/call-client';
 import type { DialerEntry, DialerSnapshot, DialerStatusEvent, DialerCounts } from '@ringkit/dialer';
 import type { HistoryEntry, ScheduledCall } from '@ringkit/scheduler-core';
 
@@ -14,7 +15,7 @@ function attemptsOf(call: ScheduledCall) {
   for (const step of call.events) {
     if (step.status === 'scheduled') continue;
     const current = attempts.get(step.attempt);
-    const terminal = ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(step.status);
+    const terminal = isCallStatus(step.status) && isTerminal(step.status);
     if (!current) {
       attempts.set(step.attempt, {
         attempt: step.attempt,

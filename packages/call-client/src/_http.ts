@@ -69,7 +69,7 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
 }
 
-export const httpClientOptionsSchema = z.object({
+export const httpClientOptionsSchema = z.strictObject({
   timeout: z.number().int().positive().max(2_147_483_647).optional(),
   totalTimeout: z.number().int().positive().max(2_147_483_647).optional(),
   retry: z

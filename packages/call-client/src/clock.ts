@@ -16,6 +16,21 @@ export interface Clock {
  */
 export const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * How long a placed call may go without reaching its end before the dialer and the scheduler
+ * check it (`callTimeoutMs`): 4 hours, the longest call most providers allow (Twilio's default
+ * time limit). A shorter limit would end calls still in progress (and free the dialer's slot of a
+ * call still live); lower it only when your calls are short and you would rather learn sooner of
+ * a call whose webhooks were lost.
+ */
+export const DEFAULT_CALL_TIMEOUT_MS = 14_400_000;
+
+/**
+ * Milliseconds between two status polls of a call (`watchIntervalMs` of the dialer and the
+ * scheduler, `intervalMs` of `watchCall`).
+ */
+export const DEFAULT_WATCH_INTERVAL_MS = 1000;
+
 /** `ms` made a valid timer delay: not negative, not `NaN`, at most {@link MAX_TIMER_MS}. */
 export function clampTimerMs(ms: number): number {
   if (!(ms > 0)) return 0;

@@ -1,6 +1,8 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import {
+  RingkitError,
+  isRingkitError,
   CallApiError,
   HttpError,
   InvalidPhoneNumberError,
@@ -44,7 +46,26 @@ describe('errors', () => {
     for (const error of errors) {
       expect(error).toBeInstanceOf(CallApiError);
       expect(isCallApiError(error)).toBe(true);
+      expect(error).toBeInstanceOf(RingkitError);
+      expect(isRingkitError(error)).toBe(true);
     }
+  });
+
+  it('shares one base with every ringkit error, serialised with name, code and message', () => {
+    const error = new TimeoutError({ request, timeoutMs: 10 });
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({
+      name: 'TimeoutError',
+      code: 'timeout',
+      message: 'POST http://localhost:5000/api/call got no answer within 10 ms',
+      timeoutMs: 10,
+    });
+    const other = new RingkitError('from another package', 'other');
+    expect(isRingkitError(other)).toBe(true);
+    expect(isCallApiError(other)).toBe(false);
+    expect(isRingkitError(new Error('plain'))).toBe(false);
+    const foreign = Object.assign(new Error('x'), { name: 'DialerError' });
+    Object.defineProperty(foreign, Symbol.for('ringkit.RingkitError'), { value: true });
+    expect(isRingkitError(foreign)).toBe(true);
   });
 
   it('says what happened in the message', () => {

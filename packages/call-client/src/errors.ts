@@ -1,6 +1,5 @@
+import { brand, errorGuard, formatIssues } from '@ringkit/internal';
 import type { ZodError } from 'zod';
-
-const brand = Symbol.for('ringkit.CallApiError');
 
 /** What a request was, for errors raised while making it. */
 export interface RequestInfo {
@@ -9,18 +8,38 @@ export interface RequestInfo {
 }
 
 /**
- * The base of every error `@ringkit/call-client` throws. Check with {@link isCallApiError},
- * which also works for errors from another copy of the package or another realm.
+ * The base of every error the ringkit packages throw (`CallApiError`, `DialerError`,
+ * `SchedulerError`): a stable `code`, the `cause` where there is one, and a `toJSON` that keeps
+ * `name`, `code` and `message`. Check with {@link isRingkitError}, which also works for errors from
+ * another copy of a package or another realm.
  */
-export class CallApiError extends Error {
-  override name = 'CallApiError';
+export class RingkitError extends Error {
+  override name = 'RingkitError';
   /** A stable machine-readable code, e.g. `'http_error'`. */
   readonly code: string;
 
   constructor(message: string, code: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
-    Object.defineProperty(this, brand, { value: true });
+    brand(this, 'RingkitError');
+  }
+
+  /** Keeps `name`, `code` and `message` when the error is serialised with `JSON.stringify`. */
+  toJSON(): Record<string, unknown> {
+    return { ...(this as object), name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/**
+ * The base of every error `@ringkit/call-client` throws. Check with {@link isCallApiError},
+ * which also works for errors from another copy of the package or another realm.
+ */
+export class CallApiError extends RingkitError {
+  override name = 'CallApiError';
+
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, code, options);
+    brand(this, 'CallApiError');
   }
 }
 
@@ -110,7 +129,12 @@ export class ResponseValidationError extends CallApiError {
   }
 }
 
-/** Options given to a factory of this package that break its contract. */
+/**
+ * Options given to a factory that break its contract: a missing or malformed option, or one it
+ * does not know (a misspelt name is refused, not ignored). Every ringkit package throws this one
+ * class (`createMockCallApiClient`, `createDialer`, `createScheduler`…); `issues` are zod's, each
+ * with the path of the offending option.
+ */
 export class InvalidOptionsError extends CallApiError {
   override name = 'InvalidOptionsError';
   readonly issues: ZodError['issues'];
@@ -228,40 +252,42 @@ export function isRetryablePlacementError(error: unknown): boolean {
   return isNetworkError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
 }
 
-function hasName(error: unknown, name: string): boolean {
-  return isCallApiError(error) && error.name === name;
-}
-
+/** `true` for any error thrown by a ringkit package, across realms and package copies. */
+export const isRingkitError: (error: unknown) => error is RingkitError = errorGuard(
+  RingkitError,
+  'RingkitError',
+);
 /** `true` for any error thrown by this package, across realms and package copies. */
-export function isCallApiError(error: unknown): error is CallApiError {
-  return (
-    error instanceof CallApiError ||
-    (typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[brand] === true)
-  );
-}
-export function isHttpError(error: unknown): error is HttpError {
-  return error instanceof HttpError || hasName(error, 'HttpError');
-}
-export function isTimeoutError(error: unknown): error is TimeoutError {
-  return error instanceof TimeoutError || hasName(error, 'TimeoutError');
-}
-export function isNetworkError(error: unknown): error is NetworkError {
-  return error instanceof NetworkError || hasName(error, 'NetworkError');
-}
-export function isResponseValidationError(error: unknown): error is ResponseValidationError {
-  return error instanceof ResponseValidationError || hasName(error, 'ResponseValidationError');
-}
-export function isInvalidPhoneNumberError(error: unknown): error is InvalidPhoneNumberError {
-  return error instanceof InvalidPhoneNumberError || hasName(error, 'InvalidPhoneNumberError');
-}
-export function isInvalidOptionsError(error: unknown): error is InvalidOptionsError {
-  return error instanceof InvalidOptionsError || hasName(error, 'InvalidOptionsError');
-}
-export function isWebhookValidationError(error: unknown): error is WebhookValidationError {
-  return error instanceof WebhookValidationError || hasName(error, 'WebhookValidationError');
-}
+export const isCallApiError: (error: unknown) => error is CallApiError = errorGuard(
+  CallApiError,
+  'CallApiError',
+);
+export const isHttpError: (error: unknown) => error is HttpError = errorGuard(
+  HttpError,
+  'CallApiError',
+  'HttpError',
+);
+export const isTimeoutError: (error: unknown) => error is TimeoutError = errorGuard(
+  TimeoutError,
+  'CallApiError',
+  'TimeoutError',
+);
+export const isNetworkError: (error: unknown) => error is NetworkError = errorGuard(
+  NetworkError,
+  'CallApiError',
+  'NetworkError',
+);
+export const isResponseValidationError: (error: unknown) => error is ResponseValidationError =
+  errorGuard(ResponseValidationError, 'CallApiError', 'ResponseValidationError');
+export const isInvalidPhoneNumberError: (error: unknown) => error is InvalidPhoneNumberError =
+  errorGuard(InvalidPhoneNumberError, 'CallApiError', 'InvalidPhoneNumberError');
+export const isInvalidOptionsError: (error: unknown) => error is InvalidOptionsError = errorGuard(
+  InvalidOptionsError,
+  'CallApiError',
+  'InvalidOptionsError',
+);
+export const isWebhookValidationError: (error: unknown) => error is WebhookValidationError =
+  errorGuard(WebhookValidationError, 'CallApiError', 'WebhookValidationError');
 
 /** `true` for the error an aborted AbortSignal raises (a DOMException named `AbortError`). */
 export function isAbortError(error: unknown): boolean {
@@ -280,10 +306,4 @@ function describeBody(body: unknown): string {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-export function formatIssues(issues: ZodError['issues']): string {
-  return issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
 }

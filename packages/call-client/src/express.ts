@@ -1,4 +1,11 @@
+import { z } from 'zod';
+import { InvalidOptionsError } from './errors.js';
 import { createWebhookHandler, type WebhookHandlerOptions } from './webhook.js';
+
+const adapterOptionsSchema = z.strictObject({
+  tokenParam: z.string().min(1),
+  limitBytes: z.number().int().positive(),
+});
 
 /** The parts of an Express (or Node `http`) request the adapter reads. */
 export interface WebhookHttpRequest extends AsyncIterable<unknown> {
@@ -37,9 +44,10 @@ export interface ExpressWebhookHandlerOptions extends WebhookHandlerOptions {
  * app.post('/webhooks/dialer/:token', expressWebhookHandler({ token, onEvent: dialer.handleStatus }));
  */
 export function expressWebhookHandler(options: ExpressWebhookHandlerOptions) {
-  const handle = createWebhookHandler(options);
-  const tokenParam = options.tokenParam ?? 'token';
-  const limitBytes = options.limitBytes ?? 65_536;
+  const { tokenParam = 'token', limitBytes = 65_536, ...handlerOptions } = options;
+  const parsed = adapterOptionsSchema.safeParse({ tokenParam, limitBytes });
+  if (!parsed.success) throw new InvalidOptionsError('expressWebhookHandler', parsed.error.issues);
+  const handle = createWebhookHandler(handlerOptions);
 
   return async (
     req: WebhookHttpRequest,

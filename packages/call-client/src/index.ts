@@ -1,8 +1,17 @@
 export { CALL_STATUSES, TERMINAL_STATUSES } from './status.js';
-export { canAdvance, isCallStatus, isTerminal, mapProviderStatus, statusRank } from './status.js';
+export {
+  callDurationSeconds,
+  canAdvance,
+  isCallStatus,
+  isTerminal,
+  mapProviderStatus,
+  statusRank,
+} from './status.js';
 export type { CallStatus, TerminalCallStatus } from './status.js';
 
 export {
+  RingkitError,
+  isRingkitError,
   CallApiError,
   HttpError,
   InvalidOptionsError,
@@ -30,7 +39,14 @@ export type { RequestInfo, WebhookErrorReason } from './errors.js';
 export { isValidPhoneNumber, toE164 } from './phone.js';
 export type { CountryCode, ToE164Options } from './phone.js';
 
-export { clampTimerMs, MAX_TIMER_MS, sleep, systemClock } from './clock.js';
+export {
+  clampTimerMs,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_WATCH_INTERVAL_MS,
+  MAX_TIMER_MS,
+  sleep,
+  systemClock,
+} from './clock.js';
 export type { Clock } from './clock.js';
 
 export type {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CALL_STATUSES,
   TERMINAL_STATUSES,
+  callDurationSeconds,
   canAdvance,
   isCallStatus,
   isTerminal,
@@ -77,5 +78,28 @@ describe('mapProviderStatus', () => {
     expect(mapProviderStatus('teleported')).toBeUndefined();
     expect(mapProviderStatus('constructor')).toBeUndefined();
     expect(mapProviderStatus('')).toBeUndefined();
+  });
+});
+
+describe('callDurationSeconds', () => {
+  const call = {
+    status: 'completed' as const,
+    startedAt: 1_000,
+    answeredAt: 3_000,
+    endedAt: 64_400,
+  };
+
+  it('counts whole seconds from the answer to the end', () => {
+    expect(callDurationSeconds(call)).toBe(61);
+  });
+
+  it('counts from the start when the answer time is unknown', () => {
+    expect(callDurationSeconds({ ...call, answeredAt: null })).toBe(63);
+  });
+
+  it('has none for a call not ended or not completed, and is never negative', () => {
+    expect(callDurationSeconds({ ...call, endedAt: null })).toBeNull();
+    expect(callDurationSeconds({ ...call, status: 'busy' })).toBeNull();
+    expect(callDurationSeconds({ ...call, endedAt: 2_000 })).toBe(0);
   });
 });

@@ -95,3 +95,18 @@ export function mapProviderStatus(word: string): CallStatus | undefined {
   const key = word.trim().toLowerCase().replaceAll(' ', '-');
   return Object.hasOwn(PROVIDER_WORDS, key) ? PROVIDER_WORDS[key] : undefined;
 }
+
+/**
+ * A call's duration in whole seconds: from its answer (or, when the answer's time is unknown, its
+ * start) to its end; never negative. `null` for a call that has not ended, or ended unanswered.
+ * Times are epoch milliseconds.
+ */
+export function callDurationSeconds(call: {
+  status: CallStatus;
+  startedAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+}): number | null {
+  if (call.status !== 'completed' || call.endedAt === null) return null;
+  return Math.max(0, Math.round((call.endedAt - (call.answeredAt ?? call.startedAt)) / 1000));
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sleep, systemClock, type Clock } from './clock.js';
+import { DEFAULT_WATCH_INTERVAL_MS, sleep, systemClock, type Clock } from './clock.js';
 import { InvalidOptionsError, isHttpError, UnsupportedOperationError } from './errors.js';
 import type { CallProvider, CallStatusEvent } from './provider.js';
 import { canAdvance, isTerminal, type CallStatus } from './status.js';
@@ -28,7 +28,14 @@ export interface WatchCallOptions {
   clock?: Clock;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
+  since: z.string().optional(),
+  signal: z
+    .custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v)
+    .optional(),
+  clock: z
+    .custom<Clock>((v) => typeof v === 'object' && v !== null && 'now' in v && 'setTimeout' in v)
+    .optional(),
   intervalMs: z.number().positive().optional(),
   maxIntervalMs: z.number().positive().optional(),
   maxConsecutiveErrors: z.number().int().min(0).optional(),
@@ -57,7 +64,7 @@ export async function* watchCall(
     );
   }
   const {
-    intervalMs = 1000,
+    intervalMs = DEFAULT_WATCH_INTERVAL_MS,
     maxIntervalMs = 30_000,
     maxConsecutiveErrors = 10,
     signal,

@@ -135,7 +135,7 @@ export type WebhookHandler = (request: {
   body: unknown;
 }) => Promise<WebhookResponse>;
 
-const handlerOptionsSchema = z.object({
+const handlerOptionsSchema = z.strictObject({
   token: z.string().min(16, 'the token must have at least 16 characters'),
   onEvent: z.custom<WebhookHandlerOptions['onEvent']>((v) => typeof v === 'function'),
   onError: z.custom<(error: unknown) => void>((v) => typeof v === 'function').optional(),

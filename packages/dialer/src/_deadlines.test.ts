@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Deadlines } from './_deadlines.js';
 import { Entry } from './_entry.js';
-import { createFakeClock } from './_test-utils.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 
 function live(index: number): Entry {
   const entry = new Entry(index, '+14155552671');
@@ -17,17 +17,17 @@ describe('Deadlines', () => {
     const deadlines = new Deadlines(clock, (entry) => expired.push(entry.index));
     const [a, b, c] = [live(0), live(1), live(2)];
     deadlines.add(a, 1, 100);
-    clock.advance(30);
+    clock.advanceSync(30);
     deadlines.add(b, 1, 130);
     deadlines.add(c, 1, 130);
-    expect(clock.pending()).toBe(1);
-    clock.advance(69);
+    expect(clock.pending).toBe(1);
+    clock.advanceSync(69);
     expect(expired).toEqual([]);
-    clock.advance(1);
+    clock.advanceSync(1);
     expect(expired).toEqual([0]);
-    clock.advance(30);
+    clock.advanceSync(30);
     expect(expired).toEqual([0, 1, 2]);
-    expect(clock.pending()).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it('skips attempts that ended or moved on to a new attempt', () => {
@@ -40,7 +40,7 @@ describe('Deadlines', () => {
     deadlines.add(c, 1, 300);
     a.live = false;
     b.attempts = 2;
-    clock.advance(300);
+    clock.advanceSync(300);
     expect(expired).toEqual([2]);
   });
 
@@ -52,11 +52,11 @@ describe('Deadlines', () => {
     });
     deadlines.add(live(0), 1, 10);
     for (let i = 0; i < 3; i += 1) {
-      clock.advance(10);
-      expect(clock.pending()).toBe(1);
+      clock.advanceSync(10);
+      expect(clock.pending).toBe(1);
     }
-    clock.advance(10);
-    expect(clock.pending()).toBe(0);
+    clock.advanceSync(10);
+    expect(clock.pending).toBe(0);
   });
 
   it('forgets everything on clear', () => {
@@ -65,8 +65,8 @@ describe('Deadlines', () => {
     const deadlines = new Deadlines(clock, (entry) => expired.push(entry.index));
     deadlines.add(live(0), 1, 10);
     deadlines.clear();
-    expect(clock.pending()).toBe(0);
-    clock.advance(100);
+    expect(clock.pending).toBe(0);
+    clock.advanceSync(100);
     expect(expired).toEqual([]);
   });
 
@@ -77,7 +77,7 @@ describe('Deadlines', () => {
     const entries = Array.from({ length: 3000 }, (_, i) => live(i));
     entries.forEach((entry, i) => deadlines.add(entry, 1, 10 + i));
     for (const entry of entries.slice(0, 2500)) entry.live = false;
-    clock.advance(4000);
+    clock.advanceSync(4000);
     expect(expired).toHaveLength(500);
     expect(expired[0]).toBe(2500);
   });

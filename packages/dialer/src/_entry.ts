@@ -1,21 +1,18 @@
-import type { CallStatusEvent } from '@ringkit/call-client';
+import { statusRank, type CallStatusEvent } from '@ringkit/call-client';
 import type { DialAttemptError } from './errors.js';
 import type { DialerCounts, DialerEntry, DialerEntryStatus } from './types.js';
 
-/** The position of a status in an attempt's lifecycle; terminal statuses share the top rank. */
-export const RANK: Readonly<Record<DialerEntryStatus, number>> = {
-  idle: 0,
-  dialing: 1,
-  initiated: 2,
-  ringing: 3,
-  answered: 4,
-  completed: 5,
-  busy: 5,
-  'no-answer': 5,
-  failed: 5,
-  canceled: 5,
-};
-export const TERMINAL_RANK = 5;
+/**
+ * The position of an entry's status in an attempt's lifecycle: call-client's ranks
+ * (`statusRank`), `dialing` in the place of `queued`, `idle` before them all.
+ */
+export function entryRank(status: DialerEntryStatus): number {
+  if (status === 'idle') return -1;
+  return statusRank(status === 'dialing' ? 'queued' : status);
+}
+
+/** The rank every terminal status shares. */
+export const TERMINAL_RANK = statusRank('completed');
 
 /** Outcomes after which `maxAttempts` allows a new attempt. */
 export const RETRYABLE: ReadonlySet<DialerEntryStatus> = new Set(['busy', 'no-answer', 'failed']);

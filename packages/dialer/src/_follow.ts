@@ -1,18 +1,12 @@
 import {
   isCallStatus,
+  isTerminal,
   watchCall,
   type CallProvider,
   type CallStatus,
   type Clock,
 } from '@ringkit/call-client';
-import {
-  invoke,
-  messageOf,
-  RANK,
-  TERMINAL_RANK,
-  TIMEOUT_CHECK_LIMIT_MS,
-  type Entry,
-} from './_entry.js';
+import { invoke, messageOf, TIMEOUT_CHECK_LIMIT_MS, type Entry } from './_entry.js';
 import type { DialAttemptFailure } from './errors.js';
 import type { DialerErrorSource } from './types.js';
 
@@ -21,7 +15,7 @@ export interface AttemptHost {
   provider: CallProvider;
   clock: Clock;
   callTimeoutMs: number;
-  pollIntervalMs: number;
+  watchIntervalMs: number;
   /** Moves the entry forward; ends its attempt on a terminal status. */
   advance(entry: Entry, status: CallStatus, providerStatus: string | null): boolean;
   /** Ends the entry's attempt `failed` with a `DialAttemptError`. */
@@ -57,7 +51,7 @@ export function onAttemptTimeout(host: AttemptHost, entry: Entry, attempt: numbe
     (call) => {
       if (!entry.isActive(attempt)) return;
       const status: unknown = call?.status;
-      if (isCallStatus(status) && RANK[status as never] === TERMINAL_RANK) {
+      if (isCallStatus(status) && isTerminal(status)) {
         const word = typeof call.providerStatus === 'string' ? call.providerStatus : null;
         host.advance(entry, status, word);
       } else timedOut();
@@ -80,7 +74,7 @@ export async function followByPolling(
   attempt: number,
   id: string,
 ): Promise<void> {
-  const { provider, clock, pollIntervalMs: intervalMs } = host;
+  const { provider, clock, watchIntervalMs: intervalMs } = host;
   const signal = entry.controller?.signal;
   const since = entry.status as CallStatus;
   entry.watched = true;

@@ -1,5 +1,8 @@
 import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_WATCH_INTERVAL_MS,
   isInvalidPhoneNumberError,
+  MAX_TIMER_MS,
   systemClock,
   toE164,
   type CallProvider,
@@ -7,7 +10,7 @@ import {
   type CountryCode,
 } from '@ringkit/call-client';
 import { z } from 'zod';
-import { InvalidDialerOptionsError, InvalidNumbersError, type InvalidNumber } from './errors.js';
+import { invalidOptions, InvalidNumbersError, type InvalidNumber } from './errors.js';
 import type { DialerOptions } from './types.js';
 
 const isFunction = (value: unknown) => typeof value === 'function';
@@ -35,14 +38,15 @@ const optionsSchema = z.strictObject({
   provider: providerSchema,
   numbers: z.array(z.unknown()),
   concurrency: concurrencySchema.optional(),
-  callTimeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
+  callTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
   clock: clockSchema.optional(),
   defaultCountry: z
     .string()
     .regex(/^[A-Z]{2}$/, 'expected a two-letter country code, e.g. "US"')
     .optional(),
-  pollIntervalMs: z.number().positive().max(2_147_483_647).optional(),
+  watchIntervalMs: z.number().positive().max(MAX_TIMER_MS).optional(),
+  pollIntervalMs: z.number().positive().max(MAX_TIMER_MS).optional(),
   maxEarlyEvents: z.number().int().min(0).optional(),
 });
 
@@ -54,29 +58,29 @@ export interface ResolvedOptions {
   callTimeoutMs: number;
   maxAttempts: number;
   clock: Clock;
-  pollIntervalMs: number;
+  watchIntervalMs: number;
   maxEarlyEvents: number;
   /** Follow calls by polling `getCall` rather than waiting for webhooks. */
   poll: boolean;
 }
 
 /**
- * Validates the options (an {@link InvalidDialerOptionsError} with zod's issues) and normalises
+ * Validates the options (an `InvalidOptionsError` with zod's issues) and normalises
  * every number (one {@link InvalidNumbersError} listing each bad one).
  */
 export function resolveOptions(options: DialerOptions): ResolvedOptions {
   const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw new InvalidDialerOptionsError('createDialer', parsed.error.issues);
+  if (!parsed.success) throw invalidOptions('createDialer', parsed.error.issues);
   const { provider } = options;
   const defaultCountry = (options.defaultCountry ?? 'US') as CountryCode;
   return {
     provider,
     phones: normalise(options.numbers, defaultCountry),
     concurrency: options.concurrency ?? 3,
-    callTimeoutMs: options.callTimeoutMs ?? 600_000,
+    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     maxAttempts: options.maxAttempts ?? 1,
     clock: options.clock ?? systemClock,
-    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    watchIntervalMs: options.watchIntervalMs ?? options.pollIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
     maxEarlyEvents: options.maxEarlyEvents ?? 1000,
     poll:
       provider.capabilities.polling === true &&

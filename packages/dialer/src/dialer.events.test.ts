@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createFakeClock, createFakeProvider, flush, statusEvent } from './_test-utils.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { DialerEvents } from './types.js';
 
@@ -7,7 +8,7 @@ const NUMBERS = ['+14155552671', '+13018040009'];
 
 function setup() {
   const provider = createFakeProvider();
-  const clock = createFakeClock();
+  const clock = createFakeClock(T0);
   const dialer = createDialer({ provider, numbers: NUMBERS, clock, concurrency: 1 });
   const log: string[] = [];
   dialer.on('*', (type, event) => {
@@ -65,7 +66,7 @@ describe('events', () => {
     dialer.start();
     provider.placed[0]?.answer('a', 'ringing', 'Ringing');
     await flush();
-    clock.advance(5);
+    clock.advanceSync(5);
     dialer.handleStatus({ ...statusEvent('a', 'answered'), providerStatus: 'connected' });
     expect(seen.dialing[0]).toEqual({
       index: 0,

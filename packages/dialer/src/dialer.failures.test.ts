@@ -1,12 +1,7 @@
 import { HttpError, NetworkError, TimeoutError, type ProviderCall } from '@ringkit/call-client';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  createFakeClock,
-  createFakeProvider,
-  flush,
-  providerCall,
-  statusEvent,
-} from './_test-utils.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider, flush, providerCall, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import { DialAttemptError, isDialAttemptError } from './errors.js';
 import type { DialerEvents, DialerOptions } from './types.js';
@@ -18,7 +13,7 @@ const http = (status: number) =>
 
 function setup(options: Partial<DialerOptions> = {}) {
   const provider = options.provider ?? createFakeProvider();
-  const clock = createFakeClock();
+  const clock = createFakeClock(T0);
   const dialer = createDialer({ provider, numbers: NUMBERS, clock, concurrency: 2, ...options });
   const errors: DialerEvents['error'][] = [];
   dialer.on('error', (event) => errors.push(event));
@@ -59,7 +54,7 @@ describe('a POST that fails', () => {
       message: 'The call may or may not have been placed: not today',
     });
     expect(dialer.snapshot().state).toBe('running');
-    clock.advance(5_000);
+    clock.advanceSync(5_000);
     expect(dialer.snapshot().state).toBe('done');
   });
 
@@ -174,9 +169,9 @@ describe('a call that never ends', () => {
     provider.placed[1]?.answer('b');
     await flush();
     dialer.handleStatus(statusEvent('a', 'ringing'));
-    clock.advance(999);
+    clock.advanceSync(999);
     expect(dialer.snapshot().entries[0]?.status).toBe('ringing');
-    clock.advance(1);
+    clock.advanceSync(1);
     const entry = dialer.snapshot().entries[0];
     expect(entry).toMatchObject({ status: 'failed', endedAt: clock.now() });
     expect(isDialAttemptError(entry?.error)).toBe(true);
@@ -193,7 +188,7 @@ describe('a call that never ends', () => {
       numbers: NUMBERS.slice(0, 1),
     });
     dialer.start();
-    clock.advance(1000);
+    clock.advanceSync(1000);
     expect(provider.placed[0]?.signal?.aborted).toBe(true);
     expect(dialer.snapshot().entries[0]?.error?.message).toBe(
       'The POST got no answer within 1000 ms',
@@ -215,7 +210,7 @@ describe('a call that never ends', () => {
     dialer.start();
     provider.placed[0]?.answer('a');
     await flush();
-    clock.advance(1000);
+    clock.advanceSync(1000);
     await flush();
     expect(getCall).toHaveBeenCalledTimes(1);
     expect(getCall.mock.calls[0]?.[0]).toBe('a');
@@ -233,7 +228,7 @@ describe('a call that never ends', () => {
     dialer.start();
     provider.placed[0]?.answer('a');
     await flush();
-    clock.advance(1000);
+    clock.advanceSync(1000);
     await flush();
     expect(dialer.snapshot().entries[0]?.error).toMatchObject({ reason: 'timeout' });
   });
@@ -249,7 +244,7 @@ describe('a call that never ends', () => {
     dialer.start();
     provider.placed[0]?.answer('a');
     await flush();
-    clock.advance(1000);
+    clock.advanceSync(1000);
     await flush();
     expect(dialer.snapshot().entries[0]?.error).toMatchObject({ reason: 'timeout', cause });
     expect(errors).toEqual([{ error: cause, source: 'timeout_check', index: 0 }]);
@@ -271,9 +266,9 @@ describe('a call that never ends', () => {
     dialer.start();
     provider.placed[0]?.answer('a');
     await flush();
-    clock.advance(60_000);
+    clock.advanceSync(60_000);
     expect(dialer.snapshot().entries[0]?.status).toBe('initiated');
-    clock.advance(10_000);
+    clock.advanceSync(10_000);
     expect(dialer.snapshot().entries[0]?.error).toMatchObject({ reason: 'timeout' });
     expect(signal?.aborted).toBe(true);
   });
@@ -285,7 +280,7 @@ describe('a call that never ends', () => {
       numbers: NUMBERS.slice(0, 1),
     });
     dialer.start();
-    clock.advance(10);
+    clock.advanceSync(10);
     expect(provider.placed).toHaveLength(1);
     expect(dialer.snapshot().state).toBe('done');
   });
@@ -293,41 +288,41 @@ describe('a call that never ends', () => {
   it('times out each call callTimeoutMs after its own POST, on a single timer', async () => {
     const { dialer, provider, clock } = setup({ callTimeoutMs: 1000, concurrency: 3 });
     dialer.start();
-    expect(clock.pending()).toBe(1);
+    expect(clock.pending).toBe(1);
     provider.placed[0]?.answer('a');
     await flush();
-    clock.advance(400);
+    clock.advanceSync(400);
     dialer.handleStatus(statusEvent('a', 'completed'));
     expect(provider.placed).toHaveLength(4);
-    clock.advance(599);
+    clock.advanceSync(599);
     expect(dialer.snapshot().entries.map((entry) => entry.status)).toEqual([
       'completed',
       'dialing',
       'dialing',
       'dialing',
     ]);
-    clock.advance(1);
+    clock.advanceSync(1);
     expect(dialer.snapshot().entries.map((entry) => entry.status)).toEqual([
       'completed',
       'failed',
       'failed',
       'dialing',
     ]);
-    clock.advance(399);
+    clock.advanceSync(399);
     expect(dialer.snapshot().entries[3]?.status).toBe('dialing');
-    clock.advance(1);
+    clock.advanceSync(1);
     expect(dialer.snapshot()).toMatchObject({ state: 'done' });
-    expect(clock.pending()).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it('clears its timer when the call ends in time', async () => {
     const { dialer, provider, clock } = setup({ numbers: NUMBERS.slice(0, 1) });
     dialer.start();
-    expect(clock.pending()).toBe(1);
+    expect(clock.pending).toBe(1);
     provider.placed[0]?.answer('a');
     await flush();
     dialer.handleStatus(statusEvent('a', 'completed'));
-    expect(clock.pending()).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 });
 
@@ -354,9 +349,9 @@ describe('a POST whose outcome is unknown', () => {
       error: { reason: 'outcome_unknown' },
     });
     expect(provider.placed).toHaveLength(1); // the slot is still taken: the phone may ring
-    clock.advance(59_999);
+    clock.advanceSync(59_999);
     expect(provider.placed).toHaveLength(1);
-    clock.advance(1);
+    clock.advanceSync(1);
     expect(dialer.snapshot().entries[0]?.inDoubt).toBe(false);
     expect(provider.placed.map((call) => call.to)).toEqual(NUMBERS.slice(0, 2));
     // Told when it ended, and again when its slot was let go.
@@ -375,10 +370,10 @@ describe('a POST whose outcome is unknown', () => {
     provider.placed[0]?.fail(timeout());
     await flush();
     expect(dialer.snapshot().entries[0]).toMatchObject({ status: 'failed', inDoubt: true });
-    clock.advance(5_000);
+    clock.advanceSync(5_000);
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now()) });
     const answeredAt = clock.now();
-    clock.advance(42_000);
+    clock.advanceSync(42_000);
     dialer.handleStatus(statusEvent('p-1', 'completed'));
     expect(dialer.snapshot().entries[0]).toMatchObject({
       status: 'completed',
@@ -414,7 +409,7 @@ describe('a POST whose outcome is unknown', () => {
       ['failed', true],
       ['failed', true],
     ]);
-    clock.advance(10_000);
+    clock.advanceSync(10_000);
     expect(dialer.snapshot()).toMatchObject({ state: 'done' });
     expect(dialer.snapshot().entries.map((e) => e.callId)).toEqual([null, null]);
   });
@@ -428,7 +423,7 @@ describe('an answer that arrives after the end', () => {
     dialer.start();
     provider.placed[0]?.answer('p-1');
     await flush();
-    clock.advance(30_000);
+    clock.advanceSync(30_000);
     dialer.handleStatus(statusEvent('p-1', 'completed'));
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now() - 20_000) });
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now() - 1_000) });
@@ -443,10 +438,10 @@ describe('an answer that arrives after the end', () => {
     provider.placed[0]?.answer('p-1');
     await flush();
     const answered = clock.now();
-    clock.advance(10_000);
+    clock.advanceSync(10_000);
     // `answered` reached us late, after `ringing`; a repeat says when it really was.
     dialer.handleStatus(statusEvent('p-1', 'answered'));
-    clock.advance(30_000);
+    clock.advanceSync(30_000);
     dialer.handleStatus(statusEvent('p-1', 'completed'));
     expect(dialer.snapshot().entries[0]?.answeredAt).toBe(answered + 10_000);
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(answered) });

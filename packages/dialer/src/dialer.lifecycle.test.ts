@@ -1,14 +1,21 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createFakeClock, createFakeProvider, flush, statusEvent } from './_test-utils.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
-import { DialerStateError, InvalidDialerOptionsError, isDialerStateError } from './errors.js';
+import { InvalidOptionsError } from '@ringkit/call-client';
+import { DialerStateError, isDialerStateError } from './errors.js';
 import type { DialerOptions } from './types.js';
 
 const NUMBERS = ['+14155552671', '+13018040009', '+12025550123', '+12125550101', '+12025550100'];
 
 function setup(options: Partial<DialerOptions> = {}) {
   const provider = createFakeProvider();
-  const dialer = createDialer({ provider, numbers: NUMBERS, clock: createFakeClock(), ...options });
+  const dialer = createDialer({
+    provider,
+    numbers: NUMBERS,
+    clock: createFakeClock(T0),
+    ...options,
+  });
   return { provider, dialer };
 }
 
@@ -201,10 +208,10 @@ describe('setConcurrency', () => {
   });
 
   it.each([0, -1, 1.5, Number.NaN, '3' as unknown as number])(
-    'refuses %s with an InvalidDialerOptionsError',
+    'refuses %s with an InvalidOptionsError',
     (value) => {
       const { dialer } = setup();
-      expect(() => dialer.setConcurrency(value)).toThrow(InvalidDialerOptionsError);
+      expect(() => dialer.setConcurrency(value)).toThrow(InvalidOptionsError);
       expect(() => dialer.setConcurrency(value)).toThrow(/Invalid setConcurrency options/);
       expect(dialer.snapshot().concurrency).toBe(3);
     },

@@ -1,12 +1,8 @@
+import { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client';
 import { describe, expect, it } from 'vitest';
-import { createFakeProvider } from './_test-utils.js';
+import { createFakeProvider } from '../test/utils.js';
 import { createDialer } from './dialer.js';
-import {
-  InvalidDialerOptionsError,
-  InvalidNumbersError,
-  isInvalidDialerOptionsError,
-  isInvalidNumbersError,
-} from './errors.js';
+import { InvalidNumbersError, isInvalidNumbersError } from './errors.js';
 import type { DialerOptions } from './types.js';
 
 const provider = createFakeProvider();
@@ -42,14 +38,15 @@ describe('createDialer options', () => {
     ['a maxAttempts of 0', { provider, numbers, maxAttempts: 0 }, 'maxAttempts'],
     ['a clock without now', { provider, numbers, clock: { setTimeout() {} } }, 'clock'],
     ['a lowercase country', { provider, numbers, defaultCountry: 'us' }, 'defaultCountry'],
+    ['a zero watchIntervalMs', { provider, numbers, watchIntervalMs: 0 }, 'watchIntervalMs'],
     ['a zero pollIntervalMs', { provider, numbers, pollIntervalMs: 0 }, 'pollIntervalMs'],
     ['a negative maxEarlyEvents', { provider, numbers, maxEarlyEvents: -1 }, 'maxEarlyEvents'],
     ['an unknown option', { provider, numbers, concurency: 3 }, '(root)'],
-  ])('refuses %s with an InvalidDialerOptionsError naming it', (_, options, path) => {
+  ])('refuses %s with an InvalidOptionsError naming it', (_, options, path) => {
     const error = failure(options);
-    expect(error).toBeInstanceOf(InvalidDialerOptionsError);
-    expect(isInvalidDialerOptionsError(error)).toBe(true);
-    const { message, issues, code } = error as InvalidDialerOptionsError;
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect(isInvalidOptionsError(error)).toBe(true);
+    const { message, issues, code } = error as InvalidOptionsError;
     expect(code).toBe('invalid_options');
     expect(issues.length).toBeGreaterThan(0);
     expect(message).toContain(`Invalid createDialer options: ${path}`);
@@ -64,7 +61,7 @@ describe('createDialer options', () => {
       maxAttempts: 2,
       clock: { now: () => 0, setTimeout: () => 0, clearTimeout: () => {} },
       defaultCountry: 'FR',
-      pollIntervalMs: 50,
+      watchIntervalMs: 50,
       maxEarlyEvents: 0,
     });
     expect(dialer.snapshot().concurrency).toBe(7);

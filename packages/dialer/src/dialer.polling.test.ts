@@ -1,6 +1,7 @@
 import { HttpError, type CallStatus } from '@ringkit/call-client';
 import { describe, expect, it, vi } from 'vitest';
-import { createFakeClock, createFakeProvider, flush, providerCall } from './_test-utils.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider, flush, providerCall, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { DialerEvents } from './types.js';
 
@@ -8,13 +9,13 @@ const NUMBERS = ['+14155552671', '+13018040009', '+12025550123'];
 
 function setup(getCall: (id: string) => Promise<ReturnType<typeof providerCall>>) {
   const provider = createFakeProvider({ polling: true, getCall: vi.fn(getCall) });
-  const clock = createFakeClock();
+  const clock = createFakeClock(T0);
   const dialer = createDialer({
     provider,
     numbers: NUMBERS,
     clock,
     concurrency: 2,
-    pollIntervalMs: 100,
+    watchIntervalMs: 100,
   });
   const errors: DialerEvents['error'][] = [];
   dialer.on('error', (event) => errors.push(event));
@@ -22,6 +23,29 @@ function setup(getCall: (id: string) => Promise<ReturnType<typeof providerCall>>
 }
 
 describe('a polling provider', () => {
+  it.each([
+    ['watchIntervalMs', { watchIntervalMs: 250 }],
+    ['the deprecated pollIntervalMs', { pollIntervalMs: 250 }],
+  ])('polls every %s', async (_, interval) => {
+    const provider = createFakeProvider({
+      polling: true,
+      getCall: vi.fn(async (id: string) => providerCall(id, 'ringing')),
+    });
+    const clock = createFakeClock(T0);
+    const dialer = createDialer({ provider, numbers: NUMBERS.slice(0, 1), clock, ...interval });
+    dialer.start();
+    provider.placed[0]?.answer('a');
+    await flush();
+    expect(provider.getCall).toHaveBeenCalledTimes(1);
+    clock.advanceSync(249);
+    await flush();
+    expect(provider.getCall).toHaveBeenCalledTimes(1);
+    clock.advanceSync(1);
+    await flush();
+    expect(provider.getCall).toHaveBeenCalledTimes(2);
+    dialer.stop();
+  });
+
   it('follows each call with getCall until it ends, then dials the next number', async () => {
     const statuses = new Map<string, CallStatus>();
     const { dialer, provider, clock } = setup(async (id) =>
@@ -33,12 +57,12 @@ describe('a polling provider', () => {
     await flush();
     expect(provider.getCall).toHaveBeenCalledTimes(2);
     statuses.set('a', 'ringing');
-    clock.advance(100);
+    clock.advanceSync(100);
     await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('ringing');
     statuses.set('a', 'answered');
     statuses.set('b', 'busy');
-    clock.advance(100);
+    clock.advanceSync(100);
     await flush();
     expect(dialer.snapshot().entries.map((entry) => entry.status)).toEqual([
       'answered',
@@ -46,11 +70,11 @@ describe('a polling provider', () => {
       'dialing',
     ]);
     statuses.set('a', 'completed');
-    clock.advance(100);
+    clock.advanceSync(100);
     await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('completed');
     const polls = vi.mocked(provider.getCall!).mock.calls.filter(([id]) => id === 'a').length;
-    clock.advance(1000);
+    clock.advanceSync(1000);
     await flush();
     expect(vi.mocked(provider.getCall!).mock.calls.filter(([id]) => id === 'a')).toHaveLength(
       polls,
@@ -70,7 +94,7 @@ describe('a polling provider', () => {
     });
     const pollsOfA = () => vi.mocked(provider.getCall!).mock.calls.filter(([id]) => id === 'a');
     const before = pollsOfA().length;
-    clock.advance(500);
+    clock.advanceSync(500);
     await flush();
     expect(pollsOfA()).toHaveLength(before);
   });
@@ -100,7 +124,7 @@ describe('a polling provider', () => {
     const provider = createFakeProvider({
       getCall: vi.fn(async (id: string) => providerCall(id, 'ringing')),
     });
-    const dialer = createDialer({ provider, numbers: NUMBERS, clock: createFakeClock() });
+    const dialer = createDialer({ provider, numbers: NUMBERS, clock: createFakeClock(T0) });
     dialer.start();
     provider.placed[0]?.answer('a');
     await flush();

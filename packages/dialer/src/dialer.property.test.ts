@@ -7,8 +7,9 @@ import {
 } from '@ringkit/call-client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RANK } from './_entry.js';
-import { createFakeClock, providerCall, statusEvent } from './_test-utils.js';
+import { entryRank, TERMINAL_RANK } from './_entry.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { providerCall, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { Dialer, DialerEntryStatus } from './types.js';
 
@@ -77,7 +78,7 @@ describe('dialer invariants', () => {
         fc.array(scriptArb, { maxLength: 30 }),
         fc.array(actionArb, { maxLength: 3 }),
         async (s, numbers, concurrency, maxAttempts, withGetCall, scripts, actions) => {
-          const clock = createFakeClock();
+          const clock = createFakeClock(T0);
           const script = (n: number): Script =>
             scripts[n] ?? { ...scriptArb_default, outcome: 'completed' };
           const placedTo: string[] = [];
@@ -172,9 +173,9 @@ describe('dialer invariants', () => {
           });
           dialer.on('status', (event) => {
             const key = `${event.index}/${event.attempt}`;
-            const rank = RANK[event.status];
+            const rank = entryRank(event.status);
             const last = lastRank.get(key) ?? -1;
-            if (rank === 5 && last === 5) {
+            if (rank === TERMINAL_RANK && last === TERMINAL_RANK) {
               // Only the real end of a call whose placement ended `failed` in doubt, once.
               expect(event.previous).toBe('failed');
               expect(corrected.has(key)).toBe(false);
@@ -220,7 +221,7 @@ describe('dialer invariants', () => {
           expect(drained).toBe(1);
           // Every entry ends terminal, with the outcome of its last attempt.
           snapshot.entries.forEach((entry) => {
-            expect(RANK[entry.status]).toBe(5);
+            expect(entryRank(entry.status)).toBe(TERMINAL_RANK);
             expect(entry.endedAt).not.toBeNull();
             const mine = invocationEntry.flatMap((index, n) => (index === entry.index ? [n] : []));
             expect(mine).toHaveLength(entry.attempts);

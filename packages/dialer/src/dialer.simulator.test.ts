@@ -129,7 +129,7 @@ describe('against the simulator', () => {
     });
     cleanups.push(() => sim.close());
     const provider = createMockCallApiClient({ baseUrl: sim.url });
-    const dialer = createDialer({ provider, numbers: NUMBERS, concurrency: 2, pollIntervalMs: 5 });
+    const dialer = createDialer({ provider, numbers: NUMBERS, concurrency: 2, watchIntervalMs: 5 });
     const statuses = new Set<string>();
     dialer.on('status', (event) => statuses.add(event.status));
     const done = drained(dialer);

@@ -1,6 +1,6 @@
 import type { CallStatusEvent, WebhookHandlerOptions } from '@ringkit/call-client';
 import { describe, expectTypeOf, it } from 'vitest';
-import { createFakeProvider } from './_test-utils.js';
+import { createFakeProvider } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type {
   DialerEntry,

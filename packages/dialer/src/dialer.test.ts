@@ -1,11 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  createFakeClock,
-  createFakeProvider,
-  flush,
-  statusEvent,
-  type FakeProvider,
-} from './_test-utils.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider, flush, statusEvent, T0, type FakeProvider } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { Dialer, DialerEvents, DialerOptions } from './types.js';
 
@@ -13,7 +8,7 @@ const NUMBERS = ['+14155552671', '+13018040009', '+12025550123', '+12125550101',
 
 function setup(options: Partial<DialerOptions> = {}) {
   const provider = createFakeProvider();
-  const clock = createFakeClock();
+  const clock = createFakeClock(T0);
   const dialer = createDialer({ provider, numbers: NUMBERS, clock, ...options });
   return { provider, clock, dialer };
 }

@@ -1,6 +1,6 @@
 import { HttpError, MAX_TIMER_MS, type Clock } from '@ringkit/call-client';
 import { describe, expect, it } from 'vitest';
-import { createFakeProvider, flush } from './_test-utils.js';
+import { createFakeProvider, flush } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 
 const NUMBERS = ['+14155552671', '+13018040009', '+12025550123'];

@@ -9,9 +9,8 @@ import {
   type ProviderCall,
   type TerminalCallStatus,
 } from '@ringkit/call-client';
-import { EarlyEventBuffer } from './_buffer.js';
+import { createSafeEmitter, EarlyEventBuffer } from '@ringkit/internal';
 import { Deadlines } from './_deadlines.js';
-import { createSafeEmitter } from './_emitter.js';
 import { followByPolling, onAttemptTimeout, type AttemptHost } from './_follow.js';
 import {
   emptyCounts,
@@ -19,7 +18,7 @@ import {
   idOf,
   invoke,
   messageOf,
-  RANK,
+  entryRank,
   RETRYABLE,
   TERMINAL_RANK,
 } from './_entry.js';
@@ -27,21 +26,29 @@ import { concurrencySchema, resolveOptions } from './_options.js';
 import {
   DialAttemptError,
   DialerStateError,
-  InvalidDialerOptionsError,
+  invalidOptions,
   type DialAttemptFailure,
 } from './errors.js';
 import type {
   Dialer,
   DialerEntryStatus,
   DialerErrorSource,
+  DialerEvents,
   DialerOptions,
   DialerState,
   DialerStatusEvent,
 } from './types.js';
 
 /** How an attempt ends: whether a new attempt may follow, whether its slot stays taken. */
+/** How an attempt ends. */
 interface EndOptions {
+  /** The provider's own word for the status, where it gave one. */
+  providerStatus?: string | null;
+  /** Why the attempt failed without the provider saying so. */
+  error?: DialAttemptError;
+  /** A new attempt may follow (the provider surely placed no call, or reported its end). */
   redialable?: boolean;
+  /** The outcome is unknown: the slot stays taken until the call surely ended. */
   holdSlot?: boolean;
 }
 
@@ -50,7 +57,7 @@ interface EndOptions {
  * `concurrency` calls in flight while numbers remain and placing the next call in the same tick
  * as a call ends. State lives in memory; every change is an event.
  *
- * Throws an `InvalidDialerOptionsError` for bad options and one `InvalidNumbersError` listing
+ * Throws an `InvalidOptionsError` for bad options and one `InvalidNumbersError` listing
  * every number that is not a phone number.
  *
  * @example
@@ -64,8 +71,14 @@ export function createDialer(options: DialerOptions): Dialer {
   const entries = resolved.phones.map((phone, index) => new Entry(index, phone));
   const total = entries.length;
   const counts = emptyCounts(total);
-  const events = createSafeEmitter();
-  const buffer = new EarlyEventBuffer(resolved.maxEarlyEvents, callTimeoutMs, () => clock.now());
+  const events = createSafeEmitter<DialerEvents>((error, type) => ({
+    error,
+    source: 'listener',
+    event: type,
+  }));
+  const buffer = new EarlyEventBuffer<CallStatusEvent>(resolved.maxEarlyEvents, callTimeoutMs, () =>
+    clock.now(),
+  );
   /** Every id a provider answered, to the entry whose POST got it. */
   const byId = new Map<string, Entry>();
   /** Entries waiting for their next attempt; dialed before the rest of the list. */
@@ -105,8 +118,10 @@ export function createDialer(options: DialerOptions): Dialer {
   function moved(
     entry: Entry,
     previous: DialerEntryStatus,
-    providerStatus: string | null = null,
-    willRetry = false,
+    {
+      providerStatus = null,
+      willRetry = false,
+    }: { providerStatus?: string | null; willRetry?: boolean } = {},
   ): DialerStatusEvent | undefined {
     if (!events.has('status')) return undefined;
     const { index, phone, status, callId, attempts: attempt } = entry;
@@ -227,7 +242,7 @@ export function createDialer(options: DialerOptions): Dialer {
         set(entry, status);
         if (status !== 'failed') entry.error = undefined;
         const word = typeof event.providerStatus === 'string' ? event.providerStatus : null;
-        emitStatus(moved(entry, previous, word));
+        emitStatus(moved(entry, previous, { providerStatus: word }));
       }
       if (events.has('finished')) events.emit('finished', entry.toJSON());
       release(entry);
@@ -321,13 +336,13 @@ export function createDialer(options: DialerOptions): Dialer {
   /** Moves an entry forward; `false` when the status is not ahead of the entry's. */
   function advance(entry: Entry, status: CallStatus, providerStatus: string | null): boolean {
     const target: DialerEntryStatus = status === 'queued' ? 'dialing' : status;
-    if (RANK[target] <= RANK[entry.status]) return false;
-    if (RANK[target] === TERMINAL_RANK) {
-      end(entry, target as TerminalCallStatus, providerStatus, undefined, { redialable: true });
+    if (entryRank(target) <= entryRank(entry.status)) return false;
+    if (entryRank(target) === TERMINAL_RANK) {
+      end(entry, target as TerminalCallStatus, { providerStatus, redialable: true });
       return true;
     }
     if (target === 'answered') entry.answeredAt = clock.now();
-    emitStatus(moved(entry, set(entry, target), providerStatus));
+    emitStatus(moved(entry, set(entry, target), { providerStatus }));
     progress();
     return true;
   }
@@ -337,11 +352,11 @@ export function createDialer(options: DialerOptions): Dialer {
     reason: DialAttemptFailure,
     message: string,
     cause?: unknown,
-    how: EndOptions = {},
+    how: Pick<EndOptions, 'redialable' | 'holdSlot'> = {},
   ) {
     const { index, attempts: attempt, callId } = entry;
     const error = new DialAttemptError({ reason, message, index, attempt, callId, cause });
-    end(entry, 'failed', null, error, how);
+    end(entry, 'failed', { ...how, error });
   }
 
   /**
@@ -352,9 +367,7 @@ export function createDialer(options: DialerOptions): Dialer {
   function end(
     entry: Entry,
     outcome: TerminalCallStatus,
-    providerStatus: string | null,
-    error: DialAttemptError | undefined,
-    { redialable = false, holdSlot = false }: EndOptions,
+    { providerStatus = null, error, redialable = false, holdSlot = false }: EndOptions,
   ) {
     if (entry.timer !== undefined) clock.clearTimeout(entry.timer);
     entry.timer = undefined;
@@ -378,7 +391,7 @@ export function createDialer(options: DialerOptions): Dialer {
     if (error?.reason === 'outcome_unknown' && entry.callId === null) unattributed += 1;
     const willRetry =
       redialable && RETRYABLE.has(outcome) && entry.attempts < maxAttempts && !stopped;
-    const move = moved(entry, set(entry, outcome), providerStatus, willRetry);
+    const move = moved(entry, set(entry, outcome), { providerStatus, willRetry });
     if (willRetry) retries.push(entry);
     else ended += 1;
     // The freed slot is taken before anyone is told.
@@ -453,7 +466,7 @@ export function createDialer(options: DialerOptions): Dialer {
     setConcurrency(value) {
       const parsed = concurrencySchema.safeParse(value);
       if (!parsed.success) {
-        throw new InvalidDialerOptionsError('setConcurrency', parsed.error.issues);
+        throw invalidOptions('setConcurrency', parsed.error.issues);
       }
       concurrency = parsed.data;
       announce(fill());

@@ -1,3 +1,4 @@
+import { InvalidOptionsError, isInvalidOptionsError, isRingkitError } from '@ringkit/call-client';
 import { describe, expect, it } from 'vitest';
 import {
   DialAttemptError,
@@ -10,6 +11,7 @@ import {
   isDialerStateError,
   isInvalidDialerOptionsError,
   isInvalidNumbersError,
+  invalidOptions,
 } from './errors.js';
 
 describe('errors', () => {
@@ -24,7 +26,6 @@ describe('errors', () => {
   const all = [
     attempt,
     new DialerStateError('start', 'running', 'again'),
-    new InvalidDialerOptionsError('createDialer', []),
     new InvalidNumbersError([{ index: 0, input: 'x', reason: 'bad' }]),
   ];
 
@@ -33,22 +34,31 @@ describe('errors', () => {
       expect(error).toBeInstanceOf(DialerError);
       expect(error).toBeInstanceOf(Error);
       expect(isDialerError(error)).toBe(true);
+      expect(isRingkitError(error)).toBe(true);
     }
     expect(all.map((error) => [error.name, error.code])).toEqual([
       ['DialAttemptError', 'dial_failed'],
       ['DialerStateError', 'invalid_state'],
-      ['InvalidDialerOptionsError', 'invalid_options'],
       ['InvalidNumbersError', 'invalid_numbers'],
     ]);
   });
 
+  it('refuses options with the InvalidOptionsError every ringkit package throws', () => {
+    const error = invalidOptions('createDialer', []);
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect([error.name, error.code]).toEqual(['InvalidOptionsError', 'invalid_options']);
+    expect(isInvalidOptionsError(error)).toBe(true);
+    expect(isDialerError(error)).toBe(true);
+    // The old names, kept for one minor version, are the same class and guard.
+    expect(InvalidDialerOptionsError).toBe(InvalidOptionsError);
+    expect(isInvalidDialerOptionsError(error)).toBe(true);
+    expect(isInvalidDialerOptionsError(new DialerStateError('start', 'running', 'again'))).toBe(
+      false,
+    );
+  });
+
   it('are told apart by their guards', () => {
-    const guards = [
-      isDialAttemptError,
-      isDialerStateError,
-      isInvalidDialerOptionsError,
-      isInvalidNumbersError,
-    ];
+    const guards = [isDialAttemptError, isDialerStateError, isInvalidNumbersError];
     guards.forEach((guard, i) => {
       expect(all.map((error) => guard(error))).toEqual(all.map((_, j) => i === j));
     });

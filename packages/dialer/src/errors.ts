@@ -1,39 +1,35 @@
+import { InvalidOptionsError, RingkitError } from '@ringkit/call-client';
+import { brand, errorGuard } from '@ringkit/internal';
 import type { ZodError } from 'zod';
-
-const brand = Symbol.for('ringkit.DialerError');
 
 /**
  * The base of every error `@ringkit/dialer` throws or reports. Check with {@link isDialerError},
  * which also works for errors from another copy of the package or another realm.
  */
-export class DialerError extends Error {
+export class DialerError extends RingkitError {
   override name = 'DialerError';
-  /** A stable machine-readable code, e.g. `'invalid_numbers'`. */
-  readonly code: string;
 
   constructor(message: string, code: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    Object.defineProperty(this, brand, { value: true });
-  }
-
-  /** Keeps `name`, `code` and `message` when a snapshot is serialised with `JSON.stringify`. */
-  toJSON(): Record<string, unknown> {
-    return { ...(this as object), name: this.name, code: this.code, message: this.message };
+    super(message, code, options);
+    brand(this, 'DialerError');
   }
 }
 
-/** Options given to {@link createDialer} or `setConcurrency()` that break the contract. */
-export class InvalidDialerOptionsError extends DialerError {
-  override name = 'InvalidDialerOptionsError';
-  /** zod's issues, each with the path of the offending option. */
-  readonly issues: ZodError['issues'];
-
-  constructor(what: string, issues: ZodError['issues']) {
-    super(`Invalid ${what} options: ${formatIssues(issues)}`, 'invalid_options');
-    this.issues = issues;
-  }
+/**
+ * Options given to {@link createDialer} or `setConcurrency()` that break the contract: the
+ * `InvalidOptionsError` of `@ringkit/call-client` (every ringkit package throws that one class),
+ * also recognised by {@link isDialerError}.
+ */
+export function invalidOptions(what: string, issues: ZodError['issues']): InvalidOptionsError {
+  const error = new InvalidOptionsError(what, issues);
+  brand(error, 'DialerError');
+  return error;
 }
+
+/** @deprecated The dialer throws `InvalidOptionsError` (as every ringkit package does); this alias goes in the next minor version. */
+export const InvalidDialerOptionsError = InvalidOptionsError;
+/** @deprecated Use `InvalidOptionsError`; this alias goes in the next minor version. */
+export type InvalidDialerOptionsError = InvalidOptionsError;
 
 /** One number of the list that cannot be dialed. */
 export interface InvalidNumber {
@@ -117,34 +113,26 @@ export class DialAttemptError extends DialerError {
   }
 }
 
-function hasName(error: unknown, name: string): boolean {
-  return isDialerError(error) && error.name === name;
-}
-
 /** `true` for any error of this package, across realms and package copies. */
-export function isDialerError(error: unknown): error is DialerError {
-  return (
-    error instanceof DialerError ||
-    (typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[brand] === true)
-  );
-}
-export function isInvalidDialerOptionsError(error: unknown): error is InvalidDialerOptionsError {
-  return error instanceof InvalidDialerOptionsError || hasName(error, 'InvalidDialerOptionsError');
-}
-export function isInvalidNumbersError(error: unknown): error is InvalidNumbersError {
-  return error instanceof InvalidNumbersError || hasName(error, 'InvalidNumbersError');
-}
-export function isDialerStateError(error: unknown): error is DialerStateError {
-  return error instanceof DialerStateError || hasName(error, 'DialerStateError');
-}
-export function isDialAttemptError(error: unknown): error is DialAttemptError {
-  return error instanceof DialAttemptError || hasName(error, 'DialAttemptError');
-}
-
-function formatIssues(issues: ZodError['issues']): string {
-  return issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
-}
+export const isDialerError: (error: unknown) => error is DialerError = errorGuard(
+  DialerError,
+  'DialerError',
+);
+/** @deprecated Use `isInvalidOptionsError`; this alias goes in the next minor version. */
+export const isInvalidDialerOptionsError: (error: unknown) => error is InvalidOptionsError =
+  errorGuard(InvalidOptionsError, 'CallApiError', 'InvalidOptionsError');
+export const isInvalidNumbersError: (error: unknown) => error is InvalidNumbersError = errorGuard(
+  InvalidNumbersError,
+  'DialerError',
+  'InvalidNumbersError',
+);
+export const isDialerStateError: (error: unknown) => error is DialerStateError = errorGuard(
+  DialerStateError,
+  'DialerError',
+  'DialerStateError',
+);
+export const isDialAttemptError: (error: unknown) => error is DialAttemptError = errorGuard(
+  DialAttemptError,
+  'DialerError',
+  'DialAttemptError',
+);

@@ -1,5 +1,8 @@
 export { createDialer } from './dialer.js';
 
+// Every ringkit package throws the one options error of @ringkit/call-client.
+export { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client';
+
 export {
   DialAttemptError,
   DialerError,

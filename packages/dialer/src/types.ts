@@ -39,8 +39,9 @@ export interface DialerOptions {
    * Milliseconds an attempt may take, from its POST to a terminal status. When they pass, the
    * call is checked once with `provider.getCall` where the provider has it (a terminal answer
    * is taken), else the entry ends `failed` with a `DialAttemptError` of reason `timeout`.
-   * Set it above your longest expected call.
-   * @default 600000
+   * The same option, with the same default, as the scheduler's: the longest call most providers
+   * allow, so a call still in progress never loses its slot (`DEFAULT_CALL_TIMEOUT_MS`).
+   * @default 14400000 (4 hours)
    */
   callTimeoutMs?: number;
   /**
@@ -63,9 +64,12 @@ export interface DialerOptions {
   defaultCountry?: CountryCode;
   /**
    * Milliseconds between two status polls, for providers followed by polling (those with
-   * `capabilities.polling` and without `capabilities.webhooks`).
+   * `capabilities.polling` and without `capabilities.webhooks`): the interval of `watchCall`.
+   * The same option as the scheduler's.
    * @default 1000
    */
+  watchIntervalMs?: number;
+  /** @deprecated Renamed `watchIntervalMs` (the same option as the scheduler's); this alias goes in the next minor version. */
   pollIntervalMs?: number;
   /**
    * Status events kept for calls whose POST has not answered yet (a webhook can arrive first).

@@ -1,4 +1,4 @@
-import { isTerminal, type CallStatus } from '@ringkit/call-client';
+import { callDurationSeconds, isTerminal, type CallStatus } from '@ringkit/call-client';
 import type { StoredCall, StoredCallOptions, StoredCallRecord, StoredEvent } from './store.js';
 import type { CallRecord, HistoryEntry, HistoryOutcome, ScheduledCall } from './types.js';
 import { DEFAULT_BACKOFF } from './_time.js';
@@ -118,10 +118,7 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
   if (answeredAt !== null && endedAt !== null) answeredAt = Math.min(answeredAt, endedAt);
   // One reported before the POST was answered: the call had started by then.
   const startedAt = answeredAt === null ? started.at : Math.min(started.at, answeredAt);
-  const durationSeconds =
-    status === 'completed' && endedAt !== null
-      ? Math.max(0, Math.round((endedAt - (answeredAt ?? started.at)) / 1000))
-      : null;
+  const durationSeconds = callDurationSeconds({ status, startedAt, answeredAt, endedAt });
   return {
     id: `${row.id}-${attempt}`,
     from,
@@ -165,10 +162,7 @@ export function toHistoryEntry(record: StoredCallRecord, phone: string): History
   };
   if (outcome === 'Completed') {
     entry.duration =
-      record.durationSeconds ??
-      (record.endedAt !== null
-        ? Math.max(0, Math.round((record.endedAt - (record.answeredAt ?? record.startedAt)) / 1000))
-        : 0);
+      record.durationSeconds ?? callDurationSeconds({ ...record, status: 'completed' }) ?? 0;
   }
   return entry;
 }

@@ -1,3 +1,7 @@
+import { InvalidOptionsError, RingkitError } from '@ringkit/call-client';
+import { brand, errorGuard, formatIssues } from '@ringkit/internal';
+import type { ZodError } from 'zod';
+
 /** One problem found in the input, shaped like a zod issue so both kinds read the same. */
 export interface ValidationIssue {
   /** zod's issue code, or `'custom'` for checks made outside zod (phone numbers, dates…). */
@@ -7,22 +11,28 @@ export interface ValidationIssue {
   message: string;
 }
 
-const brand = Symbol.for('ringkit.SchedulerError');
-
 /**
  * The base of every error `@ringkit/scheduler-core` throws. Check with {@link isSchedulerError},
  * which also works for errors from another copy of the package or another realm.
  */
-export class SchedulerError extends Error {
+export class SchedulerError extends RingkitError {
   override name = 'SchedulerError';
-  /** A stable machine-readable code, e.g. `'validation_error'`. */
-  readonly code: string;
 
   constructor(message: string, code: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    Object.defineProperty(this, brand, { value: true });
+    super(message, code, options);
+    brand(this, 'SchedulerError');
   }
+}
+
+/**
+ * Options given to {@link createScheduler} (or a store factory) that break the contract: the
+ * `InvalidOptionsError` of `@ringkit/call-client` (every ringkit package throws that one class),
+ * also recognised by {@link isSchedulerError}.
+ */
+export function invalidOptions(what: string, issues: ValidationIssue[]): InvalidOptionsError {
+  const error = new InvalidOptionsError(what, issues as ZodError['issues']);
+  brand(error, 'SchedulerError');
+  return error;
 }
 
 /** The input was refused; nothing was stored. Carries every issue found (zod's where zod found them). */
@@ -89,31 +99,22 @@ export function versionConflict(
 }
 
 /** `true` for any error thrown by this package, across realms and package copies. */
-export function isSchedulerError(error: unknown): error is SchedulerError {
-  return (
-    error instanceof SchedulerError ||
-    (typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[brand] === true)
-  );
-}
-
-function hasName(error: unknown, name: string): boolean {
-  return isSchedulerError(error) && error.name === name;
-}
-
-export function isValidationError(error: unknown): error is ValidationError {
-  return error instanceof ValidationError || hasName(error, 'ValidationError');
-}
-export function isNotFoundError(error: unknown): error is NotFoundError {
-  return error instanceof NotFoundError || hasName(error, 'NotFoundError');
-}
-export function isConflictError(error: unknown): error is ConflictError {
-  return error instanceof ConflictError || hasName(error, 'ConflictError');
-}
-
-function formatIssues(issues: ValidationIssue[]): string {
-  return issues
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
-}
+export const isSchedulerError: (error: unknown) => error is SchedulerError = errorGuard(
+  SchedulerError,
+  'SchedulerError',
+);
+export const isValidationError: (error: unknown) => error is ValidationError = errorGuard(
+  ValidationError,
+  'SchedulerError',
+  'ValidationError',
+);
+export const isNotFoundError: (error: unknown) => error is NotFoundError = errorGuard(
+  NotFoundError,
+  'SchedulerError',
+  'NotFoundError',
+);
+export const isConflictError: (error: unknown) => error is ConflictError = errorGuard(
+  ConflictError,
+  'SchedulerError',
+  'ConflictError',
+);

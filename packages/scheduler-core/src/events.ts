@@ -1,3 +1,4 @@
+import type { SafeEmitter } from '@ringkit/internal';
 import type { ScheduledCall, ScheduledCallStatus } from './types.js';
 
 /** The events a scheduler emits, by name (`scheduler.on('status', (e) => …)`). */
@@ -22,6 +23,11 @@ export type SchedulerEvents = {
   failed: { call: ScheduledCall; reason: string; error?: unknown };
   /** The call was canceled before it was placed (or the provider canceled it). */
   canceled: { call: ScheduledCall };
+  /** `reschedule()` moved a call not yet placed to `call.dueAt` (from `previousDueAt`). */
+  rescheduled: { call: ScheduledCall; previousDueAt: Date };
   /** A listener threw, the store failed, or following a call failed. */
   error: { error: unknown; source: 'listener' | 'store' | 'provider' | 'watch'; callId?: string };
 };
+
+/** The scheduler's emitter: listeners that throw are reported as `error` events. */
+export type SchedulerEmitter = SafeEmitter<SchedulerEvents>;

@@ -8,7 +8,7 @@ import { sqliteStore } from './stores/sqlite/sqlite.js';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 import { storedCall } from './testing/store-contract.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -85,7 +85,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
       provider,
       clock,
       callerId: ME,
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
       leaseMs: 30_000,
       watchIntervalMs: 1_000,
     });
@@ -117,7 +117,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
     const options = {
       clock,
       callerId: ME,
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
       leaseMs: 3_000,
       callTimeoutMs: 600_000,
     };
@@ -174,7 +174,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
       providerStatus: 'initiated',
       raw: {},
     });
-    const options = { store, provider, clock, callerId: ME, pollIntervalMs: 0, leaseMs: 3_000 };
+    const options = { store, provider, clock, callerId: ME, recheckIntervalMs: 0, leaseMs: 3_000 };
     const follower = createScheduler({ ...options, workerId: 'follower' });
     await follower.start();
     const { id } = await follower.schedule({ to: BOB, at: new Date(T0 + 1_000) });
@@ -207,7 +207,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
       provider,
       clock,
       callerId: ME,
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
     });
     await before.start();
     const { id } = await before.schedule({ to: BOB, at: new Date(T0 + 60_000) });
@@ -222,7 +222,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
       provider,
       clock,
       callerId: ME,
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
     });
     await after.start();
     await clock.advance(5000);
@@ -247,7 +247,13 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
       }),
     );
     const provider = fakeProvider({ clock });
-    const scheduler = createScheduler({ store, provider, clock, callerId: ME, pollIntervalMs: 0 });
+    const scheduler = createScheduler({
+      store,
+      provider,
+      clock,
+      callerId: ME,
+      recheckIntervalMs: 0,
+    });
     const failed: string[] = [];
     scheduler.on('failed', (e) => failed.push(`${e.call.id}:${e.reason}`));
     await scheduler.start();
@@ -288,7 +294,13 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
       }),
     );
     const provider = fakeProvider({ clock, script: () => ['completed'] });
-    const scheduler = createScheduler({ store, provider, clock, callerId: ME, pollIntervalMs: 0 });
+    const scheduler = createScheduler({
+      store,
+      provider,
+      clock,
+      callerId: ME,
+      recheckIntervalMs: 0,
+    });
     await scheduler.start();
     await clock.advance(10_000);
     expect(provider.placed.map((p) => p.at)).toEqual([T0 + 5000]);

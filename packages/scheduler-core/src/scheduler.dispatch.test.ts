@@ -3,15 +3,10 @@ import { memoryStore } from './stores/memory/memory.js';
 import { sqliteStore } from './stores/sqlite/sqlite.js';
 import { isConflictError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
-import {
-  countingStore,
-  deferred,
-  fakeProvider,
-  type FakeProviderOptions,
-} from '../test/fakes.js';
+import { countingStore, deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store, StoredCallPatch } from './store.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
@@ -29,7 +24,7 @@ function setup(
     provider,
     clock,
     callerId: ME,
-    pollIntervalMs: 0,
+    recheckIntervalMs: 0,
     concurrency: options.concurrency ?? 10,
   });
   const statuses: string[] = [];
@@ -175,7 +170,7 @@ describe('the dispatch timer', () => {
       provider,
       clock: early,
       callerId: ME,
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
     });
     await scheduler.start();
     await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });

@@ -8,7 +8,7 @@ import { sqliteStore } from './stores/sqlite/sqlite.js';
 import { deferred, fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store, StoredCallPatch, StoredCallUpdate } from './store.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryStore } from './stores/memory/memory.js';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 
 const ME = '+14155550100';
 const BOB = '+14155552671';
@@ -11,7 +11,7 @@ async function runDaily(from: string, until: string) {
   const clock = createFakeClock(from);
   const store = memoryStore();
   const provider = fakeProvider({ clock, script: () => ['answered', 'completed'] });
-  const scheduler = createScheduler({ store, provider, clock, callerId: ME, pollIntervalMs: 0 });
+  const scheduler = createScheduler({ store, provider, clock, callerId: ME, recheckIntervalMs: 0 });
   await scheduler.start();
   const first = await scheduler.schedule({
     to: BOB,
@@ -62,7 +62,7 @@ describe('recurrence', () => {
       provider,
       clock,
       callerId: ME,
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
     });
     await scheduler.start();
     const first = await scheduler.schedule({

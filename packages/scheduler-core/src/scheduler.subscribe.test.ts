@@ -3,7 +3,7 @@ import { memoryStore } from './stores/memory/memory.js';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
@@ -41,7 +41,7 @@ describe('a store that announces changes (subscribe)', () => {
       provider,
       clock,
       callerId: ME,
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
     });
     await worker.start();
     const other = createScheduler({
@@ -49,7 +49,7 @@ describe('a store that announces changes (subscribe)', () => {
       provider,
       clock,
       callerId: ME,
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
     });
     await other.schedule({ to: '+14155552671', at: new Date(T0 + 5_000) });
     await clock.advance(5_000);

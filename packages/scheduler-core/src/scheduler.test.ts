@@ -5,7 +5,8 @@ import { deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.
 import { createScheduler, type SchedulerOptions } from './scheduler.js';
 import type { SchedulerEvents } from './events.js';
 import type { Store } from './store.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import { storedCall } from './testing/store-contract.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
@@ -21,7 +22,7 @@ function setup(
   const provider = fakeProvider({ clock, ...options.provider });
   const scheduler = createScheduler({
     callerId: ME,
-    pollIntervalMs: 0,
+    recheckIntervalMs: 0,
     ...options,
     store,
     clock,
@@ -57,8 +58,24 @@ describe('createScheduler', () => {
     await scheduler.stop();
   });
 
+  it.each([
+    ['recheckIntervalMs', { recheckIntervalMs: 5_000 }],
+    ['the deprecated pollIntervalMs', { recheckIntervalMs: undefined, pollIntervalMs: 5_000 }],
+  ])('re-checks the store every %s for calls stored behind its back', async (_, interval) => {
+    const { clock, provider, scheduler, store } = setup(interval);
+    await scheduler.start();
+    // Written straight to the store (as another process without `subscribe` would): only the
+    // re-check finds it.
+    await store.insert(storedCall({ id: 'elsewhere', to: BOB, dueAt: T0 + 1_000 }));
+    await clock.advance(4_999);
+    expect(provider.placed).toHaveLength(0);
+    await clock.advance(1);
+    expect(provider.placed.map((p) => p.at)).toEqual([T0 + 5_000]);
+    await scheduler.stop();
+  });
+
   it('keeps one timer for any number of pending calls', async () => {
-    const { clock, scheduler } = setup({ pollIntervalMs: 30_000 });
+    const { clock, scheduler } = setup({ recheckIntervalMs: 30_000 });
     await scheduler.start();
     for (let i = 0; i < 100; i++) {
       await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000 + i * 1000) });
@@ -163,15 +180,19 @@ describe('createScheduler', () => {
   it('places a rescheduled call at its new time only', async () => {
     const { clock, provider, scheduler } = setup();
     await scheduler.start();
+    const rescheduled: SchedulerEvents['rescheduled'][] = [];
+    scheduler.on('rescheduled', (event) => rescheduled.push(event));
     const call = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
     const moved = await scheduler.reschedule(call.id, new Date(T0 + 5000).toISOString());
     expect(moved.dueAt).toEqual(new Date(T0 + 5000));
+    expect(rescheduled).toEqual([{ call: moved, previousDueAt: new Date(T0 + 1000) }]);
     await clock.advance(4999);
     expect(provider.placed).toHaveLength(0);
     await clock.advance(1);
     expect(provider.placed.map((p) => p.at)).toEqual([T0 + 5000]);
     const late = await scheduler.reschedule(call.id, new Date(T0 + 9000)).catch((e: unknown) => e);
     expect(isConflictError(late)).toBe(true);
+    expect(rescheduled).toHaveLength(1);
     const past = await scheduler
       .reschedule(call.id, new Date(T0 - 120_000))
       .catch((e: unknown) => e);

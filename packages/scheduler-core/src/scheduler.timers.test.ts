@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryStore } from './stores/memory/memory.js';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -33,7 +33,7 @@ describe('timers', () => {
       provider,
       clock,
       callerId: '+14155550100',
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
       callTimeoutMs: 60_000,
     });
     await scheduler.start();

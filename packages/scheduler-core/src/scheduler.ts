@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  callDurationSeconds,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_WATCH_INTERVAL_MS,
   isCallStatus,
   MAX_TIMER_MS,
   systemClock,
@@ -13,17 +16,12 @@ import {
 } from '@ringkit/call-client';
 import type { Emitter } from 'mitt';
 import { z } from 'zod';
-import { ConflictError, isConflictError, NotFoundError, ValidationError } from './errors.js';
+import { invalidOptions, isConflictError, NotFoundError, ValidationError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import { createDispatcher } from './dispatch/_dispatch.js';
-import { createSafeEmitter } from './_emitter.js';
-import {
-  newStoredCall,
-  toCallRecord,
-  toHistoryEntry,
-  toScheduledCall,
-  withEvent,
-} from './_rows.js';
+import { canceled, rescheduled } from './dispatch/_transitions.js';
+import { createSafeEmitter } from '@ringkit/internal';
+import { newStoredCall, toCallRecord, toHistoryEntry, toScheduledCall } from './_rows.js';
 import {
   customIssue,
   parseAt,
@@ -78,13 +76,17 @@ export interface SchedulerOptions {
    */
   defaultCountry?: CountryCode;
   /**
-   * A slow safety re-check of the store, in ms, for calls added by other processes sharing it.
-   * `0` turns it off (the timer is still re-armed by every change made through this scheduler).
+   * A slow safety re-check of the store, in ms, for calls added by other processes sharing it
+   * (stores without `subscribe`). `0` turns it off (the timer is still re-armed by every change
+   * made through this scheduler).
    * @default 30000
    */
+  recheckIntervalMs?: number;
+  /** @deprecated Renamed `recheckIntervalMs`; this alias goes in the next minor version. */
   pollIntervalMs?: number;
   /**
-   * Interval of `watchCall` for polling providers, in ms.
+   * Milliseconds between two status polls of a placed call, for providers followed by polling:
+   * the interval of `watchCall`. The same option as the dialer's.
    * @default 1000
    */
   watchIntervalMs?: number;
@@ -165,21 +167,33 @@ export interface Scheduler {
   off: Emitter<SchedulerEvents>['off'];
 }
 
-const optionsSchema = z.object({
+const isFunction = (v: unknown) => typeof v === 'function';
+
+const optionsSchema = z.strictObject({
   store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
   provider: z.custom<CallProvider>(
-    (v) =>
-      typeof v === 'object' && v !== null && typeof (v as CallProvider).placeCall === 'function',
+    (v) => typeof v === 'object' && v !== null && isFunction((v as CallProvider).placeCall),
     'a CallProvider is required',
   ),
   callerId: z.string().min(1),
+  clock: z
+    .custom<Clock>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        ['now', 'setTimeout', 'clearTimeout'].every((key) => isFunction((v as never)[key])),
+      'expected a Clock (now, setTimeout, clearTimeout)',
+    )
+    .optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
   leaseMs: z.number().int().min(100).max(86_400_000).optional(),
   workerId: z.string().min(1).max(200).optional(),
   defaultCountry: z.string().length(2).optional(),
+  recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
   pollIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
-  watchIntervalMs: z.number().int().min(1).optional(),
+  watchIntervalMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
   callTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
+  generateId: z.custom<() => string>(isFunction, 'expected a function').optional(),
 });
 
 const STATUSES: readonly ScheduledCallStatus[] = SCHEDULED_CALL_STATUSES;
@@ -196,18 +210,13 @@ const STATUSES: readonly ScheduledCallStatus[] = SCHEDULED_CALL_STATUSES;
  */
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'scheduler options',
-      parsed.error.issues.map((i) => ({ code: i.code, path: [...i.path], message: i.message })),
-    );
-  }
+  if (!parsed.success) throw invalidOptions('scheduler', parsed.error.issues);
   const defaultCountry = options.defaultCountry ?? 'US';
   let callerId: string;
   try {
     callerId = toE164(options.callerId, { defaultCountry });
   } catch (error) {
-    throw new ValidationError('scheduler options', [
+    throw invalidOptions('scheduler', [
       customIssue(['callerId'], error instanceof Error ? error.message : 'not a phone number'),
     ]);
   }
@@ -215,7 +224,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const clock = options.clock ?? systemClock;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const generateId = options.generateId ?? randomUUID;
-  const emitter = createSafeEmitter();
+  const emitter = createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' }));
 
   const mutate = createMutate(store, clock, createWriter(store));
 
@@ -230,9 +239,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     generateId,
     concurrency: options.concurrency ?? 10,
     leaseMs: options.leaseMs ?? 30_000,
-    pollIntervalMs: options.pollIntervalMs ?? 30_000,
-    watchIntervalMs: options.watchIntervalMs ?? 1000,
-    callTimeoutMs: options.callTimeoutMs ?? 14_400_000,
+    recheckIntervalMs: options.recheckIntervalMs ?? options.pollIntervalMs ?? 30_000,
+    watchIntervalMs: options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
+    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   });
 
   const newRow = (valid: ValidSchedule, now: number): StoredCall => {
@@ -343,29 +352,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
     async cancel(id) {
       const now = clock.now();
-      const { row, changed } = await mutate(String(id), (r) => {
-        if (r.status === 'canceled' && r.providerCallId === null) return null;
-        if (!(r.status === 'scheduled' || (r.status === 'queued' && r.placingAt === null))) {
-          throw new ConflictError({
-            reason: 'already_placed',
-            id: r.id,
-            status: r.status,
-            message: `Call ${r.id} is ${r.status}: only a call not yet placed can be canceled`,
-          });
-        }
-        return {
-          status: 'canceled',
-          reason: 'canceled',
-          leaseOwner: null,
-          leaseUntil: null,
-          events: withEvent(r, {
-            status: 'canceled',
-            at: now,
-            attempt: r.attempt,
-            reason: 'canceled',
-          }),
-        };
-      });
+      const { row, changed } = await mutate(String(id), (r) => canceled(r, now));
       const call = toScheduledCall(row);
       if (changed) emitter.emit('canceled', { call });
       return call;
@@ -376,30 +363,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const issues: ValidationIssue[] = [];
       const time = parseAt(at, now, issues);
       fail('reschedule', issues);
-      const { row } = await mutate(String(id), (r) => {
-        if (!(r.status === 'scheduled' || (r.status === 'queued' && r.placingAt === null))) {
-          throw new ConflictError({
-            reason: 'already_placed',
-            id: r.id,
-            status: r.status,
-            message: `Call ${r.id} is ${r.status}: only a call not yet placed can be rescheduled`,
-          });
-        }
-        return {
-          status: 'scheduled',
-          dueAt: time!,
-          leaseOwner: null,
-          leaseUntil: null,
-          events: withEvent(r, {
-            status: 'scheduled',
-            at: now,
-            attempt: r.attempt,
-            reason: 'rescheduled',
-          }),
-        };
-      });
+      const { row, before } = await mutate(String(id), (r) => rescheduled(r, time!, now));
       dispatcher.wake(row.dueAt);
-      return toScheduledCall(row);
+      const call = toScheduledCall(row);
+      emitter.emit('rescheduled', { call, previousDueAt: new Date(before.dueAt) });
+      return call;
     },
 
     async history(phone, query = {}) {
@@ -448,9 +416,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         endedAt,
         durationSeconds:
           input.durationSeconds ??
-          (status === 'completed' && endedAt !== null
-            ? Math.max(0, Math.round((endedAt - (answeredAt ?? startedAt!)) / 1000))
-            : null),
+          callDurationSeconds({ status, startedAt: startedAt!, answeredAt, endedAt }),
         outcomeUnknown,
       } as const;
       await store.saveCallRecord(record);

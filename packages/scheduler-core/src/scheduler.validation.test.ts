@@ -1,9 +1,11 @@
+import { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from './stores/memory/memory.js';
-import { isSchedulerError, isValidationError, ValidationError } from './errors.js';
+import type { ValidationError } from './errors.js';
+import { isSchedulerError, isValidationError } from './errors.js';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 import type { ScheduleInput } from './types.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -110,8 +112,39 @@ describe('schedule() input validation', () => {
         callerId: '+14155550100',
         concurrency: 0,
       });
-    expect(create).toThrow(ValidationError);
-    expect(create).toThrow(/concurrency/);
+    expect(create).toThrow(InvalidOptionsError);
+    expect(create).toThrow(/Invalid scheduler options: concurrency/);
+  });
+
+  it('refuses an unknown option, as every ringkit factory does, naming it', () => {
+    const clock = createFakeClock(T0);
+    let error: unknown;
+    try {
+      createScheduler({
+        store: memoryStore(),
+        clock,
+        provider: fakeProvider({ clock }),
+        callerId: '+14155550100',
+        concurency: 3,
+      } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(isInvalidOptionsError(error)).toBe(true);
+    expect(isSchedulerError(error)).toBe(true);
+    expect((error as InvalidOptionsError).message).toMatch(/concurency/);
+  });
+
+  it('refuses a callerId that is not a phone number with the options error', () => {
+    const clock = createFakeClock(T0);
+    expect(() =>
+      createScheduler({
+        store: memoryStore(),
+        clock,
+        provider: fakeProvider({ clock }),
+        callerId: 'reception',
+      }),
+    ).toThrow(InvalidOptionsError);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryStore } from './stores/memory/memory.js';
 import { deferred, fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const event = (status: 'ringing' | 'answered' | 'completed', at: number) => ({

@@ -9,8 +9,7 @@ import { existsSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const callClient = (path: string) =>
-  new URL(`../../call-client/src/${path}`, import.meta.url).href;
+const callClient = (path: string) => new URL(`../../call-client/src/${path}`, import.meta.url).href;
 
 const aliases: Record<string, string> = {
   '@ringkit/call-client': callClient('index.ts'),

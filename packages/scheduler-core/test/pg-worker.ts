@@ -42,7 +42,7 @@ const scheduler = createScheduler({
   leaseMs: config.leaseMs,
   callTimeoutMs: config.callTimeoutMs,
   // Only LISTEN/NOTIFY may wake this worker for calls the test process schedules.
-  pollIntervalMs: 600_000,
+  recheckIntervalMs: 600_000,
 });
 /** Error events by source and message, reported when the worker stops. */
 const errors: Record<string, number> = {};

@@ -1,22 +1,19 @@
+import { CALL_STATUSES, TERMINAL_STATUSES } from '@ringkit/call-client/status';
 import { html } from 'lit';
 
-/** Every status an element may show, in lifecycle order. */
+/**
+ * Every status an element may show, in lifecycle order: the call statuses of
+ * `@ringkit/call-client`, with the scheduler's `scheduled` and the dialer's `idle` and `dialing`.
+ */
 export const STATUS_ORDER = [
   'idle',
   'scheduled',
   'queued',
   'dialing',
-  'initiated',
-  'ringing',
-  'answered',
-  'completed',
-  'busy',
-  'no-answer',
-  'failed',
-  'canceled',
+  ...CALL_STATUSES.filter((status) => status !== 'queued'),
 ] as const;
 
-export const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+export const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATUSES);
 
 export function statusLabel(status: string): string {
   return status === 'no-answer' ? 'no answer' : status;

@@ -67,7 +67,7 @@ const listQuery = z.strictObject({
 });
 
 export function scheduledCallsRouter(runtime: Runtime): Router {
-  const { scheduler, hub } = runtime;
+  const { scheduler } = runtime;
   const router = Router();
 
   router.post(
@@ -123,7 +123,6 @@ export function scheduledCallsRouter(runtime: Runtime): Router {
       { params: idParams, body: z.strictObject({ scheduled_time: isoTime }) },
       async ({ params, body }, res) => {
         const call = await scheduler.reschedule(params.id, body.scheduled_time);
-        hub.publish('scheduled-call', serializeCall(call));
         res.json(serializeCall(call));
       },
     ),

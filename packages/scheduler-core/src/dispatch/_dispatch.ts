@@ -5,24 +5,25 @@ import {
   type Clock,
 } from '@ringkit/call-client';
 import type { Store, StoredCall } from '../store.js';
-import type { SafeEmitter } from '../_emitter.js';
+import type { SchedulerEmitter } from '../events.js';
 import { createFollower } from './_follow.js';
 import { createOutcomes } from './_outcomes.js';
 import { createPlacer } from './_place.js';
 import type { Mutate } from './_writes.js';
 
+/** The scheduler's parts and resolved options the dispatch loop works with. */
 export interface DispatcherContext {
   store: Store;
   provider: CallProvider;
   clock: Clock;
   workerId: string;
   callerId: string;
-  emitter: SafeEmitter;
+  emitter: SchedulerEmitter;
   mutate: Mutate;
   generateId: () => string;
   concurrency: number;
   leaseMs: number;
-  pollIntervalMs: number;
+  recheckIntervalMs: number;
   watchIntervalMs: number;
   callTimeoutMs: number;
 }
@@ -85,17 +86,44 @@ export function createDispatcher(ctx: DispatcherContext) {
     if (running && (timerAt === null || at < timerAt)) setTimer(at);
   }
 
-  const outcomes = createOutcomes({ ...ctx, wake });
-  const follower = createFollower({ ...ctx, outcomes, isRunning, reportError });
-  const dispatch = createPlacer({
-    ...ctx,
+  const { provider, mutate, leaseMs, callTimeoutMs } = ctx;
+  const outcomes = createOutcomes({
+    store,
+    clock,
+    emitter,
+    mutate,
+    callerId: ctx.callerId,
+    generateId: ctx.generateId,
     wake,
+    callTimeoutMs,
+  });
+  const follower = createFollower({
+    store,
+    provider,
+    clock,
+    mutate,
+    workerId,
+    outcomes,
+    leaseMs,
+    watchIntervalMs: ctx.watchIntervalMs,
+    callTimeoutMs,
+    isRunning,
+    reportError,
+  });
+  const dispatch = createPlacer({
+    clock,
+    emitter,
+    mutate,
+    provider,
+    workerId,
+    leaseMs,
     outcomes,
     isRunning,
     reportError,
     follow: follower.follow,
     polls: follower.polls,
     adopt: follower.adopted,
+    wake,
   });
 
   /** Arms the one timer for the earliest wake time in the store (or the safety re-check). */
@@ -103,7 +131,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     if (!running) return;
     const next = await store.nextDueAt();
     let at = next ?? Infinity;
-    if (ctx.pollIntervalMs > 0) at = Math.min(at, clock.now() + ctx.pollIntervalMs);
+    if (ctx.recheckIntervalMs > 0) at = Math.min(at, clock.now() + ctx.recheckIntervalMs);
     if (!running) return;
     if (at === Infinity) clearTimer();
     else setTimer(at);

@@ -190,7 +190,7 @@ export function createFollower(ctx: FollowContext) {
       }
     }
     watchers.get(row.id)?.controller.abort();
-    await outcomes.finish(row, 'failed', 'timeout', false);
+    await outcomes.finish(row, { status: 'failed', reason: 'timeout' });
   }
 
   /**

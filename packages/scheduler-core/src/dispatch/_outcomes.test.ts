@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../stores/memory/memory.js';
 import { storedCall } from '../testing/store-contract.js';
-import { createFakeClock } from '../testing/fake-clock.js';
-import { createSafeEmitter } from '../_emitter.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createSafeEmitter } from '@ringkit/internal';
+import type { SchedulerEvents } from '../events.js';
 import { createOutcomes } from './_outcomes.js';
 import { createMutate, createWriter } from './_writes.js';
 
@@ -15,11 +16,12 @@ describe('provider statuses', () => {
     const outcomes = createOutcomes({
       store,
       clock,
-      emitter: createSafeEmitter(),
+      emitter: createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' })),
       mutate: createMutate(store, clock, createWriter(store)),
       callerId: '+14155550100',
       generateId: () => 'next',
       wake: () => undefined,
+      callTimeoutMs: 600_000,
     });
     // A watch of attempt 1 (provider id p1) still holds the row as it was then …
     const attempt1 = storedCall({

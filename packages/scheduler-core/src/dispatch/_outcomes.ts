@@ -1,3 +1,4 @@
+import { EarlyEventBuffer } from '@ringkit/internal';
 import {
   canAdvance,
   isCallStatus,
@@ -7,10 +8,9 @@ import {
   type Clock,
 } from '@ringkit/call-client';
 import { isConflictError } from '../errors.js';
-import type { SchedulerEvents } from '../events.js';
+import type { SchedulerEmitter, SchedulerEvents } from '../events.js';
 import type { Store, StoredCall } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
-import type { SafeEmitter } from '../_emitter.js';
 import { newStoredCall, recordOf, toScheduledCall } from '../_rows.js';
 import { nextRun } from '../_time.js';
 import {
@@ -24,21 +24,34 @@ import {
 } from './_transitions.js';
 import type { Mutate } from './_writes.js';
 
-/** Early events kept for provider ids not stored yet, at most. */
+/** Early events kept for provider ids not stored yet, at most (the oldest go first). */
 const MAX_BUFFERED = 1000;
 
 export interface OutcomeContext {
   store: Store;
   clock: Clock;
-  emitter: SafeEmitter;
+  emitter: SchedulerEmitter;
   mutate: Mutate;
   callerId: string;
   generateId: () => string;
   /** Makes sure the dispatch timer fires by `at`. */
   wake: (at: number) => void;
+  /** How long an early event waits for its call's POST to be answered. */
+  callTimeoutMs: number;
 }
 
+/** How an attempt ends. */
 export interface EndOptions {
+  /** The attempt's final status (`failed` for one that ended without a provider status). */
+  status: CallStatus;
+  /** Why (`null` for `completed`): the provider's status, or ours (`timeout`, `outcome_unknown`…). */
+  reason: string | null;
+  /**
+   * Whether this ending allows another attempt (within `maxAttempts`): only when the provider
+   * surely placed no call, or reported the call's end itself.
+   * @default false
+   */
+  retryable?: boolean;
   error?: unknown;
   /** Set when a provider status ends the attempt: only the attempt with this id is ended. */
   providerCallId?: string;
@@ -57,7 +70,9 @@ export interface EndOptions {
  */
 export function createOutcomes(ctx: OutcomeContext) {
   const { store, clock, emitter, mutate } = ctx;
-  const early = new Map<string, CallStatusEvent[]>();
+  const early = new EarlyEventBuffer<CallStatusEvent>(MAX_BUFFERED, ctx.callTimeoutMs, () =>
+    clock.now(),
+  );
   const recordOfAttempt = (next: StoredCall, before: StoredCall) =>
     recordOf(next, before.attempt, ctx.callerId);
 
@@ -133,13 +148,8 @@ export function createOutcomes(ctx: OutcomeContext) {
    * Ends the current attempt of `before` (the row as last seen): retry, or the final status and
    * the next occurrence. Resolves to the row as written, or as found when someone else ended it.
    */
-  async function finish(
-    before: StoredCall,
-    status: CallStatus,
-    reason: string | null,
-    retryable: boolean,
-    options: EndOptions = {},
-  ): Promise<StoredCall> {
+  async function finish(before: StoredCall, options: EndOptions): Promise<StoredCall> {
+    const { status, reason, retryable = false } = options;
     const now = clock.now();
     const retry = canRetry(before, status, retryable);
     if (!retry && before.options?.recurrence) await scheduleNext(before);
@@ -163,7 +173,7 @@ export function createOutcomes(ctx: OutcomeContext) {
         ) {
           return null; // someone else ended this attempt
         }
-        return ended(r, status, reason, retry && r.attempt === before.attempt, now);
+        return ended(r, { status, reason, retry: retry && r.attempt === before.attempt, at: now });
       },
       { fresh: before, record: recordOfAttempt },
     );
@@ -195,7 +205,12 @@ export function createOutcomes(ctx: OutcomeContext) {
     }
     const status = event.status;
     if (isTerminal(status)) {
-      return finish(row, status, reasonOf(status), true, { providerCallId: event.callId });
+      return finish(row, {
+        status,
+        reason: reasonOf(status),
+        retryable: true,
+        providerCallId: event.callId,
+      });
     }
     const at = event.at.getTime();
     const {
@@ -238,9 +253,7 @@ export function createOutcomes(ctx: OutcomeContext) {
 
   /** Applies the buffered events of a provider id now stored on `row`; the row after them. */
   async function drainEarly(providerCallId: string, row: StoredCall): Promise<StoredCall> {
-    const events = early.get(providerCallId);
-    if (!events) return row;
-    early.delete(providerCallId);
+    const events = early.take(providerCallId);
     let current = row;
     for (const event of events) current = (await applyStatus(event, current)) ?? current;
     return current;
@@ -253,10 +266,7 @@ export function createOutcomes(ctx: OutcomeContext) {
     const row = await applyStatus(normalised);
     if (row) return row;
     // Maybe the POST that created the call has not been answered yet: keep the event for later.
-    const list = early.get(callId) ?? [];
-    list.push(normalised);
-    early.set(callId, list);
-    if (early.size > MAX_BUFFERED) early.delete(early.keys().next().value!);
+    early.add(normalised);
     // Unless the answer was recorded meanwhile.
     const found = await store.findByProviderCallId(callId);
     return found ? drainEarly(callId, found) : null;

@@ -3,10 +3,13 @@ import {
   isCallNotPlaced,
   isTerminal,
   type CallProvider,
+  type Clock,
   type ProviderCall,
 } from '@ringkit/call-client';
 import type { StoredCall } from '../store.js';
-import type { Outcomes, OutcomeContext } from './_outcomes.js';
+import type { Outcomes } from './_outcomes.js';
+import type { Mutate } from './_writes.js';
+import type { SchedulerEmitter } from '../events.js';
 import { OUTCOME_UNKNOWN, toScheduledCall } from '../_rows.js';
 import { inWindow, nextOpening } from '../_time.js';
 import {
@@ -30,7 +33,11 @@ export interface Slot {
   recorded(): void;
 }
 
-export interface PlaceContext extends OutcomeContext {
+/** What placing needs: the provider, this worker's leases, the outcomes and the follower. */
+export interface PlaceContext {
+  clock: Clock;
+  emitter: SchedulerEmitter;
+  mutate: Mutate;
   provider: CallProvider;
   workerId: string;
   leaseMs: number;
@@ -43,6 +50,8 @@ export interface PlaceContext extends OutcomeContext {
   polls: () => boolean;
   /** Takes over a call in flight claimed because its follower's lease ran out. */
   adopt: (claim: StoredCall) => Promise<void>;
+  /** Makes sure the dispatch timer fires by `at`. */
+  wake: (at: number) => void;
 }
 
 /**
@@ -130,7 +139,12 @@ export function createPlacer(ctx: PlaceContext) {
         // dies (see `_follow.ts`).
         if (ctx.polls() && !ends) Object.assign(patch, followLease(ctx.workerId, at + ctx.leaseMs));
         const next = { ...r, ...patch };
-        if (ends) return { ...patch, ...ended(next, answer, reasonOf(answer), retry, at) };
+        if (ends) {
+          return {
+            ...patch,
+            ...ended(next, { status: answer, reason: reasonOf(answer), retry, at }),
+          };
+        }
         if (moves) return { ...patch, ...advanced(next, answer, at, call.providerStatus) };
         return patch;
       },
@@ -177,7 +191,7 @@ export function createPlacer(ctx: PlaceContext) {
     if (claim.placingAt !== null) {
       // The request may have gone out before the worker died: never place it again. Unless the
       // worker that sent it still records the answer, the outcome stays unknown.
-      await outcomes.finish(claim, 'failed', OUTCOME_UNKNOWN, false, { unanswered: true });
+      await outcomes.finish(claim, { status: 'failed', reason: OUTCOME_UNKNOWN, unanswered: true });
       return;
     }
     const window = claim.options?.window;
@@ -220,9 +234,19 @@ export function createPlacer(ctx: PlaceContext) {
       // Anything else (a timeout, a reset, 500, 502, 504…) may have rung a phone: it is recorded
       // with an unknown outcome and never placed again, whatever `maxAttempts` says.
       if (isCallNotPlaced(error)) {
-        await outcomes.finish(last, 'failed', 'placement_failed', true, { error });
+        await outcomes.finish(last, {
+          status: 'failed',
+          reason: 'placement_failed',
+          retryable: true,
+          error,
+        });
       } else {
-        await outcomes.finish(last, 'failed', OUTCOME_UNKNOWN, false, { error, unanswered: true });
+        await outcomes.finish(last, {
+          status: 'failed',
+          reason: OUTCOME_UNKNOWN,
+          error,
+          unanswered: true,
+        });
       }
       return;
     }

@@ -1,11 +1,13 @@
 import { isTerminal, type CallStatus, type ProviderCall } from '@ringkit/call-client';
+import { ConflictError } from '../errors.js';
 import type { StoredCall, StoredCallPatch } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
 import { timeline, withEvent } from '../_rows.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../_time.js';
 
 /**
- * The patches of a call's lifecycle, as pure functions of the row they apply to. The dispatcher
+ * The patches of a call's lifecycle, as pure functions of the row they apply to: every change a
+ * scheduler makes to a call, from `cancel()` and `reschedule()` to a provider's final status. The dispatcher
  * writes each with a compare-and-set on the row's version; several steps that happen together
  * (a placement answered with a final status) are merged into one write.
  */
@@ -17,11 +19,14 @@ export const isTerminalStatus = (status: ScheduledCallStatus): boolean =>
 export const reasonOf = (status: CallStatus): string | null =>
   status === 'completed' ? null : status;
 
+/** The final statuses after which `maxAttempts` allows another attempt. */
+const RETRYABLE_STATUSES: readonly CallStatus[] = ['busy', 'no-answer', 'failed'];
+
 /** Whether an attempt that ended with `status` is tried again. */
 export function canRetry(row: StoredCall, status: CallStatus, retryable: boolean): boolean {
   return (
     retryable &&
-    (status === 'busy' || status === 'no-answer' || status === 'failed') &&
+    RETRYABLE_STATUSES.includes(status) &&
     row.attempt < (row.options?.maxAttempts ?? 1)
   );
 }
@@ -38,6 +43,60 @@ export function deferredTo(row: StoredCall, opening: number, now: number): Store
       at: now,
       attempt: row.attempt,
       reason: 'window',
+    }),
+  };
+}
+
+/** A call not sent to the provider yet: it may still be canceled or moved. */
+export const notYetPlaced = (row: StoredCall): boolean =>
+  row.status === 'scheduled' || (row.status === 'queued' && row.placingAt === null);
+
+function alreadyPlaced(row: StoredCall, what: string): ConflictError {
+  return new ConflictError({
+    reason: 'already_placed',
+    id: row.id,
+    status: row.status,
+    message: `Call ${row.id} is ${row.status}: only a call not yet placed can be ${what}`,
+  });
+}
+
+/**
+ * `cancel()`: a call not placed yet ends `canceled`, its claim (if any) released; `null` when it
+ * was canceled already. @throws ConflictError once it may have been sent.
+ */
+export function canceled(row: StoredCall, now: number): StoredCallPatch | null {
+  if (row.status === 'canceled' && row.providerCallId === null) return null;
+  if (!notYetPlaced(row)) throw alreadyPlaced(row, 'canceled');
+  return {
+    status: 'canceled',
+    reason: 'canceled',
+    leaseOwner: null,
+    leaseUntil: null,
+    events: withEvent(row, {
+      status: 'canceled',
+      at: now,
+      attempt: row.attempt,
+      reason: 'canceled',
+    }),
+  };
+}
+
+/**
+ * `reschedule()`: a call not placed yet is due at `dueAt` instead, back to `scheduled`, its claim
+ * (if any) released. @throws ConflictError once it may have been sent.
+ */
+export function rescheduled(row: StoredCall, dueAt: number, now: number): StoredCallPatch {
+  if (!notYetPlaced(row)) throw alreadyPlaced(row, 'rescheduled');
+  return {
+    status: 'scheduled',
+    dueAt,
+    leaseOwner: null,
+    leaseUntil: null,
+    events: withEvent(row, {
+      status: 'scheduled',
+      at: now,
+      attempt: row.attempt,
+      reason: 'rescheduled',
     }),
   };
 }
@@ -116,13 +175,15 @@ export function answeredLate(
   };
 }
 
-/** Ends the current attempt: back to `scheduled` with the next attempt, or the final status. */
+/** Ends the current attempt at `at`: back to `scheduled` with the next attempt, or the final status. */
 export function ended(
   row: StoredCall,
-  status: CallStatus,
-  reason: string | null,
-  retry: boolean,
-  now: number,
+  {
+    status,
+    reason,
+    retry,
+    at: now,
+  }: { status: CallStatus; reason: string | null; retry: boolean; at: number },
 ): StoredCallPatch {
   const events = withEvent(row, {
     status,

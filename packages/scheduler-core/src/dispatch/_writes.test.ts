@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../stores/memory/memory.js';
 import type { Store, StoredCallRecord, StoredCallUpdate } from '../store.js';
 import { storedCall } from '../testing/store-contract.js';
-import { createFakeClock } from '../testing/fake-clock.js';
+import { createFakeClock } from '@ringkit/call-client/testing';
 import { createMutate, createWriter } from './_writes.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');

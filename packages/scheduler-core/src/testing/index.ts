@@ -1,4 +1,12 @@
 export { testStore, storedCall } from './store-contract.js';
 export type { TestStoreOptions } from './store-contract.js';
-export { createFakeClock } from './fake-clock.js';
-export type { FakeClock } from './fake-clock.js';
+
+import {
+  createFakeClock as fakeClock,
+  type FakeClock as CallClientFakeClock,
+} from '@ringkit/call-client/testing';
+
+/** @deprecated Import `createFakeClock` from `@ringkit/call-client/testing`; this alias goes in the next minor version. */
+export const createFakeClock: typeof fakeClock = fakeClock;
+/** @deprecated Import `FakeClock` from `@ringkit/call-client/testing`; this alias goes in the next minor version. */
+export type FakeClock = CallClientFakeClock;

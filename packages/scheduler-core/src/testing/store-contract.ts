@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isConflictError, isNotFoundError } from '../errors.js';
 import type { Store, StoredCall, StoredCallRecord } from '../store.js';
+import { newStoredCall } from '../_rows.js';
 
 export interface TestStoreOptions {
   /** Shown in the test names, e.g. `'sqlite'`. */
@@ -16,24 +17,17 @@ export interface TestStoreOptions {
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 
-/** A stored row with defaults; override what a test needs. */
+/** A stored row with defaults (a new `scheduled` call, due at a fixed time); override what a test needs. */
 export function storedCall(overrides: Partial<StoredCall> & { id: string }): StoredCall {
   return {
-    to: '+14155552671',
-    status: 'scheduled',
-    dueAt: T0,
-    createdAt: T0,
-    updatedAt: T0,
-    version: 1,
-    attempt: 1,
-    leaseOwner: null,
-    leaseUntil: null,
-    placingAt: null,
-    providerCallId: null,
-    reason: null,
-    idempotencyKey: null,
-    events: null,
-    options: null,
+    ...newStoredCall({
+      id: overrides.id,
+      to: '+14155552671',
+      dueAt: T0,
+      now: T0,
+      idempotencyKey: null,
+      options: null,
+    }),
     ...overrides,
   };
 }

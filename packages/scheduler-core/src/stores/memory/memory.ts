@@ -1,8 +1,7 @@
-import { ConflictError, NotFoundError, ValidationError, versionConflict } from '../../errors.js';
+import { ConflictError, NotFoundError, versionConflict } from '../../errors.js';
+import { callPage, historyPage, readCursor } from '../_page.js';
 import { MinHeap } from './_heap.js';
 import {
-  decodeCursor,
-  encodeCursor,
   type Store,
   type StoreListQuery,
   type StorePage,
@@ -14,12 +13,6 @@ import { SlotOrder } from './_order.js';
 import { CallTable } from './_table.js';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-function badCursor(): ValidationError {
-  return new ValidationError('cursor', [
-    { code: 'custom', path: ['cursor'], message: 'unknown cursor' },
-  ]);
-}
 
 /** Everything a memory store holds; dropped as a whole on `close()`. */
 function createState() {
@@ -201,8 +194,7 @@ export function memoryStore(): Store {
 
     async list(query: StoreListQuery): Promise<StorePage<StoredCall>> {
       const { table, order } = open();
-      const after = decodeCursor(query.cursor);
-      if (query.cursor && !after) throw badCursor();
+      const after = readCursor(query.cursor);
       const filter = table.filter(
         query.status === undefined ? null : [query.status].flat(),
         query.to ?? null,
@@ -215,13 +207,11 @@ export function memoryStore(): Store {
           })
         : 0;
       const items: StoredCall[] = [];
-      for (; i < slots.length && items.length < query.limit; i++) {
+      for (; i < slots.length && items.length <= query.limit; i++) {
         const slot = slots[i]!;
         if (table.matches(slot, filter)) items.push(table.read(slot));
       }
-      const last = items[items.length - 1];
-      const more = items.length === query.limit && i < slots.length;
-      return { items, nextCursor: more && last ? encodeCursor(last.createdAt, last.id) : null };
+      return callPage(items, query.limit);
     },
 
     async saveCallRecord(record) {
@@ -230,8 +220,7 @@ export function memoryStore(): Store {
 
     async listHistory(phone, query) {
       const { records } = open();
-      const before = decodeCursor(query.cursor);
-      if (query.cursor && !before) throw badCursor();
+      const before = readCursor(query.cursor);
       const matching = [...records.values()]
         .filter((r) => r.from === phone || r.to === phone)
         .filter(
@@ -239,13 +228,10 @@ export function memoryStore(): Store {
             !before || r.startedAt < before[0] || (r.startedAt === before[0] && r.id < before[1]),
         )
         .sort((a, b) => b.startedAt - a.startedAt || byId(b.id, a.id));
-      const items = matching.slice(0, query.limit).map((r) => ({ ...r }));
-      const last = items[items.length - 1];
-      return {
-        items,
-        nextCursor:
-          matching.length > query.limit && last ? encodeCursor(last.startedAt, last.id) : null,
-      };
+      return historyPage(
+        matching.slice(0, query.limit + 1).map((r) => ({ ...r })),
+        query.limit,
+      );
     },
 
     async close() {

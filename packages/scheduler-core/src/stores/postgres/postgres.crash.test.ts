@@ -96,7 +96,7 @@ describeWithDatabase('PostgreSQL: a worker killed while following calls', (url) 
     });
     const options = {
       callerId: ME,
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
       leaseMs: LEASE_MS,
       watchIntervalMs: 50,
       // The sweep runs every minute: adoption must not wait for it.

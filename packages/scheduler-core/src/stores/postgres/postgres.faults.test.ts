@@ -130,7 +130,7 @@ describeWithDatabase('PostgreSQL store faults', (url) => {
       callerId: ME,
       concurrency: options.concurrency,
       // No safety poll: the worker only learns of others' calls through LISTEN/NOTIFY.
-      pollIntervalMs: 0,
+      recheckIntervalMs: 0,
     });
     const failures: string[] = [];
     scheduler.on('failed', (e) => failures.push(`${e.call.to}:${e.reason}`));

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isValidationError } from '../../errors.js';
+import { isInvalidOptionsError } from '@ringkit/call-client';
+import { isSchedulerError } from '../../errors.js';
 import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import { postgresStore, type PostgresStore } from './postgres.js';
@@ -190,7 +191,8 @@ describeWithDatabase('postgresStore', (url) => {
         } catch (e) {
           error = e;
         }
-        expect(isValidationError(error), schema).toBe(true);
+        expect(isInvalidOptionsError(error), schema).toBe(true);
+        expect(isSchedulerError(error), schema).toBe(true);
       }
     });
   });

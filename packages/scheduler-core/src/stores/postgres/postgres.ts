@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
-import { ConflictError, NotFoundError, ValidationError, versionConflict } from '../../errors.js';
+import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';
+import { callPage, historyPage, readCursor } from '../_page.js';
 import { createUpdateMany } from './_batch.js';
 import { createWakeSubscriptions } from './_listen.js';
 import { migrate } from './_migrate.js';
@@ -17,13 +18,7 @@ import {
   toParam,
   updateStatement,
 } from './_sql.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  type Store,
-  type StoredCall,
-  type StoredCallPatch,
-} from '../../store.js';
+import { type Store, type StoredCall, type StoredCallPatch } from '../../store.js';
 
 export type { PostgresStoreLogger } from './_retry.js';
 
@@ -68,12 +63,6 @@ const INSERT_BATCH = 1000;
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error && (error as { code?: unknown }).code === '23505';
 
-function badCursor(): ValidationError {
-  return new ValidationError('cursor', [
-    { code: 'custom', path: ['cursor'], message: 'unknown cursor' },
-  ]);
-}
-
 function duplicate(id: string): ConflictError {
   return new ConflictError({
     reason: 'duplicate',
@@ -100,7 +89,7 @@ export function postgresStore(
 ): PostgresStore {
   const schema = options.schema ?? 'ringkit';
   if (!SCHEMA_PATTERN.test(schema)) {
-    throw new ValidationError('postgresStore options', [
+    throw invalidOptions('postgresStore', [
       {
         code: 'custom',
         path: ['schema'],
@@ -340,8 +329,7 @@ export function postgresStore(
     },
 
     async list(q) {
-      const after = decodeCursor(q.cursor);
-      if (q.cursor && !after) throw badCursor();
+      const after = readCursor(q.cursor);
       const where: string[] = [];
       const params: unknown[] = [];
       if (after) {
@@ -360,12 +348,7 @@ export function postgresStore(
       const text = `${sql.select} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at, id LIMIT $${params.length}`;
       const rows = (await run(() => query(text, params))).map(callFromRow);
-      const items = rows.slice(0, q.limit);
-      const last = items[items.length - 1];
-      return {
-        items,
-        nextCursor: rows.length > q.limit && last ? encodeCursor(last.createdAt, last.id) : null,
-      };
+      return callPage(rows, q.limit);
     },
 
     async saveCallRecord(record) {
@@ -385,19 +368,13 @@ export function postgresStore(
     },
 
     async listHistory(phone, q) {
-      const before = decodeCursor(q.cursor);
-      if (q.cursor && !before) throw badCursor();
+      const before = readCursor(q.cursor);
       const rows = (
         await run(() =>
           query(before ? sql.historyAfter : sql.history, [phone, q.limit + 1, ...(before ?? [])]),
         )
       ).map(recordFromRow);
-      const items = rows.slice(0, q.limit);
-      const last = items[items.length - 1];
-      return {
-        items,
-        nextCursor: rows.length > q.limit && last ? encodeCursor(last.startedAt, last.id) : null,
-      };
+      return historyPage(rows, q.limit);
     },
 
     subscribe: (onWake) => wakes.subscribe(onWake),

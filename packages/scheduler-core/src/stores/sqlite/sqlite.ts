@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { ConflictError, NotFoundError, ValidationError, versionConflict } from '../../errors.js';
+import { ConflictError, NotFoundError, versionConflict } from '../../errors.js';
+import { callPage, historyPage, readCursor } from '../_page.js';
 import {
   CLAIMED_STATUS,
   COLUMNS,
@@ -16,8 +17,6 @@ import {
   type Row,
 } from './_sql.js';
 import {
-  decodeCursor,
-  encodeCursor,
   type Store,
   type StoredCall,
   type StoredCallPatch,
@@ -32,12 +31,6 @@ export interface SqliteStoreOptions {
    * @default 5000
    */
   busyTimeoutMs?: number;
-}
-
-function badCursor(): ValidationError {
-  return new ValidationError('cursor', [
-    { code: 'custom', path: ['cursor'], message: 'unknown cursor' },
-  ]);
 }
 
 /**
@@ -238,8 +231,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async list(query) {
-      const after = decodeCursor(query.cursor);
-      if (query.cursor && !after) throw badCursor();
+      const after = readCursor(query.cursor);
       const where: string[] = [];
       const params: SQLInputValue[] = [];
       if (after) {
@@ -257,13 +249,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       }
       const sql = `${SELECT} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`;
       const rows = (db.prepare(sql).all(...params, query.limit + 1) as Row[]).map(fromRow);
-      const items = rows.slice(0, query.limit);
-      const last = items[items.length - 1];
-      return {
-        items,
-        nextCursor:
-          rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
-      };
+      return callPage(rows, query.limit);
     },
 
     async saveCallRecord(record) {
@@ -271,8 +257,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async listHistory(phone, query) {
-      const before = decodeCursor(query.cursor);
-      if (query.cursor && !before) throw badCursor();
+      const before = readCursor(query.cursor);
       const cursorSql = before ? 'AND (started_at, id) < (?, ?)' : '';
       const cursorParams = before ? [before[0], before[1]] : [];
       const rows = (
@@ -284,13 +269,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
            ) ORDER BY started_at DESC, id DESC LIMIT ?`,
         ).all(phone, ...cursorParams, phone, ...cursorParams, query.limit + 1) as Row[]
       ).map(recordFromRow);
-      const items = rows.slice(0, query.limit);
-      const last = items[items.length - 1];
-      return {
-        items,
-        nextCursor:
-          rows.length > query.limit && last ? encodeCursor(last.startedAt, last.id) : null,
-      };
+      return historyPage(rows, query.limit);
     },
 
     async close() {

@@ -1,7 +1,10 @@
-import type { CallStatusEvent } from '@ringkit/call-client';
+/** What the buffer keeps: anything with the provider's call id. */
+export interface EarlyEvent {
+  callId: string;
+}
 
-interface Held {
-  events: CallStatusEvent[];
+interface Held<E> {
+  events: E[];
   /** When the first event for the id arrived. */
   since: number;
 }
@@ -11,8 +14,8 @@ interface Held {
  * id until the id becomes known. Bounded two ways: at most `max` events in all (the oldest ids
  * go first) and at most `ttlMs` per id, checked whenever an event is added or taken. No timers.
  */
-export class EarlyEventBuffer {
-  readonly #held = new Map<string, Held>();
+export class EarlyEventBuffer<E extends EarlyEvent> {
+  readonly #held = new Map<string, Held<E>>();
   readonly #max: number;
   readonly #ttlMs: number;
   readonly #now: () => number;
@@ -30,7 +33,7 @@ export class EarlyEventBuffer {
   }
 
   /** Keeps an event; returns `false` when the buffer holds nothing at all (`max` is 0). */
-  add(event: CallStatusEvent): boolean {
+  add(event: E): boolean {
     if (this.#max === 0) return false;
     const now = this.#now();
     this.#expire(now);
@@ -42,8 +45,13 @@ export class EarlyEventBuffer {
     return true;
   }
 
+  /** Whether events are kept for `id` (expired ones included until the next add or take). */
+  has(id: string): boolean {
+    return this.#held.has(id);
+  }
+
   /** Removes and returns the events kept for `id`, in arrival order; none when expired. */
-  take(id: string): CallStatusEvent[] {
+  take(id: string): E[] {
     const held = this.#held.get(id);
     if (!held) return [];
     this.#held.delete(id);
@@ -52,9 +60,9 @@ export class EarlyEventBuffer {
   }
 
   /** Removes and returns every id's events still within `ttlMs`. */
-  takeAll(): Map<string, CallStatusEvent[]> {
+  takeAll(): Map<string, E[]> {
     const now = this.#now();
-    const all = new Map<string, CallStatusEvent[]>();
+    const all = new Map<string, E[]>();
     for (const [id, held] of this.#held) {
       if (now - held.since <= this.#ttlMs) all.set(id, held.events);
     }

@@ -1,8 +1,13 @@
-import type { Clock } from '@ringkit/call-client';
+import type { Clock } from '../clock.js';
 
-/** A {@link Clock} that only moves when told to; timers run in due order. */
+/**
+ * A {@link Clock} that only moves when told to; timers run in due order (those due at the same
+ * time in the order they were set). Two ways to move it: `advance` (async) lets promises settle
+ * after every timer, as real time would; `advanceSync` and `runNext` run timers back to back,
+ * for code whose timers only call synchronous code.
+ */
 export interface FakeClock extends Clock {
-  /** Timers not run yet. */
+  /** Timers set and not yet run or cleared. */
   readonly pending: number;
   /**
    * Moves time forward by `ms`, running every timer due on the way at its own time, and lets
@@ -13,6 +18,10 @@ export interface FakeClock extends Clock {
   advanceTo(at: number | Date): Promise<void>;
   /** Lets pending promise callbacks run without moving time (timers due now run too). */
   flush(): Promise<void>;
+  /** Moves time forward by `ms`, running every timer due on the way, with no await in between. */
+  advanceSync(ms: number): void;
+  /** Jumps to the earliest timer and runs it; `false` when none is set. */
+  runNext(): boolean;
 }
 
 interface Timer {
@@ -26,8 +35,11 @@ const settle = async () => {
 };
 
 /**
- * A deterministic clock for tests: no globals are patched; pass it as `clock` to the scheduler.
+ * A deterministic clock for tests: no globals are patched; pass it as `clock` to the scheduler,
+ * the dialer or `watchCall`.
  *
+ * @param start The time it shows at first (epoch ms, a Date or an ISO string).
+ * @default start 0
  * @example
  * const clock = createFakeClock('2026-03-08T08:00:00Z');
  * const scheduler = createScheduler({ store, provider, callerId, clock });
@@ -51,14 +63,16 @@ export function createFakeClock(start: number | Date | string = 0): FakeClock {
     return best;
   };
 
+  const run = (timer: Timer) => {
+    timers.delete(timer.seq);
+    now = Math.max(now, timer.at);
+    timer.callback();
+  };
+
   const advanceTo = async (target: number) => {
     await settle();
-    for (;;) {
-      const timer = nextDue(target);
-      if (!timer) break;
-      timers.delete(timer.seq);
-      now = Math.max(now, timer.at);
-      timer.callback();
+    for (let timer = nextDue(target); timer; timer = nextDue(target)) {
+      run(timer);
       await settle();
     }
     now = Math.max(now, target);
@@ -81,5 +95,16 @@ export function createFakeClock(start: number | Date | string = 0): FakeClock {
     advance: (ms) => advanceTo(now + ms),
     advanceTo: (at) => advanceTo(typeof at === 'number' ? at : at.getTime()),
     flush: () => advanceTo(now),
+    advanceSync(ms) {
+      const target = now + ms;
+      for (let timer = nextDue(target); timer; timer = nextDue(target)) run(timer);
+      now = Math.max(now, target);
+    },
+    runNext() {
+      const timer = nextDue(Infinity);
+      if (!timer) return false;
+      run(timer);
+      return true;
+    },
   };
 }

@@ -1,71 +1,7 @@
-import type {
-  CallProvider,
-  CallStatus,
-  CallStatusEvent,
-  Clock,
-  ProviderCall,
-} from '@ringkit/call-client';
+import type { CallProvider, CallStatus, CallStatusEvent, ProviderCall } from '@ringkit/call-client';
 
-/** A clock whose time moves only when told; timers run synchronously inside `advance`. */
-export interface FakeClock extends Clock {
-  /** Moves time forward by `ms`, running every timer due on the way, in order. */
-  advance(ms: number): void;
-  /** Jumps to the next timer and runs it; `false` when none is set. */
-  runNext(): boolean;
-  /** Timers set and not yet run or cleared. */
-  pending(): number;
-}
-
-interface Timer {
-  at: number;
-  seq: number;
-  callback: () => void;
-}
-
-export function createFakeClock(start = 1_700_000_000_000): FakeClock {
-  let now = start;
-  let seq = 0;
-  const timers = new Map<number, Timer>();
-
-  const earliest = () => {
-    let first: Timer | undefined;
-    for (const timer of timers.values()) {
-      if (!first || timer.at < first.at || (timer.at === first.at && timer.seq < first.seq)) {
-        first = timer;
-      }
-    }
-    return first;
-  };
-  const run = (timer: Timer) => {
-    timers.delete(timer.seq);
-    now = Math.max(now, timer.at);
-    timer.callback();
-  };
-
-  return {
-    now: () => now,
-    setTimeout(callback, ms) {
-      seq += 1;
-      timers.set(seq, { at: now + Math.max(0, ms), seq, callback });
-      return seq;
-    },
-    clearTimeout(handle) {
-      timers.delete(handle as number);
-    },
-    advance(ms) {
-      const target = now + ms;
-      for (let timer = earliest(); timer && timer.at <= target; timer = earliest()) run(timer);
-      now = target;
-    },
-    runNext() {
-      const timer = earliest();
-      if (!timer) return false;
-      run(timer);
-      return true;
-    },
-    pending: () => timers.size,
-  };
-}
+/** The fake clock's start in the dialer's tests (an ordinary epoch time, not 0). */
+export const T0 = 1_700_000_000_000;
 
 /** One `placeCall` invocation of a {@link FakeProvider}, answered by the test. */
 export interface PlacedCall {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { EarlyEventBuffer } from './_buffer.js';
-import { statusEvent } from './_test-utils.js';
+import { EarlyEventBuffer } from './early-events.js';
+
+const statusEvent = (callId: string, status: string) => ({ callId, status });
 
 function setup(max = 10, ttlMs = 1000) {
   let now = 0;
-  const buffer = new EarlyEventBuffer(max, ttlMs, () => now);
+  const buffer = new EarlyEventBuffer<{ callId: string; status: string }>(max, ttlMs, () => now);
   return { buffer, tick: (ms: number) => (now += ms) };
 }
 
