@@ -146,6 +146,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   scheduler.on('scheduled', publishCall);
   scheduler.on('status', publishCall);
   scheduler.on('canceled', publishCall);
+  scheduler.on('rescheduled', publishCall);
   // These come after the attempt's call record was saved.
   const publishHistory = ({ call }: { call: Parameters<typeof serializeCall>[0] }) =>
     hub.publish('history', { phones: [config.CALLER_ID, call.to] });
