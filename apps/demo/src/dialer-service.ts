@@ -1,3 +1,8 @@
+/**
+ * The demo's dialer service: one run of one list at a time, its history records written before
+ * each request leaves, and the recovery of a run a crash cut short. Longer than most files
+ * because the run, its records and its recovery share one state and must change together.
+ */
 import { randomBytes } from 'node:crypto';
 import {
   createNumDialerClient,

@@ -1,3 +1,7 @@
+/**
+ * Every way an attempt fails: refused, ambiguous and timed-out placements, lost webhooks, the
+ * timeout check, slots held in doubt. One file because the cases share one fake setup.
+ */
 import { HttpError, NetworkError, TimeoutError, type ProviderCall } from '@ringkit/call-client';
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';

@@ -1,3 +1,10 @@
+/**
+ * `createDialer()`: one closure over the state of one run (entries, slots, retries, calls in
+ * doubt), which every method and event handler changes in place. It stays one file because those
+ * paths must agree on every counter; the parts that need no such state live beside it: options
+ * (`_options.ts`), entries and ranks (`_entry.ts`), following calls (`_follow.ts`), deadlines
+ * (`_deadlines.ts`).
+ */
 import {
   clampTimerMs,
   isAmbiguousPlacement,

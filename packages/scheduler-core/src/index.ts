@@ -1,5 +1,6 @@
 export { createScheduler } from './scheduler.js';
-export type { ListOptions, RecordCallInput, Scheduler, SchedulerOptions } from './scheduler.js';
+export type { ListOptions, RecordCallInput, Scheduler } from './scheduler.js';
+export type { SchedulerOptions } from './options.js';
 
 export type { SchedulerEvents } from './events.js';
 

@@ -1,8 +1,14 @@
+/**
+ * The scheduler's public behaviour on the memory store with a fake clock and provider: placing
+ * on time, cancel, reschedule, retries, following calls, history. Faults, leases, timers and
+ * recurrence have files of their own beside it.
+ */
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from './stores/memory/memory.js';
 import { isConflictError, isNotFoundError, isValidationError } from './errors.js';
 import { deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
-import { createScheduler, type SchedulerOptions } from './scheduler.js';
+import type { SchedulerOptions } from './options.js';
+import { createScheduler } from './scheduler.js';
 import type { SchedulerEvents } from './events.js';
 import type { Store } from './store.js';
 import { storedCall } from './testing/store-contract.js';

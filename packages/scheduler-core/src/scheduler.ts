@@ -1,27 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import {
   callDurationSeconds,
-  DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_WATCH_INTERVAL_MS,
   isCallStatus,
-  MAX_TIMER_MS,
-  systemClock,
   toE164,
-  type CallProvider,
   type CallStatus,
   type CallStatusEvent,
-  type Clock,
-  type CountryCode,
 } from '@ringkit/call-client';
+import { createSafeEmitter } from '@ringkit/internal';
 import type { Emitter } from 'mitt';
-import { z } from 'zod';
-import { invalidOptions, isConflictError, NotFoundError, ValidationError } from './errors.js';
+import { isConflictError, NotFoundError, ValidationError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
+import { resolveOptions, type SchedulerOptions } from './options.js';
 import { createDispatcher } from './dispatch/_dispatch.js';
 import { canceled, rescheduled } from './dispatch/_transitions.js';
-import { createSafeEmitter } from '@ringkit/internal';
-import { newStoredCall, toCallRecord, toHistoryEntry, toScheduledCall } from './_rows.js';
+import { toCallRecord, toHistoryEntry } from './_records.js';
+import { newStoredCall, toScheduledCall } from './_rows.js';
 import {
   customIssue,
   parseAt,
@@ -30,7 +22,7 @@ import {
   type ValidSchedule,
 } from './_validate.js';
 import { createMutate, createWriter } from './dispatch/_writes.js';
-import type { Store, StoredCall } from './store.js';
+import type { StoredCall } from './store.js';
 import {
   SCHEDULED_CALL_STATUSES,
   type CallRecord,
@@ -41,69 +33,6 @@ import {
   type ScheduleInput,
 } from './types.js';
 import type { ValidationIssue } from './errors.js';
-
-export interface SchedulerOptions {
-  /** Where calls, leases and history live: `memoryStore()`, `sqliteStore({ path })`, or yours. */
-  store: Store;
-  /** Places the calls, e.g. `createMockCallApiClient()`. */
-  provider: CallProvider;
-  /** The app's own number: `from` of every call record. Normalised to E.164. */
-  callerId: string;
-  /**
-   * The source of time; tests pass a fake one.
-   * @default systemClock
-   */
-  clock?: Clock;
-  /**
-   * Placements (requests to the provider) in flight at once, per scheduler.
-   * @default 10
-   */
-  concurrency?: number;
-  /**
-   * How long a claim holds a call, in ms; renewed while the request is in flight. A crashed
-   * worker's calls are reclaimed when it runs out.
-   * @default 30000
-   */
-  leaseMs?: number;
-  /**
-   * This worker's name in leases.
-   * @default `${hostname}:${pid}:${random}`
-   */
-  workerId?: string;
-  /**
-   * The country assumed for numbers written without a country code.
-   * @default 'US'
-   */
-  defaultCountry?: CountryCode;
-  /**
-   * A slow safety re-check of the store, in ms, for calls added by other processes sharing it
-   * (stores without `subscribe`). `0` turns it off (the timer is still re-armed by every change
-   * made through this scheduler).
-   * @default 30000
-   */
-  recheckIntervalMs?: number;
-  /** @deprecated Renamed `recheckIntervalMs`; this alias goes in the next minor version. */
-  pollIntervalMs?: number;
-  /**
-   * Milliseconds between two status polls of a placed call, for providers followed by polling:
-   * the interval of `watchCall`. The same option as the dialer's.
-   * @default 1000
-   */
-  watchIntervalMs?: number;
-  /**
-   * A placed call that has not ended this long after it was placed (its webhooks were lost, or
-   * its provider went quiet) is checked once with `getCall` where the provider has it, and
-   * otherwise ends `failed` with reason `timeout`. It is never retried: it may have rung.
-   * The default is the longest call most providers allow.
-   * @default 14400000 (4 hours)
-   */
-  callTimeoutMs?: number;
-  /**
-   * Makes ids for new calls.
-   * @default crypto.randomUUID
-   */
-  generateId?: () => string;
-}
 
 /** What `list()` takes. */
 export interface ListOptions {
@@ -167,35 +96,6 @@ export interface Scheduler {
   off: Emitter<SchedulerEvents>['off'];
 }
 
-const isFunction = (v: unknown) => typeof v === 'function';
-
-const optionsSchema = z.strictObject({
-  store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
-  provider: z.custom<CallProvider>(
-    (v) => typeof v === 'object' && v !== null && isFunction((v as CallProvider).placeCall),
-    'a CallProvider is required',
-  ),
-  callerId: z.string().min(1),
-  clock: z
-    .custom<Clock>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        ['now', 'setTimeout', 'clearTimeout'].every((key) => isFunction((v as never)[key])),
-      'expected a Clock (now, setTimeout, clearTimeout)',
-    )
-    .optional(),
-  concurrency: z.number().int().min(1).max(10_000).optional(),
-  leaseMs: z.number().int().min(100).max(86_400_000).optional(),
-  workerId: z.string().min(1).max(200).optional(),
-  defaultCountry: z.string().length(2).optional(),
-  recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
-  pollIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
-  watchIntervalMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
-  callTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
-  generateId: z.custom<() => string>(isFunction, 'expected a function').optional(),
-});
-
 const STATUSES: readonly ScheduledCallStatus[] = SCHEDULED_CALL_STATUSES;
 
 /**
@@ -209,21 +109,8 @@ const STATUSES: readonly ScheduledCallStatus[] = SCHEDULED_CALL_STATUSES;
  * await scheduler.schedule({ to: '+14155552671', at: '2026-03-08T14:00:00Z' });
  */
 export function createScheduler(options: SchedulerOptions): Scheduler {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw invalidOptions('scheduler', parsed.error.issues);
-  const defaultCountry = options.defaultCountry ?? 'US';
-  let callerId: string;
-  try {
-    callerId = toE164(options.callerId, { defaultCountry });
-  } catch (error) {
-    throw invalidOptions('scheduler', [
-      customIssue(['callerId'], error instanceof Error ? error.message : 'not a phone number'),
-    ]);
-  }
-  const { store, provider } = options;
-  const clock = options.clock ?? systemClock;
-  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const generateId = options.generateId ?? randomUUID;
+  const resolved = resolveOptions(options);
+  const { store, provider, clock, workerId, generateId, callerId, defaultCountry } = resolved;
   const emitter = createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' }));
 
   const mutate = createMutate(store, clock, createWriter(store));
@@ -237,11 +124,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     emitter,
     mutate,
     generateId,
-    concurrency: options.concurrency ?? 10,
-    leaseMs: options.leaseMs ?? 30_000,
-    recheckIntervalMs: options.recheckIntervalMs ?? options.pollIntervalMs ?? 30_000,
-    watchIntervalMs: options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
-    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    concurrency: resolved.concurrency,
+    leaseMs: resolved.leaseMs,
+    recheckIntervalMs: resolved.recheckIntervalMs,
+    watchIntervalMs: resolved.watchIntervalMs,
+    callTimeoutMs: resolved.callTimeoutMs,
   });
 
   const newRow = (valid: ValidSchedule, now: number): StoredCall => {

@@ -1,3 +1,7 @@
+/**
+ * The dialer routes, end to end through HTTP against the simulator: start, stop, restart, the
+ * interrupted-run choice and every bad body. One file because the cases share one server setup.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -11,7 +11,8 @@ import { isConflictError } from '../errors.js';
 import type { SchedulerEmitter, SchedulerEvents } from '../events.js';
 import type { Store, StoredCall } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
-import { newStoredCall, recordOf, toScheduledCall } from '../_rows.js';
+import { recordOf } from '../_records.js';
+import { newStoredCall, toScheduledCall } from '../_rows.js';
 import { nextRun } from '../_time.js';
 import {
   advanced,

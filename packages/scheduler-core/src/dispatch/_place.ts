@@ -10,7 +10,8 @@ import type { StoredCall } from '../store.js';
 import type { Outcomes } from './_outcomes.js';
 import type { Mutate } from './_writes.js';
 import type { SchedulerEmitter } from '../events.js';
-import { OUTCOME_UNKNOWN, toScheduledCall } from '../_rows.js';
+import { OUTCOME_UNKNOWN } from '../_records.js';
+import { toScheduledCall } from '../_rows.js';
 import { inWindow, nextOpening } from '../_time.js';
 import {
   advanced,

@@ -1,3 +1,7 @@
+/**
+ * `testStore()`: the one suite every store runs, memory, SQLite, PostgreSQL and yours. It is
+ * long because it is the whole contract, case by case, in one place a store author can read.
+ */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isConflictError, isNotFoundError } from '../errors.js';
 import type { Store, StoredCall, StoredCallRecord } from '../store.js';

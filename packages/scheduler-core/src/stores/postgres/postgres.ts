@@ -1,3 +1,8 @@
+/**
+ * `postgresStore()`: every method of the store contract in one place, over the SQL in `_sql.ts`.
+ * Its length is the contract's (a dozen methods, each a statement and its mapping); batching,
+ * LISTEN/NOTIFY, migrations and retries are in the files beside it.
+ */
 import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
 import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_WATCH_INTERVAL_MS,
+  MAX_TIMER_MS,
+  systemClock,
+  toE164,
+  type CallProvider,
+  type Clock,
+  type CountryCode,
+} from '@ringkit/call-client';
+import { z } from 'zod';
+import { invalidOptions } from './errors.js';
+import type { Store } from './store.js';
+import { customIssue } from './_validate.js';
+
+export interface SchedulerOptions {
+  /** Where calls, leases and history live: `memoryStore()`, `sqliteStore({ path })`, or yours. */
+  store: Store;
+  /** Places the calls, e.g. `createMockCallApiClient()`. */
+  provider: CallProvider;
+  /** The app's own number: `from` of every call record. Normalised to E.164. */
+  callerId: string;
+  /**
+   * The source of time; tests pass a fake one.
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
+   * Placements (requests to the provider) in flight at once, per scheduler.
+   * @default 10
+   */
+  concurrency?: number;
+  /**
+   * How long a claim holds a call, in ms; renewed while the request is in flight. A crashed
+   * worker's calls are reclaimed when it runs out.
+   * @default 30000
+   */
+  leaseMs?: number;
+  /**
+   * This worker's name in leases.
+   * @default `${hostname}:${pid}:${random}`
+   */
+  workerId?: string;
+  /**
+   * The country assumed for numbers written without a country code.
+   * @default 'US'
+   */
+  defaultCountry?: CountryCode;
+  /**
+   * A slow safety re-check of the store, in ms, for calls added by other processes sharing it
+   * (stores without `subscribe`). `0` turns it off (the timer is still re-armed by every change
+   * made through this scheduler).
+   * @default 30000
+   */
+  recheckIntervalMs?: number;
+  /** @deprecated Renamed `recheckIntervalMs`; this alias goes in the next minor version. */
+  pollIntervalMs?: number;
+  /**
+   * Milliseconds between two status polls of a placed call, for providers followed by polling:
+   * the interval of `watchCall`. The same option as the dialer's.
+   * @default 1000
+   */
+  watchIntervalMs?: number;
+  /**
+   * A placed call that has not ended this long after it was placed (its webhooks were lost, or
+   * its provider went quiet) is checked once with `getCall` where the provider has it, and
+   * otherwise ends `failed` with reason `timeout`. It is never retried: it may have rung.
+   * The default is the longest call most providers allow.
+   * @default 14400000 (4 hours)
+   */
+  callTimeoutMs?: number;
+  /**
+   * Makes ids for new calls.
+   * @default crypto.randomUUID
+   */
+  generateId?: () => string;
+}
+
+const isFunction = (v: unknown) => typeof v === 'function';
+
+const optionsSchema = z.strictObject({
+  store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
+  provider: z.custom<CallProvider>(
+    (v) => typeof v === 'object' && v !== null && isFunction((v as CallProvider).placeCall),
+    'a CallProvider is required',
+  ),
+  callerId: z.string().min(1),
+  clock: z
+    .custom<Clock>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        ['now', 'setTimeout', 'clearTimeout'].every((key) => isFunction((v as never)[key])),
+      'expected a Clock (now, setTimeout, clearTimeout)',
+    )
+    .optional(),
+  concurrency: z.number().int().min(1).max(10_000).optional(),
+  leaseMs: z.number().int().min(100).max(86_400_000).optional(),
+  workerId: z.string().min(1).max(200).optional(),
+  defaultCountry: z.string().length(2).optional(),
+  recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+  pollIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+  watchIntervalMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
+  callTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
+  generateId: z.custom<() => string>(isFunction, 'expected a function').optional(),
+});
+
+/** The options with every default applied. */
+export interface ResolvedOptions {
+  store: Store;
+  provider: CallProvider;
+  callerId: string;
+  clock: Clock;
+  concurrency: number;
+  leaseMs: number;
+  workerId: string;
+  defaultCountry: CountryCode;
+  recheckIntervalMs: number;
+  watchIntervalMs: number;
+  callTimeoutMs: number;
+  generateId: () => string;
+}
+
+/** Checks the options (an `InvalidOptionsError` naming each bad one) and applies the defaults. */
+export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw invalidOptions('scheduler', parsed.error.issues);
+  const defaultCountry = options.defaultCountry ?? 'US';
+  let callerId: string;
+  try {
+    callerId = toE164(options.callerId, { defaultCountry });
+  } catch (error) {
+    throw invalidOptions('scheduler', [
+      customIssue(['callerId'], error instanceof Error ? error.message : 'not a phone number'),
+    ]);
+  }
+  return {
+    store: options.store,
+    provider: options.provider,
+    callerId,
+    clock: options.clock ?? systemClock,
+    concurrency: options.concurrency ?? 10,
+    leaseMs: options.leaseMs ?? 30_000,
+    workerId: options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    defaultCountry,
+    recheckIntervalMs: options.recheckIntervalMs ?? options.pollIntervalMs ?? 30_000,
+    watchIntervalMs: options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
+    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    generateId: options.generateId ?? randomUUID,
+  };
+}
