@@ -5,13 +5,19 @@
  *
  * Run: pnpm --filter @ringkit/scheduler-core build && pnpm --filter @ringkit/bench exec tsx scheduler.ts [--quick]
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CallProvider } from '@ringkit/call-client';
-import { createScheduler, type ScheduleInput, type Store } from '@ringkit/scheduler-core';
+import {
+  createScheduler,
+  type ScheduleInput,
+  type Store,
+  type StoredCall,
+} from '@ringkit/scheduler-core';
 import { memoryStore } from '@ringkit/scheduler-core/memory';
 import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { storedCall } from '@ringkit/scheduler-core/testing';
@@ -178,6 +184,28 @@ async function pendingMemory() {
   return { rate: PENDING / seconds, bytes };
 }
 
+/**
+ * What a plain in-memory store (a `Map` of row objects, as unstorage's memory driver keeps its
+ * values) holds for the same pending calls, at the least: each call's `StoredCall` object with
+ * its id and number strings, the map entry, and a due-time index of `[dueAt, id]` pairs. No
+ * idempotency, status or phone index yet, which a store needs too.
+ */
+function plainRowsMemory() {
+  const due = Date.now() + 86_400_000;
+  const before = heap();
+  const rows = new Map<string, StoredCall>();
+  const byDue: [number, string][] = [];
+  for (let i = 0; i < PENDING; i++) {
+    // Flattened as the column-wise store flattens its strings (a fresh UUID is a rope of ~490 B).
+    const id = randomUUID().trim();
+    rows.set(id, storedCall({ id, to: phone(i), dueAt: due, createdAt: due, updatedAt: due }));
+    byDue.push([due, id]);
+  }
+  const bytes = (heap() - before) / PENDING;
+  if (rows.size !== byDue.length) throw new Error('unreachable');
+  return bytes;
+}
+
 async function sqliteBulk(dir: string) {
   const store = sqliteStore({ path: join(dir, 'bulk.db') });
   const scheduler = createScheduler({
@@ -241,6 +269,10 @@ async function main() {
       `schedule() rate ${Math.round(pm.rate).toLocaleString()} calls/s (validated, one by one)`,
     );
     console.log(`memory per pending call ${pm.bytes.toFixed(0)} B (heap + external)`);
+    const plain = plainRowsMemory();
+    console.log(
+      `a plain Map of row objects, the same calls: ${plain.toFixed(0)} B per call (×${(plain / pm.bytes).toFixed(1)}; rows and a due index only)`,
+    );
 
     console.log(`\n## SQLite bulk insert: ${BULK.toLocaleString()} calls (goal ≥ 50k calls/s)`);
     const bulk = await sqliteBulk(dir);
