@@ -1,4 +1,4 @@
-export { CALL_STATUSES, TERMINAL_STATUSES } from './status.js';
+export { CALL_STATUSES, RETRYABLE_OUTCOMES, TERMINAL_STATUSES } from './status.js';
 export {
   callDurationSeconds,
   canAdvance,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CALL_STATUSES,
+  RETRYABLE_OUTCOMES,
   TERMINAL_STATUSES,
   callDurationSeconds,
   canAdvance,
@@ -101,5 +102,12 @@ describe('callDurationSeconds', () => {
     expect(callDurationSeconds({ ...call, endedAt: null })).toBeNull();
     expect(callDurationSeconds({ ...call, status: 'busy' })).toBeNull();
     expect(callDurationSeconds({ ...call, endedAt: 2_000 })).toBe(0);
+  });
+});
+
+describe('RETRYABLE_OUTCOMES', () => {
+  it('are the final statuses another attempt may change: not completed, not canceled', () => {
+    expect([...RETRYABLE_OUTCOMES].sort()).toEqual(['busy', 'failed', 'no-answer']);
+    for (const status of RETRYABLE_OUTCOMES) expect(isTerminal(status)).toBe(true);
   });
 });

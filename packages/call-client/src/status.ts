@@ -22,6 +22,12 @@ export const TERMINAL_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'c
 
 export type TerminalCallStatus = (typeof TERMINAL_STATUSES)[number];
 
+/**
+ * The final statuses after which another attempt may still reach the person (the line was busy,
+ * nobody answered, the call failed): what the dialer's and the scheduler's `maxAttempts` retry.
+ */
+export const RETRYABLE_OUTCOMES = ['busy', 'no-answer', 'failed'] as const;
+
 const RANKS: Readonly<Record<CallStatus, number>> = {
   queued: 0,
   initiated: 1,

@@ -1,4 +1,4 @@
-import { statusRank, type CallStatusEvent } from '@ringkit/call-client';
+import { RETRYABLE_OUTCOMES, statusRank, type CallStatusEvent } from '@ringkit/call-client';
 import type { DialAttemptError } from './errors.js';
 import type { DialerCounts, DialerEntry, DialerEntryStatus } from './types.js';
 
@@ -15,7 +15,7 @@ export function entryRank(status: DialerEntryStatus): number {
 export const TERMINAL_RANK = statusRank('completed');
 
 /** Outcomes after which `maxAttempts` allows a new attempt. */
-export const RETRYABLE: ReadonlySet<DialerEntryStatus> = new Set(['busy', 'no-answer', 'failed']);
+export const RETRYABLE: ReadonlySet<DialerEntryStatus> = new Set(RETRYABLE_OUTCOMES);
 
 /** The longest wait for the one `getCall` check made when an attempt times out. */
 export const TIMEOUT_CHECK_LIMIT_MS = 10_000;

@@ -27,20 +27,26 @@ export function createSafeEmitter<Events extends Record<EventType, unknown> & { 
   type Key = keyof Events;
 
   function emit<K extends Key>(type: K, event: Events[K]): void {
+    // Copied before the calls, so a listener that subscribes or unsubscribes changes the next
+    // emit, not this one; nothing is copied (or allocated) for an event nobody listens to.
     const handlers = emitter.all.get(type as EventType) as Handler<Events[K]>[] | undefined;
-    for (const handler of handlers?.slice() ?? []) {
-      try {
-        handler(event);
-      } catch (error) {
-        failed(type, error);
+    if (handlers !== undefined && handlers.length > 0) {
+      for (const handler of handlers.slice()) {
+        try {
+          handler(event);
+        } catch (error) {
+          failed(type, error);
+        }
       }
     }
     const wildcards = emitter.all.get('*') as ((type: K, event: Events[K]) => void)[] | undefined;
-    for (const handler of wildcards?.slice() ?? []) {
-      try {
-        handler(type, event);
-      } catch (error) {
-        failed(type, error);
+    if (wildcards !== undefined && wildcards.length > 0) {
+      for (const handler of wildcards.slice()) {
+        try {
+          handler(type, event);
+        } catch (error) {
+          failed(type, error);
+        }
       }
     }
   }

@@ -1,4 +1,9 @@
-import { isTerminal, type CallStatus, type ProviderCall } from '@ringkit/call-client';
+import {
+  isTerminal,
+  RETRYABLE_OUTCOMES,
+  type CallStatus,
+  type ProviderCall,
+} from '@ringkit/call-client';
 import { ConflictError } from '../errors.js';
 import type { StoredCall, StoredCallPatch } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
@@ -19,14 +24,11 @@ export const isTerminalStatus = (status: ScheduledCallStatus): boolean =>
 export const reasonOf = (status: CallStatus): string | null =>
   status === 'completed' ? null : status;
 
-/** The final statuses after which `maxAttempts` allows another attempt. */
-const RETRYABLE_STATUSES: readonly CallStatus[] = ['busy', 'no-answer', 'failed'];
-
 /** Whether an attempt that ended with `status` is tried again. */
 export function canRetry(row: StoredCall, status: CallStatus, retryable: boolean): boolean {
   return (
     retryable &&
-    RETRYABLE_STATUSES.includes(status) &&
+    (RETRYABLE_OUTCOMES as readonly CallStatus[]).includes(status) &&
     row.attempt < (row.options?.maxAttempts ?? 1)
   );
 }
