@@ -1,4 +1,4 @@
-import type { StoredCall } from '../store.js';
+import type { StoredCall, StoredCallRecord } from '../store.js';
 
 /** The SQL column of each `StoredCall` field, in the one order every SQL store's statements use. */
 export const COLUMNS: Record<keyof StoredCall, string> = {
@@ -24,3 +24,21 @@ export const FIELDS = Object.keys(COLUMNS) as (keyof StoredCall)[];
 
 /** Fields stored as JSON text. */
 export const JSON_FIELDS: ReadonlySet<keyof StoredCall> = new Set(['events', 'options']);
+
+/**
+ * A call record's values in the order of `call_records`' columns: `id, from_phone, to_phone,
+ * direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown`.
+ */
+export const recordValues = (record: StoredCallRecord) =>
+  [
+    record.id,
+    record.from,
+    record.to,
+    record.direction,
+    record.status,
+    record.startedAt,
+    record.answeredAt,
+    record.endedAt,
+    record.durationSeconds,
+    record.outcomeUnknown === true,
+  ] as const;

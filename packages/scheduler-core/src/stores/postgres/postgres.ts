@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Client, Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
 import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';
+import { recordValues } from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import { createUpdateMany } from './_batch.js';
 import { createWakeSubscriptions } from './_listen.js';
@@ -357,19 +358,7 @@ export function postgresStore(
     },
 
     async saveCallRecord(record) {
-      const values = [
-        record.id,
-        record.from,
-        record.to,
-        record.direction,
-        record.status,
-        record.startedAt,
-        record.answeredAt,
-        record.endedAt,
-        record.durationSeconds,
-        record.outcomeUnknown === true,
-      ];
-      await run(() => query(sql.saveRecord, values));
+      await run(() => query(sql.saveRecord, [...recordValues(record)]));
     },
 
     async listHistory(phone, q) {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ConflictError, NotFoundError, versionConflict } from '../../errors.js';
+import { recordValues } from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import {
   CLAIMED_STATUS,
@@ -135,16 +136,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     prepare(
       `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
-      record.id,
-      record.from,
-      record.to,
-      record.direction,
-      record.status,
-      record.startedAt,
-      record.answeredAt,
-      record.endedAt,
-      record.durationSeconds,
-      record.outcomeUnknown === true ? 1 : 0,
+      ...recordValues(record).map((value) => (typeof value === 'boolean' ? Number(value) : value)),
     );
   };
   let open = true;
