@@ -491,10 +491,10 @@ describe.skipIf(!hasChromium)('the keyboard order', () => {
       '/',
       'rk-scheduler form',
       [
-        'rk-scheduler input#phone:',
-        'rk-scheduler input#when:',
-        'rk-scheduler select#repeat:',
-        'rk-scheduler button:Schedule call',
+        'rk-schedule-form input#phone:',
+        'rk-schedule-form input#when:',
+        'rk-schedule-form select#repeat:',
+        'rk-schedule-form button:Schedule call',
       ],
     ],
     ['/dialer', 'rk-dialer li.entry', ['rk-dialer button:Call']],
@@ -520,7 +520,7 @@ describe.skipIf(!hasChromium)('the keyboard order', () => {
       expect(await focused(page)).toBe('a:Skip to content');
       await page.keyboard.press('Enter');
       await page.keyboard.press('Tab');
-      expect(await focused(page)).toBe('rk-scheduler input#phone:');
+      expect(await focused(page)).toBe('rk-schedule-form input#phone:');
     } finally {
       await page.close();
     }

@@ -1,3 +1,4 @@
+import type * as PostgresAdapterModule from '@ringkit/scheduler-core/postgres';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createMockCallApiClient, toE164 } from '@ringkit/call-client';
@@ -36,33 +37,19 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-const POSTGRES_MISSING =
-  'DATABASE_URL: the PostgreSQL store (@ringkit/scheduler-core/postgres) is not available in this version; unset DATABASE_URL to use SQLite in DATA_DIR';
-
-interface PostgresAdapter {
-  postgresStore(
-    connection: { connectionString: string; connectionTimeoutMillis?: number },
-    options?: { schema?: string; logger?: unknown },
-  ): Store & { ready?: () => Promise<void>; pool?: { query(sql: string): Promise<unknown> } };
-}
+type PostgresAdapter = typeof PostgresAdapterModule;
 
 /** Opens the PostgreSQL store; fails in one line when it cannot be loaded or reached. */
 async function openPostgres(url: string, schema: string | undefined, logger: Logger) {
-  // Imported by name at run time: a build of scheduler-core without the adapter still runs.
-  const entry = '@ringkit/scheduler-core/postgres';
-  let adapter: Partial<PostgresAdapter>;
+  // Loaded only when DATABASE_URL asks for it: a SQLite deployment never loads `pg`.
+  let adapter: PostgresAdapter;
   try {
-    adapter = (await import(entry)) as Partial<PostgresAdapter>;
+    adapter = await import('@ringkit/scheduler-core/postgres');
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'ERR_MODULE_NOT_FOUND') {
-      throw new Error(POSTGRES_MISSING, { cause: error });
-    }
     throw new Error(`DATABASE_URL: cannot load the PostgreSQL store: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  if (typeof adapter.postgresStore !== 'function') throw new Error(POSTGRES_MISSING);
   const store = adapter.postgresStore(
     { connectionString: url, connectionTimeoutMillis: 5_000 },
     {
@@ -73,7 +60,7 @@ async function openPostgres(url: string, schema: string | undefined, logger: Log
       },
     },
   );
-  if (store.ready) {
+  {
     // Migrations now, so a wrong URL stops the server at start rather than at the first request.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
@@ -81,7 +68,7 @@ async function openPostgres(url: string, schema: string | undefined, logger: Log
     });
     try {
       // One plain query first: a refused connection fails at once rather than being retried.
-      if (store.pool) await Promise.race([store.pool.query('SELECT 1'), timeout]);
+      await Promise.race([store.pool.query('SELECT 1'), timeout]);
       await Promise.race([store.ready(), timeout]);
     } catch (error) {
       await store.close().catch(() => {});

@@ -3,9 +3,9 @@
  * (`/calls/:phone`) and its lookup form.
  */
 import './page.css';
-import './rk-scheduler.js';
-import './rk-dialer.js';
-import './rk-call-history.js';
+import './rk-scheduler/rk-scheduler.js';
+import './rk-dialer/rk-dialer.js';
+import './rk-call-history/rk-call-history.js';
 import { request } from './api.js';
 import { formatPhone } from './format.js';
 import type { DialerJson } from './types.js';

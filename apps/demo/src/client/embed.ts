@@ -1,5 +1,6 @@
 /**
- * `/embed.js`: registers `<rk-scheduler>`, `<rk-dialer>` and `<rk-call-history>` on any site.
+ * `/embed.js`: registers `<rk-scheduler>` (with `<rk-schedule-form>` and `<rk-call-timeline>`),
+ * `<rk-dialer>` and `<rk-call-history>` on any site.
  * Elements without an `api` attribute talk to the server this script came from.
  *
  * @example
@@ -8,6 +9,8 @@
  */
 import './_embed-origin.js';
 
-export { RkSchedulerElement } from './rk-scheduler.js';
-export { RkDialerElement } from './rk-dialer.js';
-export { RkCallHistoryElement } from './rk-call-history.js';
+export { RkSchedulerElement } from './rk-scheduler/rk-scheduler.js';
+export { RkScheduleFormElement } from './rk-schedule-form/rk-schedule-form.js';
+export { RkCallTimelineElement } from './rk-call-timeline/rk-call-timeline.js';
+export { RkDialerElement } from './rk-dialer/rk-dialer.js';
+export { RkCallHistoryElement } from './rk-call-history/rk-call-history.js';

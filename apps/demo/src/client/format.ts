@@ -12,16 +12,11 @@ const dateTimeSeconds = new Intl.DateTimeFormat(undefined, {
   dateStyle: 'medium',
   timeStyle: 'medium',
 });
-const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 /** An ISO time in the viewer's locale and time zone. */
 export function formatDateTime(iso: string | null, withSeconds = false): string {
   if (!iso) return '—';
   return (withSeconds ? dateTimeSeconds : dateTime).format(new Date(iso));
-}
-
-export function formatTime(iso: string | null): string {
-  return iso ? timeOnly.format(new Date(iso)) : '—';
 }
 
 /** The viewer's IANA time zone, e.g. `Europe/Paris`. */

@@ -8,14 +8,14 @@
 import { apiToken } from './api.js';
 
 type Handler = (data: unknown) => void;
-export type ConnectionState = 'connecting' | 'open' | 'closed';
 
 interface Connection {
   url: string;
   source: EventSource | undefined;
   handlers: Map<string, Set<Handler>>;
   listeners: Map<string, (event: MessageEvent) => void>;
-  states: Set<(state: ConnectionState) => void>;
+  /** Called each time the stream opens. */
+  opens: Set<() => void>;
   lastEventId: string | undefined;
   retry: ReturnType<typeof setTimeout> | undefined;
 }
@@ -49,17 +49,12 @@ function open(connection: Connection) {
   connection.source = source;
   connection.listeners.clear();
   for (const name of connection.handlers.keys()) listen(connection, name);
-  const tell = (state: ConnectionState) => {
-    for (const handler of connection.states) handler(state);
-  };
-  tell('connecting');
-  source.addEventListener('open', () => tell('open'));
+  source.addEventListener('open', () => {
+    for (const handler of [...connection.opens]) handler();
+  });
   source.addEventListener('error', () => {
     if (source.readyState === EventSource.CLOSED) {
-      tell('closed');
       connection.retry = setTimeout(() => open(connection), 3000);
-    } else {
-      tell('connecting');
     }
   });
 }
@@ -73,7 +68,7 @@ function connectionFor(base: string): Connection {
       source: undefined,
       handlers: new Map(),
       listeners: new Map(),
-      states: new Set(),
+      opens: new Set(),
       lastEventId: undefined,
       retry: undefined,
     };
@@ -84,7 +79,7 @@ function connectionFor(base: string): Connection {
 }
 
 function release(connection: Connection) {
-  if (connection.handlers.size > 0 || connection.states.size > 0) return;
+  if (connection.handlers.size > 0 || connection.opens.size > 0) return;
   clearTimeout(connection.retry);
   connection.source?.close();
   connections.delete(connection.url);
@@ -110,33 +105,16 @@ export function subscribe(base: string, name: string, handler: Handler): () => v
   };
 }
 
-/** Follows the shared connection's state, e.g. to show "reconnecting…". */
-export function onConnectionState(
-  base: string,
-  handler: (state: ConnectionState) => void,
-): () => void {
-  const connection = connectionFor(base);
-  connection.states.add(handler);
-  const state = connection.source?.readyState;
-  handler(
-    state === EventSource.OPEN ? 'open' : state === EventSource.CLOSED ? 'closed' : 'connecting',
-  );
-  return () => {
-    connection.states.delete(handler);
-    release(connection);
-  };
-}
-
 /**
  * Calls `handler` each time the shared stream opens from now on (not for one open already).
  * Events published before a first open were never sent to this page: an element that loaded
  * its state before then reads it again here.
  */
 export function onStreamOpen(base: string, handler: () => void): () => void {
-  let ready = false;
-  const off = onConnectionState(base, (state) => {
-    if (ready && state === 'open') handler();
-  });
-  ready = true;
-  return off;
+  const connection = connectionFor(base);
+  connection.opens.add(handler);
+  return () => {
+    connection.opens.delete(handler);
+    release(connection);
+  };
 }

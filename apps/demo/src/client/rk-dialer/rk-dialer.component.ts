@@ -1,11 +1,11 @@
-import { LitElement, css, html, nothing, type PropertyDeclarations } from 'lit';
-import { ApiRequestError, apiBase, request } from './api.js';
-import { define, emit } from './define.js';
-import { formatDateTime, formatPhone } from './format.js';
-import { subscribe } from './live.js';
-import { badge, countByStatus, statusLabel, STATUS_ORDER, TERMINAL } from './status.js';
-import { shared } from './styles.js';
-import type { DialerEntryEventJson, DialerJson, DialerStateJson } from './types.js';
+import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
+import { ApiRequestError, apiBase, request } from '../api.js';
+import { LiveController } from '../controllers/live.js';
+import { emit, errorDetail } from '../events.js';
+import { formatDateTime, formatPhone } from '../format.js';
+import { badge, countByStatus, statusLabel, STATUS_ORDER, TERMINAL } from '../status.js';
+import type { DialerEntryEventJson, DialerJson, DialerStateJson } from '../types.js';
+import { styles } from './rk-dialer.styles.js';
 
 const rank = (status: string) => STATUS_ORDER.indexOf(status as (typeof STATUS_ORDER)[number]);
 
@@ -38,9 +38,17 @@ export class RkDialerElement extends LitElement {
   declare protected starting: boolean;
   declare protected error: string;
   declare protected announcement: string;
-  private unsubscribe: (() => void)[] = [];
-  /** Events that arrived while the state was loading, applied once it is loaded. */
-  private queue: (() => void)[] | undefined;
+  private readonly live = new LiveController(this, {
+    base: () => this.base,
+    load: () => this.load(),
+    events: {
+      'dialer-entry': (data) => this.onEntry(data as DialerEntryEventJson),
+      dialer: (data) => this.onState(data as DialerStateJson),
+    },
+    // The dialer's state is read on connect and kept by its events: a stream that opens later
+    // missed nothing `resync` would not tell.
+    reloadOnOpen: () => false,
+  });
 
   constructor() {
     super();
@@ -51,149 +59,25 @@ export class RkDialerElement extends LitElement {
     this.announcement = '';
   }
 
-  static override styles = [
-    shared,
-    css`
-      .interrupted {
-        padding: 0.5rem 0.75rem;
-        border-radius: var(--_radius);
-        border: 1px solid var(--_danger);
-        margin: 0.5rem 0;
-      }
-      .interrupted ul {
-        padding-left: 1.25rem;
-      }
-      .head {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        justify-content: space-between;
-        gap: 0.75rem;
-      }
-      .head h2 {
-        margin: 0;
-      }
-      .state {
-        margin: 0.25rem 0 0;
-      }
-      button.primary {
-        min-width: 8rem;
-      }
-      .progress {
-        margin: 1rem 0 0.75rem;
-      }
-      .progress label {
-        display: flex;
-        justify-content: space-between;
-        font-weight: 600;
-      }
-      progress {
-        display: block;
-        width: 100%;
-        height: 0.75rem;
-        appearance: none;
-        border: none;
-        border-radius: 999px;
-        overflow: hidden;
-        background: var(--_border);
-      }
-      progress::-webkit-progress-bar {
-        background: var(--_border);
-      }
-      progress::-webkit-progress-value {
-        background: var(--rk-status-completed, #116329);
-      }
-      progress::-moz-progress-bar {
-        background: var(--rk-status-completed, #116329);
-      }
-      ol {
-        list-style: none;
-        margin: 1rem 0 0;
-        padding: 0;
-        display: grid;
-        gap: 0.5rem;
-      }
-      li.entry {
-        display: grid;
-        grid-template-columns: 2rem 1fr auto;
-        align-items: center;
-        gap: 0.5rem;
-        padding: 0.625rem 0.75rem;
-        border: 1px solid var(--_border);
-        border-radius: var(--_radius);
-        background: var(--_surface);
-      }
-      .index {
-        color: var(--_muted);
-        font-variant-numeric: tabular-nums;
-      }
-      @container (min-width: 40rem) {
-        ol {
-          grid-template-columns: 1fr 1fr;
-        }
-      }
-      @container (max-width: 24rem) {
-        li.entry {
-          grid-template-columns: 1.25rem 1fr;
-          row-gap: 0.25rem;
-        }
-        li.entry .badge {
-          grid-column: 2;
-          justify-self: start;
-        }
-      }
-    `,
-  ];
+  static override styles = styles;
 
   private get base() {
     return apiBase(this.api);
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    const base = this.base;
-    this.unsubscribe = [
-      subscribe(base, 'dialer-entry', (data) =>
-        this.whenLoaded(() => this.onEntry(data as DialerEntryEventJson)),
-      ),
-      subscribe(base, 'dialer', (data) =>
-        this.whenLoaded(() => this.onState(data as DialerStateJson)),
-      ),
-      subscribe(base, 'resync', () => void this.load()),
-    ];
-    void this.load();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
-  }
-
-  private whenLoaded(apply: () => void) {
-    if (this.queue) this.queue.push(apply);
-    else apply();
-  }
-
   /** Reloads the dialer's state from the API. */
   async load(): Promise<void> {
-    this.queue ??= [];
     try {
       this.dialer = await request<DialerJson>(this.base, '/api/dialer');
       this.error = '';
     } catch (error) {
       this.fail(error);
-    } finally {
-      const queued = this.queue ?? [];
-      this.queue = undefined;
-      for (const apply of queued) apply();
     }
   }
 
   private fail(error: unknown) {
-    const e = error as ApiRequestError;
-    this.error = e.message;
-    emit(this, 'rk-error', { message: e.message, code: e.code, status: e.status });
+    this.error = (error as Error).message;
+    emit(this, 'rk-error', errorDetail(error));
   }
 
   private onEntry(event: DialerEntryEventJson) {
@@ -242,7 +126,7 @@ export class RkDialerElement extends LitElement {
       emit(this, 'rk-dialer-start', { dialer: this.dialer });
     } catch (error) {
       this.fail(error);
-      if (error instanceof ApiRequestError && error.status === 409) await this.load();
+      if (error instanceof ApiRequestError && error.status === 409) await this.live.reload();
     } finally {
       this.starting = false;
     }
@@ -367,13 +251,5 @@ export class RkDialerElement extends LitElement {
         <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
       </section>
     `;
-  }
-}
-
-define('rk-dialer', RkDialerElement);
-
-declare global {
-  interface HTMLElementTagNameMap {
-    'rk-dialer': RkDialerElement;
   }
 }

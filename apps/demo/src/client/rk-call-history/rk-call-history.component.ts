@@ -1,18 +1,11 @@
-import {
-  LitElement,
-  css,
-  html,
-  nothing,
-  type PropertyDeclarations,
-  type PropertyValues,
-} from 'lit';
-import { apiBase, request, type ApiRequestError } from './api.js';
-import { define, emit } from './define.js';
-import { formatDateTime, formatDuration, formatPhone, phoneKey } from './format.js';
-import { readHistoryType } from './history-type.js';
-import { onStreamOpen, subscribe } from './live.js';
-import { shared } from './styles.js';
-import type { HistoryEventJson, HistoryItemJson, Page } from './types.js';
+import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import { apiBase, request, type ApiRequestError } from '../api.js';
+import { LiveController } from '../controllers/live.js';
+import { emit, errorDetail } from '../events.js';
+import { formatDateTime, formatDuration, formatPhone, phoneKey } from '../format.js';
+import { readHistoryType } from '../history-type.js';
+import type { HistoryEventJson, HistoryItemJson, Page } from '../types.js';
+import { styles } from './rk-call-history.styles.js';
 
 /**
  * `<rk-call-history phone="13018040009">`: the calls of one number, newest first, a page at a
@@ -48,7 +41,21 @@ export class RkCallHistoryElement extends LitElement {
   declare protected error: string;
   /** The cursor of each page shown so far; `null` for the first. */
   private cursors: (string | null)[] = [null];
-  private unsubscribe: (() => void)[] = [];
+  private readonly live = new LiveController(this, {
+    base: () => this.base,
+    load: () => this.load(this.cursors[this.page] ?? null, this.page),
+    events: {
+      history: (data) => {
+        const { phones } = data as HistoryEventJson;
+        if (this.page === 0 && phones.some((p) => phoneKey(p) === phoneKey(this.phone))) {
+          void this.load(null, 0);
+        }
+      },
+    },
+    // It loads when it has a number (`willUpdate`), and again when the stream (re)opens.
+    loadOnConnect: false,
+    reloadOnOpen: () => Boolean(this.phone) && this.page === 0,
+  });
   private controller: AbortController | undefined;
 
   constructor() {
@@ -63,162 +70,14 @@ export class RkCallHistoryElement extends LitElement {
     this.error = '';
   }
 
-  static override styles = [
-    shared,
-    css`
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-variant-numeric: tabular-nums;
-      }
-      th,
-      td {
-        text-align: left;
-        padding: 0.5rem 0.625rem;
-        border-bottom: 1px solid var(--_border);
-      }
-      th {
-        font-size: 0.8125rem;
-        text-transform: uppercase;
-        letter-spacing: 0.03em;
-        color: var(--_muted);
-      }
-      td.duration,
-      th.duration {
-        text-align: right;
-      }
-      .type {
-        display: inline-flex;
-        align-items: center;
-        gap: 0.375rem;
-        font-weight: 600;
-        white-space: nowrap;
-      }
-      .outcome {
-        --c: var(--rk-status-unknown, #57606a);
-        display: inline-flex;
-        align-items: center;
-        gap: 0.375em;
-        padding: 0.125rem 0.5rem;
-        border-radius: 999px;
-        font-size: 0.8125rem;
-        color: var(--c);
-        background: color-mix(in srgb, var(--c) 12%, transparent);
-      }
-      .outcome::before {
-        content: '';
-        width: 0.5em;
-        height: 0.5em;
-        border-radius: 50%;
-        background: currentColor;
-      }
-      .type[data-outcome='completed'] .outcome {
-        --c: var(--rk-status-completed, #116329);
-      }
-      .type[data-outcome='missed'] .outcome {
-        --c: var(--rk-status-missed, #953800);
-      }
-      .type[data-outcome='in-progress'] .outcome {
-        --c: var(--rk-status-in-progress, #0b5cad);
-        box-shadow: inset 0 0 0 1px var(--c);
-      }
-      .type[data-outcome='unknown'] .outcome {
-        --c: var(--rk-status-unknown, #57606a);
-        box-shadow: inset 0 0 0 1px var(--c);
-      }
-      .type[data-outcome='unknown'] .outcome::before {
-        content: '?';
-        width: auto;
-        height: auto;
-        background: none;
-      }
-      @media (prefers-reduced-motion: no-preference) {
-        .type[data-outcome='in-progress'] .outcome::before {
-          animation: rk-pulse 1s ease-in-out infinite;
-        }
-      }
-      .arrow {
-        font-size: 1.1em;
-      }
-      nav {
-        display: flex;
-        align-items: center;
-        justify-content: space-between;
-        gap: 0.5rem;
-        margin-top: 0.75rem;
-      }
-      .empty {
-        padding: 1.5rem 0;
-        text-align: center;
-      }
-      /* Rows being replaced keep their full contrast; a bar above them says a page is coming. */
-      table:has(tbody[aria-busy='true']) {
-        box-shadow: 0 -3px 0 var(--_accent);
-      }
-      @container (max-width: 32rem) {
-        thead {
-          display: none;
-        }
-        tr {
-          display: grid;
-          grid-template-columns: 1fr auto;
-          gap: 0.125rem 0.5rem;
-          padding: 0.5rem 0;
-          border-bottom: 1px solid var(--_border);
-        }
-        td {
-          border: none;
-          padding: 0;
-        }
-        td.when {
-          grid-column: 1 / -1;
-          color: var(--_muted);
-          font-size: 0.875rem;
-        }
-        td.who {
-          grid-column: 1;
-          grid-row: 2;
-        }
-        td.duration {
-          grid-column: 2;
-          grid-row: 2;
-        }
-        td.kind {
-          grid-column: 1 / -1;
-          grid-row: 3;
-        }
-      }
-    `,
-  ];
+  static override styles = styles;
 
   private get base() {
     return apiBase(this.api);
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.unsubscribe = [
-      subscribe(this.base, 'history', (data) => {
-        const { phones } = data as HistoryEventJson;
-        if (this.page === 0 && phones.some((p) => phoneKey(p) === phoneKey(this.phone))) {
-          void this.load(null, 0);
-        }
-      }),
-      subscribe(
-        this.base,
-        'resync',
-        () => void this.load(this.cursors[this.page] ?? null, this.page),
-      ),
-      onStreamOpen(this.base, () => {
-        if (this.phone && this.page === 0) void this.load(null, 0);
-      }),
-    ];
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
     this.controller?.abort();
   }
 
@@ -257,7 +116,7 @@ export class RkCallHistoryElement extends LitElement {
       this.nextCursor = null;
       this.error =
         e.status === 400 ? `“${this.phone}” is not a phone number we can read.` : e.message;
-      emit(this, 'rk-error', { message: e.message, code: e.code, status: e.status });
+      emit(this, 'rk-error', errorDetail(error));
     } finally {
       if (this.controller === controller) this.loading = false;
     }
@@ -376,13 +235,5 @@ export class RkCallHistoryElement extends LitElement {
         }
       </section>
     `;
-  }
-}
-
-define('rk-call-history', RkCallHistoryElement);
-
-declare global {
-  interface HTMLElementTagNameMap {
-    'rk-call-history': RkCallHistoryElement;
   }
 }

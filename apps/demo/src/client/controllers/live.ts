@@ -1,0 +1,94 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { onStreamOpen, subscribe } from '../live.js';
+
+export interface LiveOptions {
+  /** The API base the host talks to, read each time it connects. */
+  base: () => string;
+  /** Reads the host's state from the API. */
+  load: () => Promise<void>;
+  /**
+   * Live events by name. One that arrives while a load is under way is applied after it, in
+   * arrival order, so a page read a moment ago never overwrites a newer event.
+   */
+  events?: Record<string, (data: unknown) => void>;
+  /**
+   * Whether to load as soon as the host connects (an element that needs an attribute first loads
+   * itself when it has it).
+   * @default true
+   */
+  loadOnConnect?: boolean;
+  /**
+   * Whether the shared stream's (re)opening reloads: events published before it opened never
+   * reached this page.
+   * @default () => true
+   */
+  reloadOnOpen?: () => boolean;
+}
+
+/**
+ * Load, subscribe to live events, apply them: what every element of the demo does, as one Lit
+ * reactive controller. It subscribes to the page's one shared `EventSource` when the host
+ * connects (and unsubscribes when it disconnects), reloads on `resync` (events were missed), and
+ * holds live events back while a load is under way.
+ */
+export class LiveController implements ReactiveController {
+  private offs: (() => void)[] = [];
+  private queue: (() => void)[] | undefined;
+
+  constructor(
+    host: ReactiveControllerHost,
+    private readonly options: LiveOptions,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    const { base, events = {}, loadOnConnect = true, reloadOnOpen } = this.options;
+    const url = base();
+    this.offs = [
+      ...Object.entries(events).map(([name, apply]) =>
+        subscribe(url, name, (data) => this.whenLoaded(() => apply(data))),
+      ),
+      subscribe(url, 'resync', () => void this.reload()),
+      onStreamOpen(url, () => {
+        if (reloadOnOpen?.() ?? true) void this.reload();
+      }),
+    ];
+    if (loadOnConnect) void this.reload();
+  }
+
+  hostDisconnected(): void {
+    for (const off of this.offs) off();
+    this.offs = [];
+  }
+
+  /** Loads again; live events that arrive meanwhile wait for it. */
+  async reload(): Promise<void> {
+    this.queue ??= [];
+    try {
+      await this.options.load();
+    } finally {
+      const queued = this.queue ?? [];
+      this.queue = undefined;
+      for (const apply of queued) apply();
+    }
+  }
+
+  private whenLoaded(apply: () => void) {
+    if (this.queue) this.queue.push(apply);
+    else apply();
+  }
+}
+
+/**
+ * `items` with `item` in it, unless it holds the same or a newer version of it: then the same
+ * map (an upsert keeps the newest version whatever order the load and the events came in).
+ */
+export function upsertNewest<T extends { id: string; version: number }>(
+  items: ReadonlyMap<string, T>,
+  item: T,
+): ReadonlyMap<string, T> {
+  const known = items.get(item.id);
+  if (known && known.version >= item.version) return items;
+  return new Map(items).set(item.id, item);
+}

@@ -1,0 +1,131 @@
+import { css } from 'lit';
+import { shared } from '../styles.js';
+
+/** `<rk-call-history>`'s styles, over the shared ones. */
+export const styles = [
+  shared,
+  css`
+    table {
+      width: 100%;
+      border-collapse: collapse;
+      font-variant-numeric: tabular-nums;
+    }
+    th,
+    td {
+      text-align: left;
+      padding: 0.5rem 0.625rem;
+      border-bottom: 1px solid var(--_border);
+    }
+    th {
+      font-size: 0.8125rem;
+      text-transform: uppercase;
+      letter-spacing: 0.03em;
+      color: var(--_muted);
+    }
+    td.duration,
+    th.duration {
+      text-align: right;
+    }
+    .type {
+      display: inline-flex;
+      align-items: center;
+      gap: 0.375rem;
+      font-weight: 600;
+      white-space: nowrap;
+    }
+    .outcome {
+      --c: var(--rk-status-unknown, #57606a);
+      display: inline-flex;
+      align-items: center;
+      gap: 0.375em;
+      padding: 0.125rem 0.5rem;
+      border-radius: 999px;
+      font-size: 0.8125rem;
+      color: var(--c);
+      background: color-mix(in srgb, var(--c) 12%, transparent);
+    }
+    .outcome::before {
+      content: '';
+      width: 0.5em;
+      height: 0.5em;
+      border-radius: 50%;
+      background: currentColor;
+    }
+    .type[data-outcome='completed'] .outcome {
+      --c: var(--rk-status-completed, #116329);
+    }
+    .type[data-outcome='missed'] .outcome {
+      --c: var(--rk-status-missed, #953800);
+    }
+    .type[data-outcome='in-progress'] .outcome {
+      --c: var(--rk-status-in-progress, #0b5cad);
+      box-shadow: inset 0 0 0 1px var(--c);
+    }
+    .type[data-outcome='unknown'] .outcome {
+      --c: var(--rk-status-unknown, #57606a);
+      box-shadow: inset 0 0 0 1px var(--c);
+    }
+    .type[data-outcome='unknown'] .outcome::before {
+      content: '?';
+      width: auto;
+      height: auto;
+      background: none;
+    }
+    @media (prefers-reduced-motion: no-preference) {
+      .type[data-outcome='in-progress'] .outcome::before {
+        animation: rk-pulse 1s ease-in-out infinite;
+      }
+    }
+    .arrow {
+      font-size: 1.1em;
+    }
+    nav {
+      display: flex;
+      align-items: center;
+      justify-content: space-between;
+      gap: 0.5rem;
+      margin-top: 0.75rem;
+    }
+    .empty {
+      padding: 1.5rem 0;
+      text-align: center;
+    }
+    /* Rows being replaced keep their full contrast; a bar above them says a page is coming. */
+    table:has(tbody[aria-busy='true']) {
+      box-shadow: 0 -3px 0 var(--_accent);
+    }
+    @container (max-width: 32rem) {
+      thead {
+        display: none;
+      }
+      tr {
+        display: grid;
+        grid-template-columns: 1fr auto;
+        gap: 0.125rem 0.5rem;
+        padding: 0.5rem 0;
+        border-bottom: 1px solid var(--_border);
+      }
+      td {
+        border: none;
+        padding: 0;
+      }
+      td.when {
+        grid-column: 1 / -1;
+        color: var(--_muted);
+        font-size: 0.875rem;
+      }
+      td.who {
+        grid-column: 1;
+        grid-row: 2;
+      }
+      td.duration {
+        grid-column: 2;
+        grid-row: 2;
+      }
+      td.kind {
+        grid-column: 1 / -1;
+        grid-row: 3;
+      }
+    }
+  `,
+];

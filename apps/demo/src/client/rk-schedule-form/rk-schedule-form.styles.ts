@@ -1,0 +1,26 @@
+import { css } from 'lit';
+import { shared } from '../styles.js';
+
+/** `<rk-schedule-form>`'s styles, over the shared ones. */
+export const styles = [
+  shared,
+  css`
+    form.schedule {
+      display: grid;
+      gap: 0.875rem;
+      grid-template-columns: 1fr;
+    }
+    @container (min-width: 44rem) {
+      form.schedule {
+        grid-template-columns: 1.2fr 1.2fr 1fr auto;
+        align-items: start;
+      }
+      form.schedule button[type='submit'] {
+        margin-top: 1.75rem;
+      }
+    }
+    .form-error {
+      grid-column: 1 / -1;
+    }
+  `,
+];
