@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { testProviderContract } from './_provider-contract.js';
+import { testProviderContract } from '../test/provider-contract.js';
 import { startCallApiSimulator } from './testing/index.js';
 
 /** Both flavours through the real simulator, webhooks POSTed over a real socket. */

@@ -1,6 +1,6 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { testProviderContract } from './_provider-contract.js';
+import { testProviderContract } from '../test/provider-contract.js';
 import { createCallApiMock } from './testing/msw.js';
 
 /** Both flavours through MSW handlers: no sockets, webhooks handed straight to the receiver. */

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { formatEvent, runSimulatorCli } from './_cli.js';
 import { startWebhookReceiver } from './_receiver.js';
-import { postJson, WAIT } from './_suite-helpers.js';
+import { postJson, WAIT } from '../../test/simulator-suite-helpers.js';
 
 function capture() {
   let text = '';

@@ -2,9 +2,9 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isInvalidOptionsError } from '../errors.js';
 import { startWebhookReceiver } from './_receiver.js';
-import { postJson, request, WAIT, type Harness } from './_suite-helpers.js';
-import { describePollingContract } from './_suite-polling.js';
-import { describeWebhookContract } from './_suite-webhook.js';
+import { postJson, request, WAIT, type Harness } from '../../test/simulator-suite-helpers.js';
+import { describePollingContract } from '../../test/simulator-suite-polling.js';
+import { describeWebhookContract } from '../../test/simulator-suite-webhook.js';
 import { callApiHandlers, createCallApiMock, type CallApiMockOptions } from './msw.js';
 
 const server = setupServer(

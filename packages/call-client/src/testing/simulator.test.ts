@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '../errors.js';
-import type { Harness } from './_suite-helpers.js';
-import { describePollingContract } from './_suite-polling.js';
-import { describeWebhookContract } from './_suite-webhook.js';
+import type { Harness } from '../../test/simulator-suite-helpers.js';
+import { describePollingContract } from '../../test/simulator-suite-polling.js';
+import { describeWebhookContract } from '../../test/simulator-suite-webhook.js';
 import { startCallApiSimulator, type SimulatorOptions } from './simulator.js';
 
 const harness: Harness = {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createMockCallApiClient } from './mock-call-api.js';
-import { createNumDialerClient } from './num-dialer.js';
-import { InvalidPhoneNumberError } from './errors.js';
-import type { CallProvider, CallStatusEvent } from './provider.js';
-import { canAdvance, isTerminal, type CallStatus } from './status.js';
-import { watchCall } from './watch.js';
-import { createWebhookHandler, createWebhookToken } from './webhook.js';
-import type { SimulatedCall, SimulatorKnobs } from './testing/index.js';
+import { createMockCallApiClient } from '../src/mock-call-api.js';
+import { createNumDialerClient } from '../src/num-dialer.js';
+import { InvalidPhoneNumberError } from '../src/errors.js';
+import type { CallProvider, CallStatusEvent } from '../src/provider.js';
+import { canAdvance, isTerminal, type CallStatus } from '../src/status.js';
+import { watchCall } from '../src/watch.js';
+import { createWebhookHandler, createWebhookToken } from '../src/webhook.js';
+import type { SimulatedCall, SimulatorKnobs } from '../src/testing/index.js';
 
 /** A provider of either flavour, backed by the simulator or by MSW handlers. */
 export interface ProviderHarness {

@@ -10,7 +10,7 @@ import {
   UUID,
   WAIT,
   type Harness,
-} from './_suite-helpers.js';
+} from './simulator-suite-helpers.js';
 
 const ORDER = ['initiated', 'ringing', 'connected', 'completed'];
 

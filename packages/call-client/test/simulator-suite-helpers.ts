@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import type { SimulatedCall, SimulatorEvent, SimulatorKnobs } from './types.js';
+import type { SimulatedCall, SimulatorEvent, SimulatorKnobs } from '../src/testing/types.js';
 
 /** One running provider, whichever transport serves it. */
 export interface HarnessInstance {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { startWebhookReceiver } from './_receiver.js';
+import { startWebhookReceiver } from '../src/testing/_receiver.js';
 import {
   pause,
   postJson,
@@ -9,8 +9,8 @@ import {
   useCleanup,
   WAIT,
   type Harness,
-} from './_suite-helpers.js';
-import type { SimulatorKnobs } from './types.js';
+} from './simulator-suite-helpers.js';
+import type { SimulatorKnobs } from '../src/testing/types.js';
 
 /** The webhook flavour's contract, run against the HTTP simulator and the MSW mock alike. */
 export function describeWebhookContract(harness: Harness): void {
