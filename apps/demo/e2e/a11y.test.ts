@@ -1,3 +1,7 @@
+/**
+ * Accessibility of every page and state in Chromium: axe-core on each, the keyboard order, focus
+ * after each action, live announcements. Long because it is one check per page and state.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

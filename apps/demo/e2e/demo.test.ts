@@ -1,3 +1,8 @@
+/**
+ * The three pages end to end in Chromium on the built app, with both simulators: schedule, cancel,
+ * reschedule and follow calls, dial the list, read a number's history, and narrow screens. One
+ * file because the flows share one server and its state.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
