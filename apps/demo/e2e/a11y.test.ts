@@ -1,6 +1,6 @@
 /**
- * Accessibility of every page and state in Chromium: axe-core on each, the keyboard order, focus
- * after each action, live announcements. Long because it is one check per page and state.
+ * Accessibility in Chromium: axe-core on every page in each of its states, how the history page
+ * reads each kind of row, and the keyboard order. Long because it is one check per page and state.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 /**
- * The three pages end to end in Chromium on the built app, with both simulators: schedule, cancel,
- * reschedule and follow calls, dial the list, read a number's history, and narrow screens. One
+ * The three pages end to end in Chromium on the built app, with both simulators: schedule and
+ * follow calls, dial the list, read a number's history, a narrow screen, embedding, shutdown. One
  * file because the flows share one server and its state.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
