@@ -195,5 +195,11 @@ describeWithDatabase('postgresStore', (url) => {
         expect(isSchedulerError(error), schema).toBe(true);
       }
     });
+
+    it('refuses an option it does not know, before it connects', () => {
+      expect(() =>
+        postgresStore({ connectionString: url }, { schema: 'ringkit', retries: 3 } as never),
+      ).toThrow(/^Invalid postgresStore options: \(root\): Unrecognized key: "retries"/);
+    });
   });
 });

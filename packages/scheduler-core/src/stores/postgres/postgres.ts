@@ -4,7 +4,9 @@
  * LISTEN/NOTIFY, migrations and retries are in the files beside it.
  */
 import { createHash } from 'node:crypto';
+import { MAX_TIMER_MS } from '@ringkit/call-client';
 import { Client, Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
+import { z } from 'zod';
 import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';
 import { recordValues } from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
@@ -64,6 +66,20 @@ export interface PostgresStore extends Store {
   ready(): Promise<void>;
 }
 
+const optionsSchema = z.strictObject({
+  schema: z
+    .string()
+    .regex(SCHEMA_PATTERN, 'not a lowercase identifier of at most 58 characters')
+    .optional(),
+  logger: z
+    .custom<PostgresStoreLogger>(
+      (v) => typeof v === 'object' && v !== null,
+      'expected a logger ({ warn, info })',
+    )
+    .optional(),
+  reconnectTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+});
+
 const INSERT_BATCH = 1000;
 
 const isUniqueViolation = (error: unknown) =>
@@ -93,16 +109,9 @@ export function postgresStore(
   connection: PostgresConnection,
   options: PostgresStoreOptions = {},
 ): PostgresStore {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw invalidOptions('postgresStore', parsed.error.issues);
   const schema = options.schema ?? 'ringkit';
-  if (!SCHEMA_PATTERN.test(schema)) {
-    throw invalidOptions('postgresStore', [
-      {
-        code: 'custom',
-        path: ['schema'],
-        message: `${JSON.stringify(schema)} is not a lowercase identifier of at most 58 characters`,
-      },
-    ]);
-  }
   const s = `"${schema}"`;
   const sql = statementsFor(s);
   const label = `postgresStore(${schema})`;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isInvalidOptionsError } from '@ringkit/call-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
@@ -25,6 +26,22 @@ testStore({
 testStore({ name: 'sqlite (:memory:)', create: () => sqliteStore({ path: ':memory:' }) });
 
 describe('sqliteStore', () => {
+  it.each([
+    ['no path', {}],
+    ['a path that is not a string', { path: 42 }],
+    ['a negative busyTimeoutMs', { path: ':memory:', busyTimeoutMs: -1 }],
+    ['an unknown option', { path: ':memory:', busyTimeout: 10 }],
+  ])('refuses %s with InvalidOptionsError naming it', (_, options) => {
+    let error: unknown;
+    try {
+      sqliteStore(options as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(isInvalidOptionsError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/^Invalid sqliteStore options: .*(path|busyTimeout)/);
+  });
+
   it('keeps rows across a restart and applies each migration once', async () => {
     const path = join(dir, 'restart.db');
     const first = sqliteStore({ path });

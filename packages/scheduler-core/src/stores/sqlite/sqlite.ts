@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { ConflictError, NotFoundError, versionConflict } from '../../errors.js';
+import { MAX_TIMER_MS } from '@ringkit/call-client';
+import { z } from 'zod';
+import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';
 import { recordValues } from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import {
@@ -34,6 +36,11 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
+const optionsSchema = z.strictObject({
+  path: z.string().min(1, 'a file path, or ":memory:"'),
+  busyTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+});
+
 /**
  * A store in one SQLite file through `node:sqlite` (no native build): WAL journal, migrations on
  * open, claims in one `BEGIN IMMEDIATE` transaction, so several processes may share the file and
@@ -44,6 +51,8 @@ export interface SqliteStoreOptions {
  * const store = sqliteStore({ path: './.data/ringkit.db' });
  */
 export function sqliteStore(options: SqliteStoreOptions): Store {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw invalidOptions('sqliteStore', parsed.error.issues);
   // The file's folder is created when missing (`./.data/calls.db` works in a fresh project).
   if (options.path !== ':memory:' && !options.path.startsWith('file:')) {
     mkdirSync(dirname(resolve(options.path)), { recursive: true });
