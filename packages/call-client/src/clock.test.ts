@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { clampTimerMs, MAX_TIMER_MS, sleep, systemClock } from './clock.js';
+import { clampTimerMs, isClock, MAX_TIMER_MS, sleep, systemClock } from './clock.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -44,5 +44,22 @@ describe('systemClock', () => {
     const pending = sleep(60_000, { signal: controller.signal });
     controller.abort(new Error('stop'));
     await expect(pending).rejects.toThrow('stop');
+  });
+});
+
+describe('isClock', () => {
+  it('takes anything with now, setTimeout and clearTimeout, and nothing less', () => {
+    expect(isClock(systemClock)).toBe(true);
+    expect(isClock({ now: () => 0, setTimeout: () => 0, clearTimeout: () => {} })).toBe(true);
+    for (const value of [
+      null,
+      undefined,
+      42,
+      'clock',
+      { now: () => 0, setTimeout: () => 0 },
+      { now: 0, setTimeout: () => 0, clearTimeout: () => {} },
+    ]) {
+      expect(isClock(value)).toBe(false);
+    }
   });
 });

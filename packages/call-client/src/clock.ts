@@ -9,6 +9,17 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** `true` for anything with the three methods of a {@link Clock}: how every factory checks its `clock` option. */
+export function isClock(value: unknown): value is Clock {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    ['now', 'setTimeout', 'clearTimeout'].every(
+      (key) => typeof (value as Record<string, unknown>)[key] === 'function',
+    )
+  );
+}
+
 /**
  * The longest delay a Node.js or browser timer takes (2^31 - 1 ms, about 24.8 days). A longer one
  * overflows and fires after 1 ms; every timer ringkit arms is clamped to this and, when it fires

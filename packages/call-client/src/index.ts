@@ -43,6 +43,7 @@ export {
   clampTimerMs,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_WATCH_INTERVAL_MS,
+  isClock,
   MAX_TIMER_MS,
   sleep,
   systemClock,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_WATCH_INTERVAL_MS, sleep, systemClock, type Clock } from './clock.js';
+import { DEFAULT_WATCH_INTERVAL_MS, isClock, sleep, systemClock, type Clock } from './clock.js';
 import { InvalidOptionsError, isHttpError, UnsupportedOperationError } from './errors.js';
 import type { CallProvider, CallStatusEvent } from './provider.js';
 import { canAdvance, isTerminal, type CallStatus } from './status.js';
@@ -33,9 +33,7 @@ const optionsSchema = z.strictObject({
   signal: z
     .custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v)
     .optional(),
-  clock: z
-    .custom<Clock>((v) => typeof v === 'object' && v !== null && 'now' in v && 'setTimeout' in v)
-    .optional(),
+  clock: z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout, clearTimeout)').optional(),
   intervalMs: z.number().positive().optional(),
   maxIntervalMs: z.number().positive().optional(),
   maxConsecutiveErrors: z.number().int().min(0).optional(),

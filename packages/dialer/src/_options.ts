@@ -1,6 +1,7 @@
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_WATCH_INTERVAL_MS,
+  isClock,
   isInvalidPhoneNumberError,
   MAX_TIMER_MS,
   systemClock,
@@ -24,13 +25,7 @@ const providerSchema = z.custom<CallProvider>(
   'expected a CallProvider (an object with capabilities and placeCall())',
 );
 
-const clockSchema = z.custom<Clock>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    ['now', 'setTimeout', 'clearTimeout'].every((key) => isFunction((value as never)[key])),
-  'expected a Clock (now, setTimeout, clearTimeout)',
-);
+const clockSchema = z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout, clearTimeout)');
 
 export const concurrencySchema = z.number().int().min(1).max(100_000);
 

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_WATCH_INTERVAL_MS,
+  isClock,
   MAX_TIMER_MS,
   systemClock,
   toE164,
@@ -87,15 +88,7 @@ const optionsSchema = z.strictObject({
     'a CallProvider is required',
   ),
   callerId: z.string().min(1),
-  clock: z
-    .custom<Clock>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        ['now', 'setTimeout', 'clearTimeout'].every((key) => isFunction((v as never)[key])),
-      'expected a Clock (now, setTimeout, clearTimeout)',
-    )
-    .optional(),
+  clock: z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout, clearTimeout)').optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
   leaseMs: z.number().int().min(100).max(86_400_000).optional(),
   workerId: z.string().min(1).max(200).optional(),
