@@ -4,8 +4,10 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     status: 'src/status.ts',
+    'twilio/index': 'src/twilio/index.ts',
     'testing/index': 'src/testing/index.ts',
     'testing/msw': 'src/testing/msw.ts',
+    'testing/contract': 'src/testing/contract.ts',
     'testing/cli': 'src/testing/cli.ts',
   },
   format: ['esm', 'cjs'],
@@ -16,4 +18,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
+  external: ['vitest'],
 });

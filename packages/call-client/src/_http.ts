@@ -2,6 +2,7 @@ import kyImport, {
   isHTTPError as isKyHttpError,
   isNetworkError as isKyNetworkError,
   isTimeoutError as isKyTimeoutError,
+  TimeoutError as KyTimeoutError,
   type KyInstance,
   type ShouldRetryState,
 } from 'ky';
@@ -15,6 +16,7 @@ import {
   TimeoutError,
   type RequestInfo,
 } from './errors.js';
+import { createPacer } from './pacing.js';
 
 /** When and how failed requests are retried. */
 export interface RetryOptions {
@@ -67,6 +69,17 @@ export interface HttpClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Headers sent with every request, e.g. an `Authorization` header. */
   headers?: Record<string, string>;
+  /**
+   * The most calls `placeCall` starts in any one second (the provider's calls-per-second limit).
+   * Calls over it wait their turn, spread evenly (a smooth token bucket), first come first
+   * served; the dialer and the scheduler inherit it. Retries of a placement wait their turn too;
+   * reads are not paced. The wait for a turn counts toward neither `timeout` nor `totalTimeout`.
+   * Measured at the moments requests are handed to `fetch`, no half-open window of one second
+   * holds more than `callsPerSecond` of them (the pacer is per client: share one client).
+   * @default unlimited
+   * @example callsPerSecond: 1 // a Twilio account's default CPS
+   */
+  callsPerSecond?: number;
 }
 
 export const httpClientOptionsSchema = z.strictObject({
@@ -85,6 +98,7 @@ export const httpClientOptionsSchema = z.strictObject({
     .optional(),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function').optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  callsPerSecond: z.number().positive('must be above 0').max(100_000).optional(),
 });
 
 /**
@@ -100,13 +114,32 @@ export interface JsonRequest<T> {
   method: 'get' | 'post';
   path: string;
   json?: unknown;
+  /** A form-encoded body (`application/x-www-form-urlencoded`), instead of `json`. */
+  form?: URLSearchParams;
+  /** The query string. */
+  searchParams?: URLSearchParams;
+  /**
+   * A `post` that may safely be sent twice (e.g. hanging a call up): retried like a read.
+   * @default false
+   */
+  idempotent?: boolean;
   schema: z.ZodType<T>;
   signal?: AbortSignal | undefined;
+  /**
+   * Waits for the client's pacer (`callsPerSecond`) right before each attempt is handed to
+   * `fetch`, retries included: set on requests that create a call.
+   */
+  paced?: boolean;
 }
 
 export interface HttpClient {
   request<T>(request: JsonRequest<T>): Promise<{ data: T; raw: unknown }>;
 }
+
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded;charset=UTF-8';
+const JSON_CONTENT_TYPE = 'application/json';
+/** Resolved URLs kept per client, so a request to a fixed path does not parse its URL again. */
+const MAX_CACHED_URLS = 256;
 
 export function createHttpClient(baseUrl: string, options: HttpClientOptions): HttpClient {
   const retry =
@@ -114,68 +147,220 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions): H
   const limit = retry.limit ?? 3;
   const baseDelayMs = retry.baseDelayMs ?? 300;
   const timeout = options.timeout ?? 10_000;
-  const userFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const userFetch = options.fetch;
   const base = ensureSlash(baseUrl);
-  const api: KyInstance = ky.create({
-    baseUrl: base,
-    timeout,
-    totalTimeout: options.totalTimeout ?? 60_000,
-    ...(options.headers ? { headers: options.headers } : {}),
-    retry: {
-      limit,
-      delay: (attempt) => baseDelayMs * 2 ** (attempt - 1),
-      backoffLimit: retry.maxDelayMs ?? 10_000,
-      jitter: true,
-      maxRetryAfter: retry.maxRetryAfterMs ?? 30_000,
-    },
-  });
+  const totalTimeout = options.totalTimeout ?? 60_000;
+  const pacer = createPacer({ callsPerSecond: options.callsPerSecond });
+  const pacing = options.callsPerSecond !== undefined;
+  const headers = options.headers ?? {};
+  const ownContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  const retryDefaults = {
+    limit,
+    delay: (attempt: number) => baseDelayMs * 2 ** (attempt - 1),
+    backoffLimit: retry.maxDelayMs ?? 10_000,
+    jitter: true,
+    maxRetryAfter: retry.maxRetryAfterMs ?? 30_000,
+  };
 
-  return {
-    async request<T>({ method, path, json, schema, signal }: JsonRequest<T>) {
-      const url = new URL(path, base).toString();
-      const info: RequestInfo = { method: method.toUpperCase(), url };
-      const unsafe = method === 'post';
-      let attempts = 0;
-      let raw: unknown;
-      try {
-        const response = await api(path, {
+  /**
+   * One ky instance per kind of request (method, retry rule, body type), each with every option
+   * of its kind, so a request passes ky only what is its own.
+   */
+  const instances: Array<{ api: KyInstance; headers: Record<string, string> } | undefined> = [];
+  function instanceFor(method: 'get' | 'post', unsafe: boolean, contentType: string | undefined) {
+    const key =
+      (method === 'get' ? 0 : 1) +
+      (unsafe ? 2 : 0) +
+      (contentType === undefined ? 0 : contentType === JSON_CONTENT_TYPE ? 4 : 8);
+    let instance = instances[key];
+    if (instance === undefined) {
+      // The body is handed to fetch with each attempt (see `transmit`), so its type is set here.
+      const kindHeaders =
+        contentType === undefined || ownContentType
+          ? headers
+          : { 'content-type': contentType, ...headers };
+      instance = {
+        headers: kindHeaders,
+        api: ky.create({
           method,
-          ...(json === undefined ? {} : { json }),
-          ...(signal ? { signal } : {}),
-          fetch: (input, init) => {
-            attempts += 1;
-            return userFetch(input as Request, init);
-          },
+          timeout,
+          totalTimeout,
+          headers: kindHeaders,
           retry: {
+            ...retryDefaults,
             methods: [method],
             statusCodes: unsafe ? SAFE_STATUSES : READ_STATUSES,
             afterStatusCodes: SAFE_STATUSES,
             retryOnTimeout: !unsafe,
             shouldRetry: unsafe ? retryOnlyUnsent : undefined,
           },
+        }),
+      };
+      instances[key] = instance;
+    }
+    return instance;
+  }
+
+  const urls = new Map<string, string>();
+  function resolve(path: string, searchParams: URLSearchParams | undefined): string {
+    if (searchParams) {
+      const target = new URL(path, base);
+      target.search = searchParams.toString();
+      return target.toString();
+    }
+    let url = urls.get(path);
+    if (url === undefined) {
+      url = new URL(path, base).toString();
+      if (urls.size >= MAX_CACHED_URLS) urls.clear();
+      urls.set(path, url);
+    }
+    return url;
+  }
+
+  /**
+   * Sends one attempt. ky's request carries no body (so ky has no stream to clone for a retry);
+   * the body, a string, goes with each attempt. A `fetch` option still gets a whole `Request`.
+   */
+  function transmit(
+    request: Request,
+    kindHeaders: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    if (userFetch !== undefined) {
+      const whole = body === undefined ? request : new Request(request, { body });
+      return signal === request.signal ? userFetch(whole, {}) : userFetch(whole, { signal });
+    }
+    return globalThis.fetch(request.url, {
+      method: request.method,
+      headers: kindHeaders,
+      body,
+      signal,
+    });
+  }
+
+  return {
+    async request<T>(request: JsonRequest<T>) {
+      const { method, path, json, form, searchParams, schema, signal, paced } = request;
+      const url = resolve(path, searchParams);
+      const unsafe = method === 'post' && request.idempotent !== true;
+      const body = json !== undefined ? JSON.stringify(json) : form?.toString();
+      const { api, headers: kindHeaders } = instanceFor(
+        method,
+        unsafe,
+        json !== undefined ? JSON_CONTENT_TYPE : form !== undefined ? FORM_CONTENT_TYPE : undefined,
+      );
+      let attempts = 0;
+      let raw: unknown;
+      // A paced request's time in the pacer's queue is not the provider's: its timeouts are kept
+      // here, from the moment each attempt is sent, and ky's are off.
+      const timed = paced === true && pacing ? createAttemptTimer(timeout, totalTimeout) : null;
+      try {
+        const response = await api(url, {
+          signal,
+          ...(timed ? { timeout: false, totalTimeout: false } : undefined),
+          fetch: timed
+            ? (input) => {
+                const attempt = input as Request;
+                timed.checkTotal(attempt);
+                const queuedAt = performance.now();
+                return pacer.run(() => {
+                  attempts += 1;
+                  timed.waited(performance.now() - queuedAt);
+                  return timed.send(attempt, (merged) =>
+                    transmit(attempt, kindHeaders, body, merged),
+                  );
+                }, attempt.signal);
+              }
+            : (input) => {
+                attempts += 1;
+                const attempt = input as Request;
+                return transmit(attempt, kindHeaders, body, attempt.signal);
+              },
         });
         const text = await response.text();
+        timed?.end();
         try {
           raw = text === '' ? undefined : JSON.parse(text);
         } catch {
           throw new ResponseValidationError({
-            request: info,
+            request: requestInfo(method, url),
             body: text,
             issues: [{ code: 'custom', path: [], message: 'the body is not JSON', input: text }],
           });
         }
       } catch (error) {
+        const timedOut = timed?.timedOut() === true;
+        timed?.end();
+        const info = requestInfo(method, url);
+        if (timedOut && !signal?.aborted)
+          throw new TimeoutError({ request: info, timeoutMs: timeout, cause: error });
         throw toCallApiError(error, info, attempts, timeout, signal);
       }
       const parsed = schema.safeParse(raw);
       if (!parsed.success) {
         throw new ResponseValidationError({
-          request: info,
+          request: requestInfo(method, url),
           body: raw,
           issues: parsed.error.issues,
         });
       }
       return { data: parsed.data, raw };
+    },
+  };
+}
+
+function requestInfo(method: string, url: string): RequestInfo {
+  return { method: method.toUpperCase(), url };
+}
+
+/**
+ * The timeouts of a paced request: each attempt gets `timeoutMs` from the moment it is sent
+ * (until its body is read, for a successful answer), and the whole request `totalTimeoutMs` not
+ * counting the time spent waiting for the pacer.
+ */
+function createAttemptTimer(timeoutMs: number, totalTimeoutMs: number) {
+  const startedAt = performance.now();
+  let waitedMs = 0;
+  let current: { timer: ReturnType<typeof setTimeout> | undefined; timedOut: boolean } | null =
+    null;
+  const remaining = () => totalTimeoutMs - (performance.now() - startedAt - waitedMs);
+  const end = () => {
+    if (current?.timer !== undefined) clearTimeout(current.timer);
+    if (current) current.timer = undefined;
+  };
+  return {
+    end,
+    timedOut: () => current?.timedOut === true,
+    checkTotal(request: Request) {
+      if (remaining() <= 0) throw new KyTimeoutError(request);
+    },
+    /** Time spent in the pacer's queue, which the total does not count. */
+    waited(ms: number) {
+      waitedMs += ms;
+    },
+    /** Sends one attempt with `send`, given the request's signal joined to the attempt's timer. */
+    send(request: Request, send: (signal: AbortSignal) => Promise<Response>) {
+      end();
+      const attempt = {
+        timer: undefined as ReturnType<typeof setTimeout> | undefined,
+        timedOut: false,
+      };
+      current = attempt;
+      const controller = new AbortController();
+      const ms = Math.max(1, Math.min(timeoutMs, remaining()));
+      return new Promise<Response>((resolve, reject) => {
+        attempt.timer = setTimeout(() => {
+          attempt.timedOut = true;
+          controller.abort();
+          reject(new KyTimeoutError(request));
+        }, ms);
+        send(AbortSignal.any([request.signal, controller.signal])).then((response) => {
+          // An answer the caller will not read as a success needs no timer on its body.
+          if (!response.ok) end();
+          resolve(response);
+        }, reject);
+      });
     },
   };
 }

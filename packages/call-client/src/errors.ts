@@ -172,7 +172,8 @@ export type WebhookErrorReason =
   | 'missing_id'
   | 'missing_status'
   | 'unknown_status'
-  | 'unexpected_status';
+  | 'unexpected_status'
+  | 'invalid_field';
 
 /** A status webhook whose body is malformed. */
 export class WebhookValidationError extends CallApiError {

@@ -50,6 +50,9 @@ export {
 } from './clock.js';
 export type { Clock } from './clock.js';
 
+export { createPacer } from './pacing.js';
+export type { Pacer } from './pacing.js';
+
 export type {
   CallProvider,
   CallStatusEvent,

@@ -56,6 +56,7 @@ export function createMockCallApiClient(options: MockCallApiClientOptions = {}):
       return toCall(
         await http.request({
           method: 'post',
+          paced: true,
           path: 'api/call',
           json: { phone_number: phone },
           schema: callSchema,

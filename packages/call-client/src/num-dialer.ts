@@ -56,6 +56,7 @@ export function createNumDialerClient(options: NumDialerClientOptions): CallProv
       const phone = toE164(to, { defaultCountry }).slice(1);
       const { data, raw } = await http.request({
         method: 'post',
+        paced: true,
         path: 'call',
         json: { phone, webhookURL: options.webhookUrl },
         schema: placedSchema,

@@ -65,3 +65,48 @@ describe('toE164', () => {
     expect(isValidPhoneNumber('12')).toBe(false);
   });
 });
+
+describe('toE164 with numbers already in E.164 form', () => {
+  const messageOf = (input: string, options?: Parameters<typeof toE164>[1]) => {
+    try {
+      toE164(input, options);
+    } catch (error) {
+      expect(isInvalidPhoneNumberError(error)).toBe(true);
+      return (error as Error).message;
+    }
+    throw new Error(`${input} was accepted`);
+  };
+
+  it('answers the same for a number accepted before, whatever the default country', () => {
+    expect(toE164('+14155552671')).toBe('+14155552671');
+    expect(toE164('+14155552671')).toBe('+14155552671');
+    expect(toE164('+14155552671', { defaultCountry: 'GB' })).toBe('+14155552671');
+    expect(toE164('+442079460958', { defaultCountry: 'US' })).toBe('+442079460958');
+    expect(toE164('+442079460958', { defaultCountry: 'GB' })).toBe('+442079460958');
+  });
+
+  it.each(['+1415555267', '+0415555267', '+04155552671', '+14155552671234567', '+1 000 000 0000'])(
+    'still refuses %j, every time, with the same InvalidPhoneNumberError',
+    (input) => {
+      toE164('+14155552671');
+      const first = messageOf(input);
+      expect(first).toContain('Invalid phone number');
+      expect(messageOf(input)).toBe(first);
+      expect(isValidPhoneNumber(input)).toBe(false);
+    },
+  );
+
+  it('parses a number written otherwise in full, with its default country', () => {
+    expect(toE164('+14155552671')).toBe('+14155552671');
+    // The national digits of that number, read as a British number, are no valid number there.
+    expect(toE164('(415) 555-2671')).toBe('+14155552671');
+    expect(messageOf('(415) 555-2671', { defaultCountry: 'GB' })).toContain('not a valid');
+    expect(toE164('14155552671', { defaultCountry: 'GB' })).toBe('+14155552671');
+  });
+
+  it('answers as a fresh parse after more numbers than it remembers', () => {
+    for (let i = 0; i < 10_050; i += 1) toE164(`+1415555${String(i % 10_000).padStart(4, '0')}`);
+    expect(toE164('+14155552671')).toBe('+14155552671');
+    expect(messageOf('+1415555267')).toContain('not a valid phone number');
+  });
+});

@@ -17,6 +17,16 @@ export interface ToE164Options {
  * letters, no control characters.
  */
 const TYPED = /^ *\+?[0-9 ().-]+$/;
+/**
+ * A number already in E.164 form: `+`, a country code (never 0) and up to 15 digits in all. Its
+ * result does not depend on `defaultCountry`, so it can be remembered once accepted.
+ */
+const E164 = /^\+[1-9]\d{1,14}$/;
+/** How many accepted E.164 numbers are remembered (oldest forgotten first). */
+const MAX_REMEMBERED = 10_000;
+/** E.164 inputs `toE164` accepted, each with its result: accepting one again needs no parse. */
+const accepted = new Map<string, string>();
+
 /** An extension (`ext. 1234`, `x1234`, `#1234`, `;ext=1234`): not part of the number to call. */
 const EXTENSION = /\d\s*(?:e?xt\.?|extension|x|#|;\s*ext=)\s*\d/i;
 
@@ -32,6 +42,18 @@ const EXTENSION = /\d\s*(?:e?xt\.?|extension|x|#|;\s*ext=)\s*\d/i;
  * toE164('13018040009'); // '+13018040009'
  */
 export function toE164(input: string, options: ToE164Options = {}): string {
+  const known = accepted.get(input);
+  if (known !== undefined) return known;
+  const number = parseToE164(input, options);
+  if (E164.test(input)) {
+    if (accepted.size >= MAX_REMEMBERED) accepted.delete(accepted.keys().next().value!);
+    accepted.set(input, number);
+  }
+  return number;
+}
+
+/** {@link toE164} without its memory of numbers it accepted: the full parse. */
+function parseToE164(input: string, options: ToE164Options): string {
   const defaultCountry = options.defaultCountry ?? 'US';
   if (typeof input !== 'string' || input.trim() === '') {
     throw new InvalidPhoneNumberError(String(input), 'a phone number is required');

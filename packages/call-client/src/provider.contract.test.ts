@@ -1,46 +1,55 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { testProviderContract } from '../test/provider-contract.js';
+import { createMockCallApiClient } from './mock-call-api.js';
+import { createNumDialerClient } from './num-dialer.js';
+import { simulatorKnobs, testProvider } from './testing/contract.js';
 import { startCallApiSimulator } from './testing/index.js';
+import { createWebhookHandler, createWebhookToken } from './webhook.js';
 
-/** Both flavours through the real simulator, webhooks POSTed over a real socket. */
-for (const flavour of ['polling', 'webhook'] as const) {
-  testProviderContract({
-    name: `${flavour} flavour over HTTP (simulator)`,
-    flavour,
-    async start(knobs, deliver) {
-      const receiver = createServer((req, res) => {
-        let body = '';
-        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        req.on('end', () => {
-          void deliver(req.url ?? '', body).then((status) => res.writeHead(status).end());
-        });
+const retry = { limit: 5, baseDelayMs: 1, maxDelayMs: 5 };
+
+/** The polling flavour through the real simulator. */
+testProvider({
+  name: 'polling flavour over HTTP (simulator)',
+  async setup({ scenario }) {
+    const sim = await startCallApiSimulator({ flavour: 'polling', ...simulatorKnobs(scenario) });
+    return {
+      provider: createMockCallApiClient({ baseUrl: sim.url, retry }),
+      calls: () => sim.calls(),
+      close: () => sim.close(),
+    };
+  },
+});
+
+/** The webhook flavour through the real simulator, webhooks POSTed to a real receiver. */
+testProvider({
+  name: 'webhook flavour over HTTP (simulator)',
+  async setup({ scenario, onStatus }) {
+    const token = createWebhookToken();
+    const handle = createWebhookHandler({ token, onEvent: onStatus });
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        void handle({ token: req.url?.split('/').pop(), body }).then((answer) =>
+          res.writeHead(answer.status).end(),
+        );
       });
-      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-      const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-      const sim = await startCallApiSimulator({
-        flavour,
-        port: 0,
-        ...knobs,
-        // The client hands out http://receiver.test/…; deliver to the local receiver instead.
-        deliverWebhook: async (url, body, { signal }) => {
-          const response = await fetch(`${receiverUrl}${new URL(url).pathname}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-            signal,
-          });
-          if (!response.ok) throw new Error(`receiver answered ${response.status}`);
-        },
-      });
-      return {
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    const sim = await startCallApiSimulator({ flavour: 'webhook', ...simulatorKnobs(scenario) });
+    return {
+      provider: createNumDialerClient({
         baseUrl: sim.url,
-        calls: () => sim.calls(),
-        close: async () => {
-          await sim.close();
-          await new Promise((resolve) => receiver.close(resolve));
-        },
-      };
-    },
-  });
-}
+        webhookUrl: `http://127.0.0.1:${port}/webhooks/${token}`,
+        retry,
+      }),
+      calls: () => sim.calls(),
+      close: async () => {
+        await sim.close();
+        await new Promise((resolve) => receiver.close(resolve));
+      },
+    };
+  },
+});

@@ -28,6 +28,11 @@ export interface ProviderCall {
   providerStatus: string;
   /** The provider's response body as received. */
   raw: unknown;
+  /**
+   * `true` when the placement's answer was lost (a timeout, a gateway error) and the call was
+   * then found by looking it up: it is surely this placement's.
+   */
+  reconciled?: boolean;
 }
 
 /**
@@ -42,6 +47,12 @@ export interface CallProvider {
   placeCall(request: PlaceCallRequest): Promise<ProviderCall>;
   /** Reads a call's current status; present when `capabilities.polling` is true. */
   getCall?(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+  /**
+   * Ends a placed call where the provider can: cancels it while it is queued or ringing, hangs it
+   * up once answered. Resolves with the call as the provider reports it afterwards; a call that
+   * had already ended resolves as it is, unchanged. Absent when the provider cannot end calls.
+   */
+  cancelCall?(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
 }
 
 /** A status change of one call, from a webhook or from polling. */
@@ -53,4 +64,11 @@ export interface CallStatusEvent {
   providerStatus: string;
   /** When the change was received. */
   at: Date;
+  /** The call's length in seconds, where the provider reports it with its end (Twilio's `CallDuration`). */
+  durationS?: number;
+  /**
+   * The provider's own order of this call's events (Twilio's `SequenceNumber`), where it sends
+   * one: a higher number happened later, whatever order the events arrive in.
+   */
+  sequence?: number;
 }

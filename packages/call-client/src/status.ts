@@ -98,6 +98,8 @@ const PROVIDER_WORDS: Readonly<Record<string, CallStatus>> = {
  * Returns `undefined` for a word it does not know; callers keep such words as `providerStatus`.
  */
 export function mapProviderStatus(word: string): CallStatus | undefined {
+  // A word already written as a key (lower case, no spaces) maps as it is.
+  if (Object.hasOwn(PROVIDER_WORDS, word)) return PROVIDER_WORDS[word];
   const key = word.trim().toLowerCase().replaceAll(' ', '-');
   return Object.hasOwn(PROVIDER_WORDS, key) ? PROVIDER_WORDS[key] : undefined;
 }

@@ -9,6 +9,7 @@ import type { CallProvider, ProviderCall } from './provider.js';
 import type { CallStatus } from './status.js';
 import { watchCall } from './watch.js';
 import type { Clock } from './clock.js';
+import { createFakeClock, type FakeClock } from './testing/fake-clock.js';
 
 /** A clock whose timers fire at once, recording every wait. */
 function instantClock() {
@@ -67,6 +68,63 @@ async function collect(iterable: AsyncIterable<{ status: CallStatus }>) {
 }
 
 const request = { method: 'GET', url: 'http://x/api/call/1' };
+
+/** A fake clock that counts the timers armed on it at one moment. */
+function countingClock(inner: FakeClock = createFakeClock(0)) {
+  const live = new Set<unknown>();
+  const stats = { maxLive: 0, live: () => live.size };
+  const clock: Clock = {
+    now: () => inner.now(),
+    setTimeout(callback, ms) {
+      const handle = inner.setTimeout(() => {
+        live.delete(handle);
+        callback();
+      }, ms);
+      live.add(handle);
+      stats.maxLive = Math.max(stats.maxLive, live.size);
+      return handle;
+    },
+    clearTimeout(handle) {
+      live.delete(handle);
+      inner.clearTimeout(handle);
+    },
+  };
+  return { clock, inner, stats };
+}
+
+/**
+ * A provider whose calls move on the clock: `initiated`, then each status of `plan` from its
+ * offset (ms after `start`, per call id). Counts reads and the most in flight at once.
+ */
+function timed(clock: Clock, plan: (id: string) => Array<[number, CallStatus]>, answerMs = 0) {
+  const starts = new Map<string, number>();
+  const stats = { reads: 0, inFlight: 0, maxInFlight: 0, readsOf: new Map<string, number[]>() };
+  const provider: CallProvider = {
+    name: 'timed',
+    capabilities: { polling: true, webhooks: false },
+    placeCall: () => Promise.reject(new Error('unused')),
+    async getCall(id): Promise<ProviderCall> {
+      stats.reads += 1;
+      stats.inFlight += 1;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+      const at = clock.now();
+      if (!starts.has(id)) starts.set(id, at);
+      const reads = stats.readsOf.get(id) ?? [];
+      reads.push(at);
+      stats.readsOf.set(id, reads);
+      if (answerMs > 0)
+        await new Promise((resolve) => clock.setTimeout(() => resolve(null), answerMs));
+      else await Promise.resolve();
+      stats.inFlight -= 1;
+      let status: CallStatus = 'initiated';
+      for (const [offset, next] of plan(id)) if (at - starts.get(id)! >= offset) status = next;
+      return { id, status, providerStatus: status, raw: {} };
+    },
+  };
+  return { provider, stats };
+}
+
+const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
 
 describe('watchCall', () => {
   it('yields each forward move once and ends at the terminal status', async () => {
@@ -176,6 +234,156 @@ describe('watchCall', () => {
     controller.abort();
     await expect(done).resolves.toBeUndefined();
     expect(seen).toEqual(['ringing']);
+  });
+
+  it('follows 2,000 calls at once on one clock timer, each in order and without repeats', async () => {
+    const { clock, inner, stats } = countingClock();
+    const { provider, stats: reads } = timed(clock, (id) => {
+      const n = Number(id.slice(1));
+      const base = (n * 7919) % 3000;
+      return [
+        [base + 1000, 'ringing'],
+        [base + 4000, 'answered'],
+        [base + 4000 + (n % 20) * 1000, n % 5 === 0 ? 'busy' : 'completed'],
+      ];
+    });
+    const seen = new Map<string, CallStatus[]>();
+    const watches = Array.from({ length: 2000 }, async (_, n) => {
+      const id = `c${n}`;
+      const statuses: CallStatus[] = [];
+      seen.set(id, statuses);
+      for await (const event of watchCall(provider, id, { clock, since: 'initiated' })) {
+        statuses.push(event.status);
+      }
+    });
+    await inner.advance(40_000);
+    await Promise.all(watches);
+    expect(stats.maxLive).toBe(1);
+    expect(stats.live()).toBe(0);
+    expect(reads.maxInFlight).toBeLessThanOrEqual(64);
+    for (const [id, statuses] of seen) {
+      const n = Number(id.slice(1));
+      // 'answered' can be missed when it lasts less than a poll; never repeated, never backwards.
+      const end = n % 5 === 0 ? 'busy' : 'completed';
+      expect([
+        ['ringing', 'answered', end],
+        ['ringing', end],
+      ]).toContainEqual(statuses);
+    }
+  });
+
+  it('polls an unchanged status less and less often, up to maxIdleIntervalMs, and at the base interval again after a change', async () => {
+    const provider = scripted([
+      ...Array<CallStatus>(8).fill('ringing'),
+      ...Array<CallStatus>(4).fill('answered'),
+      'completed',
+    ]);
+    const { clock, waits } = instantClock();
+    expect(
+      await collect(watchCall(provider, 'c1', { clock, intervalMs: 100, maxIdleIntervalMs: 800 })),
+    ).toEqual(['ringing', 'answered', 'completed']);
+    expect(waits).toEqual([100, 100, 100, 200, 400, 800, 800, 800, 100, 100, 100, 200]);
+  });
+
+  it('grows the interval by idleBackoffFactor, and polls at a fixed rate with a factor of 1', async () => {
+    const script: CallStatus[] = [...Array<CallStatus>(6).fill('ringing'), 'completed'];
+    const grown = instantClock();
+    await collect(
+      watchCall(scripted(script), 'c1', {
+        clock: grown.clock,
+        intervalMs: 100,
+        maxIdleIntervalMs: 10_000,
+        idleBackoffFactor: 3,
+      }),
+    );
+    expect(grown.waits).toEqual([100, 100, 100, 300, 900, 2700]);
+    const fixed = instantClock();
+    await collect(
+      watchCall(scripted(script), 'c1', {
+        clock: fixed.clock,
+        intervalMs: 100,
+        idleBackoffFactor: 1,
+      }),
+    );
+    expect(fixed.waits).toEqual([100, 100, 100, 100, 100, 100]);
+  });
+
+  it('by default polls a call that moves every few seconds every second, and a quiet one every 5 s', async () => {
+    const { clock, inner } = countingClock();
+    const { provider, stats } = timed(clock, (id) =>
+      id === 'busy-one'
+        ? [
+            [3000, 'ringing'],
+            [6000, 'answered'],
+            [9000, 'completed'],
+          ]
+        : [
+            [1000, 'ringing'],
+            [2000, 'answered'],
+            [62_000, 'completed'],
+          ],
+    );
+    const lively = collect(watchCall(provider, 'busy-one', { clock }));
+    const quiet = collect(watchCall(provider, 'long-talk', { clock }));
+    await inner.advance(70_000);
+    expect(await lively).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(await quiet).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(new Set(gaps(stats.readsOf.get('busy-one')!))).toEqual(new Set([1000]));
+    const quietGaps = gaps(stats.readsOf.get('long-talk')!);
+    expect(Math.max(...quietGaps)).toBe(5000);
+    expect(quietGaps.slice(0, 7)).toEqual([1000, 1000, 1000, 1000, 1000, 2000, 4000]);
+    // seen within one idle interval of its end
+    expect(stats.readsOf.get('long-talk')!.at(-1)).toBeLessThanOrEqual(62_000 + 5000);
+  });
+
+  it('sends no more than maxConcurrentPolls status requests at once', async () => {
+    const { clock, inner } = countingClock();
+    const { provider, stats } = timed(
+      clock,
+      () => [
+        [500, 'ringing'],
+        [3000, 'completed'],
+      ],
+      50,
+    );
+    const watches = Array.from({ length: 100 }, (_, n) =>
+      collect(watchCall(provider, `c${n}`, { clock, intervalMs: 100, maxConcurrentPolls: 5 })),
+    );
+    await inner.advance(30_000);
+    const results = await Promise.all(watches);
+    expect(stats.maxInFlight).toBe(5);
+    for (const statuses of results) expect(statuses.at(-1)).toBe('completed');
+  });
+
+  it('ends quietly when the signal aborts while it waits its turn, leaving no timer behind', async () => {
+    const { clock, inner, stats } = countingClock();
+    const { provider, stats: reads } = timed(clock, () => [[0, 'ringing']]);
+    const controllers = Array.from({ length: 3 }, () => new AbortController());
+    const watches = controllers.map((controller, n) =>
+      collect(watchCall(provider, `c${n}`, { clock, signal: controller.signal })),
+    );
+    await inner.advance(10_000);
+    expect(stats.live()).toBe(1);
+    const before = reads.reads;
+    for (const controller of controllers) controller.abort();
+    await expect(Promise.all(watches)).resolves.toEqual([['ringing'], ['ringing'], ['ringing']]);
+    expect(stats.live()).toBe(0);
+    await inner.advance(60_000);
+    expect(reads.reads).toBe(before);
+  });
+
+  it('refuses bad polling options', async () => {
+    for (const bad of [
+      { maxIdleIntervalMs: 500 },
+      { intervalMs: 200, maxIdleIntervalMs: 100 },
+      { idleBackoffFactor: 0.5 },
+      { maxConcurrentPolls: 0 },
+      { maxConcurrentPolls: 1.5 },
+    ]) {
+      await expect(collect(watchCall(scripted(['ringing']), 'c1', bad))).rejects.toBeInstanceOf(
+        InvalidOptionsError,
+      );
+    }
   });
 
   it('refuses a provider that cannot be polled', async () => {

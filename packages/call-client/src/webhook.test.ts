@@ -136,3 +136,56 @@ describe('createWebhookHandler', () => {
     expect(() => createWebhookHandler({ token: a, onEvent: () => {} })).not.toThrow();
   });
 });
+
+describe('parseStatusWebhook on bodies that are not plain objects', () => {
+  const reasonOf = (body: unknown) => {
+    try {
+      parseStatusWebhook(body);
+    } catch (error) {
+      return (error as WebhookValidationError).reason;
+    }
+    return 'accepted';
+  };
+
+  it('reads an object without a prototype, bytes, and a body with its own "constructor"', () => {
+    const bare = Object.assign(Object.create(null) as object, { id: 7, status: 'ringing' });
+    expect(parseStatusWebhook(bare).callId).toBe('7');
+    const bytes = new TextEncoder().encode('{"id":"a-1","status":"completed"}');
+    expect(parseStatusWebhook(bytes)).toMatchObject({ callId: 'a-1', status: 'completed' });
+    expect(parseStatusWebhook({ id: 8, status: 'busy', constructor: 1 }).callId).toBe('8');
+  });
+
+  it('trims a string id, and refuses a negative, fractional or empty one', () => {
+    expect(parseStatusWebhook({ id: '  42 ', status: 'ringing' }).callId).toBe('42');
+    for (const id of [-1, 1.5, '', '   ', 'x'.repeat(257), null, true])
+      expect(reasonOf({ id, status: 'ringing' })).toBe('missing_id');
+  });
+
+  it('judges an id beyond the safe integers as zod does', () => {
+    const id = 2 ** 60;
+    const verdict = reasonOf({ id, status: 'ringing' });
+    expect(
+      verdict === 'accepted' ? parseStatusWebhook({ id, status: 'ringing' }).callId : verdict,
+    ).toBe(verdict === 'accepted' ? String(id) : 'missing_id');
+  });
+
+  it('takes no id or status from a prototype or a hidden property', () => {
+    expect(reasonOf(Object.create({ id: 1, status: 'ringing' }))).toBe('missing_id');
+    const hidden = { status: 'ringing' };
+    Object.defineProperty(hidden, 'id', { value: 9, enumerable: false });
+    expect(reasonOf(hidden)).toBe('missing_id');
+    const quiet = { id: 9 };
+    Object.defineProperty(quiet, 'status', { value: 'ringing', enumerable: false });
+    expect(reasonOf(quiet)).toBe('missing_status');
+  });
+
+  it('refuses a class instance, an array and a body with a symbol key as not an object', () => {
+    class Event {
+      id = 1;
+      status = 'ringing';
+    }
+    expect(reasonOf(new Event())).toBe('not_object');
+    expect(reasonOf([{ id: 1, status: 'ringing' }])).toBe('not_object');
+    expect(reasonOf({ id: 1, status: 'ringing', [Symbol('x')]: 1 })).toBe('not_object');
+  });
+});

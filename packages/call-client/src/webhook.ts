@@ -46,7 +46,7 @@ export function parseStatusWebhook(
 ): CallStatusEvent {
   let value = body;
   if (typeof value === 'string' || value instanceof Uint8Array) {
-    const text = typeof value === 'string' ? value : new TextDecoder().decode(value);
+    const text = typeof value === 'string' ? value : utf8.decode(value);
     try {
       value = JSON.parse(text);
     } catch {
@@ -57,6 +57,60 @@ export function parseStatusWebhook(
       });
     }
   }
+  const fields = plainFields(value) ?? parseFields(value, body);
+  const id = fastProviderId(fields['id']) ?? parseProviderId(fields['id'], value);
+  const word = fields['status'];
+  if (typeof word !== 'string' || word.trim() === '') {
+    throw new WebhookValidationError({
+      reason: 'missing_status',
+      message: `The webhook for call ${id} has no "status"`,
+      body: value,
+    });
+  }
+  const status = mapProviderStatus(word);
+  if (status === undefined) {
+    throw new WebhookValidationError({
+      reason: 'unknown_status',
+      message: `The webhook for call ${id} has an unknown status ${JSON.stringify(word)}`,
+      body: value,
+      providerStatus: word,
+    });
+  }
+  if (options.statuses && !options.statuses.includes(word)) {
+    throw new WebhookValidationError({
+      reason: 'unexpected_status',
+      message: `The webhook for call ${id} says ${JSON.stringify(word)}, which this provider never sends (expected one of ${options.statuses.join(', ')})`,
+      body: value,
+      providerStatus: word,
+    });
+  }
+  return { callId: id, status, providerStatus: word, at: options.now ?? new Date() };
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * The body's fields when it is surely what `bodySchema` accepts as it is: a plain object (no
+ * prototype but `Object`'s, no `constructor` or symbol of its own), whose own enumerable `id` and
+ * `status` are read as zod's copy would have them. `undefined` for anything else, which zod then
+ * judges.
+ */
+function plainFields(value: unknown): { id?: unknown; status?: unknown } | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return undefined;
+  if (Object.hasOwn(value, 'constructor') || Object.getOwnPropertySymbols(value).length > 0)
+    return undefined;
+  const fields = value as Record<string, unknown>;
+  return {
+    id: Object.prototype.propertyIsEnumerable.call(value, 'id') ? fields['id'] : undefined,
+    status: Object.prototype.propertyIsEnumerable.call(value, 'status')
+      ? fields['status']
+      : undefined,
+  };
+}
+
+function parseFields(value: unknown, body: unknown): Record<string, unknown> {
   const shape = bodySchema.safeParse(value);
   if (!shape.success || Array.isArray(value)) {
     throw new WebhookValidationError({
@@ -66,41 +120,32 @@ export function parseStatusWebhook(
       issues: shape.success ? [] : shape.error.issues,
     });
   }
-  const id = providerIdSchema.safeParse(shape.data['id']);
-  if (!id.success) {
+  return shape.data;
+}
+
+/**
+ * The id as `providerIdSchema` makes it, when it surely passes: a whole number from 0 up to
+ * `Number.MAX_SAFE_INTEGER`, or a string of 1 to 256 characters once trimmed. `undefined`
+ * otherwise, which zod then judges.
+ */
+function fastProviderId(id: unknown): string | undefined {
+  if (typeof id === 'number') return Number.isSafeInteger(id) && id >= 0 ? String(id) : undefined;
+  if (typeof id !== 'string') return undefined;
+  const trimmed = id.trim();
+  return trimmed.length >= 1 && trimmed.length <= 256 ? trimmed : undefined;
+}
+
+function parseProviderId(id: unknown, body: unknown): string {
+  const parsed = providerIdSchema.safeParse(id);
+  if (!parsed.success) {
     throw new WebhookValidationError({
       reason: 'missing_id',
       message: 'The webhook body has no valid "id" (a non-empty string or a whole number)',
-      body: value,
-      issues: id.error.issues,
+      body,
+      issues: parsed.error.issues,
     });
   }
-  const word = shape.data['status'];
-  if (typeof word !== 'string' || word.trim() === '') {
-    throw new WebhookValidationError({
-      reason: 'missing_status',
-      message: `The webhook for call ${id.data} has no "status"`,
-      body: value,
-    });
-  }
-  const status = mapProviderStatus(word);
-  if (status === undefined) {
-    throw new WebhookValidationError({
-      reason: 'unknown_status',
-      message: `The webhook for call ${id.data} has an unknown status ${JSON.stringify(word)}`,
-      body: value,
-      providerStatus: word,
-    });
-  }
-  if (options.statuses && !options.statuses.includes(word)) {
-    throw new WebhookValidationError({
-      reason: 'unexpected_status',
-      message: `The webhook for call ${id.data} says ${JSON.stringify(word)}, which this provider never sends (expected one of ${options.statuses.join(', ')})`,
-      body: value,
-      providerStatus: word,
-    });
-  }
-  return { callId: id.data, status, providerStatus: word, at: options.now ?? new Date() };
+  return parsed.data;
 }
 
 /** A fresh unguessable token (192 random bits, URL-safe) for a webhook URL. */

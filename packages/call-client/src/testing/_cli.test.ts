@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { formatEvent, runSimulatorCli } from './_cli.js';
 import { startWebhookReceiver } from './_receiver.js';
+import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
 import { postJson, WAIT } from '../../test/simulator-suite-helpers.js';
 
 function capture() {
@@ -48,6 +49,30 @@ describe('ringkit-sim', () => {
     expect(stderr.lines()).toEqual([]);
   });
 
+  it('starts the Twilio flavour too when given --twilio-port, and prints its account', async () => {
+    const stdout = capture();
+    const controller = new AbortController();
+    const argv = ['--polling-port', '0', '--webhook-port', '0', '--twilio-port', '0'];
+    const exit = runSimulatorCli([...argv, '--calls-per-second', '5', '--seed', '1'], {
+      stdout: stdout.stream,
+      stderr: capture().stream,
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(stdout.lines().join('\n')).toContain('seed 1'), WAIT);
+    const line = stdout.lines().find((l) => l.startsWith('twilio (Twilio API 2010-04-01)')) ?? '';
+    const url = /listening on (\S+)/.exec(line)?.[1];
+    expect(line).toContain(`account ${TWILIO_TEST_CREDENTIALS.accountSid}`);
+    const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
+    const response = await fetch(`${url}/2010-04-01/Accounts/${accountSid}/Calls.json`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${accountSid}:${authToken}`)}` },
+      body: new URLSearchParams({ To: '+14155552671', From: '+15005550006', Twiml: 'x' }),
+    });
+    expect(response.status).toBe(201);
+    controller.abort();
+    expect(await exit).toBe(0);
+  });
+
   it('prints no event line with --quiet', async () => {
     const stdout = capture();
     const controller = new AbortController();
@@ -71,6 +96,8 @@ describe('ringkit-sim', () => {
     [['--polling-port', '99999'], 'between 0 and 65535'],
     [['--seed', '1.5'], '--seed must be an integer'],
     [['--colour'], "Unknown option '--colour'"],
+    [['--calls-per-second', '2'], '--calls-per-second needs --twilio-port'],
+    [['--twilio-port', '0', '--calls-per-second', '0'], '--calls-per-second must be above 0'],
   ])('exits 2 with a one-line message for %j', async (argv, says) => {
     const stdout = capture();
     const stderr = capture();

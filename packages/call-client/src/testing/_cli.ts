@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { randomSeed } from './_random.js';
 import { startCallApiSimulator, type CallApiSimulator } from './simulator.js';
+import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
 import type { SimulatorEvent, SimulatorFlavour } from './types.js';
 
 /** Where the CLI writes, and what stops it. */
@@ -10,17 +11,20 @@ export interface SimulatorCliIo {
   stderr: { write(text: string): unknown };
   /** Stops the simulators when aborted. @default SIGINT or SIGTERM of this process */
   signal?: AbortSignal;
-  /** Where `SIM_POLLING_PORT` and `SIM_WEBHOOK_PORT` are read. @default process.env */
+  /** Where `SIM_POLLING_PORT`, `SIM_WEBHOOK_PORT` and `SIM_TWILIO_PORT` are read. @default process.env */
   env?: Record<string, string | undefined>;
 }
 
 const USAGE = `Usage: ringkit-sim [options]
 
-Starts both Call API simulators: polling ("Mock Call API") and webhook ("Num Dialer API").
+Starts both Call API simulators: polling ("Mock Call API") and webhook ("Num Dialer API"),
+and the Twilio flavour (Twilio API 2010-04-01) when given a port.
 
 Options:
   --polling-port N   port of the polling flavour (env SIM_POLLING_PORT)   [5000]
   --webhook-port N   port of the webhook flavour (env SIM_WEBHOOK_PORT)   [4830]
+  --twilio-port N    port of the Twilio flavour (env SIM_TWILIO_PORT)     [off]
+  --calls-per-second R  Twilio flavour: calls let out of queued per second [1]
   --host H           interface to listen on                             [127.0.0.1]
   --step-ms MIN-MAX  time between status steps, ms (or one number)      [200-1000]
   --error-rate R     fraction 0..1 of POSTs answered 503                [0]
@@ -39,6 +43,12 @@ const port = (name: string) =>
 const cliSchema = z.object({
   pollingPort: port('--polling-port / SIM_POLLING_PORT').default(5000),
   webhookPort: port('--webhook-port / SIM_WEBHOOK_PORT').default(4830),
+  twilioPort: port('--twilio-port / SIM_TWILIO_PORT').optional(),
+  callsPerSecond: z.coerce
+    .number({ error: '--calls-per-second must be a number' })
+    .positive('--calls-per-second must be above 0')
+    .max(10_000, '--calls-per-second must be at most 10000')
+    .optional(),
   host: z.string().min(1, '--host must not be empty').default('127.0.0.1'),
   stepMs: z
     .string()
@@ -74,6 +84,8 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
       options: {
         'polling-port': { type: 'string' },
         'webhook-port': { type: 'string' },
+        'twilio-port': { type: 'string' },
+        'calls-per-second': { type: 'string' },
         host: { type: 'string' },
         'step-ms': { type: 'string' },
         'error-rate': { type: 'string' },
@@ -93,6 +105,8 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
   const parsed = cliSchema.safeParse({
     pollingPort: values['polling-port'] ?? env.SIM_POLLING_PORT,
     webhookPort: values['webhook-port'] ?? env.SIM_WEBHOOK_PORT,
+    twilioPort: values['twilio-port'] ?? env.SIM_TWILIO_PORT,
+    callsPerSecond: values['calls-per-second'],
     host: values.host,
     stepMs: values['step-ms'],
     errorRate: values['error-rate'],
@@ -101,6 +115,14 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
   });
   if (!parsed.success) return fail(parsed.error.issues.map((i) => i.message).join('; '), 2);
   const config = parsed.data;
+  if (config.callsPerSecond !== undefined && config.twilioPort === undefined) {
+    return fail('--calls-per-second needs --twilio-port (or SIM_TWILIO_PORT)', 2);
+  }
+  const flavours: Array<[SimulatorFlavour, number]> = [
+    ['polling', config.pollingPort],
+    ['webhook', config.webhookPort],
+  ];
+  if (config.twilioPort !== undefined) flavours.push(['twilio', config.twilioPort]);
 
   const { signal, dispose } = stopSignal(io.signal);
   const onEvent = config.quiet
@@ -108,10 +130,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     : (event: SimulatorEvent) => io.stdout.write(`${formatEvent(event)}\n`);
   const started: CallApiSimulator[] = [];
   try {
-    for (const [flavour, port] of [
-      ['polling', config.pollingPort],
-      ['webhook', config.webhookPort],
-    ] as const) {
+    for (const [flavour, port] of flavours) {
       const simulator = await startCallApiSimulator({
         flavour,
         port,
@@ -120,9 +139,16 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
         errorRate: config.errorRate,
         seed: config.seed,
         onEvent,
+        ...(flavour === 'twilio' && config.callsPerSecond !== undefined
+          ? { callsPerSecond: config.callsPerSecond }
+          : {}),
       });
       started.push(simulator);
-      io.stdout.write(`${flavour} (${NAMES[flavour]}) listening on ${simulator.url}\n`);
+      const account =
+        flavour === 'twilio'
+          ? ` (account ${TWILIO_TEST_CREDENTIALS.accountSid}, auth token ${TWILIO_TEST_CREDENTIALS.authToken})`
+          : '';
+      io.stdout.write(`${flavour} (${NAMES[flavour]}) listening on ${simulator.url}${account}\n`);
     }
     io.stdout.write(`seed ${config.seed}; press Ctrl+C to stop\n`);
     if (!signal.aborted) {
@@ -140,6 +166,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
 const NAMES: Record<SimulatorFlavour, string> = {
   polling: 'Mock Call API',
   webhook: 'Num Dialer API',
+  twilio: 'Twilio API 2010-04-01',
 };
 
 /** One line for one event, e.g. `12:00:01.234 webhook #1001 +13018040009 ringing`. */

@@ -1,17 +1,24 @@
 import type { ResolvedKnobs } from './_options.js';
-import { createRandom } from './_random.js';
 import { parseRequestBody } from './_requests.js';
+import {
+  createEngineRuntime,
+  decodePathSegment,
+  drawCallPlan,
+  json,
+  MAX_BODY_BYTES,
+  type EngineRuntime,
+} from './_runtime.js';
+import { createTwilioEngine } from './_twilio.js';
 import type {
   SimulatedCall,
   SimulatedOutcome,
   SimulatedStatus,
-  SimulatorEvent,
   SimulatorWebhookBody,
+  StatusCallbackDeliverer,
   WebhookDeliverer,
 } from './types.js';
 
-/** The largest request body a simulator reads; a larger one is answered 413. */
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES };
 
 /** A request as the engine sees it, whichever transport (node:http or MSW) carried it. */
 export interface EngineRequest {
@@ -23,6 +30,10 @@ export interface EngineRequest {
   body: Uint8Array;
   /** The full size of the body in bytes. */
   bodySize: number;
+  /** The query string without its `?` (`''` or left out: none). */
+  query?: string;
+  /** The request's headers, names in lower case (left out: none). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** A JSON answer for the transport to send. */
@@ -61,64 +72,32 @@ interface CallState {
 
 type WebhookStatus = SimulatorWebhookBody['status'];
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
-  status,
-  headers,
-  body,
-});
+/** What an engine needs from its transport. */
+export interface EngineDeps {
+  /** Sends the JSON webhooks of the webhook flavour unless `deliverWebhook` is given. */
+  defaultDeliverer: WebhookDeliverer;
+  /** Sends the Twilio flavour's status callbacks unless `deliverStatusCallback` is given. */
+  defaultCallbackDeliverer?: StatusCallbackDeliverer;
+  now?: () => number;
+}
 
 /**
  * The call lifecycle both transports share, so the HTTP simulator and the MSW handlers behave
- * the same. Polling statuses are computed from the clock; webhook steps run on timers.
+ * the same. Polling statuses are computed from the clock; webhook steps run on timers; the Twilio
+ * flavour has an engine of its own (`_twilio.ts`) on the same runtime.
  */
-export function createSimulatorEngine(
-  knobs: ResolvedKnobs,
-  deps: { defaultDeliverer: WebhookDeliverer; now?: () => number },
-): SimulatorEngine {
-  const now = deps.now ?? Date.now;
-  const deliver = knobs.deliverWebhook ?? deps.defaultDeliverer;
-  const random = createRandom(knobs.seed);
+export function createSimulatorEngine(knobs: ResolvedKnobs, deps: EngineDeps): SimulatorEngine {
+  const runtime = createEngineRuntime(knobs, deps.now ?? Date.now);
+  if (knobs.flavour === 'twilio') return createTwilioEngine(runtime, deps.defaultCallbackDeliverer);
+  return createJsonEngine(runtime, knobs.deliverWebhook ?? deps.defaultDeliverer);
+}
+
+/** The polling and webhook flavours: JSON in, JSON out. */
+function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): SimulatorEngine {
+  const { knobs, random, now, emit, schedule, wait } = runtime;
   const flavour = knobs.flavour;
   const calls = new Map<string, CallState>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  const waiters = new Set<() => void>();
-  const aborter = new AbortController();
   let nextNumericId = 1001;
-  let closed = false;
-
-  function emit(event: DistributiveOmit<SimulatorEvent, 'at' | 'flavour'>): void {
-    if (closed || !knobs.onEvent) return;
-    try {
-      knobs.onEvent({ ...event, at: new Date(now()), flavour } as SimulatorEvent);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
-  }
-
-  function schedule(fn: () => void, ms: number): void {
-    if (closed) return;
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      fn();
-    }, ms);
-    timer.unref?.();
-    timers.add(timer);
-  }
-
-  /** Waits `ms`, or less if the engine closes first. */
-  function wait(ms: number): Promise<void> {
-    if (ms <= 0 || closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        waiters.delete(done);
-        resolve();
-      };
-      waiters.add(done);
-      schedule(done, ms);
-    });
-  }
 
   /**
    * A call's status: for polling, the last step its clock reached (or whose timer fired, should a
@@ -166,14 +145,12 @@ export function createSimulatorEngine(
 
   /** Draws everything about a new call up front, always the same number of draws. */
   function newCall(phone: string, webhookUrl: string | undefined): CallState & { early: boolean } {
-    const outcome = random.pick(knobs.outcomes);
-    const [min, max] = knobs.stepMs;
-    const gaps = [random.between(min, max), random.between(min, max), random.between(min, max)];
+    const { outcome, gaps } = drawCallPlan(runtime);
     const early = random.chance(knobs.earlyWebhookRate) && flavour === 'webhook';
     const outOfOrder = random.chance(knobs.outOfOrderRate);
     const duplicates = gaps.map(() => random.chance(knobs.duplicateWebhookRate));
     const id = flavour === 'polling' ? random.uuid() : String(nextNumericId++);
-    const [g1 = 0, g2 = 0, g3 = 0] = gaps;
+    const [g1, g2, g3] = gaps;
     const t1 = early ? 0 : g1;
     const answered: SimulatedStatus = flavour === 'polling' ? 'connected' : 'answered';
     const steps: Step[] =
@@ -205,10 +182,10 @@ export function createSimulatorEngine(
 
   async function deliverOne(call: CallState, status: WebhookStatus, duplicate: boolean) {
     const url = call.webhookUrl;
-    if (closed || url === undefined) return;
+    if (runtime.isClosed() || url === undefined) return;
     const base = { callId: call.id, phone: call.phone, status, url };
     try {
-      await deliver(url, { id: Number(call.id), status }, { signal: aborter.signal });
+      await deliver(url, { id: Number(call.id), status }, { signal: runtime.signal });
       emit({ type: 'webhook_sent', ...base, duplicate });
     } catch (error) {
       emit({ type: 'webhook_failed', ...base, error });
@@ -227,7 +204,7 @@ export function createSimulatorEngine(
 
   function fire(call: CallState, index: number): Promise<void> {
     const step = call.steps[index];
-    if (!step || closed) return Promise.resolve();
+    if (!step || runtime.isClosed()) return Promise.resolve();
     call.fired = index;
     emit({ type: 'status', callId: call.id, phone: call.phone, status: step.status });
     if (flavour === 'polling') return Promise.resolve();
@@ -317,27 +294,12 @@ export function createSimulatorEngine(
 
   return {
     async handle(request) {
-      if (closed) return json(503, { error: { code: 'closed', message: 'simulator closed' } });
+      if (runtime.isClosed()) {
+        return json(503, { error: { code: 'closed', message: 'simulator closed' } });
+      }
       return route(request);
     },
     calls: () => [...calls.values()].map(snapshot),
-    close() {
-      if (closed) return;
-      closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      for (const done of [...waiters]) done();
-      aborter.abort(new Error('the simulator closed'));
-    },
+    close: () => runtime.close(),
   };
 }
-
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { randomSeed } from './_random.js';
+import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
 import type {
   SimulatedOutcome,
   SimulatorEvent,
   SimulatorFlavour,
   SimulatorKnobs,
+  SimulatorTwilioAccount,
+  StatusCallbackDeliverer,
   WebhookDeliverer,
 } from './types.js';
 
@@ -20,7 +23,9 @@ const fn = <T>(what: string) =>
 
 /** The zod shape of {@link SimulatorKnobs}; each adapter adds its own options to it. */
 export const knobsShape = {
-  flavour: z.enum(['polling', 'webhook'], { error: "flavour must be 'polling' or 'webhook'" }),
+  flavour: z.enum(['polling', 'webhook', 'twilio'], {
+    error: "flavour must be 'polling', 'webhook' or 'twilio'",
+  }),
   stepMs: z
     .union([
       duration(MAX_STEP_MS),
@@ -44,7 +49,59 @@ export const knobsShape = {
   seed: z.int().optional(),
   onEvent: fn<(event: SimulatorEvent) => void>('onEvent').optional(),
   deliverWebhook: fn<WebhookDeliverer>('deliverWebhook').optional(),
+  ringMs: duration(MAX_STEP_MS).optional(),
+  talkMs: duration(MAX_STEP_MS).optional(),
+  twilio: z
+    .strictObject({
+      accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'accountSid must be AC + 32 hex digits'),
+      authToken: z.string().min(1, 'authToken must not be empty'),
+      apiKeys: z
+        .array(
+          z.strictObject({
+            sid: z
+              .string()
+              .regex(/^SK[0-9a-fA-F]{32}$/, 'an API key sid must be SK + 32 hex digits'),
+            secret: z.string().min(1, 'an API key secret must not be empty'),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+  callsPerSecond: z
+    .number()
+    .finite()
+    .positive('callsPerSecond must be above 0')
+    .max(10_000, 'callsPerSecond must be at most 10000')
+    .optional(),
+  deliverStatusCallback: fn<StatusCallbackDeliverer>('deliverStatusCallback').optional(),
 };
+
+/**
+ * Knobs that only some flavours read: giving them to another is a mistake, refused (the JSON
+ * flavours kept accepting `deliverWebhook`, as they always did).
+ */
+const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly SimulatorFlavour[]]> = [
+  ['twilio', ['twilio']],
+  ['callsPerSecond', ['twilio']],
+  ['deliverStatusCallback', ['twilio']],
+  ['deliverWebhook', ['polling', 'webhook']],
+];
+
+/** The knobs plus `extra` as one strict schema, with the knobs only one flavour reads checked. */
+export function knobsSchema<E extends z.ZodRawShape>(extra: E) {
+  return z.strictObject({ ...knobsShape, ...extra }).superRefine((value, ctx) => {
+    const knobs = value as Record<string, unknown>;
+    for (const [key, flavours] of FLAVOUR_ONLY) {
+      if (knobs[key] !== undefined && !flavours.includes(knobs.flavour as SimulatorFlavour)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${key} does not apply to the ${String(knobs.flavour)} flavour`,
+        });
+      }
+    }
+  });
+}
 
 /** The knobs with every default filled in. */
 export interface ResolvedKnobs {
@@ -59,6 +116,11 @@ export interface ResolvedKnobs {
   seed: number;
   onEvent: ((event: SimulatorEvent) => void) | undefined;
   deliverWebhook: WebhookDeliverer | undefined;
+  ringMs: number | undefined;
+  talkMs: number | undefined;
+  twilio: Required<SimulatorTwilioAccount>;
+  callsPerSecond: number;
+  deliverStatusCallback: StatusCallbackDeliverer | undefined;
 }
 
 /** Parses options with `schema`, throwing an {@link InvalidOptionsError} that names each problem. */
@@ -89,5 +151,14 @@ export function resolveKnobs(knobs: SimulatorKnobs): ResolvedKnobs {
     seed: knobs.seed ?? randomSeed(),
     onEvent: knobs.onEvent,
     deliverWebhook: knobs.deliverWebhook,
+    ringMs: knobs.ringMs,
+    talkMs: knobs.talkMs,
+    twilio: {
+      accountSid: knobs.twilio?.accountSid ?? TWILIO_TEST_CREDENTIALS.accountSid,
+      authToken: knobs.twilio?.authToken ?? TWILIO_TEST_CREDENTIALS.authToken,
+      apiKeys: knobs.twilio?.apiKeys ?? [],
+    },
+    callsPerSecond: knobs.callsPerSecond ?? 1,
+    deliverStatusCallback: knobs.deliverStatusCallback,
   };
 }

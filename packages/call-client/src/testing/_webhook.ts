@@ -1,4 +1,4 @@
-import type { WebhookDeliverer } from './types.js';
+import type { StatusCallbackDeliverer, WebhookDeliverer } from './types.js';
 
 /** Sends one HTTP request: `fetch`, or `fetch(bypass(...))` under MSW. */
 export type SendRequest = (url: string, init: RequestInit) => Promise<Response>;
@@ -18,35 +18,56 @@ export function createWebhookDeliverer(
   send: SendRequest,
   options: WebhookDelivererOptions = {},
 ): WebhookDeliverer {
+  return (url, body, { signal }) =>
+    sendWithRetries(send, options, url, signal, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+}
+
+/** The default sender of Twilio status callbacks: the request as given, with the same retries. */
+export function createStatusCallbackDeliverer(
+  send: SendRequest,
+  options: WebhookDelivererOptions = {},
+): StatusCallbackDeliverer {
+  return (request, { signal }) =>
+    sendWithRetries(send, options, request.url, signal, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.method === 'POST' ? { body: request.body } : {}),
+    });
+}
+
+async function sendWithRetries(
+  send: SendRequest,
+  options: WebhookDelivererOptions,
+  url: string,
+  signal: AbortSignal,
+  init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<void> {
   const retries = options.retries ?? 3;
   const backoffMs = options.backoffMs ?? 25;
-  return async (url, body, { signal }) => {
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1), signal);
-      let response: Response;
-      try {
-        response = await send(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal,
-        });
-      } catch (error) {
-        if (signal.aborted) throw error;
-        lastError = new Error(`webhook POST ${url} failed: ${networkReason(error)}`, {
-          cause: error,
-        });
-        continue;
-      }
-      // Read the answer so the connection can be reused.
-      await response.arrayBuffer().catch(() => undefined);
-      if (response.ok) return;
-      lastError = new Error(`webhook POST ${url} answered ${response.status}`);
-      if (response.status < 500) throw lastError;
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1), signal);
+    let response: Response;
+    try {
+      response = await send(url, { ...init, signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      lastError = new Error(`webhook ${init.method} ${url} failed: ${networkReason(error)}`, {
+        cause: error,
+      });
+      continue;
     }
-    throw lastError;
-  };
+    // Read the answer so the connection can be reused.
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.ok) return;
+    lastError = new Error(`webhook ${init.method} ${url} answered ${response.status}`);
+    if (response.status < 500) throw lastError;
+  }
+  throw lastError;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -4,6 +4,7 @@ import { isInvalidOptionsError } from '../errors.js';
 import { startWebhookReceiver } from './_receiver.js';
 import { postJson, request, WAIT, type Harness } from '../../test/simulator-suite-helpers.js';
 import { describePollingContract } from '../../test/simulator-suite-polling.js';
+import { describeTwilioContract } from '../../test/simulator-suite-twilio.js';
 import { describeWebhookContract } from '../../test/simulator-suite-webhook.js';
 import { callApiHandlers, createCallApiMock, type CallApiMockOptions } from './msw.js';
 
@@ -28,6 +29,7 @@ const harness: Harness = {
 
 describePollingContract(harness);
 describeWebhookContract(harness);
+describeTwilioContract(harness);
 
 describe('callApiHandlers', () => {
   it('answers on the default base URLs given to setupServer', async () => {

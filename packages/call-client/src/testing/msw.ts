@@ -1,19 +1,21 @@
 /**
- * `@ringkit/call-client/testing/msw`: the simulator of both Call API flavours as MSW request
- * handlers (needs `msw` ≥ 3), with the same behaviour and knobs as the HTTP simulator.
+ * `@ringkit/call-client/testing/msw`: the simulator of every Call API flavour (polling, webhook,
+ * Twilio) as MSW request handlers (needs `msw` ≥ 3), with the same behaviour and knobs as the HTTP
+ * simulator.
  */
 import { bypass, http, HttpResponse, type HttpHandler, type JsonBodyType } from 'msw';
 import { z } from 'zod';
 import { createSimulatorEngine } from './_engine.js';
-import { knobsShape, parseOptions, resolveKnobs } from './_options.js';
-import { createWebhookDeliverer } from './_webhook.js';
+import { knobsSchema, parseOptions, resolveKnobs } from './_options.js';
+import { createStatusCallbackDeliverer, createWebhookDeliverer } from './_webhook.js';
 import type { SimulatedCall, SimulatorFlavour, SimulatorKnobs } from './types.js';
 
 /** Options of {@link createCallApiMock} and {@link callApiHandlers}: the shared knobs plus a base URL. */
 export interface CallApiMockOptions extends SimulatorKnobs {
   /**
    * Where the mocked provider lives; every request under it is answered, unknown routes with 404.
-   * @default 'http://localhost:5000' for polling, 'http://localhost:4830' for webhook
+   * @default 'http://localhost:5000' for polling, 'http://localhost:4830' for webhook,
+   * 'https://api.twilio.com' for twilio
    */
   baseUrl?: string;
 }
@@ -34,10 +36,10 @@ export interface CallApiMock {
 const DEFAULT_BASE_URLS: Record<SimulatorFlavour, string> = {
   polling: 'http://localhost:5000',
   webhook: 'http://localhost:4830',
+  twilio: 'https://api.twilio.com',
 };
 
-const mockOptions = z.strictObject({
-  ...knobsShape,
+const mockOptions = knobsSchema({
   baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL' }).optional(),
 });
 
@@ -58,6 +60,9 @@ export function createCallApiMock(options: CallApiMockOptions): CallApiMock {
   const basePath = base.pathname.replace(/\/+$/, '');
   const engine = createSimulatorEngine(resolveKnobs(parsed), {
     defaultDeliverer: createWebhookDeliverer((url, init) => fetch(bypass(url, init))),
+    defaultCallbackDeliverer: createStatusCallbackDeliverer((url, init) =>
+      fetch(bypass(url, init)),
+    ),
   });
 
   /** The path below the base URL, or `undefined` for a request elsewhere. */
@@ -77,6 +82,8 @@ export function createCallApiMock(options: CallApiMockOptions): CallApiMock {
       const response = await engine.handle({
         method: request.method,
         path: pathBelowBase(request.url) ?? '/',
+        query: new URL(request.url).search.slice(1),
+        headers: Object.fromEntries(request.headers),
         contentType: request.headers.get('content-type') ?? undefined,
         body,
         bodySize: body.byteLength,
@@ -98,7 +105,7 @@ export function createCallApiMock(options: CallApiMockOptions): CallApiMock {
 }
 
 /**
- * MSW handlers that play the polling or the webhook provider, for
+ * MSW handlers that play the polling, the webhook or the Twilio provider, for
  * `setupServer(...callApiHandlers({ flavour: 'polling' }))`. Use {@link createCallApiMock}
  * to see the calls created or to stop pending webhooks.
  */

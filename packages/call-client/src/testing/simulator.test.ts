@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '../errors.js';
 import type { Harness } from '../../test/simulator-suite-helpers.js';
 import { describePollingContract } from '../../test/simulator-suite-polling.js';
+import { describeTwilioContract } from '../../test/simulator-suite-twilio.js';
 import { describeWebhookContract } from '../../test/simulator-suite-webhook.js';
 import { startCallApiSimulator, type SimulatorOptions } from './simulator.js';
 
@@ -13,6 +14,7 @@ const harness: Harness = {
 
 describePollingContract(harness);
 describeWebhookContract(harness);
+describeTwilioContract(harness);
 
 describe('startCallApiSimulator', () => {
   it('listens on a free port of 127.0.0.1 when given port 0', async () => {

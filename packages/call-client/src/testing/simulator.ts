@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { createSimulatorEngine, MAX_BODY_BYTES, type SimulatorEngine } from './_engine.js';
-import { knobsShape, parseOptions, resolveKnobs } from './_options.js';
-import { createWebhookDeliverer } from './_webhook.js';
+import { knobsSchema, parseOptions, resolveKnobs } from './_options.js';
+import { createStatusCallbackDeliverer, createWebhookDeliverer } from './_webhook.js';
 import type { SimulatedCall, SimulatorFlavour, SimulatorKnobs } from './types.js';
 
 /** Options of {@link startCallApiSimulator}: the shared knobs plus where to listen. */
@@ -32,15 +32,15 @@ export interface CallApiSimulator {
   calls(): SimulatedCall[];
 }
 
-const serverOptions = z.strictObject({
-  ...knobsShape,
+const serverOptions = knobsSchema({
   port: z.int().min(0).max(65_535, 'port must be between 0 and 65535').optional(),
   host: z.string().min(1, 'host must not be empty').optional(),
 });
 
 /**
- * Starts a real HTTP server that plays the polling ("Mock Call API") or the webhook
- * ("Num Dialer API") provider, with knobs for step times, outcomes, outages and webhook quirks.
+ * Starts a real HTTP server that plays the polling ("Mock Call API"), the webhook
+ * ("Num Dialer API") or the Twilio (Calls resource of API 2010-04-01) provider, with knobs for
+ * step times, outcomes, outages and webhook quirks.
  *
  * @example
  * const sim = await startCallApiSimulator({ flavour: 'polling', stepMs: [5, 20], seed: 1 });
@@ -51,6 +51,7 @@ export async function startCallApiSimulator(options: SimulatorOptions): Promise<
   const parsed = parseOptions(serverOptions, options, 'simulator');
   const engine = createSimulatorEngine(resolveKnobs(parsed), {
     defaultDeliverer: createWebhookDeliverer((url, init) => fetch(url, init)),
+    defaultCallbackDeliverer: createStatusCallbackDeliverer((url, init) => fetch(url, init)),
   });
   const server = createServer((req, res) => void serve(engine, req, res));
   const host = parsed.host ?? '127.0.0.1';
@@ -89,9 +90,16 @@ export async function startCallApiSimulator(options: SimulatorOptions): Promise<
 async function serve(engine: SimulatorEngine, req: IncomingMessage, res: ServerResponse) {
   try {
     const { body, size } = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
     const response = await engine.handle({
       method: req.method ?? 'GET',
-      path: new URL(req.url ?? '/', 'http://simulator').pathname,
+      path: url.pathname,
+      query: url.search.slice(1),
+      headers,
       contentType: req.headers['content-type'],
       body,
       bodySize: size,

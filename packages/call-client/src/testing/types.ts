@@ -1,14 +1,69 @@
-/** Which provider a simulator plays: the polling "Mock Call API" or the webhook "Num Dialer API". */
-export type SimulatorFlavour = 'polling' | 'webhook';
+/**
+ * Which provider a simulator plays: the polling "Mock Call API", the webhook "Num Dialer API", or
+ * Twilio's Calls resource (API 2010-04-01: form-encoded, Basic auth, signed status callbacks).
+ */
+export type SimulatorFlavour = 'polling' | 'webhook' | 'twilio';
 
 /** How a simulated call ends. */
 export type SimulatedOutcome = 'completed' | 'busy' | 'no-answer' | 'failed';
 
 /**
  * A status word as the simulated provider says it: the polling flavour says `connected`, the
- * webhook flavour `answered`. A webhook call is `initiated` until its first step.
+ * webhook flavour `answered`, the Twilio flavour `in-progress`. A webhook call is `initiated`
+ * until its first step; a Twilio call is `queued` until the account's calls-per-second lets it
+ * out, then `initiated`, and `canceled` when canceled before it was answered.
  */
-export type SimulatedStatus = 'initiated' | 'ringing' | 'connected' | 'answered' | SimulatedOutcome;
+export type SimulatedStatus =
+  | 'queued'
+  | 'initiated'
+  | 'ringing'
+  | 'connected'
+  | 'answered'
+  | 'in-progress'
+  | 'canceled'
+  | SimulatedOutcome;
+
+/** The `CallStatus` of a Twilio status callback (and of the `webhook_*` events it causes). */
+export type TwilioCallbackStatus =
+  'initiated' | 'ringing' | 'in-progress' | 'canceled' | SimulatedOutcome;
+
+/**
+ * One Twilio status callback as the simulator sends it: `method` `POST` carries the form in
+ * `body`; `GET` (when the call asked `StatusCallbackMethod=GET`) carries it in `url`'s query and
+ * `body` is empty. `headers` holds `content-type` (for `POST`) and `x-twilio-signature`, computed
+ * over `url` and `params` (no params for `GET`) as Twilio does.
+ */
+export interface TwilioStatusCallbackRequest {
+  method: 'POST' | 'GET';
+  url: string;
+  headers: Record<string, string>;
+  /** The callback's parameters, `CallSid` … `SequenceNumber`, `Timestamp`, `CallDuration`. */
+  params: Record<string, string>;
+  /** The form-encoded parameters for `POST`; `''` for `GET`. */
+  body: string;
+}
+
+/**
+ * Sends one Twilio status callback. Resolve when the receiver took it; reject when it did not (the
+ * simulator then reports a `webhook_failed` event). `signal` aborts when the simulator closes.
+ */
+export type StatusCallbackDeliverer = (
+  request: TwilioStatusCallbackRequest,
+  context: { signal: AbortSignal },
+) => Promise<void>;
+
+/** The account the Twilio flavour plays, and the credentials it accepts. */
+export interface SimulatorTwilioAccount {
+  /** The account's SID, `AC` + 32 hex digits: requests under another one are answered 404. */
+  accountSid: string;
+  /** Its auth token: HTTP Basic `accountSid:authToken` is accepted, and callbacks are signed with it. */
+  authToken: string;
+  /**
+   * API keys also accepted as HTTP Basic `sid:secret` (`sid` is `SK` + 32 hex digits).
+   * @default []
+   */
+  apiKeys?: Array<{ sid: string; secret: string }>;
+}
 
 /** The JSON body of a status webhook of the webhook flavour. */
 export interface SimulatorWebhookBody {
@@ -82,17 +137,51 @@ export interface SimulatorKnobs {
    */
   onEvent?: (event: SimulatorEvent) => void;
   /**
+   * Time a call rings before it is answered or ends busy, no-answer or failed, in ms; overrides
+   * `stepMs` for that one step (the draws stay the same, so a seed replays the same calls).
+   * @default drawn from `stepMs`
+   * @example ringMs: 60_000 // calls ring for a minute: time to cancel them
+   */
+  ringMs?: number;
+  /**
+   * Time an answered call lasts before it completes, in ms; overrides `stepMs` for that step.
+   * @default drawn from `stepMs`
+   * @example talkMs: 60_000 // answered calls last a minute: time to hang them up
+   */
+  talkMs?: number;
+  /**
+   * Twilio flavour: the account played and the credentials accepted.
+   * @default TWILIO_TEST_CREDENTIALS, with no API keys
+   */
+  twilio?: SimulatorTwilioAccount;
+  /**
+   * Twilio flavour: how many calls per second leave `queued` for `initiated`, in the order they
+   * were created (a real account's default is 1).
+   * @default 1
+   */
+  callsPerSecond?: number;
+  /**
    * Webhook flavour: sends each webhook. The default POSTs JSON with `fetch` (with MSW, through
    * `bypass()` so it reaches a real server) and retries up to 3 times on a network error or a
    * 5xx, with a short backoff; a 4xx is not retried.
    * @default a fetch POST with retries
    */
   deliverWebhook?: WebhookDeliverer;
+  /**
+   * Twilio flavour: sends each status callback (a signed form `POST`, see
+   * {@link TwilioStatusCallbackRequest}). The default sends it with `fetch` (through `bypass()`
+   * with MSW) and retries like `deliverWebhook`.
+   * @default a fetch request with retries
+   */
+  deliverStatusCallback?: StatusCallbackDeliverer;
 }
 
 /** A call the simulator created, as it stands now. */
 export interface SimulatedCall {
-  /** The provider's id as a string (`'1001'` for the webhook flavour, a UUID for polling). */
+  /**
+   * The provider's id as a string (`'1001'` for the webhook flavour, a UUID for polling, `CA` + 32
+   * hex digits for Twilio).
+   */
   id: string;
   flavour: SimulatorFlavour;
   /** The number called, in E.164. */
@@ -102,8 +191,10 @@ export interface SimulatedCall {
   status: SimulatedStatus;
   /** How the call ends (drawn when it was created). */
   outcome: SimulatedOutcome;
-  /** Webhook flavour: where its webhooks go. */
+  /** Webhook flavour: where its webhooks go; Twilio flavour: its `StatusCallback`, if any. */
   webhookUrl?: string;
+  /** Twilio flavour: the caller id (`From`). */
+  from?: string;
 }
 
 interface SimulatorEventBase {
@@ -130,7 +221,7 @@ export interface SimulatorWebhookSentEvent extends SimulatorEventBase {
   type: 'webhook_sent';
   callId: string;
   phone: string;
-  status: SimulatorWebhookBody['status'];
+  status: SimulatorWebhookBody['status'] | TwilioCallbackStatus;
   url: string;
   duplicate: boolean;
 }
@@ -140,7 +231,7 @@ export interface SimulatorWebhookFailedEvent extends SimulatorEventBase {
   type: 'webhook_failed';
   callId: string;
   phone: string;
-  status: SimulatorWebhookBody['status'];
+  status: SimulatorWebhookBody['status'] | TwilioCallbackStatus;
   url: string;
   error: unknown;
 }

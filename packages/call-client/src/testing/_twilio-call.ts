@@ -1,0 +1,107 @@
+import { rfc2822 } from './_twilio-format.js';
+import type { SimulatedOutcome, TwilioCallbackStatus } from './types.js';
+
+/** A Twilio call's status as the simulator tracks it (`initiated` shows as `queued` in the resource). */
+export type TwilioStatus = 'queued' | TwilioCallbackStatus;
+export type CallbackEvent = 'initiated' | 'ringing' | 'answered' | 'completed';
+
+export const API_VERSION = '2010-04-01';
+export const CALLBACK_EVENTS: readonly CallbackEvent[] = [
+  'initiated',
+  'ringing',
+  'answered',
+  'completed',
+];
+export const ENDED = new Set<TwilioStatus>([
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+]);
+export const CANCELABLE = new Set<TwilioStatus>(['queued', 'initiated', 'ringing']);
+export const PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls(?:\/([^/]+))?\.json$/;
+
+/** One call of the Twilio flavour, everything drawn when it was created. */
+export interface TwilioCall {
+  sid: string;
+  order: number;
+  to: string;
+  from: string;
+  outcome: SimulatedOutcome;
+  gaps: readonly [number, number, number];
+  status: TwilioStatus;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  answeredAt: number | null;
+  endedAt: number | null;
+  statusCallback: string | undefined;
+  callbackMethod: 'GET' | 'POST';
+  events: ReadonlySet<CallbackEvent>;
+  /** Bumped when the call is ended from outside, so its pending steps do nothing. */
+  generation: number;
+  /** The next callback's `SequenceNumber`. */
+  sequence: number;
+  outOfOrder: boolean;
+  /** Per callback event, in {@link CALLBACK_EVENTS} order: whether it is delivered twice. */
+  duplicates: boolean[];
+  /** The `in-progress` callback held back until the end (`outOfOrderRate`). */
+  held: (() => Promise<void>) | undefined;
+  deliveries: Promise<void>;
+}
+
+/** The `StatusCallbackEvent` a status belongs to. */
+export function eventOf(status: TwilioStatus): CallbackEvent | undefined {
+  if (status === 'initiated' || status === 'ringing') return status;
+  if (status === 'in-progress') return 'answered';
+  return ENDED.has(status) ? 'completed' : undefined;
+}
+
+/** The call's length in whole seconds, from its answer to its end (0 when never answered). */
+export function durationS(call: TwilioCall): number {
+  if (call.answeredAt === null || call.endedAt === null) return 0;
+  return Math.ceil((call.endedAt - call.answeredAt) / 1000);
+}
+
+/** The resource's `status`: the description's enum has no `initiated`, so such a call is `queued`. */
+export const resourceStatus = (call: TwilioCall): string =>
+  call.status === 'initiated' ? 'queued' : call.status;
+
+/** The call as the Calls resource answers it (`api.v2010.account.call`). */
+export function renderCall(call: TwilioCall, accountSid: string, now: number) {
+  const uri = `/${API_VERSION}/Accounts/${accountSid}/Calls/${call.sid}`;
+  return {
+    sid: call.sid,
+    date_created: rfc2822(call.createdAt),
+    date_updated: rfc2822(call.updatedAt),
+    parent_call_sid: null,
+    account_sid: accountSid,
+    to: call.to,
+    to_formatted: call.to,
+    from: call.from,
+    from_formatted: call.from,
+    phone_number_sid: null,
+    status: resourceStatus(call),
+    start_time: call.startedAt === null ? null : rfc2822(call.startedAt),
+    end_time: call.endedAt === null ? null : rfc2822(call.endedAt),
+    duration: call.status === 'completed' ? String(durationS(call)) : null,
+    price: null,
+    price_unit: 'USD',
+    direction: 'outbound-api',
+    answered_by: null,
+    api_version: API_VERSION,
+    forwarded_from: null,
+    group_sid: null,
+    caller_name: null,
+    queue_time: String((call.startedAt ?? call.endedAt ?? now) - call.createdAt),
+    trunk_sid: null,
+    uri: `${uri}.json`,
+    subresource_uris: Object.fromEntries(
+      ['notifications', 'recordings', 'events', 'payments', 'siprec', 'streams'].map((name) => [
+        name,
+        `${uri}/${name[0]?.toUpperCase()}${name.slice(1)}.json`,
+      ]),
+    ),
+  };
+}

@@ -1,0 +1,177 @@
+import {
+  checkParams,
+  isE164,
+  isHttpUrl,
+  isProblem,
+  problem,
+  readMethod,
+  TWILIO_ERRORS,
+  type FormParams,
+  type ParamProblem,
+} from './_twilio-format.js';
+import { CALLBACK_EVENTS, type CallbackEvent, type TwilioCall } from './_twilio-call.js';
+
+/** The parameters of `POST …/Calls.json`, as the 2010-04-01 description lists them. */
+export const CREATE_PARAMS: ReadonlySet<string> = new Set([
+  'To',
+  'From',
+  'Method',
+  'FallbackUrl',
+  'FallbackMethod',
+  'StatusCallback',
+  'StatusCallbackEvent',
+  'StatusCallbackMethod',
+  'SendDigits',
+  'Timeout',
+  'Record',
+  'RecordingChannels',
+  'RecordingStatusCallback',
+  'RecordingStatusCallbackMethod',
+  'SipAuthUsername',
+  'SipAuthPassword',
+  'MachineDetection',
+  'MachineDetectionTimeout',
+  'RecordingStatusCallbackEvent',
+  'Trim',
+  'CallerId',
+  'MachineDetectionSpeechThreshold',
+  'MachineDetectionSpeechEndThreshold',
+  'MachineDetectionSilenceTimeout',
+  'AsyncAmd',
+  'AsyncAmdStatusCallback',
+  'AsyncAmdStatusCallbackMethod',
+  'Byoc',
+  'CallReason',
+  'CallToken',
+  'RecordingTrack',
+  'TimeLimit',
+  'ClientNotificationUrl',
+  'Url',
+  'Twiml',
+  'ApplicationSid',
+]);
+
+/** The parameters of `POST …/Calls/{Sid}.json`. */
+export const UPDATE_PARAMS: ReadonlySet<string> = new Set([
+  'Url',
+  'Method',
+  'Status',
+  'FallbackUrl',
+  'FallbackMethod',
+  'StatusCallback',
+  'StatusCallbackMethod',
+  'Twiml',
+  'TimeLimit',
+]);
+
+/** The query parameters of `GET …/Calls.json`. */
+export const LIST_PARAMS: ReadonlySet<string> = new Set([
+  'To',
+  'From',
+  'ParentCallSid',
+  'Status',
+  'StartTime',
+  'StartTime<',
+  'StartTime>',
+  'EndTime',
+  'EndTime<',
+  'EndTime>',
+  'PageSize',
+  'Page',
+  'PageToken',
+]);
+
+/** What `POST …/Calls/{Sid}.json` asks, or what is wrong with it. */
+export function readUpdate(params: FormParams):
+  | ParamProblem
+  | {
+      status: 'canceled' | 'completed' | undefined;
+      redirect: boolean;
+      statusCallback: string | undefined;
+      callbackMethod: 'GET' | 'POST' | undefined;
+    } {
+  const read = checkParams(params, UPDATE_PARAMS);
+  if (isProblem(read)) return read;
+  const status = read('Status');
+  if (status !== undefined && status !== 'canceled' && status !== 'completed') {
+    return problem(
+      TWILIO_ERRORS.unknownParameter,
+      `Status must be canceled or completed, got ${status}`,
+    );
+  }
+  for (const name of ['Url', 'FallbackUrl', 'StatusCallback']) {
+    const value = read(name);
+    if (value !== undefined && !isHttpUrl(value)) {
+      return problem(TWILIO_ERRORS.urlInvalid, `${name} is not a valid URL: ${value}`);
+    }
+  }
+  const method = readMethod('StatusCallbackMethod', read('StatusCallbackMethod'));
+  if (isProblem(method)) return method;
+  return {
+    status,
+    redirect: read('Url') !== undefined || read('Twiml') !== undefined,
+    statusCallback: read('StatusCallback'),
+    callbackMethod: method,
+  };
+}
+
+/** The fields of a new call from the parameters of `POST …/Calls.json`, or what is wrong. */
+export function readCreate(
+  params: FormParams,
+): ParamProblem | Pick<TwilioCall, 'to' | 'from' | 'statusCallback' | 'callbackMethod' | 'events'> {
+  const read = checkParams(
+    params,
+    CREATE_PARAMS,
+    new Set(['StatusCallbackEvent', 'RecordingStatusCallbackEvent']),
+  );
+  if (isProblem(read)) return read;
+  const to = read('To');
+  const from = read('From');
+  if (to === undefined) return problem(TWILIO_ERRORS.toMissing, "A 'To' phone number is required.");
+  if (!isE164(to)) return problem(TWILIO_ERRORS.toInvalid, `Invalid 'To' Phone Number: ${to}`);
+  if (from === undefined)
+    return problem(TWILIO_ERRORS.fromMissing, "A 'From' phone number is required.");
+  if (!isE164(from))
+    return problem(TWILIO_ERRORS.fromInvalid, `Invalid 'From' Phone Number: ${from}`);
+  if (
+    read('Url') === undefined &&
+    read('Twiml') === undefined &&
+    read('ApplicationSid') === undefined
+  ) {
+    return problem(
+      TWILIO_ERRORS.urlInvalid,
+      "Either a 'Url', 'ApplicationSid' or 'Twiml' parameter is required.",
+    );
+  }
+  for (const name of ['Url', 'FallbackUrl', 'StatusCallback']) {
+    const value = read(name);
+    if (value !== undefined && !isHttpUrl(value)) {
+      return problem(TWILIO_ERRORS.urlInvalid, `${name} is not a valid URL: ${value}`);
+    }
+  }
+  if (read('Twiml')?.trim() === '')
+    return problem(TWILIO_ERRORS.urlInvalid, 'Twiml must not be empty');
+  const application = read('ApplicationSid');
+  if (application !== undefined && !/^AP[0-9a-fA-F]{32}$/.test(application)) {
+    return problem(TWILIO_ERRORS.applicationInvalid, `Invalid ApplicationSid: ${application}`);
+  }
+  const method = readMethod('StatusCallbackMethod', read('StatusCallbackMethod'));
+  if (isProblem(method)) return method;
+  const words = (params.get('StatusCallbackEvent') ?? []).flatMap((value) =>
+    value.split(/[\s,]+/).filter(Boolean),
+  );
+  const unknown = words.find((word) => !(CALLBACK_EVENTS as readonly string[]).includes(word));
+  if (unknown !== undefined) {
+    return problem(
+      TWILIO_ERRORS.unknownParameter,
+      `StatusCallbackEvent must be initiated, ringing, answered or completed, got ${unknown}`,
+    );
+  }
+  return {
+    to,
+    from,
+    statusCallback: read('StatusCallback'),
+    callbackMethod: method ?? 'POST',
+    events: new Set(words.length > 0 ? (words as CallbackEvent[]) : ['completed']),
+  };
+}

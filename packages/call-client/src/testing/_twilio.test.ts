@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isInvalidOptionsError } from '../errors.js';
+import { createSimulatorEngine, type EngineRequest } from './_engine.js';
+import { resolveKnobs } from './_options.js';
+import { startCallApiSimulator } from './simulator.js';
+import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
+import type { SimulatorKnobs } from './types.js';
+
+const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
+const CALLS = `/2010-04-01/Accounts/${accountSid}/Calls.json`;
+const authorization = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+
+function dial(to = '+14155552671'): EngineRequest {
+  const body = new TextEncoder().encode(
+    new URLSearchParams({ To: to, From: '+15005550006', Twiml: '<Response/>' }).toString(),
+  );
+  return {
+    method: 'POST',
+    path: CALLS,
+    contentType: 'application/x-www-form-urlencoded',
+    headers: { authorization },
+    body,
+    bodySize: body.length,
+  };
+}
+
+function engineFor(knobs: Omit<SimulatorKnobs, 'flavour'>) {
+  return createSimulatorEngine(resolveKnobs({ flavour: 'twilio', ...knobs }), {
+    defaultDeliverer: async () => {},
+  });
+}
+
+describe('the Twilio engine', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2030-01-01T12:00:00.000Z') });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('lets queued calls out in creation order, one per 1/callsPerSecond seconds', async () => {
+    const engine = engineFor({ stepMs: 60_000, callsPerSecond: 2 });
+    for (const to of ['+14155552671', '+14155552672', '+14155552673'])
+      await engine.handle(dial(to));
+    const statuses = () => engine.calls().map((c) => c.status);
+    expect(statuses()).toEqual(['queued', 'queued', 'queued']);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(statuses()).toEqual(['initiated', 'queued', 'queued']);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(statuses()).toEqual(['initiated', 'queued', 'queued']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(statuses()).toEqual(['initiated', 'initiated', 'queued']);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(statuses()).toEqual(['initiated', 'initiated', 'initiated']);
+    engine.close();
+  });
+
+  it('gives a canceled queued call slot to the next one', async () => {
+    const engine = engineFor({ stepMs: 60_000, callsPerSecond: 1 });
+    const sids: string[] = [];
+    for (let i = 0; i < 3; i += 1)
+      sids.push(((await engine.handle(dial())).body as { sid: string }).sid);
+    await vi.advanceTimersByTimeAsync(0);
+    const cancel = new TextEncoder().encode('Status=canceled');
+    await engine.handle({
+      ...dial(),
+      path: CALLS.replace('.json', `/${sids[1]}.json`),
+      body: cancel,
+      bodySize: cancel.length,
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(engine.calls().map((c) => c.status)).toEqual(['initiated', 'canceled', 'initiated']);
+    engine.close();
+  });
+
+  it('shows an initiated call as queued in the resource, and its start_time', async () => {
+    const engine = engineFor({ stepMs: 60_000 });
+    const { sid } = (await engine.handle(dial())).body as { sid: string };
+    await vi.advanceTimersByTimeAsync(0);
+    const fetched = await engine.handle({
+      method: 'GET',
+      path: CALLS.replace('.json', `/${sid}.json`),
+      contentType: undefined,
+      headers: { authorization },
+      body: new Uint8Array(),
+      bodySize: 0,
+    });
+    expect(fetched.body).toMatchObject({
+      status: 'queued',
+      start_time: 'Tue, 01 Jan 2030 12:00:00 +0000',
+      queue_time: '0',
+    });
+    engine.close();
+  });
+});
+
+describe('the Twilio flavour options', () => {
+  it.each([
+    [{ flavour: 'polling', twilio: { accountSid, authToken } }, 'twilio'],
+    [{ flavour: 'webhook', callsPerSecond: 1 }, 'callsPerSecond'],
+    [{ flavour: 'twilio', deliverWebhook: async () => {} }, 'deliverWebhook'],
+    [{ flavour: 'twilio', callsPerSecond: 0 }, 'callsPerSecond'],
+    [{ flavour: 'twilio', twilio: { accountSid: 'AC1', authToken } }, 'accountSid'],
+    [
+      {
+        flavour: 'twilio',
+        twilio: { accountSid, authToken, apiKeys: [{ sid: 'x', secret: 's' }] },
+      },
+      'sid',
+    ],
+  ])('refuses %j', async (options, named) => {
+    const error = await startCallApiSimulator(options as never).catch((e: unknown) => e);
+    expect(isInvalidOptionsError(error)).toBe(true);
+    expect(String((error as Error).message)).toContain(named);
+  });
+});

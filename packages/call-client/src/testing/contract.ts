@@ -1,0 +1,255 @@
+/**
+ * `@ringkit/call-client/testing/contract`: `testProvider()`, the one suite every `CallProvider`
+ * runs: the mock clients, the Twilio client, and yours. It needs `vitest` (an optional peer).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { isInvalidPhoneNumberError } from '../errors.js';
+import type { CallProvider, CallStatusEvent } from '../provider.js';
+import { canAdvance, isTerminal, type CallStatus } from '../status.js';
+import { watchCall } from '../watch.js';
+import type { SimulatedOutcome, SimulatorKnobs } from './types.js';
+
+/** What one test of the suite asks of the provider's backend (your fake, or the simulator). */
+export interface ProviderScenario {
+  /** How every call placed in this test ends. */
+  outcome: SimulatedOutcome;
+  /** Time between status steps, in ms: one number, or a `[min, max]` range. */
+  stepMs: number | [number, number];
+  /** Time a call rings before it is answered or ends, in ms, when the test needs it long. */
+  ringMs?: number;
+  /** Time an answered call lasts, in ms, when the test needs it long. */
+  talkMs?: number;
+  /**
+   * Fraction (0..1) of call-creating requests the backend answers `503` (with `Retry-After: 0`)
+   * without creating a call.
+   */
+  errorRate: number;
+  /** A seed for the backend's draws, so a failing run can be replayed. */
+  seed: number;
+}
+
+/** One provider set up for one test, with a view of its backend. */
+export interface ProviderUnderTest {
+  provider: CallProvider;
+  /**
+   * The calls the backend created so far, in creation order: the id the provider reports for each
+   * and the number dialed, in E.164. The suite compares them with what `placeCall` returned.
+   */
+  calls(): ReadonlyArray<{ id: string; phone: string }>;
+  /** Stops the backend and anything the setup started (a webhook receiver…). Called after each test. */
+  close(): void | Promise<void>;
+}
+
+/** Options of {@link testProvider}. */
+export interface TestProviderOptions {
+  /** Shown in the test names, e.g. `'twilio over HTTP'`. */
+  name: string;
+  /**
+   * How the suite follows a call: `'polling'` reads `provider.getCall(id)` (with `watchCall`);
+   * `'webhooks'` reads the events the setup hands to `onStatus` from its webhook receiver.
+   * @default 'polling' when the provider's capabilities say it can be polled, else 'webhooks'
+   */
+  follow?: 'polling' | 'webhooks';
+  /**
+   * Sets up a fresh provider and its backend for one test, playing `scenario`. When statuses
+   * arrive by webhook, pass each `CallStatusEvent` your receiver parsed to `onStatus`.
+   * With the simulator or the MSW handlers, `simulatorKnobs(scenario)` are their knobs.
+   */
+  setup(context: {
+    scenario: ProviderScenario;
+    onStatus: (event: CallStatusEvent) => void;
+  }): ProviderUnderTest | Promise<ProviderUnderTest>;
+  /**
+   * How long the suite waits for a call to reach a status, in ms.
+   * @default 10_000
+   */
+  timeoutMs?: number;
+  /**
+   * Polling interval while following a call, in ms.
+   * @default 5
+   */
+  pollIntervalMs?: number;
+}
+
+/** The simulator's knobs that play `scenario`, for a setup built on the simulator or MSW. */
+export function simulatorKnobs(
+  scenario: ProviderScenario,
+): Pick<SimulatorKnobs, 'outcomes' | 'stepMs' | 'ringMs' | 'talkMs' | 'errorRate' | 'seed'> {
+  return {
+    outcomes: { [scenario.outcome]: 1 },
+    stepMs: scenario.stepMs,
+    errorRate: scenario.errorRate,
+    seed: scenario.seed,
+    ...(scenario.ringMs === undefined ? {} : { ringMs: scenario.ringMs }),
+    ...(scenario.talkMs === undefined ? {} : { talkMs: scenario.talkMs }),
+  };
+}
+
+const NUMBER = '+14155552671';
+
+/**
+ * The contract every `CallProvider` keeps: string ids, `initiated` on placement, every status
+ * forward to the end, busy / no-answer / failed reported, exactly one call per `placeCall` while
+ * the backend answers 503s, a bad number refused before any request and, where the provider has
+ * `cancelCall`, a ringing call canceled, an answered one hung up, an ended one left as it is.
+ * Call it at the top level of a vitest file.
+ *
+ * @example
+ * import { testProvider, simulatorKnobs } from '@ringkit/call-client/testing/contract';
+ * testProvider({
+ *   name: 'my provider',
+ *   async setup({ scenario }) {
+ *     const sim = await startCallApiSimulator({ flavour: 'polling', ...simulatorKnobs(scenario) });
+ *     return { provider: myProvider(sim.url), calls: () => sim.calls(), close: () => sim.close() };
+ *   },
+ * });
+ */
+export function testProvider(options: TestProviderOptions): void {
+  const timeout = options.timeoutMs ?? 10_000;
+  const intervalMs = options.pollIntervalMs ?? 5;
+
+  describe(`CallProvider contract: ${options.name}`, () => {
+    const open: ProviderUnderTest[] = [];
+    afterEach(async () => {
+      for (const under of open.splice(0)) await under.close();
+    });
+
+    async function setup(overrides: Partial<ProviderScenario> = {}) {
+      const events = new Map<string, CallStatusEvent[]>();
+      const scenario: ProviderScenario = {
+        outcome: 'completed',
+        stepMs: [2, 8],
+        errorRate: 0,
+        seed: 1,
+        ...overrides,
+      };
+      const under = await options.setup({
+        scenario,
+        onStatus: (event) => events.set(event.callId, [...(events.get(event.callId) ?? []), event]),
+      });
+      open.push(under);
+      const { provider } = under;
+      const follow = options.follow ?? (provider.capabilities.polling ? 'polling' : 'webhooks');
+
+      /** The statuses a call went through, forward moves only, once it ended. */
+      async function statusesOf(id: string): Promise<CallStatus[]> {
+        const seen: CallStatus[] = [];
+        if (follow === 'polling') {
+          const signal = AbortSignal.timeout(timeout);
+          for await (const event of watchCall(provider, id, {
+            intervalMs,
+            since: 'initiated',
+            signal,
+          }))
+            seen.push(event.status);
+          return seen;
+        }
+        await expect
+          .poll(() => (events.get(id) ?? []).some((e) => isTerminal(e.status)), { timeout })
+          .toBe(true);
+        let current: CallStatus = 'initiated';
+        for (const event of events.get(id) ?? []) {
+          if (canAdvance(current, event.status)) {
+            current = event.status;
+            seen.push(current);
+          }
+        }
+        return seen;
+      }
+
+      /** Waits until the call has reached `status` (or gone past it). */
+      async function reached(id: string, status: CallStatus): Promise<void> {
+        const now = async (): Promise<CallStatus> => {
+          if (follow === 'polling') return (await provider.getCall!(id)).status;
+          return (events.get(id) ?? []).reduce<CallStatus>(
+            (current, e) => (canAdvance(current, e.status) ? e.status : current),
+            'initiated',
+          );
+        };
+        await expect.poll(now, { timeout, interval: intervalMs }).toBe(status);
+      }
+      return { ...under, follow, statusesOf, reached };
+    }
+
+    it('declares its capabilities, and can be followed the way the test follows it', async () => {
+      const { provider, follow } = await setup();
+      expect(typeof provider.name).toBe('string');
+      expect(typeof provider.capabilities.polling).toBe('boolean');
+      expect(typeof provider.capabilities.webhooks).toBe('boolean');
+      expect(typeof provider.getCall === 'function').toBe(provider.capabilities.polling);
+      expect(provider.capabilities[follow === 'polling' ? 'polling' : 'webhooks']).toBe(true);
+    });
+
+    it('places a call and returns a string id, initiated', async () => {
+      const { provider, calls } = await setup({ stepMs: 60_000 });
+      const call = await provider.placeCall({ to: '13018040009' });
+      expect(typeof call.id).toBe('string');
+      expect(call.id).not.toBe('');
+      expect(call.status).toBe('initiated');
+      expect(typeof call.providerStatus).toBe('string');
+      expect(calls()).toMatchObject([{ id: call.id, phone: '+13018040009' }]);
+    });
+
+    it('follows a call through every status to completed', async () => {
+      // Steps far longer than the polling interval, so polling sees every status.
+      const { provider, follow, statusesOf } = await setup({ stepMs: 40 });
+      const call = await provider.placeCall({ to: NUMBER });
+      const seen = await statusesOf(call.id);
+      const all: CallStatus[] = ['ringing', 'answered', 'completed'];
+      if (follow === 'webhooks') expect(seen).toEqual(all);
+      // Polling may miss a short step when the machine stalls; it always sees the end, in order.
+      else expect(all.filter((s) => seen.includes(s))).toEqual(seen);
+      expect(seen.at(-1)).toBe('completed');
+      if (provider.getCall) expect((await provider.getCall(call.id)).status).toBe('completed');
+    });
+
+    it.each(['busy', 'no-answer', 'failed'] as const)(
+      'reports a call that ends %s',
+      async (outcome) => {
+        const { provider, statusesOf } = await setup({ outcome });
+        const call = await provider.placeCall({ to: NUMBER });
+        expect((await statusesOf(call.id)).at(-1)).toBe(outcome);
+      },
+    );
+
+    it('creates exactly one call per placeCall while the backend answers 503s', async () => {
+      const { provider, calls } = await setup({ errorRate: 0.5, seed: 7, stepMs: 60_000 });
+      const placed = [];
+      for (let i = 0; i < 10; i += 1) placed.push(await provider.placeCall({ to: NUMBER }));
+      expect(calls().map((c) => c.id)).toEqual(placed.map((c) => c.id));
+    });
+
+    it('refuses a bad number before anything reaches the backend', async () => {
+      const { provider, calls } = await setup();
+      const error = await provider.placeCall({ to: '12' }).catch((e: unknown) => e);
+      expect(isInvalidPhoneNumberError(error), String(error)).toBe(true);
+      expect(calls()).toEqual([]);
+    });
+
+    it('cancels a ringing call: it ends canceled', async (context) => {
+      const { provider, reached, statusesOf } = await setup({ stepMs: 5, ringMs: 60_000 });
+      if (!provider.cancelCall) return context.skip('the provider has no cancelCall');
+      const call = await provider.placeCall({ to: NUMBER });
+      await reached(call.id, 'ringing');
+      expect((await provider.cancelCall(call.id)).status).toBe('canceled');
+      expect((await statusesOf(call.id)).at(-1)).toBe('canceled');
+    });
+
+    it('hangs up an answered call: it ends completed', async (context) => {
+      const { provider, reached, statusesOf } = await setup({ stepMs: 5, talkMs: 60_000 });
+      if (!provider.cancelCall) return context.skip('the provider has no cancelCall');
+      const call = await provider.placeCall({ to: NUMBER });
+      await reached(call.id, 'answered');
+      expect((await provider.cancelCall(call.id)).status).toBe('completed');
+      expect((await statusesOf(call.id)).at(-1)).toBe('completed');
+    });
+
+    it('leaves an ended call as it is when asked to cancel it', async (context) => {
+      const { provider, statusesOf } = await setup({ outcome: 'busy' });
+      if (!provider.cancelCall) return context.skip('the provider has no cancelCall');
+      const call = await provider.placeCall({ to: NUMBER });
+      expect((await statusesOf(call.id)).at(-1)).toBe('busy');
+      expect((await provider.cancelCall(call.id)).status).toBe('busy');
+    });
+  });
+}

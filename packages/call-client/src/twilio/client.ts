@@ -1,0 +1,311 @@
+import { z } from 'zod';
+import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from '../_http.js';
+import { providerStatusSchema, toStatus } from '../_schemas.js';
+import { InvalidOptionsError, isAmbiguousPlacement } from '../errors.js';
+import { toE164, type CountryCode } from '../phone.js';
+import type { CallProvider, ProviderCall } from '../provider.js';
+import { isTerminal } from '../status.js';
+import {
+  createPlacementLedger,
+  findPlacedCall,
+  RECONCILE_DEFAULTS,
+  type ListedCall,
+  type ReconcileOptions,
+} from './_reconcile.js';
+import { toTwilioError } from './errors.js';
+
+export interface TwilioClientOptions extends HttpClientOptions {
+  /** The account's SID, `AC` and 32 hex digits. */
+  accountSid: string;
+  /**
+   * The account's auth token. Give it, or an API key and its secret.
+   * @default none: `apiKey` and `apiSecret` are needed then
+   */
+  authToken?: string;
+  /**
+   * An API key's SID (`SK…`), with `apiSecret`: Twilio's advice for production.
+   * @default none: `authToken` is needed then
+   */
+  apiKey?: string;
+  /**
+   * The API key's secret.
+   * @default none
+   */
+  apiSecret?: string;
+  /** The caller id of every call (`From`): a Twilio number of the account, in any form {@link toE164} accepts. */
+  from: string;
+  /**
+   * Where Twilio POSTs the calls' status callbacks, for every event (initiated, ringing,
+   * answered, completed). Without it the calls are followed by polling only.
+   * @default none: no callbacks, `capabilities.webhooks` is `false`
+   * @example 'https://app.example/webhooks/twilio'
+   */
+  statusCallbackUrl?: string;
+  /**
+   * The TwiML the call runs once answered. Give this or `url`.
+   * @default '<Response><Say>Hello. This is an automated call.</Say></Response>'
+   */
+  twiml?: string;
+  /**
+   * A URL that returns the call's TwiML, instead of `twiml`.
+   * @default none: `twiml` is sent
+   */
+  url?: string;
+  /**
+   * Where the API lives (a simulator's URL in tests).
+   * @default 'https://api.twilio.com'
+   */
+  baseUrl?: string;
+  /**
+   * The country assumed for numbers written without a country code.
+   * @default 'US'
+   */
+  defaultCountry?: CountryCode;
+  /**
+   * After an ambiguous placement (a timeout, a reset, `500`, `502`, `504`), look the call up and
+   * adopt it when it is surely this placement's; `false` turns it off (the placement then fails
+   * with its error, of unknown outcome).
+   * @default { attempts: 3, delayMs: 1000, skewMs: 2000 }
+   */
+  reconcile?: ReconcileOptions | false;
+}
+
+/** A Twilio call as ringkit reports it. */
+export interface TwilioProvider extends CallProvider {
+  readonly name: 'twilio';
+  getCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+  cancelCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+}
+
+const DEFAULT_TWIML = '<Response><Say>Hello. This is an automated call.</Say></Response>';
+const CALL_SID = /^CA[0-9a-f]{32}$/i;
+
+const optionsSchema = httpClientOptionsSchema
+  .extend({
+    accountSid: z.string().regex(/^AC[0-9a-f]{32}$/i, 'must be AC followed by 32 hex digits'),
+    authToken: z.string().min(1).optional(),
+    apiKey: z
+      .string()
+      .regex(/^SK[0-9a-f]{32}$/i, 'must be SK followed by 32 hex digits')
+      .optional(),
+    apiSecret: z.string().min(1).optional(),
+    from: z.string().min(1),
+    statusCallbackUrl: z.url({ protocol: /^https?$/ }).optional(),
+    twiml: z.string().min(1).max(4000).optional(),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    defaultCountry: z.string().length(2).optional(),
+    reconcile: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          attempts: z.int().min(1).max(20).optional(),
+          delayMs: z.number().min(0).max(60_000).optional(),
+          skewMs: z.number().min(0).max(600_000).optional(),
+        }),
+      ])
+      .optional(),
+  })
+  .superRefine((o, ctx) => {
+    const token = o.authToken !== undefined;
+    const key = o.apiKey !== undefined || o.apiSecret !== undefined;
+    if (token === key)
+      ctx.addIssue({ code: 'custom', message: 'give authToken, or apiKey with apiSecret' });
+    if (key && (o.apiKey === undefined || o.apiSecret === undefined))
+      ctx.addIssue({ code: 'custom', message: 'apiKey and apiSecret go together' });
+    if (o.twiml !== undefined && o.url !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'give twiml or url, not both' });
+  });
+
+const callSchema = z.looseObject({
+  sid: z.string().regex(CALL_SID, 'must be a call SID (CA…)'),
+  status: providerStatusSchema,
+  date_created: z.string().nullish(),
+});
+
+const listSchema = z.looseObject({ calls: z.array(callSchema) });
+
+type TwilioCall = z.infer<typeof callSchema>;
+
+/**
+ * A client for Twilio's Programmable Voice, API 2010-04-01 (the Calls resource): places calls
+ * (paced by `callsPerSecond`), reads them, lists them to reconcile an ambiguous placement, and
+ * cancels or hangs them up. Follow calls by the status callbacks to `statusCallbackUrl` (see
+ * {@link expressTwilioWebhookHandler}) or by polling with `watchCall`.
+ *
+ * @example
+ * const twilio = createTwilioClient({
+ *   accountSid: process.env.TWILIO_ACCOUNT_SID!,
+ *   authToken: process.env.TWILIO_AUTH_TOKEN!,
+ *   from: '+14155550100',
+ *   statusCallbackUrl: 'https://app.example/webhooks/twilio',
+ *   callsPerSecond: 1,
+ * });
+ * const call = await twilio.placeCall({ to: '+14155552671' });
+ */
+export function createTwilioClient(options: TwilioClientOptions): TwilioProvider {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw new InvalidOptionsError('createTwilioClient', parsed.error.issues);
+  const defaultCountry = options.defaultCountry ?? 'US';
+  const from = toE164(options.from, { defaultCountry });
+  const user = options.apiKey ?? options.accountSid;
+  const secret = options.apiSecret ?? options.authToken ?? '';
+  const { accountSid, statusCallbackUrl, twiml, url, reconcile } = options;
+  const http = createHttpClient(options.baseUrl ?? 'https://api.twilio.com', {
+    ...pick(options, ['timeout', 'totalTimeout', 'retry', 'fetch', 'callsPerSecond']),
+    headers: {
+      ...options.headers,
+      authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`,
+    },
+  });
+  const reconciling = reconcile === false ? null : { ...RECONCILE_DEFAULTS, ...reconcile };
+  const ledger = createPlacementLedger({
+    now: Date.now,
+    keepMs: 60_000 + (reconciling?.skewMs ?? 0),
+  });
+  const callsPath = `2010-04-01/Accounts/${accountSid}/Calls.json`;
+  const callPath = (sid: string) =>
+    `2010-04-01/Accounts/${accountSid}/Calls/${encodeURIComponent(sid)}.json`;
+
+  const toCall = (data: TwilioCall, raw: unknown): ProviderCall => ({
+    id: data.sid,
+    ...toStatus(data.status),
+    raw,
+  });
+
+  async function call<T>(request: Parameters<typeof http.request<T>>[0]) {
+    try {
+      return await http.request(request);
+    } catch (error) {
+      throw toTwilioError(error);
+    }
+  }
+
+  function createForm(to: string): URLSearchParams {
+    const form = new URLSearchParams({ To: to, From: from });
+    if (url !== undefined) form.set('Url', url);
+    else form.set('Twiml', twiml ?? DEFAULT_TWIML);
+    if (statusCallbackUrl !== undefined) {
+      form.set('StatusCallback', statusCallbackUrl);
+      form.set('StatusCallbackMethod', 'POST');
+      for (const event of ['initiated', 'ringing', 'answered', 'completed'])
+        form.append('StatusCallbackEvent', event);
+    }
+    return form;
+  }
+
+  /** Calls to `to` from our number created today or later, queued ones included. */
+  async function listRecent(
+    to: string,
+    since: number,
+    signal?: AbortSignal,
+  ): Promise<ListedCall<ProviderCall>[]> {
+    const day = new Date(since).toISOString().slice(0, 10);
+    const queries = [
+      new URLSearchParams({ To: to, From: from, 'StartTime>': day, PageSize: '50' }),
+      // A call still queued has not started: no StartTime filter finds it.
+      new URLSearchParams({ To: to, From: from, Status: 'queued', PageSize: '50' }),
+    ];
+    const pages = await Promise.all(
+      queries.map((searchParams) =>
+        call({ method: 'get', path: callsPath, searchParams, schema: listSchema, signal }),
+      ),
+    );
+    return pages.flatMap(({ data, raw }) =>
+      data.calls.map((c, i) => ({
+        sid: c.sid,
+        createdAt: parseDate(c.date_created),
+        call: toCall(c, (raw as { calls: unknown[] }).calls[i]),
+      })),
+    );
+  }
+
+  async function getCall(id: string, { signal }: { signal?: AbortSignal } = {}) {
+    const { data, raw } = await call({
+      method: 'get',
+      path: callPath(id),
+      schema: callSchema,
+      signal,
+    });
+    return toCall(data, raw);
+  }
+
+  async function update(id: string, status: 'canceled' | 'completed', signal?: AbortSignal) {
+    const { data, raw } = await call({
+      method: 'post',
+      path: callPath(id),
+      form: new URLSearchParams({ Status: status }),
+      idempotent: true,
+      schema: callSchema,
+      signal,
+    });
+    return toCall(data, raw);
+  }
+
+  return {
+    name: 'twilio',
+    capabilities: { polling: true, webhooks: statusCallbackUrl !== undefined },
+
+    async placeCall({ to, signal }) {
+      const phone = toE164(to, { defaultCountry });
+      const placement = ledger.begin(phone);
+      try {
+        const { data, raw } = await call({
+          method: 'post',
+          path: callsPath,
+          form: createForm(phone),
+          schema: callSchema,
+          signal,
+          paced: true,
+        });
+        ledger.claim(data.sid);
+        placement.settle('placed');
+        return toCall(data, raw);
+      } catch (error) {
+        const ambiguous = isAmbiguousPlacement(error) && !signal?.aborted;
+        placement.settle(ambiguous ? 'ambiguous' : 'refused');
+        if (!ambiguous || reconciling === null) throw error;
+        let found: ListedCall<ProviderCall> | undefined;
+        try {
+          found = await findPlacedCall({
+            placement,
+            options: reconciling,
+            ledger,
+            list: () => listRecent(phone, placement.startedAt - reconciling.skewMs, signal),
+            signal,
+          });
+        } catch {
+          found = undefined; // a failed look-up never becomes a second placement
+        }
+        if (!found) throw error;
+        ledger.claim(found.sid);
+        placement.outcome = 'placed';
+        return { ...found.call, reconciled: true };
+      }
+    },
+
+    getCall,
+
+    async cancelCall(id, { signal } = {}) {
+      const current = await getCall(id, { signal });
+      if (isTerminal(current.status)) return current;
+      if (current.status === 'answered') return update(id, 'completed', signal);
+      const canceled = await update(id, 'canceled', signal);
+      // Answered between the read and the cancel: Twilio leaves it as it is; hang it up.
+      return canceled.status === 'answered' ? update(id, 'completed', signal) : canceled;
+    },
+  };
+}
+
+/** Twilio's RFC 2822 times (`Tue, 31 Aug 2010 20:36:28 +0000`), in ms; `null` when unreadable. */
+function parseDate(value: string | null | undefined): number | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
+  return out;
+}

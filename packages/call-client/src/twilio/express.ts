@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { InvalidOptionsError } from '../errors.js';
+import { formToParams, toTwilioParams } from './_form.js';
+import type { TwilioParams } from './signature.js';
+import {
+  createTwilioWebhookHandler,
+  type TwilioWebhookHandlerOptions,
+  type TwilioWebhookResponse,
+} from './webhook.js';
+
+/** The parts of an Express (or Node `http`) request the handler reads. */
+export interface TwilioWebhookHttpRequest extends AsyncIterable<unknown> {
+  headers: Record<string, string | readonly string[] | undefined>;
+  /**
+   * A body a parser in front already read (`express.urlencoded()`, or the raw form as a string or
+   * a `Buffer` from `express.text()`/`express.raw()`); else the stream is read.
+   */
+  body?: unknown;
+  /** The path and query as sent, mount path included (Express). */
+  originalUrl?: string;
+  /** The path and query (Node `http`). */
+  url?: string;
+  /**
+   * The connection: a TLS socket (`encrypted: true`) means `https` when neither `publicUrl` nor a
+   * trusted proxy says.
+   */
+  socket?: object;
+}
+
+/** The parts of an Express response the handler writes. */
+export interface TwilioWebhookHttpResponse {
+  status(code: number): TwilioWebhookHttpResponse;
+  json(body: unknown): unknown;
+  end(): unknown;
+}
+
+/** Options of {@link expressTwilioWebhookHandler}. */
+export interface ExpressTwilioWebhookHandlerOptions extends TwilioWebhookHandlerOptions {
+  /**
+   * The scheme and host (and any path prefix a proxy strips) Twilio reaches this app at: the URL
+   * Twilio signed is `publicUrl` followed by the request's path and query. Set it whenever the app
+   * runs behind a proxy or a tunnel, or Twilio's signatures will not match.
+   * @default the request's own scheme and `Host` header
+   * @example 'https://app.example'
+   */
+  publicUrl?: string;
+  /**
+   * Take the scheme and host from the first value of `X-Forwarded-Proto` and `X-Forwarded-Host`
+   * (set by a proxy you trust; a path prefix of `publicUrl` still applies), falling back to
+   * `publicUrl` when they are missing or malformed. Without it those headers are ignored: anyone
+   * can send them.
+   * @default false
+   */
+  trustProxy?: boolean;
+  /**
+   * The largest body read.
+   * @default 65536
+   */
+  limitBytes?: number;
+}
+
+const adapterOptionsSchema = z.strictObject({
+  publicUrl: z
+    .url({ protocol: /^https?$/ })
+    .refine((url) => !/[?#]/.test(url), 'must be an origin and path, without a query or fragment')
+    .optional(),
+  trustProxy: z.boolean(),
+  limitBytes: z.number().int().positive().max(10_485_760),
+});
+
+const FORM = 'application/x-www-form-urlencoded';
+const HOST = /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
+
+/**
+ * {@link createTwilioWebhookHandler} as an Express route handler for Twilio's status callbacks
+ * (form-encoded POSTs signed with `X-Twilio-Signature`). It reads the form body itself (or takes
+ * what `express.urlencoded()` parsed), rebuilds the URL Twilio signed from `publicUrl` (or a
+ * trusted proxy's headers) and the request's path and query, and answers `204`, `400` (bad
+ * parameters), `403` (no or bad signature: `onEvent` is not called), `413` (over `limitBytes`),
+ * `415` (not a form) or `500` (`onEvent` failed). Errors reading the request go to `next`.
+ *
+ * @example
+ * app.post(
+ *   '/webhooks/twilio',
+ *   expressTwilioWebhookHandler({
+ *     authToken: process.env.TWILIO_AUTH_TOKEN!,
+ *     publicUrl: 'https://app.example',
+ *     onEvent: (event) => dialer.handleStatus(event),
+ *   }),
+ * );
+ */
+export function expressTwilioWebhookHandler(options: ExpressTwilioWebhookHandlerOptions) {
+  const { publicUrl, trustProxy = false, limitBytes = 65_536, ...handlerOptions } = options;
+  const parsed = adapterOptionsSchema.safeParse({
+    trustProxy,
+    limitBytes,
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+  });
+  if (!parsed.success)
+    throw new InvalidOptionsError('expressTwilioWebhookHandler', parsed.error.issues);
+  const handle = createTwilioWebhookHandler(handlerOptions);
+  const base = publicUrl?.replace(/\/+$/, '');
+  const basePath = base === undefined ? '' : new URL(base).pathname.replace(/\/+$/, '');
+
+  return async (
+    req: TwilioWebhookHttpRequest,
+    res: TwilioWebhookHttpResponse,
+    next: (error?: unknown) => void,
+  ): Promise<void> => {
+    try {
+      const type = first(req.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
+      if (type !== FORM) {
+        send(res, {
+          status: 415,
+          body: { error: { code: 'unsupported_media_type', message: `Send ${FORM}` } },
+        });
+        return;
+      }
+      let params: TwilioParams | undefined;
+      if (req.body === undefined) {
+        const text = await readBody(req, limitBytes);
+        if (text === undefined) {
+          send(res, {
+            status: 413,
+            body: {
+              error: { code: 'payload_too_large', message: `The body exceeds ${limitBytes} bytes` },
+            },
+          });
+          return;
+        }
+        params = formToParams(new URLSearchParams(text));
+      } else if (Buffer.isBuffer(req.body)) {
+        if (req.body.length > limitBytes) {
+          send(res, {
+            status: 413,
+            body: {
+              error: { code: 'payload_too_large', message: `The body exceeds ${limitBytes} bytes` },
+            },
+          });
+          return;
+        }
+        params = formToParams(new URLSearchParams(req.body.toString('utf8')));
+      } else {
+        params = toTwilioParams(req.body);
+      }
+      if (params === undefined) {
+        send(res, {
+          status: 400,
+          body: { error: { code: 'invalid_webhook', message: 'The body is not a flat form' } },
+        });
+        return;
+      }
+      const path = req.originalUrl ?? req.url ?? '/';
+      const url = `${origin(req, base, basePath, trustProxy)}${path.startsWith('/') ? path : `/${path}`}`;
+      send(res, await handle({ url, params, signature: first(req.headers['x-twilio-signature']) }));
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+function send(
+  res: TwilioWebhookHttpResponse,
+  answer: TwilioWebhookResponse | { status: number; body: TwilioWebhookResponse['body'] },
+) {
+  if (answer.body) res.status(answer.status).json(answer.body);
+  else res.status(answer.status).end();
+}
+
+/** Scheme and host of the URL Twilio requested. */
+function origin(
+  req: TwilioWebhookHttpRequest,
+  base: string | undefined,
+  basePath: string,
+  trustProxy: boolean,
+) {
+  if (trustProxy) {
+    const proto = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
+    const host = firstValue(req.headers['x-forwarded-host']);
+    if ((proto === 'https' || proto === 'http') && host !== undefined && HOST.test(host))
+      return `${proto}://${host}${basePath}`;
+  }
+  if (base !== undefined) return base;
+  const tls = (req.socket as { encrypted?: unknown } | undefined)?.encrypted === true;
+  const scheme = tls ? 'https' : 'http';
+  return `${scheme}://${first(req.headers.host) ?? 'localhost'}`;
+}
+
+function first(value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.[0];
+}
+
+/** The first of a proxy header's comma-separated values (the client-facing hop). */
+function firstValue(value: string | readonly string[] | undefined): string | undefined {
+  const text = first(value)?.split(',')[0]?.trim();
+  return text === '' ? undefined : text;
+}
+
+async function readBody(req: AsyncIterable<unknown>, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer =
+      typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+    size += buffer.length;
+    if (size > limit) return undefined;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { WebhookValidationError, type WebhookErrorReason } from '../errors.js';
+import type { CallStatusEvent } from '../provider.js';
+import { mapProviderStatus } from '../status.js';
+import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
+
+/** The `CallStatus` words Twilio sends (API 2010-04-01, `call_enum_status`). */
+export const TWILIO_CALL_STATUSES: readonly string[] = Object.freeze([
+  'queued',
+  'initiated',
+  'ringing',
+  'in-progress',
+  'completed',
+  'busy',
+  'failed',
+  'no-answer',
+  'canceled',
+]);
+
+/** A Twilio status callback as ringkit reads it: a {@link CallStatusEvent} and Twilio's fields. */
+export interface TwilioStatusCallback extends CallStatusEvent {
+  /** `CallSid`: `CA` and 32 hex digits. */
+  callId: string;
+  /** `AccountSid`: the account the call belongs to. */
+  accountSid: string;
+  /** `To`, where Twilio sends it. */
+  to?: string;
+  /** `From`, where Twilio sends it. */
+  from?: string;
+  /** `Direction`, verbatim, where Twilio sends it: `outbound-api` for a call placed by the API. */
+  direction?: string;
+}
+
+/** Options of {@link parseTwilioStatusCallback}. */
+export interface ParseTwilioStatusCallbackOptions {
+  /**
+   * The event's time when the callback has no readable `Timestamp`.
+   * @default new Date()
+   */
+  now?: Date;
+}
+
+const count = z
+  .string()
+  .regex(/^\d{1,9}$/, 'must be a whole number')
+  .transform(Number);
+
+/** The parameters read; others (Twilio adds some now and then) are ignored. */
+const READ_FIELDS = [
+  'CallSid',
+  'CallStatus',
+  'AccountSid',
+  'To',
+  'From',
+  'SequenceNumber',
+  'CallDuration',
+  'Timestamp',
+  'Direction',
+] as const;
+
+const fieldsSchema = z.object({
+  AccountSid: z.string().regex(/^AC[0-9a-f]{32}$/i, 'must be AC followed by 32 hex digits'),
+  To: z.string().max(256).optional(),
+  From: z.string().max(256).optional(),
+  SequenceNumber: count.optional(),
+  CallDuration: count.optional(),
+  Timestamp: z.string().max(100).optional(),
+  Direction: z
+    .string()
+    .regex(/^[a-z][a-z-]{0,63}$/, 'must be a word such as outbound-api')
+    .optional(),
+});
+
+/**
+ * RFC 2822's date and time, as Twilio writes `Timestamp`: `Mon, 16 Aug 2010 03:45:01 +0000`
+ * (the weekday and the seconds optional, a numeric zone or `GMT`/`UT`/`UTC`).
+ */
+const RFC_2822 =
+  /^(?:[A-Z][a-z]{2},\s*)?(\d{1,2})\s+([A-Z][a-z]{2})\s+(\d{4})\s+\d{2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|GMT|UTC?)$/;
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+
+/** The time `Timestamp` says, when it is RFC 2822 and a real date (not the 30th of February). */
+function readTimestamp(text: string | undefined): Date | undefined {
+  const parts = text === undefined ? null : RFC_2822.exec(text.trim());
+  if (parts === null) return undefined;
+  const [, day, month, year] = parts;
+  const monthIndex = MONTHS.indexOf(month!) / 3;
+  if (!Number.isInteger(monthIndex)) return undefined;
+  const date = new Date(Date.UTC(Number(year), monthIndex, Number(day)));
+  if (date.getUTCMonth() !== monthIndex) return undefined;
+  const time = Date.parse(text!);
+  return Number.isFinite(time) ? new Date(time) : undefined;
+}
+
+/**
+ * Reads the parameters of a Twilio status callback (the form Twilio POSTs to `StatusCallback`)
+ * into a {@link TwilioStatusCallback}: `CallSid` is the `callId`, `CallStatus` mapped onto
+ * ringkit's statuses (`in-progress` is `answered`, `queued` is `initiated`), `SequenceNumber` the
+ * `sequence`, `CallDuration` the `durationS`, `Direction` the `direction`, and `at` the
+ * callback's `Timestamp` when it is a valid RFC 2822 date (else `options.now`). The parameters may
+ * be an object, `URLSearchParams` or the form-encoded body. Check the signature first
+ * ({@link verifyTwilioSignature}). Anything malformed is a `WebhookValidationError` saying which
+ * field: not a form (`not_object`), a `CallSid` that is not `CA` + 32 hex digits
+ * (`missing_id`), no `CallStatus` (`missing_status`), a word Twilio does not send
+ * (`unknown_status`/`unexpected_status`), a repeated field or a bad `AccountSid`,
+ * `SequenceNumber`, `CallDuration` or `Direction` (`invalid_field`). Other parameters are
+ * ignored.
+ */
+export function parseTwilioStatusCallback(
+  input: TwilioCallbackParams,
+  options: ParseTwilioStatusCallbackOptions = {},
+): TwilioStatusCallback {
+  const invalid = (reason: WebhookErrorReason, message: string, extra: Extra = {}) =>
+    new WebhookValidationError({ reason, message, body: input, ...extra });
+  const params = toTwilioParams(input);
+  if (params === undefined) {
+    throw invalid(
+      'not_object',
+      'The status callback parameters must be a form: an object of strings (or lists of strings), URLSearchParams or a form-encoded string',
+    );
+  }
+  const single: Record<string, string> = {};
+  for (const name of READ_FIELDS) {
+    const value = params[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') single[name] = value;
+    else if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string')
+      single[name] = value[0];
+    else throw invalid('invalid_field', `The status callback carries ${name} more than once`);
+  }
+  const sid = single['CallSid'];
+  if (sid === undefined || !/^CA[0-9a-f]{32}$/i.test(sid))
+    throw invalid('missing_id', 'The status callback has no valid CallSid (CA and 32 hex digits)');
+  const word = single['CallStatus']?.trim();
+  if (word === undefined || word === '')
+    throw invalid('missing_status', `The status callback for ${sid} has no CallStatus`);
+  const status = mapProviderStatus(word);
+  if (status === undefined) {
+    throw invalid(
+      'unknown_status',
+      `The status callback for ${sid} has an unknown CallStatus ${JSON.stringify(word)}`,
+      { providerStatus: word },
+    );
+  }
+  if (!TWILIO_CALL_STATUSES.includes(word)) {
+    throw invalid(
+      'unexpected_status',
+      `The status callback for ${sid} says ${JSON.stringify(word)}, which Twilio never sends (expected one of ${TWILIO_CALL_STATUSES.join(', ')})`,
+      { providerStatus: word },
+    );
+  }
+  const fields = fieldsSchema.safeParse(single);
+  if (!fields.success) {
+    const which = fields.error.issues
+      .map((issue) => `${issue.path.join('.') || 'parameters'} ${issue.message}`)
+      .join('; ');
+    throw invalid('invalid_field', `The status callback for ${sid} has invalid fields: ${which}`, {
+      issues: fields.error.issues,
+    });
+  }
+  const data = fields.data;
+  const event: TwilioStatusCallback = {
+    callId: sid,
+    status,
+    providerStatus: word,
+    at: readTimestamp(data.Timestamp) ?? options.now ?? new Date(),
+    accountSid: data.AccountSid,
+  };
+  if (data.SequenceNumber !== undefined) event.sequence = data.SequenceNumber;
+  if (data.CallDuration !== undefined) event.durationS = data.CallDuration;
+  if (data.To !== undefined) event.to = data.To;
+  if (data.From !== undefined) event.from = data.From;
+  if (data.Direction !== undefined) event.direction = data.Direction;
+  return event;
+}
+
+type Extra = { providerStatus?: string; issues?: z.core.$ZodIssue[] };

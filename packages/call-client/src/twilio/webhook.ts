@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { InvalidOptionsError, type WebhookValidationError } from '../errors.js';
+import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
+import { verifyTwilioSignature } from './signature.js';
+import { parseTwilioStatusCallback, type TwilioStatusCallback } from './status-callback.js';
+
+/** Options of {@link createTwilioWebhookHandler}. */
+export interface TwilioWebhookHandlerOptions {
+  /** The auth token of the account whose calls' callbacks arrive here: their signatures' key. */
+  authToken: string;
+  /** Receives each valid event. A rejection answers `500`, so Twilio may send it again. */
+  onEvent: (event: TwilioStatusCallback) => void | Promise<void>;
+  /**
+   * The account the callbacks must come from: a validly signed callback of another account is
+   * answered `403` and changes nothing.
+   * @default any account (the signature alone decides)
+   */
+  accountSid?: string;
+  /** Told about every refused or failed callback, e.g. to log it. */
+  onError?: (error: unknown) => void;
+}
+
+/** What to answer Twilio. */
+export interface TwilioWebhookResponse {
+  status: 204 | 400 | 403 | 500;
+  body?: { error: { code: string; message: string; details?: unknown } };
+}
+
+/** What a {@link TwilioWebhookHandler} needs of a request. */
+export interface TwilioWebhookRequest {
+  /** The full URL Twilio requested, as it signed it (the configured `StatusCallback`). */
+  url: string;
+  /**
+   * The form parameters of the body: parsed, as `URLSearchParams`, or the form-encoded body
+   * itself.
+   */
+  params: TwilioCallbackParams;
+  /** The `X-Twilio-Signature` header. */
+  signature: string | undefined;
+}
+
+/** A framework-agnostic handler of Twilio's status callbacks. */
+export type TwilioWebhookHandler = (
+  request: TwilioWebhookRequest,
+) => Promise<TwilioWebhookResponse>;
+
+const handlerOptionsSchema = z.strictObject({
+  authToken: z.string().min(1),
+  onEvent: z.custom<TwilioWebhookHandlerOptions['onEvent']>((v) => typeof v === 'function'),
+  accountSid: z
+    .string()
+    .regex(/^AC[0-9a-f]{32}$/i, 'must be AC followed by 32 hex digits')
+    .optional(),
+  onError: z.custom<(error: unknown) => void>((v) => typeof v === 'function').optional(),
+});
+
+const FORBIDDEN: TwilioWebhookResponse = {
+  status: 403,
+  body: { error: { code: 'forbidden', message: 'The request is not signed by Twilio' } },
+};
+
+/**
+ * Receives Twilio's status callbacks. A request without a valid `X-Twilio-Signature` for its URL
+ * and parameters gets `403` and `onEvent` is not called; malformed parameters get `400`; a valid
+ * callback is handed to `onEvent`, then `204`. Never throws.
+ *
+ * @example
+ * const handle = createTwilioWebhookHandler({ authToken, onEvent: dialer.handleStatus });
+ * const answer = await handle({ url, params, signature: headers['x-twilio-signature'] });
+ */
+export function createTwilioWebhookHandler(
+  options: TwilioWebhookHandlerOptions,
+): TwilioWebhookHandler {
+  const parsed = handlerOptionsSchema.safeParse(options);
+  if (!parsed.success)
+    throw new InvalidOptionsError('createTwilioWebhookHandler', parsed.error.issues);
+  const { authToken, onEvent, accountSid } = options;
+  const report = (error: unknown) => {
+    try {
+      options.onError?.(error);
+    } catch {
+      // A failing logger must not turn into a failed callback.
+    }
+  };
+
+  return async ({ url, params: given, signature }) => {
+    const params = toTwilioParams(given);
+    if (params === undefined || !verified({ authToken, url, params, signature })) {
+      report(new Error(`A Twilio callback to ${url} arrived without a valid signature`));
+      return FORBIDDEN;
+    }
+    let event: TwilioStatusCallback;
+    try {
+      event = parseTwilioStatusCallback(params);
+    } catch (error) {
+      report(error);
+      const { message, reason } = error as WebhookValidationError;
+      return {
+        status: 400,
+        body: { error: { code: 'invalid_webhook', message, details: reason } },
+      };
+    }
+    if (accountSid !== undefined && event.accountSid.toLowerCase() !== accountSid.toLowerCase()) {
+      report(new Error(`A Twilio callback of another account (${event.accountSid}) arrived`));
+      return FORBIDDEN;
+    }
+    try {
+      await onEvent(event);
+    } catch (error) {
+      report(error);
+      return {
+        status: 500,
+        body: { error: { code: 'internal', message: 'The event could not be handled' } },
+      };
+    }
+    return { status: 204 };
+  };
+}
+
+/** {@link verifyTwilioSignature}, refusing rather than throwing. */
+function verified(input: Parameters<typeof verifyTwilioSignature>[0]): boolean {
+  try {
+    return verifyTwilioSignature(input);
+  } catch {
+    return false; // Not thrown for a token the options check passed; refused all the same.
+  }
+}
