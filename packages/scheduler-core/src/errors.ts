@@ -61,6 +61,12 @@ export class NotFoundError extends SchedulerError {
 export type ConflictReason =
   /** `cancel`/`reschedule` on a call already sent to the provider (or finished). */
   | 'already_placed'
+  /** `cancel()` on a call that was answered: a conversation is never cut off. */
+  | 'in_progress'
+  /** `cancel()` on a call whose placement request has not been answered yet (no provider id). */
+  | 'placing'
+  /** `cancel()` on a call in flight when the provider cannot end calls (no `cancelCall`). */
+  | 'cannot_hang_up'
   /** A store update whose expected version is not the stored one (optimistic concurrency). */
   | 'version_conflict'
   /** An insert whose id or idempotency key is already stored. */
@@ -80,6 +86,29 @@ export class ConflictError extends SchedulerError {
     this.reason = init.reason;
     this.id = init.id;
     this.status = init.status;
+  }
+}
+
+/**
+ * `cancel()` asked the provider to end a call in flight (`cancelCall`) and the provider failed:
+ * nothing was changed and the call goes on being followed. `cause` is the provider's error.
+ */
+export class HangUpError extends SchedulerError {
+  override name = 'HangUpError';
+  /** The scheduled call. */
+  readonly id: string;
+  /** The provider's id of the call it could not end. */
+  readonly providerCallId: string;
+
+  constructor(init: { id: string; providerCallId: string; cause: unknown }) {
+    const why = init.cause instanceof Error ? init.cause.message : String(init.cause);
+    super(
+      `Call ${init.id} could not be hung up (provider id ${init.providerCallId}): ${why}`,
+      'hang_up_failed',
+      { cause: init.cause },
+    );
+    this.id = init.id;
+    this.providerCallId = init.providerCallId;
   }
 }
 
@@ -117,4 +146,9 @@ export const isConflictError: (error: unknown) => error is ConflictError = error
   ConflictError,
   'SchedulerError',
   'ConflictError',
+);
+export const isHangUpError: (error: unknown) => error is HangUpError = errorGuard(
+  HangUpError,
+  'SchedulerError',
+  'HangUpError',
 );

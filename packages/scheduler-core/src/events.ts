@@ -21,7 +21,7 @@ export type SchedulerEvents = {
   completed: { call: ScheduledCall };
   /** The call ended without completing, for good (`reason`: `busy`, `outcome_unknown`…). */
   failed: { call: ScheduledCall; reason: string; error?: unknown };
-  /** The call was canceled before it was placed (or the provider canceled it). */
+  /** The call was canceled: before it was placed, hung up by `cancel()`, or by the provider. */
   canceled: { call: ScheduledCall };
   /** `reschedule()` moved a call not yet placed to `call.dueAt` (from `previousDueAt`). */
   rescheduled: { call: ScheduledCall; previousDueAt: Date };

@@ -6,10 +6,12 @@ export type { SchedulerEvents } from './events.js';
 
 export {
   ConflictError,
+  HangUpError,
   NotFoundError,
   SchedulerError,
   ValidationError,
   isConflictError,
+  isHangUpError,
   isNotFoundError,
   isSchedulerError,
   isValidationError,
@@ -18,6 +20,8 @@ export type { ConflictReason, ValidationIssue } from './errors.js';
 
 export { claimedStatus, decodeCursor, encodeCursor, wakeTime } from './store.js';
 export type {
+  BudgetedClaim,
+  SendBudget,
   Store,
   StoreCapabilities,
   StoreListQuery,

@@ -77,6 +77,16 @@ export interface SchedulerOptions {
    * @default crypto.randomUUID
    */
   generateId?: () => string;
+  /**
+   * The most calls placed in any one second. With a store that offers a shared budget
+   * (`postgresStore`) it is one budget for every worker together; otherwise (memory, SQLite) it
+   * is paced in this process. Calls wait their turn in due order; slots are spaced
+   * `1100 / callsPerSecond` ms apart so that a request up to 100 ms late still keeps the bound
+   * (see "Pacing" in the README). A provider client's own `callsPerSecond` applies as well.
+   * @default unlimited
+   * @example callsPerSecond: 1 // a Twilio account's default CPS
+   */
+  callsPerSecond?: number;
 }
 
 const isFunction = (v: unknown) => typeof v === 'function';
@@ -98,6 +108,7 @@ const optionsSchema = z.strictObject({
   watchIntervalMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
   callTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
   generateId: z.custom<() => string>(isFunction, 'expected a function').optional(),
+  callsPerSecond: z.number().positive('must be above 0').max(100_000).optional(),
 });
 
 /** The options with every default applied. */
@@ -114,6 +125,7 @@ export interface ResolvedOptions {
   watchIntervalMs: number;
   callTimeoutMs: number;
   generateId: () => string;
+  callsPerSecond: number | undefined;
 }
 
 /** Checks the options (an `InvalidOptionsError` naming each bad one) and applies the defaults. */
@@ -142,5 +154,6 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     watchIntervalMs: options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     generateId: options.generateId ?? randomUUID,
+    callsPerSecond: options.callsPerSecond,
   };
 }

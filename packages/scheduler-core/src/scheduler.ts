@@ -11,7 +11,7 @@ import { isConflictError, NotFoundError, ValidationError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { createDispatcher } from './dispatch/_dispatch.js';
-import { canceled, rescheduled } from './dispatch/_transitions.js';
+import { rescheduled } from './dispatch/_transitions.js';
 import { toCallRecord, toHistoryEntry } from './_records.js';
 import { newStoredCall, toScheduledCall } from './_rows.js';
 import {
@@ -75,7 +75,21 @@ export interface Scheduler {
   /** @throws NotFoundError */
   get(id: string): Promise<ScheduledCall>;
   list(options?: ListOptions): Promise<Page<ScheduledCall>>;
-  /** Cancels a call not yet sent to the provider. @throws NotFoundError, ConflictError */
+  /**
+   * Cancels a call: one not yet sent to the provider ends `canceled` at once; one placed and not
+   * answered yet (`initiated`, `ringing`) is hung up through the provider's `cancelCall`, then
+   * ends `canceled` with a call record of the attempt (outbound, not answered). A canceled call
+   * is returned unchanged; canceling an occurrence ends its series.
+   *
+   * @throws NotFoundError for an unknown id.
+   * @throws ConflictError, nothing changed: `in_progress` for an answered call (a conversation
+   *   is never cut off), `cannot_hang_up` for a call in flight when the provider has no
+   *   `cancelCall`, `placing` while the placement request has not been answered (no provider id
+   *   yet: try again a moment later), `already_placed` for a call that has ended (also when it
+   *   ended on its own before the provider got the request).
+   * @throws HangUpError when the provider's `cancelCall` fails: nothing changed, the call is
+   *   still followed.
+   */
   cancel(id: string): Promise<ScheduledCall>;
   /** Moves a call not yet sent to the provider. @throws ValidationError, NotFoundError, ConflictError */
   reschedule(id: string, at: Date | string): Promise<ScheduledCall>;
@@ -129,6 +143,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     recheckIntervalMs: resolved.recheckIntervalMs,
     watchIntervalMs: resolved.watchIntervalMs,
     callTimeoutMs: resolved.callTimeoutMs,
+    callsPerSecond: resolved.callsPerSecond,
   });
 
   const newRow = (valid: ValidSchedule, now: number): StoredCall => {
@@ -237,13 +252,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return { items: page.items.map(toScheduledCall), nextCursor: page.nextCursor };
     },
 
-    async cancel(id) {
-      const now = clock.now();
-      const { row, changed } = await mutate(String(id), (r) => canceled(r, now));
-      const call = toScheduledCall(row);
-      if (changed) emitter.emit('canceled', { call });
-      return call;
-    },
+    cancel: (id) => dispatcher.cancel(String(id)),
 
     async reschedule(id, at) {
       const now = clock.now();

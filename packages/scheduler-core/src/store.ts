@@ -106,6 +106,27 @@ export interface StorePage<T> {
   nextCursor: string | null;
 }
 
+/** A send budget shared by every process using a store: see {@link Store.claimDueBudgeted}. */
+export interface SendBudget {
+  /** Milliseconds between two send slots (more than `1000 / callsPerSecond`: see the README). */
+  intervalMs: number;
+  /** A claim takes no more calls than have a slot at most this many ms from `now`. */
+  horizonMs: number;
+}
+
+/** What {@link Store.claimDueBudgeted} resolves to. */
+export interface BudgetedClaim {
+  /** The rows claimed, as `claimDue` returns them. */
+  calls: StoredCall[];
+  /**
+   * Per row of `calls`, in order: the moment (epoch ms) it may be sent, or `null` for a row that
+   * is not sent (a call in flight, or a `queued` row with `placingAt` set).
+   */
+  slots: (number | null)[];
+  /** The first free slot after this claim: no claim gets a slot before it. */
+  nextSlotAt: number;
+}
+
 /** What a store can do beyond the required interface. */
 export interface StoreCapabilities {
   /** Several processes may share the store safely (claims are atomic across processes). */
@@ -161,6 +182,24 @@ export interface Store {
    * lease holds.
    */
   claimDue(now: number, limit: number, workerId: string, leaseUntil: number): Promise<StoredCall[]>;
+  /**
+   * Optional, with {@link Store.reserveSendSlot}: one send budget for every process sharing the
+   * store (the scheduler's `callsPerSecond`). Claims as `claimDue` does and, in the same
+   * transaction, gives each claimed row that is to be sent the next free slot: the first is
+   * `max(next free slot, now)`, each further one `intervalMs` later, and the next free slot
+   * moves past the last. It claims no more rows than have a slot within `now + horizonMs` (none
+   * when the next free slot is later). Without these methods the scheduler paces in its own
+   * process.
+   */
+  claimDueBudgeted?(
+    now: number,
+    limit: number,
+    workerId: string,
+    leaseUntil: number,
+    budget: SendBudget,
+  ): Promise<BudgetedClaim>;
+  /** Optional, with `claimDueBudgeted`: takes one fresh slot, `max(next free slot, now)`. */
+  reserveSendSlot?(now: number, budget: SendBudget): Promise<number>;
   /** The earliest wake time of any row, or `null`. */
   nextDueAt(): Promise<number | null>;
   /** Rows in a stable order (`createdAt`, then `id`), filtered, one page at a time. */

@@ -1,4 +1,10 @@
-import type { CallProvider, CallStatus, Clock, ProviderCall } from '@ringkit/call-client';
+import {
+  isTerminal,
+  type CallProvider,
+  type CallStatus,
+  type Clock,
+  type ProviderCall,
+} from '@ringkit/call-client';
 import type { Store, StoredCallPatch, StoredCallUpdate } from '../src/store.js';
 
 export interface FakeProviderOptions {
@@ -11,10 +17,21 @@ export interface FakeProviderOptions {
   answer?: (to: string, n: number) => CallStatus;
   /** Runs inside `placeCall` before it answers; throw to fail the placement. */
   onPlace?: (to: string, n: number) => Promise<void> | void;
+  /**
+   * Gives the provider `cancelCall`: a call not answered yet ends `canceled`, an answered one
+   * `completed`, an ended one stays as it is.
+   */
+  cancelable?: boolean;
+  /** Runs inside `cancelCall` before the call ends; throw to fail it. */
+  onCancel?: (id: string) => Promise<void> | void;
 }
 
 export interface FakeProvider extends CallProvider {
   placed: { to: string; at: number; id: string }[];
+  /** The ids `cancelCall` ended, in order. */
+  hungUp: string[];
+  /** Sets the status a call is at now (as its webhooks tell), for `cancelCall` to find. */
+  setStatus(id: string, status: CallStatus): void;
   inFlight: number;
   maxInFlight: number;
 }
@@ -22,11 +39,15 @@ export interface FakeProvider extends CallProvider {
 /** A scripted in-process provider for tests. */
 export function fakeProvider(options: FakeProviderOptions): FakeProvider {
   const scripts = new Map<string, CallStatus[]>();
+  /** The status each call was last reported with. */
+  const current = new Map<string, CallStatus>();
   let count = 0;
   const provider: FakeProvider = {
     name: 'fake',
     capabilities: { polling: !options.webhooks, webhooks: Boolean(options.webhooks) },
     placed: [],
+    hungUp: [],
+    setStatus: (id, status) => void current.set(id, status),
     inFlight: 0,
     maxInFlight: 0,
     async placeCall({ to }): Promise<ProviderCall> {
@@ -43,6 +64,7 @@ export function fakeProvider(options: FakeProviderOptions): FakeProvider {
       provider.placed.push({ to, at, id });
       scripts.set(id, [...(options.script?.(to, n) ?? ['ringing', 'answered', 'completed'])]);
       const status = options.answer?.(to, n) ?? 'initiated';
+      current.set(id, status);
       return { id, status, providerStatus: status, raw: {} };
     },
   };
@@ -50,6 +72,22 @@ export function fakeProvider(options: FakeProviderOptions): FakeProvider {
     provider.getCall = async (id) => {
       const script = scripts.get(id) ?? [];
       const status = script.length > 1 ? script.shift()! : (script[0] ?? 'initiated');
+      current.set(id, status);
+      return { id, status, providerStatus: status, raw: {} };
+    };
+  }
+  if (options.cancelable) {
+    provider.cancelCall = async (id) => {
+      await options.onCancel?.(id);
+      const was = current.get(id) ?? 'initiated';
+      const status: CallStatus = isTerminal(was)
+        ? was
+        : was === 'answered'
+          ? 'completed'
+          : 'canceled';
+      if (status !== was) provider.hungUp.push(id);
+      current.set(id, status);
+      scripts.set(id, [status]);
       return { id, status, providerStatus: status, raw: {} };
     };
   }

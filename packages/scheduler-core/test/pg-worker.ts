@@ -17,12 +17,16 @@ export interface PgWorkerConfig {
   /** See `SchedulerOptions.callTimeoutMs`: the sweep that ends calls a dead worker was following. */
   callTimeoutMs: number;
   poolSize: number;
+  /** The scheduler's `callsPerSecond`: one budget for every worker of the schema. */
+  callsPerSecond?: number;
+  /** Report the moment (`performance.timeOrigin + performance.now()`) of each POST handed to fetch. */
+  recordSends?: boolean;
 }
 
 export type PgWorkerMessage =
   | { type: 'ready' }
   | { type: 'error'; message: string }
-  | { type: 'stopped'; errors: Record<string, number> };
+  | { type: 'stopped'; errors: Record<string, number>; sends?: number[] };
 
 const config = JSON.parse(process.argv[2]!) as PgWorkerConfig;
 const send = (message: PgWorkerMessage) => {
@@ -33,9 +37,19 @@ const store = postgresStore(
   { connectionString: config.url, max: config.poolSize, application_name: config.workerId },
   { schema: config.schema },
 );
+/** When each call-creating request was handed to fetch, on a sub-millisecond epoch clock. */
+const sends: number[] = [];
+const recordingFetch: typeof globalThis.fetch = (input, init) => {
+  if ((input as Request).method === 'POST') sends.push(performance.timeOrigin + performance.now());
+  return globalThis.fetch(input, init);
+};
 const scheduler = createScheduler({
   store,
-  provider: createMockCallApiClient({ baseUrl: config.baseUrl, retry: 0 }),
+  provider: createMockCallApiClient({
+    baseUrl: config.baseUrl,
+    retry: 0,
+    ...(config.recordSends ? { fetch: recordingFetch } : {}),
+  }),
   callerId: '+14155550100',
   workerId: config.workerId,
   concurrency: config.concurrency,
@@ -43,6 +57,7 @@ const scheduler = createScheduler({
   callTimeoutMs: config.callTimeoutMs,
   // Only LISTEN/NOTIFY may wake this worker for calls the test process schedules.
   recheckIntervalMs: 600_000,
+  ...(config.callsPerSecond === undefined ? {} : { callsPerSecond: config.callsPerSecond }),
 });
 /** Error events by source and message, reported when the worker stops. */
 const errors: Record<string, number> = {};
@@ -58,7 +73,7 @@ process.on('message', (message) => {
   void (async () => {
     await scheduler.stop();
     await store.close();
-    send({ type: 'stopped', errors });
+    send({ type: 'stopped', errors, ...(config.recordSends ? { sends } : {}) });
     process.disconnect();
     process.exit(0);
   })();

@@ -6,8 +6,10 @@ import {
 } from '@ringkit/call-client';
 import type { Store, StoredCall } from '../store.js';
 import type { SchedulerEmitter } from '../events.js';
+import { createCanceler } from './_cancel.js';
 import { createFollower } from './_follow.js';
 import { createOutcomes } from './_outcomes.js';
+import { createPacing } from './_pacing.js';
 import { createPlacer } from './_place.js';
 import type { Mutate } from './_writes.js';
 
@@ -26,6 +28,8 @@ export interface DispatcherContext {
   recheckIntervalMs: number;
   watchIntervalMs: number;
   callTimeoutMs: number;
+  /** The placement budget (`undefined`: unlimited). */
+  callsPerSecond: number | undefined;
 }
 
 /**
@@ -45,6 +49,8 @@ export function createDispatcher(ctx: DispatcherContext) {
   let pumpAgain = false;
   let saturated = false;
   let refillQueued = false;
+  /** While the send budget is spent up to the claim horizon, no claim before this moment. */
+  let budgetUntil = Number.NEGATIVE_INFINITY;
   /** Slots taken: claimed calls whose provider has not answered yet. */
   let active = 0;
   /** Claimed calls whose outcome is not recorded yet (`active` ones included). */
@@ -87,6 +93,7 @@ export function createDispatcher(ctx: DispatcherContext) {
   }
 
   const { provider, mutate, leaseMs, callTimeoutMs } = ctx;
+  const pacing = createPacing({ store, clock, callsPerSecond: ctx.callsPerSecond, leaseMs });
   const outcomes = createOutcomes({
     store,
     clock,
@@ -124,6 +131,16 @@ export function createDispatcher(ctx: DispatcherContext) {
     polls: follower.polls,
     adopt: follower.adopted,
     wake,
+    pacing,
+  });
+
+  const cancel = createCanceler({
+    provider,
+    clock,
+    emitter,
+    mutate,
+    outcomes,
+    unfollow: follower.unfollow,
   });
 
   /** Arms the one timer for the earliest wake time in the store (or the safety re-check). */
@@ -132,6 +149,8 @@ export function createDispatcher(ctx: DispatcherContext) {
     const next = await store.nextDueAt();
     let at = next ?? Infinity;
     if (ctx.recheckIntervalMs > 0) at = Math.min(at, clock.now() + ctx.recheckIntervalMs);
+    // Calls are due but the budget has no turn for them yet: come back when it has.
+    at = Math.max(at, budgetUntil);
     if (!running) return;
     if (at === Infinity) clearTimer();
     else setTimer(at);
@@ -151,9 +170,11 @@ export function createDispatcher(ctx: DispatcherContext) {
           const free = Math.min(ctx.concurrency - active, 2 * ctx.concurrency - held);
           if (free <= 0) break;
           const now = clock.now();
-          const claimed = await store.claimDue(now, free, workerId, now + ctx.leaseMs);
+          const claim = await pacing.claim(now, free, workerId, now + ctx.leaseMs);
+          const claimed = claim.calls;
+          budgetUntil = claim.retryAt ?? Number.NEGATIVE_INFINITY;
           // Started in one go, so their marks (placingAt) are written together.
-          for (const row of claimed) track(row);
+          claimed.forEach((row, i) => track(row, claim.slots[i] ?? null));
           saturated = claimed.length === free;
           if (!saturated) {
             // Let the marks of the calls just claimed go to the store first (the writer sends
@@ -186,7 +207,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     });
   }
 
-  function track(row: StoredCall) {
+  function track(row: StoredCall, sendAt: number | null) {
     active += 1;
     held += 1;
     let answered = false;
@@ -210,7 +231,7 @@ export function createDispatcher(ctx: DispatcherContext) {
       slot.recorded();
       placements.delete(done);
     };
-    const done: Promise<void> = dispatch(row, slot).then(settle, (error: unknown) => {
+    const done: Promise<void> = dispatch(row, slot, sendAt).then(settle, (error: unknown) => {
       reportError(error, 'store', row.id);
       settle();
     });
@@ -243,5 +264,5 @@ export function createDispatcher(ctx: DispatcherContext) {
 
   const handleStatus = async (event: CallStatusEvent) => outcomes.handleStatus(event);
 
-  return { wake, handleStatus, start, stop };
+  return { wake, handleStatus, cancel, start, stop };
 }

@@ -40,6 +40,11 @@ interface Watcher {
  * watch per call, which keeps the row it last wrote, so a status costs one write), and, for every
  * provider, one sweep on a fixed cadence for calls that never end.
  *
+ * The watches are `watchCall`s on this scheduler's clock, so they share call-client's poller: one
+ * clock timer for all of them however many calls are in flight, a bound on status requests in
+ * flight at once, and a call that stays in one status polled less often (from `watchIntervalMs`
+ * up to five times that), at `watchIntervalMs` again once it moves.
+ *
  * A polled call is followed under a lease, like a claim: `leaseOwner` and `leaseUntil` on the
  * in-flight row, renewed every `leaseMs / 3` for all of this worker's watches together. The end
  * of that lease is the row's wake time in the store, so when a worker dies its leases run out
@@ -261,6 +266,10 @@ export function createFollower(ctx: FollowContext) {
       for (const watcher of active) watcher.controller.abort();
       await Promise.allSettled(active.map((w) => w.done));
       await Promise.all(active.map(release));
+    },
+    /** Stops watching a call that has ended (canceled by this worker). */
+    unfollow(id: string) {
+      watchers.get(id)?.controller.abort();
     },
     /** Stops the sweep timer only (placements in flight may still start watches). */
     stopSweep() {

@@ -18,6 +18,7 @@ import {
   advanced,
   answeredLate,
   canRetry,
+  continuesSeries,
   ended,
   isTerminalStatus,
   reasonOf,
@@ -153,7 +154,7 @@ export function createOutcomes(ctx: OutcomeContext) {
     const { status, reason, retryable = false } = options;
     const now = clock.now();
     const retry = canRetry(before, status, retryable);
-    if (!retry && before.options?.recurrence) await scheduleNext(before);
+    if (!retry && continuesSeries(status) && before.options?.recurrence) await scheduleNext(before);
     const result = await mutate(
       before.id,
       (r) => {

@@ -8,6 +8,7 @@ import {
 } from '@ringkit/call-client';
 import type { StoredCall } from '../store.js';
 import type { Outcomes } from './_outcomes.js';
+import type { Pacing } from './_pacing.js';
 import type { Mutate } from './_writes.js';
 import type { SchedulerEmitter } from '../events.js';
 import { OUTCOME_UNKNOWN } from '../_records.js';
@@ -16,6 +17,7 @@ import { inWindow, nextOpening } from '../_time.js';
 import {
   advanced,
   canRetry,
+  continuesSeries,
   deferredTo,
   ended,
   isTerminalStatus,
@@ -53,6 +55,8 @@ export interface PlaceContext {
   adopt: (claim: StoredCall) => Promise<void>;
   /** Makes sure the dispatch timer fires by `at`. */
   wake: (at: number) => void;
+  /** When each request may leave (`callsPerSecond`). */
+  pacing: Pacing;
 }
 
 /**
@@ -130,7 +134,9 @@ export function createPlacer(ctx: PlaceContext) {
     const ends = isTerminal(answer);
     const retry = ends && canRetry(lease, answer, true);
     const moves = answer === 'ringing' || answer === 'answered';
-    if (ends && !retry && lease.options?.recurrence) await outcomes.scheduleNext(lease);
+    if (ends && !retry && continuesSeries(answer) && lease.options?.recurrence) {
+      await outcomes.scheduleNext(lease);
+    }
     const result = await mutate(
       lease.id,
       (r) => {
@@ -183,7 +189,11 @@ export function createPlacer(ctx: PlaceContext) {
    * the call's concurrency slot once the provider answered, `slot.recorded()` once the answer is
    * written.
    */
-  return async function dispatch(claim: StoredCall, slot: Slot): Promise<void> {
+  return async function dispatch(
+    claim: StoredCall,
+    slot: Slot,
+    sendAt: number | null = null,
+  ): Promise<void> {
     const now = clock.now();
     if (claim.status !== 'queued') {
       await ctx.adopt(claim); // in flight: its follower is gone
@@ -209,20 +219,36 @@ export function createPlacer(ctx: PlaceContext) {
       }
       return;
     }
+    // Stopping: hand the claim back untouched, for this or another worker to place.
+    const release = () =>
+      mutate(claim.id, (r) => (held(r, claim) ? released() : null), { fresh: claim });
     if (!ctx.isRunning()) {
-      // Stopping: hand the claim back untouched, for this or another worker to place.
-      await mutate(claim.id, (r) => (held(r, claim) ? released() : null), { fresh: claim });
+      await release();
       return;
     }
     if (emitter.has('dispatching')) emitter.emit('dispatching', { call: toScheduledCall(claim) });
+    let turn = now;
+    if (ctx.pacing.paced) {
+      // The call's turn under `callsPerSecond`; it may still be canceled meanwhile.
+      turn = await ctx.pacing.turn(sendAt);
+      if (!ctx.isRunning()) {
+        await release();
+        return;
+      }
+    }
     // Record that the request may be sent, before sending it. The marks of the calls claimed
     // together are written together.
-    const marked = await mutate(claim.id, (r) => (held(r, claim) ? markPlacing(r, now) : null), {
-      fresh: claim,
-    });
+    const markedAt = ctx.pacing.paced ? clock.now() : now;
+    const marked = await mutate(
+      claim.id,
+      (r) => (held(r, claim) ? markPlacing(r, markedAt) : null),
+      { fresh: claim },
+    );
     if (!marked.changed) return; // canceled, rescheduled or reclaimed meanwhile
     outcomes.emitStatus(marked.row, 'scheduled');
     const lease = keepLease(marked.row);
+    // A turn gone by too long (a slow write, a busy process) is not used: a fresh one is taken.
+    if (ctx.pacing.paced) await ctx.pacing.onTime(turn);
 
     let call: ProviderCall;
     try {

@@ -63,11 +63,12 @@ function alreadyPlaced(row: StoredCall, what: string): ConflictError {
 }
 
 /**
- * `cancel()`: a call not placed yet ends `canceled`, its claim (if any) released; `null` when it
- * was canceled already. @throws ConflictError once it may have been sent.
+ * `cancel()` of a call not placed yet: it ends `canceled`, its claim (if any) released; `null`
+ * when it was canceled already. @throws ConflictError once it may have been sent (a call in
+ * flight is hung up instead, see {@link cancelRefusal} and {@link hungUp}).
  */
 export function canceled(row: StoredCall, now: number): StoredCallPatch | null {
-  if (row.status === 'canceled' && row.providerCallId === null) return null;
+  if (row.status === 'canceled') return null;
   if (!notYetPlaced(row)) throw alreadyPlaced(row, 'canceled');
   return {
     status: 'canceled',
@@ -82,6 +83,53 @@ export function canceled(row: StoredCall, now: number): StoredCallPatch | null {
     }),
   };
 }
+
+/** A placed call `cancel()` may hang up: accepted by the provider, not answered, its id known. */
+export const hangUpable = (row: StoredCall): boolean =>
+  (row.status === 'initiated' || row.status === 'ringing') && row.providerCallId !== null;
+
+/**
+ * Why `cancel()` cannot end `row`, or `null` when it can: a call not placed yet, one canceled
+ * already, or one placed and not answered when the provider can end calls (`canHangUp`).
+ */
+export function cancelRefusal(row: StoredCall, canHangUp: boolean): ConflictError | null {
+  if (row.status === 'canceled' || notYetPlaced(row)) return null;
+  const refuse = (
+    reason: 'already_placed' | 'in_progress' | 'placing' | 'cannot_hang_up',
+    why: string,
+  ) =>
+    new ConflictError({ reason, id: row.id, status: row.status, message: `Call ${row.id} ${why}` });
+  if (isTerminalStatus(row.status)) {
+    return refuse('already_placed', `has ended (${row.status}): there is nothing to cancel`);
+  }
+  if (row.status === 'answered') {
+    return refuse('in_progress', 'was answered and is in progress: it is not hung up');
+  }
+  if (!canHangUp) {
+    return refuse(
+      'cannot_hang_up',
+      `is ${row.status === 'queued' ? 'being placed' : row.status} and the provider cannot end calls: only a call not yet placed can be canceled`,
+    );
+  }
+  if (!hangUpable(row)) {
+    return refuse(
+      'placing',
+      'is being placed and the provider has not given its id yet: cancel it again once it is initiated',
+    );
+  }
+  return null;
+}
+
+/** A call in flight the provider ended at `cancel()`'s request: `canceled`, for good. */
+export const hungUp = (row: StoredCall, now: number): StoredCallPatch =>
+  ended(row, { status: 'canceled', reason: 'canceled', retry: false, at: now });
+
+/**
+ * Whether an attempt that ended with `status` lets a recurring series go on: a canceled call
+ * (by `cancel()`, or at the provider) ends the series, as `cancel()` of an occurrence not yet
+ * placed does.
+ */
+export const continuesSeries = (status: CallStatus): boolean => status !== 'canceled';
 
 /**
  * `reschedule()`: a call not placed yet is due at `dueAt` instead, back to `scheduled`, its claim

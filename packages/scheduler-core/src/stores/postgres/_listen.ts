@@ -20,6 +20,8 @@ export function createWakeListener(options: {
   channel: string;
   connect: () => Client;
   onWake: (wakeAt: number | null) => void;
+  /** Told when the connection starts LISTENing (`true`) and when it is lost or closed (`false`). */
+  onListening?: (listening: boolean) => void;
   logger: PostgresStoreLogger | undefined;
   timeoutMs: number;
 }): WakeListener {
@@ -49,11 +51,13 @@ export function createWakeListener(options: {
       return;
     }
     client = candidate;
+    options.onListening?.(true);
   }
 
   function dropped(candidate: Client, error: unknown) {
     if (client !== candidate) return; // still connecting (the caller sees the error), or replaced
     client = null;
+    options.onListening?.(false);
     void candidate.end().catch(() => undefined);
     if (stopped) return;
     logger?.warn(`${label}: the LISTEN connection dropped (${describeError(error)}); reconnecting`);
@@ -106,6 +110,7 @@ export function createWakeListener(options: {
       stopped = true;
       const current = client;
       client = null;
+      if (current) options.onListening?.(false);
       await current?.end().catch(() => undefined);
     },
   };
@@ -113,10 +118,12 @@ export function createWakeListener(options: {
 
 /**
  * The store's `subscribe`: one {@link createWakeListener} shared by every subscriber, opened by
- * the first and closed after the last.
+ * the first and closed after the last. `observe` learns of every wake before the subscribers.
  */
 export function createWakeSubscriptions(
-  options: Omit<Parameters<typeof createWakeListener>[0], 'onWake'>,
+  options: Omit<Parameters<typeof createWakeListener>[0], 'onWake'> & {
+    observe?: (wakeAt: number | null) => void;
+  },
 ) {
   const subscribers = new Set<(wakeAt: number | null) => void>();
   let listener: WakeListener | null = null;
@@ -137,6 +144,7 @@ export function createWakeSubscriptions(
         listener = createWakeListener({
           ...options,
           onWake: (wakeAt) => {
+            options.observe?.(wakeAt);
             for (const subscriber of subscribers) subscriber(wakeAt);
           },
         });

@@ -109,6 +109,18 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         EXECUTE FUNCTION {s}.notify_wake();
     `,
   },
+  {
+    // The send budget every worker shares (`callsPerSecond`): the next free send slot, in epoch
+    // ms with a fraction. One row, locked by each budgeted claim for its transaction.
+    version: 4,
+    sql: `
+      CREATE TABLE {s}.send_budget (
+        id integer PRIMARY KEY CHECK (id = 1),
+        next_at double precision NOT NULL
+      );
+      INSERT INTO {s}.send_budget (id, next_at) VALUES (1, 0);
+    `,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

@@ -137,10 +137,16 @@ export function statementsFor(s: string) {
      * commits without waiting for the disk: nothing is placed before the next write of the same
      * row (placingAt) commits, and that commit flushes the WAL up to and including this one, so
      * a crash may lose a claim, never one that a placement relied on.
+     *
+     * It also answers the earliest wake time once it commits (`next_wake`): the lease of the
+     * rows it claimed, or the earliest row it did not take, as read at its start. Always one row
+     * at least (`id` null when nothing was claimed). Rows that wake before `$5` are not looked
+     * at: the caller knows there are none (see `postgres.ts`), and the index entries of the rows
+     * that have woken up, dead until a vacuum removes them, are not walked through again.
      */
     claim: `WITH due AS MATERIALIZED (
         SELECT id, wake_at FROM ${calls}
-        WHERE wake_at <= $1
+        WHERE wake_at >= $5 AND wake_at <= $1
         ORDER BY wake_at, id
         LIMIT $2
         FOR UPDATE SKIP LOCKED
@@ -152,9 +158,57 @@ export function statementsFor(s: string) {
             version = c.version + 1
         FROM due WHERE c.id = due.id
         RETURNING ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}, due.wake_at AS claimed_wake
+      ), next AS (
+        SELECT least(
+          (SELECT wake_at FROM ${calls}
+            WHERE wake_at >= $5 AND id NOT IN (SELECT id FROM due)
+            ORDER BY wake_at, id LIMIT 1),
+          (SELECT $4::bigint WHERE EXISTS (SELECT 1 FROM due))
+        ) AS next_wake
       )
-      SELECT *, set_config('synchronous_commit', 'off', true) AS async_commit
-      FROM claimed ORDER BY claimed_wake, id`,
+      SELECT claimed.*, next.next_wake, set_config('synchronous_commit', 'off', true) AS async_commit
+      FROM next LEFT JOIN claimed ON true ORDER BY claimed_wake, id`,
+    /**
+     * The claim above under the shared send budget, in the same transaction: the budget row is
+     * locked first (claims of every worker take turns on it), the claim takes no more rows than
+     * have a slot by `$7 + $6`, and the rows to be sent get consecutive slots `$5` apart from
+     * `greatest(next_at, $7)`. `$7` is `$1` as a double. Answers one row even when nothing was
+     * claimed (`id` then null), for the budget's start.
+     */
+    budgetedClaim: `WITH budget AS MATERIALIZED (
+        SELECT greatest(next_at, $7::float8) AS start FROM ${s}.send_budget WHERE id = 1 FOR UPDATE
+      ), due AS MATERIALIZED (
+        SELECT id, wake_at FROM ${calls}
+        WHERE wake_at <= $1
+        ORDER BY wake_at, id
+        LIMIT (SELECT CASE WHEN start > $7::float8 + $6::float8 THEN 0
+          ELSE least($2::bigint, floor(($7::float8 + $6::float8 - start) / $5::float8)::bigint + 1)
+          END FROM budget)
+        FOR UPDATE SKIP LOCKED
+      ), claimed AS (
+        UPDATE ${calls} AS c
+        SET status = CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
+              ELSE 'queued' END,
+            lease_owner = $3, lease_until = $4, updated_at = $1,
+            version = c.version + 1
+        FROM due WHERE c.id = due.id
+        RETURNING ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}, due.wake_at AS claimed_wake,
+          (c.status = 'queued' AND c.placing_at IS NULL) AS sends
+      ), numbered AS (
+        SELECT claimed.*, CASE WHEN sends THEN
+            count(*) FILTER (WHERE sends) OVER (ORDER BY claimed_wake, id) - 1 END AS slot_index
+        FROM claimed
+      ), bumped AS (
+        UPDATE ${s}.send_budget
+        SET next_at = (SELECT start FROM budget) + (SELECT count(*) FROM claimed WHERE sends) * $5::float8
+        WHERE id = 1 AND EXISTS (SELECT 1 FROM claimed WHERE sends)
+      )
+      SELECT numbered.*, budget.start AS budget_start,
+        set_config('synchronous_commit', 'off', true) AS async_commit
+      FROM budget LEFT JOIN numbered ON true ORDER BY claimed_wake, id`,
+    /** One fresh slot of the send budget. */
+    reserveSlot: `UPDATE ${s}.send_budget SET next_at = greatest(next_at, $1::float8) + $2::float8
+      WHERE id = 1 RETURNING next_at - $2::float8 AS slot`,
     /** Rows a claim whose answer was lost took: they carry its very lease. */
     held: `${select}
       WHERE lease_owner = $1 AND lease_until = $2 AND updated_at = $3
@@ -163,7 +217,8 @@ export function statementsFor(s: string) {
       ORDER BY due_at, id LIMIT $4`,
     /** Rows by id, to check an unanswered batch's effect. */
     byIds: `${select} WHERE id = ANY($1::text[])`,
-    nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at IS NOT NULL ORDER BY wake_at LIMIT 1`,
+    /** The earliest wake time, from `$1` on (as the claim's `$5`). */
+    nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at >= $1 ORDER BY wake_at LIMIT 1`,
     saveRecord: `INSERT INTO ${s}.call_records (${RECORD_COLUMNS})
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
       ON CONFLICT (id) DO UPDATE SET from_phone = EXCLUDED.from_phone,

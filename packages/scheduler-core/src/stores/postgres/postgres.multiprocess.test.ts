@@ -1,5 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { postgresStore, type PostgresStore } from './postgres.js';
 import { fakeProvider } from '../../../test/fakes.js';
@@ -11,7 +9,7 @@ import {
   startCountingCallApi,
   type Placement,
 } from '../../../test/pg-testing.js';
-import type { PgWorkerConfig, PgWorkerMessage } from '../../../test/pg-worker.js';
+import { startWorker, type Worker } from '../../../test/pg-workers.js';
 import { createScheduler } from '../../scheduler.js';
 import { systemClock } from '@ringkit/call-client';
 
@@ -21,37 +19,6 @@ const WORKERS = 4;
 const LEASE_MS = 3_000;
 /** The victim is killed once the server has seen this many of its POSTs. */
 const KILL_AFTER = 1_000;
-
-const loader = fileURLToPath(new URL('../../../test/pg-loader.ts', import.meta.url));
-const script = fileURLToPath(new URL('../../../test/pg-worker.ts', import.meta.url));
-
-interface Worker {
-  id: string;
-  child: ChildProcess;
-  messages: PgWorkerMessage[];
-  exited: Promise<number | null>;
-}
-
-function startWorker(config: PgWorkerConfig): Promise<Worker> {
-  const child = fork(script, [JSON.stringify(config)], {
-    // Node ≥ 22.18 / 23.6 strips types by default; older 22.x needs the flag.
-    execArgv: [
-      ...(process.features.typescript ? [] : ['--experimental-strip-types']),
-      '--import',
-      loader,
-    ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const messages: PgWorkerMessage[] = [];
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return new Promise((resolve, reject) => {
-    child.on('message', (message: PgWorkerMessage) => {
-      messages.push(message);
-      if (message.type === 'ready') resolve({ id: config.workerId, child, messages, exited });
-    });
-    child.on('exit', (code) => reject(new Error(`worker ${config.workerId} exited (${code})`)));
-  });
-}
 
 const waitFor = async (
   check: () => Promise<boolean>,

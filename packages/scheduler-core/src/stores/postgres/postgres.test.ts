@@ -50,7 +50,7 @@ describeWithDatabase('postgresStore', (url) => {
       await Promise.all(stores.map((store) => store.ready()));
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
     });
@@ -61,9 +61,10 @@ describeWithDatabase('postgresStore', (url) => {
       await before.ready();
       await before.close();
       const s = `"${schema}"`;
-      // Back to the first schema: no outcome_unknown, a wake time for scheduled and queued rows only.
+      // Back to the first schema: no outcome_unknown, no send budget, a wake time for scheduled and queued rows only.
       await admin.query(`
         ALTER TABLE ${s}.call_records DROP COLUMN outcome_unknown;
+        DROP TABLE ${s}.send_budget;
         DROP TRIGGER scheduled_calls_wake_update ON ${s}.scheduled_calls;
         ALTER TABLE ${s}.scheduled_calls DROP COLUMN wake_at;
         ALTER TABLE ${s}.scheduled_calls ADD COLUMN wake_at bigint GENERATED ALWAYS AS (

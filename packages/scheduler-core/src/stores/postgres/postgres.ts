@@ -11,6 +11,7 @@ import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '.
 import { recordValues } from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import { createUpdateMany } from './_batch.js';
+import { createCombiner } from './_combine.js';
 import { createWakeSubscriptions } from './_listen.js';
 import { migrate } from './_migrate.js';
 import { createRetrier, type PostgresStoreLogger } from './_retry.js';
@@ -26,7 +27,8 @@ import {
   toParam,
   updateStatement,
 } from './_sql.js';
-import { type Store, type StoredCall, type StoredCallPatch } from '../../store.js';
+import { type Store, type StoredCall, type StoredCallPatch, wakeTime } from '../../store.js';
+import { createWakeKnowledge, lowestWake } from './_wake.js';
 
 export type { PostgresStoreLogger } from './_retry.js';
 
@@ -81,6 +83,8 @@ const optionsSchema = z.strictObject({
 });
 
 const INSERT_BATCH = 1000;
+/** `updateMany` statements at a time; the batches asked for meanwhile go together after. */
+const UPDATES_IN_FLIGHT = 2;
 
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error && (error as { code?: unknown }).code === '23505';
@@ -200,12 +204,43 @@ export function postgresStore(
 
   const updateMany = createUpdateMany({ schema: s, pool, query, byIds: sql.byIds });
 
+  /**
+   * What this store knows of the wake times between its statements, to spare round trips and
+   * index pages (see `createWakeKnowledge`): the answer a claim gives for the `nextDueAt` that
+   * follows it, and a floor below which no row wakes.
+   */
+  const knowledge = createWakeKnowledge();
+  /** Runs a write that may give rows the wake time `lowest` or later. */
+  const moving = async <T>(lowest: number, write: () => Promise<T>): Promise<T> => {
+    if (lowest === Infinity) return write();
+    knowledge.lower(lowest);
+    try {
+      return await write();
+    } finally {
+      // A claim that read the rows before this write committed may have raised the floor.
+      knowledge.lower(lowest);
+    }
+  };
+
+  /** `updateMany` of the store: batches asked for while others are answered go together. */
+  const combined = createCombiner({
+    maxInFlight: UPDATES_IN_FLIGHT,
+    maxRows: INSERT_BATCH,
+    run: (batch) => {
+      let lowest = Infinity;
+      for (const update of batch) lowest = Math.min(lowest, lowestWake(update.patch));
+      return moving(lowest, () => run((maybeDone) => updateMany(batch, maybeDone)));
+    },
+  });
+
   const wakes = createWakeSubscriptions({
     label,
     channel: channelOf(schema),
     // The LISTEN connection is made from the pool's own settings (pg keeps them, password
     // included, on `pool.options`) but outside it, so it never takes one of its slots.
     connect: () => new Client(pool.options),
+    onListening: (listening) => knowledge.listening(listening),
+    observe: (wakeAt) => knowledge.lower(wakeAt ?? -Infinity),
     logger,
     timeoutMs: options.reconnectTimeoutMs ?? 60_000,
   });
@@ -218,48 +253,54 @@ export function postgresStore(
     ready,
 
     async insert(row) {
-      return run(async (maybeDone) => {
-        try {
-          const [stored] = await query(
-            sql.insert,
-            FIELDS.map((f) => toParam(f, row[f])),
-          );
-          return callFromRow(stored!);
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          // An earlier try whose answer was lost may have stored this very row.
-          const existing = maybeDone ? await getRow(row.id) : null;
-          if (existing && matchesPatch(existing, row)) return existing;
-          throw duplicate(row.id);
-        }
-      });
+      return moving(wakeTime(row) ?? Infinity, () =>
+        run(async (maybeDone) => {
+          try {
+            const [stored] = await query(
+              sql.insert,
+              FIELDS.map((f) => toParam(f, row[f])),
+            );
+            return callFromRow(stored!);
+          } catch (error) {
+            if (!isUniqueViolation(error)) throw error;
+            // An earlier try whose answer was lost may have stored this very row.
+            const existing = maybeDone ? await getRow(row.id) : null;
+            if (existing && matchesPatch(existing, row)) return existing;
+            throw duplicate(row.id);
+          }
+        }),
+      );
     },
 
     async insertMany(rows) {
       if (rows.length === 0) return;
-      await run(async (maybeDone) => {
-        const client = await pool.connect();
-        let broken = false;
-        try {
-          await client.query('BEGIN');
-          for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-            await insertBatch(client, rows.slice(i, i + INSERT_BATCH));
+      let lowest = Infinity;
+      for (const row of rows) lowest = Math.min(lowest, wakeTime(row) ?? Infinity);
+      await moving(lowest, () =>
+        run(async (maybeDone) => {
+          const client = await pool.connect();
+          let broken = false;
+          try {
+            await client.query('BEGIN');
+            for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+              await insertBatch(client, rows.slice(i, i + INSERT_BATCH));
+            }
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => {
+              broken = true;
+            });
+            if (!isUniqueViolation(error)) throw error;
+            if (maybeDone) {
+              const [found] = await query<{ n: number }>(sql.countIds, [rows.map((r) => r.id)]);
+              if (found?.n === rows.length) return; // the earlier try committed
+            }
+            throw duplicate(rows[0]!.id);
+          } finally {
+            client.release(broken);
           }
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {
-            broken = true;
-          });
-          if (!isUniqueViolation(error)) throw error;
-          if (maybeDone) {
-            const [found] = await query<{ n: number }>(sql.countIds, [rows.map((r) => r.id)]);
-            if (found?.n === rows.length) return; // the earlier try committed
-          }
-          throw duplicate(rows[0]!.id);
-        } finally {
-          client.release(broken);
-        }
-      });
+        }),
+      );
     },
 
     async get(id) {
@@ -295,52 +336,128 @@ export function postgresStore(
         expectedVersion,
         ...fields.map((f) => toParam(f, patch[f as keyof StoredCallPatch])),
       ];
-      return run(async (maybeDone) => {
-        let row: Record<string, unknown> | undefined;
-        try {
-          [row] = await query(text, values);
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          throw new ConflictError({
-            reason: 'duplicate',
-            id,
-            message: 'An idempotency key cannot be reused',
-          });
-        }
-        if (row) return callFromRow(row);
-        const current = await getRow(id);
-        if (!current) throw new NotFoundError(id);
-        // An earlier try whose answer was lost may have made this very change.
-        if (maybeDone && current.version === expectedVersion + 1 && matchesPatch(current, patch)) {
-          return current;
-        }
-        throw versionConflict(id, current.status, current.version, expectedVersion);
-      });
+      return moving(lowestWake(patch), () =>
+        run(async (maybeDone) => {
+          let row: Record<string, unknown> | undefined;
+          try {
+            [row] = await query(text, values);
+          } catch (error) {
+            if (!isUniqueViolation(error)) throw error;
+            throw new ConflictError({
+              reason: 'duplicate',
+              id,
+              message: 'An idempotency key cannot be reused',
+            });
+          }
+          if (row) return callFromRow(row);
+          const current = await getRow(id);
+          if (!current) throw new NotFoundError(id);
+          // An earlier try whose answer was lost may have made this very change.
+          if (
+            maybeDone &&
+            current.version === expectedVersion + 1 &&
+            matchesPatch(current, patch)
+          ) {
+            return current;
+          }
+          throw versionConflict(id, current.status, current.version, expectedVersion);
+        }),
+      );
     },
 
     async updateMany(batch) {
       if (batch.length === 0) return [];
-      return run((maybeDone) => updateMany(batch, maybeDone));
+      return combined(batch);
     },
 
     async claimDue(now, limit, workerId, leaseUntil) {
       if (limit <= 0) return [];
+      const watch = knowledge.watch();
+      try {
+        return await run(async (maybeDone) => {
+          // An earlier try whose answer was lost may have claimed rows: hand those out first.
+          const held = maybeDone
+            ? (await query(sql.held, [workerId, leaseUntil, now, limit])).map(callFromRow)
+            : [];
+          if (held.length >= limit) return held;
+          const rows = await query(sql.claim, [
+            now,
+            limit - held.length,
+            workerId,
+            leaseUntil,
+            watch.floor,
+          ]);
+          const next = rows[0]!.next_wake === null ? null : Number(rows[0]!.next_wake);
+          if (!maybeDone) knowledge.read(watch, next, now, true);
+          const claimed = rows.filter((row) => row.id !== null).map(callFromRow);
+          return held.length > 0 ? [...held, ...claimed] : claimed;
+        });
+      } finally {
+        knowledge.unwatch(watch);
+      }
+    },
+
+    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
+      const { intervalMs, horizonMs } = budget;
       return run(async (maybeDone) => {
-        // An earlier try whose answer was lost may have claimed rows: hand those out first.
+        // An earlier try whose answer was lost may have claimed rows: hand those out first, with
+        // fresh slots (the ones it reserved are lost with its answer, and stay unused).
         const held = maybeDone
           ? (await query(sql.held, [workerId, leaseUntil, now, limit])).map(callFromRow)
           : [];
-        if (held.length >= limit) return held;
-        const rows = await query(sql.claim, [now, limit - held.length, workerId, leaseUntil]);
-        return [...held, ...rows.map(callFromRow)];
+        const heldSlots: (number | null)[] = [];
+        for (const row of held) {
+          heldSlots.push(
+            row.status === 'queued' && row.placingAt === null
+              ? Number((await query(sql.reserveSlot, [now, intervalMs]))[0]!.slot)
+              : null,
+          );
+        }
+        const rest = Math.max(0, limit - held.length);
+        const rows = await query(sql.budgetedClaim, [
+          now,
+          rest,
+          workerId,
+          leaseUntil,
+          intervalMs,
+          horizonMs,
+          now,
+        ]);
+        const start = Number(rows[0]!.budget_start);
+        const claimed = rows.filter((row) => row.id !== null);
+        const slots = claimed.map((row) =>
+          row.slot_index === null ? null : start + Number(row.slot_index) * intervalMs,
+        );
+        const sent = slots.filter((slot) => slot !== null).length;
+        return {
+          calls: [...held, ...claimed.map(callFromRow)],
+          slots: [...heldSlots, ...slots],
+          nextSlotAt: sent > 0 ? start + sent * intervalMs : start,
+        };
+      });
+    },
+
+    async reserveSendSlot(now, budget) {
+      return run(async () => {
+        const [row] = await query<{ slot: number }>(sql.reserveSlot, [now, budget.intervalMs]);
+        return Number(row!.slot);
       });
     },
 
     async nextDueAt() {
-      return run(async () => {
-        const [row] = await query<{ wake_at: string }>(sql.nextDueAt);
-        return row ? Number(row.wake_at) : null;
-      });
+      const known = knowledge.next();
+      if (known !== undefined && !closed) return known;
+      const watch = knowledge.watch();
+      try {
+        return await run(async () => {
+          const [row] = await query<{ wake_at: string }>(sql.nextDueAt, [watch.floor]);
+          const next = row ? Number(row.wake_at) : null;
+          knowledge.read(watch, next, Date.now(), false);
+          return next;
+        });
+      } finally {
+        knowledge.unwatch(watch);
+      }
     },
 
     async list(q) {

@@ -1,0 +1,103 @@
+import { isTerminal, type CallProvider, type Clock, type ProviderCall } from '@ringkit/call-client';
+import { ConflictError, HangUpError } from '../errors.js';
+import type { SchedulerEmitter } from '../events.js';
+import type { StoredCall, StoredCallPatch } from '../store.js';
+import { toScheduledCall } from '../_rows.js';
+import type { ScheduledCall } from '../types.js';
+import type { Outcomes } from './_outcomes.js';
+import { cancelRefusal, canceled, hangUpable, hungUp, notYetPlaced } from './_transitions.js';
+import type { Mutate } from './_writes.js';
+
+export interface CancelContext {
+  provider: CallProvider;
+  clock: Clock;
+  emitter: SchedulerEmitter;
+  mutate: Mutate;
+  outcomes: Outcomes;
+  /** Stops this worker's watch of a call, if it has one (the call has ended). */
+  unfollow: (id: string) => void;
+}
+
+/**
+ * `cancel()`: a call not placed yet ends `canceled` at once; a call placed and not answered is
+ * hung up through the provider's `cancelCall` first, then ends `canceled` in one compare-and-set
+ * with its call record (an outbound attempt, not answered). Whatever fails or does not fit
+ * throws before anything is written. Any worker may cancel any call: the write decides on the
+ * row as it is then, so a follower elsewhere, a webhook or a second `cancel()` meanwhile never
+ * moves a call backwards or ends it twice.
+ */
+export function createCanceler(ctx: CancelContext) {
+  const { provider, clock, emitter, mutate, outcomes } = ctx;
+  const cancelCall = provider.cancelCall?.bind(provider);
+
+  /**
+   * Ends what is left of the call after the provider ended attempt `providerCallId` (or, without
+   * it, before anything was placed): `canceled` while the attempt is still in flight, or while
+   * a retry of it waits (an attempt that ended meanwhile must not be tried again).
+   */
+  async function end(id: string, fresh: StoredCall | undefined, providerCallId: string | null) {
+    const now = clock.now();
+    const result = await mutate(
+      id,
+      (r): StoredCallPatch | null => {
+        if (notYetPlaced(r)) return canceled(r, now);
+        if (providerCallId !== null && r.providerCallId === providerCallId && inFlight(r)) {
+          return hungUp(r, now);
+        }
+        return null;
+      },
+      { fresh, record: outcomes.recordOfAttempt },
+    );
+    if (result.changed) {
+      if (result.before.status === 'scheduled' || result.before.status === 'queued') {
+        emitter.emit('canceled', { call: toScheduledCall(result.row) });
+      } else {
+        ctx.unfollow(id);
+        outcomes.announceEnd(result.row, result.before.status, 'canceled', 'canceled');
+      }
+    }
+    return result.row;
+  }
+
+  return async function cancel(id: string): Promise<ScheduledCall> {
+    const first = await end(id, undefined, null);
+    if (first.status === 'canceled') return toScheduledCall(first);
+    const refusal = cancelRefusal(first, cancelCall !== undefined);
+    if (refusal) throw refusal;
+    const providerCallId = first.providerCallId!;
+    let reported: ProviderCall;
+    try {
+      reported = await cancelCall!(providerCallId);
+    } catch (cause) {
+      throw new HangUpError({ id, providerCallId, cause });
+    }
+    let row = first;
+    if (isTerminal(reported.status) && reported.status !== 'canceled') {
+      // The call ended on its own before the request arrived (or was answered meanwhile and hung
+      // up): that end is what happened, applied as any provider status is.
+      row =
+        (await outcomes.applyStatus(
+          {
+            callId: providerCallId,
+            status: reported.status,
+            providerStatus: reported.providerStatus,
+            at: new Date(clock.now()),
+          },
+          row,
+        )) ?? row;
+    }
+    // The provider canceled it (or took the request and reports the change later): `canceled`.
+    const hungUpId =
+      isTerminal(reported.status) && reported.status !== 'canceled' ? null : providerCallId;
+    const last = await end(id, row, hungUpId);
+    if (last.status === 'canceled') return toScheduledCall(last);
+    throw new ConflictError({
+      reason: 'already_placed',
+      id,
+      status: last.status,
+      message: `Call ${id} ended (${last.status}) before it could be canceled`,
+    });
+  };
+}
+
+const inFlight = (row: StoredCall) => hangUpable(row) || row.status === 'answered';

@@ -1,0 +1,121 @@
+import { createPacer, sleep, type Clock } from '@ringkit/call-client';
+import type { SendBudget, Store, StoredCall } from '../store.js';
+
+/**
+ * How late a send may leave after its slot and still never put `callsPerSecond + 1` sends in one
+ * second: slots are `(1000 + PACING_TOLERANCE_MS) / callsPerSecond` ms apart, so `callsPerSecond`
+ * slots span `1000 + PACING_TOLERANCE_MS` ms and a send up to that late cannot close the gap.
+ */
+export const PACING_TOLERANCE_MS = 100;
+
+/**
+ * The lateness checked right before `placeCall` (a fresh slot is taken beyond it). The other half
+ * of the tolerance is for what happens between that check and the request reaching `fetch` (the
+ * client's own preparation).
+ */
+export const LATE_LIMIT_MS = PACING_TOLERANCE_MS / 2;
+
+/** How the dispatcher claims and when it sends: at once, or paced (in process or by the store). */
+export interface Pacing {
+  /** Whether `callsPerSecond` is set (otherwise `turn` and `onTime` need not be called). */
+  paced: boolean;
+  /** Claims up to `limit` due rows; `retryAt` is set when the budget held the claim back. */
+  claim(
+    now: number,
+    limit: number,
+    workerId: string,
+    leaseUntil: number,
+  ): Promise<{ calls: StoredCall[]; slots: (number | null)[]; retryAt: number | null }>;
+  /** Waits for a call's turn (its slot from the claim, or one in process); resolves to it. */
+  turn(slot: number | null): Promise<number>;
+  /**
+   * Right before the request: resolves at once when the turn at `at` has not gone by more than
+   * {@link LATE_LIMIT_MS}, else after a fresh turn.
+   */
+  onTime(at: number): Promise<void>;
+}
+
+/**
+ * The pacing of `createScheduler({ callsPerSecond })`: with a store that offers a shared budget
+ * (`claimDueBudgeted`), one budget for every process; otherwise call-client's pacer in this
+ * process. Claims never take more calls than have a turn within `horizonMs`, so no lease is held
+ * long by a call waiting for its turn.
+ */
+export function createPacing(options: {
+  store: Store;
+  clock: Clock;
+  callsPerSecond: number | undefined;
+  leaseMs: number;
+}): Pacing {
+  const { store, clock, callsPerSecond } = options;
+  if (callsPerSecond === undefined) {
+    return {
+      paced: false,
+      claim: async (now, limit, workerId, leaseUntil) => {
+        const calls = await store.claimDue(now, limit, workerId, leaseUntil);
+        return { calls, slots: calls.map(() => null), retryAt: null };
+      },
+      turn: async () => clock.now(),
+      onTime: async () => {},
+    };
+  }
+  const intervalMs = (1000 + PACING_TOLERANCE_MS) / callsPerSecond;
+  const budget: SendBudget = { intervalMs, horizonMs: Math.min(1000, options.leaseMs / 3) };
+  const untilSlot = (slot: number) => sleep(Math.max(0, slot - clock.now()), { clock });
+
+  const late = async (at: number, fresh: () => Promise<number>) => {
+    let turn = at;
+    while (clock.now() - turn > LATE_LIMIT_MS) turn = await fresh();
+  };
+
+  if (store.claimDueBudgeted && store.reserveSendSlot) {
+    const claimBudgeted = store.claimDueBudgeted.bind(store);
+    const reserve = store.reserveSendSlot.bind(store);
+    return {
+      paced: true,
+      async claim(now, limit, workerId, leaseUntil) {
+        const claim = await claimBudgeted(now, limit, workerId, leaseUntil, budget);
+        // Nothing can be claimed before the next free slot comes within the horizon.
+        const full = claim.nextSlotAt > now + budget.horizonMs;
+        return {
+          calls: claim.calls,
+          slots: claim.slots,
+          retryAt: full ? claim.nextSlotAt - budget.horizonMs : null,
+        };
+      },
+      async turn(slot) {
+        const at = slot ?? (await reserve(clock.now(), budget));
+        await untilSlot(at);
+        return at;
+      },
+      onTime: (at) =>
+        late(at, async () => {
+          const slot = await reserve(clock.now(), budget);
+          await untilSlot(slot);
+          return slot;
+        }),
+    };
+  }
+
+  const pacer = createPacer({ callsPerSecond: 1000 / intervalMs, clock });
+  const take = () => pacer.run(() => clock.now());
+  return {
+    paced: true,
+    async claim(now, limit, workerId, leaseUntil) {
+      const start = Math.max(pacer.freeAt, now);
+      const horizon = now + budget.horizonMs;
+      const fit = start > horizon ? 0 : Math.floor((horizon - start) / intervalMs) + 1;
+      const count = Math.min(limit, fit);
+      const calls = count > 0 ? await store.claimDue(now, count, workerId, leaseUntil) : [];
+      // Once these calls take their turns, the next free one:
+      const next = start + calls.length * intervalMs;
+      return {
+        calls,
+        slots: calls.map(() => null),
+        retryAt: next > horizon ? next - budget.horizonMs : null,
+      };
+    },
+    turn: () => take(),
+    onTime: (at) => late(at, take),
+  };
+}

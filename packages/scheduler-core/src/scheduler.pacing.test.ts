@@ -1,0 +1,180 @@
+import {
+  createMockCallApiClient,
+  InvalidOptionsError,
+  type CallProvider,
+} from '@ringkit/call-client';
+import { createFakeClock, startCallApiSimulator } from '@ringkit/call-client/testing';
+import { describe, expect, it } from 'vitest';
+import { fakeProvider } from '../test/fakes.js';
+import { memoryStore } from './stores/memory/memory.js';
+import { createScheduler } from './scheduler.js';
+
+/** Epoch ms with a fraction, the clock the moments of sending are read on. */
+const preciseNow = () => performance.timeOrigin + performance.now();
+
+/** The most moments in any half-open window `[t, t + 1000)`. */
+function mostInOneSecond(moments: number[]): number {
+  const sorted = [...moments].sort((a, b) => a - b);
+  let most = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= 1000) start += 1;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+/** A `fetch` option that records the moment each call-creating POST is handed to it. */
+function recordingFetch() {
+  const posts: number[] = [];
+  const fetch: typeof globalThis.fetch = (input, init) => {
+    if ((input as Request).method === 'POST') posts.push(preciseNow());
+    return globalThis.fetch(input, init);
+  };
+  return { posts, fetch };
+}
+
+const provider: CallProvider = {
+  name: 'x',
+  capabilities: { polling: false, webhooks: true },
+  placeCall: async () => ({ id: '1', status: 'initiated', providerStatus: 'initiated', raw: {} }),
+};
+
+describe('callsPerSecond', () => {
+  it('refuses 0, a negative, NaN, Infinity or a non-number with InvalidOptionsError', () => {
+    for (const callsPerSecond of [0, -2, Number.NaN, Number.POSITIVE_INFINITY, '10', null]) {
+      expect(
+        () =>
+          createScheduler({
+            store: memoryStore(),
+            provider,
+            callerId: '+14155550100',
+            callsPerSecond,
+          } as never),
+        String(callsPerSecond),
+      ).toThrow(InvalidOptionsError);
+    }
+    expect(() =>
+      createScheduler({
+        store: memoryStore(),
+        provider,
+        callerId: '+14155550100',
+        callsPerSecond: 0.5,
+      }),
+    ).not.toThrow();
+  });
+
+  it('places calls due together in due order, (1000 + 100) / callsPerSecond ms apart, each once', async () => {
+    const clock = createFakeClock('2026-03-08T08:00:00Z');
+    const fake = fakeProvider({ clock, webhooks: true });
+    const scheduler = createScheduler({
+      store: memoryStore(),
+      provider: fake,
+      callerId: '+14155550100',
+      clock,
+      concurrency: 20,
+      callsPerSecond: 10,
+    });
+    await scheduler.start();
+    const at = clock.now() + 1000;
+    const numbers = Array.from({ length: 25 }, (_, i) => `+1415555${String(1000 + i)}`);
+    // Due a millisecond apart: all due at once when the clock gets there.
+    await scheduler.scheduleMany(numbers.map((to, i) => ({ to, at: new Date(at + i) })));
+    await clock.advance(1025);
+    // 25 turns 110 ms apart take 24 × 110 ms; claims are cut to a horizon of one second.
+    for (let i = 0; i < 40 && fake.placed.length < 25; i++) await clock.advance(100);
+    expect(fake.placed.map((p) => p.to)).toEqual(numbers);
+    const times = fake.placed.map((p) => p.at);
+    for (let i = 1; i < times.length; i++)
+      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(110);
+    expect(mostInOneSecond(times)).toBeLessThanOrEqual(10);
+    await scheduler.stop();
+  });
+
+  it('a call canceled while it waits for its turn is never placed', async () => {
+    const clock = createFakeClock('2026-03-08T08:00:00Z');
+    const fake = fakeProvider({ clock, webhooks: true });
+    const scheduler = createScheduler({
+      store: memoryStore(),
+      provider: fake,
+      callerId: '+14155550100',
+      clock,
+      callsPerSecond: 1,
+    });
+    await scheduler.start();
+    const at = clock.now() + 100;
+    const [first, second] = await scheduler.scheduleMany([
+      { to: '+14155551000', at: new Date(at) },
+      { to: '+14155551001', at: new Date(at + 1) },
+    ]);
+    await clock.advance(300);
+    await expect.poll(() => fake.placed.length).toBe(1);
+    // Claimed (its turn within the claim horizon of one second), waiting for the turn.
+    await expect.poll(async () => (await scheduler.get(second!.id)).status).toBe('queued');
+    await scheduler.cancel(second!.id);
+    await clock.advance(3000);
+    expect(fake.placed.map((p) => p.to)).toEqual([first!.to]);
+    expect((await scheduler.get(second!.id)).status).toBe('canceled');
+    await scheduler.stop();
+  });
+
+  it('in one process, never sends more than callsPerSecond in any second, as fetch sees the requests', async () => {
+    const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 50, seed: 3 });
+    const { posts, fetch } = recordingFetch();
+    const store = memoryStore();
+    const scheduler = createScheduler({
+      store,
+      provider: createMockCallApiClient({ baseUrl: sim.url, retry: 0, fetch }),
+      callerId: '+14155550100',
+      concurrency: 30,
+      watchIntervalMs: 200,
+      callsPerSecond: 20,
+    });
+    try {
+      await scheduler.start();
+      const at = new Date(Date.now() + 200);
+      await scheduler.scheduleMany(
+        Array.from({ length: 50 }, (_, i) => ({ to: `+1415555${String(2000 + i)}`, at })),
+      );
+      await expect.poll(() => sim.calls().length, { timeout: 30_000, interval: 100 }).toBe(50);
+      expect(posts).toHaveLength(50);
+      expect(new Set(sim.calls().map((c) => c.phone)).size).toBe(50);
+      expect(mostInOneSecond(posts)).toBeLessThanOrEqual(20);
+    } finally {
+      await scheduler.stop();
+      await store.close();
+      await sim.close();
+    }
+  }, 40_000);
+
+  it('a burst of 200 due calls through a client limited to 50/s leaves at 50/s, each placed once', async () => {
+    const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 50, seed: 5 });
+    const { posts, fetch } = recordingFetch();
+    const store = memoryStore();
+    const scheduler = createScheduler({
+      store,
+      provider: createMockCallApiClient({ baseUrl: sim.url, retry: 0, fetch, callsPerSecond: 50 }),
+      callerId: '+14155550100',
+      concurrency: 50,
+      watchIntervalMs: 500,
+    });
+    try {
+      await scheduler.start();
+      const at = new Date(Date.now() + 200);
+      const numbers = Array.from({ length: 200 }, (_, i) => `+1415556${String(1000 + i)}`);
+      await scheduler.scheduleMany(numbers.map((to) => ({ to, at })));
+      await expect.poll(() => sim.calls().length, { timeout: 40_000, interval: 100 }).toBe(200);
+      expect(posts).toHaveLength(200);
+      expect(mostInOneSecond(posts)).toBeLessThanOrEqual(50);
+      const phones = sim.calls().map((c) => c.phone);
+      expect(new Set(phones)).toEqual(new Set(numbers));
+      // 200 sends at most 50 a second: the first and the last are at least 3.98 s apart.
+      const sorted = [...posts].sort((a, b) => a - b);
+      expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThanOrEqual(3900);
+    } finally {
+      await scheduler.stop();
+      await store.close();
+      await sim.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,80 @@
+import type { CallStatus, Clock } from '@ringkit/call-client';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { describe, expect, it } from 'vitest';
+import { fakeProvider } from '../test/fakes.js';
+import { createScheduler } from './scheduler.js';
+import { memoryStore } from './stores/memory/memory.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const ME = '+14155550100';
+
+/** A fake clock that counts the timers armed on it at one moment. */
+function countingClock() {
+  const inner = createFakeClock(T0);
+  const live = new Set<unknown>();
+  const stats = { maxLive: 0, live: () => live.size };
+  const clock: Clock = {
+    now: () => inner.now(),
+    setTimeout(callback, ms) {
+      const handle = inner.setTimeout(() => {
+        live.delete(handle);
+        callback();
+      }, ms);
+      live.add(handle);
+      stats.maxLive = Math.max(stats.maxLive, live.size);
+      return handle;
+    },
+    clearTimeout(handle) {
+      live.delete(handle);
+      inner.clearTimeout(handle);
+    },
+  };
+  return { clock, inner, stats };
+}
+
+describe('following many calls by polling', () => {
+  it('keeps a few timers armed, not one per call, while 1,000 calls are in flight', async () => {
+    const { clock, inner, stats } = countingClock();
+    // Each call rings for 20 polls, is answered, then completes.
+    const script = (): CallStatus[] => [
+      ...Array<CallStatus>(20).fill('ringing'),
+      'answered',
+      'completed',
+    ];
+    const provider = fakeProvider({ clock, script });
+    let polls = 0;
+    const getCall = provider.getCall!.bind(provider);
+    provider.getCall = (id, options) => {
+      polls += 1;
+      return getCall(id, options);
+    };
+    const scheduler = createScheduler({
+      store: memoryStore(),
+      provider,
+      clock,
+      callerId: ME,
+      concurrency: 100,
+      recheckIntervalMs: 0,
+    });
+    const completed: string[] = [];
+    scheduler.on('completed', (event) => completed.push(event.call.id));
+    await scheduler.start();
+    for (let i = 0; i < 1000; i += 1) {
+      await scheduler.schedule({
+        to: `+1415555${String(1000 + i)}`,
+        at: new Date(T0 + 1000),
+      });
+    }
+    await inner.advance(2000);
+    expect(provider.placed).toHaveLength(1000);
+    // Placing holds a lease timer per placement in flight: at most `concurrency` of them.
+    expect(stats.maxLive).toBeLessThanOrEqual(100 + 8);
+    stats.maxLive = stats.live();
+    await inner.advance(120_000);
+    expect(completed).toHaveLength(1000);
+    expect(polls).toBe(1000 * 22);
+    // Following: the shared poller's timer, the lease renewal and the sweep, whatever the count.
+    expect(stats.maxLive).toBeLessThanOrEqual(8);
+    await scheduler.stop();
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { createWakeKnowledge, FLOOR_TTL_MS, lowestWake, NO_FLOOR } from './_wake.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+const nextTick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('lowestWake', () => {
+  it('tells the lowest wake time a patch may give its row', () => {
+    expect(lowestWake({ placingAt: T0 })).toBe(Infinity);
+    expect(lowestWake({ leaseUntil: T0 })).toBe(T0);
+    expect(lowestWake({ dueAt: T0 + 5, leaseUntil: T0 + 9 })).toBe(T0 + 5);
+    expect(lowestWake({ status: 'scheduled', dueAt: T0 })).toBe(T0);
+    expect(lowestWake({ status: 'scheduled', leaseOwner: null, leaseUntil: null })).toBe(-Infinity);
+    expect(lowestWake({ status: 'ringing', leaseUntil: T0 })).toBe(T0);
+    expect(lowestWake({ status: 'initiated', leaseUntil: null })).toBe(Infinity);
+    expect(lowestWake({ status: 'queued' })).toBe(-Infinity);
+    expect(lowestWake({ status: 'completed', leaseUntil: null })).toBe(Infinity);
+  });
+});
+
+describe('createWakeKnowledge', () => {
+  const listening = (time = () => 0) => {
+    const knowledge = createWakeKnowledge(time);
+    knowledge.listening(true);
+    return knowledge;
+  };
+  /** A full read that finds `next`, so that the floor is `next` afterwards. */
+  const settle = (knowledge: ReturnType<typeof createWakeKnowledge>, next: number) => {
+    const watch = knowledge.watch();
+    knowledge.read(watch, next, T0, true);
+    knowledge.unwatch(watch);
+  };
+
+  it('keeps a floor only while the LISTEN connection is up', () => {
+    const knowledge = createWakeKnowledge(() => 0);
+    settle(knowledge, T0 + 100);
+    expect(knowledge.watch().floor).toBe(NO_FLOOR);
+    knowledge.listening(true);
+    settle(knowledge, T0 + 100);
+    expect(knowledge.watch().floor).toBe(T0 + 100);
+    knowledge.listening(false);
+    expect(knowledge.watch().floor).toBe(NO_FLOOR);
+  });
+
+  it('lowers the floor to any wake time given or announced, and drops it for an unknown one', () => {
+    const knowledge = listening();
+    settle(knowledge, T0 + 100);
+    knowledge.lower(T0 + 500);
+    expect(knowledge.watch().floor).toBe(T0 + 100);
+    knowledge.lower(T0 + 40);
+    expect(knowledge.watch().floor).toBe(T0 + 40);
+    knowledge.lower(-Infinity);
+    expect(knowledge.watch().floor).toBe(NO_FLOOR);
+  });
+
+  it('raises the floor no higher than a wake time given while the read ran', () => {
+    const knowledge = listening();
+    settle(knowledge, T0 + 100);
+    const watch = knowledge.watch();
+    knowledge.lower(T0 + 150);
+    knowledge.read(watch, T0 + 300, T0, true);
+    expect(knowledge.watch().floor).toBe(T0 + 150);
+  });
+
+  it('raises no floor from a read that began before the LISTEN connection was lost', () => {
+    const knowledge = listening();
+    const watch = knowledge.watch();
+    knowledge.listening(false);
+    knowledge.listening(true);
+    knowledge.read(watch, T0 + 300, T0, true);
+    expect(knowledge.watch().floor).toBe(NO_FLOOR);
+  });
+
+  it('reads every row again once the floor is FLOOR_TTL_MS old', () => {
+    let time = 0;
+    const knowledge = listening(() => time);
+    settle(knowledge, T0 + 100);
+    time = FLOOR_TTL_MS - 1;
+    settle(knowledge, T0 + 200); // from the floor: raises it, does not make it new
+    expect(knowledge.watch().floor).toBe(T0 + 200);
+    time = FLOOR_TTL_MS;
+    expect(knowledge.watch().floor).toBe(NO_FLOOR);
+  });
+
+  it("answers one nextDueAt from a claim's reading, in the claim's turn of the event loop", async () => {
+    const knowledge = listening();
+    settle(knowledge, T0 + 100);
+    expect(knowledge.next()).toBe(T0 + 100);
+    expect(knowledge.next()).toBeUndefined();
+    settle(knowledge, T0 + 100);
+    await nextTick();
+    expect(knowledge.next()).toBeUndefined();
+  });
+
+  it('gives no answer once an earlier wake time was given, or for one come already', () => {
+    const knowledge = listening();
+    settle(knowledge, T0 + 100);
+    knowledge.lower(T0 + 200);
+    expect(knowledge.next()).toBe(T0 + 100);
+    settle(knowledge, T0 + 100);
+    knowledge.lower(T0 + 50);
+    expect(knowledge.next()).toBeUndefined();
+    settle(knowledge, T0); // due now: a row another transaction held, read again
+    expect(knowledge.next()).toBeUndefined();
+    const watch = knowledge.watch();
+    knowledge.read(watch, null, T0, true);
+    expect(knowledge.next()).toBeNull();
+  });
+});

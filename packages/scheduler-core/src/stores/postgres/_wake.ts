@@ -1,0 +1,128 @@
+import { IN_FLIGHT_STATUSES, type StoredCallPatch } from '../../store.js';
+
+/** A claim's lower bound when none is known: every row. */
+export const NO_FLOOR = Number.MIN_SAFE_INTEGER;
+
+/**
+ * How long a floor is trusted before a claim reads every row again: a safety net for a
+ * notification that never came (a LISTEN connection that broke unnoticed, a row changed by hand).
+ */
+export const FLOOR_TTL_MS = 10_000;
+
+/**
+ * The lowest wake time a write with `patch` may give its row, whatever the row was: `Infinity`
+ * when it gives none (or leaves it as it was), `-Infinity` when it cannot be told from the patch
+ * (a row back to `scheduled` wakes at a due time the patch does not carry).
+ */
+export function lowestWake(patch: StoredCallPatch): number {
+  const { status, dueAt, leaseUntil } = patch;
+  if (status === undefined) {
+    // The status stays: the wake time moves only with the field the status reads.
+    return Math.min(dueAt ?? Infinity, leaseUntil ?? Infinity);
+  }
+  if (status === 'scheduled') return dueAt ?? -Infinity;
+  if (status === 'queued' || IN_FLIGHT_STATUSES.includes(status)) {
+    return leaseUntil === undefined ? -Infinity : (leaseUntil ?? Infinity);
+  }
+  return Infinity;
+}
+
+/** One statement that reads wake times: what it may rely on, and what happened while it ran. */
+export interface WakeWatch {
+  /** The claim's lower bound (`NO_FLOOR`: every row). */
+  readonly floor: number;
+  /** The lowest wake time given or announced while it ran (`-Infinity`: unknown). */
+  low: number;
+  readonly listening: boolean;
+  readonly epoch: number;
+}
+
+/**
+ * What one store knows of the wake times in the table between its statements:
+ *
+ * - the floor, a wake time no row has an earlier one than. Claims and `nextDueAt` start their
+ *   index scan there instead of at the first entry: the entries of rows already woken up stay in
+ *   the index, dead, until a vacuum removes them, and an index scan from the start walks them
+ *   all again, a claim after a claim. A claim raises the floor to the earliest wake time it read.
+ *   Every change that gives a row an earlier wake time is NOTIFYed (the trigger of migration 1),
+ *   and lowers it, so it is trusted only while the LISTEN connection is up, as it was when the
+ *   claim began; a write of this store lowers it before it is sent and once it is answered;
+ *   a statement that ran meanwhile raises it no higher than those. It is read again from the
+ *   start every `FLOOR_TTL_MS`;
+ * - the answer of the last claim for the `nextDueAt` that follows it at once (the scheduler
+ *   re-arms its timer right after a claim): one round trip instead of two, for every worker
+ *   woken up by a due call. It answers in the claim's turn of the event loop only, unless a wake
+ *   time it did not see was given or announced meanwhile.
+ */
+export function createWakeKnowledge(now: () => number = Date.now) {
+  let floor: number | null = null;
+  let floorAt = 0;
+  let listening = false;
+  let epoch = 0;
+  let hint: { at: number | null } | null = null;
+  const watches = new Set<WakeWatch>();
+
+  const usableFloor = () =>
+    listening && floor !== null && now() - floorAt < FLOOR_TTL_MS ? floor : NO_FLOOR;
+
+  return {
+    /** The LISTEN connection came up or went down: what was announced meanwhile is unknown. */
+    listening(up: boolean) {
+      listening = up;
+      epoch += 1;
+      floor = null;
+    },
+
+    /** A row may now wake at `at` (`-Infinity`: at a time not known). */
+    lower(at: number) {
+      if (floor !== null) floor = at === -Infinity ? null : Math.min(floor, at);
+      if (hint !== null && (hint.at === null || at < hint.at)) hint = null;
+      for (const watch of watches) watch.low = Math.min(watch.low, at);
+    },
+
+    /** Starts a statement that reads wake times. */
+    watch(): WakeWatch {
+      const watch = { floor: usableFloor(), low: Infinity, listening, epoch };
+      watches.add(watch);
+      return watch;
+    },
+
+    unwatch(watch: WakeWatch) {
+      watches.delete(watch);
+    },
+
+    /**
+     * A statement found `next` the earliest wake time from its floor on (`null`: none), at
+     * `time` by the caller's clock; `claim`: a claim, whose answer serves the next `nextDueAt`.
+     */
+    read(watch: WakeWatch, next: number | null, time: number, claim: boolean) {
+      const low = Math.min(next ?? Infinity, watch.low);
+      if (claim && low > time && watch.low !== -Infinity) {
+        // (A wake time come already is a row another transaction held: a claim in progress, a
+        // write. Whether it is still due is read again.)
+        const answer = { at: low === Infinity ? null : low };
+        hint = answer;
+        setImmediate(() => {
+          if (hint === answer) hint = null;
+        });
+      }
+      if (!watch.listening || !listening || watch.epoch !== epoch || low === -Infinity) return;
+      // No row woke before `low` when it read them, and none was given an earlier time since.
+      const raised = low === Infinity ? (claim ? time : null) : low;
+      if (raised === null) return;
+      if (watch.floor === NO_FLOOR) {
+        floor = raised;
+        floorAt = now();
+      } else if (floor !== null) {
+        floor = Math.max(floor, raised);
+      }
+    },
+
+    /** The answer of the claim just made, once (`undefined`: ask the database). */
+    next(): number | null | undefined {
+      const answer = hint;
+      hint = null;
+      return answer === null ? undefined : answer.at;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { startCallApiSimulator } from '@ringkit/call-client/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { fakeProvider } from '../../../test/fakes.js';
+import {
+  describeWithDatabase,
+  dropSchemas,
+  holdDatabaseLock,
+  randomSchema,
+} from '../../../test/pg-testing.js';
+import { startWorker, type Worker } from '../../../test/pg-workers.js';
+import { createScheduler } from '../../scheduler.js';
+import { postgresStore, type PostgresStore } from './postgres.js';
+import { systemClock } from '@ringkit/call-client';
+
+const CALLS = 400;
+const WORKERS = 4;
+const CALLS_PER_SECOND = 40;
+
+/** The most moments in any half-open window `[t, t + 1000)`. */
+function mostInOneSecond(moments: number[]): number {
+  const sorted = [...moments].sort((a, b) => a - b);
+  let most = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= 1000) start += 1;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+describeWithDatabase('callsPerSecond over PostgreSQL: one budget for every worker', (url) => {
+  const schema = randomSchema();
+  const workers: Worker[] = [];
+  let store: PostgresStore | undefined;
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    release = await holdDatabaseLock(url, 'shared');
+  }, 180_000);
+  afterAll(async () => {
+    for (const worker of workers) worker.child.kill('SIGKILL');
+    await store?.close();
+    await dropSchemas(url, [schema]);
+    await release?.();
+  });
+
+  it('4 workers with a budget of 40/s place 400 calls due at once, never more than 40 in a second, each once', async () => {
+    const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 20, seed: 11 });
+    try {
+      store = postgresStore({ connectionString: url, max: 4 }, { schema });
+      await store.ready();
+      workers.push(
+        ...(await Promise.all(
+          Array.from({ length: WORKERS }, (_, n) =>
+            startWorker({
+              url,
+              schema,
+              workerId: `w${n}`,
+              baseUrl: sim.url,
+              concurrency: 50,
+              leaseMs: 30_000,
+              callTimeoutMs: 60_000,
+              poolSize: 4,
+              callsPerSecond: CALLS_PER_SECOND,
+              recordSends: true,
+            }),
+          ),
+        )),
+      );
+
+      // Another process schedules them: NOTIFY wakes the workers.
+      const scheduler = createScheduler({
+        store,
+        provider: fakeProvider({ clock: systemClock }),
+        callerId: '+14155550100',
+      });
+      const at = new Date(Date.now() + 1_000);
+      const numbers = Array.from({ length: CALLS }, (_, i) => `+1415${3_000_000 + i}`);
+      await scheduler.scheduleMany(numbers.map((to) => ({ to, at })));
+
+      const deadline = Date.now() + 60_000;
+      while (sim.calls().length < CALLS && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      for (const worker of workers) worker.child.send('stop');
+      await Promise.all(workers.map((w) => w.exited));
+
+      // Counted at the simulator: every call placed, none twice.
+      const phones = sim.calls().map((c) => c.phone);
+      expect(phones).toHaveLength(CALLS);
+      expect(new Set(phones)).toEqual(new Set(numbers));
+
+      // Measured where each request left: the fetch of its worker, on one clock for all.
+      const sends = workers.flatMap((w) => {
+        const stopped = w.messages.at(-1);
+        expect(stopped).toMatchObject({ type: 'stopped', errors: {} });
+        return stopped?.type === 'stopped' ? (stopped.sends ?? []) : [];
+      });
+      expect(sends).toHaveLength(CALLS);
+      expect(mostInOneSecond(sends)).toBeLessThanOrEqual(CALLS_PER_SECOND);
+      // The budget was shared, not merely split: more than one worker sent.
+      const senders = workers.filter((w) => {
+        const stopped = w.messages.at(-1);
+        return stopped?.type === 'stopped' && (stopped.sends?.length ?? 0) > 0;
+      });
+      expect(senders.length).toBeGreaterThan(1);
+    } finally {
+      await sim.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
+import { storedCall } from '../../testing/store-contract.js';
+import { postgresStore, type PostgresStore } from './postgres.js';
+import { NO_FLOOR } from './_wake.js';
+
+/**
+ * What a store keeps of the wake times between its statements: the floor its claims scan from,
+ * and the next wake time a claim answers. Neither may ever hide a due call.
+ */
+describeWithDatabase('postgresStore wake times', (url) => {
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    release = await holdDatabaseLock(url, 'shared');
+  }, 180_000);
+  const admin = new Pool({ connectionString: url, max: 1 });
+  const schemas = new Set<string>();
+  const stores: PostgresStore[] = [];
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+    await release?.();
+  });
+
+  const T0 = Date.UTC(2026, 0, 1, 12);
+  const waitFor = async (check: () => boolean, ms = 5000) => {
+    const until = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > until) throw new Error('timed out waiting');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  /** A store and what it sends: the statements' texts and parameters. */
+  const open = (
+    schema: string,
+    app?: string,
+    logger?: { info(m: string): void; warn(m: string): void },
+  ) => {
+    schemas.add(schema);
+    const store = postgresStore(
+      { connectionString: url, max: 2, ...(app ? { application_name: app } : {}) },
+      { schema, ...(logger ? { logger } : {}) },
+    );
+    stores.push(store);
+    const sent: { text: string; values: unknown[] }[] = [];
+    const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => unknown;
+    (store.pool as unknown as { query: unknown }).query = (...args: unknown[]) => {
+      const [config] = args as [{ text?: string; values?: unknown[] }];
+      if (typeof config === 'object' && config?.text) {
+        sent.push({ text: config.text, values: config.values ?? [] });
+      }
+      return query(...args);
+    };
+    return { store, sent };
+  };
+  const claimFloors = (sent: { text: string; values: unknown[] }[]) =>
+    sent.filter((s) => s.text.includes('FOR UPDATE SKIP LOCKED')).map((s) => s.values[4]);
+
+  describe('the floor of claims', () => {
+    it('finds a call another process gives an earlier wake time than the floor', async () => {
+      const schema = randomSchema();
+      const { store: worker, sent } = open(schema);
+      const { store: other } = open(schema);
+      const heard: (number | null)[] = [];
+      await worker.subscribe!((at) => heard.push(at));
+      await worker.insert(storedCall({ id: 'later', dueAt: T0 + 60_000 }));
+      await waitFor(() => heard.includes(T0 + 60_000));
+      expect(await worker.claimDue(T0, 10, 'w1', T0 + 30_000)).toEqual([]);
+      expect(await worker.claimDue(T0, 10, 'w1', T0 + 30_000)).toEqual([]);
+      // The first claim read every row; the second started where the earliest one wakes.
+      expect(claimFloors(sent)).toEqual([NO_FLOOR, T0 + 60_000]);
+
+      await other.insert(storedCall({ id: 'overdue', dueAt: T0 - 5000 }));
+      await waitFor(() => heard.includes(T0 - 5000));
+      expect((await worker.claimDue(T0, 10, 'w1', T0 + 600_000)).map((r) => r.id)).toEqual([
+        'overdue',
+      ]);
+
+      // Another process hands a claimed call back: it wakes at its due time again.
+      const claimed = await other.claimDue(T0 + 60_000, 1, 'w2', T0 + 90_000);
+      expect(claimed.map((r) => r.id)).toEqual(['later']);
+      expect(await worker.claimDue(T0 + 60_000, 10, 'w1', T0 + 90_000)).toEqual([]);
+      await other.update('later', claimed[0]!.version, {
+        status: 'scheduled',
+        leaseOwner: null,
+        leaseUntil: null,
+      });
+      await waitFor(() => heard.filter((at) => at === T0 + 60_000).length === 2);
+      expect((await worker.claimDue(T0 + 60_000, 10, 'w1', T0 + 90_000)).map((r) => r.id)).toEqual([
+        'later',
+      ]);
+    });
+
+    it('finds a call its own process hands back, before any notification', async () => {
+      const schema = randomSchema();
+      const { store } = open(schema);
+      await store.subscribe!(() => undefined);
+      await store.insert(storedCall({ id: 'a', dueAt: T0 }));
+      await store.insert(storedCall({ id: 'b', dueAt: T0 + 1000 }));
+      const [a] = await store.claimDue(T0, 1, 'w1', T0 + 30_000);
+      expect(await store.claimDue(T0, 1, 'w1', T0 + 30_000)).toEqual([]); // floor: T0 + 1000
+      await store.update('a', a!.version, {
+        status: 'scheduled',
+        leaseOwner: null,
+        leaseUntil: null,
+      });
+      expect((await store.claimDue(T0, 1, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['a']);
+      await store.update('b', 1, { dueAt: T0 - 1 });
+      expect((await store.claimDue(T0, 1, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['b']);
+    });
+
+    it('reads every row again after its LISTEN connection was lost', async () => {
+      const schema = randomSchema();
+      const app = `rk-floor-${randomBytes(4).toString('hex')}`;
+      const logs: string[] = [];
+      const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
+      const { store: worker, sent } = open(schema, app, logger);
+      const { store: other } = open(schema);
+      const heard: (number | null)[] = [];
+      await worker.subscribe!((at) => heard.push(at));
+      await worker.insert(storedCall({ id: 'later', dueAt: T0 + 60_000 }));
+      expect(await worker.claimDue(T0, 10, 'w1', T0 + 30_000)).toEqual([]);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [app],
+      );
+      await waitFor(() => logs.some((m) => /LISTEN connection dropped/.test(m)));
+      // Announced to nobody, or to a connection just back: the floor was dropped either way.
+      await other.insert(storedCall({ id: 'overdue', dueAt: T0 - 5000 }));
+      await waitFor(() => heard.includes(null));
+      expect((await worker.claimDue(T0, 10, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual([
+        'overdue',
+      ]);
+      expect(claimFloors(sent).at(-1)).toBe(NO_FLOOR);
+    });
+  });
+
+  describe('the next wake time a claim answers', () => {
+    it('answers the nextDueAt that follows a claim without asking the database', async () => {
+      const schema = randomSchema();
+      const { store, sent } = open(schema);
+      await store.insertMany!([
+        storedCall({ id: 'a', dueAt: T0 }),
+        storedCall({ id: 'b', dueAt: T0 + 5000 }),
+      ]);
+      const asked = () => sent.filter((s) => s.text.includes('ORDER BY wake_at LIMIT 1')).length;
+      await store.claimDue(T0, 10, 'w1', T0 + 30_000);
+      expect(await store.nextDueAt()).toBe(T0 + 5000);
+      expect(asked()).toBe(0);
+      // Asked again, or later: from the database.
+      expect(await store.nextDueAt()).toBe(T0 + 5000);
+      expect(asked()).toBe(1);
+      await store.claimDue(T0 + 5000, 10, 'w1', T0 + 20_000);
+      expect(await store.nextDueAt()).toBe(T0 + 20_000); // the lease of what it claimed
+      expect(asked()).toBe(1);
+      await store.claimDue(T0 + 5000, 10, 'w1', T0 + 20_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await store.nextDueAt()).toBe(T0 + 20_000);
+      expect(asked()).toBe(2);
+    });
+
+    it('never answers past a wake time given meanwhile', async () => {
+      const schema = randomSchema();
+      const { store } = open(schema);
+      await store.insert(storedCall({ id: 'a', dueAt: T0 + 5000 }));
+      const claim = store.claimDue(T0, 10, 'w1', T0 + 30_000);
+      const inserted = store.insert(storedCall({ id: 'b', dueAt: T0 + 1000 }));
+      await Promise.all([claim, inserted]);
+      expect(await store.nextDueAt()).toBe(T0 + 1000);
+    });
+  });
+});
