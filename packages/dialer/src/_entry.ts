@@ -44,6 +44,8 @@ export class Entry {
   watched = false;
   /** What the entry was before its latest attempt. */
   dialedFrom: DialerEntryStatus = 'idle';
+  /** `cancelCall` was invoked for the current attempt's call. */
+  hangingUp = false;
   /** The timer of a timeout check (`getCall`) under way. */
   timer: unknown = undefined;
   controller: AbortController | undefined = undefined;

@@ -66,7 +66,10 @@ export function onAttemptTimeout(host: AttemptHost, entry: Entry, attempt: numbe
 
 /**
  * Follows an attempt of a polling provider with `watchCall` until it ends; a watch that fails for
- * good ends the attempt with reason `watch_failed`.
+ * good ends the attempt with reason `watch_failed`. Every attempt's watch waits in call-client's
+ * poller shared by the dialer's clock (one timer whatever the concurrency, a bound on status
+ * requests in flight); a call that stays in one status is polled less often, up to five times
+ * `watchIntervalMs`, so its end (and the free slot) may be seen up to that late.
  */
 export async function followByPolling(
   host: AttemptHost,

@@ -29,6 +29,9 @@ const clockSchema = z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout,
 
 export const concurrencySchema = z.number().int().min(1).max(100_000);
 
+/** `stop()`'s options: nothing, or `{ hangUp }`. */
+export const stopOptionsSchema = z.strictObject({ hangUp: z.boolean().optional() }).optional();
+
 const optionsSchema = z.strictObject({
   provider: providerSchema,
   numbers: z.array(z.unknown()),

@@ -37,7 +37,7 @@ type Script = typeof scriptArb extends fc.Arbitrary<infer T> ? T : never;
 
 const actionArb = fc.record({
   at: fc.nat({ max: 40 }),
-  kind: fc.constantFrom('pause', 'resume', 'stop', 'concurrency'),
+  kind: fc.constantFrom('pause', 'resume', 'stop', 'hangup', 'concurrency'),
   value: fc.integer({ min: 1, max: 5 }),
 });
 
@@ -67,7 +67,7 @@ function outcomeOf(script: Script, withGetCall: boolean): [DialerEntryStatus, bo
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('dialer invariants', () => {
-  it('holds over random completion orders, early, duplicate and late webhooks, failed POSTs and timeouts', async () => {
+  it('holds over random completion orders, early, duplicate and late webhooks, failed POSTs, timeouts and hang-ups', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),
@@ -145,6 +145,14 @@ describe('dialer invariants', () => {
               });
             },
           };
+          /** Ids `cancelCall` was invoked for: their entries may end `canceled` instead. */
+          const hungUp = new Set<string>();
+          provider.cancelCall = (id) => {
+            hungUp.add(id);
+            return s
+              .schedule(Promise.resolve(), `cancel ${id}`)
+              .then(() => providerCall(id, 'canceled'));
+          };
           if (withGetCall) {
             provider.getCall = (id) =>
               s.schedule(Promise.resolve(), `getCall ${id}`).then(() => {
@@ -197,6 +205,7 @@ describe('dialer invariants', () => {
               if (action.kind === 'pause') dialer.pause();
               if (action.kind === 'resume' && !stopped) dialer.resume();
               if (action.kind === 'stop') [stopped] = [true, dialer.stop()];
+              if (action.kind === 'hangup') [stopped] = [true, dialer.stop({ hangUp: true })];
               if (action.kind === 'concurrency') dialer.setConcurrency((limit = action.value));
               checkSlots();
             }
@@ -231,6 +240,8 @@ describe('dialer invariants', () => {
             // No attempt follows one that may have placed a call.
             outcomes.slice(0, -1).forEach(([, redialable]) => expect(redialable).toBe(true));
             const [last, redialable] = outcomes.at(-1)!;
+            // A call hung up ends `canceled`, unless it had ended on its own first.
+            if (entry.callId !== null && hungUp.has(entry.callId)) last.push('canceled');
             expect(last).toContain(entry.status);
             expect(entry.inDoubt).toBe(false);
             if (redialable && entry.attempts < maxAttempts) expect(stopped).toBe(true);

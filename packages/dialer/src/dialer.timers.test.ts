@@ -1,6 +1,6 @@
 import { HttpError, MAX_TIMER_MS, type Clock } from '@ringkit/call-client';
 import { describe, expect, it } from 'vitest';
-import { createFakeProvider, flush } from '../test/utils.js';
+import { createFakeProvider, flush, statusEvent } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 
 const NUMBERS = ['+14155552671', '+13018040009', '+12025550123'];
@@ -83,5 +83,35 @@ describe('timers', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(start + MAX_TIMER_MS);
     expect(dialer.snapshot().entries[0]?.inDoubt).toBe(false);
     expect(provider.placed.map((call) => call.to)).toEqual(NUMBERS.slice(0, 2));
+  });
+});
+
+describe('deadline timer', () => {
+  it('keeps one deadline timer across refills at concurrency 1: none is set or cleared per call', async () => {
+    const clock = createNodeLikeClock();
+    let cleared = 0;
+    const counting: Clock = {
+      now: () => clock.now(),
+      setTimeout: (callback, ms) => clock.setTimeout(callback, ms),
+      clearTimeout(handle) {
+        cleared += 1;
+        clock.clearTimeout(handle);
+      },
+    };
+    const provider = createFakeProvider();
+    const numbers = [...NUMBERS, ...NUMBERS];
+    const dialer = createDialer({ provider, numbers, concurrency: 1, clock: counting });
+    const drained = new Promise((resolve) => dialer.on('drained', resolve));
+    dialer.start();
+    for (let i = 0; i < numbers.length; i += 1) {
+      provider.placed[i]?.answer(`call-${i}`);
+      await flush();
+      dialer.handleStatus(statusEvent(`call-${i}`, 'completed'));
+    }
+    await drained;
+    expect(provider.placed.map((call) => call.to)).toEqual(numbers);
+    // One timer for the first call's deadline, cleared once when the run is over.
+    expect(clock.delays).toHaveLength(1);
+    expect(cleared).toBe(1);
   });
 });

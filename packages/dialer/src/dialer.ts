@@ -29,10 +29,11 @@ import {
   RETRYABLE,
   TERMINAL_RANK,
 } from './_entry.js';
-import { concurrencySchema, resolveOptions } from './_options.js';
+import { concurrencySchema, resolveOptions, stopOptionsSchema } from './_options.js';
 import {
   DialAttemptError,
   DialerStateError,
+  HangUpUnsupportedError,
   invalidOptions,
   type DialAttemptFailure,
 } from './errors.js';
@@ -44,20 +45,19 @@ import type {
   DialerOptions,
   DialerState,
   DialerStatusEvent,
+  StopOptions,
 } from './types.js';
 
 /** How an attempt ends: whether a new attempt may follow, whether its slot stays taken. */
-/** How an attempt ends. */
 interface EndOptions {
-  /** The provider's own word for the status, where it gave one. */
-  providerStatus?: string | null;
-  /** Why the attempt failed without the provider saying so. */
-  error?: DialAttemptError;
   /** A new attempt may follow (the provider surely placed no call, or reported its end). */
   redialable?: boolean;
   /** The outcome is unknown: the slot stays taken until the call surely ended. */
   holdSlot?: boolean;
 }
+
+/** What `buffer.take` would give for an id nothing was kept for, without allocating. */
+const NO_EVENTS: readonly CallStatusEvent[] = Object.freeze([]);
 
 /**
  * Creates a dialer for one list of numbers: `start()` dials them in order, keeping
@@ -100,6 +100,8 @@ export function createDialer(options: DialerOptions): Dialer {
   let concurrency = resolved.concurrency;
   let state: DialerState = 'idle';
   let stopped = false;
+  /** `stop({ hangUp: true })` was called: every call in flight is hung up, now or once placed. */
+  let hangingUp = false;
   let next = 0;
   let inFlight = 0;
   let ended = 0;
@@ -125,10 +127,8 @@ export function createDialer(options: DialerOptions): Dialer {
   function moved(
     entry: Entry,
     previous: DialerEntryStatus,
-    {
-      providerStatus = null,
-      willRetry = false,
-    }: { providerStatus?: string | null; willRetry?: boolean } = {},
+    providerStatus: string | null = null,
+    willRetry = false,
   ): DialerStatusEvent | undefined {
     if (!events.has('status')) return undefined;
     const { index, phone, status, callId, attempts: attempt } = entry;
@@ -146,32 +146,44 @@ export function createDialer(options: DialerOptions): Dialer {
     }
   }
 
-  /** Places a call in every free slot; the caller then announces them with `announce`. */
-  function fill(): Entry[] {
-    const dialed: Entry[] = [];
+  /**
+   * Places a call in every free slot; the caller then announces them with `announce`. The list
+   * of them is made once the first POST has left.
+   */
+  function fill(): Entry[] | undefined {
+    let dialed: Entry[] | undefined;
     while (state === 'running' && inFlight < concurrency) {
       const entry =
         retries.length > 0 ? retries.shift() : next < total ? entries[next++] : undefined;
       if (entry === undefined) break;
       dial(entry);
-      dialed.push(entry);
+      (dialed ??= []).push(entry);
     }
     return dialed;
   }
 
-  /** Invokes `placeCall` first thing; bookkeeping and events come after. */
+  /**
+   * Invokes `placeCall` first thing; the rest of the bookkeeping and every event come after. No
+   * closure or options object is made before the call leaves.
+   */
   function dial(entry: Entry) {
     const attempt = ++entry.attempts;
     entry.callId = null;
     entry.answeredAt = null;
     entry.error = undefined;
+    entry.hangingUp = false;
     entry.live = entry.posting = entry.watched = true;
     inFlight += 1;
     posting += 1;
     entry.dialedFrom = set(entry, 'dialing');
     const controller = spare ?? new AbortController();
     entry.controller = controller;
-    const placed = invoke(() => provider.placeCall({ to: entry.phone, signal: controller.signal }));
+    let placed: Promise<ProviderCall>;
+    try {
+      placed = Promise.resolve(provider.placeCall({ to: entry.phone, signal: controller.signal }));
+    } catch (error) {
+      placed = Promise.reject(error);
+    }
     // Made ahead, so that the next POST does not wait for it.
     spare = new AbortController();
     const now = clock.now();
@@ -186,7 +198,8 @@ export function createDialer(options: DialerOptions): Dialer {
       .catch((error: unknown) => report(error, 'place_call'));
   }
 
-  function announce(dialed: Entry[]) {
+  function announce(dialed: Entry[] | undefined) {
+    if (dialed === undefined) return;
     for (const entry of dialed) {
       const { index, phone, attempts: attempt } = entry;
       if (events.has('dialing')) events.emit('dialing', { index, phone, attempt, at: clock.now() });
@@ -249,7 +262,7 @@ export function createDialer(options: DialerOptions): Dialer {
         set(entry, status);
         if (status !== 'failed') entry.error = undefined;
         const word = typeof event.providerStatus === 'string' ? event.providerStatus : null;
-        emitStatus(moved(entry, previous, { providerStatus: word }));
+        emitStatus(moved(entry, previous, word));
       }
       if (events.has('finished')) events.emit('finished', entry.toJSON());
       release(entry);
@@ -269,9 +282,9 @@ export function createDialer(options: DialerOptions): Dialer {
     if (entry.timer !== undefined) clock.clearTimeout(entry.timer);
     entry.timer = undefined;
     inFlight -= 1;
-    if (inFlight === 0) deadlines.clear();
     // The freed slot is taken before anyone is told.
     const dialed = fill();
+    if (inFlight === 0) deadlines.clear();
     if (timedOut && events.has('finished')) events.emit('finished', entry.toJSON());
     progress();
     announce(dialed);
@@ -299,7 +312,7 @@ export function createDialer(options: DialerOptions): Dialer {
       if (id !== undefined && !byId.has(id)) byId.set(id, entry);
       return;
     }
-    const early = id === undefined ? [] : buffer.take(id);
+    const early = id === undefined || buffer.size === 0 ? NO_EVENTS : buffer.take(id);
     postAnswered(entry);
     if (id === undefined || byId.has(id)) {
       const why =
@@ -319,7 +332,38 @@ export function createDialer(options: DialerOptions): Dialer {
       advance(entry, event.status, event.providerStatus);
     }
     if (poll && entry.isActive(attempt)) void followByPolling(host, entry, attempt, id);
+    if (hangingUp) hangUp(entry);
     adoptOrphans();
+  }
+
+  /**
+   * Ends the entry's call in flight through `cancelCall`: the provider's answer is its outcome
+   * (`canceled`; `completed` for an answered call hung up), `canceled` when the provider took the
+   * request but reports no end yet. A failure is reported and the call followed to its end.
+   */
+  function hangUp(entry: Entry) {
+    const id = entry.callId;
+    const cancelCall = provider.cancelCall?.bind(provider);
+    if (!entry.live || entry.hangingUp || id === null || cancelCall === undefined) return;
+    entry.hangingUp = true;
+    const attempt = entry.attempts;
+    const current = () => entry.isActive(attempt) && entry.callId === id;
+    invoke(() => cancelCall(id))
+      .then(
+        (call) => {
+          if (!current()) return;
+          const status: unknown = call?.status;
+          const word = typeof call?.providerStatus === 'string' ? call.providerStatus : null;
+          if (isCallStatus(status) && isTerminal(status)) advance(entry, status, word);
+          else end(entry, 'canceled', word);
+        },
+        (error: unknown) => {
+          if (!current()) return;
+          entry.hangingUp = false; // a later stop({ hangUp: true }) tries again
+          report(error, 'hang_up', entry.index);
+        },
+      )
+      .catch((error: unknown) => report(error, 'hang_up', entry.index));
   }
 
   function onPlaceFailed(entry: Entry, attempt: number, error: unknown) {
@@ -345,11 +389,11 @@ export function createDialer(options: DialerOptions): Dialer {
     const target: DialerEntryStatus = status === 'queued' ? 'dialing' : status;
     if (entryRank(target) <= entryRank(entry.status)) return false;
     if (entryRank(target) === TERMINAL_RANK) {
-      end(entry, target as TerminalCallStatus, { providerStatus, redialable: true });
+      end(entry, target as TerminalCallStatus, providerStatus, undefined, true);
       return true;
     }
     if (target === 'answered') entry.answeredAt = clock.now();
-    emitStatus(moved(entry, set(entry, target), { providerStatus }));
+    emitStatus(moved(entry, set(entry, target), providerStatus));
     progress();
     return true;
   }
@@ -359,25 +403,32 @@ export function createDialer(options: DialerOptions): Dialer {
     reason: DialAttemptFailure,
     message: string,
     cause?: unknown,
-    how: Pick<EndOptions, 'redialable' | 'holdSlot'> = {},
+    how: EndOptions = {},
   ) {
     const { index, attempts: attempt, callId } = entry;
     const error = new DialAttemptError({ reason, message, index, attempt, callId, cause });
-    end(entry, 'failed', { ...how, error });
+    end(entry, 'failed', null, error, how.redialable, how.holdSlot);
   }
 
   /**
    * Ends the current attempt: a new one follows when allowed, else the entry is finished. With
    * `holdSlot` (a placement whose outcome is unknown) the slot stays taken until the call surely
-   * ended or its timeout passed.
+   * ended or its timeout passed. The freed slot is taken (its POST sent) before anything that can
+   * wait: events, timestamps, the deadline queue. Positional arguments, so that the path from a
+   * terminal status to the next POST allocates nothing.
    */
   function end(
     entry: Entry,
     outcome: TerminalCallStatus,
-    { providerStatus = null, error, redialable = false, holdSlot = false }: EndOptions,
+    providerStatus: string | null = null,
+    error?: DialAttemptError,
+    redialable = false,
+    holdSlot = false,
   ) {
-    if (entry.timer !== undefined) clock.clearTimeout(entry.timer);
-    entry.timer = undefined;
+    if (entry.timer !== undefined) {
+      clock.clearTimeout(entry.timer);
+      entry.timer = undefined;
+    }
     if (entry.watched) {
       abortReason ??= new DOMException('The call attempt ended', 'AbortError');
       entry.controller?.abort(abortReason);
@@ -390,20 +441,26 @@ export function createDialer(options: DialerOptions): Dialer {
     entry.controller = undefined;
     entry.watched = false;
     entry.live = false;
-    if (!holdSlot) {
-      inFlight -= 1;
-      if (inFlight === 0) deadlines.clear();
+    if (!holdSlot) inFlight -= 1;
+    if (error) {
+      entry.error = error;
+      if (error.reason === 'outcome_unknown' && entry.callId === null) unattributed += 1;
     }
-    if (error) entry.error = error;
-    if (error?.reason === 'outcome_unknown' && entry.callId === null) unattributed += 1;
     const willRetry =
-      redialable && RETRYABLE.has(outcome) && entry.attempts < maxAttempts && !stopped;
-    const move = moved(entry, set(entry, outcome), { providerStatus, willRetry });
-    if (willRetry) retries.push(entry);
-    else ended += 1;
-    // The freed slot is taken before anyone is told.
+      redialable && entry.attempts < maxAttempts && !stopped && RETRYABLE.has(outcome);
+    const previous = set(entry, outcome);
+    let move: DialerStatusEvent | undefined;
+    if (willRetry) {
+      // fill() may dial the entry again at once: its event is taken before.
+      move = moved(entry, previous, providerStatus, true);
+      retries.push(entry);
+    } else ended += 1;
     const dialed = fill();
-    if (!willRetry) entry.endedAt = clock.now();
+    if (inFlight === 0) deadlines.clear();
+    if (!willRetry) {
+      entry.endedAt = clock.now();
+      move = moved(entry, previous, providerStatus, false);
+    }
     emitStatus(move);
     if (!willRetry && events.has('finished')) events.emit('finished', entry.toJSON());
     progress();
@@ -424,7 +481,22 @@ export function createDialer(options: DialerOptions): Dialer {
     events.emit('drained', { total, counts: { ...counts }, at: clock.now() });
   }
 
-  function stop() {
+  function stop(options?: StopOptions) {
+    const parsed = stopOptionsSchema.safeParse(options);
+    if (!parsed.success) throw invalidOptions('stop', parsed.error.issues);
+    const wantsHangUp = parsed.data?.hangUp === true;
+    if (wantsHangUp && typeof provider.cancelCall !== 'function') {
+      throw new HangUpUnsupportedError(provider.name);
+    }
+    closeList();
+    if (wantsHangUp && state !== 'done') {
+      hangingUp = true;
+      for (const entry of entries) if (entry.live) hangUp(entry);
+    }
+  }
+
+  /** No new calls: entries not dialed and retries waiting end now. */
+  function closeList() {
     if (stopped || state === 'done') return;
     stopped = true;
     state = 'paused';

@@ -77,6 +77,24 @@ export class DialerStateError extends DialerError {
 }
 
 /**
+ * `stop({ hangUp: true })` with a provider that cannot end calls (it has no `cancelCall`):
+ * nothing was stopped or hung up. Call `stop()` to stop dialing and let the calls in flight end.
+ */
+export class HangUpUnsupportedError extends DialerError {
+  override name = 'HangUpUnsupportedError';
+  /** The provider's `name`. */
+  readonly provider: string;
+
+  constructor(provider: string) {
+    super(
+      `Cannot stop({ hangUp: true }): provider ${provider} cannot end calls (it has no cancelCall); nothing was stopped`,
+      'hang_up_unsupported',
+    );
+    this.provider = provider;
+  }
+}
+
+/**
  * Why an attempt ended `failed` without the provider saying so:
  * - `place_failed`: `placeCall` rejected (after call-client's own safe retries);
  * - `timeout`: no terminal status within `callTimeoutMs`;
@@ -136,3 +154,5 @@ export const isDialAttemptError: (error: unknown) => error is DialAttemptError =
   'DialerError',
   'DialAttemptError',
 );
+export const isHangUpUnsupportedError: (error: unknown) => error is HangUpUnsupportedError =
+  errorGuard(HangUpUnsupportedError, 'DialerError', 'HangUpUnsupportedError');

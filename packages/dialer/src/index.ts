@@ -7,11 +7,13 @@ export {
   DialAttemptError,
   DialerError,
   DialerStateError,
+  HangUpUnsupportedError,
   InvalidDialerOptionsError,
   InvalidNumbersError,
   isDialAttemptError,
   isDialerError,
   isDialerStateError,
+  isHangUpUnsupportedError,
   isInvalidDialerOptionsError,
   isInvalidNumbersError,
 } from './errors.js';
@@ -32,4 +34,5 @@ export type {
   DialerSnapshot,
   DialerState,
   DialerStatusEvent,
+  StopOptions,
 } from './types.js';

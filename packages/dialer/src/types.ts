@@ -164,7 +164,7 @@ export interface DialerDrainedEvent {
 
 /** Where a reported error came from. */
 export type DialerErrorSource =
-  'listener' | 'place_call' | 'watch' | 'timeout_check' | 'handle_status';
+  'listener' | 'place_call' | 'watch' | 'timeout_check' | 'handle_status' | 'hang_up';
 
 /** Something went wrong without stopping the dialer. */
 export interface DialerErrorEvent {
@@ -196,6 +196,19 @@ export type DialerEvents = {
   error: DialerErrorEvent;
 };
 
+/** What `stop()` takes. */
+export interface StopOptions {
+  /**
+   * Also ends every call in flight through the provider's `cancelCall`: calls not answered yet
+   * end `canceled`, an answered call ends as the provider reports it once hung up (`completed`).
+   * A call whose POST has not answered yet is hung up as soon as its id is known. A `cancelCall`
+   * that fails is reported as an `error` event (`source: 'hang_up'`) and the call is followed to
+   * its end. Calling `stop({ hangUp: true })` after `stop()` hangs up the calls still in flight.
+   * @default false
+   */
+  hangUp?: boolean;
+}
+
 export interface Dialer {
   /** Starts dialing. Throws a `DialerStateError` unless the dialer is `idle`. */
   start(): void;
@@ -205,9 +218,11 @@ export interface Dialer {
   resume(): void;
   /**
    * No new calls, for good: entries not dialed end `canceled`, calls in flight are still
-   * followed to their end, then the dialer is `done`.
+   * followed to their end (or, with `hangUp: true`, hung up), then the dialer is `done`.
+   * Throws `InvalidOptionsError` for bad or unknown options and, with `hangUp: true`, a
+   * `HangUpUnsupportedError` when the provider has no `cancelCall` (then nothing changes).
    */
-  stop(): void;
+  stop(options?: StopOptions): void;
   /** Changes how many calls are in flight; takes effect at once. */
   setConcurrency(concurrency: number): void;
   /**

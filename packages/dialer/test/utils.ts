@@ -13,9 +13,20 @@ export interface PlacedCall {
   fail(error: unknown): void;
 }
 
+/** One `cancelCall` invocation of a {@link FakeProvider}, answered by the test. */
+export interface CancelRequest {
+  id: string;
+  /** Answers with the call as the provider reports it afterwards (`canceled` by default). */
+  answer(status?: CallStatus): void;
+  /** Fails the request. */
+  fail(error: unknown): void;
+}
+
 export interface FakeProvider extends CallProvider {
   /** Every `placeCall` invocation, in order. */
   placed: PlacedCall[];
+  /** Every `cancelCall` invocation, in order (with `cancelable: true`). */
+  cancels: CancelRequest[];
 }
 
 /**
@@ -25,14 +36,18 @@ export interface FakeProvider extends CallProvider {
 export function createFakeProvider(
   options: {
     polling?: boolean;
+    /** Gives the provider a `cancelCall` whose answers the test gives through `cancels`. */
+    cancelable?: boolean;
     getCall?: (id: string, options?: { signal?: AbortSignal }) => Promise<ProviderCall>;
   } = {},
 ): FakeProvider {
   const placed: PlacedCall[] = [];
+  const cancels: CancelRequest[] = [];
   const provider: FakeProvider = {
     name: 'fake',
     capabilities: { polling: options.polling ?? false, webhooks: !options.polling },
     placed,
+    cancels,
     placeCall({ to, signal }) {
       return new Promise<ProviderCall>((resolve, reject) => {
         placed.push({
@@ -46,6 +61,16 @@ export function createFakeProvider(
     },
   };
   if (options.getCall) provider.getCall = options.getCall;
+  if (options.cancelable) {
+    provider.cancelCall = (id) =>
+      new Promise<ProviderCall>((resolve, reject) => {
+        cancels.push({
+          id,
+          answer: (status = 'canceled') => resolve(providerCall(id, status)),
+          fail: reject,
+        });
+      });
+  }
   return provider;
 }
 

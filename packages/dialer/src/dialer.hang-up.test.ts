@@ -1,0 +1,188 @@
+/** `stop({ hangUp: true })`: stop dialing and end every call in flight through `cancelCall`. */
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';
+import { createDialer } from './dialer.js';
+import { HangUpUnsupportedError, isDialerError, isHangUpUnsupportedError } from './errors.js';
+import type { DialerEvents } from './types.js';
+
+const NUMBERS = ['+14155552671', '+13018040009', '+12025550123', '+12125550101', '+12025550100'];
+
+function setup(cancelable = true) {
+  const provider = createFakeProvider({ cancelable });
+  const dialer = createDialer({ provider, numbers: NUMBERS, clock: createFakeClock(T0) });
+  const seen: string[] = [];
+  const errors: DialerEvents['error'][] = [];
+  dialer.on('status', (e) => seen.push(`#${e.index} ${e.previous}>${e.status}`));
+  dialer.on('drained', (e) => seen.push(`drained ${JSON.stringify(e.counts)}`));
+  dialer.on('error', (e) => errors.push(e));
+  return { provider, dialer, seen, errors };
+}
+
+const statuses = (dialer: ReturnType<typeof setup>['dialer']) =>
+  dialer.snapshot().entries.map((e) => e.status);
+
+describe('stop({ hangUp: true })', () => {
+  it('stops dialing and hangs up every call in flight, one still being placed as soon as its id is known', async () => {
+    const { provider, dialer, seen } = setup();
+    const drained: DialerEvents['drained'][] = [];
+    dialer.on('drained', (e) => drained.push(e));
+    dialer.start();
+    provider.placed[0]!.answer('c0');
+    provider.placed[1]!.answer('c1');
+    await flush();
+    dialer.handleStatus(statusEvent('c1', 'answered'));
+    seen.length = 0;
+
+    dialer.stop({ hangUp: true });
+    // Entries not dialed end at once; the POST still pending has no id to hang up yet.
+    expect(statuses(dialer)).toEqual(['initiated', 'answered', 'dialing', 'canceled', 'canceled']);
+    expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c1']);
+    expect(dialer.snapshot()).toMatchObject({ state: 'paused', stopped: true });
+
+    provider.placed[2]!.answer('c2');
+    await flush();
+    expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c1', 'c2']);
+    provider.cancels[0]!.answer('canceled');
+    provider.cancels[1]!.answer('completed'); // answered: the provider hung it up
+    await flush();
+    expect(drained).toEqual([]);
+    provider.cancels[2]!.answer('canceled');
+    await flush();
+
+    expect(statuses(dialer)).toEqual(['canceled', 'completed', 'canceled', 'canceled', 'canceled']);
+    expect(provider.placed).toHaveLength(3);
+    expect(seen).toEqual([
+      '#3 idle>canceled',
+      '#4 idle>canceled',
+      '#2 dialing>initiated',
+      '#0 initiated>canceled',
+      '#1 answered>completed',
+      '#2 initiated>canceled',
+      'drained {"idle":0,"dialing":0,"initiated":0,"ringing":0,"answered":0,"completed":1,"busy":0,"no-answer":0,"failed":0,"canceled":4}',
+    ]);
+    expect(drained).toHaveLength(1);
+    expect(dialer.snapshot().state).toBe('done');
+    expect(dialer.snapshot().entries[1]!.answeredAt).not.toBeNull();
+    // A late webhook moves nothing back.
+    dialer.handleStatus(statusEvent('c0', 'completed'));
+    expect(statuses(dialer)[0]).toBe('canceled');
+  });
+
+  it('ends an entry canceled when the provider takes the request but reports no end yet', async () => {
+    const { provider, dialer } = setup();
+    dialer.start();
+    provider.placed[0]!.answer('c0');
+    await flush();
+    dialer.stop({ hangUp: true });
+    provider.cancels[0]!.answer('ringing');
+    await flush();
+    expect(statuses(dialer)[0]).toBe('canceled');
+  });
+
+  it('keeps the end a webhook reported before the provider answered the hang-up', async () => {
+    const { provider, dialer } = setup();
+    dialer.start();
+    provider.placed[0]!.answer('c0');
+    await flush();
+    dialer.stop({ hangUp: true });
+    dialer.handleStatus(statusEvent('c0', 'completed'));
+    provider.cancels[0]!.answer('canceled');
+    await flush();
+    expect(statuses(dialer)[0]).toBe('completed');
+  });
+
+  it('reports a cancelCall that fails, follows the call to its end, and tries again when asked', async () => {
+    const { provider, dialer, errors } = setup();
+    dialer.start();
+    provider.placed.forEach((call, i) => call.answer(`c${i}`));
+    await flush();
+    dialer.stop({ hangUp: true });
+    const refusal = new Error('provider said no');
+    provider.cancels[0]!.fail(refusal);
+    provider.cancels[1]!.answer();
+    provider.cancels[2]!.fail(refusal);
+    await flush();
+    expect(errors).toEqual([
+      { error: refusal, source: 'hang_up', index: 0 },
+      { error: refusal, source: 'hang_up', index: 2 },
+    ]);
+    expect(statuses(dialer).slice(0, 3)).toEqual(['initiated', 'canceled', 'initiated']);
+    dialer.handleStatus(statusEvent('c0', 'completed'));
+    expect(statuses(dialer)[0]).toBe('completed');
+    dialer.stop({ hangUp: true });
+    expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c1', 'c2', 'c2']);
+    provider.cancels[3]!.answer();
+    await flush();
+    expect(dialer.snapshot().state).toBe('done');
+    expect(statuses(dialer).slice(0, 3)).toEqual(['completed', 'canceled', 'canceled']);
+  });
+
+  it('hangs up after a plain stop() the calls still in flight', async () => {
+    const { provider, dialer } = setup();
+    dialer.start();
+    provider.placed.forEach((call, i) => call.answer(`c${i}`));
+    await flush();
+    dialer.stop();
+    expect(provider.cancels).toEqual([]);
+    dialer.handleStatus(statusEvent('c1', 'busy'));
+    dialer.stop({ hangUp: true });
+    expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c2']);
+  });
+
+  it('throws HangUpUnsupportedError and changes nothing when the provider cannot end calls', async () => {
+    const { provider, dialer, seen } = setup(false);
+    dialer.start();
+    provider.placed[0]!.answer('c0');
+    await flush();
+    const before = dialer.snapshot();
+    seen.length = 0;
+    let caught: unknown;
+    try {
+      dialer.stop({ hangUp: true });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(HangUpUnsupportedError);
+    expect(isHangUpUnsupportedError(caught)).toBe(true);
+    expect(isDialerError(caught)).toBe(true);
+    expect(caught).toMatchObject({ code: 'hang_up_unsupported', provider: 'fake' });
+    expect((caught as Error).message).toMatch(/cannot end calls.*nothing was stopped/);
+    expect(dialer.snapshot()).toEqual(before);
+    expect(seen).toEqual([]);
+    // A plain stop() still works.
+    dialer.stop();
+    expect(dialer.snapshot().stopped).toBe(true);
+  });
+
+  it.each([
+    ['an unknown option', { hangup: true }],
+    ['a hangUp that is not a boolean', { hangUp: 'yes' }],
+    ['something that is not an object', 'SIGTERM'],
+  ])('refuses %s with InvalidOptionsError and changes nothing', (_, options) => {
+    const { dialer } = setup();
+    dialer.start();
+    const before = dialer.snapshot();
+    expect(() => dialer.stop(options as never)).toThrow(InvalidOptionsError);
+    try {
+      dialer.stop(options as never);
+    } catch (error) {
+      expect(isInvalidOptionsError(error)).toBe(true);
+      expect(isDialerError(error)).toBe(true);
+    }
+    expect(dialer.snapshot()).toEqual(before);
+  });
+
+  it('takes stop({}) and stop({ hangUp: false }) as stop()', async () => {
+    for (const options of [{}, { hangUp: false }]) {
+      const { provider, dialer } = setup();
+      dialer.start();
+      provider.placed[0]!.answer('c0');
+      await flush();
+      dialer.stop(options);
+      expect(dialer.snapshot().stopped).toBe(true);
+      expect(provider.cancels).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import { createMockCallApiClient } from '@ringkit/call-client';
+import { startCallApiSimulator, type SimulatorEvent } from '@ringkit/call-client/testing';
+import { describe, expect, it } from 'vitest';
+import { createDialer } from './dialer.js';
+import type { DialerSnapshot } from './types.js';
+
+const NUMBERS = Array.from({ length: 12 }, (_, i) => `1415555${String(3000 + i)}`);
+
+/** The most moments in any half-open window `[t, t + 1000)`. */
+function mostInOneSecond(moments: number[]): number {
+  const sorted = [...moments].sort((a, b) => a - b);
+  let most = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= 1000) start += 1;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+describe('over a paced provider', () => {
+  it('keeps list order and its concurrency while calls leave at the provider’s callsPerSecond', async () => {
+    const live = new Set<string>();
+    let mostLive = 0;
+    const onEvent = (event: SimulatorEvent) => {
+      if (event.type === 'created') live.add(event.call.id);
+      if (
+        event.type === 'status' &&
+        ['completed', 'busy', 'no-answer', 'failed'].includes(event.status)
+      ) {
+        live.delete(event.callId);
+      }
+      mostLive = Math.max(mostLive, live.size);
+    };
+    const sim = await startCallApiSimulator({
+      flavour: 'polling',
+      port: 0,
+      stepMs: [2, 5],
+      seed: 9,
+      onEvent,
+    });
+    try {
+      /** When each call-creating request was handed to fetch. */
+      const posts: number[] = [];
+      const provider = createMockCallApiClient({
+        baseUrl: sim.url,
+        callsPerSecond: 5,
+        fetch: (input, init) => {
+          if ((input as Request).method === 'POST') {
+            posts.push(performance.timeOrigin + performance.now());
+          }
+          return globalThis.fetch(input, init);
+        },
+      });
+      const dialer = createDialer({
+        provider,
+        numbers: NUMBERS,
+        concurrency: 4,
+        watchIntervalMs: 5,
+      });
+      const errors: unknown[] = [];
+      dialer.on('error', (event) => errors.push(event.error));
+      let mostInFlight = 0;
+      dialer.on('progress', (event) => {
+        mostInFlight = Math.max(mostInFlight, event.inFlight);
+      });
+      const done = new Promise<DialerSnapshot>((resolve) =>
+        dialer.on('drained', () => resolve(dialer.snapshot())),
+      );
+      dialer.start();
+      const snapshot = await done;
+
+      expect(errors).toEqual([]);
+      expect(snapshot.entries.map((entry) => entry.status)).toEqual(NUMBERS.map(() => 'completed'));
+      // Order: the pacer serves first come first served, so the list order holds at the provider.
+      expect(sim.calls().map((call) => call.phone)).toEqual(NUMBERS.map((n) => `+${n}`));
+      // Concurrency: never more than 4 calls live.
+      expect(mostLive).toBeLessThanOrEqual(4);
+      expect(mostInFlight).toBeLessThanOrEqual(4);
+      // Rate: as fetch saw them, at most 5 in any second, 200 ms apart.
+      expect(posts).toHaveLength(NUMBERS.length);
+      expect(mostInOneSecond(posts)).toBeLessThanOrEqual(5);
+      for (let i = 1; i < posts.length; i++) {
+        expect(posts[i]! - posts[i - 1]!).toBeGreaterThanOrEqual(200);
+      }
+    } finally {
+      await sim.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,74 @@
+import type { CallStatus, Clock } from '@ringkit/call-client';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { describe, expect, it } from 'vitest';
+import { createFakeProvider, flush, providerCall, T0 } from '../test/utils.js';
+import { createDialer } from './dialer.js';
+
+/** A fake clock that counts the timers armed on it at one moment. */
+function countingClock() {
+  const inner = createFakeClock(T0);
+  const live = new Set<unknown>();
+  const stats = { maxLive: 0, live: () => live.size };
+  const clock: Clock = {
+    now: () => inner.now(),
+    setTimeout(callback, ms) {
+      const handle = inner.setTimeout(() => {
+        live.delete(handle);
+        callback();
+      }, ms);
+      live.add(handle);
+      stats.maxLive = Math.max(stats.maxLive, live.size);
+      return handle;
+    },
+    clearTimeout(handle) {
+      live.delete(handle);
+      inner.clearTimeout(handle);
+    },
+  };
+  return { clock, inner, stats };
+}
+
+describe('a polling provider with many calls in flight', () => {
+  it('follows 1,000 calls at once on a few timers, not one per call, and polls quiet calls less', async () => {
+    const { clock, inner, stats } = countingClock();
+    const N = 1000;
+    /** Each call rings from 1 s after it was placed, is answered at 3 s and completes at 60 s. */
+    const placedAt = new Map<string, number>();
+    const polls = new Map<string, number>();
+    const provider = createFakeProvider({
+      polling: true,
+      async getCall(id) {
+        polls.set(id, (polls.get(id) ?? 0) + 1);
+        const age = clock.now() - placedAt.get(id)!;
+        const status: CallStatus =
+          age >= 60_000
+            ? 'completed'
+            : age >= 3000
+              ? 'answered'
+              : age >= 1000
+                ? 'ringing'
+                : 'initiated';
+        return providerCall(id, status);
+      },
+    });
+    const numbers = Array.from({ length: N }, (_, i) => `+1415555${String(1000 + i)}`);
+    const dialer = createDialer({ provider, numbers, clock, concurrency: N });
+    let drained = false;
+    dialer.on('drained', () => (drained = true));
+    dialer.start();
+    await flush();
+    expect(provider.placed).toHaveLength(N);
+    provider.placed.forEach((call, i) => {
+      placedAt.set(`c${i}`, clock.now());
+      call.answer(`c${i}`);
+    });
+    await flush();
+    await inner.advance(70_000);
+    expect(drained).toBe(true);
+    expect(dialer.snapshot().entries.every((entry) => entry.status === 'completed')).toBe(true);
+    expect(stats.maxLive).toBeLessThanOrEqual(8);
+    expect(stats.live()).toBe(0);
+    // At a fixed 1 s a call would be polled about 60 times; a quiet one is polled less.
+    for (const count of polls.values()) expect(count).toBeLessThan(25);
+  });
+});
