@@ -17,6 +17,10 @@ export default defineConfig({
         replacement: src('call-client', 'testing/index.ts'),
       },
       { find: /^@ringkit\/call-client\/status$/, replacement: src('call-client', 'status.ts') },
+      {
+        find: /^@ringkit\/call-client\/twilio$/,
+        replacement: src('call-client', 'twilio/index.ts'),
+      },
       { find: /^@ringkit\/call-client$/, replacement: src('call-client', 'index.ts') },
       { find: /^@ringkit\/dialer$/, replacement: src('dialer', 'index.ts') },
       {

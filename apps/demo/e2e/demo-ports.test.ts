@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { app, assertBuilt } from './_support.js';
 
-/** `pnpm demo` is `node dist/demo.js`: both simulators, then the server. */
+/** `pnpm demo` is `node dist/demo.js`: the simulators, then the server. */
 const blockers: Server[] = [];
 const dataDirs: string[] = [];
 
@@ -39,10 +39,10 @@ interface Run {
  * Runs `node dist/demo.js`; resolves when it exits, or once it prints its URL (then `ready`
  * holds the URL and `stop()` ends it with Ctrl-C).
  */
-function demo(env: Record<string, string>) {
+function demo(env: Record<string, string>, args: string[] = []) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-demo-'));
   dataDirs.push(dataDir);
-  const child = spawn(process.execPath, ['dist/demo.js'], {
+  const child = spawn(process.execPath, ['dist/demo.js', ...args], {
     cwd: app,
     env: { ...process.env, DATA_DIR: dataDir, DEMO_HISTORY: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -122,4 +122,64 @@ describe('pnpm demo', () => {
       expect(lines[0]).toContain(`set ${variable} to a free port`);
     },
   );
+
+  it('with --provider twilio, starts the Twilio simulator on the port of TWILIO_API_URL and places calls through it', async () => {
+    const [web, twilio] = [await freePort(), await freePort()];
+    const run = demo({ PORT: String(web), TWILIO_API_URL: `http://localhost:${twilio}` }, [
+      '--provider',
+      'twilio',
+    ]);
+    try {
+      const url = await run.ready;
+      expect(url).toBe(`http://localhost:${web}`);
+      const created = await fetch(`${url}/api/scheduled-calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          phone_number: '+14155552671',
+          scheduled_time: new Date().toISOString(),
+        }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      // Placed through the Twilio simulator (a CallSid), and followed by its signed callbacks.
+      await expect
+        .poll(
+          async () => {
+            const res = await fetch(`${url}/api/scheduled-calls/${id}`);
+            const call = (await res.json()) as { provider_call_id: string | null; status: string };
+            return [/^CA[0-9a-f]{32}$/.test(call.provider_call_id ?? ''), call.status];
+          },
+          { timeout: 30_000, interval: 250 },
+        )
+        .toEqual([true, expect.stringMatching(/^(completed|busy|no-answer)$/)]);
+    } finally {
+      const { code } = await run.stop();
+      expect(code).toBe(0);
+    }
+  });
+
+  it('with DEMO_PROVIDER=twilio, stops with one line naming TWILIO_API_URL when its port is taken', async () => {
+    const taken = await takenPort();
+    const run = demo({
+      DEMO_PROVIDER: 'twilio',
+      PORT: String(await freePort()),
+      TWILIO_API_URL: `http://localhost:${taken}`,
+    });
+    const { code, stdout, stderr } = await run.exited;
+    expect(code).toBe(1);
+    expect(stdout).not.toContain('ready');
+    expect(stderr.trim().split('\n')).toEqual([
+      `TWILIO_API_URL: port ${taken} is already in use (the simulator listens where TWILIO_API_URL points); set TWILIO_API_URL to a free port, e.g. TWILIO_API_URL=http://localhost:${taken + 1}`,
+    ]);
+  });
+
+  it('stops with one line for an unknown --provider', async () => {
+    const run = demo({ PORT: String(await freePort()) }, ['--provider', 'vonage']);
+    const { code, stderr } = await run.exited;
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      '--provider: must be mock or twilio, not "vonage"; usage: pnpm demo [-- --provider mock|twilio]',
+    ]);
+  });
 });

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import {
+  startCallApiSimulator,
+  TWILIO_TEST_CREDENTIALS,
+  type CallApiSimulator,
+  type SimulatorKnobs,
+} from '@ringkit/call-client/testing';
 import { memoryStore } from '@ringkit/scheduler-core/memory';
 import { loadConfig } from './config.js';
 import { startServer, type RunningServer, type StartOptions } from './server.js';
@@ -12,6 +17,8 @@ export interface TestApp {
   url: string;
   polling: CallApiSimulator;
   webhook: CallApiSimulator;
+  /** The Twilio simulator, with `twilio`. */
+  twilio: CallApiSimulator | undefined;
   dataDir: string;
   /** Every log line written so far, parsed. */
   logs: Record<string, unknown>[];
@@ -23,6 +30,12 @@ export interface TestAppOptions extends Omit<StartOptions, 'logDestination'> {
   /** Use the store the configuration names (SQLite in DATA_DIR, or DATABASE_URL), not `memoryStore()`. */
   configuredStore?: boolean;
   stepMs?: number | [number, number];
+  /**
+   * `CALL_PROVIDER=twilio` against a Twilio simulator started with these knobs (and
+   * `TWILIO_TEST_CREDENTIALS`). `PUBLIC_URL` is `http://localhost:9` unless `env` says otherwise,
+   * so its callbacks reach nobody and a test sends its own.
+   */
+  twilio?: Partial<SimulatorKnobs>;
 }
 
 /** The app on a free port with a memory store, both simulators on free ports with fast calls. */
@@ -30,6 +43,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const stepMs = options.stepMs ?? [5, 20];
   const polling = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs, seed: 1 });
   const webhook = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs, seed: 2 });
+  const twilio = options.twilio
+    ? await startCallApiSimulator({
+        port: 0,
+        stepMs,
+        seed: 3,
+        ...options.twilio,
+        flavour: 'twilio',
+      })
+    : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-demo-'));
   const logs: Record<string, unknown>[] = [];
   const logDestination = new Writable({
@@ -48,9 +70,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     DIALER_API_URL: webhook.url,
     DIALER_NUMBERS: '13018040009,19842068287,15512459377,13018040009',
     DIALER_CONCURRENCY: '2',
+    ...(twilio
+      ? {
+          CALL_PROVIDER: 'twilio',
+          TWILIO_API_URL: twilio.url,
+          TWILIO_ACCOUNT_SID: TWILIO_TEST_CREDENTIALS.accountSid,
+          TWILIO_AUTH_TOKEN: TWILIO_TEST_CREDENTIALS.authToken,
+          PUBLIC_URL: 'http://localhost:9',
+        }
+      : {}),
     ...options.env,
   });
-  const { env: _env, configuredStore, stepMs: _stepMs, ...rest } = options;
+  const { env: _env, configuredStore, stepMs: _stepMs, twilio: _twilio, ...rest } = options;
   const server = await startServer(config, {
     watchIntervalMs: 20,
     ...(configuredStore ? {} : { store: memoryStore() }),
@@ -62,11 +93,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     url: server.url,
     polling,
     webhook,
+    twilio,
     dataDir,
     logs,
     async close() {
       await server.close();
-      await Promise.all([polling.close(), webhook.close()]);
+      await Promise.all([polling.close(), webhook.close(), twilio?.close()]);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -7,8 +7,10 @@ import { dialerRouter, webhooksRouter } from './routes/dialer.js';
 import { eventsRouter } from './routes/events.js';
 import { pagesRouter } from './routes/pages.js';
 import { scheduledCallsRouter } from './routes/scheduled-calls.js';
+import { twilioWebhookHandler } from './routes/twilio-webhooks.js';
 import type { Runtime } from './runtime.js';
 import { bearerAuth, cors, hostCheck, jsonOnly, mutationRateLimit } from './security.js';
+import { TWILIO_WEBHOOK_PATH } from './twilio.js';
 
 export interface AppOptions {
   /** The built front end; pages answer 503 without it. */
@@ -56,6 +58,11 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
 
   // Everything but /healthz answers only to this server's own names (DNS rebinding).
   app.use(hostCheck(runtime.config));
+  // Twilio's callbacks are form-encoded and signed: their handler reads the body itself, so the
+  // route comes before the webhook flavour's raw-body router.
+  if (runtime.config.CALL_PROVIDER === 'twilio') {
+    app.post(TWILIO_WEBHOOK_PATH, twilioWebhookHandler(runtime));
+  }
   app.use('/webhooks', webhooksRouter(runtime));
 
   app.use(['/api', '/embed.js'], cors(runtime.config));

@@ -1,5 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DIALER_NUMBERS, loadConfig } from './config.js';
+import { configWarnings, DEFAULT_DIALER_NUMBERS, loadConfig } from './config.js';
+
+const SID = `AC${'a1'.repeat(16)}`;
+const KEY = `SK${'b2'.repeat(16)}`;
+const TWILIO = {
+  CALL_PROVIDER: 'twilio',
+  TWILIO_ACCOUNT_SID: SID,
+  TWILIO_AUTH_TOKEN: 'an-auth-token-of-32-characters!!',
+  PUBLIC_URL: 'https://demo.example',
+};
+
+/** The one-line message `loadConfig(env)` throws, or '' when it does not. */
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return '';
+}
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -19,6 +38,9 @@ describe('loadConfig', () => {
       SSE_MAX_PER_CLIENT: 10,
       SSE_MAX: 200,
       REQUEST_TIMEOUT_MS: 15_000,
+      CALL_PROVIDER: 'mock',
+      TWILIO_API_URL: 'https://api.twilio.com',
+      TRUST_PROXY: false,
     });
   });
 
@@ -44,6 +66,14 @@ describe('loadConfig', () => {
         SSE_MAX_PER_CLIENT: '4',
         SSE_MAX: '50',
         REQUEST_TIMEOUT_MS: '5000',
+        CALL_PROVIDER: 'twilio',
+        TWILIO_ACCOUNT_SID: SID,
+        TWILIO_AUTH_TOKEN: 'an-auth-token-of-32-characters!!',
+        TWILIO_API_KEY: KEY,
+        TWILIO_API_SECRET: 'the-api-key-secret',
+        TWILIO_API_URL: 'http://localhost:5010/',
+        CALLS_PER_SECOND: '0.5',
+        TRUST_PROXY: '1',
       }),
     ).toEqual({
       PORT: 8080,
@@ -65,6 +95,14 @@ describe('loadConfig', () => {
       SSE_MAX_PER_CLIENT: 4,
       SSE_MAX: 50,
       REQUEST_TIMEOUT_MS: 5000,
+      CALL_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: SID,
+      TWILIO_AUTH_TOKEN: 'an-auth-token-of-32-characters!!',
+      TWILIO_API_KEY: KEY,
+      TWILIO_API_SECRET: 'the-api-key-secret',
+      TWILIO_API_URL: 'http://localhost:5010',
+      CALLS_PER_SECOND: 0.5,
+      TRUST_PROXY: true,
     });
   });
 
@@ -94,6 +132,17 @@ describe('loadConfig', () => {
     ['ALLOWED_ORIGINS', 'https://shop.example/path'],
     ['RATE_LIMIT', '0'],
     ['SSE_MAX', 'lots'],
+    ['CALL_PROVIDER', 'vonage'],
+    ['TWILIO_ACCOUNT_SID', 'AC123'],
+    ['TWILIO_ACCOUNT_SID', `SK${'a1'.repeat(16)}`],
+    ['TWILIO_AUTH_TOKEN', 'short'],
+    ['TWILIO_API_KEY', SID],
+    ['TWILIO_API_SECRET', 'has spaces in it'],
+    ['TWILIO_API_URL', 'api.twilio.com'],
+    ['CALLS_PER_SECOND', '0'],
+    ['CALLS_PER_SECOND', '-1'],
+    ['CALLS_PER_SECOND', 'fast'],
+    ['TRUST_PROXY', 'yes'],
   ])('refuses %s=%j with a one-line reason', (key, value) => {
     let message = '';
     try {
@@ -109,5 +158,95 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DIALER_NUMBERS: '13018040009,42,abc' })).toThrow(
       'Invalid configuration: DIALER_NUMBERS: not a valid phone number: 42, abc',
     );
+  });
+
+  describe('with CALL_PROVIDER=twilio', () => {
+    it('takes an account SID and auth token, with TWILIO_API_URL and no pacing by default', () => {
+      expect(loadConfig(TWILIO)).toMatchObject({
+        CALL_PROVIDER: 'twilio',
+        TWILIO_ACCOUNT_SID: SID,
+        TWILIO_API_URL: 'https://api.twilio.com',
+        TRUST_PROXY: false,
+      });
+      expect(loadConfig(TWILIO).CALLS_PER_SECOND).toBeUndefined();
+      expect(loadConfig(TWILIO).TWILIO_API_KEY).toBeUndefined();
+    });
+
+    it.each(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PUBLIC_URL'] as const)(
+      'refuses to start without %s, in one line naming it',
+      (missing) => {
+        const env: Record<string, string> = { ...TWILIO };
+        delete env[missing];
+        const message = refusal(env);
+        expect(message).toMatch(
+          new RegExp(`^Invalid configuration: ${missing}: required with CALL_PROVIDER=twilio: `),
+        );
+        expect(message).not.toContain('\n');
+      },
+    );
+
+    it('needs the auth token even with an API key, since Twilio signs callbacks with it', () => {
+      const env: Record<string, string> = {
+        ...TWILIO,
+        TWILIO_API_KEY: KEY,
+        TWILIO_API_SECRET: 'the-api-key-secret',
+      };
+      delete env['TWILIO_AUTH_TOKEN'];
+      expect(refusal(env)).toBe(
+        'Invalid configuration: TWILIO_AUTH_TOKEN: required with CALL_PROVIDER=twilio: Twilio signs its status callbacks with the account auth token, also when calls are placed with an API key',
+      );
+    });
+
+    it('refuses an API key without its secret, and a secret without its key', () => {
+      expect(refusal({ ...TWILIO, TWILIO_API_KEY: KEY })).toBe(
+        'Invalid configuration: TWILIO_API_SECRET: required with TWILIO_API_KEY: an API key is used with its secret',
+      );
+      expect(refusal({ ...TWILIO, TWILIO_API_SECRET: 'the-api-key-secret' })).toBe(
+        'Invalid configuration: TWILIO_API_KEY: required with TWILIO_API_SECRET: an API key is used with its secret',
+      );
+    });
+
+    it('treats empty Twilio variables as unset', () => {
+      expect(refusal({ ...TWILIO, TWILIO_ACCOUNT_SID: '' })).toMatch(
+        /^Invalid configuration: TWILIO_ACCOUNT_SID: required/,
+      );
+    });
+  });
+
+  it('needs no Twilio variable with the mock provider', () => {
+    expect(loadConfig({ CALL_PROVIDER: 'mock' }).CALL_PROVIDER).toBe('mock');
+  });
+});
+
+describe('configWarnings', () => {
+  it('has nothing to say about the defaults or about Twilio reached at a public URL', () => {
+    expect(configWarnings(loadConfig({}))).toEqual([]);
+    expect(configWarnings(loadConfig(TWILIO))).toEqual([]);
+  });
+
+  it('warns when the real Twilio would call back a URL on this machine', () => {
+    for (const url of ['http://localhost:4000', 'http://127.0.0.1:4000', 'http://[::1]:4000']) {
+      const [warning, ...rest] = configWarnings(loadConfig({ ...TWILIO, PUBLIC_URL: url }));
+      expect(rest).toEqual([]);
+      expect(warning).toMatch(
+        new RegExp(`^PUBLIC_URL is ${url.replace(/[[\]]/g, '\\$&')}, which Twilio cannot reach`),
+      );
+    }
+  });
+
+  it('does not warn about a local PUBLIC_URL with a local Twilio API (the simulator)', () => {
+    const config = loadConfig({
+      ...TWILIO,
+      PUBLIC_URL: 'http://localhost:4000',
+      TWILIO_API_URL: 'http://localhost:5010',
+    });
+    expect(configWarnings(config)).toEqual([]);
+  });
+
+  it('warns when Twilio credentials are set but the mock provider places the calls', () => {
+    const config = loadConfig({ TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 'a-token-here' });
+    expect(configWarnings(config)).toEqual([
+      'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN are set but CALL_PROVIDER is mock: calls go to the simulators; set CALL_PROVIDER=twilio to place them through Twilio',
+    ]);
   });
 });

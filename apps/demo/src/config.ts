@@ -32,6 +32,19 @@ const flag = z.enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' }).tr
   return v === '1' || v === 'true';
 });
 
+/** Which telephony API places the calls. */
+export const CALL_PROVIDERS = ['mock', 'twilio'] as const;
+
+/** The Twilio variables `CALL_PROVIDER=twilio` needs, and why. */
+const TWILIO_REQUIRED = {
+  TWILIO_ACCOUNT_SID: 'the account the calls are placed on',
+  // Twilio signs its callbacks with the account's auth token, never with an API key's secret,
+  // so the token is needed to check them even when calls are placed with an API key.
+  TWILIO_AUTH_TOKEN:
+    'Twilio signs its status callbacks with the account auth token, also when calls are placed with an API key',
+  PUBLIC_URL: 'the public base URL Twilio sends status callbacks to ($PUBLIC_URL/webhooks/twilio)',
+} as const;
+
 const envSchema = z.object({
   PORT: z.coerce
     .number({ error: 'must be a number' })
@@ -135,9 +148,61 @@ const envSchema = z.object({
     .min(1, 'must be between 1 and 10000')
     .max(10_000, 'must be between 1 and 10000')
     .default(200),
+  CALL_PROVIDER: z
+    .enum(CALL_PROVIDERS, { error: `must be one of ${CALL_PROVIDERS.join(', ')}` })
+    .default('mock'),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hexadecimal digits')
+    .optional(),
+  TWILIO_AUTH_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{8,200}$/, 'must be 8 to 200 visible ASCII characters')
+    .optional(),
+  TWILIO_API_KEY: z
+    .string()
+    .regex(/^SK[0-9a-fA-F]{32}$/, 'must be SK followed by 32 hexadecimal digits')
+    .optional(),
+  TWILIO_API_SECRET: z
+    .string()
+    .regex(/^[\x21-\x7e]{8,200}$/, 'must be 8 to 200 visible ASCII characters')
+    .optional(),
+  TWILIO_API_URL: httpUrl.default('https://api.twilio.com'),
+  CALLS_PER_SECOND: z.coerce
+    .number({ error: 'must be a number' })
+    .positive('must be a positive number')
+    .max(10_000, 'must be at most 10000')
+    .optional(),
+  TRUST_PROXY: flag.default(false),
 });
 
-export type Config = z.infer<typeof envSchema>;
+/** The checks between variables, in the order their errors are reported. */
+const configSchema = envSchema.superRefine((env, ctx) => {
+  if (env.CALL_PROVIDER !== 'twilio') return;
+  for (const [key, why] of Object.entries(TWILIO_REQUIRED)) {
+    if (env[key as keyof typeof TWILIO_REQUIRED] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `required with CALL_PROVIDER=twilio: ${why}`,
+      });
+      return;
+    }
+  }
+  const pair = ['TWILIO_API_KEY', 'TWILIO_API_SECRET'] as const;
+  const [key, secret] = pair.map((name) => env[name] !== undefined);
+  if (key !== secret) {
+    const missing = key ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY';
+    const given = key ? 'TWILIO_API_KEY' : 'TWILIO_API_SECRET';
+    ctx.addIssue({
+      code: 'custom',
+      path: [missing],
+      message: `required with ${given}: an API key is used with its secret`,
+    });
+  }
+});
+
+export type Config = z.infer<typeof configSchema>;
 export type LogLevel = Config['LOG_LEVEL'];
 
 /**
@@ -150,10 +215,42 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const value = env[key]?.trim();
     if (value !== undefined && value !== '') input[key] = value;
   }
-  const parsed = envSchema.safeParse(input);
+  const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new Error(`Invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+const LOCAL_HOSTS = /^(localhost|127\.[\d.]+|\[::1\]|0\.0\.0\.0)$/;
+
+/**
+ * What a valid configuration may still get wrong, one line each, for the server to log at start:
+ * with Twilio's own API, a `PUBLIC_URL` on this machine cannot receive Twilio's callbacks.
+ */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.CALL_PROVIDER === 'twilio' && config.PUBLIC_URL) {
+    const publicHost = new URL(config.PUBLIC_URL).hostname;
+    const apiHost = new URL(config.TWILIO_API_URL).hostname;
+    if (LOCAL_HOSTS.test(publicHost) && /(^|\.)twilio\.com$/.test(apiHost)) {
+      warnings.push(
+        `PUBLIC_URL is ${config.PUBLIC_URL}, which Twilio cannot reach: calls will be placed but ` +
+          'their status callbacks will not arrive; expose the server through an HTTPS tunnel ' +
+          'and set PUBLIC_URL to its address',
+      );
+    }
+  }
+  if (config.CALL_PROVIDER === 'mock') {
+    const set = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_KEY'] as const;
+    const given = set.filter((key) => config[key] !== undefined);
+    if (given.length > 0) {
+      warnings.push(
+        `${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set but CALL_PROVIDER is mock: ` +
+          'calls go to the simulators; set CALL_PROVIDER=twilio to place them through Twilio',
+      );
+    }
+  }
+  return warnings;
 }

@@ -1,24 +1,22 @@
-import { loadConfig } from './config.js';
-import { startDemoSimulators } from './demo-launcher.js';
+import { demoConfig, demoProvider, startDemoSimulators } from './demo-launcher.js';
 import { main } from './server.js';
 
 /**
- * `pnpm demo`: both simulator flavours on the ports of `CALL_API_URL` (5000) and
- * `DIALER_API_URL` (4830), then the server on `PORT` (4000), with demo history unless
- * `DEMO_HISTORY=0`. A port already taken stops it with a line naming the variable to change.
+ * `pnpm demo`: the simulators, then the server on `PORT` (4000), with demo history unless
+ * `DEMO_HISTORY=0`. By default both mock flavours, on the ports of `CALL_API_URL` (5000) and
+ * `DIALER_API_URL` (4830); with `pnpm demo -- --provider twilio` (or `DEMO_PROVIDER=twilio`)
+ * Twilio's, on the port of `TWILIO_API_URL` (5010), and the server places every call through
+ * it. A port already taken stops it with a line naming the variable to change.
  */
 try {
-  const config = loadConfig({ DEMO_HISTORY: '1', ...process.env });
-  const { polling, webhook } = await startDemoSimulators(config);
-  console.log(`Call API simulator (polling)  ${polling.url}`);
-  console.log(`Call API simulator (webhooks) ${webhook.url}`);
+  const config = demoConfig(demoProvider(process.argv.slice(2), process.env), process.env);
+  const simulators = await startDemoSimulators(config);
+  for (const { name, simulator } of simulators.simulators) console.log(`${name} ${simulator.url}`);
   try {
-    const server = await main(config, {}, async () => {
-      await Promise.all([polling.close(), webhook.close()]);
-    });
+    const server = await main(config, {}, simulators.close);
     console.log(`\n  ringkit demo ready: open ${server.url}\n`);
   } catch (error) {
-    await Promise.all([polling.close(), webhook.close()]);
+    await simulators.close();
     throw error;
   }
 } catch (error) {

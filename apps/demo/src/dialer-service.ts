@@ -10,6 +10,7 @@ import {
   createWebhookToken,
   type CallProvider,
   type CallStatus,
+  type CallStatusEvent,
   type WebhookHandler,
 } from '@ringkit/call-client';
 import { createDialer, type DialerEntry } from '@ringkit/dialer';
@@ -19,15 +20,9 @@ import type { EventHub } from './event-hub.js';
 import { ApiError } from './http-errors.js';
 import { serializeDialer, serializeDialerStatus } from './serialize.js';
 
-export interface DialerServiceOptions {
+interface DialerServiceBase {
   numbers: readonly string[];
   concurrency: number;
-  /** The webhook-flavour API the calls go to. */
-  apiUrl: string;
-  /** The base of the webhook URL handed to the provider; read when the dialer starts. */
-  publicUrl: () => string;
-  /** A fixed token for the webhook URL; a random one per start when left out. */
-  webhookToken?: string | undefined;
   /** The app's own number (E.164), `from` of the call records. */
   callerId: string;
   /** Where call records go (history). */
@@ -37,6 +32,28 @@ export interface DialerServiceOptions {
   hub: EventHub;
   logger: Logger;
 }
+
+/** Calls through the webhook-flavour API, followed by the webhook URL this service hands it. */
+interface WebhookFlavourCalls {
+  /** The webhook-flavour API the calls go to. */
+  apiUrl: string;
+  /** The base of the webhook URL handed to the provider; read when the dialer starts. */
+  publicUrl: () => string;
+  /** A fixed token for the webhook URL; a random one per start when left out. */
+  webhookToken?: string | undefined;
+  /** The provider's calls per second, for its client. @default unlimited */
+  callsPerSecond?: number | undefined;
+}
+
+/**
+ * Calls through a provider the app shares (Twilio: one client, one pacer for the account), whose
+ * status events the app feeds to `handleStatus()` (Twilio's signed callbacks).
+ */
+interface SharedProviderCalls {
+  provider: CallProvider;
+}
+
+export type DialerServiceOptions = DialerServiceBase & (WebhookFlavourCalls | SharedProviderCalls);
 
 /** A call of a run that was cut short, as its record says. */
 export interface InterruptedEntry {
@@ -108,11 +125,15 @@ export function createDialerService(options: DialerServiceOptions) {
   let invoked = 0;
   let announced = 0;
 
-  // The provider's webhook URL carries a token chosen at start(), so the dialer gets a provider
-  // that forwards to the client created then.
+  const shared = 'provider' in options ? options.provider : undefined;
+  /** The provider ids of this run's calls, so their status events come here. */
+  const placed = new Set<string>();
+
+  // The webhook flavour's URL carries a token chosen at start(), so the dialer gets a provider
+  // that forwards to the client created then; a shared provider is forwarded to as it is.
   const provider: CallProvider = {
-    name: 'num-dialer',
-    capabilities: { polling: false, webhooks: true },
+    name: shared?.name ?? 'num-dialer',
+    capabilities: shared?.capabilities ?? { polling: false, webhooks: true },
     async placeCall(request) {
       const mine = invoked++; // counted first: every invocation has its `dialing`
       const current = client;
@@ -123,8 +144,19 @@ export function createDialerService(options: DialerServiceOptions) {
       // On record before the request leaves: a crash from here on leaves the call `In progress`,
       // and the next start shows it. A failed write is logged; the call is placed all the same.
       await written;
-      return current.placeCall(request);
+      const call = await current.placeCall(request);
+      placed.add(String(call.id));
+      return call;
     },
+    // The one check of a call at its timeout, and hanging up, where the shared provider can.
+    ...(shared?.getCall
+      ? { getCall: (id: string, init?: { signal?: AbortSignal }) => shared.getCall!(id, init) }
+      : {}),
+    ...(shared?.cancelCall
+      ? {
+          cancelCall: (id: string, init?: { signal?: AbortSignal }) => shared.cancelCall!(id, init),
+        }
+      : {}),
   };
   const dialer = createDialer({
     provider,
@@ -349,19 +381,26 @@ export function createDialerService(options: DialerServiceOptions) {
           { interrupted_run: interrupted },
         );
       }
-      const token = options.webhookToken ?? createWebhookToken();
-      const base = options.publicUrl().replace(/\/+$/, '');
-      client = createNumDialerClient({
-        baseUrl: options.apiUrl,
-        webhookUrl: `${base}/webhooks/dialer/${token}`,
-      });
-      webhook = createWebhookHandler({
-        token,
-        onEvent: (event) => {
-          dialer.handleStatus(event);
-        },
-        onError: (error) => logger.debug({ err: error }, 'webhook refused'),
-      });
+      if (shared) {
+        client = shared;
+      } else if ('apiUrl' in options) {
+        const token = options.webhookToken ?? createWebhookToken();
+        const base = options.publicUrl().replace(/\/+$/, '');
+        client = createNumDialerClient({
+          baseUrl: options.apiUrl,
+          webhookUrl: `${base}/webhooks/dialer/${token}`,
+          ...(options.callsPerSecond === undefined
+            ? {}
+            : { callsPerSecond: options.callsPerSecond }),
+        });
+        webhook = createWebhookHandler({
+          token,
+          onEvent: (event) => {
+            dialer.handleStatus(event);
+          },
+          onError: (error) => logger.debug({ err: error }, 'webhook refused'),
+        });
+      }
       const stamp = Date.now().toString(36).padStart(9, '0');
       runId = `${stamp}${randomBytes(4).toString('hex')}-of${total}`;
       interrupted = null;
@@ -370,7 +409,18 @@ export function createDialerService(options: DialerServiceOptions) {
       return dialer.snapshot();
     },
 
-    /** A provider webhook: 404 for any token but this run's. */
+    /** Whether a status event of this provider call id is one of this run's calls. */
+    ownsCall: (callId: string) => placed.has(callId),
+
+    /**
+     * A status event of the shared provider (a call of this run, or one whose placement has not
+     * been answered yet: the dialer keeps those while its requests are out, and drops the rest).
+     */
+    handleStatus(event: CallStatusEvent) {
+      dialer.handleStatus(event);
+    },
+
+    /** A webhook of the webhook flavour: 404 for any token but this run's. */
     async handleWebhook(token: string, body: unknown) {
       if (!webhook) {
         return { status: 404, body: { error: { code: 'not_found', message: 'Not found' } } };

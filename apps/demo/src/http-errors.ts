@@ -2,6 +2,7 @@ import { isInvalidPhoneNumberError } from '@ringkit/call-client';
 import { isDialerStateError } from '@ringkit/dialer';
 import {
   isConflictError,
+  isHangUpError,
   isNotFoundError,
   isValidationError,
   type ValidationIssue,
@@ -54,6 +55,13 @@ function issuesMessage(issues: { path: string[]; message: string }[]): string {
     .join('; ');
 }
 
+/**
+ * Why `DELETE /api/scheduled-calls/:id` could not end a placed call, each answered 409 with the
+ * reason as its code: `cannot_hang_up` (the provider cannot end calls), `in_progress` (answered),
+ * `placing` (its placement request has not been answered yet).
+ */
+const HANG_UP_REFUSALS: ReadonlySet<string> = new Set(['cannot_hang_up', 'in_progress', 'placing']);
+
 /** Turns any thrown value into a status and a JSON error body. */
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
   const answer = (status: number, code: string, message: string, details?: unknown) => ({
@@ -68,7 +76,14 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   }
   if (isNotFoundError(error)) return answer(404, 'not_found', error.message);
   if (isConflictError(error)) {
-    return answer(409, 'conflict', error.message, { reason: error.reason, status: error.status });
+    // `cancel()`'s refusals of a placed call have codes of their own; the rest stay `conflict`.
+    const code = HANG_UP_REFUSALS.has(error.reason) ? error.reason : 'conflict';
+    return answer(409, code, error.message, { reason: error.reason, status: error.status });
+  }
+  if (isHangUpError(error)) {
+    return answer(502, 'hang_up_failed', error.message, {
+      provider_call_id: error.providerCallId,
+    });
   }
   if (isDialerStateError(error)) {
     return answer(409, 'conflict', 'The dialer has already been started', { state: error.state });
@@ -115,6 +130,7 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/api\/calls\/[^/]+\/?$/, ['GET']],
   [/^\/api\/events\/?$/, ['GET']],
   [/^\/webhooks\/dialer\/[^/]+\/?$/, ['POST']],
+  [/^\/webhooks\/twilio\/?$/, ['POST']],
 ];
 
 export const notFound: RequestHandler = (req, res) => {

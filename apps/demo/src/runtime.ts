@@ -1,13 +1,19 @@
 import type * as PostgresAdapterModule from '@ringkit/scheduler-core/postgres';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createMockCallApiClient, toE164 } from '@ringkit/call-client';
+import {
+  createMockCallApiClient,
+  toE164,
+  type CallProvider,
+  type CallStatusEvent,
+} from '@ringkit/call-client';
 import { createScheduler, type Scheduler, type Store } from '@ringkit/scheduler-core';
 import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createDialerService, type DialerService } from './dialer-service.js';
 import { createEventHub, type EventHub } from './event-hub.js';
+import { createTwilioProvider } from './twilio.js';
 import { seedDemoHistory } from './seed.js';
 import { serializeCall } from './serialize.js';
 
@@ -33,6 +39,12 @@ export interface Runtime {
   dialer: DialerService;
   hub: EventHub;
   logger: Logger;
+  /**
+   * A status event from the shared provider's webhook (Twilio): to the dialer when the call is
+   * one of its run's, else to the scheduler, and to the dialer after all when the scheduler does
+   * not know it either (a dialer call whose placement has not been answered yet).
+   */
+  handleProviderStatus(event: CallStatusEvent): Promise<void>;
   /** Stops the scheduler and the dialer (calls in flight are recorded), then closes the store. */
   stop(): Promise<void>;
 }
@@ -122,9 +134,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     maxStreamsPerClient: config.SSE_MAX_PER_CLIENT,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
+  const pacing =
+    config.CALLS_PER_SECOND === undefined ? {} : { callsPerSecond: config.CALLS_PER_SECOND };
+  // With Twilio, one client places every call, so one pacer keeps the account's calls per
+  // second, and one webhook route follows them all.
+  const twilio: CallProvider | undefined =
+    config.CALL_PROVIDER === 'twilio' ? createTwilioProvider(config) : undefined;
   const scheduler = createScheduler({
     store,
-    provider: createMockCallApiClient({ baseUrl: config.CALL_API_URL }),
+    provider: twilio ?? createMockCallApiClient({ baseUrl: config.CALL_API_URL, ...pacing }),
     callerId: config.CALLER_ID,
     watchIntervalMs: options.watchIntervalMs ?? 1000,
   });
@@ -147,9 +165,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const dialer = createDialerService({
     numbers: config.DIALER_NUMBERS,
     concurrency: config.DIALER_CONCURRENCY,
-    apiUrl: config.DIALER_API_URL,
-    publicUrl: () => config.PUBLIC_URL ?? options.publicUrl(),
-    webhookToken: config.WEBHOOK_TOKEN,
+    ...(twilio
+      ? { provider: twilio }
+      : {
+          apiUrl: config.DIALER_API_URL,
+          publicUrl: () => config.PUBLIC_URL ?? options.publicUrl(),
+          webhookToken: config.WEBHOOK_TOKEN,
+          callsPerSecond: config.CALLS_PER_SECOND,
+        }),
     callerId: config.CALLER_ID,
     scheduler,
     store,
@@ -175,6 +198,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     dialer,
     hub,
     logger,
+    async handleProviderStatus(event) {
+      if (dialer.ownsCall(event.callId)) {
+        dialer.handleStatus(event);
+        return;
+      }
+      const row = await scheduler.handleStatus(event);
+      if (row === null) dialer.handleStatus(event);
+    },
     stop() {
       stopping ??= (async () => {
         await Promise.allSettled([scheduler.stop(), dialer.stop()]);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Store } from '@ringkit/scheduler-core';
 import type { DestinationStream, Logger } from 'pino';
 import { createApp } from './app.js';
-import type { Config } from './config.js';
+import { configWarnings, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { isLoopback } from './security.js';
 import { createRuntime, type Runtime } from './runtime.js';
@@ -101,6 +101,7 @@ export async function startServer(
     );
   }
   port = (server.address() as AddressInfo).port;
+  for (const warning of configWarnings(config)) logger.warn(warning);
   if (!isLoopback(config.HOST) && !config.API_TOKEN) {
     logger.warn(
       { host: config.HOST },
