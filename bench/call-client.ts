@@ -1,22 +1,64 @@
 /**
- * @ringkit/call-client: placeCall round trip against the simulator on loopback, side by side
- * with the same requests made with plain fetch; and parseStatusWebhook throughput.
+ * @ringkit/call-client: what one `placeCall` costs next to the same request made with plain
+ * `fetch`, for each client (polling, webhook, Twilio), each against the simulator of its flavour
+ * in a process of its own (as a provider is); and parseStatusWebhook throughput.
  *
- *   pnpm --filter @ringkit/bench exec tsx call-client.ts [--quick]
+ * For every client and concurrency (1 and 10) the runners alternate (fetch, placeCall, fetch, …)
+ * over several rounds; each row gives the median round: calls per second, latency, and the CPU
+ * time this process spent per call (`process.cpuUsage()`, user + system, all its threads), which
+ * holds still while other work shares the machine, unlike calls per second.
+ *
+ *   pnpm --filter @ringkit/bench exec tsx call-client.ts [--quick] [--only polling|webhook|twilio|parse]
+ *     [--calls N] [--rounds N]
+ *
+ * For a CPU profile of the client alone: `node --cpu-prof --import tsx call-client.ts --only polling`
+ * (the simulator is another process, so it is not in the profile).
  */
-import { createMockCallApiClient, parseStatusWebhook } from '@ringkit/call-client';
-import { startCallApiSimulator } from '@ringkit/call-client/testing';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  createMockCallApiClient,
+  createNumDialerClient,
+  parseStatusWebhook,
+  type CallProvider,
+} from '@ringkit/call-client';
+import { TWILIO_TEST_CREDENTIALS } from '@ringkit/call-client/testing';
+import { createTwilioClient } from '@ringkit/call-client/twilio';
 import ky from 'ky';
 import { quick, summarize, table } from './_stats.js';
 
-const CALLS = quick ? 2_000 : 10_000;
-const WARMUP = 500;
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    only: { type: 'string' },
+    calls: { type: 'string' },
+    rounds: { type: 'string' },
+  },
+});
+const CALLS = Number(args.calls ?? (quick ? 1_000 : 2_000));
+const ROUNDS = Number(args.rounds ?? (quick ? 3 : 5));
+const WARMUP = 1_000;
+const CONCURRENCY = [1, 10];
+const TO = '+14155552671';
+const only = args.only;
 
 type Place = () => Promise<unknown>;
 
-async function run(place: Place, calls: number, concurrency: number) {
+interface Run {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  /** CPU of this process per call, µs. */
+  cpuUs: number;
+}
+
+async function run(place: Place, calls: number, concurrency: number): Promise<Run> {
   const latencies: number[] = [];
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -29,107 +71,209 @@ async function run(place: Place, calls: number, concurrency: number) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { ...summarize(latencies), perSecond: calls / seconds };
+  const used = process.cpuUsage(cpu);
+  return {
+    ...summarize(latencies),
+    perSecond: calls / seconds,
+    cpuUs: (used.user + used.system) / calls,
+  };
 }
 
-const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 60_000 });
-const client = createMockCallApiClient({ baseUrl: sim.url });
-const url = `${sim.url}/api/call`;
-const viaClient: Place = () => client.placeCall({ to: '+14155552671' });
-const viaFetch: Place = async () => {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ phone_number: '+14155552671' }),
-  });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return response.json();
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-// ky alone, with the same retry/timeout settings, to show where the overhead lies.
-const kyApi = ky.create({
-  timeout: 10_000,
-  totalTimeout: 60_000,
-  retry: { limit: 3, methods: ['post'] },
-});
-const viaKy: Place = () => kyApi.post(url, { json: { phone_number: '+14155552671' } }).json();
+const here = fileURLToPath(new URL('.', import.meta.url));
 
-await run(viaClient, WARMUP, 8);
-await run(viaKy, WARMUP, 8);
-await run(viaFetch, WARMUP, 8);
-
-const rows: Array<Record<string, string | number>> = [];
-for (const concurrency of [1, 32]) {
-  // Alternate the order so neither side always runs on a warmer server.
-  const fetchFirst = await run(viaFetch, CALLS / 2, concurrency);
-  const clientRun = await run(viaClient, CALLS, concurrency);
-  const kyRun = await run(viaKy, CALLS, concurrency);
-  const fetchSecond = await run(viaFetch, CALLS / 2, concurrency);
-  const plain = {
-    p50: (fetchFirst.p50 + fetchSecond.p50) / 2,
-    p99: (fetchFirst.p99 + fetchSecond.p99) / 2,
-    perSecond: (fetchFirst.perSecond + fetchSecond.perSecond) / 2,
-  };
-  rows.push(
+/** A simulator of `flavour` in a process of its own; its steps are too slow to matter here. */
+async function startSimulator(flavour: 'polling' | 'webhook' | 'twilio') {
+  const child = fork(
+    join(here, '_pipeline-sim.ts'),
+    [JSON.stringify({ flavour, stepMs: 600_000 })],
     {
-      concurrency,
-      runner: 'ringkit placeCall',
-      'p50 ms': clientRun.p50,
-      'p99 ms': clientRun.p99,
-      'calls/s': clientRun.perSecond,
-    },
-    {
-      concurrency,
-      runner: 'ky alone',
-      'p50 ms': kyRun.p50,
-      'p99 ms': kyRun.p99,
-      'calls/s': kyRun.perSecond,
-    },
-    {
-      concurrency,
-      runner: 'plain fetch',
-      'p50 ms': plain.p50,
-      'p99 ms': plain.p99,
-      'calls/s': plain.perSecond,
-    },
-    {
-      concurrency,
-      runner: 'ratio (ringkit / fetch)',
-      'p50 ms': clientRun.p50 / plain.p50,
-      'p99 ms': clientRun.p99 / plain.p99,
-      'calls/s': plain.perSecond / clientRun.perSecond,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );
+  const [ready] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(() => {
+      throw new Error('the simulator process exited before it was ready');
+    }),
+  ])) as [{ url: string }];
+  // The simulator keeps the numbers it was called with until asked: take them now and then.
+  const drain = setInterval(() => child.send({ type: 'take' }), 1_000);
+  child.on('message', () => undefined);
+  return {
+    url: ready.url,
+    async close() {
+      clearInterval(drain);
+      const exited = once(child, 'exit');
+      child.send({ type: 'close' });
+      await exited;
+    },
+  };
 }
-await sim.close();
 
-console.log(
-  `\nplaceCall round trip on loopback, ${CALLS} calls per runner (goal: ratio ≤ 1.15×)\n`,
-);
-table(rows);
+/** Plain fetch: the request the client sends, its answer read as JSON, nothing else. */
+function plainFetch(url: string, headers: Record<string, string>, body: string): Place {
+  return async () => {
+    const response = await fetch(url, { method: 'POST', headers, body });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.json();
+  };
+}
 
-const bodies = [
-  { id: 2345, status: 'ringing' },
-  { id: '2346', status: 'answered' },
-  { id: 2347, status: 'completed', extra: 'x' },
-  { id: 2348, status: 'no-answer' },
-];
-const EVENTS = quick ? 200_000 : 1_000_000;
-for (let i = 0; i < 50_000; i += 1) parseStatusWebhook(bodies[i % 4]);
-const t0 = performance.now();
-for (let i = 0; i < EVENTS; i += 1) parseStatusWebhook(bodies[i % 4]);
-const seconds = (performance.now() - t0) / 1000;
-const textBody = JSON.stringify(bodies[0]);
-const t1 = performance.now();
-for (let i = 0; i < EVENTS; i += 1) parseStatusWebhook(textBody);
-const textSeconds = (performance.now() - t1) / 1000;
+interface Subject {
+  name: string;
+  flavour: 'polling' | 'webhook' | 'twilio';
+  runners: (url: string) => Record<string, Place>;
+}
 
-console.log(`\nparseStatusWebhook, ${EVENTS} events (goal ≥ 500k events/s)\n`);
-table([
-  { input: 'parsed object', 'events/s': EVENTS / seconds, 'µs/event': (seconds * 1e6) / EVENTS },
+const webhookUrl = 'http://127.0.0.1:9/webhooks/dialer/bench-token-bench-token-bench';
+const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
+const FROM = '+15005550006';
+
+const subjects: Subject[] = [
   {
-    input: 'JSON text',
-    'events/s': EVENTS / textSeconds,
-    'µs/event': (textSeconds * 1e6) / EVENTS,
+    name: 'polling (createMockCallApiClient)',
+    flavour: 'polling',
+    runners(url) {
+      const client: CallProvider = createMockCallApiClient({ baseUrl: url });
+      // ky alone, with the client's retry and timeout settings, to show ky's own share.
+      const kyApi = ky.create({
+        timeout: 10_000,
+        totalTimeout: 60_000,
+        retry: { limit: 3, methods: ['post'] },
+      });
+      return {
+        'plain fetch': plainFetch(
+          `${url}/api/call`,
+          { 'content-type': 'application/json' },
+          JSON.stringify({ phone_number: TO }),
+        ),
+        'ringkit placeCall': () => client.placeCall({ to: TO }),
+        'ky alone': () => kyApi.post(`${url}/api/call`, { json: { phone_number: TO } }).json(),
+      };
+    },
   },
-]);
+  {
+    name: 'webhook (createNumDialerClient)',
+    flavour: 'webhook',
+    runners(url) {
+      const client = createNumDialerClient({ baseUrl: url, webhookUrl });
+      return {
+        'plain fetch': plainFetch(
+          `${url}/call`,
+          { 'content-type': 'application/json' },
+          JSON.stringify({ phone: TO.slice(1), webhookURL: webhookUrl }),
+        ),
+        'ringkit placeCall': () => client.placeCall({ to: TO }),
+      };
+    },
+  },
+  {
+    name: 'Twilio (createTwilioClient)',
+    flavour: 'twilio',
+    runners(url) {
+      const client = createTwilioClient({ accountSid, authToken, from: FROM, baseUrl: url });
+      const form = new URLSearchParams({
+        To: TO,
+        From: FROM,
+        Twiml: '<Response><Say>Hello. This is an automated call.</Say></Response>',
+      });
+      return {
+        'plain fetch': plainFetch(
+          `${url}/2010-04-01/Accounts/${accountSid}/Calls.json`,
+          {
+            'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
+            authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
+          },
+          form.toString(),
+        ),
+        'ringkit placeCall': () => client.placeCall({ to: TO }),
+      };
+    },
+  },
+];
+
+for (const subject of subjects) {
+  if (only !== undefined && only !== subject.flavour) continue;
+  const sim = await startSimulator(subject.flavour);
+  const runners = subject.runners(sim.url);
+  for (const place of Object.values(runners)) await run(place, WARMUP, 8);
+
+  const rows: Array<Record<string, string | number>> = [];
+  for (const concurrency of CONCURRENCY) {
+    const rounds: Record<string, Run[]> = {};
+    for (let round = 0; round < ROUNDS; round += 1) {
+      // Alternate the order so no runner always goes first.
+      const names = Object.keys(runners);
+      if (round % 2 === 1) names.reverse();
+      for (const name of names)
+        (rounds[name] ??= []).push(await run(runners[name]!, CALLS, concurrency));
+    }
+    const med = (name: string, key: keyof Run) => median(rounds[name]!.map((r) => r[key]));
+    for (const name of Object.keys(runners)) {
+      rows.push({
+        concurrency,
+        runner: name,
+        'calls/s': med(name, 'perSecond'),
+        'p50 ms': med(name, 'p50'),
+        'p99 ms': med(name, 'p99'),
+        'CPU µs/call': med(name, 'cpuUs'),
+      });
+    }
+    // Each round's placeCall against the fetch of the same round, then the median.
+    const ratios = rounds['ringkit placeCall']!.map(
+      (r, i) => r.perSecond / rounds['plain fetch']![i]!.perSecond,
+    );
+    const cpuRatios = rounds['ringkit placeCall']!.map(
+      (r, i) => r.cpuUs / rounds['plain fetch']![i]!.cpuUs,
+    );
+    rows.push({
+      concurrency,
+      runner: 'placeCall / fetch',
+      'calls/s': median(ratios),
+      'p50 ms': '',
+      'p99 ms': '',
+      'CPU µs/call': median(cpuRatios),
+    });
+  }
+  await sim.close();
+  console.log(
+    `\n${subject.name}: placeCall against plain fetch, simulator in another process, ` +
+      `${CALLS} calls a run, median of ${ROUNDS} rounds (goal: calls/s ratio ≥ 0.85)\n`,
+  );
+  table(rows);
+}
+
+if (only === undefined || only === 'parse') {
+  const bodies = [
+    { id: 2345, status: 'ringing' },
+    { id: '2346', status: 'answered' },
+    { id: 2347, status: 'completed', extra: 'x' },
+    { id: 2348, status: 'no-answer' },
+  ];
+  const EVENTS = quick ? 200_000 : 1_000_000;
+  for (let i = 0; i < 50_000; i += 1) parseStatusWebhook(bodies[i % 4]);
+  const t0 = performance.now();
+  for (let i = 0; i < EVENTS; i += 1) parseStatusWebhook(bodies[i % 4]);
+  const seconds = (performance.now() - t0) / 1000;
+  const textBody = JSON.stringify(bodies[0]);
+  const t1 = performance.now();
+  for (let i = 0; i < EVENTS; i += 1) parseStatusWebhook(textBody);
+  const textSeconds = (performance.now() - t1) / 1000;
+
+  console.log(`\nparseStatusWebhook, ${EVENTS} events (goal ≥ 500k events/s)\n`);
+  table([
+    { input: 'parsed object', 'events/s': EVENTS / seconds, 'µs/event': (seconds * 1e6) / EVENTS },
+    {
+      input: 'JSON text',
+      'events/s': EVENTS / textSeconds,
+      'µs/event': (textSeconds * 1e6) / EVENTS,
+    },
+  ]);
+}

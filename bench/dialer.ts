@@ -1,8 +1,10 @@
 /**
  * @ringkit/dialer against p-queue + one deferred promise per call, on the same in-process fake
- * provider. Run: pnpm --filter @ringkit/dialer build && pnpm --filter @ringkit/bench exec tsx dialer.ts
- * (`--quick`: 2,000 numbers, fewer runs).
+ * provider, then end to end over HTTP. Run: pnpm --filter @ringkit/dialer build && pnpm --filter
+ * @ringkit/bench exec tsx dialer.ts (`--quick`: 2,000 numbers, fewer runs; `--http`: only the
+ * HTTP section).
  *
+ * In process:
  * - slot use: time-weighted calls in flight / concurrency, from the first POST to the last one
  *   (while numbers remain), seen from the provider; calls last 0–5 ms (setTimeout).
  * - CPU per call: process.cpuUsage over a run of zero-duration calls (status events delivered on
@@ -10,14 +12,40 @@
  *   placing the next call, so what is left is the bookkeeping.
  * - refill latency: from the terminal status event handed to the handler to the next placeCall.
  * - memory per entry: heap growth after a full run (gc before and after) / entries.
+ *
+ * End to end over HTTP: `createNumDialerClient` against the webhook simulator in a child process
+ * (bench/_pipeline-sim.ts); the simulator POSTs its webhooks to a local HTTP server here, which
+ * hands them to `createWebhookHandler` and so to `dialer.handleStatus`. Both ends of a slot are
+ * taken in this process, on the wire: a call is in flight from the moment its `POST /call` leaves
+ * (undici's `undici:client:sendHeaders` diagnostics channel) to the moment its terminal webhook
+ * arrives (the HTTP server's `request` event). Slot use is calls in flight integrated over time /
+ * (concurrency × time from the first POST to the last); the refill gap is the time from a
+ * terminal webhook arriving to the next POST leaving; CPU % is this process's CPU time over the
+ * run's wall time (one core = 100 %).
  */
+import { fork } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { CallProvider, CallStatus, CallStatusEvent, ProviderCall } from '@ringkit/call-client';
+import {
+  createNumDialerClient,
+  createWebhookHandler,
+  createWebhookToken,
+  isTerminal,
+  type CallProvider,
+  type CallStatus,
+  type CallStatusEvent,
+  type ProviderCall,
+} from '@ringkit/call-client';
 import { createDialer, type Dialer } from '@ringkit/dialer';
 import PQueue from 'p-queue';
 
 const QUICK = process.argv.includes('--quick');
+const HTTP_ONLY = process.argv.includes('--http');
 const TOTAL = QUICK ? 2_000 : 10_000;
 const CONCURRENCY = 3;
 const ZERO_RUNS = QUICK ? 3 : 5;
@@ -344,4 +372,247 @@ function bytes(value: number) {
   return `${Math.round(value)} B`;
 }
 
-await main();
+// ---------------------------------------------------------------------------------------------
+// End to end over HTTP
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** The webhook simulator in a process of its own, as a provider is. */
+async function startSimulator(stepMs: [number, number], seed: number) {
+  const child = fork(
+    join(here, '_pipeline-sim.ts'),
+    [JSON.stringify({ flavour: 'webhook', stepMs, seed })],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const [ready] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(() => {
+      throw new Error('the simulator process exited before it was ready');
+    }),
+  ])) as [{ url: string }];
+  return {
+    url: ready.url,
+    async close() {
+      const exited = once(child, 'exit');
+      child.send({ type: 'close' });
+      await exited;
+    },
+  };
+}
+
+interface HttpRun {
+  slotUse: number;
+  /** Refill gaps, µs. */
+  p50: number;
+  p99: number;
+  max: number;
+  perSecond: number;
+  cpuPercent: number;
+  cpuPerCallUs: number;
+  /** The refill gap's p50 by phase, µs: receiver, dialer, client before fetch, fetch to wire. */
+  phases: [number, number, number, number];
+}
+
+/** Moments (performance.now) the `POST /call` requests of this process left, as undici sends them. */
+function watchPosts(into: number[]) {
+  const onSend = (message: unknown) => {
+    const request = (message as { request?: { method?: string; path?: string } }).request;
+    if (request?.method === 'POST' && request.path === '/call') into.push(performance.now());
+  };
+  subscribe('undici:client:sendHeaders', onSend);
+  return () => unsubscribe('undici:client:sendHeaders', onSend);
+}
+
+async function httpRun(
+  concurrency: number,
+  calls: number,
+  stepMs: [number, number],
+  seed: number,
+): Promise<HttpRun> {
+  const sim = await startSimulator(stepMs, seed);
+  const token = createWebhookToken();
+  const posts: number[] = [];
+  /** Arrival of each call's first terminal webhook, and when it reached `handleStatus`. */
+  const ends: number[] = [];
+  const handled: number[] = [];
+  /** When `placeCall` was invoked, and when the client handed the request to `fetch`. */
+  const placed: number[] = [];
+  const fetched: number[] = [];
+  const endedIds = new Set<string>();
+  /** The webhooks' way to the dialer, once there is one. */
+  let route: Handler = () => {};
+  let arrivedAt = 0;
+  const handler = createWebhookHandler({
+    token,
+    onEvent(event) {
+      const id = String(event.callId);
+      if (isTerminal(event.status) && !endedIds.has(id)) {
+        endedIds.add(id);
+        ends.push(arrivedAt);
+        handled.push(performance.now());
+      }
+      route(event);
+    },
+    onError: (error) => console.error('webhook refused:', error),
+  });
+  const prefix = '/hooks/';
+  const server = createServer((req, res) => {
+    const at = performance.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const path = req.url ?? '';
+      arrivedAt = at;
+      void handler({
+        token: path.startsWith(prefix) ? path.slice(prefix.length) : undefined,
+        body: Buffer.concat(chunks),
+      }).then((answer) => {
+        if (answer.body) res.writeHead(answer.status, { 'content-type': 'application/json' });
+        else res.writeHead(answer.status);
+        res.end(answer.body ? JSON.stringify(answer.body) : undefined);
+      });
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  const client = createNumDialerClient({
+    fetch: (input, init) => {
+      fetched.push(performance.now());
+      return fetch(input, init);
+    },
+    baseUrl: sim.url,
+    webhookUrl: `http://127.0.0.1:${port}${prefix}${token}`,
+  });
+  const provider: CallProvider = {
+    ...client,
+    placeCall(request) {
+      placed.push(performance.now());
+      return client.placeCall(request);
+    },
+  };
+  const numbers = Array.from({ length: calls }, (_, i) => `+1415${String(2_000_000 + i)}`);
+  const d = createDialer({ provider, numbers, concurrency });
+  route = (event) => d.handleStatus(event);
+  const drained = new Promise<void>((resolve) => d.on('drained', () => resolve()));
+  const stopWatching = watchPosts(posts);
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  d.start();
+  await drained;
+  const wall = performance.now() - t0;
+  const used = process.cpuUsage(cpu);
+  stopWatching();
+  server.closeAllConnections();
+  server.close();
+  await sim.close();
+  const failed = d.snapshot().entries.filter((entry) => entry.status !== 'completed').length;
+  if (posts.length !== calls || ends.length !== calls || fetched.length !== calls || failed > 0) {
+    throw new Error(`${posts.length} POSTs, ${ends.length} ends, ${failed} not completed`);
+  }
+  // Slot use while numbers remain: calls in flight integrated from the first POST to the last.
+  const first = posts[0]!;
+  const last = posts[calls - 1]!;
+  let area = 0;
+  let inFlight = 0;
+  let at = first;
+  for (let p = 0, e = 0; p < calls;) {
+    const nextEnd = e < calls ? ends[e]! : Infinity;
+    const now = Math.min(posts[p]!, nextEnd);
+    area += inFlight * (now - at);
+    at = now;
+    if (posts[p]! <= nextEnd) {
+      inFlight += 1;
+      p += 1;
+    } else {
+      inFlight -= 1;
+      e += 1;
+    }
+  }
+  // Each call that ends while numbers remain frees the slot the next POST takes.
+  const gaps: number[] = [];
+  const phases: [number[], number[], number[], number[]] = [[], [], [], []];
+  for (let i = 0; i + concurrency < calls; i += 1) {
+    const j = i + concurrency;
+    gaps.push((posts[j]! - ends[i]!) * 1000);
+    phases[0].push((handled[i]! - ends[i]!) * 1000);
+    phases[1].push((placed[j]! - handled[i]!) * 1000);
+    phases[2].push((fetched[j]! - placed[j]!) * 1000);
+    phases[3].push((posts[j]! - fetched[j]!) * 1000);
+  }
+  const cpuUs = used.user + used.system;
+  return {
+    slotUse: area / (concurrency * (last - first)),
+    p50: percentile(gaps, 50),
+    p99: percentile(gaps, 99),
+    max: Math.max(...gaps),
+    perSecond: (1000 * calls) / (ends[calls - 1]! - first),
+    cpuPercent: (100 * cpuUs) / 1000 / wall,
+    cpuPerCallUs: cpuUs / calls,
+    phases: phases.map((list) => percentile(list, 50)) as HttpRun['phases'],
+  };
+}
+
+async function httpSection() {
+  const setups: { concurrency: number; calls: number; stepMs: [number, number] }[] = [
+    { concurrency: 3, calls: QUICK ? 300 : 1_000, stepMs: [10, 30] },
+    { concurrency: 100, calls: QUICK ? 2_000 : 6_000, stepMs: [100, 300] },
+  ];
+  const us = (v: number) => `${v.toFixed(0)} µs`;
+  const split: string[] = [];
+  const rows: string[][] = [
+    [
+      'in flight',
+      'calls',
+      'webhook steps',
+      'slot use',
+      'refill gap p50',
+      'p99',
+      'max',
+      'calls/s',
+      'CPU %',
+      'CPU per call',
+    ],
+  ];
+  // Warm-up: JIT, connections.
+  await httpRun(3, 100, [1, 3], 7);
+  for (const { concurrency, calls, stepMs } of setups) {
+    const r = await httpRun(concurrency, calls, stepMs, 42);
+    rows.push([
+      String(concurrency),
+      calls.toLocaleString('en'),
+      `${stepMs[0]}–${stepMs[1]} ms ×3`,
+      pct(r.slotUse),
+      us(r.p50),
+      us(r.p99),
+      us(r.max),
+      r.perSecond.toFixed(0),
+      r.cpuPercent.toFixed(1),
+      us(r.cpuPerCallUs),
+    ]);
+    const [receiver, dialerPart, clientPart, wire] = r.phases.map(us);
+    split.push(
+      `  ${concurrency} in flight: webhook in → handleStatus ${receiver}, handleStatus → placeCall ${dialerPart}, placeCall → fetch ${clientPart}, fetch → POST on the wire ${wire}`,
+    );
+  }
+  console.log(
+    `\n@ringkit/dialer end to end over HTTP: createNumDialerClient → webhook simulator (child process) → webhooks to a local server, Node ${process.version}`,
+  );
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) =>
+    `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(rows[0]!));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows.slice(1)) console.log(line(row));
+  console.log(
+    'slot use goal ≥ 99.900 %; refill gap = terminal webhook arriving → next POST /call leaving (this process, on the wire)',
+  );
+  console.log('refill gap p50 by phase (the dialer is the second):');
+  for (const line of split) console.log(line);
+}
+
+if (!HTTP_ONLY) await main();
+await httpSection();

@@ -8,13 +8,21 @@
  * runner with `concurrency: 10`. Two phases per system and worker count:
  * - lag: calls spread evenly over a few seconds; lag = handler start − due time;
  * - burst: calls all due at one instant; dispatches/s = calls ÷ (last handler start − due time).
- * The ringkit handler is the provider's `placeCall`, answering `completed` at once.
+ * The ringkit handler is the provider's `placeCall`, answering `completed` at once. Each system
+ * and worker count is measured `--runs` times in a row (default 3), every run printed, so a tail
+ * that only shows now and then is seen; the ratios compare the medians of the runs. What was
+ * enqueued is collected (a full GC) before the first call falls due, for every system, and each
+ * run shows the longest event-loop stall and GC pause while its spread calls were dispatched: the
+ * workers share this process, so those two are part of any tail.
  *
  *   pnpm --filter @ringkit/call-client build && pnpm --filter @ringkit/scheduler-core build
- *   pnpm --filter @ringkit/bench exec node --import tsx postgres.ts [--quick]
+ *   pnpm --filter @ringkit/bench exec node --import tsx postgres.ts [--quick] [--runs 3] [--only ringkit]
  *
  * DATABASE_URL (or TEST_DATABASE_URL) picks the server; default postgres://postgres@127.0.0.1:5432/test.
  */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { CallProvider } from '@ringkit/call-client';
 import { createScheduler, type Scheduler } from '@ringkit/scheduler-core';
 import { postgresStore, type PostgresStore } from '@ringkit/scheduler-core/postgres';
@@ -37,7 +45,18 @@ const BURST_CALLS = quick ? 1_000 : 3_000;
 const LEAD_MS = 1_500;
 /** pg-boss allows no faster poll; graphile-worker is given the same. Both default to 2 s. */
 const PEER_POLL_MS = 500;
+const flag = (name: string) => {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? undefined : process.argv[at + 1];
+};
+const RUNS = Number(flag('--runs') ?? 3);
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('--runs takes a positive integer');
+/** `--only ringkit` (or pgboss, graphile): measure one system. */
+const ONLY = flag('--only');
 const SCHEMAS = { ringkit: 'bench_ringkit', pgboss: 'bench_pgboss', graphile: 'bench_graphile' };
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -216,6 +235,7 @@ async function dropSchemas() {
 
 interface Result {
   system: string;
+  run: number;
   wakeUp: string;
   workers: number;
   p50: number;
@@ -223,9 +243,12 @@ interface Result {
   max: number;
   early: number;
   perSecond: number;
+  /** The longest event-loop stall and GC pause while the spread calls were dispatched, in ms. */
+  stallMs: number;
+  gcMs: number;
 }
 
-async function measure(system: System, workers: number): Promise<Result> {
+async function measure(system: System, workers: number, run: number): Promise<Result> {
   const lags: number[] = [];
   let early = 0;
   let seen = 0;
@@ -250,7 +273,20 @@ async function measure(system: System, workers: number): Promise<Result> {
     await system.enqueue(
       Array.from({ length: LAG_CALLS }, (_, i) => base + (i * LAG_SPREAD_MS) / LAG_CALLS),
     );
+    // Collect what enqueueing left behind now, as it would have been long before the calls fell
+    // due, rather than in the middle of dispatching them.
+    gc();
+    const stalls = monitorEventLoopDelay({ resolution: 1 });
+    let gcMs = 0;
+    const pauses = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcMs = Math.max(gcMs, entry.duration);
+    });
+    await sleep(base - Date.now() - 50);
+    stalls.enable();
+    pauses.observe({ entryTypes: ['gc'] });
     await until(LAG_CALLS, 'the spread calls');
+    stalls.disable();
+    pauses.disconnect();
     const lag = summarize(lags);
 
     const at = Date.now() + LEAD_MS;
@@ -259,6 +295,7 @@ async function measure(system: System, workers: number): Promise<Result> {
     await until(LAG_CALLS + BURST_CALLS, 'the burst');
     return {
       system: system.name,
+      run,
       wakeUp: system.wakeUp,
       workers,
       p50: lag.p50,
@@ -266,6 +303,8 @@ async function measure(system: System, workers: number): Promise<Result> {
       max: lag.max,
       early,
       perSecond: BURST_CALLS / ((last - at) / 1000),
+      stallMs: stalls.max / 1e6,
+      gcMs,
     };
   } finally {
     await system.stop();
@@ -276,9 +315,13 @@ await dropSchemas();
 const started = Date.now();
 const results: Result[] = [];
 try {
+  const systems = { ringkit, pgboss: pgBoss, graphile };
+  if (ONLY !== undefined && !(ONLY in systems))
+    throw new Error(`--only: one of ${Object.keys(systems).join(', ')}`);
   for (const workers of WORKER_COUNTS) {
-    for (const system of [ringkit(), pgBoss(), graphile()]) {
-      results.push(await measure(system, workers));
+    for (const [key, make] of Object.entries(systems)) {
+      if (ONLY !== undefined && key !== ONLY) continue;
+      for (let run = 1; run <= RUNS; run++) results.push(await measure(make(), workers, run));
     }
   }
 } finally {
@@ -295,31 +338,52 @@ table(
   results.map((r) => ({
     system: r.system,
     workers: r.workers,
+    run: r.run,
     'wakes up by': r.wakeUp,
     'lag p50': ms(r.p50),
     'lag p99': ms(r.p99),
     'lag max': ms(r.max),
     early: r.early,
+    'longest stall': ms(r.stallMs),
+    'longest GC': ms(r.gcMs),
     'dispatches/s': Math.round(r.perSecond),
   })),
 );
 
-console.log('\nRatios in the same run (> 1: ringkit is ahead)\n');
-const find = (name: string, workers: number) =>
-  results.find((r) => r.system === name && r.workers === workers)!;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1]!;
+/** A system's runs at a worker count: the median p99 and dispatches/s, and every run's p99. */
+const runsOf = (name: string, workers: number) => {
+  const runs = results.filter((r) => r.system === name && r.workers === workers);
+  return {
+    p99: median(runs.map((r) => r.p99)),
+    perSecond: median(runs.map((r) => r.perSecond)),
+    p99s: runs.map((r) => fmt(r.p99, r.p99 < 10 ? 1 : 0)).join(' / '),
+  };
+};
+console.log(`\nLag p99 of each run, in ms (${RUNS} in a row)\n`);
+const names = [...new Set(results.map((r) => r.system))];
 table(
-  WORKER_COUNTS.map((workers) => {
-    const own = find('ringkit postgresStore', workers);
-    const boss = find('pg-boss 12.30', workers);
-    const gw = find('graphile-worker 0.18', workers);
-    return {
-      workers,
-      'lag p99: pg-boss ÷ ringkit': `${fmt(boss.p99 / own.p99, 1)}×`,
-      'lag p99: graphile ÷ ringkit': `${fmt(gw.p99 / own.p99, 1)}×`,
-      'dispatches/s: ringkit ÷ pg-boss': `${fmt(own.perSecond / boss.perSecond, 2)}×`,
-      'dispatches/s: ringkit ÷ graphile': `${fmt(own.perSecond / gw.perSecond, 2)}×`,
-    };
-  }),
+  WORKER_COUNTS.map((workers) => ({
+    workers,
+    ...Object.fromEntries(names.map((name) => [name, runsOf(name, workers).p99s])),
+  })),
 );
+if (ONLY === undefined) {
+  console.log('\nRatios of the medians of the runs (> 1: ringkit is ahead)\n');
+  table(
+    WORKER_COUNTS.map((workers) => {
+      const own = runsOf('ringkit postgresStore', workers);
+      const boss = runsOf('pg-boss 12.30', workers);
+      const gw = runsOf('graphile-worker 0.18', workers);
+      return {
+        workers,
+        'lag p99: pg-boss ÷ ringkit': `${fmt(boss.p99 / own.p99, 1)}×`,
+        'lag p99: graphile ÷ ringkit': `${fmt(gw.p99 / own.p99, 1)}×`,
+        'dispatches/s: ringkit ÷ pg-boss': `${fmt(own.perSecond / boss.perSecond, 2)}×`,
+        'dispatches/s: ringkit ÷ graphile': `${fmt(own.perSecond / gw.perSecond, 2)}×`,
+      };
+    }),
+  );
+}
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exit(0);

@@ -2,9 +2,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const scripts = ['call-client.ts', 'dialer.ts', 'scheduler.ts', 'postgres.ts'].filter((s) =>
-  existsSync(s),
-);
+const scripts = [
+  'pipeline.ts',
+  'call-client.ts',
+  'polling.ts',
+  'dialer.ts',
+  'scheduler.ts',
+  'postgres.ts',
+].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
 for (const script of scripts) {

@@ -3,12 +3,17 @@
  * within one second, schedule() rate and memory per pending call, SQLite bulk insert rate, and the
  * same due calls with a per-minute cron poll (node-cron) and one timer per call (node-schedule).
  *
- * Run: pnpm --filter @ringkit/scheduler-core build && pnpm --filter @ringkit/bench exec tsx scheduler.ts [--quick]
+ * Run: pnpm --filter @ringkit/scheduler-core build && pnpm --filter @ringkit/bench exec tsx scheduler.ts [--quick] [--lag-only]
+ *
+ * The dispatch lag is taken three times per store (the worst run is the one that counts), each
+ * with the longest event-loop stall and GC pause seen while the calls were dispatched: on a quiet
+ * machine those two are what make the tail.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CallProvider } from '@ringkit/call-client';
@@ -25,6 +30,9 @@ import cron from 'node-cron';
 import schedule from 'node-schedule';
 
 const quick = process.argv.includes('--quick');
+/** Only the dispatch lag of ringkit's stores. */
+const lagOnly = process.argv.includes('--lag-only');
+const LAG_RUNS = 3;
 const DUE_CALLS = quick ? 2000 : 10_000;
 const PENDING = quick ? 100_000 : 1_000_000;
 const BULK = quick ? 50_000 : 200_000;
@@ -49,6 +57,9 @@ interface Lags {
   max: number;
   early: number;
   count: number;
+  /** Where a tail comes from: the longest event-loop stall and GC pause while dispatching. */
+  stallMs?: number;
+  gcMs?: number;
 }
 
 function summarise(lags: number[], early: number): Lags {
@@ -66,7 +77,10 @@ function summarise(lags: number[], early: number): Lags {
 
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(2)} ms`);
 const row = (name: string, l: Lags) =>
-  `${name.padEnd(34)} p50 ${fmt(l.p50).padStart(9)}  p99 ${fmt(l.p99).padStart(9)}  max ${fmt(l.max).padStart(9)}  early ${l.early}  placed ${l.count}`;
+  `${name.padEnd(34)} p50 ${fmt(l.p50).padStart(9)}  p99 ${fmt(l.p99).padStart(9)}  max ${fmt(l.max).padStart(9)}  early ${l.early}  placed ${l.count}` +
+  (l.stallMs === undefined
+    ? ''
+    : `  (longest stall ${fmt(l.stallMs)}, longest GC ${fmt(l.gcMs ?? 0)})`);
 
 /** A provider that answers at once (webhook-style: no polling) and notes when it was asked. */
 function timingProvider(dueOf: Map<string, number>, lags: number[], counter: { early: number }) {
@@ -111,11 +125,24 @@ async function ringkitLag(store: Store, concurrency: number): Promise<Lags> {
     concurrency,
   });
   await scheduler.scheduleMany(inputs);
+  // The calls were scheduled a moment ago, all at once: collect what that left behind now, as it
+  // would have been long before the calls fell due, rather than in the middle of dispatching.
+  gc();
   await scheduler.start();
+  const stalls = monitorEventLoopDelay({ resolution: 1 });
+  let gcMs = 0;
+  const pauses = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs = Math.max(gcMs, entry.duration);
+  });
+  await sleep(start - Date.now() - 50);
+  stalls.enable();
+  pauses.observe({ entryTypes: ['gc'] });
   while (lags.length < DUE_CALLS && Date.now() < start + 30_000) await sleep(50);
+  stalls.disable();
+  pauses.disconnect();
   await scheduler.stop();
   await store.close();
-  return summarise(lags, counter.early);
+  return { ...summarise(lags, counter.early), stallMs: stalls.max / 1e6, gcMs };
 }
 
 async function nodeScheduleLag(): Promise<{ lags: Lags; bytes: number }> {
@@ -244,10 +271,18 @@ async function main() {
     console.log(
       `\n## Dispatch lag: ${DUE_CALLS.toLocaleString()} calls due within one second (goal p99 ≤ 5 ms, early = 0)`,
     );
-    const mem = await ringkitLag(memoryStore(), 100);
-    console.log(row('ringkit, memory store', mem));
-    const sql = await ringkitLag(sqliteStore({ path: join(dir, 'lag.db') }), 100);
-    console.log(row('ringkit, sqlite store', sql));
+    // Three runs each: the tail is only as good as the worst of them.
+    let mem: Lags | null = null;
+    for (let run = 1; run <= LAG_RUNS; run++) {
+      const lags = await ringkitLag(memoryStore(), 100);
+      console.log(row(`ringkit, memory store #${run}`, lags));
+      if (!mem || lags.p99 > mem.p99) mem = lags;
+    }
+    for (let run = 1; run <= LAG_RUNS; run++) {
+      const lags = await ringkitLag(sqliteStore({ path: join(dir, `lag-${run}.db`) }), 100);
+      console.log(row(`ringkit, sqlite store #${run}`, lags));
+    }
+    if (lagOnly) return;
     const ns = await nodeScheduleLag();
     console.log(row('node-schedule, one timer per call', ns.lags));
     const cp = await cronPollLag();
@@ -285,7 +320,7 @@ async function main() {
 
     console.log('\n## Side by side (ratio = peer / ringkit memory store)');
     console.log(
-      `lag p99: node-schedule ×${(ns.lags.p99 / mem.p99).toFixed(1)}, per-minute cron poll ×${Math.round(cp.perMinute.p99 / mem.p99).toLocaleString()}`,
+      `lag p99 (the memory store's worst run): node-schedule ×${(ns.lags.p99 / mem!.p99).toFixed(1)}, per-minute cron poll ×${Math.round(cp.perMinute.p99 / mem!.p99).toLocaleString()}`,
     );
     console.log(
       `memory per pending call: node-schedule ${ns.bytes.toFixed(0)} B (×${(ns.bytes / pm.bytes).toFixed(1)}), cron poll rows ${cp.bytes.toFixed(0)} B (×${(cp.bytes / pm.bytes).toFixed(1)}; no lease, status or history)`,

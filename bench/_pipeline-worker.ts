@@ -1,0 +1,81 @@
+/**
+ * A worker process of bench/pipeline.ts, started with `fork()` and IPC; argv[2] is a JSON
+ * `WorkerTask`:
+ *
+ * - `fetch`: on `{ type: 'go' }`, makes `calls` plain-fetch POSTs to the polling simulator,
+ *   `concurrency` at a time, then answers `{ type: 'done', cpu }`.
+ * - `scheduler`: a scheduler on the PostgreSQL store (schema `schema`) with the polling client,
+ *   started at once; answers `{ type: 'ready' }`, and on `{ type: 'stop' }` stops and answers
+ *   `{ type: 'done', cpu }`.
+ *
+ * `cpu` is the CPU time this process used while working, in ms.
+ */
+import { createMockCallApiClient } from '@ringkit/call-client';
+import { createScheduler } from '@ringkit/scheduler-core';
+import { postgresStore } from '@ringkit/scheduler-core/postgres';
+
+export type WorkerTask =
+  | { mode: 'fetch'; url: string; calls: number; concurrency: number; offset: number }
+  | {
+      mode: 'scheduler';
+      url: string;
+      connectionString: string;
+      schema: string;
+      concurrency: number;
+    };
+
+const task = JSON.parse(process.argv[2]!) as WorkerTask;
+const send = (message: object) => process.send!(message);
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+
+if (task.mode === 'fetch') {
+  process.on('message', (message: { type: string }) => {
+    if (message.type !== 'go') return;
+    void (async () => {
+      const cpu = process.cpuUsage();
+      let next = 0;
+      const endpoint = `${task.url}/api/call`;
+      await Promise.all(
+        Array.from({ length: task.concurrency }, async () => {
+          while (next < task.calls) {
+            const i = task.offset + next++;
+            const response = await fetch(endpoint, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ phone_number: `+1415${String(3_000_000 + i)}` }),
+            });
+            if (!response.ok) throw new Error(`HTTP ${response.status}`);
+            await response.json();
+          }
+        }),
+      );
+      send({ type: 'done', cpu: cpuMs(cpu) });
+    })();
+  });
+  send({ type: 'ready' });
+} else {
+  const store = postgresStore({ connectionString: task.connectionString }, { schema: task.schema });
+  await store.ready();
+  const scheduler = createScheduler({
+    store,
+    provider: createMockCallApiClient({ baseUrl: task.url }),
+    callerId: '+14155550100',
+    concurrency: task.concurrency,
+  });
+  const cpu = process.cpuUsage();
+  await scheduler.start();
+  process.on('message', (message: { type: string }) => {
+    if (message.type !== 'stop') return;
+    void (async () => {
+      const used = cpuMs(cpu);
+      await scheduler.stop();
+      await store.close();
+      send({ type: 'done', cpu: used });
+      process.disconnect();
+    })();
+  });
+  send({ type: 'ready' });
+}
