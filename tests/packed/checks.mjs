@@ -19,7 +19,7 @@ function within(promise, what) {
 }
 
 export async function runChecks(loader, m) {
-  const { client, testing, dialer, scheduler, sqlite, express, once, fs, tmpdir, join } = m;
+  const { client, testing, twilio, dialer, scheduler, sqlite, express, once, fs, tmpdir, join } = m;
   const pass = (what) => console.log(`ok (${loader}): ${what}`);
 
   // 1. Both provider flavours place a call against the simulator.
@@ -137,6 +137,52 @@ export async function runChecks(loader, m) {
       await run.stop();
       await sim.close();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // 4. The Twilio entry: a signed status callback verifies and reads, a forged one does not, and
+  //    a call placed on the Twilio simulator is canceled.
+  {
+    const { accountSid, authToken } = testing.TWILIO_TEST_CREDENTIALS;
+    const url = 'https://app.example/webhooks/twilio?tenant=1';
+    const params = {
+      AccountSid: accountSid,
+      CallSid: 'CA0123456789abcdef0123456789abcdef',
+      CallStatus: 'in-progress',
+      SequenceNumber: '2',
+    };
+    const signature = twilio.computeTwilioSignature(authToken, url, params);
+    assert(
+      twilio.verifyTwilioSignature({ authToken, url, params, signature }),
+      'a signed callback did not verify',
+    );
+    assert(
+      !twilio.verifyTwilioSignature({
+        authToken,
+        url,
+        params: { ...params, CallStatus: 'completed' },
+        signature,
+      }),
+      'a tampered callback verified',
+    );
+    const event = twilio.parseTwilioStatusCallback(params);
+    assert(event.status === 'answered', `in-progress read as ${event.status}`);
+    const sim = await testing.startCallApiSimulator({ flavour: 'twilio', port: 0, stepMs: 50 });
+    try {
+      const provider = twilio.createTwilioClient({
+        accountSid,
+        authToken,
+        from: '+15005550006',
+        baseUrl: sim.url,
+      });
+      const call = await provider.placeCall({ to: '+14155552671' });
+      assert(/^CA[0-9a-f]{32}$/.test(call.id), `the Twilio call id is ${call.id}`);
+      const canceled = await provider.cancelCall(call.id);
+      assert(client.isTerminal(canceled.status), `the canceled call is ${canceled.status}`);
+      assert(sim.calls().length === 1, 'the Twilio simulator did not get exactly one call');
+      pass(`verified a Twilio signature and placed then ended a Twilio call (${canceled.status})`);
+    } finally {
+      await sim.close();
     }
   }
 }

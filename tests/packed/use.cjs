@@ -6,6 +6,7 @@ const { join } = require('node:path');
 const express = require('express');
 const client = require('@ringkit/call-client');
 const testing = require('@ringkit/call-client/testing');
+const twilio = require('@ringkit/call-client/twilio');
 const dialer = require('@ringkit/dialer');
 const scheduler = require('@ringkit/scheduler-core');
 const sqlite = require('@ringkit/scheduler-core/sqlite');
@@ -16,6 +17,7 @@ import('./checks.mjs')
     runChecks('require', {
       client,
       testing,
+      twilio,
       dialer,
       scheduler,
       sqlite,

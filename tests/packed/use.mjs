@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import express from 'express';
 import * as client from '@ringkit/call-client';
 import * as testing from '@ringkit/call-client/testing';
+import * as twilio from '@ringkit/call-client/twilio';
 import * as dialerPkg from '@ringkit/dialer';
 import * as scheduler from '@ringkit/scheduler-core';
 import * as sqlite from '@ringkit/scheduler-core/sqlite';
@@ -14,6 +15,7 @@ import { runChecks } from './checks.mjs';
 await runChecks('import', {
   client,
   testing,
+  twilio,
   dialer: dialerPkg,
   scheduler,
   sqlite,
