@@ -166,6 +166,27 @@ describe('watchCall', () => {
     ]);
   });
 
+  it('waits firstPollDelayMs before the first poll, then polls at the interval', async () => {
+    const clock = createFakeClock(0);
+    const { provider, stats } = timed(clock, () => [[1_500, 'completed']]);
+    const seen = collect(
+      watchCall(provider, 'c1', { clock, since: 'initiated', firstPollDelayMs: 1_000 }),
+    );
+    await clock.advance(999);
+    expect(stats.reads).toBe(0);
+    await clock.advance(2_001);
+    // The first read comes at 1,000 ms and starts the call's plan: it ends 1,500 ms later.
+    expect(await seen).toEqual(['completed']);
+    expect(stats.readsOf.get('c1')).toEqual([1_000, 2_000, 3_000]);
+  });
+
+  it('polls at once without firstPollDelayMs', async () => {
+    const clock = createFakeClock(0);
+    const { provider, stats } = timed(clock, () => [[0, 'completed']]);
+    expect(await collect(watchCall(provider, 'c1', { clock }))).toEqual(['completed']);
+    expect(stats.readsOf.get('c1')).toEqual([0]);
+  });
+
   it('polls at the interval and backs off exponentially on errors', async () => {
     const failure = new NetworkError({ request, errno: 'ECONNRESET' });
     const provider = scripted(['ringing', failure, failure, failure, 'completed']);
@@ -379,6 +400,9 @@ describe('watchCall', () => {
       { idleBackoffFactor: 0.5 },
       { maxConcurrentPolls: 0 },
       { maxConcurrentPolls: 1.5 },
+      { firstPollDelayMs: -1 },
+      { firstPollDelayMs: Number.NaN },
+      { firstPollDelayMs: '1000' },
     ]) {
       await expect(collect(watchCall(scripted(['ringing']), 'c1', bad))).rejects.toBeInstanceOf(
         InvalidOptionsError,

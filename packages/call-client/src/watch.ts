@@ -60,6 +60,14 @@ export interface WatchCallOptions {
   maxConsecutiveErrors?: number;
   /** The status already known; only later statuses are reported. */
   since?: CallStatus;
+  /**
+   * Milliseconds before the first poll. `0` polls at once; a caller that has just read the
+   * status (from the answer to the placement, say, passed as `since`) saves a request with
+   * `intervalMs` here.
+   * @default 0
+   * @example watchCall(provider, call.id, { since: call.status, firstPollDelayMs: 1000 })
+   */
+  firstPollDelayMs?: number;
   /** Ends the watch quietly. */
   signal?: AbortSignal;
   /** @default systemClock */
@@ -74,6 +82,7 @@ const optionsSchema = z
       .optional(),
     clock: z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout, clearTimeout)').optional(),
     intervalMs: z.number().positive().optional(),
+    firstPollDelayMs: z.number().min(0).optional(),
     maxIntervalMs: z.number().positive().optional(),
     maxConsecutiveErrors: z.number().int().min(0).optional(),
     maxIdleIntervalMs: z.number().positive().optional(),
@@ -93,7 +102,8 @@ const optionsSchema = z
  * repeated status is not reported twice. On errors it backs off; a `4xx` answer (other than `429`)
  * ends the watch with that error, as does a run of `maxConsecutiveErrors` failures.
  *
- * The first poll leaves at once, the next `intervalMs` after each answer; a status that stays the
+ * The first poll leaves at once (or after `firstPollDelayMs`), the next `intervalMs` after each
+ * answer; a status that stays the
  * same is polled less and less often, up to `maxIdleIntervalMs`, and a change brings the interval
  * back to `intervalMs`. After an error the wait is `intervalMs × 2^errors` (up to `maxIntervalMs`,
  * with jitter) instead.
@@ -137,7 +147,7 @@ export async function* watchCall(
   let unchanged = 0;
   /** The wait after a poll that succeeded. */
   let idle = intervalMs;
-  let delay = 0;
+  let delay = options.firstPollDelayMs ?? 0;
 
   while (!signal?.aborted) {
     const release = await poller.turn(delay, signal);

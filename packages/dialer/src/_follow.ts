@@ -66,7 +66,8 @@ export function onAttemptTimeout(host: AttemptHost, entry: Entry, attempt: numbe
 
 /**
  * Follows an attempt of a polling provider with `watchCall` until it ends; a watch that fails for
- * good ends the attempt with reason `watch_failed`. Every attempt's watch waits in call-client's
+ * good ends the attempt with reason `watch_failed`. The first poll leaves `watchIntervalMs` after
+ * the placement's answer, which was the call's status then. Every attempt's watch waits in call-client's
  * poller shared by the dialer's clock (one timer whatever the concurrency, a bound on status
  * requests in flight); a call that stays in one status is polled less often, up to five times
  * `watchIntervalMs`, so its end (and the free slot) may be seen up to that late.
@@ -82,7 +83,9 @@ export async function followByPolling(
   const since = entry.status as CallStatus;
   entry.watched = true;
   try {
-    for await (const event of watchCall(provider, id, { intervalMs, since, signal, clock })) {
+    // The answer to the placement was the call's status a moment ago: the first poll waits.
+    const options = { intervalMs, firstPollDelayMs: intervalMs, since, signal, clock };
+    for await (const event of watchCall(provider, id, options)) {
       if (!entry.isActive(attempt)) return;
       host.advance(entry, event.status, event.providerStatus);
     }

@@ -26,7 +26,7 @@ describe('a polling provider', () => {
   it.each([
     ['watchIntervalMs', { watchIntervalMs: 250 }],
     ['the deprecated pollIntervalMs', { pollIntervalMs: 250 }],
-  ])('polls every %s', async (_, interval) => {
+  ])('polls every %s, the first time one interval after the placement', async (_, interval) => {
     const provider = createFakeProvider({
       polling: true,
       getCall: vi.fn(async (id: string) => providerCall(id, 'ringing')),
@@ -35,6 +35,13 @@ describe('a polling provider', () => {
     const dialer = createDialer({ provider, numbers: NUMBERS.slice(0, 1), clock, ...interval });
     dialer.start();
     provider.placed[0]?.answer('a');
+    await flush();
+    // The placement's answer was the call's status: no poll right after it.
+    expect(provider.getCall).toHaveBeenCalledTimes(0);
+    clock.advanceSync(249);
+    await flush();
+    expect(provider.getCall).toHaveBeenCalledTimes(0);
+    clock.advanceSync(1);
     await flush();
     expect(provider.getCall).toHaveBeenCalledTimes(1);
     clock.advanceSync(249);
@@ -55,7 +62,7 @@ describe('a polling provider', () => {
     provider.placed[0]?.answer('a');
     provider.placed[1]?.answer('b');
     await flush();
-    expect(provider.getCall).toHaveBeenCalledTimes(2);
+    expect(provider.getCall).toHaveBeenCalledTimes(0);
     statuses.set('a', 'ringing');
     clock.advanceSync(100);
     await flush();
@@ -107,11 +114,14 @@ describe('a polling provider', () => {
       headers: new Headers(),
       attempts: 1,
     });
-    const { dialer, provider, errors } = setup(async () => {
+    const { dialer, provider, clock, errors } = setup(async () => {
       throw gone;
     });
     dialer.start();
     provider.placed[0]?.answer('a');
+    await flush();
+    expect(dialer.snapshot().entries[0]?.status).toBe('initiated');
+    clock.advanceSync(100);
     await flush();
     const entry = dialer.snapshot().entries[0];
     expect(entry?.status).toBe('failed');

@@ -82,7 +82,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     };
     await scheduler.start();
     const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
-    await clock.advance(1000);
+    await clock.advance(2000); // placed at 1 s, first polled one interval later
     expect((await scheduler.get(id)).status).toBe('ringing');
     seen.length = 0;
     await clock.advance(500);
@@ -92,7 +92,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     expect(call).toMatchObject({ status: 'canceled', reason: 'canceled', providerCallId: 'p0' });
     expect(call.events.at(-1)).toEqual({
       status: 'canceled',
-      at: new Date(T0 + 1500),
+      at: new Date(T0 + 2500),
       attempt: 1,
       reason: 'canceled',
     });
@@ -116,7 +116,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     const { clock, provider, scheduler } = setup(createStore);
     await scheduler.start();
     const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
-    await clock.advance(2000);
+    await clock.advance(3000); // placed at 1 s, then ringing at 2 s and answered at 3 s
     const before = await scheduler.get(id);
     expect(before.status).toBe('answered');
     const error = await conflict(scheduler.cancel(id));
@@ -133,7 +133,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     const { clock, scheduler, seen } = setup(createStore, {});
     await scheduler.start();
     const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
-    await clock.advance(1000);
+    await clock.advance(2000);
     const before = await scheduler.get(id);
     const error = await conflict(scheduler.cancel(id));
     expect(error).toMatchObject({ reason: 'cannot_hang_up', status: 'ringing' });
@@ -155,8 +155,9 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     });
     await scheduler.start();
     const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
-    await clock.advance(1000);
+    await clock.advance(2000);
     const before = await scheduler.get(id);
+    expect(before.status).toBe('ringing');
     const error = await scheduler.cancel(id).catch((e: unknown) => e);
     expect(isHangUpError(error)).toBe(true);
     expect(error).toMatchObject({
@@ -261,7 +262,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
       to: BOB,
       recurrence: { cron: '0 13 * * *', timezone: 'UTC' },
     });
-    await clock.advanceTo(T0 + 3_600_000);
+    await clock.advanceTo(T0 + 3_601_000); // placed at 13:00, first polled a second later
     expect((await scheduler.get(first.id)).status).toBe('ringing');
     expect((await scheduler.cancel(first.id)).status).toBe('canceled');
     await clock.advance(3 * 86_400_000);
@@ -280,7 +281,7 @@ describe('cancel() with several workers', () => {
     const b = worker(store, clock, provider);
     await a.scheduler.start();
     const { id } = await a.scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
-    await clock.advance(1000);
+    await clock.advance(2000);
     const followed = await a.scheduler.get(id);
     expect(followed).toMatchObject({ status: 'ringing' });
     // B never started: an API process canceling what a worker placed.

@@ -140,7 +140,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
       ),
     );
     await b.start(); // running before the calls are placed: its start finds nothing to adopt
-    await clock.advance(1_000);
+    await clock.advance(2_000); // placed at 1 s, first polled one interval later
     for (const call of calls) {
       expect(await storeB.get(call.id)).toMatchObject({ status: 'ringing', leaseOwner: 'a' });
     }
@@ -178,7 +178,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
     const follower = createScheduler({ ...options, workerId: 'follower' });
     await follower.start();
     const { id } = await follower.schedule({ to: BOB, at: new Date(T0 + 1_000) });
-    await clock.advance(1_000);
+    await clock.advance(2_000); // placed at 1 s, first polled one interval later
     expect(await follower.get(id)).toMatchObject({ status: 'ringing', providerCallId: 'p0' });
     const other = createScheduler({ ...options, workerId: 'other' });
     await other.start();

@@ -104,9 +104,10 @@ describe('createScheduler', () => {
       ['scheduled', 0],
       ['queued', 1000],
       ['initiated', 1000],
-      ['ringing', 1000],
-      ['answered', 2000],
-      ['completed', 3000],
+      // The first poll leaves one interval after the placement's answer.
+      ['ringing', 2000],
+      ['answered', 3000],
+      ['completed', 4000],
     ]);
     expect(seen.map((e) => e.type)).toEqual(['scheduled', 'dispatching', 'completed']);
     const history = await scheduler.history(BOB);
@@ -221,9 +222,10 @@ describe('createScheduler', () => {
       retryBackoff: { delayMs: 10_000, factor: 3 },
     });
     await clock.advance(60_000);
-    // Polled at once and then every second: attempt 1 placed at 1000 is busy at 2000, so
-    // attempt 2 goes at 12000 (+10 s); it is unanswered at 13000, so attempt 3 goes at 43000 (+30 s).
-    expect(provider.placed.map((p) => p.at - T0)).toEqual([1000, 12_000, 43_000]);
+    // Polled every second from one second after the placement: attempt 1 placed at 1000 is
+    // ringing at 2000 and busy at 3000, so attempt 2 goes at 13000 (+10 s); it is unanswered at
+    // 15000, so attempt 3 goes at 45000 (+30 s).
+    expect(provider.placed.map((p) => p.at - T0)).toEqual([1000, 13_000, 45_000]);
     const call = await scheduler.get(id);
     expect(call).toMatchObject({ status: 'completed', attempt: 3 });
     expect(seen.filter((e) => e.type === 'retrying').map((e) => e.reason)).toEqual([

@@ -58,8 +58,12 @@ export function createFollower(ctx: FollowContext) {
   let renewTimer: unknown = null;
   const polls = () => Boolean(provider.getCall) && !provider.capabilities.webhooks;
 
-  /** Follows a placed call by polling, when the provider can be polled and sends no webhooks. */
-  function follow(row: StoredCall) {
+  /**
+   * Follows a placed call by polling, when the provider can be polled and sends no webhooks. A
+   * call `justPlaced` is first polled one interval later: the answer to its placement was its
+   * status a moment ago. A call taken over from another worker is polled at once.
+   */
+  function follow(row: StoredCall, justPlaced = false) {
     if (!ctx.isRunning() || !polls()) return;
     if (row.providerCallId === null || watchers.has(row.id)) return;
     const providerCallId = row.providerCallId;
@@ -69,6 +73,7 @@ export function createFollower(ctx: FollowContext) {
       try {
         for await (const event of watchCall(provider, providerCallId, {
           intervalMs: ctx.watchIntervalMs,
+          firstPollDelayMs: justPlaced ? ctx.watchIntervalMs : 0,
           since: row.status as CallStatus,
           signal: controller.signal,
           clock,

@@ -48,7 +48,7 @@ export interface PlaceContext {
   isRunning: () => boolean;
   reportError: (error: unknown, source: 'store' | 'provider', callId?: string) => void;
   /** Starts following a placed call by polling, where the provider needs it. */
-  follow: (row: StoredCall) => void;
+  follow: (row: StoredCall, justPlaced?: boolean) => void;
   /** Whether placed calls are followed by polling, under a follow lease of this worker. */
   polls: () => boolean;
   /** Takes over a call in flight claimed because its follower's lease ran out. */
@@ -283,7 +283,7 @@ export function createPlacer(ctx: PlaceContext) {
     if (!row) return;
     const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
     if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {
-      ctx.follow(current);
+      ctx.follow(current, true);
     }
   };
 }
