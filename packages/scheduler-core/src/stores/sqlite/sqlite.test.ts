@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isInvalidOptionsError } from '@ringkit/call-client';
@@ -31,6 +31,8 @@ describe('sqliteStore', () => {
     ['a path that is not a string', { path: 42 }],
     ['a negative busyTimeoutMs', { path: ':memory:', busyTimeoutMs: -1 }],
     ['an unknown option', { path: ':memory:', busyTimeout: 10 }],
+    ['a negative checkpointIntervalMs', { path: ':memory:', checkpointIntervalMs: -1 }],
+    ['a fractional checkpointIntervalMs', { path: ':memory:', checkpointIntervalMs: 1.5 }],
   ])('refuses %s with InvalidOptionsError naming it', (_, options) => {
     let error: unknown;
     try {
@@ -39,7 +41,9 @@ describe('sqliteStore', () => {
       error = e;
     }
     expect(isInvalidOptionsError(error)).toBe(true);
-    expect((error as Error).message).toMatch(/^Invalid sqliteStore options: .*(path|busyTimeout)/);
+    expect((error as Error).message).toMatch(
+      /^Invalid sqliteStore options: .*(path|busyTimeout|checkpointIntervalMs)/,
+    );
   });
 
   it('keeps rows across a restart and applies each migration once', async () => {
@@ -59,6 +63,48 @@ describe('sqliteStore', () => {
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
+  });
+
+  describe('checkpoints', () => {
+    /** Writes enough rows to fill the log past SQLite's automatic checkpoint (1,000 pages). */
+    const fill = (store: Store) =>
+      store.insertMany!(
+        Array.from({ length: 40_000 }, (_, i) =>
+          storedCall({ id: `c${i}`, idempotencyKey: `k${i}`, metadata: { pad: 'x'.repeat(200) } }),
+        ),
+      );
+    const sizeOf = (path: string) => statSync(path).size;
+
+    it('never checkpoints inside its own commits by default: a thread of its own does', async () => {
+      const quiet = join(dir, 'checkpoint-quiet.db');
+      const store = sqliteStore({ path: quiet, checkpointIntervalMs: 3_600_000 });
+      const before = sizeOf(quiet);
+      await fill(store);
+      // Over 1,000 pages committed, and none copied into the file: no checkpoint ran in a commit.
+      expect(sizeOf(`${quiet}-wal`)).toBeGreaterThan(4_096 * 1_000);
+      expect(sizeOf(quiet)).toBe(before);
+      await store.close();
+
+      const busy = join(dir, 'checkpoint-thread.db');
+      const threaded = sqliteStore({ path: busy, checkpointIntervalMs: 20 });
+      const start = sizeOf(busy);
+      await fill(threaded);
+      // No commit after the last: the pages reach the file through the store's thread.
+      await expect
+        .poll(() => sizeOf(busy), { timeout: 5_000 })
+        .toBeGreaterThan(start + 4_096 * 1_000);
+      expect((await threaded.get('c39999'))?.id).toBe('c39999');
+      await threaded.close();
+    });
+
+    it('with checkpointIntervalMs 0, leaves checkpoints to SQLite, inside the commits', async () => {
+      const path = join(dir, 'checkpoint-inline.db');
+      const store = sqliteStore({ path, checkpointIntervalMs: 0 });
+      const before = sizeOf(path);
+      await fill(store);
+      expect(sizeOf(path)).toBeGreaterThan(before + 4_096 * 1_000);
+      await store.close();
+    });
   });
 
   it('creates the folders of its path when they are missing', async () => {

@@ -25,6 +25,7 @@ import {
   type StoredCallPatch,
   type StoredCallRecord,
 } from '../../store.js';
+import { startCheckpointer, type Checkpointer } from './_checkpoint.js';
 
 export interface SqliteStoreOptions {
   /** The database file (created when missing), or `':memory:'`. */
@@ -34,11 +35,20 @@ export interface SqliteStoreOptions {
    * @default 5000
    */
   busyTimeoutMs?: number;
+  /**
+   * How often the WAL is checkpointed into the database file, in ms, on a thread of its own so
+   * that the copy and its `fsync` never stall this process's event loop. `0`: SQLite's automatic
+   * checkpoint instead, which runs inside the commit that fills the log past 1,000 pages, on the
+   * thread that commits. Ignored for `':memory:'`.
+   * @default 1000
+   */
+  checkpointIntervalMs?: number;
 }
 
 const optionsSchema = z.strictObject({
   path: z.string().min(1, 'a file path, or ":memory:"'),
   busyTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+  checkpointIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
 });
 
 /**
@@ -52,7 +62,10 @@ const optionsSchema = z.strictObject({
  * request leaves) survives the process being killed at any moment; only a power loss or an
  * operating-system crash may take back the last commits (never corrupting the file), as SQLite
  * documents for this mode. `FULL` would add an `fsync` to every commit. The log is checkpointed
- * into the file every 1000 pages, inside the commit that crosses that size.
+ * into the file every `checkpointIntervalMs` by a thread of the store's own, with its own
+ * connection (`PRAGMA wal_checkpoint(PASSIVE)`, which blocks no reader or writer), so no commit
+ * of this process ever waits for the copy and its `fsync`. Should that thread end, SQLite's
+ * automatic checkpoint is turned back on.
  *
  * @example
  * const store = sqliteStore({ path: './.data/ringkit.db' });
@@ -69,6 +82,20 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   if (options.path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
   migrate(db);
+  const checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
+  let checkpointer: Checkpointer | null = null;
+  if (options.path !== ':memory:' && checkpointIntervalMs > 0) {
+    db.exec('PRAGMA wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer({ path: options.path, intervalMs: checkpointIntervalMs });
+    const own = checkpointer;
+    own.ended.then(
+      () => {
+        // The thread is gone without being closed: SQLite checkpoints in the commits again.
+        if (open && checkpointer === own) db.exec('PRAGMA wal_autocheckpoint = 1000');
+      },
+      () => {},
+    );
+  }
 
   const statements = new Map<string, StatementSync>();
   const prepare = (sql: string) => {
@@ -292,6 +319,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async close() {
       if (!open) return;
       open = false;
+      const thread = checkpointer;
+      checkpointer = null;
+      await thread?.close();
       statements.clear();
       db.close();
     },
