@@ -6,9 +6,10 @@
  *   `concurrency` at a time, then answers `{ type: 'done', cpu }`.
  * - `scheduler`: a scheduler on the PostgreSQL store (schema `schema`) with the polling client,
  *   started at once; answers `{ type: 'ready' }`, and on `{ type: 'stop' }` stops and answers
- *   `{ type: 'done', cpu }`.
+ *   `{ type: 'done', cpu, gets }`.
  *
- * `cpu` is the CPU time this process used while working, in ms.
+ * `cpu` is the CPU time this process used while working, in ms; `gets`, the status requests
+ * (`getCall`) the scheduler made to follow its calls.
  */
 import { createMockCallApiClient } from '@ringkit/call-client';
 import { createScheduler } from '@ringkit/scheduler-core';
@@ -59,9 +60,16 @@ if (task.mode === 'fetch') {
 } else {
   const store = postgresStore({ connectionString: task.connectionString }, { schema: task.schema });
   await store.ready();
+  const provider = createMockCallApiClient({ baseUrl: task.url });
+  const getCall = provider.getCall.bind(provider);
+  let gets = 0;
+  provider.getCall = (...args) => {
+    gets += 1;
+    return getCall(...args);
+  };
   const scheduler = createScheduler({
     store,
-    provider: createMockCallApiClient({ baseUrl: task.url }),
+    provider,
     callerId: '+14155550100',
     concurrency: task.concurrency,
   });
@@ -71,9 +79,10 @@ if (task.mode === 'fetch') {
     if (message.type !== 'stop') return;
     void (async () => {
       const used = cpuMs(cpu);
+      const made = gets;
       await scheduler.stop();
       await store.close();
-      send({ type: 'done', cpu: used });
+      send({ type: 'done', cpu: used, gets: made });
       process.disconnect();
     })();
   });

@@ -19,12 +19,12 @@
  * profile of this process per section to bench/profiles/ (open it in Chrome's DevTools).
  * PostgreSQL sections run when TEST_DATABASE_URL (or DATABASE_URL) is set.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -112,7 +112,7 @@ async function startSim(options: Omit<SimulatorOptions, 'port'>): Promise<Sim> {
 
 async function startWorker(task: WorkerTask): Promise<{
   child: ChildProcess;
-  next(): Promise<{ type: string; cpu?: number }>;
+  next(): Promise<{ type: string; cpu?: number; gets?: number }>;
 }> {
   const child = fork(join(here, '_pipeline-worker.ts'), [JSON.stringify(task)], {
     execArgv: ['--import', 'tsx'],
@@ -145,6 +145,36 @@ function cpuMeter() {
     const ms = (used.user + used.system) / 1000;
     return { ms, percent: (100 * ms) / (performance.now() - t0) };
   };
+}
+
+/**
+ * CPU time of the PostgreSQL server's processes on this machine (every process named
+ * `postgres`), in ms; `null` where `/proc` cannot tell (another OS, a server elsewhere).
+ */
+function postgresCpuMs(): number | null {
+  try {
+    const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    let ticks = 0;
+    let found = false;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // ended meanwhile
+      }
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      // Fields after the name: state is the 3rd field of the line, utime the 14th, stime the 15th.
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      found = true;
+    }
+    return found ? ticks * tick : null;
+  } catch {
+    return null;
+  }
 }
 
 async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -239,8 +269,6 @@ function lagRow(name: string, lags: number[], extra: Record<string, string | num
 // ---------------------------------------------------------------------------------------------
 // 1. Placement
 
-const fetchFloor: Record<number, number> = {};
-
 async function placement() {
   console.log(`\n# Placement: ${PLACE_CALLS} calls per run, median of 3 interleaved runs\n`);
   const rows: Record<string, string | number>[] = [];
@@ -288,7 +316,6 @@ async function placement() {
         concurrency,
       ),
     );
-    fetchFloor[concurrency] = results.fetch!.perSecond;
     addRows('polling', concurrency, results, 'fetch');
   }
   await polling.close();
@@ -416,12 +443,25 @@ async function collect(sim: Sim, due: Map<string, number>, count: number, limitM
   return { lags, last, simCpu };
 }
 
+/** The polling client, counting the status requests (`getCall`) made through it. */
+function countingGets(url: string) {
+  const provider = createMockCallApiClient({ baseUrl: url });
+  const getCall = provider.getCall.bind(provider);
+  const counted = { provider, gets: 0 };
+  provider.getCall = (...args) => {
+    counted.gets += 1;
+    return getCall(...args);
+  };
+  return counted;
+}
+
 async function schedulerRun(name: StoreName, count: number, spreadMs: number) {
   const sim = await startSim({ flavour: 'polling', stepMs: FOLLOWED });
   const { store, dispose } = await openStore(name);
+  const counted = countingGets(sim.url);
   const scheduler = createScheduler({
     store,
-    provider: createMockCallApiClient({ baseUrl: sim.url }),
+    provider: counted.provider,
     callerId: CALLER,
     concurrency: CONCURRENCY,
   });
@@ -435,11 +475,12 @@ async function schedulerRun(name: StoreName, count: number, spreadMs: number) {
     collect(sim, due, count),
   );
   const used = cpu();
+  const gets = counted.gets;
   await scheduler.stop();
   await store.close();
   await sim.close();
   await dispose();
-  return { lags, perSecond: (1000 * lags.length) / (last - start), cpu: used, simCpu };
+  return { lags, perSecond: (1000 * lags.length) / (last - start), cpu: used, simCpu, gets };
 }
 
 function storesToRun(): StoreName[] {
@@ -450,7 +491,11 @@ async function schedulerEndToEnd() {
   console.log(
     `\n# The scheduler end to end: ${DUE_AT_ONCE} calls due at one instant, concurrency ${CONCURRENCY}, followed by polling\n`,
   );
-  const floor = fetchFloor[CONCURRENCY] ?? (await measureFetchFloor());
+  // Measured here, not taken from the placement section: against a simulator started afresh
+  // whose calls move as the scheduler's do, as each scheduler run has. A simulator that has
+  // served thousands of calls answers up to twice as fast (its JIT is warm), which would make
+  // the ratio compare unlike things.
+  const floor = await measureFetchFloor();
   const rows = [];
   for (const name of storesToRun()) {
     const r = await schedulerRun(name, DUE_AT_ONCE, 0);
@@ -459,6 +504,8 @@ async function schedulerEndToEnd() {
         'calls/s': Math.round(r.perSecond),
         '× fetch': r.perSecond / floor,
         'CPU %': Math.round(r.cpu.percent),
+        'CPU µs/call': Math.round((1000 * r.cpu.ms) / r.lags.length),
+        'GETs/call': (r.gets / r.lags.length).toFixed(2),
         placed: r.lags.length,
       }),
     );
@@ -468,7 +515,7 @@ async function schedulerEndToEnd() {
 }
 
 async function measureFetchFloor() {
-  const sim = await startSim({ flavour: 'polling', stepMs: NO_STEPS });
+  const sim = await startSim({ flavour: 'polling', stepMs: FOLLOWED });
   const place = async (i: number) => {
     const response = await fetch(`${sim.url}/api/call`, {
       method: 'POST',
@@ -477,10 +524,8 @@ async function measureFetchFloor() {
     });
     return response.json();
   };
-  await loop(place, 200, CONCURRENCY);
-  const r = await loop(place, PLACE_CALLS, CONCURRENCY);
+  const r = await loop(place, DUE_AT_ONCE, CONCURRENCY);
   await sim.close();
-  fetchFloor[CONCURRENCY] = r.perSecond;
   return r.perSecond;
 }
 
@@ -543,13 +588,22 @@ async function postgresWorkers() {
   const due = dueTimes(calls, start, 0);
   await scheduling.scheduleMany([...due].map(([to, at]) => ({ to, at: new Date(at) })));
   await sleep(start - Date.now());
-  const { lags, last } = await collect(sim, due, calls);
+  const serverBefore = postgresCpuMs();
+  const { lags, last, simCpu } = await collect(sim, due, calls);
+  const serverAfter = postgresCpuMs();
   for (const w of workers) w.child.send({ type: 'stop' });
-  const cpu = (await Promise.all(workers.map((w) => w.next()))).map((m) => m.cpu ?? 0);
+  const done = await Promise.all(workers.map((w) => w.next()));
+  const cpu = done.map((m) => m.cpu ?? 0);
+  const gets = done.reduce((sum, m) => sum + (m.gets ?? 0), 0);
   await store.close();
   await sim.close();
   await dispose();
   const perSecond = (1000 * lags.length) / (last - start);
+  const span = Date.now() - start;
+  const server =
+    serverBefore === null || serverAfter === null
+      ? 'n/a'
+      : Math.round((100 * (serverAfter - serverBefore)) / span);
   const blank = { 'lag p50 ms': '', 'lag p99 ms': '', 'lag max ms': '' };
   table([
     {
@@ -558,15 +612,24 @@ async function postgresWorkers() {
       'calls/s': Math.round(fetchPerSecond),
       '× fetch': 1,
       'worker CPU %': '',
+      'PostgreSQL CPU %': '',
+      'simulator CPU %': '',
+      'GETs/call': 0,
       placed: calls,
     },
     lagRow(`${PG_WORKERS} scheduler workers`, lags, {
       'calls/s': Math.round(perSecond),
       '× fetch': perSecond / fetchPerSecond,
       'worker CPU %': Math.round((100 * cpu.reduce((a, b) => a + b, 0)) / (last - start)),
+      'PostgreSQL CPU %': server,
+      'simulator CPU %': Math.round((100 * simCpu) / span),
+      'GETs/call': (gets / lags.length).toFixed(2),
       placed: lags.length,
     }),
   ]);
+  console.log(
+    `(CPU % of one core, over the ${(span / 1000).toFixed(1)} s from the due time until the last call was seen; this machine has ${availableParallelism()} cores)`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
