@@ -7,7 +7,7 @@ import {
 } from './errors.js';
 import type { CallProvider, ProviderCall } from './provider.js';
 import type { CallStatus } from './status.js';
-import { watchCall } from './watch.js';
+import { watchCall, type WatchCallOptions } from './watch.js';
 import type { Clock } from './clock.js';
 import { createFakeClock, type FakeClock } from './testing/fake-clock.js';
 
@@ -404,7 +404,9 @@ describe('watchCall', () => {
       { firstPollDelayMs: Number.NaN },
       { firstPollDelayMs: '1000' },
     ]) {
-      await expect(collect(watchCall(scripted(['ringing']), 'c1', bad))).rejects.toBeInstanceOf(
+      // Some are not even of the right type, as a JavaScript caller may pass them.
+      const options = bad as WatchCallOptions;
+      await expect(collect(watchCall(scripted(['ringing']), 'c1', options))).rejects.toBeInstanceOf(
         InvalidOptionsError,
       );
     }
