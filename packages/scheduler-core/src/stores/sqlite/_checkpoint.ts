@@ -68,7 +68,6 @@ export function startCheckpointer(options: {
     eval: true,
     workerData: { path: options.path, intervalMs: options.intervalMs },
   });
-  worker.unref();
   let closed: Promise<void> | null = null;
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -87,6 +86,8 @@ export function startCheckpointer(options: {
   });
   // A thread that failed to start is reported by `ready`; nobody else awaits it.
   ready.catch(() => {});
+  // After the listeners: listening for messages refs the thread again.
+  worker.unref();
   return {
     ready,
     ended: exit,

@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storedCall, testStore } from '../../testing/store-contract.js';
@@ -96,6 +99,30 @@ describe('sqliteStore', () => {
       expect((await threaded.get('c39999'))?.id).toBe('c39999');
       await threaded.close();
     });
+
+    it('never keeps a process alive: one that never closes its store exits', async () => {
+      const path = join(dir, 'left-open.db');
+      const child = spawn(
+        process.execPath,
+        [
+          ...(process.features.typescript ? [] : ['--experimental-strip-types']),
+          '--import',
+          fileURLToPath(new URL('../../../test/pg-loader.ts', import.meta.url)),
+          fileURLToPath(new URL('../../../test/sqlite-unclosed.ts', import.meta.url)),
+          path,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+      clearTimeout(timer);
+      expect({ code, signal, out: out.trim() }).toEqual({ code: 0, signal: null, out: 'written' });
+      const store = sqliteStore({ path });
+      expect((await store.get('left-open'))?.id).toBe('left-open');
+      await store.close();
+    }, 30_000);
 
     it('with checkpointIntervalMs 0, leaves checkpoints to SQLite, inside the commits', async () => {
       const path = join(dir, 'checkpoint-inline.db');

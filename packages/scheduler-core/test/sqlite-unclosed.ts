@@ -1,0 +1,11 @@
+/**
+ * A process that opens a SQLite store, writes a row and never closes the store, run by
+ * `node --import ./pg-loader.ts`: the store's checkpoint thread must not keep it alive.
+ * argv[2] is the file's path.
+ */
+import { sqliteStore } from '../src/stores/sqlite/sqlite.js';
+import { storedCall } from '../src/testing/store-contract.js';
+
+const store = sqliteStore({ path: process.argv[2]! });
+await store.insert(storedCall({ id: 'left-open' }));
+console.log('written');
