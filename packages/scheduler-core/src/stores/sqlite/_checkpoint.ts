@@ -73,7 +73,8 @@ export function startCheckpointer(options: {
   const exit = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   void exit.then(() => (exited = true));
   const ready = new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
+    // An uncaught error ends the thread ('exit' follows); after `ready` it changes nothing.
+    worker.on('error', reject);
     worker.on(
       'message',
       (message: { type: string; result?: CheckpointResult; message?: string }) => {

@@ -86,7 +86,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   let checkpointer: Checkpointer | null = null;
   if (options.path !== ':memory:' && checkpointIntervalMs > 0) {
     db.exec('PRAGMA wal_autocheckpoint = 0');
-    checkpointer = startCheckpointer({ path: options.path, intervalMs: checkpointIntervalMs });
+    // The thread shares the process's working folder, but a later `chdir` must not move it.
+    const file = options.path.startsWith('file:') ? options.path : resolve(options.path);
+    checkpointer = startCheckpointer({ path: file, intervalMs: checkpointIntervalMs });
     const own = checkpointer;
     own.ended.then(
       () => {
