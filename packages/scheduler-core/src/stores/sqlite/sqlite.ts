@@ -24,6 +24,7 @@ import {
   type StoredCall,
   type StoredCallPatch,
   type StoredCallRecord,
+  type StoredCallUpdate,
 } from '../../store.js';
 import { startCheckpointer, type Checkpointer } from './_checkpoint.js';
 
@@ -55,7 +56,7 @@ const optionsSchema = z.strictObject({
  * A store in one SQLite file through `node:sqlite` (no native build): WAL journal, migrations on
  * open, claims in one `BEGIN IMMEDIATE` transaction, so several processes may share the file and
  * never claim the same call. `updateMany` writes a batch of rows (and their call records) in one
- * transaction. Survives restarts.
+ * transaction, shared by the batches asked for in the same turn of the event loop. Survives restarts.
  *
  * Durability: the file runs in WAL mode with `synchronous = NORMAL`. A commit is written to the
  * log before it returns, so whatever was committed (a call's `placingAt` mark, written before its
@@ -195,6 +196,65 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   };
   let open = true;
 
+  /** One `updateMany` batch: its compare-and-sets, each with its call record when it applies. */
+  const applyBatch = (updates: StoredCallUpdate[]) =>
+    updates.map(({ id, expectedVersion, patch, record }) => {
+      const { sql, values } = updateOf(id, expectedVersion, patch);
+      const applied = Number(keyChecked(id, () => prepare(sql).run(...values)).changes) > 0;
+      if (applied && record) saveRecord(record);
+      return applied;
+    });
+  const savepoint = db.prepare('SAVEPOINT batch');
+  const releaseSavepoint = db.prepare('RELEASE batch');
+  const rollbackToSavepoint = db.prepare('ROLLBACK TO batch');
+  interface Batch {
+    updates: StoredCallUpdate[];
+    resolve: (applied: boolean[]) => void;
+    reject: (error: unknown) => void;
+  }
+  let batches: Batch[] = [];
+  let batchesArmed = false;
+  /**
+   * Writes the `updateMany` batches asked for in one turn of the event loop (the answers of
+   * several placements that came back together, each from its own socket) in one transaction:
+   * a commit is the costly part of a small write. Each batch runs in a savepoint of its own, in
+   * the order asked, so each is answered as if it had run alone: one that fails (a duplicate
+   * idempotency key) is rolled back, and fails, alone.
+   */
+  function writeBatches() {
+    batchesArmed = false;
+    const group = batches;
+    batches = [];
+    if (!open) {
+      for (const batch of group) batch.reject(new Error('The SQLite store is closed'));
+      return;
+    }
+    const outcomes: ({ applied: boolean[] } | { error: unknown })[] = [];
+    try {
+      transaction(() => {
+        for (const batch of group) {
+          savepoint.run();
+          try {
+            outcomes.push({ applied: applyBatch(batch.updates) });
+            releaseSavepoint.run();
+          } catch (error) {
+            rollbackToSavepoint.run();
+            releaseSavepoint.run();
+            outcomes.push({ error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const batch of group) batch.reject(error);
+      return;
+    }
+    group.forEach((batch, i) => {
+      const outcome = outcomes[i]!;
+      if ('error' in outcome) batch.reject(outcome.error);
+      else batch.resolve(outcome.applied);
+    });
+  }
+
   return {
     name: 'sqlite',
     capabilities: { shared: true, durable: options.path !== ':memory:' },
@@ -239,14 +299,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async updateMany(updates) {
       if (updates.length === 0) return [];
-      return transaction(() =>
-        updates.map(({ id, expectedVersion, patch, record }) => {
-          const { sql, values } = updateOf(id, expectedVersion, patch);
-          const applied = Number(keyChecked(id, () => prepare(sql).run(...values)).changes) > 0;
-          if (applied && record) saveRecord(record);
-          return applied;
-        }),
-      );
+      return new Promise<boolean[]>((resolve, reject) => {
+        batches.push({ updates, resolve, reject });
+        if (!batchesArmed) {
+          batchesArmed = true;
+          setImmediate(writeBatches);
+        }
+      });
     },
 
     async claimDue(now, limit, workerId, leaseUntil) {
@@ -320,6 +379,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async close() {
       if (!open) return;
+      // Batches still waiting for their turn are written before the file closes.
+      if (batchesArmed) writeBatches();
       open = false;
       const thread = checkpointer;
       checkpointer = null;
