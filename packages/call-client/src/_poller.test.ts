@@ -1,35 +1,11 @@
+import { countingClock } from '@ringkit/internal/testing';
 import { describe, expect, it } from 'vitest';
-import type { Clock } from './clock.js';
 import { createPoller, pollerFor, type Release } from './_poller.js';
-import { createFakeClock, type FakeClock } from './testing/fake-clock.js';
-
-/** A fake clock that counts the timers armed on it: in all, and the most at one moment. */
-function countingClock(inner: FakeClock = createFakeClock(0)) {
-  const live = new Set<unknown>();
-  const stats = { armed: 0, maxLive: 0, live: () => live.size };
-  const clock: Clock = {
-    now: () => inner.now(),
-    setTimeout(callback, ms) {
-      stats.armed += 1;
-      const handle = inner.setTimeout(() => {
-        live.delete(handle);
-        callback();
-      }, ms);
-      live.add(handle);
-      stats.maxLive = Math.max(stats.maxLive, live.size);
-      return handle;
-    },
-    clearTimeout(handle) {
-      live.delete(handle);
-      inner.clearTimeout(handle);
-    },
-  };
-  return { clock, inner, stats };
-}
+import { createFakeClock } from './testing/fake-clock.js';
 
 describe('createPoller', () => {
   it('grants turns in due order, those due together in the order asked', async () => {
-    const { clock, inner } = countingClock();
+    const { clock, inner } = countingClock(createFakeClock(0));
     const poller = createPoller(clock, 10);
     const order: string[] = [];
     const ask = (name: string, delay: number) =>
@@ -47,7 +23,7 @@ describe('createPoller', () => {
   });
 
   it('keeps at most one clock timer armed however many turns wait', async () => {
-    const { clock, inner, stats } = countingClock();
+    const { clock, inner, stats } = countingClock(createFakeClock(0));
     const poller = createPoller(clock, 1000);
     let granted = 0;
     for (let i = 0; i < 2000; i += 1) {
@@ -64,7 +40,7 @@ describe('createPoller', () => {
   });
 
   it('lets no more than maxConcurrent turns out; a release grants the next due', async () => {
-    const { clock, inner } = countingClock();
+    const { clock, inner } = countingClock(createFakeClock(0));
     const poller = createPoller(clock, 3);
     const held: Release[] = [];
     const got: number[] = [];
@@ -89,7 +65,7 @@ describe('createPoller', () => {
   });
 
   it('arms no timer while every slot is taken, and looks again on release', async () => {
-    const { clock, inner, stats } = countingClock();
+    const { clock, inner, stats } = countingClock(createFakeClock(0));
     const poller = createPoller(clock, 1);
     let first: Release | null = null;
     void poller.turn(0).then((release) => (first = release));
@@ -102,7 +78,7 @@ describe('createPoller', () => {
   });
 
   it('answers null to an aborted turn, takes no slot, and clears the timer once none waits', async () => {
-    const { clock, inner, stats } = countingClock();
+    const { clock, inner, stats } = countingClock(createFakeClock(0));
     const poller = createPoller(clock, 1);
     const controller = new AbortController();
     const turn = poller.turn(1000, controller.signal);
@@ -118,7 +94,7 @@ describe('createPoller', () => {
   });
 
   it('keeps the heap in order when turns in the middle leave', async () => {
-    const { clock, inner } = countingClock();
+    const { clock, inner } = countingClock(createFakeClock(0));
     const poller = createPoller(clock, 100);
     const controllers = Array.from({ length: 50 }, () => new AbortController());
     const order: number[] = [];

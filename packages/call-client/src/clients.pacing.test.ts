@@ -1,3 +1,4 @@
+import { mostInOneSecond } from '@ringkit/internal/testing';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,18 +24,6 @@ function recordingFetch() {
     return globalThis.fetch(input, init);
   };
   return { sent, fetch };
-}
-
-/** The most moments in any half-open window `[t, t + 1000)`. */
-function mostInOneSecond(moments: number[]): number {
-  const sorted = [...moments].sort((a, b) => a - b);
-  let most = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! >= 1000) start += 1;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
 }
 
 let nextId = 0;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { payloadTooLarge, readBody } from './_body.js';
 import { InvalidOptionsError } from './errors.js';
 import { createWebhookHandler, type WebhookHandlerOptions } from './webhook.js';
 
@@ -59,9 +60,7 @@ export function expressWebhookHandler(options: ExpressWebhookHandlerOptions) {
       if (body === undefined) {
         const text = await readBody(req, limitBytes);
         if (text === undefined) {
-          res.status(413).json({
-            error: { code: 'payload_too_large', message: `The body exceeds ${limitBytes} bytes` },
-          });
+          res.status(413).json(payloadTooLarge(limitBytes));
           return;
         }
         body = text;
@@ -73,19 +72,6 @@ export function expressWebhookHandler(options: ExpressWebhookHandlerOptions) {
       next(error);
     }
   };
-}
-
-async function readBody(req: AsyncIterable<unknown>, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer =
-      typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
-    size += buffer.length;
-    if (size > limit) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

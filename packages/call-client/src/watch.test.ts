@@ -1,3 +1,4 @@
+import { countingClock } from '@ringkit/internal/testing';
 import { describe, expect, it, vi } from 'vitest';
 import {
   InvalidOptionsError,
@@ -9,7 +10,7 @@ import type { CallProvider, ProviderCall } from './provider.js';
 import type { CallStatus } from './status.js';
 import { watchCall, type WatchCallOptions } from './watch.js';
 import type { Clock } from './clock.js';
-import { createFakeClock, type FakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from './testing/fake-clock.js';
 
 /** A clock whose timers fire at once, recording every wait. */
 function instantClock() {
@@ -68,29 +69,6 @@ async function collect(iterable: AsyncIterable<{ status: CallStatus }>) {
 }
 
 const request = { method: 'GET', url: 'http://x/api/call/1' };
-
-/** A fake clock that counts the timers armed on it at one moment. */
-function countingClock(inner: FakeClock = createFakeClock(0)) {
-  const live = new Set<unknown>();
-  const stats = { maxLive: 0, live: () => live.size };
-  const clock: Clock = {
-    now: () => inner.now(),
-    setTimeout(callback, ms) {
-      const handle = inner.setTimeout(() => {
-        live.delete(handle);
-        callback();
-      }, ms);
-      live.add(handle);
-      stats.maxLive = Math.max(stats.maxLive, live.size);
-      return handle;
-    },
-    clearTimeout(handle) {
-      live.delete(handle);
-      inner.clearTimeout(handle);
-    },
-  };
-  return { clock, inner, stats };
-}
 
 /**
  * A provider whose calls move on the clock: `initiated`, then each status of `plan` from its
@@ -258,7 +236,7 @@ describe('watchCall', () => {
   });
 
   it('follows 2,000 calls at once on one clock timer, each in order and without repeats', async () => {
-    const { clock, inner, stats } = countingClock();
+    const { clock, inner, stats } = countingClock(createFakeClock(0));
     const { provider, stats: reads } = timed(clock, (id) => {
       const n = Number(id.slice(1));
       const base = (n * 7919) % 3000;
@@ -330,7 +308,7 @@ describe('watchCall', () => {
   });
 
   it('by default polls a call that moves every few seconds every second, and a quiet one every 5 s', async () => {
-    const { clock, inner } = countingClock();
+    const { clock, inner } = countingClock(createFakeClock(0));
     const { provider, stats } = timed(clock, (id) =>
       id === 'busy-one'
         ? [
@@ -358,7 +336,7 @@ describe('watchCall', () => {
   });
 
   it('sends no more than maxConcurrentPolls status requests at once', async () => {
-    const { clock, inner } = countingClock();
+    const { clock, inner } = countingClock(createFakeClock(0));
     const { provider, stats } = timed(
       clock,
       () => [
@@ -377,7 +355,7 @@ describe('watchCall', () => {
   });
 
   it('ends quietly when the signal aborts while it waits its turn, leaving no timer behind', async () => {
-    const { clock, inner, stats } = countingClock();
+    const { clock, inner, stats } = countingClock(createFakeClock(0));
     const { provider, stats: reads } = timed(clock, () => [[0, 'ringing']]);
     const controllers = Array.from({ length: 3 }, () => new AbortController());
     const watches = controllers.map((controller, n) =>

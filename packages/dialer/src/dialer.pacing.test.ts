@@ -1,3 +1,4 @@
+import { mostInOneSecond } from '@ringkit/internal/testing';
 import { createMockCallApiClient } from '@ringkit/call-client';
 import { startCallApiSimulator, type SimulatorEvent } from '@ringkit/call-client/testing';
 import { describe, expect, it } from 'vitest';
@@ -5,18 +6,6 @@ import { createDialer } from './dialer.js';
 import type { DialerSnapshot } from './types.js';
 
 const NUMBERS = Array.from({ length: 12 }, (_, i) => `1415555${String(3000 + i)}`);
-
-/** The most moments in any half-open window `[t, t + 1000)`. */
-function mostInOneSecond(moments: number[]): number {
-  const sorted = [...moments].sort((a, b) => a - b);
-  let most = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! >= 1000) start += 1;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
 
 describe('over a paced provider', () => {
   it('keeps list order and its concurrency while calls leave at the provider’s callsPerSecond', async () => {

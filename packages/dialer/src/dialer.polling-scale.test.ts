@@ -1,36 +1,13 @@
-import type { CallStatus, Clock } from '@ringkit/call-client';
+import type { CallStatus } from '@ringkit/call-client';
 import { createFakeClock } from '@ringkit/call-client/testing';
+import { countingClock } from '@ringkit/internal/testing';
 import { describe, expect, it } from 'vitest';
 import { createFakeProvider, flush, providerCall, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 
-/** A fake clock that counts the timers armed on it at one moment. */
-function countingClock() {
-  const inner = createFakeClock(T0);
-  const live = new Set<unknown>();
-  const stats = { maxLive: 0, live: () => live.size };
-  const clock: Clock = {
-    now: () => inner.now(),
-    setTimeout(callback, ms) {
-      const handle = inner.setTimeout(() => {
-        live.delete(handle);
-        callback();
-      }, ms);
-      live.add(handle);
-      stats.maxLive = Math.max(stats.maxLive, live.size);
-      return handle;
-    },
-    clearTimeout(handle) {
-      live.delete(handle);
-      inner.clearTimeout(handle);
-    },
-  };
-  return { clock, inner, stats };
-}
-
 describe('a polling provider with many calls in flight', () => {
   it('follows 1,000 calls at once on a few timers, not one per call, and polls quiet calls less', async () => {
-    const { clock, inner, stats } = countingClock();
+    const { clock, inner, stats } = countingClock(createFakeClock(T0));
     const N = 1000;
     /** Each call rings from 1 s after it was placed, is answered at 3 s and completes at 60 s. */
     const placedAt = new Map<string, number>();

@@ -1,3 +1,4 @@
+import { mostInOneSecond } from '@ringkit/internal/testing';
 import {
   createMockCallApiClient,
   InvalidOptionsError,
@@ -11,18 +12,6 @@ import { createScheduler } from './scheduler.js';
 
 /** Epoch ms with a fraction, the clock the moments of sending are read on. */
 const preciseNow = () => performance.timeOrigin + performance.now();
-
-/** The most moments in any half-open window `[t, t + 1000)`. */
-function mostInOneSecond(moments: number[]): number {
-  const sorted = [...moments].sort((a, b) => a - b);
-  let most = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! >= 1000) start += 1;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
 
 /** A `fetch` option that records the moment each call-creating POST is handed to it. */
 function recordingFetch() {

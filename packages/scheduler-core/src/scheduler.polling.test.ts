@@ -1,5 +1,6 @@
-import type { CallStatus, Clock } from '@ringkit/call-client';
+import type { CallStatus } from '@ringkit/call-client';
 import { createFakeClock } from '@ringkit/call-client/testing';
+import { countingClock } from '@ringkit/internal/testing';
 import { describe, expect, it } from 'vitest';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
@@ -8,33 +9,9 @@ import { memoryStore } from './stores/memory/memory.js';
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
 
-/** A fake clock that counts the timers armed on it at one moment. */
-function countingClock() {
-  const inner = createFakeClock(T0);
-  const live = new Set<unknown>();
-  const stats = { maxLive: 0, live: () => live.size };
-  const clock: Clock = {
-    now: () => inner.now(),
-    setTimeout(callback, ms) {
-      const handle = inner.setTimeout(() => {
-        live.delete(handle);
-        callback();
-      }, ms);
-      live.add(handle);
-      stats.maxLive = Math.max(stats.maxLive, live.size);
-      return handle;
-    },
-    clearTimeout(handle) {
-      live.delete(handle);
-      inner.clearTimeout(handle);
-    },
-  };
-  return { clock, inner, stats };
-}
-
 describe('following many calls by polling', () => {
   it('keeps a few timers armed, not one per call, while 1,000 calls are in flight', async () => {
-    const { clock, inner, stats } = countingClock();
+    const { clock, inner, stats } = countingClock(createFakeClock(T0));
     // Each call rings for 20 polls, is answered, then completes.
     const script = (): CallStatus[] => [
       ...Array<CallStatus>(20).fill('ringing'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { payloadTooLarge, readBody } from '../_body.js';
 import { InvalidOptionsError } from '../errors.js';
 import { formToParams, toTwilioParams } from './_form.js';
 import type { TwilioParams } from './signature.js';
@@ -120,23 +121,13 @@ export function expressTwilioWebhookHandler(options: ExpressTwilioWebhookHandler
       if (req.body === undefined) {
         const text = await readBody(req, limitBytes);
         if (text === undefined) {
-          send(res, {
-            status: 413,
-            body: {
-              error: { code: 'payload_too_large', message: `The body exceeds ${limitBytes} bytes` },
-            },
-          });
+          send(res, { status: 413, body: payloadTooLarge(limitBytes) });
           return;
         }
         params = formToParams(new URLSearchParams(text));
       } else if (Buffer.isBuffer(req.body)) {
         if (req.body.length > limitBytes) {
-          send(res, {
-            status: 413,
-            body: {
-              error: { code: 'payload_too_large', message: `The body exceeds ${limitBytes} bytes` },
-            },
-          });
+          send(res, { status: 413, body: payloadTooLarge(limitBytes) });
           return;
         }
         params = formToParams(new URLSearchParams(req.body.toString('utf8')));
@@ -194,17 +185,4 @@ function first(value: string | readonly string[] | undefined): string | undefine
 function firstValue(value: string | readonly string[] | undefined): string | undefined {
   const text = first(value)?.split(',')[0]?.trim();
   return text === '' ? undefined : text;
-}
-
-async function readBody(req: AsyncIterable<unknown>, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer =
-      typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
-    size += buffer.length;
-    if (size > limit) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -112,6 +112,16 @@ function normalise(value: unknown): unknown {
 export function statementsFor(s: string) {
   const calls = `${s}.scheduled_calls`;
   const select = `SELECT ${CALL_COLUMNS} FROM ${calls}`;
+  /**
+   * The update of both claims: the rows of `due` get the lease (`$3` until `$4`, at `$1`); a due
+   * call becomes `queued`, one in flight (its follower's lease ran out) keeps its status.
+   */
+  const claimDue = `UPDATE ${calls} AS c
+        SET status = CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
+              ELSE 'queued' END,
+            lease_owner = $3, lease_until = $4, updated_at = $1,
+            version = c.version + 1
+        FROM due WHERE c.id = due.id`;
   const history = (cursor: boolean) => {
     const after = cursor ? 'AND (started_at, id) < ($3, $4)' : '';
     const side = (column: string) =>
@@ -151,12 +161,7 @@ export function statementsFor(s: string) {
         LIMIT $2
         FOR UPDATE SKIP LOCKED
       ), claimed AS (
-        UPDATE ${calls} AS c
-        SET status = CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
-              ELSE 'queued' END,
-            lease_owner = $3, lease_until = $4, updated_at = $1,
-            version = c.version + 1
-        FROM due WHERE c.id = due.id
+        ${claimDue}
         RETURNING ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}, due.wake_at AS claimed_wake
       ), next AS (
         SELECT least(
@@ -186,12 +191,7 @@ export function statementsFor(s: string) {
           END FROM budget)
         FOR UPDATE SKIP LOCKED
       ), claimed AS (
-        UPDATE ${calls} AS c
-        SET status = CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
-              ELSE 'queued' END,
-            lease_owner = $3, lease_until = $4, updated_at = $1,
-            version = c.version + 1
-        FROM due WHERE c.id = due.id
+        ${claimDue}
         RETURNING ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}, due.wake_at AS claimed_wake,
           (c.status = 'queued' AND c.placing_at IS NULL) AS sends
       ), numbered AS (

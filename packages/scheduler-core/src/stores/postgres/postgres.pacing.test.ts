@@ -1,3 +1,4 @@
+import { mostInOneSecond } from '@ringkit/internal/testing';
 import { startCallApiSimulator } from '@ringkit/call-client/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fakeProvider } from '../../../test/fakes.js';
@@ -15,18 +16,6 @@ import { systemClock } from '@ringkit/call-client';
 const CALLS = 400;
 const WORKERS = 4;
 const CALLS_PER_SECOND = 40;
-
-/** The most moments in any half-open window `[t, t + 1000)`. */
-function mostInOneSecond(moments: number[]): number {
-  const sorted = [...moments].sort((a, b) => a - b);
-  let most = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! >= 1000) start += 1;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
 
 describeWithDatabase('callsPerSecond over PostgreSQL: one budget for every worker', (url) => {
   const schema = randomSchema();

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { countingClock, mostInOneSecond, type TimerClock } from './testing.js';
+
+/** A clock whose timers fire only when told. */
+function manualClock() {
+  let now = 0;
+  const timers = new Map<number, () => void>();
+  let seq = 0;
+  const clock: TimerClock & { fire(handle: number): void } = {
+    now: () => now,
+    setTimeout(callback) {
+      timers.set(++seq, callback);
+      return seq;
+    },
+    clearTimeout(handle) {
+      timers.delete(handle as number);
+    },
+    fire(handle) {
+      now += 1;
+      const callback = timers.get(handle);
+      timers.delete(handle);
+      callback?.();
+    },
+  };
+  return clock;
+}
+
+describe('countingClock', () => {
+  it('counts the timers armed now and the most at one moment, through fires and clears', () => {
+    const { clock, inner, stats } = countingClock(manualClock());
+    const fired: string[] = [];
+    const a = clock.setTimeout(() => fired.push('a'), 10) as number;
+    const b = clock.setTimeout(() => fired.push('b'), 20);
+    expect(stats.live()).toBe(2);
+    inner.fire(a);
+    expect(fired).toEqual(['a']);
+    expect(stats.live()).toBe(1);
+    clock.clearTimeout(b);
+    expect(stats.live()).toBe(0);
+    expect(stats.maxLive).toBe(2);
+    expect(clock.now()).toBe(1);
+  });
+});
+
+describe('mostInOneSecond', () => {
+  it('counts the most moments in a half-open second, in any order', () => {
+    expect(mostInOneSecond([])).toBe(0);
+    expect(mostInOneSecond([5])).toBe(1);
+    // 0, 999 and 500 share [0, 1000); 1000 does not.
+    expect(mostInOneSecond([1000, 0, 999, 500])).toBe(3);
+    expect(mostInOneSecond([0, 1000, 2000, 3000])).toBe(1);
+    expect(mostInOneSecond([100, 100.5, 1099.9, 1100])).toBe(3);
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * `@ringkit/internal/testing`: helpers the packages' tests share. Only tests import this entry,
+ * so no build bundles it.
+ */
+
+/** The timer methods of a clock (call-client's `Clock`), as the helpers here wrap them. */
+export interface TimerClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * Wraps `inner` (a fake clock, say) and counts the timers armed on it: `stats.live()` now, and
+ * `stats.maxLive`, the most at one moment (a test may set it back to measure a later stretch).
+ */
+export function countingClock<C extends TimerClock>(inner: C) {
+  const live = new Set<unknown>();
+  const stats = { maxLive: 0, live: () => live.size };
+  const clock: TimerClock = {
+    now: () => inner.now(),
+    setTimeout(callback, ms) {
+      const handle = inner.setTimeout(() => {
+        live.delete(handle);
+        callback();
+      }, ms);
+      live.add(handle);
+      stats.maxLive = Math.max(stats.maxLive, live.size);
+      return handle;
+    },
+    clearTimeout(handle) {
+      live.delete(handle);
+      inner.clearTimeout(handle);
+    },
+  };
+  return { clock, inner, stats };
+}
+
+/** The most moments (ms) in any half-open window `[t, t + 1000)`: how pacing tests count. */
+export function mostInOneSecond(moments: number[]): number {
+  const sorted = [...moments].sort((a, b) => a - b);
+  let most = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= 1000) start += 1;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
