@@ -503,6 +503,44 @@ export function testStore(options: TestStoreOptions): void {
       expect(await store.get('b')).toMatchObject({ idempotencyKey: null, version: 1 });
     });
 
+    it('answers batches asked for at once each as if run alone, in the order asked', async () => {
+      if (!store.updateMany) return;
+      for (const id of ['a', 'b', 'c', 'd', 'e']) {
+        await store.insert(storedCall({ id, idempotencyKey: `k-${id}` }));
+      }
+      const results = await Promise.allSettled([
+        store.updateMany([{ id: 'a', expectedVersion: 1, patch: { reason: 'one' } }]),
+        store.updateMany([{ id: 'b', expectedVersion: 1, patch: { reason: 'two' } }]),
+        // A second write of `a` at the version it was read: stale once the first applied.
+        store.updateMany([
+          { id: 'a', expectedVersion: 1, patch: { reason: 'stale' } },
+          { id: 'c', expectedVersion: 1, patch: { reason: 'three' } },
+        ]),
+        // A duplicate idempotency key: this batch fails, and none of it applies.
+        store.updateMany([
+          { id: 'd', expectedVersion: 1, patch: { reason: 'four' } },
+          { id: 'e', expectedVersion: 1, patch: { idempotencyKey: 'k-a' } },
+        ]),
+        store.updateMany([{ id: 'e', expectedVersion: 1, patch: { reason: 'five' } }]),
+      ]);
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual([
+        [true],
+        [true],
+        [false, true],
+        'rejected',
+        [true],
+      ]);
+      expect(isConflictError((results[3] as PromiseRejectedResult).reason)).toBe(true);
+      const rows = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => store.get(id)));
+      expect(rows.map((r) => [r!.reason, r!.version])).toEqual([
+        ['one', 2],
+        ['two', 2],
+        ['three', 2],
+        [null, 1],
+        ['five', 2],
+      ]);
+    });
+
     it('inserts a batch all or nothing when it offers insertMany', async () => {
       if (!store.insertMany) return;
       await store.insertMany([
