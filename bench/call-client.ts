@@ -14,10 +14,6 @@
  * For a CPU profile of the client alone: `node --cpu-prof --import tsx call-client.ts --only polling`
  * (the simulator is another process, so it is not in the profile).
  */
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   createMockCallApiClient,
@@ -29,6 +25,7 @@ import { TWILIO_TEST_CREDENTIALS } from '@ringkit/call-client/testing';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
 import ky from 'ky';
 import { quick, summarize, table } from './_stats.js';
+import { closeChild, forkReady, SIMULATOR_SCRIPT } from './_child.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,24 +82,11 @@ const median = (values: number[]) => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-
 /** A simulator of `flavour` in a process of its own; its steps are too slow to matter here. */
 async function startSimulator(flavour: 'polling' | 'webhook' | 'twilio') {
-  const child = fork(
-    join(here, '_pipeline-sim.ts'),
-    [JSON.stringify({ flavour, stepMs: 600_000 })],
-    {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
-  const [ready] = (await Promise.race([
-    once(child, 'message'),
-    once(child, 'exit').then(() => {
-      throw new Error('the simulator process exited before it was ready');
-    }),
-  ])) as [{ url: string }];
+  const { child, ready } = await forkReady(SIMULATOR_SCRIPT, [
+    JSON.stringify({ flavour, stepMs: 600_000 }),
+  ]);
   // The simulator keeps the numbers it was called with until asked: take them now and then.
   const drain = setInterval(() => child.send({ type: 'take' }), 1_000);
   child.on('message', () => undefined);
@@ -110,9 +94,7 @@ async function startSimulator(flavour: 'polling' | 'webhook' | 'twilio') {
     url: ready.url,
     async close() {
       clearInterval(drain);
-      const exited = once(child, 'exit');
-      child.send({ type: 'close' });
-      await exited;
+      await closeChild(child);
     },
   };
 }

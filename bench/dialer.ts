@@ -23,12 +23,9 @@
  * terminal webhook arriving to the next POST leaving; CPU % is this process's CPU time over the
  * run's wall time (one core = 100 %).
  */
-import { fork } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
@@ -43,6 +40,7 @@ import {
 } from '@ringkit/call-client';
 import { createDialer, type Dialer } from '@ringkit/dialer';
 import PQueue from 'p-queue';
+import { closeChild, forkReady, SIMULATOR_SCRIPT } from './_child.js';
 
 const QUICK = process.argv.includes('--quick');
 const HTTP_ONLY = process.argv.includes('--http');
@@ -375,30 +373,15 @@ function bytes(value: number) {
 // ---------------------------------------------------------------------------------------------
 // End to end over HTTP
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-
 /** The webhook simulator in a process of its own, as a provider is. */
 async function startSimulator(stepMs: [number, number], seed: number) {
-  const child = fork(
-    join(here, '_pipeline-sim.ts'),
-    [JSON.stringify({ flavour: 'webhook', stepMs, seed })],
-    {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
-  const [ready] = (await Promise.race([
-    once(child, 'message'),
-    once(child, 'exit').then(() => {
-      throw new Error('the simulator process exited before it was ready');
-    }),
-  ])) as [{ url: string }];
+  const { child, ready } = await forkReady(SIMULATOR_SCRIPT, [
+    JSON.stringify({ flavour: 'webhook', stepMs, seed }),
+  ]);
   return {
     url: ready.url,
     async close() {
-      const exited = once(child, 'exit');
-      child.send({ type: 'close' });
-      await exited;
+      await closeChild(child);
     },
   };
 }

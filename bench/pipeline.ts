@@ -45,6 +45,7 @@ import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
 import ky from 'ky';
 import pg from 'pg';
 import { fmt, percentile, quick, table } from './_stats.js';
+import { closeChild, forkReady, SIMULATOR_SCRIPT } from './_child.js';
 import type { WorkerTask } from './_pipeline-worker.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -81,16 +82,7 @@ interface Sim {
 }
 
 async function startSim(options: Omit<SimulatorOptions, 'port'>): Promise<Sim> {
-  const child = fork(join(here, '_pipeline-sim.ts'), [JSON.stringify(options)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const [ready] = (await Promise.race([
-    once(child, 'message'),
-    once(child, 'exit').then(() => {
-      throw new Error('the simulator process exited before it was ready');
-    }),
-  ])) as [{ url: string }];
+  const { child, ready } = await forkReady(SIMULATOR_SCRIPT, [JSON.stringify(options)]);
   return {
     url: ready.url,
     async take() {
@@ -103,9 +95,7 @@ async function startSim(options: Omit<SimulatorOptions, 'port'>): Promise<Sim> {
       }
     },
     async close() {
-      const exited = once(child, 'exit');
-      child.send({ type: 'close' });
-      await exited;
+      await closeChild(child);
     },
   };
 }

@@ -18,7 +18,6 @@
  * `--watch-options` is passed to every `watchCall` as is (e.g. '{"maxIdleIntervalMs":1000}' for a
  * fixed rate). Wall-clock figures are noisy on a shared machine; CPU per GET is the steadier one.
  */
-import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +32,7 @@ import {
   type WatchCallOptions,
 } from '@ringkit/call-client';
 import { summarize, table } from './_stats.js';
+import { closeChild, forkReady } from './_child.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -82,20 +82,10 @@ const INTERVAL = Number(args.interval ?? 1_000);
 const [STEP_MIN, STEP_MAX] = (args.step ?? '5000,40000').split(',').map(Number) as [number, number];
 const extra = JSON.parse(args['watch-options'] ?? '{}') as Partial<WatchCallOptions>;
 
-const child = fork(
-  fileURLToPath(import.meta.url),
-  ['--sim', JSON.stringify({ stepMs: [STEP_MIN, STEP_MAX] })],
-  {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  },
-);
-const [ready] = (await Promise.race([
-  once(child, 'message'),
-  once(child, 'exit').then(() => {
-    throw new Error('the simulator process exited before it was ready');
-  }),
-])) as [{ url: string }];
+const { child, ready } = await forkReady(fileURLToPath(import.meta.url), [
+  '--sim',
+  JSON.stringify({ stepMs: [STEP_MIN, STEP_MAX] }),
+]);
 
 /** The status changes the simulator made, gathered from the child. */
 const simulated = new Map<string, number>();
@@ -256,7 +246,5 @@ table([
   { figure: 'errors', value: errors },
 ]);
 
-const exited = once(child, 'exit');
-child.send({ type: 'close' });
-await exited;
+await closeChild(child);
 process.exit(0);
