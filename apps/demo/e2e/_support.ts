@@ -131,3 +131,21 @@ export function focused(page: Page): Promise<string> {
     return `${host ? `${host} ` : ''}${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}:${text}`;
   });
 }
+
+/** A local date-time in the `datetime-local` format, `ms` from now, computed in the page. */
+export const localInputIn = (page: Page, ms: number) =>
+  page.evaluate((offset) => {
+    const d = new Date(Date.now() + offset);
+    const p = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  }, ms);
+
+/** A free port of 127.0.0.1, for a server that must know its own URL before it starts. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localInputIn } from './_support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const app = fileURLToPath(new URL('..', import.meta.url));
@@ -54,14 +55,6 @@ function startBuiltServer(
     child.once('exit', (code) => reject(new Error(`the server exited (${code}): ${output}`)));
   });
 }
-
-/** A local date-time in the `datetime-local` format, `ms` from now, computed in the page. */
-const localInputIn = (page: Page, ms: number) =>
-  page.evaluate((offset) => {
-    const d = new Date(Date.now() + offset);
-    const p = (n: number) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-  }, ms);
 
 describe.skipIf(!hasChromium)('the demo in a browser', () => {
   let polling: CallApiSimulator;

@@ -8,6 +8,7 @@ import {
   assertBuilt,
   hasChromium,
   launchChromium,
+  localInputIn,
   startBuiltServer,
   startSite,
   type BuiltServer,
@@ -15,14 +16,6 @@ import {
 
 const LISTED = '+14155552671';
 const FROM_SITE = '+13018040009';
-
-/** A local date-time in the `datetime-local` format, `ms` from now, computed in the page. */
-const localInputIn = (page: Page, ms: number) =>
-  page.evaluate((offset) => {
-    const d = new Date(Date.now() + offset);
-    const p = (n: number) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-  }, ms);
 
 /** The scheduled calls to `phone`, straight from the demo's API (no Origin: not a browser). */
 async function callsTo(server: BuiltServer, phone: string): Promise<{ status: string }[]> {

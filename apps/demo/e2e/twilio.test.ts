@@ -17,31 +17,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertBuilt,
   hasChromium,
+  freePort,
   launchChromium,
+  localInputIn,
   startBuiltServer,
   type BuiltServer,
 } from './_support.js';
 
 const CALLER = '+14155550100';
 const NUMBERS = ['13018040009', '19842068287', '15512459377', '13018040009'];
-
-/** A local date-time in the `datetime-local` format, `ms` from now, computed in the page. */
-const localInputIn = (page: Page, ms: number) =>
-  page.evaluate((offset) => {
-    const d = new Date(Date.now() + offset);
-    const p = (n: number) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-  }, ms);
-
-/** A free port of 127.0.0.1: the server must know its own URL before it starts (`PUBLIC_URL`). */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe.skipIf(!hasChromium)('the demo on Twilio, in a browser', () => {
   let twilio: CallApiSimulator;
