@@ -20,6 +20,13 @@ const params = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
+/** The request Twilio would send to `URL_` with `p`, signed with `TOKEN`. */
+const signed = (p: Record<string, string>) => ({
+  url: URL_,
+  params: p,
+  signature: computeTwilioSignature(TOKEN, URL_, p),
+});
+
 function setup(extra: { accountSid?: string; onEvent?: () => Promise<void> } = {}) {
   const events: TwilioStatusCallback[] = [];
   const errors: unknown[] = [];
@@ -36,11 +43,7 @@ describe('createTwilioWebhookHandler', () => {
   it('hands a signed callback to onEvent and answers 204', async () => {
     const { handle, events } = setup();
     const p = params();
-    const answer = await handle({
-      url: URL_,
-      params: p,
-      signature: computeTwilioSignature(TOKEN, URL_, p),
-    });
+    const answer = await handle(signed(p));
     expect(answer).toEqual({ status: 204 });
     expect(events).toMatchObject([
       { callId: SID, status: 'completed', durationS: 7, sequence: 3, accountSid: ACCOUNT },
@@ -116,11 +119,7 @@ describe('createTwilioWebhookHandler', () => {
   it('answers 400 with the reason to signed but malformed parameters', async () => {
     const { handle, events } = setup();
     const p = params({ CallStatus: 'exploded' });
-    const answer = await handle({
-      url: URL_,
-      params: p,
-      signature: computeTwilioSignature(TOKEN, URL_, p),
-    });
+    const answer = await handle(signed(p));
     expect(answer).toMatchObject({
       status: 400,
       body: { error: { code: 'invalid_webhook', details: 'unknown_status' } },
@@ -131,11 +130,7 @@ describe('createTwilioWebhookHandler', () => {
   it('answers 400 naming the field to a signed callback with a bad AccountSid', async () => {
     const { handle, events } = setup();
     const p = params({ AccountSid: 'AC42' });
-    const answer = await handle({
-      url: URL_,
-      params: p,
-      signature: computeTwilioSignature(TOKEN, URL_, p),
-    });
+    const answer = await handle(signed(p));
     expect(answer).toMatchObject({
       status: 400,
       body: { error: { code: 'invalid_webhook', details: 'invalid_field' } },
@@ -147,33 +142,17 @@ describe('createTwilioWebhookHandler', () => {
   it('with accountSid, answers 403 to a signed callback of another account', async () => {
     const { handle, events } = setup({ accountSid: 'AC' + 'f'.repeat(32) });
     const p = params();
-    const answer = await handle({
-      url: URL_,
-      params: p,
-      signature: computeTwilioSignature(TOKEN, URL_, p),
-    });
+    const answer = await handle(signed(p));
     expect(answer.status).toBe(403);
     expect(events).toEqual([]);
     const own = setup({ accountSid: ACCOUNT.toUpperCase() });
-    expect(
-      (
-        await own.handle({
-          url: URL_,
-          params: p,
-          signature: computeTwilioSignature(TOKEN, URL_, p),
-        })
-      ).status,
-    ).toBe(204);
+    expect((await own.handle(signed(p))).status).toBe(204);
   });
 
   it('answers 500 when onEvent fails, so Twilio may send it again', async () => {
     const { handle, errors } = setup({ onEvent: () => Promise.reject(new Error('db down')) });
     const p = params();
-    const answer = await handle({
-      url: URL_,
-      params: p,
-      signature: computeTwilioSignature(TOKEN, URL_, p),
-    });
+    const answer = await handle(signed(p));
     expect(answer.status).toBe(500);
     expect(errors).toMatchObject([{ message: 'db down' }]);
   });
