@@ -8,14 +8,24 @@ import kyImport, {
 } from 'ky';
 import { z } from 'zod';
 import {
+  createTracing,
+  endSpan,
+  SPAN_KIND_CLIENT,
+  type SpanLike,
+  type TracerLike,
+} from '@ringkit/internal';
+import {
   CONNECT_ERRNOS,
   HttpError,
+  isHttpError,
+  placementOutcomeOf,
   NOT_ACCEPTED_STATUSES,
   NetworkError,
   ResponseValidationError,
   TimeoutError,
   type RequestInfo,
 } from './errors.js';
+import type { ProviderCall } from './provider.js';
 import { createPacer } from './pacing.js';
 
 /** When and how failed requests are retried. */
@@ -80,6 +90,12 @@ export interface HttpClientOptions {
    * @example callsPerSecond: 1 // a Twilio account's default CPS
    */
   callsPerSecond?: number;
+  /**
+   * The OpenTelemetry tracer of the `ringkit.place_call` spans, e.g. `provider.getTracer('app')`.
+   * By default the one of the global tracer provider, when `@opentelemetry/api` is installed
+   * (without a registered SDK, its spans cost next to nothing and go nowhere).
+   */
+  tracer?: TracerLike;
 }
 
 export const httpClientOptionsSchema = z.strictObject({
@@ -99,6 +115,15 @@ export const httpClientOptionsSchema = z.strictObject({
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function').optional(),
   headers: z.record(z.string(), z.string()).optional(),
   callsPerSecond: z.number().positive('must be above 0').max(100_000).optional(),
+  tracer: z
+    .custom<TracerLike>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as TracerLike).startSpan === 'function',
+      'expected an OpenTelemetry Tracer (an object with startSpan())',
+    )
+    .optional(),
 });
 
 /**
@@ -130,10 +155,21 @@ export interface JsonRequest<T> {
    * `fetch`, retries included: set on requests that create a call.
    */
   paced?: boolean;
+  /** The placement's span (see `HttpClient.placement`): gets the HTTP status and resend count. */
+  span?: SpanLike | undefined;
 }
 
 export interface HttpClient {
   request<T>(request: JsonRequest<T>): Promise<{ data: T; raw: unknown }>;
+  /**
+   * Runs one placement in its span, `ringkit.place_call`: the provider's name, the server, the
+   * HTTP status, the outcome (`placed`, `not_placed` or `unknown`), the provider's call id and
+   * status. Never the phone number, never an error's message (it may quote one).
+   */
+  placement(
+    provider: string,
+    place: (span: SpanLike | undefined) => Promise<ProviderCall>,
+  ): Promise<ProviderCall>;
 }
 
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded;charset=UTF-8';
@@ -150,6 +186,9 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions): H
   const userFetch = options.fetch;
   const base = ensureSlash(baseUrl);
   const totalTimeout = options.totalTimeout ?? 60_000;
+  const tracing = createTracing('@ringkit/call-client', options.tracer);
+  const server = new URL(base);
+  const serverPort = Number(server.port || (server.protocol === 'https:' ? 443 : 80));
   const pacer = createPacer({ callsPerSecond: options.callsPerSecond });
   const pacing = options.callsPerSecond !== undefined;
   const headers = options.headers ?? {};
@@ -240,8 +279,44 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions): H
   }
 
   return {
+    placement(provider, place) {
+      const span = tracing.start(
+        'ringkit.place_call',
+        {
+          'ringkit.provider': provider,
+          'server.address': server.hostname,
+          'server.port': serverPort,
+          'http.request.method': 'POST',
+        },
+        { kind: SPAN_KIND_CLIENT },
+      );
+      if (span === undefined) return place(undefined);
+      return tracing
+        .within(span, () => place(span))
+        .then(
+          (call) => {
+            span.setAttribute('ringkit.placement.outcome', 'placed');
+            span.setAttribute('ringkit.call.provider_id', call.id);
+            span.setAttribute('ringkit.call.status', call.status);
+            if (call.reconciled === true) span.setAttribute('ringkit.call.reconciled', true);
+            endSpan(span);
+            return call;
+          },
+          (error: unknown) => {
+            span.setAttribute('ringkit.placement.outcome', placementOutcomeOf(error));
+            if (isHttpError(error)) {
+              span.setAttribute('http.response.status_code', error.status);
+              if (error.attempts > 1)
+                span.setAttribute('http.request.resend_count', error.attempts - 1);
+            }
+            endSpan(span, error);
+            throw error;
+          },
+        );
+    },
+
     async request<T>(request: JsonRequest<T>) {
-      const { method, path, json, form, searchParams, schema, signal, paced } = request;
+      const { method, path, json, form, searchParams, schema, signal, paced, span } = request;
       const url = resolve(path, searchParams);
       const unsafe = method === 'post' && request.idempotent !== true;
       const body = json !== undefined ? JSON.stringify(json) : form?.toString();
@@ -280,6 +355,10 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions): H
         });
         const text = await response.text();
         timed?.end();
+        if (span !== undefined) {
+          span.setAttribute('http.response.status_code', response.status);
+          if (attempts > 1) span.setAttribute('http.request.resend_count', attempts - 1);
+        }
         try {
           raw = text === '' ? undefined : JSON.parse(text);
         } catch {

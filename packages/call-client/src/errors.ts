@@ -245,6 +245,18 @@ export function isAmbiguousPlacement(error: unknown): boolean {
 }
 
 /**
+ * What became of one placement: `placed` (the provider accepted it), `not_placed` (it surely did
+ * not: see {@link isCallNotPlaced}) or `unknown` (it may have: see {@link isAmbiguousPlacement}).
+ * The word spans, events and metrics use.
+ */
+export type PlacementOutcome = 'placed' | 'not_placed' | 'unknown';
+
+/** The {@link PlacementOutcome} of a `placeCall` that failed with `error`. */
+export function placementOutcomeOf(error: unknown): Exclude<PlacementOutcome, 'placed'> {
+  return isCallNotPlaced(error) ? 'not_placed' : 'unknown';
+}
+
+/**
  * `true` when a failed `placeCall` surely created no call AND trying again may succeed: `429`,
  * `503` or a connection never made (what the clients retry by themselves first).
  */

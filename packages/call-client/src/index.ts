@@ -33,8 +33,9 @@ export {
   isRetryablePlacementError,
   isTimeoutError,
   isWebhookValidationError,
+  placementOutcomeOf,
 } from './errors.js';
-export type { RequestInfo, WebhookErrorReason } from './errors.js';
+export type { PlacementOutcome, RequestInfo, WebhookErrorReason } from './errors.js';
 
 export { isValidPhoneNumber, toE164 } from './phone.js';
 export type { CountryCode, ToE164Options } from './phone.js';
@@ -88,3 +89,4 @@ export type {
   WebhookHttpRequest,
   WebhookHttpResponse,
 } from './express.js';
+export type { TracerLike } from '@ringkit/internal';

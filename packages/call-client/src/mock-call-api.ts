@@ -51,18 +51,21 @@ export function createMockCallApiClient(options: MockCallApiClientOptions = {}):
   return {
     name: 'mock-call-api',
     capabilities: { polling: true, webhooks: false },
-    async placeCall({ to, signal }) {
-      const phone = toE164(to, { defaultCountry });
-      return toCall(
-        await http.request({
-          method: 'post',
-          paced: true,
-          path: 'api/call',
-          json: { phone_number: phone },
-          schema: callSchema,
-          signal,
-        }),
-      );
+    placeCall({ to, signal }) {
+      return http.placement('mock-call-api', async (span) => {
+        const phone = toE164(to, { defaultCountry });
+        return toCall(
+          await http.request({
+            method: 'post',
+            paced: true,
+            path: 'api/call',
+            json: { phone_number: phone },
+            schema: callSchema,
+            signal,
+            span,
+          }),
+        );
+      });
     },
     async getCall(id, { signal } = {}) {
       return toCall(

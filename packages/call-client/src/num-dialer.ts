@@ -52,17 +52,20 @@ export function createNumDialerClient(options: NumDialerClientOptions): CallProv
   return {
     name: 'num-dialer',
     capabilities: { polling: false, webhooks: true },
-    async placeCall({ to, signal }) {
-      const phone = toE164(to, { defaultCountry }).slice(1);
-      const { data, raw } = await http.request({
-        method: 'post',
-        paced: true,
-        path: 'call',
-        json: { phone, webhookURL: options.webhookUrl },
-        schema: placedSchema,
-        signal,
+    placeCall({ to, signal }) {
+      return http.placement('num-dialer', async (span) => {
+        const phone = toE164(to, { defaultCountry }).slice(1);
+        const { data, raw } = await http.request({
+          method: 'post',
+          paced: true,
+          path: 'call',
+          json: { phone, webhookURL: options.webhookUrl },
+          schema: placedSchema,
+          signal,
+          span,
+        });
+        return { id: data.id, ...toStatus(data.status), raw };
       });
-      return { id: data.id, ...toStatus(data.status), raw };
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   type Clock,
   type CountryCode,
 } from '@ringkit/call-client';
+import { createTracing, type TracerLike, type Tracing } from '@ringkit/internal';
 import { z } from 'zod';
 import { invalidOptions, InvalidNumbersError, type InvalidNumber } from './errors.js';
 import type { DialerOptions } from './types.js';
@@ -46,6 +47,13 @@ const optionsSchema = z.strictObject({
   watchIntervalMs: z.number().positive().max(MAX_TIMER_MS).optional(),
   pollIntervalMs: z.number().positive().max(MAX_TIMER_MS).optional(),
   maxEarlyEvents: z.number().int().min(0).optional(),
+  tracer: z
+    .custom<TracerLike>(
+      (value) =>
+        typeof value === 'object' && value !== null && isFunction((value as TracerLike).startSpan),
+      'expected an OpenTelemetry Tracer (an object with startSpan())',
+    )
+    .optional(),
 });
 
 /** The options with every default applied. */
@@ -60,6 +68,7 @@ export interface ResolvedOptions {
   maxEarlyEvents: number;
   /** Follow calls by polling `getCall` rather than waiting for webhooks. */
   poll: boolean;
+  tracing: Tracing;
 }
 
 /**
@@ -84,6 +93,7 @@ export function resolveOptions(options: DialerOptions): ResolvedOptions {
       provider.capabilities.polling === true &&
       provider.capabilities.webhooks !== true &&
       typeof provider.getCall === 'function',
+    tracing: createTracing('@ringkit/dialer', options.tracer),
   };
 }
 

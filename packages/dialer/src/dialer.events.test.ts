@@ -19,7 +19,7 @@ function setup() {
 }
 
 describe('events', () => {
-  it('emits dialing, status, finished, progress and drained in order', async () => {
+  it('emits dialing, placement, status, finished, progress and drained in order', async () => {
     const { dialer, provider, log } = setup();
     dialer.start();
     provider.placed[0]?.answer('a');
@@ -34,6 +34,7 @@ describe('events', () => {
       'progress',
       'status 0 initiated',
       'progress',
+      'placement 0',
       'status 0 completed',
       'finished 0 completed',
       'progress',
@@ -42,6 +43,7 @@ describe('events', () => {
       'progress',
       'status 1 initiated',
       'progress',
+      'placement 1',
       'status 1 busy',
       'finished 1 busy',
       'progress',

@@ -6,6 +6,7 @@ import type {
   DialerEntry,
   DialerEntryStatus,
   DialerErrorEvent,
+  DialerPlacementEvent,
   DialerSnapshot,
   DialerStatusEvent,
 } from './types.js';
@@ -17,9 +18,10 @@ describe('types', () => {
     dialer.on('status', (event) => expectTypeOf(event).toEqualTypeOf<DialerStatusEvent>());
     dialer.on('finished', (entry) => expectTypeOf(entry).toEqualTypeOf<DialerEntry>());
     dialer.on('error', (event) => expectTypeOf(event).toEqualTypeOf<DialerErrorEvent>());
+    dialer.on('placement', (event) => expectTypeOf(event).toEqualTypeOf<DialerPlacementEvent>());
     dialer.on('*', (type) =>
       expectTypeOf(type).toEqualTypeOf<
-        'dialing' | 'status' | 'finished' | 'progress' | 'drained' | 'error'
+        'dialing' | 'placement' | 'status' | 'finished' | 'progress' | 'drained' | 'error'
       >(),
     );
     // @ts-expect-error: not an event of the dialer

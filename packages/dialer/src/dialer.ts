@@ -9,6 +9,7 @@ import {
   clampTimerMs,
   isAmbiguousPlacement,
   isRetryablePlacementError,
+  placementOutcomeOf,
   isCallStatus,
   isTerminal,
   type CallStatus,
@@ -16,7 +17,13 @@ import {
   type ProviderCall,
   type TerminalCallStatus,
 } from '@ringkit/call-client';
-import { createSafeEmitter, EarlyEventBuffer } from '@ringkit/internal';
+import {
+  createSafeEmitter,
+  EarlyEventBuffer,
+  endSpan,
+  traceIds,
+  type SpanLike,
+} from '@ringkit/internal';
 import { Deadlines } from './_deadlines.js';
 import { followByPolling, onAttemptTimeout, type AttemptHost } from './_follow.js';
 import {
@@ -74,7 +81,7 @@ const NO_EVENTS: readonly CallStatusEvent[] = Object.freeze([]);
  */
 export function createDialer(options: DialerOptions): Dialer {
   const resolved = resolveOptions(options);
-  const { provider, clock, callTimeoutMs, maxAttempts, poll } = resolved;
+  const { provider, clock, callTimeoutMs, maxAttempts, poll, tracing } = resolved;
   const entries = resolved.phones.map((phone, index) => new Entry(index, phone));
   const total = entries.length;
   const counts = emptyCounts(total);
@@ -178,9 +185,19 @@ export function createDialer(options: DialerOptions): Dialer {
     entry.dialedFrom = set(entry, 'dialing');
     const controller = spare ?? new AbortController();
     entry.controller = controller;
+    const span = tracing.start('ringkit.dialer.place', {
+      'ringkit.dialer.index': entry.index,
+      'ringkit.call.attempt': attempt,
+      'ringkit.provider': provider.name,
+    });
     let placed: Promise<ProviderCall>;
     try {
-      placed = Promise.resolve(provider.placeCall({ to: entry.phone, signal: controller.signal }));
+      const signal = controller.signal;
+      placed = Promise.resolve(
+        span === undefined
+          ? provider.placeCall({ to: entry.phone, signal })
+          : tracing.within(span, () => provider.placeCall({ to: entry.phone, signal })),
+      );
     } catch (error) {
       placed = Promise.reject(error);
     }
@@ -192,10 +209,54 @@ export function createDialer(options: DialerOptions): Dialer {
     deadlines.add(entry, attempt, now + callTimeoutMs);
     placed
       .then(
-        (call) => onPlaced(entry, attempt, call),
-        (error: unknown) => onPlaceFailed(entry, attempt, error),
+        (call) => {
+          try {
+            onPlaced(entry, attempt, call);
+          } finally {
+            placementDone(entry, attempt, span, now, { call });
+          }
+        },
+        (error: unknown) => {
+          try {
+            onPlaceFailed(entry, attempt, error);
+          } finally {
+            placementDone(entry, attempt, span, now, { error });
+          }
+        },
       )
       .catch((error: unknown) => report(error, 'place_call'));
+  }
+
+  /** Ends the placement's span and emits `placement`, once the answer took effect. */
+  function placementDone(
+    entry: Entry,
+    attempt: number,
+    span: SpanLike | undefined,
+    sentAt: number,
+    answer: { call: ProviderCall; error?: never } | { call?: never; error: unknown },
+  ) {
+    const outcome = answer.call ? 'placed' : placementOutcomeOf(answer.error);
+    const trace = traceIds(span);
+    if (span !== undefined) {
+      span.setAttribute('ringkit.placement.outcome', outcome);
+      endSpan(span, answer.error);
+    }
+    if (!events.has('placement')) return;
+    const callId = answer.call && typeof answer.call.id === 'string' ? answer.call.id : null;
+    const providerStatus = answer.call?.providerStatus;
+    events.emit('placement', {
+      index: entry.index,
+      phone: entry.phone,
+      attempt,
+      outcome,
+      provider: provider.name,
+      callId,
+      providerStatus: typeof providerStatus === 'string' ? providerStatus : null,
+      ...(answer.call ? {} : { error: answer.error }),
+      sentAt,
+      durationMs: Math.max(0, clock.now() - sentAt),
+      ...(trace === undefined ? {} : { trace }),
+    });
   }
 
   function announce(dialed: Entry[] | undefined) {

@@ -30,9 +30,11 @@ export type {
   DialerErrorSource,
   DialerEvents,
   DialerOptions,
+  DialerPlacementEvent,
   DialerProgressEvent,
   DialerSnapshot,
   DialerState,
   DialerStatusEvent,
   StopOptions,
 } from './types.js';
+export type { TraceIds, TracerLike } from '@ringkit/internal';

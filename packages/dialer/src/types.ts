@@ -3,9 +3,11 @@ import type {
   CallStatusEvent,
   Clock,
   CountryCode,
+  PlacementOutcome,
   TerminalCallStatus,
 } from '@ringkit/call-client';
 import type { Emitter } from 'mitt';
+import type { TraceIds, TracerLike } from '@ringkit/internal';
 import type { DialAttemptError } from './errors.js';
 
 /**
@@ -78,6 +80,12 @@ export interface DialerOptions {
    * @default 1000
    */
   maxEarlyEvents?: number;
+  /**
+   * The OpenTelemetry tracer of the `ringkit.dialer.place` spans, one per placement (the provider
+   * client's own `ringkit.place_call` span is its child). By default the one of the global tracer
+   * provider, when `@opentelemetry/api` is installed.
+   */
+  tracer?: TracerLike;
 }
 
 /** One number of the list and what became of it. */
@@ -126,6 +134,29 @@ export interface DialerDialingEvent {
   /** The attempt, from 1. */
   attempt: number;
   at: number;
+}
+
+/** A placement request was answered, or failed (emitted once per `placeCall`, after its effect). */
+export interface DialerPlacementEvent {
+  index: number;
+  phone: string;
+  attempt: number;
+  /** `placed`, `not_placed` (surely not) or `unknown` (the call may have rung). */
+  outcome: PlacementOutcome;
+  /** The provider's `name`. */
+  provider: string;
+  /** The provider's call id, when it answered one. */
+  callId: string | null;
+  /** The provider's own status word in its answer, when it answered. */
+  providerStatus: string | null;
+  /** Why it failed, when it did. */
+  error?: unknown;
+  /** When the request was sent (epoch ms, the dialer's clock). */
+  sentAt: number;
+  /** Milliseconds from the request to the provider's answer (or the failure). */
+  durationMs: number;
+  /** The ids of the placement's span (`ringkit.dialer.place`) when a tracer records it. */
+  trace?: TraceIds;
 }
 
 /** An entry's status moved. */
@@ -180,6 +211,8 @@ export interface DialerErrorEvent {
 export type DialerEvents = {
   /** `placeCall` was invoked for an entry. */
   dialing: DialerDialingEvent;
+  /** A `placeCall` was answered, or failed. */
+  placement: DialerPlacementEvent;
   /** An entry's status moved forward (or restarted at `dialing` for a new attempt). */
   status: DialerStatusEvent;
   /** An entry ended for good. */

@@ -4,3 +4,15 @@ export { createSafeEmitter } from './emitter.js';
 export type { SafeEmitter } from './emitter.js';
 export { EarlyEventBuffer } from './early-events.js';
 export type { EarlyEvent } from './early-events.js';
+export {
+  createTracing,
+  endSpan,
+  errorType,
+  otelApi,
+  traceIds,
+  SPAN_KIND_CLIENT,
+  SPAN_KIND_INTERNAL,
+  SPAN_STATUS_ERROR,
+  SPAN_STATUS_OK,
+} from './tracing.js';
+export type { SpanLike, TraceIds, TracerLike, Tracing } from './tracing.js';

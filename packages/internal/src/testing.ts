@@ -2,6 +2,14 @@
  * `@ringkit/internal/testing`: helpers the packages' tests share. Only tests import this entry,
  * so no build bundles it.
  */
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace';
 
 /** The timer methods of a clock (call-client's `Clock`), as the helpers here wrap them. */
 export interface TimerClock {
@@ -46,4 +54,38 @@ export function mostInOneSecond(moments: number[]): number {
     most = Math.max(most, end - start + 1);
   }
   return most;
+}
+
+/**
+ * Registers an OpenTelemetry SDK for the calling test file, as an application would: a global
+ * tracer provider whose spans are kept in memory, and the AsyncLocalStorage context manager.
+ * `close()` unregisters both.
+ */
+export function recordSpans() {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  trace.disable();
+  context.disable();
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(contextManager);
+  return {
+    provider,
+    /** The spans ended so far, oldest first. */
+    spans: (): ReadableSpan[] => exporter.getFinishedSpans(),
+    /** The ended spans named `name`. */
+    named: (name: string): ReadableSpan[] =>
+      exporter.getFinishedSpans().filter((span) => span.name === name),
+    reset: () => exporter.reset(),
+    async close() {
+      trace.disable();
+      context.disable();
+      await provider.shutdown();
+    },
+  };
+}
+
+/** Every attribute value of `spans`, as text: a test looks for a phone number in it. */
+export function attributeText(spans: readonly ReadableSpan[]): string {
+  return JSON.stringify(spans.map((span) => [span.name, span.attributes, span.status]));
 }

@@ -1,4 +1,5 @@
-import type { SafeEmitter } from '@ringkit/internal';
+import type { PlacementOutcome } from '@ringkit/call-client';
+import type { SafeEmitter, TraceIds } from '@ringkit/internal';
 import type { ScheduledCall, ScheduledCallStatus } from './types.js';
 
 /** The events a scheduler emits, by name (`scheduler.on('status', (e) => …)`). */
@@ -7,6 +8,11 @@ export type SchedulerEvents = {
   scheduled: { call: ScheduledCall };
   /** A due call was claimed and is about to be sent to the provider. */
   dispatching: { call: ScheduledCall };
+  /**
+   * A placement request was answered, or failed: once per request, after its outcome is written.
+   * What a log line or a metric of placements needs.
+   */
+  placement: PlacementEvent;
   /** A call moved to a new status (including `scheduled` again for a retry or a window). */
   status: {
     call: ScheduledCall;
@@ -31,3 +37,28 @@ export type SchedulerEvents = {
 
 /** The scheduler's emitter: listeners that throw are reported as `error` events. */
 export type SchedulerEmitter = SafeEmitter<SchedulerEvents>;
+
+/** One placement request and what became of it (the `placement` event). */
+export interface PlacementEvent {
+  /** The call as written after the answer (or the failure). */
+  call: ScheduledCall;
+  /** `placed`, `not_placed` (surely not: retried if attempts remain) or `unknown` (may have rung). */
+  outcome: PlacementOutcome;
+  /** The provider's `name`. */
+  provider: string;
+  /** The provider's own status word in its answer, when it answered. */
+  providerStatus?: string;
+  /** Why it failed, when it did. */
+  error?: unknown;
+  /** When the request was sent. */
+  sentAt: Date;
+  /** Milliseconds from the call's due time to the request being sent: the dispatch lag. */
+  lagMs: number;
+  /** Milliseconds from the request being sent to the provider's answer (or the failure). */
+  durationMs: number;
+  /**
+   * The ids of the placement's span (`ringkit.scheduler.place`) when a tracer records it, so a
+   * log line can point at it.
+   */
+  trace?: TraceIds;
+}

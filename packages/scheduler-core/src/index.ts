@@ -2,7 +2,8 @@ export { createScheduler } from './scheduler.js';
 export type { ListOptions, RecordCallInput, Scheduler } from './scheduler.js';
 export type { SchedulerOptions } from './options.js';
 
-export type { SchedulerEvents } from './events.js';
+export type { PlacementEvent, SchedulerEvents } from './events.js';
+export type { TraceIds, TracerLike } from '@ringkit/internal';
 
 export {
   ConflictError,

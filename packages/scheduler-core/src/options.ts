@@ -11,6 +11,7 @@ import {
   type Clock,
   type CountryCode,
 } from '@ringkit/call-client';
+import { createTracing, type TracerLike, type Tracing } from '@ringkit/internal';
 import { z } from 'zod';
 import { invalidOptions } from './errors.js';
 import type { Store } from './store.js';
@@ -87,6 +88,13 @@ export interface SchedulerOptions {
    * @example callsPerSecond: 1 // a Twilio account's default CPS
    */
   callsPerSecond?: number;
+  /**
+   * The OpenTelemetry tracer of the scheduler's spans (`ringkit.scheduler.dispatch` for each
+   * claim, `ringkit.scheduler.place` for each placement). By default the one of the global
+   * tracer provider, when `@opentelemetry/api` is installed. The provider client traces its
+   * requests itself (`ringkit.place_call`, a child of `ringkit.scheduler.place`).
+   */
+  tracer?: TracerLike;
 }
 
 const isFunction = (v: unknown) => typeof v === 'function';
@@ -109,6 +117,12 @@ const optionsSchema = z.strictObject({
   callTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
   generateId: z.custom<() => string>(isFunction, 'expected a function').optional(),
   callsPerSecond: z.number().positive('must be above 0').max(100_000).optional(),
+  tracer: z
+    .custom<TracerLike>(
+      (v) => typeof v === 'object' && v !== null && isFunction((v as TracerLike).startSpan),
+      'expected an OpenTelemetry Tracer (an object with startSpan())',
+    )
+    .optional(),
 });
 
 /** The options with every default applied. */
@@ -126,6 +140,7 @@ export interface ResolvedOptions {
   callTimeoutMs: number;
   generateId: () => string;
   callsPerSecond: number | undefined;
+  tracing: Tracing;
 }
 
 /** Checks the options (an `InvalidOptionsError` naming each bad one) and applies the defaults. */
@@ -155,5 +170,6 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     generateId: options.generateId ?? randomUUID,
     callsPerSecond: options.callsPerSecond,
+    tracing: createTracing('@ringkit/scheduler-core', options.tracer),
   };
 }

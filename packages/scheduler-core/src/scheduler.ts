@@ -144,6 +144,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     watchIntervalMs: resolved.watchIntervalMs,
     callTimeoutMs: resolved.callTimeoutMs,
     callsPerSecond: resolved.callsPerSecond,
+    tracing: resolved.tracing,
   });
 
   const newRow = (valid: ValidSchedule, now: number): StoredCall => {

@@ -1,3 +1,4 @@
+import type { SpanLike } from '@ringkit/internal';
 import { z } from 'zod';
 import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from '../_http.js';
 import { providerStatusSchema, toStatus } from '../_schemas.js';
@@ -152,7 +153,7 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
   const secret = options.apiSecret ?? options.authToken ?? '';
   const { accountSid, statusCallbackUrl, twiml, url, reconcile } = options;
   const http = createHttpClient(options.baseUrl ?? 'https://api.twilio.com', {
-    ...pick(options, ['timeout', 'totalTimeout', 'retry', 'fetch', 'callsPerSecond']),
+    ...pick(options, ['timeout', 'totalTimeout', 'retry', 'fetch', 'callsPerSecond', 'tracer']),
     headers: {
       ...options.headers,
       authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`,
@@ -242,46 +243,56 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     return toCall(data, raw);
   }
 
+  /** One placement: the `POST`, and the look-up that reconciles an ambiguous answer. */
+  async function place(
+    to: string,
+    signal: AbortSignal | undefined,
+    span: SpanLike | undefined,
+  ): Promise<ProviderCall> {
+    const phone = toE164(to, { defaultCountry });
+    const placement = ledger.begin(phone);
+    try {
+      const { data, raw } = await call({
+        method: 'post',
+        path: callsPath,
+        form: createForm(phone),
+        schema: callSchema,
+        signal,
+        paced: true,
+        span,
+      });
+      ledger.claim(data.sid);
+      placement.settle('placed');
+      return toCall(data, raw);
+    } catch (error) {
+      const ambiguous = isAmbiguousPlacement(error) && !signal?.aborted;
+      placement.settle(ambiguous ? 'ambiguous' : 'refused');
+      if (!ambiguous || reconciling === null) throw error;
+      let found: ListedCall<ProviderCall> | undefined;
+      try {
+        found = await findPlacedCall({
+          placement,
+          options: reconciling,
+          ledger,
+          list: () => listRecent(phone, placement.startedAt - reconciling.skewMs, signal),
+          signal,
+        });
+      } catch {
+        found = undefined; // a failed look-up never becomes a second placement
+      }
+      if (!found) throw error;
+      ledger.claim(found.sid);
+      placement.outcome = 'placed';
+      return { ...found.call, reconciled: true };
+    }
+  }
+
   return {
     name: 'twilio',
     capabilities: { polling: true, webhooks: statusCallbackUrl !== undefined },
 
-    async placeCall({ to, signal }) {
-      const phone = toE164(to, { defaultCountry });
-      const placement = ledger.begin(phone);
-      try {
-        const { data, raw } = await call({
-          method: 'post',
-          path: callsPath,
-          form: createForm(phone),
-          schema: callSchema,
-          signal,
-          paced: true,
-        });
-        ledger.claim(data.sid);
-        placement.settle('placed');
-        return toCall(data, raw);
-      } catch (error) {
-        const ambiguous = isAmbiguousPlacement(error) && !signal?.aborted;
-        placement.settle(ambiguous ? 'ambiguous' : 'refused');
-        if (!ambiguous || reconciling === null) throw error;
-        let found: ListedCall<ProviderCall> | undefined;
-        try {
-          found = await findPlacedCall({
-            placement,
-            options: reconciling,
-            ledger,
-            list: () => listRecent(phone, placement.startedAt - reconciling.skewMs, signal),
-            signal,
-          });
-        } catch {
-          found = undefined; // a failed look-up never becomes a second placement
-        }
-        if (!found) throw error;
-        ledger.claim(found.sid);
-        placement.outcome = 'placed';
-        return { ...found.call, reconciled: true };
-      }
+    placeCall({ to, signal }) {
+      return http.placement('twilio', (span) => place(to, signal, span));
     },
 
     getCall,

@@ -4,6 +4,7 @@ import {
   type CallStatusEvent,
   type Clock,
 } from '@ringkit/call-client';
+import { endSpan, type SpanLike, type Tracing } from '@ringkit/internal';
 import type { Store, StoredCall } from '../store.js';
 import type { SchedulerEmitter } from '../events.js';
 import { createCanceler } from './_cancel.js';
@@ -30,6 +31,7 @@ export interface DispatcherContext {
   callTimeoutMs: number;
   /** The placement budget (`undefined`: unlimited). */
   callsPerSecond: number | undefined;
+  tracing: Tracing;
 }
 
 /**
@@ -132,6 +134,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     adopt: follower.adopted,
     wake,
     pacing,
+    tracing: ctx.tracing,
   });
 
   const cancel = createCanceler({
@@ -170,11 +173,27 @@ export function createDispatcher(ctx: DispatcherContext) {
           const free = Math.min(ctx.concurrency - active, 2 * ctx.concurrency - held);
           if (free <= 0) break;
           const now = clock.now();
+          const claimStarted = performance.now();
           const claim = await pacing.claim(now, free, workerId, now + ctx.leaseMs);
           const claimed = claim.calls;
           budgetUntil = claim.retryAt ?? Number.NEGATIVE_INFINITY;
+          // A claim that found calls is a span, the parent of their placements; the re-checks
+          // that find none are not.
+          const batch =
+            claimed.length === 0
+              ? undefined
+              : ctx.tracing.start(
+                  'ringkit.scheduler.dispatch',
+                  {
+                    'ringkit.worker.id': workerId,
+                    'ringkit.dispatch.claimed': claimed.length,
+                    'ringkit.dispatch.free_slots': free,
+                  },
+                  { startTime: performance.timeOrigin + claimStarted },
+                );
           // Started in one go, so their marks (placingAt) are written together.
-          claimed.forEach((row, i) => track(row, claim.slots[i] ?? null));
+          claimed.forEach((row, i) => track(row, claim.slots[i] ?? null, batch));
+          endSpan(batch);
           saturated = claimed.length === free;
           if (!saturated) {
             // Let the marks of the calls just claimed go to the store first (the writer sends
@@ -207,7 +226,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     });
   }
 
-  function track(row: StoredCall, sendAt: number | null) {
+  function track(row: StoredCall, sendAt: number | null, batch: SpanLike | undefined) {
     active += 1;
     held += 1;
     let answered = false;
@@ -231,10 +250,13 @@ export function createDispatcher(ctx: DispatcherContext) {
       slot.recorded();
       placements.delete(done);
     };
-    const done: Promise<void> = dispatch(row, slot, sendAt).then(settle, (error: unknown) => {
-      reportError(error, 'store', row.id);
-      settle();
-    });
+    const done: Promise<void> = dispatch(row, slot, sendAt, batch).then(
+      settle,
+      (error: unknown) => {
+        reportError(error, 'store', row.id);
+        settle();
+      },
+    );
     placements.add(done);
   }
 

@@ -2,10 +2,13 @@ import {
   clampTimerMs,
   isCallNotPlaced,
   isTerminal,
+  placementOutcomeOf,
   type CallProvider,
   type Clock,
+  type PlacementOutcome,
   type ProviderCall,
 } from '@ringkit/call-client';
+import { endSpan, traceIds, type SpanLike, type Tracing } from '@ringkit/internal';
 import type { StoredCall } from '../store.js';
 import type { Outcomes } from './_outcomes.js';
 import type { Pacing } from './_pacing.js';
@@ -57,6 +60,7 @@ export interface PlaceContext {
   wake: (at: number) => void;
   /** When each request may leave (`callsPerSecond`). */
   pacing: Pacing;
+  tracing: Tracing;
 }
 
 /**
@@ -185,16 +189,54 @@ export function createPlacer(ctx: PlaceContext) {
   }
 
   /**
+   * Ends the placement's span and emits `placement`, once the outcome is written: `row` is the
+   * call as written then.
+   */
+  function placementDone(
+    span: SpanLike | undefined,
+    row: StoredCall,
+    outcome: PlacementOutcome,
+    times: { dueAt: number; sentAt: number; answeredAt: number },
+    answer: { call?: ProviderCall; error?: unknown },
+  ) {
+    const lagMs = Math.max(0, times.sentAt - times.dueAt);
+    const durationMs = Math.max(0, times.answeredAt - times.sentAt);
+    // Read while the span is still being recorded.
+    const trace = traceIds(span);
+    if (span !== undefined) {
+      span.setAttribute('ringkit.placement.outcome', outcome);
+      span.setAttribute('ringkit.dispatch.lag_ms', lagMs);
+      span.setAttribute('ringkit.call.status', row.status);
+      endSpan(span, answer.error);
+    }
+    if (!emitter.has('placement')) return;
+    const providerStatus = answer.call?.providerStatus;
+    emitter.emit('placement', {
+      call: toScheduledCall(row),
+      outcome,
+      provider: ctx.provider.name,
+      ...(providerStatus === undefined ? {} : { providerStatus }),
+      ...('error' in answer ? { error: answer.error } : {}),
+      sentAt: new Date(times.sentAt),
+      lagMs,
+      durationMs,
+      ...(trace === undefined ? {} : { trace }),
+    });
+  }
+
+  /**
    * Places one claimed call, or resolves what a dead worker left behind. `slot.answered()` frees
    * the call's concurrency slot once the provider answered, `slot.recorded()` once the answer is
-   * written.
+   * written. `batch` is the span of the claim that found it.
    */
   return async function dispatch(
     claim: StoredCall,
     slot: Slot,
     sendAt: number | null = null,
+    batch?: SpanLike,
   ): Promise<void> {
     const now = clock.now();
+    const startedAt = performance.now();
     if (claim.status !== 'queued') {
       await ctx.adopt(claim); // in flight: its follower is gone
       return;
@@ -246,40 +288,61 @@ export function createPlacer(ctx: PlaceContext) {
     );
     if (!marked.changed) return; // canceled, rescheduled or reclaimed meanwhile
     outcomes.emitStatus(marked.row, 'scheduled');
+    const span = ctx.tracing.start(
+      'ringkit.scheduler.place',
+      {
+        'ringkit.call.id': claim.id,
+        'ringkit.call.attempt': claim.attempt,
+        'ringkit.provider': ctx.provider.name,
+        'ringkit.worker.id': ctx.workerId,
+      },
+      { parent: batch, startTime: performance.timeOrigin + startedAt },
+    );
     const lease = keepLease(marked.row);
     // A turn gone by too long (a slow write, a busy process) is not used: a fresh one is taken.
     if (ctx.pacing.paced) await ctx.pacing.onTime(turn);
 
+    const sentAt = clock.now();
     let call: ProviderCall;
     try {
-      call = await ctx.provider.placeCall({ to: claim.to });
+      call = await ctx.tracing.within(span, () => ctx.provider.placeCall({ to: claim.to }));
     } catch (error) {
+      const answeredAt = clock.now();
       slot.answered();
       const last = await lease.stop();
       ctx.reportError(error, 'provider', claim.id);
       // Only a failure that proves no call exists may be retried: a person is never called twice.
       // Anything else (a timeout, a reset, 500, 502, 504…) may have rung a phone: it is recorded
       // with an unknown outcome and never placed again, whatever `maxAttempts` says.
-      if (isCallNotPlaced(error)) {
-        await outcomes.finish(last, {
-          status: 'failed',
-          reason: 'placement_failed',
-          retryable: true,
-          error,
-        });
-      } else {
-        await outcomes.finish(last, {
-          status: 'failed',
-          reason: OUTCOME_UNKNOWN,
-          error,
-          unanswered: true,
-        });
-      }
+      const written = isCallNotPlaced(error)
+        ? await outcomes.finish(last, {
+            status: 'failed',
+            reason: 'placement_failed',
+            retryable: true,
+            error,
+          })
+        : await outcomes.finish(last, {
+            status: 'failed',
+            reason: OUTCOME_UNKNOWN,
+            error,
+            unanswered: true,
+          });
+      const times = { dueAt: claim.dueAt, sentAt, answeredAt };
+      placementDone(span, written, placementOutcomeOf(error), times, { error });
       return;
     }
+    const answeredAt = clock.now();
     slot.answered();
-    const row = await record(await lease.stop(), call);
+    const last = await lease.stop();
+    const row = await record(last, call);
     slot.recorded();
+    placementDone(
+      span,
+      row ?? last,
+      'placed',
+      { dueAt: claim.dueAt, sentAt, answeredAt },
+      { call },
+    );
     if (!row) return;
     const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
     if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {

@@ -1,0 +1,166 @@
+/** The dialer's span per placement and its `placement` event. */
+import { HttpError, InvalidOptionsError, createNumDialerClient } from '@ringkit/call-client';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { attributeText, recordSpans } from '@ringkit/internal/testing';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createFakeProvider, flush, T0 } from '../test/utils.js';
+import { createDialer } from './dialer.js';
+import type { DialerPlacementEvent } from './types.js';
+
+const otel = recordSpans();
+afterAll(() => otel.close());
+beforeEach(() => otel.reset());
+
+const NUMBERS = ['+14155552671', '+13018040009', '+14155550111'];
+
+function httpError(status: number) {
+  return new HttpError({
+    status,
+    request: { method: 'POST', url: 'http://dialer.test/call' },
+    body: {},
+    headers: new Headers(),
+    attempts: 1,
+  });
+}
+
+describe('the dialer traced', () => {
+  it('makes one span per placement, with its outcome, and tells each in a placement event', async () => {
+    const provider = createFakeProvider();
+    const clock = createFakeClock(T0);
+    const dialer = createDialer({ provider, numbers: NUMBERS, clock, concurrency: 3 });
+    const placements: DialerPlacementEvent[] = [];
+    dialer.on('placement', (event) => placements.push(event));
+    dialer.start();
+    await clock.advance(40);
+    provider.placed[0]!.answer('a', 'initiated', 'queued');
+    provider.placed[1]!.fail(httpError(502));
+    provider.placed[2]!.fail(httpError(400));
+    await flush();
+
+    const spans = otel.named('ringkit.dialer.place');
+    expect(spans.map((s) => s.attributes)).toEqual([
+      {
+        'ringkit.dialer.index': 0,
+        'ringkit.call.attempt': 1,
+        'ringkit.provider': 'fake',
+        'ringkit.placement.outcome': 'placed',
+      },
+      {
+        'ringkit.dialer.index': 1,
+        'ringkit.call.attempt': 1,
+        'ringkit.provider': 'fake',
+        'ringkit.placement.outcome': 'unknown',
+        'error.type': 'http_error',
+      },
+      {
+        'ringkit.dialer.index': 2,
+        'ringkit.call.attempt': 1,
+        'ringkit.provider': 'fake',
+        'ringkit.placement.outcome': 'not_placed',
+        'error.type': 'http_error',
+      },
+    ]);
+    expect(spans.map((s) => s.status.code)).toEqual([1, 2, 2]);
+    expect(attributeText(otel.spans())).not.toMatch(/555/);
+
+    expect(placements.map(({ error: _error, trace: _trace, ...rest }) => rest)).toEqual([
+      {
+        index: 0,
+        phone: NUMBERS[0],
+        attempt: 1,
+        outcome: 'placed',
+        provider: 'fake',
+        callId: 'a',
+        providerStatus: 'queued',
+        sentAt: T0,
+        durationMs: 40,
+      },
+      {
+        index: 1,
+        phone: NUMBERS[1],
+        attempt: 1,
+        outcome: 'unknown',
+        provider: 'fake',
+        callId: null,
+        providerStatus: null,
+        sentAt: T0,
+        durationMs: 40,
+      },
+      {
+        index: 2,
+        phone: NUMBERS[2],
+        attempt: 1,
+        outcome: 'not_placed',
+        provider: 'fake',
+        callId: null,
+        providerStatus: null,
+        sentAt: T0,
+        durationMs: 40,
+      },
+    ]);
+    expect(placements.map((p) => p.error === undefined)).toEqual([true, false, false]);
+    expect(placements.map((p) => p.trace)).toEqual(
+      spans.map((s) => ({ traceId: s.spanContext().traceId, spanId: s.spanContext().spanId })),
+    );
+    // The entry's state is what the event followed.
+    expect(dialer.snapshot().entries.map((e) => e.status)).toEqual([
+      'initiated',
+      'failed',
+      'failed',
+    ]);
+  });
+
+  it('makes the client span of the request a child of the placement span', async () => {
+    let n = 0;
+    const fetch = (() =>
+      Promise.resolve(
+        new Response(JSON.stringify({ id: ++n }), {
+          headers: { 'content-type': 'application/json' },
+        }),
+      )) as unknown as typeof globalThis.fetch;
+    const provider = createNumDialerClient({
+      baseUrl: 'http://dialer.test',
+      webhookUrl: 'http://app.test/hooks/t',
+      fetch,
+    });
+    const dialer = createDialer({ provider, numbers: NUMBERS.slice(0, 2), concurrency: 2 });
+    const placements: DialerPlacementEvent[] = [];
+    dialer.on('placement', (event) => placements.push(event));
+    dialer.start();
+    await vi.waitFor(() => expect(placements).toHaveLength(2));
+    dialer.stop();
+
+    const places = otel.named('ringkit.dialer.place');
+    const requests = otel.named('ringkit.place_call');
+    expect(requests.map((s) => s.parentSpanContext?.spanId).sort()).toEqual(
+      places.map((s) => s.spanContext().spanId).sort(),
+    );
+    expect(placements.map((p) => p.provider)).toEqual(['num-dialer', 'num-dialer']);
+  });
+
+  it('uses a tracer passed in, and refuses one that is not', async () => {
+    const exporter = new InMemorySpanExporter();
+    const own = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const provider = createFakeProvider();
+    const dialer = createDialer({
+      provider,
+      numbers: NUMBERS.slice(0, 1),
+      tracer: own.getTracer('mine'),
+    });
+    dialer.start();
+    provider.placed[0]!.answer('a');
+    await flush();
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['ringkit.dialer.place']);
+    expect(otel.spans()).toHaveLength(0);
+    await own.shutdown();
+
+    expect(() =>
+      createDialer({ provider, numbers: NUMBERS, tracer: { startSpan: 1 } as never }),
+    ).toThrow(InvalidOptionsError);
+  });
+});
