@@ -22,7 +22,7 @@ import {
   type ValidSchedule,
 } from './_validate.js';
 import { createMutate, createWriter } from './dispatch/_writes.js';
-import type { StoredCall } from './store.js';
+import type { Store, StoredCall } from './store.js';
 import {
   SCHEDULED_CALL_STATUSES,
   type CallRecord,
@@ -75,6 +75,12 @@ export interface Scheduler {
   /** @throws NotFoundError */
   get(id: string): Promise<ScheduledCall>;
   list(options?: ListOptions): Promise<Page<ScheduledCall>>;
+  /**
+   * How many calls the store holds in each status, every status present (0 for none): the
+   * whole store, so every worker sharing it answers the same. One query where the store has
+   * `countByStatus` (all three built-in stores), else a walk through `list`.
+   */
+  counts(): Promise<Record<ScheduledCallStatus, number>>;
   /**
    * Cancels a call: one not yet sent to the provider ends `canceled` at once; one placed and not
    * answered yet (`initiated`, `ringing`) is hung up through the provider's `cancelCall`, then
@@ -251,6 +257,27 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       fail('list options', issues);
       const page = await store.list({ status: statuses, to, cursor: query.cursor ?? null, limit });
       return { items: page.items.map(toScheduledCall), nextCursor: page.nextCursor };
+    },
+
+    async counts() {
+      const counts = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<
+        ScheduledCallStatus,
+        number
+      >;
+      const add = (status: string, n: number) => {
+        if (status in counts) counts[status as ScheduledCallStatus] += n;
+      };
+      if (store.countByStatus) {
+        for (const [status, n] of Object.entries(await store.countByStatus())) add(status, n);
+        return counts;
+      }
+      let cursor: string | null = null;
+      do {
+        const page: Awaited<ReturnType<Store['list']>> = await store.list({ cursor, limit: 1000 });
+        for (const row of page.items) add(row.status, 1);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return counts;
     },
 
     cancel: (id) => dispatcher.cancel(String(id)),

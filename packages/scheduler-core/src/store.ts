@@ -202,6 +202,11 @@ export interface Store {
   reserveSendSlot?(now: number, budget: SendBudget): Promise<number>;
   /** The earliest wake time of any row, or `null`. */
   nextDueAt(): Promise<number | null>;
+  /**
+   * Optional: how many rows are in each status (statuses with none may be left out), in one
+   * query. Without it, `scheduler.counts()` pages through `list`.
+   */
+  countByStatus?(): Promise<Record<string, number>>;
   /** Rows in a stable order (`createdAt`, then `id`), filtered, one page at a time. */
   list(query: StoreListQuery): Promise<StorePage<StoredCall>>;
   /** Inserts or replaces a call record by id. */

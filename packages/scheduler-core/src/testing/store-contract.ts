@@ -371,6 +371,24 @@ export function testStore(options: TestStoreOptions): void {
       expect(byNumber.items.map((r) => r.id)).toEqual(['a']);
     });
 
+    it('counts rows by status in one query, when it offers countByStatus', async () => {
+      if (!store.countByStatus) return;
+      expect(await store.countByStatus()).toEqual({});
+      await store.insert(storedCall({ id: 'a' }));
+      await store.insert(storedCall({ id: 'b', status: 'completed' }));
+      await store.insert(storedCall({ id: 'c', status: 'completed' }));
+      await store.insert(storedCall({ id: 'd', status: 'ringing' }));
+      const d = (await store.get('d'))!;
+      await store.update('d', d.version, { status: 'answered' });
+      const counts = await store.countByStatus();
+      // Statuses with no row may be there as 0 or left out.
+      expect(Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0))).toEqual({
+        scheduled: 1,
+        completed: 2,
+        answered: 1,
+      });
+    });
+
     it('finds a row by the provider id of its current attempt', async () => {
       await store.insert(storedCall({ id: 'a' }));
       await store.update('a', 1, { providerCallId: 'p-1', status: 'initiated' });

@@ -73,6 +73,18 @@ export class CallTable {
     ...SCHEDULED_CALL_STATUSES,
   ]);
 
+  /** How many rows are in each status. */
+  countByStatus(): Record<string, number> {
+    const byCode = new Uint32Array(256);
+    const state = this.state;
+    for (let slot = 0; slot < this.ids.length; slot++) byCode[state[slot]!]! += 1;
+    const counts: Record<string, number> = {};
+    byCode.forEach((n, code) => {
+      if (n > 0) counts[this.statuses.value(code)] = n;
+    });
+    return counts;
+  }
+
   /** The slot of a stored id, or -1. */
   slotOf(id: string): number {
     return this.slots.get(id) ?? -1;

@@ -187,6 +187,10 @@ export function memoryStore(): Store {
       return claimed;
     },
 
+    async countByStatus() {
+      return open().table.countByStatus();
+    },
+
     async nextDueAt() {
       const { heap } = open();
       return top() === undefined ? null : heap.peekKey()!;

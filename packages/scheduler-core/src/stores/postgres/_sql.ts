@@ -219,6 +219,7 @@ export function statementsFor(s: string) {
     byIds: `${select} WHERE id = ANY($1::text[])`,
     /** The earliest wake time, from `$1` on (as the claim's `$5`). */
     nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at >= $1 ORDER BY wake_at LIMIT 1`,
+    countByStatus: `SELECT status, count(*)::int AS n FROM ${calls} GROUP BY status`,
     saveRecord: `INSERT INTO ${s}.call_records (${RECORD_COLUMNS})
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
       ON CONFLICT (id) DO UPDATE SET from_phone = EXCLUDED.from_phone,

@@ -460,6 +460,11 @@ export function postgresStore(
       }
     },
 
+    async countByStatus() {
+      const rows = await run(() => query<{ status: string; n: number }>(sql.countByStatus, []));
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+    },
+
     async list(q) {
       const after = readCursor(q.cursor);
       const where: string[] = [];

@@ -328,6 +328,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       });
     },
 
+    async countByStatus() {
+      const rows = prepare(
+        'SELECT status, COUNT(*) AS n FROM scheduled_calls GROUP BY status',
+      ).all() as Array<{ status: string; n: number }>;
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+    },
+
     async nextDueAt() {
       const row = prepare(
         'SELECT MIN(wake_at) AS next FROM scheduled_calls WHERE wake_at IS NOT NULL',
