@@ -5,6 +5,7 @@ import { createHttpLogger } from './logger.js';
 import { callsRouter } from './routes/calls.js';
 import { dialerRouter, webhooksRouter } from './routes/dialer.js';
 import { eventsRouter } from './routes/events.js';
+import { metricsRouter } from './routes/metrics.js';
 import { pagesRouter } from './routes/pages.js';
 import { scheduledCallsRouter } from './routes/scheduled-calls.js';
 import { twilioWebhookHandler } from './routes/twilio-webhooks.js';
@@ -64,6 +65,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
     app.post(TWILIO_WEBHOOK_PATH, twilioWebhookHandler(runtime));
   }
   app.use('/webhooks', webhooksRouter(runtime));
+  app.use('/metrics', bearerAuth(runtime.config), metricsRouter(runtime));
 
   app.use(['/api', '/embed.js'], cors(runtime.config));
   app.use(

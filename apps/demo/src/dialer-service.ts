@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  isTerminal,
+  placementOutcomeOf,
   createNumDialerClient,
   createWebhookHandler,
   createWebhookToken,
@@ -17,6 +19,8 @@ import { createDialer, type DialerEntry } from '@ringkit/dialer';
 import type { Scheduler, Store } from '@ringkit/scheduler-core';
 import type { Logger } from 'pino';
 import type { EventHub } from './event-hub.js';
+import { logPlacement } from './logger.js';
+import type { ObserverHub } from './observe.js';
 import { ApiError } from './http-errors.js';
 import { serializeDialer, serializeDialerStatus } from './serialize.js';
 
@@ -31,6 +35,8 @@ interface DialerServiceBase {
   store: Pick<Store, 'listHistory'>;
   hub: EventHub;
   logger: Logger;
+  /** Told of every placement (the provider's own time) and every end. */
+  observer: Pick<ObserverHub, 'placement' | 'ended'>;
 }
 
 /** Calls through the webhook-flavour API, followed by the webhook URL this service hands it. */
@@ -144,7 +150,25 @@ export function createDialerService(options: DialerServiceOptions) {
       // On record before the request leaves: a crash from here on leaves the call `In progress`,
       // and the next start shows it. A failed write is logged; the call is placed all the same.
       await written;
-      const call = await current.placeCall(request);
+      // The provider's own time, from here: not the record's write before it.
+      const sentAt = performance.now();
+      const observe = (outcome: 'placed' | 'not_placed' | 'unknown') =>
+        options.observer.placement({
+          source: 'dialer',
+          provider: current.name,
+          outcome,
+          durationMs: performance.now() - sentAt,
+          lagMs: null,
+          at: Date.now(),
+        });
+      let call: Awaited<ReturnType<CallProvider['placeCall']>>;
+      try {
+        call = await current.placeCall(request);
+      } catch (error) {
+        observe(placementOutcomeOf(error));
+        throw error;
+      }
+      observe('placed');
       placed.add(String(call.id));
       return call;
     },
@@ -221,8 +245,30 @@ export function createDialerService(options: DialerServiceOptions) {
     });
     recordWrites.set(announced++, written);
   });
+  let inFlight = 0;
+  dialer.on('progress', (progress) => {
+    inFlight = progress.inFlight;
+  });
+  dialer.on('placement', (event) =>
+    logPlacement(logger, {
+      source: 'dialer',
+      call_id: event.index,
+      attempt: event.attempt,
+      to: event.phone,
+      provider: event.provider,
+      outcome: event.outcome,
+      provider_call_id: event.callId,
+      provider_status: event.providerStatus,
+      duration_ms: event.durationMs,
+      trace: event.trace,
+      ...(event.error === undefined ? {} : { err: event.error }),
+    }),
+  );
   dialer.on('status', (event) => {
     hub.publish('dialer-entry', serializeDialerStatus(event));
+    if (event.status !== 'dialing' && event.status !== 'idle' && isTerminal(event.status)) {
+      options.observer.ended({ source: 'dialer', status: event.status, at: event.at });
+    }
     const key = `${event.index}-${event.attempt}`;
     const startedAt = dialedAt.get(key) ?? event.at;
     if (event.status === 'answered') {
@@ -303,6 +349,9 @@ export function createDialerService(options: DialerServiceOptions) {
 
   return {
     snapshot: () => dialer.snapshot(),
+
+    /** Calls of the run from their request to a terminal status, now. */
+    inFlight: () => inFlight,
 
     /** The run a previous process did not see to its end, until the list is dialed again. */
     interruptedRun: () => interrupted,

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, maskPhone, redactPhones, redactUrl } from './logger.js';
+import { createLogger, logPlacement, maskPhone, redactPhones, redactUrl } from './logger.js';
 
 describe('phone number redaction', () => {
   it('keeps the last two digits only', () => {
@@ -50,6 +50,87 @@ describe('phone number redaction', () => {
     expect(text).not.toMatch(/13018040009|19842068287/);
     expect(text).toContain('dialing ***09');
     expect(text).toContain('Invalid phone number \\"***87\\"');
+  });
+});
+
+describe('trace ids', () => {
+  it('keeps the hex ids of a span whole, and masks a number given in their place', () => {
+    const ids = { trace_id: '4b58069612b55dad0bbff0a47d0d24c8', span_id: '0a47d0d2412b5506' };
+    expect(redactPhones(ids)).toEqual(ids);
+    expect(redactPhones({ trace_id: '14155552671 ' })).toEqual({ trace_id: '***71 ' });
+    expect(redactPhones({ trace_id: 'a1' })).toEqual({ trace_id: 'a1' });
+  });
+
+  it('leaves ids whose digit runs are glued to letters alone: UUIDs and hex ids', () => {
+    const uuid = '8dc03889-5937-4a9f-a3d2-d33483b33384';
+    expect(redactPhones({ call_id: uuid, note: `call ${uuid} placed` })).toEqual({
+      call_id: uuid,
+      note: `call ${uuid} placed`,
+    });
+    expect(redactUrl(`/api/scheduled-calls/${uuid}`)).toBe(`/api/scheduled-calls/${uuid}`);
+    expect(redactPhones({ other: '4b58069612b55dad' })).toEqual({ other: '4b58069612b55dad' });
+    // A number between words is still one.
+    expect(redactPhones({ note: 'to 14155552671.' })).toEqual({ note: 'to ***71.' });
+  });
+});
+
+describe('logPlacement', () => {
+  function capture() {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _e, done) {
+          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+          done();
+        },
+      }),
+    );
+    return { logger, lines };
+  }
+  const line = {
+    source: 'scheduler' as const,
+    call_id: 'c1',
+    attempt: 2,
+    to: '+14155552671',
+    provider: 'mock-call-api',
+    provider_call_id: 'p9',
+    provider_status: 'initiated',
+    lag_ms: 3,
+    duration_ms: 12,
+  };
+
+  it('logs a placed call at info with its span ids and the number masked', () => {
+    const { logger, lines } = capture();
+    logPlacement(logger, {
+      ...line,
+      outcome: 'placed',
+      trace: { traceId: '4b58069612b55dad0bbff0a47d0d24c8', spanId: '0a47d0d2412b5506' },
+    });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 30,
+        msg: 'call placement: placed',
+        source: 'scheduler',
+        call_id: 'c1',
+        attempt: 2,
+        to: '***71',
+        outcome: 'placed',
+        provider_status: 'initiated',
+        lag_ms: 3,
+        duration_ms: 12,
+        trace_id: '4b58069612b55dad0bbff0a47d0d24c8',
+        span_id: '0a47d0d2412b5506',
+      }),
+    ]);
+  });
+
+  it('logs a placement that failed at warn, with its error and no span ids when untraced', () => {
+    const { logger, lines } = capture();
+    logPlacement(logger, { ...line, outcome: 'unknown', err: new Error('502 for +14155552671') });
+    expect(lines[0]).toMatchObject({ level: 40, msg: 'call placement: unknown' });
+    expect(lines[0]).not.toHaveProperty('trace_id');
+    expect(JSON.stringify(lines)).not.toMatch(/4155552671/);
   });
 });
 

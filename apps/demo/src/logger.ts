@@ -24,8 +24,14 @@ const PHONE_LIKE = /(?:\+|%2B)?(?:\(|%28)?\d(?:[\d ().-]|%20|%28|%29|%2D|\+){5,3
 /** A date is not a phone number: `2026-11-22` stays as it is. */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** A letter or digit: a run of digits glued to one is part of an id (a UUID, a hex id), not a number. */
+const WORD_CHAR = /[A-Za-z0-9]/;
+
 function maskPhonesIn(text: string): string {
-  return text.replace(PHONE_LIKE, (match) => {
+  return text.replace(PHONE_LIKE, (match, offset: number, whole: string) => {
+    const before = whole[offset - 1];
+    const after = whole[offset + match.length];
+    if ((before && WORD_CHAR.test(before)) || (after && WORD_CHAR.test(after))) return match;
     const digits = match.replace(/%2B|%20|%28|%29|%2D/gi, ' ').replace(/\D/g, '').length;
     if (digits < 7 || digits > 15 || ISO_DATE.test(match)) return match;
     return maskPhone(match.replace(/%2B|%20|%28|%29|%2D/gi, ' '));
@@ -55,6 +61,10 @@ export function redactUrl(url: string): string {
   );
 }
 
+/** Fields that are never a phone number: OpenTelemetry's hex ids, whose digit runs look like one. */
+const HEX_ID_KEYS = new Set(['trace_id', 'span_id']);
+const HEX_ID = /^[0-9a-f]{16,32}$/;
+
 /** A copy of `value` with phone numbers masked: known fields entirely, digit runs in any string. */
 export function redactPhones(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskPhonesIn(value);
@@ -66,6 +76,10 @@ export function redactPhones(value: unknown, depth = 0): unknown {
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
+    if (HEX_ID_KEYS.has(key) && typeof item === 'string' && HEX_ID.test(item)) {
+      out[key] = item;
+      continue;
+    }
     out[key] =
       PHONE_KEYS.has(key) && (typeof item === 'string' || typeof item === 'number')
         ? maskPhone(String(item))
@@ -125,4 +139,37 @@ export function createHttpLogger(logger: Logger) {
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });
+}
+
+/** One placement's log line (see {@link logPlacement}). */
+export interface PlacementLine {
+  source: 'scheduler' | 'dialer';
+  /** The scheduled call's id, or the dialer entry's index. */
+  call_id: string | number;
+  attempt: number;
+  /** The number called: masked like every phone number in the logs. */
+  to: string;
+  provider: string;
+  outcome: 'placed' | 'not_placed' | 'unknown';
+  provider_call_id: string | null;
+  provider_status: string | null;
+  /** Milliseconds from the due time to the request (scheduled calls). */
+  lag_ms?: number;
+  /** Milliseconds from the request to the provider's answer. */
+  duration_ms: number;
+  /** The placement span's ids, when traces are exported. */
+  trace?: { traceId: string; spanId: string } | undefined;
+  err?: unknown;
+}
+
+/**
+ * One line per placement: which call and attempt, what the provider answered, how long it took,
+ * and the `trace_id`/`span_id` of its span, which tie the line to the trace. `info` when the
+ * provider accepted the call, `warn` when it did not or may not have.
+ */
+export function logPlacement(logger: Logger, line: PlacementLine): void {
+  const { trace, ...fields } = line;
+  const ids = trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {};
+  const level = line.outcome === 'placed' ? 'info' : 'warn';
+  logger[level]({ ...fields, ...ids }, `call placement: ${line.outcome}`);
 }

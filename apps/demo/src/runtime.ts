@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   createMockCallApiClient,
+  isTerminal,
   toE164,
   type CallProvider,
   type CallStatusEvent,
@@ -13,6 +14,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createDialerService, type DialerService } from './dialer-service.js';
 import { createEventHub, type EventHub } from './event-hub.js';
+import { logPlacement } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createObserver, type Observer } from './observe.js';
 import { createTwilioProvider } from './twilio.js';
 import { seedDemoHistory } from './seed.js';
 import { serializeCall } from './serialize.js';
@@ -39,6 +43,10 @@ export interface Runtime {
   dialer: DialerService;
   hub: EventHub;
   logger: Logger;
+  /** Every placement and every end, for `/metrics` and the operator's page. */
+  observer: Observer;
+  /** The Prometheus registry `GET /metrics` serves. */
+  metrics: Metrics;
   /**
    * A status event from the shared provider's webhook (Twilio): to the dialer when the call is
    * one of its run's, else to the scheduler, and to the dialer after all when the scheduler does
@@ -162,6 +170,43 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     logger.warn({ err: error, source, callId }, 'scheduler error'),
   );
 
+  let dialerInFlight = () => 0;
+  const observer = createObserver({
+    counts: () => scheduler.counts(),
+    dialerInFlight: () => dialerInFlight(),
+    onListenerError: (error) => logger.warn({ err: error }, 'observer listener error'),
+  });
+  const metrics = createMetrics(observer);
+  scheduler.on('placement', (event) => {
+    observer.placement({
+      source: 'scheduler',
+      provider: event.provider,
+      outcome: event.outcome,
+      durationMs: event.durationMs,
+      lagMs: event.lagMs,
+      at: Date.now(),
+    });
+    logPlacement(logger, {
+      source: 'scheduler',
+      call_id: event.call.id,
+      attempt: event.call.attempt,
+      to: event.call.to,
+      provider: event.provider,
+      outcome: event.outcome,
+      provider_call_id: event.call.providerCallId,
+      provider_status: event.providerStatus ?? null,
+      lag_ms: event.lagMs,
+      duration_ms: event.durationMs,
+      trace: event.trace,
+      ...(event.error === undefined ? {} : { err: event.error }),
+    });
+  });
+  scheduler.on('status', ({ status, at }) => {
+    if (status !== 'scheduled' && isTerminal(status)) {
+      observer.ended({ source: 'scheduler', status, at: at.getTime() });
+    }
+  });
+
   const dialer = createDialerService({
     numbers: config.DIALER_NUMBERS,
     concurrency: config.DIALER_CONCURRENCY,
@@ -178,7 +223,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     store,
     hub,
     logger,
+    observer,
   });
+  dialerInFlight = () => dialer.inFlight();
   await dialer.recover();
 
   if (config.DEMO_HISTORY && !(await hasDemoHistory(scheduler, config.CALLER_ID))) {
@@ -198,6 +245,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     dialer,
     hub,
     logger,
+    observer,
+    metrics,
     async handleProviderStatus(event) {
       if (dialer.ownsCall(event.callId)) {
         dialer.handleStatus(event);
@@ -209,6 +258,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     stop() {
       stopping ??= (async () => {
         await Promise.allSettled([scheduler.stop(), dialer.stop()]);
+        metrics.close();
         await store.close();
       })();
       return stopping;

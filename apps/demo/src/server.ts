@@ -3,12 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '@ringkit/scheduler-core';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { DestinationStream, Logger } from 'pino';
 import { createApp } from './app.js';
 import { configWarnings, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { isLoopback } from './security.js';
 import { createRuntime, type Runtime } from './runtime.js';
+import { startTracing } from './tracing.js';
 
 export interface StartOptions {
   /** Another store than the configured one (tests pass `memoryStore()`). */
@@ -23,6 +25,8 @@ export interface StartOptions {
   watchIntervalMs?: number;
   /** The PostgreSQL schema with `DATABASE_URL`. @default 'ringkit' */
   postgresSchema?: string;
+  /** Where spans go instead of `OTEL_EXPORTER_OTLP_ENDPOINT` (tests keep them in memory). */
+  spanExporter?: SpanExporter;
 }
 
 export interface RunningServer {
@@ -58,16 +62,25 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const logger = createLogger(config.LOG_LEVEL, options.logDestination);
+  const tracing = startTracing(config, options.spanExporter);
   let port = config.PORT;
   const url = () => `http://${urlHost(config.HOST)}:${port}`;
-  const runtime = await createRuntime(config, {
-    logger,
-    publicUrl: url,
-    ...(options.store ? { store: options.store } : {}),
-    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
-    ...(options.watchIntervalMs === undefined ? {} : { watchIntervalMs: options.watchIntervalMs }),
-    ...(options.postgresSchema ? { postgresSchema: options.postgresSchema } : {}),
-  });
+  let runtime: Runtime;
+  try {
+    runtime = await createRuntime(config, {
+      logger,
+      publicUrl: url,
+      ...(options.store ? { store: options.store } : {}),
+      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+      ...(options.watchIntervalMs === undefined
+        ? {}
+        : { watchIntervalMs: options.watchIntervalMs }),
+      ...(options.postgresSchema ? { postgresSchema: options.postgresSchema } : {}),
+    });
+  } catch (error) {
+    await tracing?.shutdown();
+    throw error;
+  }
   let ready = true;
   const app = createApp(runtime, {
     publicDir: options.publicDir ?? defaultPublicDir(),
@@ -92,6 +105,7 @@ export async function startServer(
     });
   } catch (error) {
     await runtime.stop();
+    await tracing?.shutdown();
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(
       code === 'EADDRINUSE'
@@ -102,6 +116,12 @@ export async function startServer(
   }
   port = (server.address() as AddressInfo).port;
   for (const warning of configWarnings(config)) logger.warn(warning);
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    logger.info(
+      { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT },
+      'exporting traces over OTLP/HTTP',
+    );
+  }
   if (!isLoopback(config.HOST) && !config.API_TOKEN) {
     logger.warn(
       { host: config.HOST },
@@ -122,6 +142,8 @@ export async function startServer(
         runtime.hub.close();
         server.closeIdleConnections();
         await runtime.stop();
+        // The spans of the last calls go out before the process ends.
+        await tracing?.shutdown();
         // Requests still open after the scheduler and dialer stopped are cut.
         server.closeAllConnections();
         await closed;
