@@ -14,6 +14,8 @@ export default defineConfig({
   noExternal: ['@ringkit/internal'],
   dts: { resolve: ['@ringkit/internal'] },
   sourcemap: true,
+  // `import.meta.url` in the CommonJS build (where @opentelemetry/api is looked up from).
+  shims: true,
   clean: true,
   target: 'node22',
   external: ['vitest', 'pg'],

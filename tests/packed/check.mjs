@@ -1,8 +1,9 @@
 // Packs the publishable packages, installs the tarballs into a fresh project outside the
 // workspace, and uses them there as a user would, through `import` and through `require`:
 // calls placed on both provider flavours, a dialer run through Express webhooks, and a call
-// scheduled on SQLite, all against the simulator; then runs every README's code blocks there
-// (readme.mjs). Exits non-zero on the first failure.
+// scheduled on SQLite, all against the simulator; then the same packages traced, once
+// @opentelemetry/api and its SDK are installed beside them; then runs every README's code blocks
+// there (readme.mjs). Exits non-zero on the first failure.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,26 @@ try {
     execFileSync(process.execPath, [script], { cwd: project, stdio: 'inherit', timeout: 60_000 });
   }
   console.log('packed packages: every check passed through import and require');
+
+  // Then with the optional peer @opentelemetry/api and an SDK, as an application adds them.
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      '@opentelemetry/api@1',
+      '@opentelemetry/sdk-trace@3',
+      '@opentelemetry/context-async-hooks@3',
+    ],
+    project,
+  );
+  for (const script of ['traced-checks.mjs', 'traced.mjs', 'traced.cjs'])
+    copyFileSync(join(here, script), join(project, script));
+  for (const script of ['traced.mjs', 'traced.cjs']) {
+    execFileSync(process.execPath, [script], { cwd: project, stdio: 'inherit', timeout: 60_000 });
+  }
 
   // Every README's code, against the same installed packages.
   execFileSync(process.execPath, [join(here, 'readme.mjs'), root, project], {

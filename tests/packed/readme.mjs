@@ -53,7 +53,8 @@ const rootScripts = Object.keys(
   JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts,
 );
 const PNPM_COMMANDS = new Set(['install', 'add', 'exec', 'run', 'dlx', 'changeset']);
-const INSTALLABLE = /^(@ringkit\/(call-client|dialer|scheduler-core)|express|msw|pg)(@[\w.^~-]+)?$/;
+const INSTALLABLE =
+  /^(@ringkit\/(call-client|dialer|scheduler-core)|@opentelemetry\/(api|sdk-trace|context-async-hooks|exporter-trace-otlp-http)|express|msw|pg)(@[\w.^~-]+)?$/;
 
 function blocks(file) {
   const text = readFileSync(join(root, file), 'utf8');

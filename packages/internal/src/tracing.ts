@@ -40,16 +40,13 @@ export interface TraceIds {
 
 type Api = typeof OtelApi;
 
-declare const require: NodeJS.Require | undefined;
-
 let api: Api | null | undefined;
 
 /** `@opentelemetry/api`, as the application installed it, or `null` when it did not. */
 export function otelApi(): Api | null {
-  // The CommonJS build has `require`; the ES module build makes one. Either way the API is
-  // looked up from this package, so the application's own copy is found, and every copy of the
-  // API shares one registry of providers.
-  api ??= loadOtelApi(typeof require === 'function' ? require : createRequire(import.meta.url));
+  // Looked up from this file (the CommonJS build shims `import.meta.url`), so the application's
+  // own copy is found; every copy of the API shares one registry of providers.
+  api ??= loadOtelApi(createRequire(import.meta.url));
   return api;
 }
 
