@@ -11,6 +11,10 @@
  *   pnpm --filter @ringkit/bench exec tsx call-client.ts [--quick] [--only polling|webhook|twilio|parse]
  *     [--calls N] [--rounds N]
  *
+ * The polling client runs a third time traced: an OpenTelemetry SDK records its spans (batched,
+ * then dropped), to show what a span per placement costs. The untraced runs have the API installed
+ * and no SDK registered (its no-op spans).
+ *
  * For a CPU profile of the client alone: `node --cpu-prof --import tsx call-client.ts --only polling`
  * (the simulator is another process, so it is not in the profile).
  */
@@ -23,6 +27,7 @@ import {
 } from '@ringkit/call-client';
 import { TWILIO_TEST_CREDENTIALS } from '@ringkit/call-client/testing';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import ky from 'ky';
 import { quick, summarize, table } from './_stats.js';
 import { closeChild, forkReady, SIMULATOR_SCRIPT } from './_child.js';
@@ -43,6 +48,19 @@ const TO = '+14155552671';
 const only = args.only;
 
 type Place = () => Promise<unknown>;
+
+/** A tracer whose spans are recorded and batched like an application's, then dropped. */
+const tracerProvider = new TracerProvider({
+  spanProcessors: [
+    new BatchSpanProcessor({
+      exporter: {
+        export: (_spans, done) => done({ code: 0 }),
+        shutdown: () => Promise.resolve(),
+      },
+    }),
+  ],
+});
+const tracer = tracerProvider.getTracer('bench');
 
 interface Run {
   perSecond: number;
@@ -124,6 +142,7 @@ const subjects: Subject[] = [
     flavour: 'polling',
     runners(url) {
       const client: CallProvider = createMockCallApiClient({ baseUrl: url });
+      const traced: CallProvider = createMockCallApiClient({ baseUrl: url, tracer });
       // ky alone, with the client's retry and timeout settings, to show ky's own share.
       const kyApi = ky.create({
         timeout: 10_000,
@@ -137,6 +156,7 @@ const subjects: Subject[] = [
           JSON.stringify({ phone_number: TO }),
         ),
         'ringkit placeCall': () => client.placeCall({ to: TO }),
+        'placeCall, traced': () => traced.placeCall({ to: TO }),
         'ky alone': () => kyApi.post(`${url}/api/call`, { json: { phone_number: TO } }).json(),
       };
     },
