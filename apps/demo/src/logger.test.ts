@@ -62,11 +62,17 @@ describe('trace ids', () => {
   });
 
   it('leaves ids whose digit runs are glued to letters alone: UUIDs and hex ids', () => {
+    for (const uuid of [
+      '8dc03889-5937-4a9f-a3d2-d33483b33384',
+      '85949079-a66d-426d-9ff7-6f303e851548',
+      '85949079-1234-4567-8901-234567890123',
+    ]) {
+      expect(redactPhones({ call_id: uuid, note: `call ${uuid} placed` })).toEqual({
+        call_id: uuid,
+        note: `call ${uuid} placed`,
+      });
+    }
     const uuid = '8dc03889-5937-4a9f-a3d2-d33483b33384';
-    expect(redactPhones({ call_id: uuid, note: `call ${uuid} placed` })).toEqual({
-      call_id: uuid,
-      note: `call ${uuid} placed`,
-    });
     expect(redactUrl(`/api/scheduled-calls/${uuid}`)).toBe(`/api/scheduled-calls/${uuid}`);
     expect(redactPhones({ other: '4b58069612b55dad' })).toEqual({ other: '4b58069612b55dad' });
     // A number between words is still one.

@@ -27,11 +27,16 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A letter or digit: a run of digits glued to one is part of an id (a UUID, a hex id), not a number. */
 const WORD_CHAR = /[A-Za-z0-9]/;
 
+/** A UUID, which may start with eight digits, is never a phone number. */
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
 function maskPhonesIn(text: string): string {
+  const uuids = [...text.matchAll(UUID)].map((m) => [m.index, m.index + m[0].length]);
   return text.replace(PHONE_LIKE, (match, offset: number, whole: string) => {
     const before = whole[offset - 1];
     const after = whole[offset + match.length];
     if ((before && WORD_CHAR.test(before)) || (after && WORD_CHAR.test(after))) return match;
+    if (uuids.some(([start, end]) => offset >= start! && offset < end!)) return match;
     const digits = match.replace(/%2B|%20|%28|%29|%2D/gi, ' ').replace(/\D/g, '').length;
     if (digits < 7 || digits > 15 || ISO_DATE.test(match)) return match;
     return maskPhone(match.replace(/%2B|%20|%28|%29|%2D/gi, ' '));
