@@ -6,6 +6,7 @@ import { callsRouter } from './routes/calls.js';
 import { dialerRouter, webhooksRouter } from './routes/dialer.js';
 import { eventsRouter } from './routes/events.js';
 import { metricsRouter } from './routes/metrics.js';
+import { opsRouter } from './routes/ops.js';
 import { pagesRouter } from './routes/pages.js';
 import { scheduledCallsRouter } from './routes/scheduled-calls.js';
 import { twilioWebhookHandler } from './routes/twilio-webhooks.js';
@@ -79,6 +80,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   app.use('/api/dialer', dialerRouter(runtime));
   app.use('/api/calls', callsRouter(runtime));
   app.use('/api/events', eventsRouter(runtime));
+  app.use('/api/ops', opsRouter(runtime));
 
   app.use(pagesRouter(options.publicDir));
   app.use(notFound);

@@ -17,6 +17,7 @@ import { createEventHub, type EventHub } from './event-hub.js';
 import { logPlacement } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createObserver, type Observer } from './observe.js';
+import { createOpsSampler, type OpsSampler } from './ops.js';
 import { createTwilioProvider } from './twilio.js';
 import { seedDemoHistory } from './seed.js';
 import { serializeCall } from './serialize.js';
@@ -33,6 +34,8 @@ export interface RuntimeOptions {
   watchIntervalMs?: number;
   /** The PostgreSQL schema with `DATABASE_URL` (tests use their own). @default 'ringkit' */
   postgresSchema?: string;
+  /** Milliseconds each sample of the operator's page covers. @default 1000 */
+  opsIntervalMs?: number;
 }
 
 /** Everything the routes use. */
@@ -47,6 +50,8 @@ export interface Runtime {
   observer: Observer;
   /** The Prometheus registry `GET /metrics` serves. */
   metrics: Metrics;
+  /** The operator's page's samples (`/api/ops`). */
+  ops: OpsSampler;
   /**
    * A status event from the shared provider's webhook (Twilio): to the dialer when the call is
    * one of its run's, else to the scheduler, and to the dialer after all when the scheduler does
@@ -177,6 +182,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     onListenerError: (error) => logger.warn({ err: error }, 'observer listener error'),
   });
   const metrics = createMetrics(observer);
+  const ops = createOpsSampler(observer, {
+    ...(options.opsIntervalMs === undefined ? {} : { intervalMs: options.opsIntervalMs }),
+    streams: {
+      maxStreams: config.SSE_MAX,
+      maxStreamsPerClient: config.SSE_MAX_PER_CLIENT,
+      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    },
+    onError: (error) => logger.warn({ err: error }, 'could not count the calls in flight'),
+  });
   scheduler.on('placement', (event) => {
     observer.placement({
       source: 'scheduler',
@@ -247,6 +261,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     logger,
     observer,
     metrics,
+    ops,
     async handleProviderStatus(event) {
       if (dialer.ownsCall(event.callId)) {
         dialer.handleStatus(event);
@@ -259,6 +274,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       stopping ??= (async () => {
         await Promise.allSettled([scheduler.stop(), dialer.stop()]);
         metrics.close();
+        ops.close();
         await store.close();
       })();
       return stopping;

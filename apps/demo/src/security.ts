@@ -153,7 +153,7 @@ export function bearerAuth(config: Config): RequestHandler {
     const bearer = /^Bearer (\S+)$/i.exec(header ?? '')?.[1];
     const fromQuery =
       req.method === 'GET' &&
-      req.path === '/events' &&
+      (req.path === '/events' || req.path === '/ops/events') &&
       typeof req.query['access_token'] === 'string'
         ? req.query['access_token']
         : undefined;

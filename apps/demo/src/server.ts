@@ -25,6 +25,8 @@ export interface StartOptions {
   watchIntervalMs?: number;
   /** The PostgreSQL schema with `DATABASE_URL`. @default 'ringkit' */
   postgresSchema?: string;
+  /** Milliseconds each sample of the operator's page covers. @default 1000 */
+  opsIntervalMs?: number;
   /** Where spans go instead of `OTEL_EXPORTER_OTLP_ENDPOINT` (tests keep them in memory). */
   spanExporter?: SpanExporter;
 }
@@ -76,6 +78,7 @@ export async function startServer(
         ? {}
         : { watchIntervalMs: options.watchIntervalMs }),
       ...(options.postgresSchema ? { postgresSchema: options.postgresSchema } : {}),
+      ...(options.opsIntervalMs === undefined ? {} : { opsIntervalMs: options.opsIntervalMs }),
     });
   } catch (error) {
     await tracing?.shutdown();
@@ -140,6 +143,7 @@ export async function startServer(
         ready = false;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         runtime.hub.close();
+        runtime.ops.close();
         server.closeIdleConnections();
         await runtime.stop();
         // The spans of the last calls go out before the process ends.

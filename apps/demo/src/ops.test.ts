@@ -1,0 +1,163 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createObserver,
+  type CallSource,
+  type ObserverHub,
+  type PlacementObservation,
+} from './observe.js';
+import { createOpsSampler, percentile, type OpsSampler } from './ops.js';
+
+const placement = (over: Partial<PlacementObservation> = {}): PlacementObservation => ({
+  source: 'scheduler',
+  provider: 'mock-call-api',
+  outcome: 'placed',
+  durationMs: 10,
+  lagMs: 2,
+  at: 0,
+  ...over,
+});
+
+let sampler: OpsSampler | undefined;
+beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+afterEach(() => {
+  sampler?.close();
+  sampler = undefined;
+  vi.useRealTimers();
+});
+
+function setup(
+  inFlight: () => Promise<Record<CallSource, number>> = () =>
+    Promise.resolve({ scheduler: 4, dialer: 1 }),
+  options: Parameters<typeof createOpsSampler>[1] = {},
+) {
+  const observer: ObserverHub = {
+    ...createObserver({
+      counts: () => Promise.reject(new Error('not used')),
+      dialerInFlight: () => 0,
+      onListenerError: (error) => {
+        throw error;
+      },
+    }),
+    inFlight,
+  };
+  sampler = createOpsSampler(observer, options);
+  return { observer, sampler };
+}
+
+describe('percentile', () => {
+  it('is the nearest rank, and null without values', () => {
+    expect(percentile([], 50)).toBeNull();
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([5, 1, 4, 2, 3], 50)).toBe(3);
+    const hundred = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(percentile(hundred, 99)).toBe(99);
+    expect(percentile(hundred, 50)).toBe(50);
+  });
+});
+
+describe('createOpsSampler', () => {
+  it('turns each interval into one sample: rates, percentiles, ends and calls in flight', async () => {
+    const { observer, sampler } = setup();
+    for (const lagMs of [1, 2, 3, 4, 100]) observer.placement(placement({ lagMs }));
+    observer.placement(placement({ source: 'dialer', lagMs: null, durationMs: 50 }));
+    observer.placement(placement({ outcome: 'unknown', durationMs: 900, lagMs: 5 }));
+    observer.ended({ source: 'dialer', status: 'busy', at: 0 });
+    observer.ended({ source: 'scheduler', status: 'completed', at: 0 });
+    await vi.advanceTimersByTimeAsync(1000);
+
+    expect(sampler.samples()).toEqual([
+      {
+        t: 1_001_000,
+        placed_per_s: { scheduler: 5, dialer: 1 },
+        dispatch_lag_ms: { p50: 3, p99: 100 },
+        provider_ms: { p50: 10, p99: 900 },
+        ended: { completed: 1, busy: 1, 'no-answer': 0, failed: 0, canceled: 0 },
+        in_flight: { scheduler: 4, dialer: 1 },
+      },
+    ]);
+    // An interval with nothing in it: zero rates and no percentiles.
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sampler.samples()[1]).toMatchObject({
+      placed_per_s: { scheduler: 0, dialer: 0 },
+      dispatch_lag_ms: { p50: null, p99: null },
+      provider_ms: { p50: null, p99: null },
+    });
+  });
+
+  it('gives rates per second whatever the interval', async () => {
+    const { observer, sampler } = setup(undefined, { intervalMs: 250 });
+    for (let i = 0; i < 3; i++) observer.placement(placement());
+    await vi.advanceTimersByTimeAsync(250);
+    expect(sampler.samples()[0]!.placed_per_s.scheduler).toBe(12);
+    expect(sampler.intervalMs).toBe(250);
+  });
+
+  it('keeps capacity samples, the oldest dropped', async () => {
+    const { sampler } = setup(undefined, { capacity: 3 });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(sampler.samples().map((s) => s.t)).toEqual([1_003_000, 1_004_000, 1_005_000]);
+  });
+
+  it('keeps at most maxValues values of an interval for its percentiles, counting all in its rates', async () => {
+    const { observer, sampler } = setup(undefined, { maxValues: 2 });
+    observer.placement(placement({ lagMs: 1 }));
+    observer.placement(placement({ lagMs: 2 }));
+    observer.placement(placement({ lagMs: 1000 }));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sampler.samples()[0]).toMatchObject({
+      placed_per_s: { scheduler: 3 },
+      dispatch_lag_ms: { p50: 1, p99: 2 },
+    });
+  });
+
+  it('keeps the last count of calls in flight when one fails, and reports it', async () => {
+    const errors: unknown[] = [];
+    let fail = false;
+    const { sampler } = setup(
+      () =>
+        fail
+          ? Promise.reject(new Error('store down'))
+          : Promise.resolve({ scheduler: 2, dialer: 3 }),
+      { onError: (error) => errors.push(error) },
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    fail = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sampler.samples().map((s) => s.in_flight)).toEqual([
+      { scheduler: 2, dialer: 3 },
+      { scheduler: 2, dialer: 3 },
+    ]);
+    expect(errors).toEqual([new Error('store down')]);
+  });
+
+  it('lets an interval whose count is slow join the next, at its true rate', async () => {
+    let release: (() => void) | undefined;
+    const { observer, sampler } = setup(
+      () =>
+        new Promise((resolve) => {
+          release = () => resolve({ scheduler: 0, dialer: 0 });
+        }),
+    );
+    observer.placement(placement());
+    await vi.advanceTimersByTimeAsync(1000); // count asked, not answered
+    observer.placement(placement());
+    observer.placement(placement());
+    await vi.advanceTimersByTimeAsync(1000); // skipped: the count is still under way
+    release!();
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    release!();
+    await vi.advanceTimersByTimeAsync(0);
+    const rates = sampler.samples().map((s) => s.placed_per_s.scheduler);
+    // 1 call in the first second; 2 calls over the next two seconds.
+    expect(rates).toEqual([1, 1]);
+  });
+
+  it('stops sampling and listening once closed', async () => {
+    const { observer, sampler } = setup();
+    sampler.close();
+    observer.placement(placement());
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(sampler.samples()).toEqual([]);
+  });
+});
