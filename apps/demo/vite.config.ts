@@ -20,11 +20,16 @@ export default defineConfig({
         index: path('./src/client/index.html'),
         dialer: path('./src/client/dialer.html'),
         calls: path('./src/client/calls.html'),
+        ops: path('./src/client/ops.html'),
       },
     },
   },
   // `pnpm --filter @ringkit/demo exec vite` next to a running server: the API goes to it.
   server: {
-    proxy: { '/api': 'http://localhost:4000', '/embed.js': 'http://localhost:4000' },
+    proxy: {
+      '/api': 'http://localhost:4000',
+      '/embed.js': 'http://localhost:4000',
+      '/metrics': 'http://localhost:4000',
+    },
   },
 });

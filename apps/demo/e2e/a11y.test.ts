@@ -488,7 +488,14 @@ describe.skipIf(!hasChromium)('the keyboard order', () => {
     return order;
   }
 
-  const NAV = ['a:Skip to content', 'a:ringkit demo', 'a:Scheduler', 'a:Dialer', 'a:Call history'];
+  const NAV = [
+    'a:Skip to content',
+    'a:ringkit demo',
+    'a:Scheduler',
+    'a:Dialer',
+    'a:Call history',
+    'a:Operations',
+  ];
 
   it.each([
     [
@@ -503,6 +510,8 @@ describe.skipIf(!hasChromium)('the keyboard order', () => {
     ],
     ['/dialer', 'rk-dialer li.entry', ['rk-dialer button:Call']],
     ['/calls', '#lookup-phone', ['input#lookup-phone:', 'button:Show calls']],
+    // The charts take no focus: the page's one stop is the link to the metrics.
+    ['/ops', 'rk-ops canvas', ['a:/metrics']],
   ])('on %s: the skip link, the navigation, then the page', async (path, ready, expected) => {
     const page = await browser.newPage();
     try {

@@ -201,9 +201,12 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
   it('is usable 360 px wide', async () => {
     const narrow = await browser.newPage({ viewport: { width: 360, height: 740 } });
     try {
-      for (const path of ['/', '/dialer', '/calls/13018040009']) {
+      for (const path of ['/', '/dialer', '/calls/13018040009', '/ops']) {
         await narrow.goto(`${server.url}${path}`);
-        await narrow.locator('rk-scheduler h2, rk-dialer h2, rk-call-history h2').first().waitFor();
+        await narrow
+          .locator('rk-scheduler h2, rk-dialer h2, rk-call-history h2, rk-ops canvas')
+          .first()
+          .waitFor();
         const width = await narrow.evaluate(() => document.documentElement.scrollWidth);
         expect(width, path).toBeLessThanOrEqual(360);
       }

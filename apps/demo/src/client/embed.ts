@@ -1,6 +1,6 @@
 /**
  * `/embed.js`: registers `<rk-scheduler>` (with `<rk-schedule-form>` and `<rk-call-timeline>`),
- * `<rk-dialer>` and `<rk-call-history>` on any site.
+ * `<rk-dialer>`, `<rk-call-history>` and `<rk-ops>` on any site.
  * Elements without an `api` attribute talk to the server this script came from.
  *
  * @example
@@ -14,3 +14,4 @@ export { RkScheduleFormElement } from './rk-schedule-form/rk-schedule-form.js';
 export { RkCallTimelineElement } from './rk-call-timeline/rk-call-timeline.js';
 export { RkDialerElement } from './rk-dialer/rk-dialer.js';
 export { RkCallHistoryElement } from './rk-call-history/rk-call-history.js';
+export { RkOpsElement } from './rk-ops/rk-ops.js';

@@ -59,8 +59,11 @@ function open(connection: Connection) {
   });
 }
 
-function connectionFor(base: string): Connection {
-  const url = `${base}/api/events`;
+/** The app's stream of status changes; the operator's page has its own (`/api/ops/events`). */
+const EVENTS = '/api/events';
+
+function connectionFor(base: string, path: string): Connection {
+  const url = `${base}${path}`;
   let connection = connections.get(url);
   if (!connection) {
     connection = {
@@ -86,11 +89,17 @@ function release(connection: Connection) {
 }
 
 /**
- * Calls `handler` with the parsed data of each `name` event from `${base}/api/events`.
- * `resync` means events were missed: reload the state. Returns the unsubscribe function.
+ * Calls `handler` with the parsed data of each `name` event from `${base}${path}` (by default the
+ * app's `/api/events`). `resync` means events were missed: reload the state. Returns the
+ * unsubscribe function.
  */
-export function subscribe(base: string, name: string, handler: Handler): () => void {
-  const connection = connectionFor(base);
+export function subscribe(
+  base: string,
+  name: string,
+  handler: Handler,
+  path: string = EVENTS,
+): () => void {
+  const connection = connectionFor(base, path);
   let handlers = connection.handlers.get(name);
   if (!handlers) {
     handlers = new Set();
@@ -110,8 +119,8 @@ export function subscribe(base: string, name: string, handler: Handler): () => v
  * Events published before a first open were never sent to this page: an element that loaded
  * its state before then reads it again here.
  */
-export function onStreamOpen(base: string, handler: () => void): () => void {
-  const connection = connectionFor(base);
+export function onStreamOpen(base: string, handler: () => void, path: string = EVENTS): () => void {
+  const connection = connectionFor(base, path);
   connection.opens.add(handler);
   return () => {
     connection.opens.delete(handler);

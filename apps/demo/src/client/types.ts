@@ -1,3 +1,4 @@
+import type { OpsSample } from '../ops.js';
 import type { InterruptedRun } from '../dialer-service.js';
 import type {
   CallJson,
@@ -35,4 +36,13 @@ export interface Page<T> {
 /** The `history` event: a call record involving these numbers was saved. */
 export interface HistoryEventJson {
   phones: string[];
+}
+
+/** One interval's figures of the operator's page (`GET /api/ops`, the `ops-sample` event). */
+export type OpsSampleJson = OpsSample;
+
+/** `GET /api/ops`. */
+export interface OpsJson {
+  interval_ms: number;
+  samples: OpsSampleJson[];
 }

@@ -26,6 +26,7 @@ export function pagesRouter(publicDir: string | undefined): Router {
   router.get('/', ...route({ query }, (_input, res) => page('index.html', res)));
   router.get('/dialer', ...route({ query }, (_input, res) => page('dialer.html', res)));
   router.get('/calls', ...route({ query }, (_input, res) => page('calls.html', res)));
+  router.get('/ops', ...route({ query }, (_input, res) => page('ops.html', res)));
   // The page shows the API's answer for a number it cannot read; any text up to 64 goes here.
   router.get(
     '/calls/:phone',

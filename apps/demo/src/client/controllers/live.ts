@@ -7,6 +7,11 @@ export interface LiveOptions {
   /** Reads the host's state from the API. */
   load: () => Promise<void>;
   /**
+   * The stream's path under the API base.
+   * @default '/api/events'
+   */
+  stream?: string;
+  /**
    * Live events by name. One that arrives while a load is under way is applied after it, in
    * arrival order, so a page read a moment ago never overwrites a newer event.
    */
@@ -43,16 +48,20 @@ export class LiveController implements ReactiveController {
   }
 
   hostConnected(): void {
-    const { base, events = {}, loadOnConnect = true, reloadOnOpen } = this.options;
+    const { base, events = {}, loadOnConnect = true, reloadOnOpen, stream } = this.options;
     const url = base();
     this.offs = [
       ...Object.entries(events).map(([name, apply]) =>
-        subscribe(url, name, (data) => this.whenLoaded(() => apply(data))),
+        subscribe(url, name, (data) => this.whenLoaded(() => apply(data)), stream),
       ),
-      subscribe(url, 'resync', () => void this.reload()),
-      onStreamOpen(url, () => {
-        if (reloadOnOpen?.() ?? true) void this.reload();
-      }),
+      subscribe(url, 'resync', () => void this.reload(), stream),
+      onStreamOpen(
+        url,
+        () => {
+          if (reloadOnOpen?.() ?? true) void this.reload();
+        },
+        stream,
+      ),
     ];
     if (loadOnConnect) void this.reload();
   }

@@ -1,0 +1,240 @@
+/**
+ * The operator's page in Chromium: its five uPlot charts fill, live, with what the scheduler and
+ * the dialer do against the simulators; it passes axe; embedded on another site it works too.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  app,
+  assertBuilt,
+  hasChromium,
+  launchChromium,
+  seriousViolations,
+  startBuiltServer,
+  startSite,
+  type BuiltServer,
+} from './_support.js';
+
+if (!hasChromium && process.env['CI']) {
+  throw new Error('/usr/bin/chromium is missing: the browser tests must run in CI');
+}
+
+/** The README's screenshot is refreshed only on request (`pnpm screenshots`). */
+const refreshScreenshots = process.env['RINGKIT_SCREENSHOTS'] === '1';
+const screenshots = join(app, 'screenshots');
+
+interface Sample {
+  t: number;
+  placed_per_s: { scheduler: number; dialer: number };
+  dispatch_lag_ms: { p50: number | null; p99: number | null };
+  provider_ms: { p50: number | null; p99: number | null };
+  ended: Record<string, number>;
+  in_flight: { scheduler: number; dialer: number };
+}
+
+/** The samples `<rk-ops>` holds now. */
+const samplesOf = (page: Page, selector = 'rk-ops') =>
+  page.evaluate(
+    (s) => (document.querySelector(s) as unknown as { samples: Sample[] }).samples,
+    selector,
+  );
+
+/** Each chart's latest figures, as the page shows them beside its title. */
+const latestOf = (page: Page) =>
+  page.evaluate(() => {
+    const root = document.querySelector('rk-ops')!.shadowRoot!;
+    return Object.fromEntries(
+      [...root.querySelectorAll('figure')].map((f) => [
+        f.dataset['chart'],
+        f.querySelector('output')!.textContent!.replace(/\s+/g, ' ').trim(),
+      ]),
+    );
+  });
+
+describe.skipIf(!hasChromium)('the operator page', () => {
+  let polling: CallApiSimulator;
+  let webhook: CallApiSimulator;
+  let server: BuiltServer;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  /** Another site that embeds the element: an origin in ALLOWED_ORIGINS. */
+  let site: { url: string; close(): Promise<void> };
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    assertBuilt();
+    dataDir = mkdtempSync(join(tmpdir(), 'ringkit-ops-'));
+    // Calls that end every way, so the outcomes chart has a line for each.
+    const outcomes = { completed: 6, busy: 2, 'no-answer': 2, failed: 1 };
+    polling = await startCallApiSimulator({
+      flavour: 'polling',
+      port: 0,
+      stepMs: [300, 900],
+      seed: 11,
+      outcomes,
+    });
+    webhook = await startCallApiSimulator({
+      flavour: 'webhook',
+      port: 0,
+      stepMs: [300, 900],
+      seed: 12,
+      outcomes,
+    });
+    site = await startSite((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(`<!doctype html><html lang="en"><title>elsewhere</title>
+        <script src="${server.url}/embed.js"></script>
+        <rk-ops api="${server.url}"></rk-ops></html>`);
+    });
+    server = await startBuiltServer({
+      ALLOWED_ORIGINS: site.url,
+      DATA_DIR: dataDir,
+      CALL_API_URL: polling.url,
+      DIALER_API_URL: webhook.url,
+      DIALER_CONCURRENCY: '3',
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, bypassCSP: false });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill();
+    await site?.close();
+    await Promise.all([polling?.close(), webhook?.close()]);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('draws five live charts of the calls placed, their lag, outcomes, calls in flight and the provider', async () => {
+    await page.goto(`${server.url}/ops`);
+    await expect.poll(() => page.locator('rk-ops canvas').count(), { timeout: 10_000 }).toBe(5);
+    expect(await page.locator('rk-ops figure h2').allTextContents()).toEqual([
+      'Calls placed per second',
+      'Dispatch lag',
+      'Outcomes by status',
+      'Calls in flight',
+      "Provider's response time",
+    ]);
+
+    // Calls for both: scheduled calls due over the next seconds, and the dialer's list.
+    const due = refreshScreenshots ? 40 : 8;
+    for (let i = 0; i < due; i += 1) {
+      const res = await fetch(`${server.url}/api/scheduled-calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          phone_number: `+1415555${String(2600 + i)}`,
+          scheduled_time: new Date(
+            Date.now() + 500 + i * (refreshScreenshots ? 250 : 100),
+          ).toISOString(),
+        }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const started = await fetch(`${server.url}/api/dialer/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(started.status).toBe(202);
+
+    // The samples come live, and show both sources placing, calls in flight, then ending.
+    await expect
+      .poll(
+        async () => {
+          const samples = await samplesOf(page);
+          return {
+            scheduler: samples.some((s) => s.placed_per_s.scheduler > 0),
+            dialer: samples.some((s) => s.placed_per_s.dialer > 0),
+            lag: samples.some((s) => s.dispatch_lag_ms.p99 !== null),
+            provider: samples.some((s) => s.provider_ms.p50 !== null),
+            inFlight: samples.some((s) => s.in_flight.scheduler + s.in_flight.dialer > 0),
+            ended:
+              samples.reduce((n, s) => n + Object.values(s.ended).reduce((a, b) => a + b, 0), 0) >=
+              due,
+          };
+        },
+        { timeout: 30_000, interval: 250 },
+      )
+      .toEqual({
+        scheduler: true,
+        dialer: true,
+        lag: true,
+        provider: true,
+        inFlight: true,
+        ended: true,
+      });
+
+    // Each chart's latest figures are shown in words beside it.
+    const latest = await latestOf(page);
+    expect(latest['placed']).toMatch(/^scheduler [\d.]+ \/s, dialer [\d.]+ \/s$/);
+    expect(latest['in-flight']).toMatch(/^scheduler \d+, dialer \d+$/);
+    expect(latest['ended']).toMatch(
+      /^Completed \d+, Busy \d+, No answer \d+, Failed \d+, Canceled \d+$/,
+    );
+    // The samples the page holds are the server's, in order.
+    const shown = await samplesOf(page);
+    const served = (await (await fetch(`${server.url}/api/ops`)).json()) as { samples: Sample[] };
+    const times = shown.map((s) => s.t);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(served.samples.map((s) => s.t)).toEqual(expect.arrayContaining(times.slice(0, -2)));
+    expect(pageErrors).toEqual([]);
+
+    if (refreshScreenshots) {
+      mkdirSync(screenshots, { recursive: true });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: join(screenshots, 'ops.png'), fullPage: true });
+    }
+  });
+
+  it('has no serious accessibility violation, each chart named and described', async () => {
+    const checked = await browser.newPage({
+      viewport: { width: 1280, height: 1000 },
+      bypassCSP: true,
+    });
+    try {
+      await checked.goto(`${server.url}/ops`);
+      await expect.poll(() => checked.locator('rk-ops canvas').count()).toBe(5);
+      expect(await seriousViolations(checked)).toEqual([]);
+      const described = await checked.evaluate(() =>
+        [...document.querySelector('rk-ops')!.shadowRoot!.querySelectorAll('[role="img"]')].map(
+          (plot) => {
+            const root = plot.getRootNode() as ShadowRoot;
+            const name = root.getElementById(plot.getAttribute('aria-labelledby')!)?.textContent;
+            const description = root.getElementById(
+              plot.getAttribute('aria-describedby')!,
+            )?.textContent;
+            return Boolean(name?.trim()) && Boolean(description?.trim());
+          },
+        ),
+      );
+      expect(described).toEqual([true, true, true, true, true]);
+    } finally {
+      await checked.close();
+    }
+  });
+
+  it('works embedded on another site through embed.js', async () => {
+    const embedded = await browser.newPage({ viewport: { width: 900, height: 900 } });
+    try {
+      await embedded.goto(site.url);
+      await expect
+        .poll(() => embedded.locator('rk-ops canvas').count(), { timeout: 10_000 })
+        .toBe(5);
+      await expect
+        .poll(async () => (await samplesOf(embedded)).length, { timeout: 10_000 })
+        .toBeGreaterThan(0);
+    } finally {
+      await embedded.close();
+    }
+  });
+});

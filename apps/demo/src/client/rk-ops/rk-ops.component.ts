@@ -1,0 +1,273 @@
+import { LitElement, html, type PropertyDeclarations } from 'lit';
+import uPlot from 'uplot';
+import { apiBase, request } from '../api.js';
+import { LiveController } from '../controllers/live.js';
+import { emit, errorDetail } from '../events.js';
+import type { OpsJson, OpsSampleJson } from '../types.js';
+import { styles } from './rk-ops.styles.js';
+
+/** One line of a chart: its legend, its colour and how a sample gives its value. */
+interface Line {
+  label: string;
+  color: string;
+  value: (sample: OpsSampleJson) => number | null;
+}
+
+/** One chart of the page. */
+interface Chart {
+  id: string;
+  title: string;
+  /** The y axis' label, with its unit. */
+  unit: string;
+  lines: Line[];
+  /** The latest figures, as the text beside the title. */
+  latest: (sample: OpsSampleJson) => string;
+}
+
+const fmt = (value: number | null, unit: string) =>
+  value === null ? '–' : `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+
+const ENDED = [
+  ['completed', 'Completed', '#116329'],
+  ['busy', 'Busy', '#953800'],
+  ['no-answer', 'No answer', '#7d4e00'],
+  ['failed', 'Failed', '#a40e26'],
+  ['canceled', 'Canceled', '#59636e'],
+] as const;
+
+const CHARTS: Chart[] = [
+  {
+    id: 'placed',
+    title: 'Calls placed per second',
+    unit: 'calls/s',
+    lines: [
+      { label: 'Scheduler', color: '#0b5cad', value: (s) => s.placed_per_s.scheduler },
+      { label: 'Dialer', color: '#8250df', value: (s) => s.placed_per_s.dialer },
+    ],
+    latest: (s) =>
+      `scheduler ${fmt(s.placed_per_s.scheduler, '/s')}, dialer ${fmt(s.placed_per_s.dialer, '/s')}`,
+  },
+  {
+    id: 'lag',
+    title: 'Dispatch lag',
+    unit: 'ms',
+    lines: [
+      { label: 'p50', color: '#0b5cad', value: (s) => s.dispatch_lag_ms.p50 },
+      { label: 'p99', color: '#a40e26', value: (s) => s.dispatch_lag_ms.p99 },
+    ],
+    latest: (s) =>
+      `p50 ${fmt(s.dispatch_lag_ms.p50, 'ms')}, p99 ${fmt(s.dispatch_lag_ms.p99, 'ms')}`,
+  },
+  {
+    id: 'ended',
+    title: 'Outcomes by status',
+    unit: 'calls ended',
+    lines: ENDED.map(([status, label, color]) => ({
+      label,
+      color,
+      value: (s: OpsSampleJson) => s.ended[status],
+    })),
+    latest: (s) => ENDED.map(([status, label]) => `${label} ${s.ended[status]}`).join(', '),
+  },
+  {
+    id: 'in-flight',
+    title: 'Calls in flight',
+    unit: 'calls',
+    lines: [
+      { label: 'Scheduler', color: '#0b5cad', value: (s) => s.in_flight.scheduler },
+      { label: 'Dialer', color: '#8250df', value: (s) => s.in_flight.dialer },
+    ],
+    latest: (s) => `scheduler ${s.in_flight.scheduler}, dialer ${s.in_flight.dialer}`,
+  },
+  {
+    id: 'provider',
+    title: "Provider's response time",
+    unit: 'ms',
+    lines: [
+      { label: 'p50', color: '#0b5cad', value: (s) => s.provider_ms.p50 },
+      { label: 'p99', color: '#a40e26', value: (s) => s.provider_ms.p99 },
+    ],
+    latest: (s) => `p50 ${fmt(s.provider_ms.p50, 'ms')}, p99 ${fmt(s.provider_ms.p99, 'ms')}`,
+  },
+];
+
+/** Samples kept on the page: five minutes at one a second, as the server keeps. */
+const KEEP = 300;
+const HEIGHT = 200;
+
+/**
+ * `<rk-ops api="http://host:4000">`: the operator's page. Five live charts, drawn with uPlot,
+ * of what the app is doing: calls placed per second, dispatch lag p50/p99, outcomes by status,
+ * calls in flight and the provider's response time. It loads the last five minutes from
+ * `GET /api/ops`, then adds each sample of `GET /api/ops/events` as it comes.
+ *
+ * @fires rk-error - the samples could not be loaded; `detail: { message, code, status }`
+ * @csspart chart - each chart's figure (`data-chart`: `placed`, `lag`, `ended`, `in-flight`,
+ *   `provider`)
+ * @csspart latest - each chart's latest figures
+ * @cssproperty --rk-color-* - the shared theme (see the other elements)
+ */
+export class RkOpsElement extends LitElement {
+  static override styles = styles;
+  static override properties: PropertyDeclarations = {
+    api: { type: String },
+    samples: { state: true },
+    error: { state: true },
+  };
+
+  /** The API's base URL; same origin when left out. */
+  declare api: string | undefined;
+  /** The samples shown, oldest first. */
+  declare samples: OpsSampleJson[];
+  declare protected error: string;
+  private intervalMs = 1000;
+  private plots = new Map<string, uPlot>();
+  private resizer: ResizeObserver | undefined;
+  private readonly live = new LiveController(this, {
+    base: () => this.base,
+    stream: '/api/ops/events',
+    load: () => this.load(),
+    events: { 'ops-sample': (data) => this.add(data as OpsSampleJson) },
+  });
+
+  constructor() {
+    super();
+    this.api = undefined;
+    this.samples = [];
+    this.error = '';
+  }
+
+  private get base() {
+    return apiBase(this.api ?? this.getAttribute('api'));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizer?.disconnect();
+    this.resizer = undefined;
+    for (const plot of this.plots.values()) plot.destroy();
+    this.plots.clear();
+  }
+
+  private async load() {
+    try {
+      const ops = await request<OpsJson>(this.base, '/api/ops');
+      this.intervalMs = ops.interval_ms;
+      this.samples = ops.samples.slice(-KEEP);
+      this.error = '';
+    } catch (error) {
+      this.error = `Could not load the figures: ${(error as Error).message}`;
+      emit(this, 'rk-error', errorDetail(error));
+    }
+  }
+
+  private add(sample: OpsSampleJson) {
+    const last = this.samples.at(-1);
+    if (last && sample.t <= last.t) return; // replayed, or older than what the load gave
+    this.samples = [...this.samples.slice(-(KEEP - 1)), sample];
+  }
+
+  override render() {
+    const latest = this.samples.at(-1);
+    const seconds = this.intervalMs / 1000;
+    return html`
+      <p class="meta" aria-live="polite">
+        ${
+          this.error
+            ? html`<span class="error" role="alert">${this.error}</span>`
+            : latest
+              ? `${this.samples.length} samples, one every ${seconds} s; the latest at ${new Date(latest.t).toLocaleTimeString()}`
+              : 'Waiting for the first sample…'
+        }
+      </p>
+      <div class="grid">
+        ${CHARTS.map(
+          (chart) => html`
+            <figure class="card" part="chart" data-chart=${chart.id}>
+              <figcaption>
+                <h2 id="title-${chart.id}">${chart.title}</h2>
+                <output part="latest" for="plot-${chart.id}">
+                  ${latest ? chart.latest(latest) : '–'}
+                </output>
+              </figcaption>
+              <div
+                class="plot"
+                id="plot-${chart.id}"
+                role="img"
+                aria-labelledby="title-${chart.id}"
+                aria-describedby="desc-${chart.id}"
+              ></div>
+              <p id="desc-${chart.id}" hidden>
+                ${chart.title} (${chart.unit}) over the last ${this.samples.length} samples.
+                ${latest ? `Latest: ${chart.latest(latest)}.` : ''}
+              </p>
+            </figure>
+          `,
+        )}
+      </div>
+    `;
+  }
+
+  protected override updated(): void {
+    const data = this.data();
+    for (const chart of CHARTS) {
+      const plot = this.plots.get(chart.id);
+      if (plot) plot.setData(data.get(chart.id)!);
+      else this.draw(chart, data.get(chart.id)!);
+    }
+    if (!this.resizer) {
+      this.resizer = new ResizeObserver(() => this.resize());
+      this.resizer.observe(this);
+    }
+  }
+
+  /** Each chart's columns: the times (in seconds, as uPlot takes them), then one per line. */
+  private data(): Map<string, uPlot.AlignedData> {
+    const times = this.samples.map((s) => s.t / 1000);
+    return new Map(
+      CHARTS.map((chart) => [
+        chart.id,
+        [times, ...chart.lines.map((line) => this.samples.map(line.value))] as uPlot.AlignedData,
+      ]),
+    );
+  }
+
+  private draw(chart: Chart, data: uPlot.AlignedData) {
+    const target = this.renderRoot.querySelector<HTMLElement>(`#plot-${chart.id}`);
+    if (!target) return;
+    const plot = new uPlot(
+      {
+        width: this.widthOf(target),
+        height: HEIGHT,
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        series: [
+          {},
+          ...chart.lines.map((line) => ({
+            label: line.label,
+            stroke: line.color,
+            width: 2,
+            spanGaps: false,
+            points: { show: false },
+          })),
+        ],
+        axes: [{}, { label: chart.unit, size: 60 }],
+        legend: { live: false },
+        cursor: { drag: { x: false, y: false } },
+      },
+      data,
+      target,
+    );
+    this.plots.set(chart.id, plot);
+  }
+
+  private widthOf(target: HTMLElement) {
+    return Math.max(200, Math.floor(target.clientWidth || 400));
+  }
+
+  private resize() {
+    for (const [id, plot] of this.plots) {
+      const target = this.renderRoot.querySelector<HTMLElement>(`#plot-${id}`);
+      if (target) plot.setSize({ width: this.widthOf(target), height: HEIGHT });
+    }
+  }
+}
