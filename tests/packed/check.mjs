@@ -20,6 +20,11 @@ function run(command, args, cwd) {
   execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 }
 
+/** npm, not the workspace's pnpm: a project of its own, nothing linked back to the sources. */
+function npmInstall(project, packages) {
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packages], project);
+}
+
 try {
   const tarballs = join(work, 'tarballs');
   for (const name of packages) {
@@ -35,21 +40,7 @@ try {
     join(project, 'package.json'),
     JSON.stringify({ name: 'ringkit-packed-check', private: true, version: '1.0.0' }, null, 2),
   );
-  // A project of its own: npm, not the workspace's pnpm, and nothing linked back to the sources.
-  run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-      ...files.map((file) => join(tarballs, file)),
-      'express@5',
-      'msw@3',
-      'pg@8',
-    ],
-    project,
-  );
+  npmInstall(project, [...files.map((file) => join(tarballs, file)), 'express@5', 'msw@3', 'pg@8']);
   for (const script of ['checks.mjs', 'use.mjs', 'use.cjs'])
     copyFileSync(join(here, script), join(project, script));
 
@@ -59,19 +50,11 @@ try {
   console.log('packed packages: every check passed through import and require');
 
   // Then with the optional peer @opentelemetry/api and an SDK, as an application adds them.
-  run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-      '@opentelemetry/api@1',
-      '@opentelemetry/sdk-trace@3',
-      '@opentelemetry/context-async-hooks@3',
-    ],
-    project,
-  );
+  npmInstall(project, [
+    '@opentelemetry/api@1',
+    '@opentelemetry/sdk-trace@3',
+    '@opentelemetry/context-async-hooks@3',
+  ]);
   for (const script of ['traced-checks.mjs', 'traced.mjs', 'traced.cjs'])
     copyFileSync(join(here, script), join(project, script));
   for (const script of ['traced.mjs', 'traced.cjs']) {

@@ -1,10 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
-import { attributeText, recordSpans } from '@ringkit/internal/testing';
+import { attributeText, ownTracer, recordSpans } from '@ringkit/internal/testing';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
@@ -149,19 +144,18 @@ describe('the ringkit.place_call span', () => {
   });
 
   it('goes to a tracer passed in rather than to the global provider', async () => {
-    const exporter = new InMemorySpanExporter();
-    const own = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const own = ownTracer();
     const { fetch } = answering(() => json(200, { id: 1, status: 'initiated' }));
     const client = createMockCallApiClient({
       baseUrl: 'http://calls.test',
       fetch,
-      tracer: own.getTracer('mine'),
+      tracer: own.tracer,
     });
     await client.placeCall({ to: TO });
 
-    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['ringkit.place_call']);
+    expect(own.spans().map((s) => s.name)).toEqual(['ringkit.place_call']);
     expect(placeSpans()).toHaveLength(0);
-    await own.shutdown();
+    await own.close();
   });
 
   it('refuses a tracer that is not one', () => {

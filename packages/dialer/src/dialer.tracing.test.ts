@@ -1,12 +1,7 @@
 /** The dialer's span per placement and its `placement` event. */
 import { HttpError, InvalidOptionsError, createNumDialerClient } from '@ringkit/call-client';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
-import { attributeText, recordSpans } from '@ringkit/internal/testing';
+import { attributeText, ownTracer, recordSpans } from '@ringkit/internal/testing';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFakeProvider, flush, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
@@ -144,20 +139,19 @@ describe('the dialer traced', () => {
   });
 
   it('uses a tracer passed in, and refuses one that is not', async () => {
-    const exporter = new InMemorySpanExporter();
-    const own = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const own = ownTracer();
     const provider = createFakeProvider();
     const dialer = createDialer({
       provider,
       numbers: NUMBERS.slice(0, 1),
-      tracer: own.getTracer('mine'),
+      tracer: own.tracer,
     });
     dialer.start();
     provider.placed[0]!.answer('a');
     await flush();
-    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['ringkit.dialer.place']);
+    expect(own.spans().map((s) => s.name)).toEqual(['ringkit.dialer.place']);
     expect(otel.spans()).toHaveLength(0);
-    await own.shutdown();
+    await own.close();
 
     expect(() =>
       createDialer({ provider, numbers: NUMBERS, tracer: { startSpan: 1 } as never }),

@@ -171,7 +171,8 @@ export function createDialer(options: DialerOptions): Dialer {
 
   /**
    * Invokes `placeCall` first thing; the rest of the bookkeeping and every event come after. No
-   * closure or options object is made before the call leaves.
+   * closure or options object is made before the call leaves, but the placement's span when
+   * `@opentelemetry/api` is installed.
    */
   function dial(entry: Entry) {
     const attempt = ++entry.attempts;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { countingClock, mostInOneSecond, type TimerClock } from './testing.js';
+import {
+  attributeText,
+  countingClock,
+  mostInOneSecond,
+  ownTracer,
+  recordSpans,
+  type TimerClock,
+} from './testing.js';
 
 /** A clock whose timers fire only when told. */
 function manualClock() {
@@ -50,5 +57,30 @@ describe('mostInOneSecond', () => {
     expect(mostInOneSecond([1000, 0, 999, 500])).toBe(3);
     expect(mostInOneSecond([0, 1000, 2000, 3000])).toBe(1);
     expect(mostInOneSecond([100, 100.5, 1099.9, 1100])).toBe(3);
+  });
+});
+
+describe('ownTracer', () => {
+  it('keeps the spans of its own tracer, which the global provider never sees', async () => {
+    const global = recordSpans();
+    const own = ownTracer();
+    own.tracer.startSpan('mine', { attributes: { n: 1 } }).end();
+    expect(own.spans().map((s) => [s.name, s.attributes])).toEqual([['mine', { n: 1 }]]);
+    expect(global.spans()).toEqual([]);
+    await own.close();
+    await global.close();
+  });
+});
+
+describe('attributeText', () => {
+  it('holds every span name, attribute and status, to search for a phone number', () => {
+    const own = ownTracer();
+    const span = own.tracer.startSpan('placed', { attributes: { 'ringkit.call.id': 'c1' } });
+    span.setStatus({ code: 2, message: 'http_error' });
+    span.end();
+    const text = attributeText(own.spans());
+    expect(text).toContain('placed');
+    expect(text).toContain('"ringkit.call.id":"c1"');
+    expect(text).toContain('http_error');
   });
 });

@@ -85,6 +85,20 @@ export function recordSpans() {
   };
 }
 
+/**
+ * A tracer of its own, as an application passes one with `tracer` (the global provider, if any,
+ * never sees its spans): `spans()` are the ones it ended.
+ */
+export function ownTracer() {
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  return {
+    tracer: provider.getTracer('own'),
+    spans: (): ReadableSpan[] => exporter.getFinishedSpans(),
+    close: () => provider.shutdown(),
+  };
+}
+
 /** Every attribute value of `spans`, as text: a test looks for a phone number in it. */
 export function attributeText(spans: readonly ReadableSpan[]): string {
   return JSON.stringify(spans.map((span) => [span.name, span.attributes, span.status]));

@@ -4,12 +4,7 @@
  */
 import { InvalidOptionsError, createMockCallApiClient } from '@ringkit/call-client';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
-import { attributeText, recordSpans } from '@ringkit/internal/testing';
+import { attributeText, ownTracer, recordSpans } from '@ringkit/internal/testing';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PlacementEvent } from './events.js';
 import { createScheduler } from './scheduler.js';
@@ -131,6 +126,30 @@ describe('the scheduler traced', () => {
     ]);
   });
 
+  it('ends the placement span and tells the placement even when its answer cannot be written', async () => {
+    const store = memoryStore();
+    const failing: typeof store = {
+      ...store,
+      update: (id, version, patch) =>
+        patch.providerCallId
+          ? Promise.reject(new Error('disk full'))
+          : store.update(id, version, patch),
+    };
+    const { scheduler, placements } = setup(() => json(201, { id: 'p1', status: 'initiated' }), {
+      store: failing,
+    });
+    const errors: unknown[] = [];
+    scheduler.on('error', ({ error }) => errors.push(error));
+    const call = await scheduler.schedule({ to: NUMBERS[0]!, at: new Date(T0) });
+    await scheduler.start();
+    await vi.waitFor(() => expect(placements).toHaveLength(1));
+    await vi.waitFor(() => expect(errors).toContainEqual(new Error('disk full')));
+    await scheduler.stop();
+    expect(placements[0]).toMatchObject({ outcome: 'placed', call: { id: call.id } });
+    const [place] = otel.named('ringkit.scheduler.place');
+    expect(place!.attributes['ringkit.placement.outcome']).toBe('placed');
+  });
+
   it('makes no span for a claim that finds nothing', async () => {
     const { clock, scheduler } = setup(() => json(201, { id: 'x', status: 'initiated' }), {
       recheckIntervalMs: 1_000,
@@ -142,25 +161,22 @@ describe('the scheduler traced', () => {
   });
 
   it('uses a tracer passed in, and refuses one that is not', async () => {
-    const exporter = new InMemorySpanExporter();
-    const own = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const own = ownTracer();
     const { scheduler, placements } = setup(() => json(201, { id: 'x', status: 'initiated' }), {
-      tracer: own.getTracer('mine'),
+      tracer: own.tracer,
     });
     await scheduler.schedule({ to: NUMBERS[0]!, at: new Date(T0) });
     await scheduler.start();
     await vi.waitFor(() => expect(placements).toHaveLength(1));
     await scheduler.stop();
-    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual([
+    expect(own.spans().map((s) => s.name)).toEqual([
       'ringkit.scheduler.dispatch',
       'ringkit.scheduler.place',
     ]);
     // The client was not given the tracer: its span goes to the global provider, still a child.
     const [request] = otel.named('ringkit.place_call');
-    expect(request!.parentSpanContext?.spanId).toBe(
-      exporter.getFinishedSpans()[1]!.spanContext().spanId,
-    );
-    await own.shutdown();
+    expect(request!.parentSpanContext?.spanId).toBe(own.spans()[1]!.spanContext().spanId);
+    await own.close();
 
     expect(() =>
       createScheduler({

@@ -314,35 +314,39 @@ export function createPlacer(ctx: PlaceContext) {
       // Only a failure that proves no call exists may be retried: a person is never called twice.
       // Anything else (a timeout, a reset, 500, 502, 504…) may have rung a phone: it is recorded
       // with an unknown outcome and never placed again, whatever `maxAttempts` says.
-      const written = isCallNotPlaced(error)
-        ? await outcomes.finish(last, {
-            status: 'failed',
-            reason: 'placement_failed',
-            retryable: true,
-            error,
-          })
-        : await outcomes.finish(last, {
-            status: 'failed',
-            reason: OUTCOME_UNKNOWN,
-            error,
-            unanswered: true,
-          });
       const times = { dueAt: claim.dueAt, sentAt, answeredAt };
-      placementDone(span, written, placementOutcomeOf(error), times, { error });
+      let written = last;
+      try {
+        written = isCallNotPlaced(error)
+          ? await outcomes.finish(last, {
+              status: 'failed',
+              reason: 'placement_failed',
+              retryable: true,
+              error,
+            })
+          : await outcomes.finish(last, {
+              status: 'failed',
+              reason: OUTCOME_UNKNOWN,
+              error,
+              unanswered: true,
+            });
+      } finally {
+        // Ended and told even when the write failed (that failure is reported on its own).
+        placementDone(span, written, placementOutcomeOf(error), times, { error });
+      }
       return;
     }
     const answeredAt = clock.now();
     slot.answered();
     const last = await lease.stop();
-    const row = await record(last, call);
+    const times = { dueAt: claim.dueAt, sentAt, answeredAt };
+    let row: StoredCall | null = null;
+    try {
+      row = await record(last, call);
+    } finally {
+      placementDone(span, row ?? last, 'placed', times, { call });
+    }
     slot.recorded();
-    placementDone(
-      span,
-      row ?? last,
-      'placed',
-      { dueAt: claim.dueAt, sentAt, answeredAt },
-      { call },
-    );
     if (!row) return;
     const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
     if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {

@@ -35,6 +35,24 @@ const ENDED = [
   ['canceled', 'Canceled', '#59636e'],
 ] as const;
 
+/** A chart of the p50 and p99, in ms, of one of the sample's timings. */
+function percentiles(
+  id: string,
+  title: string,
+  of: (sample: OpsSampleJson) => OpsSampleJson['provider_ms'],
+): Chart {
+  return {
+    id,
+    title,
+    unit: 'ms',
+    lines: [
+      { label: 'p50', color: '#0b5cad', value: (s) => of(s).p50 },
+      { label: 'p99', color: '#a40e26', value: (s) => of(s).p99 },
+    ],
+    latest: (s) => `p50 ${fmt(of(s).p50, 'ms')}, p99 ${fmt(of(s).p99, 'ms')}`,
+  };
+}
+
 const CHARTS: Chart[] = [
   {
     id: 'placed',
@@ -47,17 +65,7 @@ const CHARTS: Chart[] = [
     latest: (s) =>
       `scheduler ${fmt(s.placed_per_s.scheduler, '/s')}, dialer ${fmt(s.placed_per_s.dialer, '/s')}`,
   },
-  {
-    id: 'lag',
-    title: 'Dispatch lag',
-    unit: 'ms',
-    lines: [
-      { label: 'p50', color: '#0b5cad', value: (s) => s.dispatch_lag_ms.p50 },
-      { label: 'p99', color: '#a40e26', value: (s) => s.dispatch_lag_ms.p99 },
-    ],
-    latest: (s) =>
-      `p50 ${fmt(s.dispatch_lag_ms.p50, 'ms')}, p99 ${fmt(s.dispatch_lag_ms.p99, 'ms')}`,
-  },
+  percentiles('lag', 'Dispatch lag', (s) => s.dispatch_lag_ms),
   {
     id: 'ended',
     title: 'Outcomes by status',
@@ -79,16 +87,7 @@ const CHARTS: Chart[] = [
     ],
     latest: (s) => `scheduler ${s.in_flight.scheduler}, dialer ${s.in_flight.dialer}`,
   },
-  {
-    id: 'provider',
-    title: "Provider's response time",
-    unit: 'ms',
-    lines: [
-      { label: 'p50', color: '#0b5cad', value: (s) => s.provider_ms.p50 },
-      { label: 'p99', color: '#a40e26', value: (s) => s.provider_ms.p99 },
-    ],
-    latest: (s) => `p50 ${fmt(s.provider_ms.p50, 'ms')}, p99 ${fmt(s.provider_ms.p99, 'ms')}`,
-  },
+  percentiles('provider', "Provider's response time", (s) => s.provider_ms),
 ];
 
 /** Samples kept on the page: five minutes at one a second, as the server keeps. */
