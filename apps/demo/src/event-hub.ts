@@ -30,6 +30,46 @@ export interface EventHubOptions {
    * @default 15000
    */
   heartbeatMs?: number;
+  /** A budget of streams shared with other hubs, instead of `maxStreams`/`maxStreamsPerClient`. */
+  limits?: StreamLimits;
+}
+
+/**
+ * How many event streams may be open at once, in all and per client address: one budget that
+ * several hubs share (the app's events and the operator page's samples).
+ */
+export interface StreamLimits {
+  /** Takes a place for `client`: `null`, or why there is none (`503`). */
+  take(client: string): string | null;
+  /** Gives back a place `take` gave. */
+  release(client: string): void;
+  /** Places taken now. */
+  readonly open: number;
+}
+
+/** A budget of `maxStreams` streams in all, `maxPerClient` per client address. */
+export function createStreamLimits(maxStreams = 200, maxPerClient = 10): StreamLimits {
+  const perClient = new Map<string, number>();
+  let open = 0;
+  return {
+    take(client) {
+      const mine = perClient.get(client) ?? 0;
+      if (mine >= maxPerClient) return `${maxPerClient} from one client`;
+      if (open >= maxStreams) return `${maxStreams}`;
+      perClient.set(client, mine + 1);
+      open += 1;
+      return null;
+    },
+    release(client) {
+      const count = (perClient.get(client) ?? 1) - 1;
+      if (count > 0) perClient.set(client, count);
+      else perClient.delete(client);
+      open = Math.max(0, open - 1);
+    },
+    get open() {
+      return open;
+    },
+  };
 }
 
 export interface EventHub {
@@ -54,9 +94,8 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
   const boot = randomBytes(4).toString('hex');
   const buffer: Stored[] = [];
   const streams = new Set<Response>();
-  const perClient = new Map<string, number>();
-  const maxStreams = options.maxStreams ?? 200;
-  const maxPerClient = options.maxStreamsPerClient ?? 10;
+  const limits =
+    options.limits ?? createStreamLimits(options.maxStreams, options.maxStreamsPerClient);
   let seq = 0;
   let closed = false;
 
@@ -102,9 +141,8 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
         return;
       }
       const client = req.socket.remoteAddress ?? 'unknown';
-      const mine = perClient.get(client) ?? 0;
-      if (streams.size >= maxStreams || mine >= maxPerClient) {
-        const which = mine >= maxPerClient ? `${maxPerClient} from one client` : `${maxStreams}`;
+      const which = limits.take(client);
+      if (which !== null) {
         res
           .status(503)
           .set('Retry-After', '10')
@@ -113,7 +151,6 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
           });
         return;
       }
-      perClient.set(client, mine + 1);
       res.status(200).set({
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
@@ -130,9 +167,7 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
         if (left) return;
         left = true;
         streams.delete(res);
-        const count = (perClient.get(client) ?? 1) - 1;
-        if (count > 0) perClient.set(client, count);
-        else perClient.delete(client);
+        limits.release(client);
       };
       req.on('close', leave);
       res.on('close', leave);

@@ -130,27 +130,26 @@ describe('createOpsSampler', () => {
     expect(errors).toEqual([new Error('store down')]);
   });
 
-  it('lets an interval whose count is slow join the next, at its true rate', async () => {
-    let release: (() => void) | undefined;
+  it('goes on sampling when a count never answers, keeping the last one', async () => {
+    const errors: unknown[] = [];
+    let hang = false;
     const { observer, sampler } = setup(
-      () =>
-        new Promise((resolve) => {
-          release = () => resolve({ scheduler: 0, dialer: 0 });
-        }),
+      () => (hang ? new Promise(() => {}) : Promise.resolve({ scheduler: 5, dialer: 1 })),
+      { onError: (error) => errors.push(error) },
     );
-    observer.placement(placement());
-    await vi.advanceTimersByTimeAsync(1000); // count asked, not answered
-    observer.placement(placement());
-    observer.placement(placement());
-    await vi.advanceTimersByTimeAsync(1000); // skipped: the count is still under way
-    release!();
-    await vi.advanceTimersByTimeAsync(0);
     await vi.advanceTimersByTimeAsync(1000);
-    release!();
-    await vi.advanceTimersByTimeAsync(0);
-    const rates = sampler.samples().map((s) => s.placed_per_s.scheduler);
-    // 1 call in the first second; 2 calls over the next two seconds.
-    expect(rates).toEqual([1, 1]);
+    hang = true;
+    for (let i = 0; i < 6; i++) {
+      observer.placement(placement());
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    await vi.advanceTimersByTimeAsync(800); // the last count's patience
+    // One sample a second goes on, each with its second's placement and the last count.
+    expect(sampler.samples().map((s) => [s.placed_per_s.scheduler, s.in_flight.scheduler])).toEqual(
+      [[0, 5], ...Array.from({ length: 6 }, () => [1, 5])],
+    );
+    expect(errors).toHaveLength(6);
+    expect(errors[0]).toEqual(new Error('the count of calls in flight took over 800 ms'));
   });
 
   it('stops sampling and listening once closed', async () => {

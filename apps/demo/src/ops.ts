@@ -46,8 +46,8 @@ export interface OpsSamplerOptions {
    * @default 10000
    */
   maxValues?: number;
-  /** Limits of the sample stream. */
-  streams?: Pick<EventHubOptions, 'maxStreams' | 'maxStreamsPerClient' | 'heartbeatMs'>;
+  /** Limits of the sample stream (`limits`: a budget shared with the app's own stream). */
+  streams?: Pick<EventHubOptions, 'limits' | 'heartbeatMs'>;
   /** @default Date.now */
   now?: () => number;
   /** What a failed count of the calls in flight threw; the last count is kept meanwhile. */
@@ -80,7 +80,7 @@ export function percentile(values: number[], p: number): number | null {
   return values[rank - 1]!;
 }
 
-const round = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
+const round = (value: number | null) => (value === null ? null : Math.round(value * 100) / 100);
 
 /** Samples the observer every `intervalMs`, from now until `close()`. */
 export function createOpsSampler(observer: Observer, options: OpsSamplerOptions = {}): OpsSampler {
@@ -124,11 +124,22 @@ export function createOpsSampler(observer: Observer, options: OpsSamplerOptions 
     const seconds = Math.max(1, at - since) / 1000;
     current = fresh();
     since = at;
+    // A count that does not answer well within the interval (a hung store) leaves the last one
+    // shown, and the next sample is on time.
+    const patienceMs = Math.max(1, Math.floor(intervalMs * 0.8));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the count of calls in flight took over ${patienceMs} ms`)),
+        patienceMs,
+      );
+    });
     try {
-      inFlight = await observer.inFlight();
+      inFlight = await Promise.race([observer.inFlight(), late]);
     } catch (error) {
       options.onError?.(error);
     } finally {
+      clearTimeout(timer);
       sampling = false;
     }
     if (closed) return;

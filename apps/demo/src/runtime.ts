@@ -13,7 +13,7 @@ import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createDialerService, type DialerService } from './dialer-service.js';
-import { createEventHub, type EventHub } from './event-hub.js';
+import { createEventHub, createStreamLimits, type EventHub } from './event-hub.js';
 import { logPlacement } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createObserver, type Observer } from './observe.js';
@@ -142,9 +142,10 @@ async function hasDemoHistory(scheduler: Scheduler, callerId: string): Promise<b
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const store = options.store ?? (await openStore(config, options));
+  // One budget of event streams for the app's events and the operator page's samples together.
+  const streamLimits = createStreamLimits(config.SSE_MAX, config.SSE_MAX_PER_CLIENT);
   const hub = createEventHub({
-    maxStreams: config.SSE_MAX,
-    maxStreamsPerClient: config.SSE_MAX_PER_CLIENT,
+    limits: streamLimits,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
   const pacing =
@@ -185,8 +186,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const ops = createOpsSampler(observer, {
     ...(options.opsIntervalMs === undefined ? {} : { intervalMs: options.opsIntervalMs }),
     streams: {
-      maxStreams: config.SSE_MAX,
-      maxStreamsPerClient: config.SSE_MAX_PER_CLIENT,
+      limits: streamLimits,
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
     },
     onError: (error) => logger.warn({ err: error }, 'could not count the calls in flight'),

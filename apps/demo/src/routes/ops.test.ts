@@ -88,6 +88,20 @@ describe('GET /api/ops/events', () => {
     expect(resumed.events[0]!.id).toBe(`${boot}-${Number(seq) + 1}`);
   });
 
+  it('shares SSE_MAX and SSE_MAX_PER_CLIENT with /api/events: one budget of streams', async () => {
+    app = await startTestApp({ env: { SSE_MAX: '1', SSE_MAX_PER_CLIENT: '1' } });
+    const events = await openEvents(`${app.url}/api/events`);
+    const refused = await api(`${app.url}/api/ops/events`);
+    expect(refused.status).toBe(503);
+    expect(refused.json).toMatchObject({ error: { code: 'too_many_streams' } });
+    events.close();
+    await vi.waitFor(async () => {
+      const ops = await openEvents(`${app!.url}/api/ops/events`);
+      ops.close();
+      expect(ops.response.status).toBe(200);
+    });
+  });
+
   it('refuses an unknown query parameter', async () => {
     app = await startTestApp();
     const res = await api(`${app.url}/api/ops/events?from=1`);

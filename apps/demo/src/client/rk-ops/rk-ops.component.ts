@@ -10,6 +10,10 @@ import { styles } from './rk-ops.styles.js';
 interface Line {
   label: string;
   color: string;
+  /** A custom property that overrides `color` (the status colours of the other elements). */
+  colorProperty?: string;
+  /** A dashed line, told apart from its neighbours without its colour. */
+  dash?: number[];
   value: (sample: OpsSampleJson) => number | null;
 }
 
@@ -27,12 +31,13 @@ interface Chart {
 const fmt = (value: number | null, unit: string) =>
   value === null ? '–' : `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
 
+/** Each terminal status: its legend, colour and dash (no two alike in both). */
 const ENDED = [
-  ['completed', 'Completed', '#116329'],
-  ['busy', 'Busy', '#953800'],
-  ['no-answer', 'No answer', '#7d4e00'],
-  ['failed', 'Failed', '#a40e26'],
-  ['canceled', 'Canceled', '#59636e'],
+  ['completed', 'Completed', '#116329', undefined],
+  ['busy', 'Busy', '#bc4c00', undefined],
+  ['no-answer', 'No answer', '#7d4e00', [6, 4]],
+  ['failed', 'Failed', '#a40e26', [2, 3]],
+  ['canceled', 'Canceled', '#59636e', [8, 3, 2, 3]],
 ] as const;
 
 /** A chart of the p50 and p99, in ms, of one of the sample's timings. */
@@ -70,9 +75,11 @@ const CHARTS: Chart[] = [
     id: 'ended',
     title: 'Outcomes by status',
     unit: 'calls ended',
-    lines: ENDED.map(([status, label, color]) => ({
+    lines: ENDED.map(([status, label, color, dash]) => ({
       label,
       color,
+      colorProperty: `--rk-status-${status}`,
+      ...(dash ? { dash: [...dash] } : {}),
       value: (s: OpsSampleJson) => s.ended[status],
     })),
     latest: (s) => ENDED.map(([status, label]) => `${label} ${s.ended[status]}`).join(', '),
@@ -105,6 +112,7 @@ const HEIGHT = 200;
  *   `provider`)
  * @csspart latest - each chart's latest figures
  * @cssproperty --rk-color-* - the shared theme (see the other elements)
+ * @cssproperty --rk-status-<status> - the line of each terminal status in the outcomes chart
  */
 export class RkOpsElement extends LitElement {
   static override styles = styles;
@@ -170,13 +178,13 @@ export class RkOpsElement extends LitElement {
     const latest = this.samples.at(-1);
     const seconds = this.intervalMs / 1000;
     return html`
-      <p class="meta" aria-live="polite">
+      <!-- Only an error is announced: the figures change every second. -->
+      <p class="error" role="alert">${this.error}</p>
+      <p class="meta">
         ${
-          this.error
-            ? html`<span class="error" role="alert">${this.error}</span>`
-            : latest
-              ? `${this.samples.length} samples, one every ${seconds} s; the latest at ${new Date(latest.t).toLocaleTimeString()}`
-              : 'Waiting for the first sample…'
+          latest
+            ? `${this.samples.length} samples, one every ${seconds} s; the latest at ${new Date(latest.t).toLocaleTimeString()}`
+            : 'Waiting for the first sample…'
         }
       </p>
       <div class="grid">
@@ -243,13 +251,14 @@ export class RkOpsElement extends LitElement {
           {},
           ...chart.lines.map((line) => ({
             label: line.label,
-            stroke: line.color,
+            stroke: this.colorOf(line),
             width: 2,
+            ...(line.dash ? { dash: line.dash } : {}),
             spanGaps: false,
             points: { show: false },
           })),
         ],
-        axes: [{}, { label: chart.unit, size: 60 }],
+        axes: [{ label: 'time' }, { label: chart.unit, size: 60 }],
         legend: { live: false },
         cursor: { drag: { x: false, y: false } },
       },
@@ -257,6 +266,14 @@ export class RkOpsElement extends LitElement {
       target,
     );
     this.plots.set(chart.id, plot);
+  }
+
+  /** The line's colour: its custom property where the page sets one, else its own. */
+  private colorOf(line: Line) {
+    const themed = line.colorProperty
+      ? getComputedStyle(this).getPropertyValue(line.colorProperty).trim()
+      : '';
+    return themed || line.color;
   }
 
   private widthOf(target: HTMLElement) {

@@ -51,6 +51,10 @@ export const styles = [
     }
     .error {
       color: var(--_danger);
+      margin: 0;
+    }
+    .error:empty {
+      display: none;
     }
   `,
 ];
