@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localInputIn } from './_support.js';
+import { localInputIn, recordPageErrors } from './_support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const app = fileURLToPath(new URL('..', import.meta.url));
@@ -125,10 +125,7 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
       ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
+    recordPageErrors(page, pageErrors);
   });
 
   afterAll(async () => {

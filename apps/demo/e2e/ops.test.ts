@@ -17,6 +17,7 @@ import {
   startBuiltServer,
   startSite,
   type BuiltServer,
+  recordPageErrors,
 } from './_support.js';
 
 if (!hasChromium && process.env['CI']) {
@@ -100,10 +101,7 @@ describe.skipIf(!hasChromium)('the operator page', () => {
     });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, bypassCSP: false });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
+    recordPageErrors(page, pageErrors);
   });
 
   afterAll(async () => {

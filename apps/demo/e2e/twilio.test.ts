@@ -22,6 +22,7 @@ import {
   localInputIn,
   startBuiltServer,
   type BuiltServer,
+  recordPageErrors,
 } from './_support.js';
 
 const CALLER = '+14155550100';
@@ -66,10 +67,7 @@ describe.skipIf(!hasChromium)('the demo on Twilio, in a browser', () => {
     });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
+    recordPageErrors(page, pageErrors);
   });
 
   afterAll(async () => {

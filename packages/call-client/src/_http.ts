@@ -280,6 +280,7 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions): H
 
   return {
     placement(provider, place) {
+      if (!tracing.enabled) return place(undefined);
       const span = tracing.start(
         'ringkit.place_call',
         {

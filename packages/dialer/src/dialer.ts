@@ -172,7 +172,7 @@ export function createDialer(options: DialerOptions): Dialer {
   /**
    * Invokes `placeCall` first thing; the rest of the bookkeeping and every event come after. No
    * closure or options object is made before the call leaves, but the placement's span when
-   * `@opentelemetry/api` is installed.
+   * there is something to trace to.
    */
   function dial(entry: Entry) {
     const attempt = ++entry.attempts;
@@ -186,11 +186,13 @@ export function createDialer(options: DialerOptions): Dialer {
     entry.dialedFrom = set(entry, 'dialing');
     const controller = spare ?? new AbortController();
     entry.controller = controller;
-    const span = tracing.start('ringkit.dialer.place', {
-      'ringkit.dialer.index': entry.index,
-      'ringkit.call.attempt': attempt,
-      'ringkit.provider': provider.name,
-    });
+    const span = tracing.enabled
+      ? tracing.start('ringkit.dialer.place', {
+          'ringkit.dialer.index': entry.index,
+          'ringkit.call.attempt': attempt,
+          'ringkit.provider': provider.name,
+        })
+      : undefined;
     let placed: Promise<ProviderCall>;
     try {
       const signal = controller.signal;

@@ -42,6 +42,7 @@ describe('createTracing', () => {
 
   it('traces nothing and runs everything as is without @opentelemetry/api', () => {
     const tracing = createTracing('@ringkit/test', undefined, null);
+    expect(tracing.enabled).toBe(false);
     expect(tracing.start('nothing', {})).toBeUndefined();
     expect(tracing.within(undefined, () => 42)).toBe(42);
     expect(otel.spans()).toHaveLength(0);
@@ -50,6 +51,7 @@ describe('createTracing', () => {
   it('still traces to a tracer passed in without @opentelemetry/api, without parents', () => {
     const startSpan = vi.fn(() => trace.getTracer('x').startSpan('x'));
     const tracing = createTracing('@ringkit/test', { startSpan }, null);
+    expect(tracing.enabled).toBe(true);
     const span = tracing.start('mine', {});
     expect(tracing.within(span, () => 7)).toBe(7);
     expect(startSpan).toHaveBeenCalledWith('mine', { kind: 0, attributes: {} }, undefined);

@@ -67,6 +67,11 @@ export const SPAN_STATUS_ERROR = 2;
 
 /** Starts spans for one package; every method is a no-op when there is nothing to trace to. */
 export interface Tracing {
+  /**
+   * `false` when nothing can be traced (no `@opentelemetry/api`, no tracer): callers skip
+   * building a span's attributes.
+   */
+  readonly enabled: boolean;
   /** Starts a span, a child of `parent` (or of the active span); `undefined` when off. */
   start(
     name: string,
@@ -88,7 +93,7 @@ export function createTracing(
   otel: Api | null = otelApi(),
 ): Tracing {
   if (tracer === undefined && otel === null) {
-    return { start: () => undefined, within: (_span, fn) => fn() };
+    return { enabled: false, start: () => undefined, within: (_span, fn) => fn() };
   }
   const source: TracerLike = tracer ?? (otel!.trace.getTracer(name) as TracerLike);
   const contextOf = (parent: SpanLike | undefined) =>
@@ -98,6 +103,7 @@ export function createTracing(
         ? otel.context.active()
         : otel.trace.setSpan(otel.context.active(), parent as OtelApi.Span);
   return {
+    enabled: true,
     start(spanName, attributes, options = {}) {
       return source.startSpan(
         spanName,

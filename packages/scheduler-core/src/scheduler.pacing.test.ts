@@ -11,6 +11,21 @@ import { memoryStore } from './stores/memory/memory.js';
 import { createScheduler } from './scheduler.js';
 
 /** Epoch ms with a fraction, the clock the moments of sending are read on. */
+/** A started scheduler on a fake clock and a webhook-only fake provider, paced as asked. */
+async function pacedScheduler(options: { callsPerSecond: number; concurrency?: number }) {
+  const clock = createFakeClock('2026-03-08T08:00:00Z');
+  const fake = fakeProvider({ clock, webhooks: true });
+  const scheduler = createScheduler({
+    store: memoryStore(),
+    provider: fake,
+    callerId: '+14155550100',
+    clock,
+    ...options,
+  });
+  await scheduler.start();
+  return { clock, fake, scheduler };
+}
+
 const preciseNow = () => performance.timeOrigin + performance.now();
 
 /** A `fetch` option that records the moment each call-creating POST is handed to it. */
@@ -54,17 +69,10 @@ describe('callsPerSecond', () => {
   });
 
   it('places calls due together in due order, (1000 + 100) / callsPerSecond ms apart, each once', async () => {
-    const clock = createFakeClock('2026-03-08T08:00:00Z');
-    const fake = fakeProvider({ clock, webhooks: true });
-    const scheduler = createScheduler({
-      store: memoryStore(),
-      provider: fake,
-      callerId: '+14155550100',
-      clock,
+    const { clock, fake, scheduler } = await pacedScheduler({
       concurrency: 20,
       callsPerSecond: 10,
     });
-    await scheduler.start();
     const at = clock.now() + 1000;
     const numbers = Array.from({ length: 25 }, (_, i) => `+1415555${String(1000 + i)}`);
     // Due a millisecond apart: all due at once when the clock gets there.
@@ -81,16 +89,7 @@ describe('callsPerSecond', () => {
   });
 
   it('a call canceled while it waits for its turn is never placed', async () => {
-    const clock = createFakeClock('2026-03-08T08:00:00Z');
-    const fake = fakeProvider({ clock, webhooks: true });
-    const scheduler = createScheduler({
-      store: memoryStore(),
-      provider: fake,
-      callerId: '+14155550100',
-      clock,
-      callsPerSecond: 1,
-    });
-    await scheduler.start();
+    const { clock, fake, scheduler } = await pacedScheduler({ callsPerSecond: 1 });
     const at = clock.now() + 100;
     const [first, second] = await scheduler.scheduleMany([
       { to: '+14155551000', at: new Date(at) },

@@ -180,7 +180,7 @@ export function createDispatcher(ctx: DispatcherContext) {
           // A claim that found calls is a span, the parent of their placements; the re-checks
           // that find none are not.
           const batch =
-            claimed.length === 0
+            claimed.length === 0 || !ctx.tracing.enabled
               ? undefined
               : ctx.tracing.start(
                   'ringkit.scheduler.dispatch',

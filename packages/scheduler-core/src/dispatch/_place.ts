@@ -288,16 +288,18 @@ export function createPlacer(ctx: PlaceContext) {
     );
     if (!marked.changed) return; // canceled, rescheduled or reclaimed meanwhile
     outcomes.emitStatus(marked.row, 'scheduled');
-    const span = ctx.tracing.start(
-      'ringkit.scheduler.place',
-      {
-        'ringkit.call.id': claim.id,
-        'ringkit.call.attempt': claim.attempt,
-        'ringkit.provider': ctx.provider.name,
-        'ringkit.worker.id': ctx.workerId,
-      },
-      { parent: batch, startTime: performance.timeOrigin + startedAt },
-    );
+    const span = ctx.tracing.enabled
+      ? ctx.tracing.start(
+          'ringkit.scheduler.place',
+          {
+            'ringkit.call.id': claim.id,
+            'ringkit.call.attempt': claim.attempt,
+            'ringkit.provider': ctx.provider.name,
+            'ringkit.worker.id': ctx.workerId,
+          },
+          { parent: batch, startTime: performance.timeOrigin + startedAt },
+        )
+      : undefined;
     const lease = keepLease(marked.row);
     // A turn gone by too long (a slow write, a busy process) is not used: a fresh one is taken.
     if (ctx.pacing.paced) await ctx.pacing.onTime(turn);

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { postgresStore, type PostgresStore } from './postgres.js';
+import { expect, it } from 'vitest';
 import { fakeProvider } from '../../../test/fakes.js';
 import {
   describeWithDatabase,
-  dropSchemas,
-  holdDatabaseLock,
-  randomSchema,
   startCountingCallApi,
   type Placement,
 } from '../../../test/pg-testing.js';
-import { startWorker, type Worker } from '../../../test/pg-workers.js';
+import { startWorker, workerSuite } from '../../../test/pg-workers.js';
 import { createScheduler } from '../../scheduler.js';
 import { systemClock } from '@ringkit/call-client';
 
@@ -38,25 +34,12 @@ const waitFor = async (
 const phoneOf = (i: number) => `+1415${2_000_000 + i}`;
 
 describeWithDatabase('PostgreSQL store shared by 4 worker processes', (url) => {
-  const schema = randomSchema();
-  const workers: Worker[] = [];
-  let store: PostgresStore | undefined;
-  let release: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    release = await holdDatabaseLock(url, 'shared');
-  }, 180_000);
-  afterAll(async () => {
-    for (const worker of workers) worker.child.kill('SIGKILL');
-    await store?.close();
-    await dropSchemas(url, [schema]);
-    await release?.();
-  });
+  const { schema, workers, openStore } = workerSuite(url);
 
   it('places 20 000 calls exactly once and never early, and recovers a killed worker’s calls', async () => {
     const api = await startCountingCallApi();
     try {
-      store = postgresStore({ connectionString: url, max: 4 }, { schema });
-      await store.ready();
+      const store = await openStore();
       const started = await Promise.all(
         Array.from({ length: WORKERS }, (_, n) =>
           startWorker({
@@ -115,7 +98,7 @@ describeWithDatabase('PostgreSQL store shared by 4 worker processes', (url) => {
       let statuses = '';
       await waitFor(
         async () => {
-          const { rows } = await store!.pool.query<{ status: string; n: number }>(
+          const { rows } = await store.pool.query<{ status: string; n: number }>(
             `SELECT status, count(*)::int AS n FROM "${schema}".scheduled_calls GROUP BY status`,
           );
           statuses = rows.map((r) => `${r.status} ${r.n}`).join(', ');

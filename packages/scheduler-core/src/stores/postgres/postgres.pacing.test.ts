@@ -1,16 +1,10 @@
 import { mostInOneSecond } from '@ringkit/internal/testing';
 import { startCallApiSimulator } from '@ringkit/call-client/testing';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { fakeProvider } from '../../../test/fakes.js';
-import {
-  describeWithDatabase,
-  dropSchemas,
-  holdDatabaseLock,
-  randomSchema,
-} from '../../../test/pg-testing.js';
-import { startWorker, type Worker } from '../../../test/pg-workers.js';
+import { describeWithDatabase } from '../../../test/pg-testing.js';
+import { startWorker, workerSuite } from '../../../test/pg-workers.js';
 import { createScheduler } from '../../scheduler.js';
-import { postgresStore, type PostgresStore } from './postgres.js';
 import { systemClock } from '@ringkit/call-client';
 
 const CALLS = 400;
@@ -18,25 +12,12 @@ const WORKERS = 4;
 const CALLS_PER_SECOND = 40;
 
 describeWithDatabase('callsPerSecond over PostgreSQL: one budget for every worker', (url) => {
-  const schema = randomSchema();
-  const workers: Worker[] = [];
-  let store: PostgresStore | undefined;
-  let release: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    release = await holdDatabaseLock(url, 'shared');
-  }, 180_000);
-  afterAll(async () => {
-    for (const worker of workers) worker.child.kill('SIGKILL');
-    await store?.close();
-    await dropSchemas(url, [schema]);
-    await release?.();
-  });
+  const { schema, workers, openStore } = workerSuite(url);
 
   it('4 workers with a budget of 40/s place 400 calls due at once, never more than 40 in a second, each once', async () => {
     const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 20, seed: 11 });
     try {
-      store = postgresStore({ connectionString: url, max: 4 }, { schema });
-      await store.ready();
+      const store = await openStore();
       workers.push(
         ...(await Promise.all(
           Array.from({ length: WORKERS }, (_, n) =>
