@@ -27,6 +27,7 @@ import {
 } from './errors.js';
 import type { ProviderCall } from './provider.js';
 import { createPacer } from './pacing.js';
+import { nodeTransport } from './_transport.js';
 
 /** When and how failed requests are retried. */
 export interface RetryOptions {
@@ -73,8 +74,12 @@ export interface HttpClientOptions {
    */
   retry?: RetryOptions | number;
   /**
-   * The `fetch` to use, e.g. an instrumented one.
-   * @default globalThis.fetch
+   * The `fetch` to send requests with, e.g. an instrumented one, or `globalThis.fetch` to go
+   * through undici and its global dispatcher. Without it, requests go through Node's `http` and
+   * `https` modules on their global agents (keep-alive), looked up on the module at each request
+   * so that MSW, nock and OpenTelemetry's http instrumentation see them; redirects are not
+   * followed.
+   * @default Node's `http`/`https`
    */
   fetch?: typeof globalThis.fetch;
   /** Headers sent with every request, e.g. an `Authorization` header. */
@@ -270,12 +275,7 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions): H
       const whole = body === undefined ? request : new Request(request, { body });
       return signal === request.signal ? userFetch(whole, {}) : userFetch(whole, { signal });
     }
-    return globalThis.fetch(request.url, {
-      method: request.method,
-      headers: kindHeaders,
-      body,
-      signal,
-    });
+    return nodeTransport(request.url, { method: request.method, headers: kindHeaders, body, signal });
   }
 
   return {
