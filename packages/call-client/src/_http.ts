@@ -275,7 +275,12 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions): H
       const whole = body === undefined ? request : new Request(request, { body });
       return signal === request.signal ? userFetch(whole, {}) : userFetch(whole, { signal });
     }
-    return nodeTransport(request.url, { method: request.method, headers: kindHeaders, body, signal });
+    return nodeTransport(request.url, {
+      method: request.method,
+      headers: kindHeaders,
+      body,
+      signal,
+    });
   }
 
   return {
