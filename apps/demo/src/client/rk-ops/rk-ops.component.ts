@@ -58,18 +58,34 @@ function percentiles(
   };
 }
 
-const CHARTS: Chart[] = [
-  {
-    id: 'placed',
-    title: 'Calls placed per second',
-    unit: 'calls/s',
+/** A chart of one of the sample's figures: a line for the scheduler's, one for the dialer's. */
+function bySource(
+  id: string,
+  title: string,
+  unit: string,
+  of: (sample: OpsSampleJson) => OpsSampleJson['in_flight'],
+  show: (value: number) => string,
+): Chart {
+  return {
+    id,
+    title,
+    unit,
     lines: [
-      { label: 'Scheduler', color: '#0b5cad', value: (s) => s.placed_per_s.scheduler },
-      { label: 'Dialer', color: '#8250df', value: (s) => s.placed_per_s.dialer },
+      { label: 'Scheduler', color: '#0b5cad', value: (s) => of(s).scheduler },
+      { label: 'Dialer', color: '#8250df', value: (s) => of(s).dialer },
     ],
-    latest: (s) =>
-      `scheduler ${fmt(s.placed_per_s.scheduler, '/s')}, dialer ${fmt(s.placed_per_s.dialer, '/s')}`,
-  },
+    latest: (s) => `scheduler ${show(of(s).scheduler)}, dialer ${show(of(s).dialer)}`,
+  };
+}
+
+const CHARTS: Chart[] = [
+  bySource(
+    'placed',
+    'Calls placed per second',
+    'calls/s',
+    (s) => s.placed_per_s,
+    (value) => fmt(value, '/s'),
+  ),
   percentiles('lag', 'Dispatch lag', (s) => s.dispatch_lag_ms),
   {
     id: 'ended',
@@ -84,16 +100,7 @@ const CHARTS: Chart[] = [
     })),
     latest: (s) => ENDED.map(([status, label]) => `${label} ${s.ended[status]}`).join(', '),
   },
-  {
-    id: 'in-flight',
-    title: 'Calls in flight',
-    unit: 'calls',
-    lines: [
-      { label: 'Scheduler', color: '#0b5cad', value: (s) => s.in_flight.scheduler },
-      { label: 'Dialer', color: '#8250df', value: (s) => s.in_flight.dialer },
-    ],
-    latest: (s) => `scheduler ${s.in_flight.scheduler}, dialer ${s.in_flight.dialer}`,
-  },
+  bySource('in-flight', 'Calls in flight', 'calls', (s) => s.in_flight, String),
   percentiles('provider', "Provider's response time", (s) => s.provider_ms),
 ];
 
