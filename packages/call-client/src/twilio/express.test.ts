@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -121,10 +122,10 @@ describe.each([
 });
 
 describe('expressTwilioWebhookHandler', () => {
-  it('answers 415 to a body that is not a form', async () => {
+  it('answers 415 to a body that is neither a form nor JSON', async () => {
     const { events, post } = await app();
     const response = await post(params, {
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'text/plain' },
       body: JSON.stringify(params),
     });
     expect(response.status).toBe(415);
@@ -245,5 +246,85 @@ describe('expressTwilioWebhookHandler', () => {
     } catch (error) {
       expect(isInvalidOptionsError(error)).toBe(true);
     }
+  });
+});
+
+/** Posts `body` as JSON, signed as Twilio signs it: over the URL with its `bodySHA256`. */
+function postJson(
+  base: string,
+  body: string,
+  init: { signedBody?: string; query?: (hash: string) => string } = {},
+) {
+  const hash = createHash('sha256')
+    .update(init.signedBody ?? body)
+    .digest('hex');
+  const path = `${PATH}${init.query ? init.query(hash) : `&bodySHA256=${hash}`}`;
+  return fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'x-twilio-signature': computeTwilioSignature(TOKEN, `${PUBLIC}${path}`, {}),
+    },
+    body,
+  });
+}
+
+describe.each([
+  ['reading the body itself', undefined],
+  ['after express.text() for JSON', express.text({ type: 'application/json' })],
+  ['after express.raw() for JSON', express.raw({ type: 'application/json' })],
+  ['after express.urlencoded(), which leaves JSON alone', express.urlencoded({ extended: false })],
+])('expressTwilioWebhookHandler with a JSON body, %s', (_, parser) => {
+  const json = JSON.stringify({ ...params, Note: 'Ünïcode ☎' });
+
+  it('accepts a body whose SHA-256 is the signed bodySHA256, and answers 204', async () => {
+    const { events, base } = await app({}, parser);
+    expect((await postJson(base, json)).status).toBe(204);
+    expect(events).toMatchObject([{ callId: params.CallSid, status: 'answered', sequence: 2 }]);
+  });
+
+  it('answers 403 to a tampered body and does not call onEvent', async () => {
+    const { events, base } = await app({}, parser);
+    const tampered = json.replace('in-progress', 'completed');
+    const response = await postJson(base, tampered, { signedBody: json });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: 'forbidden' } });
+    expect(events).toEqual([]);
+  });
+
+  it('answers 403 to a signed URL without bodySHA256', async () => {
+    const { events, base } = await app({}, parser);
+    expect((await postJson(base, json, { query: () => '' })).status).toBe(403);
+    expect(events).toEqual([]);
+  });
+});
+
+describe('expressTwilioWebhookHandler with a JSON body', () => {
+  it('answers 403, and says why, to a body express.json() already parsed', async () => {
+    const errors: unknown[] = [];
+    const { events, base } = await app(
+      { onError: (error) => void errors.push(error) },
+      express.json(),
+    );
+    const response = await postJson(base, JSON.stringify(params));
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: 'forbidden' } });
+    expect(events).toEqual([]);
+    expect(String(errors[0])).toContain('bodySHA256');
+  });
+
+  it('answers 400 to a signed body that is not a flat JSON object', async () => {
+    const { events, base } = await app();
+    const response = await postJson(base, JSON.stringify([params]));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'invalid_webhook' } });
+    expect(events).toEqual([]);
+  });
+
+  it('answers 413 to a JSON body over limitBytes', async () => {
+    const { events, base } = await app({ limitBytes: 200 });
+    const response = await postJson(base, JSON.stringify({ ...params, Padding: 'x'.repeat(500) }));
+    expect(response.status).toBe(413);
+    expect(events).toEqual([]);
   });
 });

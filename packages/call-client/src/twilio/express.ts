@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { payloadTooLarge, readBody } from '../_body.js';
 import { InvalidOptionsError } from '../errors.js';
 import { formToParams, toTwilioParams } from './_form.js';
-import type { TwilioParams } from './signature.js';
 import {
   createTwilioWebhookHandler,
   type TwilioWebhookHandlerOptions,
@@ -13,8 +12,9 @@ import {
 export interface TwilioWebhookHttpRequest extends AsyncIterable<unknown> {
   headers: Record<string, string | readonly string[] | undefined>;
   /**
-   * A body a parser in front already read (`express.urlencoded()`, or the raw form as a string or
-   * a `Buffer` from `express.text()`/`express.raw()`); else the stream is read.
+   * A body a parser in front already read (`express.urlencoded()` for a form, or the raw body as
+   * a string or a `Buffer` from `express.text()`/`express.raw()`); else the stream is read. A JSON
+   * body must arrive raw: its signature covers the bytes, which `express.json()` drops.
    */
   body?: unknown;
   /** The path and query as sent, mount path included (Express). */
@@ -54,7 +54,7 @@ export interface ExpressTwilioWebhookHandlerOptions extends TwilioWebhookHandler
    */
   trustProxy?: boolean;
   /**
-   * The largest body read.
+   * The largest body read, or taken as a string or `Buffer` from a parser in front.
    * @default 65536
    */
   limitBytes?: number;
@@ -70,15 +70,19 @@ const adapterOptionsSchema = z.strictObject({
 });
 
 const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
 const HOST = /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
 
 /**
  * {@link createTwilioWebhookHandler} as an Express route handler for Twilio's status callbacks
- * (form-encoded POSTs signed with `X-Twilio-Signature`). It reads the form body itself (or takes
- * what `express.urlencoded()` parsed), rebuilds the URL Twilio signed from `publicUrl` (or a
- * trusted proxy's headers) and the request's path and query, and answers `204`, `400` (bad
- * parameters), `403` (no or bad signature: `onEvent` is not called), `413` (over `limitBytes`),
- * `415` (not a form) or `500` (`onEvent` failed). Errors reading the request go to `next`.
+ * (form-encoded POSTs signed with `X-Twilio-Signature`, or JSON ones whose URL carries the body's
+ * SHA-256 as `bodySHA256`). It reads the body itself (or takes what `express.urlencoded()` parsed,
+ * or the raw body from `express.text()`/`express.raw()`), rebuilds the URL Twilio signed from
+ * `publicUrl` (or a trusted proxy's headers) and the request's path and query, and answers `204`,
+ * `400` (bad parameters), `403` (no or bad signature, a JSON body that does not match
+ * `bodySHA256`, or one `express.json()` already parsed: `onEvent` is not called), `413` (over
+ * `limitBytes`), `415` (neither a form nor JSON) or `500` (`onEvent` failed). Errors reading the
+ * request go to `next`.
  *
  * @example
  * app.post(
@@ -100,6 +104,13 @@ export function expressTwilioWebhookHandler(options: ExpressTwilioWebhookHandler
   if (!parsed.success)
     throw new InvalidOptionsError('expressTwilioWebhookHandler', parsed.error.issues);
   const handle = createTwilioWebhookHandler(handlerOptions);
+  const report = (error: unknown) => {
+    try {
+      handlerOptions.onError?.(error);
+    } catch {
+      // A failing logger must not turn into a failed callback.
+    }
+  };
   const base = publicUrl?.replace(/\/+$/, '');
   const basePath = base === undefined ? '' : new URL(base).pathname.replace(/\/+$/, '');
 
@@ -110,30 +121,32 @@ export function expressTwilioWebhookHandler(options: ExpressTwilioWebhookHandler
   ): Promise<void> => {
     try {
       const type = first(req.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
-      if (type !== FORM) {
+      if (type !== FORM && type !== JSON_TYPE) {
         send(res, {
           status: 415,
-          body: { error: { code: 'unsupported_media_type', message: `Send ${FORM}` } },
+          body: { error: { code: 'unsupported_media_type', message: `Send ${FORM} or JSON` } },
         });
         return;
       }
-      let params: TwilioParams | undefined;
-      if (req.body === undefined) {
-        const text = await readBody(req, limitBytes);
-        if (text === undefined) {
-          send(res, { status: 413, body: payloadTooLarge(limitBytes) });
-          return;
-        }
-        params = formToParams(new URLSearchParams(text));
-      } else if (Buffer.isBuffer(req.body)) {
-        if (req.body.length > limitBytes) {
-          send(res, { status: 413, body: payloadTooLarge(limitBytes) });
-          return;
-        }
-        params = formToParams(new URLSearchParams(req.body.toString('utf8')));
-      } else {
-        params = toTwilioParams(req.body);
+      const text = await bodyText(req, limitBytes);
+      if (text === TOO_LARGE) {
+        send(res, { status: 413, body: payloadTooLarge(limitBytes) });
+        return;
       }
+      const path = req.originalUrl ?? req.url ?? '/';
+      const url = `${origin(req, base, basePath, trustProxy)}${path.startsWith('/') ? path : `/${path}`}`;
+      const signature = first(req.headers['x-twilio-signature']);
+      if (type === JSON_TYPE) {
+        if (text === undefined) {
+          report(new Error(`A JSON Twilio callback to ${url} was parsed before ${HANDLER}`));
+          send(res, { status: 403, body: { error: UNVERIFIABLE } });
+          return;
+        }
+        send(res, await handle({ url, body: text, signature }));
+        return;
+      }
+      const params =
+        text === undefined ? toTwilioParams(req.body) : formToParams(new URLSearchParams(text));
       if (params === undefined) {
         send(res, {
           status: 400,
@@ -141,13 +154,33 @@ export function expressTwilioWebhookHandler(options: ExpressTwilioWebhookHandler
         });
         return;
       }
-      const path = req.originalUrl ?? req.url ?? '/';
-      const url = `${origin(req, base, basePath, trustProxy)}${path.startsWith('/') ? path : `/${path}`}`;
-      send(res, await handle({ url, params, signature: first(req.headers['x-twilio-signature']) }));
+      send(res, await handle({ url, params, signature }));
     } catch (error) {
       next(error);
     }
   };
+}
+
+const TOO_LARGE = Symbol('too large');
+const HANDLER = 'expressTwilioWebhookHandler: its raw body, which bodySHA256 covers, is gone';
+
+const UNVERIFIABLE = {
+  code: 'forbidden',
+  message: 'The JSON body was parsed before this handler, so its signature cannot be checked',
+};
+
+/**
+ * The body as text: read from the stream, or the string or `Buffer` a parser in front read;
+ * `undefined` when a parser made something else of it, {@link TOO_LARGE} past `limitBytes`.
+ */
+async function bodyText(
+  req: TwilioWebhookHttpRequest,
+  limitBytes: number,
+): Promise<string | undefined | typeof TOO_LARGE> {
+  if (req.body === undefined) return (await readBody(req, limitBytes)) ?? TOO_LARGE;
+  if (typeof req.body !== 'string' && !Buffer.isBuffer(req.body)) return undefined;
+  if (Buffer.byteLength(req.body) > limitBytes) return TOO_LARGE;
+  return typeof req.body === 'string' ? req.body : req.body.toString('utf8');
 }
 
 function send(

@@ -141,6 +141,48 @@ describe('verifyTwilioSignature', () => {
   });
 
   it.each([
+    [
+      'an upper-case host and :443, signed without the port',
+      'https://APP.example:443/hook?x=1',
+      'https://APP.example/hook?x=1',
+    ],
+    [
+      'a raw space in the query and a port, signed without the port',
+      'http://app.example:8080/hook?a=b c',
+      'http://app.example/hook?a=b c',
+    ],
+    [
+      'a Unicode host, signed in punycode with :443',
+      'https://bücher.example/hook',
+      'https://xn--bcher-kva.example:443/hook',
+    ],
+    [
+      'a fragment, signed with it read as part of the legacy query',
+      'https://app.example/hook?a=1#f',
+      'https://app.example/hook?a=1%23f',
+    ],
+  ])('accepts a URL with %s', (_, received, signed) => {
+    expect(verify(received, {}, computeTwilioSignature(TOKEN, signed, {}))).toBe(true);
+  });
+
+  it.each([
+    [
+      'an upper-case host the request did not have',
+      'https://app.example/x',
+      'https://APP.example/x',
+    ],
+    [
+      'another port than the one received',
+      'https://app.example:8443/x',
+      'https://app.example:8444/x',
+    ],
+    ['a space written as + in the path', 'https://app.example/a b', 'https://app.example/a+b'],
+    ['no fragment when one was received', 'https://app.example/x#f', 'https://app.example/x'],
+  ])('refuses a signature for %s', (_, received, signed) => {
+    expect(verify(received, {}, computeTwilioSignature(TOKEN, signed, {}))).toBe(false);
+  });
+
+  it.each([
     ['a signature that is not a string', { signature: 42 }],
     ['a signature that is a list', { signature: [SIGNATURE] }],
     ['a URL that is not a string', { url: new URL(URL_) }],
@@ -166,5 +208,69 @@ describe('verifyTwilioSignature', () => {
       expect(isInvalidOptionsError(error)).toBe(true);
       expect((error as Error).message).toContain('authToken');
     }
+  });
+});
+
+describe('verifyTwilioSignature with a raw body', () => {
+  // twilio-node's vector (spec/validation.spec.js): a JSON body, its SHA-256 in the URL.
+  const BODY = '{"property": "value", "boolean": true}';
+  const HASH = '0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620';
+  const URL_WITH_HASH = `${URL_}&bodySHA256=${HASH}`;
+  const BODY_SIGNATURE = 'a9nBmqA0ju/hNViExpshrM61xv4=';
+  const verifyBody = (url: string, body: string, signature: string | undefined) =>
+    verifyTwilioSignature({ authToken: TOKEN, url, body, signature });
+
+  it('accepts a body whose SHA-256 is bodySHA256, signed over the URL alone', () => {
+    expect(computeTwilioSignature(TOKEN, URL_WITH_HASH, {})).toBe(BODY_SIGNATURE);
+    expect(verifyBody(URL_WITH_HASH, BODY, BODY_SIGNATURE)).toBe(true);
+  });
+
+  it('accepts the URL with its default port when Twilio signed it without', () => {
+    const url = URL_WITH_HASH.replace('.com', '.com:443');
+    expect(verifyBody(url, BODY, BODY_SIGNATURE)).toBe(true);
+  });
+
+  it('refuses a changed body, even by one space', () => {
+    expect(verifyBody(URL_WITH_HASH, BODY.replace('value', 'valuE'), BODY_SIGNATURE)).toBe(false);
+    expect(verifyBody(URL_WITH_HASH, `${BODY} `, BODY_SIGNATURE)).toBe(false);
+  });
+
+  it('refuses a URL without bodySHA256, even signed', () => {
+    const signature = computeTwilioSignature(TOKEN, URL_, {});
+    expect(verifyBody(URL_, BODY, signature)).toBe(false);
+    expect(verifyBody(URL_, '', signature)).toBe(false);
+  });
+
+  it('refuses a body whose hash matches but whose URL was signed otherwise', () => {
+    const signature = computeTwilioSignature(TOKEN, URL_WITH_HASH, { property: 'value' });
+    expect(verifyBody(URL_WITH_HASH, BODY, signature)).toBe(false);
+    expect(verifyBody(URL_WITH_HASH.replace('foo=1', 'foo=2'), BODY, BODY_SIGNATURE)).toBe(false);
+  });
+
+  it('refuses bodySHA256 in upper-case hex', () => {
+    const url = `${URL_}&bodySHA256=${HASH.toUpperCase()}`;
+    expect(verifyBody(url, BODY, computeTwilioSignature(TOKEN, url, {}))).toBe(false);
+  });
+
+  it.each([
+    ['a body that is not a string', { body: Buffer.from(BODY) }],
+    ['both a body and parameters', { params: {} }],
+    ['a URL that does not parse', { url: 'not a url' }],
+  ])('answers false, without throwing, to %s', (_, change) => {
+    const input = {
+      authToken: TOKEN,
+      url: URL_WITH_HASH,
+      body: BODY,
+      signature: BODY_SIGNATURE,
+      ...change,
+    };
+    expect(verifyTwilioSignature(input as never)).toBe(false);
+  });
+
+  it('refuses an empty auth token with an InvalidOptionsError', () => {
+    const input = { authToken: '', url: URL_WITH_HASH, body: BODY, signature: BODY_SIGNATURE };
+    expect(() => verifyTwilioSignature(input)).toThrow(
+      expect.objectContaining({ name: 'InvalidOptionsError' }),
+    );
   });
 });

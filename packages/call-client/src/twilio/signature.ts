@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
@@ -9,7 +9,8 @@ export type TwilioParams = Record<string, string | readonly string[]>;
 /**
  * The `X-Twilio-Signature` Twilio sends with a request to `url` carrying `params`: the URL, then
  * every parameter's name and value sorted by name (a repeated name's values sorted too), signed
- * with HMAC-SHA1 under the auth token, in base64.
+ * with HMAC-SHA1 under the auth token, in base64. A request with a raw body (JSON) is signed
+ * over its URL alone (`params` `{}`), the URL carrying the body's SHA-256 as `bodySHA256`.
  */
 export function computeTwilioSignature(
   authToken: string,
@@ -25,29 +26,63 @@ export function computeTwilioSignature(
   return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
-/** What {@link verifyTwilioSignature} checks. */
-export interface VerifyTwilioSignatureInput {
+/**
+ * What {@link verifyTwilioSignature} checks: a request with form parameters (`params`), or one
+ * with a raw body such as JSON (`body`), never both.
+ */
+export type VerifyTwilioSignatureInput = {
   /**
    * The auth token of the account the request claims to come from. Not a non-empty string: an
    * `InvalidOptionsError` (a configuration mistake, not a forged request).
    */
   authToken: string;
-  /** The full URL Twilio requested (the one configured as the callback), query string included. */
+  /**
+   * The full URL Twilio requested (the one configured as the callback), query string included,
+   * spelled as it arrived.
+   */
   url: string;
-  /** The form parameters of the request's body (none for a `GET`). */
-  params: TwilioParams;
   /** The request's `X-Twilio-Signature` header; a missing one never verifies. */
   signature: string | undefined;
-}
+} & (
+  | {
+      /** The form parameters of the request's body (`{}` for a `GET`). */
+      params: TwilioParams;
+      body?: never;
+    }
+  | {
+      /**
+       * The raw body of a request that is not a form (`application/json`), exactly as received:
+       * its SHA-256 must be the URL's `bodySHA256` query parameter.
+       */
+      body: string;
+      params?: never;
+    }
+);
 
 /**
- * `true` when `signature` is the one Twilio computes for `url` and `params` under `authToken`,
- * compared in constant time. Twilio is not consistent about the URL it signs, so the URL is
- * tried as given, without its port, with the scheme's default port (`:443`, `:80`) when it has
- * none, and each of those with its query string written the legacy way (Node's `querystring`,
- * which escapes `'` and writes spaces as `%20`), as twilio-node does. Never throws over the
- * request's part: a signature that is not a string, a URL that does not parse or parameters of
- * another shape simply do not verify.
+ * `true` when `signature` is one twilio-node's `validateRequest` accepts for `url` and `params`
+ * under `authToken` (or, given a raw `body`, one its `validateRequestWithBody` accepts), compared
+ * in constant time.
+ *
+ * The signature must be {@link computeTwilioSignature} of one of these spellings of `url`:
+ * - the URL as given, with its port removed, or with its scheme's default port (`:443` for
+ *   `https`, else `:80`) written out when it has none; nothing else in it is changed;
+ * - the URL as `new URL()` writes it (host in lower case and punycode, default port dropped,
+ *   spaces and other characters percent-encoded), likewise without its port or with the default
+ *   one, and each of these with everything after its first `?` read and written again by Node's
+ *   legacy `querystring` (`+` and `%20` both become `%20`, `'` becomes `%27`).
+ *
+ * With `body`, the signature covers the URL alone (no parameters), and the body's SHA-256, in
+ * lower-case hex, must also equal the URL's `bodySHA256` query parameter: a URL without one never
+ * verifies, nor does a changed body.
+ *
+ * Never throws over the request's part: a signature that is not a string, a URL that does not
+ * parse (unless it verifies as given), parameters or a body of another shape, or both `params`
+ * and `body`, simply do not verify.
+ *
+ * @example
+ * verifyTwilioSignature({ authToken, url, params: req.body, signature }); // a form
+ * verifyTwilioSignature({ authToken, url, body: rawBody, signature }); // JSON, with bodySHA256
  */
 export function verifyTwilioSignature(input: VerifyTwilioSignatureInput): boolean {
   const token = authTokenSchema.safeParse(
@@ -58,17 +93,17 @@ export function verifyTwilioSignature(input: VerifyTwilioSignatureInput): boolea
     throw new InvalidOptionsError('verifyTwilioSignature', issues);
   }
   const authToken = token.data;
-  const { url, params, signature } = input;
+  const { url, params, body, signature } = input;
   if (typeof signature !== 'string' || signature === '' || typeof url !== 'string') return false;
-  if (!isParams(params)) return false;
-  const given = Buffer.from(signature, 'utf8');
-  let valid = false;
-  for (const candidate of candidateUrls(url)) {
-    const expected = Buffer.from(computeTwilioSignature(authToken, candidate, params), 'utf8');
-    // Every candidate is compared, so the time taken does not tell which one matched.
-    if (expected.length === given.length && timingSafeEqual(expected, given)) valid = true;
+  try {
+    if (body === undefined) return isParams(params) && signs(authToken, url, params, signature);
+    if (params !== undefined || typeof body !== 'string') return false;
+    const bodySHA256 = new URL(url).searchParams.get('bodySHA256') ?? '';
+    const bodyMatches = equal(bodySHA256, createHash('sha256').update(body, 'utf8').digest('hex'));
+    return signs(authToken, url, {}, signature) && bodyMatches;
+  } catch {
+    return false;
   }
-  return valid;
 }
 
 const authTokenSchema = z.string().min(1, 'must be a non-empty string');
@@ -83,39 +118,80 @@ function isParams(params: unknown): params is TwilioParams {
   );
 }
 
-/** The spellings of `url` Twilio may have signed, without repeats. */
-function candidateUrls(url: string): string[] {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return [url];
+/** Whether `signature` is Twilio's for one of the spellings of `url` it may have signed. */
+function signs(authToken: string, url: string, params: TwilioParams, signature: string): boolean {
+  let valid = false;
+  for (const candidate of signedSpellings(url)) {
+    // Every spelling is compared, so the time taken does not tell which one matched.
+    if (equal(signature, computeTwilioSignature(authToken, candidate, params))) valid = true;
   }
-  const withoutPort = new URL(parsed);
-  withoutPort.port = '';
-  const spellings = [withoutPort.toString(), withDefaultPort(parsed)];
-  return [...new Set([url, ...spellings, ...spellings.map(legacyQuery)])];
+  return valid;
+}
+
+/** Constant-time equality of two strings' UTF-8 bytes (their lengths are not secret). */
+function equal(given: string, expected: string): boolean {
+  const a = Buffer.from(given, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The spellings of `url` a signature is checked against, without repeats. */
+function signedSpellings(url: string): string[] {
+  const asGiven = [withoutPort(url), withPort(url)];
+  let normalized: string;
+  try {
+    normalized = new URL(url).toString();
+  } catch {
+    return [...new Set(asGiven)];
+  }
+  const rewritten = [withoutPort(normalized), withPort(normalized)];
+  return [...new Set([...asGiven, ...rewritten, ...rewritten.map(withLegacyQuery)])];
+}
+
+/** `scheme://`, then the authority up to the first `/`, `?` or `#`. */
+const SCHEME_AND_AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i;
+
+/**
+ * A URL cut as text, nothing decoded or re-encoded: `port` is everything from the `:` after the
+ * host (or after an IPv6 literal's `]`) to the end of the authority, `''` when there is none.
+ * `undefined` when the URL does not start with `scheme://`.
+ */
+function cut(url: string) {
+  const match = SCHEME_AND_AUTHORITY.exec(url);
+  if (match === null) return undefined;
+  const [prefix, scheme, authority] = match as unknown as [string, string, string];
+  const hostStart = authority.lastIndexOf('@') + 1;
+  const hostAndPort = authority.slice(hostStart);
+  const portStart = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
+  return {
+    scheme,
+    userInfo: authority.slice(0, hostStart),
+    host: portStart === -1 ? hostAndPort : hostAndPort.slice(0, portStart),
+    port: portStart === -1 ? '' : hostAndPort.slice(portStart),
+    rest: url.slice(prefix.length),
+  };
+}
+
+/** The URL without its port (as text). */
+function withoutPort(url: string): string {
+  const parts = cut(url);
+  return parts === undefined ? url : parts.scheme + parts.userInfo + parts.host + parts.rest;
 }
 
 /** The URL with its port, or with its scheme's default port written out when it has none. */
-function withDefaultPort(url: URL): string {
-  if (url.port !== '') return url.toString();
-  const port = url.protocol === 'https:' ? '443' : '80';
-  const credentials =
-    url.username === '' && url.password === ''
-      ? ''
-      : `${url.username}${url.password === '' ? '' : `:${url.password}`}@`;
-  return `${url.protocol}//${credentials}${url.host}:${port}${url.pathname}${url.search}${url.hash}`;
+function withPort(url: string): string {
+  const parts = cut(url);
+  if (parts === undefined || parts.port !== '') return url;
+  const port = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
+  return parts.scheme + parts.userInfo + parts.host + port + parts.rest;
 }
 
 /**
- * The URL with its query string parsed and written again by Node's legacy `querystring` (cut as
- * text, so a port written out stays).
+ * The URL with everything after its first `?` (a fragment included) parsed and written again by
+ * Node's legacy `querystring`.
  */
-function legacyQuery(url: string): string {
+function withLegacyQuery(url: string): string {
   const start = url.indexOf('?');
-  if (start === -1) return url;
-  const end = url.indexOf('#', start);
-  const query = url.slice(start + 1, end === -1 ? undefined : end);
-  return `${url.slice(0, start)}?${stringifyQuery(parseQuery(query))}`;
+  if (start === -1 || start === url.length - 1) return url;
+  return `${url.slice(0, start)}?${stringifyQuery(parseQuery(url.slice(start + 1)))}`;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { isInvalidOptionsError } from '../errors.js';
 import { computeTwilioSignature } from './signature.js';
@@ -183,5 +184,55 @@ describe('createTwilioWebhookHandler', () => {
     } catch (error) {
       expect(isInvalidOptionsError(error)).toBe(true);
     }
+  });
+});
+
+describe('createTwilioWebhookHandler with a JSON body', () => {
+  const json = JSON.stringify(params({ Note: 'Ünïcode ☎' }));
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  /** The request Twilio would send with `body` as JSON, signed over `url` (with bodySHA256). */
+  const jsonRequest = (body: string, url = `${URL_}?bodySHA256=${sha256(body)}`) => ({
+    url,
+    body,
+    signature: computeTwilioSignature(TOKEN, url, {}),
+  });
+
+  it('hands a signed JSON callback whose body matches bodySHA256 to onEvent', async () => {
+    const { handle, events } = setup();
+    expect(await handle(jsonRequest(json))).toEqual({ status: 204 });
+    expect(events).toMatchObject([{ callId: SID, status: 'completed', accountSid: ACCOUNT }]);
+  });
+
+  it('answers 403 to a tampered body and does not call onEvent', async () => {
+    const { handle, events, errors } = setup();
+    const request = jsonRequest(json);
+    const tampered = { ...request, body: json.replace('completed', 'busy') };
+    expect((await handle(tampered)).status).toBe(403);
+    expect(events).toEqual([]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('answers 403 to a signed URL without bodySHA256', async () => {
+    const { handle, events } = setup();
+    expect((await handle(jsonRequest(json, URL_))).status).toBe(403);
+    expect(events).toEqual([]);
+  });
+
+  it('answers 403 to a body given with parameters as well', async () => {
+    const { handle, events } = setup();
+    const request = { ...jsonRequest(json), params: params() };
+    expect((await handle(request as never)).status).toBe(403);
+    expect(events).toEqual([]);
+  });
+
+  it.each([
+    ['a list', JSON.stringify([params()])],
+    ['an object with a number', JSON.stringify({ ...params(), CallDuration: 7 })],
+    ['not JSON', 'CallSid=CA1'],
+  ])('answers 400 to a signed body that is %s', async (_, body) => {
+    const { handle, events } = setup();
+    const answer = await handle(jsonRequest(body));
+    expect(answer).toMatchObject({ status: 400, body: { error: { code: 'invalid_webhook' } } });
+    expect(events).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidOptionsError, type WebhookValidationError } from '../errors.js';
 import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
-import { verifyTwilioSignature } from './signature.js';
+import { verifyTwilioSignature, type TwilioParams } from './signature.js';
 import { parseTwilioStatusCallback, type TwilioStatusCallback } from './status-callback.js';
 
 /** Options of {@link createTwilioWebhookHandler}. */
@@ -26,18 +26,36 @@ export interface TwilioWebhookResponse {
   body?: { error: { code: string; message: string; details?: unknown } };
 }
 
-/** What a {@link TwilioWebhookHandler} needs of a request. */
-export interface TwilioWebhookRequest {
-  /** The full URL Twilio requested, as it signed it (the configured `StatusCallback`). */
-  url: string;
+/**
+ * What a {@link TwilioWebhookHandler} needs of a request: its form parameters (`params`), or, for
+ * a JSON request (`application/json`), its raw body (`body`).
+ */
+export type TwilioWebhookRequest = {
   /**
-   * The form parameters of the body: parsed, as `URLSearchParams`, or the form-encoded body
-   * itself.
+   * The full URL Twilio requested, as it signed it (the configured `StatusCallback`), query
+   * string included (with `bodySHA256` for a JSON request).
    */
-  params: TwilioCallbackParams;
+  url: string;
   /** The `X-Twilio-Signature` header. */
   signature: string | undefined;
-}
+} & (
+  | {
+      /**
+       * The form parameters of the body: parsed, as `URLSearchParams`, or the form-encoded body
+       * itself.
+       */
+      params: TwilioCallbackParams;
+      body?: never;
+    }
+  | {
+      /**
+       * The raw body of a JSON request, exactly as received: its SHA-256 must be the URL's
+       * `bodySHA256`, and it must be an object of string (or string list) fields.
+       */
+      body: string;
+      params?: never;
+    }
+);
 
 /** A framework-agnostic handler of Twilio's status callbacks. */
 export type TwilioWebhookHandler = (
@@ -61,12 +79,15 @@ const FORBIDDEN: TwilioWebhookResponse = {
 
 /**
  * Receives Twilio's status callbacks. A request without a valid `X-Twilio-Signature` for its URL
- * and parameters gets `403` and `onEvent` is not called; malformed parameters get `400`; a valid
- * callback is handed to `onEvent`, then `204`. Never throws.
+ * and parameters gets `403` and `onEvent` is not called; so does a JSON request (given as `body`)
+ * whose body's SHA-256 is not the URL's `bodySHA256` (see {@link verifyTwilioSignature}).
+ * Malformed parameters get `400`; a valid callback is handed to `onEvent`, then `204`. Never
+ * throws.
  *
  * @example
  * const handle = createTwilioWebhookHandler({ authToken, onEvent: dialer.handleStatus });
  * const answer = await handle({ url, params, signature: headers['x-twilio-signature'] });
+ * const answer = await handle({ url, body: rawJson, signature: headers['x-twilio-signature'] });
  */
 export function createTwilioWebhookHandler(
   options: TwilioWebhookHandlerOptions,
@@ -83,11 +104,29 @@ export function createTwilioWebhookHandler(
     }
   };
 
-  return async ({ url, params: given, signature }) => {
-    const params = toTwilioParams(given);
-    if (params === undefined || !verified({ authToken, url, params, signature })) {
+  return async (request) => {
+    const { url, signature, body } = request;
+    let params: TwilioParams | undefined;
+    let valid: boolean;
+    if (body === undefined) {
+      params = toTwilioParams(request.params);
+      valid = params !== undefined && verified({ authToken, url, params, signature });
+    } else {
+      valid = request.params === undefined && verified({ authToken, url, body, signature });
+      if (valid) params = jsonParams(body);
+    }
+    if (!valid) {
       report(new Error(`A Twilio callback to ${url} arrived without a valid signature`));
       return FORBIDDEN;
+    }
+    if (params === undefined) {
+      report(new Error(`A Twilio callback to ${url} has a body that is not a flat JSON object`));
+      return {
+        status: 400,
+        body: {
+          error: { code: 'invalid_webhook', message: 'The body is not a flat JSON object' },
+        },
+      };
     }
     let event: TwilioStatusCallback;
     try {
@@ -115,6 +154,17 @@ export function createTwilioWebhookHandler(
     }
     return { status: 204 };
   };
+}
+
+/** A JSON body's fields as parameters; `undefined` unless it is an object of strings or lists. */
+function jsonParams(body: string): TwilioParams | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  return typeof parsed === 'object' && parsed !== null ? toTwilioParams(parsed) : undefined;
 }
 
 /** {@link verifyTwilioSignature}, refusing rather than throwing. */
