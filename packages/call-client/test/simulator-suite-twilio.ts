@@ -1,106 +1,22 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { computeTwilioSignature } from '../src/twilio/signature.js';
-import { TWILIO_TEST_CREDENTIALS } from '../src/testing/twilio-credentials.js';
-import type { SimulatorKnobs } from '../src/testing/types.js';
-import { startTracked, useCleanup, WAIT, type Harness } from './simulator-suite-helpers.js';
-
-const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
-const AUTH = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
-const RFC_2822 = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
-const CALL_SID = /^CA[0-9a-f]{32}$/;
-
-interface Received {
-  url: string;
-  signature: string | undefined;
-  params: Record<string, string>;
-}
-
-/** A real server that records the form callbacks it gets and checks nothing. */
-async function startFormReceiver() {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const url = `http://127.0.0.1:${port}${req.url ?? '/'}`;
-      const signature = req.headers['x-twilio-signature'];
-      received.push({
-        url,
-        signature: typeof signature === 'string' ? signature : undefined,
-        params: Object.fromEntries(new URLSearchParams(body || new URL(url).search)),
-      });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/twilio/status`,
-    received,
-    statuses: () => received.map((r) => r.params.CallStatus),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
+import { useCleanup, WAIT, type Harness } from './simulator-suite-helpers.js';
+import { describeTwilioCallDetails } from './simulator-suite-twilio-calls.js';
+import {
+  accountSid,
+  authToken,
+  CALL_SID,
+  calls,
+  dial,
+  RFC_2822,
+  send,
+  twilioStarters,
+} from './simulator-suite-twilio-helpers.js';
 
 /** The Twilio flavour's contract, run against the HTTP simulator and the MSW mock alike. */
 export function describeTwilioContract(harness: Harness): void {
   describe(`${harness.name}, twilio flavour`, () => {
-    const cleanup = useCleanup();
-    const start = (options: Omit<SimulatorKnobs, 'flavour'> = {}) =>
-      startTracked(harness, cleanup, { flavour: 'twilio', ...options });
-    const receiver = async () => {
-      const started = await startFormReceiver();
-      cleanup(() => started.close());
-      return started;
-    };
-    const calls = (url: string) => `${url}/2010-04-01/Accounts/${accountSid}/Calls`;
-    async function send(
-      url: string,
-      init: {
-        method?: string;
-        form?: Record<string, string | string[]>;
-        auth?: string | null;
-        type?: string;
-      } = {},
-    ) {
-      const headers: Record<string, string> = {};
-      if (init.auth !== null) headers.authorization = init.auth ?? AUTH;
-      let body: string | undefined;
-      if (init.form) {
-        const search = new URLSearchParams();
-        for (const [name, value] of Object.entries(init.form)) {
-          for (const one of [value].flat()) search.append(name, one);
-        }
-        body = search.toString();
-        headers['content-type'] = init.type ?? 'application/x-www-form-urlencoded';
-      }
-      const response = await fetch(url, {
-        method: init.method ?? (body === undefined ? 'GET' : 'POST'),
-        headers,
-        ...(body === undefined ? {} : { body }),
-      });
-      return {
-        status: response.status,
-        headers: response.headers,
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer, read field by field
-        body: (await response.json()) as any,
-      };
-    }
-    const dial = (
-      url: string,
-      form: Record<string, string | string[]> = {},
-      auth?: string | null,
-    ) =>
-      send(`${calls(url)}.json`, {
-        form: { To: '+14155552671', From: '+15005550006', Twiml: '<Response/>', ...form },
-        ...(auth === undefined ? {} : { auth }),
-      });
+    const { start, receiver } = twilioStarters(harness, useCleanup());
 
     it('creates a queued call shaped like the Calls resource, answering 201', async () => {
       const sim = await start({ stepMs: 60_000 });
@@ -349,4 +265,5 @@ export function describeTwilioContract(harness: Harness): void {
       }
     });
   });
+  describeTwilioCallDetails(harness);
 }

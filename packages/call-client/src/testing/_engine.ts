@@ -40,6 +40,7 @@ export interface EngineRequest {
 export interface EngineResponse {
   status: number;
   headers: Record<string, string>;
+  /** The JSON body; `undefined` for none (a `204`). */
   body: unknown;
 }
 

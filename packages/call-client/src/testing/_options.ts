@@ -74,6 +74,7 @@ export const knobsShape = {
     .max(10_000, 'callsPerSecond must be at most 10000')
     .optional(),
   deliverStatusCallback: fn<StatusCallbackDeliverer>('deliverStatusCallback').optional(),
+  machineRate: rate.optional(),
 };
 
 /**
@@ -84,6 +85,7 @@ const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly SimulatorFlavo
   ['twilio', ['twilio']],
   ['callsPerSecond', ['twilio']],
   ['deliverStatusCallback', ['twilio']],
+  ['machineRate', ['twilio']],
   ['deliverWebhook', ['polling', 'webhook']],
 ];
 
@@ -121,6 +123,7 @@ export interface ResolvedKnobs {
   twilio: Required<SimulatorTwilioAccount>;
   callsPerSecond: number;
   deliverStatusCallback: StatusCallbackDeliverer | undefined;
+  machineRate: number;
 }
 
 /** Parses options with `schema`, throwing an {@link InvalidOptionsError} that names each problem. */
@@ -160,5 +163,6 @@ export function resolveKnobs(knobs: SimulatorKnobs): ResolvedKnobs {
     },
     callsPerSecond: knobs.callsPerSecond ?? 1,
     deliverStatusCallback: knobs.deliverStatusCallback,
+    machineRate: knobs.machineRate ?? 0.3,
   };
 }

@@ -1,5 +1,11 @@
-import { rfc2822 } from './_twilio-format.js';
-import type { SimulatedOutcome, TwilioCallbackStatus } from './types.js';
+import type { Random } from './_random.js';
+import { rfc2822, type FormParams } from './_twilio-format.js';
+import type {
+  SimulatedOutcome,
+  TwilioAnsweredBy,
+  TwilioCallbackStatus,
+  TwilioMachineDetection,
+} from './types.js';
 
 /** A Twilio call's status as the simulator tracks it (`initiated` shows as `queued` in the resource). */
 export type TwilioStatus = 'queued' | TwilioCallbackStatus;
@@ -39,6 +45,13 @@ export interface TwilioCall {
   statusCallback: string | undefined;
   callbackMethod: 'GET' | 'POST';
   events: ReadonlySet<CallbackEvent>;
+  twiml: string | undefined;
+  url: string | undefined;
+  machineDetection: TwilioMachineDetection | undefined;
+  /** Who answers, drawn when the call was created (`null`: no machine detection). */
+  detection: TwilioAnsweredBy | null;
+  /** The parameters the call was created with. */
+  createParams: FormParams;
   /** Bumped when the call is ended from outside, so its pending steps do nothing. */
   generation: number;
   /** The next callback's `SequenceNumber`. */
@@ -56,6 +69,31 @@ export function eventOf(status: TwilioStatus): CallbackEvent | undefined {
   if (status === 'initiated' || status === 'ringing') return status;
   if (status === 'in-progress') return 'answered';
   return ENDED.has(status) ? 'completed' : undefined;
+}
+
+/** `answered_by`: who answered, once the call was answered with machine detection on. */
+export const answeredBy = (call: TwilioCall): TwilioAnsweredBy | null =>
+  call.answeredAt === null ? null : call.detection;
+
+const MESSAGE_ENDS = { machine_end_beep: 6, machine_end_silence: 3, machine_end_other: 1 } as const;
+
+/**
+ * Who answers a call that asked for machine detection: a machine with `machineRate`, else a
+ * human, `fax` and `unknown` each taking `machineRate × (1 − machineRate) / 20` (from the
+ * machines and from the humans). Always two draws, so a seed replays the same calls.
+ */
+export function drawDetection(
+  random: Random,
+  machineRate: number,
+  mode: TwilioMachineDetection,
+): TwilioAnsweredBy {
+  const roll = random.next();
+  const end = random.pick(MESSAGE_ENDS);
+  const rare = (machineRate * (1 - machineRate)) / 20;
+  if (roll < machineRate - rare) return mode === 'Enable' ? 'machine_start' : end;
+  if (roll < machineRate) return 'fax';
+  if (roll < machineRate + rare) return 'unknown';
+  return 'human';
 }
 
 /** The call's length in whole seconds, from its answer to its end (0 when never answered). */
@@ -89,7 +127,7 @@ export function renderCall(call: TwilioCall, accountSid: string, now: number) {
     price: null,
     price_unit: 'USD',
     direction: 'outbound-api',
-    answered_by: null,
+    answered_by: answeredBy(call),
     api_version: API_VERSION,
     forwarded_from: null,
     group_sid: null,

@@ -1,6 +1,7 @@
 import { computeTwilioSignature } from '../twilio/signature.js';
 import type { EngineRuntime } from './_runtime.js';
 import {
+  answeredBy,
   API_VERSION,
   CALLBACK_EVENTS,
   durationS,
@@ -13,6 +14,18 @@ import type {
   TwilioCallbackStatus,
   TwilioStatusCallbackRequest,
 } from './types.js';
+
+/**
+ * The URL a callback is sent to and signed over: `url` percent-encoded as a request line carries
+ * it, the way WHATWG's URL parser (and so `fetch`) writes it: spaces and non-ASCII characters
+ * escaped, `%`-escapes already there kept as they are, a default port dropped, and no fragment.
+ * A receiver that rebuilds the URL from the request it got finds this very string.
+ */
+export function callbackUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.hash = '';
+  return parsed.href;
+}
 
 /**
  * Sends a call's status callbacks: signed as Twilio signs them, numbered by `SequenceNumber`, one
@@ -45,7 +58,9 @@ export function createCallbackSender(runtime: EngineRuntime, deliver: StatusCall
       params.CallDuration = String(durationS(call));
       params.Duration = String(Math.ceil(durationS(call) / 60));
     }
-    const request = signedRequest(url, call.callbackMethod, params);
+    const answerer = answeredBy(call);
+    if (answerer !== null) params.AnsweredBy = answerer;
+    const request = signedRequest(callbackUrl(url), call.callbackMethod, params);
     const twice = call.duplicates[CALLBACK_EVENTS.indexOf(event)] === true;
     const send = async () => {
       await deliverOne(call, request, status, false);
@@ -70,7 +85,8 @@ export function createCallbackSender(runtime: EngineRuntime, deliver: StatusCall
   ): TwilioStatusCallbackRequest {
     const form = new URLSearchParams(params).toString();
     if (method === 'GET') {
-      const full = `${url}${url.includes('?') ? '&' : '?'}${form}`;
+      const separator = !url.includes('?') ? '?' : url.endsWith('?') ? '' : '&';
+      const full = `${url}${separator}${form}`;
       const signature = computeTwilioSignature(account.authToken, full, {});
       return { method, url: full, headers: { 'x-twilio-signature': signature }, params, body: '' };
     }

@@ -13,17 +13,20 @@ export const TWILIO_ERRORS = {
   unknownParameter: 20001,
   authentication: 20003,
   methodNotAllowed: 20004,
+  deleteBeforeComplete: 20009,
   notFound: 20404,
   payloadTooLarge: 20413,
   unsupportedMediaType: 20415,
   unavailable: 20503,
   toMissing: 21201,
   urlInvalid: 21205,
+  timeoutInvalid: 21208,
   toInvalid: 21211,
   fromInvalid: 21212,
   fromMissing: 21213,
   applicationInvalid: 21218,
   callNotInProgress: 21220,
+  machineDetectionInvalid: 21234,
 } as const;
 
 export type TwilioErrorCode = (typeof TWILIO_ERRORS)[keyof typeof TWILIO_ERRORS];

@@ -10,6 +10,7 @@ import {
   type ParamProblem,
 } from './_twilio-format.js';
 import { CALLBACK_EVENTS, type CallbackEvent, type TwilioCall } from './_twilio-call.js';
+import type { TwilioMachineDetection } from './types.js';
 
 /** The parameters of `POST …/Calls.json`, as the 2010-04-01 description lists them. */
 export const CREATE_PARAMS: ReadonlySet<string> = new Set([
@@ -81,12 +82,45 @@ export const LIST_PARAMS: ReadonlySet<string> = new Set([
   'PageToken',
 ]);
 
+const MACHINE_DETECTION: readonly string[] = ['Enable', 'DetectMessageEnd'];
+
+/**
+ * Refuses a `Timeout` (1 to 600 seconds, the description's maximum, code 21208), a `TimeLimit`
+ * (1 to 86400 seconds) or a `Record` (`true` or `false`) that is malformed.
+ */
+function checkTyped(read: (name: string) => string | undefined): ParamProblem | undefined {
+  const timeout = read('Timeout');
+  if (timeout !== undefined && !isWhole(timeout, 1, 600)) {
+    return problem(
+      TWILIO_ERRORS.timeoutInvalid,
+      `Invalid Timeout: ${timeout}. Timeout must be a whole number of seconds from 1 to 600`,
+    );
+  }
+  const limit = read('TimeLimit');
+  if (limit !== undefined && !isWhole(limit, 1, 86_400)) {
+    return problem(
+      TWILIO_ERRORS.unknownParameter,
+      `TimeLimit must be a whole number of seconds from 1 to 86400, got ${limit}`,
+    );
+  }
+  const record = read('Record');
+  if (record !== undefined && !/^(?:true|false)$/i.test(record)) {
+    return problem(TWILIO_ERRORS.unknownParameter, `Record must be true or false, got ${record}`);
+  }
+  return undefined;
+}
+
+function isWhole(value: string, min: number, max: number): boolean {
+  return /^\d{1,9}$/.test(value) && Number(value) >= min && Number(value) <= max;
+}
+
 /** What `POST …/Calls/{Sid}.json` asks, or what is wrong with it. */
 export function readUpdate(params: FormParams):
   | ParamProblem
   | {
       status: 'canceled' | 'completed' | undefined;
-      redirect: boolean;
+      /** The new TwiML (`Twiml`, `Url`) when the update redirects the call. */
+      redirect: { twiml: string | undefined; url: string | undefined } | undefined;
       statusCallback: string | undefined;
       callbackMethod: 'GET' | 'POST' | undefined;
     } {
@@ -105,11 +139,15 @@ export function readUpdate(params: FormParams):
       return problem(TWILIO_ERRORS.urlInvalid, `${name} is not a valid URL: ${value}`);
     }
   }
+  const typed = checkTyped(read);
+  if (typed) return typed;
   const method = readMethod('StatusCallbackMethod', read('StatusCallbackMethod'));
   if (isProblem(method)) return method;
+  const twiml = read('Twiml');
+  const url = read('Url');
   return {
     status,
-    redirect: read('Url') !== undefined || read('Twiml') !== undefined,
+    redirect: twiml === undefined && url === undefined ? undefined : { twiml, url },
     statusCallback: read('StatusCallback'),
     callbackMethod: method,
   };
@@ -118,7 +156,20 @@ export function readUpdate(params: FormParams):
 /** The fields of a new call from the parameters of `POST …/Calls.json`, or what is wrong. */
 export function readCreate(
   params: FormParams,
-): ParamProblem | Pick<TwilioCall, 'to' | 'from' | 'statusCallback' | 'callbackMethod' | 'events'> {
+):
+  | ParamProblem
+  | Pick<
+      TwilioCall,
+      | 'to'
+      | 'from'
+      | 'statusCallback'
+      | 'callbackMethod'
+      | 'events'
+      | 'twiml'
+      | 'url'
+      | 'machineDetection'
+      | 'createParams'
+    > {
   const read = checkParams(
     params,
     CREATE_PARAMS,
@@ -155,6 +206,15 @@ export function readCreate(
   if (application !== undefined && !/^AP[0-9a-fA-F]{32}$/.test(application)) {
     return problem(TWILIO_ERRORS.applicationInvalid, `Invalid ApplicationSid: ${application}`);
   }
+  const typed = checkTyped(read);
+  if (typed) return typed;
+  const machineDetection = read('MachineDetection');
+  if (machineDetection !== undefined && !MACHINE_DETECTION.includes(machineDetection)) {
+    return problem(
+      TWILIO_ERRORS.machineDetectionInvalid,
+      `Invalid Machine Detection configuration value: MachineDetection must be Enable or DetectMessageEnd, got ${machineDetection}`,
+    );
+  }
   const method = readMethod('StatusCallbackMethod', read('StatusCallbackMethod'));
   if (isProblem(method)) return method;
   const words = (params.get('StatusCallbackEvent') ?? []).flatMap((value) =>
@@ -173,5 +233,13 @@ export function readCreate(
     statusCallback: read('StatusCallback'),
     callbackMethod: method ?? 'POST',
     events: new Set(words.length > 0 ? (words as CallbackEvent[]) : ['completed']),
+    twiml: read('Twiml'),
+    url: read('Url'),
+    // Twilio ignores MachineDetection when SendDigits is given.
+    machineDetection:
+      read('SendDigits') === undefined
+        ? (machineDetection as TwilioMachineDetection | undefined)
+        : undefined,
+    createParams: params,
   };
 }

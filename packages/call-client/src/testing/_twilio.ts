@@ -7,8 +7,10 @@ import {
   type EngineRuntime,
 } from './_runtime.js';
 import {
+  answeredBy,
   CALLBACK_EVENTS,
   CANCELABLE,
+  drawDetection,
   ENDED,
   eventOf,
   PATH,
@@ -64,6 +66,13 @@ export function createTwilioEngine(
       status: call.status,
       outcome: call.outcome,
       ...(call.statusCallback === undefined ? {} : { webhookUrl: call.statusCallback }),
+      ...(call.twiml === undefined ? {} : { twiml: call.twiml }),
+      ...(call.url === undefined ? {} : { url: call.url }),
+      ...(call.machineDetection === undefined ? {} : { machineDetection: call.machineDetection }),
+      answeredBy: answeredBy(call),
+      createParams: Object.fromEntries(
+        [...call.createParams].map(([name, values]) => [name, [...values]]),
+      ),
     };
   }
 
@@ -170,6 +179,10 @@ export function createTwilioEngine(
     const { outcome, gaps } = drawCallPlan(runtime);
     const outOfOrder = random.chance(knobs.outOfOrderRate);
     const duplicates = CALLBACK_EVENTS.map(() => random.chance(knobs.duplicateWebhookRate));
+    const detection =
+      parsed.machineDetection === undefined
+        ? null
+        : drawDetection(random, knobs.machineRate, parsed.machineDetection);
     const createdAt = now();
     const call: TwilioCall = {
       ...parsed,
@@ -187,6 +200,7 @@ export function createTwilioEngine(
       sequence: 0,
       outOfOrder,
       duplicates,
+      detection,
       held: undefined,
       deliveries: Promise.resolve(),
     };
@@ -209,9 +223,23 @@ export function createTwilioEngine(
     }
     call.statusCallback = asked.statusCallback ?? call.statusCallback;
     call.callbackMethod = asked.callbackMethod ?? call.callbackMethod;
+    if (asked.status === undefined && asked.redirect) {
+      call.twiml = asked.redirect.twiml;
+      call.url = asked.redirect.url;
+    }
     if (CANCELABLE.has(call.status) && asked.status !== undefined) end(call, 'canceled');
     else if (call.status === 'in-progress' && asked.status === 'completed') end(call, 'completed');
     return json(200, render(call));
+  }
+
+  /** Deletes an ended call's record: `204` with no body; Twilio refuses it before the end. */
+  function remove(request: EngineRequest, call: TwilioCall): EngineResponse {
+    if (!ENDED.has(call.status)) {
+      const message = 'Cannot delete this resource before it is complete';
+      return reject(request, 409, TWILIO_ERRORS.deleteBeforeComplete, message);
+    }
+    calls.delete(call.sid);
+    return { status: 204, headers: {}, body: undefined };
   }
 
   function route(request: EngineRequest): Promise<EngineResponse> | EngineResponse {
@@ -224,10 +252,11 @@ export function createTwilioEngine(
       const message = `The requested resource ${request.path} was not found`;
       return reject(request, 404, TWILIO_ERRORS.notFound, message);
     }
-    if (request.method !== 'GET' && request.method !== 'POST') {
-      const message = `Method ${request.method} not allowed on ${request.path}; use GET or POST`;
+    const allowed = match[2] === undefined ? ['GET', 'POST'] : ['GET', 'POST', 'DELETE'];
+    if (!allowed.includes(request.method)) {
+      const message = `Method ${request.method} not allowed on ${request.path}; use ${allowed.join(' or ')}`;
       const refused = reject(request, 405, TWILIO_ERRORS.methodNotAllowed, message);
-      return { ...refused, headers: { ...refused.headers, allow: 'GET, POST' } };
+      return { ...refused, headers: { ...refused.headers, allow: allowed.join(', ') } };
     }
     if (request.bodySize > MAX_BODY_BYTES) {
       const message = `the body is over ${MAX_BODY_BYTES} bytes`;
@@ -256,6 +285,7 @@ export function createTwilioEngine(
         `The requested resource ${request.path} was not found`,
       );
     }
+    if (request.method === 'DELETE') return remove(request, call);
     return request.method === 'GET' ? json(200, render(call)) : update(request, call);
   }
 

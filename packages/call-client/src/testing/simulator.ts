@@ -111,8 +111,13 @@ async function serve(engine: SimulatorEngine, req: IncomingMessage, res: ServerR
   }
 }
 
+/** Sends `body` as JSON; an `undefined` body (a `204`) is sent as no body at all. */
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>) {
   if (res.headersSent || res.destroyed) return;
+  if (body === undefined) {
+    res.writeHead(status, headers).end();
+    return;
+  }
   const text = JSON.stringify(body);
   res.writeHead(status, {
     ...headers,

@@ -35,9 +35,18 @@ export type TwilioCallbackStatus =
  */
 export interface TwilioStatusCallbackRequest {
   method: 'POST' | 'GET';
+  /**
+   * Where the callback goes, and the URL signed: the call's `StatusCallback` percent-encoded as
+   * a request line carries it (spaces and non-ASCII characters escaped, `%`-escapes already there
+   * kept, a default port and any fragment dropped), so a receiver that rebuilds the URL from the
+   * request verifies it.
+   */
   url: string;
   headers: Record<string, string>;
-  /** The callback's parameters, `CallSid` … `SequenceNumber`, `Timestamp`, `CallDuration`. */
+  /**
+   * The callback's parameters, `CallSid` … `SequenceNumber`, `Timestamp`, `CallDuration`, and
+   * `AnsweredBy` from the answer on when the call asked for machine detection.
+   */
   params: Record<string, string>;
   /** The form-encoded parameters for `POST`; `''` for `GET`. */
   body: string;
@@ -51,6 +60,25 @@ export type StatusCallbackDeliverer = (
   request: TwilioStatusCallbackRequest,
   context: { signal: AbortSignal },
 ) => Promise<void>;
+
+/**
+ * Twilio's `MachineDetection`: `Enable` says who answered as soon as it is known;
+ * `DetectMessageEnd` waits, for a machine, until its greeting ends.
+ */
+export type TwilioMachineDetection = 'Enable' | 'DetectMessageEnd';
+
+/**
+ * Twilio's word for who answered a call that asked for machine detection (`answered_by`,
+ * `AnsweredBy`): `machine_start` with `Enable`, a `machine_end_…` word with `DetectMessageEnd`.
+ */
+export type TwilioAnsweredBy =
+  | 'human'
+  | 'machine_start'
+  | 'machine_end_beep'
+  | 'machine_end_silence'
+  | 'machine_end_other'
+  | 'fax'
+  | 'unknown';
 
 /** The account the Twilio flavour plays, and the credentials it accepts. */
 export interface SimulatorTwilioAccount {
@@ -161,6 +189,16 @@ export interface SimulatorKnobs {
    */
   callsPerSecond?: number;
   /**
+   * Twilio flavour: the share (0..1) of calls created with `MachineDetection` that a machine
+   * answers; a `human` answers the others. A machine is `machine_start` with `Enable`, and
+   * `machine_end_beep`, `machine_end_silence` or `machine_end_other` with `DetectMessageEnd`.
+   * `fax` and `unknown` each take `machineRate × (1 − machineRate) / 20` of the answers (about 1%
+   * at the default), none at 0 or 1, so those give only machines or only humans.
+   * @default 0.3
+   * @example machineRate: 1 // every answered call reaches an answering machine
+   */
+  machineRate?: number;
+  /**
    * Webhook flavour: sends each webhook. The default POSTs JSON with `fetch` (with MSW, through
    * `bypass()` so it reaches a real server) and retries up to 3 times on a network error or a
    * 5xx, with a short backoff; a 4xx is not retried.
@@ -195,6 +233,29 @@ export interface SimulatedCall {
   webhookUrl?: string;
   /** Twilio flavour: the caller id (`From`). */
   from?: string;
+  /**
+   * Twilio flavour: the call's `Twiml`, as created or as last redirected by an update with `Twiml`
+   * or `Url` (left out: none). Twilio runs `url` instead when both are given.
+   */
+  twiml?: string;
+  /** Twilio flavour: the URL of the call's TwiML (`Url`), as created or as last redirected. */
+  url?: string;
+  /**
+   * Twilio flavour: the machine detection the call runs, its `MachineDetection` (left out: none;
+   * Twilio ignores `MachineDetection` when `SendDigits` is given, and so does the simulator).
+   */
+  machineDetection?: TwilioMachineDetection;
+  /**
+   * Twilio flavour: who answered (`answered_by`): `null` until the call is answered, and always
+   * without machine detection.
+   */
+  answeredBy?: TwilioAnsweredBy | null;
+  /**
+   * Twilio flavour: every parameter of the request that created the call, each with its values in
+   * the order given (`StatusCallbackEvent` may have several).
+   * @example call.createParams?.Timeout // ['15']
+   */
+  createParams?: Readonly<Record<string, readonly string[]>>;
 }
 
 interface SimulatorEventBase {
