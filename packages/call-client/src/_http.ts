@@ -137,7 +137,6 @@ export const httpClientOptionsSchema = z.strictObject({
  */
 const ky = (kyImport as unknown as { default?: typeof kyImport }).default ?? kyImport;
 
-const SAFE_STATUSES = [...NOT_ACCEPTED_STATUSES];
 const READ_STATUSES = [408, 429, 500, 502, 503, 504];
 
 export interface JsonRequest<T> {
@@ -182,7 +181,23 @@ const JSON_CONTENT_TYPE = 'application/json';
 /** Resolved URLs kept per client, so a request to a fixed path does not parse its URL again. */
 const MAX_CACHED_URLS = 256;
 
-export function createHttpClient(baseUrl: string, options: HttpClientOptions): HttpClient {
+/** What one provider's API promises, which the client's retries follow. */
+export interface HttpPolicy {
+  /**
+   * The statuses with which the provider documents that it created nothing and that may pass:
+   * the only answers (besides a connection never made) after which a request that creates a call
+   * is retried.
+   * @default NOT_ACCEPTED_STATUSES (`429`, `503`: the practice APIs)
+   */
+  notAcceptedStatuses?: readonly number[];
+}
+
+export function createHttpClient(
+  baseUrl: string,
+  options: HttpClientOptions,
+  policy: HttpPolicy = {},
+): HttpClient {
+  const notAcceptedStatuses = [...(policy.notAcceptedStatuses ?? NOT_ACCEPTED_STATUSES)];
   const retry =
     typeof options.retry === 'number' ? { limit: options.retry } : (options.retry ?? {});
   const limit = retry.limit ?? 3;
@@ -233,8 +248,8 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions): H
           retry: {
             ...retryDefaults,
             methods: [method],
-            statusCodes: unsafe ? SAFE_STATUSES : READ_STATUSES,
-            afterStatusCodes: SAFE_STATUSES,
+            statusCodes: unsafe ? notAcceptedStatuses : READ_STATUSES,
+            afterStatusCodes: notAcceptedStatuses,
             retryOnTimeout: !unsafe,
             shouldRetry: unsafe ? retryOnlyUnsent : undefined,
           },
@@ -380,7 +395,7 @@ export function createHttpClient(baseUrl: string, options: HttpClientOptions): H
         const info = requestInfo(method, url);
         if (timedOut && !signal?.aborted)
           throw new TimeoutError({ request: info, timeoutMs: timeout, cause: error });
-        throw toCallApiError(error, info, attempts, timeout, signal);
+        throw toCallApiError(error, info, attempts, timeout, signal, notAcceptedStatuses);
       }
       const parsed = schema.safeParse(raw);
       if (!parsed.success) {
@@ -454,10 +469,12 @@ function ensureSlash(url: string) {
   return url.endsWith('/') ? url : `${url}/`;
 }
 
-/** For requests that create something: retry only what the server surely did not act on. */
+/**
+ * For requests that create something: retry only what the server surely did not act on (ky has
+ * already checked the status against the adapter's `statusCodes`).
+ */
 function retryOnlyUnsent({ error }: ShouldRetryState): boolean | undefined {
-  if (isKyHttpError(error))
-    return SAFE_STATUSES.includes(error.response.status) ? undefined : false;
+  if (isKyHttpError(error)) return undefined;
   if (isKyNetworkError(error)) return CONNECT_ERRNOS.has(errnoOf(error) ?? '') ? undefined : false;
   return false;
 }
@@ -487,6 +504,7 @@ function toCallApiError(
   attempts: number,
   timeoutMs: number,
   signal: AbortSignal | undefined,
+  notAcceptedStatuses: readonly number[],
 ): unknown {
   if (signal?.aborted) return signal.reason;
   if (error instanceof ResponseValidationError) return error;
@@ -498,6 +516,7 @@ function toCallApiError(
       headers: error.response.headers,
       attempts,
       cause: error,
+      notAcceptedStatuses,
     });
   }
   if (isKyTimeoutError(error)) return new TimeoutError({ request, timeoutMs, cause: error });

@@ -282,7 +282,7 @@ describe('createNumDialerClient', () => {
       }),
     );
     const provider = createNumDialerClient({ webhookUrl });
-    expect(provider.capabilities).toEqual({ polling: false, webhooks: true });
+    expect(provider.capabilities).toEqual({ polling: false, webhooks: true, options: [] });
     expect(provider.getCall).toBeUndefined();
     const call = await provider.placeCall({ to: '13018040009' });
     expect(body).toEqual({ phone: '13018040009', webhookURL: webhookUrl });

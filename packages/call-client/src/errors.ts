@@ -54,6 +54,12 @@ export class HttpError extends CallApiError {
   readonly headers: Headers;
   /** How many attempts were made, retries included. */
   readonly attempts: number;
+  /**
+   * `true` when the status is one the provider documents as "nothing was done, try again"
+   * (the adapter's list: `429` for Twilio, `429` and `503` for the practice APIs). A request
+   * that creates a call is retried only then; see {@link isCallNotPlaced}.
+   */
+  readonly notAccepted: boolean;
 
   constructor(init: {
     status: number;
@@ -62,6 +68,11 @@ export class HttpError extends CallApiError {
     headers: Headers;
     attempts: number;
     cause?: unknown;
+    /**
+     * The statuses with which this provider says it did nothing.
+     * @default NOT_ACCEPTED_STATUSES (`429`, `503`)
+     */
+    notAcceptedStatuses?: readonly number[];
   }) {
     super(
       `${init.request.method} ${init.request.url} answered ${init.status}${describeBody(init.body)}`,
@@ -73,6 +84,7 @@ export class HttpError extends CallApiError {
     this.body = init.body;
     this.headers = init.headers;
     this.attempts = init.attempts;
+    this.notAccepted = (init.notAcceptedStatuses ?? NOT_ACCEPTED_STATUSES).includes(init.status);
   }
 }
 
@@ -149,8 +161,31 @@ export class InvalidOptionsError extends CallApiError {
 export class UnsupportedOperationError extends CallApiError {
   override name = 'UnsupportedOperationError';
 
-  constructor(message: string) {
-    super(message, 'unsupported');
+  constructor(message: string, code = 'unsupported') {
+    super(message, code);
+    brand(this, 'UnsupportedOperationError');
+  }
+}
+
+/**
+ * A call asked for an option its provider does not honour (one missing from
+ * `capabilities.options`, e.g. `say` on a practice API). Thrown before anything is sent, so the
+ * call surely was not placed. An {@link UnsupportedOperationError}.
+ */
+export class UnsupportedCallOptionError extends UnsupportedOperationError {
+  override name = 'UnsupportedCallOptionError';
+  /** The provider's name, e.g. `'mock-call-api'`. */
+  readonly provider: string;
+  /** The option it cannot honour, e.g. `'say'`. */
+  readonly option: string;
+
+  constructor(provider: string, option: string) {
+    super(
+      `The ${provider} provider cannot honour the call option ${JSON.stringify(option)}`,
+      'unsupported_call_option',
+    );
+    this.provider = provider;
+    this.option = option;
   }
 }
 
@@ -211,26 +246,39 @@ export const CONNECT_ERRNOS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Statuses with which a server says it did not act on a request and that may pass: `429` (too many
- * requests) and `503` (unavailable). `502` and `504` are not among them: they come from a gateway
- * that gave up waiting, while the provider behind it may still be dialing.
+ * The statuses with which the practice APIs say they did not act on a request and that may pass:
+ * `429` (too many requests) and `503` (unavailable), as their simulator guarantees; the default
+ * of an adapter that declares no list of its own. Twilio's list is `429` alone: it does not
+ * document that a `503` created nothing. `502` and `504` are never among them: they come from a
+ * gateway that gave up waiting, while the provider behind it may still be dialing.
  */
 export const NOT_ACCEPTED_STATUSES: readonly number[] = [429, 503];
 
 /**
- * `true` when a failed `placeCall` surely created no call: the number was refused before sending,
- * the connection was never made, or the provider answered a `4xx` or `503`. Everything else after
- * the request left (a timeout, a connection reset, `500`, `502`, `504`, an unreadable `2xx`, an
- * error of unknown kind) is an ambiguous placement (see {@link isAmbiguousPlacement}).
+ * `true` when a failed `placeCall` surely created no call: the request was refused before it was
+ * sent (an invalid number, invalid or unsupported call options), the connection was never made,
+ * or the provider answered a `4xx` or a status its adapter documents as "nothing was created"
+ * ({@link HttpError.notAccepted}: `503` for the practice APIs, never for Twilio). Everything else
+ * after the request left (a timeout, a connection reset, `500`, `502`, `504`, Twilio's `503`, an
+ * unreadable `2xx`, an error of unknown kind) is an ambiguous placement (see
+ * {@link isAmbiguousPlacement}).
  */
 export function isCallNotPlaced(error: unknown): boolean {
-  if (isInvalidPhoneNumberError(error)) return true;
-  if (isHttpError(error)) {
-    return (
-      (error.status >= 400 && error.status < 500) || NOT_ACCEPTED_STATUSES.includes(error.status)
-    );
-  }
+  if (
+    isInvalidPhoneNumberError(error) ||
+    isInvalidOptionsError(error) ||
+    isUnsupportedOperationError(error)
+  )
+    return true;
+  if (isHttpError(error)) return (error.status >= 400 && error.status < 500) || notAccepted(error);
   return isNetworkError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
+}
+
+/** {@link HttpError.notAccepted}, or the default rule for an error from an older copy. */
+function notAccepted(error: HttpError): boolean {
+  return typeof error.notAccepted === 'boolean'
+    ? error.notAccepted
+    : NOT_ACCEPTED_STATUSES.includes(error.status);
 }
 
 /**
@@ -257,11 +305,12 @@ export function placementOutcomeOf(error: unknown): Exclude<PlacementOutcome, 'p
 }
 
 /**
- * `true` when a failed `placeCall` surely created no call AND trying again may succeed: `429`,
- * `503` or a connection never made (what the clients retry by themselves first).
+ * `true` when a failed `placeCall` surely created no call AND trying again may succeed: a status
+ * the adapter documents as "nothing was created" ({@link HttpError.notAccepted}: `429`, and `503`
+ * for the practice APIs) or a connection never made (what the clients retry by themselves first).
  */
 export function isRetryablePlacementError(error: unknown): boolean {
-  if (isHttpError(error)) return NOT_ACCEPTED_STATUSES.includes(error.status);
+  if (isHttpError(error)) return notAccepted(error);
   return isNetworkError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
 }
 
@@ -299,6 +348,10 @@ export const isInvalidOptionsError: (error: unknown) => error is InvalidOptionsE
   'CallApiError',
   'InvalidOptionsError',
 );
+export const isUnsupportedOperationError: (error: unknown) => error is UnsupportedOperationError =
+  errorGuard(UnsupportedOperationError, 'UnsupportedOperationError');
+export const isUnsupportedCallOptionError: (error: unknown) => error is UnsupportedCallOptionError =
+  errorGuard(UnsupportedCallOptionError, 'CallApiError', 'UnsupportedCallOptionError');
 export const isWebhookValidationError: (error: unknown) => error is WebhookValidationError =
   errorGuard(WebhookValidationError, 'CallApiError', 'WebhookValidationError');
 

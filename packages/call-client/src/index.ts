@@ -19,6 +19,7 @@ export {
   NetworkError,
   ResponseValidationError,
   TimeoutError,
+  UnsupportedCallOptionError,
   UnsupportedOperationError,
   WebhookValidationError,
   isAbortError,
@@ -32,10 +33,28 @@ export {
   isResponseValidationError,
   isRetryablePlacementError,
   isTimeoutError,
+  isUnsupportedCallOptionError,
+  isUnsupportedOperationError,
   isWebhookValidationError,
   placementOutcomeOf,
 } from './errors.js';
 export type { PlacementOutcome, RequestInfo, WebhookErrorReason } from './errors.js';
+
+export {
+  ANSWERED_BY,
+  CALL_OPTION_NAMES,
+  callOptionsSchema,
+  checkCallOptions,
+  mapAnsweredBy,
+  callOptionsOf,
+} from './call-options.js';
+export type {
+  AnsweredBy,
+  CallOptionName,
+  CallOptions,
+  CallOptionValue,
+  MachineDetection,
+} from './call-options.js';
 
 export { isValidPhoneNumber, toE164 } from './phone.js';
 export type { CountryCode, ToE164Options } from './phone.js';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from './_http.js';
 import { providerIdSchema, providerStatusSchema, toStatus } from './_schemas.js';
+import { checkCallOptions, callOptionsOf } from './call-options.js';
 import { InvalidOptionsError } from './errors.js';
 import { toE164, type CountryCode } from './phone.js';
-import type { CallProvider, ProviderCall } from './provider.js';
+import type { CallProvider, PlaceCallRequest, ProviderCall } from './provider.js';
 
 export interface MockCallApiClientOptions extends HttpClientOptions {
   /**
@@ -48,11 +49,13 @@ export function createMockCallApiClient(options: MockCallApiClientOptions = {}):
     raw,
   });
 
-  return {
+  const provider = {
     name: 'mock-call-api',
-    capabilities: { polling: true, webhooks: false },
-    placeCall({ to, signal }) {
+    capabilities: { polling: true, webhooks: false, options: [] },
+    placeCall(request: PlaceCallRequest) {
+      const { to, signal } = request;
       return http.placement('mock-call-api', async (span) => {
+        checkCallOptions(provider, callOptionsOf(request));
         const phone = toE164(to, { defaultCountry });
         return toCall(
           await http.request({
@@ -67,7 +70,7 @@ export function createMockCallApiClient(options: MockCallApiClientOptions = {}):
         );
       });
     },
-    async getCall(id, { signal } = {}) {
+    async getCall(id: string, { signal }: { signal?: AbortSignal } = {}) {
       return toCall(
         await http.request({
           method: 'get',
@@ -78,4 +81,5 @@ export function createMockCallApiClient(options: MockCallApiClientOptions = {}):
       );
     },
   };
+  return provider;
 }

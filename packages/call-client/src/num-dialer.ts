@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from './_http.js';
 import { providerIdSchema, providerStatusSchema, toStatus } from './_schemas.js';
+import { checkCallOptions, callOptionsOf } from './call-options.js';
 import { InvalidOptionsError } from './errors.js';
 import { toE164, type CountryCode } from './phone.js';
 import type { CallProvider } from './provider.js';
@@ -49,11 +50,13 @@ export function createNumDialerClient(options: NumDialerClientOptions): CallProv
   const defaultCountry = options.defaultCountry ?? 'US';
   const http = createHttpClient(options.baseUrl ?? 'http://localhost:4830', options);
 
-  return {
+  const provider: CallProvider = {
     name: 'num-dialer',
-    capabilities: { polling: false, webhooks: true },
-    placeCall({ to, signal }) {
+    capabilities: { polling: false, webhooks: true, options: [] },
+    placeCall(request) {
+      const { to, signal } = request;
       return http.placement('num-dialer', async (span) => {
+        checkCallOptions(provider, callOptionsOf(request));
         const phone = toE164(to, { defaultCountry }).slice(1);
         const { data, raw } = await http.request({
           method: 'post',
@@ -68,4 +71,5 @@ export function createNumDialerClient(options: NumDialerClientOptions): CallProv
       });
     },
   };
+  return provider;
 }

@@ -1,3 +1,4 @@
+import type { AnsweredBy, CallOptionName, CallOptions } from './call-options.js';
 import type { CallStatus } from './status.js';
 
 /** What a provider can do besides placing calls. */
@@ -6,9 +7,16 @@ export interface ProviderCapabilities {
   polling: boolean;
   /** The provider POSTs status changes to a webhook URL. */
   webhooks: boolean;
+  /**
+   * The {@link CallOptions} the provider honours; `placeCall` refuses any other with an
+   * `UnsupportedCallOptionError` before anything is sent (see `checkCallOptions`).
+   * @default [] (none: the practice APIs take only a number)
+   */
+  options?: readonly CallOptionName[];
 }
 
-export interface PlaceCallRequest {
+/** One call to place: the number, what the call is for ({@link CallOptions}), and a signal. */
+export interface PlaceCallRequest extends CallOptions {
   /** The number to call, in any form {@link toE164} accepts. */
   to: string;
   /** Aborts the request (and its retries). */
@@ -28,6 +36,8 @@ export interface ProviderCall {
   providerStatus: string;
   /** The provider's response body as received. */
   raw: unknown;
+  /** Who answered, where the provider detected it (`machineDetection`). */
+  answeredBy?: AnsweredBy;
   /**
    * `true` when the placement's answer was lost (a timeout, a gateway error) and the call was
    * then found by looking it up: it is surely this placement's.
@@ -43,8 +53,17 @@ export interface CallProvider {
   /** A short name for logs, e.g. `'mock-call-api'`. */
   readonly name: string;
   readonly capabilities: ProviderCapabilities;
-  /** Places a call. Never retried in a way that could place it twice. */
+  /**
+   * Places a call. Never retried in a way that could place it twice. Options the provider does
+   * not honour, or malformed ones, are refused before anything is sent.
+   */
   placeCall(request: PlaceCallRequest): Promise<ProviderCall>;
+  /**
+   * Checks call options the provider's own way, sending nothing (e.g. Twilio's `extra` names
+   * against its API, the length of the rendered TwiML): throws what `placeCall` would throw for
+   * them. Called by `checkCallOptions` after the shared checks; optional.
+   */
+  checkCallOptions?(options: CallOptions): void;
   /** Reads a call's current status; present when `capabilities.polling` is true. */
   getCall?(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   /**
@@ -71,4 +90,11 @@ export interface CallStatusEvent {
    * one: a higher number happened later, whatever order the events arrive in.
    */
   sequence?: number;
+  /** Who answered, where the provider detected it (Twilio's `AnsweredBy`). */
+  answeredBy?: AnsweredBy;
+  /**
+   * The event as the provider sent it: a webhook's fields (a Twilio callback's parameters, with
+   * `ErrorCode`, `SipResponseCode`, `ParentCallSid`…), or the call read by a poll.
+   */
+  raw?: unknown;
 }

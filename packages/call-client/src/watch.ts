@@ -174,12 +174,15 @@ export async function* watchCall(
       unchanged = 0;
       idle = intervalMs;
       delay = idle;
-      yield {
+      const event: CallStatusEvent = {
         callId: call.id,
         status: call.status,
         providerStatus: call.providerStatus,
         at: new Date(clock.now()),
+        raw: call.raw,
       };
+      if (call.answeredBy !== undefined) event.answeredBy = call.answeredBy;
+      yield event;
       if (isTerminal(call.status)) return;
     } else {
       unchanged += 1;

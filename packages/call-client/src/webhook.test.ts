@@ -18,11 +18,36 @@ describe('parseStatusWebhook', () => {
   it('parses an object, a JSON string or bytes into an event with a string id', () => {
     const now = new Date('2026-11-21T10:00:00Z');
     const expected = { callId: '2345', status: 'ringing', providerStatus: 'ringing', at: now };
-    expect(parseStatusWebhook({ id: 2345, status: 'ringing' }, { now })).toEqual(expected);
-    expect(parseStatusWebhook('{"id":2345,"status":"ringing"}', { now })).toEqual(expected);
+    expect(parseStatusWebhook({ id: 2345, status: 'ringing' }, { now })).toEqual({
+      ...expected,
+      raw: { id: 2345, status: 'ringing' },
+    });
+    expect(parseStatusWebhook('{"id":2345,"status":"ringing"}', { now })).toEqual({
+      ...expected,
+      raw: { id: 2345, status: 'ringing' },
+    });
     expect(
       parseStatusWebhook(new TextEncoder().encode('{"id":"2345","status":"ringing"}'), { now }),
-    ).toEqual(expected);
+    ).toEqual({ ...expected, raw: { id: '2345', status: 'ringing' } });
+  });
+
+  it.each([
+    ['human', 'human'],
+    ['machine_start', 'machine'],
+    ['machine_end_beep', 'machine'],
+    ['fax', 'fax'],
+    ['robot', 'unknown'],
+  ])('reads answered_by %s as answeredBy %s', (word, answeredBy) => {
+    const body = { id: 7, status: 'answered', answered_by: word };
+    expect(parseStatusWebhook(body)).toMatchObject({ answeredBy, raw: body });
+    expect(parseStatusWebhook(JSON.stringify(body))).toMatchObject({ answeredBy });
+  });
+
+  it('leaves answeredBy out when the webhook does not say who answered', () => {
+    expect(parseStatusWebhook({ id: 7, status: 'answered' })).not.toHaveProperty('answeredBy');
+    expect(parseStatusWebhook({ id: 7, status: 'answered', answered_by: 3 })).not.toHaveProperty(
+      'answeredBy',
+    );
   });
 
   it('maps provider words and keeps them verbatim', () => {

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { providerIdSchema } from './_schemas.js';
 import { InvalidOptionsError, WebhookValidationError } from './errors.js';
+import { mapAnsweredBy } from './call-options.js';
 import type { CallStatusEvent } from './provider.js';
 import { mapProviderStatus } from './status.js';
 
@@ -38,7 +39,8 @@ export interface ParseStatusWebhookOptions {
  * Parses a status webhook body (`{ "id": 2345, "status": "ringing" }`, as an object, a JSON string
  * or bytes) into a {@link CallStatusEvent}. Anything malformed (not JSON, not an object, a missing
  * id, a missing or unknown status, a status the provider never sends) is a
- * {@link WebhookValidationError} saying which.
+ * {@link WebhookValidationError} saying which. An `answered_by` word, where the provider sends
+ * one, is the event's `answeredBy`; `raw` is the body as parsed.
  */
 export function parseStatusWebhook(
   body: unknown,
@@ -84,7 +86,17 @@ export function parseStatusWebhook(
       providerStatus: word,
     });
   }
-  return { callId: id, status, providerStatus: word, at: options.now ?? new Date() };
+  const event: CallStatusEvent = {
+    callId: id,
+    status,
+    providerStatus: word,
+    at: options.now ?? new Date(),
+    raw: value,
+  };
+  const answeredBy =
+    typeof fields['answered_by'] === 'string' ? mapAnsweredBy(fields['answered_by']) : undefined;
+  if (answeredBy !== undefined) event.answeredBy = answeredBy;
+  return event;
 }
 
 const utf8 = new TextDecoder();
@@ -95,7 +107,9 @@ const utf8 = new TextDecoder();
  * `status` are read as zod's copy would have them. `undefined` for anything else, which zod then
  * judges.
  */
-function plainFields(value: unknown): { id?: unknown; status?: unknown } | undefined {
+function plainFields(
+  value: unknown,
+): { id?: unknown; status?: unknown; answered_by?: unknown } | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return undefined;
@@ -106,6 +120,9 @@ function plainFields(value: unknown): { id?: unknown; status?: unknown } | undef
     id: Object.prototype.propertyIsEnumerable.call(value, 'id') ? fields['id'] : undefined,
     status: Object.prototype.propertyIsEnumerable.call(value, 'status')
       ? fields['status']
+      : undefined,
+    answered_by: Object.prototype.propertyIsEnumerable.call(value, 'answered_by')
+      ? fields['answered_by']
       : undefined,
   };
 }

@@ -1,3 +1,4 @@
+import { TWILIO_CREATE_PARAMS } from '../twilio/_params.js';
 import {
   checkParams,
   isE164,
@@ -13,44 +14,7 @@ import { CALLBACK_EVENTS, type CallbackEvent, type TwilioCall } from './_twilio-
 import type { TwilioMachineDetection } from './types.js';
 
 /** The parameters of `POST …/Calls.json`, as the 2010-04-01 description lists them. */
-export const CREATE_PARAMS: ReadonlySet<string> = new Set([
-  'To',
-  'From',
-  'Method',
-  'FallbackUrl',
-  'FallbackMethod',
-  'StatusCallback',
-  'StatusCallbackEvent',
-  'StatusCallbackMethod',
-  'SendDigits',
-  'Timeout',
-  'Record',
-  'RecordingChannels',
-  'RecordingStatusCallback',
-  'RecordingStatusCallbackMethod',
-  'SipAuthUsername',
-  'SipAuthPassword',
-  'MachineDetection',
-  'MachineDetectionTimeout',
-  'RecordingStatusCallbackEvent',
-  'Trim',
-  'CallerId',
-  'MachineDetectionSpeechThreshold',
-  'MachineDetectionSpeechEndThreshold',
-  'MachineDetectionSilenceTimeout',
-  'AsyncAmd',
-  'AsyncAmdStatusCallback',
-  'AsyncAmdStatusCallbackMethod',
-  'Byoc',
-  'CallReason',
-  'CallToken',
-  'RecordingTrack',
-  'TimeLimit',
-  'ClientNotificationUrl',
-  'Url',
-  'Twiml',
-  'ApplicationSid',
-]);
+export const CREATE_PARAMS: ReadonlySet<string> = TWILIO_CREATE_PARAMS;
 
 /** The parameters of `POST …/Calls/{Sid}.json`. */
 export const UPDATE_PARAMS: ReadonlySet<string> = new Set([

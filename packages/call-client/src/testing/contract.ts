@@ -3,11 +3,30 @@
  * runs: the mock clients, the Twilio client, and yours. It needs `vitest` (an optional peer).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { isInvalidPhoneNumberError } from '../errors.js';
+import type { CallOptionName, CallOptions } from '../call-options.js';
+import {
+  isHttpError,
+  isInvalidOptionsError,
+  isInvalidPhoneNumberError,
+  isUnsupportedCallOptionError,
+  type UnsupportedCallOptionError,
+} from '../errors.js';
 import type { CallProvider, CallStatusEvent } from '../provider.js';
 import { canAdvance, isTerminal, type CallStatus } from '../status.js';
 import { watchCall } from '../watch.js';
 import type { SimulatedOutcome, SimulatorKnobs } from './types.js';
+
+/** One value of every call option that asks the provider for something. */
+const ASKING_OPTIONS: Required<CallOptions> = {
+  from: '+14155550100',
+  say: 'Your appointment is tomorrow at 9:30.',
+  answerUrl: 'https://app.example/twiml/reminder',
+  ringTimeoutS: 30,
+  timeLimitS: 600,
+  machineDetection: 'detect',
+  record: true,
+  extra: { CallReason: 'Appointment reminder' },
+};
 
 /** What one test of the suite asks of the provider's backend (your fake, or the simulator). */
 export interface ProviderScenario {
@@ -212,11 +231,58 @@ export function testProvider(options: TestProviderOptions): void {
       },
     );
 
-    it('creates exactly one call per placeCall while the backend answers 503s', async () => {
+    it('never creates a call twice, nor one it does not report, while the backend answers 503s', async () => {
       const { provider, calls } = await setup({ errorRate: 0.5, seed: 7, stepMs: 60_000 });
-      const placed = [];
-      for (let i = 0; i < 10; i += 1) placed.push(await provider.placeCall({ to: NUMBER }));
-      expect(calls().map((c) => c.id)).toEqual(placed.map((c) => c.id));
+      const placed: string[] = [];
+      const failed: unknown[] = [];
+      for (let i = 0; i < 10; i += 1) {
+        // A provider that documents 503 as "nothing created" retries it until the call is
+        // placed; one that does not (Twilio) reports it, and never sends the request again.
+        await provider.placeCall({ to: NUMBER }).then(
+          (call) => placed.push(call.id),
+          (error: unknown) => failed.push(error),
+        );
+      }
+      expect(calls().map((c) => c.id)).toEqual(placed);
+      for (const error of failed)
+        expect(isHttpError(error) && error.status, String(error)).toBe(503);
+      expect(placed.length).toBeGreaterThan(0);
+    });
+
+    it('refuses every call option it does not honour before anything reaches the backend', async () => {
+      const { provider, calls } = await setup();
+      const honoured = provider.capabilities.options ?? [];
+      for (const [name, value] of Object.entries(ASKING_OPTIONS)) {
+        if (honoured.includes(name as CallOptionName)) continue;
+        const error = await provider
+          .placeCall({ to: NUMBER, [name]: value })
+          .catch((e: unknown) => e);
+        expect(isUnsupportedCallOptionError(error), `${name}: ${String(error)}`).toBe(true);
+        expect((error as UnsupportedCallOptionError).option).toBe(name);
+      }
+      expect(calls()).toEqual([]);
+    });
+
+    it('places a call with every option it honours', async () => {
+      const { provider, calls } = await setup();
+      const honoured = provider.capabilities.options ?? [];
+      const options = Object.fromEntries(
+        Object.entries(ASKING_OPTIONS).filter(
+          ([name]) =>
+            honoured.includes(name as CallOptionName) && name !== 'answerUrl' && name !== 'extra',
+        ),
+      );
+      const call = await provider.placeCall({ to: NUMBER, ...options });
+      expect(calls()).toMatchObject([{ id: call.id, phone: NUMBER }]);
+    });
+
+    it('refuses a malformed call option before anything reaches the backend', async () => {
+      const { provider, calls } = await setup();
+      const error = await provider
+        .placeCall({ to: NUMBER, ringTimeoutS: -1 })
+        .catch((e: unknown) => e);
+      expect(isInvalidOptionsError(error), String(error)).toBe(true);
+      expect(calls()).toEqual([]);
     });
 
     it('refuses a bad number before anything reaches the backend', async () => {

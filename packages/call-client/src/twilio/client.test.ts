@@ -95,13 +95,13 @@ describe('createTwilioClient', () => {
     expect(seen[0]!.form.get('Url')).toBe('https://app.example/twiml');
     expect(seen[0]!.form.has('Twiml')).toBe(false);
     expect(seen[0]!.form.has('StatusCallback')).toBe(false);
-    expect(client.capabilities).toEqual({ polling: true, webhooks: false });
+    expect(client.capabilities).toMatchObject({ polling: true, webhooks: false });
   });
 
   it('says it offers webhooks only with a status callback URL', () => {
     expect(
       createTwilioClient(options({ statusCallbackUrl: 'https://app.example/t' })).capabilities,
-    ).toEqual({ polling: true, webhooks: true });
+    ).toMatchObject({ polling: true, webhooks: true });
   });
 
   it('maps in-progress to answered and keeps an unknown status word verbatim', async () => {
@@ -187,16 +187,15 @@ describe('createTwilioClient', () => {
     expect(isTwilioApiError(error)).toBe(false);
   });
 
-  it('retries 429 (Twilio 20429) and 503, placing the call once', async () => {
+  it('retries 429 (Twilio 20429), placing the call once', async () => {
     let posts = 0;
     capture(() => {
       posts += 1;
-      if (posts === 1)
+      if (posts <= 2)
         return HttpResponse.json(
           { code: 20429, message: 'Too Many Requests', status: 429 },
           { status: 429, headers: { 'retry-after': '0' } },
         );
-      if (posts === 2) return HttpResponse.json({ code: 20503, message: 'down' }, { status: 503 });
       return HttpResponse.json(callBody('queued'), { status: 201 });
     });
     const call = await createTwilioClient(options()).placeCall({ to: '+14155552671' });
@@ -204,7 +203,7 @@ describe('createTwilioClient', () => {
     expect(posts).toBe(3);
   });
 
-  it.each([500, 502, 504])('never retries a %i: the call may exist', async (status) => {
+  it.each([500, 502, 503, 504])('never retries a %i: the call may exist', async (status) => {
     let posts = 0;
     capture(() => {
       posts += 1;

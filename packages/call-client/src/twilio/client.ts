@@ -2,9 +2,23 @@ import type { SpanLike } from '@ringkit/internal';
 import { z } from 'zod';
 import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from '../_http.js';
 import { providerStatusSchema, toStatus } from '../_schemas.js';
+import {
+  CALL_OPTION_NAMES,
+  checkCallOptions,
+  mapAnsweredBy,
+  callOptionsOf,
+  type CallOptions,
+} from '../call-options.js';
 import { InvalidOptionsError, isAmbiguousPlacement } from '../errors.js';
 import { toE164, type CountryCode } from '../phone.js';
 import type { CallProvider, ProviderCall } from '../provider.js';
+import {
+  escapeXml,
+  TWILIO_CREATE_PARAMS,
+  TWILIO_MACHINE_DETECTION,
+  TWILIO_MAX_TWIML,
+  TWILIO_RESERVED_PARAMS,
+} from './_params.js';
 import { isTerminal } from '../status.js';
 import {
   createPlacementLedger,
@@ -33,7 +47,10 @@ export interface TwilioClientOptions extends HttpClientOptions {
    * @default none
    */
   apiSecret?: string;
-  /** The caller id of every call (`From`): a Twilio number of the account, in any form {@link toE164} accepts. */
+  /**
+   * The caller id of every call (`From`): a Twilio number of the account, in any form
+   * {@link toE164} accepts. A call's own `from` option replaces it for that call.
+   */
   from: string;
   /**
    * Where Twilio POSTs the calls' status callbacks, for every event (initiated, ringing,
@@ -43,12 +60,14 @@ export interface TwilioClientOptions extends HttpClientOptions {
    */
   statusCallbackUrl?: string;
   /**
-   * The TwiML the call runs once answered. Give this or `url`.
+   * The TwiML a call runs once answered, unless the call gives its own `say` or `answerUrl`.
+   * Give this or `url`.
    * @default '<Response><Say>Hello. This is an automated call.</Say></Response>'
    */
   twiml?: string;
   /**
-   * A URL that returns the call's TwiML, instead of `twiml`.
+   * A URL that returns the calls' TwiML, instead of `twiml` (a call's own `say` or `answerUrl`
+   * replaces it for that call).
    * @default none: `twiml` is sent
    */
   url?: string;
@@ -122,7 +141,14 @@ const callSchema = z.looseObject({
   sid: z.string().regex(CALL_SID, 'must be a call SID (CA…)'),
   status: providerStatusSchema,
   date_created: z.string().nullish(),
+  answered_by: z.string().max(64).nullish(),
 });
+
+/**
+ * Twilio documents only `429` as "nothing was created, try again" (twilio-node retries it alone):
+ * its `503` is an ambiguous placement, never retried, reconciled.
+ */
+const TWILIO_NOT_ACCEPTED = [429];
 
 const listSchema = z.looseObject({ calls: z.array(callSchema) });
 
@@ -152,13 +178,17 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
   const user = options.apiKey ?? options.accountSid;
   const secret = options.apiSecret ?? options.authToken ?? '';
   const { accountSid, statusCallbackUrl, twiml, url, reconcile } = options;
-  const http = createHttpClient(options.baseUrl ?? 'https://api.twilio.com', {
-    ...pick(options, ['timeout', 'totalTimeout', 'retry', 'fetch', 'callsPerSecond', 'tracer']),
-    headers: {
-      ...options.headers,
-      authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`,
+  const http = createHttpClient(
+    options.baseUrl ?? 'https://api.twilio.com',
+    {
+      ...pick(options, ['timeout', 'totalTimeout', 'retry', 'fetch', 'callsPerSecond', 'tracer']),
+      headers: {
+        ...options.headers,
+        authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`,
+      },
     },
-  });
+    { notAcceptedStatuses: TWILIO_NOT_ACCEPTED },
+  );
   const reconciling = reconcile === false ? null : { ...RECONCILE_DEFAULTS, ...reconcile };
   const ledger = createPlacementLedger({
     now: Date.now,
@@ -168,11 +198,10 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
   const callPath = (sid: string) =>
     `2010-04-01/Accounts/${accountSid}/Calls/${encodeURIComponent(sid)}.json`;
 
-  const toCall = (data: TwilioCall, raw: unknown): ProviderCall => ({
-    id: data.sid,
-    ...toStatus(data.status),
-    raw,
-  });
+  const toCall = (data: TwilioCall, raw: unknown): ProviderCall => {
+    const answeredBy = mapAnsweredBy(data.answered_by);
+    return { id: data.sid, ...toStatus(data.status), raw, ...(answeredBy && { answeredBy }) };
+  };
 
   async function call<T>(request: Parameters<typeof http.request<T>>[0]) {
     try {
@@ -182,10 +211,44 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     }
   }
 
-  function createForm(to: string): URLSearchParams {
-    const form = new URLSearchParams({ To: to, From: from });
-    if (url !== undefined) form.set('Url', url);
+  /**
+   * The create form of a call to `to` with `call`'s options, as Twilio's parameters. Throws an
+   * `InvalidOptionsError` for what Twilio would refuse (a `say` whose TwiML is too long, an
+   * `extra` name the API does not have or that an option sets).
+   */
+  function createForm(to: string, call: CallOptions): URLSearchParams {
+    const form = new URLSearchParams({
+      To: to,
+      From: call.from === undefined ? from : toE164(call.from, { defaultCountry }),
+    });
+    if (call.say !== undefined) {
+      const rendered = `<Response><Say>${escapeXml(call.say)}</Say></Response>`;
+      if (rendered.length > TWILIO_MAX_TWIML)
+        throw callOptionIssue(
+          ['say'],
+          `makes TwiML of ${rendered.length} characters once XML-escaped; Twilio takes at most ${TWILIO_MAX_TWIML}`,
+        );
+      form.set('Twiml', rendered);
+    } else if (call.answerUrl !== undefined) form.set('Url', call.answerUrl);
+    else if (url !== undefined) form.set('Url', url);
     else form.set('Twiml', twiml ?? DEFAULT_TWIML);
+    if (call.ringTimeoutS !== undefined) form.set('Timeout', String(call.ringTimeoutS));
+    if (call.timeLimitS !== undefined) form.set('TimeLimit', String(call.timeLimitS));
+    if (call.machineDetection !== undefined && call.machineDetection !== 'off')
+      form.set('MachineDetection', TWILIO_MACHINE_DETECTION[call.machineDetection]);
+    if (call.record !== undefined) form.set('Record', String(call.record));
+    for (const [name, value] of Object.entries(call.extra ?? {})) {
+      const reserved = TWILIO_RESERVED_PARAMS.get(name);
+      if (reserved !== undefined)
+        throw callOptionIssue(['extra', name], `is set by ${reserved}, not by extra`);
+      if (!TWILIO_CREATE_PARAMS.has(name))
+        throw callOptionIssue(
+          ['extra', name],
+          "is not a parameter of Twilio's Calls create (API 2010-04-01)",
+        );
+      if (Array.isArray(value)) for (const one of value as string[]) form.append(name, one);
+      else form.set(name, String(value));
+    }
     if (statusCallbackUrl !== undefined) {
       form.set('StatusCallback', statusCallbackUrl);
       form.set('StatusCallbackMethod', 'POST');
@@ -246,16 +309,16 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
   /** One placement: the `POST`, and the look-up that reconciles an ambiguous answer. */
   async function place(
     to: string,
+    form: URLSearchParams,
     signal: AbortSignal | undefined,
     span: SpanLike | undefined,
   ): Promise<ProviderCall> {
-    const phone = toE164(to, { defaultCountry });
-    const placement = ledger.begin(phone);
+    const placement = ledger.begin(to);
     try {
       const { data, raw } = await call({
         method: 'post',
         path: callsPath,
-        form: createForm(phone),
+        form,
         schema: callSchema,
         signal,
         paced: true,
@@ -274,7 +337,7 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
           placement,
           options: reconciling,
           ledger,
-          list: () => listRecent(phone, placement.startedAt - reconciling.skewMs, signal),
+          list: () => listRecent(to, placement.startedAt - reconciling.skewMs, signal),
           signal,
         });
       } catch {
@@ -287,12 +350,24 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     }
   }
 
-  return {
+  const provider: TwilioProvider = {
     name: 'twilio',
-    capabilities: { polling: true, webhooks: statusCallbackUrl !== undefined },
+    capabilities: {
+      polling: true,
+      webhooks: statusCallbackUrl !== undefined,
+      options: CALL_OPTION_NAMES,
+    },
 
-    placeCall({ to, signal }) {
-      return http.placement('twilio', (span) => place(to, signal, span));
+    placeCall(request) {
+      return http.placement('twilio', async (span) => {
+        const phone = toE164(request.to, { defaultCountry });
+        const form = createForm(phone, checkCallOptions(provider, callOptionsOf(request)));
+        return place(phone, form, request.signal, span);
+      });
+    },
+
+    checkCallOptions(call) {
+      createForm(from, call);
     },
 
     getCall,
@@ -306,6 +381,12 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
       return canceled.status === 'answered' ? update(id, 'completed', signal) : canceled;
     },
   };
+  return provider;
+}
+
+/** An `InvalidOptionsError` of `placeCall` about one option. */
+function callOptionIssue(path: string[], message: string): InvalidOptionsError {
+  return new InvalidOptionsError('call', [{ code: 'custom', path, message, input: undefined }]);
 }
 
 /** Twilio's RFC 2822 times (`Tue, 31 Aug 2010 20:36:28 +0000`), in ms; `null` when unreadable. */

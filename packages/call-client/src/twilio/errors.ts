@@ -12,7 +12,8 @@ const twilioErrorBodySchema = z.looseObject({
 
 /**
  * Twilio answered with an error body (`code`, `message`, `more_info`). It is an `HttpError`, so
- * `isCallNotPlaced`/`isAmbiguousPlacement` judge it by its HTTP status like any other; the
+ * `isCallNotPlaced`/`isAmbiguousPlacement` judge it by its HTTP status like any other (for
+ * Twilio, a `4xx` created nothing and only `429` may be retried; a `503` is ambiguous); the
  * Twilio code says more (`20003`: bad credentials, `21211`: an invalid `To`, `20429`: too many
  * requests; see Twilio's error dictionary).
  */
@@ -33,6 +34,7 @@ export class TwilioApiError extends HttpError {
       headers: error.headers,
       attempts: error.attempts,
       cause: error.cause,
+      notAcceptedStatuses: error.notAccepted ? [error.status] : [],
     });
     this.message = `${error.request.method} ${error.request.url} answered ${error.status}: Twilio error ${body.code}: ${body.message}`;
     this.twilioCode = body.code;

@@ -40,7 +40,39 @@ describe('parseTwilioStatusCallback', () => {
       to: '+14155552671',
       from: '+15005550006',
       direction: 'outbound-api',
+      raw: callback(),
     });
+  });
+
+  it.each([
+    ['human', 'human'],
+    ['machine_start', 'machine'],
+    ['machine_end_beep', 'machine'],
+    ['machine_end_silence', 'machine'],
+    ['machine_end_other', 'machine'],
+    ['fax', 'fax'],
+    ['unknown', 'unknown'],
+  ])('reads AnsweredBy=%s as answeredBy %s', (word, answeredBy) => {
+    const event = parseTwilioStatusCallback({
+      ...callback(),
+      CallStatus: 'in-progress',
+      AnsweredBy: word,
+    });
+    expect(event.answeredBy).toBe(answeredBy);
+    expect((event.raw as Record<string, string>)['AnsweredBy']).toBe(word);
+  });
+
+  it('keeps the fields it does not read in raw: ErrorCode, SipResponseCode, ParentCallSid', () => {
+    const fields = { ErrorCode: '31005', SipResponseCode: '487', ParentCallSid: SID };
+    const event = parseTwilioStatusCallback({ ...callback(), CallStatus: 'failed', ...fields });
+    expect(event.raw).toMatchObject(fields);
+    expect(event).not.toHaveProperty('answeredBy');
+  });
+
+  it('refuses an AnsweredBy that is not a word', () => {
+    const error = refusal({ ...callback(), AnsweredBy: '<script>' });
+    expect(error.reason).toBe('invalid_field');
+    expect(error.message).toContain('AnsweredBy');
   });
 
   it('reads the same callback from URLSearchParams and from the form-encoded body', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WebhookValidationError, type WebhookErrorReason } from '../errors.js';
 import type { CallStatusEvent } from '../provider.js';
+import { mapAnsweredBy } from '../call-options.js';
 import { mapProviderStatus } from '../status.js';
 import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
 
@@ -56,6 +57,7 @@ const READ_FIELDS = [
   'CallDuration',
   'Timestamp',
   'Direction',
+  'AnsweredBy',
 ] as const;
 
 const fieldsSchema = z.object({
@@ -68,6 +70,10 @@ const fieldsSchema = z.object({
   Direction: z
     .string()
     .regex(/^[a-z][a-z-]{0,63}$/, 'must be a word such as outbound-api')
+    .optional(),
+  AnsweredBy: z
+    .string()
+    .regex(/^[a-z][a-z_]{0,63}$/, 'must be a word such as human or machine_start')
     .optional(),
 });
 
@@ -96,15 +102,17 @@ function readTimestamp(text: string | undefined): Date | undefined {
  * Reads the parameters of a Twilio status callback (the form Twilio POSTs to `StatusCallback`)
  * into a {@link TwilioStatusCallback}: `CallSid` is the `callId`, `CallStatus` mapped onto
  * ringkit's statuses (`in-progress` is `answered`, `queued` is `initiated`), `SequenceNumber` the
- * `sequence`, `CallDuration` the `durationS`, `Direction` the `direction`, and `at` the
+ * `sequence`, `CallDuration` the `durationS`, `Direction` the `direction`, `AnsweredBy` the
+ * `answeredBy` (`machine_start`, `machine_end_beep`… are `machine`), `raw` every parameter as
+ * received (`ErrorCode`, `SipResponseCode`, `ParentCallSid`…), and `at` the
  * callback's `Timestamp` when it is a valid RFC 2822 date (else `options.now`). The parameters may
  * be an object, `URLSearchParams` or the form-encoded body. Check the signature first
  * ({@link verifyTwilioSignature}). Anything malformed is a `WebhookValidationError` saying which
  * field: not a form (`not_object`), a `CallSid` that is not `CA` + 32 hex digits
  * (`missing_id`), no `CallStatus` (`missing_status`), a word Twilio does not send
  * (`unknown_status`/`unexpected_status`), a repeated field or a bad `AccountSid`,
- * `SequenceNumber`, `CallDuration` or `Direction` (`invalid_field`). Other parameters are
- * ignored.
+ * `SequenceNumber`, `CallDuration`, `Direction` or `AnsweredBy` (`invalid_field`). Other
+ * parameters are kept in `raw` only.
  */
 export function parseTwilioStatusCallback(
   input: TwilioCallbackParams,
@@ -171,6 +179,9 @@ export function parseTwilioStatusCallback(
   if (data.To !== undefined) event.to = data.To;
   if (data.From !== undefined) event.from = data.From;
   if (data.Direction !== undefined) event.direction = data.Direction;
+  const answeredBy = mapAnsweredBy(data.AnsweredBy);
+  if (answeredBy !== undefined) event.answeredBy = answeredBy;
+  event.raw = params;
   return event;
 }
 

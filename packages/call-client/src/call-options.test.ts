@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ANSWERED_BY,
+  CALL_OPTION_NAMES,
+  callOptionsOf,
+  checkCallOptions,
+  mapAnsweredBy,
+  requestedCallOptions,
+  type CallOptionName,
+} from './call-options.js';
+import {
+  HttpError,
+  isCallNotPlaced,
+  isInvalidOptionsError,
+  isRetryablePlacementError,
+  isUnsupportedCallOptionError,
+  isUnsupportedOperationError,
+  UnsupportedCallOptionError,
+  UnsupportedOperationError,
+  type InvalidOptionsError,
+} from './errors.js';
+import type { CallProvider } from './provider.js';
+
+const provider = (options?: readonly CallOptionName[], check?: CallProvider['checkCallOptions']) =>
+  ({
+    name: 'test-provider',
+    capabilities: { polling: true, webhooks: false, ...(options && { options }) },
+    ...(check && { checkCallOptions: check }),
+  }) satisfies Pick<CallProvider, 'name' | 'capabilities' | 'checkCallOptions'>;
+
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('checkCallOptions', () => {
+  it('returns the options parsed when the provider honours every one asked for', () => {
+    const all = provider(CALL_OPTION_NAMES);
+    const options = {
+      from: '+14155550100',
+      say: 'Hello',
+      ringTimeoutS: 30,
+      timeLimitS: 60,
+      machineDetection: 'detect-beep',
+      record: true,
+      extra: { CallReason: 'Reminder', Trim: 'do-not-trim' },
+    };
+    expect(checkCallOptions(all, options)).toEqual(options);
+    expect(checkCallOptions(all, undefined)).toEqual({});
+  });
+
+  it('refuses an option the provider does not list, naming it and the provider', () => {
+    const error = thrown(() => checkCallOptions(provider(['say']), { say: 'Hi', record: true }));
+    expect(isUnsupportedCallOptionError(error)).toBe(true);
+    expect(error).toBeInstanceOf(UnsupportedOperationError);
+    expect(isUnsupportedOperationError(error)).toBe(true);
+    expect(error).toMatchObject({
+      provider: 'test-provider',
+      option: 'record',
+      code: 'unsupported_call_option',
+    });
+    expect((error as Error).message).toBe(
+      'The test-provider provider cannot honour the call option "record"',
+    );
+  });
+
+  it('takes a provider without capabilities.options to honour none', () => {
+    expect(
+      isUnsupportedCallOptionError(thrown(() => checkCallOptions(provider(), { say: 'x' }))),
+    ).toBe(true);
+  });
+
+  it('lets options that ask for nothing pass on any provider', () => {
+    const none = provider([]);
+    const options = { machineDetection: 'off', record: false, extra: {} } as const;
+    expect(checkCallOptions(none, options)).toEqual(options);
+    expect(requestedCallOptions(options)).toEqual([]);
+  });
+
+  it.each([
+    [{ say: 'Hi', answerUrl: 'https://app.example/twiml' }, 'answerUrl', 'say or answerUrl'],
+    [{ ringTimeoutS: 0 }, 'ringTimeoutS', ''],
+    [{ ringTimeoutS: 601 }, 'ringTimeoutS', ''],
+    [{ timeLimitS: 86_401 }, 'timeLimitS', ''],
+    [{ timeLimitS: 2.5 }, 'timeLimitS', ''],
+    [{ machineDetection: 'on' }, 'machineDetection', ''],
+    [{ record: 1 }, 'record', ''],
+    [{ answerUrl: 'javascript:alert(1)' }, 'answerUrl', ''],
+    [{ say: '' }, 'say', 'blank'],
+    [{ say: 'x'.repeat(4001) }, 'say', ''],
+    [{ say: 'a\u0000b' }, 'say', 'control characters'],
+    [{ say: 'lone \uD800 surrogate' }, 'say', 'control characters'],
+    [{ from: '' }, 'from', ''],
+    [{ extra: { 'Bad Name': 'x' } }, 'extra.Bad Name', 'parameter name'],
+    [{ extra: { SendDigits: { nested: true } } }, 'extra.SendDigits', ''],
+    [{ sayy: 'typo' }, '', 'sayy'],
+  ])('refuses %o with an InvalidOptionsError at %s', (options, path, words) => {
+    const error = thrown(() => checkCallOptions(provider(CALL_OPTION_NAMES), options));
+    expect(isInvalidOptionsError(error), String(error)).toBe(true);
+    const { issues, message } = error as InvalidOptionsError;
+    expect(issues.map((issue) => issue.path.join('.'))).toContain(path);
+    expect(message).toContain(words);
+  });
+
+  it('runs the provider’s own check after the shared ones', () => {
+    const seen: unknown[] = [];
+    const check = (options: unknown) => {
+      seen.push(options);
+      throw new UnsupportedOperationError('not today');
+    };
+    expect(thrown(() => checkCallOptions(provider(['say'], check), { say: 'Hi' }))).toBeInstanceOf(
+      UnsupportedOperationError,
+    );
+    expect(seen).toEqual([{ say: 'Hi' }]);
+    // A refusal by the shared checks never reaches the provider's.
+    thrown(() => checkCallOptions(provider(['say'], check), { record: true }));
+    expect(seen).toHaveLength(1);
+  });
+});
+
+describe('callOptionsOf', () => {
+  it('keeps every field of a request but to and signal, misspelt ones included', () => {
+    const signal = new AbortController().signal;
+    expect(callOptionsOf({ to: '+1', signal, say: 'Hi', speak: 'typo' })).toEqual({
+      say: 'Hi',
+      speak: 'typo',
+    });
+  });
+});
+
+describe('mapAnsweredBy', () => {
+  it.each([
+    ['human', 'human'],
+    ['HUMAN', 'human'],
+    ['machine', 'machine'],
+    ['machine_start', 'machine'],
+    ['machine_end_beep', 'machine'],
+    ['machine_end_silence', 'machine'],
+    ['machine_end_other', 'machine'],
+    ['fax', 'fax'],
+    ['unknown', 'unknown'],
+    ['robot', 'unknown'],
+  ])('reads %s as %s', (word, expected) => {
+    expect(mapAnsweredBy(word)).toBe(expected);
+    expect(ANSWERED_BY).toContain(expected);
+  });
+
+  it.each([undefined, null, '', '  '])('reads %o as nothing said', (word) => {
+    expect(mapAnsweredBy(word)).toBeUndefined();
+  });
+});
+
+describe('placement errors of call options', () => {
+  it('counts a refused option as surely not placed, and not worth trying again', () => {
+    const unsupported = new UnsupportedCallOptionError('mock-call-api', 'say');
+    const invalid = thrown(() => checkCallOptions(provider([]), { ringTimeoutS: -1 }));
+    for (const error of [unsupported, invalid]) {
+      expect(isCallNotPlaced(error)).toBe(true);
+      expect(isRetryablePlacementError(error)).toBe(false);
+    }
+  });
+
+  it('judges an HttpError by the statuses its adapter declares as "nothing created"', () => {
+    const error = (status: number, notAcceptedStatuses?: number[]) =>
+      new HttpError({
+        status,
+        request: { method: 'POST', url: 'https://api.example/calls' },
+        body: undefined,
+        headers: new Headers(),
+        attempts: 1,
+        ...(notAcceptedStatuses && { notAcceptedStatuses }),
+      });
+    // The practice APIs' default: 429 and 503 created nothing and may pass.
+    expect(isCallNotPlaced(error(503))).toBe(true);
+    expect(isRetryablePlacementError(error(503))).toBe(true);
+    // Twilio's: 429 only; its 503 is ambiguous.
+    expect(error(503, [429]).notAccepted).toBe(false);
+    expect(isCallNotPlaced(error(503, [429]))).toBe(false);
+    expect(isRetryablePlacementError(error(503, [429]))).toBe(false);
+    expect(isRetryablePlacementError(error(429, [429]))).toBe(true);
+    // Any other 4xx created nothing, but trying again will not help.
+    expect(isCallNotPlaced(error(400, [429]))).toBe(true);
+    expect(isRetryablePlacementError(error(400, [429]))).toBe(false);
+  });
+});
