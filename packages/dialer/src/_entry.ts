@@ -1,4 +1,10 @@
-import { RETRYABLE_OUTCOMES, statusRank, type CallStatusEvent } from '@ringkit/call-client';
+import {
+  RETRYABLE_OUTCOMES,
+  statusRank,
+  type AnsweredBy,
+  type CallOptions,
+  type CallStatusEvent,
+} from '@ringkit/call-client';
 import type { DialAttemptError } from './errors.js';
 import type { DialerCounts, DialerEntry, DialerEntryStatus } from './types.js';
 
@@ -28,6 +34,8 @@ export class Entry {
   startedAt: number | null = null;
   endedAt: number | null = null;
   answeredAt: number | null = null;
+  /** Who answered the latest attempt's call, where the provider detected it. */
+  answeredBy: AnsweredBy | null = null;
   /**
    * The latest placement's outcome is unknown (the request left, no clear answer came back): the
    * entry ended `failed`, but its slot stays taken until the call surely ended.
@@ -53,7 +61,14 @@ export class Entry {
   constructor(
     readonly index: number,
     readonly phone: string,
+    /** The entry's own call options, sent with each of its attempts. */
+    readonly call: CallOptions | undefined = undefined,
   ) {}
+
+  /** Keeps who answered, the first time a provider says it for the current attempt. */
+  noteAnsweredBy(answeredBy: AnsweredBy | undefined): void {
+    if (answeredBy !== undefined && this.answeredBy === null) this.answeredBy = answeredBy;
+  }
 
   /** The current attempt is `attempt` and it has not ended. */
   isActive(attempt: number): boolean {
@@ -62,8 +77,7 @@ export class Entry {
 
   /** A plain copy for snapshots and events. */
   toJSON(): DialerEntry {
-    const { index, phone, status, callId, attempts, startedAt, endedAt, answeredAt, inDoubt } =
-      this;
+    const { index, phone, status, callId, attempts, startedAt, endedAt, answeredAt } = this;
     const copy: DialerEntry = {
       index,
       phone,
@@ -73,7 +87,8 @@ export class Entry {
       startedAt,
       endedAt,
       answeredAt,
-      inDoubt,
+      answeredBy: this.answeredBy,
+      inDoubt: this.inDoubt,
     };
     if (this.error) copy.error = this.error;
     return copy;

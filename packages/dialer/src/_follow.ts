@@ -53,6 +53,7 @@ export function onAttemptTimeout(host: AttemptHost, entry: Entry, attempt: numbe
       const status: unknown = call?.status;
       if (isCallStatus(status) && isTerminal(status)) {
         const word = typeof call.providerStatus === 'string' ? call.providerStatus : null;
+        entry.noteAnsweredBy(call.answeredBy);
         host.advance(entry, status, word);
       } else timedOut();
     },
@@ -87,6 +88,7 @@ export async function followByPolling(
     const options = { intervalMs, firstPollDelayMs: intervalMs, since, signal, clock };
     for await (const event of watchCall(provider, id, options)) {
       if (!entry.isActive(attempt)) return;
+      entry.noteAnsweredBy(event.answeredBy);
       host.advance(entry, event.status, event.providerStatus);
     }
   } catch (error) {

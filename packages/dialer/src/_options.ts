@@ -1,11 +1,14 @@
 import {
+  checkCallOptions,
   DEFAULT_CALL_TIMEOUT_MS,
+  isInvalidOptionsError,
   DEFAULT_WATCH_INTERVAL_MS,
   isClock,
   isInvalidPhoneNumberError,
   MAX_TIMER_MS,
   systemClock,
   toE164,
+  type CallOptions,
   type CallProvider,
   type Clock,
   type CountryCode,
@@ -60,6 +63,8 @@ const optionsSchema = z.strictObject({
 export interface ResolvedOptions {
   provider: CallProvider;
   phones: string[];
+  /** Each entry's own call options, by index (`undefined` where it has none). */
+  calls: Array<CallOptions | undefined>;
   concurrency: number;
   callTimeoutMs: number;
   maxAttempts: number;
@@ -80,9 +85,11 @@ export function resolveOptions(options: DialerOptions): ResolvedOptions {
   if (!parsed.success) throw invalidOptions('createDialer', parsed.error.issues);
   const { provider } = options;
   const defaultCountry = (options.defaultCountry ?? 'US') as CountryCode;
+  const { phones, calls } = normalise(options.numbers, defaultCountry, provider);
   return {
     provider,
-    phones: normalise(options.numbers, defaultCountry),
+    phones,
+    calls,
     concurrency: options.concurrency ?? 3,
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     maxAttempts: options.maxAttempts ?? 1,
@@ -97,13 +104,41 @@ export function resolveOptions(options: DialerOptions): ResolvedOptions {
   };
 }
 
-function normalise(numbers: readonly unknown[], defaultCountry: CountryCode): string[] {
+const entrySchema = z.strictObject({ phone: z.string(), call: z.unknown().optional() });
+
+/**
+ * The list's numbers in E.164 (one {@link InvalidNumbersError} listing each bad one) and each
+ * entry's call options, checked against what the provider honours.
+ */
+function normalise(
+  numbers: readonly unknown[],
+  defaultCountry: CountryCode,
+  provider: CallProvider,
+): { phones: string[]; calls: Array<CallOptions | undefined> } {
   const phones: string[] = [];
+  const calls: Array<CallOptions | undefined> = [];
   const invalid: InvalidNumber[] = [];
   const seen = new Map<string, string>();
-  numbers.forEach((input, index) => {
+  numbers.forEach((item, index) => {
+    let input = item;
+    if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
+      const entry = entrySchema.safeParse(item);
+      if (!entry.success) {
+        const at = (issue: z.core.$ZodIssue) => ({
+          ...issue,
+          path: ['numbers', index, ...issue.path],
+        });
+        throw invalidOptions('createDialer', entry.error.issues.map(at));
+      }
+      input = entry.data.phone;
+      calls[index] = callOptionsAt(provider, entry.data.call, index);
+    }
     if (typeof input !== 'string') {
-      invalid.push({ index, input, reason: `expected a string, got ${typeName(input)}` });
+      invalid.push({
+        index,
+        input,
+        reason: `expected a string or { phone, call }, got ${typeName(input)}`,
+      });
       return;
     }
     let phone = seen.get(input);
@@ -120,7 +155,32 @@ function normalise(numbers: readonly unknown[], defaultCountry: CountryCode): st
     phones.push(phone);
   });
   if (invalid.length > 0) throw new InvalidNumbersError(invalid);
-  return phones;
+  calls.length = phones.length;
+  return { phones, calls };
+}
+
+/**
+ * An entry's call options, checked with `checkCallOptions`: a malformed one is the dialer's
+ * `InvalidOptionsError` at `numbers.<index>.call.<option>`; one the provider cannot honour stays
+ * call-client's `UnsupportedCallOptionError`.
+ */
+function callOptionsAt(
+  provider: CallProvider,
+  call: unknown,
+  index: number,
+): CallOptions | undefined {
+  if (call === undefined) return undefined;
+  try {
+    const options = checkCallOptions(provider, call);
+    return Object.keys(options).length === 0 ? undefined : options;
+  } catch (error) {
+    if (!isInvalidOptionsError(error)) throw error;
+    const at = (issue: (typeof error.issues)[number]) => ({
+      ...issue,
+      path: ['numbers', index, 'call', ...issue.path],
+    });
+    throw invalidOptions('createDialer', error.issues.map(at));
+  }
 }
 
 function typeName(value: unknown): string {

@@ -83,9 +83,9 @@ describe('createDialer numbers', () => {
         input: 'call me',
         reason: 'may contain only digits 0-9, spaces, dashes, dots, parentheses and a leading +',
       },
-      { index: 4, input: 42, reason: 'expected a string, got number' },
+      { index: 4, input: 42, reason: 'expected a string or { phone, call }, got number' },
       { index: 5, input: '', reason: 'a phone number is required' },
-      { index: 6, input: null, reason: 'expected a string, got null' },
+      { index: 6, input: null, reason: 'expected a string or { phone, call }, got null' },
       { index: 7, input: '+1202555012', reason: 'not a valid phone number' },
     ]);
     expect(message).toBe(

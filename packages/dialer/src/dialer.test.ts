@@ -43,6 +43,7 @@ describe('createDialer', () => {
       startedAt: null,
       endedAt: null,
       answeredAt: null,
+      answeredBy: null,
       inDoubt: false,
     });
     expect(provider.placed).toHaveLength(0);

@@ -82,7 +82,9 @@ const NO_EVENTS: readonly CallStatusEvent[] = Object.freeze([]);
 export function createDialer(options: DialerOptions): Dialer {
   const resolved = resolveOptions(options);
   const { provider, clock, callTimeoutMs, maxAttempts, poll, tracing } = resolved;
-  const entries = resolved.phones.map((phone, index) => new Entry(index, phone));
+  const entries = resolved.phones.map(
+    (phone, index) => new Entry(index, phone, resolved.calls[index]),
+  );
   const total = entries.length;
   const counts = emptyCounts(total);
   const events = createSafeEmitter<DialerEvents>((error, type) => ({
@@ -138,8 +140,11 @@ export function createDialer(options: DialerOptions): Dialer {
     willRetry = false,
   ): DialerStatusEvent | undefined {
     if (!events.has('status')) return undefined;
-    const { index, phone, status, callId, attempts: attempt } = entry;
-    const move = { index, phone, status, previous, callId, attempt, providerStatus, willRetry };
+    const { index, phone, status, callId, attempts: attempt, answeredBy } = entry;
+    const move = {
+      ...{ index, phone, status, previous, callId, attempt, providerStatus, answeredBy },
+      willRetry,
+    };
     return { ...move, at: clock.now() };
   }
 
@@ -178,6 +183,7 @@ export function createDialer(options: DialerOptions): Dialer {
     const attempt = ++entry.attempts;
     entry.callId = null;
     entry.answeredAt = null;
+    entry.answeredBy = null;
     entry.error = undefined;
     entry.hangingUp = false;
     entry.live = entry.posting = entry.watched = true;
@@ -198,8 +204,10 @@ export function createDialer(options: DialerOptions): Dialer {
       const signal = controller.signal;
       placed = Promise.resolve(
         span === undefined
-          ? provider.placeCall({ to: entry.phone, signal })
-          : tracing.within(span, () => provider.placeCall({ to: entry.phone, signal })),
+          ? provider.placeCall({ ...entry.call, to: entry.phone, signal })
+          : tracing.within(span, () =>
+              provider.placeCall({ ...entry.call, to: entry.phone, signal }),
+            ),
       );
     } catch (error) {
       placed = Promise.reject(error);
@@ -307,7 +315,8 @@ export function createDialer(options: DialerOptions): Dialer {
    */
   function learnAfterEnd(entry: Entry, event: CallStatusEvent) {
     const status = event.status;
-    let learned = false;
+    let learned = entry.answeredBy === null && event.answeredBy !== undefined;
+    entry.noteAnsweredBy(event.answeredBy);
     if (status === 'answered') {
       const said = event.at instanceof Date ? event.at.getTime() : Number.NaN;
       let at = Number.isFinite(said) ? said : clock.now();
@@ -388,11 +397,13 @@ export function createDialer(options: DialerOptions): Dialer {
     }
     byId.set(id, entry);
     entry.callId = id;
+    entry.noteAnsweredBy(call.answeredBy);
     const status =
       isCallStatus(call.status) && call.status !== 'queued' ? call.status : 'initiated';
     advance(entry, status, typeof call.providerStatus === 'string' ? call.providerStatus : null);
     for (const event of early) {
       if (!entry.isActive(attempt)) break;
+      entry.noteAnsweredBy(event.answeredBy);
       advance(entry, event.status, event.providerStatus);
     }
     if (poll && entry.isActive(attempt)) void followByPolling(host, entry, attempt, id);
@@ -623,8 +634,10 @@ export function createDialer(options: DialerOptions): Dialer {
       const providerStatus = typeof event.providerStatus === 'string' ? event.providerStatus : null;
       const entry = byId.get(id);
       if (entry) {
-        if (entry.callId === id && entry.live) advance(entry, event.status, providerStatus);
-        else if (entry.callId === id) learnAfterEnd(entry, event);
+        if (entry.callId === id && entry.live) {
+          entry.noteAnsweredBy(event.answeredBy);
+          advance(entry, event.status, providerStatus);
+        } else if (entry.callId === id) learnAfterEnd(entry, event);
       } else if (posting > 0 || doubtful.size > 0) {
         buffer.add(id === event.callId ? event : { ...event, callId: id });
         adoptOrphans();

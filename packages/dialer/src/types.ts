@@ -1,4 +1,6 @@
 import type {
+  AnsweredBy,
+  CallOptions,
   CallProvider,
   CallStatusEvent,
   Clock,
@@ -18,6 +20,9 @@ import type { DialAttemptError } from './errors.js';
 export type DialerEntryStatus =
   'idle' | 'dialing' | 'initiated' | 'ringing' | 'answered' | TerminalCallStatus;
 
+/** One number of a dialer's list: the number alone, or with its own call options. */
+export type DialerNumber = string | { phone: string; call?: CallOptions };
+
 /** `idle` before `start()`, `done` once every entry has ended. */
 export type DialerState = 'idle' | 'running' | 'paused' | 'done';
 
@@ -27,10 +32,14 @@ export interface DialerOptions {
   /**
    * The numbers to dial, in order. A number listed twice is dialed twice. Each is normalised to
    * E.164 up front; any invalid one makes `createDialer` throw an `InvalidNumbersError` listing
-   * them all.
-   * @example ['13018040009', '+1 (415) 555-2671']
+   * them all. An entry may be `{ phone, call }`: its own `CallOptions` (what the call says, its
+   * caller id, machine detection…), sent with each of its attempts and checked up front against
+   * what the provider honours (`checkCallOptions`): a malformed one is an `InvalidOptionsError`
+   * at `numbers.<index>.call.<option>`, one the provider cannot honour an
+   * `UnsupportedCallOptionError`.
+   * @example ['13018040009', { phone: '+1 (415) 555-2671', call: { say: 'Your order is ready.' } }]
    */
-  numbers: readonly string[];
+  numbers: readonly DialerNumber[];
   /**
    * How many calls are in flight at once while numbers remain. Change it later with
    * `setConcurrency()`.
@@ -109,6 +118,11 @@ export interface DialerEntry {
    */
   answeredAt: number | null;
   /**
+   * Who answered the latest attempt's call, where the provider detected it (the entry's
+   * `call.machineDetection`); `null` when it did not say.
+   */
+  answeredBy: AnsweredBy | null;
+  /**
    * `true` while the latest placement's outcome is unknown (`status` `failed`, `error.reason`
    * `outcome_unknown`) and the call may still be ringing: the entry keeps its slot until the call
    * surely ended (its real end, learned from a webhook, or `callTimeoutMs`).
@@ -169,6 +183,8 @@ export interface DialerStatusEvent {
   attempt: number;
   /** The provider's own word, when the move came from the provider. */
   providerStatus: string | null;
+  /** Who answered the attempt's call, once the provider said so. */
+  answeredBy: AnsweredBy | null;
   /** `true` when this attempt ended and a new one follows (see `maxAttempts`). */
   willRetry: boolean;
   at: number;

@@ -1,4 +1,12 @@
-import type { CallProvider, CallStatus, CallStatusEvent, ProviderCall } from '@ringkit/call-client';
+import type {
+  AnsweredBy,
+  CallOptionName,
+  CallProvider,
+  CallStatus,
+  CallStatusEvent,
+  PlaceCallRequest,
+  ProviderCall,
+} from '@ringkit/call-client';
 
 /** The fake clock's start in the dialer's tests (an ordinary epoch time, not 0). */
 export const T0 = 1_700_000_000_000;
@@ -7,8 +15,10 @@ export const T0 = 1_700_000_000_000;
 export interface PlacedCall {
   to: string;
   signal: AbortSignal | undefined;
-  /** Answers the POST with this id (and status, `initiated` by default). */
-  answer(id: string, status?: CallStatus, providerStatus?: string): void;
+  /** The whole request, call options included. */
+  request: PlaceCallRequest;
+  /** Answers the POST with this id (and status, `initiated` by default, and who answered). */
+  answer(id: string, status?: CallStatus, providerStatus?: string, answeredBy?: AnsweredBy): void;
   /** Fails the POST. */
   fail(error: unknown): void;
 }
@@ -38,6 +48,8 @@ export function createFakeProvider(
     polling?: boolean;
     /** Gives the provider a `cancelCall` whose answers the test gives through `cancels`. */
     cancelable?: boolean;
+    /** The call options it honours (`capabilities.options`). */
+    callOptions?: readonly CallOptionName[];
     getCall?: (id: string, options?: { signal?: AbortSignal }) => Promise<ProviderCall>;
   } = {},
 ): FakeProvider {
@@ -45,16 +57,22 @@ export function createFakeProvider(
   const cancels: CancelRequest[] = [];
   const provider: FakeProvider = {
     name: 'fake',
-    capabilities: { polling: options.polling ?? false, webhooks: !options.polling },
+    capabilities: {
+      polling: options.polling ?? false,
+      webhooks: !options.polling,
+      ...(options.callOptions && { options: options.callOptions }),
+    },
     placed,
     cancels,
-    placeCall({ to, signal }) {
+    placeCall(request) {
+      const { to, signal } = request;
       return new Promise<ProviderCall>((resolve, reject) => {
         placed.push({
           to,
           signal,
-          answer: (id, status = 'initiated', providerStatus = status) =>
-            resolve({ id, status, providerStatus, raw: { id } }),
+          request,
+          answer: (id, status = 'initiated', providerStatus = status, answeredBy) =>
+            resolve({ id, status, providerStatus, raw: { id }, ...(answeredBy && { answeredBy }) }),
           fail: reject,
         });
       });
