@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 const scripts = [
   'pipeline.ts',
   'call-client.ts',
+  'twilio.ts',
   'polling.ts',
   'dialer.ts',
   'scheduler.ts',

@@ -17,12 +17,21 @@ export function computeTwilioSignature(
   url: string,
   params: TwilioParams,
 ): string {
-  let data = url;
+  return sign(authToken, url + paramsData(params));
+}
+
+/** The parameters as Twilio appends them to the URL it signs: sorted by name, then by value. */
+function paramsData(params: TwilioParams): string {
+  let data = '';
   for (const name of Object.keys(params).sort()) {
     const value = params[name]!;
     if (typeof value === 'string') data += name + value;
     else for (const one of [...new Set(value)].sort()) data += name + one;
   }
+  return data;
+}
+
+function sign(authToken: string, data: string): string {
   return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
@@ -85,14 +94,13 @@ export type VerifyTwilioSignatureInput = {
  * verifyTwilioSignature({ authToken, url, body: rawBody, signature }); // JSON, with bodySHA256
  */
 export function verifyTwilioSignature(input: VerifyTwilioSignatureInput): boolean {
-  const token = authTokenSchema.safeParse(
-    typeof input === 'object' && input !== null ? input.authToken : undefined,
-  );
-  if (!token.success) {
-    const issues = token.error.issues.map((issue) => ({ ...issue, path: ['authToken'] }));
+  const authToken: unknown =
+    typeof input === 'object' && input !== null ? input.authToken : undefined;
+  if (typeof authToken !== 'string' || authToken === '') {
+    const token = authTokenSchema.safeParse(authToken);
+    const issues = token.error!.issues.map((issue) => ({ ...issue, path: ['authToken'] }));
     throw new InvalidOptionsError('verifyTwilioSignature', issues);
   }
-  const authToken = token.data;
   const { url, params, body, signature } = input;
   if (typeof signature !== 'string' || signature === '' || typeof url !== 'string') return false;
   try {
@@ -120,12 +128,12 @@ function isParams(params: unknown): params is TwilioParams {
 
 /** Whether `signature` is Twilio's for one of the spellings of `url` it may have signed. */
 function signs(authToken: string, url: string, params: TwilioParams, signature: string): boolean {
-  let valid = false;
-  for (const candidate of signedSpellings(url)) {
-    // Every spelling is compared, so the time taken does not tell which one matched.
-    if (equal(signature, computeTwilioSignature(authToken, candidate, params))) valid = true;
-  }
-  return valid;
+  const data = paramsData(params);
+  // The spellings are derived from the URL alone, so which one matched (and when the loop
+  // stops) tells nothing about the token; each comparison is in constant time.
+  for (const candidate of signedSpellings(url))
+    if (equal(signature, sign(authToken, candidate + data))) return true;
+  return false;
 }
 
 /** Constant-time equality of two strings' UTF-8 bytes (their lengths are not secret). */
@@ -136,16 +144,24 @@ function equal(given: string, expected: string): boolean {
 }
 
 /** The spellings of `url` a signature is checked against, without repeats. */
-function signedSpellings(url: string): string[] {
-  const asGiven = [withoutPort(url), withPort(url)];
+function* signedSpellings(url: string): Generator<string, void, undefined> {
+  // Made one at a time, the commonest first, so a match stops the work early.
+  const seen = new Set<string>();
+  const fresh = (spelling: string) => {
+    if (seen.has(spelling)) return false;
+    seen.add(spelling);
+    return true;
+  };
+  for (const spelling of [withoutPort(url), withPort(url)]) if (fresh(spelling)) yield spelling;
   let normalized: string;
   try {
     normalized = new URL(url).toString();
   } catch {
-    return [...new Set(asGiven)];
+    return;
   }
   const rewritten = [withoutPort(normalized), withPort(normalized)];
-  return [...new Set([...asGiven, ...rewritten, ...rewritten.map(withLegacyQuery)])];
+  for (const spelling of rewritten) if (fresh(spelling)) yield spelling;
+  for (const spelling of rewritten.map(withLegacyQuery)) if (fresh(spelling)) yield spelling;
 }
 
 /** `scheme://`, then the authority up to the first `/`, `?` or `#`. */
