@@ -175,12 +175,40 @@ export async function runChecks(loader, m) {
         from: '+15005550006',
         baseUrl: sim.url,
       });
-      const call = await provider.placeCall({ to: '+14155552671' });
+      const call = await provider.placeCall({
+        to: '+14155552671',
+        say: 'Tea & biscuits at 4',
+        machineDetection: 'detect',
+      });
       assert(/^CA[0-9a-f]{32}$/.test(call.id), `the Twilio call id is ${call.id}`);
       const canceled = await provider.cancelCall(call.id);
       assert(client.isTerminal(canceled.status), `the canceled call is ${canceled.status}`);
+      const [simulated] = sim.calls();
       assert(sim.calls().length === 1, 'the Twilio simulator did not get exactly one call');
-      pass(`verified a Twilio signature and placed then ended a Twilio call (${canceled.status})`);
+      assert(
+        simulated.twiml === '<Response><Say>Tea &amp; biscuits at 4</Say></Response>',
+        `the call said ${simulated.twiml}`,
+      );
+      const mock = client.createMockCallApiClient({ baseUrl: sim.url });
+      const refused = await mock.placeCall({ to: '+14155552671', say: 'Hi' }).catch((e) => e);
+      assert(client.isUnsupportedCallOptionError(refused), `say on a mock client: ${refused}`);
+      const body = JSON.stringify({ CallSid: params.CallSid, CallStatus: 'completed' });
+      const { createHash } = await import('node:crypto');
+      const bodyUrl = `${url}&bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+      const bodySignature = twilio.computeTwilioSignature(authToken, bodyUrl, {});
+      assert(
+        twilio.verifyTwilioSignature({ authToken, url: bodyUrl, body, signature: bodySignature }) &&
+          !twilio.verifyTwilioSignature({
+            authToken,
+            url: bodyUrl,
+            body: body.replace('completed', 'canceled'),
+            signature: bodySignature,
+          }),
+        'a JSON body was not checked by its bodySHA256',
+      );
+      pass(
+        `verified a Twilio signature (form and JSON body), placed a call with a message then ended it (${canceled.status}), refused an option a provider cannot honour`,
+      );
     } finally {
       await sim.close();
     }
