@@ -1,4 +1,9 @@
-import { callDurationSeconds, isTerminal, type CallStatus } from '@ringkit/call-client';
+import {
+  callDurationSeconds,
+  isTerminal,
+  type AnsweredBy,
+  type CallStatus,
+} from '@ringkit/call-client';
 import type { StoredCall, StoredCallRecord } from './store.js';
 import type { CallRecord, HistoryEntry, HistoryOutcome } from './types.js';
 import { timeline } from './_rows.js';
@@ -13,10 +18,25 @@ import { timeline } from './_rows.js';
 export const OUTCOME_UNKNOWN = 'outcome_unknown';
 
 /**
+ * Who answered attempt `attempt`, as the first of its steps (in the order written) that said so:
+ * a later step, with another word or none, never changes it. `null` when none did.
+ */
+export function answeredByOf(row: StoredCall, attempt: number): AnsweredBy | null {
+  for (const step of timeline(row)) {
+    if (step.attempt === attempt && step.answeredBy !== undefined) return step.answeredBy;
+  }
+  return null;
+}
+
+/** The `from` of a call's records: its own `from` option, else the scheduler's `callerId`. */
+export const fromOf = (row: StoredCall, callerId: string): string => row.call?.from ?? callerId;
+
+/**
  * The call record of one attempt, derived from the row's timeline: started when the provider
  * accepted it, answered at its `answered` step (the earliest, even when it arrived after the
- * end or was reported before the placement was answered), ended at its terminal step. An attempt whose placement ended with an unknown outcome is
- * recorded too, started when its request left, `failed` with `outcomeUnknown`.
+ * end or was reported before the placement was answered), ended at its terminal step, answered
+ * by whoever its first step that said so names. An attempt whose placement ended with an unknown
+ * outcome is recorded too, started when its request left, `failed` with `outcomeUnknown`.
  */
 export function recordOf(row: StoredCall, attempt: number, from: string): StoredCallRecord | null {
   const steps = timeline(row).filter((e) => e.attempt === attempt);
@@ -37,6 +57,7 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
       endedAt: unknown.at,
       durationSeconds: null,
       outcomeUnknown: true,
+      answeredBy: null,
     };
   }
   let status: CallStatus = 'initiated';
@@ -70,6 +91,7 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
     endedAt,
     durationSeconds,
     outcomeUnknown: false,
+    answeredBy: answeredByOf(row, attempt),
   };
 }
 
@@ -80,6 +102,7 @@ export function toCallRecord(record: StoredCallRecord): CallRecord {
     answeredAt: record.answeredAt === null ? null : new Date(record.answeredAt),
     endedAt: record.endedAt === null ? null : new Date(record.endedAt),
     outcomeUnknown: record.outcomeUnknown === true,
+    answeredBy: record.answeredBy ?? null,
   };
 }
 
@@ -104,5 +127,6 @@ export function toHistoryEntry(record: StoredCallRecord, phone: string): History
     entry.duration =
       record.durationSeconds ?? callDurationSeconds({ ...record, status: 'completed' }) ?? 0;
   }
+  if (record.answeredBy) entry.answeredBy = record.answeredBy;
   return entry;
 }

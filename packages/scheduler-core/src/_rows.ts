@@ -1,4 +1,5 @@
 /** Rows of the store: a new call, its timeline, and the `ScheduledCall` users see of it. */
+import type { CallOptions } from '@ringkit/call-client';
 import type { StoredCall, StoredCallOptions, StoredEvent } from './store.js';
 import type { ScheduledCall } from './types.js';
 import { DEFAULT_BACKOFF } from './_time.js';
@@ -11,6 +12,8 @@ export function newStoredCall(init: {
   now: number;
   idempotencyKey: string | null;
   options: StoredCallOptions | null;
+  /** @default null */
+  call?: CallOptions | null;
 }): StoredCall {
   return {
     id: init.id,
@@ -29,6 +32,7 @@ export function newStoredCall(init: {
     idempotencyKey: init.idempotencyKey,
     events: null,
     options: init.options,
+    call: init.call ?? null,
   };
 }
 
@@ -42,6 +46,7 @@ export function withEvent(row: StoredCall, event: StoredEvent): StoredEvent[] {
   const entry: StoredEvent = { status: event.status, at: event.at, attempt: event.attempt };
   if (event.providerStatus !== undefined) entry.providerStatus = event.providerStatus;
   if (event.reason !== undefined) entry.reason = event.reason;
+  if (event.answeredBy !== undefined) entry.answeredBy = event.answeredBy;
   return [...timeline(row), entry];
 }
 
@@ -62,6 +67,7 @@ export function toScheduledCall(row: StoredCall): ScheduledCall {
     window: options?.window ?? null,
     retryBackoff: options?.retryBackoff ?? { ...DEFAULT_BACKOFF },
     metadata: options?.metadata ?? null,
+    call: row.call,
     idempotencyKey: row.idempotencyKey,
     seriesId: options?.seriesId ?? null,
     events: timeline(row).map((e) => ({ ...e, at: new Date(e.at) })),

@@ -1,4 +1,4 @@
-import type { CallStatus } from '@ringkit/call-client';
+import type { AnsweredBy, CallOptions, CallStatus } from '@ringkit/call-client';
 import type { CallingWindow, Recurrence, RetryBackoff, ScheduledCallStatus } from './types.js';
 
 /** A timeline step as stored (times in epoch milliseconds). */
@@ -8,6 +8,8 @@ export interface StoredEvent {
   attempt: number;
   providerStatus?: string;
   reason?: string;
+  /** Who answered, on the step whose provider status or answer first said so. */
+  answeredBy?: AnsweredBy;
 }
 
 /** The settings of a call that rarely differ from the defaults; `null` on a row when none do. */
@@ -53,6 +55,11 @@ export interface StoredCall {
   idempotencyKey: string | null;
   events: StoredEvent[] | null;
   options: StoredCallOptions | null;
+  /**
+   * What the call is for: the `CallOptions` every attempt is placed with (`from`, `say`…), as
+   * `schedule()` checked them. `null` when none were given (and in rows stored before the field).
+   */
+  call: CallOptions | null;
 }
 
 /** The fields `update` may change. */
@@ -88,6 +95,11 @@ export interface StoredCallRecord {
    * read it as `false`.
    */
   outcomeUnknown?: boolean;
+  /**
+   * Who answered, where the provider detected it (`machineDetection`). Stores without the field
+   * read it as `null`.
+   */
+  answeredBy?: AnsweredBy | null;
 }
 
 /** What `Store.list` takes. */

@@ -1,4 +1,9 @@
-import { CALL_STATUSES, type CallStatus } from '@ringkit/call-client';
+import {
+  CALL_STATUSES,
+  type AnsweredBy,
+  type CallOptions,
+  type CallStatus,
+} from '@ringkit/call-client';
 
 /**
  * A scheduled call's status: `scheduled` (not due yet) followed by the shared {@link CallStatus}
@@ -73,6 +78,17 @@ export interface ScheduleInput {
   metadata?: Record<string, unknown>;
   /** A key seen before returns the call it created instead of scheduling a second one. */
   idempotencyKey?: string;
+  /**
+   * What the call is for, sent with every attempt (retries and a recurrence's next occurrences
+   * too): `from`, `say`, `answerUrl`, `ringTimeoutS`, `timeLimitS`, `machineDetection`, `record`,
+   * `extra` (see `CallOptions` of `@ringkit/call-client`). Checked against the provider at
+   * `schedule()`: an option it cannot honour, or a malformed one, is a `ValidationError` whose
+   * `cause` is the provider's refusal, and nothing is stored. `from` is normalised to E.164 and
+   * is the `from` of the call's history records.
+   * @default {} (the provider's defaults; history records are `from` the scheduler's `callerId`)
+   * @example call: { say: 'Your appointment is tomorrow at 9:30.', machineDetection: 'detect' }
+   */
+  call?: CallOptions;
 }
 
 /** One step of a call's timeline. */
@@ -85,6 +101,8 @@ export interface CallTimelineEntry {
   providerStatus?: string;
   /** Why, for `failed` and `scheduled` steps decided by the scheduler (`'outcome_unknown'`, `'retry'`…). */
   reason?: string;
+  /** Who answered, on the step whose provider status (or placement answer) first said so. */
+  answeredBy?: AnsweredBy;
 }
 
 /** A scheduled call as `schedule()`, `get()` and `list()` return it. */
@@ -108,6 +126,8 @@ export interface ScheduledCall {
   window: CallingWindow | null;
   retryBackoff: Required<RetryBackoff>;
   metadata: Record<string, unknown> | null;
+  /** The options every attempt is placed with (`schedule()`'s `call`), or `null` for none. */
+  call: CallOptions | null;
   idempotencyKey: string | null;
   /** The id of the series' first call, for recurring calls. */
   seriesId: string | null;
@@ -135,6 +155,8 @@ export interface CallRecord {
    * back, and the call may have rung. It is never placed again.
    */
   outcomeUnknown: boolean;
+  /** Who answered, where the provider detected it (`machineDetection`); `null` otherwise. */
+  answeredBy: AnsweredBy | null;
 }
 
 /** What became of a call, as history shows it. */
@@ -155,6 +177,8 @@ export interface HistoryEntry {
   type: `${HistoryOutcome} ${'Outbound' | 'Inbound'}`;
   /** Seconds, for completed calls only. */
   duration?: number;
+  /** Who answered (`human`, `machine`, `fax`, `unknown`), only where the provider detected it. */
+  answeredBy?: AnsweredBy;
 }
 
 /** A page of results; pass `nextCursor` back as `cursor` for the next page. */

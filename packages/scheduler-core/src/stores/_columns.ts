@@ -18,16 +18,18 @@ export const COLUMNS: Record<keyof StoredCall, string> = {
   idempotencyKey: 'idempotency_key',
   events: 'events',
   options: 'options',
+  call: 'call_options',
 };
 
 export const FIELDS = Object.keys(COLUMNS) as (keyof StoredCall)[];
 
 /** Fields stored as JSON text. */
-export const JSON_FIELDS: ReadonlySet<keyof StoredCall> = new Set(['events', 'options']);
+export const JSON_FIELDS: ReadonlySet<keyof StoredCall> = new Set(['events', 'options', 'call']);
 
 /**
  * A call record's values in the order of `call_records`' columns: `id, from_phone, to_phone,
- * direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown`.
+ * direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown,
+ * answered_by`.
  */
 export const recordValues = (record: StoredCallRecord) =>
   [
@@ -41,4 +43,5 @@ export const recordValues = (record: StoredCallRecord) =>
     record.endedAt,
     record.durationSeconds,
     record.outcomeUnknown === true,
+    record.answeredBy ?? null,
   ] as const;

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isConflictError, isNotFoundError } from '../errors.js';
 import type { Store, StoredCall, StoredCallRecord } from '../store.js';
 import { newStoredCall } from '../_rows.js';
+import { callCases } from './_call-cases.js';
 
 export interface TestStoreOptions {
   /** Shown in the test names, e.g. `'sqlite'`. */
@@ -48,6 +49,7 @@ function record(id: string, from: string, to: string, startedAt: number): Stored
     endedAt: startedAt + 61_000,
     durationSeconds: 60,
     outcomeUnknown: false,
+    answeredBy: null,
   };
 }
 
@@ -558,6 +560,8 @@ export function testStore(options: TestStoreOptions): void {
         ['five', 2],
       ]);
     });
+
+    callCases(() => store);
 
     it('inserts a batch all or nothing when it offers insertMany', async () => {
       if (!store.insertMany) return;

@@ -28,6 +28,7 @@ interface Rare {
   idempotencyKey: string | null;
   events: StoredCall['events'];
   options: StoredCall['options'];
+  call: StoredCall['call'];
 }
 const RARE_FIELDS = [
   'leaseOwner',
@@ -36,6 +37,7 @@ const RARE_FIELDS = [
   'idempotencyKey',
   'events',
   'options',
+  'call',
 ] as const;
 
 /** Which rows `list` wants: status codes that pass (all when `null`) and the number's code. */
@@ -54,7 +56,7 @@ const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
  * array, numbers in a `Float64Array`, the number called and the status as codes into string
  * tables, and the rarely set fields in a side map. A pending call with default options costs its
  * id (a flat string and a map entry) and 61 bytes of columns; no object per row. Reads build a
- * fresh `StoredCall` (deep copies of `events` and `options`), so callers never hold stored state.
+ * fresh `StoredCall` (deep copies of `events`, `options` and `call`), so callers never hold stored state.
  */
 export class CallTable {
   private readonly ids: string[] = [];
@@ -162,6 +164,7 @@ export class CallTable {
       idempotencyKey: rare?.idempotencyKey ?? null,
       events: rare?.events ? clonePlain(rare.events) : null,
       options: rare?.options ? clonePlain(rare.options) : null,
+      call: rare?.call ? clonePlain(rare.call) : null,
     };
   }
 
@@ -232,6 +235,7 @@ export class CallTable {
       idempotencyKey: null,
       events: null,
       options: null,
+      call: null,
     };
     if (from.leaseOwner !== undefined) next.leaseOwner = from.leaseOwner;
     if (from.providerCallId !== undefined) next.providerCallId = from.providerCallId;
@@ -239,6 +243,7 @@ export class CallTable {
     if (from.idempotencyKey !== undefined) next.idempotencyKey = from.idempotencyKey;
     if (from.events !== undefined) next.events = from.events && clonePlain(from.events);
     if (from.options !== undefined) next.options = from.options && clonePlain(from.options);
+    if (from.call !== undefined) next.call = from.call && clonePlain(from.call);
     if (RARE_FIELDS.some((field) => next[field] !== null)) this.rare.set(slot, next);
     else this.rare.delete(slot);
   }

@@ -219,7 +219,7 @@ export function memoryStore(): Store {
     },
 
     async saveCallRecord(record) {
-      open().records.set(record.id, { ...record });
+      open().records.set(record.id, { ...record, answeredBy: record.answeredBy ?? null });
     },
 
     async listHistory(phone, query) {

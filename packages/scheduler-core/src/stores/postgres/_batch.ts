@@ -24,6 +24,7 @@ const RECORD: [keyof StoredCallRecord, string, string][] = [
   ['endedAt', 'ended_at', 'bigint'],
   ['durationSeconds', 'duration_seconds', 'double precision'],
   ['outcomeUnknown', 'outcome_unknown', 'boolean'],
+  ['answeredBy', 'answered_by', 'text'],
 ];
 
 const isUniqueViolation = (error: unknown) =>

@@ -121,6 +121,16 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       INSERT INTO {s}.send_budget (id, next_at) VALUES (1, 0);
     `,
   },
+  {
+    // A call carries its purpose: the CallOptions of every attempt (NULL: none).
+    version: 5,
+    sql: `ALTER TABLE {s}.scheduled_calls ADD COLUMN call_options jsonb;`,
+  },
+  {
+    // Who answered a call, where the provider detected it (NULL: not detected).
+    version: 6,
+    sql: `ALTER TABLE {s}.call_records ADD COLUMN answered_by text;`,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

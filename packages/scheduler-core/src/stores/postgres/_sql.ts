@@ -28,10 +28,11 @@ export const TYPES: Record<keyof StoredCall, string> = {
   idempotencyKey: 'text',
   events: 'jsonb',
   options: 'jsonb',
+  call: 'jsonb',
 };
 export const CALL_COLUMNS = FIELDS.map((f) => COLUMNS[f]).join(', ');
 export const RECORD_COLUMNS =
-  'id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown';
+  'id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown, answered_by';
 
 /** A field's value as a query parameter: JSON as text (pg would turn arrays into PG arrays). */
 export function toParam(field: keyof StoredCall, value: unknown): unknown {
@@ -62,6 +63,7 @@ export function callFromRow(row: Record<string, unknown>): StoredCall {
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     events: (row.events as StoredCall['events']) ?? null,
     options: (row.options as StoredCall['options']) ?? null,
+    call: (row.call_options as StoredCall['call']) ?? null,
   };
 }
 
@@ -77,6 +79,7 @@ export function recordFromRow(row: Record<string, unknown>): StoredCallRecord {
     endedAt: toNumber(row.ended_at),
     durationSeconds: (row.duration_seconds as number | null) ?? null,
     outcomeUnknown: row.outcome_unknown === true,
+    answeredBy: (row.answered_by as StoredCallRecord['answeredBy']) ?? null,
   };
 }
 
@@ -221,12 +224,12 @@ export function statementsFor(s: string) {
     nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at >= $1 ORDER BY wake_at LIMIT 1`,
     countByStatus: `SELECT status, count(*)::int AS n FROM ${calls} GROUP BY status`,
     saveRecord: `INSERT INTO ${s}.call_records (${RECORD_COLUMNS})
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
       ON CONFLICT (id) DO UPDATE SET from_phone = EXCLUDED.from_phone,
         to_phone = EXCLUDED.to_phone, direction = EXCLUDED.direction, status = EXCLUDED.status,
         started_at = EXCLUDED.started_at, answered_at = EXCLUDED.answered_at,
         ended_at = EXCLUDED.ended_at, duration_seconds = EXCLUDED.duration_seconds,
-        outcome_unknown = EXCLUDED.outcome_unknown`,
+        outcome_unknown = EXCLUDED.outcome_unknown, answered_by = EXCLUDED.answered_by`,
     history: history(false),
     historyAfter: history(true),
   };

@@ -7,6 +7,12 @@ import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../t
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import { postgresStore, type PostgresStore } from './postgres.js';
 
+/** Undoes the migrations after version 4 of schema `s` (quoted): no call options, no answered_by. */
+const backToVersion4 = (s: string) => `
+  ALTER TABLE ${s}.scheduled_calls DROP COLUMN call_options;
+  ALTER TABLE ${s}.call_records DROP COLUMN answered_by;
+  DELETE FROM ${s}.schema_migrations WHERE version > 4;`;
+
 describeWithDatabase('postgresStore', (url) => {
   let release: (() => Promise<void>) | undefined;
   beforeAll(async () => {
@@ -50,7 +56,7 @@ describeWithDatabase('postgresStore', (url) => {
       await Promise.all(stores.map((store) => store.ready()));
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+      expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
     });
@@ -63,6 +69,7 @@ describeWithDatabase('postgresStore', (url) => {
       const s = `"${schema}"`;
       // Back to the first schema: no outcome_unknown, no send budget, a wake time for scheduled and queued rows only.
       await admin.query(`
+        ${backToVersion4(s)}
         ALTER TABLE ${s}.call_records DROP COLUMN outcome_unknown;
         DROP TABLE ${s}.send_budget;
         DROP TRIGGER scheduled_calls_wake_update ON ${s}.scheduled_calls;
@@ -98,6 +105,51 @@ describeWithDatabase('postgresStore', (url) => {
         { id: 'ringing', status: 'ringing', leaseOwner: 'w2', providerCallId: 'p1' },
       ]);
       await stop();
+      await store.close();
+    });
+
+    it('upgrades a schema of version 4 in place: its calls and records intact, with no options and no answeredBy', async () => {
+      const schema = newSchema();
+      const before = postgresStore({ connectionString: url, max: 1 }, { schema });
+      await before.ready();
+      await before.close();
+      const s = `"${schema}"`;
+      await admin.query(`${backToVersion4(s)}
+        INSERT INTO ${s}.scheduled_calls (id, to_phone, status, due_at, created_at, updated_at,
+          version, attempt, idempotency_key, options)
+        VALUES ('due', '+14155552671', 'scheduled', ${T0}, 1, 1, 1, 1, 'k',
+          '{"maxAttempts": 2, "retryBackoff": null, "recurrence": null, "window": null,
+            "metadata": {"n": 1}, "seriesId": null, "occurrenceAt": null}');
+        INSERT INTO ${s}.call_records (id, from_phone, to_phone, direction, status, started_at,
+          answered_at, ended_at, duration_seconds, outcome_unknown)
+        VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62,
+          false);`);
+      const store = postgresStore({ connectionString: url, max: 2 }, { schema });
+      expect(await store.get('due')).toEqual(
+        storedCall({
+          id: 'due',
+          dueAt: T0,
+          createdAt: 1,
+          updatedAt: 1,
+          idempotencyKey: 'k',
+          options: {
+            maxAttempts: 2,
+            retryBackoff: null,
+            recurrence: null,
+            window: null,
+            metadata: { n: 1 },
+            seriesId: null,
+            occurrenceAt: null,
+          },
+          call: null,
+        }),
+      );
+      expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
+        { id: 'old', durationSeconds: 62, answeredBy: null },
+      ]);
+      expect((await store.claimDue(T0, 5, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['due']);
+      const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));
+      expect(later.call).toEqual({ say: 'Hello' });
       await store.close();
     });
 

@@ -75,6 +75,16 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
     `,
   },
+  {
+    // A call carries its purpose: the CallOptions of every attempt, as JSON (NULL: none).
+    version: 4,
+    sql: `ALTER TABLE scheduled_calls ADD COLUMN call_options TEXT;`,
+  },
+  {
+    // Who answered a call, where the provider detected it (NULL: not detected).
+    version: 5,
+    sql: `ALTER TABLE call_records ADD COLUMN answered_by TEXT;`,
+  },
 ];
 
 export const SELECTED = FIELDS.map((f) => COLUMNS[f]).join(', ');
@@ -110,8 +120,14 @@ export function recordFromRow(row: Row): StoredCallRecord {
     endedAt: (row.ended_at as number | null) ?? null,
     durationSeconds: (row.duration_seconds as number | null) ?? null,
     outcomeUnknown: row.outcome_unknown === 1,
+    answeredBy: (row.answered_by as StoredCallRecord['answeredBy']) ?? null,
   };
 }
+
+/** Saves a call record, replacing one with the same id (values in `recordValues` order). */
+export const SAVE_RECORD = `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone,
+  direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown,
+  answered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && /UNIQUE constraint failed/.test(error.message);

@@ -10,6 +10,11 @@ import { storedCall, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
 import { sqliteStore } from './sqlite.js';
 
+/** Undoes the migrations after version 3: no call options, no answered_by. */
+const BACK_TO_VERSION_3 = `ALTER TABLE scheduled_calls DROP COLUMN call_options;
+  ALTER TABLE call_records DROP COLUMN answered_by;
+  DELETE FROM schema_migrations WHERE version > 3;`;
+
 const dir = mkdtempSync(join(tmpdir(), 'ringkit-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
@@ -63,6 +68,8 @@ describe('sqliteStore', () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
+      { version: 5 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
@@ -148,7 +155,8 @@ describe('sqliteStore', () => {
     const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(path);
     // Back to the first schema: no outcome_unknown, a wake time for scheduled and queued rows only.
-    db.exec(`ALTER TABLE call_records DROP COLUMN outcome_unknown;
+    db.exec(`${BACK_TO_VERSION_3}
+      ALTER TABLE call_records DROP COLUMN outcome_unknown;
       DROP INDEX scheduled_calls_wake;
       ALTER TABLE scheduled_calls DROP COLUMN wake_at;
       ALTER TABLE scheduled_calls ADD COLUMN wake_at INTEGER GENERATED ALWAYS AS (
@@ -177,12 +185,56 @@ describe('sqliteStore', () => {
         endedAt: 62_000,
         durationSeconds: 62,
         outcomeUnknown: false,
+        answeredBy: null,
       },
     ]);
     expect(await store.nextDueAt()).toBe(5000);
     expect(await store.claimDue(5000, 5, 'w2', 35_000)).toMatchObject([
       { id: 'ringing', status: 'ringing', leaseOwner: 'w2' },
     ]);
+    await store.close();
+  });
+
+  it('upgrades a database of version 3 in place: its calls and records intact, with no options and no answeredBy', async () => {
+    const path = join(dir, 'upgrade-3.db');
+    await sqliteStore({ path }).close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    db.exec(`${BACK_TO_VERSION_3}
+      INSERT INTO scheduled_calls (id, to_phone, status, due_at, created_at, updated_at, version,
+        attempt, idempotency_key, options)
+      VALUES ('due', '+14155552671', 'scheduled', 5000, 1, 1, 1, 1, 'k',
+        '{"maxAttempts":2,"retryBackoff":null,"recurrence":null,"window":null,"metadata":{"n":1},"seriesId":null,"occurrenceAt":null}');
+      INSERT INTO call_records (id, from_phone, to_phone, direction, status, started_at,
+        answered_at, ended_at, duration_seconds, outcome_unknown)
+      VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62, 0);`);
+    db.close();
+    const store = sqliteStore({ path });
+    expect(await store.get('due')).toEqual(
+      storedCall({
+        id: 'due',
+        dueAt: 5000,
+        createdAt: 1,
+        updatedAt: 1,
+        idempotencyKey: 'k',
+        options: {
+          maxAttempts: 2,
+          retryBackoff: null,
+          recurrence: null,
+          window: null,
+          metadata: { n: 1 },
+          seriesId: null,
+          occurrenceAt: null,
+        },
+        call: null,
+      }),
+    );
+    expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
+      { id: 'old', durationSeconds: 62, answeredBy: null },
+    ]);
+    expect((await store.claimDue(5000, 5, 'w1', 35_000)).map((r) => r.id)).toEqual(['due']);
+    const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));
+    expect(later.call).toEqual({ say: 'Hello' });
     await store.close();
   });
 });

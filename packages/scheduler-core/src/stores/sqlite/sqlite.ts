@@ -14,6 +14,7 @@ import {
   isUniqueViolation,
   migrate,
   recordFromRow,
+  SAVE_RECORD,
   SELECT,
   SELECTED,
   toValue,
@@ -188,9 +189,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     }
   };
   const saveRecord = (record: StoredCallRecord) => {
-    prepare(
-      `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    prepare(SAVE_RECORD).run(
       ...recordValues(record).map((value) => (typeof value === 'boolean' ? Number(value) : value)),
     );
   };
