@@ -213,6 +213,23 @@ describe('loadConfig', () => {
       );
     });
 
+    it('takes DIALER_MESSAGE, the text every dialer call says', () => {
+      expect(loadConfig({ ...TWILIO, DIALER_MESSAGE: ' Your order is ready. ' })).toMatchObject({
+        DIALER_MESSAGE: 'Your order is ready.',
+      });
+      expect(loadConfig(TWILIO).DIALER_MESSAGE).toBeUndefined();
+    });
+
+    it.each([
+      ['a control character', 'Ring \u0007 ring', 'must be text that can be spoken'],
+      ['more than 4000 characters', 'x'.repeat(4001), ''],
+    ])('refuses a DIALER_MESSAGE with %s, in one line', (_, value, reason) => {
+      const message = refusal({ ...TWILIO, DIALER_MESSAGE: value });
+      expect(message).toMatch(/^Invalid configuration: DIALER_MESSAGE: /);
+      expect(message).toContain(reason);
+      expect(message).not.toContain('\n');
+    });
+
     it('treats empty Twilio variables as unset', () => {
       expect(refusal({ ...TWILIO, TWILIO_ACCOUNT_SID: '' })).toMatch(
         /^Invalid configuration: TWILIO_ACCOUNT_SID: required/,
@@ -222,6 +239,14 @@ describe('loadConfig', () => {
 
   it('needs no Twilio variable with the mock provider', () => {
     expect(loadConfig({ CALL_PROVIDER: 'mock' }).CALL_PROVIDER).toBe('mock');
+  });
+
+  it('refuses DIALER_MESSAGE with the mock provider, whose Call APIs take only a number', () => {
+    expect(refusal({ DIALER_MESSAGE: 'Your order is ready.' })).toBe(
+      'Invalid configuration: DIALER_MESSAGE: the mock provider cannot honour it (its Call APIs ' +
+        'take only a number); set CALL_PROVIDER=twilio or leave DIALER_MESSAGE unset',
+    );
+    expect(loadConfig({ DIALER_MESSAGE: '  ' }).DIALER_MESSAGE).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { isValidPhoneNumber, toE164 } from '@ringkit/call-client';
+import { callOptionsSchema, isValidPhoneNumber, toE164 } from '@ringkit/call-client';
 import { z } from 'zod';
 
 /**
@@ -76,6 +76,8 @@ const envSchema = z.object({
       return numbers;
     })
     .default([...DEFAULT_DIALER_NUMBERS]),
+  // What each dialer call says when answered: call-client's own rule for `say`.
+  DIALER_MESSAGE: callOptionsSchema.shape.say,
   DIALER_CONCURRENCY: z.coerce
     .number({ error: 'must be a number' })
     .int('must be a whole number')
@@ -181,7 +183,18 @@ const envSchema = z.object({
 
 /** The checks between variables, in the order their errors are reported. */
 const configSchema = envSchema.superRefine((env, ctx) => {
-  if (env.CALL_PROVIDER !== 'twilio') return;
+  if (env.CALL_PROVIDER !== 'twilio') {
+    if (env.DIALER_MESSAGE !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DIALER_MESSAGE'],
+        message:
+          'the mock provider cannot honour it (its Call APIs take only a number); ' +
+          'set CALL_PROVIDER=twilio or leave DIALER_MESSAGE unset',
+      });
+    }
+    return;
+  }
   for (const [key, why] of Object.entries(TWILIO_REQUIRED)) {
     if (env[key as keyof typeof TWILIO_REQUIRED] === undefined) {
       ctx.addIssue({

@@ -10,12 +10,13 @@ import {
   createNumDialerClient,
   createWebhookHandler,
   createWebhookToken,
+  type CallOptions,
   type CallProvider,
   type CallStatus,
   type CallStatusEvent,
   type WebhookHandler,
 } from '@ringkit/call-client';
-import { createDialer, type DialerEntry } from '@ringkit/dialer';
+import { createDialer, type DialerEntry, type DialerOptions } from '@ringkit/dialer';
 import type { Scheduler, Store } from '@ringkit/scheduler-core';
 import type { Logger } from 'pino';
 import type { EventHub } from './event-hub.js';
@@ -25,7 +26,8 @@ import { ApiError } from './http-errors.js';
 import { serializeDialer, serializeDialerStatus } from './serialize.js';
 
 interface DialerServiceBase {
-  numbers: readonly string[];
+  /** The list, each number alone or with its call options (`{ phone, call: { say } }`). */
+  numbers: DialerOptions['numbers'];
   concurrency: number;
   /** The app's own number (E.164), `from` of the call records. */
   callerId: string;
@@ -172,7 +174,11 @@ export function createDialerService(options: DialerServiceOptions) {
       placed.add(String(call.id));
       return call;
     },
-    // The one check of a call at its timeout, and hanging up, where the shared provider can.
+    // Its own checks of call options, the one check of a call at its timeout, and hanging up,
+    // where the shared provider has them.
+    ...(shared?.checkCallOptions
+      ? { checkCallOptions: (call: CallOptions) => shared.checkCallOptions!(call) }
+      : {}),
     ...(shared?.getCall
       ? { getCall: (id: string, init?: { signal?: AbortSignal }) => shared.getCall!(id, init) }
       : {}),

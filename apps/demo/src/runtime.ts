@@ -5,6 +5,7 @@ import {
   createMockCallApiClient,
   isTerminal,
   toE164,
+  type CallOptionName,
   type CallProvider,
   type CallStatusEvent,
 } from '@ringkit/call-client';
@@ -52,6 +53,8 @@ export interface Runtime {
   metrics: Metrics;
   /** The operator's page's samples (`/api/ops`). */
   ops: OpsSampler;
+  /** The call options the scheduler's provider honours (`GET /api/capabilities`). */
+  callOptions: readonly CallOptionName[];
   /**
    * A status event from the shared provider's webhook (Twilio): to the dialer when the call is
    * one of its run's, else to the scheduler, and to the dialer after all when the scheduler does
@@ -154,9 +157,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   // second, and one webhook route follows them all.
   const twilio: CallProvider | undefined =
     config.CALL_PROVIDER === 'twilio' ? createTwilioProvider(config) : undefined;
+  const provider = twilio ?? createMockCallApiClient({ baseUrl: config.CALL_API_URL, ...pacing });
   const scheduler = createScheduler({
     store,
-    provider: twilio ?? createMockCallApiClient({ baseUrl: config.CALL_API_URL, ...pacing }),
+    provider,
     callerId: config.CALLER_ID,
     watchIntervalMs: options.watchIntervalMs ?? 1000,
   });
@@ -221,8 +225,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     }
   });
 
+  const say = config.DIALER_MESSAGE;
   const dialer = createDialerService({
-    numbers: config.DIALER_NUMBERS,
+    numbers:
+      say === undefined
+        ? config.DIALER_NUMBERS
+        : config.DIALER_NUMBERS.map((phone) => ({ phone, call: { say } })),
     concurrency: config.DIALER_CONCURRENCY,
     ...(twilio
       ? { provider: twilio }
@@ -262,6 +270,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     observer,
     metrics,
     ops,
+    callOptions: provider.capabilities.options ?? [],
     async handleProviderStatus(event) {
       if (dialer.ownsCall(event.callId)) {
         dialer.handleStatus(event);
