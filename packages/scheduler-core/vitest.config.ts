@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@ringkit\/call-client\/testing\/msw$/, replacement: callClient('testing/msw.ts') },
       { find: /^@ringkit\/call-client\/testing$/, replacement: callClient('testing/index.ts') },
+      { find: /^@ringkit\/call-client\/twilio$/, replacement: callClient('twilio/index.ts') },
       { find: /^@ringkit\/call-client$/, replacement: callClient('index.ts') },
     ],
   },

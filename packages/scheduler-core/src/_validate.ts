@@ -1,4 +1,12 @@
-import { toE164, type CountryCode } from '@ringkit/call-client';
+import {
+  checkCallOptions,
+  isInvalidOptionsError,
+  isUnsupportedCallOptionError,
+  toE164,
+  type CallOptions,
+  type CallProvider,
+  type CountryCode,
+} from '@ringkit/call-client';
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import type { StoredCallOptions } from './store.js';
@@ -62,6 +70,8 @@ const scheduleSchema = z.strictObject({
     .pipe(z.record(z.string(), z.json()))
     .optional(),
   idempotencyKey: z.string().min(1).max(255).optional(),
+  // Checked against the provider by `validateCall`.
+  call: z.unknown().optional(),
 });
 
 function custom(path: PropertyKey[], message: string): ValidationIssue {
@@ -123,13 +133,73 @@ export interface ValidSchedule {
   at: number;
   idempotencyKey: string | null;
   options: StoredCallOptions | null;
+  /** The call's options, as checked (`from` in E.164); `null` for none. */
+  call: CallOptions | null;
 }
 
-/** Validates `schedule()` input; throws a {@link ValidationError} listing every issue. */
+/** What call options are checked against: a provider's name, capabilities and own check. */
+export type OptionsChecker = Pick<CallProvider, 'name' | 'capabilities' | 'checkCallOptions'>;
+
+/** The issues of a refused `call`, each under `call.…`. */
+function callIssues(error: unknown): ValidationIssue[] {
+  if (isUnsupportedCallOptionError(error)) {
+    return [
+      { code: 'unsupported_call_option', path: ['call', error.option], message: error.message },
+    ];
+  }
+  if (isInvalidOptionsError(error)) {
+    return error.issues.map((i) => ({
+      code: i.code,
+      path: ['call', ...i.path],
+      message: i.message,
+    }));
+  }
+  return [custom(['call'], error instanceof Error ? error.message : String(error))];
+}
+
+/**
+ * Checks a call's options with `checkCallOptions` (the schema, `capabilities.options`, the
+ * provider's own check), `from` first normalised to E.164. Pushes the issues of a refusal and
+ * returns its error as `cause`; options that ask for nothing are `null`.
+ */
+export function validateCall(
+  value: unknown,
+  provider: OptionsChecker,
+  defaultCountry: CountryCode,
+  issues: ValidationIssue[],
+): { call: CallOptions | null; cause?: unknown } {
+  if (value === undefined || value === null) return { call: null };
+  let options = value;
+  const from = (value as { from?: unknown }).from;
+  if (typeof value === 'object' && typeof from === 'string') {
+    try {
+      options = { ...value, from: toE164(from, { defaultCountry }) };
+    } catch (error) {
+      issues.push(
+        custom(['call', 'from'], error instanceof Error ? error.message : 'not a number'),
+      );
+      return { call: null, cause: error };
+    }
+  }
+  try {
+    const parsed = checkCallOptions(provider, options, 'call');
+    const given = Object.entries(parsed).filter(([, v]) => v !== undefined);
+    return { call: given.length === 0 ? null : (Object.fromEntries(given) as CallOptions) };
+  } catch (error) {
+    issues.push(...callIssues(error));
+    return { call: null, cause: error };
+  }
+}
+
+/**
+ * Validates `schedule()` input; throws a {@link ValidationError} listing every issue, whose
+ * `cause` is the provider's refusal of the call's options when they were refused.
+ */
 export function validateSchedule(
   input: ScheduleInput,
   now: number,
   defaultCountry: CountryCode,
+  provider: OptionsChecker,
 ): ValidSchedule {
   const parsed = scheduleSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('schedule input', zodIssues(parsed.error));
@@ -166,7 +236,10 @@ export function validateSchedule(
   } else if (data.at === undefined) {
     issues.push(custom(['at'], 'required (unless a recurrence gives the first time)'));
   }
-  if (issues.length > 0 || at === null) throw new ValidationError('schedule input', issues);
+  const { call, cause } = validateCall(data.call, provider, defaultCountry, issues);
+  if (issues.length > 0 || at === null) {
+    throw new ValidationError('schedule input', issues, cause === undefined ? {} : { cause });
+  }
 
   const backoff = data.retryBackoff ? { ...DEFAULT_BACKOFF, ...data.retryBackoff } : null;
   const plain =
@@ -175,6 +248,7 @@ export function validateSchedule(
     to,
     at,
     idempotencyKey: data.idempotencyKey ?? null,
+    call,
     options: plain
       ? null
       : {

@@ -1,4 +1,4 @@
-import type { PlacementOutcome } from '@ringkit/call-client';
+import type { AnsweredBy, PlacementOutcome } from '@ringkit/call-client';
 import type { SafeEmitter, TraceIds } from '@ringkit/internal';
 import type { ScheduledCall, ScheduledCallStatus } from './types.js';
 
@@ -19,6 +19,8 @@ export type SchedulerEvents = {
     status: ScheduledCallStatus;
     previous: ScheduledCallStatus;
     providerStatus?: string;
+    /** Who answered the attempt, once the provider said so (`machineDetection`). */
+    answeredBy?: AnsweredBy;
     at: Date;
   };
   /** An attempt failed and another one is scheduled at `call.dueAt`. */
@@ -48,6 +50,8 @@ export interface PlacementEvent {
   provider: string;
   /** The provider's own status word in its answer, when it answered. */
   providerStatus?: string;
+  /** Who answered, when the provider's answer says so already. */
+  answeredBy?: AnsweredBy;
   /** Why it failed, when it did. */
   error?: unknown;
   /** When the request was sent. */

@@ -1,5 +1,5 @@
 export { createScheduler } from './scheduler.js';
-export type { ListOptions, RecordCallInput, Scheduler } from './scheduler.js';
+export type { ListOptions, Scheduler } from './scheduler.js';
 export type { SchedulerOptions } from './options.js';
 
 export type { PlacementEvent, SchedulerEvents } from './events.js';
@@ -43,6 +43,7 @@ export type {
   HistoryEntry,
   HistoryOutcome,
   Page,
+  RecordCallInput,
   Recurrence,
   RetryBackoff,
   ScheduleInput,

@@ -1,10 +1,4 @@
-import {
-  callDurationSeconds,
-  isCallStatus,
-  toE164,
-  type CallStatus,
-  type CallStatusEvent,
-} from '@ringkit/call-client';
+import { toE164, type CallStatusEvent } from '@ringkit/call-client';
 import { createSafeEmitter } from '@ringkit/internal';
 import type { Emitter } from 'mitt';
 import { isConflictError, NotFoundError, ValidationError } from './errors.js';
@@ -13,6 +7,7 @@ import { resolveOptions, type SchedulerOptions } from './options.js';
 import { createDispatcher } from './dispatch/_dispatch.js';
 import { rescheduled } from './dispatch/_transitions.js';
 import { toCallRecord, toHistoryEntry } from './_records.js';
+import { validateRecordCall } from './_record-call.js';
 import { newStoredCall, toScheduledCall } from './_rows.js';
 import {
   customIssue,
@@ -28,6 +23,7 @@ import {
   type CallRecord,
   type HistoryEntry,
   type Page,
+  type RecordCallInput,
   type ScheduledCall,
   type ScheduledCallStatus,
   type ScheduleInput,
@@ -42,28 +38,6 @@ export interface ListOptions {
   cursor?: string | null;
   /** @default 50 */
   limit?: number;
-}
-
-/** What `recordCall()` takes: a call placed elsewhere (e.g. by the dialer) or received. */
-export interface RecordCallInput {
-  /** @default a random UUID */
-  id?: string;
-  from: string;
-  to: string;
-  /** @default `'outbound'` when `from` is the scheduler's `callerId`, else `'inbound'` */
-  direction?: 'outbound' | 'inbound';
-  status: CallStatus;
-  startedAt: Date | string;
-  answeredAt?: Date | string | null;
-  endedAt?: Date | string | null;
-  /** @default derived from `answeredAt` and `endedAt` for completed calls */
-  durationSeconds?: number | null;
-  /**
-   * The placement's outcome is unknown (the request left, no clear answer came back): history
-   * shows it as `Unknown`. Only with status `failed`.
-   * @default false
-   */
-  outcomeUnknown?: boolean;
 }
 
 export interface Scheduler {
@@ -163,6 +137,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       now,
       idempotencyKey: valid.idempotencyKey,
       options,
+      call: valid.call,
     });
   };
 
@@ -184,7 +159,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
     async schedule(input) {
       const now = clock.now();
-      const valid = validateSchedule(input, now, defaultCountry);
+      const valid = validateSchedule(input, now, defaultCountry, provider);
       if (valid.idempotencyKey !== null) {
         const existing = await store.findByIdempotencyKey(valid.idempotencyKey);
         if (existing) return toScheduledCall(existing);
@@ -209,12 +184,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const now = clock.now();
       const valid = inputs.map((input, index) => {
         try {
-          return validateSchedule(input, now, defaultCountry);
+          return validateSchedule(input, now, defaultCountry, provider);
         } catch (error) {
           if (error instanceof ValidationError) {
             throw new ValidationError(
               `schedule input #${index}`,
               error.issues.map((i) => ({ ...i, path: [index, ...i.path] })),
+              error.cause === undefined ? {} : { cause: error.cause },
             );
           }
           throw error;
@@ -307,42 +283,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
 
     async recordCall(input) {
-      const issues: ValidationIssue[] = [];
-      const from = normalisePhone(input?.from, ['from'], issues);
-      const to = normalisePhone(input?.to, ['to'], issues);
-      if (!isCallStatus(input?.status)) issues.push(customIssue(['status'], 'not a call status'));
-      const time = (value: Date | string | null | undefined, path: string) => {
-        if (value === undefined || value === null) return null;
-        const ms = value instanceof Date ? value.getTime() : Date.parse(value);
-        if (!Number.isFinite(ms)) issues.push(customIssue([path], 'not a valid date'));
-        return ms;
-      };
-      const startedAt = time(input?.startedAt, 'startedAt');
-      if (startedAt === null) issues.push(customIssue(['startedAt'], 'required'));
-      const answeredAt = time(input?.answeredAt, 'answeredAt');
-      const endedAt = time(input?.endedAt, 'endedAt');
-      const outcomeUnknown = input?.outcomeUnknown ?? false;
-      if (typeof outcomeUnknown !== 'boolean') {
-        issues.push(customIssue(['outcomeUnknown'], 'not a boolean'));
-      } else if (outcomeUnknown && input?.status !== 'failed') {
-        issues.push(customIssue(['outcomeUnknown'], 'only a failed call has an unknown outcome'));
-      }
-      fail('call record', issues);
-      const status = input.status;
-      const record = {
-        id: input.id ?? generateId(),
-        from,
-        to,
-        direction: input.direction ?? (from === callerId ? 'outbound' : 'inbound'),
-        status,
-        startedAt: startedAt!,
-        answeredAt,
-        endedAt,
-        durationSeconds:
-          input.durationSeconds ??
-          callDurationSeconds({ status, startedAt: startedAt!, answeredAt, endedAt }),
-        outcomeUnknown,
-      } as const;
+      const record = validateRecordCall(input, { defaultCountry, callerId, generateId });
       await store.saveCallRecord(record);
       return toCallRecord(record);
     },

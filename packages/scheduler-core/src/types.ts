@@ -159,6 +159,34 @@ export interface CallRecord {
   answeredBy: AnsweredBy | null;
 }
 
+/** What `recordCall()` takes: a call placed elsewhere (e.g. by the dialer) or received. */
+export interface RecordCallInput {
+  /** @default a random UUID */
+  id?: string;
+  from: string;
+  to: string;
+  /** @default `'outbound'` when `from` is the scheduler's `callerId`, else `'inbound'` */
+  direction?: 'outbound' | 'inbound';
+  status: CallStatus;
+  startedAt: Date | string;
+  answeredAt?: Date | string | null;
+  endedAt?: Date | string | null;
+  /** @default derived from `answeredAt` and `endedAt` for completed calls */
+  durationSeconds?: number | null;
+  /**
+   * The placement's outcome is unknown (the request left, no clear answer came back): history
+   * shows it as `Unknown`. Only with status `failed`.
+   * @default false
+   */
+  outcomeUnknown?: boolean;
+  /**
+   * Who answered, where the provider detected it (`ProviderCall.answeredBy`,
+   * `CallStatusEvent.answeredBy`).
+   * @default null
+   */
+  answeredBy?: AnsweredBy | null;
+}
+
 /** What became of a call, as history shows it. */
 export type HistoryOutcome = 'Completed' | 'Missed' | 'In progress' | 'Unknown';
 

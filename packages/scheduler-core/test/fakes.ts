@@ -1,8 +1,13 @@
 import {
+  callOptionsOf,
+  checkCallOptions,
   isTerminal,
+  type AnsweredBy,
+  type CallOptionName,
   type CallProvider,
   type CallStatus,
   type Clock,
+  type PlaceCallRequest,
   type ProviderCall,
 } from '@ringkit/call-client';
 import type { Store, StoredCallPatch, StoredCallUpdate } from '../src/store.js';
@@ -24,10 +29,19 @@ export interface FakeProviderOptions {
   cancelable?: boolean;
   /** Runs inside `cancelCall` before the call ends; throw to fail it. */
   onCancel?: (id: string) => Promise<void> | void;
+  /**
+   * The call options it honours (`capabilities.options`); it refuses others as a client does.
+   * @default [] (none, as the practice APIs)
+   */
+  options?: CallOptionName[];
+  /** Who answered, as `placeCall` and `getCall` report it. @default undefined (not detected) */
+  answeredBy?: (to: string, n: number) => AnsweredBy | undefined;
 }
 
 export interface FakeProvider extends CallProvider {
   placed: { to: string; at: number; id: string }[];
+  /** Every `placeCall` request, as given (refused ones too). */
+  requests: PlaceCallRequest[];
   /** The ids `cancelCall` ended, in order. */
   hungUp: string[];
   /** Sets the status a call is at now (as its webhooks tell), for `cancelCall` to find. */
@@ -41,16 +55,26 @@ export function fakeProvider(options: FakeProviderOptions): FakeProvider {
   const scripts = new Map<string, CallStatus[]>();
   /** The status each call was last reported with. */
   const current = new Map<string, CallStatus>();
+  /** Who answered each call, where `answeredBy` said. */
+  const detected = new Map<string, AnsweredBy>();
   let count = 0;
   const provider: FakeProvider = {
     name: 'fake',
-    capabilities: { polling: !options.webhooks, webhooks: Boolean(options.webhooks) },
+    capabilities: {
+      polling: !options.webhooks,
+      webhooks: Boolean(options.webhooks),
+      options: options.options ?? [],
+    },
     placed: [],
+    requests: [],
     hungUp: [],
     setStatus: (id, status) => void current.set(id, status),
     inFlight: 0,
     maxInFlight: 0,
-    async placeCall({ to }): Promise<ProviderCall> {
+    async placeCall(request): Promise<ProviderCall> {
+      provider.requests.push(request);
+      checkCallOptions(provider, callOptionsOf(request));
+      const { to } = request;
       const n = count++;
       const at = options.clock.now();
       provider.inFlight += 1;
@@ -65,7 +89,9 @@ export function fakeProvider(options: FakeProviderOptions): FakeProvider {
       scripts.set(id, [...(options.script?.(to, n) ?? ['ringing', 'answered', 'completed'])]);
       const status = options.answer?.(to, n) ?? 'initiated';
       current.set(id, status);
-      return { id, status, providerStatus: status, raw: {} };
+      const answeredBy = options.answeredBy?.(to, n);
+      if (answeredBy !== undefined) detected.set(id, answeredBy);
+      return { id, status, providerStatus: status, raw: {}, ...(answeredBy && { answeredBy }) };
     },
   };
   if (!options.webhooks) {
@@ -73,7 +99,8 @@ export function fakeProvider(options: FakeProviderOptions): FakeProvider {
       const script = scripts.get(id) ?? [];
       const status = script.length > 1 ? script.shift()! : (script[0] ?? 'initiated');
       current.set(id, status);
-      return { id, status, providerStatus: status, raw: {} };
+      const answeredBy = detected.get(id);
+      return { id, status, providerStatus: status, raw: {}, ...(answeredBy && { answeredBy }) };
     };
   }
   if (options.cancelable) {

@@ -82,6 +82,7 @@ export function createCanceler(ctx: CancelContext) {
             status: reported.status,
             providerStatus: reported.providerStatus,
             at: new Date(clock.now()),
+            ...(reported.answeredBy === undefined ? {} : { answeredBy: reported.answeredBy }),
           },
           row,
         )) ?? row;

@@ -190,6 +190,7 @@ export function createFollower(ctx: FollowContext) {
               status: call.status,
               providerStatus: call.providerStatus,
               at: new Date(clock.now()),
+              ...(call.answeredBy === undefined ? {} : { answeredBy: call.answeredBy }),
             },
             row,
           );

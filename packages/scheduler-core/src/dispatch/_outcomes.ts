@@ -3,6 +3,7 @@ import {
   canAdvance,
   isCallStatus,
   isTerminal,
+  type AnsweredBy,
   type CallStatus,
   type CallStatusEvent,
   type Clock,
@@ -11,11 +12,12 @@ import { isConflictError } from '../errors.js';
 import type { SchedulerEmitter, SchedulerEvents } from '../events.js';
 import type { Store, StoredCall } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
-import { recordOf } from '../_records.js';
+import { answeredByOf, fromOf, recordOf } from '../_records.js';
 import { newStoredCall, toScheduledCall } from '../_rows.js';
 import { nextRun } from '../_time.js';
 import {
   advanced,
+  answeredByLearned,
   answeredLate,
   canRetry,
   continuesSeries,
@@ -55,6 +57,8 @@ export interface EndOptions {
    */
   retryable?: boolean;
   error?: unknown;
+  /** Who answered, as the provider status that ends the attempt says. */
+  answeredBy?: AnsweredBy;
   /** Set when a provider status ends the attempt: only the attempt with this id is ended. */
   providerCallId?: string;
   /**
@@ -76,7 +80,7 @@ export function createOutcomes(ctx: OutcomeContext) {
     clock.now(),
   );
   const recordOfAttempt = (next: StoredCall, before: StoredCall) =>
-    recordOf(next, before.attempt, ctx.callerId);
+    recordOf(next, before.attempt, fromOf(next, ctx.callerId));
 
   function emitStatus(row: StoredCall, previous: ScheduledCallStatus, providerStatus?: string) {
     if (!emitter.has('status')) return;
@@ -87,6 +91,8 @@ export function createOutcomes(ctx: OutcomeContext) {
       at: new Date(clock.now()),
     };
     if (providerStatus !== undefined) event.providerStatus = providerStatus;
+    const answeredBy = answeredByOf(row, row.attempt);
+    if (answeredBy !== null) event.answeredBy = answeredBy;
     emitter.emit('status', event);
   }
 
@@ -100,7 +106,16 @@ export function createOutcomes(ctx: OutcomeContext) {
   ) {
     const call = toScheduledCall({ ...row, status });
     if (emitter.has('status')) {
-      emitter.emit('status', { call, status, previous, at: new Date(clock.now()) });
+      // A retry is at the next attempt already: who answered is the ended one's.
+      const attempt = row.status === 'scheduled' ? row.attempt - 1 : row.attempt;
+      const answeredBy = answeredByOf(row, attempt);
+      emitter.emit('status', {
+        call,
+        status,
+        previous,
+        at: new Date(clock.now()),
+        ...(answeredBy === null ? {} : { answeredBy }),
+      });
     }
     if (row.status === 'scheduled') {
       emitter.emit('retrying', { call: toScheduledCall(row), reason: reason ?? status });
@@ -137,6 +152,7 @@ export function createOutcomes(ctx: OutcomeContext) {
           now: clock.now(),
           idempotencyKey: key,
           options: { ...options, seriesId, occurrenceAt: next },
+          call: row.call,
         }),
       );
       emitter.emit('scheduled', { call: toScheduledCall(stored) });
@@ -175,7 +191,13 @@ export function createOutcomes(ctx: OutcomeContext) {
         ) {
           return null; // someone else ended this attempt
         }
-        return ended(r, { status, reason, retry: retry && r.attempt === before.attempt, at: now });
+        return ended(r, {
+          status,
+          reason,
+          retry: retry && r.attempt === before.attempt,
+          at: now,
+          answeredBy: options.answeredBy,
+        });
       },
       { fresh: before, record: recordOfAttempt },
     );
@@ -202,8 +224,9 @@ export function createOutcomes(ctx: OutcomeContext) {
     if (event.status === 'answered' && from !== 'scheduled' && !canAdvance(from, 'answered')) {
       return answeredAfter(row, event);
     }
-    if (from === 'scheduled' || !isCallStatus(event.status) || !canAdvance(from, event.status)) {
-      return row;
+    if (from === 'scheduled') return row;
+    if (!isCallStatus(event.status) || !canAdvance(from, event.status)) {
+      return event.answeredBy === undefined ? row : learnAnsweredBy(row, event);
     }
     const status = event.status;
     if (isTerminal(status)) {
@@ -212,6 +235,7 @@ export function createOutcomes(ctx: OutcomeContext) {
         reason: reasonOf(status),
         retryable: true,
         providerCallId: event.callId,
+        answeredBy: event.answeredBy,
       });
     }
     const at = event.at.getTime();
@@ -223,14 +247,21 @@ export function createOutcomes(ctx: OutcomeContext) {
       row.id,
       (r) => {
         if (r.providerCallId !== event.callId || r.status === 'scheduled') return null;
-        if (canAdvance(r.status, status)) return advanced(r, status, at, event.providerStatus);
+        if (canAdvance(r.status, status)) {
+          return advanced(r, status, at, event.providerStatus, event.answeredBy);
+        }
         // Overtaken meanwhile by a later status (two webhooks handled at once): the answer
-        // still counts, on the timeline and in the record.
-        return status === 'answered' ? answeredLate(r, at, event.providerStatus) : null;
+        // still counts, on the timeline and in the record, and so does who answered.
+        return status === 'answered'
+          ? answeredLate(r, at, event.providerStatus, event.answeredBy)
+          : answeredByLearned(r, event.answeredBy);
       },
       {
         fresh: row,
-        record: (next, prev) => (recordWorthy(status) ? recordOfAttempt(next, prev) : null),
+        record: (next, prev) =>
+          recordWorthy(status) || event.answeredBy !== undefined
+            ? recordOfAttempt(next, prev)
+            : null,
       },
     );
     if (changed && updated.status !== before.status) {
@@ -246,7 +277,23 @@ export function createOutcomes(ctx: OutcomeContext) {
       row.id,
       (r) =>
         r.providerCallId === event.callId && r.status !== 'scheduled'
-          ? answeredLate(r, at, event.providerStatus)
+          ? answeredLate(r, at, event.providerStatus, event.answeredBy)
+          : null,
+      { fresh: row, record: recordOfAttempt },
+    );
+    return updated;
+  }
+
+  /**
+   * A repeated or late status that says who answered when nothing before it did: on the
+   * timeline and in the record, the status unchanged.
+   */
+  async function learnAnsweredBy(row: StoredCall, event: CallStatusEvent): Promise<StoredCall> {
+    const { row: updated } = await mutate(
+      row.id,
+      (r) =>
+        r.providerCallId === event.callId && r.status !== 'scheduled'
+          ? answeredByLearned(r, event.answeredBy)
           : null,
       { fresh: row, record: recordOfAttempt },
     );

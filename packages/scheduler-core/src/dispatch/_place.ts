@@ -1,5 +1,4 @@
 import {
-  clampTimerMs,
   isCallNotPlaced,
   isTerminal,
   placementOutcomeOf,
@@ -13,6 +12,7 @@ import type { StoredCall } from '../store.js';
 import type { Outcomes } from './_outcomes.js';
 import type { Pacing } from './_pacing.js';
 import type { Mutate } from './_writes.js';
+import { createLeaseKeeper, holds } from './_lease.js';
 import type { SchedulerEmitter } from '../events.js';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
@@ -71,52 +71,8 @@ export interface PlaceContext {
 export function createPlacer(ctx: PlaceContext) {
   const { clock, emitter, mutate, outcomes } = ctx;
 
-  const held = (row: StoredCall, claim: StoredCall) =>
-    row.status === 'queued' &&
-    row.leaseOwner === ctx.workerId &&
-    row.leaseUntil === claim.leaseUntil &&
-    row.placingAt === claim.placingAt;
-
-  /**
-   * Keeps the lease while the provider answers. A renewal in progress is awaited by `stop()`
-   * before the answer is recorded, so the record never races a renewal and no renewal outlives
-   * the call. `stop()` resolves to the row as last written.
-   */
-  function keepLease(first: StoredCall) {
-    let lease = first;
-    let renewing = true;
-    let timer: unknown = null;
-    let pending: Promise<void> | null = null;
-    const renew = () => {
-      timer = clock.setTimeout(
-        () => {
-          timer = null;
-          const at = clock.now();
-          const renewed = (r: StoredCall) =>
-            held(r, lease) ? { leaseUntil: at + ctx.leaseMs } : null;
-          pending = mutate(lease.id, renewed, { fresh: lease })
-            .then(({ row, changed }) => {
-              if (changed) lease = row;
-              if (changed && renewing) renew();
-            })
-            .catch((error: unknown) => ctx.reportError(error, 'store', lease.id))
-            .finally(() => {
-              pending = null;
-            });
-        },
-        clampTimerMs(Math.max(1, Math.floor(ctx.leaseMs / 3))),
-      );
-    };
-    renew();
-    return {
-      stop(): StoredCall | Promise<StoredCall> {
-        renewing = false;
-        if (timer !== null) clock.clearTimeout(timer);
-        timer = null;
-        return pending === null ? lease : pending.then(() => lease);
-      },
-    };
-  }
+  const held = (row: StoredCall, claim: StoredCall) => holds(row, claim, ctx.workerId);
+  const keepLease = createLeaseKeeper({ ...ctx, held });
 
   /**
    * Whether the provider's answer to this attempt's request may still be written on `row`: the
@@ -156,7 +112,9 @@ export function createPlacer(ctx: PlaceContext) {
             ...ended(next, { status: answer, reason: reasonOf(answer), retry, at }),
           };
         }
-        if (moves) return { ...patch, ...advanced(next, answer, at, call.providerStatus) };
+        if (moves) {
+          return { ...patch, ...advanced(next, answer, at, call.providerStatus, call.answeredBy) };
+        }
         return patch;
       },
       { fresh: lease, record: outcomes.recordOfAttempt },
@@ -211,11 +169,13 @@ export function createPlacer(ctx: PlaceContext) {
     }
     if (!emitter.has('placement')) return;
     const providerStatus = answer.call?.providerStatus;
+    const answeredBy = answer.call?.answeredBy;
     emitter.emit('placement', {
       call: toScheduledCall(row),
       outcome,
       provider: ctx.provider.name,
       ...(providerStatus === undefined ? {} : { providerStatus }),
+      ...(answeredBy === undefined ? {} : { answeredBy }),
       ...('error' in answer ? { error: answer.error } : {}),
       sentAt: new Date(times.sentAt),
       lagMs,
@@ -307,7 +267,10 @@ export function createPlacer(ctx: PlaceContext) {
     const sentAt = clock.now();
     let call: ProviderCall;
     try {
-      call = await ctx.tracing.within(span, () => ctx.provider.placeCall({ to: claim.to }));
+      // The call's own options with every attempt; `from` only when the call has one (the
+      // scheduler's `callerId` is the history's default, never sent in its place).
+      const request = claim.call === null ? { to: claim.to } : { to: claim.to, ...claim.call };
+      call = await ctx.tracing.within(span, () => ctx.provider.placeCall(request));
     } catch (error) {
       const answeredAt = clock.now();
       slot.answered();

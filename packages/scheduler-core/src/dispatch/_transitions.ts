@@ -1,13 +1,14 @@
 import {
   isTerminal,
   RETRYABLE_OUTCOMES,
+  type AnsweredBy,
   type CallStatus,
   type ProviderCall,
 } from '@ringkit/call-client';
 import { ConflictError } from '../errors.js';
 import type { StoredCall, StoredCallPatch } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
-import { timeline, withEvent } from '../_rows.js';
+import { saysWhoAnswered, timeline, withEvent } from '../_rows.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../_time.js';
 
 /**
@@ -182,6 +183,7 @@ export function placed(row: StoredCall, call: ProviderCall, at: number): StoredC
       at,
       attempt: row.attempt,
       providerStatus: call.providerStatus,
+      answeredBy: call.answeredBy,
     }),
   };
 }
@@ -198,10 +200,11 @@ export function advanced(
   status: CallStatus,
   at: number,
   providerStatus: string | undefined,
+  answeredBy?: AnsweredBy,
 ): StoredCallPatch {
   return {
     status,
-    events: withEvent(row, { status, at, attempt: row.attempt, providerStatus }),
+    events: withEvent(row, { status, at, attempt: row.attempt, providerStatus, answeredBy }),
   };
 }
 
@@ -215,14 +218,38 @@ export function answeredLate(
   row: StoredCall,
   at: number,
   providerStatus: string | undefined,
+  answeredBy?: AnsweredBy,
 ): StoredCallPatch | null {
   const known = timeline(row).some(
     (e) => e.attempt === row.attempt && e.status === 'answered' && e.at <= at,
   );
-  if (known) return null;
+  if (known) return answeredByLearned(row, answeredBy);
   return {
-    events: withEvent(row, { status: 'answered', at, attempt: row.attempt, providerStatus }),
+    events: withEvent(row, {
+      status: 'answered',
+      at,
+      attempt: row.attempt,
+      providerStatus,
+      answeredBy,
+    }),
   };
+}
+
+/**
+ * Who answered, from a provider event that changes nothing else (a repeated or late status):
+ * set on the current attempt's latest step, only when no step of the attempt says so yet.
+ */
+export function answeredByLearned(
+  row: StoredCall,
+  answeredBy: AnsweredBy | undefined,
+): StoredCallPatch | null {
+  const steps = timeline(row);
+  if (answeredBy === undefined || saysWhoAnswered(steps, row.attempt)) return null;
+  const last = steps.findLastIndex((e) => e.attempt === row.attempt);
+  if (last < 0) return null;
+  const events = [...steps];
+  events[last] = { ...events[last]!, answeredBy };
+  return { events };
 }
 
 /** Ends the current attempt at `at`: back to `scheduled` with the next attempt, or the final status. */
@@ -233,13 +260,22 @@ export function ended(
     reason,
     retry,
     at: now,
-  }: { status: CallStatus; reason: string | null; retry: boolean; at: number },
+    answeredBy,
+  }: {
+    status: CallStatus;
+    reason: string | null;
+    retry: boolean;
+    at: number;
+    /** Who answered, as the provider's final status said. */
+    answeredBy?: AnsweredBy;
+  },
 ): StoredCallPatch {
   const events = withEvent(row, {
     status,
     at: now,
     attempt: row.attempt,
     ...(reason ? { reason } : {}),
+    answeredBy,
   });
   if (!retry) return { status, reason, leaseOwner: null, leaseUntil: null, events };
   return {
