@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import { errorHandler, notFound } from './http-errors.js';
 import { createHttpLogger } from './logger.js';
 import { callsRouter } from './routes/calls.js';
+import { capabilitiesRouter } from './routes/capabilities.js';
 import { dialerRouter, webhooksRouter } from './routes/dialer.js';
 import { eventsRouter } from './routes/events.js';
 import { metricsRouter } from './routes/metrics.js';
@@ -79,6 +80,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   app.use('/api/scheduled-calls', scheduledCallsRouter(runtime));
   app.use('/api/dialer', dialerRouter(runtime));
   app.use('/api/calls', callsRouter(runtime));
+  app.use('/api/capabilities', capabilitiesRouter(runtime));
   app.use('/api/events', eventsRouter(runtime));
   app.use('/api/ops', opsRouter(runtime));
 

@@ -1,4 +1,8 @@
-import { isInvalidPhoneNumberError } from '@ringkit/call-client';
+import {
+  isInvalidPhoneNumberError,
+  isUnsupportedCallOptionError,
+  type UnsupportedCallOptionError,
+} from '@ringkit/call-client';
 import { isDialerStateError } from '@ringkit/dialer';
 import {
   isConflictError,
@@ -9,6 +13,7 @@ import {
 } from '@ringkit/scheduler-core';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { apiCallOptionName } from './call-options.js';
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {
@@ -34,6 +39,9 @@ export class ApiError extends Error {
 const FIELD_NAMES: Record<string, string> = { to: 'phone_number', at: 'scheduled_time' };
 
 export function apiPath(path: readonly PropertyKey[]): string[] {
+  // A call option (`call.say`) is a field of its own in the API (`message`).
+  const option = path[0] === 'call' ? apiCallOptionName(String(path[1])) : undefined;
+  if (option) return [option, ...apiPath(path.slice(2))];
   return path.map((segment, i) => {
     const name = String(segment);
     if (i === 0 && FIELD_NAMES[name]) return FIELD_NAMES[name];
@@ -62,6 +70,13 @@ function issuesMessage(issues: { path: string[]; message: string }[]): string {
  */
 const HANG_UP_REFUSALS: ReadonlySet<string> = new Set(['cannot_hang_up', 'in_progress', 'placing']);
 
+/** The provider's refusal of a call option, thrown as it is or as the scheduler's cause. */
+function unsupportedOption(error: unknown): UnsupportedCallOptionError | undefined {
+  if (isUnsupportedCallOptionError(error)) return error;
+  if (isValidationError(error) && isUnsupportedCallOptionError(error.cause)) return error.cause;
+  return undefined;
+}
+
 /** Turns any thrown value into a status and a JSON error body. */
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
   const answer = (status: number, code: string, message: string, details?: unknown) => ({
@@ -70,6 +85,18 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   });
   if (error instanceof ApiError)
     return answer(error.status, error.code, error.message, error.details);
+  const unsupported = unsupportedOption(error);
+  if (unsupported) {
+    const field = apiCallOptionName(unsupported.option) ?? unsupported.option;
+    const message =
+      `The configured call provider (${unsupported.provider}) cannot honour ${field}; ` +
+      'GET /api/capabilities lists the call options it can';
+    return answer(400, 'unsupported_call_option', message, {
+      provider: unsupported.provider,
+      option: field,
+      issues: [{ path: [field], code: 'unsupported_call_option', message }],
+    });
+  }
   if (isValidationError(error)) {
     const issues = apiIssues(error.issues);
     return answer(400, 'invalid_request', issuesMessage(issues), { issues });
@@ -129,6 +156,7 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/api\/dialer\/start\/?$/, ['POST']],
   [/^\/api\/calls\/[^/]+\/?$/, ['GET']],
   [/^\/api\/events\/?$/, ['GET']],
+  [/^\/api\/capabilities\/?$/, ['GET']],
   [/^\/webhooks\/dialer\/[^/]+\/?$/, ['POST']],
   [/^\/webhooks\/twilio\/?$/, ['POST']],
 ];

@@ -1,6 +1,7 @@
-import { isCallStatus, isTerminal } from '@ringkit/call-client';
+import { isCallStatus, isTerminal, type CallOptionName } from '@ringkit/call-client';
 import type { DialerEntry, DialerSnapshot, DialerStatusEvent, DialerCounts } from '@ringkit/dialer';
 import type { HistoryEntry, ScheduledCall } from '@ringkit/scheduler-core';
+import { apiCallOptions, serializeCallOptions } from './call-options.js';
 
 /** How the API spells things: snake_case fields, ISO 8601 times. */
 
@@ -49,6 +50,7 @@ export function serializeCall(call: ScheduledCall) {
       : null,
     window: call.window,
     metadata: call.metadata,
+    ...serializeCallOptions(call.call),
     idempotency_key: call.idempotencyKey,
     series_id: call.seriesId,
     timeline: call.events.map((step) => ({
@@ -70,6 +72,8 @@ export function serializeHistoryEntry(entry: HistoryEntry) {
     counterparty: entry.counterparty,
     type: entry.type,
     duration: entry.duration ?? null,
+    /** Who answered (`human`, `machine`, `fax`, `unknown`) where the provider detected it. */
+    answered_by: entry.answeredBy ?? null,
   };
 }
 
@@ -114,4 +118,9 @@ export function serializeDialer(snapshot: DialerSnapshot, includeEntries: boolea
     counts,
     ...(includeEntries ? { entries: snapshot.entries.map(serializeDialerEntry) } : {}),
   };
+}
+
+/** `GET /api/capabilities`: the provider and the call options of the API it honours. */
+export function serializeCapabilities(provider: string, honoured: readonly CallOptionName[]) {
+  return { provider, call_options: apiCallOptions(honoured) };
 }

@@ -1,6 +1,7 @@
 import { SCHEDULED_CALL_STATUSES, decodeCursor, type ScheduleInput } from '@ringkit/scheduler-core';
 import { Router } from 'express';
 import { z } from 'zod';
+import { callOptionFields, toCallOptions } from '../call-options.js';
 import type { Runtime } from '../runtime.js';
 import { serializeCall } from '../serialize.js';
 import { limitParam, listParam, phoneParam, route } from '../validate.js';
@@ -44,6 +45,9 @@ const createBody = z
     // Checked for depth, size and JSON values by the scheduler, which never recurses into it first.
     metadata: z.record(z.string(), z.unknown()).optional(),
     idempotency_key: z.string().min(1).max(200).optional(),
+    // What the call says and whether it detects a machine: refused by the scheduler when the
+    // provider cannot honour them (GET /api/capabilities says which it can).
+    ...callOptionFields,
   })
   .refine((body) => body.scheduled_time !== undefined || body.recurrence !== undefined, {
     path: ['scheduled_time'],
@@ -92,8 +96,13 @@ export function scheduledCallsRouter(runtime: Runtime): Router {
       }
       if (body.metadata) input.metadata = body.metadata;
       if (body.idempotency_key) input.idempotencyKey = body.idempotency_key;
-      const call = await scheduler.schedule(input);
-      res.status(201).location(`/api/scheduled-calls/${call.id}`).json(serializeCall(call));
+      const call = toCallOptions(body);
+      if (call) input.call = call;
+      const scheduled = await scheduler.schedule(input);
+      res
+        .status(201)
+        .location(`/api/scheduled-calls/${scheduled.id}`)
+        .json(serializeCall(scheduled));
     }),
   );
 
