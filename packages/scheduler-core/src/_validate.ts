@@ -160,7 +160,7 @@ function callIssues(error: unknown): ValidationIssue[] {
 /**
  * Checks a call's options with `checkCallOptions` (the schema, `capabilities.options`, the
  * provider's own check), `from` first normalised to E.164. Pushes the issues of a refusal and
- * returns its error as `cause`; options that ask for nothing are `null`.
+ * returns its error as `cause`; `{}` (no option given) is `null`.
  */
 export function validateCall(
   value: unknown,
