@@ -1,7 +1,7 @@
-import { isCallStatus, isTerminal, type CallOptionName } from '@ringkit/call-client';
+import { isCallStatus, isTerminal } from '@ringkit/call-client';
 import type { DialerEntry, DialerSnapshot, DialerStatusEvent, DialerCounts } from '@ringkit/dialer';
 import type { HistoryEntry, ScheduledCall } from '@ringkit/scheduler-core';
-import { apiCallOptions, serializeCallOptions } from './call-options.js';
+import { serializeCallOptions } from './call-options.js';
 
 /** How the API spells things: snake_case fields, ISO 8601 times. */
 
@@ -118,9 +118,4 @@ export function serializeDialer(snapshot: DialerSnapshot, includeEntries: boolea
     counts,
     ...(includeEntries ? { entries: snapshot.entries.map(serializeDialerEntry) } : {}),
   };
-}
-
-/** `GET /api/capabilities`: the provider and the call options of the API it honours. */
-export function serializeCapabilities(provider: string, honoured: readonly CallOptionName[]) {
-  return { provider, call_options: apiCallOptions(honoured) };
 }

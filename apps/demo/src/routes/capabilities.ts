@@ -1,7 +1,13 @@
+import type { CallOptionName } from '@ringkit/call-client';
 import { Router } from 'express';
+import { apiCallOptions } from '../call-options.js';
 import type { Runtime } from '../runtime.js';
-import { serializeCapabilities } from '../serialize.js';
 import { route } from '../validate.js';
+
+/** The answer of `GET /api/capabilities`: the provider, and the API's call options it honours. */
+export function serializeCapabilities(provider: string, honoured: readonly CallOptionName[]) {
+  return { provider, call_options: apiCallOptions(honoured) };
+}
 
 /**
  * `GET /api/capabilities`: what the configured provider honours among the optional fields of
