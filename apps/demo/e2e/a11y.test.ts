@@ -52,6 +52,9 @@ const scheduledCalls = () =>
     recurrence: status === 'completed' ? { cron: '0 9 * * 1-5', timezone: 'UTC' } : null,
     window: null,
     metadata: null,
+    message:
+      status === 'completed' ? `Your order is ready. ${'It waits at the desk. '.repeat(5)}` : null,
+    machine_detection: status === 'completed' || status === 'scheduled' ? 'detect' : null,
     idempotency_key: null,
     series_id: null,
     timeline: path.map((step, n) => ({
@@ -75,6 +78,8 @@ const historyItems = () =>
     counterparty: `+1984206${8280 + i}`,
     type,
     duration: type.startsWith('Completed') ? 30 + i : null,
+    answered_by:
+      i === 0 ? 'machine' : i === 1 ? 'fax' : type.startsWith('Completed') ? 'human' : null,
   }));
 
 const DIALER_STATUSES = [
@@ -207,14 +212,22 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
     });
   });
 
-  it('the scheduler has none with a call in every status, every timeline open, and a call being rescheduled', async () => {
+  it('the scheduler has none with a call in every status, every timeline open, the call options offered, and a call being rescheduled', async () => {
     await open(async (page) => {
       await answer(page, /^\/api\/scheduled-calls$/, () => ({
         items: scheduledCalls(),
         next_cursor: null,
       }));
+      // As a provider that honours them (Twilio) answers: the form offers both call options.
+      await answer(page, /^\/api\/capabilities$/, () => ({
+        provider: 'twilio',
+        call_options: ['message', 'machine_detection'],
+      }));
       await page.goto(`${server.url}/`);
       await page.locator('rk-scheduler li.call').nth(9).waitFor();
+      await page.locator('rk-scheduler #message').waitFor();
+      await page.locator('rk-scheduler #detect').waitFor();
+      expect(await page.locator('rk-scheduler [part="message"]').count()).toBe(2);
       for (const status of Object.keys(CALL_PATHS)) {
         expect(
           await countIn(page, 'rk-scheduler', `li.call[data-status="${status}"] > * > .badge`),
@@ -380,8 +393,9 @@ describe.skipIf(!hasChromium)('the history page', () => {
         })),
       );
       expect(shown.map(({ type, outcome, text }) => ({ type, outcome, text }))).toEqual([
-        { type: 'Completed Outbound', outcome: 'completed', text: '↗Completed Outbound' },
-        { type: 'Completed Inbound', outcome: 'completed', text: '↙Completed Inbound' },
+        // Marked in words where a machine or a fax answered, never by colour alone.
+        { type: 'Completed Outbound', outcome: 'completed', text: '↗Completed Outbound Voicemail' },
+        { type: 'Completed Inbound', outcome: 'completed', text: '↙Completed Inbound Fax' },
         { type: 'Missed Outbound', outcome: 'missed', text: '↗Missed Outbound' },
         { type: 'Missed Inbound', outcome: 'missed', text: '↙Missed Inbound' },
         { type: 'In progress Outbound', outcome: 'in-progress', text: '↗In progress Outbound' },

@@ -137,7 +137,17 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
   });
 
   it('schedules a call from the form and shows it reach completed', async () => {
+    const capabilities = page.waitForResponse((r) => r.url().endsWith('/api/capabilities'));
     await page.goto(`${server.url}/`);
+    // The mock provider takes only a number: the form offers no message and no detection.
+    expect(await (await capabilities).json()).toEqual({ provider: 'mock', call_options: [] });
+    await page.evaluate(() => document.querySelector('rk-scheduler')!.updateComplete);
+    await page.evaluate(
+      () =>
+        document.querySelector('rk-scheduler')!.shadowRoot!.querySelector('rk-schedule-form')!
+          .updateComplete,
+    );
+    expect(await page.locator('rk-scheduler #message, rk-scheduler #detect').count()).toBe(0);
     await page.evaluate(() => {
       const seen: string[] = [];
       (window as unknown as { seen: string[] }).seen = seen;

@@ -27,6 +27,8 @@ import {
 
 const CALLER = '+14155550100';
 const NUMBERS = ['13018040009', '19842068287', '15512459377', '13018040009'];
+const MESSAGE =
+  'Your table for two at Chez Ruiz is booked for Friday at 8 pm; reply to this number to change it.';
 
 describe.skipIf(!hasChromium)('the demo on Twilio, in a browser', () => {
   let twilio: CallApiSimulator;
@@ -44,6 +46,8 @@ describe.skipIf(!hasChromium)('the demo on Twilio, in a browser', () => {
       port: 0,
       stepMs: [150, 400],
       outcomes: { completed: 1 },
+      // Every call that asks for machine detection reaches an answering machine.
+      machineRate: 1,
       callsPerSecond: 50,
       seed: 31,
       onEvent: (event) => simulatorEvents.push(event),
@@ -77,7 +81,7 @@ describe.skipIf(!hasChromium)('the demo on Twilio, in a browser', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('schedules a call on / and shows it reach completed live', async () => {
+  it('schedules a call with a message on / and shows it reach completed live', async () => {
     await page.goto(`${server.url}/`);
     await page.evaluate(() => {
       const seen: string[] = [];
@@ -88,7 +92,16 @@ describe.skipIf(!hasChromium)('the demo on Twilio, in a browser', () => {
     });
     await page.fill('rk-scheduler #phone', '+1 (415) 555-2671');
     await page.fill('rk-scheduler #when', await localInputIn(page, 2_000));
+    // Twilio says a message and detects machines, so the form offers both.
+    await page.fill('rk-scheduler #message', MESSAGE);
+    await page.selectOption('rk-scheduler #detect', 'detect');
     await page.click('rk-scheduler button[type=submit]');
+    await page.locator('rk-scheduler li.call').waitFor();
+    const purpose = await page.textContent('rk-scheduler li.call [part="message"]');
+    expect(purpose!.replace(/\s+/g, ' ').trim()).toBe(
+      'Says Your table for two at Chez Ruiz is booked for Friday at 8 pm; reply to this… · detects voicemail',
+    );
+    expect(await page.inputValue('rk-scheduler #message')).toBe('');
     await page
       .locator('rk-scheduler li.call[data-status="completed"]')
       .waitFor({ timeout: 30_000 });
@@ -101,6 +114,10 @@ describe.skipIf(!hasChromium)('the demo on Twilio, in a browser', () => {
     // The call went to Twilio's simulator, to the number the form was given.
     const created = simulatorEvents.flatMap((e) => (e.type === 'created' ? [e.call] : []));
     expect(created.map((call) => [call.phone, call.from])).toEqual([['+14155552671', CALLER]]);
+    // With what it says and its machine detection.
+    const [call] = twilio.calls();
+    expect(call?.twiml).toBe(`<Response><Say>${MESSAGE}</Say></Response>`);
+    expect(call?.machineDetection).toBe('Enable');
   });
 
   it('dials the list on /dialer and shows every entry end', async () => {
@@ -148,6 +165,14 @@ describe.skipIf(!hasChromium)('the demo on Twilio, in a browser', () => {
     await expect
       .poll(() => page.locator('rk-call-history tr[data-type="Completed Outbound"]').count())
       .toBe(NUMBERS.length + 1);
+    // The scheduled call, which detected machines, is marked as taken by one; no dialer call is.
+    const marked = page.locator('rk-call-history [part~="answered-by"]');
+    expect(await marked.count()).toBe(1);
+    expect(await marked.textContent()).toBe('Voicemail');
+    const row = page
+      .locator('rk-call-history tbody tr')
+      .filter({ has: page.locator('[part~="answered-by"]') });
+    expect(await row.locator('td.who').textContent()).toContain('+1 (415) 555-2671');
   });
 
   it('accepted every callback the simulator sent, and the pages had no errors', () => {

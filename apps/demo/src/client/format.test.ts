@@ -8,6 +8,7 @@ import {
   looksLikePhone,
   phoneKey,
   toLocalInput,
+  truncate,
 } from './format.js';
 
 describe('formatDuration', () => {
@@ -58,5 +59,22 @@ describe('local date-time inputs', () => {
     expect(describeCron('30 9 * * 1-5')).toBe('every weekday at 09:30');
     expect(describeCron('30 9 * * 4')).toMatch(/^every \S+ at 09:30$/);
     expect(describeCron('*/5 * * * *')).toBe('cron */5 * * * *');
+  });
+});
+
+describe('truncate', () => {
+  it('keeps a text that fits, with its spaces and line breaks made single spaces', () => {
+    expect(truncate('Your order\n is  ready.', 30)).toBe('Your order is ready.');
+  });
+
+  it('cuts a long text at the end of a word and says so with an ellipsis', () => {
+    const text = 'Your appointment with Dr Ruiz is tomorrow at 9:30.';
+    expect(truncate(text, 30)).toBe('Your appointment with Dr Ruiz…');
+    expect(Array.from(truncate(text, 30)).length).toBeLessThanOrEqual(30);
+  });
+
+  it('cuts inside a word that is too long to wait for, never inside a character', () => {
+    expect(truncate('x'.repeat(50), 10)).toBe(`${'x'.repeat(9)}…`);
+    expect(truncate('📞'.repeat(12), 5)).toBe('📞📞📞📞…');
   });
 });

@@ -86,3 +86,17 @@ export function describeCron(cron: string): string {
   );
   return `every ${day} at ${at}`;
 }
+
+/**
+ * Text cut to at most `max` characters (a character is a code point: never half an emoji), at a
+ * word's end where one is near, with `…` added when anything was cut. Runs of spaces and line
+ * breaks count as one space.
+ */
+export function truncate(text: string, max: number): string {
+  const chars = Array.from(text.replace(/\s+/g, ' ').trim());
+  if (chars.length <= max) return chars.join('');
+  const cut = chars.slice(0, max - 1).join('');
+  if (chars[max - 1] === ' ') return `${cut}…`;
+  const space = cut.lastIndexOf(' ');
+  return `${space >= cut.length * 0.6 ? cut.slice(0, space) : cut}…`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readHistoryType } from './history-type.js';
+import { answeredByLabel, readHistoryType } from './history-type.js';
 
 describe('readHistoryType', () => {
   it.each([
@@ -51,5 +51,18 @@ describe('readHistoryType', () => {
       outcome: 'unknown',
       outcomeLabel: 'Outcome unknown',
     });
+  });
+});
+
+describe('answeredByLabel', () => {
+  it('marks a call a machine answered as voicemail, and one a fax answered as fax', () => {
+    expect(answeredByLabel('machine')).toBe('Voicemail');
+    expect(answeredByLabel('fax')).toBe('Fax');
+  });
+
+  it('marks nothing for a person, an undecided answer, or a server that does not say', () => {
+    for (const answeredBy of ['human', 'unknown', null, undefined, 'machine_start']) {
+      expect(answeredByLabel(answeredBy)).toBeNull();
+    }
   });
 });

@@ -42,3 +42,13 @@ export function readHistoryType(type: unknown): HistoryType {
     directionLabel,
   };
 }
+
+/**
+ * Who answered a call, as the history marks it: `Voicemail` for a machine, `Fax` for a fax;
+ * `null` for a person, for an answer the provider could not tell, and where nothing was detected.
+ */
+export function answeredByLabel(answeredBy: unknown): string | null {
+  if (answeredBy === 'machine') return 'Voicemail';
+  if (answeredBy === 'fax') return 'Fax';
+  return null;
+}

@@ -85,7 +85,8 @@ export const shared = css`
     margin-bottom: 0.25rem;
   }
   input,
-  select {
+  select,
+  textarea {
     font: inherit;
     width: 100%;
     min-height: 2.75rem;
@@ -95,7 +96,11 @@ export const shared = css`
     background: var(--_surface);
     color: inherit;
   }
-  input[aria-invalid='true'] {
+  textarea {
+    resize: vertical;
+  }
+  input[aria-invalid='true'],
+  textarea[aria-invalid='true'] {
     border-color: var(--_danger);
     box-shadow: 0 0 0 1px var(--_danger);
   }

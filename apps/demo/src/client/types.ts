@@ -1,5 +1,7 @@
 import type { OpsSample } from '../ops.js';
+import type { ApiCallOption } from '../call-options.js';
 import type { InterruptedRun } from '../dialer-service.js';
+import type { serializeCapabilities } from '../routes/capabilities.js';
 import type {
   CallJson,
   serializeDialer,
@@ -46,3 +48,8 @@ export interface OpsJson {
   interval_ms: number;
   samples: OpsSampleJson[];
 }
+
+/** `GET /api/capabilities`: the call options (`message`, `machine_detection`) the provider honours. */
+export type CapabilitiesJson = Omit<ReturnType<typeof serializeCapabilities>, 'call_options'> & {
+  call_options: (ApiCallOption | (string & {}))[];
+};

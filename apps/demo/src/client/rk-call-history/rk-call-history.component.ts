@@ -3,7 +3,7 @@ import { apiBase, request, type ApiRequestError } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
 import { formatDateTime, formatDuration, formatPhone, phoneKey } from '../format.js';
-import { readHistoryType } from '../history-type.js';
+import { answeredByLabel, readHistoryType } from '../history-type.js';
 import type { HistoryEventJson, HistoryItemJson, Page } from '../types.js';
 import { styles } from './rk-call-history.styles.js';
 
@@ -14,6 +14,8 @@ import { styles } from './rk-call-history.styles.js';
  * @fires rk-history-page - a page was shown; `detail: { phone, page, items }`
  * @fires rk-error - a request failed; `detail: { message, code, status }`
  * @csspart table - the table; `row` each row; `type` each type cell
+ * @csspart answered-by - the mark of a call a machine (`answered-by-machine`, "Voicemail") or a
+ *   fax (`answered-by-fax`) answered, where the provider detected it
  * @csspart pager - the paging buttons
  */
 export class RkCallHistoryElement extends LitElement {
@@ -133,6 +135,7 @@ export class RkCallHistoryElement extends LitElement {
   private row(item: HistoryItemJson) {
     const type = readHistoryType(item.type);
     const ended = type.outcome !== 'in-progress';
+    const answeredBy = answeredByLabel(item.answered_by);
     return html`
       <tr part="row" data-type=${item.type} data-outcome=${type.outcome}>
         <td class="when">
@@ -154,6 +157,16 @@ export class RkCallHistoryElement extends LitElement {
             }<span class="outcome">${type.outcomeLabel}</span>
             ${type.directionLabel}
           </span>
+          ${
+            answeredBy
+              ? html`<span
+                  class="answered-by"
+                  part="answered-by answered-by-${item.answered_by}"
+                  data-answered-by=${item.answered_by ?? ''}
+                  >${answeredBy}</span
+                >`
+              : nothing
+          }
         </td>
         <td class="duration">
           ${

@@ -76,6 +76,17 @@ export const styles = [
         animation: rk-pulse 1s ease-in-out infinite;
       }
     }
+    .answered-by {
+      display: inline-block;
+      margin-left: 0.375rem;
+      padding: 0 0.375rem;
+      border: 1px solid currentColor;
+      border-radius: var(--_radius);
+      font-size: 0.75rem;
+      font-weight: 600;
+      color: var(--_muted);
+      white-space: nowrap;
+    }
     .arrow {
       font-size: 1.1em;
     }

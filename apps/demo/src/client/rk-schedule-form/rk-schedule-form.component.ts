@@ -1,5 +1,6 @@
-import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
+import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { ApiRequestError, apiBase, request } from '../api.js';
+import { callOptions } from '../capabilities.js';
 import { emit, errorDetail } from '../events.js';
 import {
   cronFor,
@@ -12,7 +13,16 @@ import {
 import type { ScheduledCallJson } from '../types.js';
 import { styles } from './rk-schedule-form.styles.js';
 
-type FieldErrors = { phone?: string; when?: string; form?: string };
+type FieldErrors = {
+  phone?: string;
+  when?: string;
+  message?: string;
+  detect?: string;
+  form?: string;
+};
+
+/** The longest message a call may say (the API's limit). */
+const MESSAGE_MAX = 4000;
 
 /** Why a date and time typed in a `datetime-local` input cannot be used; `undefined` when it can. */
 export function whenProblem(value: string): string | undefined {
@@ -32,10 +42,15 @@ function phoneProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** The ids a field's `aria-describedby` names: its hint, and its error when it has one. */
+const describedBy = (id: string, error: string | undefined) =>
+  error ? `${id}-hint ${id}-error` : `${id}-hint`;
+
 /**
  * `<rk-schedule-form api="http://host:4000">`: schedules a call at a date and time of the viewer's
  * time zone, optionally repeating. Fields are checked as the viewer leaves them and on submit;
- * the API's own refusals are shown on the field they are about.
+ * the API's own refusals are shown on the field they are about. The *Message* and *Detect
+ * voicemail* fields are shown only when the API's provider honours them (`GET /api/capabilities`).
  *
  * @fires rk-call-scheduled - the call was stored; `detail: { call }`
  * @fires rk-error - the request failed; `detail: { message, code, status }`
@@ -47,6 +62,7 @@ export class RkScheduleFormElement extends LitElement {
     api: { type: String },
     errors: { state: true },
     submitting: { state: true },
+    options: { state: true },
   };
 
   static override styles = styles;
@@ -55,12 +71,24 @@ export class RkScheduleFormElement extends LitElement {
   declare api: string | undefined;
   declare protected errors: FieldErrors;
   declare protected submitting: boolean;
+  /** The call options the API's provider honours: `message`, `machine_detection`. */
+  declare protected options: readonly string[];
 
   constructor() {
     super();
     this.api = undefined;
     this.errors = {};
     this.submitting = false;
+    this.options = [];
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('api') || !this.hasUpdated) {
+      const base = apiBase(this.api);
+      void callOptions(base).then((options) => {
+        if (apiBase(this.api) === base) this.options = options;
+      });
+    }
   }
 
   protected override firstUpdated(): void {
@@ -70,6 +98,13 @@ export class RkScheduleFormElement extends LitElement {
 
   private input(id: string) {
     return this.renderRoot.querySelector<HTMLInputElement | HTMLSelectElement>(`#${id}`)!;
+  }
+
+  /** A field that may not be shown: the call options are only there when honoured. */
+  private field(id: string) {
+    return this.renderRoot.querySelector<
+      HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement
+    >(`#${id}`);
   }
 
   private onPhoneBlur() {
@@ -100,6 +135,10 @@ export class RkScheduleFormElement extends LitElement {
     if (repeat) {
       body['recurrence'] = { cron: cronFor(repeat, new Date(at)), timezone: viewerTimeZone() };
     }
+    const message = this.field('message')?.value.trim();
+    if (message) body['message'] = message;
+    const detect = this.field('detect')?.value;
+    if (detect && detect !== 'off') body['machine_detection'] = detect;
     this.submitting = true;
     try {
       const call = await request<ScheduledCallJson>(apiBase(this.api), '/api/scheduled-calls', {
@@ -109,12 +148,15 @@ export class RkScheduleFormElement extends LitElement {
       this.input('phone').value = '';
       this.input('when').value = toLocalInput(new Date(Date.now() + 120_000));
       (this.input('repeat') as HTMLSelectElement).value = '';
+      const [messageField, detectField] = [this.field('message'), this.field('detect')];
+      if (messageField) messageField.value = '';
+      if (detectField) detectField.value = 'off';
       emit(this, 'rk-call-scheduled', { call });
     } catch (error) {
       this.errors = this.fieldErrors(error);
       emit(this, 'rk-error', errorDetail(error));
-      if (this.errors.phone) this.input('phone').focus();
-      else if (this.errors.when) this.input('when').focus();
+      const first = (['phone', 'when', 'message', 'detect'] as const).find((f) => this.errors[f]);
+      if (first) this.field(first)?.focus();
     } finally {
       this.submitting = false;
     }
@@ -132,19 +174,74 @@ export class RkScheduleFormElement extends LitElement {
         errors.phone ??= `This number cannot be called: ${issue.message}.`;
       else if (field === 'scheduled_time')
         errors.when ??= `This time cannot be used: ${issue.message}.`;
+      else if (field === 'message' && this.field('message'))
+        errors.message ??= `This message cannot be said: ${issue.message}.`;
+      else if (field === 'machine_detection' && this.field('detect'))
+        errors.detect ??= `Voicemail detection cannot be used: ${issue.message}.`;
       else errors.form ??= issue.message;
     }
     return errors;
   }
 
+  /** The *Message* and *Detect voicemail* fields, each only where the provider honours it. */
+  private renderCallOptions() {
+    const { errors, options } = this;
+    const message = options.includes('message');
+    const detect = options.includes('machine_detection');
+    if (!message && !detect) return nothing;
+    return html`
+      ${
+        message
+          ? html`<div class="message">
+              <label for="message">Message</label>
+              <textarea
+                id="message"
+                name="message"
+                rows="2"
+                maxlength=${MESSAGE_MAX}
+                aria-invalid=${errors.message ? 'true' : 'false'}
+                aria-describedby=${describedBy('message', errors.message)}
+              ></textarea>
+              <p id="message-hint" class="hint">Said when the call is answered (optional)</p>
+              ${errors.message ? html`<p id="message-error" class="error">${errors.message}</p>` : nothing}
+            </div>`
+          : nothing
+      }
+      ${
+        detect
+          ? html`<div class="detect">
+              <label for="detect">Detect voicemail</label>
+              <select
+                id="detect"
+                name="detect"
+                aria-invalid=${errors.detect ? 'true' : 'false'}
+                aria-describedby=${describedBy('detect', errors.detect)}
+              >
+                <option value="off">No</option>
+                <option value="detect">Yes</option>
+                <option value="detect-beep">Yes, and wait for the beep</option>
+              </select>
+              <p id="detect-hint" class="hint">Calls a machine answers are marked in the history</p>
+              ${errors.detect ? html`<p id="detect-error" class="error">${errors.detect}</p>` : nothing}
+            </div>`
+          : nothing
+      }
+    `;
+  }
+
   override render() {
     const { errors } = this;
-    const describedBy = (id: string, error: string | undefined) =>
-      error ? `${id}-hint ${id}-error` : `${id}-hint`;
+    const withOptions =
+      this.options.includes('message') || this.options.includes('machine_detection');
     return html`
       <section class="card" aria-labelledby="schedule-heading">
         <h2 id="schedule-heading">Schedule a call</h2>
-        <form class="schedule" part="form" novalidate @submit=${this.submit}>
+        <form
+          class="schedule ${withOptions ? 'with-options' : ''}"
+          part="form"
+          novalidate
+          @submit=${this.submit}
+        >
           <div>
             <label for="phone">Phone number</label>
             <input
@@ -185,6 +282,7 @@ export class RkScheduleFormElement extends LitElement {
               <option value="weekly">Every week on this day</option>
             </select>
           </div>
+          ${this.renderCallOptions()}
           <button type="submit" class="primary" part="button submit" ?disabled=${this.submitting}>
             ${this.submitting ? 'Scheduling…' : 'Schedule call'}
           </button>

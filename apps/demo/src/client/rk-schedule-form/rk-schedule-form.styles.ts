@@ -18,6 +18,13 @@ export const styles = [
       form.schedule button[type='submit'] {
         margin-top: 1.75rem;
       }
+      /* The call options take a second row, the button at its end. */
+      form.with-options .message {
+        grid-column: 1 / 3;
+      }
+      form.with-options .detect {
+        grid-column: 3;
+      }
     }
     .form-error {
       grid-column: 1 / -1;

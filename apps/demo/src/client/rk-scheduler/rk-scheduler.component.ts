@@ -7,15 +7,9 @@ import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
 import { ApiRequestError, apiBase, request } from '../api.js';
 import { LiveController, upsertNewest } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
-import {
-  describeCron,
-  formatDateTime,
-  formatPhone,
-  fromLocalInput,
-  phoneKey,
-  toLocalInput,
-} from '../format.js';
+import { describeCron, formatDateTime, formatPhone, fromLocalInput, phoneKey } from '../format.js';
 import '../rk-call-timeline/rk-call-timeline.js';
+import { callPurpose, rescheduleForm } from './call-parts.js';
 import '../rk-schedule-form/rk-schedule-form.js';
 import { whenProblem } from '../rk-schedule-form/rk-schedule-form.component.js';
 import { badge, countByStatus, statusLabel, STATUS_ORDER } from '../status.js';
@@ -37,7 +31,8 @@ const changeable = (call: ScheduledCallJson) => call.status === 'scheduled';
  * @fires rk-status-change - a call's status moved; `detail: { call, status, previous }`
  * @fires rk-error - a request failed; `detail: { message, code, status }`
  * @csspart form - the form; `submit` its button
- * @csspart list - the list of calls; `item` each call; `timeline` each timeline
+ * @csspart list - the list of calls; `item` each call; `timeline` each timeline; `message` what
+ *   a call says (its message, cut to 80 characters) and whether it detects voicemail
  * @csspart counts - the counts by status; `filters` the filters
  * @cssproperty --rk-color-accent - and the other `--rk-*` properties of the shared styles
  */
@@ -257,39 +252,14 @@ export class RkSchedulerElement extends LitElement {
               : nothing
           }
         </div>
+        ${callPurpose(call)}
         ${
           editing
-            ? html`
-                <form
-                  class="edit"
-                  novalidate
-                  @submit=${(e: SubmitEvent) => this.reschedule(e, call)}
-                >
-                  <div>
-                    <label for="edit-${call.id}">New date and time</label>
-                    <input
-                      id="edit-${call.id}"
-                      type="datetime-local"
-                      step="1"
-                      .value=${toLocalInput(new Date(call.scheduled_time ?? Date.now()))}
-                      aria-invalid=${this.editError ? 'true' : 'false'}
-                      aria-describedby=${this.editError ? `edit-error-${call.id}` : nothing}
-                      @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.closeEdit(call.id)}
-                    />
-                  </div>
-                  <button type="submit" class="small primary">Save</button>
-                  <button type="button" class="small" @click=${() => this.closeEdit(call.id)}>
-                    Keep time
-                  </button>
-                  ${
-                    this.editError
-                      ? html`<p id="edit-error-${call.id}" class="error" role="alert">
-                          ${this.editError}
-                        </p>`
-                      : nothing
-                  }
-                </form>
-              `
+            ? rescheduleForm(call, {
+                error: this.editError,
+                save: (e: SubmitEvent) => this.reschedule(e, call),
+                keep: () => this.closeEdit(call.id),
+              })
             : nothing
         }
         <rk-call-timeline exportparts="timeline, status" .steps=${call.timeline}></rk-call-timeline>

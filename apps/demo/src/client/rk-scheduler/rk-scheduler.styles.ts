@@ -82,6 +82,11 @@ export const styles = [
         margin-top: 0;
       }
     }
+    .purpose {
+      margin: 0.375rem 0 0;
+      font-size: 0.875rem;
+      overflow-wrap: anywhere;
+    }
     form.edit {
       display: flex;
       flex-wrap: wrap;

@@ -1,0 +1,28 @@
+/** What the API's provider honours, asked once per API and page. */
+import { request } from './api.js';
+import type { CapabilitiesJson } from './types.js';
+
+const asked = new Map<string, Promise<CapabilitiesJson>>();
+
+/**
+ * `GET /api/capabilities` of the API at `base`. Every element of a page shares one answer; a
+ * request that failed is made again by the next caller.
+ */
+export function capabilities(base: string): Promise<CapabilitiesJson> {
+  let answer = asked.get(base);
+  if (!answer) {
+    answer = request<CapabilitiesJson>(base, '/api/capabilities');
+    asked.set(base, answer);
+    answer.catch(() => asked.delete(base));
+  }
+  return answer;
+}
+
+/** The call options the API at `base` honours; none when it cannot say (an older server). */
+export async function callOptions(base: string): Promise<readonly string[]> {
+  try {
+    return (await capabilities(base)).call_options;
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,55 @@
+/** Pieces of one call's item in `<rk-scheduler>`'s list: what the call says, its time editor. */
+import { html, nothing } from 'lit';
+import { toLocalInput, truncate } from '../format.js';
+import type { ScheduledCallJson } from '../types.js';
+
+/** How much of a call's message the list shows. */
+const MESSAGE_SHOWN = 80;
+
+/**
+ * What the call says and whether it detects voicemail, in one line (`part="message"`); nothing
+ * for a call with neither. A long message is cut, with an ellipsis.
+ */
+export function callPurpose(call: ScheduledCallJson) {
+  const message = call.message ?? null;
+  const detects = Boolean(call.machine_detection) && call.machine_detection !== 'off';
+  if (!message && !detects) return nothing;
+  return html`<p class="purpose" part="message">
+    ${message ? html`<span class="muted">Says</span> <q>${truncate(message, MESSAGE_SHOWN)}</q>` : nothing}
+    ${message && detects ? ' · ' : nothing}
+    ${detects ? html`<span class="muted">${message ? 'detects' : 'Detects'} voicemail</span>` : nothing}
+  </p>`;
+}
+
+export interface RescheduleFormOptions {
+  /** What is wrong with the time given, or `''`. */
+  error: string;
+  save: (event: SubmitEvent) => void;
+  keep: () => void;
+}
+
+/** The editor of a call's time, shown under it while it is rescheduled; Escape keeps the time. */
+export function rescheduleForm(
+  call: ScheduledCallJson,
+  { error, save, keep }: RescheduleFormOptions,
+) {
+  return html`
+    <form class="edit" novalidate @submit=${save}>
+      <div>
+        <label for="edit-${call.id}">New date and time</label>
+        <input
+          id="edit-${call.id}"
+          type="datetime-local"
+          step="1"
+          .value=${toLocalInput(new Date(call.scheduled_time ?? Date.now()))}
+          aria-invalid=${error ? 'true' : 'false'}
+          aria-describedby=${error ? `edit-error-${call.id}` : nothing}
+          @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && keep()}
+        />
+      </div>
+      <button type="submit" class="small primary">Save</button>
+      <button type="button" class="small" @click=${keep}>Keep time</button>
+      ${error ? html`<p id="edit-error-${call.id}" class="error" role="alert">${error}</p>` : nothing}
+    </form>
+  `;
+}
