@@ -154,3 +154,10 @@ export async function findPlacedCall<T>(input: {
   }
   return undefined;
 }
+
+/** Twilio's RFC 2822 times (`Tue, 31 Aug 2010 20:36:28 +0000`), in ms; `null` when unreadable. */
+export function parseDate(value: string | null | undefined): number | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : null;
+}

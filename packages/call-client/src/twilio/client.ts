@@ -7,22 +7,16 @@ import {
   checkCallOptions,
   mapAnsweredBy,
   callOptionsOf,
-  type CallOptions,
 } from '../call-options.js';
 import { InvalidOptionsError, isAmbiguousPlacement } from '../errors.js';
 import { toE164, type CountryCode } from '../phone.js';
 import type { CallProvider, ProviderCall } from '../provider.js';
-import {
-  escapeXml,
-  TWILIO_CREATE_PARAMS,
-  TWILIO_MACHINE_DETECTION,
-  TWILIO_MAX_TWIML,
-  TWILIO_RESERVED_PARAMS,
-} from './_params.js';
+import { createFormBuilder } from './_params.js';
 import { isTerminal } from '../status.js';
 import {
   createPlacementLedger,
   findPlacedCall,
+  parseDate,
   RECONCILE_DEFAULTS,
   type ListedCall,
   type ReconcileOptions,
@@ -97,7 +91,6 @@ export interface TwilioProvider extends CallProvider {
   cancelCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
 }
 
-const DEFAULT_TWIML = '<Response><Say>Hello. This is an automated call.</Say></Response>';
 const CALL_SID = /^CA[0-9a-f]{32}$/i;
 
 const optionsSchema = httpClientOptionsSchema
@@ -177,7 +170,14 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
   const from = toE164(options.from, { defaultCountry });
   const user = options.apiKey ?? options.accountSid;
   const secret = options.apiSecret ?? options.authToken ?? '';
-  const { accountSid, statusCallbackUrl, twiml, url, reconcile } = options;
+  const { accountSid, statusCallbackUrl, reconcile } = options;
+  const createForm = createFormBuilder({
+    from,
+    defaultCountry,
+    twiml: options.twiml,
+    url: options.url,
+    statusCallbackUrl,
+  });
   const http = createHttpClient(
     options.baseUrl ?? 'https://api.twilio.com',
     {
@@ -209,53 +209,6 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     } catch (error) {
       throw toTwilioError(error);
     }
-  }
-
-  /**
-   * The create form of a call to `to` with `call`'s options, as Twilio's parameters. Throws an
-   * `InvalidOptionsError` for what Twilio would refuse (a `say` whose TwiML is too long, an
-   * `extra` name the API does not have or that an option sets).
-   */
-  function createForm(to: string, call: CallOptions): URLSearchParams {
-    const form = new URLSearchParams({
-      To: to,
-      From: call.from === undefined ? from : toE164(call.from, { defaultCountry }),
-    });
-    if (call.say !== undefined) {
-      const rendered = `<Response><Say>${escapeXml(call.say)}</Say></Response>`;
-      if (rendered.length > TWILIO_MAX_TWIML)
-        throw callOptionIssue(
-          ['say'],
-          `makes TwiML of ${rendered.length} characters once XML-escaped; Twilio takes at most ${TWILIO_MAX_TWIML}`,
-        );
-      form.set('Twiml', rendered);
-    } else if (call.answerUrl !== undefined) form.set('Url', call.answerUrl);
-    else if (url !== undefined) form.set('Url', url);
-    else form.set('Twiml', twiml ?? DEFAULT_TWIML);
-    if (call.ringTimeoutS !== undefined) form.set('Timeout', String(call.ringTimeoutS));
-    if (call.timeLimitS !== undefined) form.set('TimeLimit', String(call.timeLimitS));
-    if (call.machineDetection !== undefined && call.machineDetection !== 'off')
-      form.set('MachineDetection', TWILIO_MACHINE_DETECTION[call.machineDetection]);
-    if (call.record !== undefined) form.set('Record', String(call.record));
-    for (const [name, value] of Object.entries(call.extra ?? {})) {
-      const reserved = TWILIO_RESERVED_PARAMS.get(name);
-      if (reserved !== undefined)
-        throw callOptionIssue(['extra', name], `is set by ${reserved}, not by extra`);
-      if (!TWILIO_CREATE_PARAMS.has(name))
-        throw callOptionIssue(
-          ['extra', name],
-          "is not a parameter of Twilio's Calls create (API 2010-04-01)",
-        );
-      if (Array.isArray(value)) for (const one of value as string[]) form.append(name, one);
-      else form.set(name, String(value));
-    }
-    if (statusCallbackUrl !== undefined) {
-      form.set('StatusCallback', statusCallbackUrl);
-      form.set('StatusCallbackMethod', 'POST');
-      for (const event of ['initiated', 'ringing', 'answered', 'completed'])
-        form.append('StatusCallbackEvent', event);
-    }
-    return form;
   }
 
   /** Calls to `to` from our number created today or later, queued ones included. */
@@ -382,18 +335,6 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     },
   };
   return provider;
-}
-
-/** An `InvalidOptionsError` of `placeCall` about one option. */
-function callOptionIssue(path: string[], message: string): InvalidOptionsError {
-  return new InvalidOptionsError('call', [{ code: 'custom', path, message, input: undefined }]);
-}
-
-/** Twilio's RFC 2822 times (`Tue, 31 Aug 2010 20:36:28 +0000`), in ms; `null` when unreadable. */
-function parseDate(value: string | null | undefined): number | null {
-  if (!value) return null;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : null;
 }
 
 function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
