@@ -67,11 +67,22 @@ export interface CallProvider {
   /** Reads a call's current status; present when `capabilities.polling` is true. */
   getCall?(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   /**
-   * Ends a placed call where the provider can: cancels it while it is queued or ringing, hangs it
-   * up once answered. Resolves with the call as the provider reports it afterwards; a call that
-   * had already ended resolves as it is, unchanged. Absent when the provider cannot end calls.
+   * Cancels a placed call that is not answered yet (queued or ringing), and never more: an
+   * answered call is left as it is, so nobody who has just picked up is cut off (Twilio's
+   * `Status=canceled`). Resolves with the call as the provider reports it afterwards: `canceled`,
+   * or `answered` when it was answered before the request arrived (it goes on to its end), or,
+   * for a call that had already ended, its end, unchanged. Absent when the provider cannot end
+   * calls.
    */
   cancelCall?(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+  /**
+   * Hangs up a placed call, answered or not: the explicit act of ending a conversation (Twilio's
+   * `Status=completed`). An answered call ends `completed`; one not answered yet ends as the
+   * provider reports it (Twilio: `canceled`); one that had already ended resolves as it is,
+   * unchanged. Resolves with the call as the provider reports it afterwards. Absent when the
+   * provider cannot hang up answered calls.
+   */
+  hangUpCall?(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
 }
 
 /** A status change of one call, from a webhook or from polling. */

@@ -75,6 +75,30 @@ describe('the Twilio engine', () => {
     engine.close();
   });
 
+  it('cancels a ringing call on Status=canceled, and leaves an answered one in progress', async () => {
+    const engine = engineFor({ stepMs: 10, ringMs: 1000, talkMs: 60_000, callsPerSecond: 100 });
+    const sids: string[] = [];
+    for (const to of ['+14155552671', '+14155552672'])
+      sids.push(((await engine.handle(dial(to))).body as { sid: string }).sid);
+    const update = async (sid: string, form: string) => {
+      const body = new TextEncoder().encode(form);
+      const path = CALLS.replace('.json', `/${sid}.json`);
+      const answer = await engine.handle({ ...dial(), path, body, bodySize: body.length });
+      return (answer.body as { status: string }).status;
+    };
+    await vi.advanceTimersByTimeAsync(500);
+    expect(engine.calls().map((c) => c.status)).toEqual(['ringing', 'ringing']);
+    expect(await update(sids[0]!, 'Status=canceled')).toBe('canceled');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(engine.calls()[1]!.status).toBe('in-progress');
+    expect(await update(sids[1]!, 'Status=canceled')).toBe('in-progress');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(engine.calls().map((c) => c.status)).toEqual(['canceled', 'in-progress']);
+    expect(await update(sids[1]!, 'Status=completed')).toBe('completed');
+    expect(engine.calls().map((c) => c.status)).toEqual(['canceled', 'completed']);
+    engine.close();
+  });
+
   it('shows an initiated call as queued in the resource, and its start_time', async () => {
     const engine = engineFor({ stepMs: 60_000 });
     const { sid } = (await engine.handle(dial())).body as { sid: string };

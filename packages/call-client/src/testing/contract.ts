@@ -110,7 +110,8 @@ const NUMBER = '+14155552671';
  * The contract every `CallProvider` keeps: string ids, `initiated` on placement, every status
  * forward to the end, busy / no-answer / failed reported, exactly one call per `placeCall` while
  * the backend answers 503s, a bad number refused before any request and, where the provider has
- * `cancelCall`, a ringing call canceled, an answered one hung up, an ended one left as it is.
+ * `cancelCall`, a ringing call canceled and an answered one left to go on; where it has
+ * `hangUpCall`, an answered call hung up; an ended call left as it is by both.
  * Call it at the top level of a vitest file.
  *
  * @example
@@ -301,21 +302,33 @@ export function testProvider(options: TestProviderOptions): void {
       expect((await statusesOf(call.id)).at(-1)).toBe('canceled');
     });
 
-    it('hangs up an answered call: it ends completed', async (context) => {
-      const { provider, reached, statusesOf } = await setup({ stepMs: 5, talkMs: 60_000 });
+    it('leaves an answered call answered when asked to cancel it: the call goes on to its end', async (context) => {
+      const { provider, reached, statusesOf } = await setup({ stepMs: 5, talkMs: 500 });
       if (!provider.cancelCall) return context.skip('the provider has no cancelCall');
       const call = await provider.placeCall({ to: NUMBER });
       await reached(call.id, 'answered');
-      expect((await provider.cancelCall(call.id)).status).toBe('completed');
+      expect((await provider.cancelCall(call.id)).status).toBe('answered');
       expect((await statusesOf(call.id)).at(-1)).toBe('completed');
     });
 
-    it('leaves an ended call as it is when asked to cancel it', async (context) => {
+    it('hangs up an answered call with hangUpCall: it ends completed', async (context) => {
+      const { provider, reached, statusesOf } = await setup({ stepMs: 5, talkMs: 60_000 });
+      if (!provider.hangUpCall) return context.skip('the provider has no hangUpCall');
+      const call = await provider.placeCall({ to: NUMBER });
+      await reached(call.id, 'answered');
+      expect((await provider.hangUpCall(call.id)).status).toBe('completed');
+      expect((await statusesOf(call.id)).at(-1)).toBe('completed');
+    });
+
+    it('leaves an ended call as it is when asked to cancel it or hang it up', async (context) => {
       const { provider, statusesOf } = await setup({ outcome: 'busy' });
-      if (!provider.cancelCall) return context.skip('the provider has no cancelCall');
+      if (!provider.cancelCall && !provider.hangUpCall) {
+        return context.skip('the provider has neither cancelCall nor hangUpCall');
+      }
       const call = await provider.placeCall({ to: NUMBER });
       expect((await statusesOf(call.id)).at(-1)).toBe('busy');
-      expect((await provider.cancelCall(call.id)).status).toBe('busy');
+      if (provider.cancelCall) expect((await provider.cancelCall(call.id)).status).toBe('busy');
+      if (provider.hangUpCall) expect((await provider.hangUpCall(call.id)).status).toBe('busy');
     });
   });
 }

@@ -9,7 +9,6 @@ import {
   isResponseValidationError,
 } from '../errors.js';
 import { TWILIO_TEST_CREDENTIALS } from '../testing/index.js';
-import { createCallApiMock } from '../testing/msw.js';
 import { createTwilioClient, isTwilioApiError, type TwilioClientOptions } from './index.js';
 
 const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
@@ -259,50 +258,5 @@ describe('createTwilioClient', () => {
     } catch (error) {
       expect(isInvalidOptionsError(error)).toBe(true);
     }
-  });
-});
-
-describe('createTwilioClient.cancelCall against the Twilio simulator', () => {
-  async function placed(knobs: { ringMs?: number; talkMs?: number; callsPerSecond?: number }) {
-    const mock = createCallApiMock({
-      flavour: 'twilio',
-      baseUrl: BASE,
-      stepMs: 5,
-      ...knobs,
-    });
-    server.use(...mock.handlers);
-    const client = createTwilioClient(options());
-    const call = await client.placeCall({ to: '+14155552671' });
-    return { mock, client, call };
-  }
-
-  it('cancels a call still queued behind the account CPS', async () => {
-    const { mock, client } = await placed({ callsPerSecond: 1, ringMs: 60_000 });
-    await client.placeCall({ to: '+14155552672' }); // waits a second behind the first
-    const second = mock.calls()[1]!;
-    expect((await client.getCall(second.id)).providerStatus).toBe('queued');
-    expect(await client.cancelCall(second.id)).toMatchObject({ status: 'canceled' });
-    mock.close();
-  });
-
-  it('cancels a ringing call', async () => {
-    const { mock, client, call } = await placed({ ringMs: 60_000 });
-    await expect.poll(async () => (await client.getCall(call.id)).status).toBe('ringing');
-    expect(await client.cancelCall(call.id)).toMatchObject({ status: 'canceled' });
-    mock.close();
-  });
-
-  it('hangs up an answered call: it ends completed', async () => {
-    const { mock, client, call } = await placed({ talkMs: 60_000 });
-    await expect.poll(async () => (await client.getCall(call.id)).status).toBe('answered');
-    expect(await client.cancelCall(call.id)).toMatchObject({ status: 'completed' });
-    mock.close();
-  });
-
-  it('leaves an ended call as it is', async () => {
-    const { mock, client, call } = await placed({});
-    await expect.poll(async () => (await client.getCall(call.id)).status).toBe('completed');
-    expect(await client.cancelCall(call.id)).toMatchObject({ status: 'completed' });
-    mock.close();
   });
 });

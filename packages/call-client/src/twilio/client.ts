@@ -89,6 +89,7 @@ export interface TwilioProvider extends CallProvider {
   readonly name: 'twilio';
   getCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   cancelCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+  hangUpCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
 }
 
 const CALL_SID = /^CA[0-9a-f]{32}$/i;
@@ -149,8 +150,9 @@ type TwilioCall = z.infer<typeof callSchema>;
 
 /**
  * A client for Twilio's Programmable Voice, API 2010-04-01 (the Calls resource): places calls
- * (paced by `callsPerSecond`), reads them, lists them to reconcile an ambiguous placement, and
- * cancels or hangs them up. Follow calls by the status callbacks to `statusCallbackUrl` (see
+ * (paced by `callsPerSecond`), reads them, lists them to reconcile an ambiguous placement,
+ * cancels those not answered yet (`cancelCall`) and hangs up answered ones (`hangUpCall`).
+ * Follow calls by the status callbacks to `statusCallbackUrl` (see
  * {@link expressTwilioWebhookHandler}) or by polling with `watchCall`.
  *
  * @example
@@ -327,11 +329,15 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
 
     async cancelCall(id, { signal } = {}) {
       const current = await getCall(id, { signal });
-      if (isTerminal(current.status)) return current;
-      if (current.status === 'answered') return update(id, 'completed', signal);
-      const canceled = await update(id, 'canceled', signal);
-      // Answered between the read and the cancel: Twilio leaves it as it is; hang it up.
-      return canceled.status === 'answered' ? update(id, 'completed', signal) : canceled;
+      if (isTerminal(current.status) || current.status === 'answered') return current;
+      // Twilio cancels a queued or ringing call only: one answered meanwhile is left as it is,
+      // and its answer says so (`in-progress`).
+      return update(id, 'canceled', signal);
+    },
+
+    async hangUpCall(id, { signal } = {}) {
+      const current = await getCall(id, { signal });
+      return isTerminal(current.status) ? current : update(id, 'completed', signal);
     },
   };
   return provider;
