@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       OTEL_SERVICE_NAME: 'ringkit-demo',
       ALLOWED_ORIGINS: [],
+      ALLOWED_HOSTS: [],
       RATE_LIMIT: 120,
       SSE_MAX_PER_CLIENT: 10,
       SSE_MAX: 200,
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
         OTEL_SERVICE_NAME: 'calls-eu',
         API_TOKEN: 'a-long-enough-token!',
         ALLOWED_ORIGINS: 'https://shop.example, http://localhost:8080',
+        ALLOWED_HOSTS: 'Demo.Internal., calls.example:8443, [fd00::1]',
         RATE_LIMIT: '30',
         SSE_MAX_PER_CLIENT: '4',
         SSE_MAX: '50',
@@ -96,6 +98,11 @@ describe('loadConfig', () => {
       OTEL_SERVICE_NAME: 'calls-eu',
       API_TOKEN: 'a-long-enough-token!',
       ALLOWED_ORIGINS: ['https://shop.example', 'http://localhost:8080'],
+      ALLOWED_HOSTS: [
+        { name: 'demo.internal', port: undefined },
+        { name: 'calls.example', port: 8443 },
+        { name: '[fd00::1]', port: undefined },
+      ],
       RATE_LIMIT: 30,
       SSE_MAX_PER_CLIENT: 4,
       SSE_MAX: 50,
@@ -137,6 +144,11 @@ describe('loadConfig', () => {
     ['API_TOKEN', 'has spaces in the token'],
     ['ALLOWED_ORIGINS', 'shop.example'],
     ['ALLOWED_ORIGINS', 'https://shop.example/path'],
+    ['ALLOWED_HOSTS', 'https://calls.example'],
+    ['ALLOWED_HOSTS', 'calls.example:0'],
+    ['ALLOWED_HOSTS', 'calls.example:99999'],
+    ['ALLOWED_HOSTS', '*.example'],
+    ['ALLOWED_HOSTS', 'a@calls.example'],
     ['RATE_LIMIT', '0'],
     ['SSE_MAX', 'lots'],
     ['CALL_PROVIDER', 'vonage'],
@@ -159,6 +171,12 @@ describe('loadConfig', () => {
     }
     expect(message).toMatch(new RegExp(`^Invalid configuration: ${key}: `));
     expect(message).not.toContain('\n');
+  });
+
+  it('names the item of ALLOWED_HOSTS that is not a host name', () => {
+    expect(() => loadConfig({ ALLOWED_HOSTS: 'calls.example, calls.example/x' })).toThrow(
+      'Invalid configuration: ALLOWED_HOSTS: not a host name (name or [IPv6 address], then :port if any): calls.example/x',
+    );
   });
 
   it('names the bad numbers of DIALER_NUMBERS', () => {

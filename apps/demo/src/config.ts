@@ -1,5 +1,6 @@
 import { callOptionsSchema, isValidPhoneNumber, toE164 } from '@ringkit/call-client';
 import { z } from 'zod';
+import { parseHost, type HostName } from './hosts.js';
 
 /**
  * The numbers of the original exercise, with its repeats: the dialer calls a repeated number once
@@ -127,6 +128,28 @@ const envSchema = z.object({
         origins.push(url.origin);
       }
       return origins;
+    })
+    .default([]),
+  // Names besides HOST, PUBLIC_URL's host and the loopback literals that the server answers to.
+  ALLOWED_HOSTS: z
+    .string()
+    .transform((value, ctx) => {
+      const hosts: HostName[] = [];
+      for (const item of value
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean)) {
+        const host = parseHost(item);
+        if (!host) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `not a host name (name or [IPv6 address], then :port if any): ${item}`,
+          });
+          return z.NEVER;
+        }
+        hosts.push(host);
+      }
+      return hosts;
     })
     .default([]),
   RATE_LIMIT: z.coerce

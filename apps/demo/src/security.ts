@@ -2,6 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Config } from './config.js';
+import {
+  hostAllowed,
+  isLoopbackName,
+  listenHostName,
+  parseHost,
+  urlHostEntry,
+  type HostEntry,
+} from './hosts.js';
 
 /**
  * Who may drive the demo (DESIGN § apps/demo "Who may drive it"): the Host check against DNS
@@ -10,17 +18,8 @@ import type { Config } from './config.js';
  */
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 const jsonError = (code: string, message: string) => ({ error: { code, message } });
-
-function hostnameOf(host: string): string | null {
-  try {
-    return new URL(`http://${host}`).hostname;
-  } catch {
-    return null;
-  }
-}
 
 function hostOfOrigin(origin: string): string | null {
   try {
@@ -30,23 +29,55 @@ function hostOfOrigin(origin: string): string | null {
   }
 }
 
-/** Whether `HOST` keeps the server on this machine. */
+/** Whether `HOST` keeps the server on this machine: a loopback literal, not a name like one. */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+  const parsed = listenHostName(host);
+  return parsed !== null && parsed.port === undefined && isLoopbackName(parsed.name);
+}
+
+/** The names this server answers to besides the loopback literals. */
+function hostEntries(config: Config): HostEntry[] {
+  const entries: HostEntry[] = config.ALLOWED_HOSTS.map(({ name, port }) =>
+    port === undefined ? { name } : { name, ports: [port] },
+  );
+  const listen = ['0.0.0.0', '::'].includes(config.HOST) ? null : listenHostName(config.HOST);
+  if (listen) entries.push({ name: listen.name });
+  const publicHost = config.PUBLIC_URL ? urlHostEntry(config.PUBLIC_URL) : null;
+  if (publicHost) entries.push(publicHost);
+  return entries;
+}
+
+/** The first value of a header a proxy may have set, or repeated. */
+function firstValue(value: string | string[] | undefined): string | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
+  return text === '' ? undefined : text;
+}
+
+/** How many `Host` headers a request carries (Node keeps the first of several). */
+function hostHeaders(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === 'host') count += 1;
+  }
+  return count;
 }
 
 /**
- * Refuses requests whose `Host` is not one this server answers to (421): a page on another
- * site that a DNS trick points at 127.0.0.1 sends its own name, not ours. Allowed: localhost and
- * the loopback addresses, the host of `PUBLIC_URL`, and `HOST` when it names one.
+ * Refuses a request whose `Host` is not exactly one this server answers to, with `421`: a page
+ * on another site that a DNS trick points at this server still sends its own name. Allowed: the
+ * loopback literals (`localhost`, `127.x.y.z` written as four decimal octets, `[::1]`) with any
+ * port, `HOST` with any port, the host of `PUBLIC_URL` with its port, and `ALLOWED_HOSTS` (with
+ * the port each names, or any). Names compare case-insensitively, without one trailing dot.
+ * With `TRUST_PROXY`, a proxy's `X-Forwarded-Host` is what the client sent, so it is the name
+ * checked when present; without it that header is ignored. A request with two `Host` headers is
+ * refused too.
  */
 export function hostCheck(config: Config): RequestHandler {
-  const allowed = new Set([...LOOPBACK_HOSTS]);
-  if (config.PUBLIC_URL) allowed.add(new URL(config.PUBLIC_URL).hostname);
-  if (!['0.0.0.0', '::'].includes(config.HOST)) allowed.add(hostnameOf(config.HOST) ?? config.HOST);
+  const entries = hostEntries(config);
   return (req, res, next) => {
-    const hostname = hostnameOf(req.headers.host ?? '');
-    if (hostname !== null && (allowed.has(hostname) || hostname.startsWith('127.'))) {
+    const forwarded = config.TRUST_PROXY ? firstValue(req.headers['x-forwarded-host']) : undefined;
+    const host = parseHost(forwarded ?? req.headers.host ?? '');
+    if (host !== null && hostAllowed(host, entries) && hostHeaders(req.rawHeaders) === 1) {
       next();
       return;
     }
@@ -55,7 +86,7 @@ export function hostCheck(config: Config): RequestHandler {
       .json(
         jsonError(
           'misdirected_request',
-          'This server does not answer to that Host; set PUBLIC_URL to the address it is reached at',
+          'This server does not answer to the Host this request names; add it to ALLOWED_HOSTS, or set PUBLIC_URL to the address the server is reached at',
         ),
       );
   };

@@ -195,7 +195,8 @@ describe('POST /webhooks/twilio', () => {
       ['0', 403],
       ['1', 200],
     ] as const) {
-      app = await startTwilioApp({ TRUST_PROXY: trust });
+      // The proxy's name is one the server answers to (the Host check reads it with TRUST_PROXY).
+      app = await startTwilioApp({ TRUST_PROXY: trust, ALLOWED_HOSTS: 'proxy.example' });
       const call = await placedCall();
       const res = await post(callback(call.provider_call_id, 'ringing'), {
         signedUrl,
