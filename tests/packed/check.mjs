@@ -2,17 +2,40 @@
 // workspace, and uses them there as a user would, through `import` and through `require`:
 // calls placed on both provider flavours, a dialer run through Express webhooks, and a call
 // scheduled on SQLite, all against the simulator; then the same packages traced, once
-// @opentelemetry/api and its SDK are installed beside them; then runs every README's code blocks
-// there (readme.mjs). Exits non-zero on the first failure.
+// @opentelemetry/api and its SDK are installed beside them; then their types as a TypeScript user
+// gets them (types.mjs: declaration files that stand alone, consumer.ts type-checked under NodeNext
+// and Bundler); then runs every README's code blocks there (readme.mjs). Exits non-zero on the
+// first failure.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkDeclarations, typecheckConsumer } from './types.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const here = dirname(fileURLToPath(import.meta.url));
 const packages = ['call-client', 'dialer', 'scheduler-core'];
+const manifest = (folder) => JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8'));
+// What a TypeScript user adds: the compiler and Node's types at the workspace's versions, and the
+// types of every typed peer (`@types/pg` for the PostgreSQL store).
+const typescriptTools = [
+  `typescript@${manifest('.').devDependencies.typescript}`,
+  `@types/node@${manifest('.').devDependencies['@types/node']}`,
+  ...packages.flatMap((name) => {
+    const { peerDependencies = {}, devDependencies = {} } = manifest(join('packages', name));
+    return Object.keys(peerDependencies)
+      .filter((peer) => peer.startsWith('@types/'))
+      .map((peer) => `${peer}@${devDependencies[peer] ?? peerDependencies[peer]}`);
+  }),
+];
 const work = mkdtempSync(join(tmpdir(), 'ringkit-packed-'));
 const keep = process.env.KEEP_PACKED === '1';
 
@@ -49,17 +72,24 @@ try {
   }
   console.log('packed packages: every check passed through import and require');
 
-  // Then with the optional peer @opentelemetry/api and an SDK, as an application adds them.
+  // Then with the optional peer @opentelemetry/api and an SDK, as an application adds them (and
+  // TypeScript, for the type checks that follow).
   npmInstall(project, [
     '@opentelemetry/api@1',
     '@opentelemetry/sdk-trace@3',
     '@opentelemetry/context-async-hooks@3',
+    ...typescriptTools,
   ]);
   for (const script of ['traced-checks.mjs', 'traced.mjs', 'traced.cjs'])
     copyFileSync(join(here, script), join(project, script));
   for (const script of ['traced.mjs', 'traced.cjs']) {
     execFileSync(process.execPath, [script], { cwd: project, stdio: 'inherit', timeout: 60_000 });
   }
+
+  // The types: nothing private named, and a strict consumer that compiles.
+  const names = packages.map((name) => `@ringkit/${name}`);
+  checkDeclarations(project, names);
+  await typecheckConsumer(project, names);
 
   // Every README's code, against the same installed packages.
   execFileSync(process.execPath, [join(here, 'readme.mjs'), root, project], {
