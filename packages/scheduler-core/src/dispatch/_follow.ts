@@ -1,5 +1,6 @@
 import {
   clampTimerMs,
+  isHttpError,
   isTerminal,
   watchCall,
   type CallProvider,
@@ -13,6 +14,15 @@ import type { Mutate } from './_writes.js';
 
 const IN_FLIGHT: ScheduledCallStatus[] = ['initiated', 'ringing', 'answered'];
 const isInFlight = (row: StoredCall) => IN_FLIGHT.includes(row.status);
+
+/**
+ * The reason of a call its provider no longer knows: a status poll of the placed call answered
+ * `404` (the provider restarted, or dropped it). The dialer ends such an entry with the same word.
+ */
+const WATCH_FAILED = 'watch_failed';
+
+/** A `404` to `getCall` of a call the provider accepted: it no longer knows the call. */
+const isCallGone = (error: unknown) => isHttpError(error) && error.status === 404;
 
 export interface FollowContext {
   store: Store;
@@ -82,12 +92,27 @@ export function createFollower(ctx: FollowContext) {
         }
       } catch (error) {
         ctx.reportError(error, 'watch', row.id);
+        // Any other error leaves the call to the sweep, which ends it at `callTimeoutMs`.
+        if (isCallGone(error)) await vanished(watcher.latest, providerCallId, error);
       } finally {
         watchers.delete(row.id);
       }
     })();
     watchers.set(row.id, watcher);
     armRenewals();
+  }
+
+  /**
+   * Ends at once, `failed` with reason {@link WATCH_FAILED} and never retried, the attempt of a
+   * call its provider answered `404` for: no status will ever come, and waiting `callTimeoutMs`
+   * would keep it `answered` for hours. Its call record and events are written as for any end.
+   */
+  async function vanished(row: StoredCall, providerCallId: string, error: unknown) {
+    try {
+      await outcomes.finish(row, { status: 'failed', reason: WATCH_FAILED, providerCallId, error });
+    } catch (cause) {
+      ctx.reportError(cause, 'store', row.id);
+    }
   }
 
   /** Whether this worker may take over following `row`: nobody holds a live lease on it. */
