@@ -57,16 +57,18 @@ export interface Scheduler {
   counts(): Promise<Record<ScheduledCallStatus, number>>;
   /**
    * Cancels a call: one not yet sent to the provider ends `canceled` at once; one placed and not
-   * answered yet (`initiated`, `ringing`) is hung up through the provider's `cancelCall`, then
-   * ends `canceled` with a call record of the attempt (outbound, not answered). A canceled call
-   * is returned unchanged; canceling an occurrence ends its series.
+   * answered yet (`initiated`, `ringing`) is canceled through the provider's `cancelCall` (which
+   * never hangs up an answered call), then ends `canceled` with a call record of the attempt
+   * (outbound, not answered). A canceled call is returned unchanged; canceling an occurrence
+   * ends its series.
    *
    * @throws NotFoundError for an unknown id.
    * @throws ConflictError, nothing changed: `in_progress` for an answered call (a conversation
-   *   is never cut off), `cannot_hang_up` for a call in flight when the provider has no
-   *   `cancelCall`, `placing` while the placement request has not been answered (no provider id
-   *   yet: try again a moment later), `already_placed` for a call that has ended (also when it
-   *   ended on its own before the provider got the request).
+   *   is never cut off), also one the provider's answer shows answered meanwhile (that answer
+   *   is applied and the call followed to its end), `cannot_hang_up` for a call in flight when
+   *   the provider has no `cancelCall`, `placing` while the placement request has not been
+   *   answered (no provider id yet: try again a moment later), `already_placed` for a call that
+   *   has ended (also when it ended on its own before the provider got the request).
    * @throws HangUpError when the provider's `cancelCall` fails: nothing changed, the call is
    *   still followed.
    */

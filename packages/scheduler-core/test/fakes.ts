@@ -23,11 +23,11 @@ export interface FakeProviderOptions {
   /** Runs inside `placeCall` before it answers; throw to fail the placement. */
   onPlace?: (to: string, n: number) => Promise<void> | void;
   /**
-   * Gives the provider `cancelCall`: a call not answered yet ends `canceled`, an answered one
-   * `completed`, an ended one stays as it is.
+   * Gives the provider `cancelCall`, which cancels a call not answered yet (`canceled`) and
+   * leaves an answered or ended one as it is, as Twilio's `Status=canceled` does.
    */
   cancelable?: boolean;
-  /** Runs inside `cancelCall` before the call ends; throw to fail it. */
+  /** Runs inside `cancelCall` before the provider decides; throw to fail it. */
   onCancel?: (id: string) => Promise<void> | void;
   /**
    * The call options it honours (`capabilities.options`); it refuses others as a client does.
@@ -42,7 +42,7 @@ export interface FakeProvider extends CallProvider {
   placed: { to: string; at: number; id: string }[];
   /** Every `placeCall` request, as given (refused ones too). */
   requests: PlaceCallRequest[];
-  /** The ids `cancelCall` ended, in order. */
+  /** The ids `cancelCall` canceled, in order. */
   hungUp: string[];
   /** Sets the status a call is at now (as its webhooks tell), for `cancelCall` to find. */
   setStatus(id: string, status: CallStatus): void;
@@ -107,15 +107,13 @@ export function fakeProvider(options: FakeProviderOptions): FakeProvider {
     provider.cancelCall = async (id) => {
       await options.onCancel?.(id);
       const was = current.get(id) ?? 'initiated';
-      const status: CallStatus = isTerminal(was)
-        ? was
-        : was === 'answered'
-          ? 'completed'
-          : 'canceled';
-      if (status !== was) provider.hungUp.push(id);
-      current.set(id, status);
-      scripts.set(id, [status]);
-      return { id, status, providerStatus: status, raw: {} };
+      if (isTerminal(was) || was === 'answered') {
+        return { id, status: was, providerStatus: was, raw: {} };
+      }
+      provider.hungUp.push(id);
+      current.set(id, 'canceled');
+      scripts.set(id, ['canceled']);
+      return { id, status: 'canceled', providerStatus: 'canceled', raw: {} };
     };
   }
   return provider;

@@ -1,11 +1,24 @@
-import { isTerminal, type CallProvider, type Clock, type ProviderCall } from '@ringkit/call-client';
-import { ConflictError, HangUpError } from '../errors.js';
+import {
+  isTerminal,
+  type CallProvider,
+  type CallStatusEvent,
+  type Clock,
+  type ProviderCall,
+} from '@ringkit/call-client';
+import { HangUpError } from '../errors.js';
 import type { SchedulerEmitter } from '../events.js';
 import type { StoredCall, StoredCallPatch } from '../store.js';
 import { toScheduledCall } from '../_rows.js';
 import type { ScheduledCall } from '../types.js';
 import type { Outcomes } from './_outcomes.js';
-import { cancelRefusal, canceled, hangUpable, hungUp, notYetPlaced } from './_transitions.js';
+import {
+  cancelRefusal,
+  canceled,
+  hangUpable,
+  hungUp,
+  notCanceled,
+  notYetPlaced,
+} from './_transitions.js';
 import type { Mutate } from './_writes.js';
 
 export interface CancelContext {
@@ -20,20 +33,23 @@ export interface CancelContext {
 
 /**
  * `cancel()`: a call not placed yet ends `canceled` at once; a call placed and not answered is
- * hung up through the provider's `cancelCall` first, then ends `canceled` in one compare-and-set
- * with its call record (an outbound attempt, not answered). Whatever fails or does not fit
- * throws before anything is written. Any worker may cancel any call: the write decides on the
- * row as it is then, so a follower elsewhere, a webhook or a second `cancel()` meanwhile never
- * moves a call backwards or ends it twice.
+ * canceled through the provider's `cancelCall` first (which never hangs up an answered call),
+ * then ends `canceled` in one compare-and-set with its call record (an outbound attempt, not
+ * answered). A call the provider reports answered meanwhile is not canceled: it is followed to
+ * its real end and `cancel()` is refused (`in_progress`). Whatever fails or does not fit throws
+ * before anything is written. Any worker may cancel any call: the write decides on the row as it
+ * is then, so a follower elsewhere, a webhook or a second `cancel()` meanwhile never moves a
+ * call backwards or ends it twice.
  */
 export function createCanceler(ctx: CancelContext) {
   const { provider, clock, emitter, mutate, outcomes } = ctx;
   const cancelCall = provider.cancelCall?.bind(provider);
 
   /**
-   * Ends what is left of the call after the provider ended attempt `providerCallId` (or, without
-   * it, before anything was placed): `canceled` while the attempt is still in flight, or while
-   * a retry of it waits (an attempt that ended meanwhile must not be tried again).
+   * Ends what is left of the call after the provider canceled attempt `providerCallId` (or,
+   * without it, before anything was placed): `canceled` while the attempt is still initiated or
+   * ringing, or while a retry of it waits (an attempt that ended meanwhile must not be tried
+   * again).
    */
   async function end(id: string, fresh: StoredCall | undefined, providerCallId: string | null) {
     const now = clock.now();
@@ -41,7 +57,8 @@ export function createCanceler(ctx: CancelContext) {
       id,
       (r): StoredCallPatch | null => {
         if (notYetPlaced(r)) return canceled(r, now);
-        if (providerCallId !== null && r.providerCallId === providerCallId && inFlight(r)) {
+        // Not once answered: the provider left an answered call as it is, and so do we.
+        if (providerCallId !== null && r.providerCallId === providerCallId && hangUpable(r)) {
           return hungUp(r, now);
         }
         return null;
@@ -59,6 +76,17 @@ export function createCanceler(ctx: CancelContext) {
     return result.row;
   }
 
+  /** The provider's answer to `cancelCall`, as the status event it is. */
+  function statusOf(providerCallId: string, reported: ProviderCall): CallStatusEvent {
+    return {
+      callId: providerCallId,
+      status: reported.status,
+      providerStatus: reported.providerStatus,
+      at: new Date(clock.now()),
+      ...(reported.answeredBy === undefined ? {} : { answeredBy: reported.answeredBy }),
+    };
+  }
+
   return async function cancel(id: string): Promise<ScheduledCall> {
     const first = await end(id, undefined, null);
     if (first.status === 'canceled') return toScheduledCall(first);
@@ -71,34 +99,21 @@ export function createCanceler(ctx: CancelContext) {
     } catch (cause) {
       throw new HangUpError({ id, providerCallId, cause });
     }
+    if (reported.status === 'answered') {
+      // Answered before the request arrived: the provider left it as it is, and so do we.
+      const row = (await outcomes.applyStatus(statusOf(providerCallId, reported), first)) ?? first;
+      throw notCanceled(row);
+    }
     let row = first;
-    if (isTerminal(reported.status) && reported.status !== 'canceled') {
-      // The call ended on its own before the request arrived (or was answered meanwhile and hung
-      // up): that end is what happened, applied as any provider status is.
-      row =
-        (await outcomes.applyStatus(
-          {
-            callId: providerCallId,
-            status: reported.status,
-            providerStatus: reported.providerStatus,
-            at: new Date(clock.now()),
-            ...(reported.answeredBy === undefined ? {} : { answeredBy: reported.answeredBy }),
-          },
-          row,
-        )) ?? row;
+    const endedFirst = isTerminal(reported.status) && reported.status !== 'canceled';
+    if (endedFirst) {
+      // The call ended on its own before the request arrived: that end is what happened,
+      // applied as any provider status is.
+      row = (await outcomes.applyStatus(statusOf(providerCallId, reported), row)) ?? row;
     }
     // The provider canceled it (or took the request and reports the change later): `canceled`.
-    const hungUpId =
-      isTerminal(reported.status) && reported.status !== 'canceled' ? null : providerCallId;
-    const last = await end(id, row, hungUpId);
+    const last = await end(id, row, endedFirst ? null : providerCallId);
     if (last.status === 'canceled') return toScheduledCall(last);
-    throw new ConflictError({
-      reason: 'already_placed',
-      id,
-      status: last.status,
-      message: `Call ${id} ended (${last.status}) before it could be canceled`,
-    });
+    throw notCanceled(last);
   };
 }
-
-const inFlight = (row: StoredCall) => hangUpable(row) || row.status === 'answered';

@@ -66,7 +66,7 @@ function alreadyPlaced(row: StoredCall, what: string): ConflictError {
 /**
  * `cancel()` of a call not placed yet: it ends `canceled`, its claim (if any) released; `null`
  * when it was canceled already. @throws ConflictError once it may have been sent (a call in
- * flight is hung up instead, see {@link cancelRefusal} and {@link hungUp}).
+ * flight is canceled at the provider instead, see {@link cancelRefusal} and {@link hungUp}).
  */
 export function canceled(row: StoredCall, now: number): StoredCallPatch | null {
   if (row.status === 'canceled') return null;
@@ -85,7 +85,7 @@ export function canceled(row: StoredCall, now: number): StoredCallPatch | null {
   };
 }
 
-/** A placed call `cancel()` may hang up: accepted by the provider, not answered, its id known. */
+/** A placed call `cancel()` may cancel: accepted by the provider, not answered, its id known. */
 export const hangUpable = (row: StoredCall): boolean =>
   (row.status === 'initiated' || row.status === 'ringing') && row.providerCallId !== null;
 
@@ -121,7 +121,22 @@ export function cancelRefusal(row: StoredCall, canHangUp: boolean): ConflictErro
   return null;
 }
 
-/** A call in flight the provider ended at `cancel()`'s request: `canceled`, for good. */
+/**
+ * Why `cancel()` did not end `row`, a call in flight when the provider was asked to cancel it:
+ * it was answered before the request arrived (`in_progress`: the provider left it as it is, and
+ * so is it here, followed to its real end), or it ended on its own first (`already_placed`).
+ */
+export function notCanceled(row: StoredCall): ConflictError {
+  const { id, status } = row;
+  if (status === 'answered') {
+    const message = `Call ${id} was answered before it could be canceled: it is not hung up`;
+    return new ConflictError({ reason: 'in_progress', id, status, message });
+  }
+  const message = `Call ${id} ended (${status}) before it could be canceled`;
+  return new ConflictError({ reason: 'already_placed', id, status, message });
+}
+
+/** A call in flight the provider canceled at `cancel()`'s request: `canceled`, for good. */
 export const hungUp = (row: StoredCall, now: number): StoredCallPatch =>
   ended(row, { status: 'canceled', reason: 'canceled', retry: false, at: now });
 
