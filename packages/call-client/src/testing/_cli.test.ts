@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { formatEvent, runSimulatorCli } from './_cli.js';
 import { startWebhookReceiver } from './_receiver.js';
@@ -88,6 +89,52 @@ describe('ringkit-sim', () => {
     expect(await exit).toBe(0);
     expect(stdout.lines()).toHaveLength(3);
   });
+
+  it('takes the arguments after the `--` that `pnpm sim -- …` passes along', async () => {
+    const stdout = capture();
+    const stderr = capture();
+    const controller = new AbortController();
+    const argv = ['--', '--polling-port', '0', '--webhook-port', '0', '--seed', '7', '--quiet'];
+    const exit = runSimulatorCli(argv, {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(stdout.lines()).toContain('seed 7; press Ctrl+C to stop'), WAIT);
+    controller.abort();
+    expect(await exit).toBe(0);
+    expect(stderr.lines()).toEqual([]);
+  });
+
+  it.each([
+    ['polling', ['--webhook-port', '0', '--polling-port'], '--polling-port (or SIM_POLLING_PORT)'],
+    ['webhook', ['--polling-port', '0', '--webhook-port'], '--webhook-port (or SIM_WEBHOOK_PORT)'],
+  ])(
+    'exits 1 with one line naming the port and the option to change when the %s port is taken',
+    async (flavour, argv, option) => {
+      const blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const { port } = blocker.address() as { port: number };
+      const stdout = capture();
+      const stderr = capture();
+      try {
+        const code = await runSimulatorCli([...argv, String(port), '--quiet'], {
+          stdout: stdout.stream,
+          stderr: stderr.stream,
+          signal: new AbortController().signal,
+        });
+        expect(code).toBe(1);
+      } finally {
+        await new Promise((resolve) => blocker.close(resolve));
+      }
+      const flag = option.split(' ')[0];
+      expect(stderr.lines()).toEqual([
+        `ringkit-sim: port ${port} is already in use (the ${flavour} flavour listens on ${flag}); ` +
+          `set ${option} to a free port, e.g. ${flag} ${port + 1}`,
+      ]);
+      expect(stdout.lines().join('\n')).not.toContain('seed');
+    },
+  );
 
   it.each([
     [['--error-rate', '2'], '--error-rate must be between 0 and 1'],

@@ -66,9 +66,27 @@ const cliSchema = z.object({
   quiet: z.boolean().default(false),
 });
 
+/** Where each flavour's port is set: its option and its variable. */
+const PORT_SETTINGS: Record<SimulatorFlavour, [option: string, variable: string]> = {
+  polling: ['--polling-port', 'SIM_POLLING_PORT'],
+  webhook: ['--webhook-port', 'SIM_WEBHOOK_PORT'],
+  twilio: ['--twilio-port', 'SIM_TWILIO_PORT'],
+};
+
+/** The line for a flavour whose port is taken: which option (or variable) to change, and to what. */
+export function portInUseMessage(flavour: SimulatorFlavour, port: number): string {
+  const [option, variable] = PORT_SETTINGS[flavour];
+  return (
+    `port ${port} is already in use (the ${flavour} flavour listens on ${option}); ` +
+    `set ${option} (or ${variable}) to a free port, e.g. ${option} ${port + 1}`
+  );
+}
+
 /**
  * Runs `ringkit-sim`: parses `argv`, starts both flavours, prints one line per call event, and
- * resolves with the exit code once the signal aborts (0) or when the arguments are bad (2).
+ * resolves with the exit code once the signal aborts (0), when the arguments are bad (2), or when
+ * a flavour cannot start, e.g. its port is taken (1). A first `--` (what `pnpm sim -- …` passes
+ * along) is skipped.
  */
 export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promise<number> {
   const fail = (message: string, code: number) => {
@@ -78,7 +96,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
   let values;
   try {
     values = parseArgs({
-      args: argv,
+      args: argv[0] === '--' ? argv.slice(1) : argv,
       strict: true,
       allowPositionals: false,
       options: {
@@ -129,8 +147,10 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     ? undefined
     : (event: SimulatorEvent) => io.stdout.write(`${formatEvent(event)}\n`);
   const started: CallApiSimulator[] = [];
+  let starting: [SimulatorFlavour, number] | undefined;
   try {
     for (const [flavour, port] of flavours) {
+      starting = [flavour, port];
       const simulator = await startCallApiSimulator({
         flavour,
         port,
@@ -156,6 +176,9 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     }
     return 0;
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && starting) {
+      return fail(portInUseMessage(...starting), 1);
+    }
     return fail((error as Error).message, 1);
   } finally {
     dispose();
