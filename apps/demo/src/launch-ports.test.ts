@@ -1,0 +1,91 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import {
+  demoPorts,
+  firstTakenPort,
+  simPortMessage,
+  simPorts,
+} from '../../../scripts/lib/launch.mjs';
+
+/** The ports `pnpm demo` and `pnpm sim` check before they build (scripts/lib/launch.mjs). */
+const where = (wanted: { port: number; host: string }[]) =>
+  wanted.map(({ port, host }) => `${host}:${port}`);
+
+describe('the ports pnpm demo checks', () => {
+  it('are the simulators’ then the server’s, at their defaults', () => {
+    expect(where(demoPorts([], {}))).toEqual([
+      '127.0.0.1:5000',
+      '127.0.0.1:4830',
+      '127.0.0.1:4000',
+    ]);
+    expect(demoPorts([], {})[2]!.message).toBe(
+      'PORT: 127.0.0.1:4000 is already in use; set PORT to a free port (e.g. PORT=4001)',
+    );
+  });
+
+  it('follow the variables, and --provider twilio (with or without the `--` pnpm passes)', () => {
+    const env = { CALL_API_URL: 'http://localhost:6000', DIALER_API_URL: 'http://127.0.0.1:6001' };
+    expect(where(demoPorts([], { ...env, PORT: '0', HOST: '0.0.0.0' }))).toEqual([
+      '127.0.0.1:6000',
+      '127.0.0.1:6001',
+    ]);
+    expect(where(demoPorts([], { PORT: '4100', HOST: '0.0.0.0' })).at(-1)).toBe('0.0.0.0:4100');
+    const twilio = ['127.0.0.1:5010', '127.0.0.1:4000'];
+    expect(where(demoPorts(['--', '--provider', 'twilio'], {}))).toEqual(twilio);
+    expect(where(demoPorts(['--provider=twilio'], {}))).toEqual(twilio);
+    expect(where(demoPorts([], { DEMO_PROVIDER: 'twilio' }))).toEqual(twilio);
+    expect(
+      demoPorts([], { DEMO_PROVIDER: 'twilio', TWILIO_API_URL: 'http://localhost:7000' })[0],
+    ).toMatchObject({
+      port: 7000,
+      message:
+        'TWILIO_API_URL: port 7000 is already in use (the simulator listens where TWILIO_API_URL points); set TWILIO_API_URL to a free port, e.g. TWILIO_API_URL=http://localhost:7001',
+    });
+  });
+
+  it('are none when the arguments or variables are for the demo itself to refuse', () => {
+    expect(demoPorts(['--provider', 'vonage'], {})).toEqual([]);
+    expect(demoPorts(['--fast'], {})).toEqual([]);
+    expect(demoPorts([], { CALL_API_URL: 'not a url' })).toEqual([]);
+    expect(demoPorts([], { CALL_PROVIDER: 'twilio' })).toEqual([]);
+  });
+});
+
+describe('the ports pnpm sim checks', () => {
+  it('are both flavours’ at their defaults, and the Twilio flavour’s when given', () => {
+    expect(where(simPorts([], {}))).toEqual(['127.0.0.1:5000', '127.0.0.1:4830']);
+    const argv = ['--', '--polling-port', '5001', '--twilio-port=5011', '--host', '0.0.0.0'];
+    expect(where(simPorts(argv, { SIM_WEBHOOK_PORT: '4900' }))).toEqual([
+      '0.0.0.0:5001',
+      '0.0.0.0:4900',
+      '0.0.0.0:5011',
+    ]);
+  });
+
+  it('leave out port 0, values the simulator refuses, and --help', () => {
+    expect(where(simPorts(['--polling-port', '0', '--webhook-port', 'x'], {}))).toEqual([]);
+    expect(simPorts(['--help'], {})).toEqual([]);
+  });
+
+  it('say what ringkit-sim says of a taken port', () => {
+    expect(simPortMessage('webhook', 4830)).toBe(
+      'ringkit-sim: port 4830 is already in use (the webhook flavour listens on --webhook-port); set --webhook-port (or SIM_WEBHOOK_PORT) to a free port, e.g. --webhook-port 4831',
+    );
+  });
+});
+
+describe('firstTakenPort', () => {
+  it('gives the line of the first taken port, or null when every one is free', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const free = { port: 0, host: '127.0.0.1', message: 'free' };
+      const taken = { port, host: '127.0.0.1', message: 'taken' };
+      expect(await firstTakenPort([free, taken, { ...taken, message: 'second' }])).toBe('taken');
+      expect(await firstTakenPort([free])).toBeNull();
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
