@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { BODY_LIMIT_BYTES, jsonBody, rawBody, readBody } from './body.js';
 import { errorHandler, notFound } from './http-errors.js';
 import { createHttpLogger } from './logger.js';
 import { callsRouter } from './routes/calls.js';
@@ -21,9 +22,6 @@ export interface AppOptions {
   /** `false` while shutting down: `/healthz` answers 503. */
   isReady?: () => boolean;
 }
-
-/** The largest JSON body the API reads; a larger one is a 413. */
-export const BODY_LIMIT = '16kb';
 
 /** The demo's HTTP app: the JSON API, the provider webhooks, live events and the pages. */
 export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
@@ -54,6 +52,10 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
     }),
   );
 
+  // Bodies are read here and nowhere else, up to BODY_LIMIT_BYTES on every route: a larger one
+  // is a 413 from its Content-Length, before it is read, or as soon as a chunked one passes it.
+  app.use(readBody(BODY_LIMIT_BYTES));
+
   app.get('/healthz', (_req, res) => {
     const ready = options.isReady?.() ?? true;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'shutting_down' });
@@ -61,10 +63,9 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
 
   // Everything but /healthz answers only to this server's own names (DNS rebinding).
   app.use(hostCheck(runtime.config));
-  // Twilio's callbacks are form-encoded and signed: their handler reads the body itself, so the
-  // route comes before the webhook flavour's raw-body router.
+  // Twilio's callbacks are form-encoded and signed: their handler takes the raw body.
   if (runtime.config.CALL_PROVIDER === 'twilio') {
-    app.post(TWILIO_WEBHOOK_PATH, twilioWebhookHandler(runtime));
+    app.post(TWILIO_WEBHOOK_PATH, rawBody, twilioWebhookHandler(runtime));
   }
   app.use('/webhooks', webhooksRouter(runtime));
   app.use('/metrics', bearerAuth(runtime.config), metricsRouter(runtime));
@@ -75,7 +76,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
     bearerAuth(runtime.config),
     jsonOnly,
     mutationRateLimit(runtime.config),
-    express.json({ limit: BODY_LIMIT }),
+    jsonBody,
   );
   app.use('/api/scheduled-calls', scheduledCallsRouter(runtime));
   app.use('/api/dialer', dialerRouter(runtime));

@@ -116,14 +116,8 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     return answer(409, 'conflict', 'The dialer has already been started', { state: error.state });
   }
   if (isInvalidPhoneNumberError(error)) return answer(400, 'invalid_request', error.message);
-  // body-parser's errors (express.json): malformed JSON, too large, bad encoding.
-  const http = error as { type?: string; status?: number; limit?: number };
-  if (http.type === 'entity.parse.failed') {
-    return answer(400, 'invalid_json', 'The request body is not valid JSON');
-  }
-  if (http.type === 'entity.too.large') {
-    return answer(413, 'payload_too_large', `The request body exceeds ${http.limit} bytes`);
-  }
+  // Errors of Express and its middleware that carry a client error's status.
+  const http = error as { status?: number };
   if (typeof http.status === 'number' && http.status >= 400 && http.status < 500) {
     return answer(http.status, 'bad_request', (error as Error).message);
   }

@@ -6,6 +6,7 @@ import type { Store } from '@ringkit/scheduler-core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { DestinationStream, Logger } from 'pino';
 import { createApp } from './app.js';
+import { continueWhenRead } from './body.js';
 import { configWarnings, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { isLoopback } from './security.js';
@@ -91,6 +92,7 @@ export async function startServer(
   });
   // Timeouts are checked every second (Node's default is every 30 s).
   const server = createServer({ connectionsCheckingInterval: 1_000 }, app);
+  continueWhenRead(server);
   // Slow clients cannot hold connections: a request (headers and body) must arrive within
   // REQUEST_TIMEOUT_MS, its headers within 10 s; idle keep-alive sockets close after 5 s.
   // Event streams are responses, so these do not cut them.

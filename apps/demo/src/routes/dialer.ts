@@ -1,5 +1,6 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
+import { rawBody } from '../body.js';
 import type { Runtime } from '../runtime.js';
 import { serializeDialer } from '../serialize.js';
 import { route } from '../validate.js';
@@ -42,7 +43,7 @@ export function webhooksRouter(runtime: Runtime): Router {
   const router = Router();
   // The raw body: the token is checked before the body is even parsed, so a request with any
   // other token is a 404 whatever it carries.
-  router.use(express.raw({ type: () => true, limit: '16kb' }));
+  router.use(rawBody);
   router.post(
     '/dialer/:token',
     ...route(

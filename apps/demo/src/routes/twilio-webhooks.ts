@@ -1,10 +1,8 @@
 import { expressTwilioWebhookHandler } from '@ringkit/call-client/twilio';
 import type { RequestHandler } from 'express';
+import { BODY_LIMIT_BYTES } from '../body.js';
 import type { Runtime } from '../runtime.js';
 import { twilioSettings } from '../twilio.js';
-
-/** The largest callback read: Twilio's are well under 2 kB. */
-const LIMIT_BYTES = 16 * 1024;
 
 /**
  * `POST /webhooks/twilio`: Twilio's status callbacks, form-encoded and signed with the account's
@@ -20,7 +18,7 @@ export function twilioWebhookHandler(runtime: Runtime): RequestHandler {
     accountSid,
     publicUrl,
     trustProxy: runtime.config.TRUST_PROXY,
-    limitBytes: LIMIT_BYTES,
+    limitBytes: BODY_LIMIT_BYTES,
     onEvent: (event) => runtime.handleProviderStatus(event),
     onError: (error) => runtime.logger.debug({ err: error }, 'Twilio callback refused'),
   });

@@ -1,0 +1,143 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Request, RequestHandler, Response } from 'express';
+import { ApiError } from './http-errors.js';
+
+/**
+ * The largest body any route reads, in bytes: the API's JSON and the providers' callbacks alike
+ * (Twilio's are well under 2 kB).
+ */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** The bytes {@link readBody} read, for the parser of the route. */
+const bodies = new WeakMap<IncomingMessage, Buffer>();
+
+/** Responses whose `100 Continue` waits until their body is read (see {@link continueWhenRead}). */
+const awaitingContinue = new WeakSet<ServerResponse>();
+
+/**
+ * `Expect: 100-continue` is answered only when the body is going to be read: a client that asks
+ * first (curl does for large bodies) gets the `413` or any other refusal without sending a byte.
+ * Without it Node answers `100 Continue` to every such request before the app sees it.
+ */
+export function continueWhenRead(server: Server): void {
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    awaitingContinue.add(res);
+    server.emit('request', req, res);
+  });
+}
+
+/**
+ * Answers with a JSON error and closes the connection once the answer is out, reading no more of
+ * the body: `Connection: close` tells the client to stop sending.
+ */
+function refuseAndClose(req: Request, res: Response, status: number, code: string, text: string) {
+  res.set('Connection', 'close');
+  res.once('finish', () => req.destroy());
+  res.status(status).json({ error: { code, message: text } });
+}
+
+function tooLarge(req: Request, res: Response, limitBytes: number) {
+  refuseAndClose(
+    req,
+    res,
+    413,
+    'payload_too_large',
+    `The request body exceeds ${limitBytes} bytes`,
+  );
+}
+
+/**
+ * Reads every request's body, on every route, for the route's parser ({@link jsonBody},
+ * {@link rawBody}) to take; other routes never see it. A `Content-Length` over `limitBytes` is answered `413` before any byte of the body is read; a
+ * chunked body gets its `413` as soon as the bytes read pass `limitBytes`, and is read no
+ * further. Either way the connection is closed after the answer. A `Content-Encoding` other
+ * than `identity` is `415`: bodies are read as sent.
+ */
+export function readBody(limitBytes: number = BODY_LIMIT_BYTES): RequestHandler {
+  return (req, res, next) => {
+    const declared = req.headers['content-length'];
+    if (declared === undefined && req.headers['transfer-encoding'] === undefined) {
+      next();
+      return;
+    }
+    // Node's parser has already refused a malformed Content-Length (400).
+    if (declared !== undefined && Number(declared) > limitBytes) {
+      tooLarge(req, res, limitBytes);
+      return;
+    }
+    const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding !== undefined && encoding !== 'identity') {
+      refuseAndClose(
+        req,
+        res,
+        415,
+        'unsupported_content_encoding',
+        `Content-Encoding ${encoding} is not accepted; send the body as it is`,
+      );
+      return;
+    }
+    if (awaitingContinue.has(res)) res.writeContinue();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', stop);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        stop();
+        req.pause();
+        tooLarge(req, res, limitBytes);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      bodies.set(req, Buffer.concat(chunks, size));
+      next();
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    // The client went away (or REQUEST_TIMEOUT_MS passed): there is nobody to answer.
+    req.on('error', stop);
+  };
+}
+
+/** `req.body`: the bytes {@link readBody} read, as a `Buffer`, for the webhook parsers. */
+export const rawBody: RequestHandler = (req, _res, next) => {
+  req.body = bodies.get(req);
+  next();
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `req.body`: the body {@link readBody} read, parsed as JSON when the request says
+ * `application/json` (an empty one is `{}`); any other body is left out, as no API route takes
+ * one. Malformed JSON or UTF-8 is `400 invalid_json`, another charset `415`.
+ */
+export const jsonBody: RequestHandler = (req, _res, next) => {
+  const body = bodies.get(req);
+  if (body === undefined || !req.is('application/json')) {
+    next();
+    return;
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new ApiError(415, 'unsupported_charset', `Send JSON in UTF-8, not ${charset}`);
+  }
+  if (body.length === 0) {
+    req.body = {};
+    next();
+    return;
+  }
+  try {
+    req.body = JSON.parse(utf8.decode(body)) as unknown;
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON');
+  }
+  next();
+};
