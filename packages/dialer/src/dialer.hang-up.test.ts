@@ -1,7 +1,15 @@
-/** `stop({ hangUp: true })`: stop dialing and end every call in flight through `cancelCall`. */
+/**
+ * `stop({ hangUp: true })`: stop dialing and end every call in flight, those not answered yet
+ * through `cancelCall`, answered ones through `hangUpCall`.
+ */
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client';
-import { createFakeClock } from '@ringkit/call-client/testing';
+import {
+  createFakeClock,
+  startCallApiSimulator,
+  TWILIO_TEST_CREDENTIALS,
+} from '@ringkit/call-client/testing';
+import { createTwilioClient } from '@ringkit/call-client/twilio';
 import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import { HangUpUnsupportedError, isDialerError, isHangUpUnsupportedError } from './errors.js';
@@ -9,8 +17,8 @@ import type { DialerEvents } from './types.js';
 
 const NUMBERS = ['+14155552671', '+13018040009', '+12025550123', '+12125550101', '+12025550100'];
 
-function setup(cancelable = true) {
-  const provider = createFakeProvider({ cancelable });
+function setup(cancelable = true, hangUpCall = cancelable) {
+  const provider = createFakeProvider({ cancelable, hangUpCall });
   const dialer = createDialer({ provider, numbers: NUMBERS, clock: createFakeClock(T0) });
   const seen: string[] = [];
   const errors: DialerEvents['error'][] = [];
@@ -24,7 +32,7 @@ const statuses = (dialer: ReturnType<typeof setup>['dialer']) =>
   dialer.snapshot().entries.map((e) => e.status);
 
 describe('stop({ hangUp: true })', () => {
-  it('stops dialing and hangs up every call in flight, one still being placed as soon as its id is known', async () => {
+  it('stops dialing and ends every call in flight, one still being placed as soon as its id is known', async () => {
     const { provider, dialer, seen } = setup();
     const drained: DialerEvents['drained'][] = [];
     dialer.on('drained', (e) => drained.push(e));
@@ -36,19 +44,21 @@ describe('stop({ hangUp: true })', () => {
     seen.length = 0;
 
     dialer.stop({ hangUp: true });
-    // Entries not dialed end at once; the POST still pending has no id to hang up yet.
+    // Entries not dialed end at once; the POST still pending has no id to hang up yet. The call
+    // not answered is canceled, the answered one hung up.
     expect(statuses(dialer)).toEqual(['initiated', 'answered', 'dialing', 'canceled', 'canceled']);
-    expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c1']);
+    expect(provider.cancels.map((c) => c.id)).toEqual(['c0']);
+    expect(provider.hangUps.map((c) => c.id)).toEqual(['c1']);
     expect(dialer.snapshot()).toMatchObject({ state: 'paused', stopped: true });
 
     provider.placed[2]!.answer('c2');
     await flush();
-    expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c1', 'c2']);
+    expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c2']);
     provider.cancels[0]!.answer('canceled');
-    provider.cancels[1]!.answer('completed'); // answered: the provider hung it up
+    provider.hangUps[0]!.answer('completed');
     await flush();
     expect(drained).toEqual([]);
-    provider.cancels[2]!.answer('canceled');
+    provider.cancels[1]!.answer('canceled');
     await flush();
 
     expect(statuses(dialer)).toEqual(['canceled', 'completed', 'canceled', 'canceled', 'canceled']);
@@ -131,6 +141,89 @@ describe('stop({ hangUp: true })', () => {
     expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c2']);
   });
 
+  it('hangs up a call answered while its cancel was on its way: the provider left it answered', async () => {
+    const { provider, dialer, seen } = setup();
+    dialer.start();
+    provider.placed[0]!.answer('c0');
+    await flush();
+    dialer.stop({ hangUp: true });
+    expect(provider.cancels.map((c) => c.id)).toEqual(['c0']);
+    provider.cancels[0]!.answer('answered');
+    await flush();
+    expect(statuses(dialer)[0]).toBe('answered');
+    expect(provider.hangUps.map((c) => c.id)).toEqual(['c0']);
+    provider.hangUps[0]!.answer('completed');
+    await flush();
+    expect(statuses(dialer)[0]).toBe('completed');
+    expect(dialer.snapshot().entries[0]!.answeredAt).not.toBeNull();
+    expect(seen.filter((e) => e.startsWith('#0'))).toEqual([
+      '#0 idle>dialing',
+      '#0 dialing>initiated',
+      '#0 initiated>answered',
+      '#0 answered>completed',
+    ]);
+  });
+
+  it('ends an answered entry completed when the provider takes the hang-up but reports no end yet', async () => {
+    const { provider, dialer } = setup();
+    dialer.start();
+    provider.placed[0]!.answer('c0');
+    await flush();
+    dialer.handleStatus(statusEvent('c0', 'answered'));
+    dialer.stop({ hangUp: true });
+    expect(provider.cancels).toEqual([]);
+    provider.hangUps[0]!.answer('answered');
+    await flush();
+    expect(statuses(dialer)[0]).toBe('completed');
+  });
+
+  it('reports a hangUpCall that fails and tries again when asked', async () => {
+    const { provider, dialer, errors } = setup();
+    dialer.start();
+    provider.placed[0]!.answer('c0');
+    await flush();
+    dialer.handleStatus(statusEvent('c0', 'answered'));
+    dialer.stop({ hangUp: true });
+    const refusal = new Error('provider said no');
+    provider.hangUps[0]!.fail(refusal);
+    await flush();
+    expect(errors).toEqual([{ error: refusal, source: 'hang_up', index: 0 }]);
+    expect(statuses(dialer)[0]).toBe('answered');
+    dialer.stop({ hangUp: true });
+    provider.hangUps[1]!.answer();
+    await flush();
+    expect(statuses(dialer)[0]).toBe('completed');
+  });
+
+  it('throws HangUpUnsupportedError and changes nothing when the provider cannot hang up answered calls', async () => {
+    // It can cancel calls not answered yet, and has no hangUpCall: it cannot end every call.
+    const { provider, dialer, seen } = setup(true, false);
+    dialer.start();
+    provider.placed[0]!.answer('c0');
+    await flush();
+    const before = dialer.snapshot();
+    seen.length = 0;
+    const caught = (() => {
+      try {
+        dialer.stop({ hangUp: true });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(caught).toBeInstanceOf(HangUpUnsupportedError);
+    expect(caught).toMatchObject({
+      code: 'hang_up_unsupported',
+      provider: 'fake',
+      method: 'hangUpCall',
+    });
+    expect((caught as Error).message).toMatch(
+      /cannot hang up answered calls \(it has no hangUpCall\); nothing was stopped/,
+    );
+    expect(provider.cancels).toEqual([]);
+    expect(dialer.snapshot()).toEqual(before);
+    expect(seen).toEqual([]);
+  });
+
   it('throws HangUpUnsupportedError and changes nothing when the provider cannot end calls', async () => {
     const { provider, dialer, seen } = setup(false);
     dialer.start();
@@ -147,7 +240,11 @@ describe('stop({ hangUp: true })', () => {
     expect(caught).toBeInstanceOf(HangUpUnsupportedError);
     expect(isHangUpUnsupportedError(caught)).toBe(true);
     expect(isDialerError(caught)).toBe(true);
-    expect(caught).toMatchObject({ code: 'hang_up_unsupported', provider: 'fake' });
+    expect(caught).toMatchObject({
+      code: 'hang_up_unsupported',
+      provider: 'fake',
+      method: 'cancelCall',
+    });
     expect((caught as Error).message).toMatch(/cannot end calls.*nothing was stopped/);
     expect(dialer.snapshot()).toEqual(before);
     expect(seen).toEqual([]);
@@ -183,6 +280,45 @@ describe('stop({ hangUp: true })', () => {
       dialer.stop(options);
       expect(dialer.snapshot().stopped).toBe(true);
       expect(provider.cancels).toEqual([]);
+    }
+  });
+});
+
+describe('stop({ hangUp: true }) on the Twilio simulator', () => {
+  it('hangs up the answered call and cancels the one still queued', async () => {
+    // One call a second: the second waits queued while the first is answered and talks.
+    const sim = await startCallApiSimulator({
+      flavour: 'twilio',
+      port: 0,
+      stepMs: 5,
+      talkMs: 60_000,
+      outcomes: { completed: 1 },
+      callsPerSecond: 1,
+    });
+    try {
+      const twilio = createTwilioClient({
+        ...TWILIO_TEST_CREDENTIALS,
+        from: '+15005550006',
+        baseUrl: sim.url,
+      });
+      const asked: string[] = [];
+      const provider = {
+        ...twilio,
+        cancelCall: (id: string) => (asked.push(`cancel ${id}`), twilio.cancelCall(id)),
+        hangUpCall: (id: string) => (asked.push(`hang up ${id}`), twilio.hangUpCall(id)),
+      };
+      const dialer = createDialer({ provider, numbers: NUMBERS.slice(0, 2), watchIntervalMs: 5 });
+      const drained = new Promise<void>((resolve) => dialer.on('drained', () => resolve()));
+      dialer.start();
+      await expect.poll(() => statuses(dialer)).toEqual(['answered', 'initiated']);
+      dialer.stop({ hangUp: true });
+      await drained;
+      const [first, second] = sim.calls();
+      expect(asked).toEqual([`hang up ${first!.id}`, `cancel ${second!.id}`]);
+      expect(statuses(dialer)).toEqual(['completed', 'canceled']);
+      expect(sim.calls().map((c) => c.status)).toEqual(['completed', 'canceled']);
+    } finally {
+      await sim.close();
     }
   });
 });

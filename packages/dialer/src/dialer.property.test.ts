@@ -145,13 +145,23 @@ describe('dialer invariants', () => {
               });
             },
           };
-          /** Ids `cancelCall` was invoked for: their entries may end `canceled` instead. */
+          /**
+           * Ids `cancelCall` (their entries may end `canceled` instead) and `hangUpCall` (they
+           * may end `completed` instead) were invoked for.
+           */
+          const canceled = new Set<string>();
           const hungUp = new Set<string>();
           provider.cancelCall = (id) => {
-            hungUp.add(id);
+            canceled.add(id);
             return s
               .schedule(Promise.resolve(), `cancel ${id}`)
               .then(() => providerCall(id, 'canceled'));
+          };
+          provider.hangUpCall = (id) => {
+            hungUp.add(id);
+            return s
+              .schedule(Promise.resolve(), `hang up ${id}`)
+              .then(() => providerCall(id, 'completed'));
           };
           if (withGetCall) {
             provider.getCall = (id) =>
@@ -240,8 +250,10 @@ describe('dialer invariants', () => {
             // No attempt follows one that may have placed a call.
             outcomes.slice(0, -1).forEach(([, redialable]) => expect(redialable).toBe(true));
             const [last, redialable] = outcomes.at(-1)!;
-            // A call hung up ends `canceled`, unless it had ended on its own first.
-            if (entry.callId !== null && hungUp.has(entry.callId)) last.push('canceled');
+            // A call canceled ends `canceled`, one hung up `completed`, unless it had ended on
+            // its own first.
+            if (entry.callId !== null && canceled.has(entry.callId)) last.push('canceled');
+            if (entry.callId !== null && hungUp.has(entry.callId)) last.push('completed');
             expect(last).toContain(entry.status);
             expect(entry.inDoubt).toBe(false);
             if (redialable && entry.attempts < maxAttempts) expect(stopped).toBe(true);

@@ -2,8 +2,8 @@
  * `createDialer()`: one closure over the state of one run (entries, slots, retries, calls in
  * doubt), which every method and event handler changes in place. It stays one file because those
  * paths must agree on every counter; the parts that need no such state live beside it: options
- * (`_options.ts`), entries and ranks (`_entry.ts`), following calls (`_follow.ts`), deadlines
- * (`_deadlines.ts`).
+ * (`_options.ts`), entries and ranks (`_entry.ts`), following calls (`_follow.ts`), hanging
+ * them up (`_hang-up.ts`), deadlines (`_deadlines.ts`).
  */
 import {
   clampTimerMs,
@@ -26,11 +26,11 @@ import {
 } from '@ringkit/internal';
 import { Deadlines } from './_deadlines.js';
 import { followByPolling, onAttemptTimeout, type AttemptHost } from './_follow.js';
+import { hangUpEntry, missingHangUpMethod, type HangUpHost } from './_hang-up.js';
 import {
   emptyCounts,
   Entry,
   idOf,
-  invoke,
   messageOf,
   entryRank,
   RETRYABLE,
@@ -118,6 +118,13 @@ export function createDialer(options: DialerOptions): Dialer {
   let abortReason: DOMException | undefined;
   let spare: AbortController | undefined;
   const host: AttemptHost = { ...resolved, advance, fail, report };
+  const hangUpHost: HangUpHost = {
+    provider,
+    advance,
+    endAs: (entry, outcome, word) => end(entry, outcome, word),
+    report,
+  };
+  const hangUp = (entry: Entry) => hangUpEntry(hangUpHost, entry);
   const deadlines = new Deadlines(clock, (e, attempt) => onAttemptTimeout(host, e, attempt));
 
   function report(error: unknown, source: DialerErrorSource, index?: number) {
@@ -411,36 +418,6 @@ export function createDialer(options: DialerOptions): Dialer {
     adoptOrphans();
   }
 
-  /**
-   * Ends the entry's call in flight through `cancelCall`: the provider's answer is its outcome
-   * (`canceled`; `completed` for an answered call hung up), `canceled` when the provider took the
-   * request but reports no end yet. A failure is reported and the call followed to its end.
-   */
-  function hangUp(entry: Entry) {
-    const id = entry.callId;
-    const cancelCall = provider.cancelCall?.bind(provider);
-    if (!entry.live || entry.hangingUp || id === null || cancelCall === undefined) return;
-    entry.hangingUp = true;
-    const attempt = entry.attempts;
-    const current = () => entry.isActive(attempt) && entry.callId === id;
-    invoke(() => cancelCall(id))
-      .then(
-        (call) => {
-          if (!current()) return;
-          const status: unknown = call?.status;
-          const word = typeof call?.providerStatus === 'string' ? call.providerStatus : null;
-          if (isCallStatus(status) && isTerminal(status)) advance(entry, status, word);
-          else end(entry, 'canceled', word);
-        },
-        (error: unknown) => {
-          if (!current()) return;
-          entry.hangingUp = false; // a later stop({ hangUp: true }) tries again
-          report(error, 'hang_up', entry.index);
-        },
-      )
-      .catch((error: unknown) => report(error, 'hang_up', entry.index));
-  }
-
   function onPlaceFailed(entry: Entry, attempt: number, error: unknown) {
     if (!entry.isActive(attempt) || !entry.posting) return;
     report(error, 'place_call', entry.index);
@@ -560,9 +537,8 @@ export function createDialer(options: DialerOptions): Dialer {
     const parsed = stopOptionsSchema.safeParse(options);
     if (!parsed.success) throw invalidOptions('stop', parsed.error.issues);
     const wantsHangUp = parsed.data?.hangUp === true;
-    if (wantsHangUp && typeof provider.cancelCall !== 'function') {
-      throw new HangUpUnsupportedError(provider.name);
-    }
+    const missing = wantsHangUp ? missingHangUpMethod(provider) : null;
+    if (missing !== null) throw new HangUpUnsupportedError(provider.name, missing);
     closeList();
     if (wantsHangUp && state !== 'done') {
       hangingUp = true;

@@ -77,20 +77,25 @@ export class DialerStateError extends DialerError {
 }
 
 /**
- * `stop({ hangUp: true })` with a provider that cannot end calls (it has no `cancelCall`):
- * nothing was stopped or hung up. Call `stop()` to stop dialing and let the calls in flight end.
+ * `stop({ hangUp: true })` with a provider that cannot end every call in flight: it has no
+ * `cancelCall` (for calls not answered yet) or no `hangUpCall` (for answered ones). Nothing was
+ * stopped or hung up. Call `stop()` to stop dialing and let the calls in flight end.
  */
 export class HangUpUnsupportedError extends DialerError {
   override name = 'HangUpUnsupportedError';
   /** The provider's `name`. */
   readonly provider: string;
+  /** The method the provider lacks. */
+  readonly method: 'cancelCall' | 'hangUpCall';
 
-  constructor(provider: string) {
+  constructor(provider: string, method: 'cancelCall' | 'hangUpCall' = 'cancelCall') {
+    const what = method === 'cancelCall' ? 'cannot end calls' : 'cannot hang up answered calls';
     super(
-      `Cannot stop({ hangUp: true }): provider ${provider} cannot end calls (it has no cancelCall); nothing was stopped`,
+      `Cannot stop({ hangUp: true }): provider ${provider} ${what} (it has no ${method}); nothing was stopped`,
       'hang_up_unsupported',
     );
     this.provider = provider;
+    this.method = method;
   }
 }
 

@@ -248,11 +248,13 @@ export type DialerEvents = {
 /** What `stop()` takes. */
 export interface StopOptions {
   /**
-   * Also ends every call in flight through the provider's `cancelCall`: calls not answered yet
-   * end `canceled`, an answered call ends as the provider reports it once hung up (`completed`).
-   * A call whose POST has not answered yet is hung up as soon as its id is known. A `cancelCall`
-   * that fails is reported as an `error` event (`source: 'hang_up'`) and the call is followed to
-   * its end. Calling `stop({ hangUp: true })` after `stop()` hangs up the calls still in flight.
+   * Also ends every call in flight: a call not answered yet through the provider's `cancelCall`
+   * (it ends `canceled`), an answered one through its `hangUpCall` (it ends as the provider
+   * reports it then, `completed`), and one answered while its cancel was on its way (the
+   * provider leaves it as it is) through `hangUpCall` next. A call whose POST has not answered
+   * yet is ended as soon as its id is known. A request that fails is reported as an `error`
+   * event (`source: 'hang_up'`) and the call is followed to its end. Calling
+   * `stop({ hangUp: true })` after `stop()` ends the calls still in flight.
    * @default false
    */
   hangUp?: boolean;
@@ -269,7 +271,8 @@ export interface Dialer {
    * No new calls, for good: entries not dialed end `canceled`, calls in flight are still
    * followed to their end (or, with `hangUp: true`, hung up), then the dialer is `done`.
    * Throws `InvalidOptionsError` for bad or unknown options and, with `hangUp: true`, a
-   * `HangUpUnsupportedError` when the provider has no `cancelCall` (then nothing changes).
+   * `HangUpUnsupportedError` when the provider has no `cancelCall` or no `hangUpCall` (then
+   * nothing changes).
    */
   stop(options?: StopOptions): void;
   /** Changes how many calls are in flight; takes effect at once. */

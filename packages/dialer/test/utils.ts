@@ -23,10 +23,13 @@ export interface PlacedCall {
   fail(error: unknown): void;
 }
 
-/** One `cancelCall` invocation of a {@link FakeProvider}, answered by the test. */
+/** One `cancelCall` or `hangUpCall` invocation of a {@link FakeProvider}, answered by the test. */
 export interface CancelRequest {
   id: string;
-  /** Answers with the call as the provider reports it afterwards (`canceled` by default). */
+  /**
+   * Answers with the call as the provider reports it afterwards (by default `canceled` for a
+   * `cancelCall`, `completed` for a `hangUpCall`).
+   */
   answer(status?: CallStatus): void;
   /** Fails the request. */
   fail(error: unknown): void;
@@ -37,6 +40,8 @@ export interface FakeProvider extends CallProvider {
   placed: PlacedCall[];
   /** Every `cancelCall` invocation, in order (with `cancelable: true`). */
   cancels: CancelRequest[];
+  /** Every `hangUpCall` invocation, in order (with `hangUpCall: true`). */
+  hangUps: CancelRequest[];
 }
 
 /**
@@ -48,6 +53,11 @@ export function createFakeProvider(
     polling?: boolean;
     /** Gives the provider a `cancelCall` whose answers the test gives through `cancels`. */
     cancelable?: boolean;
+    /**
+     * Gives the provider a `hangUpCall` whose answers the test gives through `hangUps`.
+     * @default cancelable
+     */
+    hangUpCall?: boolean;
     /** The call options it honours (`capabilities.options`). */
     callOptions?: readonly CallOptionName[];
     getCall?: (id: string, options?: { signal?: AbortSignal }) => Promise<ProviderCall>;
@@ -55,6 +65,7 @@ export function createFakeProvider(
 ): FakeProvider {
   const placed: PlacedCall[] = [];
   const cancels: CancelRequest[] = [];
+  const hangUps: CancelRequest[] = [];
   const provider: FakeProvider = {
     name: 'fake',
     capabilities: {
@@ -64,6 +75,7 @@ export function createFakeProvider(
     },
     placed,
     cancels,
+    hangUps,
     placeCall(request) {
       const { to, signal } = request;
       return new Promise<ProviderCall>((resolve, reject) => {
@@ -79,16 +91,14 @@ export function createFakeProvider(
     },
   };
   if (options.getCall) provider.getCall = options.getCall;
-  if (options.cancelable) {
-    provider.cancelCall = (id) =>
-      new Promise<ProviderCall>((resolve, reject) => {
-        cancels.push({
-          id,
-          answer: (status = 'canceled') => resolve(providerCall(id, status)),
-          fail: reject,
-        });
-      });
-  }
+  /** A request the test answers, kept in `list`. */
+  const requestOf = (list: CancelRequest[], end: CallStatus) => (id: string) =>
+    new Promise<ProviderCall>((resolve, reject) => {
+      list.push({ id, answer: (status = end) => resolve(providerCall(id, status)), fail: reject });
+    });
+  if (options.cancelable) provider.cancelCall = requestOf(cancels, 'canceled');
+  if (options.hangUpCall ?? options.cancelable)
+    provider.hangUpCall = requestOf(hangUps, 'completed');
   return provider;
 }
 
