@@ -167,7 +167,13 @@ export async function runChecks(loader, m) {
     );
     const event = twilio.parseTwilioStatusCallback(params);
     assert(event.status === 'answered', `in-progress read as ${event.status}`);
-    const sim = await testing.startCallApiSimulator({ flavour: 'twilio', port: 0, stepMs: 50 });
+    // Rings for a minute, so the call is surely still ringing when it is canceled.
+    const sim = await testing.startCallApiSimulator({
+      flavour: 'twilio',
+      port: 0,
+      stepMs: 50,
+      ringMs: 60_000,
+    });
     try {
       const provider = twilio.createTwilioClient({
         accountSid,

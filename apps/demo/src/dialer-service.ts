@@ -187,6 +187,11 @@ export function createDialerService(options: DialerServiceOptions) {
           cancelCall: (id: string, init?: { signal?: AbortSignal }) => shared.cancelCall!(id, init),
         }
       : {}),
+    ...(shared?.hangUpCall
+      ? {
+          hangUpCall: (id: string, init?: { signal?: AbortSignal }) => shared.hangUpCall!(id, init),
+        }
+      : {}),
   };
   const dialer = createDialer({
     provider,
