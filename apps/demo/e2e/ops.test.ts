@@ -172,12 +172,14 @@ describe.skipIf(!hasChromium)('the operator page', () => {
         ended: true,
       });
 
-    // Each chart's latest figures are shown in words beside it.
     const latest = await latestOf(page);
-    expect(latest['placed']).toMatch(/^scheduler [\d.]+ \/s, dialer [\d.]+ \/s$/);
-    expect(latest['in-flight']).toMatch(/^scheduler \d+, dialer \d+$/);
+    // Each chart's headline figures are shown in words beside it, with the time they cover.
+    expect(latest['placed']).toMatch(
+      /^Last (minute|\d+ s): scheduler [\d.]+ \/s, dialer [\d.]+ \/s$/,
+    );
+    expect(latest['in-flight']).toMatch(/^Now: scheduler \d+, dialer \d+$/);
     expect(latest['ended']).toMatch(
-      /^Completed \d+, Busy \d+, No answer \d+, Failed \d+, Canceled \d+$/,
+      /^Last (minute|\d+ s): Completed \d+, Busy \d+, No answer \d+, Failed \d+, Canceled \d+$/,
     );
     // The samples the page holds are the server's, in order.
     const shown = await samplesOf(page);
@@ -191,6 +193,52 @@ describe.skipIf(!hasChromium)('the operator page', () => {
       mkdirSync(screenshots, { recursive: true });
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(screenshots, 'ops.png'), fullPage: true });
+    }
+  });
+
+  it('draws a lone sample as a point, its headline labelled with the time it covers', async () => {
+    const zero = { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 };
+    const none = { p50: null, p99: null };
+    const figures = { placed_per_s: { scheduler: 0.5, dialer: 0 }, dispatch_lag_ms: none };
+    const sample = {
+      t: Date.now(),
+      ...figures,
+      provider_ms: none,
+      ended: zero,
+      in_flight: { scheduler: 0, dialer: 0 },
+      window: { span_s: 1, ...figures, provider_ms: none, ended: zero },
+    };
+    const lone = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    try {
+      await lone.route(
+        (url) => url.pathname === '/api/ops',
+        (route) => route.fulfill({ json: { interval_ms: 1000, samples: [sample] } }),
+      );
+      await lone.route(
+        (url) => url.pathname === '/api/ops/events',
+        (route) => route.fulfill({ status: 204 }),
+      );
+      await lone.goto(`${server.url}/ops`);
+      // Pixels of the scheduler's line colour (#0b5cad) on the calls-placed chart.
+      const painted = () =>
+        lone.evaluate(() => {
+          const root = document.querySelector('rk-ops')!.shadowRoot!;
+          const canvas = root.querySelector<HTMLCanvasElement>('[data-chart="placed"] canvas');
+          if (!canvas) return 0;
+          const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+          let count = 0;
+          for (let i = 0; i < data.length; i += 4) {
+            const near = (value: number, to: number) => Math.abs(value - to) < 40;
+            if (near(data[i]!, 11) && near(data[i + 1]!, 92) && near(data[i + 2]!, 173)) count++;
+          }
+          return count;
+        });
+      await expect.poll(painted, { timeout: 10_000 }).toBeGreaterThan(4);
+      expect((await latestOf(lone))['placed']).toBe('Last 1 s: scheduler 0.5 /s, dialer 0 /s');
+      expect((await latestOf(lone))['in-flight']).toBe('Now: scheduler 0, dialer 0');
+      expect(await lone.locator('rk-ops .meta').textContent()).toContain('1 sample,');
+    } finally {
+      await lone.close();
     }
   });
 

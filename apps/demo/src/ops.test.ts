@@ -65,14 +65,19 @@ describe('createOpsSampler', () => {
     observer.ended({ source: 'scheduler', status: 'completed', at: 0 });
     await vi.advanceTimersByTimeAsync(1000);
 
+    const figures = {
+      placed_per_s: { scheduler: 5, dialer: 1 },
+      dispatch_lag_ms: { p50: 3, p99: 100 },
+      provider_ms: { p50: 10, p99: 900 },
+      ended: { completed: 1, busy: 1, 'no-answer': 0, failed: 0, canceled: 0 },
+    };
     expect(sampler.samples()).toEqual([
       {
         t: 1_001_000,
-        placed_per_s: { scheduler: 5, dialer: 1 },
-        dispatch_lag_ms: { p50: 3, p99: 100 },
-        provider_ms: { p50: 10, p99: 900 },
-        ended: { completed: 1, busy: 1, 'no-answer': 0, failed: 0, canceled: 0 },
+        ...figures,
         in_flight: { scheduler: 4, dialer: 1 },
+        // The window so far is this one second.
+        window: { span_s: 1, ...figures },
       },
     ]);
     // An interval with nothing in it: zero rates and no percentiles.
@@ -82,6 +87,49 @@ describe('createOpsSampler', () => {
       dispatch_lag_ms: { p50: null, p99: null },
       provider_ms: { p50: null, p99: null },
     });
+  });
+
+  it('gives each sample the figures of the last minute: rates, percentiles and ends over it', async () => {
+    const { observer, sampler } = setup();
+    // 30 s with one placement and one end a second, then 60 s with two placements a second.
+    for (let s = 0; s < 30; s++) {
+      observer.placement(placement({ lagMs: 1000 + s, durationMs: 5 }));
+      observer.ended({ source: 'scheduler', status: 'completed', at: 0 });
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    const half = sampler.samples().at(-1)!;
+    expect(half.window).toEqual({
+      span_s: 30,
+      placed_per_s: { scheduler: 1, dialer: 0 },
+      dispatch_lag_ms: { p50: 1014, p99: 1029 },
+      provider_ms: { p50: 5, p99: 5 },
+      ended: { completed: 30, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 },
+    });
+    // The last second alone says little: one placement, one end.
+    expect(half.placed_per_s.scheduler).toBe(1);
+    expect(half.ended.completed).toBe(1);
+    for (let s = 0; s < 60; s++) {
+      observer.placement(placement({ source: 'dialer', lagMs: null, durationMs: 20 }));
+      observer.placement(placement({ source: 'dialer', lagMs: null, durationMs: 40 }));
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    // A minute later, the first 30 s have left the window.
+    expect(sampler.samples().at(-1)!.window).toEqual({
+      span_s: 60,
+      placed_per_s: { scheduler: 0, dialer: 2 },
+      dispatch_lag_ms: { p50: null, p99: null },
+      provider_ms: { p50: 20, p99: 40 },
+      ended: { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 },
+    });
+  });
+
+  it('takes the percentiles of a window from its newest maxValues values', async () => {
+    const { observer, sampler } = setup(undefined, { maxValues: 3 });
+    for (const durationMs of [500, 600, 700]) observer.placement(placement({ durationMs }));
+    await vi.advanceTimersByTimeAsync(1000);
+    for (const durationMs of [1, 2]) observer.placement(placement({ durationMs }));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sampler.samples().at(-1)!.window.provider_ms).toEqual({ p50: 2, p99: 700 });
   });
 
   it('gives rates per second whatever the interval', async () => {

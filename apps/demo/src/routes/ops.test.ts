@@ -77,7 +77,18 @@ describe('GET /api/ops/events', () => {
     const last = stream.events.at(-1)!;
     const sample = JSON.parse(last.data) as OpsSample;
     expect(Object.keys(sample).sort()).toEqual(
-      ['dispatch_lag_ms', 'ended', 'in_flight', 'placed_per_s', 'provider_ms', 't'].sort(),
+      [
+        'dispatch_lag_ms',
+        'ended',
+        'in_flight',
+        'placed_per_s',
+        'provider_ms',
+        't',
+        'window',
+      ].sort(),
+    );
+    expect(Object.keys(sample.window).sort()).toEqual(
+      ['dispatch_lag_ms', 'ended', 'placed_per_s', 'provider_ms', 'span_s'].sort(),
     );
 
     const resumed = await openEvents(`${app.url}/api/ops/events`, { 'last-event-id': last.id! });

@@ -4,105 +4,8 @@ import { apiBase, request } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
 import type { OpsJson, OpsSampleJson } from '../types.js';
+import { CHARTS, headline, isolated, windowLabel, type Chart, type Line } from './figures.js';
 import { styles } from './rk-ops.styles.js';
-
-/** One line of a chart: its legend, its colour and how a sample gives its value. */
-interface Line {
-  label: string;
-  color: string;
-  /** A custom property that overrides `color` (the status colours of the other elements). */
-  colorProperty?: string;
-  /** A dashed line, told apart from its neighbours without its colour. */
-  dash?: number[];
-  value: (sample: OpsSampleJson) => number | null;
-}
-
-/** One chart of the page. */
-interface Chart {
-  id: string;
-  title: string;
-  /** The y axis' label, with its unit. */
-  unit: string;
-  lines: Line[];
-  /** The latest figures, as the text beside the title. */
-  latest: (sample: OpsSampleJson) => string;
-}
-
-const fmt = (value: number | null, unit: string) =>
-  value === null ? '–' : `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
-
-/** Each terminal status: its legend, colour and dash (no two alike in both). */
-const ENDED = [
-  ['completed', 'Completed', '#116329', undefined],
-  ['busy', 'Busy', '#bc4c00', undefined],
-  ['no-answer', 'No answer', '#7d4e00', [6, 4]],
-  ['failed', 'Failed', '#a40e26', [2, 3]],
-  ['canceled', 'Canceled', '#59636e', [8, 3, 2, 3]],
-] as const;
-
-/** A chart of the p50 and p99, in ms, of one of the sample's timings. */
-function percentiles(
-  id: string,
-  title: string,
-  of: (sample: OpsSampleJson) => OpsSampleJson['provider_ms'],
-): Chart {
-  return {
-    id,
-    title,
-    unit: 'ms',
-    lines: [
-      { label: 'p50', color: '#0b5cad', value: (s) => of(s).p50 },
-      { label: 'p99', color: '#a40e26', value: (s) => of(s).p99 },
-    ],
-    latest: (s) => `p50 ${fmt(of(s).p50, 'ms')}, p99 ${fmt(of(s).p99, 'ms')}`,
-  };
-}
-
-/** A chart of one of the sample's figures: a line for the scheduler's, one for the dialer's. */
-function bySource(
-  id: string,
-  title: string,
-  unit: string,
-  of: (sample: OpsSampleJson) => OpsSampleJson['in_flight'],
-  show: (value: number) => string,
-): Chart {
-  return {
-    id,
-    title,
-    unit,
-    lines: [
-      { label: 'Scheduler', color: '#0b5cad', value: (s) => of(s).scheduler },
-      { label: 'Dialer', color: '#8250df', value: (s) => of(s).dialer },
-    ],
-    latest: (s) => `scheduler ${show(of(s).scheduler)}, dialer ${show(of(s).dialer)}`,
-  };
-}
-
-const CHARTS: Chart[] = [
-  bySource(
-    'placed',
-    'Calls placed per second',
-    'calls/s',
-    (s) => s.placed_per_s,
-    (value) => fmt(value, '/s'),
-  ),
-  percentiles('lag', 'Dispatch lag', (s) => s.dispatch_lag_ms),
-  {
-    id: 'ended',
-    title: 'Outcomes by status',
-    unit: 'calls ended',
-    lines: ENDED.map(([status, label, color, dash]) => ({
-      label,
-      color,
-      colorProperty: `--rk-status-${status}`,
-      ...(dash ? { dash: [...dash] } : {}),
-      value: (s: OpsSampleJson) => s.ended[status],
-    })),
-    latest: (s) => ENDED.map(([status, label]) => `${label} ${s.ended[status]}`).join(', '),
-  },
-  bySource('in-flight', 'Calls in flight', 'calls', (s) => s.in_flight, String),
-  percentiles('provider', "Provider's response time", (s) => s.provider_ms),
-];
 
 /** Samples kept on the page: five minutes at one a second, as the server keeps. */
 const KEEP = 300;
@@ -112,12 +15,14 @@ const HEIGHT = 200;
  * `<rk-ops api="http://host:4000">`: the operator's page. Five live charts, drawn with uPlot,
  * of what the app is doing: calls placed per second, dispatch lag p50/p99, outcomes by status,
  * calls in flight and the provider's response time. It loads the last five minutes from
- * `GET /api/ops`, then adds each sample of `GET /api/ops/events` as it comes.
+ * `GET /api/ops`, then adds each sample of `GET /api/ops/events` as it comes. Beside each
+ * title, the figures of the last minute (calls in flight: now); a lone sample is drawn as a
+ * point.
  *
  * @fires rk-error - the samples could not be loaded; `detail: { message, code, status }`
  * @csspart chart - each chart's figure (`data-chart`: `placed`, `lag`, `ended`, `in-flight`,
  *   `provider`)
- * @csspart latest - each chart's latest figures
+ * @csspart latest - each chart's headline figures (the last minute, or now)
  * @cssproperty --rk-color-* - the shared theme (see the other elements)
  * @cssproperty --rk-status-<status> - the line of each terminal status in the outcomes chart
  */
@@ -184,25 +89,25 @@ export class RkOpsElement extends LitElement {
   override render() {
     const latest = this.samples.at(-1);
     const seconds = this.intervalMs / 1000;
+    const window = latest?.window ? windowLabel(latest.window.span_s) : undefined;
     return html`
       <!-- Only an error is announced: the figures change every second. -->
       <p class="error" role="alert">${this.error}</p>
       <p class="meta">
         ${
           latest
-            ? `${this.samples.length} samples, one every ${seconds} s; the latest at ${new Date(latest.t).toLocaleTimeString()}`
+            ? `${this.samples.length} ${this.samples.length === 1 ? 'sample' : 'samples'}, one every ${seconds} s; the latest at ${new Date(latest.t).toLocaleTimeString()}. Beside each title: the ${window ?? 'last sample'} (calls in flight: now).`
             : 'Waiting for the first sample…'
         }
       </p>
       <div class="grid">
-        ${CHARTS.map(
-          (chart) => html`
+        ${CHARTS.map((chart) => {
+          const words = latest ? headline(chart, latest, this.intervalMs) : '–';
+          return html`
             <figure class="card" part="chart" data-chart=${chart.id}>
               <figcaption>
                 <h2 id="title-${chart.id}">${chart.title}</h2>
-                <output part="latest" for="plot-${chart.id}">
-                  ${latest ? chart.latest(latest) : '–'}
-                </output>
+                <output part="latest" for="plot-${chart.id}">${words}</output>
               </figcaption>
               <div
                 class="plot"
@@ -213,11 +118,11 @@ export class RkOpsElement extends LitElement {
               ></div>
               <p id="desc-${chart.id}" hidden>
                 ${chart.title} (${chart.unit}) over the last ${this.samples.length} samples.
-                ${latest ? `Latest: ${chart.latest(latest)}.` : ''}
+                ${latest ? `${words}.` : ''}
               </p>
             </figure>
-          `,
-        )}
+          `;
+        })}
       </div>
     `;
   }
@@ -262,7 +167,14 @@ export class RkOpsElement extends LitElement {
             width: 2,
             ...(line.dash ? { dash: line.dash } : {}),
             spanGaps: false,
-            points: { show: false },
+            // A value with none beside it (the first sample) makes no line: a point shows it.
+            points: {
+              show: false,
+              filter: (u: uPlot, series: number) => {
+                const lone = isolated(Array.from(u.data[series] ?? []));
+                return lone.length > 0 ? lone : null;
+              },
+            },
           })),
         ],
         axes: [{ label: 'time' }, { label: chart.unit, size: 60 }],

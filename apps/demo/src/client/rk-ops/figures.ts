@@ -1,0 +1,132 @@
+/**
+ * What `<rk-ops>` draws and says: its charts, their lines, their headline figures (over the
+ * sample's window, or now for calls in flight) and which points a chart marks on their own.
+ */
+import type { OpsSampleJson } from '../types.js';
+
+/** One line of a chart: its legend, its colour and how a sample gives its value. */
+export interface Line {
+  label: string;
+  color: string;
+  /** A custom property that overrides `color` (the status colours of the other elements). */
+  colorProperty?: string;
+  /** A dashed line, told apart from its neighbours without its colour. */
+  dash?: number[];
+  value: (sample: OpsSampleJson) => number | null;
+}
+
+/** The figures of a window: the sample's own (one interval) from a server that sends none. */
+type Figures = Omit<OpsSampleJson['window'], 'span_s'>;
+
+/** One chart of the page. */
+export interface Chart {
+  id: string;
+  title: string;
+  /** The y axis' label, with its unit. */
+  unit: string;
+  lines: Line[];
+  /** `window`: the headline covers the sample's window; `now`: the sample's own value. */
+  period: 'window' | 'now';
+  /** The headline figures, in words. */
+  headline: (figures: Figures & Pick<OpsSampleJson, 'in_flight'>) => string;
+}
+
+const fmt = (value: number | null, unit: string) =>
+  value === null
+    ? '–'
+    : `${Number.isInteger(value) ? value : Number(value.toFixed(Math.abs(value) < 1 ? 2 : 1))} ${unit}`;
+
+/** Each terminal status: its legend, colour and dash (no two alike in both). */
+const ENDED = [
+  ['completed', 'Completed', '#116329', undefined],
+  ['busy', 'Busy', '#bc4c00', undefined],
+  ['no-answer', 'No answer', '#7d4e00', [6, 4]],
+  ['failed', 'Failed', '#a40e26', [2, 3]],
+  ['canceled', 'Canceled', '#59636e', [8, 3, 2, 3]],
+] as const;
+
+/** A chart of the p50 and p99, in ms, of one of the sample's timings. */
+function percentiles(id: string, title: string, key: 'dispatch_lag_ms' | 'provider_ms'): Chart {
+  return {
+    id,
+    title,
+    unit: 'ms',
+    lines: [
+      { label: 'p50', color: '#0b5cad', value: (s) => s[key].p50 },
+      { label: 'p99', color: '#a40e26', value: (s) => s[key].p99 },
+    ],
+    period: 'window',
+    headline: (f) => `p50 ${fmt(f[key].p50, 'ms')}, p99 ${fmt(f[key].p99, 'ms')}`,
+  };
+}
+
+/** A chart of one of the sample's figures: a line for the scheduler's, one for the dialer's. */
+function bySource(
+  id: string,
+  title: string,
+  unit: string,
+  key: 'placed_per_s' | 'in_flight',
+  show: (value: number) => string,
+): Chart {
+  return {
+    id,
+    title,
+    unit,
+    lines: [
+      { label: 'Scheduler', color: '#0b5cad', value: (s) => s[key].scheduler },
+      { label: 'Dialer', color: '#8250df', value: (s) => s[key].dialer },
+    ],
+    period: key === 'in_flight' ? 'now' : 'window',
+    headline: (f) => `scheduler ${show(f[key].scheduler)}, dialer ${show(f[key].dialer)}`,
+  };
+}
+
+export const CHARTS: Chart[] = [
+  bySource('placed', 'Calls placed per second', 'calls/s', 'placed_per_s', (v) => fmt(v, '/s')),
+  percentiles('lag', 'Dispatch lag', 'dispatch_lag_ms'),
+  {
+    id: 'ended',
+    title: 'Outcomes by status',
+    unit: 'calls ended',
+    lines: ENDED.map(([status, label, color, dash]) => ({
+      label,
+      color,
+      colorProperty: `--rk-status-${status}`,
+      ...(dash ? { dash: [...dash] } : {}),
+      value: (s: OpsSampleJson) => s.ended[status],
+    })),
+    period: 'window',
+    headline: (f) => ENDED.map(([status, label]) => `${label} ${f.ended[status]}`).join(', '),
+  },
+  bySource('in-flight', 'Calls in flight', 'calls', 'in_flight', String),
+  percentiles('provider', "Provider's response time", 'provider_ms'),
+];
+
+/** How long a window is, in words: `last minute`, `last 5 minutes`, `last 12 s`. */
+export function windowLabel(spanS: number): string {
+  const minutes = spanS / 60;
+  if (Number.isInteger(minutes) && minutes >= 1) {
+    return minutes === 1 ? 'last minute' : `last ${minutes} minutes`;
+  }
+  return `last ${Math.max(1, Math.round(spanS))} s`;
+}
+
+/**
+ * A chart's headline for the latest sample: its period, then its figures, e.g.
+ * `Last minute: scheduler 0.5 /s, dialer 1.2 /s` or `Now: scheduler 2, dialer 0`.
+ */
+export function headline(chart: Chart, sample: OpsSampleJson, intervalMs: number): string {
+  if (chart.period === 'now') return `Now: ${chart.headline(sample)}`;
+  const window = sample.window ?? { ...sample, span_s: intervalMs / 1000 };
+  const label = windowLabel(window.span_s);
+  return `${label[0]!.toUpperCase()}${label.slice(1)}: ${chart.headline({ ...window, in_flight: sample.in_flight })}`;
+}
+
+/**
+ * The indices of the values that have no value beside them (the first and only sample, or one
+ * between gaps): a line cannot show them, so the chart marks them with a point.
+ */
+export function isolated(values: readonly (number | null | undefined)[]): number[] {
+  const present = (i: number) => values[i] !== null && values[i] !== undefined;
+  return values.flatMap((_, i) => (present(i) && !present(i - 1) && !present(i + 1) ? [i] : []));
+}
