@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { payloadTooLarge, readBody } from './_body.js';
+import { readBody, refuseTooLarge } from './_body.js';
 import { InvalidOptionsError } from './errors.js';
 import { createWebhookHandler, type WebhookHandlerOptions } from './webhook.js';
 
@@ -10,11 +10,15 @@ const adapterOptionsSchema = z.strictObject({
 
 /** The parts of an Express (or Node `http`) request the adapter reads. */
 export interface WebhookHttpRequest extends AsyncIterable<unknown> {
+  /** Its `Content-Length`, when it has one, is checked against `limitBytes` before reading. */
+  headers?: Record<string, string | readonly string[] | undefined>;
   params?: Record<string, string | undefined>;
   body?: unknown;
   /** The request's path as sent (Express keeps it undecoded here). */
   originalUrl?: string;
   url?: string;
+  /** Closes the request after a `413`, so that no more of the body is read. */
+  destroy?(): unknown;
 }
 
 /** The parts of an Express response the adapter writes. */
@@ -22,6 +26,10 @@ export interface WebhookHttpResponse {
   status(code: number): WebhookHttpResponse;
   json(body: unknown): unknown;
   end(): unknown;
+  /** Sets `Connection: close` on a `413`. */
+  setHeader?(name: string, value: string): unknown;
+  /** Tells when a `413` is out, to close the request then. */
+  once?(event: 'finish', listener: () => void): unknown;
 }
 
 export interface ExpressWebhookHandlerOptions extends WebhookHandlerOptions {
@@ -31,7 +39,9 @@ export interface ExpressWebhookHandlerOptions extends WebhookHandlerOptions {
    */
   tokenParam?: string;
   /**
-   * The largest body read when no body parser ran before the handler.
+   * The largest body read when no body parser ran before the handler. A larger one is a `413`:
+   * at once when its `Content-Length` says so, before any of it is read, else as soon as the
+   * bytes read pass it; the answer says `Connection: close` and the request is closed after it.
    * @default 65536
    */
   limitBytes?: number;
@@ -60,7 +70,7 @@ export function expressWebhookHandler(options: ExpressWebhookHandlerOptions) {
       if (body === undefined) {
         const text = await readBody(req, limitBytes);
         if (text === undefined) {
-          res.status(413).json(payloadTooLarge(limitBytes));
+          refuseTooLarge(req, res, limitBytes);
           return;
         }
         body = text;

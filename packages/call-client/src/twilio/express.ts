@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { payloadTooLarge, readBody } from '../_body.js';
+import { readBody, refuseTooLarge } from '../_body.js';
 import { InvalidOptionsError } from '../errors.js';
 import { formToParams, toTwilioParams } from './_form.js';
 import {
@@ -26,6 +26,8 @@ export interface TwilioWebhookHttpRequest extends AsyncIterable<unknown> {
    * trusted proxy says.
    */
   socket?: object;
+  /** Closes the request after a `413`, so that no more of the body is read. */
+  destroy?(): unknown;
 }
 
 /** The parts of an Express response the handler writes. */
@@ -33,6 +35,10 @@ export interface TwilioWebhookHttpResponse {
   status(code: number): TwilioWebhookHttpResponse;
   json(body: unknown): unknown;
   end(): unknown;
+  /** Sets `Connection: close` on a `413`. */
+  setHeader?(name: string, value: string): unknown;
+  /** Tells when a `413` is out, to close the request then. */
+  once?(event: 'finish', listener: () => void): unknown;
 }
 
 /** Options of {@link expressTwilioWebhookHandler}. */
@@ -54,7 +60,10 @@ export interface ExpressTwilioWebhookHandlerOptions extends TwilioWebhookHandler
    */
   trustProxy?: boolean;
   /**
-   * The largest body read, or taken as a string or `Buffer` from a parser in front.
+   * The largest body read, or taken as a string or `Buffer` from a parser in front. A larger one
+   * is a `413`: at once when its `Content-Length` says so, before any of it is read, else as
+   * soon as the bytes read pass it; the answer says `Connection: close` and the request is
+   * closed after it.
    * @default 65536
    */
   limitBytes?: number;
@@ -120,17 +129,19 @@ export function expressTwilioWebhookHandler(options: ExpressTwilioWebhookHandler
     next: (error?: unknown) => void,
   ): Promise<void> => {
     try {
+      // Read (up to limitBytes) before anything is answered, so that no answer leaves a body
+      // behind to be drained.
+      const text = await bodyText(req, limitBytes);
+      if (text === TOO_LARGE) {
+        refuseTooLarge(req, res, limitBytes);
+        return;
+      }
       const type = first(req.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
       if (type !== FORM && type !== JSON_TYPE) {
         send(res, {
           status: 415,
           body: { error: { code: 'unsupported_media_type', message: `Send ${FORM} or JSON` } },
         });
-        return;
-      }
-      const text = await bodyText(req, limitBytes);
-      if (text === TOO_LARGE) {
-        send(res, { status: 413, body: payloadTooLarge(limitBytes) });
         return;
       }
       const path = req.originalUrl ?? req.url ?? '/';
