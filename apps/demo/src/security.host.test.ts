@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from './_raw-http.js';
 import { api, startTestApp, type TestApp } from './_test-utils.js';
+import { isLoopback } from './security.js';
 
 /** `GET /api/dialer` with exactly these headers besides `Host`. */
 const get = (app: TestApp, host: string, headers: string[] = []) =>
@@ -117,5 +118,16 @@ describe('a rebinding page that starts the dialer', () => {
     expect(app.webhook.calls()).toEqual([]);
     // The same request from the app's own page starts it: the Host alone made the difference.
     expect((await start('127.0.0.1')).status).toBe(202);
+  });
+});
+
+describe('isLoopback (the warning about a HOST beyond this machine)', () => {
+  it('counts loopback literals only, not names that start like them', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) {
+      expect(isLoopback(host)).toBe(true);
+    }
+    for (const host of ['127.evil.example', '127.1', '0.0.0.0', '::', '192.168.1.5']) {
+      expect(isLoopback(host)).toBe(false);
+    }
   });
 });
