@@ -200,6 +200,25 @@ describe('createOpsSampler', () => {
     expect(errors[0]).toEqual(new Error('the count of calls in flight took over 800 ms'));
   });
 
+  it("counts ends by call-client's terminal statuses, whatever they are", async () => {
+    vi.resetModules();
+    vi.doMock('@ringkit/call-client', async (original) => ({
+      ...(await original<Record<string, unknown>>()),
+      TERMINAL_STATUSES: ['completed', 'voicemail'],
+    }));
+    try {
+      const ops = await import('./ops.js');
+      const { observer } = setup();
+      const own = ops.createOpsSampler(observer);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(own.samples()[0]!.ended).toEqual({ completed: 0, voicemail: 0 });
+      own.close();
+    } finally {
+      vi.doUnmock('@ringkit/call-client');
+      vi.resetModules();
+    }
+  });
+
   it('stops sampling and listening once closed', async () => {
     const { observer, sampler } = setup();
     sampler.close();
