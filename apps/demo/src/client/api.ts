@@ -10,8 +10,9 @@ export function setDefaultApi(base: string): void {
 const TOKEN_KEY = 'ringkit:api-token';
 
 /**
- * The server's `API_TOKEN`, when it has one: given once in the page address as `#token=…` (taken
- * out of the address at once) and kept for the tab in `sessionStorage`.
+ * The server's `API_TOKEN`, when it has one: entered once in the page's token form (or given in
+ * the page address as `#token=…`, taken out of the address at once), and kept for the tab in
+ * `sessionStorage`.
  */
 export function apiToken(): string | null {
   if (typeof location !== 'undefined') {
@@ -23,6 +24,39 @@ export function apiToken(): string | null {
   }
   return typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem(TOKEN_KEY);
 }
+
+/**
+ * Keeps `token` for the tab (or forgets it with `null`) and tells the page: `rk-api-token` on
+ * the document, upon which the elements load again and the event streams reopen.
+ */
+export function setApiToken(token: string | null): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+  document.dispatchEvent(new CustomEvent('rk-api-token', { detail: { given: Boolean(token) } }));
+}
+
+/** Calls `handler` each time the page's API token changes; returns the unsubscribe function. */
+export function onApiTokenChange(handler: () => void): () => void {
+  if (typeof document === 'undefined') return () => {};
+  document.addEventListener('rk-api-token', handler);
+  return () => document.removeEventListener('rk-api-token', handler);
+}
+
+/**
+ * The server answered 401: the token the page sent (if any) is forgotten, without reloading
+ * anything, and `rk-token-needed` goes to the document (the token form asks for one).
+ * `refused`: a token was sent and refused.
+ */
+export function tokenNeeded(refused: boolean): void {
+  if (refused) sessionStorage.removeItem(TOKEN_KEY);
+  document.dispatchEvent(new CustomEvent('rk-token-needed', { detail: { refused } }));
+}
+
+/** What an element shows for a 401, rather than the server's words for developers. */
+export const TOKEN_NEEDED_MESSAGE =
+  'This server needs its access token: enter it in the form at the top of the page.';
+export const TOKEN_REFUSED_MESSAGE =
+  'The access token was refused: enter it again in the form at the top of the page.';
 
 /** The API base for an element: its `api` attribute, else the default (same origin). */
 export function apiBase(attribute: string | null | undefined): string {
@@ -84,6 +118,14 @@ export async function request<T>(
     json = text === '' ? undefined : JSON.parse(text);
   } catch {
     json = undefined;
+  }
+  if (response.status === 401) {
+    tokenNeeded(token !== null);
+    throw new ApiRequestError(
+      401,
+      'unauthorized',
+      token === null ? TOKEN_NEEDED_MESSAGE : TOKEN_REFUSED_MESSAGE,
+    );
   }
   if (!response.ok) {
     const error = (json as { error?: { code?: string; message?: string; details?: unknown } })

@@ -1,12 +1,14 @@
 /**
- * The pages' script: registers the elements and wires the call history page to its URL
- * (`/calls/:phone`) and its lookup form.
+ * The pages' script: registers the elements (and the form that asks for the server's access
+ * token when it has one) and wires the call history page to its URL (`/calls/:phone`) and its
+ * lookup form.
  */
 import './page.css';
 import './rk-scheduler/rk-scheduler.js';
 import './rk-dialer/rk-dialer.js';
 import './rk-call-history/rk-call-history.js';
-import { request } from './api.js';
+import './rk-token-form/rk-token-form.js';
+import { onApiTokenChange, request } from './api.js';
 import { formatPhone } from './format.js';
 import type { DialerJson } from './types.js';
 
@@ -28,9 +30,10 @@ if (history) {
     const value = input?.value.trim() ?? '';
     if (value) location.assign(`/calls/${encodeURIComponent(value)}`);
   });
-  // Quick links: the dialer's numbers.
+  // Quick links: the dialer's numbers (asked again when the page is given a token).
   const links = document.querySelector<HTMLElement>('#quick-links');
-  if (links) {
+  const fill = () => {
+    if (!links || links.childElementCount > 0) return;
     request<DialerJson>('', '/api/dialer')
       .then((dialer) => {
         const phones = [...new Set(dialer.entries.map((e) => e.phone))];
@@ -45,7 +48,10 @@ if (history) {
           item.append(a);
           links.append(item);
         }
+        links.hidden = phones.length === 0;
       })
-      .catch(() => links.remove());
-  }
+      .catch(() => (links.hidden = true));
+  };
+  fill();
+  onApiTokenChange(fill);
 }

@@ -25,6 +25,12 @@ declare global {
     'rk-history-page': CustomEvent<RkEventDetails['rk-history-page']>;
     'rk-error': CustomEvent<RkEventDetails['rk-error']>;
   }
+  interface DocumentEventMap {
+    /** The server answered 401; `refused`: the token sent was refused (see api.ts). */
+    'rk-token-needed': CustomEvent<{ refused: boolean }>;
+    /** The page's API token changed (see api.ts `setApiToken`). */
+    'rk-api-token': CustomEvent<{ given: boolean }>;
+  }
 }
 
 /**

@@ -3,15 +3,19 @@
  * subscribe to event names and the connection is opened by the first and closed by the last.
  * The browser resumes with `Last-Event-ID` after a dropped connection; when the server refuses a
  * stream for good (a restart in progress), it is reopened after a pause with the last id seen.
+ * With an API token the stream is read with `fetch` and `Authorization: Bearer` (an
+ * `EventSource` cannot send it), so the token stays out of URLs; a refused token stops it until
+ * the page is given another, and every stream reopens when the token changes.
  */
 
-import { apiToken } from './api.js';
+import { apiToken, onApiTokenChange, tokenNeeded } from './api.js';
+import { AuthorizedEventSource } from './event-stream.js';
 
 type Handler = (data: unknown) => void;
 
 interface Connection {
   url: string;
-  source: EventSource | undefined;
+  source: EventSource | AuthorizedEventSource | undefined;
   handlers: Map<string, Set<Handler>>;
   listeners: Map<string, (event: MessageEvent) => void>;
   /** Called each time the stream opens. */
@@ -35,17 +39,15 @@ function listen(connection: Connection, name: string) {
     for (const handler of connection.handlers.get(name) ?? []) handler(data);
   };
   connection.listeners.set(name, listener);
-  connection.source.addEventListener(name, listener);
+  connection.source.addEventListener(name, listener as EventListener);
 }
 
 function open(connection: Connection) {
-  // EventSource sends no headers: the API token, when there is one, goes in the query.
   const query = new URLSearchParams();
   if (connection.lastEventId !== undefined) query.set('last_event_id', connection.lastEventId);
-  const token = apiToken();
-  if (token) query.set('access_token', token);
   const url = query.size > 0 ? `${connection.url}?${query.toString()}` : connection.url;
-  const source = new EventSource(url);
+  const token = apiToken();
+  const source = token ? new AuthorizedEventSource(url, token) : new EventSource(url);
   connection.source = source;
   connection.listeners.clear();
   for (const name of connection.handlers.keys()) listen(connection, name);
@@ -53,11 +55,21 @@ function open(connection: Connection) {
     for (const handler of [...connection.opens]) handler();
   });
   source.addEventListener('error', () => {
-    if (source.readyState === EventSource.CLOSED) {
-      connection.retry = setTimeout(() => open(connection), 3000);
-    }
+    if (source.readyState !== EventSource.CLOSED || connection.source !== source) return;
+    // A refused token: no retry until the page has another (see the token change below).
+    if (source instanceof AuthorizedEventSource && source.status === 401) tokenNeeded(true);
+    else connection.retry = setTimeout(() => open(connection), 3000);
   });
 }
+
+/** A new token: every stream starts again with it, from the last event it saw. */
+onApiTokenChange(() => {
+  for (const connection of connections.values()) {
+    clearTimeout(connection.retry);
+    connection.source?.close();
+    open(connection);
+  }
+});
 
 /** The app's stream of status changes; the operator's page has its own (`/api/ops/events`). */
 const EVENTS = '/api/events';

@@ -1,5 +1,5 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
-import { ApiRequestError, apiBase, request } from '../api.js';
+import { ApiRequestError, apiBase, onApiTokenChange, request } from '../api.js';
 import { callOptions } from '../capabilities.js';
 import { emit, errorDetail } from '../events.js';
 import {
@@ -82,13 +82,28 @@ export class RkScheduleFormElement extends LitElement {
     this.options = [];
   }
 
+  private offToken: (() => void) | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // A server with API_TOKEN says what it honours only once the page has its token.
+    this.offToken = onApiTokenChange(() => this.askOptions());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.offToken?.();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('api') || !this.hasUpdated) {
-      const base = apiBase(this.api);
-      void callOptions(base).then((options) => {
-        if (apiBase(this.api) === base) this.options = options;
-      });
-    }
+    if (changed.has('api') || !this.hasUpdated) this.askOptions();
+  }
+
+  private askOptions() {
+    const base = apiBase(this.api);
+    void callOptions(base).then((options) => {
+      if (apiBase(this.api) === base) this.options = options;
+    });
   }
 
   protected override firstUpdated(): void {
