@@ -1,7 +1,53 @@
-/** Pieces of one call's item in `<rk-scheduler>`'s list: what the call says, its time editor. */
+/**
+ * Pieces of `<rk-scheduler>`'s list: its filters, and in one call's item what the call says and
+ * its time editor.
+ */
 import { html, nothing } from 'lit';
 import { toLocalInput, truncate } from '../format.js';
+import { statusLabel, STATUS_ORDER } from '../status.js';
 import type { ScheduledCallJson } from '../types.js';
+
+const SCHEDULER_STATUSES = STATUS_ORDER.filter((s) => s !== 'idle' && s !== 'dialing');
+
+export interface ListFiltersOptions {
+  /** The status shown, or `''` for all. */
+  status: string;
+  /** What the numbers shown contain. */
+  phone: string;
+  setStatus: (status: string) => void;
+  setPhone: (phone: string) => void;
+}
+
+/** The list's filters (`part="filters"`): a status, and digits the number contains. */
+export function listFilters({ status, phone, setStatus, setPhone }: ListFiltersOptions) {
+  return html`
+    <div class="toolbar" part="filters">
+      <div>
+        <label for="filter-status">Status</label>
+        <select
+          id="filter-status"
+          .value=${status}
+          @change=${(e: Event) => setStatus((e.target as HTMLSelectElement).value)}
+        >
+          <option value="">All statuses</option>
+          ${SCHEDULER_STATUSES.map(
+            (s) => html`<option value=${s} ?selected=${status === s}>${statusLabel(s)}</option>`,
+          )}
+        </select>
+      </div>
+      <div>
+        <label for="filter-phone">Number contains</label>
+        <input
+          id="filter-phone"
+          type="search"
+          inputmode="tel"
+          .value=${phone}
+          @input=${(e: Event) => setPhone((e.target as HTMLInputElement).value)}
+        />
+      </div>
+    </div>
+  `;
+}
 
 /** How much of a call's message the list shows. */
 const MESSAGE_SHOWN = 80;

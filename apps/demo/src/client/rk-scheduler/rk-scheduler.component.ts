@@ -9,14 +9,14 @@ import { LiveController, upsertNewest } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
 import { describeCron, formatDateTime, formatPhone, fromLocalInput, phoneKey } from '../format.js';
 import '../rk-call-timeline/rk-call-timeline.js';
-import { callPurpose, rescheduleForm } from './call-parts.js';
+import { callPurpose, listFilters, rescheduleForm } from './call-parts.js';
+import { orderCalls } from './order.js';
 import '../rk-schedule-form/rk-schedule-form.js';
 import { whenProblem } from '../rk-schedule-form/rk-schedule-form.component.js';
-import { badge, countByStatus, statusLabel, STATUS_ORDER } from '../status.js';
+import { badge, countByStatus, statusLabel } from '../status.js';
 import type { Page, ScheduledCallJson } from '../types.js';
 import { styles } from './rk-scheduler.styles.js';
 
-const SCHEDULER_STATUSES = STATUS_ORDER.filter((s) => s !== 'idle' && s !== 'dialing');
 /** Only a call not yet placed can be canceled or rescheduled. */
 const changeable = (call: ScheduledCallJson) => call.status === 'scheduled';
 
@@ -46,6 +46,7 @@ export class RkSchedulerElement extends LitElement {
     editing: { state: true },
     editError: { state: true },
     listError: { state: true },
+    listLoaded: { state: true },
     announcement: { state: true },
   };
 
@@ -60,6 +61,8 @@ export class RkSchedulerElement extends LitElement {
   declare protected editing: string | undefined;
   declare protected editError: string;
   declare protected listError: string;
+  /** Whether the last load of the list succeeded: only then can it say there is no call. */
+  declare protected listLoaded: boolean;
   declare protected announcement: string;
 
   private readonly live = new LiveController(this, {
@@ -78,6 +81,7 @@ export class RkSchedulerElement extends LitElement {
     this.editing = undefined;
     this.editError = '';
     this.listError = '';
+    this.listLoaded = false;
     this.announcement = '';
   }
 
@@ -107,8 +111,10 @@ export class RkSchedulerElement extends LitElement {
       }
       this.calls = calls;
       this.listError = '';
+      this.listLoaded = true;
     } catch (error) {
       this.listError = (error as Error).message;
+      this.listLoaded = false;
       this.fail(error);
     } finally {
       this.loaded = true;
@@ -199,15 +205,14 @@ export class RkSchedulerElement extends LitElement {
     }
   }
 
+  /** The calls the filters let through, upcoming first (see order.ts). */
   private visibleCalls(): ScheduledCallJson[] {
     const key = phoneKey(this.filterPhone);
-    return [...this.calls.values()]
-      .filter((c) => !this.filterStatus || c.status === this.filterStatus)
-      .filter((c) => !key || phoneKey(c.phone_number).includes(key))
-      .sort(
-        (a, b) =>
-          (b.created_at ?? '').localeCompare(a.created_at ?? '') || b.id.localeCompare(a.id),
-      );
+    return orderCalls(
+      [...this.calls.values()]
+        .filter((c) => !this.filterStatus || c.status === this.filterStatus)
+        .filter((c) => !key || phoneKey(c.phone_number).includes(key)),
+    );
   }
 
   private renderCall(call: ScheduledCallJson) {
@@ -287,48 +292,34 @@ export class RkSchedulerElement extends LitElement {
             `,
           )}
         </ul>
-        <div class="toolbar" part="filters">
-          <div>
-            <label for="filter-status">Status</label>
-            <select
-              id="filter-status"
-              .value=${this.filterStatus}
-              @change=${(e: Event) => (this.filterStatus = (e.target as HTMLSelectElement).value)}
-            >
-              <option value="">All statuses</option>
-              ${SCHEDULER_STATUSES.map(
-                (s) =>
-                  html`<option value=${s} ?selected=${this.filterStatus === s}>
-                    ${statusLabel(s)}
-                  </option>`,
-              )}
-            </select>
-          </div>
-          <div>
-            <label for="filter-phone">Number contains</label>
-            <input
-              id="filter-phone"
-              type="search"
-              inputmode="tel"
-              .value=${this.filterPhone}
-              @input=${(e: Event) => (this.filterPhone = (e.target as HTMLInputElement).value)}
-            />
-          </div>
-        </div>
+        ${listFilters({
+          status: this.filterStatus,
+          phone: this.filterPhone,
+          setStatus: (status) => (this.filterStatus = status),
+          setPhone: (phone) => (this.filterPhone = phone),
+        })}
         ${this.listError ? html`<p class="notice" role="alert">${this.listError}</p>` : nothing}
         ${
           !this.loaded
             ? html`<p class="empty muted">Loading…</p>`
             : visible.length === 0
-              ? html`<p class="empty muted">
-                  ${this.calls.size === 0 ? 'No calls scheduled yet.' : 'No call matches the filters.'}
-                </p>`
+              ? this.emptyList()
               : html`<ul class="calls" part="list" aria-label="Scheduled calls">
                   ${visible.map((call) => this.renderCall(call))}
                 </ul>`
         }
       </section>
     `;
+  }
+
+  /** Why the list is empty: never "no calls" when it could not be loaded (the alert says why). */
+  private emptyList() {
+    if (this.calls.size === 0 && !this.listLoaded) {
+      return html`<p class="empty muted">The scheduled calls could not be loaded.</p>`;
+    }
+    return html`<p class="empty muted">
+      ${this.calls.size === 0 ? 'No calls scheduled yet.' : 'No call matches the filters.'}
+    </p>`;
   }
 
   override render() {
