@@ -8,6 +8,7 @@ import {
   assertBuilt,
   hasChromium,
   launchChromium,
+  seriousViolations,
   startBuiltServer,
   type BuiltServer,
 } from './_support.js';
@@ -139,6 +140,34 @@ describe.skipIf(!hasChromium)('the parts of the scheduler as elements of their o
       expect(await steps.count()).toBe(3);
       expect(await steps.nth(2).locator('.badge').getAttribute('data-status')).toBe('failed');
       expect(await steps.nth(2).textContent()).toContain('(outcome unknown)');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('/calls without a number says what to enter, and <rk-call-history> without one asks for it', async () => {
+    const page = await browser.newPage({ bypassCSP: true });
+    try {
+      await page.goto(`${server.url}/calls`);
+      const hint = await page.locator('#lookup #lookup-phone').getAttribute('aria-describedby');
+      expect(await page.locator(`main > #${hint}`).textContent()).toMatch(
+        /Enter the number with its country code/,
+      );
+      // The element on its own, as another site embeds it, with no number given.
+      await page.evaluate(() => {
+        document
+          .querySelector('main')!
+          .insertAdjacentHTML('beforeend', '<rk-call-history id="own"></rk-call-history>');
+      });
+      const own = page.locator('#own');
+      await own.locator('form[part="lookup"]').waitFor();
+      expect(await own.locator('#lookup-hint').textContent()).toContain('Enter a phone number');
+      expect(await seriousViolations(page)).toEqual([]);
+      await own.locator('#lookup-phone').fill('+1 415 555 2671');
+      await own.getByRole('button', { name: 'Show calls' }).click();
+      await expect.poll(() => own.locator('h2').textContent()).toBe('Calls of +1 (415) 555-2671');
+      await own.locator('p.empty').waitFor();
+      expect(await own.locator('form[part="lookup"]').count()).toBe(0);
     } finally {
       await page.close();
     }

@@ -9,7 +9,8 @@ import { styles } from './rk-call-history.styles.js';
 
 /**
  * `<rk-call-history phone="13018040009">`: the calls of one number, newest first, a page at a
- * time; the first page refreshes when a call involving the number is recorded.
+ * time; the first page refreshes when a call involving the number is recorded. Without a
+ * `phone`, it asks for one.
  *
  * @fires rk-history-page - a page was shown; `detail: { phone, page, items }`
  * @fires rk-error - a request failed; `detail: { message, code, status }`
@@ -17,6 +18,7 @@ import { styles } from './rk-call-history.styles.js';
  * @csspart answered-by - the mark of a call a machine (`answered-by-machine`, "Voicemail") or a
  *   fax (`answered-by-fax`) answered, where the provider detected it
  * @csspart pager - the paging buttons
+ * @csspart lookup - without a number, the form that asks for one
  */
 export class RkCallHistoryElement extends LitElement {
   static override properties: PropertyDeclarations = {
@@ -180,9 +182,39 @@ export class RkCallHistoryElement extends LitElement {
     `;
   }
 
+  /** The number typed in the lookup form becomes the one shown. */
+  private lookup(event: SubmitEvent) {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#lookup-phone')!;
+    if (input.value.trim()) this.phone = input.value.trim();
+    else input.focus();
+  }
+
   override render() {
     if (!this.phone) {
-      return html`<section class="card"><p class="muted">No phone number given.</p></section>`;
+      return html`
+        <section class="card" part="history" aria-labelledby="history-heading">
+          <h2 id="history-heading">Call history</h2>
+          <p id="lookup-hint" class="muted">
+            Enter a phone number to see its calls, newest first: with its country code, e.g. +1 415
+            555 2671.
+          </p>
+          <form class="lookup" part="lookup" @submit=${this.lookup}>
+            <div>
+              <label for="lookup-phone">Phone number</label>
+              <input
+                id="lookup-phone"
+                type="tel"
+                inputmode="tel"
+                autocomplete="tel"
+                required
+                aria-describedby="lookup-hint"
+              />
+            </div>
+            <button class="primary" type="submit">Show calls</button>
+          </form>
+        </section>
+      `;
     }
     const heading = `Calls of ${formatPhone(this.phone)}`;
     const paged = this.page > 0 || this.nextCursor !== null;

@@ -5,6 +5,16 @@ import { shared } from '../styles.js';
 export const styles = [
   shared,
   css`
+    form.lookup {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: end;
+      gap: 0.75rem;
+    }
+    form.lookup > div {
+      flex: 1 1 14rem;
+      max-width: 24rem;
+    }
     table {
       width: 100%;
       border-collapse: collapse;
