@@ -7,8 +7,9 @@
 //   block's requests for the default addresses there (except in blocks that mock them with MSW),
 //   so a run never needs those ports free;
 // - `sh` blocks: every `pnpm`/`./scripts/pnpm` command names a script or a pnpm command, every
-//   file a command runs exists, every `npx` names a bin of ours, every `npm install`/`pnpm add`
-//   names published packages of ours or dependencies we document;
+//   file a command runs exists, every `npx` names a bin of ours, every `npm install` names
+//   published packages of ours or dependencies we document (`npm install` is the one form of
+//   users' install lines: `pnpm add` is refused);
 // - blocks of other languages (`text`, `json`, `html`) are shown output or markup, not run;
 // - an HTML comment right before a block changes how it runs:
 //   `<!-- readme-test: with provider -->` puts `const provider = createMockCallApiClient()` first,
@@ -54,7 +55,7 @@ const rootScripts = Object.keys(
 );
 const PNPM_COMMANDS = new Set(['install', 'add', 'exec', 'run', 'dlx', 'changeset']);
 const INSTALLABLE =
-  /^(@ringkit\/(call-client|dialer|scheduler-core)|@opentelemetry\/(api|sdk-trace|context-async-hooks|exporter-trace-otlp-http)|express|msw|pg)(@[\w.^~-]+)?$/;
+  /^(@ringkit\/(call-client|dialer|scheduler-core)|@opentelemetry\/(api|sdk-trace|context-async-hooks|exporter-trace-otlp-http)|express|msw|pg|@types\/pg)(@[\w.^~-]+)?$/;
 
 function blocks(file) {
   const text = readFileSync(join(root, file), 'utf8');
@@ -102,7 +103,11 @@ function checkShell(block) {
         if (!rootScripts.includes(sub) && !PNPM_COMMANDS.has(sub)) {
           throw new Error(`"${command}": pnpm has no script or command "${sub}"`);
         }
-        if (sub === 'add') for (const name of rest) checkPackage(command, name);
+        if (sub === 'add') {
+          throw new Error(
+            `"${command}": users' install lines say npm install, as every README does`,
+          );
+        }
         if (sub === 'exec' && rest[0] === 'node') {
           for (const word of rest.slice(1).filter((w) => /\.[cm]?[jt]s$/.test(w))) {
             checkFile(command, word, folder);
@@ -216,6 +221,7 @@ async function selfCheck() {
     { lang: 'sh', code: 'bash .ci/no-such-file\n' },
     { lang: 'sh', code: 'npx no-such-bin\n' },
     { lang: 'sh', code: 'npm install left-pad\n' },
+    { lang: 'sh', code: 'pnpm add @ringkit/call-client\n' },
     { lang: 'ts', code: "throw new Error('a block that fails');\n" },
     { lang: 'ts', code: "import { nothing } from '@ringkit/call-client';\nnothing();\n" },
   ];
