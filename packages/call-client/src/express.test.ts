@@ -110,3 +110,23 @@ describe('expressWebhookHandler without a body parser', () => {
     expect(events).toEqual([]);
   });
 });
+
+describe('expressWebhookHandler on a wildcard route', () => {
+  it('never takes a wildcard’s list of path segments for the token', async () => {
+    const events: CallStatusEvent[] = [];
+    const server = express();
+    const path: string = '/hooks/*token';
+    server.post(path, expressWebhookHandler({ token, onEvent: (e) => void events.push(e) }));
+    const listener = server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => listener.once('listening', resolve));
+    close = () => new Promise((resolve) => listener.close(() => resolve()));
+    const base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+    const response = await fetch(`${base}/hooks/${token}/${token}`, {
+      method: 'POST',
+      body: '{"id":12,"status":"answered"}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(404);
+    expect(events).toEqual([]);
+  });
+});

@@ -12,7 +12,8 @@ const adapterOptionsSchema = z.strictObject({
 export interface WebhookHttpRequest extends AsyncIterable<unknown> {
   /** Its `Content-Length`, when it has one, is checked against `limitBytes` before reading. */
   headers?: Record<string, string | readonly string[] | undefined>;
-  params?: Record<string, string | undefined>;
+  /** Route parameters; Express 5 gives a list for a wildcard, which is never a token. */
+  params?: Record<string, string | readonly string[] | undefined>;
   body?: unknown;
   /** The request's path as sent (Express keeps it undecoded here). */
   originalUrl?: string;
@@ -89,8 +90,11 @@ export function expressWebhookHandler(options: ExpressWebhookHandlerOptions) {
  * `abc`: a token is taken only when it appears verbatim as a segment of the raw path (tokens
  * made by `createWebhookToken` need no escaping).
  */
-function literalToken(req: WebhookHttpRequest, token: string | undefined): string | undefined {
-  if (token === undefined) return undefined;
+function literalToken(
+  req: WebhookHttpRequest,
+  token: string | readonly string[] | undefined,
+): string | undefined {
+  if (typeof token !== 'string') return undefined;
   const raw = req.originalUrl ?? req.url;
   if (raw === undefined) return token;
   const path = raw.split('?')[0] ?? '';
