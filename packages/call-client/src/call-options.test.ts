@@ -5,6 +5,7 @@ import {
   callOptionsOf,
   checkCallOptions,
   mapAnsweredBy,
+  parseCallOptions,
   requestedCallOptions,
   type CallOptionName,
 } from './call-options.js';
@@ -119,6 +120,30 @@ describe('checkCallOptions', () => {
     // A refusal by the shared checks never reaches the provider's.
     thrown(() => checkCallOptions(provider(['say'], check), { record: true }));
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe('parseCallOptions', () => {
+  it('checks like checkCallOptions but leaves the provider’s own check to placeCall', () => {
+    const seen: unknown[] = [];
+    const honouring = provider(['say'], (options) => void seen.push(options));
+    expect(parseCallOptions(honouring, { say: 'Hi' })).toEqual({ say: 'Hi' });
+    expect(seen).toEqual([]);
+    expect(
+      isUnsupportedCallOptionError(thrown(() => parseCallOptions(honouring, { record: true }))),
+    ).toBe(true);
+    expect(isInvalidOptionsError(thrown(() => parseCallOptions(honouring, { say: '' })))).toBe(
+      true,
+    );
+  });
+
+  it.each([undefined, null, {}])('reads %o as no options', (options) => {
+    expect(parseCallOptions(provider([]), options)).toEqual({});
+  });
+
+  it('still refuses what is not an object of options', () => {
+    for (const bad of ['say', []])
+      expect(isInvalidOptionsError(thrown(() => parseCallOptions(provider([]), bad)))).toBe(true);
   });
 });
 

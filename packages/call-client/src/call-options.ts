@@ -196,14 +196,37 @@ export function checkCallOptions(
   options: unknown,
   what = 'call',
 ): CallOptions {
-  const parsed = callOptionsSchema.safeParse(options ?? {});
+  const parsed = parseCallOptions(provider, options, what);
+  provider.checkCallOptions?.(parsed);
+  return parsed;
+}
+
+/**
+ * {@link checkCallOptions} without the provider's own check: what an adapter's `placeCall` runs
+ * before building its request, which makes that check anyway. A call with no options (the
+ * commonest placement) is answered without running the schema.
+ */
+export function parseCallOptions(
+  provider: Pick<CallProvider, 'name' | 'capabilities'>,
+  options: unknown,
+  what = 'call',
+): CallOptions {
+  if (options === undefined || options === null || isEmptyRecord(options)) return {};
+  const parsed = callOptionsSchema.safeParse(options);
   if (!parsed.success) throw new InvalidOptionsError(what, parsed.error.issues);
   const honoured = provider.capabilities.options ?? [];
   for (const name of requestedCallOptions(parsed.data)) {
     if (!honoured.includes(name)) throw new UnsupportedCallOptionError(provider.name, name);
   }
-  provider.checkCallOptions?.(parsed.data);
   return parsed.data;
+}
+
+/** A plain object with no own properties, which the schema would read as no options. */
+function isEmptyRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  return Reflect.ownKeys(value as object).length === 0;
 }
 
 /**

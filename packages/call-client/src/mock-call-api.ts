@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from './_http.js';
 import { providerIdSchema, providerStatusSchema, toStatus } from './_schemas.js';
-import { checkCallOptions, callOptionsOf } from './call-options.js';
+import { callOptionsOf, parseCallOptions } from './call-options.js';
 import { InvalidOptionsError } from './errors.js';
 import { toE164, type CountryCode } from './phone.js';
 import type { CallProvider, PlaceCallRequest, ProviderCall } from './provider.js';
@@ -55,7 +55,7 @@ export function createMockCallApiClient(options: MockCallApiClientOptions = {}):
     placeCall(request: PlaceCallRequest) {
       const { to, signal } = request;
       return http.placement('mock-call-api', async (span) => {
-        checkCallOptions(provider, callOptionsOf(request));
+        parseCallOptions(provider, callOptionsOf(request));
         const phone = toE164(to, { defaultCountry });
         return toCall(
           await http.request({

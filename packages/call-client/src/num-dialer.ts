@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from './_http.js';
 import { providerIdSchema, providerStatusSchema, toStatus } from './_schemas.js';
-import { checkCallOptions, callOptionsOf } from './call-options.js';
+import { callOptionsOf, parseCallOptions } from './call-options.js';
 import { InvalidOptionsError } from './errors.js';
 import { toE164, type CountryCode } from './phone.js';
 import type { CallProvider } from './provider.js';
@@ -56,7 +56,7 @@ export function createNumDialerClient(options: NumDialerClientOptions): CallProv
     placeCall(request) {
       const { to, signal } = request;
       return http.placement('num-dialer', async (span) => {
-        checkCallOptions(provider, callOptionsOf(request));
+        parseCallOptions(provider, callOptionsOf(request));
         const phone = toE164(to, { defaultCountry }).slice(1);
         const { data, raw } = await http.request({
           method: 'post',

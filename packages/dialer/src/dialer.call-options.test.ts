@@ -1,7 +1,7 @@
 import {
+  CALL_OPTION_NAMES,
   isInvalidOptionsError,
   isUnsupportedCallOptionError,
-  type CallOptionName,
 } from '@ringkit/call-client';
 import {
   createFakeClock,
@@ -14,16 +14,7 @@ import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { DialerEntry, DialerStatusEvent } from './types.js';
 
-const ALL: readonly CallOptionName[] = [
-  'from',
-  'say',
-  'answerUrl',
-  'ringTimeoutS',
-  'timeLimitS',
-  'machineDetection',
-  'record',
-  'extra',
-];
+const ALL = CALL_OPTION_NAMES;
 
 function thrown(run: () => unknown): unknown {
   try {

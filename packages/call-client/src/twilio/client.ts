@@ -4,9 +4,9 @@ import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } fro
 import { providerStatusSchema, toStatus } from '../_schemas.js';
 import {
   CALL_OPTION_NAMES,
-  checkCallOptions,
-  mapAnsweredBy,
   callOptionsOf,
+  mapAnsweredBy,
+  parseCallOptions,
 } from '../call-options.js';
 import { InvalidOptionsError, isAmbiguousPlacement } from '../errors.js';
 import { toE164, type CountryCode } from '../phone.js';
@@ -316,7 +316,7 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     placeCall(request) {
       return http.placement('twilio', async (span) => {
         const phone = toE164(request.to, { defaultCountry });
-        const form = createForm(phone, checkCallOptions(provider, callOptionsOf(request)));
+        const form = createForm(phone, parseCallOptions(provider, callOptionsOf(request)));
         return place(phone, form, request.signal, span);
       });
     },
