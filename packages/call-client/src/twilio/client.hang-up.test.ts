@@ -2,36 +2,15 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TWILIO_TEST_CREDENTIALS } from '../testing/index.js';
+import { BASE, CALL, callBody, options, SID } from '../../test/twilio-fixtures.js';
 import { createCallApiMock } from '../testing/msw.js';
-import { createTwilioClient, type TwilioClientOptions } from './index.js';
+import { createTwilioClient } from './index.js';
 
-const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
-const BASE = 'https://api.twilio.test';
-const SID = 'CA0123456789abcdef0123456789abcdef';
-const CALL = `${BASE}/2010-04-01/Accounts/${accountSid}/Calls/${SID}.json`;
 const server = setupServer();
 
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
-
-const options = (): TwilioClientOptions => ({
-  accountSid,
-  authToken,
-  from: '+15005550006',
-  baseUrl: BASE,
-  retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 5 },
-  reconcile: false,
-});
-
-const callBody = (status: string) => ({
-  sid: SID,
-  account_sid: accountSid,
-  status,
-  to: '+14155552671',
-  from: '+15005550006',
-});
 
 /**
  * One Twilio call that reads `before` and answers an update with `after`, keeping every update

@@ -10,38 +10,14 @@ import {
   isRetryablePlacementError,
   type InvalidOptionsError,
 } from '../errors.js';
-import { TWILIO_TEST_CREDENTIALS } from '../testing/index.js';
-import { createTwilioClient, type TwilioClientOptions } from './index.js';
+import { accountSid, BASE, callBody, CALLS, options, SID } from '../../test/twilio-fixtures.js';
+import { createTwilioClient } from './index.js';
 
-const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
-const BASE = 'https://api.twilio.test';
-const CALLS = `${BASE}/2010-04-01/Accounts/${accountSid}/Calls.json`;
-const SID = 'CA0123456789abcdef0123456789abcdef';
 const server = setupServer();
 
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
-
-const options = (extra: Partial<TwilioClientOptions> = {}): TwilioClientOptions => ({
-  accountSid,
-  authToken,
-  from: '+15005550006',
-  baseUrl: BASE,
-  retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 5 },
-  reconcile: false,
-  ...extra,
-});
-
-const callBody = (extra: Record<string, unknown> = {}) => ({
-  sid: SID,
-  account_sid: accountSid,
-  status: 'queued',
-  to: '+14155552671',
-  from: '+15005550006',
-  date_created: new Date().toUTCString(),
-  ...extra,
-});
 
 /** Answers every create POST with `answer` and keeps the forms sent. */
 function capture(answer: () => Response = () => HttpResponse.json(callBody(), { status: 201 })) {
@@ -247,7 +223,7 @@ describe('createTwilioClient answeredBy', () => {
   ])('reads answered_by %s as answeredBy %s', async (word, answeredBy) => {
     server.use(
       http.get(`${BASE}/2010-04-01/Accounts/${accountSid}/Calls/${SID}.json`, () =>
-        HttpResponse.json(callBody({ status: 'in-progress', answered_by: word })),
+        HttpResponse.json(callBody('in-progress', { answered_by: word })),
       ),
     );
     const call = await createTwilioClient(options()).getCall(SID);
@@ -255,7 +231,7 @@ describe('createTwilioClient answeredBy', () => {
   });
 
   it('leaves answeredBy out while no detection ran (answered_by null)', async () => {
-    capture(() => HttpResponse.json(callBody({ answered_by: null }), { status: 201 }));
+    capture(() => HttpResponse.json(callBody('queued', { answered_by: null }), { status: 201 }));
     const call = await createTwilioClient(options()).placeCall({ to: '+14155552671' });
     expect(call).not.toHaveProperty('answeredBy');
   });
@@ -281,7 +257,7 @@ describe('createTwilioClient retries', () => {
     );
     server.use(
       http.get(CALLS, () =>
-        HttpResponse.json({ calls: [callBody({ status: 'ringing' })], next_page_uri: null }),
+        HttpResponse.json({ calls: [callBody('ringing')], next_page_uri: null }),
       ),
     );
     const call = await createTwilioClient(

@@ -8,38 +8,22 @@ import {
   isInvalidPhoneNumberError,
   isResponseValidationError,
 } from '../errors.js';
-import { TWILIO_TEST_CREDENTIALS } from '../testing/index.js';
+import {
+  accountSid,
+  authToken,
+  BASE,
+  callBody,
+  CALLS,
+  options,
+  SID,
+} from '../../test/twilio-fixtures.js';
 import { createTwilioClient, isTwilioApiError, type TwilioClientOptions } from './index.js';
 
-const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
-const BASE = 'https://api.twilio.test';
-const CALLS = `${BASE}/2010-04-01/Accounts/${accountSid}/Calls.json`;
-const SID = 'CA0123456789abcdef0123456789abcdef';
 const server = setupServer();
 
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
-
-const options = (extra: Partial<TwilioClientOptions> = {}): TwilioClientOptions => ({
-  accountSid,
-  authToken,
-  from: '+15005550006',
-  baseUrl: BASE,
-  retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 5 },
-  reconcile: false,
-  ...extra,
-});
-
-const callBody = (status: string, extra: Record<string, unknown> = {}) => ({
-  sid: SID,
-  account_sid: accountSid,
-  status,
-  to: '+14155552671',
-  from: '+15005550006',
-  date_created: new Date().toUTCString(),
-  ...extra,
-});
 
 /** Answers the create POST with `answer` and keeps what was sent. */
 function capture(answer: () => Response) {
