@@ -138,6 +138,8 @@ export const httpClientOptionsSchema = z.strictObject({
 const ky = (kyImport as unknown as { default?: typeof kyImport }).default ?? kyImport;
 
 const READ_STATUSES = [408, 429, 500, 502, 503, 504];
+/** Answers whose `Retry-After` is honoured when they are retried. */
+const RETRY_AFTER_STATUSES = [429, 503];
 
 export interface JsonRequest<T> {
   method: 'get' | 'post';
@@ -249,7 +251,9 @@ export function createHttpClient(
             ...retryDefaults,
             methods: [method],
             statusCodes: unsafe ? notAcceptedStatuses : READ_STATUSES,
-            afterStatusCodes: notAcceptedStatuses,
+            // Honoured on every retried answer that says when to come back; which answers are
+            // retried at all is `statusCodes`, checked first.
+            afterStatusCodes: RETRY_AFTER_STATUSES,
             retryOnTimeout: !unsafe,
             shouldRetry: unsafe ? retryOnlyUnsent : undefined,
           },

@@ -115,6 +115,8 @@ describe('expressWebhookHandler on a wildcard route', () => {
   it('never takes a wildcard’s list of path segments for the token', async () => {
     const events: CallStatusEvent[] = [];
     const server = express();
+    // A path held in a `string` gives the handler Express 5's ParamsDictionary (values may be
+    // lists), which the adapter's request type must accept: `tsc` checks this line.
     const path: string = '/hooks/*token';
     server.post(path, expressWebhookHandler({ token, onEvent: (e) => void events.push(e) }));
     const listener = server.listen(0, '127.0.0.1');
