@@ -33,6 +33,11 @@ export type SchedulerEvents = {
   canceled: { call: ScheduledCall };
   /** `reschedule()` moved a call not yet placed to `call.dueAt` (from `previousDueAt`). */
   rescheduled: { call: ScheduledCall; previousDueAt: Date };
+  /**
+   * A retention pass deleted finished calls (`calls`) and call records (`records`) past their
+   * age (`retention` option). Only from the worker that held the retention lease.
+   */
+  pruned: { calls: number; records: number };
   /** A listener threw, the store failed, or following a call failed. */
   error: { error: unknown; source: 'listener' | 'store' | 'provider' | 'watch'; callId?: string };
 };

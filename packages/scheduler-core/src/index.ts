@@ -1,6 +1,6 @@
 export { createScheduler } from './scheduler.js';
 export type { ListOptions, Scheduler } from './scheduler.js';
-export type { SchedulerOptions } from './options.js';
+export type { RetentionOptions, SchedulerOptions } from './options.js';
 
 export type { PlacementEvent, SchedulerEvents } from './events.js';
 export type { TraceIds, TracerLike } from '@ringkit/internal';
@@ -19,9 +19,17 @@ export {
 } from './errors.js';
 export type { ConflictReason, ValidationIssue } from './errors.js';
 
-export { claimedStatus, decodeCursor, encodeCursor, wakeTime } from './store.js';
+export {
+  claimedStatus,
+  decodeCursor,
+  encodeCursor,
+  FINISHED_STATUSES,
+  LIVE_STATUSES,
+  wakeTime,
+} from './store.js';
 export type {
   BudgetedClaim,
+  LiveStatus,
   SendBudget,
   Store,
   StoreCapabilities,

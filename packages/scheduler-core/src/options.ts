@@ -95,6 +95,36 @@ export interface SchedulerOptions {
    * requests itself (`ringkit.place_call`, a child of `ringkit.scheduler.place`).
    */
   tracer?: TracerLike;
+  /**
+   * Deletes what has piled up: finished calls and call records older than the given number of
+   * days (fractions allowed), in small batches, by whichever worker holds the store's short
+   * `retention` lease, so workers sharing a store never delete at the same time and claims are
+   * never held up. Off by default: nothing is ever deleted. Needs a store with
+   * `deleteFinished`, `deleteCallRecords` and `acquireLease` (all three built-in stores).
+   * @example retention: { finishedAfterDays: 30, historyAfterDays: 365 }
+   */
+  retention?: RetentionOptions;
+}
+
+/** What `retention` deletes, and how. */
+export interface RetentionOptions {
+  /**
+   * A call in a finished status (`completed`, `busy`, `no-answer`, `failed`, `canceled`) is
+   * deleted this many days after its last change (when it ended). Unset: kept.
+   */
+  finishedAfterDays?: number;
+  /** A call record (history) is deleted this many days after its call started. Unset: kept. */
+  historyAfterDays?: number;
+  /**
+   * How often a pass runs, in ms. A pass deletes batch after batch until nothing older is left.
+   * @default 60000
+   */
+  intervalMs?: number;
+  /**
+   * Rows deleted by one statement (one short transaction).
+   * @default 500
+   */
+  batchSize?: number;
 }
 
 const isFunction = (v: unknown) => typeof v === 'function';
@@ -123,6 +153,18 @@ const optionsSchema = z.strictObject({
       'expected an OpenTelemetry Tracer (an object with startSpan())',
     )
     .optional(),
+  retention: z
+    .strictObject({
+      finishedAfterDays: z.number().positive('must be above 0').max(36_500).optional(),
+      historyAfterDays: z.number().positive('must be above 0').max(36_500).optional(),
+      intervalMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
+      batchSize: z.number().int().min(1).max(10_000).optional(),
+    })
+    .refine(
+      (r) => r.finishedAfterDays !== undefined || r.historyAfterDays !== undefined,
+      'give finishedAfterDays, historyAfterDays or both',
+    )
+    .optional(),
 });
 
 /** The options with every default applied. */
@@ -141,7 +183,18 @@ export interface ResolvedOptions {
   generateId: () => string;
   callsPerSecond: number | undefined;
   tracing: Tracing;
+  retention: ResolvedRetention | null;
 }
+
+/** `retention` with its defaults, in ms. */
+export interface ResolvedRetention {
+  finishedAfterMs: number | null;
+  historyAfterMs: number | null;
+  intervalMs: number;
+  batchSize: number;
+}
+
+const DAY_MS = 86_400_000;
 
 /** Checks the options (an `InvalidOptionsError` naming each bad one) and applies the defaults. */
 export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
@@ -154,6 +207,18 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
   } catch (error) {
     throw invalidOptions('scheduler', [
       customIssue(['callerId'], error instanceof Error ? error.message : 'not a phone number'),
+    ]);
+  }
+  const { retention } = options;
+  if (
+    retention &&
+    !(options.store.deleteFinished && options.store.deleteCallRecords && options.store.acquireLease)
+  ) {
+    throw invalidOptions('scheduler', [
+      customIssue(
+        ['retention'],
+        `the store "${options.store.name}" cannot delete (it has no deleteFinished, deleteCallRecords and acquireLease)`,
+      ),
     ]);
   }
   return {
@@ -171,5 +236,19 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     generateId: options.generateId ?? randomUUID,
     callsPerSecond: options.callsPerSecond,
     tracing: createTracing('@ringkit/scheduler-core', options.tracer),
+    retention: retention
+      ? {
+          finishedAfterMs:
+            retention.finishedAfterDays === undefined
+              ? null
+              : Math.round(retention.finishedAfterDays * DAY_MS),
+          historyAfterMs:
+            retention.historyAfterDays === undefined
+              ? null
+              : Math.round(retention.historyAfterDays * DAY_MS),
+          intervalMs: retention.intervalMs ?? 60_000,
+          batchSize: retention.batchSize ?? 500,
+        }
+      : null,
   };
 }

@@ -17,7 +17,8 @@ import {
   type ValidSchedule,
 } from './_validate.js';
 import { createMutate, createWriter } from './dispatch/_writes.js';
-import type { Store, StoredCall } from './store.js';
+import { LIVE_STATUSES, type LiveStatus, type Store, type StoredCall } from './store.js';
+import { createRetention } from './_retention.js';
 import {
   SCHEDULED_CALL_STATUSES,
   type CallRecord,
@@ -50,11 +51,14 @@ export interface Scheduler {
   get(id: string): Promise<ScheduledCall>;
   list(options?: ListOptions): Promise<Page<ScheduledCall>>;
   /**
-   * How many calls the store holds in each status, every status present (0 for none): the
-   * whole store, so every worker sharing it answers the same. One query where the store has
-   * `countByStatus` (all three built-in stores), else a walk through `list`.
+   * How many calls the store holds in each live status (`scheduled`, `queued`, `initiated`,
+   * `ringing`, `answered`), every one present (0 for none): the whole store, so every worker
+   * sharing it answers the same. Finished calls are not counted here: they pile up (until
+   * `retention` deletes them), so counting them would cost more as the store grows; count them
+   * as they happen with the `completed`, `failed` and `canceled` events. One indexed query where
+   * the store has `countByStatus` (all three built-in stores), else a walk through `list`.
    */
-  counts(): Promise<Record<ScheduledCallStatus, number>>;
+  counts(): Promise<Record<LiveStatus, number>>;
   /**
    * Cancels a call: one not yet sent to the provider ends `canceled` at once; one placed and not
    * answered yet (`initiated`, `ringing`) is canceled through the provider's `cancelCall` (which
@@ -128,6 +132,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     callsPerSecond: resolved.callsPerSecond,
     tracing: resolved.tracing,
   });
+
+  const retention = resolved.retention
+    ? createRetention({
+        store,
+        clock,
+        workerId,
+        emitter,
+        retention: resolved.retention,
+        leaseMs: resolved.leaseMs,
+      })
+    : null;
 
   const newRow = (valid: ValidSchedule, now: number): StoredCall => {
     const id = generateId();
@@ -238,20 +253,26 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
 
     async counts() {
-      const counts = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<
-        ScheduledCallStatus,
+      const counts = Object.fromEntries(LIVE_STATUSES.map((status) => [status, 0])) as Record<
+        LiveStatus,
         number
       >;
       const add = (status: string, n: number) => {
-        if (status in counts) counts[status as ScheduledCallStatus] += n;
+        if (Object.hasOwn(counts, status)) counts[status as LiveStatus] += n;
       };
       if (store.countByStatus) {
-        for (const [status, n] of Object.entries(await store.countByStatus())) add(status, n);
+        for (const [status, n] of Object.entries(await store.countByStatus(LIVE_STATUSES))) {
+          add(status, n);
+        }
         return counts;
       }
       let cursor: string | null = null;
       do {
-        const page: Awaited<ReturnType<Store['list']>> = await store.list({ cursor, limit: 1000 });
+        const page: Awaited<ReturnType<Store['list']>> = await store.list({
+          status: [...LIVE_STATUSES],
+          cursor,
+          limit: 1000,
+        });
         for (const row of page.items) add(row.status, 1);
         cursor = page.nextCursor;
       } while (cursor !== null);
@@ -295,8 +316,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return row ? toScheduledCall(row) : null;
     },
 
-    start: () => dispatcher.start(),
-    stop: () => dispatcher.stop(),
+    async start() {
+      await dispatcher.start();
+      retention?.start();
+    },
+    async stop() {
+      await retention?.stop();
+      await dispatcher.stop();
+    },
     on: emitter.on,
     off: emitter.off,
   };

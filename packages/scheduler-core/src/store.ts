@@ -1,4 +1,9 @@
-import type { AnsweredBy, CallOptions, CallStatus } from '@ringkit/call-client';
+import {
+  TERMINAL_STATUSES,
+  type AnsweredBy,
+  type CallOptions,
+  type CallStatus,
+} from '@ringkit/call-client';
 import type { CallingWindow, Recurrence, RetryBackoff, ScheduledCallStatus } from './types.js';
 
 /** A timeline step as stored (times in epoch milliseconds). */
@@ -215,11 +220,16 @@ export interface Store {
   /** The earliest wake time of any row, or `null`. */
   nextDueAt(): Promise<number | null>;
   /**
-   * Optional: how many rows are in each status (statuses with none may be left out), in one
-   * query. Without it, `scheduler.counts()` pages through `list`.
+   * Optional: how many rows are in each of `statuses` (statuses with none may be left out), in
+   * one query whose cost follows the rows counted, not the rows stored (an index on `status`).
+   * The scheduler asks for the live statuses only ({@link LIVE_STATUSES}). Without it,
+   * `scheduler.counts()` pages through `list`.
    */
-  countByStatus?(): Promise<Record<string, number>>;
-  /** Rows in a stable order (`createdAt`, then `id`), filtered, one page at a time. */
+  countByStatus?(statuses: readonly ScheduledCallStatus[]): Promise<Record<string, number>>;
+  /**
+   * Rows in a stable order (`createdAt`, then `id`), filtered, one page at a time. A page costs
+   * the rows it returns, not the rows stored: `status` filters go through an index per status.
+   */
   list(query: StoreListQuery): Promise<StorePage<StoredCall>>;
   /** Inserts or replaces a call record by id. */
   saveCallRecord(record: StoredCallRecord): Promise<void>;
@@ -235,8 +245,43 @@ export interface Store {
    * safety poll. Resolves with a function that stops the subscription.
    */
   subscribe?(listener: (wakeAt: number | null) => void): Promise<() => Promise<void>>;
+  /**
+   * Optional, with `deleteCallRecords` and `acquireLease` (the scheduler's `retention`): deletes
+   * up to `limit` rows in a finished status ({@link FINISHED_STATUSES}) whose `updatedAt` is
+   * before `before`, oldest first, in one short transaction that waits for no lock (rows locked
+   * by another transaction are skipped). Resolves to how many it deleted. Never touches a live
+   * row.
+   */
+  deleteFinished?(before: number, limit: number): Promise<number>;
+  /**
+   * Optional (see `deleteFinished`): deletes up to `limit` call records whose `startedAt` is
+   * before `before`, oldest first. Resolves to how many it deleted.
+   */
+  deleteCallRecords?(before: number, limit: number): Promise<number>;
+  /**
+   * Optional (see `deleteFinished`): takes or renews the named lease for `workerId` until
+   * `until` when it is free, expired (its `until` is at or before `now`) or already held by
+   * `workerId`. Resolves to `true` when `workerId` holds it now. Several processes sharing the
+   * store see one lease per name.
+   */
+  acquireLease?(name: string, workerId: string, now: number, until: number): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * The statuses of a call that has not ended: waiting (`scheduled`), claimed (`queued`) or in
+ * flight. Their number is bounded by the work in hand; `scheduler.counts()` counts these.
+ */
+export const LIVE_STATUSES = ['scheduled', 'queued', 'initiated', 'ringing', 'answered'] as const;
+
+/** A status of {@link LIVE_STATUSES}. */
+export type LiveStatus = (typeof LIVE_STATUSES)[number];
+
+/**
+ * The statuses a call ends in. Finished rows pile up as the store runs; `retention` deletes
+ * them, and their number is counted as they happen (the scheduler's events), not by the store.
+ */
+export const FINISHED_STATUSES: readonly ScheduledCallStatus[] = TERMINAL_STATUSES;
 
 /** The statuses of a call in flight: placed, not ended. */
 export const IN_FLIGHT_STATUSES: readonly ScheduledCallStatus[] = [

@@ -1,0 +1,106 @@
+import type { Clock } from '@ringkit/call-client';
+import type { SchedulerEmitter } from './events.js';
+import type { ResolvedRetention } from './options.js';
+import type { Store } from './store.js';
+
+/** The name of the lease a retention pass runs under, one per store. */
+export const RETENTION_LEASE = 'retention';
+
+/**
+ * The retention of a scheduler (`retention` option): every `intervalMs`, a pass takes the
+ * store's `retention` lease and, while it holds it, deletes finished calls and call records past
+ * their age in batches of `batchSize`, one short transaction each, letting other work run
+ * between two batches. Workers sharing a store take turns through the lease: one deletes, the
+ * others skip their pass. A store error ends the pass (reported as an `error` event); the next
+ * pass tries again.
+ */
+export function createRetention(options: {
+  store: Store;
+  clock: Clock;
+  workerId: string;
+  emitter: SchedulerEmitter;
+  retention: ResolvedRetention;
+  /** How long the lease is taken for; renewed before every batch. */
+  leaseMs: number;
+}) {
+  const { store, clock, workerId, emitter, retention } = options;
+  const deleteFinished = store.deleteFinished!.bind(store);
+  const deleteCallRecords = store.deleteCallRecords!.bind(store);
+  const acquireLease = store.acquireLease!.bind(store);
+  let running = false;
+  let stopped = false;
+  let timer: unknown = null;
+  let pass: Promise<void> | null = null;
+
+  const holdLease = () => {
+    const now = clock.now();
+    return acquireLease(RETENTION_LEASE, workerId, now, now + options.leaseMs);
+  };
+
+  /** Deletes with `remove` until nothing older than `ageMs` is left; `null` once the lease is lost. */
+  const drain = async (
+    ageMs: number,
+    remove: (before: number, limit: number) => Promise<number>,
+  ): Promise<number | null> => {
+    let total = 0;
+    for (;;) {
+      if (stopped) return total;
+      if (!(await holdLease())) return total > 0 ? total : null;
+      const deleted = await remove(clock.now() - ageMs, retention.batchSize);
+      total += deleted;
+      if (deleted < retention.batchSize) return total;
+      // Let claims, webhooks and timers run between two batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+
+  async function runPass(): Promise<void> {
+    try {
+      if (!(await holdLease())) return;
+      const calls =
+        retention.finishedAfterMs === null
+          ? 0
+          : await drain(retention.finishedAfterMs, deleteFinished);
+      const records =
+        retention.historyAfterMs === null || calls === null
+          ? 0
+          : await drain(retention.historyAfterMs, deleteCallRecords);
+      if ((calls ?? 0) > 0 || (records ?? 0) > 0) {
+        emitter.emit('pruned', { calls: calls ?? 0, records: records ?? 0 });
+      }
+    } catch (error) {
+      emitter.emit('error', { error, source: 'store' });
+    }
+  }
+
+  const arm = (ms: number) => {
+    if (!running) return;
+    timer = clock.setTimeout(() => {
+      timer = null;
+      pass = runPass().finally(() => {
+        pass = null;
+        arm(retention.intervalMs);
+      });
+    }, ms);
+  };
+
+  return {
+    /** Runs a first pass at once, then one every `intervalMs`. */
+    start() {
+      if (running) return;
+      running = true;
+      stopped = false;
+      arm(0);
+    },
+    /** No new pass; waits for the one running (it stops after its current batch). */
+    async stop() {
+      running = false;
+      stopped = true;
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = null;
+      await pass;
+    },
+    /** Runs one pass now (tests and operators); resolves when it ends. */
+    runPass,
+  };
+}
