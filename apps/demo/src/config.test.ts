@@ -79,6 +79,7 @@ describe('loadConfig', () => {
         TWILIO_API_URL: 'http://localhost:5010/',
         CALLS_PER_SECOND: '0.5',
         TRUST_PROXY: '1',
+        RETENTION_DAYS: '30',
       }),
     ).toEqual({
       PORT: 8080,
@@ -115,6 +116,7 @@ describe('loadConfig', () => {
       TWILIO_API_URL: 'http://localhost:5010',
       CALLS_PER_SECOND: 0.5,
       TRUST_PROXY: true,
+      RETENTION_DAYS: 30,
     });
   });
 
@@ -162,6 +164,11 @@ describe('loadConfig', () => {
     ['CALLS_PER_SECOND', '-1'],
     ['CALLS_PER_SECOND', 'fast'],
     ['TRUST_PROXY', 'yes'],
+    ['RETENTION_DAYS', '0'],
+    ['RETENTION_DAYS', '-7'],
+    ['RETENTION_DAYS', '36501'],
+    ['RETENTION_DAYS', 'a week'],
+    ['RETENTION_DAYS', '30d'],
   ])('refuses %s=%j with a one-line reason', (key, value) => {
     let message = '';
     try {
@@ -171,6 +178,26 @@ describe('loadConfig', () => {
     }
     expect(message).toMatch(new RegExp(`^Invalid configuration: ${key}: `));
     expect(message).not.toContain('\n');
+  });
+
+  it('takes RETENTION_DAYS in days, fractions too, and keeps everything when it is unset or empty', () => {
+    expect(loadConfig({ RETENTION_DAYS: '90' }).RETENTION_DAYS).toBe(90);
+    expect(loadConfig({ RETENTION_DAYS: ' 0.5 ' }).RETENTION_DAYS).toBe(0.5);
+    expect(loadConfig({ RETENTION_DAYS: '36500' }).RETENTION_DAYS).toBe(36_500);
+    expect(loadConfig({}).RETENTION_DAYS).toBeUndefined();
+    expect(loadConfig({ RETENTION_DAYS: '' }).RETENTION_DAYS).toBeUndefined();
+  });
+
+  it('says why RETENTION_DAYS is refused', () => {
+    expect(refusal({ RETENTION_DAYS: '0' })).toBe(
+      'Invalid configuration: RETENTION_DAYS: must be a number of days above 0 (fractions allowed); leave it unset to keep everything',
+    );
+    expect(refusal({ RETENTION_DAYS: 'a week' })).toBe(
+      'Invalid configuration: RETENTION_DAYS: must be a number of days',
+    );
+    expect(refusal({ RETENTION_DAYS: '40000' })).toBe(
+      'Invalid configuration: RETENTION_DAYS: must be at most 36500 days',
+    );
   });
 
   it('names the item of ALLOWED_HOSTS that is not a host name', () => {

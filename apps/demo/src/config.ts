@@ -202,6 +202,15 @@ const envSchema = z.object({
     .max(10_000, 'must be at most 10000')
     .optional(),
   TRUST_PROXY: flag.default(false),
+  // Days after which finished calls and call records are deleted (the scheduler's `retention`,
+  // whose bounds these are); fractions allowed (0.5: twelve hours). Unset: nothing is deleted.
+  RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .positive(
+      'must be a number of days above 0 (fractions allowed); leave it unset to keep everything',
+    )
+    .max(36_500, 'must be at most 36500 days')
+    .optional(),
 });
 
 /** The checks between variables, in the order their errors are reported. */

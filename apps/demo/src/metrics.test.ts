@@ -1,6 +1,6 @@
 import { register } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { ScheduledCallStatus } from '@ringkit/scheduler-core';
+import type { LiveStatus } from '@ringkit/scheduler-core';
 import { createMetrics } from './metrics.js';
 import { createObserver } from './observe.js';
 
@@ -10,12 +10,7 @@ const counts = {
   initiated: 0,
   ringing: 2,
   answered: 0,
-  completed: 7,
-  busy: 0,
-  'no-answer': 0,
-  failed: 0,
-  canceled: 0,
-} satisfies Record<ScheduledCallStatus, number>;
+} satisfies Record<LiveStatus, number>;
 
 function setup() {
   const observer = createObserver({
@@ -61,7 +56,7 @@ describe('createMetrics', () => {
     ).toBe(2);
     expect(await value('ringkit_calls_in_flight', { source: 'scheduler' })).toBe(3);
     expect(await value('ringkit_calls_in_flight', { source: 'dialer' })).toBe(3);
-    expect(await value('ringkit_scheduled_calls', { status: 'completed' })).toBe(7);
+    expect(await value('ringkit_scheduled_calls', { status: 'scheduled' })).toBe(5);
     expect(await value('ringkit_scheduled_calls', { status: 'answered' })).toBe(0);
     // Each app has a registry of its own: prom-client's global one stays empty.
     expect(await register.getMetricsAsJSON()).toEqual([]);
@@ -70,5 +65,14 @@ describe('createMetrics', () => {
     expect(
       await value('ringkit_calls_ended_total', { status: 'no-answer', source: 'dialer' }),
     ).toBe(2);
+  });
+
+  it('reports the live statuses of scheduled calls, and no ended one', async () => {
+    const { metrics } = setup();
+    const gauge = await metrics.registry.getSingleMetric('ringkit_scheduled_calls')!.get();
+    expect(gauge.help).toMatch(/^Live scheduled calls/);
+    expect(Object.fromEntries(gauge.values.map((v) => [v.labels['status'], v.value]))).toEqual(
+      counts,
+    );
   });
 });

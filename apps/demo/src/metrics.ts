@@ -2,10 +2,12 @@
  * `GET /metrics`: Prometheus metrics with prom-client, in base units, counters ending `_total`,
  * no phone number in any label. Fed by the app's {@link Observer}; the two gauges are read from
  * the store when Prometheus scrapes (with several processes on one PostgreSQL store, each
- * reports the same store-wide figure: aggregate them with `max`, not `sum`).
+ * reports the same store-wide figure: aggregate them with `max`, not `sum`). The store is asked
+ * for its live calls only (finished ones pile up there until `RETENTION_DAYS` deletes them);
+ * ended calls are counted as they end, by `ringkit_calls_ended_total`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { SCHEDULED_CALL_STATUSES } from '@ringkit/scheduler-core';
+import { LIVE_STATUSES } from '@ringkit/scheduler-core';
 import { CALL_SOURCES, type Observer } from './observe.js';
 
 /** Seconds from a call's due time to its request: most are milliseconds, a backlog minutes. */
@@ -64,12 +66,12 @@ export function createMetrics(observer: Observer): Metrics {
   });
   new Gauge({
     name: 'ringkit_scheduled_calls',
-    help: 'Scheduled calls in the store, by status.',
+    help: 'Live scheduled calls in the store, by status (scheduled, queued, initiated, ringing, answered); ended calls are counted by ringkit_calls_ended_total.',
     labelNames: ['status'] as const,
     registers,
     async collect() {
       const counts = await observer.scheduledCounts();
-      for (const status of SCHEDULED_CALL_STATUSES) this.set({ status }, counts[status]);
+      for (const status of LIVE_STATUSES) this.set({ status }, counts[status]);
     },
   });
 

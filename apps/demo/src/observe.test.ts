@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ScheduledCallStatus } from '@ringkit/scheduler-core';
+import type { LiveStatus } from '@ringkit/scheduler-core';
 import { createObserver, type PlacementObservation } from './observe.js';
 
 const ZERO = {
@@ -8,12 +8,7 @@ const ZERO = {
   initiated: 0,
   ringing: 0,
   answered: 0,
-  completed: 0,
-  busy: 0,
-  'no-answer': 0,
-  failed: 0,
-  canceled: 0,
-} satisfies Record<ScheduledCallStatus, number>;
+} satisfies Record<LiveStatus, number>;
 
 const placement: PlacementObservation = {
   source: 'scheduler',
@@ -68,7 +63,7 @@ describe('createObserver', () => {
 
   it('counts calls in flight: the scheduler from the store, the dialer from its run', async () => {
     const counts = vi.fn(() =>
-      Promise.resolve({ ...ZERO, queued: 1, initiated: 2, ringing: 3, answered: 4, completed: 9 }),
+      Promise.resolve({ ...ZERO, scheduled: 9, queued: 1, initiated: 2, ringing: 3, answered: 4 }),
     );
     const { observer } = setup(counts);
     expect(await observer.inFlight()).toEqual({ scheduler: 10, dialer: 2 });
@@ -76,7 +71,7 @@ describe('createObserver', () => {
 
   it('asks the store at most once a second, and again after a failed count', async () => {
     const counts = vi
-      .fn<() => Promise<Record<ScheduledCallStatus, number>>>()
+      .fn<() => Promise<Record<LiveStatus, number>>>()
       .mockRejectedValueOnce(new Error('store down'))
       .mockResolvedValue({ ...ZERO, scheduled: 4 });
     const { observer, advance } = setup(counts);

@@ -4,7 +4,7 @@
  * (ops.ts) both read it; neither subscribes to the packages' events itself.
  */
 import type { TerminalCallStatus } from '@ringkit/call-client';
-import type { ScheduledCallStatus } from '@ringkit/scheduler-core';
+import { LIVE_STATUSES, type LiveStatus } from '@ringkit/scheduler-core';
 
 /** Which part of the app placed a call. */
 export type CallSource = 'scheduler' | 'dialer';
@@ -48,8 +48,12 @@ export interface Observer {
   onEnded(listener: (end: EndObservation) => void): () => void;
   /** Calls in flight now, by source: from the request leaving to a terminal status. */
   inFlight(): Promise<Record<CallSource, number>>;
-  /** The store's scheduled calls by status (every process sharing the store). */
-  scheduledCounts(): Promise<Record<ScheduledCallStatus, number>>;
+  /**
+   * The store's live scheduled calls by status (every process sharing the store): `scheduled`,
+   * `queued`, `initiated`, `ringing`, `answered`. Finished calls are counted as they end
+   * ({@link Observer.onEnded}), not here.
+   */
+  scheduledCounts(): Promise<Record<LiveStatus, number>>;
 }
 
 /** An {@link Observer} with the two calls that feed it. */
@@ -61,8 +65,8 @@ export interface ObserverHub extends Observer {
 }
 
 export interface ObserverSources {
-  /** The store's calls by status (`scheduler.counts()`). */
-  counts: () => Promise<Record<ScheduledCallStatus, number>>;
+  /** The store's live calls by status (`scheduler.counts()`). */
+  counts: () => Promise<Record<LiveStatus, number>>;
   /** The dialer's calls in flight now. */
   dialerInFlight: () => number;
   /** What a listener threw; listeners never stop the others or the caller. */
@@ -77,8 +81,8 @@ export interface ObserverSources {
   now?: () => number;
 }
 
-/** The scheduler's statuses of a call claimed, placed or live (not yet ended). */
-const IN_FLIGHT: readonly ScheduledCallStatus[] = ['queued', 'initiated', 'ringing', 'answered'];
+/** The live statuses of a call claimed or placed: all but `scheduled` (still waiting). */
+const IN_FLIGHT = LIVE_STATUSES.filter((status) => status !== 'scheduled');
 
 /** The observer of one runtime. */
 export function createObserver(sources: ObserverSources): ObserverHub {
@@ -86,7 +90,7 @@ export function createObserver(sources: ObserverSources): ObserverHub {
   const endListeners = new Set<(end: EndObservation) => void>();
   const maxAgeMs = sources.countsMaxAgeMs ?? 1000;
   const now = sources.now ?? Date.now;
-  let cached: { at: number; counts: Promise<Record<ScheduledCallStatus, number>> } | null = null;
+  let cached: { at: number; counts: Promise<Record<LiveStatus, number>> } | null = null;
 
   function tell<T>(listeners: Set<(value: T) => void>, value: T) {
     for (const listener of [...listeners]) {

@@ -163,6 +163,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     provider,
     callerId: config.CALLER_ID,
     watchIntervalMs: options.watchIntervalMs ?? 1000,
+    // RETENTION_DAYS: finished calls and their history go after the same number of days.
+    ...(config.RETENTION_DAYS === undefined
+      ? {}
+      : {
+          retention: {
+            finishedAfterDays: config.RETENTION_DAYS,
+            historyAfterDays: config.RETENTION_DAYS,
+          },
+        }),
   });
   const publishCall = ({ call }: { call: Parameters<typeof serializeCall>[0] }) =>
     hub.publish('scheduled-call', serializeCall(call));
@@ -178,6 +187,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   scheduler.on('retrying', publishHistory);
   scheduler.on('error', ({ error, source, callId }) =>
     logger.warn({ err: error, source, callId }, 'scheduler error'),
+  );
+  scheduler.on('pruned', ({ calls, records }) =>
+    logger.info(
+      { calls, records, older_than_days: config.RETENTION_DAYS },
+      'pruned finished calls and call records',
+    ),
   );
 
   let dialerInFlight = () => 0;
