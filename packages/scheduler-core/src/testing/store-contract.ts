@@ -2,9 +2,16 @@
  * `testStore()`: the one suite every store runs, memory, SQLite, PostgreSQL and yours. It is
  * long because it is the whole contract, case by case, in one place a store author can read.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { isConflictError, isNotFoundError } from '../errors.js';
-import type { Store, StoredCall, StoredCallRecord } from '../store.js';
+import {
+  FINISHED_STATUSES,
+  LIVE_STATUSES,
+  type Store,
+  type StoredCall,
+  type StoredCallRecord,
+} from '../store.js';
+import { SCHEDULED_CALL_STATUSES, type ScheduledCallStatus } from '../types.js';
 import { newStoredCall } from '../_rows.js';
 import { callCases } from './_call-cases.js';
 
@@ -51,6 +58,30 @@ function record(id: string, from: string, to: string, startedAt: number): Stored
     outcomeUnknown: false,
     answeredBy: null,
   };
+}
+
+/** Counts without the statuses at 0 (a store may leave them out or give them as 0). */
+const positive = (counts: Record<string, number>) =>
+  Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+
+/** The optional methods of a store that some tests need. */
+type OptionalMethod = 'countByStatus' | 'deleteFinished' | 'deleteCallRecords' | 'acquireLease';
+
+/**
+ * The store's optional `method`, bound to it; `null` (and the test marked skipped, naming the
+ * method) when the store does not offer it.
+ */
+function offered<K extends OptionalMethod>(
+  store: Store,
+  method: K,
+  context: TestContext,
+): NonNullable<Store[K]> | null {
+  const fn = store[method] as ((...args: never[]) => unknown) | undefined;
+  if (typeof fn !== 'function') {
+    context.skip(`the store has no ${method}()`);
+    return null;
+  }
+  return fn.bind(store) as NonNullable<Store[K]>;
 }
 
 async function expectRejects(promise: Promise<unknown>, guard: (e: unknown) => boolean) {
@@ -375,20 +406,120 @@ export function testStore(options: TestStoreOptions): void {
 
     it('counts rows by status in one query, when it offers countByStatus', async () => {
       if (!store.countByStatus) return;
-      expect(await store.countByStatus()).toEqual({});
+      expect(positive(await store.countByStatus(SCHEDULED_CALL_STATUSES))).toEqual({});
       await store.insert(storedCall({ id: 'a' }));
       await store.insert(storedCall({ id: 'b', status: 'completed' }));
       await store.insert(storedCall({ id: 'c', status: 'completed' }));
       await store.insert(storedCall({ id: 'd', status: 'ringing' }));
       const d = (await store.get('d'))!;
       await store.update('d', d.version, { status: 'answered' });
-      const counts = await store.countByStatus();
+      const counts = await store.countByStatus(SCHEDULED_CALL_STATUSES);
       // Statuses with no row may be there as 0 or left out.
-      expect(Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0))).toEqual({
+      expect(positive(counts)).toEqual({
         scheduled: 1,
         completed: 2,
         answered: 1,
       });
+    });
+
+    it('counts only the statuses it is asked for, as rows change status', async (context) => {
+      const count = offered(store, 'countByStatus', context);
+      if (!count) return;
+      const rows: [string, ScheduledCallStatus][] = [
+        ['s1', 'scheduled'],
+        ['s2', 'scheduled'],
+        ['q', 'queued'],
+        ['i', 'initiated'],
+        ['r', 'ringing'],
+        ['a', 'answered'],
+        ['c1', 'completed'],
+        ['c2', 'completed'],
+        ['b', 'busy'],
+        ['n', 'no-answer'],
+        ['f', 'failed'],
+        ['x', 'canceled'],
+      ];
+      for (const [id, status] of rows) await store.insert(storedCall({ id, status }));
+      const live = await count(LIVE_STATUSES);
+      expect(
+        Object.keys(live).filter((s) => !(LIVE_STATUSES as readonly string[]).includes(s)),
+      ).toEqual([]);
+      expect(positive(live)).toEqual({
+        scheduled: 2,
+        queued: 1,
+        initiated: 1,
+        ringing: 1,
+        answered: 1,
+      });
+      const some = await count(['completed', 'busy']);
+      expect(Object.keys(some).filter((s) => s !== 'completed' && s !== 'busy')).toEqual([]);
+      expect(positive(some)).toEqual({ completed: 2, busy: 1 });
+      expect(positive(await count(['queued']))).toEqual({ queued: 1 });
+      expect(Object.keys(await count([]))).toEqual([]);
+
+      await store.update('s1', 1, { status: 'queued', leaseOwner: 'w1', leaseUntil: T0 + 1000 });
+      await store.update('a', 1, { status: 'completed' });
+      expect(positive(await count(LIVE_STATUSES))).toEqual({
+        scheduled: 1,
+        queued: 2,
+        initiated: 1,
+        ringing: 1,
+      });
+      expect(positive(await count(FINISHED_STATUSES))).toEqual({
+        completed: 3,
+        busy: 1,
+        'no-answer': 1,
+        failed: 1,
+        canceled: 1,
+      });
+    });
+
+    it('lists several statuses in one (createdAt, id) order, page by page', async () => {
+      const other = '+14155550009';
+      // Inserted out of order; `createdAt` ties across statuses.
+      const rows: [string, ScheduledCallStatus, number, string?][] = [
+        ['h', 'scheduled', T0 + 5, other],
+        ['c', 'scheduled', T0],
+        ['g', 'canceled', T0 + 5],
+        ['a', 'completed', T0, other],
+        ['f', 'completed', T0 + 5],
+        ['b', 'queued', T0],
+        ['e', 'failed', T0 - 5],
+        ['d', 'scheduled', T0 - 5],
+      ];
+      for (const [id, status, createdAt, to] of rows) {
+        await store.insert(storedCall({ id, status, createdAt, ...(to ? { to } : {}) }));
+      }
+      const pages = async (query: Omit<Parameters<Store['list']>[0], 'cursor'>) => {
+        const seen: string[][] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await store.list({ ...query, cursor });
+          seen.push(page.items.map((r) => r.id));
+          cursor = page.nextCursor;
+        } while (cursor && seen.length < 20);
+        return seen;
+      };
+      const asked: ScheduledCallStatus[] = ['scheduled', 'completed', 'failed'];
+      expect(await pages({ status: asked, limit: 2 })).toEqual([
+        ['d', 'e'],
+        ['a', 'c'],
+        ['f', 'h'],
+      ]);
+      expect(await pages({ status: asked, limit: 4 })).toEqual([
+        ['d', 'e', 'a', 'c'],
+        ['f', 'h'],
+      ]);
+      expect(await pages({ status: ['completed', 'scheduled'], to: other, limit: 1 })).toEqual([
+        ['a'],
+        ['h'],
+      ]);
+      expect(await pages({ status: ['queued', 'canceled'], limit: 1 })).toEqual([['b'], ['g']]);
+      expect(await pages({ status: ['ringing', 'busy'], limit: 5 })).toEqual([[]]);
+      // A row that changes status moves to that status's place in the order.
+      await store.update('c', 1, { status: 'completed' });
+      expect(await pages({ status: 'completed', limit: 10 })).toEqual([['a', 'c', 'f']]);
+      expect(await pages({ status: ['scheduled'], limit: 10 })).toEqual([['d', 'h']]);
     });
 
     it('finds a row by the provider id of its current attempt', async () => {
@@ -559,6 +690,166 @@ export function testStore(options: TestStoreOptions): void {
         [null, 1],
         ['five', 2],
       ]);
+    });
+
+    describe('retention, when it offers deleteFinished, deleteCallRecords and acquireLease', () => {
+      it('offers the three methods or none', () => {
+        const offers = [store.deleteFinished, store.deleteCallRecords, store.acquireLease].map(
+          (method) => method !== undefined,
+        );
+        expect(offers).toEqual([offers[0], offers[0], offers[0]]);
+      });
+
+      it('deletes finished rows updated before a time, oldest first, up to a limit', async (context) => {
+        const deleteFinished = offered(store, 'deleteFinished', context);
+        if (!deleteFinished) return;
+        const before = T0;
+        const live: StoredCall[] = LIVE_STATUSES.map((status, i) =>
+          storedCall({
+            id: `live-${status}`,
+            status,
+            idempotencyKey: `k-live-${status}`,
+            updatedAt: T0 - 100_000 - i,
+            ...(status === 'scheduled' ? {} : { leaseOwner: 'w0', leaseUntil: T0 + 3_600_000 }),
+            ...(status === 'initiated' || status === 'ringing' || status === 'answered'
+              ? { providerCallId: `p-live-${status}` }
+              : {}),
+          }),
+        );
+        for (const row of live) await store.insert(row);
+        const finished: [string, ScheduledCallStatus, number][] = [
+          ['f1', 'completed', T0 - 5000],
+          ['f2', 'busy', T0 - 4000],
+          ['f3', 'no-answer', T0 - 3000],
+          ['f4', 'failed', T0 - 2000],
+          ['f5', 'canceled', T0 - 1],
+          ['edge', 'completed', T0],
+          ['recent', 'completed', T0 + 1000],
+        ];
+        for (const [id, status, updatedAt] of finished) {
+          await store.insert(
+            storedCall({
+              id,
+              status,
+              updatedAt,
+              idempotencyKey: `k-${id}`,
+              providerCallId: `p-${id}`,
+            }),
+          );
+        }
+        // Ended long ago, but written since: its last write counts.
+        await store.insert(
+          storedCall({ id: 'touched', status: 'completed', updatedAt: T0 - 9000 }),
+        );
+        await store.update('touched', 1, { updatedAt: T0 + 500, reason: 'touched' });
+        // Live long ago, ended before `f1`: the oldest finished row.
+        await store.insert(storedCall({ id: 'ended', updatedAt: T0 - 200_000 }));
+        await store.update('ended', 1, { status: 'canceled', updatedAt: T0 - 6000 });
+
+        expect(await deleteFinished(before, 2)).toBe(2);
+        expect(await store.get('ended')).toBeNull();
+        expect(await store.get('f1')).toBeNull();
+        expect((await store.get('f2'))?.status).toBe('busy');
+        expect(await deleteFinished(before, 10)).toBe(4);
+        expect(await deleteFinished(before, 10)).toBe(0);
+
+        for (const id of ['f1', 'f2', 'f3', 'f4', 'f5']) {
+          expect(await store.get(id)).toBeNull();
+          expect(await store.findByIdempotencyKey(`k-${id}`)).toBeNull();
+          expect(await store.findByProviderCallId(`p-${id}`)).toBeNull();
+        }
+        for (const row of live) {
+          expect(await store.get(row.id)).toEqual(row);
+          expect((await store.findByIdempotencyKey(row.idempotencyKey!))?.id).toBe(row.id);
+          if (row.providerCallId) {
+            expect((await store.findByProviderCallId(row.providerCallId))?.id).toBe(row.id);
+          }
+        }
+        const kept = ['edge', 'recent', 'touched'];
+        const ids = async (query: Omit<Parameters<Store['list']>[0], 'limit'> = {}) =>
+          (await store.list({ ...query, limit: 100 })).items.map((r) => r.id);
+        expect(await ids()).toEqual([...live.map((r) => r.id), ...kept].sort());
+        expect(await ids({ status: [...FINISHED_STATUSES] })).toEqual(kept);
+        expect(await ids({ status: 'completed', to: live[0]!.to })).toEqual(kept);
+        if (store.countByStatus) {
+          expect(positive(await store.countByStatus(FINISHED_STATUSES))).toEqual({ completed: 3 });
+          expect(positive(await store.countByStatus(LIVE_STATUSES))).toEqual(
+            Object.fromEntries(LIVE_STATUSES.map((status) => [status, 1])),
+          );
+        }
+
+        // A deleted row's id and idempotency key may be used again.
+        const again = storedCall({ id: 'f1', idempotencyKey: 'k-f1', dueAt: T0 + 60_000 });
+        expect(await store.insert(again)).toEqual(again);
+        expect(await store.get('f1')).toEqual(again);
+        expect((await store.findByIdempotencyKey('k-f1'))?.id).toBe('f1');
+
+        // However old, a live row is never deleted.
+        expect(await deleteFinished(T0 + 3_600_000, 100)).toBe(3);
+        expect(await ids()).toEqual([...live.map((r) => r.id), 'f1'].sort());
+        expect(await deleteFinished(T0 + 3_600_000, 100)).toBe(0);
+      });
+
+      it('deletes call records started before a time, oldest first, up to a limit', async (context) => {
+        const deleteCallRecords = offered(store, 'deleteCallRecords', context);
+        if (!deleteCallRecords) return;
+        const me = '+14155550100';
+        const [a, b, c] = ['+14155550001', '+14155550002', '+14155550003'];
+        const r1 = record('r1', me, a, T0 - 4000);
+        const r2 = record('r2', b, me, T0 - 3000);
+        const r3 = record('r3', me, c, T0 - 2000);
+        const r4 = record('r4', me, a, T0);
+        const r5 = record('r5', b, me, T0 + 1000);
+        // Saved as old, then replaced by a newer start: the newer one counts.
+        const r0 = record('r0', me, c, T0 + 2000);
+        for (const r of [r1, r2, r3, r4, r5, record('r0', me, b, T0 - 9000), r0]) {
+          await store.saveCallRecord(r);
+        }
+        const history = async (phone: string) =>
+          (await store.listHistory(phone, { limit: 100 })).items;
+
+        expect(await deleteCallRecords(T0, 2)).toBe(2);
+        expect(await history(me)).toEqual([r0, r5, r4, r3]);
+        expect(await history(a)).toEqual([r4]);
+        expect(await history(b)).toEqual([r5]);
+        expect(await deleteCallRecords(T0, 10)).toBe(1);
+        expect(await deleteCallRecords(T0, 10)).toBe(0);
+        expect(await history(me)).toEqual([r0, r5, r4]);
+        expect(await history(c)).toEqual([r0]);
+
+        // A deleted record's id may be saved again.
+        await store.saveCallRecord(r1);
+        expect(await history(a)).toEqual([r4, r1]);
+        expect(await deleteCallRecords(T0 + 3000, 100)).toBe(4);
+        expect(await history(me)).toEqual([]);
+      });
+
+      it('gives a named lease to one worker at a time, across connections', async (context) => {
+        const acquireLease = offered(store, 'acquireLease', context);
+        if (!acquireLease) return;
+        const other = options.connectAgain ? await options.connectAgain(store) : store;
+        if (other !== store) extra.push(other);
+        const otherLease = other.acquireLease!.bind(other);
+
+        // Free: taken.
+        expect(await acquireLease('retention', 'w1', T0, T0 + 1000)).toBe(true);
+        // Held by another and not expired: refused, on either connection.
+        expect(await otherLease('retention', 'w2', T0 + 500, T0 + 1500)).toBe(false);
+        expect(await acquireLease('retention', 'w2', T0 + 999, T0 + 1500)).toBe(false);
+        // Its owner renews it, here until T0 + 2000.
+        expect(await acquireLease('retention', 'w1', T0 + 900, T0 + 2000)).toBe(true);
+        expect(await otherLease('retention', 'w2', T0 + 1500, T0 + 2500)).toBe(false);
+        // Expired (its end at or before now): another takes it.
+        expect(await otherLease('retention', 'w2', T0 + 2000, T0 + 3000)).toBe(true);
+        expect(await acquireLease('retention', 'w1', T0 + 2100, T0 + 4000)).toBe(false);
+        // Another name is another lease.
+        expect(await acquireLease('other', 'w1', T0 + 2100, T0 + 4000)).toBe(true);
+        expect(await otherLease('other', 'w2', T0 + 2200, T0 + 5000)).toBe(false);
+        // The owner renews through any connection.
+        expect(await acquireLease('retention', 'w2', T0 + 2900, T0 + 3500)).toBe(true);
+        expect(await otherLease('retention', 'w1', T0 + 3400, T0 + 3600)).toBe(false);
+        expect(await otherLease('retention', 'w1', T0 + 3500, T0 + 3600)).toBe(true);
+      });
     });
 
     callCases(() => store);

@@ -1,40 +1,84 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SlotOrder } from './_order.js';
+import { SortedSlots, type SlotReader } from './_order.js';
 
-describe('SlotOrder', () => {
-  it('keeps slots in order however far back they land, read at any time', () => {
-    // Keys mostly rise, like creation times; a step back lands near the end or far from it.
-    const add = fc.record({
-      step: fc.integer({ min: -400, max: 40 }),
-      read: fc.integer({ min: 0, max: 49 }).map((n) => n === 0),
-    });
+const drain = (reader: SlotReader): number[] => {
+  const out: number[] = [];
+  for (; reader.slot >= 0; reader.next()) out.push(reader.slot);
+  return out;
+};
+
+describe('SortedSlots', () => {
+  it('keeps slots in order through adds and deletes, in chunks of any size', () => {
+    // Keys are small so many compare equal (then the slot decides); slots are 0..199.
+    const step = fc.oneof(
+      fc.record({ add: fc.nat(199), key: fc.integer({ min: -20, max: 20 }) }),
+      fc.record({ remove: fc.nat(199) }),
+      fc.record({ readFrom: fc.integer({ min: -21, max: 21 }) }),
+    );
     fc.assert(
-      fc.property(fc.array(add, { minLength: 1, maxLength: 3000, size: 'max' }), (adds) => {
-        const keys: number[] = [];
-        for (const { step } of adds) keys.push((keys[keys.length - 1] ?? 0) + step);
-        const compare = (a: number, b: number) => keys[a]! - keys[b]! || a - b;
-        const order = new SlotOrder(compare);
-        for (const [slot, { read }] of adds.entries()) {
-          order.add(slot);
-          if (read) {
-            const expected = keys.slice(0, slot + 1).map((_, i) => i);
-            expect([...order.view()]).toEqual(expected.sort(compare));
+      fc.property(
+        fc.integer({ min: 2, max: 9 }),
+        fc.array(step, { maxLength: 600 }),
+        (capacity, steps) => {
+          const keys = new Map<number, number>();
+          const compare = (a: number, b: number) => keys.get(a)! - keys.get(b)! || a - b;
+          const order = new SortedSlots(compare, capacity);
+          const model = () => [...keys.keys()].sort(compare);
+          for (const s of steps) {
+            if ('add' in s) {
+              if (keys.has(s.add)) continue;
+              keys.set(s.add, s.key);
+              order.add(s.add);
+            } else if ('remove' in s) {
+              expect(order.delete(s.remove)).toBe(keys.has(s.remove));
+              keys.delete(s.remove);
+            } else {
+              const from = drain(order.from((slot) => keys.get(slot)! >= s.readFrom));
+              expect(from).toEqual(model().filter((slot) => keys.get(slot)! >= s.readFrom));
+            }
+            expect(order.size).toBe(keys.size);
           }
-        }
-        expect([...order.view()]).toEqual(keys.map((_, i) => i).sort(compare));
-      }),
-      { numRuns: 40 },
+          expect(order.toArray()).toEqual(model());
+          expect(drain(order.all())).toEqual(model());
+          // Chunks follow the entries held, not the most ever held: every chunk but the last is
+          // at least a quarter full or next to one that is.
+          const chunks = order.bytes / (capacity * 4);
+          expect(chunks).toBeLessThanOrEqual(Math.ceil((keys.size * 8) / capacity) + 1);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
-  it('finds the first slot past a position', () => {
+  it('fills its chunks when entries come in order, at the end or inside', () => {
+    const capacity = 512;
+    // Two ranges (say two numbers' calls), each added to at its end, in turns.
+    const keys: number[] = [];
+    const compare = (a: number, b: number) => (keys[a]! & 1) - (keys[b]! & 1) || a - b;
+    const order = new SortedSlots(compare, capacity);
+    for (let slot = 0; slot < 100_000; slot++) {
+      keys.push(slot % 7 === 0 ? 1 : 0);
+      order.add(slot);
+    }
+    // 100,000 entries take 400,000 bytes when full; allow a quarter more.
+    expect(order.bytes).toBeLessThanOrEqual(500_000);
+    const sorted = order.toArray();
+    expect(sorted.slice(0, 3)).toEqual([1, 2, 3]);
+    expect(sorted[sorted.length - 1]).toBe(99_995);
+  });
+
+  it('finds the first slot past a position, and says when a slot is not there', () => {
     const keys = [5, 1, 3, 3, 9];
-    const order = new SlotOrder((a, b) => keys[a]! - keys[b]! || a - b);
+    const order = new SortedSlots((a, b) => keys[a]! - keys[b]! || a - b, 2);
     keys.forEach((_, slot) => order.add(slot));
-    expect([...order.view()]).toEqual([1, 2, 3, 0, 4]);
-    expect(order.firstWhere((slot) => keys[slot]! > 3)).toBe(3);
-    expect(order.firstWhere((slot) => keys[slot]! > 9)).toBe(5);
-    expect(order.firstWhere(() => true)).toBe(0);
+    expect(order.toArray()).toEqual([1, 2, 3, 0, 4]);
+    expect(drain(order.from((slot) => keys[slot]! > 3))).toEqual([0, 4]);
+    expect(drain(order.from((slot) => keys[slot]! > 9))).toEqual([]);
+    expect(drain(order.from(() => true))).toEqual([1, 2, 3, 0, 4]);
+    expect(order.delete(7)).toBe(false);
+    expect(order.delete(2)).toBe(true);
+    expect(order.delete(2)).toBe(false);
+    expect(order.toArray()).toEqual([1, 3, 0, 4]);
   });
 });

@@ -1,71 +1,209 @@
-/** How far from the end a new slot may land and still be inserted in place. */
-const NEAR = 256;
+/** Entries per chunk of a {@link SortedSlots}: 2 KiB of `Int32Array`. */
+export const CHUNK = 512;
 
 /**
- * Slots kept in a caller's order (for the memory store: `createdAt`, then `id`) in a growable
- * `Int32Array`, 4 bytes per row. Rows arrive almost in order (ids made in the same millisecond
- * are random), so a slot that sorts shortly before the end is inserted in place; one that lands
- * further back marks the array unsorted, and the next read sorts it once.
+ * Slots (non-negative integers, e.g. row numbers) kept sorted by a caller's order, in chunks of
+ * `Int32Array`: about 4 bytes an entry and no object per entry. Adding or deleting one costs a
+ * binary search and a move within one chunk (O(log n) comparisons, at most a chunk of memory
+ * moved), so an order of a million entries changes as cheaply as one of ten; reading from a
+ * position costs a binary search, then each entry read.
+ *
+ * The order must be total over the slots held (no two compare equal) and must not change for a
+ * slot while it is held: take a slot out before changing its key, and put it back after.
+ *
+ * Chunks stay at least a quarter full: one that fills up is split (at the new entry when it goes
+ * at the end, so entries added in order fill every chunk), and one that empties below a quarter
+ * is merged into a neighbour that has room.
  */
-export class SlotOrder {
-  private slots = new Int32Array(1024);
+export class SortedSlots {
+  private chunks: Int32Array[] = [];
+  private lengths: number[] = [];
   private count = 0;
-  private sorted = true;
   private readonly compare: (a: number, b: number) => number;
+  private readonly capacity: number;
 
-  constructor(compare: (a: number, b: number) => number) {
+  /** `capacity` (entries per chunk, at least 2) is for tests; the default suits every store. */
+  constructor(compare: (a: number, b: number) => number, capacity = CHUNK) {
+    if (capacity < 2) throw new RangeError('SortedSlots: a chunk holds at least 2 entries');
     this.compare = compare;
+    this.capacity = capacity;
   }
 
+  /** How many slots it holds. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds `slot` in its place (the caller never adds a slot it holds). */
   add(slot: number): void {
-    if (this.count === this.slots.length) {
-      const slots = new Int32Array(this.slots.length * 2);
-      slots.set(this.slots);
-      this.slots = slots;
-    }
-    const slots = this.slots;
-    const end = this.count++;
-    if (!this.sorted || end === 0 || this.compare(slots[end - 1]!, slot) <= 0) {
-      slots[end] = slot;
+    const { chunks, lengths, capacity } = this;
+    this.count++;
+    if (chunks.length === 0) {
+      this.insertChunk(0, slot);
       return;
     }
-    // The first of the last NEAR slots that sorts after `slot`.
-    let lo = Math.max(0, end - NEAR);
-    let hi = end - 1;
-    if (lo > 0 && this.compare(slots[lo - 1]!, slot) > 0) {
-      slots[end] = slot;
-      this.sorted = false;
+    const compare = this.compare;
+    let [ci, at] = this.locate((s) => compare(s, slot) > 0);
+    if (ci === chunks.length) {
+      ci = chunks.length - 1;
+      at = lengths[ci]!;
+    } else if (at === 0 && ci > 0 && lengths[ci - 1]! < capacity) {
+      // Between two chunks: the end of the previous one is as good a place, and has room.
+      ci--;
+      at = lengths[ci]!;
+    }
+    const chunk = chunks[ci]!;
+    const length = lengths[ci]!;
+    if (length < capacity) {
+      chunk.copyWithin(at + 1, at, length);
+      chunk[at] = slot;
+      lengths[ci] = length + 1;
       return;
     }
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.compare(slots[mid]!, slot) > 0) hi = mid;
-      else lo = mid + 1;
+    if (at === length) {
+      // After a full chunk: a chunk of its own, which the next entries in order fill.
+      this.insertChunk(ci + 1, slot);
+      return;
     }
-    slots.copyWithin(lo + 1, lo, end);
-    slots[lo] = slot;
+    // Inside a full chunk: split it at the new entry, but leave each part at least a quarter full.
+    const quarter = Math.max(1, capacity >> 2);
+    const cut = Math.min(Math.max(at, quarter), capacity - quarter);
+    const right = new Int32Array(capacity);
+    right.set(chunk.subarray(cut, length));
+    chunks.splice(ci + 1, 0, right);
+    lengths.splice(ci + 1, 0, length - cut);
+    lengths[ci] = cut;
+    const [target, index] = at <= cut ? [ci, at] : [ci + 1, at - cut];
+    const into = chunks[target]!;
+    const size = lengths[target]!;
+    into.copyWithin(index + 1, index, size);
+    into[index] = slot;
+    lengths[target] = size + 1;
   }
 
-  /** The slots in order: a view, valid until the next `add`. */
-  view(): Int32Array {
-    const view = this.slots.subarray(0, this.count);
-    if (!this.sorted) {
-      view.sort(this.compare);
-      this.sorted = true;
-    }
-    return view;
+  /** Takes `slot` out (its key as when it was added); `false` when it is not held. */
+  delete(slot: number): boolean {
+    const compare = this.compare;
+    const [ci, at] = this.locate((s) => compare(s, slot) >= 0);
+    if (ci === this.chunks.length) return false;
+    const chunk = this.chunks[ci]!;
+    const length = this.lengths[ci]!;
+    if (chunk[at] !== slot) return false;
+    chunk.copyWithin(at, at + 1, length);
+    this.lengths[ci] = length - 1;
+    this.count--;
+    this.shrink(ci);
+    return true;
   }
 
-  /** The index of the first slot in {@link view} for which `after` holds (monotonic in order). */
-  firstWhere(after: (slot: number) => boolean): number {
-    const view = this.view();
+  /**
+   * The entries from the first one for which `after` holds (`after` must be false for a prefix
+   * of the order and true for the rest). The reader is valid until the next change.
+   */
+  from(after: (slot: number) => boolean): SlotReader {
+    const [ci, at] = this.locate(after);
+    return new SlotReader(this.chunks, this.lengths, ci, at);
+  }
+
+  /** Every entry, in order. The reader is valid until the next change. */
+  all(): SlotReader {
+    return new SlotReader(this.chunks, this.lengths, 0, 0);
+  }
+
+  /** The entries in order, as an array (for tests). */
+  toArray(): number[] {
+    const out: number[] = [];
+    this.chunks.forEach((chunk, ci) => out.push(...chunk.subarray(0, this.lengths[ci])));
+    return out;
+  }
+
+  /** Bytes held by its chunks (for tests): the entries and the room left in each chunk. */
+  get bytes(): number {
+    return this.chunks.length * this.capacity * 4;
+  }
+
+  /** The chunk and index of the first entry for which `after` holds; `[chunks.length, 0]` for none. */
+  private locate(after: (slot: number) => boolean): [number, number] {
+    const { chunks, lengths } = this;
     let lo = 0;
-    let hi = view.length;
+    let hi = chunks.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (after(view[mid]!)) hi = mid;
+      if (after(chunks[mid]![lengths[mid]! - 1]!)) hi = mid;
       else lo = mid + 1;
     }
-    return lo;
+    if (lo === chunks.length) return [lo, 0];
+    const chunk = chunks[lo]!;
+    let a = 0;
+    let b = lengths[lo]! - 1;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (after(chunk[mid]!)) b = mid;
+      else a = mid + 1;
+    }
+    return [lo, a];
+  }
+
+  private insertChunk(ci: number, slot: number): void {
+    const chunk = new Int32Array(this.capacity);
+    chunk[0] = slot;
+    this.chunks.splice(ci, 0, chunk);
+    this.lengths.splice(ci, 0, 1);
+  }
+
+  /** Drops chunk `ci` when empty, or merges it into a neighbour when under a quarter full. */
+  private shrink(ci: number): void {
+    const { chunks, lengths, capacity } = this;
+    const length = lengths[ci]!;
+    if (length === 0) {
+      chunks.splice(ci, 1);
+      lengths.splice(ci, 1);
+      return;
+    }
+    if (length >= Math.max(1, capacity >> 2)) return;
+    // Merge into a neighbour that stays at most three quarters full, so the next add does not
+    // split it again at once.
+    const room = capacity - Math.max(1, capacity >> 2);
+    const left = ci > 0 && lengths[ci - 1]! + length <= room ? ci - 1 : -1;
+    const into =
+      left >= 0 ? left : ci + 1 < chunks.length && lengths[ci + 1]! + length <= room ? ci : -1;
+    if (into < 0) return;
+    const target = chunks[into]!;
+    const source = chunks[into + 1]!;
+    target.set(source.subarray(0, lengths[into + 1]), lengths[into]);
+    lengths[into] = lengths[into]! + lengths[into + 1]!;
+    chunks.splice(into + 1, 1);
+    lengths.splice(into + 1, 1);
+  }
+}
+
+/** Reads a {@link SortedSlots} forward from a position: `slot` is the current entry, -1 past the end. */
+export class SlotReader {
+  slot = -1;
+  private readonly chunks: Int32Array[];
+  private readonly lengths: number[];
+  private ci: number;
+  private at: number;
+
+  constructor(chunks: Int32Array[], lengths: number[], ci: number, at: number) {
+    this.chunks = chunks;
+    this.lengths = lengths;
+    this.ci = ci;
+    this.at = at;
+    this.read();
+  }
+
+  /** Moves to the next entry. */
+  next(): void {
+    this.at++;
+    if (this.at >= this.lengths[this.ci]!) {
+      this.ci++;
+      this.at = 0;
+    }
+    this.read();
+  }
+
+  private read(): void {
+    this.slot = this.ci < this.chunks.length ? this.chunks[this.ci]![this.at]! : -1;
   }
 }

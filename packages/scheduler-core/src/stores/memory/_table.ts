@@ -1,6 +1,12 @@
-import { claimedStatus, type StoredCall, type StoredCallPatch } from '../../store.js';
+import {
+  claimedStatus,
+  FINISHED_STATUSES,
+  type StoredCall,
+  type StoredCallPatch,
+} from '../../store.js';
 import { SCHEDULED_CALL_STATUSES, type ScheduledCallStatus } from '../../types.js';
-import { clonePlain, flatten, Interner } from './_values.js';
+import { CHUNK, SortedSlots, type SlotReader } from './_order.js';
+import { clonePlain, flatten, Interner, SharedStrings } from './_values.js';
 
 // The numbers of a row, side by side in one Float64Array (`nums[slot * WIDTH + field]`).
 const WIDTH = 7;
@@ -40,23 +46,30 @@ const RARE_FIELDS = [
   'call',
 ] as const;
 
-/** Which rows `list` wants: status codes that pass (all when `null`) and the number's code. */
-export interface RowFilter {
-  allowed: Uint8Array | null;
-  phone: number;
-}
-const ANY_PHONE = -1;
-/** A number no row has: nothing matches. */
-const NO_PHONE = -2;
-
 const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
 
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The status code of a slot that holds no row. */
+const FREE = 255;
+
 /**
- * The calls of a memory store, column by column and numbered by slot (insertion order): ids in an
- * array, numbers in a `Float64Array`, the number called and the status as codes into string
- * tables, and the rarely set fields in a side map. A pending call with default options costs its
- * id (a flat string and a map entry) and 61 bytes of columns; no object per row. Reads build a
- * fresh `StoredCall` (deep copies of `events`, `options` and `call`), so callers never hold stored state.
+ * The calls of a memory store, column by column and numbered by slot: ids in an array, numbers in
+ * a `Float64Array`, the number called and the status as codes into string tables, and the rarely
+ * set fields in a side map. A pending call with default options costs its id (a flat string and a
+ * map entry), 61 bytes of columns and two entries of 4 bytes in its orders; no object per row.
+ * Reads build a fresh `StoredCall` (deep copies of `events`, `options` and `call`), so callers
+ * never hold stored state.
+ *
+ * Every row is in two orders by (`createdAt`, `id`), each in chunks of `Int32Array`: its status's
+ * (whose size is also the count of that status) and its number's (all numbers in one order,
+ * number first); a row in a finished status is also in the order of finished rows by
+ * (`updatedAt`, `id`), which `deleteFinished` reads. A page of `list` reads the orders of the
+ * statuses it wants, merged, or its number's order, whichever holds fewer rows.
+ *
+ * A deleted row's slot is kept aside (its id too) until {@link recycle}: the store's heap may still
+ * hold entries for it, ordered by its id; once the heap is rebuilt without them, the slot is
+ * reused by the next row added.
  */
 export class CallTable {
   private readonly ids: string[] = [];
@@ -65,7 +78,7 @@ export class CallTable {
   private phone = new Int32Array(0);
   private state = new Uint8Array(0);
   private readonly rare = new Map<number, Rare>();
-  private readonly phones = new Interner();
+  private readonly phones = new SharedStrings();
   private readonly statuses = new Interner([
     'scheduled',
     'queued',
@@ -74,17 +87,65 @@ export class CallTable {
     'answered',
     ...SCHEDULED_CALL_STATUSES,
   ]);
+  /** Per status code: which codes are finished (`FINISHED_STATUSES`). */
+  private readonly finishedCode = new Uint8Array(256);
+  /** Per status code, its rows by (`createdAt`, `id`); created on first use. */
+  private readonly byStatus: (SortedSlots | undefined)[] = [];
+  /** Every row by (number, `createdAt`, `id`). */
+  private readonly byPhone: SortedSlots;
+  /** The rows in a finished status by (`updatedAt`, `id`). */
+  private readonly finished: SortedSlots;
+  /** Slots free for the next rows. */
+  private readonly free: number[] = [];
+  /** Slots of deleted rows, free once {@link recycle}d. */
+  private quarantine: number[] = [];
+  /** Entries per chunk of the orders. */
+  private readonly chunk: number;
+  private readonly byCreation: (a: number, b: number) => number;
 
-  /** How many rows are in each status. */
-  countByStatus(): Record<string, number> {
-    const byCode = new Uint32Array(256);
-    const state = this.state;
-    for (let slot = 0; slot < this.ids.length; slot++) byCode[state[slot]!]! += 1;
-    const counts: Record<string, number> = {};
-    byCode.forEach((n, code) => {
-      if (n > 0) counts[this.statuses.value(code)] = n;
-    });
-    return counts;
+  constructor(chunk = CHUNK) {
+    this.chunk = chunk;
+    for (const status of FINISHED_STATUSES) this.finishedCode[this.statuses.code(status)] = 1;
+    const ids = this.ids;
+    this.byCreation = (a, b) => this.createdAt(a) - this.createdAt(b) || byId(ids[a]!, ids[b]!);
+    this.byPhone = new SortedSlots(
+      (a, b) => this.phone[a]! - this.phone[b]! || this.byCreation(a, b),
+      chunk,
+    );
+    this.finished = new SortedSlots(
+      (a, b) => this.updatedAt(a) - this.updatedAt(b) || byId(ids[a]!, ids[b]!),
+      chunk,
+    );
+  }
+
+  /** How many rows it holds. */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** How many rows are in `status`. */
+  count(status: string): number {
+    const code = this.statuses.find(status);
+    return code < 0 ? 0 : (this.byStatus[code]?.size ?? 0);
+  }
+
+  /** How many rows are in a status that has a wake time (`scheduled`, `queued`, in flight). */
+  waking(): number {
+    let n = 0;
+    for (let code = 0; code <= 4; code++) n += this.byStatus[code]?.size ?? 0;
+    return n;
+  }
+
+  /** Calls `fn` with each row that has a wake time, and that time. */
+  forEachWake(fn: (wake: number, slot: number) => void): void {
+    for (let code = 0; code <= 4; code++) {
+      const order = this.byStatus[code];
+      if (!order) continue;
+      for (const reader = order.all(); reader.slot >= 0; reader.next()) {
+        const wake = this.wake(reader.slot);
+        if (wake !== null) fn(wake, reader.slot);
+      }
+    }
   }
 
   /** The slot of a stored id, or -1. */
@@ -94,13 +155,17 @@ export class CallTable {
 
   /** Appends a row (taken as new: the caller checks for duplicates) and returns its slot. */
   add(row: StoredCall): number {
-    const slot = this.ids.length;
-    if (slot === this.state.length) this.grow();
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.ids.length;
+      if (slot === this.state.length) this.grow();
+    }
     const id = flatten(row.id);
-    this.ids.push(id);
+    this.ids[slot] = id;
     this.slots.set(id, slot);
-    this.phone[slot] = this.phones.code(row.to);
-    this.state[slot] = this.statusCode(row.status);
+    this.phone[slot] = this.phones.acquire(row.to);
+    const code = this.statusCode(row.status);
+    this.state[slot] = code;
     const at = slot * WIDTH;
     const nums = this.nums;
     nums[at + DUE_AT] = row.dueAt;
@@ -111,18 +176,39 @@ export class CallTable {
     nums[at + LEASE_UNTIL] = row.leaseUntil ?? NONE;
     nums[at + PLACING_AT] = row.placingAt ?? NONE;
     this.setRare(slot, row, null);
+    this.statusOrder(code).add(slot);
+    this.byPhone.add(slot);
+    if (this.finishedCode[code] === 1) this.finished.add(slot);
     return slot;
   }
 
   /**
    * Applies the fields `patch` defines (`undefined` ones are left alone, as are `id`, `version`
-   * and `createdAt`) and bumps the version.
+   * and `createdAt`) and bumps the version. The orders whose keys change take the row out before
+   * and put it back after.
    */
   patch(slot: number, patch: StoredCallPatch): void {
     const at = slot * WIDTH;
     const nums = this.nums;
-    if (patch.to !== undefined) this.phone[slot] = this.phones.code(patch.to);
-    if (patch.status !== undefined) this.state[slot] = this.statusCode(patch.status);
+    const was = this.state[slot]!;
+    const code = patch.status === undefined ? was : this.statusCode(patch.status);
+    const moves = code !== was;
+    const phone = patch.to === undefined ? -1 : this.phones.acquire(patch.to);
+    const oldPhone = this.phone[slot]!;
+    const rephone = phone >= 0 && phone !== oldPhone;
+    const finished = this.finishedCode[was] === 1 || this.finishedCode[code] === 1;
+    const refinish =
+      finished &&
+      (moves || (patch.updatedAt !== undefined && patch.updatedAt !== nums[at + UPDATED_AT]));
+    if (moves) this.take(this.byStatus[was], slot);
+    if (rephone) this.take(this.byPhone, slot);
+    if (refinish && this.finishedCode[was] === 1) this.take(this.finished, slot);
+
+    if (phone >= 0) {
+      this.phone[slot] = phone;
+      this.phones.release(oldPhone);
+    }
+    this.state[slot] = code;
     if (patch.dueAt !== undefined) nums[at + DUE_AT] = patch.dueAt;
     if (patch.updatedAt !== undefined) nums[at + UPDATED_AT] = patch.updatedAt;
     if (patch.attempt !== undefined) nums[at + ATTEMPT] = patch.attempt;
@@ -132,6 +218,10 @@ export class CallTable {
     if (RARE_FIELDS.some((field) => patch[field] !== undefined)) {
       this.setRare(slot, patch, this.rare.get(slot) ?? null);
     }
+
+    if (moves) this.statusOrder(code).add(slot);
+    if (rephone) this.byPhone.add(slot);
+    if (refinish && this.finishedCode[code] === 1) this.finished.add(slot);
   }
 
   /**
@@ -140,6 +230,115 @@ export class CallTable {
   claim(slot: number, now: number, workerId: string, leaseUntil: number): void {
     const status = claimedStatus(this.status(slot));
     this.patch(slot, { status, leaseOwner: workerId, leaseUntil, updatedAt: now });
+  }
+
+  /**
+   * Deletes a row: it leaves every order and count, its id may be added again at once, and its
+   * slot is kept aside until {@link recycle}.
+   */
+  delete(slot: number): void {
+    const code = this.state[slot]!;
+    this.take(this.byStatus[code], slot);
+    this.take(this.byPhone, slot);
+    if (this.finishedCode[code] === 1) this.take(this.finished, slot);
+    this.phones.release(this.phone[slot]!);
+    this.slots.delete(this.ids[slot]!);
+    this.rare.delete(slot);
+    this.state[slot] = FREE;
+    this.phone[slot] = -1;
+    this.quarantine.push(slot);
+  }
+
+  /** How many deleted rows' slots wait for {@link recycle}. */
+  get deleted(): number {
+    return this.quarantine.length;
+  }
+
+  /** How many slots are free for the next rows. */
+  get spare(): number {
+    return this.free.length;
+  }
+
+  /** Frees the slots of deleted rows (the caller holds no reference to them any more). */
+  recycle(): void {
+    for (const slot of this.quarantine) {
+      this.ids[slot] = '';
+      this.free.push(slot);
+    }
+    this.quarantine = [];
+  }
+
+  /**
+   * Up to `want` slots of rows in `statuses` (all when `null`) to `to` (any number when `null`)
+   * after the position `after` (from the start when `null`), in (`createdAt`, `id`) order.
+   */
+  list(
+    statuses: readonly string[] | null,
+    to: string | null,
+    after: readonly [number, string] | null,
+    want: number,
+  ): number[] {
+    const out: number[] = [];
+    const codes: number[] = [];
+    let rows = 0;
+    for (const status of statuses ?? this.statuses.all()) {
+      const code = this.statuses.find(status);
+      const n = code < 0 ? 0 : (this.byStatus[code]?.size ?? 0);
+      if (n > 0 && !codes.includes(code)) {
+        codes.push(code);
+        rows += n;
+      }
+    }
+    if (codes.length === 0 || want <= 0) return out;
+    const isAfter = after ? this.after(after) : () => true;
+    let phone = -1;
+    if (to !== null) {
+      phone = this.phones.find(to);
+      if (phone < 0) return out;
+      if (this.phones.count(phone) <= rows) {
+        // The number's own rows are fewer: read them, keeping those in the statuses asked for.
+        const wanted = new Uint8Array(256);
+        for (const code of codes) wanted[code] = 1;
+        const reader = this.byPhone.from(
+          (s) => this.phone[s]! > phone || (this.phone[s] === phone && isAfter(s)),
+        );
+        for (; reader.slot >= 0 && out.length < want; reader.next()) {
+          const slot = reader.slot;
+          if (this.phone[slot] !== phone) break;
+          if (wanted[this.state[slot]!] === 1) out.push(slot);
+        }
+        return out;
+      }
+    }
+    // The statuses' orders, merged (a handful at most).
+    const readers = codes.map((code) => this.byStatus[code]!.from(isAfter));
+    while (out.length < want) {
+      let best: SlotReader | null = null;
+      for (const reader of readers) {
+        if (reader.slot >= 0 && (best === null || this.byCreation(reader.slot, best.slot) < 0)) {
+          best = reader;
+        }
+      }
+      if (best === null) break;
+      const slot = best.slot;
+      best.next();
+      if (phone < 0 || this.phone[slot] === phone) out.push(slot);
+    }
+    return out;
+  }
+
+  /** Up to `limit` slots of finished rows updated before `before`, oldest first (ties by id). */
+  finishedBefore(before: number, limit: number): number[] {
+    const out: number[] = [];
+    for (
+      const reader = this.finished.all();
+      reader.slot >= 0 && out.length < limit;
+      reader.next()
+    ) {
+      if (!(this.updatedAt(reader.slot) < before)) break;
+      out.push(reader.slot);
+    }
+    return out;
   }
 
   /** A fresh copy of the row. */
@@ -200,29 +399,37 @@ export class CallTable {
     return null;
   }
 
-  /** A filter for {@link matches}: any of `statuses`, to `to` (`null`: no condition). */
-  filter(statuses: readonly string[] | null, to: string | null): RowFilter {
-    let allowed: Uint8Array | null = null;
-    if (statuses) {
-      allowed = new Uint8Array(256);
-      for (const status of statuses) {
-        const code = this.statuses.find(status);
-        if (code >= 0) allowed[code] = 1;
-      }
-    }
-    if (to === null) return { allowed, phone: ANY_PHONE };
-    const phone = this.phones.find(to);
-    return { allowed, phone: phone < 0 ? NO_PHONE : phone };
+  updatedAt(slot: number): number {
+    return this.nums[slot * WIDTH + UPDATED_AT]!;
   }
 
-  matches(slot: number, filter: RowFilter): boolean {
-    if (filter.allowed && filter.allowed[this.state[slot]!] === 0) return false;
-    return filter.phone === ANY_PHONE || this.phone[slot] === filter.phone;
+  /** Whether a slot sorts after the position `[createdAt, id]`. */
+  private after([createdAt, id]: readonly [number, string]): (slot: number) => boolean {
+    return (slot) => {
+      const at = this.createdAt(slot);
+      return at > createdAt || (at === createdAt && this.ids[slot]! > id);
+    };
+  }
+
+  private statusOrder(code: number): SortedSlots {
+    let order = this.byStatus[code];
+    if (!order) {
+      order = new SortedSlots(this.byCreation, this.chunk);
+      this.byStatus[code] = order;
+    }
+    return order;
+  }
+
+  /** Takes a slot out of an order it must be in. */
+  private take(order: SortedSlots | undefined, slot: number): void {
+    if (!order?.delete(slot)) {
+      throw new Error(`memoryStore: row ${this.ids[slot]} is missing from an index`);
+    }
   }
 
   private statusCode(status: string): number {
     const code = this.statuses.code(status);
-    if (code > 255) throw new RangeError('memoryStore: more than 256 distinct statuses');
+    if (code >= FREE) throw new RangeError('memoryStore: more than 255 distinct statuses');
     return code;
   }
 

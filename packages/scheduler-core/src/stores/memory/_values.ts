@@ -45,6 +45,66 @@ export class Interner {
   value(code: number): string {
     return this.values[code]!;
   }
+
+  /** Every string added, by code. */
+  all(): readonly string[] {
+    return this.values;
+  }
+}
+
+/**
+ * Strings held by several owners (the numbers of calls and records), stored once each and named by
+ * a small integer code, with a count of owners: a string's last owner releasing it frees it, and
+ * its code is given to the next new string. A count is also how many owners hold the string.
+ */
+export class SharedStrings {
+  private readonly codes = new Map<string, number>();
+  private readonly values: string[] = [];
+  private readonly counts: number[] = [];
+  private readonly free: number[] = [];
+
+  /** How many distinct strings are held. */
+  get size(): number {
+    return this.codes.size;
+  }
+
+  /** The code of `value` for one more owner, adding it when new. */
+  acquire(value: string): number {
+    let code = this.codes.get(value);
+    if (code === undefined) {
+      const flat = flatten(value);
+      code = this.free.pop() ?? this.values.length;
+      this.values[code] = flat;
+      this.counts[code] = 0;
+      this.codes.set(flat, code);
+    }
+    this.counts[code]! += 1;
+    return code;
+  }
+
+  /** One owner fewer for `code`; the string is gone with its last owner. */
+  release(code: number): void {
+    const left = this.counts[code]! - 1;
+    this.counts[code] = left;
+    if (left > 0) return;
+    this.codes.delete(this.values[code]!);
+    this.values[code] = '';
+    this.free.push(code);
+  }
+
+  /** The code of `value`, or -1 when no owner holds it. */
+  find(value: string): number {
+    return this.codes.get(value) ?? -1;
+  }
+
+  /** How many owners hold `code`. */
+  count(code: number): number {
+    return this.counts[code] ?? 0;
+  }
+
+  value(code: number): string {
+    return this.values[code]!;
+  }
 }
 
 /**

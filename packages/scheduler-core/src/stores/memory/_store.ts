@@ -1,0 +1,279 @@
+import { ConflictError, NotFoundError, versionConflict } from '../../errors.js';
+import { callPage, historyPage, readCursor } from '../_page.js';
+import { MinHeap } from './_heap.js';
+import type { Store, StoreListQuery, StorePage, StoredCall, StoredCallPatch } from '../../store.js';
+import { RecordTable } from './_history.js';
+import { CHUNK } from './_order.js';
+import { CallTable } from './_table.js';
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The sizes a memory store works with; tests make them small to reach every path quickly. */
+export interface MemoryTuning {
+  /** Entries per chunk of the orders. */
+  chunk: number;
+  /**
+   * Deleted rows' slots are freed (the heap rebuilt without their entries) once at least this
+   * many wait, and at least half the heap's size: a rebuild costs the live rows only, and rarely.
+   */
+  recycleAt: number;
+  /**
+   * The heap is rebuilt once it holds this many entries more than twice the rows that can wake
+   * (entries go stale as rows are claimed, rescheduled or end).
+   */
+  heapSlack: number;
+}
+
+export const DEFAULT_TUNING: MemoryTuning = { chunk: CHUNK, recycleAt: 1024, heapSlack: 4096 };
+
+/** Everything a memory store holds; dropped as a whole on `close()`. */
+function createState(tuning: MemoryTuning) {
+  const table = new CallTable(tuning.chunk);
+  const bySlotId = (a: number, b: number) => byId(table.id(a), table.id(b));
+  return {
+    table,
+    byKey: new Map<string, number>(),
+    byProviderId: new Map<string, number>(),
+    // Wake times; an entry is stale once its row's wake time differs (or its row is deleted),
+    // and dropped at the top or when the heap is rebuilt.
+    heap: new MinHeap(bySlotId),
+    records: new RecordTable(tuning.chunk),
+    leases: new Map<string, { owner: string; until: number }>(),
+  };
+}
+
+/** The memory store (see `memoryStore`), with its sizes. */
+export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store {
+  let state: ReturnType<typeof createState> | null = createState(tuning);
+
+  const open = () => {
+    if (!state) throw new Error('memoryStore: the store is closed');
+    return state;
+  };
+
+  /** Updates the indexes after a row's write (`wake` and `providerId` as they were before). */
+  const index = (slot: number, wake: number | null, providerId: string | null) => {
+    const { table, byProviderId, heap } = state!;
+    const current = table.providerCallId(slot);
+    if (providerId !== null && providerId !== current && byProviderId.get(providerId) === slot) {
+      byProviderId.delete(providerId);
+    }
+    if (current !== null) byProviderId.set(current, slot);
+    const next = table.wake(slot);
+    if (next !== null && next !== wake) {
+      heap.push(next, slot);
+      if (heap.size > 2 * table.waking() + tuning.heapSlack) rebuild();
+    }
+  };
+
+  /**
+   * Rebuilds the heap from the rows that can wake (dropping every stale entry), then frees the
+   * slots of deleted rows: no heap entry refers to them any more.
+   */
+  const rebuild = () => {
+    const { table, heap } = state!;
+    heap.rebuild((add) => table.forEachWake(add));
+    table.recycle();
+  };
+
+  /** Deletes a row from the table and every index (its heap entries go stale). */
+  const remove = (slot: number) => {
+    const { table, byKey, byProviderId } = state!;
+    const key = table.idempotencyKey(slot);
+    if (key !== null && byKey.get(key) === slot) byKey.delete(key);
+    const providerId = table.providerCallId(slot);
+    if (providerId !== null && byProviderId.get(providerId) === slot) {
+      byProviderId.delete(providerId);
+    }
+    table.delete(slot);
+  };
+
+  /** The slot at the top of the heap whose entry is current, dropping stale entries on the way. */
+  const top = (): number | undefined => {
+    const { table, heap } = state!;
+    while (heap.size > 0) {
+      const slot = heap.peekSlot()!;
+      if (table.wake(slot) === heap.peekKey()) return slot;
+      heap.pop();
+    }
+    return undefined;
+  };
+
+  const insertOne = (input: StoredCall): number => {
+    const { table, byKey, heap } = state!;
+    if (table.slotOf(input.id) >= 0) {
+      throw new ConflictError({
+        reason: 'duplicate',
+        id: input.id,
+        message: `Call ${input.id} already exists`,
+      });
+    }
+    const key = input.idempotencyKey ?? null;
+    if (key !== null && byKey.has(key)) {
+      throw new ConflictError({
+        reason: 'duplicate',
+        id: table.id(byKey.get(key)!),
+        message: `Idempotency key ${JSON.stringify(key)} is already used`,
+      });
+    }
+    if (table.spare === 0 && table.deleted >= Math.max(tuning.recycleAt, heap.size >> 1)) {
+      rebuild();
+    }
+    const slot = table.add(input);
+    if (key !== null) byKey.set(key, slot);
+    index(slot, null, null);
+    return slot;
+  };
+
+  return {
+    name: 'memory',
+    capabilities: { shared: false, durable: false },
+
+    async insert(input) {
+      const { table } = open();
+      return table.read(insertOne(input));
+    },
+
+    async insertMany(input) {
+      const { table, byKey } = open();
+      const ids = new Set<string>();
+      const keys = new Set<string>();
+      for (const row of input) {
+        const key = row.idempotencyKey ?? null;
+        if (
+          table.slotOf(row.id) >= 0 ||
+          ids.has(row.id) ||
+          (key !== null && (byKey.has(key) || keys.has(key)))
+        ) {
+          throw new ConflictError({
+            reason: 'duplicate',
+            id: row.id,
+            message: `Call ${row.id} or its idempotency key already exists`,
+          });
+        }
+        ids.add(row.id);
+        if (key !== null) keys.add(key);
+      }
+      for (const row of input) insertOne(row);
+    },
+
+    async get(id) {
+      const { table } = open();
+      const slot = table.slotOf(id);
+      return slot < 0 ? null : table.read(slot);
+    },
+
+    async findByIdempotencyKey(key) {
+      const { table, byKey } = open();
+      const slot = byKey.get(key);
+      return slot === undefined ? null : table.read(slot);
+    },
+
+    async findByProviderCallId(providerCallId) {
+      const { table, byProviderId } = open();
+      const slot = byProviderId.get(providerCallId);
+      return slot !== undefined && table.providerCallId(slot) === providerCallId
+        ? table.read(slot)
+        : null;
+    },
+
+    async update(id, expectedVersion, patch: StoredCallPatch) {
+      const { table } = open();
+      const slot = table.slotOf(id);
+      if (slot < 0) throw new NotFoundError(id);
+      const version = table.version(slot);
+      if (version !== expectedVersion) {
+        throw versionConflict(id, table.status(slot), version, expectedVersion);
+      }
+      if (
+        patch.idempotencyKey !== undefined &&
+        patch.idempotencyKey !== table.idempotencyKey(slot)
+      ) {
+        throw new ConflictError({
+          reason: 'duplicate',
+          id,
+          message: 'An idempotency key cannot change',
+        });
+      }
+      const wake = table.wake(slot);
+      const providerId = table.providerCallId(slot);
+      table.patch(slot, patch);
+      index(slot, wake, providerId);
+      return table.read(slot);
+    },
+
+    async claimDue(now, limit, workerId, leaseUntil) {
+      const { table, heap } = open();
+      const claimed: StoredCall[] = [];
+      while (claimed.length < limit) {
+        const slot = top();
+        if (slot === undefined || heap.peekKey()! > now) break;
+        heap.pop();
+        table.claim(slot, now, workerId, leaseUntil);
+        // Its entry was just popped: the new wake time gets one whatever the old one was.
+        index(slot, null, table.providerCallId(slot));
+        claimed.push(table.read(slot));
+      }
+      return claimed;
+    },
+
+    async countByStatus(statuses) {
+      const { table } = open();
+      const counts: Record<string, number> = {};
+      for (const status of statuses) {
+        const n = table.count(status);
+        if (n > 0) counts[status] = n;
+      }
+      return counts;
+    },
+
+    async nextDueAt() {
+      const { heap } = open();
+      return top() === undefined ? null : heap.peekKey()!;
+    },
+
+    async list(query: StoreListQuery): Promise<StorePage<StoredCall>> {
+      const { table } = open();
+      const after = readCursor(query.cursor);
+      const statuses = query.status === undefined ? null : [query.status].flat();
+      const slots = table.list(statuses, query.to ?? null, after, query.limit + 1);
+      return callPage(
+        slots.map((slot) => table.read(slot)),
+        query.limit,
+      );
+    },
+
+    async saveCallRecord(record) {
+      open().records.save(record);
+    },
+
+    async listHistory(phone, query) {
+      const { records } = open();
+      const before = readCursor(query.cursor);
+      return historyPage(records.page(phone, before, query.limit + 1), query.limit);
+    },
+
+    async deleteFinished(before, limit) {
+      const { table } = open();
+      const slots = table.finishedBefore(before, limit);
+      for (const slot of slots) remove(slot);
+      return slots.length;
+    },
+
+    async deleteCallRecords(before, limit) {
+      return open().records.deleteBefore(before, limit);
+    },
+
+    async acquireLease(name, workerId, now, until) {
+      const { leases } = open();
+      const held = leases.get(name);
+      if (held && held.owner !== workerId && held.until > now) return false;
+      leases.set(name, { owner: workerId, until });
+      return true;
+    },
+
+    async close() {
+      state = null;
+    },
+  };
+}
