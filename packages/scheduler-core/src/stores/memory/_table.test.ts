@@ -198,7 +198,7 @@ const op = fc.oneof(
 describe('memory store (property)', () => {
   it('behaves like the plain-object model, whatever callers do to the rows they get', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+      fc.asyncProperty(fc.array(op, { maxLength: 60, size: 'max' }), async (ops) => {
         const store = memoryStore();
         const model = new Map<string, StoredCall>();
         for (const step of ops) {
