@@ -65,9 +65,9 @@ export class SortedSlots {
       this.insertChunk(ci + 1, slot);
       return;
     }
-    // Inside a full chunk: split it at the new entry, but leave each part at least a quarter full.
-    const quarter = Math.max(1, capacity >> 2);
-    const cut = Math.min(Math.max(at, quarter), capacity - quarter);
+    // Inside a full chunk: split it at the new entry (entries added in order go at the end of
+    // what precedes them, which then stays full), leaving at least a quarter before the cut.
+    const cut = Math.max(at, Math.max(1, capacity >> 2));
     const right = new Int32Array(capacity);
     right.set(chunk.subarray(cut, length));
     chunks.splice(ci + 1, 0, right);

@@ -13,8 +13,9 @@ export interface MemoryTuning {
   /** Entries per chunk of the orders. */
   chunk: number;
   /**
-   * Deleted rows' slots are freed (the heap rebuilt without their entries) once at least this
-   * many wait, and at least half the heap's size: a rebuild costs the live rows only, and rarely.
+   * After `deleteFinished`, the deleted rows' slots and ids are freed (the heap rebuilt without
+   * their entries) once at least this many wait, and at least half as many as the heap holds: a
+   * rebuild costs the rows that can wake, so it stays cheap per row deleted.
    */
   recycleAt: number;
   /**
@@ -100,7 +101,7 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
   };
 
   const insertOne = (input: StoredCall): number => {
-    const { table, byKey, heap } = state!;
+    const { table, byKey } = state!;
     if (table.slotOf(input.id) >= 0) {
       throw new ConflictError({
         reason: 'duplicate',
@@ -115,9 +116,6 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
         id: table.id(byKey.get(key)!),
         message: `Idempotency key ${JSON.stringify(key)} is already used`,
       });
-    }
-    if (table.spare === 0 && table.deleted >= Math.max(tuning.recycleAt, heap.size >> 1)) {
-      rebuild();
     }
     const slot = table.add(input);
     if (key !== null) byKey.set(key, slot);
@@ -254,9 +252,11 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
     },
 
     async deleteFinished(before, limit) {
-      const { table } = open();
+      const { table, heap } = open();
       const slots = table.finishedBefore(before, limit);
       for (const slot of slots) remove(slot);
+      // Free the deleted rows' slots (and ids) once enough wait that a rebuild is cheap per row.
+      if (table.deleted >= Math.max(tuning.recycleAt, heap.size >> 1)) rebuild();
       return slots.length;
     },
 

@@ -57,7 +57,8 @@ const FREE = 255;
  * The calls of a memory store, column by column and numbered by slot: ids in an array, numbers in
  * a `Float64Array`, the number called and the status as codes into string tables, and the rarely
  * set fields in a side map. A pending call with default options costs its id (a flat string and a
- * map entry), 61 bytes of columns and two entries of 4 bytes in its orders; no object per row.
+ * map entry), 61 bytes of columns and an entry of about 4 bytes in each of its two orders; no
+ * object per row.
  * Reads build a fresh `StoredCall` (deep copies of `events`, `options` and `call`), so callers
  * never hold stored state.
  *

@@ -5,7 +5,7 @@ import { createMemoryStore } from './_store.js';
  * A store in this process's memory: the default for tests and single-process apps that can lose
  * their schedule on restart. Calls are kept column by column (typed arrays and string tables, see
  * `CallTable`), wake times in a binary heap of typed arrays, so a pending call costs about 190
- * bytes (260 when every call goes to a different number) and no timer. Every row it returns is a
+ * bytes (more when calls go to many different numbers) and no timer. Every row it returns is a
  * fresh copy. Not shared across processes (several schedulers in one process may share it).
  *
  * Its cost stays flat as it grows: counts by status are kept as rows change, a page of `list` reads
