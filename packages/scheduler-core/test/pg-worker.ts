@@ -26,6 +26,8 @@ export interface PgWorkerConfig {
 export type PgWorkerMessage =
   | { type: 'ready' }
   | { type: 'error'; message: string }
+  /** A line the store logged (lost connections, transactions PostgreSQL aborted…). */
+  | { type: 'log'; level: 'info' | 'warn'; message: string }
   | { type: 'stopped'; errors: Record<string, number>; sends?: number[] };
 
 const config = JSON.parse(process.argv[2]!) as PgWorkerConfig;
@@ -35,7 +37,13 @@ const send = (message: PgWorkerMessage) => {
 
 const store = postgresStore(
   { connectionString: config.url, max: config.poolSize, application_name: config.workerId },
-  { schema: config.schema },
+  {
+    schema: config.schema,
+    logger: {
+      info: (message) => send({ type: 'log', level: 'info', message }),
+      warn: (message) => send({ type: 'log', level: 'warn', message }),
+    },
+  },
 );
 /** When each call-creating request was handed to fetch, on a sub-millisecond epoch clock. */
 const sends: number[] = [];

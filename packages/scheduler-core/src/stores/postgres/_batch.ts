@@ -32,7 +32,10 @@ const isUniqueViolation = (error: unknown) =>
 
 /**
  * The statement of a batch of distinct rows: one `UPDATE … FROM unnest(…)` of typed arrays (one
- * element per update), compare-and-set on the version, setting `fields`; a field in `partial` is
+ * element per update), compare-and-set on the version, setting `fields`. Its rows are locked
+ * first, in id order (`locked`; the update only touches rows that step has locked already), so
+ * two batches of different workers that share rows wait for each other in one order and never
+ * deadlock, whatever join order the planner picks; a field in `partial` is
  * set only where its mask is true (not every update of the batch sets it). With `records`, the
  * call records of the updates that applied are upserted by the same statement: a data-modifying
  * CTE always runs to completion. Returns the ids updated.
@@ -70,9 +73,12 @@ function updateManyStatement(
       )`
     : '';
   return `WITH u AS (SELECT * FROM unnest(${params}) AS u(${names})),
+    locked AS MATERIALIZED (
+      SELECT id FROM ${s}.scheduled_calls WHERE id IN (SELECT id FROM u) ORDER BY id FOR UPDATE
+    ),
     updated AS (
       UPDATE ${s}.scheduled_calls AS c SET ${[...sets, 'version = c.version + 1'].join(', ')}
-      FROM u WHERE c.id = u.id AND c.version = u.version
+      FROM u JOIN locked ON locked.id = u.id WHERE c.id = u.id AND c.version = u.version
       RETURNING c.id
     )${saved}
     SELECT id FROM updated`;

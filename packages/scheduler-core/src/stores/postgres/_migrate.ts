@@ -1,4 +1,10 @@
 import type { Pool } from 'pg';
+import { FINISHED_STATUSES, LIVE_STATUSES } from '../../store.js';
+
+const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+/** The statuses as SQL lists, spelled the same in the partial indexes and in their queries. */
+export const LIVE = sqlList(LIVE_STATUSES);
+export const FINISHED = sqlList(FINISHED_STATUSES);
 
 /**
  * Versioned migrations; each runs once, in order, inside the transaction that holds the
@@ -130,6 +136,25 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     // Who answered a call, where the provider detected it (NULL: not detected).
     version: 6,
     sql: `ALTER TABLE {s}.call_records ADD COLUMN answered_by text;`,
+  },
+  {
+    // Cost stays flat as the store grows: live calls are counted through a small partial index
+    // (index-only), retention finds the oldest finished calls and records through theirs; the
+    // leases of retention. On a large table the two indexes take a while to build, holding
+    // writes meanwhile (as any migration): run it at a quiet moment.
+    version: 7,
+    sql: `
+      CREATE INDEX scheduled_calls_live ON {s}.scheduled_calls (status)
+        WHERE status IN (${LIVE});
+      CREATE INDEX scheduled_calls_finished ON {s}.scheduled_calls (updated_at, id)
+        WHERE status IN (${FINISHED});
+      CREATE INDEX call_records_started ON {s}.call_records (started_at, id);
+      CREATE TABLE {s}.leases (
+        name text PRIMARY KEY,
+        owner text NOT NULL,
+        until_at bigint NOT NULL
+      );
+    `,
   },
 ];
 

@@ -47,6 +47,16 @@ export function classifyFailure(error: unknown): FailureKind {
   return null;
 }
 
+/**
+ * `true` for a transaction PostgreSQL aborted because it conflicted with another one (a
+ * deadlock, or a serialization failure): nothing of it committed, so it is run again. Not a
+ * lost connection, and logged as what it is.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return code === '40P01' || code === '40001';
+}
+
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as { code?: unknown }).code;
@@ -123,6 +133,15 @@ export function createRetrier(options: {
             throw error;
           }
           if (kind === 'unknown') maybeDone = true;
+          if (isTransactionConflict(error)) {
+            logger?.warn(
+              `${label}: PostgreSQL aborted a transaction that conflicted with another one ` +
+                `(${describeError(error)}); running it again, nothing is lost`,
+            );
+            await sleep(delay);
+            delay = Math.min(delay * 2, 1000);
+            continue;
+          }
           lost(error);
           if (!counted) outage!.retried += 1;
           counted = true;

@@ -1,5 +1,6 @@
 import type { StoredCall, StoredCallRecord } from '../../store.js';
 import { COLUMNS, FIELDS, JSON_FIELDS } from '../_columns.js';
+import { FINISHED, LIVE } from './_migrate.js';
 
 export { COLUMNS, FIELDS };
 
@@ -222,7 +223,32 @@ export function statementsFor(s: string) {
     byIds: `${select} WHERE id = ANY($1::text[])`,
     /** The earliest wake time, from `$1` on (as the claim's `$5`). */
     nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at >= $1 ORDER BY wake_at LIMIT 1`,
-    countByStatus: `SELECT status, count(*)::int AS n FROM ${calls} GROUP BY status`,
+    /**
+     * Live statuses (`$1`, a subset of them: what `scheduler.counts()` asks), counted through
+     * their partial index: an index-only scan of the live rows alone.
+     */
+    countLive: `SELECT status, count(*)::int AS n FROM ${calls}
+      WHERE status IN (${LIVE}) AND status = ANY($1::text[]) GROUP BY status`,
+    /** Any statuses (`$1`), through the status index. */
+    countByStatus: `SELECT status, count(*)::int AS n FROM ${calls}
+      WHERE status = ANY($1::text[]) GROUP BY status`,
+    /** Retention: the oldest finished calls, through their partial index; locked ones skipped. */
+    deleteFinished: `WITH doomed AS MATERIALIZED (
+        SELECT id FROM ${calls} WHERE status IN (${FINISHED}) AND updated_at < $1
+        ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
+      ), gone AS (DELETE FROM ${calls} AS c USING doomed WHERE c.id = doomed.id RETURNING 1)
+      SELECT count(*)::int AS n FROM gone`,
+    /** Retention: the oldest call records; locked ones skipped. */
+    deleteRecords: `WITH doomed AS MATERIALIZED (
+        SELECT id FROM ${s}.call_records WHERE started_at < $1
+        ORDER BY started_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
+      ), gone AS (DELETE FROM ${s}.call_records AS r USING doomed WHERE r.id = doomed.id RETURNING 1)
+      SELECT count(*)::int AS n FROM gone`,
+    /** Takes the lease when free, expired or already ours: a row comes back when we hold it. */
+    acquireLease: `INSERT INTO ${s}.leases (name, owner, until_at) VALUES ($1, $2, $3)
+      ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until_at = EXCLUDED.until_at
+      WHERE ${s}.leases.until_at <= $4 OR ${s}.leases.owner = EXCLUDED.owner
+      RETURNING owner`,
     saveRecord: `INSERT INTO ${s}.call_records (${RECORD_COLUMNS})
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
       ON CONFLICT (id) DO UPDATE SET from_phone = EXCLUDED.from_phone,
@@ -233,6 +259,37 @@ export function statementsFor(s: string) {
     history: history(false),
     historyAfter: history(true),
   };
+}
+
+/**
+ * The `list` query (parameters: `$1` the page size, `$2`/`$3` the cursor's position when
+ * `after`, then the number when `to`, then the statuses when `statuses`). With statuses, each
+ * status's first page is read through the status index, in page order, and the pages merged: a
+ * page costs its rows, however many rows of other statuses (or of its own, past the page) there
+ * are. `status = ANY(…)` alone would read every row of those statuses and sort them.
+ */
+export function listStatement(
+  calls: string,
+  query: { after: boolean; to: boolean; statuses: boolean },
+): string {
+  const where: string[] = [];
+  let n = 1;
+  if (query.after) {
+    where.push(`(c.created_at, c.id) > ($${n + 1}, $${n + 2})`);
+    n += 2;
+  }
+  if (query.to) where.push(`c.to_phone = $${++n}`);
+  const columns = FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ');
+  if (!query.statuses) {
+    return `SELECT ${columns} FROM ${calls} AS c
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY c.created_at, c.id LIMIT $1`;
+  }
+  where.push('c.status = w.status');
+  return `SELECT page.* FROM unnest($${n + 1}::text[]) AS w(status)
+    CROSS JOIN LATERAL (SELECT ${columns} FROM ${calls} AS c WHERE ${where.join(' AND ')}
+      ORDER BY c.created_at, c.id LIMIT $1) AS page
+    ORDER BY page.created_at, page.id LIMIT $1`;
 }
 
 /** An `UPDATE` of `fields` (parameters from `$3`) at an expected version (`$2`) of row `$1`. */

@@ -40,6 +40,15 @@ describeWithDatabase('PostgreSQL store shared by 4 worker processes', (url) => {
     const api = await startCountingCallApi();
     try {
       const store = await openStore();
+      const deadlocks = async () =>
+        Number(
+          (
+            await store.pool.query<{ n: string }>(
+              'SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()',
+            )
+          ).rows[0]!.n,
+        );
+      const deadlocksBefore = await deadlocks();
       const started = await Promise.all(
         Array.from({ length: WORKERS }, (_, n) =>
           startWorker({
@@ -141,6 +150,11 @@ describeWithDatabase('PostgreSQL store shared by 4 worker processes', (url) => {
       for (const worker of survivors) {
         expect(worker.messages.at(-1)).toMatchObject({ type: 'stopped' });
       }
+      // The workers' batches lock their rows in one order: no deadlock, in the server's count
+      // (flushed as each worker's connections closed) or in any worker's log.
+      expect(await deadlocks()).toBe(deadlocksBefore);
+      const logged = workers.flatMap((w) => w.messages.filter((m) => m.type === 'log'));
+      expect(logged.filter((m) => /conflicted|deadlock/i.test(m.message))).toEqual([]);
     } finally {
       await api.close();
     }

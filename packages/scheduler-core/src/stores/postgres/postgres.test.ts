@@ -7,8 +7,15 @@ import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../t
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import { postgresStore, type PostgresStore } from './postgres.js';
 
-/** Undoes the migrations after version 4 of schema `s` (quoted): no call options, no answered_by. */
+/**
+ * Undoes the migrations after version 4 of schema `s` (quoted): no call options, no answered_by,
+ * none of the indexes and leases of version 7.
+ */
 const backToVersion4 = (s: string) => `
+  DROP INDEX ${s}.scheduled_calls_live;
+  DROP INDEX ${s}.scheduled_calls_finished;
+  DROP INDEX ${s}.call_records_started;
+  DROP TABLE ${s}.leases;
   ALTER TABLE ${s}.scheduled_calls DROP COLUMN call_options;
   ALTER TABLE ${s}.call_records DROP COLUMN answered_by;
   DELETE FROM ${s}.schema_migrations WHERE version > 4;`;
@@ -56,7 +63,7 @@ describeWithDatabase('postgresStore', (url) => {
       await Promise.all(stores.map((store) => store.ready()));
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
+      expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7].map((version) => ({ version })));
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
     });
@@ -151,6 +158,20 @@ describeWithDatabase('postgresStore', (url) => {
       const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));
       expect(later.call).toEqual({ say: 'Hello' });
       await store.close();
+      const { rows } = await admin.query(
+        `SELECT relname FROM pg_class JOIN pg_namespace n ON n.oid = relnamespace
+          WHERE nspname = $1 AND relname = ANY($2) ORDER BY relname`,
+        [
+          schema,
+          ['scheduled_calls_live', 'scheduled_calls_finished', 'call_records_started', 'leases'],
+        ],
+      );
+      expect(rows.map((row) => row.relname)).toEqual([
+        'call_records_started',
+        'leases',
+        'scheduled_calls_finished',
+        'scheduled_calls_live',
+      ]);
     });
 
     it('keeps history, idempotency keys and provider ids indexed', async () => {
@@ -225,6 +246,50 @@ describeWithDatabase('postgresStore', (url) => {
       expect(logs.some((m) => /LISTEN connection restored/.test(m))).toBe(true);
       await unsubscribe();
       await store.close();
+    });
+
+    it('locks the rows of a batch in id order: no deadlock with a transaction holding one', async () => {
+      const schema = newSchema();
+      const logs: string[] = [];
+      const store = postgresStore(
+        { connectionString: url, max: 2, application_name: `batch-${schema}` },
+        { schema, logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) } },
+      );
+      // `b` first on disk and first in the batch: any join order reaches it before `a`.
+      await store.insertMany!([storedCall({ id: 'b' }), storedCall({ id: 'a' })]);
+      const other = await admin.connect();
+      try {
+        // Another transaction holds `a` and will want `b`. A batch that locked `b` first, then
+        // waited for `a`, would deadlock with it; one that locks `a` first waits and holds nothing.
+        await other.query('BEGIN');
+        await other.query(`SELECT id FROM "${schema}".scheduled_calls WHERE id = 'a' FOR UPDATE`);
+        const batch = store.updateMany!([
+          { id: 'b', expectedVersion: 1, patch: { reason: 'batch' } },
+          { id: 'a', expectedVersion: 1, patch: { reason: 'batch' } },
+        ]);
+        // Until the batch waits for a lock.
+        for (;;) {
+          const { rows } = await admin.query(
+            `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+            [`batch-${schema}`],
+          );
+          if (rows.length > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await other.query(
+          `UPDATE "${schema}".scheduled_calls SET reason = 'other', version = version + 1 WHERE id = 'b'`,
+        );
+        await other.query('COMMIT');
+        // The other transaction moved `b` on first: the batch's `b` is stale, its `a` applies.
+        expect(await batch).toEqual([false, true]);
+        expect((await store.get('a'))?.reason).toBe('batch');
+        expect((await store.get('b'))?.reason).toBe('other');
+        expect(logs).toEqual([]);
+      } finally {
+        await other.query('ROLLBACK').catch(() => {});
+        other.release();
+        await store.close();
+      }
     });
 
     it('leaves a pool it was given open when it closes', async () => {

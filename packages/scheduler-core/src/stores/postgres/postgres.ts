@@ -20,6 +20,7 @@ import {
   channelOf,
   COLUMNS,
   FIELDS,
+  listStatement,
   matchesPatch,
   recordFromRow,
   SCHEMA_PATTERN,
@@ -27,7 +28,13 @@ import {
   toParam,
   updateStatement,
 } from './_sql.js';
-import { type Store, type StoredCall, type StoredCallPatch, wakeTime } from '../../store.js';
+import {
+  LIVE_STATUSES,
+  type Store,
+  type StoredCall,
+  type StoredCallPatch,
+  wakeTime,
+} from '../../store.js';
 import { createWakeKnowledge, lowestWake } from './_wake.js';
 
 export type { PostgresStoreLogger } from './_retry.js';
@@ -460,30 +467,30 @@ export function postgresStore(
       }
     },
 
-    async countByStatus() {
-      const rows = await run(() => query<{ status: string; n: number }>(sql.countByStatus, []));
+    async countByStatus(statuses) {
+      const live = statuses.every((status) =>
+        (LIVE_STATUSES as readonly string[]).includes(status),
+      );
+      const rows = await run(() =>
+        query<{ status: string; n: number }>(live ? sql.countLive : sql.countByStatus, [
+          [...statuses],
+        ]),
+      );
       return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
     },
 
     async list(q) {
       const after = readCursor(q.cursor);
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (after) {
-        params.push(after[0], after[1]);
-        where.push(`(created_at, id) > ($${params.length - 1}, $${params.length})`);
-      }
-      if (q.status !== undefined) {
-        params.push([q.status].flat());
-        where.push(`status = ANY($${params.length}::text[])`);
-      }
-      if (q.to !== undefined) {
-        params.push(q.to);
-        where.push(`to_phone = $${params.length}`);
-      }
-      params.push(q.limit + 1);
-      const text = `${sql.select} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY created_at, id LIMIT $${params.length}`;
+      const statuses = q.status === undefined ? null : [...new Set([q.status].flat())];
+      const params: unknown[] = [q.limit + 1];
+      if (after) params.push(after[0], after[1]);
+      if (q.to !== undefined) params.push(q.to);
+      if (statuses) params.push(statuses);
+      const text = listStatement(sql.calls, {
+        after: after !== null,
+        to: q.to !== undefined,
+        statuses: statuses !== null,
+      });
       const rows = (await run(() => query(text, params))).map(callFromRow);
       return callPage(rows, q.limit);
     },
@@ -500,6 +507,21 @@ export function postgresStore(
         )
       ).map(recordFromRow);
       return historyPage(rows, q.limit);
+    },
+
+    async deleteFinished(before, limit) {
+      const [row] = await run(() => query<{ n: number }>(sql.deleteFinished, [before, limit]));
+      return Number(row!.n);
+    },
+
+    async deleteCallRecords(before, limit) {
+      const [row] = await run(() => query<{ n: number }>(sql.deleteRecords, [before, limit]));
+      return Number(row!.n);
+    },
+
+    async acquireLease(name, workerId, now, until) {
+      const rows = await run(() => query(sql.acquireLease, [name, workerId, until, now]));
+      return rows.length > 0;
     },
 
     subscribe: (onWake) => wakes.subscribe(onWake),

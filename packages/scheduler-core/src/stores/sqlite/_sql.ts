@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { StoredCall, StoredCallRecord } from '../../store.js';
+import { FINISHED_STATUSES, type StoredCall, type StoredCallRecord } from '../../store.js';
 import { COLUMNS, FIELDS, JSON_FIELDS } from '../_columns.js';
 
 export { COLUMNS, FIELDS };
@@ -12,6 +12,12 @@ const WAKE_AT = `CASE WHEN status = 'scheduled' THEN due_at
 
 /** The status a claim gives a row (see `claimedStatus`). */
 export const CLAIMED_STATUS = `CASE WHEN status IN ('initiated', 'ringing', 'answered') THEN status ELSE 'queued' END`;
+
+/**
+ * The finished statuses as an SQL list: the partial index of retention and its query spell them
+ * the same way, which SQLite needs to use the index.
+ */
+const FINISHED = FINISHED_STATUSES.map((status) => `'${status}'`).join(', ');
 
 /** Versioned migrations; each runs once, in order, recorded in `schema_migrations`. */
 const MIGRATIONS: { version: number; sql: string }[] = [
@@ -85,6 +91,22 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     version: 5,
     sql: `ALTER TABLE call_records ADD COLUMN answered_by TEXT;`,
   },
+  {
+    // Cost stays flat as the store grows: \`list\` and \`countByStatus\` by status, retention's
+    // oldest finished calls and oldest records each have an index; the leases of retention.
+    version: 6,
+    sql: `
+      CREATE INDEX scheduled_calls_status ON scheduled_calls (status, created_at, id);
+      CREATE INDEX scheduled_calls_finished ON scheduled_calls (updated_at, id)
+        WHERE status IN (${FINISHED});
+      CREATE INDEX call_records_started ON call_records (started_at, id);
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        until_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SELECTED = FIELDS.map((f) => COLUMNS[f]).join(', ');
@@ -128,6 +150,85 @@ export function recordFromRow(row: Row): StoredCallRecord {
 export const SAVE_RECORD = `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone,
   direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown,
   answered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** The `list` query: one page, filtered, in `created_at, id` order, read through an index. */
+export function listQuery(query: {
+  after: [number, string] | null;
+  statuses: readonly string[] | undefined;
+  to: string | undefined;
+  limit: number;
+}): { sql: string; params: SQLInputValue[] } {
+  const { after, statuses, to } = query;
+  const limit = query.limit + 1;
+  const page = (status: string | undefined) => {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (after) {
+      where.push('(created_at, id) > (?, ?)');
+      params.push(after[0], after[1]);
+    }
+    if (status !== undefined) {
+      where.push('status = ?');
+      params.push(status);
+    }
+    if (to !== undefined) {
+      where.push('to_phone = ?');
+      params.push(to);
+    }
+    // A number's calls are few; a status may hold millions of finished ones: each filter reads
+    // its own index, in page order, and stops at the page's end.
+    const index =
+      to !== undefined
+        ? 'scheduled_calls_to'
+        : status !== undefined
+          ? 'scheduled_calls_status'
+          : 'scheduled_calls_created';
+    return {
+      sql: `${SELECT} INDEXED BY ${index} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`,
+      params: [...params, limit],
+    };
+  };
+  if (statuses === undefined || statuses.length === 1) {
+    return page(statuses?.[0]);
+  }
+  // Several statuses: the first page of each, merged. Each reads the status index in order.
+  const parts = [...new Set(statuses)].map(page);
+  return {
+    sql: `SELECT * FROM (${parts.map((p) => `SELECT * FROM (${p.sql})`).join(' UNION ALL ')}) ORDER BY created_at, id LIMIT ?`,
+    params: [...parts.flatMap((p) => p.params), limit],
+  };
+}
+
+/** Live statuses counted through the status index, which holds them in a few ranges. */
+export const countByStatusQuery = (n: number) =>
+  `SELECT status, COUNT(*) AS n FROM scheduled_calls INDEXED BY scheduled_calls_status
+    WHERE status IN (${Array.from({ length: n }, () => '?').join(', ')}) GROUP BY status`;
+
+/** One page of a number's history: each side read through its index, newest first. */
+export const historyQuery = (cursor: boolean) => {
+  const after = cursor ? 'AND (started_at, id) < (?, ?)' : '';
+  const side = (column: string) =>
+    `SELECT * FROM (SELECT * FROM call_records WHERE ${column} = ? ${after}
+      ORDER BY started_at DESC, id DESC LIMIT ?)`;
+  return `SELECT * FROM (${side('from_phone')} UNION ${side('to_phone')})
+    ORDER BY started_at DESC, id DESC LIMIT ?`;
+};
+
+/** Retention: the oldest finished calls (through their partial index), a batch at a time. */
+export const DELETE_FINISHED = `DELETE FROM scheduled_calls WHERE id IN (
+  SELECT id FROM scheduled_calls INDEXED BY scheduled_calls_finished
+  WHERE status IN (${FINISHED}) AND updated_at < ? ORDER BY updated_at, id LIMIT ?)`;
+
+/** Retention: the oldest call records, a batch at a time. */
+export const DELETE_RECORDS = `DELETE FROM call_records WHERE id IN (
+  SELECT id FROM call_records INDEXED BY call_records_started
+  WHERE started_at < ? ORDER BY started_at, id LIMIT ?)`;
+
+/** Takes the lease when free, expired or already ours: a row comes back when we hold it. */
+export const ACQUIRE_LEASE = `INSERT INTO leases (name, owner, until_at) VALUES (?, ?, ?)
+  ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until_at = excluded.until_at
+  WHERE leases.until_at <= ? OR leases.owner = excluded.owner
+  RETURNING owner`;
 
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && /UNIQUE constraint failed/.test(error.message);

@@ -10,8 +10,12 @@ import { storedCall, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
 import { sqliteStore } from './sqlite.js';
 
-/** Undoes the migrations after version 3: no call options, no answered_by. */
-const BACK_TO_VERSION_3 = `ALTER TABLE scheduled_calls DROP COLUMN call_options;
+/** Undoes the migrations after version 3: no call options, no answered_by, no indexes of 6. */
+const BACK_TO_VERSION_3 = `DROP INDEX scheduled_calls_status;
+  DROP INDEX scheduled_calls_finished;
+  DROP INDEX call_records_started;
+  DROP TABLE leases;
+  ALTER TABLE scheduled_calls DROP COLUMN call_options;
   ALTER TABLE call_records DROP COLUMN answered_by;
   DELETE FROM schema_migrations WHERE version > 3;`;
 
@@ -70,6 +74,7 @@ describe('sqliteStore', () => {
       { version: 3 },
       { version: 4 },
       { version: 5 },
+      { version: 6 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
@@ -236,5 +241,20 @@ describe('sqliteStore', () => {
     const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));
     expect(later.call).toEqual({ say: 'Hello' });
     await store.close();
+    const upgraded = new DatabaseSync(path);
+    expect(
+      upgraded
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE name IN ('scheduled_calls_status', 'scheduled_calls_finished', 'call_records_started', 'leases') ORDER BY name",
+        )
+        .all()
+        .map((row) => row.name),
+    ).toEqual([
+      'call_records_started',
+      'leases',
+      'scheduled_calls_finished',
+      'scheduled_calls_status',
+    ]);
+    upgraded.close();
   });
 });

@@ -1,14 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { MAX_TIMER_MS } from '@ringkit/call-client';
 import { z } from 'zod';
 import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';
 import { recordValues } from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import {
+  ACQUIRE_LEASE,
   CLAIMED_STATUS,
   COLUMNS,
+  countByStatusQuery,
+  DELETE_FINISHED,
+  DELETE_RECORDS,
+  historyQuery,
+  listQuery,
   FIELDS,
   fromRow,
   isUniqueViolation,
@@ -327,10 +333,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       });
     },
 
-    async countByStatus() {
-      const rows = prepare(
-        'SELECT status, COUNT(*) AS n FROM scheduled_calls GROUP BY status',
-      ).all() as Array<{ status: string; n: number }>;
+    async countByStatus(statuses) {
+      if (statuses.length === 0) return {};
+      const rows = prepare(countByStatusQuery(statuses.length)).all(...statuses) as Array<{
+        status: string;
+        n: number;
+      }>;
       return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
     },
 
@@ -342,24 +350,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async list(query) {
-      const after = readCursor(query.cursor);
-      const where: string[] = [];
-      const params: SQLInputValue[] = [];
-      if (after) {
-        where.push('(created_at, id) > (?, ?)');
-        params.push(after[0], after[1]);
-      }
-      if (query.status !== undefined) {
-        const statuses = [query.status].flat();
-        where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
-        params.push(...statuses);
-      }
-      if (query.to !== undefined) {
-        where.push('to_phone = ?');
-        params.push(query.to);
-      }
-      const sql = `${SELECT} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`;
-      const rows = (db.prepare(sql).all(...params, query.limit + 1) as Row[]).map(fromRow);
+      const { sql, params } = listQuery({
+        after: readCursor(query.cursor),
+        statuses: query.status === undefined ? undefined : [query.status].flat(),
+        to: query.to,
+        limit: query.limit,
+      });
+      const rows = (prepare(sql).all(...params) as Row[]).map(fromRow);
       return callPage(rows, query.limit);
     },
 
@@ -369,18 +366,23 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async listHistory(phone, query) {
       const before = readCursor(query.cursor);
-      const cursorSql = before ? 'AND (started_at, id) < (?, ?)' : '';
-      const cursorParams = before ? [before[0], before[1]] : [];
+      const side = [phone, ...(before ?? []), query.limit + 1];
       const rows = (
-        prepare(
-          `SELECT * FROM (
-             SELECT * FROM call_records WHERE from_phone = ? ${cursorSql}
-             UNION
-             SELECT * FROM call_records WHERE to_phone = ? ${cursorSql}
-           ) ORDER BY started_at DESC, id DESC LIMIT ?`,
-        ).all(phone, ...cursorParams, phone, ...cursorParams, query.limit + 1) as Row[]
+        prepare(historyQuery(before !== null)).all(...side, ...side, query.limit + 1) as Row[]
       ).map(recordFromRow);
       return historyPage(rows, query.limit);
+    },
+
+    async deleteFinished(before, limit) {
+      return Number(transaction(() => prepare(DELETE_FINISHED).run(before, limit)).changes);
+    },
+
+    async deleteCallRecords(before, limit) {
+      return Number(transaction(() => prepare(DELETE_RECORDS).run(before, limit)).changes);
+    },
+
+    async acquireLease(name, workerId, now, until) {
+      return prepare(ACQUIRE_LEASE).get(name, workerId, until, now) !== undefined;
     },
 
     async close() {
