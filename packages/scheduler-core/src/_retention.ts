@@ -11,8 +11,8 @@ export const RETENTION_LEASE = 'retention';
  * store's `retention` lease and, while it holds it, deletes finished calls and call records past
  * their age in batches of `batchSize`, one short transaction each, letting other work run
  * between two batches. Workers sharing a store take turns through the lease: one deletes, the
- * others skip their pass. A store error ends the pass (reported as an `error` event); the next
- * pass tries again.
+ * others skip their pass. A store error ends the pass (reported as an `error` event, then what
+ * the pass deleted before it as `pruned`); the next pass tries again.
  */
 export function createRetention(options: {
   store: Store;
@@ -37,44 +37,56 @@ export function createRetention(options: {
     return acquireLease(RETENTION_LEASE, workerId, now, now + options.leaseMs);
   };
 
-  /** Deletes with `remove` until nothing older than `ageMs` is left; `null` once the lease is lost. */
+  /**
+   * Deletes with `remove` until nothing older than `ageMs` is left, adding what each batch
+   * deleted with `add` as it goes; `false` when the lease was lost (or never held).
+   */
   const drain = async (
     ageMs: number,
     remove: (before: number, limit: number) => Promise<number>,
-  ): Promise<number | null> => {
-    let total = 0;
+    add: (deleted: number) => void,
+  ): Promise<boolean> => {
     for (;;) {
-      if (stopped) return total;
-      if (!(await holdLease())) return total > 0 ? total : null;
+      if (stopped) return true;
+      if (!(await holdLease())) return false;
       const deleted = await remove(clock.now() - ageMs, retention.batchSize);
-      total += deleted;
-      if (deleted < retention.batchSize) return total;
+      add(deleted);
+      if (deleted < retention.batchSize) return true;
       // Let claims, webhooks and timers run between two batches.
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
 
+  /**
+   * One pass. What it deleted is announced (`pruned`) however it ended, after a store error
+   * too: the batches before the error were committed.
+   */
   async function runPass(): Promise<void> {
+    const pruned = { calls: 0, records: 0 };
     try {
       if (!(await holdLease())) return;
-      const calls =
-        retention.finishedAfterMs === null
-          ? 0
-          : await drain(retention.finishedAfterMs, deleteFinished);
-      const records =
-        retention.historyAfterMs === null || calls === null
-          ? 0
-          : await drain(retention.historyAfterMs, deleteCallRecords);
-      if ((calls ?? 0) > 0 || (records ?? 0) > 0) {
-        emitter.emit('pruned', { calls: calls ?? 0, records: records ?? 0 });
+      if (
+        retention.finishedAfterMs !== null &&
+        !(await drain(retention.finishedAfterMs, deleteFinished, (n) => (pruned.calls += n)))
+      ) {
+        return;
+      }
+      if (retention.historyAfterMs !== null) {
+        await drain(retention.historyAfterMs, deleteCallRecords, (n) => (pruned.records += n));
       }
     } catch (error) {
       emitter.emit('error', { error, source: 'store' });
+    } finally {
+      if (pruned.calls > 0 || pruned.records > 0) emitter.emit('pruned', pruned);
     }
   }
 
+  /**
+   * Sets the timer of the next pass, unless one is set or a pass is running (whose end sets it):
+   * one chain of passes, even when start() comes while a pass stop() waits for is still running.
+   */
   const arm = (ms: number) => {
-    if (!running) return;
+    if (!running || timer !== null || pass !== null) return;
     timer = clock.setTimeout(() => {
       timer = null;
       pass = runPass().finally(() => {
