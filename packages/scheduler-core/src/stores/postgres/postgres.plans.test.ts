@@ -1,0 +1,434 @@
+/**
+ * Every statement the PostgreSQL store sends for the scheduler and the demo is served by an
+ * index, on tables large enough for the planner to care. The statements are not listed here:
+ * they are captured from a pool of the test's own while a workload drives the store through the
+ * scheduler's public API (test/plans.ts), then while lost answers make the store run its retry
+ * paths. Each distinct statement, with each parameter set it was sent with, is then checked
+ * against two rules, each a test per statement named by the store methods that sent it:
+ *
+ * 1. its plan (`EXPLAIN`) has no sequential scan of `scheduled_calls` or `call_records`;
+ * 2. run for real in a transaction rolled back (`EXPLAIN ANALYZE`), no scan of either table reads
+ *    more than a quarter of its rows (returned, or read and thrown away by a filter), whatever
+ *    the index: an index walked from its start past the pile of finished calls is no better
+ *    than a sequential scan. Live calls are a tenth of the rows, so counting them all passes.
+ *
+ * The data (loaded, then `ANALYZE`d, before the workload): 200k finished calls over 90 days,
+ * 20k scheduled over the next four weeks, 100 in flight, and 200k call records between the
+ * caller id and 10k numbers. The plans are the custom plans of those parameters; a prepared
+ * statement's generic plan is only used when it costs no more than they do.
+ */
+import { Client, Pool, type QueryResultRow } from 'pg';
+import { describe, expect, it } from 'vitest';
+import { storedCall } from '../../testing/store-contract.js';
+import type { Store, StoredCall } from '../../store.js';
+import {
+  describeWithDatabase,
+  holdDatabaseLock,
+  randomSchema,
+  TEST_DATABASE_URL,
+} from '../../../test/pg-testing.js';
+import {
+  CALLER_ID,
+  currentTag,
+  DAY_MS,
+  distinctStatements,
+  expectedTags,
+  phone,
+  PHONES,
+  runWorkload,
+  statementNames,
+  T0,
+  taggingStore,
+  type Captured,
+  type Statement,
+} from '../../../test/plans.js';
+import { postgresStore } from './postgres.js';
+
+const FINISHED = 200_000;
+const SCHEDULED = 20_000;
+const IN_FLIGHT = 100;
+const RECORDS = 200_000;
+/** The tables no statement may read with a sequential scan, nor mostly through an index. */
+const TABLES = new Set(['scheduled_calls', 'call_records']);
+/** Their rows once loaded (the workload adds a few dozen). */
+const ROWS: Record<string, number> = {
+  scheduled_calls: FINISHED + SCHEDULED + IN_FLIGHT,
+  call_records: RECORDS,
+};
+
+/** Fills the store's tables of schema `s` (quoted), one `INSERT … SELECT` each. */
+function loadSql(s: string): string {
+  /** Ids in insertion order: index pages fill one after the other (random ones load slower). */
+  const idOf = (prefix: string) => `'${prefix}' || lpad(i::text, 7, '0')`;
+  const phoneOf = (i: string) => `'+1415300' || lpad((${i} % ${PHONES})::text, 4, '0')`;
+  const event = (status: string, at: string, attempt: number) =>
+    `jsonb_build_object('status', ${status}, 'at', ${at}, 'attempt', ${attempt})`;
+  const columns = `id, to_phone, status, due_at, created_at, updated_at, version, attempt,
+    lease_owner, lease_until, placing_at, provider_call_id, reason, idempotency_key, events,
+    options, call_options`;
+  // 12 completed, 3 no-answer, 2 busy, 2 failed, 1 canceled in 20.
+  const ends = `ARRAY['completed','completed','completed','completed','completed','completed',
+    'completed','completed','completed','completed','completed','completed','no-answer',
+    'no-answer','no-answer','busy','busy','failed','failed','canceled']`;
+  return `
+    INSERT INTO ${s}.scheduled_calls (${columns})
+    SELECT ${idOf('f')}, ${phoneOf('i')}, st, t, t - 3600000, t + 90000, 4, 1,
+      NULL, NULL, t, 'CA' || ${idOf('p')},
+      CASE st WHEN 'failed' THEN 'provider_error' WHEN 'busy' THEN 'busy'
+        WHEN 'no-answer' THEN 'no-answer' END,
+      CASE WHEN i % 4 = 0 THEN 'key-f' || i END,
+      jsonb_build_array(${event("'scheduled'", 't - 3600000', 0)}, ${event('st', 't + 90000', 1)}),
+      NULL, NULL
+    FROM (SELECT i, ${T0 - 90 * DAY_MS}::bigint + i * ${Math.floor((89 * DAY_MS) / FINISHED)} AS t,
+        (${ends})[1 + i % 20] AS st
+      FROM generate_series(0::bigint, ${FINISHED - 1}) AS i) AS g;
+
+    INSERT INTO ${s}.scheduled_calls (${columns})
+    SELECT ${idOf('s')}, ${phoneOf('i * 7')}, 'scheduled', t, c, c, 1, 0,
+      NULL, NULL, NULL, NULL, NULL, CASE WHEN i % 4 = 0 THEN 'key-s' || i END,
+      jsonb_build_array(${event("'scheduled'", 'c', 0)}), NULL, NULL
+    FROM (SELECT i, ${T0 + 3_600_000}::bigint + i::bigint * 120000 AS t,
+        ${T0 - DAY_MS}::bigint + i * ${Math.floor(DAY_MS / SCHEDULED)} AS c
+      FROM generate_series(0::bigint, ${SCHEDULED - 1}) AS i) AS g;
+
+    INSERT INTO ${s}.scheduled_calls (${columns})
+    SELECT ${idOf('l')}, ${phoneOf('i * 13')}, 'ringing', t, t - 60000, t + 5000,
+      3, 1, 'another-worker', ${T0 + 600_000}, t, 'CA-live-' || i, NULL, NULL,
+      jsonb_build_array(${event("'scheduled'", 't - 60000', 0)}), NULL, NULL
+    FROM (SELECT i, ${T0 - 300_000}::bigint + i * 100 AS t
+      FROM generate_series(0::bigint, ${IN_FLIGHT - 1}) AS i) AS g;
+
+    INSERT INTO ${s}.call_records (id, from_phone, to_phone, direction, status, started_at,
+      answered_at, ended_at, duration_seconds, outcome_unknown, answered_by)
+    SELECT ${idOf('r')},
+      CASE WHEN inbound THEN ${phoneOf('i')} ELSE '${CALLER_ID}' END,
+      CASE WHEN inbound THEN '${CALLER_ID}' ELSE ${phoneOf('i')} END,
+      CASE WHEN inbound THEN 'inbound' ELSE 'outbound' END, st, t,
+      CASE WHEN st = 'completed' THEN t + 5000 END, t + 65000,
+      CASE WHEN st = 'completed' THEN 60 END, false, NULL
+    FROM (SELECT i, i % 10 = 0 AS inbound, (${ends})[1 + i % 20] AS st,
+        ${T0 - 90 * DAY_MS}::bigint + i * ${Math.floor((90 * DAY_MS - 3_600_000) / RECORDS)} AS t
+      FROM generate_series(0::bigint, ${RECORDS - 1}) AS i) AS g;
+`;
+}
+
+/**
+ * Loads the data into the store's tables in `schema`, as fast as the server can: without the
+ * write-ahead log (plans do not depend on it), without the wake trigger, and with the indexes
+ * the migrations made (whichever they are) dropped first and built again after, one sort each
+ * instead of one insertion per row. The schema ends as the migrations left it, then analysed.
+ */
+async function load(admin: Pool, schema: string): Promise<void> {
+  const s = `"${schema}"`;
+  const tables = [...TABLES].map((table) => `${s}.${table}`);
+  const { rows: indexes } = await admin.query<{ name: string; def: string }>(
+    `SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS def
+      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+      JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+      WHERE n.nspname = $1 AND t.relname = ANY($2)
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)`,
+    [schema, [...TABLES]],
+  );
+  for (const table of tables) {
+    await admin.query(`ALTER TABLE ${table} SET UNLOGGED`);
+    await admin.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+  }
+  for (const { name } of indexes) await admin.query(`DROP INDEX ${s}."${name}"`);
+  await admin.query(loadSql(s));
+  for (const { def } of indexes) await admin.query(def);
+  for (const table of tables) {
+    await admin.query(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+  }
+  await admin.query(`ANALYZE ${tables.join(', ')}`);
+}
+
+type Query = (...args: unknown[]) => unknown;
+
+/**
+ * A `pg.Client` class that records every statement sent while `recording` says so, and that can
+ * lose the answer of one statement: it runs, then its caller gets a connection reset (`ECONNRESET`),
+ * as when the connection drops just after the server committed.
+ */
+function recordingClient(captured: Captured[], recording: () => boolean) {
+  let armed: { match: RegExp; fired: boolean } | null = null;
+  const original = Client.prototype.query as Query;
+  class RecordingClient extends Client {}
+  RecordingClient.prototype.query = function (this: Client, ...args: unknown[]) {
+    const [config, second] = args;
+    const text = typeof config === 'string' ? config : (config as { text?: unknown }).text;
+    if (typeof text !== 'string') return original.apply(this, args);
+    const values = Array.isArray(second)
+      ? (second as unknown[])
+      : ((config as { values?: unknown[] }).values ?? []);
+    if (recording()) captured.push({ text, values, tag: currentTag() });
+    const fault = armed?.match.test(text) ? armed : null;
+    if (!fault) return original.apply(this, args);
+    armed = null;
+    fault.fired = true;
+    const lost = () =>
+      Object.assign(new Error('read ECONNRESET (an answer lost on purpose by the plans test)'), {
+        code: 'ECONNRESET',
+      });
+    const callback = args.at(-1);
+    if (typeof callback === 'function') {
+      return original.apply(this, [
+        ...args.slice(0, -1),
+        (error: unknown) => (callback as (e: unknown) => void)(error ?? lost()),
+      ]);
+    }
+    return (original.apply(this, args) as Promise<unknown>).then(() => {
+      throw lost();
+    });
+  } as typeof Client.prototype.query;
+  return {
+    RecordingClient,
+    /** Loses the answer of the next statement matching `match`. */
+    loseNext(match: RegExp) {
+      armed = { match, fired: false };
+      return armed;
+    },
+  };
+}
+
+/**
+ * Runs the retry paths of the store: each write's answer is lost once, so the store runs it
+ * again knowing it may have committed, and reads back what the lost try did.
+ */
+async function loseAnswers(store: Store, loseNext: (match: RegExp) => { fired: boolean }) {
+  const now = T0 + DAY_MS;
+  const row = (id: string): StoredCall =>
+    storedCall({
+      id,
+      to: phone(42),
+      dueAt: now - 1_000,
+      createdAt: now - 60_000,
+      updatedAt: now - 60_000,
+    });
+  const lose = async (what: string, match: RegExp, write: () => Promise<unknown>) => {
+    const fault = loseNext(match);
+    await write();
+    if (!fault.fired) throw new Error(`plans: the statement of ${what} never matched ${match}`);
+  };
+  await lose('insert', /^\s*INSERT INTO \S+\.scheduled_calls [^]*RETURNING/, () =>
+    store.insert(row('lost-1')),
+  );
+  await lose('insertMany', /^COMMIT$/, () =>
+    store.insertMany!([row('lost-2'), row('lost-3'), row('lost-4')]),
+  );
+  await lose('update', /^\s*UPDATE \S+\.scheduled_calls SET [^]*RETURNING/, () =>
+    store.update('lost-1', 1, { reason: 'lost', updatedAt: now }),
+  );
+  await lose('updateMany', /^\s*WITH u AS/, () =>
+    store.updateMany!([
+      { id: 'lost-2', expectedVersion: 1, patch: { reason: 'lost', updatedAt: now } },
+      {
+        id: 'lost-3',
+        expectedVersion: 1,
+        patch: { reason: 'lost', updatedAt: now },
+        record: {
+          id: 'lost-3-r',
+          from: CALLER_ID,
+          to: phone(42),
+          direction: 'outbound',
+          status: 'completed',
+          startedAt: now - 60_000,
+          answeredAt: now - 50_000,
+          endedAt: now - 10_000,
+          durationSeconds: 40,
+        },
+      },
+    ]),
+  );
+  await lose('claimDue', /^\s*WITH due AS MATERIALIZED/, () =>
+    store.claimDue(now, 2, 'plans-lost', now + 30_000),
+  );
+  await lose('claimDueBudgeted', /^\s*WITH budget AS MATERIALIZED/, () =>
+    store.claimDueBudgeted!(now, 2, 'plans-lost', now + 31_000, {
+      intervalMs: 50,
+      horizonMs: 1_000,
+    }),
+  );
+}
+
+interface Plan {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Filter?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  /** Per loop, as EXPLAIN reports it. */
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Index Recheck'?: number;
+  Plans?: Plan[];
+}
+
+const nodes = (plan: Plan): Plan[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+
+/** Rule 1: the sequential scans of `TABLES` in a plan, described. */
+function seqScans(plan: Plan): string[] {
+  return nodes(plan)
+    .filter((node) => node['Node Type'] === 'Seq Scan' && TABLES.has(node['Relation Name']!))
+    .map(
+      (node) =>
+        `Seq Scan on ${node['Relation Name']}${node.Filter ? ` (Filter: ${node.Filter})` : ''}`,
+    );
+}
+
+/**
+ * Rule 2: the scans of `TABLES` in an executed plan (EXPLAIN ANALYZE) that read more than a
+ * quarter of their table, whatever the index: the rows they returned and the rows they read and
+ * threw away (filter, recheck), over all their loops.
+ */
+function bulkReads(plan: Plan): string[] {
+  return nodes(plan).flatMap((node) => {
+    const table = node['Relation Name'];
+    if (!table || !TABLES.has(table)) return [];
+    const loops = node['Actual Loops'] ?? 1;
+    const read =
+      ((node['Actual Rows'] ?? 0) +
+        (node['Rows Removed by Filter'] ?? 0) +
+        (node['Rows Removed by Index Recheck'] ?? 0)) *
+      loops;
+    if (read <= ROWS[table]! / 4) return [];
+    const how = node['Index Name']
+      ? `${node['Node Type']} using ${node['Index Name']}`
+      : node['Node Type'];
+    return [
+      `${how} on ${table} read ${Math.round(read)} rows of ${ROWS[table]}${node.Filter ? ` (Filter: ${node.Filter})` : ''}`,
+    ];
+  });
+}
+
+interface Result {
+  name: string;
+  text: string;
+  tags: string[];
+  /** Rule 1's findings over every parameter set. */
+  scans: string[];
+  /** Rule 2's findings over every parameter set. */
+  reads: string[];
+  /** The plans of the parameter sets with a finding, for the failure message. */
+  plans: string;
+}
+
+/** Reads the plans of one statement, each parameter set in turn. */
+async function check(admin: Pool, statement: Statement): Promise<Omit<Result, 'name'>> {
+  const scans = new Set<string>();
+  const reads = new Set<string>();
+  const plans: string[] = [];
+  const client = await admin.connect();
+  try {
+    for (const values of statement.samples) {
+      const explain = async (options: string) => {
+        const { rows } = await client.query<QueryResultRow>(
+          `EXPLAIN (${options}) ${statement.text}`,
+          values,
+        );
+        return rows;
+      };
+      const planOf = (rows: QueryResultRow[]) =>
+        (rows[0]!['QUERY PLAN'] as { Plan: Plan }[])[0]!.Plan;
+      const found = seqScans(planOf(await explain('FORMAT JSON')));
+      // Run for real, in a transaction rolled back: how many rows each scan read.
+      let read: string[];
+      await client.query('BEGIN');
+      try {
+        read = bulkReads(planOf(await explain('ANALYZE, FORMAT JSON')));
+      } catch (error) {
+        // A statement that cannot run again (an insert of a row now stored) reads no table.
+        read = [];
+        if ((error as { code?: unknown }).code !== '23505') throw error;
+      } finally {
+        await client.query('ROLLBACK');
+      }
+      if (found.length + read.length === 0) continue;
+      for (const scan of found) scans.add(scan);
+      for (const r of read) reads.add(r);
+      await client.query('BEGIN');
+      try {
+        const rows = await explain(read.length > 0 ? 'ANALYZE' : 'COSTS');
+        plans.push(
+          `with ${JSON.stringify(values).slice(0, 300)}:\n` +
+            rows.map((row) => row['QUERY PLAN'] as string).join('\n'),
+        );
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    }
+  } finally {
+    client.release();
+  }
+  return {
+    text: statement.text,
+    tags: statement.tags,
+    scans: [...scans],
+    reads: [...reads],
+    plans: plans.join('\n\n'),
+  };
+}
+
+async function analyse(url: string) {
+  const release = await holdDatabaseLock(url, 'shared');
+  const schema = randomSchema();
+  const s = `"${schema}"`;
+  const captured: Captured[] = [];
+  let recording = false;
+  const { RecordingClient, loseNext } = recordingClient(captured, () => recording);
+  const pool = new Pool({ connectionString: url, max: 10, Client: RecordingClient });
+  const admin = new Pool({ connectionString: url, max: 1 });
+  try {
+    const inner = postgresStore({ pool }, { schema });
+    await inner.ready();
+    await load(admin, schema);
+    const tagged = taggingStore(inner);
+    recording = true;
+    try {
+      await runWorkload(tagged);
+      await loseAnswers(tagged.store, loseNext);
+    } finally {
+      recording = false;
+      await inner.close();
+    }
+    const statements = distinctStatements(captured);
+    const names = statementNames(statements);
+    const results: Result[] = [];
+    for (const [i, statement] of statements.entries()) {
+      results.push({ name: names[i]!, ...(await check(admin, statement)) });
+    }
+    return { results, expected: expectedTags(inner) };
+  } finally {
+    await pool.end();
+    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`).catch(() => undefined);
+    await admin.end();
+    await release();
+  }
+}
+
+// The statements are known once the workload has run: it runs while the file is collected.
+const analysis = TEST_DATABASE_URL ? await analyse(TEST_DATABASE_URL) : null;
+
+describeWithDatabase('postgresStore: every statement is served by an index', () => {
+  const { results, expected } = analysis!;
+
+  it('the workload made every store method the scheduler and the demo use send SQL', () => {
+    const sent = new Set(results.flatMap((result) => result.tags));
+    expect(expected.filter((tag) => !sent.has(tag))).toEqual([]);
+  });
+
+  describe('no sequential scan of scheduled_calls or call_records (EXPLAIN)', () => {
+    for (const result of results) {
+      it(result.name, () => {
+        expect(result.scans, `${result.text}\n\n${result.plans}`).toEqual([]);
+      });
+    }
+  });
+
+  describe('no scan reads more than a quarter of its table (EXPLAIN ANALYZE, rolled back)', () => {
+    for (const result of results) {
+      it(result.name, () => {
+        expect(result.reads, `${result.text}\n\n${result.plans}`).toEqual([]);
+      });
+    }
+  });
+});
