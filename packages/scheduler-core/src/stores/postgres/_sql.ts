@@ -263,32 +263,45 @@ export function statementsFor(s: string) {
 
 /**
  * The `list` query (parameters: `$1` the page size, `$2`/`$3` the cursor's position when
- * `after`, then the number when `to`, then the statuses when `statuses`). With statuses, each
- * status's first page is read through the status index, in page order, and the pages merged: a
- * page costs its rows, however many rows of other statuses (or of its own, past the page) there
- * are. `status = ANY(…)` alone would read every row of those statuses and sort them.
+ * `after`, then the number when `to`, then the statuses when `statuses`).
+ *
+ * With statuses and no number, each status's first page is read through the status index
+ * `(status, created_at, id)`, in page order, and the pages merged: a page costs its rows, however
+ * many rows of other statuses (or of its own, past the page) there are. The status is bounded as
+ * a range (`>=` and `<=`, the cursor as a row comparison led by the status) rather than as
+ * `status = …`: an equality makes the status a constant of the lateral page, its place in the
+ * order is dropped, and the planner, which cannot know how a status's rows spread over time,
+ * walks the `created_at` index instead, filtering out every row of the other statuses. As a
+ * range, only the status index gives the page's order. With a number, its own index serves: a
+ * number's calls are few.
  */
 export function listStatement(
   calls: string,
   query: { after: boolean; to: boolean; statuses: boolean },
 ): string {
-  const where: string[] = [];
-  let n = 1;
-  if (query.after) {
-    where.push(`(c.created_at, c.id) > ($${n + 1}, $${n + 2})`);
-    n += 2;
-  }
-  if (query.to) where.push(`c.to_phone = $${++n}`);
   const columns = FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ');
-  if (!query.statuses) {
-    return `SELECT ${columns} FROM ${calls} AS c
+  const after = query.after ? '($2, $3)' : null;
+  const to = query.to ? `$${query.after ? 4 : 2}` : null;
+  if (!query.statuses || to !== null) {
+    const where: string[] = [];
+    if (after) where.push(`(c.created_at, c.id) > ${after}`);
+    if (to) where.push(`c.to_phone = ${to}`);
+    if (query.statuses) where.push(`c.status = w.status`);
+    const select = `SELECT ${columns} FROM ${calls} AS c
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY c.created_at, c.id LIMIT $1`;
+    if (!query.statuses) return select;
+    return `SELECT page.* FROM unnest($${query.after ? 5 : 3}::text[]) AS w(status)
+      CROSS JOIN LATERAL (${select}) AS page
+      ORDER BY page.created_at, page.id LIMIT $1`;
   }
-  where.push('c.status = w.status');
-  return `SELECT page.* FROM unnest($${n + 1}::text[]) AS w(status)
-    CROSS JOIN LATERAL (SELECT ${columns} FROM ${calls} AS c WHERE ${where.join(' AND ')}
-      ORDER BY c.created_at, c.id LIMIT $1) AS page
+  const from = after
+    ? `(c.status, c.created_at, c.id) > (w.status, $2, $3)`
+    : `c.status >= w.status`;
+  return `SELECT page.* FROM unnest($${query.after ? 4 : 2}::text[]) AS w(status)
+    CROSS JOIN LATERAL (SELECT ${columns} FROM ${calls} AS c
+      WHERE ${from} AND c.status <= w.status
+      ORDER BY c.status, c.created_at, c.id LIMIT $1) AS page
     ORDER BY page.created_at, page.id LIMIT $1`;
 }
 
