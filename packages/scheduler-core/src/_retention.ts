@@ -64,7 +64,7 @@ export function createRetention(options: {
   async function runPass(): Promise<void> {
     const pruned = { calls: 0, records: 0 };
     try {
-      if (!(await holdLease())) return;
+      // Each batch takes (or renews) the lease first: a worker that does not hold it stops there.
       if (
         retention.finishedAfterMs !== null &&
         !(await drain(retention.finishedAfterMs, deleteFinished, (n) => (pruned.calls += n)))
