@@ -10,6 +10,7 @@ const scripts = [
   'dialer.ts',
   'scheduler.ts',
   'postgres.ts',
+  'growth.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
