@@ -172,6 +172,7 @@ async function openStore(task: CellTask): Promise<Store> {
 
 async function dropSchema(task: CellTask) {
   const client = new pg.Client({ connectionString: task.url });
+  client.on('error', () => {});
   await client.connect();
   try {
     await client.query(`DROP SCHEMA IF EXISTS "${task.schema}" CASCADE`);

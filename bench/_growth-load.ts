@@ -71,6 +71,8 @@ export async function loadPostgres(
   );
   try {
     for (const client of clients) {
+      // A lost connection fails the query under way; without a listener it would end the process.
+      client.on('error', () => {});
       await client.connect();
       await client.query("SET synchronous_commit = off; SET maintenance_work_mem = '512MB'");
     }
