@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { CallProvider, CallStatus } from '@ringkit/call-client';
 import { createFakeClock, type FakeClock } from '@ringkit/call-client/testing';
 import { createScheduler, type Scheduler } from '../src/scheduler.js';
+import { describe, expect, it } from 'vitest';
 import type { Store, StoreListQuery } from '../src/store.js';
 import { fakeProvider, type FakeProvider } from './fakes.js';
 
@@ -424,4 +425,39 @@ export async function runWorkload(tagged: TaggedStore): Promise<void> {
     await r.stop();
   }
   if (errors.length > 0) throw workloadError('error events', errors);
+}
+
+/** What a plan test found for one distinct statement. */
+export interface PlanResult {
+  name: string;
+  text: string;
+  /** The store methods (and shapes) that sent it. */
+  tags: string[];
+  /** The plans of the parameter sets with a finding, for the failure message. */
+  plans: string;
+}
+
+/**
+ * The tests of a plan test, in the block that declares them: the workload sent SQL for every
+ * method `expected` names, and then, per rule, one test per statement that fails on the rule's
+ * findings (with the statement and its plans in the message).
+ */
+export function planTests<R extends PlanResult>(
+  results: R[],
+  expected: string[],
+  rules: { title: string; findings: (result: R) => string[] }[],
+): void {
+  it('the workload made every store method the scheduler and the demo use send SQL', () => {
+    const sent = new Set(results.flatMap((result) => result.tags));
+    expect(expected.filter((tag) => !sent.has(tag))).toEqual([]);
+  });
+  for (const rule of rules) {
+    describe(rule.title, () => {
+      for (const result of results) {
+        it(result.name, () => {
+          expect(rule.findings(result), `${result.text}\n\n${result.plans}`).toEqual([]);
+        });
+      }
+    });
+  }
 }

@@ -1,4 +1,9 @@
-import type { StoredCall, StoredCallRecord } from '../store.js';
+import {
+  FINISHED_STATUSES,
+  LIVE_STATUSES,
+  type StoredCall,
+  type StoredCallRecord,
+} from '../store.js';
 
 /** The SQL column of each `StoredCall` field, in the one order every SQL store's statements use. */
 export const COLUMNS: Record<keyof StoredCall, string> = {
@@ -22,6 +27,15 @@ export const COLUMNS: Record<keyof StoredCall, string> = {
 };
 
 export const FIELDS = Object.keys(COLUMNS) as (keyof StoredCall)[];
+
+const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+
+/**
+ * The live and the finished statuses as SQL lists (`'scheduled', 'queued', …`): a partial index
+ * and the queries that use it must spell its condition the same way, which SQLite needs.
+ */
+export const LIVE_SQL = sqlList(LIVE_STATUSES);
+export const FINISHED_SQL = sqlList(FINISHED_STATUSES);
 
 /** Fields stored as JSON text. */
 export const JSON_FIELDS: ReadonlySet<keyof StoredCall> = new Set(['events', 'options', 'call']);

@@ -1,10 +1,5 @@
 import type { Pool } from 'pg';
-import { FINISHED_STATUSES, LIVE_STATUSES } from '../../store.js';
-
-const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
-/** The statuses as SQL lists, spelled the same in the partial indexes and in their queries. */
-export const LIVE = sqlList(LIVE_STATUSES);
-export const FINISHED = sqlList(FINISHED_STATUSES);
+import { FINISHED_SQL, LIVE_SQL } from '../_columns.js';
 
 /**
  * Versioned migrations; each runs once, in order, inside the transaction that holds the
@@ -145,9 +140,9 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     version: 7,
     sql: `
       CREATE INDEX scheduled_calls_live ON {s}.scheduled_calls (status)
-        WHERE status IN (${LIVE});
+        WHERE status IN (${LIVE_SQL});
       CREATE INDEX scheduled_calls_finished ON {s}.scheduled_calls (updated_at, id)
-        WHERE status IN (${FINISHED});
+        WHERE status IN (${FINISHED_SQL});
       CREATE INDEX call_records_started ON {s}.call_records (started_at, id);
       CREATE TABLE {s}.leases (
         name text PRIMARY KEY,

@@ -1,6 +1,5 @@
 import type { StoredCall, StoredCallRecord } from '../../store.js';
-import { COLUMNS, FIELDS, JSON_FIELDS } from '../_columns.js';
-import { FINISHED, LIVE } from './_migrate.js';
+import { COLUMNS, FIELDS, FINISHED_SQL, JSON_FIELDS, LIVE_SQL } from '../_columns.js';
 
 export { COLUMNS, FIELDS };
 
@@ -228,13 +227,13 @@ export function statementsFor(s: string) {
      * their partial index: an index-only scan of the live rows alone.
      */
     countLive: `SELECT status, count(*)::int AS n FROM ${calls}
-      WHERE status IN (${LIVE}) AND status = ANY($1::text[]) GROUP BY status`,
+      WHERE status IN (${LIVE_SQL}) AND status = ANY($1::text[]) GROUP BY status`,
     /** Any statuses (`$1`), through the status index. */
     countByStatus: `SELECT status, count(*)::int AS n FROM ${calls}
       WHERE status = ANY($1::text[]) GROUP BY status`,
     /** Retention: the oldest finished calls, through their partial index; locked ones skipped. */
     deleteFinished: `WITH doomed AS MATERIALIZED (
-        SELECT id FROM ${calls} WHERE status IN (${FINISHED}) AND updated_at < $1
+        SELECT id FROM ${calls} WHERE status IN (${FINISHED_SQL}) AND updated_at < $1
         ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
       ), gone AS (DELETE FROM ${calls} AS c USING doomed WHERE c.id = doomed.id RETURNING 1)
       SELECT count(*)::int AS n FROM gone`,

@@ -18,7 +18,6 @@
  * statement's generic plan is only used when it costs no more than they do.
  */
 import { Client, Pool, type QueryResultRow } from 'pg';
-import { describe, expect, it } from 'vitest';
 import { storedCall } from '../../testing/store-contract.js';
 import type { Store, StoredCall } from '../../store.js';
 import {
@@ -34,12 +33,14 @@ import {
   distinctStatements,
   expectedTags,
   phone,
+  planTests,
   PHONES,
   runWorkload,
   statementNames,
   T0,
   taggingStore,
   type Captured,
+  type PlanResult,
   type Statement,
 } from '../../../test/plans.js';
 import { postgresStore } from './postgres.js';
@@ -300,16 +301,11 @@ function bulkReads(plan: Plan): string[] {
   });
 }
 
-interface Result {
-  name: string;
-  text: string;
-  tags: string[];
+interface Result extends PlanResult {
   /** Rule 1's findings over every parameter set. */
   scans: string[];
   /** Rule 2's findings over every parameter set. */
   reads: string[];
-  /** The plans of the parameter sets with a finding, for the failure message. */
-  plans: string;
 }
 
 /** Reads the plans of one statement, each parameter set in turn. */
@@ -410,25 +406,14 @@ const analysis = TEST_DATABASE_URL ? await analyse(TEST_DATABASE_URL) : null;
 
 describeWithDatabase('postgresStore: every statement is served by an index', () => {
   const { results, expected } = analysis!;
-
-  it('the workload made every store method the scheduler and the demo use send SQL', () => {
-    const sent = new Set(results.flatMap((result) => result.tags));
-    expect(expected.filter((tag) => !sent.has(tag))).toEqual([]);
-  });
-
-  describe('no sequential scan of scheduled_calls or call_records (EXPLAIN)', () => {
-    for (const result of results) {
-      it(result.name, () => {
-        expect(result.scans, `${result.text}\n\n${result.plans}`).toEqual([]);
-      });
-    }
-  });
-
-  describe('no scan reads more than a quarter of its table (EXPLAIN ANALYZE, rolled back)', () => {
-    for (const result of results) {
-      it(result.name, () => {
-        expect(result.reads, `${result.text}\n\n${result.plans}`).toEqual([]);
-      });
-    }
-  });
+  planTests(results, expected, [
+    {
+      title: 'no sequential scan of scheduled_calls or call_records (EXPLAIN)',
+      findings: (result) => result.scans,
+    },
+    {
+      title: 'no scan reads more than a quarter of its table (EXPLAIN ANALYZE, rolled back)',
+      findings: (result) => result.reads,
+    },
+  ]);
 });

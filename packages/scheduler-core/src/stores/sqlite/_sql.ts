@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import { FINISHED_STATUSES, type StoredCall, type StoredCallRecord } from '../../store.js';
-import { COLUMNS, FIELDS, JSON_FIELDS } from '../_columns.js';
+import type { StoredCall, StoredCallRecord } from '../../store.js';
+import { COLUMNS, FIELDS, FINISHED_SQL, JSON_FIELDS } from '../_columns.js';
 
 export { COLUMNS, FIELDS };
 
@@ -12,12 +12,6 @@ const WAKE_AT = `CASE WHEN status = 'scheduled' THEN due_at
 
 /** The status a claim gives a row (see `claimedStatus`). */
 export const CLAIMED_STATUS = `CASE WHEN status IN ('initiated', 'ringing', 'answered') THEN status ELSE 'queued' END`;
-
-/**
- * The finished statuses as an SQL list: the partial index of retention and its query spell them
- * the same way, which SQLite needs to use the index.
- */
-const FINISHED = FINISHED_STATUSES.map((status) => `'${status}'`).join(', ');
 
 /** Versioned migrations; each runs once, in order, recorded in `schema_migrations`. */
 const MIGRATIONS: { version: number; sql: string }[] = [
@@ -98,7 +92,7 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     sql: `
       CREATE INDEX scheduled_calls_status ON scheduled_calls (status, created_at, id);
       CREATE INDEX scheduled_calls_finished ON scheduled_calls (updated_at, id)
-        WHERE status IN (${FINISHED});
+        WHERE status IN (${FINISHED_SQL});
       CREATE INDEX call_records_started ON call_records (started_at, id);
       CREATE TABLE leases (
         name TEXT PRIMARY KEY,
@@ -217,7 +211,7 @@ export const historyQuery = (cursor: boolean) => {
 /** Retention: the oldest finished calls (through their partial index), a batch at a time. */
 export const DELETE_FINISHED = `DELETE FROM scheduled_calls WHERE id IN (
   SELECT id FROM scheduled_calls INDEXED BY scheduled_calls_finished
-  WHERE status IN (${FINISHED}) AND updated_at < ? ORDER BY updated_at, id LIMIT ?)`;
+  WHERE status IN (${FINISHED_SQL}) AND updated_at < ? ORDER BY updated_at, id LIMIT ?)`;
 
 /** Retention: the oldest call records, a batch at a time. */
 export const DELETE_RECORDS = `DELETE FROM call_records WHERE id IN (

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync, StatementSync, type SQLInputValue } from 'node:sqlite';
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import {
   CALLER_ID,
   currentTag,
@@ -23,11 +23,13 @@ import {
   distinctStatements,
   expectedTags,
   PHONES,
+  planTests,
   runWorkload,
   statementNames,
   T0,
   taggingStore,
   type Captured,
+  type PlanResult,
   type Statement,
 } from '../../../test/plans.js';
 import { sqliteStore } from './sqlite.js';
@@ -157,13 +159,9 @@ function findings(sql: string, plan: string[]): { scans: string[]; walks: string
   return { scans, walks };
 }
 
-interface Result {
-  name: string;
-  text: string;
-  tags: string[];
+interface Result extends PlanResult {
   scans: string[];
   walks: string[];
-  plans: string;
 }
 
 /** Reads the plans of the statements on a fresh connection to `path`; `label` says which stats. */
@@ -236,24 +234,14 @@ async function analyse(): Promise<{ results: Result[]; expected: string[] }> {
 const { results, expected } = await analyse();
 
 describe('sqliteStore: every statement is served by an index', () => {
-  it('the workload made every store method the scheduler and the demo use run SQL', () => {
-    const sent = new Set(results.flatMap((result) => result.tags));
-    expect(expected.filter((tag) => !sent.has(tag))).toEqual([]);
-  });
-
-  describe('no full scan of scheduled_calls or call_records (SCAN without an index)', () => {
-    for (const result of results) {
-      it(result.name, () => {
-        expect(result.scans, `${result.text}\n\n${result.plans}`).toEqual([]);
-      });
-    }
-  });
-
-  describe('a filtered statement searches an index, never walks one from its start', () => {
-    for (const result of results) {
-      it(result.name, () => {
-        expect(result.walks, `${result.text}\n\n${result.plans}`).toEqual([]);
-      });
-    }
-  });
+  planTests(results, expected, [
+    {
+      title: 'no full scan of scheduled_calls or call_records (SCAN without an index)',
+      findings: (result) => result.scans,
+    },
+    {
+      title: 'a filtered statement searches an index, never walks one from its start',
+      findings: (result) => result.walks,
+    },
+  ]);
 });
