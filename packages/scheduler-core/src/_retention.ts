@@ -28,7 +28,6 @@ export function createRetention(options: {
   const deleteCallRecords = store.deleteCallRecords!.bind(store);
   const acquireLease = store.acquireLease!.bind(store);
   let running = false;
-  let stopped = false;
   let timer: unknown = null;
   let pass: Promise<void> | null = null;
 
@@ -47,7 +46,7 @@ export function createRetention(options: {
     add: (deleted: number) => void,
   ): Promise<boolean> => {
     for (;;) {
-      if (stopped) return true;
+      if (!running) return true;
       if (!(await holdLease())) return false;
       const deleted = await remove(clock.now() - ageMs, retention.batchSize);
       add(deleted);
@@ -101,18 +100,14 @@ export function createRetention(options: {
     start() {
       if (running) return;
       running = true;
-      stopped = false;
       arm(0);
     },
     /** No new pass; waits for the one running (it stops after its current batch). */
     async stop() {
       running = false;
-      stopped = true;
       if (timer !== null) clock.clearTimeout(timer);
       timer = null;
       await pass;
     },
-    /** Runs one pass now (tests and operators); resolves when it ends. */
-    runPass,
   };
 }
