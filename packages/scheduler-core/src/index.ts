@@ -29,6 +29,10 @@ export {
 } from './store.js';
 export type {
   BudgetedClaim,
+  CampaignCallsQuery,
+  CampaignClaim,
+  CampaignClaimOptions,
+  CampaignState,
   LiveStatus,
   SendBudget,
   Store,
@@ -40,6 +44,8 @@ export type {
   StoredCallPatch,
   StoredCallRecord,
   StoredCallUpdate,
+  StoredCampaign,
+  StoredCampaignPatch,
   StoredEvent,
 } from './store.js';
 

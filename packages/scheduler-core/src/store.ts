@@ -65,6 +65,16 @@ export interface StoredCall {
    * `schedule()` checked them. `null` when none were given (and in rows stored before the field).
    */
   call: CallOptions | null;
+  /**
+   * The campaign the row is an entry of (see {@link StoredCampaign}); `null` (or absent, in
+   * stores and rows from before campaigns) for a call of the scheduler's own. A store's
+   * scheduler-wide methods (`claimDue`, `claimDueBudgeted`, `nextDueAt`, and `list` without a
+   * `campaign`) never see campaign rows: their claims go through `claimCampaign`, under the
+   * campaign's cap and in its list order.
+   */
+  campaign?: string | null;
+  /** The entry's place in its campaign's list, from 0 (unique per campaign); `null` outside one. */
+  position?: number | null;
 }
 
 /** The fields `update` may change. */
@@ -109,6 +119,11 @@ export interface StoredCallRecord {
 
 /** What `Store.list` takes. */
 export interface StoreListQuery {
+  /**
+   * Only the rows of this campaign. Without it (or `null`) only rows outside every campaign:
+   * the scheduler's own calls.
+   */
+  campaign?: string | null;
   /** One status or several. */
   status?: ScheduledCallStatus | ScheduledCallStatus[];
   /** Only calls to this number (E.164). */
@@ -142,6 +157,78 @@ export interface BudgetedClaim {
   slots: (number | null)[];
   /** The first free slot after this claim: no claim gets a slot before it. */
   nextSlotAt: number;
+}
+
+/** Where a campaign is: dialing, held (no new claims), or ended for good. */
+export type CampaignState = 'running' | 'paused' | 'stopped';
+
+/**
+ * A durable list being dialed (see `createCampaignRunner`): its entries are ordinary rows of the
+ * store (`StoredCall.campaign`, `StoredCall.position`), placed, followed, retried and recorded
+ * by the scheduler's engine; the campaign row holds what every worker must agree on.
+ */
+export interface StoredCampaign {
+  /** The campaign's name, chosen by the user; unique in a store. */
+  id: string;
+  state: CampaignState;
+  /**
+   * Calls of the campaign live at once, across every process: a row counts from its claim to
+   * its terminal status, and a row whose placement's outcome is unknown counts until its hold
+   * passes (see {@link CampaignClaimOptions.holdMs}).
+   */
+  concurrency: number;
+  /** Entries in the list. */
+  total: number;
+  /** A digest of the list (numbers, order, per-entry options): joining with another is refused. */
+  fingerprint: string;
+  /** The settings the campaign was created with, as JSON (the runner's own, read back as is). */
+  settings: Record<string, unknown>;
+  /** The next free send slot of the campaign's `callsPerSecond` budget (epoch ms); 0 when none was taken. */
+  nextSlotAt: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Bumped by the store on every write; `updateCampaign` expects the version it read. */
+  version: number;
+}
+
+/** The fields `updateCampaign` may change. */
+export type StoredCampaignPatch = Partial<
+  Pick<StoredCampaign, 'state' | 'concurrency' | 'settings' | 'updatedAt'>
+>;
+
+/** What {@link Store.claimCampaign} takes beyond the claim's own arguments. */
+export interface CampaignClaimOptions {
+  /**
+   * How long a row whose placement's outcome is unknown (`failed`, reason `'outcome_unknown'`,
+   * `placingAt` set) still takes a place under the cap, from its `placingAt`: its call may still
+   * be ringing (the runner passes its `callTimeoutMs`).
+   */
+  holdMs: number;
+  /** The campaign's send budget (its `callsPerSecond`), kept in `StoredCampaign.nextSlotAt`. */
+  budget?: SendBudget;
+}
+
+/** What {@link Store.claimCampaign} resolves to. */
+export interface CampaignClaim {
+  /** The campaign as read in the claim's transaction (`null`: no such campaign, nothing claimed). */
+  campaign: StoredCampaign | null;
+  /** Rows adopted (a lease that ran out: queued or in flight, their status kept as `claimDue` does) first, then fresh entries in list order. */
+  calls: StoredCall[];
+  /** Per row of `calls`: its send slot under `budget`, or `null` (adopted rows, or no budget). */
+  slots: (number | null)[];
+  /** Places under the cap taken after this claim (live rows and held ones, the claimed included). */
+  taken: number;
+  /** With a budget: the first free slot after this claim. */
+  nextSlotAt: number | null;
+}
+
+/** What {@link Store.listCampaignCalls} takes. */
+export interface CampaignCallsQuery {
+  /** Only rows in these statuses. */
+  status?: ScheduledCallStatus[];
+  /** Rows after this position (exclusive); from the start when `null` or absent. */
+  afterPosition?: number | null;
+  limit: number;
 }
 
 /** What a store can do beyond the required interface. */
@@ -265,6 +352,56 @@ export interface Store {
    * store see one lease per name.
    */
   acquireLease?(name: string, workerId: string, now: number, until: number): Promise<boolean>;
+  /**
+   * Optional, with the other campaign methods (`createCampaignRunner` needs them all; the three
+   * built-in stores have them): stores a campaign and its entries in one transaction. Throws a
+   * `ConflictError` (`'duplicate'`) when a campaign with this id exists, and stores nothing.
+   * Every row has `campaign` set to the campaign's id and its `position`.
+   */
+  insertCampaign?(campaign: StoredCampaign, rows: StoredCall[]): Promise<void>;
+  getCampaign?(id: string): Promise<StoredCampaign | null>;
+  /** Campaigns newest first (`createdAt` descending, then `id` descending), one page at a time. */
+  listCampaigns?(query: { cursor?: string | null; limit: number }): Promise<StorePage<StoredCampaign>>;
+  /**
+   * Applies `patch` when the stored version is `expectedVersion`, bumps the version, returns the
+   * new campaign. `NotFoundError` for an unknown id, `ConflictError` (`'version_conflict'`) when
+   * the version differs.
+   */
+  updateCampaign?(
+    id: string,
+    expectedVersion: number,
+    patch: StoredCampaignPatch,
+  ): Promise<StoredCampaign>;
+  /**
+   * Atomically, serialised with every other claim of the same campaign (across processes):
+   * 1. adopts up to `limit` rows of the campaign whose lease ran out (`queued` or in flight,
+   *    `leaseUntil <= now`), as `claimDue` does, whatever the campaign's state;
+   * 2. when the campaign is `running`, counts the places taken (rows `queued` or in flight, and
+   *    rows `failed` with reason `'outcome_unknown'` whose `placingAt` is after
+   *    `now - holdMs`) and claims, up to the rest of `limit`, `concurrency - taken` `scheduled`
+   *    rows with `dueAt <= now`, lowest `position` first (set `queued`, leased, version bumped);
+   *    with a `budget`, no more than have a send slot within `now + horizonMs`, each given the
+   *    next slot as `claimDueBudgeted` does, and the campaign's `nextSlotAt` moved on.
+   */
+  claimCampaign?(
+    id: string,
+    now: number,
+    limit: number,
+    workerId: string,
+    leaseUntil: number,
+    options: CampaignClaimOptions,
+  ): Promise<CampaignClaim>;
+  /**
+   * The earliest moment after `now` the campaign may need a worker without any write telling
+   * it: a lease of one of its `queued` or in-flight rows running out, a `scheduled` row coming
+   * due (a retry's backoff, a window's opening), or a held row's hold passing
+   * (`placingAt + holdMs`). `null` for none.
+   */
+  nextCampaignWake?(id: string, now: number, holdMs: number): Promise<number | null>;
+  /** A campaign's rows in list order (`position`), filtered by status, one page at a time. */
+  listCampaignCalls?(id: string, query: CampaignCallsQuery): Promise<StoredCall[]>;
+  /** How many rows of the campaign are in each status (statuses with none may be left out). */
+  countCampaign?(id: string): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -291,7 +428,10 @@ export const IN_FLIGHT_STATUSES: readonly ScheduledCallStatus[] = [
 ];
 
 /** The wake time of a row (see {@link Store}). */
-export function wakeTime(row: Pick<StoredCall, 'status' | 'dueAt' | 'leaseUntil'>): number | null {
+export function wakeTime(
+  row: Pick<StoredCall, 'status' | 'dueAt' | 'leaseUntil' | 'campaign'>,
+): number | null {
+  if (row.campaign != null) return null; // claimed through `claimCampaign`
   if (row.status === 'scheduled') return row.dueAt;
   if (row.status === 'queued' || IN_FLIGHT_STATUSES.includes(row.status)) return row.leaseUntil;
   return null;
