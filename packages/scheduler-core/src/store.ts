@@ -193,7 +193,7 @@ export interface StoredCampaign {
 
 /** The fields `updateCampaign` may change. */
 export type StoredCampaignPatch = Partial<
-  Pick<StoredCampaign, 'state' | 'concurrency' | 'settings' | 'updatedAt'>
+  Pick<StoredCampaign, 'state' | 'concurrency' | 'settings' | 'nextSlotAt' | 'updatedAt'>
 >;
 
 /** What {@link Store.claimCampaign} takes beyond the claim's own arguments. */
