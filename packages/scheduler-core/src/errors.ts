@@ -70,7 +70,11 @@ export type ConflictReason =
   /** A store update whose expected version is not the stored one (optimistic concurrency). */
   | 'version_conflict'
   /** An insert whose id or idempotency key is already stored. */
-  | 'duplicate';
+  | 'duplicate'
+  /** A campaign joined with another list than the one it was created with. */
+  | 'campaign_mismatch'
+  /** `resume()` or `pause()` of a campaign that was stopped. */
+  | 'campaign_stopped';
 
 /** The operation does not fit the call's current state. */
 export class ConflictError extends SchedulerError {

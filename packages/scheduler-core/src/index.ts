@@ -1,5 +1,12 @@
 export { createScheduler } from './scheduler.js';
 export type { ListOptions, Scheduler } from './scheduler.js';
+export { campaignSettings, createCampaignRunner, supportsCampaigns } from './campaign.js';
+export type {
+  CampaignEntryInput,
+  CampaignRunner,
+  CampaignRunnerOptions,
+  CampaignSettings,
+} from './campaign.js';
 export type { RetentionOptions, SchedulerOptions } from './options.js';
 
 export type { PlacementEvent, SchedulerEvents } from './events.js';

@@ -10,7 +10,7 @@ import type { SchedulerEmitter } from '../events.js';
 import { createCanceler } from './_cancel.js';
 import { createFollower } from './_follow.js';
 import { createOutcomes } from './_outcomes.js';
-import { createPacing } from './_pacing.js';
+import { createPacing, type Pacing } from './_pacing.js';
 import { createPlacer } from './_place.js';
 import type { Mutate } from './_writes.js';
 
@@ -32,6 +32,23 @@ export interface DispatcherContext {
   /** The placement budget (`undefined`: unlimited). */
   callsPerSecond: number | undefined;
   tracing: Tracing;
+  /**
+   * The rows this engine owns: one campaign's (see `createCampaignRunner`), or the scheduler's
+   * own (`null`, the default).
+   */
+  campaign?: string | null;
+  /**
+   * Where claims come from, when not the store's scheduler-wide `claimDue` under `pacing`: a
+   * campaign's claims (its cap, its order, its budget) and its wake times.
+   */
+  source?: ClaimSource;
+}
+
+/** Claims and wake times of an engine that does not claim through `claimDue` (a campaign). */
+export interface ClaimSource {
+  pacing: Pacing;
+  /** The earliest wake time of the source's rows, or `null`. */
+  nextWake(): Promise<number | null>;
 }
 
 /**
@@ -95,7 +112,10 @@ export function createDispatcher(ctx: DispatcherContext) {
   }
 
   const { provider, mutate, leaseMs, callTimeoutMs } = ctx;
-  const pacing = createPacing({ store, clock, callsPerSecond: ctx.callsPerSecond, leaseMs });
+  const campaign = ctx.campaign ?? null;
+  const pacing =
+    ctx.source?.pacing ??
+    createPacing({ store, clock, callsPerSecond: ctx.callsPerSecond, leaseMs });
   const outcomes = createOutcomes({
     store,
     clock,
@@ -105,6 +125,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     generateId: ctx.generateId,
     wake,
     callTimeoutMs,
+    campaign,
   });
   const follower = createFollower({
     store,
@@ -116,6 +137,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     leaseMs,
     watchIntervalMs: ctx.watchIntervalMs,
     callTimeoutMs,
+    campaign,
     isRunning,
     reportError,
   });
@@ -149,7 +171,7 @@ export function createDispatcher(ctx: DispatcherContext) {
   /** Arms the one timer for the earliest wake time in the store (or the safety re-check). */
   async function arm() {
     if (!running) return;
-    const next = await store.nextDueAt();
+    const next = ctx.source ? await ctx.source.nextWake() : await store.nextDueAt();
     let at = next ?? Infinity;
     if (ctx.recheckIntervalMs > 0) at = Math.min(at, clock.now() + ctx.recheckIntervalMs);
     // Calls are due but the budget has no turn for them yet: come back when it has.
@@ -263,7 +285,7 @@ export function createDispatcher(ctx: DispatcherContext) {
   async function start() {
     if (running) return;
     running = true;
-    if (store.subscribe) {
+    if (store.subscribe && !ctx.source) {
       unsubscribe = await store.subscribe((wakeAt) => {
         if (wakeAt === null) void pump();
         else wake(wakeAt);
@@ -286,5 +308,10 @@ export function createDispatcher(ctx: DispatcherContext) {
 
   const handleStatus = async (event: CallStatusEvent) => outcomes.handleStatus(event);
 
-  return { wake, handleStatus, cancel, start, stop };
+  /** Claims again now: places may have freed that no timer points at (a campaign's cap). */
+  const poke = () => {
+    if (running) void pump();
+  };
+
+  return { wake, poke, handleStatus, cancel, start, stop, follower, outcomes };
 }

@@ -34,6 +34,8 @@ export interface FollowContext {
   leaseMs: number;
   watchIntervalMs: number;
   callTimeoutMs: number;
+  /** The rows this engine owns: a campaign's, or the scheduler's own (`null`). */
+  campaign: string | null;
   isRunning: () => boolean;
   reportError: (error: unknown, source: 'store' | 'provider' | 'watch', callId?: string) => void;
 }
@@ -239,7 +241,12 @@ export function createFollower(ctx: FollowContext) {
     const now = clock.now();
     let cursor: string | null = null;
     do {
-      const page = await store.list({ status: IN_FLIGHT, cursor, limit: 500 });
+      const page = await store.list({
+        status: IN_FLIGHT,
+        campaign: ctx.campaign,
+        cursor,
+        limit: 500,
+      });
       for (const row of page.items) {
         if (!ctx.isRunning()) break;
         if (placedAt(row) + ctx.callTimeoutMs <= now) await expire(row);

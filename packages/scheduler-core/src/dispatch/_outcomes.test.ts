@@ -22,6 +22,7 @@ describe('provider statuses', () => {
       generateId: () => 'next',
       wake: () => undefined,
       callTimeoutMs: 600_000,
+      campaign: null,
     });
     // A watch of attempt 1 (provider id p1) still holds the row as it was then …
     const attempt1 = storedCall({

@@ -42,6 +42,11 @@ export interface OutcomeContext {
   wake: (at: number) => void;
   /** How long an early event waits for its call's POST to be answered. */
   callTimeoutMs: number;
+  /**
+   * The rows this engine owns: a campaign's (its id), or the scheduler's own (`null`). A status
+   * for a row of another owner is left alone, as for an unknown call.
+   */
+  campaign: string | null;
 }
 
 /** How an attempt ends. */
@@ -76,6 +81,10 @@ export interface EndOptions {
  */
 export function createOutcomes(ctx: OutcomeContext) {
   const { store, clock, emitter, mutate } = ctx;
+  /** The row when this engine owns it (see {@link OutcomeContext.campaign}), else `null`. */
+  const owned = (row: StoredCall | null) =>
+    row !== null && (row.campaign ?? null) === ctx.campaign ? row : null;
+
   const early = new EarlyEventBuffer<CallStatusEvent>(MAX_BUFFERED, ctx.callTimeoutMs, () =>
     clock.now(),
   );
@@ -218,7 +227,7 @@ export function createOutcomes(ctx: OutcomeContext) {
     const row =
       known && known.providerCallId === event.callId
         ? known
-        : await store.findByProviderCallId(event.callId);
+        : owned(await store.findByProviderCallId(event.callId));
     if (!row) return null;
     const from = row.status;
     if (event.status === 'answered' && from !== 'scheduled' && !canAdvance(from, 'answered')) {
@@ -317,7 +326,7 @@ export function createOutcomes(ctx: OutcomeContext) {
     // Maybe the POST that created the call has not been answered yet: keep the event for later.
     early.add(normalised);
     // Unless the answer was recorded meanwhile.
-    const found = await store.findByProviderCallId(callId);
+    const found = owned(await store.findByProviderCallId(callId));
     return found ? drainEarly(callId, found) : null;
   }
 
