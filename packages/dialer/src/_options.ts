@@ -110,7 +110,7 @@ const entrySchema = z.strictObject({ phone: z.string(), call: z.unknown().option
  * The list's numbers in E.164 (one {@link InvalidNumbersError} listing each bad one) and each
  * entry's call options, checked against what the provider honours.
  */
-function normalise(
+export function normalise(
   numbers: readonly unknown[],
   defaultCountry: CountryCode,
   provider: CallProvider,

@@ -44,7 +44,10 @@ import {
   invalidOptions,
   type DialAttemptFailure,
 } from './errors.js';
+import { createCampaignDialer } from './_campaign.js';
 import type {
+  CampaignDialer,
+  CampaignDialerOptions,
   Dialer,
   DialerEntryStatus,
   DialerErrorSource,
@@ -67,6 +70,23 @@ interface EndOptions {
 const NO_EVENTS: readonly CallStatusEvent[] = Object.freeze([]);
 
 /**
+ * Creates a dialer. Without a `store` it keeps its state in this process's memory (the `Dialer`);
+ * with a `store` of `@ringkit/scheduler-core` and a `campaign` name the list is a durable
+ * campaign (the `CampaignDialer`): any number of processes sharing the store may work it, and one
+ * that dies loses nothing.
+ */
+export function createDialer(options: CampaignDialerOptions): CampaignDialer;
+export function createDialer(options: DialerOptions): Dialer;
+export function createDialer(
+  options: DialerOptions | CampaignDialerOptions,
+): Dialer | CampaignDialer {
+  if (typeof options === 'object' && options !== null && 'store' in options && options.store) {
+    return createCampaignDialer(options);
+  }
+  return createMemoryDialer(options as DialerOptions);
+}
+
+/**
  * Creates a dialer for one list of numbers: `start()` dials them in order, keeping
  * `concurrency` calls in flight while numbers remain and placing the next call in the same tick
  * as a call ends. State lives in memory; every change is an event.
@@ -79,7 +99,7 @@ const NO_EVENTS: readonly CallStatusEvent[] = Object.freeze([]);
  * dialer.on('finished', (entry) => console.log(entry.phone, entry.status));
  * dialer.start();
  */
-export function createDialer(options: DialerOptions): Dialer {
+function createMemoryDialer(options: DialerOptions): Dialer {
   const resolved = resolveOptions(options);
   const { provider, clock, callTimeoutMs, maxAttempts, poll, tracing } = resolved;
   const entries = resolved.phones.map(

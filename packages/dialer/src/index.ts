@@ -20,6 +20,8 @@ export {
 export type { DialAttemptFailure, DialerAction, InvalidNumber } from './errors.js';
 
 export type {
+  CampaignDialer,
+  CampaignDialerOptions,
   Dialer,
   DialerCounts,
   DialerDialingEvent,

@@ -8,6 +8,7 @@ import type {
   PlacementOutcome,
   TerminalCallStatus,
 } from '@ringkit/call-client';
+import type { CallingWindow, RetryBackoff, Store } from '@ringkit/scheduler-core';
 import type { Emitter } from 'mitt';
 import type { TraceIds, TracerLike } from '@ringkit/internal';
 import type { DialAttemptError } from './errors.js';
@@ -211,7 +212,14 @@ export interface DialerDrainedEvent {
 
 /** Where a reported error came from. */
 export type DialerErrorSource =
-  'listener' | 'place_call' | 'watch' | 'timeout_check' | 'handle_status' | 'hang_up';
+  | 'listener'
+  | 'place_call'
+  | 'watch'
+  | 'timeout_check'
+  | 'handle_status'
+  | 'hang_up'
+  /** A durable campaign's store failed (the operation is tried again). */
+  | 'store';
 
 /** Something went wrong without stopping the dialer. */
 export interface DialerErrorEvent {
@@ -284,6 +292,86 @@ export interface Dialer {
    */
   handleStatus(event: CallStatusEvent): void;
   snapshot(): DialerSnapshot;
+  on: Emitter<DialerEvents>['on'];
+  off: Emitter<DialerEvents>['off'];
+}
+
+/**
+ * A durable campaign: `createDialer({ …, store, campaign })`. The list, its order, its progress,
+ * its pause state and every call live in the store; any number of processes sharing the store
+ * may work the same campaign, and a process that dies loses nothing.
+ */
+export interface CampaignDialerOptions extends Omit<
+  DialerOptions,
+  'numbers' | 'pollIntervalMs' | 'maxEarlyEvents'
+> {
+  /** A `@ringkit/scheduler-core` store: `memoryStore()`, `sqliteStore()`, `postgresStore()`. */
+  store: Store;
+  /** The campaign's name, unique in the store. */
+  campaign: string;
+  /**
+   * The list. Given, `start()` creates the campaign, or joins it when it exists with the same
+   * list (another list: a `ConflictError` of scheduler-core, reason `campaign_mismatch`). Left
+   * out, `start()` joins the stored campaign (`NotFoundError` when there is none).
+   */
+  numbers?: readonly DialerNumber[];
+  /** The app's own number: `from` of the campaign's call records (history). */
+  callerId: string;
+  /**
+   * Placements per second for the whole campaign, across every process.
+   * @default unlimited
+   */
+  callsPerSecond?: number;
+  /** Hours in which the campaign's calls may be placed, in `window.timezone` (the callees'). */
+  window?: CallingWindow;
+  /**
+   * The wait before attempt `n + 1` (see `maxAttempts`). A retry keeps its place in the list:
+   * once its wait is over it is dialed before every entry after it.
+   * @default { delayMs: 0 }: at once
+   */
+  retryBackoff?: RetryBackoff;
+  /** This process's name in the store's leases. @default `${hostname}:${pid}:${random}` */
+  workerId?: string;
+  /** How long a claim holds an entry, renewed while it is placed. @default 30000 */
+  leaseMs?: number;
+  /**
+   * How often this process reads what other processes did to the campaign (their calls, a
+   * pause): the snapshot and the events follow the store this often.
+   * @default 1000
+   */
+  refreshIntervalMs?: number;
+}
+
+/** A durable campaign's dialer: the `Dialer`'s methods, each resolving once stored. */
+export interface CampaignDialer {
+  /** The campaign's name. */
+  readonly campaign: string;
+  /**
+   * Creates the campaign, or joins it as stored (its state, progress and settings), and starts
+   * working it in this process. Calls placed by a process that died are followed, not placed
+   * again.
+   */
+  start(): Promise<void>;
+  /** No new calls in any process; calls in flight go on. */
+  pause(): Promise<void>;
+  /** Dials again; a `ConflictError` (`campaign_stopped`) after `stop()`. */
+  resume(): Promise<void>;
+  /** No new calls, for good: entries not dialed end `canceled` (see `StopOptions`). */
+  stop(options?: StopOptions): Promise<void>;
+  setConcurrency(concurrency: number): Promise<void>;
+  /**
+   * Dials again every entry whose placement's outcome is unknown (its call may have rung):
+   * never done on its own. Resolves to how many.
+   */
+  redialUnknown(): Promise<number>;
+  /** Feeds a status event; never throws (a failure is an `error` event). */
+  handleStatus(event: CallStatusEvent): void;
+  /** The campaign as this process last read it (see `refreshIntervalMs`). */
+  snapshot(): DialerSnapshot;
+  /** Reads the store now; resolves when the snapshot and events have caught up. */
+  refresh(): Promise<void>;
+  /** This process stops working the campaign (calls it placed are recorded); others go on. */
+  close(): Promise<void>;
   on: Emitter<DialerEvents>['on'];
   off: Emitter<DialerEvents>['off'];
 }
