@@ -1,4 +1,9 @@
-import { callOptionsSchema, isValidPhoneNumber, toE164 } from '@ringkit/call-client';
+import {
+  callOptionsSchema,
+  DEFAULT_CALL_TIMEOUT_MS,
+  isValidPhoneNumber,
+  toE164,
+} from '@ringkit/call-client';
 import { z } from 'zod';
 import { parseHost, type HostName } from './hosts.js';
 
@@ -85,6 +90,14 @@ const envSchema = z.object({
     .min(1, 'must be between 1 and 100')
     .max(100, 'must be between 1 and 100')
     .default(3),
+  // How long a campaign's call may take, from its POST to its end, before it is checked and
+  // ended `failed` (reason `timeout`): the dialer's `callTimeoutMs`, with its default (4 h).
+  DIALER_CALL_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(100, 'must be between 100 and 86400000 (24 h)')
+    .max(86_400_000, 'must be between 100 and 86400000 (24 h)')
+    .default(DEFAULT_CALL_TIMEOUT_MS),
   DATA_DIR: z.string().min(1).default('./.data'),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
