@@ -151,6 +151,72 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // Campaigns: a campaign row (what every worker must agree on) and its entries, ordinary rows
+    // with a campaign and a position. Campaign rows have no wake time, so the scheduler's claims,
+    // `nextDueAt`, the wake index and the NOTIFY trigger never see them: the generated column
+    // and what reads it go and come back, as in migration 3, which rewrites the table and
+    // rebuilds its indexes (run it at a quiet moment). The scheduler-wide list walks indexes of
+    // the scheduler's own rows only (a number's calls are few: its index keeps every row); each
+    // campaign statement has a partial index of campaign rows (see `_sql.ts`).
+    version: 8,
+    sql: `
+      DROP TRIGGER scheduled_calls_wake_update ON {s}.scheduled_calls;
+      DROP INDEX {s}.scheduled_calls_wake;
+      ALTER TABLE {s}.scheduled_calls DROP COLUMN wake_at;
+      ALTER TABLE {s}.scheduled_calls
+        ADD COLUMN campaign_id text COLLATE "C",
+        ADD COLUMN position integer;
+      ALTER TABLE {s}.scheduled_calls ADD COLUMN wake_at bigint GENERATED ALWAYS AS (
+        CASE WHEN campaign_id IS NOT NULL THEN NULL
+          WHEN status = 'scheduled' THEN due_at
+          WHEN status IN ('queued', 'initiated', 'ringing', 'answered') THEN lease_until END
+      ) STORED;
+      CREATE INDEX scheduled_calls_wake ON {s}.scheduled_calls (wake_at, id)
+        WHERE wake_at IS NOT NULL;
+      CREATE TRIGGER scheduled_calls_wake_update AFTER UPDATE ON {s}.scheduled_calls
+        FOR EACH ROW
+        WHEN (NEW.wake_at IS NOT NULL AND (OLD.wake_at IS NULL OR NEW.wake_at < OLD.wake_at))
+        EXECUTE FUNCTION {s}.notify_wake();
+
+      DROP INDEX {s}.scheduled_calls_created;
+      DROP INDEX {s}.scheduled_calls_status;
+      CREATE INDEX scheduled_calls_created ON {s}.scheduled_calls (created_at, id)
+        WHERE campaign_id IS NULL;
+      CREATE INDEX scheduled_calls_status ON {s}.scheduled_calls (status, created_at, id)
+        WHERE campaign_id IS NULL;
+
+      CREATE UNIQUE INDEX scheduled_calls_campaign_position
+        ON {s}.scheduled_calls (campaign_id, position) WHERE campaign_id IS NOT NULL;
+      CREATE INDEX scheduled_calls_campaign_status
+        ON {s}.scheduled_calls (status, campaign_id, position) WHERE campaign_id IS NOT NULL;
+      CREATE INDEX scheduled_calls_campaign_list
+        ON {s}.scheduled_calls (campaign_id, status, created_at, id) WHERE campaign_id IS NOT NULL;
+      CREATE INDEX scheduled_calls_campaign_next
+        ON {s}.scheduled_calls (campaign_id, position, due_at)
+        WHERE campaign_id IS NOT NULL AND status = 'scheduled';
+      CREATE INDEX scheduled_calls_campaign_due ON {s}.scheduled_calls (campaign_id, due_at)
+        WHERE campaign_id IS NOT NULL AND status = 'scheduled';
+      CREATE INDEX scheduled_calls_campaign_live ON {s}.scheduled_calls (campaign_id, lease_until)
+        WHERE campaign_id IS NOT NULL AND status IN ('queued', 'initiated', 'ringing', 'answered');
+      CREATE INDEX scheduled_calls_campaign_held ON {s}.scheduled_calls (campaign_id, placing_at)
+        WHERE campaign_id IS NOT NULL AND status = 'failed' AND reason = 'outcome_unknown';
+
+      CREATE TABLE {s}.campaigns (
+        id text COLLATE "C" PRIMARY KEY,
+        state text NOT NULL,
+        concurrency integer NOT NULL,
+        total integer NOT NULL,
+        fingerprint text NOT NULL,
+        settings jsonb NOT NULL,
+        next_slot_at double precision NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        version integer NOT NULL
+      );
+      CREATE INDEX campaigns_created ON {s}.campaigns (created_at, id);
+    `,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

@@ -1,4 +1,9 @@
-import type { StoredCall, StoredCallRecord } from '../../store.js';
+import type {
+  StoredCall,
+  StoredCallRecord,
+  StoredCampaign,
+  StoredCampaignPatch,
+} from '../../store.js';
 import { COLUMNS, FIELDS, FINISHED_SQL, JSON_FIELDS, LIVE_SQL } from '../_columns.js';
 
 export { COLUMNS, FIELDS };
@@ -29,6 +34,8 @@ export const TYPES: Record<keyof StoredCall, string> = {
   events: 'jsonb',
   options: 'jsonb',
   call: 'jsonb',
+  campaign: 'text',
+  position: 'integer',
 };
 export const CALL_COLUMNS = FIELDS.map((f) => COLUMNS[f]).join(', ');
 export const RECORD_COLUMNS =
@@ -64,6 +71,9 @@ export function callFromRow(row: Record<string, unknown>): StoredCall {
     events: (row.events as StoredCall['events']) ?? null,
     options: (row.options as StoredCall['options']) ?? null,
     call: (row.call_options as StoredCall['call']) ?? null,
+    // Only on campaign rows: a row of the scheduler's own reads back as it was written, without.
+    ...(row.campaign_id != null && { campaign: row.campaign_id as string }),
+    ...(row.position != null && { position: row.position as number }),
   };
 }
 
@@ -91,14 +101,14 @@ export function matchesPatch(row: StoredCall, patch: Partial<StoredCall>): boole
     const have = row[field];
     const same = JSON_FIELDS.has(field)
       ? JSON.stringify(normalise(have)) === JSON.stringify(normalise(want))
-      : have === want;
+      : (have ?? null) === want;
     if (!same) return false;
   }
   return true;
 }
 
 /** JSON with sorted keys (jsonb reorders keys), for comparing stored and given values. */
-function normalise(value: unknown): unknown {
+export function normalise(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalise);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
@@ -214,7 +224,7 @@ export function statementsFor(s: string) {
       WHERE id = 1 RETURNING next_at - $2::float8 AS slot`,
     /** Rows a claim whose answer was lost took: they carry its very lease. */
     held: `${select}
-      WHERE lease_owner = $1 AND lease_until = $2 AND updated_at = $3
+      WHERE lease_owner = $1 AND lease_until = $2 AND updated_at = $3 AND campaign_id IS NULL
         AND (status = 'queued' AND placing_at IS NULL
           OR status IN ('initiated', 'ringing', 'answered'))
       ORDER BY due_at, id LIMIT $4`,
@@ -228,9 +238,17 @@ export function statementsFor(s: string) {
      */
     countLive: `SELECT status, count(*)::int AS n FROM ${calls}
       WHERE status IN (${LIVE_SQL}) AND status = ANY($1::text[]) GROUP BY status`,
-    /** Any statuses (`$1`), through the status index. */
-    countByStatus: `SELECT status, count(*)::int AS n FROM ${calls}
-      WHERE status = ANY($1::text[]) GROUP BY status`,
+    /**
+     * Any statuses (`$1`): the scheduler's own rows through their status index, campaign rows
+     * through theirs (both lead with the status).
+     */
+    countByStatus: `SELECT status, sum(n)::int AS n FROM (
+        SELECT status, count(*) AS n FROM ${calls}
+        WHERE campaign_id IS NULL AND status = ANY($1::text[]) GROUP BY status
+        UNION ALL
+        SELECT status, count(*) AS n FROM ${calls}
+        WHERE campaign_id IS NOT NULL AND status = ANY($1::text[]) GROUP BY status
+      ) AS counted GROUP BY status`,
     /** Retention: the oldest finished calls, through their partial index; locked ones skipped. */
     deleteFinished: `WITH doomed AS MATERIALIZED (
         SELECT id FROM ${calls} WHERE status IN (${FINISHED_SQL}) AND updated_at < $1
@@ -262,7 +280,10 @@ export function statementsFor(s: string) {
 
 /**
  * The `list` query (parameters: `$1` the page size, `$2`/`$3` the cursor's position when
- * `after`, then the number when `to`, then the statuses when `statuses`).
+ * `after`, then the number when `to`, then the campaign when `campaign`, then the statuses when
+ * `statuses`). Without a campaign, only the scheduler's own rows (`campaign_id IS NULL`): their
+ * `created_at` and status indexes are partial indexes of those rows alone, so a campaign's rows,
+ * however many, are never walked through.
  *
  * With statuses and no number, each status's first page is read through the status index
  * `(status, created_at, id)`, in page order, and the pages merged: a page costs its rows, however
@@ -272,34 +293,40 @@ export function statementsFor(s: string) {
  * order is dropped, and the planner, which cannot know how a status's rows spread over time,
  * walks the `created_at` index instead, filtering out every row of the other statuses. As a
  * range, only the status index gives the page's order. With a number, its own index serves: a
- * number's calls are few.
+ * number's calls are few. A campaign's pages are read the same way, through its
+ * `(campaign_id, status, created_at, id)` index, every status when none is asked for (the caller
+ * passes them all): a page of a campaign costs its rows, once per status at most.
  */
 export function listStatement(
   calls: string,
-  query: { after: boolean; to: boolean; statuses: boolean },
+  query: { after: boolean; to: boolean; statuses: boolean; campaign?: boolean },
 ): string {
   const columns = FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ');
+  const first = query.after ? 4 : 2;
   const after = query.after ? '($2, $3)' : null;
-  const to = query.to ? `$${query.after ? 4 : 2}` : null;
-  if (!query.statuses || to !== null) {
-    const where: string[] = [];
+  const to = query.to ? `$${first}` : null;
+  const campaign = query.campaign ? `$${first + (to ? 1 : 0)}` : null;
+  const statuses = query.statuses ? `$${first + (to ? 1 : 0) + (campaign ? 1 : 0)}::text[]` : null;
+  const owner = campaign ? `c.campaign_id = ${campaign}` : 'c.campaign_id IS NULL';
+  if (!statuses || to !== null) {
+    const where = [owner];
     if (after) where.push(`(c.created_at, c.id) > ${after}`);
     if (to) where.push(`c.to_phone = ${to}`);
-    if (query.statuses) where.push(`c.status = w.status`);
+    if (statuses) where.push(`c.status = w.status`);
     const select = `SELECT ${columns} FROM ${calls} AS c
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      WHERE ${where.join(' AND ')}
       ORDER BY c.created_at, c.id LIMIT $1`;
-    if (!query.statuses) return select;
-    return `SELECT page.* FROM unnest($${query.after ? 5 : 3}::text[]) AS w(status)
+    if (!statuses) return select;
+    return `SELECT page.* FROM unnest(${statuses}) AS w(status)
       CROSS JOIN LATERAL (${select}) AS page
       ORDER BY page.created_at, page.id LIMIT $1`;
   }
   const from = after
     ? `(c.status, c.created_at, c.id) > (w.status, $2, $3)`
     : `c.status >= w.status`;
-  return `SELECT page.* FROM unnest($${query.after ? 4 : 2}::text[]) AS w(status)
+  return `SELECT page.* FROM unnest(${statuses}) AS w(status)
     CROSS JOIN LATERAL (SELECT ${columns} FROM ${calls} AS c
-      WHERE ${from} AND c.status <= w.status
+      WHERE ${owner} AND ${from} AND c.status <= w.status
       ORDER BY c.status, c.created_at, c.id LIMIT $1) AS page
     ORDER BY page.created_at, page.id LIMIT $1`;
 }
@@ -309,4 +336,183 @@ export function updateStatement(calls: string, fields: (keyof StoredCall)[]): st
   const sets = [...fields.map((f, i) => `${COLUMNS[f]} = $${i + 3}`), 'version = version + 1'];
   return `UPDATE ${calls} SET ${sets.join(', ')}
     WHERE id = $1 AND version = $2 RETURNING ${CALL_COLUMNS}`;
+}
+
+export const CAMPAIGN_COLUMNS =
+  'id, state, concurrency, total, fingerprint, settings, next_slot_at, created_at, updated_at, version';
+
+/** The column of each field `updateCampaign` may set. */
+export const CAMPAIGN_PATCH_COLUMNS: Record<keyof StoredCampaignPatch, string> = {
+  state: 'state',
+  concurrency: 'concurrency',
+  settings: 'settings',
+  nextSlotAt: 'next_slot_at',
+  updatedAt: 'updated_at',
+};
+
+/** A campaign's values in `CAMPAIGN_COLUMNS` order. */
+export const campaignValues = (campaign: StoredCampaign): unknown[] => [
+  campaign.id,
+  campaign.state,
+  campaign.concurrency,
+  campaign.total,
+  campaign.fingerprint,
+  JSON.stringify(campaign.settings),
+  campaign.nextSlotAt,
+  campaign.createdAt,
+  campaign.updatedAt,
+  campaign.version,
+];
+
+export function campaignFromRow(row: Record<string, unknown>): StoredCampaign {
+  return {
+    id: row.id as string,
+    state: row.state as StoredCampaign['state'],
+    concurrency: row.concurrency as number,
+    total: row.total as number,
+    fingerprint: row.fingerprint as string,
+    settings: row.settings as StoredCampaign['settings'],
+    nextSlotAt: Number(row.next_slot_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    version: row.version as number,
+  };
+}
+
+/** The statuses of a campaign row that takes a place under its cap (with the held ones). */
+const TAKING = `'queued', 'initiated', 'ringing', 'answered'`;
+
+/**
+ * The campaign statements of a store on schema `s` (quoted). Every read of a campaign's rows
+ * goes through a partial index of campaign rows (migration 8), the small ones preferred by the
+ * planner whatever it knows of the campaign (a large one inserted since the last `ANALYZE`):
+ *
+ * - `scheduled_calls_campaign_next (campaign_id, position, due_at)` of its `scheduled` rows: the
+ *   entries to claim, in list order, the due time checked in the index;
+ * - `scheduled_calls_campaign_live (campaign_id, lease_until)` of its rows that take a place
+ *   (`queued`, in flight) and `scheduled_calls_campaign_held (campaign_id, placing_at)` of its
+ *   unknown outcomes: the places taken, the rows to adopt, the next lease to run out and the
+ *   next hold to pass;
+ * - `scheduled_calls_campaign_due (campaign_id, due_at)` of its `scheduled` rows: the next due;
+ * - `scheduled_calls_campaign_position (campaign_id, position)`, unique: a page of every status;
+ * - `scheduled_calls_campaign_status (status, campaign_id, position)`: a page of some statuses
+ *   (each status's page, merged), and the counts by status;
+ * - `scheduled_calls_campaign_list (campaign_id, status, created_at, id)`: `list` of a campaign
+ *   (see `listStatement`).
+ */
+export function campaignStatementsFor(s: string) {
+  const calls = `${s}.scheduled_calls`;
+  const campaigns = `${s}.campaigns`;
+  const select = `SELECT ${CALL_COLUMNS} FROM ${calls}`;
+  const returning = FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ');
+  return {
+    insert: `INSERT INTO ${campaigns} (${CAMPAIGN_COLUMNS})
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    get: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1`,
+    /** Claims of one campaign take turns on its row (held until the claim commits). */
+    lock: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1 FOR UPDATE`,
+    list: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns}
+      ORDER BY created_at DESC, id DESC LIMIT $1`,
+    listAfter: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE (created_at, id) < ($2, $3)
+      ORDER BY created_at DESC, id DESC LIMIT $1`,
+    /** Rows stored for a campaign, to check an unanswered insert's effect. */
+    countRows: `SELECT count(*)::int AS n FROM ${calls} WHERE campaign_id = $1`,
+    /**
+     * Rows a claim of this campaign whose answer was lost took: they carry its very lease
+     * (`$2` until `$3`, at `$4`).
+     */
+    mine: `${select}
+      WHERE campaign_id = $1 AND status IN (${TAKING})
+        AND lease_owner = $2 AND lease_until = $3 AND updated_at = $4
+        AND (status <> 'queued' OR placing_at IS NULL)
+      ORDER BY position LIMIT $5`,
+    /**
+     * The claim, once the campaign's row is locked (a statement of its own before this one, so
+     * that this one's snapshot sees every claim of the campaign committed before it). In one
+     * statement: the rows whose lease ran out are adopted (up to `$3`), the places taken are
+     * counted (live rows, and unknown outcomes placed after `$2 - $6`), and up to the rest of
+     * `$3`, of `$8 - taken` (the concurrency; 0 when not running) and of `$7` (the rows that
+     * have a send slot) `scheduled` entries due by `$2` are claimed in list order. With a budget
+     * (`$9` true), the campaign's next free slot moves from `$10` by `$11` per row sent.
+     * Answers one row at least (`id` null when nothing was claimed), with the places taken
+     * before the claim.
+     */
+    claim: `WITH adopt AS MATERIALIZED (
+        SELECT id, lease_until AS old_lease FROM ${calls}
+        WHERE campaign_id = $1 AND status IN (${TAKING}) AND lease_until <= $2
+        ORDER BY lease_until, id
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED
+      ), taken AS MATERIALIZED (
+        SELECT (SELECT count(*) FROM ${calls} WHERE campaign_id = $1 AND status IN (${TAKING}))
+          + (SELECT count(*) FROM ${calls}
+            WHERE campaign_id = $1 AND status = 'failed' AND reason = 'outcome_unknown'
+              AND placing_at > $2 - $6::bigint) AS n
+      ), fresh AS MATERIALIZED (
+        SELECT id, position FROM ${calls}
+        WHERE campaign_id = $1 AND status = 'scheduled' AND due_at <= $2
+        ORDER BY position
+        LIMIT (SELECT greatest(0, least($7::bigint, $3::bigint - (SELECT count(*) FROM adopt),
+          $8::bigint - n)) FROM taken)
+        FOR UPDATE SKIP LOCKED
+      ), adopted AS (
+        UPDATE ${calls} AS c
+        SET status = CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
+              ELSE 'queued' END,
+            lease_owner = $4, lease_until = $5, updated_at = $2, version = c.version + 1
+        FROM adopt WHERE c.id = adopt.id
+        RETURNING ${returning}, 0 AS claim_kind, adopt.old_lease AS claim_order
+      ), claimed AS (
+        UPDATE ${calls} AS c
+        SET status = 'queued', lease_owner = $4, lease_until = $5, updated_at = $2,
+            version = c.version + 1
+        FROM fresh WHERE c.id = fresh.id
+        RETURNING ${returning}, 1 AS claim_kind, fresh.position::bigint AS claim_order
+      ), bumped AS (
+        UPDATE ${campaigns}
+        SET next_slot_at = $10::float8
+              + (SELECT count(*) FROM claimed WHERE placing_at IS NULL) * $11::float8,
+            updated_at = $2, version = version + 1
+        WHERE id = $1 AND $9::boolean AND EXISTS (SELECT 1 FROM claimed WHERE placing_at IS NULL)
+      )
+      SELECT rows.*, taken.n AS taken, set_config('synchronous_commit', 'off', true) AS async_commit
+      FROM taken LEFT JOIN (SELECT * FROM adopted UNION ALL SELECT * FROM claimed) AS rows ON true
+      ORDER BY claim_kind, claim_order, id`,
+    /** The campaign's next wake after `$2` (holds of `$3` ms); null for none. */
+    nextWake: `SELECT least(
+        (SELECT lease_until FROM ${calls}
+          WHERE campaign_id = $1 AND status IN (${TAKING}) AND lease_until IS NOT NULL
+          ORDER BY lease_until LIMIT 1),
+        (SELECT due_at FROM ${calls}
+          WHERE campaign_id = $1 AND status = 'scheduled' AND due_at > $2
+          ORDER BY due_at LIMIT 1),
+        (SELECT placing_at + $3::bigint FROM ${calls}
+          WHERE campaign_id = $1 AND status = 'failed' AND reason = 'outcome_unknown'
+            AND placing_at > $2 - $3::bigint
+          ORDER BY placing_at LIMIT 1)
+      ) AS wake`,
+    /** A page of every status after position `$2`. */
+    calls: `${select} WHERE campaign_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
+    /**
+     * A page of some statuses (`$4`) after position `$2`: each status's page through the status
+     * index, in list order, merged.
+     */
+    callsByStatus: `SELECT page.* FROM unnest($4::text[]) AS w(status)
+      CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
+        WHERE c.status = w.status AND c.campaign_id = $1 AND c.position > $2
+        ORDER BY c.position LIMIT $3) AS page
+      ORDER BY page.position LIMIT $3`,
+    /** Rows by status, through the campaign's list index alone. */
+    count: `SELECT status, count(*)::int AS n FROM ${calls} WHERE campaign_id = $1 GROUP BY status`,
+  };
+}
+
+/** An `UPDATE` of a campaign's `fields` (parameters from `$3`) at an expected version (`$2`). */
+export function updateCampaignStatement(campaigns: string, fields: (keyof StoredCampaignPatch)[]) {
+  const sets = [
+    ...fields.map((f, i) => `${CAMPAIGN_PATCH_COLUMNS[f]} = $${i + 3}`),
+    'version = version + 1',
+  ];
+  return `UPDATE ${campaigns} SET ${sets.join(', ')}
+    WHERE id = $1 AND version = $2 RETURNING ${CAMPAIGN_COLUMNS}`;
 }

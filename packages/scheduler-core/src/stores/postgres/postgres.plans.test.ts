@@ -14,12 +14,15 @@
  *
  * The data (loaded, then `ANALYZE`d, before the workload): 200k finished calls over 90 days,
  * 20k scheduled over the next four weeks, 100 in flight, and 200k call records between the
- * caller id and 10k numbers. The plans are the custom plans of those parameters; a prepared
- * statement's generic plan is only used when it costs no more than they do.
+ * caller id and 10k numbers; and a campaign of 40k entries created two days before the
+ * workload, all at once (30k finished, 50 in flight, 50 of unknown outcome still held, 10k
+ * due): the scheduler-wide statements must not walk its rows, and the campaign statements are
+ * also run on it (`campaignWork`). The plans are the custom plans of those parameters; a
+ * prepared statement's generic plan is only used when it costs no more than they do.
  */
 import { Client, Pool, type QueryResultRow } from 'pg';
 import { storedCall } from '../../testing/store-contract.js';
-import type { Store, StoredCall } from '../../store.js';
+import type { Store, StoredCall, StoredCampaign } from '../../store.js';
 import {
   describeWithDatabase,
   holdDatabaseLock,
@@ -49,11 +52,19 @@ const FINISHED = 200_000;
 const SCHEDULED = 20_000;
 const IN_FLIGHT = 100;
 const RECORDS = 200_000;
+/** The loaded campaign: its id, entries, and how many of them are finished, in flight, held. */
+const CAMPAIGN = 'loaded';
+const CAMPAIGN_ROWS = 40_000;
+const CAMPAIGN_FINISHED = 29_900;
+const CAMPAIGN_IN_FLIGHT = 50;
+const CAMPAIGN_HELD = 50;
+/** When the loaded campaign was created, and its entries with it. */
+const CAMPAIGN_AT = T0 - 2 * DAY_MS;
 /** The tables no statement may read with a sequential scan, nor mostly through an index. */
 const TABLES = new Set(['scheduled_calls', 'call_records']);
 /** Their rows once loaded (the workload adds a few dozen). */
 const ROWS: Record<string, number> = {
-  scheduled_calls: FINISHED + SCHEDULED + IN_FLIGHT,
+  scheduled_calls: FINISHED + SCHEDULED + IN_FLIGHT + CAMPAIGN_ROWS,
   call_records: RECORDS,
 };
 
@@ -98,6 +109,32 @@ function loadSql(s: string): string {
       jsonb_build_array(${event("'scheduled'", 't - 60000', 0)}), NULL, NULL
     FROM (SELECT i, ${T0 - 300_000}::bigint + i * 100 AS t
       FROM generate_series(0::bigint, ${IN_FLIGHT - 1}) AS i) AS g;
+
+    INSERT INTO ${s}.campaigns (id, state, concurrency, total, fingerprint, settings,
+      next_slot_at, created_at, updated_at, version)
+    VALUES ('${CAMPAIGN}', 'running', 100, ${CAMPAIGN_ROWS}, 'loaded', '{}', 0, ${CAMPAIGN_AT},
+      ${CAMPAIGN_AT}, 1);
+
+    INSERT INTO ${s}.scheduled_calls (${columns}, campaign_id, position)
+    SELECT ${idOf('k')}, ${phoneOf('i * 3')}, st, t, ${CAMPAIGN_AT}, t + 90000,
+      CASE WHEN st = 'scheduled' THEN 1 ELSE 4 END, CASE WHEN st = 'scheduled' THEN 0 ELSE 1 END,
+      CASE WHEN st = 'ringing' THEN 'another-worker' END,
+      CASE WHEN st = 'ringing' THEN ${T0 + 600_000} END,
+      CASE WHEN st <> 'scheduled' THEN t END,
+      CASE WHEN st <> 'scheduled' AND NOT held THEN 'CA' || ${idOf('q')} END,
+      CASE WHEN held THEN 'outcome_unknown' WHEN st = 'failed' THEN 'provider_error'
+        WHEN st = 'busy' THEN 'busy' WHEN st = 'no-answer' THEN 'no-answer' END,
+      NULL, NULL, NULL, NULL, '${CAMPAIGN}', i
+    FROM (SELECT i, held,
+        CASE WHEN held THEN ${T0 - 30_000}::bigint + i
+          WHEN i < ${CAMPAIGN_FINISHED + CAMPAIGN_IN_FLIGHT}
+          THEN ${CAMPAIGN_AT}::bigint + i * 4000 ELSE ${CAMPAIGN_AT} END AS t,
+        CASE WHEN i < ${CAMPAIGN_FINISHED} THEN (${ends})[1 + i % 20]
+          WHEN i < ${CAMPAIGN_FINISHED + CAMPAIGN_IN_FLIGHT} THEN 'ringing'
+          WHEN held THEN 'failed' ELSE 'scheduled' END AS st
+      FROM (SELECT i, i >= ${CAMPAIGN_FINISHED + CAMPAIGN_IN_FLIGHT}
+          AND i < ${CAMPAIGN_FINISHED + CAMPAIGN_IN_FLIGHT + CAMPAIGN_HELD} AS held
+        FROM generate_series(0::bigint, ${CAMPAIGN_ROWS - 1}) AS i) AS n) AS g;
 
     INSERT INTO ${s}.call_records (id, from_phone, to_phone, direction, status, started_at,
       answered_at, ended_at, duration_seconds, outcome_unknown, answered_by)
@@ -249,6 +286,86 @@ async function loseAnswers(store: Store, loseNext: (match: RegExp) => { fired: b
       horizonMs: 1_000,
     }),
   );
+  const campaign: StoredCampaign = {
+    id: 'lost-campaign',
+    state: 'running',
+    concurrency: 2,
+    total: 3,
+    fingerprint: 'lost',
+    settings: {},
+    nextSlotAt: 0,
+    createdAt: now - 60_000,
+    updatedAt: now - 60_000,
+    version: 1,
+  };
+  const entries = [0, 1, 2].map((position) => ({
+    ...row(`lost-c${position}`),
+    campaign: campaign.id,
+    position,
+  }));
+  await lose('insertCampaign', /^COMMIT$/, () => store.insertCampaign!(campaign, entries));
+  await lose('updateCampaign', /^\s*UPDATE \S+\.campaigns SET/, () =>
+    store.updateCampaign!(campaign.id, 1, { concurrency: 3, updatedAt: now }),
+  );
+  await lose('claimCampaign', /^COMMIT$/, () =>
+    store.claimCampaign!(campaign.id, now, 2, 'plans-lost', now + 30_000, {
+      holdMs: 60_000,
+      budget: { intervalMs: 50, horizonMs: 1_000 },
+    }),
+  );
+}
+
+/**
+ * The campaign statements on the loaded campaign, whatever the workload did with its own: its
+ * claims (one that finds every place taken, one that adopts the rows whose lease ran out and
+ * claims entries once the holds passed), its next wake, its pages and counts.
+ */
+async function campaignWork(store: Store) {
+  const before = T0 + 10_000;
+  const after = T0 + 700_000;
+  const budget = { intervalMs: 50, horizonMs: 1_000 };
+  await store.getCampaign!(CAMPAIGN);
+  await store.listCampaigns!({ limit: 5 });
+  await store.nextCampaignWake!(CAMPAIGN, before, 60_000);
+  await store.claimCampaign!(CAMPAIGN, before, 60, 'plans-c', before + 30_000, {
+    holdMs: 60_000,
+    budget,
+  });
+  await store.nextCampaignWake!(CAMPAIGN, after, 60_000);
+  await store.claimCampaign!(CAMPAIGN, after, 60, 'plans-c', after + 30_000, {
+    holdMs: 60_000,
+    budget,
+  });
+  await store.claimCampaign!(CAMPAIGN, after, 60, 'plans-c', after + 30_000, { holdMs: 60_000 });
+  await store.listCampaignCalls!(CAMPAIGN, { limit: 100 });
+  await store.listCampaignCalls!(CAMPAIGN, { afterPosition: 29_000, limit: 100 });
+  await store.listCampaignCalls!(CAMPAIGN, { status: ['scheduled'], limit: 500 });
+  await store.listCampaignCalls!(CAMPAIGN, {
+    status: ['failed', 'completed'],
+    afterPosition: 1_000,
+    limit: 50,
+  });
+  await store.countCampaign!(CAMPAIGN);
+  const page = await store.list({ campaign: CAMPAIGN, limit: 50 });
+  await store.list({ campaign: CAMPAIGN, limit: 50, cursor: page.nextCursor });
+  await store.list({ campaign: CAMPAIGN, status: 'scheduled', limit: 50 });
+  await store.list({ campaign: CAMPAIGN, status: ['queued', 'ringing'], limit: 50 });
+  await store.list({ campaign: CAMPAIGN, to: phone(3), limit: 50 });
+  const campaign = (await store.getCampaign!(CAMPAIGN))!;
+  await store.updateCampaign!(CAMPAIGN, campaign.version, { concurrency: 100, updatedAt: after });
+  // Every call of the campaign ends: the plans of the claims above, read after the workload,
+  // adopt nothing and claim entries again.
+  const live = await store.listCampaignCalls!(CAMPAIGN, {
+    status: ['queued', 'ringing'],
+    limit: 500,
+  });
+  await store.updateMany!(
+    live.map((row) => ({
+      id: row.id,
+      expectedVersion: row.version,
+      patch: { status: 'completed', leaseOwner: null, leaseUntil: null, updatedAt: after },
+    })),
+  );
 }
 
 interface Plan {
@@ -381,6 +498,7 @@ async function analyse(url: string) {
     recording = true;
     try {
       await runWorkload(tagged);
+      await campaignWork(tagged.store);
       await loseAnswers(tagged.store, loseNext);
     } finally {
       recording = false;

@@ -1,17 +1,94 @@
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { isSchedulerError } from '../../errors.js';
 import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
 import { storedCall, testStore } from '../../testing/store-contract.js';
+import type { StoredCall, StoredCampaign } from '../../store.js';
 import { postgresStore, type PostgresStore } from './postgres.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+
+/** A running campaign row (no entries counted in `total`: the tests add theirs). */
+const campaignRow = (id: string, overrides: Partial<StoredCampaign> = {}): StoredCampaign => ({
+  id,
+  state: 'running',
+  concurrency: 3,
+  total: 0,
+  fingerprint: `fp-${id}`,
+  settings: { callsPerSecond: null },
+  nextSlotAt: 0,
+  createdAt: T0,
+  updatedAt: T0,
+  version: 1,
+  ...overrides,
+});
+
+/** `n` entries of campaign `id`, due at `T0`, in list order. */
+const entries = (id: string, n: number): StoredCall[] =>
+  Array.from({ length: n }, (_, position) =>
+    storedCall({ id: `${id}-${String(position).padStart(3, '0')}`, campaign: id, position }),
+  );
+
+/**
+ * A `pg.Client` class that loses the answer of the next `COMMIT` once `armed` says so: it commits,
+ * then its caller gets a connection reset, as when the connection drops just after the commit.
+ */
+function commitLosingClient(armed: { on: boolean; fired: boolean }) {
+  const original = Client.prototype.query as (...args: unknown[]) => unknown;
+  class LosingClient extends Client {}
+  LosingClient.prototype.query = function (this: Client, ...args: unknown[]) {
+    if (!(armed.on && args[0] === 'COMMIT')) return original.apply(this, args);
+    armed.on = false;
+    armed.fired = true;
+    return (original.apply(this, args) as Promise<unknown>).then(() => {
+      throw Object.assign(new Error('read ECONNRESET (an answer lost on purpose)'), {
+        code: 'ECONNRESET',
+      });
+    });
+  } as typeof Client.prototype.query;
+  return LosingClient;
+}
+
+/**
+ * Undoes migration 8 of schema `s` (quoted): no campaigns, no campaign columns or indexes, a wake
+ * time for every row, the list's indexes over every row.
+ */
+const backToVersion7 = (s: string) => `
+  DROP TABLE ${s}.campaigns;
+  DROP INDEX ${s}.scheduled_calls_campaign_position;
+  DROP INDEX ${s}.scheduled_calls_campaign_status;
+  DROP INDEX ${s}.scheduled_calls_campaign_list;
+  DROP INDEX ${s}.scheduled_calls_campaign_next;
+  DROP INDEX ${s}.scheduled_calls_campaign_due;
+  DROP INDEX ${s}.scheduled_calls_campaign_live;
+  DROP INDEX ${s}.scheduled_calls_campaign_held;
+  DROP INDEX ${s}.scheduled_calls_created;
+  DROP INDEX ${s}.scheduled_calls_status;
+  DROP TRIGGER scheduled_calls_wake_update ON ${s}.scheduled_calls;
+  DROP INDEX ${s}.scheduled_calls_wake;
+  ALTER TABLE ${s}.scheduled_calls DROP COLUMN wake_at;
+  ALTER TABLE ${s}.scheduled_calls DROP COLUMN campaign_id, DROP COLUMN position;
+  ALTER TABLE ${s}.scheduled_calls ADD COLUMN wake_at bigint GENERATED ALWAYS AS (
+    CASE WHEN status = 'scheduled' THEN due_at
+      WHEN status IN ('queued', 'initiated', 'ringing', 'answered') THEN lease_until END
+  ) STORED;
+  CREATE INDEX scheduled_calls_wake ON ${s}.scheduled_calls (wake_at, id)
+    WHERE wake_at IS NOT NULL;
+  CREATE TRIGGER scheduled_calls_wake_update AFTER UPDATE ON ${s}.scheduled_calls
+    FOR EACH ROW
+    WHEN (NEW.wake_at IS NOT NULL AND (OLD.wake_at IS NULL OR NEW.wake_at < OLD.wake_at))
+    EXECUTE FUNCTION ${s}.notify_wake();
+  CREATE INDEX scheduled_calls_created ON ${s}.scheduled_calls (created_at, id);
+  CREATE INDEX scheduled_calls_status ON ${s}.scheduled_calls (status, created_at, id);
+  DELETE FROM ${s}.schema_migrations WHERE version > 7;`;
 
 /**
  * Undoes the migrations after version 4 of schema `s` (quoted): no call options, no answered_by,
- * none of the indexes and leases of version 7.
+ * none of the indexes and leases of version 7, nothing of version 8.
  */
-const backToVersion4 = (s: string) => `
+const backToVersion4 = (s: string) => `${backToVersion7(s)}
   DROP INDEX ${s}.scheduled_calls_live;
   DROP INDEX ${s}.scheduled_calls_finished;
   DROP INDEX ${s}.call_records_started;
@@ -45,7 +122,6 @@ describeWithDatabase('postgresStore', (url) => {
       postgresStore({ connectionString: url, max: 4 }, { schema: (store as PostgresStore).schema }),
   });
 
-  const T0 = Date.UTC(2026, 0, 1, 12);
   const waitFor = async (check: () => boolean | Promise<boolean>, ms = 5000) => {
     const until = Date.now() + ms;
     while (!(await check())) {
@@ -63,7 +139,7 @@ describeWithDatabase('postgresStore', (url) => {
       await Promise.all(stores.map((store) => store.ready()));
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7].map((version) => ({ version })));
+      expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((version) => ({ version })));
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
     });
@@ -174,6 +250,137 @@ describeWithDatabase('postgresStore', (url) => {
       ]);
     });
 
+    it("upgrades a schema of version 7 in place: its rows stay the scheduler's own, and campaigns come", async () => {
+      const schema = newSchema();
+      const before = postgresStore({ connectionString: url, max: 1 }, { schema });
+      await before.ready();
+      await before.close();
+      const s = `"${schema}"`;
+      await admin.query(`${backToVersion7(s)}
+        INSERT INTO ${s}.scheduled_calls (id, to_phone, status, due_at, created_at, updated_at,
+          version, attempt)
+        VALUES ('due', '+14155552671', 'scheduled', ${T0}, 1, 1, 1, 1),
+          ('done', '+14155552671', 'completed', ${T0}, 2, 2, 3, 1);
+        INSERT INTO ${s}.scheduled_calls (id, to_phone, status, due_at, created_at, updated_at,
+          version, attempt, lease_owner, lease_until, placing_at, provider_call_id)
+        VALUES ('ringing', '+14155552671', 'ringing', ${T0}, 3, 3, 2, 1, 'w1', ${T0 + 5000},
+          ${T0}, 'p1');`);
+      const store = postgresStore({ connectionString: url, max: 2 }, { schema });
+      const due = await store.get('due');
+      expect(due).toEqual(storedCall({ id: 'due', dueAt: T0, createdAt: 1, updatedAt: 1 }));
+      expect(due?.campaign ?? null).toBeNull();
+      expect(due?.position ?? null).toBeNull();
+      expect((await store.list({ limit: 10 })).items.map((r) => r.id)).toEqual([
+        'due',
+        'done',
+        'ringing',
+      ]);
+      expect(await store.countByStatus!(['scheduled', 'completed', 'ringing'])).toEqual({
+        scheduled: 1,
+        completed: 1,
+        ringing: 1,
+      });
+      expect(await store.nextDueAt()).toBe(T0);
+
+      await store.insertCampaign!(campaignRow('c'), entries('c', 4));
+      // The campaign's rows wake nobody and are claimed through the campaign only.
+      expect((await store.claimDue(T0, 10, 'w2', T0 + 30_000)).map((r) => r.id)).toEqual(['due']);
+      expect(await store.nextDueAt()).toBe(T0 + 5000);
+      expect((await store.list({ limit: 10 })).items.map((r) => r.id)).toEqual([
+        'due',
+        'done',
+        'ringing',
+      ]);
+      expect((await store.list({ campaign: 'c', limit: 10 })).items).toHaveLength(4);
+      const claim = await store.claimCampaign!('c', T0, 10, 'w2', T0 + 30_000, { holdMs: 60_000 });
+      expect(claim.calls.map((r) => [r.position, r.status])).toEqual([
+        [0, 'queued'],
+        [1, 'queued'],
+        [2, 'queued'],
+      ]);
+      expect(claim.taken).toBe(3);
+      const { rows } = await admin.query(
+        `SELECT count(*)::int AS n FROM ${s}.scheduled_calls
+          WHERE campaign_id IS NOT NULL AND wake_at IS NOT NULL`,
+      );
+      expect(rows).toEqual([{ n: 0 }]);
+      const versions = await admin.query(`SELECT max(version) AS v FROM ${s}.schema_migrations`);
+      expect(versions.rows).toEqual([{ v: 8 }]);
+      await store.close();
+    });
+
+    it('claims of one campaign from two processes take turns: never more calls live than its concurrency', async () => {
+      const schema = newSchema();
+      const a = postgresStore({ connectionString: url, max: 4 }, { schema });
+      const b = postgresStore({ connectionString: url, max: 4 }, { schema });
+      const budget = { intervalMs: 10, horizonMs: 1_000_000 };
+      await a.insertCampaign!(campaignRow('race', { concurrency: 5 }), entries('race', 40));
+      const now = T0 + 1000;
+      const seen = new Set<string>();
+      const slots: number[] = [];
+      const live: StoredCall[] = [];
+      for (let round = 0; round < 20 && seen.size < 40; round++) {
+        const room = Math.min(5 - live.length, 40 - seen.size);
+        const claims = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            (i % 2 === 0 ? a : b).claimCampaign!('race', now, 3, `w${i}`, now + 60_000, {
+              holdMs: 60_000,
+              budget,
+            }),
+          ),
+        );
+        const calls = claims.flatMap((claim) => claim.calls);
+        for (const call of calls) {
+          expect(seen.has(call.id), call.id).toBe(false);
+          seen.add(call.id);
+        }
+        for (const claim of claims) {
+          slots.push(...claim.slots.filter((slot): slot is number => slot !== null));
+        }
+        // The claims of a round fill the room, in list order, and stop there.
+        expect(calls.length).toBe(room);
+        expect(calls.map((call) => call.position).sort((x, y) => x! - y!)).toEqual(
+          Array.from({ length: room }, (_, i) => seen.size - room + i),
+        );
+        live.push(...calls);
+        expect((await a.countCampaign!('race')).queued).toBe(live.length);
+        expect(Math.max(...claims.map((claim) => claim.taken))).toBe(live.length);
+        // Three of the live calls end; the others stay live into the next round.
+        for (const call of live.splice(0, 3)) {
+          await a.update(call.id, call.version, { status: 'completed', leaseOwner: null });
+        }
+      }
+      expect(seen.size).toBe(40);
+      // One slot each, intervalMs apart from the first, whichever process claimed it.
+      expect(slots.sort((x, y) => x - y)).toEqual(
+        Array.from({ length: 40 }, (_, i) => now + i * budget.intervalMs),
+      );
+      expect((await a.getCampaign!('race'))?.nextSlotAt).toBe(now + 40 * budget.intervalMs);
+      await a.close();
+      await b.close();
+    });
+
+    it('hands out again the rows of a campaign claim whose answer was lost, and claims no more', async () => {
+      const armed = { on: false, fired: false };
+      const store = postgresStore(
+        { connectionString: url, max: 2, Client: commitLosingClient(armed) },
+        { schema: newSchema() },
+      );
+      await store.insertCampaign!(campaignRow('lost', { concurrency: 5 }), entries('lost', 8));
+      armed.on = true;
+      const claim = await store.claimCampaign!('lost', T0, 2, 'w1', T0 + 30_000, {
+        holdMs: 60_000,
+      });
+      expect(armed.fired).toBe(true);
+      expect(claim.calls.map((r) => [r.position, r.leaseOwner])).toEqual([
+        [0, 'w1'],
+        [1, 'w1'],
+      ]);
+      expect(claim.taken).toBe(2);
+      expect(await store.countCampaign!('lost')).toEqual({ queued: 2, scheduled: 6 });
+      await store.close();
+    });
+
     it('keeps history, idempotency keys and provider ids indexed', async () => {
       const store = postgresStore({ connectionString: url, max: 1 }, { schema: newSchema() });
       await store.ready();
@@ -189,6 +396,15 @@ describeWithDatabase('postgresStore', (url) => {
           '(idempotency_key) WHERE (idempotency_key IS NOT NULL)',
           '(provider_call_id) WHERE (provider_call_id IS NOT NULL)',
           '(wake_at, id) WHERE (wake_at IS NOT NULL)',
+          '(created_at, id) WHERE (campaign_id IS NULL)',
+          '(status, created_at, id) WHERE (campaign_id IS NULL)',
+          '(campaign_id, "position") WHERE (campaign_id IS NOT NULL)',
+          '(status, campaign_id, "position") WHERE (campaign_id IS NOT NULL)',
+          '(campaign_id, status, created_at, id) WHERE (campaign_id IS NOT NULL)',
+          '(campaign_id, "position", due_at) WHERE ((campaign_id IS NOT NULL) AND (status = \'scheduled\'::text))',
+          "(campaign_id, due_at) WHERE ((campaign_id IS NOT NULL) AND (status = 'scheduled'::text))",
+          "(campaign_id, lease_until) WHERE ((campaign_id IS NOT NULL) AND (status = ANY (ARRAY['queued'::text, 'initiated'::text, 'ringing'::text, 'answered'::text])))",
+          "(campaign_id, placing_at) WHERE ((campaign_id IS NOT NULL) AND (status = 'failed'::text) AND (reason = 'outcome_unknown'::text))",
         ]),
       );
       expect(rows.find((r) => r.indexdef.includes('(idempotency_key)'))?.indexdef).toMatch(

@@ -17,24 +17,35 @@ import { migrate } from './_migrate.js';
 import { createRetrier, type PostgresStoreLogger } from './_retry.js';
 import {
   callFromRow,
+  campaignFromRow,
+  campaignStatementsFor,
+  campaignValues,
+  CAMPAIGN_PATCH_COLUMNS,
   channelOf,
   COLUMNS,
   FIELDS,
   listStatement,
   matchesPatch,
+  normalise,
   recordFromRow,
   SCHEMA_PATTERN,
   statementsFor,
   toParam,
+  updateCampaignStatement,
   updateStatement,
 } from './_sql.js';
 import {
+  encodeCursor,
   LIVE_STATUSES,
+  type CampaignClaim,
   type Store,
   type StoredCall,
   type StoredCallPatch,
+  type StoredCampaign,
+  type StoredCampaignPatch,
   wakeTime,
 } from '../../store.js';
+import { SCHEDULED_CALL_STATUSES } from '../../types.js';
 import { createWakeKnowledge, lowestWake } from './_wake.js';
 
 export type { PostgresStoreLogger } from './_retry.js';
@@ -125,6 +136,7 @@ export function postgresStore(
   const schema = options.schema ?? 'ringkit';
   const s = `"${schema}"`;
   const sql = statementsFor(s);
+  const campaignSql = campaignStatementsFor(s);
   const label = `postgresStore(${schema})`;
   const ownsPool = connection.pool === undefined;
   const pool =
@@ -207,6 +219,41 @@ export function postgresStore(
     let text = updates.get(key);
     if (text === undefined) updates.set(key, (text = updateStatement(sql.calls, fields)));
     return text;
+  };
+
+  /** Runs `fn` in a transaction of its own connection, committed when it resolves. */
+  const transaction = async <T>(fn: (client: PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  };
+
+  /** `UPDATE` statements of a campaign by the fields they set, built once each. */
+  const campaignUpdates = new Map<string, string>();
+  const updateCampaignSql = (fields: (keyof StoredCampaignPatch)[]) => {
+    const key = fields.join(',');
+    let text = campaignUpdates.get(key);
+    if (text === undefined) {
+      text = updateCampaignStatement(`${s}.campaigns`, fields);
+      campaignUpdates.set(key, text);
+    }
+    return text;
+  };
+  const getCampaignRow = async (id: string) => {
+    const [row] = await query(campaignSql.get, [id]);
+    return row ? campaignFromRow(row) : null;
   };
 
   const updateMany = createUpdateMany({ schema: s, pool, query, byIds: sql.byIds });
@@ -481,15 +528,24 @@ export function postgresStore(
 
     async list(q) {
       const after = readCursor(q.cursor);
-      const statuses = q.status === undefined ? null : [...new Set([q.status].flat())];
+      const campaign = q.campaign ?? null;
+      // A campaign's page is read status by status (see `listStatement`): all of them if none.
+      const statuses =
+        q.status !== undefined
+          ? [...new Set([q.status].flat())]
+          : campaign !== null && q.to === undefined
+            ? [...SCHEDULED_CALL_STATUSES]
+            : null;
       const params: unknown[] = [q.limit + 1];
       if (after) params.push(after[0], after[1]);
       if (q.to !== undefined) params.push(q.to);
+      if (campaign !== null) params.push(campaign);
       if (statuses) params.push(statuses);
       const text = listStatement(sql.calls, {
         after: after !== null,
         to: q.to !== undefined,
         statuses: statuses !== null,
+        campaign: campaign !== null,
       });
       const rows = (await run(() => query(text, params))).map(callFromRow);
       return callPage(rows, q.limit);
@@ -522,6 +578,186 @@ export function postgresStore(
     async acquireLease(name, workerId, now, until) {
       const rows = await run(() => query(sql.acquireLease, [name, workerId, until, now]));
       return rows.length > 0;
+    },
+
+    async insertCampaign(campaign, rows) {
+      const entries = rows.map((row) => ({ ...row, campaign: campaign.id }));
+      await run(async (maybeDone) => {
+        try {
+          await transaction(async (client) => {
+            await query(campaignSql.insert, campaignValues(campaign), client);
+            for (let i = 0; i < entries.length; i += INSERT_BATCH) {
+              await insertBatch(client, entries.slice(i, i + INSERT_BATCH));
+            }
+          });
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          if (maybeDone) {
+            // An earlier try whose answer was lost may have stored this very campaign.
+            const stored = await getCampaignRow(campaign.id);
+            const [found] = await query<{ n: number }>(campaignSql.countRows, [campaign.id]);
+            if (
+              stored?.fingerprint === campaign.fingerprint &&
+              stored.createdAt === campaign.createdAt &&
+              found?.n === entries.length
+            ) {
+              return;
+            }
+          }
+          throw new ConflictError({
+            reason: 'duplicate',
+            id: campaign.id,
+            message: `Campaign ${campaign.id} (or one of its calls) already exists`,
+          });
+        }
+      });
+    },
+
+    async getCampaign(id) {
+      return run(() => getCampaignRow(id));
+    },
+
+    async listCampaigns(q) {
+      const before = readCursor(q.cursor);
+      const rows = await run(() =>
+        query(before ? campaignSql.listAfter : campaignSql.list, [q.limit + 1, ...(before ?? [])]),
+      );
+      const items = rows.slice(0, q.limit).map(campaignFromRow);
+      const last = items[items.length - 1];
+      return {
+        items,
+        nextCursor:
+          rows.length > q.limit && last !== undefined
+            ? encodeCursor(last.createdAt, last.id)
+            : null,
+      };
+    },
+
+    async updateCampaign(id, expectedVersion, patch) {
+      const fields = (Object.keys(patch) as (keyof StoredCampaignPatch)[]).filter(
+        (f) => f in CAMPAIGN_PATCH_COLUMNS && patch[f] !== undefined,
+      );
+      const values = [
+        id,
+        expectedVersion,
+        ...fields.map((f) => (f === 'settings' ? JSON.stringify(patch[f]) : patch[f])),
+      ];
+      return run(async (maybeDone) => {
+        const [row] = await query(updateCampaignSql(fields), values);
+        if (row) return campaignFromRow(row);
+        const current = await getCampaignRow(id);
+        if (!current) throw new NotFoundError(id, 'campaign');
+        // An earlier try whose answer was lost may have made this very change.
+        if (
+          maybeDone &&
+          current.version === expectedVersion + 1 &&
+          fields.every((f) =>
+            f === 'settings'
+              ? JSON.stringify(normalise(current.settings)) === JSON.stringify(normalise(patch[f]))
+              : current[f] === patch[f],
+          )
+        ) {
+          return current;
+        }
+        throw new ConflictError({
+          reason: 'version_conflict',
+          id,
+          status: current.state,
+          message: `Campaign ${id} is at version ${current.version}, not ${expectedVersion}`,
+        });
+      });
+    },
+
+    async claimCampaign(id, now, limit, workerId, leaseUntil, { holdMs, budget }) {
+      return run((maybeDone) =>
+        transaction(async (client): Promise<CampaignClaim> => {
+          const [locked] = await query(campaignSql.lock, [id], client);
+          if (!locked) return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
+          let campaign: StoredCampaign = campaignFromRow(locked);
+          // An earlier try whose answer was lost may have claimed rows: hand those out first
+          // (without a slot: the ones it took are lost with its answer).
+          const mine =
+            maybeDone && limit > 0
+              ? (await query(campaignSql.mine, [id, workerId, leaseUntil, now, limit], client)).map(
+                  callFromRow,
+                )
+              : [];
+          const rest = Math.max(0, limit - mine.length);
+          const start = budget ? Math.max(campaign.nextSlotAt, now) : 0;
+          const horizon = budget ? now + budget.horizonMs : 0;
+          const fit = !budget
+            ? rest
+            : start > horizon
+              ? 0
+              : Math.min(rest, Math.floor((horizon - start) / budget.intervalMs) + 1);
+          const rows = await query(
+            campaignSql.claim,
+            [
+              id,
+              now,
+              rest,
+              workerId,
+              leaseUntil,
+              holdMs,
+              fit,
+              campaign.state === 'running' ? campaign.concurrency : 0,
+              budget !== undefined,
+              start,
+              budget?.intervalMs ?? 0,
+            ],
+            client,
+          );
+          const claimed = rows.filter((row) => row.id !== null);
+          const calls = [...mine, ...claimed.map(callFromRow)];
+          const slots: (number | null)[] = mine.map(() => null);
+          let sent = 0;
+          for (const row of claimed) {
+            const sends = budget !== undefined && row.claim_kind === 1 && row.placing_at === null;
+            slots.push(sends ? start + sent++ * budget.intervalMs : null);
+          }
+          const fresh = claimed.filter((row) => row.claim_kind === 1).length;
+          if (sent > 0) {
+            // The claim moved the campaign's next free slot on (its row is locked: as written).
+            campaign = {
+              ...campaign,
+              nextSlotAt: start + sent * budget!.intervalMs,
+              updatedAt: now,
+              version: campaign.version + 1,
+            };
+          }
+          return {
+            campaign,
+            calls,
+            slots,
+            taken: Number(rows[0]!.taken) + fresh,
+            nextSlotAt: budget ? start + sent * budget.intervalMs : null,
+          };
+        }),
+      );
+    },
+
+    async nextCampaignWake(id, now, holdMs) {
+      const [row] = await run(() => query(campaignSql.nextWake, [id, now, holdMs]));
+      return row?.wake == null ? null : Number(row.wake);
+    },
+
+    async listCampaignCalls(id, q) {
+      const after = q.afterPosition ?? -1;
+      const statuses = q.status === undefined ? null : [...new Set(q.status)];
+      if (statuses?.length === 0) return [];
+      const rows = await run(() =>
+        statuses
+          ? query(campaignSql.callsByStatus, [id, after, q.limit, statuses])
+          : query(campaignSql.calls, [id, after, q.limit]),
+      );
+      return rows.map(callFromRow);
+    },
+
+    async countCampaign(id) {
+      const rows = await run(() => query<{ status: string; n: number }>(campaignSql.count, [id]));
+      return Object.fromEntries(
+        rows.filter((row) => Number(row.n) > 0).map((row) => [row.status, Number(row.n)]),
+      );
     },
 
     subscribe: (onWake) => wakes.subscribe(onWake),
