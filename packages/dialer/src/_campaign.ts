@@ -167,7 +167,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
   let stopped = false;
   let concurrency = options.concurrency ?? 3;
   let callTimeoutMs = options.callTimeoutMs ?? 14_400_000;
-  /** The first position not dialed yet, as far as this process knows. */
+  /** The first entry this mirror holds idle (every entry before it was dialed). */
   let frontier = 0;
   let drained = false;
   let started = false;
@@ -237,7 +237,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     slot.attempt = row.attempt;
     slot.waiting = waiting;
     entry.status = status;
-    entry.attempts = status === 'idle' ? row.attempt - 1 : row.attempt;
+    entry.attempts = status === 'idle' || waiting ? row.attempt - 1 : row.attempt;
     entry.callId = row.providerCallId ?? (newAttempt || status === 'dialing' ? null : entry.callId);
     const first = row.events.find((e) => e.status === 'queued' || e.status === 'initiated');
     entry.startedAt = entry.startedAt ?? first?.at ?? (status === 'idle' ? null : row.updatedAt);
@@ -258,14 +258,16 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     if (status === 'dialing' && previous !== 'dialing') {
       events.emit('dialing', { index: entry.index, phone: entry.phone, attempt: row.attempt, at });
     }
-    const word = [...row.events].reverse().find((e) => e.attempt === row.attempt)?.providerStatus;
+    const told = waiting ? row.attempt - 1 : row.attempt;
+    const word = [...row.events].reverse().find((e) => e.attempt === told)?.providerStatus;
     events.emit('status', {
       index: entry.index,
       phone: entry.phone,
       status,
       previous,
       callId: entry.callId,
-      attempt: row.attempt,
+      // A row waiting for its next attempt tells how the last one ended.
+      attempt: waiting ? row.attempt - 1 : row.attempt,
       providerStatus: word ?? null,
       answeredBy: entry.answeredBy,
       willRetry: waiting,
@@ -275,8 +277,15 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
       slot.done = true;
       entry.endedAt = row.updatedAt;
       events.emit('finished', { ...entry });
+    } else if (!final && slot.done) {
+      // Dialed again (`redialUnknown()`): not ended any more.
+      slot.done = false;
+      entry.endedAt = null;
+      if (drained) {
+        drained = false;
+        state = 'running';
+      }
     }
-    if (position(slot) >= frontier && status !== 'idle') frontier = position(slot) + 1;
     return true;
   }
 
@@ -294,7 +303,6 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     return true;
   }
 
-  const position = (slot: Slot) => slot.entry.index;
   const held = (row: RowView) =>
     row.placingAt === null || row.placingAt + callTimeoutMs > clock.now();
   const isFinal = (row: RowView) => isTerminal(row.status as CallStatus);
@@ -367,7 +375,10 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
       const row = await store.get(slot.id);
       if (row) changed = apply(fromStored(row)) || changed;
     }
-    // Rows past the frontier claimed (and maybe ended) elsewhere since the last read.
+    // Rows from the first one this mirror holds idle, claimed (and maybe ended) elsewhere since
+    // the last read: claims take fresh entries in list order, so the first row still untouched
+    // in the store ends what there is to read.
+    while (frontier < slots.length && slots[frontier]!.entry.status !== 'idle') frontier += 1;
     for (;;) {
       const page: StoredCall[] = await runner.calls({
         afterPosition: frontier - 1,
@@ -380,8 +391,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
         if (row.status === 'scheduled' && row.attempt === 1) untouched = true;
       }
       if (untouched || page.length === 0) break;
-      if (page.length > 0)
-        frontier = Math.max(frontier, (page[page.length - 1]!.position ?? 0) + 1);
+      frontier = Math.max(frontier, (page[page.length - 1]!.position ?? 0) + 1);
     }
     if (changed || drained) progress();
   }
@@ -405,9 +415,13 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
 
   // The engine's own events: this process's calls, at once.
   runner.on('status', ({ call }) => {
+    // An attempt that ends in a retry is told as its ended status on the next attempt's row;
+    // the `retrying` event that follows carries the row as it is.
+    const last = call.events[call.events.length - 1];
+    if (last?.status === 'scheduled' && call.status !== 'scheduled') return;
     if (apply(fromCall(call))) progress();
   });
-  for (const name of ['completed', 'failed', 'canceled'] as const) {
+  for (const name of ['completed', 'failed', 'canceled', 'retrying'] as const) {
     runner.on(name, ({ call }) => {
       if (apply(fromCall(call))) progress();
     });
