@@ -7,9 +7,13 @@ import { isConflictError, isNotFoundError } from '../errors.js';
 import {
   FINISHED_STATUSES,
   LIVE_STATUSES,
+  type CampaignCallsQuery,
+  type SendBudget,
   type Store,
   type StoredCall,
   type StoredCallRecord,
+  type StoredCampaign,
+  type StorePage,
 } from '../store.js';
 import { SCHEDULED_CALL_STATUSES, type ScheduledCallStatus } from '../types.js';
 import { newStoredCall } from '../_rows.js';
@@ -44,6 +48,24 @@ export function storedCall(overrides: Partial<StoredCall> & { id: string }): Sto
   };
 }
 
+/** A stored campaign with defaults (`running`, 2 calls at once, no send slot taken yet); override what a test needs. */
+export function storedCampaign(
+  overrides: Partial<StoredCampaign> & { id: string },
+): StoredCampaign {
+  return {
+    state: 'running',
+    concurrency: 2,
+    total: 0,
+    fingerprint: `fingerprint-${overrides.id}`,
+    settings: {},
+    nextSlotAt: 0,
+    createdAt: T0,
+    updatedAt: T0,
+    version: 1,
+    ...overrides,
+  };
+}
+
 function record(id: string, from: string, to: string, startedAt: number): StoredCallRecord {
   return {
     id,
@@ -64,8 +86,23 @@ function record(id: string, from: string, to: string, startedAt: number): Stored
 const positive = (counts: Record<string, number>) =>
   Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 
+/** The campaign methods of a store, offered all together or not at all. */
+const CAMPAIGN_METHODS = [
+  'insertCampaign',
+  'getCampaign',
+  'listCampaigns',
+  'updateCampaign',
+  'claimCampaign',
+  'nextCampaignWake',
+  'listCampaignCalls',
+  'countCampaign',
+] as const;
+
+type CampaignMethod = (typeof CAMPAIGN_METHODS)[number];
+
 /** The optional methods of a store that some tests need. */
-type OptionalMethod = 'countByStatus' | 'deleteFinished' | 'deleteCallRecords' | 'acquireLease';
+type OptionalMethod =
+  'countByStatus' | 'deleteFinished' | 'deleteCallRecords' | 'acquireLease' | CampaignMethod;
 
 /**
  * The store's optional `method`, bound to it; `null` (and the test marked skipped, naming the
@@ -82,6 +119,19 @@ function offered<K extends OptionalMethod>(
     return null;
   }
   return fn.bind(store) as NonNullable<Store[K]>;
+}
+
+type CampaignMethods = { [K in CampaignMethod]: NonNullable<Store[K]> };
+
+/** The store's campaign methods, bound to it; `null` (the test skipped) when one is missing. */
+function campaignMethods(store: Store, context: TestContext): CampaignMethods | null {
+  const methods: Partial<Record<CampaignMethod, unknown>> = {};
+  for (const method of CAMPAIGN_METHODS) {
+    const fn = offered(store, method, context);
+    if (!fn) return null;
+    methods[method] = fn;
+  }
+  return methods as CampaignMethods;
 }
 
 async function expectRejects(promise: Promise<unknown>, guard: (e: unknown) => boolean) {
@@ -866,6 +916,720 @@ export function testStore(options: TestStoreOptions): void {
         isConflictError,
       );
       expect(await store.get('c')).toBeNull();
+    });
+
+    describe('campaigns, when it offers the campaign methods', () => {
+      const LEASE = 30_000;
+      const HOLD = 60_000;
+      /** Entry `position` of `campaign`, with the id `campaign-00position` unless overridden. */
+      const entry = (campaign: string, position: number, overrides: Partial<StoredCall> = {}) =>
+        storedCall({
+          id: `${campaign}-${String(position).padStart(3, '0')}`,
+          campaign,
+          position,
+          ...overrides,
+        });
+      const entries = (campaign: string, count: number) =>
+        Array.from({ length: count }, (_, position) => entry(campaign, position));
+      const positions = (rows: StoredCall[]) => rows.map((row) => row.position);
+      const reasonOf = (error: unknown) => (error as { reason: string }).reason;
+      /** A claim of campaign `id` at `now` by `worker` (leased `LEASE` ms), holds of `HOLD` ms. */
+      const claimWith =
+        (c: CampaignMethods) =>
+        (
+          id: string,
+          now: number,
+          limit: number,
+          more: { worker?: string; budget?: SendBudget; holdMs?: number } = {},
+        ) =>
+          c.claimCampaign(id, now, limit, more.worker ?? 'w1', now + LEASE, {
+            holdMs: more.holdMs ?? HOLD,
+            ...(more.budget ? { budget: more.budget } : {}),
+          });
+      /** The row as a claim by `worker` at `now` leaves it. */
+      const claimedAs = (row: StoredCall, now: number, worker = 'w1'): StoredCall => ({
+        ...row,
+        status: row.status === 'scheduled' ? 'queued' : row.status,
+        leaseOwner: worker,
+        leaseUntil: now + LEASE,
+        updatedAt: now,
+        version: row.version + 1,
+      });
+
+      it('offers every campaign method or none', () => {
+        const offers = CAMPAIGN_METHODS.map((method) => typeof store[method] === 'function');
+        expect(offers).toEqual(offers.map(() => offers[0]));
+      });
+
+      it('stores a campaign with its entries at once, and nothing of one it refuses', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const campaign = storedCampaign({
+          id: 'spring',
+          total: 3,
+          settings: {
+            callsPerSecond: 2,
+            window: { start: '09:00', end: '17:00', timezone: 'Europe/Paris' },
+            note: 'x',
+          },
+        });
+        const rows = [
+          entry('spring', 0, { idempotencyKey: 'k-spring', call: { say: 'Hello' } }),
+          entry('spring', 1),
+          entry('spring', 2, { to: '+14155550002' }),
+        ];
+        await c.insertCampaign(campaign, rows);
+        expect(await c.getCampaign('spring')).toEqual(campaign);
+        expect(await c.getCampaign('missing')).toBeNull();
+        for (const row of rows) expect(await store.get(row.id)).toEqual(row);
+        expect((await store.findByIdempotencyKey('k-spring'))?.id).toBe(rows[0]!.id);
+
+        // The same campaign id again: refused, none of its entries stored.
+        const again = storedCampaign({ id: 'spring', total: 1, fingerprint: 'other' });
+        const error = await expectRejects(
+          c.insertCampaign(again, [entry('spring', 0, { id: 'again' })]),
+          isConflictError,
+        );
+        expect(reasonOf(error)).toBe('duplicate');
+        expect(await store.get('again')).toBeNull();
+        expect(await c.getCampaign('spring')).toEqual(campaign);
+
+        // An entry whose id or idempotency key is taken: the whole campaign is refused.
+        await store.insert(storedCall({ id: 'own', idempotencyKey: 'k-own' }));
+        const clashes = [
+          entry('summer', 1, { id: 'own' }),
+          entry('summer', 1, { id: rows[1]!.id }),
+          entry('summer', 1, { idempotencyKey: 'k-own' }),
+          entry('summer', 1, { idempotencyKey: 'k-spring' }),
+        ];
+        for (const clash of clashes) {
+          const refused = await expectRejects(
+            c.insertCampaign(storedCampaign({ id: 'summer', total: 2 }), [
+              entry('summer', 0),
+              clash,
+            ]),
+            isConflictError,
+          );
+          expect(reasonOf(refused)).toBe('duplicate');
+          expect(await c.getCampaign('summer')).toBeNull();
+          expect(await store.get(entry('summer', 0).id)).toBeNull();
+        }
+        expect(await store.get('own')).toEqual(storedCall({ id: 'own', idempotencyKey: 'k-own' }));
+        expect(positive(await c.countCampaign('spring'))).toEqual({ scheduled: 3 });
+
+        // One space of ids and keys: the scheduler's own rows cannot take a campaign row's.
+        await expectRejects(store.insert(storedCall({ id: rows[0]!.id })), isConflictError);
+        await expectRejects(
+          store.insert(storedCall({ id: 'other', idempotencyKey: 'k-spring' })),
+          isConflictError,
+        );
+        expect(await store.get(rows[0]!.id)).toEqual(rows[0]);
+      });
+
+      it("keeps campaign rows out of the scheduler's own claims, wake time and list", async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const rows = [
+          entry('spring', 0, { dueAt: T0 - 5000 }),
+          entry('spring', 1, { status: 'queued', leaseOwner: 'gone', leaseUntil: T0 - 1000 }),
+          entry('spring', 2, {
+            status: 'ringing',
+            leaseOwner: 'gone',
+            leaseUntil: T0 - 1000,
+            placingAt: T0 - 9000,
+            providerCallId: 'p-spring',
+          }),
+          entry('spring', 3, { status: 'completed' }),
+        ];
+        await c.insertCampaign(storedCampaign({ id: 'spring', concurrency: 10, total: 4 }), rows);
+        const later = T0 + 60_000;
+        expect(await store.nextDueAt()).toBeNull();
+        expect(await store.claimDue(later, 10, 'w1', later + LEASE)).toEqual([]);
+        expect(await store.list({ limit: 10 })).toEqual({ items: [], nextCursor: null });
+        expect(
+          (await store.list({ status: [...SCHEDULED_CALL_STATUSES], limit: 10 })).items,
+        ).toEqual([]);
+
+        await store.insert(storedCall({ id: 'own-a', dueAt: T0 + 1000 }));
+        await store.insert(storedCall({ id: 'own-b', dueAt: T0 + 2000 }));
+        expect(await store.nextDueAt()).toBe(T0 + 1000);
+        const first = await store.claimDue(later, 1, 'w1', later + LEASE);
+        expect(first.map((r) => r.id)).toEqual(['own-a']);
+        const second = store.claimDueBudgeted
+          ? (
+              await store.claimDueBudgeted(later, 10, 'w1', later + LEASE, {
+                intervalMs: 100,
+                horizonMs: 1000,
+              })
+            ).calls
+          : await store.claimDue(later, 10, 'w1', later + LEASE);
+        expect(second.map((r) => r.id)).toEqual(['own-b']);
+        expect(await store.claimDue(later, 10, 'w2', later + LEASE)).toEqual([]);
+        expect(await store.nextDueAt()).toBe(later + LEASE);
+        expect((await store.list({ limit: 10 })).items.map((r) => r.id)).toEqual([
+          'own-a',
+          'own-b',
+        ]);
+        expect((await store.list({ campaign: null, limit: 10 })).items.map((r) => r.id)).toEqual([
+          'own-a',
+          'own-b',
+        ]);
+
+        // Read and written as any row, and still out of the scheduler's claims once written.
+        expect((await store.findByProviderCallId('p-spring'))?.id).toBe(rows[2]!.id);
+        const moved = await store.update(rows[0]!.id, 1, { dueAt: T0 - 9000, reason: 'moved' });
+        expect(moved).toEqual({ ...rows[0], dueAt: T0 - 9000, reason: 'moved', version: 2 });
+        if (store.updateMany) {
+          const applied = await store.updateMany([
+            { id: rows[3]!.id, expectedVersion: 1, patch: { reason: 'batched' } },
+          ]);
+          expect(applied).toEqual([true]);
+          expect(await store.get(rows[3]!.id)).toEqual({
+            ...rows[3],
+            reason: 'batched',
+            version: 2,
+          });
+        }
+        expect(await store.claimDue(later + LEASE, 10, 'w2', later + 2 * LEASE)).toMatchObject([
+          { id: 'own-a' },
+          { id: 'own-b' },
+        ]);
+        expect(await store.nextDueAt()).toBe(later + 2 * LEASE);
+        // `countByStatus` counts every row, the campaigns' too.
+        if (store.countByStatus) {
+          expect(positive(await store.countByStatus(LIVE_STATUSES))).toEqual({
+            scheduled: 1,
+            queued: 3,
+            ringing: 1,
+          });
+        }
+      });
+
+      it("lists a campaign's rows alone, in the (createdAt, id) order, page by page", async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const other = '+14155550009';
+        await c.insertCampaign(storedCampaign({ id: 'spring', total: 4 }), [
+          entry('spring', 0, { id: 's-e', createdAt: T0 + 2 }),
+          entry('spring', 1, { id: 's-a', createdAt: T0 + 1 }),
+          entry('spring', 2, { id: 's-c', createdAt: T0 + 1, status: 'completed' }),
+          entry('spring', 3, { id: 's-b', createdAt: T0 + 3, to: other }),
+        ]);
+        await c.insertCampaign(storedCampaign({ id: 'summer', total: 2 }), [
+          entry('summer', 0, { id: 'u-a', createdAt: T0 + 1 }),
+          entry('summer', 1, { id: 'u-b', createdAt: T0 }),
+        ]);
+        await store.insert(storedCall({ id: 'o-a', createdAt: T0 + 1 }));
+        const pages = async (query: Omit<Parameters<Store['list']>[0], 'cursor'>) => {
+          const seen: string[][] = [];
+          let cursor: string | null = null;
+          do {
+            const page = await store.list({ ...query, cursor });
+            seen.push(page.items.map((r) => r.id));
+            cursor = page.nextCursor;
+          } while (cursor && seen.length < 20);
+          return seen;
+        };
+        expect(await pages({ campaign: 'spring', limit: 2 })).toEqual([
+          ['s-a', 's-c'],
+          ['s-e', 's-b'],
+        ]);
+        expect(await pages({ campaign: 'spring', status: 'scheduled', limit: 2 })).toEqual([
+          ['s-a', 's-e'],
+          ['s-b'],
+        ]);
+        expect(
+          await pages({ campaign: 'spring', status: ['completed', 'scheduled'], limit: 10 }),
+        ).toEqual([['s-a', 's-c', 's-e', 's-b']]);
+        expect(await pages({ campaign: 'spring', to: other, limit: 10 })).toEqual([['s-b']]);
+        expect(await pages({ campaign: 'summer', limit: 10 })).toEqual([['u-b', 'u-a']]);
+        expect(await pages({ campaign: 'missing', limit: 10 })).toEqual([[]]);
+        expect(await pages({ limit: 10 })).toEqual([['o-a']]);
+        expect(await pages({ status: 'scheduled', limit: 10 })).toEqual([['o-a']]);
+        const [listed] = (await store.list({ campaign: 'summer', limit: 1 })).items;
+        expect(listed).toEqual(entry('summer', 1, { id: 'u-b', createdAt: T0 }));
+      });
+
+      it('claims the due entries of a running campaign in list order, leased', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const claim = claimWith(c);
+        // Ids and creation times in another order than the list's.
+        const ids = ['m', 'c', 'x', 'a', 'q', 'b', 'z'];
+        const rows = ids.map((id, position) =>
+          entry('spring', position, { id, createdAt: T0 - position * 10 }),
+        );
+        const campaign = storedCampaign({ id: 'spring', concurrency: 10, total: 7 });
+        await c.insertCampaign(
+          campaign,
+          [3, 0, 6, 1, 5, 2, 4].map((i) => rows[i]!),
+        );
+
+        const first = await claim('spring', T0, 3);
+        expect(first).toEqual({
+          campaign,
+          calls: rows.slice(0, 3).map((row) => claimedAs(row, T0)),
+          slots: [null, null, null],
+          taken: 3,
+          nextSlotAt: null,
+        });
+        expect(await store.get('m')).toEqual(claimedAs(rows[0]!, T0));
+        const second = await claim('spring', T0 + 5, 10, { worker: 'w2' });
+        expect(second.calls.map((r) => r.id)).toEqual(['a', 'q', 'b', 'z']);
+        expect(second.calls[0]).toEqual(claimedAs(rows[3]!, T0 + 5, 'w2'));
+        expect(second.taken).toBe(7);
+        expect(await claim('spring', T0 + 5, 10)).toEqual({
+          campaign,
+          calls: [],
+          slots: [],
+          taken: 7,
+          nextSlotAt: null,
+        });
+        expect(await claim('missing', T0, 10)).toEqual({
+          campaign: null,
+          calls: [],
+          slots: [],
+          taken: 0,
+          nextSlotAt: null,
+        });
+      });
+
+      it('keeps its live rows and the held unknown outcomes under the concurrency', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const claim = claimWith(c);
+        const holdMs = 5000;
+        const leased = { leaseOwner: 'w0', leaseUntil: T0 + 600_000 };
+        const unknown = { status: 'failed' as const, reason: 'outcome_unknown' };
+        await c.insertCampaign(storedCampaign({ id: 'spring', concurrency: 3, total: 10 }), [
+          entry('spring', 0, { status: 'queued', ...leased }),
+          entry('spring', 1, { status: 'ringing', providerCallId: 'p1', ...leased }),
+          // Held until T0 + 4000.
+          entry('spring', 2, { ...unknown, placingAt: T0 - 1000 }),
+          // Its hold passed: `placingAt` is not after `now - holdMs`.
+          entry('spring', 3, { ...unknown, placingAt: T0 - holdMs }),
+          entry('spring', 4, { status: 'failed', reason: 'provider_error', placingAt: T0 - 10 }),
+          entry('spring', 5, { ...unknown, placingAt: null }),
+          entry('spring', 6, { status: 'completed', placingAt: T0 - 10 }),
+          entry('spring', 7),
+          entry('spring', 8),
+          entry('spring', 9),
+        ]);
+        const at = async (now: number) => {
+          const result = await claim('spring', now, 10, { holdMs });
+          return [positions(result.calls), result.taken];
+        };
+        expect(await at(T0)).toEqual([[], 3]);
+        expect(await at(T0 + 3999)).toEqual([[], 3]);
+        expect(await at(T0 + 4000)).toEqual([[7], 3]);
+        // A call that ends frees its place.
+        await store.update(entry('spring', 0).id, 1, {
+          status: 'completed',
+          leaseOwner: null,
+          leaseUntil: null,
+        });
+        expect(await at(T0 + 4000)).toEqual([[8], 3]);
+        // One whose outcome turned unknown keeps it for `holdMs` after its placement.
+        await store.update(entry('spring', 1).id, 1, {
+          ...unknown,
+          placingAt: T0 + 4000,
+          leaseOwner: null,
+          leaseUntil: null,
+        });
+        expect(await at(T0 + 8999)).toEqual([[], 3]);
+        expect(await at(T0 + 9000)).toEqual([[9], 3]);
+        expect(positive(await c.countCampaign('spring'))).toEqual({
+          completed: 2,
+          failed: 5,
+          queued: 3,
+        });
+      });
+
+      it('adopts rows whose lease ran out first, whatever its state, and new ones only when running', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const claim = claimWith(c);
+        const rows = [
+          entry('spring', 0, {
+            status: 'queued',
+            leaseOwner: 'gone',
+            leaseUntil: T0 + 2000,
+            placingAt: T0 - 10,
+          }),
+          entry('spring', 1, {
+            status: 'ringing',
+            leaseOwner: 'gone',
+            leaseUntil: T0 + 1000,
+            placingAt: T0 - 5000,
+            providerCallId: 'p1',
+          }),
+          entry('spring', 2, { status: 'answered', leaseOwner: 'w0', leaseUntil: T0 + 600_000 }),
+          entry('spring', 3),
+          entry('spring', 4),
+        ];
+        const paused = storedCampaign({
+          id: 'spring',
+          state: 'paused',
+          concurrency: 1,
+          total: 5,
+        });
+        await c.insertCampaign(paused, rows);
+        expect(await claim('spring', T0 + 999, 10)).toMatchObject({ calls: [], taken: 3 });
+        // The earliest lease first, its status kept.
+        const one = await claim('spring', T0 + 2000, 1, { worker: 'w2' });
+        expect(one).toEqual({
+          campaign: paused,
+          calls: [claimedAs(rows[1]!, T0 + 2000, 'w2')],
+          slots: [null],
+          taken: 3,
+          nextSlotAt: null,
+        });
+        const rest = await claim('spring', T0 + 2000, 10, { worker: 'w2' });
+        expect(rest.calls).toEqual([claimedAs(rows[0]!, T0 + 2000, 'w2')]);
+
+        const stopped = await c.updateCampaign('spring', 1, { state: 'stopped' });
+        // Equal leases: by id.
+        const expiry = T0 + 2000 + LEASE;
+        const both = await claim('spring', expiry, 10, { worker: 'w3' });
+        expect(both.campaign).toEqual(stopped);
+        expect(both.calls.map((r) => [r.id, r.status, r.leaseOwner, r.version])).toEqual([
+          [rows[0]!.id, 'queued', 'w3', 3],
+          [rows[1]!.id, 'ringing', 'w3', 3],
+        ]);
+        expect(both.taken).toBe(3);
+
+        // Running again: adopted rows count, new ones wait for a free place.
+        const running = await c.updateCampaign('spring', 2, { state: 'running' });
+        expect(await claim('spring', expiry, 10)).toMatchObject({ calls: [], taken: 3 });
+        await c.updateCampaign('spring', running.version, { concurrency: 5 });
+        expect(positions((await claim('spring', expiry, 10)).calls)).toEqual([3, 4]);
+      });
+
+      it('adopts before claiming new entries, within one limit, above the concurrency', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const claim = claimWith(c);
+        const gone = { status: 'queued' as const, leaseOwner: 'gone', leaseUntil: T0 };
+        await c.insertCampaign(storedCampaign({ id: 'spring', concurrency: 4, total: 6 }), [
+          entry('spring', 0),
+          entry('spring', 1),
+          entry('spring', 2, gone),
+          entry('spring', 3),
+          entry('spring', 4, { ...gone, status: 'initiated' }),
+          entry('spring', 5),
+        ]);
+        const first = await claim('spring', T0, 3);
+        expect(first.calls.map((r) => [r.position, r.status])).toEqual([
+          [2, 'queued'],
+          [4, 'initiated'],
+          [0, 'queued'],
+        ]);
+        expect(first.slots).toEqual([null, null, null]);
+        expect(first.taken).toBe(3);
+        expect(positions((await claim('spring', T0, 10)).calls)).toEqual([1]);
+
+        // Adopted however many are live: the cap only holds new entries back.
+        await c.insertCampaign(storedCampaign({ id: 'small', concurrency: 1, total: 3 }), [
+          entry('small', 0, gone),
+          entry('small', 1, { ...gone, status: 'answered' }),
+          entry('small', 2),
+        ]);
+        const small = await claim('small', T0, 10);
+        expect(small.calls.map((r) => [r.position, r.status])).toEqual([
+          [0, 'queued'],
+          [1, 'answered'],
+        ]);
+        expect(small.taken).toBe(2);
+      });
+
+      it('claims an entry not due yet once due, ahead of the entries after it', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const claim = claimWith(c);
+        const rows = entries('spring', 6);
+        rows[2] = entry('spring', 2, { dueAt: T0 + 20_000 }); // a window's opening
+        await c.insertCampaign(storedCampaign({ id: 'spring', concurrency: 10, total: 6 }), rows);
+        expect(positions((await claim('spring', T0, 2)).calls)).toEqual([0, 1]);
+        expect(positions((await claim('spring', T0, 1)).calls)).toEqual([3]);
+        // Entry 0 is to be tried again in 10 s.
+        const retried = await store.update(rows[0]!.id, 2, {
+          status: 'scheduled',
+          dueAt: T0 + 10_000,
+          attempt: 2,
+          leaseOwner: null,
+          leaseUntil: null,
+        });
+        expect(positions((await claim('spring', T0 + 5000, 1)).calls)).toEqual([4]);
+        const again = await claim('spring', T0 + 10_000, 1);
+        expect(again.calls).toEqual([claimedAs(retried, T0 + 10_000)]);
+        expect(positions((await claim('spring', T0 + 10_000, 10)).calls)).toEqual([5]);
+        expect(positions((await claim('spring', T0 + 19_999, 10)).calls)).toEqual([]);
+        expect(positions((await claim('spring', T0 + 20_000, 10)).calls)).toEqual([2]);
+      });
+
+      it("gives each new entry a slot of the campaign's send budget, and keeps the next one", async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const claim = claimWith(c);
+        const budget = { intervalMs: 100, horizonMs: 1000 };
+        const campaign = storedCampaign({ id: 'spring', concurrency: 20, total: 12 });
+        await c.insertCampaign(campaign, entries('spring', 12));
+
+        // No budget: no slot, and the campaign's next slot stays.
+        const plain = await claim('spring', T0, 1);
+        expect(plain).toMatchObject({ campaign, slots: [null], nextSlotAt: null });
+        const first = await claim('spring', T0, 3, { budget });
+        expect(positions(first.calls)).toEqual([1, 2, 3]);
+        expect(first.slots).toEqual([T0, T0 + 100, T0 + 200]);
+        expect(first.nextSlotAt).toBe(T0 + 300);
+        const moved = { ...campaign, nextSlotAt: T0 + 300, updatedAt: T0, version: 2 };
+        expect(first.campaign).toEqual(moved);
+        expect(await c.getCampaign('spring')).toEqual(moved);
+
+        // A slot at `now + horizonMs` at the latest.
+        const second = await claim('spring', T0, 10, { budget: { ...budget, horizonMs: 900 } });
+        expect(positions(second.calls)).toEqual([4, 5, 6, 7, 8, 9, 10]);
+        expect(second.slots).toEqual([300, 400, 500, 600, 700, 800, 900].map((d) => T0 + d));
+        expect(second.nextSlotAt).toBe(T0 + 1000);
+        const full = await claim('spring', T0, 10, { budget: { ...budget, horizonMs: 999 } });
+        expect(full).toMatchObject({ calls: [], slots: [], nextSlotAt: T0 + 1000 });
+        expect(full.campaign).toMatchObject({ nextSlotAt: T0 + 1000, version: 3 });
+        expect(await c.getCampaign('spring')).toEqual(full.campaign);
+
+        // Adopted rows take no slot; once the slots are past, the next is `now`.
+        const later = T0 + LEASE + 50;
+        const last = await claim('spring', later, 13, { budget });
+        expect(last.calls).toHaveLength(12);
+        expect(last.calls[11]!.position).toBe(11);
+        expect(last.slots).toEqual([...Array<null>(11).fill(null), later]);
+        expect(last.nextSlotAt).toBe(later + 100);
+        expect(await c.getCampaign('spring')).toEqual({
+          ...campaign,
+          nextSlotAt: later + 100,
+          updatedAt: later,
+          version: 4,
+        });
+      });
+
+      it('holds back new entries when the next free slot is beyond the horizon', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const claim = claimWith(c);
+        const slow = { intervalMs: 400, horizonMs: 1000 };
+        const campaign = storedCampaign({ id: 'spring', concurrency: 20, total: 10 });
+        await c.insertCampaign(campaign, entries('spring', 10));
+        const first = await claim('spring', T0, 10, { budget: slow });
+        expect(first.slots).toEqual([T0, T0 + 400, T0 + 800]);
+        const none = await claim('spring', T0, 10, { budget: slow });
+        expect(none).toMatchObject({ calls: [], slots: [], taken: 3, nextSlotAt: T0 + 1200 });
+        const later = await claim('spring', T0 + 300, 10, { budget: slow });
+        expect(positions(later.calls)).toEqual([3]);
+        expect(later.slots).toEqual([T0 + 1200]);
+        expect(later.nextSlotAt).toBe(T0 + 1600);
+        // The next slot set by hand (a late placement took a fresh one) is where claims go on.
+        const current = (await c.getCampaign('spring'))!;
+        await c.updateCampaign('spring', current.version, { nextSlotAt: T0 + 5000 });
+        expect((await claim('spring', T0 + 4000, 10, { budget: slow })).slots).toEqual([T0 + 5000]);
+      });
+
+      it('wakes at a lease running out, an entry coming due, or a hold passing', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const wake = c.nextCampaignWake;
+        const unknown = { status: 'failed' as const, reason: 'outcome_unknown' };
+        expect(await wake('missing', T0, 5000)).toBeNull();
+        await c.insertCampaign(storedCampaign({ id: 'quiet', total: 5 }), [
+          entry('quiet', 0, { status: 'completed', leaseOwner: 'w0', leaseUntil: T0 + 5000 }),
+          entry('quiet', 1, { ...unknown, placingAt: T0 - 5000 }),
+          entry('quiet', 2, { status: 'failed', reason: 'busy', placingAt: T0 }),
+          entry('quiet', 3, { status: 'answered' }), // followed by no one
+          entry('quiet', 4, { dueAt: T0 }), // due: a claim takes it now
+        ]);
+        expect(await wake('quiet', T0, 5000)).toBeNull();
+
+        await c.insertCampaign(storedCampaign({ id: 'due', total: 3 }), [
+          entry('due', 0, { dueAt: T0 + 7000 }),
+          entry('due', 1, { dueAt: T0 + 3000 }),
+          entry('due', 2, { dueAt: T0 }),
+        ]);
+        expect(await wake('due', T0, 5000)).toBe(T0 + 3000);
+        expect(await wake('due', T0 + 3000, 5000)).toBe(T0 + 7000);
+
+        const leased = { leaseOwner: 'w0' };
+        await c.insertCampaign(storedCampaign({ id: 'lease', total: 3 }), [
+          entry('lease', 0, { status: 'queued', leaseUntil: T0 + 6000, ...leased }),
+          entry('lease', 1, { status: 'initiated', leaseUntil: T0 + 4000, ...leased }),
+          entry('lease', 2, { dueAt: T0 + 9000 }),
+        ]);
+        expect(await wake('lease', T0, 5000)).toBe(T0 + 4000);
+        // A lease already out: a claim would adopt its row now.
+        await store.update(entry('lease', 0).id, 1, { leaseUntil: T0 - 10 });
+        expect(await wake('lease', T0, 5000)).toBe(T0 - 10);
+
+        await c.insertCampaign(storedCampaign({ id: 'held', total: 2 }), [
+          entry('held', 0, { ...unknown, placingAt: T0 - 2000 }),
+          entry('held', 1, { dueAt: T0 + 9000 }),
+        ]);
+        expect(await wake('held', T0, 5000)).toBe(T0 + 3000);
+        expect(await wake('held', T0, 1000)).toBe(T0 + 9000);
+      });
+
+      it("pages through a campaign's rows in list order, filtered by status", async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const statuses: ScheduledCallStatus[] = [
+          'completed',
+          'queued',
+          'scheduled',
+          'failed',
+          'queued',
+          'scheduled',
+          'ringing',
+        ];
+        const rows = statuses.map((status, position) =>
+          entry('spring', position, {
+            id: `r${(position * 5) % 7}`,
+            status,
+            ...(status === 'queued' || status === 'ringing'
+              ? { leaseOwner: 'w0', leaseUntil: T0 + 60_000 }
+              : {}),
+          }),
+        );
+        await c.insertCampaign(storedCampaign({ id: 'spring', total: 7 }), [...rows].reverse());
+        await c.insertCampaign(storedCampaign({ id: 'summer', total: 2 }), entries('summer', 2));
+        await store.insert(storedCall({ id: 'own', status: 'queued' }));
+        const list = (query: CampaignCallsQuery, id = 'spring') => c.listCampaignCalls(id, query);
+
+        expect(await list({ limit: 3 })).toEqual(rows.slice(0, 3));
+        expect(await list({ afterPosition: null, limit: 3 })).toEqual(rows.slice(0, 3));
+        expect(await list({ afterPosition: 2, limit: 3 })).toEqual(rows.slice(3, 6));
+        expect(positions(await list({ afterPosition: 5, limit: 3 }))).toEqual([6]);
+        expect(await list({ afterPosition: 6, limit: 3 })).toEqual([]);
+        const live: ScheduledCallStatus[] = ['queued', 'ringing'];
+        expect(positions(await list({ status: live, limit: 2 }))).toEqual([1, 4]);
+        expect(positions(await list({ status: live, afterPosition: 4, limit: 2 }))).toEqual([6]);
+        expect(
+          positions(await list({ status: ['scheduled'], afterPosition: 2, limit: 5 })),
+        ).toEqual([5]);
+        expect(
+          positions(await list({ status: ['failed', 'completed', 'scheduled'], limit: 10 })),
+        ).toEqual([0, 2, 3, 5]);
+        expect(await list({ status: [], limit: 10 })).toEqual([]);
+        expect(await list({ limit: 10 }, 'missing')).toEqual([]);
+        expect(positions(await list({ status: ['scheduled'], limit: 10 }, 'summer'))).toEqual([
+          0, 1,
+        ]);
+      });
+
+      it("counts a campaign's rows by status, and only its own", async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        await c.insertCampaign(storedCampaign({ id: 'spring', total: 4 }), [
+          entry('spring', 0, { status: 'completed' }),
+          entry('spring', 1, { status: 'completed' }),
+          entry('spring', 2, { status: 'busy' }),
+          entry('spring', 3),
+        ]);
+        await c.insertCampaign(storedCampaign({ id: 'summer', total: 1 }), entries('summer', 1));
+        await store.insert(storedCall({ id: 'own', status: 'busy' }));
+        expect(positive(await c.countCampaign('spring'))).toEqual({
+          completed: 2,
+          busy: 1,
+          scheduled: 1,
+        });
+        await claimWith(c)('spring', T0, 10);
+        expect(positive(await c.countCampaign('spring'))).toEqual({
+          completed: 2,
+          busy: 1,
+          queued: 1,
+        });
+        expect(positive(await c.countCampaign('summer'))).toEqual({ scheduled: 1 });
+        expect(positive(await c.countCampaign('missing'))).toEqual({});
+      });
+
+      it('updates a campaign at the expected version, and refuses a stale or unknown one', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const campaign = storedCampaign({ id: 'spring', total: 1 });
+        await c.insertCampaign(campaign, entries('spring', 1));
+        const paused = await c.updateCampaign('spring', 1, { state: 'paused', updatedAt: T0 + 5 });
+        expect(paused).toEqual({ ...campaign, state: 'paused', updatedAt: T0 + 5, version: 2 });
+        expect(await c.getCampaign('spring')).toEqual(paused);
+        const settings = { callsPerSecond: null, note: 'changed', list: [1, 2] };
+        const changed = await c.updateCampaign('spring', 2, {
+          state: 'running',
+          concurrency: 9,
+          settings,
+          nextSlotAt: T0 + 700,
+        });
+        expect(changed).toEqual({
+          ...paused,
+          state: 'running',
+          concurrency: 9,
+          settings,
+          nextSlotAt: T0 + 700,
+          version: 3,
+        });
+        const stale = await expectRejects(
+          c.updateCampaign('spring', 2, { state: 'stopped' }),
+          isConflictError,
+        );
+        expect(reasonOf(stale)).toBe('version_conflict');
+        expect(await c.getCampaign('spring')).toEqual(changed);
+        await expectRejects(c.updateCampaign('missing', 1, { state: 'stopped' }), isNotFoundError);
+      });
+
+      it('lists campaigns newest first, page by page', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        expect(await c.listCampaigns({ limit: 5 })).toEqual({ items: [], nextCursor: null });
+        const campaigns = (
+          [
+            ['b', T0],
+            ['d', T0 + 1000],
+            ['a', T0],
+            ['e', T0 - 1000],
+            ['c', T0],
+          ] as const
+        ).map(([id, createdAt]) => storedCampaign({ id, createdAt, updatedAt: createdAt }));
+        for (const campaign of campaigns) await c.insertCampaign(campaign, []);
+        const byId = Object.fromEntries(campaigns.map((campaign) => [campaign.id, campaign]));
+        const seen: StoredCampaign[][] = [];
+        let cursor: string | null = null;
+        do {
+          const page: StorePage<StoredCampaign> = await c.listCampaigns({ cursor, limit: 2 });
+          seen.push(page.items);
+          cursor = page.nextCursor;
+        } while (cursor && seen.length < 10);
+        expect(seen).toEqual([[byId.d, byId.c], [byId.b, byId.a], [byId.e]]);
+        expect((await c.listCampaigns({ limit: 5 })).nextCursor).toBeNull();
+      });
+
+      it('never takes more than the concurrency, one row twice or one slot twice, across connections', async (context) => {
+        const c = campaignMethods(store, context);
+        if (!c) return;
+        const other = options.connectAgain ? await options.connectAgain(store) : store;
+        if (other !== store) extra.push(other);
+        const claims = [claimWith(c), claimWith(campaignMethods(other, context)!)];
+        await c.insertCampaign(
+          storedCampaign({ id: 'spring', concurrency: 7, total: 40 }),
+          entries('spring', 40),
+        );
+        const budget = { intervalMs: 10, horizonMs: 10_000 };
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            claims[i % 2]!('spring', T0, 3, { worker: `w${i}`, budget }),
+          ),
+        );
+        const calls = results.flatMap((result) => result.calls);
+        expect(new Set(calls.map((r) => r.id)).size).toBe(calls.length);
+        expect(positions(calls).sort((x, y) => x! - y!)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+        expect(Math.max(...results.map((result) => result.taken))).toBe(7);
+        const slots = results.flatMap((result) => result.slots as number[]).sort((x, y) => x - y);
+        expect(slots).toEqual(slots.map((_, i) => T0 + i * 10));
+        expect((await c.getCampaign('spring'))?.nextSlotAt).toBe(T0 + 70);
+        expect(positive(await c.countCampaign('spring'))).toEqual({ queued: 7, scheduled: 33 });
+      });
     });
   });
 }
