@@ -27,7 +27,10 @@ export interface TestApp {
 
 export interface TestAppOptions extends Omit<StartOptions, 'logDestination'> {
   env?: Record<string, string>;
-  /** Use the store the configuration names (SQLite in DATA_DIR, or DATABASE_URL), not `memoryStore()`. */
+  /**
+   * Use the stores the configuration names (SQLite files in DATA_DIR, or DATABASE_URL), not
+   * `memoryStore()`s.
+   */
   configuredStore?: boolean;
   stepMs?: number | [number, number];
   /**
@@ -36,13 +39,23 @@ export interface TestAppOptions extends Omit<StartOptions, 'logDestination'> {
    * so its callbacks reach nobody and a test sends its own.
    */
   twilio?: Partial<SimulatorKnobs>;
+  /**
+   * Simulators already running (another app's, as a restart keeps the provider): used instead
+   * of new ones, and left running by `close()`.
+   */
+  simulators?: { polling: CallApiSimulator; webhook: CallApiSimulator };
 }
 
 /** The app on a free port with a memory store, both simulators on free ports with fast calls. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const stepMs = options.stepMs ?? [5, 20];
-  const polling = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs, seed: 1 });
-  const webhook = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs, seed: 2 });
+  const given = options.simulators;
+  const polling =
+    given?.polling ??
+    (await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs, seed: 1 }));
+  const webhook =
+    given?.webhook ??
+    (await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs, seed: 2 }));
   const twilio = options.twilio
     ? await startCallApiSimulator({
         port: 0,
@@ -81,10 +94,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       : {}),
     ...options.env,
   });
-  const { env: _env, configuredStore, stepMs: _stepMs, twilio: _twilio, ...rest } = options;
+  const {
+    env: _env,
+    configuredStore,
+    stepMs: _stepMs,
+    twilio: _twilio,
+    simulators: _simulators,
+    ...rest
+  } = options;
   const server = await startServer(config, {
     watchIntervalMs: 20,
-    ...(configuredStore ? {} : { store: memoryStore() }),
+    ...(configuredStore ? {} : { store: memoryStore(), campaignStore: memoryStore() }),
     ...rest,
     logDestination,
   });
@@ -98,7 +118,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logs,
     async close() {
       await server.close();
-      await Promise.all([polling.close(), webhook.close(), twilio?.close()]);
+      await Promise.all([
+        given ? undefined : polling.close(),
+        given ? undefined : webhook.close(),
+        twilio?.close(),
+      ]);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -218,4 +242,14 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A free port of 127.0.0.1, for a server whose URL must stay the same across a restart. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

@@ -1,9 +1,10 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { BODY_LIMIT_BYTES, jsonBody, rawBody, readBody } from './body.js';
+import { bodyLimitOf, jsonBody, rawBody, readBody } from './body.js';
 import { errorHandler, notFound } from './http-errors.js';
 import { createHttpLogger } from './logger.js';
 import { callsRouter } from './routes/calls.js';
+import { campaignsRouter } from './routes/campaigns.js';
 import { capabilitiesRouter } from './routes/capabilities.js';
 import { dialerRouter, webhooksRouter } from './routes/dialer.js';
 import { eventsRouter } from './routes/events.js';
@@ -52,9 +53,10 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
     }),
   );
 
-  // Bodies are read here and nowhere else, up to BODY_LIMIT_BYTES on every route: a larger one
-  // is a 413 from its Content-Length, before it is read, or as soon as a chunked one passes it.
-  app.use(readBody(BODY_LIMIT_BYTES));
+  // Bodies are read here and nowhere else, up to BODY_LIMIT_BYTES on every route (a campaign's
+  // list, CAMPAIGN_BODY_LIMIT_BYTES): a larger one is a 413 from its Content-Length, before it
+  // is read, or as soon as a chunked one passes it.
+  app.use(readBody(bodyLimitOf));
 
   app.get('/healthz', (_req, res) => {
     const ready = options.isReady?.() ?? true;
@@ -80,6 +82,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   );
   app.use('/api/scheduled-calls', scheduledCallsRouter(runtime));
   app.use('/api/dialer', dialerRouter(runtime));
+  app.use('/api/campaigns', campaignsRouter(runtime));
   app.use('/api/calls', callsRouter(runtime));
   app.use('/api/capabilities', capabilitiesRouter(runtime));
   app.use('/api/events', eventsRouter(runtime));

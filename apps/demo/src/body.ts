@@ -8,6 +8,20 @@ import { ApiError } from './http-errors.js';
  */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
+/**
+ * The largest body of `POST /api/campaigns`, in bytes: a list of numbers (JSON or CSV) is
+ * larger than any other request, and 1 MiB holds the most numbers a campaign takes.
+ */
+export const CAMPAIGN_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** The limit of a request's body: {@link CAMPAIGN_BODY_LIMIT_BYTES} for a campaign's list. */
+export function bodyLimitOf(req: IncomingMessage): number {
+  const path = (req.url ?? '').split('?')[0];
+  return req.method === 'POST' && (path === '/api/campaigns' || path === '/api/campaigns/')
+    ? CAMPAIGN_BODY_LIMIT_BYTES
+    : BODY_LIMIT_BYTES;
+}
+
 /** The bytes {@link readBody} read, for the parser of the route. */
 const bodies = new WeakMap<IncomingMessage, Buffer>();
 
@@ -48,13 +62,17 @@ function tooLarge(req: Request, res: Response, limitBytes: number) {
 
 /**
  * Reads every request's body, on every route, for the route's parser ({@link jsonBody},
- * {@link rawBody}) to take; other routes never see it. A `Content-Length` over `limitBytes` is answered `413` before any byte of the body is read; a
+ * {@link rawBody}) to take; other routes never see it. `limit` is a number of bytes, or the
+ * number for each request. A `Content-Length` over it is answered `413` before any byte of the body is read; a
  * chunked body gets its `413` as soon as the bytes read pass `limitBytes`, and is read no
  * further. Either way the connection is closed after the answer. A `Content-Encoding` other
  * than `identity` is `415`: bodies are read as sent.
  */
-export function readBody(limitBytes: number = BODY_LIMIT_BYTES): RequestHandler {
+export function readBody(
+  limit: number | ((req: IncomingMessage) => number) = BODY_LIMIT_BYTES,
+): RequestHandler {
   return (req, res, next) => {
+    const limitBytes = typeof limit === 'number' ? limit : limit(req);
     const declared = req.headers['content-length'];
     if (declared === undefined && req.headers['transfer-encoding'] === undefined) {
       next();

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 
 /** The names of the events `GET /api/events` sends. */
-export type LiveEventName = 'scheduled-call' | 'dialer-entry' | 'dialer' | 'history' | 'ops-sample';
+export type LiveEventName =
+  'scheduled-call' | 'dialer-entry' | 'dialer' | 'campaign' | 'history' | 'ops-sample';
 
 interface Stored {
   seq: number;

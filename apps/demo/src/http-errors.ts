@@ -70,6 +70,12 @@ function issuesMessage(issues: { path: string[]; message: string }[]): string {
  */
 const HANG_UP_REFUSALS: ReadonlySet<string> = new Set(['cannot_hang_up', 'in_progress', 'placing']);
 
+/**
+ * A campaign's refusals, each answered 409 with the reason as its code: `campaign_stopped`
+ * (resume after stop), `campaign_mismatch` (joined with another list).
+ */
+const CAMPAIGN_REFUSALS: ReadonlySet<string> = new Set(['campaign_stopped', 'campaign_mismatch']);
+
 /** The provider's refusal of a call option, thrown as it is or as the scheduler's cause. */
 function unsupportedOption(error: unknown): UnsupportedCallOptionError | undefined {
   if (isUnsupportedCallOptionError(error)) return error;
@@ -104,7 +110,10 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   if (isNotFoundError(error)) return answer(404, 'not_found', error.message);
   if (isConflictError(error)) {
     // `cancel()`'s refusals of a placed call have codes of their own; the rest stay `conflict`.
-    const code = HANG_UP_REFUSALS.has(error.reason) ? error.reason : 'conflict';
+    const code =
+      HANG_UP_REFUSALS.has(error.reason) || CAMPAIGN_REFUSALS.has(error.reason)
+        ? error.reason
+        : 'conflict';
     return answer(409, code, error.message, { reason: error.reason, status: error.status });
   }
   if (isHangUpError(error)) {
@@ -148,6 +157,10 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/api\/scheduled-calls\/[^/]+\/?$/, ['GET', 'PATCH', 'DELETE']],
   [/^\/api\/dialer\/?$/, ['GET']],
   [/^\/api\/dialer\/start\/?$/, ['POST']],
+  [/^\/api\/campaigns\/?$/, ['GET', 'POST']],
+  [/^\/api\/campaigns\/[^/]+\/?$/, ['GET']],
+  [/^\/api\/campaigns\/[^/]+\/(pause|resume|stop)\/?$/, ['POST']],
+  [/^\/api\/campaigns\/[^/]+\/results\.csv$/, ['GET']],
   [/^\/api\/calls\/[^/]+\/?$/, ['GET']],
   [/^\/api\/events\/?$/, ['GET']],
   [/^\/api\/capabilities\/?$/, ['GET']],

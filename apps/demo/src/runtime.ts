@@ -1,20 +1,32 @@
 import type * as PostgresAdapterModule from '@ringkit/scheduler-core/postgres';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   createMockCallApiClient,
+  createNumDialerClient,
+  createWebhookHandler,
+  createWebhookToken,
   isTerminal,
   toE164,
   type CallOptionName,
   type CallProvider,
   type CallStatusEvent,
+  type WebhookHandler,
 } from '@ringkit/call-client';
-import { createScheduler, type Scheduler, type Store } from '@ringkit/scheduler-core';
+import {
+  createScheduler,
+  type HistoryEntry,
+  type Page,
+  type Scheduler,
+  type Store,
+} from '@ringkit/scheduler-core';
 import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
 import type { Logger } from 'pino';
+import { createCampaignManager, type CampaignManager } from './campaigns.js';
 import type { Config } from './config.js';
 import { createDialerService, type DialerService } from './dialer-service.js';
 import { createEventHub, createStreamLimits, type EventHub } from './event-hub.js';
+import { mergedHistory } from './history.js';
 import { logPlacement } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createObserver, type Observer } from './observe.js';
@@ -26,6 +38,10 @@ import { serializeCall } from './serialize.js';
 export interface RuntimeOptions {
   /** Use this store instead of the one the configuration names (tests pass `memoryStore()`). */
   store?: Store;
+  /** The campaigns' store instead of the configured one (tests pass `memoryStore()`). */
+  campaignStore?: Store;
+  /** How often a campaign's dialer reads what other processes did, in ms. @default 1000 */
+  campaignRefreshMs?: number;
   /** The base of webhook URLs when `PUBLIC_URL` is unset; known once the server listens. */
   publicUrl: () => string;
   logger: Logger;
@@ -43,8 +59,20 @@ export interface RuntimeOptions {
 export interface Runtime {
   config: Config;
   store: Store;
+  /** The campaigns' own store (see the README: never the scheduler's). */
+  campaignStore: Store;
   scheduler: Scheduler;
+  /** The configured list: the campaign named `default`. */
   dialer: DialerService;
+  /** Every campaign this process works. */
+  campaigns: CampaignManager;
+  /** A number's history: the scheduler's calls and the campaigns' calls, newest first. */
+  history(
+    phone: string,
+    query: { cursor: string | null; limit: number },
+  ): Promise<Page<HistoryEntry>>;
+  /** A webhook of the webhook-flavour API (`/webhooks/dialer/:token`): 404 for another token. */
+  dialerWebhook(token: string, body: unknown): ReturnType<WebhookHandler>;
   hub: EventHub;
   logger: Logger;
   /** Every placement and every end, for `/metrics` and the operator's page. */
@@ -56,12 +84,17 @@ export interface Runtime {
   /** The call options the scheduler's provider honours (`GET /api/capabilities`). */
   callOptions: readonly CallOptionName[];
   /**
-   * A status event from the shared provider's webhook (Twilio): to the dialer when the call is
-   * one of its run's, else to the scheduler, and to the dialer after all when the scheduler does
-   * not know it either (a dialer call whose placement has not been answered yet).
+   * A status event from the shared provider's webhook (Twilio): to the campaign whose call it
+   * is, else to the scheduler, and to the campaigns after all when the scheduler does not know
+   * it either (a campaign's call whose placement has not been answered yet).
    */
   handleProviderStatus(event: CallStatusEvent): Promise<void>;
-  /** Stops the scheduler and the dialer (calls in flight are recorded), then closes the store. */
+  /** Joins the stored campaigns: once the server listens, since their webhook URLs name it. */
+  start(): Promise<void>;
+  /**
+   * Stops the scheduler and this process's work on the campaigns (calls in flight are
+   * recorded; the campaigns go on at the next start), then closes the stores.
+   */
   stop(): Promise<void>;
 }
 
@@ -110,11 +143,8 @@ async function openPostgres(url: string, schema: string | undefined, logger: Log
   return store;
 }
 
-/** The store the configuration asks for: PostgreSQL with `DATABASE_URL`, else SQLite in `DATA_DIR`. */
-async function openStore(config: Config, options: RuntimeOptions): Promise<Store> {
-  if (config.DATABASE_URL) {
-    return openPostgres(config.DATABASE_URL, options.postgresSchema, options.logger);
-  }
+/** `DATA_DIR`, created when missing. */
+function dataDir(config: Config): string {
   const dir = resolve(config.DATA_DIR);
   try {
     mkdirSync(dir, { recursive: true });
@@ -123,7 +153,51 @@ async function openStore(config: Config, options: RuntimeOptions): Promise<Store
       cause: error,
     });
   }
-  return sqliteStore({ path: join(dir, 'ringkit.db') });
+  return dir;
+}
+
+/** The PostgreSQL schema of the scheduler's store. */
+const schemaOf = (options: RuntimeOptions) => options.postgresSchema ?? 'ringkit';
+
+/** The store the configuration asks for: PostgreSQL with `DATABASE_URL`, else SQLite in `DATA_DIR`. */
+async function openStore(config: Config, options: RuntimeOptions): Promise<Store> {
+  if (config.DATABASE_URL) {
+    return openPostgres(config.DATABASE_URL, schemaOf(options), options.logger);
+  }
+  return sqliteStore({ path: join(dataDir(config), 'ringkit.db') });
+}
+
+/**
+ * The campaigns' store: beside the scheduler's, never the same one. With the mock provider the
+ * two practice APIs hand out ids of their own, and the same id can name a scheduled call and a
+ * campaign's call: in one store, a webhook of one could be matched to the other's call. So a
+ * SQLite file of its own in `DATA_DIR`, or another schema of the same PostgreSQL database.
+ */
+async function openCampaignStore(config: Config, options: RuntimeOptions): Promise<Store> {
+  if (config.DATABASE_URL) {
+    return openPostgres(config.DATABASE_URL, `${schemaOf(options)}_campaigns`, options.logger);
+  }
+  return sqliteStore({ path: join(dataDir(config), 'campaigns.db') });
+}
+
+/**
+ * The webhook-flavour API's token: `WEBHOOK_TOKEN`, else one kept in `DATA_DIR/webhook-token`
+ * (made on first start), so that a campaign's calls placed before a restart still reach the
+ * next process; with other stores than the configured SQLite ones, a new one per start.
+ */
+function webhookToken(config: Config, configuredStores: boolean): string {
+  if (config.WEBHOOK_TOKEN) return config.WEBHOOK_TOKEN;
+  if (!configuredStores || config.DATABASE_URL) return createWebhookToken();
+  const file = join(dataDir(config), 'webhook-token');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{16,200}$/.test(kept)) return kept;
+  } catch {
+    // not made yet
+  }
+  const token = createWebhookToken();
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
 }
 
 /** Whether the demo history is already there: its records have fixed ids (`seed-…`). */
@@ -145,6 +219,13 @@ async function hasDemoHistory(scheduler: Scheduler, callerId: string): Promise<b
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
   const store = options.store ?? (await openStore(config, options));
+  let campaignStore: Store;
+  try {
+    campaignStore = options.campaignStore ?? (await openCampaignStore(config, options));
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
   // One budget of event streams for the app's events and the operator page's samples together.
   const streamLimits = createStreamLimits(config.SSE_MAX, config.SSE_MAX_PER_CLIENT);
   const hub = createEventHub({
@@ -240,30 +321,66 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     }
   });
 
+  // The campaigns' calls: through Twilio's one client, or the webhook-flavour API, whose client
+  // is made at the first call, once the server listens (the webhook URL names it).
+  const token = twilio
+    ? undefined
+    : webhookToken(config, options.store === undefined && options.campaignStore === undefined);
+  let numDialer: CallProvider | undefined;
+  const webhookClient = (): CallProvider => {
+    numDialer ??= createNumDialerClient({
+      baseUrl: config.DIALER_API_URL,
+      webhookUrl: `${(config.PUBLIC_URL ?? options.publicUrl()).replace(/\/+$/, '')}/webhooks/dialer/${token}`,
+      ...pacing,
+    });
+    return numDialer;
+  };
+  const dialerProvider: CallProvider = twilio ?? {
+    name: 'num-dialer',
+    get capabilities() {
+      return webhookClient().capabilities;
+    },
+    placeCall: (request) => webhookClient().placeCall(request),
+    checkCallOptions: (call) => webhookClient().checkCallOptions?.(call),
+  };
+  const campaigns = createCampaignManager({
+    store: campaignStore,
+    provider: dialerProvider,
+    callerId: config.CALLER_ID,
+    callTimeoutMs: config.DIALER_CALL_TIMEOUT_MS,
+    ...(options.watchIntervalMs === undefined ? {} : { watchIntervalMs: options.watchIntervalMs }),
+    ...(options.campaignRefreshMs === undefined
+      ? {}
+      : { refreshIntervalMs: options.campaignRefreshMs }),
+    hub,
+    logger,
+    observer,
+  });
+  dialerInFlight = () => campaigns.inFlight();
   const say = config.DIALER_MESSAGE;
   const dialer = createDialerService({
+    campaigns,
     numbers:
       say === undefined
         ? config.DIALER_NUMBERS
         : config.DIALER_NUMBERS.map((phone) => ({ phone, call: { say } })),
     concurrency: config.DIALER_CONCURRENCY,
-    ...(twilio
-      ? { provider: twilio }
-      : {
-          apiUrl: config.DIALER_API_URL,
-          publicUrl: () => config.PUBLIC_URL ?? options.publicUrl(),
-          webhookToken: config.WEBHOOK_TOKEN,
-          callsPerSecond: config.CALLS_PER_SECOND,
-        }),
-    callerId: config.CALLER_ID,
-    scheduler,
-    store,
-    hub,
-    logger,
-    observer,
   });
-  dialerInFlight = () => dialer.inFlight();
-  await dialer.recover();
+  const webhook: WebhookHandler | undefined =
+    token === undefined
+      ? undefined
+      : createWebhookHandler({
+          token,
+          onEvent: async (event) => {
+            if (!(await campaigns.handleStatus(event))) campaigns.bufferUnknown(event);
+          },
+          onError: (error) => logger.debug({ err: error }, 'webhook refused'),
+        });
+  // Campaigns' records are in their own store: a number's history reads both.
+  const history = mergedHistory([
+    scheduler,
+    createScheduler({ store: campaignStore, provider: dialerProvider, callerId: config.CALLER_ID }),
+  ]);
 
   if (config.DEMO_HISTORY && !(await hasDemoHistory(scheduler, config.CALLER_ID))) {
     const count = await seedDemoHistory(scheduler, {
@@ -278,28 +395,35 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   return {
     config,
     store,
+    campaignStore,
     scheduler,
     dialer,
+    campaigns,
+    history,
     hub,
     logger,
     observer,
     metrics,
     ops,
     callOptions: provider.capabilities.options ?? [],
-    async handleProviderStatus(event) {
-      if (dialer.ownsCall(event.callId)) {
-        dialer.handleStatus(event);
-        return;
+    async dialerWebhook(token, body) {
+      if (!webhook) {
+        return { status: 404, body: { error: { code: 'not_found', message: 'Not found' } } };
       }
-      const row = await scheduler.handleStatus(event);
-      if (row === null) dialer.handleStatus(event);
+      return webhook({ token, body });
     },
+    async handleProviderStatus(event) {
+      if (await campaigns.handleStatus(event)) return;
+      const row = await scheduler.handleStatus(event);
+      if (row === null) campaigns.bufferUnknown(event);
+    },
+    start: () => campaigns.start(),
     stop() {
       stopping ??= (async () => {
-        await Promise.allSettled([scheduler.stop(), dialer.stop()]);
+        await Promise.allSettled([scheduler.stop(), campaigns.close()]);
         metrics.close();
         ops.close();
-        await store.close();
+        await Promise.allSettled([store.close(), campaignStore.close()]);
       })();
       return stopping;
     },

@@ -142,9 +142,14 @@ export function cors(config: Config): RequestHandler {
   };
 }
 
+/** The one mutating route that also takes `text/csv`: a campaign's list, uploaded as a file. */
+const CSV_ROUTE = /^\/campaigns\/?$/;
+
 /**
- * Mutating API routes take JSON only (`415` otherwise): a foreign page cannot send JSON without
- * a preflight, which CORS refuses. A request without a body needs no type.
+ * Mutating API routes take JSON only (`415` otherwise), and `POST /api/campaigns` a CSV upload
+ * (`text/csv`) too: a foreign page can send neither without a preflight (only
+ * `application/x-www-form-urlencoded`, `multipart/form-data` and `text/plain` are "simple"),
+ * which CORS refuses. A request without a body needs no type.
  */
 export const jsonOnly: RequestHandler = (req, res, next) => {
   const hasBody =
@@ -154,7 +159,8 @@ export const jsonOnly: RequestHandler = (req, res, next) => {
     next();
     return;
   }
-  if (req.is('application/json')) {
+  const csv = req.method === 'POST' && CSV_ROUTE.test(req.path);
+  if (req.is('application/json') || (csv && req.is('text/csv'))) {
     next();
     return;
   }
@@ -163,7 +169,7 @@ export const jsonOnly: RequestHandler = (req, res, next) => {
     .json(
       jsonError(
         'unsupported_media_type',
-        `${req.method} ${req.baseUrl}${req.path} takes application/json only`,
+        `${req.method} ${req.baseUrl}${req.path} takes application/json${csv ? ' or text/csv' : ''} only`,
       ),
     );
 };

@@ -1,6 +1,7 @@
 import { isCallStatus, isTerminal } from '@ringkit/call-client';
 import type { DialerEntry, DialerSnapshot, DialerStatusEvent, DialerCounts } from '@ringkit/dialer';
-import type { HistoryEntry, ScheduledCall } from '@ringkit/scheduler-core';
+import { campaignSettings, type HistoryEntry, type ScheduledCall } from '@ringkit/scheduler-core';
+import type { CampaignView } from './campaigns.js';
 import { serializeCallOptions } from './call-options.js';
 
 /** How the API spells things: snake_case fields, ISO 8601 times. */
@@ -87,6 +88,8 @@ export function serializeDialerEntry(entry: DialerEntry) {
     started_at: iso(entry.startedAt),
     ended_at: iso(entry.endedAt),
     answered_at: iso(entry.answeredAt),
+    /** Who answered (`human`, `machine`, `fax`, `unknown`) where the provider detected it. */
+    answered_by: entry.answeredBy,
     in_doubt: entry.inDoubt,
     reason: entry.error?.reason ?? null,
   };
@@ -119,3 +122,23 @@ export function serializeDialer(snapshot: DialerSnapshot, includeEntries: boolea
     ...(includeEntries ? { entries: snapshot.entries.map(serializeDialerEntry) } : {}),
   };
 }
+
+/** A campaign as `GET /api/campaigns` lists it and the `campaign` event carries it. */
+export function serializeCampaign(view: CampaignView) {
+  const { campaign } = view;
+  const settings = campaignSettings(campaign);
+  return {
+    id: campaign.id,
+    state: view.state,
+    concurrency: view.concurrency,
+    total: campaign.total,
+    progress: view.progress,
+    calls_per_second: settings.callsPerSecond,
+    max_attempts: settings.maxAttempts,
+    call_timeout_ms: settings.callTimeoutMs,
+    created_at: iso(campaign.createdAt),
+    updated_at: iso(campaign.updatedAt),
+  };
+}
+
+export type CampaignJson = ReturnType<typeof serializeCampaign>;

@@ -137,7 +137,7 @@ describe('startServer', () => {
     );
   });
 
-  it('records the dialer’s calls in flight when it shuts down', async () => {
+  it('leaves the dialer’s calls in flight to the next server, which places nothing again', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-data-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const env = { DATA_DIR: dataDir };
@@ -149,13 +149,23 @@ describe('startServer', () => {
     });
     await first.server.close();
     expect((await api(`${first.url}/healthz`).catch(() => ({ status: 0 }))).status).toBe(0);
+    expect(existsSync(join(dataDir, 'campaigns.db'))).toBe(true);
 
     const second = await testApp({ configuredStore: true, env });
-    const { json } = await api(`${second.url}/api/calls/+14155550100`);
-    // They may still have rung after the process stopped: their outcome is unknown, not missed.
-    expect(json.items).toEqual([
-      expect.objectContaining({ type: 'Unknown Outbound', duration: null }),
-      expect.objectContaining({ type: 'Unknown Outbound', duration: null }),
+    const { json: dialer } = await api(`${second.url}/api/dialer`);
+    // Still ringing as far as anyone knows: in flight, holding both places, the rest waiting.
+    expect(dialer.state).toBe('running');
+    expect(dialer.entries.map((e: { status: string }) => e.status)).toEqual([
+      'initiated',
+      'initiated',
+      'idle',
+      'idle',
     ]);
+    const { json } = await api(`${second.url}/api/calls/+14155550100`);
+    expect(json.items).toEqual([
+      expect.objectContaining({ type: 'In progress Outbound', duration: null }),
+      expect.objectContaining({ type: 'In progress Outbound', duration: null }),
+    ]);
+    expect(second.webhook.calls()).toEqual([]);
   });
 });

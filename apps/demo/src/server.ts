@@ -16,6 +16,10 @@ import { startTracing } from './tracing.js';
 export interface StartOptions {
   /** Another store than the configured one (tests pass `memoryStore()`). */
   store?: Store;
+  /** Another store for the campaigns than the configured one (tests pass `memoryStore()`). */
+  campaignStore?: Store;
+  /** How often a campaign's dialer reads what other processes did, in ms. @default 1000 */
+  campaignRefreshMs?: number;
   /** The built front end. @default `public` next to the server bundle, or `../dist/public` */
   publicDir?: string;
   /** Where logs go. @default stdout */
@@ -40,7 +44,8 @@ export interface RunningServer {
   logger: Logger;
   /**
    * Graceful shutdown: stops accepting connections, ends the event streams, stops the scheduler
-   * and the dialer (calls in flight are recorded), then closes the store.
+   * and this process's work on the campaigns (calls in flight are recorded; the campaigns go on
+   * at the next start), then closes the stores.
    */
   close(): Promise<void>;
 }
@@ -74,6 +79,10 @@ export async function startServer(
       logger,
       publicUrl: url,
       ...(options.store ? { store: options.store } : {}),
+      ...(options.campaignStore ? { campaignStore: options.campaignStore } : {}),
+      ...(options.campaignRefreshMs === undefined
+        ? {}
+        : { campaignRefreshMs: options.campaignRefreshMs }),
       ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
       ...(options.watchIntervalMs === undefined
         ? {}
@@ -120,6 +129,18 @@ export async function startServer(
     );
   }
   port = (server.address() as AddressInfo).port;
+  // The campaigns left running: joined now that the webhook URLs their calls get name this server.
+  try {
+    await runtime.start();
+  } catch (error) {
+    server.close();
+    server.closeAllConnections();
+    await runtime.stop();
+    await tracing?.shutdown();
+    throw new Error(`Cannot join the stored campaigns: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   for (const warning of configWarnings(config)) logger.warn(warning);
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
     logger.info(

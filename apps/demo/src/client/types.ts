@@ -1,9 +1,9 @@
 import type { OpsSample } from '../ops.js';
 import type { ApiCallOption } from '../call-options.js';
-import type { InterruptedRun } from '../dialer-service.js';
 import type { serializeCapabilities } from '../routes/capabilities.js';
 import type {
   CallJson,
+  CampaignJson,
   serializeDialer,
   serializeDialerEntry,
   serializeDialerStatus,
@@ -14,9 +14,9 @@ import type {
 export type ScheduledCallJson = CallJson;
 export type DialerJson = ReturnType<typeof serializeDialer> & {
   entries: ReturnType<typeof serializeDialerEntry>[];
-  /** A run a previous process did not see to its end; dialing again needs `restart`. */
-  interrupted_run?: InterruptedRun | null;
 };
+/** A campaign as `GET /api/campaigns` lists it and the `campaign` event carries it. */
+export type { CampaignJson };
 export type DialerStateJson = ReturnType<typeof serializeDialer>;
 export type DialerEntryJson = ReturnType<typeof serializeDialerEntry>;
 export type DialerEntryEventJson = ReturnType<typeof serializeDialerStatus>;

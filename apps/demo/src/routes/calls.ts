@@ -23,7 +23,7 @@ export function callsRouter(runtime: Runtime): Router {
         }),
       },
       async ({ params, query }, res) => {
-        const page = await runtime.scheduler.history(params.phone, {
+        const page = await runtime.history(params.phone, {
           cursor: query.cursor ?? null,
           limit: query.limit,
         });

@@ -1,15 +1,20 @@
 /**
- * The dialer routes, end to end through HTTP against the simulator: start, stop, restart, the
- * interrupted-run choice and every bad body. One file because the cases share one server setup.
+ * The dialer routes, end to end through HTTP against the simulator: start, the default campaign
+ * across a restart, a changed list, a placement in doubt, and every bad body. One file because the cases share one server setup.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCallApiSimulator, startFaultGateway } from '@ringkit/call-client/testing';
-import type { Store } from '@ringkit/scheduler-core';
-import { memoryStore } from '@ringkit/scheduler-core/memory';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, eventually, openEvents, startTestApp, type TestApp } from '../_test-utils.js';
+import {
+  api,
+  eventually,
+  freePort,
+  openEvents,
+  startTestApp,
+  type TestApp,
+} from '../_test-utils.js';
 
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -38,6 +43,7 @@ describe('GET /api/dialer', () => {
           started_at: null,
           ended_at: null,
           answered_at: null,
+          answered_by: null,
           in_doubt: false,
           reason: null,
         },
@@ -50,6 +56,7 @@ describe('GET /api/dialer', () => {
           started_at: null,
           ended_at: null,
           answered_at: null,
+          answered_by: null,
           in_doubt: false,
           reason: null,
         },
@@ -62,6 +69,7 @@ describe('GET /api/dialer', () => {
           started_at: null,
           ended_at: null,
           answered_at: null,
+          answered_by: null,
           in_doubt: false,
           reason: null,
         },
@@ -74,11 +82,11 @@ describe('GET /api/dialer', () => {
           started_at: null,
           ended_at: null,
           answered_at: null,
+          answered_by: null,
           in_doubt: false,
           reason: null,
         },
       ],
-      interrupted_run: null,
     });
   });
 
@@ -194,123 +202,98 @@ describe('POST /api/dialer/start', () => {
   });
 });
 
-/** A memory store that outlives the apps started over it, as a database outlives a process. */
-function lastingStore(): Store {
-  const store = memoryStore();
-  return new Proxy(store, {
-    get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key)),
-  });
-}
-
 const CALLER = '+14155550100';
-type Item = { type: string };
-const types = async (url: string) =>
-  ((await api(`${url}/api/calls/${CALLER}`)).json.items as Item[]).map((i) => i.type);
 
-describe('a dialer run cut short by a crash', () => {
-  it('shows its calls as of unknown outcome after a restart, and dials the list again only when told', async () => {
-    const store = lastingStore();
-    // Slow calls: the process dies while they ring.
-    app = await startTestApp({ store, stepMs: 5_000 });
-    const crashed = app;
-    expect((await api(`${crashed.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
-    // On record as soon as the POST left, and shown in progress, never as missed.
-    await eventually(async () => {
-      const now = await types(crashed.url);
-      return now.length === 2 && now.every((t) => t === 'In progress Outbound') ? true : undefined;
+describe('the default campaign across a restart', () => {
+  it('is joined by the next server, which dials the numbers not reached, each number once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-dialer-restart-'));
+    // The provider outlives the server, and the server comes back at the same address: the
+    // webhooks of the calls in flight at the restart reach the next server.
+    const polling = await startCallApiSimulator({ flavour: 'polling', port: 0 });
+    const webhook = await startCallApiSimulator({
+      flavour: 'webhook',
+      port: 0,
+      stepMs: [150, 250],
     });
-    // The crash: nothing more reaches that process, and nothing of it runs again.
-    await crashed.webhook.close();
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      DIALER_NUMBERS: '13018040009,19842068287,15512459377,14155552671,12025550123',
+      DIALER_CONCURRENCY: '1',
+    };
+    try {
+      app = await startTestApp({ env, configuredStore: true, simulators: { polling, webhook } });
+      const first = app;
+      expect((await api(`${first.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
+      // Stopped mid-list: a number done, the next one ringing.
+      await eventually(async () => {
+        const { json } = await api(`${first.url}/api/dialer`);
+        return json.counts.completed === 1 && json.entries[1].status !== 'idle';
+      });
+      await first.close();
+      const placedBefore = webhook.calls().length;
+      expect(placedBefore).toBeLessThan(5);
 
-    app = await startTestApp({ store });
-    const restarted = app;
-    const dialer = (await api(`${restarted.url}/api/dialer`)).json;
-    expect(dialer.state).toBe('idle');
-    expect(dialer.interrupted_run).toEqual({
-      run_id: expect.stringMatching(/-of4$/),
-      started_at: expect.any(String),
-      total: 4,
-      entries: [
-        expect.objectContaining({
-          index: 0,
-          phone: '+13018040009',
-          status: 'failed',
-          call_id: null,
-          outcome_unknown: true,
-        }),
-        expect.objectContaining({
-          index: 1,
-          phone: '+19842068287',
-          status: 'failed',
-          call_id: null,
-          outcome_unknown: true,
-        }),
-      ],
-    });
-    // The calls may have rung: history says their outcome is unknown, it does not lose them.
-    expect(await types(restarted.url)).toEqual(['Unknown Outbound', 'Unknown Outbound']);
-
-    // Start alone does not dial the interrupted run's numbers again.
-    const refused = await api(`${restarted.url}/api/dialer/start`, { method: 'POST', body: {} });
-    expect(refused.status).toBe(409);
-    expect(refused.json.error).toMatchObject({
-      code: 'interrupted_run',
-      message: expect.stringContaining('"restart": true'),
-    });
-    expect(restarted.webhook.calls()).toEqual([]);
-    await crashed.close();
-
-    // Another restart before anyone chose: the run is still shown (two numbers were never
-    // reached), and still refused.
-    await restarted.close();
-    app = await startTestApp({ store });
-    const again = app;
-    expect((await api(`${again.url}/api/dialer`)).json.interrupted_run).toMatchObject({
-      total: 4,
-      entries: [{ index: 0 }, { index: 1 }],
-    });
-    expect((await api(`${again.url}/api/dialer/start`, { method: 'POST' })).status).toBe(409);
-
-    const chosen = await api(`${again.url}/api/dialer/start`, {
-      method: 'POST',
-      body: { restart: true },
-    });
-    expect(chosen.status).toBe(202);
-    expect(chosen.json.interrupted_run).toBeNull();
-    await eventually(async () => (await api(`${again.url}/api/dialer`)).json.state === 'done');
-    expect(again.webhook.calls()).toHaveLength(4);
-    await eventually(async () =>
-      (await types(again.url)).filter((t) => t === 'Completed Outbound').length === 4
-        ? true
-        : undefined,
-    );
-    await again.close();
-
-    // A run seen to its end is not interrupted.
-    app = await startTestApp({ store });
-    expect((await api(`${app.url}/api/dialer`)).json.interrupted_run).toBeNull();
-    expect((await api(`${app.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
+      app = await startTestApp({ env, configuredStore: true, simulators: { polling, webhook } });
+      const next = app;
+      const done = await eventually(async () => {
+        const { json } = await api(`${next.url}/api/dialer`);
+        return json.state === 'done' ? json : undefined;
+      });
+      expect(done.entries.map((e: { status: string }) => e.status)).toEqual(
+        Array(5).fill('completed'),
+      );
+      // Every number rang once: none of those placed before the restart was placed again.
+      expect(webhook.calls().map((c) => c.phone)).toEqual([
+        '+13018040009',
+        '+19842068287',
+        '+15512459377',
+        '+14155552671',
+        '+12025550123',
+      ]);
+      // Starting again is refused: the list was dialed.
+      const again = await api(`${next.url}/api/dialer/start`, { method: 'POST' });
+      expect(again.status).toBe(409);
+      expect(again.json.error).toMatchObject({ code: 'conflict', details: { state: 'done' } });
+      // Each call is in the history, once.
+      const own = await eventually(async () => {
+        const { json } = await api(`${next.url}/api/calls/${CALLER}`);
+        const types = (json.items as { type: string }[]).map((i) => i.type);
+        return types.length === 5 && types.every((t) => t === 'Completed Outbound');
+      });
+      expect(own).toBe(true);
+    } finally {
+      await app?.close();
+      app = undefined;
+      await polling.close();
+      await webhook.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
-  it('shows a run that a shutdown cut short, from the records of the configured store', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-dialer-restart-'));
+  it('answers 409 campaign_mismatch when the stored default campaign has another list', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-dialer-mismatch-'));
     try {
-      const env = { DATA_DIR: dataDir };
-      app = await startTestApp({ env, configuredStore: true, stepMs: 2_000 });
+      const before = { DATA_DIR: dataDir, DIALER_NUMBERS: '13018040009,19842068287' };
+      app = await startTestApp({ env: before, configuredStore: true });
       expect((await api(`${app.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
-      await eventually(async () => ((await types(app!.url)).length === 2 ? true : undefined));
+      await eventually(async () => (await api(`${app!.url}/api/dialer`)).json.state === 'done');
       await app.close();
 
-      app = await startTestApp({ env, configuredStore: true });
+      const after = { DATA_DIR: dataDir, DIALER_NUMBERS: '13018040009,15512459377' };
+      app = await startTestApp({ env: after, configuredStore: true });
+      // The stored campaign is shown as it is.
       const { json } = await api(`${app.url}/api/dialer`);
-      expect(json.interrupted_run).toMatchObject({
-        total: 4,
-        entries: [
-          { index: 0, phone: '+13018040009' },
-          { index: 1, phone: '+19842068287' },
-        ],
+      expect(json.entries.map((e: { phone: string }) => e.phone)).toEqual([
+        '+13018040009',
+        '+19842068287',
+      ]);
+      const refused = await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+      expect(refused.status).toBe(409);
+      expect(refused.json.error).toMatchObject({
+        code: 'campaign_mismatch',
+        message: expect.stringContaining('has another list than DIALER_NUMBERS'),
       });
-      expect((await api(`${app.url}/api/dialer/start`, { method: 'POST' })).status).toBe(409);
       expect(app.webhook.calls()).toEqual([]);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -319,7 +302,7 @@ describe('a dialer run cut short by a crash', () => {
 });
 
 describe('a dialer call whose POST got no clear answer', () => {
-  it('is on record as of unknown outcome, then with its real end when its webhooks tell it', async () => {
+  it('ends as of unknown outcome, holds its place while it may ring, and is never placed again', async () => {
     // The provider dials, but a gateway in front of it answers 504.
     const provider = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs: 300 });
     const gateway = await startFaultGateway({
@@ -332,11 +315,12 @@ describe('a dialer call whose POST got no clear answer', () => {
           DIALER_API_URL: gateway.url,
           DIALER_NUMBERS: '13018040009,19842068287',
           DIALER_CONCURRENCY: '1',
+          DIALER_CALL_TIMEOUT_MS: '1500',
         },
       });
       const url = app.url;
       await api(`${url}/api/dialer/start`, { method: 'POST' });
-      // Its slot is held while the call may ring: the second number waits.
+      // Its place is held while the call may ring: the second number waits.
       const first = await eventually(async () => {
         const { json } = await api(`${url}/api/dialer`);
         return json.entries[0].in_doubt ? json : undefined;
@@ -349,21 +333,13 @@ describe('a dialer call whose POST got no clear answer', () => {
         const { json } = await api(`${url}/api/dialer`);
         return json.state === 'done' ? json : undefined;
       });
-      // The only call in doubt: the webhook of an id no POST claimed was its own.
-      expect(done.entries.map((e: { status: string }) => e.status)).toEqual([
-        'completed',
-        'completed',
+      expect(done.entries.map((e: { status: string }) => e.status)).toEqual(['failed', 'failed']);
+      expect(done.entries.map((e: { reason: string }) => e.reason)).toEqual([
+        'outcome_unknown',
+        'outcome_unknown',
       ]);
-      expect(done.entries[0].call_id).not.toBeNull();
-      expect(done.entries[0].answered_at).not.toBeNull();
-      expect(provider.calls()).toHaveLength(2); // each number called once
-      const items = await eventually(async () => {
-        const { json } = await api(`${url}/api/calls/${CALLER}`);
-        const all = json.items as { type: string; duration: number | null }[];
-        return all.every((i) => i.type === 'Completed Outbound') ? all : undefined;
-      });
-      expect(items).toHaveLength(2);
-      expect(items!.every((i) => typeof i.duration === 'number')).toBe(true);
+      // Each number reached the provider once: a call that may have rung is not placed again.
+      expect(provider.calls().map((c) => c.phone)).toEqual(['+13018040009', '+19842068287']);
     } finally {
       await gateway.close();
       await provider.close();
@@ -371,13 +347,17 @@ describe('a dialer call whose POST got no clear answer', () => {
   });
 });
 
+type Item = { type: string };
+const types = async (url: string) =>
+  ((await api(`${url}/api/calls/${CALLER}`)).json.items as Item[]).map((i) => i.type);
+
 describe('POST /webhooks/dialer/:token', () => {
-  it('answers 404 for any token before the start and for a wrong token after', async () => {
+  it('answers 404 for a wrong token, and takes the right one before any campaign starts', async () => {
     app = await startTestApp({ env: { WEBHOOK_TOKEN: 'fixed-token-0123456789' }, stepMs: 500 });
     const hook = (token: string, raw: string) =>
       api(`${app!.url}/webhooks/dialer/${token}`, { method: 'POST', raw });
-    expect((await hook('fixed-token-0123456789', '{"id":1,"status":"ringing"}')).status).toBe(404);
-    await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+    // Campaigns outlive a start: a call of one placed before a restart may report at once.
+    expect((await hook('fixed-token-0123456789', '{"id":1,"status":"ringing"}')).status).toBe(204);
     const wrong = await hook('fixed-token-0123456780', 'not json at all');
     expect(wrong.status).toBe(404);
     expect(wrong.json.error.code).toBe('not_found');

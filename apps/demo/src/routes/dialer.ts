@@ -9,30 +9,18 @@ export function dialerRouter(runtime: Runtime): Router {
   const { dialer } = runtime;
   const router = Router();
 
-  const show = () => ({
-    ...serializeDialer(dialer.snapshot(), true),
-    interrupted_run: dialer.interruptedRun(),
-  });
-
   router.get(
     '/',
-    ...route({}, (_input, res) => {
-      res.json(show());
+    ...route({}, async (_input, res) => {
+      res.json(serializeDialer(await dialer.snapshot(), true));
     }),
   );
 
   router.post(
     '/start',
-    ...route(
-      {
-        // `restart: true` dials the list again after a run that a restart cut short.
-        body: z.union([z.undefined(), z.strictObject({ restart: z.boolean().optional() })]),
-      },
-      ({ body }, res) => {
-        dialer.start({ restart: body?.restart ?? false });
-        res.status(202).json(show());
-      },
-    ),
+    ...route({}, async (_input, res) => {
+      res.status(202).json(serializeDialer(await dialer.start(), true));
+    }),
   );
 
   return router;
@@ -57,7 +45,7 @@ export function webhooksRouter(runtime: Runtime): Router {
         // percent-encoded copy of it is not the token.
         const raw = req.originalUrl.split('?')[0] ?? '';
         const token = raw.endsWith(`/${params.token}`) ? params.token : '';
-        const answer = await runtime.dialer.handleWebhook(token, body ?? '');
+        const answer = await runtime.dialerWebhook(token, body ?? '');
         if (answer.body) res.status(answer.status).json(answer.body);
         else res.status(answer.status).end();
       },

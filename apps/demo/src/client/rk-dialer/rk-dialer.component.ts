@@ -2,7 +2,7 @@ import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
 import { ApiRequestError, apiBase, request } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
-import { formatDateTime, formatPhone } from '../format.js';
+import { formatPhone } from '../format.js';
 import { badge, countByStatus, statusLabel, STATUS_ORDER, TERMINAL } from '../status.js';
 import type { DialerEntryEventJson, DialerJson, DialerStateJson } from '../types.js';
 import { styles } from './rk-dialer.styles.js';
@@ -10,8 +10,9 @@ import { styles } from './rk-dialer.styles.js';
 const rank = (status: string) => STATUS_ORDER.indexOf(status as (typeof STATUS_ORDER)[number]);
 
 /**
- * `<rk-dialer api="http://host:4000">`: the configured numbers with their live status and one
- * Call button that starts dialing them all (disabled once started).
+ * `<rk-dialer api="http://host:4000">`: the configured numbers (the campaign named `default`)
+ * with their live status and one Call button that starts dialing them all (disabled once
+ * started; a restart of the server goes on where it stood).
  *
  * @fires rk-dialer-start - the dialer started; `detail: { dialer }`
  * @fires rk-dialer-status - a number's status moved; `detail: { index, phone, status, previous }`
@@ -20,8 +21,6 @@ const rank = (status: string) => STATUS_ORDER.indexOf(status as (typeof STATUS_O
  * @csspart call - the Call button
  * @csspart progress - the progress bar
  * @csspart list - the list of numbers; `entry` each item; `status` each status pill
- * @csspart interrupted - the run a restart cut short; `interrupted-calls` its calls; `restart` the
- *   Dial the list again button
  */
 export class RkDialerElement extends LitElement {
   static override properties: PropertyDeclarations = {
@@ -114,13 +113,10 @@ export class RkDialerElement extends LitElement {
     }
   }
 
-  private async start(restart = false) {
+  private async start() {
     this.starting = true;
     try {
-      this.dialer = await request<DialerJson>(this.base, '/api/dialer/start', {
-        method: 'POST',
-        ...(restart ? { body: { restart: true } } : {}),
-      });
+      this.dialer = await request<DialerJson>(this.base, '/api/dialer/start', { method: 'POST' });
       this.error = '';
       this.announcement = `Dialing ${this.dialer.total} numbers, ${this.dialer.concurrency} at a time.`;
       emit(this, 'rk-dialer-start', { dialer: this.dialer });
@@ -130,49 +126,6 @@ export class RkDialerElement extends LitElement {
     } finally {
       this.starting = false;
     }
-  }
-
-  /** A run the server did not see to its end: what it had dialed, and an explicit way on. */
-  private renderInterrupted(run: NonNullable<DialerJson['interrupted_run']>) {
-    const unreached = run.total - new Set(run.entries.map((e) => e.index)).size;
-    return html`
-      <div
-        class="interrupted"
-        part="interrupted"
-        role="region"
-        aria-labelledby="interrupted-heading"
-      >
-        <h3 id="interrupted-heading">Interrupted run</h3>
-        <p>
-          A run started ${formatDateTime(run.started_at)} stopped before it ended, after
-          ${run.entries.length} of ${run.total}
-          calls${unreached > 0 ? html`, ${unreached} number(s) never dialed` : nothing}. Calls of
-          unknown outcome may have rung. Nothing is dialed again unless you choose to.
-        </p>
-        <ol part="interrupted-calls" aria-label="Calls of the interrupted run">
-          ${run.entries.map(
-            (entry) =>
-              html`<li
-                data-index=${entry.index}
-                data-status=${entry.outcome_unknown ? 'unknown' : entry.status}
-              >
-                <a href="${this.base}/calls/${encodeURIComponent(entry.phone)}"
-                  >${formatPhone(entry.phone)}</a
-                >
-                ${
-                  entry.outcome_unknown
-                    ? html`<span class="badge" part="status status-unknown">outcome unknown</span>`
-                    : badge(entry.status)
-                }
-                ${entry.call_id ? html`<span class="muted">call ${entry.call_id}</span>` : nothing}
-              </li>`,
-          )}
-        </ol>
-        <button part="button restart" ?disabled=${this.starting} @click=${() => this.start(true)}>
-          Dial the list again
-        </button>
-      </div>
-    `;
   }
 
   override render() {
@@ -186,7 +139,6 @@ export class RkDialerElement extends LitElement {
           ? 'Every number was dialed.'
           : `Dialing, ${dialer.concurrency} calls at a time…`;
     const ended = dialer ? dialer.entries.filter((e) => TERMINAL.has(e.status)).length : 0;
-    const interrupted = dialer?.interrupted_run ?? null;
     return html`
       <section class="card" part="dialer" aria-labelledby="dialer-heading">
         <div class="head">
@@ -197,14 +149,13 @@ export class RkDialerElement extends LitElement {
           <button
             class="primary"
             part="button call"
-            ?disabled=${!dialer || state !== 'idle' || this.starting || interrupted !== null}
+            ?disabled=${!dialer || state !== 'idle' || this.starting}
             @click=${() => this.start()}
           >
             ${state === 'idle' ? 'Call' : state === 'done' ? 'Called' : 'Calling…'}
           </button>
         </div>
         ${this.error ? html`<p class="notice" role="alert">${this.error}</p>` : nothing}
-        ${interrupted ? this.renderInterrupted(interrupted) : nothing}
         ${
           dialer
             ? html`

@@ -5,15 +5,6 @@ import { shared } from '../styles.js';
 export const styles = [
   shared,
   css`
-    .interrupted {
-      padding: 0.5rem 0.75rem;
-      border-radius: var(--_radius);
-      border: 1px solid var(--_danger);
-      margin: 0.5rem 0;
-    }
-    .interrupted ul {
-      padding-left: 1.25rem;
-    }
     .head {
       display: flex;
       flex-wrap: wrap;

@@ -1,0 +1,502 @@
+/**
+ * The campaign routes through HTTP against the simulators, on memory stores: create (JSON and a
+ * CSV upload), list, one with its entries, pause, resume, stop, the results download, live
+ * events, and every refusal.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { api, eventually, openEvents, startTestApp, type TestApp } from '../_test-utils.js';
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+const NUMBERS = ['13018040009', '19842068287', '15512459377'];
+const E164 = ['+13018040009', '+19842068287', '+15512459377'];
+
+interface Progress {
+  dialed: number;
+  live: number;
+  completed: number;
+  missed: number;
+  unknown: number;
+  canceled: number;
+}
+
+const campaign = async (id: string) => (await api(`${app!.url}/api/campaigns/${id}`)).json;
+
+/** Waits until the campaign's state is `state`, and answers it. */
+const until = (id: string, check: (json: { state: string; progress: Progress }) => boolean) =>
+  eventually(async () => {
+    const json = await campaign(id);
+    return check(json) ? json : undefined;
+  });
+
+function csv(url: string, body: string, headers: Record<string, string> = {}) {
+  return api(url, {
+    method: 'POST',
+    raw: body,
+    headers: { 'content-type': 'text/csv', ...headers },
+  });
+}
+
+describe('POST /api/campaigns (JSON)', () => {
+  it('creates a campaign, dials every number in order, and shows its progress to the end', async () => {
+    app = await startTestApp();
+    const res = await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'spring-promo', numbers: NUMBERS, concurrency: 2, max_attempts: 2 },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('location')).toBe('/api/campaigns/spring-promo');
+    expect(res.json).toMatchObject({
+      id: 'spring-promo',
+      state: 'running',
+      concurrency: 2,
+      total: 3,
+      max_attempts: 2,
+      calls_per_second: null,
+      call_timeout_ms: 14_400_000,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+    const done = await until('spring-promo', (json) => json.state === 'done');
+    expect(done.progress).toEqual({
+      dialed: 3,
+      live: 0,
+      completed: 3,
+      missed: 0,
+      unknown: 0,
+      canceled: 0,
+    });
+    expect(done.entries.map((e: { phone: string; status: string }) => [e.phone, e.status])).toEqual(
+      E164.map((phone) => [phone, 'completed']),
+    );
+    expect(app.webhook.calls().map((c) => c.phone)).toEqual(E164);
+    // Its calls are in the history of the numbers called.
+    await eventually(async () => {
+      const { json } = await api(`${app!.url}/api/calls/19842068287`);
+      return json.items.length === 1 && json.items[0].type === 'Completed Inbound';
+    });
+  });
+
+  it('names a campaign created without a name, and takes numbers with the form { phone }', async () => {
+    app = await startTestApp();
+    const res = await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { numbers: [{ phone: '+1 301 804 0009' }, '19842068287'] },
+    });
+    expect(res.status).toBe(201);
+    expect(res.json.id).toMatch(/^campaign-\d{8}-\d{6}-[0-9a-f]{4}$/);
+    expect(res.json.concurrency).toBe(3);
+    const { json } = await api(`${app.url}/api/campaigns/${res.json.id}`);
+    expect(json.entries.map((e: { phone: string }) => e.phone)).toEqual([
+      '+13018040009',
+      '+19842068287',
+    ]);
+  });
+
+  it('answers 400 listing every invalid number by row, and creates nothing', async () => {
+    app = await startTestApp();
+    const res = await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'bad', numbers: ['13018040009', '42', '19842068287', { phone: 'call me' }] },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toEqual({
+      code: 'invalid_numbers',
+      message: '2 of 4 numbers are not valid phone numbers: row 2 ("42"), row 4 ("call me")',
+      details: {
+        invalid_numbers: [
+          { row: 2, phone: '42', message: 'not a valid phone number' },
+          { row: 4, phone: 'call me', message: 'not a valid phone number' },
+        ],
+      },
+    });
+    expect((await api(`${app.url}/api/campaigns`)).json.items).toEqual([]);
+    expect((await api(`${app.url}/api/campaigns/bad`)).status).toBe(404);
+  });
+
+  it.each([
+    ['no numbers', { numbers: [] }],
+    ['an unknown field', { numbers: NUMBERS, priority: 'high' }],
+    ['a concurrency of 0', { numbers: NUMBERS, concurrency: 0 }],
+    ['a name with a space', { name: 'spring promo', numbers: NUMBERS }],
+    ['calls per second of 0', { numbers: NUMBERS, calls_per_second: 0 }],
+    ['a number that is not a string', { numbers: [13018040009] }],
+  ])('answers 400 invalid_request for %s', async (_what, body) => {
+    app = await startTestApp();
+    const res = await api(`${app.url}/api/campaigns`, { method: 'POST', body });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('invalid_request');
+    expect(res.json.error.details.issues.length).toBeGreaterThan(0);
+  });
+
+  it('answers 400 unsupported_call_option for what a call says when the provider cannot say it', async () => {
+    app = await startTestApp();
+    const res = await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { numbers: [{ phone: '13018040009', say: 'Your order is ready.' }] },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('unsupported_call_option');
+    expect(app.webhook.calls()).toEqual([]);
+  });
+
+  it("answers 409 when the name is taken, and for the configured list's name", async () => {
+    app = await startTestApp({ stepMs: 200 });
+    const body = { name: 'twice', numbers: NUMBERS };
+    expect((await api(`${app.url}/api/campaigns`, { method: 'POST', body })).status).toBe(201);
+    const again = await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'twice', numbers: ['14155552671'] },
+    });
+    expect(again.status).toBe(409);
+    expect(again.json.error).toMatchObject({ code: 'campaign_exists' });
+    const reserved = await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'default', numbers: NUMBERS },
+    });
+    expect(reserved.status).toBe(409);
+    expect(reserved.json.error.message).toContain('POST /api/dialer/start');
+    expect((await api(`${app.url}/api/dialer`)).json.state).toBe('idle');
+  });
+
+  it("takes a list larger than the other routes' 16 KiB limit, and answers 413 past 1 MiB", async () => {
+    app = await startTestApp({ stepMs: 1000 });
+    const many = Array.from({ length: 1500 }, (_, i) => `+1415555${String(i).padStart(4, '0')}`);
+    const body = JSON.stringify({ name: 'large', numbers: many, concurrency: 1 });
+    expect(body.length).toBeGreaterThan(16 * 1024);
+    const res = await api(`${app.url}/api/campaigns`, { method: 'POST', raw: body });
+    expect(res.status).toBe(201);
+    expect(res.json.total).toBe(1500);
+    const huge = await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      raw: JSON.stringify({ numbers: NUMBERS, pad: 'x'.repeat(1024 * 1024) }),
+    });
+    expect(huge.status).toBe(413);
+  });
+});
+
+describe('POST /api/campaigns (CSV upload)', () => {
+  it('creates a campaign from phone[,say] rows with a header, quoted fields and CRLF', async () => {
+    app = await startTestApp();
+    const body = 'phone\r\n"+1 (301) 804-0009"\r\n19842068287\r\n\r\n 15512459377 \r\n';
+    const res = await csv(`${app.url}/api/campaigns?name=from-csv&concurrency=2`, body);
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({ id: 'from-csv', concurrency: 2, total: 3 });
+    const done = await until('from-csv', (json) => json.state === 'done');
+    expect(done.entries.map((e: { phone: string }) => e.phone)).toEqual(E164);
+  });
+
+  it('reads rows without a header too', async () => {
+    app = await startTestApp();
+    const res = await csv(`${app.url}/api/campaigns`, '13018040009\n19842068287\n');
+    expect(res.status).toBe(201);
+    expect(res.json.total).toBe(2);
+  });
+
+  it('answers 400 listing every invalid number by the line of the file', async () => {
+    app = await startTestApp();
+    const body = 'phone\n13018040009\n"not, a number"\n19842068287\n12\n';
+    const res = await csv(`${app.url}/api/campaigns?name=lines`, body);
+    expect(res.status).toBe(400);
+    expect(res.json.error.details.invalid_numbers).toEqual([
+      { row: 3, phone: 'not, a number', message: 'not a valid phone number' },
+      { row: 5, phone: '12', message: 'not a valid phone number' },
+    ]);
+    expect((await api(`${app.url}/api/campaigns/lines`)).status).toBe(404);
+  });
+
+  it.each([
+    ['an unclosed quote', '13018040009\n"19842068287\n', /line 2: a quoted field is not closed/],
+    ['too many columns', '13018040009,hello,extra\n', /line 1: 3 columns/],
+    ['an unknown column', 'phone,email\n13018040009,a@b.example\n', /phone and say/],
+    ['no number', 'phone\n\n', /lists no number/],
+  ])('answers 400 invalid_csv for %s', async (_what, body, message) => {
+    app = await startTestApp();
+    const res = await csv(`${app.url}/api/campaigns`, body);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('invalid_csv');
+    expect(res.json.error.message).toMatch(message);
+  });
+
+  it('answers 400 for an unknown or malformed query parameter', async () => {
+    app = await startTestApp();
+    expect((await csv(`${app.url}/api/campaigns?color=red`, '13018040009')).status).toBe(400);
+    expect((await csv(`${app.url}/api/campaigns?concurrency=many`, '13018040009')).status).toBe(
+      400,
+    );
+    expect((await csv(`${app.url}/api/campaigns?concurrency=0`, '13018040009')).status).toBe(400);
+  });
+
+  it('answers 415 for another charset, for text/plain and for a form', async () => {
+    app = await startTestApp();
+    const url = `${app.url}/api/campaigns`;
+    const latin = await csv(url, '13018040009', { 'content-type': 'text/csv; charset=latin1' });
+    expect(latin.status).toBe(415);
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await csv(url, '13018040009', { 'content-type': type });
+      expect(res.status).toBe(415);
+      expect(res.json.error.message).toBe(
+        'POST /api/campaigns takes application/json or text/csv only',
+      );
+    }
+    expect((await api(`${app.url}/api/campaigns`)).json.items).toEqual([]);
+  });
+
+  it('needs a preflight from another page, which a foreign origin does not pass (CSRF)', async () => {
+    app = await startTestApp();
+    const url = `${app.url}/api/campaigns`;
+    const evil = 'http://evil.example';
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: evil,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    // Sent anyway (a client that skips the preflight): refused too.
+    const sent = await csv(url, '13018040009', { origin: evil });
+    expect(sent.status).toBe(403);
+    expect((await api(url)).json.items).toEqual([]);
+    // The app's own page passes its preflight.
+    const own = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: app.url,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(own.status).toBe(204);
+    expect(own.headers.get('access-control-allow-headers')).toContain('Content-Type');
+  });
+});
+
+describe('GET /api/campaigns', () => {
+  it('lists campaigns newest first, a page at a time', async () => {
+    app = await startTestApp();
+    for (const name of ['first', 'second', 'third']) {
+      const res = await api(`${app.url}/api/campaigns`, {
+        method: 'POST',
+        body: { name, numbers: NUMBERS.slice(0, 1) },
+      });
+      expect(res.status).toBe(201);
+    }
+    const page1 = await api(`${app.url}/api/campaigns?limit=2`);
+    expect(page1.status).toBe(200);
+    expect(page1.json.items.map((c: { id: string }) => c.id)).toEqual(['third', 'second']);
+    expect(page1.json.items[0]).toMatchObject({ total: 1, progress: expect.any(Object) });
+    expect(page1.json.next_cursor).toEqual(expect.any(String));
+    const page2 = await api(`${app.url}/api/campaigns?limit=2&cursor=${page1.json.next_cursor}`);
+    expect(page2.json.items.map((c: { id: string }) => c.id)).toEqual(['first']);
+    expect(page2.json.next_cursor).toBeNull();
+  });
+
+  it.each(['limit=0', 'limit=lots', 'cursor=nonsense', 'state=done'])(
+    'answers 400 for %s',
+    async (query) => {
+      app = await startTestApp();
+      expect((await api(`${app.url}/api/campaigns?${query}`)).status).toBe(400);
+    },
+  );
+});
+
+describe('GET /api/campaigns/:id', () => {
+  it('pages the entries with cursor and limit', async () => {
+    app = await startTestApp();
+    await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'paged', numbers: NUMBERS },
+    });
+    const first = await api(`${app.url}/api/campaigns/paged?limit=2`);
+    expect(first.json.entries.map((e: { index: number }) => e.index)).toEqual([0, 1]);
+    expect(first.json.next_cursor).toBe('2');
+    const rest = await api(`${app.url}/api/campaigns/paged?limit=2&cursor=2`);
+    expect(rest.json.entries.map((e: { index: number }) => e.index)).toEqual([2]);
+    expect(rest.json.next_cursor).toBeNull();
+    expect(rest.json.entries[0]).toEqual({
+      index: 2,
+      phone: '+15512459377',
+      status: expect.any(String),
+      call_id: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'),
+      attempts: expect.any(Number),
+      started_at: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'),
+      ended_at: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'),
+      answered_at: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'),
+      answered_by: null,
+      in_doubt: false,
+      reason: null,
+    });
+  });
+
+  it('answers 404 for an unknown campaign and 400 for a malformed id or query', async () => {
+    app = await startTestApp();
+    const missing = await api(`${app.url}/api/campaigns/nobody`);
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe('not_found');
+    expect((await api(`${app.url}/api/campaigns/${encodeURIComponent('no body!')}`)).status).toBe(
+      400,
+    );
+    expect((await api(`${app.url}/api/campaigns/nobody?cursor=-1`)).status).toBe(400);
+    expect((await api(`${app.url}/api/campaigns/nobody/results.csv`)).status).toBe(404);
+  });
+
+  it('answers 405 for another method', async () => {
+    app = await startTestApp();
+    const res = await api(`${app.url}/api/campaigns/x`, { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('POST /api/campaigns/:id/{pause,resume,stop}', () => {
+  it('pauses: the call in flight ends and no other is placed until resume', async () => {
+    app = await startTestApp({ stepMs: [150, 250] });
+    await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'held', numbers: NUMBERS, concurrency: 1 },
+    });
+    await until('held', (json) => json.progress.live === 1);
+    const paused = await api(`${app.url}/api/campaigns/held/pause`, { method: 'POST' });
+    expect(paused.status).toBe(200);
+    expect(paused.json.state).toBe('paused');
+    // The call in flight ends; a running campaign would dial the next number at that moment.
+    const after = await until('held', (json) => json.progress.completed === 1);
+    expect(after.state).toBe('paused');
+    expect(after.progress).toMatchObject({ dialed: 1, live: 0 });
+    expect(app.webhook.calls()).toHaveLength(1);
+
+    const resumed = await api(`${app.url}/api/campaigns/held/resume`, { method: 'POST', body: {} });
+    expect(resumed.status).toBe(200);
+    expect(resumed.json.state).toBe('running');
+    const done = await until('held', (json) => json.state === 'done');
+    expect(done.progress.completed).toBe(3);
+    expect(app.webhook.calls().map((c) => c.phone)).toEqual(E164);
+  });
+
+  it('stops: numbers not dialed end canceled, and resume is refused with 409', async () => {
+    app = await startTestApp({ stepMs: [150, 250] });
+    await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'halted', numbers: NUMBERS, concurrency: 1 },
+    });
+    await until('halted', (json) => json.progress.live === 1);
+    const stopped = await api(`${app.url}/api/campaigns/halted/stop`, { method: 'POST' });
+    expect(stopped.status).toBe(200);
+    expect(stopped.json.state).toBe('stopped');
+    const ended = await until('halted', (json) => json.progress.live === 0);
+    expect(ended.state).toBe('stopped');
+    expect(ended.progress).toMatchObject({ dialed: 1, completed: 1, canceled: 2 });
+    expect(app.webhook.calls()).toHaveLength(1);
+
+    const resumed = await api(`${app.url}/api/campaigns/halted/resume`, { method: 'POST' });
+    expect(resumed.status).toBe(409);
+    expect(resumed.json.error).toMatchObject({
+      code: 'campaign_stopped',
+      details: { reason: 'campaign_stopped' },
+    });
+  });
+
+  it('answers 404 for an unknown campaign and 400 for a body with fields', async () => {
+    app = await startTestApp();
+    expect((await api(`${app.url}/api/campaigns/nobody/pause`, { method: 'POST' })).status).toBe(
+      404,
+    );
+    await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'c', numbers: NUMBERS },
+    });
+    const res = await api(`${app.url}/api/campaigns/c/stop`, {
+      method: 'POST',
+      body: { now: true },
+    });
+    expect(res.status).toBe(400);
+    expect((await campaign('c')).state).not.toBe('stopped');
+  });
+});
+
+describe('GET /api/campaigns/:id/results.csv', () => {
+  it('downloads one line per entry with its outcome', async () => {
+    app = await startTestApp();
+    await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'report', numbers: NUMBERS.slice(0, 2) },
+    });
+    await until('report', (json) => json.state === 'done');
+    const res = await api(`${app.url}/api/campaigns/report/results.csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="?report-results\.csv"?$/,
+    );
+    const lines = res.text.split('\r\n');
+    expect(lines[0]).toBe(
+      'index,phone,status,attempts,call_id,started_at,ended_at,answered_by,error',
+    );
+    expect(lines).toHaveLength(4); // two entries and the final line break
+    expect(lines[3]).toBe('');
+    for (const [i, line] of lines.slice(1, 3).entries()) {
+      const [index, phone, status, attempts, callId, startedAt, endedAt, by, error] =
+        line.split(',');
+      expect([index, phone, status, attempts, by, error]).toEqual([
+        String(i),
+        E164[i],
+        'completed',
+        '1',
+        '',
+        '',
+      ]);
+      expect(callId).toMatch(/^\d+$/);
+      expect(Date.parse(startedAt!)).toBeLessThanOrEqual(Date.parse(endedAt!));
+    }
+  });
+});
+
+describe('campaign events', () => {
+  it("publishes each campaign's progress live, several campaigns at once", async () => {
+    app = await startTestApp({ stepMs: [100, 200] });
+    const stream = await openEvents(`${app.url}/api/events`);
+    for (const name of ['left', 'right']) {
+      await api(`${app.url}/api/campaigns`, {
+        method: 'POST',
+        body: { name, numbers: NUMBERS, concurrency: 1 },
+      });
+    }
+    const views = () =>
+      stream.events.filter((e) => e.event === 'campaign').map((e) => JSON.parse(e.data));
+    await stream.until(() =>
+      ['left', 'right'].every((id) => views().some((v) => v.id === id && v.state === 'done')),
+    );
+    // Both were dialing at once: at some event, each one's latest view had a call live.
+    const latest = new Map<string, number>();
+    let together = false;
+    for (const view of views()) {
+      latest.set(view.id, view.progress.live);
+      if (latest.get('left') === 1 && latest.get('right') === 1) together = true;
+    }
+    expect(together).toBe(true);
+    const last = views()
+      .filter((v) => v.id === 'left')
+      .at(-1);
+    expect(last.progress).toEqual({
+      dialed: 3,
+      live: 0,
+      completed: 3,
+      missed: 0,
+      unknown: 0,
+      canceled: 0,
+    });
+    // Progress only grows.
+    const completed = views()
+      .filter((v) => v.id === 'left')
+      .map((v) => v.progress.completed);
+    expect(completed).toEqual([...completed].sort((a, b) => a - b));
+    stream.close();
+  });
+});
