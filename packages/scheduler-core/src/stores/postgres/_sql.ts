@@ -430,7 +430,8 @@ export function campaignStatementsFor(s: string) {
      * The claim, once the campaign's row is locked (a statement of its own before this one, so
      * that this one's snapshot sees every claim of the campaign committed before it). In one
      * statement: the rows whose lease ran out are adopted (up to `$3`), the places taken are
-     * counted (live rows, and unknown outcomes placed after `$2 - $6`), and up to the rest of
+     * counted (live rows, and unknown outcomes placed after `$6`, the end of the hold before
+     * now, rounded down), and up to the rest of
      * `$3`, of `$8 - taken` (the concurrency; 0 when not running) and of `$7` (the rows that
      * have a send slot) `scheduled` entries due by `$2` are claimed in list order. With a budget
      * (`$9` true), the campaign's next free slot moves from `$10` by `$11` per row sent.
@@ -447,7 +448,7 @@ export function campaignStatementsFor(s: string) {
         SELECT (SELECT count(*) FROM ${calls} WHERE campaign_id = $1 AND status IN (${TAKING}))
           + (SELECT count(*) FROM ${calls}
             WHERE campaign_id = $1 AND status = 'failed' AND reason = 'outcome_unknown'
-              AND placing_at > $2 - $6::bigint) AS n
+              AND placing_at > $6) AS n
       ), fresh AS MATERIALIZED (
         SELECT id, position FROM ${calls}
         WHERE campaign_id = $1 AND status = 'scheduled' AND due_at <= $2
@@ -478,7 +479,10 @@ export function campaignStatementsFor(s: string) {
       SELECT rows.*, taken.n AS taken, set_config('synchronous_commit', 'off', true) AS async_commit
       FROM taken LEFT JOIN (SELECT * FROM adopted UNION ALL SELECT * FROM claimed) AS rows ON true
       ORDER BY claim_kind, claim_order, id`,
-    /** The campaign's next wake after `$2` (holds of `$3` ms); null for none. */
+    /**
+     * The campaign's next wake after `$2`: holds of `$3` ms, the unknown outcomes still held
+     * placed after `$4` (`$2 - $3` rounded down).
+     */
     nextWake: `SELECT least(
         (SELECT lease_until FROM ${calls}
           WHERE campaign_id = $1 AND status IN (${TAKING}) AND lease_until IS NOT NULL
@@ -486,9 +490,9 @@ export function campaignStatementsFor(s: string) {
         (SELECT due_at FROM ${calls}
           WHERE campaign_id = $1 AND status = 'scheduled' AND due_at > $2
           ORDER BY due_at LIMIT 1),
-        (SELECT placing_at + $3::bigint FROM ${calls}
+        (SELECT placing_at + $3::float8 FROM ${calls}
           WHERE campaign_id = $1 AND status = 'failed' AND reason = 'outcome_unknown'
-            AND placing_at > $2 - $3::bigint
+            AND placing_at > $4
           ORDER BY placing_at LIMIT 1)
       ) AS wake`,
     /** A page of every status after position `$2`. */

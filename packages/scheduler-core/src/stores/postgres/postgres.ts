@@ -698,7 +698,7 @@ export function postgresStore(
               rest,
               workerId,
               leaseUntil,
-              holdMs,
+              Math.floor(now - holdMs),
               fit,
               campaign.state === 'running' ? campaign.concurrency : 0,
               budget !== undefined,
@@ -737,7 +737,9 @@ export function postgresStore(
     },
 
     async nextCampaignWake(id, now, holdMs) {
-      const [row] = await run(() => query(campaignSql.nextWake, [id, now, holdMs]));
+      const [row] = await run(() =>
+        query(campaignSql.nextWake, [id, now, holdMs, Math.floor(now - holdMs)]),
+      );
       return row?.wake == null ? null : Number(row.wake);
     },
 
