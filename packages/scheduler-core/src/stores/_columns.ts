@@ -24,7 +24,12 @@ export const COLUMNS: Record<keyof StoredCall, string> = {
   events: 'events',
   options: 'options',
   call: 'call_options',
+  campaign: 'campaign_id',
+  position: 'position',
 };
+
+/** Fields only campaign rows carry: a row of the scheduler's own reads back without them. */
+export const CAMPAIGN_FIELDS: ReadonlySet<keyof StoredCall> = new Set(['campaign', 'position']);
 
 export const FIELDS = Object.keys(COLUMNS) as (keyof StoredCall)[];
 

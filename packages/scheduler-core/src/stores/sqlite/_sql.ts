@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { StoredCall, StoredCallRecord } from '../../store.js';
-import { COLUMNS, FIELDS, FINISHED_SQL, JSON_FIELDS } from '../_columns.js';
+import { CAMPAIGN_FIELDS, COLUMNS, FIELDS, FINISHED_SQL, JSON_FIELDS } from '../_columns.js';
 
 export { COLUMNS, FIELDS };
 
@@ -9,6 +9,14 @@ export { COLUMNS, FIELDS };
 /** The wake time of the Store contract (see `wakeTime`), as a generated column. */
 const WAKE_AT = `CASE WHEN status = 'scheduled' THEN due_at
   WHEN status IN ('queued', 'initiated', 'ringing', 'answered') THEN lease_until END`;
+
+/** The wake time of migration 7 on: none for campaign rows (`claimCampaign` claims them). */
+const OWN_WAKE_AT = `CASE WHEN campaign_id IS NOT NULL THEN NULL
+  WHEN status = 'scheduled' THEN due_at
+  WHEN status IN ('queued', 'initiated', 'ringing', 'answered') THEN lease_until END`;
+
+/** The statuses of a campaign row that takes a place under its cap (with the held ones). */
+const TAKING = `'queued', 'initiated', 'ringing', 'answered'`;
 
 /** The status a claim gives a row (see `claimedStatus`). */
 export const CLAIMED_STATUS = `CASE WHEN status IN ('initiated', 'ringing', 'answered') THEN status ELSE 'queued' END`;
@@ -101,7 +109,95 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // Campaigns: their entries are rows of scheduled_calls (campaign_id, position) that the
+    // scheduler's claims never see (no wake time), claimed by \`claimCampaign\` under the
+    // campaign's cap in list order; the scheduler's \`list\` reads partial indexes of its own rows.
+    version: 7,
+    sql: `
+      ALTER TABLE scheduled_calls ADD COLUMN campaign_id TEXT;
+      ALTER TABLE scheduled_calls ADD COLUMN position INTEGER;
+      DROP INDEX scheduled_calls_wake;
+      ALTER TABLE scheduled_calls DROP COLUMN wake_at;
+      ALTER TABLE scheduled_calls ADD COLUMN wake_at INTEGER GENERATED ALWAYS AS (${OWN_WAKE_AT}) VIRTUAL;
+      CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
+      DROP INDEX scheduled_calls_created;
+      CREATE INDEX scheduled_calls_created ON scheduled_calls (created_at, id)
+        WHERE campaign_id IS NULL;
+      CREATE INDEX scheduled_calls_own_status ON scheduled_calls (status, created_at, id)
+        WHERE campaign_id IS NULL;
+      CREATE UNIQUE INDEX scheduled_calls_campaign_position ON scheduled_calls (campaign_id, position)
+        WHERE campaign_id IS NOT NULL;
+      CREATE INDEX scheduled_calls_campaign_status ON scheduled_calls (campaign_id, status, position)
+        WHERE campaign_id IS NOT NULL;
+      CREATE INDEX scheduled_calls_campaign_list ON scheduled_calls (campaign_id, created_at, id)
+        WHERE campaign_id IS NOT NULL;
+      CREATE INDEX scheduled_calls_campaign_due ON scheduled_calls (campaign_id, due_at)
+        WHERE campaign_id IS NOT NULL AND status = 'scheduled';
+      CREATE INDEX scheduled_calls_campaign_live ON scheduled_calls (campaign_id, lease_until)
+        WHERE campaign_id IS NOT NULL AND status IN (${TAKING});
+      CREATE INDEX scheduled_calls_campaign_held ON scheduled_calls (campaign_id, placing_at)
+        WHERE campaign_id IS NOT NULL AND status = 'failed' AND reason = 'outcome_unknown';
+      CREATE TABLE campaigns (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        concurrency INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        next_slot_at REAL NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL
+      );
+      CREATE INDEX campaigns_created ON campaigns (created_at, id);
+    `,
+  },
 ];
+
+/** A campaign's columns, in the order of `campaignValues`. */
+export const CAMPAIGN_COLUMNS =
+  'id, state, concurrency, total, fingerprint, settings, next_slot_at, created_at, updated_at, version';
+
+/** The statements of campaigns, each through a partial index of campaign rows (migration 7). */
+export const CAMPAIGN_SQL = {
+  insert: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  get: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?`,
+  list: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns INDEXED BY campaigns_created
+    ORDER BY created_at DESC, id DESC LIMIT ?`,
+  listAfter: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns INDEXED BY campaigns_created
+    WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?`,
+  /** Rows whose lease ran out (queued or in flight), oldest lease first. */
+  expired: `SELECT id FROM scheduled_calls INDEXED BY scheduled_calls_campaign_live
+    WHERE campaign_id = ? AND status IN (${TAKING}) AND lease_until <= ?
+    ORDER BY lease_until, id LIMIT ?`,
+  /** Places taken: live rows and unknown outcomes placed after `now - holdMs`. */
+  taken: `SELECT
+    (SELECT COUNT(*) FROM scheduled_calls INDEXED BY scheduled_calls_campaign_live
+      WHERE campaign_id = ? AND status IN (${TAKING}))
+    + (SELECT COUNT(*) FROM scheduled_calls INDEXED BY scheduled_calls_campaign_held
+      WHERE campaign_id = ? AND status = 'failed' AND reason = 'outcome_unknown'
+        AND placing_at > ?) AS n`,
+  /** Due entries in list order. */
+  fresh: `SELECT id FROM scheduled_calls INDEXED BY scheduled_calls_campaign_status
+    WHERE campaign_id = ? AND status = 'scheduled' AND due_at <= ? ORDER BY position LIMIT ?`,
+  nextLease: `SELECT MIN(lease_until) AS at FROM scheduled_calls
+    INDEXED BY scheduled_calls_campaign_live WHERE campaign_id = ? AND status IN (${TAKING})`,
+  nextDue: `SELECT MIN(due_at) AS at FROM scheduled_calls INDEXED BY scheduled_calls_campaign_due
+    WHERE campaign_id = ? AND status = 'scheduled' AND due_at > ?`,
+  nextHeld: `SELECT MIN(placing_at) AS at FROM scheduled_calls
+    INDEXED BY scheduled_calls_campaign_held
+    WHERE campaign_id = ? AND status = 'failed' AND reason = 'outcome_unknown' AND placing_at > ?`,
+  calls: `${'SELECT ' + FIELDS.map((f) => COLUMNS[f]).join(', ')} FROM scheduled_calls
+    INDEXED BY scheduled_calls_campaign_position
+    WHERE campaign_id = ? AND position > ? ORDER BY position LIMIT ?`,
+  /** One status's page in list order (several are merged by the caller's UNION). */
+  callsOfStatus: `SELECT ${FIELDS.map((f) => COLUMNS[f]).join(', ')} FROM scheduled_calls
+    INDEXED BY scheduled_calls_campaign_status
+    WHERE campaign_id = ? AND status = ? AND position > ? ORDER BY position LIMIT ?`,
+  count: `SELECT status, COUNT(*) AS n FROM scheduled_calls INDEXED BY scheduled_calls_campaign_status
+    WHERE campaign_id = ? GROUP BY status`,
+};
 
 export const SELECTED = FIELDS.map((f) => COLUMNS[f]).join(', ');
 export const SELECT = `SELECT ${SELECTED} FROM scheduled_calls`;
@@ -118,6 +214,7 @@ export function fromRow(row: Row): StoredCall {
   const out: Record<string, unknown> = {};
   for (const field of FIELDS) {
     const value = row[COLUMNS[field]];
+    if (CAMPAIGN_FIELDS.has(field) && value == null) continue;
     out[field] =
       JSON_FIELDS.has(field) && typeof value === 'string' ? JSON.parse(value) : (value ?? null);
   }
@@ -150,13 +247,20 @@ export function listQuery(query: {
   after: [number, string] | null;
   statuses: readonly string[] | undefined;
   to: string | undefined;
+  /** One campaign's rows; `null`: the scheduler's own rows only. */
+  campaign: string | null;
   limit: number;
 }): { sql: string; params: SQLInputValue[] } {
-  const { after, statuses, to } = query;
+  const { after, statuses, to, campaign } = query;
   const limit = query.limit + 1;
   const page = (status: string | undefined) => {
     const where: string[] = [];
     const params: SQLInputValue[] = [];
+    if (campaign === null) where.push('campaign_id IS NULL');
+    else {
+      where.push('campaign_id = ?');
+      params.push(campaign);
+    }
     if (after) {
       where.push('(created_at, id) > (?, ?)');
       params.push(after[0], after[1]);
@@ -171,12 +275,18 @@ export function listQuery(query: {
     }
     // A number's calls are few; a status may hold millions of finished ones: each filter reads
     // its own index, in page order, and stops at the page's end.
+    // A campaign's rows: by status through its status index (a few, in flight, sorted after),
+    // else in page order through its own list index.
     const index =
       to !== undefined
         ? 'scheduled_calls_to'
-        : status !== undefined
-          ? 'scheduled_calls_status'
-          : 'scheduled_calls_created';
+        : campaign !== null
+          ? status !== undefined
+            ? 'scheduled_calls_campaign_status'
+            : 'scheduled_calls_campaign_list'
+          : status !== undefined
+            ? 'scheduled_calls_own_status'
+            : 'scheduled_calls_created';
     return {
       sql: `${SELECT} INDEXED BY ${index} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ?`,
       params: [...params, limit],

@@ -11,7 +11,29 @@ import type { Store } from '../../store.js';
 import { sqliteStore } from './sqlite.js';
 
 /** Undoes the migrations after version 3: no call options, no answered_by, no indexes of 6. */
-const BACK_TO_VERSION_3 = `DROP INDEX scheduled_calls_status;
+/** Undoes migration 7 (campaigns): the wake time of version 3 to 6, no campaign columns. */
+const BACK_TO_VERSION_6 = `DROP INDEX scheduled_calls_own_status;
+  DROP INDEX scheduled_calls_campaign_position;
+  DROP INDEX scheduled_calls_campaign_status;
+  DROP INDEX scheduled_calls_campaign_list;
+  DROP INDEX scheduled_calls_campaign_due;
+  DROP INDEX scheduled_calls_campaign_live;
+  DROP INDEX scheduled_calls_campaign_held;
+  DROP TABLE campaigns;
+  DROP INDEX scheduled_calls_created;
+  CREATE INDEX scheduled_calls_created ON scheduled_calls (created_at, id);
+  DROP INDEX scheduled_calls_wake;
+  ALTER TABLE scheduled_calls DROP COLUMN wake_at;
+  ALTER TABLE scheduled_calls DROP COLUMN campaign_id;
+  ALTER TABLE scheduled_calls DROP COLUMN position;
+  ALTER TABLE scheduled_calls ADD COLUMN wake_at INTEGER GENERATED ALWAYS AS (
+    CASE WHEN status = 'scheduled' THEN due_at
+      WHEN status IN ('queued', 'initiated', 'ringing', 'answered') THEN lease_until END) VIRTUAL;
+  CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
+  DELETE FROM schema_migrations WHERE version > 6;`;
+
+const BACK_TO_VERSION_3 = `${BACK_TO_VERSION_6}
+  DROP INDEX scheduled_calls_status;
   DROP INDEX scheduled_calls_finished;
   DROP INDEX call_records_started;
   DROP TABLE leases;
@@ -75,6 +97,7 @@ describe('sqliteStore', () => {
       { version: 4 },
       { version: 5 },
       { version: 6 },
+      { version: 7 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
@@ -197,6 +220,27 @@ describe('sqliteStore', () => {
     expect(await store.claimDue(5000, 5, 'w2', 35_000)).toMatchObject([
       { id: 'ringing', status: 'ringing', leaseOwner: 'w2' },
     ]);
+    await store.close();
+  });
+
+  it('upgrades a database of version 6: its calls read back outside every campaign, still claimed by the scheduler', async () => {
+    const path = join(dir, 'upgrade-6.db');
+    await sqliteStore({ path }).close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    db.exec(`${BACK_TO_VERSION_6}
+      INSERT INTO scheduled_calls (id, to_phone, status, due_at, created_at, updated_at, version,
+        attempt)
+      VALUES ('due', '+14155552671', 'scheduled', 5000, 1, 1, 1, 1);`);
+    db.close();
+    const store = sqliteStore({ path });
+    const row = await store.get('due');
+    expect(row).toMatchObject({ id: 'due', status: 'scheduled', dueAt: 5000 });
+    expect(row).not.toHaveProperty('campaign');
+    expect((await store.list({ limit: 10 })).items.map((r) => r.id)).toEqual(['due']);
+    expect(await store.nextDueAt()).toBe(5000);
+    expect((await store.claimDue(5000, 5, 'w', 35_000)).map((r) => r.id)).toEqual(['due']);
+    expect(await store.listCampaigns!({ limit: 5 })).toEqual({ items: [], nextCursor: null });
     await store.close();
   });
 

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { MAX_TIMER_MS } from '@ringkit/call-client';
 import { z } from 'zod';
 import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';
@@ -8,6 +8,7 @@ import { recordValues } from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import {
   ACQUIRE_LEASE,
+  CAMPAIGN_SQL,
   CLAIMED_STATUS,
   COLUMNS,
   countByStatusQuery,
@@ -27,8 +28,12 @@ import {
   type Row,
 } from './_sql.js';
 import {
+  encodeCursor,
+  type CampaignClaim,
   type Store,
   type StoredCall,
+  type StoredCampaign,
+  type StoredCampaignPatch,
   type StoredCallPatch,
   type StoredCallRecord,
   type StoredCallUpdate,
@@ -199,6 +204,41 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       ...recordValues(record).map((value) => (typeof value === 'boolean' ? Number(value) : value)),
     );
   };
+
+  const campaignFromRow = (row: Row): StoredCampaign => ({
+    id: row.id as string,
+    state: row.state as StoredCampaign['state'],
+    concurrency: Number(row.concurrency),
+    total: Number(row.total),
+    fingerprint: row.fingerprint as string,
+    settings: JSON.parse(row.settings as string) as Record<string, unknown>,
+    nextSlotAt: Number(row.next_slot_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    version: Number(row.version),
+  });
+  const getCampaign = (id: string) => {
+    const row = prepare(CAMPAIGN_SQL.get).get(id) as Row | undefined;
+    return row ? campaignFromRow(row) : null;
+  };
+  const CAMPAIGN_PATCH: Record<keyof StoredCampaignPatch, string> = {
+    state: 'state',
+    concurrency: 'concurrency',
+    settings: 'settings',
+    nextSlotAt: 'next_slot_at',
+    updatedAt: 'updated_at',
+  };
+  /** Claims `ids` (a claim of `claimDue`'s kind) and hands them back in the order given. */
+  const claimIds = (ids: string[], now: number, workerId: string, leaseUntil: number) => {
+    if (ids.length === 0) return [];
+    const rows = (
+      prepare(
+        `UPDATE scheduled_calls SET status = ${CLAIMED_STATUS}, lease_owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE id IN (SELECT value FROM json_each(?)) RETURNING ${SELECTED}`,
+      ).all(workerId, leaseUntil, now, JSON.stringify(ids)) as Row[]
+    ).map(fromRow);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id)!);
+  };
   let open = true;
 
   /** One `updateMany` batch: its compare-and-sets, each with its call record when it applies. */
@@ -354,6 +394,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         after: readCursor(query.cursor),
         statuses: query.status === undefined ? undefined : [query.status].flat(),
         to: query.to,
+        campaign: query.campaign ?? null,
         limit: query.limit,
       });
       const rows = (prepare(sql).all(...params) as Row[]).map(fromRow);
@@ -383,6 +424,158 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async acquireLease(name, workerId, now, until) {
       return prepare(ACQUIRE_LEASE).get(name, workerId, until, now) !== undefined;
+    },
+
+    async insertCampaign(campaign, rows) {
+      transaction(() => {
+        try {
+          prepare(CAMPAIGN_SQL.insert).run(
+            campaign.id,
+            campaign.state,
+            campaign.concurrency,
+            campaign.total,
+            campaign.fingerprint,
+            JSON.stringify(campaign.settings),
+            campaign.nextSlotAt,
+            campaign.createdAt,
+            campaign.updatedAt,
+            campaign.version,
+          );
+        } catch (error) {
+          if (isUniqueViolation(error)) {
+            throw new ConflictError({
+              reason: 'duplicate',
+              id: campaign.id,
+              message: `Campaign ${campaign.id} already exists`,
+            });
+          }
+          throw error;
+        }
+        for (const row of rows) insertRow({ ...row, campaign: campaign.id });
+      });
+    },
+
+    async getCampaign(id) {
+      return getCampaign(id);
+    },
+
+    async listCampaigns(query) {
+      const after = readCursor(query.cursor);
+      const rows = (
+        after
+          ? prepare(CAMPAIGN_SQL.listAfter).all(after[0], after[1], query.limit + 1)
+          : prepare(CAMPAIGN_SQL.list).all(query.limit + 1)
+      ) as Row[];
+      const items = rows.slice(0, query.limit).map(campaignFromRow);
+      const last = items[items.length - 1];
+      return {
+        items,
+        nextCursor:
+          rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+      };
+    },
+
+    async updateCampaign(id, expectedVersion, patch) {
+      const fields = (Object.keys(patch) as (keyof StoredCampaignPatch)[]).filter(
+        (f) => f in CAMPAIGN_PATCH && patch[f] !== undefined,
+      );
+      const sets = [...fields.map((f) => `${CAMPAIGN_PATCH[f]} = ?`), 'version = version + 1'];
+      const values = fields.map((f) =>
+        f === 'settings' ? JSON.stringify(patch[f]) : (patch[f] as SQLInputValue),
+      );
+      const row = prepare(
+        `UPDATE campaigns SET ${sets.join(', ')} WHERE id = ? AND version = ? RETURNING *`,
+      ).get(...values, id, expectedVersion) as Row | undefined;
+      if (row) return campaignFromRow(row);
+      const current = getCampaign(id);
+      if (!current) throw new NotFoundError(id, 'campaign');
+      throw new ConflictError({
+        reason: 'version_conflict',
+        id,
+        status: current.state,
+        message: `Campaign ${id} is at version ${current.version}, not ${expectedVersion}`,
+      });
+    },
+
+    async claimCampaign(id, now, limit, workerId, leaseUntil, options): Promise<CampaignClaim> {
+      return transaction(() => {
+        let campaign = getCampaign(id);
+        if (!campaign) return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
+        const expired = (
+          prepare(CAMPAIGN_SQL.expired).all(id, now, Math.max(0, limit)) as { id: string }[]
+        ).map((r) => r.id);
+        const adopted = claimIds(expired, now, workerId, leaseUntil);
+        const countTaken = () =>
+          Number(
+            (prepare(CAMPAIGN_SQL.taken).get(id, id, now - options.holdMs) as { n: number }).n,
+          );
+        let fresh: StoredCall[] = [];
+        const slots: (number | null)[] = adopted.map(() => null);
+        let nextSlotAt: number | null = options.budget ? campaign.nextSlotAt : null;
+        if (campaign.state === 'running') {
+          let room = Math.min(limit - adopted.length, campaign.concurrency - countTaken());
+          const budget = options.budget;
+          const start = budget ? Math.max(campaign.nextSlotAt, now) : 0;
+          if (budget) {
+            const fit =
+              start > now + budget.horizonMs
+                ? 0
+                : Math.floor((now + budget.horizonMs - start) / budget.intervalMs) + 1;
+            room = Math.min(room, fit);
+          }
+          if (room > 0) {
+            const ids = (prepare(CAMPAIGN_SQL.fresh).all(id, now, room) as { id: string }[]).map(
+              (r) => r.id,
+            );
+            fresh = claimIds(ids, now, workerId, leaseUntil);
+            fresh.forEach((_, i) => slots.push(budget ? start + i * budget.intervalMs : null));
+            if (budget && fresh.length > 0) {
+              nextSlotAt = start + fresh.length * budget.intervalMs;
+              const row = prepare(
+                'UPDATE campaigns SET next_slot_at = ?, updated_at = ?, version = version + 1 WHERE id = ? RETURNING *',
+              ).get(nextSlotAt, now, id) as Row;
+              campaign = campaignFromRow(row);
+            }
+          }
+        }
+        return {
+          campaign,
+          calls: [...adopted, ...fresh],
+          slots,
+          taken: countTaken(),
+          nextSlotAt,
+        };
+      });
+    },
+
+    async nextCampaignWake(id, now, holdMs) {
+      const at = (sql: string, ...params: SQLInputValue[]) =>
+        (prepare(sql).get(...params) as { at: number | null } | undefined)?.at ?? null;
+      const lease = at(CAMPAIGN_SQL.nextLease, id);
+      const due = at(CAMPAIGN_SQL.nextDue, id, now);
+      const held = at(CAMPAIGN_SQL.nextHeld, id, now - holdMs);
+      const times = [lease, due, held === null ? null : held + holdMs].filter(
+        (t): t is number => t !== null,
+      );
+      return times.length === 0 ? null : Math.min(...times);
+    },
+
+    async listCampaignCalls(id, query) {
+      const after = query.afterPosition ?? -1;
+      if (!query.status) {
+        return (prepare(CAMPAIGN_SQL.calls).all(id, after, query.limit) as Row[]).map(fromRow);
+      }
+      const rows = [...new Set(query.status)].flatMap((status) =>
+        (prepare(CAMPAIGN_SQL.callsOfStatus).all(id, status, after, query.limit) as Row[]).map(
+          fromRow,
+        ),
+      );
+      return rows.sort((a, b) => a.position! - b.position!).slice(0, query.limit);
+    },
+
+    async countCampaign(id) {
+      const rows = prepare(CAMPAIGN_SQL.count).all(id) as { status: string; n: number }[];
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
     },
 
     async close() {
