@@ -94,18 +94,30 @@ export class ApiRequestError extends Error {
 export async function request<T>(
   base: string,
   path: string,
-  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+  init: {
+    method?: string;
+    /** Sent as JSON. */
+    body?: unknown;
+    /** Sent as it is, with its type (a CSV upload: `text/csv`), instead of `body`. */
+    text?: { content: string; type: string };
+    signal?: AbortSignal;
+  } = {},
 ): Promise<T> {
   let response: Response;
   const token = apiToken();
+  const type = init.text?.type ?? (init.body === undefined ? undefined : 'application/json');
   try {
     response = await fetch(`${base}${path}`, {
       method: init.method ?? 'GET',
       headers: {
-        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(type === undefined ? {} : { 'content-type': type }),
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
-      body: init.body === undefined ? null : JSON.stringify(init.body),
+      body: init.text
+        ? init.text.content
+        : init.body === undefined
+          ? null
+          : JSON.stringify(init.body),
       signal: init.signal ?? null,
     });
   } catch (error) {

@@ -6,6 +6,7 @@
 import './page.css';
 import './rk-scheduler/rk-scheduler.js';
 import './rk-dialer/rk-dialer.js';
+import './rk-campaigns/rk-campaigns.js';
 import './rk-call-history/rk-call-history.js';
 import './rk-token-form/rk-token-form.js';
 import { onApiTokenChange, request } from './api.js';

@@ -1,4 +1,4 @@
-import type { DialerJson, HistoryItemJson, ScheduledCallJson } from './types.js';
+import type { CampaignJson, DialerJson, HistoryItemJson, ScheduledCallJson } from './types.js';
 
 /** What every `rk-…` event carries in `detail`, by event name. */
 export interface RkEventDetails {
@@ -9,6 +9,7 @@ export interface RkEventDetails {
   'rk-dialer-start': { dialer: DialerJson };
   'rk-dialer-status': { index: number; phone: string; status: string; previous: string };
   'rk-dialer-done': { dialer: DialerJson };
+  'rk-campaign-created': { campaign: CampaignJson };
   'rk-history-page': { phone: string; page: number; items: HistoryItemJson[] };
   'rk-error': { message: string; code: string | undefined; status: number | undefined };
 }
@@ -22,6 +23,7 @@ declare global {
     'rk-dialer-start': CustomEvent<RkEventDetails['rk-dialer-start']>;
     'rk-dialer-status': CustomEvent<RkEventDetails['rk-dialer-status']>;
     'rk-dialer-done': CustomEvent<RkEventDetails['rk-dialer-done']>;
+    'rk-campaign-created': CustomEvent<RkEventDetails['rk-campaign-created']>;
     'rk-history-page': CustomEvent<RkEventDetails['rk-history-page']>;
     'rk-error': CustomEvent<RkEventDetails['rk-error']>;
   }

@@ -1,0 +1,158 @@
+/**
+ * The campaigns on the dialer page in Chromium, on the built app and both simulators: create
+ * one from pasted numbers and follow it live, pause and resume it, create one from a CSV file,
+ * and download a campaign's results.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  assertBuilt,
+  hasChromium,
+  launchChromium,
+  recordPageErrors,
+  startBuiltServer,
+  type BuiltServer,
+} from './_support.js';
+
+const PASTED = ['+13018040009', '+19842068287', '+15512459377', '+14155552671'];
+
+/** A campaign's figure (`dialed`, `live`, `completed`…) as the page shows it. */
+const figure = (page: Page, id: string, name: string) =>
+  page
+    .locator(`rk-campaigns li.campaign[data-id="${id}"] [data-figure="${name}"] dd`)
+    .textContent()
+    .then(Number);
+
+async function waitForFigure(page: Page, id: string, name: string, value: number) {
+  await page
+    .locator(`rk-campaigns li.campaign[data-id="${id}"] [data-figure="${name}"] dd`, {
+      hasText: new RegExp(`^${value}$`),
+    })
+    .waitFor({ timeout: 30_000 });
+}
+
+describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
+  let polling: CallApiSimulator;
+  let webhook: CallApiSimulator;
+  let server: BuiltServer;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    assertBuilt();
+    dataDir = mkdtempSync(join(tmpdir(), 'ringkit-e2e-campaigns-'));
+    polling = await startCallApiSimulator({ flavour: 'polling', port: 0 });
+    // Calls ring long enough to be seen live and paused.
+    webhook = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs: [300, 500] });
+    server = await startBuiltServer({
+      DATA_DIR: dataDir,
+      CALL_API_URL: polling.url,
+      DIALER_API_URL: webhook.url,
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ acceptDownloads: true });
+    recordPageErrors(page, pageErrors);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill();
+    await polling?.close();
+    await webhook?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates a campaign from pasted numbers and follows it live through a pause', async () => {
+    await page.goto(`${server.url}/dialer`);
+    await page.locator('rk-campaigns [data-testid="empty"]').waitFor();
+    await page.fill('rk-campaigns #name', 'pasted');
+    await page.fill('rk-campaigns #concurrency', '1');
+    await page.fill('rk-campaigns #numbers', PASTED.join('\n'));
+    await page.click('rk-campaigns button[part~="create"]');
+    const item = page.locator('rk-campaigns li.campaign[data-id="pasted"]');
+    await item.waitFor();
+    expect(await page.inputValue('rk-campaigns #numbers')).toBe('');
+
+    // Live, with no reload: the first call rings.
+    await waitForFigure(page, 'pasted', 'live', 1);
+    expect(await figure(page, 'pasted', 'dialed')).toBe(1);
+    await page.click('rk-campaigns button[aria-label="Pause pasted"]');
+    await page.locator('rk-campaigns li.campaign[data-id="pasted"][data-state="paused"]').waitFor();
+    // The call in flight ends; a running campaign would dial the next number then.
+    await waitForFigure(page, 'pasted', 'completed', 1);
+    const held = (await (await fetch(`${server.url}/api/campaigns/pasted`)).json()) as {
+      state: string;
+      progress: { dialed: number; live: number };
+    };
+    expect(held.state).toBe('paused');
+    expect(held.progress).toMatchObject({ dialed: 1, live: 0 });
+    expect(webhook.calls()).toHaveLength(1);
+    expect(await figure(page, 'pasted', 'dialed')).toBe(1);
+
+    await page.click('rk-campaigns button[aria-label="Resume pasted"]');
+    await page
+      .locator('rk-campaigns li.campaign[data-id="pasted"][data-state="done"]')
+      .waitFor({ timeout: 30_000 });
+    expect(await figure(page, 'pasted', 'completed')).toBe(4);
+    expect(await item.locator('[data-testid="ended"]').textContent()).toBe('4 of 4 ended');
+    expect(webhook.calls().map((c) => c.phone)).toEqual(PASTED);
+  });
+
+  it('creates a campaign from a CSV file', async () => {
+    await page.fill('rk-campaigns #name', 'uploaded');
+    await page.setInputFiles('rk-campaigns #file', {
+      name: 'numbers.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('phone\r\n"+1 (202) 555-0123"\r\n12125550101\r\n'),
+    });
+    await page.click('rk-campaigns button[part~="create"]');
+    await page
+      .locator('rk-campaigns li.campaign[data-id="uploaded"][data-state="done"]')
+      .waitFor({ timeout: 30_000 });
+    expect(await figure(page, 'uploaded', 'completed')).toBe(2);
+    // Newest first.
+    const ids = await page
+      .locator('rk-campaigns li.campaign')
+      .evaluateAll((items) => items.map((li) => li.getAttribute('data-id')));
+    expect(ids).toEqual(['uploaded', 'pasted']);
+    expect(
+      webhook
+        .calls()
+        .slice(-2)
+        .map((c) => c.phone),
+    ).toEqual(['+12025550123', '+12125550101']);
+  });
+
+  it("shows the server's refusal of a list with invalid numbers", async () => {
+    await page.fill('rk-campaigns #name', 'broken');
+    await page.fill('rk-campaigns #numbers', '+13018040009\n42');
+    await page.click('rk-campaigns button[part~="create"]');
+    const error = page.locator('rk-campaigns #form-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('row 2 ("42")');
+    expect(await page.locator('rk-campaigns li.campaign[data-id="broken"]').count()).toBe(0);
+  });
+
+  it("downloads a campaign's results as CSV", async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('rk-campaigns li.campaign[data-id="pasted"] a[part~="download"]'),
+    ]);
+    expect(download.suggestedFilename()).toBe('pasted-results.csv');
+    const text = readFileSync((await download.path())!, 'utf8');
+    const lines = text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'index,phone,status,attempts,call_id,started_at,ended_at,answered_by,error',
+    );
+    expect(lines.slice(1).map((line) => line.split(',').slice(0, 4))).toEqual(
+      PASTED.map((phone, i) => [String(i), phone, 'completed', '1']),
+    );
+    expect(pageErrors.filter((e) => !e.includes('400'))).toEqual([]);
+  });
+});
