@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, versionConflict } from '../../errors.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
+import { Campaigns } from './_campaigns.js';
 import { MinHeap } from './_heap.js';
 import type { Store, StoreListQuery, StorePage, StoredCall, StoredCallPatch } from '../../store.js';
 import { RecordTable } from './_history.js';
@@ -40,6 +41,7 @@ function createState(tuning: MemoryTuning) {
     heap: new MinHeap(bySlotId),
     records: new RecordTable(tuning.chunk),
     leases: new Map<string, { owner: string; until: number }>(),
+    campaigns: new Campaigns(tuning.chunk),
   };
 }
 
@@ -101,8 +103,8 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
   };
 
   const insertOne = (input: StoredCall): number => {
-    const { table, byKey } = state!;
-    if (table.slotOf(input.id) >= 0) {
+    const { table, byKey, campaigns } = state!;
+    if (table.slotOf(input.id) >= 0 || campaigns.hasId(input.id)) {
       throw new ConflictError({
         reason: 'duplicate',
         id: input.id,
@@ -110,10 +112,10 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
       });
     }
     const key = input.idempotencyKey ?? null;
-    if (key !== null && byKey.has(key)) {
+    if (key !== null && (byKey.has(key) || campaigns.hasKey(key))) {
       throw new ConflictError({
         reason: 'duplicate',
-        id: table.id(byKey.get(key)!),
+        id: byKey.has(key) ? table.id(byKey.get(key)!) : input.id,
         message: `Idempotency key ${JSON.stringify(key)} is already used`,
       });
     }
@@ -133,15 +135,16 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
     },
 
     async insertMany(input) {
-      const { table, byKey } = open();
+      const { table, byKey, campaigns } = open();
       const ids = new Set<string>();
       const keys = new Set<string>();
       for (const row of input) {
         const key = row.idempotencyKey ?? null;
         if (
           table.slotOf(row.id) >= 0 ||
+          campaigns.hasId(row.id) ||
           ids.has(row.id) ||
-          (key !== null && (byKey.has(key) || keys.has(key)))
+          (key !== null && (byKey.has(key) || campaigns.hasKey(key) || keys.has(key)))
         ) {
           throw new ConflictError({
             reason: 'duplicate',
@@ -156,29 +159,35 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
     },
 
     async get(id) {
-      const { table } = open();
+      const { table, campaigns } = open();
       const slot = table.slotOf(id);
-      return slot < 0 ? null : table.read(slot);
+      if (slot >= 0) return table.read(slot);
+      const at = campaigns.locate(id);
+      return at ? at[0].read(at[1]) : null;
     },
 
     async findByIdempotencyKey(key) {
-      const { table, byKey } = open();
+      const { table, byKey, campaigns } = open();
       const slot = byKey.get(key);
-      return slot === undefined ? null : table.read(slot);
+      return slot === undefined ? campaigns.findByKey(key) : table.read(slot);
     },
 
     async findByProviderCallId(providerCallId) {
-      const { table, byProviderId } = open();
+      const { table, byProviderId, campaigns } = open();
       const slot = byProviderId.get(providerCallId);
       return slot !== undefined && table.providerCallId(slot) === providerCallId
         ? table.read(slot)
-        : null;
+        : campaigns.findByProviderId(providerCallId);
     },
 
     async update(id, expectedVersion, patch: StoredCallPatch) {
-      const { table } = open();
+      const { table, campaigns } = open();
       const slot = table.slotOf(id);
-      if (slot < 0) throw new NotFoundError(id);
+      if (slot < 0) {
+        const at = campaigns.locate(id);
+        if (!at) throw new NotFoundError(id);
+        return at[0].update(at[1], expectedVersion, patch);
+      }
       const version = table.version(slot);
       if (version !== expectedVersion) {
         throw versionConflict(id, table.status(slot), version, expectedVersion);
@@ -216,10 +225,10 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
     },
 
     async countByStatus(statuses) {
-      const { table } = open();
+      const { table, campaigns } = open();
       const counts: Record<string, number> = {};
       for (const status of statuses) {
-        const n = table.count(status);
+        const n = table.count(status) + campaigns.count(status);
         if (n > 0) counts[status] = n;
       }
       return counts;
@@ -231,8 +240,12 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
     },
 
     async list(query: StoreListQuery): Promise<StorePage<StoredCall>> {
-      const { table } = open();
+      const { table, campaigns } = open();
       const after = readCursor(query.cursor);
+      if (query.campaign != null) {
+        const campaign = campaigns.campaign(query.campaign);
+        return campaign ? campaign.list(query, after) : { items: [], nextCursor: null };
+      }
       const statuses = query.status === undefined ? null : [query.status].flat();
       const slots = table.list(statuses, query.to ?? null, after, query.limit + 1);
       return callPage(
@@ -270,6 +283,45 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
       if (held && held.owner !== workerId && held.until > now) return false;
       leases.set(name, { owner: workerId, until });
       return true;
+    },
+
+    async insertCampaign(campaign, rows) {
+      const { table, byKey, campaigns } = open();
+      campaigns.insert(campaign, rows, {
+        id: (id) => table.slotOf(id) >= 0,
+        key: (key) => byKey.has(key),
+      });
+    },
+
+    async getCampaign(id) {
+      return open().campaigns.get(id);
+    },
+
+    async listCampaigns(query) {
+      return open().campaigns.page(query);
+    },
+
+    async updateCampaign(id, expectedVersion, patch) {
+      return open().campaigns.update(id, expectedVersion, patch);
+    },
+
+    async claimCampaign(id, now, limit, workerId, leaseUntil, options) {
+      const campaign = open().campaigns.campaign(id);
+      return campaign
+        ? campaign.claim(now, limit, workerId, leaseUntil, options)
+        : { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
+    },
+
+    async nextCampaignWake(id, now, holdMs) {
+      return open().campaigns.campaign(id)?.nextWake(now, holdMs) ?? null;
+    },
+
+    async listCampaignCalls(id, query) {
+      return open().campaigns.campaign(id)?.calls(query) ?? [];
+    },
+
+    async countCampaign(id) {
+      return open().campaigns.campaign(id)?.counts() ?? {};
     },
 
     async close() {

@@ -404,6 +404,22 @@ export class CallTable {
     return this.nums[slot * WIDTH + UPDATED_AT]!;
   }
 
+  dueAt(slot: number): number {
+    return this.nums[slot * WIDTH + DUE_AT]!;
+  }
+
+  leaseUntil(slot: number): number | null {
+    return orNull(this.nums[slot * WIDTH + LEASE_UNTIL]!);
+  }
+
+  placingAt(slot: number): number | null {
+    return orNull(this.nums[slot * WIDTH + PLACING_AT]!);
+  }
+
+  reason(slot: number): string | null {
+    return this.rare.get(slot)?.reason ?? null;
+  }
+
   /** Whether a slot sorts after the position `[createdAt, id]`. */
   private after([createdAt, id]: readonly [number, string]): (slot: number) => boolean {
     return (slot) => {

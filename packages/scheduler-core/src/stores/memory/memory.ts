@@ -1,5 +1,4 @@
 import type { Store } from '../../store.js';
-import { withCampaigns } from './_campaigns.js';
 import { createMemoryStore } from './_store.js';
 
 /**
@@ -8,8 +7,9 @@ import { createMemoryStore } from './_store.js';
  * `CallTable`), wake times in a binary heap of typed arrays, so a pending call costs about 190
  * bytes (more when calls go to many different numbers) and no timer. Every row it returns is a
  * fresh copy. Not shared across processes (several schedulers in one process may share it).
- * Campaigns keep their entries beside the table, in list order, with the live, waiting and
- * held entries their claims walk.
+ * A campaign's entries are kept beside the scheduler's own calls, in a table of their own with
+ * the orders its claims walk (due entries by position, leases by expiry, held outcomes by
+ * placement), so a claim costs the rows it takes, not the campaign's list or the store.
  *
  * Its cost stays flat as it grows: counts by status are kept as rows change, a page of `list` reads
  * only the rows of the statuses (or the number) it asks for, a page of history only that number's
@@ -20,5 +20,5 @@ import { createMemoryStore } from './_store.js';
  * const scheduler = createScheduler({ store: memoryStore(), provider });
  */
 export function memoryStore(): Store {
-  return withCampaigns(createMemoryStore());
+  return createMemoryStore();
 }
