@@ -1430,6 +1430,20 @@ export function testStore(options: TestStoreOptions): void {
         const current = (await c.getCampaign('spring'))!;
         await c.updateCampaign('spring', current.version, { nextSlotAt: T0 + 5000 });
         expect((await claim('spring', T0 + 4000, 10, { budget: slow })).slots).toEqual([T0 + 5000]);
+        // Nothing claimed: the next free slot is the campaign's, or `now` once that is past.
+        const paused = await c.updateCampaign('spring', current.version + 2, { state: 'paused' });
+        expect(paused.nextSlotAt).toBe(T0 + 5400);
+        const idle = await claim('spring', T0 + 5399, 10, { budget: slow });
+        expect(idle).toMatchObject({ calls: [], slots: [], nextSlotAt: T0 + 5400 });
+        const late = await claim('spring', T0 + 10_000, 10, { budget: slow });
+        expect(late).toEqual({
+          campaign: paused,
+          calls: [],
+          slots: [],
+          taken: 5,
+          nextSlotAt: T0 + 10_000,
+        });
+        expect(await c.getCampaign('spring')).toEqual(paused);
       });
 
       it('wakes at a lease running out, an entry coming due, or a hold passing', async (context) => {
