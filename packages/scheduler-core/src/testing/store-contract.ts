@@ -1619,6 +1619,50 @@ export function testStore(options: TestStoreOptions): void {
         expect((await c.listCampaigns({ limit: 5 })).nextCursor).toBeNull();
       });
 
+      it('deletes finished campaign rows with the others, when it offers deleteFinished', async (context) => {
+        const c = campaignMethods(store, context);
+        const deleteFinished = c && offered(store, 'deleteFinished', context);
+        if (!c || !deleteFinished) return;
+        await store.insert(
+          storedCall({ id: 'own-old', status: 'completed', updatedAt: T0 - 3000 }),
+        );
+        await store.insert(storedCall({ id: 'own-new', status: 'canceled', updatedAt: T0 - 1000 }));
+        const live = entry('spring', 3, {
+          status: 'queued',
+          leaseOwner: 'w0',
+          leaseUntil: T0 + 60_000,
+          updatedAt: T0 - 9000,
+        });
+        await c.insertCampaign(storedCampaign({ id: 'spring', total: 4 }), [
+          entry('spring', 0, {
+            status: 'completed',
+            updatedAt: T0 - 2000,
+            idempotencyKey: 'k-spring',
+            providerCallId: 'p-spring',
+          }),
+          entry('spring', 1, { status: 'busy', updatedAt: T0 - 4000 }),
+          entry('spring', 2, { status: 'completed', updatedAt: T0 + 1000 }),
+          live,
+        ]);
+        // Oldest first, across the scheduler's rows and the campaigns'.
+        expect(await deleteFinished(T0, 2)).toBe(2);
+        expect(await store.get(entry('spring', 1).id)).toBeNull();
+        expect(await store.get('own-old')).toBeNull();
+        expect(await store.get(entry('spring', 0).id)).not.toBeNull();
+        expect(await deleteFinished(T0, 10)).toBe(2);
+        expect(await deleteFinished(T0, 10)).toBe(0);
+        expect(await store.get('own-new')).toBeNull();
+        expect(await store.findByIdempotencyKey('k-spring')).toBeNull();
+        expect(await store.findByProviderCallId('p-spring')).toBeNull();
+        expect(positions(await c.listCampaignCalls('spring', { limit: 10 }))).toEqual([2, 3]);
+        expect(positive(await c.countCampaign('spring'))).toEqual({ completed: 1, queued: 1 });
+        expect(await store.get(live.id)).toEqual(live);
+        expect(await claimWith(c)('spring', T0 + 60_000, 10)).toMatchObject({
+          calls: [{ id: live.id, leaseOwner: 'w1' }],
+          taken: 1,
+        });
+      });
+
       it('never takes more than the concurrency, one row twice or one slot twice, across connections', async (context) => {
         const c = campaignMethods(store, context);
         if (!c) return;
