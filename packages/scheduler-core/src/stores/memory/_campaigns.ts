@@ -42,6 +42,14 @@ interface Shared {
   providers: Map<string, string>;
 }
 
+/** A finished campaign row, as retention reads it. */
+interface FinishedRow {
+  c: CampaignRows;
+  slot: number;
+  updatedAt: number;
+  id: string;
+}
+
 const duplicate = (id: string, message: string) =>
   new ConflictError({ reason: 'duplicate', id, message });
 
@@ -256,6 +264,20 @@ export class CampaignRows {
       slots.map((slot) => this.read(slot)),
       query.limit,
     );
+  }
+
+  /** Deletes a row (retention's `deleteFinished`): it leaves every order, its id may come back. */
+  remove(slot: number): void {
+    const table = this.table;
+    const provider = table.providerCallId(slot);
+    const providers = this.shared.providers;
+    if (provider !== null && providers.get(provider) === table.id(slot)) {
+      providers.delete(provider);
+    }
+    this.detach(slot);
+    table.delete(slot);
+    // No heap refers to a campaign's slots: they are free at once.
+    table.recycle();
   }
 
   /** Applies a write to a row, its orders kept in step (taken out before, put back after). */
@@ -499,6 +521,28 @@ export class Campaigns {
     const id = this.shared.providers.get(providerCallId);
     const at = id === undefined ? null : this.locate(id);
     return at && at[0].table.providerCallId(at[1]) === providerCallId ? at[0].read(at[1]) : null;
+  }
+
+  /**
+   * Up to `limit` finished campaign rows updated before `before`, oldest first (ties by id), over
+   * every campaign: each campaign's oldest, merged.
+   */
+  finishedBefore(before: number, limit: number): FinishedRow[] {
+    const rows: FinishedRow[] = [];
+    for (const c of this.byName.values()) {
+      for (const slot of c.table.finishedBefore(before, limit)) {
+        rows.push({ c, slot, updatedAt: c.table.updatedAt(slot), id: c.table.id(slot) });
+      }
+    }
+    return rows.sort((a, b) => a.updatedAt - b.updatedAt || byId(a.id, b.id)).slice(0, limit);
+  }
+
+  /** Deletes a finished row that {@link finishedBefore} gave. */
+  delete({ c, slot, id }: FinishedRow): void {
+    const key = c.table.idempotencyKey(slot);
+    if (key !== null && this.keys.get(key) === id) this.keys.delete(key);
+    this.owners.delete(id);
+    c.remove(slot);
   }
 
   /** How many campaign rows are in `status`. */

@@ -265,12 +265,31 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
     },
 
     async deleteFinished(before, limit) {
-      const { table, heap } = open();
-      const slots = table.finishedBefore(before, limit);
-      for (const slot of slots) remove(slot);
+      const { table, heap, campaigns } = open();
+      // The oldest of the scheduler's own finished rows and of the campaigns', merged.
+      const own = table.finishedBefore(before, limit);
+      const theirs = campaigns.finishedBefore(before, limit);
+      let i = 0;
+      let j = 0;
+      while (i + j < limit && (i < own.length || j < theirs.length)) {
+        const mine = own[i];
+        const other = theirs[j];
+        if (
+          mine !== undefined &&
+          (other === undefined ||
+            table.updatedAt(mine) < other.updatedAt ||
+            (table.updatedAt(mine) === other.updatedAt && table.id(mine) < other.id))
+        ) {
+          remove(mine);
+          i++;
+        } else {
+          campaigns.delete(other!);
+          j++;
+        }
+      }
       // Free the deleted rows' slots (and ids) once enough wait that a rebuild is cheap per row.
       if (table.deleted >= Math.max(tuning.recycleAt, heap.size >> 1)) rebuild();
-      return slots.length;
+      return i + j;
     },
 
     async deleteCallRecords(before, limit) {
