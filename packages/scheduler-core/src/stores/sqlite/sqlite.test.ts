@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { storedCall, testStore } from '../../testing/store-contract.js';
+import { storedCall, storedCampaign, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
 import { sqliteStore } from './sqlite.js';
 
@@ -221,6 +221,36 @@ describe('sqliteStore', () => {
       { id: 'ringing', status: 'ringing', leaseOwner: 'w2' },
     ]);
     await store.close();
+  });
+
+  it('gives campaign rows no wake time in the file: the wake index holds only the rows of the scheduler', async () => {
+    const path = join(dir, 'campaign-wake.db');
+    const store = sqliteStore({ path });
+    await store.insert(storedCall({ id: 'own', dueAt: 5000 }));
+    await store.insertCampaign!(storedCampaign({ id: 'spring', total: 2 }), [
+      storedCall({ id: 'entry-0', dueAt: 1000, campaign: 'spring', position: 0 }),
+      storedCall({ id: 'entry-1', dueAt: 1000, campaign: 'spring', position: 1 }),
+    ]);
+    // Claimed and in flight, a campaign row still has none: only claimCampaign takes it back.
+    const [claimed] = (await store.claimCampaign!('spring', 1000, 1, 'w', 2000, { holdMs: 0 }))
+      .calls;
+    await store.update(claimed!.id, claimed!.version, { status: 'ringing' });
+    await store.close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    expect(db.prepare('SELECT id, wake_at FROM scheduled_calls ORDER BY id').all()).toEqual([
+      { id: 'entry-0', wake_at: null },
+      { id: 'entry-1', wake_at: null },
+      { id: 'own', wake_at: 5000 },
+    ]);
+    expect(
+      db
+        .prepare(
+          'SELECT id FROM scheduled_calls INDEXED BY scheduled_calls_wake WHERE wake_at IS NOT NULL',
+        )
+        .all(),
+    ).toEqual([{ id: 'own' }]);
+    db.close();
   });
 
   it('upgrades a database of version 6: its calls read back outside every campaign, still claimed by the scheduler', async () => {

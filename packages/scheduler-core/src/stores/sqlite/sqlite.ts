@@ -511,7 +511,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           );
         let fresh: StoredCall[] = [];
         const slots: (number | null)[] = adopted.map(() => null);
-        let nextSlotAt: number | null = options.budget ? campaign.nextSlotAt : null;
+        // Nothing sent: the next free slot is the campaign's, or `now` once that is past.
+        let nextSlotAt: number | null = options.budget ? Math.max(campaign.nextSlotAt, now) : null;
         if (campaign.state === 'running') {
           let room = Math.min(limit - adopted.length, campaign.concurrency - countTaken());
           const budget = options.budget;
