@@ -293,9 +293,11 @@ export function statementsFor(s: string) {
  * order is dropped, and the planner, which cannot know how a status's rows spread over time,
  * walks the `created_at` index instead, filtering out every row of the other statuses. As a
  * range, only the status index gives the page's order. With a number, its own index serves: a
- * number's calls are few. A campaign's pages are read the same way, through its
- * `(campaign_id, status, created_at, id)` index, every status when none is asked for (the caller
- * passes them all): a page of a campaign costs its rows, once per status at most.
+ * number's calls are few. A campaign's pages are read status by status too, every status when
+ * none is asked for (the caller passes them all), through its `(campaign_id, status, created_at,
+ * id)` index: the campaign and the status are equalities there, the cursor a range of the two
+ * columns after them, and no other index gives a campaign's rows in page order. A page costs its
+ * rows, once per status at most.
  */
 export function listStatement(
   calls: string,
@@ -308,7 +310,7 @@ export function listStatement(
   const campaign = query.campaign ? `$${first + (to ? 1 : 0)}` : null;
   const statuses = query.statuses ? `$${first + (to ? 1 : 0) + (campaign ? 1 : 0)}::text[]` : null;
   const owner = campaign ? `c.campaign_id = ${campaign}` : 'c.campaign_id IS NULL';
-  if (!statuses || to !== null) {
+  if (!statuses || to !== null || campaign !== null) {
     const where = [owner];
     if (after) where.push(`(c.created_at, c.id) > ${after}`);
     if (to) where.push(`c.to_phone = ${to}`);

@@ -381,6 +381,28 @@ describeWithDatabase('postgresStore', (url) => {
       await store.close();
     });
 
+    it('analyses the calls after storing a large campaign, so that its statements are planned knowing its rows', async () => {
+      const store = postgresStore({ connectionString: url, max: 2 }, { schema: newSchema() });
+      const nullShare = async () => {
+        const { rows } = await admin.query<{ null_frac: number }>(
+          `SELECT null_frac FROM pg_stats
+            WHERE schemaname = $1 AND tablename = 'scheduled_calls' AND attname = 'campaign_id'`,
+          [store.schema],
+        );
+        return rows[0]?.null_frac ?? null;
+      };
+      await store.insertMany!(Array.from({ length: 50 }, (_, i) => storedCall({ id: `own-${i}` })));
+      await store.insertCampaign!(campaignRow('small'), entries('small', 10));
+      expect(await nullShare()).toBeNull();
+      const many = Array.from({ length: 1000 }, (_, position) =>
+        storedCall({ id: `big-${position}`, campaign: 'big', position }),
+      );
+      await store.insertCampaign!(campaignRow('big', { total: 1000 }), many);
+      // Planned from statistics of no campaign row at all, its statements would take it for one row.
+      expect(await nullShare()).toBeCloseTo(50 / 1060, 2);
+      await store.close();
+    });
+
     it('keeps history, idempotency keys and provider ids indexed', async () => {
       const store = postgresStore({ connectionString: url, max: 1 }, { schema: newSchema() });
       await store.ready();

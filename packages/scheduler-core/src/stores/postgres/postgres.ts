@@ -14,7 +14,7 @@ import { createUpdateMany } from './_batch.js';
 import { createCombiner } from './_combine.js';
 import { createWakeSubscriptions } from './_listen.js';
 import { migrate } from './_migrate.js';
-import { createRetrier, type PostgresStoreLogger } from './_retry.js';
+import { createRetrier, describeError, type PostgresStoreLogger } from './_retry.js';
 import {
   callFromRow,
   campaignFromRow,
@@ -101,6 +101,13 @@ const optionsSchema = z.strictObject({
 });
 
 const INSERT_BATCH = 1000;
+/**
+ * A campaign of at least this many entries is followed by an `ANALYZE` of the calls: until the
+ * planner's statistics know of its rows, it takes them for one (statistics from before the first
+ * campaign say that every row is outside one) and may read a campaign's statements through any
+ * index of campaign rows. Autovacuum would only analyse the table once a tenth of it changed.
+ */
+const ANALYZE_ENTRIES = 1000;
 /** `updateMany` statements at a time; the batches asked for meanwhile go together after. */
 const UPDATES_IN_FLIGHT = 2;
 
@@ -611,6 +618,17 @@ export function postgresStore(
           });
         }
       });
+      if (entries.length >= ANALYZE_ENTRIES) {
+        try {
+          await run(() => pool.query(`ANALYZE ${sql.calls}`));
+        } catch (error) {
+          // The campaign is stored: only its plans wait for autovacuum.
+          logger?.warn(
+            `${label}: could not analyse ${sql.calls} after storing campaign ${campaign.id} ` +
+              `(${describeError(error)}); its statements are planned from older statistics`,
+          );
+        }
+      }
     },
 
     async getCampaign(id) {
