@@ -196,6 +196,9 @@ type CampaignStore = Store & Required<Pick<Store, (typeof CAMPAIGN_METHODS)[numb
 export const supportsCampaigns = (store: Store): store is CampaignStore =>
   CAMPAIGN_METHODS.every((m) => typeof store[m] === 'function');
 
+/** The waits before looking again for the call of a status no row carries yet (ms). */
+const LOOK_AGAIN_MS = [50, 200, 1000, 5000, 30_000];
+
 /** A retry at once: the entry goes ahead of the entries after it. */
 const AT_ONCE: Required<RetryBackoff> = { delayMs: 0, factor: 1, maxDelayMs: 0 };
 
@@ -465,7 +468,17 @@ export function createCampaignRunner(options: CampaignRunnerOptions): CampaignRu
     nextWake: () => store.nextCampaignWake(id, clock.now(), settings.callTimeoutMs),
   });
 
-  async function start(): Promise<StoredCampaign> {
+  /** `start()` while it runs. */
+  let starting: Promise<StoredCampaign> | null = null;
+
+  function start(): Promise<StoredCampaign> {
+    starting ??= begin().finally(() => {
+      starting = null;
+    });
+    return starting;
+  }
+
+  async function begin(): Promise<StoredCampaign> {
     if (dispatcher) return read();
     let campaign = await store.getCampaign(id);
     if (!campaign) {
@@ -550,6 +563,26 @@ export function createCampaignRunner(options: CampaignRunnerOptions): CampaignRu
     dispatcher?.poke();
     return campaign;
   };
+
+  /**
+   * A status for a call id no row carries yet: the worker that placed the call may not have
+   * written the provider's answer (a webhook may reach any worker, and outrun that write). The
+   * worker that writes it applies the statuses it holds itself; this one looks again a few times,
+   * further apart each time, for as long as a placement may take to be written.
+   */
+  function lookAgain(event: CallStatusEvent, tries: number) {
+    if (tries >= LOOK_AGAIN_MS.length) return;
+    clock.setTimeout(() => {
+      const engine = dispatcher;
+      if (!engine) return;
+      engine.handleStatus(event).then(
+        (row) => {
+          if (!row) lookAgain(event, tries + 1);
+        },
+        (error: unknown) => emitter.emit('error', { error, source: 'store' }),
+      );
+    }, LOOK_AGAIN_MS[tries]!);
+  }
 
   async function hangUpLive(): Promise<void> {
     let after: number | null = null;
@@ -649,8 +682,11 @@ export function createCampaignRunner(options: CampaignRunnerOptions): CampaignRu
       return count;
     },
     async handleStatus(event) {
+      // A webhook may reach this worker while it is joining: it is applied once it has.
+      if (!dispatcher && starting) await starting.catch(() => undefined);
       if (!dispatcher) return null;
       const row = await dispatcher.handleStatus(event);
+      if (!row) lookAgain(event, 0);
       return row ? toScheduledCall(row) : null;
     },
     read,

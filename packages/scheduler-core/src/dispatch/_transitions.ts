@@ -293,9 +293,12 @@ export function ended(
     answeredBy,
   });
   if (!retry) return { status, reason, leaseOwner: null, leaseUntil: null, events };
+  const delay = backoffDelay(row.options?.retryBackoff ?? DEFAULT_BACKOFF, row.attempt);
   return {
     status: 'scheduled',
-    dueAt: now + backoffDelay(row.options?.retryBackoff ?? DEFAULT_BACKOFF, row.attempt),
+    // A retry at once is due as the call was: a claim that read the clock a moment before this
+    // write (another worker's) still sees it due, and takes it in its place in the order.
+    dueAt: delay === 0 ? Math.min(now, row.dueAt) : now + delay,
     attempt: row.attempt + 1,
     leaseOwner: null,
     leaseUntil: null,
