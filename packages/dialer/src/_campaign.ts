@@ -161,7 +161,12 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     event: type,
   }));
 
-  const slots: Slot[] = [];
+  /**
+   * The entries by position. A finished entry whose row `retention` deleted is a hole: the
+   * snapshot and the counts are of the entries still stored.
+   */
+  const slots: (Slot | undefined)[] = [];
+  const present = () => slots.filter((slot): slot is Slot => slot !== undefined);
   const byId = new Map<string, Slot>();
   let state: DialerState = 'idle';
   let stopped = false;
@@ -179,7 +184,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
 
   function counts(): DialerCounts {
     const c = Object.fromEntries(Object.keys(RANK).map((s) => [s, 0])) as DialerCounts;
-    for (const slot of slots) c[slot.entry.status] += 1;
+    for (const slot of present()) c[slot.entry.status] += 1;
     return c;
   }
 
@@ -187,15 +192,16 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     const c = counts();
     let ended = 0;
     let inFlight = 0;
-    for (const slot of slots) {
+    const all = present();
+    for (const slot of all) {
       if (slot.done) ended += 1;
       else if (RANK[slot.entry.status] >= 1 && RANK[slot.entry.status] <= 4) inFlight += 1;
     }
-    events.emit('progress', { total: slots.length, ended, inFlight, counts: c });
-    if (ended === slots.length && slots.length > 0 && !drained) {
+    events.emit('progress', { total: all.length, ended, inFlight, counts: c });
+    if (ended === all.length && all.length > 0 && !drained) {
       drained = true;
       state = 'done';
-      events.emit('drained', { total: slots.length, counts: c, at: clock.now() });
+      events.emit('drained', { total: all.length, counts: c, at: clock.now() });
     }
   }
 
@@ -369,8 +375,8 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
         after = page[page.length - 1]!.position ?? null;
       }
     }
-    for (const slot of slots) {
-      if (!slot || slot.done || seen.has(slot.id)) continue;
+    for (const slot of present()) {
+      if (slot.done || seen.has(slot.id)) continue;
       if (slot.entry.status === 'idle' && !slot.waiting) continue;
       const row = await store.get(slot.id);
       if (row) changed = apply(fromStored(row)) || changed;
@@ -378,7 +384,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     // Rows from the first one this mirror holds idle, claimed (and maybe ended) elsewhere since
     // the last read: claims take fresh entries in list order, so the first row still untouched
     // in the store ends what there is to read.
-    while (frontier < slots.length && slots[frontier]!.entry.status !== 'idle') frontier += 1;
+    while (frontier < slots.length && slots[frontier]?.entry.status !== 'idle') frontier += 1;
     for (;;) {
       const page: StoredCall[] = await runner.calls({
         afterPosition: frontier - 1,
@@ -499,7 +505,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
         state,
         concurrency,
         stopped,
-        entries: slots.map((s) => ({ ...s.entry })),
+        entries: present().map((s) => ({ ...s.entry })),
       };
     },
     refresh,

@@ -14,7 +14,13 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
 export interface StoreKind {
   name: 'memory' | 'sqlite' | 'postgres';
   /** A fresh, empty place; `open()` connects to it (again), `dispose()` removes it. */
-  create(): Promise<{ open(): Store; url?: string; path?: string; schema?: string; dispose(): Promise<void> }>;
+  create(): Promise<{
+    open(): Store;
+    url?: string;
+    path?: string;
+    schema?: string;
+    dispose(): Promise<void>;
+  }>;
 }
 
 export const memoryKind: StoreKind = {
@@ -46,7 +52,7 @@ export const postgresKind: StoreKind = {
     return {
       url,
       schema,
-      open: () => postgresStore({ connectionString: url, schema }),
+      open: () => postgresStore({ connectionString: url }, { schema }),
       async dispose() {
         const client = new pg.Client({ connectionString: url });
         await client.connect();
