@@ -444,11 +444,14 @@ export function createCampaignManager(options: CampaignManagerOptions) {
     async handleStatus(event: CallStatusEvent): Promise<boolean> {
       if (!supported) return false;
       await started?.catch(() => {});
+      // Shutting down: refused (the webhook is answered 500), so the provider sends it again,
+      // to the next process.
+      if (closed) throw new ApiError(503, 'shutting_down', 'Shutting down');
       const row = await store.findByProviderCallId(String(event.callId));
       if (!row?.campaign) return false;
-      const dialer = worked.get(row.campaign) ?? (closed ? undefined : await join(row.campaign));
-      // Shutting down: the campaign's next process learns the call's end (or ends it at its timeout).
-      dialer?.handleStatus(event);
+      const dialer = worked.get(row.campaign) ?? (await join(row.campaign));
+      if (closed) throw new ApiError(503, 'shutting_down', 'Shutting down');
+      dialer.handleStatus(event);
       return true;
     },
 

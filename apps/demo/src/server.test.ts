@@ -94,6 +94,10 @@ describe('startServer', () => {
       const env = { DATABASE_URL: databaseUrl, DEMO_HISTORY: '1' };
       const first = await testApp({ configuredStore: true, env, postgresSchema: schema });
       expect(first.server.runtime.store.capabilities.shared).toBe(true);
+      expect(first.server.runtime.campaignStore.capabilities.shared).toBe(true);
+      expect((first.server.runtime.campaignStore as unknown as { schema: string }).schema).toBe(
+        `${schema}_campaigns`,
+      );
       cleanups.unshift(async () => {
         // By name: the entry is not in every build of scheduler-core (see runtime.ts).
         const entry = '@ringkit/scheduler-core/postgres';
@@ -104,7 +108,9 @@ describe('startServer', () => {
           ) => { pool: { query(sql: string): Promise<unknown> }; close(): Promise<void> };
         };
         const store = postgresStore({ connectionString: databaseUrl }, { schema });
+        // The campaigns' own schema beside the scheduler's.
         await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}_campaigns" CASCADE`);
         await store.close();
       });
       const { json: call } = await api(`${first.url}/api/scheduled-calls`, {
