@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
@@ -162,6 +162,34 @@ describe.skipIf(!hasChromium)('the pages of a server with API_TOKEN', () => {
       await page.locator('rk-call-history').waitFor();
       expect(await page.locator('rk-call-history [role="alert"]').count()).toBe(0);
       expect(await page.locator('rk-token-form').count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('create a campaign and download its results with the token, never in a URL', async () => {
+    const { page, urls } = await tab();
+    try {
+      await page.goto(`${server.url}/dialer#token=${TOKEN}`);
+      await page.locator('rk-campaigns form').waitFor();
+      await page.fill('rk-campaigns #name', 'with-token');
+      await page.fill('rk-campaigns #numbers', '+13018040009\n+19842068287');
+      await page.click('rk-campaigns button[part~="create"]');
+      await page
+        .locator('rk-campaigns li.campaign[data-id="with-token"][data-state="done"]')
+        .waitFor({ timeout: 30_000 });
+      // A plain link would be refused (401): the page fetches the file with the header.
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('rk-campaigns li.campaign[data-id="with-token"] a[part~="download"]'),
+      ]);
+      expect(download.suggestedFilename()).toBe('with-token-results.csv');
+      const lines = readFileSync((await download.path())!, 'utf8')
+        .trimEnd()
+        .split('\r\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[1]).toMatch(/^0,\+13018040009,completed,1,/);
+      expect(urls.filter((url) => url.includes(TOKEN))).toEqual([]);
     } finally {
       await page.close();
     }
