@@ -89,6 +89,9 @@ export interface CampaignManagerOptions {
 
 const LIVE_ENTRY = new Set(['dialing', 'initiated', 'ringing', 'answered']);
 
+/** Done campaigns whose every entry is kept in memory, the latest read. */
+const SNAPSHOTS_KEPT = 20;
+
 /** What became of a campaign's entries, from its dialer's snapshot. */
 export function progressOf(entries: readonly DialerEntry[]): CampaignProgress {
   const progress = { dialed: 0, live: 0, completed: 0, missed: 0, unknown: 0, canceled: 0 };
@@ -136,8 +139,22 @@ export function createCampaignManager(options: CampaignManagerOptions) {
   const inFlight = new Map<string, number>();
   /** Campaigns whose `campaign` event is due. */
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
-  /** The views of campaigns that are done and worked by no one here: they no longer change. */
-  const finished = new Map<string, { version: number; view: CampaignView }>();
+  /**
+   * The views of campaigns that are done and worked by no one here (they no longer change), by
+   * the version of the campaign row they were read at; the latest few keep their snapshot.
+   */
+  const finished = new Map<
+    string,
+    { version: number; view: CampaignView; snapshot?: DialerSnapshot | undefined }
+  >();
+
+  /** Keeps a done campaign's view, and its snapshot among the latest {@link SNAPSHOTS_KEPT}. */
+  function keepDone(id: string, version: number, view: CampaignView, snapshot: DialerSnapshot) {
+    finished.delete(id);
+    finished.set(id, { version, view, snapshot });
+    const withSnapshot = [...finished.entries()].filter(([, done]) => done.snapshot);
+    for (const [, done] of withSnapshot.slice(0, -SNAPSHOTS_KEPT)) done.snapshot = undefined;
+  }
   let started: Promise<void> | null = null;
   let closed = false;
   const supported = supportsCampaigns(store);
@@ -236,9 +253,29 @@ export function createCampaignManager(options: CampaignManagerOptions) {
     dialer.on('drained', () => {
       if (isDefault) hub.publish('dialer', serializeDialer(dialer.snapshot(), false));
       publish(id);
+      // Done: this process stops working it (a late webhook of one of its calls joins it again).
+      setTimeout(() => void retire(id, dialer), 0).unref();
     });
     dialer.on('error', ({ error, source, index }) => {
       logger.warn({ err: error, source, index, campaign: id }, 'campaign error');
+    });
+  }
+
+  /**
+   * Closes the dialer of a campaign that is done, keeping its last view: unless an entry is in
+   * doubt (its call may still report its real end).
+   */
+  async function retire(id: string, dialer: CampaignDialer) {
+    const snapshot = dialer.snapshot();
+    const row = rows.get(id);
+    if (worked.get(id) !== dialer || snapshot.state !== 'done' || !row) return;
+    if (snapshot.entries.some((entry) => entry.inDoubt)) return;
+    worked.delete(id);
+    rows.delete(id);
+    inFlight.delete(id);
+    keepDone(id, row.version, viewOf(row, snapshot), snapshot);
+    await dialer.close().catch((error: unknown) => {
+      logger.warn({ err: error, campaign: id }, 'could not close a campaign that is done');
     });
   }
 
@@ -314,6 +351,10 @@ export function createCampaignManager(options: CampaignManagerOptions) {
     row: StoredCampaign,
   ): Promise<{ view: CampaignView; snapshot: DialerSnapshot }> {
     let dialer = worked.get(row.id);
+    const done = finished.get(row.id);
+    if (!dialer && done?.snapshot && done.version === row.version) {
+      return { view: done.view, snapshot: done.snapshot };
+    }
     if (!dialer && (await hasLiveRows(store, row.id))) dialer = await join(row.id);
     if (dialer) {
       const snapshot = dialer.snapshot();
@@ -322,7 +363,7 @@ export function createCampaignManager(options: CampaignManagerOptions) {
     }
     const snapshot = await readDone(row.id);
     const view = viewOf(row, snapshot);
-    finished.set(row.id, { version: row.version, view });
+    keepDone(row.id, row.version, view, snapshot);
     return { view, snapshot };
   }
 
@@ -350,7 +391,7 @@ export function createCampaignManager(options: CampaignManagerOptions) {
       await act(once);
       const row = await stored(id);
       const view = viewOf(row, once.snapshot());
-      finished.set(id, { version: row.version, view });
+      keepDone(id, row.version, view, once.snapshot());
       hub.publish('campaign', serializeCampaign(view));
       return view;
     } finally {
