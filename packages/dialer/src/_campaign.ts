@@ -228,11 +228,16 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     const previous = entry.status;
     // A row seen before, or a status behind the one shown: stale, keep what is known.
     if (row.attempt < slot.attempt) return false;
+    // An outcome that was unknown may be learned after all (the placing worker wrote the
+    // provider's late answer): the attempt goes on from there, as the memory dialer's does.
+    const unknownBefore = slot.done && entry.error?.reason === 'outcome_unknown';
+    const stillUnknown = row.status === 'failed' && row.reason === 'outcome_unknown';
     if (
       row.attempt === slot.attempt &&
       !waiting &&
       !slot.waiting &&
-      RANK[status] < RANK[previous]
+      RANK[status] < RANK[previous] &&
+      !(unknownBefore && !stillUnknown)
     ) {
       return false;
     }
@@ -259,7 +264,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
         callId: row.providerCallId,
         message: `Attempt ${row.attempt} failed: ${row.reason}`,
       });
-    }
+    } else delete entry.error;
     const at = clock.now();
     if (status === 'dialing' && previous !== 'dialing') {
       events.emit('dialing', { index: entry.index, phone: entry.phone, attempt: row.attempt, at });
@@ -279,7 +284,8 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
       willRetry: waiting,
       at,
     });
-    if (final && !slot.done) {
+    if (final && (!slot.done || previous !== status)) {
+      // Ended, or its end learned again (the real outcome of an unknown one): told each time.
       slot.done = true;
       entry.endedAt = row.updatedAt;
       events.emit('finished', { ...entry });
@@ -298,11 +304,15 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
   /** Who answered and when, learned after the status (a late `answered`, machine detection). */
   function learn(slot: Slot, row: RowView): boolean {
     const entry = slot.entry;
+    // An unknown outcome stops being in doubt once its call can no longer be ringing.
+    const doubt = row.status === 'failed' && row.reason === 'outcome_unknown' && held(row);
+    const doubtMoved = doubt !== entry.inDoubt;
+    entry.inDoubt = doubt;
     const steps = row.events.filter((e) => e.attempt === row.attempt);
     const answered = steps.find((e) => e.status === 'answered');
     const by = steps.find((e) => e.answeredBy !== undefined)?.answeredBy ?? null;
     const answeredAt = answered?.at ?? null;
-    if (answeredAt === entry.answeredAt && by === entry.answeredBy) return false;
+    if (answeredAt === entry.answeredAt && by === entry.answeredBy) return doubtMoved;
     entry.answeredAt = answeredAt;
     entry.answeredBy = by as AnsweredBy | null;
     if (slot.done) events.emit('finished', { ...entry });
@@ -376,7 +386,9 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
       }
     }
     for (const slot of present()) {
-      if (slot.done || seen.has(slot.id)) continue;
+      // Ended ones are final, except an unknown outcome still in doubt: its worker may yet
+      // write the provider's answer.
+      if ((slot.done && !slot.entry.inDoubt) || seen.has(slot.id)) continue;
       if (slot.entry.status === 'idle' && !slot.waiting) continue;
       const row = await store.get(slot.id);
       if (row) changed = apply(fromStored(row)) || changed;
