@@ -356,7 +356,7 @@ describe('GET /api/campaigns/:id', () => {
 });
 
 describe('POST /api/campaigns/:id/{pause,resume,stop}', () => {
-  it('pauses: the call in flight ends and no other is placed until resume', async () => {
+  it('pauses: the calls in flight end and no other is placed until resume', async () => {
     app = await startTestApp({ stepMs: [150, 250] });
     await api(`${app.url}/api/campaigns`, {
       method: 'POST',
@@ -366,11 +366,12 @@ describe('POST /api/campaigns/:id/{pause,resume,stop}', () => {
     const paused = await api(`${app.url}/api/campaigns/held/pause`, { method: 'POST' });
     expect(paused.status).toBe(200);
     expect(paused.json.state).toBe('paused');
-    // The call in flight ends; a running campaign would dial the next number at that moment.
-    const after = await until('held', (json) => json.progress.completed === 1);
+    // The call in flight ends (one claimed just before the pause may still be placed); a
+    // running campaign would dial the next number at that very moment, so none is live then.
+    const after = await until('held', (json) => json.progress.live === 0);
     expect(after.state).toBe('paused');
-    expect(after.progress).toMatchObject({ dialed: 1, live: 0 });
-    expect(app.webhook.calls()).toHaveLength(1);
+    expect(after.progress.dialed).toBeLessThan(3);
+    expect(app.webhook.calls()).toHaveLength(after.progress.dialed);
 
     const resumed = await api(`${app.url}/api/campaigns/held/resume`, { method: 'POST', body: {} });
     expect(resumed.status).toBe(200);
