@@ -1,0 +1,113 @@
+/**
+ * A worker process of bench/dialer.ts's durable rows, started with `fork()` and IPC; argv[2] is a
+ * JSON `DialerWorkerTask`. It works one durable campaign on `postgresStore` (the same schema and
+ * campaign as the other workers) through `createDialer({ store, campaign, workerId })`, with a
+ * provider that places its calls through the parent (the fake provider lives there, shared by
+ * every worker):
+ *
+ * - to the parent: `{ type: 'ready' }` once the store is migrated; `{ type: 'place', n, to }` for
+ *   each `placeCall`; `{ type: 'written', callId }` once a placement's answer is stored (the
+ *   dialer's `placement` event); `{ type: 'started' }`; `{ type: 'error', source, message }` for
+ *   the dialer's `error` events; `{ type: 'closed', cpuMs }` before it exits;
+ * - from the parent: `{ type: 'start' }`; `{ type: 'placed', n, call }`, the answer to a
+ *   `place`; `{ type: 'status', event }`, a webhook (`at` in epoch ms); `{ type: 'close' }`.
+ */
+import type { CallProvider, CallStatusEvent, ProviderCall } from '@ringkit/call-client';
+import { createDialer } from '@ringkit/dialer';
+import { postgresStore } from '@ringkit/scheduler-core/postgres';
+
+export interface DialerWorkerTask {
+  url: string;
+  schema: string;
+  applicationName: string;
+  campaign: string;
+  callerId: string;
+  workerId: string;
+  numbers: string[];
+  concurrency: number;
+}
+
+export type ToWorker =
+  | { type: 'start' }
+  | { type: 'placed'; n: number; call: ProviderCall }
+  | { type: 'status'; event: Omit<CallStatusEvent, 'at'> & { at: number } }
+  | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'started' }
+  | { type: 'place'; n: number; to: string }
+  | { type: 'written'; callId: string }
+  | { type: 'error'; source: string; message: string }
+  | { type: 'failed'; message: string }
+  | { type: 'closed'; cpuMs: number };
+
+const task = JSON.parse(process.argv[2]!) as DialerWorkerTask;
+const send = (message: FromWorker) => process.send!(message);
+process.on('uncaughtException', (error) => {
+  console.error(`dialer bench ${task.workerId}: uncaught`, error);
+  process.exit(1);
+});
+
+const answers = new Map<number, (call: ProviderCall) => void>();
+let asked = 0;
+const provider: CallProvider = {
+  name: 'bench',
+  capabilities: { polling: false, webhooks: true },
+  placeCall(request) {
+    const n = asked++;
+    send({ type: 'place', n, to: request.to });
+    return new Promise((resolve) => answers.set(n, resolve));
+  },
+};
+
+const store = postgresStore(
+  { connectionString: task.url, application_name: task.applicationName },
+  { schema: task.schema },
+);
+await store.ready();
+const dialer = createDialer({
+  provider,
+  store,
+  campaign: task.campaign,
+  callerId: task.callerId,
+  numbers: task.numbers,
+  concurrency: task.concurrency,
+  workerId: task.workerId,
+});
+dialer.on('placement', (e) => {
+  if (e.callId !== null) send({ type: 'written', callId: e.callId });
+});
+dialer.on('error', (e) => send({ type: 'error', source: e.source, message: String(e.error) }));
+
+let cpu = process.cpuUsage();
+process.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'placed': {
+      const answer = answers.get(message.n);
+      answers.delete(message.n);
+      answer?.(message.call);
+      break;
+    }
+    case 'status':
+      dialer.handleStatus({ ...message.event, at: new Date(message.event.at) });
+      break;
+    case 'start':
+      cpu = process.cpuUsage();
+      dialer.start().then(
+        () => send({ type: 'started' }),
+        (error: unknown) => send({ type: 'failed', message: String(error) }),
+      );
+      break;
+    case 'close':
+      void (async () => {
+        const used = process.cpuUsage(cpu);
+        await dialer.close();
+        await store.close();
+        send({ type: 'closed', cpuMs: (used.user + used.system) / 1000 });
+        process.disconnect();
+      })();
+      break;
+  }
+});
+send({ type: 'ready' });
