@@ -182,26 +182,36 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
   const report = (error: unknown, source: DialerEvents['error']['source'], index?: number) =>
     events.emit('error', index === undefined ? { error, source } : { error, source, index });
 
-  function counts(): DialerCounts {
-    const c = Object.fromEntries(Object.keys(RANK).map((s) => [s, 0])) as DialerCounts;
-    for (const slot of present()) c[slot.entry.status] += 1;
-    return c;
+  /** Entries by status, ended and in flight: kept as entries move, so a change costs O(1). */
+  const tally = Object.fromEntries(Object.keys(RANK).map((s) => [s, 0])) as DialerCounts;
+  let stored = 0;
+  let ended = 0;
+  let inFlight = 0;
+  /** Entries the store may still change: dialed and not ended, or ended in doubt. */
+  const active = new Set<Slot>();
+  const isInFlight = (slot: Slot) =>
+    !slot.done && RANK[slot.entry.status] >= 1 && RANK[slot.entry.status] <= 4;
+  function tallyOf(slot: Slot, by: 1 | -1) {
+    tally[slot.entry.status] += by;
+    stored += by;
+    if (slot.done) ended += by;
+    else if (isInFlight(slot)) inFlight += by;
+    if (
+      by === 1 &&
+      (slot.entry.status !== 'idle' || slot.waiting) &&
+      (!slot.done || slot.entry.inDoubt)
+    ) {
+      active.add(slot);
+    } else active.delete(slot);
   }
 
   function progress() {
-    const c = counts();
-    let ended = 0;
-    let inFlight = 0;
-    const all = present();
-    for (const slot of all) {
-      if (slot.done) ended += 1;
-      else if (RANK[slot.entry.status] >= 1 && RANK[slot.entry.status] <= 4) inFlight += 1;
-    }
-    events.emit('progress', { total: all.length, ended, inFlight, counts: c });
-    if (ended === all.length && all.length > 0 && !drained) {
+    const c = { ...tally };
+    events.emit('progress', { total: stored, ended, inFlight, counts: c });
+    if (ended === stored && stored > 0 && !drained) {
       drained = true;
       state = 'done';
-      events.emit('drained', { total: all.length, counts: c, at: clock.now() });
+      events.emit('drained', { total: stored, counts: c, at: clock.now() });
     }
   }
 
@@ -242,9 +252,13 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
       return false;
     }
     if (row.attempt === slot.attempt && status === previous && waiting === slot.waiting) {
-      return learn(slot, row);
+      tallyOf(slot, -1);
+      const learned = learn(slot, row);
+      tallyOf(slot, 1); // its doubt may have passed
+      return learned;
     }
     const newAttempt = row.attempt > slot.attempt && status !== 'idle' && !waiting;
+    tallyOf(slot, -1);
     slot.attempt = row.attempt;
     slot.waiting = waiting;
     entry.status = status;
@@ -298,6 +312,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
         state = 'running';
       }
     }
+    tallyOf(slot, 1);
     return true;
   }
 
@@ -345,6 +360,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     };
     slots[index] = slot;
     byId.set(row.id, slot);
+    tallyOf(slot, 1);
   }
 
   async function load() {
@@ -385,11 +401,10 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
         after = page[page.length - 1]!.position ?? null;
       }
     }
-    for (const slot of present()) {
-      // Ended ones are final, except an unknown outcome still in doubt: its worker may yet
-      // write the provider's answer.
-      if ((slot.done && !slot.entry.inDoubt) || seen.has(slot.id)) continue;
-      if (slot.entry.status === 'idle' && !slot.waiting) continue;
+    // The entries this mirror holds dialed and not ended (or ended in doubt: the worker that
+    // placed the call may yet write the provider's answer), the live ones read just now aside.
+    for (const slot of [...active]) {
+      if (seen.has(slot.id)) continue;
       const row = await store.get(slot.id);
       if (row) changed = apply(fromStored(row)) || changed;
     }
