@@ -361,7 +361,10 @@ export interface Store {
   insertCampaign?(campaign: StoredCampaign, rows: StoredCall[]): Promise<void>;
   getCampaign?(id: string): Promise<StoredCampaign | null>;
   /** Campaigns newest first (`createdAt` descending, then `id` descending), one page at a time. */
-  listCampaigns?(query: { cursor?: string | null; limit: number }): Promise<StorePage<StoredCampaign>>;
+  listCampaigns?(query: {
+    cursor?: string | null;
+    limit: number;
+  }): Promise<StorePage<StoredCampaign>>;
   /**
    * Applies `patch` when the stored version is `expectedVersion`, bumps the version, returns the
    * new campaign. `NotFoundError` for an unknown id, `ConflictError` (`'version_conflict'`) when
