@@ -1,3 +1,4 @@
+import { guardCheckedOut } from './_retry.js';
 import type { Pool, PoolClient } from 'pg';
 import { ConflictError } from '../../errors.js';
 import type { StoredCall, StoredCallRecord, StoredCallUpdate } from '../../store.js';
@@ -166,6 +167,7 @@ export function createUpdateMany(options: {
         return applied;
       }
       const client = await pool.connect();
+      const unguard = guardCheckedOut(client);
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -177,7 +179,7 @@ export function createUpdateMany(options: {
         });
         throw error;
       } finally {
-        client.release(broken);
+        client.release(unguard() || broken);
       }
       return applied;
     } catch (error) {

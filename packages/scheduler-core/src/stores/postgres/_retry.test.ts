@@ -1,5 +1,11 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, createRetrier, isTransactionConflict } from './_retry.js';
+import {
+  classifyFailure,
+  createRetrier,
+  guardCheckedOut,
+  isTransactionConflict,
+} from './_retry.js';
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
@@ -79,5 +85,24 @@ describe('classifyFailure', () => {
     }
     expect(isTransactionConflict(pgError('57P01', 'x'))).toBe(false);
     expect(isTransactionConflict('40P01')).toBe(false);
+  });
+});
+
+describe('guardCheckedOut', () => {
+  it('keeps an error of a checked-out connection from ending the process, and says it broke', () => {
+    const client = new EventEmitter();
+    // Without a listener, an `error` event throws: in a pg client, an uncaught exception.
+    expect(() => client.emit('error', new Error('terminating connection'))).toThrow();
+    const unguard = guardCheckedOut(client);
+    expect(() => client.emit('error', new Error('terminating connection'))).not.toThrow();
+    expect(unguard()).toBe(true);
+    expect(client.listenerCount('error')).toBe(0);
+  });
+
+  it('says nothing broke when no error came', () => {
+    const client = new EventEmitter();
+    const unguard = guardCheckedOut(client);
+    expect(unguard()).toBe(false);
+    expect(client.listenerCount('error')).toBe(0);
   });
 });

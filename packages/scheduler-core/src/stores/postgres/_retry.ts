@@ -152,3 +152,25 @@ export function createRetrier(options: {
     },
   };
 }
+
+/**
+ * Listens for errors of a client checked out of the pool (pg-pool stops listening while it is
+ * out): a connection that breaks between two statements of a transaction (a server restart, an
+ * administrator's `pg_terminate_backend`) emits `error`, which would otherwise end the process.
+ * The next statement fails with it instead, and is retried as every statement is. Resolves the
+ * listener's removal, with whether the connection broke (release it as broken then).
+ */
+export function guardCheckedOut(client: {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+}): () => boolean {
+  let broke = false;
+  const listener = () => {
+    broke = true;
+  };
+  client.on('error', listener);
+  return () => {
+    client.off('error', listener);
+    return broke;
+  };
+}

@@ -14,7 +14,12 @@ import { createUpdateMany } from './_batch.js';
 import { createCombiner } from './_combine.js';
 import { createWakeSubscriptions } from './_listen.js';
 import { migrate } from './_migrate.js';
-import { createRetrier, describeError, type PostgresStoreLogger } from './_retry.js';
+import {
+  createRetrier,
+  describeError,
+  type PostgresStoreLogger,
+  guardCheckedOut,
+} from './_retry.js';
 import {
   callFromRow,
   campaignFromRow,
@@ -231,6 +236,7 @@ export function postgresStore(
   /** Runs `fn` in a transaction of its own connection, committed when it resolves. */
   const transaction = async <T>(fn: (client: PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
+    const unguard = guardCheckedOut(client);
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -243,7 +249,7 @@ export function postgresStore(
       });
       throw error;
     } finally {
-      client.release(broken);
+      client.release(unguard() || broken);
     }
   };
 
@@ -340,6 +346,7 @@ export function postgresStore(
       await moving(lowest, () =>
         run(async (maybeDone) => {
           const client = await pool.connect();
+          const unguard = guardCheckedOut(client);
           let broken = false;
           try {
             await client.query('BEGIN');
@@ -358,7 +365,7 @@ export function postgresStore(
             }
             throw duplicate(rows[0]!.id);
           } finally {
-            client.release(broken);
+            client.release(unguard() || broken);
           }
         }),
       );
