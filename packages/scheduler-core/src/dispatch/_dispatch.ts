@@ -181,13 +181,21 @@ export function createDispatcher(ctx: DispatcherContext) {
     else setTimer(at);
   }
 
-  /** Claims due calls while slots are free, then re-arms the timer. */
-  async function pump(): Promise<void> {
+  /** The claims running now (`stop()` waits for them: what they claim is handed back). */
+  let pumped: Promise<void> = Promise.resolve();
+
+  function pump(): Promise<void> {
     if (pumping) {
       pumpAgain = true;
-      return;
+      return pumped;
     }
     pumping = true;
+    pumped = claimWhileFree();
+    return pumped;
+  }
+
+  /** Claims due calls while slots are free, then re-arms the timer. */
+  async function claimWhileFree(): Promise<void> {
     try {
       do {
         pumpAgain = false;
@@ -302,6 +310,8 @@ export function createDispatcher(ctx: DispatcherContext) {
     const stopListening = unsubscribe;
     unsubscribe = null;
     await stopListening?.();
+    // A claim on its way when the loop stopped: its rows are tracked, and handed back, first.
+    await pumped;
     while (placements.size > 0) await Promise.allSettled([...placements]);
     await follower.stop();
   }
