@@ -310,7 +310,8 @@ for (const kind of storeKinds()) {
               outcome: (n) => outcomes[n % outcomes.length]!,
               delay: (n) => delays[n % delays.length]!,
             });
-            const seen = new Map<number, { attempt: number; rank: number }>();
+            /** What each worker last told of each entry: its own events only move forward. */
+            const seen = new Map<string, { attempt: number; rank: number }>();
             const problems: string[] = [];
             const dialers = Array.from({ length: workerCount }, (_, w) =>
               createDialer({
@@ -325,18 +326,20 @@ for (const kind of storeKinds()) {
                 refreshIntervalMs: 15,
               }),
             );
-            for (const dialer of dialers) {
+            dialers.forEach((dialer, w) => {
               workers.push(dialer);
               dialer.on('status', (e) => {
-                // Within an attempt, statuses only move forward.
+                // Within an attempt, statuses only move forward (in each worker's telling: a
+                // worker tells what another did up to refreshIntervalMs later).
                 const rank = TERMINAL.has(e.status) ? 5 : (RANK[e.status] ?? 0);
-                const last = seen.get(e.index);
+                const key = `${w}:${e.index}`;
+                const last = seen.get(key);
                 if (last && last.attempt === e.attempt && rank < last.rank && !e.willRetry) {
-                  problems.push(`entry ${e.index} went back to ${e.status}`);
+                  problems.push(`worker ${w}: entry ${e.index} went back to ${e.status}`);
                 }
-                seen.set(e.index, { attempt: e.attempt, rank });
+                seen.set(key, { attempt: e.attempt, rank });
               });
-            }
+            });
             try {
               // Every worker joins before the first webhook can reach it.
               await Promise.all(dialers.map((dialer) => dialer.start()));
