@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { sourceResolve } from '../../vitest.shared.js';
 
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 /** The pages: one HTML file per route, built to dist/public and served by the Express app. */
 export default defineConfig({
+  resolve: sourceResolve.resolve,
   root: path('./src/client'),
   base: '/',
   publicDir: false,

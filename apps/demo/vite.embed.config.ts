@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { sourceResolve } from '../../vitest.shared.js';
 
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -8,6 +9,7 @@ const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
  * plain `<script src>` from another origin.
  */
 export default defineConfig({
+  resolve: sourceResolve.resolve,
   publicDir: false,
   build: {
     outDir: path('./dist/public'),

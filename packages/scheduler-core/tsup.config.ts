@@ -1,9 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'tsup';
+import { packageBuildConfig } from '../../tsup.shared.js';
 
-const internalTypes = fileURLToPath(new URL('../internal/src/index.ts', import.meta.url));
-
-export default defineConfig({
+export default packageBuildConfig({
   entry: {
     index: 'src/index.ts',
     memory: 'src/stores/memory/memory.ts',
@@ -11,18 +8,6 @@ export default defineConfig({
     postgres: 'src/stores/postgres/postgres.ts',
     testing: 'src/testing/index.ts',
   },
-  format: ['esm', 'cjs'],
-  // The private helpers every package shares are bundled in, code and types: users never see
-  // `@ringkit/internal`. Its types are read from its sources, outside node_modules, so the
-  // declaration bundler inlines them and every file they import (tests/packed checks that no
-  // declaration file names it).
-  noExternal: ['@ringkit/internal'],
-  dts: { compilerOptions: { paths: { '@ringkit/internal': [internalTypes] } } },
-  sourcemap: true,
-  // `import.meta.url` in the CommonJS build (where @opentelemetry/api is looked up from).
-  shims: true,
-  clean: true,
-  target: 'node22',
   external: ['vitest', 'pg'],
   // Keep 'node:sqlite' as written: it only exists under the node: prefix.
   removeNodeProtocol: false,
