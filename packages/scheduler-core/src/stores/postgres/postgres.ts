@@ -4,7 +4,7 @@
  * LISTEN/NOTIFY, migrations and retries are in the files beside it.
  */
 import { createHash } from 'node:crypto';
-import { MAX_TIMER_MS } from '@ringkit/call-client';
+import { MAX_TIMER_MS } from '@ringkit/internal';
 import { Client, Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
 import { z } from 'zod';
 import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';

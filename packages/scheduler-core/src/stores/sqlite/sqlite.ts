@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { MAX_TIMER_MS } from '@ringkit/call-client';
+import { MAX_TIMER_MS } from '@ringkit/internal';
 import { z } from 'zod';
 import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';
 import { recordValues } from '../_columns.js';
