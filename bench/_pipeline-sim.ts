@@ -7,7 +7,7 @@
  * each POST was received (ms since the epoch, sub-millisecond: `performance.timeOrigin + now()`),
  * and the CPU this process used since the last take, in ms. `{ type: 'close' }` ends it.
  */
-import { startCallApiSimulator, type SimulatorOptions } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, type SimulatorOptions } from '@ringkit/simulator';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SimulatorOptions;
 let phones: string[] = [];

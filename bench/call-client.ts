@@ -25,7 +25,7 @@ import {
   parseStatusWebhook,
   type CallProvider,
 } from '@ringkit/call-client';
-import { TWILIO_TEST_CREDENTIALS } from '@ringkit/call-client/testing';
+import { TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import ky from 'ky';

@@ -36,8 +36,8 @@ import {
   type CallProvider,
 } from '@ringkit/call-client';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
-import type { SimulatorOptions } from '@ringkit/call-client/testing';
-import { TWILIO_TEST_CREDENTIALS } from '@ringkit/call-client/testing';
+import type { SimulatorOptions } from '@ringkit/simulator';
+import { TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createDialer } from '@ringkit/dialer';
 import { createScheduler, type Store } from '@ringkit/scheduler-core';
 import { memoryStore } from '@ringkit/scheduler-core/memory';

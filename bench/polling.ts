@@ -49,7 +49,7 @@ const { values: args } = parseArgs({
 // ---- the simulator process ------------------------------------------------------------------
 
 if (args.sim !== undefined) {
-  const { startCallApiSimulator } = await import('@ringkit/call-client/testing');
+  const { startCallApiSimulator } = await import('@ringkit/simulator');
   /** `${callId} ${status}` → when the simulator moved the call there (epoch ms). */
   let changes: Array<[string, number]> = [];
   const sim = await startCallApiSimulator({

@@ -19,7 +19,7 @@ import {
   startCallApiSimulator,
   TWILIO_TEST_CREDENTIALS,
   type SimulatorEvent,
-} from '@ringkit/call-client/testing';
+} from '@ringkit/simulator';
 import {
   computeTwilioSignature,
   createTwilioClient,

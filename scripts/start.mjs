@@ -4,7 +4,7 @@
 // in this process with the arguments that follow.
 //
 // - demo: apps/demo's `dist/demo.js`, from apps/demo (both simulator flavours, then the server);
-// - sim: @ringkit/call-client's `ringkit-sim` (both simulator flavours; `--help` lists options).
+// - sim: @ringkit/simulator's `ringkit-sim` (both simulator flavours; `--help` lists options).
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureBuilt } from './lib/builds.mjs';
@@ -20,9 +20,9 @@ const PROGRAMS = {
   },
   sim: {
     ports: simPorts,
-    target: '@ringkit/call-client',
+    target: '@ringkit/simulator',
     cwd: process.cwd(),
-    entry: join(root, 'packages', 'call-client', 'bin', 'ringkit-sim.js'),
+    entry: join(root, 'packages', 'simulator', 'bin', 'ringkit-sim.js'),
   },
 };
 

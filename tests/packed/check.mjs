@@ -22,7 +22,7 @@ import { checkDeclarations, typecheckConsumer } from './types.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const here = dirname(fileURLToPath(import.meta.url));
-const packages = ['call-client', 'dialer', 'scheduler-core'];
+const packages = ['call-client', 'dialer', 'scheduler-core', 'simulator'];
 const manifest = (folder) => JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8'));
 // What a TypeScript user adds: the compiler and Node's types at the workspace's versions, and the
 // types of every typed peer (`@types/pg` for the PostgreSQL store).

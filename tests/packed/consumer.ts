@@ -9,9 +9,7 @@ import type { Tracer } from '@opentelemetry/api';
 import * as client from '@ringkit/call-client';
 import type { CallOptions, CallProvider, CallStatus, TracerLike } from '@ringkit/call-client';
 import * as status from '@ringkit/call-client/status';
-import * as testing from '@ringkit/call-client/testing';
-import * as contract from '@ringkit/call-client/testing/contract';
-import * as msw from '@ringkit/call-client/testing/msw';
+import * as clientTesting from '@ringkit/call-client/testing';
 import * as twilio from '@ringkit/call-client/twilio';
 import * as dialer from '@ringkit/dialer';
 import type { DialerEntry, TracerLike as DialerTracerLike } from '@ringkit/dialer';
@@ -25,6 +23,9 @@ import * as memory from '@ringkit/scheduler-core/memory';
 import * as postgres from '@ringkit/scheduler-core/postgres';
 import * as sqlite from '@ringkit/scheduler-core/sqlite';
 import * as storeTesting from '@ringkit/scheduler-core/testing';
+import * as testing from '@ringkit/simulator';
+import * as contract from '@ringkit/simulator/contract';
+import * as msw from '@ringkit/simulator/msw';
 
 // Each line below must be an error: with a type missing from the declarations (or any other
 // `any`), it would not be one, and tsc fails on the unused directive.
@@ -84,6 +85,7 @@ export async function nextCall(): Promise<Date> {
 export const entries = [
   client.toE164,
   status.isTerminal,
+  clientTesting.createFakeClock,
   testing.startCallApiSimulator,
   contract.testProvider,
   msw.callApiHandlers,

@@ -39,7 +39,12 @@ const WORKSPACE = new Map(
   }),
 );
 const BINS = new Set(
-  ['packages/call-client', 'packages/dialer', 'packages/scheduler-core'].flatMap((folder) =>
+  [
+    'packages/call-client',
+    'packages/dialer',
+    'packages/scheduler-core',
+    'packages/simulator',
+  ].flatMap((folder) =>
     Object.keys(JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')).bin ?? {}),
   ),
 );
@@ -55,7 +60,7 @@ const rootScripts = Object.keys(
 );
 const PNPM_COMMANDS = new Set(['install', 'add', 'exec', 'run', 'dlx', 'changeset']);
 const INSTALLABLE =
-  /^(@ringkit\/(call-client|dialer|scheduler-core)|@opentelemetry\/(api|sdk-trace|context-async-hooks|exporter-trace-otlp-http)|express|msw|pg|@types\/pg)(@[\w.^~-]+)?$/;
+  /^(@ringkit\/(call-client|dialer|scheduler-core|simulator)|@opentelemetry\/(api|sdk-trace|context-async-hooks|exporter-trace-otlp-http)|express|msw|pg|@types\/pg)(@[\w.^~-]+)?$/;
 
 function blocks(file) {
   const text = readFileSync(join(root, file), 'utf8');
@@ -199,7 +204,7 @@ function runModule(block, index) {
 }
 
 const { startCallApiSimulator } = await import(
-  join(project, 'node_modules/@ringkit/call-client/dist/testing/index.js')
+  join(project, 'node_modules/@ringkit/simulator/dist/index.js')
 );
 const sims = await Promise.all([
   startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: [20, 60] }),

@@ -3,7 +3,7 @@ import * as api from '@opentelemetry/api';
 import * as hooks from '@opentelemetry/context-async-hooks';
 import * as sdk from '@opentelemetry/sdk-trace';
 import * as client from '@ringkit/call-client';
-import * as testing from '@ringkit/call-client/testing';
+import * as testing from '@ringkit/simulator';
 import * as dialer from '@ringkit/dialer';
 import * as scheduler from '@ringkit/scheduler-core';
 import * as memory from '@ringkit/scheduler-core/memory';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import * as client from '@ringkit/call-client';
-import * as testing from '@ringkit/call-client/testing';
+import * as testing from '@ringkit/simulator';
 import * as twilio from '@ringkit/call-client/twilio';
 import * as dialerPkg from '@ringkit/dialer';
 import * as scheduler from '@ringkit/scheduler-core';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
 import { chromium } from 'playwright-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 

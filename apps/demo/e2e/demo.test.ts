@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localInputIn, recordPageErrors } from './_support.js';

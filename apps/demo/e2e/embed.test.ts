@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -6,7 +6,7 @@ import {
   startFaultGateway,
   type CallApiSimulator,
   type FaultGateway,
-} from '@ringkit/call-client/testing';
+} from '@ringkit/simulator';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -11,7 +11,7 @@ import {
   TWILIO_TEST_CREDENTIALS,
   type CallApiSimulator,
   type SimulatorEvent,
-} from '@ringkit/call-client/testing';
+} from '@ringkit/simulator';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -7,7 +7,7 @@ import {
   TWILIO_TEST_CREDENTIALS,
   type CallApiSimulator,
   type SimulatorKnobs,
-} from '@ringkit/call-client/testing';
+} from '@ringkit/simulator';
 import { memoryStore } from '@ringkit/scheduler-core/memory';
 import { loadConfig } from './config.js';
 import { startServer, type RunningServer, type StartOptions } from './server.js';

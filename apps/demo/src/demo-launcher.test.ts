@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { TWILIO_TEST_CREDENTIALS } from '@ringkit/call-client/testing';
+import { TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { demoConfig, demoProvider, startDemoSimulators } from './demo-launcher.js';

@@ -2,7 +2,7 @@ import {
   startCallApiSimulator,
   TWILIO_TEST_CREDENTIALS,
   type CallApiSimulator,
-} from '@ringkit/call-client/testing';
+} from '@ringkit/simulator';
 import { loadConfig, type Config } from './config.js';
 
 /** Which provider `pnpm demo` simulates. */

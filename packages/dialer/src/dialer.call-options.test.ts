@@ -3,11 +3,8 @@ import {
   isInvalidOptionsError,
   isUnsupportedCallOptionError,
 } from '@ringkit/call-client';
-import {
-  createFakeClock,
-  startCallApiSimulator,
-  TWILIO_TEST_CREDENTIALS,
-} from '@ringkit/call-client/testing';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
 import { describe, expect, it } from 'vitest';
 import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';

@@ -6,11 +6,7 @@ import {
   createWebhookToken,
   expressWebhookHandler,
 } from '@ringkit/call-client';
-import {
-  startCallApiSimulator,
-  startFaultGateway,
-  type GatewayFault,
-} from '@ringkit/call-client/testing';
+import { startCallApiSimulator, startFaultGateway, type GatewayFault } from '@ringkit/simulator';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDialer } from './dialer.js';

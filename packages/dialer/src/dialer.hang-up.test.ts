@@ -4,11 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client';
-import {
-  createFakeClock,
-  startCallApiSimulator,
-  TWILIO_TEST_CREDENTIALS,
-} from '@ringkit/call-client/testing';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
 import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';

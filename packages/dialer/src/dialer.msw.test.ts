@@ -1,5 +1,5 @@
 import { createNumDialerClient, parseStatusWebhook } from '@ringkit/call-client';
-import { createCallApiMock } from '@ringkit/call-client/testing/msw';
+import { createCallApiMock } from '@ringkit/simulator/msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDialer } from './dialer.js';

@@ -1,6 +1,6 @@
 import { mostInOneSecond } from '@ringkit/internal/testing';
 import { createMockCallApiClient } from '@ringkit/call-client';
-import { startCallApiSimulator, type SimulatorEvent } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, type SimulatorEvent } from '@ringkit/simulator';
 import { describe, expect, it } from 'vitest';
 import { createDialer } from './dialer.js';
 import type { DialerSnapshot } from './types.js';

@@ -11,7 +11,7 @@ import {
   startCallApiSimulator,
   type CallApiSimulator,
   type SimulatorEvent,
-} from '@ringkit/call-client/testing';
+} from '@ringkit/simulator';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDialer } from './dialer.js';

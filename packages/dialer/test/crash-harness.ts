@@ -13,12 +13,12 @@ import {
   type SimulatedCall,
   type SimulatedOutcome,
   type SimulatorEvent,
-} from '@ringkit/call-client/testing';
+} from '@ringkit/simulator';
 import pg from 'pg';
+import { sourceExecArgv } from '@ringkit/internal/testing';
 import type { DialerEntry } from '../src/types.js';
 import type { CrashWorkerCommand, CrashWorkerConfig, CrashWorkerMessage } from './crash-worker.js';
 
-const loader = fileURLToPath(new URL('./crash-loader.ts', import.meta.url));
 const script = fileURLToPath(new URL('./crash-worker.ts', import.meta.url));
 
 /** A seeded source of draws (mulberry32), so that a failing run can be replayed. */
@@ -109,8 +109,7 @@ function deferred<T>() {
 /** Forks one worker process; it starts dialing at once (`started` resolves once it has). */
 export function startWorker(config: CrashWorkerConfig): CrashWorker {
   const child = fork(script, [JSON.stringify(config)], {
-    // The loader compiles TypeScript with `stripTypeScriptTypes`, still flagged experimental.
-    execArgv: ['--disable-warning=ExperimentalWarning', '--import', loader],
+    execArgv: sourceExecArgv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let killed = false;

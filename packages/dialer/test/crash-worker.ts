@@ -1,5 +1,5 @@
 /**
- * One durable dialer process of `dialer.crash.test.ts`, run by `node --import ./crash-loader.ts`
+ * One durable dialer process of `dialer.crash.test.ts`, run with `sourceExecArgv()` of `@ringkit/internal/testing`
  * (see `crash-harness.ts`). Its settings come as JSON in argv[2]. It places its calls through the
  * practice-API simulator the test runs (polling or webhook flavour), reports each `placeCall`
  * before it is sent, takes the webhooks the test's router hands it, and reports `drained` when

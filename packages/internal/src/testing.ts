@@ -2,6 +2,7 @@
  * `@ringkit/internal/testing`: helpers the packages' tests share. Only tests import this entry,
  * so no build bundles it.
  */
+import { fileURLToPath } from 'node:url';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -102,4 +103,21 @@ export function ownTracer() {
 /** Every attribute value of `spans`, as text: a test looks for a phone number in it. */
 export function attributeText(spans: readonly ReadableSpan[]): string {
   return JSON.stringify(spans.map((span) => [span.name, span.attributes, span.status]));
+}
+
+/**
+ * The `execArgv` of a child process that runs the workspace's TypeScript sources with plain
+ * `node` (`fork(script, args, { execArgv: sourceExecArgv() })`): the `@ringkit/source` condition
+ * and the hooks of `source-hooks.ts`.
+ */
+export function sourceExecArgv(): string[] {
+  return [
+    // Node ≥ 22.18 / 23.6 strips types by default; older 22.x needs the flag.
+    ...(process.features.typescript ? [] : ['--experimental-strip-types']),
+    '--conditions=@ringkit/source',
+    // The hooks compile TypeScript with `stripTypeScriptTypes`, still flagged experimental.
+    '--disable-warning=ExperimentalWarning',
+    '--import',
+    fileURLToPath(new URL('./source-hooks.ts', import.meta.url)),
+  ];
 }

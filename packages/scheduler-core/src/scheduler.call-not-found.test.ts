@@ -4,7 +4,7 @@
  * until `callTimeoutMs`. On the MSW-mocked polling simulator, on the memory store and on SQLite.
  */
 import { createMockCallApiClient, isHttpError } from '@ringkit/call-client';
-import { createCallApiMock } from '@ringkit/call-client/testing/msw';
+import { createCallApiMock } from '@ringkit/simulator/msw';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,9 +1,5 @@
 import { createMockCallApiClient } from '@ringkit/call-client';
-import {
-  startCallApiSimulator,
-  startFaultGateway,
-  type GatewayFault,
-} from '@ringkit/call-client/testing';
+import { startCallApiSimulator, startFaultGateway, type GatewayFault } from '@ringkit/simulator';
 import { describe, expect, it } from 'vitest';
 import { sqliteStore } from './stores/sqlite/sqlite.js';
 import { createScheduler } from './scheduler.js';

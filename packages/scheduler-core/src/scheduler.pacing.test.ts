@@ -4,7 +4,8 @@ import {
   InvalidOptionsError,
   type CallProvider,
 } from '@ringkit/call-client';
-import { createFakeClock, startCallApiSimulator } from '@ringkit/call-client/testing';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { startCallApiSimulator } from '@ringkit/simulator';
 import { describe, expect, it } from 'vitest';
 import { fakeProvider } from '../test/fakes.js';
 import { memoryStore } from './stores/memory/memory.js';

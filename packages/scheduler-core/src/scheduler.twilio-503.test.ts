@@ -2,7 +2,7 @@ import {
   startCallApiSimulator,
   TWILIO_TEST_CREDENTIALS,
   type SimulatorEvent,
-} from '@ringkit/call-client/testing';
+} from '@ringkit/simulator';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
 import { describe, expect, it } from 'vitest';
 import { createScheduler } from './scheduler.js';

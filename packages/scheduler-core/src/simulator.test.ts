@@ -1,5 +1,5 @@
 import { createMockCallApiClient } from '@ringkit/call-client';
-import { startCallApiSimulator } from '@ringkit/call-client/testing';
+import { startCallApiSimulator } from '@ringkit/simulator';
 import { describe, expect, it } from 'vitest';
 import { sqliteStore } from './stores/sqlite/sqlite.js';
 import { createScheduler } from './scheduler.js';

@@ -1,5 +1,5 @@
 import type { CallStatusEvent } from '@ringkit/call-client';
-import { startCallApiSimulator, TWILIO_TEST_CREDENTIALS } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createTwilioClient, parseTwilioStatusCallback } from '@ringkit/call-client/twilio';
 import { describe, expect, it } from 'vitest';
 import { createScheduler, type Scheduler } from './scheduler.js';

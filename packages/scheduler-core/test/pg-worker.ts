@@ -1,5 +1,5 @@
 /**
- * One scheduler process of the multi-process tests, run by `node --import ./_pg-loader.ts`.
+ * One scheduler process of the multi-process tests, run with `sourceExecArgv()` of `@ringkit/internal/testing`.
  * Its settings come as JSON in argv[2]. It reports `{ type: 'ready' }` once started and stops
  * (gracefully) on the message `'stop'`, reporting `{ type: 'stopped', errors }`.
  */

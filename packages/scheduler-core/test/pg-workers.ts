@@ -2,11 +2,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
+import { sourceExecArgv } from '@ringkit/internal/testing';
 import { postgresStore, type PostgresStore } from '../src/stores/postgres/postgres.js';
 import { dropSchemas, holdDatabaseLock, randomSchema } from './pg-testing.js';
 import type { PgWorkerConfig, PgWorkerMessage } from './pg-worker.js';
 
-const loader = fileURLToPath(new URL('./pg-loader.ts', import.meta.url));
 const script = fileURLToPath(new URL('./pg-worker.ts', import.meta.url));
 
 export interface Worker {
@@ -19,12 +19,7 @@ export interface Worker {
 /** Forks one worker; resolves once it reports `ready`. */
 export function startWorker(config: PgWorkerConfig): Promise<Worker> {
   const child = fork(script, [JSON.stringify(config)], {
-    // Node ≥ 22.18 / 23.6 strips types by default; older 22.x needs the flag.
-    execArgv: [
-      ...(process.features.typescript ? [] : ['--experimental-strip-types']),
-      '--import',
-      loader,
-    ],
+    execArgv: sourceExecArgv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const messages: PgWorkerMessage[] = [];

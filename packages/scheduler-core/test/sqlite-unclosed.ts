@@ -1,6 +1,7 @@
 /**
- * A process that opens a SQLite store, writes a row and never closes the store, run by
- * `node --import ./pg-loader.ts`: the store's checkpoint thread must not keep it alive.
+ * A process that opens a SQLite store, writes a row and never closes the store, run with
+ * `sourceExecArgv()` of `@ringkit/internal/testing`: the store's checkpoint thread must not keep
+ * it alive.
  * argv[2] is the file's path.
  */
 import { sqliteStore } from '../src/stores/sqlite/sqlite.js';

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, eventually, freePort, startTestApp, type TestApp } from '../_test-utils.js';
 

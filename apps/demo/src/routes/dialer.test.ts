@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCallApiSimulator, startFaultGateway } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, startFaultGateway } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   api,

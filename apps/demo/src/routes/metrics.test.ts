@@ -3,7 +3,7 @@
  * what the simulators saw, and each placement's log line tied to its span.
  */
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import type { SimulatedCall } from '@ringkit/call-client/testing';
+import type { SimulatedCall } from '@ringkit/simulator';
 import { LIVE_STATUSES } from '@ringkit/scheduler-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api, startTestApp, type TestApp } from '../_test-utils.js';

@@ -3,7 +3,7 @@
  * (`machine_detection`): stored and sent with the Twilio provider, refused with a 400 and nothing
  * stored with the mock provider, which takes only a number; `GET /api/capabilities` says which.
  */
-import type { StatusCallbackDeliverer } from '@ringkit/call-client/testing';
+import type { StatusCallbackDeliverer } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
 

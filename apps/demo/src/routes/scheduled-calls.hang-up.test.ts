@@ -10,7 +10,7 @@ import {
   type CallStatus,
   type ProviderCall,
 } from '@ringkit/call-client';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/call-client/testing';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
 import { createScheduler, type Scheduler } from '@ringkit/scheduler-core';
 import { memoryStore } from '@ringkit/scheduler-core/memory';
 import express from 'express';

@@ -4,7 +4,7 @@
  * nothing. The simulator's calls take minutes per step and its own callbacks go nowhere, so
  * every status here comes from a callback the test signs.
  */
-import { TWILIO_TEST_CREDENTIALS } from '@ringkit/call-client/testing';
+import { TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { computeTwilioSignature } from '@ringkit/call-client/twilio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';

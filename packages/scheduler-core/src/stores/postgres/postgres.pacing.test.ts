@@ -1,5 +1,5 @@
 import { mostInOneSecond } from '@ringkit/internal/testing';
-import { startCallApiSimulator } from '@ringkit/call-client/testing';
+import { startCallApiSimulator } from '@ringkit/simulator';
 import { expect, it } from 'vitest';
 import { fakeProvider } from '../../../test/fakes.js';
 import { describeWithDatabase } from '../../../test/pg-testing.js';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isInvalidOptionsError } from '@ringkit/call-client';
+import { sourceExecArgv } from '@ringkit/internal/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storedCall, storedCampaign, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
@@ -140,9 +141,7 @@ describe('sqliteStore', () => {
       const child = spawn(
         process.execPath,
         [
-          ...(process.features.typescript ? [] : ['--experimental-strip-types']),
-          '--import',
-          fileURLToPath(new URL('../../../test/pg-loader.ts', import.meta.url)),
+          ...sourceExecArgv(),
           fileURLToPath(new URL('../../../test/sqlite-unclosed.ts', import.meta.url)),
           path,
         ],

@@ -1,0 +1,211 @@
+import { createServer } from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
+import { formatEvent, runSimulatorCli } from './_cli.js';
+import { startWebhookReceiver } from './_receiver.js';
+import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
+import { postJson, WAIT } from '../test/simulator-suite-helpers.js';
+
+function capture() {
+  let text = '';
+  return {
+    stream: { write: (chunk: string) => (text += chunk) },
+    lines: () => text.split('\n').filter(Boolean),
+  };
+}
+
+describe('ringkit-sim', () => {
+  it('starts both flavours, prints a line per call event, and exits 0 when stopped', async () => {
+    const stdout = capture();
+    const stderr = capture();
+    const controller = new AbortController();
+    const hooks = await startWebhookReceiver();
+    const argv = ['--polling-port', '0', '--webhook-port', '0', '--step-ms', '5-10', '--seed', '1'];
+    const exit = runSimulatorCli(argv, {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      signal: controller.signal,
+    });
+    try {
+      await vi.waitFor(() => expect(stdout.lines().join('\n')).toContain('seed 1'), WAIT);
+      const url = (flavour: string) =>
+        /listening on (\S+)/.exec(stdout.lines().find((l) => l.startsWith(flavour)) ?? '')?.[1];
+      expect(url('polling (Mock Call API)')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(url('webhook (Num Dialer API)')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+      await postJson(`${url('polling')}/api/call`, { phone_number: '+14155552671' });
+      await postJson(`${url('webhook')}/call`, { phone: '13018040009', webhookURL: hooks.url });
+      await vi.waitFor(() => {
+        const text = stdout.lines().join('\n');
+        expect(text).toMatch(
+          /^\d\d:\d\d:\d\d\.\d{3} polling #[0-9a-f-]{36} \+14155552671 completed$/m,
+        );
+        expect(text).toMatch(/^\d\d:\d\d:\d\d\.\d{3} webhook #1001 \+13018040009 ringing$/m);
+        expect(text).toMatch(/webhook #1001 \+13018040009 completed webhook delivered$/m);
+      }, WAIT);
+    } finally {
+      controller.abort();
+      await hooks.close();
+    }
+    expect(await exit).toBe(0);
+    expect(stderr.lines()).toEqual([]);
+  });
+
+  it('starts the Twilio flavour too when given --twilio-port, and prints its account', async () => {
+    const stdout = capture();
+    const controller = new AbortController();
+    const argv = ['--polling-port', '0', '--webhook-port', '0', '--twilio-port', '0'];
+    const exit = runSimulatorCli([...argv, '--calls-per-second', '5', '--seed', '1'], {
+      stdout: stdout.stream,
+      stderr: capture().stream,
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(stdout.lines().join('\n')).toContain('seed 1'), WAIT);
+    const line = stdout.lines().find((l) => l.startsWith('twilio (Twilio API 2010-04-01)')) ?? '';
+    const url = /listening on (\S+)/.exec(line)?.[1];
+    expect(line).toContain(`account ${TWILIO_TEST_CREDENTIALS.accountSid}`);
+    const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
+    const response = await fetch(`${url}/2010-04-01/Accounts/${accountSid}/Calls.json`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${accountSid}:${authToken}`)}` },
+      body: new URLSearchParams({ To: '+14155552671', From: '+15005550006', Twiml: 'x' }),
+    });
+    expect(response.status).toBe(201);
+    controller.abort();
+    expect(await exit).toBe(0);
+  });
+
+  it('prints no event line with --quiet', async () => {
+    const stdout = capture();
+    const controller = new AbortController();
+    const exit = runSimulatorCli(['--polling-port', '0', '--webhook-port', '0', '--quiet'], {
+      stdout: stdout.stream,
+      stderr: capture().stream,
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(stdout.lines()).toHaveLength(3), WAIT);
+    const url = /listening on (\S+)/.exec(stdout.lines()[0] ?? '')?.[1];
+    await postJson(`${url}/api/call`, { phone_number: 'nope' });
+    controller.abort();
+    expect(await exit).toBe(0);
+    expect(stdout.lines()).toHaveLength(3);
+  });
+
+  it('takes the arguments after the `--` that `pnpm sim -- …` passes along', async () => {
+    const stdout = capture();
+    const stderr = capture();
+    const controller = new AbortController();
+    const argv = ['--', '--polling-port', '0', '--webhook-port', '0', '--seed', '7', '--quiet'];
+    const exit = runSimulatorCli(argv, {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(stdout.lines()).toContain('seed 7; press Ctrl+C to stop'), WAIT);
+    controller.abort();
+    expect(await exit).toBe(0);
+    expect(stderr.lines()).toEqual([]);
+  });
+
+  it.each([
+    ['polling', ['--webhook-port', '0', '--polling-port'], '--polling-port (or SIM_POLLING_PORT)'],
+    ['webhook', ['--polling-port', '0', '--webhook-port'], '--webhook-port (or SIM_WEBHOOK_PORT)'],
+  ])(
+    'exits 1 with one line naming the port and the option to change when the %s port is taken',
+    async (flavour, argv, option) => {
+      const blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const { port } = blocker.address() as { port: number };
+      const stdout = capture();
+      const stderr = capture();
+      try {
+        const code = await runSimulatorCli([...argv, String(port), '--quiet'], {
+          stdout: stdout.stream,
+          stderr: stderr.stream,
+          signal: new AbortController().signal,
+        });
+        expect(code).toBe(1);
+      } finally {
+        await new Promise((resolve) => blocker.close(resolve));
+      }
+      const flag = option.split(' ')[0];
+      expect(stderr.lines()).toEqual([
+        `ringkit-sim: port ${port} is already in use (the ${flavour} flavour listens on ${flag}); ` +
+          `set ${option} to a free port, e.g. ${flag} ${port + 1}`,
+      ]);
+      expect(stdout.lines().join('\n')).not.toContain('seed');
+    },
+  );
+
+  it.each([
+    [['--error-rate', '2'], '--error-rate must be between 0 and 1'],
+    [['--step-ms', 'fast'], '--step-ms must be N or MIN-MAX'],
+    [['--step-ms', '900-100'], 'MIN must not exceed MAX'],
+    [['--polling-port', '99999'], 'between 0 and 65535'],
+    [['--seed', '1.5'], '--seed must be an integer'],
+    [['--colour'], "Unknown option '--colour'"],
+    [['--calls-per-second', '2'], '--calls-per-second needs --twilio-port'],
+    [['--twilio-port', '0', '--calls-per-second', '0'], '--calls-per-second must be above 0'],
+  ])('exits 2 with a one-line message for %j', async (argv, says) => {
+    const stdout = capture();
+    const stderr = capture();
+    const code = await runSimulatorCli(argv, { stdout: stdout.stream, stderr: stderr.stream });
+    expect(code).toBe(2);
+    expect(stderr.lines()).toHaveLength(1);
+    expect(stderr.lines()[0]).toContain(says);
+    expect(stdout.lines()).toEqual([]);
+  });
+
+  it('reads ports from SIM_POLLING_PORT and SIM_WEBHOOK_PORT, refusing a bad one', async () => {
+    const stderr = capture();
+    const env = { SIM_POLLING_PORT: 'abc', SIM_WEBHOOK_PORT: '0' };
+    const code = await runSimulatorCli([], {
+      stdout: capture().stream,
+      stderr: stderr.stream,
+      env,
+    });
+    expect(code).toBe(2);
+    expect(stderr.lines()[0]).toContain('SIM_POLLING_PORT');
+  });
+
+  it('prints the usage with --help and exits 0', async () => {
+    const stdout = capture();
+    const code = await runSimulatorCli(['--help'], {
+      stdout: stdout.stream,
+      stderr: capture().stream,
+    });
+    expect(code).toBe(0);
+    expect(stdout.lines()[0]).toBe('Usage: ringkit-sim [options]');
+    expect(stdout.lines().join('\n')).toContain('--webhook-port');
+  });
+
+  it('formats each kind of event on one line', () => {
+    const at = new Date(2030, 0, 1, 12, 0, 1, 234);
+    const base = { at, flavour: 'webhook' as const, callId: '1001', phone: '+13018040009' };
+    expect(formatEvent({ ...base, type: 'status', status: 'ringing' })).toBe(
+      '12:00:01.234 webhook #1001 +13018040009 ringing',
+    );
+    const failed = formatEvent({
+      ...base,
+      type: 'webhook_failed',
+      status: 'busy',
+      url: 'http://x.test',
+      error: new Error('webhook POST http://x.test answered 500'),
+    });
+    expect(failed).toBe(
+      '12:00:01.234 webhook #1001 +13018040009 busy webhook failed: webhook POST http://x.test answered 500',
+    );
+    const rejected = formatEvent({
+      at,
+      flavour: 'polling',
+      type: 'rejected',
+      method: 'POST',
+      path: '/api/call',
+      httpStatus: 400,
+      code: 'invalid_request',
+      message: 'phone_number: required',
+    });
+    expect(rejected).toBe(
+      '12:00:01.234 polling POST /api/call 400 invalid_request: phone_number: required',
+    );
+  });
+});

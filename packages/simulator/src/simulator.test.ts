@@ -1,0 +1,67 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { isInvalidOptionsError } from '@ringkit/call-client';
+import type { Harness } from '../test/simulator-suite-helpers.js';
+import { describePollingContract } from '../test/simulator-suite-polling.js';
+import { describeTwilioContract } from '../test/simulator-suite-twilio.js';
+import { describeWebhookContract } from '../test/simulator-suite-webhook.js';
+import { startCallApiSimulator, type SimulatorOptions } from './simulator.js';
+
+const harness: Harness = {
+  name: 'the HTTP simulator',
+  start: (options) => startCallApiSimulator({ ...options, port: 0 }),
+};
+
+describePollingContract(harness);
+describeWebhookContract(harness);
+describeTwilioContract(harness);
+
+describe('startCallApiSimulator', () => {
+  it('listens on a free port of 127.0.0.1 when given port 0', async () => {
+    const sim = await startCallApiSimulator({ flavour: 'polling', port: 0 });
+    try {
+      expect(sim.port).toBeGreaterThan(0);
+      expect(sim.url).toBe(`http://127.0.0.1:${sim.port}`);
+      expect(sim.flavour).toBe('polling');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('refuses connections once closed, and close() can be called twice', async () => {
+    const sim = await startCallApiSimulator({ flavour: 'webhook', port: 0 });
+    await Promise.all([sim.close(), sim.close()]);
+    await expect(fetch(`${sim.url}/call`, { method: 'POST' })).rejects.toThrow();
+  });
+
+  it('rejects with the listen error when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      await expect(startCallApiSimulator({ flavour: 'polling', port })).rejects.toThrow(
+        /EADDRINUSE/,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it.each([
+    ['an unknown flavour', { flavour: 'sms' }, 'flavour'],
+    ['a step range with min above max', { flavour: 'polling', stepMs: [50, 10] }, 'stepMs'],
+    ['a negative step', { flavour: 'polling', stepMs: -1 }, 'stepMs'],
+    ['an errorRate above 1', { flavour: 'polling', errorRate: 2 }, 'errorRate'],
+    ['outcomes that all weigh 0', { flavour: 'polling', outcomes: { completed: 0 } }, 'outcomes'],
+    ['an unknown outcome', { flavour: 'polling', outcomes: { canceled: 1 } }, 'outcomes'],
+    ['a port out of range', { flavour: 'polling', port: 70_000 }, 'port'],
+    ['a misspelt option', { flavour: 'polling', stepMS: 5 }, 'stepMS'],
+    ['an onEvent that is no function', { flavour: 'polling', onEvent: 'log' }, 'onEvent'],
+  ])('refuses %s with an InvalidOptionsError naming it', async (_, options, names) => {
+    const error: unknown = await startCallApiSimulator(options as SimulatorOptions).catch(
+      (e: unknown) => e,
+    );
+    expect(isInvalidOptionsError(error)).toBe(true);
+    expect((error as Error).message).toContain(names);
+  });
+});
