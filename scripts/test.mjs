@@ -1,10 +1,11 @@
-// `pnpm test`: lint, build, typecheck, every package's tests, the package checks and the packed
-// tarballs, in that order, stopping at the first step that fails. The last line is one summary,
+// `pnpm test`: lint, typecheck (before any build: the workspace resolves to its sources), build,
+// every package's tests, the package checks and the packed tarballs, in that order, stopping at
+// the first step that fails. The last line is one summary,
 // `tests: N passed, N failed, N skipped`, summed over every vitest run (a failed step that is not
 // a test run counts as one failure).
 import { execFileSync, spawn } from 'node:child_process';
 
-const steps = ['lint', 'build', 'typecheck', 'test:unit', 'check:packages'];
+const steps = ['lint', 'typecheck', 'build', 'test:unit', 'check:packages'];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 // eslint-disable-next-line no-control-regex -- terminal colour codes
 const ansi = /\x1b\[[0-9;]*m/g;

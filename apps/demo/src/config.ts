@@ -1,9 +1,4 @@
-import {
-  callOptionsSchema,
-  DEFAULT_CALL_TIMEOUT_MS,
-  isValidPhoneNumber,
-  toE164,
-} from '@ringkit/call-client';
+import { callOptionsSchema, isValidPhoneNumber, toE164 } from '@ringkit/call-client';
 import { z } from 'zod';
 import { parseHost, type HostName } from './hosts.js';
 
@@ -97,7 +92,8 @@ const envSchema = z.object({
     .int('must be a whole number of milliseconds')
     .min(100, 'must be between 100 and 86400000 (24 h)')
     .max(86_400_000, 'must be between 100 and 86400000 (24 h)')
-    .default(DEFAULT_CALL_TIMEOUT_MS),
+    // The dialer's own default: four hours, the longest a call is followed.
+    .default(14_400_000),
   DATA_DIR: z.string().min(1).default('./.data'),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })

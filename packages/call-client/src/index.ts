@@ -1,3 +1,10 @@
+/**
+ * `@ringkit/call-client`: typed clients for telephony Call APIs. Its sources are grouped by
+ * concept: `errors/`, `http/` (the transport every client shares), `providers/` (the
+ * `CallProvider` contract and the practice APIs' clients), `follow/` (polling), `webhooks/`,
+ * `time/` (clocks and pacing), `twilio/` (the `./twilio` entry), and the status vocabulary and
+ * phone numbers on their own.
+ */
 export { CALL_STATUSES, RETRYABLE_OUTCOMES, TERMINAL_STATUSES } from './status.js';
 export {
   callDurationSeconds,
@@ -22,23 +29,25 @@ export {
   UnsupportedCallOptionError,
   UnsupportedOperationError,
   WebhookValidationError,
-  isAbortError,
   isCallApiError,
-  isAmbiguousPlacement,
-  isCallNotPlaced,
   isHttpError,
   isInvalidOptionsError,
   isInvalidPhoneNumberError,
   isNetworkError,
   isResponseValidationError,
-  isRetryablePlacementError,
   isTimeoutError,
   isUnsupportedCallOptionError,
   isUnsupportedOperationError,
   isWebhookValidationError,
+} from './errors/errors.js';
+export {
+  isAmbiguousPlacement,
+  isCallNotPlaced,
+  isRetryablePlacementError,
   placementOutcomeOf,
-} from './errors.js';
-export type { PlacementOutcome, RequestInfo, WebhookErrorReason } from './errors.js';
+} from './errors/placement.js';
+export type { RequestInfo, WebhookErrorReason } from './errors/errors.js';
+export type { PlacementOutcome } from './errors/placement.js';
 
 export {
   ANSWERED_BY,
@@ -47,31 +56,23 @@ export {
   checkCallOptions,
   mapAnsweredBy,
   callOptionsOf,
-} from './call-options.js';
+} from './providers/call-options.js';
 export type {
   AnsweredBy,
   CallOptionName,
   CallOptions,
   CallOptionValue,
   MachineDetection,
-} from './call-options.js';
+} from './providers/call-options.js';
 
 export { isValidPhoneNumber, toE164 } from './phone.js';
 export type { CountryCode, ToE164Options } from './phone.js';
 
-export {
-  clampTimerMs,
-  DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_WATCH_INTERVAL_MS,
-  isClock,
-  MAX_TIMER_MS,
-  sleep,
-  systemClock,
-} from './clock.js';
-export type { Clock } from './clock.js';
+export { systemClock } from './time/clock.js';
+export type { Clock } from './time/clock.js';
 
-export { createPacer } from './pacing.js';
-export type { Pacer } from './pacing.js';
+export { createPacer } from './time/pacing.js';
+export type { Pacer } from './time/pacing.js';
 
 export type {
   CallProvider,
@@ -79,33 +80,33 @@ export type {
   PlaceCallRequest,
   ProviderCall,
   ProviderCapabilities,
-} from './provider.js';
-export type { HttpClientOptions, RetryOptions } from './_http.js';
+} from './providers/provider.js';
+export type { HttpClientOptions, RetryOptions } from './http/_client.js';
 
-export { createMockCallApiClient } from './mock-call-api.js';
-export type { MockCallApiClientOptions } from './mock-call-api.js';
-export { createNumDialerClient } from './num-dialer.js';
-export type { NumDialerClientOptions } from './num-dialer.js';
+export { createMockCallApiClient } from './providers/mock-call-api.js';
+export type { MockCallApiClientOptions } from './providers/mock-call-api.js';
+export { createNumDialerClient } from './providers/num-dialer.js';
+export type { NumDialerClientOptions } from './providers/num-dialer.js';
 
-export { watchCall } from './watch.js';
-export type { WatchCallOptions } from './watch.js';
+export { watchCall } from './follow/watch.js';
+export type { WatchCallOptions } from './follow/watch.js';
 
 export {
   createWebhookHandler,
   createWebhookToken,
   NUM_DIALER_WEBHOOK_STATUSES,
   parseStatusWebhook,
-} from './webhook.js';
+} from './webhooks/webhook.js';
 export type {
   ParseStatusWebhookOptions,
   WebhookHandler,
   WebhookHandlerOptions,
   WebhookResponse,
-} from './webhook.js';
-export { expressWebhookHandler } from './express.js';
+} from './webhooks/webhook.js';
+export { expressWebhookHandler } from './webhooks/express.js';
 export type {
   ExpressWebhookHandlerOptions,
   WebhookHttpRequest,
   WebhookHttpResponse,
-} from './express.js';
+} from './webhooks/express.js';
 export type { TracerLike } from '@ringkit/internal';

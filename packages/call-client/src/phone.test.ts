@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPhoneNumberError, isInvalidPhoneNumberError } from './errors.js';
+import { InvalidPhoneNumberError, isInvalidPhoneNumberError } from './errors/errors.js';
 import { isValidPhoneNumber, toE164 } from './phone.js';
 
 describe('toE164', () => {

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { InvalidPhoneNumberError } from './errors.js';
+import { InvalidPhoneNumberError } from './errors/errors.js';
 
 export type { CountryCode };
 

@@ -1,4 +1,5 @@
-import { clampTimerMs, type Clock } from '@ringkit/call-client';
+import { type Clock } from '@ringkit/call-client';
+import { clampTimerMs } from '@ringkit/internal';
 import type { Entry } from './_entry.js';
 
 /**

@@ -1,11 +1,7 @@
 import {
   checkCallOptions,
-  DEFAULT_CALL_TIMEOUT_MS,
   isInvalidOptionsError,
-  DEFAULT_WATCH_INTERVAL_MS,
-  isClock,
   isInvalidPhoneNumberError,
-  MAX_TIMER_MS,
   systemClock,
   toE164,
   type CallOptions,
@@ -13,6 +9,12 @@ import {
   type Clock,
   type CountryCode,
 } from '@ringkit/call-client';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_WATCH_INTERVAL_MS,
+  isClock,
+  MAX_TIMER_MS,
+} from '@ringkit/internal';
 import { createTracing, type TracerLike, type Tracing } from '@ringkit/internal';
 import { z } from 'zod';
 import { invalidOptions, InvalidNumbersError, type InvalidNumber } from './errors.js';

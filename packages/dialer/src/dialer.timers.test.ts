@@ -1,4 +1,5 @@
-import { HttpError, MAX_TIMER_MS, type Clock } from '@ringkit/call-client';
+import { HttpError, type Clock } from '@ringkit/call-client';
+import { MAX_TIMER_MS } from '@ringkit/internal';
 import { describe, expect, it } from 'vitest';
 import { createFakeProvider, flush, statusEvent } from '../test/utils.js';
 import { createDialer } from './dialer.js';

@@ -6,7 +6,6 @@
  * them up (`_hang-up.ts`), deadlines (`_deadlines.ts`).
  */
 import {
-  clampTimerMs,
   isAmbiguousPlacement,
   isRetryablePlacementError,
   placementOutcomeOf,
@@ -17,6 +16,7 @@ import {
   type ProviderCall,
   type TerminalCallStatus,
 } from '@ringkit/call-client';
+import { clampTimerMs } from '@ringkit/internal';
 import {
   createSafeEmitter,
   EarlyEventBuffer,

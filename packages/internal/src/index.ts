@@ -16,3 +16,13 @@ export {
   SPAN_STATUS_OK,
 } from './tracing.js';
 export type { SpanLike, TraceIds, TracerLike, Tracing } from './tracing.js';
+export {
+  clampTimerMs,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_WATCH_INTERVAL_MS,
+  isClock,
+  MAX_TIMER_MS,
+  sleep,
+  systemClock,
+} from './time.js';
+export type { Clock } from './time.js';

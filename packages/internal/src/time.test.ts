@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { clampTimerMs, isClock, MAX_TIMER_MS, sleep, systemClock } from './clock.js';
+import { clampTimerMs, isClock, MAX_TIMER_MS, sleep, systemClock } from './time.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,11 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_WATCH_INTERVAL_MS,
-  isClock,
-  MAX_TIMER_MS,
-  sleep,
   systemClock,
   toE164,
   type CallOptions,
@@ -14,6 +9,13 @@ import {
   type Clock,
   type CountryCode,
 } from '@ringkit/call-client';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_WATCH_INTERVAL_MS,
+  isClock,
+  MAX_TIMER_MS,
+  sleep,
+} from '@ringkit/internal';
 import { createSafeEmitter, createTracing, type TracerLike } from '@ringkit/internal';
 import type { Emitter } from 'mitt';
 import { z } from 'zod';

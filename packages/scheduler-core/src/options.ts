@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_WATCH_INTERVAL_MS,
-  isClock,
-  MAX_TIMER_MS,
   systemClock,
   toE164,
   type CallProvider,
   type Clock,
   type CountryCode,
 } from '@ringkit/call-client';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_WATCH_INTERVAL_MS,
+  isClock,
+  MAX_TIMER_MS,
+} from '@ringkit/internal';
 import { createTracing, type TracerLike, type Tracing } from '@ringkit/internal';
 import { z } from 'zod';
 import { invalidOptions } from './errors.js';

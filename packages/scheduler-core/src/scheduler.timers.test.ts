@@ -1,4 +1,5 @@
-import { MAX_TIMER_MS, type Clock } from '@ringkit/call-client';
+import { type Clock } from '@ringkit/call-client';
+import { MAX_TIMER_MS } from '@ringkit/internal';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from './stores/memory/memory.js';
 import { fakeProvider } from '../test/fakes.js';

@@ -10,18 +10,15 @@ import {
   ResponseValidationError,
   TimeoutError,
   WebhookValidationError,
-  isAbortError,
   isCallApiError,
-  isAmbiguousPlacement,
-  isCallNotPlaced,
   isHttpError,
   isInvalidPhoneNumberError,
   isNetworkError,
   isResponseValidationError,
-  isRetryablePlacementError,
   isTimeoutError,
   isWebhookValidationError,
 } from './errors.js';
+import { isAmbiguousPlacement, isCallNotPlaced, isRetryablePlacementError } from './placement.js';
 
 const request = { method: 'POST', url: 'http://localhost:5000/api/call' };
 
@@ -116,13 +113,6 @@ describe('errors', () => {
     expect(isCallApiError(foreign)).toBe(true);
     expect(isTimeoutError(foreign)).toBe(true);
     expect(isHttpError(foreign)).toBe(false);
-  });
-
-  it('recognises abort errors', () => {
-    const controller = new AbortController();
-    controller.abort();
-    expect(isAbortError(controller.signal.reason)).toBe(true);
-    expect(isAbortError(new Error('x'))).toBe(false);
   });
 });
 

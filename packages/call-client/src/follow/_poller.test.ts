@@ -1,7 +1,7 @@
 import { countingClock } from '@ringkit/internal/testing';
 import { describe, expect, it } from 'vitest';
 import { createPoller, pollerFor, type Release } from './_poller.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from '../testing/fake-clock.js';
 
 describe('createPoller', () => {
   it('grants turns in due order, those due together in the order asked', async () => {

@@ -1,4 +1,4 @@
-import { clampTimerMs, type Clock } from './clock.js';
+import { clampTimerMs, type Clock } from '@ringkit/internal';
 
 /** GETs one poller lets be in flight at once unless told otherwise (`maxConcurrentPolls`). */
 export const DEFAULT_MAX_CONCURRENT_POLLS = 64;

@@ -5,12 +5,12 @@ import {
   HttpError,
   NetworkError,
   UnsupportedOperationError,
-} from './errors.js';
-import type { CallProvider, ProviderCall } from './provider.js';
-import type { CallStatus } from './status.js';
+} from '../errors/errors.js';
+import type { CallProvider, ProviderCall } from '../providers/provider.js';
+import type { CallStatus } from '../status.js';
 import { watchCall, type WatchCallOptions } from './watch.js';
-import type { Clock } from './clock.js';
-import { createFakeClock } from './testing/fake-clock.js';
+import type { Clock } from '../time/clock.js';
+import { createFakeClock } from '../testing/fake-clock.js';
 
 /** A clock whose timers fire at once, recording every wait. */
 function instantClock() {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_WATCH_INTERVAL_MS, isClock, systemClock, type Clock } from './clock.js';
-import { InvalidOptionsError, isHttpError, UnsupportedOperationError } from './errors.js';
+import { DEFAULT_WATCH_INTERVAL_MS, isClock, systemClock, type Clock } from '@ringkit/internal';
+import { InvalidOptionsError, isHttpError, UnsupportedOperationError } from '../errors/errors.js';
 import { DEFAULT_MAX_CONCURRENT_POLLS, pollerFor } from './_poller.js';
-import type { CallProvider, CallStatusEvent } from './provider.js';
-import { canAdvance, isTerminal, type CallStatus } from './status.js';
+import type { CallProvider, CallStatusEvent } from '../providers/provider.js';
+import { canAdvance, isTerminal, type CallStatus } from '../status.js';
 
 /**
  * The poll in a row that saw no change from which the interval grows by `idleBackoffFactor`

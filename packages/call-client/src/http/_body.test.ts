@@ -2,8 +2,8 @@ import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expressWebhookHandler } from './express.js';
-import { expressTwilioWebhookHandler } from './twilio/express.js';
+import { expressWebhookHandler } from '../webhooks/express.js';
+import { expressTwilioWebhookHandler } from '../twilio/express.js';
 
 const LIMIT = 4096;
 const TOKEN = 'tok_0123456789abcdef';

@@ -15,18 +15,17 @@ import {
   type TracerLike,
 } from '@ringkit/internal';
 import {
-  CONNECT_ERRNOS,
   HttpError,
   isHttpError,
-  placementOutcomeOf,
-  NOT_ACCEPTED_STATUSES,
   NetworkError,
+  NOT_ACCEPTED_STATUSES,
   ResponseValidationError,
   TimeoutError,
   type RequestInfo,
-} from './errors.js';
-import type { ProviderCall } from './provider.js';
-import { createPacer } from './pacing.js';
+} from '../errors/errors.js';
+import { CONNECT_ERRNOS, placementOutcomeOf } from '../errors/placement.js';
+import type { ProviderCall } from '../providers/provider.js';
+import { createPacer } from '../time/pacing.js';
 import { nodeTransport } from './_transport.js';
 
 /** When and how failed requests are retried. */

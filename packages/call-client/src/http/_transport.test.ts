@@ -12,8 +12,9 @@ import {
   nodeTransport,
   type TransportInit,
 } from './_transport.js';
-import { createMockCallApiClient } from './mock-call-api.js';
-import { CONNECT_ERRNOS, HttpError } from './errors.js';
+import { createMockCallApiClient } from '../providers/mock-call-api.js';
+import { HttpError } from '../errors/errors.js';
+import { CONNECT_ERRNOS } from '../errors/placement.js';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mapProviderStatus, type CallStatus } from './status.js';
+import { mapProviderStatus, type CallStatus } from '../status.js';
 
 /** A provider id: a non-empty string or a whole number, always handed on as a string. */
 export const providerIdSchema = z

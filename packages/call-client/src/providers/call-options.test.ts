@@ -11,15 +11,14 @@ import {
 } from './call-options.js';
 import {
   HttpError,
-  isCallNotPlaced,
   isInvalidOptionsError,
-  isRetryablePlacementError,
   isUnsupportedCallOptionError,
   isUnsupportedOperationError,
   UnsupportedCallOptionError,
   UnsupportedOperationError,
   type InvalidOptionsError,
-} from './errors.js';
+} from '../errors/errors.js';
+import { isCallNotPlaced, isRetryablePlacementError } from '../errors/placement.js';
 import type { CallProvider } from './provider.js';
 
 const provider = (options?: readonly CallOptionName[], check?: CallProvider['checkCallOptions']) =>

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidOptionsError, UnsupportedCallOptionError } from './errors.js';
+import { InvalidOptionsError, UnsupportedCallOptionError } from '../errors/errors.js';
 import type { CallProvider } from './provider.js';
 
 /**

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockCallApiClient } from './mock-call-api.js';
-import { createTwilioClient } from './twilio/index.js';
+import { createTwilioClient } from '../twilio/index.js';
 
 const fast = { retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 5 } };
 let server: Server | undefined;

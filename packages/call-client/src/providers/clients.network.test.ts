@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NetworkError } from './errors.js';
+import { NetworkError } from '../errors/errors.js';
 import { createMockCallApiClient } from './mock-call-api.js';
 
 const fast = { retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 5 } };

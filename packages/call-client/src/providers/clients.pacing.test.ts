@@ -2,10 +2,10 @@ import { mostInOneSecond } from '@ringkit/internal/testing';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidOptionsError, TimeoutError } from './errors.js';
+import { InvalidOptionsError, TimeoutError } from '../errors/errors.js';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
-import { preciseClock } from './pacing.js';
+import { preciseClock } from '../time/pacing.js';
 
 const POLLING = 'http://localhost:5000';
 const WEBHOOK = 'http://localhost:4830';

@@ -5,11 +5,11 @@ import {
   HttpError,
   InvalidOptionsError,
   InvalidPhoneNumberError,
-  isAmbiguousPlacement,
   NetworkError,
   ResponseValidationError,
   TimeoutError,
-} from './errors.js';
+} from '../errors/errors.js';
+import { isAmbiguousPlacement } from '../errors/placement.js';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
 

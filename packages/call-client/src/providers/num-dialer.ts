@@ -1,9 +1,13 @@
 import { z } from 'zod';
-import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from './_http.js';
+import {
+  createHttpClient,
+  httpClientOptionsSchema,
+  type HttpClientOptions,
+} from '../http/_client.js';
 import { providerIdSchema, providerStatusSchema, toStatus } from './_schemas.js';
 import { callOptionsOf, parseCallOptions } from './call-options.js';
-import { InvalidOptionsError } from './errors.js';
-import { toE164, type CountryCode } from './phone.js';
+import { InvalidOptionsError } from '../errors/errors.js';
+import { toE164, type CountryCode } from '../phone.js';
 import type { CallProvider } from './provider.js';
 
 export interface NumDialerClientOptions extends HttpClientOptions {

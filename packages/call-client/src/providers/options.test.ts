@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionsError, isInvalidOptionsError } from './errors.js';
-import { expressWebhookHandler } from './express.js';
+import { InvalidOptionsError, isInvalidOptionsError } from '../errors/errors.js';
+import { expressWebhookHandler } from '../webhooks/express.js';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
 import type { CallProvider } from './provider.js';
-import { watchCall } from './watch.js';
-import { createWebhookHandler } from './webhook.js';
+import { watchCall } from '../follow/watch.js';
+import { createWebhookHandler } from '../webhooks/webhook.js';
 
 const token = 'a-token-of-sixteen-chars';
 const onEvent = () => {};

@@ -1,5 +1,5 @@
 import type { AnsweredBy, CallOptionName, CallOptions } from './call-options.js';
-import type { CallStatus } from './status.js';
+import type { CallStatus } from '../status.js';
 
 /** What a provider can do besides placing calls. */
 export interface ProviderCapabilities {

@@ -3,8 +3,8 @@ import { attributeText, ownTracer, recordSpans } from '@ringkit/internal/testing
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
-import { createTwilioClient } from './twilio/client.js';
-import { InvalidOptionsError } from './errors.js';
+import { createTwilioClient } from '../twilio/client.js';
+import { InvalidOptionsError } from '../errors/errors.js';
 
 const otel = recordSpans();
 afterAll(() => otel.close());

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 
 /**
  * A {@link Clock} that only moves when told to; timers run in due order (those due at the same

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from './testing/fake-clock.js';
+import { createFakeClock } from '../testing/fake-clock.js';
 import { createPacer, preciseClock } from './pacing.js';
 
 /** Sends `count` through the pacer at once and records the clock at each send. */

@@ -1,5 +1,5 @@
-import type { CallOptions } from '../call-options.js';
-import { InvalidOptionsError } from '../errors.js';
+import type { CallOptions } from '../providers/call-options.js';
+import { InvalidOptionsError } from '../errors/errors.js';
 import { toE164, type CountryCode } from '../phone.js';
 
 /**

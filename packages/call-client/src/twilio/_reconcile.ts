@@ -1,4 +1,4 @@
-import { sleep } from '../clock.js';
+import { sleep } from '@ringkit/internal';
 
 /** How a placement of unknown outcome is looked up. */
 export interface ReconcileOptions {

@@ -1,15 +1,13 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkCallOptions } from '../call-options.js';
+import { checkCallOptions } from '../providers/call-options.js';
+import { isHttpError, isInvalidOptionsError, type InvalidOptionsError } from '../errors/errors.js';
 import {
   isAmbiguousPlacement,
   isCallNotPlaced,
-  isHttpError,
-  isInvalidOptionsError,
   isRetryablePlacementError,
-  type InvalidOptionsError,
-} from '../errors.js';
+} from '../errors/placement.js';
 import { accountSid, BASE, callBody, CALLS, options, SID } from '../../test/twilio-fixtures.js';
 import { createTwilioClient } from './index.js';
 

@@ -2,12 +2,12 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  isCallNotPlaced,
   isHttpError,
   isInvalidOptionsError,
   isInvalidPhoneNumberError,
   isResponseValidationError,
-} from '../errors.js';
+} from '../errors/errors.js';
+import { isCallNotPlaced } from '../errors/placement.js';
 import {
   accountSid,
   authToken,

@@ -1,16 +1,21 @@
 import type { SpanLike } from '@ringkit/internal';
 import { z } from 'zod';
-import { createHttpClient, httpClientOptionsSchema, type HttpClientOptions } from '../_http.js';
-import { providerStatusSchema, toStatus } from '../_schemas.js';
+import {
+  createHttpClient,
+  httpClientOptionsSchema,
+  type HttpClientOptions,
+} from '../http/_client.js';
+import { providerStatusSchema, toStatus } from '../providers/_schemas.js';
 import {
   CALL_OPTION_NAMES,
   callOptionsOf,
   mapAnsweredBy,
   parseCallOptions,
-} from '../call-options.js';
-import { InvalidOptionsError, isAmbiguousPlacement } from '../errors.js';
+} from '../providers/call-options.js';
+import { InvalidOptionsError } from '../errors/errors.js';
+import { isAmbiguousPlacement } from '../errors/placement.js';
 import { toE164, type CountryCode } from '../phone.js';
-import type { CallProvider, ProviderCall } from '../provider.js';
+import type { CallProvider, ProviderCall } from '../providers/provider.js';
 import { createFormBuilder } from './_params.js';
 import { isTerminal } from '../status.js';
 import {

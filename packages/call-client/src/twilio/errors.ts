@@ -1,6 +1,6 @@
 import { errorGuard } from '@ringkit/internal';
 import { z } from 'zod';
-import { HttpError, isHttpError } from '../errors.js';
+import { HttpError, isHttpError } from '../errors/errors.js';
 
 /** Twilio's error body: `{ code, message, more_info, status }`. */
 const twilioErrorBodySchema = z.looseObject({

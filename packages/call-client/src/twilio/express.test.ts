@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isInvalidOptionsError } from '../errors.js';
+import { isInvalidOptionsError } from '../errors/errors.js';
 import { expressTwilioWebhookHandler, type ExpressTwilioWebhookHandlerOptions } from './express.js';
 import { computeTwilioSignature } from './signature.js';
 import type { TwilioStatusCallback } from './status-callback.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { readBody, refuseTooLarge } from '../_body.js';
-import { InvalidOptionsError } from '../errors.js';
+import { readBody, refuseTooLarge } from '../http/_body.js';
+import { InvalidOptionsError } from '../errors/errors.js';
 import { formToParams, toTwilioParams } from './_form.js';
 import {
   createTwilioWebhookHandler,

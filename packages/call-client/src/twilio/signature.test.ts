@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInvalidOptionsError } from '../errors.js';
+import { isInvalidOptionsError } from '../errors/errors.js';
 import { computeTwilioSignature, verifyTwilioSignature, type TwilioParams } from './signature.js';
 
 // Vectors from twilio-node's tests (spec/validation.spec.js): their signatures are what Twilio

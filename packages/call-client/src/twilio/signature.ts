@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 import { z } from 'zod';
-import { InvalidOptionsError } from '../errors.js';
+import { InvalidOptionsError } from '../errors/errors.js';
 
 /** Form parameters as a webhook carries them: one value, or several for a repeated name. */
 export type TwilioParams = Record<string, string | readonly string[]>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWebhookValidationError, type WebhookValidationError } from '../errors.js';
+import { isWebhookValidationError, type WebhookValidationError } from '../errors/errors.js';
 import { parseTwilioStatusCallback, TWILIO_CALL_STATUSES } from './status-callback.js';
 
 const SID = 'CA0123456789abcdef0123456789abcdef';

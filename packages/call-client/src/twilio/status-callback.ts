@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { WebhookValidationError, type WebhookErrorReason } from '../errors.js';
-import type { CallStatusEvent } from '../provider.js';
-import { mapAnsweredBy } from '../call-options.js';
+import { WebhookValidationError, type WebhookErrorReason } from '../errors/errors.js';
+import type { CallStatusEvent } from '../providers/provider.js';
+import { mapAnsweredBy } from '../providers/call-options.js';
 import { mapProviderStatus } from '../status.js';
 import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
 

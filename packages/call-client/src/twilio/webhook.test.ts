@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { isInvalidOptionsError } from '../errors.js';
+import { isInvalidOptionsError } from '../errors/errors.js';
 import { computeTwilioSignature } from './signature.js';
 import type { TwilioStatusCallback } from './status-callback.js';
 import { createTwilioWebhookHandler } from './webhook.js';

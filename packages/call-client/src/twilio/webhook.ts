@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidOptionsError, type WebhookValidationError } from '../errors.js';
+import { InvalidOptionsError, type WebhookValidationError } from '../errors/errors.js';
 import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
 import { verifyTwilioSignature, type TwilioParams } from './signature.js';
 import { parseTwilioStatusCallback, type TwilioStatusCallback } from './status-callback.js';

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expressWebhookHandler } from './express.js';
-import type { CallStatusEvent } from './provider.js';
+import type { CallStatusEvent } from '../providers/provider.js';
 
 const token = 'tok_0123456789abcdef';
 let close: (() => Promise<void>) | undefined;

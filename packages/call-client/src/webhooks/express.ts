@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { readBody, refuseTooLarge } from './_body.js';
-import { InvalidOptionsError } from './errors.js';
+import { readBody, refuseTooLarge } from '../http/_body.js';
+import { InvalidOptionsError } from '../errors/errors.js';
 import { createWebhookHandler, type WebhookHandlerOptions } from './webhook.js';
 
 const adapterOptionsSchema = z.strictObject({

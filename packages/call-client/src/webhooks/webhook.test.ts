@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { InvalidOptionsError, WebhookValidationError } from './errors.js';
+import { InvalidOptionsError, WebhookValidationError } from '../errors/errors.js';
 import { createWebhookHandler, createWebhookToken, parseStatusWebhook } from './webhook.js';
 
 const token = 'tok_0123456789abcdef';

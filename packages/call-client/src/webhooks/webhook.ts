@@ -1,10 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { providerIdSchema } from './_schemas.js';
-import { InvalidOptionsError, WebhookValidationError } from './errors.js';
-import { mapAnsweredBy } from './call-options.js';
-import type { CallStatusEvent } from './provider.js';
-import { mapProviderStatus } from './status.js';
+import { providerIdSchema } from '../providers/_schemas.js';
+import { InvalidOptionsError, WebhookValidationError } from '../errors/errors.js';
+import { mapAnsweredBy } from '../providers/call-options.js';
+import type { CallStatusEvent } from '../providers/provider.js';
+import { mapProviderStatus } from '../status.js';
 
 const bodySchema = z.record(z.string(), z.unknown());
 

@@ -1,9 +1,5 @@
-import {
-  clampTimerMs,
-  type CallProvider,
-  type CallStatusEvent,
-  type Clock,
-} from '@ringkit/call-client';
+import { type CallProvider, type CallStatusEvent, type Clock } from '@ringkit/call-client';
+import { clampTimerMs } from '@ringkit/internal';
 import { endSpan, type SpanLike, type Tracing } from '@ringkit/internal';
 import type { Store, StoredCall } from '../store.js';
 import type { SchedulerEmitter } from '../events.js';

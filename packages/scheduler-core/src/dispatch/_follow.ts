@@ -1,5 +1,4 @@
 import {
-  clampTimerMs,
   isHttpError,
   isTerminal,
   watchCall,
@@ -7,6 +6,7 @@ import {
   type CallStatus,
   type Clock,
 } from '@ringkit/call-client';
+import { clampTimerMs } from '@ringkit/internal';
 import type { Store, StoredCall } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
 import type { Outcomes } from './_outcomes.js';

@@ -1,4 +1,5 @@
-import { createPacer, sleep, type Clock } from '@ringkit/call-client';
+import { createPacer, type Clock } from '@ringkit/call-client';
+import { sleep } from '@ringkit/internal';
 import type { SendBudget, Store, StoredCall } from '../store.js';
 
 /**
