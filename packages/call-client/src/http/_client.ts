@@ -10,7 +10,9 @@ import { z } from 'zod';
 import {
   createTracing,
   endSpan,
+  isClock,
   SPAN_KIND_CLIENT,
+  type Clock,
   type SpanLike,
   type TracerLike,
 } from '@ringkit/internal';
@@ -100,6 +102,13 @@ export interface HttpClientOptions {
    * (without a registered SDK, its spans cost next to nothing and go nowhere).
    */
   tracer?: TracerLike;
+  /**
+   * The clock placements are paced on (`callsPerSecond`) and, for the Twilio client, dated and
+   * reconciled with. Tests pass `createFakeClock()` of `@ringkit/call-client/testing`; a request's
+   * own time-outs stay on real time, as the network they measure is real.
+   * @default the system clock (sub-millisecond for the pacing)
+   */
+  clock?: Clock;
 }
 
 export const httpClientOptionsSchema = z.strictObject({
@@ -119,6 +128,7 @@ export const httpClientOptionsSchema = z.strictObject({
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function').optional(),
   headers: z.record(z.string(), z.string()).optional(),
   callsPerSecond: z.number().positive('must be above 0').max(100_000).optional(),
+  clock: z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout, clearTimeout)').optional(),
   tracer: z
     .custom<TracerLike>(
       (value) =>
@@ -210,7 +220,7 @@ export function createHttpClient(
   const tracing = createTracing('@ringkit/call-client', options.tracer);
   const server = new URL(base);
   const serverPort = Number(server.port || (server.protocol === 'https:' ? 443 : 80));
-  const pacer = createPacer({ callsPerSecond: options.callsPerSecond });
+  const pacer = createPacer({ callsPerSecond: options.callsPerSecond, clock: options.clock });
   const pacing = options.callsPerSecond !== undefined;
   const headers = options.headers ?? {};
   const ownContentType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');

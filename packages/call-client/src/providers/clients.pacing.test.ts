@@ -1,11 +1,11 @@
 import { mostInOneSecond } from '@ringkit/internal/testing';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InvalidOptionsError, TimeoutError } from '../errors/errors.js';
+import { createFakeClock, type FakeClock } from '../testing/fake-clock.js';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
-import { preciseClock } from '../time/pacing.js';
 
 const POLLING = 'http://localhost:5000';
 const WEBHOOK = 'http://localhost:4830';
@@ -16,14 +16,30 @@ beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-/** A `fetch` option that records, on the pacer's clock, the moment each request is handed to it. */
+/**
+ * A fake clock for the pacer and a `fetch` option that records, on that clock, the moment each
+ * request is handed to it.
+ */
 function recordingFetch() {
+  const clock = createFakeClock(0);
   const sent: { method: string; at: number }[] = [];
   const fetch: typeof globalThis.fetch = (input, init) => {
-    sent.push({ method: (input as Request).method, at: preciseClock.now() });
+    sent.push({ method: (input as Request).method, at: clock.now() });
     return globalThis.fetch(input, init);
   };
-  return { sent, fetch };
+  return { sent, fetch, clock };
+}
+
+/**
+ * Lets `count` requests through: waits for each to reach `fetch`, then moves `clock` on one turn
+ * (`stepMs`, the pacer's gap rounded up to its timer's whole milliseconds), so each is recorded at
+ * the moment of its turn.
+ */
+async function runTurns(clock: FakeClock, sent: unknown[], count: number, stepMs: number) {
+  for (let k = 1; k <= count; k++) {
+    await vi.waitFor(() => expect(sent.length).toBeGreaterThanOrEqual(k));
+    if (k < count) await clock.advance(stepMs);
+  }
 }
 
 let nextId = 0;
@@ -54,11 +70,13 @@ describe('callsPerSecond', () => {
 
   it('spreads a burst of placements at the rate, as handed to fetch', async () => {
     server.use(http.post(`${POLLING}/api/call`, created));
-    const { sent, fetch } = recordingFetch();
-    const client = createMockCallApiClient({ callsPerSecond: 10, fetch });
-    const calls = await Promise.all(
+    const { sent, fetch, clock } = recordingFetch();
+    const client = createMockCallApiClient({ callsPerSecond: 10, fetch, clock });
+    const placed = Promise.all(
       Array.from({ length: 21 }, () => client.placeCall({ to: '+14155552671' })),
     );
+    await runTurns(clock, sent, 21, 101);
+    const calls = await placed;
     expect(new Set(calls.map((c) => c.id)).size).toBe(21);
     const moments = sent.map((s) => s.at);
     expect(mostInOneSecond(moments)).toBeLessThanOrEqual(10);
@@ -78,14 +96,17 @@ describe('callsPerSecond', () => {
         return HttpResponse.json({ id: 'n-1', status: 'initiated' }, { status: 201 });
       }),
     );
-    const { sent, fetch } = recordingFetch();
+    const { sent, fetch, clock } = recordingFetch();
     const client = createNumDialerClient({
       webhookUrl,
       callsPerSecond: 4,
       fetch,
+      clock,
       retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 2 },
     });
-    await expect(client.placeCall({ to: '+14155552671' })).resolves.toMatchObject({ id: 'n-1' });
+    const placed = client.placeCall({ to: '+14155552671' });
+    await runTurns(clock, sent, 3, 251);
+    await expect(placed).resolves.toMatchObject({ id: 'n-1' });
     expect(posts).toBe(3);
     expect(sent).toHaveLength(3);
     // Without the pacer the retries would follow 1–2 ms apart.
@@ -100,11 +121,13 @@ describe('callsPerSecond', () => {
         HttpResponse.json({ id: params.id, status: 'ringing' }),
       ),
     );
-    const { sent, fetch } = recordingFetch();
-    const client = createMockCallApiClient({ callsPerSecond: 1, fetch });
+    const { sent, fetch, clock } = recordingFetch();
+    const client = createMockCallApiClient({ callsPerSecond: 1, fetch, clock });
+    // The clock never moves: a read that waited for a turn would never be sent.
     await Promise.all(['a', 'b', 'c', 'd'].map((id) => client.getCall(id)));
     expect(sent).toHaveLength(4);
-    expect(sent.at(-1)!.at - sent[0]!.at).toBeLessThan(1000);
+    expect(sent.every((s) => s.at === 0)).toBe(true);
+    expect(clock.pending).toBe(0);
   });
 
   it('does not count the wait for a turn against timeout or totalTimeout', async () => {
@@ -135,8 +158,8 @@ describe('callsPerSecond', () => {
 
   it('a placement aborted while it waits for its turn rejects with the reason and never reaches fetch', async () => {
     server.use(http.post(`${POLLING}/api/call`, created));
-    const { sent, fetch } = recordingFetch();
-    const client = createMockCallApiClient({ callsPerSecond: 2, fetch });
+    const { sent, fetch, clock } = recordingFetch();
+    const client = createMockCallApiClient({ callsPerSecond: 2, fetch, clock });
     const first = client.placeCall({ to: '+14155552671' });
     const controller = new AbortController();
     const second = client.placeCall({ to: '+14155552672', signal: controller.signal });
@@ -144,8 +167,11 @@ describe('callsPerSecond', () => {
     await expect.poll(() => sent.length).toBe(1);
     controller.abort(new Error('not any more'));
     await expect(second).rejects.toThrow('not any more');
+    await runTurns(clock, sent, 2, 501);
     await Promise.all([first, third]);
     expect(sent).toHaveLength(2);
+    // The aborted one's turn passed to the third: the second turn, not a third one.
     expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(500);
+    expect(sent[1]!.at - sent[0]!.at).toBeLessThan(1000);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPlacementLedger } from './_reconcile.js';
+import { createFakeClock } from '../testing/fake-clock.js';
+import { createPlacementLedger, findPlacedCall } from './_reconcile.js';
 
 describe('createPlacementLedger', () => {
   it('counts as overlapping only placements in flight or of unknown outcome', () => {
@@ -33,5 +34,34 @@ describe('createPlacementLedger', () => {
       ledger.begin('+14155552671').settle(i % 2 ? 'placed' : 'refused');
     const self = ledger.begin('+14155552671');
     expect(ledger.overlapping(self, 2000)).toEqual([]);
+  });
+});
+
+describe('findPlacedCall', () => {
+  it('spaces its look-ups delayMs apart on the clock it is given, and adopts the one new call', async () => {
+    const clock = createFakeClock(10_000);
+    const ledger = createPlacementLedger({ now: () => clock.now(), keepMs: 60_000 });
+    const placement = ledger.begin('+14155552671');
+    placement.settle('ambiguous');
+    const lookups: number[] = [];
+    const list = () => {
+      lookups.push(clock.now());
+      // Listed from the second look-up on, as Twilio may list a new call a moment late.
+      return Promise.resolve(
+        lookups.length < 2 ? [] : [{ sid: 'CA1', createdAt: 10_000, call: 'the call' }],
+      );
+    };
+    const found = findPlacedCall({
+      placement,
+      options: { attempts: 3, delayMs: 1000, skewMs: 2000 },
+      ledger,
+      list,
+      clock,
+    });
+    await clock.advance(999);
+    expect(lookups).toEqual([10_000]);
+    await clock.advance(1);
+    expect(lookups).toEqual([10_000, 11_000]);
+    await expect(found).resolves.toMatchObject({ sid: 'CA1', call: 'the call' });
   });
 });

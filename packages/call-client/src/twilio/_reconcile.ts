@@ -1,4 +1,4 @@
-import { sleep } from '@ringkit/internal';
+import { sleep, type Clock } from '@ringkit/internal';
 
 /** How a placement of unknown outcome is looked up. */
 export interface ReconcileOptions {
@@ -133,11 +133,14 @@ export async function findPlacedCall<T>(input: {
   ledger: PlacementLedger;
   list: () => Promise<ListedCall<T>[]>;
   signal?: AbortSignal | undefined;
+  /** The clock the look-ups are spaced on. */
+  clock?: Clock | undefined;
 }): Promise<ListedCall<T> | undefined> {
-  const { placement, options, ledger, list, signal } = input;
+  const { placement, options, ledger, list, signal, clock } = input;
   const since = Math.floor((placement.startedAt - options.skewMs) / 1000) * 1000;
   for (let attempt = 0; attempt < options.attempts; attempt += 1) {
-    if (attempt > 0) await sleep(options.delayMs, signal ? { signal } : {});
+    if (attempt > 0)
+      await sleep(options.delayMs, { ...(clock && { clock }), ...(signal && { signal }) });
     // Asked again before every look-up: a placement begun meanwhile may have made a call whose
     // SID is not known yet, and would otherwise pass for this one's.
     const others = ledger.overlapping(placement, options.skewMs);

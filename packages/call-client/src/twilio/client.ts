@@ -1,4 +1,4 @@
-import type { SpanLike } from '@ringkit/internal';
+import { systemClock, type SpanLike } from '@ringkit/internal';
 import { z } from 'zod';
 import {
   createHttpClient,
@@ -188,7 +188,15 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
   const http = createHttpClient(
     options.baseUrl ?? 'https://api.twilio.com',
     {
-      ...pick(options, ['timeout', 'totalTimeout', 'retry', 'fetch', 'callsPerSecond', 'tracer']),
+      ...pick(options, [
+        'timeout',
+        'totalTimeout',
+        'retry',
+        'fetch',
+        'callsPerSecond',
+        'tracer',
+        'clock',
+      ]),
       headers: {
         ...options.headers,
         authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`,
@@ -197,8 +205,9 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     { notAcceptedStatuses: TWILIO_NOT_ACCEPTED },
   );
   const reconciling = reconcile === false ? null : { ...RECONCILE_DEFAULTS, ...reconcile };
+  const clock = options.clock ?? systemClock;
   const ledger = createPlacementLedger({
-    now: Date.now,
+    now: () => clock.now(),
     keepMs: 60_000 + (reconciling?.skewMs ?? 0),
   });
   const callsPath = `2010-04-01/Accounts/${accountSid}/Calls.json`;
@@ -294,6 +303,7 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
       let found: ListedCall<ProviderCall> | undefined;
       try {
         found = await findPlacedCall({
+          clock,
           placement,
           options: reconciling,
           ledger,
