@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkDocumented } from './documented.mjs';
 import { checkDeclarations, typecheckConsumer } from './types.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -90,6 +91,8 @@ try {
   const names = packages.map((name) => `@ringkit/${name}`);
   checkDeclarations(project, names);
   await typecheckConsumer(project, names);
+  // What each entry exports, and nothing more, is documented in its README.
+  checkDocumented(project, root, packages);
 
   // Every README's code, against the same installed packages.
   execFileSync(process.execPath, [join(here, 'readme.mjs'), root, project], {

@@ -1,13 +1,14 @@
 import {
   isInvalidPhoneNumberError,
   isUnsupportedCallOptionError,
+  isUnsupportedOperationError,
   type UnsupportedCallOptionError,
 } from '@ringkit/call-client';
 import { isDialerStateError } from '@ringkit/dialer';
 import {
   isConflictError,
   isHangUpError,
-  isNotFoundError,
+  isCallNotFoundError,
   isValidationError,
   type ValidationIssue,
 } from '@ringkit/scheduler-core';
@@ -65,10 +66,11 @@ function issuesMessage(issues: { path: string[]; message: string }[]): string {
 
 /**
  * Why `DELETE /api/scheduled-calls/:id` could not end a placed call, each answered 409 with the
- * reason as its code: `cannot_hang_up` (the provider cannot end calls), `in_progress` (answered),
- * `placing` (its placement request has not been answered yet).
+ * reason as its code: `in_progress` (answered), `placing` (its placement request has not been
+ * answered yet); and `cannot_hang_up` (the provider cannot end calls), which the scheduler reports
+ * as call-client's `UnsupportedOperationError`.
  */
-const HANG_UP_REFUSALS: ReadonlySet<string> = new Set(['cannot_hang_up', 'in_progress', 'placing']);
+const HANG_UP_REFUSALS: ReadonlySet<string> = new Set(['in_progress', 'placing']);
 
 /**
  * A campaign's refusals, each answered 409 with the reason as its code: `campaign_stopped`
@@ -107,7 +109,10 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     const issues = apiIssues(error.issues);
     return answer(400, 'invalid_request', issuesMessage(issues), { issues });
   }
-  if (isNotFoundError(error)) return answer(404, 'not_found', error.message);
+  if (isCallNotFoundError(error)) return answer(404, 'not_found', error.message);
+  if (isUnsupportedOperationError(error) && error.code === 'cannot_hang_up') {
+    return answer(409, 'cannot_hang_up', error.message, { reason: 'cannot_hang_up' });
+  }
   if (isConflictError(error)) {
     // `cancel()`'s refusals of a placed call have codes of their own; the rest stay `conflict`.
     const code =

@@ -1,8 +1,13 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import {
+  parsePhoneNumberFromString,
+  type CountryCode as LibphonenumberCountryCode,
+} from 'libphonenumber-js';
 import { InvalidPhoneNumberError } from './errors/errors.js';
 
-export type { CountryCode };
+/** An ISO 3166-1 alpha-2 country code in capitals, e.g. `'US'` (libphonenumber-js's type). */
+export type CountryCode = LibphonenumberCountryCode;
 
+/** Options of {@link toE164}. */
 export interface ToE164Options {
   /**
    * The country assumed for numbers written without a country code.

@@ -16,10 +16,13 @@ export const CALL_STATUSES = [
   'canceled',
 ] as const;
 
+/** One status of the lifecycle: a word of {@link CALL_STATUSES}. */
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
+/** The statuses a call ends in, never left once reached. */
 export const TERMINAL_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
 
+/** One of the {@link TERMINAL_STATUSES}. */
 export type TerminalCallStatus = (typeof TERMINAL_STATUSES)[number];
 
 /**
@@ -45,10 +48,12 @@ export function statusRank(status: CallStatus): number {
   return RANKS[status];
 }
 
+/** `true` for a word of the vocabulary, e.g. to check a status read from storage or JSON. */
 export function isCallStatus(value: unknown): value is CallStatus {
   return typeof value === 'string' && Object.hasOwn(RANKS, value);
 }
 
+/** `true` for a status a call ends in ({@link TERMINAL_STATUSES}). */
 export function isTerminal(status: CallStatus): status is TerminalCallStatus {
   return RANKS[status] === 4;
 }

@@ -15,7 +15,7 @@ import {
 } from '@ringkit/scheduler-core';
 import { z } from 'zod';
 import { normalise } from './_options.js';
-import { DialAttemptError, HangUpUnsupportedError, invalidOptions } from './errors.js';
+import { DialAttemptError, hangUpUnsupported, invalidOptions } from './errors.js';
 import type { DialAttemptFailure } from './errors.js';
 import type {
   CampaignDialer,
@@ -508,8 +508,8 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     },
     async stop(stopOptions = {}) {
       if (stopOptions.hangUp) {
-        if (!provider.cancelCall) throw new HangUpUnsupportedError(provider.name, 'cancelCall');
-        if (!provider.hangUpCall) throw new HangUpUnsupportedError(provider.name, 'hangUpCall');
+        if (!provider.cancelCall) throw hangUpUnsupported(provider.name, 'cancelCall');
+        if (!provider.hangUpCall) throw hangUpUnsupported(provider.name, 'hangUpCall');
       }
       await runner.stop(stopOptions);
       stopped = true;

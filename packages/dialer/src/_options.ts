@@ -10,55 +10,38 @@ import {
   type CountryCode,
 } from '@ringkit/call-client';
 import {
+  clockSchema,
+  concurrencySchema,
+  countryCodeSchema,
+  createTracing,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_WATCH_INTERVAL_MS,
-  isClock,
-  MAX_TIMER_MS,
+  maxAttemptsSchema,
+  providerSchema,
+  timerMsSchema,
+  tracerSchema,
+  type Tracing,
 } from '@ringkit/internal';
-import { createTracing, type TracerLike, type Tracing } from '@ringkit/internal';
 import { z } from 'zod';
 import { invalidOptions, InvalidNumbersError, type InvalidNumber } from './errors.js';
 import type { DialerOptions } from './types.js';
 
-const isFunction = (value: unknown) => typeof value === 'function';
-
-const providerSchema = z.custom<CallProvider>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    isFunction((value as CallProvider).placeCall) &&
-    typeof (value as CallProvider).capabilities === 'object',
-  'expected a CallProvider (an object with capabilities and placeCall())',
-);
-
-const clockSchema = z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout, clearTimeout)');
-
-export const concurrencySchema = z.number().int().min(1).max(100_000);
+export { concurrencySchema };
 
 /** `stop()`'s options: nothing, or `{ hangUp }`. */
 export const stopOptionsSchema = z.strictObject({ hangUp: z.boolean().optional() }).optional();
 
 const optionsSchema = z.strictObject({
-  provider: providerSchema,
+  provider: providerSchema<CallProvider>(),
   numbers: z.array(z.unknown()),
   concurrency: concurrencySchema.optional(),
-  callTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
-  maxAttempts: z.number().int().min(1).max(100).optional(),
+  callTimeoutMs: timerMsSchema.optional(),
+  maxAttempts: maxAttemptsSchema.optional(),
   clock: clockSchema.optional(),
-  defaultCountry: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'expected a two-letter country code, e.g. "US"')
-    .optional(),
-  watchIntervalMs: z.number().positive().max(MAX_TIMER_MS).optional(),
-  pollIntervalMs: z.number().positive().max(MAX_TIMER_MS).optional(),
+  defaultCountry: countryCodeSchema.optional(),
+  watchIntervalMs: timerMsSchema.optional(),
   maxEarlyEvents: z.number().int().min(0).optional(),
-  tracer: z
-    .custom<TracerLike>(
-      (value) =>
-        typeof value === 'object' && value !== null && isFunction((value as TracerLike).startSpan),
-      'expected an OpenTelemetry Tracer (an object with startSpan())',
-    )
-    .optional(),
+  tracer: tracerSchema.optional(),
 });
 
 /** The options with every default applied. */
@@ -96,7 +79,7 @@ export function resolveOptions(options: DialerOptions): ResolvedOptions {
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     maxAttempts: options.maxAttempts ?? 1,
     clock: options.clock ?? systemClock,
-    watchIntervalMs: options.watchIntervalMs ?? options.pollIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
+    watchIntervalMs: options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
     maxEarlyEvents: options.maxEarlyEvents ?? 1000,
     poll:
       provider.capabilities.polling === true &&

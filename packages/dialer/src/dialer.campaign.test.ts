@@ -1,5 +1,5 @@
 import type { CallProvider, CallStatus } from '@ringkit/call-client';
-import { isConflictError, isNotFoundError, type Store } from '@ringkit/scheduler-core';
+import { isConflictError, isCallNotFoundError, type Store } from '@ringkit/scheduler-core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeKinds } from '../test/stores.js';
@@ -243,7 +243,7 @@ for (const kind of storeKinds()) {
       ]);
       expect(joined.snapshot().state).toBe('done');
       const missing = createDialer({ provider, store, campaign: 'nope', callerId: CALLER_ID });
-      expect(isNotFoundError(await missing.start().catch((e: unknown) => e))).toBe(true);
+      expect(isCallNotFoundError(await missing.start().catch((e: unknown) => e))).toBe(true);
     });
 
     it('pause, resume and stop are the campaign’s, seen by every worker', async () => {

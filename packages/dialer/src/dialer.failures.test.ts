@@ -2,7 +2,12 @@
  * Every way an attempt fails: refused, ambiguous and timed-out placements, lost webhooks, the
  * timeout check, slots held in doubt. One file because the cases share one fake setup.
  */
-import { HttpError, NetworkError, TimeoutError, type ProviderCall } from '@ringkit/call-client';
+import {
+  HttpError,
+  ConnectionError,
+  RequestTimeoutError,
+  type ProviderCall,
+} from '@ringkit/call-client';
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider, flush, providerCall, statusEvent, T0 } from '../test/utils.js';
@@ -67,7 +72,7 @@ describe('a POST that fails', () => {
     dialer.start();
     provider.placed[0]?.fail(http(503));
     provider.placed[1]?.fail(
-      new NetworkError({ request, errno: 'ECONNREFUSED', cause: new Error('refused') }),
+      new ConnectionError({ request, errno: 'ECONNREFUSED', cause: new Error('refused') }),
     );
     await flush();
     expect(provider.placed.map((call) => call.to)).toEqual([
@@ -79,9 +84,9 @@ describe('a POST that fails', () => {
   });
 
   it.each([
-    ['a timeout', new TimeoutError({ request, timeoutMs: 10 })],
+    ['a timeout', new RequestTimeoutError({ request, timeoutMs: 10 })],
     ['a 500', http(500)],
-    ['a reset connection', new NetworkError({ request, errno: 'ECONNRESET' })],
+    ['a reset connection', new ConnectionError({ request, errno: 'ECONNRESET' })],
     ['an unknown error', new Error('boom')],
   ])('never places a new attempt after %s (the call may exist)', async (_, error) => {
     const { dialer, provider } = setup({ maxAttempts: 3, numbers: NUMBERS.slice(0, 1) });
@@ -331,7 +336,7 @@ describe('a call that never ends', () => {
 });
 
 describe('a POST whose outcome is unknown', () => {
-  const timeout = () => new TimeoutError({ request, timeoutMs: 10 });
+  const timeout = () => new RequestTimeoutError({ request, timeoutMs: 10 });
 
   it('never dials it again and keeps its slot until the call timeout passes', async () => {
     const { dialer, provider, clock } = setup({

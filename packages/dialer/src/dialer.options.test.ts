@@ -39,7 +39,7 @@ describe('createDialer options', () => {
     ['a clock without now', { provider, numbers, clock: { setTimeout() {} } }, 'clock'],
     ['a lowercase country', { provider, numbers, defaultCountry: 'us' }, 'defaultCountry'],
     ['a zero watchIntervalMs', { provider, numbers, watchIntervalMs: 0 }, 'watchIntervalMs'],
-    ['a zero pollIntervalMs', { provider, numbers, pollIntervalMs: 0 }, 'pollIntervalMs'],
+    ['the removed pollIntervalMs', { provider, numbers, pollIntervalMs: 250 }, '(root)'],
     ['a negative maxEarlyEvents', { provider, numbers, maxEarlyEvents: -1 }, 'maxEarlyEvents'],
     ['an unknown option', { provider, numbers, concurency: 3 }, '(root)'],
   ])('refuses %s with an InvalidOptionsError naming it', (_, options, path) => {

@@ -23,35 +23,35 @@ function setup(getCall: (id: string) => Promise<ReturnType<typeof providerCall>>
 }
 
 describe('a polling provider', () => {
-  it.each([
-    ['watchIntervalMs', { watchIntervalMs: 250 }],
-    ['the deprecated pollIntervalMs', { pollIntervalMs: 250 }],
-  ])('polls every %s, the first time one interval after the placement', async (_, interval) => {
-    const provider = createFakeProvider({
-      polling: true,
-      getCall: vi.fn(async (id: string) => providerCall(id, 'ringing')),
-    });
-    const clock = createFakeClock(T0);
-    const dialer = createDialer({ provider, numbers: NUMBERS.slice(0, 1), clock, ...interval });
-    dialer.start();
-    provider.placed[0]?.answer('a');
-    await flush();
-    // The placement's answer was the call's status: no poll right after it.
-    expect(provider.getCall).toHaveBeenCalledTimes(0);
-    clock.advanceSync(249);
-    await flush();
-    expect(provider.getCall).toHaveBeenCalledTimes(0);
-    clock.advanceSync(1);
-    await flush();
-    expect(provider.getCall).toHaveBeenCalledTimes(1);
-    clock.advanceSync(249);
-    await flush();
-    expect(provider.getCall).toHaveBeenCalledTimes(1);
-    clock.advanceSync(1);
-    await flush();
-    expect(provider.getCall).toHaveBeenCalledTimes(2);
-    dialer.stop();
-  });
+  it.each([['watchIntervalMs', { watchIntervalMs: 250 }]])(
+    'polls every %s, the first time one interval after the placement',
+    async (_, interval) => {
+      const provider = createFakeProvider({
+        polling: true,
+        getCall: vi.fn(async (id: string) => providerCall(id, 'ringing')),
+      });
+      const clock = createFakeClock(T0);
+      const dialer = createDialer({ provider, numbers: NUMBERS.slice(0, 1), clock, ...interval });
+      dialer.start();
+      provider.placed[0]?.answer('a');
+      await flush();
+      // The placement's answer was the call's status: no poll right after it.
+      expect(provider.getCall).toHaveBeenCalledTimes(0);
+      clock.advanceSync(249);
+      await flush();
+      expect(provider.getCall).toHaveBeenCalledTimes(0);
+      clock.advanceSync(1);
+      await flush();
+      expect(provider.getCall).toHaveBeenCalledTimes(1);
+      clock.advanceSync(249);
+      await flush();
+      expect(provider.getCall).toHaveBeenCalledTimes(1);
+      clock.advanceSync(1);
+      await flush();
+      expect(provider.getCall).toHaveBeenCalledTimes(2);
+      dialer.stop();
+    },
+  );
 
   it('follows each call with getCall until it ends, then dials the next number', async () => {
     const statuses = new Map<string, CallStatus>();

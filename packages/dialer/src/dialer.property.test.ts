@@ -1,6 +1,6 @@
 import {
   HttpError,
-  TimeoutError,
+  RequestTimeoutError,
   type CallProvider,
   type CallStatus,
   type ProviderCall,
@@ -140,7 +140,7 @@ describe('dialer invariants', () => {
                   });
                 }
                 if (sc.post === 'fail-unsafe' || sc.post === 'unsafe-placed')
-                  throw new TimeoutError({ request: REQUEST, timeoutMs: 1 });
+                  throw new RequestTimeoutError({ request: REQUEST, timeoutMs: 1 });
                 return providerCall(id, sc.postStatus);
               });
             },

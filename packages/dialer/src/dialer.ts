@@ -40,7 +40,7 @@ import { concurrencySchema, resolveOptions, stopOptionsSchema } from './_options
 import {
   DialAttemptError,
   DialerStateError,
-  HangUpUnsupportedError,
+  hangUpUnsupported,
   invalidOptions,
   type DialAttemptFailure,
 } from './errors.js';
@@ -558,7 +558,7 @@ function createMemoryDialer(options: DialerOptions): Dialer {
     if (!parsed.success) throw invalidOptions('stop', parsed.error.issues);
     const wantsHangUp = parsed.data?.hangUp === true;
     const missing = wantsHangUp ? missingHangUpMethod(provider) : null;
-    if (missing !== null) throw new HangUpUnsupportedError(provider.name, missing);
+    if (missing !== null) throw hangUpUnsupported(provider.name, missing);
     closeList();
     if (wantsHangUp && state !== 'done') {
       hangingUp = true;

@@ -1,4 +1,4 @@
-import { InvalidOptionsError, RingkitError } from '@ringkit/call-client';
+import { InvalidOptionsError, RingkitError, UnsupportedOperationError } from '@ringkit/call-client';
 import { brand, errorGuard } from '@ringkit/internal';
 import type { ZodError } from 'zod';
 
@@ -17,19 +17,12 @@ export class DialerError extends RingkitError {
 
 /**
  * Options given to {@link createDialer} or `setConcurrency()` that break the contract: the
- * `InvalidOptionsError` of `@ringkit/call-client` (every ringkit package throws that one class),
- * also recognised by {@link isDialerError}.
+ * `InvalidOptionsError` of `@ringkit/call-client` (every ringkit package throws that one class;
+ * `isInvalidOptionsError` recognises it, `isDialerError` does not, as it is no `DialerError`).
  */
 export function invalidOptions(what: string, issues: ZodError['issues']): InvalidOptionsError {
-  const error = new InvalidOptionsError(what, issues);
-  brand(error, 'DialerError');
-  return error;
+  return new InvalidOptionsError(what, issues);
 }
-
-/** @deprecated The dialer throws `InvalidOptionsError` (as every ringkit package does); this alias goes in the next minor version. */
-export const InvalidDialerOptionsError = InvalidOptionsError;
-/** @deprecated Use `InvalidOptionsError`; this alias goes in the next minor version. */
-export type InvalidDialerOptionsError = InvalidOptionsError;
 
 /** One number of the list that cannot be dialed. */
 export interface InvalidNumber {
@@ -77,26 +70,22 @@ export class DialerStateError extends DialerError {
 }
 
 /**
- * `stop({ hangUp: true })` with a provider that cannot end every call in flight: it has no
- * `cancelCall` (for calls not answered yet) or no `hangUpCall` (for answered ones). Nothing was
- * stopped or hung up. Call `stop()` to stop dialing and let the calls in flight end.
+ * The error of `stop({ hangUp: true })` with a provider that cannot end every call in flight: it
+ * has no `cancelCall` (for calls not answered yet) or no `hangUpCall` (for answered ones). It is
+ * call-client's `UnsupportedOperationError` (code `hang_up_unsupported`, `operation` the method
+ * missing), as every ringkit package reports what a provider cannot do. Nothing was stopped or hung
+ * up: call `stop()` to stop dialing and let the calls in flight end.
  */
-export class HangUpUnsupportedError extends DialerError {
-  override name = 'HangUpUnsupportedError';
-  /** The provider's `name`. */
-  readonly provider: string;
-  /** The method the provider lacks. */
-  readonly method: 'cancelCall' | 'hangUpCall';
-
-  constructor(provider: string, method: 'cancelCall' | 'hangUpCall' = 'cancelCall') {
-    const what = method === 'cancelCall' ? 'cannot end calls' : 'cannot hang up answered calls';
-    super(
-      `Cannot stop({ hangUp: true }): provider ${provider} ${what} (it has no ${method}); nothing was stopped`,
-      'hang_up_unsupported',
-    );
-    this.provider = provider;
-    this.method = method;
-  }
+export function hangUpUnsupported(
+  provider: string,
+  method: 'cancelCall' | 'hangUpCall',
+): UnsupportedOperationError {
+  const what = method === 'cancelCall' ? 'cannot end calls' : 'cannot hang up answered calls';
+  return new UnsupportedOperationError(
+    `Cannot stop({ hangUp: true }): provider ${provider} ${what} (it has no ${method}); nothing was stopped`,
+    'hang_up_unsupported',
+    { provider, operation: method },
+  );
 }
 
 /**
@@ -141,23 +130,21 @@ export const isDialerError: (error: unknown) => error is DialerError = errorGuar
   DialerError,
   'DialerError',
 );
-/** @deprecated Use `isInvalidOptionsError`; this alias goes in the next minor version. */
-export const isInvalidDialerOptionsError: (error: unknown) => error is InvalidOptionsError =
-  errorGuard(InvalidOptionsError, 'CallApiError', 'InvalidOptionsError');
+/** `true` for an {@link InvalidNumbersError}, across realms and package copies. */
 export const isInvalidNumbersError: (error: unknown) => error is InvalidNumbersError = errorGuard(
   InvalidNumbersError,
   'DialerError',
   'InvalidNumbersError',
 );
+/** `true` for a {@link DialerStateError}, across realms and package copies. */
 export const isDialerStateError: (error: unknown) => error is DialerStateError = errorGuard(
   DialerStateError,
   'DialerError',
   'DialerStateError',
 );
+/** `true` for a {@link DialAttemptError}, across realms and package copies. */
 export const isDialAttemptError: (error: unknown) => error is DialAttemptError = errorGuard(
   DialAttemptError,
   'DialerError',
   'DialAttemptError',
 );
-export const isHangUpUnsupportedError: (error: unknown) => error is HangUpUnsupportedError =
-  errorGuard(HangUpUnsupportedError, 'DialerError', 'HangUpUnsupportedError');

@@ -1,20 +1,22 @@
 export { createDialer } from './dialer.js';
 
-// Every ringkit package throws the one options error of @ringkit/call-client.
-export { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client';
+// Every ringkit package throws the one options error and the one "the provider cannot do this"
+// error of @ringkit/call-client.
+export {
+  InvalidOptionsError,
+  isInvalidOptionsError,
+  isUnsupportedOperationError,
+  UnsupportedOperationError,
+} from '@ringkit/call-client';
 
 export {
   DialAttemptError,
   DialerError,
   DialerStateError,
-  HangUpUnsupportedError,
-  InvalidDialerOptionsError,
   InvalidNumbersError,
   isDialAttemptError,
   isDialerError,
   isDialerStateError,
-  isHangUpUnsupportedError,
-  isInvalidDialerOptionsError,
   isInvalidNumbersError,
 } from './errors.js';
 export type { DialAttemptFailure, DialerAction, InvalidNumber } from './errors.js';

@@ -27,6 +27,7 @@ export type DialerNumber = string | { phone: string; call?: CallOptions };
 /** `idle` before `start()`, `done` once every entry has ended. */
 export type DialerState = 'idle' | 'running' | 'paused' | 'done';
 
+/** Options of {@link createDialer} for a list dialed in memory. */
 export interface DialerOptions {
   /** Places the calls: any call-client `CallProvider` (webhook or polling flavour, or your own). */
   provider: CallProvider;
@@ -81,8 +82,6 @@ export interface DialerOptions {
    * @default 1000
    */
   watchIntervalMs?: number;
-  /** @deprecated Renamed `watchIntervalMs` (the same option as the scheduler's); this alias goes in the next minor version. */
-  pollIntervalMs?: number;
   /**
    * Status events kept for calls whose POST has not answered yet (a webhook can arrive first).
    * Beyond it the oldest are dropped. Early events are also dropped once no POST is pending and
@@ -194,6 +193,7 @@ export interface DialerStatusEvent {
 /** Counts of entries by status. */
 export type DialerCounts = Record<DialerEntryStatus, number>;
 
+/** The `progress` event: the counts after every change of an entry. */
 export interface DialerProgressEvent {
   total: number;
   /** Entries that ended for good. */
@@ -268,6 +268,7 @@ export interface StopOptions {
   hangUp?: boolean;
 }
 
+/** A dialer, as {@link createDialer} returns it: its methods, its snapshot and its events. */
 export interface Dialer {
   /** Starts dialing. Throws a `DialerStateError` unless the dialer is `idle`. */
   start(): void;
@@ -279,7 +280,8 @@ export interface Dialer {
    * No new calls, for good: entries not dialed end `canceled`, calls in flight are still
    * followed to their end (or, with `hangUp: true`, hung up), then the dialer is `done`.
    * Throws `InvalidOptionsError` for bad or unknown options and, with `hangUp: true`, a
-   * `HangUpUnsupportedError` when the provider has no `cancelCall` or no `hangUpCall` (then
+   * call-client's `UnsupportedOperationError` (code `hang_up_unsupported`) when the provider has
+   * no `cancelCall` or no `hangUpCall` (then
    * nothing changes).
    */
   stop(options?: StopOptions): void;
@@ -301,10 +303,7 @@ export interface Dialer {
  * its pause state and every call live in the store; any number of processes sharing the store
  * may work the same campaign, and a process that dies loses nothing.
  */
-export interface CampaignDialerOptions extends Omit<
-  DialerOptions,
-  'numbers' | 'pollIntervalMs' | 'maxEarlyEvents'
-> {
+export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | 'maxEarlyEvents'> {
   /** A `@ringkit/scheduler-core` store: `memoryStore()`, `sqliteStore()`, `postgresStore()`. */
   store: Store;
   /** The campaign's name, unique in the store. */
@@ -312,7 +311,7 @@ export interface CampaignDialerOptions extends Omit<
   /**
    * The list. Given, `start()` creates the campaign, or joins it when it exists with the same
    * list (another list: a `ConflictError` of scheduler-core, reason `campaign_mismatch`). Left
-   * out, `start()` joins the stored campaign (`NotFoundError` when there is none).
+   * out, `start()` joins the stored campaign (`CallNotFoundError` when there is none).
    */
   numbers?: readonly DialerNumber[];
   /** The app's own number: `from` of the campaign's call records (history). */

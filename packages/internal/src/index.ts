@@ -26,3 +26,13 @@ export {
   systemClock,
 } from './time.js';
 export type { Clock } from './time.js';
+export {
+  callsPerSecondSchema,
+  clockSchema,
+  concurrencySchema,
+  countryCodeSchema,
+  maxAttemptsSchema,
+  providerSchema,
+  timerMsSchema,
+  tracerSchema,
+} from './options.js';

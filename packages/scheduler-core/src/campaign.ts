@@ -10,20 +10,28 @@ import {
   type CountryCode,
 } from '@ringkit/call-client';
 import {
+  callsPerSecondSchema,
+  clockSchema,
+  concurrencySchema,
+  countryCodeSchema,
+  createSafeEmitter,
+  createTracing,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_WATCH_INTERVAL_MS,
-  isClock,
   MAX_TIMER_MS,
+  maxAttemptsSchema,
+  providerSchema,
   sleep,
+  timerMsSchema,
+  type TracerLike,
 } from '@ringkit/internal';
-import { createSafeEmitter, createTracing, type TracerLike } from '@ringkit/internal';
 import type { Emitter } from 'mitt';
 import { z } from 'zod';
 import {
   ConflictError,
   invalidOptions,
   isConflictError,
-  NotFoundError,
+  CallNotFoundError,
   ValidationError,
 } from './errors.js';
 import type { SchedulerEvents } from './events.js';
@@ -68,6 +76,7 @@ export interface CampaignSettings {
   callTimeoutMs: number;
 }
 
+/** Options of {@link createCampaignRunner}. */
 export interface CampaignRunnerOptions {
   /** A store with the campaign methods: `memoryStore()`, `sqliteStore()`, `postgresStore()`. */
   store: Store;
@@ -77,7 +86,7 @@ export interface CampaignRunnerOptions {
   /**
    * The list, in order. Given: `start()` creates the campaign, or joins it when it exists with
    * the same list (another list is a `ConflictError`, reason `campaign_mismatch`). Left out:
-   * `start()` joins an existing campaign (`NotFoundError` when there is none).
+   * `start()` joins an existing campaign (`CallNotFoundError` when there is none).
    */
   entries?: readonly CampaignEntryInput[];
   /** The app's own number: `from` of the call records. */
@@ -158,27 +167,22 @@ export interface CampaignRunner {
   off: Emitter<SchedulerEvents>['off'];
 }
 
-const isFunction = (v: unknown) => typeof v === 'function';
-
 const optionsSchema = z.looseObject({
   store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
-  provider: z.custom<CallProvider>(
-    (v) => typeof v === 'object' && v !== null && isFunction((v as CallProvider).placeCall),
-    'a CallProvider is required',
-  ),
+  provider: providerSchema<CallProvider>(),
   campaign: z.string().min(1).max(200),
   entries: z.array(z.unknown()).min(1).max(1_000_000).optional(),
   callerId: z.string().min(1),
-  concurrency: z.number().int().min(1).max(10_000).optional(),
-  callsPerSecond: z.number().positive('must be above 0').max(100_000).optional(),
-  maxAttempts: z.number().int().min(1).max(100).optional(),
-  callTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
-  clock: z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout, clearTimeout)').optional(),
+  concurrency: concurrencySchema.optional(),
+  callsPerSecond: callsPerSecondSchema.optional(),
+  maxAttempts: maxAttemptsSchema.optional(),
+  callTimeoutMs: timerMsSchema.optional(),
+  clock: clockSchema.optional(),
   workerId: z.string().min(1).max(200).optional(),
   leaseMs: z.number().int().min(100).max(86_400_000).optional(),
   recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
-  watchIntervalMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
-  defaultCountry: z.string().length(2).optional(),
+  watchIntervalMs: timerMsSchema.optional(),
+  defaultCountry: countryCodeSchema.optional(),
 });
 
 const CAMPAIGN_METHODS = [
@@ -327,7 +331,7 @@ export function createCampaignRunner(options: CampaignRunnerOptions): CampaignRu
 
   async function read(): Promise<StoredCampaign> {
     const campaign = await store.getCampaign(id);
-    if (!campaign) throw new NotFoundError(id, 'campaign');
+    if (!campaign) throw new CallNotFoundError(id, 'campaign');
     return campaign;
   }
 
@@ -484,7 +488,7 @@ export function createCampaignRunner(options: CampaignRunnerOptions): CampaignRu
     if (dispatcher) return read();
     let campaign = await store.getCampaign(id);
     if (!campaign) {
-      if (!rows) throw new NotFoundError(id, 'campaign');
+      if (!rows) throw new CallNotFoundError(id, 'campaign');
       const now = clock.now();
       const fresh: StoredCampaign = {
         id,

@@ -26,13 +26,12 @@ export class SchedulerError extends RingkitError {
 
 /**
  * Options given to {@link createScheduler} (or a store factory) that break the contract: the
- * `InvalidOptionsError` of `@ringkit/call-client` (every ringkit package throws that one class),
- * also recognised by {@link isSchedulerError}.
+ * `InvalidOptionsError` of `@ringkit/call-client` (every ringkit package throws that one class;
+ * `isInvalidOptionsError` recognises it, `isSchedulerError` does not, as it is no
+ * `SchedulerError`).
  */
 export function invalidOptions(what: string, issues: ValidationIssue[]): InvalidOptionsError {
-  const error = new InvalidOptionsError(what, issues as ZodError['issues']);
-  brand(error, 'SchedulerError');
-  return error;
+  return new InvalidOptionsError(what, issues as ZodError['issues']);
 }
 
 /** The input was refused; nothing was stored. Carries every issue found (zod's where zod found them). */
@@ -47,8 +46,8 @@ export class ValidationError extends SchedulerError {
 }
 
 /** No call (or record) has this id. */
-export class NotFoundError extends SchedulerError {
-  override name = 'NotFoundError';
+export class CallNotFoundError extends SchedulerError {
+  override name = 'CallNotFoundError';
   readonly id: string;
 
   constructor(id: string, what = 'scheduled call') {
@@ -65,8 +64,6 @@ export type ConflictReason =
   | 'in_progress'
   /** `cancel()` on a call whose placement request has not been answered yet (no provider id). */
   | 'placing'
-  /** `cancel()` on a call in flight when the provider cannot end calls (no `cancelCall`). */
-  | 'cannot_hang_up'
   /** A store update whose expected version is not the stored one (optimistic concurrency). */
   | 'version_conflict'
   /** An insert whose id or idempotency key is already stored. */
@@ -136,21 +133,25 @@ export const isSchedulerError: (error: unknown) => error is SchedulerError = err
   SchedulerError,
   'SchedulerError',
 );
+/** `true` for a {@link ValidationError}, across realms and package copies. */
 export const isValidationError: (error: unknown) => error is ValidationError = errorGuard(
   ValidationError,
   'SchedulerError',
   'ValidationError',
 );
-export const isNotFoundError: (error: unknown) => error is NotFoundError = errorGuard(
-  NotFoundError,
+/** `true` for a {@link CallNotFoundError}, across realms and package copies. */
+export const isCallNotFoundError: (error: unknown) => error is CallNotFoundError = errorGuard(
+  CallNotFoundError,
   'SchedulerError',
-  'NotFoundError',
+  'CallNotFoundError',
 );
+/** `true` for a {@link ConflictError}, across realms and package copies. */
 export const isConflictError: (error: unknown) => error is ConflictError = errorGuard(
   ConflictError,
   'SchedulerError',
   'ConflictError',
 );
+/** `true` for a {@link HangUpError}, across realms and package copies. */
 export const isHangUpError: (error: unknown) => error is HangUpError = errorGuard(
   HangUpError,
   'SchedulerError',

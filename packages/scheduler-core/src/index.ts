@@ -15,12 +15,12 @@ export type { TraceIds, TracerLike } from '@ringkit/internal';
 export {
   ConflictError,
   HangUpError,
-  NotFoundError,
+  CallNotFoundError,
   SchedulerError,
   ValidationError,
   isConflictError,
   isHangUpError,
-  isNotFoundError,
+  isCallNotFoundError,
   isSchedulerError,
   isValidationError,
 } from './errors.js';

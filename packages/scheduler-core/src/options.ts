@@ -8,17 +8,26 @@ import {
   type CountryCode,
 } from '@ringkit/call-client';
 import {
+  callsPerSecondSchema,
+  clockSchema,
+  concurrencySchema,
+  countryCodeSchema,
+  createTracing,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_WATCH_INTERVAL_MS,
-  isClock,
   MAX_TIMER_MS,
+  providerSchema,
+  timerMsSchema,
+  type TracerLike,
+  tracerSchema,
+  type Tracing,
 } from '@ringkit/internal';
-import { createTracing, type TracerLike, type Tracing } from '@ringkit/internal';
 import { z } from 'zod';
 import { invalidOptions } from './errors.js';
 import type { Store } from './store.js';
 import { customIssue } from './_validate.js';
 
+/** Options of {@link createScheduler}. */
 export interface SchedulerOptions {
   /** Where calls, leases and history live: `memoryStore()`, `sqliteStore({ path })`, or yours. */
   store: Store;
@@ -59,8 +68,6 @@ export interface SchedulerOptions {
    * @default 30000
    */
   recheckIntervalMs?: number;
-  /** @deprecated Renamed `recheckIntervalMs`; this alias goes in the next minor version. */
-  pollIntervalMs?: number;
   /**
    * Milliseconds between two status polls of a placed call, for providers followed by polling:
    * the interval of `watchCall`. The same option as the dialer's.
@@ -133,28 +140,19 @@ const isFunction = (v: unknown) => typeof v === 'function';
 
 const optionsSchema = z.strictObject({
   store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
-  provider: z.custom<CallProvider>(
-    (v) => typeof v === 'object' && v !== null && isFunction((v as CallProvider).placeCall),
-    'a CallProvider is required',
-  ),
+  provider: providerSchema<CallProvider>(),
   callerId: z.string().min(1),
-  clock: z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout, clearTimeout)').optional(),
-  concurrency: z.number().int().min(1).max(10_000).optional(),
+  clock: clockSchema.optional(),
+  concurrency: concurrencySchema.optional(),
   leaseMs: z.number().int().min(100).max(86_400_000).optional(),
   workerId: z.string().min(1).max(200).optional(),
-  defaultCountry: z.string().length(2).optional(),
+  defaultCountry: countryCodeSchema.optional(),
   recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
-  pollIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
-  watchIntervalMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
-  callTimeoutMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
+  watchIntervalMs: timerMsSchema.optional(),
+  callTimeoutMs: timerMsSchema.optional(),
   generateId: z.custom<() => string>(isFunction, 'expected a function').optional(),
-  callsPerSecond: z.number().positive('must be above 0').max(100_000).optional(),
-  tracer: z
-    .custom<TracerLike>(
-      (v) => typeof v === 'object' && v !== null && isFunction((v as TracerLike).startSpan),
-      'expected an OpenTelemetry Tracer (an object with startSpan())',
-    )
-    .optional(),
+  callsPerSecond: callsPerSecondSchema.optional(),
+  tracer: tracerSchema.optional(),
   retention: z
     .strictObject({
       finishedAfterDays: z.number().positive('must be above 0').max(36_500).optional(),
@@ -232,7 +230,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     leaseMs: options.leaseMs ?? 30_000,
     workerId: options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     defaultCountry,
-    recheckIntervalMs: options.recheckIntervalMs ?? options.pollIntervalMs ?? 30_000,
+    recheckIntervalMs: options.recheckIntervalMs ?? 30_000,
     watchIntervalMs: options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     generateId: options.generateId ?? randomUUID,

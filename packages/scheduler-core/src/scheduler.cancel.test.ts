@@ -4,10 +4,11 @@
  * SQLite (which writes through `updateMany`).
  */
 import { describe, expect, it } from 'vitest';
+import { isUnsupportedOperationError, UnsupportedOperationError } from '@ringkit/call-client';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { memoryStore } from './stores/memory/memory.js';
 import { sqliteStore } from './stores/sqlite/sqlite.js';
-import { isConflictError, isHangUpError } from './errors.js';
+import { isConflictError, isHangUpError, isSchedulerError } from './errors.js';
 import { deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
@@ -129,15 +130,18 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     await scheduler.stop();
   });
 
-  it('refuses (cannot_hang_up) when the provider cannot end calls, and the call goes on', async () => {
+  it('refuses with UnsupportedOperationError when the provider cannot end calls, and the call goes on', async () => {
     const { clock, scheduler, seen } = setup(createStore, {});
     await scheduler.start();
     const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
     await clock.advance(2000);
     const before = await scheduler.get(id);
-    const error = await conflict(scheduler.cancel(id));
-    expect(error).toMatchObject({ reason: 'cannot_hang_up', status: 'ringing' });
-    expect(error.message).toMatch(/the provider cannot end calls/);
+    const error = await scheduler.cancel(id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedOperationError);
+    expect(isUnsupportedOperationError(error)).toBe(true);
+    expect(isSchedulerError(error)).toBe(false);
+    expect(error).toMatchObject({ code: 'cannot_hang_up', operation: 'cancelCall' });
+    expect((error as Error).message).toMatch(/cannot end calls \(it has no cancelCall\)/);
     expect(await scheduler.get(id)).toEqual(before);
     await clock.advance(2000);
     expect((await scheduler.get(id)).status).toBe('completed');

@@ -22,7 +22,7 @@ import {
   holdDatabaseLock,
   randomSchema,
 } from '../test/pg-testing.js';
-import { isNotFoundError } from './errors.js';
+import { isCallNotFoundError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import type { RetentionOptions, SchedulerOptions } from './options.js';
 import { createRetention, RETENTION_LEASE } from './_retention.js';
@@ -696,7 +696,7 @@ function retentionSuite(backend: Backend) {
     expect(await keeper.handleStatus(status('completed', clock.now()))).toBeNull();
     expect(await keeper.handleStatus(status('ringing', clock.now()))).toBeNull();
     const error = await keeper.get('the-call').catch((e: unknown) => e);
-    expect(isNotFoundError(error)).toBe(true);
+    expect(isCallNotFoundError(error)).toBe(true);
     await clock.advance(5 * MINUTE);
     expect(await callIds(store)).toEqual([]);
     expect(h.errors).toEqual([]);

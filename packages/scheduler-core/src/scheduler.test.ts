@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from './stores/memory/memory.js';
-import { isConflictError, isNotFoundError, isValidationError } from './errors.js';
+import { isUnsupportedOperationError } from '@ringkit/call-client';
+import { isConflictError, isCallNotFoundError, isValidationError } from './errors.js';
 import { deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
 import type { SchedulerOptions } from './options.js';
 import { createScheduler } from './scheduler.js';
@@ -64,21 +65,21 @@ describe('createScheduler', () => {
     await scheduler.stop();
   });
 
-  it.each([
-    ['recheckIntervalMs', { recheckIntervalMs: 5_000 }],
-    ['the deprecated pollIntervalMs', { recheckIntervalMs: undefined, pollIntervalMs: 5_000 }],
-  ])('re-checks the store every %s for calls stored behind its back', async (_, interval) => {
-    const { clock, provider, scheduler, store } = setup(interval);
-    await scheduler.start();
-    // Written straight to the store (as another process without `subscribe` would): only the
-    // re-check finds it.
-    await store.insert(storedCall({ id: 'elsewhere', to: BOB, dueAt: T0 + 1_000 }));
-    await clock.advance(4_999);
-    expect(provider.placed).toHaveLength(0);
-    await clock.advance(1);
-    expect(provider.placed.map((p) => p.at)).toEqual([T0 + 5_000]);
-    await scheduler.stop();
-  });
+  it.each([['recheckIntervalMs', { recheckIntervalMs: 5_000 }]])(
+    're-checks the store every %s for calls stored behind its back',
+    async (_, interval) => {
+      const { clock, provider, scheduler, store } = setup(interval);
+      await scheduler.start();
+      // Written straight to the store (as another process without `subscribe` would): only the
+      // re-check finds it.
+      await store.insert(storedCall({ id: 'elsewhere', to: BOB, dueAt: T0 + 1_000 }));
+      await clock.advance(4_999);
+      expect(provider.placed).toHaveLength(0);
+      await clock.advance(1);
+      expect(provider.placed.map((p) => p.at)).toEqual([T0 + 5_000]);
+      await scheduler.stop();
+    },
+  );
 
   it('keeps one timer for any number of pending calls', async () => {
     const { clock, scheduler } = setup({ recheckIntervalMs: 30_000 });
@@ -153,7 +154,8 @@ describe('createScheduler', () => {
     await clock.advance(2000);
     expect(provider.placed).toHaveLength(1);
     const error = await scheduler.cancel(b.id).catch((e: unknown) => e);
-    expect(isConflictError(error)).toBe(true);
+    // The fake provider has no cancelCall: what it cannot do is call-client's error.
+    expect(isUnsupportedOperationError(error)).toBe(true);
     expect((error as Error).message).toMatch(/only a call not yet placed can be canceled/);
     expect(seen.filter((e) => e.type === 'canceled').map((e) => e.id)).toEqual([a.id]);
     await scheduler.stop();
@@ -256,7 +258,7 @@ describe('createScheduler', () => {
   });
 
   it('retries a placement the provider refused, but never one whose outcome is unknown', async () => {
-    const { HttpError, TimeoutError } = await import('@ringkit/call-client');
+    const { HttpError, RequestTimeoutError } = await import('@ringkit/call-client');
     const request = { method: 'POST', url: 'http://x/api/call' };
     const answered = (status: number) =>
       new HttpError({ status, request, body: '', headers: new Headers(), attempts: 4 });
@@ -271,7 +273,7 @@ describe('createScheduler', () => {
         onPlace: (to, n) => {
           sent.set(to, (sent.get(to) ?? 0) + 1);
           if (to === REFUSED && n === 0) throw answered(503);
-          if (to === TIMED_OUT) throw new TimeoutError({ request, timeoutMs: 10 });
+          if (to === TIMED_OUT) throw new RequestTimeoutError({ request, timeoutMs: 10 });
           if (to === SERVER_ERROR) throw answered(500);
           if (to === GATEWAY) throw answered(504);
         },
@@ -341,7 +343,7 @@ describe('createScheduler', () => {
     await scheduler.stop();
   });
 
-  it('answers unknown ids with NotFoundError', async () => {
+  it('answers unknown ids with CallNotFoundError', async () => {
     const { scheduler } = setup();
     for (const attempt of [
       scheduler.get('nope'),
@@ -349,7 +351,7 @@ describe('createScheduler', () => {
       scheduler.reschedule('nope', new Date(T0 + 1000)),
     ]) {
       const error = await attempt.catch((e: unknown) => e);
-      expect(isNotFoundError(error)).toBe(true);
+      expect(isCallNotFoundError(error)).toBe(true);
     }
   });
 

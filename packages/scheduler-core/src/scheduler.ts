@@ -1,7 +1,7 @@
 import { toE164, type CallStatusEvent } from '@ringkit/call-client';
 import { createSafeEmitter } from '@ringkit/internal';
 import type { Emitter } from 'mitt';
-import { isConflictError, NotFoundError, ValidationError } from './errors.js';
+import { isConflictError, CallNotFoundError, ValidationError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { createDispatcher } from './dispatch/_dispatch.js';
@@ -41,13 +41,14 @@ export interface ListOptions {
   limit?: number;
 }
 
+/** A scheduler, as {@link createScheduler} returns it. */
 export interface Scheduler {
   readonly workerId: string;
   /** Stores a call to place at `input.at`; resolves to it with status `scheduled`. */
   schedule(input: ScheduleInput): Promise<ScheduledCall>;
   /** Like `schedule` for many calls, stored in one batch where the store can. */
   scheduleMany(inputs: ScheduleInput[]): Promise<ScheduledCall[]>;
-  /** @throws NotFoundError */
+  /** @throws CallNotFoundError */
   get(id: string): Promise<ScheduledCall>;
   list(options?: ListOptions): Promise<Page<ScheduledCall>>;
   /**
@@ -66,18 +67,20 @@ export interface Scheduler {
    * (outbound, not answered). A canceled call is returned unchanged; canceling an occurrence
    * ends its series.
    *
-   * @throws NotFoundError for an unknown id.
+   * @throws CallNotFoundError for an unknown id.
    * @throws ConflictError, nothing changed: `in_progress` for an answered call (a conversation
    *   is never cut off), also one the provider's answer shows answered meanwhile (that answer
-   *   is applied and the call followed to its end), `cannot_hang_up` for a call in flight when
-   *   the provider has no `cancelCall`, `placing` while the placement request has not been
-   *   answered (no provider id yet: try again a moment later), `already_placed` for a call that
-   *   has ended (also when it ended on its own before the provider got the request).
+   *   is applied and the call followed to its end), `placing` while the placement request has
+   *   not been answered (no provider id yet: try again a moment later), `already_placed` for a
+   *   call that has ended (also when it ended on its own before the provider got the request).
+   * @throws UnsupportedOperationError (call-client's, code `cannot_hang_up`, `operation`
+   *   `'cancelCall'`), nothing changed, for a call in flight when the provider has no
+   *   `cancelCall`.
    * @throws HangUpError when the provider's `cancelCall` fails: nothing changed, the call is
    *   still followed.
    */
   cancel(id: string): Promise<ScheduledCall>;
-  /** Moves a call not yet sent to the provider. @throws ValidationError, NotFoundError, ConflictError */
+  /** Moves a call not yet sent to the provider. @throws ValidationError, CallNotFoundError, ConflictError */
   reschedule(id: string, at: Date | string): Promise<ScheduledCall>;
   /** The calls where `phone` is either party, newest first. @throws ValidationError */
   history(
@@ -234,7 +237,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
     async get(id) {
       const row = await store.get(String(id));
-      if (!row) throw new NotFoundError(String(id));
+      if (!row) throw new CallNotFoundError(String(id));
       return toScheduledCall(row);
     },
 

@@ -131,7 +131,8 @@ describe('schedule() input validation', () => {
       error = e;
     }
     expect(isInvalidOptionsError(error)).toBe(true);
-    expect(isSchedulerError(error)).toBe(true);
+    // call-client's InvalidOptionsError: no SchedulerError, and the guard agrees.
+    expect(isSchedulerError(error)).toBe(false);
     expect((error as InvalidOptionsError).message).toMatch(/concurency/);
   });
 

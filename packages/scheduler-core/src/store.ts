@@ -133,6 +133,7 @@ export interface StoreListQuery {
   limit: number;
 }
 
+/** One page of a store's `list`: its items, and the cursor of the next page. */
 export interface StorePage<T> {
   items: T[];
   nextCursor: string | null;
@@ -263,7 +264,7 @@ export interface Store {
   findByProviderCallId(providerCallId: string): Promise<StoredCall | null>;
   /**
    * Applies `patch` when the stored version is `expectedVersion`, bumps the version and returns the
-   * new row. Throws `NotFoundError` for an unknown id and `ConflictError` (`'version_conflict'`)
+   * new row. Throws `CallNotFoundError` for an unknown id and `ConflictError` (`'version_conflict'`)
    * when the version differs.
    */
   update(id: string, expectedVersion: number, patch: StoredCallPatch): Promise<StoredCall>;
@@ -367,7 +368,7 @@ export interface Store {
   }): Promise<StorePage<StoredCampaign>>;
   /**
    * Applies `patch` when the stored version is `expectedVersion`, bumps the version, returns the
-   * new campaign. `NotFoundError` for an unknown id, `ConflictError` (`'version_conflict'`) when
+   * new campaign. `CallNotFoundError` for an unknown id, `ConflictError` (`'version_conflict'`) when
    * the version differs.
    */
   updateCampaign?(

@@ -87,7 +87,7 @@ export interface TestProviderOptions {
    * Polling interval while following a call, in ms.
    * @default 5
    */
-  pollIntervalMs?: number;
+  watchIntervalMs?: number;
 }
 
 /** The simulator's knobs that play `scenario`, for a setup built on the simulator or MSW. */
@@ -126,7 +126,7 @@ const NUMBER = '+14155552671';
  */
 export function testProvider(options: TestProviderOptions): void {
   const timeout = options.timeoutMs ?? 10_000;
-  const intervalMs = options.pollIntervalMs ?? 5;
+  const intervalMs = options.watchIntervalMs ?? 5;
 
   describe(`CallProvider contract: ${options.name}`, () => {
     const open: ProviderUnderTest[] = [];

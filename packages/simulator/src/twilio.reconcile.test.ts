@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAmbiguousPlacement, isHttpError, isTimeoutError } from '@ringkit/call-client';
+import { isAmbiguousPlacement, isHttpError, isRequestTimeoutError } from '@ringkit/call-client';
 import {
   startCallApiSimulator,
   startFaultGateway,
@@ -162,7 +162,7 @@ describe('createTwilioClient: an ambiguous placement', () => {
   it('does not retry a timeout, and the error says so', async () => {
     const { sim, client } = await setup({ delayMs: 400 }, { timeout: 100, reconcile: false });
     const error = await client.placeCall({ to: TO }).catch((e: unknown) => e);
-    expect(isTimeoutError(error)).toBe(true);
+    expect(isRequestTimeoutError(error)).toBe(true);
     await expect.poll(() => sim.calls().length).toBe(1);
   });
 });

@@ -78,7 +78,7 @@ describe("with the demo's polling provider, which cannot end calls", () => {
       code: 'cannot_hang_up',
       details: { reason: 'cannot_hang_up' },
     });
-    expect(res.json.error.message).toMatch(/the provider cannot end calls/);
+    expect(res.json.error.message).toMatch(/the provider mock-call-api cannot end calls/);
     expect(['initiated', 'ringing']).toContain((await api(`${base}/${id}`)).json.status);
   });
 });

@@ -6,16 +6,16 @@ import {
   CallApiError,
   HttpError,
   InvalidPhoneNumberError,
-  NetworkError,
+  ConnectionError,
   ResponseValidationError,
-  TimeoutError,
+  RequestTimeoutError,
   WebhookValidationError,
   isCallApiError,
   isHttpError,
   isInvalidPhoneNumberError,
-  isNetworkError,
+  isConnectionError,
   isResponseValidationError,
-  isTimeoutError,
+  isRequestTimeoutError,
   isWebhookValidationError,
 } from './errors.js';
 import { isAmbiguousPlacement, isCallNotPlaced, isRetryablePlacementError } from './placement.js';
@@ -26,16 +26,16 @@ describe('errors', () => {
   it('gives each failure its own class, name and code under CallApiError', () => {
     const errors = [
       new HttpError({ status: 503, request, body: { e: 1 }, headers: new Headers(), attempts: 4 }),
-      new TimeoutError({ request, timeoutMs: 10 }),
-      new NetworkError({ request, errno: 'ECONNREFUSED' }),
+      new RequestTimeoutError({ request, timeoutMs: 10 }),
+      new ConnectionError({ request, errno: 'ECONNREFUSED' }),
       new ResponseValidationError({ request, body: {}, issues: [] }),
       new InvalidPhoneNumberError('12', 'too short'),
       new WebhookValidationError({ reason: 'missing_id', message: 'no id', body: {} }),
     ];
     expect(errors.map((e) => [e.name, e.code])).toEqual([
       ['HttpError', 'http_error'],
-      ['TimeoutError', 'timeout'],
-      ['NetworkError', 'network_error'],
+      ['RequestTimeoutError', 'timeout'],
+      ['ConnectionError', 'connection_error'],
       ['ResponseValidationError', 'invalid_response'],
       ['InvalidPhoneNumberError', 'invalid_phone_number'],
       ['WebhookValidationError', 'invalid_webhook'],
@@ -49,9 +49,9 @@ describe('errors', () => {
   });
 
   it('shares one base with every ringkit error, serialised with name, code and message', () => {
-    const error = new TimeoutError({ request, timeoutMs: 10 });
+    const error = new RequestTimeoutError({ request, timeoutMs: 10 });
     expect(JSON.parse(JSON.stringify(error))).toMatchObject({
-      name: 'TimeoutError',
+      name: 'RequestTimeoutError',
       code: 'timeout',
       message: 'POST http://localhost:5000/api/call got no answer within 10 ms',
       timeoutMs: 10,
@@ -76,7 +76,9 @@ describe('errors', () => {
     expect(error.message).toBe(
       'POST http://localhost:5000/api/call answered 422: {"error":"bad number"}',
     );
-    expect(new NetworkError({ request, errno: 'ECONNREFUSED' }).message).toContain('ECONNREFUSED');
+    expect(new ConnectionError({ request, errno: 'ECONNREFUSED' }).message).toContain(
+      'ECONNREFUSED',
+    );
   });
 
   it('guards tell the classes apart', () => {
@@ -88,8 +90,8 @@ describe('errors', () => {
       attempts: 1,
     });
     expect(isHttpError(http)).toBe(true);
-    expect(isTimeoutError(http)).toBe(false);
-    expect(isNetworkError(new NetworkError({ request, errno: undefined }))).toBe(true);
+    expect(isRequestTimeoutError(http)).toBe(false);
+    expect(isConnectionError(new ConnectionError({ request, errno: undefined }))).toBe(true);
     expect(
       isResponseValidationError(new ResponseValidationError({ request, body: 1, issues: [] })),
     ).toBe(true);
@@ -106,12 +108,12 @@ describe('errors', () => {
 
   it('guards work on errors from another realm or copy of the package', () => {
     const foreign = runInNewContext(`
-      const e = new Error('x'); e.name = 'TimeoutError';
+      const e = new Error('x'); e.name = 'RequestTimeoutError';
       Object.defineProperty(e, Symbol.for('ringkit.CallApiError'), { value: true });
       e`);
     expect(foreign instanceof CallApiError).toBe(false);
     expect(isCallApiError(foreign)).toBe(true);
-    expect(isTimeoutError(foreign)).toBe(true);
+    expect(isRequestTimeoutError(foreign)).toBe(true);
     expect(isHttpError(foreign)).toBe(false);
   });
 });
@@ -121,12 +123,12 @@ describe('isCallNotPlaced, isAmbiguousPlacement and isRetryablePlacementError', 
     new HttpError({ status, request, body: undefined, headers: new Headers(), attempts: 1 });
   const cases: Array<[string, unknown, boolean, boolean]> = [
     ['an invalid number', new InvalidPhoneNumberError('12', 'too short'), true, false],
-    ['a refused connection', new NetworkError({ request, errno: 'ECONNREFUSED' }), true, true],
-    ['a DNS failure', new NetworkError({ request, errno: 'ENOTFOUND' }), true, true],
-    ['a reset after sending', new NetworkError({ request, errno: 'ECONNRESET' }), false, false],
+    ['a refused connection', new ConnectionError({ request, errno: 'ECONNREFUSED' }), true, true],
+    ['a DNS failure', new ConnectionError({ request, errno: 'ENOTFOUND' }), true, true],
+    ['a reset after sending', new ConnectionError({ request, errno: 'ECONNRESET' }), false, false],
     [
       'a network error without a code',
-      new NetworkError({ request, errno: undefined }),
+      new ConnectionError({ request, errno: undefined }),
       false,
       false,
     ],
@@ -137,7 +139,7 @@ describe('isCallNotPlaced, isAmbiguousPlacement and isRetryablePlacementError', 
     ['a 502 from a gateway that gave up', http(502), false, false],
     ['a 503', http(503), true, true],
     ['a 504 from a gateway that gave up', http(504), false, false],
-    ['a timeout', new TimeoutError({ request, timeoutMs: 10 }), false, false],
+    ['a timeout', new RequestTimeoutError({ request, timeoutMs: 10 }), false, false],
     [
       'an unreadable 2xx',
       new ResponseValidationError({ request, body: {}, issues: [] }),

@@ -98,8 +98,8 @@ export class HttpError extends CallApiError {
 }
 
 /** No answer came within the per-request timeout (or the total time allowed for retries). */
-export class TimeoutError extends CallApiError {
-  override name = 'TimeoutError';
+export class RequestTimeoutError extends CallApiError {
+  override name = 'RequestTimeoutError';
   readonly request: RequestInfo;
   readonly timeoutMs: number;
 
@@ -115,8 +115,8 @@ export class TimeoutError extends CallApiError {
 }
 
 /** The request never got an HTTP answer: connection refused, reset, DNS failure… */
-export class NetworkError extends CallApiError {
-  override name = 'NetworkError';
+export class ConnectionError extends CallApiError {
+  override name = 'ConnectionError';
   readonly request: RequestInfo;
   /** The system error code when there is one, e.g. `'ECONNREFUSED'`. */
   readonly errno: string | undefined;
@@ -124,7 +124,7 @@ export class NetworkError extends CallApiError {
   constructor(init: { request: RequestInfo; errno: string | undefined; cause?: unknown }) {
     super(
       `${init.request.method} ${init.request.url} failed: ${init.errno ?? errorMessage(init.cause)}`,
-      'network_error',
+      'connection_error',
       { cause: init.cause },
     );
     this.request = init.request;
@@ -169,10 +169,20 @@ export class InvalidOptionsError extends CallApiError {
 /** The provider cannot do what was asked of it (e.g. polling a webhook-only provider). */
 export class UnsupportedOperationError extends CallApiError {
   override name = 'UnsupportedOperationError';
+  /** The provider's `name`, where known. */
+  readonly provider: string | undefined;
+  /** What it cannot do: a method (`'cancelCall'`, `'hangUpCall'`, `'getCall'`) or a call option. */
+  readonly operation: string | undefined;
 
-  constructor(message: string, code = 'unsupported') {
+  constructor(
+    message: string,
+    code = 'unsupported',
+    details: { provider?: string; operation?: string } = {},
+  ) {
     super(message, code);
     brand(this, 'UnsupportedOperationError');
+    this.provider = details.provider;
+    this.operation = details.operation;
   }
 }
 
@@ -184,16 +194,16 @@ export class UnsupportedOperationError extends CallApiError {
 export class UnsupportedCallOptionError extends UnsupportedOperationError {
   override name = 'UnsupportedCallOptionError';
   /** The provider's name, e.g. `'mock-call-api'`. */
-  readonly provider: string;
-  /** The option it cannot honour, e.g. `'say'`. */
+  declare readonly provider: string;
+  /** The option it cannot honour, e.g. `'say'` (also its `operation`). */
   readonly option: string;
 
   constructor(provider: string, option: string) {
     super(
       `The ${provider} provider cannot honour the call option ${JSON.stringify(option)}`,
       'unsupported_call_option',
+      { provider, operation: option },
     );
-    this.provider = provider;
     this.option = option;
   }
 }
@@ -253,34 +263,43 @@ export const isCallApiError: (error: unknown) => error is CallApiError = errorGu
   CallApiError,
   'CallApiError',
 );
+/** `true` for a {@link HttpError}, across realms and package copies. */
 export const isHttpError: (error: unknown) => error is HttpError = errorGuard(
   HttpError,
   'CallApiError',
   'HttpError',
 );
-export const isTimeoutError: (error: unknown) => error is TimeoutError = errorGuard(
-  TimeoutError,
+/** `true` for a {@link RequestTimeoutError}, across realms and package copies. */
+export const isRequestTimeoutError: (error: unknown) => error is RequestTimeoutError = errorGuard(
+  RequestTimeoutError,
   'CallApiError',
-  'TimeoutError',
+  'RequestTimeoutError',
 );
-export const isNetworkError: (error: unknown) => error is NetworkError = errorGuard(
-  NetworkError,
+/** `true` for a {@link ConnectionError}, across realms and package copies. */
+export const isConnectionError: (error: unknown) => error is ConnectionError = errorGuard(
+  ConnectionError,
   'CallApiError',
-  'NetworkError',
+  'ConnectionError',
 );
+/** `true` for a {@link ResponseValidationError}, across realms and package copies. */
 export const isResponseValidationError: (error: unknown) => error is ResponseValidationError =
   errorGuard(ResponseValidationError, 'CallApiError', 'ResponseValidationError');
+/** `true` for a {@link InvalidPhoneNumberError}, across realms and package copies. */
 export const isInvalidPhoneNumberError: (error: unknown) => error is InvalidPhoneNumberError =
   errorGuard(InvalidPhoneNumberError, 'CallApiError', 'InvalidPhoneNumberError');
+/** `true` for a {@link InvalidOptionsError}, across realms and package copies. */
 export const isInvalidOptionsError: (error: unknown) => error is InvalidOptionsError = errorGuard(
   InvalidOptionsError,
   'CallApiError',
   'InvalidOptionsError',
 );
+/** `true` for a {@link UnsupportedOperationError} (and its subclass `UnsupportedCallOptionError`), across realms and package copies. */
 export const isUnsupportedOperationError: (error: unknown) => error is UnsupportedOperationError =
   errorGuard(UnsupportedOperationError, 'UnsupportedOperationError');
+/** `true` for a {@link UnsupportedCallOptionError}, across realms and package copies. */
 export const isUnsupportedCallOptionError: (error: unknown) => error is UnsupportedCallOptionError =
   errorGuard(UnsupportedCallOptionError, 'CallApiError', 'UnsupportedCallOptionError');
+/** `true` for a {@link WebhookValidationError}, across realms and package copies. */
 export const isWebhookValidationError: (error: unknown) => error is WebhookValidationError =
   errorGuard(WebhookValidationError, 'CallApiError', 'WebhookValidationError');
 

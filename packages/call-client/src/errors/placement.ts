@@ -2,7 +2,7 @@ import {
   isHttpError,
   isInvalidOptionsError,
   isInvalidPhoneNumberError,
-  isNetworkError,
+  isConnectionError,
   isUnsupportedOperationError,
   NOT_ACCEPTED_STATUSES,
   type HttpError,
@@ -36,7 +36,7 @@ export function isCallNotPlaced(error: unknown): boolean {
   )
     return true;
   if (isHttpError(error)) return (error.status >= 400 && error.status < 500) || notAccepted(error);
-  return isNetworkError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
+  return isConnectionError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
 }
 
 /** {@link HttpError.notAccepted}, or the default rule for an error from an older copy. */
@@ -76,5 +76,5 @@ export function placementOutcomeOf(error: unknown): Exclude<PlacementOutcome, 'p
  */
 export function isRetryablePlacementError(error: unknown): boolean {
   if (isHttpError(error)) return notAccepted(error);
-  return isNetworkError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
+  return isConnectionError(error) && CONNECT_ERRNOS.has(error.errno ?? '');
 }

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   InvalidOptionsError,
   HttpError,
-  NetworkError,
+  ConnectionError,
   UnsupportedOperationError,
 } from '../errors/errors.js';
 import type { CallProvider, ProviderCall } from '../providers/provider.js';
@@ -166,7 +166,7 @@ describe('watchCall', () => {
   });
 
   it('polls at the interval and backs off exponentially on errors', async () => {
-    const failure = new NetworkError({ request, errno: 'ECONNRESET' });
+    const failure = new ConnectionError({ request, errno: 'ECONNRESET' });
     const provider = scripted(['ringing', failure, failure, failure, 'completed']);
     const { clock, waits } = instantClock();
     expect(
@@ -181,7 +181,7 @@ describe('watchCall', () => {
   });
 
   it('gives up with the last error after too many consecutive failures', async () => {
-    const failure = new NetworkError({ request, errno: 'ECONNRESET' });
+    const failure = new ConnectionError({ request, errno: 'ECONNRESET' });
     const provider = scripted([failure]);
     const { clock } = instantClock();
     await expect(

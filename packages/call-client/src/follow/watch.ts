@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_WATCH_INTERVAL_MS, isClock, systemClock, type Clock } from '@ringkit/internal';
+import { type Clock, clockSchema, DEFAULT_WATCH_INTERVAL_MS, systemClock } from '@ringkit/internal';
 import { InvalidOptionsError, isHttpError, UnsupportedOperationError } from '../errors/errors.js';
 import { DEFAULT_MAX_CONCURRENT_POLLS, pollerFor } from './_poller.js';
 import type { CallProvider, CallStatusEvent } from '../providers/provider.js';
@@ -80,7 +80,7 @@ const optionsSchema = z
     signal: z
       .custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v)
       .optional(),
-    clock: z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout, clearTimeout)').optional(),
+    clock: clockSchema.optional(),
     intervalMs: z.number().positive().optional(),
     firstPollDelayMs: z.number().min(0).optional(),
     maxIntervalMs: z.number().positive().optional(),
@@ -127,6 +127,8 @@ export async function* watchCall(
   if (!getCall) {
     throw new UnsupportedOperationError(
       `${provider.name} has no status endpoint; follow its calls through webhooks`,
+      'unsupported',
+      { provider: provider.name, operation: 'getCall' },
     );
   }
   const {

@@ -8,21 +8,23 @@ import kyImport, {
 } from 'ky';
 import { z } from 'zod';
 import {
+  callsPerSecondSchema,
+  type Clock,
+  clockSchema,
   createTracing,
   endSpan,
-  isClock,
   SPAN_KIND_CLIENT,
-  type Clock,
   type SpanLike,
   type TracerLike,
+  tracerSchema,
 } from '@ringkit/internal';
 import {
   HttpError,
   isHttpError,
-  NetworkError,
+  ConnectionError,
   NOT_ACCEPTED_STATUSES,
   ResponseValidationError,
-  TimeoutError,
+  RequestTimeoutError,
   type RequestInfo,
 } from '../errors/errors.js';
 import { CONNECT_ERRNOS, placementOutcomeOf } from '../errors/placement.js';
@@ -127,17 +129,9 @@ export const httpClientOptionsSchema = z.strictObject({
     .optional(),
   fetch: z.custom<typeof globalThis.fetch>((value) => typeof value === 'function').optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  callsPerSecond: z.number().positive('must be above 0').max(100_000).optional(),
-  clock: z.custom<Clock>(isClock, 'expected a Clock (now, setTimeout, clearTimeout)').optional(),
-  tracer: z
-    .custom<TracerLike>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as TracerLike).startSpan === 'function',
-      'expected an OpenTelemetry Tracer (an object with startSpan())',
-    )
-    .optional(),
+  callsPerSecond: callsPerSecondSchema.optional(),
+  clock: clockSchema.optional(),
+  tracer: tracerSchema.optional(),
 });
 
 /**
@@ -407,7 +401,7 @@ export function createHttpClient(
         timed?.end();
         const info = requestInfo(method, url);
         if (timedOut && !signal?.aborted)
-          throw new TimeoutError({ request: info, timeoutMs: timeout, cause: error });
+          throw new RequestTimeoutError({ request: info, timeoutMs: timeout, cause: error });
         throw toCallApiError(error, info, attempts, timeout, signal, notAcceptedStatuses);
       }
       const parsed = schema.safeParse(raw);
@@ -532,12 +526,12 @@ function toCallApiError(
       notAcceptedStatuses,
     });
   }
-  if (isKyTimeoutError(error)) return new TimeoutError({ request, timeoutMs, cause: error });
+  if (isKyTimeoutError(error)) return new RequestTimeoutError({ request, timeoutMs, cause: error });
   if (isKyNetworkError(error)) {
-    return new NetworkError({ request, errno: errnoOf(error), cause: error });
+    return new ConnectionError({ request, errno: errnoOf(error), cause: error });
   }
   if (error instanceof TypeError) {
-    return new NetworkError({ request, errno: errnoOf(error), cause: error });
+    return new ConnectionError({ request, errno: errnoOf(error), cause: error });
   }
   return error;
 }

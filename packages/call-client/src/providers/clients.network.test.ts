@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NetworkError } from '../errors/errors.js';
+import { ConnectionError } from '../errors/errors.js';
 import { createMockCallApiClient } from './mock-call-api.js';
 
 const fast = { retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 5 } };
@@ -26,14 +26,17 @@ async function closedPort(): Promise<string> {
 }
 
 describe('over real sockets', () => {
-  it('retries a refused connection, then fails with a NetworkError naming ECONNREFUSED', async () => {
+  it('retries a refused connection, then fails with a ConnectionError naming ECONNREFUSED', async () => {
     const baseUrl = await closedPort();
     const error = await createMockCallApiClient({ baseUrl, ...fast })
       .placeCall({ to: '+14155552671' })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NetworkError);
-    expect((error as NetworkError).errno).toBe('ECONNREFUSED');
-    expect((error as NetworkError).request).toEqual({ method: 'POST', url: `${baseUrl}/api/call` });
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).errno).toBe('ECONNREFUSED');
+    expect((error as ConnectionError).request).toEqual({
+      method: 'POST',
+      url: `${baseUrl}/api/call`,
+    });
   });
 
   it('creates exactly one call when the first answer is 503', async () => {
@@ -71,7 +74,7 @@ describe('over real sockets', () => {
     const error = await createMockCallApiClient({ baseUrl, ...fast })
       .placeCall({ to: '+14155552671' })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NetworkError);
+    expect(error).toBeInstanceOf(ConnectionError);
     expect(requests).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { mostInOneSecond } from '@ringkit/internal/testing';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { InvalidOptionsError, TimeoutError } from '../errors/errors.js';
+import { InvalidOptionsError, RequestTimeoutError } from '../errors/errors.js';
 import { createFakeClock, type FakeClock } from '../testing/fake-clock.js';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
@@ -151,7 +151,7 @@ describe('callsPerSecond', () => {
     );
     const client = createMockCallApiClient({ callsPerSecond: 20, timeout: 50, retry: 2 });
     const error = await client.placeCall({ to: '+14155552671' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toBeInstanceOf(RequestTimeoutError);
     expect(error).toMatchObject({ timeoutMs: 50, request: { method: 'POST' } });
     expect(posts).toBe(1);
   });

@@ -5,9 +5,9 @@ import {
   HttpError,
   InvalidOptionsError,
   InvalidPhoneNumberError,
-  NetworkError,
+  ConnectionError,
   ResponseValidationError,
-  TimeoutError,
+  RequestTimeoutError,
 } from '../errors/errors.js';
 import { isAmbiguousPlacement } from '../errors/placement.js';
 import { createMockCallApiClient } from './mock-call-api.js';
@@ -168,7 +168,7 @@ describe('createMockCallApiClient', () => {
     const error = await createMockCallApiClient({ ...fast, timeout: 30 })
       .placeCall({ to: '+14155552671' })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toBeInstanceOf(RequestTimeoutError);
     expect(error).toMatchObject({
       timeoutMs: 30,
       request: { method: 'POST', url: `${POLLING}/api/call` },
@@ -216,7 +216,7 @@ describe('createMockCallApiClient', () => {
     const error = await createMockCallApiClient(fast)
       .placeCall({ to: '+14155552671' })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NetworkError);
+    expect(error).toBeInstanceOf(ConnectionError);
     expect(seen.requests).toBe(1);
   });
 

@@ -10,6 +10,7 @@ import { InvalidOptionsError } from '../errors/errors.js';
 import { toE164, type CountryCode } from '../phone.js';
 import type { CallProvider } from './provider.js';
 
+/** Options of {@link createNumDialerClient}: the shared HTTP options, and its own. */
 export interface NumDialerClientOptions extends HttpClientOptions {
   /**
    * Where the API lives.

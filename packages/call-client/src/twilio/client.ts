@@ -28,6 +28,7 @@ import {
 } from './_reconcile.js';
 import { toTwilioError } from './errors.js';
 
+/** Options of {@link createTwilioClient}: the shared HTTP options, and Twilio's own. */
 export interface TwilioClientOptions extends HttpClientOptions {
   /** The account's SID, `AC` and 32 hex digits. */
   accountSid: string;

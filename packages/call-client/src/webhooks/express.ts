@@ -33,6 +33,7 @@ export interface WebhookHttpResponse {
   once?(event: 'finish', listener: () => void): unknown;
 }
 
+/** Options of {@link expressWebhookHandler}: those of `createWebhookHandler`, and more. */
 export interface ExpressWebhookHandlerOptions extends WebhookHandlerOptions {
   /**
    * The route parameter that carries the token.

@@ -170,6 +170,7 @@ export function createWebhookToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/** Options of {@link createWebhookHandler}. */
 export interface WebhookHandlerOptions {
   /** The secret the webhook URL carries; at least 16 characters. */
   token: string;

@@ -90,7 +90,10 @@ export function createCanceler(ctx: CancelContext) {
   return async function cancel(id: string): Promise<ScheduledCall> {
     const first = await end(id, undefined, null);
     if (first.status === 'canceled') return toScheduledCall(first);
-    const refusal = cancelRefusal(first, cancelCall !== undefined);
+    const refusal = cancelRefusal(first, {
+      name: provider.name,
+      canHangUp: cancelCall !== undefined,
+    });
     if (refusal) throw refusal;
     const providerCallId = first.providerCallId!;
     let reported: ProviderCall;

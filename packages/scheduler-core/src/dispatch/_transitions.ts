@@ -3,6 +3,7 @@ import {
   RETRYABLE_OUTCOMES,
   type AnsweredBy,
   type CallStatus,
+  UnsupportedOperationError,
   type ProviderCall,
 } from '@ringkit/call-client';
 import { ConflictError } from '../errors.js';
@@ -93,12 +94,12 @@ export const hangUpable = (row: StoredCall): boolean =>
  * Why `cancel()` cannot end `row`, or `null` when it can: a call not placed yet, one canceled
  * already, or one placed and not answered when the provider can end calls (`canHangUp`).
  */
-export function cancelRefusal(row: StoredCall, canHangUp: boolean): ConflictError | null {
+export function cancelRefusal(
+  row: StoredCall,
+  provider: { name: string; canHangUp: boolean },
+): ConflictError | UnsupportedOperationError | null {
   if (row.status === 'canceled' || notYetPlaced(row)) return null;
-  const refuse = (
-    reason: 'already_placed' | 'in_progress' | 'placing' | 'cannot_hang_up',
-    why: string,
-  ) =>
+  const refuse = (reason: 'already_placed' | 'in_progress' | 'placing', why: string) =>
     new ConflictError({ reason, id: row.id, status: row.status, message: `Call ${row.id} ${why}` });
   if (isTerminalStatus(row.status)) {
     return refuse('already_placed', `has ended (${row.status}): there is nothing to cancel`);
@@ -106,10 +107,11 @@ export function cancelRefusal(row: StoredCall, canHangUp: boolean): ConflictErro
   if (row.status === 'answered') {
     return refuse('in_progress', 'was answered and is in progress: it is not hung up');
   }
-  if (!canHangUp) {
-    return refuse(
+  if (!provider.canHangUp) {
+    return new UnsupportedOperationError(
+      `Call ${row.id} is ${row.status === 'queued' ? 'being placed' : row.status} and the provider ${provider.name} cannot end calls (it has no cancelCall): only a call not yet placed can be canceled`,
       'cannot_hang_up',
-      `is ${row.status === 'queued' ? 'being placed' : row.status} and the provider cannot end calls: only a call not yet placed can be canceled`,
+      { provider: provider.name, operation: 'cancelCall' },
     );
   }
   if (!hangUpable(row)) {

@@ -1,5 +1,10 @@
 import type { Clock } from '@ringkit/call-client';
-import { ConflictError, isConflictError, isNotFoundError, NotFoundError } from '../errors.js';
+import {
+  ConflictError,
+  isConflictError,
+  isCallNotFoundError,
+  CallNotFoundError,
+} from '../errors.js';
 import type {
   Store,
   StoredCall,
@@ -37,7 +42,7 @@ export function createWriter(store: Store): Write {
       try {
         row = await store.update(current.id, current.version, patch);
       } catch (error) {
-        if (isNotFoundError(error)) return null;
+        if (isCallNotFoundError(error)) return null;
         if (isConflictError(error) && error.reason === 'version_conflict') return null;
         throw error;
       }
@@ -127,7 +132,7 @@ export function createMutate(store: Store, clock: Clock, write: Write): Mutate {
     for (let tries = 0; ; tries++) {
       const row = current ?? (await store.get(id));
       current = undefined;
-      if (!row) throw new NotFoundError(id);
+      if (!row) throw new CallNotFoundError(id);
       const decided = decide(row);
       if (!decided) return { row, before: row, changed: false };
       // `decide` makes a new patch each time: stamp it rather than copy it.

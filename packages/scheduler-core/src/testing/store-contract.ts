@@ -3,7 +3,7 @@
  * long because it is the whole contract, case by case, in one place a store author can read.
  */
 import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
-import { isConflictError, isNotFoundError } from '../errors.js';
+import { isConflictError, isCallNotFoundError } from '../errors.js';
 import {
   FINISHED_STATUSES,
   LIVE_STATUSES,
@@ -19,6 +19,7 @@ import { SCHEDULED_CALL_STATUSES, type ScheduledCallStatus } from '../types.js';
 import { newStoredCall } from '../_rows.js';
 import { callCases } from './_call-cases.js';
 
+/** Options of {@link testStore}. */
 export interface TestStoreOptions {
   /** Shown in the test names, e.g. `'sqlite'`. */
   name: string;
@@ -218,7 +219,7 @@ export function testStore(options: TestStoreOptions): void {
       );
       expect((error as { reason: string }).reason).toBe('version_conflict');
       expect((await store.get('a'))?.reason).toBe('first');
-      await expectRejects(store.update('missing', 1, { reason: 'x' }), isNotFoundError);
+      await expectRejects(store.update('missing', 1, { reason: 'x' }), isCallNotFoundError);
     });
 
     it('claims only due rows, earliest first, up to the limit, with a lease', async () => {
@@ -1590,7 +1591,10 @@ export function testStore(options: TestStoreOptions): void {
         );
         expect(reasonOf(stale)).toBe('version_conflict');
         expect(await c.getCampaign('spring')).toEqual(changed);
-        await expectRejects(c.updateCampaign('missing', 1, { state: 'stopped' }), isNotFoundError);
+        await expectRejects(
+          c.updateCampaign('missing', 1, { state: 'stopped' }),
+          isCallNotFoundError,
+        );
       });
 
       it('lists campaigns newest first, page by page', async (context) => {

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, versionConflict } from '../../errors.js';
+import { ConflictError, CallNotFoundError, versionConflict } from '../../errors.js';
 import {
   encodeCursor,
   IN_FLIGHT_STATUSES,
@@ -579,7 +579,7 @@ export class Campaigns {
   /** `updateCampaign`. */
   update(id: string, expectedVersion: number, patch: StoredCampaignPatch): StoredCampaign {
     const c = this.byName.get(id);
-    if (!c) throw new NotFoundError(id, 'campaign');
+    if (!c) throw new CallNotFoundError(id, 'campaign');
     const current = c.row;
     if (current.version !== expectedVersion) {
       throw new ConflictError({

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, versionConflict } from '../../errors.js';
+import { ConflictError, CallNotFoundError, versionConflict } from '../../errors.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import { Campaigns } from './_campaigns.js';
 import { MinHeap } from './_heap.js';
@@ -185,7 +185,7 @@ export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store 
       const slot = table.slotOf(id);
       if (slot < 0) {
         const at = campaigns.locate(id);
-        if (!at) throw new NotFoundError(id);
+        if (!at) throw new CallNotFoundError(id);
         return at[0].update(at[1], expectedVersion, patch);
       }
       const version = table.version(slot);

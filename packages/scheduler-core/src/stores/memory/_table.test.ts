@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isConflictError, isNotFoundError } from '../../errors.js';
+import { isConflictError, isCallNotFoundError } from '../../errors.js';
 import { claimedStatus, wakeTime, type StoredCall, type StoredCallPatch } from '../../store.js';
 import { storedCall } from '../../testing/store-contract.js';
 import { memoryStore } from './memory.js';
@@ -222,7 +222,7 @@ describe('memory store (property)', () => {
             const version = (current?.version ?? 1) + (step.stale ? 1 : 0);
             const patch = structuredClone(step.patch);
             const result = await store.update(step.id, version, patch).catch((e: unknown) => e);
-            if (!current) expect(isNotFoundError(result)).toBe(true);
+            if (!current) expect(isCallNotFoundError(result)).toBe(true);
             else if (step.stale) expect(isConflictError(result)).toBe(true);
             else {
               const next = structuredClone({ ...current, ...step.patch, id: current.id });

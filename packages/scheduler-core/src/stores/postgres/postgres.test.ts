@@ -548,7 +548,7 @@ describeWithDatabase('postgresStore', (url) => {
           error = e;
         }
         expect(isInvalidOptionsError(error), schema).toBe(true);
-        expect(isSchedulerError(error), schema).toBe(true);
+        expect(isSchedulerError(error), schema).toBe(false);
       }
     });
 

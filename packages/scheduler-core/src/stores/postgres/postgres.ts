@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { MAX_TIMER_MS } from '@ringkit/internal';
 import { Client, Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
 import { z } from 'zod';
-import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';
+import { ConflictError, invalidOptions, CallNotFoundError, versionConflict } from '../../errors.js';
 import { recordValues } from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import { createUpdateMany } from './_batch.js';
@@ -60,6 +60,7 @@ export type PostgresConnection =
   | (PoolConfig & { connectionString: string; pool?: never })
   | { pool: Pool; connectionString?: never };
 
+/** Options of {@link postgresStore}. */
 export interface PostgresStoreOptions {
   /**
    * The schema that holds the store's tables, created when missing. A lowercase identifier
@@ -419,7 +420,7 @@ export function postgresStore(
           }
           if (row) return callFromRow(row);
           const current = await getRow(id);
-          if (!current) throw new NotFoundError(id);
+          if (!current) throw new CallNotFoundError(id);
           // An earlier try whose answer was lost may have made this very change.
           if (
             maybeDone &&
@@ -671,7 +672,7 @@ export function postgresStore(
         const [row] = await query(updateCampaignSql(fields), values);
         if (row) return campaignFromRow(row);
         const current = await getCampaignRow(id);
-        if (!current) throw new NotFoundError(id, 'campaign');
+        if (!current) throw new CallNotFoundError(id, 'campaign');
         // An earlier try whose answer was lost may have made this very change.
         if (
           maybeDone &&

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { MAX_TIMER_MS } from '@ringkit/internal';
 import { z } from 'zod';
-import { ConflictError, invalidOptions, NotFoundError, versionConflict } from '../../errors.js';
+import { ConflictError, invalidOptions, CallNotFoundError, versionConflict } from '../../errors.js';
 import { recordValues } from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import {
@@ -40,6 +40,7 @@ import {
 } from '../../store.js';
 import { startCheckpointer, type Checkpointer } from './_checkpoint.js';
 
+/** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
   /** The database file (created when missing), or `':memory:'`. */
   path: string;
@@ -338,7 +339,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       );
       if (row) return fromRow(row);
       const current = getRow(id);
-      if (!current) throw new NotFoundError(id);
+      if (!current) throw new CallNotFoundError(id);
       throw versionConflict(id, current.status, current.version, expectedVersion);
     },
 
@@ -488,7 +489,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       ).get(...values, id, expectedVersion) as Row | undefined;
       if (row) return campaignFromRow(row);
       const current = getCampaign(id);
-      if (!current) throw new NotFoundError(id, 'campaign');
+      if (!current) throw new CallNotFoundError(id, 'campaign');
       throw new ConflictError({
         reason: 'version_conflict',
         id,

@@ -1,0 +1,53 @@
+import { InvalidOptionsError, RingkitError, UnsupportedOperationError } from '@ringkit/call-client';
+import { describe, expect, it } from 'vitest';
+import {
+  CallNotFoundError,
+  ConflictError,
+  HangUpError,
+  SchedulerError,
+  ValidationError,
+  invalidOptions,
+  isCallNotFoundError,
+  isConflictError,
+  isHangUpError,
+  isSchedulerError,
+  isValidationError,
+} from './errors.js';
+
+/** One instance of every error the package throws, its options error and a foreign one included. */
+const instances = [
+  new SchedulerError('base', 'base'),
+  new ValidationError('schedule input', []),
+  new CallNotFoundError('c-1'),
+  new ConflictError({ reason: 'already_placed', id: 'c-1', message: 'placed' }),
+  new HangUpError({ id: 'c-1', providerCallId: 'p-1', cause: new Error('down') }),
+  invalidOptions('createScheduler', []),
+  new UnsupportedOperationError('no', 'cannot_hang_up'),
+  new RingkitError('other', 'other'),
+];
+
+const classes = [
+  [SchedulerError, isSchedulerError],
+  [ValidationError, isValidationError],
+  [CallNotFoundError, isCallNotFoundError],
+  [ConflictError, isConflictError],
+  [HangUpError, isHangUpError],
+] as const;
+
+describe('every guard agrees with instanceof', () => {
+  it.each(classes.map(([type, guard]) => [type.name, type, guard] as const))(
+    '%s',
+    (_name, type, guard) => {
+      for (const error of instances) {
+        expect(guard(error), `${guard.name}(${error.name})`).toBe(error instanceof type);
+      }
+      expect(guard(new Error('plain'))).toBe(false);
+    },
+  );
+
+  it('options are refused with call-client InvalidOptionsError, which is no SchedulerError', () => {
+    const error = invalidOptions('createScheduler', []);
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect(isSchedulerError(error)).toBe(false);
+  });
+});
