@@ -226,7 +226,7 @@ export function createCampaignManager(options: CampaignManagerOptions) {
         provider: event.provider,
         outcome: event.outcome,
         provider_call_id: event.callId,
-        provider_status: event.providerStatus,
+        provider_status: event.providerStatus ?? null,
         duration_ms: event.durationMs,
         trace: event.trace,
         ...(event.error === undefined ? {} : { err: event.error }),
@@ -237,7 +237,7 @@ export function createCampaignManager(options: CampaignManagerOptions) {
       let ended = false;
       if (event.status !== 'dialing' && event.status !== 'idle' && isTerminal(event.status)) {
         ended = true;
-        observer.ended({ source: 'dialer', status: event.status, at: event.at });
+        observer.ended({ source: 'dialer', status: event.status, at: event.at.getTime() });
       }
       // Its call record was written with the status: the history pages of both numbers move.
       if (ended || event.status === 'initiated' || event.status === 'answered') {

@@ -103,7 +103,7 @@ export function serializeDialerStatus(event: DialerStatusEvent) {
     previous: event.previous,
     call_id: event.callId,
     attempt: event.attempt,
-    provider_status: event.providerStatus,
+    provider_status: event.providerStatus ?? null,
     at: iso(event.at),
   };
 }

@@ -14,6 +14,7 @@ import {
   type StoredEvent,
 } from '@ringkit/scheduler-core';
 import { z } from 'zod';
+import { entryView, type EntryState } from './_entry.js';
 import { normalise } from './_options.js';
 import { DialAttemptError, hangUpUnsupported, invalidOptions } from './errors.js';
 import type { DialAttemptFailure } from './errors.js';
@@ -89,7 +90,7 @@ const fromCall = (call: ScheduledCall): RowView => ({
 
 /** One entry of the mirror: what `snapshot()` shows, and how far its row has been seen. */
 interface Slot {
-  entry: DialerEntry;
+  entry: EntryState;
   id: string;
   /** The row's attempt as last seen, with the entry's rank in it. */
   attempt: number;
@@ -211,7 +212,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     if (ended === stored && stored > 0 && !drained) {
       drained = true;
       state = 'done';
-      events.emit('drained', { total: stored, counts: c, at: clock.now() });
+      events.emit('drained', { total: stored, counts: c, at: new Date(clock.now()) });
     }
   }
 
@@ -279,7 +280,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
         message: `Attempt ${row.attempt} failed: ${row.reason}`,
       });
     } else delete entry.error;
-    const at = clock.now();
+    const at = new Date(clock.now());
     if (status === 'dialing' && previous !== 'dialing') {
       events.emit('dialing', { index: entry.index, phone: entry.phone, attempt: row.attempt, at });
     }
@@ -293,7 +294,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
       callId: entry.callId,
       // A row waiting for its next attempt tells how the last one ended.
       attempt: waiting ? row.attempt - 1 : row.attempt,
-      providerStatus: word ?? null,
+      ...(word === undefined ? {} : { providerStatus: word }),
       answeredBy: entry.answeredBy,
       willRetry: waiting,
       at,
@@ -302,7 +303,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
       // Ended, or its end learned again (the real outcome of an unknown one): told each time.
       slot.done = true;
       entry.endedAt = row.updatedAt;
-      events.emit('finished', { ...entry });
+      events.emit('finished', entryView(entry));
     } else if (!final && slot.done) {
       // Dialed again (`redialUnknown()`): not ended any more.
       slot.done = false;
@@ -330,7 +331,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
     if (answeredAt === entry.answeredAt && by === entry.answeredBy) return doubtMoved;
     entry.answeredAt = answeredAt;
     entry.answeredBy = by as AnsweredBy | null;
-    if (slot.done) events.emit('finished', { ...entry });
+    if (slot.done) events.emit('finished', entryView(entry));
     return true;
   }
 
@@ -469,9 +470,9 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
       outcome: e.outcome,
       provider: e.provider,
       callId: e.call.providerCallId,
-      providerStatus: e.providerStatus ?? null,
+      ...(e.providerStatus === undefined ? {} : { providerStatus: e.providerStatus }),
       ...(e.error === undefined ? {} : { error: e.error }),
-      sentAt: e.sentAt.getTime(),
+      sentAt: e.sentAt,
       durationMs: e.durationMs,
       ...(e.trace ? { trace: e.trace } : {}),
     });
@@ -532,7 +533,7 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
         state,
         concurrency,
         stopped,
-        entries: present().map((s) => ({ ...s.entry })),
+        entries: present().map((s) => entryView(s.entry)),
       };
     },
     refresh,

@@ -26,6 +26,30 @@ export const RETRYABLE: ReadonlySet<DialerEntryStatus> = new Set(RETRYABLE_OUTCO
 /** The longest wait for the one `getCall` check made when an attempt times out. */
 export const TIMEOUT_CHECK_LIMIT_MS = 10_000;
 
+/** A time the dialers keep as ms since the epoch (the clock's), as users see it. */
+const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+/**
+ * An entry as the dialers keep it: a {@link DialerEntry} with its times in ms since the epoch, on
+ * the dialer's clock.
+ */
+export type EntryState = Omit<DialerEntry, 'startedAt' | 'endedAt' | 'answeredAt'> & {
+  startedAt: number | null;
+  endedAt: number | null;
+  answeredAt: number | null;
+};
+
+/** The {@link DialerEntry} users see of `state`: a copy, its times as `Date`s. */
+export function entryView(state: EntryState): DialerEntry {
+  const { startedAt, endedAt, answeredAt, ...rest } = state;
+  return {
+    ...rest,
+    startedAt: toDate(startedAt),
+    endedAt: toDate(endedAt),
+    answeredAt: toDate(answeredAt),
+  };
+}
+
 /** The dialer's mutable record of one number of the list. */
 export class Entry {
   status: DialerEntryStatus = 'idle';
@@ -78,7 +102,7 @@ export class Entry {
   /** A plain copy for snapshots and events. */
   toJSON(): DialerEntry {
     const { index, phone, status, callId, attempts, startedAt, endedAt, answeredAt } = this;
-    const copy: DialerEntry = {
+    const copy: EntryState = {
       index,
       phone,
       status,
@@ -91,7 +115,7 @@ export class Entry {
       inDoubt: this.inDoubt,
     };
     if (this.error) copy.error = this.error;
-    return copy;
+    return entryView(copy);
   }
 }
 

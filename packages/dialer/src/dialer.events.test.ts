@@ -74,7 +74,7 @@ describe('events', () => {
       index: 0,
       phone: NUMBERS[0],
       attempt: 1,
-      at: clock.now() - 5,
+      at: new Date(clock.now() - 5),
     });
     expect(seen.status[1]).toMatchObject({
       index: 0,
@@ -84,7 +84,10 @@ describe('events', () => {
       providerStatus: 'Ringing',
       willRetry: false,
     });
-    expect(seen.status[2]).toMatchObject({ providerStatus: 'connected', at: clock.now() });
+    expect(seen.status[2]).toMatchObject({
+      providerStatus: 'connected',
+      at: new Date(clock.now()),
+    });
     expect(seen.progress.at(-1)).toEqual({
       total: 2,
       ended: 0,
@@ -109,7 +112,11 @@ describe('events', () => {
       [0, 'completed'],
     ]);
     expect(seen.drained).toEqual([
-      { total: 2, counts: expect.objectContaining({ completed: 1, canceled: 1 }), at: clock.now() },
+      {
+        total: 2,
+        counts: expect.objectContaining({ completed: 1, canceled: 1 }),
+        at: new Date(clock.now()),
+      },
     ]);
   });
 

@@ -182,7 +182,7 @@ describe('a call that never ends', () => {
     expect(dialer.snapshot().entries[0]?.status).toBe('ringing');
     clock.advanceSync(1);
     const entry = dialer.snapshot().entries[0];
-    expect(entry).toMatchObject({ status: 'failed', endedAt: clock.now() });
+    expect(entry).toMatchObject({ status: 'failed', endedAt: new Date(clock.now()) });
     expect(isDialAttemptError(entry?.error)).toBe(true);
     expect(entry?.error).toMatchObject({ reason: 'timeout', callId: 'a' });
     expect(entry?.error?.message).toBe('The call reached no end within 1000 ms');
@@ -390,8 +390,8 @@ describe('a POST whose outcome is unknown', () => {
       inDoubt: false,
       attempts: 1,
       // The call went on after its POST failed: answered and ended when its webhooks said.
-      answeredAt,
-      endedAt: clock.now(),
+      answeredAt: new Date(answeredAt),
+      endedAt: new Date(clock.now()),
     });
     expect(dialer.snapshot().entries[0]?.error).toBeUndefined();
     // Told again each time it learned more: that it was answered, then how it ended.
@@ -427,7 +427,7 @@ describe('a POST whose outcome is unknown', () => {
 describe('an answer that arrives after the end', () => {
   it('sets answeredAt from a late answered event without moving the status back', async () => {
     const { dialer, provider, clock } = setup({ numbers: NUMBERS.slice(0, 1) });
-    const finished: Array<number | null> = [];
+    const finished: Array<Date | null> = [];
     dialer.on('finished', (e) => finished.push(e.answeredAt));
     dialer.start();
     provider.placed[0]?.answer('p-1');
@@ -437,8 +437,11 @@ describe('an answer that arrives after the end', () => {
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now() - 20_000) });
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now() - 1_000) });
     const entry = dialer.snapshot().entries[0];
-    expect(entry).toMatchObject({ status: 'completed', answeredAt: clock.now() - 20_000 });
-    expect(finished).toEqual([null, clock.now() - 20_000]);
+    expect(entry).toMatchObject({
+      status: 'completed',
+      answeredAt: new Date(clock.now() - 20_000),
+    });
+    expect(finished).toEqual([null, new Date(clock.now() - 20_000)]);
   });
 
   it('takes an earlier answer time from a late answered event than the one it stamped', async () => {
@@ -452,11 +455,11 @@ describe('an answer that arrives after the end', () => {
     dialer.handleStatus(statusEvent('p-1', 'answered'));
     clock.advanceSync(30_000);
     dialer.handleStatus(statusEvent('p-1', 'completed'));
-    expect(dialer.snapshot().entries[0]?.answeredAt).toBe(answered + 10_000);
+    expect(dialer.snapshot().entries[0]?.answeredAt).toEqual(new Date(answered + 10_000));
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(answered) });
     expect(dialer.snapshot().entries[0]).toMatchObject({
       status: 'completed',
-      answeredAt: answered,
+      answeredAt: new Date(answered),
     });
   });
 });

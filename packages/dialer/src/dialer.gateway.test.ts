@@ -52,7 +52,7 @@ async function dialThrough(
   const provider = createNumDialerClient({
     baseUrl: gateway.url,
     webhookUrl: `http://127.0.0.1:${port}/hooks/${token}`,
-    timeout: 300,
+    timeoutMs: 300,
     retry: { limit: 5, baseDelayMs: 1 },
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });

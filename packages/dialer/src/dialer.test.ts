@@ -72,7 +72,7 @@ describe('createDialer', () => {
       'idle',
     ]);
     expect(entries[0]?.attempts).toBe(1);
-    expect(entries[0]?.startedAt).toBe(1_700_000_000_000);
+    expect(entries[0]?.startedAt).toEqual(new Date(1_700_000_000_000));
   });
 
   it('dials the next number as soon as a call completes, before handleStatus returns', async () => {
@@ -106,7 +106,7 @@ describe('createDialer', () => {
     expect(dialer.snapshot().entries[0]).toMatchObject({
       status: 'completed',
       callId: 'c0',
-      endedAt: 1_700_000_000_000,
+      endedAt: new Date(1_700_000_000_000),
     });
   });
 

@@ -72,7 +72,7 @@ describe('the dialer traced', () => {
         provider: 'fake',
         callId: 'a',
         providerStatus: 'queued',
-        sentAt: T0,
+        sentAt: new Date(T0),
         durationMs: 40,
       },
       {
@@ -82,8 +82,7 @@ describe('the dialer traced', () => {
         outcome: 'unknown',
         provider: 'fake',
         callId: null,
-        providerStatus: null,
-        sentAt: T0,
+        sentAt: new Date(T0),
         durationMs: 40,
       },
       {
@@ -93,8 +92,7 @@ describe('the dialer traced', () => {
         outcome: 'not_placed',
         provider: 'fake',
         callId: null,
-        providerStatus: null,
-        sentAt: T0,
+        sentAt: new Date(T0),
         durationMs: 40,
       },
     ]);

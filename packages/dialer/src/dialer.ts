@@ -169,10 +169,11 @@ function createMemoryDialer(options: DialerOptions): Dialer {
     if (!events.has('status')) return undefined;
     const { index, phone, status, callId, attempts: attempt, answeredBy } = entry;
     const move = {
-      ...{ index, phone, status, previous, callId, attempt, providerStatus, answeredBy },
+      ...{ index, phone, status, previous, callId, attempt, answeredBy },
+      ...(providerStatus === null ? {} : { providerStatus }),
       willRetry,
     };
-    return { ...move, at: clock.now() };
+    return { ...move, at: new Date(clock.now()) };
   }
 
   function emitStatus(event: DialerStatusEvent | undefined) {
@@ -289,9 +290,9 @@ function createMemoryDialer(options: DialerOptions): Dialer {
       outcome,
       provider: provider.name,
       callId,
-      providerStatus: typeof providerStatus === 'string' ? providerStatus : null,
+      ...(typeof providerStatus === 'string' ? { providerStatus } : {}),
       ...(answer.call ? {} : { error: answer.error }),
-      sentAt,
+      sentAt: new Date(sentAt),
       durationMs: Math.max(0, clock.now() - sentAt),
       ...(trace === undefined ? {} : { trace }),
     });
@@ -301,7 +302,8 @@ function createMemoryDialer(options: DialerOptions): Dialer {
     if (dialed === undefined) return;
     for (const entry of dialed) {
       const { index, phone, attempts: attempt } = entry;
-      if (events.has('dialing')) events.emit('dialing', { index, phone, attempt, at: clock.now() });
+      if (events.has('dialing'))
+        events.emit('dialing', { index, phone, attempt, at: new Date(clock.now()) });
       emitStatus(moved(entry, entry.dialedFrom));
       progress();
     }
@@ -550,7 +552,7 @@ function createMemoryDialer(options: DialerOptions): Dialer {
     state = 'done';
     buffer.clear();
     deadlines.clear();
-    events.emit('drained', { total, counts: { ...counts }, at: clock.now() });
+    events.emit('drained', { total, counts: { ...counts }, at: new Date(clock.now()) });
   }
 
   function stop(options?: StopOptions) {

@@ -108,15 +108,15 @@ export interface DialerEntry {
   callId: string | null;
   /** Attempts made so far (`placeCall` invocations). */
   attempts: number;
-  /** When the first attempt's POST was sent (`clock.now()`, ms since the epoch). */
-  startedAt: number | null;
+  /** When the first attempt's POST was sent (on the dialer's clock). */
+  startedAt: Date | null;
   /** When the entry ended for good; `null` while it may still change. */
-  endedAt: number | null;
+  endedAt: Date | null;
   /**
    * When the latest attempt's call was answered, also when the provider said so only after the
    * call's end (webhooks out of order); `null` when it was not (or not yet).
    */
-  answeredAt: number | null;
+  answeredAt: Date | null;
   /**
    * Who answered the latest attempt's call, where the provider detected it (the entry's
    * `call.machineDetection`); `null` when it did not say.
@@ -147,7 +147,7 @@ export interface DialerDialingEvent {
   phone: string;
   /** The attempt, from 1. */
   attempt: number;
-  at: number;
+  at: Date;
 }
 
 /** A placement request was answered, or failed (emitted once per `placeCall`, after its effect). */
@@ -161,12 +161,12 @@ export interface DialerPlacementEvent {
   provider: string;
   /** The provider's call id, when it answered one. */
   callId: string | null;
-  /** The provider's own status word in its answer, when it answered. */
-  providerStatus: string | null;
+  /** The provider's own status word in its answer, when it answered with one. */
+  providerStatus?: string;
   /** Why it failed, when it did. */
   error?: unknown;
-  /** When the request was sent (epoch ms, the dialer's clock). */
-  sentAt: number;
+  /** When the request was sent (on the dialer's clock). */
+  sentAt: Date;
   /** Milliseconds from the request to the provider's answer (or the failure). */
   durationMs: number;
   /** The ids of the placement's span (`ringkit.dialer.place`) when a tracer records it. */
@@ -182,12 +182,12 @@ export interface DialerStatusEvent {
   callId: string | null;
   attempt: number;
   /** The provider's own word, when the move came from the provider. */
-  providerStatus: string | null;
+  providerStatus?: string;
   /** Who answered the attempt's call, once the provider said so. */
   answeredBy: AnsweredBy | null;
   /** `true` when this attempt ended and a new one follows (see `maxAttempts`). */
   willRetry: boolean;
-  at: number;
+  at: Date;
 }
 
 /** Counts of entries by status. */
@@ -207,7 +207,7 @@ export interface DialerProgressEvent {
 export interface DialerDrainedEvent {
   total: number;
   counts: DialerCounts;
-  at: number;
+  at: Date;
 }
 
 /** Where a reported error came from. */

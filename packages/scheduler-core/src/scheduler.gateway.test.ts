@@ -23,7 +23,7 @@ async function scheduleThrough(fault: GatewayFault, maxAttempts: number, count =
   const store = sqliteStore({ path: ':memory:' });
   const scheduler = createScheduler({
     store,
-    provider: createMockCallApiClient({ baseUrl: gateway.url, timeout: 300 }),
+    provider: createMockCallApiClient({ baseUrl: gateway.url, timeoutMs: 300 }),
     callerId: '+14155550100',
     watchIntervalMs: 10,
   });

@@ -14,13 +14,13 @@ afterEach(async () => {
 const flavours = [
   {
     flavour: 'polling' as const,
-    client: (baseUrl: string) => createMockCallApiClient({ baseUrl, timeout: 300 }),
+    client: (baseUrl: string) => createMockCallApiClient({ baseUrl, timeoutMs: 300 }),
     to: '+14155552671',
   },
   {
     flavour: 'webhook' as const,
     client: (baseUrl: string) =>
-      createNumDialerClient({ baseUrl, webhookUrl: 'http://127.0.0.1:9/hooks', timeout: 300 }),
+      createNumDialerClient({ baseUrl, webhookUrl: 'http://127.0.0.1:9/hooks', timeoutMs: 300 }),
     to: '13018040009',
   },
 ];

@@ -32,7 +32,7 @@ async function setup(fault: GatewayFault | null, options: Partial<TwilioClientOp
     authToken,
     from: '+15005550006',
     baseUrl: gateway.url,
-    timeout: 2_000,
+    timeoutMs: 2_000,
     retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 5 },
     reconcile: { attempts: 2, delayMs: 20 },
     ...options,
@@ -54,7 +54,7 @@ describe('createTwilioClient: an ambiguous placement', () => {
   );
 
   it('after a timeout, adopts the call a slow provider made', async () => {
-    const { sim, client } = await setup({ delayMs: 600 }, { timeout: 150 });
+    const { sim, client } = await setup({ delayMs: 600 }, { timeoutMs: 150 });
     const call = await client.placeCall({ to: TO });
     expect(sim.calls().map((c) => c.id)).toEqual([call.id]);
     expect(call.reconciled).toBe(true);
@@ -160,7 +160,7 @@ describe('createTwilioClient: an ambiguous placement', () => {
   });
 
   it('does not retry a timeout, and the error says so', async () => {
-    const { sim, client } = await setup({ delayMs: 400 }, { timeout: 100, reconcile: false });
+    const { sim, client } = await setup({ delayMs: 400 }, { timeoutMs: 100, reconcile: false });
     const error = await client.placeCall({ to: TO }).catch((e: unknown) => e);
     expect(isRequestTimeoutError(error)).toBe(true);
     await expect.poll(() => sim.calls().length).toBe(1);

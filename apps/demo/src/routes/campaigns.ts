@@ -210,7 +210,7 @@ const resultColumns = [
   'error',
 ];
 
-const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
+const iso = (date: Date | null) => (date === null ? '' : date.toISOString());
 
 function resultLine(entry: DialerEntry): string {
   return csvLine([

@@ -15,6 +15,7 @@ import {
   endSpan,
   SPAN_KIND_CLIENT,
   type SpanLike,
+  timerMsSchema,
   type TracerLike,
   tracerSchema,
 } from '@ringkit/internal';
@@ -62,12 +63,12 @@ export interface HttpClientOptions {
    * Milliseconds to wait for an answer to one attempt.
    * @default 10000
    */
-  timeout?: number;
+  timeoutMs?: number;
   /**
    * Milliseconds for a whole request, retries and their delays included.
    * @default 60000
    */
-  totalTimeout?: number;
+  totalTimeoutMs?: number;
   /**
    * Retry policy, or the number of retries. A request that creates a call is retried only when
    * the provider surely did not act on it: a connection that was never made, `429` or `503`.
@@ -91,7 +92,7 @@ export interface HttpClientOptions {
    * The most calls `placeCall` starts in any one second (the provider's calls-per-second limit).
    * Calls over it wait their turn, spread evenly (a smooth token bucket), first come first
    * served; the dialer and the scheduler inherit it. Retries of a placement wait their turn too;
-   * reads are not paced. The wait for a turn counts toward neither `timeout` nor `totalTimeout`.
+   * reads are not paced. The wait for a turn counts toward neither `timeoutMs` nor `totalTimeoutMs`.
    * Measured at the moments requests are handed to `fetch`, no half-open window of one second
    * holds more than `callsPerSecond` of them (the pacer is per client: share one client).
    * @default unlimited
@@ -114,8 +115,8 @@ export interface HttpClientOptions {
 }
 
 export const httpClientOptionsSchema = z.strictObject({
-  timeout: z.number().int().positive().max(2_147_483_647).optional(),
-  totalTimeout: z.number().int().positive().max(2_147_483_647).optional(),
+  timeoutMs: timerMsSchema.optional(),
+  totalTimeoutMs: timerMsSchema.optional(),
   retry: z
     .union([
       z.number().int().min(0).max(20),
@@ -207,10 +208,10 @@ export function createHttpClient(
     typeof options.retry === 'number' ? { limit: options.retry } : (options.retry ?? {});
   const limit = retry.limit ?? 3;
   const baseDelayMs = retry.baseDelayMs ?? 300;
-  const timeout = options.timeout ?? 10_000;
+  const timeout = options.timeoutMs ?? 10_000;
   const userFetch = options.fetch;
   const base = ensureSlash(baseUrl);
-  const totalTimeout = options.totalTimeout ?? 60_000;
+  const totalTimeout = options.totalTimeoutMs ?? 60_000;
   const tracing = createTracing('@ringkit/call-client', options.tracer);
   const server = new URL(base);
   const serverPort = Number(server.port || (server.protocol === 'https:' ? 443 : 80));

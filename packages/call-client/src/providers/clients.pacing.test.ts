@@ -130,9 +130,13 @@ describe('callsPerSecond', () => {
     expect(clock.pending).toBe(0);
   });
 
-  it('does not count the wait for a turn against timeout or totalTimeout', async () => {
+  it('does not count the wait for a turn against timeoutMs or totalTimeoutMs', async () => {
     server.use(http.post(`${POLLING}/api/call`, created));
-    const client = createMockCallApiClient({ callsPerSecond: 5, timeout: 150, totalTimeout: 300 });
+    const client = createMockCallApiClient({
+      callsPerSecond: 5,
+      timeoutMs: 150,
+      totalTimeoutMs: 300,
+    });
     // The last of six waits a second for its turn, far longer than either timeout.
     const calls = await Promise.all(
       Array.from({ length: 6 }, () => client.placeCall({ to: '+14155552671' })),
@@ -149,7 +153,7 @@ describe('callsPerSecond', () => {
         return created();
       }),
     );
-    const client = createMockCallApiClient({ callsPerSecond: 20, timeout: 50, retry: 2 });
+    const client = createMockCallApiClient({ callsPerSecond: 20, timeoutMs: 50, retry: 2 });
     const error = await client.placeCall({ to: '+14155552671' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RequestTimeoutError);
     expect(error).toMatchObject({ timeoutMs: 50, request: { method: 'POST' } });

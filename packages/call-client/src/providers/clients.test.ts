@@ -165,7 +165,7 @@ describe('createMockCallApiClient', () => {
       await delay(1_000);
       return created();
     });
-    const error = await createMockCallApiClient({ ...fast, timeout: 30 })
+    const error = await createMockCallApiClient({ ...fast, timeoutMs: 30 })
       .placeCall({ to: '+14155552671' })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RequestTimeoutError);
@@ -186,7 +186,7 @@ describe('createMockCallApiClient', () => {
       }),
     );
     await expect(
-      createMockCallApiClient({ ...fast, timeout: 30 }).getCall('c-1'),
+      createMockCallApiClient({ ...fast, timeoutMs: 30 }).getCall('c-1'),
     ).resolves.toMatchObject({ status: 'ringing' });
     expect(reads).toBe(2);
   });

@@ -52,8 +52,8 @@ describe('options', () => {
     expect(() =>
       createMockCallApiClient({
         baseUrl: 'http://localhost:5000',
-        timeout: 1000,
-        totalTimeout: 5000,
+        timeoutMs: 1000,
+        totalTimeoutMs: 5000,
         retry: { limit: 1, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 3 },
         fetch: globalThis.fetch,
         headers: { authorization: 'Bearer x' },

@@ -190,8 +190,8 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     options.baseUrl ?? 'https://api.twilio.com',
     {
       ...pick(options, [
-        'timeout',
-        'totalTimeout',
+        'timeoutMs',
+        'totalTimeoutMs',
         'retry',
         'fetch',
         'callsPerSecond',
