@@ -22,7 +22,6 @@ import type {
   CampaignDialer,
   CampaignDialerOptions,
   DialerCounts,
-  DialerEntry,
   DialerEntryStatus,
   DialerEvents,
   DialerSnapshot,
