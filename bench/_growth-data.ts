@@ -158,7 +158,7 @@ export function callRecord(k: number, shape: Shape, now: number): StoredCallReco
     startedAt: started,
     answeredAt: completed ? started + 8000 : null,
     endedAt: started + (completed ? 8000 + duration * 1000 : 25_000),
-    durationSeconds: duration,
+    durationS: duration,
     outcomeUnknown: false,
     answeredBy: completed && k % 4 === 0 ? 'human' : null,
   };

@@ -70,8 +70,8 @@ export function validateRecordCall(
     startedAt: startedAt!,
     answeredAt,
     endedAt,
-    durationSeconds:
-      input.durationSeconds ??
+    durationS:
+      input.durationS ??
       callDurationSeconds({ status, startedAt: startedAt!, answeredAt, endedAt }),
     outcomeUnknown,
     answeredBy,

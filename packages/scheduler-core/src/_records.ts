@@ -55,7 +55,7 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
       startedAt: sent?.at ?? row.placingAt ?? unknown.at,
       answeredAt: null,
       endedAt: unknown.at,
-      durationSeconds: null,
+      durationS: null,
       outcomeUnknown: true,
       answeredBy: null,
     };
@@ -79,7 +79,7 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
   if (answeredAt !== null && endedAt !== null) answeredAt = Math.min(answeredAt, endedAt);
   // One reported before the POST was answered: the call had started by then.
   const startedAt = answeredAt === null ? started.at : Math.min(started.at, answeredAt);
-  const durationSeconds = callDurationSeconds({ status, startedAt, answeredAt, endedAt });
+  const durationS = callDurationSeconds({ status, startedAt, answeredAt, endedAt });
   return {
     id: `${row.id}-${attempt}`,
     from,
@@ -89,7 +89,7 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
     startedAt,
     answeredAt,
     endedAt,
-    durationSeconds,
+    durationS,
     outcomeUnknown: false,
     answeredBy: answeredByOf(row, attempt),
   };
@@ -125,7 +125,7 @@ export function toHistoryEntry(record: StoredCallRecord, phone: string): History
   };
   if (outcome === 'Completed') {
     entry.duration =
-      record.durationSeconds ?? callDurationSeconds({ ...record, status: 'completed' }) ?? 0;
+      record.durationS ?? callDurationSeconds({ ...record, status: 'completed' }) ?? 0;
   }
   if (record.answeredBy) entry.answeredBy = record.answeredBy;
   return entry;

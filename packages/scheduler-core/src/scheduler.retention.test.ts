@@ -111,7 +111,7 @@ const record = (id: string, startedAt: number): StoredCallRecord => ({
   startedAt,
   answeredAt: startedAt + 1_000,
   endedAt: startedAt + 61_000,
-  durationSeconds: 60,
+  durationS: 60,
 });
 
 const callIds = async (store: Store) =>

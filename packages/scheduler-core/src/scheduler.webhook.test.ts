@@ -93,7 +93,7 @@ describe('webhook providers', () => {
       expect(record, order.join(' then ')).toMatchObject({
         status: 'completed',
         answeredAt: T0 + 5_000,
-        durationSeconds: 30,
+        durationS: 30,
       });
       await scheduler.stop();
     }
@@ -122,7 +122,7 @@ describe('webhook providers', () => {
       startedAt: T0 + 3000,
       answeredAt: T0 + 3000,
       endedAt: T0 + 24_000,
-      durationSeconds: 21,
+      durationS: 21,
     });
     await scheduler.stop();
   });

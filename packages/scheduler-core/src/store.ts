@@ -103,7 +103,7 @@ export interface StoredCallRecord {
   startedAt: number;
   answeredAt: number | null;
   endedAt: number | null;
-  durationSeconds: number | null;
+  durationS: number | null;
   /**
    * The placement's outcome is unknown: the request left, no clear answer came back, and the call
    * may or may not have rung (status `failed`, never placed again). Stores without the field

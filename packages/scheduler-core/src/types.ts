@@ -149,7 +149,7 @@ export interface CallRecord {
   answeredAt: Date | null;
   endedAt: Date | null;
   /** Seconds talked, for completed calls. */
-  durationSeconds: number | null;
+  durationS: number | null;
   /**
    * The placement's outcome is unknown (status `failed`): the request left, no clear answer came
    * back, and the call may have rung. It is never placed again.
@@ -172,7 +172,7 @@ export interface RecordCallInput {
   answeredAt?: Date | string | null;
   endedAt?: Date | string | null;
   /** @default derived from `answeredAt` and `endedAt` for completed calls */
-  durationSeconds?: number | null;
+  durationS?: number | null;
   /**
    * The placement's outcome is unknown (the request left, no clear answer came back): history
    * shows it as `Unknown`. Only with status `failed`.

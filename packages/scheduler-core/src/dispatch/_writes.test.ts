@@ -15,7 +15,7 @@ const record = (id: string): StoredCallRecord => ({
   startedAt: T0,
   answeredAt: null,
   endedAt: null,
-  durationSeconds: null,
+  durationS: null,
 });
 
 /**

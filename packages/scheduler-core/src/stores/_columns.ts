@@ -60,7 +60,7 @@ export const recordValues = (record: StoredCallRecord) =>
     record.startedAt,
     record.answeredAt,
     record.endedAt,
-    record.durationSeconds,
+    record.durationS,
     record.outcomeUnknown === true,
     record.answeredBy ?? null,
   ] as const;

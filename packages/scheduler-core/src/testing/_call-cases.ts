@@ -44,7 +44,7 @@ function answered(id: string, answeredBy?: StoredCallRecord['answeredBy']): Stor
     startedAt: T0,
     answeredAt: T0 + 1000,
     endedAt: T0 + 31_000,
-    durationSeconds: 30,
+    durationS: 30,
     outcomeUnknown: false,
     ...(answeredBy === undefined ? {} : { answeredBy }),
   };

@@ -77,7 +77,7 @@ function record(id: string, from: string, to: string, startedAt: number): Stored
     startedAt,
     answeredAt: startedAt + 1000,
     endedAt: startedAt + 61_000,
-    durationSeconds: 60,
+    durationS: 60,
     outcomeUnknown: false,
     answeredBy: null,
   };
@@ -605,7 +605,7 @@ export function testStore(options: TestStoreOptions): void {
         ...record('u1', me, '+14155550001', T0),
         status: 'failed',
         answeredAt: null,
-        durationSeconds: null,
+        durationS: null,
         outcomeUnknown: true,
       };
       await store.saveCallRecord(unknown);

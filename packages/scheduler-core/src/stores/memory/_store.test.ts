@@ -242,7 +242,7 @@ async function run(tuning: MemoryTuning, ops: Op[]) {
         startedAt: T0 + step.startedAt,
         answeredAt: null,
         endedAt: null,
-        durationSeconds: null,
+        durationS: null,
         outcomeUnknown: false,
         answeredBy: null,
       };
@@ -358,7 +358,7 @@ describe('memory store deletes', () => {
       startedAt,
       answeredAt: null,
       endedAt: null,
-      durationSeconds: null,
+      durationS: null,
       answeredBy: null,
     });
     await store.saveCallRecord(record('x', me, bob, T0));

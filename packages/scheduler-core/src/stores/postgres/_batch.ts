@@ -23,7 +23,7 @@ const RECORD: [keyof StoredCallRecord, string, string][] = [
   ['startedAt', 'started_at', 'bigint'],
   ['answeredAt', 'answered_at', 'bigint'],
   ['endedAt', 'ended_at', 'bigint'],
-  ['durationSeconds', 'duration_seconds', 'double precision'],
+  ['durationS', 'duration_seconds', 'double precision'],
   ['outcomeUnknown', 'outcome_unknown', 'boolean'],
   ['answeredBy', 'answered_by', 'text'],
 ];

@@ -87,7 +87,7 @@ export function recordFromRow(row: Record<string, unknown>): StoredCallRecord {
     startedAt: Number(row.started_at),
     answeredAt: toNumber(row.answered_at),
     endedAt: toNumber(row.ended_at),
-    durationSeconds: (row.duration_seconds as number | null) ?? null,
+    durationS: (row.duration_seconds as number | null) ?? null,
     outcomeUnknown: row.outcome_unknown === true,
     answeredBy: (row.answered_by as StoredCallRecord['answeredBy']) ?? null,
   };

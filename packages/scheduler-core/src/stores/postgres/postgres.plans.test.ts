@@ -276,7 +276,7 @@ async function loseAnswers(store: Store, loseNext: (match: RegExp) => { fired: b
           startedAt: now - 60_000,
           answeredAt: now - 50_000,
           endedAt: now - 10_000,
-          durationSeconds: 40,
+          durationS: 40,
         },
       },
     ]),

@@ -175,7 +175,7 @@ describeWithDatabase('postgresStore', (url) => {
           ${T0 + 5000}, ${T0}, 'p1');`);
       const store = postgresStore({ connectionString: url, max: 2 }, { schema });
       expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
-        { id: 'old', status: 'completed', durationSeconds: 62, outcomeUnknown: false },
+        { id: 'old', status: 'completed', durationS: 62, outcomeUnknown: false },
       ]);
       expect(await store.nextDueAt()).toBe(T0 + 5000);
       const heard: (number | null)[] = [];
@@ -228,7 +228,7 @@ describeWithDatabase('postgresStore', (url) => {
         }),
       );
       expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
-        { id: 'old', durationSeconds: 62, answeredBy: null },
+        { id: 'old', durationS: 62, answeredBy: null },
       ]);
       expect((await store.claimDue(T0, 5, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['due']);
       const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));

@@ -231,7 +231,7 @@ export function recordFromRow(row: Row): StoredCallRecord {
     startedAt: row.started_at as number,
     answeredAt: (row.answered_at as number | null) ?? null,
     endedAt: (row.ended_at as number | null) ?? null,
-    durationSeconds: (row.duration_seconds as number | null) ?? null,
+    durationS: (row.duration_seconds as number | null) ?? null,
     outcomeUnknown: row.outcome_unknown === 1,
     answeredBy: (row.answered_by as StoredCallRecord['answeredBy']) ?? null,
   };

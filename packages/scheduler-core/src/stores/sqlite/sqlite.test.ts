@@ -210,7 +210,7 @@ describe('sqliteStore', () => {
         startedAt: 1,
         answeredAt: 2,
         endedAt: 62_000,
-        durationSeconds: 62,
+        durationS: 62,
         outcomeUnknown: false,
         answeredBy: null,
       },
@@ -308,7 +308,7 @@ describe('sqliteStore', () => {
       }),
     );
     expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
-      { id: 'old', durationSeconds: 62, answeredBy: null },
+      { id: 'old', durationS: 62, answeredBy: null },
     ]);
     expect((await store.claimDue(5000, 5, 'w1', 35_000)).map((r) => r.id)).toEqual(['due']);
     const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));
