@@ -1,11 +1,11 @@
 /**
- * The durable rows of bench/dialer.ts: `createDialer({ store, campaign })` on `memoryStore()`, on
+ * The durable rows of bench/dialer.ts: `createDialer({ store, campaign })` on `createMemoryStore()`, on
  * a SQLite file and on PostgreSQL with worker processes, against the same fake provider as the
  * in-memory rows (`_dialer-provider.ts`, calls of 0–5 ms), its figures taken on the provider's
  * side.
  *
  * PostgreSQL: `workers` child processes (`_dialer-worker.ts`), each `createDialer({ store:
- * postgresStore(…), campaign, workerId })` on one schema and one campaign, started together
+ * createPostgresStore(…), campaign, workerId })` on one schema and one campaign, started together
  * (one creates the campaign, the others join it). The fake provider runs in this process: a
  * worker's `placeCall` is an IPC round trip to it, and a call's webhooks go to a worker drawn at
  * random, except while the placing worker has not stored the provider's answer yet (no worker
@@ -20,9 +20,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDialer } from '@ringkit/dialer';
 import type { Store } from '@ringkit/scheduler-core';
-import { memoryStore } from '@ringkit/scheduler-core/memory';
-import { postgresStore } from '@ringkit/scheduler-core/postgres';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
 import { benchProvider, mulberry32, type Bench } from './_dialer-provider.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
@@ -100,7 +100,7 @@ async function until(done: () => boolean, progress: () => string, what: string) 
   }
 }
 
-/** The durable dialer in this process, on `memoryStore()` or a SQLite file. */
+/** The durable dialer in this process, on `createMemoryStore()` or a SQLite file. */
 export async function campaignInProcess(
   kind: 'memory' | 'sqlite',
   numbers: string[],
@@ -109,7 +109,7 @@ export async function campaignInProcess(
 ): Promise<CampaignRun> {
   const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'ringkit-dialer-bench-')) : null;
   const path = dir === null ? '' : join(dir, 'campaign.db');
-  const store = dir === null ? memoryStore() : sqliteStore({ path });
+  const store = dir === null ? createMemoryStore() : createSqliteStore({ path });
   try {
     const bench = benchProvider('random', numbers.length, seed, { concurrency, dated: true });
     const dialer = createDialer({
@@ -239,7 +239,7 @@ export async function campaignPostgres(
   const schema = `bench_dialer_${process.pid}_${(schemaCount += 1)}`;
   schemas.add(schema);
   // Migrated once here, so that the workers start on a ready schema; read after the run.
-  const store = postgresStore(
+  const store = createPostgresStore(
     { connectionString: url, application_name: applicationName },
     { schema },
   );

@@ -1,6 +1,6 @@
 /**
  * A worker process of bench/dialer.ts's durable rows, started with `fork()` and IPC; argv[2] is a
- * JSON `DialerWorkerTask`. It works one durable campaign on `postgresStore` (the same schema and
+ * JSON `DialerWorkerTask`. It works one durable campaign on `createPostgresStore` (the same schema and
  * campaign as the other workers) through `createDialer({ store, campaign, workerId })`, with a
  * provider that places its calls through the parent (the fake provider lives there, shared by
  * every worker):
@@ -14,7 +14,7 @@
  */
 import type { CallProvider, CallStatusEvent, ProviderCall } from '@ringkit/call-client';
 import { createDialer } from '@ringkit/dialer';
-import { postgresStore } from '@ringkit/scheduler-core/postgres';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 
 export interface DialerWorkerTask {
   url: string;
@@ -61,7 +61,7 @@ const provider: CallProvider = {
   },
 };
 
-const store = postgresStore(
+const store = createPostgresStore(
   { connectionString: task.url, application_name: task.applicationName },
   { schema: task.schema },
 );

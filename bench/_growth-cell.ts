@@ -12,9 +12,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CallProvider } from '@ringkit/call-client';
 import { createScheduler, type Store } from '@ringkit/scheduler-core';
-import { memoryStore } from '@ringkit/scheduler-core/memory';
-import { postgresStore } from '@ringkit/scheduler-core/postgres';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
 import { CALLER, phoneOf, recordPhone, shapeOf } from './_growth-data.js';
 import { loadMemory, loadPostgres, loadSqlite, type Phases } from './_growth-load.js';
@@ -160,9 +160,9 @@ async function dueAtOnce(store: Store, run: number, count = DUE_AT_ONCE) {
 }
 
 async function openStore(task: CellTask): Promise<Store> {
-  if (task.store === 'memory') return memoryStore();
-  if (task.store === 'sqlite') return sqliteStore({ path: join(task.dir, 'growth.db') });
-  const store = postgresStore(
+  if (task.store === 'memory') return createMemoryStore();
+  if (task.store === 'sqlite') return createSqliteStore({ path: join(task.dir, 'growth.db') });
+  const store = createPostgresStore(
     { connectionString: task.url, application_name: task.applicationName },
     { schema: task.schema },
   );

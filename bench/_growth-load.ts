@@ -10,8 +10,8 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import type { Store } from '@ringkit/scheduler-core';
-import { postgresStore } from '@ringkit/scheduler-core/postgres';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
 import {
   CALL_COLUMNS,
@@ -56,7 +56,7 @@ export async function loadPostgres(
 ): Promise<Phases> {
   const phases: Phases = {};
   await timed(phases, 'migrations', async () => {
-    const store = postgresStore(
+    const store = createPostgresStore(
       { connectionString: url, max: 1, application_name: applicationName },
       { schema },
     );
@@ -140,7 +140,7 @@ export async function loadPostgres(
 export async function loadSqlite(path: string, shape: Shape, now: number): Promise<Phases> {
   const phases: Phases = {};
   await timed(phases, 'migrations', async () => {
-    await sqliteStore({ path }).close();
+    await createSqliteStore({ path }).close();
   });
   if (shape.finished === 0) return phases;
   const db = new DatabaseSync(path);

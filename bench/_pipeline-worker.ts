@@ -13,7 +13,7 @@
  */
 import { createMockCallApiClient } from '@ringkit/call-client';
 import { createScheduler } from '@ringkit/scheduler-core';
-import { postgresStore } from '@ringkit/scheduler-core/postgres';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 
 export type WorkerTask =
   | { mode: 'fetch'; url: string; calls: number; concurrency: number; offset: number }
@@ -58,7 +58,10 @@ if (task.mode === 'fetch') {
   });
   send({ type: 'ready' });
 } else {
-  const store = postgresStore({ connectionString: task.connectionString }, { schema: task.schema });
+  const store = createPostgresStore(
+    { connectionString: task.connectionString },
+    { schema: task.schema },
+  );
   await store.ready();
   const provider = createMockCallApiClient({ baseUrl: task.url });
   const getCall = provider.getCall.bind(provider);

@@ -17,7 +17,7 @@
  * - memory per entry: heap growth after a full run (gc before and after) / entries.
  *
  * Durable campaigns (`_dialer-durable.ts`): `createDialer({ store, campaign })` on
- * `memoryStore()`, on a SQLite file and on PostgreSQL with 3 worker processes on one campaign
+ * `createMemoryStore()`, on a SQLite file and on PostgreSQL with 3 worker processes on one campaign
  * (`_dialer-worker.ts`; the fake provider stays in this process and the workers reach it over
  * IPC), beside the in-memory dialer and p-queue at the same concurrency (10, campaign-wide) on
  * the same calls of 0–5 ms: slot use and refill latency as above, from the provider's side;
@@ -386,7 +386,7 @@ async function durableSection() {
   const label: Record<DurableColumn, string> = {
     dialer: '@ringkit/dialer (memory path)',
     pqueue: 'p-queue + deferred',
-    memory: 'durable, memoryStore()',
+    memory: 'durable, createMemoryStore()',
     sqlite: 'durable, SQLite file',
     postgres: `durable, PostgreSQL, ${WORKERS} workers`,
   };

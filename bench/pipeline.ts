@@ -40,9 +40,9 @@ import type { SimulatorOptions } from '@ringkit/simulator';
 import { TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createDialer } from '@ringkit/dialer';
 import { createScheduler, type Store } from '@ringkit/scheduler-core';
-import { memoryStore } from '@ringkit/scheduler-core/memory';
-import { postgresStore } from '@ringkit/scheduler-core/postgres';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import ky from 'ky';
 import pg from 'pg';
 import { fmt, percentile, quick, table } from './_stats.js';
@@ -388,15 +388,15 @@ async function placement() {
 type StoreName = 'memory' | 'sqlite' | 'postgres';
 
 async function openStore(name: StoreName): Promise<{ store: Store; dispose(): Promise<void> }> {
-  if (name === 'memory') return { store: memoryStore(), dispose: async () => {} };
+  if (name === 'memory') return { store: createMemoryStore(), dispose: async () => {} };
   if (name === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'ringkit-pipeline-'));
-    const store = sqliteStore({ path: join(dir, 'calls.db') });
+    const store = createSqliteStore({ path: join(dir, 'calls.db') });
     return { store, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const schema = PG_SCHEMA;
   await dropSchema(schema);
-  const store = postgresStore({ connectionString: PG_URL! }, { schema });
+  const store = createPostgresStore({ connectionString: PG_URL! }, { schema });
   await store.ready();
   return { store, dispose: () => dropSchema(schema) };
 }

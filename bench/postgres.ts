@@ -1,10 +1,10 @@
 /**
- * PostgreSQL: dispatch lag and dispatches/s of the scheduler on `postgresStore` with 1, 2 and 4
+ * PostgreSQL: dispatch lag and dispatches/s of the scheduler on `createPostgresStore` with 1, 2 and 4
  * workers, side by side with pg-boss and graphile-worker doing the same work on the same database
  * (each in its own schema): future-dated jobs with a no-op handler.
  *
  * A "worker" is an in-process instance with its own pool (10 connections) and 10 jobs in flight:
- * a scheduler on its own `postgresStore`, a `PgBoss` with `batchSize: 10`, a graphile-worker
+ * a scheduler on its own `createPostgresStore`, a `PgBoss` with `batchSize: 10`, a graphile-worker
  * runner with `concurrency: 10`. Two phases per system and worker count:
  * - lag: calls spread evenly over a few seconds; lag = handler start − due time;
  * - burst: calls all due at one instant; dispatches/s = calls ÷ (last handler start − due time).
@@ -25,7 +25,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CallProvider } from '@ringkit/call-client';
 import { createScheduler, type Scheduler } from '@ringkit/scheduler-core';
-import { postgresStore, type PostgresStore } from '@ringkit/scheduler-core/postgres';
+import { createPostgresStore, type PostgresStore } from '@ringkit/scheduler-core/postgres';
 import { Logger, makeWorkerUtils, run as runGraphile, type Runner } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
@@ -79,7 +79,7 @@ function ringkit(): System {
   const dueOf = new Map<string, number>();
   let n = 0;
   return {
-    name: 'ringkit postgresStore',
+    name: 'ringkit createPostgresStore',
     wakeUp: 'LISTEN/NOTIFY + 1 timer',
     async start(workers, onJob) {
       const provider: CallProvider = {
@@ -91,7 +91,7 @@ function ringkit(): System {
         },
       };
       const open = () =>
-        postgresStore({ connectionString: URL, max: POOL }, { schema: SCHEMAS.ringkit });
+        createPostgresStore({ connectionString: URL, max: POOL }, { schema: SCHEMAS.ringkit });
       const producerStore = open();
       await producerStore.ready();
       stores = [producerStore];
@@ -372,7 +372,7 @@ if (ONLY === undefined) {
   console.log('\nRatios of the medians of the runs (> 1: ringkit is ahead)\n');
   table(
     WORKER_COUNTS.map((workers) => {
-      const own = runsOf('ringkit postgresStore', workers);
+      const own = runsOf('ringkit createPostgresStore', workers);
       const boss = runsOf('pg-boss 12.30', workers);
       const gw = runsOf('graphile-worker 0.18', workers);
       return {

@@ -23,8 +23,8 @@ import {
   type Store,
   type StoredCall,
 } from '@ringkit/scheduler-core';
-import { memoryStore } from '@ringkit/scheduler-core/memory';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { storedCall } from '@ringkit/scheduler-core/testing';
 import cron from 'node-cron';
 import schedule from 'node-schedule';
@@ -195,7 +195,7 @@ async function cronPollLag(): Promise<{ perSecond: Lags; perMinute: Lags; bytes:
 }
 
 async function pendingMemory() {
-  const store = memoryStore();
+  const store = createMemoryStore();
   const scheduler = createScheduler({
     store,
     provider: timingProvider(new Map(), [], { early: 0 }),
@@ -234,7 +234,7 @@ function plainRowsMemory() {
 }
 
 async function sqliteBulk(dir: string) {
-  const store = sqliteStore({ path: join(dir, 'bulk.db') });
+  const store = createSqliteStore({ path: join(dir, 'bulk.db') });
   const scheduler = createScheduler({
     store,
     provider: timingProvider(new Map(), [], { early: 0 }),
@@ -274,12 +274,12 @@ async function main() {
     // Three runs each: the tail is only as good as the worst of them.
     let mem: Lags | null = null;
     for (let run = 1; run <= LAG_RUNS; run++) {
-      const lags = await ringkitLag(memoryStore(), 100);
+      const lags = await ringkitLag(createMemoryStore(), 100);
       console.log(row(`ringkit, memory store #${run}`, lags));
       if (!mem || lags.p99 > mem.p99) mem = lags;
     }
     for (let run = 1; run <= LAG_RUNS; run++) {
-      const lags = await ringkitLag(sqliteStore({ path: join(dir, `lag-${run}.db`) }), 100);
+      const lags = await ringkitLag(createSqliteStore({ path: join(dir, `lag-${run}.db`) }), 100);
       console.log(row(`ringkit, sqlite store #${run}`, lags));
     }
     if (lagOnly) return;

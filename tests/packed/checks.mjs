@@ -81,7 +81,7 @@ export async function runChecks(loader, m) {
       const run = dialer.createDialer({ provider, numbers, concurrency: 2 });
       app.post(
         '/hooks/:token',
-        client.expressWebhookHandler({ token, onEvent: (event) => run.handleStatus(event) }),
+        client.createExpressWebhookHandler({ token, onEvent: (event) => run.handleStatus(event) }),
       );
       const drained = new Promise((resolve) => run.on('drained', resolve));
       run.start();
@@ -113,7 +113,7 @@ export async function runChecks(loader, m) {
       stepMs: [5, 10],
     });
     const run = scheduler.createScheduler({
-      store: sqlite.sqliteStore({ path: join(dir, 'calls.db') }),
+      store: sqlite.createSqliteStore({ path: join(dir, 'calls.db') }),
       provider: client.createMockCallApiClient({ baseUrl: sim.url }),
       callerId: '+14155550100',
       watchIntervalMs: 10,

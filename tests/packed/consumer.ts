@@ -66,7 +66,7 @@ dialing.on('finished', (entry: DialerEntry) => {
   console.log(entry.index, entry.phone, entry.status, entry.callId?.toUpperCase());
 });
 
-export const store: Store = memory.memoryStore();
+export const store: Store = memory.createMemoryStore();
 export const calls = scheduler.createScheduler({
   store,
   provider,
@@ -88,9 +88,9 @@ export const entries = [
   clientTesting.createFakeClock,
   testing.startCallApiSimulator,
   contract.testProvider,
-  msw.callApiHandlers,
+  msw.createCallApiHandlers,
   twilio.createTwilioClient,
-  sqlite.sqliteStore,
-  postgres.postgresStore,
+  sqlite.createSqliteStore,
+  postgres.createPostgresStore,
   storeTesting.testStore,
 ];

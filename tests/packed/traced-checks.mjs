@@ -30,7 +30,7 @@ export async function runTracedChecks(loader, m) {
   try {
     const calls = client.createMockCallApiClient({ baseUrl: sim.url });
     const s = scheduler.createScheduler({
-      store: memory.memoryStore(),
+      store: memory.createMemoryStore(),
       provider: calls,
       callerId: '+14155550100',
     });

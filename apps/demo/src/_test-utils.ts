@@ -8,7 +8,7 @@ import {
   type CallApiSimulator,
   type SimulatorKnobs,
 } from '@ringkit/simulator';
-import { memoryStore } from '@ringkit/scheduler-core/memory';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { loadConfig } from './config.js';
 import { startServer, type RunningServer, type StartOptions } from './server.js';
 
@@ -29,7 +29,7 @@ export interface TestAppOptions extends Omit<StartOptions, 'logDestination'> {
   env?: Record<string, string>;
   /**
    * Use the stores the configuration names (SQLite files in DATA_DIR, or DATABASE_URL), not
-   * `memoryStore()`s.
+   * `createMemoryStore()`s.
    */
   configuredStore?: boolean;
   stepMs?: number | [number, number];
@@ -104,7 +104,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   } = options;
   const server = await startServer(config, {
     watchIntervalMs: 20,
-    ...(configuredStore ? {} : { store: memoryStore(), campaignStore: memoryStore() }),
+    ...(configuredStore ? {} : { store: createMemoryStore(), campaignStore: createMemoryStore() }),
     ...rest,
     logDestination,
   });

@@ -1,6 +1,6 @@
 import type { CallProvider } from '@ringkit/call-client';
 import { createScheduler, type Scheduler } from '@ringkit/scheduler-core';
-import { memoryStore } from '@ringkit/scheduler-core/memory';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { describe, expect, it } from 'vitest';
 import { mergedHistory } from './history.js';
 
@@ -11,7 +11,8 @@ const provider: CallProvider = {
   placeCall: () => Promise.reject(new Error('no call is placed here')),
 };
 
-const schedulerOver = () => createScheduler({ store: memoryStore(), provider, callerId: CALLER });
+const schedulerOver = () =>
+  createScheduler({ store: createMemoryStore(), provider, callerId: CALLER });
 
 /** Records `ids` in `scheduler`, each `at[i]` ms after the epoch start of the test. */
 async function record(scheduler: Scheduler, calls: [id: string, at: number][]) {

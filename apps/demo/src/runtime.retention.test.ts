@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as SchedulerCore from '@ringkit/scheduler-core';
 import { createScheduler, type StoredCall } from '@ringkit/scheduler-core';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api, eventually, startTestApp, type TestApp } from './_test-utils.js';
 
@@ -85,7 +85,7 @@ describe('RETENTION_DAYS', () => {
     const dir = dataDir();
     const now = Date.now();
     {
-      const store = sqliteStore({ path: join(dir, 'ringkit.db') });
+      const store = createSqliteStore({ path: join(dir, 'ringkit.db') });
       await store.insert(completedCall('ended-long-ago', now - 10 * DAY_MS));
       await store.insert(completedCall('ended-yesterday', now - DAY_MS));
       await store.close();

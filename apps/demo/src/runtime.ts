@@ -20,7 +20,7 @@ import {
   type Scheduler,
   type Store,
 } from '@ringkit/scheduler-core';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import type { Logger } from 'pino';
 import { createCampaignManager, type CampaignManager } from './campaigns.js';
 import type { Config } from './config.js';
@@ -36,9 +36,9 @@ import { seedDemoHistory } from './seed.js';
 import { serializeCall } from './serialize.js';
 
 export interface RuntimeOptions {
-  /** Use this store instead of the one the configuration names (tests pass `memoryStore()`). */
+  /** Use this store instead of the one the configuration names (tests pass `createMemoryStore()`). */
   store?: Store;
-  /** The campaigns' store instead of the configured one (tests pass `memoryStore()`). */
+  /** The campaigns' store instead of the configured one (tests pass `createMemoryStore()`). */
   campaignStore?: Store;
   /** How often a campaign's dialer reads what other processes did, in ms. @default 1000 */
   campaignRefreshMs?: number;
@@ -111,7 +111,7 @@ async function openPostgres(url: string, schema: string | undefined, logger: Log
       cause: error,
     });
   }
-  const store = adapter.postgresStore(
+  const store = adapter.createPostgresStore(
     { connectionString: url, connectionTimeoutMillis: 5_000 },
     {
       ...(schema ? { schema } : {}),
@@ -164,7 +164,7 @@ async function openStore(config: Config, options: RuntimeOptions): Promise<Store
   if (config.DATABASE_URL) {
     return openPostgres(config.DATABASE_URL, schemaOf(options), options.logger);
   }
-  return sqliteStore({ path: join(dataDir(config), 'ringkit.db') });
+  return createSqliteStore({ path: join(dataDir(config), 'ringkit.db') });
 }
 
 /**
@@ -177,7 +177,7 @@ async function openCampaignStore(config: Config, options: RuntimeOptions): Promi
   if (config.DATABASE_URL) {
     return openPostgres(config.DATABASE_URL, `${schemaOf(options)}_campaigns`, options.logger);
   }
-  return sqliteStore({ path: join(dataDir(config), 'campaigns.db') });
+  return createSqliteStore({ path: join(dataDir(config), 'campaigns.db') });
 }
 
 /**

@@ -101,13 +101,13 @@ describe('startServer', () => {
       cleanups.unshift(async () => {
         // By name: the entry is not in every build of scheduler-core (see runtime.ts).
         const entry = '@ringkit/scheduler-core/postgres';
-        const { postgresStore } = (await import(entry)) as {
-          postgresStore: (
+        const { createPostgresStore } = (await import(entry)) as {
+          createPostgresStore: (
             c: { connectionString: string },
             o: { schema: string },
           ) => { pool: { query(sql: string): Promise<unknown> }; close(): Promise<void> };
         };
-        const store = postgresStore({ connectionString: databaseUrl }, { schema });
+        const store = createPostgresStore({ connectionString: databaseUrl }, { schema });
         // The campaigns' own schema beside the scheduler's.
         await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}_campaigns" CASCADE`);

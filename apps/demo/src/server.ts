@@ -14,9 +14,9 @@ import { createRuntime, type Runtime } from './runtime.js';
 import { startTracing } from './tracing.js';
 
 export interface StartOptions {
-  /** Another store than the configured one (tests pass `memoryStore()`). */
+  /** Another store than the configured one (tests pass `createMemoryStore()`). */
   store?: Store;
-  /** Another store for the campaigns than the configured one (tests pass `memoryStore()`). */
+  /** Another store for the campaigns than the configured one (tests pass `createMemoryStore()`). */
   campaignStore?: Store;
   /** How often a campaign's dialer reads what other processes did, in ms. @default 1000 */
   campaignRefreshMs?: number;

@@ -103,7 +103,7 @@ export type {
   WebhookHandlerOptions,
   WebhookResponse,
 } from './webhooks/webhook.js';
-export { expressWebhookHandler } from './webhooks/express.js';
+export { createExpressWebhookHandler } from './webhooks/express.js';
 export type {
   ExpressWebhookHandlerOptions,
   WebhookHttpRequest,

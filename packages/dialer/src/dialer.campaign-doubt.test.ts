@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallProvider, ProviderCall } from '@ringkit/call-client';
 import type { Store } from '@ringkit/scheduler-core';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { expect, it, vi } from 'vitest';
 import { createDialer } from './dialer.js';
 import type { DialerEntry } from './types.js';
@@ -17,8 +17,8 @@ import type { DialerEntry } from './types.js';
 it('an unknown outcome learned after all: every snapshot follows the store, finished told again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mirror-'));
   const path = join(dir, 'c.db');
-  const storeA = sqliteStore({ path });
-  const storeB = sqliteStore({ path });
+  const storeA = createSqliteStore({ path });
+  const storeB = createSqliteStore({ path });
   // A's writes stall (a long GC pause, an overloaded database) from the moment its request leaves.
   let stall: Promise<void> | null = null;
   let unstall = () => {};

@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store, StoredCall } from '@ringkit/scheduler-core';
-import { postgresStore } from '@ringkit/scheduler-core/postgres';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { describe, expect, it } from 'vitest';
 import {
   descents,
@@ -125,7 +125,7 @@ describe('durable dialer processes killed with SIGKILL', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ringkit-dialer-crash-'));
     const path = join(dir, 'campaign.db');
     // The test's own view of the file (migrated before any worker opens it).
-    const store = sqliteStore({ path });
+    const store = createSqliteStore({ path });
     const sim = await startLedgerSimulator({ flavour: 'polling', seed, ...SIMULATOR });
     const workers: CrashWorker[] = [];
     const kills: {
@@ -329,7 +329,7 @@ describe('durable dialer processes killed with SIGKILL', () => {
       const position = new Map(numbers.map((n, i) => [n, i]));
       const release = await holdSharedDatabaseLock(url);
       const schema = `dialer_crash_${randomBytes(5).toString('hex')}`;
-      const store = postgresStore({ connectionString: url, max: 2 }, { schema });
+      const store = createPostgresStore({ connectionString: url, max: 2 }, { schema });
       const workers: CrashWorker[] = [];
       let sim: Awaited<ReturnType<typeof startLedgerSimulator>> | undefined;
       let router: Awaited<ReturnType<typeof startWebhookRouter>> | undefined;

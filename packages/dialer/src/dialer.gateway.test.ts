@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import {
   createNumDialerClient,
   createWebhookToken,
-  expressWebhookHandler,
+  createExpressWebhookHandler,
 } from '@ringkit/call-client';
 import { startCallApiSimulator, startFaultGateway, type GatewayFault } from '@ringkit/simulator';
 import express from 'express';
@@ -66,7 +66,7 @@ async function dialThrough(
   });
   dialer.on('error', () => {});
   options.listen?.(dialer);
-  app.post('/hooks/:token', expressWebhookHandler({ token, onEvent: dialer.handleStatus }));
+  app.post('/hooks/:token', createExpressWebhookHandler({ token, onEvent: dialer.handleStatus }));
   const drained = new Promise<DialerSnapshot>((resolve) =>
     dialer.on('drained', () => resolve(dialer.snapshot())),
   );

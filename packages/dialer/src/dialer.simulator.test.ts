@@ -5,7 +5,7 @@ import {
   createMockCallApiClient,
   createNumDialerClient,
   createWebhookToken,
-  expressWebhookHandler,
+  createExpressWebhookHandler,
 } from '@ringkit/call-client';
 import {
   startCallApiSimulator,
@@ -86,7 +86,7 @@ describe('against the simulator', () => {
     let early = 0;
     app.post(
       '/hooks/:token',
-      expressWebhookHandler({
+      createExpressWebhookHandler({
         token,
         onEvent: (e) => {
           if (!dialer.snapshot().entries.some((entry) => entry.callId === e.callId)) early += 1;

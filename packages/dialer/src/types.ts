@@ -288,7 +288,7 @@ export interface Dialer {
   /** Changes how many calls are in flight; takes effect at once. */
   setConcurrency(concurrency: number): void;
   /**
-   * Feeds a status event (e.g. as `expressWebhookHandler`'s `onEvent`). Events for calls whose
+   * Feeds a status event (e.g. as `createExpressWebhookHandler`'s `onEvent`). Events for calls whose
    * POST has not answered are kept until it does; unknown, late and repeated events are ignored.
    * Never throws.
    */
@@ -304,7 +304,7 @@ export interface Dialer {
  * may work the same campaign, and a process that dies loses nothing.
  */
 export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | 'maxEarlyEvents'> {
-  /** A `@ringkit/scheduler-core` store: `memoryStore()`, `sqliteStore()`, `postgresStore()`. */
+  /** A `@ringkit/scheduler-core` store: `createMemoryStore()`, `createSqliteStore()`, `createPostgresStore()`. */
   store: Store;
   /** The campaign's name, unique in the store. */
   campaign: string;

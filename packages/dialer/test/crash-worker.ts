@@ -13,8 +13,8 @@ import {
   type CallProvider,
 } from '@ringkit/call-client';
 import type { Store } from '@ringkit/scheduler-core';
-import { postgresStore } from '@ringkit/scheduler-core/postgres';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { createDialer } from '../src/dialer.js';
 import type { DialerEntry } from '../src/types.js';
 
@@ -66,8 +66,8 @@ const send = (message: CrashWorkerMessage) => {
 
 const opened: Store =
   config.store.kind === 'sqlite'
-    ? sqliteStore({ path: config.store.path })
-    : postgresStore(
+    ? createSqliteStore({ path: config.store.path })
+    : createPostgresStore(
         { connectionString: config.store.url, max: 4, application_name: config.workerId },
         { schema: config.store.schema },
       );

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '@ringkit/scheduler-core';
-import { memoryStore } from '@ringkit/scheduler-core/memory';
-import { postgresStore } from '@ringkit/scheduler-core/postgres';
-import { sqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
 
 /** The PostgreSQL server of the tests; CI sets it, and fails when its tests were skipped. */
@@ -26,7 +26,7 @@ export interface StoreKind {
 export const memoryKind: StoreKind = {
   name: 'memory',
   async create() {
-    const store = memoryStore();
+    const store = createMemoryStore();
     return { open: () => store, dispose: async () => {} };
   },
 };
@@ -38,7 +38,7 @@ export const sqliteKind: StoreKind = {
     const path = join(dir, 'campaigns.db');
     return {
       path,
-      open: () => sqliteStore({ path }),
+      open: () => createSqliteStore({ path }),
       dispose: async () => rmSync(dir, { recursive: true, force: true }),
     };
   },
@@ -52,7 +52,7 @@ export const postgresKind: StoreKind = {
     return {
       url,
       schema,
-      open: () => postgresStore({ connectionString: url }, { schema }),
+      open: () => createPostgresStore({ connectionString: url }, { schema }),
       async dispose() {
         const client = new pg.Client({ connectionString: url });
         await client.connect();

@@ -78,7 +78,7 @@ export interface CampaignSettings {
 
 /** Options of {@link createCampaignRunner}. */
 export interface CampaignRunnerOptions {
-  /** A store with the campaign methods: `memoryStore()`, `sqliteStore()`, `postgresStore()`. */
+  /** A store with the campaign methods: `createMemoryStore()`, `createSqliteStore()`, `createPostgresStore()`. */
   store: Store;
   provider: CallProvider;
   /** The campaign's name: unique in the store, the same in every worker that joins it. */

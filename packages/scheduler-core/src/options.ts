@@ -29,7 +29,7 @@ import { customIssue } from './_validate.js';
 
 /** Options of {@link createScheduler}. */
 export interface SchedulerOptions {
-  /** Where calls, leases and history live: `memoryStore()`, `sqliteStore({ path })`, or yours. */
+  /** Where calls, leases and history live: `createMemoryStore()`, `createSqliteStore({ path })`, or yours. */
   store: Store;
   /** Places the calls, e.g. `createMockCallApiClient()`. */
   provider: CallProvider;
@@ -89,7 +89,7 @@ export interface SchedulerOptions {
   generateId?: () => string;
   /**
    * The most calls placed in any one second. With a store that offers a shared budget
-   * (`postgresStore`) it is one budget for every worker together; otherwise (memory, SQLite) it
+   * (`createPostgresStore`) it is one budget for every worker together; otherwise (memory, SQLite) it
    * is paced in this process. Calls wait their turn in due order; slots are spaced
    * `1100 / callsPerSecond` ms apart so that a request up to 100 ms late still keeps the bound
    * (see "Pacing" in the README). A provider client's own `callsPerSecond` applies as well.

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { isValidationError, type ValidationError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import { createScheduler } from './scheduler.js';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import { fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -17,7 +17,7 @@ const BOB = '+14155552671';
 
 function setup(provider: Partial<FakeProviderOptions> = {}) {
   const clock = createFakeClock(T0);
-  const store = memoryStore();
+  const store = createMemoryStore();
   const fake = fakeProvider({ clock, options: ['machineDetection'], ...provider });
   const scheduler = createScheduler({ store, clock, provider: fake, callerId: ME });
   const statuses: SchedulerEvents['status'][] = [];

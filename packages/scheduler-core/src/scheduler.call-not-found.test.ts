@@ -11,8 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SchedulerEvents } from './events.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
-import { memoryStore } from './stores/memory/memory.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 
 const ME = '+14155550100';
 const BOB = '+14155552671';
@@ -24,8 +24,8 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const STORES: [string, () => Store][] = [
-  ['memory', () => memoryStore()],
-  ['sqlite', () => sqliteStore({ path: ':memory:' })],
+  ['memory', () => createMemoryStore()],
+  ['sqlite', () => createSqliteStore({ path: ':memory:' })],
 ];
 
 /** The polling simulator behind MSW, its calls answered and talking for an hour. */

@@ -12,7 +12,7 @@ import { createFakeClock } from '@ringkit/call-client/testing';
 import { describe, expect, it } from 'vitest';
 import { isValidationError, type ValidationError } from './errors.js';
 import { createScheduler } from './scheduler.js';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import { fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -22,7 +22,7 @@ const REMINDER: CallOptions = { say: 'Your appointment is tomorrow at 9:30.', ri
 
 function setup(provider: Partial<FakeProviderOptions> = {}) {
   const clock = createFakeClock(T0);
-  const store = memoryStore();
+  const store = createMemoryStore();
   const fake = fakeProvider({ clock, options: [...CALL_OPTION_NAMES], ...provider });
   const scheduler = createScheduler({
     store,

@@ -10,16 +10,16 @@ import { fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
 import { isConflictError } from './errors.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
-import { memoryStore } from './stores/memory/memory.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
 const BOB = '+14155552671';
 
 const STORES: [string, () => Store][] = [
-  ['memory', () => memoryStore()],
-  ['sqlite', () => sqliteStore({ path: ':memory:' })],
+  ['memory', () => createMemoryStore()],
+  ['sqlite', () => createSqliteStore({ path: ':memory:' })],
 ];
 
 function setup(createStore: () => Store, options: Omit<FakeProviderOptions, 'clock'>) {

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { isUnsupportedOperationError, UnsupportedOperationError } from '@ringkit/call-client';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { memoryStore } from './stores/memory/memory.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { isConflictError, isHangUpError, isSchedulerError } from './errors.js';
 import { deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
@@ -19,8 +19,8 @@ const ME = '+14155550100';
 const BOB = '+14155552671';
 
 const STORES: [string, () => Store][] = [
-  ['memory', () => memoryStore()],
-  ['sqlite', () => sqliteStore({ path: ':memory:' })],
+  ['memory', () => createMemoryStore()],
+  ['sqlite', () => createSqliteStore({ path: ':memory:' })],
 ];
 
 function worker(
@@ -279,7 +279,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
 describe('cancel() with several workers', () => {
   it('hangs up a call another worker follows; the follower stops and writes nothing over it', async () => {
     const clock = createFakeClock(T0);
-    const store = memoryStore();
+    const store = createMemoryStore();
     const provider = fakeProvider({ clock, cancelable: true });
     const a = worker(store, clock, provider);
     const b = worker(store, clock, provider);
@@ -301,7 +301,7 @@ describe('cancel() with several workers', () => {
 
   it('ends a call once when two workers cancel it at the same time', async () => {
     const clock = createFakeClock(T0);
-    const store = sqliteStore({ path: ':memory:' });
+    const store = createSqliteStore({ path: ':memory:' });
     const provider = fakeProvider({ clock, cancelable: true, webhooks: true });
     const a = worker(store, clock, provider);
     const b = worker(store, clock, provider);
@@ -321,7 +321,7 @@ describe('cancel() with several workers', () => {
 
   it('keeps the provider-canceled status of a call a follower saw end first', async () => {
     const clock = createFakeClock(T0);
-    const store = memoryStore();
+    const store = createMemoryStore();
     const provider = fakeProvider({ clock, cancelable: true });
     const a = worker(store, clock, provider);
     const b = worker(store, clock, provider, {});
@@ -345,7 +345,7 @@ describe('a provider that cancels a recurring occurrence itself', () => {
   it('ends the series, as cancel() does', async () => {
     const clock = createFakeClock(T0);
     const provider = fakeProvider({ clock, script: () => ['ringing', 'canceled'] });
-    const { scheduler } = worker(memoryStore(), clock, provider);
+    const { scheduler } = worker(createMemoryStore(), clock, provider);
     await scheduler.start();
     await scheduler.schedule({ to: BOB, recurrence: { cron: '0 13 * * *', timezone: 'UTC' } });
     await clock.advanceTo(T0 + 3_600_000 + 5_000);

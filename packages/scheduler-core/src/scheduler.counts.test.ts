@@ -17,9 +17,9 @@ import {
 } from '../test/pg-testing.js';
 import { createScheduler } from './scheduler.js';
 import { LIVE_STATUSES, type Store, type StoreListQuery } from './store.js';
-import { memoryStore } from './stores/memory/memory.js';
-import { postgresStore } from './stores/postgres/postgres.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createPostgresStore } from './stores/postgres/postgres.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { storedCall } from './testing/store-contract.js';
 import type { ScheduledCallStatus } from './types.js';
 
@@ -150,10 +150,10 @@ function countsSuite(open: () => Store) {
   });
 }
 
-describe('scheduler.counts() on the memory store', () => countsSuite(() => memoryStore()));
+describe('scheduler.counts() on the memory store', () => countsSuite(() => createMemoryStore()));
 
 describe('scheduler.counts() on a SQLite file', () =>
-  countsSuite(() => sqliteStore({ path: join(dir, `counts-${files++}.db`) })));
+  countsSuite(() => createSqliteStore({ path: join(dir, `counts-${files++}.db`) })));
 
 describeWithDatabase('scheduler.counts() on a PostgreSQL schema', (url) => {
   let release: (() => Promise<void>) | undefined;
@@ -168,6 +168,6 @@ describeWithDatabase('scheduler.counts() on a PostgreSQL schema', (url) => {
   countsSuite(() => {
     const schema = randomSchema();
     schemas.push(schema);
-    return postgresStore({ connectionString: url, max: 4 }, { schema });
+    return createPostgresStore({ connectionString: url, max: 4 }, { schema });
   });
 });

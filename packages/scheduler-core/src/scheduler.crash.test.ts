@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallProvider, CallStatus } from '@ringkit/call-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
@@ -18,8 +18,8 @@ const dir = mkdtempSync(join(tmpdir(), 'ringkit-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const stores: { name: string; open: (file: string) => Store; shared: boolean }[] = [
-  { name: 'memory', open: () => memoryStore(), shared: false },
-  { name: 'sqlite', open: (file) => sqliteStore({ path: join(dir, file) }), shared: true },
+  { name: 'memory', open: () => createMemoryStore(), shared: false },
+  { name: 'sqlite', open: (file) => createSqliteStore({ path: join(dir, file) }), shared: true },
 ];
 
 /** A polled provider whose calls are looked up by id: `getCall` answers `status(id)`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { isConflictError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import { countingStore, deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
@@ -42,7 +42,7 @@ const calls = (counts: Record<string, number>) => {
 
 describe('store round trips of a placement', () => {
   it('places a call answered with a final status in one claim, one mark and one write, reading nothing back', async () => {
-    const { clock, scheduler, counts, reset, statuses } = setup(memoryStore(), {
+    const { clock, scheduler, counts, reset, statuses } = setup(createMemoryStore(), {
       provider: { webhooks: true, answer: () => 'completed' },
     });
     const completed: string[] = [];
@@ -68,7 +68,7 @@ describe('store round trips of a placement', () => {
   });
 
   it('retries an attempt answered busy with the same one write', async () => {
-    const { clock, provider, scheduler, counts, reset } = setup(memoryStore(), {
+    const { clock, provider, scheduler, counts, reset } = setup(createMemoryStore(), {
       provider: { webhooks: true, answer: (_to, n) => (n === 0 ? 'busy' : 'completed') },
     });
     const retrying: string[] = [];
@@ -96,7 +96,7 @@ describe('store round trips of a placement', () => {
   });
 
   it('follows a polled call with one write per status, and writes its record when placed, answered and ended', async () => {
-    const { clock, scheduler, counts, reset } = setup(memoryStore());
+    const { clock, scheduler, counts, reset } = setup(createMemoryStore());
     await scheduler.start();
     const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
     reset();
@@ -112,7 +112,7 @@ describe('store round trips of a placement', () => {
 
   it('writes the marks of calls claimed together in one batch, and their answers in another', async () => {
     const { clock, provider, scheduler, counts, writes, reset } = setup(
-      sqliteStore({ path: ':memory:' }),
+      createSqliteStore({ path: ':memory:' }),
       { provider: { webhooks: true, answer: () => 'completed' } },
     );
     await scheduler.start();
@@ -133,7 +133,7 @@ describe('store round trips of a placement', () => {
 
   it('marks a call as being placed without moving the lease its claim took', async () => {
     const gate = deferred();
-    const { clock, scheduler, store, writes, reset } = setup(memoryStore(), {
+    const { clock, scheduler, store, writes, reset } = setup(createMemoryStore(), {
       provider: { webhooks: true, onPlace: () => gate.promise },
     });
     await scheduler.start();
@@ -163,7 +163,7 @@ describe('the dispatch timer', () => {
       setTimeout: (callback: () => void, ms: number) =>
         clock.setTimeout(callback, ms >= 2 ? ms - 1 : ms),
     };
-    const counting = countingStore(memoryStore());
+    const counting = countingStore(createMemoryStore());
     const provider = fakeProvider({ clock, webhooks: true });
     const scheduler = createScheduler({
       store: counting.store,
@@ -184,7 +184,7 @@ describe('the dispatch timer', () => {
 
 describe('refilling slots', () => {
   it('refills the slots freed together with one claim', async () => {
-    const { clock, provider, scheduler, counts, reset } = setup(memoryStore(), {
+    const { clock, provider, scheduler, counts, reset } = setup(createMemoryStore(), {
       concurrency: 5,
       provider: { webhooks: true, answer: () => 'completed' },
     });
@@ -199,7 +199,7 @@ describe('refilling slots', () => {
   });
 
   it('claims the next calls while the answers of the last ones are being written', async () => {
-    const inner = memoryStore();
+    const inner = createMemoryStore();
     const release = deferred();
     const holding: Store = Object.assign(Object.create(inner) as Store, {
       async update(id: string, version: number, patch: StoredCallPatch) {
@@ -230,7 +230,7 @@ describe('refilling slots', () => {
 describe('a store that writes in batches (updateMany)', () => {
   it('either cancels or places a call when cancel races its dispatch, never both', async () => {
     for (let delay = 0; delay < 12; delay++) {
-      const { clock, provider, scheduler } = setup(sqliteStore({ path: ':memory:' }));
+      const { clock, provider, scheduler } = setup(createSqliteStore({ path: ':memory:' }));
       await scheduler.start();
       const call = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
       const advancing = clock.advance(1000);

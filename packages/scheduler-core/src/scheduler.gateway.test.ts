@@ -1,7 +1,7 @@
 import { createMockCallApiClient } from '@ringkit/call-client';
 import { startCallApiSimulator, startFaultGateway, type GatewayFault } from '@ringkit/simulator';
 import { describe, expect, it } from 'vitest';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { createScheduler } from './scheduler.js';
 import type { ScheduledCall } from './types.js';
 
@@ -20,7 +20,7 @@ const ambiguous: [string, GatewayFault][] = [
 async function scheduleThrough(fault: GatewayFault, maxAttempts: number, count = 1) {
   const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 20 });
   const gateway = await startFaultGateway({ target: sim.url, fault });
-  const store = sqliteStore({ path: ':memory:' });
+  const store = createSqliteStore({ path: ':memory:' });
   const scheduler = createScheduler({
     store,
     provider: createMockCallApiClient({ baseUrl: gateway.url, timeoutMs: 300 }),
@@ -92,7 +92,7 @@ describe('a placement the provider surely refused', () => {
       errorRate: 0.8,
       seed: 3,
     });
-    const store = sqliteStore({ path: ':memory:' });
+    const store = createSqliteStore({ path: ':memory:' });
     const scheduler = createScheduler({
       store,
       provider: createMockCallApiClient({ baseUrl: sim.url, retry: { limit: 1, baseDelayMs: 1 } }),
@@ -139,7 +139,7 @@ describe('a placement the provider surely refused', () => {
           }
           return globalThis.fetch(request);
         };
-        const store = sqliteStore({ path: ':memory:' });
+        const store = createSqliteStore({ path: ':memory:' });
         const scheduler = createScheduler({
           store,
           // With one attempt the client retries; with three, the scheduler does.

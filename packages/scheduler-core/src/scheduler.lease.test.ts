@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { deferred, fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store, StoredCallPatch, StoredCallUpdate } from './store.js';
@@ -14,7 +14,7 @@ const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
 
 /** A store (memory by default) whose lease renewals can be held mid-write, counting them. */
-function slowRenewals(inner: Store = memoryStore()) {
+function slowRenewals(inner: Store = createMemoryStore()) {
   let renewals = 0;
   let hold: Promise<void> | null = null;
   const isRenewal = (patch: StoredCallPatch) =>
@@ -93,7 +93,7 @@ const shared: { name: string; open: () => [Store, Store] }[] = [
   {
     name: 'one memory store',
     open: () => {
-      const store = memoryStore();
+      const store = createMemoryStore();
       return [store, store];
     },
   },
@@ -101,7 +101,7 @@ const shared: { name: string; open: () => [Store, Store] }[] = [
     name: 'one SQLite file',
     open: () => {
       const path = join(dir, `${randomUUID()}.db`);
-      return [sqliteStore({ path }), sqliteStore({ path })];
+      return [createSqliteStore({ path }), createSqliteStore({ path })];
     },
   },
 ];

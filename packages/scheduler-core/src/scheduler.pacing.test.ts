@@ -8,7 +8,7 @@ import { createFakeClock } from '@ringkit/call-client/testing';
 import { startCallApiSimulator } from '@ringkit/simulator';
 import { describe, expect, it } from 'vitest';
 import { fakeProvider } from '../test/fakes.js';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import { createScheduler } from './scheduler.js';
 
 /** Epoch ms with a fraction, the clock the moments of sending are read on. */
@@ -17,7 +17,7 @@ async function pacedScheduler(options: { callsPerSecond: number; concurrency?: n
   const clock = createFakeClock('2026-03-08T08:00:00Z');
   const fake = fakeProvider({ clock, webhooks: true });
   const scheduler = createScheduler({
-    store: memoryStore(),
+    store: createMemoryStore(),
     provider: fake,
     callerId: '+14155550100',
     clock,
@@ -51,7 +51,7 @@ describe('callsPerSecond', () => {
       expect(
         () =>
           createScheduler({
-            store: memoryStore(),
+            store: createMemoryStore(),
             provider,
             callerId: '+14155550100',
             callsPerSecond,
@@ -61,7 +61,7 @@ describe('callsPerSecond', () => {
     }
     expect(() =>
       createScheduler({
-        store: memoryStore(),
+        store: createMemoryStore(),
         provider,
         callerId: '+14155550100',
         callsPerSecond: 0.5,
@@ -110,7 +110,7 @@ describe('callsPerSecond', () => {
   it('in one process, never sends more than callsPerSecond in any second, as fetch sees the requests', async () => {
     const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 50, seed: 3 });
     const { posts, fetch } = recordingFetch();
-    const store = memoryStore();
+    const store = createMemoryStore();
     const scheduler = createScheduler({
       store,
       provider: createMockCallApiClient({ baseUrl: sim.url, retry: 0, fetch }),
@@ -139,7 +139,7 @@ describe('callsPerSecond', () => {
   it('a burst of 200 due calls through a client limited to 50/s leaves at 50/s, each placed once', async () => {
     const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 50, seed: 5 });
     const { posts, fetch } = recordingFetch();
-    const store = memoryStore();
+    const store = createMemoryStore();
     const scheduler = createScheduler({
       store,
       provider: createMockCallApiClient({ baseUrl: sim.url, retry: 0, fetch, callsPerSecond: 50 }),

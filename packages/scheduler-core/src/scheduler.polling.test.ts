@@ -4,7 +4,7 @@ import { countingClock } from '@ringkit/internal/testing';
 import { describe, expect, it } from 'vitest';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
@@ -26,7 +26,7 @@ describe('following many calls by polling', () => {
       return getCall(id, options);
     };
     const scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       provider,
       clock,
       callerId: ME,

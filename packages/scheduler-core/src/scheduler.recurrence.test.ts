@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
@@ -9,7 +9,7 @@ const BOB = '+14155552671';
 
 async function runDaily(from: string, until: string) {
   const clock = createFakeClock(from);
-  const store = memoryStore();
+  const store = createMemoryStore();
   const provider = fakeProvider({ clock, script: () => ['answered', 'completed'] });
   const scheduler = createScheduler({ store, provider, clock, callerId: ME, recheckIntervalMs: 0 });
   await scheduler.start();
@@ -58,7 +58,7 @@ describe('recurrence', () => {
     const clock = createFakeClock('2026-03-06T15:00:00Z');
     const provider = fakeProvider({ clock });
     const scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       provider,
       clock,
       callerId: ME,

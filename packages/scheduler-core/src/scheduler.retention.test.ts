@@ -28,9 +28,9 @@ import type { RetentionOptions, SchedulerOptions } from './options.js';
 import { createRetention, RETENTION_LEASE } from './_retention.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import type { Store, StoredCall, StoredCallRecord } from './store.js';
-import { memoryStore } from './stores/memory/memory.js';
-import { postgresStore, type PostgresStore } from './stores/postgres/postgres.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createPostgresStore, type PostgresStore } from './stores/postgres/postgres.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { storedCall } from './testing/store-contract.js';
 
 const MINUTE = 60_000;
@@ -209,16 +209,20 @@ const dir = mkdtempSync(join(tmpdir(), 'ringkit-retention-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sqlitePaths = new WeakMap<Store, string>();
 
-const memory: Backend = { name: 'memory', open: () => memoryStore(), again: (store) => store };
+const memory: Backend = {
+  name: 'memory',
+  open: () => createMemoryStore(),
+  again: (store) => store,
+};
 const sqlite: Backend = {
   name: 'sqlite',
   open: () => {
     const path = join(dir, `${randomUUID()}.db`);
-    const store = sqliteStore({ path });
+    const store = createSqliteStore({ path });
     sqlitePaths.set(store, path);
     return store;
   },
-  again: (store) => sqliteStore({ path: sqlitePaths.get(store)! }),
+  again: (store) => createSqliteStore({ path: sqlitePaths.get(store)! }),
 };
 
 /** A fresh store of `backend` at a fake `start`, its schedulers, and what they did. */
@@ -721,10 +725,13 @@ describeWithDatabase('retention on the postgres store', (url) => {
     open: () => {
       const schema = randomSchema();
       schemas.push(schema);
-      return postgresStore({ connectionString: url, max: 4 }, { schema });
+      return createPostgresStore({ connectionString: url, max: 4 }, { schema });
     },
     again: (store) =>
-      postgresStore({ connectionString: url, max: 4 }, { schema: (store as PostgresStore).schema }),
+      createPostgresStore(
+        { connectionString: url, max: 4 },
+        { schema: (store as PostgresStore).schema },
+      ),
   });
 });
 
@@ -796,7 +803,7 @@ describe('the retention option', () => {
   const base = { provider: fakeProvider({ clock }), callerId: ME, clock };
   const refusal = (options: Partial<SchedulerOptions>) => {
     try {
-      createScheduler({ store: memoryStore(), ...base, ...options });
+      createScheduler({ store: createMemoryStore(), ...base, ...options });
     } catch (error) {
       return error;
     }
@@ -828,7 +835,7 @@ describe('the retention option', () => {
   it.each(['deleteFinished', 'deleteCallRecords', 'acquireLease'] as const)(
     'refuses a store without %s, naming retention and the store',
     (method) => {
-      const store: Store = { ...memoryStore(), [method]: undefined };
+      const store: Store = { ...createMemoryStore(), [method]: undefined };
       const error = refusal({ store, retention: RETENTION });
       expect(isInvalidOptionsError(error)).toBe(true);
       expect((error as InvalidOptionsError).issues.map((i) => i.path[0])).toEqual(['retention']);

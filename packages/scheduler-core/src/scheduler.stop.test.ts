@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { deferred, fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store, StoredCall } from './store.js';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 
 describe('stop()', () => {
   it('waits for a claim on its way and hands its calls back before it resolves', async () => {
     const clock = createFakeClock(T0);
-    const inner = memoryStore();
+    const inner = createMemoryStore();
     const gate = deferred();
     let claims = 0;
     let afterStop = 0;

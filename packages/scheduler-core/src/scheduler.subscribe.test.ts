@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
@@ -10,7 +10,7 @@ const ME = '+14155550100';
 
 /** One memory store shared by two schedulers, with subscribe() standing in for LISTEN/NOTIFY. */
 function sharedStore() {
-  const inner = memoryStore();
+  const inner = createMemoryStore();
   const listeners = new Set<(wakeAt: number | null) => void>();
   let unsubscribed = 0;
   const store: Store = Object.assign(Object.create(inner) as Store, {

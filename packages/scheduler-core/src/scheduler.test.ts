@@ -4,7 +4,7 @@
  * recurrence have files of their own beside it.
  */
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import { isUnsupportedOperationError } from '@ringkit/call-client';
 import { isConflictError, isCallNotFoundError, isValidationError } from './errors.js';
 import { deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
@@ -25,7 +25,7 @@ function setup(
   } = {},
 ) {
   const clock = createFakeClock(T0);
-  const store: Store = options.store ?? memoryStore();
+  const store: Store = options.store ?? createMemoryStore();
   const provider = fakeProvider({ clock, ...options.provider });
   const scheduler = createScheduler({
     callerId: ME,

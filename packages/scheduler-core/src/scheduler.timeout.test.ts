@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
@@ -16,7 +16,7 @@ describe('calls that never end', () => {
     const clock = createFakeClock(T0);
     const provider = fakeProvider({ clock, webhooks: true });
     const scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       provider,
       clock,
       callerId: ME,
@@ -52,7 +52,7 @@ describe('calls that never end', () => {
         : { ...call, status: 'ringing', providerStatus: 'ringing' };
     };
     const scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       provider,
       clock,
       callerId: ME,
@@ -72,7 +72,7 @@ describe('calls that never end', () => {
     const clock = createFakeClock(T0);
     const provider = fakeProvider({ clock, script: () => ['ringing'] });
     const scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       provider,
       clock,
       callerId: ME,
@@ -87,7 +87,7 @@ describe('calls that never end', () => {
 
   it('times out a call left in flight by an earlier process', async () => {
     const clock = createFakeClock(T0);
-    const store = memoryStore();
+    const store = createMemoryStore();
     const provider = fakeProvider({ clock, webhooks: true });
     const first = createScheduler({
       store,
@@ -118,7 +118,7 @@ describe('calls that never end', () => {
     for (const callTimeoutMs of [0, -1, 1.5]) {
       expect(() =>
         createScheduler({
-          store: memoryStore(),
+          store: createMemoryStore(),
           provider: fakeProvider({ clock }),
           clock,
           callerId: ME,
@@ -132,7 +132,7 @@ describe('calls that never end', () => {
 describe('calls left in flight by a worker that died', () => {
   it('are followed by a live worker of a polling provider, long before the timeout', async () => {
     const clock = createFakeClock(T0);
-    const store = memoryStore();
+    const store = createMemoryStore();
     // B runs all along but claims nothing until A has placed the call, so A places and follows it.
     let placedByA = false;
     const notClaiming: Store = Object.assign(Object.create(store) as Store, {

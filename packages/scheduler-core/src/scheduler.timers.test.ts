@@ -1,7 +1,7 @@
 import { type Clock } from '@ringkit/call-client';
 import { MAX_TIMER_MS } from '@ringkit/internal';
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import { fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
@@ -30,7 +30,7 @@ describe('timers', () => {
     const { clock, delays } = overflowingClock();
     const provider = fakeProvider({ clock, webhooks: true });
     const scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       provider,
       clock,
       callerId: '+14155550100',

@@ -8,7 +8,7 @@ import { attributeText, ownTracer, recordSpans } from '@ringkit/internal/testing
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PlacementEvent } from './events.js';
 import { createScheduler } from './scheduler.js';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import type { SchedulerOptions } from './options.js';
 
 const otel = recordSpans();
@@ -29,7 +29,7 @@ function setup(answer: (n: number) => Response, options: Partial<SchedulerOption
   const fetch = (() => Promise.resolve(answer(n++))) as unknown as typeof globalThis.fetch;
   const provider = createMockCallApiClient({ baseUrl: 'http://calls.test', fetch, retry: 0 });
   const scheduler = createScheduler({
-    store: memoryStore(),
+    store: createMemoryStore(),
     provider,
     clock,
     callerId: ME,
@@ -127,7 +127,7 @@ describe('the scheduler traced', () => {
   });
 
   it('ends the placement span and tells the placement even when its answer cannot be written', async () => {
-    const store = memoryStore();
+    const store = createMemoryStore();
     const failing: typeof store = {
       ...store,
       update: (id, version, patch) =>
@@ -180,7 +180,7 @@ describe('the scheduler traced', () => {
 
     expect(() =>
       createScheduler({
-        store: memoryStore(),
+        store: createMemoryStore(),
         provider: createMockCallApiClient(),
         callerId: ME,
         tracer: { startSpan: 'no' } as never,

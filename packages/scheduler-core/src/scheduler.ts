@@ -107,7 +107,7 @@ const STATUSES: readonly ScheduledCallStatus[] = SCHEDULED_CALL_STATUSES;
  * and keep their history.
  *
  * @example
- * const scheduler = createScheduler({ store: memoryStore(), provider, callerId: '+14155550100' });
+ * const scheduler = createScheduler({ store: createMemoryStore(), provider, callerId: '+14155550100' });
  * await scheduler.start();
  * await scheduler.schedule({ to: '+14155552671', at: '2026-03-08T14:00:00Z' });
  */

@@ -6,7 +6,7 @@ import {
 import { createTwilioClient } from '@ringkit/call-client/twilio';
 import { describe, expect, it } from 'vitest';
 import { createScheduler } from './scheduler.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import type { ScheduledCall } from './types.js';
 
 const ME = '+14155550100';
@@ -28,7 +28,7 @@ describe('a Twilio 503 on the create request', () => {
           if (event.type === 'created') creates += 1;
         },
       });
-      const store = sqliteStore({ path: ':memory:' });
+      const store = createSqliteStore({ path: ':memory:' });
       const scheduler = createScheduler({
         store,
         provider: createTwilioClient({

@@ -1,6 +1,6 @@
 import { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client';
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import type { ValidationError } from './errors.js';
 import { isSchedulerError, isValidationError } from './errors.js';
 import { fakeProvider } from '../test/fakes.js';
@@ -68,7 +68,7 @@ describe('schedule() input validation', () => {
     'refuses %s with a ValidationError and stores nothing',
     async (_, patch, field) => {
       const clock = createFakeClock(T0);
-      const store = memoryStore();
+      const store = createMemoryStore();
       const scheduler = createScheduler({
         store,
         clock,
@@ -90,7 +90,7 @@ describe('schedule() input validation', () => {
   it('accepts a time up to 60 s in the past and an ISO string with an offset', async () => {
     const clock = createFakeClock(T0);
     const scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       clock,
       provider: fakeProvider({ clock }),
       callerId: '+14155550100',
@@ -106,7 +106,7 @@ describe('schedule() input validation', () => {
     const clock = createFakeClock(T0);
     const create = () =>
       createScheduler({
-        store: memoryStore(),
+        store: createMemoryStore(),
         clock,
         provider: fakeProvider({ clock }),
         callerId: '+14155550100',
@@ -121,7 +121,7 @@ describe('schedule() input validation', () => {
     let error: unknown;
     try {
       createScheduler({
-        store: memoryStore(),
+        store: createMemoryStore(),
         clock,
         provider: fakeProvider({ clock }),
         callerId: '+14155550100',
@@ -140,7 +140,7 @@ describe('schedule() input validation', () => {
     const clock = createFakeClock(T0);
     expect(() =>
       createScheduler({
-        store: memoryStore(),
+        store: createMemoryStore(),
         clock,
         provider: fakeProvider({ clock }),
         callerId: 'reception',

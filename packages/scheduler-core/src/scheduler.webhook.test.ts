@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
+import { createMemoryStore } from './stores/memory/memory.js';
 import { deferred, fakeProvider } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
@@ -17,7 +17,7 @@ describe('webhook providers', () => {
     const clock = createFakeClock(T0);
     const provider = fakeProvider({ clock, webhooks: true });
     const scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       provider,
       clock,
       callerId: '+14155550100',
@@ -53,7 +53,7 @@ describe('webhook providers', () => {
   it('counts the talk time from the earliest answer, even one that arrives after a later answer and the end', async () => {
     const clock = createFakeClock(T0);
     const provider = fakeProvider({ clock, webhooks: true });
-    const store = memoryStore();
+    const store = createMemoryStore();
     const scheduler = createScheduler({ store, provider, clock, callerId: '+14155550100' });
     await scheduler.start();
     const { id } = await scheduler.schedule({ to: '+14155552671', at: new Date(T0 + 1000) });
@@ -79,7 +79,7 @@ describe('webhook providers', () => {
     ] as const) {
       const clock = createFakeClock(T0);
       const provider = fakeProvider({ clock, webhooks: true });
-      const store = memoryStore();
+      const store = createMemoryStore();
       const scheduler = createScheduler({ store, provider, clock, callerId: '+14155550100' });
       await scheduler.start();
       const { id } = await scheduler.schedule({ to: '+14155552671', at: new Date(T0 + 1000) });
@@ -103,7 +103,7 @@ describe('webhook providers', () => {
     const clock = createFakeClock(T0);
     const gate = deferred();
     const provider = fakeProvider({ clock, webhooks: true, onPlace: () => gate.promise });
-    const store = memoryStore();
+    const store = createMemoryStore();
     const scheduler = createScheduler({ store, provider, clock, callerId: '+14155550100' });
     await scheduler.start();
     await scheduler.schedule({ to: '+14155552671', at: new Date(T0 + 1000) });
@@ -132,7 +132,7 @@ describe('webhook providers', () => {
     const gate = deferred();
     const provider = fakeProvider({ clock, webhooks: true, onPlace: () => gate.promise });
     const scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       provider,
       clock,
       callerId: '+14155550100',

@@ -1,13 +1,13 @@
 import { createMockCallApiClient } from '@ringkit/call-client';
 import { startCallApiSimulator } from '@ringkit/simulator';
 import { describe, expect, it } from 'vitest';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { createScheduler } from './scheduler.js';
 
 describe('against the polling simulator', () => {
   it('places a scheduled call, follows it to completion and lists it in history', async () => {
     const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 20, seed: 7 });
-    const store = sqliteStore({ path: ':memory:' });
+    const store = createSqliteStore({ path: ':memory:' });
     const scheduler = createScheduler({
       store,
       provider: createMockCallApiClient({ baseUrl: sim.url, retry: 0 }),

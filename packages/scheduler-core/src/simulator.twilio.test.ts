@@ -3,7 +3,7 @@ import { startCallApiSimulator, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulat
 import { createTwilioClient, parseTwilioStatusCallback } from '@ringkit/call-client/twilio';
 import { describe, expect, it } from 'vitest';
 import { createScheduler, type Scheduler } from './scheduler.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 
 const ME = '+14155550100';
 const BOB = '+14155552671';
@@ -29,7 +29,7 @@ describe('against the Twilio simulator', () => {
         await done;
       },
     });
-    const store = sqliteStore({ path: ':memory:' });
+    const store = createSqliteStore({ path: ':memory:' });
     const scheduler = createScheduler({
       store,
       provider: createTwilioClient({

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from './stores/memory/memory.js';
-import { sqliteStore } from './stores/sqlite/sqlite.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import type { Store } from './store.js';
 import { storedCall } from './testing/store-contract.js';
 
@@ -83,7 +83,7 @@ describe('leases (property)', () => {
   it('hold for the memory store', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
-        const store = memoryStore();
+        const store = createMemoryStore();
         await checkLeases(store, s);
         await store.close();
       }),
@@ -97,7 +97,7 @@ describe('leases (property)', () => {
     try {
       await fc.assert(
         fc.asyncProperty(scenario, async (s) => {
-          const store = sqliteStore({ path: join(dir, `${n++}.db`) });
+          const store = createSqliteStore({ path: join(dir, `${n++}.db`) });
           await checkLeases(store, s);
           await store.close();
         }),

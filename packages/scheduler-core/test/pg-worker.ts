@@ -4,7 +4,7 @@
  * (gracefully) on the message `'stop'`, reporting `{ type: 'stopped', errors }`.
  */
 import { createMockCallApiClient } from '@ringkit/call-client';
-import { postgresStore } from '../src/stores/postgres/postgres.js';
+import { createPostgresStore } from '../src/stores/postgres/postgres.js';
 import { createScheduler } from '../src/scheduler.js';
 
 export interface PgWorkerConfig {
@@ -35,7 +35,7 @@ const send = (message: PgWorkerMessage) => {
   if (process.connected) process.send?.(message);
 };
 
-const store = postgresStore(
+const store = createPostgresStore(
   { connectionString: config.url, max: config.poolSize, application_name: config.workerId },
   {
     schema: config.schema,

@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { sourceExecArgv } from '@ringkit/internal/testing';
-import { postgresStore, type PostgresStore } from '../src/stores/postgres/postgres.js';
+import { createPostgresStore, type PostgresStore } from '../src/stores/postgres/postgres.js';
 import { dropSchemas, holdDatabaseLock, randomSchema } from './pg-testing.js';
 import type { PgWorkerConfig, PgWorkerMessage } from './pg-worker.js';
 
@@ -56,7 +56,7 @@ export function workerSuite(url: string) {
     schema,
     workers,
     async openStore(): Promise<PostgresStore> {
-      store = postgresStore({ connectionString: url, max: 4 }, { schema });
+      store = createPostgresStore({ connectionString: url, max: 4 }, { schema });
       await store.ready();
       return store;
     },

@@ -4,9 +4,9 @@
  * it alive.
  * argv[2] is the file's path.
  */
-import { sqliteStore } from '../src/stores/sqlite/sqlite.js';
+import { createSqliteStore } from '../src/stores/sqlite/sqlite.js';
 import { storedCall } from '../src/testing/store-contract.js';
 
-const store = sqliteStore({ path: process.argv[2]! });
+const store = createSqliteStore({ path: process.argv[2]! });
 await store.insert(storedCall({ id: 'left-open' }));
 console.log('written');

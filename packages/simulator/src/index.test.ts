@@ -13,7 +13,7 @@ describe('@ringkit/simulator', () => {
     const testing = await import('./index.js');
     expect(typeof testing.startCallApiSimulator).toBe('function');
     expect(typeof testing.startFaultGateway).toBe('function');
-    expect(Object.keys(testing)).not.toContain('callApiHandlers');
+    expect(Object.keys(testing)).not.toContain('createCallApiHandlers');
   });
 
   it('keeps the MSW handlers in their own entry', async () => {

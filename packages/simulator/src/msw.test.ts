@@ -6,11 +6,11 @@ import { postJson, request, WAIT, type Harness } from '../test/simulator-suite-h
 import { describePollingContract } from '../test/simulator-suite-polling.js';
 import { describeTwilioContract } from '../test/simulator-suite-twilio.js';
 import { describeWebhookContract } from '../test/simulator-suite-webhook.js';
-import { callApiHandlers, createCallApiMock, type CallApiMockOptions } from './msw.js';
+import { createCallApiHandlers, createCallApiMock, type CallApiMockOptions } from './msw.js';
 
 const server = setupServer(
-  ...callApiHandlers({ flavour: 'polling', stepMs: 5 }),
-  ...callApiHandlers({ flavour: 'webhook', stepMs: 60_000 }),
+  ...createCallApiHandlers({ flavour: 'polling', stepMs: 5 }),
+  ...createCallApiHandlers({ flavour: 'webhook', stepMs: 60_000 }),
 );
 
 // msw 3 renamed `onUnhandledRequest` to `onUnhandledFrame`; 'error' makes a stray request fail.
@@ -31,7 +31,7 @@ describePollingContract(harness);
 describeWebhookContract(harness);
 describeTwilioContract(harness);
 
-describe('callApiHandlers', () => {
+describe('createCallApiHandlers', () => {
   it('answers on the default base URLs given to setupServer', async () => {
     const created = await postJson('http://localhost:5000/api/call', {
       phone_number: '+14155552671',

@@ -10,7 +10,7 @@ import { knobsSchema, parseOptions, resolveKnobs } from './_options.js';
 import { createStatusCallbackDeliverer, createWebhookDeliverer } from './_webhook.js';
 import type { SimulatedCall, SimulatorFlavour, SimulatorKnobs } from './types.js';
 
-/** Options of {@link createCallApiMock} and {@link callApiHandlers}: the shared knobs plus a base URL. */
+/** Options of {@link createCallApiMock} and {@link createCallApiHandlers}: the shared knobs plus a base URL. */
 export interface CallApiMockOptions extends SimulatorKnobs {
   /**
    * Where the mocked provider lives; every request under it is answered, unknown routes with 404.
@@ -106,9 +106,9 @@ export function createCallApiMock(options: CallApiMockOptions): CallApiMock {
 
 /**
  * MSW handlers that play the polling, the webhook or the Twilio provider, for
- * `setupServer(...callApiHandlers({ flavour: 'polling' }))`. Use {@link createCallApiMock}
+ * `setupServer(...createCallApiHandlers({ flavour: 'polling' }))`. Use {@link createCallApiMock}
  * to see the calls created or to stop pending webhooks.
  */
-export function callApiHandlers(options: CallApiMockOptions): HttpHandler[] {
+export function createCallApiHandlers(options: CallApiMockOptions): HttpHandler[] {
   return createCallApiMock(options).handlers;
 }

@@ -38,8 +38,8 @@ const STORES: [string, () => Promise<{ env: Record<string, string>; schema?: str
           async () => {
             const schema = `rk_campaigns_${process.pid}_${Date.now().toString(36)}`;
             cleanups.push(async () => {
-              const { postgresStore } = await import('@ringkit/scheduler-core/postgres');
-              const store = postgresStore({ connectionString: databaseUrl }, { schema });
+              const { createPostgresStore } = await import('@ringkit/scheduler-core/postgres');
+              const store = createPostgresStore({ connectionString: databaseUrl }, { schema });
               await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
               await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}_campaigns" CASCADE`);
               await store.close();

@@ -12,7 +12,7 @@ import {
 } from '@ringkit/call-client';
 import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
 import { createScheduler, type Scheduler } from '@ringkit/scheduler-core';
-import { memoryStore } from '@ringkit/scheduler-core/memory';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import express from 'express';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ describe("with the demo's polling provider, which cannot end calls", () => {
     // Slow steps: the call rings for seconds, long enough to ask for it to be canceled.
     sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 4_000, seed: 1 });
     scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       provider: createMockCallApiClient({ baseUrl: sim.url }),
       callerId: '+14155550100',
       watchIntervalMs: 20,
@@ -119,7 +119,7 @@ describe('with a provider that can end calls', () => {
 
   beforeAll(async () => {
     scheduler = createScheduler({
-      store: memoryStore(),
+      store: createMemoryStore(),
       provider: ringing.provider,
       callerId: '+14155550100',
       watchIntervalMs: 20,

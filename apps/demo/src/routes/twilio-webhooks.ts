@@ -1,4 +1,4 @@
-import { expressTwilioWebhookHandler } from '@ringkit/call-client/twilio';
+import { createExpressTwilioWebhookHandler } from '@ringkit/call-client/twilio';
 import type { RequestHandler } from 'express';
 import { BODY_LIMIT_BYTES } from '../body.js';
 import type { Runtime } from '../runtime.js';
@@ -13,7 +13,7 @@ import { twilioSettings } from '../twilio.js';
  */
 export function twilioWebhookHandler(runtime: Runtime): RequestHandler {
   const { accountSid, authToken, publicUrl } = twilioSettings(runtime.config);
-  const handler = expressTwilioWebhookHandler({
+  const handler = createExpressTwilioWebhookHandler({
     authToken,
     accountSid,
     publicUrl,

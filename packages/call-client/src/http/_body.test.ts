@@ -2,8 +2,8 @@ import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expressWebhookHandler } from '../webhooks/express.js';
-import { expressTwilioWebhookHandler } from '../twilio/express.js';
+import { createExpressWebhookHandler } from '../webhooks/express.js';
+import { createExpressTwilioWebhookHandler } from '../twilio/express.js';
 
 const LIMIT = 4096;
 const TOKEN = 'tok_0123456789abcdef';
@@ -76,18 +76,18 @@ function send(port: number, head: string, chunked: boolean): Promise<Answer> {
 
 const adapters = [
   {
-    name: 'expressWebhookHandler',
+    name: 'createExpressWebhookHandler',
     path: `/webhooks/dialer/${TOKEN}`,
     type: 'application/json',
     handler: () =>
-      expressWebhookHandler({ token: TOKEN, onEvent: () => undefined, limitBytes: LIMIT }),
+      createExpressWebhookHandler({ token: TOKEN, onEvent: () => undefined, limitBytes: LIMIT }),
   },
   {
-    name: 'expressTwilioWebhookHandler',
+    name: 'createExpressTwilioWebhookHandler',
     path: '/webhooks/twilio',
     type: 'application/x-www-form-urlencoded',
     handler: () =>
-      expressTwilioWebhookHandler({
+      createExpressTwilioWebhookHandler({
         authToken: 'f00dfeedf00dfeedf00dfeedf00dfeed',
         publicUrl: 'https://app.example',
         onEvent: () => undefined,

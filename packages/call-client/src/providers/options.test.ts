@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError, isInvalidOptionsError } from '../errors/errors.js';
-import { expressWebhookHandler } from '../webhooks/express.js';
+import { createExpressWebhookHandler } from '../webhooks/express.js';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
 import type { CallProvider } from './provider.js';
@@ -32,8 +32,8 @@ describe('options', () => {
     ['createNumDialerClient', () => createNumDialerClient({ webhookUrl, retries: 2 } as never)],
     ['createWebhookHandler', () => createWebhookHandler({ token, onEvent, tokn: 1 } as never)],
     [
-      'expressWebhookHandler',
-      () => expressWebhookHandler({ token, onEvent, limitBytes: -1 } as never),
+      'createExpressWebhookHandler',
+      () => createExpressWebhookHandler({ token, onEvent, limitBytes: -1 } as never),
     ],
   ])('%s refuses a misspelt or bad option with InvalidOptionsError naming it', (what, create) => {
     const error = thrown(create);
@@ -61,7 +61,13 @@ describe('options', () => {
       }),
     ).not.toThrow();
     expect(() =>
-      expressWebhookHandler({ token, onEvent, onError: () => {}, tokenParam: 't', limitBytes: 10 }),
+      createExpressWebhookHandler({
+        token,
+        onEvent,
+        onError: () => {},
+        tokenParam: 't',
+        limitBytes: 10,
+      }),
     ).not.toThrow();
     const events = [];
     for await (const event of watchCall(provider, '1', {

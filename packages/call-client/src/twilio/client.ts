@@ -159,7 +159,7 @@ type TwilioCall = z.infer<typeof callSchema>;
  * (paced by `callsPerSecond`), reads them, lists them to reconcile an ambiguous placement,
  * cancels those not answered yet (`cancelCall`) and hangs up answered ones (`hangUpCall`).
  * Follow calls by the status callbacks to `statusCallbackUrl` (see
- * {@link expressTwilioWebhookHandler}) or by polling with `watchCall`.
+ * {@link createExpressTwilioWebhookHandler}) or by polling with `watchCall`.
  *
  * @example
  * const twilio = createTwilioClient({

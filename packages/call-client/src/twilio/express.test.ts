@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '../errors/errors.js';
-import { expressTwilioWebhookHandler, type ExpressTwilioWebhookHandlerOptions } from './express.js';
+import {
+  createExpressTwilioWebhookHandler,
+  type ExpressTwilioWebhookHandlerOptions,
+} from './express.js';
 import { computeTwilioSignature } from './signature.js';
 import type { TwilioStatusCallback } from './status-callback.js';
 
@@ -32,7 +35,7 @@ async function app(
   const events: TwilioStatusCallback[] = [];
   const server = express();
   if (parser) server.use(parser);
-  const handler: RequestHandler = expressTwilioWebhookHandler({
+  const handler: RequestHandler = createExpressTwilioWebhookHandler({
     authToken: TOKEN,
     publicUrl: PUBLIC,
     onEvent: (event) => void events.push(event),
@@ -73,7 +76,7 @@ describe.each([
   ['after express.urlencoded()', express.urlencoded({ extended: false })],
   ['after express.text() for forms', express.text({ type: 'application/x-www-form-urlencoded' })],
   ['after express.raw() for forms', express.raw({ type: 'application/x-www-form-urlencoded' })],
-])('expressTwilioWebhookHandler, %s', (_, parser) => {
+])('createExpressTwilioWebhookHandler, %s', (_, parser) => {
   it('accepts a callback signed for publicUrl + path and query, and answers 204', async () => {
     const { events, post } = await app({}, parser);
     const response = await post(params);
@@ -121,7 +124,7 @@ describe.each([
   });
 });
 
-describe('expressTwilioWebhookHandler', () => {
+describe('createExpressTwilioWebhookHandler', () => {
   it('answers 415 to a body that is neither a form nor JSON', async () => {
     const { events, post } = await app();
     const response = await post(params, {
@@ -241,7 +244,7 @@ describe('expressTwilioWebhookHandler', () => {
   ])('refuses %s with an InvalidOptionsError', (_, change) => {
     const options = { authToken: TOKEN, onEvent: () => {}, ...change };
     try {
-      expressTwilioWebhookHandler(options as never);
+      createExpressTwilioWebhookHandler(options as never);
       expect.unreachable();
     } catch (error) {
       expect(isInvalidOptionsError(error)).toBe(true);
@@ -274,7 +277,7 @@ describe.each([
   ['after express.text() for JSON', express.text({ type: 'application/json' })],
   ['after express.raw() for JSON', express.raw({ type: 'application/json' })],
   ['after express.urlencoded(), which leaves JSON alone', express.urlencoded({ extended: false })],
-])('expressTwilioWebhookHandler with a JSON body, %s', (_, parser) => {
+])('createExpressTwilioWebhookHandler with a JSON body, %s', (_, parser) => {
   const json = JSON.stringify({ ...params, Note: 'Ünïcode ☎' });
 
   it('accepts a body whose SHA-256 is the signed bodySHA256, and answers 204', async () => {
@@ -299,7 +302,7 @@ describe.each([
   });
 });
 
-describe('expressTwilioWebhookHandler with a JSON body', () => {
+describe('createExpressTwilioWebhookHandler with a JSON body', () => {
   it('answers 403, and says why, to a body express.json() already parsed', async () => {
     const errors: unknown[] = [];
     const { events, base } = await app(

@@ -41,7 +41,7 @@ export interface TwilioWebhookHttpResponse {
   once?(event: 'finish', listener: () => void): unknown;
 }
 
-/** Options of {@link expressTwilioWebhookHandler}. */
+/** Options of {@link createExpressTwilioWebhookHandler}. */
 export interface ExpressTwilioWebhookHandlerOptions extends TwilioWebhookHandlerOptions {
   /**
    * The scheme and host (and any path prefix a proxy strips) Twilio reaches this app at: the URL
@@ -96,14 +96,14 @@ const HOST = /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
  * @example
  * app.post(
  *   '/webhooks/twilio',
- *   expressTwilioWebhookHandler({
+ *   createExpressTwilioWebhookHandler({
  *     authToken: process.env.TWILIO_AUTH_TOKEN!,
  *     publicUrl: 'https://app.example',
  *     onEvent: (event) => dialer.handleStatus(event),
  *   }),
  * );
  */
-export function expressTwilioWebhookHandler(options: ExpressTwilioWebhookHandlerOptions) {
+export function createExpressTwilioWebhookHandler(options: ExpressTwilioWebhookHandlerOptions) {
   const { publicUrl, trustProxy = false, limitBytes = 65_536, ...handlerOptions } = options;
   const parsed = adapterOptionsSchema.safeParse({
     trustProxy,
@@ -111,7 +111,7 @@ export function expressTwilioWebhookHandler(options: ExpressTwilioWebhookHandler
     ...(publicUrl === undefined ? {} : { publicUrl }),
   });
   if (!parsed.success)
-    throw new InvalidOptionsError('expressTwilioWebhookHandler', parsed.error.issues);
+    throw new InvalidOptionsError('createExpressTwilioWebhookHandler', parsed.error.issues);
   const handle = createTwilioWebhookHandler(handlerOptions);
   const report = (error: unknown) => {
     try {
@@ -173,7 +173,7 @@ export function expressTwilioWebhookHandler(options: ExpressTwilioWebhookHandler
 }
 
 const TOO_LARGE = Symbol('too large');
-const HANDLER = 'expressTwilioWebhookHandler: its raw body, which bodySHA256 covers, is gone';
+const HANDLER = 'createExpressTwilioWebhookHandler: its raw body, which bodySHA256 covers, is gone';
 
 const UNVERIFIABLE = {
   code: 'forbidden',

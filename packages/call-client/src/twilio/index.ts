@@ -4,7 +4,7 @@
  */
 export { createTwilioClient } from './client.js';
 export { isTwilioApiError, TwilioApiError } from './errors.js';
-export { expressTwilioWebhookHandler } from './express.js';
+export { createExpressTwilioWebhookHandler } from './express.js';
 export { computeTwilioSignature, verifyTwilioSignature } from './signature.js';
 export { parseTwilioStatusCallback, TWILIO_CALL_STATUSES } from './status-callback.js';
 export { createTwilioWebhookHandler } from './webhook.js';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expressWebhookHandler } from './express.js';
+import { createExpressWebhookHandler } from './express.js';
 import type { CallStatusEvent } from '../providers/provider.js';
 
 const token = 'tok_0123456789abcdef';
@@ -17,7 +17,7 @@ async function app(options: { json: boolean; limitBytes?: number }) {
   if (options.json) server.use(express.json());
   server.post(
     '/webhooks/dialer/:token',
-    expressWebhookHandler({
+    createExpressWebhookHandler({
       token,
       onEvent: (e) => void events.push(e),
       ...(options.limitBytes ? { limitBytes: options.limitBytes } : {}),
@@ -32,31 +32,34 @@ async function app(options: { json: boolean; limitBytes?: number }) {
   return { events, post };
 }
 
-describe.each([true, false])('expressWebhookHandler (express.json() in front: %s)', (json) => {
-  it('accepts a webhook on the right token and answers 204', async () => {
-    const { events, post } = await app({ json });
-    const response = await post(`/webhooks/dialer/${token}`, '{"id":12,"status":"answered"}');
-    expect(response.status).toBe(204);
-    expect(events).toMatchObject([{ callId: '12', status: 'answered' }]);
-  });
-
-  it('answers 404 to another token', async () => {
-    const { events, post } = await app({ json });
-    const response = await post('/webhooks/dialer/guess', '{"id":12,"status":"answered"}');
-    expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: { code: 'not_found', message: 'Not found' } });
-    expect(events).toEqual([]);
-  });
-
-  it('answers 400 with a JSON reason to an unknown status', async () => {
-    const { post } = await app({ json });
-    const response = await post(`/webhooks/dialer/${token}`, '{"id":12,"status":"lost"}');
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({
-      error: { code: 'invalid_webhook', details: 'unknown_status' },
+describe.each([true, false])(
+  'createExpressWebhookHandler (express.json() in front: %s)',
+  (json) => {
+    it('accepts a webhook on the right token and answers 204', async () => {
+      const { events, post } = await app({ json });
+      const response = await post(`/webhooks/dialer/${token}`, '{"id":12,"status":"answered"}');
+      expect(response.status).toBe(204);
+      expect(events).toMatchObject([{ callId: '12', status: 'answered' }]);
     });
-  });
-});
+
+    it('answers 404 to another token', async () => {
+      const { events, post } = await app({ json });
+      const response = await post('/webhooks/dialer/guess', '{"id":12,"status":"answered"}');
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ error: { code: 'not_found', message: 'Not found' } });
+      expect(events).toEqual([]);
+    });
+
+    it('answers 400 with a JSON reason to an unknown status', async () => {
+      const { post } = await app({ json });
+      const response = await post(`/webhooks/dialer/${token}`, '{"id":12,"status":"lost"}');
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: { code: 'invalid_webhook', details: 'unknown_status' },
+      });
+    });
+  },
+);
 
 describe('what the provider never sends', () => {
   it.each(['canceled', 'queued', 'initiated', 'in-progress'])(
@@ -88,7 +91,7 @@ describe('what the provider never sends', () => {
   });
 });
 
-describe('expressWebhookHandler without a body parser', () => {
+describe('createExpressWebhookHandler without a body parser', () => {
   it('reads a text body itself and refuses a non-JSON one with 400', async () => {
     const { post } = await app({ json: false });
     const response = await post(
@@ -111,14 +114,14 @@ describe('expressWebhookHandler without a body parser', () => {
   });
 });
 
-describe('expressWebhookHandler on a wildcard route', () => {
+describe('createExpressWebhookHandler on a wildcard route', () => {
   it('never takes a wildcard’s list of path segments for the token', async () => {
     const events: CallStatusEvent[] = [];
     const server = express();
     // A path held in a `string` gives the handler Express 5's ParamsDictionary (values may be
     // lists), which the adapter's request type must accept: `tsc` checks this line.
     const path: string = '/hooks/*token';
-    server.post(path, expressWebhookHandler({ token, onEvent: (e) => void events.push(e) }));
+    server.post(path, createExpressWebhookHandler({ token, onEvent: (e) => void events.push(e) }));
     const listener = server.listen(0, '127.0.0.1');
     await new Promise((resolve) => listener.once('listening', resolve));
     close = () => new Promise((resolve) => listener.close(() => resolve()));

@@ -33,7 +33,7 @@ export interface WebhookHttpResponse {
   once?(event: 'finish', listener: () => void): unknown;
 }
 
-/** Options of {@link expressWebhookHandler}: those of `createWebhookHandler`, and more. */
+/** Options of {@link createExpressWebhookHandler}: those of `createWebhookHandler`, and more. */
 export interface ExpressWebhookHandlerOptions extends WebhookHandlerOptions {
   /**
    * The route parameter that carries the token.
@@ -54,12 +54,13 @@ export interface ExpressWebhookHandlerOptions extends WebhookHandlerOptions {
  * parameter; it works with or without `express.json()` in front of it.
  *
  * @example
- * app.post('/webhooks/dialer/:token', expressWebhookHandler({ token, onEvent: dialer.handleStatus }));
+ * app.post('/webhooks/dialer/:token', createExpressWebhookHandler({ token, onEvent: dialer.handleStatus }));
  */
-export function expressWebhookHandler(options: ExpressWebhookHandlerOptions) {
+export function createExpressWebhookHandler(options: ExpressWebhookHandlerOptions) {
   const { tokenParam = 'token', limitBytes = 65_536, ...handlerOptions } = options;
   const parsed = adapterOptionsSchema.safeParse({ tokenParam, limitBytes });
-  if (!parsed.success) throw new InvalidOptionsError('expressWebhookHandler', parsed.error.issues);
+  if (!parsed.success)
+    throw new InvalidOptionsError('createExpressWebhookHandler', parsed.error.issues);
   const handle = createWebhookHandler(handlerOptions);
 
   return async (

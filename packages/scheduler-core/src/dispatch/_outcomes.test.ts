@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from '../stores/memory/memory.js';
+import { createMemoryStore } from '../stores/memory/memory.js';
 import { storedCall } from '../testing/store-contract.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { createSafeEmitter } from '@ringkit/internal';
@@ -11,7 +11,7 @@ const T0 = Date.parse('2026-06-01T12:00:00Z');
 
 describe('provider statuses', () => {
   it('never end a later attempt with a status of an earlier one, even from a stale row', async () => {
-    const store = memoryStore();
+    const store = createMemoryStore();
     const clock = createFakeClock(T0);
     const outcomes = createOutcomes({
       store,

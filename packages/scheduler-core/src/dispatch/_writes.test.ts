@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore } from '../stores/memory/memory.js';
+import { createMemoryStore } from '../stores/memory/memory.js';
 import type { Store, StoredCallRecord, StoredCallUpdate } from '../store.js';
 import { storedCall } from '../testing/store-contract.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
@@ -23,7 +23,7 @@ const record = (id: string): StoredCallRecord => ({
  * (as a transaction would), and keeps the batches.
  */
 function batchingStore(fail?: unknown) {
-  const inner = memoryStore();
+  const inner = createMemoryStore();
   const batches: StoredCallUpdate[][] = [];
   let last: Promise<unknown> = Promise.resolve();
   const apply = async (updates: StoredCallUpdate[]) => {
@@ -88,7 +88,7 @@ describe('createWriter', () => {
   });
 
   it('updates and then saves the record, only when the update applied, without updateMany', async () => {
-    const store = memoryStore();
+    const store = createMemoryStore();
     await store.insert(storedCall({ id: 'a' }));
     const write = createWriter(store);
     const row = (await store.get('a'))!;

@@ -12,7 +12,7 @@ import {
 } from '../../store.js';
 import { storedCall, storedCampaign, testStore } from '../../testing/store-contract.js';
 import { SCHEDULED_CALL_STATUSES, type ScheduledCallStatus } from '../../types.js';
-import { createMemoryStore, DEFAULT_TUNING, type MemoryTuning } from './_store.js';
+import { createTunedMemoryStore, DEFAULT_TUNING, type MemoryTuning } from './_store.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const LEASE = 30_000;
@@ -22,7 +22,7 @@ const TAKING: readonly ScheduledCallStatus[] = ['queued', ...IN_FLIGHT_STATUSES]
 // Tiny chunks reach every split and merge of the campaign's orders.
 testStore({
   name: 'memory (tiny chunks)',
-  create: () => createMemoryStore({ chunk: 2, recycleAt: 1, heapSlack: 2 }),
+  create: () => createTunedMemoryStore({ chunk: 2, recycleAt: 1, heapSlack: 2 }),
 });
 
 /**
@@ -245,7 +245,7 @@ async function run(
   holdMs: number,
   steps: [Op, number][],
 ) {
-  const store = createMemoryStore(tuning);
+  const store = createTunedMemoryStore(tuning);
   const rows = entries.map((e, position) => {
     const leased = TAKING.includes(e.status);
     return storedCall({

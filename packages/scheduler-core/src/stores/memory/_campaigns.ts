@@ -60,7 +60,8 @@ const copyCampaign = (campaign: StoredCampaign): StoredCampaign => ({
 
 /** Takes a slot out of an order it must be in. */
 function take(order: SortedSlots | undefined, slot: number): void {
-  if (!order?.delete(slot)) throw new Error('memoryStore: a campaign row is missing from an index');
+  if (!order?.delete(slot))
+    throw new Error('createMemoryStore: a campaign row is missing from an index');
 }
 
 /**
@@ -468,7 +469,7 @@ export class Campaigns {
     for (const row of rows) {
       const position = row.position;
       if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0) {
-        throw new RangeError(`memoryStore: campaign row ${row.id} has no position`);
+        throw new RangeError(`createMemoryStore: campaign row ${row.id} has no position`);
       }
       if (ids.has(row.id) || this.owners.has(row.id) || own.id(row.id)) {
         throw duplicate(row.id, `Call ${row.id} already exists`);

@@ -132,7 +132,7 @@ export class RecordTable {
     const record = this.records[slot]!;
     let found = this.byPhone.delete(slot * 2) && this.byStart.delete(slot);
     if (record.to !== record.from) found = this.byPhone.delete(slot * 2 + 1) && found;
-    if (!found) throw new Error(`memoryStore: record ${record.id} is missing from an index`);
+    if (!found) throw new Error(`createMemoryStore: record ${record.id} is missing from an index`);
     this.phones.release(this.phones.find(record.from));
     this.phones.release(this.phones.find(record.to));
   }

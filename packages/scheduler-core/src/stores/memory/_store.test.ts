@@ -12,7 +12,7 @@ import {
 } from '../../store.js';
 import { storedCall } from '../../testing/store-contract.js';
 import { SCHEDULED_CALL_STATUSES, type ScheduledCallStatus } from '../../types.js';
-import { createMemoryStore, DEFAULT_TUNING, type MemoryTuning } from './_store.js';
+import { createTunedMemoryStore, DEFAULT_TUNING, type MemoryTuning } from './_store.js';
 import { CallTable } from './_table.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
@@ -165,7 +165,7 @@ async function expectSame(
 
 /** Runs random steps on a store and on plain objects, and compares every answer. */
 async function run(tuning: MemoryTuning, ops: Op[]) {
-  const store = createMemoryStore(tuning);
+  const store = createTunedMemoryStore(tuning);
   const rows = new Map<string, StoredCall>();
   const records = new Map<string, StoredCallRecord>();
   for (const step of ops) {
@@ -307,7 +307,7 @@ describe('memory store deletes', () => {
       { chunk: 2, recycleAt: 1, heapSlack: 1000 },
       { chunk: 2, recycleAt: 1000, heapSlack: 1000 },
     ]) {
-      const store = createMemoryStore(tuning);
+      const store = createTunedMemoryStore(tuning);
       const due = T0 + 1000;
       await store.insert(storedCall({ id: 'm', dueAt: due }));
       await store.insert(storedCall({ id: 'n', dueAt: due }));
@@ -347,7 +347,7 @@ describe('memory store deletes', () => {
   });
 
   it('keeps a record under both its numbers, and moves it when a save changes them', async () => {
-    const store = createMemoryStore({ chunk: 2, recycleAt: 1, heapSlack: 2 });
+    const store = createTunedMemoryStore({ chunk: 2, recycleAt: 1, heapSlack: 2 });
     const [me, bob, eve] = PHONES as [string, string, string];
     const record = (id: string, from: string, to: string, startedAt: number): StoredCallRecord => ({
       id,

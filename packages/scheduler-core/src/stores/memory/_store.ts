@@ -45,12 +45,12 @@ function createState(tuning: MemoryTuning) {
   };
 }
 
-/** The memory store (see `memoryStore`), with its sizes. */
-export function createMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store {
+/** The memory store (see `createMemoryStore`), with its sizes. */
+export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store {
   let state: ReturnType<typeof createState> | null = createState(tuning);
 
   const open = () => {
-    if (!state) throw new Error('memoryStore: the store is closed');
+    if (!state) throw new Error('createMemoryStore: the store is closed');
     return state;
   };
 

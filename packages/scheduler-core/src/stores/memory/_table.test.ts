@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isConflictError, isCallNotFoundError } from '../../errors.js';
 import { claimedStatus, wakeTime, type StoredCall, type StoredCallPatch } from '../../store.js';
 import { storedCall } from '../../testing/store-contract.js';
-import { memoryStore } from './memory.js';
+import { createMemoryStore } from './memory.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 
@@ -43,7 +43,7 @@ const rowWithEverything = () =>
 
 describe('memory store rows', () => {
   it('hands out copies: changing a row it returned changes nothing stored', async () => {
-    const store = memoryStore();
+    const store = createMemoryStore();
     const input = rowWithEverything();
     const inserted = await store.insert(input);
     const expected = rowWithEverything();
@@ -78,7 +78,7 @@ describe('memory store rows', () => {
   });
 
   it('claims thousands of rows by wake time and id, and lists them by creation', async () => {
-    const store = memoryStore();
+    const store = createMemoryStore();
     const n = 5000;
     const rows = Array.from({ length: n }, (_, i) =>
       storedCall({
@@ -110,7 +110,7 @@ describe('memory store rows', () => {
   });
 
   it('keeps the numbers and strings of a row exactly', async () => {
-    const store = memoryStore();
+    const store = createMemoryStore();
     const row = storedCall({
       id: '  spaced id  ',
       to: '+442071838750',
@@ -199,7 +199,7 @@ describe('memory store (property)', () => {
   it('behaves like the plain-object model, whatever callers do to the rows they get', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 60, size: 'max' }), async (ops) => {
-        const store = memoryStore();
+        const store = createMemoryStore();
         const model = new Map<string, StoredCall>();
         for (const step of ops) {
           if (step.kind === 'insert') {

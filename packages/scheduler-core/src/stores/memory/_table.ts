@@ -440,13 +440,13 @@ export class CallTable {
   /** Takes a slot out of an order it must be in. */
   private take(order: SortedSlots | undefined, slot: number): void {
     if (!order?.delete(slot)) {
-      throw new Error(`memoryStore: row ${this.ids[slot]} is missing from an index`);
+      throw new Error(`createMemoryStore: row ${this.ids[slot]} is missing from an index`);
     }
   }
 
   private statusCode(status: string): number {
     const code = this.statuses.code(status);
-    if (code >= FREE) throw new RangeError('memoryStore: more than 255 distinct statuses');
+    if (code >= FREE) throw new RangeError('createMemoryStore: more than 255 distinct statuses');
     return code;
   }
 

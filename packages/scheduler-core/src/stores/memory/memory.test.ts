@@ -1,4 +1,4 @@
 import { testStore } from '../../testing/store-contract.js';
-import { memoryStore } from './memory.js';
+import { createMemoryStore } from './memory.js';
 
-testStore({ name: 'memory', create: () => memoryStore() });
+testStore({ name: 'memory', create: () => createMemoryStore() });

@@ -1,5 +1,5 @@
 import type { Store } from '../../store.js';
-import { createMemoryStore } from './_store.js';
+import { createTunedMemoryStore } from './_store.js';
 
 /**
  * A store in this process's memory: the default for tests and single-process apps that can lose
@@ -17,8 +17,8 @@ import { createMemoryStore } from './_store.js';
  * slot is reused).
  *
  * @example
- * const scheduler = createScheduler({ store: memoryStore(), provider });
+ * const scheduler = createScheduler({ store: createMemoryStore(), provider });
  */
-export function memoryStore(): Store {
-  return createMemoryStore();
+export function createMemoryStore(): Store {
+  return createTunedMemoryStore();
 }

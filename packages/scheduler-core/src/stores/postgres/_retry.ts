@@ -1,4 +1,4 @@
-/** Where `postgresStore` reports connection loss and recovery; `console` fits. */
+/** Where `createPostgresStore` reports connection loss and recovery; `console` fits. */
 export interface PostgresStoreLogger {
   info(message: string): void;
   warn(message: string): void;

@@ -1,6 +1,6 @@
 import type { CallProvider, CallStatus } from '@ringkit/call-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { postgresStore, type PostgresStore } from './postgres.js';
+import { createPostgresStore, type PostgresStore } from './postgres.js';
 import { deferred } from '../../../test/fakes.js';
 import {
   describeWithDatabase,
@@ -75,7 +75,7 @@ describeWithDatabase('PostgreSQL: a worker killed while following calls', (url) 
 
   it('has its calls adopted by a surviving worker within a lease, not at the next sweep', async () => {
     const open = () => {
-      const store = postgresStore({ connectionString: url, max: 4 }, { schema });
+      const store = createPostgresStore({ connectionString: url, max: 4 }, { schema });
       stores.push(store);
       return store;
     };

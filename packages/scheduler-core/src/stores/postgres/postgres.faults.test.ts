@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { CallProvider } from '@ringkit/call-client';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresStore, type PostgresStore } from './postgres.js';
+import { createPostgresStore, type PostgresStore } from './postgres.js';
 import {
   describeWithDatabase,
   dropSchemas,
@@ -103,7 +103,7 @@ describeWithDatabase('PostgreSQL store faults', (url) => {
     logger?: ReturnType<typeof recordingLogger>,
   ) => {
     const schema = schemas.at(-1)!;
-    const created = postgresStore(
+    const created = createPostgresStore(
       { connectionString: url, max: config.max ?? 10, application_name: config.app ?? 'rk-faults' },
       { schema, ...(logger ? { logger } : {}) },
     );

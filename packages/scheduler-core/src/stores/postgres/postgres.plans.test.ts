@@ -46,7 +46,7 @@ import {
   type PlanResult,
   type Statement,
 } from '../../../test/plans.js';
-import { postgresStore } from './postgres.js';
+import { createPostgresStore } from './postgres.js';
 
 const FINISHED = 200_000;
 const SCHEDULED = 20_000;
@@ -495,7 +495,7 @@ async function analyse(url: string) {
   const pool = new Pool({ connectionString: url, max: 10, Client: RecordingClient });
   const admin = new Pool({ connectionString: url, max: 1 });
   try {
-    const inner = postgresStore({ pool }, { schema });
+    const inner = createPostgresStore({ pool }, { schema });
     await inner.ready();
     await load(admin, schema);
     const tagged = taggingStore(inner);
@@ -526,7 +526,7 @@ async function analyse(url: string) {
 // The statements are known once the workload has run: it runs while the file is collected.
 const analysis = TEST_DATABASE_URL ? await analyse(TEST_DATABASE_URL) : null;
 
-describeWithDatabase('postgresStore: every statement is served by an index', () => {
+describeWithDatabase('createPostgresStore: every statement is served by an index', () => {
   const { results, expected } = analysis!;
   planTests(results, expected, [
     {

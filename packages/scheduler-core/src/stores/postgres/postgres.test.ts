@@ -6,7 +6,7 @@ import { isSchedulerError } from '../../errors.js';
 import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import type { StoredCall, StoredCampaign } from '../../store.js';
-import { postgresStore, type PostgresStore } from './postgres.js';
+import { createPostgresStore, type PostgresStore } from './postgres.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 
@@ -97,7 +97,7 @@ const backToVersion4 = (s: string) => `${backToVersion7(s)}
   ALTER TABLE ${s}.call_records DROP COLUMN answered_by;
   DELETE FROM ${s}.schema_migrations WHERE version > 4;`;
 
-describeWithDatabase('postgresStore', (url) => {
+describeWithDatabase('createPostgresStore', (url) => {
   let release: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     release = await holdDatabaseLock(url, 'shared');
@@ -117,9 +117,12 @@ describeWithDatabase('postgresStore', (url) => {
 
   testStore({
     name: 'postgres',
-    create: () => postgresStore({ connectionString: url, max: 4 }, { schema: newSchema() }),
+    create: () => createPostgresStore({ connectionString: url, max: 4 }, { schema: newSchema() }),
     connectAgain: (store) =>
-      postgresStore({ connectionString: url, max: 4 }, { schema: (store as PostgresStore).schema }),
+      createPostgresStore(
+        { connectionString: url, max: 4 },
+        { schema: (store as PostgresStore).schema },
+      ),
   });
 
   const waitFor = async (check: () => boolean | Promise<boolean>, ms = 5000) => {
@@ -130,11 +133,11 @@ describeWithDatabase('postgresStore', (url) => {
     }
   };
 
-  describe('postgresStore', () => {
+  describe('createPostgresStore', () => {
     it('applies its migrations once, under a lock, however many stores start together', async () => {
       const schema = newSchema();
       const stores = Array.from({ length: 4 }, () =>
-        postgresStore({ connectionString: url, max: 2 }, { schema }),
+        createPostgresStore({ connectionString: url, max: 2 }, { schema }),
       );
       await Promise.all(stores.map((store) => store.ready()));
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
@@ -146,7 +149,7 @@ describeWithDatabase('postgresStore', (url) => {
 
     it('upgrades a schema of the first version: history kept, followed calls adoptable and announced', async () => {
       const schema = newSchema();
-      const before = postgresStore({ connectionString: url, max: 1 }, { schema });
+      const before = createPostgresStore({ connectionString: url, max: 1 }, { schema });
       await before.ready();
       await before.close();
       const s = `"${schema}"`;
@@ -173,7 +176,7 @@ describeWithDatabase('postgresStore', (url) => {
           version, attempt, lease_owner, lease_until, placing_at, provider_call_id)
         VALUES ('ringing', '+14155552671', 'ringing', ${T0}, ${T0}, ${T0}, 1, 1, 'w1',
           ${T0 + 5000}, ${T0}, 'p1');`);
-      const store = postgresStore({ connectionString: url, max: 2 }, { schema });
+      const store = createPostgresStore({ connectionString: url, max: 2 }, { schema });
       expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
         { id: 'old', status: 'completed', durationS: 62, outcomeUnknown: false },
       ]);
@@ -193,7 +196,7 @@ describeWithDatabase('postgresStore', (url) => {
 
     it('upgrades a schema of version 4 in place: its calls and records intact, with no options and no answeredBy', async () => {
       const schema = newSchema();
-      const before = postgresStore({ connectionString: url, max: 1 }, { schema });
+      const before = createPostgresStore({ connectionString: url, max: 1 }, { schema });
       await before.ready();
       await before.close();
       const s = `"${schema}"`;
@@ -207,7 +210,7 @@ describeWithDatabase('postgresStore', (url) => {
           answered_at, ended_at, duration_seconds, outcome_unknown)
         VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62,
           false);`);
-      const store = postgresStore({ connectionString: url, max: 2 }, { schema });
+      const store = createPostgresStore({ connectionString: url, max: 2 }, { schema });
       expect(await store.get('due')).toEqual(
         storedCall({
           id: 'due',
@@ -252,7 +255,7 @@ describeWithDatabase('postgresStore', (url) => {
 
     it("upgrades a schema of version 7 in place: its rows stay the scheduler's own, and campaigns come", async () => {
       const schema = newSchema();
-      const before = postgresStore({ connectionString: url, max: 1 }, { schema });
+      const before = createPostgresStore({ connectionString: url, max: 1 }, { schema });
       await before.ready();
       await before.close();
       const s = `"${schema}"`;
@@ -265,7 +268,7 @@ describeWithDatabase('postgresStore', (url) => {
           version, attempt, lease_owner, lease_until, placing_at, provider_call_id)
         VALUES ('ringing', '+14155552671', 'ringing', ${T0}, 3, 3, 2, 1, 'w1', ${T0 + 5000},
           ${T0}, 'p1');`);
-      const store = postgresStore({ connectionString: url, max: 2 }, { schema });
+      const store = createPostgresStore({ connectionString: url, max: 2 }, { schema });
       const due = await store.get('due');
       expect(due).toEqual(storedCall({ id: 'due', dueAt: T0, createdAt: 1, updatedAt: 1 }));
       expect(due?.campaign ?? null).toBeNull();
@@ -311,8 +314,8 @@ describeWithDatabase('postgresStore', (url) => {
 
     it('claims of one campaign from two processes take turns: never more calls live than its concurrency', async () => {
       const schema = newSchema();
-      const a = postgresStore({ connectionString: url, max: 4 }, { schema });
-      const b = postgresStore({ connectionString: url, max: 4 }, { schema });
+      const a = createPostgresStore({ connectionString: url, max: 4 }, { schema });
+      const b = createPostgresStore({ connectionString: url, max: 4 }, { schema });
       const budget = { intervalMs: 10, horizonMs: 1_000_000 };
       await a.insertCampaign!(campaignRow('race', { concurrency: 5 }), entries('race', 40));
       const now = T0 + 1000;
@@ -362,7 +365,7 @@ describeWithDatabase('postgresStore', (url) => {
 
     it('hands out again the rows of a campaign claim whose answer was lost, and claims no more', async () => {
       const armed = { on: false, fired: false };
-      const store = postgresStore(
+      const store = createPostgresStore(
         { connectionString: url, max: 2, Client: commitLosingClient(armed) },
         { schema: newSchema() },
       );
@@ -382,7 +385,7 @@ describeWithDatabase('postgresStore', (url) => {
     });
 
     it('analyses the calls after storing a large campaign, so that its statements are planned knowing its rows', async () => {
-      const store = postgresStore({ connectionString: url, max: 2 }, { schema: newSchema() });
+      const store = createPostgresStore({ connectionString: url, max: 2 }, { schema: newSchema() });
       const nullShare = async () => {
         const { rows } = await admin.query<{ null_frac: number }>(
           `SELECT null_frac FROM pg_stats
@@ -404,7 +407,7 @@ describeWithDatabase('postgresStore', (url) => {
     });
 
     it('keeps history, idempotency keys and provider ids indexed', async () => {
-      const store = postgresStore({ connectionString: url, max: 1 }, { schema: newSchema() });
+      const store = createPostgresStore({ connectionString: url, max: 1 }, { schema: newSchema() });
       await store.ready();
       const { rows } = await admin.query<{ indexdef: string }>(
         'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname',
@@ -437,8 +440,8 @@ describeWithDatabase('postgresStore', (url) => {
 
     it('announces new and earlier wake times to every subscriber, and stays quiet on claims', async () => {
       const schema = newSchema();
-      const listening = postgresStore({ connectionString: url, max: 1 }, { schema });
-      const writer = postgresStore({ connectionString: url, max: 1 }, { schema });
+      const listening = createPostgresStore({ connectionString: url, max: 1 }, { schema });
+      const writer = createPostgresStore({ connectionString: url, max: 1 }, { schema });
       const heard: (number | null)[] = [];
       const unsubscribe = await listening.subscribe!((at) => heard.push(at));
       await writer.insertMany!([
@@ -467,7 +470,7 @@ describeWithDatabase('postgresStore', (url) => {
       const app = `rk-listen-${randomBytes(4).toString('hex')}`;
       const logs: string[] = [];
       const logger = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push(m) };
-      const store = postgresStore(
+      const store = createPostgresStore(
         { connectionString: url, max: 1, application_name: app },
         { schema, logger },
       );
@@ -489,7 +492,7 @@ describeWithDatabase('postgresStore', (url) => {
     it('locks the rows of a batch in id order: no deadlock with a transaction holding one', async () => {
       const schema = newSchema();
       const logs: string[] = [];
-      const store = postgresStore(
+      const store = createPostgresStore(
         { connectionString: url, max: 2, application_name: `batch-${schema}` },
         { schema, logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) } },
       );
@@ -532,7 +535,7 @@ describeWithDatabase('postgresStore', (url) => {
 
     it('leaves a pool it was given open when it closes', async () => {
       const pool = new Pool({ connectionString: url, max: 1 });
-      const store = postgresStore({ pool }, { schema: newSchema() });
+      const store = createPostgresStore({ pool }, { schema: newSchema() });
       await store.insert(storedCall({ id: 'a' }));
       await store.close();
       expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
@@ -543,7 +546,7 @@ describeWithDatabase('postgresStore', (url) => {
       for (const schema of ['Ringkit', 'a-b', '1abc', 'x'.repeat(59), 'a"; DROP TABLE x; --']) {
         let error: unknown;
         try {
-          postgresStore({ connectionString: url }, { schema });
+          createPostgresStore({ connectionString: url }, { schema });
         } catch (e) {
           error = e;
         }
@@ -554,8 +557,8 @@ describeWithDatabase('postgresStore', (url) => {
 
     it('refuses an option it does not know, before it connects', () => {
       expect(() =>
-        postgresStore({ connectionString: url }, { schema: 'ringkit', retries: 3 } as never),
-      ).toThrow(/^Invalid postgresStore options: \(root\): Unrecognized key: "retries"/);
+        createPostgresStore({ connectionString: url }, { schema: 'ringkit', retries: 3 } as never),
+      ).toThrow(/^Invalid createPostgresStore options: \(root\): Unrecognized key: "retries"/);
     });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `postgresStore()`: every method of the store contract in one place, over the SQL in `_sql.ts`.
+ * `createPostgresStore()`: every method of the store contract in one place, over the SQL in `_sql.ts`.
  * Its length is the contract's (a dozen methods, each a statement and its mapping); batching,
  * LISTEN/NOTIFY, migrations and retries are in the files beside it.
  */
@@ -60,7 +60,7 @@ export type PostgresConnection =
   | (PoolConfig & { connectionString: string; pool?: never })
   | { pool: Pool; connectionString?: never };
 
-/** Options of {@link postgresStore}. */
+/** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions {
   /**
    * The schema that holds the store's tables, created when missing. A lowercase identifier
@@ -138,19 +138,19 @@ function duplicate(id: string): ConflictError {
  * server are retried until it is back (see `reconnectTimeoutMs`).
  *
  * @example
- * const store = postgresStore({ connectionString: process.env.DATABASE_URL! }, { logger: console });
+ * const store = createPostgresStore({ connectionString: process.env.DATABASE_URL! }, { logger: console });
  */
-export function postgresStore(
+export function createPostgresStore(
   connection: PostgresConnection,
   options: PostgresStoreOptions = {},
 ): PostgresStore {
   const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw invalidOptions('postgresStore', parsed.error.issues);
+  if (!parsed.success) throw invalidOptions('createPostgresStore', parsed.error.issues);
   const schema = options.schema ?? 'ringkit';
   const s = `"${schema}"`;
   const sql = statementsFor(s);
   const campaignSql = campaignStatementsFor(s);
-  const label = `postgresStore(${schema})`;
+  const label = `createPostgresStore(${schema})`;
   const ownsPool = connection.pool === undefined;
   const pool =
     connection.pool ??

@@ -3,14 +3,14 @@ import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
 import { storedCall } from '../../testing/store-contract.js';
-import { postgresStore, type PostgresStore } from './postgres.js';
+import { createPostgresStore, type PostgresStore } from './postgres.js';
 import { NO_FLOOR } from './_wake.js';
 
 /**
  * What a store keeps of the wake times between its statements: the floor its claims scan from,
  * and the next wake time a claim answers. Neither may ever hide a due call.
  */
-describeWithDatabase('postgresStore wake times', (url) => {
+describeWithDatabase('createPostgresStore wake times', (url) => {
   let release: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     release = await holdDatabaseLock(url, 'shared');
@@ -41,7 +41,7 @@ describeWithDatabase('postgresStore wake times', (url) => {
     logger?: { info(m: string): void; warn(m: string): void },
   ) => {
     schemas.add(schema);
-    const store = postgresStore(
+    const store = createPostgresStore(
       { connectionString: url, max: 2, ...(app ? { application_name: app } : {}) },
       { schema, ...(logger ? { logger } : {}) },
     );

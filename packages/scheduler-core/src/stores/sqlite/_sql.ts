@@ -4,7 +4,7 @@ import { CAMPAIGN_FIELDS, COLUMNS, FIELDS, FINISHED_SQL, JSON_FIELDS } from '../
 
 export { COLUMNS, FIELDS };
 
-/** The schema of `sqliteStore` and the mapping of its rows. */
+/** The schema of `createSqliteStore` and the mapping of its rows. */
 
 /** The wake time of the Store contract (see `wakeTime`), as a generated column. */
 const WAKE_AT = `CASE WHEN status = 'scheduled' THEN due_at

@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storedCall } from '../../testing/store-contract.js';
-import { sqliteStore } from './sqlite.js';
+import { createSqliteStore } from './sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ringkit-sqlite-batches-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('sqliteStore updateMany asked for together', () => {
+describe('createSqliteStore updateMany asked for together', () => {
   it('writes the batches still waiting when it is closed, and refuses new ones after', async () => {
     const path = join(dir, 'closing.db');
-    const store = sqliteStore({ path });
+    const store = createSqliteStore({ path });
     await store.insert(storedCall({ id: 'a' }));
     const written = store.updateMany!([{ id: 'a', expectedVersion: 1, patch: { reason: 'last' } }]);
     await store.close();
@@ -24,7 +24,7 @@ describe('sqliteStore updateMany asked for together', () => {
     await expect(
       store.updateMany!([{ id: 'a', expectedVersion: 2, patch: { reason: 'late' } }]),
     ).rejects.toThrow(/closed/);
-    const again = sqliteStore({ path });
+    const again = createSqliteStore({ path });
     expect(await again.get('a')).toMatchObject({ reason: 'last', version: 2 });
     await again.close();
   });

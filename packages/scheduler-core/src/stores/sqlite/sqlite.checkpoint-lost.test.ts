@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it, vi } from 'vitest';
 import { storedCall } from '../../testing/store-contract.js';
-import { sqliteStore } from './sqlite.js';
+import { createSqliteStore } from './sqlite.js';
 
 // A thread that ends at once, as one that crashed would.
 vi.mock('./_checkpoint.js', () => ({
@@ -23,7 +23,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('checkpoints inside its commits again once its checkpoint thread is gone', async () => {
   const path = join(dir, 'lost.db');
-  const store = sqliteStore({ path, checkpointIntervalMs: 3_600_000 });
+  const store = createSqliteStore({ path, checkpointIntervalMs: 3_600_000 });
   await new Promise((resolve) => setImmediate(resolve)); // the thread's end is seen
   const before = statSync(path).size;
   await store.insertMany!(

@@ -34,7 +34,7 @@ import {
   type PlanResult,
   type Statement,
 } from '../../../test/plans.js';
-import { sqliteStore } from './sqlite.js';
+import { createSqliteStore } from './sqlite.js';
 
 const FINISHED = 100_000;
 const SCHEDULED = 10_000;
@@ -201,7 +201,7 @@ async function analyse(): Promise<{ results: Result[]; expected: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'ringkit-plans-'));
   const path = join(dir, 'plans.db');
   try {
-    const inner = sqliteStore({ path });
+    const inner = createSqliteStore({ path });
     const loader = new DatabaseSync(path);
     loader.exec('PRAGMA busy_timeout = 5000');
     loader.exec(loadSql());
@@ -239,7 +239,7 @@ async function analyse(): Promise<{ results: Result[]; expected: string[] }> {
 // The statements are known once the workload has run: it runs while the file is collected.
 const { results, expected } = await analyse();
 
-describe('sqliteStore: every statement is served by an index', () => {
+describe('createSqliteStore: every statement is served by an index', () => {
   planTests(results, expected, [
     {
       title: 'no full scan of scheduled_calls or call_records (SCAN without an index)',

@@ -9,7 +9,7 @@ import { sourceExecArgv } from '@ringkit/internal/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storedCall, storedCampaign, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
-import { sqliteStore } from './sqlite.js';
+import { createSqliteStore } from './sqlite.js';
 
 /** Undoes the migrations after version 3: no call options, no answered_by, no indexes of 6. */
 /** Undoes migration 7 (campaigns): the wake time of version 3 to 6, no campaign columns. */
@@ -51,16 +51,16 @@ testStore({
   name: 'sqlite',
   create: () => {
     const path = join(dir, `contract-${n++}.db`);
-    const store = sqliteStore({ path });
+    const store = createSqliteStore({ path });
     paths.set(store, path);
     return store;
   },
-  connectAgain: (store) => sqliteStore({ path: paths.get(store)! }),
+  connectAgain: (store) => createSqliteStore({ path: paths.get(store)! }),
 });
 
-testStore({ name: 'sqlite (:memory:)', create: () => sqliteStore({ path: ':memory:' }) });
+testStore({ name: 'sqlite (:memory:)', create: () => createSqliteStore({ path: ':memory:' }) });
 
-describe('sqliteStore', () => {
+describe('createSqliteStore', () => {
   it.each([
     ['no path', {}],
     ['a path that is not a string', { path: 42 }],
@@ -71,22 +71,22 @@ describe('sqliteStore', () => {
   ])('refuses %s with InvalidOptionsError naming it', (_, options) => {
     let error: unknown;
     try {
-      sqliteStore(options as never);
+      createSqliteStore(options as never);
     } catch (e) {
       error = e;
     }
     expect(isInvalidOptionsError(error)).toBe(true);
     expect((error as Error).message).toMatch(
-      /^Invalid sqliteStore options: .*(path|busyTimeout|checkpointIntervalMs)/,
+      /^Invalid createSqliteStore options: .*(path|busyTimeout|checkpointIntervalMs)/,
     );
   });
 
   it('keeps rows across a restart and applies each migration once', async () => {
     const path = join(dir, 'restart.db');
-    const first = sqliteStore({ path });
+    const first = createSqliteStore({ path });
     await first.insert(storedCall({ id: 'a' }));
     await first.close();
-    const second = sqliteStore({ path });
+    const second = createSqliteStore({ path });
     expect((await second.get('a'))?.id).toBe('a');
     await second.close();
     const { DatabaseSync } = await import('node:sqlite');
@@ -116,7 +116,7 @@ describe('sqliteStore', () => {
 
     it('never checkpoints inside its own commits by default: a thread of its own does', async () => {
       const quiet = join(dir, 'checkpoint-quiet.db');
-      const store = sqliteStore({ path: quiet, checkpointIntervalMs: 3_600_000 });
+      const store = createSqliteStore({ path: quiet, checkpointIntervalMs: 3_600_000 });
       const before = sizeOf(quiet);
       await fill(store);
       // Over 1,000 pages committed, and none copied into the file: no checkpoint ran in a commit.
@@ -125,7 +125,7 @@ describe('sqliteStore', () => {
       await store.close();
 
       const busy = join(dir, 'checkpoint-thread.db');
-      const threaded = sqliteStore({ path: busy, checkpointIntervalMs: 20 });
+      const threaded = createSqliteStore({ path: busy, checkpointIntervalMs: 20 });
       const start = sizeOf(busy);
       await fill(threaded);
       // No commit after the last: the pages reach the file through the store's thread.
@@ -153,14 +153,14 @@ describe('sqliteStore', () => {
       const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
       clearTimeout(timer);
       expect({ code, signal, out: out.trim() }).toEqual({ code: 0, signal: null, out: 'written' });
-      const store = sqliteStore({ path });
+      const store = createSqliteStore({ path });
       expect((await store.get('left-open'))?.id).toBe('left-open');
       await store.close();
     }, 30_000);
 
     it('with checkpointIntervalMs 0, leaves checkpoints to SQLite, inside the commits', async () => {
       const path = join(dir, 'checkpoint-inline.db');
-      const store = sqliteStore({ path, checkpointIntervalMs: 0 });
+      const store = createSqliteStore({ path, checkpointIntervalMs: 0 });
       const before = sizeOf(path);
       await fill(store);
       expect(sizeOf(path)).toBeGreaterThan(before + 4_096 * 1_000);
@@ -170,7 +170,7 @@ describe('sqliteStore', () => {
 
   it('creates the folders of its path when they are missing', async () => {
     const path = join(dir, 'not', 'yet', 'there', 'calls.db');
-    const store = sqliteStore({ path });
+    const store = createSqliteStore({ path });
     await store.insert(storedCall({ id: 'a' }));
     expect((await store.get('a'))?.id).toBe('a');
     await store.close();
@@ -178,7 +178,7 @@ describe('sqliteStore', () => {
 
   it('upgrades a database of the first schema: its history kept, its followed calls adoptable', async () => {
     const path = join(dir, 'upgrade.db');
-    await sqliteStore({ path }).close();
+    await createSqliteStore({ path }).close();
     const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(path);
     // Back to the first schema: no outcome_unknown, a wake time for scheduled and queued rows only.
@@ -194,12 +194,12 @@ describe('sqliteStore', () => {
         answered_at, ended_at, duration_seconds)
       VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62);`);
     db.close();
-    const first = sqliteStore({ path });
+    const first = createSqliteStore({ path });
     await first.insert(
       storedCall({ id: 'ringing', status: 'ringing', leaseOwner: 'w1', leaseUntil: 5000 }),
     );
     await first.close();
-    const store = sqliteStore({ path });
+    const store = createSqliteStore({ path });
     expect((await store.listHistory('+14155552671', { limit: 5 })).items).toEqual([
       {
         id: 'old',
@@ -224,7 +224,7 @@ describe('sqliteStore', () => {
 
   it('gives campaign rows no wake time in the file: the wake index holds only the rows of the scheduler', async () => {
     const path = join(dir, 'campaign-wake.db');
-    const store = sqliteStore({ path });
+    const store = createSqliteStore({ path });
     await store.insert(storedCall({ id: 'own', dueAt: 5000 }));
     await store.insertCampaign!(storedCampaign({ id: 'spring', total: 2 }), [
       storedCall({ id: 'entry-0', dueAt: 1000, campaign: 'spring', position: 0 }),
@@ -254,7 +254,7 @@ describe('sqliteStore', () => {
 
   it('upgrades a database of version 6: its calls read back outside every campaign, still claimed by the scheduler', async () => {
     const path = join(dir, 'upgrade-6.db');
-    await sqliteStore({ path }).close();
+    await createSqliteStore({ path }).close();
     const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(path);
     db.exec(`${BACK_TO_VERSION_6}
@@ -262,7 +262,7 @@ describe('sqliteStore', () => {
         attempt)
       VALUES ('due', '+14155552671', 'scheduled', 5000, 1, 1, 1, 1);`);
     db.close();
-    const store = sqliteStore({ path });
+    const store = createSqliteStore({ path });
     const row = await store.get('due');
     expect(row).toMatchObject({ id: 'due', status: 'scheduled', dueAt: 5000 });
     expect(row).not.toHaveProperty('campaign');
@@ -275,7 +275,7 @@ describe('sqliteStore', () => {
 
   it('upgrades a database of version 3 in place: its calls and records intact, with no options and no answeredBy', async () => {
     const path = join(dir, 'upgrade-3.db');
-    await sqliteStore({ path }).close();
+    await createSqliteStore({ path }).close();
     const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(path);
     db.exec(`${BACK_TO_VERSION_3}
@@ -287,7 +287,7 @@ describe('sqliteStore', () => {
         answered_at, ended_at, duration_seconds, outcome_unknown)
       VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62, 0);`);
     db.close();
-    const store = sqliteStore({ path });
+    const store = createSqliteStore({ path });
     expect(await store.get('due')).toEqual(
       storedCall({
         id: 'due',

@@ -40,7 +40,7 @@ import {
 } from '../../store.js';
 import { startCheckpointer, type Checkpointer } from './_checkpoint.js';
 
-/** Options of {@link sqliteStore}. */
+/** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions {
   /** The database file (created when missing), or `':memory:'`. */
   path: string;
@@ -82,11 +82,11 @@ const optionsSchema = z.strictObject({
  * automatic checkpoint is turned back on.
  *
  * @example
- * const store = sqliteStore({ path: './.data/ringkit.db' });
+ * const store = createSqliteStore({ path: './.data/ringkit.db' });
  */
-export function sqliteStore(options: SqliteStoreOptions): Store {
+export function createSqliteStore(options: SqliteStoreOptions): Store {
   const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw invalidOptions('sqliteStore', parsed.error.issues);
+  if (!parsed.success) throw invalidOptions('createSqliteStore', parsed.error.issues);
   // The file's folder is created when missing (`./.data/calls.db` works in a fresh project).
   if (options.path !== ':memory:' && !options.path.startsWith('file:')) {
     mkdirSync(dirname(resolve(options.path)), { recursive: true });
