@@ -2,7 +2,10 @@ import {
   FINISHED_STATUSES,
   LIVE_STATUSES,
   type StoredCall,
+  type StoredCallPatch,
   type StoredCallRecord,
+  type StoredCampaign,
+  type StoredCampaignPatch,
 } from '../store.js';
 
 /** The SQL column of each `StoredCall` field, in the one order every SQL store's statements use. */
@@ -64,3 +67,89 @@ export const recordValues = (record: StoredCallRecord) =>
     record.outcomeUnknown === true,
     record.answeredBy ?? null,
   ] as const;
+
+/**
+ * How a SQL store's driver hands back what the row mappers read: node:sqlite gives numbers and
+ * `0`/`1`, pg gives `bigint` columns as strings, JSON columns parsed and booleans as booleans.
+ */
+export interface RowReading {
+  /** A nullable integer column (`bigint` in PostgreSQL) as a number, `null` kept. */
+  number(value: unknown): number | null;
+  /** A boolean column. */
+  boolean(value: unknown): boolean;
+  /** A JSON column. */
+  json(value: unknown): unknown;
+}
+
+/** The fields of `patch` an `update` sets: those with a column, given, and never `id`, `version` or `createdAt`. */
+export function patchFields(patch: StoredCallPatch): (keyof StoredCall)[] {
+  return (Object.keys(patch) as (keyof StoredCall)[]).filter(
+    (f) =>
+      f in COLUMNS &&
+      f !== 'id' &&
+      f !== 'version' &&
+      f !== 'createdAt' &&
+      patch[f as keyof StoredCallPatch] !== undefined,
+  );
+}
+
+/** A call record of a SQL row of `call_records`. */
+export function recordFromRow(row: Record<string, unknown>, read: RowReading): StoredCallRecord {
+  return {
+    id: row.id as string,
+    from: row.from_phone as string,
+    to: row.to_phone as string,
+    direction: row.direction as StoredCallRecord['direction'],
+    status: row.status as StoredCallRecord['status'],
+    startedAt: read.number(row.started_at) as number,
+    answeredAt: read.number(row.answered_at),
+    endedAt: read.number(row.ended_at),
+    durationS: (row.duration_seconds as number | null) ?? null,
+    outcomeUnknown: read.boolean(row.outcome_unknown),
+    answeredBy: (row.answered_by as StoredCallRecord['answeredBy']) ?? null,
+  };
+}
+
+/** The columns of `campaigns`, in the order of {@link campaignValues}. */
+export const CAMPAIGN_COLUMNS =
+  'id, state, concurrency, total, fingerprint, settings, next_slot_at, created_at, updated_at, version';
+
+/** The column of each field `updateCampaign` may set. */
+export const CAMPAIGN_PATCH_COLUMNS: Record<keyof StoredCampaignPatch, string> = {
+  state: 'state',
+  concurrency: 'concurrency',
+  settings: 'settings',
+  nextSlotAt: 'next_slot_at',
+  updatedAt: 'updated_at',
+};
+
+/** A campaign's values in {@link CAMPAIGN_COLUMNS} order. */
+export const campaignValues = (campaign: StoredCampaign) =>
+  [
+    campaign.id,
+    campaign.state,
+    campaign.concurrency,
+    campaign.total,
+    campaign.fingerprint,
+    JSON.stringify(campaign.settings),
+    campaign.nextSlotAt,
+    campaign.createdAt,
+    campaign.updatedAt,
+    campaign.version,
+  ] as const;
+
+/** A campaign of a SQL row of `campaigns`. */
+export function campaignFromRow(row: Record<string, unknown>, read: RowReading): StoredCampaign {
+  return {
+    id: row.id as string,
+    state: row.state as StoredCampaign['state'],
+    concurrency: Number(row.concurrency),
+    total: Number(row.total),
+    fingerprint: row.fingerprint as string,
+    settings: read.json(row.settings) as StoredCampaign['settings'],
+    nextSlotAt: Number(row.next_slot_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    version: Number(row.version),
+  };
+}

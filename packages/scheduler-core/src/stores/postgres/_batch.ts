@@ -1,4 +1,4 @@
-import { guardCheckedOut } from './_retry.js';
+import { inTransaction } from './_retry.js';
 import type { Pool, PoolClient } from 'pg';
 import { ConflictError } from '../../errors.js';
 import type { StoredCall, StoredCallRecord, StoredCallUpdate } from '../../store.js';
@@ -166,21 +166,9 @@ export function createUpdateMany(options: {
         await runRound(0, pool);
         return applied;
       }
-      const client = await pool.connect();
-      const unguard = guardCheckedOut(client);
-      let broken = false;
-      try {
-        await client.query('BEGIN');
+      await inTransaction(pool, async (client) => {
         for (let round = 0; round < rounds.length; round++) await runRound(round, client);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw error;
-      } finally {
-        client.release(unguard() || broken);
-      }
+      });
       return applied;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { inTransaction } from './_retry.js';
 import { FINISHED_SQL, LIVE_SQL } from '../_columns.js';
 
 /**
@@ -228,10 +229,7 @@ const LOCK_NAMESPACE = 0x52494e47;
  */
 export async function migrate(pool: Pool, schema: string): Promise<void> {
   const s = `"${schema}"`;
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, schema]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await client.query(
@@ -249,13 +247,5 @@ export async function migrate(pool: Pool, schema: string): Promise<void> {
         [migration.version, Date.now()],
       );
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  });
 }

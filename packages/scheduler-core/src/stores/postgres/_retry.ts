@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 /** Where `createPostgresStore` reports connection loss and recovery; `console` fits. */
 export interface PostgresStoreLogger {
   info(message: string): void;
@@ -173,4 +174,31 @@ export function guardCheckedOut(client: {
     client.off('error', listener);
     return broke;
   };
+}
+
+/**
+ * Runs `work` in one transaction on a connection of `pool` (`BEGIN`, then `COMMIT` when it
+ * resolves, `ROLLBACK` when it throws) and releases the connection, as broken when it broke
+ * meanwhile (see {@link guardCheckedOut}) or the rollback failed: the pool then opens a new one.
+ */
+export async function inTransaction<T>(
+  pool: { connect(): Promise<PoolClient> },
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  const unguard = guardCheckedOut(client);
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(unguard() || broken);
+  }
 }

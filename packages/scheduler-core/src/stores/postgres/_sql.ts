@@ -1,10 +1,14 @@
-import type {
-  StoredCall,
-  StoredCallRecord,
-  StoredCampaign,
-  StoredCampaignPatch,
-} from '../../store.js';
-import { COLUMNS, FIELDS, FINISHED_SQL, JSON_FIELDS, LIVE_SQL } from '../_columns.js';
+import type { StoredCall, StoredCampaignPatch } from '../../store.js';
+import {
+  CAMPAIGN_COLUMNS,
+  CAMPAIGN_PATCH_COLUMNS,
+  COLUMNS,
+  FIELDS,
+  FINISHED_SQL,
+  JSON_FIELDS,
+  LIVE_SQL,
+  type RowReading,
+} from '../_columns.js';
 
 export { COLUMNS, FIELDS };
 
@@ -77,21 +81,12 @@ export function callFromRow(row: Record<string, unknown>): StoredCall {
   };
 }
 
-export function recordFromRow(row: Record<string, unknown>): StoredCallRecord {
-  return {
-    id: row.id as string,
-    from: row.from_phone as string,
-    to: row.to_phone as string,
-    direction: row.direction as StoredCallRecord['direction'],
-    status: row.status as StoredCallRecord['status'],
-    startedAt: Number(row.started_at),
-    answeredAt: toNumber(row.answered_at),
-    endedAt: toNumber(row.ended_at),
-    durationS: (row.duration_seconds as number | null) ?? null,
-    outcomeUnknown: row.outcome_unknown === true,
-    answeredBy: (row.answered_by as StoredCallRecord['answeredBy']) ?? null,
-  };
-}
+/** How pg hands back what the row mappers read: `bigint` columns as strings, `jsonb` parsed. */
+export const PG_READING: RowReading = {
+  number: (value) => toNumber(value),
+  boolean: (value) => value === true,
+  json: (value) => value,
+};
 
 /** `true` when a row read back after an unanswered write shows that write (same fields). */
 export function matchesPatch(row: StoredCall, patch: Partial<StoredCall>): boolean {
@@ -338,47 +333,6 @@ export function updateStatement(calls: string, fields: (keyof StoredCall)[]): st
   const sets = [...fields.map((f, i) => `${COLUMNS[f]} = $${i + 3}`), 'version = version + 1'];
   return `UPDATE ${calls} SET ${sets.join(', ')}
     WHERE id = $1 AND version = $2 RETURNING ${CALL_COLUMNS}`;
-}
-
-export const CAMPAIGN_COLUMNS =
-  'id, state, concurrency, total, fingerprint, settings, next_slot_at, created_at, updated_at, version';
-
-/** The column of each field `updateCampaign` may set. */
-export const CAMPAIGN_PATCH_COLUMNS: Record<keyof StoredCampaignPatch, string> = {
-  state: 'state',
-  concurrency: 'concurrency',
-  settings: 'settings',
-  nextSlotAt: 'next_slot_at',
-  updatedAt: 'updated_at',
-};
-
-/** A campaign's values in `CAMPAIGN_COLUMNS` order. */
-export const campaignValues = (campaign: StoredCampaign): unknown[] => [
-  campaign.id,
-  campaign.state,
-  campaign.concurrency,
-  campaign.total,
-  campaign.fingerprint,
-  JSON.stringify(campaign.settings),
-  campaign.nextSlotAt,
-  campaign.createdAt,
-  campaign.updatedAt,
-  campaign.version,
-];
-
-export function campaignFromRow(row: Record<string, unknown>): StoredCampaign {
-  return {
-    id: row.id as string,
-    state: row.state as StoredCampaign['state'],
-    concurrency: row.concurrency as number,
-    total: row.total as number,
-    fingerprint: row.fingerprint as string,
-    settings: row.settings as StoredCampaign['settings'],
-    nextSlotAt: Number(row.next_slot_at),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    version: row.version as number,
-  };
 }
 
 /** The statuses of a campaign row that takes a place under its cap (with the held ones). */

@@ -19,26 +19,30 @@ import {
   describeError,
   type PostgresStoreLogger,
   guardCheckedOut,
+  inTransaction,
 } from './_retry.js';
 import {
   callFromRow,
-  campaignFromRow,
   campaignStatementsFor,
-  campaignValues,
-  CAMPAIGN_PATCH_COLUMNS,
   channelOf,
-  COLUMNS,
   FIELDS,
   listStatement,
   matchesPatch,
   normalise,
-  recordFromRow,
+  PG_READING,
   SCHEMA_PATTERN,
   statementsFor,
   toParam,
   updateCampaignStatement,
   updateStatement,
 } from './_sql.js';
+import {
+  campaignFromRow,
+  campaignValues,
+  CAMPAIGN_PATCH_COLUMNS,
+  patchFields,
+  recordFromRow,
+} from '../_columns.js';
 import {
   encodeCursor,
   LIVE_STATUSES,
@@ -235,24 +239,8 @@ export function createPostgresStore(
   };
 
   /** Runs `fn` in a transaction of its own connection, committed when it resolves. */
-  const transaction = async <T>(fn: (client: PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    const unguard = guardCheckedOut(client);
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw error;
-    } finally {
-      client.release(unguard() || broken);
-    }
-  };
+  const transaction = <T>(fn: (client: PoolClient) => Promise<T>): Promise<T> =>
+    inTransaction(pool, fn);
 
   /** `UPDATE` statements of a campaign by the fields they set, built once each. */
   const campaignUpdates = new Map<string, string>();
@@ -267,7 +255,7 @@ export function createPostgresStore(
   };
   const getCampaignRow = async (id: string) => {
     const [row] = await query(campaignSql.get, [id]);
-    return row ? campaignFromRow(row) : null;
+    return row ? campaignFromRow(row, PG_READING) : null;
   };
 
   const updateMany = createUpdateMany({ schema: s, pool, query, byIds: sql.byIds });
@@ -391,14 +379,7 @@ export function createPostgresStore(
     },
 
     async update(id, expectedVersion, patch: StoredCallPatch) {
-      const fields = (Object.keys(patch) as (keyof StoredCall)[]).filter(
-        (f) =>
-          f in COLUMNS &&
-          f !== 'id' &&
-          f !== 'version' &&
-          f !== 'createdAt' &&
-          patch[f as keyof StoredCallPatch] !== undefined,
-      );
+      const fields = patchFields(patch);
       const text = updateSql(fields);
       const values = [
         id,
@@ -576,7 +557,7 @@ export function createPostgresStore(
         await run(() =>
           query(before ? sql.historyAfter : sql.history, [phone, q.limit + 1, ...(before ?? [])]),
         )
-      ).map(recordFromRow);
+      ).map((row) => recordFromRow(row, PG_READING));
       return historyPage(rows, q.limit);
     },
 
@@ -600,7 +581,7 @@ export function createPostgresStore(
       await run(async (maybeDone) => {
         try {
           await transaction(async (client) => {
-            await query(campaignSql.insert, campaignValues(campaign), client);
+            await query(campaignSql.insert, [...campaignValues(campaign)], client);
             for (let i = 0; i < entries.length; i += INSERT_BATCH) {
               await insertBatch(client, entries.slice(i, i + INSERT_BATCH));
             }
@@ -648,7 +629,7 @@ export function createPostgresStore(
       const rows = await run(() =>
         query(before ? campaignSql.listAfter : campaignSql.list, [q.limit + 1, ...(before ?? [])]),
       );
-      const items = rows.slice(0, q.limit).map(campaignFromRow);
+      const items = rows.slice(0, q.limit).map((row) => campaignFromRow(row, PG_READING));
       const last = items[items.length - 1];
       return {
         items,
@@ -670,7 +651,7 @@ export function createPostgresStore(
       ];
       return run(async (maybeDone) => {
         const [row] = await query(updateCampaignSql(fields), values);
-        if (row) return campaignFromRow(row);
+        if (row) return campaignFromRow(row, PG_READING);
         const current = await getCampaignRow(id);
         if (!current) throw new CallNotFoundError(id, 'campaign');
         // An earlier try whose answer was lost may have made this very change.
@@ -699,7 +680,7 @@ export function createPostgresStore(
         transaction(async (client): Promise<CampaignClaim> => {
           const [locked] = await query(campaignSql.lock, [id], client);
           if (!locked) return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
-          let campaign: StoredCampaign = campaignFromRow(locked);
+          let campaign: StoredCampaign = campaignFromRow(locked, PG_READING);
           // An earlier try whose answer was lost may have claimed rows: hand those out first
           // (without a slot: the ones it took are lost with its answer).
           const mine =

@@ -1,6 +1,14 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { StoredCall, StoredCallRecord } from '../../store.js';
-import { CAMPAIGN_FIELDS, COLUMNS, FIELDS, FINISHED_SQL, JSON_FIELDS } from '../_columns.js';
+import type { StoredCall } from '../../store.js';
+import {
+  CAMPAIGN_COLUMNS,
+  CAMPAIGN_FIELDS,
+  COLUMNS,
+  FIELDS,
+  FINISHED_SQL,
+  JSON_FIELDS,
+  type RowReading,
+} from '../_columns.js';
 
 export { COLUMNS, FIELDS };
 
@@ -155,10 +163,6 @@ const MIGRATIONS: { version: number; sql: string }[] = [
   },
 ];
 
-/** A campaign's columns, in the order of `campaignValues`. */
-export const CAMPAIGN_COLUMNS =
-  'id, state, concurrency, total, fingerprint, settings, next_slot_at, created_at, updated_at, version';
-
 /** The statements of campaigns, each through a partial index of campaign rows (migration 7). */
 export const CAMPAIGN_SQL = {
   insert: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -221,21 +225,12 @@ export function fromRow(row: Row): StoredCall {
   return out as unknown as StoredCall;
 }
 
-export function recordFromRow(row: Row): StoredCallRecord {
-  return {
-    id: row.id as string,
-    from: row.from_phone as string,
-    to: row.to_phone as string,
-    direction: row.direction as StoredCallRecord['direction'],
-    status: row.status as StoredCallRecord['status'],
-    startedAt: row.started_at as number,
-    answeredAt: (row.answered_at as number | null) ?? null,
-    endedAt: (row.ended_at as number | null) ?? null,
-    durationS: (row.duration_seconds as number | null) ?? null,
-    outcomeUnknown: row.outcome_unknown === 1,
-    answeredBy: (row.answered_by as StoredCallRecord['answeredBy']) ?? null,
-  };
-}
+/** How node:sqlite hands back what the row mappers read: numbers, `0`/`1`, JSON as text. */
+export const SQLITE_READING: RowReading = {
+  number: (value) => (value as number | null) ?? null,
+  boolean: (value) => value === 1,
+  json: (value) => JSON.parse(value as string),
+};
 
 /** Saves a call record, replacing one with the same id (values in `recordValues` order). */
 export const SAVE_RECORD = `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone,

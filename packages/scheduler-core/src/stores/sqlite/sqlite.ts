@@ -4,7 +4,14 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { MAX_TIMER_MS } from '@ringkit/internal';
 import { z } from 'zod';
 import { ConflictError, invalidOptions, CallNotFoundError, versionConflict } from '../../errors.js';
-import { recordValues } from '../_columns.js';
+import {
+  campaignFromRow as readCampaign,
+  campaignValues,
+  CAMPAIGN_PATCH_COLUMNS,
+  patchFields,
+  recordFromRow,
+  recordValues,
+} from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import {
   ACQUIRE_LEASE,
@@ -20,8 +27,8 @@ import {
   fromRow,
   isUniqueViolation,
   migrate,
-  recordFromRow,
   SAVE_RECORD,
+  SQLITE_READING,
   SELECT,
   SELECTED,
   toValue,
@@ -32,7 +39,6 @@ import {
   type CampaignClaim,
   type Store,
   type StoredCall,
-  type StoredCampaign,
   type StoredCampaignPatch,
   type StoredCallPatch,
   type StoredCallRecord,
@@ -169,14 +175,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     for (const f in patch) if (patch[f as keyof StoredCallPatch] !== undefined) key += `${f},`;
     let statement = updates.get(key);
     if (!statement) {
-      const fields = (Object.keys(patch) as (keyof StoredCall)[]).filter(
-        (f) =>
-          f in COLUMNS &&
-          f !== 'id' &&
-          f !== 'version' &&
-          f !== 'createdAt' &&
-          patch[f as keyof StoredCallPatch] !== undefined,
-      );
+      const fields = patchFields(patch);
       const sets = [...fields.map((f) => `${COLUMNS[f]} = ?`), 'version = version + 1'];
       const sql = `UPDATE scheduled_calls SET ${sets.join(', ')} WHERE id = ? AND version = ?`;
       updates.set(key, (statement = { fields, sql }));
@@ -206,28 +205,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     );
   };
 
-  const campaignFromRow = (row: Row): StoredCampaign => ({
-    id: row.id as string,
-    state: row.state as StoredCampaign['state'],
-    concurrency: Number(row.concurrency),
-    total: Number(row.total),
-    fingerprint: row.fingerprint as string,
-    settings: JSON.parse(row.settings as string) as Record<string, unknown>,
-    nextSlotAt: Number(row.next_slot_at),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    version: Number(row.version),
-  });
+  const campaignFromRow = (row: Row) => readCampaign(row, SQLITE_READING);
   const getCampaign = (id: string) => {
     const row = prepare(CAMPAIGN_SQL.get).get(id) as Row | undefined;
     return row ? campaignFromRow(row) : null;
-  };
-  const CAMPAIGN_PATCH: Record<keyof StoredCampaignPatch, string> = {
-    state: 'state',
-    concurrency: 'concurrency',
-    settings: 'settings',
-    nextSlotAt: 'next_slot_at',
-    updatedAt: 'updated_at',
   };
   /** Claims `ids` (a claim of `claimDue`'s kind) and hands them back in the order given. */
   const claimIds = (ids: string[], now: number, workerId: string, leaseUntil: number) => {
@@ -411,7 +392,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const side = [phone, ...(before ?? []), query.limit + 1];
       const rows = (
         prepare(historyQuery(before !== null)).all(...side, ...side, query.limit + 1) as Row[]
-      ).map(recordFromRow);
+      ).map((row) => recordFromRow(row, SQLITE_READING));
       return historyPage(rows, query.limit);
     },
 
@@ -430,18 +411,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async insertCampaign(campaign, rows) {
       transaction(() => {
         try {
-          prepare(CAMPAIGN_SQL.insert).run(
-            campaign.id,
-            campaign.state,
-            campaign.concurrency,
-            campaign.total,
-            campaign.fingerprint,
-            JSON.stringify(campaign.settings),
-            campaign.nextSlotAt,
-            campaign.createdAt,
-            campaign.updatedAt,
-            campaign.version,
-          );
+          prepare(CAMPAIGN_SQL.insert).run(...campaignValues(campaign));
         } catch (error) {
           if (isUniqueViolation(error)) {
             throw new ConflictError({
@@ -478,9 +448,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async updateCampaign(id, expectedVersion, patch) {
       const fields = (Object.keys(patch) as (keyof StoredCampaignPatch)[]).filter(
-        (f) => f in CAMPAIGN_PATCH && patch[f] !== undefined,
+        (f) => f in CAMPAIGN_PATCH_COLUMNS && patch[f] !== undefined,
       );
-      const sets = [...fields.map((f) => `${CAMPAIGN_PATCH[f]} = ?`), 'version = version + 1'];
+      const sets = [
+        ...fields.map((f) => `${CAMPAIGN_PATCH_COLUMNS[f]} = ?`),
+        'version = version + 1',
+      ];
       const values = fields.map((f) =>
         f === 'settings' ? JSON.stringify(patch[f]) : (patch[f] as SQLInputValue),
       );
