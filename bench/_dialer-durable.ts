@@ -24,7 +24,8 @@ import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
-import { benchProvider, mulberry32, type Bench } from './_dialer-provider.js';
+import { seededRandom } from '@ringkit/internal';
+import { benchProvider, type Bench } from './_dialer-provider.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./_dialer-worker.ts', import.meta.url));
@@ -244,7 +245,7 @@ export async function campaignPostgres(
     { schema },
   );
   const bench = benchProvider('random', numbers.length, seed, { concurrency, dated: true });
-  const pick = mulberry32(seed + 1);
+  const pick = seededRandom(seed + 1);
   const errors: string[] = [];
   const placer = new Map<string, number>();
   const written = new Set<string>();

@@ -6,19 +6,11 @@
  *   that time);
  * - refill latency: from a terminal status handed to the handler to the next `placeCall`.
  */
+import { seededRandom } from '@ringkit/internal';
 import type { CallProvider, CallStatus, CallStatusEvent, ProviderCall } from '@ringkit/call-client';
 
 export type Mode = 'zero' | 'random';
 export type Handler = (event: CallStatusEvent) => void;
-
-export function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const AT = new Date(0);
 const event = (callId: string, status: CallStatus, at: Date): CallStatusEvent => ({
@@ -42,7 +34,7 @@ export function benchProvider(
   seed: number,
   { concurrency, dated = false }: BenchProviderOptions,
 ) {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   let handler: Handler = () => {};
   let placed = 0;
   let ended = 0;

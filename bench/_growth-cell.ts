@@ -6,6 +6,7 @@
  *
  * argv[2]: the JSON of a {@link CellTask}.
  */
+import { seededRandom } from '@ringkit/internal';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -63,17 +64,8 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A seeded PRNG (mulberry32), so every store looks up the same numbers at a size. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded PRNG, so every store looks up the same numbers at a size. */
+const random = seededRandom;
 
 /**
  * Times `fn` `count` times after up to `warmup` untimed calls (given `i` from `count` on), in turn;

@@ -15,22 +15,16 @@ import {
   type SimulatorEvent,
 } from '@ringkit/simulator';
 import pg from 'pg';
+import { seededRandom } from '@ringkit/internal';
 import { sourceExecArgv } from '@ringkit/internal/testing';
 import type { DialerEntry } from '../src/types.js';
 import type { CrashWorkerCommand, CrashWorkerConfig, CrashWorkerMessage } from './crash-worker.js';
 
 const script = fileURLToPath(new URL('./crash-worker.ts', import.meta.url));
 
-/** A seeded source of draws (mulberry32), so that a failing run can be replayed. */
+/** A seeded source of draws, so that a failing run can be replayed. */
 export function seeded(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     /** An integer in [min, max]. */

@@ -36,3 +36,5 @@ export {
   timerMsSchema,
   tracerSchema,
 } from './options.js';
+export { NEVER_CONNECTED_ERRNOS } from './net.js';
+export { seededRandom } from './random.js';

@@ -1,3 +1,4 @@
+import { seededRandom } from '@ringkit/internal';
 /** A seeded source of pseudo-random draws, so a simulator run can be replayed. */
 export interface Random {
   /** A float in [0, 1). */
@@ -12,21 +13,8 @@ export interface Random {
   uuid(): string;
 }
 
-/** mulberry32: a tiny 32-bit generator, good enough for test data (not for secrets). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
 export function createRandom(seed: number): Random {
-  const uint32 = mulberry32(seed);
-  const next = (): number => uint32() / 2 ** 32;
+  const next = seededRandom(seed);
   return {
     next,
     chance(p) {
@@ -50,7 +38,7 @@ export function createRandom(seed: number): Random {
     uuid() {
       const bytes = new Uint8Array(16);
       const view = new DataView(bytes.buffer);
-      for (let i = 0; i < 4; i++) view.setUint32(i * 4, uint32());
+      for (let i = 0; i < 4; i++) view.setUint32(i * 4, next() * 2 ** 32);
       bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
       bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
       const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

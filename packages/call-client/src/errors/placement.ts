@@ -1,3 +1,4 @@
+import { NEVER_CONNECTED_ERRNOS } from '@ringkit/internal';
 import {
   isHttpError,
   isInvalidOptionsError,
@@ -10,12 +11,8 @@ import {
 
 /** Codes of connection errors that happen before a request could have reached the server. */
 export const CONNECT_ERRNOS: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
+  ...NEVER_CONNECTED_ERRNOS,
+  // undici's code for a connection not made within its connect timeout (see http/_transport.ts).
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 

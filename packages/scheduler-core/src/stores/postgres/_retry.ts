@@ -1,3 +1,4 @@
+import { NEVER_CONNECTED_ERRNOS } from '@ringkit/internal';
 import type { PoolClient } from 'pg';
 /** Where `createPostgresStore` reports connection loss and recovery; `console` fits. */
 export interface PostgresStoreLogger {
@@ -15,14 +16,8 @@ export interface PostgresStoreLogger {
  */
 export type FailureKind = 'not_run' | 'unknown' | null;
 
-const NOT_RUN_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-]);
+/** A connection never made: the statement never reached the server. */
+const NOT_RUN_ERRNOS = NEVER_CONNECTED_ERRNOS;
 const UNKNOWN_ERRNOS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 const NOT_RUN_SQLSTATES = new Set([
   '57P01', // admin_shutdown: pg_terminate_backend or a fast shutdown aborted the transaction
