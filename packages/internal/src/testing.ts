@@ -2,6 +2,7 @@
  * `@ringkit/internal/testing`: helpers the packages' tests share. Only tests import this entry,
  * so no build bundles it.
  */
+import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -120,4 +121,21 @@ export function sourceExecArgv(): string[] {
     '--import',
     fileURLToPath(new URL('./source-hooks.ts', import.meta.url)),
   ];
+}
+
+/**
+ * Checks an error guard against `instanceof`: `guard(error)` is `true` exactly for the
+ * `instances` of `type` (subclasses included), and `false` for a plain error and for `null`.
+ */
+export function expectGuardAgrees(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any error class
+  type: abstract new (...args: any[]) => unknown,
+  guard: (error: unknown) => boolean,
+  instances: readonly Error[],
+): void {
+  for (const error of instances) {
+    expect(guard(error), `${guard.name}(${error.name})`).toBe(error instanceof type);
+  }
+  expect(guard(new Error('plain'))).toBe(false);
+  expect(guard(null)).toBe(false);
 }

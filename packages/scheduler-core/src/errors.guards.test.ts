@@ -1,3 +1,4 @@
+import { expectGuardAgrees } from '@ringkit/internal/testing';
 import { InvalidOptionsError, RingkitError, UnsupportedOperationError } from '@ringkit/call-client';
 import { describe, expect, it } from 'vitest';
 import {
@@ -37,12 +38,7 @@ const classes = [
 describe('every guard agrees with instanceof', () => {
   it.each(classes.map(([type, guard]) => [type.name, type, guard] as const))(
     '%s',
-    (_name, type, guard) => {
-      for (const error of instances) {
-        expect(guard(error), `${guard.name}(${error.name})`).toBe(error instanceof type);
-      }
-      expect(guard(new Error('plain'))).toBe(false);
-    },
+    (_name, type, guard) => expectGuardAgrees(type, guard, instances),
   );
 
   it('options are refused with call-client InvalidOptionsError, which is no SchedulerError', () => {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { expectGuardAgrees } from '@ringkit/internal/testing';
+import { describe, it } from 'vitest';
 import { TwilioApiError, isTwilioApiError } from '../twilio/errors.js';
 import {
   CallApiError,
@@ -65,12 +66,6 @@ const classes = [
 describe('every guard agrees with instanceof', () => {
   it.each(classes.map(([type, guard]) => [type.name, type, guard] as const))(
     '%s',
-    (_name, type, guard) => {
-      for (const error of instances) {
-        expect(guard(error), `${guard.name}(${error.name})`).toBe(error instanceof type);
-      }
-      expect(guard(new Error('plain'))).toBe(false);
-      expect(guard(null)).toBe(false);
-    },
+    (_name, type, guard) => expectGuardAgrees(type, guard, instances),
   );
 });
