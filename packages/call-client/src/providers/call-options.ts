@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { InvalidOptionsError, UnsupportedCallOptionError } from '../errors/errors.js';
-import type { CallProvider } from './provider.js';
 
 /**
  * How a call tells a person from a machine: `'off'` (no detection), `'detect'` (report who
@@ -192,7 +191,7 @@ export function callOptionsOf(request: object): Record<string, unknown> {
  * checkCallOptions(twilio, { say: 'Hello', machineDetection: 'detect' });
  */
 export function checkCallOptions(
-  provider: Pick<CallProvider, 'name' | 'capabilities' | 'checkCallOptions'>,
+  provider: OptionsProvider & { checkCallOptions?(options: CallOptions): void },
   options: unknown,
   what = 'call',
 ): CallOptions {
@@ -202,12 +201,21 @@ export function checkCallOptions(
 }
 
 /**
+ * What the option checks read of a `CallProvider`: its name and the options it honours (written
+ * here rather than picked from `CallProvider`, whose file imports this one's types).
+ */
+interface OptionsProvider {
+  readonly name: string;
+  readonly capabilities: { readonly options?: readonly CallOptionName[] };
+}
+
+/**
  * {@link checkCallOptions} without the provider's own check: what an adapter's `placeCall` runs
  * before building its request, which makes that check anyway. A call with no options (the
  * commonest placement) is answered without running the schema.
  */
 export function parseCallOptions(
-  provider: Pick<CallProvider, 'name' | 'capabilities'>,
+  provider: OptionsProvider,
   options: unknown,
   what = 'call',
 ): CallOptions {
