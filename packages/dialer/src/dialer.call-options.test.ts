@@ -7,7 +7,7 @@ import { createFakeClock } from '@ringkit/call-client/testing';
 import { startCallApiSimulator, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
 import { describe, expect, it } from 'vitest';
-import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';
+import { manualProvider, flush, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { DialerEntry, DialerStatusEvent } from './types.js';
 
@@ -24,7 +24,7 @@ function thrown(run: () => unknown): unknown {
 
 describe('createDialer with per-entry call options', () => {
   it('sends each entry’s own options with its call, and none for a bare number', async () => {
-    const provider = createFakeProvider({ callOptions: ALL });
+    const provider = manualProvider({ callOptions: ALL });
     const dialer = createDialer({
       provider,
       clock: createFakeClock(T0),
@@ -52,7 +52,7 @@ describe('createDialer with per-entry call options', () => {
   });
 
   it('sends the options again with every attempt of the entry', async () => {
-    const provider = createFakeProvider({ callOptions: ALL });
+    const provider = manualProvider({ callOptions: ALL });
     const dialer = createDialer({
       provider,
       clock: createFakeClock(T0),
@@ -71,7 +71,7 @@ describe('createDialer with per-entry call options', () => {
   });
 
   it('refuses an option the provider cannot honour at createDialer, dialing nothing', () => {
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     const error = thrown(() =>
       createDialer({
         provider,
@@ -84,7 +84,7 @@ describe('createDialer with per-entry call options', () => {
   });
 
   it('lets options that ask for nothing pass on a provider that honours none', () => {
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     const dialer = createDialer({
       provider,
       numbers: [{ phone: '+14155552671', call: { machineDetection: 'off', record: false } }],
@@ -104,7 +104,7 @@ describe('createDialer with per-entry call options', () => {
   ])('refuses the malformed entry %o with an InvalidOptionsError at %s', (entry, path) => {
     const error = thrown(() =>
       createDialer({
-        provider: createFakeProvider({ callOptions: ALL }),
+        provider: manualProvider({ callOptions: ALL }),
         numbers: [entry as never],
       }),
     );
@@ -117,7 +117,7 @@ describe('createDialer with per-entry call options', () => {
 
 describe('createDialer answeredBy', () => {
   it('carries who answered, from the webhook, on the status event and the finished entry', async () => {
-    const provider = createFakeProvider({ callOptions: ALL });
+    const provider = manualProvider({ callOptions: ALL });
     const dialer = createDialer({
       provider,
       clock: createFakeClock(T0),
@@ -146,7 +146,7 @@ describe('createDialer answeredBy', () => {
   });
 
   it('takes who answered from the placement’s answer, and forgets it for a new attempt', async () => {
-    const provider = createFakeProvider({ callOptions: ALL });
+    const provider = manualProvider({ callOptions: ALL });
     const dialer = createDialer({
       provider,
       clock: createFakeClock(T0),
@@ -155,7 +155,10 @@ describe('createDialer answeredBy', () => {
     });
     dialer.start();
     await flush();
-    provider.placed[0]!.answer('c0', 'answered', 'in-progress', 'human');
+    provider.placed[0]!.answer('c0', 'answered', {
+      providerStatus: 'in-progress',
+      answeredBy: 'human',
+    });
     await flush();
     expect(dialer.snapshot().entries[0]!.answeredBy).toBe('human');
     dialer.handleStatus(statusEvent('c0', 'no-answer'));

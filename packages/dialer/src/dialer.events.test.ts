@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';
+import { manualProvider, flush, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { DialerEvents } from './types.js';
 
 const NUMBERS = ['+14155552671', '+13018040009'];
 
 function setup() {
-  const provider = createFakeProvider();
+  const provider = manualProvider();
   const clock = createFakeClock(T0);
   const dialer = createDialer({ provider, numbers: NUMBERS, clock, concurrency: 1 });
   const log: string[] = [];
@@ -66,7 +66,7 @@ describe('events', () => {
     dialer.on('progress', (event) => seen.progress.push(event));
     dialer.on('drained', (event) => seen.drained.push(event));
     dialer.start();
-    provider.placed[0]?.answer('a', 'ringing', 'Ringing');
+    provider.placed[0]?.answer('a', 'ringing', { providerStatus: 'Ringing' });
     await flush();
     clock.advanceSync(5);
     dialer.handleStatus({ ...statusEvent('a', 'answered'), providerStatus: 'connected' });

@@ -10,7 +10,7 @@ import {
 } from '@ringkit/call-client';
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { createFakeProvider, flush, providerCall, statusEvent, T0 } from '../test/utils.js';
+import { manualProvider, flush, providerCall, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import { DialAttemptError, isDialAttemptError } from './errors.js';
 import type { DialerEvents, DialerOptions } from './types.js';
@@ -21,12 +21,12 @@ const http = (status: number) =>
   new HttpError({ status, request, body: '', headers: new Headers(), attempts: 4 });
 
 function setup(options: Partial<DialerOptions> = {}) {
-  const provider = options.provider ?? createFakeProvider();
+  const provider = options.provider ?? manualProvider();
   const clock = createFakeClock(T0);
   const dialer = createDialer({ provider, numbers: NUMBERS, clock, concurrency: 2, ...options });
   const errors: DialerEvents['error'][] = [];
   dialer.on('error', (event) => errors.push(event));
-  return { provider: provider as ReturnType<typeof createFakeProvider>, clock, dialer, errors };
+  return { provider: provider as ReturnType<typeof manualProvider>, clock, dialer, errors };
 }
 
 describe('a POST that fails', () => {
@@ -46,7 +46,7 @@ describe('a POST that fails', () => {
   });
 
   it('treats a placeCall that throws synchronously like a failed POST', async () => {
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     provider.placeCall = () => {
       throw new Error('not today');
     };
@@ -111,7 +111,7 @@ describe('a POST that fails', () => {
   });
 
   it('fails an attempt whose POST answers without an id', async () => {
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     provider.placeCall = async () => ({}) as ProviderCall;
     const { dialer } = setup({ provider, numbers: NUMBERS.slice(0, 1) });
     dialer.start();
@@ -210,7 +210,7 @@ describe('a call that never ends', () => {
 
   it('takes the terminal status a getCall check answers at the timeout', async () => {
     const getCall = vi.fn(async (id: string) => providerCall(id, 'completed'));
-    const provider = createFakeProvider({ getCall });
+    const provider = manualProvider({ getCall });
     const { dialer, clock } = setup({
       provider,
       callTimeoutMs: 1000,
@@ -228,7 +228,7 @@ describe('a call that never ends', () => {
   });
 
   it('fails with reason timeout when the getCall check answers a status that is not terminal', async () => {
-    const provider = createFakeProvider({ getCall: async (id) => providerCall(id, 'answered') });
+    const provider = manualProvider({ getCall: async (id) => providerCall(id, 'answered') });
     const { dialer, clock } = setup({
       provider,
       callTimeoutMs: 1000,
@@ -244,7 +244,7 @@ describe('a call that never ends', () => {
 
   it('fails with reason timeout, and reports the error, when the getCall check fails', async () => {
     const cause = http(500);
-    const provider = createFakeProvider({ getCall: () => Promise.reject(cause) });
+    const provider = manualProvider({ getCall: () => Promise.reject(cause) });
     const { dialer, clock, errors } = setup({
       provider,
       callTimeoutMs: 1000,
@@ -261,7 +261,7 @@ describe('a call that never ends', () => {
 
   it('gives up on a getCall check that hangs', async () => {
     let signal: AbortSignal | undefined;
-    const provider = createFakeProvider({
+    const provider = manualProvider({
       getCall: (_id, options) => {
         signal = options?.signal;
         return new Promise(() => {});

@@ -7,7 +7,7 @@ import { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { startCallApiSimulator, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
-import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';
+import { manualProvider, flush, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import { isUnsupportedOperationError, UnsupportedOperationError } from '@ringkit/call-client';
 import { isDialerError } from './errors.js';
@@ -16,7 +16,7 @@ import type { DialerEvents } from './types.js';
 const NUMBERS = ['+14155552671', '+13018040009', '+12025550123', '+12125550101', '+12025550100'];
 
 function setup(cancelable = true, hangUpCall = cancelable) {
-  const provider = createFakeProvider({ cancelable, hangUpCall });
+  const provider = manualProvider({ cancelCall: cancelable, hangUpCall });
   const dialer = createDialer({ provider, numbers: NUMBERS, clock: createFakeClock(T0) });
   const seen: string[] = [];
   const errors: DialerEvents['error'][] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { createFakeProvider, flush, statusEvent, T0 } from '../test/utils.js';
+import { manualProvider, flush, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import { InvalidOptionsError } from '@ringkit/call-client';
 import { DialerStateError, isDialerStateError } from './errors.js';
@@ -9,7 +9,7 @@ import type { DialerOptions } from './types.js';
 const NUMBERS = ['+14155552671', '+13018040009', '+12025550123', '+12125550101', '+12025550100'];
 
 function setup(options: Partial<DialerOptions> = {}) {
-  const provider = createFakeProvider();
+  const provider = manualProvider();
   const dialer = createDialer({
     provider,
     numbers: NUMBERS,
@@ -19,7 +19,7 @@ function setup(options: Partial<DialerOptions> = {}) {
   return { provider, dialer };
 }
 
-async function answerAll(provider: ReturnType<typeof createFakeProvider>) {
+async function answerAll(provider: ReturnType<typeof manualProvider>) {
   provider.placed.forEach((call, index) => call.answer(`c${index}`));
   await flush();
 }

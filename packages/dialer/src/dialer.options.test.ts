@@ -1,11 +1,11 @@
 import { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client';
 import { describe, expect, it } from 'vitest';
-import { createFakeProvider } from '../test/utils.js';
+import { manualProvider } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import { InvalidNumbersError, isInvalidNumbersError } from './errors.js';
 import type { DialerOptions } from './types.js';
 
-const provider = createFakeProvider();
+const provider = manualProvider();
 const numbers = ['+14155552671'];
 
 function failure(options: unknown): unknown {

@@ -2,7 +2,7 @@ import type { CallStatus } from '@ringkit/call-client';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { countingClock } from '@ringkit/internal/testing';
 import { describe, expect, it } from 'vitest';
-import { createFakeProvider, flush, providerCall, T0 } from '../test/utils.js';
+import { manualProvider, flush, providerCall, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 
 describe('a polling provider with many calls in flight', () => {
@@ -12,8 +12,8 @@ describe('a polling provider with many calls in flight', () => {
     /** Each call rings from 1 s after it was placed, is answered at 3 s and completes at 60 s. */
     const placedAt = new Map<string, number>();
     const polls = new Map<string, number>();
-    const provider = createFakeProvider({
-      polling: true,
+    const provider = manualProvider({
+      follow: 'polling',
       async getCall(id) {
         polls.set(id, (polls.get(id) ?? 0) + 1);
         const age = clock.now() - placedAt.get(id)!;

@@ -1,14 +1,14 @@
 import { HttpError, type CallStatus } from '@ringkit/call-client';
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { createFakeProvider, flush, providerCall, T0 } from '../test/utils.js';
+import { manualProvider, flush, providerCall, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { DialerEvents } from './types.js';
 
 const NUMBERS = ['+14155552671', '+13018040009', '+12025550123'];
 
 function setup(getCall: (id: string) => Promise<ReturnType<typeof providerCall>>) {
-  const provider = createFakeProvider({ polling: true, getCall: vi.fn(getCall) });
+  const provider = manualProvider({ follow: 'polling', getCall: vi.fn(getCall) });
   const clock = createFakeClock(T0);
   const dialer = createDialer({
     provider,
@@ -26,8 +26,8 @@ describe('a polling provider', () => {
   it.each([['watchIntervalMs', { watchIntervalMs: 250 }]])(
     'polls every %s, the first time one interval after the placement',
     async (_, interval) => {
-      const provider = createFakeProvider({
-        polling: true,
+      const provider = manualProvider({
+        follow: 'polling',
         getCall: vi.fn(async (id: string) => providerCall(id, 'ringing')),
       });
       const clock = createFakeClock(T0);
@@ -131,7 +131,7 @@ describe('a polling provider', () => {
   });
 
   it('is not polled when the provider also sends webhooks', async () => {
-    const provider = createFakeProvider({
+    const provider = manualProvider({
       getCall: vi.fn(async (id: string) => providerCall(id, 'ringing')),
     });
     const dialer = createDialer({ provider, numbers: NUMBERS, clock: createFakeClock(T0) });

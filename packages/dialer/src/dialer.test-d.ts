@@ -1,6 +1,6 @@
 import type { CallStatusEvent, WebhookHandlerOptions } from '@ringkit/call-client';
 import { describe, expectTypeOf, it } from 'vitest';
-import { createFakeProvider } from '../test/utils.js';
+import { manualProvider } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type {
   DialerEntry,
@@ -11,7 +11,7 @@ import type {
   DialerStatusEvent,
 } from './types.js';
 
-const dialer = createDialer({ provider: createFakeProvider(), numbers: ['+14155552671'] });
+const dialer = createDialer({ provider: manualProvider(), numbers: ['+14155552671'] });
 
 describe('types', () => {
   it('types each event by its name', () => {

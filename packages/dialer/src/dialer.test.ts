@@ -1,13 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { createFakeProvider, flush, statusEvent, T0, type FakeProvider } from '../test/utils.js';
+import { manualProvider, flush, statusEvent, T0 } from '../test/utils.js';
+import type { FakeProvider } from '@ringkit/simulator';
 import { createDialer } from './dialer.js';
 import type { Dialer, DialerEvents, DialerOptions } from './types.js';
 
 const NUMBERS = ['+14155552671', '+13018040009', '+12025550123', '+12125550101', '+12025550100'];
 
 function setup(options: Partial<DialerOptions> = {}) {
-  const provider = createFakeProvider();
+  const provider = manualProvider();
   const clock = createFakeClock(T0);
   const dialer = createDialer({ provider, numbers: NUMBERS, clock, ...options });
   return { provider, clock, dialer };
@@ -50,7 +51,7 @@ describe('createDialer', () => {
   });
 
   it('normalises every number to E.164 with the default country', () => {
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     const dialer = createDialer({ provider, numbers: ['13018040009', '(415) 555-2671'] });
     expect(dialer.snapshot().entries.map((entry) => entry.phone)).toEqual([
       '+13018040009',
@@ -129,8 +130,8 @@ describe('createDialer', () => {
   it('takes the status the POST answers with when it is ahead of initiated', async () => {
     const { dialer, provider } = setup();
     dialer.start();
-    provider.placed[0]?.answer('c0', 'ringing', 'ringing');
-    provider.placed[1]?.answer('c1', 'queued', 'queued');
+    provider.placed[0]?.answer('c0', 'ringing', { providerStatus: 'ringing' });
+    provider.placed[1]?.answer('c1', 'queued', { providerStatus: 'queued' });
     await flush();
     const [first, second] = dialer.snapshot().entries;
     expect(first?.status).toBe('ringing');
@@ -238,7 +239,7 @@ describe('createDialer', () => {
   });
 
   it('dials a number listed twice once per occurrence, each as its own entry', async () => {
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     const numbers = ['+13018040009', '+13018040009', '+13018040009'];
     const dialer = createDialer({ provider, numbers, concurrency: 2 });
     dialer.start();
@@ -257,7 +258,7 @@ describe('createDialer', () => {
   });
 
   it('drains at once for an empty list and ends done', () => {
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     const dialer = createDialer({ provider, numbers: [] });
     const drained = vi.fn();
     dialer.on('drained', drained);

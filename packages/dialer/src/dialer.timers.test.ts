@@ -1,7 +1,7 @@
 import { HttpError, type Clock } from '@ringkit/call-client';
 import { MAX_TIMER_MS } from '@ringkit/internal';
 import { describe, expect, it } from 'vitest';
-import { createFakeProvider, flush, statusEvent } from '../test/utils.js';
+import { manualProvider, flush, statusEvent } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 
 const NUMBERS = ['+14155552671', '+13018040009', '+12025550123'];
@@ -54,7 +54,7 @@ function createNodeLikeClock(start = 1_700_000_000_000) {
 describe('timers', () => {
   it('never arms a timer beyond MAX_TIMER_MS, even after the clock stepped back, and holds a slot in doubt to its real deadline', async () => {
     const clock = createNodeLikeClock();
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     const dialer = createDialer({
       provider,
       numbers: NUMBERS.slice(0, 2),
@@ -99,7 +99,7 @@ describe('deadline timer', () => {
         clock.clearTimeout(handle);
       },
     };
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     const numbers = [...NUMBERS, ...NUMBERS];
     const dialer = createDialer({ provider, numbers, concurrency: 1, clock: counting });
     const drained = new Promise((resolve) => dialer.on('drained', resolve));

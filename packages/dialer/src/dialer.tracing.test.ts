@@ -3,7 +3,7 @@ import { HttpError, InvalidOptionsError, createNumDialerClient } from '@ringkit/
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { attributeText, ownTracer, recordSpans } from '@ringkit/internal/testing';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFakeProvider, flush, T0 } from '../test/utils.js';
+import { manualProvider, flush, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { DialerPlacementEvent } from './types.js';
 
@@ -25,14 +25,14 @@ function httpError(status: number) {
 
 describe('the dialer traced', () => {
   it('makes one span per placement, with its outcome, and tells each in a placement event', async () => {
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     const clock = createFakeClock(T0);
     const dialer = createDialer({ provider, numbers: NUMBERS, clock, concurrency: 3 });
     const placements: DialerPlacementEvent[] = [];
     dialer.on('placement', (event) => placements.push(event));
     dialer.start();
     await clock.advance(40);
-    provider.placed[0]!.answer('a', 'initiated', 'queued');
+    provider.placed[0]!.answer('a', 'initiated', { providerStatus: 'queued' });
     provider.placed[1]!.fail(httpError(502));
     provider.placed[2]!.fail(httpError(400));
     await flush();
@@ -138,7 +138,7 @@ describe('the dialer traced', () => {
 
   it('uses a tracer passed in, and refuses one that is not', async () => {
     const own = ownTracer();
-    const provider = createFakeProvider();
+    const provider = manualProvider();
     const dialer = createDialer({
       provider,
       numbers: NUMBERS.slice(0, 1),

@@ -9,7 +9,7 @@ import { isValidationError, type ValidationError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import { createScheduler } from './scheduler.js';
 import { createMemoryStore } from './stores/memory/memory.js';
-import { fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
+import { createFakeProvider, type FakeProviderOptions } from '@ringkit/simulator';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
@@ -18,7 +18,7 @@ const BOB = '+14155552671';
 function setup(provider: Partial<FakeProviderOptions> = {}) {
   const clock = createFakeClock(T0);
   const store = createMemoryStore();
-  const fake = fakeProvider({ clock, options: ['machineDetection'], ...provider });
+  const fake = createFakeProvider({ clock, callOptions: ['machineDetection'], ...provider });
   const scheduler = createScheduler({ store, clock, provider: fake, callerId: ME });
   const statuses: SchedulerEvents['status'][] = [];
   const placements: SchedulerEvents['placement'][] = [];
@@ -71,7 +71,7 @@ describe('who answered', () => {
   });
 
   it('puts who answered in history from a webhook, and a later event without it does not erase it', async () => {
-    const { clock, store, scheduler, statuses } = setup({ webhooks: true });
+    const { clock, store, scheduler, statuses } = setup({ follow: 'webhooks' });
     const id = await placeOne(scheduler, clock);
     await scheduler.handleStatus(event('answered', T0 + 3000, 'human'));
     await scheduler.handleStatus(event('completed', T0 + 9000));
@@ -91,7 +91,7 @@ describe('who answered', () => {
   });
 
   it('learns who answered from a repeated status when the first one did not say', async () => {
-    const { clock, scheduler } = setup({ webhooks: true });
+    const { clock, scheduler } = setup({ follow: 'webhooks' });
     await placeOne(scheduler, clock);
     await scheduler.handleStatus(event('answered', T0 + 3000));
     await scheduler.handleStatus(event('answered', T0 + 3000, 'machine'));
@@ -106,7 +106,7 @@ describe('who answered', () => {
   });
 
   it('learns who answered from a late answered webhook that arrives after the end', async () => {
-    const { clock, scheduler } = setup({ webhooks: true });
+    const { clock, scheduler } = setup({ follow: 'webhooks' });
     await placeOne(scheduler, clock);
     await scheduler.handleStatus(event('completed', T0 + 9000));
     await scheduler.handleStatus(event('answered', T0 + 3000, 'fax'));

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { isValidationError, type ValidationError } from './errors.js';
 import { createScheduler } from './scheduler.js';
 import { createMemoryStore } from './stores/memory/memory.js';
-import { fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
+import { createFakeProvider, type FakeProviderOptions } from '@ringkit/simulator';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
@@ -23,7 +23,7 @@ const REMINDER: CallOptions = { say: 'Your appointment is tomorrow at 9:30.', ri
 function setup(provider: Partial<FakeProviderOptions> = {}) {
   const clock = createFakeClock(T0);
   const store = createMemoryStore();
-  const fake = fakeProvider({ clock, options: [...CALL_OPTION_NAMES], ...provider });
+  const fake = createFakeProvider({ clock, callOptions: [...CALL_OPTION_NAMES], ...provider });
   const scheduler = createScheduler({
     store,
     clock,
@@ -45,7 +45,7 @@ async function refusal(promise: Promise<unknown>): Promise<ValidationError> {
 
 describe('schedule({ call })', () => {
   it('refuses an option the provider cannot honour at schedule(), naming call.<option>, and stores nothing', async () => {
-    const { clock, store, provider, scheduler } = setup({ options: [] });
+    const { clock, store, provider, scheduler } = setup({ callOptions: [] });
     await scheduler.start();
     const error = await refusal(
       scheduler.schedule({ to: BOB, at: new Date(T0 + 1000), call: { say: 'Hello' } }),
@@ -57,7 +57,7 @@ describe('schedule({ call })', () => {
     expect(isUnsupportedCallOptionError(error.cause)).toBe(true);
     await clock.advance(5000);
     expect((await store.list({ limit: 10 })).items).toEqual([]);
-    expect(provider.requests).toEqual([]);
+    expect(provider.placed.map((p) => p.request)).toEqual([]);
     await scheduler.stop();
   });
 
@@ -94,7 +94,7 @@ describe('schedule({ call })', () => {
   });
 
   it('refuses a batch whose one call has options the provider cannot honour, naming its index', async () => {
-    const { store, scheduler } = setup({ options: ['say'] });
+    const { store, scheduler } = setup({ callOptions: ['say'] });
     const error = await refusal(
       scheduler.scheduleMany([
         { to: BOB, at: new Date(T0 + 1000), call: { say: 'Hello' } },
@@ -124,7 +124,7 @@ describe('schedule({ call })', () => {
 
   it('sends the options with every attempt: a busy first attempt and its retry both carry them', async () => {
     const { clock, provider, scheduler } = setup({
-      answer: (_, n) => (n === 0 ? 'busy' : 'initiated'),
+      initialStatus: (_, n) => (n === 0 ? 'busy' : 'initiated'),
     });
     await scheduler.start();
     const { id } = await scheduler.schedule({
@@ -135,10 +135,10 @@ describe('schedule({ call })', () => {
       call: REMINDER,
     });
     await clock.advance(1000);
-    expect(provider.requests).toEqual([{ to: BOB, ...REMINDER }]);
+    expect(provider.placed.map((p) => p.request)).toEqual([{ to: BOB, ...REMINDER }]);
     await clock.advance(10_000);
     await clock.advance(5000);
-    expect(provider.requests).toEqual([
+    expect(provider.placed.map((p) => p.request)).toEqual([
       { to: BOB, ...REMINDER },
       { to: BOB, ...REMINDER },
     ]);
@@ -147,12 +147,12 @@ describe('schedule({ call })', () => {
   });
 
   it('sends no from when the call has none: callerId stays the from of its history', async () => {
-    const { clock, provider, scheduler } = setup({ options: ['say'] });
+    const { clock, provider, scheduler } = setup({ callOptions: ['say'] });
     await scheduler.start();
     await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000), call: { say: 'Hello' } });
     await scheduler.schedule({ to: BOB, at: new Date(T0 + 2000) });
     await clock.advance(10_000);
-    expect(provider.requests).toEqual([{ to: BOB, say: 'Hello' }, { to: BOB }]);
+    expect(provider.placed.map((p) => p.request)).toEqual([{ to: BOB, say: 'Hello' }, { to: BOB }]);
     const { items } = await scheduler.history(ME);
     expect(items.map((i) => [i.counterparty, i.type])).toEqual([
       [BOB, 'Completed Outbound'],
@@ -171,7 +171,7 @@ describe('schedule({ call })', () => {
     });
     expect(call.call).toEqual({ from: '+14155550199' });
     await clock.advance(10_000);
-    expect(provider.requests).toEqual([{ to: BOB, from: '+14155550199' }]);
+    expect(provider.placed.map((p) => p.request)).toEqual([{ to: BOB, from: '+14155550199' }]);
     expect((await scheduler.history('+14155550199')).items).toMatchObject([
       { counterparty: BOB, type: 'Completed Outbound' },
     ]);
@@ -191,7 +191,7 @@ describe('schedule({ call })', () => {
       call: REMINDER,
     });
     await clock.advanceTo(T0 + 2 * 86_400_000 + 2 * 3_600_000);
-    expect(provider.requests).toEqual([
+    expect(provider.placed.map((p) => p.request)).toEqual([
       { to: BOB, ...REMINDER },
       { to: BOB, ...REMINDER },
       { to: BOB, ...REMINDER },

@@ -6,7 +6,8 @@
  */
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { describe, expect, it } from 'vitest';
-import { fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
+import { canceledCalls } from '../test/fakes.js';
+import { createFakeProvider, type FakeProviderOptions } from '@ringkit/simulator';
 import { isConflictError } from './errors.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
@@ -24,7 +25,7 @@ const STORES: [string, () => Store][] = [
 
 function setup(createStore: () => Store, options: Omit<FakeProviderOptions, 'clock'>) {
   const clock = createFakeClock(T0);
-  const provider = fakeProvider({ clock, cancelable: true, ...options });
+  const provider = createFakeProvider({ clock, cancelCall: true, ...options });
   const scheduler = createScheduler({
     store: createStore(),
     provider,
@@ -64,7 +65,7 @@ describe.each(STORES)('cancel() of a call answered meanwhile (%s store)', (_, cr
     const error = await refusal(scheduler.cancel(id));
     expect(error).toMatchObject({ reason: 'in_progress', status: 'answered' });
     expect(error.message).toMatch(/answered before it could be canceled: it is not hung up/);
-    expect(provider.hungUp).toEqual([]);
+    expect(canceledCalls(provider)).toEqual([]);
     expect(await scheduler.get(id)).toMatchObject({ status: 'answered', reason: null });
     expect(seen).toEqual(['ringing>answered']);
 
@@ -79,7 +80,7 @@ describe.each(STORES)('cancel() of a call answered meanwhile (%s store)', (_, cr
 
   it('keeps an answer a webhook brought while cancelCall was in flight, and ends nothing', async () => {
     const { clock, provider, scheduler, seen } = setup(createStore, {
-      webhooks: true,
+      follow: 'webhooks',
       onCancel: async (callId) => {
         provider.setStatus(callId, 'answered');
         await scheduler.handleStatus({
@@ -99,7 +100,7 @@ describe.each(STORES)('cancel() of a call answered meanwhile (%s store)', (_, cr
     const error = await refusal(scheduler.cancel(id));
     expect(error).toMatchObject({ reason: 'in_progress', status: 'answered' });
     expect((await scheduler.get(id)).status).toBe('answered');
-    expect(provider.hungUp).toEqual([]);
+    expect(canceledCalls(provider)).toEqual([]);
     expect(seen).toEqual(['initiated>answered']);
 
     await scheduler.handleStatus({

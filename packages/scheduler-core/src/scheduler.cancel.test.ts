@@ -9,7 +9,12 @@ import { createFakeClock } from '@ringkit/call-client/testing';
 import { createMemoryStore } from './stores/memory/memory.js';
 import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { isConflictError, isHangUpError, isSchedulerError } from './errors.js';
-import { deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
+import {
+  createFakeProvider,
+  type FakeProvider,
+  type FakeProviderOptions,
+} from '@ringkit/simulator';
+import { canceledCalls, deferred } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
 import type { SchedulerOptions } from './options.js';
@@ -26,7 +31,7 @@ const STORES: [string, () => Store][] = [
 function worker(
   store: Store,
   clock: ReturnType<typeof createFakeClock>,
-  provider: ReturnType<typeof fakeProvider>,
+  provider: FakeProvider,
   options: Partial<SchedulerOptions> = {},
 ) {
   const scheduler = createScheduler({
@@ -47,12 +52,12 @@ function worker(
 
 function setup(
   createStore: () => Store,
-  provider: Partial<FakeProviderOptions> = { cancelable: true },
+  provider: Partial<FakeProviderOptions> = { cancelCall: true },
   options: Partial<SchedulerOptions> = {},
 ) {
   const clock = createFakeClock(T0);
   const store = createStore();
-  const fake = fakeProvider({ clock, ...provider });
+  const fake = createFakeProvider({ clock, ...provider });
   return { clock, store, provider: fake, ...worker(store, clock, fake, options) };
 }
 
@@ -89,7 +94,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     await clock.advance(500);
     const call = await scheduler.cancel(id);
     const pollsBefore = polls;
-    expect(provider.hungUp).toEqual(['p0']);
+    expect(canceledCalls(provider)).toEqual(['p0']);
     expect(call).toMatchObject({ status: 'canceled', reason: 'canceled', providerCallId: 'p0' });
     expect(call.events.at(-1)).toEqual({
       status: 'canceled',
@@ -108,7 +113,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     expect(seen).toEqual(['ringing>canceled', 'canceled']);
     // Canceling it again returns it unchanged, with no event.
     expect(await scheduler.cancel(id)).toEqual(call);
-    expect(provider.hungUp).toEqual(['p0']);
+    expect(canceledCalls(provider)).toEqual(['p0']);
     expect(seen).toHaveLength(2);
     await scheduler.stop();
   });
@@ -123,7 +128,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     const error = await conflict(scheduler.cancel(id));
     expect(error).toMatchObject({ reason: 'in_progress', status: 'answered' });
     expect(error.message).toMatch(/answered and is in progress/);
-    expect(provider.hungUp).toEqual([]);
+    expect(canceledCalls(provider)).toEqual([]);
     expect(await scheduler.get(id)).toEqual(before);
     await clock.advance(1000);
     expect((await scheduler.get(id)).status).toBe('completed');
@@ -152,7 +157,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
   it('throws a HangUpError when cancelCall fails, changes nothing and keeps following the call', async () => {
     const refusal = new Error('provider said no');
     const { clock, provider, scheduler } = setup(createStore, {
-      cancelable: true,
+      cancelCall: true,
       onCancel: () => {
         throw refusal;
       },
@@ -171,7 +176,7 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
       code: 'hang_up_failed',
     });
     expect((error as Error).message).toMatch(/could not be hung up.*provider said no/);
-    expect(provider.hungUp).toEqual([]);
+    expect(canceledCalls(provider)).toEqual([]);
     expect(await scheduler.get(id)).toEqual(before);
     await clock.advance(2000);
     expect((await scheduler.get(id)).status).toBe('completed');
@@ -181,8 +186,8 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
   it('refuses (placing) while the placement request is unanswered, and hangs up once it is', async () => {
     const gate = deferred();
     const { clock, provider, scheduler } = setup(createStore, {
-      cancelable: true,
-      webhooks: true,
+      cancelCall: true,
+      follow: 'webhooks',
       onPlace: () => gate.promise,
     });
     await scheduler.start();
@@ -196,14 +201,14 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     await clock.flush();
     expect((await scheduler.get(id)).status).toBe('initiated');
     expect((await scheduler.cancel(id)).status).toBe('canceled');
-    expect(provider.hungUp).toEqual(['p0']);
+    expect(canceledCalls(provider)).toEqual(['p0']);
     await scheduler.stop();
   });
 
   it('never moves a call back when a webhook ends it while cancelCall is in flight', async () => {
     const { clock, provider, scheduler, seen } = setup(createStore, {
-      cancelable: true,
-      webhooks: true,
+      cancelCall: true,
+      follow: 'webhooks',
       onCancel: async () => {
         await scheduler.handleStatus(webhook('answered', T0 + 1200));
         await scheduler.handleStatus(webhook('completed', T0 + 1400));
@@ -221,14 +226,14 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
     expect(call.events.map((e) => e.status)).not.toContain('canceled');
     expect(seen).not.toContain('canceled');
     expect((await scheduler.history(BOB)).items).toMatchObject([{ type: 'Completed Inbound' }]);
-    expect(provider.hungUp).toEqual(['p0']);
+    expect(canceledCalls(provider)).toEqual(['p0']);
     await scheduler.stop();
   });
 
   it('records the end the provider reports when the call ended on its own first', async () => {
     const { clock, provider, scheduler } = setup(createStore, {
-      cancelable: true,
-      webhooks: true,
+      cancelCall: true,
+      follow: 'webhooks',
       onCancel: (callId) => provider.setStatus(callId, 'busy'),
     });
     await scheduler.start();
@@ -243,8 +248,8 @@ describe.each(STORES)('cancel() of a placed call (%s store)', (_, createStore) =
 
   it('cancels the retry of an attempt that ended on its own meanwhile', async () => {
     const { clock, provider, scheduler, seen } = setup(createStore, {
-      cancelable: true,
-      webhooks: true,
+      cancelCall: true,
+      follow: 'webhooks',
       onCancel: (callId) => provider.setStatus(callId, 'no-answer'),
     });
     await scheduler.start();
@@ -280,7 +285,7 @@ describe('cancel() with several workers', () => {
   it('hangs up a call another worker follows; the follower stops and writes nothing over it', async () => {
     const clock = createFakeClock(T0);
     const store = createMemoryStore();
-    const provider = fakeProvider({ clock, cancelable: true });
+    const provider = createFakeProvider({ clock, cancelCall: true });
     const a = worker(store, clock, provider);
     const b = worker(store, clock, provider);
     await a.scheduler.start();
@@ -302,7 +307,7 @@ describe('cancel() with several workers', () => {
   it('ends a call once when two workers cancel it at the same time', async () => {
     const clock = createFakeClock(T0);
     const store = createSqliteStore({ path: ':memory:' });
-    const provider = fakeProvider({ clock, cancelable: true, webhooks: true });
+    const provider = createFakeProvider({ clock, cancelCall: true, follow: 'webhooks' });
     const a = worker(store, clock, provider);
     const b = worker(store, clock, provider);
     await a.scheduler.start();
@@ -310,7 +315,7 @@ describe('cancel() with several workers', () => {
     await clock.advance(1000);
     const [one, two] = await Promise.all([a.scheduler.cancel(id), b.scheduler.cancel(id)]);
     expect([one.status, two.status]).toEqual(['canceled', 'canceled']);
-    expect(provider.hungUp).toEqual(['p0']);
+    expect(canceledCalls(provider)).toEqual(['p0']);
     const events = [...a.seen, ...b.seen];
     expect(events.filter((e) => e === 'canceled')).toHaveLength(1);
     expect((await a.scheduler.get(id)).events.filter((e) => e.status === 'canceled')).toHaveLength(
@@ -322,7 +327,7 @@ describe('cancel() with several workers', () => {
   it('keeps the provider-canceled status of a call a follower saw end first', async () => {
     const clock = createFakeClock(T0);
     const store = createMemoryStore();
-    const provider = fakeProvider({ clock, cancelable: true });
+    const provider = createFakeProvider({ clock, cancelCall: true });
     const a = worker(store, clock, provider);
     const b = worker(store, clock, provider, {});
     await a.scheduler.start();
@@ -344,7 +349,7 @@ describe('cancel() with several workers', () => {
 describe('a provider that cancels a recurring occurrence itself', () => {
   it('ends the series, as cancel() does', async () => {
     const clock = createFakeClock(T0);
-    const provider = fakeProvider({ clock, script: () => ['ringing', 'canceled'] });
+    const provider = createFakeProvider({ clock, script: () => ['ringing', 'canceled'] });
     const { scheduler } = worker(createMemoryStore(), clock, provider);
     await scheduler.start();
     await scheduler.schedule({ to: BOB, recurrence: { cron: '0 13 * * *', timezone: 'UTC' } });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import {
   describeWithDatabase,
   dropSchemas,
@@ -38,7 +38,7 @@ async function withCalls(store: Store) {
   const scheduler = createScheduler({
     store,
     clock,
-    provider: fakeProvider({ clock, script: () => ['ringing'] }),
+    provider: createFakeProvider({ clock, script: () => ['ringing'] }),
     callerId: '+14155550100',
     recheckIntervalMs: 0,
     watchIntervalMs: 1_000,
@@ -106,7 +106,7 @@ function countsSuite(open: () => Store) {
     const scheduler = createScheduler({
       store,
       clock,
-      provider: fakeProvider({ clock }),
+      provider: createFakeProvider({ clock }),
       callerId: '+14155550100',
     });
     await store.insert(storedCall({ id: 'done', status: 'completed' }));

@@ -5,7 +5,7 @@ import type { CallProvider, CallStatus } from '@ringkit/call-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from './stores/memory/memory.js';
 import { createSqliteStore } from './stores/sqlite/sqlite.js';
-import { fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
@@ -201,7 +201,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
     const file = `restart-${name}.db`;
     const clock = createFakeClock(T0);
     const first = open(file);
-    const provider = fakeProvider({ clock, script: () => ['completed'] });
+    const provider = createFakeProvider({ clock, script: () => ['completed'] });
     const before = createScheduler({
       store: first,
       provider,
@@ -226,7 +226,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
     });
     await after.start();
     await clock.advance(5000);
-    expect(provider.placed.map((p) => p.at)).toEqual([T0 + 3_600_000]);
+    expect(provider.placed.map((p) => p.at.getTime())).toEqual([T0 + 3_600_000]);
     expect((await after.get(id)).status).toBe('completed');
     await after.stop();
     await second.close();
@@ -246,7 +246,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
         placingAt: T0 - 10_000,
       }),
     );
-    const provider = fakeProvider({ clock });
+    const provider = createFakeProvider({ clock });
     const scheduler = createScheduler({
       store,
       provider,
@@ -293,7 +293,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
         leaseUntil: T0 + 5000,
       }),
     );
-    const provider = fakeProvider({ clock, script: () => ['completed'] });
+    const provider = createFakeProvider({ clock, script: () => ['completed'] });
     const scheduler = createScheduler({
       store,
       provider,
@@ -303,7 +303,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
     });
     await scheduler.start();
     await clock.advance(10_000);
-    expect(provider.placed.map((p) => p.at)).toEqual([T0 + 5000]);
+    expect(provider.placed.map((p) => p.at.getTime())).toEqual([T0 + 5000]);
     await scheduler.stop();
     await store.close();
   });
@@ -313,7 +313,7 @@ describe.each(stores)('crash safety with the $name store', ({ name, open, shared
     const file = `two-${name}.db`;
     const storeA = open(file);
     const storeB = shared ? open(file) : storeA;
-    const provider = fakeProvider({ clock, script: () => ['completed'] });
+    const provider = createFakeProvider({ clock, script: () => ['completed'] });
     const a = createScheduler({
       store: storeA,
       provider,

@@ -3,7 +3,8 @@ import { createMemoryStore } from './stores/memory/memory.js';
 import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { isConflictError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
-import { countingStore, deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
+import { createFakeProvider, type FakeProviderOptions } from '@ringkit/simulator';
+import { countingStore, deferred } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store, StoredCallPatch } from './store.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
@@ -18,7 +19,7 @@ function setup(
 ) {
   const clock = createFakeClock(T0);
   const counting = countingStore(inner);
-  const provider = fakeProvider({ clock, ...options.provider });
+  const provider = createFakeProvider({ clock, ...options.provider });
   const scheduler = createScheduler({
     store: counting.store,
     provider,
@@ -43,7 +44,7 @@ const calls = (counts: Record<string, number>) => {
 describe('store round trips of a placement', () => {
   it('places a call answered with a final status in one claim, one mark and one write, reading nothing back', async () => {
     const { clock, scheduler, counts, reset, statuses } = setup(createMemoryStore(), {
-      provider: { webhooks: true, answer: () => 'completed' },
+      provider: { follow: 'webhooks', initialStatus: () => 'completed' },
     });
     const completed: string[] = [];
     scheduler.on('completed', (e) => completed.push(e.call.id));
@@ -69,7 +70,7 @@ describe('store round trips of a placement', () => {
 
   it('retries an attempt answered busy with the same one write', async () => {
     const { clock, provider, scheduler, counts, reset } = setup(createMemoryStore(), {
-      provider: { webhooks: true, answer: (_to, n) => (n === 0 ? 'busy' : 'completed') },
+      provider: { follow: 'webhooks', initialStatus: (_to, n) => (n === 0 ? 'busy' : 'completed') },
     });
     const retrying: string[] = [];
     scheduler.on('retrying', (e) => retrying.push(e.reason));
@@ -86,7 +87,7 @@ describe('store round trips of a placement', () => {
     expect(await scheduler.get(id)).toMatchObject({ status: 'scheduled', attempt: 2 });
     expect(retrying).toEqual(['busy']);
     await clock.advance(5000);
-    expect(provider.placed.map((p) => p.at - T0)).toEqual([1000, 6000]);
+    expect(provider.placed.map((p) => p.at.getTime() - T0)).toEqual([1000, 6000]);
     expect(await scheduler.get(id)).toMatchObject({ status: 'completed', attempt: 2 });
     expect((await scheduler.history(BOB)).items.map((h) => h.type)).toEqual([
       'Completed Inbound',
@@ -113,7 +114,7 @@ describe('store round trips of a placement', () => {
   it('writes the marks of calls claimed together in one batch, and their answers in another', async () => {
     const { clock, provider, scheduler, counts, writes, reset } = setup(
       createSqliteStore({ path: ':memory:' }),
-      { provider: { webhooks: true, answer: () => 'completed' } },
+      { provider: { follow: 'webhooks', initialStatus: () => 'completed' } },
     );
     await scheduler.start();
     await scheduler.scheduleMany(
@@ -134,7 +135,7 @@ describe('store round trips of a placement', () => {
   it('marks a call as being placed without moving the lease its claim took', async () => {
     const gate = deferred();
     const { clock, scheduler, store, writes, reset } = setup(createMemoryStore(), {
-      provider: { webhooks: true, onPlace: () => gate.promise },
+      provider: { follow: 'webhooks', onPlace: () => gate.promise },
     });
     await scheduler.start();
     const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
@@ -164,7 +165,7 @@ describe('the dispatch timer', () => {
         clock.setTimeout(callback, ms >= 2 ? ms - 1 : ms),
     };
     const counting = countingStore(createMemoryStore());
-    const provider = fakeProvider({ clock, webhooks: true });
+    const provider = createFakeProvider({ clock, follow: 'webhooks' });
     const scheduler = createScheduler({
       store: counting.store,
       provider,
@@ -176,7 +177,7 @@ describe('the dispatch timer', () => {
     await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
     counting.reset();
     await clock.advance(1000);
-    expect(provider.placed.map((p) => p.at)).toEqual([T0 + 1000]);
+    expect(provider.placed.map((p) => p.at.getTime())).toEqual([T0 + 1000]);
     expect(counting.counts.claimDue).toBe(1);
     await scheduler.stop();
   });
@@ -186,7 +187,7 @@ describe('refilling slots', () => {
   it('refills the slots freed together with one claim', async () => {
     const { clock, provider, scheduler, counts, reset } = setup(createMemoryStore(), {
       concurrency: 5,
-      provider: { webhooks: true, answer: () => 'completed' },
+      provider: { follow: 'webhooks', initialStatus: () => 'completed' },
     });
     await scheduler.start();
     for (let i = 0; i < 20; i++) await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
@@ -209,7 +210,7 @@ describe('refilling slots', () => {
     });
     const { clock, provider, scheduler } = setup(holding, {
       concurrency: 2,
-      provider: { webhooks: true },
+      provider: { follow: 'webhooks' },
     });
     await scheduler.start();
     for (let i = 0; i < 6; i++) await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from './stores/memory/memory.js';
 import { createSqliteStore } from './stores/sqlite/sqlite.js';
-import { deferred, fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
+import { deferred } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store, StoredCallPatch, StoredCallUpdate } from './store.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
@@ -50,7 +51,11 @@ describe('lease renewal while a placement is in progress', () => {
     const clock = createFakeClock(T0);
     const slow = slowRenewals();
     const answer = deferred();
-    const provider = fakeProvider({ clock, webhooks: true, onPlace: () => answer.promise });
+    const provider = createFakeProvider({
+      clock,
+      follow: 'webhooks',
+      onPlace: () => answer.promise,
+    });
     const scheduler = createScheduler({
       store: slow.store,
       provider,
@@ -112,7 +117,11 @@ describe.each(shared)('a placement answered after its lease was lost ($name)', (
     const [mine, theirs] = open();
     const slow = slowRenewals(mine);
     const answer = deferred();
-    const provider = fakeProvider({ clock, webhooks: true, onPlace: () => answer.promise });
+    const provider = createFakeProvider({
+      clock,
+      follow: 'webhooks',
+      onPlace: () => answer.promise,
+    });
     const options = { provider, clock, callerId: ME, leaseMs: 3_000 };
     const first = createScheduler({ ...options, store: slow.store, workerId: 'first' });
     const second = createScheduler({ ...options, store: theirs, workerId: 'second' });
@@ -126,7 +135,7 @@ describe.each(shared)('a placement answered after its lease was lost ($name)', (
     const stall = deferred();
     slow.holdRenewals(stall.promise);
     await clock.advance(1_000);
-    expect(provider.placed).toHaveLength(0);
+    expect(provider.placed.map((p) => p.state)).toEqual(['pending']);
     await clock.advance(5_000);
     expect(await first.get(id)).toMatchObject({ status: 'failed', reason: 'outcome_unknown' });
     expect(failed).toEqual(['outcome_unknown']);

@@ -7,7 +7,7 @@ import {
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { startCallApiSimulator } from '@ringkit/simulator';
 import { describe, expect, it } from 'vitest';
-import { fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import { createMemoryStore } from './stores/memory/memory.js';
 import { createScheduler } from './scheduler.js';
 
@@ -15,7 +15,7 @@ import { createScheduler } from './scheduler.js';
 /** A started scheduler on a fake clock and a webhook-only fake provider, paced as asked. */
 async function pacedScheduler(options: { callsPerSecond: number; concurrency?: number }) {
   const clock = createFakeClock('2026-03-08T08:00:00Z');
-  const fake = fakeProvider({ clock, webhooks: true });
+  const fake = createFakeProvider({ clock, follow: 'webhooks' });
   const scheduler = createScheduler({
     store: createMemoryStore(),
     provider: fake,
@@ -82,7 +82,7 @@ describe('callsPerSecond', () => {
     // 25 turns 110 ms apart take 24 × 110 ms; claims are cut to a horizon of one second.
     for (let i = 0; i < 40 && fake.placed.length < 25; i++) await clock.advance(100);
     expect(fake.placed.map((p) => p.to)).toEqual(numbers);
-    const times = fake.placed.map((p) => p.at);
+    const times = fake.placed.map((p) => p.at.getTime());
     for (let i = 1; i < times.length; i++)
       expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(110);
     expect(mostInOneSecond(times)).toBeLessThanOrEqual(10);

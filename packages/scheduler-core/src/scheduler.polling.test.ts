@@ -2,7 +2,7 @@ import type { CallStatus } from '@ringkit/call-client';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { countingClock } from '@ringkit/internal/testing';
 import { describe, expect, it } from 'vitest';
-import { fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import { createScheduler } from './scheduler.js';
 import { createMemoryStore } from './stores/memory/memory.js';
 
@@ -18,7 +18,7 @@ describe('following many calls by polling', () => {
       'answered',
       'completed',
     ];
-    const provider = fakeProvider({ clock, script });
+    const provider = createFakeProvider({ clock, script });
     let polls = 0;
     const getCall = provider.getCall!.bind(provider);
     provider.getCall = (id, options) => {

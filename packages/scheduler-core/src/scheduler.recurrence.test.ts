@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from './stores/memory/memory.js';
-import { fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
 
@@ -10,7 +10,7 @@ const BOB = '+14155552671';
 async function runDaily(from: string, until: string) {
   const clock = createFakeClock(from);
   const store = createMemoryStore();
-  const provider = fakeProvider({ clock, script: () => ['answered', 'completed'] });
+  const provider = createFakeProvider({ clock, script: () => ['answered', 'completed'] });
   const scheduler = createScheduler({ store, provider, clock, callerId: ME, recheckIntervalMs: 0 });
   await scheduler.start();
   const first = await scheduler.schedule({
@@ -20,7 +20,7 @@ async function runDaily(from: string, until: string) {
   await clock.advanceTo(new Date(until));
   await scheduler.stop();
   const calls = (await scheduler.list({ limit: 100 })).items;
-  return { first, calls, placed: provider.placed.map((p) => new Date(p.at).toISOString()) };
+  return { first, calls, placed: provider.placed.map((p) => p.at.toISOString()) };
 }
 
 describe('recurrence', () => {
@@ -56,7 +56,7 @@ describe('recurrence', () => {
 
   it('stops a series when an occurrence is canceled', async () => {
     const clock = createFakeClock('2026-03-06T15:00:00Z');
-    const provider = fakeProvider({ clock });
+    const provider = createFakeProvider({ clock });
     const scheduler = createScheduler({
       store: createMemoryStore(),
       provider,

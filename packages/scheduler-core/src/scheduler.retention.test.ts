@@ -15,7 +15,8 @@ import { InvalidOptionsError, isInvalidOptionsError, type CallStatus } from '@ri
 import { createFakeClock, type FakeClock } from '@ringkit/call-client/testing';
 import { createSafeEmitter } from '@ringkit/internal';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { deferred, fakeProvider, type FakeProvider } from '../test/fakes.js';
+import { createFakeProvider, type FakeProvider } from '@ringkit/simulator';
+import { deferred } from '../test/fakes.js';
 import {
   describeWithDatabase,
   dropSchemas,
@@ -262,7 +263,7 @@ function harness(backend: Backend, start: number) {
     ) {
       const { retention, ...rest } = options;
       const scheduler = createScheduler({
-        provider: fakeProvider({ clock }),
+        provider: createFakeProvider({ clock }),
         callerId: ME,
         clock,
         workerId,
@@ -291,7 +292,7 @@ function retentionSuite(backend: Backend) {
   it('deletes finished calls past 30 days and records past 90, never a live call nor anything younger', async () => {
     const h = harness(backend, T0);
     const { clock, store } = h;
-    const provider = fakeProvider({ clock, script: (to) => SCRIPTS[to] ?? ['ringing'] });
+    const provider = createFakeProvider({ clock, script: (to) => SCRIPTS[to] ?? ['ringing'] });
     let nextId = '';
     // Calls placed and ended through the scheduler and the provider, on day 0 and on day 20.
     const worker = h.worker('worker', { provider, generateId: () => nextId, retention: null });
@@ -666,7 +667,7 @@ function retentionSuite(backend: Backend) {
   it('a late webhook for a call retention deleted resolves null; nothing breaks', async () => {
     const h = harness(backend, T0);
     const { clock, store } = h;
-    const provider: FakeProvider = fakeProvider({ clock, webhooks: true });
+    const provider: FakeProvider = createFakeProvider({ clock, follow: 'webhooks' });
     const keeper = h.worker('keeper', { provider, generateId: () => 'the-call' });
     await keeper.start();
     await clock.flush();
@@ -678,7 +679,7 @@ function retentionSuite(backend: Backend) {
       'the placement',
     );
     const status = (s: 'ringing' | 'completed', at: number) => ({
-      callId: provider.placed[0]!.id,
+      callId: provider.placed[0]!.id!,
       status: s,
       providerStatus: s,
       at: new Date(at),
@@ -800,7 +801,7 @@ describe('createRetention', () => {
 
 describe('the retention option', () => {
   const clock = createFakeClock(T0);
-  const base = { provider: fakeProvider({ clock }), callerId: ME, clock };
+  const base = { provider: createFakeProvider({ clock }), callerId: ME, clock };
   const refusal = (options: Partial<SchedulerOptions>) => {
     try {
       createScheduler({ store: createMemoryStore(), ...base, ...options });

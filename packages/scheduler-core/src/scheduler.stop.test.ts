@@ -1,6 +1,7 @@
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { describe, expect, it } from 'vitest';
-import { deferred, fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
+import { deferred } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store, StoredCall } from './store.js';
 import { createMemoryStore } from './stores/memory/memory.js';
@@ -26,7 +27,7 @@ describe('stop()', () => {
         return inner.update(...args);
       },
     });
-    const provider = fakeProvider({ clock });
+    const provider = createFakeProvider({ clock });
     const scheduler = createScheduler({ store, provider, clock, callerId: '+14155550100' });
     const call = await scheduler.schedule({ to: '+14155552671', at: new Date(T0) });
     void scheduler.start();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from './stores/memory/memory.js';
-import { fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
@@ -34,7 +34,7 @@ describe('a store that announces changes (subscribe)', () => {
   it('wakes an idle worker at once for a call scheduled by another process', async () => {
     const clock = createFakeClock(T0);
     const shared = sharedStore();
-    const provider = fakeProvider({ clock });
+    const provider = createFakeProvider({ clock });
     // The worker runs with no safety poll at all: only the announcement can wake it.
     const worker = createScheduler({
       store: shared.store,
@@ -53,7 +53,7 @@ describe('a store that announces changes (subscribe)', () => {
     });
     await other.schedule({ to: '+14155552671', at: new Date(T0 + 5_000) });
     await clock.advance(5_000);
-    expect(provider.placed.map((p) => p.at)).toEqual([T0 + 5_000]);
+    expect(provider.placed.map((p) => p.at.getTime())).toEqual([T0 + 5_000]);
     await worker.stop();
   });
 
@@ -62,7 +62,7 @@ describe('a store that announces changes (subscribe)', () => {
     const shared = sharedStore();
     const scheduler = createScheduler({
       store: shared.store,
-      provider: fakeProvider({ clock }),
+      provider: createFakeProvider({ clock }),
       clock,
       callerId: ME,
     });

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from './stores/memory/memory.js';
 import { isUnsupportedOperationError } from '@ringkit/call-client';
 import { isConflictError, isCallNotFoundError, isValidationError } from './errors.js';
-import { deferred, fakeProvider, type FakeProviderOptions } from '../test/fakes.js';
+import { createFakeProvider, type FakeProviderOptions } from '@ringkit/simulator';
+import { deferred } from '../test/fakes.js';
 import type { SchedulerOptions } from './options.js';
 import { createScheduler } from './scheduler.js';
 import type { SchedulerEvents } from './events.js';
@@ -26,7 +27,7 @@ function setup(
 ) {
   const clock = createFakeClock(T0);
   const store: Store = options.store ?? createMemoryStore();
-  const provider = fakeProvider({ clock, ...options.provider });
+  const provider = createFakeProvider({ clock, ...options.provider });
   const scheduler = createScheduler({
     callerId: ME,
     recheckIntervalMs: 0,
@@ -61,7 +62,7 @@ describe('createScheduler', () => {
     await clock.advanceTo(T0 + 59_999);
     expect(provider.placed).toHaveLength(0);
     await clock.advance(1);
-    expect(provider.placed).toEqual([{ to: BOB, at: T0 + 60_000, id: 'p0' }]);
+    expect(provider.placed).toMatchObject([{ to: BOB, at: new Date(T0 + 60_000), id: 'p0' }]);
     await scheduler.stop();
   });
 
@@ -76,7 +77,7 @@ describe('createScheduler', () => {
       await clock.advance(4_999);
       expect(provider.placed).toHaveLength(0);
       await clock.advance(1);
-      expect(provider.placed.map((p) => p.at)).toEqual([T0 + 5_000]);
+      expect(provider.placed.map((p) => p.at.getTime())).toEqual([T0 + 5_000]);
       await scheduler.stop();
     },
   );
@@ -198,7 +199,7 @@ describe('createScheduler', () => {
     await clock.advance(4999);
     expect(provider.placed).toHaveLength(0);
     await clock.advance(1);
-    expect(provider.placed.map((p) => p.at)).toEqual([T0 + 5000]);
+    expect(provider.placed.map((p) => p.at.getTime())).toEqual([T0 + 5000]);
     const late = await scheduler.reschedule(call.id, new Date(T0 + 9000)).catch((e: unknown) => e);
     expect(isConflictError(late)).toBe(true);
     expect(rescheduled).toHaveLength(1);
@@ -227,7 +228,7 @@ describe('createScheduler', () => {
     // Polled every second from one second after the placement: attempt 1 placed at 1000 is
     // ringing at 2000 and busy at 3000, so attempt 2 goes at 13000 (+10 s); it is unanswered at
     // 15000, so attempt 3 goes at 45000 (+30 s).
-    expect(provider.placed.map((p) => p.at - T0)).toEqual([1000, 13_000, 45_000]);
+    expect(provider.placed.map((p) => p.at.getTime() - T0)).toEqual([1000, 13_000, 45_000]);
     const call = await scheduler.get(id);
     expect(call).toMatchObject({ status: 'completed', attempt: 3 });
     expect(seen.filter((e) => e.type === 'retrying').map((e) => e.reason)).toEqual([
@@ -323,9 +324,7 @@ describe('createScheduler', () => {
     await clock.advanceTo(Date.parse('2026-06-02T11:59:59Z'));
     expect(provider.placed).toHaveLength(0);
     await clock.advanceTo(Date.parse('2026-06-02T12:00:00Z'));
-    expect(provider.placed.map((p) => new Date(p.at).toISOString())).toEqual([
-      '2026-06-02T12:00:00.000Z',
-    ]);
+    expect(provider.placed.map((p) => p.at.toISOString())).toEqual(['2026-06-02T12:00:00.000Z']);
     await scheduler.stop();
   });
 

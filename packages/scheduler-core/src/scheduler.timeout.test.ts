@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from './stores/memory/memory.js';
-import { fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import type { Store } from './store.js';
@@ -14,7 +14,7 @@ const MINUTE = 60_000;
 describe('calls that never end', () => {
   it('fails a webhook call whose webhooks never came, with reason timeout, and does not retry it', async () => {
     const clock = createFakeClock(T0);
-    const provider = fakeProvider({ clock, webhooks: true });
+    const provider = createFakeProvider({ clock, follow: 'webhooks' });
     const scheduler = createScheduler({
       store: createMemoryStore(),
       provider,
@@ -42,7 +42,7 @@ describe('calls that never end', () => {
     const clock = createFakeClock(T0);
     // The watch sees "ringing" forever; the one check at the timeout finds the call completed.
     let reads = 0;
-    const provider = fakeProvider({ clock });
+    const provider = createFakeProvider({ clock });
     const getCall = provider.getCall!.bind(provider);
     provider.getCall = async (callId) => {
       reads += 1;
@@ -70,7 +70,7 @@ describe('calls that never end', () => {
 
   it('times out a polling call still ringing at the check', async () => {
     const clock = createFakeClock(T0);
-    const provider = fakeProvider({ clock, script: () => ['ringing'] });
+    const provider = createFakeProvider({ clock, script: () => ['ringing'] });
     const scheduler = createScheduler({
       store: createMemoryStore(),
       provider,
@@ -88,7 +88,7 @@ describe('calls that never end', () => {
   it('times out a call left in flight by an earlier process', async () => {
     const clock = createFakeClock(T0);
     const store = createMemoryStore();
-    const provider = fakeProvider({ clock, webhooks: true });
+    const provider = createFakeProvider({ clock, follow: 'webhooks' });
     const first = createScheduler({
       store,
       provider,
@@ -119,7 +119,7 @@ describe('calls that never end', () => {
       expect(() =>
         createScheduler({
           store: createMemoryStore(),
-          provider: fakeProvider({ clock }),
+          provider: createFakeProvider({ clock }),
           clock,
           callerId: ME,
           callTimeoutMs,
@@ -155,7 +155,7 @@ describe('calls left in flight by a worker that died', () => {
 
     const a = createScheduler({
       store,
-      provider: fakeProvider({ clock, script: () => ['ringing'] }),
+      provider: createFakeProvider({ clock, script: () => ['ringing'] }),
       clock,
       callerId: ME,
     });

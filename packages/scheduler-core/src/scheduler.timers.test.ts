@@ -2,7 +2,7 @@ import { type Clock } from '@ringkit/call-client';
 import { MAX_TIMER_MS } from '@ringkit/internal';
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from './stores/memory/memory.js';
-import { fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
 
@@ -28,7 +28,7 @@ function overflowingClock() {
 describe('timers', () => {
   it('waits for a call due in more than 24.8 days without arming a timer Node would overflow', async () => {
     const { clock, delays } = overflowingClock();
-    const provider = fakeProvider({ clock, webhooks: true });
+    const provider = createFakeProvider({ clock, follow: 'webhooks' });
     const scheduler = createScheduler({
       store: createMemoryStore(),
       provider,
@@ -47,7 +47,7 @@ describe('timers', () => {
     // The clamped wake fires after 24.8 days, finds nothing due, and waits again; the call is
     // placed on time.
     await clock.advance(40 * DAY - 1_000);
-    expect(provider.placed).toEqual([expect.objectContaining({ at: T0 + 40 * DAY })]);
+    expect(provider.placed).toEqual([expect.objectContaining({ at: new Date(T0 + 40 * DAY) })]);
     await scheduler.stop();
   });
 });

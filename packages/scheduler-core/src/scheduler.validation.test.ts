@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from './stores/memory/memory.js';
 import type { ValidationError } from './errors.js';
 import { isSchedulerError, isValidationError } from './errors.js';
-import { fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import type { ScheduleInput } from './types.js';
@@ -72,7 +72,7 @@ describe('schedule() input validation', () => {
       const scheduler = createScheduler({
         store,
         clock,
-        provider: fakeProvider({ clock }),
+        provider: createFakeProvider({ clock }),
         callerId: '+14155550100',
       });
       const error = await scheduler
@@ -92,7 +92,7 @@ describe('schedule() input validation', () => {
     const scheduler = createScheduler({
       store: createMemoryStore(),
       clock,
-      provider: fakeProvider({ clock }),
+      provider: createFakeProvider({ clock }),
       callerId: '+14155550100',
     });
     expect((await scheduler.schedule({ ...ok, at: new Date(T0 - 60_000) })).status).toBe(
@@ -108,7 +108,7 @@ describe('schedule() input validation', () => {
       createScheduler({
         store: createMemoryStore(),
         clock,
-        provider: fakeProvider({ clock }),
+        provider: createFakeProvider({ clock }),
         callerId: '+14155550100',
         concurrency: 0,
       });
@@ -123,7 +123,7 @@ describe('schedule() input validation', () => {
       createScheduler({
         store: createMemoryStore(),
         clock,
-        provider: fakeProvider({ clock }),
+        provider: createFakeProvider({ clock }),
         callerId: '+14155550100',
         concurency: 3,
       } as never);
@@ -142,7 +142,7 @@ describe('schedule() input validation', () => {
       createScheduler({
         store: createMemoryStore(),
         clock,
-        provider: fakeProvider({ clock }),
+        provider: createFakeProvider({ clock }),
         callerId: 'reception',
       }),
     ).toThrow(InvalidOptionsError);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from './stores/memory/memory.js';
-import { deferred, fakeProvider } from '../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
+import { deferred } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
 
@@ -15,7 +16,7 @@ const event = (status: 'ringing' | 'answered' | 'completed', at: number) => ({
 describe('webhook providers', () => {
   it('follows a call through handleStatus, ignoring repeated and late events but learning a late answer', async () => {
     const clock = createFakeClock(T0);
-    const provider = fakeProvider({ clock, webhooks: true });
+    const provider = createFakeProvider({ clock, follow: 'webhooks' });
     const scheduler = createScheduler({
       store: createMemoryStore(),
       provider,
@@ -52,7 +53,7 @@ describe('webhook providers', () => {
 
   it('counts the talk time from the earliest answer, even one that arrives after a later answer and the end', async () => {
     const clock = createFakeClock(T0);
-    const provider = fakeProvider({ clock, webhooks: true });
+    const provider = createFakeProvider({ clock, follow: 'webhooks' });
     const store = createMemoryStore();
     const scheduler = createScheduler({ store, provider, clock, callerId: '+14155550100' });
     await scheduler.start();
@@ -78,7 +79,7 @@ describe('webhook providers', () => {
       ['completed', 'answered'],
     ] as const) {
       const clock = createFakeClock(T0);
-      const provider = fakeProvider({ clock, webhooks: true });
+      const provider = createFakeProvider({ clock, follow: 'webhooks' });
       const store = createMemoryStore();
       const scheduler = createScheduler({ store, provider, clock, callerId: '+14155550100' });
       await scheduler.start();
@@ -102,7 +103,7 @@ describe('webhook providers', () => {
   it('counts the talk time from an answer reported before the placement was answered', async () => {
     const clock = createFakeClock(T0);
     const gate = deferred();
-    const provider = fakeProvider({ clock, webhooks: true, onPlace: () => gate.promise });
+    const provider = createFakeProvider({ clock, follow: 'webhooks', onPlace: () => gate.promise });
     const store = createMemoryStore();
     const scheduler = createScheduler({ store, provider, clock, callerId: '+14155550100' });
     await scheduler.start();
@@ -130,7 +131,7 @@ describe('webhook providers', () => {
   it('keeps a webhook that arrives before the placement is answered and applies it after', async () => {
     const clock = createFakeClock(T0);
     const gate = deferred();
-    const provider = fakeProvider({ clock, webhooks: true, onPlace: () => gate.promise });
+    const provider = createFakeProvider({ clock, follow: 'webhooks', onPlace: () => gate.promise });
     const scheduler = createScheduler({
       store: createMemoryStore(),
       provider,

@@ -22,7 +22,7 @@ import type {
   StoredCampaign,
   StoreListQuery,
 } from '../src/store.js';
-import { fakeProvider, type FakeProvider } from './fakes.js';
+import { createFakeProvider, type FakeProvider } from '@ringkit/simulator';
 
 /** The workload's start: the loaded data lies before it (finished) and after it (scheduled). */
 export const T0 = Date.UTC(2026, 5, 1, 12);
@@ -539,9 +539,9 @@ export async function runWorkload(tagged: TaggedStore): Promise<void> {
   const held = phone(9_998);
   const polling = prefixed(
     'a-',
-    fakeProvider({
+    createFakeProvider({
       clock,
-      cancelable: true,
+      cancelCall: true,
       // One number rings until canceled; the others complete after a few polls.
       script: (to) => (to === held ? ['ringing'] : ['ringing', 'answered', 'completed']),
     }),
@@ -634,7 +634,7 @@ export async function runWorkload(tagged: TaggedStore): Promise<void> {
   await a.stop();
 
   // A second worker: webhooks (handleStatus by provider call id) and a send budget.
-  const hooks = prefixed('b-', fakeProvider({ clock, webhooks: true }));
+  const hooks = prefixed('b-', createFakeProvider({ clock, follow: 'webhooks' }));
   const b = createScheduler({
     store,
     provider: hooks,
@@ -677,7 +677,7 @@ export async function runWorkload(tagged: TaggedStore): Promise<void> {
     await store.deleteCallRecords(before, 50);
     const r = createScheduler({
       store,
-      provider: fakeProvider({ clock }),
+      provider: createFakeProvider({ clock }),
       clock,
       callerId: CALLER_ID,
       workerId: 'plans-r',

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { fakeProvider } from '../../../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import {
   describeWithDatabase,
   startCountingCallApi,
@@ -70,7 +70,7 @@ describeWithDatabase('PostgreSQL store shared by 4 worker processes', (url) => {
       // Another process schedules them: only NOTIFY tells the idle workers (their poll is 10 min).
       const scheduler = createScheduler({
         store,
-        provider: fakeProvider({ clock: systemClock }),
+        provider: createFakeProvider({ clock: systemClock }),
         callerId: '+14155550100',
       });
       const base = Date.now() + 2_000;

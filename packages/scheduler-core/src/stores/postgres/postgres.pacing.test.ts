@@ -1,7 +1,7 @@
 import { mostInOneSecond } from '@ringkit/internal/testing';
 import { startCallApiSimulator } from '@ringkit/simulator';
 import { expect, it } from 'vitest';
-import { fakeProvider } from '../../../test/fakes.js';
+import { createFakeProvider } from '@ringkit/simulator';
 import { describeWithDatabase } from '../../../test/pg-testing.js';
 import { startWorker, workerSuite } from '../../../test/pg-workers.js';
 import { createScheduler } from '../../scheduler.js';
@@ -40,7 +40,7 @@ describeWithDatabase('callsPerSecond over PostgreSQL: one budget for every worke
       // Another process schedules them: NOTIFY wakes the workers.
       const scheduler = createScheduler({
         store,
-        provider: fakeProvider({ clock: systemClock }),
+        provider: createFakeProvider({ clock: systemClock }),
         callerId: '+14155550100',
       });
       const at = new Date(Date.now() + 1_000);
