@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { isSchedulerError } from '../../errors.js';
 import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
+import { expectUpgradedIntact } from '../../../test/upgrade.js';
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import type { StoredCall, StoredCampaign } from '../../store.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
@@ -211,31 +212,7 @@ describeWithDatabase('createPostgresStore', (url) => {
         VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62,
           false);`);
       const store = createPostgresStore({ connectionString: url, max: 2 }, { schema });
-      expect(await store.get('due')).toEqual(
-        storedCall({
-          id: 'due',
-          dueAt: T0,
-          createdAt: 1,
-          updatedAt: 1,
-          idempotencyKey: 'k',
-          options: {
-            maxAttempts: 2,
-            retryBackoff: null,
-            recurrence: null,
-            window: null,
-            metadata: { n: 1 },
-            seriesId: null,
-            occurrenceAt: null,
-          },
-          call: null,
-        }),
-      );
-      expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
-        { id: 'old', durationS: 62, answeredBy: null },
-      ]);
-      expect((await store.claimDue(T0, 5, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['due']);
-      const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));
-      expect(later.call).toEqual({ say: 'Hello' });
+      await expectUpgradedIntact(store, T0);
       await store.close();
       const { rows } = await admin.query(
         `SELECT relname FROM pg_class JOIN pg_namespace n ON n.oid = relnamespace

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { sourceExecArgv } from '@ringkit/internal/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectUpgradedIntact } from '../../../test/upgrade.js';
 import { storedCall, storedCampaign, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
@@ -288,31 +289,7 @@ describe('createSqliteStore', () => {
       VALUES ('old', '+14155550100', '+14155552671', 'outbound', 'completed', 1, 2, 62000, 62, 0);`);
     db.close();
     const store = createSqliteStore({ path });
-    expect(await store.get('due')).toEqual(
-      storedCall({
-        id: 'due',
-        dueAt: 5000,
-        createdAt: 1,
-        updatedAt: 1,
-        idempotencyKey: 'k',
-        options: {
-          maxAttempts: 2,
-          retryBackoff: null,
-          recurrence: null,
-          window: null,
-          metadata: { n: 1 },
-          seriesId: null,
-          occurrenceAt: null,
-        },
-        call: null,
-      }),
-    );
-    expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
-      { id: 'old', durationS: 62, answeredBy: null },
-    ]);
-    expect((await store.claimDue(5000, 5, 'w1', 35_000)).map((r) => r.id)).toEqual(['due']);
-    const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));
-    expect(later.call).toEqual({ say: 'Hello' });
+    await expectUpgradedIntact(store, 5000);
     await store.close();
     const upgraded = new DatabaseSync(path);
     expect(
