@@ -9,22 +9,24 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localInputIn, recordPageErrors } from './_support.js';
+import {
+  app,
+  CHROMIUM,
+  hasChromium,
+  launchChromium,
+  localInputIn,
+  recordPageErrors,
+} from './_support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const app = fileURLToPath(new URL('..', import.meta.url));
 const screenshots = join(app, 'screenshots');
 /** The README's screenshots are refreshed only on request (`pnpm screenshots`), never by a test run. */
 const refreshScreenshots = process.env['RINGKIT_SCREENSHOTS'] === '1';
 const screenshot = async (page: Page, name: string) => {
   if (refreshScreenshots) await page.screenshot({ path: join(screenshots, name) });
 };
-const hasChromium = existsSync(CHROMIUM);
-
 if (!hasChromium && process.env['CI']) {
   throw new Error(
     `${CHROMIUM} is missing: the browser test must run in CI (apt-get install chromium)`,
@@ -112,18 +114,7 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
       CALL_API_URL: polling.url,
       DIALER_API_URL: webhook.url,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     recordPageErrors(page, pageErrors);
   });

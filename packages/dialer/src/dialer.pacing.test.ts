@@ -1,5 +1,6 @@
-import { mostInOneSecond } from '@ringkit/internal/testing';
+import { driveClock, mostInOneSecond } from '@ringkit/internal/testing';
 import { createMockCallApiClient } from '@ringkit/call-client';
+import { createFakeClock } from '@ringkit/call-client/testing';
 import { startCallApiSimulator, type SimulatorEvent } from '@ringkit/simulator';
 import { describe, expect, it } from 'vitest';
 import { createDialer } from './dialer.js';
@@ -29,20 +30,23 @@ describe('over a paced provider', () => {
       onEvent,
     });
     try {
-      /** When each call-creating request was handed to fetch. */
+      // The dialer and the client's pacer run on a fake clock; the requests go to the simulator
+      // for real. The moments are exact, and no real second is waited.
+      const clock = createFakeClock(Date.UTC(2026, 2, 8, 8));
+      /** When, by the clock, each call-creating request was handed to fetch. */
       const posts: number[] = [];
       const provider = createMockCallApiClient({
         baseUrl: sim.url,
         callsPerSecond: 5,
+        clock,
         fetch: (input, init) => {
-          if ((input as Request).method === 'POST') {
-            posts.push(performance.timeOrigin + performance.now());
-          }
+          if ((input as Request).method === 'POST') posts.push(clock.now());
           return globalThis.fetch(input, init);
         },
       });
       const dialer = createDialer({
         provider,
+        clock,
         numbers: NUMBERS,
         concurrency: 4,
         watchIntervalMs: 5,
@@ -53,14 +57,15 @@ describe('over a paced provider', () => {
       dialer.on('progress', (event) => {
         mostInFlight = Math.max(mostInFlight, event.inFlight);
       });
-      const done = new Promise<DialerSnapshot>((resolve) =>
-        dialer.on('drained', () => resolve(dialer.snapshot())),
-      );
+      let snapshot: DialerSnapshot | undefined;
+      dialer.on('drained', () => (snapshot = dialer.snapshot()));
       dialer.start();
-      const snapshot = await done;
+      await driveClock(clock, () => snapshot !== undefined, { stepMs: 5, what: 'drained' });
 
       expect(errors).toEqual([]);
-      expect(snapshot.entries.map((entry) => entry.status)).toEqual(NUMBERS.map(() => 'completed'));
+      expect(snapshot!.entries.map((entry) => entry.status)).toEqual(
+        NUMBERS.map(() => 'completed'),
+      );
       // Order: the pacer serves first come first served, so the list order holds at the provider.
       expect(sim.calls().map((call) => call.phone)).toEqual(NUMBERS.map((n) => `+${n}`));
       // Concurrency: never more than 4 calls live.

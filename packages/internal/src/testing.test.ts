@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   attributeText,
   countingClock,
+  driveClock,
   mostInOneSecond,
   ownTracer,
   recordSpans,
@@ -82,5 +83,37 @@ describe('attributeText', () => {
     expect(text).toContain('placed');
     expect(text).toContain('"ringkit.call.id":"c1"');
     expect(text).toContain('http_error');
+  });
+});
+
+describe('driveClock', () => {
+  /** A clock that only counts how far it was moved. */
+  const steppedClock = () => {
+    const clock = { now: 0, advance: async (ms: number) => void (clock.now += ms) };
+    return clock;
+  };
+
+  it('moves the clock a step at a time until the condition holds, and no further', async () => {
+    const clock = steppedClock();
+    await driveClock(clock, () => clock.now >= 35, { stepMs: 10 });
+    expect(clock.now).toBe(40);
+    await driveClock(clock, async () => true);
+    expect(clock.now).toBe(40);
+  });
+
+  it('lets real I/O run between steps', async () => {
+    const clock = steppedClock();
+    let arrived = false;
+    setTimeout(() => (arrived = true), 5);
+    await driveClock(clock, () => arrived, { stepMs: 1, maxMs: 10_000 });
+    expect(arrived).toBe(true);
+  });
+
+  it('throws, naming what never happened, after maxMs of fake time', async () => {
+    const clock = steppedClock();
+    await expect(
+      driveClock(clock, () => false, { stepMs: 100, maxMs: 1_000, what: 'the answer' }),
+    ).rejects.toThrow('the answer: not after 1000 ms of fake time');
+    expect(clock.now).toBe(1_100);
   });
 });

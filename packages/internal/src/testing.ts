@@ -59,6 +59,25 @@ export function mostInOneSecond(moments: number[]): number {
 }
 
 /**
+ * Moves a fake clock `stepMs` at a time, giving real I/O (sockets, a simulator's HTTP server) a
+ * millisecond between steps, until `done()` holds. For a test whose timers run on a fake clock
+ * while its requests travel for real: what the clock paces is then timed exactly, and a second of
+ * pacing takes about a tenth of a second. Throws after `maxMs` of fake time.
+ */
+export async function driveClock(
+  clock: { advance(ms: number): Promise<void> },
+  done: () => boolean | Promise<boolean>,
+  { stepMs = 10, maxMs = 120_000, what = 'the condition' } = {},
+): Promise<void> {
+  for (let elapsed = 0; elapsed <= maxMs; elapsed += stepMs) {
+    if (await done()) return;
+    await clock.advance(stepMs);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error(`${what}: not after ${maxMs} ms of fake time`);
+}
+
+/**
  * Registers an OpenTelemetry SDK for the calling test file, as an application would: a global
  * tracer provider whose spans are kept in memory, and the AsyncLocalStorage context manager.
  * `close()` unregisters both.

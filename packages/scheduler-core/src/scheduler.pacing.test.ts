@@ -1,17 +1,15 @@
-import { mostInOneSecond } from '@ringkit/internal/testing';
+import { driveClock, mostInOneSecond } from '@ringkit/internal/testing';
 import {
   createMockCallApiClient,
   InvalidOptionsError,
   type CallProvider,
 } from '@ringkit/call-client';
-import { createFakeClock } from '@ringkit/call-client/testing';
-import { startCallApiSimulator } from '@ringkit/simulator';
+import { createFakeClock, type FakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider, startCallApiSimulator } from '@ringkit/simulator';
 import { describe, expect, it } from 'vitest';
-import { createFakeProvider } from '@ringkit/simulator';
 import { createMemoryStore } from './stores/memory/memory.js';
 import { createScheduler } from './scheduler.js';
 
-/** Epoch ms with a fraction, the clock the moments of sending are read on. */
 /** A started scheduler on a fake clock and a webhook-only fake provider, paced as asked. */
 async function pacedScheduler(options: { callsPerSecond: number; concurrency?: number }) {
   const clock = createFakeClock('2026-03-08T08:00:00Z');
@@ -27,13 +25,15 @@ async function pacedScheduler(options: { callsPerSecond: number; concurrency?: n
   return { clock, fake, scheduler };
 }
 
-const preciseNow = () => performance.timeOrigin + performance.now();
-
-/** A `fetch` option that records the moment each call-creating POST is handed to it. */
-function recordingFetch() {
+/**
+ * A `fetch` option that records the moment, by `clock`, each call-creating POST is handed to it.
+ * The scheduler and the client run on that fake clock while the requests go to the simulator for
+ * real, so the moments are exact and a test waits no real seconds.
+ */
+function recordingFetch(clock: FakeClock) {
   const posts: number[] = [];
   const fetch: typeof globalThis.fetch = (input, init) => {
-    if ((input as Request).method === 'POST') posts.push(preciseNow());
+    if ((input as Request).method === 'POST') posts.push(clock.now());
     return globalThis.fetch(input, init);
   };
   return { posts, fetch };
@@ -109,11 +109,13 @@ describe('callsPerSecond', () => {
 
   it('in one process, never sends more than callsPerSecond in any second, as fetch sees the requests', async () => {
     const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 50, seed: 3 });
-    const { posts, fetch } = recordingFetch();
+    const clock = createFakeClock('2026-03-08T08:00:00Z');
+    const { posts, fetch } = recordingFetch(clock);
     const store = createMemoryStore();
     const scheduler = createScheduler({
       store,
-      provider: createMockCallApiClient({ baseUrl: sim.url, retry: 0, fetch }),
+      provider: createMockCallApiClient({ baseUrl: sim.url, retry: 0, fetch, clock }),
+      clock,
       callerId: '+14155550100',
       concurrency: 30,
       watchIntervalMs: 200,
@@ -121,11 +123,11 @@ describe('callsPerSecond', () => {
     });
     try {
       await scheduler.start();
-      const at = new Date(Date.now() + 200);
+      const at = new Date(clock.now() + 200);
       await scheduler.scheduleMany(
         Array.from({ length: 50 }, (_, i) => ({ to: `+1415555${String(2000 + i)}`, at })),
       );
-      await expect.poll(() => sim.calls().length, { timeout: 30_000, interval: 100 }).toBe(50);
+      await driveClock(clock, () => sim.calls().length === 50, { what: '50 calls' });
       expect(posts).toHaveLength(50);
       expect(new Set(sim.calls().map((c) => c.phone)).size).toBe(50);
       expect(mostInOneSecond(posts)).toBeLessThanOrEqual(20);
@@ -138,28 +140,36 @@ describe('callsPerSecond', () => {
 
   it('a burst of 200 due calls through a client limited to 50/s leaves at 50/s, each placed once', async () => {
     const sim = await startCallApiSimulator({ flavour: 'polling', port: 0, stepMs: 50, seed: 5 });
-    const { posts, fetch } = recordingFetch();
+    const clock = createFakeClock('2026-03-08T08:00:00Z');
+    const { posts, fetch } = recordingFetch(clock);
     const store = createMemoryStore();
     const scheduler = createScheduler({
       store,
-      provider: createMockCallApiClient({ baseUrl: sim.url, retry: 0, fetch, callsPerSecond: 50 }),
+      provider: createMockCallApiClient({
+        baseUrl: sim.url,
+        retry: 0,
+        fetch,
+        callsPerSecond: 50,
+        clock,
+      }),
+      clock,
       callerId: '+14155550100',
       concurrency: 50,
       watchIntervalMs: 500,
     });
     try {
       await scheduler.start();
-      const at = new Date(Date.now() + 200);
+      const at = new Date(clock.now() + 200);
       const numbers = Array.from({ length: 200 }, (_, i) => `+1415556${String(1000 + i)}`);
       await scheduler.scheduleMany(numbers.map((to) => ({ to, at })));
-      await expect.poll(() => sim.calls().length, { timeout: 40_000, interval: 100 }).toBe(200);
+      await driveClock(clock, () => sim.calls().length === 200, { what: '200 calls' });
       expect(posts).toHaveLength(200);
       expect(mostInOneSecond(posts)).toBeLessThanOrEqual(50);
       const phones = sim.calls().map((c) => c.phone);
       expect(new Set(phones)).toEqual(new Set(numbers));
-      // 200 sends at most 50 a second: the first and the last are at least 3.98 s apart.
+      // 200 sends at most 50 a second, 20 ms apart: the first and the last 3.98 s apart.
       const sorted = [...posts].sort((a, b) => a - b);
-      expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThanOrEqual(3900);
+      expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThanOrEqual(3980);
     } finally {
       await scheduler.stop();
       await store.close();
