@@ -23,7 +23,14 @@ import type { EventHub } from './event-hub.js';
 import { ApiError } from './http-errors.js';
 import { logPlacement } from './logger.js';
 import type { ObserverHub } from './observe.js';
-import { serializeCampaign, serializeDialer, serializeDialerStatus } from './serialize.js';
+import {
+  serializeCampaign,
+  serializeDialer,
+  serializeDialerStatus,
+  type CampaignProgress,
+  type CampaignStateName,
+  type CampaignView,
+} from './serialize.js';
 
 /** The campaign of the configured list (`DIALER_NUMBERS`), run by `POST /api/dialer/start`. */
 export const DEFAULT_CAMPAIGN = 'default';
@@ -38,33 +45,6 @@ export interface CreateCampaignInput {
   concurrency?: number | undefined;
   callsPerSecond?: number | undefined;
   maxAttempts?: number | undefined;
-}
-
-/** Where a campaign is, as the API says it. */
-export type CampaignStateName = 'running' | 'paused' | 'stopped' | 'done';
-
-/** A campaign's entries by what became of them. */
-export interface CampaignProgress {
-  /** Entries dialed at least once. */
-  dialed: number;
-  /** Calls from their request to their end, now. */
-  live: number;
-  /** Entries that ended answered. */
-  completed: number;
-  /** Entries that ended unanswered: busy, no answer, or failed (surely not connected). */
-  missed: number;
-  /** Entries whose placement's outcome is unknown: their call may have rung. */
-  unknown: number;
-  /** Entries never dialed because the campaign was stopped (or whose call was hung up). */
-  canceled: number;
-}
-
-/** A campaign as the API shows it. */
-export interface CampaignView {
-  campaign: StoredCampaign;
-  state: CampaignStateName;
-  concurrency: number;
-  progress: CampaignProgress;
 }
 
 export interface CampaignManagerOptions {

@@ -1,8 +1,39 @@
 import { isCallStatus, isTerminal } from '@ringkit/call-client';
 import type { DialerEntry, DialerSnapshot, DialerStatusEvent, DialerCounts } from '@ringkit/dialer';
-import { campaignSettings, type HistoryEntry, type ScheduledCall } from '@ringkit/scheduler-core';
-import type { CampaignView } from './campaigns.js';
+import {
+  campaignSettings,
+  type HistoryEntry,
+  type ScheduledCall,
+  type StoredCampaign,
+} from '@ringkit/scheduler-core';
 import { serializeCallOptions } from './call-options.js';
+
+/** Where a campaign is, as the API says it. */
+export type CampaignStateName = 'running' | 'paused' | 'stopped' | 'done';
+
+/** A campaign's entries by what became of them. */
+export interface CampaignProgress {
+  /** Entries dialed at least once. */
+  dialed: number;
+  /** Calls from their request to their end, now. */
+  live: number;
+  /** Entries that ended answered. */
+  completed: number;
+  /** Entries that ended unanswered: busy, no answer, or failed (surely not connected). */
+  missed: number;
+  /** Entries whose placement's outcome is unknown: their call may have rung. */
+  unknown: number;
+  /** Entries never dialed because the campaign was stopped (or whose call was hung up). */
+  canceled: number;
+}
+
+/** A campaign as the API shows it. */
+export interface CampaignView {
+  campaign: StoredCampaign;
+  state: CampaignStateName;
+  concurrency: number;
+  progress: CampaignProgress;
+}
 
 /** How the API spells things: snake_case fields, ISO 8601 times. */
 
