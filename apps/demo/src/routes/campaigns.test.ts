@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, eventually, openEvents, startTestApp, type TestApp } from '../_test-utils.js';
+import type { CampaignProgress } from '../serialize.js';
 
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -15,19 +16,13 @@ afterEach(async () => {
 const NUMBERS = ['13018040009', '19842068287', '15512459377'];
 const E164 = ['+13018040009', '+19842068287', '+15512459377'];
 
-interface Progress {
-  dialed: number;
-  live: number;
-  completed: number;
-  missed: number;
-  unknown: number;
-  canceled: number;
-}
-
 const campaign = async (id: string) => (await api(`${app!.url}/api/campaigns/${id}`)).json;
 
 /** Waits until the campaign's state is `state`, and answers it. */
-const until = (id: string, check: (json: { state: string; progress: Progress }) => boolean) =>
+const until = (
+  id: string,
+  check: (json: { state: string; progress: CampaignProgress }) => boolean,
+) =>
   eventually(async () => {
     const json = await campaign(id);
     return check(json) ? json : undefined;
@@ -493,7 +488,7 @@ describe('campaign events', () => {
       unknown: 0,
       canceled: 0,
     });
-    // Progress only grows.
+    // CampaignProgress only grows.
     const completed = views()
       .filter((v) => v.id === 'left')
       .map((v) => v.progress.completed);
