@@ -265,6 +265,10 @@ describe('createFakeProvider, manual', () => {
     await expect(hangUp).resolves.toMatchObject({ id: 'b', status: 'completed' });
     await expect(failing).rejects.toThrow('timeout');
     expect(provider.statusOf('a')).toBe('canceled');
+    // A request answers once: a failed one stays failed.
+    provider.cancels[1]!.answer();
+    expect(provider.cancels[1]!.result).toBeUndefined();
+    expect(provider.statusOf('c')).toBeUndefined();
   });
 
   it('answers a cancel with the status the test gives', async () => {

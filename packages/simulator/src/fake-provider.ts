@@ -192,9 +192,11 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
     placeCall(request) {
       const n = placed.length;
       const { to, signal } = request;
-      let settle!: (outcome: { call: ProviderCall } | { error: unknown }) => void;
-      const settled = new Promise<{ call: ProviderCall } | { error: unknown }>((resolve) => {
-        settle = resolve;
+      let resolve!: (call: ProviderCall) => void;
+      let reject!: (error: unknown) => void;
+      const answered = new Promise<ProviderCall>((res, rej) => {
+        resolve = res;
+        reject = rej;
       });
       const placement: FakePlacement & { state: FakePlacement['state']; id: string | undefined } = {
         n,
@@ -208,17 +210,17 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
           if (placement.state !== 'pending') return;
           placement.state = 'answered';
           placement.id = id;
+          inFlight -= 1;
           scripts.set(id, [...(options.script?.(to, n) ?? DEFAULT_SCRIPT)]);
           current.set(id, status);
           if (details.answeredBy) detected.set(id, details.answeredBy);
-          settle({
-            call: { ...report(id, status), providerStatus: details.providerStatus ?? status },
-          });
+          resolve({ ...report(id, status), providerStatus: details.providerStatus ?? status });
         },
         fail(error) {
           if (placement.state !== 'pending') return;
           placement.state = 'failed';
-          settle({ error });
+          inFlight -= 1;
+          reject(error);
         },
       };
       placed.push(placement);
@@ -238,11 +240,7 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
           ...(answeredBy && { answeredBy }),
         });
       })();
-      return settled.then((outcome) => {
-        inFlight -= 1;
-        if ('error' in outcome) throw outcome.error;
-        return outcome.call;
-      });
+      return answered;
     },
   };
 
@@ -262,17 +260,23 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
     (list: FakeEndRequest[], end: CallStatus, decide: (was: CallStatus) => CallStatus) =>
     (id: string): Promise<ProviderCall> =>
       new Promise<ProviderCall>((resolve, reject) => {
+        let settled = false;
         const request: FakeEndRequest & { result: ProviderCall | undefined } = {
           id,
           result: undefined,
           answer(status = end) {
-            if (request.result) return;
+            if (settled) return;
+            settled = true;
             current.set(id, status);
             if (isTerminal(status)) scripts.set(id, [status]);
             request.result = report(id, status);
             resolve(request.result);
           },
-          fail: reject,
+          fail(error) {
+            if (settled) return;
+            settled = true;
+            reject(error);
+          },
         };
         list.push(request);
         if (options.manual) return;
@@ -280,7 +284,7 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
           try {
             await options.onCancel?.(id);
           } catch (error) {
-            reject(error);
+            request.fail(error);
             return;
           }
           request.answer(decide(current.get(id) ?? 'initiated'));
