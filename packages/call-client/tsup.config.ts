@@ -5,6 +5,7 @@ export default packageBuildConfig({
     index: 'src/index.ts',
     status: 'src/status.ts',
     'twilio/index': 'src/twilio/index.ts',
+    'telnyx/index': 'src/telnyx/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
 });

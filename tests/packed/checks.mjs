@@ -19,7 +19,20 @@ function within(promise, what) {
 }
 
 export async function runChecks(loader, m) {
-  const { client, testing, twilio, dialer, scheduler, sqlite, express, once, fs, tmpdir, join } = m;
+  const {
+    client,
+    testing,
+    twilio,
+    telnyx,
+    dialer,
+    scheduler,
+    sqlite,
+    express,
+    once,
+    fs,
+    tmpdir,
+    join,
+  } = m;
   const pass = (what) => console.log(`ok (${loader}): ${what}`);
 
   // 1. Both provider flavours place a call against the simulator.
@@ -216,6 +229,61 @@ export async function runChecks(loader, m) {
         `verified a Twilio signature (form and JSON body), placed a call with a message then ended it (${canceled.status}), refused an option a provider cannot honour`,
       );
     } finally {
+      await sim.close();
+    }
+  }
+
+  // 5. The Telnyx entry: a webhook signed by the simulator verifies and reads, a forged one does
+  //    not, and a call placed on the Telnyx simulator with a message is spoken to and ends.
+  {
+    const sim = await testing.startCallApiSimulator({ flavour: 'telnyx', port: 0, stepMs: 20 });
+    const app = express();
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      await once(server, 'listening');
+      const webhookUrl = `http://127.0.0.1:${server.address().port}/webhooks/telnyx`;
+      const provider = telnyx.createTelnyxClient({
+        ...testing.TELNYX_TEST_CREDENTIALS,
+        from: '+14155550100',
+        baseUrl: sim.url,
+        webhookUrl,
+      });
+      const events = [];
+      const ended = new Promise((resolve) => {
+        app.post(
+          '/webhooks/telnyx',
+          telnyx.createExpressTelnyxWebhookHandler({
+            publicKey: sim.publicKey,
+            client: provider,
+            onEvent: (event) => {
+              events.push(event);
+              if (client.isTerminal(event.status)) resolve(event);
+            },
+          }),
+        );
+      });
+      const call = await provider.placeCall({ to: '+14155552671', say: 'Tea & biscuits at 4' });
+      assert(call.id.startsWith('v3:'), `the Telnyx call id is ${call.id}`);
+      const end = await within(ended, 'the Telnyx call');
+      assert(end.status === 'completed', `the Telnyx call ended ${end.status}`);
+      const [simulated] = sim.calls();
+      assert(
+        simulated.spoken.join() === 'Tea & biscuits at 4',
+        `the Telnyx call said ${JSON.stringify(simulated.spoken)}`,
+      );
+      const body = JSON.stringify(events[0].raw);
+      const headers = { 'telnyx-timestamp': '1', 'telnyx-signature-ed25519': 'AA==' };
+      assert(
+        !telnyx.verifyTelnyxSignature({ publicKey: sim.publicKey, rawBody: body, headers }),
+        'a forged Telnyx webhook verified',
+      );
+      assert(
+        telnyx.parseTelnyxWebhook(body)?.callId === call.id,
+        'a Telnyx webhook did not read back',
+      );
+      pass(`placed a Telnyx call with a message, spoken once answered, ended ${end.status}`);
+    } finally {
+      server.close();
       await sim.close();
     }
   }

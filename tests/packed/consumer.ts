@@ -10,6 +10,8 @@ import * as client from '@ringkit/call-client';
 import type { CallOptions, CallProvider, CallStatus, TracerLike } from '@ringkit/call-client';
 import * as status from '@ringkit/call-client/status';
 import * as clientTesting from '@ringkit/call-client/testing';
+import * as telnyx from '@ringkit/call-client/telnyx';
+import type { TelnyxStatusEvent } from '@ringkit/call-client/telnyx';
 import * as twilio from '@ringkit/call-client/twilio';
 import * as dialer from '@ringkit/dialer';
 import type { DialerEntry, TracerLike as DialerTracerLike } from '@ringkit/dialer';
@@ -35,6 +37,10 @@ export const notATracer: TracerLike = {};
 export const notADialerTracer: DialerTracerLike = { startSpan: 1 };
 // @ts-expect-error: the scheduler's tracer is typed too
 export const notASchedulerTracer: SchedulerTracerLike = { startSpan: 'span' };
+// @ts-expect-error: a Telnyx client needs its connection id
+export const noConnection = telnyx.createTelnyxClient({ apiKey: 'k', from: '+14155550100' });
+/** A Telnyx event's call is its call_control_id, a string. */
+export const telnyxCallId = (event: TelnyxStatusEvent): string => event.callId;
 // @ts-expect-error: ringTimeoutS is a number of seconds
 export const badOptions: CallOptions = { ringTimeoutS: '30' };
 // @ts-expect-error: a call's status is one word of the vocabulary
@@ -90,6 +96,7 @@ export const entries = [
   contract.testProvider,
   msw.createCallApiHandlers,
   twilio.createTwilioClient,
+  telnyx.createTelnyxClient,
   sqlite.createSqliteStore,
   postgres.createPostgresStore,
   storeTesting.testStore,

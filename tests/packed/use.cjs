@@ -7,6 +7,7 @@ const express = require('express');
 const client = require('@ringkit/call-client');
 const testing = require('@ringkit/simulator');
 const twilio = require('@ringkit/call-client/twilio');
+const telnyx = require('@ringkit/call-client/telnyx');
 const dialer = require('@ringkit/dialer');
 const scheduler = require('@ringkit/scheduler-core');
 const sqlite = require('@ringkit/scheduler-core/sqlite');
@@ -18,6 +19,7 @@ import('./checks.mjs')
       client,
       testing,
       twilio,
+      telnyx,
       dialer,
       scheduler,
       sqlite,

@@ -7,6 +7,7 @@ import express from 'express';
 import * as client from '@ringkit/call-client';
 import * as testing from '@ringkit/simulator';
 import * as twilio from '@ringkit/call-client/twilio';
+import * as telnyx from '@ringkit/call-client/telnyx';
 import * as dialerPkg from '@ringkit/dialer';
 import * as scheduler from '@ringkit/scheduler-core';
 import * as sqlite from '@ringkit/scheduler-core/sqlite';
@@ -16,6 +17,7 @@ await runChecks('import', {
   client,
   testing,
   twilio,
+  telnyx,
   dialer: dialerPkg,
   scheduler,
   sqlite,

@@ -65,6 +65,9 @@ export type {
   MachineDetection,
 } from './providers/call-options.js';
 
+export { DEFAULT_MAX_RECORDING_S, inboundPolicySchema } from './inbound/inbound.js';
+export type { InboundCallUpdate, InboundPolicy } from './inbound/inbound.js';
+
 export { isValidPhoneNumber, toE164 } from './phone.js';
 export type { CountryCode, ToE164Options } from './phone.js';
 
@@ -81,7 +84,7 @@ export type {
   ProviderCall,
   ProviderCapabilities,
 } from './providers/provider.js';
-export type { HttpClientOptions, RetryOptions } from './http/_client.js';
+export type { HttpClientOptions, RetryOptions } from './http/_options.js';
 
 export { createMockCallApiClient } from './providers/mock-call-api.js';
 export type { MockCallApiClientOptions } from './providers/mock-call-api.js';

@@ -108,7 +108,7 @@ const UNSPEAKABLE =
   // eslint-disable-next-line no-control-regex -- these are the characters looked for
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** {@link CallOptions} as zod reads them: unknown names are refused, not ignored. */
 export const callOptionsSchema = z
@@ -142,7 +142,7 @@ export const callOptionsSchema = z
             ctx.addIssue({
               code: 'custom',
               path: [name],
-              message: 'must be a parameter name (letters and digits)',
+              message: 'must be a parameter name (letters, digits and underscores)',
             });
       })
       .optional(),

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import {
-  createHttpClient,
-  httpClientOptionsSchema,
-  type HttpClientOptions,
-} from '../http/_client.js';
+import { createHttpClient } from '../http/_client.js';
+import { httpClientOptionsSchema, type HttpClientOptions } from '../http/_options.js';
 import { providerIdSchema, providerStatusSchema, toStatus } from './_schemas.js';
 import { callOptionsOf, parseCallOptions } from './call-options.js';
 import { InvalidOptionsError } from '../errors/errors.js';

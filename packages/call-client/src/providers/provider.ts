@@ -3,7 +3,11 @@ import type { CallStatus } from '../status.js';
 
 /** What a provider can do besides placing calls. */
 export interface ProviderCapabilities {
-  /** The provider answers `getCall(id)`, so a call can be followed by polling. */
+  /**
+   * The provider's `getCall(id)` tells every status a call reaches and how it ended, so a call
+   * can be followed by polling. A provider may have `getCall` without it, as a look-up that
+   * tells less (Telnyx: alive or ended, answered or not).
+   */
   polling: boolean;
   /** The provider POSTs status changes to a webhook URL. */
   webhooks: boolean;
@@ -13,6 +17,13 @@ export interface ProviderCapabilities {
    * @default [] (none: the practice APIs take only a number)
    */
   options?: readonly CallOptionName[];
+  /**
+   * The statuses before the end that the provider reports (its webhooks or `getCall`), besides
+   * the terminal ones, which every provider reports. Telnyx has no ringing event: its calls go
+   * from `initiated` to `answered` or to their end.
+   * @default ['initiated', 'ringing', 'answered']
+   */
+  statuses?: readonly CallStatus[];
 }
 
 /** One call to place: the number, what the call is for ({@link CallOptions}), and a signal. */

@@ -1,10 +1,11 @@
 import { systemClock, type SpanLike } from '@ringkit/internal';
 import { z } from 'zod';
+import { createHttpClient } from '../http/_client.js';
 import {
-  createHttpClient,
   httpClientOptionsSchema,
+  sharedHttpOptions,
   type HttpClientOptions,
-} from '../http/_client.js';
+} from '../http/_options.js';
 import { providerStatusSchema, toStatus } from '../providers/_schemas.js';
 import {
   CALL_OPTION_NAMES,
@@ -189,15 +190,7 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
   const http = createHttpClient(
     options.baseUrl ?? 'https://api.twilio.com',
     {
-      ...pick(options, [
-        'timeoutMs',
-        'totalTimeoutMs',
-        'retry',
-        'fetch',
-        'callsPerSecond',
-        'tracer',
-        'clock',
-      ]),
+      ...sharedHttpOptions(options),
       headers: {
         ...options.headers,
         authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`,
@@ -357,10 +350,4 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     },
   };
   return provider;
-}
-
-function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
-  const out = {} as Pick<T, K>;
-  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
-  return out;
 }

@@ -3,6 +3,14 @@ import { WebhookValidationError, type WebhookErrorReason } from '../errors/error
 import type { CallStatusEvent } from '../providers/provider.js';
 import { mapAnsweredBy } from '../providers/call-options.js';
 import { mapProviderStatus } from '../status.js';
+import {
+  accountSidSchema,
+  CALL_SID,
+  countSchema,
+  describeIssues,
+  readTimestamp,
+  singleFields,
+} from './_fields.js';
 import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
 
 /** The `CallStatus` words Twilio sends (API 2010-04-01, `call_enum_status`). */
@@ -28,7 +36,10 @@ export interface TwilioStatusCallback extends CallStatusEvent {
   to?: string;
   /** `From`, where Twilio sends it. */
   from?: string;
-  /** `Direction`, verbatim, where Twilio sends it: `outbound-api` for a call placed by the API. */
+  /**
+   * `Direction`, verbatim, where Twilio sends it: `outbound-api` for a call placed by the API,
+   * `inbound` for a call to the account's number (see `inboundUpdateOf`).
+   */
   direction?: string;
 }
 
@@ -40,11 +51,6 @@ export interface ParseTwilioStatusCallbackOptions {
    */
   now?: Date;
 }
-
-const count = z
-  .string()
-  .regex(/^\d{1,9}$/, 'must be a whole number')
-  .transform(Number);
 
 /** The parameters read; others (Twilio adds some now and then) are ignored. */
 const READ_FIELDS = [
@@ -61,11 +67,11 @@ const READ_FIELDS = [
 ] as const;
 
 const fieldsSchema = z.object({
-  AccountSid: z.string().regex(/^AC[0-9a-f]{32}$/i, 'must be AC followed by 32 hex digits'),
+  AccountSid: accountSidSchema,
   To: z.string().max(256).optional(),
   From: z.string().max(256).optional(),
-  SequenceNumber: count.optional(),
-  CallDuration: count.optional(),
+  SequenceNumber: countSchema.optional(),
+  CallDuration: countSchema.optional(),
   Timestamp: z.string().max(100).optional(),
   Direction: z
     .string()
@@ -76,27 +82,6 @@ const fieldsSchema = z.object({
     .regex(/^[a-z][a-z_]{0,63}$/, 'must be a word such as human or machine_start')
     .optional(),
 });
-
-/**
- * RFC 2822's date and time, as Twilio writes `Timestamp`: `Mon, 16 Aug 2010 03:45:01 +0000`
- * (the weekday and the seconds optional, a numeric zone or `GMT`/`UT`/`UTC`).
- */
-const RFC_2822 =
-  /^(?:[A-Z][a-z]{2},\s*)?(\d{1,2})\s+([A-Z][a-z]{2})\s+(\d{4})\s+\d{2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|GMT|UTC?)$/;
-const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
-
-/** The time `Timestamp` says, when it is RFC 2822 and a real date (not the 30th of February). */
-function readTimestamp(text: string | undefined): Date | undefined {
-  const parts = text === undefined ? null : RFC_2822.exec(text.trim());
-  if (parts === null) return undefined;
-  const [, day, month, year] = parts;
-  const monthIndex = MONTHS.indexOf(month!) / 3;
-  if (!Number.isInteger(monthIndex)) return undefined;
-  const date = new Date(Date.UTC(Number(year), monthIndex, Number(day)));
-  if (date.getUTCMonth() !== monthIndex) return undefined;
-  const time = Date.parse(text!);
-  return Number.isFinite(time) ? new Date(time) : undefined;
-}
 
 /**
  * Reads the parameters of a Twilio status callback (the form Twilio POSTs to `StatusCallback`)
@@ -127,17 +112,11 @@ export function parseTwilioStatusCallback(
       'The status callback parameters must be a form: an object of strings (or lists of strings), URLSearchParams or a form-encoded string',
     );
   }
-  const single: Record<string, string> = {};
-  for (const name of READ_FIELDS) {
-    const value = params[name];
-    if (value === undefined) continue;
-    if (typeof value === 'string') single[name] = value;
-    else if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string')
-      single[name] = value[0];
-    else throw invalid('invalid_field', `The status callback carries ${name} more than once`);
-  }
+  const { fields: single, repeated } = singleFields(params, READ_FIELDS);
+  if (repeated !== undefined)
+    throw invalid('invalid_field', `The status callback carries ${repeated} more than once`);
   const sid = single['CallSid'];
-  if (sid === undefined || !/^CA[0-9a-f]{32}$/i.test(sid))
+  if (sid === undefined || !CALL_SID.test(sid))
     throw invalid('missing_id', 'The status callback has no valid CallSid (CA and 32 hex digits)');
   const word = single['CallStatus']?.trim();
   if (word === undefined || word === '')
@@ -159,9 +138,7 @@ export function parseTwilioStatusCallback(
   }
   const fields = fieldsSchema.safeParse(single);
   if (!fields.success) {
-    const which = fields.error.issues
-      .map((issue) => `${issue.path.join('.') || 'parameters'} ${issue.message}`)
-      .join('; ');
+    const which = describeIssues(fields.error.issues);
     throw invalid('invalid_field', `The status callback for ${sid} has invalid fields: ${which}`, {
       issues: fields.error.issues,
     });

@@ -82,7 +82,9 @@ const FORBIDDEN: TwilioWebhookResponse = {
  * and parameters gets `403` and `onEvent` is not called; so does a JSON request (given as `body`)
  * whose body's SHA-256 is not the URL's `bodySHA256` (see {@link verifyTwilioSignature}).
  * Malformed parameters get `400`; a valid callback is handed to `onEvent`, then `204`. Never
- * throws.
+ * throws. The callbacks of calls to the account's number (`direction: 'inbound'`, from the
+ * number's "Call status changes" URL) arrive here too: hand those to `inboundUpdateOf`, not to
+ * a dialer or a scheduler, which never placed them.
  *
  * @example
  * const handle = createTwilioWebhookHandler({ authToken, onEvent: dialer.handleStatus });

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { readBody, refuseTooLarge, type BodyRequest, type BodyResponse } from '../http/_body.js';
+import { InvalidOptionsError } from '../errors/errors.js';
+import {
+  createTelnyxWebhookHandler,
+  type TelnyxWebhookHandlerOptions,
+  type TelnyxWebhookResponse,
+} from './webhook.js';
+
+/** The parts of an Express (or Node `http`) request the handler reads. */
+export interface TelnyxWebhookHttpRequest extends BodyRequest {
+  headers: Record<string, string | readonly string[] | undefined>;
+  /**
+   * The raw body a parser in front already read, as a string or a `Buffer`
+   * (`express.raw({ type: 'application/json' })` or `express.text()`); else the stream is read.
+   * A body `express.json()` parsed cannot be checked: its signature covers the bytes.
+   */
+  body?: unknown;
+}
+
+/** The parts of an Express response the handler writes. */
+export interface TelnyxWebhookHttpResponse extends BodyResponse {
+  status(code: number): { json(body: unknown): unknown; end(): unknown };
+}
+
+/** Options of {@link createExpressTelnyxWebhookHandler}. */
+export interface ExpressTelnyxWebhookHandlerOptions extends TelnyxWebhookHandlerOptions {
+  /**
+   * The largest body read, or taken from a parser in front. A larger one is a `413`: at once
+   * when its `Content-Length` says so, else as soon as the bytes read pass it.
+   * @default 65536
+   */
+  limitBytes?: number;
+}
+
+const limitSchema = z.number().int().positive().max(10_485_760);
+
+/**
+ * {@link createTelnyxWebhookHandler} as an Express route handler: it reads the raw body itself
+ * (or takes the string or `Buffer` of `express.raw()`/`express.text()`), checks its signature,
+ * and answers `204`, `400` (not a Telnyx event), `403` (no or bad signature, or a body
+ * `express.json()` already parsed), `413` (over `limitBytes`) or `500` (acting on it failed).
+ * Errors reading the request go to `next`.
+ *
+ * @example
+ * app.post(
+ *   '/webhooks/telnyx',
+ *   createExpressTelnyxWebhookHandler({
+ *     publicKey: process.env.TELNYX_PUBLIC_KEY!,
+ *     client: telnyx,
+ *     onEvent: (event) => dialer.handleStatus(event),
+ *   }),
+ * );
+ */
+export function createExpressTelnyxWebhookHandler(options: ExpressTelnyxWebhookHandlerOptions) {
+  const { limitBytes = 65_536, ...handlerOptions } = options;
+  const limit = limitSchema.safeParse(limitBytes);
+  if (!limit.success)
+    throw new InvalidOptionsError('createExpressTelnyxWebhookHandler', limit.error.issues);
+  const handle = createTelnyxWebhookHandler(handlerOptions);
+
+  return async (
+    req: TelnyxWebhookHttpRequest,
+    res: TelnyxWebhookHttpResponse,
+    next: (error?: unknown) => void,
+  ): Promise<void> => {
+    try {
+      let rawBody: string | Buffer | undefined;
+      if (req.body === undefined) rawBody = await readBody(req, limitBytes);
+      else if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
+        rawBody = Buffer.byteLength(req.body) > limitBytes ? undefined : req.body;
+      } else {
+        send(res, {
+          status: 403,
+          body: {
+            error: {
+              code: 'forbidden',
+              message:
+                'The body was parsed before this handler, so its signature cannot be checked: mount express.raw() or nothing in front',
+            },
+          },
+        });
+        return;
+      }
+      if (rawBody === undefined) {
+        refuseTooLarge(req, res, limitBytes);
+        return;
+      }
+      send(res, await handle({ rawBody, headers: req.headers }));
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+function send(res: TelnyxWebhookHttpResponse, answer: TelnyxWebhookResponse) {
+  if (answer.body) res.status(answer.status).json(answer.body);
+  else res.status(answer.status).end();
+}
