@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { formatEvent, runSimulatorCli } from './_cli.js';
 import { startWebhookReceiver } from './_receiver.js';
+import { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
 import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
 import { postJson, WAIT } from '../test/simulator-suite-helpers.js';
 
@@ -70,6 +71,51 @@ describe('ringkit-sim', () => {
       body: new URLSearchParams({ To: '+14155552671', From: '+15005550006', Twiml: 'x' }),
     });
     expect(response.status).toBe(201);
+    controller.abort();
+    expect(await exit).toBe(0);
+  });
+
+  it('starts the Telnyx flavour too when given --telnyx-port, and prints its key to verify webhooks', async () => {
+    const stdout = capture();
+    const controller = new AbortController();
+    const argv = [
+      '--polling-port',
+      '0',
+      '--webhook-port',
+      '0',
+      '--telnyx-port',
+      '0',
+      '--step-ms',
+      '5',
+    ];
+    const exit = runSimulatorCli([...argv, '--seed', '1'], {
+      stdout: stdout.stream,
+      stderr: capture().stream,
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(stdout.lines().join('\n')).toContain('seed 1'), WAIT);
+    const line = stdout.lines().find((l) => l.startsWith('telnyx (Telnyx Call Control v2)')) ?? '';
+    const { apiKey, connectionId } = TELNYX_TEST_CREDENTIALS;
+    expect(line).toMatch(
+      new RegExp(
+        `listening on http://127\\.0\\.0\\.1:\\d+ \\(API key ${apiKey}, connection ${connectionId}, public key [A-Za-z0-9+/]{43}=\\)$`,
+      ),
+    );
+    const url = /listening on (\S+)/.exec(line)?.[1];
+    const response = await fetch(`${url}/v2/calls`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        connection_id: connectionId,
+        from: '+15005550006',
+        to: '+14155552671',
+      }),
+    });
+    expect(response.status).toBe(200);
+    await vi.waitFor(
+      () => expect(stdout.lines().join('\n')).toMatch(/telnyx #v3:\S+ \+14155552671 initiated$/m),
+      WAIT,
+    );
     controller.abort();
     expect(await exit).toBe(0);
   });
@@ -145,6 +191,7 @@ describe('ringkit-sim', () => {
     [['--colour'], "Unknown option '--colour'"],
     [['--calls-per-second', '2'], '--calls-per-second needs --twilio-port'],
     [['--twilio-port', '0', '--calls-per-second', '0'], '--calls-per-second must be above 0'],
+    [['--telnyx-port', 'x'], '--telnyx-port / SIM_TELNYX_PORT must be a number'],
   ])('exits 2 with a one-line message for %j', async (argv, says) => {
     const stdout = capture();
     const stderr = capture();

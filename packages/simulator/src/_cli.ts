@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { INBOUND_OPTIONS, INBOUND_USAGE, inboundLine, readInboundOptions } from './_cli-inbound.js';
 import { randomSeed } from './_random.js';
 import { startCallApiSimulator, type CallApiSimulator } from './simulator.js';
+import { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
 import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
 import type { SimulatorEvent, SimulatorFlavour } from './types.js';
 
@@ -11,19 +13,24 @@ export interface SimulatorCliIo {
   stderr: { write(text: string): unknown };
   /** Stops the simulators when aborted. @default SIGINT or SIGTERM of this process */
   signal?: AbortSignal;
-  /** Where `SIM_POLLING_PORT`, `SIM_WEBHOOK_PORT` and `SIM_TWILIO_PORT` are read. @default process.env */
+  /**
+   * Where `SIM_POLLING_PORT`, `SIM_WEBHOOK_PORT`, `SIM_TWILIO_PORT` and `SIM_TELNYX_PORT` are read.
+   * @default process.env
+   */
   env?: Record<string, string | undefined>;
 }
 
 const USAGE = `Usage: ringkit-sim [options]
 
 Starts both Call API simulators: polling ("Mock Call API") and webhook ("Num Dialer API"),
-and the Twilio flavour (Twilio API 2010-04-01) when given a port.
+and the Twilio flavour (Twilio API 2010-04-01) and the Telnyx flavour (Telnyx Call Control v2)
+when given a port.
 
 Options:
   --polling-port N   port of the polling flavour (env SIM_POLLING_PORT)   [5000]
   --webhook-port N   port of the webhook flavour (env SIM_WEBHOOK_PORT)   [4830]
   --twilio-port N    port of the Twilio flavour (env SIM_TWILIO_PORT)     [off]
+  --telnyx-port N    port of the Telnyx flavour (env SIM_TELNYX_PORT)     [off]
   --calls-per-second R  Twilio flavour: calls let out of queued per second [1]
   --host H           interface to listen on                             [127.0.0.1]
   --step-ms MIN-MAX  time between status steps, ms (or one number)      [200-1000]
@@ -31,7 +38,7 @@ Options:
   --seed N           seed of the random draws, to replay a run          [random]
   --quiet            print only the start lines, not each call event
   --help             print this help
-`;
+${INBOUND_USAGE}`;
 
 const port = (name: string) =>
   z.coerce
@@ -44,6 +51,7 @@ const cliSchema = z.object({
   pollingPort: port('--polling-port / SIM_POLLING_PORT').default(5000),
   webhookPort: port('--webhook-port / SIM_WEBHOOK_PORT').default(4830),
   twilioPort: port('--twilio-port / SIM_TWILIO_PORT').optional(),
+  telnyxPort: port('--telnyx-port / SIM_TELNYX_PORT').optional(),
   callsPerSecond: z.coerce
     .number({ error: '--calls-per-second must be a number' })
     .positive('--calls-per-second must be above 0')
@@ -71,6 +79,7 @@ const PORT_SETTINGS: Record<SimulatorFlavour, [option: string, variable: string]
   polling: ['--polling-port', 'SIM_POLLING_PORT'],
   webhook: ['--webhook-port', 'SIM_WEBHOOK_PORT'],
   twilio: ['--twilio-port', 'SIM_TWILIO_PORT'],
+  telnyx: ['--telnyx-port', 'SIM_TELNYX_PORT'],
 };
 
 /** The line for a flavour whose port is taken: which option (or variable) to change, and to what. */
@@ -103,6 +112,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
         'polling-port': { type: 'string' },
         'webhook-port': { type: 'string' },
         'twilio-port': { type: 'string' },
+        'telnyx-port': { type: 'string' },
         'calls-per-second': { type: 'string' },
         host: { type: 'string' },
         'step-ms': { type: 'string' },
@@ -110,6 +120,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
         seed: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        ...INBOUND_OPTIONS,
       },
     }).values;
   } catch (error) {
@@ -124,6 +135,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     pollingPort: values['polling-port'] ?? env.SIM_POLLING_PORT,
     webhookPort: values['webhook-port'] ?? env.SIM_WEBHOOK_PORT,
     twilioPort: values['twilio-port'] ?? env.SIM_TWILIO_PORT,
+    telnyxPort: values['telnyx-port'] ?? env.SIM_TELNYX_PORT,
     callsPerSecond: values['calls-per-second'],
     host: values.host,
     stepMs: values['step-ms'],
@@ -136,11 +148,18 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
   if (config.callsPerSecond !== undefined && config.twilioPort === undefined) {
     return fail('--calls-per-second needs --twilio-port (or SIM_TWILIO_PORT)', 2);
   }
+  const inboundOptions = readInboundOptions(values, {
+    twilio: config.twilioPort !== undefined,
+    telnyx: config.telnyxPort !== undefined,
+  });
+  if (!inboundOptions.ok) return fail(inboundOptions.message, 2);
+  const inbound = inboundOptions.inbound;
   const flavours: Array<[SimulatorFlavour, number]> = [
     ['polling', config.pollingPort],
     ['webhook', config.webhookPort],
   ];
   if (config.twilioPort !== undefined) flavours.push(['twilio', config.twilioPort]);
+  if (config.telnyxPort !== undefined) flavours.push(['telnyx', config.telnyxPort]);
 
   const { signal, dispose } = stopSignal(io.signal);
   const onEvent = config.quiet
@@ -162,13 +181,15 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
         ...(flavour === 'twilio' && config.callsPerSecond !== undefined
           ? { callsPerSecond: config.callsPerSecond }
           : {}),
+        ...(inbound && (flavour === 'twilio' || flavour === 'telnyx') ? { inbound } : {}),
       });
       started.push(simulator);
-      const account =
-        flavour === 'twilio'
-          ? ` (account ${TWILIO_TEST_CREDENTIALS.accountSid}, auth token ${TWILIO_TEST_CREDENTIALS.authToken})`
-          : '';
-      io.stdout.write(`${flavour} (${NAMES[flavour]}) listening on ${simulator.url}${account}\n`);
+      io.stdout.write(
+        `${flavour} (${NAMES[flavour]}) listening on ${simulator.url}${account(simulator)}\n`,
+      );
+      if (inbound && (flavour === 'twilio' || flavour === 'telnyx')) {
+        io.stdout.write(`${inboundLine(simulator.url, inbound)}\n`);
+      }
     }
     io.stdout.write(`seed ${config.seed}; press Ctrl+C to stop\n`);
     if (!signal.aborted) {
@@ -190,14 +211,31 @@ const NAMES: Record<SimulatorFlavour, string> = {
   polling: 'Mock Call API',
   webhook: 'Num Dialer API',
   twilio: 'Twilio API 2010-04-01',
+  telnyx: 'Telnyx Call Control v2',
 };
+
+/** What a client of a real-provider flavour needs to know: its credentials (and key). */
+function account(simulator: CallApiSimulator): string {
+  if (simulator.flavour === 'twilio') {
+    const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
+    return ` (account ${accountSid}, auth token ${authToken})`;
+  }
+  if (simulator.flavour === 'telnyx') {
+    const { apiKey, connectionId } = TELNYX_TEST_CREDENTIALS;
+    return ` (API key ${apiKey}, connection ${connectionId}, public key ${simulator.publicKey ?? ''})`;
+  }
+  return '';
+}
 
 /** One line for one event, e.g. `12:00:01.234 webhook #1001 +13018040009 ringing`. */
 export function formatEvent(event: SimulatorEvent): string {
   const time = clock(event.at);
   switch (event.type) {
-    case 'created':
-      return `${time} ${event.flavour} #${event.call.id} ${event.call.phone} created`;
+    case 'created': {
+      const { id, phone, direction, from } = event.call;
+      const inbound = direction === 'inbound' ? ` (inbound from ${from ?? 'unknown'})` : '';
+      return `${time} ${event.flavour} #${id} ${phone} created${inbound}`;
+    }
     case 'status':
       return `${time} ${event.flavour} #${event.callId} ${event.phone} ${event.status}`;
     case 'webhook_sent':

@@ -11,13 +11,16 @@ import {
   type EngineRuntime,
   type SimulatorEngine,
 } from './_runtime.js';
+import { createTelnyxEngine } from './_telnyx.js';
 import { createTwilioEngine } from './_twilio.js';
+import type { SendRequest } from './_webhook.js';
 import type {
   SimulatedCall,
   SimulatedOutcome,
   SimulatedStatus,
   SimulatorWebhookBody,
   StatusCallbackDeliverer,
+  TelnyxWebhookDeliverer,
   WebhookDeliverer,
 } from './types.js';
 
@@ -52,17 +55,36 @@ export interface EngineDeps {
   defaultDeliverer: WebhookDeliverer;
   /** Sends the Twilio flavour's status callbacks unless `deliverStatusCallback` is given. */
   defaultCallbackDeliverer?: StatusCallbackDeliverer;
+  /** Sends the Telnyx flavour's webhooks unless `deliverTelnyxWebhook` is given. */
+  defaultTelnyxDeliverer?: TelnyxWebhookDeliverer;
+  /**
+   * Sends the requests of inbound calls whose answer the engine reads (Twilio's voice and action
+   * requests): `fetch`, or `fetch(bypass(...))` under MSW.
+   * @default fetch
+   */
+  send?: SendRequest;
+  /** The simulator's own base URL, for the URLs of recordings. @default '' */
+  baseUrl?: () => string;
   now?: () => number;
 }
 
 /**
  * The call lifecycle both transports share, so the HTTP simulator and the MSW handlers behave
  * the same. Polling statuses are computed from the clock; webhook steps run on timers; the Twilio
- * flavour has an engine of its own (`_twilio.ts`) on the same runtime.
+ * and Telnyx flavours have engines of their own (`_twilio.ts`, `_telnyx.ts`) on the same runtime.
  */
 export function createSimulatorEngine(knobs: ResolvedKnobs, deps: EngineDeps): SimulatorEngine {
   const runtime = createEngineRuntime(knobs, deps.now ?? Date.now);
-  if (knobs.flavour === 'twilio') return createTwilioEngine(runtime, deps.defaultCallbackDeliverer);
+  const io = {
+    send: deps.send ?? ((url: string, init: RequestInit) => fetch(url, init)),
+    baseUrl: deps.baseUrl ?? (() => ''),
+  };
+  if (knobs.flavour === 'twilio') {
+    return createTwilioEngine(runtime, deps.defaultCallbackDeliverer, io);
+  }
+  if (knobs.flavour === 'telnyx') {
+    return createTelnyxEngine(runtime, deps.defaultTelnyxDeliverer, io);
+  }
   return createJsonEngine(runtime, knobs.deliverWebhook ?? deps.defaultDeliverer);
 }
 

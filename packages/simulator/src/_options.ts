@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import { InvalidOptionsError } from '@ringkit/call-client';
 import { randomSeed } from './_random.js';
+import { importSigningKey } from './_telnyx-keys.js';
+import { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
 import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
+import { isE164 } from './_values.js';
 import type {
   SimulatedOutcome,
   SimulatorEvent,
   SimulatorFlavour,
+  SimulatorInboundKnobs,
   SimulatorKnobs,
   SimulatorTwilioAccount,
   StatusCallbackDeliverer,
+  TelnyxWebhookDeliverer,
   WebhookDeliverer,
 } from './types.js';
 
@@ -20,11 +25,48 @@ const rate = z.number().min(0, 'must be between 0 and 1').max(1, 'must be betwee
 const weight = z.number().finite().min(0, 'a weight must be 0 or more').optional();
 const fn = <T>(what: string) =>
   z.custom<T>((value) => typeof value === 'function', `${what} must be a function`);
+const weights = z
+  .strictObject({ completed: weight, busy: weight, 'no-answer': weight, failed: weight })
+  .refine(
+    (given) => Object.values(given).some((w) => w !== undefined && w > 0),
+    'at least one outcome needs a weight above 0',
+  );
+/** An http(s) URL. */
+export const httpUrl = (name: string) =>
+  z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` });
+/** A phone number in E.164. */
+export const phone = (name: string) =>
+  z
+    .string({ error: `${name} must be a string` })
+    .refine(isE164, `${name} must be a phone number in E.164, e.g. +14155552671`);
+
+/** The zod shape of {@link SimulatorInboundKnobs}. */
+const inboundShape = z
+  .strictObject({
+    url: httpUrl('url').optional(),
+    statusCallbackUrl: httpUrl('statusCallbackUrl').optional(),
+    everyMs: z
+      .number()
+      .finite()
+      .positive('everyMs must be above 0')
+      .max(MAX_STEP_MS, `everyMs must be at most ${MAX_STEP_MS}`)
+      .optional(),
+    from: phone('from').optional(),
+    to: phone('to').optional(),
+    forwardOutcomes: weights.optional(),
+    hangUpWhileRingingRate: rate.optional(),
+    hangUpWhileForwardRingsRate: rate.optional(),
+    voicemailRate: rate.optional(),
+  })
+  .refine((inbound) => inbound.everyMs === undefined || inbound.url !== undefined, {
+    message: 'everyMs needs a url to ring',
+    path: ['everyMs'],
+  });
 
 /** The zod shape of {@link SimulatorKnobs}; each adapter adds its own options to it. */
 export const knobsShape = {
-  flavour: z.enum(['polling', 'webhook', 'twilio'], {
-    error: "flavour must be 'polling', 'webhook' or 'twilio'",
+  flavour: z.enum(['polling', 'webhook', 'twilio', 'telnyx'], {
+    error: "flavour must be 'polling', 'webhook', 'twilio' or 'telnyx'",
   }),
   stepMs: z
     .union([
@@ -34,13 +76,7 @@ export const knobsShape = {
         .refine(([min, max]) => min <= max, 'the range must be [min, max] with min <= max'),
     ])
     .optional(),
-  outcomes: z
-    .strictObject({ completed: weight, busy: weight, 'no-answer': weight, failed: weight })
-    .refine(
-      (weights) => Object.values(weights).some((w) => w !== undefined && w > 0),
-      'at least one outcome needs a weight above 0',
-    )
-    .optional(),
+  outcomes: weights.optional(),
   errorRate: rate.optional(),
   earlyWebhookRate: rate.optional(),
   duplicateWebhookRate: rate.optional(),
@@ -75,6 +111,27 @@ export const knobsShape = {
     .optional(),
   deliverStatusCallback: fn<StatusCallbackDeliverer>('deliverStatusCallback').optional(),
   machineRate: rate.optional(),
+  telnyx: z
+    .strictObject({
+      apiKey: z.string().min(1, 'apiKey must not be empty'),
+      connectionId: z.string().min(1, 'connectionId must not be empty'),
+      publicKey: z
+        .never({
+          error:
+            "publicKey is not an option: it comes from telnyxSigningKey; read the simulator's publicKey",
+        })
+        .optional(),
+    })
+    .optional(),
+  telnyxSigningKey: z
+    .string()
+    .refine(
+      (value) => importSigningKey(value) !== undefined,
+      'telnyxSigningKey must be an Ed25519 private key, base64 of its PKCS#8 DER',
+    )
+    .optional(),
+  deliverTelnyxWebhook: fn<TelnyxWebhookDeliverer>('deliverTelnyxWebhook').optional(),
+  inbound: inboundShape.optional(),
 };
 
 /**
@@ -85,7 +142,11 @@ const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly SimulatorFlavo
   ['twilio', ['twilio']],
   ['callsPerSecond', ['twilio']],
   ['deliverStatusCallback', ['twilio']],
-  ['machineRate', ['twilio']],
+  ['machineRate', ['twilio', 'telnyx']],
+  ['telnyx', ['telnyx']],
+  ['telnyxSigningKey', ['telnyx']],
+  ['deliverTelnyxWebhook', ['telnyx']],
+  ['inbound', ['twilio', 'telnyx']],
   ['deliverWebhook', ['polling', 'webhook']],
 ];
 
@@ -101,6 +162,14 @@ export function knobsSchema<E extends z.ZodRawShape>(extra: E) {
           message: `${key} does not apply to the ${String(knobs.flavour)} flavour`,
         });
       }
+    }
+    const inbound = knobs.inbound as SimulatorInboundKnobs | undefined;
+    if (inbound?.statusCallbackUrl !== undefined && knobs.flavour !== 'twilio') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inbound', 'statusCallbackUrl'],
+        message: 'statusCallbackUrl applies to the twilio flavour only',
+      });
     }
   });
 }
@@ -124,6 +193,24 @@ export interface ResolvedKnobs {
   callsPerSecond: number;
   deliverStatusCallback: StatusCallbackDeliverer | undefined;
   machineRate: number;
+  telnyx: { apiKey: string; connectionId: string };
+  /** The base64 PKCS#8 DER Ed25519 key given, or `undefined`: the engine makes one. */
+  telnyxSigningKey: string | undefined;
+  deliverTelnyxWebhook: TelnyxWebhookDeliverer | undefined;
+  inbound: ResolvedInbound;
+}
+
+/** The `inbound` knobs with their defaults (`from` left out: drawn per call). */
+export interface ResolvedInbound {
+  url: string | undefined;
+  statusCallbackUrl: string | undefined;
+  everyMs: number | undefined;
+  from: string | undefined;
+  to: string;
+  forwardOutcomes: Readonly<Record<SimulatedOutcome, number>>;
+  hangUpWhileRingingRate: number;
+  hangUpWhileForwardRingsRate: number;
+  voicemailRate: number;
 }
 
 /** Parses options with `schema`, throwing an {@link InvalidOptionsError} that names each problem. */
@@ -136,16 +223,11 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, wha
 /** Fills in the defaults of validated knobs. */
 export function resolveKnobs(knobs: SimulatorKnobs): ResolvedKnobs {
   const step = knobs.stepMs ?? [200, 1000];
-  const outcomes = knobs.outcomes ?? { completed: 1 };
+  const inbound = knobs.inbound ?? {};
   return {
     flavour: knobs.flavour,
     stepMs: typeof step === 'number' ? [step, step] : step,
-    outcomes: {
-      completed: outcomes.completed ?? 0,
-      busy: outcomes.busy ?? 0,
-      'no-answer': outcomes['no-answer'] ?? 0,
-      failed: outcomes.failed ?? 0,
-    },
+    outcomes: fillWeights(knobs.outcomes ?? { completed: 1 }),
     errorRate: knobs.errorRate ?? 0,
     earlyWebhookRate: knobs.earlyWebhookRate ?? 0,
     duplicateWebhookRate: knobs.duplicateWebhookRate ?? 0,
@@ -164,5 +246,35 @@ export function resolveKnobs(knobs: SimulatorKnobs): ResolvedKnobs {
     callsPerSecond: knobs.callsPerSecond ?? 1,
     deliverStatusCallback: knobs.deliverStatusCallback,
     machineRate: knobs.machineRate ?? 0.3,
+    telnyx: {
+      apiKey: knobs.telnyx?.apiKey ?? TELNYX_TEST_CREDENTIALS.apiKey,
+      connectionId: knobs.telnyx?.connectionId ?? TELNYX_TEST_CREDENTIALS.connectionId,
+    },
+    telnyxSigningKey: knobs.telnyxSigningKey,
+    deliverTelnyxWebhook: knobs.deliverTelnyxWebhook,
+    inbound: {
+      url: inbound.url,
+      statusCallbackUrl: inbound.statusCallbackUrl,
+      everyMs: inbound.everyMs,
+      from: inbound.from,
+      to: inbound.to ?? '+15005550006',
+      forwardOutcomes: fillWeights(
+        inbound.forwardOutcomes ?? { completed: 7, 'no-answer': 2, busy: 1 },
+      ),
+      hangUpWhileRingingRate: inbound.hangUpWhileRingingRate ?? 0.1,
+      hangUpWhileForwardRingsRate: inbound.hangUpWhileForwardRingsRate ?? 0.1,
+      voicemailRate: inbound.voicemailRate ?? 0.8,
+    },
+  };
+}
+
+function fillWeights(
+  given: Partial<Record<SimulatedOutcome, number>>,
+): Record<SimulatedOutcome, number> {
+  return {
+    completed: given.completed ?? 0,
+    busy: given.busy ?? 0,
+    'no-answer': given['no-answer'] ?? 0,
+    failed: given.failed ?? 0,
   };
 }

@@ -1,6 +1,6 @@
 import type { ResolvedKnobs } from './_options.js';
 import { createRandom, type Random } from './_random.js';
-import type { SimulatedCall, SimulatedOutcome, SimulatorEvent } from './types.js';
+import type { RingAppOptions, SimulatedCall, SimulatedOutcome, SimulatorEvent } from './types.js';
 
 /** The largest request body a simulator reads; a larger one is answered 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -133,11 +133,14 @@ export interface EngineRequest {
   headers?: Readonly<Record<string, string>>;
 }
 
-/** A JSON answer for the transport to send. */
+/** An answer for the transport to send. */
 export interface EngineResponse {
   status: number;
   headers: Record<string, string>;
-  /** The JSON body; `undefined` for none (a `204`). */
+  /**
+   * The JSON body; `undefined` for none (a `204`); bytes are sent as they are, with the
+   * `content-type` in `headers` (a recording's audio).
+   */
   body: unknown;
 }
 
@@ -146,4 +149,8 @@ export interface SimulatorEngine {
   calls(): SimulatedCall[];
   /** Clears every timer and aborts in-flight webhook deliveries; later requests get 503. */
   close(): void;
+  /** Telnyx flavour: the base64 Ed25519 public key its webhooks are verified with. */
+  publicKey?: string;
+  /** Twilio and Telnyx flavours: rings an app with an inbound call; returns the call's id. */
+  ringApp?(options: RingAppOptions): string;
 }

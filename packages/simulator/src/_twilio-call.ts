@@ -1,7 +1,9 @@
 import type { Random } from './_random.js';
 import { rfc2822, type FormParams } from './_twilio-format.js';
 import type {
+  SimulatedForward,
   SimulatedOutcome,
+  SimulatedRecording,
   TwilioAnsweredBy,
   TwilioCallbackStatus,
   TwilioMachineDetection,
@@ -31,6 +33,10 @@ export const PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls(?:\/([^/]+))?\.json
 /** One call of the Twilio flavour, everything drawn when it was created. */
 export interface TwilioCall {
   sid: string;
+  /** `outbound-api`: a call the app created; `inbound`: one the simulator rang the app with. */
+  direction: 'outbound-api' | 'inbound';
+  /** Inbound calls: what the app's TwiML did. */
+  inbound?: TwilioInboundRecord;
   order: number;
   to: string;
   from: string;
@@ -62,6 +68,13 @@ export interface TwilioCall {
   /** The `in-progress` callback held back until the end (`outOfOrderRate`). */
   held: (() => Promise<void>) | undefined;
   deliveries: Promise<void>;
+}
+
+/** What an inbound call's TwiML did, for `calls()`. */
+export interface TwilioInboundRecord {
+  spoken: string[];
+  forwards: SimulatedForward[];
+  recordings: SimulatedRecording[];
 }
 
 /** The `StatusCallbackEvent` a status belongs to. */
@@ -126,7 +139,7 @@ export function renderCall(call: TwilioCall, accountSid: string, now: number) {
     duration: call.status === 'completed' ? String(durationS(call)) : null,
     price: null,
     price_unit: 'USD',
-    direction: 'outbound-api',
+    direction: call.direction,
     answered_by: answeredBy(call),
     api_version: API_VERSION,
     forwarded_from: null,

@@ -28,6 +28,30 @@ export function callbackUrl(url: string): string {
 }
 
 /**
+ * A request signed as Twilio signs its webhooks: `POST` carries the form, signed over `url` and
+ * the parameters; `GET` carries them in the query, signed over the whole URL alone.
+ */
+export function signTwilioRequest(
+  authToken: string,
+  url: string,
+  method: 'GET' | 'POST',
+  params: Record<string, string>,
+): TwilioStatusCallbackRequest {
+  const form = new URLSearchParams(params).toString();
+  if (method === 'GET') {
+    const separator = !url.includes('?') ? '?' : url.endsWith('?') ? '' : '&';
+    const full = `${url}${separator}${form}`;
+    const signature = computeTwilioSignature(authToken, full, {});
+    return { method, url: full, headers: { 'x-twilio-signature': signature }, params, body: '' };
+  }
+  const headers = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-twilio-signature': computeTwilioSignature(authToken, url, params),
+  };
+  return { method, url, headers, params, body: form };
+}
+
+/**
  * Sends a call's status callbacks: signed as Twilio signs them, numbered by `SequenceNumber`, one
  * after another per call, some twice (`duplicateWebhookRate`), the `in-progress` one of some calls
  * held back until after the end (`outOfOrderRate`).
@@ -48,19 +72,25 @@ export function createCallbackSender(runtime: EngineRuntime, deliver: StatusCall
       CallSid: call.sid,
       CallStatus: status,
       CallbackSource: 'call-progress-events',
-      Direction: 'outbound-api',
+      Direction: call.direction,
       From: call.from,
       SequenceNumber: String(call.sequence++),
       Timestamp: rfc2822(now()),
       To: call.to,
     };
+    if (call.direction === 'inbound') Object.assign(params, { Called: call.to, Caller: call.from });
     if (event === 'completed') {
       params.CallDuration = String(durationS(call));
       params.Duration = String(Math.ceil(durationS(call) / 60));
     }
     const answerer = answeredBy(call);
     if (answerer !== null) params.AnsweredBy = answerer;
-    const request = signedRequest(callbackUrl(url), call.callbackMethod, params);
+    const request = signTwilioRequest(
+      account.authToken,
+      callbackUrl(url),
+      call.callbackMethod,
+      params,
+    );
     const twice = call.duplicates[CALLBACK_EVENTS.indexOf(event)] === true;
     const send = async () => {
       await deliverOne(call, request, status, false);
@@ -76,25 +106,6 @@ export function createCallbackSender(runtime: EngineRuntime, deliver: StatusCall
       call.held = undefined;
       enqueue(call, held);
     }
-  }
-
-  function signedRequest(
-    url: string,
-    method: 'GET' | 'POST',
-    params: Record<string, string>,
-  ): TwilioStatusCallbackRequest {
-    const form = new URLSearchParams(params).toString();
-    if (method === 'GET') {
-      const separator = !url.includes('?') ? '?' : url.endsWith('?') ? '' : '&';
-      const full = `${url}${separator}${form}`;
-      const signature = computeTwilioSignature(account.authToken, full, {});
-      return { method, url: full, headers: { 'x-twilio-signature': signature }, params, body: '' };
-    }
-    const headers = {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': computeTwilioSignature(account.authToken, url, params),
-    };
-    return { method, url, headers, params, body: form };
   }
 
   /** Queues a delivery behind the call's earlier ones, so they arrive in the order queued. */

@@ -1,6 +1,5 @@
 import { Buffer } from 'node:buffer';
 import { timingSafeEqual } from 'node:crypto';
-import { toE164 } from '@ringkit/call-client';
 import type { ResolvedKnobs } from './_options.js';
 import { json } from './_runtime.js';
 
@@ -113,26 +112,6 @@ export function checkParams(
     }
   }
   return (name) => params.get(name)?.[0];
-}
-
-/** Whether `value` is a valid phone number written in E.164. */
-export function isE164(value: string): boolean {
-  if (!/^\+[1-9]\d{1,14}$/.test(value)) return false;
-  try {
-    return toE164(value) === value;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `value` is an absolute http(s) URL. */
-export function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 /** Whether `value` is an HTTP method Twilio accepts for a callback (`GET` or `POST`). */

@@ -1,7 +1,5 @@
 import {
   checkParams,
-  isE164,
-  isHttpUrl,
   isProblem,
   problem,
   readMethod,
@@ -10,6 +8,7 @@ import {
   type ParamProblem,
 } from './_twilio-format.js';
 import { CALLBACK_EVENTS, type CallbackEvent, type TwilioCall } from './_twilio-call.js';
+import { isE164, isHttpUrl } from './_values.js';
 import type { TwilioMachineDetection } from './types.js';
 
 /**

@@ -29,6 +29,14 @@ import {
   twilioError,
   type ParamProblem,
 } from './_twilio-format.js';
+import {
+  createRecordingStore,
+  ringAppWith,
+  ringAtRandom,
+  serveOwnRoutes,
+  type InboundIo,
+} from './_inbound.js';
+import { createTwilioInbound } from './_twilio-inbound.js';
 import { listPage, parseListQuery } from './_twilio-list.js';
 import { readCreate, readUpdate } from './_twilio-params.js';
 import { createStatusCallbackDeliverer } from './_webhook.js';
@@ -36,14 +44,15 @@ import type { SimulatedCall, StatusCallbackDeliverer, TwilioCallbackStatus } fro
 
 /**
  * The Twilio flavour: the Calls resource of API 2010-04-01 (create, fetch, list, update) behind
- * HTTP Basic auth, calls let out of `queued` at the account's calls per second, and signed status
- * callbacks.
+ * HTTP Basic auth, calls let out of `queued` at the account's calls per second, signed status
+ * callbacks, and inbound calls that ring an app (`_twilio-inbound.ts`).
  */
 export function createTwilioEngine(
   runtime: EngineRuntime,
   defaultDeliverer: StatusCallbackDeliverer = createStatusCallbackDeliverer((url, init) =>
     fetch(url, init),
   ),
+  io: InboundIo = { send: (url, init) => fetch(url, init), baseUrl: () => '' },
 ): SimulatorEngine {
   const { knobs, random, now, emit, schedule, wait } = runtime;
   const account = knobs.twilio;
@@ -53,6 +62,18 @@ export function createTwilioEngine(
   const waiting: TwilioCall[] = [];
   let nextSlotAt = Number.NEGATIVE_INFINITY;
   let pumping = false;
+  const recordings = createRecordingStore();
+  const ring = createTwilioInbound({
+    runtime,
+    io,
+    recordings,
+    register(call) {
+      call.order = calls.size;
+      calls.set(call.sid, call);
+      emit({ type: 'created', call: snapshot(call) });
+    },
+    advance: (call, status) => advance(call, status),
+  });
 
   const render = (call: TwilioCall) => renderCall(call, account.accountSid, now());
 
@@ -73,6 +94,14 @@ export function createTwilioEngine(
       createParams: Object.fromEntries(
         [...call.createParams].map(([name, values]) => [name, [...values]]),
       ),
+      ...(call.inbound === undefined
+        ? {}
+        : {
+            direction: 'inbound' as const,
+            spoken: [...call.inbound.spoken],
+            forwards: call.inbound.forwards.map((forward) => ({ ...forward })),
+            recordings: call.inbound.recordings.map((recording) => ({ ...recording })),
+          }),
     };
   }
 
@@ -84,6 +113,8 @@ export function createTwilioEngine(
 
   const refuse = (request: EngineRequest, p: ParamProblem) =>
     reject(request, p.status, p.code, p.message);
+
+  ringAtRandom(runtime, ring);
 
   // --- the lifecycle ---------------------------------------------------------------------------
 
@@ -187,6 +218,7 @@ export function createTwilioEngine(
     const call: TwilioCall = {
       ...parsed,
       sid,
+      direction: 'outbound-api',
       order: calls.size,
       outcome,
       gaps,
@@ -294,9 +326,10 @@ export function createTwilioEngine(
       if (runtime.isClosed()) {
         return twilioError(503, TWILIO_ERRORS.unavailable, 'the simulator closed');
       }
-      return route(request);
+      return serveOwnRoutes(runtime, request, ring, recordings) ?? route(request);
     },
     calls: () => [...calls.values()].map(snapshot),
     close: () => runtime.close(),
+    ringApp: ringAppWith(runtime, ring),
   };
 }

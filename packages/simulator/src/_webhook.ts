@@ -1,4 +1,4 @@
-import type { StatusCallbackDeliverer, WebhookDeliverer } from './types.js';
+import type { StatusCallbackDeliverer, TelnyxWebhookDeliverer, WebhookDeliverer } from './types.js';
 
 /** Sends one HTTP request: `fetch`, or `fetch(bypass(...))` under MSW. */
 export type SendRequest = (url: string, init: RequestInit) => Promise<Response>;
@@ -36,6 +36,19 @@ export function createStatusCallbackDeliverer(
       method: request.method,
       headers: request.headers,
       ...(request.method === 'POST' ? { body: request.body } : {}),
+    });
+}
+
+/** The default sender of Telnyx webhooks: the signed JSON `POST` as given, with the same retries. */
+export function createTelnyxWebhookDeliverer(
+  send: SendRequest,
+  options: WebhookDelivererOptions = {},
+): TelnyxWebhookDeliverer {
+  return (request, { signal }) =>
+    sendWithRetries(send, options, request.url, signal, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
     });
 }
 

@@ -1,13 +1,15 @@
 /**
- * `@ringkit/simulator`: a simulator of every Call API flavour (polling, webhook, Twilio) as a real
- * HTTP server, a fault gateway to put in front of it, and a fake provider inside the test process. It loads without msw: the same
- * simulator as MSW handlers is the separate entry `@ringkit/simulator/msw`, the provider contract
- * suite `@ringkit/simulator/contract`.
+ * `@ringkit/simulator`: a simulator of every Call API flavour (polling, webhook, Twilio, Telnyx) as
+ * a real HTTP server, a fault gateway to put in front of it, and a fake provider inside the test
+ * process. It loads without msw: the same simulator as MSW handlers is the separate entry
+ * `@ringkit/simulator/msw`, the provider contract suite `@ringkit/simulator/contract`.
  */
 export { startCallApiSimulator } from './simulator.js';
 export { startFaultGateway } from './gateway.js';
 export { createFakeProvider } from './fake-provider.js';
 export { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
+export { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
+export { signTelnyxWebhook } from './telnyx-signature.js';
 
 export type { CallApiSimulator, SimulatorOptions } from './simulator.js';
 export type { FaultGateway, FaultGatewayOptions, GatewayFault } from './gateway.js';
@@ -19,18 +21,33 @@ export type {
   FakeProviderFollow,
   FakeProviderOptions,
 } from './fake-provider.js';
+export type { SignTelnyxWebhookOptions, TelnyxWebhookHeaders } from './telnyx-signature.js';
 export type {
+  RingAppOptions,
   SimulatedCall,
+  SimulatedForward,
+  SimulatedForwardStatus,
   SimulatedOutcome,
+  SimulatedRecording,
   SimulatedStatus,
   SimulatorCreatedEvent,
   SimulatorEvent,
   SimulatorFlavour,
+  SimulatorInboundKnobs,
   SimulatorKnobs,
   SimulatorRejectedEvent,
   SimulatorStatusEvent,
+  SimulatorTelnyxAccount,
   SimulatorTwilioAccount,
   StatusCallbackDeliverer,
+  TelnyxAnsweredBy,
+  TelnyxCallStatus,
+  TelnyxEventType,
+  TelnyxHangupCause,
+  TelnyxMachineDetection,
+  TelnyxWebhookDeliverer,
+  TelnyxWebhookEvent,
+  TelnyxWebhookRequest,
   TwilioAnsweredBy,
   TwilioCallbackStatus,
   TwilioMachineDetection,

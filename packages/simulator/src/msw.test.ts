@@ -4,6 +4,7 @@ import { isInvalidOptionsError } from '@ringkit/call-client';
 import { startWebhookReceiver } from './_receiver.js';
 import { postJson, request, WAIT, type Harness } from '../test/simulator-suite-helpers.js';
 import { describePollingContract } from '../test/simulator-suite-polling.js';
+import { describeTelnyxContract } from '../test/simulator-suite-telnyx.js';
 import { describeTwilioContract } from '../test/simulator-suite-twilio.js';
 import { describeWebhookContract } from '../test/simulator-suite-webhook.js';
 import { createCallApiHandlers, createCallApiMock, type CallApiMockOptions } from './msw.js';
@@ -23,13 +24,14 @@ const harness: Harness = {
   async start(options) {
     const mock = createCallApiMock(options);
     server.use(...mock.handlers);
-    return { url: mock.baseUrl, calls: mock.calls, close: mock.close };
+    return { url: mock.baseUrl, calls: mock.calls, close: mock.close, publicKey: mock.publicKey };
   },
 };
 
 describePollingContract(harness);
 describeWebhookContract(harness);
 describeTwilioContract(harness);
+describeTelnyxContract(harness);
 
 describe('createCallApiHandlers', () => {
   it('answers on the default base URLs given to setupServer', async () => {

@@ -1,21 +1,26 @@
 /**
  * `@ringkit/simulator/msw`: the simulator of every Call API flavour (polling, webhook,
- * Twilio) as MSW request handlers (needs `msw` ≥ 3), with the same behaviour and knobs as the HTTP
+ * Twilio, Telnyx) as MSW request handlers (needs `msw` ≥ 3), with the same behaviour and knobs as the HTTP
  * simulator.
  */
 import { bypass, http, HttpResponse, type HttpHandler, type JsonBodyType } from 'msw';
 import { z } from 'zod';
 import { createSimulatorEngine } from './_engine.js';
+import { ringAppOf } from './_inbound.js';
 import { knobsSchema, parseOptions, resolveKnobs } from './_options.js';
-import { createStatusCallbackDeliverer, createWebhookDeliverer } from './_webhook.js';
-import type { SimulatedCall, SimulatorFlavour, SimulatorKnobs } from './types.js';
+import {
+  createStatusCallbackDeliverer,
+  createTelnyxWebhookDeliverer,
+  createWebhookDeliverer,
+} from './_webhook.js';
+import type { RingAppOptions, SimulatedCall, SimulatorFlavour, SimulatorKnobs } from './types.js';
 
 /** Options of {@link createCallApiMock} and {@link createCallApiHandlers}: the shared knobs plus a base URL. */
 export interface CallApiMockOptions extends SimulatorKnobs {
   /**
    * Where the mocked provider lives; every request under it is answered, unknown routes with 404.
    * @default 'http://localhost:5000' for polling, 'http://localhost:4830' for webhook,
-   * 'https://api.twilio.com' for twilio
+   * 'https://api.twilio.com' for twilio, 'https://api.telnyx.com' for telnyx
    */
   baseUrl?: string;
 }
@@ -31,12 +36,24 @@ export interface CallApiMock {
   calls(): SimulatedCall[];
   /** Clears timers and aborts webhook deliveries; later requests are answered 503. */
   close(): void;
+  /**
+   * Telnyx flavour: the Ed25519 public key its webhooks are verified with (base64 of the raw 32
+   * bytes, as Telnyx's portal shows one). Absent for the other flavours.
+   */
+  publicKey?: string;
+  /**
+   * Twilio and Telnyx flavours: rings an app with an inbound call now and returns its id, as
+   * `startCallApiSimulator`'s `ringApp` does; its requests go out through `bypass()`, and its
+   * recordings' URLs are under `baseUrl`.
+   */
+  ringApp(options?: RingAppOptions): string;
 }
 
 const DEFAULT_BASE_URLS: Record<SimulatorFlavour, string> = {
   polling: 'http://localhost:5000',
   webhook: 'http://localhost:4830',
   twilio: 'https://api.twilio.com',
+  telnyx: 'https://api.telnyx.com',
 };
 
 const mockOptions = knobsSchema({
@@ -44,7 +61,7 @@ const mockOptions = knobsSchema({
 });
 
 /**
- * A mocked provider of either flavour for MSW, with the same behaviour as
+ * A mocked provider of any flavour for MSW, with the same behaviour as
  * {@link startCallApiSimulator}. Webhooks are sent for real, through `bypass()`, so a local
  * receiver gets them even while MSW intercepts `fetch`.
  *
@@ -59,10 +76,13 @@ export function createCallApiMock(options: CallApiMockOptions): CallApiMock {
   const base = new URL(parsed.baseUrl ?? DEFAULT_BASE_URLS[parsed.flavour]);
   const basePath = base.pathname.replace(/\/+$/, '');
   const engine = createSimulatorEngine(resolveKnobs(parsed), {
+    send: (url, init) => fetch(bypass(url, init)),
+    baseUrl: () => `${base.origin}${basePath}`,
     defaultDeliverer: createWebhookDeliverer((url, init) => fetch(bypass(url, init))),
     defaultCallbackDeliverer: createStatusCallbackDeliverer((url, init) =>
       fetch(bypass(url, init)),
     ),
+    defaultTelnyxDeliverer: createTelnyxWebhookDeliverer((url, init) => fetch(bypass(url, init))),
   });
 
   /** The path below the base URL, or `undefined` for a request elsewhere. */
@@ -88,6 +108,10 @@ export function createCallApiMock(options: CallApiMockOptions): CallApiMock {
         body,
         bodySize: body.byteLength,
       });
+      if (response.body instanceof Uint8Array) {
+        const { status, headers } = response;
+        return new HttpResponse(response.body as Uint8Array<ArrayBuffer>, { status, headers });
+      }
       return HttpResponse.json(response.body as JsonBodyType, {
         status: response.status,
         headers: response.headers,
@@ -101,11 +125,13 @@ export function createCallApiMock(options: CallApiMockOptions): CallApiMock {
     handlers: [handler],
     calls: () => engine.calls(),
     close: () => engine.close(),
+    ringApp: ringAppOf(engine, parsed.flavour),
+    ...(engine.publicKey === undefined ? {} : { publicKey: engine.publicKey }),
   };
 }
 
 /**
- * MSW handlers that play the polling, the webhook or the Twilio provider, for
+ * MSW handlers that play the polling, the webhook, the Twilio or the Telnyx provider, for
  * `setupServer(...createCallApiHandlers({ flavour: 'polling' }))`. Use {@link createCallApiMock}
  * to see the calls created or to stop pending webhooks.
  */

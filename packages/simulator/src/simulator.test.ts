@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import type { Harness } from '../test/simulator-suite-helpers.js';
 import { describePollingContract } from '../test/simulator-suite-polling.js';
+import { describeTelnyxContract } from '../test/simulator-suite-telnyx.js';
 import { describeTwilioContract } from '../test/simulator-suite-twilio.js';
 import { describeWebhookContract } from '../test/simulator-suite-webhook.js';
 import { startCallApiSimulator, type SimulatorOptions } from './simulator.js';
@@ -15,6 +16,7 @@ const harness: Harness = {
 describePollingContract(harness);
 describeWebhookContract(harness);
 describeTwilioContract(harness);
+describeTelnyxContract(harness);
 
 describe('startCallApiSimulator', () => {
   it('listens on a free port of 127.0.0.1 when given port 0', async () => {
@@ -57,6 +59,19 @@ describe('startCallApiSimulator', () => {
     ['a port out of range', { flavour: 'polling', port: 70_000 }, 'port'],
     ['a misspelt option', { flavour: 'polling', stepMS: 5 }, 'stepMS'],
     ['an onEvent that is no function', { flavour: 'polling', onEvent: 'log' }, 'onEvent'],
+    ['inbound calls for the polling flavour', { flavour: 'polling', inbound: {} }, 'inbound'],
+    [
+      'inbound.everyMs without a url',
+      { flavour: 'twilio', inbound: { everyMs: 1000 } },
+      'everyMs needs a url',
+    ],
+    [
+      'inbound.statusCallbackUrl for Telnyx',
+      { flavour: 'telnyx', inbound: { statusCallbackUrl: 'http://127.0.0.1/status' } },
+      'twilio flavour only',
+    ],
+    ['an inbound caller not in E.164', { flavour: 'twilio', inbound: { from: '555' } }, 'E.164'],
+    ['an unknown inbound knob', { flavour: 'twilio', inbound: { answerRate: 1 } }, 'answerRate'],
   ])('refuses %s with an InvalidOptionsError naming it', async (_, options, names) => {
     const error: unknown = await startCallApiSimulator(options as SimulatorOptions).catch(
       (e: unknown) => e,

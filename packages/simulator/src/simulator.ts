@@ -2,9 +2,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { createSimulatorEngine, MAX_BODY_BYTES, type SimulatorEngine } from './_engine.js';
+import { ringAppOf } from './_inbound.js';
 import { knobsSchema, parseOptions, resolveKnobs } from './_options.js';
-import { createStatusCallbackDeliverer, createWebhookDeliverer } from './_webhook.js';
-import type { SimulatedCall, SimulatorFlavour, SimulatorKnobs } from './types.js';
+import {
+  createStatusCallbackDeliverer,
+  createTelnyxWebhookDeliverer,
+  createWebhookDeliverer,
+} from './_webhook.js';
+import type { RingAppOptions, SimulatedCall, SimulatorFlavour, SimulatorKnobs } from './types.js';
 
 /** Options of {@link startCallApiSimulator}: the shared knobs plus where to listen. */
 export interface SimulatorOptions extends SimulatorKnobs {
@@ -30,6 +35,21 @@ export interface CallApiSimulator {
   close(): Promise<void>;
   /** The calls created so far, each with its status now. */
   calls(): SimulatedCall[];
+  /**
+   * Telnyx flavour: the Ed25519 public key its webhooks are verified with, as Telnyx's portal
+   * shows one (the raw 32 bytes in base64): give it to `TelnyxWebhook` or to your verifier.
+   * Absent for the other flavours.
+   */
+  publicKey?: string;
+  /**
+   * Twilio and Telnyx flavours: rings an app with an inbound call now, as the provider would
+   * (Twilio: a signed voice request to `url`; Telnyx: a signed `call.initiated` to `url`), and
+   * returns the call's id (`CallSid`, `call_control_id`). What is left out comes from the
+   * `inbound` knobs. Throws an `InvalidOptionsError` for bad options (or no `url` anywhere), an
+   * `UnsupportedOperationError` for the polling and webhook flavours.
+   * @example const id = sim.ringApp({ url: 'http://127.0.0.1:3000/voice', from: '+14155552671' });
+   */
+  ringApp(options?: RingAppOptions): string;
 }
 
 const serverOptions = knobsSchema({
@@ -39,8 +59,8 @@ const serverOptions = knobsSchema({
 
 /**
  * Starts a real HTTP server that plays the polling ("Mock Call API"), the webhook
- * ("Num Dialer API") or the Twilio (Calls resource of API 2010-04-01) provider, with knobs for
- * step times, outcomes, outages and webhook quirks.
+ * ("Num Dialer API"), the Twilio (Calls resource of API 2010-04-01) or the Telnyx (Call Control
+ * v2) provider, with knobs for step times, outcomes, outages and webhook quirks.
  *
  * @example
  * const sim = await startCallApiSimulator({ flavour: 'polling', stepMs: [5, 20], seed: 1 });
@@ -49,9 +69,12 @@ const serverOptions = knobsSchema({
  */
 export async function startCallApiSimulator(options: SimulatorOptions): Promise<CallApiSimulator> {
   const parsed = parseOptions(serverOptions, options, 'simulator');
+  let baseUrl = '';
   const engine = createSimulatorEngine(resolveKnobs(parsed), {
+    baseUrl: () => baseUrl,
     defaultDeliverer: createWebhookDeliverer((url, init) => fetch(url, init)),
     defaultCallbackDeliverer: createStatusCallbackDeliverer((url, init) => fetch(url, init)),
+    defaultTelnyxDeliverer: createTelnyxWebhookDeliverer((url, init) => fetch(url, init)),
   });
   const server = createServer((req, res) => void serve(engine, req, res));
   const host = parsed.host ?? '127.0.0.1';
@@ -70,12 +93,15 @@ export async function startCallApiSimulator(options: SimulatorOptions): Promise<
   }
 
   const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://${urlHost(host)}:${port}`;
   let closing: Promise<void> | undefined;
   return {
     flavour: parsed.flavour,
-    url: `http://${urlHost(host)}:${port}`,
+    url: baseUrl,
     port,
     calls: () => engine.calls(),
+    ringApp: ringAppOf(engine, parsed.flavour),
+    ...(engine.publicKey === undefined ? {} : { publicKey: engine.publicKey }),
     close() {
       closing ??= new Promise<void>((resolve) => {
         engine.close();
@@ -111,11 +137,18 @@ async function serve(engine: SimulatorEngine, req: IncomingMessage, res: ServerR
   }
 }
 
-/** Sends `body` as JSON; an `undefined` body (a `204`) is sent as no body at all. */
+/**
+ * Sends `body` as JSON; an `undefined` body (a `204`) is sent as no body at all, bytes as they
+ * are (with the `content-type` in `headers`).
+ */
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>) {
   if (res.headersSent || res.destroyed) return;
   if (body === undefined) {
     res.writeHead(status, headers).end();
+    return;
+  }
+  if (body instanceof Uint8Array) {
+    res.writeHead(status, { ...headers, 'content-length': body.byteLength }).end(body);
     return;
   }
   const text = JSON.stringify(body);

@@ -1,8 +1,65 @@
+import type {
+  SimulatorTelnyxAccount,
+  TelnyxAnsweredBy,
+  TelnyxCallStatus,
+  TelnyxHangupCause,
+  TelnyxMachineDetection,
+  TelnyxWebhookDeliverer,
+} from './types-telnyx.js';
+import type { SimulatorEvent } from './types-events.js';
+import type {
+  SimulatedForward,
+  SimulatedRecording,
+  SimulatorInboundKnobs,
+} from './types-inbound.js';
+import type {
+  SimulatorTwilioAccount,
+  StatusCallbackDeliverer,
+  TwilioAnsweredBy,
+  TwilioMachineDetection,
+} from './types-twilio.js';
+
+export type {
+  SimulatorTelnyxAccount,
+  TelnyxAnsweredBy,
+  TelnyxCallStatus,
+  TelnyxEventType,
+  TelnyxHangupCause,
+  TelnyxMachineDetection,
+  TelnyxWebhookDeliverer,
+  TelnyxWebhookEvent,
+  TelnyxWebhookRequest,
+} from './types-telnyx.js';
+export type {
+  SimulatorCreatedEvent,
+  SimulatorEvent,
+  SimulatorRejectedEvent,
+  SimulatorStatusEvent,
+  SimulatorWebhookFailedEvent,
+  SimulatorWebhookSentEvent,
+} from './types-events.js';
+export type {
+  RingAppOptions,
+  SimulatedForward,
+  SimulatedForwardStatus,
+  SimulatedRecording,
+  SimulatorInboundKnobs,
+} from './types-inbound.js';
+export type {
+  SimulatorTwilioAccount,
+  StatusCallbackDeliverer,
+  TwilioAnsweredBy,
+  TwilioCallbackStatus,
+  TwilioMachineDetection,
+  TwilioStatusCallbackRequest,
+} from './types-twilio.js';
+
 /**
- * Which provider a simulator plays: the polling "Mock Call API", the webhook "Num Dialer API", or
- * Twilio's Calls resource (API 2010-04-01: form-encoded, Basic auth, signed status callbacks).
+ * Which provider a simulator plays: the polling "Mock Call API", the webhook "Num Dialer API",
+ * Twilio's Calls resource (API 2010-04-01: form-encoded, Basic auth, signed status callbacks), or
+ * Telnyx Call Control v2 (JSON, Bearer auth, webhooks signed with Ed25519).
  */
-export type SimulatorFlavour = 'polling' | 'webhook' | 'twilio';
+export type SimulatorFlavour = 'polling' | 'webhook' | 'twilio' | 'telnyx';
 
 /** How a simulated call ends. */
 export type SimulatedOutcome = 'completed' | 'busy' | 'no-answer' | 'failed';
@@ -11,7 +68,8 @@ export type SimulatedOutcome = 'completed' | 'busy' | 'no-answer' | 'failed';
  * A status word as the simulated provider says it: the polling flavour says `connected`, the
  * webhook flavour `answered`, the Twilio flavour `in-progress`. A webhook call is `initiated`
  * until its first step; a Twilio call is `queued` until the account's calls-per-second lets it
- * out, then `initiated`, and `canceled` when canceled before it was answered.
+ * out, then `initiated`, and `canceled` when canceled before it was answered. A Telnyx call is
+ * `initiated`, `answered`, then `hangup:<cause>` (see {@link TelnyxCallStatus}).
  */
 export type SimulatedStatus =
   | 'queued'
@@ -21,77 +79,8 @@ export type SimulatedStatus =
   | 'answered'
   | 'in-progress'
   | 'canceled'
-  | SimulatedOutcome;
-
-/** The `CallStatus` of a Twilio status callback (and of the `webhook_*` events it causes). */
-export type TwilioCallbackStatus =
-  'initiated' | 'ringing' | 'in-progress' | 'canceled' | SimulatedOutcome;
-
-/**
- * One Twilio status callback as the simulator sends it: `method` `POST` carries the form in
- * `body`; `GET` (when the call asked `StatusCallbackMethod=GET`) carries it in `url`'s query and
- * `body` is empty. `headers` holds `content-type` (for `POST`) and `x-twilio-signature`, computed
- * over `url` and `params` (no params for `GET`) as Twilio does.
- */
-export interface TwilioStatusCallbackRequest {
-  method: 'POST' | 'GET';
-  /**
-   * Where the callback goes, and the URL signed: the call's `StatusCallback` percent-encoded as
-   * a request line carries it (spaces and non-ASCII characters escaped, `%`-escapes already there
-   * kept, a default port and any fragment dropped), so a receiver that rebuilds the URL from the
-   * request verifies it.
-   */
-  url: string;
-  headers: Record<string, string>;
-  /**
-   * The callback's parameters, `CallSid` … `SequenceNumber`, `Timestamp`, `CallDuration`, and
-   * `AnsweredBy` from the answer on when the call asked for machine detection.
-   */
-  params: Record<string, string>;
-  /** The form-encoded parameters for `POST`; `''` for `GET`. */
-  body: string;
-}
-
-/**
- * Sends one Twilio status callback. Resolve when the receiver took it; reject when it did not (the
- * simulator then reports a `webhook_failed` event). `signal` aborts when the simulator closes.
- */
-export type StatusCallbackDeliverer = (
-  request: TwilioStatusCallbackRequest,
-  context: { signal: AbortSignal },
-) => Promise<void>;
-
-/**
- * Twilio's `MachineDetection`: `Enable` says who answered as soon as it is known;
- * `DetectMessageEnd` waits, for a machine, until its greeting ends.
- */
-export type TwilioMachineDetection = 'Enable' | 'DetectMessageEnd';
-
-/**
- * Twilio's word for who answered a call that asked for machine detection (`answered_by`,
- * `AnsweredBy`): `machine_start` with `Enable`, a `machine_end_…` word with `DetectMessageEnd`.
- */
-export type TwilioAnsweredBy =
-  | 'human'
-  | 'machine_start'
-  | 'machine_end_beep'
-  | 'machine_end_silence'
-  | 'machine_end_other'
-  | 'fax'
-  | 'unknown';
-
-/** The account the Twilio flavour plays, and the credentials it accepts. */
-export interface SimulatorTwilioAccount {
-  /** The account's SID, `AC` + 32 hex digits: requests under another one are answered 404. */
-  accountSid: string;
-  /** Its auth token: HTTP Basic `accountSid:authToken` is accepted, and callbacks are signed with it. */
-  authToken: string;
-  /**
-   * API keys also accepted as HTTP Basic `sid:secret` (`sid` is `SK` + 32 hex digits).
-   * @default []
-   */
-  apiKeys?: Array<{ sid: string; secret: string }>;
-}
+  | SimulatedOutcome
+  | TelnyxCallStatus;
 
 /** The JSON body of a status webhook of the webhook flavour. */
 export interface SimulatorWebhookBody {
@@ -126,29 +115,34 @@ export interface SimulatorKnobs {
    */
   outcomes?: Partial<Record<SimulatedOutcome, number>>;
   /**
-   * Fraction (0..1) of `POST`s answered `503` with `Retry-After: 0`, without creating a call.
+   * Fraction (0..1) of call-creating `POST`s answered `503` with `Retry-After: 0`, without
+   * creating a call.
    * @default 0
    */
   errorRate?: number;
   /**
-   * Webhook flavour: fraction (0..1) of calls whose `ringing` webhook is delivered before the
-   * `POST` that created the call is answered (the answer waits for that delivery).
+   * Webhook and Telnyx flavours: fraction (0..1) of calls whose first webhook (`ringing`;
+   * Telnyx: `call.initiated`) is delivered before the `POST` that created the call is answered
+   * (the answer waits for that delivery).
    * @default 0
    */
   earlyWebhookRate?: number;
   /**
-   * Webhook flavour: fraction (0..1) of webhooks delivered twice.
+   * Webhook, Twilio and Telnyx flavours: fraction (0..1) of webhooks delivered twice (Telnyx:
+   * the same event `id`, `meta.attempt` 2 on the second copy).
    * @default 0
    */
   duplicateWebhookRate?: number;
   /**
-   * Webhook flavour: fraction (0..1) of completed calls whose `completed` webhook is delivered
-   * before the `answered` one, so `answered` arrives late.
+   * Webhook, Twilio and Telnyx flavours: fraction (0..1) of answered calls whose end webhook
+   * (`completed`; Telnyx: `call.hangup`) is delivered before the `answered` one
+   * (`call.answered`), so `answered` arrives late.
    * @default 0
    */
   outOfOrderRate?: number;
   /**
-   * Delay before answering each `POST`, in ms. The call exists (and its clock runs) meanwhile.
+   * Delay before answering each call-creating `POST`, in ms. The call exists (and its clock
+   * runs) meanwhile.
    * @default 0
    */
   responseDelayMs?: number;
@@ -194,6 +188,9 @@ export interface SimulatorKnobs {
    * `machine_end_beep`, `machine_end_silence` or `machine_end_other` with `DetectMessageEnd`.
    * `fax` and `unknown` each take `machineRate × (1 − machineRate) / 20` of the answers (about 1%
    * at the default), none at 0 or 1, so those give only machines or only humans.
+   * Telnyx flavour: the same share of calls dialed with `answering_machine_detection` gets
+   * `machine`; `not_sure` (standard) or `silence` and `fax_detected` (premium) take the rare
+   * shares, and a `human` (premium: `human_residence` or `human_business`) the rest.
    * @default 0.3
    * @example machineRate: 1 // every answered call reaches an answering machine
    */
@@ -212,13 +209,40 @@ export interface SimulatorKnobs {
    * @default a fetch request with retries
    */
   deliverStatusCallback?: StatusCallbackDeliverer;
+  /**
+   * Telnyx flavour: the account played: the API key accepted as `Authorization: Bearer …` and
+   * the connection (Call Control application) id dials must name.
+   * @default TELNYX_TEST_CREDENTIALS
+   */
+  telnyx?: SimulatorTelnyxAccount;
+  /**
+   * Telnyx flavour: the Ed25519 private key webhooks are signed with, base64 of its PKCS#8 DER
+   * (`privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64')`). Its public half
+   * is the simulator's `publicKey`.
+   * @default a key generated for each simulator
+   */
+  telnyxSigningKey?: string;
+  /**
+   * Telnyx flavour: sends each webhook (a signed JSON `POST`, see {@link TelnyxWebhookRequest}).
+   * The default sends it with `fetch` (through `bypass()` with MSW) and retries like
+   * `deliverWebhook`.
+   * @default a fetch POST with retries
+   */
+  deliverTelnyxWebhook?: TelnyxWebhookDeliverer;
+  /**
+   * Twilio and Telnyx flavours: inbound calls that ring an app (where, how often, from and to
+   * whom) and how their callers behave. See {@link SimulatorInboundKnobs}.
+   * @default no call rings by itself; see each field's default
+   * @example inbound: { url: 'http://127.0.0.1:4000/webhooks/twilio/voice', everyMs: 20_000 }
+   */
+  inbound?: SimulatorInboundKnobs;
 }
 
 /** A call the simulator created, as it stands now. */
 export interface SimulatedCall {
   /**
    * The provider's id as a string (`'1001'` for the webhook flavour, a UUID for polling, `CA` + 32
-   * hex digits for Twilio).
+   * hex digits for Twilio, the `call_control_id` for Telnyx: `v3:` + 48 URL-safe base64 characters).
    */
   id: string;
   flavour: SimulatorFlavour;
@@ -227,11 +251,19 @@ export interface SimulatedCall {
   createdAt: Date;
   /** The provider's status word now. */
   status: SimulatedStatus;
-  /** How the call ends (drawn when it was created). */
+  /**
+   * How the call ends (drawn when it was created). An inbound call's outcome is known only once
+   * it ended: `completed` until then, and after a reject or a caller who hung up while it rang
+   * `busy` or `no-answer` (Twilio: as its status; Telnyx: `user_busy` is `busy`, any other end
+   * before an answer `no-answer`), `failed` when the app's answer could not be played.
+   */
   outcome: SimulatedOutcome;
-  /** Webhook flavour: where its webhooks go; Twilio flavour: its `StatusCallback`, if any. */
+  /**
+   * Webhook flavour: where its webhooks go; Twilio flavour: its `StatusCallback`, if any; Telnyx
+   * flavour: its `webhook_url`, if any.
+   */
   webhookUrl?: string;
-  /** Twilio flavour: the caller id (`From`). */
+  /** Twilio and Telnyx flavours: the caller id (`From`, `from`). */
   from?: string;
   /**
    * Twilio flavour: the call's `Twiml`, as created or as last redirected by an update with `Twiml`
@@ -243,74 +275,44 @@ export interface SimulatedCall {
   /**
    * Twilio flavour: the machine detection the call runs, its `MachineDetection` (left out: none;
    * Twilio ignores `MachineDetection` when `SendDigits` is given, and so does the simulator).
+   * Telnyx flavour: its `answering_machine_detection` (left out: none, or `disabled`).
    */
-  machineDetection?: TwilioMachineDetection;
+  machineDetection?: TwilioMachineDetection | TelnyxMachineDetection;
   /**
    * Twilio flavour: who answered (`answered_by`): `null` until the call is answered, and always
-   * without machine detection.
+   * without machine detection. Telnyx flavour: the `result` of its machine detection webhook,
+   * `null` until that webhook is sent, and always without machine detection.
    */
-  answeredBy?: TwilioAnsweredBy | null;
+  answeredBy?: TwilioAnsweredBy | TelnyxAnsweredBy | null;
   /**
    * Twilio flavour: every parameter of the request that created the call, each with its values in
-   * the order given (`StatusCallbackEvent` may have several).
-   * @example call.createParams?.Timeout // ['15']
+   * the order given (`StatusCallbackEvent` may have several); for an inbound call, those of the
+   * voice request the simulator sent. Telnyx flavour: the dial's JSON body as received (none for
+   * an inbound call).
+   * @example call.createParams?.Timeout // ['15'] (Twilio)
+   * @example call.createParams?.timeout_secs // 20 (Telnyx)
    */
-  createParams?: Readonly<Record<string, readonly string[]>>;
+  createParams?: Readonly<Record<string, unknown>>;
+  /**
+   * Telnyx flavour: the `payload` of every `speak` command the call took, in order. Twilio
+   * flavour, inbound calls: the text of every `<Say>` played.
+   */
+  spoken?: string[];
+  /**
+   * Telnyx flavour: the call's `client_state` now: the dial's, replaced by the `client_state` of
+   * each later command (left out: none).
+   */
+  clientState?: string;
+  /** Telnyx flavour: why the call ended, once it has (its `call.hangup`'s `hangup_cause`). */
+  hangupCause?: TelnyxHangupCause;
+  /**
+   * `'inbound'` for a call the simulator rang an app with (`ringApp`, `POST /_sim/inbound`,
+   * `inbound.everyMs`); left out for a call the app placed. An inbound call's `phone` is the app's
+   * number called, its `from` the caller, its `spoken` what the app said (Twilio: each `<Say>`).
+   */
+  direction?: 'inbound';
+  /** Inbound calls: each forward the app made (`<Dial>`, `transfer`), in order. */
+  forwards?: SimulatedForward[];
+  /** Inbound calls: each voicemail the caller left, in order. */
+  recordings?: SimulatedRecording[];
 }
-
-interface SimulatorEventBase {
-  at: Date;
-  flavour: SimulatorFlavour;
-}
-
-/** A call was created. */
-export interface SimulatorCreatedEvent extends SimulatorEventBase {
-  type: 'created';
-  call: SimulatedCall;
-}
-
-/** A call moved to a new status. */
-export interface SimulatorStatusEvent extends SimulatorEventBase {
-  type: 'status';
-  callId: string;
-  phone: string;
-  status: SimulatedStatus;
-}
-
-/** A webhook was delivered (`duplicate` for the second copy of a doubled one). */
-export interface SimulatorWebhookSentEvent extends SimulatorEventBase {
-  type: 'webhook_sent';
-  callId: string;
-  phone: string;
-  status: SimulatorWebhookBody['status'] | TwilioCallbackStatus;
-  url: string;
-  duplicate: boolean;
-}
-
-/** A webhook could not be delivered. */
-export interface SimulatorWebhookFailedEvent extends SimulatorEventBase {
-  type: 'webhook_failed';
-  callId: string;
-  phone: string;
-  status: SimulatorWebhookBody['status'] | TwilioCallbackStatus;
-  url: string;
-  error: unknown;
-}
-
-/** A request was answered with an error (4xx, or 503 from `errorRate`). */
-export interface SimulatorRejectedEvent extends SimulatorEventBase {
-  type: 'rejected';
-  method: string;
-  path: string;
-  httpStatus: number;
-  code: string;
-  message: string;
-}
-
-/** Everything a simulator reports through `onEvent`, told apart by `type`. */
-export type SimulatorEvent =
-  | SimulatorCreatedEvent
-  | SimulatorStatusEvent
-  | SimulatorWebhookSentEvent
-  | SimulatorWebhookFailedEvent
-  | SimulatorRejectedEvent;

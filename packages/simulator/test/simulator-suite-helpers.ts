@@ -7,6 +7,8 @@ export interface HarnessInstance {
   url: string;
   calls(): SimulatedCall[];
   close(): Promise<void> | void;
+  /** Telnyx flavour: the public key its webhooks are verified with. */
+  publicKey?: string;
 }
 
 /** How a test file starts a provider: the HTTP simulator or the MSW mock. */
