@@ -6,8 +6,9 @@ import {
   type CountryCode,
 } from '@ringkit/call-client';
 import { ValidationError, type ValidationIssue } from './errors.js';
-import type { StoredCallRecord } from './store.js';
+import { fullRecord, type Store, type StoredCallRecord } from './store.js';
 import type { RecordCallInput } from './types.js';
+import { mergeCallRecords, timesInOrder } from './_merge-records.js';
 import { customIssue } from './_validate.js';
 
 /** What `recordCall()` needs of the scheduler. */
@@ -20,7 +21,7 @@ export interface RecordCallContext {
 
 /**
  * Checks `recordCall()` input and makes the record to store: numbers in E.164, times in epoch
- * ms, the direction and the talk time derived where not given. Throws a {@link ValidationError}
+ * ms and in order (`timesInOrder`), the direction and the talk time derived where not given. Throws a {@link ValidationError}
  * listing every issue.
  */
 export function validateRecordCall(
@@ -45,10 +46,10 @@ export function validateRecordCall(
     if (!Number.isFinite(ms)) issues.push(customIssue([path], 'not a valid date'));
     return ms;
   };
-  const startedAt = time(input?.startedAt, 'startedAt');
-  if (startedAt === null) issues.push(customIssue(['startedAt'], 'required'));
-  const answeredAt = time(input?.answeredAt, 'answeredAt');
-  const endedAt = time(input?.endedAt, 'endedAt');
+  const started = time(input?.startedAt, 'startedAt');
+  if (started === null) issues.push(customIssue(['startedAt'], 'required'));
+  const answered = time(input?.answeredAt, 'answeredAt');
+  const ended = time(input?.endedAt, 'endedAt');
   const outcomeUnknown = input?.outcomeUnknown ?? false;
   if (typeof outcomeUnknown !== 'boolean') {
     issues.push(customIssue(['outcomeUnknown'], 'not a boolean'));
@@ -59,21 +60,120 @@ export function validateRecordCall(
   if (answeredBy !== null && !ANSWERED_BY.includes(answeredBy)) {
     issues.push(customIssue(['answeredBy'], `expected one of ${ANSWERED_BY.join(', ')}`));
   }
+  const recordingUrl = input?.recordingUrl ?? null;
+  if (recordingUrl !== null && !isRecordingUrl(recordingUrl)) {
+    issues.push(
+      customIssue(['recordingUrl'], `an http(s) URL of at most ${MAX_URL_LENGTH} characters`),
+    );
+  }
+  const recordingDurationS = input?.recordingDurationS ?? null;
+  if (recordingDurationS !== null && !isSeconds(recordingDurationS)) {
+    issues.push(customIssue(['recordingDurationS'], 'a number of seconds, 0 or more'));
+  }
+  const providerStatus = input?.providerStatus === '' ? null : (input?.providerStatus ?? null);
+  if (
+    providerStatus !== null &&
+    (typeof providerStatus !== 'string' || providerStatus.length > MAX_PROVIDER_STATUS_LENGTH)
+  ) {
+    issues.push(
+      customIssue(['providerStatus'], `a word of at most ${MAX_PROVIDER_STATUS_LENGTH} characters`),
+    );
+  }
   if (issues.length > 0) throw new ValidationError('call record', issues);
   const status = input.status;
+  // Times in the order a call lives them, as merges keep them (see `timesInOrder`).
+  const { startedAt, answeredAt, endedAt } = timesInOrder({
+    startedAt: started!,
+    answeredAt: answered,
+    endedAt: ended,
+  });
   return {
     id: input.id ?? ctx.generateId(),
     from,
     to,
     direction: input.direction ?? (from === ctx.callerId ? 'outbound' : 'inbound'),
     status,
-    startedAt: startedAt!,
+    startedAt,
     answeredAt,
     endedAt,
-    durationS:
-      input.durationS ??
-      callDurationSeconds({ status, startedAt: startedAt!, answeredAt, endedAt }),
+    durationS: input.durationS ?? callDurationSeconds({ status, startedAt, answeredAt, endedAt }),
     outcomeUnknown,
     answeredBy,
+    recordingUrl,
+    recordingDurationS,
+    providerStatus,
+  };
+}
+
+/** The longest `recordingUrl` taken, as browsers and providers' media URLs keep within. */
+const MAX_URL_LENGTH = 2048;
+/** The longest `providerStatus` taken: a provider's word, not a message. */
+const MAX_PROVIDER_STATUS_LENGTH = 64;
+
+const isSeconds = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+function isRecordingUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > MAX_URL_LENGTH) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Per store without `mergeCallRecord`, the last write of each id in flight in this process
+ * (whichever scheduler asked): the next write of that id waits for it, failed or not.
+ */
+const writesInFlight = new WeakMap<Store, Map<string, Promise<unknown>>>();
+
+/**
+ * How `recordCall()` stores a checked record: merged by id into the one stored
+ * ({@link mergeCallRecords}), atomically across processes through the store's
+ * `mergeCallRecord`. A store without it gets the contract's fallback: the stored record is found
+ * in the history of the call's party other than `callerId` (an inbound call's caller: a short
+ * history) and the merge saved with `saveCallRecord`, one write of an id at a time in this
+ * process, whichever scheduler asks (two processes writing one id at once may lose a write).
+ */
+export function createRecordWriter(
+  store: Store,
+  callerId: string,
+): (record: StoredCallRecord) => Promise<StoredCallRecord> {
+  if (store.mergeCallRecord) {
+    const merge = store.mergeCallRecord.bind(store);
+    return (record) => merge(record, mergeCallRecords);
+  }
+  const find = async (record: StoredCallRecord) => {
+    const phone = record.from === callerId ? record.to : record.from;
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<Store['listHistory']>> = await store.listHistory(phone, {
+        cursor,
+        limit: 100,
+      });
+      const found = page.items.find((stored) => stored.id === record.id);
+      if (found) return found;
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return null;
+  };
+  const write = async (record: StoredCallRecord) => {
+    const stored = await find(record);
+    const next = fullRecord(stored ? mergeCallRecords(stored, record) : record);
+    await store.saveCallRecord(next);
+    return next;
+  };
+  const tails = writesInFlight.get(store) ?? new Map<string, Promise<unknown>>();
+  writesInFlight.set(store, tails);
+  return (record) => {
+    const result = (tails.get(record.id) ?? Promise.resolve()).then(() => write(record));
+    const tail = result.catch(() => undefined);
+    tails.set(record.id, tail);
+    void tail.then(() => {
+      if (tails.get(record.id) === tail) tails.delete(record.id);
+    });
+    return result;
   };
 }

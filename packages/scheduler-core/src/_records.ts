@@ -103,6 +103,9 @@ export function toCallRecord(record: StoredCallRecord): CallRecord {
     endedAt: record.endedAt === null ? null : new Date(record.endedAt),
     outcomeUnknown: record.outcomeUnknown === true,
     answeredBy: record.answeredBy ?? null,
+    recordingUrl: record.recordingUrl ?? null,
+    recordingDurationS: record.recordingDurationS ?? null,
+    providerStatus: record.providerStatus ?? null,
   };
 }
 
@@ -128,5 +131,6 @@ export function toHistoryEntry(record: StoredCallRecord, phone: string): History
       record.durationS ?? callDurationSeconds({ ...record, status: 'completed' }) ?? 0;
   }
   if (record.answeredBy) entry.answeredBy = record.answeredBy;
+  if (record.recordingUrl) entry.recordingUrl = record.recordingUrl;
   return entry;
 }

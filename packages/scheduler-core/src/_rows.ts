@@ -50,6 +50,7 @@ export function withEvent(row: StoredCall, event: StoredEvent): StoredEvent[] {
   const entry: StoredEvent = { status: event.status, at: event.at, attempt: event.attempt };
   if (event.providerStatus !== undefined) entry.providerStatus = event.providerStatus;
   if (event.reason !== undefined) entry.reason = event.reason;
+  if (event.providerCallId !== undefined) entry.providerCallId = event.providerCallId;
   if (event.answeredBy !== undefined && !saysWhoAnswered(steps, event.attempt)) {
     entry.answeredBy = event.answeredBy;
   }

@@ -71,7 +71,11 @@ export type ConflictReason =
   /** A campaign joined with another list than the one it was created with. */
   | 'campaign_mismatch'
   /** `resume()` or `pause()` of a campaign that was stopped. */
-  | 'campaign_stopped';
+  | 'campaign_stopped'
+  /** `resume()` or `pause()` of a campaign whose every entry has ended. */
+  | 'campaign_done'
+  /** An exclusive creation (`exclusive: true`) of a campaign whose name is taken. */
+  | 'campaign_exists';
 
 /** The operation does not fit the call's current state. */
 export class ConflictError extends SchedulerError {

@@ -1,12 +1,11 @@
 export { createScheduler } from './scheduler.js';
 export type { ListOptions, Scheduler } from './scheduler.js';
-export { campaignSettings, createCampaignRunner, supportsCampaigns } from './campaign.js';
-export type {
-  CampaignEntryInput,
-  CampaignRunner,
-  CampaignRunnerOptions,
-  CampaignSettings,
-} from './campaign.js';
+export { createCampaignRunner } from './campaign/runner.js';
+export { supportsCampaigns } from './campaign/options.js';
+export { campaignSettings } from './campaign/settings.js';
+export type { CampaignRunner } from './campaign/runner.js';
+export type { CampaignEntryInput, CampaignRunnerOptions } from './campaign/options.js';
+export type { CampaignSettings } from './campaign/settings.js';
 export type { RetentionOptions, SchedulerOptions } from './options.js';
 
 export type { PlacementEvent, SchedulerEvents } from './events.js';
@@ -36,6 +35,7 @@ export {
 } from './store.js';
 export type {
   BudgetedClaim,
+  CallRecordMerge,
   CampaignCallsQuery,
   CampaignClaim,
   CampaignClaimOptions,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from './stores/memory/memory.js';
 import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { isConflictError } from './errors.js';
@@ -252,5 +252,40 @@ describe('a store that writes in batches (updateMany)', () => {
       }
       await scheduler.stop();
     }
+  });
+});
+
+describe('placement order', () => {
+  it('sends calls in claim order even when a later mark is written first', async () => {
+    const inner = createMemoryStore();
+    const held = deferred();
+    let marks = 0;
+    // The first mark (`placingAt`) is slow, as on a busy pool connection; the next is not.
+    const store = new Proxy(inner, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (key !== 'update' || typeof value !== 'function') return value;
+        return async (id: string, version: number, patch: StoredCallPatch) => {
+          if (patch.placingAt != null && marks++ === 0) await held.promise;
+          return (value as Store['update']).call(target, id, version, patch);
+        };
+      },
+    });
+    const { clock, provider, scheduler } = setup(store, {
+      provider: { follow: 'webhooks', initialStatus: () => 'completed' },
+    });
+    await scheduler.start();
+    await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
+    await scheduler.schedule({ to: '+14155550123', at: new Date(T0 + 1001) });
+    await clock.advance(1000);
+    await clock.advance(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The second call's mark is written, yet it waits for the first to go out.
+    expect(marks).toBe(2);
+    expect(provider.placed).toHaveLength(0);
+    held.resolve();
+    await vi.waitFor(() => expect(provider.placed).toHaveLength(2));
+    expect(provider.placed.map((p) => p.to)).toEqual([BOB, '+14155550123']);
+    await scheduler.stop();
   });
 });

@@ -54,4 +54,34 @@ describe('following many calls by polling', () => {
     expect(stats.maxLive).toBeLessThanOrEqual(8);
     await scheduler.stop();
   });
+
+  it('never polls a provider whose getCall cannot tell how a call ended (capabilities.polling false)', async () => {
+    const clock = createFakeClock(T0);
+    const provider = createFakeProvider({
+      clock,
+      script: () => ['ringing', 'answered', 'completed'],
+    });
+    // A look-up that says alive or ended, not how (Telnyx's): no way to follow a call.
+    Object.assign(provider.capabilities, { polling: false, webhooks: false });
+    let polls = 0;
+    const getCall = provider.getCall!.bind(provider);
+    provider.getCall = (id, options) => {
+      polls += 1;
+      return getCall(id, options);
+    };
+    const scheduler = createScheduler({
+      store: createMemoryStore(),
+      provider,
+      clock,
+      callerId: ME,
+      recheckIntervalMs: 0,
+    });
+    await scheduler.start();
+    const call = await scheduler.schedule({ to: '+14155552671', at: new Date(T0 + 1000) });
+    await clock.advance(10_000);
+    expect(provider.placed).toHaveLength(1);
+    expect(polls).toBe(0);
+    expect((await scheduler.get(call.id))?.status).toBe('initiated');
+    await scheduler.stop();
+  });
 });

@@ -1,23 +1,18 @@
-import { toE164, type CallStatusEvent } from '@ringkit/call-client';
+import { toE164, type CallStatusEvent, type CountryCode } from '@ringkit/call-client';
 import { createSafeEmitter } from '@ringkit/internal';
 import type { Emitter } from 'mitt';
-import { isConflictError, CallNotFoundError, ValidationError } from './errors.js';
+import { CallNotFoundError, ValidationError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import { resolveOptions, type SchedulerOptions } from './options.js';
 import { createDispatcher } from './dispatch/_dispatch.js';
 import { rescheduled } from './dispatch/_transitions.js';
 import { toCallRecord, toHistoryEntry } from './_records.js';
-import { validateRecordCall } from './_record-call.js';
-import { newStoredCall, toScheduledCall } from './_rows.js';
-import {
-  customIssue,
-  parseAt,
-  validateLimit,
-  validateSchedule,
-  type ValidSchedule,
-} from './_validate.js';
+import { createRecordWriter, validateRecordCall } from './_record-call.js';
+import { toScheduledCall } from './_rows.js';
+import { createScheduling } from './_schedule.js';
+import { customIssue, parseAt, validateLimit } from './_validate.js';
 import { createMutate, createWriter } from './dispatch/_writes.js';
-import { LIVE_STATUSES, type LiveStatus, type Store, type StoredCall } from './store.js';
+import { LIVE_STATUSES, type LiveStatus, type Store } from './store.js';
 import { createRetention } from './_retention.js';
 import {
   SCHEDULED_CALL_STATUSES,
@@ -87,7 +82,12 @@ export interface Scheduler {
     phone: string,
     options?: { cursor?: string | null; limit?: number },
   ): Promise<Page<HistoryEntry>>;
-  /** Adds a call record to history (calls placed by the dialer, inbound calls). */
+  /**
+   * Adds a call record to history (calls placed by the dialer, inbound calls), or, when a record
+   * with its `id` exists, merges it into that one, atomically across the processes sharing the
+   * store: statuses never move back, the earliest times and the first facts reported stay (see
+   * the README). Resolves to the record as stored now. @throws ValidationError
+   */
   recordCall(input: RecordCallInput): Promise<CallRecord>;
   /** Feeds a provider status (a webhook, or your own polling); `null` for an unknown call id. */
   handleStatus(event: CallStatusEvent): Promise<ScheduledCall | null>;
@@ -117,6 +117,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const emitter = createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' }));
 
   const mutate = createMutate(store, clock, createWriter(store));
+  const writeRecord = createRecordWriter(store, callerId);
 
   const dispatcher = createDispatcher({
     store,
@@ -147,93 +148,22 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       })
     : null;
 
-  const newRow = (valid: ValidSchedule, now: number): StoredCall => {
-    const id = generateId();
-    const options = valid.options?.recurrence ? { ...valid.options, seriesId: id } : valid.options;
-    return newStoredCall({
-      id,
-      to: valid.to,
-      dueAt: valid.at,
-      now,
-      idempotencyKey: valid.idempotencyKey,
-      options,
-      call: valid.call,
-    });
-  };
-
-  const fail = (what: string, issues: ValidationIssue[]) => {
-    if (issues.length > 0) throw new ValidationError(what, issues);
-  };
-
-  const normalisePhone = (value: unknown, path: PropertyKey[], issues: ValidationIssue[]) => {
-    try {
-      return toE164(value as string, { defaultCountry });
-    } catch (error) {
-      issues.push(customIssue(path, error instanceof Error ? error.message : 'not a phone number'));
-      return '';
-    }
-  };
+  const { schedule, scheduleMany } = createScheduling({
+    store,
+    provider,
+    clock,
+    defaultCountry,
+    generateId,
+    emitter,
+    wake: dispatcher.wake,
+  });
+  const normalisePhone = (value: unknown, path: PropertyKey[], issues: ValidationIssue[]) =>
+    normalised(value, path, issues, defaultCountry);
 
   return {
     workerId,
-
-    async schedule(input) {
-      const now = clock.now();
-      const valid = validateSchedule(input, now, defaultCountry, provider);
-      if (valid.idempotencyKey !== null) {
-        const existing = await store.findByIdempotencyKey(valid.idempotencyKey);
-        if (existing) return toScheduledCall(existing);
-      }
-      let row: StoredCall;
-      try {
-        row = await store.insert(newRow(valid, now));
-      } catch (error) {
-        if (isConflictError(error) && error.reason === 'duplicate' && valid.idempotencyKey) {
-          const existing = await store.findByIdempotencyKey(valid.idempotencyKey);
-          if (existing) return toScheduledCall(existing);
-        }
-        throw error;
-      }
-      const call = toScheduledCall(row);
-      emitter.emit('scheduled', { call });
-      dispatcher.wake(row.dueAt);
-      return call;
-    },
-
-    async scheduleMany(inputs) {
-      const now = clock.now();
-      const valid = inputs.map((input, index) => {
-        try {
-          return validateSchedule(input, now, defaultCountry, provider);
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            throw new ValidationError(
-              `schedule input #${index}`,
-              error.issues.map((i) => ({ ...i, path: [index, ...i.path] })),
-              error.cause === undefined ? {} : { cause: error.cause },
-            );
-          }
-          throw error;
-        }
-      });
-      const results: (StoredCall | null)[] = [];
-      const fresh: StoredCall[] = [];
-      for (const item of valid) {
-        const existing =
-          item.idempotencyKey === null
-            ? null
-            : await store.findByIdempotencyKey(item.idempotencyKey);
-        const row = existing ?? newRow(item, now);
-        if (!existing) fresh.push(row);
-        results.push(row);
-      }
-      if (store.insertMany) await store.insertMany(fresh);
-      else for (const row of fresh) await store.insert(row);
-      let earliest = Infinity;
-      for (const row of fresh) earliest = Math.min(earliest, row.dueAt);
-      if (earliest !== Infinity) dispatcher.wake(earliest);
-      return results.map((row) => toScheduledCall(row!));
-    },
+    schedule,
+    scheduleMany,
 
     async get(id) {
       const row = await store.get(String(id));
@@ -255,32 +185,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return { items: page.items.map(toScheduledCall), nextCursor: page.nextCursor };
     },
 
-    async counts() {
-      const counts = Object.fromEntries(LIVE_STATUSES.map((status) => [status, 0])) as Record<
-        LiveStatus,
-        number
-      >;
-      const add = (status: string, n: number) => {
-        if (Object.hasOwn(counts, status)) counts[status as LiveStatus] += n;
-      };
-      if (store.countByStatus) {
-        for (const [status, n] of Object.entries(await store.countByStatus(LIVE_STATUSES))) {
-          add(status, n);
-        }
-        return counts;
-      }
-      let cursor: string | null = null;
-      do {
-        const page: Awaited<ReturnType<Store['list']>> = await store.list({
-          status: [...LIVE_STATUSES],
-          cursor,
-          limit: 1000,
-        });
-        for (const row of page.items) add(row.status, 1);
-        cursor = page.nextCursor;
-      } while (cursor !== null);
-      return counts;
-    },
+    counts: () => countLive(store),
 
     cancel: (id) => dispatcher.cancel(String(id)),
 
@@ -310,8 +215,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
     async recordCall(input) {
       const record = validateRecordCall(input, { defaultCountry, callerId, generateId });
-      await store.saveCallRecord(record);
-      return toCallRecord(record);
+      return toCallRecord(await writeRecord(record));
     },
 
     async handleStatus(event) {
@@ -330,4 +234,55 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     on: emitter.on,
     off: emitter.off,
   };
+}
+
+/** Throws a ValidationError of `what` when there are issues. */
+function fail(what: string, issues: ValidationIssue[]) {
+  if (issues.length > 0) throw new ValidationError(what, issues);
+}
+
+/** A phone number in E.164, or `''` with an issue at `path` when it is not one. */
+function normalised(
+  value: unknown,
+  path: PropertyKey[],
+  issues: ValidationIssue[],
+  defaultCountry: CountryCode,
+): string {
+  try {
+    return toE164(value as string, { defaultCountry });
+  } catch (error) {
+    issues.push(customIssue(path, error instanceof Error ? error.message : 'not a phone number'));
+    return '';
+  }
+}
+
+/**
+ * `counts()`: the store's calls in each live status, every one present (0 for none). One indexed
+ * query where the store has `countByStatus`, else a walk through `list`.
+ */
+async function countLive(store: Store): Promise<Record<LiveStatus, number>> {
+  const counts = Object.fromEntries(LIVE_STATUSES.map((status) => [status, 0])) as Record<
+    LiveStatus,
+    number
+  >;
+  const add = (status: string, n: number) => {
+    if (Object.hasOwn(counts, status)) counts[status as LiveStatus] += n;
+  };
+  if (store.countByStatus) {
+    for (const [status, n] of Object.entries(await store.countByStatus(LIVE_STATUSES))) {
+      add(status, n);
+    }
+    return counts;
+  }
+  let cursor: string | null = null;
+  do {
+    const page: Awaited<ReturnType<Store['list']>> = await store.list({
+      status: [...LIVE_STATUSES],
+      cursor,
+      limit: 1000,
+    });
+    for (const row of page.items) add(row.status, 1);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return counts;
 }

@@ -1,236 +1,48 @@
-import {
-  TERMINAL_STATUSES,
-  type AnsweredBy,
-  type CallOptions,
-  type CallStatus,
-} from '@ringkit/call-client';
-import type { CallingWindow, Recurrence, RetryBackoff, ScheduledCallStatus } from './types.js';
-
-/** A timeline step as stored (times in epoch milliseconds). */
-export interface StoredEvent {
-  status: ScheduledCallStatus;
-  at: number;
-  attempt: number;
-  providerStatus?: string;
-  reason?: string;
-  /** Who answered, on the step whose provider status or answer first said so. */
-  answeredBy?: AnsweredBy;
-}
-
-/** The settings of a call that rarely differ from the defaults; `null` on a row when none do. */
-export interface StoredCallOptions {
-  maxAttempts: number;
-  retryBackoff: Required<RetryBackoff> | null;
-  recurrence: Required<Recurrence> | null;
-  window: CallingWindow | null;
-  metadata: Record<string, unknown> | null;
-  /** The first call of a recurring series. */
-  seriesId: string | null;
-  /** The cron slot this occurrence stands for (epoch ms), before any window deferral. */
-  occurrenceAt: number | null;
-}
-
 /**
- * A scheduled call as a store keeps it. Times are epoch milliseconds; every field is always
- * present (`null` when unset) so rows stay compact and adapters map them column by column.
+ * The storage contract of the scheduler: the {@link Store} interface, around one idea (the wake
+ * time). The shapes it stores and reads are in `store/`, one concern a file, and exported here.
  */
-export interface StoredCall {
-  id: string;
-  to: string;
-  status: ScheduledCallStatus;
-  dueAt: number;
-  createdAt: number;
-  updatedAt: number;
-  /** Bumped by the store on every write; `update` expects the version it read. */
-  version: number;
-  attempt: number;
-  /**
-   * The worker holding the lease: the claim of a `queued` call, or the follow lease of a call in
-   * flight (`initiated`, `ringing`, `answered`) that a worker follows by polling.
-   */
-  leaseOwner: string | null;
-  leaseUntil: number | null;
-  /**
-   * Set just before the request goes to the provider. A `queued` row with `placingAt` set and an
-   * expired lease may or may not have been placed: the scheduler fails it as `outcome_unknown`.
-   */
-  placingAt: number | null;
-  providerCallId: string | null;
-  reason: string | null;
-  idempotencyKey: string | null;
-  events: StoredEvent[] | null;
-  options: StoredCallOptions | null;
-  /**
-   * What the call is for: the `CallOptions` every attempt is placed with (`from`, `say`…), as
-   * `schedule()` checked them. `null` when none were given (and in rows stored before the field).
-   */
-  call: CallOptions | null;
-  /**
-   * The campaign the row is an entry of (see {@link StoredCampaign}); `null` (or absent, in
-   * stores and rows from before campaigns) for a call of the scheduler's own. A store's
-   * scheduler-wide methods (`claimDue`, `claimDueBudgeted`, `nextDueAt`, and `list` without a
-   * `campaign`) never see campaign rows: their claims go through `claimCampaign`, under the
-   * campaign's cap and in its list order.
-   */
-  campaign?: string | null;
-  /** The entry's place in its campaign's list, from 0 (unique per campaign); `null` outside one. */
-  position?: number | null;
-}
+import type { ScheduledCallStatus } from './types.js';
+import type { CallRecordMerge, StoredCallRecord } from './store/_stored-record.js';
+import type { StoredCall, StoredCallPatch, StoredCallUpdate } from './store/_stored-call.js';
+import type { StoreListQuery, StorePage } from './store/_pages.js';
+import type { BudgetedClaim, SendBudget } from './store/_send-budget.js';
+import type {
+  CampaignCallsQuery,
+  CampaignClaim,
+  CampaignClaimOptions,
+  StoredCampaign,
+  StoredCampaignPatch,
+} from './store/_stored-campaign.js';
+import { IN_FLIGHT_STATUSES } from './store/_statuses.js';
 
-/** The fields `update` may change. */
-export type StoredCallPatch = Partial<Omit<StoredCall, 'id' | 'version' | 'createdAt'>>;
-
-/** One compare-and-set of {@link Store.updateMany}. */
-export interface StoredCallUpdate {
-  id: string;
-  /** The version the caller read; the update applies only while the row is still at it. */
-  expectedVersion: number;
-  patch: StoredCallPatch;
-  /**
-   * A call record to save (as `saveCallRecord` does) in the same transaction, only when this
-   * update applies.
-   */
-  record?: StoredCallRecord | null;
-}
-
-/** A call record as stored (times in epoch milliseconds). */
-export interface StoredCallRecord {
-  id: string;
-  from: string;
-  to: string;
-  direction: 'outbound' | 'inbound';
-  status: CallStatus;
-  startedAt: number;
-  answeredAt: number | null;
-  endedAt: number | null;
-  durationS: number | null;
-  /**
-   * The placement's outcome is unknown: the request left, no clear answer came back, and the call
-   * may or may not have rung (status `failed`, never placed again). Stores without the field
-   * read it as `false`.
-   */
-  outcomeUnknown?: boolean;
-  /**
-   * Who answered, where the provider detected it (`machineDetection`). Stores without the field
-   * read it as `null`.
-   */
-  answeredBy?: AnsweredBy | null;
-}
-
-/** What `Store.list` takes. */
-export interface StoreListQuery {
-  /**
-   * Only the rows of this campaign. Without it (or `null`) only rows outside every campaign:
-   * the scheduler's own calls.
-   */
-  campaign?: string | null;
-  /** One status or several. */
-  status?: ScheduledCallStatus | ScheduledCallStatus[];
-  /** Only calls to this number (E.164). */
-  to?: string;
-  /** From a previous page's `nextCursor`. */
-  cursor?: string | null;
-  limit: number;
-}
-
-/** One page of a store's `list`: its items, and the cursor of the next page. */
-export interface StorePage<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-/** A send budget shared by every process using a store: see {@link Store.claimDueBudgeted}. */
-export interface SendBudget {
-  /** Milliseconds between two send slots (more than `1000 / callsPerSecond`: see the README). */
-  intervalMs: number;
-  /** A claim takes no more calls than have a slot at most this many ms from `now`. */
-  horizonMs: number;
-}
-
-/** What {@link Store.claimDueBudgeted} resolves to. */
-export interface BudgetedClaim {
-  /** The rows claimed, as `claimDue` returns them. */
-  calls: StoredCall[];
-  /**
-   * Per row of `calls`, in order: the moment (epoch ms) it may be sent, or `null` for a row that
-   * is not sent (a call in flight, or a `queued` row with `placingAt` set).
-   */
-  slots: (number | null)[];
-  /** The first free slot after this claim: no claim gets a slot before it. */
-  nextSlotAt: number;
-}
-
-/** Where a campaign is: dialing, held (no new claims), or ended for good. */
-export type CampaignState = 'running' | 'paused' | 'stopped';
-
-/**
- * A durable list being dialed (see `createCampaignRunner`): its entries are ordinary rows of the
- * store (`StoredCall.campaign`, `StoredCall.position`), placed, followed, retried and recorded
- * by the scheduler's engine; the campaign row holds what every worker must agree on.
- */
-export interface StoredCampaign {
-  /** The campaign's name, chosen by the user; unique in a store. */
-  id: string;
-  state: CampaignState;
-  /**
-   * Calls of the campaign live at once, across every process: a row counts from its claim to
-   * its terminal status, and a row whose placement's outcome is unknown counts until its hold
-   * passes (see {@link CampaignClaimOptions.holdMs}).
-   */
-  concurrency: number;
-  /** Entries in the list. */
-  total: number;
-  /** A digest of the list (numbers, order, per-entry options): joining with another is refused. */
-  fingerprint: string;
-  /** The settings the campaign was created with, as JSON (the runner's own, read back as is). */
-  settings: Record<string, unknown>;
-  /** The next free send slot of the campaign's `callsPerSecond` budget (epoch ms); 0 when none was taken. */
-  nextSlotAt: number;
-  createdAt: number;
-  updatedAt: number;
-  /** Bumped by the store on every write; `updateCampaign` expects the version it read. */
-  version: number;
-}
-
-/** The fields `updateCampaign` may change. */
-export type StoredCampaignPatch = Partial<
-  Pick<StoredCampaign, 'state' | 'concurrency' | 'settings' | 'nextSlotAt' | 'updatedAt'>
->;
-
-/** What {@link Store.claimCampaign} takes beyond the claim's own arguments. */
-export interface CampaignClaimOptions {
-  /**
-   * How long a row whose placement's outcome is unknown (`failed`, reason `'outcome_unknown'`,
-   * `placingAt` set) still takes a place under the cap, from its `placingAt`: its call may still
-   * be ringing (the runner passes its `callTimeoutMs`).
-   */
-  holdMs: number;
-  /** The campaign's send budget (its `callsPerSecond`), kept in `StoredCampaign.nextSlotAt`. */
-  budget?: SendBudget;
-}
-
-/** What {@link Store.claimCampaign} resolves to. */
-export interface CampaignClaim {
-  /** The campaign as read in the claim's transaction (`null`: no such campaign, nothing claimed). */
-  campaign: StoredCampaign | null;
-  /** Rows adopted (a lease that ran out: queued or in flight, their status kept as `claimDue` does) first, then fresh entries in list order. */
-  calls: StoredCall[];
-  /** Per row of `calls`: its send slot under `budget`, or `null` (adopted rows, or no budget). */
-  slots: (number | null)[];
-  /** Places under the cap taken after this claim (live rows and held ones, the claimed included). */
-  taken: number;
-  /** With a budget: the first free slot after this claim. */
-  nextSlotAt: number | null;
-}
-
-/** What {@link Store.listCampaignCalls} takes. */
-export interface CampaignCallsQuery {
-  /** Only rows in these statuses. */
-  status?: ScheduledCallStatus[];
-  /** Rows after this position (exclusive); from the start when `null` or absent. */
-  afterPosition?: number | null;
-  limit: number;
-}
+export { decodeCursor, encodeCursor } from './store/_pages.js';
+export type { StoreListQuery, StorePage } from './store/_pages.js';
+export type { BudgetedClaim, SendBudget } from './store/_send-budget.js';
+export {
+  claimedStatus,
+  FINISHED_STATUSES,
+  IN_FLIGHT_STATUSES,
+  LIVE_STATUSES,
+} from './store/_statuses.js';
+export type { LiveStatus } from './store/_statuses.js';
+export type {
+  StoredCall,
+  StoredCallOptions,
+  StoredCallPatch,
+  StoredCallUpdate,
+  StoredEvent,
+} from './store/_stored-call.js';
+export type {
+  CampaignCallsQuery,
+  CampaignClaim,
+  CampaignClaimOptions,
+  CampaignState,
+  StoredCampaign,
+  StoredCampaignPatch,
+} from './store/_stored-campaign.js';
+export { fullRecord } from './store/_stored-record.js';
+export type { CallRecordMerge, StoredCallRecord } from './store/_stored-record.js';
 
 /** What a store can do beyond the required interface. */
 export interface StoreCapabilities {
@@ -319,8 +131,25 @@ export interface Store {
    * the rows it returns, not the rows stored: `status` filters go through an index per status.
    */
   list(query: StoreListQuery): Promise<StorePage<StoredCall>>;
-  /** Inserts or replaces a call record by id. */
+  /**
+   * Inserts or replaces a call record by id: the dispatcher writes each attempt's record whole,
+   * from the row's timeline.
+   */
   saveCallRecord(record: StoredCallRecord): Promise<void>;
+  /**
+   * Optional (the three built-in stores have it): writes a call record told in several steps
+   * (`recordCall`, an inbound call's webhooks) atomically across every process sharing the
+   * store. When no record has `record.id`, stores `record`; otherwise stores
+   * `merge(stored, record)` in place of the stored one, with no other write of that id between
+   * the read of `stored` and the write (a transaction that locks it: SQLite's
+   * `BEGIN IMMEDIATE`, PostgreSQL's `SELECT … FOR UPDATE`). `merge` may be called again when a
+   * transaction is retried, always with the record stored then. Resolves to the record stored
+   * now, as `listHistory` reads it. Without this method `recordCall` finds the stored record
+   * through `listHistory` (of the call's party other than the caller id) and saves the merge
+   * with `saveCallRecord`, one write of an id at a time in its own process only: a store shared
+   * by several processes should have it.
+   */
+  mergeCallRecord?(record: StoredCallRecord, merge: CallRecordMerge): Promise<StoredCallRecord>;
   /** Records where `phone` is `from` or `to`, newest `startedAt` first (ties by id, descending). */
   listHistory(
     phone: string,
@@ -409,28 +238,6 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/**
- * The statuses of a call that has not ended: waiting (`scheduled`), claimed (`queued`) or in
- * flight. Their number is bounded by the work in hand; `scheduler.counts()` counts these.
- */
-export const LIVE_STATUSES = ['scheduled', 'queued', 'initiated', 'ringing', 'answered'] as const;
-
-/** A status of {@link LIVE_STATUSES}. */
-export type LiveStatus = (typeof LIVE_STATUSES)[number];
-
-/**
- * The statuses a call ends in. Finished rows pile up as the store runs; `retention` deletes
- * them, and their number is counted as they happen (the scheduler's events), not by the store.
- */
-export const FINISHED_STATUSES: readonly ScheduledCallStatus[] = TERMINAL_STATUSES;
-
-/** The statuses of a call in flight: placed, not ended. */
-export const IN_FLIGHT_STATUSES: readonly ScheduledCallStatus[] = [
-  'initiated',
-  'ringing',
-  'answered',
-];
-
 /** The wake time of a row (see {@link Store}). */
 export function wakeTime(
   row: Pick<StoredCall, 'status' | 'dueAt' | 'leaseUntil' | 'campaign'>,
@@ -438,33 +245,5 @@ export function wakeTime(
   if (row.campaign != null) return null; // claimed through `claimCampaign`
   if (row.status === 'scheduled') return row.dueAt;
   if (row.status === 'queued' || IN_FLIGHT_STATUSES.includes(row.status)) return row.leaseUntil;
-  return null;
-}
-
-/** The status a row takes when claimed: `queued`, unless it is in flight (then it keeps it). */
-export const claimedStatus = (status: ScheduledCallStatus): ScheduledCallStatus =>
-  IN_FLIGHT_STATUSES.includes(status) ? status : 'queued';
-
-/** Encodes a `[time, id]` position as an opaque cursor; for adapter authors. */
-export function encodeCursor(time: number, id: string): string {
-  return Buffer.from(JSON.stringify([time, id])).toString('base64url');
-}
-
-/** Decodes {@link encodeCursor}'s output; `null` for anything else. */
-export function decodeCursor(cursor: string | null | undefined): [number, string] | null {
-  if (!cursor) return null;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'number' &&
-      typeof value[1] === 'string'
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through
-  }
   return null;
 }

@@ -103,6 +103,11 @@ export interface CallTimelineEntry {
   reason?: string;
   /** Who answered, on the step whose provider status (or placement answer) first said so. */
   answeredBy?: AnsweredBy;
+  /**
+   * The provider's id of the attempt's call, on the step where the provider gave it
+   * (`initiated`): an attempt keeps its call id once a retry (or a stop) follows it.
+   */
+  providerCallId?: string;
 }
 
 /** A scheduled call as `schedule()`, `get()` and `list()` return it. */
@@ -157,11 +162,24 @@ export interface CallRecord {
   outcomeUnknown: boolean;
   /** Who answered, where the provider detected it (`machineDetection`); `null` otherwise. */
   answeredBy: AnsweredBy | null;
+  /** Where the caller's voicemail can be fetched (an http(s) URL); `null` when none was recorded. */
+  recordingUrl: string | null;
+  /** The voicemail's length in seconds; `null` when unknown or none was recorded. */
+  recordingDurationS: number | null;
+  /** The provider's own word for how the call ended (`no-answer`, `NORMAL_CLEARING`…); `null` when none came. */
+  providerStatus: string | null;
 }
 
-/** What `recordCall()` takes: a call placed elsewhere (e.g. by the dialer) or received. */
+/**
+ * What `recordCall()` takes: a call placed elsewhere (e.g. by the dialer) or received. Recorded
+ * again with the same `id`, it is merged into the record stored (see `recordCall`).
+ */
 export interface RecordCallInput {
-  /** @default a random UUID */
+  /**
+   * The record's id: give one to record a call in several steps (an inbound call's webhooks:
+   * `${provider}:${callId}`), each merged into the one stored.
+   * @default a random UUID
+   */
   id?: string;
   from: string;
   to: string;
@@ -185,6 +203,23 @@ export interface RecordCallInput {
    * @default null
    */
   answeredBy?: AnsweredBy | null;
+  /**
+   * Where the caller's voicemail can be fetched: an `http:` or `https:` URL of at most 2048
+   * characters (`InboundCallUpdate.recordingUrl`).
+   * @default null
+   */
+  recordingUrl?: string | null;
+  /**
+   * The voicemail's length in seconds, a finite number ≥ 0 (`InboundCallUpdate.recordingDurationS`).
+   * @default null
+   */
+  recordingDurationS?: number | null;
+  /**
+   * The provider's own word for what it reported (`InboundCallUpdate.providerStatus`), at most
+   * 64 characters; an empty word is none.
+   * @default null
+   */
+  providerStatus?: string | null;
 }
 
 /** What became of a call, as history shows it. */
@@ -207,6 +242,8 @@ export interface HistoryEntry {
   duration?: number;
   /** Who answered (`human`, `machine`, `fax`, `unknown`), only where the provider detected it. */
   answeredBy?: AnsweredBy;
+  /** Where the caller's voicemail can be fetched, only where one was recorded. */
+  recordingUrl?: string;
 }
 
 /** A page of results; pass `nextCursor` back as `cursor` for the next page. */

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { Store } from '../src/store.js';
+import { mergeCallRecords } from '../src/_merge-records.js';
 import { storedCall } from '../src/testing/store-contract.js';
 
 /**
@@ -34,4 +35,47 @@ export async function expectUpgradedIntact(store: Store, dueAt: number): Promise
   expect((await store.claimDue(dueAt, 5, 'w1', dueAt + 30_000)).map((r) => r.id)).toEqual(['due']);
   const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));
   expect(later.call).toEqual({ say: 'Hello' });
+}
+
+/**
+ * The checks after a store opened a database from before call records kept a voicemail, its
+ * length and the provider's word, holding one record, `twilio:CA1` (ringing from 1000 ms, from
+ * `+14155552671` to `+14155550100`): it reads back with those `null`, a later webhook's merge
+ * adds them, and the store is closed.
+ */
+export async function expectRecordsUpgraded(store: Store): Promise<void> {
+  const ringing = {
+    id: 'twilio:CA1',
+    from: '+14155552671',
+    to: '+14155550100',
+    direction: 'inbound' as const,
+    status: 'ringing' as const,
+    startedAt: 1000,
+    answeredAt: null,
+    endedAt: null,
+    durationS: null,
+    outcomeUnknown: false,
+    answeredBy: null,
+  };
+  const none = { recordingUrl: null, recordingDurationS: null, providerStatus: null };
+  expect((await store.listHistory('+14155552671', { limit: 5 })).items).toEqual([
+    { ...ringing, ...none },
+  ]);
+  const voicemail = {
+    ...ringing,
+    status: 'no-answer' as const,
+    startedAt: 2000,
+    endedAt: 30_000,
+    recordingUrl: 'https://api.twilio.example/Recordings/RE1',
+    recordingDurationS: 9,
+    providerStatus: 'completed',
+  };
+  expect(await store.mergeCallRecord!(voicemail, mergeCallRecords)).toEqual({
+    ...voicemail,
+    startedAt: 1000,
+  });
+  expect((await store.listHistory('+14155550100', { limit: 5 })).items).toEqual([
+    { ...voicemail, startedAt: 1000 },
+  ]);
+  await store.close();
 }

@@ -1,5 +1,4 @@
 import { type CallProvider, type CallStatusEvent, type Clock } from '@ringkit/call-client';
-import { clampTimerMs } from '@ringkit/internal';
 import { endSpan, type SpanLike, type Tracing } from '@ringkit/internal';
 import type { Store, StoredCall } from '../store.js';
 import type { SchedulerEmitter } from '../events.js';
@@ -8,6 +7,8 @@ import { createFollower } from './_follow.js';
 import { createOutcomes } from './_outcomes.js';
 import { createPacing, type Pacing } from './_pacing.js';
 import { createPlacer } from './_place.js';
+import { createSlots } from './_slots.js';
+import { createWakeTimer } from './_timer.js';
 import type { Mutate } from './_writes.js';
 
 /** The scheduler's parts and resolved options the dispatch loop works with. */
@@ -47,67 +48,174 @@ export interface ClaimSource {
   nextWake(): Promise<number | null>;
 }
 
+/** Reports an error of the loop as an `error` event. */
+type ReportError = (
+  error: unknown,
+  source: 'store' | 'provider' | 'watch',
+  callId?: string,
+) => void;
+
 /**
- * The dispatch loop: one timer for the earliest wake time in the store, claims with leases,
- * requests to the provider bounded by `concurrency`. A slot frees as soon as the provider
- * answers, so the next claim overlaps the writing of the answers; calls claimed but not yet
- * recorded stay below twice `concurrency`. Slots freed together are refilled with one claim.
- * Placing (`_place.ts`), statuses, retries and recurrence (`_outcomes.ts`) and following placed
- * calls (`_follow.ts`) live in their own modules.
+ * The dispatch loop: one timer for the earliest wake time in the store (`_timer.ts`), claims
+ * with leases, requests to the provider bounded by `concurrency`. A slot frees as soon as the
+ * provider answers, so the next claim overlaps the writing of the answers; calls claimed but not
+ * yet recorded stay below twice `concurrency` (`_slots.ts`). Slots freed together are refilled
+ * with one claim. Placing (`_place.ts`), statuses, retries and recurrence (`_outcomes.ts`) and
+ * following placed calls (`_follow.ts`) live in their own modules, wired by {@link engineParts}.
  */
 export function createDispatcher(ctx: DispatcherContext) {
   const { store, clock, workerId, emitter } = ctx;
   let running = false;
-  let timer: unknown = null;
-  let timerAt: number | null = null;
   let pumping = false;
   let pumpAgain = false;
   let saturated = false;
   let refillQueued = false;
   /** While the send budget is spent up to the claim horizon, no claim before this moment. */
   let budgetUntil = Number.NEGATIVE_INFINITY;
-  /** Slots taken: claimed calls whose provider has not answered yet. */
-  let active = 0;
-  /** Claimed calls whose outcome is not recorded yet (`active` ones included). */
-  let held = 0;
-  /** Every dispatch not finished yet (`stop()` waits for them). */
-  const placements = new Set<Promise<void>>();
   let unsubscribe: (() => Promise<void>) | null = null;
 
-  const reportError = (error: unknown, source: 'store' | 'provider' | 'watch', callId?: string) =>
+  const reportError: ReportError = (error, source, callId) =>
     emitter.emit('error', callId === undefined ? { error, source } : { error, source, callId });
   const isRunning = () => running;
 
-  function setTimer(at: number) {
-    if (timer !== null && timerAt === at) return;
-    if (timer !== null) clock.clearTimeout(timer);
-    timerAt = at;
-    timer = clock.setTimeout(
-      () => {
-        timer = null;
-        timerAt = null;
-        // A timer may fire a little before `at` by the clock's reckoning (the two count time
-        // apart): wait out the rest rather than claim too early and read the store again.
-        if (clock.now() < at) setTimer(at);
-        else void pump();
-      },
-      // A wake more than 24.8 days away fires at the longest delay a timer takes, and re-arms.
-      clampTimerMs(at - clock.now()),
-    );
-  }
-
-  function clearTimer() {
-    if (timer !== null) clock.clearTimeout(timer);
-    timer = null;
-    timerAt = null;
-  }
+  const timer = createWakeTimer(clock, () => void pump());
 
   /** Makes sure the timer fires by `at`. */
   function wake(at: number) {
-    if (running && (timerAt === null || at < timerAt)) setTimer(at);
+    if (running) timer.by(at);
   }
 
-  const { provider, mutate, leaseMs, callTimeoutMs } = ctx;
+  const { pacing, outcomes, follower, dispatch, cancel } = engineParts(ctx, {
+    wake,
+    isRunning,
+    reportError,
+  });
+
+  /** Arms the one timer for the earliest wake time in the store (or the safety re-check). */
+  async function arm() {
+    if (!running) return;
+    const next = ctx.source ? await ctx.source.nextWake() : await store.nextDueAt();
+    let at = next ?? Infinity;
+    if (ctx.recheckIntervalMs > 0) at = Math.min(at, clock.now() + ctx.recheckIntervalMs);
+    // Calls are due but the budget has no turn for them yet: come back when it has.
+    at = Math.max(at, budgetUntil);
+    if (!running) return;
+    if (at === Infinity) timer.clear();
+    else timer.set(at);
+  }
+
+  const slots = createSlots(refill);
+  /** Every dispatch not finished yet (`stop()` waits for them). */
+  const placements = createPlacements(slots, dispatch, reportError);
+
+  /** The claims running now (`stop()` waits for them: what they claim is handed back). */
+  let pumped: Promise<void> = Promise.resolve();
+
+  function pump(): Promise<void> {
+    if (pumping) {
+      pumpAgain = true;
+      return pumped;
+    }
+    pumping = true;
+    pumped = claimWhileFree();
+    return pumped;
+  }
+
+  /** Claims due calls while slots are free, then re-arms the timer. */
+  async function claimWhileFree(): Promise<void> {
+    try {
+      do {
+        pumpAgain = false;
+        while (running) {
+          const free = slots.free(ctx.concurrency);
+          if (free <= 0) break;
+          const now = clock.now();
+          const claimStarted = performance.now();
+          const claim = await pacing.claim(now, free, workerId, now + ctx.leaseMs);
+          const claimed = claim.calls;
+          budgetUntil = claim.retryAt ?? Number.NEGATIVE_INFINITY;
+          const batch = claimSpan(ctx, claimed.length, free, claimStarted);
+          // Started in one go, so their marks (placingAt) are written together.
+          claimed.forEach((row, i) => placements.track(row, claim.slots[i] ?? null, batch));
+          endSpan(batch);
+          saturated = claimed.length === free;
+          if (!saturated) {
+            // Let the marks of the calls just claimed go to the store first (the writer sends
+            // them in a microtask): they hold up placements, the next wake time does not.
+            if (claimed.length > 0) await Promise.resolve();
+            await arm();
+            break;
+          }
+        }
+      } while (pumpAgain && running);
+    } catch (error) {
+      reportError(error, 'store');
+      if (running) timer.set(clock.now() + 1000);
+    } finally {
+      pumping = false;
+    }
+  }
+
+  /**
+   * A freed slot matters only when the last claim was cut short by the limit (otherwise the
+   * timer already points at the next due call). Slots freed in the same tick (answers that came
+   * back together) are refilled by one claim.
+   */
+  function refill() {
+    if (!running || !saturated || refillQueued) return;
+    refillQueued = true;
+    queueMicrotask(() => {
+      refillQueued = false;
+      void pump();
+    });
+  }
+
+  async function start() {
+    if (running) return;
+    running = true;
+    if (store.subscribe && !ctx.source) {
+      unsubscribe = await store.subscribe((wakeAt) => {
+        if (wakeAt === null) void pump();
+        else wake(wakeAt);
+      });
+    }
+    await follower.start();
+    await pump();
+  }
+
+  async function stop() {
+    running = false;
+    timer.clear();
+    follower.stopSweep();
+    const stopListening = unsubscribe;
+    unsubscribe = null;
+    await stopListening?.();
+    // A claim on its way when the loop stopped: its rows are tracked, and handed back, first.
+    await pumped;
+    while (placements.size() > 0) await Promise.allSettled(placements.pending());
+    await follower.stop();
+  }
+
+  const handleStatus = async (event: CallStatusEvent) => outcomes.handleStatus(event);
+
+  /** Claims again now: places may have freed that no timer points at (a campaign's cap). */
+  const poke = () => {
+    if (running) void pump();
+  };
+
+  return { wake, poke, handleStatus, cancel, start, stop, follower, outcomes };
+}
+
+/**
+ * The parts of an engine, wired together: the pacing (the source's, or the scheduler's own), the
+ * outcomes, the follower, the placer and the canceler. `loop` is what they use of the loop.
+ */
+function engineParts(
+  ctx: DispatcherContext,
+  loop: { wake: (at: number) => void; isRunning: () => boolean; reportError: ReportError },
+) {
+  const { store, provider, clock, workerId, emitter, mutate, leaseMs, callTimeoutMs } = ctx;
+  const { wake, isRunning, reportError } = loop;
   const campaign = ctx.campaign ?? null;
   const pacing =
     ctx.source?.pacing ??
@@ -154,7 +262,6 @@ export function createDispatcher(ctx: DispatcherContext) {
     pacing,
     tracing: ctx.tracing,
   });
-
   const cancel = createCanceler({
     provider,
     clock,
@@ -163,161 +270,59 @@ export function createDispatcher(ctx: DispatcherContext) {
     outcomes,
     unfollow: follower.unfollow,
   });
+  return { pacing, outcomes, follower, dispatch, cancel };
+}
 
-  /** Arms the one timer for the earliest wake time in the store (or the safety re-check). */
-  async function arm() {
-    if (!running) return;
-    const next = ctx.source ? await ctx.source.nextWake() : await store.nextDueAt();
-    let at = next ?? Infinity;
-    if (ctx.recheckIntervalMs > 0) at = Math.min(at, clock.now() + ctx.recheckIntervalMs);
-    // Calls are due but the budget has no turn for them yet: come back when it has.
-    at = Math.max(at, budgetUntil);
-    if (!running) return;
-    if (at === Infinity) clearTimer();
-    else setTimer(at);
-  }
-
-  /** The claims running now (`stop()` waits for them: what they claim is handed back). */
-  let pumped: Promise<void> = Promise.resolve();
-
-  function pump(): Promise<void> {
-    if (pumping) {
-      pumpAgain = true;
-      return pumped;
-    }
-    pumping = true;
-    pumped = claimWhileFree();
-    return pumped;
-  }
-
-  /** Claims due calls while slots are free, then re-arms the timer. */
-  async function claimWhileFree(): Promise<void> {
-    try {
-      do {
-        pumpAgain = false;
-        while (running) {
-          const free = Math.min(ctx.concurrency - active, 2 * ctx.concurrency - held);
-          if (free <= 0) break;
-          const now = clock.now();
-          const claimStarted = performance.now();
-          const claim = await pacing.claim(now, free, workerId, now + ctx.leaseMs);
-          const claimed = claim.calls;
-          budgetUntil = claim.retryAt ?? Number.NEGATIVE_INFINITY;
-          // A claim that found calls is a span, the parent of their placements; the re-checks
-          // that find none are not.
-          const batch =
-            claimed.length === 0 || !ctx.tracing.enabled
-              ? undefined
-              : ctx.tracing.start(
-                  'ringkit.scheduler.dispatch',
-                  {
-                    'ringkit.worker.id': workerId,
-                    'ringkit.dispatch.claimed': claimed.length,
-                    'ringkit.dispatch.free_slots': free,
-                  },
-                  { startTime: performance.timeOrigin + claimStarted },
-                );
-          // Started in one go, so their marks (placingAt) are written together.
-          claimed.forEach((row, i) => track(row, claim.slots[i] ?? null, batch));
-          endSpan(batch);
-          saturated = claimed.length === free;
-          if (!saturated) {
-            // Let the marks of the calls just claimed go to the store first (the writer sends
-            // them in a microtask): they hold up placements, the next wake time does not.
-            if (claimed.length > 0) await Promise.resolve();
-            await arm();
-            break;
-          }
-        }
-      } while (pumpAgain && running);
-    } catch (error) {
-      reportError(error, 'store');
-      if (running) setTimer(clock.now() + 1000);
-    } finally {
-      pumping = false;
-    }
-  }
-
-  /**
-   * A freed slot matters only when the last claim was cut short by the limit (otherwise the
-   * timer already points at the next due call). Slots freed in the same tick (answers that came
-   * back together) are refilled by one claim.
-   */
-  function refill() {
-    if (!running || !saturated || refillQueued) return;
-    refillQueued = true;
-    queueMicrotask(() => {
-      refillQueued = false;
-      void pump();
-    });
-  }
-
-  function track(row: StoredCall, sendAt: number | null, batch: SpanLike | undefined) {
-    active += 1;
-    held += 1;
-    let answered = false;
-    let recorded = false;
-    const slot = {
-      answered() {
-        if (answered) return;
-        answered = true;
-        active -= 1;
-        refill();
-      },
-      recorded() {
-        slot.answered();
-        if (recorded) return;
-        recorded = true;
-        held -= 1;
-        refill();
-      },
-    };
-    const settle = () => {
-      slot.recorded();
-      placements.delete(done);
-    };
-    const done: Promise<void> = dispatch(row, slot, sendAt, batch).then(
-      settle,
-      (error: unknown) => {
-        reportError(error, 'store', row.id);
-        settle();
-      },
-    );
-    placements.add(done);
-  }
-
-  async function start() {
-    if (running) return;
-    running = true;
-    if (store.subscribe && !ctx.source) {
-      unsubscribe = await store.subscribe((wakeAt) => {
-        if (wakeAt === null) void pump();
-        else wake(wakeAt);
-      });
-    }
-    await follower.start();
-    await pump();
-  }
-
-  async function stop() {
-    running = false;
-    clearTimer();
-    follower.stopSweep();
-    const stopListening = unsubscribe;
-    unsubscribe = null;
-    await stopListening?.();
-    // A claim on its way when the loop stopped: its rows are tracked, and handed back, first.
-    await pumped;
-    while (placements.size > 0) await Promise.allSettled([...placements]);
-    await follower.stop();
-  }
-
-  const handleStatus = async (event: CallStatusEvent) => outcomes.handleStatus(event);
-
-  /** Claims again now: places may have freed that no timer points at (a campaign's cap). */
-  const poke = () => {
-    if (running) void pump();
+/**
+ * The dispatches under way: each claimed call placed in a slot of its own, given back once its
+ * outcome is written (or its dispatch failed, which is reported).
+ */
+function createPlacements(
+  slots: ReturnType<typeof createSlots>,
+  dispatch: ReturnType<typeof createPlacer>,
+  reportError: ReportError,
+) {
+  const placements = new Set<Promise<void>>();
+  return {
+    track(row: StoredCall, sendAt: number | null, batch: SpanLike | undefined) {
+      const slot = slots.take();
+      const settle = () => {
+        slot.sent();
+        slot.recorded();
+        placements.delete(done);
+      };
+      const done: Promise<void> = dispatch(row, slot, sendAt, batch).then(
+        settle,
+        (error: unknown) => {
+          reportError(error, 'store', row.id);
+          settle();
+        },
+      );
+      placements.add(done);
+    },
+    size: () => placements.size,
+    pending: () => [...placements],
   };
+}
 
-  return { wake, poke, handleStatus, cancel, start, stop, follower, outcomes };
+/**
+ * The span of a claim that found calls, the parent of their placements (`undefined` when
+ * tracing is off); the re-checks that find none are not spans.
+ */
+function claimSpan(
+  ctx: Pick<DispatcherContext, 'tracing' | 'workerId'>,
+  claimed: number,
+  free: number,
+  claimStarted: number,
+): SpanLike | undefined {
+  if (claimed === 0 || !ctx.tracing.enabled) return undefined;
+  return ctx.tracing.start(
+    'ringkit.scheduler.dispatch',
+    {
+      'ringkit.worker.id': ctx.workerId,
+      'ringkit.dispatch.claimed': claimed,
+      'ringkit.dispatch.free_slots': free,
+    },
+    { startTime: performance.timeOrigin + claimStarted },
+  );
 }

@@ -1,6 +1,5 @@
 import {
   isHttpError,
-  isTerminal,
   watchCall,
   type CallProvider,
   type CallStatus,
@@ -8,11 +7,10 @@ import {
 } from '@ringkit/call-client';
 import { clampTimerMs } from '@ringkit/internal';
 import type { Store, StoredCall } from '../store.js';
-import type { ScheduledCallStatus } from '../types.js';
 import type { Outcomes } from './_outcomes.js';
+import { createSweep, IN_FLIGHT, placedAt } from './_sweep.js';
 import type { Mutate } from './_writes.js';
 
-const IN_FLIGHT: ScheduledCallStatus[] = ['initiated', 'ringing', 'answered'];
 const isInFlight = (row: StoredCall) => IN_FLIGHT.includes(row.status);
 
 /**
@@ -50,7 +48,7 @@ interface Watcher {
 /**
  * Follows placed calls: by polling where the provider can be polled and sends no webhooks (one
  * watch per call, which keeps the row it last wrote, so a status costs one write), and, for every
- * provider, one sweep on a fixed cadence for calls that never end.
+ * provider, one sweep on a fixed cadence for calls that never end (`_sweep.ts`).
  *
  * The watches are `watchCall`s on this scheduler's clock, so they share call-client's poller: one
  * clock timer for all of them however many calls are in flight, a bound on status requests in
@@ -58,17 +56,26 @@ interface Watcher {
  * up to five times that), at `watchIntervalMs` again once it moves.
  *
  * A polled call is followed under a lease, like a claim: `leaseOwner` and `leaseUntil` on the
- * in-flight row, renewed every `leaseMs / 3` for all of this worker's watches together. The end
- * of that lease is the row's wake time in the store, so when a worker dies its leases run out
- * and the first surviving worker whose timer fires claims the calls and adopts them
- * ({@link adopted}), as it would reclaim a call left mid-placement.
+ * in-flight row, renewed every `leaseMs / 3` for all of this worker's watches together
+ * ({@link createRenewals}). The end of that lease is the row's wake time in the store, so when a
+ * worker dies its leases run out and the first surviving worker whose timer fires claims the
+ * calls and adopts them ({@link adopted}), as it would reclaim a call left mid-placement.
  */
 export function createFollower(ctx: FollowContext) {
-  const { store, provider, clock, outcomes, mutate, workerId } = ctx;
+  const { clock, provider, outcomes, mutate, workerId } = ctx;
   const watchers = new Map<string, Watcher>();
-  let sweepTimer: unknown = null;
-  let renewTimer: unknown = null;
-  const polls = () => Boolean(provider.getCall) && !provider.capabilities.webhooks;
+  const renewals = createRenewals(ctx, watchers);
+  // A look-up that cannot tell how a call ended (capabilities.polling false: Telnyx) is no way
+  // to follow one.
+  const polls = () =>
+    provider.capabilities.polling && Boolean(provider.getCall) && !provider.capabilities.webhooks;
+  const unfollow = (id: string) => watchers.get(id)?.controller.abort();
+  const sweeper = createSweep({
+    ...ctx,
+    unfollow,
+    orphaned: (row, now) => polls() && !watchers.has(row.id) && adoptable(row, now),
+    adopt,
+  });
 
   /**
    * Follows a placed call by polling, when the provider can be polled and sends no webhooks. A
@@ -95,36 +102,26 @@ export function createFollower(ctx: FollowContext) {
       } catch (error) {
         ctx.reportError(error, 'watch', row.id);
         // Any other error leaves the call to the sweep, which ends it at `callTimeoutMs`.
-        if (isCallGone(error)) await vanished(watcher.latest, providerCallId, error);
+        if (isCallGone(error)) await vanished(ctx, watcher.latest, providerCallId, error);
       } finally {
         watchers.delete(row.id);
       }
     })();
     watchers.set(row.id, watcher);
-    armRenewals();
-  }
-
-  /**
-   * Ends at once, `failed` with reason {@link WATCH_FAILED} and never retried, the attempt of a
-   * call its provider answered `404` for: no status will ever come, and waiting `callTimeoutMs`
-   * would keep it `answered` for hours. Its call record and events are written as for any end.
-   */
-  async function vanished(row: StoredCall, providerCallId: string, error: unknown) {
-    try {
-      await outcomes.finish(row, { status: 'failed', reason: WATCH_FAILED, providerCallId, error });
-    } catch (cause) {
-      ctx.reportError(cause, 'store', row.id);
-    }
+    renewals.arm();
   }
 
   /** Whether this worker may take over following `row`: nobody holds a live lease on it. */
-  const adoptable = (row: StoredCall, now: number) =>
-    isInFlight(row) &&
-    row.providerCallId !== null &&
-    (row.leaseOwner === null ||
-      row.leaseOwner === workerId ||
-      row.leaseUntil === null ||
-      row.leaseUntil <= now);
+  function adoptable(row: StoredCall, now: number) {
+    return (
+      isInFlight(row) &&
+      row.providerCallId !== null &&
+      (row.leaseOwner === null ||
+        row.leaseOwner === workerId ||
+        row.leaseUntil === null ||
+        row.leaseUntil <= now)
+    );
+  }
 
   /**
    * Takes over a call in flight this worker has just claimed (its follower's lease ran out, or
@@ -135,7 +132,7 @@ export function createFollower(ctx: FollowContext) {
   async function adopted(claim: StoredCall) {
     const now = clock.now();
     if (placedAt(claim) + ctx.callTimeoutMs <= now) {
-      await expire(claim);
+      await sweeper.expire(claim);
       return;
     }
     const watching = watchers.get(claim.id);
@@ -169,8 +166,87 @@ export function createFollower(ctx: FollowContext) {
     if (changed) follow(taken);
   }
 
+  return {
+    follow,
+    adopted,
+    /** Whether a placed call of this provider is followed by polling, under a follow lease. */
+    polls,
+    /** Adopts the calls in flight nobody follows, and arms the sweep. */
+    async start() {
+      await sweeper.sweep();
+      sweeper.arm();
+    },
+    /** Stops the sweep and every watch, once they are done, and gives up their leases. */
+    async stop() {
+      sweeper.stop();
+      renewals.stop();
+      const active = [...watchers.values()];
+      for (const watcher of active) watcher.controller.abort();
+      await Promise.allSettled(active.map((w) => w.done));
+      await Promise.all(active.map((watcher) => release(ctx, watcher)));
+    },
+    /** Stops watching a call that has ended (canceled by this worker). */
+    unfollow(id: string) {
+      unfollow(id);
+    },
+    /** Stops the sweep timer only (placements in flight may still start watches). */
+    stopSweep() {
+      sweeper.stop();
+    },
+  };
+}
+
+/**
+ * Ends at once, `failed` with reason {@link WATCH_FAILED} and never retried, the attempt of a
+ * call its provider answered `404` for: no status will ever come, and waiting `callTimeoutMs`
+ * would keep it `answered` for hours. Its call record and events are written as for any end.
+ */
+async function vanished(
+  ctx: FollowContext,
+  row: StoredCall,
+  providerCallId: string,
+  error: unknown,
+) {
+  try {
+    await ctx.outcomes.finish(row, {
+      status: 'failed',
+      reason: WATCH_FAILED,
+      providerCallId,
+      error,
+    });
+  } catch (cause) {
+    ctx.reportError(cause, 'store', row.id);
+  }
+}
+
+/**
+ * Gives up this worker's follow lease on a call, with a lease that has run out already: it is
+ * the row's wake time, so another worker claims and adopts the call at once.
+ */
+async function release(ctx: FollowContext, watcher: Watcher) {
+  const now = ctx.clock.now();
+  await ctx
+    .mutate(
+      watcher.latest.id,
+      (r) =>
+        isInFlight(r) && r.leaseOwner === ctx.workerId
+          ? { leaseOwner: null, leaseUntil: now }
+          : null,
+      { fresh: watcher.latest },
+    )
+    .catch((error: unknown) => ctx.reportError(error, 'store', watcher.latest.id));
+}
+
+/**
+ * The follow leases of a worker's watches, extended together every `leaseMs / 3` while it has
+ * any: a watch whose call another worker has adopted meanwhile is stopped.
+ */
+function createRenewals(ctx: FollowContext, watchers: Map<string, Watcher>) {
+  const { clock, mutate, workerId } = ctx;
+  let renewTimer: unknown = null;
+
   /** Extends the follow lease of every call this worker watches, together. */
-  function armRenewals() {
+  function arm() {
     if (renewTimer !== null || watchers.size === 0 || !ctx.isRunning()) return;
     renewTimer = clock.setTimeout(
       () => {
@@ -188,131 +264,17 @@ export function createFollower(ctx: FollowContext) {
           }),
         )
           .catch((error: unknown) => ctx.reportError(error, 'store'))
-          .finally(armRenewals);
+          .finally(arm);
       },
       clampTimerMs(Math.floor(ctx.leaseMs / 3)),
     );
   }
 
-  /** When the current attempt of an in-flight row was placed. */
-  function placedAt(row: StoredCall): number {
-    const events = row.events ?? [];
-    for (let i = events.length - 1; i >= 0; i -= 1) {
-      const event = events[i]!;
-      if (event.attempt === row.attempt && event.status === 'initiated') return event.at;
-    }
-    return row.updatedAt;
-  }
-
-  /** Ends one call that stayed in flight past `callTimeoutMs`. */
-  async function expire(row: StoredCall) {
-    const getCall = provider.getCall?.bind(provider);
-    if (getCall && row.providerCallId !== null) {
-      try {
-        const call = await getCall(row.providerCallId);
-        if (isTerminal(call.status)) {
-          await outcomes.applyStatus(
-            {
-              callId: row.providerCallId,
-              status: call.status,
-              providerStatus: call.providerStatus,
-              at: new Date(clock.now()),
-              ...(call.answeredBy === undefined ? {} : { answeredBy: call.answeredBy }),
-            },
-            row,
-          );
-          return;
-        }
-      } catch (error) {
-        ctx.reportError(error, 'provider', row.id);
-      }
-    }
-    watchers.get(row.id)?.controller.abort();
-    await outcomes.finish(row, { status: 'failed', reason: 'timeout' });
-  }
-
-  /**
-   * Reads every call in flight: ends those past `callTimeoutMs` (lost webhooks, a provider that
-   * went quiet, a watch that gave up) and, with a polled provider, adopts those nobody holds a
-   * lease on (rows written before follow leases existed). Rows are read from the store, so a
-   * restart loses none. Calls whose follower died are adopted sooner, by the dispatch timer.
-   */
-  async function sweep(): Promise<void> {
-    const now = clock.now();
-    let cursor: string | null = null;
-    do {
-      const page = await store.list({
-        status: IN_FLIGHT,
-        campaign: ctx.campaign,
-        cursor,
-        limit: 500,
-      });
-      for (const row of page.items) {
-        if (!ctx.isRunning()) break;
-        if (placedAt(row) + ctx.callTimeoutMs <= now) await expire(row);
-        else if (polls() && !watchers.has(row.id) && adoptable(row, now)) await adopt(row);
-      }
-      cursor = page.nextCursor;
-    } while (cursor && ctx.isRunning());
-  }
-
-  /** Arms the sweep on its cadence: every minute, or every `callTimeoutMs` if shorter. */
-  function armSweep() {
-    if (!ctx.isRunning()) return;
-    sweepTimer = clock.setTimeout(
-      () => {
-        sweepTimer = null;
-        void sweep()
-          .catch((error: unknown) => ctx.reportError(error, 'store'))
-          .then(armSweep);
-      },
-      clampTimerMs(Math.min(ctx.callTimeoutMs, 60_000)),
-    );
-  }
-
-  /**
-   * Gives up this worker's follow lease on a call, with a lease that has run out already: it is
-   * the row's wake time, so another worker claims and adopts the call at once.
-   */
-  async function release(watcher: Watcher) {
-    const now = clock.now();
-    await mutate(
-      watcher.latest.id,
-      (r) =>
-        isInFlight(r) && r.leaseOwner === workerId ? { leaseOwner: null, leaseUntil: now } : null,
-      { fresh: watcher.latest },
-    ).catch((error: unknown) => ctx.reportError(error, 'store', watcher.latest.id));
-  }
-
   return {
-    follow,
-    adopted,
-    /** Whether a placed call of this provider is followed by polling, under a follow lease. */
-    polls,
-    /** Adopts the calls in flight nobody follows, and arms the sweep. */
-    async start() {
-      await sweep();
-      armSweep();
-    },
-    /** Stops the sweep and every watch, once they are done, and gives up their leases. */
-    async stop() {
-      if (sweepTimer !== null) clock.clearTimeout(sweepTimer);
-      sweepTimer = null;
+    arm,
+    stop() {
       if (renewTimer !== null) clock.clearTimeout(renewTimer);
       renewTimer = null;
-      const active = [...watchers.values()];
-      for (const watcher of active) watcher.controller.abort();
-      await Promise.allSettled(active.map((w) => w.done));
-      await Promise.all(active.map(release));
-    },
-    /** Stops watching a call that has ended (canceled by this worker). */
-    unfollow(id: string) {
-      watchers.get(id)?.controller.abort();
-    },
-    /** Stops the sweep timer only (placements in flight may still start watches). */
-    stopSweep() {
-      if (sweepTimer !== null) clock.clearTimeout(sweepTimer);
-      sweepTimer = null;
     },
   };
 }

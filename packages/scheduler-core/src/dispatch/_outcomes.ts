@@ -3,26 +3,18 @@ import {
   canAdvance,
   isCallStatus,
   isTerminal,
-  type AnsweredBy,
-  type CallStatus,
   type CallStatusEvent,
   type Clock,
 } from '@ringkit/call-client';
-import { isConflictError } from '../errors.js';
-import type { SchedulerEmitter, SchedulerEvents } from '../events.js';
+import type { SchedulerEmitter } from '../events.js';
 import type { Store, StoredCall } from '../store.js';
-import type { ScheduledCallStatus } from '../types.js';
-import { answeredByOf, fromOf, recordOf } from '../_records.js';
-import { newStoredCall, toScheduledCall } from '../_rows.js';
-import { nextRun } from '../_time.js';
+import { fromOf, recordOf } from '../_records.js';
+import { createAnnouncer } from './_announce.js';
+import { createFinisher } from './_finish.js';
 import {
   advanced,
   answeredByLearned,
   answeredLate,
-  canRetry,
-  continuesSeries,
-  ended,
-  isTerminalStatus,
   reasonOf,
   recordWorthy,
 } from './_transitions.js';
@@ -49,38 +41,16 @@ export interface OutcomeContext {
   campaign: string | null;
 }
 
-/** How an attempt ends. */
-export interface EndOptions {
-  /** The attempt's final status (`failed` for one that ended without a provider status). */
-  status: CallStatus;
-  /** Why (`null` for `completed`): the provider's status, or ours (`timeout`, `outcome_unknown`…). */
-  reason: string | null;
-  /**
-   * Whether this ending allows another attempt (within `maxAttempts`): only when the provider
-   * surely placed no call, or reported the call's end itself.
-   * @default false
-   */
-  retryable?: boolean;
-  error?: unknown;
-  /** Who answered, as the provider status that ends the attempt says. */
-  answeredBy?: AnsweredBy;
-  /** Set when a provider status ends the attempt: only the attempt with this id is ended. */
-  providerCallId?: string;
-  /**
-   * Set when the attempt ends without a provider answer (an unknown outcome): only an attempt
-   * still `queued` on the same `placingAt` is ended, never one whose answer was written meanwhile.
-   */
-  unanswered?: boolean;
-}
-
 /**
  * What happens to a call once placed: provider statuses move it forward, final ones end the
  * attempt (a retry, or the final status and the series' next occurrence), and every write comes
  * back as the row written, so nothing is read again. Events for provider ids not stored yet
- * (a webhook before the POST's answer) wait in a bounded buffer.
+ * (a webhook before the POST's answer) wait in a bounded buffer. The events of each change are
+ * in `_announce.ts`, the end of an attempt (a retry, or the end and the series' next occurrence)
+ * in `_finish.ts`.
  */
 export function createOutcomes(ctx: OutcomeContext) {
-  const { store, clock, emitter, mutate } = ctx;
+  const { store, clock, mutate } = ctx;
   /** The row when this engine owns it (see {@link OutcomeContext.campaign}), else `null`. */
   const owned = (row: StoredCall | null) =>
     row !== null && (row.campaign ?? null) === ctx.campaign ? row : null;
@@ -90,131 +60,8 @@ export function createOutcomes(ctx: OutcomeContext) {
   );
   const recordOfAttempt = (next: StoredCall, before: StoredCall) =>
     recordOf(next, before.attempt, fromOf(next, ctx.callerId));
-
-  function emitStatus(row: StoredCall, previous: ScheduledCallStatus, providerStatus?: string) {
-    if (!emitter.has('status')) return;
-    const event: SchedulerEvents['status'] = {
-      call: toScheduledCall(row),
-      status: row.status,
-      previous,
-      at: new Date(clock.now()),
-    };
-    if (providerStatus !== undefined) event.providerStatus = providerStatus;
-    const answeredBy = answeredByOf(row, row.attempt);
-    if (answeredBy !== null) event.answeredBy = answeredBy;
-    emitter.emit('status', event);
-  }
-
-  /** The events of an attempt that ended with `status` (the row may be `scheduled` for a retry). */
-  function announceEnd(
-    row: StoredCall,
-    previous: ScheduledCallStatus,
-    status: CallStatus,
-    reason: string | null,
-    error?: unknown,
-  ) {
-    const call = toScheduledCall({ ...row, status });
-    if (emitter.has('status')) {
-      // A retry is at the next attempt already: who answered is the ended one's.
-      const attempt = row.status === 'scheduled' ? row.attempt - 1 : row.attempt;
-      const answeredBy = answeredByOf(row, attempt);
-      emitter.emit('status', {
-        call,
-        status,
-        previous,
-        at: new Date(clock.now()),
-        ...(answeredBy === null ? {} : { answeredBy }),
-      });
-    }
-    if (row.status === 'scheduled') {
-      emitter.emit('retrying', { call: toScheduledCall(row), reason: reason ?? status });
-      ctx.wake(row.dueAt);
-    } else if (status === 'completed') {
-      emitter.emit('completed', { call });
-    } else if (status === 'canceled') {
-      emitter.emit('canceled', { call });
-    } else {
-      emitter.emit(
-        'failed',
-        error === undefined
-          ? { call, reason: reason ?? status }
-          : { call, reason: reason ?? status, error },
-      );
-    }
-  }
-
-  /** Stores the series' next occurrence; idempotent, so two workers never make two. */
-  async function scheduleNext(row: StoredCall) {
-    const options = row.options!;
-    const recurrence = options.recurrence!;
-    const seriesId = options.seriesId ?? row.id;
-    const base = Math.max(options.occurrenceAt ?? row.dueAt, clock.now());
-    const next = nextRun(recurrence.cron, recurrence.timezone, base);
-    if (next === null) return;
-    const key = `series:${seriesId}:${next}`;
-    try {
-      const stored = await store.insert(
-        newStoredCall({
-          id: ctx.generateId(),
-          to: row.to,
-          dueAt: next,
-          now: clock.now(),
-          idempotencyKey: key,
-          options: { ...options, seriesId, occurrenceAt: next },
-          call: row.call,
-        }),
-      );
-      emitter.emit('scheduled', { call: toScheduledCall(stored) });
-      ctx.wake(next);
-    } catch (error) {
-      if (!(isConflictError(error) && error.reason === 'duplicate')) throw error;
-    }
-  }
-
-  /**
-   * Ends the current attempt of `before` (the row as last seen): retry, or the final status and
-   * the next occurrence. Resolves to the row as written, or as found when someone else ended it.
-   */
-  async function finish(before: StoredCall, options: EndOptions): Promise<StoredCall> {
-    const { status, reason, retryable = false } = options;
-    const now = clock.now();
-    const retry = canRetry(before, status, retryable);
-    if (!retry && continuesSeries(status) && before.options?.recurrence) await scheduleNext(before);
-    const result = await mutate(
-      before.id,
-      (r) => {
-        if (options.providerCallId !== undefined && r.providerCallId !== options.providerCallId) {
-          return null; // another attempt by now
-        }
-        if (
-          options.unanswered &&
-          (r.status !== 'queued' ||
-            r.attempt !== before.attempt ||
-            r.placingAt !== before.placingAt)
-        ) {
-          return null; // answered, or ended, meanwhile
-        }
-        if (
-          r.version !== before.version &&
-          (r.status === 'scheduled' || isTerminalStatus(r.status))
-        ) {
-          return null; // someone else ended this attempt
-        }
-        return ended(r, {
-          status,
-          reason,
-          retry: retry && r.attempt === before.attempt,
-          at: now,
-          answeredBy: options.answeredBy,
-        });
-      },
-      { fresh: before, record: recordOfAttempt },
-    );
-    if (result.changed) {
-      announceEnd(result.row, result.before.status, status, reason, options.error);
-    }
-    return result.row;
-  }
+  const { emitStatus, announceEnd } = createAnnouncer(ctx);
+  const { scheduleNext, finish } = createFinisher({ ...ctx, announceEnd, recordOfAttempt });
 
   /**
    * Applies a provider status to the call whose current attempt has that provider id: `known`

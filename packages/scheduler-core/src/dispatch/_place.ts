@@ -1,6 +1,5 @@
 import {
   isCallNotPlaced,
-  isTerminal,
   placementOutcomeOf,
   type CallProvider,
   type Clock,
@@ -9,35 +8,18 @@ import {
 } from '@ringkit/call-client';
 import { endSpan, traceIds, type SpanLike, type Tracing } from '@ringkit/internal';
 import type { StoredCall } from '../store.js';
+import type { EndOptions } from './_finish.js';
 import type { Outcomes } from './_outcomes.js';
 import type { Pacing } from './_pacing.js';
+import type { Slot } from './_slots.js';
 import type { Mutate } from './_writes.js';
+import { recordAnswer } from './_answer.js';
 import { createLeaseKeeper, holds } from './_lease.js';
 import type { SchedulerEmitter } from '../events.js';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
 import { inWindow, nextOpening } from '../_time.js';
-import {
-  advanced,
-  canRetry,
-  continuesSeries,
-  deferredTo,
-  ended,
-  isTerminalStatus,
-  markPlacing,
-  followLease,
-  placed,
-  reasonOf,
-  released,
-} from './_transitions.js';
-
-/** A claimed call's hold on the dispatcher's capacity (see `_dispatch.ts`). */
-export interface Slot {
-  /** The provider answered (or failed): the request is no longer in flight. */
-  answered(): void;
-  /** The answer is written. */
-  recorded(): void;
-}
+import { deferredTo, isTerminalStatus, markPlacing, released } from './_transitions.js';
 
 /** What placing needs: the provider, this worker's leases, the outcomes and the follower. */
 export interface PlaceContext {
@@ -66,123 +48,14 @@ export interface PlaceContext {
 /**
  * Places claimed calls. Every step is one compare-and-set that this worker still holds the row
  * as it claimed (or marked) it: `placingAt` before the request, then the provider's answer in one
- * write (`initiated`, and at once the final status when the answer is one), with its call record.
+ * write (`initiated`, and at once the final status when the answer is one), with its call record
+ * (`_answer.ts`).
  */
 export function createPlacer(ctx: PlaceContext) {
   const { clock, emitter, mutate, outcomes } = ctx;
 
   const held = (row: StoredCall, claim: StoredCall) => holds(row, claim, ctx.workerId);
   const keepLease = createLeaseKeeper({ ...ctx, held });
-
-  /**
-   * Whether the provider's answer to this attempt's request may still be written on `row`: the
-   * attempt, not the lease, decides. The row is on the same attempt, marked by the same
-   * `placingAt`, and no answer was written yet: still `queued` (held, or reclaimed by a worker
-   * that will not place it again), or ended by such a worker as `outcome_unknown`, which the
-   * answer corrects.
-   */
-  const unanswered = (row: StoredCall, lease: StoredCall) =>
-    row.attempt === lease.attempt &&
-    row.placingAt === lease.placingAt &&
-    row.providerCallId === null &&
-    (row.status === 'queued' || (row.status === 'failed' && row.reason === OUTCOME_UNKNOWN));
-
-  /** Writes the provider's answer; resolves to the row, or `null` when it could not be. */
-  async function record(lease: StoredCall, call: ProviderCall): Promise<StoredCall | null> {
-    const at = clock.now();
-    const answer = call.status;
-    const ends = isTerminal(answer);
-    const retry = ends && canRetry(lease, answer, true);
-    const moves = answer === 'ringing' || answer === 'answered';
-    if (ends && !retry && continuesSeries(answer) && lease.options?.recurrence) {
-      await outcomes.scheduleNext(lease);
-    }
-    const result = await mutate(
-      lease.id,
-      (r) => {
-        if (!unanswered(r, lease)) return null;
-        const patch = { ...placed(r, call, at), reason: null };
-        // This worker follows the call it placed, under a lease another worker takes over if it
-        // dies (see `_follow.ts`).
-        if (ctx.polls() && !ends) Object.assign(patch, followLease(ctx.workerId, at + ctx.leaseMs));
-        const next = { ...r, ...patch };
-        if (ends) {
-          return {
-            ...patch,
-            ...ended(next, { status: answer, reason: reasonOf(answer), retry, at }),
-          };
-        }
-        if (moves) {
-          return { ...patch, ...advanced(next, answer, at, call.providerStatus, call.answeredBy) };
-        }
-        return patch;
-      },
-      { fresh: lease, record: outcomes.recordOfAttempt },
-    );
-    if (!result.changed) {
-      ctx.reportError(
-        new Error(
-          `Call ${lease.id} was placed (provider id ${call.id}) but its attempt was ended meanwhile`,
-        ),
-        'store',
-        lease.id,
-      );
-      return null;
-    }
-    const row = result.row;
-    if (emitter.has('status')) {
-      // The `initiated` step as it was, though it was written together with what followed.
-      const before = result.before;
-      const step = {
-        ...before,
-        version: row.version,
-        updatedAt: row.updatedAt,
-        ...placed(before, call, at),
-      };
-      outcomes.emitStatus(step, 'queued', call.providerStatus);
-    }
-    if (ends) outcomes.announceEnd(row, 'initiated', answer, reasonOf(answer));
-    else if (moves) outcomes.emitStatus(row, 'initiated', call.providerStatus);
-    return row;
-  }
-
-  /**
-   * Ends the placement's span and emits `placement`, once the outcome is written: `row` is the
-   * call as written then.
-   */
-  function placementDone(
-    span: SpanLike | undefined,
-    row: StoredCall,
-    outcome: PlacementOutcome,
-    times: { dueAt: number; sentAt: number; answeredAt: number },
-    answer: { call?: ProviderCall; error?: unknown },
-  ) {
-    const lagMs = Math.max(0, times.sentAt - times.dueAt);
-    const durationMs = Math.max(0, times.answeredAt - times.sentAt);
-    // Read while the span is still being recorded.
-    const trace = traceIds(span);
-    if (span !== undefined) {
-      span.setAttribute('ringkit.placement.outcome', outcome);
-      span.setAttribute('ringkit.dispatch.lag_ms', lagMs);
-      span.setAttribute('ringkit.call.status', row.status);
-      endSpan(span, answer.error);
-    }
-    if (!emitter.has('placement')) return;
-    const providerStatus = answer.call?.providerStatus;
-    const answeredBy = answer.call?.answeredBy;
-    emitter.emit('placement', {
-      call: toScheduledCall(row),
-      outcome,
-      provider: ctx.provider.name,
-      ...(providerStatus === undefined ? {} : { providerStatus }),
-      ...(answeredBy === undefined ? {} : { answeredBy }),
-      ...('error' in answer ? { error: answer.error } : {}),
-      sentAt: new Date(times.sentAt),
-      lagMs,
-      durationMs,
-      ...(trace === undefined ? {} : { trace }),
-    });
-  }
 
   /**
    * Places one claimed call, or resolves what a dead worker left behind. `slot.answered()` frees
@@ -248,56 +121,37 @@ export function createPlacer(ctx: PlaceContext) {
     );
     if (!marked.changed) return; // canceled, rescheduled or reclaimed meanwhile
     outcomes.emitStatus(marked.row, 'scheduled');
-    const span = ctx.tracing.enabled
-      ? ctx.tracing.start(
-          'ringkit.scheduler.place',
-          {
-            'ringkit.call.id': claim.id,
-            'ringkit.call.attempt': claim.attempt,
-            'ringkit.provider': ctx.provider.name,
-            'ringkit.worker.id': ctx.workerId,
-          },
-          { parent: batch, startTime: performance.timeOrigin + startedAt },
-        )
-      : undefined;
+    const span = placementSpan(ctx, claim, batch, startedAt);
     const lease = keepLease(marked.row);
     // A turn gone by too long (a slow write, a busy process) is not used: a fresh one is taken.
     if (ctx.pacing.paced) await ctx.pacing.onTime(turn);
 
+    // Unpaced, requests leave in claim order. Paced, each leaves at its turn (a wait here would
+    // bunch the calls behind it into a burst over `callsPerSecond`).
+    const turnToSend = ctx.pacing.paced ? undefined : slot.inOrder();
+    if (turnToSend) await turnToSend;
     const sentAt = clock.now();
     let call: ProviderCall;
     try {
       // The call's own options with every attempt; `from` only when the call has one (the
       // scheduler's `callerId` is the history's default, never sent in its place).
       const request = claim.call === null ? { to: claim.to } : { to: claim.to, ...claim.call };
-      call = await ctx.tracing.within(span, () => ctx.provider.placeCall(request));
+      const answer = ctx.tracing.within(span, () => ctx.provider.placeCall(request));
+      slot.sent();
+      call = await answer;
     } catch (error) {
       const answeredAt = clock.now();
       slot.answered();
       const last = await lease.stop();
       ctx.reportError(error, 'provider', claim.id);
-      // Only a failure that proves no call exists may be retried: a person is never called twice.
-      // Anything else (a timeout, a reset, 500, 502, 504…) may have rung a phone: it is recorded
-      // with an unknown outcome and never placed again, whatever `maxAttempts` says.
+      // Retried only when surely not placed; else its outcome is unknown (see failedPlacement).
       const times = { dueAt: claim.dueAt, sentAt, answeredAt };
       let written = last;
       try {
-        written = isCallNotPlaced(error)
-          ? await outcomes.finish(last, {
-              status: 'failed',
-              reason: 'placement_failed',
-              retryable: true,
-              error,
-            })
-          : await outcomes.finish(last, {
-              status: 'failed',
-              reason: OUTCOME_UNKNOWN,
-              error,
-              unanswered: true,
-            });
+        written = await outcomes.finish(last, failedPlacement(error));
       } finally {
         // Ended and told even when the write failed (that failure is reported on its own).
-        placementDone(span, written, placementOutcomeOf(error), times, { error });
+        placementDone(ctx, span, written, placementOutcomeOf(error), times, { error });
       }
       return;
     }
@@ -307,9 +161,9 @@ export function createPlacer(ctx: PlaceContext) {
     const times = { dueAt: claim.dueAt, sentAt, answeredAt };
     let row: StoredCall | null = null;
     try {
-      row = await record(last, call);
+      row = await recordAnswer(ctx, last, call);
     } finally {
-      placementDone(span, row ?? last, 'placed', times, { call });
+      placementDone(ctx, span, row ?? last, 'placed', times, { call });
     }
     slot.recorded();
     if (!row) return;
@@ -318,4 +172,76 @@ export function createPlacer(ctx: PlaceContext) {
       ctx.follow(current, true);
     }
   };
+}
+
+/**
+ * Ends the placement's span and emits `placement`, once the outcome is written: `row` is the
+ * call as written then.
+ */
+function placementDone(
+  ctx: Pick<PlaceContext, 'emitter' | 'provider'>,
+  span: SpanLike | undefined,
+  row: StoredCall,
+  outcome: PlacementOutcome,
+  times: { dueAt: number; sentAt: number; answeredAt: number },
+  answer: { call?: ProviderCall; error?: unknown },
+) {
+  const lagMs = Math.max(0, times.sentAt - times.dueAt);
+  const durationMs = Math.max(0, times.answeredAt - times.sentAt);
+  // Read while the span is still being recorded.
+  const trace = traceIds(span);
+  if (span !== undefined) {
+    span.setAttribute('ringkit.placement.outcome', outcome);
+    span.setAttribute('ringkit.dispatch.lag_ms', lagMs);
+    span.setAttribute('ringkit.call.status', row.status);
+    endSpan(span, answer.error);
+  }
+  const { emitter } = ctx;
+  if (!emitter.has('placement')) return;
+  const providerStatus = answer.call?.providerStatus;
+  const answeredBy = answer.call?.answeredBy;
+  emitter.emit('placement', {
+    call: toScheduledCall(row),
+    outcome,
+    provider: ctx.provider.name,
+    ...(providerStatus === undefined ? {} : { providerStatus }),
+    ...(answeredBy === undefined ? {} : { answeredBy }),
+    ...('error' in answer ? { error: answer.error } : {}),
+    sentAt: new Date(times.sentAt),
+    lagMs,
+    durationMs,
+    ...(trace === undefined ? {} : { trace }),
+  });
+}
+
+/**
+ * How the attempt of a request that failed ends. Only a failure that proves no call exists may
+ * be retried: a person is never called twice. Anything else (a timeout, a reset, 500, 502,
+ * 504…) may have rung a phone: it is recorded with an unknown outcome and never placed again,
+ * whatever `maxAttempts` says.
+ */
+function failedPlacement(error: unknown): EndOptions {
+  return isCallNotPlaced(error)
+    ? { status: 'failed', reason: 'placement_failed', retryable: true, error }
+    : { status: 'failed', reason: OUTCOME_UNKNOWN, error, unanswered: true };
+}
+
+/** The span of one placement, a child of its claim's (`undefined` when tracing is off). */
+function placementSpan(
+  ctx: Pick<PlaceContext, 'tracing' | 'provider' | 'workerId'>,
+  claim: StoredCall,
+  batch: SpanLike | undefined,
+  startedAt: number,
+): SpanLike | undefined {
+  if (!ctx.tracing.enabled) return undefined;
+  return ctx.tracing.start(
+    'ringkit.scheduler.place',
+    {
+      'ringkit.call.id': claim.id,
+      'ringkit.call.attempt': claim.attempt,
+      'ringkit.provider': ctx.provider.name,
+      'ringkit.worker.id': ctx.workerId,
+    },
+    { parent: batch, startTime: performance.timeOrigin + startedAt },
+  );
 }

@@ -201,6 +201,7 @@ export function placed(row: StoredCall, call: ProviderCall, at: number): StoredC
       attempt: row.attempt,
       providerStatus: call.providerStatus,
       answeredBy: call.answeredBy,
+      providerCallId: call.id,
     }),
   };
 }

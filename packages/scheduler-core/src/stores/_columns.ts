@@ -36,6 +36,9 @@ export const CAMPAIGN_FIELDS: ReadonlySet<keyof StoredCall> = new Set(['campaign
 
 export const FIELDS = Object.keys(COLUMNS) as (keyof StoredCall)[];
 
+/** Every column of a call, in the order of {@link FIELDS}: `id, to_phone, status, …`. */
+export const CALL_COLUMNS = FIELDS.map((f) => COLUMNS[f]).join(', ');
+
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 
 /**
@@ -51,7 +54,7 @@ export const JSON_FIELDS: ReadonlySet<keyof StoredCall> = new Set(['events', 'op
 /**
  * A call record's values in the order of `call_records`' columns: `id, from_phone, to_phone,
  * direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown,
- * answered_by`.
+ * answered_by, recording_url, recording_duration_seconds, provider_status`.
  */
 export const recordValues = (record: StoredCallRecord) =>
   [
@@ -66,7 +69,16 @@ export const recordValues = (record: StoredCallRecord) =>
     record.durationS,
     record.outcomeUnknown === true,
     record.answeredBy ?? null,
+    record.recordingUrl ?? null,
+    record.recordingDurationS ?? null,
+    record.providerStatus ?? null,
   ] as const;
+
+/** The columns of `call_records`, in {@link recordValues} order. */
+export const RECORD_COLUMNS =
+  'id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, ' +
+  'duration_seconds, outcome_unknown, answered_by, recording_url, recording_duration_seconds, ' +
+  'provider_status';
 
 /**
  * How a SQL store's driver hands back what the row mappers read: node:sqlite gives numbers and
@@ -107,6 +119,9 @@ export function recordFromRow(row: Record<string, unknown>, read: RowReading): S
     durationS: (row.duration_seconds as number | null) ?? null,
     outcomeUnknown: read.boolean(row.outcome_unknown),
     answeredBy: (row.answered_by as StoredCallRecord['answeredBy']) ?? null,
+    recordingUrl: (row.recording_url as string | null) ?? null,
+    recordingDurationS: (row.recording_duration_seconds as number | null) ?? null,
+    providerStatus: (row.provider_status as string | null) ?? null,
   };
 }
 

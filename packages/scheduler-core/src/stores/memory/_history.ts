@@ -1,4 +1,4 @@
-import type { StoredCallRecord } from '../../store.js';
+import { fullRecord, type StoredCallRecord } from '../../store.js';
 import { CHUNK, SortedSlots } from './_order.js';
 import { flatten, SharedStrings } from './_values.js';
 
@@ -53,11 +53,10 @@ export class RecordTable {
   /** Inserts or replaces (by id) a copy of `record`. */
   save(record: StoredCallRecord): void {
     const copy: StoredCallRecord = {
-      ...record,
+      ...fullRecord(record),
       id: flatten(record.id),
       from: this.phones.value(this.phones.acquire(record.from)),
       to: this.phones.value(this.phones.acquire(record.to)),
-      answeredBy: record.answeredBy ?? null,
     };
     let slot = this.slots.get(copy.id);
     if (slot === undefined) {
@@ -68,6 +67,12 @@ export class RecordTable {
     }
     this.records[slot] = copy;
     this.index(slot);
+  }
+
+  /** A copy of the record with this id, or `null`. */
+  get(id: string): StoredCallRecord | null {
+    const slot = this.slots.get(id);
+    return slot === undefined ? null : { ...this.records[slot]! };
   }
 
   /**

@@ -245,6 +245,9 @@ async function run(tuning: MemoryTuning, ops: Op[]) {
         durationS: null,
         outcomeUnknown: false,
         answeredBy: null,
+        recordingUrl: null,
+        recordingDurationS: null,
+        providerStatus: null,
       };
       await store.saveCallRecord(record);
       records.set(record.id, record);

@@ -1,6 +1,6 @@
 import { ConflictError, CallNotFoundError, versionConflict } from '../../errors.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
-import { Campaigns } from './_campaigns.js';
+import { Campaigns } from '../../campaign/stores/memory.js';
 import { MinHeap } from './_heap.js';
 import type { Store, StoreListQuery, StorePage, StoredCall, StoredCallPatch } from '../../store.js';
 import { RecordTable } from './_history.js';
@@ -256,6 +256,14 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
 
     async saveCallRecord(record) {
       open().records.save(record);
+    },
+
+    async mergeCallRecord(record, merge) {
+      // Read, merge and write in one synchronous step: nothing runs in between.
+      const { records } = open();
+      const stored = records.get(record.id);
+      records.save(stored ? merge(stored, record) : record);
+      return records.get(record.id)!;
     },
 
     async listHistory(phone, query) {

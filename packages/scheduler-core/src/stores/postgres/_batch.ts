@@ -26,6 +26,9 @@ const RECORD: [keyof StoredCallRecord, string, string][] = [
   ['durationS', 'duration_seconds', 'double precision'],
   ['outcomeUnknown', 'outcome_unknown', 'boolean'],
   ['answeredBy', 'answered_by', 'text'],
+  ['recordingUrl', 'recording_url', 'text'],
+  ['recordingDurationS', 'recording_duration_seconds', 'double precision'],
+  ['providerStatus', 'provider_status', 'text'],
 ];
 
 const isUniqueViolation = (error: unknown) =>

@@ -218,6 +218,14 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX campaigns_created ON {s}.campaigns (created_at, id);
     `,
   },
+  {
+    // What an inbound call's webhooks tell besides its status (NULL: not told): the caller's
+    // voicemail, its length, and the provider's own word for the status recorded.
+    version: 9,
+    sql: `ALTER TABLE {s}.call_records ADD COLUMN recording_url text,
+      ADD COLUMN recording_duration_seconds double precision,
+      ADD COLUMN provider_status text;`,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

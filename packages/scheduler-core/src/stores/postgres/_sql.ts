@@ -1,16 +1,18 @@
-import type { StoredCall, StoredCampaignPatch } from '../../store.js';
+import type { StoredCall } from '../../store.js';
 import {
-  CAMPAIGN_COLUMNS,
-  CAMPAIGN_PATCH_COLUMNS,
+  CALL_COLUMNS,
   COLUMNS,
   FIELDS,
   FINISHED_SQL,
   JSON_FIELDS,
   LIVE_SQL,
+  RECORD_COLUMNS,
   type RowReading,
 } from '../_columns.js';
 
-export { COLUMNS, FIELDS };
+export { COLUMNS, FIELDS, RECORD_COLUMNS };
+// The campaign statements, which postgres.ts and campaign/stores/postgres.ts read from here.
+export { campaignStatementsFor, updateCampaignStatement } from './_campaign-sql.js';
 
 /** An unquoted, lowercase PostgreSQL identifier that leaves room for the `_wake` channel suffix. */
 export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,57}$/;
@@ -18,7 +20,6 @@ export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,57}$/;
 /** The NOTIFY channel of a schema (see the trigger in `_pg-migrate.ts`). */
 export const channelOf = (schema: string) => `${schema}_wake`;
 
-/** Column of each `StoredCall` field, in one order used by every statement. */
 /** PostgreSQL type of each column, for `unnest` batches. */
 export const TYPES: Record<keyof StoredCall, string> = {
   id: 'text',
@@ -41,9 +42,15 @@ export const TYPES: Record<keyof StoredCall, string> = {
   campaign: 'text',
   position: 'integer',
 };
-export const CALL_COLUMNS = FIELDS.map((f) => COLUMNS[f]).join(', ');
-export const RECORD_COLUMNS =
-  'id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown, answered_by';
+/** The parameters of a call record's values (`recordValues` order): `$1, $2, …`. */
+const RECORD_PARAMS = RECORD_COLUMNS.split(',')
+  .map((_, i) => `$${i + 1}`)
+  .join(', ');
+/** `column = EXCLUDED.column` for every column of a call record but its id. */
+const RECORD_SETS = RECORD_COLUMNS.split(', ')
+  .slice(1)
+  .map((column) => `${column} = EXCLUDED.${column}`)
+  .join(', ');
 
 /** A field's value as a query parameter: JSON as text (pg would turn arrays into PG arrays). */
 export function toParam(field: keyof StoredCall, value: unknown): unknown {
@@ -261,13 +268,17 @@ export function statementsFor(s: string) {
       ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until_at = EXCLUDED.until_at
       WHERE ${s}.leases.until_at <= $4 OR ${s}.leases.owner = EXCLUDED.owner
       RETURNING owner`,
-    saveRecord: `INSERT INTO ${s}.call_records (${RECORD_COLUMNS})
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-      ON CONFLICT (id) DO UPDATE SET from_phone = EXCLUDED.from_phone,
-        to_phone = EXCLUDED.to_phone, direction = EXCLUDED.direction, status = EXCLUDED.status,
-        started_at = EXCLUDED.started_at, answered_at = EXCLUDED.answered_at,
-        ended_at = EXCLUDED.ended_at, duration_seconds = EXCLUDED.duration_seconds,
-        outcome_unknown = EXCLUDED.outcome_unknown, answered_by = EXCLUDED.answered_by`,
+    saveRecord: `INSERT INTO ${s}.call_records (${RECORD_COLUMNS}) VALUES (${RECORD_PARAMS})
+      ON CONFLICT (id) DO UPDATE SET ${RECORD_SETS}`,
+    /** `mergeCallRecord`: the stored record, locked until the transaction ends. */
+    lockRecord: `SELECT ${RECORD_COLUMNS} FROM ${s}.call_records WHERE id = $1 FOR UPDATE`,
+    /** `mergeCallRecord`: a new record, unless another transaction stored one meanwhile. */
+    insertRecord: `INSERT INTO ${s}.call_records (${RECORD_COLUMNS}) VALUES (${RECORD_PARAMS})
+      ON CONFLICT (id) DO NOTHING RETURNING ${RECORD_COLUMNS}`,
+    /** `mergeCallRecord`: the merge, in place of the record locked. */
+    updateRecord: `UPDATE ${s}.call_records
+      SET (${RECORD_COLUMNS.slice('id, '.length)}) = (${RECORD_PARAMS.slice('$1, '.length)})
+      WHERE id = $1 RETURNING ${RECORD_COLUMNS}`,
     history: history(false),
     historyAfter: history(true),
   };
@@ -333,146 +344,4 @@ export function updateStatement(calls: string, fields: (keyof StoredCall)[]): st
   const sets = [...fields.map((f, i) => `${COLUMNS[f]} = $${i + 3}`), 'version = version + 1'];
   return `UPDATE ${calls} SET ${sets.join(', ')}
     WHERE id = $1 AND version = $2 RETURNING ${CALL_COLUMNS}`;
-}
-
-/** The statuses of a campaign row that takes a place under its cap (with the held ones). */
-const TAKING = `'queued', 'initiated', 'ringing', 'answered'`;
-
-/**
- * The campaign statements of a store on schema `s` (quoted). Every read of a campaign's rows
- * goes through a partial index of campaign rows (migration 8), the small ones preferred by the
- * planner whatever it knows of the campaign (a large one inserted since the last `ANALYZE`):
- *
- * - `scheduled_calls_campaign_next (campaign_id, position, due_at)` of its `scheduled` rows: the
- *   entries to claim, in list order, the due time checked in the index;
- * - `scheduled_calls_campaign_live (campaign_id, lease_until)` of its rows that take a place
- *   (`queued`, in flight) and `scheduled_calls_campaign_held (campaign_id, placing_at)` of its
- *   unknown outcomes: the places taken, the rows to adopt, the next lease to run out and the
- *   next hold to pass;
- * - `scheduled_calls_campaign_due (campaign_id, due_at)` of its `scheduled` rows: the next due;
- * - `scheduled_calls_campaign_position (campaign_id, position)`, unique: a page of every status;
- * - `scheduled_calls_campaign_status (status, campaign_id, position)`: a page of some statuses
- *   (each status's page, merged), and the counts by status;
- * - `scheduled_calls_campaign_list (campaign_id, status, created_at, id)`: `list` of a campaign
- *   (see `listStatement`).
- */
-export function campaignStatementsFor(s: string) {
-  const calls = `${s}.scheduled_calls`;
-  const campaigns = `${s}.campaigns`;
-  const select = `SELECT ${CALL_COLUMNS} FROM ${calls}`;
-  const returning = FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ');
-  return {
-    insert: `INSERT INTO ${campaigns} (${CAMPAIGN_COLUMNS})
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    get: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1`,
-    /** Claims of one campaign take turns on its row (held until the claim commits). */
-    lock: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1 FOR UPDATE`,
-    list: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns}
-      ORDER BY created_at DESC, id DESC LIMIT $1`,
-    listAfter: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE (created_at, id) < ($2, $3)
-      ORDER BY created_at DESC, id DESC LIMIT $1`,
-    /** Rows stored for a campaign, to check an unanswered insert's effect. */
-    countRows: `SELECT count(*)::int AS n FROM ${calls} WHERE campaign_id = $1`,
-    /**
-     * Rows a claim of this campaign whose answer was lost took: they carry its very lease
-     * (`$2` until `$3`, at `$4`).
-     */
-    mine: `${select}
-      WHERE campaign_id = $1 AND status IN (${TAKING})
-        AND lease_owner = $2 AND lease_until = $3 AND updated_at = $4
-        AND (status <> 'queued' OR placing_at IS NULL)
-      ORDER BY position LIMIT $5`,
-    /**
-     * The claim, once the campaign's row is locked (a statement of its own before this one, so
-     * that this one's snapshot sees every claim of the campaign committed before it). In one
-     * statement: the rows whose lease ran out are adopted (up to `$3`), the places taken are
-     * counted (live rows, and unknown outcomes placed after `$6`, the end of the hold before
-     * now, rounded down), and up to the rest of
-     * `$3`, of `$8 - taken` (the concurrency; 0 when not running) and of `$7` (the rows that
-     * have a send slot) `scheduled` entries due by `$2` are claimed in list order. With a budget
-     * (`$9` true), the campaign's next free slot moves from `$10` by `$11` per row sent.
-     * Answers one row at least (`id` null when nothing was claimed), with the places taken
-     * before the claim.
-     */
-    claim: `WITH adopt AS MATERIALIZED (
-        SELECT id, lease_until AS old_lease FROM ${calls}
-        WHERE campaign_id = $1 AND status IN (${TAKING}) AND lease_until <= $2
-        ORDER BY lease_until, id
-        LIMIT $3
-        FOR UPDATE SKIP LOCKED
-      ), taken AS MATERIALIZED (
-        SELECT (SELECT count(*) FROM ${calls} WHERE campaign_id = $1 AND status IN (${TAKING}))
-          + (SELECT count(*) FROM ${calls}
-            WHERE campaign_id = $1 AND status = 'failed' AND reason = 'outcome_unknown'
-              AND placing_at > $6) AS n
-      ), fresh AS MATERIALIZED (
-        SELECT id, position FROM ${calls}
-        WHERE campaign_id = $1 AND status = 'scheduled' AND due_at <= $2
-        ORDER BY position
-        LIMIT (SELECT greatest(0, least($7::bigint, $3::bigint - (SELECT count(*) FROM adopt),
-          $8::bigint - n)) FROM taken)
-        FOR UPDATE SKIP LOCKED
-      ), adopted AS (
-        UPDATE ${calls} AS c
-        SET status = CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
-              ELSE 'queued' END,
-            lease_owner = $4, lease_until = $5, updated_at = $2, version = c.version + 1
-        FROM adopt WHERE c.id = adopt.id
-        RETURNING ${returning}, 0 AS claim_kind, adopt.old_lease AS claim_order
-      ), claimed AS (
-        UPDATE ${calls} AS c
-        SET status = 'queued', lease_owner = $4, lease_until = $5, updated_at = $2,
-            version = c.version + 1
-        FROM fresh WHERE c.id = fresh.id
-        RETURNING ${returning}, 1 AS claim_kind, fresh.position::bigint AS claim_order
-      ), bumped AS (
-        UPDATE ${campaigns}
-        SET next_slot_at = $10::float8
-              + (SELECT count(*) FROM claimed WHERE placing_at IS NULL) * $11::float8,
-            updated_at = $2, version = version + 1
-        WHERE id = $1 AND $9::boolean AND EXISTS (SELECT 1 FROM claimed WHERE placing_at IS NULL)
-      )
-      SELECT rows.*, taken.n AS taken, set_config('synchronous_commit', 'off', true) AS async_commit
-      FROM taken LEFT JOIN (SELECT * FROM adopted UNION ALL SELECT * FROM claimed) AS rows ON true
-      ORDER BY claim_kind, claim_order, id`,
-    /**
-     * The campaign's next wake after `$2`: holds of `$3` ms, the unknown outcomes still held
-     * placed after `$4` (`$2 - $3` rounded down).
-     */
-    nextWake: `SELECT least(
-        (SELECT lease_until FROM ${calls}
-          WHERE campaign_id = $1 AND status IN (${TAKING}) AND lease_until IS NOT NULL
-          ORDER BY lease_until LIMIT 1),
-        (SELECT due_at FROM ${calls}
-          WHERE campaign_id = $1 AND status = 'scheduled' AND due_at > $2
-          ORDER BY due_at LIMIT 1),
-        (SELECT placing_at + $3::float8 FROM ${calls}
-          WHERE campaign_id = $1 AND status = 'failed' AND reason = 'outcome_unknown'
-            AND placing_at > $4
-          ORDER BY placing_at LIMIT 1)
-      ) AS wake`,
-    /** A page of every status after position `$2`. */
-    calls: `${select} WHERE campaign_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
-    /**
-     * A page of some statuses (`$4`) after position `$2`: each status's page through the status
-     * index, in list order, merged.
-     */
-    callsByStatus: `SELECT page.* FROM unnest($4::text[]) AS w(status)
-      CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
-        WHERE c.status = w.status AND c.campaign_id = $1 AND c.position > $2
-        ORDER BY c.position LIMIT $3) AS page
-      ORDER BY page.position LIMIT $3`,
-    /** Rows by status, through the campaign's list index alone. */
-    count: `SELECT status, count(*)::int AS n FROM ${calls} WHERE campaign_id = $1 GROUP BY status`,
-  };
-}
-
-/** An `UPDATE` of a campaign's `fields` (parameters from `$3`) at an expected version (`$2`). */
-export function updateCampaignStatement(campaigns: string, fields: (keyof StoredCampaignPatch)[]) {
-  const sets = [
-    ...fields.map((f, i) => `${CAMPAIGN_PATCH_COLUMNS[f]} = $${i + 3}`),
-    'version = version + 1',
-  ];
-  return `UPDATE ${campaigns} SET ${sets.join(', ')}
-    WHERE id = $1 AND version = $2 RETURNING ${CAMPAIGN_COLUMNS}`;
 }

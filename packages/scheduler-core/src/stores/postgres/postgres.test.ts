@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { isSchedulerError } from '../../errors.js';
 import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
-import { expectUpgradedIntact } from '../../../test/upgrade.js';
+import { expectRecordsUpgraded, expectUpgradedIntact } from '../../../test/upgrade.js';
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import type { StoredCall, StoredCampaign } from '../../store.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
@@ -52,11 +52,17 @@ function commitLosingClient(armed: { on: boolean; fired: boolean }) {
   return LosingClient;
 }
 
+/** Undoes migration 9 of schema `s` (quoted): no voicemail, no recording length, no provider word. */
+const backToVersion8 = (s: string) => `
+  ALTER TABLE ${s}.call_records DROP COLUMN recording_url, DROP COLUMN recording_duration_seconds,
+    DROP COLUMN provider_status;
+  DELETE FROM ${s}.schema_migrations WHERE version > 8;`;
+
 /**
- * Undoes migration 8 of schema `s` (quoted): no campaigns, no campaign columns or indexes, a wake
- * time for every row, the list's indexes over every row.
+ * Undoes migrations 9 and 8 of schema `s` (quoted): no campaigns, no campaign columns or
+ * indexes, a wake time for every row, the list's indexes over every row.
  */
-const backToVersion7 = (s: string) => `
+const backToVersion7 = (s: string) => `${backToVersion8(s)}
   DROP TABLE ${s}.campaigns;
   DROP INDEX ${s}.scheduled_calls_campaign_position;
   DROP INDEX ${s}.scheduled_calls_campaign_status;
@@ -143,7 +149,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       await Promise.all(stores.map((store) => store.ready()));
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((version) => ({ version })));
+      expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((version) => ({ version })));
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
     });
@@ -230,6 +236,22 @@ describeWithDatabase('createPostgresStore', (url) => {
       ]);
     });
 
+    it('upgrades a schema of version 8 in place: its records read back with no voicemail and no provider word, and merge', async () => {
+      const schema = newSchema();
+      const before = createPostgresStore({ connectionString: url, max: 1 }, { schema });
+      await before.ready();
+      await before.close();
+      const s = `"${schema}"`;
+      await admin.query(`${backToVersion8(s)}
+        INSERT INTO ${s}.call_records (id, from_phone, to_phone, direction, status, started_at,
+          answered_at, ended_at, duration_seconds, outcome_unknown, answered_by)
+        VALUES ('twilio:CA1', '+14155552671', '+14155550100', 'inbound', 'ringing', 1000, NULL,
+          NULL, NULL, false, NULL);`);
+      await expectRecordsUpgraded(
+        createPostgresStore({ connectionString: url, max: 2 }, { schema }),
+      );
+    });
+
     it("upgrades a schema of version 7 in place: its rows stay the scheduler's own, and campaigns come", async () => {
       const schema = newSchema();
       const before = createPostgresStore({ connectionString: url, max: 1 }, { schema });
@@ -285,7 +307,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       );
       expect(rows).toEqual([{ n: 0 }]);
       const versions = await admin.query(`SELECT max(version) AS v FROM ${s}.schema_migrations`);
-      expect(versions.rows).toEqual([{ v: 8 }]);
+      expect(versions.rows).toEqual([{ v: 9 }]);
       await store.close();
     });
 

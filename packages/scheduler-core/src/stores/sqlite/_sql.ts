@@ -7,6 +7,7 @@ import {
   FIELDS,
   FINISHED_SQL,
   JSON_FIELDS,
+  RECORD_COLUMNS,
   type RowReading,
 } from '../_columns.js';
 
@@ -161,6 +162,16 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX campaigns_created ON campaigns (created_at, id);
     `,
   },
+  {
+    // What an inbound call's webhooks tell besides its status (NULL: not told): the caller's
+    // voicemail, its length, and the provider's own word for the status recorded.
+    version: 8,
+    sql: `
+      ALTER TABLE call_records ADD COLUMN recording_url TEXT;
+      ALTER TABLE call_records ADD COLUMN recording_duration_seconds REAL;
+      ALTER TABLE call_records ADD COLUMN provider_status TEXT;
+    `,
+  },
 ];
 
 /** The statements of campaigns, each through a partial index of campaign rows (migration 7). */
@@ -233,9 +244,13 @@ export const SQLITE_READING: RowReading = {
 };
 
 /** Saves a call record, replacing one with the same id (values in `recordValues` order). */
-export const SAVE_RECORD = `INSERT OR REPLACE INTO call_records (id, from_phone, to_phone,
-  direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown,
-  answered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+export const SAVE_RECORD = `INSERT OR REPLACE INTO call_records (${RECORD_COLUMNS})
+  VALUES (${RECORD_COLUMNS.split(',')
+    .map(() => '?')
+    .join(', ')})`;
+
+/** One call record by id (`mergeCallRecord` reads it in the transaction that writes it). */
+export const GET_RECORD = `SELECT ${RECORD_COLUMNS} FROM call_records WHERE id = ?`;
 
 /** The `list` query: one page, filtered, in `created_at, id` order, read through an index. */
 export function listQuery(query: {

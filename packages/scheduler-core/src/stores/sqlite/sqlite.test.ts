@@ -7,14 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { sourceExecArgv } from '@ringkit/internal/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectUpgradedIntact } from '../../../test/upgrade.js';
+import { expectRecordsUpgraded, expectUpgradedIntact } from '../../../test/upgrade.js';
 import { storedCall, storedCampaign, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
 
-/** Undoes the migrations after version 3: no call options, no answered_by, no indexes of 6. */
-/** Undoes migration 7 (campaigns): the wake time of version 3 to 6, no campaign columns. */
-const BACK_TO_VERSION_6 = `DROP INDEX scheduled_calls_own_status;
+/** Undoes migration 8: no voicemail, no recording length, no provider word on call records. */
+const BACK_TO_VERSION_7 = `ALTER TABLE call_records DROP COLUMN recording_url;
+  ALTER TABLE call_records DROP COLUMN recording_duration_seconds;
+  ALTER TABLE call_records DROP COLUMN provider_status;
+  DELETE FROM schema_migrations WHERE version > 7;`;
+
+/** Undoes migrations 8 and 7 (campaigns): the wake time of version 3 to 6, no campaign columns. */
+const BACK_TO_VERSION_6 = `${BACK_TO_VERSION_7}
+  DROP INDEX scheduled_calls_own_status;
   DROP INDEX scheduled_calls_campaign_position;
   DROP INDEX scheduled_calls_campaign_status;
   DROP INDEX scheduled_calls_campaign_list;
@@ -34,6 +40,7 @@ const BACK_TO_VERSION_6 = `DROP INDEX scheduled_calls_own_status;
   CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
   DELETE FROM schema_migrations WHERE version > 6;`;
 
+/** Undoes the migrations after version 3: no call options, no answered_by, no indexes of 6. */
 const BACK_TO_VERSION_3 = `${BACK_TO_VERSION_6}
   DROP INDEX scheduled_calls_status;
   DROP INDEX scheduled_calls_finished;
@@ -100,6 +107,7 @@ describe('createSqliteStore', () => {
       { version: 5 },
       { version: 6 },
       { version: 7 },
+      { version: 8 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
@@ -214,6 +222,9 @@ describe('createSqliteStore', () => {
         durationS: 62,
         outcomeUnknown: false,
         answeredBy: null,
+        recordingUrl: null,
+        recordingDurationS: null,
+        providerStatus: null,
       },
     ]);
     expect(await store.nextDueAt()).toBe(5000);
@@ -272,6 +283,20 @@ describe('createSqliteStore', () => {
     expect((await store.claimDue(5000, 5, 'w', 35_000)).map((r) => r.id)).toEqual(['due']);
     expect(await store.listCampaigns!({ limit: 5 })).toEqual({ items: [], nextCursor: null });
     await store.close();
+  });
+
+  it('upgrades a database of version 7 in place: its records read back with no voicemail and no provider word, and merge', async () => {
+    const path = join(dir, 'upgrade-7.db');
+    await createSqliteStore({ path }).close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    db.exec(`${BACK_TO_VERSION_7}
+      INSERT INTO call_records (id, from_phone, to_phone, direction, status, started_at,
+        answered_at, ended_at, duration_seconds, outcome_unknown, answered_by)
+      VALUES ('twilio:CA1', '+14155552671', '+14155550100', 'inbound', 'ringing', 1000, NULL,
+        NULL, NULL, 0, NULL);`);
+    db.close();
+    await expectRecordsUpgraded(createSqliteStore({ path }));
   });
 
   it('upgrades a database of version 3 in place: its calls and records intact, with no options and no answeredBy', async () => {

@@ -4,8 +4,8 @@
  */
 import { expect, it } from 'vitest';
 import type { CallOptions } from '@ringkit/call-client';
-import type { Store, StoredCall, StoredCallRecord } from '../store.js';
-import { newStoredCall } from '../_rows.js';
+import type { Store, StoredCall, StoredCallRecord } from '../../store.js';
+import { newStoredCall } from '../../_rows.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const ME = '+14155550100';
@@ -46,6 +46,9 @@ function answered(id: string, answeredBy?: StoredCallRecord['answeredBy']): Stor
     endedAt: T0 + 31_000,
     durationS: 30,
     outcomeUnknown: false,
+    recordingUrl: null,
+    recordingDurationS: null,
+    providerStatus: null,
     ...(answeredBy === undefined ? {} : { answeredBy }),
   };
 }

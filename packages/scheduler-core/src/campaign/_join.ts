@@ -1,0 +1,71 @@
+import { CallNotFoundError, ConflictError, isConflictError } from '../errors.js';
+import type { StoredCall, StoredCampaign } from '../store.js';
+import type { CampaignContext } from './_context.js';
+import { fingerprintOf } from './_list.js';
+import type { CampaignSettings } from './settings.js';
+
+/** What `start()` creates the campaign with, when this worker does. */
+export interface JoinOptions {
+  /** The rows of the list given to this worker, or `null` when it only joins. */
+  rows: StoredCall[] | null;
+  /** Create it or fail: never join one of that name (see `CampaignRunnerOptions.exclusive`). */
+  exclusive: boolean;
+  settings: CampaignSettings;
+  concurrency: number;
+}
+
+/**
+ * The campaign as stored, created by this worker when it is not yet and the worker has a list;
+ * of concurrent creations, in one process or many, the store lets exactly one through.
+ * @throws ConflictError `campaign_exists` (an exclusive start that found one),
+ *   `campaign_mismatch` (stored with another list); CallNotFoundError (none, and no list)
+ */
+export async function createOrJoin(
+  ctx: Pick<CampaignContext, 'store' | 'id' | 'clock' | 'read'>,
+  options: JoinOptions,
+): Promise<StoredCampaign> {
+  const { store, id, clock } = ctx;
+  const { rows, exclusive } = options;
+  const taken = (stored: StoredCampaign) =>
+    new ConflictError({
+      reason: 'campaign_exists',
+      id,
+      message: `A campaign named ${JSON.stringify(id)} exists`,
+      status: stored.state,
+    });
+  let campaign = await store.getCampaign(id);
+  if (campaign && rows && exclusive) throw taken(campaign);
+  if (!campaign) {
+    if (!rows) throw new CallNotFoundError(id, 'campaign');
+    const now = clock.now();
+    const fresh: StoredCampaign = {
+      id,
+      state: 'running',
+      concurrency: options.concurrency,
+      total: rows.length,
+      fingerprint: fingerprintOf(rows),
+      settings: { ...options.settings },
+      nextSlotAt: 0,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    try {
+      await store.insertCampaign(fresh, rows);
+      campaign = fresh;
+    } catch (error) {
+      if (!(isConflictError(error) && error.reason === 'duplicate')) throw error;
+      campaign = await ctx.read(); // created by another worker meanwhile
+      if (exclusive) throw taken(campaign);
+    }
+  }
+  if (rows && campaign.fingerprint !== fingerprintOf(rows)) {
+    throw new ConflictError({
+      reason: 'campaign_mismatch',
+      id,
+      message: `Campaign ${JSON.stringify(id)} exists with another list (${campaign.total} entries)`,
+      status: campaign.state,
+    });
+  }
+  return campaign;
+}

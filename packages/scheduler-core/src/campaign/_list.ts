@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import type { CallOptions, CallProvider, CountryCode } from '@ringkit/call-client';
+import { ValidationError } from '../errors.js';
+import type { StoredCall } from '../store.js';
+import { newStoredCall } from '../_rows.js';
+import { validateSchedule } from '../_validate.js';
+import type { CampaignEntryInput } from './options.js';
+import type { CampaignSettings } from './settings.js';
+
+/** What turning a list into rows needs. */
+export interface ListContext {
+  /** The campaign's name. */
+  id: string;
+  provider: CallProvider;
+  defaultCountry: CountryCode;
+  generateId: () => string;
+  /** The settings the campaign is created with: its window and retries. */
+  settings: CampaignSettings;
+  /** The time the rows are due, and created, at. */
+  now: number;
+}
+
+/**
+ * The rows of a campaign's list, in order: every entry checked as `schedule()` checks a call,
+ * with the campaign's retry settings, and due at once.
+ * @throws ValidationError naming the entry (`entries[position]`)
+ */
+export function campaignRows(
+  entries: readonly CampaignEntryInput[],
+  ctx: ListContext,
+): StoredCall[] {
+  const { now, settings } = ctx;
+  return entries.map((entry, position) => {
+    let valid;
+    try {
+      valid = validateSchedule(
+        {
+          to: entry?.to,
+          at: new Date(now),
+          ...(settings.window ? { window: settings.window } : {}),
+          maxAttempts: settings.maxAttempts,
+          ...(settings.retryBackoff ? { retryBackoff: settings.retryBackoff } : {}),
+          ...(entry?.call === undefined ? {} : { call: entry.call }),
+        } as Parameters<typeof validateSchedule>[0],
+        now,
+        ctx.defaultCountry,
+        ctx.provider,
+      );
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        throw new ValidationError(
+          `campaign entry #${position}`,
+          error.issues.map((i) => ({ ...i, path: ['entries', position, ...i.path] })),
+          error.cause === undefined ? {} : { cause: error.cause },
+        );
+      }
+      throw error;
+    }
+    return {
+      ...newStoredCall({
+        id: ctx.generateId(),
+        to: valid.to,
+        dueAt: now,
+        now,
+        idempotencyKey: null,
+        options: valid.options,
+        call: valid.call,
+      }),
+      campaign: ctx.id,
+      position,
+    };
+  });
+}
+
+/**
+ * The digest of a list as stored: numbers, order and per-entry options. Two workers given the
+ * same list join the same campaign; another list under its name is refused.
+ */
+export function fingerprintOf(rows: { to: string; call: CallOptions | null }[]): string {
+  const hash = createHash('sha256');
+  for (const row of rows) hash.update(JSON.stringify([row.to, row.call]) + '\n');
+  return hash.digest('base64url');
+}

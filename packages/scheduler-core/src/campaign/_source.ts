@@ -1,0 +1,93 @@
+import { sleep } from '@ringkit/internal';
+import type { ClaimSource } from '../dispatch/_dispatch.js';
+import { LATE_LIMIT_MS, PACING_TOLERANCE_MS, type Pacing } from '../dispatch/_pacing.js';
+import type { SendBudget, StoredCampaign } from '../store.js';
+import { inWindow, nextOpening } from '../_time.js';
+import type { CampaignContext } from './_context.js';
+import type { CampaignSettings } from './settings.js';
+
+/** What the claims of a campaign need. */
+export interface SourceContext extends Pick<CampaignContext, 'store' | 'id' | 'clock' | 'change'> {
+  /** The campaign's settings, as stored. */
+  settings: CampaignSettings;
+  leaseMs: number;
+  /** Sees the campaign as each claim found it (its cap, a stop). */
+  observe(campaign: StoredCampaign | null): void;
+}
+
+/**
+ * What the dispatcher of a campaign claims from: the store's `claimCampaign` (the campaign's
+ * cap and list order, across workers), inside its calling window and under its send budget
+ * (`callsPerSecond`, one for the whole campaign), and the campaign's own wake times.
+ */
+export function campaignSource(ctx: SourceContext): ClaimSource {
+  const { store, id, clock, settings } = ctx;
+  return {
+    pacing: campaignPacing(ctx),
+    nextWake: () => store.nextCampaignWake(id, clock.now(), settings.callTimeoutMs),
+  };
+}
+
+/**
+ * The campaign's claims and turns: outside its window nothing is claimed; with a budget, each
+ * claim reserves the send slots of what it takes, and a placement that missed its slot takes a
+ * fresh one from the campaign row.
+ */
+function campaignPacing(ctx: SourceContext): Pacing {
+  const { store, id, clock, settings, change } = ctx;
+  const perSecond = settings.callsPerSecond;
+  const budget: SendBudget | undefined =
+    perSecond === null
+      ? undefined
+      : {
+          intervalMs: (1000 + PACING_TOLERANCE_MS) / perSecond,
+          horizonMs: Math.min(1000, ctx.leaseMs / 3),
+        };
+  const untilSlot = (slot: number) => sleep(Math.max(0, slot - clock.now()), { clock });
+  /** A fresh slot of the campaign's budget, for a placement that missed its own. */
+  const reserve = async () => {
+    let slot = 0;
+    await change((c) => {
+      slot = Math.max(c.nextSlotAt, clock.now());
+      return { nextSlotAt: slot + budget!.intervalMs };
+    });
+    return slot;
+  };
+  return {
+    paced: budget !== undefined,
+    async claim(now, limit, worker, leaseUntil) {
+      const window = settings.window;
+      if (window && !inWindow(window, now)) {
+        // Outside the window nothing is claimed (not even to be deferred): back at the opening.
+        return { calls: [], slots: [], retryAt: nextOpening(window, now) };
+      }
+      const claim = await store.claimCampaign(id, now, limit, worker, leaseUntil, {
+        holdMs: settings.callTimeoutMs,
+        ...(budget ? { budget } : {}),
+      });
+      ctx.observe(claim.campaign);
+      const full =
+        budget !== undefined &&
+        claim.nextSlotAt !== null &&
+        claim.nextSlotAt > now + budget.horizonMs;
+      return {
+        calls: claim.calls,
+        slots: claim.slots,
+        retryAt: full ? claim.nextSlotAt! - budget.horizonMs : null,
+      };
+    },
+    async turn(slot) {
+      const at = slot ?? (budget ? await reserve() : clock.now());
+      await untilSlot(at);
+      return at;
+    },
+    async onTime(at) {
+      if (!budget) return;
+      let turn = at;
+      while (clock.now() - turn > LATE_LIMIT_MS) {
+        turn = await reserve();
+        await untilSlot(turn);
+      }
+    },
+  };
+}

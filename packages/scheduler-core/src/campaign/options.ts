@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  systemClock,
+  toE164,
+  type CallOptions,
+  type CallProvider,
+  type Clock,
+  type CountryCode,
+} from '@ringkit/call-client';
+import {
+  callsPerSecondSchema,
+  clockSchema,
+  concurrencySchema,
+  countryCodeSchema,
+  MAX_TIMER_MS,
+  maxAttemptsSchema,
+  providerSchema,
+  timerMsSchema,
+  type TracerLike,
+} from '@ringkit/internal';
+import { z } from 'zod';
+import { invalidOptions } from '../errors.js';
+import type { Store } from '../store.js';
+import type { CallingWindow, RetryBackoff } from '../types.js';
+import { customIssue } from '../_validate.js';
+import { settingsOf, type CampaignSettings } from './settings.js';
+
+/** One entry of a campaign's list. */
+export interface CampaignEntryInput {
+  /** The number, in any form `toE164` accepts; stored in E.164. */
+  to: string;
+  /** The entry's own call options, sent with each of its attempts (checked against the provider). */
+  call?: CallOptions;
+}
+
+/** Options of {@link createCampaignRunner}. */
+export interface CampaignRunnerOptions {
+  /** A store with the campaign methods: `createMemoryStore()`, `createSqliteStore()`, `createPostgresStore()`. */
+  store: Store;
+  provider: CallProvider;
+  /** The campaign's name: unique in the store, the same in every worker that joins it. */
+  campaign: string;
+  /**
+   * The list, in order. Given: `start()` creates the campaign, or joins it when it exists with
+   * the same list (another list is a `ConflictError`, reason `campaign_mismatch`). Left out:
+   * `start()` joins an existing campaign (`CallNotFoundError` when there is none).
+   */
+  entries?: readonly CampaignEntryInput[];
+  /**
+   * With `entries`: `start()` creates the campaign or fails, with a `ConflictError` (reason
+   * `campaign_exists`) when one of that name is stored, whatever its list. Of concurrent
+   * exclusive starts, in one process or many, exactly one creates it.
+   * @default false: an identical list joins the stored campaign
+   */
+  exclusive?: boolean;
+  /** The app's own number: `from` of the call records. */
+  callerId: string;
+  /**
+   * Calls of the campaign live at once across every worker, from claim to end. Used when the
+   * campaign is created; change it later with `setConcurrency()`.
+   * @default 3
+   */
+  concurrency?: number;
+  /** Stored at creation (see {@link CampaignSettings}); a joining worker uses the stored ones. */
+  callsPerSecond?: number;
+  window?: CallingWindow;
+  /** @default 1 */
+  maxAttempts?: number;
+  /** @default { delayMs: 0, factor: 1, maxDelayMs: 0 }: a retry is due at once, ahead of the entries after it. */
+  retryBackoff?: RetryBackoff;
+  /** @default 14400000 (4 hours) */
+  callTimeoutMs?: number;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default `${hostname}:${pid}:${random}` */
+  workerId?: string;
+  /** @default 30000 */
+  leaseMs?: number;
+  /**
+   * How often this worker reads the campaign again for what other workers changed (a pause,
+   * places freed by calls that ended elsewhere).
+   * @default 1000
+   */
+  recheckIntervalMs?: number;
+  /** @default 1000 */
+  watchIntervalMs?: number;
+  /** @default 'US' */
+  defaultCountry?: CountryCode;
+  generateId?: () => string;
+  tracer?: TracerLike;
+}
+
+const optionsSchema = z.looseObject({
+  store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
+  provider: providerSchema<CallProvider>(),
+  campaign: z.string().min(1).max(200),
+  entries: z.array(z.unknown()).min(1).max(1_000_000).optional(),
+  exclusive: z.boolean().optional(),
+  callerId: z.string().min(1),
+  concurrency: concurrencySchema.optional(),
+  callsPerSecond: callsPerSecondSchema.optional(),
+  maxAttempts: maxAttemptsSchema.optional(),
+  callTimeoutMs: timerMsSchema.optional(),
+  clock: clockSchema.optional(),
+  workerId: z.string().min(1).max(200).optional(),
+  leaseMs: z.number().int().min(100).max(86_400_000).optional(),
+  recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+  watchIntervalMs: timerMsSchema.optional(),
+  defaultCountry: countryCodeSchema.optional(),
+});
+
+const CAMPAIGN_METHODS = [
+  'insertCampaign',
+  'getCampaign',
+  'updateCampaign',
+  'claimCampaign',
+  'nextCampaignWake',
+  'listCampaignCalls',
+  'countCampaign',
+] as const;
+
+/** A store with every campaign method. */
+export type CampaignStore = Store & Required<Pick<Store, (typeof CAMPAIGN_METHODS)[number]>>;
+
+/** Whether `store` has every method a campaign needs. */
+export const supportsCampaigns = (store: Store): store is CampaignStore =>
+  CAMPAIGN_METHODS.every((m) => typeof store[m] === 'function');
+
+/** A runner's options, checked and with this worker's defaults applied. */
+export interface ResolvedCampaignOptions {
+  store: CampaignStore;
+  /** The campaign's name. */
+  id: string;
+  clock: Clock;
+  defaultCountry: CountryCode;
+  workerId: string;
+  generateId: () => string;
+  leaseMs: number;
+  recheckIntervalMs: number;
+  /** In E.164. */
+  callerId: string;
+  /** The settings the campaign is stored with when this worker creates it. */
+  created: CampaignSettings;
+}
+
+/** Checks a runner's options and applies their defaults. @throws the options error */
+export function resolveCampaignOptions(options: CampaignRunnerOptions): ResolvedCampaignOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw invalidOptions('campaign', parsed.error.issues);
+  if (!supportsCampaigns(options.store)) {
+    throw invalidOptions('campaign', [
+      customIssue(
+        ['store'],
+        `the store "${options.store.name}" has no campaign methods (claimCampaign…)`,
+      ),
+    ]);
+  }
+  const store: CampaignStore = options.store;
+  const defaultCountry = options.defaultCountry ?? 'US';
+  const resolved = {
+    store,
+    id: options.campaign,
+    clock: options.clock ?? systemClock,
+    defaultCountry,
+    workerId: options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    generateId: options.generateId ?? randomUUID,
+    leaseMs: options.leaseMs ?? 30_000,
+    recheckIntervalMs: options.recheckIntervalMs ?? 1000,
+  };
+  let callerId: string;
+  try {
+    callerId = toE164(options.callerId, { defaultCountry });
+  } catch (error) {
+    throw invalidOptions('campaign', [
+      customIssue(['callerId'], error instanceof Error ? error.message : 'not a phone number'),
+    ]);
+  }
+  return { ...resolved, callerId, created: settingsOf(options) };
+}

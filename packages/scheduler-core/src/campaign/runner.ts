@@ -1,0 +1,215 @@
+import type { CallStatusEvent } from '@ringkit/call-client';
+import { createSafeEmitter, createTracing, DEFAULT_WATCH_INTERVAL_MS } from '@ringkit/internal';
+import type { Emitter } from 'mitt';
+import type { SchedulerEvents } from '../events.js';
+import { createDispatcher } from '../dispatch/_dispatch.js';
+import { createMutate, createWriter } from '../dispatch/_writes.js';
+import type { StoredCall, StoredCampaign } from '../store.js';
+import type { ScheduledCall } from '../types.js';
+import { toScheduledCall } from '../_rows.js';
+import { campaignRow, type CampaignContext, type Engine } from './_context.js';
+import { createOrJoin } from './_join.js';
+import { campaignRows } from './_list.js';
+import { redialUnknown } from './_redial.js';
+import { campaignSource } from './_source.js';
+import { campaignState } from './_state.js';
+import { resolveCampaignOptions, type CampaignRunnerOptions } from './options.js';
+import { campaignSettings, type CampaignSettings } from './settings.js';
+
+/**
+ * A durable campaign worked by this process: the scheduler's engine (claims with leases,
+ * placement, following, outcomes, retries, pacing, windows, history) over the campaign's rows.
+ */
+export interface CampaignRunner {
+  readonly id: string;
+  readonly workerId: string;
+  /** Creates or joins the campaign and starts working it; resolves to it as stored. */
+  start(): Promise<StoredCampaign>;
+  /** No new calls, in every worker; calls in flight go on. */
+  pause(): Promise<StoredCampaign>;
+  /** @throws ConflictError (`campaign_stopped`) after `stop()`. */
+  resume(): Promise<StoredCampaign>;
+  /**
+   * No new calls, for good, in every worker: entries not dialed end `canceled` (reason
+   * `stopped`), and so do retries not placed yet, also those of calls in flight that end busy
+   * later: such a row keeps the steps of the attempts it placed (each one's outcome, and its
+   * call id on its `initiated` step). With `hangUp`, calls in flight are also canceled (not
+   * answered yet) or hung up.
+   */
+  stop(options?: { hangUp?: boolean }): Promise<StoredCampaign>;
+  setConcurrency(concurrency: number): Promise<StoredCampaign>;
+  /**
+   * Dials again the entries whose placement's outcome is unknown (they may have rung): only on
+   * the operator's explicit word. Resolves to how many.
+   */
+  redialUnknown(): Promise<number>;
+  handleStatus(event: CallStatusEvent): Promise<ScheduledCall | null>;
+  /** The campaign as stored now. */
+  read(): Promise<StoredCampaign>;
+  /** Its rows in list order, one page at a time. */
+  calls(query: {
+    afterPosition?: number | null;
+    status?: StoredCall['status'][];
+    limit: number;
+  }): Promise<StoredCall[]>;
+  /** Its rows by status. */
+  counts(): Promise<Record<string, number>>;
+  /** Stops this worker (placements in flight are recorded); the campaign goes on in others. */
+  close(): Promise<void>;
+  on: Emitter<SchedulerEvents>['on'];
+  off: Emitter<SchedulerEvents>['off'];
+}
+
+/** The waits before looking again for the call of a status no row carries yet (ms). */
+const LOOK_AGAIN_MS = [50, 200, 1000, 5000, 30_000];
+
+/**
+ * Creates the runner of one durable campaign (`@ringkit/dialer`'s `createDialer({ store,
+ * campaign })` is built on it). Any number of workers sharing a store may run the same campaign:
+ * the store's `claimCampaign` keeps its calls under `concurrency` together and in list order.
+ *
+ * Its parts: the options and the settings stored with the campaign (`options.ts`,
+ * `settings.ts`), the rows of its list (`_list.ts`), creating or joining it (`_join.ts`), what
+ * the engine claims from (`_source.ts`), the changes of its state (`_state.ts`) and redialing
+ * (`_redial.ts`).
+ */
+export function createCampaignRunner(options: CampaignRunnerOptions): CampaignRunner {
+  const resolved = resolveCampaignOptions(options);
+  const { provider } = options;
+  const { store, id, clock, workerId, generateId, created } = resolved;
+  const rows = options.entries
+    ? campaignRows(options.entries, {
+        id,
+        provider,
+        defaultCountry: resolved.defaultCountry,
+        generateId,
+        settings: created,
+        now: clock.now(),
+      })
+    : null;
+
+  const emitter = createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' }));
+  let dispatcher: Engine | null = null;
+  const ctx: CampaignContext = {
+    store,
+    id,
+    provider,
+    clock,
+    emitter,
+    mutate: createMutate(store, clock, createWriter(store)),
+    engine: () => dispatcher,
+    live: { concurrency: options.concurrency ?? 3 },
+    ...campaignRow(store, id, clock),
+  };
+  const state = campaignState(ctx);
+
+  /** Sees the campaign as a claim found it: its cap, and a stop made in another worker. */
+  const observe = (campaign: StoredCampaign | null) => {
+    if (!campaign || !dispatcher) return;
+    ctx.live.concurrency = campaign.concurrency;
+    if (campaign.state === 'stopped') void state.onStopped();
+  };
+
+  /** `start()` while it runs. */
+  let starting: Promise<StoredCampaign> | null = null;
+
+  function start(): Promise<StoredCampaign> {
+    starting ??= begin().finally(() => {
+      starting = null;
+    });
+    return starting;
+  }
+
+  async function begin(): Promise<StoredCampaign> {
+    if (dispatcher) return ctx.read();
+    const campaign = await createOrJoin(ctx, {
+      rows,
+      exclusive: options.exclusive ?? false,
+      settings: created,
+      concurrency: ctx.live.concurrency,
+    });
+    const settings: CampaignSettings = campaignSettings(campaign);
+    ctx.live.concurrency = campaign.concurrency;
+    const engine = createDispatcher({
+      store,
+      provider,
+      clock,
+      workerId,
+      callerId: resolved.callerId,
+      emitter,
+      mutate: ctx.mutate,
+      generateId,
+      // Read on every claim: the campaign's, as last seen.
+      get concurrency() {
+        return ctx.live.concurrency;
+      },
+      leaseMs: resolved.leaseMs,
+      recheckIntervalMs: resolved.recheckIntervalMs,
+      watchIntervalMs: options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
+      callTimeoutMs: settings.callTimeoutMs,
+      callsPerSecond: settings.callsPerSecond ?? undefined,
+      tracing: createTracing('@ringkit/scheduler-core', options.tracer),
+      campaign: id,
+      source: campaignSource({ ...ctx, settings, leaseMs: resolved.leaseMs, observe }),
+    });
+    dispatcher = engine;
+    if (campaign.state === 'stopped') void state.onStopped();
+    await engine.start();
+    return campaign;
+  }
+
+  // A call that ended here frees a place under the cap: claim again at once.
+  for (const event of ['completed', 'failed', 'canceled', 'retrying'] as const) {
+    emitter.on(event, () => dispatcher?.poke());
+  }
+
+  /**
+   * A status for a call id no row carries yet: the worker that placed the call may not have
+   * written the provider's answer (a webhook may reach any worker, and outrun that write). The
+   * worker that writes it applies the statuses it holds itself; this one looks again a few times,
+   * further apart each time, for as long as a placement may take to be written.
+   */
+  function lookAgain(event: CallStatusEvent, tries: number) {
+    if (tries >= LOOK_AGAIN_MS.length) return;
+    clock.setTimeout(() => {
+      const engine = dispatcher;
+      if (!engine) return;
+      engine.handleStatus(event).then(
+        (row) => {
+          if (!row) lookAgain(event, tries + 1);
+        },
+        (error: unknown) => emitter.emit('error', { error, source: 'store' }),
+      );
+    }, LOOK_AGAIN_MS[tries]!);
+  }
+
+  return {
+    id,
+    workerId,
+    start,
+    pause: state.pause,
+    resume: state.resume,
+    stop: state.stop,
+    setConcurrency: state.setConcurrency,
+    redialUnknown: () => redialUnknown(ctx),
+    async handleStatus(event) {
+      // A webhook may reach this worker while it is joining: it is applied once it has.
+      if (!dispatcher && starting) await starting.catch(() => undefined);
+      if (!dispatcher) return null;
+      const row = await dispatcher.handleStatus(event);
+      if (!row) lookAgain(event, 0);
+      return row ? toScheduledCall(row) : null;
+    },
+    read: ctx.read,
+    calls: (query) => store.listCampaignCalls(id, query),
+    counts: () => store.countCampaign(id),
+    async close() {
+      const engine = dispatcher;
+      dispatcher = null;
+      await engine?.stop();
+      await state.stopping();
+    },
+    on: emitter.on,
+    off: emitter.off,
+  };
+}

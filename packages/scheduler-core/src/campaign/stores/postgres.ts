@@ -1,0 +1,291 @@
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { ConflictError, CallNotFoundError } from '../../errors.js';
+import { campaignFromRow, campaignValues, CAMPAIGN_PATCH_COLUMNS } from '../../stores/_columns.js';
+import { readCursor } from '../../stores/_page.js';
+import { describeError, type PostgresStoreLogger } from '../../stores/postgres/_retry.js';
+import {
+  callFromRow,
+  type campaignStatementsFor,
+  normalise,
+  PG_READING,
+  updateCampaignStatement,
+} from '../../stores/postgres/_sql.js';
+import {
+  encodeCursor,
+  type CampaignClaim,
+  type Store,
+  type StoredCall,
+  type StoredCampaign,
+  type StoredCampaignPatch,
+} from '../../store.js';
+
+/**
+ * A campaign of at least this many entries is followed by an `ANALYZE` of the calls: until the
+ * planner's statistics know of its rows, it takes them for one (statistics from before the first
+ * campaign say that every row is outside one) and may read a campaign's statements through any
+ * index of campaign rows. Autovacuum would only analyse the table once a tenth of it changed.
+ */
+const ANALYZE_ENTRIES = 1000;
+
+const isUniqueViolation = (error: unknown) =>
+  error instanceof Error && (error as { code?: unknown }).code === '23505';
+
+type Query = <R extends QueryResultRow = Record<string, unknown>>(
+  text: string,
+  values?: unknown[],
+  client?: Pool | PoolClient,
+) => Promise<R[]>;
+
+/** What the campaign methods use of the PostgreSQL store they are part of. */
+export interface PostgresCampaignContext {
+  /** The quoted schema. */
+  schema: string;
+  statements: ReturnType<typeof campaignStatementsFor>;
+  /** The quoted table of calls. */
+  calls: string;
+  /** A named (prepared) statement, on the pool or a transaction's client. */
+  query: Query;
+  /** Runs `fn` with the store's retries; `maybeDone` when an earlier try may have applied. */
+  run<T>(fn: (maybeDone: boolean) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
+  insertBatch(client: PoolClient, rows: StoredCall[]): Promise<unknown>;
+  insertBatchSize: number;
+  pool: Pool;
+  label: string;
+  logger: PostgresStoreLogger | undefined;
+}
+
+type CampaignMethods = Required<
+  Pick<
+    Store,
+    | 'insertCampaign'
+    | 'getCampaign'
+    | 'listCampaigns'
+    | 'updateCampaign'
+    | 'claimCampaign'
+    | 'nextCampaignWake'
+    | 'listCampaignCalls'
+    | 'countCampaign'
+  >
+>;
+
+/**
+ * The campaign methods of `createPostgresStore`: the `campaigns` table and each campaign's rows
+ * among the calls; a claim is one transaction that locks the campaign's row, so its cap, order
+ * and send budget hold across every worker.
+ */
+export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignMethods {
+  const { schema: s, statements: campaignSql, query, run, transaction, insertBatch, pool } = ctx;
+  const { label, logger } = ctx;
+  const INSERT_BATCH = ctx.insertBatchSize;
+  const sql = { calls: ctx.calls };
+  /** `UPDATE` statements of a campaign by the fields they set, built once each. */
+  const campaignUpdates = new Map<string, string>();
+  const updateCampaignSql = (fields: (keyof StoredCampaignPatch)[]) => {
+    const key = fields.join(',');
+    let text = campaignUpdates.get(key);
+    if (text === undefined) {
+      text = updateCampaignStatement(`${s}.campaigns`, fields);
+      campaignUpdates.set(key, text);
+    }
+    return text;
+  };
+  const getCampaignRow = async (id: string) => {
+    const [row] = await query(campaignSql.get, [id]);
+    return row ? campaignFromRow(row, PG_READING) : null;
+  };
+  return {
+    async insertCampaign(campaign, rows) {
+      const entries = rows.map((row) => ({ ...row, campaign: campaign.id }));
+      await run(async (maybeDone) => {
+        try {
+          await transaction(async (client) => {
+            await query(campaignSql.insert, [...campaignValues(campaign)], client);
+            for (let i = 0; i < entries.length; i += INSERT_BATCH) {
+              await insertBatch(client, entries.slice(i, i + INSERT_BATCH));
+            }
+          });
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          if (maybeDone) {
+            // An earlier try whose answer was lost may have stored this very campaign.
+            const stored = await getCampaignRow(campaign.id);
+            const [found] = await query<{ n: number }>(campaignSql.countRows, [campaign.id]);
+            if (
+              stored?.fingerprint === campaign.fingerprint &&
+              stored.createdAt === campaign.createdAt &&
+              found?.n === entries.length
+            ) {
+              return;
+            }
+          }
+          throw new ConflictError({
+            reason: 'duplicate',
+            id: campaign.id,
+            message: `Campaign ${campaign.id} (or one of its calls) already exists`,
+          });
+        }
+      });
+      if (entries.length >= ANALYZE_ENTRIES) {
+        try {
+          await run(() => pool.query(`ANALYZE ${sql.calls}`));
+        } catch (error) {
+          // The campaign is stored: only its plans wait for autovacuum.
+          logger?.warn(
+            `${label}: could not analyse ${sql.calls} after storing campaign ${campaign.id} ` +
+              `(${describeError(error)}); its statements are planned from older statistics`,
+          );
+        }
+      }
+    },
+
+    async getCampaign(id) {
+      return run(() => getCampaignRow(id));
+    },
+
+    async listCampaigns(q) {
+      const before = readCursor(q.cursor);
+      const rows = await run(() =>
+        query(before ? campaignSql.listAfter : campaignSql.list, [q.limit + 1, ...(before ?? [])]),
+      );
+      const items = rows.slice(0, q.limit).map((row) => campaignFromRow(row, PG_READING));
+      const last = items[items.length - 1];
+      return {
+        items,
+        nextCursor:
+          rows.length > q.limit && last !== undefined
+            ? encodeCursor(last.createdAt, last.id)
+            : null,
+      };
+    },
+
+    async updateCampaign(id, expectedVersion, patch) {
+      const fields = (Object.keys(patch) as (keyof StoredCampaignPatch)[]).filter(
+        (f) => f in CAMPAIGN_PATCH_COLUMNS && patch[f] !== undefined,
+      );
+      const values = [
+        id,
+        expectedVersion,
+        ...fields.map((f) => (f === 'settings' ? JSON.stringify(patch[f]) : patch[f])),
+      ];
+      return run(async (maybeDone) => {
+        const [row] = await query(updateCampaignSql(fields), values);
+        if (row) return campaignFromRow(row, PG_READING);
+        const current = await getCampaignRow(id);
+        if (!current) throw new CallNotFoundError(id, 'campaign');
+        // An earlier try whose answer was lost may have made this very change.
+        if (
+          maybeDone &&
+          current.version === expectedVersion + 1 &&
+          fields.every((f) =>
+            f === 'settings'
+              ? JSON.stringify(normalise(current.settings)) === JSON.stringify(normalise(patch[f]))
+              : current[f] === patch[f],
+          )
+        ) {
+          return current;
+        }
+        throw new ConflictError({
+          reason: 'version_conflict',
+          id,
+          status: current.state,
+          message: `Campaign ${id} is at version ${current.version}, not ${expectedVersion}`,
+        });
+      });
+    },
+
+    async claimCampaign(id, now, limit, workerId, leaseUntil, { holdMs, budget }) {
+      return run((maybeDone) =>
+        transaction(async (client): Promise<CampaignClaim> => {
+          const [locked] = await query(campaignSql.lock, [id], client);
+          if (!locked) return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
+          let campaign: StoredCampaign = campaignFromRow(locked, PG_READING);
+          // An earlier try whose answer was lost may have claimed rows: hand those out first
+          // (without a slot: the ones it took are lost with its answer).
+          const mine =
+            maybeDone && limit > 0
+              ? (await query(campaignSql.mine, [id, workerId, leaseUntil, now, limit], client)).map(
+                  callFromRow,
+                )
+              : [];
+          const rest = Math.max(0, limit - mine.length);
+          const start = budget ? Math.max(campaign.nextSlotAt, now) : 0;
+          const horizon = budget ? now + budget.horizonMs : 0;
+          const fit = !budget
+            ? rest
+            : start > horizon
+              ? 0
+              : Math.min(rest, Math.floor((horizon - start) / budget.intervalMs) + 1);
+          const rows = await query(
+            campaignSql.claim,
+            [
+              id,
+              now,
+              rest,
+              workerId,
+              leaseUntil,
+              Math.floor(now - holdMs),
+              fit,
+              campaign.state === 'running' ? campaign.concurrency : 0,
+              budget !== undefined,
+              start,
+              budget?.intervalMs ?? 0,
+            ],
+            client,
+          );
+          const claimed = rows.filter((row) => row.id !== null);
+          const calls = [...mine, ...claimed.map(callFromRow)];
+          const slots: (number | null)[] = mine.map(() => null);
+          let sent = 0;
+          for (const row of claimed) {
+            const sends = budget !== undefined && row.claim_kind === 1 && row.placing_at === null;
+            slots.push(sends ? start + sent++ * budget.intervalMs : null);
+          }
+          const fresh = claimed.filter((row) => row.claim_kind === 1).length;
+          if (sent > 0) {
+            // The claim moved the campaign's next free slot on (its row is locked: as written).
+            campaign = {
+              ...campaign,
+              nextSlotAt: start + sent * budget!.intervalMs,
+              updatedAt: now,
+              version: campaign.version + 1,
+            };
+          }
+          return {
+            campaign,
+            calls,
+            slots,
+            taken: Number(rows[0]!.taken) + fresh,
+            nextSlotAt: budget ? start + sent * budget.intervalMs : null,
+          };
+        }),
+      );
+    },
+
+    async nextCampaignWake(id, now, holdMs) {
+      const [row] = await run(() =>
+        query(campaignSql.nextWake, [id, now, holdMs, Math.floor(now - holdMs)]),
+      );
+      return row?.wake == null ? null : Number(row.wake);
+    },
+
+    async listCampaignCalls(id, q) {
+      const after = q.afterPosition ?? -1;
+      const statuses = q.status === undefined ? null : [...new Set(q.status)];
+      if (statuses?.length === 0) return [];
+      const rows = await run(() =>
+        statuses
+          ? query(campaignSql.callsByStatus, [id, after, q.limit, statuses])
+          : query(campaignSql.calls, [id, after, q.limit]),
+      );
+      return rows.map(callFromRow);
+    },
+
+    async countCampaign(id) {
+      const rows = await run(() => query<{ status: string; n: number }>(campaignSql.count, [id]));
+      return Object.fromEntries(
+        rows.filter((row) => Number(row.n) > 0).map((row) => [row.status, Number(row.n)]),
+      );
+    },
+  };
+}

@@ -1,0 +1,208 @@
+import type { SQLInputValue, StatementSync } from 'node:sqlite';
+import { ConflictError, CallNotFoundError } from '../../errors.js';
+import {
+  campaignFromRow as readCampaign,
+  campaignValues,
+  CAMPAIGN_PATCH_COLUMNS,
+} from '../../stores/_columns.js';
+import { readCursor } from '../../stores/_page.js';
+import {
+  CAMPAIGN_SQL,
+  fromRow,
+  isUniqueViolation,
+  SQLITE_READING,
+  type Row,
+} from '../../stores/sqlite/_sql.js';
+import {
+  encodeCursor,
+  type CampaignClaim,
+  type Store,
+  type StoredCall,
+  type StoredCampaignPatch,
+} from '../../store.js';
+
+/** What the campaign methods use of the SQLite store they are part of. */
+export interface SqliteCampaignContext {
+  /** A cached prepared statement. */
+  prepare(sql: string): StatementSync;
+  /** Runs `fn` in one `BEGIN IMMEDIATE` transaction. */
+  transaction<T>(fn: () => T): T;
+  /** Inserts a row of the store's calls (its checks: ids and idempotency keys). */
+  insertRow(row: StoredCall): void;
+  /** Claims `ids` as `claimDue` does and hands them back in the order given. */
+  claimIds(ids: string[], now: number, workerId: string, leaseUntil: number): StoredCall[];
+}
+
+type CampaignMethods = Required<
+  Pick<
+    Store,
+    | 'insertCampaign'
+    | 'getCampaign'
+    | 'listCampaigns'
+    | 'updateCampaign'
+    | 'claimCampaign'
+    | 'nextCampaignWake'
+    | 'listCampaignCalls'
+    | 'countCampaign'
+  >
+>;
+
+/**
+ * The campaign methods of `createSqliteStore`: the `campaigns` table and the rows of each
+ * campaign in `scheduled_calls`, each claim one `BEGIN IMMEDIATE` transaction (so a campaign's
+ * cap and order hold across connections and processes).
+ */
+export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMethods {
+  const { prepare, transaction, insertRow, claimIds } = ctx;
+  const campaignFromRow = (row: Row) => readCampaign(row, SQLITE_READING);
+  const getCampaign = (id: string) => {
+    const row = prepare(CAMPAIGN_SQL.get).get(id) as Row | undefined;
+    return row ? campaignFromRow(row) : null;
+  };
+  return {
+    async insertCampaign(campaign, rows) {
+      transaction(() => {
+        try {
+          prepare(CAMPAIGN_SQL.insert).run(...campaignValues(campaign));
+        } catch (error) {
+          if (isUniqueViolation(error)) {
+            throw new ConflictError({
+              reason: 'duplicate',
+              id: campaign.id,
+              message: `Campaign ${campaign.id} already exists`,
+            });
+          }
+          throw error;
+        }
+        for (const row of rows) insertRow({ ...row, campaign: campaign.id });
+      });
+    },
+
+    async getCampaign(id) {
+      return getCampaign(id);
+    },
+
+    async listCampaigns(query) {
+      const after = readCursor(query.cursor);
+      const rows = (
+        after
+          ? prepare(CAMPAIGN_SQL.listAfter).all(after[0], after[1], query.limit + 1)
+          : prepare(CAMPAIGN_SQL.list).all(query.limit + 1)
+      ) as Row[];
+      const items = rows.slice(0, query.limit).map(campaignFromRow);
+      const last = items[items.length - 1];
+      return {
+        items,
+        nextCursor:
+          rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+      };
+    },
+
+    async updateCampaign(id, expectedVersion, patch) {
+      const fields = (Object.keys(patch) as (keyof StoredCampaignPatch)[]).filter(
+        (f) => f in CAMPAIGN_PATCH_COLUMNS && patch[f] !== undefined,
+      );
+      const sets = [
+        ...fields.map((f) => `${CAMPAIGN_PATCH_COLUMNS[f]} = ?`),
+        'version = version + 1',
+      ];
+      const values = fields.map((f) =>
+        f === 'settings' ? JSON.stringify(patch[f]) : (patch[f] as SQLInputValue),
+      );
+      const row = prepare(
+        `UPDATE campaigns SET ${sets.join(', ')} WHERE id = ? AND version = ? RETURNING *`,
+      ).get(...values, id, expectedVersion) as Row | undefined;
+      if (row) return campaignFromRow(row);
+      const current = getCampaign(id);
+      if (!current) throw new CallNotFoundError(id, 'campaign');
+      throw new ConflictError({
+        reason: 'version_conflict',
+        id,
+        status: current.state,
+        message: `Campaign ${id} is at version ${current.version}, not ${expectedVersion}`,
+      });
+    },
+
+    async claimCampaign(id, now, limit, workerId, leaseUntil, options): Promise<CampaignClaim> {
+      return transaction(() => {
+        let campaign = getCampaign(id);
+        if (!campaign) return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
+        const expired = (
+          prepare(CAMPAIGN_SQL.expired).all(id, now, Math.max(0, limit)) as { id: string }[]
+        ).map((r) => r.id);
+        const adopted = claimIds(expired, now, workerId, leaseUntil);
+        const countTaken = () =>
+          Number(
+            (prepare(CAMPAIGN_SQL.taken).get(id, id, now - options.holdMs) as { n: number }).n,
+          );
+        let fresh: StoredCall[] = [];
+        const slots: (number | null)[] = adopted.map(() => null);
+        // Nothing sent: the next free slot is the campaign's, or `now` once that is past.
+        let nextSlotAt: number | null = options.budget ? Math.max(campaign.nextSlotAt, now) : null;
+        if (campaign.state === 'running') {
+          let room = Math.min(limit - adopted.length, campaign.concurrency - countTaken());
+          const budget = options.budget;
+          const start = budget ? Math.max(campaign.nextSlotAt, now) : 0;
+          if (budget) {
+            const fit =
+              start > now + budget.horizonMs
+                ? 0
+                : Math.floor((now + budget.horizonMs - start) / budget.intervalMs) + 1;
+            room = Math.min(room, fit);
+          }
+          if (room > 0) {
+            const ids = (prepare(CAMPAIGN_SQL.fresh).all(id, now, room) as { id: string }[]).map(
+              (r) => r.id,
+            );
+            fresh = claimIds(ids, now, workerId, leaseUntil);
+            fresh.forEach((_, i) => slots.push(budget ? start + i * budget.intervalMs : null));
+            if (budget && fresh.length > 0) {
+              nextSlotAt = start + fresh.length * budget.intervalMs;
+              const row = prepare(
+                'UPDATE campaigns SET next_slot_at = ?, updated_at = ?, version = version + 1 WHERE id = ? RETURNING *',
+              ).get(nextSlotAt, now, id) as Row;
+              campaign = campaignFromRow(row);
+            }
+          }
+        }
+        return {
+          campaign,
+          calls: [...adopted, ...fresh],
+          slots,
+          taken: countTaken(),
+          nextSlotAt,
+        };
+      });
+    },
+
+    async nextCampaignWake(id, now, holdMs) {
+      const at = (sql: string, ...params: SQLInputValue[]) =>
+        (prepare(sql).get(...params) as { at: number | null } | undefined)?.at ?? null;
+      const lease = at(CAMPAIGN_SQL.nextLease, id);
+      const due = at(CAMPAIGN_SQL.nextDue, id, now);
+      const held = at(CAMPAIGN_SQL.nextHeld, id, now - holdMs);
+      const times = [lease, due, held === null ? null : held + holdMs].filter(
+        (t): t is number => t !== null,
+      );
+      return times.length === 0 ? null : Math.min(...times);
+    },
+
+    async listCampaignCalls(id, query) {
+      const after = query.afterPosition ?? -1;
+      if (!query.status) {
+        return (prepare(CAMPAIGN_SQL.calls).all(id, after, query.limit) as Row[]).map(fromRow);
+      }
+      const rows = [...new Set(query.status)].flatMap((status) =>
+        (prepare(CAMPAIGN_SQL.callsOfStatus).all(id, status, after, query.limit) as Row[]).map(
+          fromRow,
+        ),
+      );
+      return rows.sort((a, b) => a.position! - b.position!).slice(0, query.limit);
+    },
+
+    async countCampaign(id) {
+      const rows = prepare(CAMPAIGN_SQL.count).all(id) as { status: string; n: number }[];
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import type { AnsweredBy, CallStatus, Clock } from '@ringkit/call-client';
+import { isConflictError } from '../errors.js';
+import type { SchedulerEmitter } from '../events.js';
+import type { Store, StoredCall, StoredCallRecord } from '../store.js';
+import type { ScheduledCallStatus } from '../types.js';
+import { newStoredCall, toScheduledCall } from '../_rows.js';
+import { nextRun } from '../_time.js';
+import { canRetry, continuesSeries, ended, isTerminalStatus } from './_transitions.js';
+import type { Mutate } from './_writes.js';
+
+/** How an attempt ends. */
+export interface EndOptions {
+  /** The attempt's final status (`failed` for one that ended without a provider status). */
+  status: CallStatus;
+  /** Why (`null` for `completed`): the provider's status, or ours (`timeout`, `outcome_unknown`…). */
+  reason: string | null;
+  /**
+   * Whether this ending allows another attempt (within `maxAttempts`): only when the provider
+   * surely placed no call, or reported the call's end itself.
+   * @default false
+   */
+  retryable?: boolean;
+  error?: unknown;
+  /** Who answered, as the provider status that ends the attempt says. */
+  answeredBy?: AnsweredBy;
+  /** Set when a provider status ends the attempt: only the attempt with this id is ended. */
+  providerCallId?: string;
+  /**
+   * Set when the attempt ends without a provider answer (an unknown outcome): only an attempt
+   * still `queued` on the same `placingAt` is ended, never one whose answer was written meanwhile.
+   */
+  unanswered?: boolean;
+}
+
+/** What ending attempts needs. */
+export interface FinishContext {
+  store: Store;
+  clock: Clock;
+  emitter: SchedulerEmitter;
+  mutate: Mutate;
+  generateId: () => string;
+  /** Makes sure the dispatch timer fires by `at`. */
+  wake: (at: number) => void;
+  /** The events of an attempt that ended (see `_announce.ts`). */
+  announceEnd: (
+    row: StoredCall,
+    previous: ScheduledCallStatus,
+    status: CallStatus,
+    reason: string | null,
+    error?: unknown,
+  ) => void;
+  /** The call record of the attempt a write changes. */
+  recordOfAttempt: (next: StoredCall, before: StoredCall) => StoredCallRecord | null;
+}
+
+/**
+ * The end of an attempt: a retry, or the final status and, for a recurring call, the series'
+ * next occurrence. Every end is one compare-and-set with the attempt's call record, and no end
+ * is written twice, whoever else (a webhook, another worker) ends the attempt meanwhile.
+ */
+export function createFinisher(ctx: FinishContext) {
+  const { store, clock, emitter, mutate } = ctx;
+
+  /** Stores the series' next occurrence; idempotent, so two workers never make two. */
+  async function scheduleNext(row: StoredCall) {
+    const options = row.options!;
+    const recurrence = options.recurrence!;
+    const seriesId = options.seriesId ?? row.id;
+    const base = Math.max(options.occurrenceAt ?? row.dueAt, clock.now());
+    const next = nextRun(recurrence.cron, recurrence.timezone, base);
+    if (next === null) return;
+    const key = `series:${seriesId}:${next}`;
+    try {
+      const stored = await store.insert(
+        newStoredCall({
+          id: ctx.generateId(),
+          to: row.to,
+          dueAt: next,
+          now: clock.now(),
+          idempotencyKey: key,
+          options: { ...options, seriesId, occurrenceAt: next },
+          call: row.call,
+        }),
+      );
+      emitter.emit('scheduled', { call: toScheduledCall(stored) });
+      ctx.wake(next);
+    } catch (error) {
+      if (!(isConflictError(error) && error.reason === 'duplicate')) throw error;
+    }
+  }
+
+  /**
+   * Ends the current attempt of `before` (the row as last seen): retry, or the final status and
+   * the next occurrence. Resolves to the row as written, or as found when someone else ended it.
+   */
+  async function finish(before: StoredCall, options: EndOptions): Promise<StoredCall> {
+    const { status, reason, retryable = false } = options;
+    const now = clock.now();
+    const retry = canRetry(before, status, retryable);
+    if (!retry && continuesSeries(status) && before.options?.recurrence) await scheduleNext(before);
+    const result = await mutate(
+      before.id,
+      (r) => {
+        if (options.providerCallId !== undefined && r.providerCallId !== options.providerCallId) {
+          return null; // another attempt by now
+        }
+        if (
+          options.unanswered &&
+          (r.status !== 'queued' ||
+            r.attempt !== before.attempt ||
+            r.placingAt !== before.placingAt)
+        ) {
+          return null; // answered, or ended, meanwhile
+        }
+        if (
+          r.version !== before.version &&
+          (r.status === 'scheduled' || isTerminalStatus(r.status))
+        ) {
+          return null; // someone else ended this attempt
+        }
+        return ended(r, {
+          status,
+          reason,
+          retry: retry && r.attempt === before.attempt,
+          at: now,
+          answeredBy: options.answeredBy,
+        });
+      },
+      { fresh: before, record: ctx.recordOfAttempt },
+    );
+    if (result.changed) {
+      ctx.announceEnd(result.row, result.before.status, status, reason, options.error);
+    }
+    return result.row;
+  }
+
+  return { scheduleNext, finish };
+}

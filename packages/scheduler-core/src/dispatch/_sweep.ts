@@ -1,0 +1,123 @@
+import { isTerminal, type CallProvider, type Clock } from '@ringkit/call-client';
+import { clampTimerMs } from '@ringkit/internal';
+import type { Store, StoredCall } from '../store.js';
+import type { ScheduledCallStatus } from '../types.js';
+import type { Outcomes } from './_outcomes.js';
+
+/** The statuses of a call placed and not ended yet. */
+export const IN_FLIGHT: ScheduledCallStatus[] = ['initiated', 'ringing', 'answered'];
+
+/** When the current attempt of an in-flight row was placed. */
+export function placedAt(row: StoredCall): number {
+  const events = row.events ?? [];
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const event = events[i]!;
+    if (event.attempt === row.attempt && event.status === 'initiated') return event.at;
+  }
+  return row.updatedAt;
+}
+
+export interface SweepContext {
+  store: Store;
+  provider: CallProvider;
+  clock: Clock;
+  outcomes: Outcomes;
+  callTimeoutMs: number;
+  /** The rows this engine owns: a campaign's, or the scheduler's own (`null`). */
+  campaign: string | null;
+  isRunning: () => boolean;
+  reportError: (error: unknown, source: 'store' | 'provider', callId?: string) => void;
+  /** Stops this worker's watch of a call, if it has one. */
+  unfollow: (id: string) => void;
+  /** Whether this worker should take over following `row`: nobody follows it. */
+  orphaned: (row: StoredCall, now: number) => boolean;
+  /** Takes over following `row`. */
+  adopt: (row: StoredCall) => Promise<void>;
+}
+
+/**
+ * The sweep of the calls in flight, on a fixed cadence (every minute, or every `callTimeoutMs`
+ * if shorter), for every provider: it ends the calls that never end (lost webhooks, a provider
+ * that went quiet, a watch that gave up) and adopts those nobody follows.
+ */
+export function createSweep(ctx: SweepContext) {
+  const { store, provider, clock, outcomes } = ctx;
+  let sweepTimer: unknown = null;
+
+  /** Ends one call that stayed in flight past `callTimeoutMs`. */
+  async function expire(row: StoredCall) {
+    const getCall = provider.getCall?.bind(provider);
+    if (getCall && row.providerCallId !== null) {
+      try {
+        const call = await getCall(row.providerCallId);
+        if (isTerminal(call.status)) {
+          await outcomes.applyStatus(
+            {
+              callId: row.providerCallId,
+              status: call.status,
+              providerStatus: call.providerStatus,
+              at: new Date(clock.now()),
+              ...(call.answeredBy === undefined ? {} : { answeredBy: call.answeredBy }),
+            },
+            row,
+          );
+          return;
+        }
+      } catch (error) {
+        ctx.reportError(error, 'provider', row.id);
+      }
+    }
+    ctx.unfollow(row.id);
+    await outcomes.finish(row, { status: 'failed', reason: 'timeout' });
+  }
+
+  /**
+   * Reads every call in flight: ends those past `callTimeoutMs` (lost webhooks, a provider that
+   * went quiet, a watch that gave up) and, with a polled provider, adopts those nobody holds a
+   * lease on (rows written before follow leases existed). Rows are read from the store, so a
+   * restart loses none. Calls whose follower died are adopted sooner, by the dispatch timer.
+   */
+  async function sweep(): Promise<void> {
+    const now = clock.now();
+    let cursor: string | null = null;
+    do {
+      const page = await store.list({
+        status: IN_FLIGHT,
+        campaign: ctx.campaign,
+        cursor,
+        limit: 500,
+      });
+      for (const row of page.items) {
+        if (!ctx.isRunning()) break;
+        if (placedAt(row) + ctx.callTimeoutMs <= now) await expire(row);
+        else if (ctx.orphaned(row, now)) await ctx.adopt(row);
+      }
+      cursor = page.nextCursor;
+    } while (cursor && ctx.isRunning());
+  }
+
+  /** Arms the sweep on its cadence: every minute, or every `callTimeoutMs` if shorter. */
+  function arm() {
+    if (!ctx.isRunning()) return;
+    sweepTimer = clock.setTimeout(
+      () => {
+        sweepTimer = null;
+        void sweep()
+          .catch((error: unknown) => ctx.reportError(error, 'store'))
+          .then(arm);
+      },
+      clampTimerMs(Math.min(ctx.callTimeoutMs, 60_000)),
+    );
+  }
+
+  return {
+    expire,
+    sweep,
+    arm,
+    /** Stops the sweep timer (a sweep under way ends once `isRunning()` is false). */
+    stop() {
+      if (sweepTimer !== null) clock.clearTimeout(sweepTimer);
+      sweepTimer = null;
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/** The send budget a store may share between every process that uses it. */
+import type { StoredCall } from './_stored-call.js';
+
+/** A send budget shared by every process using a store: see {@link Store.claimDueBudgeted}. */
+export interface SendBudget {
+  /** Milliseconds between two send slots (more than `1000 / callsPerSecond`: see the README). */
+  intervalMs: number;
+  /** A claim takes no more calls than have a slot at most this many ms from `now`. */
+  horizonMs: number;
+}
+
+/** What {@link Store.claimDueBudgeted} resolves to. */
+export interface BudgetedClaim {
+  /** The rows claimed, as `claimDue` returns them. */
+  calls: StoredCall[];
+  /**
+   * Per row of `calls`, in order: the moment (epoch ms) it may be sent, or `null` for a row that
+   * is not sent (a call in flight, or a `queued` row with `placingAt` set).
+   */
+  slots: (number | null)[];
+  /** The first free slot after this claim: no claim gets a slot before it. */
+  nextSlotAt: number;
+}

@@ -1,0 +1,76 @@
+/** A campaign as a store keeps it, and what claiming its entries takes and gives. */
+import type { ScheduledCallStatus } from '../types.js';
+import type { SendBudget } from './_send-budget.js';
+import type { StoredCall } from './_stored-call.js';
+
+/** Where a campaign is: dialing, held (no new claims), or ended for good. */
+export type CampaignState = 'running' | 'paused' | 'stopped';
+
+/**
+ * A durable list being dialed (see `createCampaignRunner`): its entries are ordinary rows of the
+ * store (`StoredCall.campaign`, `StoredCall.position`), placed, followed, retried and recorded
+ * by the scheduler's engine; the campaign row holds what every worker must agree on.
+ */
+export interface StoredCampaign {
+  /** The campaign's name, chosen by the user; unique in a store. */
+  id: string;
+  state: CampaignState;
+  /**
+   * Calls of the campaign live at once, across every process: a row counts from its claim to
+   * its terminal status, and a row whose placement's outcome is unknown counts until its hold
+   * passes (see {@link CampaignClaimOptions.holdMs}).
+   */
+  concurrency: number;
+  /** Entries in the list. */
+  total: number;
+  /** A digest of the list (numbers, order, per-entry options): joining with another is refused. */
+  fingerprint: string;
+  /** The settings the campaign was created with, as JSON (the runner's own, read back as is). */
+  settings: Record<string, unknown>;
+  /** The next free send slot of the campaign's `callsPerSecond` budget (epoch ms); 0 when none was taken. */
+  nextSlotAt: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Bumped by the store on every write; `updateCampaign` expects the version it read. */
+  version: number;
+}
+
+/** The fields `updateCampaign` may change. */
+export type StoredCampaignPatch = Partial<
+  Pick<StoredCampaign, 'state' | 'concurrency' | 'settings' | 'nextSlotAt' | 'updatedAt'>
+>;
+
+/** What {@link Store.claimCampaign} takes beyond the claim's own arguments. */
+export interface CampaignClaimOptions {
+  /**
+   * How long a row whose placement's outcome is unknown (`failed`, reason `'outcome_unknown'`,
+   * `placingAt` set) still takes a place under the cap, from its `placingAt`: its call may still
+   * be ringing (the runner passes its `callTimeoutMs`).
+   */
+  holdMs: number;
+  /** The campaign's send budget (its `callsPerSecond`), kept in `StoredCampaign.nextSlotAt`. */
+  budget?: SendBudget;
+}
+
+/** What {@link Store.claimCampaign} resolves to. */
+export interface CampaignClaim {
+  /** The campaign as read in the claim's transaction (`null`: no such campaign, nothing claimed). */
+  campaign: StoredCampaign | null;
+  /** Rows adopted (a lease that ran out: queued or in flight, their status kept as `claimDue` does) first, then fresh entries in list order. */
+  calls: StoredCall[];
+  /** Per row of `calls`: its send slot under `budget`, or `null` (adopted rows, or no budget). */
+  slots: (number | null)[];
+  /** Places under the cap taken after this claim (live rows and held ones, the claimed included). */
+  taken: number;
+  /** With a budget: the first free slot after this claim. */
+  nextSlotAt: number | null;
+}
+
+/** What {@link Store.listCampaignCalls} takes. */
+export interface CampaignCallsQuery {
+  /** Only rows in these statuses. */
+  status?: ScheduledCallStatus[];
+  /** Rows after this position (exclusive); from the start when `null` or absent. */
+  afterPosition?: number | null;
+  limit: number;
+}

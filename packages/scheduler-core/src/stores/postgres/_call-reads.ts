@@ -1,0 +1,80 @@
+import { callPage, readCursor } from '../_page.js';
+import { LIVE_STATUSES, type Store, type StoredCall } from '../../store.js';
+import { SCHEDULED_CALL_STATUSES } from '../../types.js';
+import type { MethodsContext } from './_connection.js';
+import { callFromRow, listStatement } from './_sql.js';
+
+/** The row of call `id`, or `null` (one statement, no retry). */
+export async function callById(
+  { db, sql }: Pick<MethodsContext, 'db' | 'sql'>,
+  id: string,
+): Promise<StoredCall | null> {
+  const [row] = await db.query(sql.get, [id]);
+  return row ? callFromRow(row) : null;
+}
+
+type CallReads = Required<
+  Pick<Store, 'get' | 'findByIdempotencyKey' | 'findByProviderCallId' | 'countByStatus' | 'list'>
+>;
+
+/** The reads of calls of `createPostgresStore`: by id, by key, by provider id, counts and pages. */
+export function postgresCallReads(ctx: Pick<MethodsContext, 'db' | 'sql'>): CallReads {
+  const { db, sql } = ctx;
+  const { query, run } = db;
+  return {
+    async get(id) {
+      return run(() => callById(ctx, id));
+    },
+
+    async findByIdempotencyKey(key) {
+      return run(async () => {
+        const [row] = await query(sql.byKey, [key]);
+        return row ? callFromRow(row) : null;
+      });
+    },
+
+    async findByProviderCallId(providerCallId) {
+      return run(async () => {
+        const [row] = await query(sql.byProviderCallId, [providerCallId]);
+        return row ? callFromRow(row) : null;
+      });
+    },
+
+    async countByStatus(statuses) {
+      const live = statuses.every((status) =>
+        (LIVE_STATUSES as readonly string[]).includes(status),
+      );
+      const rows = await run(() =>
+        query<{ status: string; n: number }>(live ? sql.countLive : sql.countByStatus, [
+          [...statuses],
+        ]),
+      );
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+    },
+
+    async list(q) {
+      const after = readCursor(q.cursor);
+      const campaign = q.campaign ?? null;
+      // A campaign's page is read status by status (see `listStatement`): all of them if none.
+      const statuses =
+        q.status !== undefined
+          ? [...new Set([q.status].flat())]
+          : campaign !== null && q.to === undefined
+            ? [...SCHEDULED_CALL_STATUSES]
+            : null;
+      const params: unknown[] = [q.limit + 1];
+      if (after) params.push(after[0], after[1]);
+      if (q.to !== undefined) params.push(q.to);
+      if (campaign !== null) params.push(campaign);
+      if (statuses) params.push(statuses);
+      const text = listStatement(sql.calls, {
+        after: after !== null,
+        to: q.to !== undefined,
+        statuses: statuses !== null,
+        campaign: campaign !== null,
+      });
+      const rows = (await run(() => query(text, params))).map(callFromRow);
+      return callPage(rows, q.limit);
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import type { Store } from '../../store.js';
+import type { MethodsContext } from './_connection.js';
+import { callFromRow } from './_sql.js';
+
+type Claims = Required<
+  Pick<Store, 'claimDue' | 'claimDueBudgeted' | 'reserveSendSlot' | 'nextDueAt'>
+>;
+
+/**
+ * The claims of `createPostgresStore`: one `UPDATE` over `SELECT … FOR UPDATE SKIP LOCKED`, so
+ * workers never wait on each other or take the same call, from the floor of the wake times the
+ * store knows of; with a send budget, the claim reserves the send slots of what it takes. An
+ * earlier try whose answer was lost hands out the rows it claimed first.
+ */
+export function postgresClaims(ctx: MethodsContext): Claims {
+  const { db, sql, knowledge } = ctx;
+  const { query, run } = db;
+  return {
+    async claimDue(now, limit, workerId, leaseUntil) {
+      if (limit <= 0) return [];
+      const watch = knowledge.watch();
+      try {
+        return await run(async (maybeDone) => {
+          // An earlier try whose answer was lost may have claimed rows: hand those out first.
+          const held = maybeDone
+            ? (await query(sql.held, [workerId, leaseUntil, now, limit])).map(callFromRow)
+            : [];
+          if (held.length >= limit) return held;
+          const rows = await query(sql.claim, [
+            now,
+            limit - held.length,
+            workerId,
+            leaseUntil,
+            watch.floor,
+          ]);
+          const next = rows[0]!.next_wake === null ? null : Number(rows[0]!.next_wake);
+          if (!maybeDone) knowledge.read(watch, next, now, true);
+          const claimed = rows.filter((row) => row.id !== null).map(callFromRow);
+          return held.length > 0 ? [...held, ...claimed] : claimed;
+        });
+      } finally {
+        knowledge.unwatch(watch);
+      }
+    },
+
+    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
+      const { intervalMs, horizonMs } = budget;
+      return run(async (maybeDone) => {
+        // An earlier try whose answer was lost may have claimed rows: hand those out first, with
+        // fresh slots (the ones it reserved are lost with its answer, and stay unused).
+        const held = maybeDone
+          ? (await query(sql.held, [workerId, leaseUntil, now, limit])).map(callFromRow)
+          : [];
+        const heldSlots: (number | null)[] = [];
+        for (const row of held) {
+          heldSlots.push(
+            row.status === 'queued' && row.placingAt === null
+              ? Number((await query(sql.reserveSlot, [now, intervalMs]))[0]!.slot)
+              : null,
+          );
+        }
+        const rest = Math.max(0, limit - held.length);
+        const rows = await query(sql.budgetedClaim, [
+          now,
+          rest,
+          workerId,
+          leaseUntil,
+          intervalMs,
+          horizonMs,
+          now,
+        ]);
+        const start = Number(rows[0]!.budget_start);
+        const claimed = rows.filter((row) => row.id !== null);
+        const slots = claimed.map((row) =>
+          row.slot_index === null ? null : start + Number(row.slot_index) * intervalMs,
+        );
+        const sent = slots.filter((slot) => slot !== null).length;
+        return {
+          calls: [...held, ...claimed.map(callFromRow)],
+          slots: [...heldSlots, ...slots],
+          nextSlotAt: sent > 0 ? start + sent * intervalMs : start,
+        };
+      });
+    },
+
+    async reserveSendSlot(now, budget) {
+      return run(async () => {
+        const [row] = await query<{ slot: number }>(sql.reserveSlot, [now, budget.intervalMs]);
+        return Number(row!.slot);
+      });
+    },
+
+    async nextDueAt() {
+      const known = knowledge.next();
+      if (known !== undefined && !db.isClosed()) return known;
+      const watch = knowledge.watch();
+      try {
+        return await run(async () => {
+          const [row] = await query<{ wake_at: string }>(sql.nextDueAt, [watch.floor]);
+          const next = row ? Number(row.wake_at) : null;
+          knowledge.read(watch, next, Date.now(), false);
+          return next;
+        });
+      } finally {
+        knowledge.unwatch(watch);
+      }
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * What the campaign cases of `testStore()` build on: a campaign's entries, and a claim with the
+ * lease and hold every case uses, with the row as that claim leaves it.
+ */
+import type { SendBudget, StoredCall } from '../../store.js';
+import type { CampaignMethods } from './_capabilities.js';
+import { storedCall } from './_fixtures.js';
+
+/** How long a claim leases its rows. */
+export const LEASE = 30_000;
+/** How long a claim holds a place for a call whose outcome is unknown. */
+const HOLD = 60_000;
+
+/** Entry `position` of `campaign`, with the id `campaign-00position` unless overridden. */
+export const entry = (campaign: string, position: number, overrides: Partial<StoredCall> = {}) =>
+  storedCall({
+    id: `${campaign}-${String(position).padStart(3, '0')}`,
+    campaign,
+    position,
+    ...overrides,
+  });
+
+/** The first `count` entries of `campaign`, with the defaults of {@link entry}. */
+export const entries = (campaign: string, count: number) =>
+  Array.from({ length: count }, (_, position) => entry(campaign, position));
+
+/** The positions of `rows`, in their order. */
+export const positions = (rows: StoredCall[]) => rows.map((row) => row.position);
+
+/** The `reason` of a `ConflictError`. */
+export const reasonOf = (error: unknown) => (error as { reason: string }).reason;
+
+/** A claim of campaign `id` at `now` by `worker` (leased `LEASE` ms), holds of `HOLD` ms. */
+export const claimWith =
+  (c: CampaignMethods) =>
+  (
+    id: string,
+    now: number,
+    limit: number,
+    more: { worker?: string; budget?: SendBudget; holdMs?: number } = {},
+  ) =>
+    c.claimCampaign(id, now, limit, more.worker ?? 'w1', now + LEASE, {
+      holdMs: more.holdMs ?? HOLD,
+      ...(more.budget ? { budget: more.budget } : {}),
+    });
+
+/** The row as a claim by `worker` at `now` leaves it. */
+export const claimedAs = (row: StoredCall, now: number, worker = 'w1'): StoredCall => ({
+  ...row,
+  status: row.status === 'scheduled' ? 'queued' : row.status,
+  leaseOwner: worker,
+  leaseUntil: now + LEASE,
+  updatedAt: now,
+  version: row.version + 1,
+});

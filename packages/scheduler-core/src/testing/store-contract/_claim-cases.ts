@@ -1,0 +1,122 @@
+/**
+ * The cases of `testStore()` for claims and leases: `claimDue` takes due rows once, hands a
+ * row on only when its lease ran out, and `nextDueAt` tells the next wake time.
+ */
+import { expect, it } from 'vitest';
+import type { Store } from '../../store.js';
+import { storedCall, T0 } from './_fixtures.js';
+
+/**
+ * Registers the cases; `store()` is the store of the running test, `another()` a second
+ * connection to its data (itself when the store has none), closed after the test.
+ */
+export function claimCases(store: () => Store, another: () => Promise<Store>): void {
+  it('claims only due rows, earliest first, up to the limit, with a lease', async () => {
+    await store().insert(storedCall({ id: 'late', dueAt: T0 + 5000 }));
+    await store().insert(storedCall({ id: 'b', dueAt: T0 + 1000 }));
+    await store().insert(storedCall({ id: 'a', dueAt: T0 + 1000 }));
+    await store().insert(storedCall({ id: 'first', dueAt: T0 }));
+    await store().insert(storedCall({ id: 'done', dueAt: T0, status: 'completed' }));
+    const claimed = await store().claimDue(T0 + 1000, 2, 'w1', T0 + 31_000);
+    expect(claimed.map((r) => r.id)).toEqual(['first', 'a']);
+    expect(claimed[0]).toMatchObject({
+      status: 'queued',
+      leaseOwner: 'w1',
+      leaseUntil: T0 + 31_000,
+      version: 2,
+    });
+    expect((await store().claimDue(T0 + 1000, 10, 'w2', T0 + 31_000)).map((r) => r.id)).toEqual([
+      'b',
+    ]);
+    expect(await store().claimDue(T0 + 1000, 10, 'w2', T0 + 31_000)).toEqual([]);
+  });
+
+  it('hands a claimed row to another worker only once its lease expired', async () => {
+    await store().insert(storedCall({ id: 'a' }));
+    await store().claimDue(T0, 1, 'w1', T0 + 30_000);
+    expect(await store().claimDue(T0 + 29_999, 1, 'w2', T0 + 60_000)).toEqual([]);
+    const [again] = await store().claimDue(T0 + 30_000, 1, 'w2', T0 + 60_000);
+    expect(again).toMatchObject({
+      id: 'a',
+      leaseOwner: 'w2',
+      leaseUntil: T0 + 60_000,
+      version: 3,
+    });
+  });
+
+  it('never hands one call to two concurrent claimants', async () => {
+    const other = await another();
+    for (let i = 0; i < 200; i++) {
+      await store().insert(
+        storedCall({ id: `c${String(i).padStart(3, '0')}`, dueAt: T0 + (i % 7) }),
+      );
+    }
+    const claims = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 === 0 ? store() : other).claimDue(T0 + 10, 7, `w${i}`, T0 + 30_000),
+      ),
+    );
+    const ids = claims.flat().map((r) => r.id);
+    expect(ids).toHaveLength(200);
+    expect(new Set(ids).size).toBe(200);
+  });
+
+  it('reports the earliest wake time: a due time, or the expiry of a lease', async () => {
+    expect(await store().nextDueAt()).toBeNull();
+    await store().insert(storedCall({ id: 'a', dueAt: T0 + 5000 }));
+    await store().insert(storedCall({ id: 'b', dueAt: T0 + 1000 }));
+    await store().insert(storedCall({ id: 'c', dueAt: T0, status: 'completed' }));
+    expect(await store().nextDueAt()).toBe(T0 + 1000);
+    await store().claimDue(T0 + 1000, 1, 'w1', T0 + 9000);
+    expect(await store().nextDueAt()).toBe(T0 + 5000);
+    const b = (await store().get('b'))!;
+    await store().update('b', b.version, { leaseUntil: T0 + 2000 });
+    expect(await store().nextDueAt()).toBe(T0 + 2000);
+    await store().update('b', b.version + 1, {
+      status: 'initiated',
+      leaseOwner: null,
+      leaseUntil: null,
+    });
+    const a = (await store().get('a'))!;
+    await store().update('a', a.version, { dueAt: T0 + 3000 });
+    expect(await store().nextDueAt()).toBe(T0 + 3000);
+  });
+
+  it('wakes at the end of the follow lease of a call in flight, and none without one', async () => {
+    await store().insert(storedCall({ id: 'later', dueAt: T0 + 60_000 }));
+    await store().insert(
+      storedCall({ id: 'ringing', status: 'ringing', leaseOwner: 'w1', leaseUntil: T0 + 9000 }),
+    );
+    await store().insert(storedCall({ id: 'unfollowed', status: 'answered', dueAt: T0 }));
+    await store().insert(
+      storedCall({ id: 'ended', status: 'completed', leaseOwner: 'w1', leaseUntil: T0 }),
+    );
+    expect(await store().nextDueAt()).toBe(T0 + 9000);
+    const ringing = (await store().get('ringing'))!;
+    await store().update('ringing', ringing.version, { leaseUntil: T0 + 20_000 });
+    expect(await store().nextDueAt()).toBe(T0 + 20_000);
+  });
+
+  it('hands a call in flight to another worker once its follow lease ran out, keeping its status', async () => {
+    await store().insert(
+      storedCall({
+        id: 'ringing',
+        status: 'ringing',
+        providerCallId: 'p1',
+        placingAt: T0 - 5000,
+        leaseOwner: 'dead',
+        leaseUntil: T0 + 3000,
+      }),
+    );
+    await store().insert(storedCall({ id: 'due', dueAt: T0 + 4000 }));
+    expect(await store().claimDue(T0 + 2999, 10, 'w2', T0 + 33_000)).toEqual([]);
+    const claimed = await store().claimDue(T0 + 4000, 10, 'w2', T0 + 34_000);
+    expect(claimed.map((r) => [r.id, r.status, r.leaseOwner])).toEqual([
+      ['ringing', 'ringing', 'w2'],
+      ['due', 'queued', 'w2'],
+    ]);
+    expect(claimed[0]).toMatchObject({ providerCallId: 'p1', placingAt: T0 - 5000, version: 2 });
+    expect(await store().claimDue(T0 + 4000, 10, 'w3', T0 + 34_000)).toEqual([]);
+    expect(await store().nextDueAt()).toBe(T0 + 34_000);
+  });
+}
