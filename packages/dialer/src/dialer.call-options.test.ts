@@ -2,10 +2,13 @@ import {
   CALL_OPTION_NAMES,
   isInvalidOptionsError,
   isUnsupportedCallOptionError,
+  type CallProvider,
+  type InvalidOptionsError,
 } from '@ringkit/call-client';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { startCallApiSimulator, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { describe, expect, it } from 'vitest';
 import { manualProvider, flush, statusEvent, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
@@ -113,6 +116,49 @@ describe('createDialer with per-entry call options', () => {
       (error as { issues: Array<{ path: PropertyKey[] }> }).issues.map((i) => i.path.join('.')),
     ).toContain(path);
   });
+});
+
+describe('createDialer refuses a message that cannot be said, at creation', () => {
+  const providers = {
+    // Honours every option: only call-client's own rule for `say` refuses.
+    any: () => manualProvider({ callOptions: ALL }),
+    // Twilio's own check too: the TwiML of the message, once XML-escaped, at most 4000.
+    twilio: () => createTwilioClient({ ...TWILIO_TEST_CREDENTIALS, from: '+15005550006' }),
+  };
+  const list = (say: string) => ['+14155552671', { phone: '+13018040009', call: { say } }];
+  const dialers = {
+    'in memory': (provider: CallProvider, say: string) =>
+      createDialer({ provider, numbers: list(say) }),
+    'as a campaign': (provider: CallProvider, say: string) =>
+      createDialer({
+        provider,
+        store: createMemoryStore(),
+        campaign: 'refused',
+        callerId: '+14155550100',
+        numbers: list(say),
+      }),
+  };
+  const messages: [string, string, keyof typeof providers][] = [
+    ['a control character', 'a\u0000b', 'any'],
+    ['4,100 characters', 'x'.repeat(4100), 'any'],
+    ['blank text', '   ', 'any'],
+    ['empty text', '', 'any'],
+    ['TwiML too long once escaped', '&'.repeat(1000), 'twilio'],
+  ];
+  const cases = Object.keys(dialers).flatMap((kind) =>
+    messages.map(([what, say, provider]) => [kind as keyof typeof dialers, what, say, provider]),
+  ) as [keyof typeof dialers, string, string, keyof typeof providers][];
+
+  it.each(cases)(
+    '%s, %s: an InvalidOptionsError at numbers.1.call.say',
+    (kind, _what, say, provider) => {
+      const error = thrown(() => dialers[kind](providers[provider](), say));
+      expect(isInvalidOptionsError(error), String(error)).toBe(true);
+      expect((error as InvalidOptionsError).issues.map((i) => i.path)).toEqual([
+        ['numbers', 1, 'call', 'say'],
+      ]);
+    },
+  );
 });
 
 describe('createDialer answeredBy', () => {

@@ -125,6 +125,33 @@ export class DialAttemptError extends DialerError {
   }
 }
 
+/**
+ * `Campaigns.create` of a name the store already holds, whatever its list: of concurrent
+ * creations of one name, in any number of processes, every one but the first gets this.
+ */
+export class CampaignExistsError extends DialerError {
+  override name = 'CampaignExistsError';
+  /** The name asked for. */
+  readonly campaign: string;
+  /** The stored campaign's state (`running`, `paused`, `stopped`), where known. */
+  readonly state: string | undefined;
+
+  constructor(campaign: string, state?: string, options?: ErrorOptions) {
+    super(`A campaign named ${JSON.stringify(campaign)} exists`, 'campaign_exists', options);
+    this.campaign = campaign;
+    this.state = state;
+  }
+}
+
+/** A call to `Campaigns` after its `close()`: this process no longer works campaigns. */
+export class CampaignsClosedError extends DialerError {
+  override name = 'CampaignsClosedError';
+
+  constructor() {
+    super('The campaigns are closed: this process works no campaign any more', 'closed');
+  }
+}
+
 /** `true` for any error of this package, across realms and package copies. */
 export const isDialerError: (error: unknown) => error is DialerError = errorGuard(
   DialerError,
@@ -147,4 +174,16 @@ export const isDialAttemptError: (error: unknown) => error is DialAttemptError =
   DialAttemptError,
   'DialerError',
   'DialAttemptError',
+);
+/** `true` for a {@link CampaignExistsError}, across realms and package copies. */
+export const isCampaignExistsError: (error: unknown) => error is CampaignExistsError = errorGuard(
+  CampaignExistsError,
+  'DialerError',
+  'CampaignExistsError',
+);
+/** `true` for a {@link CampaignsClosedError}, across realms and package copies. */
+export const isCampaignsClosedError: (error: unknown) => error is CampaignsClosedError = errorGuard(
+  CampaignsClosedError,
+  'DialerError',
+  'CampaignsClosedError',
 );

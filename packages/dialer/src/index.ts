@@ -9,11 +9,27 @@ export {
   UnsupportedOperationError,
 } from '@ringkit/call-client';
 
+export { createCampaigns } from './campaign/campaigns.js';
+export type {
+  CampaignPage,
+  CampaignProgress,
+  CampaignStateName,
+  CampaignView,
+  Campaigns,
+  CampaignsEvents,
+  CampaignsOptions,
+  CreateCampaignOptions,
+} from './campaign/types.js';
+
 export {
+  CampaignExistsError,
+  CampaignsClosedError,
   DialAttemptError,
   DialerError,
   DialerStateError,
   InvalidNumbersError,
+  isCampaignExistsError,
+  isCampaignsClosedError,
   isDialAttemptError,
   isDialerError,
   isDialerStateError,
@@ -33,6 +49,7 @@ export type {
   DialerErrorEvent,
   DialerErrorSource,
   DialerEvents,
+  DialerNumber,
   DialerOptions,
   DialerPlacementEvent,
   DialerProgressEvent,

@@ -103,12 +103,29 @@ export interface DialerEntry {
   index: number;
   /** The number in E.164. */
   phone: string;
+  /**
+   * Where the latest attempt is, or how it ended. An entry waiting for its next attempt shows
+   * how the last one ended (`busy`…); one that `stop()` ends before its next attempt keeps that
+   * outcome for good (no new attempt is made). `canceled` is an entry `stop()` ended before its
+   * first attempt, or a call canceled at the provider (`stop({ hangUp: true })`).
+   */
   status: DialerEntryStatus;
-  /** The provider's id of the latest attempt's call, once its POST answered. */
+  /**
+   * The provider's id of the latest attempt's call, once its POST answered: the call `status`
+   * tells of, kept when the entry waits for, or was stopped before, its next attempt.
+   */
   callId: string | null;
-  /** Attempts made so far (`placeCall` invocations). */
+  /**
+   * Attempts made so far (`placeCall` invocations): an attempt `stop()` ended before it was placed
+   * does not count, so an entry never dialed has `0`.
+   */
   attempts: number;
-  /** When the first attempt's POST was sent (on the dialer's clock). */
+  /**
+   * When the first attempt's POST was sent (on the dialer's clock); `null` for an entry never
+   * dialed. A durable campaign's times are the ones its store holds (the moment recorded just
+   * before the request left, the step that answered or ended the call): every process, and a
+   * dialer that reads the campaign later, shows the same, and a time once shown never changes.
+   */
   startedAt: Date | null;
   /** When the entry ended for good; `null` while it may still change. */
   endedAt: Date | null;
@@ -314,6 +331,13 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
    * out, `start()` joins the stored campaign (`CallNotFoundError` when there is none).
    */
   numbers?: readonly DialerNumber[];
+  /**
+   * With `numbers`: `start()` creates the campaign or fails, with a `ConflictError` of
+   * scheduler-core (reason `campaign_exists`) when one of that name is stored, whatever its
+   * list. Of concurrent exclusive starts, in one process or many, exactly one creates it.
+   * @default false
+   */
+  exclusive?: boolean;
   /** The app's own number: `from` of the campaign's call records (history). */
   callerId: string;
   /**
@@ -355,7 +379,11 @@ export interface CampaignDialer {
   pause(): Promise<void>;
   /** Dials again; a `ConflictError` (`campaign_stopped`) after `stop()`. */
   resume(): Promise<void>;
-  /** No new calls, for good: entries not dialed end `canceled` (see `StopOptions`). */
+  /**
+   * No new calls, for good: entries not dialed end `canceled`, and an entry waiting for a retry
+   * (or whose call in flight ends `busy`, `no-answer` or `failed`) is not tried again: it ends
+   * with that outcome, its call id and the attempts it placed (see `StopOptions`).
+   */
   stop(options?: StopOptions): Promise<void>;
   setConcurrency(concurrency: number): Promise<void>;
   /**

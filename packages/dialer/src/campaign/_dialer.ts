@@ -1,0 +1,220 @@
+/**
+ * The durable dialer, `createDialer({ …, store, campaign })`, composed of its parts: the
+ * campaign's runner (scheduler-core), the mirror of its rows (`_mirror.ts`, each row read into
+ * its entry by `_entry-of.ts`) and the reads of the store that keep the mirror up to date
+ * (`_refresh.ts`).
+ */
+import { systemClock, type CallStatusEvent } from '@ringkit/call-client';
+import { createSafeEmitter, type SafeEmitter } from '@ringkit/internal';
+import { createCampaignRunner, type CampaignRunner } from '@ringkit/scheduler-core';
+import { z } from 'zod';
+import { normalise } from '../_options.js';
+import { hangUpUnsupported, invalidOptions } from '../errors.js';
+import type {
+  CampaignDialer,
+  CampaignDialerOptions,
+  DialerErrorSource,
+  DialerEvents,
+  DialerSnapshot,
+} from '../types.js';
+import { fromCall } from './_entry-of.js';
+import { CampaignMirror } from './_mirror.js';
+import { createRefresh } from './_refresh.js';
+
+const refreshSchema = z.number().int().min(10).max(3_600_000);
+
+type Report = (error: unknown, source: DialerErrorSource, index?: number) => void;
+
+/**
+ * The durable dialer: `createDialer({ …, store, campaign })`. scheduler-core's campaign runner
+ * does the work (claims under the campaign's cap, placement, following, outcomes, retries,
+ * pacing, windows, history); this keeps a mirror of the campaign's rows for `snapshot()` and the
+ * dialer's events, from this process's engine at once and from the store every
+ * `refreshIntervalMs` (what other processes did).
+ */
+/** Each dialer's status handler, awaited (see {@link applyStatus}). */
+const appliers = new WeakMap<CampaignDialer, (event: CallStatusEvent) => Promise<unknown>>();
+
+/**
+ * Hands `event` to the dialer's campaign and resolves once it is applied (written), rejecting
+ * when it could not be: what `handleStatus` does, for a caller that must know (a webhook is
+ * answered only once its status is stored).
+ */
+export function applyStatus(dialer: CampaignDialer, event: CallStatusEvent): Promise<unknown> {
+  return appliers.get(dialer)?.(event) ?? Promise.resolve(dialer.handleStatus(event));
+}
+
+export function createCampaignDialer(options: CampaignDialerOptions): CampaignDialer {
+  const { store, provider, campaign, refreshIntervalMs = 1000 } = options;
+  const runner = runnerOf(options, refreshIntervalMs);
+  const clock = options.clock ?? systemClock;
+  const events = createSafeEmitter<DialerEvents>((error, type) => ({
+    error,
+    source: 'listener',
+    event: type,
+  }));
+  const report: Report = (error, source, index) =>
+    events.emit('error', index === undefined ? { error, source } : { error, source, index });
+  const mirror = new CampaignMirror(events, clock, options);
+  const refresh = createRefresh({
+    runner,
+    store,
+    mirror,
+    clock,
+    intervalMs: refreshIntervalMs,
+    report: (error) => report(error, 'store'),
+  });
+  let started = false;
+  forwardEngineEvents(runner, mirror, events, report);
+
+  const dialer: CampaignDialer = {
+    campaign,
+    async start() {
+      if (started) return;
+      const info = await runner.start();
+      started = true;
+      mirror.concurrency = info.concurrency;
+      mirror.callTimeoutMs = Number(info.settings['callTimeoutMs'] ?? mirror.callTimeoutMs);
+      mirror.stopped = info.state === 'stopped';
+      mirror.state = info.state === 'paused' ? 'paused' : 'running';
+      await refresh.load();
+      await refresh.readOnce();
+      mirror.progress();
+      if (started) refresh.start();
+    },
+    async pause() {
+      await runner.pause();
+      if (!mirror.drained) mirror.state = 'paused';
+    },
+    async resume() {
+      await runner.resume();
+      if (!mirror.drained) mirror.state = 'running';
+    },
+    async stop(stopOptions = {}) {
+      if (stopOptions.hangUp) {
+        if (!provider.cancelCall) throw hangUpUnsupported(provider.name, 'cancelCall');
+        if (!provider.hangUpCall) throw hangUpUnsupported(provider.name, 'hangUpCall');
+      }
+      await runner.stop(stopOptions);
+      mirror.stopped = true;
+      await refresh.refresh();
+    },
+    async setConcurrency(n) {
+      await runner.setConcurrency(n);
+      mirror.concurrency = n;
+    },
+    async redialUnknown() {
+      const n = await runner.redialUnknown();
+      await refresh.refresh();
+      return n;
+    },
+    handleStatus(event: CallStatusEvent) {
+      runner.handleStatus(event).catch((error: unknown) => report(error, 'handle_status'));
+    },
+    snapshot: (): DialerSnapshot => mirror.snapshot(),
+    refresh: refresh.refresh,
+    async close() {
+      started = false;
+      refresh.stop();
+      await runner.close();
+      await refresh.settled();
+    },
+    on: events.on,
+    off: events.off,
+  };
+  appliers.set(dialer, (event) => runner.handleStatus(event));
+  return dialer;
+}
+
+/** The campaign's runner, with the dialer's options that are the runner's too. */
+function runnerOf(options: CampaignDialerOptions, refreshIntervalMs: number): CampaignRunner {
+  const { store, provider, campaign, numbers, defaultCountry = 'US' } = options;
+  const refreshCheck = refreshSchema.safeParse(refreshIntervalMs);
+  if (!refreshCheck.success) {
+    throw invalidOptions(
+      'createDialer',
+      refreshCheck.error.issues.map((i) => ({ ...i, path: ['refreshIntervalMs', ...i.path] })),
+    );
+  }
+  const list = numbers === undefined ? null : normalise(numbers, defaultCountry, provider);
+  return createCampaignRunner({
+    store,
+    provider,
+    campaign,
+    callerId: options.callerId,
+    ...(list
+      ? {
+          entries: list.phones.map((to, i) => {
+            const call = list.calls[i];
+            return call === undefined ? { to } : { to, call };
+          }),
+        }
+      : {}),
+    ...pick(options, [
+      'exclusive',
+      'concurrency',
+      'callsPerSecond',
+      'window',
+      'maxAttempts',
+      'retryBackoff',
+      'callTimeoutMs',
+      'clock',
+      'workerId',
+      'leaseMs',
+      'watchIntervalMs',
+      'defaultCountry',
+      'tracer',
+    ]),
+    recheckIntervalMs: refreshIntervalMs,
+  });
+}
+
+/** The engine's own events: this process's calls, into the mirror at once, and told as the dialer's. */
+function forwardEngineEvents(
+  runner: CampaignRunner,
+  mirror: CampaignMirror,
+  events: SafeEmitter<DialerEvents>,
+  report: Report,
+) {
+  runner.on('status', ({ call }) => {
+    // An attempt that ends in a retry is told as its ended status on the next attempt's row;
+    // the `retrying` event that follows carries the row as it is.
+    const last = call.events[call.events.length - 1];
+    if (last?.status === 'scheduled' && call.status !== 'scheduled') return;
+    if (mirror.apply(fromCall(call))) mirror.progress();
+  });
+  for (const name of ['completed', 'failed', 'canceled', 'retrying'] as const) {
+    runner.on(name, ({ call }) => {
+      if (mirror.apply(fromCall(call))) mirror.progress();
+    });
+  }
+  runner.on('placement', (e) => {
+    const slot = mirror.slotOf(e.call.id);
+    if (!slot) return;
+    events.emit('placement', {
+      index: slot.entry.index,
+      phone: slot.entry.phone,
+      attempt: e.call.attempt,
+      outcome: e.outcome,
+      provider: e.provider,
+      callId: e.call.providerCallId,
+      ...(e.providerStatus === undefined ? {} : { providerStatus: e.providerStatus }),
+      ...(e.error === undefined ? {} : { error: e.error }),
+      sentAt: e.sentAt,
+      durationMs: e.durationMs,
+      ...(e.trace ? { trace: e.trace } : {}),
+    });
+  });
+  runner.on('error', (e) => {
+    const slot = e.callId === undefined ? undefined : mirror.slotOf(e.callId);
+    const source =
+      e.source === 'provider' ? 'place_call' : e.source === 'watch' ? 'watch' : e.source;
+    report(e.error, source === 'listener' ? 'listener' : source, slot?.entry.index);
+  });
+}
+
+function pick<T extends object, K extends keyof T>(object: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (object[key] !== undefined) out[key] = object[key];
+  return out;
+}

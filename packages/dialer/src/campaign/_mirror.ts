@@ -1,0 +1,267 @@
+import { DEFAULT_CALL_TIMEOUT_MS, type SafeEmitter } from '@ringkit/internal';
+import type { Clock } from '@ringkit/call-client';
+import type { StoredCall } from '@ringkit/scheduler-core';
+import { entryView, type EntryState } from '../_entry.js';
+import type {
+  DialerCounts,
+  DialerEntryStatus,
+  DialerEvents,
+  DialerSnapshot,
+  DialerState,
+} from '../types.js';
+import {
+  entryOf,
+  errorOf,
+  heldAt,
+  idleEntry,
+  inDoubtOf,
+  isFinal,
+  type RowEntry,
+  type RowView,
+} from './_entry-of.js';
+
+/** Where an entry's status stands in its attempt: statuses only move forward within one. */
+const RANK: Record<DialerEntryStatus, number> = {
+  idle: 0,
+  dialing: 1,
+  initiated: 2,
+  ringing: 3,
+  answered: 4,
+  completed: 5,
+  busy: 5,
+  'no-answer': 5,
+  failed: 5,
+  canceled: 5,
+};
+
+/** One entry of the mirror: what `snapshot()` shows, and how far its row has been seen. */
+export interface Slot {
+  entry: EntryState;
+  id: string;
+  /** The row's attempt as last seen, with the entry's rank in it. */
+  attempt: number;
+  /** A `scheduled` row waiting for its next attempt (not `idle`: it was dialed before). */
+  waiting: boolean;
+  /** The entry ended for good. */
+  done: boolean;
+}
+
+/**
+ * The durable dialer's copy of its campaign: the entries by position (from the rows it adopts
+ * and the rows it is shown, by its engine or by the store), their tallies, and the campaign's
+ * state as last read. `apply` turns each row into events for what moved, and nothing for what
+ * is stale.
+ */
+export class CampaignMirror {
+  state: DialerState = 'idle';
+  stopped = false;
+  concurrency: number;
+  /** The campaign's call timeout: how long a placement of unknown outcome holds its slot. */
+  callTimeoutMs: number;
+  /** Every entry has ended: `drained` was told. */
+  drained = false;
+  /** The first entry this mirror holds idle (every entry before it was dialed). */
+  frontier = 0;
+  /**
+   * The entries by position. A finished entry whose row `retention` deleted is a hole: the
+   * snapshot and the counts are of the entries still stored.
+   */
+  readonly slots: (Slot | undefined)[] = [];
+  /** Entries the store may still change: dialed and not ended, or ended in doubt. */
+  readonly active = new Set<Slot>();
+  private readonly byId = new Map<string, Slot>();
+  /** Entries by status, ended and in flight: kept as entries move, so a change costs O(1). */
+  private readonly tally = Object.fromEntries(Object.keys(RANK).map((s) => [s, 0])) as DialerCounts;
+  private stored = 0;
+  private ended = 0;
+  private inFlight = 0;
+  private readonly held: (row: RowView) => boolean;
+
+  constructor(
+    private readonly events: SafeEmitter<DialerEvents>,
+    private readonly clock: Clock,
+    options: { concurrency?: number | undefined; callTimeoutMs?: number | undefined },
+  ) {
+    this.concurrency = options.concurrency ?? 3;
+    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.held = heldAt(
+      () => clock.now(),
+      () => this.callTimeoutMs,
+    );
+  }
+
+  /** The entry of the row with this id, once adopted. */
+  slotOf(id: string): Slot | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Takes in a row of the campaign, as a new entry not dialed yet. */
+  adopt(row: StoredCall): void {
+    const index = row.position ?? this.slots.length;
+    const slot: Slot = {
+      id: row.id,
+      attempt: 1,
+      waiting: false,
+      done: false,
+      entry: idleEntry(index, row.to),
+    };
+    this.slots[index] = slot;
+    this.byId.set(row.id, slot);
+    this.tallyOf(slot, 1);
+  }
+
+  snapshot(): DialerSnapshot {
+    return {
+      state: this.state,
+      concurrency: this.concurrency,
+      stopped: this.stopped,
+      entries: this.slots
+        .filter((slot): slot is Slot => slot !== undefined)
+        .map((s) => entryView(s.entry)),
+    };
+  }
+
+  /** Emits `progress`, and `drained` the first time every entry has ended. */
+  progress(): void {
+    const { events, stored, ended } = this;
+    const counts = { ...this.tally };
+    events.emit('progress', { total: stored, ended, inFlight: this.inFlight, counts });
+    if (ended === stored && stored > 0 && !this.drained) {
+      this.drained = true;
+      this.state = 'done';
+      events.emit('drained', { total: stored, counts, at: new Date(this.clock.now()) });
+    }
+  }
+
+  /** Applies a row to its entry: events for what moved; nothing for what is stale. */
+  apply(row: RowView): boolean {
+    const slot = this.byId.get(row.id);
+    if (!slot) return false;
+    const view = entryOf(row);
+    const { status, waiting } = view;
+    const entry = slot.entry;
+    const previous = entry.status;
+    // A row seen before, or a status behind the one shown: stale, keep what is known.
+    if (row.attempt < slot.attempt) return false;
+    // An outcome that was unknown may be learned after all (the placing worker wrote the
+    // provider's late answer): the attempt goes on from there, as the memory dialer's does.
+    const unknownBefore = slot.done && entry.error?.reason === 'outcome_unknown';
+    const stillUnknown = row.status === 'failed' && row.reason === 'outcome_unknown';
+    if (
+      row.attempt === slot.attempt &&
+      !waiting &&
+      !slot.waiting &&
+      RANK[status] < RANK[previous] &&
+      !(unknownBefore && !stillUnknown)
+    ) {
+      return false;
+    }
+    if (row.attempt === slot.attempt && status === previous && waiting === slot.waiting) {
+      this.tallyOf(slot, -1);
+      const learned = this.learn(slot, row, view);
+      this.tallyOf(slot, 1); // its doubt may have passed
+      return learned;
+    }
+    const attemptsBefore = entry.attempts;
+    this.tallyOf(slot, -1);
+    slot.attempt = row.attempt;
+    slot.waiting = waiting;
+    entry.status = status;
+    entry.attempts = view.attempt;
+    entry.callId = view.callId;
+    this.learn(slot, row, view);
+    const final = isFinal(row);
+    entry.inDoubt = inDoubtOf(row, this.held);
+    const error = errorOf(entry.index, view);
+    if (error) entry.error = error;
+    else delete entry.error;
+    // An entry that waited for a retry and ends (stopped) with the outcome it showed: no move.
+    const moved = !(final && status === previous && view.attempt === attemptsBefore);
+    this.announce(slot, row, view, { previous, moved });
+    if (final && (!slot.done || previous !== status)) {
+      // Ended, or its end learned again (the real outcome of an unknown one): told each time.
+      slot.done = true;
+      entry.endedAt = view.endedAt;
+      this.events.emit('finished', entryView(entry));
+    } else if (!final && slot.done) {
+      // Dialed again (`redialUnknown()`): not ended any more.
+      slot.done = false;
+      entry.endedAt = null;
+      if (this.drained) {
+        this.drained = false;
+        this.state = 'running';
+      }
+    }
+    this.tallyOf(slot, 1);
+    return true;
+  }
+
+  /** The `dialing` and `status` events of an entry that moved to `view`. */
+  private announce(
+    slot: Slot,
+    row: RowView,
+    view: RowEntry,
+    { previous, moved }: { previous: DialerEntryStatus; moved: boolean },
+  ) {
+    const { entry } = slot;
+    const { status, waiting } = view;
+    const at = new Date(this.clock.now());
+    if (status === 'dialing' && previous !== 'dialing') {
+      this.events.emit('dialing', {
+        index: entry.index,
+        phone: entry.phone,
+        attempt: row.attempt,
+        at,
+      });
+    }
+    if (!moved) return;
+    const word = [...row.events].reverse().find((e) => e.attempt === view.attempt)?.providerStatus;
+    this.events.emit('status', {
+      index: entry.index,
+      phone: entry.phone,
+      status,
+      previous,
+      callId: entry.callId,
+      // A row waiting for its next attempt tells how the last one ended.
+      attempt: view.attempt,
+      ...(word === undefined ? {} : { providerStatus: word }),
+      answeredBy: entry.answeredBy,
+      willRetry: waiting,
+      at,
+    });
+  }
+
+  /** What the row says that moves no status: its start, who answered and when, its doubt. */
+  private learn(slot: Slot, row: RowView, view: RowEntry): boolean {
+    const entry = slot.entry;
+    // An unknown outcome stops being in doubt once its call can no longer be ringing.
+    const doubt = inDoubtOf(row, this.held);
+    const moved = doubt !== entry.inDoubt || view.startedAt !== entry.startedAt;
+    entry.inDoubt = doubt;
+    entry.startedAt = view.startedAt;
+    if (view.answeredAt === entry.answeredAt && view.answeredBy === entry.answeredBy) return moved;
+    entry.answeredAt = view.answeredAt;
+    entry.answeredBy = view.answeredBy;
+    if (slot.done) this.events.emit('finished', entryView(entry));
+    return true;
+  }
+
+  private isInFlight(slot: Slot): boolean {
+    const rank = RANK[slot.entry.status];
+    return !slot.done && rank >= 1 && rank <= 4;
+  }
+
+  private tallyOf(slot: Slot, by: 1 | -1) {
+    this.tally[slot.entry.status] += by;
+    this.stored += by;
+    if (slot.done) this.ended += by;
+    else if (this.isInFlight(slot)) this.inFlight += by;
+    if (
+      by === 1 &&
+      (slot.entry.status !== 'idle' || slot.waiting) &&
+      (!slot.done || slot.entry.inDoubt)
+    ) {
+      this.active.add(slot);
+    } else this.active.delete(slot);
+  }
+}

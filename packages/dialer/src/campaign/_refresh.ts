@@ -1,0 +1,147 @@
+import type { Clock } from '@ringkit/call-client';
+import type { CampaignRunner, Store, StoredCall } from '@ringkit/scheduler-core';
+import { fromStored } from './_entry-of.js';
+import type { CampaignMirror } from './_mirror.js';
+
+const LIVE = ['queued', 'initiated', 'ringing', 'answered'] as const;
+const PAGE = 1000;
+
+export interface RefreshOptions {
+  runner: CampaignRunner;
+  store: Store;
+  mirror: CampaignMirror;
+  clock: Clock;
+  intervalMs: number;
+  /** Tells of a read of the store that failed. */
+  report(error: unknown): void;
+}
+
+/**
+ * What other processes did, read into the mirror: every row once at start (`load`), then the
+ * rows that may have moved every `intervalMs` (`refresh`, one read at a time), until `close()`.
+ */
+export function createRefresh({
+  runner,
+  store,
+  mirror,
+  clock,
+  intervalMs,
+  report,
+}: RefreshOptions) {
+  let running = false;
+  let timer: unknown = null;
+  let refreshing: Promise<void> | null = null;
+
+  /** Every row of the campaign in list order, a page at a time, to `each`. */
+  async function everyRow(each: (row: StoredCall) => void) {
+    let after: number | null = null;
+    for (;;) {
+      const page: StoredCall[] = await runner.calls({ afterPosition: after, limit: PAGE });
+      for (const row of page) each(row);
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]!.position ?? null;
+    }
+  }
+
+  /** Adopts every row, then applies each: the mirror of the campaign as stored. */
+  async function load() {
+    const rows: StoredCall[] = [];
+    await everyRow((row) => {
+      mirror.adopt(row);
+      rows.push(row);
+    });
+    for (const row of rows) mirror.apply(fromStored(row));
+  }
+
+  /** Reads what other processes did: the live rows, the ones this mirror saw live, the frontier. */
+  async function read() {
+    const info = await runner.read();
+    mirror.concurrency = info.concurrency;
+    mirror.stopped = info.state === 'stopped';
+    if (!mirror.drained) mirror.state = info.state === 'paused' ? 'paused' : 'running';
+    let changed = false;
+    const apply = (row: StoredCall) => {
+      changed = mirror.apply(fromStored(row)) || changed;
+    };
+    const live = await runner.calls({ status: [...LIVE], limit: 100_000 });
+    const seen = new Set<string>();
+    for (const row of live) {
+      seen.add(row.id);
+      apply(row);
+    }
+    // Entries not dialed end `canceled` (by whichever process stops them): read them all.
+    if (mirror.stopped && !mirror.drained) await everyRow(apply);
+    // The entries this mirror holds dialed and not ended (or ended in doubt: the worker that
+    // placed the call may yet write the provider's answer), the live ones read just now aside.
+    for (const slot of [...mirror.active]) {
+      if (seen.has(slot.id)) continue;
+      const row = await store.get(slot.id);
+      if (row) apply(row);
+    }
+    await readFrontier(apply);
+    if (changed || mirror.drained) mirror.progress();
+  }
+
+  /**
+   * Rows from the first one this mirror holds idle, claimed (and maybe ended) elsewhere since
+   * the last read: claims take fresh entries in list order, so the first row still untouched in
+   * the store ends what there is to read.
+   */
+  async function readFrontier(apply: (row: StoredCall) => void) {
+    const { slots } = mirror;
+    while (mirror.frontier < slots.length && slots[mirror.frontier]?.entry.status !== 'idle') {
+      mirror.frontier += 1;
+    }
+    for (;;) {
+      const page: StoredCall[] = await runner.calls({
+        afterPosition: mirror.frontier - 1,
+        limit: Math.max(64, mirror.concurrency * 4),
+      });
+      let untouched = false;
+      for (const row of page) {
+        apply(row);
+        if (row.status === 'scheduled' && row.attempt === 1) untouched = true;
+      }
+      if (untouched || page.length === 0) break;
+      mirror.frontier = Math.max(mirror.frontier, (page[page.length - 1]!.position ?? 0) + 1);
+    }
+  }
+
+  function refresh(): Promise<void> {
+    refreshing ??= read()
+      .catch(report)
+      .finally(() => {
+        refreshing = null;
+      });
+    return refreshing;
+  }
+
+  function arm() {
+    if (!running || mirror.drained) return;
+    timer = clock.setTimeout(() => {
+      timer = null;
+      void refresh().then(arm);
+    }, intervalMs);
+  }
+
+  return {
+    load,
+    /** Reads the store once now; a failure is reported, not thrown. */
+    readOnce: () => read().catch(report),
+    /** Reads the store now, or joins the read under way. */
+    refresh,
+    /** Reads the store every `intervalMs` from now, until the campaign is drained or closed. */
+    start() {
+      running = true;
+      arm();
+    },
+    /** No more reads from now (a read under way goes on: see `settled`). */
+    stop() {
+      running = false;
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = null;
+    },
+    /** Resolves once the read under way, if any, is over. */
+    settled: () => refreshing,
+  };
+}

@@ -1,0 +1,146 @@
+import type { CallStatusEvent } from '@ringkit/call-client';
+import { createSafeEmitter } from '@ringkit/internal';
+import { z } from 'zod';
+import { CampaignsClosedError, invalidOptions } from '../errors.js';
+import type { StopOptions } from '../types.js';
+import { applyStatus } from './_dialer.js';
+import { change, read, readResults, unlessDone } from './_reads.js';
+import { viewOf } from './_views.js';
+import { campaignStore, WorkedCampaigns } from './_worked.js';
+import type {
+  CampaignView,
+  Campaigns,
+  CampaignsEvents,
+  CampaignsOptions,
+  CreateCampaignOptions,
+} from './types.js';
+
+const resultsOptionsSchema = z
+  .strictObject({ pageSize: z.number().int().min(1).max(10_000).optional() })
+  .optional();
+
+/**
+ * Many durable campaigns on one store: `createDialer({ store, campaign })` for each, managed.
+ * `start()` joins every campaign that is not done; `create` is atomic per name across
+ * processes; a campaign that is done is read from the store when asked, and its view kept.
+ * The campaigns this process works are in `_worked.ts`; reads and changes in `_reads.ts`.
+ *
+ * @example
+ * const campaigns = createCampaigns({ store, provider, callerId: '+14155550100' });
+ * await campaigns.start();
+ * await campaigns.create('spring-promo', ['+14155552671', '+14155552672'], { concurrency: 2 });
+ * campaigns.on('done', ({ campaign, view }) => console.log(campaign, view.progress));
+ */
+export function createCampaigns(options: CampaignsOptions): Campaigns {
+  const { changeIntervalMs = 100, finishedEntriesKept = 50_000, ...shared } = options;
+  const store = campaignStore(options.store);
+  const events = createSafeEmitter<CampaignsEvents>((error, type) => ({
+    error,
+    source: 'listener',
+    campaign: '',
+    event: String(type),
+  }));
+  const worked = new WorkedCampaigns(store, events, shared, {
+    changeIntervalMs,
+    finishedEntriesKept,
+  });
+  const { dialers, rows, finished } = worked;
+  let started: Promise<void> | null = null;
+
+  return {
+    start() {
+      started ??= (async () => {
+        let cursor: string | null = null;
+        do {
+          const page = await store.listCampaigns({ cursor, limit: 100 });
+          for (const row of page.items) {
+            if (worked.closed) return;
+            try {
+              if (await worked.hasLiveRows(row.id)) await worked.join(row.id);
+            } catch (error) {
+              events.emit('error', { error, source: 'join', campaign: row.id });
+            }
+          }
+          cursor = page.nextCursor;
+        } while (cursor);
+      })();
+      return started;
+    },
+
+    async create(name, numbers, createOptions: CreateCampaignOptions = {}) {
+      const dialer = await worked.create(name, { numbers, options: createOptions });
+      return viewOf(rows.get(name) ?? (await worked.stored(name)), dialer.snapshot());
+    },
+
+    get: async (name) => (await read(worked, name)).view,
+    snapshot: async (name) => (await read(worked, name)).snapshot,
+
+    async list(query = {}) {
+      const page = await store.listCampaigns({
+        cursor: query.cursor ?? null,
+        limit: query.limit ?? 50,
+      });
+      const items: CampaignView[] = [];
+      for (const row of page.items) {
+        const done = dialers.has(row.id) ? undefined : finished.get(row.id, row.version);
+        items.push(done ? done.view : (await read(worked, row.id)).view);
+      }
+      return { items, nextCursor: page.nextCursor };
+    },
+
+    results(name, resultsOptions) {
+      const parsed = resultsOptionsSchema.safeParse(resultsOptions);
+      if (!parsed.success) throw invalidOptions('results', parsed.error.issues);
+      return readResults(worked, name, parsed.data?.pageSize ?? 500);
+    },
+
+    pause: (name) =>
+      change(
+        worked,
+        name,
+        unlessDone(worked, name, (dialer) => dialer.pause()),
+      ),
+    resume: (name) =>
+      change(
+        worked,
+        name,
+        unlessDone(worked, name, (dialer) => dialer.resume()),
+      ),
+    stop: (name, stopOptions?: StopOptions) =>
+      change(
+        worked,
+        name,
+        unlessDone(worked, name, (dialer) => dialer.stop(stopOptions)),
+      ),
+
+    async handleStatus(event: CallStatusEvent) {
+      await started?.catch(() => {});
+      if (worked.closed) throw new CampaignsClosedError();
+      const row = await store.findByProviderCallId(String(event.callId));
+      if (!row?.campaign) return false;
+      const dialer = dialers.get(row.campaign) ?? (await worked.join(row.campaign));
+      await applyStatus(dialer, event);
+      // Closed meanwhile: the status may have been dropped with the dialer; refused, the
+      // provider sends it again (to the next process), and a status applied twice is one.
+      if (worked.closed) throw new CampaignsClosedError();
+      return true;
+    },
+
+    bufferUnknown(event) {
+      for (const dialer of [...worked.starting, ...dialers.values()]) {
+        if (dialer.snapshot().state !== 'done') dialer.handleStatus(event);
+      }
+    },
+
+    inFlight: () => [...worked.inFlight.values()].reduce((sum, n) => sum + n, 0),
+
+    async close() {
+      worked.closed = true;
+      await started?.catch(() => {});
+      await worked.close();
+    },
+
+    on: events.on,
+    off: events.off,
+  };
+}

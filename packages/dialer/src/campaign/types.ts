@@ -1,0 +1,178 @@
+import type { CallStatusEvent } from '@ringkit/call-client';
+import type { Emitter } from 'mitt';
+import type { StoredCampaign } from '@ringkit/scheduler-core';
+import type {
+  CampaignDialerOptions,
+  DialerEntry,
+  DialerErrorEvent,
+  DialerPlacementEvent,
+  DialerProgressEvent,
+  DialerSnapshot,
+  DialerStatusEvent,
+  StopOptions,
+} from '../types.js';
+
+/** Options of {@link createCampaigns}: what every campaign of this process shares. */
+export interface CampaignsOptions extends Omit<
+  CampaignDialerOptions,
+  | 'campaign'
+  | 'numbers'
+  | 'exclusive'
+  | 'concurrency'
+  | 'callsPerSecond'
+  | 'window'
+  | 'retryBackoff'
+  | 'maxAttempts'
+> {
+  /**
+   * Milliseconds between two `changed` events of one campaign, at most: a view costs a pass over
+   * the campaign's entries.
+   * @default 100
+   */
+  changeIntervalMs?: number;
+  /**
+   * Entries of campaigns that are done kept in memory (their snapshots, the latest read first),
+   * across every such campaign: a memory bound by size, not by count. Their views (state,
+   * progress) are always kept; an entry not kept is read from the store when asked.
+   * @default 50000
+   */
+  finishedEntriesKept?: number;
+}
+
+/** What a campaign is created with (stored with it; every worker uses the stored ones). */
+export type CreateCampaignOptions = Pick<
+  CampaignDialerOptions,
+  'concurrency' | 'callsPerSecond' | 'window' | 'retryBackoff' | 'maxAttempts'
+>;
+
+/** A campaign's state, as a person reads it. */
+export type CampaignStateName = 'running' | 'paused' | 'stopped' | 'done';
+
+/** A campaign's entries by what became of them. */
+export interface CampaignProgress {
+  /** Entries dialed at least once. */
+  dialed: number;
+  /** Calls from their request to their end, now. */
+  live: number;
+  /** Entries that ended answered. */
+  completed: number;
+  /** Entries that ended unanswered: busy, no answer, or failed (surely not connected). */
+  missed: number;
+  /** Entries whose placement's outcome is unknown: their call may have rung. */
+  unknown: number;
+  /** Entries that a stop ended before they were answered (never dialed, or hung up). */
+  canceled: number;
+}
+
+/** One campaign: its stored row, its state and its progress. */
+export interface CampaignView {
+  /** The campaign as stored (name `campaign.id`, total, settings, times, version). */
+  campaign: StoredCampaign;
+  state: CampaignStateName;
+  concurrency: number;
+  progress: CampaignProgress;
+}
+
+/** A page of {@link Campaigns.list}. */
+export interface CampaignPage {
+  items: CampaignView[];
+  /** Give it back as `cursor` for the next page; `null` after the last. */
+  nextCursor: string | null;
+}
+
+/** The events of {@link Campaigns}, by name; each names its campaign. */
+export type CampaignsEvents = {
+  /** This process created the campaign (`create`). */
+  created: { campaign: string; view: CampaignView };
+  /** This process began working a campaign another one created (at `start()`, or for a webhook). */
+  joined: { campaign: string; view: CampaignView };
+  /** The campaign's view changed: at most once per `changeIntervalMs`, and at once on an action. */
+  changed: { campaign: string; view: CampaignView };
+  /** An entry's status moved. */
+  status: DialerStatusEvent & { campaign: string };
+  /** A placement request was answered or failed. */
+  placement: DialerPlacementEvent & { campaign: string };
+  /** Counts moved. */
+  progress: DialerProgressEvent & { campaign: string };
+  /** Every entry of the campaign has ended; this process stops working it. */
+  done: { campaign: string; view: CampaignView };
+  /**
+   * Something failed that no call answers for: a dialer's own `error`, or (`source`) a campaign
+   * this process could not `join` at `start()` or `close` once done.
+   */
+  error: Omit<DialerErrorEvent, 'event' | 'source'> & {
+    campaign: string;
+    source: DialerErrorEvent['source'] | 'join' | 'close';
+    event?: string;
+  };
+};
+
+/** Many durable campaigns on one store, worked by this process beside any other. */
+export interface Campaigns {
+  /**
+   * Joins every stored campaign that is not done: this process works it beside the others (a
+   * restart loses nothing and rings no one again). Resolves once every such campaign is joined.
+   */
+  start(): Promise<void>;
+  /**
+   * Creates the campaign and starts dialing it. Atomic per name across processes: of concurrent
+   * creations of one name exactly one succeeds; the others, and any later one, reject with a
+   * `CampaignExistsError`, whether their list is the stored one or not.
+   */
+  create(
+    name: string,
+    numbers: CampaignDialerOptions['numbers'] & object,
+    options?: CreateCampaignOptions,
+  ): Promise<CampaignView>;
+  /** The campaign's view; `CallNotFoundError` of scheduler-core when there is none. */
+  get(name: string): Promise<CampaignView>;
+  /** Every entry, as one snapshot (see {@link Campaigns.results} to read a large one). */
+  snapshot(name: string): Promise<DialerSnapshot>;
+  /** Campaigns newest first, `limit` at a time. */
+  list(query?: { cursor?: string | null; limit?: number }): Promise<CampaignPage>;
+  /**
+   * Every entry in list order, read from the store a page at a time: never all in memory at
+   * once. Each is what {@link Campaigns.snapshot} shows of it once the campaign is at rest (a
+   * live campaign's entries are as stored at the moment each page is read). A missing campaign
+   * rejects the first `next()` with `CallNotFoundError` of scheduler-core; a bad `pageSize`
+   * throws an `InvalidOptionsError` at once.
+   *
+   * @example
+   * for await (const entry of campaigns.results('spring-promo')) console.log(entry.phone, entry.status);
+   */
+  results(
+    name: string,
+    options?: {
+      /**
+       * Entries read from the store at once (1 to 10,000).
+       * @default 500
+       */
+      pageSize?: number;
+    },
+  ): AsyncIterable<DialerEntry>;
+  /** No new calls in any process. `ConflictError` `campaign_stopped` or `campaign_done`. */
+  pause(name: string): Promise<CampaignView>;
+  /** Dials again. `ConflictError` `campaign_stopped` or `campaign_done`. */
+  resume(name: string): Promise<CampaignView>;
+  /**
+   * No new calls, for good: entries not dialed end `canceled`. `ConflictError` `campaign_done`
+   * once every entry has ended (it stays `done`).
+   */
+  stop(name: string, options?: StopOptions): Promise<CampaignView>;
+  /**
+   * A status event of a call: to the campaign whose call it is, joined when no worker here has
+   * it. Resolves to `false` when no campaign has the call (yet: see {@link Campaigns.bufferUnknown}).
+   */
+  handleStatus(event: CallStatusEvent): Promise<boolean>;
+  /**
+   * An event of a call no campaign has yet: its placement may not have been answered. Every
+   * running campaign keeps it until one of its placements answers with that id.
+   */
+  bufferUnknown(event: CallStatusEvent): void;
+  /** Calls of every campaign worked here, from their request to their end. */
+  inFlight(): number;
+  /** This process stops working the campaigns; they go on in the store for the next one. */
+  close(): Promise<void>;
+  on: Emitter<CampaignsEvents>['on'];
+  off: Emitter<CampaignsEvents>['off'];
+}
