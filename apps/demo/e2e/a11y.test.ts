@@ -71,16 +71,54 @@ const HISTORY_TYPES = ['Completed', 'Missed', 'In progress', 'Unknown'].flatMap(
   ['Outbound', 'Inbound'].map((direction) => `${outcome} ${direction}`),
 );
 
-/** History rows of every type, as `GET /api/calls/:phone` answers them. */
-const historyItems = () =>
-  HISTORY_TYPES.map((type, i) => ({
+/** The app's own number (`CALLER_ID`), as `GET /api/calls/:phone` gives it. */
+const APP_NUMBER = '+14155550100';
+
+/**
+ * History rows of every type, then the rows of inbound calls: a caller from abroad who left a
+ * voicemail, and calls with the app in both directions, as `GET /api/calls/:phone` answers them.
+ */
+const historyItems = () => [
+  ...HISTORY_TYPES.map((type, i) => ({
     created_at: at(-i * 60_000),
     counterparty: `+1984206${8280 + i}`,
+    counterparty_is_app: false,
     type,
     duration: type.startsWith('Completed') ? 30 + i : null,
     answered_by:
       i === 0 ? 'machine' : i === 1 ? 'fax' : type.startsWith('Completed') ? 'human' : null,
-  }));
+    recording_url: null,
+  })),
+  {
+    created_at: at(-20 * 60_000),
+    counterparty: '+442079460958',
+    counterparty_is_app: false,
+    type: 'Missed Inbound',
+    duration: null,
+    answered_by: null,
+    // Fetched only when played: the tests never play it.
+    recording_url: 'http://127.0.0.1:9/Recordings/RE0001',
+  },
+  {
+    created_at: at(-21 * 60_000),
+    counterparty: APP_NUMBER,
+    counterparty_is_app: true,
+    type: 'Completed Inbound',
+    duration: 42,
+    answered_by: 'human',
+    recording_url: null,
+  },
+  {
+    created_at: at(-22 * 60_000),
+    counterparty: APP_NUMBER,
+    counterparty_is_app: true,
+    type: 'Missed Outbound',
+    duration: null,
+    answered_by: null,
+    recording_url: null,
+  },
+];
+const HISTORY_ROWS = HISTORY_TYPES.length + 3;
 
 const DIALER_STATUSES = [
   'idle',
@@ -312,7 +350,7 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
     });
   });
 
-  it('the history has none with rows of every type, a pager, a page loading, and an unreadable number', async () => {
+  it("the history has none with rows of every type, a voicemail, calls with the app, a pager, a page loading, the app's own number, and an unreadable number", async () => {
     await open(async (page) => {
       let release: () => void = () => undefined;
       const held = new Promise<void>((resolve) => (release = resolve));
@@ -321,15 +359,19 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
         async (route) => {
           // The older page is held back while the rows it replaces are checked.
           if (new URL(route.request().url()).searchParams.has('cursor')) await held;
-          await route.fulfill({ json: { items: historyItems(), next_cursor: 'more' } });
+          await route.fulfill({
+            json: { items: historyItems(), next_cursor: 'more', app_number: APP_NUMBER },
+          });
         },
       );
       await page.goto(`${server.url}/calls/+13018040009`);
       await page
         .locator('rk-call-history tbody tr')
-        .nth(HISTORY_TYPES.length - 1)
+        .nth(HISTORY_ROWS - 1)
         .waitFor();
       await page.locator('rk-call-history nav').waitFor();
+      await page.locator('rk-call-history [part="voicemail"] a').waitFor();
+      expect(await countIn(page, 'rk-call-history', 'tr[data-with-app]')).toBe(2);
       expect(await seriousViolations(page)).toEqual([]);
 
       await page.click('rk-call-history nav button:has-text("Older")');
@@ -337,6 +379,16 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
       expect(await seriousViolations(page)).toEqual([]);
       release();
       await page.locator('rk-call-history #page-label:has-text("Page 2")').waitFor();
+    });
+    await open(async (page) => {
+      await answer(page, /^\/api\/calls\/[^/]+$/, () => ({
+        items: historyItems().slice(-3, -2),
+        next_cursor: null,
+        app_number: APP_NUMBER,
+      }));
+      await page.goto(`${server.url}/calls/${APP_NUMBER}`);
+      await page.locator('rk-call-history [part="own-number"]').waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
     });
     await open(async (page) => {
       await page.goto(`${server.url}/calls/12`);
@@ -374,10 +426,11 @@ describe.skipIf(!hasChromium)('the history page', () => {
       await answer(page, /^\/api\/calls\/[^/]+$/, () => ({
         items: historyItems(),
         next_cursor: null,
+        app_number: APP_NUMBER,
       }));
       await page.goto(`${server.url}/calls/+13018040009`);
       const rows = page.locator('rk-call-history tbody tr');
-      await rows.nth(HISTORY_TYPES.length - 1).waitFor();
+      await rows.nth(HISTORY_ROWS - 1).waitFor();
       const shown = await rows.evaluateAll((trs) =>
         trs.map((tr) => ({
           type: tr.getAttribute('data-type'),
@@ -396,7 +449,29 @@ describe.skipIf(!hasChromium)('the history page', () => {
         { type: 'In progress Inbound', outcome: 'in-progress', text: '↙In progress Inbound' },
         { type: 'Unknown Outbound', outcome: 'unknown', text: '↗Outcome unknown Outbound' },
         { type: 'Unknown Inbound', outcome: 'unknown', text: '↙Outcome unknown Inbound' },
+        // A caller from abroad, with the voicemail they left; the app, by name and number.
+        {
+          type: 'Missed Inbound',
+          outcome: 'missed',
+          text: '↙Missed Inbound Voicemail from +44 2079460958',
+        },
+        {
+          type: 'Completed Inbound',
+          outcome: 'completed',
+          text: '↙Completed Called by this app (+1 (415) 555-0100)',
+        },
+        {
+          type: 'Missed Outbound',
+          outcome: 'missed',
+          text: '↗Missed Called this app (+1 (415) 555-0100)',
+        },
       ]);
+      // The caller's number set apart from its country code; the voicemail at its own address.
+      const voicemail = rows.nth(HISTORY_TYPES.length);
+      expect(await voicemail.locator('td.who').textContent()).toContain('+44 2079460958');
+      expect(await voicemail.locator('[part="voicemail"] a').getAttribute('href')).toBe(
+        'http://127.0.0.1:9/Recordings/RE0001',
+      );
       expect(shown[4]!.duration).toContain('not ended yet');
       expect(shown[6]!.duration).toContain('no duration');
       // The in-progress pill looks unlike the missed one.

@@ -159,6 +159,43 @@ describe('pnpm demo', () => {
     }
   });
 
+  it('with --provider telnyx, starts the Telnyx simulator on the port of TELNYX_API_URL and places calls through it', async () => {
+    const [web, telnyx] = [await freePort(), await freePort()];
+    const run = demo({ PORT: String(web), TELNYX_API_URL: `http://localhost:${telnyx}` }, [
+      '--provider',
+      'telnyx',
+    ]);
+    try {
+      const url = await run.ready;
+      expect(url).toBe(`http://localhost:${web}`);
+      const created = await fetch(`${url}/api/scheduled-calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          phone_number: '+14155552671',
+          scheduled_time: new Date().toISOString(),
+          message: 'Hello from the demo.',
+        }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      // Placed through the Telnyx simulator (a call_control_id), and followed by its signed webhooks.
+      await expect
+        .poll(
+          async () => {
+            const res = await fetch(`${url}/api/scheduled-calls/${id}`);
+            const call = (await res.json()) as { provider_call_id: string | null; status: string };
+            return [/^v3:/.test(call.provider_call_id ?? ''), call.status];
+          },
+          { timeout: 30_000, interval: 250 },
+        )
+        .toEqual([true, expect.stringMatching(/^(completed|busy|no-answer)$/)]);
+    } finally {
+      const { code } = await run.stop();
+      expect(code).toBe(0);
+    }
+  });
+
   it('with DEMO_PROVIDER=twilio, stops with one line naming TWILIO_API_URL when its port is taken', async () => {
     const taken = await takenPort();
     const run = demo({
@@ -179,7 +216,7 @@ describe('pnpm demo', () => {
     const { code, stderr } = await run.exited;
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
-      '--provider: must be mock or twilio, not "vonage"; usage: pnpm demo [-- --provider mock|twilio]',
+      '--provider: must be mock, twilio or telnyx, not "vonage"; usage: pnpm demo [-- --provider mock|twilio|telnyx]',
     ]);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import {
   startCallApiSimulator,
+  TELNYX_TEST_CREDENTIALS,
   TWILIO_TEST_CREDENTIALS,
   type CallApiSimulator,
   type SimulatorKnobs,
@@ -19,6 +20,8 @@ export interface TestApp {
   webhook: CallApiSimulator;
   /** The Twilio simulator, with `twilio`. */
   twilio: CallApiSimulator | undefined;
+  /** The Telnyx simulator, with `telnyx`. */
+  telnyx: CallApiSimulator | undefined;
   dataDir: string;
   /** Every log line written so far, parsed. */
   logs: Record<string, unknown>[];
@@ -39,6 +42,13 @@ export interface TestAppOptions extends Omit<StartOptions, 'logDestination'> {
    * so its callbacks reach nobody and a test sends its own.
    */
   twilio?: Partial<SimulatorKnobs>;
+  /**
+   * `CALL_PROVIDER=telnyx` against a Telnyx simulator started with these knobs (and
+   * `TELNYX_TEST_CREDENTIALS`), its `publicKey` as `TELNYX_PUBLIC_KEY`. `PUBLIC_URL` is
+   * `http://localhost:9` unless `env` says otherwise, so its webhooks reach nobody and a test
+   * sends its own.
+   */
+  telnyx?: Partial<SimulatorKnobs>;
   /**
    * Simulators already running (another app's, as a restart keeps the provider): used instead
    * of new ones, and left running by `close()`.
@@ -63,6 +73,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         seed: 3,
         ...options.twilio,
         flavour: 'twilio',
+      })
+    : undefined;
+  const telnyx = options.telnyx
+    ? await startCallApiSimulator({
+        port: 0,
+        stepMs,
+        seed: 4,
+        ...options.telnyx,
+        flavour: 'telnyx',
       })
     : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-demo-'));
@@ -92,6 +111,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
           PUBLIC_URL: 'http://localhost:9',
         }
       : {}),
+    ...(telnyx
+      ? {
+          CALL_PROVIDER: 'telnyx',
+          TELNYX_API_URL: telnyx.url,
+          TELNYX_API_KEY: TELNYX_TEST_CREDENTIALS.apiKey,
+          TELNYX_CONNECTION_ID: TELNYX_TEST_CREDENTIALS.connectionId,
+          TELNYX_PUBLIC_KEY: telnyx.publicKey!,
+          CALLER_ID: '+14155550100',
+          PUBLIC_URL: 'http://localhost:9',
+        }
+      : {}),
     ...options.env,
   });
   const {
@@ -99,6 +129,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     configuredStore,
     stepMs: _stepMs,
     twilio: _twilio,
+    telnyx: _telnyx,
     simulators: _simulators,
     ...rest
   } = options;
@@ -114,6 +145,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     polling,
     webhook,
     twilio,
+    telnyx,
     dataDir,
     logs,
     async close() {
@@ -122,6 +154,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         given ? undefined : polling.close(),
         given ? undefined : webhook.close(),
         twilio?.close(),
+        telnyx?.close(),
       ]);
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -12,10 +12,12 @@ import { metricsRouter } from './routes/metrics.js';
 import { opsRouter } from './routes/ops.js';
 import { pagesRouter } from './routes/pages.js';
 import { scheduledCallsRouter } from './routes/scheduled-calls.js';
-import { twilioWebhookHandler } from './routes/twilio-webhooks.js';
+import { telnyxWebhookHandler } from './routes/telnyx-webhooks.js';
+import { twilioVoiceHandler, twilioWebhookHandler } from './routes/twilio-webhooks.js';
 import type { Runtime } from './runtime.js';
 import { bearerAuth, cors, hostCheck, jsonOnly, mutationRateLimit } from './security.js';
-import { TWILIO_WEBHOOK_PATH } from './twilio.js';
+import { TELNYX_WEBHOOK_PATH } from './telnyx.js';
+import { TWILIO_VOICE_PATH, TWILIO_WEBHOOK_PATH } from './twilio.js';
 
 export interface AppOptions {
   /** The built front end; pages answer 503 without it. */
@@ -65,9 +67,15 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
 
   // Everything but /healthz answers only to this server's own names (DNS rebinding).
   app.use(hostCheck(runtime.config));
-  // Twilio's callbacks are form-encoded and signed: their handler takes the raw body.
+  // Twilio's callbacks are form-encoded and signed: their handler takes the raw body. The voice
+  // webhook (calls to CALLER_ID) and its TwiML's steps share one route, signed the same way.
   if (runtime.config.CALL_PROVIDER === 'twilio') {
     app.post(TWILIO_WEBHOOK_PATH, rawBody, twilioWebhookHandler(runtime));
+    app.post(TWILIO_VOICE_PATH, rawBody, twilioVoiceHandler(runtime));
+  }
+  // Telnyx's webhooks are JSON signed over their exact bytes: the raw body, never parsed first.
+  if (runtime.config.CALL_PROVIDER === 'telnyx') {
+    app.post(TELNYX_WEBHOOK_PATH, rawBody, telnyxWebhookHandler(runtime));
   }
   app.use('/webhooks', webhooksRouter(runtime));
   app.use('/metrics', bearerAuth(runtime.config), metricsRouter(runtime));

@@ -4,7 +4,8 @@ import { ApiError } from './http-errors.js';
 
 /**
  * The largest body any route reads, in bytes: the API's JSON and the providers' callbacks alike
- * (Twilio's are well under 2 kB).
+ * (Twilio's are well under 2 kB; Telnyx's carry a call's message in `client_state`, about 14 kB
+ * with the longest it speaks, 3000 characters of three UTF-8 bytes each).
  */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 

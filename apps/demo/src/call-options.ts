@@ -1,4 +1,11 @@
-import { callOptionsSchema, type CallOptionName, type CallOptions } from '@ringkit/call-client';
+import {
+  callOptionsSchema,
+  checkCallOptions,
+  isInvalidOptionsError,
+  type CallOptionName,
+  type CallOptions,
+  type CallProvider,
+} from '@ringkit/call-client';
 import { z } from 'zod';
 
 /**
@@ -25,17 +32,66 @@ export function apiCallOptions(honoured: readonly CallOptionName[]): ApiCallOpti
 }
 
 /**
- * The body fields of the call options, with call-client's own rules. A `message` that is empty
- * once trimmed asks for nothing, like a `machine_detection` of `off`.
+ * What a call says, wherever the API takes it (`message` of a scheduled call, `say` of a
+ * campaign's number, in JSON or in a CSV upload): trimmed, then call-client's own rule for `say`
+ * (at most 4000 characters, not blank, no control characters). What the provider refuses besides
+ * (Twilio's TwiML once escaped, Telnyx's 3000 characters) is call-client's `checkCallOptions`,
+ * which {@link checkCallFields}, the scheduler and the dialer run.
  */
+export const messageSchema = z.string().trim().pipe(callOptionsSchema.shape.say.unwrap());
+
+/** The body fields of the call options, with call-client's own rules. */
 export const callOptionFields = {
-  message: z
-    .string()
-    .transform((text) => text.trim() || undefined)
-    .pipe(callOptionsSchema.shape.say)
-    .optional(),
+  message: messageSchema.optional(),
   machine_detection: callOptionsSchema.shape.machineDetection,
 };
+
+const callFieldsSchema = z.strictObject(callOptionFields);
+
+/** A call option the API refused, by its API name (`message`). */
+export interface CallFieldIssue {
+  field: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * The one check of a call's options as the API takes them: {@link callOptionFields}, then what
+ * `provider` refuses, with call-client's `checkCallOptions` (the function the scheduler runs at
+ * `schedule()` and the dialer at `createDialer`). Answers the options (`undefined` for none) or
+ * every issue by field. An option the provider cannot honour at all is thrown as call-client's
+ * `UnsupportedCallOptionError` (400 `unsupported_call_option`).
+ */
+export function checkCallFields(
+  provider: CallProvider,
+  fields: { message?: unknown; machine_detection?: unknown },
+): { call: CallOptions | undefined; issues: CallFieldIssue[] } {
+  const parsed = callFieldsSchema.safeParse(fields);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({
+      field: String(issue.path[0] ?? ''),
+      code: issue.code,
+      message: issue.message,
+    }));
+    return { call: undefined, issues };
+  }
+  const call = toCallOptions(parsed.data);
+  if (call === undefined) return { call, issues: [] };
+  try {
+    return { call: checkCallOptions(provider, call), issues: [] };
+  } catch (error) {
+    if (!isInvalidOptionsError(error)) throw error;
+    const issues = error.issues.map((issue) => {
+      const option = String(issue.path[0] ?? '');
+      return {
+        field: apiCallOptionName(option) ?? option,
+        code: issue.code,
+        message: issue.message,
+      };
+    });
+    return { call: undefined, issues };
+  }
+}
 
 /** The body's call options as the scheduler takes them; `undefined` when none was given. */
 export function toCallOptions(body: {

@@ -1,5 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { configWarnings, DEFAULT_DIALER_NUMBERS, loadConfig } from './config.js';
+import {
+  configWarnings,
+  DEFAULT_DIALER_NUMBERS,
+  DEFAULT_INBOUND_MESSAGE,
+  loadConfig,
+} from './config.js';
 
 const SID = `AC${'a1'.repeat(16)}`;
 const KEY = `SK${'b2'.repeat(16)}`;
@@ -7,6 +13,20 @@ const TWILIO = {
   CALL_PROVIDER: 'twilio',
   TWILIO_ACCOUNT_SID: SID,
   TWILIO_AUTH_TOKEN: 'an-auth-token-of-32-characters!!',
+  PUBLIC_URL: 'https://demo.example',
+};
+
+/** A Telnyx public key as the portal shows it: 32 raw bytes of Ed25519, in padded base64. */
+const PUBLIC_KEY = Buffer.from(
+  String(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x),
+  'base64url',
+).toString('base64');
+const TELNYX = {
+  CALL_PROVIDER: 'telnyx',
+  TELNYX_API_KEY: 'KEY0123456789ABCDEF_abcdefghij',
+  TELNYX_CONNECTION_ID: '1494404757140276705',
+  TELNYX_PUBLIC_KEY: PUBLIC_KEY,
+  CALLER_ID: '+14155550123',
   PUBLIC_URL: 'https://demo.example',
 };
 
@@ -43,7 +63,10 @@ describe('loadConfig', () => {
       REQUEST_TIMEOUT_MS: 15_000,
       CALL_PROVIDER: 'mock',
       TWILIO_API_URL: 'https://api.twilio.com',
+      TELNYX_API_URL: 'https://api.telnyx.com',
       TRUST_PROXY: false,
+      INBOUND_MESSAGE: DEFAULT_INBOUND_MESSAGE,
+      INBOUND_RING_S: 20,
     });
   });
 
@@ -82,6 +105,10 @@ describe('loadConfig', () => {
         CALLS_PER_SECOND: '0.5',
         TRUST_PROXY: '1',
         RETENTION_DAYS: '30',
+        INBOUND_MESSAGE: 'Nobody is here; leave a message.',
+        INBOUND_FORWARD_TO: '+1 415 555 0123',
+        INBOUND_RING_S: '30',
+        DEMO_INBOUND_EVERY_S: '10',
       }),
     ).toEqual({
       PORT: 8080,
@@ -117,9 +144,14 @@ describe('loadConfig', () => {
       TWILIO_API_KEY: KEY,
       TWILIO_API_SECRET: 'the-api-key-secret',
       TWILIO_API_URL: 'http://localhost:5010',
+      TELNYX_API_URL: 'https://api.telnyx.com',
       CALLS_PER_SECOND: 0.5,
       TRUST_PROXY: true,
       RETENTION_DAYS: 30,
+      INBOUND_MESSAGE: 'Nobody is here; leave a message.',
+      INBOUND_FORWARD_TO: '+14155550123',
+      INBOUND_RING_S: 30,
+      DEMO_INBOUND_EVERY_S: 10,
     });
   });
 
@@ -167,6 +199,11 @@ describe('loadConfig', () => {
     ['TWILIO_API_KEY', SID],
     ['TWILIO_API_SECRET', 'has spaces in it'],
     ['TWILIO_API_URL', 'api.twilio.com'],
+    ['TELNYX_API_KEY', 'short'],
+    ['TELNYX_API_KEY', 'has spaces in the key'],
+    ['TELNYX_CONNECTION_ID', 'has spaces'],
+    ['TELNYX_PUBLIC_KEY', 'not-a-key'],
+    ['TELNYX_API_URL', 'api.telnyx.com'],
     ['CALLS_PER_SECOND', '0'],
     ['CALLS_PER_SECOND', '-1'],
     ['CALLS_PER_SECOND', 'fast'],
@@ -289,23 +326,169 @@ describe('loadConfig', () => {
     });
   });
 
-  it('needs no Twilio variable with the mock provider', () => {
-    expect(loadConfig({ CALL_PROVIDER: 'mock' }).CALL_PROVIDER).toBe('mock');
+  describe('with CALL_PROVIDER=telnyx', () => {
+    it('takes an API key, a connection, a public key and a caller id, with TELNYX_API_URL and no pacing by default', () => {
+      expect(loadConfig(TELNYX)).toMatchObject({
+        CALL_PROVIDER: 'telnyx',
+        TELNYX_API_KEY: TELNYX.TELNYX_API_KEY,
+        TELNYX_CONNECTION_ID: TELNYX.TELNYX_CONNECTION_ID,
+        TELNYX_PUBLIC_KEY: PUBLIC_KEY,
+        TELNYX_API_URL: 'https://api.telnyx.com',
+        CALLER_ID: '+14155550123',
+        PUBLIC_URL: 'https://demo.example',
+      });
+      expect(loadConfig(TELNYX).CALLS_PER_SECOND).toBeUndefined();
+      expect(loadConfig({ ...TELNYX, TELNYX_API_URL: 'http://localhost:5020/' })).toMatchObject({
+        TELNYX_API_URL: 'http://localhost:5020',
+      });
+    });
+
+    it.each([
+      ['TELNYX_API_KEY', 'the API key the calls are placed with (Mission Control › API Keys)'],
+      [
+        'TELNYX_CONNECTION_ID',
+        'the Call Control Application (connection id) the calls are dialled from',
+      ],
+      [
+        'TELNYX_PUBLIC_KEY',
+        "the public key that checks the Ed25519 signature of Telnyx's webhooks (Mission Control › Keys & Credentials)",
+      ],
+      ['CALLER_ID', 'a number of the Telnyx account, the from of every call'],
+      ['PUBLIC_URL', 'the public base URL Telnyx sends webhooks to ($PUBLIC_URL/webhooks/telnyx)'],
+    ] as const)(
+      'refuses to start without %s, in one line saying what it is for',
+      (missing, why) => {
+        const env: Record<string, string> = { ...TELNYX };
+        delete env[missing];
+        expect(refusal(env)).toBe(
+          `Invalid configuration: ${missing}: required with CALL_PROVIDER=telnyx: ${why}`,
+        );
+        // Empty counts as unset.
+        expect(refusal({ ...TELNYX, [missing]: ' ' })).toBe(refusal(env));
+      },
+    );
+
+    it.each([
+      ['not base64', 'this is not a key at all, it has spaces!!!!'],
+      ['31 bytes', Buffer.alloc(31, 7).toString('base64')],
+      ['33 bytes', Buffer.alloc(33, 7).toString('base64')],
+      ['unpadded', PUBLIC_KEY.replace(/=$/, '')],
+      ['URL-safe base64', Buffer.alloc(32, 0xfb).toString('base64url') + '='],
+      // 32 zero bytes, with bits set past the end that a canonical encoding leaves clear.
+      ['a non-canonical last character', `${'A'.repeat(42)}B=`],
+      ['a PEM key', '-----BEGIN PUBLIC KEY-----'],
+    ])('refuses a TELNYX_PUBLIC_KEY that is %s, in one line', (_, value) => {
+      expect(refusal({ ...TELNYX, TELNYX_PUBLIC_KEY: value })).toBe(
+        'Invalid configuration: TELNYX_PUBLIC_KEY: must be the Ed25519 public key Telnyx shows: ' +
+          '32 bytes in base64 (44 characters ending in =)',
+      );
+    });
+
+    it('takes DIALER_MESSAGE, since Telnyx speaks it once a call is answered', () => {
+      expect(loadConfig({ ...TELNYX, DIALER_MESSAGE: ' Your order is ready. ' })).toMatchObject({
+        DIALER_MESSAGE: 'Your order is ready.',
+      });
+    });
+  });
+
+  it('needs no Twilio or Telnyx variable with the mock provider, and defaults CALLER_ID', () => {
+    expect(loadConfig({ CALL_PROVIDER: 'mock' })).toMatchObject({
+      CALL_PROVIDER: 'mock',
+      CALLER_ID: '+14155550100',
+    });
+    expect(loadConfig(TWILIO).CALLER_ID).toBe('+14155550100');
   });
 
   it('refuses DIALER_MESSAGE with the mock provider, whose Call APIs take only a number', () => {
     expect(refusal({ DIALER_MESSAGE: 'Your order is ready.' })).toBe(
-      'Invalid configuration: DIALER_MESSAGE: the mock provider cannot honour it (its Call APIs ' +
-        'take only a number); set CALL_PROVIDER=twilio or leave DIALER_MESSAGE unset',
+      'Invalid configuration: DIALER_MESSAGE: the mock provider cannot honour it (its calls take ' +
+        'no message); set CALL_PROVIDER=twilio or telnyx, or leave DIALER_MESSAGE unset',
     );
     expect(loadConfig({ DIALER_MESSAGE: '  ' }).DIALER_MESSAGE).toBeUndefined();
   });
 });
 
+describe('the INBOUND_* variables', () => {
+  it('greet and take a voicemail by default', () => {
+    expect(loadConfig(TWILIO)).toMatchObject({
+      INBOUND_MESSAGE: 'Thank you for calling. Please leave a message after the tone.',
+      INBOUND_RING_S: 20,
+    });
+    expect(loadConfig(TWILIO).INBOUND_FORWARD_TO).toBeUndefined();
+    expect(loadConfig(TWILIO).INBOUND_REJECT).toBeUndefined();
+  });
+
+  it('read a message, a forward in E.164 and its ring time, or a reject', () => {
+    expect(
+      loadConfig({
+        ...TWILIO,
+        INBOUND_MESSAGE: '  Sorry we missed you.  ',
+        INBOUND_FORWARD_TO: '(415) 555-0123',
+        INBOUND_RING_S: '45',
+      }),
+    ).toMatchObject({
+      INBOUND_MESSAGE: 'Sorry we missed you.',
+      INBOUND_FORWARD_TO: '+14155550123',
+      INBOUND_RING_S: 45,
+    });
+    expect(loadConfig({ ...TELNYX, INBOUND_REJECT: 'busy' }).INBOUND_REJECT).toBe('busy');
+    expect(loadConfig({ ...TELNYX, INBOUND_REJECT: 'rejected' }).INBOUND_REJECT).toBe('rejected');
+    expect(loadConfig({ INBOUND_MESSAGE: '' }).INBOUND_MESSAGE).toBe(DEFAULT_INBOUND_MESSAGE);
+  });
+
+  it('say in one line what is wrong with each', () => {
+    expect(refusal({ ...TWILIO, INBOUND_FORWARD_TO: '12' })).toBe(
+      'Invalid configuration: INBOUND_FORWARD_TO: must be a valid phone number',
+    );
+    for (const seconds of ['4', '601', '20.5', 'soon']) {
+      expect(refusal({ ...TWILIO, INBOUND_RING_S: seconds })).toMatch(
+        /^Invalid configuration: INBOUND_RING_S: must be (between 5 and 600 seconds|a whole number of seconds|a number of seconds)$/,
+      );
+    }
+    expect(refusal({ ...TWILIO, INBOUND_REJECT: 'yes' })).toBe(
+      'Invalid configuration: INBOUND_REJECT: must be busy or rejected (or unset, to answer calls)',
+    );
+    expect(refusal({ ...TWILIO, INBOUND_MESSAGE: 'x'.repeat(1001) })).toBe(
+      'Invalid configuration: INBOUND_MESSAGE: must be at most 1000 characters',
+    );
+  });
+
+  it('refuse INBOUND_REJECT with INBOUND_FORWARD_TO, and a forward to the app’s own number', () => {
+    expect(refusal({ ...TWILIO, INBOUND_REJECT: 'busy', INBOUND_FORWARD_TO: '+14155550123' })).toBe(
+      'Invalid configuration: INBOUND_REJECT: cannot be set with INBOUND_FORWARD_TO: a call is ' +
+        'either rejected or forwarded; unset one of them',
+    );
+    expect(refusal({ ...TELNYX, INBOUND_FORWARD_TO: TELNYX.CALLER_ID })).toBe(
+      'Invalid configuration: INBOUND_FORWARD_TO: must not be CALLER_ID, the number it forwards ' +
+        'calls of: the call would ring the app again',
+    );
+    expect(refusal({ ...TWILIO, INBOUND_FORWARD_TO: '+14155550100' })).toMatch(
+      /^Invalid configuration: INBOUND_FORWARD_TO: must not be CALLER_ID/,
+    );
+  });
+
+  it('read DEMO_INBOUND_EVERY_S, the seconds between calls pnpm demo rings, 0 for none', () => {
+    expect(loadConfig({ DEMO_INBOUND_EVERY_S: '0' }).DEMO_INBOUND_EVERY_S).toBe(0);
+    expect(loadConfig({ DEMO_INBOUND_EVERY_S: '7.5' }).DEMO_INBOUND_EVERY_S).toBe(7.5);
+    expect(refusal({ DEMO_INBOUND_EVERY_S: '-1' })).toBe(
+      'Invalid configuration: DEMO_INBOUND_EVERY_S: must be between 0 (no calls) and 3600 seconds',
+    );
+  });
+
+  it('get a warning with the mock provider, whose Call APIs never call the app', () => {
+    expect(configWarnings(loadConfig({ INBOUND_REJECT: 'busy', INBOUND_MESSAGE: 'Hi' }))).toEqual([
+      'INBOUND_MESSAGE, INBOUND_REJECT are set but CALL_PROVIDER is mock, whose Call APIs never ' +
+        'call the app: inbound calls are answered with CALL_PROVIDER=twilio or telnyx',
+    ]);
+    expect(configWarnings(loadConfig({ ...TWILIO, INBOUND_REJECT: 'busy' }))).toEqual([]);
+  });
+});
+
 describe('configWarnings', () => {
-  it('has nothing to say about the defaults or about Twilio reached at a public URL', () => {
+  it('has nothing to say about the defaults or about Twilio or Telnyx reached at a public URL', () => {
     expect(configWarnings(loadConfig({}))).toEqual([]);
     expect(configWarnings(loadConfig(TWILIO))).toEqual([]);
+    expect(configWarnings(loadConfig(TELNYX))).toEqual([]);
   });
 
   it('warns when the real Twilio would call back a URL on this machine', () => {
@@ -331,6 +514,32 @@ describe('configWarnings', () => {
     const config = loadConfig({ TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 'a-token-here' });
     expect(configWarnings(config)).toEqual([
       'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN are set but CALL_PROVIDER is mock: calls go to the simulators; set CALL_PROVIDER=twilio to place them through Twilio',
+    ]);
+  });
+
+  it('warns when the real Telnyx would send its webhooks to a URL on this machine', () => {
+    const config = loadConfig({ ...TELNYX, PUBLIC_URL: 'http://localhost:4000' });
+    expect(configWarnings(config)).toEqual([
+      'PUBLIC_URL is http://localhost:4000, which Telnyx cannot reach: calls will be placed but ' +
+        'their webhooks will not arrive; expose the server through an HTTPS tunnel and set ' +
+        'PUBLIC_URL to its address',
+    ]);
+    const simulated = { ...TELNYX, PUBLIC_URL: 'http://127.0.0.1:4000' };
+    expect(
+      configWarnings(loadConfig({ ...simulated, TELNYX_API_URL: 'http://localhost:5020' })),
+    ).toEqual([]);
+  });
+
+  it('warns when Telnyx credentials are set but another provider places the calls', () => {
+    const telnyx = { TELNYX_API_KEY: TELNYX.TELNYX_API_KEY, TELNYX_PUBLIC_KEY: PUBLIC_KEY };
+    expect(configWarnings(loadConfig(telnyx))).toEqual([
+      'TELNYX_API_KEY, TELNYX_PUBLIC_KEY are set but CALL_PROVIDER is mock: calls go to the simulators; set CALL_PROVIDER=telnyx to place them through Telnyx',
+    ]);
+    expect(configWarnings(loadConfig({ ...TWILIO, TELNYX_CONNECTION_ID: '1234567890' }))).toEqual([
+      'TELNYX_CONNECTION_ID is set but CALL_PROVIDER is twilio: calls go through Twilio; set CALL_PROVIDER=telnyx to place them through Telnyx',
+    ]);
+    expect(configWarnings(loadConfig({ ...TELNYX, TWILIO_ACCOUNT_SID: SID }))).toEqual([
+      'TWILIO_ACCOUNT_SID is set but CALL_PROVIDER is telnyx: calls go through Telnyx; set CALL_PROVIDER=twilio to place them through Twilio',
     ]);
   });
 });

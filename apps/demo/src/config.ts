@@ -1,4 +1,11 @@
-import { callOptionsSchema, isValidPhoneNumber, toE164 } from '@ringkit/call-client';
+import {
+  CALL_OPTION_NAMES,
+  callOptionsSchema,
+  isValidPhoneNumber,
+  toE164,
+  type CallOptionName,
+} from '@ringkit/call-client';
+import { TELNYX_CALL_OPTIONS } from '@ringkit/call-client/telnyx';
 import { z } from 'zod';
 import { parseHost, type HostName } from './hosts.js';
 
@@ -34,17 +41,70 @@ const flag = z.enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' }).tr
 });
 
 /** Which telephony API places the calls. */
-export const CALL_PROVIDERS = ['mock', 'twilio'] as const;
+export const CALL_PROVIDERS = ['mock', 'twilio', 'telnyx'] as const;
+export type CallProviderName = (typeof CALL_PROVIDERS)[number];
 
-/** The Twilio variables `CALL_PROVIDER=twilio` needs, and why. */
-const TWILIO_REQUIRED = {
-  TWILIO_ACCOUNT_SID: 'the account the calls are placed on',
-  // Twilio signs its callbacks with the account's auth token, never with an API key's secret,
-  // so the token is needed to check them even when calls are placed with an API key.
-  TWILIO_AUTH_TOKEN:
-    'Twilio signs its status callbacks with the account auth token, also when calls are placed with an API key',
-  PUBLIC_URL: 'the public base URL Twilio sends status callbacks to ($PUBLIC_URL/webhooks/twilio)',
+/**
+ * The call options each provider honours: its clients' `capabilities.options` (a test holds them
+ * to it), so a variable that needs one is checked against this, not against a list of names.
+ */
+export const CALL_PROVIDER_OPTIONS: Readonly<Record<CallProviderName, readonly CallOptionName[]>> =
+  { mock: [], twilio: CALL_OPTION_NAMES, telnyx: TELNYX_CALL_OPTIONS };
+
+/** What a caller hears before leaving a voicemail, unless `INBOUND_MESSAGE` says. */
+export const DEFAULT_INBOUND_MESSAGE =
+  'Thank you for calling. Please leave a message after the tone.';
+
+/** `INBOUND_REJECT`: `busy` (the caller hears a busy tone) or `rejected` (refused outright). */
+const INBOUND_REJECT_REASONS = ['busy', 'rejected'] as const;
+
+/** `CALLER_ID` unless given: a fictional 555-01xx number. */
+const DEFAULT_CALLER_ID = '+14155550100';
+
+/** What each real provider is called, its variables that `CALL_PROVIDER=<it>` needs, and why. */
+const REAL_PROVIDERS = {
+  twilio: {
+    label: 'Twilio',
+    required: {
+      TWILIO_ACCOUNT_SID: 'the account the calls are placed on',
+      // Twilio signs its callbacks with the account's auth token, never with an API key's
+      // secret, so the token is needed to check them even when calls are placed with an API key.
+      TWILIO_AUTH_TOKEN:
+        'Twilio signs its status callbacks with the account auth token, also when calls are placed with an API key',
+      PUBLIC_URL:
+        'the public base URL Twilio sends status callbacks to ($PUBLIC_URL/webhooks/twilio)',
+    },
+    /** Set without `CALL_PROVIDER=twilio`, these get a warning. */
+    credentials: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_KEY'],
+    apiUrl: 'TWILIO_API_URL',
+    apiHost: /(^|\.)twilio\.com$/,
+  },
+  telnyx: {
+    label: 'Telnyx',
+    required: {
+      TELNYX_API_KEY: 'the API key the calls are placed with (Mission Control › API Keys)',
+      TELNYX_CONNECTION_ID:
+        'the Call Control Application (connection id) the calls are dialled from',
+      TELNYX_PUBLIC_KEY:
+        "the public key that checks the Ed25519 signature of Telnyx's webhooks (Mission Control › Keys & Credentials)",
+      CALLER_ID: 'a number of the Telnyx account, the from of every call',
+      PUBLIC_URL: 'the public base URL Telnyx sends webhooks to ($PUBLIC_URL/webhooks/telnyx)',
+    },
+    credentials: ['TELNYX_API_KEY', 'TELNYX_CONNECTION_ID', 'TELNYX_PUBLIC_KEY'],
+    apiUrl: 'TELNYX_API_URL',
+    apiHost: /(^|\.)telnyx\.com$/,
+  },
 } as const;
+
+/** Strict, padded base64 of 32 bytes, as the Telnyx portal shows its public key. */
+const telnyxPublicKey = z
+  .string()
+  .refine(
+    (value) =>
+      /^[A-Za-z0-9+/]{43}=$/.test(value) &&
+      Buffer.from(value, 'base64').toString('base64') === value,
+    'must be the Ed25519 public key Telnyx shows: 32 bytes in base64 (44 characters ending in =)',
+  );
 
 const envSchema = z.object({
   PORT: z.coerce
@@ -57,7 +117,8 @@ const envSchema = z.object({
   PUBLIC_URL: httpUrl.optional(),
   CALL_API_URL: httpUrl.default('http://localhost:5000'),
   DIALER_API_URL: httpUrl.default('http://localhost:4830'),
-  CALLER_ID: phone.default('+14155550100'),
+  // Defaulted after the checks: Telnyx needs one of the account's numbers, given.
+  CALLER_ID: phone.optional(),
   DIALER_NUMBERS: z
     .string()
     .transform((value, ctx) => {
@@ -205,12 +266,45 @@ const envSchema = z.object({
     .regex(/^[\x21-\x7e]{8,200}$/, 'must be 8 to 200 visible ASCII characters')
     .optional(),
   TWILIO_API_URL: httpUrl.default('https://api.twilio.com'),
+  TELNYX_API_KEY: z
+    .string()
+    .regex(/^[\x21-\x7e]{8,300}$/, 'must be 8 to 300 visible ASCII characters')
+    .optional(),
+  TELNYX_CONNECTION_ID: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,256}$/, 'must be 1 to 256 visible ASCII characters')
+    .optional(),
+  TELNYX_PUBLIC_KEY: telnyxPublicKey.optional(),
+  TELNYX_API_URL: httpUrl.default('https://api.telnyx.com'),
   CALLS_PER_SECOND: z.coerce
     .number({ error: 'must be a number' })
     .positive('must be a positive number')
     .max(10_000, 'must be at most 10000')
     .optional(),
   TRUST_PROXY: flag.default(false),
+  // How calls to CALLER_ID are answered (Twilio, Telnyx): see inboundPolicy() in inbound.ts.
+  INBOUND_MESSAGE: z
+    .string()
+    .max(1000, 'must be at most 1000 characters')
+    .default(DEFAULT_INBOUND_MESSAGE),
+  INBOUND_FORWARD_TO: phone.optional(),
+  INBOUND_RING_S: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(5, 'must be between 5 and 600 seconds')
+    .max(600, 'must be between 5 and 600 seconds')
+    .default(20),
+  INBOUND_REJECT: z
+    .enum(INBOUND_REJECT_REASONS, {
+      error: `must be ${INBOUND_REJECT_REASONS.join(' or ')} (or unset, to answer calls)`,
+    })
+    .optional(),
+  // pnpm demo only: how often, on average, its Twilio or Telnyx simulator rings CALLER_ID.
+  DEMO_INBOUND_EVERY_S: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .min(0, 'must be between 0 (no calls) and 3600 seconds')
+    .max(3600, 'must be between 0 (no calls) and 3600 seconds')
+    .optional(),
   // Days after which finished calls and call records are deleted (the scheduler's `retention`,
   // whose bounds these are); fractions allowed (0.5: twelve hours). Unset: nothing is deleted.
   RETENTION_DAYS: z.coerce
@@ -222,42 +316,67 @@ const envSchema = z.object({
     .optional(),
 });
 
-/** The checks between variables, in the order their errors are reported. */
-const configSchema = envSchema.superRefine((env, ctx) => {
-  if (env.CALL_PROVIDER !== 'twilio') {
-    if (env.DIALER_MESSAGE !== undefined) {
+/**
+ * The checks between variables, in the order their errors are reported; then the default that
+ * depends on them (`CALLER_ID`).
+ */
+const configSchema = envSchema
+  .superRefine((env, ctx) => {
+    const provider = env.CALL_PROVIDER;
+    if (env.DIALER_MESSAGE !== undefined && !CALL_PROVIDER_OPTIONS[provider].includes('say')) {
+      const speakers = CALL_PROVIDERS.filter((p) => CALL_PROVIDER_OPTIONS[p].includes('say'));
       ctx.addIssue({
         code: 'custom',
         path: ['DIALER_MESSAGE'],
         message:
-          'the mock provider cannot honour it (its Call APIs take only a number); ' +
-          'set CALL_PROVIDER=twilio or leave DIALER_MESSAGE unset',
-      });
-    }
-    return;
-  }
-  for (const [key, why] of Object.entries(TWILIO_REQUIRED)) {
-    if (env[key as keyof typeof TWILIO_REQUIRED] === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        message: `required with CALL_PROVIDER=twilio: ${why}`,
+          `the ${provider} provider cannot honour it (its calls take no message); ` +
+          `set CALL_PROVIDER=${speakers.join(' or ')}, or leave DIALER_MESSAGE unset`,
       });
       return;
     }
-  }
-  const pair = ['TWILIO_API_KEY', 'TWILIO_API_SECRET'] as const;
-  const [key, secret] = pair.map((name) => env[name] !== undefined);
-  if (key !== secret) {
-    const missing = key ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY';
-    const given = key ? 'TWILIO_API_KEY' : 'TWILIO_API_SECRET';
-    ctx.addIssue({
-      code: 'custom',
-      path: [missing],
-      message: `required with ${given}: an API key is used with its secret`,
-    });
-  }
-});
+    if (env.INBOUND_REJECT !== undefined && env.INBOUND_FORWARD_TO !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INBOUND_REJECT'],
+        message:
+          'cannot be set with INBOUND_FORWARD_TO: a call is either rejected or forwarded; unset one of them',
+      });
+      return;
+    }
+    if (env.INBOUND_FORWARD_TO === (env.CALLER_ID ?? DEFAULT_CALLER_ID)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INBOUND_FORWARD_TO'],
+        message:
+          'must not be CALLER_ID, the number it forwards calls of: the call would ring the app again',
+      });
+      return;
+    }
+    if (provider === 'mock') return;
+    for (const [key, why] of Object.entries(REAL_PROVIDERS[provider].required)) {
+      if (env[key as keyof typeof env] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `required with CALL_PROVIDER=${provider}: ${why}`,
+        });
+        return;
+      }
+    }
+    if (provider !== 'twilio') return;
+    const pair = ['TWILIO_API_KEY', 'TWILIO_API_SECRET'] as const;
+    const [key, secret] = pair.map((name) => env[name] !== undefined);
+    if (key !== secret) {
+      const missing = key ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY';
+      const given = key ? 'TWILIO_API_KEY' : 'TWILIO_API_SECRET';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `required with ${given}: an API key is used with its secret`,
+      });
+    }
+  })
+  .transform((env) => ({ ...env, CALLER_ID: env.CALLER_ID ?? DEFAULT_CALLER_ID }));
 
 export type Config = z.infer<typeof configSchema>;
 export type LogLevel = Config['LOG_LEVEL'];
@@ -284,30 +403,48 @@ const LOCAL_HOSTS = /^(localhost|127\.[\d.]+|\[::1\]|0\.0\.0\.0)$/;
 
 /**
  * What a valid configuration may still get wrong, one line each, for the server to log at start:
- * with Twilio's own API, a `PUBLIC_URL` on this machine cannot receive Twilio's callbacks.
+ * with Twilio's or Telnyx's own API, a `PUBLIC_URL` on this machine cannot receive their
+ * webhooks; a provider's credentials set while `CALL_PROVIDER` names another are not used.
  */
 export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
-  if (config.CALL_PROVIDER === 'twilio' && config.PUBLIC_URL) {
+  const provider = config.CALL_PROVIDER;
+  if (provider !== 'mock' && config.PUBLIC_URL) {
+    const { label, apiUrl, apiHost } = REAL_PROVIDERS[provider];
     const publicHost = new URL(config.PUBLIC_URL).hostname;
-    const apiHost = new URL(config.TWILIO_API_URL).hostname;
-    if (LOCAL_HOSTS.test(publicHost) && /(^|\.)twilio\.com$/.test(apiHost)) {
+    if (LOCAL_HOSTS.test(publicHost) && apiHost.test(new URL(config[apiUrl]).hostname)) {
       warnings.push(
-        `PUBLIC_URL is ${config.PUBLIC_URL}, which Twilio cannot reach: calls will be placed but ` +
-          'their status callbacks will not arrive; expose the server through an HTTPS tunnel ' +
-          'and set PUBLIC_URL to its address',
+        `PUBLIC_URL is ${config.PUBLIC_URL}, which ${label} cannot reach: calls will be placed but ` +
+          `their ${provider === 'twilio' ? 'status callbacks' : 'webhooks'} will not arrive; ` +
+          'expose the server through an HTTPS tunnel and set PUBLIC_URL to its address',
       );
     }
   }
-  if (config.CALL_PROVIDER === 'mock') {
-    const set = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_KEY'] as const;
-    const given = set.filter((key) => config[key] !== undefined);
+  if (provider === 'mock') {
+    const given = (['INBOUND_FORWARD_TO', 'INBOUND_REJECT'] as const).filter(
+      (key) => config[key] !== undefined,
+    );
+    if (config.INBOUND_MESSAGE !== DEFAULT_INBOUND_MESSAGE)
+      given.unshift('INBOUND_MESSAGE' as never);
     if (given.length > 0) {
       warnings.push(
-        `${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set but CALL_PROVIDER is mock: ` +
-          'calls go to the simulators; set CALL_PROVIDER=twilio to place them through Twilio',
+        `${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set but CALL_PROVIDER is mock, ` +
+          'whose Call APIs never call the app: inbound calls are answered with CALL_PROVIDER=twilio or telnyx',
       );
     }
+  }
+  for (const [name, { label, credentials }] of Object.entries(REAL_PROVIDERS)) {
+    if (name === provider) continue;
+    const given = credentials.filter((key) => config[key] !== undefined);
+    if (given.length === 0) continue;
+    const where =
+      provider === 'mock'
+        ? 'calls go to the simulators'
+        : `calls go through ${REAL_PROVIDERS[provider].label}`;
+    warnings.push(
+      `${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set but CALL_PROVIDER is ${provider}: ` +
+        `${where}; set CALL_PROVIDER=${name} to place them through ${label}`,
+    );
   }
   return warnings;
 }

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:net';
-import { TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
-import { afterEach, describe, expect, it } from 'vitest';
+import { TELNYX_TEST_CREDENTIALS, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config.js';
-import { demoConfig, demoProvider, startDemoSimulators } from './demo-launcher.js';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { demoConfig, demoInbound, demoProvider, startDemoSimulators } from './demo-launcher.js';
 
 const blockers: Server[] = [];
 afterEach(async () => {
@@ -33,8 +34,11 @@ function thrown(fn: () => unknown): string {
 }
 
 describe('the provider of pnpm demo', () => {
-  it('is the mock unless --provider or DEMO_PROVIDER says twilio', () => {
+  it('is the mock unless --provider or DEMO_PROVIDER says twilio or telnyx', () => {
     expect(demoProvider([], {})).toBe('mock');
+    expect(demoProvider(['--', '--provider', 'telnyx'], {})).toBe('telnyx');
+    expect(demoProvider(['--provider=telnyx'], {})).toBe('telnyx');
+    expect(demoProvider([], { DEMO_PROVIDER: 'telnyx' })).toBe('telnyx');
     expect(demoProvider(['--provider', 'twilio'], {})).toBe('twilio');
     expect(demoProvider(['--', '--provider', 'twilio'], {})).toBe('twilio');
     expect(demoProvider(['--provider=twilio'], {})).toBe('twilio');
@@ -48,13 +52,13 @@ describe('the provider of pnpm demo', () => {
 
   it('refuses another provider or argument in one line', () => {
     expect(thrown(() => demoProvider(['--provider', 'vonage'], {}))).toBe(
-      '--provider: must be mock or twilio, not "vonage"; usage: pnpm demo [-- --provider mock|twilio]',
+      '--provider: must be mock, twilio or telnyx, not "vonage"; usage: pnpm demo [-- --provider mock|twilio|telnyx]',
     );
     expect(thrown(() => demoProvider([], { DEMO_PROVIDER: 'plivo' }))).toMatch(
-      /^DEMO_PROVIDER: must be mock or twilio, not "plivo"/,
+      /^DEMO_PROVIDER: must be mock, twilio or telnyx, not "plivo"/,
     );
     expect(thrown(() => demoProvider(['--fast'], {}))).toBe(
-      'Unknown argument --fast; usage: pnpm demo [-- --provider mock|twilio]',
+      'Unknown argument --fast; usage: pnpm demo [-- --provider mock|twilio|telnyx]',
     );
     expect(thrown(() => demoProvider(['--provider'], {}))).toMatch(/^Unknown argument --provider;/);
   });
@@ -112,6 +116,62 @@ describe('the configuration of pnpm demo', () => {
     expect(demoConfig('twilio', { PORT: '0', PUBLIC_URL: 'http://localhost:4321' }).PORT).toBe(0);
     expect(thrown(() => demoConfig('twilio', { TWILIO_API_URL: 'nope' }))).toMatch(
       /^Invalid configuration: TWILIO_API_URL: /,
+    );
+  });
+});
+
+describe('the configuration of pnpm demo -- --provider telnyx', () => {
+  it('points the server at the Telnyx simulator with its test credentials', () => {
+    const config = demoConfig('telnyx', { PORT: '4100' });
+    expect(config).toMatchObject({
+      CALL_PROVIDER: 'telnyx',
+      TELNYX_API_URL: 'http://localhost:5020',
+      TELNYX_API_KEY: TELNYX_TEST_CREDENTIALS.apiKey,
+      TELNYX_CONNECTION_ID: TELNYX_TEST_CREDENTIALS.connectionId,
+      TELNYX_PUBLIC_KEY: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/),
+      CALLER_ID: '+14155550100',
+      PUBLIC_URL: 'http://localhost:4100',
+      DEMO_HISTORY: true,
+    });
+    expect(demoConfig('telnyx', {}).PUBLIC_URL).toBe('http://localhost:4000');
+    // A key pair of its own each time: nothing signs with a key anyone else knows.
+    expect(demoConfig('telnyx', {}).TELNYX_PUBLIC_KEY).not.toBe(config.TELNYX_PUBLIC_KEY);
+  });
+
+  it('keeps the Telnyx variables it is given, but always checks with its simulator’s public key', () => {
+    const own = Buffer.alloc(32, 1).toString('base64');
+    const config = demoConfig('telnyx', {
+      TELNYX_API_URL: 'http://127.0.0.1:6020',
+      TELNYX_API_KEY: 'KEYmy-own-key-0123456789',
+      TELNYX_CONNECTION_ID: '42',
+      TELNYX_PUBLIC_KEY: own,
+      CALLER_ID: '+14155550199',
+      PUBLIC_URL: 'http://localhost:9999',
+      CALLS_PER_SECOND: '2',
+    });
+    expect(config).toMatchObject({
+      TELNYX_API_URL: 'http://127.0.0.1:6020',
+      TELNYX_API_KEY: 'KEYmy-own-key-0123456789',
+      TELNYX_CONNECTION_ID: '42',
+      CALLER_ID: '+14155550199',
+      PUBLIC_URL: 'http://localhost:9999',
+      CALLS_PER_SECOND: 2,
+    });
+    expect(config.TELNYX_PUBLIC_KEY).not.toBe(own);
+  });
+
+  it('refuses what the Telnyx simulator cannot stand in for, in one line', () => {
+    expect(thrown(() => demoConfig('telnyx', { TELNYX_API_URL: 'https://api.telnyx.com' }))).toBe(
+      "TELNYX_API_URL: pnpm demo -- --provider telnyx starts Telnyx's simulator where TELNYX_API_URL points, which must be on this machine (it is https://api.telnyx.com); to call through Telnyx itself, run pnpm start with CALL_PROVIDER=telnyx",
+    );
+    expect(thrown(() => demoConfig('telnyx', { CALL_PROVIDER: 'twilio' }))).toBe(
+      "CALL_PROVIDER: pnpm demo -- --provider telnyx places calls through Telnyx's simulator; unset CALL_PROVIDER (it is twilio)",
+    );
+    expect(thrown(() => demoConfig('telnyx', { PORT: '0' }))).toMatch(
+      /^PORT: pnpm demo -- --provider telnyx tells the simulator where to send webhooks, so it needs a fixed PORT/,
+    );
+    expect(thrown(() => demoConfig('telnyx', { TELNYX_API_URL: 'nope' }))).toMatch(
+      /^Invalid configuration: TELNYX_API_URL: /,
     );
   });
 });
@@ -188,4 +248,111 @@ describe('the simulators of pnpm demo', () => {
       `TWILIO_API_URL: port ${port} is already in use (the simulator listens where TWILIO_API_URL points); set TWILIO_API_URL to a free port, e.g. TWILIO_API_URL=http://localhost:${port + 1}`,
     );
   });
+
+  it('with Telnyx, start only the Telnyx simulator, on the port of TELNYX_API_URL, taking the configured credentials and signing with the key of TELNYX_PUBLIC_KEY', async () => {
+    const port = await freePort();
+    const config = demoConfig('telnyx', { TELNYX_API_URL: `http://localhost:${port}` });
+    const started = await startDemoSimulators(config);
+    try {
+      expect(started.simulators.map(({ name, simulator }) => [name, simulator.port])).toEqual([
+        ['Telnyx API simulator', port],
+      ]);
+      const simulator = started.simulators[0]!.simulator;
+      expect(simulator.publicKey).toBe(config.TELNYX_PUBLIC_KEY);
+      const active = `http://127.0.0.1:${port}/v2/connections/${TELNYX_TEST_CREDENTIALS.connectionId}/active_calls`;
+      const listed = await fetch(active, {
+        headers: { authorization: `Bearer ${TELNYX_TEST_CREDENTIALS.apiKey}` },
+      });
+      expect(listed.status).toBe(200);
+      const refused = await fetch(active, { headers: { authorization: 'Bearer not-the-key' } });
+      expect(refused.status).toBe(401);
+    } finally {
+      await started.close();
+    }
+  });
+
+  it('with Telnyx, say to change TELNYX_API_URL when its port is taken', async () => {
+    const port = await takenPort();
+    const config = demoConfig('telnyx', { TELNYX_API_URL: `http://localhost:${port}` });
+    await expect(startDemoSimulators(config)).rejects.toThrow(
+      `TELNYX_API_URL: port ${port} is already in use (the simulator listens where TELNYX_API_URL points); set TELNYX_API_URL to a free port, e.g. TELNYX_API_URL=http://localhost:${port + 1}`,
+    );
+  });
+
+  it('with Twilio or Telnyx, ring the app’s own number at its own URLs about every 20 s', () => {
+    expect(demoInbound(demoConfig('twilio', { PORT: '4100' }))).toEqual({
+      url: 'http://localhost:4100/webhooks/twilio/voice',
+      statusCallbackUrl: 'http://localhost:4100/webhooks/twilio',
+      everyMs: 20_000,
+      to: '+14155550100',
+    });
+    expect(
+      demoInbound(
+        demoConfig('telnyx', {
+          PUBLIC_URL: 'https://tunnel.example',
+          CALLER_ID: '+14155550199',
+          DEMO_INBOUND_EVERY_S: '5',
+        }),
+      ),
+    ).toEqual({ url: 'https://tunnel.example/webhooks/telnyx', everyMs: 5000, to: '+14155550199' });
+    // 0: no call by itself; POST /_sim/inbound still rings one.
+    expect(demoInbound(demoConfig('twilio', { DEMO_INBOUND_EVERY_S: '0' }))).toEqual({
+      url: 'http://localhost:4000/webhooks/twilio/voice',
+      statusCallbackUrl: 'http://localhost:4000/webhooks/twilio',
+      to: '+14155550100',
+    });
+    expect(demoInbound(demoConfig('mock', {}))).toBeUndefined();
+  });
+
+  it.each(['twilio', 'telnyx'] as const)(
+    'with %s, start a simulator that rings the app when asked',
+    async (provider) => {
+      const requests: { path: string | undefined; body: string }[] = [];
+      const appServer = createHttpServer((req: IncomingMessage, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        req.on('end', () => {
+          requests.push({ path: req.url, body });
+          if (provider === 'twilio') {
+            res
+              .writeHead(200, { 'content-type': 'text/xml' })
+              .end('<Response><Hangup/></Response>');
+          } else res.writeHead(200).end();
+        });
+      });
+      await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
+      const appPort = (appServer.address() as { port: number }).port;
+      const simPort = await freePort();
+      const config = demoConfig(provider, {
+        PUBLIC_URL: `http://127.0.0.1:${appPort}`,
+        [provider === 'twilio' ? 'TWILIO_API_URL' : 'TELNYX_API_URL']:
+          `http://localhost:${simPort}`,
+        DEMO_INBOUND_EVERY_S: '0',
+      });
+      const started = await startDemoSimulators(config);
+      try {
+        const rung = await fetch(`http://127.0.0.1:${simPort}/_sim/inbound`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ from: '+14155552671' }),
+        });
+        expect(rung.status).toBe(201);
+        await vi.waitFor(() => expect(requests.length).toBeGreaterThan(0));
+        const first = requests[0]!;
+        if (provider === 'twilio') {
+          expect(first.path).toBe('/webhooks/twilio/voice');
+          expect(new URLSearchParams(first.body).get('To')).toBe('+14155550100');
+        } else {
+          expect(first.path).toBe('/webhooks/telnyx');
+          expect(JSON.parse(first.body).data.payload).toMatchObject({
+            direction: 'incoming',
+            to: '+14155550100',
+          });
+        }
+      } finally {
+        await started.close();
+        await new Promise((resolve) => appServer.close(resolve));
+      }
+    },
+  );
 });

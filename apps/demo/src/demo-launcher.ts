@@ -1,17 +1,51 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import {
   startCallApiSimulator,
+  TELNYX_TEST_CREDENTIALS,
   TWILIO_TEST_CREDENTIALS,
   type CallApiSimulator,
 } from '@ringkit/simulator';
 import { loadConfig, type Config } from './config.js';
+import { TELNYX_WEBHOOK_PATH } from './telnyx.js';
+import { TWILIO_VOICE_PATH, TWILIO_WEBHOOK_PATH } from './twilio.js';
 
 /** Which provider `pnpm demo` simulates. */
-export type DemoProvider = 'mock' | 'twilio';
+export type DemoProvider = 'mock' | 'twilio' | 'telnyx';
 
-const USAGE = 'usage: pnpm demo [-- --provider mock|twilio]';
+const DEMO_PROVIDERS: readonly DemoProvider[] = ['mock', 'twilio', 'telnyx'];
+
+const USAGE = `usage: pnpm demo [-- --provider ${DEMO_PROVIDERS.join('|')}]`;
 
 /** Where the Twilio simulator of `pnpm demo -- --provider twilio` listens unless told. */
 export const DEMO_TWILIO_API_URL = 'http://localhost:5010';
+
+/** Where the Telnyx simulator of `pnpm demo -- --provider telnyx` listens unless told. */
+export const DEMO_TELNYX_API_URL = 'http://localhost:5020';
+
+/** The provider's simulator: its name, its URL variable, and where it listens unless told. */
+const REAL_SIMULATORS = {
+  twilio: { label: 'Twilio', apiUrl: 'TWILIO_API_URL', defaultUrl: DEMO_TWILIO_API_URL },
+  telnyx: { label: 'Telnyx', apiUrl: 'TELNYX_API_URL', defaultUrl: DEMO_TELNYX_API_URL },
+} as const;
+
+/**
+ * The private key (base64 PKCS#8 DER) the Telnyx simulator signs its webhooks with, for each
+ * configuration {@link demoConfig} made with the public half as `TELNYX_PUBLIC_KEY`.
+ */
+const telnyxSigningKeys = new WeakMap<Config, string>();
+
+/**
+ * A new Ed25519 key pair: the private key as the simulator takes it, the public one as Telnyx
+ * shows it.
+ */
+function telnyxKeyPair() {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
+  return {
+    signingKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    publicKey: Buffer.from(String(x), 'base64url').toString('base64'),
+  };
+}
 
 /**
  * The provider `pnpm demo` simulates: `--provider twilio` (or `--provider=twilio`) on the command
@@ -32,16 +66,22 @@ export function demoProvider(
     else throw new Error(`Unknown argument ${arg}; ${USAGE}`);
     from = '--provider';
   }
-  if (chosen === undefined || chosen === 'mock' || chosen === 'twilio') return chosen ?? 'mock';
-  throw new Error(`${from}: must be mock or twilio, not ${JSON.stringify(chosen)}; ${USAGE}`);
+  if (chosen === undefined) return 'mock';
+  const provider = DEMO_PROVIDERS.find((name) => name === chosen);
+  if (provider) return provider;
+  const names = `${DEMO_PROVIDERS.slice(0, -1).join(', ')} or ${DEMO_PROVIDERS.at(-1)}`;
+  throw new Error(`${from}: must be ${names}, not ${JSON.stringify(chosen)}; ${USAGE}`);
 }
 
 const isLocal = (url: string) => /^(localhost|127\.[\d.]+|\[::1\])$/.test(new URL(url).hostname);
 
 /**
  * The configuration of the server `pnpm demo` starts: demo history on unless `DEMO_HISTORY=0`,
- * and, with the Twilio simulator, `CALL_PROVIDER=twilio` with the simulator's test credentials,
- * `TWILIO_API_URL` (http://localhost:5010) and `PUBLIC_URL` (the server's own URL) unless given.
+ * and, with a provider's simulator, `CALL_PROVIDER` set to it and `PUBLIC_URL` (the server's own
+ * URL) unless given. Twilio's: its test credentials and `TWILIO_API_URL` (http://localhost:5010)
+ * unless given. Telnyx's: its test credentials, `TELNYX_API_URL` (http://localhost:5020) and
+ * `CALLER_ID` (+14155550100) unless given, and `TELNYX_PUBLIC_KEY` always the public half of a key
+ * pair made here, whose private half the simulator signs with.
  */
 export function demoConfig(
   provider: DemoProvider,
@@ -52,12 +92,14 @@ export function demoConfig(
     return value === undefined || value === '' ? undefined : value;
   };
   if (provider === 'mock') return loadConfig({ DEMO_HISTORY: '1', ...env });
-  if (given('CALL_PROVIDER') !== undefined && given('CALL_PROVIDER') !== 'twilio') {
+  const { label, apiUrl: apiUrlVariable, defaultUrl } = REAL_SIMULATORS[provider];
+  const flag = `pnpm demo -- --provider ${provider}`;
+  if (given('CALL_PROVIDER') !== undefined && given('CALL_PROVIDER') !== provider) {
     throw new Error(
-      `CALL_PROVIDER: pnpm demo -- --provider twilio places calls through Twilio's simulator; unset CALL_PROVIDER (it is ${given('CALL_PROVIDER')})`,
+      `CALL_PROVIDER: ${flag} places calls through ${label}'s simulator; unset CALL_PROVIDER (it is ${given('CALL_PROVIDER')})`,
     );
   }
-  const apiUrl = given('TWILIO_API_URL') ?? DEMO_TWILIO_API_URL;
+  const apiUrl = given(apiUrlVariable) ?? defaultUrl;
   let local: boolean;
   try {
     local = isLocal(apiUrl);
@@ -66,24 +108,40 @@ export function demoConfig(
   }
   if (!local) {
     throw new Error(
-      `TWILIO_API_URL: pnpm demo -- --provider twilio starts Twilio's simulator where TWILIO_API_URL points, which must be on this machine (it is ${apiUrl}); to call through Twilio itself, run pnpm start with CALL_PROVIDER=twilio`,
+      `${apiUrlVariable}: ${flag} starts ${label}'s simulator where ${apiUrlVariable} points, which must be on this machine (it is ${apiUrl}); to call through ${label} itself, run pnpm start with CALL_PROVIDER=${provider}`,
     );
   }
   const port = given('PORT') ?? '4000';
   if (given('PUBLIC_URL') === undefined && port === '0') {
     throw new Error(
-      'PORT: pnpm demo -- --provider twilio tells the simulator where to send callbacks, so it needs a fixed PORT (or PUBLIC_URL)',
+      `PORT: ${flag} tells the simulator where to send ${provider === 'twilio' ? 'callbacks' : 'webhooks'}, so it needs a fixed PORT (or PUBLIC_URL)`,
     );
   }
-  return loadConfig({
+  const common = {
     DEMO_HISTORY: '1',
     ...env,
-    CALL_PROVIDER: 'twilio',
-    TWILIO_API_URL: apiUrl,
-    TWILIO_ACCOUNT_SID: given('TWILIO_ACCOUNT_SID') ?? TWILIO_TEST_CREDENTIALS.accountSid,
-    TWILIO_AUTH_TOKEN: given('TWILIO_AUTH_TOKEN') ?? TWILIO_TEST_CREDENTIALS.authToken,
+    CALL_PROVIDER: provider,
+    [apiUrlVariable]: apiUrl,
     PUBLIC_URL: given('PUBLIC_URL') ?? `http://localhost:${port}`,
+  };
+  if (provider === 'twilio') {
+    return loadConfig({
+      ...common,
+      TWILIO_ACCOUNT_SID: given('TWILIO_ACCOUNT_SID') ?? TWILIO_TEST_CREDENTIALS.accountSid,
+      TWILIO_AUTH_TOKEN: given('TWILIO_AUTH_TOKEN') ?? TWILIO_TEST_CREDENTIALS.authToken,
+    });
+  }
+  const { signingKey, publicKey } = telnyxKeyPair();
+  const config = loadConfig({
+    ...common,
+    TELNYX_API_KEY: given('TELNYX_API_KEY') ?? TELNYX_TEST_CREDENTIALS.apiKey,
+    TELNYX_CONNECTION_ID: given('TELNYX_CONNECTION_ID') ?? TELNYX_TEST_CREDENTIALS.connectionId,
+    // The simulator signs with a key of its own: only its public half checks the webhooks.
+    TELNYX_PUBLIC_KEY: publicKey,
+    CALLER_ID: given('CALLER_ID') ?? '+14155550100',
   });
+  telnyxSigningKeys.set(config, signingKey);
+  return config;
 }
 
 /** Where a simulator listens: the port of the URL the app calls it at. */
@@ -91,11 +149,12 @@ function portOf(url: string, fallback: number) {
   return Number(new URL(url).port || fallback);
 }
 
-type UrlVariable = 'CALL_API_URL' | 'DIALER_API_URL' | 'TWILIO_API_URL';
+type UrlVariable = 'CALL_API_URL' | 'DIALER_API_URL' | 'TWILIO_API_URL' | 'TELNYX_API_URL';
 const DEFAULT_PORTS: Record<UrlVariable, number> = {
   CALL_API_URL: 5000,
   DIALER_API_URL: 4830,
   TWILIO_API_URL: 5010,
+  TELNYX_API_URL: 5020,
 };
 
 /**
@@ -130,16 +189,56 @@ export interface DemoSimulators {
 
 const OUTCOMES = { completed: 7, busy: 1, 'no-answer': 1 };
 
+/** How often, on average, `pnpm demo` rings the app unless `DEMO_INBOUND_EVERY_S` says. */
+export const DEMO_INBOUND_EVERY_S = 20;
+
+/** Where and how often the simulator of `pnpm demo` rings the app's own number. */
+export interface DemoInbound {
+  /** Twilio's voice URL, or Telnyx's webhook URL, of the app. */
+  url: string;
+  /** Twilio: the number's status callback URL, the app's status callbacks' route. */
+  statusCallbackUrl?: string;
+  /** A call about every this many ms; absent with `DEMO_INBOUND_EVERY_S=0` (none by itself). */
+  everyMs?: number;
+  /** The number called: `CALLER_ID`. */
+  to: string;
+}
+
+/**
+ * The inbound calls of `pnpm demo -- --provider twilio|telnyx`: the simulator rings `CALLER_ID`
+ * at the app's own URLs (`PUBLIC_URL` + the voice webhook's path and the status callbacks' for
+ * Twilio, the webhook's for Telnyx) about every `DEMO_INBOUND_EVERY_S` seconds (20; `0`: never by
+ * itself, though `POST /_sim/inbound` still rings one). The mock provider has none: `undefined`.
+ */
+export function demoInbound(config: Config): DemoInbound | undefined {
+  const provider = config.CALL_PROVIDER;
+  if (provider === 'mock' || config.PUBLIC_URL === undefined) return undefined;
+  const everyS = config.DEMO_INBOUND_EVERY_S ?? DEMO_INBOUND_EVERY_S;
+  const base = config.PUBLIC_URL;
+  return {
+    ...(provider === 'twilio'
+      ? { url: `${base}${TWILIO_VOICE_PATH}`, statusCallbackUrl: `${base}${TWILIO_WEBHOOK_PATH}` }
+      : { url: `${base}${TELNYX_WEBHOOK_PATH}` }),
+    ...(everyS > 0 ? { everyMs: Math.round(everyS * 1000) } : {}),
+    to: config.CALLER_ID,
+  };
+}
+
 /**
  * The simulators of `pnpm demo`. With the mock provider: polling on the port of `CALL_API_URL`
  * (5000), webhooks on the port of `DIALER_API_URL` (4830). With `CALL_PROVIDER=twilio`: Twilio's
- * on the port of `TWILIO_API_URL` (5010), taking the configured account SID and auth token.
+ * on the port of `TWILIO_API_URL` (5010), taking the configured account SID and auth token. With
+ * `CALL_PROVIDER=telnyx`: Telnyx's on the port of `TELNYX_API_URL` (5020), taking the configured
+ * API key and connection id, and signing with the key {@link demoConfig} made for the config.
+ * Twilio's and Telnyx's ring the app's own number as {@link demoInbound} says.
  */
 export async function startDemoSimulators(config: Config): Promise<DemoSimulators> {
   const started: DemoSimulators['simulators'] = [];
   const close = async () => {
     await Promise.all(started.map(({ simulator }) => simulator.close()));
   };
+  const ringing = demoInbound(config);
+  const inbound = ringing ? { inbound: ringing } : {};
   try {
     if (config.CALL_PROVIDER === 'twilio') {
       const { TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken } = config;
@@ -155,9 +254,32 @@ export async function startDemoSimulators(config: Config): Promise<DemoSimulator
           },
           stepMs: [800, 2500],
           outcomes: OUTCOMES,
+          ...inbound,
         }),
       );
       started.push({ name: 'Twilio API simulator', simulator });
+      return { simulators: started, close };
+    }
+    if (config.CALL_PROVIDER === 'telnyx') {
+      const signingKey = telnyxSigningKeys.get(config);
+      if (signingKey === undefined) {
+        throw new Error(
+          "TELNYX_PUBLIC_KEY: pnpm demo -- --provider telnyx signs with a key of its own; make the configuration with demoConfig('telnyx', env)",
+        );
+      }
+      const { TELNYX_API_KEY: apiKey, TELNYX_CONNECTION_ID: connectionId } = config;
+      const simulator = await startOn('TELNYX_API_URL', config.TELNYX_API_URL, (port) =>
+        startCallApiSimulator({
+          flavour: 'telnyx',
+          port,
+          telnyx: { apiKey: apiKey!, connectionId: connectionId! },
+          telnyxSigningKey: signingKey,
+          stepMs: [800, 2500],
+          outcomes: OUTCOMES,
+          ...inbound,
+        }),
+      );
+      started.push({ name: 'Telnyx API simulator', simulator });
       return { simulators: started, close };
     }
     const polling = await startOn('CALL_API_URL', config.CALL_API_URL, (port) =>

@@ -1,17 +1,27 @@
-import { demoConfig, demoProvider, startDemoSimulators } from './demo-launcher.js';
+import { demoConfig, demoInbound, demoProvider, startDemoSimulators } from './demo-launcher.js';
 import { main } from './server.js';
 
 /**
  * `pnpm demo`: the simulators, then the server on `PORT` (4000), with demo history unless
  * `DEMO_HISTORY=0`. By default both mock flavours, on the ports of `CALL_API_URL` (5000) and
  * `DIALER_API_URL` (4830); with `pnpm demo -- --provider twilio` (or `DEMO_PROVIDER=twilio`)
- * Twilio's, on the port of `TWILIO_API_URL` (5010), and the server places every call through
- * it. A port already taken stops it with a line naming the variable to change.
+ * Twilio's, on the port of `TWILIO_API_URL` (5010), and with `--provider telnyx` Telnyx's, on the
+ * port of `TELNYX_API_URL` (5020), and the server places every call through it. A port already
+ * taken stops it with a line naming the variable to change. Twilio's and Telnyx's simulators
+ * also ring the app's number (`CALLER_ID`) about every `DEMO_INBOUND_EVERY_S` seconds (20).
  */
 try {
   const config = demoConfig(demoProvider(process.argv.slice(2), process.env), process.env);
   const simulators = await startDemoSimulators(config);
   for (const { name, simulator } of simulators.simulators) console.log(`${name} ${simulator.url}`);
+  const inbound = demoInbound(config);
+  const ringer = simulators.simulators[0]?.simulator;
+  if (inbound && ringer) {
+    const often = inbound.everyMs ? `about every ${inbound.everyMs / 1000} s` : 'when asked';
+    console.log(
+      `Inbound calls ring ${inbound.to} ${often}; curl -X POST ${ringer.url}/_sim/inbound rings one now`,
+    );
+  }
   try {
     const server = await main(config, {}, simulators.close);
     console.log(`\n  ringkit demo ready: open ${server.url}\n`);

@@ -4,12 +4,15 @@
  * restart joins it where it stood and rings no one again.
  */
 import { toE164 } from '@ringkit/call-client';
-import type { DialerSnapshot } from '@ringkit/dialer';
+import { isCampaignExistsError, type DialerSnapshot } from '@ringkit/dialer';
+import type { Store } from '@ringkit/scheduler-core';
 import { DEFAULT_CAMPAIGN, type CampaignManager, type CampaignNumber } from './campaigns.js';
 import { ApiError } from './http-errors.js';
 
 export interface DialerServiceOptions {
   campaigns: CampaignManager;
+  /** The campaigns' store: the default campaign's stored list is read from it. */
+  store: Store;
   /** The list, each number alone or with what its call says (`{ phone, call: { say } }`). */
   numbers: readonly CampaignNumber[];
   concurrency: number;
@@ -20,7 +23,7 @@ const sayOf = (number: CampaignNumber) =>
   typeof number === 'string' ? undefined : number.call?.say;
 
 export function createDialerService(options: DialerServiceOptions) {
-  const { campaigns, numbers, concurrency } = options;
+  const { campaigns, store, numbers, concurrency } = options;
   const configured = numbers.map((number) => ({ to: toE164(phoneOf(number)), say: sayOf(number) }));
   /** Whether the stored default campaign has the configured list (read once: neither changes). */
   let sameList: Promise<boolean> | null = null;
@@ -46,7 +49,7 @@ export function createDialerService(options: DialerServiceOptions) {
   });
 
   function matches(): Promise<boolean> {
-    sameList ??= campaigns.storedList(DEFAULT_CAMPAIGN).then(
+    sameList ??= storedList(store, DEFAULT_CAMPAIGN).then(
       (stored) =>
         stored.length === configured.length &&
         stored.every(
@@ -102,7 +105,13 @@ export function createDialerService(options: DialerServiceOptions) {
       starting = true;
       try {
         if (await campaigns.exists(DEFAULT_CAMPAIGN)) return await refuse();
-        await campaigns.create({ name: DEFAULT_CAMPAIGN, numbers, concurrency });
+        try {
+          await campaigns.create({ name: DEFAULT_CAMPAIGN, numbers, concurrency });
+        } catch (error) {
+          // Started meanwhile by another process.
+          if (isCampaignExistsError(error)) return await refuse();
+          throw error;
+        }
         sameList = Promise.resolve(true);
         return (await campaigns.get(DEFAULT_CAMPAIGN)).snapshot;
       } finally {
@@ -110,6 +119,18 @@ export function createDialerService(options: DialerServiceOptions) {
       }
     },
   };
+}
+
+/** The stored list of a campaign, in order: each number and what its call says. */
+async function storedList(store: Store, id: string) {
+  const entries: { to: string; say: string | undefined }[] = [];
+  let after: number | null = null;
+  for (;;) {
+    const page = await store.listCampaignCalls!(id, { afterPosition: after, limit: 1000 });
+    for (const row of page) entries.push({ to: row.to, say: row.call?.say });
+    if (page.length < 1000) return entries;
+    after = page[page.length - 1]!.position ?? null;
+  }
 }
 
 export type DialerService = ReturnType<typeof createDialerService>;

@@ -4,7 +4,7 @@ import {
   isUnsupportedOperationError,
   type UnsupportedCallOptionError,
 } from '@ringkit/call-client';
-import { isDialerStateError } from '@ringkit/dialer';
+import { isCampaignExistsError, isCampaignsClosedError, isDialerStateError } from '@ringkit/dialer';
 import {
   isConflictError,
   isHangUpError,
@@ -74,9 +74,14 @@ const HANG_UP_REFUSALS: ReadonlySet<string> = new Set(['in_progress', 'placing']
 
 /**
  * A campaign's refusals, each answered 409 with the reason as its code: `campaign_stopped`
- * (resume after stop), `campaign_mismatch` (joined with another list).
+ * (pause or resume after stop), `campaign_done` (pause or resume once every entry ended),
+ * `campaign_mismatch` (joined with another list).
  */
-const CAMPAIGN_REFUSALS: ReadonlySet<string> = new Set(['campaign_stopped', 'campaign_mismatch']);
+const CAMPAIGN_REFUSALS: ReadonlySet<string> = new Set([
+  'campaign_stopped',
+  'campaign_done',
+  'campaign_mismatch',
+]);
 
 /** The provider's refusal of a call option, thrown as it is or as the scheduler's cause. */
 function unsupportedOption(error: unknown): UnsupportedCallOptionError | undefined {
@@ -126,6 +131,11 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
       provider_call_id: error.providerCallId,
     });
   }
+  if (isCampaignExistsError(error)) {
+    return answer(409, 'campaign_exists', error.message, { campaign: error.campaign });
+  }
+  // This process is closing: the request (a webhook) is for the next one.
+  if (isCampaignsClosedError(error)) return answer(503, 'shutting_down', 'Shutting down');
   if (isDialerStateError(error)) {
     return answer(409, 'conflict', 'The dialer has already been started', { state: error.state });
   }
@@ -171,6 +181,7 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/api\/capabilities\/?$/, ['GET']],
   [/^\/webhooks\/dialer\/[^/]+\/?$/, ['POST']],
   [/^\/webhooks\/twilio\/?$/, ['POST']],
+  [/^\/webhooks\/telnyx\/?$/, ['POST']],
 ];
 
 export const notFound: RequestHandler = (req, res) => {

@@ -23,7 +23,7 @@ describe('the ports pnpm demo checks', () => {
     );
   });
 
-  it('follow the variables, and --provider twilio (with or without the `--` pnpm passes)', () => {
+  it('follow the variables, and --provider twilio or telnyx (with or without the `--` pnpm passes)', () => {
     const env = { CALL_API_URL: 'http://localhost:6000', DIALER_API_URL: 'http://127.0.0.1:6001' };
     expect(where(demoPorts([], { ...env, PORT: '0', HOST: '0.0.0.0' }))).toEqual([
       '127.0.0.1:6000',
@@ -34,6 +34,16 @@ describe('the ports pnpm demo checks', () => {
     expect(where(demoPorts(['--', '--provider', 'twilio'], {}))).toEqual(twilio);
     expect(where(demoPorts(['--provider=twilio'], {}))).toEqual(twilio);
     expect(where(demoPorts([], { DEMO_PROVIDER: 'twilio' }))).toEqual(twilio);
+    const telnyx = ['127.0.0.1:5020', '127.0.0.1:4000'];
+    expect(where(demoPorts(['--', '--provider', 'telnyx'], {}))).toEqual(telnyx);
+    expect(where(demoPorts([], { DEMO_PROVIDER: 'telnyx' }))).toEqual(telnyx);
+    expect(
+      demoPorts(['--provider=telnyx'], { TELNYX_API_URL: 'http://localhost:7020' })[0],
+    ).toMatchObject({
+      port: 7020,
+      message:
+        'TELNYX_API_URL: port 7020 is already in use (the simulator listens where TELNYX_API_URL points); set TELNYX_API_URL to a free port, e.g. TELNYX_API_URL=http://localhost:7021',
+    });
     expect(
       demoPorts([], { DEMO_PROVIDER: 'twilio', TWILIO_API_URL: 'http://localhost:7000' })[0],
     ).toMatchObject({
@@ -52,13 +62,19 @@ describe('the ports pnpm demo checks', () => {
 });
 
 describe('the ports pnpm sim checks', () => {
-  it('are both flavours’ at their defaults, and the Twilio flavour’s when given', () => {
+  it('are both flavours’ at their defaults, and the Twilio and Telnyx flavours’ when given', () => {
     expect(where(simPorts([], {}))).toEqual(['127.0.0.1:5000', '127.0.0.1:4830']);
     const argv = ['--', '--polling-port', '5001', '--twilio-port=5011', '--host', '0.0.0.0'];
     expect(where(simPorts(argv, { SIM_WEBHOOK_PORT: '4900' }))).toEqual([
       '0.0.0.0:5001',
       '0.0.0.0:4900',
       '0.0.0.0:5011',
+    ]);
+    expect(where(simPorts(['--telnyx-port', '5021'], { SIM_TWILIO_PORT: '5011' }))).toEqual([
+      '127.0.0.1:5000',
+      '127.0.0.1:4830',
+      '127.0.0.1:5011',
+      '127.0.0.1:5021',
     ]);
   });
 
@@ -70,6 +86,9 @@ describe('the ports pnpm sim checks', () => {
   it('say what ringkit-sim says of a taken port', () => {
     expect(simPortMessage('webhook', 4830)).toBe(
       'ringkit-sim: port 4830 is already in use (the webhook flavour listens on --webhook-port); set --webhook-port (or SIM_WEBHOOK_PORT) to a free port, e.g. --webhook-port 4831',
+    );
+    expect(simPortMessage('telnyx', 5020)).toBe(
+      'ringkit-sim: port 5020 is already in use (the telnyx flavour listens on --telnyx-port); set --telnyx-port (or SIM_TELNYX_PORT) to a free port, e.g. --telnyx-port 5021',
     );
   });
 });

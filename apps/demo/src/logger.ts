@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import type { CampaignsEvents } from '@ringkit/dialer';
 import type { LogLevel } from './config.js';
 
 /** Fields whose whole value is a phone number. */
@@ -177,4 +178,21 @@ export function logPlacement(logger: Logger, line: PlacementLine): void {
   const ids = trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {};
   const level = line.outcome === 'placed' ? 'info' : 'warn';
   logger[level]({ ...fields, ...ids }, `call placement: ${line.outcome}`);
+}
+
+/** The placement line of a campaign's call, named `<campaign>#<index>`. */
+export function logCampaignPlacement(logger: Logger, event: CampaignsEvents['placement']): void {
+  logPlacement(logger, {
+    source: 'dialer',
+    call_id: `${event.campaign}#${event.index}`,
+    attempt: event.attempt,
+    to: event.phone,
+    provider: event.provider,
+    outcome: event.outcome,
+    provider_call_id: event.callId,
+    provider_status: event.providerStatus ?? null,
+    duration_ms: event.durationMs,
+    trace: event.trace,
+    ...(event.error === undefined ? {} : { err: event.error }),
+  });
 }

@@ -1,39 +1,42 @@
-import type * as PostgresAdapterModule from '@ringkit/scheduler-core/postgres';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import {
   createMockCallApiClient,
   createNumDialerClient,
   createWebhookHandler,
-  createWebhookToken,
+  isInvalidOptionsError,
   isTerminal,
   toE164,
   type CallOptionName,
   type CallProvider,
   type CallStatusEvent,
+  type InboundCallUpdate,
   type WebhookHandler,
 } from '@ringkit/call-client';
+import type { TelnyxProvider } from '@ringkit/call-client/telnyx';
+import type { TwilioProvider } from '@ringkit/call-client/twilio';
 import {
   createScheduler,
+  isValidationError,
   type HistoryEntry,
   type Page,
   type Scheduler,
   type Store,
 } from '@ringkit/scheduler-core';
-import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import type { Logger } from 'pino';
 import { createCampaignManager, type CampaignManager } from './campaigns.js';
 import type { Config } from './config.js';
 import { createDialerService, type DialerService } from './dialer-service.js';
 import { createEventHub, createStreamLimits, type EventHub } from './event-hub.js';
 import { mergedHistory } from './history.js';
+import { inboundRecordOf } from './inbound.js';
 import { logPlacement } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createObserver, type Observer } from './observe.js';
 import { createOpsSampler, type OpsSampler } from './ops.js';
-import { createTwilioProvider } from './twilio.js';
 import { seedDemoHistory } from './seed.js';
 import { serializeCall } from './serialize.js';
+import { createTelnyxProvider } from './telnyx.js';
+import { createTwilioProvider } from './twilio.js';
+import { openCampaignStore, openStore, webhookToken } from './runtime-stores.js';
 
 export interface RuntimeOptions {
   /** Use this store instead of the one the configuration names (tests pass `createMemoryStore()`). */
@@ -66,6 +69,8 @@ export interface Runtime {
   dialer: DialerService;
   /** Every campaign this process works. */
   campaigns: CampaignManager;
+  /** The provider that places the campaigns' calls (`POST /api/campaigns` checks a list against it). */
+  campaignProvider: CallProvider;
   /** A number's history: the scheduler's calls and the campaigns' calls, newest first. */
   history(
     phone: string,
@@ -84,11 +89,24 @@ export interface Runtime {
   /** The call options the scheduler's provider honours (`GET /api/capabilities`). */
   callOptions: readonly CallOptionName[];
   /**
-   * A status event from the shared provider's webhook (Twilio): to the campaign whose call it
-   * is, else to the scheduler, and to the campaigns after all when the scheduler does not know
-   * it either (a campaign's call whose placement has not been answered yet).
+   * The one client of `CALL_PROVIDER=twilio` or `telnyx`, which places every call (the
+   * scheduler's and the campaigns'); `undefined` with the mock provider.
+   */
+  realProvider: RealProvider | undefined;
+  /**
+   * A status event from the shared provider's webhook (Twilio, Telnyx): to the campaign whose
+   * call it is, else to the scheduler, and to the campaigns after all when the scheduler does not
+   * know it either (a campaign's call whose placement has not been answered yet).
    */
   handleProviderStatus(event: CallStatusEvent): Promise<void>;
+  /**
+   * One webhook's news of a call to the app's number (Twilio's voice webhook and its steps, an
+   * inbound status callback, Telnyx's inbound events): merged by the scheduler's `recordCall`
+   * into the call's one record, in the store `history()` reads, then the `history` event names
+   * both numbers. A call it cannot record (a caller whose number is withheld: no phone number)
+   * is logged and skipped; a store that fails rejects, so the provider may send it again.
+   */
+  recordInbound(update: InboundCallUpdate): Promise<void>;
   /** Joins the stored campaigns: once the server listens, since their webhook URLs name it. */
   start(): Promise<void>;
   /**
@@ -98,106 +116,34 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-type PostgresAdapter = typeof PostgresAdapterModule;
+/** A provider of `CALL_PROVIDER` other than the mock: one client places every call. */
+export type RealProvider = TwilioProvider | TelnyxProvider;
 
-/** Opens the PostgreSQL store; fails in one line when it cannot be loaded or reached. */
-async function openPostgres(url: string, schema: string | undefined, logger: Logger) {
-  // Loaded only when DATABASE_URL asks for it: a SQLite deployment never loads `pg`.
-  let adapter: PostgresAdapter;
-  try {
-    adapter = await import('@ringkit/scheduler-core/postgres');
-  } catch (error) {
-    throw new Error(`DATABASE_URL: cannot load the PostgreSQL store: ${(error as Error).message}`, {
-      cause: error,
-    });
+/** The one client of a real provider, or `undefined` with the mock provider's two practice APIs. */
+function createRealProvider(config: Config): RealProvider | undefined {
+  switch (config.CALL_PROVIDER) {
+    case 'twilio':
+      return createTwilioProvider(config);
+    case 'telnyx':
+      return createTelnyxProvider(config);
+    case 'mock':
+      return undefined;
   }
-  const store = adapter.createPostgresStore(
-    { connectionString: url, connectionTimeoutMillis: 5_000 },
-    {
-      ...(schema ? { schema } : {}),
-      logger: {
-        warn: (message: unknown) => logger.warn(String(message)),
-        info: (message: unknown) => logger.info(String(message)),
-      },
-    },
-  );
-  {
-    // Migrations now, so a wrong URL stops the server at start rather than at the first request.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error('no answer within 15 s')), 15_000);
-    });
-    try {
-      // One plain query first: a refused connection fails at once rather than being retried.
-      await Promise.race([store.pool.query('SELECT 1'), timeout]);
-      await Promise.race([store.ready(), timeout]);
-    } catch (error) {
-      await store.close().catch(() => {});
-      throw new Error(`DATABASE_URL: cannot use PostgreSQL: ${(error as Error).message}`, {
-        cause: error,
-      });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  return store;
-}
-
-/** `DATA_DIR`, created when missing. */
-function dataDir(config: Config): string {
-  const dir = resolve(config.DATA_DIR);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    throw new Error(`DATA_DIR: cannot create ${dir}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  return dir;
-}
-
-/** The PostgreSQL schema of the scheduler's store. */
-const schemaOf = (options: RuntimeOptions) => options.postgresSchema ?? 'ringkit';
-
-/** The store the configuration asks for: PostgreSQL with `DATABASE_URL`, else SQLite in `DATA_DIR`. */
-async function openStore(config: Config, options: RuntimeOptions): Promise<Store> {
-  if (config.DATABASE_URL) {
-    return openPostgres(config.DATABASE_URL, schemaOf(options), options.logger);
-  }
-  return createSqliteStore({ path: join(dataDir(config), 'ringkit.db') });
 }
 
 /**
- * The campaigns' store: beside the scheduler's, never the same one. With the mock provider the
- * two practice APIs hand out ids of their own, and the same id can name a scheduled call and a
- * campaign's call: in one store, a webhook of one could be matched to the other's call. So a
- * SQLite file of its own in `DATA_DIR`, or another schema of the same PostgreSQL database.
+ * `DIALER_MESSAGE` against the provider's own rules (Telnyx speaks at most 3000 characters): a
+ * message it would refuse stops the start in one line, rather than every call of the list.
  */
-async function openCampaignStore(config: Config, options: RuntimeOptions): Promise<Store> {
-  if (config.DATABASE_URL) {
-    return openPostgres(config.DATABASE_URL, `${schemaOf(options)}_campaigns`, options.logger);
-  }
-  return createSqliteStore({ path: join(dataDir(config), 'campaigns.db') });
-}
-
-/**
- * The webhook-flavour API's token: `WEBHOOK_TOKEN`, else one kept in `DATA_DIR/webhook-token`
- * (made on first start), so that a campaign's calls placed before a restart still reach the
- * next process; with other stores than the configured SQLite ones, a new one per start.
- */
-function webhookToken(config: Config, configuredStores: boolean): string {
-  if (config.WEBHOOK_TOKEN) return config.WEBHOOK_TOKEN;
-  if (!configuredStores || config.DATABASE_URL) return createWebhookToken();
-  const file = join(dataDir(config), 'webhook-token');
+function checkDialerMessage(provider: CallProvider, say: string): void {
   try {
-    const kept = readFileSync(file, 'utf8').trim();
-    if (/^[A-Za-z0-9_-]{16,200}$/.test(kept)) return kept;
-  } catch {
-    // not made yet
+    provider.checkCallOptions?.({ say });
+  } catch (error) {
+    const why = isInvalidOptionsError(error) ? error.issues[0]?.message : undefined;
+    throw new Error(`Invalid configuration: DIALER_MESSAGE: ${why ?? (error as Error).message}`, {
+      cause: error,
+    });
   }
-  const token = createWebhookToken();
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
 }
 
 /** Whether the demo history is already there: its records have fixed ids (`seed-…`). */
@@ -218,6 +164,12 @@ async function hasDemoHistory(scheduler: Scheduler, callerId: string): Promise<b
 /** Composes the three packages for the app: store, scheduler, dialer and the live event hub. */
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
+  // With Twilio or Telnyx, one client places every call, so one pacer keeps the account's calls
+  // per second, and one webhook route follows them all.
+  const realProvider = createRealProvider(config);
+  if (realProvider && config.DIALER_MESSAGE !== undefined) {
+    checkDialerMessage(realProvider, config.DIALER_MESSAGE);
+  }
   const store = options.store ?? (await openStore(config, options));
   let campaignStore: Store;
   try {
@@ -234,11 +186,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   });
   const pacing =
     config.CALLS_PER_SECOND === undefined ? {} : { callsPerSecond: config.CALLS_PER_SECOND };
-  // With Twilio, one client places every call, so one pacer keeps the account's calls per
-  // second, and one webhook route follows them all.
-  const twilio: CallProvider | undefined =
-    config.CALL_PROVIDER === 'twilio' ? createTwilioProvider(config) : undefined;
-  const provider = twilio ?? createMockCallApiClient({ baseUrl: config.CALL_API_URL, ...pacing });
+  const provider: CallProvider =
+    realProvider ?? createMockCallApiClient({ baseUrl: config.CALL_API_URL, ...pacing });
   const scheduler = createScheduler({
     store,
     provider,
@@ -321,9 +270,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     }
   });
 
-  // The campaigns' calls: through Twilio's one client, or the webhook-flavour API, whose client
-  // is made at the first call, once the server listens (the webhook URL names it).
-  const token = twilio
+  // The campaigns' calls: through the real provider's one client, or the webhook-flavour API,
+  // whose client is made at the first call, once the server listens (the webhook URL names it).
+  const token = realProvider
     ? undefined
     : webhookToken(config, options.store === undefined && options.campaignStore === undefined);
   let numDialer: CallProvider | undefined;
@@ -335,7 +284,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     });
     return numDialer;
   };
-  const dialerProvider: CallProvider = twilio ?? {
+  const dialerProvider: CallProvider = realProvider ?? {
     name: 'num-dialer',
     get capabilities() {
       return webhookClient().capabilities;
@@ -347,11 +296,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     store: campaignStore,
     provider: dialerProvider,
     callerId: config.CALLER_ID,
-    callTimeoutMs: config.DIALER_CALL_TIMEOUT_MS,
-    ...(options.watchIntervalMs === undefined ? {} : { watchIntervalMs: options.watchIntervalMs }),
-    ...(options.campaignRefreshMs === undefined
-      ? {}
-      : { refreshIntervalMs: options.campaignRefreshMs }),
+    settings: {
+      callTimeoutMs: config.DIALER_CALL_TIMEOUT_MS,
+      ...(options.watchIntervalMs === undefined
+        ? {}
+        : { watchIntervalMs: options.watchIntervalMs }),
+      ...(options.campaignRefreshMs === undefined
+        ? {}
+        : { refreshIntervalMs: options.campaignRefreshMs }),
+    },
     hub,
     logger,
     observer,
@@ -360,6 +313,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const say = config.DIALER_MESSAGE;
   const dialer = createDialerService({
     campaigns,
+    store: campaignStore,
     numbers:
       say === undefined
         ? config.DIALER_NUMBERS
@@ -399,6 +353,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     scheduler,
     dialer,
     campaigns,
+    campaignProvider: dialerProvider,
     history,
     hub,
     logger,
@@ -406,6 +361,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     metrics,
     ops,
     callOptions: provider.capabilities.options ?? [],
+    realProvider,
     async dialerWebhook(token, body) {
       if (!webhook) {
         return { status: 404, body: { error: { code: 'not_found', message: 'Not found' } } };
@@ -416,6 +372,21 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       if (await campaigns.handleStatus(event)) return;
       const row = await scheduler.handleStatus(event);
       if (row === null) campaigns.bufferUnknown(event);
+    },
+    async recordInbound(update) {
+      let record;
+      try {
+        record = await scheduler.recordCall(inboundRecordOf(update));
+      } catch (error) {
+        if (!isValidationError(error)) throw error;
+        logger.warn(
+          { err: error, provider: update.provider, call_id: update.callId },
+          'inbound call not recorded',
+        );
+        return;
+      }
+      const phones = [...new Set([config.CALLER_ID, record.to, record.from])];
+      hub.publish('history', { phones });
     },
     start: () => campaigns.start(),
     stop() {

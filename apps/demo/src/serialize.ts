@@ -1,39 +1,16 @@
 import { isCallStatus, isTerminal } from '@ringkit/call-client';
-import type { DialerEntry, DialerSnapshot, DialerStatusEvent, DialerCounts } from '@ringkit/dialer';
-import {
-  campaignSettings,
-  type HistoryEntry,
-  type ScheduledCall,
-  type StoredCampaign,
-} from '@ringkit/scheduler-core';
+import type {
+  CampaignView,
+  DialerCounts,
+  DialerEntry,
+  DialerSnapshot,
+  DialerStatusEvent,
+} from '@ringkit/dialer';
+import { campaignSettings, type HistoryEntry, type ScheduledCall } from '@ringkit/scheduler-core';
 import { serializeCallOptions } from './call-options.js';
 
-/** Where a campaign is, as the API says it. */
-export type CampaignStateName = 'running' | 'paused' | 'stopped' | 'done';
-
-/** A campaign's entries by what became of them. */
-export interface CampaignProgress {
-  /** Entries dialed at least once. */
-  dialed: number;
-  /** Calls from their request to their end, now. */
-  live: number;
-  /** Entries that ended answered. */
-  completed: number;
-  /** Entries that ended unanswered: busy, no answer, or failed (surely not connected). */
-  missed: number;
-  /** Entries whose placement's outcome is unknown: their call may have rung. */
-  unknown: number;
-  /** Entries never dialed because the campaign was stopped (or whose call was hung up). */
-  canceled: number;
-}
-
-/** A campaign as the API shows it. */
-export interface CampaignView {
-  campaign: StoredCampaign;
-  state: CampaignStateName;
-  concurrency: number;
-  progress: CampaignProgress;
-}
+// A campaign's view is the package's (`createCampaigns`): the API serializes it as it is.
+export type { CampaignProgress, CampaignStateName, CampaignView } from '@ringkit/dialer';
 
 /** How the API spells things: snake_case fields, ISO 8601 times. */
 
@@ -98,14 +75,21 @@ export function serializeCall(call: ScheduledCall) {
 
 export type CallJson = ReturnType<typeof serializeCall>;
 
-export function serializeHistoryEntry(entry: HistoryEntry) {
+/**
+ * One line of a number's history. `appNumber` is the app's own number (`CALLER_ID`):
+ * `counterparty_is_app` says the other party was the app (a call it placed, or a call to it).
+ */
+export function serializeHistoryEntry(entry: HistoryEntry, appNumber: string) {
   return {
     created_at: iso(entry.createdAt),
     counterparty: entry.counterparty,
+    counterparty_is_app: entry.counterparty === appNumber,
     type: entry.type,
     duration: entry.duration ?? null,
     /** Who answered (`human`, `machine`, `fax`, `unknown`) where the provider detected it. */
     answered_by: entry.answeredBy ?? null,
+    /** Where the caller's voicemail can be fetched, where one was recorded. */
+    recording_url: entry.recordingUrl ?? null,
   };
 }
 

@@ -4,6 +4,13 @@ import type { Config } from './config.js';
 /** Where Twilio posts status callbacks: the URL it signs is exactly `PUBLIC_URL` + this path. */
 export const TWILIO_WEBHOOK_PATH = '/webhooks/twilio';
 
+/**
+ * Twilio's voice webhook for calls to the app's number (the number's "A call comes in" URL):
+ * `PUBLIC_URL` + this path. The TwiML answered there reports back to the same URL (`?step=dial`,
+ * `?step=voicemail`), so one route takes the call and each of its steps.
+ */
+export const TWILIO_VOICE_PATH = '/webhooks/twilio/voice';
+
 /** The Twilio variables of a configuration with `CALL_PROVIDER=twilio`, which `loadConfig` checked. */
 export function twilioSettings(config: Config) {
   const { TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL } = config;

@@ -27,8 +27,20 @@ describe('formatPhone', () => {
   it('writes North American numbers the way people read them, others as given', () => {
     expect(formatPhone('+13018040009')).toBe('+1 (301) 804-0009');
     expect(formatPhone('13018040009')).toBe('+1 (301) 804-0009');
-    expect(formatPhone('+442079460958')).toBe('+442079460958');
     expect(formatPhone('call-me')).toBe('call-me');
+  });
+
+  it('sets the country code of any international number apart, whatever its length', () => {
+    expect(formatPhone('+442079460958')).toBe('+44 2079460958');
+    expect(formatPhone('+33123456789')).toBe('+33 123456789');
+    expect(formatPhone('+74951234567')).toBe('+7 4951234567');
+    expect(formatPhone('+35312345678')).toBe('+353 12345678');
+    expect(formatPhone('+97143001234')).toBe('+971 43001234');
+    expect(formatPhone('+8613812345678')).toBe('+86 13812345678');
+    // Not E.164: as given.
+    expect(formatPhone('+44 20')).toBe('+44 20');
+    expect(formatPhone('+0123456789')).toBe('+0123456789');
+    expect(formatPhone('00442079460958')).toBe('00442079460958');
   });
 });
 

@@ -25,14 +25,35 @@ export function viewerTimeZone(): string {
 }
 
 /**
- * North American numbers as `+1 (301) 804-0009` (from `+13018040009`, `13018040009` or
- * `(301) 804-0009`); other numbers as they are.
+ * The country calling codes of one and two digits (ITU-T E.164 assignments); every other code
+ * has three. Calling codes are prefix-free, so a number's code is the first of these it starts
+ * with, else its first three digits.
+ */
+const SHORT_CODES = new Set(
+  (
+    '1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 ' +
+    '60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98'
+  ).split(' '),
+);
+
+/**
+ * A number for people. North American numbers as `+1 (301) 804-0009` (from `+13018040009`,
+ * `13018040009` or `(301) 804-0009`); other international numbers (`+` and 8 to 15 digits) as
+ * `+44 2079460958`, their country code set apart and the rest as dialed (grouping it needs each
+ * country's plan: libphonenumber-js, 120 KB, more than the pages themselves); anything else as it
+ * is.
  */
 export function formatPhone(phone: string): string {
   const plain = /^[\d\s().+-]+$/.test(phone) ? phone.replace(/\D/g, '') : '';
+  const trimmed = phone.trim();
+  const international = trimmed.startsWith('+') && !trimmed.startsWith('+1');
   const nanp = /^1?([2-9]\d{2})(\d{3})(\d{4})$/.exec(plain);
-  const international = phone.trim().startsWith('+') && !phone.trim().startsWith('+1');
-  return nanp && !international ? `+1 (${nanp[1]}) ${nanp[2]}-${nanp[3]}` : phone;
+  if (nanp && !international) return `+1 (${nanp[1]}) ${nanp[2]}-${nanp[3]}`;
+  if (!trimmed.startsWith('+') || !/^\d{8,15}$/.test(plain) || plain.startsWith('0')) return phone;
+  const code =
+    [1, 2].map((n) => plain.slice(0, n)).find((prefix) => SHORT_CODES.has(prefix)) ??
+    plain.slice(0, 3);
+  return `+${code} ${plain.slice(code.length)}`;
 }
 
 /** A cheap check before asking the server: 8 to 15 digits, with the usual punctuation. */

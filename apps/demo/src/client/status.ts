@@ -1,5 +1,6 @@
 import { CALL_STATUSES, TERMINAL_STATUSES } from '@ringkit/call-client/status';
 import { html } from 'lit';
+import { outcomeWord } from './history-type.js';
 
 /**
  * Every status an element may show, in lifecycle order: the call statuses of
@@ -15,8 +16,9 @@ export const STATUS_ORDER = [
 
 export const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATUSES);
 
+/** A status in words: an outcome's one word (`OUTCOME_WORDS`) in lower case, else as it is. */
 export function statusLabel(status: string): string {
-  return status === 'no-answer' ? 'no answer' : status;
+  return outcomeWord(status)?.toLowerCase() ?? status;
 }
 
 /** A status pill; style it with `::part(status)` or `::part(status-completed)`. */

@@ -26,9 +26,21 @@ export type HistoryTypeJson = ReturnType<typeof serializeHistoryEntry>['type'];
  * One history row. Its `type` is read with `readHistoryType`: a server that only knows
  * `Completed` and `Missed`, or one that adds outcomes, is read too.
  */
-export type HistoryItemJson = Omit<ReturnType<typeof serializeHistoryEntry>, 'type'> & {
+export type HistoryItemJson = Omit<
+  ReturnType<typeof serializeHistoryEntry>,
+  'type' | 'recording_url' | 'counterparty_is_app'
+> & {
   type: HistoryTypeJson | (string & {});
+  /** Where the caller's voicemail can be fetched (an inbound call's); absent from older servers. */
+  recording_url?: string | null;
+  /** The other party is the app's own number; absent from older servers. */
+  counterparty_is_app?: boolean;
 };
+
+/** `GET /api/calls/:phone`: a page of history, and the app's own number (newer servers). */
+export interface HistoryPageJson extends Page<HistoryItemJson> {
+  app_number?: string | null;
+}
 
 export interface Page<T> {
   items: T[];

@@ -30,24 +30,65 @@ describe('GET /api/calls/:phone', () => {
     const res = await api(`${app.url}/api/calls/(650)%20555-0111`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
+      app_number: '+14155550100',
       items: [
         {
           created_at: '2024-05-02T10:00:00.000Z',
           counterparty: '+14155550100',
+          counterparty_is_app: true,
           type: 'Missed Outbound',
           duration: null,
           answered_by: null,
+          recording_url: null,
         },
         {
           created_at: '2024-05-01T10:00:00.000Z',
           counterparty: '+14155550100',
+          counterparty_is_app: true,
           type: 'Completed Inbound',
           duration: 125,
           answered_by: null,
+          recording_url: null,
         },
       ],
       next_cursor: null,
     });
+  });
+
+  it('says which number is the app’s, and where a voicemail left for it is', async () => {
+    await app.server.runtime.scheduler.recordCall({
+      id: 'twilio:CA-voicemail',
+      from: '+16505550222',
+      to: '+14155550100',
+      direction: 'inbound',
+      status: 'no-answer',
+      // Later than the seeded demo history, so first in the app's own.
+      startedAt: '2099-05-03T10:00:00Z',
+      endedAt: '2099-05-03T10:00:40Z',
+      recordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1',
+      recordingDurationS: 12,
+    });
+    const res = await api(`${app.url}/api/calls/%2B14155550100?limit=1`);
+    expect(res.json.app_number).toBe('+14155550100');
+    expect(res.json.items).toEqual([
+      {
+        created_at: '2099-05-03T10:00:00.000Z',
+        counterparty: '+16505550222',
+        counterparty_is_app: false,
+        type: 'Missed Inbound',
+        duration: null,
+        answered_by: null,
+        recording_url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1',
+      },
+    ]);
+    const caller = await api(`${app.url}/api/calls/%2B16505550222`);
+    expect(caller.json.items).toEqual([
+      expect.objectContaining({
+        counterparty: '+14155550100',
+        counterparty_is_app: true,
+        type: 'Missed Outbound',
+      }),
+    ]);
   });
 
   it('pages with limit and cursor through the seeded demo history', async () => {
@@ -80,7 +121,7 @@ describe('GET /api/calls/:phone', () => {
 
   it('answers an empty page for a valid number without calls', async () => {
     const res = await api(`${app.url}/api/calls/+442079460958`);
-    expect(res.json).toEqual({ items: [], next_cursor: null });
+    expect(res.json).toEqual({ app_number: '+14155550100', items: [], next_cursor: null });
   });
 
   it.each([

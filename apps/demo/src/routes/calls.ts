@@ -5,7 +5,10 @@ import type { Runtime } from '../runtime.js';
 import { serializeHistoryEntry } from '../serialize.js';
 import { limitParam, phoneParam, route } from '../validate.js';
 
-/** `GET /api/calls/:phone`: the history of one number, newest first. */
+/**
+ * `GET /api/calls/:phone`: the history of one number, newest first, and `app_number`, the app's
+ * own number (`CALLER_ID`), which each item's `counterparty_is_app` compares with.
+ */
 export function callsRouter(runtime: Runtime): Router {
   const router = Router();
   router.get(
@@ -27,7 +30,12 @@ export function callsRouter(runtime: Runtime): Router {
           cursor: query.cursor ?? null,
           limit: query.limit,
         });
-        res.json({ items: page.items.map(serializeHistoryEntry), next_cursor: page.nextCursor });
+        const appNumber = runtime.config.CALLER_ID;
+        res.json({
+          app_number: appNumber,
+          items: page.items.map((entry) => serializeHistoryEntry(entry, appNumber)),
+          next_cursor: page.nextCursor,
+        });
       },
     ),
   );

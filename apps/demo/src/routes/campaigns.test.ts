@@ -3,6 +3,9 @@
  * CSV upload), list, one with its entries, pause, resume, stop, the results download, live
  * events, and every refusal.
  */
+import { get, type IncomingMessage } from 'node:http';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
+import { startCallApiSimulator } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, eventually, openEvents, startTestApp, type TestApp } from '../_test-utils.js';
 import type { CampaignProgress } from '../serialize.js';
@@ -104,8 +107,14 @@ describe('POST /api/campaigns (JSON)', () => {
       message: '2 of 4 numbers are not valid phone numbers: row 2 ("42"), row 4 ("call me")',
       details: {
         invalid_numbers: [
-          { row: 2, phone: '42', message: 'not a valid phone number' },
-          { row: 4, phone: 'call me', message: 'not a valid phone number' },
+          { row: 2, index: 1, field: 'phone', phone: '42', message: 'not a valid phone number' },
+          {
+            row: 4,
+            index: 3,
+            field: 'phone',
+            phone: 'call me',
+            message: 'not a valid phone number',
+          },
         ],
       },
     });
@@ -198,8 +207,14 @@ describe('POST /api/campaigns (CSV upload)', () => {
     const res = await csv(`${app.url}/api/campaigns?name=lines`, body);
     expect(res.status).toBe(400);
     expect(res.json.error.details.invalid_numbers).toEqual([
-      { row: 3, phone: 'not, a number', message: 'not a valid phone number' },
-      { row: 5, phone: '12', message: 'not a valid phone number' },
+      {
+        row: 3,
+        line: 3,
+        field: 'phone',
+        phone: 'not, a number',
+        message: 'not a valid phone number',
+      },
+      { row: 5, line: 5, field: 'phone', phone: '12', message: 'not a valid phone number' },
     ]);
     expect((await api(`${app.url}/api/campaigns/lines`)).status).toBe(404);
   });
@@ -451,6 +466,119 @@ describe('GET /api/campaigns/:id/results.csv', () => {
       expect(callId).toMatch(/^\d+$/);
       expect(Date.parse(startedAt!)).toBeLessThanOrEqual(Date.parse(endedAt!));
     }
+  });
+});
+
+describe('GET /api/campaigns/:id/results.csv after a stop', () => {
+  it('keeps the outcome, call id and attempts of a call that rang, also read back after a restart', async () => {
+    // Every call rings, then ends busy; a number may be tried three times.
+    const polling = await startCallApiSimulator({ flavour: 'polling', port: 0, seed: 1 });
+    const webhook = await startCallApiSimulator({
+      flavour: 'webhook',
+      port: 0,
+      stepMs: [150, 250],
+      seed: 2,
+      outcomes: { busy: 1 },
+    });
+    const campaigns = createMemoryStore();
+    // The store outlives the first server, as a file or a database would.
+    const kept = { ...campaigns, close: async () => {} };
+    try {
+      app = await startTestApp({ simulators: { polling, webhook }, campaignStore: kept });
+      await api(`${app.url}/api/campaigns`, {
+        method: 'POST',
+        body: { name: 'busy-stop', numbers: NUMBERS, concurrency: 1, max_attempts: 3 },
+      });
+      await until('busy-stop', (json) => json.progress.live === 1);
+      expect(
+        (await api(`${app.url}/api/campaigns/busy-stop/stop`, { method: 'POST' })).status,
+      ).toBe(200);
+      // The call in flight ends busy after the stop: it is not tried again.
+      const ended = await until(
+        'busy-stop',
+        (json) => json.progress.live === 0 && json.progress.missed === 1,
+      );
+      expect(ended.progress).toMatchObject({ dialed: 1, missed: 1, canceled: 2 });
+      const results = await api(`${app.url}/api/campaigns/busy-stop/results.csv`);
+      const rows = results.text
+        .split('\r\n')
+        .slice(1, -1)
+        .map((line) => line.split(','));
+      const callId = webhook.calls()[0]!.id;
+      expect(
+        rows.map(([index, phone, status, attempts, id]) => [index, phone, status, attempts, id]),
+      ).toEqual([
+        ['0', E164[0], 'busy', '1', callId],
+        ['1', E164[1], 'canceled', '0', ''],
+        ['2', E164[2], 'canceled', '0', ''],
+      ]);
+      // Each ended; only the number dialed has a start.
+      expect(rows.map((row) => [row[5] !== '', row[6] !== ''])).toEqual([
+        [true, true],
+        [false, true],
+        [false, true],
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(webhook.calls()).toHaveLength(1);
+
+      // Another server on the same store reads the same results.
+      await app.close();
+      app = await startTestApp({ simulators: { polling, webhook }, campaignStore: kept });
+      const again = await api(`${app.url}/api/campaigns/busy-stop/results.csv`);
+      expect(again.text).toBe(results.text);
+      expect(webhook.calls()).toHaveLength(1);
+    } finally {
+      await app?.close();
+      app = undefined;
+      await Promise.all([polling.close(), webhook.close(), campaigns.close()]);
+    }
+  });
+});
+
+describe('GET /api/campaigns/:id/results.csv, streamed', () => {
+  it('sends the rows as it reads them, to a client that reads slowly too, and a JSON 404 for a missing campaign', async () => {
+    app = await startTestApp();
+    const numbers = Array.from({ length: 1200 }, (_, i) => `1301804${String(i).padStart(4, '0')}`);
+    await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'large', numbers, concurrency: 1 },
+    });
+    await api(`${app.url}/api/campaigns/large/stop`, { method: 'POST' });
+    const ended = ({ progress: p }: { progress: CampaignProgress }) =>
+      p.live === 0 && p.completed + p.missed + p.unknown + p.canceled === numbers.length;
+    await until('large', ended);
+
+    // A client that reads nothing for a while, then everything.
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      get(`${app!.url}/api/campaigns/large/results.csv`, resolve).on('error', reject);
+    });
+    res.pause();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['transfer-encoding']).toBe('chunked');
+    expect(res.headers['content-length']).toBeUndefined();
+    const lines = text.split('\r\n');
+    expect(lines[0]).toBe(
+      'index,phone,status,attempts,call_id,started_at,ended_at,answered_by,error',
+    );
+    expect(lines).toHaveLength(numbers.length + 2);
+    expect(lines.slice(1, -1).map((line) => line.split(',').slice(0, 2))).toEqual(
+      numbers.map((n, i) => [String(i), `+${n}`]),
+    );
+    expect(lines.slice(1, -1).filter((line) => line.split(',')[2] === 'canceled').length).toBe(
+      numbers.length - (await campaign('large')).progress.dialed,
+    );
+    expect((await api(`${app.url}/api/campaigns/large/results.csv`)).text).toBe(text);
+
+    const missing = await api(`${app.url}/api/campaigns/nobody/results.csv`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(missing.headers.get('content-disposition')).toBeNull();
+    expect(missing.json.error.code).toBe('not_found');
   });
 });
 

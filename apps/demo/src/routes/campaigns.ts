@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { callOptionsSchema, isValidPhoneNumber } from '@ringkit/call-client';
+import {
+  isUnsupportedCallOptionError,
+  isValidPhoneNumber,
+  type CallProvider,
+  type UnsupportedCallOptionError,
+} from '@ringkit/call-client';
 import type { DialerEntry } from '@ringkit/dialer';
 import { decodeCursor } from '@ringkit/scheduler-core';
-import { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { rawBody } from '../body.js';
+import { checkCallFields } from '../call-options.js';
 import { DEFAULT_CAMPAIGN, type CampaignNumber, type CreateCampaignInput } from '../campaigns.js';
 import { csvLine, CsvSyntaxError, parseCsv } from '../csv.js';
 import { ApiError } from '../http-errors.js';
@@ -23,8 +29,6 @@ const name = z
     'must be 1 to 100 of A-Z a-z 0-9 _ . - starting with a letter or a digit',
   );
 
-const say = callOptionsSchema.shape.say.unwrap();
-
 const options = {
   name: name.optional(),
   concurrency: z.int().min(1).max(100).optional(),
@@ -38,7 +42,8 @@ const createBody = z.strictObject({
     .array(
       z.union([
         z.string().max(64),
-        z.strictObject({ phone: z.string().max(64), say: say.optional() }),
+        // What `say` may be is checked with the CSV's, row by row (checkRows).
+        z.strictObject({ phone: z.string().max(64), say: z.string().optional() }),
       ]),
     )
     .min(1)
@@ -86,31 +91,83 @@ const entriesQuery = z.strictObject({
 interface ListRow {
   /** The row as the client counts it: the CSV's line, or the position in `numbers` from 1. */
   row: number;
+  /** Where the row is, in the client's words: `{ line }` in a CSV, `{ index }` in `numbers`. */
+  at: { line: number } | { index: number };
   phone: string;
   say: string | undefined;
 }
 
-/** `400` listing every row whose number is not one. */
-function toNumbers(rows: ListRow[]): CampaignNumber[] {
-  const invalid = rows.filter((r) => !isValidPhoneNumber(r.phone));
-  if (invalid.length > 0) {
-    const listed = invalid.slice(0, 5).map((r) => `row ${r.row} (${JSON.stringify(r.phone)})`);
-    throw new ApiError(
-      400,
-      'invalid_numbers',
-      `${invalid.length} of ${rows.length} numbers are not valid phone numbers: ${listed.join(', ')}` +
-        (invalid.length > 5 ? ', …' : ''),
-      {
-        invalid_numbers: invalid.map((r) => ({
-          row: r.row,
-          phone: r.phone,
-          message: 'not a valid phone number',
-        })),
-      },
-    );
-  }
-  return rows.map((r) =>
-    r.say === undefined ? r.phone : { phone: r.phone, call: { say: r.say } },
+/** A field of a row that cannot be dialed, as `details.invalid_numbers` lists it. */
+interface InvalidRow {
+  row: number;
+  line?: number;
+  index?: number;
+  field: 'phone' | 'say';
+  phone: string;
+  message: string;
+}
+
+/**
+ * The list's numbers, every row checked before anything is created: its number, and what its
+ * call says with the one check of every route (`checkCallFields`: call-client's rule for `say`,
+ * then what `provider` refuses, as the dialer checks it again). `400 invalid_numbers` lists
+ * every field refused, by row (the CSV's line, or the index in `numbers`); a message the
+ * provider cannot say at all is `400 unsupported_call_option`, once the rows are otherwise valid.
+ */
+function checkRows(rows: ListRow[], provider: CallProvider): CampaignNumber[] {
+  const invalid: InvalidRow[] = [];
+  let unsupported: UnsupportedCallOptionError | undefined;
+  const numbers = rows.map((r): CampaignNumber => {
+    const where = { row: r.row, ...r.at };
+    if (!isValidPhoneNumber(r.phone)) {
+      invalid.push({
+        ...where,
+        field: 'phone',
+        phone: r.phone,
+        message: 'not a valid phone number',
+      });
+    }
+    if (r.say === undefined) return r.phone;
+    let checked: ReturnType<typeof checkCallFields>;
+    try {
+      checked = checkCallFields(provider, { message: r.say });
+    } catch (error) {
+      if (!isUnsupportedCallOptionError(error)) throw error;
+      unsupported ??= error;
+      return r.phone;
+    }
+    for (const issue of checked.issues) {
+      invalid.push({ ...where, field: 'say', phone: r.phone, message: issue.message });
+    }
+    return checked.call?.say === undefined
+      ? r.phone
+      : { phone: r.phone, call: { say: checked.call.say } };
+  });
+  if (invalid.length > 0) throw invalidRows(rows.length, invalid);
+  if (unsupported) throw unsupported;
+  return numbers;
+}
+
+/** `400 invalid_numbers`: how many rows cannot be dialed, the first few named, and every field. */
+function invalidRows(total: number, invalid: InvalidRow[]): ApiError {
+  const count = new Set(invalid.map((r) => r.row)).size;
+  const phones = invalid.every((r) => r.field === 'phone');
+  const says = invalid.every((r) => r.field === 'say');
+  const named = invalid.slice(0, 5).map((r) => {
+    if (phones) return `row ${r.row} (${JSON.stringify(r.phone)})`;
+    if (says) return `row ${r.row} (${r.message})`;
+    return `row ${r.row} ${r.field} (${r.field === 'phone' ? JSON.stringify(r.phone) : r.message})`;
+  });
+  const what = phones
+    ? 'are not valid phone numbers'
+    : says
+      ? 'have a message the provider refuses'
+      : 'cannot be dialed';
+  return new ApiError(
+    400,
+    'invalid_numbers',
+    `${count} of ${total} numbers ${what}: ${named.join(', ')}` + (invalid.length > 5 ? ', …' : ''),
+    { invalid_numbers: invalid },
   );
 }
 
@@ -170,9 +227,12 @@ function csvRows(body: Buffer): ListRow[] {
     );
   }
   return records.map((r) => {
+    // An empty cell, as a spreadsheet writes a missing value, is no message; any other text,
+    // blank or not, is checked as every message is (checkRows).
     const text = columns.say === -1 ? '' : (r.fields[columns.say] ?? '');
     return {
       row: r.line,
+      at: { line: r.line },
       phone: (r.fields[columns.phone] ?? '').trim(),
       say: text === '' ? undefined : text,
     };
@@ -226,12 +286,36 @@ function resultLine(entry: DialerEntry): string {
   ]);
 }
 
+/**
+ * Writes `chunk` to the response, waiting for `'drain'` when its buffer is full. `false` once
+ * the client has gone (the response closed before it drained).
+ */
+function send(res: Response, chunk: string): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  if (res.write(chunk)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const settle = (open: boolean) => {
+      res.off('drain', drained);
+      res.off('close', closed);
+      resolve(open);
+    };
+    const drained = () => settle(true);
+    const closed = () => settle(false);
+    res.once('drain', drained);
+    res.once('close', closed);
+  });
+}
+
 /** `/api/campaigns`: durable campaigns, several at once (see the README's API table). */
 export function campaignsRouter(runtime: Runtime): Router {
-  const { campaigns } = runtime;
+  const { campaigns, campaignProvider } = runtime;
   const router = Router();
 
-  async function create(input: Omit<CreateCampaignInput, 'name'> & { name?: string | undefined }) {
+  async function create(
+    rows: ListRow[],
+    input: Omit<CreateCampaignInput, 'name' | 'numbers'> & { name?: string | undefined },
+  ) {
+    const numbers = checkRows(rows, campaignProvider);
     const chosen = input.name ?? generatedName();
     if (chosen === DEFAULT_CAMPAIGN) {
       throw new ApiError(
@@ -240,7 +324,7 @@ export function campaignsRouter(runtime: Runtime): Router {
         `The name "${DEFAULT_CAMPAIGN}" is the configured list's (POST /api/dialer/start)`,
       );
     }
-    return campaigns.create({ ...input, name: chosen });
+    return await campaigns.create({ ...input, name: chosen, numbers });
   }
 
   const created = (res: Parameters<RequestHandler>[1], view: Awaited<ReturnType<typeof create>>) =>
@@ -265,9 +349,8 @@ export function campaignsRouter(runtime: Runtime): Router {
           `At most ${MAX_CAMPAIGN_NUMBERS} numbers per campaign`,
         );
       }
-      const view = await create({
+      const view = await create(rows, {
         name: query.name,
-        numbers: toNumbers(rows),
         concurrency: query.concurrency,
         callsPerSecond: query.calls_per_second,
         maxAttempts: query.max_attempts,
@@ -281,12 +364,11 @@ export function campaignsRouter(runtime: Runtime): Router {
     ...route({ body: createBody }, async ({ body }, res) => {
       const rows = body.numbers.map((n, i) =>
         typeof n === 'string'
-          ? { row: i + 1, phone: n.trim(), say: undefined }
-          : { row: i + 1, phone: n.phone.trim(), say: n.say },
+          ? { row: i + 1, at: { index: i }, phone: n.trim(), say: undefined }
+          : { row: i + 1, at: { index: i }, phone: n.phone.trim(), say: n.say },
       );
-      const view = await create({
+      const view = await create(rows, {
         name: body.name,
-        numbers: toNumbers(rows),
         concurrency: body.concurrency,
         callsPerSecond: body.calls_per_second,
         maxAttempts: body.max_attempts,
@@ -330,12 +412,18 @@ export function campaignsRouter(runtime: Runtime): Router {
   router.get(
     '/:id/results.csv',
     ...route({ params: idParams }, async ({ params }, res) => {
-      const { snapshot } = await campaigns.get(params.id);
-      res
-        .status(200)
-        .type('text/csv; charset=utf-8')
-        .attachment(`${params.id}-results.csv`)
-        .send(csvLine(resultColumns) + snapshot.entries.map(resultLine).join(''));
+      const entries = campaigns.results(params.id)[Symbol.asyncIterator]();
+      // The first entry is read before any byte is sent: a missing campaign is a JSON 404.
+      let next = await entries.next();
+      res.status(200).type('text/csv; charset=utf-8').attachment(`${params.id}-results.csv`);
+      let open = await send(res, csvLine(resultColumns));
+      while (open && !next.done) {
+        open = await send(res, resultLine(next.value));
+        if (open) next = await entries.next();
+      }
+      // The client went away: the store is read no further.
+      if (!open) await entries.return?.();
+      else res.end();
     }),
   );
 

@@ -5,6 +5,7 @@
  */
 import type { StatusCallbackDeliverer } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CALL_PROVIDER_OPTIONS } from '../config.js';
 import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
 
 let app: TestApp | undefined;
@@ -43,6 +44,8 @@ describe('with the Twilio provider', () => {
       provider: 'twilio',
       call_options: ['message', 'machine_detection'],
     });
+    // What the configuration checks DIALER_MESSAGE against is what the client says.
+    expect(app.server.runtime.callOptions).toEqual(CALL_PROVIDER_OPTIONS.twilio);
   });
 
   it('stores a message and machine detection, shows them, and sends them to Twilio', async () => {
@@ -143,6 +146,7 @@ describe('with the mock provider, which takes only a number', () => {
       provider: 'mock',
       call_options: [],
     });
+    expect(app.server.runtime.callOptions).toEqual(CALL_PROVIDER_OPTIONS.mock);
   });
 
   it.each([
@@ -165,9 +169,9 @@ describe('with the mock provider, which takes only a number', () => {
     expect(app.polling.calls()).toEqual([]);
   });
 
-  it('takes an empty message and machine detection off, which ask for nothing', async () => {
+  it('takes machine detection off, which asks for nothing', async () => {
     app = await startTestApp();
-    const res = await schedule({ message: '   ', machine_detection: 'off' });
+    const res = await schedule({ machine_detection: 'off' });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ message: null, machine_detection: 'off' });
   });
@@ -176,6 +180,7 @@ describe('with the mock provider, which takes only a number', () => {
     ['message', { message: 42 }],
     ['message', { message: 'x'.repeat(4001) }],
     ['message', { message: 'Ring \u0007 ring' }],
+    ['message', { message: '   ' }],
     ['machine_detection', { machine_detection: 'sometimes' }],
     ['machine_detection', { machine_detection: true }],
   ])('refuses a malformed %s with invalid_request on its field', async (field, body) => {

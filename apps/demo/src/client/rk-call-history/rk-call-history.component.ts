@@ -3,20 +3,28 @@ import { apiBase, request, type ApiRequestError } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
 import { formatDateTime, formatDuration, formatPhone, phoneKey } from '../format.js';
-import { answeredByLabel, readHistoryType } from '../history-type.js';
-import type { HistoryEventJson, HistoryItemJson, Page } from '../types.js';
+import { answeredByLabel, isAppNumber, readHistoryRow } from '../history-type.js';
+import type { HistoryEventJson, HistoryItemJson, HistoryPageJson } from '../types.js';
 import { styles } from './rk-call-history.styles.js';
+
+/** Whether `href` is of the page's own origin. */
+const sameOrigin = (href: string) => new URL(href).origin === location.origin;
 
 /**
  * `<rk-call-history phone="13018040009">`: the calls of one number, newest first, a page at a
- * time; the first page refreshes when a call involving the number is recorded. Without a
- * `phone`, it asks for one.
+ * time; the first page refreshes when a call involving the number is recorded (an older page
+ * stays, and offers the newest). Without a `phone`, it asks for one. Calls with the app's own
+ * number say so (`Called by this app`, `Called this app`), the app's own page says it is, and a
+ * caller's voicemail can be played.
  *
  * @fires rk-history-page - a page was shown; `detail: { phone, page, items }`
  * @fires rk-error - a request failed; `detail: { message, code, status }`
  * @csspart table - the table; `row` each row; `type` each type cell
  * @csspart answered-by - the mark of a call a machine (`answered-by-machine`, "Voicemail") or a
  *   fax (`answered-by-fax`) answered, where the provider detected it
+ * @csspart voicemail - a caller's voicemail: a player and a link to it
+ * @csspart own-number - on the app's own number's page, the mark in the heading
+ * @csspart newer - on an older page, the notice that newer calls came in
  * @csspart pager - the paging buttons
  * @csspart lookup - without a number, the form that asks for one
  */
@@ -30,6 +38,8 @@ export class RkCallHistoryElement extends LitElement {
     nextCursor: { state: true },
     loading: { state: true },
     error: { state: true },
+    appNumber: { state: true },
+    newer: { state: true },
   };
 
   /** The API's base URL; same origin when left out. */
@@ -43,6 +53,10 @@ export class RkCallHistoryElement extends LitElement {
   declare protected nextCursor: string | null;
   declare protected loading: boolean;
   declare protected error: string;
+  /** The app's own number, as the API gave it (`null` from servers that do not say). */
+  declare protected appNumber: string | null;
+  /** On an older page: calls of the number were recorded since the first page was read. */
+  declare protected newer: boolean;
   /** The cursor of each page shown so far; `null` for the first. */
   private cursors: (string | null)[] = [null];
   private readonly live = new LiveController(this, {
@@ -51,9 +65,10 @@ export class RkCallHistoryElement extends LitElement {
     events: {
       history: (data) => {
         const { phones } = data as HistoryEventJson;
-        if (this.page === 0 && phones.some((p) => phoneKey(p) === phoneKey(this.phone))) {
-          void this.load(null, 0);
-        }
+        if (!phones.some((p) => phoneKey(p) === phoneKey(this.phone))) return;
+        // An older page stays where it is (its cursor still reads the same calls).
+        if (this.page === 0) void this.load(null, 0);
+        else this.newer = true;
       },
     },
     // It loads when it has a number (`willUpdate`), and again when the stream (re)opens.
@@ -72,6 +87,8 @@ export class RkCallHistoryElement extends LitElement {
     this.nextCursor = null;
     this.loading = false;
     this.error = '';
+    this.appNumber = null;
+    this.newer = false;
   }
 
   static override styles = styles;
@@ -88,6 +105,7 @@ export class RkCallHistoryElement extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if ((changed.has('phone') || changed.has('api') || changed.has('pageSize')) && this.phone) {
       this.cursors = [null];
+      if (changed.has('phone')) this.appNumber = null;
       void this.load(null, 0);
     }
   }
@@ -101,13 +119,15 @@ export class RkCallHistoryElement extends LitElement {
     const size = Math.min(100, Math.max(1, Math.trunc(this.pageSize) || 20));
     const query = `limit=${size}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     try {
-      const result = await request<Page<HistoryItemJson>>(
+      const result = await request<HistoryPageJson>(
         this.base,
         `/api/calls/${encodeURIComponent(this.phone)}?${query}`,
         { signal: controller.signal },
       );
       this.items = result.items;
       this.nextCursor = result.next_cursor;
+      if (typeof result.app_number === 'string') this.appNumber = result.app_number;
+      if (page === 0) this.newer = false;
       this.page = page;
       this.cursors[page] = cursor;
       this.cursors.length = page + 1;
@@ -135,17 +155,23 @@ export class RkCallHistoryElement extends LitElement {
   }
 
   private row(item: HistoryItemJson) {
-    const type = readHistoryType(item.type);
+    const type = readHistoryRow(item, this.appNumber);
     const ended = type.outcome !== 'in-progress';
     const answeredBy = answeredByLabel(item.answered_by);
+    const counterparty = formatPhone(item.counterparty);
     return html`
-      <tr part="row" data-type=${item.type} data-outcome=${type.outcome}>
+      <tr
+        part="row"
+        data-type=${item.type}
+        data-outcome=${type.outcome}
+        data-with-app=${type.withApp ? 'true' : nothing}
+      >
         <td class="when">
           <time datetime=${item.created_at ?? ''}>${formatDateTime(item.created_at)}</time>
         </td>
         <td class="who">
           <a class="phone" href="${this.base}/calls/${encodeURIComponent(item.counterparty)}"
-            >${formatPhone(item.counterparty)}</a
+            >${counterparty}</a
           >
         </td>
         <td class="kind">
@@ -157,7 +183,9 @@ export class RkCallHistoryElement extends LitElement {
                   >`
                 : nothing
             }<span class="outcome">${type.outcomeLabel}</span>
-            ${type.directionLabel}
+            <span class="direction"
+              >${type.directionLabel}${type.withApp ? ` (${counterparty})` : ''}</span
+            >
           </span>
           ${
             answeredBy
@@ -169,6 +197,7 @@ export class RkCallHistoryElement extends LitElement {
                 >`
               : nothing
           }
+          ${type.voicemail ? this.voicemail(type.voicemail, item) : nothing}
         </td>
         <td class="duration">
           ${
@@ -179,6 +208,31 @@ export class RkCallHistoryElement extends LitElement {
           }
         </td>
       </tr>
+    `;
+  }
+
+  /**
+   * A caller's voicemail: a link to it (it opens in a new tab), and a player where the page may
+   * load it (a recording of the page's own origin: the demo's CSP loads media from it alone).
+   */
+  private voicemail(href: string, item: HistoryItemJson) {
+    const from = `from ${formatPhone(item.counterparty)}`;
+    return html`
+      <div class="voicemail" part="voicemail">
+        ${
+          sameOrigin(href)
+            ? html`<audio
+                controls
+                preload="none"
+                src=${href}
+                aria-label="Voicemail ${from}"
+              ></audio>`
+            : nothing
+        }
+        <a href=${href} target="_blank" rel="noopener noreferrer"
+          >Voicemail<span class="sr-only"> ${from}</span></a
+        >
+      </div>
     `;
   }
 
@@ -216,11 +270,37 @@ export class RkCallHistoryElement extends LitElement {
         </section>
       `;
     }
-    const heading = `Calls of ${formatPhone(this.phone)}`;
+    const own = isAppNumber(this.phone, this.appNumber);
+    const heading = `Calls of ${formatPhone(this.phone)}${own ? ", this app's own number" : ''}`;
     const paged = this.page > 0 || this.nextCursor !== null;
     return html`
       <section class="card" part="history" aria-labelledby="history-heading">
-        <h2 id="history-heading">${heading}</h2>
+        <h2 id="history-heading">
+          Calls of
+          ${formatPhone(this.phone)}${
+            own
+              ? html`<span class="own-number" part="own-number"
+                  ><span class="sr-only">, </span>This app's own number</span
+                >`
+              : nothing
+          }
+        </h2>
+        ${
+          own
+            ? html`<p class="muted">
+                Calls people made to this app are Inbound, with the caller's number; calls it placed
+                are Outbound.
+              </p>`
+            : nothing
+        }
+        ${
+          this.newer && this.page > 0
+            ? html`<p class="newer" part="newer" role="status">
+                New calls came in.
+                <button class="small" @click=${() => this.go(0)}>Show the newest</button>
+              </p>`
+            : nothing
+        }
         ${this.error ? html`<p class="notice" role="alert">${this.error}</p>` : nothing}
         ${
           !this.error && !this.loading && this.items.length === 0 && this.page === 0

@@ -38,9 +38,14 @@ export const styles = [
     }
     .type {
       display: inline-flex;
+      flex-wrap: wrap;
       align-items: center;
       gap: 0.375rem;
       font-weight: 600;
+    }
+    /* The outcome stays whole; a long direction (with the app's number) wraps on a narrow page. */
+    .outcome,
+    .arrow {
       white-space: nowrap;
     }
     .outcome {
@@ -99,6 +104,33 @@ export const styles = [
     }
     .arrow {
       font-size: 1.1em;
+    }
+    h2 .own-number {
+      display: inline-block;
+      margin-left: 0.5rem;
+      padding: 0.125rem 0.5rem;
+      border-radius: 999px;
+      font-size: 0.8125rem;
+      vertical-align: middle;
+      color: var(--_accent);
+      box-shadow: inset 0 0 0 1px currentColor;
+    }
+    .voicemail {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0.5rem;
+      margin-top: 0.375rem;
+    }
+    .voicemail audio {
+      height: 2rem;
+      max-width: 100%;
+    }
+    .newer {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0.5rem;
     }
     nav {
       display: flex;

@@ -2,17 +2,18 @@ import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
 import { ApiRequestError, apiBase, apiToken, request } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
+import { OUTCOME_WORDS } from '../history-type.js';
 import type { CampaignJson, Page } from '../types.js';
 import { styles } from './rk-campaigns.styles.js';
 
-/** The progress figures shown for each campaign, in order, with their labels. */
+/** The progress figures shown for each campaign, in order, with their labels (outcomes in their one word). */
 const FIGURES = [
   ['dialed', 'dialed'],
   ['live', 'live'],
-  ['completed', 'completed'],
-  ['missed', 'missed'],
-  ['unknown', 'unknown outcome'],
-  ['canceled', 'canceled'],
+  ['completed', OUTCOME_WORDS.completed.toLowerCase()],
+  ['missed', OUTCOME_WORDS.missed.toLowerCase()],
+  ['unknown', OUTCOME_WORDS.unknown.toLowerCase()],
+  ['canceled', OUTCOME_WORDS.canceled.toLowerCase()],
 ] as const;
 
 const ended = (c: CampaignJson) =>

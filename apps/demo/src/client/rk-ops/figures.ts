@@ -2,6 +2,7 @@
  * What `<rk-ops>` draws and says: its charts, their lines, their headline figures (over the
  * sample's window, or now for calls in flight) and which points a chart marks on their own.
  */
+import { OUTCOME_WORDS } from '../history-type.js';
 import type { OpsSampleJson } from '../types.js';
 
 /** One line of a chart: its legend, its colour and how a sample gives its value. */
@@ -38,11 +39,11 @@ const fmt = (value: number | null, unit: string) =>
 
 /** Each terminal status: its legend, colour and dash (no two alike in both). */
 const ENDED = [
-  ['completed', 'Completed', '#116329', undefined],
-  ['busy', 'Busy', '#bc4c00', undefined],
-  ['no-answer', 'No answer', '#7d4e00', [6, 4]],
-  ['failed', 'Failed', '#a40e26', [2, 3]],
-  ['canceled', 'Canceled', '#59636e', [8, 3, 2, 3]],
+  ['completed', OUTCOME_WORDS.completed, '#116329', undefined],
+  ['busy', OUTCOME_WORDS.busy, '#bc4c00', undefined],
+  ['no-answer', OUTCOME_WORDS['no-answer'], '#7d4e00', [6, 4]],
+  ['failed', OUTCOME_WORDS.failed, '#a40e26', [2, 3]],
+  ['canceled', OUTCOME_WORDS.canceled, '#59636e', [8, 3, 2, 3]],
 ] as const;
 
 /** A chart of the p50 and p99, in ms, of one of the sample's timings. */
