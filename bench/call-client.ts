@@ -29,8 +29,8 @@ import { TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import ky from 'ky';
-import { quick, summarize, table } from './_stats.js';
-import { closeChild, forkReady, SIMULATOR_SCRIPT } from './_child.js';
+import { quick, table } from './_stats.js';
+import { compareRunners, plainFetch, run, startSimulator, type Place } from './_placement.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,8 +47,6 @@ const CONCURRENCY = [1, 10];
 const TO = '+14155552671';
 const only = args.only;
 
-type Place = () => Promise<unknown>;
-
 /** A tracer whose spans are recorded and batched like an application's, then dropped. */
 const tracerProvider = new TracerProvider({
   spanProcessors: [
@@ -61,70 +59,6 @@ const tracerProvider = new TracerProvider({
   ],
 });
 const tracer = tracerProvider.getTracer('bench');
-
-interface Run {
-  perSecond: number;
-  p50: number;
-  p99: number;
-  /** CPU of this process per call, µs. */
-  cpuUs: number;
-}
-
-async function run(place: Place, calls: number, concurrency: number): Promise<Run> {
-  const latencies: number[] = [];
-  let next = 0;
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < calls) {
-        next += 1;
-        const t0 = performance.now();
-        await place();
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  return {
-    ...summarize(latencies),
-    perSecond: calls / seconds,
-    cpuUs: (used.user + used.system) / calls,
-  };
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-/** A simulator of `flavour` in a process of its own; its steps are too slow to matter here. */
-async function startSimulator(flavour: 'polling' | 'webhook' | 'twilio') {
-  const { child, ready } = await forkReady(SIMULATOR_SCRIPT, [
-    JSON.stringify({ flavour, stepMs: 600_000 }),
-  ]);
-  // The simulator keeps the numbers it was called with until asked: take them now and then.
-  const drain = setInterval(() => child.send({ type: 'take' }), 1_000);
-  child.on('message', () => undefined);
-  return {
-    url: ready.url,
-    async close() {
-      clearInterval(drain);
-      await closeChild(child);
-    },
-  };
-}
-
-/** Plain fetch: the request the client sends, its answer read as JSON, nothing else. */
-function plainFetch(url: string, headers: Record<string, string>, body: string): Place {
-  return async () => {
-    const response = await fetch(url, { method: 'POST', headers, body });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return response.json();
-  };
-}
 
 interface Subject {
   name: string;
@@ -207,43 +141,11 @@ for (const subject of subjects) {
   const runners = subject.runners(sim.url);
   for (const place of Object.values(runners)) await run(place, WARMUP, 8);
 
-  const rows: Array<Record<string, string | number>> = [];
-  for (const concurrency of CONCURRENCY) {
-    const rounds: Record<string, Run[]> = {};
-    for (let round = 0; round < ROUNDS; round += 1) {
-      // Alternate the order so no runner always goes first.
-      const names = Object.keys(runners);
-      if (round % 2 === 1) names.reverse();
-      for (const name of names)
-        (rounds[name] ??= []).push(await run(runners[name]!, CALLS, concurrency));
-    }
-    const med = (name: string, key: keyof Run) => median(rounds[name]!.map((r) => r[key]));
-    for (const name of Object.keys(runners)) {
-      rows.push({
-        concurrency,
-        runner: name,
-        'calls/s': med(name, 'perSecond'),
-        'p50 ms': med(name, 'p50'),
-        'p99 ms': med(name, 'p99'),
-        'CPU µs/call': med(name, 'cpuUs'),
-      });
-    }
-    // Each round's placeCall against the fetch of the same round, then the median.
-    const ratios = rounds['ringkit placeCall']!.map(
-      (r, i) => r.perSecond / rounds['plain fetch']![i]!.perSecond,
-    );
-    const cpuRatios = rounds['ringkit placeCall']!.map(
-      (r, i) => r.cpuUs / rounds['plain fetch']![i]!.cpuUs,
-    );
-    rows.push({
-      concurrency,
-      runner: 'placeCall / fetch',
-      'calls/s': median(ratios),
-      'p50 ms': '',
-      'p99 ms': '',
-      'CPU µs/call': median(cpuRatios),
-    });
-  }
+  const rows = await compareRunners(runners, {
+    calls: CALLS,
+    rounds: ROUNDS,
+    concurrency: CONCURRENCY,
+  });
   await sim.close();
   console.log(
     `\n${subject.name}: placeCall against plain fetch, simulator in another process, ` +

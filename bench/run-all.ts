@@ -6,6 +6,7 @@ const scripts = [
   'pipeline.ts',
   'call-client.ts',
   'twilio.ts',
+  'telnyx.ts',
   'polling.ts',
   'dialer.ts',
   'scheduler.ts',

@@ -1,0 +1,229 @@
+/**
+ * The durable section of `dialer.ts`: `createDialer({ store, campaign })` on the memory store,
+ * SQLite and PostgreSQL (worker processes) beside the in-memory dialer and p-queue.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { prepareDialer, preparePQueue } from './_dialer-drivers.js';
+import {
+  campaignInProcess,
+  campaignPostgres,
+  dropSchemas,
+  postgresReachable,
+  reachableWithin,
+  type CampaignRun,
+  type DurableKind,
+} from './_dialer-durable.js';
+import { benchProvider, type Bench } from './_dialer-provider.js';
+import { pct, printTable, ratio, refillOf } from './_dialer-report.js';
+import {
+  DURABLE_CONCURRENCY,
+  DURABLE_TOTAL,
+  PG_URL,
+  RANDOM_RUNS,
+  WORKERS,
+} from './_dialer-settings.js';
+
+/** Runs `prepare` on calls of 0–5 ms at `concurrency`, events dated as the durable rows get them. */
+async function memoryRun(
+  prepare: (bench: Bench, numbers: string[]) => () => Promise<unknown>,
+  numbers: string[],
+  concurrency: number,
+  seed: number,
+) {
+  const bench = benchProvider('random', numbers.length, seed, { concurrency, dated: true });
+  await prepare(bench, numbers)();
+  return { ...refillOf(bench), perSecond: bench.perSecond() };
+}
+
+type DurableColumn = 'dialer' | 'pqueue' | DurableKind;
+
+/** PostgreSQL runs that failed and were run again, with why (a shared server may restart). */
+const pgRetries: string[] = [];
+
+/**
+ * The PostgreSQL column's run, again from the start (a fresh schema and workers) when it fails,
+ * up to three times; `null` when every try failed.
+ */
+async function postgresRun(numbers: string[], concurrency: number, seed: number) {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await campaignPostgres(PG_URL, numbers, concurrency, WORKERS, seed);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      pgRetries.push(reason);
+      console.error(
+        `dialer: the PostgreSQL run failed (${reason}); ${attempt < 3 ? 'again' : 'left out'}`,
+      );
+      await dropSchemas(PG_URL).catch(() => {});
+      await reachableWithin(PG_URL, 120_000);
+    }
+  }
+  return null;
+}
+
+export async function durableSection(): Promise<void> {
+  const started = performance.now();
+  const total = DURABLE_TOTAL;
+  const numbers = Array.from({ length: total }, (_, i) => `+1301804${String(i).padStart(4, '0')}`);
+  const c = DURABLE_CONCURRENCY;
+  const postgres = await postgresReachable(PG_URL);
+  let columns: DurableColumn[] = ['dialer', 'pqueue', 'memory', 'sqlite'];
+  if (postgres) columns.push('postgres');
+  const label: Record<DurableColumn, string> = {
+    dialer: '@ringkit/dialer (memory path)',
+    pqueue: 'p-queue + deferred',
+    memory: 'durable, createMemoryStore()',
+    sqlite: 'durable, SQLite file',
+    postgres: `durable, PostgreSQL, ${WORKERS} workers`,
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`\ndialer: ${signal}, removing the bench's PostgreSQL schemas`);
+    void dropSchemas(PG_URL).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  // Warm-up (JIT, the stores' statements), not shown.
+  const warm = numbers.slice(0, 200);
+  await memoryRun((bench, list) => prepareDialer(bench, list, false, c), warm, c, 7);
+  await campaignInProcess('memory', warm, c, 7);
+  await campaignInProcess('sqlite', warm, c, 7);
+  const runs = new Map<
+    DurableColumn,
+    (Awaited<ReturnType<typeof memoryRun>> & Partial<CampaignRun>)[]
+  >(columns.map((column) => [column, []]));
+  // Interleaved runs, the same calls (seed) in every column of a run.
+  for (let i = 0; i < RANDOM_RUNS; i += 1) {
+    const seed = 42 + i;
+    for (const column of columns) {
+      const run =
+        column === 'dialer'
+          ? await memoryRun((bench, list) => prepareDialer(bench, list, false, c), numbers, c, seed)
+          : column === 'pqueue'
+            ? await memoryRun((bench, list) => preparePQueue(bench, list, c), numbers, c, seed)
+            : column === 'postgres'
+              ? await postgresRun(numbers, c, seed)
+              : await campaignInProcess(column, numbers, c, seed);
+      if (run) runs.get(column)!.push(run);
+    }
+  }
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  // A column none of whose runs finished (PostgreSQL failing three times) is left out.
+  columns = columns.filter((column) => runs.get(column)!.length > 0);
+
+  const mean = (column: DurableColumn, pick: (run: CampaignRun) => number | undefined) => {
+    const list = runs.get(column)!.map((run) => pick(run as CampaignRun) ?? NaN);
+    return list.reduce((sum, v) => sum + v, 0) / list.length;
+  };
+  const last = (column: DurableColumn) => runs.get(column)!.at(-1) as CampaignRun;
+  const durable = (column: DurableColumn) => column !== 'dialer' && column !== 'pqueue';
+  const base = mean('dialer', (run) => run.slotUse);
+  const us = (v: number) => `${v.toFixed(0)} µs`;
+  const cell = (
+    column: DurableColumn,
+    show: (column: DurableColumn) => string,
+    onlyDurable = false,
+  ) => (onlyDurable && !durable(column) ? '–' : show(column));
+  const table: string[][] = [
+    ['metric', ...columns.map((column) => label[column]), 'goal'],
+    [
+      'slot use while numbers remain',
+      ...columns.map((column) => pct(mean(column, (run) => run.slotUse))),
+      '≥ 99.9 % (memory path)',
+    ],
+    [
+      '  × the memory path',
+      ...columns.map((column) =>
+        ratio(
+          mean(column, (run) => run.slotUse),
+          base,
+        ),
+      ),
+      '',
+    ],
+    [
+      'calls per second',
+      ...columns.map((column) => mean(column, (run) => run.perSecond).toFixed(0)),
+      '',
+    ],
+    [
+      'refill latency p50 (terminal status → placeCall)',
+      ...columns.map((column) => us(mean(column, (run) => run.p50))),
+      '',
+    ],
+    ['refill latency p99', ...columns.map((column) => us(mean(column, (run) => run.p99))), ''],
+    [
+      'start() to the first placeCall',
+      ...columns.map((column) =>
+        cell(column, (col) => `${mean(col, (run) => run.firstCallMs).toFixed(0)} ms`, true),
+      ),
+      '',
+    ],
+    [
+      'rows held after the run: entries + call records',
+      ...columns.map((column) =>
+        cell(
+          column,
+          (col) => {
+            const run = last(col);
+            const entries = Object.values(run.entries).reduce((sum, n) => sum + n, 0);
+            return `${entries.toLocaleString('en')} + ${run.records.toLocaleString('en')}`;
+          },
+          true,
+        ),
+      ),
+      '',
+    ],
+    [
+      '  on disk (file + WAL; tables + indexes)',
+      ...columns.map((column) => {
+        const bytesOnDisk = durable(column) ? last(column).bytes : null;
+        return bytesOnDisk === null ? '–' : `${(bytesOnDisk / 1024 / 1024).toFixed(1)} MiB`;
+      }),
+      '',
+    ],
+  ];
+  console.log(
+    `\nDurable campaigns beside the memory path: ${total.toLocaleString('en')} numbers, concurrency ${c} (campaign-wide), calls of 0–5 ms, mean of ${RANDOM_RUNS} run(s), Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+  );
+  printTable(table);
+  const spread = (column: DurableColumn) =>
+    runs
+      .get(column)!
+      .map((run) => pct(run.slotUse))
+      .join(', ');
+  console.log(`\nslot use per run: ${columns.map((col) => `${col} ${spread(col)}`).join('; ')}`);
+  for (const column of columns.filter(durable)) {
+    const run = last(column);
+    const states = Object.entries(run.entries)
+      .map(([status, n]) => `${n} ${status}`)
+      .join(', ');
+    console.log(`${label[column]}: entries ${states}; ${run.errors.length} error events`);
+    for (const error of run.errors.slice(0, 5)) console.log(`  ${error}`);
+  }
+  if (pgRetries.length > 0) {
+    console.log(
+      `PostgreSQL runs failed and run again from the start: ${pgRetries.length} (${pgRetries.join('; ')})`,
+    );
+  }
+  if (columns.includes('postgres')) {
+    const diverted = mean('postgres', (run) => run.diverted);
+    console.log(
+      `PostgreSQL: ${WORKERS} worker processes on one schema and campaign; each placeCall is an IPC round trip to the provider in this process (inside its refill latency); a call's webhooks go to a worker drawn at random, or to the placing worker while its answer is not stored yet (${((100 * diverted) / total).toFixed(1)} % of calls); the workers' CPU ${us(mean('postgres', (run) => run.workerCpuUs))} per call, together`,
+    );
+  } else if (!postgres) {
+    console.log(`PostgreSQL at ${PG_URL} could not be reached: its column is left out.`);
+  }
+  // A slot alternates a call (2.5 ms on average here) and the time it stands empty: from the
+  // slot use, empty = call × (1 / use − 1) per call. The same empty time beside calls of 30 s
+  // (arithmetic, not measured) tells what the durable rows would reach with real calls.
+  const implied = columns.filter(durable).map((column) => {
+    const use = mean(column, (run) => run.slotUse);
+    const emptyMs = 2.5 * (1 / use - 1);
+    return `${column} ${emptyMs.toFixed(2)} ms → ${(3_000_000 / (30_000 + emptyMs)).toFixed(4)} %`;
+  });
+  console.log(
+    `a store round trip sits between a call's end and the next claim (the terminal status written, claimCampaign, the placement's mark written, then placeCall), so with calls of 0–5 ms the durable rows cannot reach the memory path's slot use. A slot's empty time per call, 2.5 ms × (1 / slot use − 1), and the slot use that empty time would leave beside 30 s calls (arithmetic): ${implied.join('; ')}`,
+  );
+  console.log(`${((performance.now() - started) / 1000).toFixed(1)} s in all`);
+}

@@ -1,0 +1,140 @@
+/**
+ * How `pipeline.ts` measures: CPU time of this process and of the PostgreSQL server, CPU
+ * profiles, a loop of placements at a concurrency, interleaved runs, and a row of lags.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { here, profile } from './_pipeline-settings.js';
+import { percentile } from './_stats.js';
+
+/** CPU time of this process over a span, as ms and as % of one core. */
+export function cpuMeter() {
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    const ms = (used.user + used.system) / 1000;
+    return { ms, percent: (100 * ms) / (performance.now() - t0) };
+  };
+}
+
+/**
+ * CPU time of the PostgreSQL server's processes on this machine (every process named
+ * `postgres`), in ms; `null` where `/proc` cannot tell (another OS, a server elsewhere).
+ */
+export function postgresCpuMs(): number | null {
+  try {
+    const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    let ticks = 0;
+    let found = false;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // ended meanwhile
+      }
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      // Fields after the name: state is the 3rd field of the line, utime the 14th, stime the 15th.
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      found = true;
+    }
+    return found ? ticks * tick : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  if (!profile) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile: data } = await session.post('Profiler.stop');
+    const dir = join(here, 'profiles');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `pipeline-${name}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(data));
+    console.log(`  profile: ${file}`);
+    session.disconnect();
+  }
+}
+
+export interface LoopResult {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  cpuPerCallUs: number;
+}
+
+/** `calls` invocations of `place`, `concurrency` at a time. */
+export async function loop(
+  place: (i: number) => Promise<unknown>,
+  calls: number,
+  concurrency: number,
+): Promise<LoopResult> {
+  const latencies = new Float64Array(calls);
+  let next = 0;
+  const cpu = cpuMeter();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        const i = next++;
+        const start = performance.now();
+        await place(i);
+        latencies[i] = performance.now() - start;
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  return {
+    perSecond: calls / seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    cpuPerCallUs: (cpu().ms * 1000) / calls,
+  };
+}
+
+export const medianBy = <T>(items: T[], key: (item: T) => number): T =>
+  [...items].sort((a, b) => key(a) - key(b))[items.length >> 1]!;
+
+/** Runs each way three times, interleaved, and keeps each one's median run by calls/s. */
+export async function compare(
+  ways: Record<string, (i: number) => Promise<unknown>>,
+  calls: number,
+  concurrency: number,
+) {
+  const results: Record<string, LoopResult[]> = {};
+  for (const place of Object.values(ways)) await loop(place, 200, concurrency); // warm-up
+  for (let run = 0; run < 3; run += 1) {
+    for (const [name, place] of Object.entries(ways)) {
+      (results[name] ??= []).push(await loop(place, calls, concurrency));
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(results).map(([name, list]) => [name, medianBy(list, (r) => r.perSecond)]),
+  );
+}
+
+export function lagRow(name: string, lags: number[], extra: Record<string, string | number> = {}) {
+  const sorted = [...lags].sort((a, b) => a - b);
+  return {
+    '': name,
+    'lag p50 ms': percentile(sorted, 50),
+    'lag p99 ms': percentile(sorted, 99),
+    'lag max ms': sorted.at(-1) ?? Number.NaN,
+    ...extra,
+  };
+}

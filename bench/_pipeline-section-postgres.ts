@@ -1,0 +1,110 @@
+/** Section 4 of `pipeline.ts`: PostgreSQL with several scheduler workers, beside as many fetch processes. */
+import { availableParallelism } from 'node:os';
+import { createMockCallApiClient } from '@ringkit/call-client';
+import { createScheduler } from '@ringkit/scheduler-core';
+import { startSim, startWorker } from './_pipeline-children.js';
+import { lagRow, postgresCpuMs } from './_pipeline-measure.js';
+import { collect, dueTimes, openStore } from './_pipeline-section-scheduler.js';
+import {
+  CALLER,
+  CONCURRENCY,
+  DUE_AT_ONCE,
+  FOLLOWED,
+  NO_STEPS,
+  PG_SCHEMA,
+  PG_URL,
+  PG_WORKERS,
+  sleep,
+} from './_pipeline-settings.js';
+import { table } from './_stats.js';
+
+export async function postgresWorkers() {
+  const calls = DUE_AT_ONCE * 2;
+  console.log(
+    `\n# PostgreSQL, ${PG_WORKERS} worker processes: ${calls} calls due at one instant, concurrency ${CONCURRENCY} each, beside ${PG_WORKERS} plain-fetch processes\n`,
+  );
+  // The floor: the same POSTs from as many processes.
+  const floorSim = await startSim({ flavour: 'polling', stepMs: NO_STEPS });
+  const loops = await Promise.all(
+    Array.from({ length: PG_WORKERS }, (_, w) =>
+      startWorker({
+        mode: 'fetch',
+        url: floorSim.url,
+        calls: calls / PG_WORKERS,
+        concurrency: CONCURRENCY,
+        offset: w * calls,
+      }),
+    ),
+  );
+  const t0 = performance.now();
+  for (const w of loops) w.child.send({ type: 'go' });
+  await Promise.all(loops.map((w) => w.next()));
+  const fetchPerSecond = calls / ((performance.now() - t0) / 1000);
+  for (const w of loops) w.child.kill();
+  await floorSim.close();
+
+  const sim = await startSim({ flavour: 'polling', stepMs: FOLLOWED });
+  const { store, dispose } = await openStore('postgres');
+  const workers = await Promise.all(
+    Array.from({ length: PG_WORKERS }, () =>
+      startWorker({
+        mode: 'scheduler',
+        url: sim.url,
+        connectionString: PG_URL!,
+        schema: PG_SCHEMA,
+        concurrency: CONCURRENCY,
+      }),
+    ),
+  );
+  const scheduling = createScheduler({
+    store,
+    provider: createMockCallApiClient({ baseUrl: sim.url }),
+    callerId: CALLER,
+  });
+  const start = Date.now() + 2_000;
+  const due = dueTimes(calls, start, 0);
+  await scheduling.scheduleMany([...due].map(([to, at]) => ({ to, at: new Date(at) })));
+  await sleep(start - Date.now());
+  const serverBefore = postgresCpuMs();
+  const { lags, last, simCpu } = await collect(sim, due, calls);
+  const serverAfter = postgresCpuMs();
+  for (const w of workers) w.child.send({ type: 'stop' });
+  const done = await Promise.all(workers.map((w) => w.next()));
+  const cpu = done.map((m) => m.cpu ?? 0);
+  const gets = done.reduce((sum, m) => sum + (m.gets ?? 0), 0);
+  await store.close();
+  await sim.close();
+  await dispose();
+  const perSecond = (1000 * lags.length) / (last - start);
+  const span = Date.now() - start;
+  const server =
+    serverBefore === null || serverAfter === null
+      ? 'n/a'
+      : Math.round((100 * (serverAfter - serverBefore)) / span);
+  const blank = { 'lag p50 ms': '', 'lag p99 ms': '', 'lag max ms': '' };
+  table([
+    {
+      '': `${PG_WORKERS} fetch processes`,
+      ...blank,
+      'calls/s': Math.round(fetchPerSecond),
+      '× fetch': 1,
+      'worker CPU %': '',
+      'PostgreSQL CPU %': '',
+      'simulator CPU %': '',
+      'GETs/call': 0,
+      placed: calls,
+    },
+    lagRow(`${PG_WORKERS} scheduler workers`, lags, {
+      'calls/s': Math.round(perSecond),
+      '× fetch': perSecond / fetchPerSecond,
+      'worker CPU %': Math.round((100 * cpu.reduce((a, b) => a + b, 0)) / (last - start)),
+      'PostgreSQL CPU %': server,
+      'simulator CPU %': Math.round((100 * simCpu) / span),
+      'GETs/call': (gets / lags.length).toFixed(2),
+      placed: lags.length,
+    }),
+  ]);
+  console.log(
+    `(CPU % of one core, over the ${(span / 1000).toFixed(1)} s from the due time until the last call was seen; this machine has ${availableParallelism()} cores)`,
+  );
+}

@@ -1,0 +1,188 @@
+/**
+ * Sections 2 and 3 of `pipeline.ts`: the scheduler end to end on each store beside a plain-fetch
+ * floor, and a burst; with the stores, due times and the collection of lags they share with
+ * section 4.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMockCallApiClient } from '@ringkit/call-client';
+import { createScheduler, type Store } from '@ringkit/scheduler-core';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
+import pg from 'pg';
+import { startSim, type Sim } from './_pipeline-children.js';
+import { cpuMeter, lagRow, loop, medianBy, profiled } from './_pipeline-measure.js';
+import {
+  BURST,
+  BURST_RUNS,
+  CALLER,
+  CONCURRENCY,
+  DUE_AT_ONCE,
+  E2E_RUNS,
+  FOLLOWED,
+  numberOf,
+  PG_SCHEMA,
+  PG_URL,
+  sleep,
+} from './_pipeline-settings.js';
+import { table } from './_stats.js';
+
+type StoreName = 'memory' | 'sqlite' | 'postgres';
+
+export async function openStore(
+  name: StoreName,
+): Promise<{ store: Store; dispose(): Promise<void> }> {
+  if (name === 'memory') return { store: createMemoryStore(), dispose: async () => {} };
+  if (name === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'ringkit-pipeline-'));
+    const store = createSqliteStore({ path: join(dir, 'calls.db') });
+    return { store, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const schema = PG_SCHEMA;
+  await dropSchema(schema);
+  const store = createPostgresStore({ connectionString: PG_URL! }, { schema });
+  await store.ready();
+  return { store, dispose: () => dropSchema(schema) };
+}
+
+async function dropSchema(schema: string) {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+}
+
+/** Due times for `count` calls from `start`, spread over `spreadMs` (0: all at one instant). */
+export function dueTimes(count: number, start: number, spreadMs: number) {
+  const due = new Map<string, number>();
+  for (let i = 0; i < count; i += 1) {
+    due.set(numberOf(i), start + (spreadMs === 0 ? 0 : Math.floor((i * spreadMs) / count)));
+  }
+  return due;
+}
+
+/** Waits until the simulator got `count` calls; their lags (receive − due) and time span. */
+export async function collect(sim: Sim, due: Map<string, number>, count: number, limitMs = 60_000) {
+  const lags: number[] = [];
+  let last = 0;
+  let simCpu = 0;
+  const deadline = Date.now() + limitMs;
+  while (lags.length < count && Date.now() < deadline) {
+    await sleep(20);
+    const { phones, at, cpu } = await sim.take();
+    simCpu += cpu;
+    phones.forEach((phone, k) => {
+      lags.push(at[k]! - due.get(phone)!);
+      last = Math.max(last, at[k]!);
+    });
+  }
+  return { lags, last, simCpu };
+}
+
+/** The polling client, counting the status requests (`getCall`) made through it. */
+function countingGets(url: string) {
+  const provider = createMockCallApiClient({ baseUrl: url });
+  const getCall = provider.getCall.bind(provider);
+  const counted = { provider, gets: 0 };
+  provider.getCall = (...args) => {
+    counted.gets += 1;
+    return getCall(...args);
+  };
+  return counted;
+}
+
+async function schedulerRun(name: StoreName, count: number, spreadMs: number) {
+  const sim = await startSim({ flavour: 'polling', stepMs: FOLLOWED });
+  const { store, dispose } = await openStore(name);
+  const counted = countingGets(sim.url);
+  const scheduler = createScheduler({
+    store,
+    provider: counted.provider,
+    callerId: CALLER,
+    concurrency: CONCURRENCY,
+  });
+  const start = Date.now() + 1_500;
+  const due = dueTimes(count, start, spreadMs);
+  await scheduler.scheduleMany([...due].map(([to, at]) => ({ to, at: new Date(at) })));
+  await scheduler.start();
+  await sleep(start - Date.now());
+  const cpu = cpuMeter();
+  const { lags, last, simCpu } = await profiled(`scheduler-${name}-${count}`, () =>
+    collect(sim, due, count),
+  );
+  const used = cpu();
+  const gets = counted.gets;
+  await scheduler.stop();
+  await store.close();
+  await sim.close();
+  await dispose();
+  return { lags, perSecond: (1000 * lags.length) / (last - start), cpu: used, simCpu, gets };
+}
+
+function storesToRun(): StoreName[] {
+  return PG_URL ? ['memory', 'sqlite', 'postgres'] : ['memory', 'sqlite'];
+}
+
+export async function schedulerEndToEnd() {
+  console.log(
+    `\n# The scheduler end to end: ${DUE_AT_ONCE} calls due at one instant, concurrency ${CONCURRENCY}, followed by polling, ${E2E_RUNS} runs per store\n`,
+  );
+  // Each run is paired with a floor measured just before it, not taken from the placement
+  // section: against a simulator started afresh whose calls move as the scheduler's do. A
+  // simulator that has served thousands of calls answers up to twice as fast (its JIT is warm),
+  // and the machine's pace drifts between runs, so a ratio compares two figures taken side by
+  // side. The row shown is the run with the median ratio; the range is every run's.
+  const rows = [];
+  for (const name of storesToRun()) {
+    const runs = [];
+    for (let run = 0; run < E2E_RUNS; run += 1) {
+      const floor = await measureFetchFloor();
+      const r = await schedulerRun(name, DUE_AT_ONCE, 0);
+      runs.push({ ...r, floor, ratio: r.perSecond / floor });
+    }
+    const ratios = runs.map((r) => r.ratio).sort((a, b) => a - b);
+    const r = medianBy(runs, (x) => x.ratio);
+    rows.push(
+      lagRow(name, r.lags, {
+        'calls/s': Math.round(r.perSecond),
+        'fetch calls/s': Math.round(r.floor),
+        '× fetch': r.ratio,
+        '× fetch, all runs': ratios.map((x) => x.toFixed(2)).join(' / '),
+        'CPU %': Math.round(r.cpu.percent),
+        'CPU µs/call': Math.round((1000 * r.cpu.ms) / r.lags.length),
+        'GETs/call': (r.gets / r.lags.length).toFixed(2),
+        placed: r.lags.length,
+      }),
+    );
+  }
+  table(rows);
+}
+
+async function measureFetchFloor() {
+  const sim = await startSim({ flavour: 'polling', stepMs: FOLLOWED });
+  const place = async (i: number) => {
+    const response = await fetch(`${sim.url}/api/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phone_number: numberOf(i) }),
+    });
+    return response.json();
+  };
+  const r = await loop(place, DUE_AT_ONCE, CONCURRENCY);
+  await sim.close();
+  return r.perSecond;
+}
+
+export async function burst() {
+  console.log(`\n# A burst: ${BURST} calls due within one second, ${BURST_RUNS} runs per store\n`);
+  const rows = [];
+  for (const name of storesToRun()) {
+    for (let run = 1; run <= BURST_RUNS; run += 1) {
+      const r = await schedulerRun(name, BURST, 1_000);
+      rows.push(lagRow(`${name} #${run}`, r.lags, { placed: r.lags.length }));
+    }
+  }
+  table(rows);
+}
