@@ -7,7 +7,10 @@ export interface WantedPort {
 
 export function demoPorts(argv: string[], env: Record<string, string | undefined>): WantedPort[];
 
-export function simPortMessage(flavour: 'polling' | 'webhook' | 'twilio', port: number): string;
+export function simPortMessage(
+  flavour: 'polling' | 'webhook' | 'twilio' | 'telnyx',
+  port: number,
+): string;
 
 export function simPorts(argv: string[], env: Record<string, string | undefined>): WantedPort[];
 

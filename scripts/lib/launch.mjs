@@ -23,11 +23,17 @@ function simulatorPort(variable, url, fallback) {
   };
 }
 
+/** The simulator of each real provider `pnpm demo` can play: its URL variable and default port. */
+const DEMO_SIMULATORS = {
+  twilio: ['TWILIO_API_URL', 5010],
+  telnyx: ['TELNYX_API_URL', 5020],
+};
+
 /**
- * The ports of `pnpm demo [-- --provider mock|twilio]`, in the order it takes them: the
- * simulators' (the ports of `CALL_API_URL` and `DIALER_API_URL`, or of `TWILIO_API_URL`), then
- * the server's `PORT` on `HOST`. Arguments or values it cannot read give none: the demo itself
- * says what is wrong with them.
+ * The ports of `pnpm demo [-- --provider mock|twilio|telnyx]`, in the order it takes them: the
+ * simulators' (the ports of `CALL_API_URL` and `DIALER_API_URL`, or of `TWILIO_API_URL` or
+ * `TELNYX_API_URL`), then the server's `PORT` on `HOST`. Arguments or values it cannot read give
+ * none: the demo itself says what is wrong with them.
  */
 export function demoPorts(argv, env) {
   const given = (key) => (env[key]?.trim() ? env[key].trim() : undefined);
@@ -38,29 +44,19 @@ export function demoPorts(argv, env) {
     else if (argv[i] === '--provider') provider = argv[(i += 1)];
     else if (argv[i] !== '--') return [];
   }
-  if (provider !== 'mock' && provider !== 'twilio') return [];
+  if (provider !== 'mock' && !Object.hasOwn(DEMO_SIMULATORS, provider)) return [];
   // The mock demo with another CALL_PROVIDER is the demo's to explain.
   if (provider === 'mock' && (given('CALL_PROVIDER') ?? 'mock') !== 'mock') return [];
   const host = given('HOST') ?? '127.0.0.1';
   const port = Number(given('PORT') ?? '4000');
   try {
-    const simulators =
-      provider === 'twilio'
-        ? [
-            simulatorPort(
-              'TWILIO_API_URL',
-              given('TWILIO_API_URL') ?? 'http://localhost:5010',
-              5010,
-            ),
-          ]
-        : [
-            simulatorPort('CALL_API_URL', given('CALL_API_URL') ?? 'http://localhost:5000', 5000),
-            simulatorPort(
-              'DIALER_API_URL',
-              given('DIALER_API_URL') ?? 'http://localhost:4830',
-              4830,
-            ),
-          ];
+    const real = DEMO_SIMULATORS[provider];
+    const simulators = real
+      ? [simulatorPort(real[0], given(real[0]) ?? `http://localhost:${real[1]}`, real[1])]
+      : [
+          simulatorPort('CALL_API_URL', given('CALL_API_URL') ?? 'http://localhost:5000', 5000),
+          simulatorPort('DIALER_API_URL', given('DIALER_API_URL') ?? 'http://localhost:4830', 4830),
+        ];
     if (!Number.isInteger(port) || port <= 0 || port > 65_535) return simulators;
     return [
       ...simulators,
@@ -79,6 +75,7 @@ const SIM_FLAVOURS = [
   ['polling', 'polling-port', 'SIM_POLLING_PORT', '5000'],
   ['webhook', 'webhook-port', 'SIM_WEBHOOK_PORT', '4830'],
   ['twilio', 'twilio-port', 'SIM_TWILIO_PORT', undefined],
+  ['telnyx', 'telnyx-port', 'SIM_TELNYX_PORT', undefined],
 ];
 
 /**
