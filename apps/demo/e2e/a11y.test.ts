@@ -155,6 +155,22 @@ const dialer = () => ({
   })),
 });
 
+/**
+ * Waits until `GET /api/campaigns/:name` says `state`; after 30 s, fails with what it says.
+ */
+async function untilCampaignIs(base: string, name: string, state: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await fetch(`${base}/api/campaigns/${name}?limit=1`);
+    const body = await res.text();
+    if (res.ok && (JSON.parse(body) as { state: string }).state === state) return;
+    if (Date.now() > deadline) {
+      throw new Error(`campaign ${name} is not ${state} after 30 s: ${res.status} ${body}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Answers the GETs of `path` with `body`; everything else reaches the server. */
 async function answer(page: Page, path: RegExp, body: () => unknown): Promise<void> {
   await page.route(
@@ -335,12 +351,15 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
     }
     expect((await post('/api/campaigns/a11y-paused/pause')).status).toBe(200);
     expect((await post('/api/campaigns/a11y-stopped/stop')).status).toBe(200);
+    const states = ['running', 'paused', 'stopped', 'done'];
+    // The server first: the page is checked once every campaign is in its state there.
+    for (const state of states) await untilCampaignIs(server.url, `a11y-${state}`, state);
     await open(async (page) => {
       await page.goto(`${server.url}/dialer`);
-      for (const state of ['running', 'paused', 'stopped', 'done']) {
+      for (const state of states) {
         await page
           .locator(`rk-campaigns li.campaign[data-id="a11y-${state}"][data-state="${state}"]`)
-          .waitFor({ timeout: 20_000 });
+          .waitFor();
       }
       expect(await seriousViolations(page)).toEqual([]);
       await page.fill('rk-campaigns #numbers', '42');

@@ -17,6 +17,7 @@ import {
   startBuiltServer,
   type BuiltServer,
 } from './_support.js';
+import type { CampaignJson } from '../src/serialize.js';
 
 const PASTED = ['+13018040009', '+19842068287', '+15512459377', '+14155552671'];
 
@@ -156,5 +157,70 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
       PASTED.map((phone, i) => [String(i), phone, 'completed', '1']),
     );
     expect(pageErrors.filter((e) => !e.includes('400'))).toEqual([]);
+  });
+
+  it('never shows a campaign that is done or stopped as running again, whatever a late event says', async () => {
+    const view = (id: string, state: CampaignJson['state'], ended: number): CampaignJson => ({
+      id,
+      state,
+      concurrency: 1,
+      total: 2,
+      progress: {
+        dialed: 2,
+        live: 2 - ended,
+        completed: ended,
+        missed: 0,
+        unknown: 0,
+        canceled: 0,
+      },
+      calls_per_second: null,
+      max_attempts: 1,
+      call_timeout_ms: 14_400_000,
+      created_at: '2026-01-01T00:00:00.000Z',
+      updated_at: '2026-01-01T00:00:00.000Z',
+    });
+    const late = await browser.newPage();
+    try {
+      await late.route(
+        (url) => url.pathname === '/api/campaigns',
+        (route) =>
+          route.fulfill({
+            json: {
+              items: [view('done-one', 'done', 2), view('stopped-one', 'stopped', 1)],
+              next_cursor: null,
+            },
+          }),
+      );
+      // The stream tells of both as running (older news), then of a third campaign.
+      const events = [
+        view('done-one', 'running', 1),
+        view('stopped-one', 'running', 1),
+        view('third', 'running', 0),
+      ]
+        .map((c) => `event: campaign\ndata: ${JSON.stringify(c)}\n\n`)
+        .join('');
+      await late.route(
+        (url) => url.pathname === '/api/events',
+        (route) =>
+          route.fulfill({
+            headers: { 'content-type': 'text/event-stream' },
+            body: `retry: 600000\n\n${events}`,
+          }),
+      );
+      await late.goto(`${server.url}/dialer`);
+      await late.locator('rk-campaigns li.campaign[data-id="third"]').waitFor();
+      expect(
+        await late
+          .locator('rk-campaigns li.campaign[data-id="done-one"]')
+          .getAttribute('data-state'),
+      ).toBe('done');
+      expect(
+        await late
+          .locator('rk-campaigns li.campaign[data-id="stopped-one"]')
+          .getAttribute('data-state'),
+      ).toBe('stopped');
+    } finally {
+      await late.close();
+    }
   });
 });

@@ -38,7 +38,12 @@ export interface LiveOptions {
  */
 export class LiveController implements ReactiveController {
   private offs: (() => void)[] = [];
+  /** Live events held back while loads are under way, in arrival order. */
   private queue: (() => void)[] | undefined;
+  /** The load under way, if any. */
+  private running: Promise<void> | undefined;
+  /** The load asked for while one was under way: it starts when that one ends. */
+  private next: Promise<void> | undefined;
 
   constructor(
     host: ReactiveControllerHost,
@@ -71,16 +76,41 @@ export class LiveController implements ReactiveController {
     this.offs = [];
   }
 
-  /** Loads again; live events that arrive meanwhile wait for it. */
-  async reload(): Promise<void> {
+  /**
+   * Loads again; live events that arrive meanwhile wait for it. Loads never overlap: one asked
+   * for while another is under way starts when that one ends (several such asks share it), so
+   * the state last loaded is never older than an event already applied, and the held events are
+   * applied once the last load has ended.
+   */
+  reload(): Promise<void> {
     this.queue ??= [];
-    try {
-      await this.options.load();
-    } finally {
-      const queued = this.queue ?? [];
-      this.queue = undefined;
-      for (const apply of queued) apply();
-    }
+    if (this.next) return this.next;
+    const running = this.running;
+    if (!running) return this.start();
+    this.next = running
+      .catch(() => {})
+      .then(() => {
+        this.next = undefined;
+        return this.start();
+      });
+    return this.next;
+  }
+
+  private start(): Promise<void> {
+    const run = (async () => {
+      try {
+        await this.options.load();
+      } finally {
+        this.running = undefined;
+        if (!this.next) {
+          const queued = this.queue ?? [];
+          this.queue = undefined;
+          for (const apply of queued) apply();
+        }
+      }
+    })();
+    this.running = run;
+    return run;
   }
 
   private whenLoaded(apply: () => void) {

@@ -16,6 +16,7 @@ const FIGURES = [
   ['canceled', OUTCOME_WORDS.canceled.toLowerCase()],
 ] as const;
 
+const ENDED_STATES: ReadonlySet<string> = new Set(['done', 'stopped']);
 const ended = (c: CampaignJson) =>
   c.progress.completed + c.progress.missed + c.progress.unknown + c.progress.canceled;
 
@@ -93,7 +94,9 @@ export class RkCampaignsElement extends LitElement {
 
   private upsert(campaign: CampaignJson) {
     const known = this.campaigns.get(campaign.id);
-    // A campaign's figures only grow: an event older than what is shown changes nothing.
+    // A campaign's figures only grow, and one that is done or stopped never runs again: an
+    // event older than what is shown changes nothing.
+    if (known && ENDED_STATES.has(known.state) && !ENDED_STATES.has(campaign.state)) return;
     if (known && ended(known) > ended(campaign) && known.state === campaign.state) return;
     this.campaigns = new Map(this.campaigns).set(campaign.id, campaign);
     if (known && known.state !== campaign.state && campaign.state === 'done') {
