@@ -45,14 +45,10 @@ const schema = z.object({
   to: z.string().refine(isE164, '--inbound-to must be a phone number in E.164').optional(),
 });
 
-/**
- * The `inbound` knobs the `--inbound-…` options ask for (`undefined`: none given), or what is
- * wrong with them. They apply to the one real-provider flavour started.
- */
-export function readInboundOptions(
+/** The `inbound` knobs the `--inbound-…` options ask for (`{}`: none given), or what is wrong with them. */
+export function parseInboundOptions(
   values: Partial<Record<keyof typeof INBOUND_OPTIONS, string>>,
-  flavours: { twilio: boolean; telnyx: boolean },
-): { ok: true; inbound: SimulatorInboundKnobs | undefined } | { ok: false; message: string } {
+): { ok: true; inbound: SimulatorInboundKnobs } | { ok: false; message: string } {
   const parsed = schema.safeParse({
     url: values['inbound-url'],
     statusCallbackUrl: values['inbound-status-url'],
@@ -66,21 +62,31 @@ export function readInboundOptions(
   const inbound = Object.fromEntries(
     Object.entries(parsed.data).filter(([, value]) => value !== undefined),
   ) as SimulatorInboundKnobs;
-  if (Object.keys(inbound).length === 0) return { ok: true, inbound: undefined };
+  return { ok: true, inbound };
+}
+
+/**
+ * What is wrong with the `inbound` knobs read (from the options, the variables and the scenario)
+ * for the flavours started, or `undefined`. They apply to the one real-provider flavour started.
+ */
+export function checkInbound(
+  inbound: SimulatorInboundKnobs | undefined,
+  flavours: { twilio: boolean; telnyx: boolean },
+): string | undefined {
+  if (!inbound || Object.keys(inbound).length === 0) return undefined;
   if (!flavours.twilio && !flavours.telnyx) {
-    return { ok: false, message: '--inbound-… options need --twilio-port or --telnyx-port' };
+    return '--inbound-… options need --twilio-port or --telnyx-port';
   }
   if (flavours.twilio && flavours.telnyx) {
-    const message = 'inbound calls ring one app: start only one of --twilio-port and --telnyx-port';
-    return { ok: false, message };
+    return 'inbound calls ring one app: start only one of --twilio-port and --telnyx-port';
   }
   if (inbound.statusCallbackUrl !== undefined && !flavours.twilio) {
-    return { ok: false, message: '--inbound-status-url needs --twilio-port (Telnyx has none)' };
+    return '--inbound-status-url needs --twilio-port (Telnyx has none)';
   }
   if (inbound.everyMs !== undefined && inbound.url === undefined) {
-    return { ok: false, message: '--inbound-every needs --inbound-url' };
+    return '--inbound-every needs --inbound-url';
   }
-  return { ok: true, inbound };
+  return undefined;
 }
 
 /** The line that says where inbound calls ring and how to ring one. */

@@ -225,6 +225,70 @@ describe('ringkit-sim', () => {
     expect(stdout.lines().join('\n')).toContain('--webhook-port');
   });
 
+  it.each([
+    [['--busy-rate', '1'], 'busy'],
+    [['--no-answer-rate', '1'], 'no-answer'],
+    [['--failed-rate', '1'], 'failed'],
+  ])('plays the outcome %j asks for on every call', async (flags, outcome) => {
+    const stdout = capture();
+    const controller = new AbortController();
+    const argv = ['--polling-port', '0', '--webhook-port', '0', '--step-ms', '1-5', ...flags];
+    const exit = runSimulatorCli(argv, {
+      stdout: stdout.stream,
+      stderr: capture().stream,
+      signal: controller.signal,
+    });
+    try {
+      await vi.waitFor(() => expect(stdout.lines().join('\n')).toContain('press Ctrl+C'), WAIT);
+      const url = /polling \S+ \S+ \S+ listening on (\S+)/.exec(stdout.lines().join('\n'))?.[1];
+      for (let i = 0; i < 5; i += 1) {
+        await postJson(`${url}/api/call`, { phone_number: `+1415555267${i}` });
+      }
+      await vi.waitFor(() => {
+        const ends = stdout
+          .lines()
+          .filter((l) => / polling #\S+ \+1415555267\d (completed|busy|no-answer|failed)$/.test(l));
+        expect(ends).toHaveLength(5);
+        expect(ends.every((l) => l.endsWith(` ${outcome}`))).toBe(true);
+      }, WAIT);
+    } finally {
+      controller.abort();
+    }
+    expect(await exit).toBe(0);
+  });
+
+  it('sends webhooks twice with --duplicate-webhook-rate 1, and the answer after the end with --late-webhook-rate 1', async () => {
+    const stdout = capture();
+    const controller = new AbortController();
+    const hooks = await startWebhookReceiver();
+    const argv = ['--polling-port', '0', '--webhook-port', '0', '--step-ms', '1-5', '--seed', '2'];
+    const flags = ['--duplicate-webhook-rate', '1', '--late-webhook-rate', '1'];
+    const exit = runSimulatorCli([...argv, ...flags], {
+      stdout: stdout.stream,
+      stderr: capture().stream,
+      signal: controller.signal,
+    });
+    try {
+      await vi.waitFor(() => expect(stdout.lines().join('\n')).toContain('press Ctrl+C'), WAIT);
+      const url = /webhook \S+ \S+ \S+ listening on (\S+)/.exec(stdout.lines().join('\n'))?.[1];
+      await postJson(`${url}/call`, { phone: '13018040009', webhookURL: hooks.url });
+      await vi.waitFor(() => {
+        const delivered = stdout
+          .lines()
+          .map((l) => / webhook #1001 \S+ (\S+) webhook delivered( again)?$/.exec(l))
+          .filter((m) => m !== null)
+          .map((m) => `${m[1]}${m[2] ?? ''}`);
+        expect(delivered).toContain('completed again');
+        expect(delivered).toContain('answered again');
+        expect(delivered.indexOf('completed')).toBeLessThan(delivered.indexOf('answered'));
+      }, WAIT);
+    } finally {
+      controller.abort();
+      await hooks.close();
+    }
+    expect(await exit).toBe(0);
+  });
+
   it('formats each kind of event on one line', () => {
     const at = new Date(2030, 0, 1, 12, 0, 1, 234);
     const base = { at, flavour: 'webhook' as const, callId: '1001', phone: '+13018040009' };

@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { INBOUND_OPTIONS, INBOUND_USAGE, inboundLine, readInboundOptions } from './_cli-inbound.js';
+import {
+  checkInbound,
+  INBOUND_OPTIONS,
+  INBOUND_USAGE,
+  inboundLine,
+  parseInboundOptions,
+} from './_cli-inbound.js';
+import { KNOB_OPTIONS, KNOBS_USAGE, knobsFor, readKnobOptions } from './_cli-knobs.js';
 import { randomSeed } from './_random.js';
 import { startCallApiSimulator, type CallApiSimulator } from './simulator.js';
 import { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
@@ -14,7 +21,8 @@ export interface SimulatorCliIo {
   /** Stops the simulators when aborted. @default SIGINT or SIGTERM of this process */
   signal?: AbortSignal;
   /**
-   * Where `SIM_POLLING_PORT`, `SIM_WEBHOOK_PORT`, `SIM_TWILIO_PORT` and `SIM_TELNYX_PORT` are read.
+   * Where the variables are read: `SIM_POLLING_PORT`… and one `SIM_…` per option (`--help` names
+   * each).
    * @default process.env
    */
   env?: Record<string, string | undefined>;
@@ -32,13 +40,15 @@ Options:
   --twilio-port N    port of the Twilio flavour (env SIM_TWILIO_PORT)     [off]
   --telnyx-port N    port of the Telnyx flavour (env SIM_TELNYX_PORT)     [off]
   --calls-per-second R  Twilio flavour: calls let out of queued per second [1]
-  --host H           interface to listen on                             [127.0.0.1]
+                     (env SIM_CALLS_PER_SECOND)
+  --host H           interface to listen on (env SIM_HOST)              [127.0.0.1]
   --step-ms MIN-MAX  time between status steps, ms (or one number)      [200-1000]
-  --error-rate R     fraction 0..1 of POSTs answered 503                [0]
+                     (env SIM_STEP_MS)
   --seed N           seed of the random draws, to replay a run          [random]
+                     (env SIM_SEED)
   --quiet            print only the start lines, not each call event
   --help             print this help
-${INBOUND_USAGE}`;
+${KNOBS_USAGE}${INBOUND_USAGE}`;
 
 const port = (name: string) =>
   z.coerce
@@ -64,13 +74,11 @@ const cliSchema = z.object({
     .transform((value) => value.split('-').map(Number) as [number] | [number, number])
     .refine((parts) => (parts[1] ?? parts[0]) >= parts[0], '--step-ms MIN must not exceed MAX')
     .transform(([min, max]): [number, number] => [min, max ?? min])
-    .default([200, 1000]),
-  errorRate: z.coerce
-    .number({ error: '--error-rate must be a number' })
-    .min(0, '--error-rate must be between 0 and 1')
-    .max(1, '--error-rate must be between 0 and 1')
-    .default(0),
-  seed: z.coerce.number({ error: '--seed must be a number' }).int('--seed must be an integer'),
+    .optional(),
+  seed: z.coerce
+    .number({ error: '--seed must be a number' })
+    .int('--seed must be an integer')
+    .optional(),
   quiet: z.boolean().default(false),
 });
 
@@ -99,7 +107,7 @@ export function portInUseMessage(flavour: SimulatorFlavour, port: number): strin
  */
 export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promise<number> {
   const fail = (message: string, code: number) => {
-    io.stderr.write(`ringkit-sim: ${message}\n`);
+    io.stderr.write(`ringkit-sim: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
     return code;
   };
   let values;
@@ -116,8 +124,8 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
         'calls-per-second': { type: 'string' },
         host: { type: 'string' },
         'step-ms': { type: 'string' },
-        'error-rate': { type: 'string' },
         seed: { type: 'string' },
+        ...KNOB_OPTIONS,
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         ...INBOUND_OPTIONS,
@@ -136,11 +144,10 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     webhookPort: values['webhook-port'] ?? env.SIM_WEBHOOK_PORT,
     twilioPort: values['twilio-port'] ?? env.SIM_TWILIO_PORT,
     telnyxPort: values['telnyx-port'] ?? env.SIM_TELNYX_PORT,
-    callsPerSecond: values['calls-per-second'],
-    host: values.host,
-    stepMs: values['step-ms'],
-    errorRate: values['error-rate'],
-    seed: values.seed ?? String(randomSeed()),
+    callsPerSecond: values['calls-per-second'] ?? nonEmpty(env.SIM_CALLS_PER_SECOND),
+    host: values.host ?? nonEmpty(env.SIM_HOST),
+    stepMs: values['step-ms'] ?? nonEmpty(env.SIM_STEP_MS),
+    seed: values.seed ?? nonEmpty(env.SIM_SEED),
     quiet: values.quiet,
   });
   if (!parsed.success) return fail(parsed.error.issues.map((i) => i.message).join('; '), 2);
@@ -148,18 +155,34 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
   if (config.callsPerSecond !== undefined && config.twilioPort === undefined) {
     return fail('--calls-per-second needs --twilio-port (or SIM_TWILIO_PORT)', 2);
   }
-  const inboundOptions = readInboundOptions(values, {
-    twilio: config.twilioPort !== undefined,
-    telnyx: config.telnyxPort !== undefined,
-  });
-  if (!inboundOptions.ok) return fail(inboundOptions.message, 2);
-  const inbound = inboundOptions.inbound;
   const flavours: Array<[SimulatorFlavour, number]> = [
     ['polling', config.pollingPort],
     ['webhook', config.webhookPort],
   ];
   if (config.twilioPort !== undefined) flavours.push(['twilio', config.twilioPort]);
   if (config.telnyxPort !== undefined) flavours.push(['telnyx', config.telnyxPort]);
+  const inboundOptions = parseInboundOptions(values);
+  if (!inboundOptions.ok) return fail(inboundOptions.message, 2);
+  const read = readKnobOptions(
+    values,
+    env,
+    new Set(flavours.map(([flavour]) => flavour)),
+    inboundOptions.inbound,
+  );
+  if (!read.ok) return fail(read.message, 2);
+  // An option or a variable wins over the scenario.
+  const knobs = {
+    ...read.knobs,
+    ...(config.stepMs ? { stepMs: config.stepMs } : {}),
+    ...(config.callsPerSecond !== undefined ? { callsPerSecond: config.callsPerSecond } : {}),
+    seed: config.seed ?? read.knobs.seed ?? randomSeed(),
+  };
+  const inbound = knobs.inbound;
+  const wrongInbound = checkInbound(inbound, {
+    twilio: config.twilioPort !== undefined,
+    telnyx: config.telnyxPort !== undefined,
+  });
+  if (wrongInbound) return fail(wrongInbound, 2);
 
   const { signal, dispose } = stopSignal(io.signal);
   const onEvent = config.quiet
@@ -171,17 +194,11 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     for (const [flavour, port] of flavours) {
       starting = [flavour, port];
       const simulator = await startCallApiSimulator({
+        ...knobsFor(flavour, knobs),
         flavour,
         port,
         host: config.host,
-        stepMs: config.stepMs,
-        errorRate: config.errorRate,
-        seed: config.seed,
         onEvent,
-        ...(flavour === 'twilio' && config.callsPerSecond !== undefined
-          ? { callsPerSecond: config.callsPerSecond }
-          : {}),
-        ...(inbound && (flavour === 'twilio' || flavour === 'telnyx') ? { inbound } : {}),
       });
       started.push(simulator);
       io.stdout.write(
@@ -191,7 +208,8 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
         io.stdout.write(`${inboundLine(simulator.url, inbound)}\n`);
       }
     }
-    io.stdout.write(`seed ${config.seed}; press Ctrl+C to stop\n`);
+    const from = read.scenario === undefined ? '' : ` (scenario ${read.scenario})`;
+    io.stdout.write(`seed ${knobs.seed}${from}; press Ctrl+C to stop\n`);
     if (!signal.aborted) {
       await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     }
@@ -206,6 +224,9 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     await Promise.all(started.map((simulator) => simulator.close()));
   }
 }
+
+/** A variable's value, or `undefined` when it is unset or empty. */
+const nonEmpty = (value: string | undefined) => (value === '' ? undefined : value);
 
 const NAMES: Record<SimulatorFlavour, string> = {
   polling: 'Mock Call API',

@@ -40,28 +40,29 @@ export const phone = (name: string) =>
     .string({ error: `${name} must be a string` })
     .refine(isE164, `${name} must be a phone number in E.164, e.g. +14155552671`);
 
+/** The fields of {@link SimulatorInboundKnobs}, each checked alone. */
+export const inboundFields = z.strictObject({
+  url: httpUrl('url').optional(),
+  statusCallbackUrl: httpUrl('statusCallbackUrl').optional(),
+  everyMs: z
+    .number()
+    .finite()
+    .positive('everyMs must be above 0')
+    .max(MAX_STEP_MS, `everyMs must be at most ${MAX_STEP_MS}`)
+    .optional(),
+  from: phone('from').optional(),
+  to: phone('to').optional(),
+  forwardOutcomes: weights.optional(),
+  hangUpWhileRingingRate: rate.optional(),
+  hangUpWhileForwardRingsRate: rate.optional(),
+  voicemailRate: rate.optional(),
+});
+
 /** The zod shape of {@link SimulatorInboundKnobs}. */
-const inboundShape = z
-  .strictObject({
-    url: httpUrl('url').optional(),
-    statusCallbackUrl: httpUrl('statusCallbackUrl').optional(),
-    everyMs: z
-      .number()
-      .finite()
-      .positive('everyMs must be above 0')
-      .max(MAX_STEP_MS, `everyMs must be at most ${MAX_STEP_MS}`)
-      .optional(),
-    from: phone('from').optional(),
-    to: phone('to').optional(),
-    forwardOutcomes: weights.optional(),
-    hangUpWhileRingingRate: rate.optional(),
-    hangUpWhileForwardRingsRate: rate.optional(),
-    voicemailRate: rate.optional(),
-  })
-  .refine((inbound) => inbound.everyMs === undefined || inbound.url !== undefined, {
-    message: 'everyMs needs a url to ring',
-    path: ['everyMs'],
-  });
+const inboundShape = inboundFields.refine(
+  (inbound) => inbound.everyMs === undefined || inbound.url !== undefined,
+  { message: 'everyMs needs a url to ring', path: ['everyMs'] },
+);
 
 /** The zod shape of {@link SimulatorKnobs}; each adapter adds its own options to it. */
 export const knobsShape = {
@@ -138,7 +139,7 @@ export const knobsShape = {
  * Knobs that only some flavours read: giving them to another is a mistake, refused (the JSON
  * flavours kept accepting `deliverWebhook`, as they always did).
  */
-const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly SimulatorFlavour[]]> = [
+export const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly SimulatorFlavour[]]> = [
   ['twilio', ['twilio']],
   ['callsPerSecond', ['twilio']],
   ['deliverStatusCallback', ['twilio']],

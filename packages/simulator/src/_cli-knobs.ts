@@ -1,0 +1,466 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { FLAVOUR_ONLY, inboundFields, knobsShape } from './_options.js';
+import type {
+  SimulatedOutcome,
+  SimulatorFlavour,
+  SimulatorInboundKnobs,
+  SimulatorKnobs,
+} from './types.js';
+
+// The `ringkit-sim` options (and variables) of the simulator's knobs, and `--scenario FILE`:
+// what `startCallApiSimulator` can be told, from a command line. Each value is read from its
+// option, else its variable, else the scenario, else the simulator's default.
+
+/** The knobs a scenario may set: every option of `startCallApiSimulator` but the flavour and the functions. */
+const SCENARIO_KEYS = [
+  'stepMs',
+  'outcomes',
+  'errorRate',
+  'earlyWebhookRate',
+  'duplicateWebhookRate',
+  'outOfOrderRate',
+  'responseDelayMs',
+  'seed',
+  'ringMs',
+  'talkMs',
+  'twilio',
+  'callsPerSecond',
+  'machineRate',
+  'telnyx',
+  'telnyxSigningKey',
+  'inbound',
+] as const satisfies ReadonlyArray<keyof SimulatorKnobs>;
+
+type ScenarioKey = (typeof SCENARIO_KEYS)[number];
+/** What a scenario file holds: knobs by their `startCallApiSimulator` names. */
+export type Scenario = Pick<SimulatorKnobs, ScenarioKey>;
+
+const scenarioFields = Object.fromEntries(SCENARIO_KEYS.map((key) => [key, knobsShape[key]])) as {
+  [K in ScenarioKey]: (typeof knobsShape)[K];
+};
+/**
+ * The knobs a scenario or the options give, each checked as `startCallApiSimulator` checks it.
+ * `inbound` is checked field by field here (its URL may come from `--inbound-url`), and whole
+ * by `checkInbound` once every source is read.
+ */
+const scenarioSchema = z.strictObject({ ...scenarioFields, inbound: inboundFields.optional() });
+
+/** A number option: its flag, its variable, where it goes, its range, its help. */
+interface NumberKnob {
+  flag: string;
+  variable: string;
+  /** Where the value goes: a knob, or an outcome's share (the outcomes' or the forwarded ones'). */
+  to:
+    | { knob: 'errorRate' | 'earlyWebhookRate' | 'duplicateWebhookRate' | 'outOfOrderRate' }
+    | { knob: 'machineRate' | 'responseDelayMs' | 'ringMs' | 'talkMs' }
+    | { inbound: 'voicemailRate' | 'hangUpWhileRingingRate' | 'hangUpWhileForwardRingsRate' }
+    | { outcome: SimulatedOutcome; of: 'outcomes' | 'forwardOutcomes' };
+  kind: 'rate' | 'ms';
+  help: string;
+  default: string;
+}
+
+const MAX_MS = 86_400_000;
+
+/** Every number knob of the simulator that has an option, in the order `--help` lists them. */
+export const NUMBER_KNOBS: readonly NumberKnob[] = [
+  {
+    flag: 'busy-rate',
+    variable: 'SIM_BUSY_RATE',
+    to: { outcome: 'busy', of: 'outcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of calls that end busy',
+    default: '0',
+  },
+  {
+    flag: 'no-answer-rate',
+    variable: 'SIM_NO_ANSWER_RATE',
+    to: { outcome: 'no-answer', of: 'outcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of calls nobody answers',
+    default: '0',
+  },
+  {
+    flag: 'failed-rate',
+    variable: 'SIM_FAILED_RATE',
+    to: { outcome: 'failed', of: 'outcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of calls that fail',
+    default: '0',
+  },
+  {
+    flag: 'machine-rate',
+    variable: 'SIM_MACHINE_RATE',
+    to: { knob: 'machineRate' },
+    kind: 'rate',
+    help: 'Twilio, Telnyx: share 0..1 of calls with machine detection a machine answers',
+    default: '0.3',
+  },
+  {
+    flag: 'error-rate',
+    variable: 'SIM_ERROR_RATE',
+    to: { knob: 'errorRate' },
+    kind: 'rate',
+    help: 'share 0..1 of call-creating POSTs answered 503 (no call made)',
+    default: '0',
+  },
+  {
+    flag: 'early-webhook-rate',
+    variable: 'SIM_EARLY_WEBHOOK_RATE',
+    to: { knob: 'earlyWebhookRate' },
+    kind: 'rate',
+    help: "webhook, Telnyx: share 0..1 of calls whose first webhook comes before the POST's answer",
+    default: '0',
+  },
+  {
+    flag: 'duplicate-webhook-rate',
+    variable: 'SIM_DUPLICATE_WEBHOOK_RATE',
+    to: { knob: 'duplicateWebhookRate' },
+    kind: 'rate',
+    help: 'webhook, Twilio, Telnyx: share 0..1 of webhooks sent twice',
+    default: '0',
+  },
+  {
+    flag: 'late-webhook-rate',
+    variable: 'SIM_LATE_WEBHOOK_RATE',
+    to: { knob: 'outOfOrderRate' },
+    kind: 'rate',
+    help: 'webhook, Twilio, Telnyx: share 0..1 of answered calls whose answer comes after their end',
+    default: '0',
+  },
+  {
+    flag: 'response-delay-ms',
+    variable: 'SIM_RESPONSE_DELAY_MS',
+    to: { knob: 'responseDelayMs' },
+    kind: 'ms',
+    help: 'wait before answering each call-creating POST, ms',
+    default: '0',
+  },
+  {
+    flag: 'ring-ms',
+    variable: 'SIM_RING_MS',
+    to: { knob: 'ringMs' },
+    kind: 'ms',
+    help: 'how long a call rings before it is answered or ends, ms',
+    default: 'drawn from --step-ms',
+  },
+  {
+    flag: 'talk-ms',
+    variable: 'SIM_TALK_MS',
+    to: { knob: 'talkMs' },
+    kind: 'ms',
+    help: 'how long an answered call lasts, ms',
+    default: 'drawn from --step-ms',
+  },
+  {
+    flag: 'inbound-voicemail-rate',
+    variable: 'SIM_INBOUND_VOICEMAIL_RATE',
+    to: { inbound: 'voicemailRate' },
+    kind: 'rate',
+    help: 'share 0..1 of unanswered inbound callers who leave a voicemail',
+    default: '0.8',
+  },
+  {
+    flag: 'inbound-hang-up-rate',
+    variable: 'SIM_INBOUND_HANG_UP_RATE',
+    to: { inbound: 'hangUpWhileRingingRate' },
+    kind: 'rate',
+    help: 'share 0..1 of inbound callers who hang up while the app is rung',
+    default: '0.1',
+  },
+  {
+    flag: 'inbound-forward-hang-up-rate',
+    variable: 'SIM_INBOUND_FORWARD_HANG_UP_RATE',
+    to: { inbound: 'hangUpWhileForwardRingsRate' },
+    kind: 'rate',
+    help: 'share 0..1 of inbound callers who hang up while a forward rings',
+    default: '0.1',
+  },
+  {
+    flag: 'inbound-forward-busy-rate',
+    variable: 'SIM_INBOUND_FORWARD_BUSY_RATE',
+    to: { outcome: 'busy', of: 'forwardOutcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of forwards (<Dial>, transfer) that end busy',
+    default: '0.1',
+  },
+  {
+    flag: 'inbound-forward-no-answer-rate',
+    variable: 'SIM_INBOUND_FORWARD_NO_ANSWER_RATE',
+    to: { outcome: 'no-answer', of: 'forwardOutcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of forwards nobody answers',
+    default: '0.2',
+  },
+  {
+    flag: 'inbound-forward-failed-rate',
+    variable: 'SIM_INBOUND_FORWARD_FAILED_RATE',
+    to: { outcome: 'failed', of: 'forwardOutcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of forwards that fail',
+    default: '0',
+  },
+];
+
+/** The string knobs with an option: the accounts the Twilio and Telnyx flavours play. */
+const STRING_KNOBS = [
+  {
+    flag: 'twilio-account-sid',
+    variable: 'SIM_TWILIO_ACCOUNT_SID',
+    help: 'Twilio: the account played (AC + 32 hex)',
+    default: 'the test account',
+  },
+  {
+    flag: 'twilio-auth-token',
+    variable: 'SIM_TWILIO_AUTH_TOKEN',
+    help: "Twilio: the account's auth token",
+    default: 'the test token',
+  },
+  {
+    flag: 'telnyx-api-key',
+    variable: 'SIM_TELNYX_API_KEY',
+    help: 'Telnyx: the API key accepted',
+    default: 'the test key',
+  },
+  {
+    flag: 'telnyx-connection-id',
+    variable: 'SIM_TELNYX_CONNECTION_ID',
+    help: 'Telnyx: the connection id accepted',
+    default: 'the test connection',
+  },
+  {
+    flag: 'telnyx-signing-key',
+    variable: 'SIM_TELNYX_SIGNING_KEY',
+    help: 'Telnyx: the Ed25519 private key, base64 PKCS#8 DER',
+    default: 'a new one',
+  },
+] as const;
+
+/** The `parseArgs` options of the knobs. */
+export const KNOB_OPTIONS = Object.fromEntries(
+  [...NUMBER_KNOBS, ...STRING_KNOBS, { flag: 'scenario' }].map(({ flag }) => [
+    flag,
+    { type: 'string' as const },
+  ]),
+);
+
+const pad = (text: string, width: number) => text.padEnd(width);
+
+/** The `--help` lines of the knobs, each with its variable and its default. */
+export const KNOBS_USAGE = `
+Outcomes, webhooks and accounts (each also read from its variable; a share is a fraction 0..1):
+${[...NUMBER_KNOBS, ...STRING_KNOBS]
+  .map(
+    (k) =>
+      `  ${pad(`--${k.flag} ${'kind' in k ? (k.kind === 'rate' ? 'R' : 'MS') : 'S'}`, 36)}${k.help}\n` +
+      `  ${pad('', 36)}(env ${k.variable}) [${k.default}]`,
+  )
+  .join('\n')}
+  Calls that are neither busy, no-answer nor failed complete; forwards likewise.
+  --scenario FILE                     a JSON object of startCallApiSimulator options (outcomes,
+                                      machineRate, earlyWebhookRate, inbound, twilio…) that sets
+                                      them all; an option or a variable given wins over it
+                                      (env SIM_SCENARIO)
+`;
+
+/** What the knob options and variables ask for: the knobs to give each flavour, or what is wrong. */
+export type KnobsRead =
+  { ok: true; knobs: Scenario; scenario: string | undefined } | { ok: false; message: string };
+
+/**
+ * Reads the knob options (else their variables, else the scenario file) into one set of knobs.
+ * `values` are `parseArgs` values; `started` says which flavours run, so a knob none of them
+ * reads is refused rather than silently dropped.
+ */
+export function readKnobOptions(
+  values: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+  started: ReadonlySet<SimulatorFlavour>,
+  inboundOptions: SimulatorInboundKnobs = {},
+): KnobsRead {
+  const given = (flag: string, variable: string) => {
+    const value = values[flag];
+    if (typeof value === 'string') return { value, name: `--${flag}` };
+    const fromEnv = env[variable];
+    return fromEnv === undefined || fromEnv === '' ? undefined : { value: fromEnv, name: variable };
+  };
+  const file = given('scenario', 'SIM_SCENARIO');
+  let scenario: Scenario = {};
+  if (file) {
+    const read = readScenario(file.value);
+    if (!read.ok) return read;
+    scenario = read.scenario;
+  }
+  const knobs: Scenario = { ...scenario };
+  const inbound: SimulatorInboundKnobs = { ...scenario.inbound, ...inboundOptions };
+  const shares: Record<
+    'outcomes' | 'forwardOutcomes',
+    Partial<Record<SimulatedOutcome, number>>
+  > = { outcomes: {}, forwardOutcomes: {} };
+  const problems: string[] = [];
+  /** The knobs set by an option or a variable, by path: their errors name it. */
+  const named = new Map<string, string>();
+  for (const knob of NUMBER_KNOBS) {
+    const at = given(knob.flag, knob.variable);
+    if (!at) continue;
+    const parsed = numberOf(knob, at.value, at.name);
+    if (typeof parsed === 'string') {
+      problems.push(parsed);
+      continue;
+    }
+    if ('knob' in knob.to) knobs[knob.to.knob] = parsed;
+    else if ('inbound' in knob.to) inbound[knob.to.inbound] = parsed;
+    else shares[knob.to.of][knob.to.outcome] = parsed;
+  }
+  for (const of of ['outcomes', 'forwardOutcomes'] as const) {
+    const set = shares[of];
+    const entries = Object.entries(set);
+    if (entries.length === 0) continue;
+    const sum = entries.reduce((total, [, share]) => total + share, 0);
+    const flags = NUMBER_KNOBS.filter((k) => 'of' in k.to && k.to.of === of).map(
+      (k) => `--${k.flag}`,
+    );
+    if (sum > 1 + 1e-9) {
+      problems.push(`${flags.join(', ')} add up to ${round(sum)}, more than 1`);
+      continue;
+    }
+    const outcomes = { completed: Math.max(0, 1 - sum), ...set };
+    if (of === 'outcomes') knobs.outcomes = outcomes;
+    else inbound.forwardOutcomes = outcomes;
+  }
+  const twilioSid = given('twilio-account-sid', 'SIM_TWILIO_ACCOUNT_SID');
+  const twilioToken = given('twilio-auth-token', 'SIM_TWILIO_AUTH_TOKEN');
+  if (twilioSid || twilioToken) {
+    const account = { ...knobs.twilio } as Partial<NonNullable<Scenario['twilio']>>;
+    if (twilioSid) {
+      account.accountSid = twilioSid.value;
+      named.set('twilio.accountSid', twilioSid.name);
+    }
+    if (twilioToken) {
+      account.authToken = twilioToken.value;
+      named.set('twilio.authToken', twilioToken.name);
+    }
+    if (!account.accountSid || !account.authToken) {
+      problems.push('--twilio-account-sid and --twilio-auth-token go together');
+    } else knobs.twilio = account as NonNullable<Scenario['twilio']>;
+  }
+  const telnyxKey = given('telnyx-api-key', 'SIM_TELNYX_API_KEY');
+  const telnyxConnection = given('telnyx-connection-id', 'SIM_TELNYX_CONNECTION_ID');
+  if (telnyxKey || telnyxConnection) {
+    const account = { ...knobs.telnyx } as Partial<NonNullable<Scenario['telnyx']>>;
+    if (telnyxKey) {
+      account.apiKey = telnyxKey.value;
+      named.set('telnyx.apiKey', telnyxKey.name);
+    }
+    if (telnyxConnection) {
+      account.connectionId = telnyxConnection.value;
+      named.set('telnyx.connectionId', telnyxConnection.name);
+    }
+    if (!account.apiKey || !account.connectionId) {
+      problems.push('--telnyx-api-key and --telnyx-connection-id go together');
+    } else knobs.telnyx = account as NonNullable<Scenario['telnyx']>;
+  }
+  const signingKey = given('telnyx-signing-key', 'SIM_TELNYX_SIGNING_KEY');
+  if (signingKey) {
+    knobs.telnyxSigningKey = signingKey.value;
+    named.set('telnyxSigningKey', signingKey.name);
+  }
+  if (Object.keys(inbound).length > 0) knobs.inbound = inbound;
+  else delete knobs.inbound;
+  if (problems.length > 0) return { ok: false, message: problems.join('; ') };
+
+  // One check of the whole: what each knob accepts is what startCallApiSimulator accepts.
+  const checked = scenarioSchema.safeParse(knobs);
+  if (!checked.success) {
+    return { ok: false, message: describeIssues(checked.error.issues, file?.value, named) };
+  }
+  for (const [key, flavours] of FLAVOUR_ONLY) {
+    // `inbound` is checked with the flavours' own rules (one app rung, Twilio-only parts).
+    if (key === 'inbound' || knobs[key as ScenarioKey] === undefined) continue;
+    if (flavours.some((flavour) => started.has(flavour))) continue;
+    const needs = flavours.map((flavour) => `--${flavour}-port`).join(' or ');
+    return { ok: false, message: `${nameOf(key)} needs ${needs}: no flavour started reads it` };
+  }
+  return { ok: true, knobs: checked.data as Scenario, scenario: file?.value };
+}
+
+/** The knobs a flavour reads, of those read: the others are another flavour's. */
+export function knobsFor(flavour: SimulatorFlavour, knobs: Scenario): Scenario {
+  const own = { ...knobs } as Record<string, unknown>;
+  for (const [key, flavours] of FLAVOUR_ONLY) {
+    if (!flavours.includes(flavour)) delete own[key];
+  }
+  return own as Scenario;
+}
+
+function readScenario(
+  path: string,
+): { ok: true; scenario: Scenario } | { ok: false; message: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return { ok: false, message: `--scenario ${path}: ${(error as Error).message}` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, message: `--scenario ${path} is not JSON: ${(error as Error).message}` };
+  }
+  const parsed = scenarioSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, message: describeIssues(parsed.error.issues, path) };
+  return { ok: true, scenario: parsed.data as Scenario };
+}
+
+/**
+ * The issues as one line: each at the option or variable that gave the value (`named`, by knob
+ * path), else at its place in the scenario file.
+ */
+function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  scenario: string | undefined,
+  named: ReadonlyMap<string, string> = new Map(),
+) {
+  return issues
+    .map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const keys = `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+        return `${scenario === undefined ? '' : `--scenario ${scenario}: `}${keys} (a scenario takes ${SCENARIO_KEYS.join(', ')})`;
+      }
+      const path = issue.path.join('.');
+      const flag = named.get(path);
+      if (flag) return `${flag}: ${issue.message}`;
+      const where = scenario === undefined ? '' : `--scenario ${scenario}: `;
+      return `${where}${path ? `${path}: ` : ''}${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** The option that sets a flavour-only knob, as a person would look for it. */
+function nameOf(key: string): string {
+  const flag = {
+    machineRate: '--machine-rate',
+    callsPerSecond: '--calls-per-second',
+    twilio: '--twilio-account-sid',
+    telnyx: '--telnyx-api-key',
+    telnyxSigningKey: '--telnyx-signing-key',
+    inbound: 'the --inbound-… options',
+  }[key];
+  return flag ? `${flag} (or the scenario's ${key})` : key;
+}
+
+function numberOf(knob: NumberKnob, value: string, name: string): number | string {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) return `${name} must be a number`;
+  if (knob.kind === 'rate' && (number < 0 || number > 1)) {
+    return `${name} must be between 0 and 1`;
+  }
+  if (knob.kind === 'ms' && (number < 0 || number > MAX_MS)) {
+    return `${name} must be between 0 and ${MAX_MS} ms`;
+  }
+  return number;
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
