@@ -16,6 +16,7 @@ import {
   createTracing,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_WATCH_INTERVAL_MS,
+  eachInSlices,
   maxAttemptsSchema,
   providerSchema,
   timerMsSchema,
@@ -100,11 +101,29 @@ export function normalise(
   defaultCountry: CountryCode,
   provider: CallProvider,
 ): { phones: string[]; calls: Array<CallOptions | undefined> } {
+  const list = listBuilder(defaultCountry, provider);
+  numbers.forEach(list.add);
+  return list.done();
+}
+
+/** {@link normalise} in slices of time: a list of 10,000 never holds the event loop for long. */
+export async function normaliseInSlices(
+  numbers: readonly unknown[],
+  defaultCountry: CountryCode,
+  provider: CallProvider,
+): Promise<{ phones: string[]; calls: Array<CallOptions | undefined> }> {
+  const list = listBuilder(defaultCountry, provider);
+  await eachInSlices(numbers, list.add);
+  return list.done();
+}
+
+/** The list's numbers one at a time (`add`), then the list or one error naming each bad one (`done`). */
+function listBuilder(defaultCountry: CountryCode, provider: CallProvider) {
   const phones: string[] = [];
   const calls: Array<CallOptions | undefined> = [];
   const invalid: InvalidNumber[] = [];
   const seen = new Map<string, string>();
-  numbers.forEach((item, index) => {
+  const add = (item: unknown, index: number) => {
     let input = item;
     if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
       const entry = entrySchema.safeParse(item);
@@ -138,10 +157,13 @@ export function normalise(
       seen.set(input, phone);
     }
     phones.push(phone);
-  });
-  if (invalid.length > 0) throw new InvalidNumbersError(invalid);
-  calls.length = phones.length;
-  return { phones, calls };
+  };
+  const done = () => {
+    if (invalid.length > 0) throw new InvalidNumbersError(invalid);
+    calls.length = phones.length;
+    return { phones, calls };
+  };
+  return { add, done };
 }
 
 /**

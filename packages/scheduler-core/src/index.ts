@@ -1,6 +1,6 @@
 export { createScheduler } from './scheduler.js';
 export type { ListOptions, Scheduler } from './scheduler.js';
-export { createCampaignRunner } from './campaign/runner.js';
+export { createCampaignRunner, openCampaignRunner } from './campaign/runner.js';
 export { supportsCampaigns } from './campaign/options.js';
 export { campaignSettings } from './campaign/settings.js';
 export type { CampaignRunner } from './campaign/runner.js';

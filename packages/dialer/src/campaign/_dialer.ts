@@ -6,9 +6,14 @@
  */
 import { systemClock, type CallStatusEvent } from '@ringkit/call-client';
 import { createSafeEmitter, type SafeEmitter } from '@ringkit/internal';
-import { createCampaignRunner, type CampaignRunner } from '@ringkit/scheduler-core';
+import {
+  createCampaignRunner,
+  openCampaignRunner,
+  type CampaignRunner,
+  type CampaignRunnerOptions,
+} from '@ringkit/scheduler-core';
 import { z } from 'zod';
-import { normalise } from '../_options.js';
+import { normalise, normaliseInSlices } from '../_options.js';
 import { hangUpUnsupported, invalidOptions } from '../errors.js';
 import type {
   CampaignDialer,
@@ -45,8 +50,30 @@ export function applyStatus(dialer: CampaignDialer, event: CallStatusEvent): Pro
 }
 
 export function createCampaignDialer(options: CampaignDialerOptions): CampaignDialer {
+  const refreshIntervalMs = checkedRefresh(options);
+  const { numbers, defaultCountry = 'US' } = options;
+  const list = numbers === undefined ? null : normalise(numbers, defaultCountry, options.provider);
+  return dialerWith(options, createCampaignRunner(runnerOptions(options, list, refreshIntervalMs)));
+}
+
+/**
+ * {@link createCampaignDialer}, with the list checked and turned into rows in slices of time
+ * (`normaliseInSlices`, `openCampaignRunner`): creating a campaign of 10,000 numbers never stalls
+ * the process's other work. Rejects with what `createCampaignDialer` throws.
+ */
+export async function openCampaignDialer(options: CampaignDialerOptions): Promise<CampaignDialer> {
+  const refreshIntervalMs = checkedRefresh(options);
+  const { numbers, defaultCountry = 'US' } = options;
+  const list =
+    numbers === undefined
+      ? null
+      : await normaliseInSlices(numbers, defaultCountry, options.provider);
+  const runner = await openCampaignRunner(runnerOptions(options, list, refreshIntervalMs));
+  return dialerWith(options, runner);
+}
+
+function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): CampaignDialer {
   const { store, provider, campaign, refreshIntervalMs = 1000 } = options;
-  const runner = runnerOf(options, refreshIntervalMs);
   const clock = options.clock ?? systemClock;
   const events = createSafeEmitter<DialerEvents>((error, type) => ({
     error,
@@ -126,9 +153,9 @@ export function createCampaignDialer(options: CampaignDialerOptions): CampaignDi
   return dialer;
 }
 
-/** The campaign's runner, with the dialer's options that are the runner's too. */
-function runnerOf(options: CampaignDialerOptions, refreshIntervalMs: number): CampaignRunner {
-  const { store, provider, campaign, numbers, defaultCountry = 'US' } = options;
+/** `refreshIntervalMs`, checked. */
+function checkedRefresh(options: CampaignDialerOptions): number {
+  const { refreshIntervalMs = 1000 } = options;
   const refreshCheck = refreshSchema.safeParse(refreshIntervalMs);
   if (!refreshCheck.success) {
     throw invalidOptions(
@@ -136,8 +163,17 @@ function runnerOf(options: CampaignDialerOptions, refreshIntervalMs: number): Ca
       refreshCheck.error.issues.map((i) => ({ ...i, path: ['refreshIntervalMs', ...i.path] })),
     );
   }
-  const list = numbers === undefined ? null : normalise(numbers, defaultCountry, provider);
-  return createCampaignRunner({
+  return refreshIntervalMs;
+}
+
+/** The runner's options: the dialer's that are the runner's too, and the list normalised. */
+function runnerOptions(
+  options: CampaignDialerOptions,
+  list: ReturnType<typeof normalise> | null,
+  refreshIntervalMs: number,
+): CampaignRunnerOptions {
+  const { store, provider, campaign } = options;
+  return {
     store,
     provider,
     campaign,
@@ -166,7 +202,7 @@ function runnerOf(options: CampaignDialerOptions, refreshIntervalMs: number): Ca
       'tracer',
     ]),
     recheckIntervalMs: refreshIntervalMs,
-  });
+  };
 }
 
 /** The engine's own events: this process's calls, into the mirror at once, and told as the dialer's. */

@@ -1,5 +1,6 @@
 import type { Clock } from '@ringkit/call-client';
 import type { CampaignRunner, Store, StoredCall } from '@ringkit/scheduler-core';
+import { eachInSlices, yieldToLoop } from '@ringkit/internal';
 import { fromStored } from './_entry-of.js';
 import type { CampaignMirror } from './_mirror.js';
 
@@ -40,6 +41,8 @@ export function createRefresh({
       for (const row of page) each(row);
       if (page.length < PAGE) break;
       after = page[page.length - 1]!.position ?? null;
+      // A long campaign is read a page a turn: the process's other work goes on between pages.
+      await yieldToLoop();
     }
   }
 
@@ -50,7 +53,7 @@ export function createRefresh({
       mirror.adopt(row);
       rows.push(row);
     });
-    for (const row of rows) mirror.apply(fromStored(row));
+    await eachInSlices(rows, (row) => mirror.apply(fromStored(row)));
   }
 
   /** Reads what other processes did: the live rows, the ones this mirror saw live, the frontier. */

@@ -15,7 +15,7 @@ import {
 } from '@ringkit/scheduler-core';
 import { CampaignExistsError, CampaignsClosedError } from '../errors.js';
 import type { CampaignDialer, CampaignDialerOptions } from '../types.js';
-import { createCampaignDialer } from './_dialer.js';
+import { createCampaignDialer, openCampaignDialer } from './_dialer.js';
 import { createFinishedViews, viewOf } from './_views.js';
 import type { CampaignsEvents, CampaignsOptions, CreateCampaignOptions } from './types.js';
 
@@ -71,13 +71,24 @@ export class WorkedCampaigns {
     this.finished = createFinishedViews(options.finishedEntriesKept);
   }
 
-  /** A dialer of the campaign; with `numbers`, one that creates it (or fails). */
-  dialerOf(name: string, numbers?: CreateDialerInput): CampaignDialer {
-    return createCampaignDialer({
+  /** A dialer that joins the campaign. */
+  dialerOf(name: string): CampaignDialer {
+    return createCampaignDialer({ ...this.shared, store: this.store, campaign: name });
+  }
+
+  /**
+   * A dialer of the campaign; with `numbers`, one that creates it (or fails), its list checked
+   * and turned into rows in slices of time so that a long one never stalls the process.
+   */
+  async openDialer(name: string, numbers?: CreateDialerInput): Promise<CampaignDialer> {
+    if (!numbers) return this.dialerOf(name);
+    return openCampaignDialer({
       ...this.shared,
       store: this.store,
       campaign: name,
-      ...(numbers ? { ...numbers.options, numbers: numbers.numbers, exclusive: true } : {}),
+      ...numbers.options,
+      numbers: numbers.numbers,
+      exclusive: true,
     });
   }
 
@@ -107,7 +118,7 @@ export class WorkedCampaigns {
 
   /** Opens the campaign's dialer and starts it; with `numbers`, creates the campaign or fails. */
   async open(name: string, numbers?: CreateDialerInput): Promise<CampaignDialer> {
-    const dialer = this.dialerOf(name, numbers);
+    const dialer = await this.openDialer(name, numbers);
     this.wire(name, dialer);
     this.starting.add(dialer);
     try {

@@ -239,6 +239,44 @@ for (const kind of storeKinds()) {
 }
 
 describe('createCampaigns', () => {
+  it('creates a long list in slices of time: the event loop turns meanwhile, and a bad number is still told at its index', async () => {
+    const { provider } = createScriptedProvider({ outcome: () => 'completed' });
+    const store = createMemoryStore();
+    // The turns of the loop taken before the rows reach the store: while the list was checked.
+    let turnsBeforeInsert = -1;
+    const insertCampaign = store.insertCampaign!.bind(store);
+    store.insertCampaign = (campaign, rows) => {
+      turnsBeforeInsert = turns;
+      return insertCampaign(campaign, rows);
+    };
+    const campaigns = createCampaigns({ store, provider, callerId: CALLER_ID });
+    cleanups.push(() => campaigns.close());
+    await campaigns.start();
+    const numbers = Array.from({ length: 5_000 }, (_, i) => `+1415${2_000_000 + i}`);
+    let turns = 0;
+    let created = false;
+    const tick = () => {
+      if (created) return;
+      turns += 1;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const view = await campaigns.create('long', numbers, { concurrency: 1 });
+    created = true;
+    expect(view.campaign.total).toBe(5_000);
+    // Checking 5,000 numbers takes tens of ms: the loop turned between slices of it.
+    expect(turnsBeforeInsert).toBeGreaterThan(2);
+
+    const bad = await campaigns
+      .create('bad', [...numbers.slice(0, 3_000), 'nope'], { concurrency: 1 })
+      .catch((error: unknown) => error);
+    expect(bad).toMatchObject({
+      code: 'invalid_numbers',
+      invalid: [{ index: 3_000, input: 'nope' }],
+    });
+    await expect(campaigns.get('bad')).rejects.toSatisfy(isCallNotFoundError);
+  });
+
   it('refuses a store without the campaign methods', () => {
     const { provider } = createScriptedProvider({ outcome: () => 'completed' });
     const store = createMemoryStore();

@@ -1,13 +1,13 @@
 import { CallNotFoundError, ConflictError, isConflictError } from '../errors.js';
-import type { StoredCall, StoredCampaign } from '../store.js';
+import type { StoredCampaign } from '../store.js';
 import type { CampaignContext } from './_context.js';
-import { fingerprintOf } from './_list.js';
+import type { CampaignList } from './_list.js';
 import type { CampaignSettings } from './settings.js';
 
 /** What `start()` creates the campaign with, when this worker does. */
 export interface JoinOptions {
-  /** The rows of the list given to this worker, or `null` when it only joins. */
-  rows: StoredCall[] | null;
+  /** The rows of the list given to this worker and their digest, or `null` when it only joins. */
+  list: CampaignList | null;
   /** Create it or fail: never join one of that name (see `CampaignRunnerOptions.exclusive`). */
   exclusive: boolean;
   settings: CampaignSettings;
@@ -25,7 +25,8 @@ export async function createOrJoin(
   options: JoinOptions,
 ): Promise<StoredCampaign> {
   const { store, id, clock } = ctx;
-  const { rows, exclusive } = options;
+  const { list, exclusive } = options;
+  const rows = list?.rows ?? null;
   const taken = (stored: StoredCampaign) =>
     new ConflictError({
       reason: 'campaign_exists',
@@ -43,7 +44,7 @@ export async function createOrJoin(
       state: 'running',
       concurrency: options.concurrency,
       total: rows.length,
-      fingerprint: fingerprintOf(rows),
+      fingerprint: list!.fingerprint,
       settings: { ...options.settings },
       nextSlotAt: 0,
       createdAt: now,
@@ -59,7 +60,7 @@ export async function createOrJoin(
       if (exclusive) throw taken(campaign);
     }
   }
-  if (rows && campaign.fingerprint !== fingerprintOf(rows)) {
+  if (list && campaign.fingerprint !== list.fingerprint) {
     throw new ConflictError({
       reason: 'campaign_mismatch',
       id,

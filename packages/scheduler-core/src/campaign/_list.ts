@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CallOptions, CallProvider, CountryCode } from '@ringkit/call-client';
+import { eachInSlices, mapInSlices } from '@ringkit/internal';
 import { ValidationError } from '../errors.js';
 import type { StoredCall } from '../store.js';
 import { newStoredCall } from '../_rows.js';
@@ -29,47 +30,70 @@ export function campaignRows(
   entries: readonly CampaignEntryInput[],
   ctx: ListContext,
 ): StoredCall[] {
+  return entries.map((entry, position) => campaignRow(entry, position, ctx));
+}
+
+/**
+ * {@link campaignRows} and {@link fingerprintOf} in slices of time: the loop gets a turn every few
+ * milliseconds, so a list of 10,000 never holds it for long.
+ */
+export async function campaignListInSlices(
+  entries: readonly CampaignEntryInput[],
+  ctx: ListContext,
+): Promise<CampaignList> {
+  const rows = await mapInSlices(entries, (entry, position) => campaignRow(entry, position, ctx));
+  const hash = createHash('sha256');
+  await eachInSlices(rows, (row) => hash.update(fingerprintLine(row)));
+  return { rows, fingerprint: hash.digest('base64url') };
+}
+
+/** A list turned into rows, with its digest. */
+export interface CampaignList {
+  rows: StoredCall[];
+  fingerprint: string;
+}
+
+/** One entry's row: checked as `schedule()` checks a call. */
+function campaignRow(entry: CampaignEntryInput, position: number, ctx: ListContext): StoredCall {
   const { now, settings } = ctx;
-  return entries.map((entry, position) => {
-    let valid;
-    try {
-      valid = validateSchedule(
-        {
-          to: entry?.to,
-          at: new Date(now),
-          ...(settings.window ? { window: settings.window } : {}),
-          maxAttempts: settings.maxAttempts,
-          ...(settings.retryBackoff ? { retryBackoff: settings.retryBackoff } : {}),
-          ...(entry?.call === undefined ? {} : { call: entry.call }),
-        } as Parameters<typeof validateSchedule>[0],
-        now,
-        ctx.defaultCountry,
-        ctx.provider,
+  let valid;
+  try {
+    valid = validateSchedule(
+      {
+        to: entry?.to,
+        at: new Date(now),
+        ...(settings.window ? { window: settings.window } : {}),
+        maxAttempts: settings.maxAttempts,
+        ...(settings.retryBackoff ? { retryBackoff: settings.retryBackoff } : {}),
+        ...(entry?.call === undefined ? {} : { call: entry.call }),
+      } as Parameters<typeof validateSchedule>[0],
+      now,
+      ctx.defaultCountry,
+      ctx.provider,
+    );
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new ValidationError(
+        `campaign entry #${position}`,
+        error.issues.map((i) => ({ ...i, path: ['entries', position, ...i.path] })),
+        error.cause === undefined ? {} : { cause: error.cause },
       );
-    } catch (error) {
-      if (error instanceof ValidationError) {
-        throw new ValidationError(
-          `campaign entry #${position}`,
-          error.issues.map((i) => ({ ...i, path: ['entries', position, ...i.path] })),
-          error.cause === undefined ? {} : { cause: error.cause },
-        );
-      }
-      throw error;
     }
-    return {
-      ...newStoredCall({
-        id: ctx.generateId(),
-        to: valid.to,
-        dueAt: now,
-        now,
-        idempotencyKey: null,
-        options: valid.options,
-        call: valid.call,
-      }),
-      campaign: ctx.id,
-      position,
-    };
-  });
+    throw error;
+  }
+  return {
+    ...newStoredCall({
+      id: ctx.generateId(),
+      to: valid.to,
+      dueAt: now,
+      now,
+      idempotencyKey: null,
+      options: valid.options,
+      call: valid.call,
+    }),
+    campaign: ctx.id,
+    position,
+  };
 }
 
 /**
@@ -78,6 +102,9 @@ export function campaignRows(
  */
 export function fingerprintOf(rows: { to: string; call: CallOptions | null }[]): string {
   const hash = createHash('sha256');
-  for (const row of rows) hash.update(JSON.stringify([row.to, row.call]) + '\n');
+  for (const row of rows) hash.update(fingerprintLine(row));
   return hash.digest('base64url');
 }
+
+const fingerprintLine = (row: { to: string; call: CallOptions | null }) =>
+  JSON.stringify([row.to, row.call]) + '\n';

@@ -9,7 +9,13 @@ import type { ScheduledCall } from '../types.js';
 import { toScheduledCall } from '../_rows.js';
 import { campaignRow, type CampaignContext, type Engine } from './_context.js';
 import { createOrJoin } from './_join.js';
-import { campaignRows } from './_list.js';
+import {
+  campaignListInSlices,
+  campaignRows,
+  fingerprintOf,
+  type CampaignList,
+  type ListContext,
+} from './_list.js';
 import { redialUnknown } from './_redial.js';
 import { campaignSource } from './_source.js';
 import { campaignState } from './_state.js';
@@ -75,18 +81,47 @@ const LOOK_AGAIN_MS = [50, 200, 1000, 5000, 30_000];
  */
 export function createCampaignRunner(options: CampaignRunnerOptions): CampaignRunner {
   const resolved = resolveCampaignOptions(options);
+  const rows = options.entries
+    ? campaignRows(options.entries, listContext(options, resolved))
+    : null;
+  return runnerWith(options, resolved, rows && { rows, fingerprint: fingerprintOf(rows) });
+}
+
+/**
+ * {@link createCampaignRunner}, with the list checked and turned into rows in slices of time:
+ * the event loop gets a turn every few milliseconds, so creating a campaign of 10,000 numbers
+ * never stalls the other requests, webhooks and streams of the process. Rejects with what
+ * `createCampaignRunner` throws.
+ */
+export async function openCampaignRunner(options: CampaignRunnerOptions): Promise<CampaignRunner> {
+  const resolved = resolveCampaignOptions(options);
+  const list = options.entries
+    ? await campaignListInSlices(options.entries, listContext(options, resolved))
+    : null;
+  return runnerWith(options, resolved, list);
+}
+
+function listContext(
+  options: CampaignRunnerOptions,
+  resolved: ReturnType<typeof resolveCampaignOptions>,
+): ListContext {
+  return {
+    id: resolved.id,
+    provider: options.provider,
+    defaultCountry: resolved.defaultCountry,
+    generateId: resolved.generateId,
+    settings: resolved.created,
+    now: resolved.clock.now(),
+  };
+}
+
+function runnerWith(
+  options: CampaignRunnerOptions,
+  resolved: ReturnType<typeof resolveCampaignOptions>,
+  list: CampaignList | null,
+): CampaignRunner {
   const { provider } = options;
   const { store, id, clock, workerId, generateId, created } = resolved;
-  const rows = options.entries
-    ? campaignRows(options.entries, {
-        id,
-        provider,
-        defaultCountry: resolved.defaultCountry,
-        generateId,
-        settings: created,
-        now: clock.now(),
-      })
-    : null;
 
   const emitter = createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' }));
   let dispatcher: Engine | null = null;
@@ -123,7 +158,7 @@ export function createCampaignRunner(options: CampaignRunnerOptions): CampaignRu
   async function begin(): Promise<StoredCampaign> {
     if (dispatcher) return ctx.read();
     const campaign = await createOrJoin(ctx, {
-      rows,
+      list,
       exclusive: options.exclusive ?? false,
       settings: created,
       concurrency: ctx.live.concurrency,
