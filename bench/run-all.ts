@@ -12,6 +12,7 @@ const scripts = [
   'scheduler.ts',
   'postgres.ts',
   'growth.ts',
+  'stall.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
