@@ -5,7 +5,6 @@
  * run is then read back by a fresh `createCampaigns` and checked (see `check` in
  * `test/campaigns-world.ts`): nobody rung twice, first attempts in list order, the cap held at
  * the provider across workers, every fact a worker reported still true, one create per name.
- * Cases of known defects are left out where marked "Left out" in `test/campaigns-world.ts`.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
