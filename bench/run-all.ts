@@ -13,6 +13,7 @@ const scripts = [
   'postgres.ts',
   'growth.ts',
   'stall.ts',
+  'finished.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
