@@ -25,17 +25,21 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Spawns `node script args`, resolving once `ready` matches what it printed. */
+/**
+ * Spawns `node …nodeArgs script args`, resolving once `ready` matches what it printed. Only the
+ * last 64 KiB printed are kept (a long run prints far more).
+ */
 function start(
   script: string,
   args: string[],
   env: Record<string, string>,
   ready: RegExp,
+  nodeArgs: string[] = [],
 ): Promise<Child & { match: RegExpExecArray }> {
   if (!existsSync(script)) {
     throw new Error(`${script} is missing: run \`pnpm build\` first (pnpm bench does)`);
   }
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -49,22 +53,30 @@ function start(
     clearTimeout(timer);
   };
   return new Promise((resolve, reject) => {
-    const read = (chunk: Buffer) => {
+    let started = false;
+    const keep = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = ready.exec(output);
-      if (match) resolve({ child, output: () => output, stop, match });
+      if (started && output.length > 65_536) output = output.slice(-65_536);
+    };
+    const read = (chunk: Buffer) => {
+      keep(chunk);
+      const match = started ? null : ready.exec(output);
+      if (match) {
+        started = true;
+        resolve({ child, output: () => output, stop, match });
+      }
     };
     child.stdout!.on('data', read);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', read);
     child.once('exit', (code) => reject(new Error(`${script} exited (${code}): ${output}`)));
   });
 }
 
-/** `ringkit-sim` on free ports with `args` (its knobs), printing no event line. */
-export async function startSimulator(args: string[] = []) {
+/** `ringkit-sim` on free ports with `args` (its knobs); no event line unless `quiet` is false. */
+export async function startSimulator(args: string[] = [], { quiet = true } = {}) {
   const sim = await start(
     SIM,
-    ['--polling-port', '0', '--webhook-port', '0', '--quiet', ...args],
+    ['--polling-port', '0', '--webhook-port', '0', ...(quiet ? ['--quiet'] : []), ...args],
     {},
     /press Ctrl\+C to stop/,
   );
@@ -89,6 +101,7 @@ export async function startDemo(
   store: StoreName,
   sim: Simulator,
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-bench-'));
   const database = store === 'postgres' ? await createDatabase() : undefined;
@@ -107,6 +120,7 @@ export async function startDemo(
       ...env,
     },
     /ringkit demo listening on (\S+)/,
+    nodeArgs,
   );
   return {
     ...server,
