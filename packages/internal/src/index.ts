@@ -38,4 +38,4 @@ export {
 } from './options.js';
 export { NEVER_CONNECTED_ERRNOS } from './net.js';
 export { seededRandom } from './random.js';
-export { eachInSlices, mapInSlices, SLICE_MS, yieldToLoop } from './slices.js';
+export { eachInSlices, mapInSlices, yieldToLoop } from './slices.js';

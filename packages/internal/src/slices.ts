@@ -5,7 +5,7 @@
  */
 
 /** How long one slice runs before the loop gets a turn, in ms. */
-export const SLICE_MS = 5;
+const SLICE_MS = 5;
 
 /** Resolves after the event loop's next turn (its I/O and timers included). */
 export function yieldToLoop(): Promise<void> {

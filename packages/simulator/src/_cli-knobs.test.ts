@@ -395,6 +395,7 @@ describe('ringkit-sim: bad knobs exit 2 with one line and start nothing', () => 
     [[], { SIM_NO_ANSWER_RATE: '-1' }, 'SIM_NO_ANSWER_RATE must be between 0 and 1'],
     [['--ring-ms=-5'], {}, '--ring-ms must be between 0 and 86400000 ms'],
     [['--ring-ms', '-5'], {}, "Option '--ring-ms' argument is ambiguous"],
+    [['--response-delay-ms', '700000'], {}, '--response-delay-ms must be between 0 and 600000 ms'],
     [
       ['--busy-rate', '0.6', '--failed-rate', '0.6'],
       {},

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { FLAVOUR_ONLY, inboundFields, knobsShape } from './_options.js';
+import {
+  FLAVOUR_ONLY,
+  inboundFields,
+  knobsShape,
+  MAX_RESPONSE_DELAY_MS,
+  MAX_STEP_MS,
+} from './_options.js';
 import type {
   SimulatedOutcome,
   SimulatorFlavour,
@@ -57,11 +63,11 @@ interface NumberKnob {
     | { inbound: 'voicemailRate' | 'hangUpWhileRingingRate' | 'hangUpWhileForwardRingsRate' }
     | { outcome: SimulatedOutcome; of: 'outcomes' | 'forwardOutcomes' };
   kind: 'rate' | 'ms';
+  /** The largest value an `ms` knob takes: the simulator's own bound. */
+  max?: number;
   help: string;
   default: string;
 }
-
-const MAX_MS = 86_400_000;
 
 /** Every number knob of the simulator that has an option, in the order `--help` lists them. */
 export const NUMBER_KNOBS: readonly NumberKnob[] = [
@@ -134,6 +140,7 @@ export const NUMBER_KNOBS: readonly NumberKnob[] = [
     variable: 'SIM_RESPONSE_DELAY_MS',
     to: { knob: 'responseDelayMs' },
     kind: 'ms',
+    max: MAX_RESPONSE_DELAY_MS,
     help: 'wait before answering each call-creating POST, ms',
     default: '0',
   },
@@ -457,8 +464,9 @@ function numberOf(knob: NumberKnob, value: string, name: string): number | strin
   if (knob.kind === 'rate' && (number < 0 || number > 1)) {
     return `${name} must be between 0 and 1`;
   }
-  if (knob.kind === 'ms' && (number < 0 || number > MAX_MS)) {
-    return `${name} must be between 0 and ${MAX_MS} ms`;
+  const max = knob.max ?? MAX_STEP_MS;
+  if (knob.kind === 'ms' && (number < 0 || number > max)) {
+    return `${name} must be between 0 and ${max} ms`;
   }
   return number;
 }

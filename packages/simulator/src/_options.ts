@@ -17,7 +17,10 @@ import type {
   WebhookDeliverer,
 } from './types.js';
 
-const MAX_STEP_MS = 86_400_000;
+/** The longest step, ring or talk time, and inbound interval a knob takes, in ms. */
+export const MAX_STEP_MS = 86_400_000;
+/** The longest `responseDelayMs`. */
+export const MAX_RESPONSE_DELAY_MS = 600_000;
 
 const duration = (max: number) =>
   z.number().finite().min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
@@ -82,7 +85,7 @@ export const knobsShape = {
   earlyWebhookRate: rate.optional(),
   duplicateWebhookRate: rate.optional(),
   outOfOrderRate: rate.optional(),
-  responseDelayMs: duration(600_000).optional(),
+  responseDelayMs: duration(MAX_RESPONSE_DELAY_MS).optional(),
   seed: z.int().optional(),
   onEvent: fn<(event: SimulatorEvent) => void>('onEvent').optional(),
   deliverWebhook: fn<WebhookDeliverer>('deliverWebhook').optional(),
