@@ -9,7 +9,84 @@ import { createMutate, createWriter } from './_writes.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 
+function outcomesOn(store: ReturnType<typeof createMemoryStore>) {
+  const clock = createFakeClock(T0);
+  const emitter = createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' }));
+  const outcomes = createOutcomes({
+    store,
+    clock,
+    emitter,
+    mutate: createMutate(store, clock, createWriter(store)),
+    callerId: '+14155550100',
+    generateId: () => 'next',
+    wake: () => undefined,
+    callTimeoutMs: 600_000,
+    campaign: null,
+  });
+  return { outcomes, emitter };
+}
+
+const statusEvent = (callId: string, status: 'ringing' | 'answered' | 'completed', ms: number) => ({
+  callId,
+  status,
+  providerStatus: status,
+  at: new Date(T0 + ms),
+});
+
 describe('provider statuses', () => {
+  it('handles the statuses of one call that arrive together in order, reading the row once', async () => {
+    const store = createMemoryStore();
+    const { outcomes, emitter } = outcomesOn(store);
+    await store.insert(storedCall({ id: 'a', status: 'initiated', providerCallId: 'p1' }));
+    await store.insert(storedCall({ id: 'b', status: 'initiated', providerCallId: 'p2' }));
+    let lookups = 0;
+    const find = store.findByProviderCallId.bind(store);
+    store.findByProviderCallId = (id) => {
+      lookups++;
+      return find(id);
+    };
+    const seen: string[] = [];
+    emitter.on('status', (e) => seen.push(`${e.call.id}:${e.call.status}`));
+    const rows = await Promise.all([
+      outcomes.handleStatus(statusEvent('p1', 'ringing', 1)),
+      outcomes.handleStatus(statusEvent('p1', 'answered', 2)),
+      outcomes.handleStatus(statusEvent('p2', 'ringing', 2)),
+      outcomes.handleStatus(statusEvent('p1', 'completed', 3)),
+    ]);
+    expect(rows.map((r) => `${r?.id}:${r?.status}`)).toEqual([
+      'a:ringing',
+      'a:answered',
+      'b:ringing',
+      'a:completed',
+    ]);
+    expect(seen).toEqual(['a:ringing', 'b:ringing', 'a:answered', 'a:completed']);
+    // One lookup per provider id: the later statuses of p1 start from the row the last one left.
+    expect(lookups).toBe(2);
+    const a = await store.get('a');
+    expect(a?.events.map((e) => e.status).slice(-3)).toEqual(['ringing', 'answered', 'completed']);
+  });
+
+  it('handles the next status of a call when the one before it failed', async () => {
+    const store = createMemoryStore();
+    const { outcomes } = outcomesOn(store);
+    await store.insert(storedCall({ id: 'a', status: 'initiated', providerCallId: 'p1' }));
+    const find = store.findByProviderCallId.bind(store);
+    let first = true;
+    store.findByProviderCallId = (id) => {
+      if (first) {
+        first = false;
+        return Promise.reject(new Error('store unreachable'));
+      }
+      return find(id);
+    };
+    const [failed, answered] = await Promise.allSettled([
+      outcomes.handleStatus(statusEvent('p1', 'ringing', 1)),
+      outcomes.handleStatus(statusEvent('p1', 'answered', 2)),
+    ]);
+    expect(failed).toMatchObject({ status: 'rejected', reason: { message: 'store unreachable' } });
+    expect(answered).toMatchObject({ status: 'fulfilled', value: { id: 'a', status: 'answered' } });
+  });
+
   it('never end a later attempt with a status of an earlier one, even from a stale row', async () => {
     const store = createMemoryStore();
     const clock = createFakeClock(T0);

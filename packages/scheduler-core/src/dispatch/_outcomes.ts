@@ -164,17 +164,40 @@ export function createOutcomes(ctx: OutcomeContext) {
     return current;
   }
 
-  /** A status from a webhook (or the app's own polling); `null` for a provider id not stored. */
-  async function handleStatus(event: CallStatusEvent): Promise<StoredCall | null> {
+  /** The last status of each provider id still being handled, and what it left. */
+  const handling = new Map<string, Promise<StoredCall | null>>();
+
+  /**
+   * A status from a webhook (or the app's own polling); `null` for a provider id not stored.
+   * The statuses of one provider id are handled one after the other, each from the row the one
+   * before it left, so the webhooks of one call that arrive together read the row once.
+   */
+  function handleStatus(event: CallStatusEvent): Promise<StoredCall | null> {
     const callId = String(event.callId);
     const normalised = { ...event, callId };
-    const row = await applyStatus(normalised);
+    const before = handling.get(callId);
+    const mine = before
+      ? before.then(
+          (row) => handleOne(normalised, row ?? undefined),
+          () => handleOne(normalised),
+        )
+      : handleOne(normalised);
+    handling.set(callId, mine);
+    const done = () => {
+      if (handling.get(callId) === mine) handling.delete(callId);
+    };
+    mine.then(done, done);
+    return mine;
+  }
+
+  async function handleOne(event: CallStatusEvent, known?: StoredCall): Promise<StoredCall | null> {
+    const row = await applyStatus(event, known);
     if (row) return row;
     // Maybe the POST that created the call has not been answered yet: keep the event for later.
-    early.add(normalised);
+    early.add(event);
     // Unless the answer was recorded meanwhile.
-    const found = owned(await store.findByProviderCallId(callId));
-    return found ? drainEarly(callId, found) : null;
+    const found = owned(await store.findByProviderCallId(event.callId));
+    return found ? drainEarly(event.callId, found) : null;
   }
 
   return {
