@@ -63,7 +63,11 @@ describe('provider statuses', () => {
     // One lookup per provider id: the later statuses of p1 start from the row the last one left.
     expect(lookups).toBe(2);
     const a = await store.get('a');
-    expect(a?.events.map((e) => e.status).slice(-3)).toEqual(['ringing', 'answered', 'completed']);
+    expect((a?.events ?? []).map((e) => e.status).slice(-3)).toEqual([
+      'ringing',
+      'answered',
+      'completed',
+    ]);
   });
 
   it('handles the next status of a call when the one before it failed', async () => {
