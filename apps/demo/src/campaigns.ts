@@ -39,7 +39,10 @@ export interface CampaignManagerOptions {
   /** The app's own number: `from` of the call records. */
   callerId: string;
   /** Every campaign's timings. */
-  settings: Pick<CampaignsOptions, 'callTimeoutMs' | 'watchIntervalMs' | 'refreshIntervalMs'>;
+  settings: Pick<
+    CampaignsOptions,
+    'callTimeoutMs' | 'watchIntervalMs' | 'refreshIntervalMs' | 'finishedEntriesKept'
+  >;
   hub: EventHub;
   logger: Logger;
   observer: Pick<ObserverHub, 'placement' | 'ended'>;

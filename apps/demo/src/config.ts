@@ -1,13 +1,23 @@
-import {
-  CALL_OPTION_NAMES,
-  callOptionsSchema,
-  isValidPhoneNumber,
-  toE164,
-  type CallOptionName,
-} from '@ringkit/call-client';
-import { TELNYX_CALL_OPTIONS } from '@ringkit/call-client/telnyx';
+import { callOptionsSchema, isValidPhoneNumber, toE164 } from '@ringkit/call-client';
 import { z } from 'zod';
 import { parseHost, type HostName } from './hosts.js';
+import {
+  CALL_PROVIDER_OPTIONS,
+  CALL_PROVIDERS,
+  DEFAULT_CALLER_ID,
+  DEFAULT_INBOUND_MESSAGE,
+  INBOUND_REJECT_REASONS,
+  REAL_PROVIDERS,
+  telnyxPublicKey,
+} from './_config-providers.js';
+
+export {
+  CALL_PROVIDER_OPTIONS,
+  CALL_PROVIDERS,
+  DEFAULT_INBOUND_MESSAGE,
+  type CallProviderName,
+} from './_config-providers.js';
+export { configWarnings } from './config-warnings.js';
 
 /**
  * The numbers of the original exercise, with its repeats: the dialer calls a repeated number once
@@ -39,72 +49,6 @@ const phone = z
 const flag = z.enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' }).transform((v) => {
   return v === '1' || v === 'true';
 });
-
-/** Which telephony API places the calls. */
-export const CALL_PROVIDERS = ['mock', 'twilio', 'telnyx'] as const;
-export type CallProviderName = (typeof CALL_PROVIDERS)[number];
-
-/**
- * The call options each provider honours: its clients' `capabilities.options` (a test holds them
- * to it), so a variable that needs one is checked against this, not against a list of names.
- */
-export const CALL_PROVIDER_OPTIONS: Readonly<Record<CallProviderName, readonly CallOptionName[]>> =
-  { mock: [], twilio: CALL_OPTION_NAMES, telnyx: TELNYX_CALL_OPTIONS };
-
-/** What a caller hears before leaving a voicemail, unless `INBOUND_MESSAGE` says. */
-export const DEFAULT_INBOUND_MESSAGE =
-  'Thank you for calling. Please leave a message after the tone.';
-
-/** `INBOUND_REJECT`: `busy` (the caller hears a busy tone) or `rejected` (refused outright). */
-const INBOUND_REJECT_REASONS = ['busy', 'rejected'] as const;
-
-/** `CALLER_ID` unless given: a fictional 555-01xx number. */
-const DEFAULT_CALLER_ID = '+14155550100';
-
-/** What each real provider is called, its variables that `CALL_PROVIDER=<it>` needs, and why. */
-const REAL_PROVIDERS = {
-  twilio: {
-    label: 'Twilio',
-    required: {
-      TWILIO_ACCOUNT_SID: 'the account the calls are placed on',
-      // Twilio signs its callbacks with the account's auth token, never with an API key's
-      // secret, so the token is needed to check them even when calls are placed with an API key.
-      TWILIO_AUTH_TOKEN:
-        'Twilio signs its status callbacks with the account auth token, also when calls are placed with an API key',
-      PUBLIC_URL:
-        'the public base URL Twilio sends status callbacks to ($PUBLIC_URL/webhooks/twilio)',
-    },
-    /** Set without `CALL_PROVIDER=twilio`, these get a warning. */
-    credentials: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_KEY'],
-    apiUrl: 'TWILIO_API_URL',
-    apiHost: /(^|\.)twilio\.com$/,
-  },
-  telnyx: {
-    label: 'Telnyx',
-    required: {
-      TELNYX_API_KEY: 'the API key the calls are placed with (Mission Control › API Keys)',
-      TELNYX_CONNECTION_ID:
-        'the Call Control Application (connection id) the calls are dialled from',
-      TELNYX_PUBLIC_KEY:
-        "the public key that checks the Ed25519 signature of Telnyx's webhooks (Mission Control › Keys & Credentials)",
-      CALLER_ID: 'a number of the Telnyx account, the from of every call',
-      PUBLIC_URL: 'the public base URL Telnyx sends webhooks to ($PUBLIC_URL/webhooks/telnyx)',
-    },
-    credentials: ['TELNYX_API_KEY', 'TELNYX_CONNECTION_ID', 'TELNYX_PUBLIC_KEY'],
-    apiUrl: 'TELNYX_API_URL',
-    apiHost: /(^|\.)telnyx\.com$/,
-  },
-} as const;
-
-/** Strict, padded base64 of 32 bytes, as the Telnyx portal shows its public key. */
-const telnyxPublicKey = z
-  .string()
-  .refine(
-    (value) =>
-      /^[A-Za-z0-9+/]{43}=$/.test(value) &&
-      Buffer.from(value, 'base64').toString('base64') === value,
-    'must be the Ed25519 public key Telnyx shows: 32 bytes in base64 (44 characters ending in =)',
-  );
 
 const envSchema = z.object({
   PORT: z.coerce
@@ -155,6 +99,14 @@ const envSchema = z.object({
     .max(86_400_000, 'must be between 100 and 86400000 (24 h)')
     // The dialer's own default: four hours, the longest a call is followed.
     .default(14_400_000),
+  // The entries of finished campaigns kept in memory, across campaigns, the latest read first;
+  // the others are read from the store when asked: the dialer's `finishedEntriesKept`.
+  FINISHED_ENTRIES_KEPT: z.coerce
+    .number({ error: 'must be a number of entries' })
+    .int('must be a whole number of entries')
+    .min(0, 'must be between 0 and 10000000 entries')
+    .max(10_000_000, 'must be between 0 and 10000000 entries')
+    .default(50_000),
   DATA_DIR: z.string().min(1).default('./.data'),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
@@ -397,54 +349,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
   }
   return parsed.data;
-}
-
-const LOCAL_HOSTS = /^(localhost|127\.[\d.]+|\[::1\]|0\.0\.0\.0)$/;
-
-/**
- * What a valid configuration may still get wrong, one line each, for the server to log at start:
- * with Twilio's or Telnyx's own API, a `PUBLIC_URL` on this machine cannot receive their
- * webhooks; a provider's credentials set while `CALL_PROVIDER` names another are not used.
- */
-export function configWarnings(config: Config): string[] {
-  const warnings: string[] = [];
-  const provider = config.CALL_PROVIDER;
-  if (provider !== 'mock' && config.PUBLIC_URL) {
-    const { label, apiUrl, apiHost } = REAL_PROVIDERS[provider];
-    const publicHost = new URL(config.PUBLIC_URL).hostname;
-    if (LOCAL_HOSTS.test(publicHost) && apiHost.test(new URL(config[apiUrl]).hostname)) {
-      warnings.push(
-        `PUBLIC_URL is ${config.PUBLIC_URL}, which ${label} cannot reach: calls will be placed but ` +
-          `their ${provider === 'twilio' ? 'status callbacks' : 'webhooks'} will not arrive; ` +
-          'expose the server through an HTTPS tunnel and set PUBLIC_URL to its address',
-      );
-    }
-  }
-  if (provider === 'mock') {
-    const given = (['INBOUND_FORWARD_TO', 'INBOUND_REJECT'] as const).filter(
-      (key) => config[key] !== undefined,
-    );
-    if (config.INBOUND_MESSAGE !== DEFAULT_INBOUND_MESSAGE)
-      given.unshift('INBOUND_MESSAGE' as never);
-    if (given.length > 0) {
-      warnings.push(
-        `${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set but CALL_PROVIDER is mock, ` +
-          'whose Call APIs never call the app: inbound calls are answered with CALL_PROVIDER=twilio or telnyx',
-      );
-    }
-  }
-  for (const [name, { label, credentials }] of Object.entries(REAL_PROVIDERS)) {
-    if (name === provider) continue;
-    const given = credentials.filter((key) => config[key] !== undefined);
-    if (given.length === 0) continue;
-    const where =
-      provider === 'mock'
-        ? 'calls go to the simulators'
-        : `calls go through ${REAL_PROVIDERS[provider].label}`;
-    warnings.push(
-      `${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set but CALL_PROVIDER is ${provider}: ` +
-        `${where}; set CALL_PROVIDER=${name} to place them through ${label}`,
-    );
-  }
-  return warnings;
 }

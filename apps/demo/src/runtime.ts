@@ -298,6 +298,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     callerId: config.CALLER_ID,
     settings: {
       callTimeoutMs: config.DIALER_CALL_TIMEOUT_MS,
+      finishedEntriesKept: config.FINISHED_ENTRIES_KEPT,
       ...(options.watchIntervalMs === undefined
         ? {}
         : { watchIntervalMs: options.watchIntervalMs }),
