@@ -43,6 +43,12 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
+    // A source file holds one idea: past 450 lines it is split by concern (tests may run longer).
+    files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-d.ts', '**/testing/**'],
+    rules: { 'max-lines': ['error', { max: 450 }] },
+  },
+  {
     // CommonJS on purpose: what a `require()` user of the packages runs.
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },

@@ -1,0 +1,197 @@
+import { MAX_RESPONSE_DELAY_MS } from './_options.js';
+import type { SimulatedOutcome } from './types.js';
+
+// The table of `ringkit-sim`'s knob options: each option's flag, its variable, the knob it sets,
+// its range and its help line. Reading them is `_cli-knobs.ts`.
+
+/** A number option: its flag, its variable, where it goes, its range, its help. */
+export interface NumberKnob {
+  flag: string;
+  variable: string;
+  /** Where the value goes: a knob, or an outcome's share (the outcomes' or the forwarded ones'). */
+  to:
+    | { knob: 'errorRate' | 'earlyWebhookRate' | 'duplicateWebhookRate' | 'outOfOrderRate' }
+    | { knob: 'machineRate' | 'responseDelayMs' | 'ringMs' | 'talkMs' }
+    | { inbound: 'voicemailRate' | 'hangUpWhileRingingRate' | 'hangUpWhileForwardRingsRate' }
+    | { outcome: SimulatedOutcome; of: 'outcomes' | 'forwardOutcomes' };
+  kind: 'rate' | 'ms';
+  /** The largest value an `ms` knob takes: the simulator's own bound. */
+  max?: number;
+  help: string;
+  default: string;
+}
+
+/** Every number knob of the simulator that has an option, in the order `--help` lists them. */
+export const NUMBER_KNOBS: readonly NumberKnob[] = [
+  {
+    flag: 'busy-rate',
+    variable: 'SIM_BUSY_RATE',
+    to: { outcome: 'busy', of: 'outcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of calls that end busy',
+    default: '0',
+  },
+  {
+    flag: 'no-answer-rate',
+    variable: 'SIM_NO_ANSWER_RATE',
+    to: { outcome: 'no-answer', of: 'outcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of calls nobody answers',
+    default: '0',
+  },
+  {
+    flag: 'failed-rate',
+    variable: 'SIM_FAILED_RATE',
+    to: { outcome: 'failed', of: 'outcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of calls that fail',
+    default: '0',
+  },
+  {
+    flag: 'machine-rate',
+    variable: 'SIM_MACHINE_RATE',
+    to: { knob: 'machineRate' },
+    kind: 'rate',
+    help: 'Twilio, Telnyx: share 0..1 of calls with machine detection a machine answers',
+    default: '0.3',
+  },
+  {
+    flag: 'error-rate',
+    variable: 'SIM_ERROR_RATE',
+    to: { knob: 'errorRate' },
+    kind: 'rate',
+    help: 'share 0..1 of call-creating POSTs answered 503 (no call made)',
+    default: '0',
+  },
+  {
+    flag: 'early-webhook-rate',
+    variable: 'SIM_EARLY_WEBHOOK_RATE',
+    to: { knob: 'earlyWebhookRate' },
+    kind: 'rate',
+    help: "webhook, Telnyx: share 0..1 of calls whose first webhook comes before the POST's answer",
+    default: '0',
+  },
+  {
+    flag: 'duplicate-webhook-rate',
+    variable: 'SIM_DUPLICATE_WEBHOOK_RATE',
+    to: { knob: 'duplicateWebhookRate' },
+    kind: 'rate',
+    help: 'webhook, Twilio, Telnyx: share 0..1 of webhooks sent twice',
+    default: '0',
+  },
+  {
+    flag: 'late-webhook-rate',
+    variable: 'SIM_LATE_WEBHOOK_RATE',
+    to: { knob: 'outOfOrderRate' },
+    kind: 'rate',
+    help: 'webhook, Twilio, Telnyx: share 0..1 of answered calls whose answer comes after their end',
+    default: '0',
+  },
+  {
+    flag: 'response-delay-ms',
+    variable: 'SIM_RESPONSE_DELAY_MS',
+    to: { knob: 'responseDelayMs' },
+    kind: 'ms',
+    max: MAX_RESPONSE_DELAY_MS,
+    help: 'wait before answering each call-creating POST, ms',
+    default: '0',
+  },
+  {
+    flag: 'ring-ms',
+    variable: 'SIM_RING_MS',
+    to: { knob: 'ringMs' },
+    kind: 'ms',
+    help: 'how long a call rings before it is answered or ends, ms',
+    default: 'drawn from --step-ms',
+  },
+  {
+    flag: 'talk-ms',
+    variable: 'SIM_TALK_MS',
+    to: { knob: 'talkMs' },
+    kind: 'ms',
+    help: 'how long an answered call lasts, ms',
+    default: 'drawn from --step-ms',
+  },
+  {
+    flag: 'inbound-voicemail-rate',
+    variable: 'SIM_INBOUND_VOICEMAIL_RATE',
+    to: { inbound: 'voicemailRate' },
+    kind: 'rate',
+    help: 'share 0..1 of unanswered inbound callers who leave a voicemail',
+    default: '0.8',
+  },
+  {
+    flag: 'inbound-hang-up-rate',
+    variable: 'SIM_INBOUND_HANG_UP_RATE',
+    to: { inbound: 'hangUpWhileRingingRate' },
+    kind: 'rate',
+    help: 'share 0..1 of inbound callers who hang up while the app is rung',
+    default: '0.1',
+  },
+  {
+    flag: 'inbound-forward-hang-up-rate',
+    variable: 'SIM_INBOUND_FORWARD_HANG_UP_RATE',
+    to: { inbound: 'hangUpWhileForwardRingsRate' },
+    kind: 'rate',
+    help: 'share 0..1 of inbound callers who hang up while a forward rings',
+    default: '0.1',
+  },
+  {
+    flag: 'inbound-forward-busy-rate',
+    variable: 'SIM_INBOUND_FORWARD_BUSY_RATE',
+    to: { outcome: 'busy', of: 'forwardOutcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of forwards (<Dial>, transfer) that end busy',
+    default: '0.1',
+  },
+  {
+    flag: 'inbound-forward-no-answer-rate',
+    variable: 'SIM_INBOUND_FORWARD_NO_ANSWER_RATE',
+    to: { outcome: 'no-answer', of: 'forwardOutcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of forwards nobody answers',
+    default: '0.2',
+  },
+  {
+    flag: 'inbound-forward-failed-rate',
+    variable: 'SIM_INBOUND_FORWARD_FAILED_RATE',
+    to: { outcome: 'failed', of: 'forwardOutcomes' },
+    kind: 'rate',
+    help: 'share 0..1 of forwards that fail',
+    default: '0',
+  },
+];
+
+/** The string knobs with an option: the accounts the Twilio and Telnyx flavours play. */
+export const STRING_KNOBS = [
+  {
+    flag: 'twilio-account-sid',
+    variable: 'SIM_TWILIO_ACCOUNT_SID',
+    help: 'Twilio: the account played (AC + 32 hex)',
+    default: 'the test account',
+  },
+  {
+    flag: 'twilio-auth-token',
+    variable: 'SIM_TWILIO_AUTH_TOKEN',
+    help: "Twilio: the account's auth token",
+    default: 'the test token',
+  },
+  {
+    flag: 'telnyx-api-key',
+    variable: 'SIM_TELNYX_API_KEY',
+    help: 'Telnyx: the API key accepted',
+    default: 'the test key',
+  },
+  {
+    flag: 'telnyx-connection-id',
+    variable: 'SIM_TELNYX_CONNECTION_ID',
+    help: 'Telnyx: the connection id accepted',
+    default: 'the test connection',
+  },
+  {
+    flag: 'telnyx-signing-key',
+    variable: 'SIM_TELNYX_SIGNING_KEY',
+    help: 'Telnyx: the Ed25519 private key, base64 PKCS#8 DER',
+    default: 'a new one',
+  },
+] as const;
