@@ -4,6 +4,8 @@
 // `tests: N passed, N failed, N skipped`, summed over every vitest run (a failed step that is not
 // a test run counts as one failure).
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { summaryLine } from './lib/summary.mjs';
 
 const steps = ['lint', 'typecheck', 'build', 'test:unit', 'check:packages'];
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -82,5 +84,5 @@ if (status === 0 && dirtied.length > 0) {
   totals.failed += 1;
   status = 1;
 }
-console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+console.log(summaryLine(totals, { env: process.env, exists: existsSync }));
 process.exit(status);
