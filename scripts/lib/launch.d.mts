@@ -16,10 +16,11 @@ export function simPorts(argv: string[], env: Record<string, string | undefined>
 
 export function isPortFree(port: number, host: string): Promise<boolean>;
 
-export function firstTakenPort(
+/** The message of every port in `wanted` that is taken, in order; none when all are free. */
+export function takenPorts(
   wanted: WantedPort[],
   isFree?: (port: number, host: string) => Promise<boolean>,
-): Promise<string | null>;
+): Promise<string[]>;
 
 export function launch(steps: {
   ports: WantedPort[];

@@ -1,5 +1,5 @@
 // What `pnpm demo` and `pnpm sim` do before their program starts: the ports it will listen on
-// first (a taken one ends it at once, before any build, with the line the program itself would
+// first (taken ones end it at once, before any build, with the line the program itself would
 // print), then the builds that are not up to date, then the program.
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -132,23 +132,25 @@ export function isPortFree(port, host) {
   });
 }
 
-/** The message of the first port in `wanted` that is taken, or `null` when all are free. */
-export async function firstTakenPort(wanted, isFree = isPortFree) {
+/** The message of every port in `wanted` that is taken, in order; none when all are free. */
+export async function takenPorts(wanted, isFree = isPortFree) {
+  const taken = [];
   for (const { port, host, message } of wanted) {
-    if (port !== 0 && !(await isFree(port, host))) return message;
+    if (port !== 0 && !(await isFree(port, host))) taken.push(message);
   }
-  return null;
+  return taken;
 }
 
 /**
  * Checks `ports`, then runs `build`, then `start`. Resolves with the exit code to stop with
- * (1, after printing the line through `error`) when a port is taken or the build fails, or
- * `undefined` once `start` resolved (the program then runs until it stops itself).
+ * (1, after printing a line through `error` for each taken port, all of them at once, or for the
+ * failed build), or `undefined` once `start` resolved (the program then runs until it stops
+ * itself).
  */
 export async function launch({ ports, build, start, error = console.error, isFree = isPortFree }) {
-  const taken = await firstTakenPort(ports, isFree);
-  if (taken) {
-    error(taken);
+  const taken = await takenPorts(ports, isFree);
+  if (taken.length > 0) {
+    for (const line of taken) error(line);
     return 1;
   }
   try {

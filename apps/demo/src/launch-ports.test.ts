@@ -1,11 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import {
-  demoPorts,
-  firstTakenPort,
-  simPortMessage,
-  simPorts,
-} from '../../../scripts/lib/launch.mjs';
+import { demoPorts, takenPorts, simPortMessage, simPorts } from '../../../scripts/lib/launch.mjs';
 
 /** The ports `pnpm demo` and `pnpm sim` check before they build (scripts/lib/launch.mjs). */
 const where = (wanted: { port: number; host: string }[]) =>
@@ -93,16 +88,23 @@ describe('the ports pnpm sim checks', () => {
   });
 });
 
-describe('firstTakenPort', () => {
-  it('gives the line of the first taken port, or null when every one is free', async () => {
+describe('takenPorts', () => {
+  it('gives the line of every taken port in order, and none when every one is free', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as { port: number };
     try {
       const free = { port: 0, host: '127.0.0.1', message: 'free' };
       const taken = { port, host: '127.0.0.1', message: 'taken' };
-      expect(await firstTakenPort([free, taken, { ...taken, message: 'second' }])).toBe('taken');
-      expect(await firstTakenPort([free])).toBeNull();
+      expect(
+        await takenPorts([
+          free,
+          taken,
+          { ...free, message: 'free too' },
+          { ...taken, message: 'second' },
+        ]),
+      ).toEqual(['taken', 'second']);
+      expect(await takenPorts([free])).toEqual([]);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

@@ -186,14 +186,22 @@ async function takenPort(): Promise<number> {
 }
 
 describe('launch', () => {
-  it('stops with the line of a taken port before building anything', async () => {
+  it('stops with a line for each taken port, all in one run, before building anything', async () => {
     const port = await takenPort();
+    const other = await takenPort();
     const build = vi.fn(async () => {});
     const start = vi.fn(async () => {});
     const error = vi.fn();
-    const ports = [{ port, host: '127.0.0.1', message: `PORT: ${port} is taken` }];
+    const ports = [
+      { port, host: '127.0.0.1', message: `CALL_API_URL: ${port} is taken` },
+      { port: 0, host: '127.0.0.1', message: 'never' },
+      { port: other, host: '127.0.0.1', message: `PORT: ${other} is taken` },
+    ];
     expect(await launch({ ports, build, start, error })).toBe(1);
-    expect(error.mock.calls).toEqual([[`PORT: ${port} is taken`]]);
+    expect(error.mock.calls).toEqual([
+      [`CALL_API_URL: ${port} is taken`],
+      [`PORT: ${other} is taken`],
+    ]);
     expect(build).not.toHaveBeenCalled();
     expect(start).not.toHaveBeenCalled();
   });
@@ -230,13 +238,20 @@ function script(name: string, args: string[], env: Record<string, string>) {
 }
 
 describe('the root scripts with a port taken', () => {
-  it('pnpm demo stops with one line naming the variable to change, before any build', async () => {
+  it('pnpm demo stops with a line naming the variable to change for every taken port, before any build', async () => {
     const port = await takenPort();
-    const run = await script('demo', ['--'], { CALL_API_URL: `http://localhost:${port}` });
+    const app = await takenPort();
+    const run = await script('demo', ['--'], {
+      CALL_API_URL: `http://localhost:${port}`,
+      PORT: String(app),
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n')).toEqual([
       `CALL_API_URL: port ${port} is already in use (the simulator listens where CALL_API_URL points); set CALL_API_URL to a free port, e.g. CALL_API_URL=http://localhost:${port + 1}`,
+      expect.stringMatching(
+        new RegExp(`^PORT: .*:${app} is already in use; set PORT to a free port`),
+      ),
     ]);
   });
 
