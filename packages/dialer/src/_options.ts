@@ -10,17 +10,18 @@ import {
   type CountryCode,
 } from '@ringkit/call-client';
 import {
+  eachInSlices,
   clockSchema,
   concurrencySchema,
   countryCodeSchema,
   createTracing,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_WATCH_INTERVAL_MS,
-  eachInSlices,
-  maxAttemptsSchema,
-  providerSchema,
   timerMsSchema,
+  maxAttemptsSchema,
   tracerSchema,
+  providerSchema,
+  strictObject,
   type Tracing,
 } from '@ringkit/internal';
 import { z } from 'zod';
@@ -30,20 +31,34 @@ import type { DialerOptions } from './types.js';
 export { concurrencySchema };
 
 /** `stop()`'s options: nothing, or `{ hangUp }`. */
-export const stopOptionsSchema = z.strictObject({ hangUp: z.boolean().optional() }).optional();
+export const stopOptionsSchema = strictObject({ hangUp: z.boolean().optional() }).optional();
 
-const optionsSchema = z.strictObject({
-  provider: providerSchema<CallProvider>(),
-  numbers: z.array(z.unknown()),
-  concurrency: concurrencySchema.optional(),
-  callTimeoutMs: timerMsSchema.optional(),
-  maxAttempts: maxAttemptsSchema.optional(),
-  clock: clockSchema.optional(),
-  defaultCountry: countryCodeSchema.optional(),
-  watchIntervalMs: timerMsSchema.optional(),
-  maxEarlyEvents: z.number().int().min(0).optional(),
-  tracer: tracerSchema.optional(),
-});
+const optionsSchema = strictObject(
+  {
+    provider: providerSchema<CallProvider>(),
+    numbers: z.array(z.unknown()),
+    concurrency: concurrencySchema.optional(),
+    callTimeoutMs: timerMsSchema.optional(),
+    maxAttempts: maxAttemptsSchema.optional(),
+    clock: clockSchema.optional(),
+    defaultCountry: countryCodeSchema.optional(),
+    watchIntervalMs: timerMsSchema.optional(),
+    maxEarlyEvents: z.number().int().min(0).optional(),
+    tracer: tracerSchema.optional(),
+  },
+  {
+    phones: 'numbers',
+    list: 'numbers',
+    to: 'numbers',
+    maxconcurrency: 'concurrency',
+    parallel: 'concurrency',
+    attempts: 'maxAttempts',
+    retries: 'maxAttempts',
+    country: 'defaultCountry',
+    timeout: 'callTimeoutMs',
+    pollintervalms: 'watchIntervalMs',
+  },
+);
 
 /** The options with every default applied. */
 export interface ResolvedOptions {
@@ -90,7 +105,7 @@ export function resolveOptions(options: DialerOptions): ResolvedOptions {
   };
 }
 
-const entrySchema = z.strictObject({ phone: z.string(), call: z.unknown().optional() });
+const entrySchema = strictObject({ phone: z.string(), call: z.unknown().optional() });
 
 /**
  * The list's numbers in E.164 (one {@link InvalidNumbersError} listing each bad one) and each

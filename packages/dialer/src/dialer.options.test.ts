@@ -52,6 +52,23 @@ describe('createDialer options', () => {
     expect(message).toContain(`Invalid createDialer options: ${path}`);
   });
 
+  it.each([
+    ['concurency', 'concurrency'],
+    ['phones', 'numbers'],
+    ['pollIntervalMs', 'watchIntervalMs'],
+    ['max_attempts', 'maxAttempts'],
+  ])('refuses the unknown option %s, saying %s was meant', (given, meant) => {
+    const error = failure({ provider, numbers, [given]: 3 }) as InvalidOptionsError;
+    expect(error.message).toContain(`(root): unknown option "${given}": did you mean "${meant}"?`);
+  });
+
+  it('lists the options when it cannot guess which one was meant', () => {
+    const error = failure({ provider, numbers, colour: 'red' }) as InvalidOptionsError;
+    expect(error.message).toBe(
+      'Invalid createDialer options: (root): unknown option "colour"; the options are provider, numbers, concurrency, callTimeoutMs, maxAttempts, clock, defaultCountry, watchIntervalMs, maxEarlyEvents, tracer',
+    );
+  });
+
   it('accepts every option at a valid value', () => {
     const dialer = createDialer({
       provider,

@@ -7,6 +7,7 @@ import {
   type CallProvider,
   type CountryCode,
 } from '@ringkit/call-client';
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import type { StoredCallOptions } from './store.js';
@@ -45,34 +46,53 @@ function metadataFits(value: unknown): boolean {
   return Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES;
 }
 
-const scheduleSchema = z.strictObject({
-  to: z.string({ error: 'a phone number is required' }),
-  at: z.union([z.date(), z.string()]).optional(),
-  recurrence: z.strictObject({ cron: z.string().min(1), timezone: timeZone.optional() }).optional(),
-  window: z
-    .strictObject({ start: hhmm, end: hhmm, timezone: timeZone })
-    .refine((w) => w.start !== w.end, {
-      error: 'a window whose start equals its end is empty; leave the window out for any time',
-    })
-    .optional(),
-  maxAttempts: z.number().int().min(1).max(100).optional(),
-  retryBackoff: z
-    .strictObject({
+const scheduleSchema = strictObject(
+  {
+    to: z.string({ error: 'a phone number is required' }),
+    at: z.union([z.date(), z.string()]).optional(),
+    recurrence: strictObject({ cron: z.string().min(1), timezone: timeZone.optional() }).optional(),
+    window: strictObject({ start: hhmm, end: hhmm, timezone: timeZone })
+      .refine((w) => w.start !== w.end, {
+        error: 'a window whose start equals its end is empty; leave the window out for any time',
+      })
+      .optional(),
+    maxAttempts: z.number().int().min(1).max(100).optional(),
+    retryBackoff: strictObject({
       delayMs: z.number().int().min(0).max(2_147_483_647).optional(),
       factor: z.number().min(1).max(100).optional(),
       maxDelayMs: z.number().int().min(0).max(2_147_483_647).optional(),
-    })
-    .optional(),
-  metadata: z
-    .custom<unknown>((value) => metadataFits(value), {
-      error: `metadata may nest at most ${METADATA_MAX_DEPTH} levels and take at most ${METADATA_MAX_BYTES} bytes as JSON`,
-    })
-    .pipe(z.record(z.string(), z.json()))
-    .optional(),
-  idempotencyKey: z.string().min(1).max(255).optional(),
-  // Checked against the provider by `validateCall`.
-  call: z.unknown().optional(),
-});
+    }).optional(),
+    metadata: z
+      .custom<unknown>((value) => metadataFits(value), {
+        error: `metadata may nest at most ${METADATA_MAX_DEPTH} levels and take at most ${METADATA_MAX_BYTES} bytes as JSON`,
+      })
+      .pipe(z.record(z.string(), z.json()))
+      .optional(),
+    idempotencyKey: z.string().min(1).max(255).optional(),
+    // Checked against the provider by `validateCall`.
+    call: z.unknown().optional(),
+  },
+  {
+    // What people call these elsewhere: the demo's `scheduled_time` and `phone_number`, a stored
+    // call's `dueAt`, other libraries' `scheduledAt`, `runAt` and `delay`.
+    scheduledat: 'at',
+    scheduledtime: 'at',
+    dueat: 'at',
+    runat: 'at',
+    time: 'at',
+    when: 'at',
+    phone: 'to',
+    phonenumber: 'to',
+    number: 'to',
+    attempts: 'maxAttempts',
+    retries: 'maxAttempts',
+    backoff: 'retryBackoff',
+    idempotency: 'idempotencyKey',
+    options: 'call',
+    calloptions: 'call',
+  },
+  'field',
+);
 
 function custom(path: PropertyKey[], message: string): ValidationIssue {
   return { code: 'custom', path, message };

@@ -15,11 +15,12 @@ import {
   createTracing,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_WATCH_INTERVAL_MS,
-  MAX_TIMER_MS,
-  providerSchema,
   timerMsSchema,
-  type TracerLike,
+  MAX_TIMER_MS,
   tracerSchema,
+  providerSchema,
+  strictObject,
+  type TracerLike,
   type Tracing,
 } from '@ringkit/internal';
 import { z } from 'zod';
@@ -138,34 +139,48 @@ export interface RetentionOptions {
 
 const isFunction = (v: unknown) => typeof v === 'function';
 
-const optionsSchema = z.strictObject({
-  store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
-  provider: providerSchema<CallProvider>(),
-  callerId: z.string().min(1),
-  clock: clockSchema.optional(),
-  concurrency: concurrencySchema.optional(),
-  leaseMs: z.number().int().min(100).max(86_400_000).optional(),
-  workerId: z.string().min(1).max(200).optional(),
-  defaultCountry: countryCodeSchema.optional(),
-  recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
-  watchIntervalMs: timerMsSchema.optional(),
-  callTimeoutMs: timerMsSchema.optional(),
-  generateId: z.custom<() => string>(isFunction, 'expected a function').optional(),
-  callsPerSecond: callsPerSecondSchema.optional(),
-  tracer: tracerSchema.optional(),
-  retention: z
-    .strictObject({
+const optionsSchema = strictObject(
+  {
+    store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
+    provider: providerSchema<CallProvider>(),
+    callerId: z.string().min(1),
+    clock: clockSchema.optional(),
+    concurrency: concurrencySchema.optional(),
+    leaseMs: z.number().int().min(100).max(86_400_000).optional(),
+    workerId: z.string().min(1).max(200).optional(),
+    defaultCountry: countryCodeSchema.optional(),
+    recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+    watchIntervalMs: timerMsSchema.optional(),
+    callTimeoutMs: timerMsSchema.optional(),
+    generateId: z.custom<() => string>(isFunction, 'expected a function').optional(),
+    callsPerSecond: callsPerSecondSchema.optional(),
+    tracer: tracerSchema.optional(),
+    retention: strictObject({
       finishedAfterDays: z.number().positive('must be above 0').max(36_500).optional(),
       historyAfterDays: z.number().positive('must be above 0').max(36_500).optional(),
       intervalMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
       batchSize: z.number().int().min(1).max(10_000).optional(),
     })
-    .refine(
-      (r) => r.finishedAfterDays !== undefined || r.historyAfterDays !== undefined,
-      'give finishedAfterDays, historyAfterDays or both',
-    )
-    .optional(),
-});
+      .refine(
+        (r) => r.finishedAfterDays !== undefined || r.historyAfterDays !== undefined,
+        'give finishedAfterDays, historyAfterDays or both',
+      )
+      .optional(),
+  },
+  {
+    from: 'callerId',
+    caller: 'callerId',
+    maxconcurrency: 'concurrency',
+    parallel: 'concurrency',
+    cps: 'callsPerSecond',
+    ratelimit: 'callsPerSecond',
+    lease: 'leaseMs',
+    worker: 'workerId',
+    country: 'defaultCountry',
+    timeout: 'callTimeoutMs',
+    pollintervalms: 'watchIntervalMs',
+  },
+);
 
 /** The options with every default applied. */
 export interface ResolvedOptions {

@@ -133,8 +133,54 @@ describe('schedule() input validation', () => {
     expect(isInvalidOptionsError(error)).toBe(true);
     // call-client's InvalidOptionsError: no SchedulerError, and the guard agrees.
     expect(isSchedulerError(error)).toBe(false);
-    expect((error as InvalidOptionsError).message).toMatch(/concurency/);
+    expect((error as InvalidOptionsError).message).toContain(
+      'unknown option "concurency": did you mean "concurrency"?',
+    );
   });
+
+  it.each([
+    ['from', 'callerId'],
+    ['cps', 'callsPerSecond'],
+    ['pollIntervalMs', 'watchIntervalMs'],
+    ['worker_id', 'workerId'],
+  ])('refuses the option %s, saying %s was meant', (given, meant) => {
+    const clock = createFakeClock(T0);
+    expect(() =>
+      createScheduler({
+        store: createMemoryStore(),
+        clock,
+        provider: createFakeProvider({ clock }),
+        callerId: '+14155550100',
+        [given]: 1,
+      } as never),
+    ).toThrow(`unknown option "${given}": did you mean "${meant}"?`);
+  });
+
+  it.each([
+    ['scheduledAt', 'at'],
+    ['scheduled_time', 'at'],
+    ['dueAt', 'at'],
+    ['phone_number', 'to'],
+    ['max_attempts', 'maxAttempts'],
+    ['idempotency_key', 'idempotencyKey'],
+  ])(
+    'refuses a schedule given %s, saying %s was meant, and stores nothing',
+    async (given, meant) => {
+      const clock = createFakeClock(T0);
+      const store = createMemoryStore();
+      const scheduler = createScheduler({
+        store,
+        clock,
+        provider: createFakeProvider({ clock }),
+        callerId: '+14155550100',
+      });
+      const input = { to: '+14155552671', [given]: new Date(T0 + 60_000) } as never;
+      await expect(scheduler.schedule(input)).rejects.toThrow(
+        `unknown field "${given}": did you mean "${meant}"?`,
+      );
+      expect((await scheduler.list({ limit: 10 })).items).toEqual([]);
+    },
+  );
 
   it('refuses a callerId that is not a phone number with the options error', () => {
     const clock = createFakeClock(T0);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { strictObject } from '@ringkit/internal';
+import type { z } from 'zod';
 import { NUMBER_KNOBS, STRING_KNOBS, type NumberKnob } from './_cli-knob-table.js';
 import { FLAVOUR_ONLY, inboundFields, knobsShape, MAX_STEP_MS } from './_options.js';
 import type {
@@ -45,7 +46,7 @@ const scenarioFields = Object.fromEntries(SCENARIO_KEYS.map((key) => [key, knobs
  * `inbound` is checked field by field here (its URL may come from `--inbound-url`), and whole
  * by `checkInbound` once every source is read.
  */
-const scenarioSchema = z.strictObject({ ...scenarioFields, inbound: inboundFields.optional() });
+const scenarioSchema = strictObject({ ...scenarioFields, inbound: inboundFields.optional() });
 
 /** The `parseArgs` options of the knobs. */
 export const KNOB_OPTIONS = Object.fromEntries(

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { strictObject } from '@ringkit/internal';
+import type { z } from 'zod';
 import { InvalidOptionsError, UnsupportedOperationError } from '@ringkit/call-client';
 import { audioOf, type AudioFormat } from './_audio.js';
 import { httpUrl, phone } from './_options.js';
@@ -36,17 +37,15 @@ export interface RingRequest {
 }
 
 const ringShape = (flavour: string) =>
-  z
-    .strictObject({
-      url: httpUrl('url').optional(),
-      statusCallbackUrl: httpUrl('statusCallbackUrl').optional(),
-      from: phone('from').optional(),
-      to: phone('to').optional(),
-    })
-    .refine((o) => o.statusCallbackUrl === undefined || flavour === 'twilio', {
-      message: 'statusCallbackUrl applies to the twilio flavour only',
-      path: ['statusCallbackUrl'],
-    });
+  strictObject({
+    url: httpUrl('url').optional(),
+    statusCallbackUrl: httpUrl('statusCallbackUrl').optional(),
+    from: phone('from').optional(),
+    to: phone('to').optional(),
+  }).refine((o) => o.statusCallbackUrl === undefined || flavour === 'twilio', {
+    message: 'statusCallbackUrl applies to the twilio flavour only',
+    path: ['statusCallbackUrl'],
+  });
 
 /**
  * Reads `input` as {@link RingAppOptions} and fills it in from the `inbound` knobs: the caller,

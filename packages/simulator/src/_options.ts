@@ -1,3 +1,4 @@
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { InvalidOptionsError } from '@ringkit/call-client';
 import { randomSeed } from './_random.js';
@@ -28,12 +29,15 @@ const rate = z.number().min(0, 'must be between 0 and 1').max(1, 'must be betwee
 const weight = z.number().finite().min(0, 'a weight must be 0 or more').optional();
 const fn = <T>(what: string) =>
   z.custom<T>((value) => typeof value === 'function', `${what} must be a function`);
-const weights = z
-  .strictObject({ completed: weight, busy: weight, 'no-answer': weight, failed: weight })
-  .refine(
-    (given) => Object.values(given).some((w) => w !== undefined && w > 0),
-    'at least one outcome needs a weight above 0',
-  );
+const weights = strictObject({
+  completed: weight,
+  busy: weight,
+  'no-answer': weight,
+  failed: weight,
+}).refine(
+  (given) => Object.values(given).some((w) => w !== undefined && w > 0),
+  'at least one outcome needs a weight above 0',
+);
 /** An http(s) URL. */
 export const httpUrl = (name: string) =>
   z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` });
@@ -44,7 +48,7 @@ export const phone = (name: string) =>
     .refine(isE164, `${name} must be a phone number in E.164, e.g. +14155552671`);
 
 /** The fields of {@link SimulatorInboundKnobs}, each checked alone. */
-export const inboundFields = z.strictObject({
+export const inboundFields = strictObject({
   url: httpUrl('url').optional(),
   statusCallbackUrl: httpUrl('statusCallbackUrl').optional(),
   everyMs: z
@@ -91,22 +95,18 @@ export const knobsShape = {
   deliverWebhook: fn<WebhookDeliverer>('deliverWebhook').optional(),
   ringMs: duration(MAX_STEP_MS).optional(),
   talkMs: duration(MAX_STEP_MS).optional(),
-  twilio: z
-    .strictObject({
-      accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'accountSid must be AC + 32 hex digits'),
-      authToken: z.string().min(1, 'authToken must not be empty'),
-      apiKeys: z
-        .array(
-          z.strictObject({
-            sid: z
-              .string()
-              .regex(/^SK[0-9a-fA-F]{32}$/, 'an API key sid must be SK + 32 hex digits'),
-            secret: z.string().min(1, 'an API key secret must not be empty'),
-          }),
-        )
-        .optional(),
-    })
-    .optional(),
+  twilio: strictObject({
+    accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'accountSid must be AC + 32 hex digits'),
+    authToken: z.string().min(1, 'authToken must not be empty'),
+    apiKeys: z
+      .array(
+        strictObject({
+          sid: z.string().regex(/^SK[0-9a-fA-F]{32}$/, 'an API key sid must be SK + 32 hex digits'),
+          secret: z.string().min(1, 'an API key secret must not be empty'),
+        }),
+      )
+      .optional(),
+  }).optional(),
   callsPerSecond: z
     .number()
     .finite()
@@ -115,18 +115,16 @@ export const knobsShape = {
     .optional(),
   deliverStatusCallback: fn<StatusCallbackDeliverer>('deliverStatusCallback').optional(),
   machineRate: rate.optional(),
-  telnyx: z
-    .strictObject({
-      apiKey: z.string().min(1, 'apiKey must not be empty'),
-      connectionId: z.string().min(1, 'connectionId must not be empty'),
-      publicKey: z
-        .never({
-          error:
-            "publicKey is not an option: it comes from telnyxSigningKey; read the simulator's publicKey",
-        })
-        .optional(),
-    })
-    .optional(),
+  telnyx: strictObject({
+    apiKey: z.string().min(1, 'apiKey must not be empty'),
+    connectionId: z.string().min(1, 'connectionId must not be empty'),
+    publicKey: z
+      .never({
+        error:
+          "publicKey is not an option: it comes from telnyxSigningKey; read the simulator's publicKey",
+      })
+      .optional(),
+  }).optional(),
   telnyxSigningKey: z
     .string()
     .refine(
@@ -156,7 +154,7 @@ export const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly Simulat
 
 /** The knobs plus `extra` as one strict schema, with the knobs only one flavour reads checked. */
 export function knobsSchema<E extends z.ZodRawShape>(extra: E) {
-  return z.strictObject({ ...knobsShape, ...extra }).superRefine((value, ctx) => {
+  return strictObject({ ...knobsShape, ...extra }).superRefine((value, ctx) => {
     const knobs = value as Record<string, unknown>;
     for (const [key, flavours] of FLAVOUR_ONLY) {
       if (knobs[key] !== undefined && !flavours.includes(knobs.flavour as SimulatorFlavour)) {

@@ -1,15 +1,16 @@
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { toE164 } from '@ringkit/call-client';
 import type { SimulatorFlavour } from './types.js';
 
-const pollingBody = z.strictObject({
+const pollingBody = strictObject({
   phone_number: z
     .string({ error: 'phone_number must be a string' })
     .regex(/^\+/, 'phone_number must be in E.164 form, starting with +')
     .transform(toPhone),
 });
 
-const webhookBody = z.strictObject({
+const webhookBody = strictObject({
   phone: z
     .string({ error: 'phone must be a string' })
     .regex(/^\+?\d+$/, 'phone must be digits, with or without a leading +')

@@ -5,6 +5,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { InvalidOptionsError } from '@ringkit/call-client';
 
@@ -55,15 +56,15 @@ export interface FaultGateway {
 }
 
 const faultSchema = z.union([
-  z.strictObject({
+  strictObject({
     status: z.int().min(100).max(599),
     afterMs: z.number().min(0).optional(),
   }),
-  z.strictObject({ reset: z.literal(true), afterMs: z.number().min(0).optional() }),
-  z.strictObject({ delayMs: z.number().min(0) }),
+  strictObject({ reset: z.literal(true), afterMs: z.number().min(0).optional() }),
+  strictObject({ delayMs: z.number().min(0) }),
 ]);
 
-const optionsSchema = z.strictObject({
+const optionsSchema = strictObject({
   target: z.url(),
   fault: faultSchema.nullable().optional(),
   methods: z.array(z.string().min(1)).optional(),

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { KeyObject, sign } from 'node:crypto';
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { parseOptions } from './_options.js';
 import { importSigningKey } from './_telnyx-keys.js';
@@ -33,7 +34,7 @@ export type TelnyxWebhookHeaders = {
   'telnyx-signature-ed25519': string;
 };
 
-const optionsSchema = z.strictObject({
+const optionsSchema = strictObject({
   privateKey: z.union([
     z.custom<KeyObject>(
       (value) =>

@@ -122,6 +122,25 @@ describe('POST /api/campaigns (JSON)', () => {
     expect((await api(`${app.url}/api/campaigns/bad`)).status).toBe(404);
   });
 
+  it('says which field was meant for an unknown one, in the body and in a number', async () => {
+    app = await startTestApp();
+    const list = await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'guess', phones: NUMBERS },
+    });
+    expect(list.status).toBe(400);
+    expect(list.json.error.message).toContain('unknown field "phones": did you mean "numbers"?');
+    const entry = await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'guess', numbers: [{ phone_number: '+14155552671' }] },
+    });
+    expect(entry.status).toBe(400);
+    expect(entry.json.error.message).toContain(
+      'unknown field "phone_number": did you mean "phone"?',
+    );
+    expect((await api(`${app.url}/api/campaigns/guess`)).status).toBe(404);
+  });
+
   it.each([
     ['no numbers', { numbers: [] }],
     ['an unknown field', { numbers: NUMBERS, priority: 'high' }],

@@ -6,14 +6,15 @@ import {
   type CallProvider,
   type UnsupportedCallOptionError,
 } from '@ringkit/call-client';
-import type { DialerEntry } from '@ringkit/dialer';
 import { decodeCursor } from '@ringkit/scheduler-core';
-import { Router, type RequestHandler, type Response } from 'express';
+import { Router, type RequestHandler } from 'express';
+import { formatIssues, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { rawBody } from '../body.js';
 import { checkCallFields } from '../call-options.js';
 import { DEFAULT_CAMPAIGN, type CampaignNumber, type CreateCampaignInput } from '../campaigns.js';
 import { csvLine, CsvSyntaxError, parseCsv } from '../csv.js';
+import { resultColumns, resultLine, send } from './_results-csv.js';
 import { ApiError } from '../http-errors.js';
 import type { Runtime } from '../runtime.js';
 import { serializeCampaign, serializeDialerEntry } from '../serialize.js';
@@ -40,19 +41,31 @@ const options = {
   max_attempts: z.int().min(1).max(10).optional(),
 };
 
-const createBody = z.strictObject({
-  ...options,
-  numbers: z
-    .array(
-      z.union([
-        z.string().max(64),
-        // What `say` may be is checked with the CSV's, row by row (checkRows).
-        z.strictObject({ phone: z.string().max(64), say: z.string().optional() }),
-      ]),
-    )
-    .min(1)
-    .max(MAX_CAMPAIGN_NUMBERS),
-});
+/** A number as an object; what `say` may be is checked with the CSV's, row by row (checkRows). */
+const numberObject = strictObject(
+  { phone: z.string().max(64), say: z.string().optional() },
+  { phonenumber: 'phone', number: 'phone', to: 'phone', message: 'say' },
+  'field',
+);
+const createBody = strictObject(
+  {
+    ...options,
+    numbers: z
+      .array(
+        // An object gets its own errors, not the union's "Invalid input".
+        z.union([z.string().max(64), numberObject], {
+          error: (issue) =>
+            issue.code === 'invalid_union' && typeof issue.input === 'object'
+              ? formatIssues(issue.errors[1] ?? [])
+              : undefined,
+        }),
+      )
+      .min(1)
+      .max(MAX_CAMPAIGN_NUMBERS),
+  },
+  { phones: 'numbers', list: 'numbers', entries: 'numbers', maxattempts: 'max_attempts' },
+  'field',
+);
 
 /** A number in a query string. */
 const numberParam = <T extends z.ZodNumber>(schema: T) =>
@@ -267,54 +280,6 @@ const isCsv: RequestHandler = (req, _res, next) => {
   }
   next();
 };
-
-const resultColumns = [
-  'index',
-  'phone',
-  'status',
-  'attempts',
-  'call_id',
-  'started_at',
-  'ended_at',
-  'answered_by',
-  'error',
-];
-
-const iso = (date: Date | null) => (date === null ? '' : date.toISOString());
-
-function resultLine(entry: DialerEntry): string {
-  return csvLine([
-    entry.index,
-    entry.phone,
-    entry.status,
-    entry.attempts,
-    entry.callId,
-    iso(entry.startedAt),
-    iso(entry.endedAt),
-    entry.answeredBy,
-    entry.error?.reason,
-  ]);
-}
-
-/**
- * Writes `chunk` to the response, waiting for `'drain'` when its buffer is full. `false` once
- * the client has gone (the response closed before it drained).
- */
-function send(res: Response, chunk: string): Promise<boolean> {
-  if (res.destroyed) return Promise.resolve(false);
-  if (res.write(chunk)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const settle = (open: boolean) => {
-      res.off('drain', drained);
-      res.off('close', closed);
-      resolve(open);
-    };
-    const drained = () => settle(true);
-    const closed = () => settle(false);
-    res.once('drain', drained);
-    res.once('close', closed);
-  });
-}
 
 /** `/api/campaigns`: durable campaigns, several at once (see the README's API table). */
 export function campaignsRouter(runtime: Runtime): Router {

@@ -104,6 +104,26 @@ describe('POST /api/scheduled-calls', () => {
     expect(res.json.error.details.issues.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['scheduledAt', 'scheduled_time'],
+    ['at', 'scheduled_time'],
+    ['to', 'phone_number'],
+    ['say', 'message'],
+    ['maxAttempts', 'max_attempts'],
+  ])(
+    'answers 400 for the field %s, saying %s was meant, and schedules nothing',
+    async (given, meant) => {
+      const before = (await api(base)).json.items.length;
+      const body = { phone_number: '+14155552671', scheduled_time: inAnHour(), [given]: 'x' };
+      const res = await api(base, { method: 'POST', body });
+      expect(res.status).toBe(400);
+      expect(res.json.error.message).toBe(
+        `body: unknown field "${given}": did you mean "${meant}"?`,
+      );
+      expect((await api(base)).json.items.length).toBe(before);
+    },
+  );
+
   it('answers 400 for malformed JSON and for a body that is not an object', async () => {
     const malformed = await api(base, { method: 'POST', raw: '{"phone_number": ' });
     expect(malformed.status).toBe(400);

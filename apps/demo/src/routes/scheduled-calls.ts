@@ -1,5 +1,6 @@
 import { SCHEDULED_CALL_STATUSES, decodeCursor, type ScheduleInput } from '@ringkit/scheduler-core';
 import { Router } from 'express';
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { callOptionFields, toCallOptions } from '../call-options.js';
 import type { Runtime } from '../runtime.js';
@@ -24,8 +25,8 @@ const timezone = z
     }
   }, 'must be an IANA time zone, e.g. Europe/Paris');
 
-const createBody = z
-  .strictObject({
+const createBody = strictObject(
+  {
     phone_number: phoneParam,
     scheduled_time: isoTime.optional(),
     /** The recurrence's time zone when `recurrence.timezone` is left out. */
@@ -48,11 +49,29 @@ const createBody = z
     // What the call says and whether it detects a machine: refused by the scheduler when the
     // provider cannot honour them (GET /api/capabilities says which it can).
     ...callOptionFields,
-  })
-  .refine((body) => body.scheduled_time !== undefined || body.recurrence !== undefined, {
-    path: ['scheduled_time'],
-    message: 'is required (it may be left out only with a recurrence)',
-  });
+  },
+  {
+    // What the packages and other APIs call these: the scheduler's `at` and `to`, `scheduledAt`.
+    scheduledat: 'scheduled_time',
+    at: 'scheduled_time',
+    time: 'scheduled_time',
+    dueat: 'scheduled_time',
+    when: 'scheduled_time',
+    to: 'phone_number',
+    phone: 'phone_number',
+    number: 'phone_number',
+    say: 'message',
+    text: 'message',
+    amd: 'machine_detection',
+    maxattempts: 'max_attempts',
+    attempts: 'max_attempts',
+    backoff: 'retry_backoff',
+  },
+  'field',
+).refine((body) => body.scheduled_time !== undefined || body.recurrence !== undefined, {
+  path: ['scheduled_time'],
+  message: 'is required (it may be left out only with a recurrence)',
+});
 
 const idParams = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'not a call id'),

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { type Clock, clockSchema, DEFAULT_WATCH_INTERVAL_MS, systemClock } from '@ringkit/internal';
+import {
+  type Clock,
+  clockSchema,
+  DEFAULT_WATCH_INTERVAL_MS,
+  strictObject,
+  systemClock,
+} from '@ringkit/internal';
 import { InvalidOptionsError, isHttpError, UnsupportedOperationError } from '../errors/errors.js';
 import { DEFAULT_MAX_CONCURRENT_POLLS, pollerFor } from './_poller.js';
 import type { CallProvider, CallStatusEvent } from '../providers/provider.js';
@@ -74,27 +80,25 @@ export interface WatchCallOptions {
   clock?: Clock;
 }
 
-const optionsSchema = z
-  .strictObject({
-    since: z.string().optional(),
-    signal: z
-      .custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v)
-      .optional(),
-    clock: clockSchema.optional(),
-    intervalMs: z.number().positive().optional(),
-    firstPollDelayMs: z.number().min(0).optional(),
-    maxIntervalMs: z.number().positive().optional(),
-    maxConsecutiveErrors: z.number().int().min(0).optional(),
-    maxIdleIntervalMs: z.number().positive().optional(),
-    idleBackoffFactor: z.number().min(1).max(1000).optional(),
-    maxConcurrentPolls: z.number().int().min(1).max(100_000).optional(),
-  })
-  .refine(
-    (o) =>
-      o.maxIdleIntervalMs === undefined ||
-      o.maxIdleIntervalMs >= (o.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS),
-    { path: ['maxIdleIntervalMs'], message: 'must be at least intervalMs' },
-  );
+const optionsSchema = strictObject({
+  since: z.string().optional(),
+  signal: z
+    .custom<AbortSignal>((v) => typeof v === 'object' && v !== null && 'aborted' in v)
+    .optional(),
+  clock: clockSchema.optional(),
+  intervalMs: z.number().positive().optional(),
+  firstPollDelayMs: z.number().min(0).optional(),
+  maxIntervalMs: z.number().positive().optional(),
+  maxConsecutiveErrors: z.number().int().min(0).optional(),
+  maxIdleIntervalMs: z.number().positive().optional(),
+  idleBackoffFactor: z.number().min(1).max(1000).optional(),
+  maxConcurrentPolls: z.number().int().min(1).max(100_000).optional(),
+}).refine(
+  (o) =>
+    o.maxIdleIntervalMs === undefined ||
+    o.maxIdleIntervalMs >= (o.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS),
+  { path: ['maxIdleIntervalMs'], message: 'must be at least intervalMs' },
+);
 
 /**
  * Follows a call by polling `provider.getCall(id)`: yields an event each time the call moves

@@ -8,8 +8,9 @@ import {
   type Clock,
   clockSchema,
   timerMsSchema,
-  type TracerLike,
   tracerSchema,
+  strictObject,
+  type TracerLike,
 } from '@ringkit/internal';
 
 /** When and how failed requests are retried. */
@@ -114,13 +115,13 @@ export function sharedHttpOptions(options: HttpClientOptions): Omit<HttpClientOp
 }
 
 /** The schema of {@link HttpClientOptions}, which each provider client extends with its own. */
-export const httpClientOptionsSchema = z.strictObject({
+export const httpClientOptionsSchema = strictObject({
   timeoutMs: timerMsSchema.optional(),
   totalTimeoutMs: timerMsSchema.optional(),
   retry: z
     .union([
       z.number().int().min(0).max(20),
-      z.strictObject({
+      strictObject({
         limit: z.number().int().min(0).max(20).optional(),
         baseDelayMs: z.number().min(0).optional(),
         maxDelayMs: z.number().min(0).optional(),

@@ -1,3 +1,4 @@
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import type { AnsweredBy } from '../providers/call-options.js';
 import type { CallStatus } from '../status.js';
@@ -20,19 +21,19 @@ export const DEFAULT_MAX_RECORDING_S = 120;
 
 /** {@link InboundPolicy} as zod reads it. */
 export const inboundPolicySchema = z.discriminatedUnion('action', [
-  z.strictObject({
+  strictObject({
     action: z.literal('voicemail'),
     message: z.string().trim().min(1).max(1000),
     maxRecordingS: z.int().min(1).max(3600).optional(),
   }),
-  z.strictObject({
+  strictObject({
     action: z.literal('forward'),
     to: z.string().trim().min(1).max(64),
     ringS: z.int().min(5).max(600),
     message: z.string().trim().min(1).max(1000),
     maxRecordingS: z.int().min(1).max(3600).optional(),
   }),
-  z.strictObject({
+  strictObject({
     action: z.literal('reject'),
     reason: z.enum(['busy', 'rejected']),
   }),

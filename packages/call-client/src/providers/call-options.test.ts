@@ -140,6 +140,20 @@ describe('parseCallOptions', () => {
     expect(parseCallOptions(provider([]), options)).toEqual({});
   });
 
+  it.each([
+    ['message', 'say'],
+    ['callerId', 'from'],
+    ['amd', 'machineDetection'],
+    ['ringTimeout', 'ringTimeoutS'],
+    ['machine_detection', 'machineDetection'],
+  ])('refuses the unknown option %s, saying %s was meant', (given, meant) => {
+    const error = thrown(() => parseCallOptions(provider(['say']), { [given]: 'x' }));
+    expect(isInvalidOptionsError(error)).toBe(true);
+    expect((error as InvalidOptionsError).message).toContain(
+      `unknown option "${given}": did you mean "${meant}"?`,
+    );
+  });
+
   it('still refuses what is not an object of options', () => {
     for (const bad of ['say', []])
       expect(isInvalidOptionsError(thrown(() => parseCallOptions(provider([]), bad)))).toBe(true);

@@ -1,3 +1,4 @@
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { InvalidOptionsError, UnsupportedCallOptionError } from '../errors/errors.js';
 
@@ -111,8 +112,8 @@ const UNSPEAKABLE =
 const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** {@link CallOptions} as zod reads them: unknown names are refused, not ignored. */
-export const callOptionsSchema = z
-  .strictObject({
+export const callOptionsSchema = strictObject(
+  {
     from: z.string().trim().min(1).max(64).optional(),
     say: z
       .string()
@@ -146,11 +147,27 @@ export const callOptionsSchema = z
             });
       })
       .optional(),
-  })
-  .refine((o) => o.say === undefined || o.answerUrl === undefined, {
-    message: 'give say or answerUrl, not both',
-    path: ['answerUrl'],
-  });
+  },
+  {
+    message: 'say',
+    text: 'say',
+    callerid: 'from',
+    amd: 'machineDetection',
+    answeringmachinedetection: 'machineDetection',
+    machinedetect: 'machineDetection',
+    timeout: 'ringTimeoutS',
+    ringtimeout: 'ringTimeoutS',
+    timelimit: 'timeLimitS',
+    maxduration: 'timeLimitS',
+    url: 'answerUrl',
+    twiml: 'answerUrl',
+    recording: 'record',
+    params: 'extra',
+  },
+).refine((o) => o.say === undefined || o.answerUrl === undefined, {
+  message: 'give say or answerUrl, not both',
+  path: ['answerUrl'],
+});
 
 /**
  * The options of a call that ask the provider for something: `undefined`, `'off'`, `false` and an

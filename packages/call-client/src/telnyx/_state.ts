@@ -1,3 +1,4 @@
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 
 /**
@@ -43,13 +44,13 @@ export interface InboundState {
  * (`p`) and an inbound call's (`i`) are two strict shapes of version 1: a state of either kind
  * reads the same as before, and one with keys of both is no state of ours.
  */
-const outboundWire = z.strictObject({
+const outboundWire = strictObject({
   rk: z.literal(1),
   p: z.string().min(1).max(64),
   s: z.string().min(1).max(4000).optional(),
   g: z.literal(1).optional(),
 });
-const inboundWire = z.strictObject({
+const inboundWire = strictObject({
   rk: z.literal(1),
   i: z.enum(['voicemail', 'forward', 'reject']),
   c: z.string().min(1).max(512),

@@ -1,3 +1,4 @@
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { httpClientOptionsSchema, type HttpClientOptions } from '../http/_options.js';
 import type { CallOptionName } from '../providers/call-options.js';
@@ -133,7 +134,7 @@ export const optionsSchema = httpClientOptionsSchema.extend({
   reconcile: z
     .union([
       z.literal(false),
-      z.strictObject({
+      strictObject({
         attempts: z.int().min(1).max(20).optional(),
         delayMs: z.number().min(0).max(60_000).optional(),
       }),

@@ -1,5 +1,5 @@
 import type { Clock } from '@ringkit/internal';
-import { clockSchema } from '@ringkit/internal';
+import { clockSchema, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { InvalidOptionsError, type WebhookValidationError } from '../errors/errors.js';
 import type { InboundCallUpdate } from '../inbound/inbound.js';
@@ -79,7 +79,7 @@ export type TelnyxWebhookHandler = (
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function');
 
-const handlerOptionsSchema = z.strictObject({
+const handlerOptionsSchema = strictObject({
   publicKey: z.string().min(1),
   onEvent: fn,
   onInbound: fn.optional(),

@@ -1,5 +1,6 @@
 // What the Express adapters of `./twilio` share: reading a request up to a limit, and rebuilding
 // the URL Twilio requested (and signed) from `publicUrl` or a trusted proxy's headers.
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { readBody, refuseTooLarge } from '../http/_body.js';
 import { InvalidOptionsError } from '../errors/errors.js';
@@ -92,7 +93,7 @@ export type TwilioRequestReader = (
 /** The form media type Twilio's requests carry. */
 export const FORM = 'application/x-www-form-urlencoded';
 
-const adapterOptionsSchema = z.strictObject({
+const adapterOptionsSchema = strictObject({
   publicUrl: z
     .url({ protocol: /^https?$/ })
     .refine((url) => !/[?#]/.test(url), 'must be an origin and path, without a query or fragment')

@@ -1,4 +1,4 @@
-import { systemClock, type SpanLike } from '@ringkit/internal';
+import { type SpanLike, strictObject, systemClock } from '@ringkit/internal';
 import { z } from 'zod';
 import { createHttpClient } from '../http/_client.js';
 import {
@@ -119,7 +119,7 @@ const optionsSchema = httpClientOptionsSchema
     reconcile: z
       .union([
         z.literal(false),
-        z.strictObject({
+        strictObject({
           attempts: z.int().min(1).max(20).optional(),
           delayMs: z.number().min(0).max(60_000).optional(),
           skewMs: z.number().min(0).max(600_000).optional(),

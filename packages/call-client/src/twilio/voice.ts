@@ -1,4 +1,4 @@
-import { clockSchema, type Clock } from '@ringkit/internal';
+import { type Clock, clockSchema, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { InvalidOptionsError, type WebhookValidationError } from '../errors/errors.js';
 import {
@@ -87,7 +87,7 @@ export type TwilioVoiceHandler = (request: TwilioVoiceRequest) => Promise<Twilio
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function');
 
-const handlerOptionsSchema = z.strictObject({
+const handlerOptionsSchema = strictObject({
   authToken: z.string().min(1),
   policy: inboundPolicySchema,
   actionUrl: z

@@ -1,3 +1,4 @@
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { InvalidOptionsError, type WebhookValidationError } from '../errors/errors.js';
 import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
@@ -62,7 +63,7 @@ export type TwilioWebhookHandler = (
   request: TwilioWebhookRequest,
 ) => Promise<TwilioWebhookResponse>;
 
-const handlerOptionsSchema = z.strictObject({
+const handlerOptionsSchema = strictObject({
   authToken: z.string().min(1),
   onEvent: z.custom<TwilioWebhookHandlerOptions['onEvent']>((v) => typeof v === 'function'),
   accountSid: z

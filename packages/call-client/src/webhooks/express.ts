@@ -1,9 +1,10 @@
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { readBody, refuseTooLarge } from '../http/_body.js';
 import { InvalidOptionsError } from '../errors/errors.js';
 import { createWebhookHandler, type WebhookHandlerOptions } from './webhook.js';
 
-const adapterOptionsSchema = z.strictObject({
+const adapterOptionsSchema = strictObject({
   tokenParam: z.string().min(1),
   limitBytes: z.number().int().positive(),
 });

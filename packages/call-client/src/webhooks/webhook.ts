@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { providerIdSchema } from '../providers/_schemas.js';
 import { InvalidOptionsError, WebhookValidationError } from '../errors/errors.js';
@@ -198,7 +199,7 @@ export type WebhookHandler = (request: {
   body: unknown;
 }) => Promise<WebhookResponse>;
 
-const handlerOptionsSchema = z.strictObject({
+const handlerOptionsSchema = strictObject({
   token: z.string().min(16, 'the token must have at least 16 characters'),
   onEvent: z.custom<WebhookHandlerOptions['onEvent']>((v) => typeof v === 'function'),
   onError: z.custom<(error: unknown) => void>((v) => typeof v === 'function').optional(),

@@ -1,5 +1,5 @@
 import type { CallStatusEvent } from '@ringkit/call-client';
-import { createSafeEmitter } from '@ringkit/internal';
+import { createSafeEmitter, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { CampaignsClosedError, invalidOptions } from '../errors.js';
 import type { StopOptions } from '../types.js';
@@ -15,9 +15,9 @@ import type {
   CreateCampaignOptions,
 } from './types.js';
 
-const resultsOptionsSchema = z
-  .strictObject({ pageSize: z.number().int().min(1).max(10_000).optional() })
-  .optional();
+const resultsOptionsSchema = strictObject({
+  pageSize: z.number().int().min(1).max(10_000).optional(),
+}).optional();
 
 /**
  * Many durable campaigns on one store: `createDialer({ store, campaign })` for each, managed.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MAX_TIMER_MS } from '@ringkit/internal';
+import { MAX_TIMER_MS, strictObject } from '@ringkit/internal';
 import { Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
 import { z } from 'zod';
 import { invalidOptions } from '../../errors.js';
@@ -36,7 +36,7 @@ export interface PostgresStoreOptions {
   reconnectTimeoutMs?: number;
 }
 
-const optionsSchema = z.strictObject({
+const optionsSchema = strictObject({
   schema: z
     .string()
     .regex(SCHEMA_PATTERN, 'not a lowercase identifier of at most 58 characters')

@@ -557,7 +557,14 @@ describeWithDatabase('createPostgresStore', (url) => {
     it('refuses an option it does not know, before it connects', () => {
       expect(() =>
         createPostgresStore({ connectionString: url }, { schema: 'ringkit', retries: 3 } as never),
-      ).toThrow(/^Invalid createPostgresStore options: \(root\): Unrecognized key: "retries"/);
+      ).toThrow(
+        'Invalid createPostgresStore options: (root): unknown option "retries"; the options are schema, logger, reconnectTimeoutMs',
+      );
+      expect(() =>
+        createPostgresStore({ connectionString: url }, { reconnectTimeout: 5 } as never),
+      ).toThrow(
+        'Invalid createPostgresStore options: (root): unknown option "reconnectTimeout": did you mean "reconnectTimeoutMs"?',
+      );
     });
   });
 });

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { MAX_TIMER_MS } from '@ringkit/internal';
+import { MAX_TIMER_MS, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { ConflictError, invalidOptions, CallNotFoundError, versionConflict } from '../../errors.js';
 import { patchFields, recordFromRow, recordValues } from '../_columns.js';
@@ -57,7 +57,7 @@ export interface SqliteStoreOptions {
   checkpointIntervalMs?: number;
 }
 
-const optionsSchema = z.strictObject({
+const optionsSchema = strictObject({
   path: z.string().min(1, 'a file path, or ":memory:"'),
   busyTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
   checkpointIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
