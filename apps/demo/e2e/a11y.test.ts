@@ -265,6 +265,26 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
     });
   });
 
+  it('an unknown page answers 404 with a page of links that has none, and /campaigns opens the campaigns', async () => {
+    await open(async (page) => {
+      const response = await page.goto(`${server.url}/no-such-page`);
+      expect(response?.status()).toBe(404);
+      expect(await page.title()).toBe('Page not found · ringkit demo');
+      await page.locator('h1', { hasText: 'No page here' }).waitFor();
+      const links = await page
+        .locator('main a')
+        .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      expect(links).toEqual(['/', '/dialer', '/calls', '/ops']);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.click('main a[href="/dialer"]');
+      await page.locator('rk-dialer').waitFor();
+
+      await page.goto(`${server.url}/campaigns`);
+      expect(new URL(page.url()).pathname + new URL(page.url()).hash).toBe('/dialer#campaigns');
+      await page.locator('rk-campaigns#campaigns').waitFor();
+    });
+  });
+
   it('the scheduler has none with a call in every status, every timeline open, the call options offered, and a call being rescheduled', async () => {
     await open(async (page) => {
       await answer(page, /^\/api\/scheduled-calls$/, () => ({

@@ -8,7 +8,7 @@ let app: TestApp;
 let publicDir: string;
 beforeAll(async () => {
   publicDir = mkdtempSync(join(tmpdir(), 'ringkit-public-'));
-  for (const page of ['index', 'dialer', 'calls', 'ops']) {
+  for (const page of ['index', 'dialer', 'calls', 'ops', '404']) {
     writeFileSync(join(publicDir, `${page}.html`), `<!doctype html><title>${page}</title>`);
   }
   writeFileSync(join(publicDir, 'embed.js'), 'console.log("embed")');
@@ -48,6 +48,42 @@ describe('the demo app', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.text).toContain(`<title>${page}</title>`);
+  });
+
+  it('sends /campaigns to the campaigns, on the dialer page', async () => {
+    const res = await fetch(`${app.url}/campaigns?tag=x`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/dialer#campaigns');
+    const followed = await api(`${app.url}/campaigns`);
+    expect(followed.text).toContain('<title>dialer</title>');
+  });
+
+  const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+
+  it.each(['/nope', '/campaign', '/calls/1/2', '/dialer/x.html', '/index.html'])(
+    'answers a browser asking for %s with the HTML 404 page',
+    async (path) => {
+      const res = await api(`${app.url}${path}`, { headers: BROWSER });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(res.text).toContain('<title>404</title>');
+      const head = await fetch(`${app.url}${path}`, { method: 'HEAD', headers: BROWSER });
+      expect(head.status).toBe(404);
+    },
+  );
+
+  it.each([
+    ['a browser asking for the API', '/api/nope', BROWSER, 'GET'],
+    ['a browser posting to a webhook path', '/webhooks/nope', BROWSER, 'GET'],
+    ['a client asking for anything', '/nope', { accept: '*/*' }, 'GET'],
+    ['a client asking for JSON', '/nope', { accept: 'application/json' }, 'GET'],
+    ['another method', '/nope', BROWSER, 'POST'],
+  ])('answers %s with the JSON 404', async (_who, path, headers, method) => {
+    const res = await api(`${app.url}${path}`, { headers, method });
+    expect(res.status).toBe(404);
+    expect(res.json).toEqual({
+      error: { code: 'not_found', message: `No route for ${method} ${path}` },
+    });
   });
 
   it('sends a content security policy that allows only its own scripts and connections', async () => {

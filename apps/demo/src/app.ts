@@ -10,7 +10,7 @@ import { dialerRouter, webhooksRouter } from './routes/dialer.js';
 import { eventsRouter } from './routes/events.js';
 import { metricsRouter } from './routes/metrics.js';
 import { opsRouter } from './routes/ops.js';
-import { pagesRouter } from './routes/pages.js';
+import { notFoundPage, pagesRouter } from './routes/pages.js';
 import { scheduledCallsRouter } from './routes/scheduled-calls.js';
 import { telnyxWebhookHandler } from './routes/telnyx-webhooks.js';
 import { twilioVoiceHandler, twilioWebhookHandler } from './routes/twilio-webhooks.js';
@@ -97,6 +97,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   app.use('/api/ops', opsRouter(runtime));
 
   app.use(pagesRouter(options.publicDir));
+  app.use(notFoundPage(options.publicDir));
   app.use(notFound);
   app.use(errorHandler(runtime.logger));
   return app;

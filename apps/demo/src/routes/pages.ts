@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import express, { Router, type Response } from 'express';
+import express, { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http-errors.js';
 import { route } from '../validate.js';
@@ -27,6 +27,11 @@ export function pagesRouter(publicDir: string | undefined): Router {
   router.get('/dialer', ...route({ query }, (_input, res) => page('dialer.html', res)));
   router.get('/calls', ...route({ query }, (_input, res) => page('calls.html', res)));
   router.get('/ops', ...route({ query }, (_input, res) => page('ops.html', res)));
+  // Campaigns live on the dialer's page, below its list.
+  router.get(
+    '/campaigns',
+    ...route({ query }, (_input, res) => res.redirect(302, '/dialer#campaigns')),
+  );
   // The page shows the API's answer for a number it cannot read; any text up to 64 goes here.
   router.get(
     '/calls/:phone',
@@ -47,4 +52,30 @@ export function pagesRouter(publicDir: string | undefined): Router {
     );
   }
   return router;
+}
+
+/** Paths that only ever answer JSON (or a provider's format), found or not. */
+const MACHINE_PATHS = /^\/(api|webhooks|metrics|healthz)(\/|$)/;
+
+/**
+ * A `GET` or `HEAD` of an unknown page from a browser (it asks for HTML before JSON): the built
+ * 404 page, with links to the pages that exist, status 404. Anything else (the API, webhooks, a
+ * client that asks for JSON or for anything, another method) goes on to the JSON 404.
+ */
+export function notFoundPage(publicDir: string | undefined): RequestHandler {
+  const file = publicDir === undefined ? undefined : join(publicDir, '404.html');
+  const built = file !== undefined && existsSync(file);
+  return (req, res, next) => {
+    const wantsPage =
+      built &&
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      !MACHINE_PATHS.test(req.path) &&
+      req.accepts(['json', 'html']) === 'html';
+    if (!wantsPage) {
+      next();
+      return;
+    }
+    res.status(404).set('Cache-Control', 'no-cache');
+    res.sendFile(file!);
+  };
 }
