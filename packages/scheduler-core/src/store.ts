@@ -184,9 +184,11 @@ export interface Store {
   acquireLease?(name: string, workerId: string, now: number, until: number): Promise<boolean>;
   /**
    * Optional, with the other campaign methods (`createCampaignRunner` needs them all; the three
-   * built-in stores have them): stores a campaign and its entries in one transaction. Throws a
-   * `ConflictError` (`'duplicate'`) when a campaign with this id exists, and stores nothing.
-   * Every row has `campaign` set to the campaign's id and its `position`.
+   * built-in stores have them): stores a campaign and its entries all or nothing. No read, list,
+   * claim or change sees the campaign until every entry is stored (one transaction, or, as the
+   * SQLite store does for a long list, several with the campaign hidden until the last). Throws a
+   * `ConflictError` (`'duplicate'`) when a campaign with this id exists or is being stored, and
+   * stores nothing. Every row has `campaign` set to the campaign's id and its `position`.
    */
   insertCampaign?(campaign: StoredCampaign, rows: StoredCall[]): Promise<void>;
   getCampaign?(id: string): Promise<StoredCampaign | null>;

@@ -1,8 +1,15 @@
+import { sleep } from '@ringkit/internal';
 import { CallNotFoundError, ConflictError, isConflictError } from '../errors.js';
 import type { StoredCampaign } from '../store.js';
 import type { CampaignContext } from './_context.js';
 import type { CampaignList } from './_list.js';
 import type { CampaignSettings } from './settings.js';
+
+/**
+ * How often a worker that found its campaign still being created by another looks again (real
+ * time: the other worker writes on the machine's clock, whatever clock this one is given).
+ */
+const CREATING_POLL_MS = 50;
 
 /** What `start()` creates the campaign with, when this worker does. */
 export interface JoinOptions {
@@ -21,22 +28,22 @@ export interface JoinOptions {
  *   `campaign_mismatch` (stored with another list); CallNotFoundError (none, and no list)
  */
 export async function createOrJoin(
-  ctx: Pick<CampaignContext, 'store' | 'id' | 'clock' | 'read'>,
+  ctx: Pick<CampaignContext, 'store' | 'id' | 'clock'>,
   options: JoinOptions,
 ): Promise<StoredCampaign> {
   const { store, id, clock } = ctx;
   const { list, exclusive } = options;
   const rows = list?.rows ?? null;
-  const taken = (stored: StoredCampaign) =>
+  const taken = (stored: StoredCampaign | null) =>
     new ConflictError({
       reason: 'campaign_exists',
       id,
       message: `A campaign named ${JSON.stringify(id)} exists`,
-      status: stored.state,
+      status: stored?.state,
     });
   let campaign = await store.getCampaign(id);
   if (campaign && rows && exclusive) throw taken(campaign);
-  if (!campaign) {
+  while (!campaign) {
     if (!rows) throw new CallNotFoundError(id, 'campaign');
     const now = clock.now();
     const fresh: StoredCampaign = {
@@ -56,8 +63,11 @@ export async function createOrJoin(
       campaign = fresh;
     } catch (error) {
       if (!(isConflictError(error) && error.reason === 'duplicate')) throw error;
-      campaign = await ctx.read(); // created by another worker meanwhile
+      // Created by another worker meanwhile, or still being written by it (a store that writes
+      // a long list in several transactions shows the campaign once it is whole): wait for it.
+      campaign = await store.getCampaign(id);
       if (exclusive) throw taken(campaign);
+      if (!campaign) await sleep(CREATING_POLL_MS);
     }
   }
   if (list && campaign.fingerprint !== list.fingerprint) {

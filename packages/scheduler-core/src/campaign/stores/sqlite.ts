@@ -1,18 +1,9 @@
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
 import { ConflictError, CallNotFoundError } from '../../errors.js';
-import {
-  campaignFromRow as readCampaign,
-  campaignValues,
-  CAMPAIGN_PATCH_COLUMNS,
-} from '../../stores/_columns.js';
+import { campaignFromRow as readCampaign, CAMPAIGN_PATCH_COLUMNS } from '../../stores/_columns.js';
 import { readCursor } from '../../stores/_page.js';
-import {
-  CAMPAIGN_SQL,
-  fromRow,
-  isUniqueViolation,
-  SQLITE_READING,
-  type Row,
-} from '../../stores/sqlite/_sql.js';
+import { insertCampaignInChunks } from './_sqlite-create.js';
+import { CAMPAIGN_SQL, fromRow, SQLITE_READING, type Row } from '../../stores/sqlite/_sql.js';
 import {
   encodeCursor,
   type CampaignClaim,
@@ -53,7 +44,7 @@ type CampaignMethods = Required<
  * cap and order hold across connections and processes).
  */
 export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMethods {
-  const { prepare, transaction, insertRow, claimIds } = ctx;
+  const { prepare, transaction, claimIds } = ctx;
   const campaignFromRow = (row: Row) => readCampaign(row, SQLITE_READING);
   const getCampaign = (id: string) => {
     const row = prepare(CAMPAIGN_SQL.get).get(id) as Row | undefined;
@@ -61,21 +52,7 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
   };
   return {
     async insertCampaign(campaign, rows) {
-      transaction(() => {
-        try {
-          prepare(CAMPAIGN_SQL.insert).run(...campaignValues(campaign));
-        } catch (error) {
-          if (isUniqueViolation(error)) {
-            throw new ConflictError({
-              reason: 'duplicate',
-              id: campaign.id,
-              message: `Campaign ${campaign.id} already exists`,
-            });
-          }
-          throw error;
-        }
-        for (const row of rows) insertRow({ ...row, campaign: campaign.id });
-      });
+      await insertCampaignInChunks(ctx, campaign, rows);
     },
 
     async getCampaign(id) {
@@ -110,7 +87,7 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
         f === 'settings' ? JSON.stringify(patch[f]) : (patch[f] as SQLInputValue),
       );
       const row = prepare(
-        `UPDATE campaigns SET ${sets.join(', ')} WHERE id = ? AND version = ? RETURNING *`,
+        `UPDATE campaigns SET ${sets.join(', ')} WHERE id = ? AND version = ? AND creating_by IS NULL RETURNING *`,
       ).get(...values, id, expectedVersion) as Row | undefined;
       if (row) return campaignFromRow(row);
       const current = getCampaign(id);

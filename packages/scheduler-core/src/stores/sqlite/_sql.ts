@@ -172,16 +172,42 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       ALTER TABLE call_records ADD COLUMN provider_status TEXT;
     `,
   },
+  {
+    // A campaign being created: its row is written first, hidden, and its entries in short
+    // transactions after it; it shows once the last is written. Who creates it (a token of that
+    // one creation) and when it last wrote (NULL for both once it shows).
+    version: 9,
+    sql: `
+      ALTER TABLE campaigns ADD COLUMN creating_by TEXT;
+      ALTER TABLE campaigns ADD COLUMN creating_at INTEGER;
+      DROP INDEX campaigns_created;
+      CREATE INDEX campaigns_created ON campaigns (created_at, id) WHERE creating_by IS NULL;
+    `,
+  },
 ];
 
 /** The statements of campaigns, each through a partial index of campaign rows (migration 7). */
 export const CAMPAIGN_SQL = {
   insert: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  get: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?`,
+  /** Campaigns still being created (migration 9) are left out of every read and write. */
+  get: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ? AND creating_by IS NULL`,
   list: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns INDEXED BY campaigns_created
-    ORDER BY created_at DESC, id DESC LIMIT ?`,
+    WHERE creating_by IS NULL ORDER BY created_at DESC, id DESC LIMIT ?`,
   listAfter: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns INDEXED BY campaigns_created
-    WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?`,
+    WHERE (created_at, id) < (?, ?) AND creating_by IS NULL
+    ORDER BY created_at DESC, id DESC LIMIT ?`,
+  /** A campaign's row written hidden, with the token of the creation writing it. */
+  insertHidden: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}, creating_by, creating_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  /** Who is creating the campaign, and when it last wrote (both NULL once it shows). */
+  creation: `SELECT creating_by, creating_at FROM campaigns WHERE id = ?`,
+  progress: `UPDATE campaigns SET creating_at = ? WHERE id = ?`,
+  publish: `UPDATE campaigns SET creating_by = NULL, creating_at = NULL WHERE id = ?`,
+  drop: `DELETE FROM campaigns WHERE id = ?`,
+  /** Up to a number of a campaign's rows, to delete them a short transaction at a time. */
+  dropRows: `DELETE FROM scheduled_calls WHERE id IN (
+    SELECT id FROM scheduled_calls INDEXED BY scheduled_calls_campaign_position
+    WHERE campaign_id = ? LIMIT ?)`,
   /** Rows whose lease ran out (queued or in flight), oldest lease first. */
   expired: `SELECT id FROM scheduled_calls INDEXED BY scheduled_calls_campaign_live
     WHERE campaign_id = ? AND status IN (${TAKING}) AND lease_until <= ?

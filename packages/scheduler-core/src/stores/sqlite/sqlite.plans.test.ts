@@ -147,9 +147,10 @@ function findings(sql: string, plan: string[]): { scans: string[]; walks: string
   const names = tableNames(sql);
   const scans: string[] = [];
   const walks: string[] = [];
-  // `campaign_id IS NULL` alone is no filter on the scheduler's own partial indexes: they hold
-  // those rows only.
-  const own = sql.replace(/\bWHERE campaign_id IS NULL (?=ORDER BY)/i, '');
+  // `campaign_id IS NULL` alone is no filter on the scheduler's own partial indexes, nor
+  // `creating_by IS NULL` on the campaigns' (campaigns being created left out): they hold those
+  // rows only.
+  const own = sql.replace(/\bWHERE (campaign_id|creating_by) IS NULL (?=ORDER BY)/i, '');
   const page = /\bLIMIT\b/i.test(own) && !/\bWHERE\b/i.test(own);
   for (const detail of plan) {
     const match = /^(SCAN|SEARCH) (\S+)(?: USING (.*))?$/.exec(detail);

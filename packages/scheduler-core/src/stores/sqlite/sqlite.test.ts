@@ -13,7 +13,15 @@ import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
 
 /** Undoes migration 8: no voicemail, no recording length, no provider word on call records. */
-const BACK_TO_VERSION_7 = `ALTER TABLE call_records DROP COLUMN recording_url;
+/** Undoes migration 9: no mark of a campaign being created. */
+const BACK_TO_VERSION_8 = `DROP INDEX campaigns_created;
+  CREATE INDEX campaigns_created ON campaigns (created_at, id);
+  ALTER TABLE campaigns DROP COLUMN creating_by;
+  ALTER TABLE campaigns DROP COLUMN creating_at;
+  DELETE FROM schema_migrations WHERE version > 8;`;
+
+const BACK_TO_VERSION_7 = `${BACK_TO_VERSION_8}
+  ALTER TABLE call_records DROP COLUMN recording_url;
   ALTER TABLE call_records DROP COLUMN recording_duration_seconds;
   ALTER TABLE call_records DROP COLUMN provider_status;
   DELETE FROM schema_migrations WHERE version > 7;`;
@@ -108,6 +116,7 @@ describe('createSqliteStore', () => {
       { version: 6 },
       { version: 7 },
       { version: 8 },
+      { version: 9 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
@@ -282,6 +291,26 @@ describe('createSqliteStore', () => {
     expect(await store.nextDueAt()).toBe(5000);
     expect((await store.claimDue(5000, 5, 'w', 35_000)).map((r) => r.id)).toEqual(['due']);
     expect(await store.listCampaigns!({ limit: 5 })).toEqual({ items: [], nextCursor: null });
+    await store.close();
+  });
+
+  it('upgrades a database of version 8 in place: its campaigns show, and go on being claimed', async () => {
+    const path = join(dir, 'upgrade-8.db');
+    const before = createSqliteStore({ path });
+    await before.insertCampaign!(storedCampaign({ id: 'kept', total: 2 }), [
+      storedCall({ id: 'k0', campaign: 'kept', position: 0, dueAt: 0 }),
+      storedCall({ id: 'k1', campaign: 'kept', position: 1, dueAt: 0 }),
+    ]);
+    await before.close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    db.exec(BACK_TO_VERSION_8);
+    db.close();
+    const store = createSqliteStore({ path });
+    expect(await store.getCampaign!('kept')).toMatchObject({ id: 'kept', total: 2 });
+    expect((await store.listCampaigns!({ limit: 10 })).items.map((c) => c.id)).toEqual(['kept']);
+    const claim = await store.claimCampaign!('kept', 1000, 5, 'w', 61_000, { holdMs: 0 });
+    expect(claim.calls.map((c) => c.id)).toEqual(['k0', 'k1']);
     await store.close();
   });
 

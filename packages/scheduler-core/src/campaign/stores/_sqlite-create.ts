@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { yieldToLoop } from '@ringkit/internal';
+import { ConflictError } from '../../errors.js';
+import { campaignValues } from '../../stores/_columns.js';
+import { CAMPAIGN_SQL, isUniqueViolation } from '../../stores/sqlite/_sql.js';
+import type { StoredCall, StoredCampaign } from '../../store.js';
+import type { SqliteCampaignContext } from './sqlite.js';
+
+/** Entries written per transaction: about 5 ms of SQLite's time, so the loop turns between. */
+export const CREATE_CHUNK = 500;
+
+/**
+ * A campaign still hidden this long after its creator last wrote was left by a process that
+ * stopped mid-way: the next creation of its name deletes it and takes the name.
+ */
+export const CREATION_STALE_MS = 30_000;
+
+export interface CreateOptions {
+  chunk?: number;
+  /** The time a creation's progress is stamped with (the machine's; staleness is real time). */
+  now?: () => number;
+}
+
+/**
+ * `insertCampaign` of the SQLite store, which must not hold the process for the whole list:
+ * 10,000 entries in one transaction keep the event loop (every request, webhook and stream)
+ * waiting about 110 ms. The campaign's row is written first, hidden (`creating_by`, this
+ * creation's token), which takes the name; then the entries, `chunk` per transaction with a turn
+ * of the loop between, each transaction checking that the name is still this creation's; the
+ * last one shows the campaign. Until then no read, list, claim or change sees it, so the
+ * campaign appears whole, as from one transaction.
+ *
+ * - Another creation of the name, while this one runs or once it is done: `ConflictError`
+ *   `'duplicate'`, as for one created in one transaction.
+ * - A failure part-way (an entry's id taken, the disk full) deletes what this creation wrote,
+ *   a short transaction at a time, then rethrows.
+ * - A creator that stopped part-way (its process killed) leaves the campaign hidden; once it has
+ *   not written for {@link CREATION_STALE_MS}, the next creation of the name deletes it and
+ *   writes its own.
+ */
+export async function insertCampaignInChunks(
+  ctx: Pick<SqliteCampaignContext, 'prepare' | 'transaction' | 'insertRow'>,
+  campaign: StoredCampaign,
+  rows: readonly StoredCall[],
+  options: CreateOptions = {},
+): Promise<void> {
+  const { prepare, transaction, insertRow } = ctx;
+  const { chunk = CREATE_CHUNK, now = Date.now } = options;
+  const { id } = campaign;
+  const token = randomUUID();
+  const taken = () =>
+    new ConflictError({ reason: 'duplicate', id, message: `Campaign ${id} already exists` });
+  const creation = () =>
+    prepare(CAMPAIGN_SQL.creation).get(id) as
+      { creating_by: string | null; creating_at: number | null } | undefined;
+  /** Throws `taken()` unless the name is still this creation's. */
+  const stillMine = () => {
+    if (creation()?.creating_by !== token) throw taken();
+  };
+  const insertHidden = () =>
+    prepare(CAMPAIGN_SQL.insertHidden).run(...campaignValues(campaign), token, now());
+
+  // The name, hidden: this creation's, or a stale creation's taken over (its rows to delete).
+  const tookOver = transaction(() => {
+    try {
+      insertHidden();
+      return false;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const found = creation();
+      if (found?.creating_by == null || now() - (found.creating_at ?? 0) < CREATION_STALE_MS) {
+        throw taken();
+      }
+      prepare(CAMPAIGN_SQL.drop).run(id);
+      insertHidden();
+      return true;
+    }
+  });
+
+  /** Deletes the campaign's rows a chunk per transaction, while the name is this creation's. */
+  const dropRows = async () => {
+    for (;;) {
+      const deleted = transaction(() => {
+        stillMine();
+        return Number(prepare(CAMPAIGN_SQL.dropRows).run(id, chunk).changes);
+      });
+      if (deleted < chunk) return;
+      await yieldToLoop();
+    }
+  };
+
+  try {
+    if (tookOver) await dropRows();
+    for (let start = 0; start < rows.length || start === 0; start += chunk) {
+      if (start > 0) await yieldToLoop();
+      const last = start + chunk >= rows.length;
+      transaction(() => {
+        stillMine();
+        for (const row of rows.slice(start, start + chunk)) insertRow({ ...row, campaign: id });
+        if (last) prepare(CAMPAIGN_SQL.publish).run(id);
+        else prepare(CAMPAIGN_SQL.progress).run(now(), id);
+      });
+    }
+  } catch (error) {
+    // What this creation wrote goes, unless the name went to another creation meanwhile.
+    try {
+      await dropRows();
+      transaction(() => {
+        stillMine();
+        prepare(CAMPAIGN_SQL.drop).run(id);
+      });
+    } catch {
+      // Another creation took the name over: what is left is its to delete.
+    }
+    throw error;
+  }
+}
