@@ -200,7 +200,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * The rows of an uploaded CSV: `phone[,say]`, with or without a header naming those columns
  * (in any order). Blank lines are skipped.
  */
-function csvRows(body: Buffer): ListRow[] {
+async function csvRows(body: Buffer): Promise<ListRow[]> {
   let text: string;
   try {
     text = utf8.decode(body);
@@ -209,7 +209,7 @@ function csvRows(body: Buffer): ListRow[] {
   }
   let records;
   try {
-    records = parseCsv(text);
+    records = await parseCsv(text);
   } catch (error) {
     if (error instanceof CsvSyntaxError) {
       throw new ApiError(400, 'invalid_csv', `The CSV cannot be read: ${error.message}`, {
@@ -313,7 +313,7 @@ export function campaignsRouter(runtime: Runtime): Router {
     isCsv,
     rawBody,
     ...route({ query: csvQuery, body: z.instanceof(Buffer) }, async ({ query, body }, res) => {
-      const rows = csvRows(body);
+      const rows = await csvRows(body);
       if (rows.length === 0) {
         throw new ApiError(400, 'invalid_csv', 'The CSV lists no number');
       }
