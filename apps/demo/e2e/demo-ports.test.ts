@@ -219,4 +219,45 @@ describe('pnpm demo', () => {
       '--provider: must be mock, twilio or telnyx, not "vonage"; usage: pnpm demo [-- --provider mock|twilio|telnyx]',
     ]);
   });
+
+  it('./scripts/pnpm demo ends on Ctrl-C with exit code 0 and no ELIFECYCLE line', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-demo-'));
+    dataDirs.push(dataDir);
+    const env = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      DEMO_HISTORY: '0',
+      LOG_LEVEL: 'warn',
+      PORT: String(await freePort()),
+      CALL_API_URL: `http://localhost:${await freePort()}`,
+      DIALER_API_URL: `http://localhost:${await freePort()}`,
+    };
+    // As a terminal runs it: a process group of its own, which Ctrl-C signals whole.
+    const child = spawn('bash', [join(app, '..', '..', 'scripts', 'pnpm'), 'demo'], {
+      cwd: join(app, '..', '..'),
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    }
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const check = setInterval(() => {
+          if (output.includes('ringkit demo ready')) resolve();
+          else if (child.exitCode !== null) reject(new Error(`pnpm demo stopped: ${output}`));
+          else return;
+          clearInterval(check);
+        }, 50);
+      });
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited).toBe(0);
+      expect(output).not.toContain('ELIFECYCLE');
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+  });
 });
