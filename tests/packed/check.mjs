@@ -37,6 +37,8 @@ const typescriptTools = [
       .map((peer) => `${peer}@${devDependencies[peer] ?? peerDependencies[peer]}`);
   }),
 ];
+/** The newest TypeScript major, checked beside the workspace's own version. */
+const NEWEST_TYPESCRIPT = '7';
 const work = mkdtempSync(join(tmpdir(), 'ringkit-packed-'));
 const keep = process.env.KEEP_PACKED === '1';
 
@@ -99,6 +101,15 @@ try {
     stdio: 'inherit',
     timeout: 300_000,
   });
+
+  // The same strict consumer compiled by the newest TypeScript major as well (the workspace's
+  // own version is checked above; its language service, which checkDocumented reads, is done).
+  npmInstall(project, [`typescript@${NEWEST_TYPESCRIPT}`]);
+  await typecheckConsumer(project, names);
+  const { version } = JSON.parse(
+    readFileSync(join(project, 'node_modules/typescript/package.json'), 'utf8'),
+  );
+  console.log(`packed packages: the consumer compiles with TypeScript ${version} too`);
 } finally {
   if (!keep) rmSync(work, { recursive: true, force: true });
 }

@@ -11,8 +11,8 @@
 //   published packages of ours or dependencies we document (`npm install` is the one form of
 //   users' install lines: `pnpm add` is refused);
 // - blocks of other languages (`text`, `json`, `html`) are shown output or markup, not run;
-// - an HTML comment right before a block changes how it runs:
-//   `<!-- readme-test: with provider -->` puts `const provider = createMockCallApiClient()` first,
+// - every block runs as written, as a user would paste it into a module of a new project (it
+//   imports and creates what it uses); an HTML comment right before a block changes how it runs:
 //   `<!-- readme-test: until-stopped -->` passes when it is still running, error-free, after 3 s,
 //   `<!-- readme-test: skip: <why> -->` counts it as skipped, with the reason printed.
 import { spawn } from 'node:child_process';
@@ -50,11 +50,6 @@ const BINS = new Set(
 );
 const LANGUAGES = { ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js', mjs: 'js' };
 const SHELLS = new Set(['sh', 'bash', 'shell', 'console']);
-const PRELUDES = {
-  provider:
-    "import { createMockCallApiClient } from '@ringkit/call-client';\n" +
-    "const provider = createMockCallApiClient({ baseUrl: 'http://localhost:5000' });\n",
-};
 const rootScripts = Object.keys(
   JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts,
 );
@@ -164,10 +159,9 @@ function checkPackage(command, name) {
 }
 
 function runModule(block, index) {
-  const [mode, ...args] = block.marker.split(/\s+/);
-  const prelude = mode === 'with' ? (PRELUDES[args[0]] ?? '') : '';
+  const [mode] = block.marker.split(/\s+/);
   const path = join(project, `readme-${index}.mts`);
-  writeFileSync(path, prelude + block.code);
+  writeFileSync(path, block.code);
   const untilStopped = mode === 'until-stopped';
   return new Promise((resolve, reject) => {
     // A block that mocks the network with MSW answers its requests itself.
