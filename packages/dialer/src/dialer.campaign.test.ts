@@ -78,11 +78,6 @@ function drained(dialer: CampaignDialer): Promise<void> {
   });
 }
 
-/** Resolves once `ready()` holds, looking every 10 ms. */
-async function until(ready: () => boolean): Promise<void> {
-  while (!ready()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
 /** `promise`, or a failure saying what `describe` finds when it takes longer than `ms`. */
 async function within<T>(ms: number, promise: Promise<T>, describe: () => Promise<string>) {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -249,73 +244,6 @@ for (const kind of storeKinds()) {
       expect(joined.snapshot().state).toBe('done');
       const missing = createDialer({ provider, store, campaign: 'nope', callerId: CALLER_ID });
       expect(isCallNotFoundError(await missing.start().catch((e: unknown) => e))).toBe(true);
-    });
-
-    it('a worker that joins mid-call shows each entry as it stands, and reports from there, never from idle', async () => {
-      const { open } = await place();
-      const placed: string[] = [];
-      // Calls end only when the test says so.
-      const provider: CallProvider = {
-        name: 'fake',
-        capabilities: { polling: false, webhooks: true },
-        async placeCall() {
-          placed.push(`call-${placed.length}`);
-          return { id: placed.at(-1)!, status: 'initiated', providerStatus: 'queued', raw: {} };
-        },
-      };
-      const options = {
-        provider,
-        campaign: 'rejoin',
-        numbers: POOL.slice(0, 2),
-        callerId: CALLER_ID,
-        concurrency: 2,
-      };
-      const webhook = (dialer: CampaignDialer, callId: string, status: CallStatus) =>
-        dialer.handleStatus({ callId, status, providerStatus: status, at: new Date() });
-      const a = track(createDialer({ ...options, store: open(), workerId: 'a' }));
-      await a.start();
-      // What the store holds, as another process reads it.
-      const stored = async () =>
-        JSON.stringify(
-          (await open().listCampaignCalls!('rejoin', { limit: 10 })).map((r) => r.status),
-        );
-      const storeHolds = async (statuses: string[]) => {
-        for (let tries = 0; (await stored()) !== JSON.stringify(statuses); tries++) {
-          if (tries > 500) throw new Error(`the store holds ${await stored()}`);
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-      };
-      await storeHolds(['initiated', 'initiated']);
-      await webhook(a, 'call-0', 'ringing');
-      await storeHolds(['ringing', 'initiated']);
-
-      // Another worker (a restarted process) joins while both calls are live.
-      const b = track(createDialer({ ...options, store: open(), workerId: 'b' }));
-      const told: { index: number; status: string; previous: string }[] = [];
-      b.on('status', ({ index, status, previous }) => told.push({ index, status, previous }));
-      const finished: number[] = [];
-      b.on('finished', ({ index }) => finished.push(index));
-      await b.start();
-      expect(b.snapshot().entries.map((e) => [e.status, e.callId])).toEqual([
-        ['ringing', 'call-0'],
-        ['initiated', 'call-1'],
-      ]);
-      // What happened before it read the campaign is not news to it.
-      expect(told).toEqual([]);
-      expect(finished).toEqual([]);
-
-      await webhook(b, 'call-0', 'completed');
-      await webhook(b, 'call-1', 'busy');
-      await within(
-        5000,
-        until(() => told.length >= 2),
-        async () => JSON.stringify(told),
-      );
-      expect(told).toEqual([
-        { index: 0, status: 'completed', previous: 'ringing' },
-        { index: 1, status: 'busy', previous: 'initiated' },
-      ]);
-      expect(finished).toEqual([0, 1]);
     });
 
     it('pause, resume and stop are the campaign’s, seen by every worker', async () => {

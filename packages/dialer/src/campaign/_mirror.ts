@@ -133,12 +133,8 @@ export class CampaignMirror {
     }
   }
 
-  /**
-   * Applies a row to its entry: events for what moved; nothing for what is stale. `quiet`: the
-   * entry takes the row's state with no event, as when a worker joins a campaign and first reads
-   * its rows (what happened before is not news, and an entry met mid-call was never `idle`).
-   */
-  apply(row: RowView, { quiet = false }: { quiet?: boolean } = {}): boolean {
+  /** Applies a row to its entry: events for what moved; nothing for what is stale. */
+  apply(row: RowView): boolean {
     const slot = this.byId.get(row.id);
     if (!slot) return false;
     const view = entryOf(row);
@@ -162,7 +158,7 @@ export class CampaignMirror {
     }
     if (row.attempt === slot.attempt && status === previous && waiting === slot.waiting) {
       this.tallyOf(slot, -1);
-      const learned = this.learn(slot, row, view, quiet);
+      const learned = this.learn(slot, row, view);
       this.tallyOf(slot, 1); // its doubt may have passed
       return learned;
     }
@@ -173,7 +169,7 @@ export class CampaignMirror {
     entry.status = status;
     entry.attempts = view.attempt;
     entry.callId = view.callId;
-    this.learn(slot, row, view, quiet);
+    this.learn(slot, row, view);
     const final = isFinal(row);
     entry.inDoubt = inDoubtOf(row, this.held);
     const error = errorOf(entry.index, view);
@@ -181,12 +177,12 @@ export class CampaignMirror {
     else delete entry.error;
     // An entry that waited for a retry and ends (stopped) with the outcome it showed: no move.
     const moved = !(final && status === previous && view.attempt === attemptsBefore);
-    if (!quiet) this.announce(slot, row, view, { previous, moved });
+    this.announce(slot, row, view, { previous, moved });
     if (final && (!slot.done || previous !== status)) {
       // Ended, or its end learned again (the real outcome of an unknown one): told each time.
       slot.done = true;
       entry.endedAt = view.endedAt;
-      if (!quiet) this.events.emit('finished', entryView(entry));
+      this.events.emit('finished', entryView(entry));
     } else if (!final && slot.done) {
       // Dialed again (`redialUnknown()`): not ended any more.
       slot.done = false;
@@ -236,7 +232,7 @@ export class CampaignMirror {
   }
 
   /** What the row says that moves no status: its start, who answered and when, its doubt. */
-  private learn(slot: Slot, row: RowView, view: RowEntry, quiet: boolean): boolean {
+  private learn(slot: Slot, row: RowView, view: RowEntry): boolean {
     const entry = slot.entry;
     // An unknown outcome stops being in doubt once its call can no longer be ringing.
     const doubt = inDoubtOf(row, this.held);
@@ -246,7 +242,7 @@ export class CampaignMirror {
     if (view.answeredAt === entry.answeredAt && view.answeredBy === entry.answeredBy) return moved;
     entry.answeredAt = view.answeredAt;
     entry.answeredBy = view.answeredBy;
-    if (slot.done && !quiet) this.events.emit('finished', entryView(entry));
+    if (slot.done) this.events.emit('finished', entryView(entry));
     return true;
   }
 

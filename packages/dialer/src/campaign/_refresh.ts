@@ -46,17 +46,14 @@ export function createRefresh({
     }
   }
 
-  /**
-   * Adopts every row, then applies each, quietly: the mirror of the campaign as stored, with no
-   * event for what happened before this worker read it.
-   */
+  /** Adopts every row, then applies each: the mirror of the campaign as stored. */
   async function load() {
     const rows: StoredCall[] = [];
     await everyRow((row) => {
       mirror.adopt(row);
       rows.push(row);
     });
-    await eachInSlices(rows, (row) => mirror.apply(fromStored(row), { quiet: true }));
+    await eachInSlices(rows, (row) => mirror.apply(fromStored(row)));
   }
 
   /** Reads what other processes did: the live rows, the ones this mirror saw live, the frontier. */
