@@ -242,6 +242,71 @@ describe.skipIf(!hasChromium)('the operator page', () => {
     }
   });
 
+  it('spans five minutes from the first sample, joins sparse timings, and keeps a spike from flattening the outcomes', async () => {
+    const zero = { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 };
+    const none = { p50: null, p99: null };
+    const t0 = Date.now() - 40_000;
+    // 40 s of samples: a provider timing every third second for 20 s, then none for 15 s, then
+    // some again; 9,991 cancellations in one second among a few completions.
+    const samples = Array.from({ length: 40 }, (_, i) => {
+      const timed = (i < 20 && i % 3 === 0) || i >= 35;
+      const ended = { ...zero, completed: i % 5 === 0 ? 2 : 0, canceled: i === 30 ? 9_991 : 0 };
+      const figures = {
+        placed_per_s: { scheduler: 1, dialer: 0 },
+        dispatch_lag_ms: none,
+        provider_ms: timed ? { p50: 120, p99: 300 } : none,
+        ended,
+      };
+      return {
+        t: t0 + i * 1000,
+        ...figures,
+        in_flight: { scheduler: 0, dialer: 0 },
+        window: { span_s: 60, ...figures },
+      };
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    try {
+      await page.route(
+        (url) => url.pathname === '/api/ops',
+        (route) => route.fulfill({ json: { interval_ms: 1000, samples } }),
+      );
+      await page.route(
+        (url) => url.pathname === '/api/ops/events',
+        (route) => route.fulfill({ status: 204 }),
+      );
+      await page.goto(`${server.url}/ops`);
+      await page.locator('rk-ops [data-chart="provider"] canvas').waitFor();
+      const seen = await page.evaluate(() => {
+        type Plot = {
+          scales: Record<string, { min: number; max: number; distr: number }>;
+          data: number[][];
+          series: {
+            gaps?: (u: Plot, i: number, a: number, b: number, g: number[][]) => number[][];
+          }[];
+        };
+        const plots = (document.querySelector('rk-ops') as unknown as { plots: Map<string, Plot> })
+          .plots;
+        const provider = plots.get('provider')!;
+        const last = provider.data[0]!.length - 1;
+        return {
+          spans: [...plots.values()].map((p) =>
+            Math.round(p.scales['x']!.max - p.scales['x']!.min),
+          ),
+          distr: Object.fromEntries([...plots].map(([id, p]) => [id, p.scales['y']!.distr])),
+          gaps: provider.series[1]!.gaps!(provider, 1, 0, last, []).length,
+        };
+      });
+      // Five minutes on every chart, though the samples cover 40 s.
+      expect(seen.spans).toEqual([300, 300, 300, 300, 300]);
+      // The outcomes' axis is arcsinh (distr 4); the others linear.
+      expect(seen.distr).toEqual({ placed: 1, lag: 1, ended: 4, 'in-flight': 1, provider: 1 });
+      // Timings three seconds apart are joined; the 16 s without one is the only gap.
+      expect(seen.gaps).toBe(1);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('has no serious accessibility violation, each chart named and described', async () => {
     const checked = await browser.newPage({
       viewport: { width: 1280, height: 1000 },

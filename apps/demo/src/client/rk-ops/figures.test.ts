@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OpsSampleJson } from '../types.js';
-import { CHARTS, headline, isolated, windowLabel } from './figures.js';
+import { CHARTS, headline, isolated, longGaps, SPAN_S, timeRange, windowLabel } from './figures.js';
 
 const zeroEnded = { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 };
 const sample: OpsSampleJson = {
@@ -44,12 +44,51 @@ describe('the headline of each chart', () => {
   });
 });
 
+/** Times one second apart from `t0`, as the samples come. */
+const seconds = (n: number, t0 = 1000) => Array.from({ length: n }, (_, i) => t0 + i);
+
 describe('isolated', () => {
-  it('finds a lone sample, and values between gaps, that a line cannot draw', () => {
-    expect(isolated([0])).toEqual([0]);
-    expect(isolated([3, null, 4, 5, null, 6])).toEqual([0, 5]);
-    expect(isolated([1, 2, 3])).toEqual([]);
-    expect(isolated([null, null])).toEqual([]);
-    expect(isolated([])).toEqual([]);
+  it('finds a lone sample, and values no line reaches: none within 10 s on either side', () => {
+    expect(isolated(seconds(1), [0])).toEqual([0]);
+    // Sparse timings a few seconds apart are joined by the line: no point of their own.
+    expect(isolated(seconds(6), [3, null, 4, 5, null, 6])).toEqual([]);
+    expect(isolated(seconds(3), [1, 2, 3])).toEqual([]);
+    expect(isolated(seconds(2), [null, null])).toEqual([]);
+    expect(isolated([], [])).toEqual([]);
+    // Alone between two long stretches with nothing.
+    const times = seconds(40);
+    const values = times.map((_, i) => (i === 0 || i === 20 || i === 21 || i === 39 ? i : null));
+    expect(isolated(times, values)).toEqual([0, 39]);
+    expect(isolated(times, values, 25)).toEqual([]);
+  });
+});
+
+describe('longGaps', () => {
+  it('gives the stretches with no value longer than 10 s, by the times of the values around them', () => {
+    const times = seconds(40);
+    const values = times.map((_, i) => (i < 3 || (i >= 20 && i < 25) || i === 30 ? i : null));
+    // 2 → 20 is 18 s: a gap; 24 → 30 is 6 s: joined.
+    expect(longGaps(times, values)).toEqual([[1002, 1020]]);
+    expect(longGaps(times, values, 5)).toEqual([
+      [1002, 1020],
+      [1024, 1030],
+    ]);
+    expect(longGaps(seconds(3), [1, 2, 3])).toEqual([]);
+    expect(longGaps(seconds(3), [null, null, null])).toEqual([]);
+  });
+});
+
+describe('timeRange', () => {
+  it('spans five minutes up to the newest sample, from the first one on', () => {
+    expect(timeRange(1000)).toEqual([700, 1000]);
+    expect(SPAN_S).toBe(300);
+    const [from, to] = timeRange(undefined);
+    expect(to - from).toBe(300);
+  });
+});
+
+describe('the outcomes chart', () => {
+  it('spreads its axis, and no other chart does', () => {
+    expect(CHARTS.filter((c) => c.scale === 'spread').map((c) => c.id)).toEqual(['ended']);
   });
 });

@@ -30,6 +30,11 @@ export interface Chart {
   period: 'window' | 'now';
   /** The headline figures, in words. */
   headline: (figures: Figures & Pick<OpsSampleJson, 'in_flight'>) => string;
+  /**
+   * `spread`: an arcsinh y axis, linear near zero and logarithmic far from it, so one spike
+   * (9,991 cancellations in a second) leaves the rest readable.
+   */
+  scale?: 'spread';
 }
 
 const fmt = (value: number | null, unit: string) =>
@@ -98,6 +103,7 @@ export const CHARTS: Chart[] = [
     })),
     period: 'window',
     headline: (f) => ENDED.map(([status, label]) => `${label} ${f.ended[status]}`).join(', '),
+    scale: 'spread',
   },
   bySource('in-flight', 'Calls in flight', 'calls', 'in_flight', String),
   percentiles('provider', "Provider's response time", 'provider_ms'),
@@ -124,10 +130,55 @@ export function headline(chart: Chart, sample: OpsSampleJson, intervalMs: number
 }
 
 /**
- * The indices of the values that have no value beside them (the first and only sample, or one
- * between gaps): a line cannot show them, so the chart marks them with a point.
+ * How far apart two values may be, in seconds, and still be joined by a line: a timing of the
+ * calls placed has no value in a second with none, and a few such seconds are not a gap.
  */
-export function isolated(values: readonly (number | null | undefined)[]): number[] {
-  const present = (i: number) => values[i] !== null && values[i] !== undefined;
-  return values.flatMap((_, i) => (present(i) && !present(i - 1) && !present(i + 1) ? [i] : []));
+export const JOIN_WITHIN_S = 10;
+
+/** Seconds of samples a chart spans: five minutes at one a second, as the server keeps. */
+export const SPAN_S = 300;
+
+/**
+ * The stretches with no value longer than `joinWithinS`, as `[from, to]` times of the values
+ * on each side: a chart leaves them empty, and joins the values across shorter ones.
+ */
+export function longGaps(
+  times: readonly number[],
+  values: readonly (number | null | undefined)[],
+  joinWithinS = JOIN_WITHIN_S,
+): [number, number][] {
+  const gaps: [number, number][] = [];
+  let previous: number | undefined;
+  values.forEach((value, i) => {
+    if (value === null || value === undefined) return;
+    const time = times[i]!;
+    if (previous !== undefined && time - previous > joinWithinS) gaps.push([previous, time]);
+    previous = time;
+  });
+  return gaps;
+}
+
+/**
+ * The indices of the values no line reaches: none within `joinWithinS` on either side (the
+ * first and only sample, or one between long gaps). The chart marks them with a point.
+ */
+export function isolated(
+  times: readonly number[],
+  values: readonly (number | null | undefined)[],
+  joinWithinS = JOIN_WITHIN_S,
+): number[] {
+  const present = values.flatMap((value, i) => (value === null || value === undefined ? [] : [i]));
+  return present.filter((index, k) => {
+    const before = present[k - 1];
+    const after = present[k + 1];
+    const near = (other: number | undefined) =>
+      other !== undefined && Math.abs(times[other]! - times[index]!) <= joinWithinS;
+    return !near(before) && !near(after);
+  });
+}
+
+/** The x range of a chart: the last {@link SPAN_S} seconds up to the newest sample. */
+export function timeRange(newest: number | null | undefined): [number, number] {
+  const end = newest ?? Date.now() / 1000;
+  return [end - SPAN_S, end];
 }

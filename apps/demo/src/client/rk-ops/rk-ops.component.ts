@@ -4,8 +4,21 @@ import { apiBase, request } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
 import type { OpsJson, OpsSampleJson } from '../types.js';
-import { CHARTS, headline, isolated, windowLabel, type Chart, type Line } from './figures.js';
+import {
+  CHARTS,
+  headline,
+  isolated,
+  longGaps,
+  timeRange,
+  windowLabel,
+  type Chart,
+  type Line,
+} from './figures.js';
 import { styles } from './rk-ops.styles.js';
+
+/** Of an axis' splits, 0 and the powers of ten: the marks of an arcsinh axis worth reading. */
+const decades = (_u: uPlot, splits: number[]) =>
+  splits.map((v) => (v === 0 || Number.isInteger(Math.log10(v)) ? v : null));
 
 /** Samples kept on the page: five minutes at one a second, as the server keeps. */
 const KEEP = 300;
@@ -16,8 +29,10 @@ const HEIGHT = 200;
  * of what the app is doing: calls placed per second, dispatch lag p50/p99, outcomes by status,
  * calls in flight and the provider's response time. It loads the last five minutes from
  * `GET /api/ops`, then adds each sample of `GET /api/ops/events` as it comes. Beside each
- * title, the figures of the last minute (calls in flight: now); a lone sample is drawn as a
- * point.
+ * title, the figures of the last minute (calls in flight: now). Every chart spans five minutes
+ * from the first sample on; values up to 10 s apart are joined by a line (a longer stretch with
+ * none stays empty, a value no line reaches is a point); the outcomes' axis is arcsinh, so one
+ * spike leaves the rest readable.
  *
  * @fires rk-error - the samples could not be loaded; `detail: { message, code, status }`
  * @csspart chart - each chart's figure (`data-chart`: `placed`, `lag`, `ended`, `in-flight`,
@@ -158,7 +173,14 @@ export class RkOpsElement extends LitElement {
       {
         width: this.widthOf(target),
         height: HEIGHT,
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        scales: {
+          // Five minutes from the first sample on, as the page says.
+          x: { time: true, range: (u) => timeRange(u.data[0].at(-1)) },
+          y: {
+            range: (_u, _min, max) => [0, Math.max(1, max)],
+            ...(chart.scale === 'spread' ? { distr: 4, asinh: 1 } : {}),
+          },
+        },
         series: [
           {},
           ...chart.lines.map((line) => ({
@@ -166,18 +188,36 @@ export class RkOpsElement extends LitElement {
             stroke: this.colorOf(line),
             width: 2,
             ...(line.dash ? { dash: line.dash } : {}),
-            spanGaps: false,
-            // A value with none beside it (the first sample) makes no line: a point shows it.
+            // Values a few seconds apart are joined; a longer stretch with none stays empty.
+            spanGaps: true,
+            gaps: (u: uPlot, series: number): [number, number][] =>
+              longGaps(Array.from(u.data[0]), Array.from(u.data[series] ?? [])).map(
+                ([from, to]) => [
+                  Math.round(u.valToPos(from, 'x', true)),
+                  Math.round(u.valToPos(to, 'x', true)),
+                ],
+              ),
+            // A value no line reaches (the first sample, one between long gaps): a point.
             points: {
               show: false,
               filter: (u: uPlot, series: number) => {
-                const lone = isolated(Array.from(u.data[series] ?? []));
+                const lone = isolated(Array.from(u.data[0]), Array.from(u.data[series] ?? []));
                 return lone.length > 0 ? lone : null;
               },
             },
           })),
         ],
-        axes: [{ label: 'time' }, { label: chart.unit, size: 60 }],
+        axes: [
+          { label: 'time' },
+          {
+            label: chart.unit,
+            size: 60,
+            // On the spread axis, the grid and labels of 0 and the powers of ten only.
+            ...(chart.scale === 'spread'
+              ? { filter: decades, grid: { filter: decades }, ticks: { filter: decades } }
+              : {}),
+          },
+        ],
         legend: { live: false },
         cursor: { drag: { x: false, y: false } },
       },
