@@ -112,89 +112,96 @@ describe.skipIf(!hasChromium)('the operator page', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('draws five live charts of the calls placed, their lag, outcomes, calls in flight and the provider', async () => {
-    await page.goto(`${server.url}/ops`);
-    await expect.poll(() => page.locator('rk-ops canvas').count(), { timeout: 10_000 }).toBe(5);
-    expect(await page.locator('rk-ops figure h2').allTextContents()).toEqual([
-      'Calls placed per second',
-      'Dispatch lag',
-      'Outcomes by status',
-      'Calls in flight',
-      "Provider's response time",
-    ]);
+  it(
+    'draws five live charts of the calls placed, their lag, outcomes, calls in flight and the provider',
+    async () => {
+      await page.goto(`${server.url}/ops`);
+      await expect.poll(() => page.locator('rk-ops canvas').count(), { timeout: 10_000 }).toBe(5);
+      expect(await page.locator('rk-ops figure h2').allTextContents()).toEqual([
+        'Calls placed per second',
+        'Dispatch lag',
+        'Outcomes by status',
+        'Calls in flight',
+        "Provider's response time",
+      ]);
 
-    // Calls for both: scheduled calls due over the next seconds, and the dialer's list.
-    const due = refreshScreenshots ? 40 : 8;
-    for (let i = 0; i < due; i += 1) {
-      const res = await fetch(`${server.url}/api/scheduled-calls`, {
+      // Calls for both: scheduled calls due over the next seconds, and the dialer's list. For the
+      // README's screenshot, calls over two and a half minutes: the charts span five.
+      const due = refreshScreenshots ? 100 : 8;
+      for (let i = 0; i < due; i += 1) {
+        const res = await fetch(`${server.url}/api/scheduled-calls`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            phone_number: `+1415555${String(2600 + i)}`,
+            scheduled_time: new Date(
+              Date.now() + 500 + i * (refreshScreenshots ? 1500 : 100),
+            ).toISOString(),
+          }),
+        });
+        expect(res.status).toBe(201);
+      }
+      const started = await fetch(`${server.url}/api/dialer/start`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          phone_number: `+1415555${String(2600 + i)}`,
-          scheduled_time: new Date(
-            Date.now() + 500 + i * (refreshScreenshots ? 250 : 100),
-          ).toISOString(),
-        }),
+        body: '{}',
       });
-      expect(res.status).toBe(201);
-    }
-    const started = await fetch(`${server.url}/api/dialer/start`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(started.status).toBe(202);
+      expect(started.status).toBe(202);
 
-    // The samples come live, and show both sources placing, calls in flight, then ending.
-    await expect
-      .poll(
-        async () => {
-          const samples = await samplesOf(page);
-          return {
-            scheduler: samples.some((s) => s.placed_per_s.scheduler > 0),
-            dialer: samples.some((s) => s.placed_per_s.dialer > 0),
-            lag: samples.some((s) => s.dispatch_lag_ms.p99 !== null),
-            provider: samples.some((s) => s.provider_ms.p50 !== null),
-            inFlight: samples.some((s) => s.in_flight.scheduler + s.in_flight.dialer > 0),
-            ended:
-              samples.reduce((n, s) => n + Object.values(s.ended).reduce((a, b) => a + b, 0), 0) >=
-              due,
-          };
-        },
-        { timeout: 30_000, interval: 250 },
-      )
-      .toEqual({
-        scheduler: true,
-        dialer: true,
-        lag: true,
-        provider: true,
-        inFlight: true,
-        ended: true,
-      });
+      // The samples come live, and show both sources placing, calls in flight, then ending.
+      await expect
+        .poll(
+          async () => {
+            const samples = await samplesOf(page);
+            return {
+              scheduler: samples.some((s) => s.placed_per_s.scheduler > 0),
+              dialer: samples.some((s) => s.placed_per_s.dialer > 0),
+              lag: samples.some((s) => s.dispatch_lag_ms.p99 !== null),
+              provider: samples.some((s) => s.provider_ms.p50 !== null),
+              inFlight: samples.some((s) => s.in_flight.scheduler + s.in_flight.dialer > 0),
+              ended:
+                samples.reduce(
+                  (n, s) => n + Object.values(s.ended).reduce((a, b) => a + b, 0),
+                  0,
+                ) >= due,
+            };
+          },
+          { timeout: refreshScreenshots ? 240_000 : 30_000, interval: 250 },
+        )
+        .toEqual({
+          scheduler: true,
+          dialer: true,
+          lag: true,
+          provider: true,
+          inFlight: true,
+          ended: true,
+        });
 
-    const latest = await latestOf(page);
-    // Each chart's headline figures are shown in words beside it, with the time they cover.
-    expect(latest['placed']).toMatch(
-      /^Last (minute|\d+ s): scheduler [\d.]+ \/s, dialer [\d.]+ \/s$/,
-    );
-    expect(latest['in-flight']).toMatch(/^Now: scheduler \d+, dialer \d+$/);
-    expect(latest['ended']).toMatch(
-      /^Last (minute|\d+ s): Completed \d+, Busy \d+, No answer \d+, Failed \d+, Canceled \d+$/,
-    );
-    // The samples the page holds are the server's, in order.
-    const shown = await samplesOf(page);
-    const served = (await (await fetch(`${server.url}/api/ops`)).json()) as { samples: Sample[] };
-    const times = shown.map((s) => s.t);
-    expect(times).toEqual([...times].sort((a, b) => a - b));
-    expect(served.samples.map((s) => s.t)).toEqual(expect.arrayContaining(times.slice(0, -2)));
-    expect(pageErrors).toEqual([]);
+      const latest = await latestOf(page);
+      // Each chart's headline figures are shown in words beside it, with the time they cover.
+      expect(latest['placed']).toMatch(
+        /^Last (minute|\d+ s): scheduler [\d.]+ \/s, dialer [\d.]+ \/s$/,
+      );
+      expect(latest['in-flight']).toMatch(/^Now: scheduler \d+, dialer \d+$/);
+      expect(latest['ended']).toMatch(
+        /^Last (minute|\d+ s): Completed \d+, Busy \d+, No answer \d+, Failed \d+, Canceled \d+$/,
+      );
+      // The samples the page holds are the server's, in order.
+      const shown = await samplesOf(page);
+      const served = (await (await fetch(`${server.url}/api/ops`)).json()) as { samples: Sample[] };
+      const times = shown.map((s) => s.t);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      expect(served.samples.map((s) => s.t)).toEqual(expect.arrayContaining(times.slice(0, -2)));
+      expect(pageErrors).toEqual([]);
 
-    if (refreshScreenshots) {
-      mkdirSync(screenshots, { recursive: true });
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: join(screenshots, 'ops.png'), fullPage: true });
-    }
-  });
+      if (refreshScreenshots) {
+        mkdirSync(screenshots, { recursive: true });
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.screenshot({ path: join(screenshots, 'ops.png'), fullPage: true });
+      }
+    },
+    refreshScreenshots ? 300_000 : undefined,
+  );
 
   it('draws a lone sample as a point, its headline labelled with the time it covers', async () => {
     const zero = { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 };
