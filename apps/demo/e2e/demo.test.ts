@@ -174,6 +174,12 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     await page.fill('rk-scheduler #when', await localInputIn(page, 3_000));
     await page.fill('rk-scheduler #phone', '+1 (415) 555-2671');
     await page.press('rk-scheduler #phone', 'Enter');
+    // Said at once, beside the form: which number, and when in the viewer's time.
+    const confirmation = page.locator('rk-scheduler .confirmation[role="status"]');
+    await expect
+      .poll(() => confirmation.textContent())
+      .toMatch(/^Scheduled: a call to \+1 \(415\) 555-2671 (today|on \S+) at \d{1,2}:\d{2}:\d{2}/);
+    expect(await confirmation.isVisible()).toBe(true);
     await page.locator('rk-scheduler li.call[data-status="scheduled"]').nth(1).waitFor();
     await page
       .locator('rk-scheduler li.call[data-status="completed"]')
@@ -184,6 +190,21 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     expect(await page.textContent('rk-scheduler [data-count="completed"]')).toBe('1');
     expect(await page.textContent('rk-scheduler [data-count="scheduled"]')).toBe('1');
     expect(await page.textContent('rk-scheduler [data-count="canceled"]')).toBe('1');
+
+    // The form's card and the list's stand apart, and every row's badge lines up, with or
+    // without the buttons of a call still to come.
+    const layout = await page.evaluate(() => {
+      const root = document.querySelector('rk-scheduler')!.shadowRoot!;
+      const form = root.querySelector('rk-schedule-form')!.getBoundingClientRect();
+      const list = root.querySelector('rk-schedule-form ~ .card, section.card')!;
+      const badges = [...root.querySelectorAll('li.call .row > .badge')].map(
+        (b) => b.getBoundingClientRect().right,
+      );
+      return { gap: list.getBoundingClientRect().top - form.bottom, badges };
+    });
+    expect(layout.gap).toBeGreaterThanOrEqual(12);
+    expect(layout.badges.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(layout.badges.map(Math.round)).size).toBe(1);
 
     // Its timeline lists every step it went through.
     await page.click('rk-scheduler li.call[data-status="completed"] summary');

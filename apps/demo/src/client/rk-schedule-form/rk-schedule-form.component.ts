@@ -4,6 +4,7 @@ import { callOptions } from '../capabilities.js';
 import { emit, errorDetail } from '../events.js';
 import {
   cronFor,
+  formatPhone,
   fromLocalInput,
   looksLikePhone,
   toLocalInput,
@@ -12,6 +13,8 @@ import {
 } from '../format.js';
 import type { ScheduledCallJson } from '../types.js';
 import { styles } from './rk-schedule-form.styles.js';
+
+const isToday = (date: Date) => date.toDateString() === new Date().toDateString();
 
 type FieldErrors = {
   phone?: string;
@@ -63,6 +66,7 @@ export class RkScheduleFormElement extends LitElement {
     errors: { state: true },
     submitting: { state: true },
     options: { state: true },
+    confirmation: { state: true },
   };
 
   static override styles = styles;
@@ -71,6 +75,8 @@ export class RkScheduleFormElement extends LitElement {
   declare api: string | undefined;
   declare protected errors: FieldErrors;
   declare protected submitting: boolean;
+  /** What was last scheduled, in words, until the form is used again. */
+  declare protected confirmation: string;
   /** The call options the API's provider honours: `message`, `machine_detection`. */
   declare protected options: readonly string[];
 
@@ -80,6 +86,7 @@ export class RkScheduleFormElement extends LitElement {
     this.errors = {};
     this.submitting = false;
     this.options = [];
+    this.confirmation = '';
   }
 
   private offToken: (() => void) | undefined;
@@ -128,6 +135,8 @@ export class RkScheduleFormElement extends LitElement {
   }
 
   private onPhoneInput() {
+    // The next call is under way: the last one's confirmation goes.
+    this.confirmation = '';
     // Clear an error as soon as the number becomes plausible, never add one while typing.
     if (this.errors.phone && !phoneProblem(this.input('phone').value)) {
       this.errors = { ...this.errors, phone: undefined };
@@ -155,6 +164,7 @@ export class RkScheduleFormElement extends LitElement {
     const detect = this.field('detect')?.value;
     if (detect && detect !== 'off') body['machine_detection'] = detect;
     this.submitting = true;
+    this.confirmation = '';
     try {
       const call = await request<ScheduledCallJson>(apiBase(this.api), '/api/scheduled-calls', {
         method: 'POST',
@@ -166,6 +176,11 @@ export class RkScheduleFormElement extends LitElement {
       const [messageField, detectField] = [this.field('message'), this.field('detect')];
       if (messageField) messageField.value = '';
       if (detectField) detectField.value = 'off';
+      const due = new Date(call.scheduled_time ?? at);
+      this.confirmation =
+        `Scheduled: a call to ${formatPhone(call.phone_number)} ` +
+        `${isToday(due) ? 'today' : `on ${due.toLocaleDateString()}`} at ${due.toLocaleTimeString()}` +
+        `${call.recurrence ? ', repeating' : ''}.`;
       emit(this, 'rk-call-scheduled', { call });
     } catch (error) {
       this.errors = this.fieldErrors(error);
@@ -302,6 +317,7 @@ export class RkScheduleFormElement extends LitElement {
             ${this.submitting ? 'Scheduling…' : 'Schedule call'}
           </button>
           ${errors.form ? html`<p class="error form-error" role="alert">${errors.form}</p>` : nothing}
+          <p class="confirmation" role="status" part="confirmation">${this.confirmation}</p>
         </form>
       </section>
     `;

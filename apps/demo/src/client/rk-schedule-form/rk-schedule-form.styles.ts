@@ -29,5 +29,14 @@ export const styles = [
     .form-error {
       grid-column: 1 / -1;
     }
+    .confirmation {
+      grid-column: 1 / -1;
+      margin: 0;
+      color: var(--rk-status-completed, #116329);
+      font-weight: 600;
+    }
+    .confirmation:empty {
+      display: none;
+    }
   `,
 ];

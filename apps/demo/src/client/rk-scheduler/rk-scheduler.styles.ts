@@ -5,6 +5,11 @@ import { shared } from '../styles.js';
 export const styles = [
   shared,
   css`
+    /* The form's card and the list's, apart, as the dialer's page has them. */
+    rk-schedule-form {
+      display: block;
+      margin-bottom: 1rem;
+    }
     .toolbar {
       display: flex;
       flex-wrap: wrap;
@@ -68,8 +73,9 @@ export const styles = [
       margin-top: 0.25rem;
     }
     @container (min-width: 44rem) {
+      /* The actions' column keeps its width on rows without any, so every badge lines up. */
       .row {
-        grid-template-columns: 11rem 1fr auto auto;
+        grid-template-columns: 11rem 1fr auto minmax(15rem, auto);
       }
       .meta {
         grid-area: 1 / 2;
@@ -79,6 +85,7 @@ export const styles = [
       }
       .actions {
         grid-area: 1 / 4;
+        justify-content: flex-end;
         margin-top: 0;
       }
     }
