@@ -166,6 +166,10 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
       );
     }
     expect(await page.getAttribute('rk-scheduler #phone', 'aria-invalid')).toBe('false');
+    // Each call still to come says how long until it rings.
+    const countdowns = await page.locator('rk-scheduler li.call .countdown').allTextContents();
+    expect(countdowns).toHaveLength(2);
+    for (const text of countdowns) expect(text).toMatch(/^in (1 day|23 h( \d+ min)?)$/);
     await page.click('rk-scheduler li.call:first-child button.danger');
     await page.locator('rk-scheduler li.call[data-status="canceled"]').waitFor();
 
@@ -190,6 +194,14 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     expect(await page.textContent('rk-scheduler [data-count="completed"]')).toBe('1');
     expect(await page.textContent('rk-scheduler [data-count="scheduled"]')).toBe('1');
     expect(await page.textContent('rk-scheduler [data-count="canceled"]')).toBe('1');
+
+    // A call that ended says no countdown; the one still to come keeps its own.
+    expect(
+      await page.locator('rk-scheduler li.call[data-status="completed"] .countdown').count(),
+    ).toBe(0);
+    expect(
+      await page.locator('rk-scheduler li.call[data-status="scheduled"] .countdown').count(),
+    ).toBe(1);
 
     // The form's card and the list's stand apart, and every row's badge lines up, with or
     // without the buttons of a call still to come.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatCountdown,
   cronFor,
   describeCron,
   formatDuration,
@@ -10,6 +11,23 @@ import {
   toLocalInput,
   truncate,
 } from './format.js';
+
+describe('formatCountdown', () => {
+  it('says how long until a call, as a person would, and due now once past', () => {
+    const now = Date.parse('2026-06-01T12:00:00Z');
+    expect(formatCountdown(now + 20_000, now)).toBe('in 20 s');
+    expect(formatCountdown(now + 20_400, now)).toBe('in 21 s');
+    expect(formatCountdown(now + 59_000, now)).toBe('in 59 s');
+    expect(formatCountdown(now + 60_000, now)).toBe('in 1 min');
+    expect(formatCountdown(now + 4 * 60_000 + 30_000, now)).toBe('in 4 min');
+    expect(formatCountdown(now + 3_600_000, now)).toBe('in 1 h');
+    expect(formatCountdown(now + 2 * 3_600_000 + 5 * 60_000, now)).toBe('in 2 h 5 min');
+    expect(formatCountdown(now + 86_400_000, now)).toBe('in 1 day');
+    expect(formatCountdown(now + 3 * 86_400_000 + 7_200_000, now)).toBe('in 3 days');
+    expect(formatCountdown(now, now)).toBe('due now');
+    expect(formatCountdown(now - 5_000, now)).toBe('due now');
+  });
+});
 
 describe('formatDuration', () => {
   it.each([

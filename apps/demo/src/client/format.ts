@@ -56,6 +56,22 @@ export function formatPhone(phone: string): string {
   return `+${code} ${plain.slice(code.length)}`;
 }
 
+/**
+ * How long until `dueMs`, from `nowMs`, as a person says it: `in 20 s`, `in 4 min`,
+ * `in 2 h 5 min`, `in 3 days`; `due now` once it is past.
+ */
+export function formatCountdown(dueMs: number, nowMs: number): string {
+  const seconds = Math.ceil((dueMs - nowMs) / 1000);
+  if (seconds <= 0) return 'due now';
+  if (seconds < 60) return `in ${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `in ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 === 0 ? `in ${hours} h` : `in ${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return days === 1 ? 'in 1 day' : `in ${days} days`;
+}
+
 /** A cheap check before asking the server: 8 to 15 digits, with the usual punctuation. */
 export function looksLikePhone(value: string): boolean {
   const compact = value.replace(/[\s().-]/g, '');

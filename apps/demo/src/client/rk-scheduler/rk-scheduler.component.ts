@@ -6,8 +6,16 @@
 import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
 import { ApiRequestError, apiBase, request } from '../api.js';
 import { LiveController, upsertNewest } from '../controllers/live.js';
+import { TickerController } from '../controllers/ticker.js';
 import { emit, errorDetail } from '../events.js';
-import { describeCron, formatDateTime, formatPhone, fromLocalInput, phoneKey } from '../format.js';
+import {
+  describeCron,
+  formatCountdown,
+  formatDateTime,
+  formatPhone,
+  fromLocalInput,
+  phoneKey,
+} from '../format.js';
 import '../rk-call-timeline/rk-call-timeline.js';
 import { callPurpose, listFilters, rescheduleForm } from './call-parts.js';
 import { orderCalls } from './order.js';
@@ -64,6 +72,11 @@ export class RkSchedulerElement extends LitElement {
   /** Whether the last load of the list succeeded: only then can it say there is no call. */
   declare protected listLoaded: boolean;
   declare protected announcement: string;
+
+  /** Counts down to the calls still to come, every second while there are any. */
+  protected readonly ticker = new TickerController(this, () =>
+    [...this.calls.values()].some((call) => call.status === 'scheduled'),
+  );
 
   private readonly live = new LiveController(this, {
     base: () => this.base,
@@ -230,7 +243,14 @@ export class RkSchedulerElement extends LitElement {
           <p class="meta muted">
             <time datetime=${call.scheduled_time ?? ''}
               >${formatDateTime(call.scheduled_time, true)}</time
-            >${attempts}${call.recurrence ? html` · repeats ${describeCron(call.recurrence.cron)}` : nothing}
+            >${
+              call.status === 'scheduled' && call.scheduled_time
+                ? html` ·
+                    <span class="countdown"
+                      >${formatCountdown(Date.parse(call.scheduled_time), Date.now())}</span
+                    >`
+                : nothing
+            }${attempts}${call.recurrence ? html` · repeats ${describeCron(call.recurrence.cron)}` : nothing}
           </p>
           ${badge(call.status)}
           ${
