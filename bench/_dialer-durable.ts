@@ -26,6 +26,7 @@ import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
 import { seededRandom } from '@ringkit/internal';
 import { benchProvider, type Bench } from './_dialer-provider.js';
+import { postgresReachable } from './_server.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./_dialer-worker.ts', import.meta.url));
@@ -154,17 +155,7 @@ export async function campaignInProcess(
   }
 }
 
-export async function postgresReachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { postgresReachable } from './_server.js';
 
 const applicationName = `ringkit-dialer-bench-${process.pid}`;
 const schemas = new Set<string>();

@@ -155,9 +155,10 @@ async function createDatabase() {
   };
 }
 
-/** Whether the PostgreSQL server answers. */
-export async function postgresUp(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+/** Whether the PostgreSQL server at `url` answers. */
+export async function postgresReachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => {});
   try {
     await client.connect();
     await client.end();

@@ -18,7 +18,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { postgresUp, startDemo, startSimulator, type StoreName } from './_server.js';
+import {
+  POSTGRES_URL,
+  postgresReachable,
+  startDemo,
+  startSimulator,
+  type StoreName,
+} from './_server.js';
 import { summarize, table } from './_stats.js';
 
 const { values: args } = parseArgs({
@@ -32,7 +38,7 @@ const STORE = args.store as StoreName;
 if (!(MINUTES > 0) || !['sqlite', 'postgres'].includes(STORE)) {
   throw new Error('--minutes must be above 0 and --store sqlite or postgres');
 }
-if (STORE === 'postgres' && !(await postgresUp())) {
+if (STORE === 'postgres' && !(await postgresReachable(POSTGRES_URL))) {
   throw new Error('PostgreSQL does not answer (TEST_DATABASE_URL)');
 }
 

@@ -10,7 +10,14 @@
  * `--store sqlite|postgres`: that store only.
  */
 import { quick, summarize, table } from './_stats.js';
-import { postgresUp, startDemo, startProbe, startSimulator, type StoreName } from './_server.js';
+import {
+  POSTGRES_URL,
+  postgresReachable,
+  startDemo,
+  startProbe,
+  startSimulator,
+  type StoreName,
+} from './_server.js';
 
 const NUMBERS = quick ? 2_000 : 10_000;
 const LISTS = 3;
@@ -105,7 +112,7 @@ async function measure(store: StoreName) {
 
 const stores: StoreName[] = only ? [only] : ['sqlite', 'postgres'];
 for (const store of stores) {
-  if (store === 'postgres' && !(await postgresUp())) {
+  if (store === 'postgres' && !(await postgresReachable(POSTGRES_URL))) {
     console.log('PostgreSQL does not answer (TEST_DATABASE_URL): its rows are skipped.');
     continue;
   }

@@ -39,4 +39,4 @@ export {
 export { NEVER_CONNECTED_ERRNOS } from './net.js';
 export { seededRandom } from './random.js';
 export { eachInSlices, mapInSlices, yieldToLoop } from './slices.js';
-export { strictObject, suggestName, unknownNamesMessage } from './strict.js';
+export { strictObject } from './strict.js';

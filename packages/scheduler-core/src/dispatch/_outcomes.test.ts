@@ -93,18 +93,7 @@ describe('provider statuses', () => {
 
   it('never end a later attempt with a status of an earlier one, even from a stale row', async () => {
     const store = createMemoryStore();
-    const clock = createFakeClock(T0);
-    const outcomes = createOutcomes({
-      store,
-      clock,
-      emitter: createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' })),
-      mutate: createMutate(store, clock, createWriter(store)),
-      callerId: '+14155550100',
-      generateId: () => 'next',
-      wake: () => undefined,
-      callTimeoutMs: 600_000,
-      campaign: null,
-    });
+    const { outcomes } = outcomesOn(store);
     // A watch of attempt 1 (provider id p1) still holds the row as it was then …
     const attempt1 = storedCall({
       id: 'a',

@@ -15,12 +15,6 @@ export const CREATE_CHUNK = 500;
  */
 export const CREATION_STALE_MS = 30_000;
 
-export interface CreateOptions {
-  chunk?: number;
-  /** The time a creation's progress is stamped with (the machine's; staleness is real time). */
-  now?: () => number;
-}
-
 /**
  * `insertCampaign` of the SQLite store, which must not hold the process for the whole list:
  * 10,000 entries in one transaction keep the event loop (every request, webhook and stream)
@@ -42,10 +36,11 @@ export async function insertCampaignInChunks(
   ctx: Pick<SqliteCampaignContext, 'prepare' | 'transaction' | 'insertRow'>,
   campaign: StoredCampaign,
   rows: readonly StoredCall[],
-  options: CreateOptions = {},
 ): Promise<void> {
   const { prepare, transaction, insertRow } = ctx;
-  const { chunk = CREATE_CHUNK, now = Date.now } = options;
+  const chunk = CREATE_CHUNK;
+  // The machine's clock, not the injected one: staleness is real time, like a lock's timeout.
+  const now = Date.now;
   const { id } = campaign;
   const token = randomUUID();
   const taken = () =>
