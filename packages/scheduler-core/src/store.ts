@@ -192,10 +192,14 @@ export interface Store {
    */
   insertCampaign?(campaign: StoredCampaign, rows: StoredCall[]): Promise<void>;
   getCampaign?(id: string): Promise<StoredCampaign | null>;
-  /** Campaigns newest first (`createdAt` descending, then `id` descending), one page at a time. */
+  /**
+   * Campaigns newest first (`createdAt` descending, then `id` descending), one page at a time;
+   * with `archived`, only the archived ones (`true`) or only the others (`false`).
+   */
   listCampaigns?(query: {
     cursor?: string | null;
     limit: number;
+    archived?: boolean;
   }): Promise<StorePage<StoredCampaign>>;
   /**
    * Applies `patch` when the stored version is `expectedVersion`, bumps the version, returns the

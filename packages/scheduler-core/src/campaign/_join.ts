@@ -56,6 +56,7 @@ export async function createOrJoin(
       nextSlotAt: 0,
       createdAt: now,
       updatedAt: now,
+      archivedAt: null,
       version: 1,
     };
     try {

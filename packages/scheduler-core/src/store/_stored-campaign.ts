@@ -31,13 +31,22 @@ export interface StoredCampaign {
   nextSlotAt: number;
   createdAt: number;
   updatedAt: number;
+  /**
+   * When the campaign was archived (epoch ms), `null` when it is not: an archived campaign is
+   * left out of `listCampaigns({ archived: false })`. The store keeps it; what may be archived
+   * (e.g. only a campaign that is done) is the caller's rule.
+   */
+  archivedAt: number | null;
   /** Bumped by the store on every write; `updateCampaign` expects the version it read. */
   version: number;
 }
 
 /** The fields `updateCampaign` may change. */
 export type StoredCampaignPatch = Partial<
-  Pick<StoredCampaign, 'state' | 'concurrency' | 'settings' | 'nextSlotAt' | 'updatedAt'>
+  Pick<
+    StoredCampaign,
+    'state' | 'concurrency' | 'settings' | 'nextSlotAt' | 'updatedAt' | 'archivedAt'
+  >
 >;
 
 /** What {@link Store.claimCampaign} takes beyond the claim's own arguments. */

@@ -127,7 +127,11 @@ export function recordFromRow(row: Record<string, unknown>, read: RowReading): S
 
 /** The columns of `campaigns`, in the order of {@link campaignValues}. */
 export const CAMPAIGN_COLUMNS =
-  'id, state, concurrency, total, fingerprint, settings, next_slot_at, created_at, updated_at, version';
+  'id, state, concurrency, total, fingerprint, settings, next_slot_at, created_at, updated_at, version, archived_at';
+
+/** The condition `listCampaigns({ archived })` adds to its `WHERE` (empty: every campaign). */
+export const archivedFilter = (archived: boolean | undefined): string =>
+  archived === undefined ? '' : `AND archived_at IS ${archived ? 'NOT ' : ''}NULL`;
 
 /** The column of each field `updateCampaign` may set. */
 export const CAMPAIGN_PATCH_COLUMNS: Record<keyof StoredCampaignPatch, string> = {
@@ -136,6 +140,7 @@ export const CAMPAIGN_PATCH_COLUMNS: Record<keyof StoredCampaignPatch, string> =
   settings: 'settings',
   nextSlotAt: 'next_slot_at',
   updatedAt: 'updated_at',
+  archivedAt: 'archived_at',
 };
 
 /** A campaign's values in {@link CAMPAIGN_COLUMNS} order. */
@@ -151,6 +156,7 @@ export const campaignValues = (campaign: StoredCampaign) =>
     campaign.createdAt,
     campaign.updatedAt,
     campaign.version,
+    campaign.archivedAt,
   ] as const;
 
 /** A campaign of a SQL row of `campaigns`. */
@@ -166,5 +172,6 @@ export function campaignFromRow(row: Record<string, unknown>, read: RowReading):
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     version: Number(row.version),
+    archivedAt: row.archived_at == null ? null : Number(row.archived_at),
   };
 }

@@ -25,6 +25,7 @@ const campaignRow = (id: string, total: number, at: number): StoredCampaign => (
   nextSlotAt: 0,
   createdAt: at,
   updatedAt: at,
+  archivedAt: null,
   version: 1,
 });
 

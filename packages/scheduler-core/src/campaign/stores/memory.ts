@@ -160,7 +160,11 @@ export class Campaigns {
   }
 
   /** `listCampaigns`: a page of the campaigns newest first. */
-  page(query: { cursor?: string | null; limit: number }): StorePage<StoredCampaign> {
+  page(query: {
+    cursor?: string | null;
+    limit: number;
+    archived?: boolean;
+  }): StorePage<StoredCampaign> {
     const after = readCursor(query.cursor);
     const newest = this.newest;
     let start = 0;
@@ -174,14 +178,22 @@ export class Campaigns {
         else start = mid + 1;
       }
     }
-    const items = newest.slice(start, start + query.limit).map((c) => copyCampaign(c.row));
+    const { archived } = query;
+    const items: StoredCampaign[] = [];
+    let more = false;
+    for (let i = start; i < newest.length; i += 1) {
+      const row = newest[i]!.row;
+      if (archived !== undefined && (row.archivedAt !== null) !== archived) continue;
+      if (items.length === query.limit) {
+        more = true;
+        break;
+      }
+      items.push(copyCampaign(row));
+    }
     const last = items[items.length - 1];
     return {
       items,
-      nextCursor:
-        start + query.limit < newest.length && last !== undefined
-          ? encodeCursor(last.createdAt, last.id)
-          : null,
+      nextCursor: more && last !== undefined ? encodeCursor(last.createdAt, last.id) : null,
     };
   }
 
@@ -205,6 +217,7 @@ export class Campaigns {
       settings: patch.settings === undefined ? current.settings : clonePlain(patch.settings),
       nextSlotAt: patch.nextSlotAt ?? current.nextSlotAt,
       updatedAt: patch.updatedAt ?? current.updatedAt,
+      archivedAt: patch.archivedAt === undefined ? current.archivedAt : patch.archivedAt,
       version: current.version + 1,
     };
     return copyCampaign(c.row);

@@ -1,6 +1,11 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { ConflictError, CallNotFoundError } from '../../errors.js';
-import { campaignFromRow, campaignValues, CAMPAIGN_PATCH_COLUMNS } from '../../stores/_columns.js';
+import {
+  archivedFilter,
+  campaignFromRow,
+  campaignValues,
+  CAMPAIGN_PATCH_COLUMNS,
+} from '../../stores/_columns.js';
 import { readCursor } from '../../stores/_page.js';
 import { describeError, type PostgresStoreLogger } from '../../stores/postgres/_retry.js';
 import {
@@ -146,7 +151,13 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
     async listCampaigns(q) {
       const before = readCursor(q.cursor);
       const rows = await run(() =>
-        query(before ? campaignSql.listAfter : campaignSql.list, [q.limit + 1, ...(before ?? [])]),
+        query(
+          (before ? campaignSql.listAfter : campaignSql.list).replace(
+            '{archived}',
+            archivedFilter(q.archived),
+          ),
+          [q.limit + 1, ...(before ?? [])],
+        ),
       );
       const items = rows.slice(0, q.limit).map((row) => campaignFromRow(row, PG_READING));
       const last = items[items.length - 1];

@@ -1,6 +1,10 @@
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
 import { ConflictError, CallNotFoundError } from '../../errors.js';
-import { campaignFromRow as readCampaign, CAMPAIGN_PATCH_COLUMNS } from '../../stores/_columns.js';
+import {
+  archivedFilter,
+  campaignFromRow as readCampaign,
+  CAMPAIGN_PATCH_COLUMNS,
+} from '../../stores/_columns.js';
 import { readCursor } from '../../stores/_page.js';
 import { insertCampaignInChunks } from './_sqlite-create.js';
 import { CAMPAIGN_SQL, fromRow, SQLITE_READING, type Row } from '../../stores/sqlite/_sql.js';
@@ -61,10 +65,11 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
 
     async listCampaigns(query) {
       const after = readCursor(query.cursor);
+      const listSql = (sql: string) => sql.replace('{archived}', archivedFilter(query.archived));
       const rows = (
         after
-          ? prepare(CAMPAIGN_SQL.listAfter).all(after[0], after[1], query.limit + 1)
-          : prepare(CAMPAIGN_SQL.list).all(query.limit + 1)
+          ? prepare(listSql(CAMPAIGN_SQL.listAfter)).all(after[0], after[1], query.limit + 1)
+          : prepare(listSql(CAMPAIGN_SQL.list)).all(query.limit + 1)
       ) as Row[];
       const items = rows.slice(0, query.limit).map(campaignFromRow);
       const last = items[items.length - 1];

@@ -35,14 +35,15 @@ export function campaignStatementsFor(s: string) {
   const returning = FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ');
   return {
     insert: `INSERT INTO ${campaigns} (${CAMPAIGN_COLUMNS})
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     get: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1`,
     /** Claims of one campaign take turns on its row (held until the claim commits). */
     lock: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1 FOR UPDATE`,
-    list: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns}
+    /** `{archived}`: the filter of `listCampaigns({ archived })` (see `archivedFilter`). */
+    list: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE true {archived}
       ORDER BY created_at DESC, id DESC LIMIT $1`,
     listAfter: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE (created_at, id) < ($2, $3)
-      ORDER BY created_at DESC, id DESC LIMIT $1`,
+      {archived} ORDER BY created_at DESC, id DESC LIMIT $1`,
     /** Rows stored for a campaign, to check an unanswered insert's effect. */
     countRows: `SELECT count(*)::int AS n FROM ${calls} WHERE campaign_id = $1`,
     /**

@@ -226,6 +226,11 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       ADD COLUMN recording_duration_seconds double precision,
       ADD COLUMN provider_status text;`,
   },
+  {
+    // When a campaign was archived (NULL: it is not): archived ones can be left out of the list.
+    version: 10,
+    sql: `ALTER TABLE {s}.campaigns ADD COLUMN archived_at bigint;`,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

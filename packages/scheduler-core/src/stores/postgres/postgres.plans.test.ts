@@ -300,6 +300,7 @@ async function loseAnswers(store: Store, loseNext: (match: RegExp) => { fired: b
     nextSlotAt: 0,
     createdAt: now - 60_000,
     updatedAt: now - 60_000,
+    archivedAt: null,
     version: 1,
   };
   const entries = [0, 1, 2].map((position) => ({

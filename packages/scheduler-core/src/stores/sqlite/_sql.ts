@@ -184,21 +184,27 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX campaigns_created ON campaigns (created_at, id) WHERE creating_by IS NULL;
     `,
   },
+  {
+    // When a campaign was archived (NULL: it is not): archived ones can be left out of the list.
+    version: 10,
+    sql: `ALTER TABLE campaigns ADD COLUMN archived_at INTEGER;`,
+  },
 ];
 
 /** The statements of campaigns, each through a partial index of campaign rows (migration 7). */
 export const CAMPAIGN_SQL = {
-  insert: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insert: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   /** Campaigns still being created (migration 9) are left out of every read and write. */
   get: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ? AND creating_by IS NULL`,
+  /** `{archived}`: the filter of `listCampaigns({ archived })` (see `archivedFilter`). */
   list: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns INDEXED BY campaigns_created
-    WHERE creating_by IS NULL ORDER BY created_at DESC, id DESC LIMIT ?`,
+    WHERE creating_by IS NULL {archived} ORDER BY created_at DESC, id DESC LIMIT ?`,
   listAfter: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns INDEXED BY campaigns_created
-    WHERE (created_at, id) < (?, ?) AND creating_by IS NULL
+    WHERE (created_at, id) < (?, ?) AND creating_by IS NULL {archived}
     ORDER BY created_at DESC, id DESC LIMIT ?`,
   /** A campaign's row written hidden, with the token of the creation writing it. */
   insertHidden: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}, creating_by, creating_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   /** Who is creating the campaign, and when it last wrote (both NULL once it shows). */
   creation: `SELECT creating_by, creating_at FROM campaigns WHERE id = ?`,
   progress: `UPDATE campaigns SET creating_at = ? WHERE id = ?`,

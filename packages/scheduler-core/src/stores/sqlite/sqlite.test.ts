@@ -14,7 +14,8 @@ import { createSqliteStore } from './sqlite.js';
 
 /** Undoes migration 8: no voicemail, no recording length, no provider word on call records. */
 /** Undoes migration 9: no mark of a campaign being created. */
-const BACK_TO_VERSION_8 = `DROP INDEX campaigns_created;
+const BACK_TO_VERSION_8 = `ALTER TABLE campaigns DROP COLUMN archived_at;
+  DROP INDEX campaigns_created;
   CREATE INDEX campaigns_created ON campaigns (created_at, id);
   ALTER TABLE campaigns DROP COLUMN creating_by;
   ALTER TABLE campaigns DROP COLUMN creating_at;
@@ -117,6 +118,7 @@ describe('createSqliteStore', () => {
       { version: 7 },
       { version: 8 },
       { version: 9 },
+      { version: 10 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();

@@ -3,7 +3,7 @@
  * and counted by `countCampaign`. Run inside the campaigns' `describe`.
  */
 import { expect, it } from 'vitest';
-import type { CampaignCallsQuery, Store } from '../../store.js';
+import type { CampaignCallsQuery, Store, StoredCampaign, StorePage } from '../../store.js';
 import type { ScheduledCallStatus } from '../../types.js';
 import { campaignMethods } from './_capabilities.js';
 import { claimWith, entries, entry, positions } from './_campaign-fixtures.js';
@@ -123,5 +123,47 @@ export function campaignListCases(store: () => Store): void {
     });
     expect(positive(await c.countCampaign('summer'))).toEqual({ scheduled: 1 });
     expect(positive(await c.countCampaign('missing'))).toEqual({});
+  });
+}
+
+/** Registers the cases of archiving a campaign: kept, marked, and listed on demand. */
+export function campaignArchiveCases(store: () => Store): void {
+  it('keeps an archived campaign and lists it, or the others, on demand, page by page', async (context) => {
+    const c = campaignMethods(store(), context);
+    if (!c) return;
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    for (const [i, id] of ids.entries()) {
+      await c.insertCampaign(storedCampaign({ id, total: 1, createdAt: T0 + i }), [entry(id, 0)]);
+    }
+    expect((await c.getCampaign('a'))?.archivedAt).toBeNull();
+    for (const id of ['b', 'c', 'e']) {
+      const stored = (await c.getCampaign(id))!;
+      const archived = await c.updateCampaign(id, stored.version, { archivedAt: T0 + 100 });
+      expect(archived).toEqual({ ...stored, archivedAt: T0 + 100, version: stored.version + 1 });
+      expect(await c.getCampaign(id)).toEqual(archived);
+    }
+    const pages = async (archived: boolean | undefined) => {
+      const seen: string[][] = [];
+      let cursor: string | null = null;
+      do {
+        const page: StorePage<StoredCampaign> = await c.listCampaigns({
+          cursor,
+          limit: 2,
+          ...(archived === undefined ? {} : { archived }),
+        });
+        seen.push(page.items.map((x) => x.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    expect(await pages(undefined)).toEqual([['e', 'd'], ['c', 'b'], ['a']]);
+    expect(await pages(true)).toEqual([['e', 'c'], ['b']]);
+    expect(await pages(false)).toEqual([['d', 'a']]);
+    // Archived again to no more: shown with the others.
+    const c2 = (await c.getCampaign('c'))!;
+    await c.updateCampaign('c', c2.version, { archivedAt: null });
+    expect(await pages(false)).toEqual([['d', 'c'], ['a']]);
+    // Its entries stay, as they were.
+    expect(positive(await c.countCampaign('e'))).toEqual({ scheduled: 1 });
   });
 }

@@ -43,6 +43,7 @@ export function storedCampaign(
     nextSlotAt: 0,
     createdAt: T0,
     updatedAt: T0,
+    archivedAt: null,
     version: 1,
     ...overrides,
   };
