@@ -11,6 +11,7 @@ export {
 
 export { createCampaigns } from './campaign/campaigns.js';
 export type {
+  CampaignEntriesPage,
   CampaignPage,
   CampaignProgress,
   CampaignStateName,

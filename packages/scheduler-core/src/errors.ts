@@ -74,6 +74,8 @@ export type ConflictReason =
   | 'campaign_stopped'
   /** `resume()` or `pause()` of a campaign whose every entry has ended. */
   | 'campaign_done'
+  /** Archiving a campaign some of whose entries have not ended. */
+  | 'campaign_not_done'
   /** An exclusive creation (`exclusive: true`) of a campaign whose name is taken. */
   | 'campaign_exists';
 

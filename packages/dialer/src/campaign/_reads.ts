@@ -4,13 +4,13 @@
  */
 import { systemClock } from '@ringkit/call-client';
 import { DEFAULT_CALL_TIMEOUT_MS } from '@ringkit/internal';
-import { ConflictError } from '@ringkit/scheduler-core';
+import { ConflictError, type ScheduledCallStatus } from '@ringkit/scheduler-core';
 import { entryView } from '../_entry.js';
 import type { CampaignDialer, DialerEntry, DialerSnapshot } from '../types.js';
 import { heldAt, storedEntry } from './_entry-of.js';
 import { viewOf } from './_views.js';
 import type { WorkedCampaigns } from './_worked.js';
-import type { CampaignView } from './types.js';
+import type { CampaignEntriesPage, CampaignView } from './types.js';
 
 /** A done campaign's snapshot, through a dialer opened for that read alone. */
 async function readDone(worked: WorkedCampaigns, name: string): Promise<DialerSnapshot> {
@@ -56,16 +56,9 @@ export async function* readResults(
   name: string,
   pageSize: number,
 ): AsyncGenerator<DialerEntry> {
-  const { store, shared } = worked;
+  const { store } = worked;
   const row = await worked.stored(name);
-  const callTimeoutMs = Number(
-    row.settings['callTimeoutMs'] ?? shared.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-  );
-  const clock = shared.clock ?? systemClock;
-  const held = heldAt(
-    () => clock.now(),
-    () => callTimeoutMs,
-  );
+  const held = storedHold(worked, row.settings);
   let after: number | null = null;
   let count = 0;
   for (;;) {
@@ -76,6 +69,75 @@ export async function* readResults(
     }
     if (page.length < pageSize) return;
     after = page[page.length - 1]!.position ?? null;
+  }
+}
+
+/** The `held` of a campaign's entries read from the store: its own `callTimeoutMs`. */
+function storedHold(worked: WorkedCampaigns, settings: Record<string, unknown>) {
+  const callTimeoutMs = Number(
+    settings['callTimeoutMs'] ?? worked.shared.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+  );
+  const clock = worked.shared.clock ?? systemClock;
+  return heldAt(
+    () => clock.now(),
+    () => callTimeoutMs,
+  );
+}
+
+/** One page of a campaign's entries in list order, its rows filtered by status in the store. */
+export async function readEntries(
+  worked: WorkedCampaigns,
+  name: string,
+  query: { status?: readonly ScheduledCallStatus[]; after: number | null; limit: number },
+): Promise<CampaignEntriesPage> {
+  const row = await worked.stored(name);
+  const held = storedHold(worked, row.settings);
+  const rows = await worked.store.listCampaignCalls(name, {
+    ...(query.status ? { status: [...query.status] } : {}),
+    afterPosition: query.after,
+    limit: query.limit + 1,
+  });
+  const page = rows.slice(0, query.limit);
+  const items = page.map((call) => entryView(storedEntry(call, call.position ?? 0, held)));
+  const last = page[page.length - 1];
+  return {
+    items,
+    nextCursor: rows.length > query.limit && last ? (last.position ?? null) : null,
+  };
+}
+
+/**
+ * Marks a campaign whose every entry has ended archived, or not (`archived: false`), at the
+ * store's compare-and-set. `ConflictError` `campaign_not_done` while an entry may still be dialed.
+ */
+export async function archive(
+  worked: WorkedCampaigns,
+  name: string,
+  archived: boolean,
+): Promise<CampaignView> {
+  const clock = worked.shared.clock ?? systemClock;
+  for (;;) {
+    const row = await worked.stored(name);
+    if (await worked.hasLiveRows(name)) {
+      throw new ConflictError({
+        reason: 'campaign_not_done',
+        id: name,
+        message: `Campaign ${JSON.stringify(name)} is not done: only a campaign whose every entry has ended can be archived`,
+        status: row.state,
+      });
+    }
+    if ((row.archivedAt !== null) === archived) return (await read(worked, name)).view;
+    try {
+      await worked.store.updateCampaign(name, row.version, {
+        archivedAt: archived ? clock.now() : null,
+      });
+    } catch (error) {
+      if (error instanceof ConflictError && error.reason === 'version_conflict') continue;
+      throw error;
+    }
+    const view = (await read(worked, name)).view;
+    worked.events.emit('changed', { campaign: name, view });
+    return view;
   }
 }
 

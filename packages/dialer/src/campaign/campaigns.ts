@@ -1,10 +1,11 @@
 import type { CallStatusEvent } from '@ringkit/call-client';
 import { createSafeEmitter, strictObject } from '@ringkit/internal';
+import { SCHEDULED_CALL_STATUSES } from '@ringkit/scheduler-core';
 import { z } from 'zod';
 import { CampaignsClosedError, invalidOptions } from '../errors.js';
 import type { StopOptions } from '../types.js';
 import { applyStatus } from './_dialer.js';
-import { change, read, readResults, unlessDone } from './_reads.js';
+import { archive, change, read, readEntries, readResults, unlessDone } from './_reads.js';
 import { viewOf } from './_views.js';
 import { campaignStore, WorkedCampaigns } from './_worked.js';
 import type {
@@ -17,6 +18,17 @@ import type {
 
 const resultsOptionsSchema = strictObject({
   pageSize: z.number().int().min(1).max(10_000).optional(),
+}).optional();
+const entriesQuerySchema = strictObject({
+  status: z.array(z.enum(SCHEDULED_CALL_STATUSES)).readonly().optional(),
+  after: z.number().int().min(0).nullable().optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+}).optional();
+const archiveOptionsSchema = strictObject({ archived: z.boolean().optional() }).optional();
+const listQuerySchema = strictObject({
+  cursor: z.string().nullable().optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  archived: z.boolean().optional(),
 }).optional();
 
 /**
@@ -75,10 +87,14 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
     get: async (name) => (await read(worked, name)).view,
     snapshot: async (name) => (await read(worked, name)).snapshot,
 
-    async list(query = {}) {
+    async list(listQuery) {
+      const parsed = listQuerySchema.safeParse(listQuery);
+      if (!parsed.success) throw invalidOptions('list', parsed.error.issues);
+      const query = parsed.data ?? {};
       const page = await store.listCampaigns({
         cursor: query.cursor ?? null,
         limit: query.limit ?? 50,
+        ...(query.archived === undefined ? {} : { archived: query.archived }),
       });
       const items: CampaignView[] = [];
       for (const row of page.items) {
@@ -92,6 +108,23 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
       const parsed = resultsOptionsSchema.safeParse(resultsOptions);
       if (!parsed.success) throw invalidOptions('results', parsed.error.issues);
       return readResults(worked, name, parsed.data?.pageSize ?? 500);
+    },
+
+    async entries(name, entriesQuery) {
+      const parsed = entriesQuerySchema.safeParse(entriesQuery);
+      if (!parsed.success) throw invalidOptions('entries', parsed.error.issues);
+      const query = parsed.data ?? {};
+      return readEntries(worked, name, {
+        ...(query.status ? { status: query.status } : {}),
+        after: query.after ?? null,
+        limit: query.limit ?? 100,
+      });
+    },
+
+    async archive(name, archiveOptions) {
+      const parsed = archiveOptionsSchema.safeParse(archiveOptions);
+      if (!parsed.success) throw invalidOptions('archive', parsed.error.issues);
+      return archive(worked, name, parsed.data?.archived ?? true);
     },
 
     pause: (name) =>

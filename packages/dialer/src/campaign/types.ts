@@ -1,6 +1,6 @@
 import type { CallStatusEvent } from '@ringkit/call-client';
 import type { Emitter } from 'mitt';
-import type { StoredCampaign } from '@ringkit/scheduler-core';
+import type { ScheduledCallStatus, StoredCampaign } from '@ringkit/scheduler-core';
 import type {
   CampaignDialerOptions,
   DialerEntry,
@@ -80,6 +80,13 @@ export interface CampaignPage {
   nextCursor: string | null;
 }
 
+/** A page of {@link Campaigns.entries}. */
+export interface CampaignEntriesPage {
+  items: DialerEntry[];
+  /** Give it back as `after` for the next page (a position in the list); `null` after the last. */
+  nextCursor: number | null;
+}
+
 /** The events of {@link Campaigns}, by name; each names its campaign. */
 export type CampaignsEvents = {
   /** This process created the campaign (`create`). */
@@ -128,8 +135,42 @@ export interface Campaigns {
   get(name: string): Promise<CampaignView>;
   /** Every entry, as one snapshot (see {@link Campaigns.results} to read a large one). */
   snapshot(name: string): Promise<DialerSnapshot>;
-  /** Campaigns newest first, `limit` at a time. */
-  list(query?: { cursor?: string | null; limit?: number }): Promise<CampaignPage>;
+  /**
+   * Campaigns newest first, `limit` at a time; with `archived`, only the archived ones (`true`)
+   * or only the others (`false`).
+   */
+  list(query?: {
+    cursor?: string | null;
+    limit?: number;
+    archived?: boolean;
+  }): Promise<CampaignPage>;
+  /**
+   * One page of the campaign's entries in list order, read from the store; with `status`, only
+   * the entries whose row is in one of these statuses (`scheduled`: not dialed yet, or waiting
+   * for its next attempt; `queued` to `answered`: live).
+   *
+   * @example
+   * const { items, nextCursor } = await campaigns.entries('spring-promo', { status: ['busy', 'no-answer'] });
+   */
+  entries(
+    name: string,
+    query?: {
+      status?: readonly ScheduledCallStatus[];
+      /** The `nextCursor` of the page before; from the start when left out. */
+      after?: number | null;
+      /**
+       * Entries at most (1 to 1,000).
+       * @default 100
+       */
+      limit?: number;
+    },
+  ): Promise<CampaignEntriesPage>;
+  /**
+   * Archives a campaign whose every entry has ended (`archived: false` takes it back): kept in
+   * the store as it is, and left out of `list({ archived: false })`. `ConflictError`
+   * `campaign_not_done` while an entry may still be dialed.
+   */
+  archive(name: string, options?: { archived?: boolean }): Promise<CampaignView>;
   /**
    * Every entry in list order, read from the store a page at a time: never all in memory at
    * once. Each is what {@link Campaigns.snapshot} shows of it once the campaign is at rest (a
