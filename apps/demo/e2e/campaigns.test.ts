@@ -178,6 +178,7 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
       call_timeout_ms: 14_400_000,
       created_at: '2026-01-01T00:00:00.000Z',
       updated_at: '2026-01-01T00:00:00.000Z',
+      archived_at: null,
     });
     const late = await browser.newPage();
     try {

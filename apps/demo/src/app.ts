@@ -4,6 +4,7 @@ import { bodyLimitOf, jsonBody, rawBody, readBody } from './body.js';
 import { errorHandler, notFound } from './http-errors.js';
 import { createHttpLogger } from './logger.js';
 import { callsRouter } from './routes/calls.js';
+import { campaignEntriesRouter } from './routes/campaign-entries.js';
 import { campaignsRouter } from './routes/campaigns.js';
 import { capabilitiesRouter } from './routes/capabilities.js';
 import { dialerRouter, webhooksRouter } from './routes/dialer.js';
@@ -91,6 +92,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   app.use('/api/scheduled-calls', scheduledCallsRouter(runtime));
   app.use('/api/dialer', dialerRouter(runtime));
   app.use('/api/campaigns', campaignsRouter(runtime));
+  app.use('/api/campaigns', campaignEntriesRouter(runtime));
   app.use('/api/calls', callsRouter(runtime));
   app.use('/api/capabilities', capabilitiesRouter(runtime));
   app.use('/api/events', eventsRouter(runtime));

@@ -21,6 +21,13 @@ import { serializeCampaign, serializeDialer, serializeDialerStatus } from './ser
 /** The campaign of the configured list (`DIALER_NUMBERS`), run by `POST /api/dialer/start`. */
 export const DEFAULT_CAMPAIGN = 'default';
 
+/** The name of the configured list's `run`-th run: `default`, then `default-2`, `default-3`… */
+export const dialerRunName = (run: number) =>
+  run <= 1 ? DEFAULT_CAMPAIGN : `${DEFAULT_CAMPAIGN}-${run}`;
+
+/** A name of a run of the configured list: kept for `POST /api/dialer/start`. */
+export const isDialerRun = (name: string) => /^default(-[0-9]+)?$/.test(name);
+
 /** One number of a campaign's list: alone, or with what its call says. */
 export type CampaignNumber = DialerNumber;
 
@@ -78,8 +85,8 @@ export function createCampaignManager(options: CampaignManagerOptions) {
     logCampaignPlacement(logger, event);
   });
   campaigns?.on('status', (event) => {
-    if (event.campaign === DEFAULT_CAMPAIGN)
-      hub.publish('dialer-entry', serializeDialerStatus(event));
+    if (isDialerRun(event.campaign))
+      hub.publish('dialer-entry', { ...serializeDialerStatus(event), campaign: event.campaign });
     let ended = false;
     if (event.status !== 'dialing' && event.status !== 'idle' && isTerminal(event.status)) {
       ended = true;
@@ -91,11 +98,11 @@ export function createCampaignManager(options: CampaignManagerOptions) {
     }
   });
   const dialerChanged = (campaign: string) => {
-    if (campaign !== DEFAULT_CAMPAIGN) return;
+    if (!isDialerRun(campaign)) return;
     void need()
-      .snapshot(DEFAULT_CAMPAIGN)
+      .snapshot(campaign)
       .then(
-        (snapshot) => hub.publish('dialer', serializeDialer(snapshot, false)),
+        (snapshot) => hub.publish('dialer', { ...serializeDialer(snapshot, false), campaign }),
         () => {},
       );
   };
@@ -122,7 +129,13 @@ export function createCampaignManager(options: CampaignManagerOptions) {
     /** Creates a campaign and starts dialing it; `409 campaign_exists` when the name is taken. */
     create: ({ name, numbers, ...settings }: CreateCampaignInput) =>
       need().create(name, numbers, defined(settings)),
-    list: (query: { cursor: string | null; limit: number }) => need().list(query),
+    /** Campaigns newest first; archived ones only with `archived: true`. */
+    list: ({ archived, ...query }: { cursor: string | null; limit: number; archived: boolean }) =>
+      need().list(archived ? query : { ...query, archived: false }),
+    /** One page of a campaign's entries, filtered by their rows' statuses. */
+    entries: (id: string, query: Parameters<Campaigns['entries']>[1]) => need().entries(id, query),
+    /** Archives a campaign that is done; `409 campaign_not_done` otherwise. */
+    archive: (id: string) => need().archive(id),
     /** One campaign's view and every entry. */
     async get(id: string) {
       const [view, snapshot] = [await need().get(id), await need().snapshot(id)];

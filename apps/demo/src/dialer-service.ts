@@ -1,12 +1,13 @@
 /**
  * The configured list (`DIALER_NUMBERS`) behind `GET /api/dialer` and `POST /api/dialer/start`:
- * the durable campaign named `default`, worked by the campaign manager like any other, so a
- * restart joins it where it stood and rings no one again.
+ * each run of it a durable campaign (`default`, then `default-2`, `default-3`… once the one before
+ * is done), worked by the campaign manager like any other, so a restart joins the latest run
+ * where it stood and rings no one again, and every earlier run stays as it ended.
  */
 import { toE164 } from '@ringkit/call-client';
 import { isCampaignExistsError, type DialerSnapshot } from '@ringkit/dialer';
 import type { Store } from '@ringkit/scheduler-core';
-import { DEFAULT_CAMPAIGN, type CampaignManager, type CampaignNumber } from './campaigns.js';
+import { dialerRunName, type CampaignManager, type CampaignNumber } from './campaigns.js';
 import { ApiError } from './http-errors.js';
 
 export interface DialerServiceOptions {
@@ -25,9 +26,23 @@ const sayOf = (number: CampaignNumber) =>
 export function createDialerService(options: DialerServiceOptions) {
   const { campaigns, store, numbers, concurrency } = options;
   const configured = numbers.map((number) => ({ to: toE164(phoneOf(number)), say: sayOf(number) }));
-  /** Whether the stored default campaign has the configured list (read once: neither changes). */
-  let sameList: Promise<boolean> | null = null;
+  /** Whether a stored run has the configured list, by name (read once: neither changes). */
+  const sameList = new Map<string, Promise<boolean>>();
+  /** The number of the latest run (0: none yet), found once from the store, then kept. */
+  let latest: Promise<number> | null = null;
   let starting = false;
+
+  function latestRun(): Promise<number> {
+    latest ??= (async () => {
+      let run = 0;
+      while (await campaigns.exists(dialerRunName(run + 1))) run += 1;
+      return run;
+    })().catch((error: unknown) => {
+      latest = null;
+      throw error;
+    });
+    return latest;
+  }
 
   /** The configured list, not dialed yet. */
   const idle = (): DialerSnapshot => ({
@@ -48,72 +63,83 @@ export function createDialerService(options: DialerServiceOptions) {
     })),
   });
 
-  function matches(): Promise<boolean> {
-    sameList ??= storedList(store, DEFAULT_CAMPAIGN).then(
-      (stored) =>
-        stored.length === configured.length &&
-        stored.every(
-          (entry, i) => entry.to === configured[i]!.to && entry.say === configured[i]!.say,
-        ),
-      (error: unknown) => {
-        sameList = null;
-        throw error;
-      },
-    );
-    return sameList;
+  function matches(name: string): Promise<boolean> {
+    let same = sameList.get(name);
+    if (!same) {
+      same = storedList(store, name).then(
+        (stored) =>
+          stored.length === configured.length &&
+          stored.every(
+            (entry, i) => entry.to === configured[i]!.to && entry.say === configured[i]!.say,
+          ),
+        (error: unknown) => {
+          sameList.delete(name);
+          throw error;
+        },
+      );
+      sameList.set(name, same);
+    }
+    return same;
   }
 
-  async function refuse(): Promise<never> {
-    if (!(await matches())) {
+  /** `409` for a run that is not done: another list, or already started. */
+  async function refuse(name: string, snapshot: DialerSnapshot): Promise<never> {
+    if (!(await matches(name))) {
       throw new ApiError(
         409,
         'campaign_mismatch',
-        `The stored campaign "${DEFAULT_CAMPAIGN}" has another list than DIALER_NUMBERS (the ` +
+        `The stored campaign "${name}" has another list than DIALER_NUMBERS (the ` +
           'configuration changed since it was started): it is shown as stored and not dialed ' +
           'with the new list. Create a campaign with the new list (POST /api/campaigns), or ' +
           'use another DATA_DIR (or DATABASE_URL).',
-        { campaign: DEFAULT_CAMPAIGN },
+        { campaign: name },
       );
     }
-    const { snapshot } = await campaigns.get(DEFAULT_CAMPAIGN);
-    throw new ApiError(
-      409,
-      'conflict',
-      snapshot.state === 'done'
-        ? 'The configured list has been dialed; create a campaign (POST /api/campaigns) to dial numbers again'
-        : 'The dialer has already been started',
-      { state: snapshot.state },
-    );
+    throw new ApiError(409, 'conflict', 'The dialer has already been started', {
+      state: snapshot.state,
+      campaign: name,
+    });
   }
 
   return {
-    /** The default campaign as stored, or the configured list, idle, before its start. */
-    async snapshot(): Promise<DialerSnapshot> {
-      if (!(await campaigns.exists(DEFAULT_CAMPAIGN))) return idle();
-      return (await campaigns.get(DEFAULT_CAMPAIGN)).snapshot;
+    /** The latest run as stored (`campaign` its name), or the configured list, idle, before the first. */
+    async snapshot(): Promise<DialerSnapshot & { campaign: string | null }> {
+      const run = await latestRun();
+      if (run === 0) return { ...idle(), campaign: null };
+      const name = dialerRunName(run);
+      return { ...(await campaigns.get(name)).snapshot, campaign: name };
     },
 
     /**
-     * Creates the default campaign and starts dialing it. `409 conflict` once it exists (with
-     * its state), `409 campaign_mismatch` when the stored one has another list.
+     * Starts a run of the configured list: the first, or a new one (`default-2`…) once the
+     * latest is done, which stays as it ended. `409 conflict` while the latest is not done (with
+     * its state), `409 campaign_mismatch` when that one has another list.
      */
-    async start(): Promise<DialerSnapshot> {
+    async start(): Promise<DialerSnapshot & { campaign: string | null }> {
       if (starting)
         throw new ApiError(409, 'conflict', 'The dialer has already been started', {
           state: 'running',
         });
       starting = true;
       try {
-        if (await campaigns.exists(DEFAULT_CAMPAIGN)) return await refuse();
-        try {
-          await campaigns.create({ name: DEFAULT_CAMPAIGN, numbers, concurrency });
-        } catch (error) {
-          // Started meanwhile by another process.
-          if (isCampaignExistsError(error)) return await refuse();
-          throw error;
+        const run = await latestRun();
+        if (run > 0) {
+          const { snapshot } = await campaigns.get(dialerRunName(run));
+          if (snapshot.state !== 'done') return await refuse(dialerRunName(run), snapshot);
         }
-        sameList = Promise.resolve(true);
-        return (await campaigns.get(DEFAULT_CAMPAIGN)).snapshot;
+        const name = dialerRunName(run + 1);
+        try {
+          await campaigns.create({ name, numbers, concurrency });
+        } catch (error) {
+          // Started meanwhile by another process: its run is the latest.
+          if (!isCampaignExistsError(error)) throw error;
+          latest = null;
+          const { snapshot } = await campaigns.get(name);
+          return await refuse(name, snapshot);
+        }
+        latest = Promise.resolve(run + 1);
+        sameList.set(name, Promise.resolve(true));
+        return { ...(await campaigns.get(name)).snapshot, campaign: name };
       } finally {
         starting = false;
       }

@@ -75,12 +75,14 @@ const HANG_UP_REFUSALS: ReadonlySet<string> = new Set(['in_progress', 'placing']
 /**
  * A campaign's refusals, each answered 409 with the reason as its code: `campaign_stopped`
  * (pause or resume after stop), `campaign_done` (pause or resume once every entry ended),
- * `campaign_mismatch` (joined with another list).
+ * `campaign_mismatch` (joined with another list), `campaign_not_done` (archive while an entry
+ * may still be dialed).
  */
 const CAMPAIGN_REFUSALS: ReadonlySet<string> = new Set([
   'campaign_stopped',
   'campaign_done',
   'campaign_mismatch',
+  'campaign_not_done',
 ]);
 
 /** The provider's refusal of a call option, thrown as it is or as the scheduler's cause. */

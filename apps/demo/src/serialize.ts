@@ -153,6 +153,8 @@ export function serializeCampaign(view: CampaignView) {
     call_timeout_ms: settings.callTimeoutMs,
     created_at: iso(campaign.createdAt),
     updated_at: iso(campaign.updatedAt),
+    /** When it was archived (`POST /api/campaigns/:id/archive`); `null` when it is not. */
+    archived_at: iso(campaign.archivedAt),
   };
 }
 

@@ -131,5 +131,16 @@ describe.each(STORES)('a campaign across a restart (%s)', (_name, stores) => {
       expect.objectContaining({ id: 'survivor', state: 'done', progress: done.progress }),
     ]);
     expect(webhook.calls()).toHaveLength(NUMBERS.length);
+
+    // Archived, it stays archived across a restart: out of the list unless asked.
+    const archived = await api(`${app.url}/api/campaigns/survivor/archive`, { method: 'POST' });
+    expect(archived.status).toBe(200);
+    await app.close();
+    app = await start();
+    expect((await api(`${app.url}/api/campaigns`)).json.items).toEqual([]);
+    const all = await api(`${app.url}/api/campaigns?archived=1`);
+    expect(all.json.items).toEqual([
+      expect.objectContaining({ id: 'survivor', archived_at: archived.json.archived_at }),
+    ]);
   });
 });

@@ -12,7 +12,7 @@ import { formatIssues, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { rawBody } from '../body.js';
 import { checkCallFields } from '../call-options.js';
-import { DEFAULT_CAMPAIGN, type CampaignNumber, type CreateCampaignInput } from '../campaigns.js';
+import { isDialerRun, type CampaignNumber, type CreateCampaignInput } from '../campaigns.js';
 import { csvLine, CsvSyntaxError, parseCsv } from '../csv.js';
 import { resultColumns, resultLine, send } from './_results-csv.js';
 import { ApiError } from '../http-errors.js';
@@ -27,7 +27,7 @@ export const MAX_CAMPAIGN_NUMBERS = 10_000;
 const CHECK_SLICE = 250;
 
 /** A campaign's name: its id in the store and in the API's paths. */
-const name = z
+export const campaignName = z
   .string()
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
@@ -35,7 +35,7 @@ const name = z
   );
 
 const options = {
-  name: name.optional(),
+  name: campaignName.optional(),
   concurrency: z.int().min(1).max(100).optional(),
   calls_per_second: z.number().positive().max(1000).optional(),
   max_attempts: z.int().min(1).max(10).optional(),
@@ -78,13 +78,13 @@ const numberParam = <T extends z.ZodNumber>(schema: T) =>
 
 /** The options of a CSV upload, in its query string. */
 const csvQuery = z.strictObject({
-  name: name.optional(),
+  name: campaignName.optional(),
   concurrency: numberParam(z.number().int().min(1).max(100)),
   calls_per_second: numberParam(z.number().positive().max(1000)),
   max_attempts: numberParam(z.number().int().min(1).max(10)),
 });
 
-const idParams = z.strictObject({ id: name });
+const idParams = z.strictObject({ id: campaignName });
 
 const listQuery = z.strictObject({
   cursor: z
@@ -93,6 +93,8 @@ const listQuery = z.strictObject({
     .refine((c) => decodeCursor(c) !== null, 'not a cursor from next_cursor')
     .optional(),
   limit: limitParam(100, 20),
+  /** `1`: archived campaigns are listed too. */
+  archived: z.enum(['0', '1']).optional(),
 });
 
 const entriesQuery = z.strictObject({
@@ -292,11 +294,11 @@ export function campaignsRouter(runtime: Runtime): Router {
   ) {
     const numbers = await checkRows(rows, campaignProvider);
     const chosen = input.name ?? generatedName();
-    if (chosen === DEFAULT_CAMPAIGN) {
+    if (isDialerRun(chosen)) {
       throw new ApiError(
         409,
         'campaign_exists',
-        `The name "${DEFAULT_CAMPAIGN}" is the configured list's (POST /api/dialer/start)`,
+        `The name "${chosen}" is kept for the runs of the configured list (POST /api/dialer/start)`,
       );
     }
     return await campaigns.create({ ...input, name: chosen, numbers });
@@ -355,7 +357,11 @@ export function campaignsRouter(runtime: Runtime): Router {
   router.get(
     '/',
     ...route({ query: listQuery }, async ({ query }, res) => {
-      const page = await campaigns.list({ cursor: query.cursor ?? null, limit: query.limit });
+      const page = await campaigns.list({
+        cursor: query.cursor ?? null,
+        limit: query.limit,
+        archived: query.archived === '1',
+      });
       res.json({ items: page.items.map(serializeCampaign), next_cursor: page.nextCursor });
     }),
   );

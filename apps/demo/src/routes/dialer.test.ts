@@ -29,6 +29,7 @@ describe('GET /api/dialer', () => {
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
       state: 'idle',
+      campaign: null,
       concurrency: 2,
       total: 4,
       ended: 0,
@@ -97,7 +98,7 @@ describe('GET /api/dialer', () => {
 });
 
 describe('POST /api/dialer/start', () => {
-  it('answers 202, dials every number through webhooks to completed, then 409', async () => {
+  it('answers 202, dials every number through webhooks to completed, then runs the list again as default-2', async () => {
     app = await startTestApp();
     const started = await api(`${app.url}/api/dialer/start`, { method: 'POST' });
     expect(started.status).toBe(202);
@@ -125,9 +126,33 @@ describe('POST /api/dialer/start', () => {
       new RegExp(`^${app.url}/webhooks/dialer/[A-Za-z0-9_-]{32}$`),
     );
 
+    expect(done.campaign).toBe('default');
+
+    // Once done, the list runs again as a new campaign; the first run stays as it ended.
     const again = await api(`${app.url}/api/dialer/start`, { method: 'POST' });
-    expect(again.status).toBe(409);
-    expect(again.json.error).toMatchObject({ code: 'conflict', details: { state: 'done' } });
+    expect(again.status).toBe(202);
+    expect(again.json).toMatchObject({ campaign: 'default-2', state: 'running', total: 4 });
+    const refused = await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error).toMatchObject({
+      code: 'conflict',
+      details: { campaign: 'default-2' },
+    });
+    const second = await eventually(async () => {
+      const res = await api(`${app!.url}/api/dialer`);
+      return res.json.state === 'done' ? res.json : undefined;
+    });
+    expect(second).toMatchObject({ campaign: 'default-2', counts: { completed: 4 } });
+    expect(app.webhook.calls()).toHaveLength(8);
+    const first = (await api(`${app.url}/api/campaigns/default`)).json;
+    expect(first).toMatchObject({ state: 'done', progress: { completed: 4 } });
+    // The runs' names are the dialer's: a campaign cannot take one.
+    const taken = await api(`${app.url}/api/campaigns`, {
+      method: 'POST',
+      body: { name: 'default-3', numbers: ['+13018040009'] },
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.json.error.code).toBe('campaign_exists');
   });
 
   it('answers 409 while running', async () => {
@@ -173,6 +198,7 @@ describe('POST /api/dialer/start', () => {
     const first = entries.filter((e) => e.index === 0).map((e) => e.status);
     expect(first).toEqual(['dialing', 'initiated', 'ringing', 'answered', 'completed']);
     expect(entries[0]).toEqual({
+      campaign: 'default',
       index: 0,
       phone: '+13018040009',
       status: 'dialing',
@@ -260,10 +286,7 @@ describe('the default campaign across a restart', () => {
           '+14155552671',
           '+12025550123',
         ]);
-        // Starting again is refused: the list was dialed.
-        const again = await api(`${next.url}/api/dialer/start`, { method: 'POST' });
-        expect(again.status).toBe(409);
-        expect(again.json.error).toMatchObject({ code: 'conflict', details: { state: 'done' } });
+        expect(done.campaign).toBe('default');
         // Each call is in the history, once, none left in progress.
         const own = await eventually(async () => {
           const { json } = await api(`${next.url}/api/calls/${CALLER}`);
@@ -281,7 +304,7 @@ describe('the default campaign across a restart', () => {
     },
   );
 
-  it('answers 409 campaign_mismatch when the stored default campaign has another list', async () => {
+  it('shows the stored run as it is when the list changed, and runs the new list as a new campaign', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-dialer-mismatch-'));
     try {
       const before = { DATA_DIR: dataDir, DIALER_NUMBERS: '13018040009,19842068287' };
@@ -298,13 +321,13 @@ describe('the default campaign across a restart', () => {
         '+13018040009',
         '+19842068287',
       ]);
-      const refused = await api(`${app.url}/api/dialer/start`, { method: 'POST' });
-      expect(refused.status).toBe(409);
-      expect(refused.json.error).toMatchObject({
-        code: 'campaign_mismatch',
-        message: expect.stringContaining('has another list than DIALER_NUMBERS'),
-      });
-      expect(app.webhook.calls()).toEqual([]);
+      const started = await api(`${app.url}/api/dialer/start`, { method: 'POST' });
+      expect(started.status).toBe(202);
+      expect(started.json.campaign).toBe('default-2');
+      expect(started.json.entries.map((e: { phone: string }) => e.phone)).toEqual([
+        '+13018040009',
+        '+15512459377',
+      ]);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -12,14 +12,16 @@ export function dialerRouter(runtime: Runtime): Router {
   router.get(
     '/',
     ...route({}, async (_input, res) => {
-      res.json(serializeDialer(await dialer.snapshot(), true));
+      const snapshot = await dialer.snapshot();
+      res.json({ ...serializeDialer(snapshot, true), campaign: snapshot.campaign });
     }),
   );
 
   router.post(
     '/start',
     ...route({}, async (_input, res) => {
-      res.status(202).json(serializeDialer(await dialer.start(), true));
+      const snapshot = await dialer.start();
+      res.status(202).json({ ...serializeDialer(snapshot, true), campaign: snapshot.campaign });
     }),
   );
 
