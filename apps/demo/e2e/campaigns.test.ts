@@ -107,6 +107,65 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
     expect(webhook.calls().map((c) => c.phone)).toEqual(PASTED);
   });
 
+  it('asks before a stop, saying how many calls it ends; shows the entries, paged and filtered; archives it', async () => {
+    const numbers = Array.from(
+      { length: 60 },
+      (_, i) => `+1202555${String(100 + i).padStart(4, '0')}`,
+    );
+    await page.fill('rk-campaigns #name', 'long');
+    await page.fill('rk-campaigns #concurrency', '1');
+    await page.fill('rk-campaigns #numbers', numbers.join('\n'));
+    await page.click('rk-campaigns button[part~="create"]');
+    const card = page.locator('rk-campaigns li.campaign[data-id="long"]');
+    await card.waitFor();
+    await page.click('rk-campaigns button[aria-label="Pause long"]');
+    await page.locator('rk-campaigns li.campaign[data-id="long"][data-state="paused"]').waitFor();
+    await waitForFigure(page, 'long', 'live', 0);
+    const left = 60 - (await figure(page, 'long', 'dialed'));
+    expect(left).toBeGreaterThan(50);
+
+    // Stop asks in the page, with the count; kept, the campaign stays as it was.
+    await page.click('rk-campaigns button[aria-label="Stop long"]');
+    const dialog = page.locator('rk-campaigns rk-confirm dialog[role="alertdialog"]');
+    await dialog.waitFor();
+    expect(await dialog.locator('h2').textContent()).toBe('Stop campaign long?');
+    expect(await dialog.locator('p').textContent()).toBe(
+      `This ends ${left} calls not yet placed; it cannot be undone.`,
+    );
+    await dialog.locator('button[part~="keep"]').click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await card.getAttribute('data-state')).toBe('paused');
+    await page.click('rk-campaigns button[aria-label="Stop long"]');
+    await dialog.locator('button[part~="confirm"]').click();
+    await page.locator('rk-campaigns li.campaign[data-id="long"][data-state="stopped"]').waitFor();
+    await waitForFigure(page, 'long', 'canceled', left);
+
+    // Its entries, 50 at a time, then filtered by status.
+    await card.locator('button[part~="entries"]').click();
+    const entries = card.locator('rk-campaign-entries li[part~="entry"]');
+    await entries.nth(49).waitFor();
+    expect(await entries.count()).toBe(50);
+    expect(await entries.first().locator('a').textContent()).toBe('+1 (202) 555-0100');
+    await card.locator('rk-campaign-entries button[part~="more"]').click();
+    await entries.nth(59).waitFor();
+    expect(await card.locator('rk-campaign-entries button[part~="more"]').count()).toBe(0);
+    await card.locator('rk-campaign-entries select').selectOption('completed');
+    await expect.poll(() => entries.count()).toBe(60 - left);
+    expect(
+      await entries.evaluateAll((items) => items.map((li) => li.getAttribute('data-status'))),
+    ).toEqual(Array.from({ length: 60 - left }, () => 'completed'));
+    await card.locator('rk-campaign-entries select').selectOption('busy');
+    await card.locator('rk-campaign-entries [data-testid="no-entries"]').waitFor();
+
+    // Every entry has ended: archived, it leaves the list, and comes back on demand.
+    await page.click('rk-campaigns button[aria-label="Archive long"]');
+    await card.waitFor({ state: 'detached' });
+    await page.check('rk-campaigns input[data-show-archived]');
+    await card.locator('[data-archived]').waitFor();
+    await page.uncheck('rk-campaigns input[data-show-archived]');
+    await card.waitFor({ state: 'detached' });
+  });
+
   it('creates a campaign from a CSV file', async () => {
     await page.fill('rk-campaigns #name', 'uploaded');
     await page.setInputFiles('rk-campaigns #file', {

@@ -170,8 +170,46 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     const countdowns = await page.locator('rk-scheduler li.call .countdown').allTextContents();
     expect(countdowns).toHaveLength(2);
     for (const text of countdowns) expect(text).toMatch(/^in (1 day|23 h( \d+ min)?)$/);
-    await page.click('rk-scheduler li.call:first-child button.danger');
-    await page.locator('rk-scheduler li.call[data-status="canceled"]').waitFor();
+    // Cancel asks first, in the page: kept, nothing changes; confirmed, the call is canceled.
+    const cancel = page.locator('rk-scheduler li.call:first-child button.danger');
+    const canceledId = await page
+      .locator('rk-scheduler li.call:first-child')
+      .getAttribute('data-id');
+    await cancel.click();
+    const dialog = page.locator('rk-scheduler rk-confirm dialog[role="alertdialog"]');
+    await dialog.waitFor();
+    expect(await dialog.locator('h2').textContent()).toBe('Cancel the call to +1 (301) 804-0009?');
+    expect(await dialog.locator('p').textContent()).toMatch(
+      /^This ends 1 call not yet placed, due .+\. It cannot be undone\.$/,
+    );
+    // The safe choice has the focus; Escape keeps the call, and the focus goes back.
+    expect(
+      await page.evaluate(() =>
+        document
+          .querySelector('rk-scheduler')!
+          .shadowRoot!.querySelector('rk-confirm')!
+          .shadowRoot!.activeElement?.textContent?.trim(),
+      ),
+    ).toBe('Keep call');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await cancel.evaluate((b) => b.matches(':focus'))).toBe(true);
+    expect(await page.locator('rk-scheduler li.call[data-status="canceled"]').count()).toBe(0);
+    await cancel.click();
+    await dialog.locator('button[part~="confirm"]').click();
+    await page
+      .locator(`rk-scheduler li.call[data-id="${canceledId}"][data-status="canceled"]`)
+      .waitFor();
+
+    // A number typed without its country code is shown back as it will be called.
+    await page.fill('rk-scheduler #phone', '4155552671');
+    expect(await page.textContent('rk-scheduler [data-testid="phone-preview"]')).toContain(
+      'Will call +1 (415) 555-2671 (read as a US or Canadian number',
+    );
+    await page.fill('rk-scheduler #phone', '+44 20 7946 0958');
+    expect((await page.textContent('rk-scheduler [data-testid="phone-preview"]'))?.trim()).toBe(
+      'Will call +44 20 7946 0958',
+    );
 
     // With the keyboard: a number and a time 3 s from now, then Enter; it goes all the way.
     await page.evaluate(() => (window as unknown as { seen: string[] }).seen.splice(0));

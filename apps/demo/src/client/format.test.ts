@@ -8,6 +8,7 @@ import {
   fromLocalInput,
   looksLikePhone,
   phoneKey,
+  phonePreview,
   toLocalInput,
   truncate,
 } from './format.js';
@@ -48,17 +49,35 @@ describe('formatPhone', () => {
     expect(formatPhone('call-me')).toBe('call-me');
   });
 
-  it('sets the country code of any international number apart, whatever its length', () => {
-    expect(formatPhone('+442079460958')).toBe('+44 2079460958');
-    expect(formatPhone('+33123456789')).toBe('+33 123456789');
-    expect(formatPhone('+74951234567')).toBe('+7 4951234567');
-    expect(formatPhone('+35312345678')).toBe('+353 12345678');
-    expect(formatPhone('+97143001234')).toBe('+971 43001234');
-    expect(formatPhone('+8613812345678')).toBe('+86 13812345678');
-    // Not E.164: as given.
+  it("groups every other valid number by its country's plan, as US ones are", () => {
+    expect(formatPhone('+442079460958')).toBe('+44 20 7946 0958');
+    expect(formatPhone('+447911123456')).toBe('+44 7911 123456');
+    expect(formatPhone('+61293744000')).toBe('+61 2 9374 4000');
+    expect(formatPhone('+919876543210')).toBe('+91 98765 43210');
+    expect(formatPhone('+33123456789')).toBe('+33 1 23 45 67 89');
+    expect(formatPhone('+74951234567')).toBe('+7 495 123 45 67');
+    expect(formatPhone('+97143001234')).toBe('+971 4 300 1234');
+    expect(formatPhone('+8613812345678')).toBe('+86 138 1234 5678');
+    // Not a valid number: as given.
     expect(formatPhone('+44 20')).toBe('+44 20');
     expect(formatPhone('+0123456789')).toBe('+0123456789');
     expect(formatPhone('00442079460958')).toBe('00442079460958');
+    expect(formatPhone('+4420794609581234')).toBe('+4420794609581234');
+  });
+});
+
+describe('phonePreview', () => {
+  it('shows what the server will call: a number without + as North American', () => {
+    expect(phonePreview('4155552671')).toBe('+1 (415) 555-2671');
+    expect(phonePreview('(415) 555-2671')).toBe('+1 (415) 555-2671');
+    expect(phonePreview('+44 20 7946 0958')).toBe('+44 20 7946 0958');
+    expect(phonePreview('+442079460958')).toBe('+44 20 7946 0958');
+  });
+
+  it('shows nothing for what is not a valid number', () => {
+    for (const value of ['', '42', '+44 20', '1234567890', '+0123456789', 'call-me']) {
+      expect(phonePreview(value), value).toBeUndefined();
+    }
   });
 });
 

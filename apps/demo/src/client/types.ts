@@ -14,12 +14,14 @@ import type {
 export type ScheduledCallJson = CallJson;
 export type DialerJson = ReturnType<typeof serializeDialer> & {
   entries: ReturnType<typeof serializeDialerEntry>[];
+  /** The run shown (`default`, `default-2`…); `null` before the first; absent from older servers. */
+  campaign?: string | null;
 };
 /** A campaign as `GET /api/campaigns` lists it and the `campaign` event carries it. */
 export type { CampaignJson };
-export type DialerStateJson = ReturnType<typeof serializeDialer>;
+export type DialerStateJson = ReturnType<typeof serializeDialer> & { campaign?: string };
 export type DialerEntryJson = ReturnType<typeof serializeDialerEntry>;
-export type DialerEntryEventJson = ReturnType<typeof serializeDialerStatus>;
+export type DialerEntryEventJson = ReturnType<typeof serializeDialerStatus> & { campaign?: string };
 /** `<Outcome> <Direction>`: `Completed`, `Missed`, `In progress` or `Unknown`, then `Outbound` or `Inbound`. */
 export type HistoryTypeJson = ReturnType<typeof serializeHistoryEntry>['type'];
 /**

@@ -3,6 +3,8 @@ import { ApiRequestError, apiBase, apiToken, request } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
 import { OUTCOME_WORDS } from '../history-type.js';
+import '../rk-campaign-entries/rk-campaign-entries.js';
+import '../rk-confirm/rk-confirm.js';
 import type { CampaignJson, Page } from '../types.js';
 import { styles } from './rk-campaigns.styles.js';
 
@@ -19,18 +21,25 @@ const FIGURES = [
 const ENDED_STATES: ReadonlySet<string> = new Set(['done', 'stopped']);
 const ended = (c: CampaignJson) =>
   c.progress.completed + c.progress.missed + c.progress.unknown + c.progress.canceled;
+/** Every entry has ended: the campaign may be archived. */
+const finished = (c: CampaignJson) =>
+  c.state === 'done' || (c.state === 'stopped' && ended(c) === c.total);
+const count = new Intl.NumberFormat();
+const calls = (n: number) => `${count.format(n)} ${n === 1 ? 'call' : 'calls'}`;
 
 /**
  * `<rk-campaigns api="http://host:4000">`: the server's campaigns, newest first, each with its
- * live progress, Pause, Resume and Stop, and its results as a CSV download; and a form that
- * creates one from pasted numbers (one per line, `phone[,say]`) or a CSV file. Every list and
- * file is read by the server: the page only sends it.
+ * live progress, Pause, Resume and Stop (asked first), its entries (paged, filtered by status),
+ * its results as a CSV download, and Archive once it is done (archived ones are shown on
+ * demand); and a form that creates one from pasted numbers (one per line, `phone[,say]`) or a
+ * CSV file. Every list and file is read by the server: the page only sends it.
  *
  * @fires rk-campaign-created - a campaign was created; `detail: { campaign }`
  * @fires rk-error - a request failed; `detail: { message, code, status }`
  * @csspart form - the create form; `button create` its button
  * @csspart list - the list of campaigns; `campaign` each one; `progress` its bar; `figures` its
- *   counts; `button pause`, `button resume`, `button stop` its buttons; `download` its CSV link
+ *   counts; `button pause`, `button resume`, `button stop`, `button entries`, `button archive`
+ *   its buttons; `download` its CSV link; `dialog` the confirmation
  * @cssproperty --rk-color-accent - and the other `--rk-*` properties of the shared styles
  */
 export class RkCampaignsElement extends LitElement {
@@ -41,6 +50,8 @@ export class RkCampaignsElement extends LitElement {
     error: { state: true },
     formError: { state: true },
     announcement: { state: true },
+    expanded: { state: true },
+    showArchived: { state: true },
   };
 
   /** The API's base URL; same origin when left out. */
@@ -51,6 +62,10 @@ export class RkCampaignsElement extends LitElement {
   declare protected error: string;
   declare protected formError: string;
   declare protected announcement: string;
+  /** The campaigns whose entries are shown. */
+  declare protected expanded: ReadonlySet<string>;
+  /** Archived campaigns are listed too. */
+  declare protected showArchived: boolean;
 
   private readonly live = new LiveController(this, {
     base: () => this.base,
@@ -66,6 +81,8 @@ export class RkCampaignsElement extends LitElement {
     this.error = '';
     this.formError = '';
     this.announcement = '';
+    this.expanded = new Set();
+    this.showArchived = false;
   }
 
   static override styles = styles;
@@ -77,7 +94,10 @@ export class RkCampaignsElement extends LitElement {
   /** Reloads the campaigns from the API. */
   async load(): Promise<void> {
     try {
-      const page = await request<Page<CampaignJson>>(this.base, '/api/campaigns?limit=50');
+      const page = await request<Page<CampaignJson>>(
+        this.base,
+        `/api/campaigns?limit=50${this.showArchived ? '&archived=1' : ''}`,
+      );
       this.campaigns = new Map(page.items.map((c) => [c.id, c]));
       this.error = '';
     } catch (error) {
@@ -94,6 +114,14 @@ export class RkCampaignsElement extends LitElement {
 
   private upsert(campaign: CampaignJson) {
     const known = this.campaigns.get(campaign.id);
+    if (campaign.archived_at && !this.showArchived) {
+      if (known) {
+        const campaigns = new Map(this.campaigns);
+        campaigns.delete(campaign.id);
+        this.campaigns = campaigns;
+      }
+      return;
+    }
     // A campaign's figures only grow, and one that is done or stopped never runs again: an
     // event older than what is shown changes nothing.
     if (known && ENDED_STATES.has(known.state) && !ENDED_STATES.has(campaign.state)) return;
@@ -104,13 +132,28 @@ export class RkCampaignsElement extends LitElement {
     }
   }
 
-  private async act(campaign: CampaignJson, action: 'pause' | 'resume' | 'stop') {
+  /** Stop asks first, saying how many calls it ends: it cannot be undone. */
+  private async confirmStop(campaign: CampaignJson) {
+    const { dialed, live } = campaign.progress;
+    const left = campaign.total - dialed;
+    const running = live > 0 ? ` The ${calls(live)} under way go on to their end.` : '';
+    const confirmed = await this.renderRoot.querySelector('rk-confirm')!.ask({
+      title: `Stop campaign ${campaign.id}?`,
+      message: `This ends ${calls(left)} not yet placed; it cannot be undone.${running}`,
+      confirm: 'Stop campaign',
+      keep: 'Keep it running',
+    });
+    if (confirmed) await this.act(campaign, 'stop');
+  }
+
+  private async act(campaign: CampaignJson, action: 'pause' | 'resume' | 'stop' | 'archive') {
     this.busy = campaign.id;
     try {
       const path = `/api/campaigns/${encodeURIComponent(campaign.id)}/${action}`;
       this.upsert(await request<CampaignJson>(this.base, path, { method: 'POST' }));
       this.error = '';
-      this.announcement = `Campaign ${campaign.id} ${action === 'stop' ? 'stopped' : action === 'pause' ? 'paused' : 'resumed'}.`;
+      const done = { stop: 'stopped', pause: 'paused', resume: 'resumed', archive: 'archived' };
+      this.announcement = `Campaign ${campaign.id} ${done[action]}.`;
     } catch (error) {
       this.fail(error);
       if (error instanceof ApiRequestError && error.status === 409) await this.live.reload();
@@ -219,8 +262,20 @@ export class RkCampaignsElement extends LitElement {
     `;
   }
 
+  private toggleEntries(id: string) {
+    const expanded = new Set(this.expanded);
+    if (!expanded.delete(id)) expanded.add(id);
+    this.expanded = expanded;
+  }
+
+  private toggleArchived(event: Event) {
+    this.showArchived = (event.target as HTMLInputElement).checked;
+    void this.load();
+  }
+
   private renderCampaign(campaign: CampaignJson) {
     const done = ended(campaign);
+    const expanded = this.expanded.has(campaign.id);
     const busy = this.busy === campaign.id;
     const open = campaign.state === 'running' || campaign.state === 'paused';
     const id = encodeURIComponent(campaign.id);
@@ -229,6 +284,7 @@ export class RkCampaignsElement extends LitElement {
         <div class="head">
           <h3>${campaign.id}</h3>
           <span class="badge" data-state=${campaign.state}>${campaign.state}</span>
+          ${campaign.archived_at ? html`<span class="badge" data-archived>archived</span>` : nothing}
         </div>
         <progress
           part="progress"
@@ -273,10 +329,34 @@ export class RkCampaignsElement extends LitElement {
             part="button stop"
             ?disabled=${busy || !open}
             aria-label="Stop ${campaign.id}"
-            @click=${() => this.act(campaign, 'stop')}
+            @click=${() => this.confirmStop(campaign)}
           >
             Stop
           </button>
+          <button
+            class="small"
+            part="button entries"
+            aria-expanded=${expanded ? 'true' : 'false'}
+            aria-controls="entries-${id}"
+            @click=${() => this.toggleEntries(campaign.id)}
+          >
+            ${expanded ? 'Hide entries' : 'Show entries'}<span class="sr-only">
+              of ${campaign.id}</span
+            >
+          </button>
+          ${
+            finished(campaign) && !campaign.archived_at
+              ? html`<button
+                  class="small"
+                  part="button archive"
+                  ?disabled=${busy}
+                  aria-label="Archive ${campaign.id}"
+                  @click=${() => this.act(campaign, 'archive')}
+                >
+                  Archive
+                </button>`
+              : nothing
+          }
           <a
             part="download"
             href="${this.base}/api/campaigns/${id}/results.csv"
@@ -285,6 +365,16 @@ export class RkCampaignsElement extends LitElement {
             >Download results (CSV)<span class="sr-only"> of ${campaign.id}</span></a
           >
         </div>
+        ${
+          expanded
+            ? html`<rk-campaign-entries
+                id="entries-${id}"
+                exportparts="entries, entry, more"
+                .api=${this.api}
+                .campaign=${campaign.id}
+              ></rk-campaign-entries>`
+            : nothing
+        }
       </li>
     `;
   }
@@ -298,6 +388,15 @@ export class RkCampaignsElement extends LitElement {
         <h2 id="campaigns-heading">Campaigns</h2>
         ${this.renderForm()}
         ${this.error ? html`<p class="notice" role="alert">${this.error}</p>` : nothing}
+        <label class="archived">
+          <input
+            type="checkbox"
+            data-show-archived
+            .checked=${this.showArchived}
+            @change=${(e: Event) => this.toggleArchived(e)}
+          />
+          Show archived campaigns
+        </label>
         ${
           campaigns.length === 0
             ? html`<p class="muted" data-testid="empty">No campaign yet.</p>`
@@ -306,6 +405,7 @@ export class RkCampaignsElement extends LitElement {
               </ul>`
         }
         <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
+        <rk-confirm exportparts="dialog"></rk-confirm>
       </section>
     `;
   }

@@ -9,10 +9,15 @@ import { styles } from './rk-dialer.styles.js';
 
 const rank = (status: string) => STATUS_ORDER.indexOf(status as (typeof STATUS_ORDER)[number]);
 
+/** A run's number from its name: `default` 1, `default-2` 2… (0: none). */
+const runOf = (campaign: string | null | undefined) =>
+  !campaign ? 0 : campaign === 'default' ? 1 : Number(/-(\d+)$/.exec(campaign)?.[1] ?? 0);
+
 /**
  * `<rk-dialer api="http://host:4000">`: the configured numbers (the campaign named `default`)
- * with their live status and one Call button that starts dialing them all (disabled once
- * started; a restart of the server goes on where it stood).
+ * with their live status and one Call button that starts dialing them all (disabled while a run
+ * is under way; once it is done, "Call again" runs the list again as a new campaign; a restart of
+ * the server goes on where it stood).
  *
  * @fires rk-dialer-start - the dialer started; `detail: { dialer }`
  * @fires rk-dialer-status - a number's status moved; `detail: { index, phone, status, previous }`
@@ -83,6 +88,11 @@ export class RkDialerElement extends LitElement {
     const dialer = this.dialer;
     const entry = dialer?.entries[event.index];
     if (!dialer || !entry) return;
+    // Another run's: a late event of an earlier one, or a run this page has not read yet.
+    if (event.campaign && dialer.campaign && event.campaign !== dialer.campaign) {
+      if (runOf(event.campaign) > runOf(dialer.campaign)) void this.load();
+      return;
+    }
     // Statuses only move forward, except `dialing` that starts a new attempt, and the real end
     // of a call whose placement had ended `failed` in doubt (`failed` → `completed`, say).
     const learned =
@@ -104,6 +114,10 @@ export class RkDialerElement extends LitElement {
 
   private onState(state: DialerStateJson) {
     if (!this.dialer) return;
+    if (state.campaign && state.campaign !== this.dialer.campaign) {
+      if (runOf(state.campaign) > runOf(this.dialer.campaign)) void this.load();
+      return;
+    }
     const wasDone = this.dialer.state === 'done';
     if (wasDone && state.state !== 'done') return; // a late event never moves it back
     this.dialer = { ...this.dialer, ...state, entries: this.dialer.entries };
@@ -136,7 +150,7 @@ export class RkDialerElement extends LitElement {
       : state === 'idle'
         ? `Ready to call ${dialer.total} numbers, ${dialer.concurrency} at a time.`
         : state === 'done'
-          ? 'Every number was dialed.'
+          ? `Every number was dialed${runOf(dialer.campaign) > 1 ? ` (run ${runOf(dialer.campaign)})` : ''}.`
           : `Dialing, ${dialer.concurrency} calls at a time…`;
     const ended = dialer ? dialer.entries.filter((e) => TERMINAL.has(e.status)).length : 0;
     return html`
@@ -149,10 +163,10 @@ export class RkDialerElement extends LitElement {
           <button
             class="primary"
             part="button call"
-            ?disabled=${!dialer || state !== 'idle' || this.starting}
+            ?disabled=${!dialer || (state !== 'idle' && state !== 'done') || this.starting}
             @click=${() => this.start()}
           >
-            ${state === 'idle' ? 'Call' : state === 'done' ? 'Called' : 'Calling…'}
+            ${state === 'idle' ? 'Call' : state === 'done' ? 'Call again' : 'Calling…'}
           </button>
         </div>
         ${this.error ? html`<p class="notice" role="alert">${this.error}</p>` : nothing}

@@ -7,6 +7,7 @@ import {
   formatPhone,
   fromLocalInput,
   looksLikePhone,
+  phonePreview,
   toLocalInput,
   viewerTimeZone,
   type Repeat,
@@ -67,6 +68,7 @@ export class RkScheduleFormElement extends LitElement {
     submitting: { state: true },
     options: { state: true },
     confirmation: { state: true },
+    preview: { state: true },
   };
 
   static override styles = styles;
@@ -77,6 +79,8 @@ export class RkScheduleFormElement extends LitElement {
   declare protected submitting: boolean;
   /** What was last scheduled, in words, until the form is used again. */
   declare protected confirmation: string;
+  /** The number the server will call, as typed so far (see `phonePreview`); empty when none. */
+  declare protected preview: string;
   /** The call options the API's provider honours: `message`, `machine_detection`. */
   declare protected options: readonly string[];
 
@@ -87,6 +91,7 @@ export class RkScheduleFormElement extends LitElement {
     this.submitting = false;
     this.options = [];
     this.confirmation = '';
+    this.preview = '';
   }
 
   private offToken: (() => void) | undefined;
@@ -137,6 +142,14 @@ export class RkScheduleFormElement extends LitElement {
   private onPhoneInput() {
     // The next call is under way: the last one's confirmation goes.
     this.confirmation = '';
+    const value = this.input('phone').value;
+    const shown = phonePreview(value);
+    // A number typed without its country code is called as North American: said before saving.
+    this.preview = !shown
+      ? ''
+      : value.trim().startsWith('+')
+        ? `Will call ${shown}`
+        : `Will call ${shown} (read as a US or Canadian number: type + and the country code for another country)`;
     // Clear an error as soon as the number becomes plausible, never add one while typing.
     if (this.errors.phone && !phoneProblem(this.input('phone').value)) {
       this.errors = { ...this.errors, phone: undefined };
@@ -171,6 +184,7 @@ export class RkScheduleFormElement extends LitElement {
         body,
       });
       this.input('phone').value = '';
+      this.preview = '';
       this.input('when').value = toLocalInput(new Date(Date.now() + 120_000));
       (this.input('repeat') as HTMLSelectElement).value = '';
       const [messageField, detectField] = [this.field('message'), this.field('detect')];
@@ -282,11 +296,14 @@ export class RkScheduleFormElement extends LitElement {
               autocomplete="tel"
               required
               aria-invalid=${errors.phone ? 'true' : 'false'}
-              aria-describedby=${describedBy('phone', errors.phone)}
+              aria-describedby="${describedBy('phone', errors.phone)} phone-preview"
               @blur=${this.onPhoneBlur}
               @input=${this.onPhoneInput}
             />
             <p id="phone-hint" class="hint">With its country code, e.g. +1 301 804 0009</p>
+            <p id="phone-preview" class="hint" data-testid="phone-preview" aria-live="polite">
+              ${this.preview}
+            </p>
             ${errors.phone ? html`<p id="phone-error" class="error">${errors.phone}</p>` : nothing}
           </div>
           <div>

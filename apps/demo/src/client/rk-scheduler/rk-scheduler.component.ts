@@ -17,6 +17,7 @@ import {
   phoneKey,
 } from '../format.js';
 import '../rk-call-timeline/rk-call-timeline.js';
+import '../rk-confirm/rk-confirm.js';
 import { callPurpose, listFilters, rescheduleForm } from './call-parts.js';
 import { orderCalls } from './order.js';
 import '../rk-schedule-form/rk-schedule-form.js';
@@ -162,7 +163,19 @@ export class RkSchedulerElement extends LitElement {
     return this.renderRoot.querySelector<HTMLInputElement>(`#${id}`)!;
   }
 
+  /** Asks first (in `<rk-confirm>`): a canceled call is never placed, and it cannot be undone. */
   private async cancel(call: ScheduledCallJson) {
+    const phone = formatPhone(call.phone_number);
+    const when = formatDateTime(call.scheduled_time, true);
+    const confirmed = await this.renderRoot.querySelector('rk-confirm')!.ask({
+      title: `Cancel the call to ${phone}?`,
+      message: call.recurrence
+        ? `This ends 1 call not yet placed, due ${when}, and its series (${describeCron(call.recurrence.cron)}): no later call of it is placed. It cannot be undone.`
+        : `This ends 1 call not yet placed, due ${when}. It cannot be undone.`,
+      confirm: 'Cancel call',
+      keep: 'Keep call',
+    });
+    if (!confirmed) return;
     try {
       const updated = await request<ScheduledCallJson>(
         this.base,
@@ -351,6 +364,7 @@ export class RkSchedulerElement extends LitElement {
       ></rk-schedule-form>
       ${this.renderList()}
       <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
+      <rk-confirm exportparts="dialog"></rk-confirm>
     `;
   }
 }
