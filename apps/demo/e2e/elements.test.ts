@@ -153,6 +153,12 @@ describe.skipIf(!hasChromium)('the parts of the scheduler as elements of their o
       expect(await page.locator(`main > #${hint}`).textContent()).toMatch(
         /Enter the number with its country code/,
       );
+      // The number looked up keeps the + typed, in the URL and in the field of the next page.
+      await page.fill('#lookup #lookup-phone', '+44 20 7946 0958');
+      await Promise.all([page.waitForURL(/\/calls\/.+/), page.click('#lookup button')]);
+      expect(await page.inputValue('#lookup #lookup-phone')).toBe('+44 20 7946 0958');
+      expect(await page.textContent('rk-call-history h2')).toContain('+44 20 7946 0958');
+      await page.goto(`${server.url}/calls`);
       // The element on its own, as another site embeds it, with no number given.
       await page.evaluate(() => {
         document
