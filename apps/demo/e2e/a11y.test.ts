@@ -492,7 +492,7 @@ describe.skipIf(!hasChromium)('the history page', () => {
         {
           type: 'Missed Inbound',
           outcome: 'missed',
-          text: '↙Missed Inbound Voicemail from +44 2079460958',
+          text: '↙Missed Inbound Voicemail from +44 20 7946 0958',
         },
         {
           type: 'Completed Inbound',
@@ -507,7 +507,7 @@ describe.skipIf(!hasChromium)('the history page', () => {
       ]);
       // The caller's number set apart from its country code; the voicemail at its own address.
       const voicemail = rows.nth(HISTORY_TYPES.length);
-      expect(await voicemail.locator('td.who').textContent()).toContain('+44 2079460958');
+      expect(await voicemail.locator('td.who').textContent()).toContain('+44 20 7946 0958');
       expect(await voicemail.locator('[part="voicemail"] a').getAttribute('href')).toBe(
         'http://127.0.0.1:9/Recordings/RE0001',
       );

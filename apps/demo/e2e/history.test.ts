@@ -212,7 +212,7 @@ describe.skipIf(!hasChromium)(
         expect(
           await page.locator('rk-call-history tbody tr').first().getAttribute('data-type'),
         ).toBe('Missed Inbound');
-        expect((await row.locator('td.who').textContent())!.trim()).toBe('+44 2079460958');
+        expect((await row.locator('td.who').textContent())!.trim()).toBe('+44 20 7946 0958');
         // A recording elsewhere is a link: the page's CSP would block a player.
         expect(await row.locator('[part="voicemail"] a').getAttribute('href')).toBe(
           'http://127.0.0.1:9/Recordings/RE0042',
@@ -301,7 +301,7 @@ describe.skipIf(!hasChromium)(
         const row = page.locator(rowOf(ABROAD));
         await row.waitFor({ timeout: 20_000 });
         expect(await row.getAttribute('data-type')).toMatch(/ Inbound$/);
-        expect((await row.locator('td.who').textContent())!.trim()).toBe('+44 2079460958');
+        expect((await row.locator('td.who').textContent())!.trim()).toBe('+44 20 7946 0958');
         const api = (await (
           await fetch(`${publicUrl}/api/calls/${encodeURIComponent(APP)}`)
         ).json()) as HistoryAnswer;
@@ -341,7 +341,7 @@ describe.skipIf(!hasChromium)(
         expect(item?.recording_url).toMatch(new RegExp(`^${twilio.url}/`));
         expect(await link.getAttribute('href')).toBe(item?.recording_url);
         expect((await page.locator(`${rowOf(caller)} td.who`).textContent())!.trim()).toBe(
-          '+33 123456789',
+          '+33 1 23 45 67 89',
         );
       } finally {
         await page.close();
