@@ -129,9 +129,9 @@ export function recordFromRow(row: Record<string, unknown>, read: RowReading): S
 export const CAMPAIGN_COLUMNS =
   'id, state, concurrency, total, fingerprint, settings, next_slot_at, created_at, updated_at, version, archived_at';
 
-/** The condition `listCampaigns({ archived })` adds to its `WHERE` (empty: every campaign). */
+/** The condition `listCampaigns({ archived })` adds to its `WHERE`, space first (empty: every campaign). */
 export const archivedFilter = (archived: boolean | undefined): string =>
-  archived === undefined ? '' : `AND archived_at IS ${archived ? 'NOT ' : ''}NULL`;
+  archived === undefined ? '' : ` AND archived_at IS ${archived ? 'NOT ' : ''}NULL`;
 
 /** The column of each field `updateCampaign` may set. */
 export const CAMPAIGN_PATCH_COLUMNS: Record<keyof StoredCampaignPatch, string> = {

@@ -40,10 +40,10 @@ export function campaignStatementsFor(s: string) {
     /** Claims of one campaign take turns on its row (held until the claim commits). */
     lock: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1 FOR UPDATE`,
     /** `{archived}`: the filter of `listCampaigns({ archived })` (see `archivedFilter`). */
-    list: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE true {archived}
+    list: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE true{archived}
       ORDER BY created_at DESC, id DESC LIMIT $1`,
-    listAfter: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE (created_at, id) < ($2, $3)
-      {archived} ORDER BY created_at DESC, id DESC LIMIT $1`,
+    listAfter: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE (created_at, id) < ($2, $3){archived}
+      ORDER BY created_at DESC, id DESC LIMIT $1`,
     /** Rows stored for a campaign, to check an unanswered insert's effect. */
     countRows: `SELECT count(*)::int AS n FROM ${calls} WHERE campaign_id = $1`,
     /**

@@ -198,9 +198,9 @@ export const CAMPAIGN_SQL = {
   get: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ? AND creating_by IS NULL`,
   /** `{archived}`: the filter of `listCampaigns({ archived })` (see `archivedFilter`). */
   list: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns INDEXED BY campaigns_created
-    WHERE creating_by IS NULL {archived} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    WHERE creating_by IS NULL{archived} ORDER BY created_at DESC, id DESC LIMIT ?`,
   listAfter: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns INDEXED BY campaigns_created
-    WHERE (created_at, id) < (?, ?) AND creating_by IS NULL {archived}
+    WHERE (created_at, id) < (?, ?) AND creating_by IS NULL{archived}
     ORDER BY created_at DESC, id DESC LIMIT ?`,
   /** A campaign's row written hidden, with the token of the creation writing it. */
   insertHidden: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}, creating_by, creating_at)
