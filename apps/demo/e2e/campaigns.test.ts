@@ -172,6 +172,7 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
         missed: 0,
         unknown: 0,
         canceled: 0,
+        suppressed: 0,
       },
       calls_per_second: null,
       max_attempts: 1,

@@ -68,6 +68,8 @@ export function serializeCall(call: ScheduledCall) {
       attempt: step.attempt,
       provider_status: step.providerStatus ?? null,
       reason: step.reason ?? null,
+      // A `suppressed` step's do-not-call entry reason.
+      ...(step.note === undefined ? {} : { note: step.note }),
     })),
     version: call.version,
   };

@@ -131,6 +131,7 @@ export function emptyCounts(idle: number): DialerCounts {
     'no-answer': 0,
     failed: 0,
     canceled: 0,
+    suppressed: 0,
   };
 }
 

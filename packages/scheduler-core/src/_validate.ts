@@ -94,11 +94,11 @@ const scheduleSchema = strictObject(
   'field',
 );
 
-function custom(path: PropertyKey[], message: string): ValidationIssue {
+export function custom(path: PropertyKey[], message: string): ValidationIssue {
   return { code: 'custom', path, message };
 }
 
-function zodIssues(error: z.ZodError): ValidationIssue[] {
+export function zodIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((i) => ({ code: i.code, path: [...i.path], message: i.message }));
 }
 

@@ -7,6 +7,15 @@ export type { CampaignRunner } from './campaign/runner.js';
 export type { CampaignEntryInput, CampaignRunnerOptions } from './campaign/options.js';
 export type { CampaignSettings } from './campaign/settings.js';
 export type { RetentionOptions, SchedulerOptions } from './options.js';
+export { createSuppressionList } from './suppressions.js';
+export type {
+  Suppression,
+  SuppressionImport,
+  SuppressionList,
+  SuppressionListOptions,
+  SuppressionPage,
+  SuppressOptions,
+} from './suppressions.js';
 
 export type { PlacementEvent, SchedulerEvents } from './events.js';
 export type { TraceIds, TracerLike } from '@ringkit/internal';
@@ -31,6 +40,10 @@ export {
   encodeCursor,
   FINISHED_STATUSES,
   LIVE_STATUSES,
+  SUPPRESSED,
+  suppressedPatch,
+  suppresses,
+  suppressible,
   wakeTime,
 } from './store.js';
 export type {
@@ -54,6 +67,8 @@ export type {
   StoredCampaign,
   StoredCampaignPatch,
   StoredEvent,
+  StoredSuppression,
+  SuppressionsQuery,
 } from './store.js';
 
 export { SCHEDULED_CALL_STATUSES } from './types.js';

@@ -108,6 +108,8 @@ export interface CallTimelineEntry {
    * (`initiated`): an attempt keeps its call id once a retry (or a stop) follows it.
    */
   providerCallId?: string;
+  /** On a `suppressed` step: the do-not-call entry's own reason (an opt-out, a list's name…). */
+  note?: string;
 }
 
 /** A scheduled call as `schedule()`, `get()` and `list()` return it. */

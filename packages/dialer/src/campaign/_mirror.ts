@@ -32,6 +32,7 @@ const RANK: Record<DialerEntryStatus, number> = {
   'no-answer': 5,
   failed: 5,
   canceled: 5,
+  suppressed: 5,
 };
 
 /** One entry of the mirror: what `snapshot()` shows, and how far its row has been seen. */

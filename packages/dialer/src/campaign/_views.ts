@@ -6,7 +6,15 @@ const LIVE_ENTRY = new Set(['dialing', 'initiated', 'ringing', 'answered']);
 
 /** What became of a campaign's entries. */
 export function progressOf(entries: readonly DialerEntry[]): CampaignProgress {
-  const progress = { dialed: 0, live: 0, completed: 0, missed: 0, unknown: 0, canceled: 0 };
+  const progress = {
+    dialed: 0,
+    live: 0,
+    completed: 0,
+    missed: 0,
+    unknown: 0,
+    canceled: 0,
+    suppressed: 0,
+  };
   for (const entry of entries) {
     if (entry.attempts > 0) progress.dialed += 1;
     if (LIVE_ENTRY.has(entry.status)) progress.live += 1;
@@ -14,6 +22,7 @@ export function progressOf(entries: readonly DialerEntry[]): CampaignProgress {
     if (entry.endedAt === null) continue;
     if (entry.status === 'completed') progress.completed += 1;
     else if (entry.status === 'canceled') progress.canceled += 1;
+    else if (entry.status === 'suppressed') progress.suppressed += 1;
     else if (entry.error?.reason === 'outcome_unknown') progress.unknown += 1;
     else progress.missed += 1;
   }

@@ -62,6 +62,8 @@ export interface CampaignProgress {
   unknown: number;
   /** Entries that a stop ended before they were answered (never dialed, or hung up). */
   canceled: number;
+  /** Entries never dialed because their number was on the do-not-call list when it came up. */
+  suppressed: number;
 }
 
 /** One campaign: its stored row, its state and its progress. */

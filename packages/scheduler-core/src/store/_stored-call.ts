@@ -17,6 +17,8 @@ export interface StoredEvent {
    * (`initiated`): each placed attempt keeps its call id after a retry or a stop.
    */
   providerCallId?: string;
+  /** What the step's reason leaves out: a suppression's own reason, on a `suppressed` step. */
+  note?: string;
 }
 
 /** The settings of a call that rarely differ from the defaults; `null` on a row when none do. */

@@ -14,11 +14,16 @@ const FIGURES = [
   ['missed', OUTCOME_WORDS.missed.toLowerCase()],
   ['unknown', OUTCOME_WORDS.unknown.toLowerCase()],
   ['canceled', OUTCOME_WORDS.canceled.toLowerCase()],
+  ['suppressed', OUTCOME_WORDS.suppressed.toLowerCase()],
 ] as const;
 
 const ENDED_STATES: ReadonlySet<string> = new Set(['done', 'stopped']);
 const ended = (c: CampaignJson) =>
-  c.progress.completed + c.progress.missed + c.progress.unknown + c.progress.canceled;
+  c.progress.completed +
+  c.progress.missed +
+  c.progress.unknown +
+  c.progress.canceled +
+  c.progress.suppressed;
 
 /**
  * `<rk-campaigns api="http://host:4000">`: the server's campaigns, newest first, each with its

@@ -226,6 +226,18 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       ADD COLUMN recording_duration_seconds double precision,
       ADD COLUMN provider_status text;`,
   },
+  {
+    // The do-not-call list: one entry per number, checked by every claim (see `_suppressions.ts`);
+    // the entries that end by themselves, by their end, for the retention's prune.
+    version: 10,
+    sql: `CREATE TABLE {s}.suppressions (
+        phone text COLLATE "C" PRIMARY KEY,
+        reason text NOT NULL,
+        created_at bigint NOT NULL,
+        until_at bigint
+      );
+      CREATE INDEX suppressions_until ON {s}.suppressions (until_at) WHERE until_at IS NOT NULL;`,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */
