@@ -1,10 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CAMPAIGN_NAME_PATTERN,
-  campaignNameFrom,
-  campaignNameProblem,
-} from './campaign-name.js';
+import { CAMPAIGN_NAME_PATTERN, campaignNameFrom, campaignNameProblem } from './campaign-name.js';
 
 describe('campaign names', () => {
   it('takes letters, digits, _ . - from a letter or digit, up to 100', () => {

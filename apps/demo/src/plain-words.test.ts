@@ -19,7 +19,7 @@ describe('plainWords', () => {
     ['an empty list', z.array(z.string()).min(1), [], 'must list at least one'],
     ['a long list', z.array(z.string()).max(1), ['a', 'b'], 'must be at most 1 item'],
     ['another value', z.enum(['a', 'b']), 'c', 'must be one of "a", "b"'],
-    ['an unknown field', z.strictObject({}), { color: 1 }, 'is not a field here: "color"'],
+    ['an unknown field', z.strictObject({}), { color: 1 }, 'unknown field "color"'],
     ['text in another form', z.string().regex(/^a$/), 'b', 'is not written as expected'],
     ['a step', z.number().multipleOf(5), 7, 'must be a multiple of 5'],
   ])('says %s plainly', (_what, schema, value, message) => {

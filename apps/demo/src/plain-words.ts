@@ -58,9 +58,11 @@ export const plainWords: z.core.$ZodErrorMap = (issue) => {
         ? `must be ${quoted(issue.values)}`
         : `must be one of ${quoted(issue.values)}`;
     case 'unrecognized_keys':
-      return `${issue.keys.length === 1 ? 'is not a field' : 'are not fields'} here: ${quoted(issue.keys)}`;
+      return `unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${quoted(issue.keys)}`;
     case 'invalid_format':
-      return issue.format === 'regex' ? 'is not written as expected' : `must be a valid ${issue.format}`;
+      return issue.format === 'regex'
+        ? 'is not written as expected'
+        : `must be a valid ${issue.format}`;
     default:
       return undefined;
   }
