@@ -284,6 +284,17 @@ describe('POST /api/campaigns (CSV upload)', () => {
     expect((await api(`${app.url}/api/campaigns`)).json.items).toEqual([]);
   });
 
+  it('answers 400 for a list of more numbers than a campaign takes, saying how many', async () => {
+    app = await startTestApp();
+    const many = Array.from({ length: 10_001 }, (_, i) => `+1415555${String(i).padStart(4, '0')}`);
+    const res = await csv(`${app.url}/api/campaigns?name=many`, many.join('\n'));
+    expect(res.status).toBe(400);
+    expect(res.json.error).toEqual({
+      code: 'invalid_csv',
+      message: 'The list has 10,001 numbers; a campaign takes at most 10,000',
+    });
+  });
+
   it('reads a first line that is a number as a number, never as a header', async () => {
     app = await startTestApp();
     const post = (body: string) => csv(`${app!.url}/api/campaigns?name=first`, body);

@@ -341,10 +341,11 @@ export function campaignsRouter(runtime: Runtime): Router {
         throw new ApiError(400, 'invalid_csv', 'The CSV lists no number');
       }
       if (rows.length > MAX_CAMPAIGN_NUMBERS) {
+        const count = (n: number) => n.toLocaleString('en-US');
         throw new ApiError(
           400,
           'invalid_csv',
-          `At most ${MAX_CAMPAIGN_NUMBERS} numbers per campaign`,
+          `The list has ${count(rows.length)} numbers; a campaign takes at most ${count(MAX_CAMPAIGN_NUMBERS)}`,
         );
       }
       const view = await create(rows, {
