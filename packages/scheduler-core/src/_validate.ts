@@ -14,9 +14,12 @@ import type { StoredCallOptions } from './store.js';
 import type { ScheduleInput } from './types.js';
 import { cronOf, DEFAULT_BACKOFF, isTimeZone } from './_time.js';
 
-/** How far in the past `at` may be (clock skew, a slow form). */
+/** How far in the past `at` may be (clock skew, a slow form): 60 s. */
 export const PAST_TOLERANCE_MS = 60_000;
-/** How far ahead `at` may be: a year and a day (a yearly call's next occurrence fits). */
+/**
+ * How far ahead `at` may be: a year and a day (a yearly call's next occurrence fits), so a form
+ * can say it (and check it) before it sends.
+ */
 export const MAX_AHEAD_MS = 366 * 86_400_000;
 /** The shortest gap between two occurrences of a recurrence. */
 export const MIN_RECURRENCE_MS = 60_000;

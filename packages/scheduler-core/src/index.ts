@@ -72,6 +72,7 @@ export type {
 } from './store.js';
 
 export { SCHEDULED_CALL_STATUSES } from './types.js';
+export { MAX_AHEAD_MS, PAST_TOLERANCE_MS } from './_validate.js';
 export type {
   CallRecord,
   CallTimelineEntry,

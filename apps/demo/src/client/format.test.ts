@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatBytes,
+  formatCount,
   formatCountdown,
+  formatDateTime,
+  localTimes,
   cronFor,
   describeCron,
   formatDuration,
@@ -106,5 +110,26 @@ describe('truncate', () => {
   it('cuts inside a word that is too long to wait for, never inside a character', () => {
     expect(truncate('x'.repeat(50), 10)).toBe(`${'x'.repeat(9)}…`);
     expect(truncate('📞'.repeat(12), 5)).toBe('📞📞📞📞…');
+  });
+});
+
+describe('localTimes', () => {
+  it("writes every ISO time of a server's message in the viewer's locale and time zone", () => {
+    const text = 'between 2027-06-02T12:00:00.000Z and 2027-06-03T09:30:00+02:00, not 2027-06-02';
+    expect(localTimes(text)).toBe(
+      `between ${formatDateTime('2027-06-02T12:00:00.000Z', true)} and ` +
+        `${formatDateTime('2027-06-03T07:30:00.000Z', true)}, not 2027-06-02`,
+    );
+    expect(localTimes('no time here')).toBe('no time here');
+  });
+});
+
+describe('formatBytes and formatCount', () => {
+  it('say a limit as a person reads it', () => {
+    expect(formatBytes(1024 * 1024)).toBe('1 MiB');
+    expect(formatBytes(16 * 1024)).toBe('16 KiB');
+    expect(formatBytes(1_258_291)).toBe('1.2 MiB');
+    expect(formatBytes(900)).toBe('900 bytes');
+    expect(formatCount(10_000)).toBe((10_000).toLocaleString());
   });
 });

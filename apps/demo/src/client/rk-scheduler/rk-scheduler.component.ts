@@ -20,7 +20,8 @@ import '../rk-call-timeline/rk-call-timeline.js';
 import { callPurpose, listFilters, rescheduleForm } from './call-parts.js';
 import { orderCalls } from './order.js';
 import '../rk-schedule-form/rk-schedule-form.js';
-import { whenProblem } from '../rk-schedule-form/rk-schedule-form.component.js';
+import { apiLimits } from '../capabilities.js';
+import { whenProblem } from '../rk-schedule-form/when.js';
 import { badge, countByStatus, statusLabel } from '../status.js';
 import type { Page, ScheduledCallJson } from '../types.js';
 import { styles } from './rk-scheduler.styles.js';
@@ -197,7 +198,7 @@ export class RkSchedulerElement extends LitElement {
   private async reschedule(event: SubmitEvent, call: ScheduledCallJson) {
     event.preventDefault();
     const value = this.input(`edit-${call.id}`).value;
-    const problem = whenProblem(value);
+    const problem = whenProblem(value, (await apiLimits(this.base))?.schedule_ahead_ms);
     if (problem) {
       this.editError = problem;
       return;
