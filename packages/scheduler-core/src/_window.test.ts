@@ -158,7 +158,7 @@ describe('resolveWindow', () => {
         code: 'custom',
         path: ['window', 'timezone'],
         message:
-          'no time zone is known for +80012345678, so its calling hours cannot be honoured; give window.fallbackTimezone to call it in that zone',
+          'no time zone is known for +80012345678, so its calling hours cannot be honoured; give the window a fallback time zone (fallbackTimezone) to call it there',
       },
     ]);
   });

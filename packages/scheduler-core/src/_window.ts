@@ -116,7 +116,7 @@ export function resolveWindow(
     issues.push(
       issue(
         `no time zone is known for ${to}, so its calling hours cannot be honoured; ` +
-          'give window.fallbackTimezone to call it in that zone',
+          'give the window a fallback time zone (fallbackTimezone) to call it there',
       ),
     );
     return null;
