@@ -104,7 +104,7 @@ describe("a campaign with calling hours 08:00–21:00 'callee'", () => {
       const window = row.options!.window!;
       expect(window).toEqual({
         ...HOURS,
-        zones: zonesOfNumber(row.to),
+        zones: [...zonesOfNumber(row.to)!],
         zoneSource: 'number',
       } satisfies CallingWindow);
       const opening = windowOpening(window, CREATED)!;
