@@ -29,9 +29,9 @@ export function campaignSource(ctx: SourceContext): ClaimSource {
 }
 
 /**
- * The campaign's claims and turns: outside its window (one zone) nothing is claimed; with a budget, each
- * claim reserves the send slots of what it takes, and a placement that missed its slot takes a
- * fresh one from the campaign row.
+ * The campaign's claims and turns: outside its window (in one named zone) nothing is claimed;
+ * with a budget, each claim reserves the send slots of what it takes, and a placement that
+ * missed its slot takes a fresh one from the campaign row.
  */
 function campaignPacing(ctx: SourceContext): Pacing {
   const { store, id, clock, settings, change } = ctx;
