@@ -31,7 +31,7 @@ export function inCallingWindow(window: CallingWindow, at: number): boolean {
   return zones.length > 0 && zones.every((zone) => inWindow(inZone(window, zone), at));
 }
 
-/** How far ahead {@link windowOpening} looks for a common instant: eight days, a week and a DST change. */
+/** How far ahead {@link windowOpening} looks for a common instant: a week and a day. */
 export const OPENING_HORIZON_MS = 8 * 86_400_000;
 
 /**
