@@ -187,6 +187,21 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     const countdowns = await page.locator('rk-scheduler li.call .countdown').allTextContents();
     expect(countdowns).toHaveLength(2);
     for (const text of countdowns) expect(text).toMatch(/^in (1 day|23 h( \d+ min)?)$/);
+    // Beside each, the callee's local time: both numbers are in New York's zone.
+    const local = await page.evaluate(() =>
+      [...document.querySelector('rk-scheduler')!.shadowRoot!.querySelectorAll('li.call')].map(
+        (li) => {
+          const at = new Date(li.querySelector('time')!.getAttribute('datetime')!);
+          const time = new Intl.DateTimeFormat(undefined, {
+            timeZone: 'America/New_York',
+            timeStyle: 'short',
+          }).format(at);
+          return [li.querySelector('.callee-time')?.textContent, `${time} in New York`];
+        },
+      ),
+    );
+    expect(local).toHaveLength(2);
+    for (const [shown, expected] of local) expect(shown).toBe(expected);
     await page.click('rk-scheduler li.call:first-child button.danger');
     await page.locator('rk-scheduler li.call[data-status="canceled"]').waitFor();
 

@@ -8,6 +8,7 @@ import type {
 } from '@ringkit/dialer';
 import { campaignSettings, type HistoryEntry, type ScheduledCall } from '@ringkit/scheduler-core';
 import { serializeCallOptions } from './call-options.js';
+import { calleeZones, serializeWindow } from './calling-window.js';
 
 // A campaign's view is the package's (`createCampaigns`): the API serializes it as it is.
 export type { CampaignProgress, CampaignStateName, CampaignView } from '@ringkit/dialer';
@@ -57,7 +58,8 @@ export function serializeCall(call: ScheduledCall) {
     recurrence: call.recurrence
       ? { cron: call.recurrence.cron, timezone: call.recurrence.timezone ?? 'UTC' }
       : null,
-    window: call.window,
+    window: serializeWindow(call.window),
+    callee_zones: calleeZones(call.to, call.window),
     metadata: call.metadata,
     ...serializeCallOptions(call.call),
     idempotency_key: call.idempotencyKey,
@@ -153,6 +155,7 @@ export function serializeCampaign(view: CampaignView) {
     calls_per_second: settings.callsPerSecond,
     max_attempts: settings.maxAttempts,
     call_timeout_ms: settings.callTimeoutMs,
+    window: serializeWindow(settings.window),
     created_at: iso(campaign.createdAt),
     updated_at: iso(campaign.updatedAt),
   };

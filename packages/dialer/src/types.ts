@@ -345,7 +345,10 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
    * @default unlimited
    */
   callsPerSecond?: number;
-  /** Hours in which the campaign's calls may be placed, in `window.timezone` (the callees'). */
+  /**
+   * Hours in which the campaign's calls may be placed, in `window.timezone`; with `'callee'`, in
+   * each entry's own number's zones (every one of them, where it has several).
+   */
   window?: CallingWindow;
   /**
    * The wait before attempt `n + 1` (see `maxAttempts`). A retry keeps its place in the list:

@@ -13,6 +13,7 @@ import { ValidationError, type ValidationIssue } from './errors.js';
 import type { StoredCallOptions } from './store.js';
 import type { ScheduleInput } from './types.js';
 import { cronOf, DEFAULT_BACKOFF, isTimeZone } from './_time.js';
+import { CALLEE, resolveWindow } from './_window.js';
 
 /** How far in the past `at` may be (clock skew, a slow form): 60 s. */
 export const PAST_TOLERANCE_MS = 60_000;
@@ -49,16 +50,28 @@ function metadataFits(value: unknown): boolean {
   return Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES;
 }
 
+const windowSchema = strictObject({
+  start: hhmm,
+  end: hhmm,
+  timezone: z
+    .string()
+    .refine((v) => v === CALLEE || isTimeZone(v), `not an IANA time zone or '${CALLEE}'`),
+  fallbackTimezone: timeZone.optional(),
+})
+  .refine((w) => w.start !== w.end, {
+    error: 'a window whose start equals its end is empty; leave the window out for any time',
+  })
+  .refine((w) => w.fallbackTimezone === undefined || w.timezone === CALLEE, {
+    path: ['fallbackTimezone'],
+    error: `only with timezone '${CALLEE}'`,
+  });
+
 const scheduleSchema = strictObject(
   {
     to: z.string({ error: 'a phone number is required' }),
     at: z.union([z.date(), z.string()]).optional(),
     recurrence: strictObject({ cron: z.string().min(1), timezone: timeZone.optional() }).optional(),
-    window: strictObject({ start: hhmm, end: hhmm, timezone: timeZone })
-      .refine((w) => w.start !== w.end, {
-        error: 'a window whose start equals its end is empty; leave the window out for any time',
-      })
-      .optional(),
+    window: windowSchema.optional(),
     maxAttempts: z.number().int().min(1).max(100).optional(),
     retryBackoff: strictObject({
       delayMs: z.number().int().min(0).max(2_147_483_647).optional(),
@@ -260,6 +273,8 @@ export function validateSchedule(
     issues.push(custom(['at'], 'required (unless a recurrence gives the first time)'));
   }
   const { call, cause } = validateCall(data.call, provider, defaultCountry, issues);
+  const window =
+    data.window && to !== '' && at !== null ? resolveWindow(data.window, to, at, issues) : null;
   if (issues.length > 0 || at === null) {
     throw new ValidationError('schedule input', issues, cause === undefined ? {} : { cause });
   }
@@ -278,7 +293,7 @@ export function validateSchedule(
           maxAttempts: data.maxAttempts ?? 1,
           retryBackoff: backoff,
           recurrence,
-          window: data.window ?? null,
+          window,
           metadata: (data.metadata as Record<string, unknown> | undefined) ?? null,
           seriesId: null,
           occurrenceAt: recurrence ? at : null,

@@ -2,6 +2,7 @@ export { createScheduler } from './scheduler.js';
 export type { ListOptions, Scheduler } from './scheduler.js';
 export { createCampaignRunner, openCampaignRunner } from './campaign/runner.js';
 export { supportsCampaigns } from './campaign/options.js';
+export { numberTimeZones } from './_zones.js';
 export { campaignSettings } from './campaign/settings.js';
 export type { CampaignRunner } from './campaign/runner.js';
 export type { CampaignEntryInput, CampaignRunnerOptions } from './campaign/options.js';

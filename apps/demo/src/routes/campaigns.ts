@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { rawBody } from '../body.js';
 import { checkCallFields } from '../call-options.js';
 import { CAMPAIGN_NAME_PATTERN, campaignNameProblem } from '../campaign-name.js';
+import { toCallingWindow, windowBody } from '../calling-window.js';
 import { DEFAULT_CAMPAIGN, type CampaignNumber, type CreateCampaignInput } from '../campaigns.js';
 import { csvLine, CsvSyntaxError, parseCsv } from '../csv.js';
 import { resultColumns, resultLine, send } from './_results-csv.js';
@@ -48,6 +49,7 @@ const numberObject = strictObject(
 const createBody = strictObject(
   {
     ...options,
+    window: windowBody.optional(),
     numbers: z
       .array(
         // An object gets its own errors, not the union's "Invalid input".
@@ -371,6 +373,7 @@ export function campaignsRouter(runtime: Runtime): Router {
         concurrency: body.concurrency,
         callsPerSecond: body.calls_per_second,
         maxAttempts: body.max_attempts,
+        window: body.window && toCallingWindow(body.window),
       });
       created(res, view);
     }),

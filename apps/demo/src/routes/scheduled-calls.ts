@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { callOptionFields, toCallOptions } from '../call-options.js';
+import { timeZoneParam as timezone, toCallingWindow, windowBody } from '../calling-window.js';
 import type { Runtime } from '../runtime.js';
 import { serializeCall } from '../serialize.js';
 import { limitParam, listParam, phoneParam, route } from '../validate.js';
@@ -11,20 +12,6 @@ const isoTime = z.iso.datetime({
   offset: true,
   error: 'must be an ISO 8601 date-time with Z or an offset, e.g. 2030-01-01T09:00:00+01:00',
 });
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
-const timezone = z
-  .string()
-  .min(1)
-  .max(64)
-  .refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be an IANA time zone, e.g. Europe/Paris');
-
 const createBody = strictObject(
   {
     phone_number: phoneParam,
@@ -34,7 +21,7 @@ const createBody = strictObject(
     recurrence: z
       .strictObject({ cron: z.string().min(1).max(120), timezone: timezone.optional() })
       .optional(),
-    window: z.strictObject({ start: hhmm, end: hhmm, timezone }).optional(),
+    window: windowBody.optional(),
     max_attempts: z.int().min(1).max(10).optional(),
     retry_backoff: z
       .strictObject({
@@ -104,7 +91,7 @@ export function scheduledCallsRouter(runtime: Runtime): Router {
           timezone: body.recurrence.timezone ?? body.timezone ?? 'UTC',
         };
       }
-      if (body.window) input.window = body.window;
+      if (body.window) input.window = toCallingWindow(body.window);
       if (body.max_attempts !== undefined) input.maxAttempts = body.max_attempts;
       if (body.retry_backoff) {
         const { delay_ms, factor, max_delay_ms } = body.retry_backoff;

@@ -9,7 +9,10 @@ import { customIssue } from '../_validate.js';
 export interface CampaignSettings {
   /** Placements per second for the whole campaign, across workers; `null` for no bound. */
   callsPerSecond: number | null;
-  /** Hours in which its calls may be placed (in `window.timezone`, usually the callees'). */
+  /**
+   * Hours in which its calls may be placed, in `window.timezone`; with `'callee'`, in each
+   * entry's own zones (resolved per entry when the campaign is created).
+   */
   window: CallingWindow | null;
   /** Attempts per entry (`busy`, `no-answer` and a `failed` the provider reported are retried). */
   maxAttempts: number;
@@ -43,7 +46,14 @@ export function settingsOf(options: {
 
 const settingsSchema = z.object({
   callsPerSecond: z.number().positive().nullable(),
-  window: z.object({ start: z.string(), end: z.string(), timezone: z.string() }).nullable(),
+  window: z
+    .object({
+      start: z.string(),
+      end: z.string(),
+      timezone: z.string(),
+      fallbackTimezone: z.string().optional(),
+    })
+    .nullable(),
   maxAttempts: z.number().int().min(1),
   retryBackoff: z
     .object({ delayMs: z.number(), factor: z.number(), maxDelayMs: z.number() })

@@ -18,7 +18,7 @@ import { createLeaseKeeper, holds } from './_lease.js';
 import type { SchedulerEmitter } from '../events.js';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
-import { inWindow, nextOpening } from '../_time.js';
+import { deferralOf, inCallingWindow } from '../_window.js';
 import { deferredTo, isTerminalStatus, markPlacing, released } from './_transitions.js';
 
 /** What placing needs: the provider, this worker's leases, the outcomes and the follower. */
@@ -88,8 +88,8 @@ export function createPlacer(ctx: PlaceContext) {
       return;
     }
     const window = claim.options?.window;
-    if (window && !inWindow(window, now)) {
-      const opening = nextOpening(window, now);
+    if (window && !inCallingWindow(window, now)) {
+      const opening = deferralOf(window, now);
       const { row, changed } = await mutate(
         claim.id,
         (r) => (held(r, claim) ? deferredTo(r, opening, now) : null),

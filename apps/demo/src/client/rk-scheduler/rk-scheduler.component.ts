@@ -10,6 +10,7 @@ import { TickerController } from '../controllers/ticker.js';
 import { emit, errorDetail } from '../events.js';
 import {
   describeCron,
+  formatCalleeTime,
   formatCountdown,
   formatDateTime,
   formatPhone,
@@ -41,7 +42,8 @@ const changeable = (call: ScheduledCallJson) => call.status === 'scheduled';
  * @fires rk-error - a request failed; `detail: { message, code, status }`
  * @csspart form - the form; `submit` its button
  * @csspart list - the list of calls; `item` each call; `timeline` each timeline; `message` what
- *   a call says (its message, cut to 80 characters) and whether it detects voicemail
+ *   a call says (its message, cut to 80 characters) and whether it detects voicemail;
+ *   `callee-time` the callee's local time at the call's time
  * @csspart counts - the counts by status; `filters` the filters
  * @cssproperty --rk-color-accent - and the other `--rk-*` properties of the shared styles
  */
@@ -251,7 +253,7 @@ export class RkSchedulerElement extends LitElement {
                       >${formatCountdown(Date.parse(call.scheduled_time), Date.now())}</span
                     >`
                 : nothing
-            }${attempts}${call.recurrence ? html` · repeats ${describeCron(call.recurrence.cron)}` : nothing}
+            }${calleeTime(call)}${attempts}${call.recurrence ? html` · repeats ${describeCron(call.recurrence.cron)}` : nothing}
           </p>
           ${badge(call.status)}
           ${
@@ -354,4 +356,17 @@ export class RkSchedulerElement extends LitElement {
       <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
     `;
   }
+}
+
+/**
+ * The callee's local time at the call's time (`part="callee-time"`), in its number's zones (the
+ * range where they differ); nothing where none is known.
+ */
+function calleeTime(call: ScheduledCallJson) {
+  const local = formatCalleeTime(call.scheduled_time, call.callee_zones);
+  if (!local) return nothing;
+  return html` ·
+    <span class="callee-time" part="callee-time" title="The callee's local time"
+      >${local.time} in ${local.places}</span
+    >`;
 }

@@ -29,6 +29,41 @@ export function rowCases(store: () => Store): void {
     expect(await store().get('missing')).toBeNull();
   });
 
+  it("keeps a 'callee' window's zones and their source, and gives them back after a deferral", async () => {
+    const window = {
+      start: '08:00',
+      end: '21:00',
+      timezone: 'callee',
+      fallbackTimezone: 'Europe/Paris',
+      zones: ['America/Adak', 'America/Anchorage'],
+      zoneSource: 'number' as const,
+    };
+    const row = storedCall({
+      id: 'w',
+      to: '+19075550123',
+      options: {
+        maxAttempts: 1,
+        retryBackoff: null,
+        recurrence: null,
+        window,
+        metadata: null,
+        seriesId: null,
+        occurrenceAt: null,
+      },
+    });
+    await store().insert(row);
+    const [claimed] = await store().claimDue(T0, 1, 'worker', T0 + 30_000);
+    expect(claimed?.options?.window).toEqual(window);
+    const deferred = await store().update('w', claimed!.version, {
+      status: 'scheduled',
+      dueAt: T0 + 3_600_000,
+      leaseOwner: null,
+      leaseUntil: null,
+    });
+    expect(deferred.options?.window).toEqual(window);
+    expect((await store().get('w'))?.options?.window).toEqual(window);
+  });
+
   it('refuses a second row with the same id or idempotency key', async () => {
     await store().insert(storedCall({ id: 'a', idempotencyKey: 'k' }));
     await expectRejects(store().insert(storedCall({ id: 'a' })), isConflictError);
