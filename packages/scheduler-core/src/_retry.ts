@@ -14,8 +14,11 @@ import type { AttemptCounts, AttemptOutcome, RetryByOutcome, RetryOutcome } from
 import { timeline } from './_rows.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './_time.js';
 
+/** What counting attempts reads of a timeline's steps (a `ScheduledCall`'s or a stored row's). */
+type Step = Pick<StoredEvent, 'status' | 'attempt' | 'answeredBy'>;
+
 /** A step that ends its attempt. */
-const endsAttempt = (step: StoredEvent) => step.status !== 'scheduled' && isTerminal(step.status);
+const endsAttempt = (step: Step) => step.status !== 'scheduled' && isTerminal(step.status);
 
 /** The outcome of an attempt that ended with `status`, answered by `answeredBy`. */
 export const outcomeOf = (status: CallStatus, answeredBy: AnsweredBy | null): AttemptOutcome =>
@@ -28,7 +31,7 @@ export const outcomeOf = (status: CallStatus, answeredBy: AnsweredBy | null): At
  * `completed` whose first word on who answered was `machine`. A retry canceled before it was
  * sent is no attempt.
  */
-export function attemptOutcomes(steps: readonly StoredEvent[]): Map<number, AttemptOutcome> {
+export function attemptOutcomes(steps: readonly Step[]): Map<number, AttemptOutcome> {
   const sent = new Set<number>();
   const ends = new Map<number, CallStatus>();
   const who = new Map<number, AnsweredBy>();
@@ -47,8 +50,13 @@ export function attemptOutcomes(steps: readonly StoredEvent[]): Map<number, Atte
   return outcomes;
 }
 
-/** How many of a timeline's attempts ended in each outcome. */
-export function countAttempts(steps: readonly StoredEvent[]): AttemptCounts {
+/**
+ * How many of a call's attempts ended in each outcome, from its timeline (`ScheduledCall.events`,
+ * or a stored row's `events`): an attempt `completed` and answered by a machine counts as
+ * `machine`; a retry canceled before it was sent is no attempt. Outcomes with none are left out.
+ * @example countAttempts(call.events) // { busy: 2, 'no-answer': 1, machine: 1 }
+ */
+export function countAttempts(steps: readonly Step[]): AttemptCounts {
   const counts: AttemptCounts = {};
   for (const outcome of attemptOutcomes(steps).values()) {
     counts[outcome] = (counts[outcome] ?? 0) + 1;

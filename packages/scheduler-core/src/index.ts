@@ -56,8 +56,11 @@ export type {
   StoredEvent,
 } from './store.js';
 
+export { countAttempts } from './_retry.js';
 export { SCHEDULED_CALL_STATUSES } from './types.js';
 export type {
+  AttemptCounts,
+  AttemptOutcome,
   CallRecord,
   CallTimelineEntry,
   CallingWindow,
@@ -65,8 +68,11 @@ export type {
   HistoryOutcome,
   Page,
   RecordCallInput,
+  OutcomeRetry,
   Recurrence,
   RetryBackoff,
+  RetryByOutcome,
+  RetryOutcome,
   ScheduleInput,
   ScheduledCall,
   ScheduledCallStatus,

@@ -56,7 +56,7 @@ function setup(
 }
 
 /** Placement times, relative to T0. */
-const times = (provider: { placed: { at: Date }[] }) =>
+const times = (provider: { placed: readonly { at: Date }[] }) =>
   provider.placed.map((p) => p.at.getTime() - T0);
 
 const detect = { machineDetection: 'detect' } as const;
@@ -230,11 +230,14 @@ describe('retry by outcome', () => {
     });
     await clock.advance(1000);
     const at = (ms: number) => new Date(T0 + ms);
-    await scheduler.handleStatus({ callId: 'p0', status: 'answered', at: at(2000) });
+    await scheduler.handleStatus({ callId: 'p0', status: 'answered',
+      providerStatus: 'answered',
+      at: at(2000) });
     await clock.advanceTo(T0 + 3000);
     await scheduler.handleStatus({
       callId: 'p0',
       status: 'completed',
+      providerStatus: 'completed',
       at: at(3000),
       answeredBy: 'machine',
     });
@@ -243,10 +246,13 @@ describe('retry by outcome', () => {
     // A word on who answered that comes after the end is too late to call again.
     await clock.advanceTo(T0 + 63_000);
     expect(times(provider)).toEqual([1000, 63_000]);
-    await scheduler.handleStatus({ callId: 'p1', status: 'completed', at: at(64_000) });
+    await scheduler.handleStatus({ callId: 'p1', status: 'completed',
+      providerStatus: 'completed',
+      at: at(64_000) });
     await scheduler.handleStatus({
       callId: 'p1',
       status: 'completed',
+      providerStatus: 'completed',
       at: at(65_000),
       answeredBy: 'machine',
     });
