@@ -10,7 +10,7 @@ import {
   type CampaignsOptions,
   type DialerNumber,
 } from '@ringkit/dialer';
-import { supportsCampaigns, type Store } from '@ringkit/scheduler-core';
+import { supportsCampaigns, type RetryByOutcome, type Store } from '@ringkit/scheduler-core';
 import type { Logger } from 'pino';
 import type { EventHub } from './event-hub.js';
 import { ApiError } from './http-errors.js';
@@ -30,6 +30,7 @@ export interface CreateCampaignInput {
   concurrency?: number | undefined;
   callsPerSecond?: number | undefined;
   maxAttempts?: number | undefined;
+  retry?: RetryByOutcome | undefined;
 }
 
 export interface CampaignManagerOptions {

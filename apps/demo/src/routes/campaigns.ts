@@ -17,6 +17,7 @@ import { csvLine, CsvSyntaxError, parseCsv } from '../csv.js';
 import { resultColumns, resultLine, send } from './_results-csv.js';
 import { ApiError } from '../http-errors.js';
 import type { Runtime } from '../runtime.js';
+import { retryField, toRetry } from '../retry.js';
 import { serializeCampaign, serializeDialerEntry } from '../serialize.js';
 import { limitParam, route } from '../validate.js';
 
@@ -50,6 +51,8 @@ const numberObject = strictObject(
 const createBody = strictObject(
   {
     ...options,
+    // Each outcome's own delay and cap: in a JSON body only (a CSV upload's options are its query).
+    retry: retryField.optional(),
     numbers: z
       .array(
         // An object gets its own errors, not the union's "Invalid input".
@@ -347,6 +350,7 @@ export function campaignsRouter(runtime: Runtime): Router {
         concurrency: body.concurrency,
         callsPerSecond: body.calls_per_second,
         maxAttempts: body.max_attempts,
+        retry: body.retry && toRetry(body.retry),
       });
       created(res, view);
     }),
