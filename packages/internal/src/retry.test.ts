@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { retrySchema, retrySchemaWith } from './retry.js';
+import type { z } from 'zod';
 
-const messages = (value: unknown, schema = retrySchema) => {
+const messages = (value: unknown, schema: z.ZodType = retrySchema) => {
   const parsed = schema.safeParse(value);
   return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 };
@@ -19,10 +20,19 @@ describe('retrySchema', () => {
   });
 
   it.each([
-    [{ noAnswer: { afterMs: 1, maxAttempts: 2 } }, 'unknown outcome "noAnswer": did you mean "no-answer"?'],
-    [{ voicemail: { afterMs: 1, maxAttempts: 2 } }, 'unknown outcome "voicemail": did you mean "machine"?'],
+    [
+      { noAnswer: { afterMs: 1, maxAttempts: 2 } },
+      'unknown outcome "noAnswer": did you mean "no-answer"?',
+    ],
+    [
+      { voicemail: { afterMs: 1, maxAttempts: 2 } },
+      'unknown outcome "voicemail": did you mean "machine"?',
+    ],
     [{ bussy: { afterMs: 1, maxAttempts: 2 } }, 'unknown outcome "bussy": did you mean "busy"?'],
-    [{ busy: { delayMs: 1, maxAttempts: 2 } }, 'busy: unknown field "delayMs": did you mean "afterMs"?'],
+    [
+      { busy: { delayMs: 1, maxAttempts: 2 } },
+      'busy: unknown field "delayMs": did you mean "afterMs"?',
+    ],
   ])('refuses %j with "did you mean"', (value, message) => {
     expect(messages(value).join('\n')).toContain(message);
   });
@@ -53,6 +63,8 @@ describe('retrySchema', () => {
     expect(messages({ busy: { afterMs: 5, max_attempts: 2 } }, snake).join('\n')).toContain(
       'unknown field "afterMs": did you mean "after_ms"?',
     );
-    expect(messages({ busy: { after_ms: -5, max_attempts: 2 } }, snake)[0]).toMatch(/^busy\.after_ms/);
+    expect(messages({ busy: { after_ms: -5, max_attempts: 2 } }, snake)[0]).toMatch(
+      /^busy\.after_ms/,
+    );
   });
 });

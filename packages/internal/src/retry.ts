@@ -42,7 +42,12 @@ export function retrySchemaWith<A extends string, M extends string>(names: {
       [names.afterMs]: z.number().int().min(0).max(MAX_RETRY_AFTER_MS),
       [names.maxAttempts]: maxAttemptsSchema,
     } as Record<A | M, z.ZodNumber>,
-    { delay: names.afterMs, delayms: names.afterMs, wait: names.afterMs, attempts: names.maxAttempts },
+    {
+      delay: names.afterMs,
+      delayms: names.afterMs,
+      wait: names.afterMs,
+      attempts: names.maxAttempts,
+    },
     'field',
   );
   return strictObject(

@@ -230,9 +230,12 @@ describe('retry by outcome', () => {
     });
     await clock.advance(1000);
     const at = (ms: number) => new Date(T0 + ms);
-    await scheduler.handleStatus({ callId: 'p0', status: 'answered',
+    await scheduler.handleStatus({
+      callId: 'p0',
+      status: 'answered',
       providerStatus: 'answered',
-      at: at(2000) });
+      at: at(2000),
+    });
     await clock.advanceTo(T0 + 3000);
     await scheduler.handleStatus({
       callId: 'p0',
@@ -246,9 +249,12 @@ describe('retry by outcome', () => {
     // A word on who answered that comes after the end is too late to call again.
     await clock.advanceTo(T0 + 63_000);
     expect(times(provider)).toEqual([1000, 63_000]);
-    await scheduler.handleStatus({ callId: 'p1', status: 'completed',
+    await scheduler.handleStatus({
+      callId: 'p1',
+      status: 'completed',
       providerStatus: 'completed',
-      at: at(64_000) });
+      at: at(64_000),
+    });
     await scheduler.handleStatus({
       callId: 'p1',
       status: 'completed',
@@ -309,9 +315,10 @@ describe('retry by outcome', () => {
 describe('retry: what schedule() refuses', () => {
   const refusal = async (input: Partial<ScheduleInput>) => {
     const { scheduler } = setup(['completed']);
-    const error = await scheduler
-      .schedule({ to: BOB, at: new Date(T0 + 1000), ...input })
-      .then(() => null, (e: unknown) => e);
+    const error = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000), ...input }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(isValidationError(error)).toBe(true);
     return (error as { issues: { path: PropertyKey[]; message: string }[] }).issues;
   };
@@ -341,7 +348,7 @@ describe('retry: what schedule() refuses', () => {
       ).toEqual([
         expect.objectContaining({
           path: ['retry', 'machine'],
-          message: expect.stringContaining("retry.machine needs call.machineDetection"),
+          message: expect.stringContaining('retry.machine needs call.machineDetection'),
         }),
       ]);
     },

@@ -116,7 +116,7 @@ describe('a campaign with retries by outcome', () => {
   });
 
   it('refuses an unknown outcome with the one meant', () => {
-    expect(() => setup({ retry: { 'no_answer': { afterMs: 0, maxAttempts: 2 } } })).toThrow(
+    expect(() => setup({ retry: { no_answer: { afterMs: 0, maxAttempts: 2 } } })).toThrow(
       /unknown outcome "no_answer": did you mean "no-answer"\?/,
     );
   });
