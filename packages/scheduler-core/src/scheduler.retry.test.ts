@@ -266,6 +266,40 @@ describe('retry by outcome', () => {
     await scheduler.stop();
   });
 
+  it('hears who answered from a detection event after the answer (Telnyx), then retries at the end', async () => {
+    const clock = createFakeClock(T0);
+    const { scheduler } = setup(['completed'], {
+      clock,
+      provider: { follow: 'webhooks', answeredBy: () => undefined },
+    });
+    await scheduler.start();
+    const { id } = await scheduler.schedule({
+      to: BOB,
+      at: new Date(T0 + 1000),
+      call: detect,
+      retry: { machine: { afterMs: 60_000, maxAttempts: 2 } },
+    });
+    await clock.advance(1000);
+    const step = (status: 'answered' | 'completed', answeredBy?: AnsweredBy) => ({
+      callId: 'p0',
+      status,
+      providerStatus: status,
+      at: new Date(clock.now()),
+      ...(answeredBy ? { answeredBy } : {}),
+    });
+    await scheduler.handleStatus(step('answered'));
+    await clock.advance(2000);
+    // `call.machine.detection.ended`: the same status, now saying who answered.
+    await scheduler.handleStatus(step('answered', 'machine'));
+    expect(await scheduler.get(id)).toMatchObject({ status: 'answered', attempt: 1 });
+    await clock.advance(10_000);
+    await scheduler.handleStatus(step('completed'));
+    const call = await scheduler.get(id);
+    expect(call).toMatchObject({ status: 'scheduled', attempt: 2 });
+    expect(call.dueAt.getTime()).toBe(clock.now() + 60_000);
+    await scheduler.stop();
+  });
+
   it("defers a retry due outside the calling window to the window's next opening", async () => {
     // 20:59:59 in New York (EDT, UTC-4) is 00:59:59Z: busy at 21:00:00, retried 30 min later.
     const start = Date.parse('2026-06-02T00:59:59Z');
