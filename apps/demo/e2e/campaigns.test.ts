@@ -234,6 +234,8 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
       },
       calls_per_second: null,
       max_attempts: 1,
+      retry: null,
+      attempts_by_outcome: { completed: ended },
       call_timeout_ms: 14_400_000,
       window: null,
       created_at: '2026-01-01T00:00:00.000Z',

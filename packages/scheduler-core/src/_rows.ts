@@ -78,6 +78,7 @@ export function toScheduledCall(row: StoredCall): ScheduledCall {
     recurrence: options?.recurrence ?? null,
     window: options?.window ?? null,
     retryBackoff: options?.retryBackoff ?? { ...DEFAULT_BACKOFF },
+    retry: options?.retry ?? null,
     metadata: options?.metadata ?? null,
     call: row.call,
     idempotencyKey: row.idempotencyKey,

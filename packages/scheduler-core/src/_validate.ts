@@ -7,11 +7,12 @@ import {
   type CallProvider,
   type CountryCode,
 } from '@ringkit/call-client';
-import { strictObject } from '@ringkit/internal';
+import { retrySchema, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import type { StoredCallOptions } from './store.js';
-import type { ScheduleInput } from './types.js';
+import type { RetryByOutcome, ScheduleInput } from './types.js';
+import { mostAttempts } from './_retry.js';
 import { cronOf, DEFAULT_BACKOFF, isTimeZone } from './_time.js';
 import { CALLEE, resolveWindow } from './_window.js';
 
@@ -78,6 +79,7 @@ const scheduleSchema = strictObject(
       factor: z.number().min(1).max(100).optional(),
       maxDelayMs: z.number().int().min(0).max(2_147_483_647).optional(),
     }).optional(),
+    retry: retrySchema.optional(),
     metadata: z
       .custom<unknown>((value) => metadataFits(value), {
         error: `metadata may nest at most ${METADATA_MAX_DEPTH} levels and take at most ${METADATA_MAX_BYTES} bytes as JSON`,
@@ -103,6 +105,9 @@ const scheduleSchema = strictObject(
     attempts: 'maxAttempts',
     retries: 'maxAttempts',
     backoff: 'retryBackoff',
+    retryon: 'retry',
+    retryby: 'retry',
+    retrybyoutcome: 'retry',
     idempotency: 'idempotencyKey',
     options: 'call',
     calloptions: 'call',
@@ -275,13 +280,16 @@ export function validateSchedule(
   const { call, cause } = validateCall(data.call, provider, defaultCountry, issues);
   const window =
     data.window && to !== '' && at !== null ? resolveWindow(data.window, to, at, issues) : null;
+  if (data.retry) retryIssues(data.retry, data.retryBackoff !== undefined, call, issues);
   if (issues.length > 0 || at === null) {
     throw new ValidationError('schedule input', issues, cause === undefined ? {} : { cause });
   }
 
   const backoff = data.retryBackoff ? { ...DEFAULT_BACKOFF, ...data.retryBackoff } : null;
+  const retry = data.retry ?? null;
+  const maxAttempts = data.maxAttempts ?? (retry ? mostAttempts(retry) : 1);
   const plain =
-    (data.maxAttempts ?? 1) === 1 && !backoff && !recurrence && !data.window && !data.metadata;
+    maxAttempts === 1 && !backoff && !retry && !recurrence && !data.window && !data.metadata;
   return {
     to,
     at,
@@ -290,8 +298,9 @@ export function validateSchedule(
     options: plain
       ? null
       : {
-          maxAttempts: data.maxAttempts ?? 1,
+          maxAttempts,
           retryBackoff: backoff,
+          ...(retry ? { retry } : {}),
           recurrence,
           window,
           metadata: (data.metadata as Record<string, unknown> | undefined) ?? null,
@@ -299,6 +308,36 @@ export function validateSchedule(
           occurrenceAt: recurrence ? at : null,
         },
   };
+}
+
+/**
+ * The combinations `retry` refuses: `retryBackoff` beside it (each outcome has its own
+ * `afterMs`), and `machine` for a call without machine detection (no attempt would ever be known
+ * to be answered by a machine).
+ */
+function retryIssues(
+  retry: RetryByOutcome,
+  withBackoff: boolean,
+  call: CallOptions | null,
+  issues: ValidationIssue[],
+): void {
+  if (withBackoff) {
+    issues.push(
+      custom(
+        ['retryBackoff'],
+        'retryBackoff applies only without retry: give each outcome of retry its own afterMs',
+      ),
+    );
+  }
+  const detection = call?.machineDetection;
+  if (retry.machine && detection !== 'detect' && detection !== 'detect-beep') {
+    issues.push(
+      custom(
+        ['retry', 'machine'],
+        "retry.machine needs call.machineDetection ('detect' or 'detect-beep'): without it no attempt is known to be answered by a machine",
+      ),
+    );
+  }
 }
 
 /** Validates a `list`/`history` page size. */

@@ -72,9 +72,12 @@ export type {
   SuppressionsQuery,
 } from './store.js';
 
+export { countAttempts } from './_retry.js';
 export { SCHEDULED_CALL_STATUSES } from './types.js';
 export { MAX_AHEAD_MS, PAST_TOLERANCE_MS } from './_validate.js';
 export type {
+  AttemptCounts,
+  AttemptOutcome,
   CallRecord,
   CallTimelineEntry,
   CallingWindow,
@@ -82,8 +85,11 @@ export type {
   HistoryOutcome,
   Page,
   RecordCallInput,
+  OutcomeRetry,
   Recurrence,
   RetryBackoff,
+  RetryByOutcome,
+  RetryOutcome,
   ScheduleInput,
   ScheduledCall,
   ScheduledCallStatus,

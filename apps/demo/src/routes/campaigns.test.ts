@@ -438,6 +438,7 @@ describe('GET /api/campaigns/:id', () => {
       answered_by: null,
       in_doubt: false,
       reason: null,
+      attempts_by_outcome: expect.any(Object),
     });
   });
 

@@ -19,6 +19,7 @@ import { csvLine, CsvSyntaxError, parseCsv } from '../csv.js';
 import { resultColumns, resultLine, send } from './_results-csv.js';
 import { ApiError } from '../http-errors.js';
 import type { Runtime } from '../runtime.js';
+import { retryField, toRetry } from '../retry.js';
 import { serializeCampaign, serializeDialerEntry } from '../serialize.js';
 import { limitParam, route } from '../validate.js';
 
@@ -50,6 +51,8 @@ const createBody = strictObject(
   {
     ...options,
     window: windowBody.optional(),
+    // Each outcome's own delay and cap: in a JSON body only (a CSV upload's options are its query).
+    retry: retryField.optional(),
     numbers: z
       .array(
         // An object gets its own errors, not the union's "Invalid input".
@@ -374,6 +377,7 @@ export function campaignsRouter(runtime: Runtime): Router {
         callsPerSecond: body.calls_per_second,
         maxAttempts: body.max_attempts,
         window: body.window && toCallingWindow(body.window),
+        retry: body.retry && toRetry(body.retry),
       });
       created(res, view);
     }),

@@ -46,6 +46,7 @@ describe('GET /api/dialer', () => {
           answered_by: null,
           in_doubt: false,
           reason: null,
+          attempts_by_outcome: {},
         },
         {
           index: 1,
@@ -59,6 +60,7 @@ describe('GET /api/dialer', () => {
           answered_by: null,
           in_doubt: false,
           reason: null,
+          attempts_by_outcome: {},
         },
         {
           index: 2,
@@ -72,6 +74,7 @@ describe('GET /api/dialer', () => {
           answered_by: null,
           in_doubt: false,
           reason: null,
+          attempts_by_outcome: {},
         },
         {
           index: 3,
@@ -85,6 +88,7 @@ describe('GET /api/dialer', () => {
           answered_by: null,
           in_doubt: false,
           reason: null,
+          attempts_by_outcome: {},
         },
       ],
     });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { callOptionFields, toCallOptions } from '../call-options.js';
 import { timeZoneParam as timezone, toCallingWindow, windowBody } from '../calling-window.js';
 import type { Runtime } from '../runtime.js';
+import { retryField, toRetry } from '../retry.js';
 import { serializeCall } from '../serialize.js';
 import { limitParam, listParam, phoneParam, route } from '../validate.js';
 
@@ -30,6 +31,8 @@ const createBody = strictObject(
         max_delay_ms: z.int().min(0).max(604_800_000).optional(),
       })
       .optional(),
+    // Each outcome's own delay and cap (`retry_backoff` beside it is refused by the scheduler).
+    retry: retryField.optional(),
     // Checked for depth, size and JSON values by the scheduler, which never recurses into it first.
     metadata: z.record(z.string(), z.unknown()).optional(),
     idempotency_key: z.string().min(1).max(200).optional(),
@@ -100,6 +103,7 @@ export function scheduledCallsRouter(runtime: Runtime): Router {
         if (factor !== undefined) input.retryBackoff.factor = factor;
         if (max_delay_ms !== undefined) input.retryBackoff.maxDelayMs = max_delay_ms;
       }
+      if (body.retry) input.retry = toRetry(body.retry);
       if (body.metadata) input.metadata = body.metadata;
       if (body.idempotency_key) input.idempotencyKey = body.idempotency_key;
       const call = toCallOptions(body);

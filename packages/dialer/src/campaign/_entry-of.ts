@@ -4,7 +4,13 @@
  * later, see the same entry.
  */
 import { isTerminal, type AnsweredBy, type CallStatus } from '@ringkit/call-client';
-import type { ScheduledCall, StoredCall, StoredEvent } from '@ringkit/scheduler-core';
+import {
+  countAttempts,
+  type AttemptCounts,
+  type ScheduledCall,
+  type StoredCall,
+  type StoredEvent,
+} from '@ringkit/scheduler-core';
 import type { EntryState } from '../_entry.js';
 import { DialAttemptError, type DialAttemptFailure } from '../errors.js';
 import type { DialerEntryStatus } from '../types.js';
@@ -72,6 +78,8 @@ export interface RowEntry {
   answeredBy: AnsweredBy | null;
   /** Why that attempt ended as it did, as the scheduler says (`placement_failed`, `busy`…). */
   reason: string | null;
+  /** Every attempt that ended, by outcome. */
+  outcomes: AttemptCounts;
 }
 
 /** A step that ends an attempt. */
@@ -121,6 +129,7 @@ export function entryOf(row: RowView): RowEntry {
     answeredAt: own.find((e) => e.status === 'answered')?.at ?? null,
     answeredBy: own.find((e) => e.answeredBy !== undefined)?.answeredBy ?? null,
     reason: attempt === row.attempt || suppressed ? row.reason : (end?.reason ?? null),
+    outcomes: countAttempts(steps),
   };
 }
 
@@ -185,6 +194,7 @@ export function storedEntry(
     answeredAt: view.answeredAt,
     answeredBy: view.answeredBy,
     inDoubt: inDoubtOf(seen, held),
+    outcomes: view.outcomes,
   };
   const error = errorOf(index, view);
   if (error) entry.error = error;

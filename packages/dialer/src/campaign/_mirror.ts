@@ -240,6 +240,7 @@ export class CampaignMirror {
     const moved = doubt !== entry.inDoubt || view.startedAt !== entry.startedAt;
     entry.inDoubt = doubt;
     entry.startedAt = view.startedAt;
+    entry.outcomes = view.outcomes;
     if (view.answeredAt === entry.answeredAt && view.answeredBy === entry.answeredBy) return moved;
     entry.answeredAt = view.answeredAt;
     entry.answeredBy = view.answeredBy;

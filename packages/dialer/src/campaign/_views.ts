@@ -1,4 +1,4 @@
-import type { StoredCampaign } from '@ringkit/scheduler-core';
+import type { AttemptCounts, StoredCampaign } from '@ringkit/scheduler-core';
 import type { DialerEntry, DialerSnapshot } from '../types.js';
 import type { CampaignProgress, CampaignStateName, CampaignView } from './types.js';
 
@@ -29,6 +29,18 @@ export function progressOf(entries: readonly DialerEntry[]): CampaignProgress {
   return progress;
 }
 
+/** The attempts of a campaign's entries by how each ended. */
+export function attemptsOf(entries: readonly DialerEntry[]): AttemptCounts {
+  const total: AttemptCounts = {};
+  for (const entry of entries) {
+    for (const [outcome, n] of Object.entries(entry.outcomes ?? {})) {
+      const key = outcome as keyof AttemptCounts;
+      total[key] = (total[key] ?? 0) + n;
+    }
+  }
+  return total;
+}
+
 /** The campaign's state as a person reads it: stopped wins, then done, then paused. */
 export function stateOf(campaign: StoredCampaign, snapshot: DialerSnapshot): CampaignStateName {
   if (campaign.state === 'stopped' || snapshot.stopped) return 'stopped';
@@ -42,6 +54,7 @@ export function viewOf(campaign: StoredCampaign, snapshot: DialerSnapshot): Camp
     state: stateOf(campaign, snapshot),
     concurrency: snapshot.concurrency,
     progress: progressOf(snapshot.entries),
+    attempts: attemptsOf(snapshot.entries),
   };
 }
 

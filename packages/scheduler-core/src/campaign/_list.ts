@@ -24,8 +24,8 @@ export interface ListContext {
 
 /**
  * The rows of a campaign's list, in order: every entry checked as `schedule()` checks a call,
- * with the campaign's retry settings, and due at once (with a `'callee'` window, at its next
- * opening in the entry's own zones).
+ * with the campaign's retry settings (`retry.machine` needs each entry's `machineDetection`),
+ * and due at once (with a `'callee'` window, at its next opening in the entry's own zones).
  * @throws ValidationError naming the entry (`entries[position]`)
  */
 export function campaignRows(
@@ -67,6 +67,7 @@ function campaignRow(entry: CampaignEntryInput, position: number, ctx: ListConte
         ...(settings.window ? { window: settings.window } : {}),
         maxAttempts: settings.maxAttempts,
         ...(settings.retryBackoff ? { retryBackoff: settings.retryBackoff } : {}),
+        ...(settings.retry ? { retry: settings.retry } : {}),
         ...(entry?.call === undefined ? {} : { call: entry.call }),
       } as Parameters<typeof validateSchedule>[0],
       now,
