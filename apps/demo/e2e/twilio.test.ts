@@ -122,6 +122,12 @@ describe.skipIf(!hasChromium)('the demo on Twilio, in a browser', () => {
 
   it('dials the list on /dialer and shows every entry end', async () => {
     await page.goto(`${server.url}/dialer`);
+    // Twilio speaks: the campaign form says how to give a call something to say, and quote it.
+    await page.locator('rk-campaigns #numbers-hint code').first().waitFor();
+    expect(await page.textContent('rk-campaigns #numbers-hint')).toContain(
+      '+13018040009,"Hello, Ada ""A."" Lovelace"',
+    );
+    expect(await page.textContent('rk-campaigns label[for="file"]')).toContain('(phone[,say])');
     const entries = page.locator('rk-dialer li.entry');
     await entries.first().waitFor();
     expect(await entries.count()).toBe(NUMBERS.length);

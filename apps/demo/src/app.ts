@@ -13,6 +13,7 @@ import { metricsRouter } from './routes/metrics.js';
 import { opsRouter } from './routes/ops.js';
 import { notFoundPage, pagesRouter } from './routes/pages.js';
 import { scheduledCallsRouter } from './routes/scheduled-calls.js';
+import { suppressionsRouter } from './routes/suppressions.js';
 import { telnyxWebhookHandler } from './routes/telnyx-webhooks.js';
 import { twilioVoiceHandler, twilioWebhookHandler } from './routes/twilio-webhooks.js';
 import type { Runtime } from './runtime.js';
@@ -94,6 +95,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   app.use('/api/campaigns', campaignsRouter(runtime));
   app.use('/api/campaigns', campaignEntriesRouter(runtime));
   app.use('/api/calls', callsRouter(runtime));
+  app.use('/api/suppressions', suppressionsRouter(runtime));
   app.use('/api/capabilities', capabilitiesRouter(runtime));
   app.use('/api/events', eventsRouter(runtime));
   app.use('/api/ops', opsRouter(runtime));

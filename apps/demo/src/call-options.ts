@@ -7,6 +7,7 @@ import {
   type CallProvider,
 } from '@ringkit/call-client';
 import { z } from 'zod';
+import { plainWords } from './plain-words.js';
 
 /**
  * The call options `POST /api/scheduled-calls` takes, by their API names: `message` is what the
@@ -66,7 +67,7 @@ export function checkCallFields(
   provider: CallProvider,
   fields: { message?: unknown; machine_detection?: unknown },
 ): { call: CallOptions | undefined; issues: CallFieldIssue[] } {
-  const parsed = callFieldsSchema.safeParse(fields);
+  const parsed = callFieldsSchema.safeParse(fields, { error: plainWords });
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({
       field: String(issue.path[0] ?? ''),

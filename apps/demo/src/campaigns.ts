@@ -10,7 +10,12 @@ import {
   type CampaignsOptions,
   type DialerNumber,
 } from '@ringkit/dialer';
-import { supportsCampaigns, type Store } from '@ringkit/scheduler-core';
+import {
+  supportsCampaigns,
+  type CallingWindow,
+  type RetryByOutcome,
+  type Store,
+} from '@ringkit/scheduler-core';
 import type { Logger } from 'pino';
 import type { EventHub } from './event-hub.js';
 import { ApiError } from './http-errors.js';
@@ -37,6 +42,9 @@ export interface CreateCampaignInput {
   concurrency?: number | undefined;
   callsPerSecond?: number | undefined;
   maxAttempts?: number | undefined;
+  /** Hours in which its calls may be placed (`timezone: 'callee'`: each number's own). */
+  window?: CallingWindow | undefined;
+  retry?: RetryByOutcome | undefined;
 }
 
 export interface CampaignManagerOptions {

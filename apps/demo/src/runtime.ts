@@ -17,9 +17,11 @@ import {
   createScheduler,
   isValidationError,
   type HistoryEntry,
+  createSuppressionList,
   type Page,
   type Scheduler,
   type Store,
+  type SuppressionList,
 } from '@ringkit/scheduler-core';
 import type { Logger } from 'pino';
 import { createCampaignManager, type CampaignManager } from './campaigns.js';
@@ -65,6 +67,11 @@ export interface Runtime {
   /** The campaigns' own store (see the README: never the scheduler's). */
   campaignStore: Store;
   scheduler: Scheduler;
+  /**
+   * The do-not-call list, written to both stores (each store's claims check their own copy):
+   * a scheduled call or a campaign entry whose number is on it ends `suppressed`.
+   */
+  suppressions: SuppressionList;
   /** The configured list: the campaign named `default`. */
   dialer: DialerService;
   /** Every campaign this process works. */
@@ -208,6 +215,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   scheduler.on('scheduled', publishCall);
   scheduler.on('status', publishCall);
   scheduler.on('canceled', publishCall);
+  scheduler.on('suppressed', publishCall);
   scheduler.on('rescheduled', publishCall);
   // These come after the attempt's call record was saved.
   const publishHistory = ({ call }: { call: Parameters<typeof serializeCall>[0] }) =>
@@ -352,6 +360,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     store,
     campaignStore,
     scheduler,
+    suppressions: createSuppressionList({
+      store: campaignStore === store ? store : [store, campaignStore],
+    }),
     dialer,
     campaigns,
     campaignProvider: dialerProvider,

@@ -143,7 +143,7 @@ export function cors(config: Config): RequestHandler {
 }
 
 /** The one mutating route that also takes `text/csv`: a campaign's list, uploaded as a file. */
-const CSV_ROUTE = /^\/campaigns\/?$/;
+const CSV_ROUTE = /^\/(campaigns|suppressions\/import)\/?$/;
 
 /**
  * Mutating API routes take JSON only (`415` otherwise), and `POST /api/campaigns` a CSV upload

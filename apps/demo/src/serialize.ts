@@ -6,8 +6,15 @@ import type {
   DialerSnapshot,
   DialerStatusEvent,
 } from '@ringkit/dialer';
-import { campaignSettings, type HistoryEntry, type ScheduledCall } from '@ringkit/scheduler-core';
+import {
+  campaignSettings,
+  countAttempts,
+  type HistoryEntry,
+  type ScheduledCall,
+} from '@ringkit/scheduler-core';
 import { serializeCallOptions } from './call-options.js';
+import { calleeZones, serializeWindow } from './calling-window.js';
+import { serializeAttemptCounts, serializeRetry } from './retry.js';
 
 // A campaign's view is the package's (`createCampaigns`): the API serializes it as it is.
 export type { CampaignProgress, CampaignStateName, CampaignView } from '@ringkit/dialer';
@@ -51,13 +58,17 @@ export function serializeCall(call: ScheduledCall) {
     updated_at: iso(call.updatedAt),
     attempt: call.attempt,
     max_attempts: call.maxAttempts,
+    retry: serializeRetry(call.retry),
     attempts: attemptsOf(call),
+    /** How its attempts ended, by outcome (`{ busy: 2, machine: 1 }`). */
+    attempts_by_outcome: serializeAttemptCounts(countAttempts(call.events)),
     provider_call_id: call.providerCallId,
     reason: call.reason,
     recurrence: call.recurrence
       ? { cron: call.recurrence.cron, timezone: call.recurrence.timezone ?? 'UTC' }
       : null,
-    window: call.window,
+    window: serializeWindow(call.window),
+    callee_zones: calleeZones(call.to, call.window),
     metadata: call.metadata,
     ...serializeCallOptions(call.call),
     idempotency_key: call.idempotencyKey,
@@ -68,6 +79,8 @@ export function serializeCall(call: ScheduledCall) {
       attempt: step.attempt,
       provider_status: step.providerStatus ?? null,
       reason: step.reason ?? null,
+      // A `suppressed` step's do-not-call entry reason.
+      ...(step.note === undefined ? {} : { note: step.note }),
     })),
     version: call.version,
   };
@@ -107,6 +120,7 @@ export function serializeDialerEntry(entry: DialerEntry) {
     answered_by: entry.answeredBy,
     in_doubt: entry.inDoubt,
     reason: entry.error?.reason ?? null,
+    attempts_by_outcome: serializeAttemptCounts(entry.outcomes),
   };
 }
 
@@ -150,7 +164,11 @@ export function serializeCampaign(view: CampaignView) {
     progress: view.progress,
     calls_per_second: settings.callsPerSecond,
     max_attempts: settings.maxAttempts,
+    retry: serializeRetry(settings.retry),
+    /** Its entries' attempts by how each ended (`{ busy: 2, 'no-answer': 1, machine: 1 }`). */
+    attempts_by_outcome: serializeAttemptCounts(view.attempts),
     call_timeout_ms: settings.callTimeoutMs,
+    window: serializeWindow(settings.window),
     created_at: iso(campaign.createdAt),
     updated_at: iso(campaign.updatedAt),
     /** When it was archived (`POST /api/campaigns/:id/archive`); `null` when it is not. */

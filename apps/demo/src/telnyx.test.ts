@@ -7,6 +7,7 @@
 import { TELNYX_TEST_CREDENTIALS, type SimulatorKnobs } from '@ringkit/simulator';
 import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { API_LIMITS } from './routes/capabilities.js';
 import { CALL_PROVIDER_OPTIONS, loadConfig } from './config.js';
 import type { OpsSample } from './ops.js';
 import { startServer } from './server.js';
@@ -55,6 +56,7 @@ describe('the demo on Telnyx', () => {
     expect(res.json).toEqual({
       provider: 'telnyx',
       call_options: ['message', 'machine_detection'],
+      limits: API_LIMITS,
     });
     expect(app.server.runtime.callOptions).toEqual(CALL_PROVIDER_OPTIONS.telnyx);
   });

@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isValidPhoneNumber } from '@ringkit/call-client';
 import { z } from 'zod';
 import { ApiError } from './http-errors.js';
+import { plainWords } from './plain-words.js';
 
 /** What a route takes; each part left out must be empty (no query string, no body). */
 export interface RouteSchemas {
@@ -27,7 +28,7 @@ const noBody = z.union([z.undefined(), z.strictObject({})]);
 /**
  * A route: parses params, query and body with zod, puts the result on `res.locals.input` (never
  * back on `req`), then runs `handler` with it. Unknown query parameters and body fields are
- * refused with a 400 that lists every issue.
+ * refused with a 400 that lists every issue, each in plain words ({@link plainWords}).
  */
 export function route<S extends RouteSchemas>(
   schemas: S,
@@ -36,7 +37,7 @@ export function route<S extends RouteSchemas>(
   const parse: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
     const issues: { in: string; path: (string | number)[]; code: string; message: string }[] = [];
     const check = (where: 'params' | 'query' | 'body', schema: z.ZodType, value: unknown) => {
-      const result = schema.safeParse(value);
+      const result = schema.safeParse(value, { error: plainWords });
       if (result.success) return result.data;
       for (const issue of result.error.issues) {
         issues.push({

@@ -2,7 +2,9 @@
  * The one call lifecycle every ringkit package speaks.
  *
  * `queued` (accepted by us, not yet sent) → `initiated` (the provider accepted it) → `ringing` →
- * `answered` → one terminal status: `completed`, `busy`, `no-answer`, `failed` or `canceled`.
+ * `answered` → one terminal status: `completed`, `busy`, `no-answer`, `failed` or `canceled`; or,
+ * for a call never sent because its number is on a do-not-call list, `suppressed` (a scheduler's
+ * word: no provider reports it).
  */
 export const CALL_STATUSES = [
   'queued',
@@ -14,13 +16,21 @@ export const CALL_STATUSES = [
   'no-answer',
   'failed',
   'canceled',
+  'suppressed',
 ] as const;
 
 /** One status of the lifecycle: a word of {@link CALL_STATUSES}. */
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 /** The statuses a call ends in, never left once reached. */
-export const TERMINAL_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
+export const TERMINAL_STATUSES = [
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+  'suppressed',
+] as const;
 
 /** One of the {@link TERMINAL_STATUSES}. */
 export type TerminalCallStatus = (typeof TERMINAL_STATUSES)[number];
@@ -41,6 +51,7 @@ const RANKS: Readonly<Record<CallStatus, number>> = {
   'no-answer': 4,
   failed: 4,
   canceled: 4,
+  suppressed: 4,
 };
 
 /** The position of a status in the lifecycle; every terminal status shares the highest rank. */

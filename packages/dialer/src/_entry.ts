@@ -41,9 +41,10 @@ export type EntryState = Omit<DialerEntry, 'startedAt' | 'endedAt' | 'answeredAt
 
 /** The {@link DialerEntry} users see of `state`: a copy, its times as `Date`s. */
 export function entryView(state: EntryState): DialerEntry {
-  const { startedAt, endedAt, answeredAt, ...rest } = state;
+  const { startedAt, endedAt, answeredAt, outcomes, ...rest } = state;
   return {
     ...rest,
+    ...(outcomes === undefined ? {} : { outcomes: { ...outcomes } }),
     startedAt: toDate(startedAt),
     endedAt: toDate(endedAt),
     answeredAt: toDate(answeredAt),
@@ -131,6 +132,7 @@ export function emptyCounts(idle: number): DialerCounts {
     'no-answer': 0,
     failed: 0,
     canceled: 0,
+    suppressed: 0,
   };
 }
 

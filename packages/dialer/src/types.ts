@@ -8,7 +8,13 @@ import type {
   PlacementOutcome,
   TerminalCallStatus,
 } from '@ringkit/call-client';
-import type { CallingWindow, RetryBackoff, Store } from '@ringkit/scheduler-core';
+import type {
+  AttemptCounts,
+  CallingWindow,
+  RetryBackoff,
+  RetryByOutcome,
+  Store,
+} from '@ringkit/scheduler-core';
 import type { Emitter } from 'mitt';
 import type { TraceIds, TracerLike } from '@ringkit/internal';
 import type { DialAttemptError } from './errors.js';
@@ -147,6 +153,12 @@ export interface DialerEntry {
   inDoubt: boolean;
   /** Why the latest attempt failed, when it failed without the provider saying so. */
   error?: DialAttemptError;
+  /**
+   * The entry's attempts by how each ended (`{ busy: 2, machine: 1 }`; an attempt `completed`
+   * and answered by a machine is `machine`), read from its row's timeline: in a durable
+   * campaign's entries only (see `retry`).
+   */
+  outcomes?: AttemptCounts;
 }
 
 /** A copy of the dialer's state; changing it changes nothing. */
@@ -345,7 +357,10 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
    * @default unlimited
    */
   callsPerSecond?: number;
-  /** Hours in which the campaign's calls may be placed, in `window.timezone` (the callees'). */
+  /**
+   * Hours in which the campaign's calls may be placed, in `window.timezone`; with `'callee'`, in
+   * each entry's own number's zones (every one of them, where it has several).
+   */
   window?: CallingWindow;
   /**
    * The wait before attempt `n + 1` (see `maxAttempts`). A retry keeps its place in the list:
@@ -353,6 +368,16 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
    * @default { delayMs: 0 }: at once
    */
   retryBackoff?: RetryBackoff;
+  /**
+   * Retries by outcome, each with its own delay and cap (scheduler-core's `retry`), stored with
+   * the campaign: `{ busy: { afterMs, maxAttempts }, 'no-answer': {…}, failed: {…}, machine: {…} }`.
+   * An outcome not listed is not retried; `maxAttempts`, if given, still bounds all attempts;
+   * `retryBackoff` beside it is refused. `machine` (answered by a machine) needs every entry's
+   * `call.machineDetection`. A wait of 0 dials the entry again ahead of the entries after it; a
+   * longer one lets them be dialed meanwhile. The calling window applies to every retry.
+   * @example retry: { busy: { afterMs: 300_000, maxAttempts: 3 }, 'no-answer': { afterMs: 3_600_000, maxAttempts: 2 } }
+   */
+  retry?: RetryByOutcome;
   /** This process's name in the store's leases. @default `${hostname}:${pid}:${random}` */
   workerId?: string;
   /** How long a claim holds an entry, renewed while it is placed. @default 30000 */

@@ -9,7 +9,8 @@ export const RETENTION_LEASE = 'retention';
 /**
  * The retention of a scheduler (`retention` option): every `intervalMs`, a pass takes the
  * store's `retention` lease and, while it holds it, deletes finished calls and call records past
- * their age in batches of `batchSize`, one short transaction each, letting other work run
+ * their age, and do-not-call entries whose `until` has passed, in batches of `batchSize`, one
+ * short transaction each, letting other work run
  * between two batches. Workers sharing a store take turns through the lease: one deletes, the
  * others skip their pass. A store error ends the pass (reported as an `error` event, then what
  * the pass deleted before it as `pruned`); the next pass tries again.
@@ -27,6 +28,7 @@ export function createRetention(options: {
   const deleteFinished = store.deleteFinished!.bind(store);
   const deleteCallRecords = store.deleteCallRecords!.bind(store);
   const acquireLease = store.acquireLease!.bind(store);
+  const pruneSuppressions = store.pruneSuppressions?.bind(store);
   let running = false;
   let timer: unknown = null;
   let pass: Promise<void> | null = null;
@@ -61,7 +63,7 @@ export function createRetention(options: {
    * too: the batches before the error were committed.
    */
   async function runPass(): Promise<void> {
-    const pruned = { calls: 0, records: 0 };
+    const pruned = { calls: 0, records: 0, suppressions: 0 };
     try {
       // Each batch takes (or renews) the lease first: a worker that does not hold it stops there.
       if (
@@ -70,13 +72,20 @@ export function createRetention(options: {
       ) {
         return;
       }
-      if (retention.historyAfterMs !== null) {
-        await drain(retention.historyAfterMs, deleteCallRecords, (n) => (pruned.records += n));
+      if (
+        retention.historyAfterMs !== null &&
+        !(await drain(retention.historyAfterMs, deleteCallRecords, (n) => (pruned.records += n)))
+      ) {
+        return;
       }
+      // The do-not-call list's own rule: an entry whose `until` has passed stops nothing more.
+      if (pruneSuppressions) await drain(0, pruneSuppressions, (n) => (pruned.suppressions += n));
     } catch (error) {
       emitter.emit('error', { error, source: 'store' });
     } finally {
-      if (pruned.calls > 0 || pruned.records > 0) emitter.emit('pruned', pruned);
+      if (pruned.calls > 0 || pruned.records > 0 || pruned.suppressions > 0) {
+        emitter.emit('pruned', pruned);
+      }
     }
   }
 

@@ -51,6 +51,7 @@ export function withEvent(row: StoredCall, event: StoredEvent): StoredEvent[] {
   if (event.providerStatus !== undefined) entry.providerStatus = event.providerStatus;
   if (event.reason !== undefined) entry.reason = event.reason;
   if (event.providerCallId !== undefined) entry.providerCallId = event.providerCallId;
+  if (event.note !== undefined) entry.note = event.note;
   if (event.answeredBy !== undefined && !saysWhoAnswered(steps, event.attempt)) {
     entry.answeredBy = event.answeredBy;
   }
@@ -77,6 +78,7 @@ export function toScheduledCall(row: StoredCall): ScheduledCall {
     recurrence: options?.recurrence ?? null,
     window: options?.window ?? null,
     retryBackoff: options?.retryBackoff ?? { ...DEFAULT_BACKOFF },
+    retry: options?.retry ?? null,
     metadata: options?.metadata ?? null,
     call: row.call,
     idempotencyKey: row.idempotencyKey,

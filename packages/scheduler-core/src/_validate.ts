@@ -7,16 +7,21 @@ import {
   type CallProvider,
   type CountryCode,
 } from '@ringkit/call-client';
-import { strictObject } from '@ringkit/internal';
+import { retrySchema, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import type { StoredCallOptions } from './store.js';
-import type { ScheduleInput } from './types.js';
+import type { RetryByOutcome, ScheduleInput } from './types.js';
+import { mostAttempts } from './_retry.js';
 import { cronOf, DEFAULT_BACKOFF, isTimeZone } from './_time.js';
+import { CALLEE, resolveWindow } from './_window.js';
 
-/** How far in the past `at` may be (clock skew, a slow form). */
+/** How far in the past `at` may be (clock skew, a slow form): 60 s. */
 export const PAST_TOLERANCE_MS = 60_000;
-/** How far ahead `at` may be: a year and a day (a yearly call's next occurrence fits). */
+/**
+ * How far ahead `at` may be: a year and a day (a yearly call's next occurrence fits), so a form
+ * can say it (and check it) before it sends.
+ */
 export const MAX_AHEAD_MS = 366 * 86_400_000;
 /** The shortest gap between two occurrences of a recurrence. */
 export const MIN_RECURRENCE_MS = 60_000;
@@ -46,22 +51,35 @@ function metadataFits(value: unknown): boolean {
   return Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES;
 }
 
+const windowSchema = strictObject({
+  start: hhmm,
+  end: hhmm,
+  timezone: z
+    .string()
+    .refine((v) => v === CALLEE || isTimeZone(v), `not an IANA time zone or '${CALLEE}'`),
+  fallbackTimezone: timeZone.optional(),
+})
+  .refine((w) => w.start !== w.end, {
+    error: 'a window whose start equals its end is empty; leave the window out for any time',
+  })
+  .refine((w) => w.fallbackTimezone === undefined || w.timezone === CALLEE, {
+    path: ['fallbackTimezone'],
+    error: `only with timezone '${CALLEE}'`,
+  });
+
 const scheduleSchema = strictObject(
   {
     to: z.string({ error: 'a phone number is required' }),
     at: z.union([z.date(), z.string()]).optional(),
     recurrence: strictObject({ cron: z.string().min(1), timezone: timeZone.optional() }).optional(),
-    window: strictObject({ start: hhmm, end: hhmm, timezone: timeZone })
-      .refine((w) => w.start !== w.end, {
-        error: 'a window whose start equals its end is empty; leave the window out for any time',
-      })
-      .optional(),
+    window: windowSchema.optional(),
     maxAttempts: z.number().int().min(1).max(100).optional(),
     retryBackoff: strictObject({
       delayMs: z.number().int().min(0).max(2_147_483_647).optional(),
       factor: z.number().min(1).max(100).optional(),
       maxDelayMs: z.number().int().min(0).max(2_147_483_647).optional(),
     }).optional(),
+    retry: retrySchema.optional(),
     metadata: z
       .custom<unknown>((value) => metadataFits(value), {
         error: `metadata may nest at most ${METADATA_MAX_DEPTH} levels and take at most ${METADATA_MAX_BYTES} bytes as JSON`,
@@ -87,6 +105,9 @@ const scheduleSchema = strictObject(
     attempts: 'maxAttempts',
     retries: 'maxAttempts',
     backoff: 'retryBackoff',
+    retryon: 'retry',
+    retryby: 'retry',
+    retrybyoutcome: 'retry',
     idempotency: 'idempotencyKey',
     options: 'call',
     calloptions: 'call',
@@ -94,11 +115,11 @@ const scheduleSchema = strictObject(
   'field',
 );
 
-function custom(path: PropertyKey[], message: string): ValidationIssue {
+export function custom(path: PropertyKey[], message: string): ValidationIssue {
   return { code: 'custom', path, message };
 }
 
-function zodIssues(error: z.ZodError): ValidationIssue[] {
+export function zodIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((i) => ({ code: i.code, path: [...i.path], message: i.message }));
 }
 
@@ -257,13 +278,18 @@ export function validateSchedule(
     issues.push(custom(['at'], 'required (unless a recurrence gives the first time)'));
   }
   const { call, cause } = validateCall(data.call, provider, defaultCountry, issues);
+  const window =
+    data.window && to !== '' && at !== null ? resolveWindow(data.window, to, at, issues) : null;
+  if (data.retry) retryIssues(data.retry, data.retryBackoff !== undefined, call, issues);
   if (issues.length > 0 || at === null) {
     throw new ValidationError('schedule input', issues, cause === undefined ? {} : { cause });
   }
 
   const backoff = data.retryBackoff ? { ...DEFAULT_BACKOFF, ...data.retryBackoff } : null;
+  const retry = data.retry ?? null;
+  const maxAttempts = data.maxAttempts ?? (retry ? mostAttempts(retry) : 1);
   const plain =
-    (data.maxAttempts ?? 1) === 1 && !backoff && !recurrence && !data.window && !data.metadata;
+    maxAttempts === 1 && !backoff && !retry && !recurrence && !data.window && !data.metadata;
   return {
     to,
     at,
@@ -272,15 +298,46 @@ export function validateSchedule(
     options: plain
       ? null
       : {
-          maxAttempts: data.maxAttempts ?? 1,
+          maxAttempts,
           retryBackoff: backoff,
+          ...(retry ? { retry } : {}),
           recurrence,
-          window: data.window ?? null,
+          window,
           metadata: (data.metadata as Record<string, unknown> | undefined) ?? null,
           seriesId: null,
           occurrenceAt: recurrence ? at : null,
         },
   };
+}
+
+/**
+ * The combinations `retry` refuses: `retryBackoff` beside it (each outcome has its own
+ * `afterMs`), and `machine` for a call without machine detection (no attempt would ever be known
+ * to be answered by a machine).
+ */
+function retryIssues(
+  retry: RetryByOutcome,
+  withBackoff: boolean,
+  call: CallOptions | null,
+  issues: ValidationIssue[],
+): void {
+  if (withBackoff) {
+    issues.push(
+      custom(
+        ['retryBackoff'],
+        'retryBackoff applies only without retry: give each outcome of retry its own afterMs',
+      ),
+    );
+  }
+  const detection = call?.machineDetection;
+  if (retry.machine && detection !== 'detect' && detection !== 'detect-beep') {
+    issues.push(
+      custom(
+        ['retry', 'machine'],
+        "retry.machine needs call.machineDetection ('detect' or 'detect-beep'): without it no attempt is known to be answered by a machine",
+      ),
+    );
+  }
 }
 
 /** Validates a `list`/`history` page size. */

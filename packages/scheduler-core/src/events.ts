@@ -31,13 +31,18 @@ export type SchedulerEvents = {
   failed: { call: ScheduledCall; reason: string; error?: unknown };
   /** The call was canceled: before it was placed, hung up by `cancel()`, or by the provider. */
   canceled: { call: ScheduledCall };
+  /**
+   * The call came due with its number on the do-not-call list: it ended `suppressed` and nothing
+   * was sent. `reason` is the list entry's own.
+   */
+  suppressed: { call: ScheduledCall; reason: string };
   /** `reschedule()` moved a call not yet placed to `call.dueAt` (from `previousDueAt`). */
   rescheduled: { call: ScheduledCall; previousDueAt: Date };
   /**
    * A retention pass deleted finished calls (`calls`) and call records (`records`) past their
    * age (`retention` option). Only from the worker that held the retention lease.
    */
-  pruned: { calls: number; records: number };
+  pruned: { calls: number; records: number; suppressions: number };
   /** A listener threw, the store failed, or following a call failed. */
   error: { error: unknown; source: 'listener' | 'store' | 'provider' | 'watch'; callId?: string };
 };

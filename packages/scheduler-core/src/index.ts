@@ -2,11 +2,21 @@ export { createScheduler } from './scheduler.js';
 export type { ListOptions, Scheduler } from './scheduler.js';
 export { createCampaignRunner, openCampaignRunner } from './campaign/runner.js';
 export { supportsCampaigns } from './campaign/options.js';
+export { numberTimeZones } from './_zones.js';
 export { campaignSettings } from './campaign/settings.js';
 export type { CampaignRunner } from './campaign/runner.js';
 export type { CampaignEntryInput, CampaignRunnerOptions } from './campaign/options.js';
 export type { CampaignSettings } from './campaign/settings.js';
 export type { RetentionOptions, SchedulerOptions } from './options.js';
+export { createSuppressionList } from './suppressions.js';
+export type {
+  Suppression,
+  SuppressionImport,
+  SuppressionList,
+  SuppressionListOptions,
+  SuppressionPage,
+  SuppressOptions,
+} from './suppressions.js';
 
 export type { PlacementEvent, SchedulerEvents } from './events.js';
 export type { TraceIds, TracerLike } from '@ringkit/internal';
@@ -31,6 +41,10 @@ export {
   encodeCursor,
   FINISHED_STATUSES,
   LIVE_STATUSES,
+  SUPPRESSED,
+  suppressedPatch,
+  suppresses,
+  suppressible,
   wakeTime,
 } from './store.js';
 export type {
@@ -54,10 +68,16 @@ export type {
   StoredCampaign,
   StoredCampaignPatch,
   StoredEvent,
+  StoredSuppression,
+  SuppressionsQuery,
 } from './store.js';
 
+export { countAttempts } from './_retry.js';
 export { SCHEDULED_CALL_STATUSES } from './types.js';
+export { MAX_AHEAD_MS, PAST_TOLERANCE_MS } from './_validate.js';
 export type {
+  AttemptCounts,
+  AttemptOutcome,
   CallRecord,
   CallTimelineEntry,
   CallingWindow,
@@ -65,8 +85,11 @@ export type {
   HistoryOutcome,
   Page,
   RecordCallInput,
+  OutcomeRetry,
   Recurrence,
   RetryBackoff,
+  RetryByOutcome,
+  RetryOutcome,
   ScheduleInput,
   ScheduledCall,
   ScheduledCallStatus,

@@ -7,6 +7,7 @@ import { createFakeProvider } from '@ringkit/simulator';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import type { ScheduleInput } from './types.js';
+import { MAX_AHEAD_MS, PAST_TOLERANCE_MS } from './index.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ok: ScheduleInput = { to: '+14155552671', at: new Date(T0 + 60_000) };
@@ -100,6 +101,24 @@ describe('schedule() input validation', () => {
     );
     const call = await scheduler.schedule({ ...ok, at: '2026-06-01T09:00:00-04:00' });
     expect(call.dueAt.toISOString()).toBe('2026-06-01T13:00:00.000Z');
+  });
+
+  it('takes a time up to MAX_AHEAD_MS ahead and PAST_TOLERANCE_MS behind, and no further', async () => {
+    const clock = createFakeClock(T0);
+    const scheduler = createScheduler({
+      store: createMemoryStore(),
+      clock,
+      provider: createFakeProvider({ clock }),
+      callerId: '+14155550100',
+    });
+    const at = (ms: number) => scheduler.schedule({ ...ok, at: new Date(T0 + ms) });
+    expect(MAX_AHEAD_MS).toBe(366 * 86_400_000);
+    expect((await at(MAX_AHEAD_MS)).status).toBe('scheduled');
+    expect((await at(-PAST_TOLERANCE_MS)).status).toBe('scheduled');
+    const ahead = await at(MAX_AHEAD_MS + 1).catch((e: unknown) => e);
+    expect((ahead as ValidationError).issues[0]?.message).toMatch(/more than a year ahead$/);
+    const behind = await at(-PAST_TOLERANCE_MS - 1).catch((e: unknown) => e);
+    expect(isValidationError(behind)).toBe(true);
   });
 
   it('carries zod issues for bad scheduler options', () => {

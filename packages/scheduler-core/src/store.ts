@@ -15,6 +15,7 @@ import type {
   StoredCampaignPatch,
 } from './store/_stored-campaign.js';
 import { IN_FLIGHT_STATUSES } from './store/_statuses.js';
+import type { StoredSuppression, SuppressionsQuery } from './store/_suppression.js';
 
 export { decodeCursor, encodeCursor } from './store/_pages.js';
 export type { StoreListQuery, StorePage } from './store/_pages.js';
@@ -42,6 +43,8 @@ export type {
   StoredCampaignPatch,
 } from './store/_stored-campaign.js';
 export { fullRecord } from './store/_stored-record.js';
+export { SUPPRESSED, suppressedPatch, suppresses, suppressible } from './store/_suppression.js';
+export type { StoredSuppression, SuppressionsQuery } from './store/_suppression.js';
 export type { CallRecordMerge, StoredCallRecord } from './store/_stored-record.js';
 
 /** What a store can do beyond the required interface. */
@@ -59,6 +62,12 @@ export interface StoreCapabilities {
  * The "wake time" of a row is `dueAt` when it is `scheduled`, `leaseUntil` when it is `queued` or
  * in flight (`initiated`, `ringing`, `answered`: the follow lease of the worker that polls it), and
  * none otherwise: `claimDue` takes rows whose wake time has come, `nextDueAt` is the earliest.
+ *
+ * **The do-not-call list.** A store with the suppression methods (`suppress`…) checks every
+ * claim against it, in the claim's own transaction: a row not sent yet (`suppressible`) whose
+ * number is suppressed at the claim's `now` (`suppresses`) is not leased but ends `suppressed`
+ * (`suppressedPatch`, version bumped) and is handed out with the claimed rows, for the claimant
+ * to announce. So no worker places a number suppressed before its claim, whatever it read before.
  */
 export interface Store {
   readonly name: string;
@@ -241,6 +250,19 @@ export interface Store {
   listCampaignCalls?(id: string, query: CampaignCallsQuery): Promise<StoredCall[]>;
   /** How many rows of the campaign are in each status (statuses with none may be left out). */
   countCampaign?(id: string): Promise<Record<string, number>>;
+  /**
+   * Optional, with the other suppression methods (the three built-in stores have them): puts
+   * numbers on the do-not-call list, or replaces their entries, all in one transaction.
+   */
+  suppress?(entries: StoredSuppression[]): Promise<void>;
+  /** Takes a number off the list; `true` when it was on it. */
+  unsuppress?(phone: string): Promise<boolean>;
+  /** The number's entry (whether or not its `until` has passed), or `null`. */
+  getSuppression?(phone: string): Promise<StoredSuppression | null>;
+  /** Entries in code-point order of `phone`, after `afterPhone`, one page at a time. */
+  listSuppressions?(query: SuppressionsQuery): Promise<StoredSuppression[]>;
+  /** Deletes up to `limit` entries whose `until` is at or before `before`; resolves to how many. */
+  pruneSuppressions?(before: number, limit: number): Promise<number>;
   close(): Promise<void>;
 }
 

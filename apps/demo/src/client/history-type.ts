@@ -14,6 +14,7 @@ export const OUTCOME_WORDS = {
   'no-answer': 'No answer',
   failed: 'Failed',
   canceled: 'Canceled',
+  suppressed: 'Do not call',
   'in-progress': 'In progress',
   unknown: 'Outcome unknown',
 } as const;

@@ -165,6 +165,9 @@ export const shared = css`
   .badge[data-status='canceled'] {
     --c: var(--rk-status-canceled, #59636e);
   }
+  .badge[data-status='suppressed'] {
+    --c: var(--rk-status-suppressed, #6639ba);
+  }
   @media (prefers-reduced-motion: no-preference) {
     .badge[data-status='ringing']::before,
     .badge[data-status='dialing']::before {

@@ -63,7 +63,17 @@ export interface OpsJson {
   samples: OpsSampleJson[];
 }
 
-/** `GET /api/capabilities`: the call options (`message`, `machine_detection`) the provider honours. */
-export type CapabilitiesJson = Omit<ReturnType<typeof serializeCapabilities>, 'call_options'> & {
+/** The limits of the routes a form shows (`limits` of `GET /api/capabilities`). */
+export type ApiLimitsJson = ReturnType<typeof serializeCapabilities>['limits'];
+
+/**
+ * `GET /api/capabilities`: the call options (`message`, `machine_detection`) the provider
+ * honours, and the limits of the routes (absent from older servers).
+ */
+export type CapabilitiesJson = Omit<
+  ReturnType<typeof serializeCapabilities>,
+  'call_options' | 'limits'
+> & {
   call_options: (ApiCallOption | (string & {}))[];
+  limits?: ApiLimitsJson;
 };

@@ -22,7 +22,7 @@ const startTwilioApp = () =>
 
 const refused: [string, string, RegExp][] = [
   ['a control character', 'a\u0000b', /no control characters/],
-  ['4,100 characters', 'x'.repeat(4100), /<=4000 characters/],
+  ['4,100 characters', 'x'.repeat(4100), /^must be at most 4000 characters$/],
   ['whitespace-only text', ' \t  ', /must not be blank/],
   ['TwiML Twilio would refuse once escaped', '&'.repeat(1000), /Twilio takes at most 4000/],
 ];
@@ -138,6 +138,25 @@ describe('a campaign list', () => {
       expect.objectContaining({ line: 3, field: 'say', phone: '+13018040009' }),
     ]);
     await nothingStored();
+  });
+
+  it('says a message that holds a comma, a quote and a line break, in double quotes', async () => {
+    app = await startTwilioApp();
+    const res = await api(`${app.url}/api/campaigns?name=quoted`, {
+      method: 'POST',
+      raw: '+13018040009,"Hello, Ada ""A."" Lovelace"\n+19842068287,"Two\nlines"\n',
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(res.status).toBe(201);
+    const calls = (await eventually(() => {
+      const placed = app!.twilio!.calls();
+      return placed.length === 2 ? placed : undefined;
+    }))!;
+    const twiml = (phone: string) => calls.find((c) => c.phone === phone)?.twiml;
+    expect(twiml('+13018040009')).toBe(
+      '<Response><Say>Hello, Ada &quot;A.&quot; Lovelace</Say></Response>',
+    );
+    expect(twiml('+19842068287')).toContain('Two');
   });
 
   it('says what an empty CSV cell says: nothing, and each message trimmed as a scheduled call’s', async () => {

@@ -164,6 +164,8 @@ describe('POST /api/campaigns (JSON)', () => {
     });
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('unsupported_call_option');
+    expect(res.json.error.message).toMatch(/^Row 1 of numbers has something to say/);
+    expect(res.json.error.details.rows).toEqual([{ row: 1, index: 0 }]);
     expect(app.webhook.calls()).toEqual([]);
   });
 
@@ -258,6 +260,81 @@ describe('POST /api/campaigns (CSV upload)', () => {
       400,
     );
     expect((await csv(`${app.url}/api/campaigns?concurrency=0`, '13018040009')).status).toBe(400);
+  });
+
+  it('says each refused query parameter in plain words, on its field, with a name that would do', async () => {
+    app = await startTestApp();
+    const res = await csv(
+      `${app.url}/api/campaigns?name=Newcomer%20test&concurrency=0`,
+      '13018040009',
+    );
+    expect(res.status).toBe(400);
+    expect(res.json.error.details.issues).toEqual([
+      {
+        in: 'query',
+        path: ['name'],
+        code: 'invalid_format',
+        message:
+          'must be letters, digits, _ . and - only (no spaces), starting with a letter or a ' +
+          'digit, at most 100, e.g. "Newcomer-test"',
+      },
+      { in: 'query', path: ['concurrency'], code: 'too_small', message: 'must be at least 1' },
+    ]);
+    expect(res.json.error.message).not.toMatch(/Too small|expected number/);
+    expect((await api(`${app.url}/api/campaigns`)).json.items).toEqual([]);
+  });
+
+  it('answers 400 for a list of more numbers than a campaign takes, saying how many', async () => {
+    app = await startTestApp();
+    const many = Array.from({ length: 10_001 }, (_, i) => `+1415555${String(i).padStart(4, '0')}`);
+    const res = await csv(`${app.url}/api/campaigns?name=many`, many.join('\n'));
+    expect(res.status).toBe(400);
+    expect(res.json.error).toEqual({
+      code: 'invalid_csv',
+      message: 'The list has 10,001 numbers; a campaign takes at most 10,000',
+    });
+  });
+
+  it('reads a first line that is a number as a number, never as a header', async () => {
+    app = await startTestApp();
+    const post = (body: string) => csv(`${app!.url}/api/campaigns?name=first`, body);
+    // Only the first line may be a header: a later "phone" is a number to check.
+    expect((await post('13018040009\nphone\n')).json.error.details.invalid_numbers).toEqual([
+      expect.objectContaining({ line: 2, phone: 'phone' }),
+    ]);
+    expect((await post('42\n13018040009\n')).json.error.details.invalid_numbers).toEqual([
+      expect.objectContaining({ line: 1, phone: '42' }),
+    ]);
+    const ok = await post('(301) 804-0009\n19842068287\n');
+    expect(ok.status).toBe(201);
+    expect(ok.json.total).toBe(2);
+  });
+
+  it('names the lines that have something to say when the provider cannot speak, and no route', async () => {
+    app = await startTestApp();
+    const one = await csv(
+      `${app.url}/api/campaigns?name=speaks`,
+      '13018040009\n19842068287,"Hello, Ada"\n15512459377\n',
+    );
+    expect(one.status).toBe(400);
+    expect(one.json.error).toEqual({
+      code: 'unsupported_call_option',
+      message:
+        "Line 2 has something to say (phone,say), but this server's call provider " +
+        'cannot speak: list the numbers alone',
+      details: {
+        provider: 'num-dialer',
+        option: 'message',
+        rows: [{ row: 2, line: 2 }],
+      },
+    });
+    const many = await csv(
+      `${app.url}/api/campaigns?name=speaks`,
+      'phone,say\n' + NUMBERS.map((n) => `${n},Hi`).join('\n') + '\n14155552671,Hi\n',
+    );
+    expect(many.json.error.message).toMatch(/^Lines 2, 3, 4 and 1 more have something to say/);
+    expect(many.json.error.message).not.toContain('/api/');
+    expect((await api(`${app.url}/api/campaigns/speaks`)).status).toBe(404);
   });
 
   it('answers 415 for another charset, for text/plain and for a form', async () => {
@@ -361,6 +438,7 @@ describe('GET /api/campaigns/:id', () => {
       answered_by: null,
       in_doubt: false,
       reason: null,
+      attempts_by_outcome: expect.any(Object),
     });
   });
 

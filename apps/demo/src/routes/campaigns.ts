@@ -12,11 +12,14 @@ import { formatIssues, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { rawBody } from '../body.js';
 import { checkCallFields } from '../call-options.js';
+import { CAMPAIGN_NAME_PATTERN, campaignNameProblem } from '../campaign-name.js';
+import { toCallingWindow, windowBody } from '../calling-window.js';
 import { isDialerRun, type CampaignNumber, type CreateCampaignInput } from '../campaigns.js';
 import { csvLine, CsvSyntaxError, parseCsv } from '../csv.js';
 import { resultColumns, resultLine, send } from './_results-csv.js';
 import { ApiError } from '../http-errors.js';
 import type { Runtime } from '../runtime.js';
+import { retryField, toRetry } from '../retry.js';
 import { serializeCampaign, serializeDialerEntry } from '../serialize.js';
 import { limitParam, route } from '../validate.js';
 
@@ -26,13 +29,13 @@ export const MAX_CAMPAIGN_NUMBERS = 10_000;
 /** Rows checked between two turns of the event loop (about 5 ms of work). */
 const CHECK_SLICE = 250;
 
-/** A campaign's name: its id in the store and in the API's paths. */
-export const campaignName = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
-    'must be 1 to 100 of A-Z a-z 0-9 _ . - starting with a letter or a digit',
-  );
+/**
+ * A campaign's name (see campaign-name.ts): its id in the store and in the API's paths; a refused
+ * one gets a name that would do.
+ */
+export const campaignName = z.string().regex(CAMPAIGN_NAME_PATTERN, {
+  error: (issue) => campaignNameProblem(String(issue.input)),
+});
 
 const options = {
   name: campaignName.optional(),
@@ -50,6 +53,9 @@ const numberObject = strictObject(
 const createBody = strictObject(
   {
     ...options,
+    window: windowBody.optional(),
+    // Each outcome's own delay and cap: in a JSON body only (a CSV upload's options are its query).
+    retry: retryField.optional(),
     numbers: z
       .array(
         // An object gets its own errors, not the union's "Invalid input".
@@ -130,11 +136,13 @@ interface InvalidRow {
  * The list's numbers, every row checked before anything is created: its number, and what its
  * call says with the one check of every route (`checkCallFields`: call-client's rule for `say`,
  * then what `provider` refuses, as the dialer checks it again). `400 invalid_numbers` lists
- * every field refused, by row (the CSV's line, or the index in `numbers`); a message the
- * provider cannot say at all is `400 unsupported_call_option`, once the rows are otherwise valid.
+ * every field refused, by row (the CSV's line, or the index in `numbers`); rows that say
+ * something when the provider cannot speak at all are `400 unsupported_call_option`, naming
+ * them, once the rows are otherwise valid.
  */
 async function checkRows(rows: ListRow[], provider: CallProvider): Promise<CampaignNumber[]> {
   const invalid: InvalidRow[] = [];
+  const speaking: ListRow[] = [];
   let unsupported: UnsupportedCallOptionError | undefined;
   const check = (r: ListRow): CampaignNumber => {
     const where = { row: r.row, ...r.at };
@@ -153,6 +161,7 @@ async function checkRows(rows: ListRow[], provider: CallProvider): Promise<Campa
     } catch (error) {
       if (!isUnsupportedCallOptionError(error)) throw error;
       unsupported ??= error;
+      speaking.push(r);
       return r.phone;
     }
     for (const issue of checked.issues) {
@@ -169,8 +178,30 @@ async function checkRows(rows: ListRow[], provider: CallProvider): Promise<Campa
     if (i % CHECK_SLICE === CHECK_SLICE - 1) await nextTurn();
   }
   if (invalid.length > 0) throw invalidRows(rows.length, invalid);
-  if (unsupported) throw unsupported;
+  if (unsupported) throw cannotSpeak(unsupported.provider, speaking);
   return numbers;
+}
+
+/**
+ * `400 unsupported_call_option` for rows that give their call something to say when the
+ * provider cannot speak: the first few named by their line (a CSV's, as the form's box counts
+ * them) or their index in `numbers`, in the words of the list (`say`), no route to look up.
+ */
+function cannotSpeak(provider: string, rows: ListRow[]): ApiError {
+  const csv = rows.every((r) => 'line' in r.at);
+  const named = rows.slice(0, 3).map((r) => String(r.row));
+  const more = rows.length > 3 ? ` and ${rows.length - 3} more` : '';
+  const which = csv
+    ? `${rows.length === 1 ? 'Line' : 'Lines'} ${named.join(', ')}${more}`
+    : `${rows.length === 1 ? 'Row' : 'Rows'} ${named.join(', ')}${more} of numbers`;
+  const message =
+    `${which} ${rows.length === 1 ? 'has' : 'have'} something to say (phone,say), but this ` +
+    "server's call provider cannot speak: list the numbers alone";
+  return new ApiError(400, 'unsupported_call_option', message, {
+    provider,
+    option: 'message',
+    rows: rows.map((r) => ({ row: r.row, ...r.at })),
+  });
 }
 
 /** `400 invalid_numbers`: how many rows cannot be dialed, the first few named, and every field. */
@@ -320,10 +351,11 @@ export function campaignsRouter(runtime: Runtime): Router {
         throw new ApiError(400, 'invalid_csv', 'The CSV lists no number');
       }
       if (rows.length > MAX_CAMPAIGN_NUMBERS) {
+        const count = (n: number) => n.toLocaleString('en-US');
         throw new ApiError(
           400,
           'invalid_csv',
-          `At most ${MAX_CAMPAIGN_NUMBERS} numbers per campaign`,
+          `The list has ${count(rows.length)} numbers; a campaign takes at most ${count(MAX_CAMPAIGN_NUMBERS)}`,
         );
       }
       const view = await create(rows, {
@@ -349,6 +381,8 @@ export function campaignsRouter(runtime: Runtime): Router {
         concurrency: body.concurrency,
         callsPerSecond: body.calls_per_second,
         maxAttempts: body.max_attempts,
+        window: body.window && toCallingWindow(body.window),
+        retry: body.retry && toRetry(body.retry),
       });
       created(res, view);
     }),

@@ -47,6 +47,7 @@ describe('GET /api/dialer', () => {
           answered_by: null,
           in_doubt: false,
           reason: null,
+          attempts_by_outcome: {},
         },
         {
           index: 1,
@@ -60,6 +61,7 @@ describe('GET /api/dialer', () => {
           answered_by: null,
           in_doubt: false,
           reason: null,
+          attempts_by_outcome: {},
         },
         {
           index: 2,
@@ -73,6 +75,7 @@ describe('GET /api/dialer', () => {
           answered_by: null,
           in_doubt: false,
           reason: null,
+          attempts_by_outcome: {},
         },
         {
           index: 3,
@@ -86,6 +89,7 @@ describe('GET /api/dialer', () => {
           answered_by: null,
           in_doubt: false,
           reason: null,
+          attempts_by_outcome: {},
         },
       ],
     });

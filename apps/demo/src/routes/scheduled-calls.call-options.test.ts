@@ -5,6 +5,7 @@
  */
 import type { StatusCallbackDeliverer } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
+import { API_LIMITS } from './capabilities.js';
 import { CALL_PROVIDER_OPTIONS } from '../config.js';
 import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
 
@@ -43,6 +44,7 @@ describe('with the Twilio provider', () => {
     expect(res.json).toEqual({
       provider: 'twilio',
       call_options: ['message', 'machine_detection'],
+      limits: API_LIMITS,
     });
     // What the configuration checks DIALER_MESSAGE against is what the client says.
     expect(app.server.runtime.callOptions).toEqual(CALL_PROVIDER_OPTIONS.twilio);
@@ -140,11 +142,17 @@ describe('history with machine detection', () => {
 });
 
 describe('with the mock provider, which takes only a number', () => {
-  it('says that it honours no call option', async () => {
+  it('says that it honours no call option, and the limits of the routes', async () => {
     app = await startTestApp();
     expect((await api(`${app.url}/api/capabilities`)).json).toEqual({
       provider: 'mock',
       call_options: [],
+      // What the forms show: the limits the routes apply, from the server.
+      limits: {
+        campaign_numbers: 10_000,
+        campaign_body_bytes: 1024 * 1024,
+        schedule_ahead_ms: 366 * 86_400_000,
+      },
     });
     expect(app.server.runtime.callOptions).toEqual(CALL_PROVIDER_OPTIONS.mock);
   });

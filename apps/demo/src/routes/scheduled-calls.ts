@@ -3,7 +3,9 @@ import { Router } from 'express';
 import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { callOptionFields, toCallOptions } from '../call-options.js';
+import { timeZoneParam as timezone, toCallingWindow, windowBody } from '../calling-window.js';
 import type { Runtime } from '../runtime.js';
+import { retryField, toRetry } from '../retry.js';
 import { serializeCall } from '../serialize.js';
 import { limitParam, listParam, phoneParam, route } from '../validate.js';
 
@@ -11,20 +13,6 @@ const isoTime = z.iso.datetime({
   offset: true,
   error: 'must be an ISO 8601 date-time with Z or an offset, e.g. 2030-01-01T09:00:00+01:00',
 });
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
-const timezone = z
-  .string()
-  .min(1)
-  .max(64)
-  .refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be an IANA time zone, e.g. Europe/Paris');
-
 const createBody = strictObject(
   {
     phone_number: phoneParam,
@@ -34,7 +22,7 @@ const createBody = strictObject(
     recurrence: z
       .strictObject({ cron: z.string().min(1).max(120), timezone: timezone.optional() })
       .optional(),
-    window: z.strictObject({ start: hhmm, end: hhmm, timezone }).optional(),
+    window: windowBody.optional(),
     max_attempts: z.int().min(1).max(10).optional(),
     retry_backoff: z
       .strictObject({
@@ -43,6 +31,8 @@ const createBody = strictObject(
         max_delay_ms: z.int().min(0).max(604_800_000).optional(),
       })
       .optional(),
+    // Each outcome's own delay and cap (`retry_backoff` beside it is refused by the scheduler).
+    retry: retryField.optional(),
     // Checked for depth, size and JSON values by the scheduler, which never recurses into it first.
     metadata: z.record(z.string(), z.unknown()).optional(),
     idempotency_key: z.string().min(1).max(200).optional(),
@@ -104,7 +94,7 @@ export function scheduledCallsRouter(runtime: Runtime): Router {
           timezone: body.recurrence.timezone ?? body.timezone ?? 'UTC',
         };
       }
-      if (body.window) input.window = body.window;
+      if (body.window) input.window = toCallingWindow(body.window);
       if (body.max_attempts !== undefined) input.maxAttempts = body.max_attempts;
       if (body.retry_backoff) {
         const { delay_ms, factor, max_delay_ms } = body.retry_backoff;
@@ -113,6 +103,7 @@ export function scheduledCallsRouter(runtime: Runtime): Router {
         if (factor !== undefined) input.retryBackoff.factor = factor;
         if (max_delay_ms !== undefined) input.retryBackoff.maxDelayMs = max_delay_ms;
       }
+      if (body.retry) input.retry = toRetry(body.retry);
       if (body.metadata) input.metadata = body.metadata;
       if (body.idempotency_key) input.idempotencyKey = body.idempotency_key;
       const call = toCallOptions(body);

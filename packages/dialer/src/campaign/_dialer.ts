@@ -193,6 +193,7 @@ function runnerOptions(
       'window',
       'maxAttempts',
       'retryBackoff',
+      'retry',
       'callTimeoutMs',
       'clock',
       'workerId',

@@ -4,7 +4,13 @@
  * later, see the same entry.
  */
 import { isTerminal, type AnsweredBy, type CallStatus } from '@ringkit/call-client';
-import type { ScheduledCall, StoredCall, StoredEvent } from '@ringkit/scheduler-core';
+import {
+  countAttempts,
+  type AttemptCounts,
+  type ScheduledCall,
+  type StoredCall,
+  type StoredEvent,
+} from '@ringkit/scheduler-core';
 import type { EntryState } from '../_entry.js';
 import { DialAttemptError, type DialAttemptFailure } from '../errors.js';
 import type { DialerEntryStatus } from '../types.js';
@@ -72,6 +78,8 @@ export interface RowEntry {
   answeredBy: AnsweredBy | null;
   /** Why that attempt ended as it did, as the scheduler says (`placement_failed`, `busy`…). */
   reason: string | null;
+  /** Every attempt that ended, by outcome. */
+  outcomes: AttemptCounts;
 }
 
 /** A step that ends an attempt. */
@@ -89,12 +97,18 @@ export function entryOf(row: RowView): RowEntry {
     steps.some((e) => e.attempt === attempt && (e.status === 'queued' || e.status === 'initiated'));
   // A row waiting for an attempt, or whose next attempt `stop()` (or `cancel()`) ended before it
   // was placed, tells of the attempt before.
-  const before = row.status === 'scheduled' || (row.status === 'canceled' && !placed(row.attempt));
+  // A row the do-not-call list ended was never sent at its last attempt either.
+  const suppressed = row.status === 'suppressed';
+  const before =
+    row.status === 'scheduled' ||
+    ((row.status === 'canceled' || suppressed) && !placed(row.attempt));
   const attempt = before ? row.attempt - 1 : row.attempt;
   const own = steps.filter((e) => e.attempt === attempt);
   const end = own.findLast(ends);
   let status: DialerEntryStatus;
-  if (!before) status = row.status === 'queued' ? 'dialing' : (row.status as DialerEntryStatus);
+  if (suppressed) status = 'suppressed';
+  else if (!before)
+    status = row.status === 'queued' ? 'dialing' : (row.status as DialerEntryStatus);
   else if (attempt === 0) status = row.status === 'scheduled' ? 'idle' : 'canceled';
   else {
     status =
@@ -114,7 +128,8 @@ export function entryOf(row: RowView): RowEntry {
     endedAt: isFinal(row) ? (steps.findLast(ends)?.at ?? row.updatedAt) : null,
     answeredAt: own.find((e) => e.status === 'answered')?.at ?? null,
     answeredBy: own.find((e) => e.answeredBy !== undefined)?.answeredBy ?? null,
-    reason: attempt === row.attempt ? row.reason : (end?.reason ?? null),
+    reason: attempt === row.attempt || suppressed ? row.reason : (end?.reason ?? null),
+    outcomes: countAttempts(steps),
   };
 }
 
@@ -179,6 +194,7 @@ export function storedEntry(
     answeredAt: view.answeredAt,
     answeredBy: view.answeredBy,
     inDoubt: inDoubtOf(seen, held),
+    outcomes: view.outcomes,
   };
   const error = errorOf(index, view);
   if (error) entry.error = error;

@@ -32,6 +32,7 @@ const RANK: Record<DialerEntryStatus, number> = {
   'no-answer': 5,
   failed: 5,
   canceled: 5,
+  suppressed: 5,
 };
 
 /** One entry of the mirror: what `snapshot()` shows, and how far its row has been seen. */
@@ -239,6 +240,7 @@ export class CampaignMirror {
     const moved = doubt !== entry.inDoubt || view.startedAt !== entry.startedAt;
     entry.inDoubt = doubt;
     entry.startedAt = view.startedAt;
+    entry.outcomes = view.outcomes;
     if (view.answeredAt === entry.answeredAt && view.answeredBy === entry.answeredBy) return moved;
     entry.answeredAt = view.answeredAt;
     entry.answeredBy = view.answeredBy;

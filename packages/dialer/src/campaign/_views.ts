@@ -1,4 +1,4 @@
-import type { StoredCampaign } from '@ringkit/scheduler-core';
+import type { AttemptCounts, StoredCampaign } from '@ringkit/scheduler-core';
 import type { DialerEntry, DialerSnapshot } from '../types.js';
 import type { CampaignProgress, CampaignStateName, CampaignView } from './types.js';
 
@@ -6,7 +6,15 @@ const LIVE_ENTRY = new Set(['dialing', 'initiated', 'ringing', 'answered']);
 
 /** What became of a campaign's entries. */
 export function progressOf(entries: readonly DialerEntry[]): CampaignProgress {
-  const progress = { dialed: 0, live: 0, completed: 0, missed: 0, unknown: 0, canceled: 0 };
+  const progress = {
+    dialed: 0,
+    live: 0,
+    completed: 0,
+    missed: 0,
+    unknown: 0,
+    canceled: 0,
+    suppressed: 0,
+  };
   for (const entry of entries) {
     if (entry.attempts > 0) progress.dialed += 1;
     if (LIVE_ENTRY.has(entry.status)) progress.live += 1;
@@ -14,10 +22,23 @@ export function progressOf(entries: readonly DialerEntry[]): CampaignProgress {
     if (entry.endedAt === null) continue;
     if (entry.status === 'completed') progress.completed += 1;
     else if (entry.status === 'canceled') progress.canceled += 1;
+    else if (entry.status === 'suppressed') progress.suppressed += 1;
     else if (entry.error?.reason === 'outcome_unknown') progress.unknown += 1;
     else progress.missed += 1;
   }
   return progress;
+}
+
+/** The attempts of a campaign's entries by how each ended. */
+export function attemptsOf(entries: readonly DialerEntry[]): AttemptCounts {
+  const total: AttemptCounts = {};
+  for (const entry of entries) {
+    for (const [outcome, n] of Object.entries(entry.outcomes ?? {})) {
+      const key = outcome as keyof AttemptCounts;
+      total[key] = (total[key] ?? 0) + n;
+    }
+  }
+  return total;
 }
 
 /** The campaign's state as a person reads it: stopped wins, then done, then paused. */
@@ -33,6 +54,7 @@ export function viewOf(campaign: StoredCampaign, snapshot: DialerSnapshot): Camp
     state: stateOf(campaign, snapshot),
     concurrency: snapshot.concurrency,
     progress: progressOf(snapshot.entries),
+    attempts: attemptsOf(snapshot.entries),
   };
 }
 

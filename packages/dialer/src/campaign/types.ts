@@ -1,6 +1,6 @@
 import type { CallStatusEvent } from '@ringkit/call-client';
 import type { Emitter } from 'mitt';
-import type { ScheduledCallStatus, StoredCampaign } from '@ringkit/scheduler-core';
+import type { AttemptCounts, ScheduledCallStatus, StoredCampaign } from '@ringkit/scheduler-core';
 import type {
   CampaignDialerOptions,
   DialerEntry,
@@ -22,6 +22,7 @@ export interface CampaignsOptions extends Omit<
   | 'callsPerSecond'
   | 'window'
   | 'retryBackoff'
+  | 'retry'
   | 'maxAttempts'
 > {
   /**
@@ -42,7 +43,7 @@ export interface CampaignsOptions extends Omit<
 /** What a campaign is created with (stored with it; every worker uses the stored ones). */
 export type CreateCampaignOptions = Pick<
   CampaignDialerOptions,
-  'concurrency' | 'callsPerSecond' | 'window' | 'retryBackoff' | 'maxAttempts'
+  'concurrency' | 'callsPerSecond' | 'window' | 'retryBackoff' | 'retry' | 'maxAttempts'
 >;
 
 /** A campaign's state, as a person reads it. */
@@ -62,6 +63,8 @@ export interface CampaignProgress {
   unknown: number;
   /** Entries that a stop ended before they were answered (never dialed, or hung up). */
   canceled: number;
+  /** Entries never dialed because their number was on the do-not-call list when it came up. */
+  suppressed: number;
 }
 
 /** One campaign: its stored row, its state and its progress. */
@@ -71,6 +74,11 @@ export interface CampaignView {
   state: CampaignStateName;
   concurrency: number;
   progress: CampaignProgress;
+  /**
+   * Its attempts by how each ended, across every entry: `{ busy: 2, 'no-answer': 1, machine: 1 }`
+   * (outcomes with none left out; an attempt answered by a machine is `machine`).
+   */
+  attempts: AttemptCounts;
 }
 
 /** A page of {@link Campaigns.list}. */

@@ -5,6 +5,7 @@ import { ValidationError } from '../errors.js';
 import type { StoredCall } from '../store.js';
 import { newStoredCall } from '../_rows.js';
 import { validateSchedule } from '../_validate.js';
+import { CALLEE, firstOpening } from '../_window.js';
 import type { CampaignEntryInput } from './options.js';
 import type { CampaignSettings } from './settings.js';
 
@@ -23,7 +24,8 @@ export interface ListContext {
 
 /**
  * The rows of a campaign's list, in order: every entry checked as `schedule()` checks a call,
- * with the campaign's retry settings, and due at once.
+ * with the campaign's retry settings (`retry.machine` needs each entry's `machineDetection`),
+ * and due at once (with a `'callee'` window, at its next opening in the entry's own zones).
  * @throws ValidationError naming the entry (`entries[position]`)
  */
 export function campaignRows(
@@ -65,6 +67,7 @@ function campaignRow(entry: CampaignEntryInput, position: number, ctx: ListConte
         ...(settings.window ? { window: settings.window } : {}),
         maxAttempts: settings.maxAttempts,
         ...(settings.retryBackoff ? { retryBackoff: settings.retryBackoff } : {}),
+        ...(settings.retry ? { retry: settings.retry } : {}),
         ...(entry?.call === undefined ? {} : { call: entry.call }),
       } as Parameters<typeof validateSchedule>[0],
       now,
@@ -81,11 +84,14 @@ function campaignRow(entry: CampaignEntryInput, position: number, ctx: ListConte
     }
     throw error;
   }
+  // An entry whose window is closed now waits for its own opening (in its own zones).
+  const window = valid.options?.window;
+  const dueAt = window?.timezone === CALLEE ? (firstOpening(window, now) ?? now) : now;
   return {
     ...newStoredCall({
       id: ctx.generateId(),
       to: valid.to,
-      dueAt: now,
+      dueAt,
       now,
       idempotencyKey: null,
       options: valid.options,

@@ -2,7 +2,7 @@ import { sleep } from '@ringkit/internal';
 import type { ClaimSource } from '../dispatch/_dispatch.js';
 import { LATE_LIMIT_MS, PACING_TOLERANCE_MS, type Pacing } from '../dispatch/_pacing.js';
 import type { SendBudget, StoredCampaign } from '../store.js';
-import { inWindow, nextOpening } from '../_time.js';
+import { CALLEE, deferralOf, inCallingWindow } from '../_window.js';
 import type { CampaignContext } from './_context.js';
 import type { CampaignSettings } from './settings.js';
 
@@ -29,9 +29,9 @@ export function campaignSource(ctx: SourceContext): ClaimSource {
 }
 
 /**
- * The campaign's claims and turns: outside its window nothing is claimed; with a budget, each
- * claim reserves the send slots of what it takes, and a placement that missed its slot takes a
- * fresh one from the campaign row.
+ * The campaign's claims and turns: outside its window (in one named zone) nothing is claimed;
+ * with a budget, each claim reserves the send slots of what it takes, and a placement that
+ * missed its slot takes a fresh one from the campaign row.
  */
 function campaignPacing(ctx: SourceContext): Pacing {
   const { store, id, clock, settings, change } = ctx;
@@ -57,9 +57,10 @@ function campaignPacing(ctx: SourceContext): Pacing {
     paced: budget !== undefined,
     async claim(now, limit, worker, leaseUntil) {
       const window = settings.window;
-      if (window && !inWindow(window, now)) {
+      if (window && window.timezone !== CALLEE && !inCallingWindow(window, now)) {
         // Outside the window nothing is claimed (not even to be deferred): back at the opening.
-        return { calls: [], slots: [], retryAt: nextOpening(window, now) };
+        // A window in the callees' zones is each entry's own: its `dueAt` is its next opening.
+        return { calls: [], slots: [], retryAt: deferralOf(window, now) };
       }
       const claim = await store.claimCampaign(id, now, limit, worker, leaseUntil, {
         holdMs: settings.callTimeoutMs,

@@ -22,7 +22,7 @@ import {
 import { z } from 'zod';
 import { invalidOptions } from '../errors.js';
 import type { Store } from '../store.js';
-import type { CallingWindow, RetryBackoff } from '../types.js';
+import type { CallingWindow, RetryBackoff, RetryByOutcome } from '../types.js';
 import { customIssue } from '../_validate.js';
 import { settingsOf, type CampaignSettings } from './settings.js';
 
@@ -67,8 +67,19 @@ export interface CampaignRunnerOptions {
   window?: CallingWindow;
   /** @default 1 */
   maxAttempts?: number;
-  /** @default { delayMs: 0, factor: 1, maxDelayMs: 0 }: a retry is due at once, ahead of the entries after it. */
+  /**
+   * Without `retry` (a `ValidationError` with it).
+   * @default { delayMs: 0, factor: 1, maxDelayMs: 0 }: a retry is due at once, ahead of the entries after it.
+   */
   retryBackoff?: RetryBackoff;
+  /**
+   * Retries by outcome, each with its own delay and cap, as `schedule()`'s `retry`: stored with
+   * the campaign and applied to every entry. `machine` needs every entry's `call.machineDetection`.
+   * A retry's `afterMs` of 0 puts it ahead of the entries after it; a later one waits, and the
+   * entries after it are dialed meanwhile.
+   * @example retry: { busy: { afterMs: 300_000, maxAttempts: 3 }, 'no-answer': { afterMs: 3_600_000, maxAttempts: 2 } }
+   */
+  retry?: RetryByOutcome;
   /** @default 14400000 (4 hours) */
   callTimeoutMs?: number;
   /** @default systemClock */

@@ -5,7 +5,8 @@ import type { SchedulerEvents } from '../events.js';
 import { createDispatcher } from '../dispatch/_dispatch.js';
 import { createMutate, createWriter } from '../dispatch/_writes.js';
 import type { StoredCall, StoredCampaign } from '../store.js';
-import type { ScheduledCall } from '../types.js';
+import type { AttemptCounts, ScheduledCall } from '../types.js';
+import { countAttempts } from '../_retry.js';
 import { toScheduledCall } from '../_rows.js';
 import { campaignRow, type CampaignContext, type Engine } from './_context.js';
 import { createOrJoin } from './_join.js';
@@ -60,6 +61,11 @@ export interface CampaignRunner {
   }): Promise<StoredCall[]>;
   /** Its rows by status. */
   counts(): Promise<Record<string, number>>;
+  /**
+   * Its attempts by outcome, across every entry (`{ busy: 2, 'no-answer': 1, machine: 1 }`),
+   * counted from each row's timeline (see `countAttempts`), read a page at a time.
+   */
+  attempts(): Promise<AttemptCounts>;
   /** Stops this worker (placements in flight are recorded); the campaign goes on in others. */
   close(): Promise<void>;
   on: Emitter<SchedulerEvents>['on'];
@@ -238,6 +244,21 @@ function runnerWith(
     read: ctx.read,
     calls: (query) => store.listCampaignCalls(id, query),
     counts: () => store.countCampaign(id),
+    async attempts() {
+      const total: AttemptCounts = {};
+      let after: number | null = null;
+      for (;;) {
+        const page = await store.listCampaignCalls(id, { afterPosition: after, limit: 500 });
+        for (const row of page) {
+          for (const [outcome, n] of Object.entries(countAttempts(row.events ?? []))) {
+            const key = outcome as keyof AttemptCounts;
+            total[key] = (total[key] ?? 0) + n;
+          }
+        }
+        if (page.length < 500) return total;
+        after = page[page.length - 1]!.position ?? null;
+      }
+    },
     async close() {
       const engine = dispatcher;
       dispatcher = null;

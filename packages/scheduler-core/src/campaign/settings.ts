@@ -1,19 +1,30 @@
-import { DEFAULT_CALL_TIMEOUT_MS } from '@ringkit/internal';
+import { DEFAULT_CALL_TIMEOUT_MS, retrySchema } from '@ringkit/internal';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { StoredCampaign } from '../store.js';
-import type { CallingWindow, RetryBackoff } from '../types.js';
+import type { CallingWindow, RetryBackoff, RetryByOutcome } from '../types.js';
+import { mostAttempts } from '../_retry.js';
 import { customIssue } from '../_validate.js';
 
 /** The settings every worker of a campaign shares: stored with it when it is created. */
 export interface CampaignSettings {
   /** Placements per second for the whole campaign, across workers; `null` for no bound. */
   callsPerSecond: number | null;
-  /** Hours in which its calls may be placed (in `window.timezone`, usually the callees'). */
+  /**
+   * Hours in which its calls may be placed, in `window.timezone`; with `'callee'`, in each
+   * entry's own zones (resolved per entry when the campaign is created).
+   */
   window: CallingWindow | null;
-  /** Attempts per entry (`busy`, `no-answer` and a `failed` the provider reported are retried). */
+  /**
+   * Attempts per entry. Without `retry`: `busy`, `no-answer` and a `failed` the provider
+   * reported are retried after `retryBackoff`. With it: a bound on all attempts together (by
+   * default the most its caps allow).
+   */
   maxAttempts: number;
+  /** `null` with `retry`. */
   retryBackoff: Required<RetryBackoff> | null;
+  /** Retries by outcome (see `ScheduleInput.retry`); `null` when `maxAttempts` and `retryBackoff` decide. */
+  retry: RetryByOutcome | null;
   /**
    * How long a placed call may take before it is checked and ended `timeout`; also how long an
    * entry whose placement's outcome is unknown keeps its place under the cap.
@@ -30,24 +41,38 @@ export function settingsOf(options: {
   window?: CallingWindow;
   maxAttempts?: number;
   retryBackoff?: RetryBackoff;
+  retry?: RetryByOutcome;
   callTimeoutMs?: number;
 }): CampaignSettings {
+  const retry = options.retry ?? null;
+  // With `retry`, a `retryBackoff` given too is kept, so that the entries' check refuses it.
+  const backoff = options.retryBackoff ? { ...AT_ONCE, ...options.retryBackoff } : null;
   return {
     callsPerSecond: options.callsPerSecond ?? null,
     window: options.window ?? null,
-    maxAttempts: options.maxAttempts ?? 1,
-    retryBackoff: options.retryBackoff ? { ...AT_ONCE, ...options.retryBackoff } : AT_ONCE,
+    maxAttempts: options.maxAttempts ?? (retry ? mostAttempts(retry) : 1),
+    retryBackoff: retry ? backoff : (backoff ?? AT_ONCE),
+    retry,
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   };
 }
 
 const settingsSchema = z.object({
   callsPerSecond: z.number().positive().nullable(),
-  window: z.object({ start: z.string(), end: z.string(), timezone: z.string() }).nullable(),
+  window: z
+    .object({
+      start: z.string(),
+      end: z.string(),
+      timezone: z.string(),
+      fallbackTimezone: z.string().optional(),
+    })
+    .nullable(),
   maxAttempts: z.number().int().min(1),
   retryBackoff: z
     .object({ delayMs: z.number(), factor: z.number(), maxDelayMs: z.number() })
     .nullable(),
+  // Campaigns stored before retries by outcome have none.
+  retry: retrySchema.nullable().default(null),
   callTimeoutMs: z.number().int().min(1),
 });
 

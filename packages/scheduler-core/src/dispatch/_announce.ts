@@ -5,6 +5,10 @@ import type { ScheduledCallStatus } from '../types.js';
 import { answeredByOf } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
 
+/** The do-not-call entry's reason, as the claim that ended the call wrote it in its last step. */
+const suppressionNote = (row: StoredCall): string =>
+  row.events?.at(-1)?.note ?? row.reason ?? 'suppressed';
+
 /** What the events of a call's changes need. */
 export interface AnnounceContext {
   clock: Clock;
@@ -62,6 +66,8 @@ export function createAnnouncer(ctx: AnnounceContext) {
       emitter.emit('completed', { call });
     } else if (status === 'canceled') {
       emitter.emit('canceled', { call });
+    } else if (status === 'suppressed') {
+      emitter.emit('suppressed', { call, reason: suppressionNote(row) });
     } else {
       emitter.emit(
         'failed',

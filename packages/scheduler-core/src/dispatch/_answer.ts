@@ -2,6 +2,7 @@ import { isTerminal, type Clock, type ProviderCall } from '@ringkit/call-client'
 import type { SchedulerEmitter } from '../events.js';
 import type { StoredCall } from '../store.js';
 import { OUTCOME_UNKNOWN } from '../_records.js';
+import { retryDelay } from '../_retry.js';
 import type { Outcomes } from './_outcomes.js';
 import {
   advanced,
@@ -55,7 +56,8 @@ export async function recordAnswer(
   const at = clock.now();
   const answer = call.status;
   const ends = isTerminal(answer);
-  const retry = ends && canRetry(lease, answer, true);
+  const end = { status: answer, answeredBy: call.answeredBy, retryable: true };
+  const retry = ends && canRetry(lease, end);
   const moves = answer === 'ringing' || answer === 'answered';
   if (ends && !retry && continuesSeries(answer) && lease.options?.recurrence) {
     await outcomes.scheduleNext(lease);
@@ -72,7 +74,12 @@ export async function recordAnswer(
       if (ends) {
         return {
           ...patch,
-          ...ended(next, { status: answer, reason: reasonOf(answer), retry, at }),
+          ...ended(next, {
+            status: answer,
+            reason: reasonOf(answer),
+            retryAfterMs: retry ? retryDelay(next, end) : null,
+            at,
+          }),
         };
       }
       if (moves) {

@@ -5,6 +5,7 @@ import type { Store, StoredCall, StoredCallRecord } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
 import { newStoredCall, toScheduledCall } from '../_rows.js';
 import { nextRun } from '../_time.js';
+import { retryDelay } from '../_retry.js';
 import { canRetry, continuesSeries, ended, isTerminalStatus } from './_transitions.js';
 import type { Mutate } from './_writes.js';
 
@@ -15,7 +16,7 @@ export interface EndOptions {
   /** Why (`null` for `completed`): the provider's status, or ours (`timeout`, `outcome_unknown`…). */
   reason: string | null;
   /**
-   * Whether this ending allows another attempt (within `maxAttempts`): only when the provider
+   * Whether this ending allows another attempt (within `maxAttempts` and `retry`): only when the provider
    * surely placed no call, or reported the call's end itself.
    * @default false
    */
@@ -96,7 +97,8 @@ export function createFinisher(ctx: FinishContext) {
   async function finish(before: StoredCall, options: EndOptions): Promise<StoredCall> {
     const { status, reason, retryable = false } = options;
     const now = clock.now();
-    const retry = canRetry(before, status, retryable);
+    const end = { status, answeredBy: options.answeredBy, retryable };
+    const retry = canRetry(before, end);
     if (!retry && continuesSeries(status) && before.options?.recurrence) await scheduleNext(before);
     const result = await mutate(
       before.id,
@@ -118,10 +120,17 @@ export function createFinisher(ctx: FinishContext) {
         ) {
           return null; // someone else ended this attempt
         }
+        // Decided on the row as written (who answered may have been learned meanwhile), but for
+        // a recurring call, whose series' next occurrence was stored, or not, on `before`.
+        let later: number | null = null;
+        if (r.attempt === before.attempt) {
+          if (!before.options?.recurrence) later = retryDelay(r, end);
+          else if (retry) later = retryDelay(r, end) ?? retryDelay(before, end);
+        }
         return ended(r, {
           status,
           reason,
-          retry: retry && r.attempt === before.attempt,
+          retryAfterMs: later,
           at: now,
           answeredBy: options.answeredBy,
         });

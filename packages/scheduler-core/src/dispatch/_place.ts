@@ -7,7 +7,7 @@ import {
   type ProviderCall,
 } from '@ringkit/call-client';
 import { endSpan, traceIds, type SpanLike, type Tracing } from '@ringkit/internal';
-import type { StoredCall } from '../store.js';
+import { SUPPRESSED, type StoredCall } from '../store.js';
 import type { EndOptions } from './_finish.js';
 import type { Outcomes } from './_outcomes.js';
 import type { Pacing } from './_pacing.js';
@@ -18,7 +18,7 @@ import { createLeaseKeeper, holds } from './_lease.js';
 import type { SchedulerEmitter } from '../events.js';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
-import { inWindow, nextOpening } from '../_time.js';
+import { deferralOf, inCallingWindow } from '../_window.js';
 import { deferredTo, isTerminalStatus, markPlacing, released } from './_transitions.js';
 
 /** What placing needs: the provider, this worker's leases, the outcomes and the follower. */
@@ -70,6 +70,13 @@ export function createPlacer(ctx: PlaceContext) {
   ): Promise<void> {
     const now = clock.now();
     const startedAt = performance.now();
+    if (claim.status === 'suppressed') {
+      // The claim found the number on the do-not-call list and ended the call: nothing is sent.
+      // A recurring call's series goes on (the next occurrence is checked again at its time).
+      if (claim.options?.recurrence) await outcomes.scheduleNext(claim);
+      outcomes.announceEnd(claim, 'scheduled', 'suppressed', SUPPRESSED);
+      return;
+    }
     if (claim.status !== 'queued') {
       await ctx.adopt(claim); // in flight: its follower is gone
       return;
@@ -81,8 +88,8 @@ export function createPlacer(ctx: PlaceContext) {
       return;
     }
     const window = claim.options?.window;
-    if (window && !inWindow(window, now)) {
-      const opening = nextOpening(window, now);
+    if (window && !inCallingWindow(window, now)) {
+      const opening = deferralOf(window, now);
       const { row, changed } = await mutate(
         claim.id,
         (r) => (held(r, claim) ? deferredTo(r, opening, now) : null),

@@ -1,6 +1,5 @@
 import {
   isTerminal,
-  RETRYABLE_OUTCOMES,
   type AnsweredBy,
   type CallStatus,
   UnsupportedOperationError,
@@ -10,7 +9,7 @@ import { ConflictError } from '../errors.js';
 import type { StoredCall, StoredCallPatch } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
 import { saysWhoAnswered, timeline, withEvent } from '../_rows.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../_time.js';
+import { retryDelay, type AttemptEnd } from '../_retry.js';
 
 /**
  * The patches of a call's lifecycle, as pure functions of the row they apply to: every change a
@@ -26,14 +25,9 @@ export const isTerminalStatus = (status: ScheduledCallStatus): boolean =>
 export const reasonOf = (status: CallStatus): string | null =>
   status === 'completed' ? null : status;
 
-/** Whether an attempt that ended with `status` is tried again. */
-export function canRetry(row: StoredCall, status: CallStatus, retryable: boolean): boolean {
-  return (
-    retryable &&
-    (RETRYABLE_OUTCOMES as readonly CallStatus[]).includes(status) &&
-    row.attempt < (row.options?.maxAttempts ?? 1)
-  );
-}
+/** Whether the current attempt of `row`, ending as `end` says, is tried again (see `retryDelay`). */
+export const canRetry = (row: StoredCall, end: AttemptEnd): boolean =>
+  retryDelay(row, end) !== null;
 
 /** A claimed call due outside its calling window: back to `scheduled` at the window's opening. */
 export function deferredTo(row: StoredCall, opening: number, now: number): StoredCallPatch {
@@ -140,7 +134,7 @@ export function notCanceled(row: StoredCall): ConflictError {
 
 /** A call in flight the provider canceled at `cancel()`'s request: `canceled`, for good. */
 export const hungUp = (row: StoredCall, now: number): StoredCallPatch =>
-  ended(row, { status: 'canceled', reason: 'canceled', retry: false, at: now });
+  ended(row, { status: 'canceled', reason: 'canceled', retryAfterMs: null, at: now });
 
 /**
  * Whether an attempt that ended with `status` lets a recurring series go on: a canceled call
@@ -270,19 +264,24 @@ export function answeredByLearned(
   return { events };
 }
 
-/** Ends the current attempt at `at`: back to `scheduled` with the next attempt, or the final status. */
+/**
+ * Ends the current attempt at `at`: back to `scheduled` with the next attempt, due
+ * `retryAfterMs` later, or the final status (`retryAfterMs: null`). The ending step stays on
+ * the timeline as it was reported (an attempt answered by a machine stays `completed`).
+ */
 export function ended(
   row: StoredCall,
   {
     status,
     reason,
-    retry,
+    retryAfterMs: delay,
     at: now,
     answeredBy,
   }: {
     status: CallStatus;
     reason: string | null;
-    retry: boolean;
+    /** The wait before the next attempt (see `retryDelay`), or `null` for none. */
+    retryAfterMs: number | null;
     at: number;
     /** Who answered, as the provider's final status said. */
     answeredBy?: AnsweredBy;
@@ -295,8 +294,7 @@ export function ended(
     ...(reason ? { reason } : {}),
     answeredBy,
   });
-  if (!retry) return { status, reason, leaseOwner: null, leaseUntil: null, events };
-  const delay = backoffDelay(row.options?.retryBackoff ?? DEFAULT_BACKOFF, row.attempt);
+  if (delay === null) return { status, reason, leaseOwner: null, leaseUntil: null, events };
   return {
     status: 'scheduled',
     // A retry at once is due as the call was: a claim that read the clock a moment before this

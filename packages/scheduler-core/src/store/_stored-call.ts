@@ -1,6 +1,12 @@
 /** A scheduled call as a store keeps it, and the writes a store applies to it. */
 import type { AnsweredBy, CallOptions } from '@ringkit/call-client';
-import type { CallingWindow, Recurrence, RetryBackoff, ScheduledCallStatus } from '../types.js';
+import type {
+  CallingWindow,
+  Recurrence,
+  RetryBackoff,
+  RetryByOutcome,
+  ScheduledCallStatus,
+} from '../types.js';
 import type { StoredCallRecord } from './_stored-record.js';
 
 /** A timeline step as stored (times in epoch milliseconds). */
@@ -17,12 +23,19 @@ export interface StoredEvent {
    * (`initiated`): each placed attempt keeps its call id after a retry or a stop.
    */
   providerCallId?: string;
+  /** What the step's reason leaves out: a suppression's own reason, on a `suppressed` step. */
+  note?: string;
 }
 
 /** The settings of a call that rarely differ from the defaults; `null` on a row when none do. */
 export interface StoredCallOptions {
   maxAttempts: number;
   retryBackoff: Required<RetryBackoff> | null;
+  /**
+   * Retries by outcome (`schedule()`'s `retry`); absent or `null` when `maxAttempts` and
+   * `retryBackoff` decide (and in rows stored before the field).
+   */
+  retry?: RetryByOutcome | null;
   recurrence: Required<Recurrence> | null;
   window: CallingWindow | null;
   metadata: Record<string, unknown> | null;

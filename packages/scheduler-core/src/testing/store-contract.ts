@@ -14,6 +14,7 @@ import { pacingCases } from './store-contract/_pacing-cases.js';
 import { recordCases } from './store-contract/_record-cases.js';
 import { retentionCases } from './store-contract/_retention-cases.js';
 import { rowCases } from './store-contract/_row-cases.js';
+import { suppressionCases } from './store-contract/_suppression-cases.js';
 
 export { storedCall, storedCampaign } from './store-contract/_fixtures.js';
 
@@ -68,5 +69,6 @@ export function testStore(options: TestStoreOptions): void {
     callCases(current);
     recordCases(current, another);
     campaignCases(current, another);
+    suppressionCases(current, another);
   });
 }

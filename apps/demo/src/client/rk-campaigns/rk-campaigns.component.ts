@@ -1,38 +1,47 @@
-import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
-import { ApiRequestError, apiBase, apiToken, request } from '../api.js';
+import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
+import { CAMPAIGN_NAME_MAX, CAMPAIGN_NAME_RULE } from '../../campaign-name.js';
+import {
+  ApiRequestError,
+  apiBase,
+  apiToken,
+  fieldErrors,
+  onApiTokenChange,
+  request,
+  type FieldErrors,
+} from '../api.js';
+import { apiLimits, callOptions } from '../capabilities.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
-import { OUTCOME_WORDS } from '../history-type.js';
+import { formatBytes, formatCount } from '../format.js';
 import '../rk-campaign-entries/rk-campaign-entries.js';
 import '../rk-confirm/rk-confirm.js';
-import type { CampaignJson, Page } from '../types.js';
+import type { ApiLimitsJson, CampaignJson, Page } from '../types.js';
+import {
+  CAMPAIGN_LEADS,
+  campaignField,
+  checkCampaignForm,
+  type CampaignField,
+} from './campaign-form.js';
+import { campaignCard, ended, stopQuestion, type CampaignAction } from './campaign-card.js';
 import { styles } from './rk-campaigns.styles.js';
 
-/** The progress figures shown for each campaign, in order, with their labels (outcomes in their one word). */
-const FIGURES = [
-  ['dialed', 'dialed'],
-  ['live', 'live'],
-  ['completed', OUTCOME_WORDS.completed.toLowerCase()],
-  ['missed', OUTCOME_WORDS.missed.toLowerCase()],
-  ['unknown', OUTCOME_WORDS.unknown.toLowerCase()],
-  ['canceled', OUTCOME_WORDS.canceled.toLowerCase()],
-] as const;
-
 const ENDED_STATES: ReadonlySet<string> = new Set(['done', 'stopped']);
-const ended = (c: CampaignJson) =>
-  c.progress.completed + c.progress.missed + c.progress.unknown + c.progress.canceled;
-/** Every entry has ended: the campaign may be archived. */
-const finished = (c: CampaignJson) =>
-  c.state === 'done' || (c.state === 'stopped' && ended(c) === c.total);
-const count = new Intl.NumberFormat();
-const calls = (n: number) => `${count.format(n)} ${n === 1 ? 'call' : 'calls'}`;
+
+/** The ids a field's `aria-describedby` names: its hint, and its error when it has one. */
+const describedBy = (id: string, error: string | undefined) =>
+  error ? `${id}-hint ${id}-error` : `${id}-hint`;
+
+const utf8 = new TextEncoder();
 
 /**
  * `<rk-campaigns api="http://host:4000">`: the server's campaigns, newest first, each with its
  * live progress, Pause, Resume and Stop (asked first), its entries (paged, filtered by status),
  * its results as a CSV download, and Archive once it is done (archived ones are shown on
  * demand); and a form that creates one from pasted numbers (one per line, `phone[,say]`) or a
- * CSV file. Every list and file is read by the server: the page only sends it.
+ * CSV file. Every list and file is read by the server: the page only sends it. The form says the server's rules beside
+ * its fields (the name's, the limits of `GET /api/capabilities`, and the `say` column only
+ * where the provider can speak), checks what it can before sending, and shows each refusal
+ * under the field it is about.
  *
  * @fires rk-campaign-created - a campaign was created; `detail: { campaign }`
  * @fires rk-error - a request failed; `detail: { message, code, status }`
@@ -48,7 +57,10 @@ export class RkCampaignsElement extends LitElement {
     campaigns: { state: true },
     busy: { state: true },
     error: { state: true },
-    formError: { state: true },
+    formErrors: { state: true },
+    listFrom: { state: true },
+    speaks: { state: true },
+    limits: { state: true },
     announcement: { state: true },
     expanded: { state: true },
     showArchived: { state: true },
@@ -60,7 +72,14 @@ export class RkCampaignsElement extends LitElement {
   /** The campaign (or `'form'`) whose request is under way. */
   declare protected busy: string | null;
   declare protected error: string;
-  declare protected formError: string;
+  /** The form's refusals, by field (`list`: the numbers or the file), `form` for the rest. */
+  declare protected formErrors: FieldErrors<CampaignField>;
+  /** Where the list of the last try came from: its refusals are shown there. */
+  declare protected listFrom: 'numbers' | 'file';
+  /** The provider can speak: the `say` column is offered. */
+  declare protected speaks: boolean;
+  /** The server's limits, shown at the form; `null` until known (or from an older server). */
+  declare protected limits: ApiLimitsJson | null;
   declare protected announcement: string;
   /** The campaigns whose entries are shown. */
   declare protected expanded: ReadonlySet<string>;
@@ -79,13 +98,42 @@ export class RkCampaignsElement extends LitElement {
     this.campaigns = new Map();
     this.busy = null;
     this.error = '';
-    this.formError = '';
+    this.formErrors = {};
+    this.listFrom = 'numbers';
+    this.speaks = false;
+    this.limits = null;
     this.announcement = '';
     this.expanded = new Set();
     this.showArchived = false;
   }
 
   static override styles = styles;
+
+  private offToken: (() => void) | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // A server with API_TOKEN says what it honours only once the page has its token.
+    this.offToken = onApiTokenChange(() => this.askCapabilities());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.offToken?.();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('api') || !this.hasUpdated) this.askCapabilities();
+  }
+
+  private askCapabilities() {
+    const base = this.base;
+    void Promise.all([callOptions(base), apiLimits(base)]).then(([options, limits]) => {
+      if (this.base !== base) return;
+      this.speaks = options.includes('message');
+      this.limits = limits;
+    });
+  }
 
   private get base() {
     return apiBase(this.api);
@@ -105,11 +153,20 @@ export class RkCampaignsElement extends LitElement {
     }
   }
 
-  private fail(error: unknown, where: 'list' | 'form' = 'list') {
-    const message = (error as Error).message;
-    if (where === 'form') this.formError = message;
-    else this.error = message;
+  private fail(error: unknown) {
+    this.error = (error as Error).message;
     emit(this, 'rk-error', errorDetail(error));
+  }
+
+  /** Shows `errors` under their fields, and moves the focus to the first. */
+  private showFormErrors(errors: FieldErrors<CampaignField>) {
+    this.formErrors = errors;
+    const first = (['name', 'concurrency', 'list'] as const).find((f) => errors[f]);
+    if (!first) return;
+    const id = first === 'list' ? this.listFrom : first;
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLElement>(`#${id}`)?.focus(),
+    );
   }
 
   private upsert(campaign: CampaignJson) {
@@ -134,19 +191,13 @@ export class RkCampaignsElement extends LitElement {
 
   /** Stop asks first, saying how many calls it ends: it cannot be undone. */
   private async confirmStop(campaign: CampaignJson) {
-    const { dialed, live } = campaign.progress;
-    const left = campaign.total - dialed;
-    const running = live > 0 ? ` The ${calls(live)} under way go on to their end.` : '';
-    const confirmed = await this.renderRoot.querySelector('rk-confirm')!.ask({
-      title: `Stop campaign ${campaign.id}?`,
-      message: `This ends ${calls(left)} not yet placed; it cannot be undone.${running}`,
-      confirm: 'Stop campaign',
-      keep: 'Keep it running',
-    });
+    const confirmed = await this.renderRoot
+      .querySelector('rk-confirm')!
+      .ask(stopQuestion(campaign));
     if (confirmed) await this.act(campaign, 'stop');
   }
 
-  private async act(campaign: CampaignJson, action: 'pause' | 'resume' | 'stop' | 'archive') {
+  private async act(campaign: CampaignJson, action: CampaignAction) {
     this.busy = campaign.id;
     try {
       const path = `/api/campaigns/${encodeURIComponent(campaign.id)}/${action}`;
@@ -167,14 +218,17 @@ export class RkCampaignsElement extends LitElement {
     const form = event.target as HTMLFormElement;
     const data = new FormData(form);
     const file = data.get('file');
-    const pasted = String(data.get('numbers') ?? '');
-    const content = file instanceof File && file.size > 0 ? await file.text() : pasted;
-    if (content.trim() === '') {
-      this.formError = 'Paste the numbers to call, or choose a CSV file.';
+    const fromFile = file instanceof File && file.size > 0;
+    const content = fromFile ? await file.text() : String(data.get('numbers') ?? '');
+    const name = String(data.get('name') ?? '').trim();
+    const bytes = fromFile ? file.size : utf8.encode(content).length;
+    this.listFrom = fromFile ? 'file' : 'numbers';
+    const problems = checkCampaignForm({ name, content, bytes, fromFile }, this.limits);
+    if (Object.keys(problems).length > 0) {
+      this.showFormErrors(problems);
       return;
     }
     const query = new URLSearchParams();
-    const name = String(data.get('name') ?? '').trim();
     if (name) query.set('name', name);
     const concurrency = String(data.get('concurrency') ?? '').trim();
     if (concurrency) query.set('concurrency', concurrency);
@@ -186,12 +240,13 @@ export class RkCampaignsElement extends LitElement {
         { method: 'POST', text: { content, type: 'text/csv' } },
       );
       this.upsert(campaign);
-      this.formError = '';
+      this.formErrors = {};
       form.reset();
       this.announcement = `Campaign ${campaign.id} created: ${campaign.total} numbers.`;
       emit(this, 'rk-campaign-created', { campaign });
     } catch (error) {
-      this.fail(error, 'form');
+      this.showFormErrors(fieldErrors(error, campaignField, CAMPAIGN_LEADS));
+      emit(this, 'rk-error', errorDetail(error));
     } finally {
       this.busy = null;
     }
@@ -220,19 +275,72 @@ export class RkCampaignsElement extends LitElement {
     }
   }
 
+  /** A field's error, under it and named by its `aria-describedby`. */
+  private fieldError(id: string, error: string | undefined) {
+    return error ? html`<p class="error" id="${id}-error">${error}</p>` : nothing;
+  }
+
+  /** What the list may hold: one number per line, the `say` column where the provider speaks. */
+  private renderListHint() {
+    const { limits, speaks } = this;
+    return html`<p class="hint" id="numbers-hint">
+      One per line, in the order to call them.
+      ${
+        speaks
+          ? html`To give a call something to say, add it after a comma:
+              <code>+13018040009,Your order is ready</code>. Put what holds a comma in double
+              quotes, a quote in it twice: <code>+13018040009,"Hello, Ada ""A."" Lovelace"</code>.`
+          : nothing
+      }
+      ${
+        limits
+          ? html`At most ${formatCount(limits.campaign_numbers)} numbers and
+            ${formatBytes(limits.campaign_body_bytes)}.`
+          : nothing
+      }
+    </p>`;
+  }
+
   private renderForm() {
     const busy = this.busy === 'form';
+    const errors = this.formErrors;
+    const list = errors.list;
+    const numbersError = this.listFrom === 'numbers' ? list : undefined;
+    const fileError = this.listFrom === 'file' ? list : undefined;
     return html`
       <form part="form" @submit=${(e: SubmitEvent) => this.create(e)} novalidate>
         <h3 id="create-heading">New campaign</h3>
         <div class="row">
           <div>
             <label for="name">Name <span class="muted">(optional)</span></label>
-            <input id="name" name="name" autocomplete="off" maxlength="100" />
+            <input
+              id="name"
+              name="name"
+              autocomplete="off"
+              maxlength=${CAMPAIGN_NAME_MAX}
+              aria-invalid=${errors.name ? 'true' : 'false'}
+              aria-describedby=${describedBy('name', errors.name)}
+            />
+            <p class="hint" id="name-hint">
+              ${CAMPAIGN_NAME_RULE[0]!.toUpperCase()}${CAMPAIGN_NAME_RULE.slice(1)}; one is made up
+              when left empty.
+            </p>
+            ${this.fieldError('name', errors.name)}
           </div>
           <div>
             <label for="concurrency">Calls at once</label>
-            <input id="concurrency" name="concurrency" type="number" min="1" max="100" value="3" />
+            <input
+              id="concurrency"
+              name="concurrency"
+              type="number"
+              min="1"
+              max="100"
+              value="3"
+              aria-invalid=${errors.concurrency ? 'true' : 'false'}
+              aria-describedby=${describedBy('concurrency', errors.concurrency)}
+            />
+            <p class="hint" id="concurrency-hint">1 to 100</p>
+            ${this.fieldError('concurrency', errors.concurrency)}
           </div>
         </div>
         <label for="numbers">Numbers</label>
@@ -240,26 +348,44 @@ export class RkCampaignsElement extends LitElement {
           id="numbers"
           name="numbers"
           rows="5"
-          aria-describedby="numbers-hint"
-          aria-invalid=${this.formError ? 'true' : 'false'}
+          aria-describedby=${describedBy('numbers', numbersError)}
+          aria-invalid=${numbersError ? 'true' : 'false'}
           placeholder="+13018040009&#10;+19842068287"
         ></textarea>
-        <p class="hint" id="numbers-hint">
-          One per line, in the order to call them; <code>phone,say</code> where the provider can
-          speak.
+        ${this.renderListHint()} ${this.fieldError('numbers', numbersError)}
+        <label for="file">
+          Or a CSV file <span class="muted">(${this.speaks ? 'phone[,say]' : 'phone'})</span>
+        </label>
+        <input
+          id="file"
+          name="file"
+          type="file"
+          accept=".csv,text/csv"
+          aria-describedby=${describedBy('file', fileError)}
+          aria-invalid=${fileError ? 'true' : 'false'}
+        />
+        <p class="hint" id="file-hint">
+          In UTF-8, as the box above, with or without a first line naming the columns
+          (<code>${this.speaks ? 'phone,say' : 'phone'}</code>).
         </p>
-        <label for="file">Or a CSV file <span class="muted">(phone[,say])</span></label>
-        <input id="file" name="file" type="file" accept=".csv,text/csv" />
+        ${this.fieldError('file', fileError)}
         ${
-          this.formError
-            ? html`<p class="error" role="alert" id="form-error">${this.formError}</p>`
+          errors.form
+            ? html`<p class="error" role="alert" id="form-error">${errors.form}</p>`
             : nothing
         }
         <button class="primary" part="button create" type="submit" ?disabled=${busy}>
           ${busy ? 'Creating…' : 'Create campaign'}
         </button>
+        <div class="sr-only" role="alert">${this.formErrorsSummary()}</div>
       </form>
     `;
+  }
+
+  /** The refusals at once, for a screen reader (each is also under its field). */
+  private formErrorsSummary() {
+    const { name, concurrency, list } = this.formErrors;
+    return [name, concurrency, list].filter(Boolean).join(' ');
   }
 
   private toggleEntries(id: string) {
@@ -271,112 +397,6 @@ export class RkCampaignsElement extends LitElement {
   private toggleArchived(event: Event) {
     this.showArchived = (event.target as HTMLInputElement).checked;
     void this.load();
-  }
-
-  private renderCampaign(campaign: CampaignJson) {
-    const done = ended(campaign);
-    const expanded = this.expanded.has(campaign.id);
-    const busy = this.busy === campaign.id;
-    const open = campaign.state === 'running' || campaign.state === 'paused';
-    const id = encodeURIComponent(campaign.id);
-    return html`
-      <li class="campaign" part="campaign" data-id=${campaign.id} data-state=${campaign.state}>
-        <div class="head">
-          <h3>${campaign.id}</h3>
-          <span class="badge" data-state=${campaign.state}>${campaign.state}</span>
-          ${campaign.archived_at ? html`<span class="badge" data-archived>archived</span>` : nothing}
-        </div>
-        <progress
-          part="progress"
-          max=${campaign.total}
-          .value=${done}
-          aria-label="${campaign.id}: ${done} of ${campaign.total} ended"
-        ></progress>
-        <p class="muted total" data-testid="ended">${done} of ${campaign.total} ended</p>
-        <dl class="figures" part="figures">
-          ${FIGURES.map(
-            ([key, label]) =>
-              html`<div data-figure=${key}>
-                <dt>${label}</dt>
-                <dd>${campaign.progress[key]}</dd>
-              </div>`,
-          )}
-        </dl>
-        <div class="actions">
-          ${
-            campaign.state === 'paused'
-              ? html`<button
-                  class="small"
-                  part="button resume"
-                  ?disabled=${busy}
-                  aria-label="Resume ${campaign.id}"
-                  @click=${() => this.act(campaign, 'resume')}
-                >
-                  Resume
-                </button>`
-              : html`<button
-                  class="small"
-                  part="button pause"
-                  ?disabled=${busy || campaign.state !== 'running'}
-                  aria-label="Pause ${campaign.id}"
-                  @click=${() => this.act(campaign, 'pause')}
-                >
-                  Pause
-                </button>`
-          }
-          <button
-            class="small danger"
-            part="button stop"
-            ?disabled=${busy || !open}
-            aria-label="Stop ${campaign.id}"
-            @click=${() => this.confirmStop(campaign)}
-          >
-            Stop
-          </button>
-          <button
-            class="small"
-            part="button entries"
-            aria-expanded=${expanded ? 'true' : 'false'}
-            aria-controls="entries-${id}"
-            @click=${() => this.toggleEntries(campaign.id)}
-          >
-            ${expanded ? 'Hide entries' : 'Show entries'}<span class="sr-only">
-              of ${campaign.id}</span
-            >
-          </button>
-          ${
-            finished(campaign) && !campaign.archived_at
-              ? html`<button
-                  class="small"
-                  part="button archive"
-                  ?disabled=${busy}
-                  aria-label="Archive ${campaign.id}"
-                  @click=${() => this.act(campaign, 'archive')}
-                >
-                  Archive
-                </button>`
-              : nothing
-          }
-          <a
-            part="download"
-            href="${this.base}/api/campaigns/${id}/results.csv"
-            download="${campaign.id}-results.csv"
-            @click=${(e: MouseEvent) => this.download(e, campaign)}
-            >Download results (CSV)<span class="sr-only"> of ${campaign.id}</span></a
-          >
-        </div>
-        ${
-          expanded
-            ? html`<rk-campaign-entries
-                id="entries-${id}"
-                exportparts="entries, entry, more"
-                .api=${this.api}
-                .campaign=${campaign.id}
-              ></rk-campaign-entries>`
-            : nothing
-        }
-      </li>
-    `;
   }
 
   override render() {
@@ -401,7 +421,18 @@ export class RkCampaignsElement extends LitElement {
           campaigns.length === 0
             ? html`<p class="muted" data-testid="empty">No campaign yet.</p>`
             : html`<ul part="list" aria-label="Campaigns">
-                ${campaigns.map((c) => this.renderCampaign(c))}
+                ${campaigns.map((c) =>
+                  campaignCard(c, {
+                    busy: this.busy === c.id,
+                    base: this.base,
+                    api: this.api,
+                    expanded: this.expanded.has(c.id),
+                    act: (action) =>
+                      action === 'stop' ? this.confirmStop(c) : this.act(c, action),
+                    toggleEntries: () => this.toggleEntries(c.id),
+                    download: (e) => this.download(e, c),
+                  }),
+                )}
               </ul>`
         }
         <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { OpsSampleJson } from '../types.js';
 import { CHARTS, headline, isolated, longGaps, SPAN_S, timeRange, windowLabel } from './figures.js';
 
-const zeroEnded = { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 };
+const zeroEnded = {
+  completed: 0,
+  busy: 0,
+  'no-answer': 0,
+  failed: 0,
+  canceled: 0,
+  suppressed: 0,
+};
 const sample: OpsSampleJson = {
   t: 1_000,
   placed_per_s: { scheduler: 1, dialer: 0 },

@@ -49,6 +49,7 @@ const ENDED = [
   ['no-answer', OUTCOME_WORDS['no-answer'], '#7d4e00', [6, 4]],
   ['failed', OUTCOME_WORDS.failed, '#a40e26', [2, 3]],
   ['canceled', OUTCOME_WORDS.canceled, '#59636e', [8, 3, 2, 3]],
+  ['suppressed', OUTCOME_WORDS.suppressed, '#6639ba', [1, 4]],
 ] as const;
 
 /** A chart of the p50 and p99, in ms, of one of the sample's timings. */

@@ -1,6 +1,6 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
-import { ApiRequestError, apiBase, onApiTokenChange, request } from '../api.js';
-import { callOptions } from '../capabilities.js';
+import { apiBase, fieldErrors, onApiTokenChange, request, type ApiIssue } from '../api.js';
+import { apiLimits, callOptions } from '../capabilities.js';
 import { emit, errorDetail } from '../events.js';
 import {
   cronFor,
@@ -13,6 +13,7 @@ import {
   type Repeat,
 } from '../format.js';
 import type { ScheduledCallJson } from '../types.js';
+import { aheadWords, whenProblem } from './when.js';
 import { styles } from './rk-schedule-form.styles.js';
 
 const isToday = (date: Date) => date.toDateString() === new Date().toDateString();
@@ -28,14 +29,21 @@ type FieldErrors = {
 /** The longest message a call may say (the API's limit). */
 const MESSAGE_MAX = 4000;
 
-/** Why a date and time typed in a `datetime-local` input cannot be used; `undefined` when it can. */
-export function whenProblem(value: string): string | undefined {
-  if (value === '') return 'Choose when to call.';
-  const iso = fromLocalInput(value);
-  if (!iso) return 'Enter a date and a time.';
-  if (Date.parse(iso) < Date.now() - 60_000) return 'Choose a time in the future.';
-  return undefined;
-}
+/** The field of the form an issue of `POST /api/scheduled-calls` is about. */
+const FIELDS: Readonly<Record<string, keyof FieldErrors>> = {
+  phone_number: 'phone',
+  scheduled_time: 'when',
+  message: 'message',
+  machine_detection: 'detect',
+};
+
+/** What the form leads each field's issue with. */
+const LEADS = {
+  phone: 'This number cannot be called: ',
+  when: 'This time cannot be used: ',
+  message: 'This message cannot be said: ',
+  detect: 'Voicemail detection cannot be used: ',
+};
 
 /** Why a typed phone number cannot be sent; `undefined` when it can. */
 function phoneProblem(value: string): string | undefined {
@@ -67,6 +75,7 @@ export class RkScheduleFormElement extends LitElement {
     errors: { state: true },
     submitting: { state: true },
     options: { state: true },
+    aheadMs: { state: true },
     confirmation: { state: true },
     preview: { state: true },
   };
@@ -83,6 +92,8 @@ export class RkScheduleFormElement extends LitElement {
   declare protected preview: string;
   /** The call options the API's provider honours: `message`, `machine_detection`. */
   declare protected options: readonly string[];
+  /** How far ahead the server takes a call; `undefined` until known (or from an older server). */
+  declare protected aheadMs: number | undefined;
 
   constructor() {
     super();
@@ -90,6 +101,7 @@ export class RkScheduleFormElement extends LitElement {
     this.errors = {};
     this.submitting = false;
     this.options = [];
+    this.aheadMs = undefined;
     this.confirmation = '';
     this.preview = '';
   }
@@ -113,8 +125,10 @@ export class RkScheduleFormElement extends LitElement {
 
   private askOptions() {
     const base = apiBase(this.api);
-    void callOptions(base).then((options) => {
-      if (apiBase(this.api) === base) this.options = options;
+    void Promise.all([callOptions(base), apiLimits(base)]).then(([options, limits]) => {
+      if (apiBase(this.api) !== base) return;
+      this.options = options;
+      this.aheadMs = limits?.schedule_ahead_ms;
     });
   }
 
@@ -161,7 +175,10 @@ export class RkScheduleFormElement extends LitElement {
     const phone = this.input('phone').value;
     const when = this.input('when').value;
     const repeat = this.input('repeat').value as Repeat;
-    const errors: FieldErrors = { phone: phoneProblem(phone), when: whenProblem(when) };
+    const errors: FieldErrors = {
+      phone: phoneProblem(phone),
+      when: whenProblem(when, this.aheadMs),
+    };
     this.errors = errors;
     if (errors.phone || errors.when) {
       this.input(errors.phone ? 'phone' : 'when').focus();
@@ -206,25 +223,14 @@ export class RkScheduleFormElement extends LitElement {
     }
   }
 
-  /** The API's 400 issues on the fields they are about. */
+  /** The API's refusals on the fields they are about (a call option's only while it is shown). */
   private fieldErrors(error: unknown): FieldErrors {
-    if (!(error instanceof ApiRequestError) || error.issues.length === 0) {
-      return { form: (error as Error).message };
-    }
-    const errors: FieldErrors = {};
-    for (const issue of error.issues) {
-      const field = String(issue.path[0] ?? '');
-      if (field === 'phone_number')
-        errors.phone ??= `This number cannot be called: ${issue.message}.`;
-      else if (field === 'scheduled_time')
-        errors.when ??= `This time cannot be used: ${issue.message}.`;
-      else if (field === 'message' && this.field('message'))
-        errors.message ??= `This message cannot be said: ${issue.message}.`;
-      else if (field === 'machine_detection' && this.field('detect'))
-        errors.detect ??= `Voicemail detection cannot be used: ${issue.message}.`;
-      else errors.form ??= issue.message;
-    }
-    return errors;
+    const fieldOf = (issue: ApiIssue) => {
+      const field = FIELDS[String(issue.path[0] ?? '')];
+      if (field === 'message' || field === 'detect') return this.field(field) ? field : undefined;
+      return field;
+    };
+    return fieldErrors(error, fieldOf, LEADS);
   }
 
   /** The *Message* and *Detect voicemail* fields, each only where the provider honours it. */
@@ -317,7 +323,12 @@ export class RkScheduleFormElement extends LitElement {
               aria-invalid=${errors.when ? 'true' : 'false'}
               aria-describedby=${describedBy('when', errors.when)}
             />
-            <p id="when-hint" class="hint">Your time zone: ${viewerTimeZone()}</p>
+            <p id="when-hint" class="hint">
+              Your time zone:
+              ${viewerTimeZone()}${
+                this.aheadMs === undefined ? '' : `; at most ${aheadWords(this.aheadMs)} ahead`
+              }
+            </p>
             ${errors.when ? html`<p id="when-error" class="error">${errors.when}</p>` : nothing}
           </div>
           <div>

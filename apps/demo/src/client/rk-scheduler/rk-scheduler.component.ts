@@ -10,6 +10,7 @@ import { TickerController } from '../controllers/ticker.js';
 import { emit, errorDetail } from '../events.js';
 import {
   describeCron,
+  formatCalleeTime,
   formatCountdown,
   formatDateTime,
   formatPhone,
@@ -21,7 +22,8 @@ import '../rk-confirm/rk-confirm.js';
 import { callPurpose, listFilters, rescheduleForm } from './call-parts.js';
 import { orderCalls } from './order.js';
 import '../rk-schedule-form/rk-schedule-form.js';
-import { whenProblem } from '../rk-schedule-form/rk-schedule-form.component.js';
+import { apiLimits } from '../capabilities.js';
+import { whenProblem } from '../rk-schedule-form/when.js';
 import { badge, countByStatus, statusLabel } from '../status.js';
 import type { Page, ScheduledCallJson } from '../types.js';
 import { styles } from './rk-scheduler.styles.js';
@@ -41,7 +43,8 @@ const changeable = (call: ScheduledCallJson) => call.status === 'scheduled';
  * @fires rk-error - a request failed; `detail: { message, code, status }`
  * @csspart form - the form; `submit` its button
  * @csspart list - the list of calls; `item` each call; `timeline` each timeline; `message` what
- *   a call says (its message, cut to 80 characters) and whether it detects voicemail
+ *   a call says (its message, cut to 80 characters) and whether it detects voicemail;
+ *   `callee-time` the callee's local time at the call's time
  * @csspart counts - the counts by status; `filters` the filters
  * @cssproperty --rk-color-accent - and the other `--rk-*` properties of the shared styles
  */
@@ -210,7 +213,7 @@ export class RkSchedulerElement extends LitElement {
   private async reschedule(event: SubmitEvent, call: ScheduledCallJson) {
     event.preventDefault();
     const value = this.input(`edit-${call.id}`).value;
-    const problem = whenProblem(value);
+    const problem = whenProblem(value, (await apiLimits(this.base))?.schedule_ahead_ms);
     if (problem) {
       this.editError = problem;
       return;
@@ -263,7 +266,7 @@ export class RkSchedulerElement extends LitElement {
                       >${formatCountdown(Date.parse(call.scheduled_time), Date.now())}</span
                     >`
                 : nothing
-            }${attempts}${call.recurrence ? html` · repeats ${describeCron(call.recurrence.cron)}` : nothing}
+            }${calleeTime(call)}${attempts}${call.recurrence ? html` · repeats ${describeCron(call.recurrence.cron)}` : nothing}
           </p>
           ${badge(call.status)}
           ${
@@ -367,4 +370,17 @@ export class RkSchedulerElement extends LitElement {
       <rk-confirm exportparts="dialog"></rk-confirm>
     `;
   }
+}
+
+/**
+ * The callee's local time at the call's time (`part="callee-time"`), in its number's zones (the
+ * range where they differ); nothing where none is known.
+ */
+function calleeTime(call: ScheduledCallJson) {
+  const local = formatCalleeTime(call.scheduled_time, call.callee_zones);
+  if (!local) return nothing;
+  return html` ·
+    <span class="callee-time" part="callee-time" title="The callee's local time"
+      >${local.time} in ${local.places}</span
+    >`;
 }

@@ -1,6 +1,7 @@
 import { ConflictError, versionConflict } from '../../errors.js';
 import {
   IN_FLIGHT_STATUSES,
+  suppresses,
   type CampaignCallsQuery,
   type CampaignClaim,
   type CampaignClaimOptions,
@@ -9,6 +10,7 @@ import {
   type StoredCall,
   type StoredCallPatch,
   type StoredCampaign,
+  type StoredSuppression,
 } from '../../store.js';
 import { callPage } from '../../stores/_page.js';
 import { SortedSlots, type SlotReader } from '../../stores/memory/_order.js';
@@ -38,6 +40,8 @@ export interface Shared {
   counts: Map<string, number>;
   /** Row ids by the provider id of their current attempt. */
   providers: Map<string, string>;
+  /** The store's do-not-call list, by number (claims check it). */
+  suppressions: Map<string, StoredSuppression>;
 }
 
 /** A finished campaign row, as retention reads it. */
@@ -160,13 +164,20 @@ export class CampaignRows {
     const table = this.table;
     const calls: StoredCall[] = [];
     const slots: (number | null)[] = [];
-    const claim = (slot: number, sendAt: number | null) => {
-      this.write(slot, () => table.claim(slot, now, workerId, leaseUntil));
+    const suppressions = this.shared.suppressions;
+    const suppressionOf = (phone: string) => suppressions.get(phone);
+    /** Leases the row (or ends it `suppressed`); `true` when it was leased. */
+    const claim = (slot: number, sendAt: () => number | null) => {
+      let leased = false;
+      this.write(slot, () => {
+        leased = table.claimUnlessSuppressed(slot, now, workerId, leaseUntil, suppressionOf);
+      });
       calls.push(this.read(slot));
-      slots.push(sendAt);
+      slots.push(leased ? sendAt() : null);
+      return leased;
     };
     // 1. The rows whose lease ran out, whatever the campaign's state.
-    for (const slot of this.expired(now, limit)) claim(slot, null);
+    for (const slot of this.expired(now, limit)) claim(slot, () => null);
     // 2. New entries in list order, under the cap and within the budget's horizon.
     const start = budget ? Math.max(this.row.nextSlotAt, now) : 0;
     let sent = 0;
@@ -177,10 +188,12 @@ export class CampaignRows {
         const fit = start > horizon ? 0 : Math.floor((horizon - start) / budget.intervalMs) + 1;
         room = Math.min(room, fit);
       }
-      for (const slot of this.due(now, room)) {
+      // Suppressed entries met on the way end (without a place), within the rest of `limit`.
+      const suppressed = (slot: number) => suppresses(suppressions.get(table.to(slot)), now);
+      for (const slot of this.due(now, room, limit - calls.length, suppressed)) {
         // A row whose request may have left is not sent again: no slot.
         const sends = budget !== undefined && table.placingAt(slot) === null;
-        claim(slot, sends ? start + sent++ * budget.intervalMs : null);
+        claim(slot, () => (sends ? start + sent++ * budget.intervalMs : null));
       }
       if (budget && sent > 0) {
         this.row = {
@@ -379,7 +392,16 @@ export class CampaignRows {
   }
 
   /** Up to `want` `scheduled` rows due by `now`, lowest position first. */
-  private due(now: number, want: number): number[] {
+  /**
+   * The due entries in list order, until `want` of them are not `suppressed` or `most` are
+   * found in all (the suppressed ones among them, which the claim ends).
+   */
+  private due(
+    now: number,
+    want: number,
+    most: number,
+    suppressed: (slot: number) => boolean,
+  ): number[] {
     if (want <= 0) return [];
     const table = this.table;
     if (now > this.clock) {
@@ -399,9 +421,16 @@ export class CampaignRows {
       }
     }
     const out: number[] = [];
-    for (const reader = this.ready.all(); reader.slot >= 0 && out.length < want; reader.next()) {
+    let leased = 0;
+    for (
+      const reader = this.ready.all();
+      reader.slot >= 0 && leased < want && out.length < most;
+      reader.next()
+    ) {
       // Due by the latest claim's time, and at this one's unless the clock went back.
-      if (table.dueAt(reader.slot) <= now) out.push(reader.slot);
+      if (table.dueAt(reader.slot) > now) continue;
+      out.push(reader.slot);
+      if (!suppressed(reader.slot)) leased += 1;
     }
     return out;
   }

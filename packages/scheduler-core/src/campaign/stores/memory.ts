@@ -6,6 +6,7 @@ import {
   type StoredCall,
   type StoredCampaign,
   type StoredCampaignPatch,
+  type StoredSuppression,
 } from '../../store.js';
 import { readCursor } from '../../stores/_page.js';
 import {
@@ -31,11 +32,12 @@ export class Campaigns {
   private readonly owners = new Map<string, CampaignRows>();
   /** Row ids by idempotency key. */
   private readonly keys = new Map<string, string>();
-  private readonly shared: Shared = { counts: new Map(), providers: new Map() };
+  private readonly shared: Shared;
   private readonly chunk: number;
 
-  constructor(chunk: number) {
+  constructor(chunk: number, suppressions: Map<string, StoredSuppression>) {
     this.chunk = chunk;
+    this.shared = { counts: new Map(), providers: new Map(), suppressions };
   }
 
   /** Whether a campaign row has this id. */

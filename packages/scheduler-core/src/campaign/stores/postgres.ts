@@ -249,10 +249,17 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
           const slots: (number | null)[] = mine.map(() => null);
           let sent = 0;
           for (const row of claimed) {
-            const sends = budget !== undefined && row.claim_kind === 1 && row.placing_at === null;
+            // A row the claim ended (its number suppressed) is not sent, and takes no place.
+            const sends =
+              budget !== undefined &&
+              row.claim_kind === 1 &&
+              row.placing_at === null &&
+              row.status === 'queued';
             slots.push(sends ? start + sent++ * budget.intervalMs : null);
           }
-          const fresh = claimed.filter((row) => row.claim_kind === 1).length;
+          const fresh = claimed.filter(
+            (row) => row.claim_kind === 1 && row.status === 'queued',
+          ).length;
           if (sent > 0) {
             // The claim moved the campaign's next free slot on (its row is locked: as written).
             campaign = {

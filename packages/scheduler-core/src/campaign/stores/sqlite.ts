@@ -133,13 +133,27 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
             room = Math.min(room, fit);
           }
           if (room > 0) {
-            const ids = (prepare(CAMPAIGN_SQL.fresh).all(id, now, room) as { id: string }[]).map(
-              (r) => r.id,
-            );
+            // Suppressed entries met on the way end (without a place), within the rest of `limit`.
+            const found = prepare(CAMPAIGN_SQL.fresh).all(now, id, now, limit - adopted.length) as {
+              id: string;
+              suppressed: number;
+            }[];
+            const ids: string[] = [];
+            let leased = 0;
+            for (const row of found) {
+              if (leased === room) break;
+              ids.push(row.id);
+              if (!row.suppressed) leased += 1;
+            }
             fresh = claimIds(ids, now, workerId, leaseUntil);
-            fresh.forEach((_, i) => slots.push(budget ? start + i * budget.intervalMs : null));
-            if (budget && fresh.length > 0) {
-              nextSlotAt = start + fresh.length * budget.intervalMs;
+            // A row the claim ended (its number suppressed) is not sent: no slot.
+            let sent = 0;
+            for (const row of fresh) {
+              const sends = budget !== undefined && row.status === 'queued';
+              slots.push(sends ? start + sent++ * budget.intervalMs : null);
+            }
+            if (budget && sent > 0) {
+              nextSlotAt = start + sent * budget.intervalMs;
               const row = prepare(
                 'UPDATE campaigns SET next_slot_at = ?, updated_at = ?, version = version + 1 WHERE id = ? RETURNING *',
               ).get(nextSlotAt, now, id) as Row;

@@ -118,6 +118,11 @@ export class CallColumns {
     return this.nums[slot * WIDTH + VERSION]!;
   }
 
+  /** The row's number (`to`). */
+  to(slot: number): string {
+    return this.phones.value(this.phone[slot]!);
+  }
+
   status(slot: number): ScheduledCallStatus {
     return this.statuses.value(this.state[slot]!) as ScheduledCallStatus;
   }

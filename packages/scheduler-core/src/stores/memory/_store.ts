@@ -2,7 +2,14 @@ import { ConflictError, CallNotFoundError, versionConflict } from '../../errors.
 import { callPage, historyPage, readCursor } from '../_page.js';
 import { Campaigns } from '../../campaign/stores/memory.js';
 import { MinHeap } from './_heap.js';
-import type { Store, StoreListQuery, StorePage, StoredCall, StoredCallPatch } from '../../store.js';
+import type {
+  Store,
+  StoreListQuery,
+  StorePage,
+  StoredCall,
+  StoredCallPatch,
+  StoredSuppression,
+} from '../../store.js';
 import { RecordTable } from './_history.js';
 import { CHUNK } from './_order.js';
 import { CallTable } from './_table.js';
@@ -32,6 +39,7 @@ export const DEFAULT_TUNING: MemoryTuning = { chunk: CHUNK, recycleAt: 1024, hea
 function createState(tuning: MemoryTuning) {
   const table = new CallTable(tuning.chunk);
   const bySlotId = (a: number, b: number) => byId(table.id(a), table.id(b));
+  const suppressions = new Map<string, StoredSuppression>();
   return {
     table,
     byKey: new Map<string, number>(),
@@ -41,13 +49,17 @@ function createState(tuning: MemoryTuning) {
     heap: new MinHeap(bySlotId),
     records: new RecordTable(tuning.chunk),
     leases: new Map<string, { owner: string; until: number }>(),
-    campaigns: new Campaigns(tuning.chunk),
+    campaigns: new Campaigns(tuning.chunk, suppressions),
+    /** The do-not-call list, by number; campaigns' claims read the same map. */
+    suppressions,
   };
 }
 
 /** The memory store (see `createMemoryStore`), with its sizes. */
 export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store {
   let state: ReturnType<typeof createState> | null = createState(tuning);
+  /** The do-not-call list's numbers in order, for its pages; `null` once the list changed. */
+  let sortedPhones: string[] | null = null;
 
   const open = () => {
     if (!state) throw new Error('createMemoryStore: the store is closed');
@@ -210,13 +222,14 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
     },
 
     async claimDue(now, limit, workerId, leaseUntil) {
-      const { table, heap } = open();
+      const { table, heap, suppressions } = open();
+      const suppressionOf = (phone: string) => suppressions.get(phone);
       const claimed: StoredCall[] = [];
       while (claimed.length < limit) {
         const slot = top();
         if (slot === undefined || heap.peekKey()! > now) break;
         heap.pop();
-        table.claim(slot, now, workerId, leaseUntil);
+        table.claimUnlessSuppressed(slot, now, workerId, leaseUntil, suppressionOf);
         // Its entry was just popped: the new wake time gets one whatever the old one was.
         index(slot, null, table.providerCallId(slot));
         claimed.push(table.read(slot));
@@ -349,6 +362,58 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
 
     async countCampaign(id) {
       return open().campaigns.campaign(id)?.counts() ?? {};
+    },
+
+    async suppress(entries) {
+      const { suppressions } = open();
+      for (const entry of entries) {
+        if (!suppressions.has(entry.phone)) sortedPhones = null;
+        suppressions.set(entry.phone, { ...entry });
+      }
+    },
+
+    async unsuppress(phone) {
+      const removed = open().suppressions.delete(phone);
+      if (removed) sortedPhones = null;
+      return removed;
+    },
+
+    async getSuppression(phone) {
+      const entry = open().suppressions.get(phone);
+      return entry ? { ...entry } : null;
+    },
+
+    async listSuppressions({ afterPhone, limit }) {
+      const { suppressions } = open();
+      // The numbers sorted once after the list changed; each page is then a binary search.
+      sortedPhones ??= [...suppressions.keys()].sort(byId);
+      const phones = sortedPhones;
+      let from = 0;
+      if (afterPhone != null) {
+        let high = phones.length;
+        while (from < high) {
+          const middle = (from + high) >>> 1;
+          if (phones[middle]! <= afterPhone) from = middle + 1;
+          else high = middle;
+        }
+      }
+      return phones
+        .slice(from, from + Math.max(0, limit))
+        .map((phone) => ({ ...suppressions.get(phone)! }));
+    },
+
+    async pruneSuppressions(before, limit) {
+      const { suppressions } = open();
+      let pruned = 0;
+      for (const [phone, entry] of suppressions) {
+        if (pruned >= limit) break;
+        if (entry.until !== null && entry.until <= before) {
+          suppressions.delete(phone);
+          sortedPhones = null;
+          pruned += 1;
+        }
+      }
+      return pruned;
     },
 
     async close() {

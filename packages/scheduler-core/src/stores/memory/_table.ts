@@ -1,8 +1,12 @@
 import {
   claimedStatus,
   FINISHED_STATUSES,
+  suppressedPatch,
+  suppresses,
+  suppressible,
   type StoredCall,
   type StoredCallPatch,
+  type StoredSuppression,
 } from '../../store.js';
 import { CallColumns } from './_call-columns.js';
 import { CHUNK, SortedSlots, type SlotReader } from './_order.js';
@@ -124,6 +128,30 @@ export class CallTable extends CallColumns {
   claim(slot: number, now: number, workerId: string, leaseUntil: number): void {
     const status = claimedStatus(this.status(slot));
     this.patch(slot, { status, leaseOwner: workerId, leaseUntil, updatedAt: now });
+  }
+
+  /**
+   * A claim checked against the do-not-call list (`suppressionOf` reads it): a row not sent
+   * yet whose number is suppressed at `now` ends `suppressed` instead of being leased. Resolves
+   * to `true` when the row was leased.
+   */
+  claimUnlessSuppressed(
+    slot: number,
+    now: number,
+    workerId: string,
+    leaseUntil: number,
+    suppressionOf: (phone: string) => StoredSuppression | undefined,
+  ): boolean {
+    if (suppressible({ status: this.status(slot), placingAt: this.placingAt(slot) })) {
+      const row = this.read(slot);
+      const suppression = suppressionOf(row.to);
+      if (suppresses(suppression, now)) {
+        this.patch(slot, suppressedPatch(row, suppression!, now));
+        return false;
+      }
+    }
+    this.claim(slot, now, workerId, leaseUntil);
+    return true;
   }
 
   /**

@@ -6,6 +6,16 @@ import {
   COLUMNS,
   FIELDS,
 } from '../_columns.js';
+import { suppressedOrClaimed, suppressionJoin } from './_suppressions.js';
+
+/** Whether entry `e`'s number is on the list of schema `s` at `now`. */
+const activeSuppression = (s: string, now: string) =>
+  `SELECT 1 FROM ${s}.suppressions AS sup WHERE sup.phone = e.to_phone
+            AND (sup.until_at IS NULL OR sup.until_at > ${now}::bigint)`;
+
+/** The status a claim gives a row it adopts (see `claimedStatus`). */
+const CLAIMED = `CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
+              ELSE 'queued' END`;
 
 /** The statuses of a campaign row that takes a place under its cap (with the held ones). */
 const TAKING = `'queued', 'initiated', 'ringing', 'answered'`;
@@ -68,7 +78,7 @@ export function campaignStatementsFor(s: string) {
      * before the claim.
      */
     claim: `WITH adopt AS MATERIALIZED (
-        SELECT id, lease_until AS old_lease FROM ${calls}
+        SELECT id, lease_until AS old_lease, to_phone, status, placing_at FROM ${calls}
         WHERE campaign_id = $1 AND status IN (${TAKING}) AND lease_until <= $2
         ORDER BY lease_until, id
         LIMIT $3
@@ -78,32 +88,46 @@ export function campaignStatementsFor(s: string) {
           + (SELECT count(*) FROM ${calls}
             WHERE campaign_id = $1 AND status = 'failed' AND reason = 'outcome_unknown'
               AND placing_at > $6) AS n
-      ), fresh AS MATERIALIZED (
-        SELECT id, position FROM ${calls}
+      ), room AS MATERIALIZED (
+        SELECT greatest(0, least($7::bigint, $3::bigint - (SELECT count(*) FROM adopt),
+          $8::bigint - n)) AS n FROM taken
+      ), live AS MATERIALIZED (
+        SELECT id, position, to_phone, status, placing_at FROM ${calls} AS e
         WHERE campaign_id = $1 AND status = 'scheduled' AND due_at <= $2
+          AND NOT EXISTS (${activeSuppression(s, '$2')})
         ORDER BY position
-        LIMIT (SELECT greatest(0, least($7::bigint, $3::bigint - (SELECT count(*) FROM adopt),
-          $8::bigint - n)) FROM taken)
+        LIMIT (SELECT n FROM room)
         FOR UPDATE SKIP LOCKED
+      ), stopped AS MATERIALIZED (
+        SELECT id, position, to_phone, status, placing_at FROM ${calls} AS e
+        WHERE campaign_id = $1 AND status = 'scheduled' AND due_at <= $2
+          AND EXISTS (${activeSuppression(s, '$2')})
+          AND (SELECT n FROM room) > 0
+          AND position < coalesce((SELECT max(position) FROM live
+            HAVING count(*) = (SELECT n FROM room)), 'Infinity'::float8)
+        ORDER BY position
+        LIMIT greatest(0, $3::bigint - (SELECT count(*) FROM adopt) - (SELECT count(*) FROM live))
+        FOR UPDATE SKIP LOCKED
+      ), fresh AS (
+        SELECT * FROM live UNION ALL SELECT * FROM stopped
       ), adopted AS (
         UPDATE ${calls} AS c
-        SET status = CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
-              ELSE 'queued' END,
-            lease_owner = $4, lease_until = $5, updated_at = $2, version = c.version + 1
-        FROM adopt WHERE c.id = adopt.id
+        SET ${suppressedOrClaimed('$2', '$4', '$5', CLAIMED)}
+        FROM adopt ${suppressionJoin(s, 'adopt', '$2')} WHERE c.id = adopt.id
         RETURNING ${returning}, 0 AS claim_kind, adopt.old_lease AS claim_order
       ), claimed AS (
         UPDATE ${calls} AS c
-        SET status = 'queued', lease_owner = $4, lease_until = $5, updated_at = $2,
-            version = c.version + 1
-        FROM fresh WHERE c.id = fresh.id
+        SET ${suppressedOrClaimed('$2', '$4', '$5', `'queued'`)}
+        FROM fresh ${suppressionJoin(s, 'fresh', '$2')} WHERE c.id = fresh.id
         RETURNING ${returning}, 1 AS claim_kind, fresh.position::bigint AS claim_order
       ), bumped AS (
         UPDATE ${campaigns}
         SET next_slot_at = $10::float8
-              + (SELECT count(*) FROM claimed WHERE placing_at IS NULL) * $11::float8,
+              + (SELECT count(*) FROM claimed WHERE placing_at IS NULL AND status = 'queued')
+                * $11::float8,
             updated_at = $2, version = version + 1
-        WHERE id = $1 AND $9::boolean AND EXISTS (SELECT 1 FROM claimed WHERE placing_at IS NULL)
+        WHERE id = $1 AND $9::boolean
+          AND EXISTS (SELECT 1 FROM claimed WHERE placing_at IS NULL AND status = 'queued')
       )
       SELECT rows.*, taken.n AS taken, set_config('synchronous_commit', 'off', true) AS async_commit
       FROM taken LEFT JOIN (SELECT * FROM adopted UNION ALL SELECT * FROM claimed) AS rows ON true

@@ -227,8 +227,20 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       ADD COLUMN provider_status text;`,
   },
   {
-    // When a campaign was archived (NULL: it is not): archived ones can be left out of the list.
+    // The do-not-call list: one entry per number, checked by every claim (see `_suppressions.ts`);
+    // the entries that end by themselves, by their end, for the retention's prune.
     version: 10,
+    sql: `CREATE TABLE {s}.suppressions (
+        phone text COLLATE "C" PRIMARY KEY,
+        reason text NOT NULL,
+        created_at bigint NOT NULL,
+        until_at bigint
+      );
+      CREATE INDEX suppressions_until ON {s}.suppressions (until_at) WHERE until_at IS NOT NULL;`,
+  },
+  {
+    // When a campaign was archived (NULL: it is not): archived ones can be left out of the list.
+    version: 11,
     sql: `ALTER TABLE {s}.campaigns ADD COLUMN archived_at bigint;`,
   },
 ];

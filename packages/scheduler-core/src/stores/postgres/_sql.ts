@@ -1,4 +1,5 @@
 import type { StoredCall } from '../../store.js';
+import { suppressedOrClaimed, suppressionJoin } from './_suppressions.js';
 import {
   CALL_COLUMNS,
   COLUMNS,
@@ -124,19 +125,21 @@ export function normalise(value: unknown): unknown {
 }
 
 /** The fixed statements of a store on schema `s` (quoted), built once. */
+/** The status a claim gives a row it leases (see `claimedStatus`). */
+const CLAIMED = `CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
+              ELSE 'queued' END`;
+
 export function statementsFor(s: string) {
   const calls = `${s}.scheduled_calls`;
   const select = `SELECT ${CALL_COLUMNS} FROM ${calls}`;
   /**
    * The update of both claims: the rows of `due` get the lease (`$3` until `$4`, at `$1`); a due
-   * call becomes `queued`, one in flight (its follower's lease ran out) keeps its status.
+   * call becomes `queued`, one in flight (its follower's lease ran out) keeps its status. A row
+   * not sent yet whose number is on the do-not-call list ends `suppressed` instead.
    */
   const claimDue = `UPDATE ${calls} AS c
-        SET status = CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
-              ELSE 'queued' END,
-            lease_owner = $3, lease_until = $4, updated_at = $1,
-            version = c.version + 1
-        FROM due WHERE c.id = due.id`;
+        SET ${suppressedOrClaimed('$1', '$3', '$4', CLAIMED)}
+        FROM due ${suppressionJoin(s, 'due', '$1')} WHERE c.id = due.id`;
   const history = (cursor: boolean) => {
     const after = cursor ? 'AND (started_at, id) < ($3, $4)' : '';
     const side = (column: string) =>
@@ -170,7 +173,7 @@ export function statementsFor(s: string) {
      * that have woken up, dead until a vacuum removes them, are not walked through again.
      */
     claim: `WITH due AS MATERIALIZED (
-        SELECT id, wake_at FROM ${calls}
+        SELECT id, wake_at, to_phone, status, placing_at FROM ${calls}
         WHERE wake_at >= $5 AND wake_at <= $1
         ORDER BY wake_at, id
         LIMIT $2
@@ -198,7 +201,7 @@ export function statementsFor(s: string) {
     budgetedClaim: `WITH budget AS MATERIALIZED (
         SELECT greatest(next_at, $7::float8) AS start FROM ${s}.send_budget WHERE id = 1 FOR UPDATE
       ), due AS MATERIALIZED (
-        SELECT id, wake_at FROM ${calls}
+        SELECT id, wake_at, to_phone, status, placing_at FROM ${calls}
         WHERE wake_at <= $1
         ORDER BY wake_at, id
         LIMIT (SELECT CASE WHEN start > $7::float8 + $6::float8 THEN 0

@@ -18,6 +18,7 @@ import {
 } from './_connection.js';
 import { createWakeSubscriptions } from './_listen.js';
 import { postgresRecords } from './_records.js';
+import { postgresSuppressions, suppressionStatementsFor } from './_suppressions.js';
 import { campaignStatementsFor, channelOf, statementsFor } from './_sql.js';
 import { createWakeKnowledge } from './_wake.js';
 
@@ -96,6 +97,8 @@ export function createPostgresStore(
       label,
       logger,
     }),
+
+    ...postgresSuppressions({ db, statements: suppressionStatementsFor(db.quoted) }),
 
     subscribe: (onWake) => wakes.subscribe(onWake),
 

@@ -185,11 +185,48 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     `,
   },
   {
-    // When a campaign was archived (NULL: it is not): archived ones can be left out of the list.
+    // The do-not-call list: one entry per number, checked by every claim (see SUPPRESSION_SQL);
+    // the entries that end by themselves, by their end, for the retention's prune.
     version: 10,
+    sql: `
+      CREATE TABLE suppressions (
+        phone TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        until_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX suppressions_until ON suppressions (until_at) WHERE until_at IS NOT NULL;
+    `,
+  },
+  {
+    // When a campaign was archived (NULL: it is not): archived ones can be left out of the list.
+    version: 11,
     sql: `ALTER TABLE campaigns ADD COLUMN archived_at INTEGER;`,
   },
 ];
+
+/** The statements of the do-not-call list (migration 10). */
+export const SUPPRESSION_SQL = {
+  upsert: `INSERT INTO suppressions (phone, reason, created_at, until_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (phone) DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at,
+      until_at = excluded.until_at`,
+  delete: 'DELETE FROM suppressions WHERE phone = ?',
+  get: 'SELECT phone, reason, created_at, until_at FROM suppressions WHERE phone = ?',
+  page: `SELECT phone, reason, created_at, until_at FROM suppressions WHERE phone > ?
+    ORDER BY phone LIMIT ?`,
+  first: 'SELECT phone, reason, created_at, until_at FROM suppressions ORDER BY phone LIMIT ?',
+  prune: `DELETE FROM suppressions WHERE phone IN (SELECT phone FROM suppressions
+    INDEXED BY suppressions_until WHERE until_at <= ? LIMIT ?)`,
+  /**
+   * The rows among a claim's (`json_each` of their ids) not sent yet whose number is suppressed
+   * at the claim's time: the claim ends them instead of leasing them.
+   */
+  among: `SELECT ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')} FROM scheduled_calls AS c
+    WHERE c.id IN (SELECT value FROM json_each(?))
+      AND (c.status = 'scheduled' OR (c.status = 'queued' AND c.placing_at IS NULL))
+      AND EXISTS (SELECT 1 FROM suppressions AS s
+        WHERE s.phone = c.to_phone AND (s.until_at IS NULL OR s.until_at > ?))`,
+};
 
 /** The statements of campaigns, each through a partial index of campaign rows (migration 7). */
 export const CAMPAIGN_SQL = {
@@ -226,8 +263,11 @@ export const CAMPAIGN_SQL = {
       WHERE campaign_id = ? AND status = 'failed' AND reason = 'outcome_unknown'
         AND placing_at > ?) AS n`,
   /** Due entries in list order. */
-  fresh: `SELECT id FROM scheduled_calls INDEXED BY scheduled_calls_campaign_status
-    WHERE campaign_id = ? AND status = 'scheduled' AND due_at <= ? ORDER BY position LIMIT ?`,
+  /** Due entries in list order, each with whether its number is suppressed (migration 10). */
+  fresh: `SELECT c.id, EXISTS (SELECT 1 FROM suppressions AS s WHERE s.phone = c.to_phone
+      AND (s.until_at IS NULL OR s.until_at > ?)) AS suppressed
+    FROM scheduled_calls AS c INDEXED BY scheduled_calls_campaign_status
+    WHERE c.campaign_id = ? AND c.status = 'scheduled' AND c.due_at <= ? ORDER BY c.position LIMIT ?`,
   nextLease: `SELECT MIN(lease_until) AS at FROM scheduled_calls
     INDEXED BY scheduled_calls_campaign_live WHERE campaign_id = ? AND status IN (${TAKING})`,
   nextDue: `SELECT MIN(due_at) AS at FROM scheduled_calls INDEXED BY scheduled_calls_campaign_due

@@ -12,15 +12,19 @@ import { storedCall, storedCampaign, testStore } from '../../testing/store-contr
 import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
 
-/** Undoes migration 8: no voicemail, no recording length, no provider word on call records. */
-/** Undoes migration 9: no mark of a campaign being created. */
+/**
+ * Undoes migrations 11, 10 and 9: no archive; no do-not-call list; no mark of a campaign being
+ * created.
+ */
 const BACK_TO_VERSION_8 = `ALTER TABLE campaigns DROP COLUMN archived_at;
+  DROP TABLE suppressions;
   DROP INDEX campaigns_created;
   CREATE INDEX campaigns_created ON campaigns (created_at, id);
   ALTER TABLE campaigns DROP COLUMN creating_by;
   ALTER TABLE campaigns DROP COLUMN creating_at;
   DELETE FROM schema_migrations WHERE version > 8;`;
 
+/** Undoes migration 8: no voicemail, no recording length, no provider word on call records. */
 const BACK_TO_VERSION_7 = `${BACK_TO_VERSION_8}
   ALTER TABLE call_records DROP COLUMN recording_url;
   ALTER TABLE call_records DROP COLUMN recording_duration_seconds;
@@ -119,6 +123,7 @@ describe('createSqliteStore', () => {
       { version: 8 },
       { version: 9 },
       { version: 10 },
+      { version: 11 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();

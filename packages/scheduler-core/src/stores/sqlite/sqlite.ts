@@ -37,6 +37,7 @@ import {
 } from '../../store.js';
 import { startCheckpointer, type Checkpointer } from './_checkpoint.js';
 import { sqliteCampaignMethods } from '../../campaign/stores/sqlite.js';
+import { endSuppressed, sqliteSuppressionMethods } from './_suppressions.js';
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -176,6 +177,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     values.push(id, expectedVersion);
     return { sql: statement.sql, values };
   };
+  const suppressionContext = { prepare, transaction, updateOf };
   /** Runs `fn`, turning a unique violation (an idempotency key taken) into a `ConflictError`. */
   const keyChecked = <T>(id: string, fn: () => T): T => {
     try {
@@ -197,15 +199,21 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     );
   };
 
-  /** Claims `ids` (a claim of `claimDue`'s kind) and hands them back in the order given. */
+  /**
+   * Claims `ids` (a claim of `claimDue`'s kind), inside the caller's transaction, and hands them
+   * back in the order given: those not sent yet whose number is suppressed end `suppressed`
+   * instead (see `Store`), the rest are leased.
+   */
   const claimIds = (ids: string[], now: number, workerId: string, leaseUntil: number) => {
     if (ids.length === 0) return [];
+    const byId = endSuppressed(suppressionContext, ids, now);
+    const leased = byId.size === 0 ? ids : ids.filter((id) => !byId.has(id));
     const rows = (
       prepare(
         `UPDATE scheduled_calls SET status = ${CLAIMED_STATUS}, lease_owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE id IN (SELECT value FROM json_each(?)) RETURNING ${SELECTED}`,
-      ).all(workerId, leaseUntil, now, JSON.stringify(ids)) as Row[]
+      ).all(workerId, leaseUntil, now, JSON.stringify(leased)) as Row[]
     ).map(fromRow);
-    const byId = new Map(rows.map((row) => [row.id, row]));
+    for (const row of rows) byId.set(row.id, row);
     return ids.map((id) => byId.get(id)!);
   };
   let open = true;
@@ -330,15 +338,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
             'SELECT id FROM scheduled_calls WHERE wake_at <= ? ORDER BY wake_at, id LIMIT ?',
           ).all(now, limit) as { id: string }[]
         ).map((r) => r.id);
-        if (ids.length === 0) return [];
-        const rows = (
-          prepare(
-            `UPDATE scheduled_calls SET status = ${CLAIMED_STATUS}, lease_owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE id IN (SELECT value FROM json_each(?)) RETURNING ${SELECTED}`,
-          ).all(workerId, leaseUntil, now, JSON.stringify(ids)) as Row[]
-        ).map(fromRow);
-        // RETURNING has no order: hand the rows out in the order they were due.
-        const byId = new Map(rows.map((row) => [row.id, row]));
-        return ids.map((id) => byId.get(id)!);
+        // RETURNING has no order: the rows are handed out in the order they were due.
+        return claimIds(ids, now, workerId, leaseUntil);
       });
     },
 
@@ -407,6 +408,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
 
     ...sqliteCampaignMethods({ prepare, transaction, insertRow, claimIds }),
+
+    ...sqliteSuppressionMethods(suppressionContext),
 
     async close() {
       if (!open) return;

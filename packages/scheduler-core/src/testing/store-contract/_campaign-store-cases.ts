@@ -22,11 +22,31 @@ export function campaignStoreCases(store: () => Store): void {
       settings: {
         callsPerSecond: 2,
         window: { start: '09:00', end: '17:00', timezone: 'Europe/Paris' },
+        retry: {
+          busy: { afterMs: 120_000, maxAttempts: 3 },
+          machine: { afterMs: 7_200_000, maxAttempts: 2 },
+        },
         note: 'x',
       },
     });
     const rows = [
-      entry('spring', 0, { idempotencyKey: 'k-spring', call: { say: 'Hello' } }),
+      entry('spring', 0, {
+        idempotencyKey: 'k-spring',
+        call: { say: 'Hello', machineDetection: 'detect' },
+        options: {
+          maxAttempts: 4,
+          retryBackoff: null,
+          retry: {
+            busy: { afterMs: 120_000, maxAttempts: 3 },
+            machine: { afterMs: 7_200_000, maxAttempts: 2 },
+          },
+          recurrence: null,
+          window: null,
+          metadata: null,
+          seriesId: null,
+          occurrenceAt: null,
+        },
+      }),
       entry('spring', 1),
       entry('spring', 2, { to: '+14155550002' }),
     ];

@@ -4,7 +4,8 @@
  */
 import { expect, it } from 'vitest';
 import { isCallNotFoundError, isConflictError } from '../../errors.js';
-import type { Store } from '../../store.js';
+import type { Store, StoredEvent } from '../../store.js';
+import { countAttempts } from '../../_retry.js';
 import { expectRejects, storedCall, T0 } from './_fixtures.js';
 
 /** Registers the cases; `store()` is the store of the running test. */
@@ -27,6 +28,41 @@ export function rowCases(store: () => Store): void {
     expect(await store().insert(row)).toEqual(row);
     expect(await store().get('a')).toEqual(row);
     expect(await store().get('missing')).toBeNull();
+  });
+
+  it("keeps a 'callee' window's zones and their source, and gives them back after a deferral", async () => {
+    const window = {
+      start: '08:00',
+      end: '21:00',
+      timezone: 'callee',
+      fallbackTimezone: 'Europe/Paris',
+      zones: ['America/Adak', 'America/Anchorage'],
+      zoneSource: 'number' as const,
+    };
+    const row = storedCall({
+      id: 'w',
+      to: '+19075550123',
+      options: {
+        maxAttempts: 1,
+        retryBackoff: null,
+        recurrence: null,
+        window,
+        metadata: null,
+        seriesId: null,
+        occurrenceAt: null,
+      },
+    });
+    await store().insert(row);
+    const [claimed] = await store().claimDue(T0, 1, 'worker', T0 + 30_000);
+    expect(claimed?.options?.window).toEqual(window);
+    const deferred = await store().update('w', claimed!.version, {
+      status: 'scheduled',
+      dueAt: T0 + 3_600_000,
+      leaseOwner: null,
+      leaseUntil: null,
+    });
+    expect(deferred.options?.window).toEqual(window);
+    expect((await store().get('w'))?.options?.window).toEqual(window);
   });
 
   it('refuses a second row with the same id or idempotency key', async () => {
@@ -72,5 +108,48 @@ export function rowCases(store: () => Store): void {
     expect((await store().findByProviderCallId('p-1'))?.id).toBe('a');
     await store().update('a', 2, { providerCallId: null, status: 'scheduled' });
     expect(await store().findByProviderCallId('p-1')).toBeNull();
+  });
+
+  it('keeps retries by outcome and every step of every attempt, so a restart counts them alike', async () => {
+    const retry = {
+      busy: { afterMs: 120_000, maxAttempts: 3 },
+      'no-answer': { afterMs: 3_600_000, maxAttempts: 2 },
+      machine: { afterMs: 7_200_000, maxAttempts: 2 },
+    };
+    const options = {
+      maxAttempts: 6,
+      retryBackoff: null,
+      retry,
+      recurrence: null,
+      window: null,
+      metadata: null,
+      seriesId: null,
+      occurrenceAt: null,
+    };
+    const row = storedCall({ id: 'a', options, call: { machineDetection: 'detect' } });
+    expect(await store().insert(row)).toEqual(row);
+    // Attempt 1 busy, attempt 2 answered by a machine (its record stays completed), then due again.
+    const steps: StoredEvent[] = [
+      { status: 'queued', at: T0, attempt: 1 },
+      { status: 'initiated', at: T0 + 10, attempt: 1, providerCallId: 'p-1' },
+      { status: 'busy', at: T0 + 20, attempt: 1, reason: 'busy' },
+      { status: 'scheduled', at: T0 + 20, attempt: 2, reason: 'busy' },
+      { status: 'queued', at: T0 + 30, attempt: 2 },
+      { status: 'initiated', at: T0 + 40, attempt: 2, providerCallId: 'p-2' },
+      { status: 'answered', at: T0 + 50, attempt: 2, answeredBy: 'machine' },
+      { status: 'completed', at: T0 + 60, attempt: 2 },
+      { status: 'scheduled', at: T0 + 60, attempt: 3, reason: 'completed' },
+    ];
+    const updated = await store().update('a', 1, {
+      attempt: 3,
+      dueAt: T0 + 60 + 7_200_000,
+      events: steps,
+    });
+    const [claimed] = await store().claimDue(T0 + 60 + 7_200_000, 10, 'w', T0 + 8_000_000);
+    for (const read of [updated, await store().get('a'), claimed]) {
+      expect(read?.options?.retry).toEqual(retry);
+      expect(read?.events).toEqual(steps);
+      expect(countAttempts(read!.events!)).toEqual({ busy: 1, machine: 1 });
+    }
   });
 }

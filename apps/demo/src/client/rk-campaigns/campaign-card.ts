@@ -1,0 +1,173 @@
+/**
+ * One campaign's card in `<rk-campaigns>`: its progress, figures, buttons, results link, and its
+ * entries when opened.
+ */
+import { html, nothing } from 'lit';
+import { formatCount } from '../format.js';
+import { OUTCOME_WORDS } from '../history-type.js';
+import type { ConfirmRequest } from '../rk-confirm/rk-confirm.component.js';
+import type { CampaignJson } from '../types.js';
+
+/** The progress figures shown for each campaign, in order, with their labels (outcomes in their one word). */
+const FIGURES = [
+  ['dialed', 'dialed'],
+  ['live', 'live'],
+  ['completed', OUTCOME_WORDS.completed.toLowerCase()],
+  ['missed', OUTCOME_WORDS.missed.toLowerCase()],
+  ['unknown', OUTCOME_WORDS.unknown.toLowerCase()],
+  ['canceled', OUTCOME_WORDS.canceled.toLowerCase()],
+  ['suppressed', OUTCOME_WORDS.suppressed.toLowerCase()],
+] as const;
+
+/** How many of a campaign's numbers have ended, whatever their outcome. */
+export const ended = (c: CampaignJson) =>
+  c.progress.completed +
+  c.progress.missed +
+  c.progress.unknown +
+  c.progress.canceled +
+  c.progress.suppressed;
+
+/** Every entry has ended: the campaign may be archived. */
+export const finished = (c: CampaignJson) =>
+  c.state === 'done' || (c.state === 'stopped' && ended(c) === c.total);
+
+const calls = (n: number) => `${formatCount(n)} ${n === 1 ? 'call' : 'calls'}`;
+
+/** What Stop asks first, saying how many calls it ends: it cannot be undone. */
+export function stopQuestion(campaign: CampaignJson): ConfirmRequest {
+  const { dialed, live } = campaign.progress;
+  const left = campaign.total - dialed;
+  const running = live > 0 ? ` The ${calls(live)} under way go on to their end.` : '';
+  return {
+    title: `Stop campaign ${campaign.id}?`,
+    message: `This ends ${calls(left)} not yet placed; it cannot be undone.${running}`,
+    confirm: 'Stop campaign',
+    keep: 'Keep it running',
+  };
+}
+
+/** What a card's buttons ask of the element. */
+export type CampaignAction = 'pause' | 'resume' | 'stop' | 'archive';
+
+/** What a card does: its buttons' actions and its download, and whether a request is under way. */
+export interface CampaignCardActions {
+  busy: boolean;
+  /** The API's base URL, for the results link. */
+  base: string;
+  /** The element's `api`, passed on to `<rk-campaign-entries>`. */
+  api: string | undefined;
+  /** Its entries are shown. */
+  expanded: boolean;
+  /** `stop` is asked first by the element (see {@link stopQuestion}). */
+  act: (action: CampaignAction) => unknown;
+  toggleEntries: () => unknown;
+  download: (event: MouseEvent) => unknown;
+}
+
+/** A campaign's card (`li.campaign`, part `campaign`). */
+export function campaignCard(
+  campaign: CampaignJson,
+  { busy, base, api, expanded, act, toggleEntries, download }: CampaignCardActions,
+) {
+  const done = ended(campaign);
+  const open = campaign.state === 'running' || campaign.state === 'paused';
+  const id = encodeURIComponent(campaign.id);
+  return html`
+    <li class="campaign" part="campaign" data-id=${campaign.id} data-state=${campaign.state}>
+      <div class="head">
+        <h3>${campaign.id}</h3>
+        <span class="badge" data-state=${campaign.state}>${campaign.state}</span>
+        ${campaign.archived_at ? html`<span class="badge" data-archived>archived</span>` : nothing}
+      </div>
+      <progress
+        part="progress"
+        max=${campaign.total}
+        .value=${done}
+        aria-label="${campaign.id}: ${done} of ${campaign.total} ended"
+      ></progress>
+      <p class="muted total" data-testid="ended">${done} of ${campaign.total} ended</p>
+      <dl class="figures" part="figures">
+        ${FIGURES.map(
+          ([key, label]) =>
+            html`<div data-figure=${key}>
+              <dt>${label}</dt>
+              <dd>${campaign.progress[key]}</dd>
+            </div>`,
+        )}
+      </dl>
+      <div class="actions">
+        ${
+          campaign.state === 'paused'
+            ? html`<button
+                class="small"
+                part="button resume"
+                ?disabled=${busy}
+                aria-label="Resume ${campaign.id}"
+                @click=${() => act('resume')}
+              >
+                Resume
+              </button>`
+            : html`<button
+                class="small"
+                part="button pause"
+                ?disabled=${busy || campaign.state !== 'running'}
+                aria-label="Pause ${campaign.id}"
+                @click=${() => act('pause')}
+              >
+                Pause
+              </button>`
+        }
+        <button
+          class="small danger"
+          part="button stop"
+          ?disabled=${busy || !open}
+          aria-label="Stop ${campaign.id}"
+          @click=${() => act('stop')}
+        >
+          Stop
+        </button>
+        <button
+          class="small"
+          part="button entries"
+          aria-expanded=${expanded ? 'true' : 'false'}
+          aria-controls="entries-${id}"
+          @click=${() => toggleEntries()}
+        >
+          ${expanded ? 'Hide entries' : 'Show entries'}<span class="sr-only">
+            of ${campaign.id}</span
+          >
+        </button>
+        ${
+          finished(campaign) && !campaign.archived_at
+            ? html`<button
+                class="small"
+                part="button archive"
+                ?disabled=${busy}
+                aria-label="Archive ${campaign.id}"
+                @click=${() => act('archive')}
+              >
+                Archive
+              </button>`
+            : nothing
+        }
+        <a
+          part="download"
+          href="${base}/api/campaigns/${id}/results.csv"
+          download="${campaign.id}-results.csv"
+          @click=${(e: MouseEvent) => download(e)}
+          >Download results (CSV)<span class="sr-only"> of ${campaign.id}</span></a
+        >
+      </div>
+      ${
+        expanded
+          ? html`<rk-campaign-entries
+              id="entries-${id}"
+              exportparts="entries, entry, more"
+              .api=${api}
+              .campaign=${campaign.id}
+            ></rk-campaign-entries>`
+          : nothing
+      }
+    </li>
+  `;
+}

@@ -1,0 +1,65 @@
+/**
+ * The campaign form's reading of what it sends and of what the server answers: which field each
+ * refusal is about, and the checks made before sending, with the server's own rules (the name's
+ * pattern from `campaign-name.ts`, the limits from `GET /api/capabilities`).
+ */
+import { campaignNameProblem } from '../../campaign-name.js';
+import type { ApiIssue, FieldErrors } from '../api.js';
+import { formatBytes } from '../format.js';
+import type { ApiLimitsJson } from '../types.js';
+
+/** The fields a refusal is shown under; `list` is the pasted numbers or the file, whichever was sent. */
+export type CampaignField = 'name' | 'concurrency' | 'list';
+
+/** The refusals that are about the list as a whole, by their code. */
+const LIST_CODES: ReadonlySet<string> = new Set([
+  'invalid_numbers',
+  'invalid_csv',
+  'unsupported_call_option',
+  'unsupported_charset',
+  'payload_too_large',
+]);
+
+/** The field of the form an issue of `POST /api/campaigns` is about; `undefined` for none. */
+export function campaignField(issue: ApiIssue): CampaignField | undefined {
+  const [first] = issue.path;
+  if (first === 'name' || issue.code === 'campaign_exists') return 'name';
+  if (first === 'concurrency') return 'concurrency';
+  if (first === 'numbers' || issue.in === 'body' || LIST_CODES.has(issue.code ?? '')) return 'list';
+  return undefined;
+}
+
+/** What the form leads each field's issue with, so the server's words read as a sentence. */
+export const CAMPAIGN_LEADS: Partial<Record<CampaignField, string>> = {
+  name: 'The name ',
+  concurrency: 'Calls at once ',
+};
+
+/** What the form would send. */
+export interface CampaignFormInput {
+  name: string;
+  /** The pasted numbers, or the file's text. */
+  content: string;
+  /** Its size in bytes, as it is sent (UTF-8). */
+  bytes: number;
+  fromFile: boolean;
+}
+
+/** The refusals the form can see before it sends, in the server's words and by its limits. */
+export function checkCampaignForm(
+  input: CampaignFormInput,
+  limits: ApiLimitsJson | null,
+): FieldErrors<CampaignField> {
+  const errors: FieldErrors<CampaignField> = {};
+  const problem = input.name === '' ? undefined : campaignNameProblem(input.name);
+  if (problem) errors.name = `${CAMPAIGN_LEADS.name}${problem}.`;
+  if (input.content.trim() === '') {
+    errors.list = 'Paste the numbers to call, or choose a CSV file.';
+  } else if (limits && input.bytes > limits.campaign_body_bytes) {
+    errors.list =
+      `${input.fromFile ? 'This file' : 'This list'} is ${formatBytes(input.bytes)}; ` +
+      `a campaign's list may be at most ${formatBytes(limits.campaign_body_bytes)}: ` +
+      'split it into several campaigns.';
+  }
+  return errors;
+}

