@@ -52,6 +52,24 @@ describe('GET /api/campaigns/:id/entries', () => {
     expect(idle.json).toEqual({ items: [], next_cursor: null });
   });
 
+  it('filters the entries ended on the do-not-call list by status=suppressed', async () => {
+    app = await startTestApp();
+    const url = app.url;
+    const listed = await api(`${url}/api/suppressions`, {
+      method: 'POST',
+      body: { phone_number: NUMBERS[1] },
+    });
+    expect(listed.status).toBe(201);
+    await finished(url, 'with-dnc');
+    const suppressed = await api(`${url}/api/campaigns/with-dnc/entries?status=suppressed`);
+    expect(suppressed.status).toBe(200);
+    expect(
+      suppressed.json.items.map((e: { index: number; status: string }) => [e.index, e.status]),
+    ).toEqual([[1, 'suppressed']]);
+    const completed = await api(`${url}/api/campaigns/with-dnc/entries?status=completed`);
+    expect(completed.json.items.map((e: { phone: string }) => e.phone)).not.toContain(NUMBERS[1]);
+  });
+
   it('refuses a bad query with 400 and changes nothing; an unknown campaign is 404', async () => {
     app = await startTestApp();
     const url = app.url;

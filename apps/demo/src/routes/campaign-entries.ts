@@ -23,6 +23,7 @@ export const ENTRY_FILTERS = {
   'no-answer': ['no-answer'],
   failed: ['failed'],
   canceled: ['canceled'],
+  suppressed: ['suppressed'],
 } as const satisfies Record<string, readonly ScheduledCallStatus[]>;
 
 const idParams = z.strictObject({ id: campaignName });

@@ -16,6 +16,7 @@ const FILTERS = [
   ['no-answer', 'No answer'],
   ['failed', 'Failed'],
   ['canceled', 'Canceled'],
+  ['suppressed', 'Do not call'],
 ] as const;
 
 /** Entries read at once. */
