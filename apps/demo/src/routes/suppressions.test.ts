@@ -46,6 +46,11 @@ describe('the do-not-call list', () => {
       items: [{ phone_number: '+442079460958' }],
       next_cursor: null,
     });
+    const only = await api(`${app.url}/api/suppressions?phone_number=%2B14155552671`);
+    expect(only.json).toEqual({ items: [added.json], next_cursor: null });
+    const none = await api(`${app.url}/api/suppressions?phone_number=%2B14155550100`);
+    expect(none.json).toEqual({ items: [], next_cursor: null });
+    expect((await api(`${app.url}/api/suppressions?phone_number=12`)).status).toBe(400);
     const removed = await api(`${app.url}/api/suppressions/%2B14155552671`, { method: 'DELETE' });
     expect(removed.status).toBe(200);
     expect((await api(`${app.url}/api/suppressions/%2B14155552671`)).status).toBe(404);

@@ -67,9 +67,16 @@ export function suppressionsRouter(runtime: Runtime): Router {
             .refine((c) => decodeCursor(c) !== null, 'not a cursor from next_cursor')
             .optional(),
           limit: limitParam(500, 50),
+          // One number's entry, or none: a page's check without a 404 in the browser's console.
+          phone_number: phoneParam.optional(),
         }),
       },
       async ({ query }, res) => {
+        if (query.phone_number !== undefined) {
+          const entry = await list.get(query.phone_number);
+          res.json({ items: entry ? [serializeSuppression(entry)] : [], next_cursor: null });
+          return;
+        }
         const page = await list.list({ cursor: query.cursor ?? null, limit: query.limit });
         res.json({ items: page.items.map(serializeSuppression), next_cursor: page.nextCursor });
       },
