@@ -18,7 +18,7 @@ import {
   phoneKey,
 } from '../format.js';
 import '../rk-call-timeline/rk-call-timeline.js';
-import { callPurpose, listFilters, rescheduleForm } from './call-parts.js';
+import { callPurpose, listFilters, rescheduleForm, suppressedReason } from './call-parts.js';
 import { orderCalls } from './order.js';
 import '../rk-schedule-form/rk-schedule-form.js';
 import { apiLimits } from '../capabilities.js';
@@ -280,7 +280,7 @@ export class RkSchedulerElement extends LitElement {
               : nothing
           }
         </div>
-        ${callPurpose(call)}
+        ${callPurpose(call)} ${suppressedReason(call)}
         ${
           editing
             ? rescheduleForm(call, {
