@@ -14,6 +14,7 @@ const scripts = [
   'growth.ts',
   'stall.ts',
   'finished.ts',
+  'suppressions.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;

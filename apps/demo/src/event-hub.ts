@@ -3,7 +3,13 @@ import type { Request, Response } from 'express';
 
 /** The names of the events `GET /api/events` sends. */
 export type LiveEventName =
-  'scheduled-call' | 'dialer-entry' | 'dialer' | 'campaign' | 'history' | 'ops-sample';
+  | 'scheduled-call'
+  | 'dialer-entry'
+  | 'dialer'
+  | 'campaign'
+  | 'history'
+  | 'suppression'
+  | 'ops-sample';
 
 interface Stored {
   seq: number;

@@ -1,5 +1,5 @@
 import type { Clock } from '@ringkit/call-client';
-import type { SchedulerEmitter } from './events.js';
+import type { SchedulerEmitter, SchedulerEvents } from './events.js';
 import type { ResolvedRetention } from './options.js';
 import type { Store } from './store.js';
 
@@ -63,7 +63,7 @@ export function createRetention(options: {
    * too: the batches before the error were committed.
    */
   async function runPass(): Promise<void> {
-    const pruned = { calls: 0, records: 0, suppressions: 0 };
+    const pruned: SchedulerEvents['pruned'] = { calls: 0, records: 0 };
     try {
       // Each batch takes (or renews) the lease first: a worker that does not hold it stops there.
       if (
@@ -79,11 +79,15 @@ export function createRetention(options: {
         return;
       }
       // The do-not-call list's own rule: an entry whose `until` has passed stops nothing more.
-      if (pruneSuppressions) await drain(0, pruneSuppressions, (n) => (pruned.suppressions += n));
+      if (retention.suppressionsAfterMs !== null && pruneSuppressions) {
+        await drain(retention.suppressionsAfterMs, pruneSuppressions, (n) => {
+          pruned.suppressions = (pruned.suppressions ?? 0) + n;
+        });
+      }
     } catch (error) {
       emitter.emit('error', { error, source: 'store' });
     } finally {
-      if (pruned.calls > 0 || pruned.records > 0 || pruned.suppressions > 0) {
+      if (pruned.calls > 0 || pruned.records > 0 || (pruned.suppressions ?? 0) > 0) {
         emitter.emit('pruned', pruned);
       }
     }

@@ -40,9 +40,10 @@ export type SchedulerEvents = {
   rescheduled: { call: ScheduledCall; previousDueAt: Date };
   /**
    * A retention pass deleted finished calls (`calls`) and call records (`records`) past their
-   * age (`retention` option). Only from the worker that held the retention lease.
+   * age, and, with `retention.suppressionsAfterDays`, do-not-call entries (`suppressions`) past
+   * their `until` (`retention` option). Only from the worker that held the retention lease.
    */
-  pruned: { calls: number; records: number; suppressions: number };
+  pruned: { calls: number; records: number; suppressions?: number };
   /** A listener threw, the store failed, or following a call failed. */
   error: { error: unknown; source: 'listener' | 'store' | 'provider' | 'watch'; callId?: string };
 };

@@ -126,6 +126,11 @@ export interface RetentionOptions {
   /** A call record (history) is deleted this many days after its call started. Unset: kept. */
   historyAfterDays?: number;
   /**
+   * A do-not-call entry whose `until` has passed (it stops nothing any more) is deleted this
+   * many days after it. Unset: kept (an entry without `until` is never deleted).
+   */
+  suppressionsAfterDays?: number;
+  /**
    * How often a pass runs, in ms. A pass deletes batch after batch until nothing older is left.
    * @default 60000
    */
@@ -158,12 +163,16 @@ const optionsSchema = strictObject(
     retention: strictObject({
       finishedAfterDays: z.number().positive('must be above 0').max(36_500).optional(),
       historyAfterDays: z.number().positive('must be above 0').max(36_500).optional(),
+      suppressionsAfterDays: z.number().min(0).max(36_500).optional(),
       intervalMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
       batchSize: z.number().int().min(1).max(10_000).optional(),
     })
       .refine(
-        (r) => r.finishedAfterDays !== undefined || r.historyAfterDays !== undefined,
-        'give finishedAfterDays, historyAfterDays or both',
+        (r) =>
+          r.finishedAfterDays !== undefined ||
+          r.historyAfterDays !== undefined ||
+          r.suppressionsAfterDays !== undefined,
+        'give finishedAfterDays, historyAfterDays, suppressionsAfterDays, or several',
       )
       .optional(),
   },
@@ -205,6 +214,7 @@ export interface ResolvedOptions {
 export interface ResolvedRetention {
   finishedAfterMs: number | null;
   historyAfterMs: number | null;
+  suppressionsAfterMs: number | null;
   intervalMs: number;
   batchSize: number;
 }
@@ -261,6 +271,10 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
             retention.historyAfterDays === undefined
               ? null
               : Math.round(retention.historyAfterDays * DAY_MS),
+          suppressionsAfterMs:
+            retention.suppressionsAfterDays === undefined
+              ? null
+              : Math.round(retention.suppressionsAfterDays * DAY_MS),
           intervalMs: retention.intervalMs ?? 60_000,
           batchSize: retention.batchSize ?? 500,
         }

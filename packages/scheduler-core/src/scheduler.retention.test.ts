@@ -762,6 +762,7 @@ describe('createRetention', () => {
       retention: {
         finishedAfterMs: 30 * DAY,
         historyAfterMs: 90 * DAY,
+        suppressionsAfterMs: null,
         intervalMs: 10 * MINUTE,
         batchSize: 2,
       },

@@ -177,6 +177,33 @@ describe.each(STORES)('the do-not-call list (%s store)', (_, createStore) => {
   });
 });
 
+describe('retention.suppressionsAfterDays', () => {
+  it('deletes entries whose until passed that many days ago, never one without until', async () => {
+    const clock = createFakeClock(T0);
+    const store = createMemoryStore();
+    const list = createSuppressionList({ store, clock });
+    const DAY = 86_400_000;
+    await list.suppress(BOB, { until: new Date(T0 + DAY) });
+    await list.suppress(ANN, { until: new Date(T0 + 5 * DAY) });
+    await list.suppress('+14155550000');
+    const scheduler = createScheduler({
+      store,
+      clock,
+      provider: createFakeProvider({ clock }),
+      callerId: '+14155550100',
+      retention: { suppressionsAfterDays: 2, intervalMs: DAY },
+    });
+    const pruned: unknown[] = [];
+    scheduler.on('pruned', (e) => pruned.push(e));
+    await scheduler.start();
+    await clock.advance(3 * DAY + 1000);
+    const left = (await list.list()).items.map((e) => e.phone);
+    expect(left).toEqual(['+14155550000', ANN]);
+    expect(pruned).toEqual([{ calls: 0, records: 0, suppressions: 1 }]);
+    await scheduler.stop();
+  });
+});
+
 describe('createSuppressionList() options', () => {
   it('writes to every store given, reads from the first', async () => {
     const first = createMemoryStore();

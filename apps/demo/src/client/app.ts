@@ -1,13 +1,14 @@
 /**
  * The pages' script: registers the elements (and the form that asks for the server's access
  * token when it has one) and wires the call history page to its URL (`/calls/:phone`) and its
- * lookup form.
+ * lookup form; the do-not-call list is on that page, below the history.
  */
 import './page.css';
 import './rk-scheduler/rk-scheduler.js';
 import './rk-dialer/rk-dialer.js';
 import './rk-campaigns/rk-campaigns.js';
 import './rk-call-history/rk-call-history.js';
+import './rk-do-not-call/rk-do-not-call.js';
 import './rk-token-form/rk-token-form.js';
 import { onApiTokenChange, request } from './api.js';
 import { formatPhone } from './format.js';

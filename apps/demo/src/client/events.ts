@@ -11,6 +11,8 @@ export interface RkEventDetails {
   'rk-dialer-done': { dialer: DialerJson };
   'rk-campaign-created': { campaign: CampaignJson };
   'rk-history-page': { phone: string; page: number; items: HistoryItemJson[] };
+  /** A number was put on the do-not-call list or taken off it; `phone` `null` after an import. */
+  'rk-do-not-call-change': { phone: string | null; listed: boolean };
   'rk-error': { message: string; code: string | undefined; status: number | undefined };
 }
 
@@ -25,6 +27,7 @@ declare global {
     'rk-dialer-done': CustomEvent<RkEventDetails['rk-dialer-done']>;
     'rk-campaign-created': CustomEvent<RkEventDetails['rk-campaign-created']>;
     'rk-history-page': CustomEvent<RkEventDetails['rk-history-page']>;
+    'rk-do-not-call-change': CustomEvent<RkEventDetails['rk-do-not-call-change']>;
     'rk-error': CustomEvent<RkEventDetails['rk-error']>;
   }
   interface DocumentEventMap {

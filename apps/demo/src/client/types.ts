@@ -1,6 +1,7 @@
 import type { OpsSample } from '../ops.js';
 import type { ApiCallOption } from '../call-options.js';
 import type { serializeCapabilities } from '../routes/capabilities.js';
+import type { serializeSuppression } from '../routes/suppressions.js';
 import type {
   CallJson,
   CampaignJson,
@@ -77,3 +78,18 @@ export type CapabilitiesJson = Omit<
   call_options: (ApiCallOption | (string & {}))[];
   limits?: ApiLimitsJson;
 };
+
+/** A do-not-call entry (`GET /api/suppressions`, `POST /api/suppressions`). */
+export type SuppressionJson = ReturnType<typeof serializeSuppression>;
+
+/** `POST /api/suppressions/import`: entries written, lines refused and the first refusals. */
+export interface SuppressionImportJson {
+  imported: number;
+  refused: number;
+  errors: { line: number; message: string }[];
+}
+
+/** The `suppression` event: the number added or removed, `null` after an import. */
+export interface SuppressionEventJson {
+  phone_number: string | null;
+}

@@ -4,7 +4,7 @@
  * `suppressed` with nothing sent to the provider.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
+import { api, eventually, openEvents, startTestApp, type TestApp } from '../_test-utils.js';
 
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -46,6 +46,11 @@ describe('the do-not-call list', () => {
       items: [{ phone_number: '+442079460958' }],
       next_cursor: null,
     });
+    const only = await api(`${app.url}/api/suppressions?phone_number=%2B14155552671`);
+    expect(only.json).toEqual({ items: [added.json], next_cursor: null });
+    const none = await api(`${app.url}/api/suppressions?phone_number=%2B14155550100`);
+    expect(none.json).toEqual({ items: [], next_cursor: null });
+    expect((await api(`${app.url}/api/suppressions?phone_number=12`)).status).toBe(400);
     const removed = await api(`${app.url}/api/suppressions/%2B14155552671`, { method: 'DELETE' });
     expect(removed.status).toBe(200);
     expect((await api(`${app.url}/api/suppressions/%2B14155552671`)).status).toBe(404);
@@ -133,5 +138,26 @@ describe('the do-not-call list', () => {
       return json.state === 'done' ? json : undefined;
     });
     expect(done.progress).toMatchObject({ suppressed: 1, dialed: 2 });
+  });
+
+  it('tells the live stream of each change: a number added or removed, an import; not a refusal', async () => {
+    app = await startTestApp();
+    const stream = await openEvents(`${app.url}/api/events`);
+    const changes = () =>
+      stream.events.filter((e) => e.event === 'suppression').map((e) => JSON.parse(e.data));
+    expect((await post({ phone_number: '12' })).status).toBe(400);
+    expect((await post({ phone_number: '(415) 555-2671' })).status).toBe(201);
+    expect(
+      (await api(`${app.url}/api/suppressions/%2B14155552671`, { method: 'DELETE' })).status,
+    ).toBe(200);
+    expect((await importCsv('nope\n')).json.imported).toBe(0);
+    expect((await importCsv('+442079460958,list\n')).json.imported).toBe(1);
+    await stream.until(() => changes().length >= 3);
+    expect(changes()).toEqual([
+      { phone_number: '+14155552671' },
+      { phone_number: '+14155552671' },
+      { phone_number: null },
+    ]);
+    stream.close();
   });
 });

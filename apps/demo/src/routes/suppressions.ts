@@ -35,11 +35,14 @@ const phoneParams = z.strictObject({ phone: phoneParam });
  * The do-not-call list (`runtime.suppressions`, written to the scheduler's store and the
  * campaigns'): `POST /` puts a number on it (201), `GET /` pages it, `GET /:phone` and
  * `DELETE /:phone` read and remove one entry (404 when the number is not on it), and
- * `POST /import` reads a CSV of `phone[,reason[,until]]` as it streams.
+ * `POST /import` reads a CSV of `phone[,reason[,until]]` as it streams. Each change goes out as
+ * a `suppression` event: `{ phone_number }`, `null` after an import (many numbers at once).
  */
 export function suppressionsRouter(runtime: Runtime): Router {
   const router = Router();
   const list = runtime.suppressions;
+  const changed = (phone: string | null) =>
+    runtime.hub.publish('suppression', { phone_number: phone });
 
   router.post(
     '/',
@@ -48,6 +51,7 @@ export function suppressionsRouter(runtime: Runtime): Router {
         ...(body.reason === undefined ? {} : { reason: body.reason }),
         ...(body.until === undefined ? {} : { until: body.until }),
       });
+      changed(entry.phone);
       res.status(201).json(serializeSuppression(entry));
     }),
   );
@@ -63,9 +67,16 @@ export function suppressionsRouter(runtime: Runtime): Router {
             .refine((c) => decodeCursor(c) !== null, 'not a cursor from next_cursor')
             .optional(),
           limit: limitParam(500, 50),
+          // One number's entry, or none: a page's check without a 404 in the browser's console.
+          phone_number: phoneParam.optional(),
         }),
       },
       async ({ query }, res) => {
+        if (query.phone_number !== undefined) {
+          const entry = await list.get(query.phone_number);
+          res.json({ items: entry ? [serializeSuppression(entry)] : [], next_cursor: null });
+          return;
+        }
         const page = await list.list({ cursor: query.cursor ?? null, limit: query.limit });
         res.json({ items: page.items.map(serializeSuppression), next_cursor: page.nextCursor });
       },
@@ -84,6 +95,7 @@ export function suppressionsRouter(runtime: Runtime): Router {
           streamedBody(req),
           query.reason === undefined ? {} : { reason: query.reason },
         );
+        if (result.imported > 0) changed(null);
         res.json({ imported: result.imported, refused: result.refused, errors: result.errors });
       },
     ),
@@ -104,6 +116,7 @@ export function suppressionsRouter(runtime: Runtime): Router {
       if (!(await list.unsuppress(params.phone))) {
         throw new ApiError(404, 'not_found', `${params.phone} is not on the list`);
       }
+      changed(params.phone);
       res.json({ phone_number: params.phone, removed: true });
     }),
   );

@@ -1,12 +1,14 @@
 /**
  * A campaign with calling hours in each callee's own time (`timezone: 'callee'`): 1,000 US, UK,
- * Australian and Indian numbers, created at one instant and run on the fake clock.
+ * Australian and Indian numbers, created at one instant and run on the fake clock, with numbers on
+ * the do-not-call list from the start and others put on it mid-run.
  */
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.js';
 import { createMemoryStore } from '../stores/memory/memory.js';
+import { createSuppressionList } from '../suppressions.js';
 import type { CallingWindow } from '../types.js';
 import { windowOpening } from '../_window.js';
 import { zonesOfNumber } from '../_zones.js';
@@ -76,7 +78,7 @@ afterEach(async () => {
 });
 
 describe("a campaign with calling hours 08:00–21:00 'callee'", () => {
-  it('calls 1,000 numbers only inside those hours in every zone of each, each on its first day', async () => {
+  it('calls 1,000 numbers only inside those hours in every zone of each, each on its first day, never a suppressed one', async () => {
     const clock = createFakeClock(CREATED);
     const provider = createFakeProvider({ clock, initialStatus: () => 'completed' });
     const store = createMemoryStore();
@@ -94,6 +96,10 @@ describe("a campaign with calling hours 08:00–21:00 'callee'", () => {
       recheckIntervalMs: 0,
     });
     runners.push(runner);
+    // 50 numbers on the do-not-call list before the campaign starts.
+    const dnc = createSuppressionList({ store, clock });
+    const before = list.filter((_, i) => i % 20 === 3);
+    for (const to of before) await dnc.suppress(to, { reason: 'before' });
     await runner.start();
 
     // Each entry is stored with its zones and due at its own first opening.
@@ -117,13 +123,28 @@ describe("a campaign with calling hours 08:00–21:00 'callee'", () => {
     expect(rows.filter((r) => r.dueAt > CREATED).length).toBeGreaterThan(100);
     expect(new Set([...zones.values()].map((z) => z.length)).size).toBeGreaterThan(1);
 
-    // Two days, a quarter of an hour at a time.
+    // Two days, a quarter of an hour at a time; six hours in, 50 numbers not called yet go on
+    // the list.
+    const midRun: string[] = [];
     for (let t = CREATED; t <= CREATED + 2 * 86_400_000; t += 15 * 60_000) {
       await clock.advanceTo(t);
+      if (t === CREATED + 6 * 3_600_000) {
+        const called = new Set(provider.placed.map((p) => p.request.to));
+        midRun.push(
+          ...list
+            .filter((to) => !called.has(to) && !before.includes(to))
+            .filter((_, i) => i % 3 === 0)
+            .slice(0, 50),
+        );
+        expect(midRun).toHaveLength(50);
+        for (const to of midRun) await dnc.suppress(to, { reason: 'mid-run' });
+      }
     }
 
     const placed = provider.placed.map((p) => ({ to: p.request.to, at: p.at.getTime() }));
-    expect(placed.map((p) => p.to).sort()).toEqual([...list].sort());
+    const stopped = new Set([...before, ...midRun]);
+    expect(placed.filter((p) => stopped.has(p.to))).toEqual([]);
+    expect(placed.map((p) => p.to).sort()).toEqual(list.filter((to) => !stopped.has(to)).sort());
     const outside: string[] = [];
     const late: string[] = [];
     for (const { to, at } of placed) {
@@ -149,7 +170,12 @@ describe("a campaign with calling hours 08:00–21:00 'callee'", () => {
       }
     }
     const done = await store.listCampaignCalls!('callee-hours', { limit: 1000 });
-    expect(done.filter((r) => r.status === 'completed')).toHaveLength(1000);
+    expect(done.filter((r) => r.status === 'completed')).toHaveLength(900);
+    const ended = done.filter((r) => r.status === 'suppressed');
+    expect(ended.map((r) => r.to).sort()).toEqual([...stopped].sort());
+    for (const row of ended) {
+      expect(row.events!.at(-1)!.note).toBe(before.includes(row.to) ? 'before' : 'mid-run');
+    }
   });
 
   it('refuses the whole list when one number has no known zone and no fallback, naming the entry', () => {

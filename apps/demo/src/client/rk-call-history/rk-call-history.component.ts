@@ -4,7 +4,13 @@ import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
 import { formatDateTime, formatDuration, formatPhone, phoneKey } from '../format.js';
 import { answeredByLabel, isAppNumber, readHistoryRow } from '../history-type.js';
-import type { HistoryEventJson, HistoryItemJson, HistoryPageJson } from '../types.js';
+import type {
+  HistoryEventJson,
+  HistoryItemJson,
+  HistoryPageJson,
+  SuppressionEventJson,
+} from '../types.js';
+import { OptOutController } from './opt-out.js';
 import { styles } from './rk-call-history.styles.js';
 
 /** Whether `href` is of the page's own origin. */
@@ -15,9 +21,13 @@ const sameOrigin = (href: string) => new URL(href).origin === location.origin;
  * time; the first page refreshes when a call involving the number is recorded (an older page
  * stays, and offers the newest). Without a `phone`, it asks for one. Calls with the app's own
  * number say so (`Called by this app`, `Called this app`), the app's own page says it is, and a
- * caller's voicemail can be played.
+ * caller's voicemail can be played. Under the heading, "Don't call this number" puts the number
+ * on the do-not-call list (reason `opted out`); once it is on it, the element says so, with
+ * "Allow calls again" to take it off (kept in step with the list by the `suppression` event).
  *
  * @fires rk-history-page - a page was shown; `detail: { phone, page, items }`
+ * @fires rk-do-not-call-change - the number was put on the do-not-call list or taken off it;
+ *   `detail: { phone, listed }`
  * @fires rk-error - a request failed; `detail: { message, code, status }`
  * @csspart table - the table; `row` each row; `type` each type cell
  * @csspart answered-by - the mark of a call a machine (`answered-by-machine`, "Voicemail") or a
@@ -27,6 +37,7 @@ const sameOrigin = (href: string) => new URL(href).origin === location.origin;
  * @csspart newer - on an older page, the notice that newer calls came in
  * @csspart pager - the paging buttons
  * @csspart lookup - without a number, the form that asks for one
+ * @csspart opt-out - the do-not-call state and its button (`data-listed`)
  */
 export class RkCallHistoryElement extends LitElement {
   static override properties: PropertyDeclarations = {
@@ -61,7 +72,12 @@ export class RkCallHistoryElement extends LitElement {
   private cursors: (string | null)[] = [null];
   private readonly live = new LiveController(this, {
     base: () => this.base,
-    load: () => this.load(this.cursors[this.page] ?? null, this.page),
+    load: async () => {
+      await Promise.all([
+        this.load(this.cursors[this.page] ?? null, this.page),
+        this.optOut.check(),
+      ]);
+    },
     events: {
       history: (data) => {
         const { phones } = data as HistoryEventJson;
@@ -70,12 +86,21 @@ export class RkCallHistoryElement extends LitElement {
         if (this.page === 0) void this.load(null, 0);
         else this.newer = true;
       },
+      suppression: (data) => {
+        const { phone_number: phone } = data as SuppressionEventJson;
+        if (phone === null || phoneKey(phone) === phoneKey(this.phone)) void this.optOut.check();
+      },
     },
     // It loads when it has a number (`willUpdate`), and again when the stream (re)opens.
     loadOnConnect: false,
     reloadOnOpen: () => Boolean(this.phone) && this.page === 0,
   });
   private controller: AbortController | undefined;
+  /** Whether the number is on the do-not-call list, and the button that changes it. */
+  private readonly optOut = new OptOutController(this, () => ({
+    base: this.base,
+    phone: this.phone,
+  }));
 
   constructor() {
     super();
@@ -105,8 +130,12 @@ export class RkCallHistoryElement extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if ((changed.has('phone') || changed.has('api') || changed.has('pageSize')) && this.phone) {
       this.cursors = [null];
-      if (changed.has('phone')) this.appNumber = null;
+      if (changed.has('phone')) {
+        this.appNumber = null;
+        this.optOut.entry = undefined;
+      }
       void this.load(null, 0);
+      void this.optOut.check();
     }
   }
 
@@ -293,6 +322,7 @@ export class RkCallHistoryElement extends LitElement {
               </p>`
             : nothing
         }
+        ${own ? nothing : this.optOut.render()}
         ${
           this.newer && this.page > 0
             ? html`<p class="newer" part="newer" role="status">

@@ -126,6 +126,19 @@ export const styles = [
       height: 2rem;
       max-width: 100%;
     }
+    .opt-out {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0.5rem;
+      margin: 0 0 0.75rem;
+    }
+    .opt-out p {
+      margin: 0;
+    }
+    .opt-out .badge {
+      margin-right: 0.25rem;
+    }
     .newer {
       display: flex;
       flex-wrap: wrap;

@@ -9,7 +9,8 @@ export type TimelineStep = ScheduledCallJson['timeline'][number];
 
 /**
  * `<rk-call-timeline .steps=${call.timeline}>`: the steps of one call, each with its status, its
- * time in the viewer's zone and its reason, folded under a summary that counts them.
+ * time in the viewer's zone and its reason (a `suppressed` step's do-not-call reason too), folded
+ * under a summary that counts them.
  *
  * @csspart timeline - the `<details>` that holds the steps
  * @csspart status - each status pill (`status-<status>` too)
@@ -44,7 +45,7 @@ export class RkCallTimelineElement extends LitElement {
                   step.reason && step.reason !== step.status
                     ? html`<span class="muted">(${step.reason.replace(/_/g, ' ')})</span>`
                     : nothing
-                }
+                }${step.note ? html` <q class="note">${step.note}</q>` : nothing}
               </li>
             `,
           )}

@@ -4,6 +4,7 @@
  */
 import { html, nothing } from 'lit';
 import { toLocalInput, truncate } from '../format.js';
+import { suppressedNote } from '../rk-do-not-call/do-not-call.js';
 import { statusLabel, STATUS_ORDER } from '../status.js';
 import type { ScheduledCallJson } from '../types.js';
 
@@ -64,6 +65,20 @@ export function callPurpose(call: ScheduledCallJson) {
     ${message ? html`<span class="muted">Says</span> <q>${truncate(message, MESSAGE_SHOWN)}</q>` : nothing}
     ${message && detects ? ' · ' : nothing}
     ${detects ? html`<span class="muted">${message ? 'detects' : 'Detects'} voicemail</span>` : nothing}
+  </p>`;
+}
+
+/**
+ * Why a call ended `suppressed` (`part="suppressed"`): its number was on the do-not-call list,
+ * with the entry's reason where the call says it; nothing for any other call.
+ */
+export function suppressedReason(call: ScheduledCallJson) {
+  if (call.status !== 'suppressed') return nothing;
+  const note = suppressedNote(call);
+  return html`<p class="purpose suppressed" part="suppressed">
+    <span class="muted">Not placed: the number is on the do-not-call list</span>${
+      note ? html` (<q>${truncate(note, MESSAGE_SHOWN)}</q>)` : nothing
+    }
   </p>`;
 }
 

@@ -19,7 +19,7 @@ import {
 } from '../format.js';
 import '../rk-call-timeline/rk-call-timeline.js';
 import '../rk-confirm/rk-confirm.js';
-import { callPurpose, listFilters, rescheduleForm } from './call-parts.js';
+import { callPurpose, listFilters, rescheduleForm, suppressedReason } from './call-parts.js';
 import { orderCalls } from './order.js';
 import '../rk-schedule-form/rk-schedule-form.js';
 import { apiLimits } from '../capabilities.js';
@@ -293,7 +293,7 @@ export class RkSchedulerElement extends LitElement {
               : nothing
           }
         </div>
-        ${callPurpose(call)}
+        ${callPurpose(call)} ${suppressedReason(call)}
         ${
           editing
             ? rescheduleForm(call, {

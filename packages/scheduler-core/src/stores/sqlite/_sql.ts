@@ -219,11 +219,13 @@ export const SUPPRESSION_SQL = {
     INDEXED BY suppressions_until WHERE until_at <= ? LIMIT ?)`,
   /**
    * The rows among a claim's (`json_each` of their ids) not sent yet whose number is suppressed
-   * at the claim's time: the claim ends them instead of leasing them.
+   * at the claim's time: the claim ends them instead of leasing them. Each row is found by its
+   * id (the ids first: CROSS JOIN), never through an index of a status, whose rows grow with
+   * the store; each number by the list's key.
    */
-  among: `SELECT ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')} FROM scheduled_calls AS c
-    WHERE c.id IN (SELECT value FROM json_each(?))
-      AND (c.status = 'scheduled' OR (c.status = 'queued' AND c.placing_at IS NULL))
+  among: `SELECT ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}
+    FROM json_each(?) AS j CROSS JOIN scheduled_calls AS c ON c.id = j.value
+    WHERE (+c.status = 'scheduled' OR (+c.status = 'queued' AND c.placing_at IS NULL))
       AND EXISTS (SELECT 1 FROM suppressions AS s
         WHERE s.phone = c.to_phone AND (s.until_at IS NULL OR s.until_at > ?))`,
 };
