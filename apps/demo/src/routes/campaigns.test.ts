@@ -67,6 +67,7 @@ describe('POST /api/campaigns (JSON)', () => {
       missed: 0,
       unknown: 0,
       canceled: 0,
+      suppressed: 0,
     });
     expect(done.entries.map((e: { phone: string; status: string }) => [e.phone, e.status])).toEqual(
       E164.map((phone) => [phone, 'completed']),
@@ -712,6 +713,7 @@ describe('campaign events', () => {
       missed: 0,
       unknown: 0,
       canceled: 0,
+      suppressed: 0,
     });
     // CampaignProgress only grows.
     const completed = views()

@@ -100,6 +100,7 @@ for (const kind of storeKinds()) {
         missed: 1,
         unknown: 0,
         canceled: 0,
+        suppressed: 0,
       });
       await vi.waitFor(() => expect(seen).toEqual(['created spring', 'done spring done']));
       expect(statuses).toContain('spring:1:busy');
