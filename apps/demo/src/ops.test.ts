@@ -69,7 +69,7 @@ describe('createOpsSampler', () => {
       placed_per_s: { scheduler: 5, dialer: 1 },
       dispatch_lag_ms: { p50: 3, p99: 100 },
       provider_ms: { p50: 10, p99: 900 },
-      ended: { completed: 1, busy: 1, 'no-answer': 0, failed: 0, canceled: 0 },
+      ended: { completed: 1, busy: 1, 'no-answer': 0, failed: 0, canceled: 0, suppressed: 0 },
     };
     expect(sampler.samples()).toEqual([
       {
@@ -103,7 +103,7 @@ describe('createOpsSampler', () => {
       placed_per_s: { scheduler: 1, dialer: 0 },
       dispatch_lag_ms: { p50: 1014, p99: 1029 },
       provider_ms: { p50: 5, p99: 5 },
-      ended: { completed: 30, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 },
+      ended: { completed: 30, busy: 0, 'no-answer': 0, failed: 0, canceled: 0, suppressed: 0 },
     });
     // The last second alone says little: one placement, one end.
     expect(half.placed_per_s.scheduler).toBe(1);
@@ -119,7 +119,7 @@ describe('createOpsSampler', () => {
       placed_per_s: { scheduler: 0, dialer: 2 },
       dispatch_lag_ms: { p50: null, p99: null },
       provider_ms: { p50: 20, p99: 40 },
-      ended: { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 },
+      ended: { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0, suppressed: 0 },
     });
   });
 

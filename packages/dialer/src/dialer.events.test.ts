@@ -103,6 +103,7 @@ describe('events', () => {
         'no-answer': 0,
         failed: 0,
         canceled: 0,
+        suppressed: 0,
       },
     });
     dialer.stop();

@@ -68,7 +68,7 @@ describe('stop({ hangUp: true })', () => {
       '#0 initiated>canceled',
       '#1 answered>completed',
       '#2 initiated>canceled',
-      'drained {"idle":0,"dialing":0,"initiated":0,"ringing":0,"answered":0,"completed":1,"busy":0,"no-answer":0,"failed":0,"canceled":4}',
+      'drained {"idle":0,"dialing":0,"initiated":0,"ringing":0,"answered":0,"completed":1,"busy":0,"no-answer":0,"failed":0,"canceled":4,"suppressed":0}',
     ]);
     expect(drained).toHaveLength(1);
     expect(dialer.snapshot().state).toBe('done');

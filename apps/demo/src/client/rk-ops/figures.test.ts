@@ -35,7 +35,7 @@ describe('the headline of each chart', () => {
     expect(headline(chart('lag'), sample, 1000)).toBe('Last minute: p50 8 ms, p99 40.5 ms');
     expect(headline(chart('provider'), sample, 1000)).toBe('Last minute: p50 120 ms, p99 480 ms');
     expect(headline(chart('ended'), sample, 1000)).toBe(
-      'Last minute: Completed 14, Busy 3, No answer 0, Failed 0, Canceled 0',
+      'Last minute: Completed 14, Busy 3, No answer 0, Failed 0, Canceled 0, Do not call 0',
     );
   });
 
