@@ -184,7 +184,7 @@ describe.skipIf(!hasChromium)('the operator page', () => {
       );
       expect(latest['in-flight']).toMatch(/^Now: scheduler \d+, dialer \d+$/);
       expect(latest['ended']).toMatch(
-        /^Last (minute|\d+ s): Completed \d+, Busy \d+, No answer \d+, Failed \d+, Canceled \d+$/,
+        /^Last (minute|\d+ s): Completed \d+, Busy \d+, No answer \d+, Failed \d+, Canceled \d+, Do not call \d+$/,
       );
       // The samples the page holds are the server's, in order.
       const shown = await samplesOf(page);
