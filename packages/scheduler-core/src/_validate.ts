@@ -123,7 +123,8 @@ export function zodIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((i) => ({ code: i.code, path: [...i.path], message: i.message }));
 }
 
-const isoDateTime = z.iso.datetime({ offset: true });
+/** An ISO-8601 date-time with `Z` or an offset: `at`, and a do-not-call entry's `until`. */
+export const isoDateTime = z.iso.datetime({ offset: true });
 
 /** Parses a due time; pushes an issue and returns `null` when it is not one. */
 export function parseAt(

@@ -10,7 +10,7 @@ import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { invalidOptions, ValidationError, type ValidationIssue } from './errors.js';
 import { decodeCursor, encodeCursor, type Store, type StoredSuppression } from './store.js';
-import { custom, zodIssues } from './_validate.js';
+import { custom, isoDateTime, zodIssues } from './_validate.js';
 
 /** A number on the do-not-call list. */
 export interface Suppression {
@@ -95,7 +95,6 @@ const MAX_REASON = 200;
 /** Entries written per store call during an import. */
 const IMPORT_BATCH = 5_000;
 const MAX_ERRORS = 100;
-const isoDateTime = z.iso.datetime({ offset: true });
 
 const optionsSchema = strictObject(
   {

@@ -143,10 +143,10 @@ export class CallTable extends CallColumns {
     suppressionOf: (phone: string) => StoredSuppression | undefined,
   ): boolean {
     if (suppressible({ status: this.status(slot), placingAt: this.placingAt(slot) })) {
-      const row = this.read(slot);
-      const suppression = suppressionOf(row.to);
+      // The number alone is read for the check; the whole row only for a call it ends.
+      const suppression = suppressionOf(this.to(slot));
       if (suppresses(suppression, now)) {
-        this.patch(slot, suppressedPatch(row, suppression!, now));
+        this.patch(slot, suppressedPatch(this.read(slot), suppression!, now));
         return false;
       }
     }
