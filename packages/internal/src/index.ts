@@ -28,6 +28,7 @@ export {
 export type { Clock } from './time.js';
 export {
   callsPerSecondSchema,
+  sharedBudgetSchema,
   clockSchema,
   concurrencySchema,
   countryCodeSchema,

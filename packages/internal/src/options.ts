@@ -32,6 +32,15 @@ export const timerMsSchema = z.number().int().min(1).max(MAX_TIMER_MS);
 export const callsPerSecondSchema = z.number().positive('must be above 0').max(100_000);
 
 /**
+ * `budget`: a named send budget shared by weight. The name is what every sharer gives (a
+ * provider's account, say); the weight sets its part while others wait too.
+ */
+export const sharedBudgetSchema = z.strictObject({
+  name: z.string().min(1, 'must not be empty').max(200),
+  weight: z.number().positive('must be above 0').max(10_000).optional(),
+});
+
+/**
  * `concurrency`: calls in flight at once. 10,000 at most: the scheduler claims up to that many rows
  * in one statement, and a campaign counts its live rows against it in one.
  */

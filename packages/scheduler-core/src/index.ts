@@ -48,6 +48,7 @@ export {
   wakeTime,
 } from './store.js';
 export type {
+  BudgetShare,
   BudgetedClaim,
   CallRecordMerge,
   CampaignCallsQuery,
@@ -68,6 +69,7 @@ export type {
   StoredCampaign,
   StoredCampaignPatch,
   StoredEvent,
+  StoredShare,
   StoredSuppression,
   SuppressionsQuery,
 } from './store.js';
@@ -81,6 +83,7 @@ export type {
   CallRecord,
   CallTimelineEntry,
   CallingWindow,
+  SharedBudget,
   HistoryEntry,
   HistoryOutcome,
   Page,

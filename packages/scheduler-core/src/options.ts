@@ -9,6 +9,7 @@ import {
 } from '@ringkit/call-client';
 import {
   callsPerSecondSchema,
+  sharedBudgetSchema,
   clockSchema,
   concurrencySchema,
   countryCodeSchema,
@@ -26,6 +27,7 @@ import {
 import { z } from 'zod';
 import { invalidOptions } from './errors.js';
 import type { Store } from './store.js';
+import type { SharedBudget } from './types.js';
 import { customIssue } from './_validate.js';
 
 /** Options of {@link createScheduler}. */
@@ -89,15 +91,26 @@ export interface SchedulerOptions {
    */
   generateId?: () => string;
   /**
-   * The most calls placed in any one second. With a store that offers a shared budget
-   * (`createPostgresStore`) it is one budget for every worker together; otherwise (memory, SQLite) it
-   * is paced in this process. Calls wait their turn in due order; slots are spaced
+   * The most calls placed in any one second. With a store that keeps send budgets (the built-in
+   * ones: `claimDueBudgeted`) it is one budget for every worker using the store together;
+   * otherwise it is paced in this process. Calls wait their turn in due order; slots are spaced
    * `1100 / callsPerSecond` ms apart so that a request up to 100 ms late still keeps the bound
    * (see "Pacing" in the README). A provider client's own `callsPerSecond` applies as well.
    * @default unlimited
    * @example callsPerSecond: 1 // a Twilio account's default CPS
    */
   callsPerSecond?: number;
+  /**
+   * Shares `callsPerSecond` with every campaign and scheduler that names the same budget in the
+   * store (one provider account, say), by weight: while others wait for slots too, this
+   * scheduler gets `weight / Σ weights` of them; one that has nothing to send leaves its part to
+   * the others at once. The total never exceeds `callsPerSecond`, which every sharer must give
+   * alike. Needs `callsPerSecond`, and a store with `claimDueBudgeted` (the built-in ones). See
+   * "Fair shares" in the README.
+   * @default undefined (the store's own budget, for the scheduler alone)
+   * @example budget: { name: 'twilio', weight: 1 }
+   */
+  budget?: SharedBudget;
   /**
    * The OpenTelemetry tracer of the scheduler's spans (`ringkit.scheduler.dispatch` for each
    * claim, `ringkit.scheduler.place` for each placement). By default the one of the global
@@ -159,6 +172,7 @@ const optionsSchema = strictObject(
     callTimeoutMs: timerMsSchema.optional(),
     generateId: z.custom<() => string>(isFunction, 'expected a function').optional(),
     callsPerSecond: callsPerSecondSchema.optional(),
+    budget: sharedBudgetSchema.optional(),
     tracer: tracerSchema.optional(),
     retention: strictObject({
       finishedAfterDays: z.number().positive('must be above 0').max(36_500).optional(),
@@ -206,6 +220,8 @@ export interface ResolvedOptions {
   callTimeoutMs: number;
   generateId: () => string;
   callsPerSecond: number | undefined;
+  /** `budget`, its weight given (1 by default). */
+  budget: { name: string; weight: number } | null;
   tracing: Tracing;
   retention: ResolvedRetention | null;
 }
@@ -235,6 +251,19 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     ]);
   }
   const { retention } = options;
+  if (options.budget && options.callsPerSecond === undefined) {
+    throw invalidOptions('scheduler', [
+      customIssue(['budget'], 'a shared budget needs callsPerSecond (the budget\'s total)'),
+    ]);
+  }
+  if (options.budget && !(options.store.claimDueBudgeted && options.store.reserveSendSlot)) {
+    throw invalidOptions('scheduler', [
+      customIssue(
+        ['budget'],
+        `the store "${options.store.name}" keeps no shared budgets (it has no claimDueBudgeted and reserveSendSlot)`,
+      ),
+    ]);
+  }
   if (
     retention &&
     !(options.store.deleteFinished && options.store.deleteCallRecords && options.store.acquireLease)
@@ -260,6 +289,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     generateId: options.generateId ?? randomUUID,
     callsPerSecond: options.callsPerSecond,
+    budget: options.budget ? { name: options.budget.name, weight: options.budget.weight ?? 1 } : null,
     tracing: createTracing('@ringkit/scheduler-core', options.tracer),
     retention: retention
       ? {

@@ -134,6 +134,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     watchIntervalMs: resolved.watchIntervalMs,
     callTimeoutMs: resolved.callTimeoutMs,
     callsPerSecond: resolved.callsPerSecond,
+    budget: resolved.budget,
     tracing: resolved.tracing,
   });
 

@@ -19,7 +19,8 @@ import type { StoredSuppression, SuppressionsQuery } from './store/_suppression.
 
 export { decodeCursor, encodeCursor } from './store/_pages.js';
 export type { StoreListQuery, StorePage } from './store/_pages.js';
-export type { BudgetedClaim, SendBudget } from './store/_send-budget.js';
+export type { BudgetShare, BudgetedClaim, SendBudget } from './store/_send-budget.js';
+export type { StoredShare } from './store/_shares.js';
 export {
   claimedStatus,
   FINISHED_STATUSES,

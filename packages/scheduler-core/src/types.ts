@@ -26,6 +26,20 @@ export interface Recurrence {
 }
 
 /** Hours in which a call may be placed; a call due outside them waits for the next opening. */
+/**
+ * A named send budget shared by weight: `createScheduler({ budget })` and a campaign's `budget`.
+ * Everyone naming it in one store shares one `callsPerSecond`.
+ */
+export interface SharedBudget {
+  /** The budget's name (a provider account, say): every sharer gives the same one. */
+  name: string;
+  /**
+   * Its part while others wait for slots too: `weight / Σ weights` of them.
+   * @default 1
+   */
+  weight?: number;
+}
+
 export interface CallingWindow {
   /** Opening time, `HH:MM` (24 h), e.g. `'08:00'`. */
   start: string;

@@ -18,7 +18,8 @@ export interface SourceContext extends Pick<CampaignContext, 'store' | 'id' | 'c
 /**
  * What the dispatcher of a campaign claims from: the store's `claimCampaign` (the campaign's
  * cap and list order, across workers), inside its calling window and under its send budget
- * (`callsPerSecond`, one for the whole campaign), and the campaign's own wake times.
+ * (`callsPerSecond`, one for the whole campaign, or the named `budget` it shares by weight), and
+ * the campaign's own wake times.
  */
 export function campaignSource(ctx: SourceContext): ClaimSource {
   const { store, id, clock, settings } = ctx;
@@ -42,10 +43,13 @@ function campaignPacing(ctx: SourceContext): Pacing {
       : {
           intervalMs: (1000 + PACING_TOLERANCE_MS) / perSecond,
           horizonMs: Math.min(1000, ctx.leaseMs / 3),
+          // A named budget is the store's, shared by weight; otherwise the campaign's own.
+          ...(settings.budget ? { share: { ...settings.budget, key: `campaign:${id}` } } : {}),
         };
   const untilSlot = (slot: number) => sleep(Math.max(0, slot - clock.now()), { clock });
   /** A fresh slot of the campaign's budget, for a placement that missed its own. */
   const reserve = async () => {
+    if (budget!.share && store.reserveSendSlot) return store.reserveSendSlot(clock.now(), budget!);
     let slot = 0;
     await change((c) => {
       slot = Math.max(c.nextSlotAt, clock.now());

@@ -10,6 +10,7 @@ import {
 } from '@ringkit/call-client';
 import {
   callsPerSecondSchema,
+  sharedBudgetSchema,
   clockSchema,
   concurrencySchema,
   countryCodeSchema,
@@ -22,7 +23,7 @@ import {
 import { z } from 'zod';
 import { invalidOptions } from '../errors.js';
 import type { Store } from '../store.js';
-import type { CallingWindow, RetryBackoff, RetryByOutcome } from '../types.js';
+import type { CallingWindow, RetryBackoff, RetryByOutcome, SharedBudget } from '../types.js';
 import { customIssue } from '../_validate.js';
 import { settingsOf, type CampaignSettings } from './settings.js';
 
@@ -64,6 +65,11 @@ export interface CampaignRunnerOptions {
   concurrency?: number;
   /** Stored at creation (see {@link CampaignSettings}); a joining worker uses the stored ones. */
   callsPerSecond?: number;
+  /**
+   * Stored at creation: shares `callsPerSecond` by weight with the scheduler and the campaigns
+   * naming the same budget in the store (see `SchedulerOptions.budget`). Needs `callsPerSecond`.
+   */
+  budget?: SharedBudget;
   window?: CallingWindow;
   /** @default 1 */
   maxAttempts?: number;
@@ -111,6 +117,7 @@ const optionsSchema = z.looseObject({
   callerId: z.string().min(1),
   concurrency: concurrencySchema.optional(),
   callsPerSecond: callsPerSecondSchema.optional(),
+  budget: sharedBudgetSchema.optional(),
   maxAttempts: maxAttemptsSchema.optional(),
   callTimeoutMs: timerMsSchema.optional(),
   clock: clockSchema.optional(),
@@ -165,6 +172,11 @@ export function resolveCampaignOptions(options: CampaignRunnerOptions): Resolved
         ['store'],
         `the store "${options.store.name}" has no campaign methods (claimCampaign…)`,
       ),
+    ]);
+  }
+  if (options.budget && options.callsPerSecond === undefined) {
+    throw invalidOptions('campaign', [
+      customIssue(['budget'], "a shared budget needs callsPerSecond (the budget's total)"),
     ]);
   }
   const store: CampaignStore = options.store;

@@ -2,7 +2,7 @@ import { DEFAULT_CALL_TIMEOUT_MS, retrySchema } from '@ringkit/internal';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { StoredCampaign } from '../store.js';
-import type { CallingWindow, RetryBackoff, RetryByOutcome } from '../types.js';
+import type { CallingWindow, RetryBackoff, RetryByOutcome, SharedBudget } from '../types.js';
 import { mostAttempts } from '../_retry.js';
 import { customIssue } from '../_validate.js';
 
@@ -10,6 +10,11 @@ import { customIssue } from '../_validate.js';
 export interface CampaignSettings {
   /** Placements per second for the whole campaign, across workers; `null` for no bound. */
   callsPerSecond: number | null;
+  /**
+   * The named budget whose `callsPerSecond` it shares by weight with the scheduler and campaigns
+   * naming it in the store; `null`: the campaign's budget is its own.
+   */
+  budget: { name: string; weight: number } | null;
   /**
    * Hours in which its calls may be placed, in `window.timezone`; with `'callee'`, in each
    * entry's own zones (resolved per entry when the campaign is created).
@@ -38,6 +43,7 @@ const AT_ONCE: Required<RetryBackoff> = { delayMs: 0, factor: 1, maxDelayMs: 0 }
 /** The settings a campaign is created with, from a runner's options (their defaults applied). */
 export function settingsOf(options: {
   callsPerSecond?: number;
+  budget?: SharedBudget;
   window?: CallingWindow;
   maxAttempts?: number;
   retryBackoff?: RetryBackoff;
@@ -49,6 +55,7 @@ export function settingsOf(options: {
   const backoff = options.retryBackoff ? { ...AT_ONCE, ...options.retryBackoff } : null;
   return {
     callsPerSecond: options.callsPerSecond ?? null,
+    budget: options.budget ? { name: options.budget.name, weight: options.budget.weight ?? 1 } : null,
     window: options.window ?? null,
     maxAttempts: options.maxAttempts ?? (retry ? mostAttempts(retry) : 1),
     retryBackoff: retry ? backoff : (backoff ?? AT_ONCE),
@@ -59,6 +66,8 @@ export function settingsOf(options: {
 
 const settingsSchema = z.object({
   callsPerSecond: z.number().positive().nullable(),
+  // Campaigns stored before shared budgets have none.
+  budget: z.object({ name: z.string(), weight: z.number().positive() }).nullable().default(null),
   window: z
     .object({
       start: z.string(),

@@ -28,6 +28,8 @@ export interface DispatcherContext {
   callTimeoutMs: number;
   /** The placement budget (`undefined`: unlimited). */
   callsPerSecond: number | undefined;
+  /** The named budget the scheduler shares (`createScheduler({ budget })`), or `null`. */
+  budget?: { name: string; weight: number } | null;
   tracing: Tracing;
   /**
    * The rows this engine owns: one campaign's (see `createCampaignRunner`), or the scheduler's
@@ -219,7 +221,13 @@ function engineParts(
   const campaign = ctx.campaign ?? null;
   const pacing =
     ctx.source?.pacing ??
-    createPacing({ store, clock, callsPerSecond: ctx.callsPerSecond, leaseMs });
+    createPacing({
+      store,
+      clock,
+      callsPerSecond: ctx.callsPerSecond,
+      leaseMs,
+      share: ctx.budget ? { ...ctx.budget, key: 'scheduler' } : undefined,
+    });
   const outcomes = createOutcomes({
     store,
     clock,

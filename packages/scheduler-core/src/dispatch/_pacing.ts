@@ -1,6 +1,6 @@
 import { createPacer, type Clock } from '@ringkit/call-client';
 import { sleep } from '@ringkit/internal';
-import type { SendBudget, Store, StoredCall } from '../store.js';
+import type { BudgetShare, SendBudget, Store, StoredCall } from '../store.js';
 
 /**
  * How late a send may leave after its slot and still never put `callsPerSecond + 1` sends in one
@@ -38,8 +38,8 @@ export interface Pacing {
 
 /**
  * The pacing of `createScheduler({ callsPerSecond })`: with a store that offers a shared budget
- * (`claimDueBudgeted`), one budget for every process; otherwise call-client's pacer in this
- * process. Claims never take more calls than have a turn within `horizonMs`, so no lease is held
+ * (`claimDueBudgeted`: the built-in ones), one budget for every process using the store (its own,
+ * or the named one it shares by weight); otherwise call-client's pacer in this process. Claims never take more calls than have a turn within `horizonMs`, so no lease is held
  * long by a call waiting for its turn.
  */
 export function createPacing(options: {
@@ -47,6 +47,8 @@ export function createPacing(options: {
   clock: Clock;
   callsPerSecond: number | undefined;
   leaseMs: number;
+  /** The named budget shared by weight (the store must have `claimDueBudgeted`). */
+  share?: BudgetShare | undefined;
 }): Pacing {
   const { store, clock, callsPerSecond } = options;
   if (callsPerSecond === undefined) {
@@ -61,7 +63,11 @@ export function createPacing(options: {
     };
   }
   const intervalMs = (1000 + PACING_TOLERANCE_MS) / callsPerSecond;
-  const budget: SendBudget = { intervalMs, horizonMs: Math.min(1000, options.leaseMs / 3) };
+  const budget: SendBudget = {
+    intervalMs,
+    horizonMs: Math.min(1000, options.leaseMs / 3),
+    ...(options.share ? { share: options.share } : {}),
+  };
   const untilSlot = (slot: number) => sleep(Math.max(0, slot - clock.now()), { clock });
 
   const late = async (at: number, fresh: () => Promise<number>) => {

@@ -7,6 +7,23 @@ export interface SendBudget {
   intervalMs: number;
   /** A claim takes no more calls than have a slot at most this many ms from `now`. */
   horizonMs: number;
+  /**
+   * A named budget shared by weight (`createScheduler({ budget })`, a campaign's `budget`): the
+   * slots are the named budget's, kept by the store beside its other budgets, and a claim takes
+   * its part while others wait (see the README's "Fair shares"). Without it, the budget is the
+   * store's own (`claimDueBudgeted`) or the campaign's (`claimCampaign`).
+   */
+  share?: BudgetShare;
+}
+
+/** A claimant of a named budget: see {@link SendBudget.share}. */
+export interface BudgetShare {
+  /** The budget's name: every claimant naming it shares its slots. */
+  name: string;
+  /** Who claims: `'scheduler'`, or `'campaign:<id>'`. */
+  key: string;
+  /** Its weight: while others wait too, its part of the slots is `weight / Σ weights`. */
+  weight: number;
 }
 
 /** What {@link Store.claimDueBudgeted} resolves to. */

@@ -14,6 +14,7 @@ import { pacingCases } from './store-contract/_pacing-cases.js';
 import { recordCases } from './store-contract/_record-cases.js';
 import { retentionCases } from './store-contract/_retention-cases.js';
 import { rowCases } from './store-contract/_row-cases.js';
+import { shareCases } from './store-contract/_share-cases.js';
 import { suppressionCases } from './store-contract/_suppression-cases.js';
 
 export { storedCall, storedCampaign } from './store-contract/_fixtures.js';
@@ -62,6 +63,7 @@ export function testStore(options: TestStoreOptions): void {
     rowCases(current);
     claimCases(current, another);
     pacingCases(current, another);
+    shareCases(current, another);
     listCases(current);
     historyCases(current);
     batchCases(current);

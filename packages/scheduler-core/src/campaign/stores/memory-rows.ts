@@ -16,6 +16,8 @@ import { callPage } from '../../stores/_page.js';
 import { SortedSlots, type SlotReader } from '../../stores/memory/_order.js';
 import { CallTable } from '../../stores/memory/_table.js';
 import { clonePlain } from '../../stores/memory/_values.js';
+import type { MemoryBudgets } from '../../stores/memory/_budgets.js';
+import { slotsWithin } from '../../store/_shares.js';
 
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -42,6 +44,8 @@ export interface Shared {
   providers: Map<string, string>;
   /** The store's do-not-call list, by number (claims check it). */
   suppressions: Map<string, StoredSuppression>;
+  /** The store's send budgets: a campaign's named budget is one of them. */
+  budgets: MemoryBudgets;
 }
 
 /** A finished campaign row, as retention reads it. */
@@ -178,24 +182,26 @@ export class CampaignRows {
     };
     // 1. The rows whose lease ran out, whatever the campaign's state.
     for (const slot of this.expired(now, limit)) claim(slot, () => null);
-    // 2. New entries in list order, under the cap and within the budget's horizon.
-    const start = budget ? Math.max(this.row.nextSlotAt, now) : 0;
+    // 2. New entries in list order, under the cap and within the budget's horizon. A named
+    // budget is the store's (shared by weight), otherwise the campaign row keeps its own.
+    const shared = budget?.share ? this.shared.budgets : undefined;
+    const rest = limit - calls.length;
+    const turn = shared ? shared.turn(now, rest, budget!) : undefined;
+    const start = turn ? turn.start : budget ? Math.max(this.row.nextSlotAt, now) : 0;
     let sent = 0;
+    let nextSlotAt: number | null = null;
     if (this.row.state === 'running') {
-      let room = Math.min(limit - calls.length, this.row.concurrency - this.taken(now, holdMs));
-      if (budget) {
-        const horizon = now + budget.horizonMs;
-        const fit = start > horizon ? 0 : Math.floor((horizon - start) / budget.intervalMs) + 1;
-        room = Math.min(room, fit);
-      }
+      let room = Math.min(rest, this.row.concurrency - this.taken(now, holdMs));
+      if (turn) room = Math.min(room, turn.most);
+      else if (budget) room = Math.min(room, slotsWithin(start, now, budget));
       // Suppressed entries met on the way end (without a place), within the rest of `limit`.
       const suppressed = (slot: number) => suppresses(suppressions.get(table.to(slot)), now);
-      for (const slot of this.due(now, room, limit - calls.length, suppressed)) {
+      for (const slot of this.due(now, Math.max(0, room), rest, suppressed)) {
         // A row whose request may have left is not sent again: no slot.
         const sends = budget !== undefined && table.placingAt(slot) === null;
         claim(slot, () => (sends ? start + sent++ * budget.intervalMs : null));
       }
-      if (budget && sent > 0) {
+      if (budget && !turn && sent > 0) {
         this.row = {
           ...this.row,
           nextSlotAt: start + sent * budget.intervalMs,
@@ -204,12 +210,14 @@ export class CampaignRows {
         };
       }
     }
+    if (turn) nextSlotAt = shared!.settle(turn, sent, now, rest, budget!);
+    else if (budget) nextSlotAt = start + sent * budget.intervalMs;
     return {
       campaign: copyCampaign(this.row),
       calls,
       slots,
       taken: this.taken(now, holdMs),
-      nextSlotAt: budget ? start + sent * budget.intervalMs : null,
+      nextSlotAt,
     };
   }
 

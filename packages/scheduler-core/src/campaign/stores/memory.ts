@@ -9,6 +9,7 @@ import {
   type StoredSuppression,
 } from '../../store.js';
 import { readCursor } from '../../stores/_page.js';
+import type { MemoryBudgets } from '../../stores/memory/_budgets.js';
 import {
   byId,
   CampaignRows,
@@ -35,9 +36,13 @@ export class Campaigns {
   private readonly shared: Shared;
   private readonly chunk: number;
 
-  constructor(chunk: number, suppressions: Map<string, StoredSuppression>) {
+  constructor(
+    chunk: number,
+    suppressions: Map<string, StoredSuppression>,
+    budgets: MemoryBudgets,
+  ) {
     this.chunk = chunk;
-    this.shared = { counts: new Map(), providers: new Map(), suppressions };
+    this.shared = { counts: new Map(), providers: new Map(), suppressions, budgets };
   }
 
   /** Whether a campaign row has this id. */

@@ -7,6 +7,8 @@ import {
   CAMPAIGN_PATCH_COLUMNS,
 } from '../../stores/_columns.js';
 import { readCursor } from '../../stores/_page.js';
+import type { PostgresBudgets } from '../../stores/postgres/_budgets.js';
+import { slotsWithin } from '../../store/_shares.js';
 import { describeError, type PostgresStoreLogger } from '../../stores/postgres/_retry.js';
 import {
   callFromRow,
@@ -58,6 +60,8 @@ export interface PostgresCampaignContext {
   pool: Pool;
   label: string;
   logger: PostgresStoreLogger | undefined;
+  /** The store's named send budgets: a campaign's named budget is one of them. */
+  budgets: PostgresBudgets;
 }
 
 type CampaignMethods = Required<
@@ -81,7 +85,7 @@ type CampaignMethods = Required<
  */
 export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignMethods {
   const { schema: s, statements: campaignSql, query, run, transaction, insertBatch, pool } = ctx;
-  const { label, logger } = ctx;
+  const { label, logger, budgets } = ctx;
   const INSERT_BATCH = ctx.insertBatchSize;
   const sql = { calls: ctx.calls };
   /** `UPDATE` statements of a campaign by the fields they set, built once each. */
@@ -220,13 +224,15 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
                 )
               : [];
           const rest = Math.max(0, limit - mine.length);
-          const start = budget ? Math.max(campaign.nextSlotAt, now) : 0;
-          const horizon = budget ? now + budget.horizonMs : 0;
-          const fit = !budget
-            ? rest
-            : start > horizon
-              ? 0
-              : Math.min(rest, Math.floor((horizon - start) / budget.intervalMs) + 1);
+          // A named budget is the store's (shared by weight); otherwise the campaign row keeps its own.
+          const shared = budget?.share ? await budgets.turn(client, now, rest, budget) : undefined;
+          const own = budget && !shared ? budget : undefined;
+          const start = shared ? shared.turn.start : own ? Math.max(campaign.nextSlotAt, now) : 0;
+          const fit = shared
+            ? Math.min(rest, shared.turn.most)
+            : own
+              ? Math.min(rest, slotsWithin(start, now, own))
+              : rest;
           const rows = await query(
             campaignSql.claim,
             [
@@ -238,9 +244,9 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
               Math.floor(now - holdMs),
               fit,
               campaign.state === 'running' ? campaign.concurrency : 0,
-              budget !== undefined,
+              own !== undefined,
               start,
-              budget?.intervalMs ?? 0,
+              own?.intervalMs ?? 0,
             ],
             client,
           );
@@ -260,21 +266,26 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
           const fresh = claimed.filter(
             (row) => row.claim_kind === 1 && row.status === 'queued',
           ).length;
-          if (sent > 0) {
+          if (own && sent > 0) {
             // The claim moved the campaign's next free slot on (its row is locked: as written).
             campaign = {
               ...campaign,
-              nextSlotAt: start + sent * budget!.intervalMs,
+              nextSlotAt: start + sent * own.intervalMs,
               updatedAt: now,
               version: campaign.version + 1,
             };
           }
+          const nextSlotAt = shared
+            ? await budgets.settle(client, shared, sent, now, rest, budget!)
+            : own
+              ? start + sent * own.intervalMs
+              : null;
           return {
             campaign,
             calls,
             slots,
             taken: Number(rows[0]!.taken) + fresh,
-            nextSlotAt: budget ? start + sent * budget.intervalMs : null,
+            nextSlotAt,
           };
         }),
       );

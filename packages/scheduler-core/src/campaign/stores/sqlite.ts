@@ -7,6 +7,8 @@ import {
 } from '../../stores/_columns.js';
 import { readCursor } from '../../stores/_page.js';
 import { insertCampaignInChunks } from './_sqlite-create.js';
+import type { SqliteBudgets } from '../../stores/sqlite/_budgets.js';
+import { slotsWithin } from '../../store/_shares.js';
 import { CAMPAIGN_SQL, fromRow, SQLITE_READING, type Row } from '../../stores/sqlite/_sql.js';
 import {
   encodeCursor,
@@ -26,6 +28,8 @@ export interface SqliteCampaignContext {
   insertRow(row: StoredCall): void;
   /** Claims `ids` as `claimDue` does and hands them back in the order given. */
   claimIds(ids: string[], now: number, workerId: string, leaseUntil: number): StoredCall[];
+  /** The store's send budgets: a campaign's named budget is one of them. */
+  budgets: SqliteBudgets;
 }
 
 type CampaignMethods = Required<
@@ -48,7 +52,7 @@ type CampaignMethods = Required<
  * cap and order hold across connections and processes).
  */
 export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMethods {
-  const { prepare, transaction, claimIds } = ctx;
+  const { prepare, transaction, claimIds, budgets } = ctx;
   const campaignFromRow = (row: Row) => readCampaign(row, SQLITE_READING);
   const getCampaign = (id: string) => {
     const row = prepare(CAMPAIGN_SQL.get).get(id) as Row | undefined;
@@ -119,22 +123,19 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
           );
         let fresh: StoredCall[] = [];
         const slots: (number | null)[] = adopted.map(() => null);
-        // Nothing sent: the next free slot is the campaign's, or `now` once that is past.
-        let nextSlotAt: number | null = options.budget ? Math.max(campaign.nextSlotAt, now) : null;
+        const budget = options.budget;
+        const rest = limit - adopted.length;
+        // A named budget is the store's (shared by weight); otherwise the campaign row keeps its own.
+        const turn = budget?.share ? budgets.turn(now, rest, budget) : undefined;
+        const start = turn ? turn.start : budget ? Math.max(campaign.nextSlotAt, now) : 0;
+        let sent = 0;
         if (campaign.state === 'running') {
-          let room = Math.min(limit - adopted.length, campaign.concurrency - countTaken());
-          const budget = options.budget;
-          const start = budget ? Math.max(campaign.nextSlotAt, now) : 0;
-          if (budget) {
-            const fit =
-              start > now + budget.horizonMs
-                ? 0
-                : Math.floor((now + budget.horizonMs - start) / budget.intervalMs) + 1;
-            room = Math.min(room, fit);
-          }
+          let room = Math.min(rest, campaign.concurrency - countTaken());
+          if (turn) room = Math.min(room, turn.most);
+          else if (budget) room = Math.min(room, slotsWithin(start, now, budget));
           if (room > 0) {
             // Suppressed entries met on the way end (without a place), within the rest of `limit`.
-            const found = prepare(CAMPAIGN_SQL.fresh).all(now, id, now, limit - adopted.length) as {
+            const found = prepare(CAMPAIGN_SQL.fresh).all(now, id, now, rest) as {
               id: string;
               suppressed: number;
             }[];
@@ -147,20 +148,24 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
             }
             fresh = claimIds(ids, now, workerId, leaseUntil);
             // A row the claim ended (its number suppressed) is not sent: no slot.
-            let sent = 0;
             for (const row of fresh) {
               const sends = budget !== undefined && row.status === 'queued';
               slots.push(sends ? start + sent++ * budget.intervalMs : null);
             }
-            if (budget && sent > 0) {
-              nextSlotAt = start + sent * budget.intervalMs;
+            if (budget && !turn && sent > 0) {
               const row = prepare(
                 'UPDATE campaigns SET next_slot_at = ?, updated_at = ?, version = version + 1 WHERE id = ? RETURNING *',
-              ).get(nextSlotAt, now, id) as Row;
+              ).get(start + sent * budget.intervalMs, now, id) as Row;
               campaign = campaignFromRow(row);
             }
           }
         }
+        // Nothing sent: the next free slot is the campaign's, or `now` once that is past.
+        const nextSlotAt = turn
+          ? budgets.settle(turn, sent, now, rest, budget!)
+          : budget
+            ? start + sent * budget.intervalMs
+            : null;
         return {
           campaign,
           calls: [...adopted, ...fresh],

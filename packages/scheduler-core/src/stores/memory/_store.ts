@@ -1,6 +1,8 @@
 import { ConflictError, CallNotFoundError, versionConflict } from '../../errors.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import { Campaigns } from '../../campaign/stores/memory.js';
+import { slotsFrom } from '../../store/_shares.js';
+import { MemoryBudgets } from './_budgets.js';
 import { MinHeap } from './_heap.js';
 import type {
   Store,
@@ -40,7 +42,10 @@ function createState(tuning: MemoryTuning) {
   const table = new CallTable(tuning.chunk);
   const bySlotId = (a: number, b: number) => byId(table.id(a), table.id(b));
   const suppressions = new Map<string, StoredSuppression>();
+  const budgets = new MemoryBudgets();
   return {
+    /** The send budgets: the store's own and the named ones; campaigns' claims share them. */
+    budgets,
     table,
     byKey: new Map<string, number>(),
     byProviderId: new Map<string, number>(),
@@ -49,7 +54,7 @@ function createState(tuning: MemoryTuning) {
     heap: new MinHeap(bySlotId),
     records: new RecordTable(tuning.chunk),
     leases: new Map<string, { owner: string; until: number }>(),
-    campaigns: new Campaigns(tuning.chunk, suppressions),
+    campaigns: new Campaigns(tuning.chunk, suppressions, budgets),
     /** The do-not-call list, by number; campaigns' claims read the same map. */
     suppressions,
   };
@@ -137,6 +142,23 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
     return slot;
   };
 
+  /** `claimDue`: the due rows, earliest first (a row whose number is suppressed ends). */
+  const claimRows = (now: number, limit: number, workerId: string, leaseUntil: number) => {
+    const { table, heap, suppressions } = open();
+    const suppressionOf = (phone: string) => suppressions.get(phone);
+    const claimed: StoredCall[] = [];
+    while (claimed.length < limit) {
+      const slot = top();
+      if (slot === undefined || heap.peekKey()! > now) break;
+      heap.pop();
+      table.claimUnlessSuppressed(slot, now, workerId, leaseUntil, suppressionOf);
+      // Its entry was just popped: the new wake time gets one whatever the old one was.
+      index(slot, null, table.providerCallId(slot));
+      claimed.push(table.read(slot));
+    }
+    return claimed;
+  };
+
   return {
     name: 'memory',
     capabilities: { shared: false, durable: false },
@@ -222,19 +244,20 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
     },
 
     async claimDue(now, limit, workerId, leaseUntil) {
-      const { table, heap, suppressions } = open();
-      const suppressionOf = (phone: string) => suppressions.get(phone);
-      const claimed: StoredCall[] = [];
-      while (claimed.length < limit) {
-        const slot = top();
-        if (slot === undefined || heap.peekKey()! > now) break;
-        heap.pop();
-        table.claimUnlessSuppressed(slot, now, workerId, leaseUntil, suppressionOf);
-        // Its entry was just popped: the new wake time gets one whatever the old one was.
-        index(slot, null, table.providerCallId(slot));
-        claimed.push(table.read(slot));
-      }
-      return claimed;
+      return claimRows(now, limit, workerId, leaseUntil);
+    },
+
+    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
+      const { budgets } = open();
+      const turn = budgets.turn(now, limit, budget);
+      const calls = turn.most > 0 ? claimRows(now, turn.most, workerId, leaseUntil) : [];
+      const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;
+      const { slots, sent } = slotsFrom(calls, sends, turn.start, budget.intervalMs);
+      return { calls, slots, nextSlotAt: budgets.settle(turn, sent, now, limit, budget) };
+    },
+
+    async reserveSendSlot(now, budget) {
+      return open().budgets.reserve(now, budget);
     },
 
     async countByStatus(statuses) {

@@ -1,6 +1,12 @@
 import type { Store } from '../../store.js';
 import type { MethodsContext } from './_connection.js';
 import { callFromRow } from './_sql.js';
+import { postgresBudgets } from './_budgets.js';
+import { slotsFrom } from '../../store/_shares.js';
+import type { StoredCall } from '../../store/_stored-call.js';
+
+/** A floor below every wake time: a claim under a named budget looks at every due row. */
+const FLOOR = Number.MIN_SAFE_INTEGER;
 
 type Claims = Required<
   Pick<Store, 'claimDue' | 'claimDueBudgeted' | 'reserveSendSlot' | 'nextDueAt'>
@@ -15,6 +21,7 @@ type Claims = Required<
 export function postgresClaims(ctx: MethodsContext): Claims {
   const { db, sql, knowledge } = ctx;
   const { query, run } = db;
+  const budgets = postgresBudgets(db);
   return {
     async claimDue(now, limit, workerId, leaseUntil) {
       if (limit <= 0) return [];
@@ -45,6 +52,33 @@ export function postgresClaims(ctx: MethodsContext): Claims {
 
     async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
       const { intervalMs, horizonMs } = budget;
+      if (budget.share) {
+        return run((maybeDone) =>
+          db.transaction(async (client) => {
+            // An earlier try whose answer was lost may have claimed rows: hand those out first,
+            // with fresh slots (the ones it reserved are lost with its answer).
+            const held = maybeDone
+              ? (await query(sql.held, [workerId, leaseUntil, now, limit], client)).map(callFromRow)
+              : [];
+            const heldSlots: (number | null)[] = [];
+            for (const row of held) {
+              const sends = row.status === 'queued' && row.placingAt === null;
+              heldSlots.push(sends ? await budgets.reserve(now, budget, client) : null);
+            }
+            const rest = Math.max(0, limit - held.length);
+            const turn = await budgets.turn(client, now, rest, budget);
+            const rows =
+              turn.turn.most > 0
+                ? await query(sql.claim, [now, turn.turn.most, workerId, leaseUntil, FLOOR], client)
+                : [];
+            const claimed = rows.filter((row) => row.id !== null).map(callFromRow);
+            const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;
+            const { slots, sent } = slotsFrom(claimed, sends, turn.turn.start, intervalMs);
+            const nextSlotAt = await budgets.settle(client, turn, sent, now, rest, budget);
+            return { calls: [...held, ...claimed], slots: [...heldSlots, ...slots], nextSlotAt };
+          }),
+        );
+      }
       return run(async (maybeDone) => {
         // An earlier try whose answer was lost may have claimed rows: hand those out first, with
         // fresh slots (the ones it reserved are lost with its answer, and stay unused).
@@ -84,6 +118,7 @@ export function postgresClaims(ctx: MethodsContext): Claims {
     },
 
     async reserveSendSlot(now, budget) {
+      if (budget.share) return run(() => budgets.reserve(now, budget));
       return run(async () => {
         const [row] = await query<{ slot: number }>(sql.reserveSlot, [now, budget.intervalMs]);
         return Number(row!.slot);

@@ -243,6 +243,23 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     version: 11,
     sql: `ALTER TABLE {s}.campaigns ADD COLUMN archived_at bigint;`,
   },
+  {
+    // Named send budgets, shared by weight (the store's own stays in send_budget): each one's
+    // next free slot, and the standing of each claimant. A claim locks its budget's row for its
+    // transaction, so the claims of every worker take turns on it.
+    version: 12,
+    sql: `
+      CREATE TABLE {s}.send_budgets (name text PRIMARY KEY, next_at double precision NOT NULL);
+      CREATE TABLE {s}.send_shares (
+        budget text NOT NULL,
+        key text NOT NULL,
+        weight double precision NOT NULL,
+        virtual_at double precision NOT NULL,
+        waiting_until double precision NOT NULL,
+        PRIMARY KEY (budget, key)
+      );
+    `,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

@@ -54,10 +54,12 @@ function commitLosingClient(armed: { on: boolean; fired: boolean }) {
 }
 
 /**
- * Undoes migrations 11, 10 and 9 of schema `s` (quoted): no archive; no do-not-call list; no
- * voicemail, no recording length, no provider word.
+ * Undoes migrations 12, 11, 10 and 9 of schema `s` (quoted): no named send budgets; no archive; no
+ * do-not-call list; no voicemail, no recording length, no provider word.
  */
 const backToVersion8 = (s: string) => `
+  DROP TABLE ${s}.send_shares;
+  DROP TABLE ${s}.send_budgets;
   ALTER TABLE ${s}.campaigns DROP COLUMN archived_at;
   DROP TABLE ${s}.suppressions;
   ALTER TABLE ${s}.call_records DROP COLUMN recording_url, DROP COLUMN recording_duration_seconds,
@@ -155,7 +157,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       await Promise.all(stores.map((store) => store.ready()));
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((version) => ({ version })));
+      expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((version) => ({ version })));
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
     });
@@ -313,7 +315,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       );
       expect(rows).toEqual([{ n: 0 }]);
       const versions = await admin.query(`SELECT max(version) AS v FROM ${s}.schema_migrations`);
-      expect(versions.rows).toEqual([{ v: 11 }]);
+      expect(versions.rows).toEqual([{ v: 12 }]);
       await store.close();
     });
 

@@ -8,6 +8,7 @@
 import { Client, type Pool } from 'pg';
 import type { Store } from '../../store.js';
 import { postgresCampaignMethods } from '../../campaign/stores/postgres.js';
+import { postgresBudgets } from './_budgets.js';
 import { postgresCallReads } from './_call-reads.js';
 import { batchInserter, INSERT_BATCH, postgresCallWrites } from './_call-writes.js';
 import { postgresClaims } from './_claims.js';
@@ -96,6 +97,7 @@ export function createPostgresStore(
       pool,
       label,
       logger,
+      budgets: postgresBudgets(db),
     }),
 
     ...postgresSuppressions({ db, statements: suppressionStatementsFor(db.quoted) }),

@@ -13,10 +13,12 @@ import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
 
 /**
- * Undoes migrations 11, 10 and 9: no archive; no do-not-call list; no mark of a campaign being
- * created.
+ * Undoes migrations 12, 11, 10 and 9: no named send budgets; no archive; no do-not-call list; no
+ * mark of a campaign being created.
  */
-const BACK_TO_VERSION_8 = `ALTER TABLE campaigns DROP COLUMN archived_at;
+const BACK_TO_VERSION_8 = `DROP TABLE send_shares;
+  DROP TABLE send_budgets;
+  ALTER TABLE campaigns DROP COLUMN archived_at;
   DROP TABLE suppressions;
   DROP INDEX campaigns_created;
   CREATE INDEX campaigns_created ON campaigns (created_at, id);
@@ -124,6 +126,7 @@ describe('createSqliteStore', () => {
       { version: 9 },
       { version: 10 },
       { version: 11 },
+      { version: 12 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();

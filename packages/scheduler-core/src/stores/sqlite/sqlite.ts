@@ -38,6 +38,8 @@ import {
 import { startCheckpointer, type Checkpointer } from './_checkpoint.js';
 import { sqliteCampaignMethods } from '../../campaign/stores/sqlite.js';
 import { endSuppressed, sqliteSuppressionMethods } from './_suppressions.js';
+import { sqliteBudgets } from './_budgets.js';
+import { slotsFrom } from '../../store/_shares.js';
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -216,6 +218,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     for (const row of rows) byId.set(row.id, row);
     return ids.map((id) => byId.get(id)!);
   };
+  /** The ids of up to `limit` due rows, earliest first. */
+  const dueIds = (now: number, limit: number) =>
+    (
+      prepare('SELECT id FROM scheduled_calls WHERE wake_at <= ? ORDER BY wake_at, id LIMIT ?').all(
+        now,
+        limit,
+      ) as { id: string }[]
+    ).map((r) => r.id);
+  const budgets = sqliteBudgets(prepare);
   let open = true;
 
   /** One `updateMany` batch: its compare-and-sets, each with its call record when it applies. */
@@ -332,15 +343,23 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async claimDue(now, limit, workerId, leaseUntil) {
       if (limit <= 0) return [];
+      // RETURNING has no order: the rows are handed out in the order they were due.
+      return transaction(() => claimIds(dueIds(now, limit), now, workerId, leaseUntil));
+    },
+
+    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
       return transaction(() => {
-        const ids = (
-          prepare(
-            'SELECT id FROM scheduled_calls WHERE wake_at <= ? ORDER BY wake_at, id LIMIT ?',
-          ).all(now, limit) as { id: string }[]
-        ).map((r) => r.id);
-        // RETURNING has no order: the rows are handed out in the order they were due.
-        return claimIds(ids, now, workerId, leaseUntil);
+        const turn = budgets.turn(now, limit, budget);
+        const calls =
+          turn.most > 0 ? claimIds(dueIds(now, turn.most), now, workerId, leaseUntil) : [];
+        const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;
+        const { slots, sent } = slotsFrom(calls, sends, turn.start, budget.intervalMs);
+        return { calls, slots, nextSlotAt: budgets.settle(turn, sent, now, limit, budget) };
       });
+    },
+
+    async reserveSendSlot(now, budget) {
+      return transaction(() => budgets.reserve(now, budget));
     },
 
     async countByStatus(statuses) {
@@ -407,7 +426,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return prepare(ACQUIRE_LEASE).get(name, workerId, until, now) !== undefined;
     },
 
-    ...sqliteCampaignMethods({ prepare, transaction, insertRow, claimIds }),
+    ...sqliteCampaignMethods({ prepare, transaction, insertRow, claimIds, budgets }),
 
     ...sqliteSuppressionMethods(suppressionContext),
 

@@ -1,0 +1,98 @@
+import type { PoolClient } from 'pg';
+import type { SendBudget } from '../../store/_send-budget.js';
+import {
+  afterShareTurn,
+  nextShareAt,
+  shareTurn,
+  type SharedBudgetState,
+  type ShareTurn,
+} from '../../store/_shares.js';
+import type { PostgresDb } from './_connection.js';
+
+/** A named budget's state as a claim read it (its row locked), and the turn it may take. */
+export interface PostgresShareTurn {
+  state: SharedBudgetState;
+  turn: ShareTurn;
+}
+
+/**
+ * The named send budgets of `createPostgresStore` (migration 12), inside a claim's transaction:
+ * the budget's row is locked first (created when missing), so the claims of every worker that
+ * name it take turns, and its claimants' standings are read after the lock, in a statement of
+ * their own (READ COMMITTED: they are as the last claim left them).
+ */
+export function postgresBudgets(db: PostgresDb) {
+  const s = db.quoted;
+  const lock = `INSERT INTO ${s}.send_budgets (name, next_at) VALUES ($1, 0)
+    ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING next_at`;
+  const shares = `SELECT key, weight, virtual_at, waiting_until FROM ${s}.send_shares
+    WHERE budget = $1`;
+  const settle = `WITH budget AS (
+      UPDATE ${s}.send_budgets SET next_at = $2 WHERE name = $1
+    )
+    INSERT INTO ${s}.send_shares (budget, key, weight, virtual_at, waiting_until)
+    VALUES ($1, $3, $4, $5, $6) ON CONFLICT (budget, key) DO UPDATE SET weight = excluded.weight,
+      virtual_at = excluded.virtual_at, waiting_until = excluded.waiting_until`;
+  const reserve = `UPDATE ${s}.send_budgets SET next_at = greatest(next_at, $2::float8) + $3::float8
+    WHERE name = $1 RETURNING next_at - $3::float8 AS slot`;
+  const nameOf = (budget: SendBudget) => budget.share!.name;
+
+  return {
+    /** Locks the budget and reads what a claim of up to `limit` rows may take now. */
+    async turn(
+      client: PoolClient,
+      now: number,
+      limit: number,
+      budget: SendBudget,
+    ): Promise<PostgresShareTurn> {
+      const [row] = await db.query<{ next_at: number }>(lock, [nameOf(budget)], client);
+      const rows = await db.query<Record<string, string | number>>(
+        shares,
+        [nameOf(budget)],
+        client,
+      );
+      const state: SharedBudgetState = {
+        nextAt: Number(row!.next_at),
+        shares: rows.map((r) => ({
+          key: String(r.key),
+          weight: Number(r.weight),
+          virtualAt: Number(r.virtual_at),
+          waitingUntil: Number(r.waiting_until),
+        })),
+      };
+      return { state, turn: shareTurn(state, now, limit, budget) };
+    },
+
+    /** Records that the claim sent `sent` rows of its turn; answers the claimant's next slot. */
+    async settle(
+      client: PoolClient,
+      { state, turn }: PostgresShareTurn,
+      sent: number,
+      now: number,
+      limit: number,
+      budget: SendBudget,
+    ): Promise<number> {
+      const after = afterShareTurn(state, turn, sent, now, limit, budget);
+      const share = after.share!;
+      await db.query(
+        settle,
+        [nameOf(budget), after.nextAt, share.key, share.weight, share.virtualAt, share.waitingUntil],
+        client,
+      );
+      return nextShareAt(after, turn);
+    },
+
+    /** One fresh slot of the named budget: `max(next free slot, now)`. */
+    async reserve(now: number, budget: SendBudget, client?: PoolClient): Promise<number> {
+      await db.query(lock, [nameOf(budget)], client);
+      const [row] = await db.query<{ slot: number }>(
+        reserve,
+        [nameOf(budget), now, budget.intervalMs],
+        client,
+      );
+      return Number(row!.slot);
+    },
+  };
+}
+
+export type PostgresBudgets = ReturnType<typeof postgresBudgets>;

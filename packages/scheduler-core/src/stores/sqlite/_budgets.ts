@@ -1,0 +1,72 @@
+import type { StatementSync } from 'node:sqlite';
+import type { SendBudget } from '../../store/_send-budget.js';
+import {
+  afterShareTurn,
+  nextShareAt,
+  shareTurn,
+  type SharedBudgetState,
+  type ShareTurn,
+  type StoredShare,
+} from '../../store/_shares.js';
+
+/** The send budgets of `createSqliteStore` (migration 12), read and written inside a claim's transaction. */
+export interface SqliteBudgets {
+  /** What a claim of up to `limit` rows may take now. */
+  turn(now: number, limit: number, budget: SendBudget): ShareTurn;
+  /** Records that the claim sent `sent` rows of `turn`; answers the claimant's next slot. */
+  settle(turn: ShareTurn, sent: number, now: number, limit: number, budget: SendBudget): number;
+  /** One fresh slot: `max(next free slot, now)`. */
+  reserve(now: number, budget: SendBudget): number;
+}
+
+/** The budgets' statements; every call runs in the caller's `BEGIN IMMEDIATE` transaction. */
+export function sqliteBudgets(prepare: (sql: string) => StatementSync): SqliteBudgets {
+  const nameOf = (budget: SendBudget) => budget.share?.name ?? '';
+  const read = (budget: SendBudget): SharedBudgetState => {
+    const name = nameOf(budget);
+    const row = prepare('SELECT next_at FROM send_budgets WHERE name = ?').get(name) as
+      | { next_at: number }
+      | undefined;
+    const shares = budget.share
+      ? (
+          prepare(
+            'SELECT key, weight, virtual_at, waiting_until FROM send_shares WHERE budget = ?',
+          ).all(name) as Record<string, number | string>[]
+        ).map(
+          (r): StoredShare => ({
+            key: r.key as string,
+            weight: Number(r.weight),
+            virtualAt: Number(r.virtual_at),
+            waitingUntil: Number(r.waiting_until),
+          }),
+        )
+      : [];
+    return { nextAt: row ? Number(row.next_at) : 0, shares };
+  };
+  const writeNext = (budget: SendBudget, nextAt: number) =>
+    prepare(
+      `INSERT INTO send_budgets (name, next_at) VALUES (?, ?)
+        ON CONFLICT (name) DO UPDATE SET next_at = excluded.next_at`,
+    ).run(nameOf(budget), nextAt);
+  return {
+    turn: (now, limit, budget) => shareTurn(read(budget), now, limit, budget),
+    settle(turn, sent, now, limit, budget) {
+      const after = afterShareTurn(read(budget), turn, sent, now, limit, budget);
+      if (sent > 0) writeNext(budget, after.nextAt);
+      const share = after.share;
+      if (share) {
+        prepare(
+          `INSERT INTO send_shares (budget, key, weight, virtual_at, waiting_until)
+            VALUES (?, ?, ?, ?, ?) ON CONFLICT (budget, key) DO UPDATE SET weight = excluded.weight,
+              virtual_at = excluded.virtual_at, waiting_until = excluded.waiting_until`,
+        ).run(nameOf(budget), share.key, share.weight, share.virtualAt, share.waitingUntil);
+      }
+      return nextShareAt(after, turn);
+    },
+    reserve(now, budget) {
+      const slot = Math.max(read(budget).nextAt, now);
+      writeNext(budget, slot + budget.intervalMs);
+      return slot;
+    },
+  };
+}
