@@ -253,7 +253,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
   const { retention } = options;
   if (options.budget && options.callsPerSecond === undefined) {
     throw invalidOptions('scheduler', [
-      customIssue(['budget'], 'a shared budget needs callsPerSecond (the budget\'s total)'),
+      customIssue(['budget'], "a shared budget needs callsPerSecond (the budget's total)"),
     ]);
   }
   if (options.budget && !(options.store.claimDueBudgeted && options.store.reserveSendSlot)) {
@@ -289,7 +289,9 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
     generateId: options.generateId ?? randomUUID,
     callsPerSecond: options.callsPerSecond,
-    budget: options.budget ? { name: options.budget.name, weight: options.budget.weight ?? 1 } : null,
+    budget: options.budget
+      ? { name: options.budget.name, weight: options.budget.weight ?? 1 }
+      : null,
     tracing: createTracing('@ringkit/scheduler-core', options.tracer),
     retention: retention
       ? {

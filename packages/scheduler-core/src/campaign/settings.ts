@@ -55,7 +55,9 @@ export function settingsOf(options: {
   const backoff = options.retryBackoff ? { ...AT_ONCE, ...options.retryBackoff } : null;
   return {
     callsPerSecond: options.callsPerSecond ?? null,
-    budget: options.budget ? { name: options.budget.name, weight: options.budget.weight ?? 1 } : null,
+    budget: options.budget
+      ? { name: options.budget.name, weight: options.budget.weight ?? 1 }
+      : null,
     window: options.window ?? null,
     maxAttempts: options.maxAttempts ?? (retry ? mostAttempts(retry) : 1),
     retryBackoff: retry ? backoff : (backoff ?? AT_ONCE),

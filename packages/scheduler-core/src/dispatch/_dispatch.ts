@@ -99,8 +99,9 @@ export function createDispatcher(ctx: DispatcherContext) {
     const next = ctx.source ? await ctx.source.nextWake() : await store.nextDueAt();
     let at = next ?? Infinity;
     if (ctx.recheckIntervalMs > 0) at = Math.min(at, clock.now() + ctx.recheckIntervalMs);
-    // Calls are due but the budget has no turn for them yet: come back when it has.
-    at = Math.max(at, budgetUntil);
+    // The last claim was held back by the budget: come back when it has a turn. (A campaign's
+    // wake times leave out the entries already due, so `next` alone may never come.)
+    if (budgetUntil > Number.NEGATIVE_INFINITY) at = budgetUntil;
     if (!running) return;
     if (at === Infinity) timer.clear();
     else timer.set(at);

@@ -101,7 +101,8 @@ export function afterShareTurn(
   const contended = turn.weights > weight;
   // Uncontended, the clock keeps up with the budget: no credit is saved up for later.
   const virtualAt = contended
-    ? Math.max(mine?.virtualAt ?? now, now - budget.horizonMs) + (sent * budget.intervalMs * turn.weights) / weight
+    ? Math.max(mine?.virtualAt ?? now, now - budget.horizonMs) +
+      (sent * budget.intervalMs * turn.weights) / weight
     : nextAt;
   // It took all it was given and wanted more: it waits, until a little after its next turn.
   const waiting = sent === turn.most && turn.most < limit;

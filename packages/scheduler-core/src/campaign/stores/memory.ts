@@ -36,11 +36,7 @@ export class Campaigns {
   private readonly shared: Shared;
   private readonly chunk: number;
 
-  constructor(
-    chunk: number,
-    suppressions: Map<string, StoredSuppression>,
-    budgets: MemoryBudgets,
-  ) {
+  constructor(chunk: number, suppressions: Map<string, StoredSuppression>, budgets: MemoryBudgets) {
     this.chunk = chunk;
     this.shared = { counts: new Map(), providers: new Map(), suppressions, budgets };
   }

@@ -76,7 +76,14 @@ export function postgresBudgets(db: PostgresDb) {
       const share = after.share!;
       await db.query(
         settle,
-        [nameOf(budget), after.nextAt, share.key, share.weight, share.virtualAt, share.waitingUntil],
+        [
+          nameOf(budget),
+          after.nextAt,
+          share.key,
+          share.weight,
+          share.virtualAt,
+          share.waitingUntil,
+        ],
         client,
       );
       return nextShareAt(after, turn);

@@ -25,21 +25,18 @@ export function sqliteBudgets(prepare: (sql: string) => StatementSync): SqliteBu
   const read = (budget: SendBudget): SharedBudgetState => {
     const name = nameOf(budget);
     const row = prepare('SELECT next_at FROM send_budgets WHERE name = ?').get(name) as
-      | { next_at: number }
-      | undefined;
+      { next_at: number } | undefined;
     const shares = budget.share
       ? (
           prepare(
             'SELECT key, weight, virtual_at, waiting_until FROM send_shares WHERE budget = ?',
           ).all(name) as Record<string, number | string>[]
-        ).map(
-          (r): StoredShare => ({
-            key: r.key as string,
-            weight: Number(r.weight),
-            virtualAt: Number(r.virtual_at),
-            waitingUntil: Number(r.waiting_until),
-          }),
-        )
+        ).map((r): StoredShare => ({
+          key: r.key as string,
+          weight: Number(r.weight),
+          virtualAt: Number(r.virtual_at),
+          waitingUntil: Number(r.waiting_until),
+        }))
       : [];
     return { nextAt: row ? Number(row.next_at) : 0, shares };
   };

@@ -128,7 +128,8 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
       expect(Math.abs(a / (a + s) - 0.75)).toBeLessThan(0.75 * 0.05);
       expect(Math.abs(s / (a + s) - 0.25)).toBeLessThan(0.25 * 0.05);
       const all = [...camp.slots, ...sched.slots].sort((x, y) => x - y);
-      for (let i = 1; i < all.length; i++) expect(all[i]! - all[i - 1]!).toBeGreaterThanOrEqual(110);
+      for (let i = 1; i < all.length; i++)
+        expect(all[i]! - all[i - 1]!).toBeGreaterThanOrEqual(110);
     });
 
     it('counts a claimant that stopped claiming only until a little after its turn', async (context) => {

@@ -1,0 +1,172 @@
+/**
+ * The rule of fair shares, on a timeline of claims: claimants of random weights claim when their
+ * next slot comes within the horizon (as the dispatchers do), a few ms late at random, some from
+ * several workers. The total never exceeds the budget, the shares follow the weights, and one
+ * that stops leaves its part to the others at once.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { SendBudget } from './_send-budget.js';
+import {
+  afterShareTurn,
+  nextShareAt,
+  shareTurn,
+  slotsFrom,
+  slotsWithin,
+  type SharedBudgetState,
+  type StoredShare,
+} from './_shares.js';
+
+interface Claimant {
+  key: string;
+  weight: number;
+  /** Its workers' next claims. */
+  at: number[];
+  /** Claims stop once the clock passes this. */
+  until: number;
+  slots: number[];
+}
+
+/** Runs the claims until `end` (ms from 0); `jitter()` is each claim's lateness. */
+function run(
+  claimants: Claimant[],
+  callsPerSecond: number,
+  end: number,
+  jitter: () => number,
+  limit = 100,
+) {
+  const intervalMs = 1100 / callsPerSecond;
+  const state: SharedBudgetState = { nextAt: 0, shares: [] };
+  for (;;) {
+    let who: Claimant | undefined;
+    let worker = 0;
+    for (const c of claimants) {
+      c.at.forEach((at, i) => {
+        if (at <= c.until && (!who || at < who.at[worker]!)) {
+          who = c;
+          worker = i;
+        }
+      });
+    }
+    if (!who || who.at[worker]! > end) break;
+    const now = who.at[worker]!;
+    const budget: SendBudget = {
+      intervalMs,
+      horizonMs: 1000,
+      share: { name: 'p', key: who.key, weight: who.weight },
+    };
+    const turn = shareTurn(state, now, limit, budget);
+    // Always work to do: every slot given is sent.
+    const { slots, sent } = slotsFrom(
+      Array.from({ length: turn.most }),
+      () => true,
+      turn.start,
+      intervalMs,
+    );
+    who.slots.push(...(slots as number[]));
+    const after = afterShareTurn(state, turn, sent, now, limit, budget);
+    state.nextAt = after.nextAt;
+    state.shares = [...state.shares.filter((s) => s.key !== who!.key), after.share!];
+    who.at[worker] = Math.max(now + 1, nextShareAt(after, turn) - 1000) + jitter();
+  }
+  return intervalMs;
+}
+
+const inRange = (slots: number[], from: number, to: number) =>
+  slots.filter((s) => s >= from && s < to).length;
+
+describe('fair shares of one budget', () => {
+  it('never gives two slots closer than intervalMs, whoever claims, and uses nearly all of them while all wait', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 4 }),
+        fc.constantFrom(1, 3, 10, 40),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (weights, cps, seed) => {
+          let r = seed || 1;
+          const jitter = () => (r = (r * 16807) % 2147483647) % 20;
+          const claimants = weights.map((weight, i): Claimant => ({
+            key: `c${i}`,
+            weight,
+            at: [i * 3, i * 3 + 5],
+            until: Infinity,
+            slots: [],
+          }));
+          const intervalMs = run(claimants, cps, 30_000, jitter);
+          const all = claimants.flatMap((c) => c.slots).sort((a, b) => a - b);
+          for (let i = 1; i < all.length; i++) {
+            expect(all[i]! - all[i - 1]!).toBeGreaterThanOrEqual(intervalMs - 1e-6);
+          }
+          // The slots of the budget in [2 s, 29 s) are used, but for a few a late claim let pass.
+          const possible = Math.floor(27_000 / intervalMs);
+          expect(inRange(all, 2000, 29_000)).toBeGreaterThanOrEqual(
+            possible * 0.97 - weights.length,
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives each waiting claimant its weight over a minute, within 5 %', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom(10, 20, 50),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        (wa, wb, cps, seed) => {
+          let r = seed;
+          const jitter = () => (r = (r * 16807) % 2147483647) % 20;
+          // A has two workers, B one: more claims win no more slots.
+          const a: Claimant = { key: 'a', weight: wa, at: [0, 4], until: Infinity, slots: [] };
+          const b: Claimant = { key: 'b', weight: wb, at: [2], until: Infinity, slots: [] };
+          run([a, b], cps, 72_000, jitter);
+          const na = inRange(a.slots, 10_000, 70_000);
+          const nb = inRange(b.slots, 10_000, 70_000);
+          const share = wa / (wa + wb);
+          expect(Math.abs(na / (na + nb) - share)).toBeLessThanOrEqual(share * 0.05);
+          expect(Math.abs(nb / (na + nb) - (1 - share))).toBeLessThanOrEqual((1 - share) * 0.05);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("hands a claimant that stops its part at once: the other's rate doubles within two horizons", () => {
+    const a: Claimant = { key: 'a', weight: 1, at: [0], until: Infinity, slots: [] };
+    const b: Claimant = { key: 'b', weight: 1, at: [1], until: 20_000, slots: [] };
+    const intervalMs = run([a, b], 10, 40_000, () => 3);
+    const perSecond = Math.floor(1000 / intervalMs);
+    // Half of the slots while both claim, all of them two horizons after B's last claim.
+    expect(inRange(a.slots, 5000, 15_000)).toBeLessThanOrEqual(Math.ceil((10 * perSecond) / 2) + 2);
+    expect(inRange(a.slots, 23_000, 33_000)).toBeGreaterThanOrEqual(
+      Math.floor(10_000 / intervalMs) - 1,
+    );
+  });
+
+  it('is the unshared budget without `share`: the next free slot, up to the horizon', () => {
+    const budget = { intervalMs: 100, horizonMs: 1000 };
+    const state = { nextAt: 500, shares: [] as StoredShare[] };
+    const turn = shareTurn(state, 0, 50, budget);
+    expect(turn).toMatchObject({ start: 500, most: 6 });
+    expect(afterShareTurn(state, turn, 6, 0, 50, budget)).toEqual({ nextAt: 1100, share: null });
+    expect(slotsWithin(1001, 0, budget)).toBe(0);
+    expect(slotsWithin(1000, 0, budget)).toBe(1);
+  });
+
+  it('keeps a claimant waiting when it asked and got no slot, and frees it when given slots it did not use', () => {
+    const budget = (key: string): SendBudget => ({
+      intervalMs: 100,
+      horizonMs: 1000,
+      share: { name: 'p', key, weight: 1 },
+    });
+    const state: SharedBudgetState = { nextAt: 5000, shares: [] };
+    const none = shareTurn(state, 0, 10, budget('x'));
+    expect(none.most).toBe(0);
+    const blocked = afterShareTurn(state, none, 0, 0, 10, budget('x'));
+    expect(blocked.share).toMatchObject({ key: 'x', waitingUntil: 5000 + 1000 + 100 });
+    const idle = shareTurn({ nextAt: 0, shares: [blocked.share!] }, 0, 10, budget('x'));
+    expect(afterShareTurn(state, idle, 0, 0, 10, budget('x')).share!.waitingUntil).toBe(0);
+  });
+});
