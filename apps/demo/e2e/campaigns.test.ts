@@ -292,6 +292,7 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
         suppressed: 0,
       },
       calls_per_second: null,
+      weight: null,
       max_attempts: 1,
       retry: null,
       attempts_by_outcome: { completed: ended },

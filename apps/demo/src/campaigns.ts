@@ -14,6 +14,7 @@ import {
   supportsCampaigns,
   type CallingWindow,
   type RetryByOutcome,
+  type SharedBudget,
   type Store,
 } from '@ringkit/scheduler-core';
 import type { Logger } from 'pino';
@@ -41,6 +42,8 @@ export interface CreateCampaignInput {
   numbers: readonly CampaignNumber[];
   concurrency?: number | undefined;
   callsPerSecond?: number | undefined;
+  /** A share of a named budget, by weight (with `callsPerSecond`, the budget's total). */
+  budget?: SharedBudget | undefined;
   maxAttempts?: number | undefined;
   /** Hours in which its calls may be placed (`timezone: 'callee'`: each number's own). */
   window?: CallingWindow | undefined;

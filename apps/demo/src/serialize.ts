@@ -163,6 +163,8 @@ export function serializeCampaign(view: CampaignView) {
     total: campaign.total,
     progress: view.progress,
     calls_per_second: settings.callsPerSecond,
+    /** Its weight in the account's budget shared by weight (`null`: its budget is its own). */
+    weight: settings.budget?.weight ?? null,
     max_attempts: settings.maxAttempts,
     retry: serializeRetry(settings.retry),
     /** Its entries' attempts by how each ended (`{ busy: 2, 'no-answer': 1, machine: 1 }`). */

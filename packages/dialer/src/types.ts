@@ -11,6 +11,7 @@ import type {
 import type {
   AttemptCounts,
   CallingWindow,
+  SharedBudget,
   RetryBackoff,
   RetryByOutcome,
   Store,
@@ -357,6 +358,14 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
    * @default unlimited
    */
   callsPerSecond?: number;
+  /**
+   * Shares `callsPerSecond` by weight with the scheduler and the campaigns that name the same
+   * budget in the store (one provider account, say): while others wait for slots too, this
+   * campaign gets `weight / Σ weights` of them. Needs `callsPerSecond`. See scheduler-core's
+   * "Fair shares".
+   * @default undefined (the campaign's budget is its own)
+   */
+  budget?: SharedBudget;
   /**
    * Hours in which the campaign's calls may be placed, in `window.timezone`; with `'callee'`, in
    * each entry's own number's zones (every one of them, where it has several).

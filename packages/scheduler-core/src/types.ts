@@ -25,7 +25,6 @@ export interface Recurrence {
   timezone?: string;
 }
 
-/** Hours in which a call may be placed; a call due outside them waits for the next opening. */
 /**
  * A named send budget shared by weight: `createScheduler({ budget })` and a campaign's `budget`.
  * Everyone naming it in one store shares one `callsPerSecond`.
@@ -40,6 +39,7 @@ export interface SharedBudget {
   weight?: number;
 }
 
+/** Hours in which a call may be placed; a call due outside them waits for the next opening. */
 export interface CallingWindow {
   /** Opening time, `HH:MM` (24 h), e.g. `'08:00'`. */
   start: string;

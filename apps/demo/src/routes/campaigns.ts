@@ -1,5 +1,4 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { randomBytes } from 'node:crypto';
 import {
   isUnsupportedCallOptionError,
   isValidPhoneNumber,
@@ -13,6 +12,7 @@ import { z } from 'zod';
 import { rawBody } from '../body.js';
 import { checkCallFields } from '../call-options.js';
 import { CAMPAIGN_NAME_PATTERN, campaignNameProblem } from '../campaign-name.js';
+import { campaignPacing, generatedName } from './campaign-create.js';
 import { toCallingWindow, windowBody } from '../calling-window.js';
 import { isDialerRun, type CampaignNumber, type CreateCampaignInput } from '../campaigns.js';
 import { csvLine, CsvSyntaxError, parseCsv } from '../csv.js';
@@ -41,6 +41,7 @@ const options = {
   name: campaignName.optional(),
   concurrency: z.int().min(1).max(100).optional(),
   calls_per_second: z.number().positive().max(1000).optional(),
+  weight: z.int().min(1).max(100).optional(),
   max_attempts: z.int().min(1).max(10).optional(),
 };
 
@@ -87,6 +88,7 @@ const csvQuery = z.strictObject({
   name: campaignName.optional(),
   concurrency: numberParam(z.number().int().min(1).max(100)),
   calls_per_second: numberParam(z.number().positive().max(1000)),
+  weight: numberParam(z.int().min(1).max(100)),
   max_attempts: numberParam(z.number().int().min(1).max(10)),
 });
 
@@ -295,12 +297,6 @@ async function csvRows(body: Buffer): Promise<ListRow[]> {
   });
 }
 
-/** A name for a campaign created without one: `campaign-20300101-090000-1a2b`. */
-function generatedName(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `campaign-${stamp}-${randomBytes(2).toString('hex')}`;
-}
-
 /** Only `POST /api/campaigns` with `Content-Type: text/csv` goes on to the CSV route. */
 const isCsv: RequestHandler = (req, _res, next) => {
   if (!req.is('text/csv')) {
@@ -316,13 +312,18 @@ const isCsv: RequestHandler = (req, _res, next) => {
 
 /** `/api/campaigns`: durable campaigns, several at once (see the README's API table). */
 export function campaignsRouter(runtime: Runtime): Router {
-  const { campaigns, campaignProvider } = runtime;
+  const { campaigns, campaignProvider, config } = runtime;
   const router = Router();
 
   async function create(
     rows: ListRow[],
-    input: Omit<CreateCampaignInput, 'name' | 'numbers'> & { name?: string | undefined },
+    input: Omit<CreateCampaignInput, 'name' | 'numbers' | 'budget'> & {
+      name?: string | undefined;
+      weight?: number | undefined;
+    },
   ) {
+    const { weight, ...rest } = input;
+    const paced = campaignPacing(config, { callsPerSecond: input.callsPerSecond, weight });
     const numbers = await checkRows(rows, campaignProvider);
     const chosen = input.name ?? generatedName();
     if (isDialerRun(chosen)) {
@@ -332,7 +333,7 @@ export function campaignsRouter(runtime: Runtime): Router {
         `The name "${chosen}" is kept for the runs of the configured list (POST /api/dialer/start)`,
       );
     }
-    return await campaigns.create({ ...input, name: chosen, numbers });
+    return await campaigns.create({ ...rest, ...paced, name: chosen, numbers });
   }
 
   const created = (res: Parameters<RequestHandler>[1], view: Awaited<ReturnType<typeof create>>) =>
@@ -362,6 +363,7 @@ export function campaignsRouter(runtime: Runtime): Router {
         name: query.name,
         concurrency: query.concurrency,
         callsPerSecond: query.calls_per_second,
+        weight: query.weight,
         maxAttempts: query.max_attempts,
       });
       created(res, view);
@@ -380,6 +382,7 @@ export function campaignsRouter(runtime: Runtime): Router {
         name: body.name,
         concurrency: body.concurrency,
         callsPerSecond: body.calls_per_second,
+        weight: body.weight,
         maxAttempts: body.max_attempts,
         window: body.window && toCallingWindow(body.window),
         retry: body.retry && toRetry(body.retry),

@@ -190,6 +190,7 @@ function runnerOptions(
       'exclusive',
       'concurrency',
       'callsPerSecond',
+      'budget',
       'window',
       'maxAttempts',
       'retryBackoff',

@@ -20,6 +20,7 @@ export interface CampaignsOptions extends Omit<
   | 'exclusive'
   | 'concurrency'
   | 'callsPerSecond'
+  | 'budget'
   | 'window'
   | 'retryBackoff'
   | 'retry'
@@ -43,7 +44,7 @@ export interface CampaignsOptions extends Omit<
 /** What a campaign is created with (stored with it; every worker uses the stored ones). */
 export type CreateCampaignOptions = Pick<
   CampaignDialerOptions,
-  'concurrency' | 'callsPerSecond' | 'window' | 'retryBackoff' | 'retry' | 'maxAttempts'
+  'concurrency' | 'callsPerSecond' | 'budget' | 'window' | 'retryBackoff' | 'retry' | 'maxAttempts'
 >;
 
 /** A campaign's state, as a person reads it. */

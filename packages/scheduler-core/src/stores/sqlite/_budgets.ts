@@ -9,6 +9,22 @@ import {
   type StoredShare,
 } from '../../store/_shares.js';
 
+/**
+ * Migration 12: the send budgets (callsPerSecond) every process using the file shares: the
+ * store's own (name '') and the named ones, each with its next free slot (epoch ms, with a
+ * fraction), and the standing of each claimant of a named budget (fair shares by weight).
+ */
+export const BUDGETS_MIGRATION = `
+  CREATE TABLE send_budgets (name TEXT PRIMARY KEY, next_at REAL NOT NULL) WITHOUT ROWID;
+  CREATE TABLE send_shares (
+    budget TEXT NOT NULL,
+    key TEXT NOT NULL,
+    weight REAL NOT NULL,
+    virtual_at REAL NOT NULL,
+    waiting_until REAL NOT NULL,
+    PRIMARY KEY (budget, key)
+  ) WITHOUT ROWID;`;
+
 /** The send budgets of `createSqliteStore` (migration 12), read and written inside a claim's transaction. */
 export interface SqliteBudgets {
   /** What a claim of up to `limit` rows may take now. */

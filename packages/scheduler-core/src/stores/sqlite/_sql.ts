@@ -1,3 +1,4 @@
+import { BUDGETS_MIGRATION } from './_budgets.js';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { StoredCall } from '../../store.js';
 import {
@@ -203,22 +204,7 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     version: 11,
     sql: `ALTER TABLE campaigns ADD COLUMN archived_at INTEGER;`,
   },
-  {
-    // The send budgets (callsPerSecond) every process using the file shares: the store's own
-    // (name '') and the named ones, each with its next free slot (epoch ms, with a fraction), and
-    // the standing of each claimant of a named budget (fair shares by weight).
-    version: 12,
-    sql: `
-      CREATE TABLE send_budgets (name TEXT PRIMARY KEY, next_at REAL NOT NULL) WITHOUT ROWID;
-      CREATE TABLE send_shares (
-        budget TEXT NOT NULL,
-        key TEXT NOT NULL,
-        weight REAL NOT NULL,
-        virtual_at REAL NOT NULL,
-        waiting_until REAL NOT NULL,
-        PRIMARY KEY (budget, key)
-      ) WITHOUT ROWID;`,
-  },
+  { version: 12, sql: BUDGETS_MIGRATION },
 ];
 
 /** The statements of the do-not-call list (migration 10). */
