@@ -301,6 +301,7 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
       created_at: '2026-01-01T00:00:00.000Z',
       updated_at: '2026-01-01T00:00:00.000Z',
       archived_at: null,
+      lease_wait: null,
     });
     const late = await browser.newPage();
     try {

@@ -175,6 +175,14 @@ export function serializeCampaign(view: CampaignView) {
     updated_at: iso(campaign.updatedAt),
     /** When it was archived (`POST /api/campaigns/:id/archive`); `null` when it is not. */
     archived_at: iso(campaign.archivedAt),
+    /**
+     * Its calls in flight held by another worker's lease not run out yet (after a `kill -9`,
+     * the dead process's), and when the latest of those leases runs out; `null` when none waits.
+     */
+    lease_wait: view.leaseWait && {
+      entries: view.leaseWait.entries,
+      until: view.leaseWait.until.toISOString(),
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import type {
   DialerPlacementEvent,
   DialerSnapshot,
   DialerStatusEvent,
+  LeaseWait,
 } from './types.js';
 
 const dialer = createDialer({ provider: manualProvider(), numbers: ['+14155552671'] });
@@ -37,5 +38,8 @@ describe('types', () => {
     expectTypeOf(dialer.snapshot()).toEqualTypeOf<DialerSnapshot>();
     expectTypeOf<DialerSnapshot['state']>().toEqualTypeOf<'idle' | 'running' | 'paused' | 'done'>();
     expectTypeOf<DialerEntryStatus>().toExtend<string>();
+    // Present only while a durable campaign's entries wait out another worker's lease.
+    expectTypeOf<DialerSnapshot['leaseWait']>().toEqualTypeOf<LeaseWait | undefined>();
+    expectTypeOf<LeaseWait>().toEqualTypeOf<{ entries: number; until: Date }>();
   });
 });

@@ -57,6 +57,7 @@ export type {
   DialerSnapshot,
   DialerState,
   DialerStatusEvent,
+  LeaseWait,
   StopOptions,
 } from './types.js';
 export type { TraceIds, TracerLike } from '@ringkit/internal';

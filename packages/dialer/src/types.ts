@@ -169,6 +169,25 @@ export interface DialerSnapshot {
   /** `true` after `stop()`: no new call will be placed. */
   stopped: boolean;
   entries: DialerEntry[];
+  /**
+   * In a durable campaign's snapshot only, while some of its entries wait out another worker's
+   * lease: entries in flight whose row a worker other than this process holds, by a lease not
+   * run out yet. After a `kill -9` the dead process holds what it claimed or was placing until
+   * its lease (`leaseMs`) runs out; nothing is placed in those slots meanwhile. Left out when no
+   * entry waits.
+   */
+  leaseWait?: LeaseWait;
+}
+
+/** Entries of a durable campaign held by another worker's lease (see {@link DialerSnapshot.leaseWait}). */
+export interface LeaseWait {
+  /** How many entries in flight another worker holds by a lease not run out yet. */
+  entries: number;
+  /**
+   * When the latest of those leases runs out, as last read from the store (a worker that lives
+   * on renews its lease while its request is out, and the next read says so).
+   */
+  until: Date;
 }
 
 /** A call is being placed: `placeCall` has just been invoked. */

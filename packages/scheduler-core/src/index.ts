@@ -4,7 +4,7 @@ export { createCampaignRunner, openCampaignRunner } from './campaign/runner.js';
 export { supportsCampaigns } from './campaign/options.js';
 export { numberTimeZones } from './_zones.js';
 export { campaignSettings } from './campaign/settings.js';
-export type { CampaignRunner } from './campaign/runner.js';
+export type { CampaignRunner, CampaignStartOptions } from './campaign/runner.js';
 export type { CampaignEntryInput, CampaignRunnerOptions } from './campaign/options.js';
 export type { CampaignSettings } from './campaign/settings.js';
 export type { RetentionOptions, SchedulerOptions } from './options.js';

@@ -82,7 +82,7 @@ function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): Cam
   }));
   const report: Report = (error, source, index) =>
     events.emit('error', index === undefined ? { error, source } : { error, source, index });
-  const mirror = new CampaignMirror(events, clock, options);
+  const mirror = new CampaignMirror(events, clock, options, runner.workerId);
   const refresh = createRefresh({
     runner,
     store,
@@ -98,13 +98,18 @@ function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): Cam
     campaign,
     async start() {
       if (started) return;
-      const info = await runner.start();
+      // The entries as this worker finds them, read before its first claim: what moves from
+      // there (its own claims included) is told, what happened before is not.
+      await runner.start({
+        beforeClaims: async (info) => {
+          mirror.concurrency = info.concurrency;
+          mirror.callTimeoutMs = Number(info.settings['callTimeoutMs'] ?? mirror.callTimeoutMs);
+          mirror.stopped = info.state === 'stopped';
+          mirror.state = info.state === 'paused' ? 'paused' : 'running';
+          await refresh.load();
+        },
+      });
       started = true;
-      mirror.concurrency = info.concurrency;
-      mirror.callTimeoutMs = Number(info.settings['callTimeoutMs'] ?? mirror.callTimeoutMs);
-      mirror.stopped = info.state === 'stopped';
-      mirror.state = info.state === 'paused' ? 'paused' : 'running';
-      await refresh.load();
       await refresh.readOnce();
       mirror.progress();
       if (started) refresh.start();

@@ -33,6 +33,11 @@ export interface RowView {
   updatedAt: number;
   placingAt: number | null;
   events: StoredEvent[];
+  /**
+   * The worker holding the row by its lease, and until when, as stored (`null`: none). Left out
+   * for a row of this process's own engine, which holds what it works.
+   */
+  lease?: { owner: string; until: number } | null;
 }
 
 export const fromStored = (row: StoredCall): RowView => ({
@@ -44,6 +49,10 @@ export const fromStored = (row: StoredCall): RowView => ({
   updatedAt: row.updatedAt,
   placingAt: row.placingAt,
   events: row.events ?? [],
+  lease:
+    row.leaseOwner === null || row.leaseUntil === null
+      ? null
+      : { owner: row.leaseOwner, until: row.leaseUntil },
 });
 
 export const fromCall = (call: ScheduledCall): RowView => ({

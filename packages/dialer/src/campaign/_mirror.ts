@@ -8,6 +8,7 @@ import type {
   DialerEvents,
   DialerSnapshot,
   DialerState,
+  LeaseWait,
 } from '../types.js';
 import {
   entryOf,
@@ -45,6 +46,8 @@ export interface Slot {
   waiting: boolean;
   /** The entry ended for good. */
   done: boolean;
+  /** The worker holding its row by a lease, as last read from the store (`null`: none, or this one). */
+  lease: { owner: string; until: number } | null;
 }
 
 /**
@@ -82,6 +85,8 @@ export class CampaignMirror {
     private readonly events: SafeEmitter<DialerEvents>,
     private readonly clock: Clock,
     options: { concurrency?: number | undefined; callTimeoutMs?: number | undefined },
+    /** This process's worker id: a lease of any other is another worker's. */
+    private readonly workerId: string,
   ) {
     this.concurrency = options.concurrency ?? 3;
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
@@ -104,6 +109,7 @@ export class CampaignMirror {
       attempt: 1,
       waiting: false,
       done: false,
+      lease: null,
       entry: idleEntry(index, row.to),
     };
     this.slots[index] = slot;
@@ -112,6 +118,7 @@ export class CampaignMirror {
   }
 
   snapshot(): DialerSnapshot {
+    const leaseWait = this.leaseWait();
     return {
       state: this.state,
       concurrency: this.concurrency,
@@ -119,7 +126,26 @@ export class CampaignMirror {
       entries: this.slots
         .filter((slot): slot is Slot => slot !== undefined)
         .map((s) => entryView(s.entry)),
+      ...(leaseWait ? { leaseWait } : {}),
     };
+  }
+
+  /**
+   * The entries in flight whose row another worker holds by a lease that has not run out (a
+   * process that died holds them until then), and when the latest of those leases runs out.
+   */
+  private leaseWait(): LeaseWait | null {
+    const now = this.clock.now();
+    let entries = 0;
+    let until = 0;
+    for (const slot of this.active) {
+      const { lease } = slot;
+      if (!lease || lease.owner === this.workerId || lease.until <= now) continue;
+      if (!this.isInFlight(slot)) continue;
+      entries += 1;
+      until = Math.max(until, lease.until);
+    }
+    return entries === 0 ? null : { entries, until: new Date(until) };
   }
 
   /** Emits `progress`, and `drained` the first time every entry has ended. */
@@ -134,8 +160,13 @@ export class CampaignMirror {
     }
   }
 
-  /** Applies a row to its entry: events for what moved; nothing for what is stale. */
-  apply(row: RowView): boolean {
+  /**
+   * Applies a row to its entry: events for what moved; nothing for what is stale. `quiet`: the
+   * entry takes the row as it stands with no event, as a worker joining the campaign reads it
+   * before its first claim (what happened before is not news: an entry met mid-call was never
+   * `idle` to it); what moves afterwards is told from there.
+   */
+  apply(row: RowView, { quiet = false }: { quiet?: boolean } = {}): boolean {
     const slot = this.byId.get(row.id);
     if (!slot) return false;
     const view = entryOf(row);
@@ -157,9 +188,11 @@ export class CampaignMirror {
     ) {
       return false;
     }
+    // A row of this process's own engine is held by it, or by no one.
+    slot.lease = row.lease ?? null;
     if (row.attempt === slot.attempt && status === previous && waiting === slot.waiting) {
       this.tallyOf(slot, -1);
-      const learned = this.learn(slot, row, view);
+      const learned = this.learn(slot, row, view, quiet);
       this.tallyOf(slot, 1); // its doubt may have passed
       return learned;
     }
@@ -170,7 +203,7 @@ export class CampaignMirror {
     entry.status = status;
     entry.attempts = view.attempt;
     entry.callId = view.callId;
-    this.learn(slot, row, view);
+    this.learn(slot, row, view, quiet);
     const final = isFinal(row);
     entry.inDoubt = inDoubtOf(row, this.held);
     const error = errorOf(entry.index, view);
@@ -178,12 +211,12 @@ export class CampaignMirror {
     else delete entry.error;
     // An entry that waited for a retry and ends (stopped) with the outcome it showed: no move.
     const moved = !(final && status === previous && view.attempt === attemptsBefore);
-    this.announce(slot, row, view, { previous, moved });
+    if (!quiet) this.announce(slot, row, view, { previous, moved });
     if (final && (!slot.done || previous !== status)) {
       // Ended, or its end learned again (the real outcome of an unknown one): told each time.
       slot.done = true;
       entry.endedAt = view.endedAt;
-      this.events.emit('finished', entryView(entry));
+      if (!quiet) this.events.emit('finished', entryView(entry));
     } else if (!final && slot.done) {
       // Dialed again (`redialUnknown()`): not ended any more.
       slot.done = false;
@@ -233,7 +266,7 @@ export class CampaignMirror {
   }
 
   /** What the row says that moves no status: its start, who answered and when, its doubt. */
-  private learn(slot: Slot, row: RowView, view: RowEntry): boolean {
+  private learn(slot: Slot, row: RowView, view: RowEntry, quiet: boolean): boolean {
     const entry = slot.entry;
     // An unknown outcome stops being in doubt once its call can no longer be ringing.
     const doubt = inDoubtOf(row, this.held);
@@ -244,7 +277,7 @@ export class CampaignMirror {
     if (view.answeredAt === entry.answeredAt && view.answeredBy === entry.answeredBy) return moved;
     entry.answeredAt = view.answeredAt;
     entry.answeredBy = view.answeredBy;
-    if (slot.done) this.events.emit('finished', entryView(entry));
+    if (slot.done && !quiet) this.events.emit('finished', entryView(entry));
     return true;
   }
 

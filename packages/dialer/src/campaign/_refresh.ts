@@ -46,14 +46,18 @@ export function createRefresh({
     }
   }
 
-  /** Adopts every row, then applies each: the mirror of the campaign as stored. */
+  /**
+   * Adopts every row, then applies each quietly: the mirror of the campaign as stored, with no
+   * event for what happened before this worker joined. Called before the worker's first claim
+   * (`beforeClaims`), so each of its own claims is told in full, from `idle`.
+   */
   async function load() {
     const rows: StoredCall[] = [];
     await everyRow((row) => {
       mirror.adopt(row);
       rows.push(row);
     });
-    await eachInSlices(rows, (row) => mirror.apply(fromStored(row)));
+    await eachInSlices(rows, (row) => mirror.apply(fromStored(row), { quiet: true }));
   }
 
   /** Reads what other processes did: the live rows, the ones this mirror saw live, the frontier. */

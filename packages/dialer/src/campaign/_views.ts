@@ -55,6 +55,7 @@ export function viewOf(campaign: StoredCampaign, snapshot: DialerSnapshot): Camp
     concurrency: snapshot.concurrency,
     progress: progressOf(snapshot.entries),
     attempts: attemptsOf(snapshot.entries),
+    leaseWait: snapshot.leaseWait ?? null,
   };
 }
 

@@ -9,6 +9,7 @@ import type {
   DialerProgressEvent,
   DialerSnapshot,
   DialerStatusEvent,
+  LeaseWait,
   StopOptions,
 } from '../types.js';
 
@@ -80,6 +81,11 @@ export interface CampaignView {
    * (outcomes with none left out; an attempt answered by a machine is `machine`).
    */
   attempts: AttemptCounts;
+  /**
+   * Its entries in flight held by another worker's lease not run out yet, and when the latest
+   * runs out (see `DialerSnapshot.leaseWait`); `null` when none waits.
+   */
+  leaseWait: LeaseWait | null;
 }
 
 /** A page of {@link Campaigns.list}. */

@@ -30,8 +30,14 @@ import { campaignSettings, type CampaignSettings } from './settings.js';
 export interface CampaignRunner {
   readonly id: string;
   readonly workerId: string;
-  /** Creates or joins the campaign and starts working it; resolves to it as stored. */
-  start(): Promise<StoredCampaign>;
+  /**
+   * Creates or joins the campaign and starts working it; resolves to it as stored. With
+   * `beforeClaims`, awaited once the campaign is created or joined and before this worker
+   * claims anything: what it reads of the rows is the campaign as it stood when this worker
+   * joined, none of its own claims in it (a status that reaches the runner meanwhile is applied
+   * once it has started). A rejection rejects `start()`, nothing claimed.
+   */
+  start(options?: CampaignStartOptions): Promise<StoredCampaign>;
   /** No new calls, in every worker; calls in flight go on. */
   pause(): Promise<StoredCampaign>;
   /** @throws ConflictError (`campaign_stopped`) after `stop()`. */
@@ -70,6 +76,15 @@ export interface CampaignRunner {
   close(): Promise<void>;
   on: Emitter<SchedulerEvents>['on'];
   off: Emitter<SchedulerEvents>['off'];
+}
+
+/** Options of {@link CampaignRunner.start}. */
+export interface CampaignStartOptions {
+  /**
+   * Runs once the campaign is created or joined, before this worker's first claim, with the
+   * campaign as stored.
+   */
+  beforeClaims?: (campaign: StoredCampaign) => Promise<void> | void;
 }
 
 /** The waits before looking again for the call of a status no row carries yet (ms). */
@@ -154,14 +169,14 @@ function runnerWith(
   /** `start()` while it runs. */
   let starting: Promise<StoredCampaign> | null = null;
 
-  function start(): Promise<StoredCampaign> {
-    starting ??= begin().finally(() => {
+  function start(startOptions: CampaignStartOptions = {}): Promise<StoredCampaign> {
+    starting ??= begin(startOptions).finally(() => {
       starting = null;
     });
     return starting;
   }
 
-  async function begin(): Promise<StoredCampaign> {
+  async function begin({ beforeClaims }: CampaignStartOptions): Promise<StoredCampaign> {
     if (dispatcher) return ctx.read();
     const campaign = await createOrJoin(ctx, {
       list,
@@ -169,6 +184,7 @@ function runnerWith(
       settings: created,
       concurrency: ctx.live.concurrency,
     });
+    await beforeClaims?.(campaign);
     const settings: CampaignSettings = campaignSettings(campaign);
     ctx.live.concurrency = campaign.concurrency;
     const engine = createDispatcher({

@@ -33,6 +33,20 @@ export const finished = (c: CampaignJson) =>
 
 const calls = (n: number) => `${formatCount(n)} ${n === 1 ? 'call' : 'calls'}`;
 
+/**
+ * What a campaign waits for after another process died holding some of its calls: "2 calls
+ * waiting for the previous worker's lease (24 s)", counting down to its `lease_wait.until`;
+ * nothing once that has passed (the server settles them then) or when nothing waits.
+ */
+export function leaseWaitText(campaign: CampaignJson, now: number): string | null {
+  const wait = campaign.lease_wait;
+  if (!wait) return null;
+  const seconds = Math.ceil((Date.parse(wait.until) - now) / 1000);
+  if (!(seconds > 0)) return null;
+  const what = wait.entries === 1 ? 'call' : 'calls';
+  return `${formatCount(wait.entries)} ${what} waiting for the previous worker's lease (${seconds} s)`;
+}
+
 /** What Stop asks first, saying how many calls it ends: it cannot be undone. */
 export function stopQuestion(campaign: CampaignJson): ConfirmRequest {
   const { dialed, live } = campaign.progress;
@@ -70,6 +84,7 @@ export function campaignCard(
   { busy, base, api, expanded, act, toggleEntries, download }: CampaignCardActions,
 ) {
   const done = ended(campaign);
+  const leaseWait = leaseWaitText(campaign, Date.now());
   const open = campaign.state === 'running' || campaign.state === 'paused';
   const id = encodeURIComponent(campaign.id);
   return html`
@@ -86,6 +101,7 @@ export function campaignCard(
         aria-label="${campaign.id}: ${done} of ${campaign.total} ended"
       ></progress>
       <p class="muted total" data-testid="ended">${done} of ${campaign.total} ended</p>
+      ${leaseWait ? html`<p class="muted lease-wait" data-testid="lease-wait">${leaseWait}</p>` : nothing}
       <dl class="figures" part="figures">
         ${FIGURES.map(
           ([key, label]) =>

@@ -11,6 +11,7 @@ import {
 } from '../api.js';
 import { apiLimits, callOptions } from '../capabilities.js';
 import { LiveController } from '../controllers/live.js';
+import { TickerController } from '../controllers/ticker.js';
 import { emit, errorDetail } from '../events.js';
 import { formatBytes, formatCount } from '../format.js';
 import '../rk-campaign-entries/rk-campaign-entries.js';
@@ -85,6 +86,11 @@ export class RkCampaignsElement extends LitElement {
   declare protected expanded: ReadonlySet<string>;
   /** Archived campaigns are listed too. */
   declare protected showArchived: boolean;
+
+  /** Counts down a wait for another worker's lease, every second while one is shown. */
+  protected readonly ticker = new TickerController(this, () =>
+    [...this.campaigns.values()].some((c) => c.lease_wait),
+  );
 
   private readonly live = new LiveController(this, {
     base: () => this.base,

@@ -1,0 +1,106 @@
+/**
+ * The dialer page in Chromium, on the built app, after a process was killed holding calls of a
+ * campaign: the campaign's card says it waits for that process's lease, counting down, and says
+ * nothing more once the lease has run out and this server has taken the calls over.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endLeases, seedHeldCampaign } from '../src/_test-campaigns.js';
+import {
+  assertBuilt,
+  hasChromium,
+  launchChromium,
+  recordPageErrors,
+  startBuiltServer,
+  type BuiltServer,
+} from './_support.js';
+
+const NUMBERS = ['+13018040009', '+19842068287', '+15512459377'];
+const WAIT_TEXT = /^2 calls waiting for the previous worker's lease \((\d+) s\)$/;
+
+describe.skipIf(!hasChromium)(
+  'a campaign held by a killed process’s lease, on the dialer page',
+  () => {
+    let polling: CallApiSimulator;
+    let webhook: CallApiSimulator;
+    let server: BuiltServer;
+    let browser: Browser;
+    let page: Page;
+    let dataDir: string;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      assertBuilt();
+      dataDir = mkdtempSync(join(tmpdir(), 'ringkit-e2e-lease-'));
+      // The campaigns' store as the killed process left it: two calls claimed under its lease
+      // (long enough that only the test ends it), the third not dialed.
+      const store = createSqliteStore({ path: join(dataDir, 'campaigns.db') });
+      await seedHeldCampaign(store, {
+        name: 'held',
+        numbers: NUMBERS,
+        held: 2,
+        leaseUntil: Date.now() + 600_000,
+      });
+      await store.close();
+      polling = await startCallApiSimulator({ flavour: 'polling', port: 0 });
+      webhook = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs: [100, 200] });
+      server = await startBuiltServer({
+        DATA_DIR: dataDir,
+        CALL_API_URL: polling.url,
+        DIALER_API_URL: webhook.url,
+      });
+      browser = await launchChromium();
+      page = await browser.newPage();
+      recordPageErrors(page, pageErrors);
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      server?.kill();
+      await polling?.close();
+      await webhook?.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('says what the campaign waits for, counting down, until the lease runs out', async () => {
+      await page.goto(`${server.url}/dialer`);
+      const card = page.locator('rk-campaigns li.campaign[data-id="held"]');
+      const wait = card.locator('[data-testid="lease-wait"]');
+      await wait.waitFor({ timeout: 15_000 });
+      const first = Number(WAIT_TEXT.exec((await wait.textContent())!.trim())?.[1]);
+      expect(first).toBeGreaterThan(0);
+      // It counts down on its own.
+      await card
+        .locator('[data-testid="lease-wait"]', {
+          hasText: new RegExp(`\\((?!${first} s)\\d+ s\\)`),
+        })
+        .waitFor({ timeout: 10_000 });
+      const later = Number(WAIT_TEXT.exec((await wait.textContent())!.trim())?.[1]);
+      expect(later).toBeLessThan(first);
+      expect(webhook.calls()).toEqual([]);
+
+      // The killed process's lease runs out: this server takes the calls over, and the card
+      // says nothing more of a wait.
+      const store = createSqliteStore({ path: join(dataDir, 'campaigns.db') });
+      try {
+        await endLeases(store, 'held');
+      } finally {
+        await store.close();
+      }
+      await wait.waitFor({ state: 'detached', timeout: 20_000 });
+      await card.and(page.locator('[data-state="done"]')).waitFor({ timeout: 30_000 });
+      expect(
+        webhook
+          .calls()
+          .map((c) => c.phone)
+          .sort(),
+      ).toEqual([...NUMBERS].sort());
+      expect(pageErrors).toEqual([]);
+    });
+  },
+);
