@@ -183,10 +183,7 @@ export interface DialerSnapshot {
 export interface LeaseWait {
   /** How many entries in flight another worker holds by a lease not run out yet. */
   entries: number;
-  /**
-   * When the latest of those leases runs out, as last read from the store (a worker that lives
-   * on renews its lease while its request is out, and the next read says so).
-   */
+  /** When the latest of those leases runs out, as last read (a live worker renews its lease). */
   until: Date;
 }
 
@@ -377,13 +374,7 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
    * @default unlimited
    */
   callsPerSecond?: number;
-  /**
-   * Shares `callsPerSecond` by weight with the scheduler and the campaigns that name the same
-   * budget in the store (one provider account, say): while others wait for slots too, this
-   * campaign gets `weight / Σ weights` of them. Needs `callsPerSecond`. See scheduler-core's
-   * "Fair shares".
-   * @default undefined (the campaign's budget is its own)
-   */
+  /** Shares `callsPerSecond` by weight with whoever names this budget in the store ("Fair shares"). */
   budget?: SharedBudget;
   /**
    * Hours in which the campaign's calls may be placed, in `window.timezone`; with `'callee'`, in
