@@ -138,3 +138,34 @@ export function lagRow(name: string, lags: number[], extra: Record<string, strin
     ...extra,
   };
 }
+
+/**
+ * Counts the statements this process sends to a database from now on: every `query` of a `pg`
+ * client (a `BEGIN` and a `COMMIT` each count: each is a round trip) and every `run`, `all`,
+ * `get` and `iterate` of a `node:sqlite` statement. `count()` is the number so far.
+ */
+export async function statementCounter() {
+  const pg = (await import('pg')).default;
+  const { StatementSync } = await import('node:sqlite');
+  let n = 0;
+  const wrap = (proto: Record<string, unknown>, method: string) => {
+    const original = proto[method] as (...args: unknown[]) => unknown;
+    proto[method] = function (this: unknown, ...args: unknown[]) {
+      n += 1;
+      return original.apply(this, args);
+    };
+    return () => {
+      proto[method] = original;
+    };
+  };
+  const undo = [
+    wrap(pg.Client.prototype as unknown as Record<string, unknown>, 'query'),
+    ...['run', 'all', 'get', 'iterate'].map((m) =>
+      wrap(StatementSync.prototype as unknown as Record<string, unknown>, m),
+    ),
+  ];
+  return {
+    count: () => n,
+    stop: () => undo.forEach((u) => u()),
+  };
+}

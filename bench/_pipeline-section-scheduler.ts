@@ -13,7 +13,14 @@ import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
 import { startSim, type Sim } from './_pipeline-children.js';
-import { cpuMeter, lagRow, loop, medianBy, profiled } from './_pipeline-measure.js';
+import {
+  cpuMeter,
+  lagRow,
+  loop,
+  medianBy,
+  profiled,
+  statementCounter,
+} from './_pipeline-measure.js';
 import {
   BURST,
   BURST_RUNS,
@@ -108,17 +115,27 @@ async function schedulerRun(name: StoreName, count: number, spreadMs: number) {
   await scheduler.scheduleMany([...due].map(([to, at]) => ({ to, at: new Date(at) })));
   await scheduler.start();
   await sleep(start - Date.now());
+  const statements = await statementCounter();
   const cpu = cpuMeter();
   const { lags, last, simCpu } = await profiled(`scheduler-${name}-${count}`, () =>
     collect(sim, due, count),
   );
   const used = cpu();
   const gets = counted.gets;
+  const sent = statements.count();
+  statements.stop();
   await scheduler.stop();
   await store.close();
   await sim.close();
   await dispose();
-  return { lags, perSecond: (1000 * lags.length) / (last - start), cpu: used, simCpu, gets };
+  return {
+    lags,
+    perSecond: (1000 * lags.length) / (last - start),
+    cpu: used,
+    simCpu,
+    gets,
+    statements: sent,
+  };
 }
 
 function storesToRun(): StoreName[] {
@@ -153,6 +170,7 @@ export async function schedulerEndToEnd() {
         'CPU %': Math.round(r.cpu.percent),
         'CPU µs/call': Math.round((1000 * r.cpu.ms) / r.lags.length),
         'GETs/call': (r.gets / r.lags.length).toFixed(2),
+        'statements/call': (r.statements / r.lags.length).toFixed(2),
         placed: r.lags.length,
       }),
     );
