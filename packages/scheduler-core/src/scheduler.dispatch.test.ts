@@ -123,8 +123,9 @@ describe('store round trips of a placement', () => {
     reset();
     await clock.advance(1000);
     expect(provider.placed).toHaveLength(10);
-    // The second claim finds nothing left and arms the timer.
-    expect(calls(counts)).toEqual({ claimDue: 2, updateMany: 2 });
+    // One claim takes all ten (ten places, and ten more ahead): fewer than it asked for, it arms
+    // the timer instead of claiming again.
+    expect(calls(counts)).toEqual({ claimDue: 1, updateMany: 2 });
     expect(writes.map((batch) => batch.length)).toEqual([10, 10]);
     expect(writes[0]!.every((patch) => patch.placingAt === T0 + 1000)).toBe(true);
     expect(writes[1]!.every((patch) => patch.status === 'completed')).toBe(true);
@@ -194,8 +195,9 @@ describe('refilling slots', () => {
     reset();
     await clock.advance(1000);
     expect(provider.placed).toHaveLength(20);
-    // Four claims of five, and one that finds nothing left.
-    expect(counts.claimDue).toBe(5);
+    // Each claim fills the five places and the five ahead that are free: four claims for 20
+    // calls, where claims of five alone would take five.
+    expect(counts.claimDue).toBe(4);
     await scheduler.stop();
   });
 

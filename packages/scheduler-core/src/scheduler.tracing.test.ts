@@ -61,7 +61,8 @@ describe('the scheduler traced', () => {
     expect(batches).toHaveLength(0);
     expect(batch!.attributes).toMatchObject({
       'ringkit.dispatch.claimed': 3,
-      'ringkit.dispatch.free_slots': 10,
+      // What the claim asked for: concurrency 10, and as many ahead.
+      'ringkit.dispatch.free_slots': 20,
     });
     const places = otel.named('ringkit.scheduler.place');
     expect(places.map((s) => s.attributes['ringkit.call.id']).sort()).toEqual([...ids].sort());

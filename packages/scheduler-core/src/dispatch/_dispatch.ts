@@ -108,6 +108,13 @@ export function createDispatcher(ctx: DispatcherContext) {
   }
 
   const slots = createSlots(refill);
+  /**
+   * The scheduler's own unpaced claims take up to `concurrency` calls ahead: a place that frees
+   * goes to one of them at once, and the claim that refills the reserve is off the path of the
+   * next request. Paced claims hold send slots, and a campaign's store counts its claimed rows
+   * against its cap: neither claims ahead.
+   */
+  const reserve = ctx.source || pacing.paced ? 0 : ctx.concurrency;
   /** Every dispatch not finished yet (`stop()` waits for them). */
   const placements = createPlacements(slots, dispatch, reportError);
 
@@ -130,7 +137,7 @@ export function createDispatcher(ctx: DispatcherContext) {
       do {
         pumpAgain = false;
         while (running) {
-          const free = slots.free(ctx.concurrency);
+          const free = slots.free(ctx.concurrency, reserve);
           if (free <= 0) break;
           const now = clock.now();
           const claimStarted = performance.now();
@@ -189,6 +196,8 @@ export function createDispatcher(ctx: DispatcherContext) {
   async function stop() {
     running = false;
     timer.clear();
+    // The calls claimed ahead hand back now, not once a place frees.
+    slots.drain();
     follower.stopSweep();
     const stopListening = unsubscribe;
     unsubscribe = null;

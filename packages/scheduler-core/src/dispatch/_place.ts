@@ -108,6 +108,15 @@ export function createPlacer(ctx: PlaceContext) {
       await release();
       return;
     }
+    // Claimed ahead (the reserve): its place comes when a call before it is answered.
+    const place = slot.ready();
+    if (place) {
+      await place;
+      if (!ctx.isRunning()) {
+        await release();
+        return;
+      }
+    }
     if (emitter.has('dispatching')) emitter.emit('dispatching', { call: toScheduledCall(claim) });
     let turn = now;
     if (ctx.pacing.paced) {
@@ -120,7 +129,7 @@ export function createPlacer(ctx: PlaceContext) {
     }
     // Record that the request may be sent, before sending it. The marks of the calls claimed
     // together are written together.
-    const markedAt = ctx.pacing.paced ? clock.now() : now;
+    const markedAt = ctx.pacing.paced || place ? clock.now() : now;
     const marked = await mutate(
       claim.id,
       (r) => (held(r, claim) ? markPlacing(r, markedAt) : null),

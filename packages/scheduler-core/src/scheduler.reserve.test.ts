@@ -1,0 +1,108 @@
+/**
+ * The scheduler claims calls ahead (up to `concurrency` more than it has places for): a place
+ * that frees goes to the next of them without a claim on the way, never more than `concurrency`
+ * requests are in flight, and what was claimed ahead is handed back on stop and placed once.
+ */
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider } from '@ringkit/simulator';
+import { describe, expect, it } from 'vitest';
+import { countingStore, deferred } from '../test/fakes.js';
+import { createScheduler } from './scheduler.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+import { createSqliteStore } from './stores/sqlite/sqlite.js';
+import type { Store } from './store.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const ME = '+14155550100';
+const numbers = (n: number) => Array.from({ length: n }, (_, i) => `+1415555${2600 + i}`);
+
+describe.each([
+  ['memory', () => createMemoryStore()],
+  ['sqlite', () => createSqliteStore({ path: ':memory:' })],
+] as [string, () => Store][])('calls claimed ahead (%s store)', (_name, create) => {
+  it('sends the next call as soon as a place frees, with no claim in between, concurrency at most', async () => {
+    const clock = createFakeClock(T0);
+    const holds = numbers(6).map(() => deferred());
+    const provider = createFakeProvider({
+      clock,
+      follow: 'webhooks',
+      initialStatus: () => 'completed',
+      onPlace: (_to, n) => holds[n]!.promise,
+    });
+    // Every claim after the first waits until `claims` is resolved: a request that leaves
+    // meanwhile did not wait for one.
+    const inner = create();
+    const claims = deferred();
+    let claimed = 0;
+    const slowClaims: Store = Object.assign(Object.create(inner) as Store, {
+      async claimDue(...args: Parameters<Store['claimDue']>) {
+        if (claimed++ > 0) await claims.promise;
+        return inner.claimDue(...args);
+      },
+    });
+    const counting = countingStore(slowClaims);
+    const scheduler = createScheduler({
+      store: counting.store,
+      provider,
+      clock,
+      callerId: ME,
+      concurrency: 2,
+      recheckIntervalMs: 0,
+    });
+    // Due a millisecond apart (placed in that order), all due by the time the scheduler starts.
+    await scheduler.scheduleMany(numbers(6).map((to, i) => ({ to, at: new Date(T0 + 1000 + i) })));
+    await clock.advance(1010);
+    counting.reset();
+    await scheduler.start();
+    await clock.flush();
+    // Two requests out, two more claimed ahead: one claim.
+    expect(provider.placed.map((p) => p.request.to)).toEqual(numbers(2));
+    expect(counting.counts.claimDue).toBe(1);
+    expect(claimed).toBe(1);
+    expect((await scheduler.list({ status: 'queued' })).items).toHaveLength(4);
+    holds[0]!.resolve();
+    // The third request leaves on the answer of the first, while the claim it prompted waits.
+    await clock.flush();
+    expect(provider.placed.map((p) => p.request.to)).toEqual(numbers(3));
+    expect(claimed).toBe(2);
+    holds[1]!.resolve();
+    await clock.flush();
+    expect(provider.placed.map((p) => p.request.to)).toEqual(numbers(4));
+    claims.resolve();
+    for (const hold of holds) hold.resolve();
+    await clock.advance(100);
+    expect(provider.placed.map((p) => p.request.to)).toEqual(numbers(6));
+    expect(provider.maxInFlight).toBe(2);
+    await scheduler.stop();
+  });
+
+  it('hands back the calls claimed ahead on stop: another start places each once', async () => {
+    const clock = createFakeClock(T0);
+    const first = deferred();
+    const provider = createFakeProvider({
+      clock,
+      follow: 'webhooks',
+      initialStatus: () => 'completed',
+      onPlace: (_to, n) => (n === 0 ? first.promise : undefined),
+    });
+    const store = create();
+    const options = { store, provider, clock, callerId: ME, concurrency: 1, recheckIntervalMs: 0 };
+    const scheduler = createScheduler(options);
+    await scheduler.start();
+    await scheduler.scheduleMany(numbers(3).map((to) => ({ to, at: new Date(T0 + 1000) })));
+    await clock.advance(1000);
+    expect(provider.placed).toHaveLength(1);
+    const stopping = scheduler.stop();
+    first.resolve();
+    await stopping;
+    // The two claimed ahead were not sent, and are free for any worker.
+    expect(provider.placed).toHaveLength(1);
+    const waiting = (await store.list({ limit: 10 })).items.filter((c) => c.leaseOwner !== null);
+    expect(waiting).toEqual([]);
+    const again = createScheduler(options);
+    await again.start();
+    await clock.advance(100);
+    expect(provider.placed.map((p) => p.request.to).sort()).toEqual(numbers(3));
+    await again.stop();
+  });
+});
