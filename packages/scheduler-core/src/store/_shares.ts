@@ -72,8 +72,9 @@ export function shareTurn(
 }
 
 /**
- * The budget's next free slot and the claimant's standing (`null` for an unshared budget) once it sent `sent` of the slots of
- * `turn` (a claim that took none leaves the standing as it was, its weight aside).
+ * The budget's next free slot, and the claimant's standing (`null` for an unshared budget), once
+ * it sent `sent` of the slots of `turn`: waiting while it wanted more than it got, not waiting
+ * once it had slots it did not use.
  */
 export function afterShareTurn(
   state: SharedBudgetState,
