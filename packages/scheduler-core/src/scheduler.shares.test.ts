@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createCampaignRunner } from './campaign/runner.js';
 import { createScheduler } from './scheduler.js';
-import type { Store } from './store.js';
+import type { SendBudget, Store } from './store.js';
 import { createMemoryStore } from './stores/memory/memory.js';
 import { createSqliteStore } from './stores/sqlite/sqlite.js';
 
@@ -124,5 +124,51 @@ describe('createScheduler({ budget })', () => {
         budget: { name: 'p' },
       }),
     ).toThrow(/keeps no shared budgets/);
+  });
+});
+
+describe('a campaign placement that missed its slot under a named budget', () => {
+  it('takes a fresh slot from the named budget, not from the campaign row, and then places the call', async () => {
+    const clock = createFakeClock(START);
+    const provider = createFakeProvider({ clock, initialStatus: () => 'completed' });
+    const inner = createMemoryStore();
+    let release!: () => void;
+    const marked = new Promise<void>((resolve) => (release = resolve));
+    const reserved: { at: number; share: unknown; slot: number }[] = [];
+    const store: Store = Object.assign(Object.create(inner) as Store, {
+      // The mark of the call (its `placingAt`) is slow: the call's turn goes by meanwhile.
+      async update(...args: Parameters<Store['update']>) {
+        if (args[2].placingAt != null) await marked;
+        return inner.update(...args);
+      },
+      async reserveSendSlot(now: number, budget: SendBudget) {
+        const slot = await inner.reserveSendSlot!(now, budget);
+        reserved.push({ at: now, share: budget.share, slot });
+        return slot;
+      },
+    });
+    const runner = createCampaignRunner({
+      store,
+      provider,
+      clock,
+      campaign: 'late',
+      callerId: CALLER_ID,
+      entries: [{ to: '+14155552671' }],
+      callsPerSecond: 10,
+      budget: { name: 'account', weight: 2 },
+      recheckIntervalMs: 0,
+    });
+    await runner.start();
+    await clock.advance(10);
+    expect(provider.placed).toHaveLength(0);
+    await clock.advance(500);
+    release();
+    for (let i = 0; i < 20; i++) await clock.advance(50);
+    expect(reserved).toHaveLength(1);
+    expect(reserved[0]!.share).toEqual({ name: 'account', key: 'campaign:late', weight: 2 });
+    expect(provider.placed).toHaveLength(1);
+    expect(provider.placed[0]!.at.getTime()).toBeGreaterThanOrEqual(reserved[0]!.slot);
+    expect((await store.getCampaign!('late'))!.nextSlotAt).toBe(0);
+    await runner.close();
   });
 });
