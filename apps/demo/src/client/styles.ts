@@ -219,3 +219,27 @@ export const shared = css`
     margin: 0.5rem 0;
   }
 `;
+
+/**
+ * A table that stacks its rows in a narrow container: no header, each row a grid of two columns.
+ * Listed last in an element's styles, after its own table rules; the element places its cells
+ * (by class) in its own `@container (max-width: 32rem)` block.
+ */
+export const narrowTable = css`
+  @container (max-width: 32rem) {
+    thead {
+      display: none;
+    }
+    tr {
+      display: grid;
+      grid-template-columns: 1fr auto;
+      gap: 0.125rem 0.5rem;
+      padding: 0.5rem 0;
+      border-bottom: 1px solid var(--_border);
+    }
+    td {
+      border: none;
+      padding: 0;
+    }
+  }
+`;

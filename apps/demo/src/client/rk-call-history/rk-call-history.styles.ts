@@ -1,5 +1,5 @@
 import { css } from 'lit';
-import { shared } from '../styles.js';
+import { narrowTable, shared } from '../styles.js';
 
 /** `<rk-call-history>`'s styles, over the shared ones. */
 export const styles = [
@@ -161,20 +161,6 @@ export const styles = [
       box-shadow: 0 -3px 0 var(--_accent);
     }
     @container (max-width: 32rem) {
-      thead {
-        display: none;
-      }
-      tr {
-        display: grid;
-        grid-template-columns: 1fr auto;
-        gap: 0.125rem 0.5rem;
-        padding: 0.5rem 0;
-        border-bottom: 1px solid var(--_border);
-      }
-      td {
-        border: none;
-        padding: 0;
-      }
       td.when {
         grid-column: 1 / -1;
         color: var(--_muted);
@@ -194,4 +180,5 @@ export const styles = [
       }
     }
   `,
+  narrowTable,
 ];

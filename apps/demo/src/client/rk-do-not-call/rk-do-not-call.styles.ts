@@ -1,5 +1,5 @@
 import { css } from 'lit';
-import { shared } from '../styles.js';
+import { narrowTable, shared } from '../styles.js';
 
 /** `<rk-do-not-call>`'s styles, over the shared ones. */
 export const styles = [
@@ -87,20 +87,6 @@ export const styles = [
       gap: 0.5rem;
     }
     @container (max-width: 32rem) {
-      thead {
-        display: none;
-      }
-      tr {
-        display: grid;
-        grid-template-columns: 1fr auto;
-        gap: 0.125rem 0.5rem;
-        padding: 0.5rem 0;
-        border-bottom: 1px solid var(--_border);
-      }
-      td {
-        border: none;
-        padding: 0;
-      }
       td.actions {
         grid-column: 2;
         grid-row: 1 / span 2;
@@ -112,4 +98,5 @@ export const styles = [
       }
     }
   `,
+  narrowTable,
 ];

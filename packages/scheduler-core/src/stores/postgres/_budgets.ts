@@ -33,8 +33,11 @@ export function postgresBudgets(db: PostgresDb) {
     INSERT INTO ${s}.send_shares (budget, key, weight, virtual_at, waiting_until)
     VALUES ($1, $3, $4, $5, $6) ON CONFLICT (budget, key) DO UPDATE SET weight = excluded.weight,
       virtual_at = excluded.virtual_at, waiting_until = excluded.waiting_until`;
-  const reserve = `UPDATE ${s}.send_budgets SET next_at = greatest(next_at, $2::float8) + $3::float8
-    WHERE name = $1 RETURNING next_at - $3::float8 AS slot`;
+  /** One fresh slot, the budget's row created when missing: one statement. */
+  const reserve = `INSERT INTO ${s}.send_budgets AS b (name, next_at)
+    VALUES ($1, $2::float8 + $3::float8)
+    ON CONFLICT (name) DO UPDATE SET next_at = greatest(b.next_at, $2::float8) + $3::float8
+    RETURNING next_at - $3::float8 AS slot`;
   const nameOf = (budget: SendBudget) => budget.share!.name;
 
   return {
@@ -91,7 +94,6 @@ export function postgresBudgets(db: PostgresDb) {
 
     /** One fresh slot of the named budget: `max(next free slot, now)`. */
     async reserve(now: number, budget: SendBudget, client?: PoolClient): Promise<number> {
-      await db.query(lock, [nameOf(budget)], client);
       const [row] = await db.query<{ slot: number }>(
         reserve,
         [nameOf(budget), now, budget.intervalMs],

@@ -25,12 +25,17 @@ export const BUDGETS_MIGRATION = `
     PRIMARY KEY (budget, key)
   ) WITHOUT ROWID;`;
 
+/** A budget's state as a claim read it, and the turn it may take. */
+export interface SqliteTurn extends ShareTurn {
+  state: SharedBudgetState;
+}
+
 /** The send budgets of `createSqliteStore` (migration 12), read and written inside a claim's transaction. */
 export interface SqliteBudgets {
   /** What a claim of up to `limit` rows may take now. */
-  turn(now: number, limit: number, budget: SendBudget): ShareTurn;
+  turn(now: number, limit: number, budget: SendBudget): SqliteTurn;
   /** Records that the claim sent `sent` rows of `turn`; answers the claimant's next slot. */
-  settle(turn: ShareTurn, sent: number, now: number, limit: number, budget: SendBudget): number;
+  settle(turn: SqliteTurn, sent: number, now: number, limit: number, budget: SendBudget): number;
   /** One fresh slot: `max(next free slot, now)`. */
   reserve(now: number, budget: SendBudget): number;
 }
@@ -62,9 +67,13 @@ export function sqliteBudgets(prepare: (sql: string) => StatementSync): SqliteBu
         ON CONFLICT (name) DO UPDATE SET next_at = excluded.next_at`,
     ).run(nameOf(budget), nextAt);
   return {
-    turn: (now, limit, budget) => shareTurn(read(budget), now, limit, budget),
+    turn(now, limit, budget) {
+      const state = read(budget);
+      return { ...shareTurn(state, now, limit, budget), state };
+    },
     settle(turn, sent, now, limit, budget) {
-      const after = afterShareTurn(read(budget), turn, sent, now, limit, budget);
+      // The state as the turn read it: the claim's transaction holds the file meanwhile.
+      const after = afterShareTurn(turn.state, turn, sent, now, limit, budget);
       if (sent > 0) writeNext(budget, after.nextAt);
       const share = after.share;
       if (share) {
