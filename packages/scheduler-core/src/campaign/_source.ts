@@ -23,9 +23,16 @@ export interface SourceContext extends Pick<CampaignContext, 'store' | 'id' | 'c
  */
 export function campaignSource(ctx: SourceContext): ClaimSource {
   const { store, id, clock, settings } = ctx;
+  /** The next wake the last claim read in its own transaction, until it is used. */
+  const claimed: { wake: number | null | undefined } = { wake: undefined };
   return {
-    pacing: campaignPacing(ctx),
-    nextWake: () => store.nextCampaignWake(id, clock.now(), settings.callTimeoutMs),
+    pacing: campaignPacing(ctx, claimed),
+    async nextWake() {
+      const known = claimed.wake;
+      claimed.wake = undefined;
+      if (known !== undefined) return known;
+      return store.nextCampaignWake(id, clock.now(), settings.callTimeoutMs);
+    },
   };
 }
 
@@ -34,7 +41,7 @@ export function campaignSource(ctx: SourceContext): ClaimSource {
  * with a budget, each claim reserves the send slots of what it takes, and a placement that
  * missed its slot takes a fresh one from the campaign row.
  */
-function campaignPacing(ctx: SourceContext): Pacing {
+function campaignPacing(ctx: SourceContext, claimed: { wake: number | null | undefined }): Pacing {
   const { store, id, clock, settings, change } = ctx;
   const perSecond = settings.callsPerSecond;
   const budget: SendBudget | undefined =
@@ -60,6 +67,7 @@ function campaignPacing(ctx: SourceContext): Pacing {
   return {
     paced: budget !== undefined,
     async claim(now, limit, worker, leaseUntil) {
+      claimed.wake = undefined;
       const window = settings.window;
       if (window && window.timezone !== CALLEE && !inCallingWindow(window, now)) {
         // Outside the window nothing is claimed (not even to be deferred): back at the opening.
@@ -71,6 +79,7 @@ function campaignPacing(ctx: SourceContext): Pacing {
         ...(budget ? { budget } : {}),
       });
       ctx.observe(claim.campaign);
+      claimed.wake = claim.nextWake;
       const full =
         budget !== undefined &&
         claim.nextSlotAt !== null &&

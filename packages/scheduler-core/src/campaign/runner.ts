@@ -220,22 +220,37 @@ function runnerWith(
     emitter.on(event, () => dispatcher?.poke());
   }
 
+  /** The provider ids looked for again now. */
+  const looking = new Set<string>();
+
   /**
    * A status for a call id no row carries yet: the worker that placed the call may not have
    * written the provider's answer (a webhook may reach any worker, and outrun that write). The
-   * worker that writes it applies the statuses it holds itself; this one looks again a few times,
-   * further apart each time, for as long as a placement may take to be written.
+   * status waits in this worker's buffer; the worker that writes the answer applies what it
+   * holds itself, and this one looks again a few times, further apart each time, for as long as
+   * a placement may take to be written, until the row is found or nothing waits any more (the
+   * answer was written here and applied what waited).
    */
-  function lookAgain(event: CallStatusEvent, tries: number) {
-    if (tries >= LOOK_AGAIN_MS.length) return;
+  function lookAgain(providerCallId: string, tries = 0) {
+    // One search per provider id, for all the statuses that wait for it.
+    if (tries === 0 && looking.has(providerCallId)) return;
+    if (tries >= LOOK_AGAIN_MS.length) {
+      looking.delete(providerCallId);
+      return;
+    }
+    looking.add(providerCallId);
     clock.setTimeout(() => {
       const engine = dispatcher;
-      if (!engine) return;
-      engine.handleStatus(event).then(
-        (row) => {
-          if (!row) lookAgain(event, tries + 1);
+      if (!engine) return void looking.delete(providerCallId);
+      engine.outcomes.lookAgain(providerCallId).then(
+        (found) => {
+          if (found === null) lookAgain(providerCallId, tries + 1);
+          else looking.delete(providerCallId);
         },
-        (error: unknown) => emitter.emit('error', { error, source: 'store' }),
+        (error: unknown) => {
+          looking.delete(providerCallId);
+          emitter.emit('error', { error, source: 'store' });
+        },
       );
     }, LOOK_AGAIN_MS[tries]!);
   }
@@ -254,7 +269,7 @@ function runnerWith(
       if (!dispatcher && starting) await starting.catch(() => undefined);
       if (!dispatcher) return null;
       const row = await dispatcher.handleStatus(event);
-      if (!row) lookAgain(event, 0);
+      if (!row) lookAgain(String(event.callId));
       return row ? toScheduledCall(row) : null;
     },
     read: ctx.read,

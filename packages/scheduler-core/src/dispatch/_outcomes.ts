@@ -15,6 +15,7 @@ import {
   advanced,
   answeredByLearned,
   answeredLate,
+  isTerminalStatus,
   reasonOf,
   recordWorthy,
 } from './_transitions.js';
@@ -22,6 +23,8 @@ import type { Mutate } from './_writes.js';
 
 /** Early events kept for provider ids not stored yet, at most (the oldest go first). */
 const MAX_BUFFERED = 1000;
+/** Rows kept by provider id, as this engine last wrote or read them, at most (oldest go first). */
+const MAX_RECENT = 2000;
 
 export interface OutcomeContext {
   store: Store;
@@ -60,6 +63,7 @@ export function createOutcomes(ctx: OutcomeContext) {
   );
   const recordOfAttempt = (next: StoredCall, before: StoredCall) =>
     recordOf(next, before.attempt, fromOf(next, ctx.callerId));
+  const recent = createRecent();
   const { emitStatus, announceEnd } = createAnnouncer(ctx);
   const { scheduleNext, finish } = createFinisher({ ...ctx, announceEnd, recordOfAttempt });
 
@@ -161,7 +165,21 @@ export function createOutcomes(ctx: OutcomeContext) {
     const events = early.take(providerCallId);
     let current = row;
     for (const event of events) current = (await applyStatus(event, current)) ?? current;
+    recent.remember(current);
     return current;
+  }
+
+  /**
+   * Looks again for the row of a provider id whose events wait in the buffer (its call placed
+   * by another worker, whose answer was not written when they came), and applies them: the row
+   * after them, `'drained'` when nothing waits any more (applied meanwhile, or expired), `null`
+   * when no row has the id yet.
+   */
+  async function lookAgain(providerCallId: string): Promise<StoredCall | 'drained' | null> {
+    if (!early.has(providerCallId)) return 'drained';
+    const found = owned(await store.findByProviderCallId(providerCallId));
+    if (!found) return null;
+    return early.has(providerCallId) ? drainEarly(providerCallId, found) : 'drained';
   }
 
   /** The last status of each provider id still being handled, and what it left. */
@@ -190,14 +208,67 @@ export function createOutcomes(ctx: OutcomeContext) {
     return mine;
   }
 
+  /**
+   * One status: applied to the row at hand (the one the status before it left, or the row this
+   * engine last wrote for the provider id: a stale one fails its write and is read again), else
+   * to the row looked up. With no row yet, the status waits in the buffer; while requests of
+   * this engine are on their way, it is looked for once their answers are written (one of them
+   * may be its call's, which applies what waits), and behind a look already planned for its id.
+   */
   async function handleOne(event: CallStatusEvent, known?: StoredCall): Promise<StoredCall | null> {
-    const row = await applyStatus(event, known);
-    if (row) return row;
+    const id = event.callId;
+    const at = known ?? recent.get(id);
+    if (!at && looks.has(id)) {
+      early.add(event);
+      return null;
+    }
+    const row = await applyStatus(event, at);
+    if (row) {
+      recent.remember(row);
+      return row;
+    }
     // Maybe the POST that created the call has not been answered yet: keep the event for later.
     early.add(event);
-    // Unless the answer was recorded meanwhile.
-    const found = owned(await store.findByProviderCallId(event.callId));
-    return found ? drainEarly(event.callId, found) : null;
+    if (answers.size > 0) {
+      lookAfterAnswers(id);
+      return null;
+    }
+    // Unless the answer was recorded meanwhile: by this engine, or by another.
+    const found = recent.get(id) ?? owned(await store.findByProviderCallId(id));
+    return found ? drainEarly(id, found) : null;
+  }
+
+  /** The answers this engine's placements wait for (their requests on their way). */
+  const answers = new Set<Promise<void>>();
+  /** The provider ids looked for once those answers are written. */
+  const looks = new Set<string>();
+
+  /** Looks for the row of `id` once the answers awaited now are written, if events still wait. */
+  function lookAfterAnswers(id: string) {
+    looks.add(id);
+    Promise.all([...answers])
+      .then(async () => {
+        looks.delete(id);
+        if (!early.has(id)) return; // applied by the answer that carried the id
+        const found = recent.get(id) ?? owned(await store.findByProviderCallId(id));
+        if (found && early.has(id)) await drainEarly(id, found);
+      })
+      .catch((error: unknown) => ctx.emitter.emit('error', { error, source: 'store' }));
+  }
+
+  /**
+   * A placement's request goes out: the statuses of unknown ids that come meanwhile wait for its
+   * answer before looking for their row. Call what it returns once the answer is written and
+   * what waited for it applied (or the request failed).
+   */
+  function expectAnswer(): () => void {
+    let settle!: () => void;
+    const answered = new Promise<void>((resolve) => (settle = resolve));
+    answers.add(answered);
+    return () => {
+      answers.delete(answered);
+      settle();
+    };
   }
 
   return {
@@ -209,9 +280,34 @@ export function createOutcomes(ctx: OutcomeContext) {
     drainEarly,
     /** Whether events wait for this provider id. */
     hasEarly: (providerCallId: string) => early.has(providerCallId),
+    lookAgain,
+    expectAnswer,
+    /** Keeps a row this engine wrote (a placement's answer) for the statuses that follow. */
+    remember: recent.remember,
     handleStatus,
     recordOfAttempt,
   };
 }
 
 export type Outcomes = ReturnType<typeof createOutcomes>;
+
+/**
+ * The rows an engine last wrote or read, by provider call id: a status for a call placed or
+ * followed here starts from it instead of a look-up (every write is a compare-and-set of the
+ * version, so a row changed meanwhile by another worker is read again, never overwritten).
+ */
+function createRecent() {
+  const rows = new Map<string, StoredCall>();
+  return {
+    get: (providerCallId: string) => rows.get(providerCallId),
+    /** Keeps `row` while its call is in flight (a status after its end is looked up). */
+    remember(row: StoredCall) {
+      const id = row.providerCallId;
+      if (id === null) return;
+      rows.delete(id);
+      if (row.status === 'scheduled' || isTerminalStatus(row.status)) return;
+      rows.set(id, row);
+      if (rows.size > MAX_RECENT) rows.delete(rows.keys().next().value!);
+    },
+  };
+}

@@ -58,6 +58,60 @@ export function createPlacer(ctx: PlaceContext) {
   const keepLease = createLeaseKeeper({ ...ctx, held });
 
   /**
+   * Sends a marked call's request and writes the answer (or how the request failed), then
+   * follows the call: the tail of {@link dispatch}.
+   */
+  async function placeAndRecord(
+    claim: StoredCall,
+    slot: Slot,
+    span: SpanLike | undefined,
+    lease: ReturnType<typeof keepLease>,
+  ): Promise<void> {
+    const sentAt = clock.now();
+    let call: ProviderCall;
+    try {
+      // The call's own options with every attempt; `from` only when the call has one (the
+      // scheduler's `callerId` is the history's default, never sent in its place).
+      const request = claim.call === null ? { to: claim.to } : { to: claim.to, ...claim.call };
+      const answer = ctx.tracing.within(span, () => ctx.provider.placeCall(request));
+      slot.sent();
+      call = await answer;
+    } catch (error) {
+      const answeredAt = clock.now();
+      slot.answered();
+      const last = await lease.stop();
+      ctx.reportError(error, 'provider', claim.id);
+      // Retried only when surely not placed; else its outcome is unknown (see failedPlacement).
+      const times = { dueAt: claim.dueAt, sentAt, answeredAt };
+      let written = last;
+      try {
+        written = await outcomes.finish(last, failedPlacement(error));
+      } finally {
+        // Ended and told even when the write failed (that failure is reported on its own).
+        placementDone(ctx, span, written, placementOutcomeOf(error), times, { error });
+      }
+      return;
+    }
+    const answeredAt = clock.now();
+    slot.answered();
+    const last = await lease.stop();
+    const times = { dueAt: claim.dueAt, sentAt, answeredAt };
+    let row: StoredCall | null = null;
+    try {
+      row = await recordAnswer(ctx, last, call);
+    } finally {
+      placementDone(ctx, span, row ?? last, 'placed', times, { call });
+    }
+    slot.recorded();
+    if (!row) return;
+    outcomes.remember(row);
+    const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
+    if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {
+      ctx.follow(current, true);
+    }
+  }
+
+  /**
    * Places one claimed call, or resolves what a dead worker left behind. `slot.answered()` frees
    * the call's concurrency slot once the provider answered, `slot.recorded()` once the answer is
    * written. `batch` is the span of the claim that found it.
@@ -146,46 +200,11 @@ export function createPlacer(ctx: PlaceContext) {
     // bunch the calls behind it into a burst over `callsPerSecond`).
     const turnToSend = ctx.pacing.paced ? undefined : slot.inOrder();
     if (turnToSend) await turnToSend;
-    const sentAt = clock.now();
-    let call: ProviderCall;
+    const answered = outcomes.expectAnswer();
     try {
-      // The call's own options with every attempt; `from` only when the call has one (the
-      // scheduler's `callerId` is the history's default, never sent in its place).
-      const request = claim.call === null ? { to: claim.to } : { to: claim.to, ...claim.call };
-      const answer = ctx.tracing.within(span, () => ctx.provider.placeCall(request));
-      slot.sent();
-      call = await answer;
-    } catch (error) {
-      const answeredAt = clock.now();
-      slot.answered();
-      const last = await lease.stop();
-      ctx.reportError(error, 'provider', claim.id);
-      // Retried only when surely not placed; else its outcome is unknown (see failedPlacement).
-      const times = { dueAt: claim.dueAt, sentAt, answeredAt };
-      let written = last;
-      try {
-        written = await outcomes.finish(last, failedPlacement(error));
-      } finally {
-        // Ended and told even when the write failed (that failure is reported on its own).
-        placementDone(ctx, span, written, placementOutcomeOf(error), times, { error });
-      }
-      return;
-    }
-    const answeredAt = clock.now();
-    slot.answered();
-    const last = await lease.stop();
-    const times = { dueAt: claim.dueAt, sentAt, answeredAt };
-    let row: StoredCall | null = null;
-    try {
-      row = await recordAnswer(ctx, last, call);
+      await placeAndRecord(claim, slot, span, lease);
     } finally {
-      placementDone(ctx, span, row ?? last, 'placed', times, { call });
-    }
-    slot.recorded();
-    if (!row) return;
-    const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
-    if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {
-      ctx.follow(current, true);
+      answered();
     }
   };
 }

@@ -73,6 +73,12 @@ export interface CampaignClaim {
   taken: number;
   /** With a budget: the first free slot after this claim. */
   nextSlotAt: number | null;
+  /**
+   * The campaign's next wake after `now`, read in the claim's own transaction once its rows
+   * are claimed: what {@link Store.nextCampaignWake} would answer then. A store may leave it out
+   * (the runner then asks `nextCampaignWake`).
+   */
+  nextWake?: number | null;
 }
 
 /** What {@link Store.listCampaignCalls} takes. */

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import pg, { type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 import { ConflictError, CallNotFoundError } from '../../errors.js';
 import {
   archivedFilter,
@@ -14,6 +14,8 @@ import {
   callFromRow,
   type campaignStatementsFor,
   normalise,
+  oneTripClaim,
+  withLiterals,
   PG_READING,
   updateCampaignStatement,
 } from '../../stores/postgres/_sql.js';
@@ -33,6 +35,8 @@ import {
  * index of campaign rows. Autovacuum would only analyse the table once a tenth of it changed.
  */
 const ANALYZE_ENTRIES = 1000;
+
+const { escapeLiteral } = pg;
 
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error && (error as { code?: unknown }).code === '23505';
@@ -98,6 +102,36 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
       campaignUpdates.set(key, text);
     }
     return text;
+  };
+  const oneTrip = oneTripClaim(campaignSql, s);
+  /** {@link oneTripClaim}: the campaign as locked, the rows claimed and the next wake. */
+  const claimInOneTrip = async (
+    id: string,
+    now: number,
+    limit: number,
+    workerId: string,
+    leaseUntil: number,
+    holdMs: number,
+  ): Promise<CampaignClaim> => {
+    const text = withLiterals(
+      oneTrip,
+      [id, now, limit, workerId, leaseUntil, Math.floor(now - holdMs), holdMs],
+      escapeLiteral,
+    );
+    const [locked, claim, wake] = (await pool.query(text)) as unknown as QueryResult[];
+    const campaign = locked!.rows[0];
+    if (!campaign) return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
+    const rows = claim!.rows.filter((row) => row.id !== null);
+    const fresh = rows.filter((row) => row.claim_kind === 1 && row.status === 'queued').length;
+    const next = wake!.rows[0]?.wake;
+    return {
+      campaign: campaignFromRow(campaign, PG_READING),
+      calls: rows.map(callFromRow),
+      slots: rows.map(() => null),
+      taken: Number(claim!.rows[0]!.taken) + fresh,
+      nextSlotAt: null,
+      nextWake: next == null ? null : Number(next),
+    };
   };
   const getCampaignRow = async (id: string) => {
     const [row] = await query(campaignSql.get, [id]);
@@ -211,83 +245,93 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
 
     async claimCampaign(id, now, limit, workerId, leaseUntil, { holdMs, budget }) {
       return run((maybeDone) =>
-        transaction(async (client): Promise<CampaignClaim> => {
-          const [locked] = await query(campaignSql.lock, [id], client);
-          if (!locked) return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
-          let campaign: StoredCampaign = campaignFromRow(locked, PG_READING);
-          // An earlier try whose answer was lost may have claimed rows: hand those out first
-          // (without a slot: the ones it took are lost with its answer).
-          const mine =
-            maybeDone && limit > 0
-              ? (await query(campaignSql.mine, [id, workerId, leaseUntil, now, limit], client)).map(
-                  callFromRow,
-                )
-              : [];
-          const rest = Math.max(0, limit - mine.length);
-          // A named budget is the store's (shared by weight); otherwise the campaign row keeps its own.
-          const shared = budget?.share ? await budgets.turn(client, now, rest, budget) : undefined;
-          const own = budget && !shared ? budget : undefined;
-          const start = shared ? shared.turn.start : own ? Math.max(campaign.nextSlotAt, now) : 0;
-          const fit = shared
-            ? Math.min(rest, shared.turn.most)
-            : own
-              ? Math.min(rest, slotsWithin(start, now, own))
-              : rest;
-          const rows = await query(
-            campaignSql.claim,
-            [
-              id,
-              now,
-              rest,
-              workerId,
-              leaseUntil,
-              Math.floor(now - holdMs),
-              fit,
-              campaign.state === 'running' ? campaign.concurrency : 0,
-              own !== undefined,
-              start,
-              own?.intervalMs ?? 0,
-            ],
-            client,
-          );
-          const claimed = rows.filter((row) => row.id !== null);
-          const calls = [...mine, ...claimed.map(callFromRow)];
-          const slots: (number | null)[] = mine.map(() => null);
-          let sent = 0;
-          for (const row of claimed) {
-            // A row the claim ended (its number suppressed) is not sent, and takes no place.
-            const sends =
-              budget !== undefined &&
-              row.claim_kind === 1 &&
-              row.placing_at === null &&
-              row.status === 'queued';
-            slots.push(sends ? start + sent++ * budget.intervalMs : null);
-          }
-          const fresh = claimed.filter(
-            (row) => row.claim_kind === 1 && row.status === 'queued',
-          ).length;
-          if (own && sent > 0) {
-            // The claim moved the campaign's next free slot on (its row is locked: as written).
-            campaign = {
-              ...campaign,
-              nextSlotAt: start + sent * own.intervalMs,
-              updatedAt: now,
-              version: campaign.version + 1,
-            };
-          }
-          const nextSlotAt = shared
-            ? await budgets.settle(client, shared, sent, now, rest, budget!)
-            : own
-              ? start + sent * own.intervalMs
-              : null;
-          return {
-            campaign,
-            calls,
-            slots,
-            taken: Number(rows[0]!.taken) + fresh,
-            nextSlotAt,
-          };
-        }),
+        // Without a budget, and unless an earlier try may have claimed rows, one round trip.
+        !budget && !maybeDone
+          ? claimInOneTrip(id, now, limit, workerId, leaseUntil, holdMs)
+          : transaction(async (client): Promise<CampaignClaim> => {
+              const [locked] = await query(campaignSql.lock, [id], client);
+              if (!locked)
+                return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
+              let campaign: StoredCampaign = campaignFromRow(locked, PG_READING);
+              // An earlier try whose answer was lost may have claimed rows: hand those out first
+              // (without a slot: the ones it took are lost with its answer).
+              const mine =
+                maybeDone && limit > 0
+                  ? (
+                      await query(campaignSql.mine, [id, workerId, leaseUntil, now, limit], client)
+                    ).map(callFromRow)
+                  : [];
+              const rest = Math.max(0, limit - mine.length);
+              // A named budget is the store's (shared by weight); otherwise the campaign row keeps its own.
+              const shared = budget?.share
+                ? await budgets.turn(client, now, rest, budget)
+                : undefined;
+              const own = budget && !shared ? budget : undefined;
+              const start = shared
+                ? shared.turn.start
+                : own
+                  ? Math.max(campaign.nextSlotAt, now)
+                  : 0;
+              const fit = shared
+                ? Math.min(rest, shared.turn.most)
+                : own
+                  ? Math.min(rest, slotsWithin(start, now, own))
+                  : rest;
+              const rows = await query(
+                campaignSql.claim,
+                [
+                  id,
+                  now,
+                  rest,
+                  workerId,
+                  leaseUntil,
+                  Math.floor(now - holdMs),
+                  fit,
+                  campaign.state === 'running' ? campaign.concurrency : 0,
+                  own !== undefined,
+                  start,
+                  own?.intervalMs ?? 0,
+                ],
+                client,
+              );
+              const claimed = rows.filter((row) => row.id !== null);
+              const calls = [...mine, ...claimed.map(callFromRow)];
+              const slots: (number | null)[] = mine.map(() => null);
+              let sent = 0;
+              for (const row of claimed) {
+                // A row the claim ended (its number suppressed) is not sent, and takes no place.
+                const sends =
+                  budget !== undefined &&
+                  row.claim_kind === 1 &&
+                  row.placing_at === null &&
+                  row.status === 'queued';
+                slots.push(sends ? start + sent++ * budget.intervalMs : null);
+              }
+              const fresh = claimed.filter(
+                (row) => row.claim_kind === 1 && row.status === 'queued',
+              ).length;
+              if (own && sent > 0) {
+                // The claim moved the campaign's next free slot on (its row is locked: as written).
+                campaign = {
+                  ...campaign,
+                  nextSlotAt: start + sent * own.intervalMs,
+                  updatedAt: now,
+                  version: campaign.version + 1,
+                };
+              }
+              const nextSlotAt = shared
+                ? await budgets.settle(client, shared, sent, now, rest, budget!)
+                : own
+                  ? start + sent * own.intervalMs
+                  : null;
+              return {
+                campaign,
+                calls,
+                slots,
+                taken: Number(rows[0]!.taken) + fresh,
+                nextSlotAt,
+              };
+            }),
       );
     },
 

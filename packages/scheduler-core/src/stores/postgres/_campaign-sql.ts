@@ -164,6 +164,52 @@ export function campaignStatementsFor(s: string) {
   };
 }
 
+/**
+ * The claim of a campaign without a send budget in one round trip: the lock of its row, the
+ * claim and its next wake, sent as one simple query (three statements, one implicit
+ * transaction, each statement with its own snapshot, so the claim sees every claim committed
+ * before the lock was granted, as in the transaction of three round trips). The claim reads the
+ * cap from the row it locked; `$3` rows at most; the wake's hold is `$7`. Its values are
+ * written into the text by {@link withLiterals} (a simple query takes no parameters).
+ */
+export function oneTripClaim(statements: ReturnType<typeof campaignStatementsFor>, s: string) {
+  const cap = `(coalesce((SELECT CASE WHEN state = 'running' THEN concurrency ELSE 0 END
+    FROM ${s}.campaigns WHERE id = $1), 0))`;
+  const claim = renumber(statements.claim, {
+    7: '$3',
+    8: cap,
+    9: 'false',
+    10: '0',
+    11: '0',
+  });
+  const wake = renumber(statements.nextWake, { 3: '$7', 4: '$6' });
+  return `${statements.lock};\n${claim};\n${wake}`;
+}
+
+/** `text` with its parameters `$n` in `map` replaced (the others kept). */
+function renumber(text: string, map: Record<number, string>) {
+  return text.replace(/\$(\d+)/g, (whole, n: string) => map[Number(n)] ?? whole);
+}
+
+/**
+ * `text` with each parameter `$n` replaced by `values[n - 1]` as an SQL literal: a finite number
+ * in parentheses (so that `- $6` never reads as a comment), a boolean, or a string quoted by
+ * `escapeLiteral`. Anything else is refused.
+ */
+export function withLiterals(
+  text: string,
+  values: readonly (string | number | boolean)[],
+  escapeLiteral: (value: string) => string,
+) {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = values[Number(n) - 1];
+    if (typeof value === 'string') return escapeLiteral(value);
+    if (typeof value === 'boolean') return String(value);
+    if (typeof value === 'number' && Number.isFinite(value)) return `(${value})`;
+    throw new TypeError(`no literal for parameter $${n}: ${String(value)}`);
+  });
+}
+
 /** An `UPDATE` of a campaign's `fields` (parameters from `$3`) at an expected version (`$2`). */
 export function updateCampaignStatement(campaigns: string, fields: (keyof StoredCampaignPatch)[]) {
   const sets = [

@@ -13,7 +13,12 @@ import {
 
 export { COLUMNS, FIELDS, RECORD_COLUMNS };
 // The campaign statements, which postgres.ts and campaign/stores/postgres.ts read from here.
-export { campaignStatementsFor, updateCampaignStatement } from './_campaign-sql.js';
+export {
+  campaignStatementsFor,
+  oneTripClaim,
+  updateCampaignStatement,
+  withLiterals,
+} from './_campaign-sql.js';
 
 /** An unquoted, lowercase PostgreSQL identifier that leaves room for the `_wake` channel suffix. */
 export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,57}$/;

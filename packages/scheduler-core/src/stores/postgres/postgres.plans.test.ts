@@ -202,7 +202,11 @@ function recordingClient(captured: Captured[], recording: () => boolean) {
     const values = Array.isArray(second)
       ? (second as unknown[])
       : ((config as { values?: unknown[] }).values ?? []);
-    if (recording()) captured.push({ text, values, tag: currentTag() });
+    if (recording()) {
+      // A simple query of several statements (a claim of one round trip): each on its own.
+      const parts = values.length === 0 ? text.split(';\n') : [text];
+      for (const part of parts) captured.push({ text: part, values, tag: currentTag() });
+    }
     const fault = armed?.match.test(text) ? armed : null;
     if (!fault) return original.apply(this, args);
     armed = null;

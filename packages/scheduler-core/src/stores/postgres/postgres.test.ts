@@ -34,20 +34,34 @@ const entries = (id: string, n: number): StoredCall[] =>
   );
 
 /**
- * A `pg.Client` class that loses the answer of the next `COMMIT` once `armed` says so: it commits,
- * then its caller gets a connection reset, as when the connection drops just after the commit.
+ * A `pg.Client` class that loses the answer of the next `COMMIT` (or claim of one round trip) once
+ * `armed` says so: it commits, then its caller gets a connection reset, as when the connection
+ * drops just after the commit.
  */
 function commitLosingClient(armed: { on: boolean; fired: boolean }) {
   const original = Client.prototype.query as (...args: unknown[]) => unknown;
   class LosingClient extends Client {}
   LosingClient.prototype.query = function (this: Client, ...args: unknown[]) {
-    if (!(armed.on && args[0] === 'COMMIT')) return original.apply(this, args);
+    // A transaction's COMMIT, or a claim of one round trip (its own transaction).
+    const commits =
+      args[0] === 'COMMIT' || (typeof args[0] === 'string' && args[0].includes('FOR UPDATE;\n'));
+    if (!(armed.on && commits)) return original.apply(this, args);
     armed.on = false;
     armed.fired = true;
-    return (original.apply(this, args) as Promise<unknown>).then(() => {
-      throw Object.assign(new Error('read ECONNRESET (an answer lost on purpose)'), {
+    const lost = () =>
+      Object.assign(new Error('read ECONNRESET (an answer lost on purpose)'), {
         code: 'ECONNRESET',
       });
+    // `pool.query` passes a callback; a transaction's client awaits the promise.
+    const callback = args.at(-1);
+    if (typeof callback === 'function') {
+      return original.apply(this, [
+        ...args.slice(0, -1),
+        (error: unknown) => (callback as (e: unknown) => void)(error ?? lost()),
+      ]);
+    }
+    return (original.apply(this, args) as Promise<unknown>).then(() => {
+      throw lost();
     });
   } as typeof Client.prototype.query;
   return LosingClient;

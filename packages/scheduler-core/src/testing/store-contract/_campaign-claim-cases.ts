@@ -297,4 +297,48 @@ export function campaignClaimCases(store: () => Store, another: () => Promise<St
     expect((await c.getCampaign('spring'))?.nextSlotAt).toBe(T0 + 70);
     expect(positive(await c.countCampaign('spring'))).toEqual({ queued: 7, scheduled: 33 });
   });
+
+  it('never takes more than the concurrency or one row twice across connections, without a budget', async (context) => {
+    const c = campaignMethods(store(), context);
+    if (!c) return;
+    const other = await another();
+    const stores = [c, campaignMethods(other, context)!];
+    // Rounds of claims meeting in another order each time, and ends freeing places between them.
+    for (let round = 0; round < 5; round++) {
+      const id = `race-${round}`;
+      await c.insertCampaign(storedCampaign({ id, concurrency: 5, total: 30 }), entries(id, 30));
+      const seen = new Set<string>();
+      for (let turn = 0; turn < 4; turn++) {
+        const now = T0 + turn;
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            stores[(i + round + turn) % 2]!.claimCampaign(
+              id,
+              now,
+              1 + ((i * 7 + round) % 3),
+              `w${i}`,
+              now + LEASE,
+              {
+                holdMs: 60_000,
+              },
+            ),
+          ),
+        );
+        const calls = results.flatMap((result) => result.calls);
+        for (const call of calls) {
+          expect(seen.has(call.id)).toBe(false);
+          seen.add(call.id);
+        }
+        expect(Math.max(...results.map((result) => result.taken))).toBeLessThanOrEqual(5);
+        const live = positive(await c.countCampaign(id));
+        expect(live.queued).toBe(5);
+        // Two of the calls end: their places free for the next turn.
+        const queued = await c.listCampaignCalls(id, { status: ['queued'], limit: 2 });
+        for (const row of queued) {
+          await store().update(row.id, row.version, { status: 'completed', leaseOwner: null });
+        }
+      }
+      expect(seen.size).toBe(5 + 3 * 2);
+    }
+  });
 }

@@ -2,7 +2,8 @@
  * What the campaign cases of `testStore()` build on: a campaign's entries, and a claim with the
  * lease and hold every case uses, with the row as that claim leaves it.
  */
-import type { SendBudget, StoredCall } from '../../store.js';
+import { expect } from 'vitest';
+import type { CampaignClaim, SendBudget, StoredCall } from '../../store.js';
 import type { CampaignMethods } from './_capabilities.js';
 import { storedCall } from './_fixtures.js';
 
@@ -33,16 +34,30 @@ export const reasonOf = (error: unknown) => (error as { reason: string }).reason
 /** A claim of campaign `id` at `now` by `worker` (leased `LEASE` ms), holds of `HOLD` ms. */
 export const claimWith =
   (c: CampaignMethods) =>
-  (
+  async (
     id: string,
     now: number,
     limit: number,
     more: { worker?: string; budget?: SendBudget; holdMs?: number } = {},
-  ) =>
-    c.claimCampaign(id, now, limit, more.worker ?? 'w1', now + LEASE, {
-      holdMs: more.holdMs ?? HOLD,
-      ...(more.budget ? { budget: more.budget } : {}),
-    });
+  ): Promise<CampaignClaim> => {
+    const holdMs = more.holdMs ?? HOLD;
+    const { nextWake, ...claim } = await c.claimCampaign(
+      id,
+      now,
+      limit,
+      more.worker ?? 'w1',
+      now + LEASE,
+      {
+        holdMs,
+        ...(more.budget ? { budget: more.budget } : {}),
+      },
+    );
+    // A store that reads the next wake in the claim answers what `nextCampaignWake` answers.
+    if (nextWake !== undefined && claim.campaign !== null) {
+      expect(nextWake).toBe(await c.nextCampaignWake(id, now, holdMs));
+    }
+    return claim;
+  };
 
 /** The row as a claim by `worker` at `now` leaves it. */
 export const claimedAs = (row: StoredCall, now: number, worker = 'w1'): StoredCall => ({

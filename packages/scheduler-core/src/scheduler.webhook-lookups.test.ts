@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import type { CallProvider, ProviderCall } from '@ringkit/call-client';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider } from '@ringkit/simulator';
+import { countingStore, deferred } from '../test/fakes.js';
+import { createScheduler } from './scheduler.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const TO = '+14155552671';
+const CALLER = '+14155550100';
+const status = (callId: string, s: 'ringing' | 'answered' | 'completed', at: number) => ({
+  callId,
+  status: s,
+  providerStatus: s,
+  at: new Date(at),
+});
+
+describe('the row a status starts from', () => {
+  it('is the row the placing worker wrote: its statuses need no look-up', async () => {
+    const clock = createFakeClock(T0);
+    const counting = countingStore(createMemoryStore());
+    const provider = createFakeProvider({ clock, follow: 'webhooks' });
+    const scheduler = createScheduler({ store: counting.store, provider, clock, callerId: CALLER });
+    await scheduler.start();
+    const { id } = await scheduler.schedule({ to: TO, at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    const { items } = await scheduler.list({ status: ['initiated'] });
+    expect(items).toHaveLength(1);
+    const callId = items[0]!.providerCallId!;
+    counting.reset();
+    await scheduler.handleStatus(status(callId, 'ringing', T0 + 2000));
+    await scheduler.handleStatus(status(callId, 'answered', T0 + 3000));
+    await scheduler.handleStatus(status(callId, 'completed', T0 + 9000));
+    expect(counting.counts['findByProviderCallId'] ?? 0).toBe(0);
+    expect(counting.counts['get'] ?? 0).toBe(0);
+    const call = await scheduler.get(id);
+    expect(call.status).toBe('completed');
+    expect(call.events.map((e) => e.status)).toEqual([
+      'scheduled',
+      'queued',
+      'initiated',
+      'ringing',
+      'answered',
+      'completed',
+    ]);
+    await scheduler.stop();
+  });
+
+  it('is read again when another worker wrote the call meanwhile, whose write is kept', async () => {
+    const clock = createFakeClock(T0);
+    const store = createMemoryStore();
+    const provider = createFakeProvider({ clock, follow: 'webhooks' });
+    const placing = createScheduler({ store, provider, clock, callerId: CALLER, workerId: 'a' });
+    const other = createScheduler({ store, provider, clock, callerId: CALLER, workerId: 'b' });
+    await placing.start();
+    const { id } = await placing.schedule({ to: TO, at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    const callId = (await placing.get(id)).providerCallId!;
+    // Another worker gets the ringing (its look-up finds the row), the placing worker the end
+    // (its own row, now one version behind).
+    await other.handleStatus(status(callId, 'ringing', T0 + 2000));
+    const ended = await placing.handleStatus(status(callId, 'completed', T0 + 9000));
+    expect(ended?.status).toBe('completed');
+    expect((await placing.get(id)).events.map((e) => e.status)).toEqual([
+      'scheduled',
+      'queued',
+      'initiated',
+      'ringing',
+      'completed',
+    ]);
+    // A late repeat reaching the placing worker changes nothing.
+    await placing.handleStatus(status(callId, 'ringing', T0 + 2000));
+    expect((await placing.get(id)).events).toHaveLength(5);
+    await placing.stop();
+  });
+
+  it('keeps statuses that outrun the answer of its own request, and looks for them no more', async () => {
+    const clock = createFakeClock(T0);
+    const counting = countingStore(createMemoryStore());
+    const answer = deferred<ProviderCall>();
+    const provider: CallProvider = {
+      name: 'slow',
+      capabilities: { polling: false, webhooks: true },
+      placeCall: () => answer.promise,
+    };
+    const scheduler = createScheduler({
+      store: counting.store,
+      provider,
+      clock,
+      callerId: CALLER,
+    });
+    await scheduler.start();
+    const { id } = await scheduler.schedule({ to: TO, at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    counting.reset();
+    // The call's statuses outrun the answer to its request: kept, not applied yet.
+    expect(await scheduler.handleStatus(status('p-1', 'ringing', T0 + 1500))).toBeNull();
+    expect(await scheduler.handleStatus(status('p-1', 'completed', T0 + 1800))).toBeNull();
+    answer.resolve({ id: 'p-1', status: 'initiated', providerStatus: 'queued', raw: null });
+    await clock.flush();
+    await expect.poll(async () => (await scheduler.get(id)).status).toBe('completed');
+    // One look-up, by the first status: the answer applied both.
+    expect(counting.counts['findByProviderCallId']).toBe(1);
+    expect((await scheduler.get(id)).events.map((e) => e.status)).toEqual([
+      'scheduled',
+      'queued',
+      'initiated',
+      'ringing',
+      'completed',
+    ]);
+    await scheduler.stop();
+  });
+
+  it('looks up at once a status of a call another worker placed, its own request on its way', async () => {
+    const clock = createFakeClock(T0);
+    const store = createMemoryStore();
+    const counting = countingStore(store);
+    const mine = deferred<ProviderCall>();
+    const slow: CallProvider = {
+      name: 'slow',
+      capabilities: { polling: false, webhooks: true },
+      placeCall: () => mine.promise,
+    };
+    const fast = createFakeProvider({ clock, follow: 'webhooks' });
+    const waiting = createScheduler({
+      store: counting.store,
+      provider: slow,
+      clock,
+      callerId: CALLER,
+      workerId: 'a',
+    });
+    const placing = createScheduler({
+      store,
+      provider: fast,
+      clock,
+      callerId: CALLER,
+      workerId: 'b',
+    });
+    await waiting.start();
+    await waiting.schedule({ to: TO, at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    // Worker b places a call of its own (its answer written), whose status reaches worker a
+    // while a's own request is on its way.
+    const { id } = await placing.schedule({ to: '+14155552672', at: new Date(T0 + 1000) });
+    await placing.start();
+    await clock.advance(0);
+    await expect.poll(async () => (await store.get(id))?.status).toBe('initiated');
+    const callId = (await store.get(id))!.providerCallId!;
+    const before = counting.counts['findByProviderCallId'] ?? 0;
+    // Found at once (the answer is written): no wait.
+    expect((await waiting.handleStatus(status(callId, 'ringing', T0 + 1500)))?.status).toBe(
+      'ringing',
+    );
+    expect(counting.counts['findByProviderCallId']).toBe(before + 1);
+    mine.resolve({ id: 'p-mine', status: 'initiated', providerStatus: 'queued', raw: null });
+    await clock.flush();
+    await waiting.stop();
+    await placing.stop();
+  });
+
+  it('still finds a call placed by another worker once its answer is written', async () => {
+    const clock = createFakeClock(T0);
+    const store = createMemoryStore();
+    const answer = deferred<ProviderCall>();
+    const provider: CallProvider = {
+      name: 'slow',
+      capabilities: { polling: false, webhooks: true },
+      placeCall: () => answer.promise,
+    };
+    const placing = createScheduler({ store, provider, clock, callerId: CALLER, workerId: 'a' });
+    const other = createScheduler({ store, provider, clock, callerId: CALLER, workerId: 'b' });
+    await placing.start();
+    const { id } = await placing.schedule({ to: TO, at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    // Nothing of this worker's is on its way: an unknown id is unknown.
+    expect(await other.handleStatus(status('p-2', 'ringing', T0 + 1500))).toBeNull();
+    answer.resolve({ id: 'p-2', status: 'initiated', providerStatus: 'queued', raw: null });
+    await clock.advance(0);
+    await expect.poll(async () => (await placing.get(id)).providerCallId).toBe('p-2');
+    expect((await other.handleStatus(status('p-2', 'completed', T0 + 1800)))?.status).toBe(
+      'completed',
+    );
+    await placing.stop();
+  });
+});
