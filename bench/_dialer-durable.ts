@@ -30,6 +30,10 @@ import { postgresReachable } from './_server.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./_dialer-worker.ts', import.meta.url));
+/** With `--profile`, each worker writes a CPU profile to bench/profiles. */
+const profileArgs = process.argv.includes('--profile')
+  ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('./profiles', import.meta.url))}`]
+  : [];
 const CAMPAIGN = 'bench';
 const CALLER_ID = '+14155550100';
 /** A run that makes no progress for this long has lost a call: it fails with what it knows. */
@@ -57,6 +61,8 @@ export interface CampaignRun {
   diverted?: number;
   /** PostgreSQL: the workers' CPU per call, µs. */
   workerCpuUs?: number;
+  /** PostgreSQL: the statements the workers sent per call. */
+  statementsPerCall?: number;
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -244,6 +250,7 @@ export async function campaignPostgres(
   let routedTo = -1;
   let routedId = '';
   let cpuMs = 0;
+  let statements = 0;
   const team: ChildProcess[] = [];
   const send = (w: number, message: ToWorker) => team[w]!.send(message);
   try {
@@ -260,7 +267,7 @@ export async function campaignPostgres(
         concurrency,
       };
       const child = fork(WORKER_SCRIPT, [JSON.stringify(task)], {
-        execArgv: ['--import', 'tsx'],
+        execArgv: ['--import', 'tsx', ...profileArgs],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       children.add(child);
@@ -295,6 +302,7 @@ export async function campaignPostgres(
             break;
           case 'closed':
             cpuMs += message.cpuMs;
+            statements += message.statements;
             break;
         }
       });
@@ -364,6 +372,7 @@ export async function campaignPostgres(
       errors,
       diverted,
       workerCpuUs: (cpuMs * 1000) / total,
+      statementsPerCall: statements / total,
     };
   } finally {
     for (const child of team) if (child.exitCode === null) child.kill('SIGKILL');

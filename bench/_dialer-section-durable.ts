@@ -13,6 +13,7 @@ import {
   type CampaignRun,
   type DurableKind,
 } from './_dialer-durable.js';
+import { campaignFloor } from './_dialer-floor.js';
 import { benchProvider, type Bench } from './_dialer-provider.js';
 import { pct, printTable, ratio, refillOf } from './_dialer-report.js';
 import {
@@ -36,6 +37,9 @@ async function memoryRun(
 }
 
 type DurableColumn = 'dialer' | 'pqueue' | DurableKind;
+
+/** The goals of a slot's empty time between calls, ms. */
+const GOAL_EMPTY_MS: Partial<Record<DurableColumn, number>> = { sqlite: 3, postgres: 10 };
 
 /** PostgreSQL runs that failed and were run again, with why (a shared server may restart). */
 const pgRetries: string[] = [];
@@ -209,7 +213,13 @@ export async function durableSection(): Promise<void> {
   if (columns.includes('postgres')) {
     const diverted = mean('postgres', (run) => run.diverted);
     console.log(
-      `PostgreSQL: ${WORKERS} worker processes on one schema and campaign; each placeCall is an IPC round trip to the provider in this process (inside its refill latency); a call's webhooks go to a worker drawn at random, or to the placing worker while its answer is not stored yet (${((100 * diverted) / total).toFixed(1)} % of calls); the workers' CPU ${us(mean('postgres', (run) => run.workerCpuUs))} per call, together`,
+      `PostgreSQL: ${WORKERS} worker processes on one schema and campaign; each placeCall is an IPC round trip to the provider in this process (inside its refill latency); a call's webhooks go to a worker drawn at random, or to the placing worker while its answer is not stored yet (${((100 * diverted) / total).toFixed(1)} % of calls); the workers' CPU ${us(mean('postgres', (run) => run.workerCpuUs))} per call, together (goal ≤ 1,500 µs), and ${mean('postgres', (run) => run.statementsPerCall).toFixed(2)} statements per call`,
+    );
+    // The floor, in the same run: the four statements a call cannot do without, from bare
+    // clients, as many calls, places and processes.
+    const floor = await campaignFloor(PG_URL, total, c, WORKERS);
+    console.log(
+      `floor (bare pg, ${WORKERS} processes, ${c} places, ${floor.statementsPerCall.toFixed(2)} statements per call: claim, mark, answer with its record, end with its record; no provider): the workers' CPU ${us(floor.cpuUs)} per call, together; ringkit's ${(mean('postgres', (run) => run.workerCpuUs) / floor.cpuUs).toFixed(2)}× that`,
     );
   } else if (!postgres) {
     console.log(`PostgreSQL at ${PG_URL} could not be reached: its column is left out.`);
@@ -220,7 +230,8 @@ export async function durableSection(): Promise<void> {
   const implied = columns.filter(durable).map((column) => {
     const use = mean(column, (run) => run.slotUse);
     const emptyMs = 2.5 * (1 / use - 1);
-    return `${column} ${emptyMs.toFixed(2)} ms → ${(3_000_000 / (30_000 + emptyMs)).toFixed(4)} %`;
+    const goal = GOAL_EMPTY_MS[column];
+    return `${column} ${emptyMs.toFixed(2)} ms${goal === undefined ? '' : ` (goal ≤ ${goal} ms)`} → ${(3_000_000 / (30_000 + emptyMs)).toFixed(4)} %`;
   });
   console.log(
     `a store round trip sits between a call's end and the next claim (the terminal status written, claimCampaign, the placement's mark written, then placeCall), so with calls of 0–5 ms the durable rows cannot reach the memory path's slot use. A slot's empty time per call, 2.5 ms × (1 / slot use − 1), and the slot use that empty time would leave beside 30 s calls (arithmetic): ${implied.join('; ')}`,

@@ -8,13 +8,15 @@
  * - to the parent: `{ type: 'ready' }` once the store is migrated; `{ type: 'place', n, to }` for
  *   each `placeCall`; `{ type: 'written', callId }` once a placement's answer is stored (the
  *   dialer's `placement` event); `{ type: 'started' }`; `{ type: 'error', source, message }` for
- *   the dialer's `error` events; `{ type: 'closed', cpuMs }` before it exits;
+ *   the dialer's `error` events; `{ type: 'closed', cpuMs, statements }` before it exits (its CPU and
+ *   the statements it sent from `start` to `close`);
  * - from the parent: `{ type: 'start' }`; `{ type: 'placed', n, call }`, the answer to a
  *   `place`; `{ type: 'status', event }`, a webhook (`at` in epoch ms); `{ type: 'close' }`.
  */
 import type { CallProvider, CallStatusEvent, ProviderCall } from '@ringkit/call-client';
 import { createDialer } from '@ringkit/dialer';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import pg from 'pg';
 
 export interface DialerWorkerTask {
   url: string;
@@ -40,7 +42,7 @@ export type FromWorker =
   | { type: 'written'; callId: string }
   | { type: 'error'; source: string; message: string }
   | { type: 'failed'; message: string }
-  | { type: 'closed'; cpuMs: number };
+  | { type: 'closed'; cpuMs: number; statements: number };
 
 const task = JSON.parse(process.argv[2]!) as DialerWorkerTask;
 const send = (message: FromWorker) => process.send!(message);
@@ -61,8 +63,16 @@ const provider: CallProvider = {
   },
 };
 
+/** Statements sent (a `BEGIN` and a `COMMIT` count, a simple query of several counts once). */
+let statements = 0;
+class CountingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    statements += 1;
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
 const store = createPostgresStore(
-  { connectionString: task.url, application_name: task.applicationName },
+  { connectionString: task.url, application_name: task.applicationName, Client: CountingClient },
   { schema: task.schema },
 );
 await store.ready();
@@ -94,6 +104,7 @@ process.on('message', (message: ToWorker) => {
       break;
     case 'start':
       cpu = process.cpuUsage();
+      statements = 0;
       dialer.start().then(
         () => send({ type: 'started' }),
         (error: unknown) => send({ type: 'failed', message: String(error) }),
@@ -102,9 +113,10 @@ process.on('message', (message: ToWorker) => {
     case 'close':
       void (async () => {
         const used = process.cpuUsage(cpu);
+        const sent = statements;
         await dialer.close();
         await store.close();
-        send({ type: 'closed', cpuMs: (used.user + used.system) / 1000 });
+        send({ type: 'closed', cpuMs: (used.user + used.system) / 1000, statements: sent });
         process.disconnect();
       })();
       break;

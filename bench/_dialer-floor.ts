@@ -1,0 +1,77 @@
+/**
+ * The floor beside bench/dialer.ts's durable PostgreSQL rows: the same number of calls, places
+ * and worker processes, each call only the four statements it cannot do without (claim, mark,
+ * answer with its record, end with its record; `_dialer-floor-worker.ts`), from bare `pg`
+ * clients on tables as narrow as they can be. What it costs the workers is what the database
+ * protocol costs on this machine, before anything of ringkit.
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { FloorResult, FloorTask } from './_dialer-floor-worker.js';
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./_dialer-floor-worker.ts', import.meta.url));
+
+export interface FloorRun {
+  /** The workers' CPU per call, together, µs. */
+  cpuUs: number;
+  statementsPerCall: number;
+  callsPerSecond: number;
+}
+
+/** Runs the floor: `total` calls over `places` lanes spread across `workers` processes. */
+export async function campaignFloor(
+  url: string,
+  total: number,
+  places: number,
+  workers: number,
+): Promise<FloorRun> {
+  const schema = `bench_floor_${process.pid}`;
+  const s = `"${schema}"`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s};
+      CREATE TABLE ${s}.entries (id text PRIMARY KEY, position integer NOT NULL, to_phone text NOT NULL,
+        status text NOT NULL, lease_owner text, placing_at bigint, provider_call_id text,
+        updated_at bigint NOT NULL);
+      CREATE INDEX entries_next ON ${s}.entries (position) WHERE status = 'scheduled';
+      CREATE TABLE ${s}.records (id text PRIMARY KEY, to_phone text NOT NULL, status text NOT NULL,
+        started_at bigint, ended_at bigint);`);
+    await admin.query(
+      `INSERT INTO ${s}.entries (id, position, to_phone, status, updated_at)
+        SELECT 'e' || i, i, '+1301804' || lpad(i::text, 4, '0'), 'scheduled', 0
+        FROM generate_series(0, $1 - 1) AS i`,
+      [total],
+    );
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        const lanes = Math.floor(places / workers) + (w < places % workers ? 1 : 0);
+        const task: FloorTask = { url, schema: s, worker: `floor-${w + 1}`, lanes };
+        const child = fork(WORKER_SCRIPT, [JSON.stringify(task)], {
+          execArgv: ['--import', 'tsx'],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        const [result] = (await once(child, 'message')) as [FloorResult];
+        await once(child, 'exit');
+        return result;
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const calls = results.reduce((sum, r) => sum + r.calls, 0);
+    if (calls !== total) throw new Error(`the floor placed ${calls} calls of ${total}`);
+    const cpuMs = results.reduce((sum, r) => sum + r.cpuMs, 0);
+    const statements = results.reduce((sum, r) => sum + r.statements, 0);
+    return {
+      cpuUs: (cpuMs * 1000) / total,
+      statementsPerCall: statements / total,
+      // Includes the processes' start: a lower bound of what the floor could do.
+      callsPerSecond: total / seconds,
+    };
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`).catch(() => {});
+    await admin.end();
+  }
+}
