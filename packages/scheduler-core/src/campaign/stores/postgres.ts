@@ -38,6 +38,15 @@ const ANALYZE_ENTRIES = 1000;
 
 const { escapeLiteral } = pg;
 
+/** The claim of a campaign that does not exist: nothing claimed (a fresh object each time). */
+const noCampaign = (): CampaignClaim => ({
+  campaign: null,
+  calls: [],
+  slots: [],
+  taken: 0,
+  nextSlotAt: null,
+});
+
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error && (error as { code?: unknown }).code === '23505';
 
@@ -120,7 +129,7 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
     );
     const [locked, claim, wake] = (await pool.query(text)) as unknown as QueryResult[];
     const campaign = locked!.rows[0];
-    if (!campaign) return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
+    if (!campaign) return noCampaign();
     const rows = claim!.rows.filter((row) => row.id !== null);
     const fresh = rows.filter((row) => row.claim_kind === 1 && row.status === 'queued').length;
     const next = wake!.rows[0]?.wake;
@@ -250,8 +259,7 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
           ? claimInOneTrip(id, now, limit, workerId, leaseUntil, holdMs)
           : transaction(async (client): Promise<CampaignClaim> => {
               const [locked] = await query(campaignSql.lock, [id], client);
-              if (!locked)
-                return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
+              if (!locked) return noCampaign();
               let campaign: StoredCampaign = campaignFromRow(locked, PG_READING);
               // An earlier try whose answer was lost may have claimed rows: hand those out first
               // (without a slot: the ones it took are lost with its answer).
