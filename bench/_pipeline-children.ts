@@ -33,17 +33,27 @@ export async function startSim(options: Omit<SimulatorOptions, 'port'>): Promise
   };
 }
 
+/** A message of a worker process: `ready`, or `done` with what it measured. */
+export interface WorkerMessage {
+  type: string;
+  cpu?: number;
+  gets?: number;
+  unchanged?: number;
+  placed?: number;
+  statements?: number;
+}
+
 export async function startWorker(task: WorkerTask): Promise<{
   child: ChildProcess;
-  next(): Promise<{ type: string; cpu?: number; gets?: number }>;
+  next(): Promise<WorkerMessage>;
 }> {
   const child = fork(join(here, '_pipeline-worker.ts'), [JSON.stringify(task)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const inbox: { type: string; cpu?: number }[] = [];
-  const waiting: ((m: { type: string; cpu?: number }) => void)[] = [];
-  child.on('message', (m: { type: string; cpu?: number }) => {
+  const inbox: WorkerMessage[] = [];
+  const waiting: ((m: WorkerMessage) => void)[] = [];
+  child.on('message', (m: WorkerMessage) => {
     const resolve = waiting.shift();
     if (resolve) resolve(m);
     else inbox.push(m);
@@ -51,7 +61,7 @@ export async function startWorker(task: WorkerTask): Promise<{
   const next = () =>
     inbox.length > 0
       ? Promise.resolve(inbox.shift()!)
-      : new Promise<{ type: string; cpu?: number }>((resolve) => waiting.push(resolve));
+      : new Promise<WorkerMessage>((resolve) => waiting.push(resolve));
   await next(); // ready
   return { child, next };
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { createMockCallApiClient } from '@ringkit/call-client';
 import { createScheduler } from '@ringkit/scheduler-core';
 import { startSim, startWorker } from './_pipeline-children.js';
+import { dropFloor, floorSchema, setUpFloor } from './_pipeline-floor.js';
 import { lagRow, postgresCpuMs } from './_pipeline-measure.js';
 import { collect, dueTimes, openStore } from './_pipeline-section-scheduler.js';
 import {
@@ -43,6 +44,8 @@ export async function postgresWorkers() {
   for (const w of loops) w.child.kill();
   await floorSim.close();
 
+  const floor = await floorProcesses(calls);
+
   const sim = await startSim({ flavour: 'polling', stepMs: FOLLOWED });
   const { store, dispose } = await openStore('postgres');
   const workers = await Promise.all(
@@ -72,6 +75,7 @@ export async function postgresWorkers() {
   const done = await Promise.all(workers.map((w) => w.next()));
   const cpu = done.map((m) => m.cpu ?? 0);
   const gets = done.reduce((sum, m) => sum + (m.gets ?? 0), 0);
+  const unchanged = done.reduce((sum, m) => sum + (m.unchanged ?? 0), 0);
   await store.close();
   await sim.close();
   await dispose();
@@ -89,22 +93,84 @@ export async function postgresWorkers() {
       'calls/s': Math.round(fetchPerSecond),
       '× fetch': 1,
       'worker CPU %': '',
+      'CPU µs/call': '',
+      'statements/call': '',
       'PostgreSQL CPU %': '',
       'simulator CPU %': '',
       'GETs/call': 0,
+      'GETs that saw no change': '',
+      placed: calls,
+    },
+    {
+      '': `${PG_WORKERS} floor processes`,
+      ...blank,
+      'calls/s': Math.round(floor.perSecond),
+      '× fetch': floor.perSecond / fetchPerSecond,
+      'worker CPU %': Math.round((100 * floor.cpuMs) / floor.spanMs),
+      'CPU µs/call': Math.round((1000 * floor.cpuMs) / calls),
+      'statements/call': (floor.statements / calls).toFixed(2),
+      'PostgreSQL CPU %': '',
+      'simulator CPU %': '',
+      'GETs/call': 0,
+      'GETs that saw no change': '',
       placed: calls,
     },
     lagRow(`${PG_WORKERS} scheduler workers`, lags, {
       'calls/s': Math.round(perSecond),
       '× fetch': perSecond / fetchPerSecond,
       'worker CPU %': Math.round((100 * cpu.reduce((a, b) => a + b, 0)) / (last - start)),
+      'CPU µs/call': Math.round((1000 * cpu.reduce((a, b) => a + b, 0)) / lags.length),
+      'statements/call': '',
       'PostgreSQL CPU %': server,
       'simulator CPU %': Math.round((100 * simCpu) / span),
       'GETs/call': (gets / lags.length).toFixed(2),
+      'GETs that saw no change': gets === 0 ? '' : `${((100 * unchanged) / gets).toFixed(1)} %`,
       placed: lags.length,
     }),
   ]);
   console.log(
-    `(CPU % of one core, over the ${(span / 1000).toFixed(1)} s from the due time until the last call was seen; this machine has ${availableParallelism()} cores)`,
+    `(CPU % of one core, over the ${(span / 1000).toFixed(1)} s from the due time until the last call was seen; this machine has ${availableParallelism()} cores.`,
   );
+  console.log(
+    ` The floor processes: bare pg and fetch, claim ahead, mark, request, answer with its record (_pipeline-floor.ts). Goals: ≥ 0.5× fetch, ≤ 1.2 GETs/call)`,
+  );
+}
+
+/**
+ * The floor of bare `pg` and `fetch` (`_pipeline-floor.ts`) in `PG_WORKERS` processes sharing
+ * one table of `calls` calls due now, against a simulator of its own whose calls move as the
+ * scheduler's do. CPU is the processes' together.
+ */
+async function floorProcesses(calls: number) {
+  const schema = floorSchema(`${process.pid}_workers`);
+  await setUpFloor(PG_URL!, schema, calls);
+  const sim = await startSim({ flavour: 'polling', stepMs: FOLLOWED });
+  try {
+    const workers = await Promise.all(
+      Array.from({ length: PG_WORKERS }, () =>
+        startWorker({
+          mode: 'floor',
+          url: sim.url,
+          connectionString: PG_URL!,
+          schema,
+          concurrency: CONCURRENCY,
+        }),
+      ),
+    );
+    const t0 = performance.now();
+    for (const w of workers) w.child.send({ type: 'go' });
+    const done = await Promise.all(workers.map((w) => w.next()));
+    const spanMs = performance.now() - t0;
+    const placed = done.reduce((sum, m) => sum + (m.placed ?? 0), 0);
+    if (placed !== calls) throw new Error(`the floor placed ${placed} calls of ${calls}`);
+    return {
+      perSecond: calls / (spanMs / 1000),
+      spanMs,
+      cpuMs: done.reduce((sum, m) => sum + (m.cpu ?? 0), 0),
+      statements: done.reduce((sum, m) => sum + (m.statements ?? 0), 0),
+    };
+  } finally {
+    await sim.close();
+    await dropFloor(PG_URL!, schema);
+  }
 }

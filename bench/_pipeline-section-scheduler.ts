@@ -13,6 +13,7 @@ import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
 import { startSim, type Sim } from './_pipeline-children.js';
+import { pgSchedulerFloor } from './_pipeline-floor.js';
 import {
   cpuMeter,
   lagRow,
@@ -152,12 +153,17 @@ export async function schedulerEndToEnd() {
   // and the machine's pace drifts between runs, so a ratio compares two figures taken side by
   // side. The row shown is the run with the median ratio; the range is every run's.
   const rows = [];
+  const floors = [];
   for (const name of storesToRun()) {
     const runs = [];
     for (let run = 0; run < E2E_RUNS; run += 1) {
-      const floor = await measureFetchFloor();
+      const fetchLoop = await measureFetchFloor();
+      const floor = fetchLoop.perSecond;
       const r = await schedulerRun(name, DUE_AT_ONCE, 0);
-      runs.push({ ...r, floor, ratio: r.perSecond / floor });
+      const cpuUs = (1000 * r.cpu.ms) / r.lags.length;
+      runs.push({ ...r, floor, ratio: r.perSecond / floor, fetchCpuUs: fetchLoop.cpuPerCallUs });
+      if (name === 'postgres')
+        floors.push({ fetchLoop, ours: r.perSecond, cpuUs, ...(await measurePgFloor()) });
     }
     const ratios = runs.map((r) => r.ratio).sort((a, b) => a - b);
     const r = medianBy(runs, (x) => x.ratio);
@@ -169,6 +175,8 @@ export async function schedulerEndToEnd() {
         '× fetch, all runs': ratios.map((x) => x.toFixed(2)).join(' / '),
         'CPU %': Math.round(r.cpu.percent),
         'CPU µs/call': Math.round((1000 * r.cpu.ms) / r.lags.length),
+        'fetch CPU µs/call': Math.round(r.fetchCpuUs),
+        'CPU × fetch': ((1000 * r.cpu.ms) / r.lags.length / r.fetchCpuUs).toFixed(2),
         'GETs/call': (r.gets / r.lags.length).toFixed(2),
         'statements/call': (r.statements / r.lags.length).toFixed(2),
         placed: r.lags.length,
@@ -176,6 +184,53 @@ export async function schedulerEndToEnd() {
     );
   }
   table(rows);
+  if (floors.length > 0) pgFloorTable(floors);
+}
+
+/**
+ * The PostgreSQL runs beside the floor of bare `pg` and plain `fetch` (`_pipeline-floor.ts`),
+ * measured right after each of them on a simulator of its own, and the goals.
+ */
+function pgFloorTable(
+  floors: {
+    fetchLoop: { perSecond: number; cpuPerCallUs: number };
+    ours: number;
+    cpuUs: number;
+    perSecond: number;
+    cpuUsPerCall: number;
+    statementsPerCall: number;
+  }[],
+) {
+  console.log(
+    '\nPostgreSQL, 1 worker, beside a floor of bare pg and fetch (claim ahead, mark, request, answer with its record) in the same run:\n',
+  );
+  table(
+    floors.map((f, i) => ({
+      run: i + 1,
+      'fetch calls/s': Math.round(f.fetchLoop.perSecond),
+      'scheduler calls/s': Math.round(f.ours),
+      'floor calls/s': Math.round(f.perSecond),
+      'scheduler × fetch': (f.ours / f.fetchLoop.perSecond).toFixed(2),
+      'floor × fetch': (f.perSecond / f.fetchLoop.perSecond).toFixed(2),
+      'scheduler × floor': (f.ours / f.perSecond).toFixed(2),
+      'CPU µs/call: fetch': Math.round(f.fetchLoop.cpuPerCallUs),
+      scheduler: Math.round(f.cpuUs),
+      floor: Math.round(f.cpuUsPerCall),
+      'floor statements/call': f.statementsPerCall.toFixed(2),
+    })),
+  );
+  console.log(
+    "(goals: scheduler ≥ 0.5× fetch, its CPU per call ≤ 1.5× the fetch loop's; the floor shows what a durable mark before each request allows here)",
+  );
+}
+
+async function measurePgFloor() {
+  const sim = await startSim({ flavour: 'polling', stepMs: FOLLOWED });
+  try {
+    return await pgSchedulerFloor(PG_URL!, sim.url, DUE_AT_ONCE, CONCURRENCY);
+  } finally {
+    await sim.close();
+  }
 }
 
 async function measureFetchFloor() {
@@ -190,7 +245,7 @@ async function measureFetchFloor() {
   };
   const r = await loop(place, DUE_AT_ONCE, CONCURRENCY);
   await sim.close();
-  return r.perSecond;
+  return r;
 }
 
 export async function burst() {

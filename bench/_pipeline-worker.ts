@@ -6,14 +6,20 @@
  *   `concurrency` at a time, then answers `{ type: 'done', cpu }`.
  * - `scheduler`: a scheduler on the PostgreSQL store (schema `schema`) with the polling client,
  *   started at once; answers `{ type: 'ready' }`, and on `{ type: 'stop' }` stops and answers
- *   `{ type: 'done', cpu, gets }`.
+ *   `{ type: 'done', cpu, gets, unchanged }`.
+ *
+ * - `floor`: the floor of bare `pg` and `fetch` (`_pipeline-floor.ts`) on the tables of schema
+ *   `schema`, its pool connected; on `{ type: 'go' }`, places calls until none is left to claim,
+ *   then answers `{ type: 'done', cpu, placed, statements }`.
  *
  * `cpu` is the CPU time this process used while working, in ms; `gets`, the status requests
- * (`getCall`) the scheduler made to follow its calls.
+ * (`getCall`) the scheduler made to follow its calls, `unchanged` those of them that found a
+ * call in the status the poll before had found it in.
  */
 import { createMockCallApiClient } from '@ringkit/call-client';
 import { createScheduler } from '@ringkit/scheduler-core';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { openFloor } from './_pipeline-floor.js';
 
 export type WorkerTask =
   | { mode: 'fetch'; url: string; calls: number; concurrency: number; offset: number }
@@ -23,7 +29,8 @@ export type WorkerTask =
       connectionString: string;
       schema: string;
       concurrency: number;
-    };
+    }
+  | { mode: 'floor'; url: string; connectionString: string; schema: string; concurrency: number };
 
 const task = JSON.parse(process.argv[2]!) as WorkerTask;
 const send = (message: object) => process.send!(message);
@@ -57,6 +64,17 @@ if (task.mode === 'fetch') {
     })();
   });
   send({ type: 'ready' });
+} else if (task.mode === 'floor') {
+  const floor = await openFloor(task.connectionString, task.schema, `floor-${process.pid}`);
+  process.on('message', (message: { type: string }) => {
+    if (message.type !== 'go') return;
+    void (async () => {
+      const lane = await floor.run(task.url, task.concurrency);
+      await floor.close();
+      send({ type: 'done', cpu: lane.cpuMs, placed: lane.placed, statements: lane.statements });
+    })();
+  });
+  send({ type: 'ready' });
 } else {
   const store = createPostgresStore(
     { connectionString: task.connectionString },
@@ -66,9 +84,15 @@ if (task.mode === 'fetch') {
   const provider = createMockCallApiClient({ baseUrl: task.url });
   const getCall = provider.getCall.bind(provider);
   let gets = 0;
-  provider.getCall = (...args) => {
+  /** The status each polled call was last seen in, and the polls that saw it unchanged. */
+  const seen = new Map<string, string>();
+  let unchanged = 0;
+  provider.getCall = async (...args) => {
     gets += 1;
-    return getCall(...args);
+    const call = await getCall(...args);
+    if (seen.get(call.id) === call.status) unchanged += 1;
+    seen.set(call.id, call.status);
+    return call;
   };
   const scheduler = createScheduler({
     store,
@@ -83,9 +107,10 @@ if (task.mode === 'fetch') {
     void (async () => {
       const used = cpuMs(cpu);
       const made = gets;
+      const same = unchanged;
       await scheduler.stop();
       await store.close();
-      send({ type: 'done', cpu: used, gets: made });
+      send({ type: 'done', cpu: used, gets: made, unchanged: same });
       process.disconnect();
     })();
   });
