@@ -63,6 +63,8 @@ export interface CampaignRun {
   workerCpuUs?: number;
   /** PostgreSQL: the statements the workers sent per call. */
   statementsPerCall?: number;
+  /** PostgreSQL: how long the workers' `claimCampaign`s took, ms, sorted. */
+  claimsMs?: number[];
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -251,6 +253,7 @@ export async function campaignPostgres(
   let routedId = '';
   let cpuMs = 0;
   let statements = 0;
+  const claimsMs: number[] = [];
   const team: ChildProcess[] = [];
   const send = (w: number, message: ToWorker) => team[w]!.send(message);
   try {
@@ -303,6 +306,7 @@ export async function campaignPostgres(
           case 'closed':
             cpuMs += message.cpuMs;
             statements += message.statements;
+            claimsMs.push(...message.claimsMs);
             break;
         }
       });
@@ -373,6 +377,7 @@ export async function campaignPostgres(
       diverted,
       workerCpuUs: (cpuMs * 1000) / total,
       statementsPerCall: statements / total,
+      claimsMs: claimsMs.sort((a, b) => a - b),
     };
   } finally {
     for (const child of team) if (child.exitCode === null) child.kill('SIGKILL');

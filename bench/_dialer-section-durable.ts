@@ -215,6 +215,11 @@ export async function durableSection(): Promise<void> {
     console.log(
       `PostgreSQL: ${WORKERS} worker processes on one schema and campaign; each placeCall is an IPC round trip to the provider in this process (inside its refill latency); a call's webhooks go to a worker drawn at random, or to the placing worker while its answer is not stored yet (${((100 * diverted) / total).toFixed(1)} % of calls); the workers' CPU ${us(mean('postgres', (run) => run.workerCpuUs))} per call, together (goal ≤ 1,500 µs), and ${mean('postgres', (run) => run.statementsPerCall).toFixed(2)} statements per call`,
     );
+    const claims = last('postgres').claimsMs ?? [];
+    const at = (p: number) => claims[Math.min(claims.length - 1, Math.floor(p * claims.length))];
+    console.log(
+      `PostgreSQL claims on the refill path (the last run): ${(claims.length / total).toFixed(2)} claimCampaign per call, ${at(0.5)?.toFixed(1)} ms at p50 and ${at(0.9)?.toFixed(1)} ms at p90 from the workers' side (the campaign row's lock, the claim and the next wake, in one round trip)`,
+    );
     // The floor, in the same run: the four statements a call cannot do without, from bare
     // clients, as many calls, places and processes.
     const floor = await campaignFloor(PG_URL, total, c, WORKERS);

@@ -8,8 +8,9 @@
  * - to the parent: `{ type: 'ready' }` once the store is migrated; `{ type: 'place', n, to }` for
  *   each `placeCall`; `{ type: 'written', callId }` once a placement's answer is stored (the
  *   dialer's `placement` event); `{ type: 'started' }`; `{ type: 'error', source, message }` for
- *   the dialer's `error` events; `{ type: 'closed', cpuMs, statements }` before it exits (its CPU and
- *   the statements it sent from `start` to `close`);
+ *   the dialer's `error` events; `{ type: 'closed', cpuMs, statements, claimsMs }` before it exits (its
+ *   CPU, the statements it sent and how long each of its `claimCampaign`s took, from `start` to
+ *   `close`);
  * - from the parent: `{ type: 'start' }`; `{ type: 'placed', n, call }`, the answer to a
  *   `place`; `{ type: 'status', event }`, a webhook (`at` in epoch ms); `{ type: 'close' }`.
  */
@@ -42,7 +43,7 @@ export type FromWorker =
   | { type: 'written'; callId: string }
   | { type: 'error'; source: string; message: string }
   | { type: 'failed'; message: string }
-  | { type: 'closed'; cpuMs: number; statements: number };
+  | { type: 'closed'; cpuMs: number; statements: number; claimsMs: number[] };
 
 const task = JSON.parse(process.argv[2]!) as DialerWorkerTask;
 const send = (message: FromWorker) => process.send!(message);
@@ -76,6 +77,17 @@ const store = createPostgresStore(
   { schema: task.schema },
 );
 await store.ready();
+/** How long each `claimCampaign` took, ms (the lock of the campaign's row, the claim, its wake). */
+const claims: number[] = [];
+const claimCampaign = store.claimCampaign!.bind(store);
+store.claimCampaign = async (...args) => {
+  const t0 = performance.now();
+  try {
+    return await claimCampaign(...args);
+  } finally {
+    claims.push(performance.now() - t0);
+  }
+};
 const dialer = createDialer({
   provider,
   store,
@@ -105,6 +117,7 @@ process.on('message', (message: ToWorker) => {
     case 'start':
       cpu = process.cpuUsage();
       statements = 0;
+      claims.length = 0;
       dialer.start().then(
         () => send({ type: 'started' }),
         (error: unknown) => send({ type: 'failed', message: String(error) }),
@@ -116,7 +129,12 @@ process.on('message', (message: ToWorker) => {
         const sent = statements;
         await dialer.close();
         await store.close();
-        send({ type: 'closed', cpuMs: (used.user + used.system) / 1000, statements: sent });
+        send({
+          type: 'closed',
+          cpuMs: (used.user + used.system) / 1000,
+          statements: sent,
+          claimsMs: claims,
+        });
         process.disconnect();
       })();
       break;
