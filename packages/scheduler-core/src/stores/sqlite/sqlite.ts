@@ -35,6 +35,7 @@ import {
   type StoredCallRecord,
   type StoredCallUpdate,
 } from '../../store.js';
+import { createBatchWriter } from './_batches.js';
 import { startCheckpointer, type Checkpointer } from './_checkpoint.js';
 import { sqliteCampaignMethods } from '../../campaign/stores/sqlite.js';
 import { endSuppressed, sqliteSuppressionMethods } from './_suppressions.js';
@@ -70,7 +71,8 @@ const optionsSchema = strictObject({
  * A store in one SQLite file through `node:sqlite` (no native build): WAL journal, migrations on
  * open, claims in one `BEGIN IMMEDIATE` transaction, so several processes may share the file and
  * never claim the same call. `updateMany` writes a batch of rows (and their call records) in one
- * transaction, shared by the batches asked for in the same turn of the event loop. Survives restarts.
+ * transaction, shared by the batches asked for before the next microtask checkpoint. Survives
+ * restarts.
  *
  * Durability: the file runs in WAL mode with `synchronous = NORMAL`. A commit is written to the
  * log before it returns, so whatever was committed (a call's `placingAt` mark, written before its
@@ -237,56 +239,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (applied && record) saveRecord(record);
       return applied;
     });
-  const savepoint = db.prepare('SAVEPOINT batch');
-  const releaseSavepoint = db.prepare('RELEASE batch');
-  const rollbackToSavepoint = db.prepare('ROLLBACK TO batch');
-  interface Batch {
-    updates: StoredCallUpdate[];
-    resolve: (applied: boolean[]) => void;
-    reject: (error: unknown) => void;
-  }
-  let batches: Batch[] = [];
-  let batchesArmed = false;
-  /**
-   * Writes the `updateMany` batches asked for in one turn of the event loop (the answers of
-   * several placements that came back together, each from its own socket) in one transaction:
-   * a commit is the costly part of a small write. Each batch runs in a savepoint of its own, in
-   * the order asked, so each is answered as if it had run alone: one that fails (a duplicate
-   * idempotency key) is rolled back, and fails, alone.
-   */
-  function writeBatches() {
-    batchesArmed = false;
-    const group = batches;
-    batches = [];
-    if (!open) {
-      for (const batch of group) batch.reject(new Error('The SQLite store is closed'));
-      return;
-    }
-    const outcomes: ({ applied: boolean[] } | { error: unknown })[] = [];
-    try {
-      transaction(() => {
-        for (const batch of group) {
-          savepoint.run();
-          try {
-            outcomes.push({ applied: applyBatch(batch.updates) });
-            releaseSavepoint.run();
-          } catch (error) {
-            rollbackToSavepoint.run();
-            releaseSavepoint.run();
-            outcomes.push({ error });
-          }
-        }
-      });
-    } catch (error) {
-      for (const batch of group) batch.reject(error);
-      return;
-    }
-    group.forEach((batch, i) => {
-      const outcome = outcomes[i]!;
-      if ('error' in outcome) batch.reject(outcome.error);
-      else batch.resolve(outcome.applied);
-    });
-  }
+  const writer = createBatchWriter({
+    db,
+    transaction,
+    applyBatch,
+    isOpen: () => open,
+  });
 
   return {
     name: 'sqlite',
@@ -332,13 +290,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async updateMany(updates) {
       if (updates.length === 0) return [];
-      return new Promise<boolean[]>((resolve, reject) => {
-        batches.push({ updates, resolve, reject });
-        if (!batchesArmed) {
-          batchesArmed = true;
-          setImmediate(writeBatches);
-        }
-      });
+      return writer.write(updates);
     },
 
     async claimDue(now, limit, workerId, leaseUntil) {
@@ -433,7 +385,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async close() {
       if (!open) return;
       // Batches still waiting for their turn are written before the file closes.
-      if (batchesArmed) writeBatches();
+      writer.flush();
       open = false;
       const thread = checkpointer;
       checkpointer = null;
