@@ -8,9 +8,12 @@
  * 2. The scheduler end to end (claim → mark placing → POST → record → follow by polling) on the
  *    memory, SQLite and PostgreSQL stores: 2,000 calls due at one instant, concurrency 10, three
  *    runs per store, each beside a plain-fetch floor measured just before it. Lag is the moment
- *    the simulator received the POST minus the call's due time.
+ *    the simulator received the POST minus the call's due time. Each PostgreSQL run is also
+ *    followed by a floor of bare `pg` and `fetch` (bench/_pipeline-floor.ts: claim ahead, mark,
+ *    request, answers with their records), and the fetch loop's CPU per call is printed.
  * 3. A burst of 500 calls due within one second, on each store, three runs each: lag p50/p99/max.
- * 4. PostgreSQL with 4 worker processes against 4 plain-fetch processes.
+ * 4. PostgreSQL with 4 worker processes against 4 plain-fetch processes and 4 processes of the
+ *    bare floor; the share of the workers' status polls that found no change.
  * 5. The dialer end to end over the webhook simulator, with its webhooks received over HTTP,
  *    at 3, 10 and 100 in flight: calls/s, slot use, beside a plain fetch + webhook loop.
  *
