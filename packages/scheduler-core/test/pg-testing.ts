@@ -148,3 +148,32 @@ export async function holdDatabaseLock(
     }
   }
 }
+
+/**
+ * Runs a `pg.Client` query (`original`, the unpatched `query`, with `args` as the caller gave
+ * them), then gives its caller a connection reset (`ECONNRESET`) instead of the answer: the
+ * statement ran, and committed if it commits, as when the connection drops just after the
+ * server answered. Works for a caller that passes a callback (`pool.query`) and for one that
+ * awaits the promise (a transaction's client). `note` goes into the error's message.
+ */
+export function runThenLoseAnswer(
+  original: (...args: unknown[]) => unknown,
+  client: Client,
+  args: unknown[],
+  note: string,
+): unknown {
+  const lost = () =>
+    Object.assign(new Error(`read ECONNRESET (${note})`), {
+      code: 'ECONNRESET',
+    });
+  const callback = args.at(-1);
+  if (typeof callback === 'function') {
+    return original.apply(client, [
+      ...args.slice(0, -1),
+      (error: unknown) => (callback as (e: unknown) => void)(error ?? lost()),
+    ]);
+  }
+  return (original.apply(client, args) as Promise<unknown>).then(() => {
+    throw lost();
+  });
+}

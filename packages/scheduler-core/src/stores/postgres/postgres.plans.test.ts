@@ -27,6 +27,7 @@ import {
   describeWithDatabase,
   holdDatabaseLock,
   randomSchema,
+  runThenLoseAnswer,
   TEST_DATABASE_URL,
 } from '../../../test/pg-testing.js';
 import {
@@ -211,20 +212,7 @@ function recordingClient(captured: Captured[], recording: () => boolean) {
     if (!fault) return original.apply(this, args);
     armed = null;
     fault.fired = true;
-    const lost = () =>
-      Object.assign(new Error('read ECONNRESET (an answer lost on purpose by the plans test)'), {
-        code: 'ECONNRESET',
-      });
-    const callback = args.at(-1);
-    if (typeof callback === 'function') {
-      return original.apply(this, [
-        ...args.slice(0, -1),
-        (error: unknown) => (callback as (e: unknown) => void)(error ?? lost()),
-      ]);
-    }
-    return (original.apply(this, args) as Promise<unknown>).then(() => {
-      throw lost();
-    });
+    return runThenLoseAnswer(original, this, args, 'an answer lost on purpose by the plans test');
   } as typeof Client.prototype.query;
   return {
     RecordingClient,

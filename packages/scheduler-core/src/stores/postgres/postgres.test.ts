@@ -3,7 +3,12 @@ import { Client, Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { isSchedulerError } from '../../errors.js';
-import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
+import {
+  describeWithDatabase,
+  holdDatabaseLock,
+  randomSchema,
+  runThenLoseAnswer,
+} from '../../../test/pg-testing.js';
 import { expectRecordsUpgraded, expectUpgradedIntact } from '../../../test/upgrade.js';
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import type { StoredCall, StoredCampaign } from '../../store.js';
@@ -48,21 +53,7 @@ function commitLosingClient(armed: { on: boolean; fired: boolean }) {
     if (!(armed.on && commits)) return original.apply(this, args);
     armed.on = false;
     armed.fired = true;
-    const lost = () =>
-      Object.assign(new Error('read ECONNRESET (an answer lost on purpose)'), {
-        code: 'ECONNRESET',
-      });
-    // `pool.query` passes a callback; a transaction's client awaits the promise.
-    const callback = args.at(-1);
-    if (typeof callback === 'function') {
-      return original.apply(this, [
-        ...args.slice(0, -1),
-        (error: unknown) => (callback as (e: unknown) => void)(error ?? lost()),
-      ]);
-    }
-    return (original.apply(this, args) as Promise<unknown>).then(() => {
-      throw lost();
-    });
+    return runThenLoseAnswer(original, this, args, 'an answer lost on purpose');
   } as typeof Client.prototype.query;
   return LosingClient;
 }
