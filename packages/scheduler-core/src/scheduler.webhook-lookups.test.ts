@@ -16,6 +16,22 @@ const status = (callId: string, s: 'ringing' | 'answered' | 'completed', at: num
   at: new Date(at),
 });
 
+/**
+ * A provider whose answer to the placement waits until `answer(id)`: the request is on its way
+ * until then.
+ */
+function answeredLater() {
+  const pending = deferred<ProviderCall>();
+  const provider: CallProvider = {
+    name: 'slow',
+    capabilities: { polling: false, webhooks: true },
+    placeCall: () => pending.promise,
+  };
+  const answer = (id: string) =>
+    pending.resolve({ id, status: 'initiated', providerStatus: 'queued', raw: null });
+  return { provider, answer };
+}
+
 describe('the row a status starts from', () => {
   it('is the row the placing worker wrote: its statuses need no look-up', async () => {
     const clock = createFakeClock(T0);
@@ -78,12 +94,7 @@ describe('the row a status starts from', () => {
   it('keeps statuses that outrun the answer of its own request, and looks for them no more', async () => {
     const clock = createFakeClock(T0);
     const counting = countingStore(createMemoryStore());
-    const answer = deferred<ProviderCall>();
-    const provider: CallProvider = {
-      name: 'slow',
-      capabilities: { polling: false, webhooks: true },
-      placeCall: () => answer.promise,
-    };
+    const { provider, answer } = answeredLater();
     const scheduler = createScheduler({
       store: counting.store,
       provider,
@@ -97,7 +108,7 @@ describe('the row a status starts from', () => {
     // The call's statuses outrun the answer to its request: kept, not applied yet.
     expect(await scheduler.handleStatus(status('p-1', 'ringing', T0 + 1500))).toBeNull();
     expect(await scheduler.handleStatus(status('p-1', 'completed', T0 + 1800))).toBeNull();
-    answer.resolve({ id: 'p-1', status: 'initiated', providerStatus: 'queued', raw: null });
+    answer('p-1');
     await clock.flush();
     await expect.poll(async () => (await scheduler.get(id)).status).toBe('completed');
     // One look-up, by the first status: the answer applied both.
@@ -116,12 +127,7 @@ describe('the row a status starts from', () => {
     const clock = createFakeClock(T0);
     const store = createMemoryStore();
     const counting = countingStore(store);
-    const mine = deferred<ProviderCall>();
-    const slow: CallProvider = {
-      name: 'slow',
-      capabilities: { polling: false, webhooks: true },
-      placeCall: () => mine.promise,
-    };
+    const { provider: slow, answer: answerMine } = answeredLater();
     const fast = createFakeProvider({ clock, follow: 'webhooks' });
     const waiting = createScheduler({
       store: counting.store,
@@ -153,7 +159,7 @@ describe('the row a status starts from', () => {
       'ringing',
     );
     expect(counting.counts['findByProviderCallId']).toBe(before + 1);
-    mine.resolve({ id: 'p-mine', status: 'initiated', providerStatus: 'queued', raw: null });
+    answerMine('p-mine');
     await clock.flush();
     await waiting.stop();
     await placing.stop();
@@ -162,12 +168,7 @@ describe('the row a status starts from', () => {
   it('still finds a call placed by another worker once its answer is written', async () => {
     const clock = createFakeClock(T0);
     const store = createMemoryStore();
-    const answer = deferred<ProviderCall>();
-    const provider: CallProvider = {
-      name: 'slow',
-      capabilities: { polling: false, webhooks: true },
-      placeCall: () => answer.promise,
-    };
+    const { provider, answer } = answeredLater();
     const placing = createScheduler({ store, provider, clock, callerId: CALLER, workerId: 'a' });
     const other = createScheduler({ store, provider, clock, callerId: CALLER, workerId: 'b' });
     await placing.start();
@@ -175,7 +176,7 @@ describe('the row a status starts from', () => {
     await clock.advance(1000);
     // Nothing of this worker's is on its way: an unknown id is unknown.
     expect(await other.handleStatus(status('p-2', 'ringing', T0 + 1500))).toBeNull();
-    answer.resolve({ id: 'p-2', status: 'initiated', providerStatus: 'queued', raw: null });
+    answer('p-2');
     await clock.advance(0);
     await expect.poll(async () => (await placing.get(id)).providerCallId).toBe('p-2');
     expect((await other.handleStatus(status('p-2', 'completed', T0 + 1800)))?.status).toBe(
