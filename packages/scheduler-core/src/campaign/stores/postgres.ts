@@ -47,6 +47,16 @@ const noCampaign = (): CampaignClaim => ({
   nextSlotAt: null,
 });
 
+/**
+ * The rows a campaign claim statement answered, without the empty row it answers when it claims
+ * nothing, and how many of them it took fresh (`queued` by this claim, not ended by it).
+ */
+function claimedOf<Row extends Record<string, unknown>>(rows: Row[]) {
+  const claimed = rows.filter((row) => row.id !== null);
+  const fresh = claimed.filter((row) => row.claim_kind === 1 && row.status === 'queued').length;
+  return { claimed, fresh };
+}
+
 const isUniqueViolation = (error: unknown) =>
   error instanceof Error && (error as { code?: unknown }).code === '23505';
 
@@ -130,8 +140,7 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
     const [locked, claim, wake] = (await pool.query(text)) as unknown as QueryResult[];
     const campaign = locked!.rows[0];
     if (!campaign) return noCampaign();
-    const rows = claim!.rows.filter((row) => row.id !== null);
-    const fresh = rows.filter((row) => row.claim_kind === 1 && row.status === 'queued').length;
+    const { claimed: rows, fresh } = claimedOf(claim!.rows);
     const next = wake!.rows[0]?.wake;
     return {
       campaign: campaignFromRow(campaign, PG_READING),
@@ -302,7 +311,7 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
                 ],
                 client,
               );
-              const claimed = rows.filter((row) => row.id !== null);
+              const { claimed, fresh } = claimedOf(rows);
               const calls = [...mine, ...claimed.map(callFromRow)];
               const slots: (number | null)[] = mine.map(() => null);
               let sent = 0;
@@ -315,9 +324,6 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
                   row.status === 'queued';
                 slots.push(sends ? start + sent++ * budget.intervalMs : null);
               }
-              const fresh = claimed.filter(
-                (row) => row.claim_kind === 1 && row.status === 'queued',
-              ).length;
               if (own && sent > 0) {
                 // The claim moved the campaign's next free slot on (its row is locked: as written).
                 campaign = {
