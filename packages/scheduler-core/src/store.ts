@@ -85,11 +85,20 @@ export interface Store {
   /** The row whose current attempt has this provider id. */
   findByProviderCallId(providerCallId: string): Promise<StoredCall | null>;
   /**
-   * Applies `patch` when the stored version is `expectedVersion`, bumps the version and returns the
-   * new row. Throws `CallNotFoundError` for an unknown id and `ConflictError` (`'version_conflict'`)
-   * when the version differs.
+   * Applies `patch` when the stored version is `expectedVersion`, moves the version on by `steps`
+   * (default 1) and returns the new row. Throws `CallNotFoundError` for an unknown id and
+   * `ConflictError` (`'version_conflict'`) when the version differs.
+   *
+   * `steps` is the number of changes one write carries (a call's `ringing`, `answered` and
+   * `completed` arriving together and written at once): the scheduler tells each of them with a
+   * version of its own, `expectedVersion + 1` to `expectedVersion + steps`, the last the row's.
    */
-  update(id: string, expectedVersion: number, patch: StoredCallPatch): Promise<StoredCall>;
+  update(
+    id: string,
+    expectedVersion: number,
+    patch: StoredCallPatch,
+    steps?: number,
+  ): Promise<StoredCall>;
   /**
    * Optional: applies several compare-and-set updates at once, in one transaction (one commit)
    * where the store has them, each as `update` would, in order. Resolves, in the same order, to

@@ -44,7 +44,8 @@ const unanswered = (row: StoredCall, lease: StoredCall) =>
 /**
  * Writes the provider's answer to a placement in one step, with its call record: `initiated`,
  * and at once the status it answered with when that is `ringing`, `answered` or a final one (a
- * retry, or the end and the series' next occurrence). Emits the events of each step. Resolves
+ * retry, or the end and the series' next occurrence). Emits the events of each step, each with
+ * its own version (the write moves the version on by the steps it carries). Resolves
  * to the row, or `null` when the attempt was ended meanwhile (reported as an error).
  */
 export async function recordAnswer(
@@ -87,7 +88,8 @@ export async function recordAnswer(
       }
       return patch;
     },
-    { fresh: lease, record: outcomes.recordOfAttempt },
+    // The `initiated` step and the status answered with are two steps, each with its version.
+    { fresh: lease, record: outcomes.recordOfAttempt, steps: () => (ends || moves ? 2 : 1) },
   );
   if (!result.changed) {
     ctx.reportError(
@@ -105,7 +107,7 @@ export async function recordAnswer(
     const before = result.before;
     const step = {
       ...before,
-      version: row.version,
+      version: before.version + 1,
       updatedAt: row.updatedAt,
       ...placed(before, call, at),
     };

@@ -7,6 +7,7 @@ import { newStoredCall, toScheduledCall } from '../_rows.js';
 import { nextRun } from '../_time.js';
 import { retryDelay } from '../_retry.js';
 import { canRetry, continuesSeries, ended, isTerminalStatus } from './_transitions.js';
+import { movesWritten, type Folded } from './_fold.js';
 import type { Mutate } from './_writes.js';
 
 /** How an attempt ends. */
@@ -52,6 +53,8 @@ export interface FinishContext {
   ) => void;
   /** The call record of the attempt a write changes. */
   recordOfAttempt: (next: StoredCall, before: StoredCall) => StoredCallRecord | null;
+  /** The `status` event of a step (see `_announce.ts`). */
+  emitStatus: (row: StoredCall, previous: ScheduledCallStatus, providerStatus?: string) => void;
 }
 
 /**
@@ -93,16 +96,26 @@ export function createFinisher(ctx: FinishContext) {
   /**
    * Ends the current attempt of `before` (the row as last seen): retry, or the final status and
    * the next occurrence. Resolves to the row as written, or as found when someone else ended it.
+   * With `lead`, the statuses that came just before the end (`foldStatuses` of them, run on the
+   * row as written) go in the same write, each a step with its own version and `status` event.
    */
-  async function finish(before: StoredCall, options: EndOptions): Promise<StoredCall> {
+  async function finish(
+    before: StoredCall,
+    options: EndOptions,
+    lead?: (row: StoredCall) => Folded,
+  ): Promise<StoredCall> {
     const { status, reason, retryable = false } = options;
     const now = clock.now();
     const end = { status, answeredBy: options.answeredBy, retryable };
-    const retry = canRetry(before, end);
+    /** The row as last seen, with the statuses before the end. */
+    const seen = lead ? lead(before).row : before;
+    const retry = canRetry(seen, end);
     if (!retry && continuesSeries(status) && before.options?.recurrence) await scheduleNext(before);
+    let folded = null as Folded | null;
     const result = await mutate(
       before.id,
       (r) => {
+        folded = null;
         if (options.providerCallId !== undefined && r.providerCallId !== options.providerCallId) {
           return null; // another attempt by now
         }
@@ -120,25 +133,35 @@ export function createFinisher(ctx: FinishContext) {
         ) {
           return null; // someone else ended this attempt
         }
+        folded = lead ? lead(r) : null;
+        const current = folded ? folded.row : r;
         // Decided on the row as written (who answered may have been learned meanwhile), but for
         // a recurring call, whose series' next occurrence was stored, or not, on `before`.
         let later: number | null = null;
-        if (r.attempt === before.attempt) {
-          if (!before.options?.recurrence) later = retryDelay(r, end);
-          else if (retry) later = retryDelay(r, end) ?? retryDelay(before, end);
+        if (current.attempt === before.attempt) {
+          if (!before.options?.recurrence) later = retryDelay(current, end);
+          else if (retry) later = retryDelay(current, end) ?? retryDelay(seen, end);
         }
-        return ended(r, {
+        const ending = ended(current, {
           status,
           reason,
           retryAfterMs: later,
           at: now,
           answeredBy: options.answeredBy,
         });
+        return folded ? { ...folded.patch, ...ending } : ending;
       },
-      { fresh: before, record: ctx.recordOfAttempt },
+      { fresh: before, record: ctx.recordOfAttempt, steps: () => (folded?.changes ?? 0) + 1 },
     );
     if (result.changed) {
-      ctx.announceEnd(result.row, result.before.status, status, reason, options.error);
+      let previous = result.before.status;
+      if (folded) {
+        for (const move of movesWritten(folded, result)) {
+          ctx.emitStatus(move.row, move.previous, move.providerStatus);
+          previous = move.row.status;
+        }
+      }
+      ctx.announceEnd(result.row, previous, status, reason, options.error);
     }
     return result.row;
   }

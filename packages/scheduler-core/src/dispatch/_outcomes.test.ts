@@ -47,21 +47,27 @@ describe('provider statuses', () => {
     };
     const seen: string[] = [];
     emitter.on('status', (e) => seen.push(`${e.call.id}:${e.call.status}`));
+    const versions: number[] = [];
+    emitter.on('status', (e) => e.call.id === 'a' && versions.push(e.call.version));
     const rows = await Promise.all([
       outcomes.handleStatus(statusEvent('p1', 'ringing', 1)),
       outcomes.handleStatus(statusEvent('p1', 'answered', 2)),
       outcomes.handleStatus(statusEvent('p2', 'ringing', 2)),
       outcomes.handleStatus(statusEvent('p1', 'completed', 3)),
     ]);
+    // `answered` and `completed` came while `ringing` was handled: written together after it.
     expect(rows.map((r) => `${r?.id}:${r?.status}`)).toEqual([
       'a:ringing',
-      'a:answered',
+      'a:completed',
       'b:ringing',
       'a:completed',
     ]);
     expect(seen).toEqual(['a:ringing', 'b:ringing', 'a:answered', 'a:completed']);
     // One lookup per provider id: the later statuses of p1 start from the row the last one left.
     expect(lookups).toBe(2);
+    // Each step with a version of its own, the last the row's.
+    expect(versions).toEqual([2, 3, 4]);
+    expect(await store.get('a')).toMatchObject({ version: 4 });
     const a = await store.get('a');
     expect((a?.events ?? []).map((e) => e.status).slice(-3)).toEqual([
       'ringing',

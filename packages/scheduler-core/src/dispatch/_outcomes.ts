@@ -19,6 +19,7 @@ import {
   reasonOf,
   recordWorthy,
 } from './_transitions.js';
+import { foldStatuses, movesWritten, type Folded } from './_fold.js';
 import type { Mutate } from './_writes.js';
 
 /** Early events kept for provider ids not stored yet, at most (the oldest go first). */
@@ -65,7 +66,12 @@ export function createOutcomes(ctx: OutcomeContext) {
     recordOf(next, before.attempt, fromOf(next, ctx.callerId));
   const recent = createRecent();
   const { emitStatus, announceEnd } = createAnnouncer(ctx);
-  const { scheduleNext, finish } = createFinisher({ ...ctx, announceEnd, recordOfAttempt });
+  const { scheduleNext, finish } = createFinisher({
+    ...ctx,
+    announceEnd,
+    emitStatus,
+    recordOfAttempt,
+  });
 
   /**
    * Applies a provider status to the call whose current attempt has that provider id: `known`
@@ -160,11 +166,86 @@ export function createOutcomes(ctx: OutcomeContext) {
     return updated;
   }
 
+  /**
+   * Applies statuses of one provider id that came together (webhooks of one call that arrived
+   * while the one before them was handled, or waited for its row) in one write where they can
+   * be: those before the first that ends the attempt, and that end, each a step with its own
+   * version and events, as if applied one by one. What follows the end is applied after it.
+   */
+  async function applyStatuses(
+    events: readonly CallStatusEvent[],
+    known?: StoredCall,
+  ): Promise<StoredCall | null> {
+    if (events.length === 1) return applyStatus(events[0]!, known);
+    const callId = events[0]!.callId;
+    const row =
+      known && known.providerCallId === callId
+        ? known
+        : owned(await store.findByProviderCallId(callId));
+    if (!row) return null;
+    const cut = events.findIndex((e) => isCallStatus(e.status) && isTerminal(e.status));
+    const lead = cut < 0 ? events : events.slice(0, cut);
+    const fold = (r: StoredCall) => foldStatuses(r, lead);
+    let current = row;
+    const seen = fold(row).row;
+    const last = cut < 0 ? undefined : events[cut]!;
+    if (
+      last &&
+      seen.providerCallId === callId &&
+      seen.status !== 'scheduled' &&
+      canAdvance(seen.status, last.status)
+    ) {
+      current = await finish(
+        row,
+        {
+          status: last.status,
+          reason: reasonOf(last.status),
+          retryable: true,
+          providerCallId: callId,
+          answeredBy: last.answeredBy,
+        },
+        fold,
+      );
+    } else {
+      if (lead.length > 0) current = await writeFolded(row, fold);
+      if (last) current = (await applyStatus(last, current)) ?? current;
+    }
+    for (const event of events.slice(cut < 0 ? events.length : cut + 1)) {
+      current = (await applyStatus(event, current)) ?? current;
+    }
+    return current;
+  }
+
+  /** Statuses that do not end the attempt, folded into one write (see `foldStatuses`). */
+  async function writeFolded(
+    row: StoredCall,
+    fold: (r: StoredCall) => Folded,
+  ): Promise<StoredCall> {
+    let folded = null as Folded | null;
+    const result = await mutate(
+      row.id,
+      (r) => {
+        folded = fold(r);
+        return folded.changes > 0 ? folded.patch : null;
+      },
+      {
+        fresh: row,
+        record: (next, prev) => (folded?.record ? recordOfAttempt(next, prev) : null),
+        steps: () => folded?.changes ?? 1,
+      },
+    );
+    if (result.changed && folded) {
+      for (const move of movesWritten(folded, result)) {
+        emitStatus(move.row, move.previous, move.providerStatus);
+      }
+    }
+    return result.row;
+  }
+
   /** Applies the buffered events of a provider id now stored on `row`; the row after them. */
   async function drainEarly(providerCallId: string, row: StoredCall): Promise<StoredCall> {
     const events = early.take(providerCallId);
-    let current = row;
-    for (const event of events) current = (await applyStatus(event, current)) ?? current;
+    const current = events.length > 0 ? ((await applyStatuses(events, row)) ?? row) : row;
     recent.remember(current);
     return current;
   }
@@ -182,24 +263,41 @@ export function createOutcomes(ctx: OutcomeContext) {
     return early.has(providerCallId) ? drainEarly(providerCallId, found) : 'drained';
   }
 
-  /** The last status of each provider id still being handled, and what it left. */
+  /** The last statuses of each provider id still being handled, and what they left. */
   const handling = new Map<string, Promise<StoredCall | null>>();
+  /** The statuses of each provider id that wait for those being handled, gathered. */
+  const gathering = new Map<string, CallStatusEvent[]>();
 
   /**
    * A status from a webhook (or the app's own polling); `null` for a provider id not stored.
    * The statuses of one provider id are handled one after the other, each from the row the one
-   * before it left, so the webhooks of one call that arrive together read the row once.
+   * before it left, so the webhooks of one call that arrive together read the row once: those
+   * that arrive while one is handled wait for it together, and go in one write where they can
+   * (see `applyStatuses`). Each resolves to the row after the statuses handled with it.
    */
   function handleStatus(event: CallStatusEvent): Promise<StoredCall | null> {
     const callId = String(event.callId);
     const normalised = { ...event, callId };
+    const gathered = gathering.get(callId);
+    if (gathered) {
+      gathered.push(normalised);
+      return handling.get(callId)!;
+    }
     const before = handling.get(callId);
-    const mine = before
-      ? before.then(
-          (row) => handleOne(normalised, row ?? undefined),
-          () => handleOne(normalised),
-        )
-      : handleOne(normalised);
+    let mine: Promise<StoredCall | null>;
+    if (!before) mine = handleEvents([normalised]);
+    else {
+      const events = [normalised];
+      gathering.set(callId, events);
+      const run = (row?: StoredCall) => {
+        gathering.delete(callId);
+        return handleEvents(events, row);
+      };
+      mine = before.then(
+        (row) => run(row ?? undefined),
+        () => run(),
+      );
+    }
     handling.set(callId, mine);
     const done = () => {
       if (handling.get(callId) === mine) handling.delete(callId);
@@ -209,26 +307,30 @@ export function createOutcomes(ctx: OutcomeContext) {
   }
 
   /**
-   * One status: applied to the row at hand (the one the status before it left, or the row this
-   * engine last wrote for the provider id: a stale one fails its write and is read again), else
-   * to the row looked up. With no row yet, the status waits in the buffer; while requests of
-   * this engine are on their way, it is looked for once their answers are written (one of them
-   * may be its call's, which applies what waits), and behind a look already planned for its id.
+   * Statuses of one provider id: applied to the row at hand (the one the statuses before them
+   * left, or the row this engine last wrote for the provider id: a stale one fails its write and
+   * is read again), else to the row looked up. With no row yet, they wait in the buffer; while
+   * requests of this engine are on their way, they are looked for once their answers are
+   * written (one of them may be their call's, which applies what waits), and behind a look
+   * already planned for their id.
    */
-  async function handleOne(event: CallStatusEvent, known?: StoredCall): Promise<StoredCall | null> {
-    const id = event.callId;
+  async function handleEvents(
+    events: CallStatusEvent[],
+    known?: StoredCall,
+  ): Promise<StoredCall | null> {
+    const id = events[0]!.callId;
     const at = known ?? recent.get(id);
     if (!at && looks.has(id)) {
-      early.add(event);
+      for (const event of events) early.add(event);
       return null;
     }
-    const row = await applyStatus(event, at);
+    const row = await applyStatuses(events, at);
     if (row) {
       recent.remember(row);
       return row;
     }
-    // Maybe the POST that created the call has not been answered yet: keep the event for later.
-    early.add(event);
+    // Maybe the POST that created the call has not been answered yet: keep the events for later.
+    for (const event of events) early.add(event);
     if (answers.size > 0) {
       lookAfterAnswers(id);
       return null;
@@ -277,6 +379,7 @@ export function createOutcomes(ctx: OutcomeContext) {
     scheduleNext,
     finish,
     applyStatus,
+    applyStatuses,
     drainEarly,
     /** Whether events wait for this provider id. */
     hasEarly: (providerCallId: string) => early.has(providerCallId),

@@ -17,13 +17,15 @@ import type {
 const MAX_TRIES = 20;
 
 /**
- * One compare-and-set of `row` (as read) with `patch`, and `record` saved with it: the new row, or
- * `null` when the row is missing or no longer at `row.version`.
+ * One compare-and-set of `row` (as read) with `patch`, and `record` saved with it, the version
+ * moved on by `steps` (the changes it carries, default 1): the new row, or `null` when the row is
+ * missing or no longer at `row.version`.
  */
 export type Write = (
   row: StoredCall,
   patch: StoredCallPatch,
   record: StoredCallRecord | null,
+  steps?: number,
 ) => Promise<StoredCall | null>;
 
 /**
@@ -31,16 +33,17 @@ export type Write = (
  * tick (the marks of calls claimed together, the outcomes of placements answered together) go to
  * the store as one batch, so one transaction instead of one per row. A row appears at most once
  * per batch; a second write of it waits for the next one. An applied update's row is the row as
- * read with the patch and the next version, which is what the compare-and-set stored. Without
+ * read with the patch and the version its steps lead to, which is what the compare-and-set
+ * stored. Without
  * `updateMany`, each write is an `update` followed by `saveCallRecord`.
  */
 export function createWriter(store: Store): Write {
   const updateMany = store.updateMany?.bind(store);
   if (!updateMany) {
-    return async (current, patch, record) => {
+    return async (current, patch, record, steps = 1) => {
       let row: StoredCall;
       try {
-        row = await store.update(current.id, current.version, patch);
+        row = await store.update(current.id, current.version, patch, steps);
       } catch (error) {
         if (isCallNotFoundError(error)) return null;
         if (isConflictError(error) && error.reason === 'version_conflict') return null;
@@ -79,7 +82,9 @@ export function createWriter(store: Store): Write {
       updateMany(batch.map((p) => p.update)).then((applied) => {
         batch.forEach((p, i) =>
           p.resolve(
-            applied[i] ? { ...p.row, ...p.update.patch, version: p.row.version + 1 } : null,
+            applied[i]
+              ? { ...p.row, ...p.update.patch, version: p.row.version + (p.update.steps ?? 1) }
+              : null,
           ),
         );
       }, fail);
@@ -93,9 +98,10 @@ export function createWriter(store: Store): Write {
     queueMicrotask(flush);
   };
 
-  return (row, patch, record) =>
+  return (row, patch, record, steps = 1) =>
     new Promise((resolve, reject) => {
-      const update = { id: row.id, expectedVersion: row.version, patch, record };
+      const update: StoredCallUpdate = { id: row.id, expectedVersion: row.version, patch, record };
+      if (steps !== 1) update.steps = steps;
       queue.push({ update, row, resolve, reject });
       schedule();
     });
@@ -113,6 +119,11 @@ export interface MutateOptions {
   fresh?: StoredCall;
   /** The call record to save with the write, from the row as it will be and as it was. */
   record?: (next: StoredCall, before: StoredCall) => StoredCallRecord | null;
+  /**
+   * The changes the patch `decide` just returned carries, each told with a version of its own
+   * (see `Store.update`). @default () => 1
+   */
+  steps?: () => number;
 }
 
 /**
@@ -138,7 +149,7 @@ export function createMutate(store: Store, clock: Clock, write: Write): Mutate {
       // `decide` makes a new patch each time: stamp it rather than copy it.
       const patch: StoredCallPatch = Object.assign(decided, { updatedAt: clock.now() });
       const record = options.record?.({ ...row, ...patch }, row) ?? null;
-      const updated = await write(row, patch, record);
+      const updated = await write(row, patch, record, options.steps?.() ?? 1);
       if (updated) return { row: updated, before: row, changed: true };
       if (tries >= MAX_TRIES) {
         throw new ConflictError({

@@ -142,7 +142,7 @@ export class CampaignRows {
   }
 
   /** `update` of a row of this campaign. */
-  update(slot: number, expectedVersion: number, patch: StoredCallPatch): StoredCall {
+  update(slot: number, expectedVersion: number, patch: StoredCallPatch, steps = 1): StoredCall {
     const table = this.table;
     const id = table.id(slot);
     const version = table.version(slot);
@@ -153,7 +153,7 @@ export class CampaignRows {
       throw duplicate(id, 'An idempotency key cannot change');
     }
     // `campaign` and `position` are the table's to ignore: a row never leaves its place.
-    this.write(slot, () => table.patch(slot, patch));
+    this.write(slot, () => table.patch(slot, patch, steps));
     return this.read(slot);
   }
 

@@ -193,10 +193,16 @@ export class CallColumns {
 
   /**
    * Writes the fields `patch` defines (`undefined` ones are left alone, as are `id`, `version` and
-   * `createdAt`) with the status `code` and the number `phone` (-1: unchanged), and bumps the
-   * version.
+   * `createdAt`) with the status `code` and the number `phone` (-1: unchanged), and moves the
+   * version on by `steps`.
    */
-  protected rewrite(slot: number, patch: StoredCallPatch, code: number, phone: number): void {
+  protected rewrite(
+    slot: number,
+    patch: StoredCallPatch,
+    code: number,
+    phone: number,
+    steps: number,
+  ): void {
     const at = slot * WIDTH;
     const nums = this.nums;
     if (phone >= 0) {
@@ -210,7 +216,7 @@ export class CallColumns {
     if (patch.attempt !== undefined) nums[at + ATTEMPT] = patch.attempt;
     if (patch.leaseUntil !== undefined) nums[at + LEASE_UNTIL] = patch.leaseUntil ?? NONE;
     if (patch.placingAt !== undefined) nums[at + PLACING_AT] = patch.placingAt ?? NONE;
-    nums[at + VERSION] = nums[at + VERSION]! + 1;
+    nums[at + VERSION] = nums[at + VERSION]! + steps;
     if (RARE_FIELDS.some((field) => patch[field] !== undefined)) {
       this.setRare(slot, patch, this.rare.get(slot) ?? null);
     }

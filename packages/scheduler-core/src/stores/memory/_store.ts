@@ -214,13 +214,13 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
         : campaigns.findByProviderId(providerCallId);
     },
 
-    async update(id, expectedVersion, patch: StoredCallPatch) {
+    async update(id, expectedVersion, patch: StoredCallPatch, steps = 1) {
       const { table, campaigns } = open();
       const slot = table.slotOf(id);
       if (slot < 0) {
         const at = campaigns.locate(id);
         if (!at) throw new CallNotFoundError(id);
-        return at[0].update(at[1], expectedVersion, patch);
+        return at[0].update(at[1], expectedVersion, patch, steps);
       }
       const version = table.version(slot);
       if (version !== expectedVersion) {
@@ -238,7 +238,7 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
       }
       const wake = table.wake(slot);
       const providerId = table.providerCallId(slot);
-      table.patch(slot, patch);
+      table.patch(slot, patch, steps);
       index(slot, wake, providerId);
       return table.read(slot);
     },

@@ -98,10 +98,10 @@ export class CallTable extends CallColumns {
 
   /**
    * Applies the fields `patch` defines (`undefined` ones are left alone, as are `id`, `version`
-   * and `createdAt`) and bumps the version. The orders whose keys change take the row out before
+   * and `createdAt`) and moves the version on by `steps`. The orders whose keys change take the row out before
    * and put it back after.
    */
-  patch(slot: number, patch: StoredCallPatch): void {
+  patch(slot: number, patch: StoredCallPatch, steps = 1): void {
     const was = this.state[slot]!;
     const code = patch.status === undefined ? was : this.statusCode(patch.status);
     const moves = code !== was;
@@ -115,7 +115,7 @@ export class CallTable extends CallColumns {
     if (rephone) this.take(this.byPhone, slot);
     if (refinish && this.finishedCode[was] === 1) this.take(this.finished, slot);
 
-    this.rewrite(slot, patch, code, phone);
+    this.rewrite(slot, patch, code, phone, steps);
 
     if (moves) this.statusOrder(code).add(slot);
     if (rephone) this.byPhone.add(slot);

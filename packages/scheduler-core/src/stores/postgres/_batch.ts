@@ -50,7 +50,7 @@ function updateManyStatement(
   partial: Set<keyof StoredCall>,
   records: boolean,
 ): string {
-  const columns = ['id text', 'version integer'];
+  const columns = ['id text', 'version integer', 'steps integer'];
   const sets: string[] = [];
   for (const field of fields) {
     const column = COLUMNS[field];
@@ -81,7 +81,7 @@ function updateManyStatement(
       SELECT id FROM ${s}.scheduled_calls WHERE id IN (SELECT id FROM u) ORDER BY id FOR UPDATE
     ),
     updated AS (
-      UPDATE ${s}.scheduled_calls AS c SET ${[...sets, 'version = c.version + 1'].join(', ')}
+      UPDATE ${s}.scheduled_calls AS c SET ${[...sets, 'version = c.version + u.steps'].join(', ')}
       FROM u JOIN locked ON locked.id = u.id WHERE c.id = u.id AND c.version = u.version
       RETURNING c.id
     )${saved}
@@ -113,13 +113,13 @@ export function createUpdateMany(options: {
       const key = `1:${fields.join()}`;
       let text = statements.get(key);
       if (text === undefined) {
-        const sets = fields.map((f, i) => `${COLUMNS[f]} = $${i + 3}`);
+        const sets = fields.map((f, i) => `${COLUMNS[f]} = $${i + 4}`);
         text = `UPDATE ${options.schema}.scheduled_calls
-          SET ${[...sets, 'version = version + 1'].join(', ')}
+          SET ${[...sets, 'version = version + $3::integer'].join(', ')}
           WHERE id = $1 AND version = $2 RETURNING id`;
         statements.set(key, text);
       }
-      const values: unknown[] = [only!.id, only!.expectedVersion];
+      const values: unknown[] = [only!.id, only!.expectedVersion, only!.steps ?? 1];
       for (const field of fields) values.push(toParam(field, only!.patch[field]));
       return { text, values };
     }
@@ -138,7 +138,11 @@ export function createUpdateMany(options: {
       text = updateManyStatement(options.schema, fields, partial, records);
       statements.set(key, text);
     }
-    const values: unknown[][] = [updates.map((u) => u.id), updates.map((u) => u.expectedVersion)];
+    const values: unknown[][] = [
+      updates.map((u) => u.id),
+      updates.map((u) => u.expectedVersion),
+      updates.map((u) => u.steps ?? 1),
+    ];
     for (const field of fields) {
       values.push(updates.map((u) => toParam(field, u.patch[field])));
       if (partial.has(field)) values.push(updates.map((u) => u.patch[field] !== undefined));
@@ -196,7 +200,7 @@ export function createUpdateMany(options: {
     const applied = await runRounds(rounds);
     const done = updates.map((update, i) => applied[roundOf[i]!]!.has(update.id));
     if (maybeDone && done.includes(false)) {
-      // Those the lost try applied are now one version on, with the same fields.
+      // Those the lost try applied are now their steps on, with the same fields.
       const missing = updates.filter((_, i) => !done[i]).map((u) => u.id);
       const rows = await query(options.byIds, [missing]);
       const current = new Map(rows.map((row) => [row.id as string, callFromRow(row)]));
@@ -204,7 +208,7 @@ export function createUpdateMany(options: {
         const row = current.get(update.id);
         if (
           !done[i] &&
-          row?.version === update.expectedVersion + 1 &&
+          row?.version === update.expectedVersion + (update.steps ?? 1) &&
           matchesPatch(row, update.patch)
         ) {
           done[i] = true;

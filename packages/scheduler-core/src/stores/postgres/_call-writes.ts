@@ -142,12 +142,13 @@ export function postgresCallWrites(
       );
     },
 
-    async update(id, expectedVersion, patch: StoredCallPatch) {
+    async update(id, expectedVersion, patch: StoredCallPatch, steps = 1) {
       const fields = patchFields(patch);
       const text = updateSql(fields);
       const values = [
         id,
         expectedVersion,
+        steps,
         ...fields.map((f) => toParam(f, patch[f as keyof StoredCallPatch])),
       ];
       return moving(lowestWake(patch), () =>
@@ -169,7 +170,7 @@ export function postgresCallWrites(
           // An earlier try whose answer was lost may have made this very change.
           if (
             maybeDone &&
-            current.version === expectedVersion + 1 &&
+            current.version === expectedVersion + steps &&
             matchesPatch(current, patch)
           ) {
             return current;

@@ -347,9 +347,15 @@ export function listStatement(
     ORDER BY page.created_at, page.id LIMIT $1`;
 }
 
-/** An `UPDATE` of `fields` (parameters from `$3`) at an expected version (`$2`) of row `$1`. */
+/**
+ * An `UPDATE` of `fields` (parameters from `$4`) at an expected version (`$2`) of row `$1`, the
+ * version moved on by `$3` (the steps the write carries).
+ */
 export function updateStatement(calls: string, fields: (keyof StoredCall)[]): string {
-  const sets = [...fields.map((f, i) => `${COLUMNS[f]} = $${i + 3}`), 'version = version + 1'];
+  const sets = [
+    ...fields.map((f, i) => `${COLUMNS[f]} = $${i + 4}`),
+    'version = version + $3::integer',
+  ];
   return `UPDATE ${calls} SET ${sets.join(', ')}
     WHERE id = $1 AND version = $2 RETURNING ${CALL_COLUMNS}`;
 }

@@ -166,19 +166,22 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
   /** `UPDATE` statements by the fields they set, built once each. */
   const updates = new Map<string, { fields: (keyof StoredCall)[]; sql: string }>();
-  /** The compare-and-set `UPDATE` of `patch` at `expectedVersion`, and its parameters. */
-  const updateOf = (id: string, expectedVersion: number, patch: StoredCallPatch) => {
+  /**
+   * The compare-and-set `UPDATE` of `patch` at `expectedVersion`, the version moved on by
+   * `steps`, and its parameters.
+   */
+  const updateOf = (id: string, expectedVersion: number, patch: StoredCallPatch, steps = 1) => {
     let key = '';
     for (const f in patch) if (patch[f as keyof StoredCallPatch] !== undefined) key += `${f},`;
     let statement = updates.get(key);
     if (!statement) {
       const fields = patchFields(patch);
-      const sets = [...fields.map((f) => `${COLUMNS[f]} = ?`), 'version = version + 1'];
+      const sets = [...fields.map((f) => `${COLUMNS[f]} = ?`), 'version = version + ?'];
       const sql = `UPDATE scheduled_calls SET ${sets.join(', ')} WHERE id = ? AND version = ?`;
       updates.set(key, (statement = { fields, sql }));
     }
     const values = statement.fields.map((f) => toValue(f, patch[f as keyof StoredCallPatch]));
-    values.push(id, expectedVersion);
+    values.push(steps, id, expectedVersion);
     return { sql: statement.sql, values };
   };
   const suppressionContext = { prepare, transaction, updateOf };
@@ -233,8 +236,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   /** One `updateMany` batch: its compare-and-sets, each with its call record when it applies. */
   const applyBatch = (updates: StoredCallUpdate[]) =>
-    updates.map(({ id, expectedVersion, patch, record }) => {
-      const { sql, values } = updateOf(id, expectedVersion, patch);
+    updates.map(({ id, expectedVersion, patch, record, steps }) => {
+      const { sql, values } = updateOf(id, expectedVersion, patch, steps);
       const applied = Number(keyChecked(id, () => prepare(sql).run(...values)).changes) > 0;
       if (applied && record) saveRecord(record);
       return applied;
@@ -276,8 +279,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return row ? fromRow(row) : null;
     },
 
-    async update(id, expectedVersion, patch: StoredCallPatch) {
-      const { sql, values } = updateOf(id, expectedVersion, patch);
+    async update(id, expectedVersion, patch: StoredCallPatch, steps = 1) {
+      const { sql, values } = updateOf(id, expectedVersion, patch, steps);
       const row = keyChecked(
         id,
         () => prepare(`${sql} RETURNING ${SELECTED}`).get(...values) as Row | undefined,

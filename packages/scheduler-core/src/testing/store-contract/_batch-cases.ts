@@ -61,6 +61,29 @@ export function batchCases(store: () => Store): void {
     expect(await store().get('a')).toMatchObject({ reason: 'two', version: 3 });
   });
 
+  it('moves each version of a batch on by the steps its update carries', async () => {
+    if (!store().updateMany) return;
+    for (const id of ['a', 'b', 'c']) await store().insert(storedCall({ id }));
+    const results = await store().updateMany!([
+      { id: 'a', expectedVersion: 1, patch: { reason: 'three' }, steps: 3 },
+      { id: 'b', expectedVersion: 1, patch: { reason: 'one' } },
+      { id: 'c', expectedVersion: 1, patch: { reason: 'two' }, steps: 2 },
+      // The same row again, at the version its first update led to.
+      { id: 'a', expectedVersion: 4, patch: { reason: 'four' }, steps: 2 },
+    ]);
+    expect(results).toEqual([true, true, true, true]);
+    expect(await store().get('a')).toMatchObject({ version: 6, reason: 'four' });
+    expect(await store().get('b')).toMatchObject({ version: 2, reason: 'one' });
+    expect(await store().get('c')).toMatchObject({ version: 3, reason: 'two' });
+    // One update alone goes by the cheapest statement a store has for it: its steps still count.
+    expect(
+      await store().updateMany!([
+        { id: 'b', expectedVersion: 2, patch: { reason: 'x' }, steps: 4 },
+      ]),
+    ).toEqual([true]);
+    expect(await store().get('b')).toMatchObject({ version: 6 });
+  });
+
   it('saves the call record of a batched update only when that update applies', async () => {
     if (!store().updateMany) return;
     const me = '+14155550100';

@@ -90,6 +90,16 @@ export function rowCases(store: () => Store): void {
     expect(await store().get('a')).toEqual(updated);
   });
 
+  it('moves the version on by the steps an update carries', async () => {
+    await store().insert(storedCall({ id: 'a', status: 'initiated', providerCallId: 'p1' }));
+    const updated = await store().update('a', 1, { status: 'completed' }, 3);
+    expect(updated).toMatchObject({ id: 'a', version: 4, status: 'completed' });
+    expect(await store().get('a')).toEqual(updated);
+    // The next compare-and-set is at the version the steps led to.
+    await expectRejects(store().update('a', 2, { reason: 'stale' }), isConflictError);
+    expect(await store().update('a', 4, { reason: 'next' })).toMatchObject({ version: 5 });
+  });
+
   it('refuses an update at a stale version and one for an unknown id', async () => {
     await store().insert(storedCall({ id: 'a' }));
     await store().update('a', 1, { reason: 'first' });
