@@ -8,7 +8,7 @@ import { nextRun } from '../_time.js';
 import { retryDelay } from '../_retry.js';
 import { canRetry, continuesSeries, ended, isTerminalStatus } from './_transitions.js';
 import { movesWritten, type Folded } from './_fold.js';
-import type { Mutate } from './_writes.js';
+import type { Mutate, Mutation } from './_writes.js';
 
 /** How an attempt ends. */
 export interface EndOptions {
@@ -96,14 +96,22 @@ export function createFinisher(ctx: FinishContext) {
   /**
    * Ends the current attempt of `before` (the row as last seen): retry, or the final status and
    * the next occurrence. Resolves to the row as written, or as found when someone else ended it.
-   * With `lead`, the statuses that came just before the end (`foldStatuses` of them, run on the
-   * row as written) go in the same write, each a step with its own version and `status` event.
    */
-  async function finish(
+  async function finish(before: StoredCall, options: EndOptions): Promise<StoredCall> {
+    return (await finishAfter(before, options)).row;
+  }
+
+  /**
+   * {@link finish}, with the statuses that came just before the end (`lead`: `foldStatuses` of
+   * them, run on the row as written) in the same write, each a step with its own version and
+   * `status` event. Resolves to the write: unchanged (none of it written) when someone else
+   * ended the attempt meanwhile.
+   */
+  async function finishAfter(
     before: StoredCall,
     options: EndOptions,
     lead?: (row: StoredCall) => Folded,
-  ): Promise<StoredCall> {
+  ): Promise<Mutation> {
     const { status, reason, retryable = false } = options;
     const now = clock.now();
     const end = { status, answeredBy: options.answeredBy, retryable };
@@ -163,8 +171,8 @@ export function createFinisher(ctx: FinishContext) {
       }
       ctx.announceEnd(result.row, previous, status, reason, options.error);
     }
-    return result.row;
+    return result;
   }
 
-  return { scheduleNext, finish };
+  return { scheduleNext, finish, finishAfter };
 }

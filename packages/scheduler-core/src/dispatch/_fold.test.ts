@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import type { SchedulerEvents } from '../events.js';
 import { createMemoryStore } from '../stores/memory/memory.js';
 import { storedCall } from '../testing/store-contract.js';
-import type { StoredCall } from '../store.js';
+import type { StoredCall, StoredCallPatch } from '../store.js';
+import { withEvent } from '../_rows.js';
 import { createOutcomes } from './_outcomes.js';
 import { createMutate, createWriter } from './_writes.js';
 
@@ -99,6 +100,25 @@ const arbitraryEvent = fc
   })
   .map(({ status, ms, answeredBy }) => event(status, ms, answeredBy));
 
+/** What another worker may have written meanwhile, on a row this one holds as it was. */
+const MEANWHILE: Record<string, (row: StoredCall) => StoredCallPatch> = {
+  ended: (row) => ({
+    status: 'completed',
+    events: withEvent(row, { status: 'completed', at: T0 + 4000, attempt: row.attempt }),
+  }),
+  ringing: (row) => ({
+    status: 'ringing',
+    events: withEvent(row, { status: 'ringing', at: T0 + 1, attempt: row.attempt }),
+  }),
+  retried: (row) => ({
+    status: 'scheduled',
+    attempt: row.attempt + 1,
+    providerCallId: null,
+    placingAt: null,
+    events: withEvent(row, { status: 'busy', at: T0 + 4000, attempt: row.attempt }),
+  }),
+};
+
 describe('statuses of one call that come together', () => {
   it('are written at once as they would be one by one: rows, records, events and versions', async () => {
     await fc.assert(
@@ -122,7 +142,60 @@ describe('statuses of one call that come together', () => {
           expect(all.writes()).toBeLessThanOrEqual(one.writes());
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 500 },
+    );
+  });
+
+  it('the same from a row another worker changed meanwhile (ended, moved, retried)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(arbitraryEvent, { minLength: 2, maxLength: 6 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom(...Object.keys(MEANWHILE)),
+        async (events, maxAttempts, meanwhile) => {
+          const stale = inFlight(maxAttempts);
+          const one = await world(stale);
+          const all = await world(stale);
+          for (const w of [one, all]) await w.store.update('a', 1, MEANWHILE[meanwhile]!(stale));
+          let current: StoredCall = stale;
+          for (const e of events) current = (await one.outcomes.applyStatus(e, current)) ?? current;
+          await all.outcomes.applyStatuses(events, stale);
+          expect(await all.store.get('a')).toEqual(await one.store.get('a'));
+          expect(all.told).toEqual(one.told);
+          const history = async (w: Awaited<ReturnType<typeof world>>) =>
+            (await w.store.listHistory(ME, { limit: 10 })).items;
+          expect(await history(all)).toEqual(await history(one));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('arriving in any interleaving, leave the row and the events applying them in order leaves', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(arbitraryEvent, fc.constantFrom('together', 'a tick later', 'after it')),
+          { minLength: 2, maxLength: 7 },
+        ),
+        fc.integer({ min: 1, max: 3 }),
+        async (arrivals, maxAttempts) => {
+          const one = await world(inFlight(maxAttempts));
+          const all = await world(inFlight(maxAttempts));
+          for (const [e] of arrivals) await one.outcomes.applyStatus(e);
+          const handled: Promise<unknown>[] = [];
+          for (const [e, when] of arrivals) {
+            if (when === 'a tick later') await Promise.resolve();
+            if (when === 'after it') await handled.at(-1);
+            handled.push(all.outcomes.handleStatus(e));
+          }
+          await Promise.all(handled);
+          expect(await all.store.get('a')).toEqual(await one.store.get('a'));
+          expect(all.told).toEqual(one.told);
+          expect(all.writes()).toBeLessThanOrEqual(one.writes());
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 

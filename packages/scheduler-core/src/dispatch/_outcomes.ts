@@ -66,7 +66,7 @@ export function createOutcomes(ctx: OutcomeContext) {
     recordOf(next, before.attempt, fromOf(next, ctx.callerId));
   const recent = createRecent();
   const { emitStatus, announceEnd } = createAnnouncer(ctx);
-  const { scheduleNext, finish } = createFinisher({
+  const { scheduleNext, finish, finishAfter } = createFinisher({
     ...ctx,
     announceEnd,
     emitStatus,
@@ -170,7 +170,9 @@ export function createOutcomes(ctx: OutcomeContext) {
    * Applies statuses of one provider id that came together (webhooks of one call that arrived
    * while the one before them was handled, or waited for its row) in one write where they can
    * be: those before the first that ends the attempt, and that end, each a step with its own
-   * version and events, as if applied one by one. What follows the end is applied after it.
+   * version and events, as if applied one by one. When the end cannot be written (someone else
+   * ended the attempt meanwhile), those before it are applied to the row as found, and it after
+   * them. What follows the end is applied after it.
    */
   async function applyStatuses(
     events: readonly CallStatusEvent[],
@@ -187,15 +189,16 @@ export function createOutcomes(ctx: OutcomeContext) {
     const lead = cut < 0 ? events : events.slice(0, cut);
     const fold = (r: StoredCall) => foldStatuses(r, lead);
     let current = row;
-    const seen = fold(row).row;
+    const seen = fold(row);
     const last = cut < 0 ? undefined : events[cut]!;
-    if (
-      last &&
-      seen.providerCallId === callId &&
-      seen.status !== 'scheduled' &&
-      canAdvance(seen.status, last.status)
-    ) {
-      current = await finish(
+    const tried =
+      last !== undefined &&
+      seen.row.providerCallId === callId &&
+      seen.row.status !== 'scheduled' &&
+      canAdvance(seen.row.status, last.status);
+    let ended = false;
+    if (tried) {
+      const ending = await finishAfter(
         row,
         {
           status: last.status,
@@ -206,9 +209,17 @@ export function createOutcomes(ctx: OutcomeContext) {
         },
         fold,
       );
-    } else {
-      if (lead.length > 0) current = await writeFolded(row, fold);
-      if (last) current = (await applyStatus(last, current)) ?? current;
+      current = ending.row;
+      ended = ending.changed;
+    }
+    if (!ended) {
+      // Nothing written yet: the statuses before the end, as they apply now, then the end. One by
+      // one, an end with nothing before it to write was tried once, from the row at hand: it
+      // was that try.
+      if (lead.length > 0) current = await writeFolded(current, fold);
+      if (last && !(tried && seen.changes === 0)) {
+        current = (await applyStatus(last, current)) ?? current;
+      }
     }
     for (const event of events.slice(cut < 0 ? events.length : cut + 1)) {
       current = (await applyStatus(event, current)) ?? current;
@@ -326,7 +337,9 @@ export function createOutcomes(ctx: OutcomeContext) {
     }
     const row = await applyStatuses(events, at);
     if (row) {
-      recent.remember(row);
+      // A retry's row has no provider id yet: what was kept under this one is stale now.
+      if (row.providerCallId === id) recent.remember(row);
+      else recent.forget(id);
       return row;
     }
     // Maybe the POST that created the call has not been answered yet: keep the events for later.
@@ -403,6 +416,7 @@ function createRecent() {
   const rows = new Map<string, StoredCall>();
   return {
     get: (providerCallId: string) => rows.get(providerCallId),
+    forget: (providerCallId: string) => rows.delete(providerCallId),
     /** Keeps `row` while its call is in flight (a status after its end is looked up). */
     remember(row: StoredCall) {
       const id = row.providerCallId;
