@@ -1,12 +1,17 @@
 /**
  * A worker process of the floor beside bench/dialer.ts's durable PostgreSQL rows, started with
  * `fork()`; argv[2] is a JSON `FloorTask`. It issues, with a bare `pg` client and no provider, the
- * statements a durable campaign's call cannot do without: the claim of an entry, the mark before
+ * statements a durable campaign's call cannot do without: the claim of an entry under the
+ * campaign-wide cap (`places` of the campaign's row), the mark before
  * the request, the answer's write with its call record, and the end's write with its record, one
  * after the other in each of its `lanes` (the places it works, a pooled connection each), until
- * no entry is left. Each is a named (prepared) statement, as the store sends them. It sends `{ cpuMs, calls, statements }`
- * to the parent before it exits.
+ * no entry is left. Each is a named (prepared) statement, as the store sends them. A call lasts
+ * 0–5 ms from its mark, as the bench's calls do, while its answer is written; its end is written
+ * once both are over. It sends `{ cpuMs, calls, statements, emptyMs }` to the parent before it
+ * exits: `emptyMs`, for each call after a lane's first, the time its place stood empty, from the
+ * end of the call before it to its own mark written (the end's write, the claim, the mark).
  */
+import { seededRandom, sleep } from '@ringkit/internal';
 import pg from 'pg';
 
 export interface FloorTask {
@@ -15,23 +20,35 @@ export interface FloorTask {
   schema: string;
   worker: string;
   lanes: number;
+  /** The seed of the calls' lengths. */
+  seed: number;
 }
 
 export interface FloorResult {
   cpuMs: number;
   calls: number;
   statements: number;
+  /** How long a place stood empty between two calls, ms, each. */
+  emptyMs: number[];
 }
 
 const task = JSON.parse(process.argv[2]!) as FloorTask;
 const s = task.schema;
-const claim = {
-  name: 'floor_claim',
-  text: `UPDATE ${s}.entries SET status = 'queued', lease_owner = $1, updated_at = $2
+/**
+ * The claim of the next entry under the campaign-wide cap, in one round trip: the campaign's
+ * row locked in a statement of its own (so that the claim's snapshot sees every claim committed
+ * before it), the places taken counted, and the entry claimed. Literals, as a simple query of
+ * several statements takes no parameters (the worker's name is a plain word).
+ */
+const claimText = (now: number) => `BEGIN;
+  SELECT cap FROM ${s}.campaign WHERE id = 1 FOR UPDATE;
+  UPDATE ${s}.entries SET status = 'queued', lease_owner = '${task.worker}', updated_at = ${now}
     WHERE id = (SELECT id FROM ${s}.entries WHERE status = 'scheduled'
+        AND (SELECT count(*) FROM ${s}.entries WHERE status IN ('queued', 'initiated'))
+          < (SELECT cap FROM ${s}.campaign WHERE id = 1)
       ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING id, to_phone`,
-};
+    RETURNING id, to_phone;
+  COMMIT;`;
 const mark = {
   name: 'floor_mark',
   text: `UPDATE ${s}.entries SET placing_at = $2, updated_at = $2 WHERE id = $1`,
@@ -62,16 +79,29 @@ const run = async (config: { name: string; text: string }, values: unknown[]) =>
   statements += 1;
   return (await pool.query({ ...config, values })).rows;
 };
+/** The claim: one round trip (counted as one statement), its `UPDATE`'s rows. */
+const claim = async () => {
+  statements += 1;
+  const results = (await pool.query(claimText(Date.now()))) as unknown as pg.QueryResult[];
+  return results[2]!.rows;
+};
 let calls = 0;
+const emptyMs: number[] = [];
+const random = seededRandom(task.seed);
 const cpu = process.cpuUsage();
 await Promise.all(
   Array.from({ length: task.lanes }, async () => {
+    let endedAt: number | null = null;
     for (;;) {
-      const [row] = await run(claim, [task.worker, Date.now()]);
+      const [row] = await claim();
       if (!row) return;
       const id = String(row.id);
       await run(mark, [id, Date.now()]);
+      const sentAt = performance.now();
+      if (endedAt !== null) emptyMs.push(sentAt - endedAt);
+      const call = sleep(random() * 5).then(() => performance.now());
       await run(answer, [id, `floor-${id}`, Date.now()]);
+      endedAt = await call;
       await run(end, [id, Date.now()]);
       calls += 1;
     }
@@ -79,5 +109,10 @@ await Promise.all(
 );
 const used = process.cpuUsage(cpu);
 await pool.end();
-const result: FloorResult = { cpuMs: (used.user + used.system) / 1000, calls, statements };
+const result: FloorResult = {
+  cpuMs: (used.user + used.system) / 1000,
+  calls,
+  statements,
+  emptyMs,
+};
 process.send!(result, () => process.disconnect());

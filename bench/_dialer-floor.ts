@@ -2,8 +2,10 @@
  * The floor beside bench/dialer.ts's durable PostgreSQL rows: the same number of calls, places
  * and worker processes, each call only the four statements it cannot do without (claim, mark,
  * answer with its record, end with its record; `_dialer-floor-worker.ts`), from bare `pg`
- * clients on tables as narrow as they can be. What it costs the workers is what the database
- * protocol costs on this machine, before anything of ringkit.
+ * clients on tables as narrow as they can be, with calls of 0–5 ms, each claim under the
+ * campaign-wide cap (its row locked, the places taken counted). What it costs the workers, and
+ * how long a place stands empty between calls, is what the database protocol costs on this
+ * machine, before anything of ringkit.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,6 +20,9 @@ export interface FloorRun {
   cpuUs: number;
   statementsPerCall: number;
   callsPerSecond: number;
+  /** How long a place stood empty between two calls, ms: p50 and mean. */
+  emptyP50Ms: number;
+  emptyMeanMs: number;
 }
 
 /** Runs the floor: `total` calls over `places` lanes spread across `workers` processes. */
@@ -37,8 +42,11 @@ export async function campaignFloor(
         status text NOT NULL, lease_owner text, placing_at bigint, provider_call_id text,
         updated_at bigint NOT NULL);
       CREATE INDEX entries_next ON ${s}.entries (position) WHERE status = 'scheduled';
+      CREATE INDEX entries_live ON ${s}.entries (status) WHERE status IN ('queued', 'initiated');
+      CREATE TABLE ${s}.campaign (id integer PRIMARY KEY, cap integer NOT NULL);
       CREATE TABLE ${s}.records (id text PRIMARY KEY, to_phone text NOT NULL, status text NOT NULL,
         started_at bigint, ended_at bigint);`);
+    await admin.query(`INSERT INTO ${s}.campaign (id, cap) VALUES (1, $1)`, [places]);
     await admin.query(
       `INSERT INTO ${s}.entries (id, position, to_phone, status, updated_at)
         SELECT 'e' || i, i, '+1301804' || lpad(i::text, 4, '0'), 'scheduled', 0
@@ -49,7 +57,7 @@ export async function campaignFloor(
     const results = await Promise.all(
       Array.from({ length: workers }, async (_, w) => {
         const lanes = Math.floor(places / workers) + (w < places % workers ? 1 : 0);
-        const task: FloorTask = { url, schema: s, worker: `floor-${w + 1}`, lanes };
+        const task: FloorTask = { url, schema: s, worker: `floor-${w + 1}`, lanes, seed: 42 + w };
         const child = fork(WORKER_SCRIPT, [JSON.stringify(task)], {
           execArgv: ['--import', 'tsx'],
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -64,7 +72,10 @@ export async function campaignFloor(
     if (calls !== total) throw new Error(`the floor placed ${calls} calls of ${total}`);
     const cpuMs = results.reduce((sum, r) => sum + r.cpuMs, 0);
     const statements = results.reduce((sum, r) => sum + r.statements, 0);
+    const empty = results.flatMap((r) => r.emptyMs).sort((a, b) => a - b);
     return {
+      emptyP50Ms: empty[Math.floor(empty.length / 2)] ?? NaN,
+      emptyMeanMs: empty.reduce((sum, v) => sum + v, 0) / empty.length,
       cpuUs: (cpuMs * 1000) / total,
       statementsPerCall: statements / total,
       // Includes the processes' start: a lower bound of what the floor could do.
