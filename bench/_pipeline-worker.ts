@@ -72,6 +72,7 @@ if (task.mode === 'fetch') {
       const lane = await floor.run(task.url, task.concurrency);
       await floor.close();
       send({ type: 'done', cpu: lane.cpuMs, placed: lane.placed, statements: lane.statements });
+      process.disconnect();
     })();
   });
   send({ type: 'ready' });
