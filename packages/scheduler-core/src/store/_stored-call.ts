@@ -101,7 +101,10 @@ export interface StoredCallUpdate {
   /** The version the caller read; the update applies only while the row is still at it. */
   expectedVersion: number;
   patch: StoredCallPatch;
-  /** The changes the update carries: the version moves on by this many (see `Store.update`). @default 1 */
+  /**
+   * The changes the update carries: the version moves on by this many (see `Store.update`).
+   * @default 1
+   */
   steps?: number;
   /**
    * A call record to save (as `saveCallRecord` does) in the same transaction, only when this

@@ -98,8 +98,8 @@ export class CallTable extends CallColumns {
 
   /**
    * Applies the fields `patch` defines (`undefined` ones are left alone, as are `id`, `version`
-   * and `createdAt`) and moves the version on by `steps`. The orders whose keys change take the row out before
-   * and put it back after.
+   * and `createdAt`) and moves the version on by `steps`. The orders whose keys change take the
+   * row out before and put it back after.
    */
   patch(slot: number, patch: StoredCallPatch, steps = 1): void {
     const was = this.state[slot]!;
