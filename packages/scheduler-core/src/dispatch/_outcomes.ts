@@ -11,14 +11,7 @@ import type { Store, StoredCall } from '../store.js';
 import { fromOf, recordOf } from '../_records.js';
 import { createAnnouncer } from './_announce.js';
 import { createFinisher } from './_finish.js';
-import {
-  advanced,
-  answeredByLearned,
-  answeredLate,
-  isTerminalStatus,
-  reasonOf,
-  recordWorthy,
-} from './_transitions.js';
+import { isTerminalStatus, reasonOf } from './_transitions.js';
 import { foldStatuses, movesWritten, type Folded } from './_fold.js';
 import type { Mutate } from './_writes.js';
 
@@ -75,7 +68,10 @@ export function createOutcomes(ctx: OutcomeContext) {
 
   /**
    * Applies a provider status to the call whose current attempt has that provider id: `known`
-   * when the caller has the row at hand (it is checked by the write), else looked up.
+   * when the caller has the row at hand (it is checked by the write), else looked up. A status
+   * that ends the attempt ends it (`finish`); any other moves the call forward, or, overtaken by
+   * a later status, still goes on the timeline and in the record as a late `answered` or as who
+   * answered (`foldStatuses`, the same rules as statuses written together).
    */
   async function applyStatus(
     event: CallStatusEvent,
@@ -86,16 +82,13 @@ export function createOutcomes(ctx: OutcomeContext) {
         ? known
         : owned(await store.findByProviderCallId(event.callId));
     if (!row) return null;
-    const from = row.status;
-    if (event.status === 'answered' && from !== 'scheduled' && !canAdvance(from, 'answered')) {
-      return answeredAfter(row, event);
-    }
-    if (from === 'scheduled') return row;
-    if (!isCallStatus(event.status) || !canAdvance(from, event.status)) {
-      return event.answeredBy === undefined ? row : learnAnsweredBy(row, event);
-    }
-    const status = event.status;
-    if (isTerminal(status)) {
+    const { status } = event;
+    if (
+      row.status !== 'scheduled' &&
+      isCallStatus(status) &&
+      isTerminal(status) &&
+      canAdvance(row.status, status)
+    ) {
       return finish(row, {
         status,
         reason: reasonOf(status),
@@ -104,66 +97,7 @@ export function createOutcomes(ctx: OutcomeContext) {
         answeredBy: event.answeredBy,
       });
     }
-    const at = event.at.getTime();
-    const {
-      row: updated,
-      before,
-      changed,
-    } = await mutate(
-      row.id,
-      (r) => {
-        if (r.providerCallId !== event.callId || r.status === 'scheduled') return null;
-        if (canAdvance(r.status, status)) {
-          return advanced(r, status, at, event.providerStatus, event.answeredBy);
-        }
-        // Overtaken meanwhile by a later status (two webhooks handled at once): the answer
-        // still counts, on the timeline and in the record, and so does who answered.
-        return status === 'answered'
-          ? answeredLate(r, at, event.providerStatus, event.answeredBy)
-          : answeredByLearned(r, event.answeredBy);
-      },
-      {
-        fresh: row,
-        record: (next, prev) =>
-          recordWorthy(status) || event.answeredBy !== undefined
-            ? recordOfAttempt(next, prev)
-            : null,
-      },
-    );
-    if (changed && updated.status !== before.status) {
-      emitStatus(updated, before.status, event.providerStatus);
-    }
-    return updated;
-  }
-
-  /** A late `answered`: on the timeline and in the record, the status unchanged. */
-  async function answeredAfter(row: StoredCall, event: CallStatusEvent): Promise<StoredCall> {
-    const at = event.at.getTime();
-    const { row: updated } = await mutate(
-      row.id,
-      (r) =>
-        r.providerCallId === event.callId && r.status !== 'scheduled'
-          ? answeredLate(r, at, event.providerStatus, event.answeredBy)
-          : null,
-      { fresh: row, record: recordOfAttempt },
-    );
-    return updated;
-  }
-
-  /**
-   * A repeated or late status that says who answered when nothing before it did: on the
-   * timeline and in the record, the status unchanged.
-   */
-  async function learnAnsweredBy(row: StoredCall, event: CallStatusEvent): Promise<StoredCall> {
-    const { row: updated } = await mutate(
-      row.id,
-      (r) =>
-        r.providerCallId === event.callId && r.status !== 'scheduled'
-          ? answeredByLearned(r, event.answeredBy)
-          : null,
-      { fresh: row, record: recordOfAttempt },
-    );
-    return updated;
+    return writeFolded(row, (r) => foldStatuses(r, [event]));
   }
 
   /**
