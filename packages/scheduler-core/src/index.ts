@@ -41,6 +41,7 @@ export {
   encodeCursor,
   FINISHED_STATUSES,
   LIVE_STATUSES,
+  placingMark,
   SUPPRESSED,
   suppressedPatch,
   suppresses,

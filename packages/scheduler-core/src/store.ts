@@ -45,6 +45,7 @@ export type {
 } from './store/_stored-campaign.js';
 export { fullRecord } from './store/_stored-record.js';
 export { SUPPRESSED, suppressedPatch, suppresses, suppressible } from './store/_suppression.js';
+export { placingMark } from './store/_mark.js';
 export type { StoredSuppression, SuppressionsQuery } from './store/_suppression.js';
 export type { CallRecordMerge, StoredCallRecord } from './store/_stored-record.js';
 

@@ -74,9 +74,11 @@ function campaignPacing(ctx: SourceContext, claimed: { wake: number | null | und
         // A window in the callees' zones is each entry's own: its `dueAt` is its next opening.
         return { calls: [], slots: [], retryAt: deferralOf(window, now) };
       }
+      // Without a budget, what is claimed is sent at once: the claim marks it too (one durable
+      // commit where a claim and then each mark took two round trips in a row).
       const claim = await store.claimCampaign(id, now, limit, worker, leaseUntil, {
         holdMs: settings.callTimeoutMs,
-        ...(budget ? { budget } : {}),
+        ...(budget ? { budget } : { mark: true }),
       });
       ctx.observe(claim.campaign);
       claimed.wake = claim.nextWake;
@@ -87,6 +89,7 @@ function campaignPacing(ctx: SourceContext, claimed: { wake: number | null | und
       return {
         calls: claim.calls,
         slots: claim.slots,
+        ...(claim.marked ? { marked: claim.marked } : {}),
         retryAt: full ? claim.nextSlotAt! - budget.horizonMs : null,
       };
     },

@@ -146,7 +146,9 @@ export function createDispatcher(ctx: DispatcherContext) {
           budgetUntil = claim.retryAt ?? Number.NEGATIVE_INFINITY;
           const batch = claimSpan(ctx, claimed.length, free, claimStarted);
           // Started in one go, so their marks (placingAt) are written together.
-          claimed.forEach((row, i) => placements.track(row, claim.slots[i] ?? null, batch));
+          claimed.forEach((row, i) =>
+            placements.track(row, claim.slots[i] ?? null, batch, claim.marked?.[i] === true),
+          );
           endSpan(batch);
           saturated = claimed.length === free;
           if (!saturated) {
@@ -302,14 +304,14 @@ function createPlacements(
 ) {
   const placements = new Set<Promise<void>>();
   return {
-    track(row: StoredCall, sendAt: number | null, batch: SpanLike | undefined) {
+    track(row: StoredCall, sendAt: number | null, batch: SpanLike | undefined, marked: boolean) {
       const slot = slots.take();
       const settle = () => {
         slot.sent();
         slot.recorded();
         placements.delete(done);
       };
-      const done: Promise<void> = dispatch(row, slot, sendAt, batch).then(
+      const done: Promise<void> = dispatch(row, slot, sendAt, batch, marked).then(
         settle,
         (error: unknown) => {
           reportError(error, 'store', row.id);

@@ -20,13 +20,21 @@ export const LATE_LIMIT_MS = PACING_TOLERANCE_MS / 2;
 export interface Pacing {
   /** Whether `callsPerSecond` is set (otherwise `turn` and `onTime` need not be called). */
   paced: boolean;
-  /** Claims up to `limit` due rows; `retryAt` is set when the budget held the claim back. */
+  /**
+   * Claims up to `limit` due rows; `retryAt` is set when the budget held the claim back.
+   * `marked[i]`: the claim marked `calls[i]` as being placed (see `CampaignClaimOptions.mark`).
+   */
   claim(
     now: number,
     limit: number,
     workerId: string,
     leaseUntil: number,
-  ): Promise<{ calls: StoredCall[]; slots: (number | null)[]; retryAt: number | null }>;
+  ): Promise<{
+    calls: StoredCall[];
+    slots: (number | null)[];
+    retryAt: number | null;
+    marked?: boolean[];
+  }>;
   /** Waits for a call's turn (its slot from the claim, or one in process); resolves to it. */
   turn(slot: number | null): Promise<number>;
   /**

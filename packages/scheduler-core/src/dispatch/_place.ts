@@ -19,7 +19,8 @@ import type { SchedulerEmitter } from '../events.js';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
 import { deferralOf, inCallingWindow } from '../_window.js';
-import { deferredTo, isTerminalStatus, markPlacing, released } from './_transitions.js';
+import { placingMark } from '../store/_mark.js';
+import { deferredTo, isTerminalStatus, released } from './_transitions.js';
 
 /** What placing needs: the provider, this worker's leases, the outcomes and the follower. */
 export interface PlaceContext {
@@ -114,13 +115,15 @@ export function createPlacer(ctx: PlaceContext) {
   /**
    * Places one claimed call, or resolves what a dead worker left behind. `slot.answered()` frees
    * the call's concurrency slot once the provider answered, `slot.recorded()` once the answer is
-   * written. `batch` is the span of the claim that found it.
+   * written. `batch` is the span of the claim that found it. `marked`: the claim marked the row
+   * itself (`CampaignClaimOptions.mark`), so no mark of its own is written.
    */
   return async function dispatch(
     claim: StoredCall,
     slot: Slot,
     sendAt: number | null = null,
     batch?: SpanLike,
+    marked = false,
   ): Promise<void> {
     const now = clock.now();
     const startedAt = performance.now();
@@ -135,7 +138,7 @@ export function createPlacer(ctx: PlaceContext) {
       await ctx.adopt(claim); // in flight: its follower is gone
       return;
     }
-    if (claim.placingAt !== null) {
+    if (claim.placingAt !== null && !marked) {
       // The request may have gone out before the worker died: never place it again. Unless the
       // worker that sent it still records the answer, the outcome stays unknown.
       await outcomes.finish(claim, { status: 'failed', reason: OUTCOME_UNKNOWN, unanswered: true });
@@ -157,7 +160,7 @@ export function createPlacer(ctx: PlaceContext) {
     }
     // Stopping: hand the claim back untouched, for this or another worker to place.
     const release = () =>
-      mutate(claim.id, (r) => (held(r, claim) ? released() : null), { fresh: claim });
+      mutate(claim.id, (r) => (held(r, claim) ? released(r) : null), { fresh: claim });
     if (!ctx.isRunning()) {
       await release();
       return;
@@ -181,18 +184,22 @@ export function createPlacer(ctx: PlaceContext) {
         return;
       }
     }
-    // Record that the request may be sent, before sending it. The marks of the calls claimed
-    // together are written together.
-    const markedAt = ctx.pacing.paced || place ? clock.now() : now;
-    const marked = await mutate(
-      claim.id,
-      (r) => (held(r, claim) ? markPlacing(r, markedAt) : null),
-      { fresh: claim },
-    );
-    if (!marked.changed) return; // canceled, rescheduled or reclaimed meanwhile
-    outcomes.emitStatus(marked.row, 'scheduled');
+    // Record that the request may be sent, before sending it (unless the claim did). The marks
+    // of the calls claimed together are written together.
+    let placing = claim;
+    if (!marked) {
+      const markedAt = ctx.pacing.paced || place ? clock.now() : now;
+      const mark = await mutate(
+        claim.id,
+        (r) => (held(r, claim) ? placingMark(r, markedAt) : null),
+        { fresh: claim },
+      );
+      if (!mark.changed) return; // canceled, rescheduled or reclaimed meanwhile
+      placing = mark.row;
+    }
+    outcomes.emitStatus(placing, 'scheduled');
     const span = placementSpan(ctx, claim, batch, startedAt);
-    const lease = keepLease(marked.row);
+    const lease = keepLease(placing);
     // A turn gone by too long (a slow write, a busy process) is not used: a fresh one is taken.
     if (ctx.pacing.paced) await ctx.pacing.onTime(turn);
 

@@ -10,6 +10,7 @@ import type { StoredCall, StoredCallPatch } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
 import { saysWhoAnswered, timeline, withEvent } from '../_rows.js';
 import { retryDelay, type AttemptEnd } from '../_retry.js';
+import { withoutMark } from '../store/_mark.js';
 
 /**
  * The patches of a call's lifecycle, as pure functions of the row they apply to: every change a
@@ -30,12 +31,15 @@ export const canRetry = (row: StoredCall, end: AttemptEnd): boolean =>
   retryDelay(row, end) !== null;
 
 /** A claimed call due outside its calling window: back to `scheduled` at the window's opening. */
-export function deferredTo(row: StoredCall, opening: number, now: number): StoredCallPatch {
+export function deferredTo(claimed: StoredCall, opening: number, now: number): StoredCallPatch {
+  // A mark its claim wrote is taken back: the request never left.
+  const row = claimed.placingAt === null ? claimed : withoutMark(claimed);
   return {
     status: 'scheduled',
     dueAt: opening,
     leaseOwner: null,
     leaseUntil: null,
+    ...(row === claimed ? {} : { placingAt: null }),
     events: withEvent(row, {
       status: 'scheduled',
       at: now,
@@ -163,23 +167,15 @@ export function rescheduled(row: StoredCall, dueAt: number, now: number): Stored
   };
 }
 
-/** A claimed call not sent, handed back (the scheduler is stopping). */
-export const released = (): StoredCallPatch => ({
-  status: 'scheduled',
-  leaseOwner: null,
-  leaseUntil: null,
-});
-
 /**
- * Records that the request may be sent: written, and committed, before it is. The lease taken by
- * the claim a moment ago is kept as it is (renewals extend it), so the row's wake time, and every
- * index on it, stay as they are.
+ * A claimed call not sent, handed back (the scheduler is stopping). A mark its claim wrote
+ * (`CampaignClaimOptions.mark`) is taken back with it: the row is as an unmarked claim leaves it.
  */
-export function markPlacing(row: StoredCall, now: number): StoredCallPatch {
-  return {
-    placingAt: now,
-    events: withEvent(row, { status: 'queued', at: now, attempt: row.attempt }),
-  };
+export function released(row: StoredCall): StoredCallPatch {
+  const patch: StoredCallPatch = { status: 'scheduled', leaseOwner: null, leaseUntil: null };
+  if (row.placingAt === null) return patch;
+  const { placingAt, events } = withoutMark(row);
+  return { ...patch, placingAt, events };
 }
 
 /** The provider accepted the call: `initiated`, its id, and the lease released. */

@@ -59,6 +59,17 @@ export interface CampaignClaimOptions {
   holdMs: number;
   /** The campaign's send budget (its `callsPerSecond`), kept in `StoredCampaign.nextSlotAt`. */
   budget?: SendBudget;
+  /**
+   * Also marks the fresh entries it leases as being placed, in the claim itself: `placingAt:
+   * now` and the step of `placingMark` (the version bumped once, for the claim and its
+   * mark). The claim then commits durably, as a mark must: its requests may leave as soon as it
+   * answers. Adopted rows, rows it ends `suppressed` and rows whose `placingAt` was set already
+   * are never marked; {@link CampaignClaim.marked} tells which were. For a caller that sends
+   * what it claims at once (the runner asks for it without a budget). A claim whose answer was
+   * lost, tried again, hands out none of the rows the lost try marked: no one sends them, and
+   * they end `outcome_unknown` once their lease runs out, as those of a worker that died.
+   */
+  mark?: boolean;
 }
 
 /** What {@link Store.claimCampaign} resolves to. */
@@ -69,6 +80,11 @@ export interface CampaignClaim {
   calls: StoredCall[];
   /** Per row of `calls`: its send slot under `budget`, or `null` (adopted rows, or no budget). */
   slots: (number | null)[];
+  /**
+   * With {@link CampaignClaimOptions.mark}: per row of `calls`, whether this claim marked it
+   * (a lost answer's retry counts the rows the lost try marked as its own). Absent otherwise.
+   */
+  marked?: boolean[];
   /** Places under the cap taken after this claim (live rows and held ones, the claimed included). */
   taken: number;
   /** With a budget: the first free slot after this claim. */

@@ -17,6 +17,7 @@ import { SortedSlots, type SlotReader } from '../../stores/memory/_order.js';
 import { CallTable } from '../../stores/memory/_table.js';
 import { clonePlain } from '../../stores/memory/_values.js';
 import type { MemoryBudgets } from '../../stores/memory/_budgets.js';
+import { placingMark } from '../../store/_mark.js';
 import { slotsWithin } from '../../store/_shares.js';
 
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -163,33 +164,36 @@ export class CampaignRows {
     limit: number,
     workerId: string,
     leaseUntil: number,
-    { holdMs, budget }: CampaignClaimOptions,
+    { holdMs, budget, mark = false }: CampaignClaimOptions,
   ): CampaignClaim {
     const table = this.table;
     const calls: StoredCall[] = [];
     const slots: (number | null)[] = [];
+    const marked: boolean[] = [];
     const suppressions = this.shared.suppressions;
     const suppressionOf = (phone: string) => suppressions.get(phone);
-    /** Leases the row (or ends it `suppressed`); `true` when it was leased. */
-    const claim = (slot: number, sendAt: () => number | null) => {
+    /** Leases the row (or ends it `suppressed`), and marks a fresh one if asked; `true`: leased. */
+    const claim = (slot: number, sendAt: () => number | null, fresh: boolean) => {
       let leased = false;
+      const marks = mark && fresh && table.placingAt(slot) === null; // once, the claim's version
       this.write(slot, () => {
         leased = table.claimUnlessSuppressed(slot, now, workerId, leaseUntil, suppressionOf);
+        if (leased && marks) table.patch(slot, placingMark(table.read(slot), now), 0);
       });
       calls.push(this.read(slot));
       slots.push(leased ? sendAt() : null);
+      marked.push(leased && marks);
       return leased;
     };
     // 1. The rows whose lease ran out, whatever the campaign's state.
-    for (const slot of this.expired(now, limit)) claim(slot, () => null);
+    for (const slot of this.expired(now, limit)) claim(slot, () => null, false);
     // 2. New entries in list order, under the cap and within the budget's horizon. A named
     // budget is the store's (shared by weight), otherwise the campaign row keeps its own.
     const shared = budget?.share ? this.shared.budgets : undefined;
     const rest = limit - calls.length;
     const turn = shared ? shared.turn(now, rest, budget!) : undefined;
     const start = turn ? turn.start : budget ? Math.max(this.row.nextSlotAt, now) : 0;
-    let sent = 0;
-    let nextSlotAt: number | null = null;
+    let [sent, nextSlotAt] = [0, null as number | null];
     if (this.row.state === 'running') {
       let room = Math.min(rest, this.row.concurrency - this.taken(now, holdMs));
       if (turn) room = Math.min(room, turn.most);
@@ -199,7 +203,7 @@ export class CampaignRows {
       for (const slot of this.due(now, Math.max(0, room), rest, suppressed)) {
         // A row whose request may have left is not sent again: no slot.
         const sends = budget !== undefined && table.placingAt(slot) === null;
-        claim(slot, () => (sends ? start + sent++ * budget.intervalMs : null));
+        claim(slot, () => (sends ? start + sent++ * budget.intervalMs : null), true);
       }
       if (budget && !turn && sent > 0) {
         this.row = {
@@ -216,6 +220,7 @@ export class CampaignRows {
       campaign: copyCampaign(this.row),
       calls,
       slots,
+      ...(mark ? { marked } : {}),
       taken: this.taken(now, holdMs),
       nextSlotAt,
     };

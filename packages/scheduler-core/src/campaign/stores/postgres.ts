@@ -131,10 +131,11 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
     workerId: string,
     leaseUntil: number,
     holdMs: number,
+    mark: boolean,
   ): Promise<CampaignClaim> => {
     const text = withLiterals(
       oneTrip,
-      [id, now, limit, workerId, leaseUntil, Math.floor(now - holdMs), holdMs],
+      [id, now, limit, workerId, leaseUntil, Math.floor(now - holdMs), holdMs, mark],
       escapeLiteral,
     );
     const [locked, claim, wake] = (await pool.query(text)) as unknown as QueryResult[];
@@ -146,6 +147,7 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
       campaign: campaignFromRow(campaign, PG_READING),
       calls: rows.map(callFromRow),
       slots: rows.map(() => null),
+      ...(mark ? { marked: rows.map((row) => row.claim_marked === true) } : {}),
       taken: Number(claim!.rows[0]!.taken) + fresh,
       nextSlotAt: null,
       nextWake: next == null ? null : Number(next),
@@ -261,11 +263,11 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
       });
     },
 
-    async claimCampaign(id, now, limit, workerId, leaseUntil, { holdMs, budget }) {
+    async claimCampaign(id, now, limit, workerId, leaseUntil, { holdMs, budget, mark = false }) {
       return run((maybeDone) =>
         // Without a budget, and unless an earlier try may have claimed rows, one round trip.
         !budget && !maybeDone
-          ? claimInOneTrip(id, now, limit, workerId, leaseUntil, holdMs)
+          ? claimInOneTrip(id, now, limit, workerId, leaseUntil, holdMs, mark)
           : transaction(async (client): Promise<CampaignClaim> => {
               const [locked] = await query(campaignSql.lock, [id], client);
               if (!locked) return noCampaign();
@@ -308,6 +310,7 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
                   own !== undefined,
                   start,
                   own?.intervalMs ?? 0,
+                  mark,
                 ],
                 client,
               );
@@ -342,6 +345,15 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
                 campaign,
                 calls,
                 slots,
+                // The rows an earlier try marked are not among `mine` (see the store contract).
+                ...(mark
+                  ? {
+                      marked: [
+                        ...mine.map(() => false),
+                        ...claimed.map((r) => r.claim_marked === true),
+                      ],
+                    }
+                  : {}),
                 taken: Number(rows[0]!.taken) + fresh,
                 nextSlotAt,
               };

@@ -15,8 +15,10 @@ import {
   type CampaignClaim,
   type Store,
   type StoredCall,
+  type StoredCallPatch,
   type StoredCampaignPatch,
 } from '../../store.js';
+import { placingMark } from '../../store/_mark.js';
 
 /** What the campaign methods use of the SQLite store they are part of. */
 export interface SqliteCampaignContext {
@@ -30,6 +32,13 @@ export interface SqliteCampaignContext {
   claimIds(ids: string[], now: number, workerId: string, leaseUntil: number): StoredCall[];
   /** The store's send budgets: a campaign's named budget is one of them. */
   budgets: SqliteBudgets;
+  /** The statement of a compare-and-set `update` (the version moved on by `steps`). */
+  updateOf(
+    id: string,
+    expectedVersion: number,
+    patch: StoredCallPatch,
+    steps?: number,
+  ): { sql: string; values: SQLInputValue[] };
 }
 
 type CampaignMethods = Required<
@@ -52,7 +61,14 @@ type CampaignMethods = Required<
  * cap and order hold across connections and processes).
  */
 export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMethods {
-  const { prepare, transaction, claimIds, budgets } = ctx;
+  const { prepare, transaction, claimIds, budgets, updateOf } = ctx;
+  /** Marks a row the claim just leased (`placingMark`), with the claim's version: one write. */
+  const marked = (row: StoredCall, now: number): StoredCall => {
+    const patch = placingMark(row, now);
+    const { sql, values } = updateOf(row.id, row.version, patch, 0);
+    prepare(sql).run(...values);
+    return { ...row, ...patch };
+  };
   const campaignFromRow = (row: Row) => readCampaign(row, SQLITE_READING);
   const getCampaign = (id: string) => {
     const row = prepare(CAMPAIGN_SQL.get).get(id) as Row | undefined;
@@ -122,6 +138,7 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
             (prepare(CAMPAIGN_SQL.taken).get(id, id, now - options.holdMs) as { n: number }).n,
           );
         let fresh: StoredCall[] = [];
+        const markedFresh: boolean[] = [];
         const slots: (number | null)[] = adopted.map(() => null);
         const budget = options.budget;
         const rest = limit - adopted.length;
@@ -147,6 +164,14 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
               if (!row.suppressed) leased += 1;
             }
             fresh = claimIds(ids, now, workerId, leaseUntil);
+            if (options.mark) {
+              // Leased, and not marked before (a row ended `suppressed` is neither).
+              fresh = fresh.map((row, i) => {
+                const marks = row.status === 'queued' && row.placingAt === null;
+                markedFresh[i] = marks;
+                return marks ? marked(row, now) : row;
+              });
+            }
             // A row the claim ended (its number suppressed) is not sent: no slot.
             for (const row of fresh) {
               const sends = budget !== undefined && row.status === 'queued';
@@ -170,6 +195,14 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
           campaign,
           calls: [...adopted, ...fresh],
           slots,
+          ...(options.mark
+            ? {
+                marked: [
+                  ...adopted.map(() => false),
+                  ...fresh.map((_, i) => markedFresh[i] === true),
+                ],
+              }
+            : {}),
           taken: countTaken(),
           nextSlotAt,
         };

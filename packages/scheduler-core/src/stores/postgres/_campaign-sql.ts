@@ -73,9 +73,12 @@ export function campaignStatementsFor(s: string) {
      * now, rounded down), and up to the rest of
      * `$3`, of `$8 - taken` (the concurrency; 0 when not running) and of `$7` (the rows that
      * have a send slot) `scheduled` entries due by `$2` are claimed in list order. With a budget
-     * (`$9` true), the campaign's next free slot moves from `$10` by `$11` per row sent.
+     * (`$9` true), the campaign's next free slot moves from `$10` by `$11` per row sent. With
+     * `$12` true, the entries leased that had no `placingAt` are marked too (`claim_marked`).
      * Answers one row at least (`id` null when nothing was claimed), with the places taken
-     * before the claim.
+     * before the claim. A claim that marked nothing commits without waiting for the flush (a
+     * claim lost in a crash of the server is only claimed again); one that marked commits
+     * durably, as a mark must (a mark lost with its call sent would send it again).
      */
     claim: `WITH adopt AS MATERIALIZED (
         SELECT id, lease_until AS old_lease, to_phone, status, placing_at FROM ${calls}
@@ -114,12 +117,14 @@ export function campaignStatementsFor(s: string) {
         UPDATE ${calls} AS c
         SET ${suppressedOrClaimed('$2', '$4', '$5', CLAIMED)}
         FROM adopt ${suppressionJoin(s, 'adopt', '$2')} WHERE c.id = adopt.id
-        RETURNING ${returning}, 0 AS claim_kind, adopt.old_lease AS claim_order
+        RETURNING ${returning}, 0 AS claim_kind, adopt.old_lease AS claim_order,
+          false AS claim_marked
       ), claimed AS (
         UPDATE ${calls} AS c
-        SET ${suppressedOrClaimed('$2', '$4', '$5', `'queued'`)}
+        SET ${suppressedOrClaimed('$2', '$4', '$5', `'queued'`, '$12::boolean')}
         FROM fresh ${suppressionJoin(s, 'fresh', '$2')} WHERE c.id = fresh.id
-        RETURNING ${returning}, 1 AS claim_kind, fresh.position::bigint AS claim_order
+        RETURNING ${returning}, 1 AS claim_kind, fresh.position::bigint AS claim_order,
+          ($12::boolean AND fresh.placing_at IS NULL AND c.status = 'queued') AS claim_marked
       ), bumped AS (
         UPDATE ${campaigns}
         SET next_slot_at = $10::float8
@@ -129,7 +134,10 @@ export function campaignStatementsFor(s: string) {
         WHERE id = $1 AND $9::boolean
           AND EXISTS (SELECT 1 FROM claimed WHERE placing_at IS NULL AND status = 'queued')
       )
-      SELECT rows.*, taken.n AS taken, set_config('synchronous_commit', 'off', true) AS async_commit
+      SELECT rows.*, taken.n AS taken,
+        CASE WHEN EXISTS (SELECT 1 FROM claimed WHERE claim_marked)
+          THEN current_setting('synchronous_commit')
+          ELSE set_config('synchronous_commit', 'off', true) END AS commit_mode
       FROM taken LEFT JOIN (SELECT * FROM adopted UNION ALL SELECT * FROM claimed) AS rows ON true
       ORDER BY claim_kind, claim_order, id`,
     /**
@@ -169,7 +177,7 @@ export function campaignStatementsFor(s: string) {
  * claim and its next wake, sent as one simple query (three statements, one implicit
  * transaction, each statement with its own snapshot, so the claim sees every claim committed
  * before the lock was granted, as in the transaction of three round trips). The claim reads the
- * cap from the row it locked; `$3` rows at most; the wake's hold is `$7`. Its values are
+ * cap from the row it locked; `$3` rows at most; the wake's hold is `$7`; `$8` marks. Its values are
  * written into the text by {@link withLiterals} (a simple query takes no parameters).
  */
 export function oneTripClaim(statements: ReturnType<typeof campaignStatementsFor>, s: string) {
@@ -181,6 +189,7 @@ export function oneTripClaim(statements: ReturnType<typeof campaignStatementsFor
     9: 'false',
     10: '0',
     11: '0',
+    12: '$8',
   });
   const wake = renumber(statements.nextWake, { 3: '$7', 4: '$6' });
   return `${statements.lock};\n${claim};\n${wake}`;

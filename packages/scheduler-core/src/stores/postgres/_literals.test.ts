@@ -43,9 +43,11 @@ describe('oneTripClaim', () => {
     expect(parts[2]).toMatch(/AS wake$/);
   });
 
-  it('takes seven values: the claim reads the cap from the campaign row, without a budget', () => {
+  it('takes eight values: the claim reads the cap from the campaign row, without a budget; the eighth marks', () => {
     const used = new Set([...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-    expect([...used].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect([...used].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(text).toContain("'queued', 'at', $2::bigint");
+    expect(text).toContain('$8::boolean AND fresh.placing_at IS NULL');
     expect(text).toContain("CASE WHEN state = 'running' THEN concurrency ELSE 0 END");
   });
 });

@@ -12,21 +12,35 @@ type SuppressionMethods = Required<
  * The claims' side of the do-not-call list, in SQL: the `SET` list of an `UPDATE … FROM` whose
  * source carries `sup` (the row's entry when it suppresses the row at `now`: joined on
  * `suppressionJoin`, else NULLs). A suppressed row ends as `suppressedPatch` ends it (the
- * store contract checks both agree); any other gets `claimed` (the status, lease and time).
+ * store contract checks both agree); any other gets `claimed` (the status, lease and time),
+ * and, when `mark` holds and it had no `placingAt`, the mark of `placingMark` at `now`.
  */
-export function suppressedOrClaimed(now: string, owner: string, until: string, status: string) {
+export function suppressedOrClaimed(
+  now: string,
+  owner: string,
+  until: string,
+  status: string,
+  mark = 'false',
+) {
   const hit = 'sup.phone IS NOT NULL';
   const step = `jsonb_build_object('status', 'suppressed', 'at', ${now}::bigint,
       'attempt', c.attempt, 'reason', 'suppressed', 'note', sup.reason)`;
   const first = `jsonb_build_array(jsonb_build_object('status', 'scheduled', 'at', c.created_at,
       'attempt', 1))`;
+  // `placingMark` at `now`, when `mark` (an SQL boolean) is true and the row had none.
+  const marks = `(${mark}) AND c.placing_at IS NULL`;
+  const markStep = `jsonb_build_object('status', 'queued', 'at', ${now}::bigint,
+      'attempt', c.attempt)`;
   return `status = CASE WHEN ${hit} THEN 'suppressed' ELSE ${status} END,
             reason = CASE WHEN ${hit} THEN 'suppressed' ELSE c.reason END,
             lease_owner = CASE WHEN ${hit} THEN NULL ELSE ${owner}::text END,
             lease_until = CASE WHEN ${hit} THEN NULL ELSE ${until}::bigint END,
             events = CASE WHEN ${hit}
               THEN COALESCE(c.events, ${first}) || jsonb_build_array(${step})
+              WHEN ${marks} THEN COALESCE(c.events, ${first}) || jsonb_build_array(${markStep})
               ELSE c.events END,
+            placing_at = CASE WHEN NOT ${hit} AND ${marks} THEN ${now}::bigint
+              ELSE c.placing_at END,
             updated_at = ${now}, version = c.version + 1`;
 }
 

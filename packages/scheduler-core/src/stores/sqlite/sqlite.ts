@@ -381,7 +381,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return prepare(ACQUIRE_LEASE).get(name, workerId, until, now) !== undefined;
     },
 
-    ...sqliteCampaignMethods({ prepare, transaction, insertRow, claimIds, budgets }),
+    ...sqliteCampaignMethods({ prepare, transaction, insertRow, claimIds, budgets, updateOf }),
 
     ...sqliteSuppressionMethods(suppressionContext),
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Store } from '../../store.js';
 import { CAMPAIGN_METHODS } from './_capabilities.js';
 import { campaignClaimCases } from './_campaign-claim-cases.js';
+import { campaignMarkCases } from './_campaign-mark-cases.js';
 import { campaignArchiveCases, campaignListCases } from './_campaign-list-cases.js';
 import { campaignPacingCases } from './_campaign-pacing-cases.js';
 import { campaignStoreCases } from './_campaign-store-cases.js';
@@ -25,6 +26,7 @@ export function campaignCases(store: () => Store, another: () => Promise<Store>)
     campaignListCases(store);
     campaignArchiveCases(store);
     campaignClaimCases(store, another);
+    campaignMarkCases(store, another);
     campaignPacingCases(store);
   });
 }
