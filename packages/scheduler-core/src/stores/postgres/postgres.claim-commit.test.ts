@@ -1,0 +1,72 @@
+/**
+ * How a campaign claim commits on PostgreSQL: without waiting for the flush when it marked
+ * nothing (a claim lost in a crash of the server is only claimed again), durably when it marked
+ * rows (a mark lost with its call sent would send it again). Read inside the claim's own
+ * transaction: the one-trip claim, followed by `SHOW synchronous_commit` before it commits.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { storedCampaign } from '../../testing/store-contract/_fixtures.js';
+import { entries } from '../../testing/store-contract/_campaign-fixtures.js';
+import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
+import { oneTripClaim, withLiterals } from './_campaign-sql.js';
+import { campaignStatementsFor } from './_sql.js';
+import { createPostgresStore, type PostgresStore } from './postgres.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+
+describeWithDatabase('a PostgreSQL campaign claim', (url) => {
+  const schema = randomSchema();
+  const s = `"${schema}"`;
+  let release: (() => Promise<void>) | undefined;
+  let store: PostgresStore;
+  const client = new pg.Client({ connectionString: url });
+  beforeAll(async () => {
+    release = await holdDatabaseLock(url, 'shared');
+    store = createPostgresStore({ connectionString: url, max: 2 }, { schema });
+    await store.insertCampaign!(
+      storedCampaign({ id: 'spring', concurrency: 3, total: 10 }),
+      entries('spring', 10),
+    );
+    await client.connect();
+  }, 180_000);
+  afterAll(async () => {
+    await client.end();
+    await store?.close();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await admin.end();
+    await release?.();
+  });
+
+  /** Claims `limit` rows at `now`, marking or not; the rows and the commit mode before commit. */
+  async function claim(now: number, limit: number, mark: boolean) {
+    const text = `${oneTripClaim(campaignStatementsFor(s), s)};\nSHOW synchronous_commit`;
+    const values = ['spring', now, limit, 'w1', now + 30_000, now - 60_000, 60_000, mark];
+    const results = (await client.query(
+      withLiterals(text, values, pg.escapeLiteral),
+    )) as unknown as pg.QueryResult[];
+    const rows = results[1]!.rows.filter((row) => row.id !== null);
+    return {
+      marked: rows.map((row) => row.claim_marked as boolean),
+      placingAt: rows.map((row) => (row.placing_at === null ? null : Number(row.placing_at))),
+      commit: results[3]!.rows[0]!.synchronous_commit as string,
+    };
+  }
+
+  it('commits without waiting for the flush when it marked nothing, durably when it marked', async () => {
+    expect(await claim(T0, 1, false)).toEqual({
+      marked: [false],
+      placingAt: [null],
+      commit: 'off',
+    });
+    expect(await claim(T0 + 1, 2, true)).toEqual({
+      marked: [true, true],
+      placingAt: [T0 + 1, T0 + 1],
+      commit: 'on',
+    });
+    // Marking asked, nothing to claim (the cap is full): nothing to make durable.
+    expect(await claim(T0 + 2, 5, true)).toEqual({ marked: [], placingAt: [], commit: 'off' });
+  });
+});
