@@ -239,7 +239,7 @@ export async function durableSection(): Promise<void> {
     return `${column} ${emptyMs.toFixed(2)} ms${goal === undefined ? '' : ` (goal ≤ ${goal} ms)`} → ${(3_000_000 / (30_000 + emptyMs)).toFixed(4)} %`;
   });
   console.log(
-    `a store round trip sits between a call's end and the next claim (the terminal status written, claimCampaign, the placement's mark written, then placeCall), so with calls of 0–5 ms the durable rows cannot reach the memory path's slot use. A slot's empty time per call, 2.5 ms × (1 / slot use − 1), and the slot use that empty time would leave beside 30 s calls (arithmetic): ${implied.join('; ')}`,
+    `a store round trip sits between a call's end and the next claim (the terminal status written, then claimCampaign, which marks what it claims, then placeCall), so with calls of 0–5 ms the durable rows cannot reach the memory path's slot use. A slot's empty time per call, 2.5 ms × (1 / slot use − 1), and the slot use that empty time would leave beside 30 s calls (arithmetic): ${implied.join('; ')}`,
   );
   console.log(`${((performance.now() - started) / 1000).toFixed(1)} s in all`);
 }
