@@ -10,6 +10,7 @@ import type { ScheduledCallStatus } from '../types.js';
 import { createMemoryStore } from '../stores/memory/memory.js';
 import type { CampaignClaimOptions, Store, StoredCall } from '../store.js';
 import { timeline } from '../_rows.js';
+import type { CampaignRunnerOptions } from './options.js';
 import { createCampaignRunner, type CampaignRunner } from './runner.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -19,6 +20,24 @@ const runners: CampaignRunner[] = [];
 afterEach(async () => {
   await Promise.all(runners.splice(0).map((runner) => runner.close()));
 });
+
+/** A runner of the campaign `spring`, 2 calls at once, closed after the test. */
+function runnerOf(
+  options: Pick<
+    CampaignRunnerOptions,
+    'store' | 'provider' | 'clock' | 'callsPerSecond' | 'entries'
+  >,
+): CampaignRunner {
+  const runner = createCampaignRunner({
+    ...options,
+    campaign: 'spring',
+    callerId: '+14155550100',
+    concurrency: 2,
+    recheckIntervalMs: 0,
+  });
+  runners.push(runner);
+  return runner;
+}
 
 /** A memory store whose claims, writes and the provider's requests go to one log, in order. */
 function setup(
@@ -52,18 +71,13 @@ function setup(
     log.push(`place ${request.to}`);
     return placeCall(request, ...rest);
   };
-  const runner = createCampaignRunner({
+  const runner = runnerOf({
     store,
     provider,
-    campaign: 'spring',
-    callerId: '+14155550100',
     clock,
-    concurrency: 2,
-    recheckIntervalMs: 0,
     ...(options.callsPerSecond ? { callsPerSecond: options.callsPerSecond } : {}),
     entries: NUMBERS.map((to) => ({ to })),
   });
-  runners.push(runner);
   return { clock, store: inner, provider, runner, log, claimOptions };
 }
 
@@ -134,16 +148,7 @@ describe('a campaign claim that marks', () => {
       })),
     );
 
-    const next = createCampaignRunner({
-      store,
-      provider,
-      campaign: 'spring',
-      callerId: '+14155550100',
-      clock,
-      concurrency: 2,
-      recheckIntervalMs: 0,
-    });
-    runners.push(next);
+    const next = runnerOf({ store, provider, clock });
     await next.start();
     await clock.advance(60_000);
     expect(provider.placed.map((p) => p.to)).toEqual(NUMBERS);
