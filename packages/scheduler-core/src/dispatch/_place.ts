@@ -158,7 +158,8 @@ export function createPlacer(ctx: PlaceContext) {
       }
       return;
     }
-    // Stopping: hand the claim back untouched, for this or another worker to place.
+    // Stopping: hand the claim back (a mark its claim wrote taken out), for this or another
+    // worker to place.
     const release = () =>
       mutate(claim.id, (r) => (held(r, claim) ? released(r) : null), { fresh: claim });
     if (!ctx.isRunning()) {
