@@ -2,14 +2,14 @@
  * A worker process of the floor beside bench/dialer.ts's durable PostgreSQL rows, started with
  * `fork()`; argv[2] is a JSON `FloorTask`. It issues, with a bare `pg` client and no provider, the
  * statements a durable campaign's call cannot do without: the claim of an entry under the
- * campaign-wide cap (`places` of the campaign's row), the mark before
- * the request, the answer's write with its call record, and the end's write with its record, one
- * after the other in each of its `lanes` (the places it works, a pooled connection each), until
- * no entry is left. Each is a named (prepared) statement, as the store sends them. A call lasts
+ * campaign-wide cap (`places` of the campaign's row) with its mark before the request, committed
+ * durably (as ringkit's claim of a campaign without a budget), the answer's write with its call
+ * record, and the end's write with its record, one after the other in each of its `lanes` (the
+ * places it works, a pooled connection each), until no entry is left. Each is a named (prepared) statement, as the store sends them. A call lasts
  * 0–5 ms from its mark, as the bench's calls do, while its answer is written; its end is written
  * once both are over. It sends `{ cpuMs, calls, statements, emptyMs }` to the parent before it
  * exits: `emptyMs`, for each call after a lane's first, the time its place stood empty, from the
- * end of the call before it to its own mark written (the end's write, the claim, the mark).
+ * end of the call before it to its own claim and mark committed (the end's write, the claim).
  */
 import { seededRandom, sleep } from '@ringkit/internal';
 import pg from 'pg';
@@ -37,22 +37,19 @@ const s = task.schema;
 /**
  * The claim of the next entry under the campaign-wide cap, in one round trip: the campaign's
  * row locked in a statement of its own (so that the claim's snapshot sees every claim committed
- * before it), the places taken counted, and the entry claimed. Literals, as a simple query of
+ * before it), the places taken counted, and the entry claimed and marked. Literals, as a simple query of
  * several statements takes no parameters (the worker's name is a plain word).
  */
 const claimText = (now: number) => `BEGIN;
   SELECT cap FROM ${s}.campaign WHERE id = 1 FOR UPDATE;
-  UPDATE ${s}.entries SET status = 'queued', lease_owner = '${task.worker}', updated_at = ${now}
+  UPDATE ${s}.entries SET status = 'queued', lease_owner = '${task.worker}', updated_at = ${now},
+      placing_at = ${now}
     WHERE id = (SELECT id FROM ${s}.entries WHERE status = 'scheduled'
         AND (SELECT count(*) FROM ${s}.entries WHERE status IN ('queued', 'initiated'))
           < (SELECT cap FROM ${s}.campaign WHERE id = 1)
       ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING id, to_phone;
   COMMIT;`;
-const mark = {
-  name: 'floor_mark',
-  text: `UPDATE ${s}.entries SET placing_at = $2, updated_at = $2 WHERE id = $1`,
-};
 const answer = {
   name: 'floor_answer',
   text: `WITH u AS (UPDATE ${s}.entries SET status = 'initiated', provider_call_id = $2,
@@ -96,7 +93,6 @@ await Promise.all(
       const [row] = await claim();
       if (!row) return;
       const id = String(row.id);
-      await run(mark, [id, Date.now()]);
       const sentAt = performance.now();
       if (endedAt !== null) emptyMs.push(sentAt - endedAt);
       const call = sleep(random() * 5).then(() => performance.now());

@@ -224,7 +224,7 @@ export async function durableSection(): Promise<void> {
     // clients, as many calls, places and processes.
     const floor = await campaignFloor(PG_URL, total, c, WORKERS);
     console.log(
-      `floor (bare pg, ${WORKERS} processes, ${c} places, ${floor.statementsPerCall.toFixed(2)} statements per call: claim, mark, answer with its record, end with its record; the claim under the campaign-wide cap, in one round trip; no provider, calls of 0–5 ms): the workers' CPU ${us(floor.cpuUs)} per call, together; ringkit's ${(mean('postgres', (run) => run.workerCpuUs) / floor.cpuUs).toFixed(2)}× that; a place empty between calls ${floor.emptyP50Ms.toFixed(2)} ms at p50, ${floor.emptyMeanMs.toFixed(2)} ms on average (the end's write, the claim, the mark; ringkit's below)`,
+      `floor (bare pg, ${WORKERS} processes, ${c} places, ${floor.statementsPerCall.toFixed(2)} statements per call: claim with its mark, answer with its record, end with its record; the claim under the campaign-wide cap, in one round trip, committed durably; no provider, calls of 0–5 ms): the workers' CPU ${us(floor.cpuUs)} per call, together; ringkit's ${(mean('postgres', (run) => run.workerCpuUs) / floor.cpuUs).toFixed(2)}× that; a place empty between calls ${floor.emptyP50Ms.toFixed(2)} ms at p50, ${floor.emptyMeanMs.toFixed(2)} ms on average (the end's write, the claim with its mark; ringkit's below)`,
     );
   } else if (!postgres) {
     console.log(`PostgreSQL at ${PG_URL} could not be reached: its column is left out.`);
