@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import type { Captured } from './tagging.js';
 
 /**
- * Whether a statement has a plan worth reading: a SELECT, INSERT, UPDATE, DELETE or WITH, not
- * one of transaction control, LISTEN, settings, advisory locks or migrations.
+ * Whether a statement has a plan worth reading: a SELECT, INSERT, UPDATE, DELETE, WITH or EXECUTE
+ * of a prepared one, not one of transaction control, LISTEN, settings, advisory locks or
+ * migrations.
  */
 export function isPlannable(text: string): boolean {
   const head = text.trimStart().slice(0, 12).toUpperCase();
-  if (!/^(SELECT|INSERT|UPDATE|DELETE|WITH)\b/.test(head)) return false;
+  if (!/^(SELECT|INSERT|UPDATE|DELETE|WITH|EXECUTE)\b/.test(head)) return false;
   return !/schema_migrations|pg_advisory|sqlite_master|sqlite_schema|pragma/i.test(text);
 }
 

@@ -14,7 +14,7 @@ import {
   callFromRow,
   type campaignStatementsFor,
   normalise,
-  oneTripClaim,
+  preparedClaim,
   withLiterals,
   PG_READING,
   updateCampaignStatement,
@@ -55,6 +55,13 @@ function claimedOf<Row extends Record<string, unknown>>(rows: Row[]) {
   const claimed = rows.filter((row) => row.id !== null);
   const fresh = claimed.filter((row) => row.claim_kind === 1 && row.status === 'queued').length;
   return { claimed, fresh };
+}
+
+/** A short stable hash of `text` (FNV-1a), in base 36: names unique to a schema. */
+function hashOf(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(36);
 }
 
 const isUniqueViolation = (error: unknown) =>
@@ -122,8 +129,14 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
     }
     return text;
   };
-  const oneTrip = oneTripClaim(campaignSql, s);
-  /** {@link oneTripClaim}: the campaign as locked, the rows claimed and the next wake. */
+  const prepared = preparedClaim(campaignSql, s, `ringkit_${hashOf(s)}`);
+  /** The pool's connections on which `prepared` is prepared. */
+  const preparedOn = new WeakSet<PoolClient>();
+  /**
+   * {@link preparedClaim}: the campaign as locked, the rows claimed and the next wake. On a
+   * connection of the pool's own, where its statements are prepared the first time. Any error
+   * gives the connection up (the pool opens another, which prepares them again).
+   */
   const claimInOneTrip = async (
     id: string,
     now: number,
@@ -134,11 +147,25 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
     mark: boolean,
   ): Promise<CampaignClaim> => {
     const text = withLiterals(
-      oneTrip,
+      prepared.execute,
       [id, now, limit, workerId, leaseUntil, Math.floor(now - holdMs), holdMs, mark],
       escapeLiteral,
     );
-    const [locked, claim, wake] = (await pool.query(text)) as unknown as QueryResult[];
+    const client = await pool.connect();
+    let results: QueryResult[];
+    try {
+      if (!preparedOn.has(client)) {
+        await client.query(prepared.prepare);
+        preparedOn.add(client);
+      }
+      results = (await client.query(text)) as unknown as QueryResult[];
+    } catch (error) {
+      // The connection may be broken: the pool drops it, and its prepared statements with it.
+      client.release(error as Error);
+      throw error;
+    }
+    client.release();
+    const [locked, , claim, wake] = results;
     const campaign = locked!.rows[0];
     if (!campaign) return noCampaign();
     const { claimed: rows, fresh } = claimedOf(claim!.rows);

@@ -174,13 +174,24 @@ export function campaignStatementsFor(s: string) {
 
 /**
  * The claim of a campaign without a send budget in one round trip: the lock of its row, the
- * claim and its next wake, sent as one simple query (three statements, one implicit
- * transaction, each statement with its own snapshot, so the claim sees every claim committed
- * before the lock was granted, as in the transaction of three round trips). The claim reads the
- * cap from the row it locked; `$3` rows at most; the wake's hold is `$7`; `$8` marks. Its values are
- * written into the text by {@link withLiterals} (a simple query takes no parameters).
+ * claim and its next wake, sent as one simple query (four statements, one implicit transaction,
+ * each statement with its own snapshot, so the claim sees every claim committed before the lock
+ * was granted, as in the transaction of three round trips). The claim reads the cap from the row
+ * it locked.
+ *
+ * The claim and the wake are statements prepared once per connection (`prepare`, a round trip
+ * of its own, named `name`_claim and `name`_wake, `name` unique to the store's schema) and run
+ * with their generic plans (`execute`): planning the claim took as long as running it, and it
+ * was planned anew on every call, with the campaign's row locked. `execute` takes eight values,
+ * written into its text by {@link withLiterals} (a simple query takes no parameters): the
+ * campaign's id, now, the most rows, the worker, the lease's end, the end of the hold before now
+ * (rounded down), the hold, and whether to mark.
  */
-export function oneTripClaim(statements: ReturnType<typeof campaignStatementsFor>, s: string) {
+export function preparedClaim(
+  statements: ReturnType<typeof campaignStatementsFor>,
+  s: string,
+  name: string,
+) {
   const cap = `(coalesce((SELECT CASE WHEN state = 'running' THEN concurrency ELSE 0 END
     FROM ${s}.campaigns WHERE id = $1), 0))`;
   const claim = renumber(statements.claim, {
@@ -189,10 +200,15 @@ export function oneTripClaim(statements: ReturnType<typeof campaignStatementsFor
     9: 'false',
     10: '0',
     11: '0',
-    12: '$8',
+    12: '$7',
   });
-  const wake = renumber(statements.nextWake, { 3: '$7', 4: '$6' });
-  return `${statements.lock};\n${claim};\n${wake}`;
+  return {
+    prepare: `PREPARE ${name}_claim AS ${claim};\nPREPARE ${name}_wake AS ${statements.nextWake}`,
+    execute: `${statements.lock};
+SET LOCAL plan_cache_mode = force_generic_plan;
+EXECUTE ${name}_claim($1, $2, $3, $4, $5, $6, $8);
+EXECUTE ${name}_wake($1, $2, $7, $6)`,
+  };
 }
 
 /** `text` with its parameters `$n` in `map` replaced (the others kept). */

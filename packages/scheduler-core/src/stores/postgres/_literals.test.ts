@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { oneTripClaim, withLiterals } from './_campaign-sql.js';
+import { preparedClaim, withLiterals } from './_campaign-sql.js';
 import { campaignStatementsFor } from './_sql.js';
 
 describe('withLiterals', () => {
@@ -32,22 +32,39 @@ describe('withLiterals', () => {
   });
 });
 
-describe('oneTripClaim', () => {
-  const text = oneTripClaim(campaignStatementsFor('"s"'), '"s"');
+describe('preparedClaim', () => {
+  const { prepare, execute } = preparedClaim(campaignStatementsFor('"s"'), '"s"', 'rk_x');
 
-  it('is the lock, the claim and the wake, in that order, three statements', () => {
-    const parts = text.split(';\n');
-    expect(parts).toHaveLength(3);
+  it('runs the lock, the plan mode, the claim and the wake, in that order, four statements', () => {
+    const parts = execute.split(';\n');
+    expect(parts).toHaveLength(4);
     expect(parts[0]).toMatch(/FOR UPDATE$/);
-    expect(parts[1]).toMatch(/^WITH adopt AS MATERIALIZED/);
-    expect(parts[2]).toMatch(/AS wake$/);
+    expect(parts[1]).toBe('SET LOCAL plan_cache_mode = force_generic_plan');
+    expect(parts[2]).toBe('EXECUTE rk_x_claim($1, $2, $3, $4, $5, $6, $8)');
+    expect(parts[3]).toBe('EXECUTE rk_x_wake($1, $2, $7, $6)');
   });
 
-  it('takes eight values: the claim reads the cap from the campaign row, without a budget; the eighth marks', () => {
-    const used = new Set([...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  it('prepares the claim and the wake under the names it runs', () => {
+    const parts = prepare.split(';\n');
+    expect(parts).toHaveLength(2);
+    expect(parts[0]).toMatch(/^PREPARE rk_x_claim AS WITH adopt AS MATERIALIZED/);
+    expect(parts[1]).toMatch(/^PREPARE rk_x_wake AS SELECT least\(/);
+  });
+
+  it('uses every parameter of the claim it prepares, so each one has a type: the seventh marks', () => {
+    const claim = prepare.split(';\n')[0]!;
+    const used = new Set([...claim.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    expect([...used].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(claim).toContain("CASE WHEN state = 'running' THEN concurrency ELSE 0 END");
+    expect(claim).toContain("'queued', 'at', $2::bigint");
+    expect(claim).toContain('$7::boolean AND fresh.placing_at IS NULL');
+  });
+
+  it('takes eight values, written as literals', () => {
+    const used = new Set([...execute.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
     expect([...used].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(text).toContain("'queued', 'at', $2::bigint");
-    expect(text).toContain('$8::boolean AND fresh.placing_at IS NULL');
-    expect(text).toContain("CASE WHEN state = 'running' THEN concurrency ELSE 0 END");
+    const text = withLiterals(execute, ['c', 5, 2, 'w', 9, 1, 4, true], pg.escapeLiteral);
+    expect(text).toContain("EXECUTE rk_x_claim('c', (5), (2), 'w', (9), (1), true)");
+    expect(text).toContain("EXECUTE rk_x_wake('c', (5), (4), (1))");
   });
 });

@@ -15,7 +15,7 @@ export { COLUMNS, FIELDS, RECORD_COLUMNS };
 // The campaign statements, which postgres.ts and campaign/stores/postgres.ts read from here.
 export {
   campaignStatementsFor,
-  oneTripClaim,
+  preparedClaim,
   updateCampaignStatement,
   withLiterals,
 } from './_campaign-sql.js';

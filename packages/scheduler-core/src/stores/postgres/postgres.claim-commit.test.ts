@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { storedCampaign } from '../../testing/store-contract/_fixtures.js';
 import { entries } from '../../testing/store-contract/_campaign-fixtures.js';
 import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
-import { oneTripClaim, withLiterals } from './_campaign-sql.js';
+import { preparedClaim, withLiterals } from './_campaign-sql.js';
 import { campaignStatementsFor } from './_sql.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
 
@@ -40,18 +40,23 @@ describeWithDatabase('a PostgreSQL campaign claim', (url) => {
     await release?.();
   });
 
+  const { prepare, execute } = preparedClaim(campaignStatementsFor(s), s, 'rk_commit');
+  let prepared = false;
+
   /** Claims `limit` rows at `now`, marking or not; the rows and the commit mode before commit. */
   async function claim(now: number, limit: number, mark: boolean) {
-    const text = `${oneTripClaim(campaignStatementsFor(s), s)};\nSHOW synchronous_commit`;
+    if (!prepared) await client.query(prepare);
+    prepared = true;
+    const text = `${execute};\nSHOW synchronous_commit`;
     const values = ['spring', now, limit, 'w1', now + 30_000, now - 60_000, 60_000, mark];
     const results = (await client.query(
       withLiterals(text, values, pg.escapeLiteral),
     )) as unknown as pg.QueryResult[];
-    const rows = results[1]!.rows.filter((row) => row.id !== null);
+    const rows = results[2]!.rows.filter((row) => row.id !== null);
     return {
       marked: rows.map((row) => row.claim_marked as boolean),
       placingAt: rows.map((row) => (row.placing_at === null ? null : Number(row.placing_at))),
-      commit: results[3]!.rows[0]!.synchronous_commit as string,
+      commit: results[4]!.rows[0]!.synchronous_commit as string,
     };
   }
 
@@ -68,5 +73,34 @@ describeWithDatabase('a PostgreSQL campaign claim', (url) => {
     });
     // Marking asked, nothing to claim (the cap is full): nothing to make durable.
     expect(await claim(T0 + 2, 5, true)).toEqual({ marked: [], placingAt: [], commit: 'off' });
+  });
+
+  it("prepares its statements again on a new connection when the server dropped the store's", async () => {
+    const application = `rk_claim_${schema}`.slice(0, 60);
+    const other = createPostgresStore(
+      { connectionString: url, max: 1, application_name: application },
+      { schema },
+    );
+    try {
+      const first = await other.claimCampaign!('spring', T0 + 10, 1, 'w2', T0 + 30_010, {
+        holdMs: 60_000,
+        mark: true,
+      });
+      expect(first.campaign?.id).toBe('spring');
+      await client.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [application],
+      );
+      // The pool's one connection is gone, and its prepared statements with it.
+      for (let i = 0; i < 3; i++) {
+        const again = await other.claimCampaign!('spring', T0 + 20 + i, 1, 'w2', T0 + 30_020, {
+          holdMs: 60_000,
+          mark: true,
+        });
+        expect(again.campaign?.id).toBe('spring');
+      }
+    } finally {
+      await other.close();
+    }
   });
 });

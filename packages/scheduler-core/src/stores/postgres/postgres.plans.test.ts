@@ -18,7 +18,9 @@
  * workload, all at once (30k finished, 50 in flight, 50 of unknown outcome still held, 10k
  * due): the scheduler-wide statements must not walk its rows, and the campaign statements are
  * also run on it (`loadedCampaignWork`). The plans are the custom plans of those parameters; a
- * prepared statement's generic plan is only used when it costs no more than they do.
+ * prepared statement's generic plan is only used when it costs no more than they do. The
+ * statements the store prepares by name and runs with their generic plans (a campaign's claim
+ * and its wake, `EXECUTE`) are read with their generic plans.
  */
 import { Client, Pool, type QueryResultRow } from 'pg';
 import { storedCall } from '../../testing/store-contract.js';
@@ -192,7 +194,11 @@ type Query = (...args: unknown[]) => unknown;
  * lose the answer of one statement: it runs, then its caller gets a connection reset (`ECONNRESET`),
  * as when the connection drops just after the server committed.
  */
-function recordingClient(captured: Captured[], recording: () => boolean) {
+function recordingClient(
+  captured: Captured[],
+  recording: () => boolean,
+  prepared: Map<string, Prepared>,
+) {
   let armed: { match: RegExp; fired: boolean } | null = null;
   const original = Client.prototype.query as Query;
   class RecordingClient extends Client {}
@@ -204,9 +210,21 @@ function recordingClient(captured: Captured[], recording: () => boolean) {
       ? (second as unknown[])
       : ((config as { values?: unknown[] }).values ?? []);
     if (recording()) {
-      // A simple query of several statements (a claim of one round trip): each on its own.
+      // A simple query of several statements (a claim of one round trip): each on its own. A
+      // statement prepared by name is checked as it runs, with its generic plan (see `check`).
       const parts = values.length === 0 ? text.split(';\n') : [text];
-      for (const part of parts) captured.push({ text: part, values, tag: currentTag() });
+      for (const part of parts) {
+        const prepare = /^PREPARE (\w+) AS ([^]*)$/.exec(part);
+        const execute = /^EXECUTE (\w+)\(([^]*)\)$/.exec(part);
+        if (prepare) {
+          prepared.set(stableName(prepare[1]!), { name: prepare[1]!, body: prepare[2]! });
+        } else if (execute) {
+          const text = `EXECUTE ${stableName(execute[1]!)}`;
+          captured.push({ text, values: [execute[2]!], tag: currentTag() });
+        } else {
+          captured.push({ text: part, values, tag: currentTag() });
+        }
+      }
     }
     const fault = armed?.match.test(text) ? armed : null;
     if (!fault) return original.apply(this, args);
@@ -422,19 +440,44 @@ interface Result extends PlanResult {
   reads: string[];
 }
 
-/** Reads the plans of one statement, each parameter set in turn. */
-async function check(admin: Pool, statement: Statement): Promise<Omit<Result, 'name'>> {
+/** A statement the store prepared by name: its name on the store's connection, and its SQL. */
+interface Prepared {
+  name: string;
+  body: string;
+}
+
+/** A prepared statement's name with its schema's digest left out: the same from run to run. */
+const stableName = (name: string) => name.replace(/^ringkit_[a-z0-9]+_/, 'ringkit_');
+
+/**
+ * Reads the plans of one statement, each parameter set in turn. A prepared statement
+ * (`EXECUTE name`, its arguments the sample) is prepared on the checking connection as the store
+ * prepared it, and read with its generic plan, as the store runs it.
+ */
+async function check(
+  admin: Pool,
+  statement: Statement,
+  prepared: Map<string, Prepared>,
+): Promise<Omit<Result, 'name'>> {
   const scans = new Set<string>();
   const reads = new Set<string>();
   const plans: string[] = [];
   const client = await admin.connect();
+  const executed = /^EXECUTE (\w+)$/.exec(statement.text);
+  const generic = executed ? prepared.get(executed[1]!) : undefined;
+  if (executed && !generic) throw new Error(`plans: ${statement.text} was never prepared`);
   try {
+    if (generic) {
+      await client.query(`PREPARE ${generic.name} AS ${generic.body}`);
+      await client.query('SET plan_cache_mode = force_generic_plan');
+    }
     for (const values of statement.samples) {
       const explain = async (options: string) => {
-        const { rows } = await client.query<QueryResultRow>(
-          `EXPLAIN (${options}) ${statement.text}`,
-          values,
-        );
+        const { rows } = await (generic
+          ? client.query<QueryResultRow>(
+              `EXPLAIN (${options}) EXECUTE ${generic.name}(${String(values[0])})`,
+            )
+          : client.query<QueryResultRow>(`EXPLAIN (${options}) ${statement.text}`, values));
         return rows;
       };
       const planOf = (rows: QueryResultRow[]) =>
@@ -467,6 +510,10 @@ async function check(admin: Pool, statement: Statement): Promise<Omit<Result, 'n
       }
     }
   } finally {
+    if (generic) {
+      await client.query(`DEALLOCATE ${generic.name}`);
+      await client.query('RESET plan_cache_mode');
+    }
     client.release();
   }
   return {
@@ -483,8 +530,9 @@ async function analyse(url: string) {
   const schema = randomSchema();
   const s = `"${schema}"`;
   const captured: Captured[] = [];
+  const prepared = new Map<string, Prepared>();
   let recording = false;
-  const { RecordingClient, loseNext } = recordingClient(captured, () => recording);
+  const { RecordingClient, loseNext } = recordingClient(captured, () => recording, prepared);
   const pool = new Pool({ connectionString: url, max: 10, Client: RecordingClient });
   const admin = new Pool({ connectionString: url, max: 1 });
   try {
@@ -505,7 +553,7 @@ async function analyse(url: string) {
     const names = statementNames(statements);
     const results: Result[] = [];
     for (const [i, statement] of statements.entries()) {
-      results.push({ name: names[i]!, ...(await check(admin, statement)) });
+      results.push({ name: names[i]!, ...(await check(admin, statement, prepared)) });
     }
     return { results, expected: expectedTags(inner) };
   } finally {
