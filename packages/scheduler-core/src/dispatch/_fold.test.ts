@@ -239,10 +239,28 @@ describe('statuses of one call that come together', () => {
     ).toEqual(['ringing', 'answered', 'completed']);
   });
 
-  it('statuses gathered behind one being handled go in one write', async () => {
+  it('statuses that arrive together go in one write, from one read', async () => {
     const w = await world(inFlight(1));
     const rows = await Promise.all([
       w.outcomes.handleStatus(event('ringing', 1)),
+      w.outcomes.handleStatus(event('answered', 2)),
+      w.outcomes.handleStatus(event('completed', 3)),
+    ]);
+    expect(rows.map((r) => `${r?.status} v${r?.version}`)).toEqual([
+      'completed v4',
+      'completed v4',
+      'completed v4',
+    ]);
+    expect(w.writes()).toBe(1);
+  });
+
+  it('statuses gathered behind one being handled go in one write after it', async () => {
+    const w = await world(inFlight(1));
+    const first = w.outcomes.handleStatus(event('ringing', 1));
+    // A microtask on: `ringing` is being handled.
+    await Promise.resolve();
+    const rows = await Promise.all([
+      first,
       w.outcomes.handleStatus(event('answered', 2)),
       w.outcomes.handleStatus(event('completed', 3)),
     ]);

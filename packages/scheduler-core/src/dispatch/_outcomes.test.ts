@@ -55,15 +55,20 @@ describe('provider statuses', () => {
       outcomes.handleStatus(statusEvent('p2', 'ringing', 2)),
       outcomes.handleStatus(statusEvent('p1', 'completed', 3)),
     ]);
-    // `answered` and `completed` came while `ringing` was handled: written together after it.
+    // The three of p1 came together: written together, each caller given the row after them.
     expect(rows.map((r) => `${r?.id}:${r?.status}`)).toEqual([
-      'a:ringing',
+      'a:completed',
       'a:completed',
       'b:ringing',
       'a:completed',
     ]);
-    expect(seen).toEqual(['a:ringing', 'b:ringing', 'a:answered', 'a:completed']);
-    // One lookup per provider id: the later statuses of p1 start from the row the last one left.
+    expect(seen.filter((s) => s.startsWith('a:'))).toEqual([
+      'a:ringing',
+      'a:answered',
+      'a:completed',
+    ]);
+    expect(seen).toContain('b:ringing');
+    // One lookup per provider id.
     expect(lookups).toBe(2);
     // Each step with a version of its own, the last the row's.
     expect(versions).toEqual([2, 3, 4]);
@@ -76,25 +81,41 @@ describe('provider statuses', () => {
     ]);
   });
 
-  it('handles the next status of a call when the one before it failed', async () => {
+  it('handles statuses that came together again one by one when they failed together', async () => {
+    for (const failures of [1, 2]) {
+      const store = createMemoryStore();
+      const { outcomes } = outcomesOn(store);
+      await store.insert(storedCall({ id: 'a', status: 'initiated', providerCallId: 'p1' }));
+      const find = store.findByProviderCallId.bind(store);
+      let left = failures;
+      store.findByProviderCallId = (id) => {
+        if (left > 0) {
+          left -= 1;
+          return Promise.reject(new Error('store unreachable'));
+        }
+        return find(id);
+      };
+      const settled = await Promise.allSettled([
+        outcomes.handleStatus(statusEvent('p1', 'ringing', 1)),
+        outcomes.handleStatus(statusEvent('p1', 'answered', 2)),
+      ]);
+      // Together, then `ringing` alone (once more when `failures` is 2), then `answered`.
+      expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+      const row = await store.get('a');
+      expect(row).toMatchObject({ status: 'answered' });
+      const steps = (row?.events ?? []).map((e) => e.status);
+      expect(steps.includes('ringing')).toBe(failures === 1);
+    }
+  });
+
+  it('rejects a status that arrived alone when it fails', async () => {
     const store = createMemoryStore();
     const { outcomes } = outcomesOn(store);
     await store.insert(storedCall({ id: 'a', status: 'initiated', providerCallId: 'p1' }));
-    const find = store.findByProviderCallId.bind(store);
-    let first = true;
-    store.findByProviderCallId = (id) => {
-      if (first) {
-        first = false;
-        return Promise.reject(new Error('store unreachable'));
-      }
-      return find(id);
-    };
-    const [failed, answered] = await Promise.allSettled([
-      outcomes.handleStatus(statusEvent('p1', 'ringing', 1)),
-      outcomes.handleStatus(statusEvent('p1', 'answered', 2)),
-    ]);
-    expect(failed).toMatchObject({ status: 'rejected', reason: { message: 'store unreachable' } });
-    expect(answered).toMatchObject({ status: 'fulfilled', value: { id: 'a', status: 'answered' } });
+    store.findByProviderCallId = () => Promise.reject(new Error('store unreachable'));
+    await expect(outcomes.handleStatus(statusEvent('p1', 'ringing', 1))).rejects.toThrow(
+      'store unreachable',
+    );
   });
 
   it('never end a later attempt with a status of an earlier one, even from a stale row', async () => {

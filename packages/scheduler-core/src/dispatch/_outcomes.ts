@@ -210,45 +210,75 @@ export function createOutcomes(ctx: OutcomeContext) {
 
   /** The last statuses of each provider id still being handled, and what they left. */
   const handling = new Map<string, Promise<StoredCall | null>>();
-  /** The statuses of each provider id that wait for those being handled, gathered. */
-  const gathering = new Map<string, CallStatusEvent[]>();
+  /**
+   * The statuses of each provider id gathered to be handled together, and what their callers
+   * get: the row after them.
+   */
+  const gathering = new Map<
+    string,
+    { events: CallStatusEvent[]; result: Promise<StoredCall | null> }
+  >();
 
   /**
    * A status from a webhook (or the app's own polling); `null` for a provider id not stored.
    * The statuses of one provider id are handled one after the other, each from the row the one
-   * before it left, so the webhooks of one call that arrive together read the row once: those
-   * that arrive while one is handled wait for it together, and go in one write where they can
-   * (see `applyStatuses`). Each resolves to the row after the statuses handled with it.
+   * before it left, and those that arrive together go in one write where they can (see
+   * `applyStatuses`): a status of an id nothing is handling is handled a microtask from now
+   * (never after a timer), with the statuses of the same id that arrive before then (a burst
+   * read from one socket in one go); those that arrive while some are handled wait for them,
+   * together. Each resolves to the row after the statuses handled with it.
    */
   function handleStatus(event: CallStatusEvent): Promise<StoredCall | null> {
     const callId = String(event.callId);
     const normalised = { ...event, callId };
     const gathered = gathering.get(callId);
     if (gathered) {
-      gathered.push(normalised);
-      return handling.get(callId)!;
+      gathered.events.push(normalised);
+      return gathered.result;
     }
     const before = handling.get(callId);
-    let mine: Promise<StoredCall | null>;
-    if (!before) mine = handleEvents([normalised]);
-    else {
-      const events = [normalised];
-      gathering.set(callId, events);
-      const run = (row?: StoredCall) => {
-        gathering.delete(callId);
-        return handleEvents(events, row);
-      };
-      mine = before.then(
-        (row) => run(row ?? undefined),
-        () => run(),
-      );
-    }
-    handling.set(callId, mine);
-    const done = () => {
-      if (handling.get(callId) === mine) handling.delete(callId);
+    const events = [normalised];
+    const take = () => {
+      gathering.delete(callId);
+      return events;
     };
-    mine.then(done, done);
-    return mine;
+    let result: Promise<StoredCall | null>;
+    if (before) {
+      result = before.then(
+        (row) => handleEvents(take(), row ?? undefined),
+        () => handleEvents(take()),
+      );
+    } else {
+      result = Promise.resolve().then(() => handleTogether(take()));
+    }
+    gathering.set(callId, { events, result });
+    handling.set(callId, result);
+    const done = () => {
+      if (handling.get(callId) === result) handling.delete(callId);
+    };
+    result.then(done, done);
+    return result;
+  }
+
+  /**
+   * Statuses of one id that arrived together, nothing of the id handled before them. When they
+   * fail together (a store that did not answer), they are handled again as they would have been
+   * one after the other: the first alone, then the rest from the row it left (or read again, when
+   * it failed once more). Their callers share what the last of them gives.
+   */
+  async function handleTogether(events: CallStatusEvent[]): Promise<StoredCall | null> {
+    try {
+      return await handleEvents(events);
+    } catch (error) {
+      if (events.length === 1) throw error;
+    }
+    let row: StoredCall | null | undefined;
+    try {
+      row = await handleEvents(events.slice(0, 1));
+    } catch {
+      row = undefined;
+    }
+    return handleEvents(events.slice(1), row ?? undefined);
   }
 
   /**
