@@ -51,6 +51,11 @@ export function createOutcomes(ctx: OutcomeContext) {
   /** The row when this engine owns it (see {@link OutcomeContext.campaign}), else `null`. */
   const owned = (row: StoredCall | null) =>
     row !== null && (row.campaign ?? null) === ctx.campaign ? row : null;
+  /** The row of provider id `callId`: `known` when it carries that id, else looked up. */
+  const rowOf = async (callId: string, known?: StoredCall) =>
+    known && known.providerCallId === callId
+      ? known
+      : owned(await store.findByProviderCallId(callId));
 
   const early = new EarlyEventBuffer<CallStatusEvent>(MAX_BUFFERED, ctx.callTimeoutMs, () =>
     clock.now(),
@@ -77,10 +82,7 @@ export function createOutcomes(ctx: OutcomeContext) {
     event: CallStatusEvent,
     known?: StoredCall,
   ): Promise<StoredCall | null> {
-    const row =
-      known && known.providerCallId === event.callId
-        ? known
-        : owned(await store.findByProviderCallId(event.callId));
+    const row = await rowOf(event.callId, known);
     if (!row) return null;
     const { status } = event;
     if (
@@ -114,10 +116,7 @@ export function createOutcomes(ctx: OutcomeContext) {
   ): Promise<StoredCall | null> {
     if (events.length === 1) return applyStatus(events[0]!, known);
     const callId = events[0]!.callId;
-    const row =
-      known && known.providerCallId === callId
-        ? known
-        : owned(await store.findByProviderCallId(callId));
+    const row = await rowOf(callId, known);
     if (!row) return null;
     const cut = events.findIndex((e) => isCallStatus(e.status) && isTerminal(e.status));
     const lead = cut < 0 ? events : events.slice(0, cut);

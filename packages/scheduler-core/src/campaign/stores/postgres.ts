@@ -49,12 +49,14 @@ const noCampaign = (): CampaignClaim => ({
 
 /**
  * The rows a campaign claim statement answered, without the empty row it answers when it claims
- * nothing, and how many of them it took fresh (`queued` by this claim, not ended by it).
+ * nothing, how many of them it took fresh (`queued` by this claim, not ended by it), and which
+ * of them it marked.
  */
 function claimedOf<Row extends Record<string, unknown>>(rows: Row[]) {
   const claimed = rows.filter((row) => row.id !== null);
   const fresh = claimed.filter((row) => row.claim_kind === 1 && row.status === 'queued').length;
-  return { claimed, fresh };
+  const marked = claimed.map((row) => row.claim_marked === true);
+  return { claimed, fresh, marked };
 }
 
 /** A short stable hash of `text` (FNV-1a), in base 36: names unique to a schema. */
@@ -168,13 +170,13 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
     const [locked, , claim, wake] = results;
     const campaign = locked!.rows[0];
     if (!campaign) return noCampaign();
-    const { claimed: rows, fresh } = claimedOf(claim!.rows);
+    const { claimed: rows, fresh, marked } = claimedOf(claim!.rows);
     const next = wake!.rows[0]?.wake;
     return {
       campaign: campaignFromRow(campaign, PG_READING),
       calls: rows.map(callFromRow),
       slots: rows.map(() => null),
-      ...(mark ? { marked: rows.map((row) => row.claim_marked === true) } : {}),
+      ...(mark ? { marked } : {}),
       taken: Number(claim!.rows[0]!.taken) + fresh,
       nextSlotAt: null,
       nextWake: next == null ? null : Number(next),
@@ -341,7 +343,7 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
                 ],
                 client,
               );
-              const { claimed, fresh } = claimedOf(rows);
+              const { claimed, fresh, marked } = claimedOf(rows);
               const calls = [...mine, ...claimed.map(callFromRow)];
               const slots: (number | null)[] = mine.map(() => null);
               let sent = 0;
@@ -373,14 +375,7 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
                 calls,
                 slots,
                 // The rows an earlier try marked are not among `mine` (see the store contract).
-                ...(mark
-                  ? {
-                      marked: [
-                        ...mine.map(() => false),
-                        ...claimed.map((r) => r.claim_marked === true),
-                      ],
-                    }
-                  : {}),
+                ...(mark ? { marked: [...mine.map(() => false), ...marked] } : {}),
                 taken: Number(rows[0]!.taken) + fresh,
                 nextSlotAt,
               };
