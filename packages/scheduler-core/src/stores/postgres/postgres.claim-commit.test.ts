@@ -103,4 +103,34 @@ describeWithDatabase('a PostgreSQL campaign claim', (url) => {
       await other.close();
     }
   });
+
+  it('claims for two stores of different schemas on one shared pool, each with its own prepared statements', async () => {
+    const second = randomSchema();
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    const a = createPostgresStore({ pool }, { schema });
+    const b = createPostgresStore({ pool }, { schema: second });
+    try {
+      await b.insertCampaign!(
+        storedCampaign({ id: 'autumn', concurrency: 5, total: 3 }),
+        entries('autumn', 3),
+      );
+      // One connection: both stores prepare their claims on it, under names of their own.
+      const fromA = await a.claimCampaign!('spring', T0 + 100, 1, 'wa', T0 + 30_100, {
+        holdMs: 60_000,
+        mark: true,
+      });
+      const fromB = await b.claimCampaign!('autumn', T0 + 100, 2, 'wb', T0 + 30_100, {
+        holdMs: 60_000,
+        mark: true,
+      });
+      expect(fromA.campaign?.id).toBe('spring');
+      expect(fromB.calls.map((row) => row.campaign)).toEqual(['autumn', 'autumn']);
+      expect(fromB.marked).toEqual([true, true]);
+    } finally {
+      await a.close();
+      await b.close();
+      await pool.query(`DROP SCHEMA IF EXISTS "${second}" CASCADE`);
+      await pool.end();
+    }
+  });
 });
