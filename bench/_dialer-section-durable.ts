@@ -36,10 +36,17 @@ async function memoryRun(
   return { ...refillOf(bench), perSecond: bench.perSecond() };
 }
 
-type DurableColumn = 'dialer' | 'pqueue' | DurableKind;
+/** `postgres1`: PostgreSQL with one worker process (`postgres`: `WORKERS` of them). */
+type DurableColumn = 'dialer' | 'pqueue' | DurableKind | 'postgres1';
 
 /** The goals of a slot's empty time between calls, ms. */
-const GOAL_EMPTY_MS: Partial<Record<DurableColumn, number>> = { sqlite: 3, postgres: 10 };
+const GOAL_EMPTY_MS: Partial<Record<DurableColumn, number>> = {
+  sqlite: 3,
+  postgres: 10,
+  postgres1: 10,
+};
+/** The goals of the workers' CPU per call on PostgreSQL, together, µs. */
+const GOAL_CPU_US = { postgres: 1500, postgres1: 1000 } as const;
 
 /** PostgreSQL runs that failed and were run again, with why (a shared server may restart). */
 const pgRetries: string[] = [];
@@ -48,10 +55,10 @@ const pgRetries: string[] = [];
  * The PostgreSQL column's run, again from the start (a fresh schema and workers) when it fails,
  * up to three times; `null` when every try failed.
  */
-async function postgresRun(numbers: string[], concurrency: number, seed: number) {
+async function postgresRun(numbers: string[], concurrency: number, seed: number, workers: number) {
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      return await campaignPostgres(PG_URL, numbers, concurrency, WORKERS, seed);
+      return await campaignPostgres(PG_URL, numbers, concurrency, workers, seed);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       pgRetries.push(reason);
@@ -72,13 +79,14 @@ export async function durableSection(): Promise<void> {
   const c = DURABLE_CONCURRENCY;
   const postgres = await postgresReachable(PG_URL);
   let columns: DurableColumn[] = ['dialer', 'pqueue', 'memory', 'sqlite'];
-  if (postgres) columns.push('postgres');
+  if (postgres) columns.push('postgres1', 'postgres');
   const label: Record<DurableColumn, string> = {
     dialer: '@ringkit/dialer (memory path)',
     pqueue: 'p-queue + deferred',
     memory: 'durable, createMemoryStore()',
     sqlite: 'durable, SQLite file',
     postgres: `durable, PostgreSQL, ${WORKERS} workers`,
+    postgres1: 'durable, PostgreSQL, 1 worker',
   };
   const onSignal = (signal: NodeJS.Signals) => {
     console.error(`\ndialer: ${signal}, removing the bench's PostgreSQL schemas`);
@@ -104,8 +112,8 @@ export async function durableSection(): Promise<void> {
           ? await memoryRun((bench, list) => prepareDialer(bench, list, false, c), numbers, c, seed)
           : column === 'pqueue'
             ? await memoryRun((bench, list) => preparePQueue(bench, list, c), numbers, c, seed)
-            : column === 'postgres'
-              ? await postgresRun(numbers, c, seed)
+            : column === 'postgres' || column === 'postgres1'
+              ? await postgresRun(numbers, c, seed, column === 'postgres' ? WORKERS : 1)
               : await campaignInProcess(column, numbers, c, seed);
       if (run) runs.get(column)!.push(run);
     }
@@ -210,23 +218,26 @@ export async function durableSection(): Promise<void> {
       `PostgreSQL runs failed and run again from the start: ${pgRetries.length} (${pgRetries.join('; ')})`,
     );
   }
-  if (columns.includes('postgres')) {
-    const diverted = mean('postgres', (run) => run.diverted);
+  for (const column of (['postgres1', 'postgres'] as const).filter((c) => columns.includes(c))) {
+    const workers = column === 'postgres' ? WORKERS : 1;
+    const diverted = mean(column, (run) => run.diverted);
+    const cpu = mean(column, (run) => run.workerCpuUs);
     console.log(
-      `PostgreSQL: ${WORKERS} worker processes on one schema and campaign; each placeCall is an IPC round trip to the provider in this process (inside its refill latency); a call's webhooks go to a worker drawn at random, or to the placing worker while its answer is not stored yet (${((100 * diverted) / total).toFixed(1)} % of calls); the workers' CPU ${us(mean('postgres', (run) => run.workerCpuUs))} per call, together (goal ≤ 1,500 µs), and ${mean('postgres', (run) => run.statementsPerCall).toFixed(2)} statements per call`,
+      `PostgreSQL, ${workers === 1 ? 'one worker process' : `${workers} worker processes on one schema and campaign`}: each placeCall is an IPC round trip to the provider in this process (inside its refill latency); a call's webhooks go to a worker drawn at random, or to the placing worker while its answer is not stored yet (${((100 * diverted) / total).toFixed(1)} % of calls); the workers' CPU ${us(cpu)} per call, together (goal ≤ ${GOAL_CPU_US[column].toLocaleString('en')} µs), and ${mean(column, (run) => run.statementsPerCall).toFixed(2)} statements per call`,
     );
-    const claims = last('postgres').claimsMs ?? [];
+    const claims = last(column).claimsMs ?? [];
     const at = (p: number) => claims[Math.min(claims.length - 1, Math.floor(p * claims.length))];
     console.log(
-      `PostgreSQL claims on the refill path (the last run): ${(claims.length / total).toFixed(2)} claimCampaign per call, ${at(0.5)?.toFixed(1)} ms at p50 and ${at(0.9)?.toFixed(1)} ms at p90 from the workers' side (the campaign row's lock, the claim and the next wake, in one round trip)`,
+      `  claims on the refill path (the last run): ${(claims.length / total).toFixed(2)} claimCampaign per call, ${at(0.5)?.toFixed(1)} ms at p50 and ${at(0.9)?.toFixed(1)} ms at p90 from the workers' side (the campaign row's lock, the claim and the next wake, in one round trip)`,
     );
     // The floor, in the same run: the four statements a call cannot do without, from bare
     // clients, as many calls, places and processes.
-    const floor = await campaignFloor(PG_URL, total, c, WORKERS);
+    const floor = await campaignFloor(PG_URL, total, c, workers);
     console.log(
-      `floor (bare pg, ${WORKERS} processes, ${c} places, ${floor.statementsPerCall.toFixed(2)} statements per call: claim with its mark, answer with its record, end with its record; the claim under the campaign-wide cap, in one round trip, committed durably; no provider, calls of 0–5 ms): the workers' CPU ${us(floor.cpuUs)} per call, together; ringkit's ${(mean('postgres', (run) => run.workerCpuUs) / floor.cpuUs).toFixed(2)}× that; a place empty between calls ${floor.emptyP50Ms.toFixed(2)} ms at p50, ${floor.emptyMeanMs.toFixed(2)} ms on average (the end's write, the claim with its mark; ringkit's below)`,
+      `  floor (bare pg, ${workers} process${workers === 1 ? '' : 'es'}, ${c} places, ${floor.statementsPerCall.toFixed(2)} statements per call: claim with its mark, answer with its record, end with its record; the claim under the campaign-wide cap, in one round trip, committed durably; no provider, calls of 0–5 ms): the workers' CPU ${us(floor.cpuUs)} per call, together; ringkit's ${(cpu / floor.cpuUs).toFixed(2)}× that; a place empty between calls ${floor.emptyP50Ms.toFixed(2)} ms at p50, ${floor.emptyMeanMs.toFixed(2)} ms on average (the end's write, the claim with its mark; ringkit's below)`,
     );
-  } else if (!postgres) {
+  }
+  if (!postgres) {
     console.log(`PostgreSQL at ${PG_URL} could not be reached: its column is left out.`);
   }
   // A slot alternates a call (2.5 ms on average here) and the time it stands empty: from the

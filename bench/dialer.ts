@@ -17,9 +17,9 @@
  * - memory per entry: heap growth after a full run (gc before and after) / entries.
  *
  * Durable campaigns (`_dialer-durable.ts`): `createDialer({ store, campaign })` on
- * `createMemoryStore()`, on a SQLite file and on PostgreSQL with 3 worker processes on one campaign
- * (`_dialer-worker.ts`; the fake provider stays in this process and the workers reach it over
- * IPC), beside the in-memory dialer and p-queue at the same concurrency (10, campaign-wide) on
+ * `createMemoryStore()`, on a SQLite file and on PostgreSQL with 1 and with 3 worker processes on
+ * one campaign (`_dialer-worker.ts`; the fake provider stays in this process and the workers
+ * reach it over IPC), beside the in-memory dialer and p-queue at the same concurrency (10, campaign-wide) on
  * the same calls of 0–5 ms: slot use and refill latency as above, from the provider's side;
  * calls per second from the first placeCall to the last terminal status; start() to the first
  * placeCall; the rows the store holds afterwards. Slot use ≥ 99.9 % is the goal of the memory
