@@ -222,8 +222,12 @@ export async function durableSection(): Promise<void> {
     const workers = column === 'postgres' ? WORKERS : 1;
     const diverted = mean(column, (run) => run.diverted);
     const cpu = mean(column, (run) => run.workerCpuUs);
+    const routed =
+      workers === 1
+        ? 'one worker process: every webhook goes to it'
+        : `${workers} worker processes on one schema and campaign: a call's webhooks go to a worker drawn at random, or to the placing worker while its answer is not stored yet (${((100 * diverted) / total).toFixed(1)} % of calls)`;
     console.log(
-      `PostgreSQL, ${workers === 1 ? 'one worker process' : `${workers} worker processes on one schema and campaign`}: each placeCall is an IPC round trip to the provider in this process (inside its refill latency); a call's webhooks go to a worker drawn at random, or to the placing worker while its answer is not stored yet (${((100 * diverted) / total).toFixed(1)} % of calls); the workers' CPU ${us(cpu)} per call, together (goal ≤ ${GOAL_CPU_US[column].toLocaleString('en')} µs), and ${mean(column, (run) => run.statementsPerCall).toFixed(2)} statements per call`,
+      `PostgreSQL, ${routed}; each placeCall is an IPC round trip to the provider in this process (inside its refill latency); the workers' CPU ${us(cpu)} per call, together (goal ≤ ${GOAL_CPU_US[column].toLocaleString('en')} µs), and ${mean(column, (run) => run.statementsPerCall).toFixed(2)} statements per call`,
     );
     const claims = last(column).claimsMs ?? [];
     const at = (p: number) => claims[Math.min(claims.length - 1, Math.floor(p * claims.length))];
