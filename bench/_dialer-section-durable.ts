@@ -47,6 +47,8 @@ const GOAL_EMPTY_MS: Partial<Record<DurableColumn, number>> = {
 };
 /** The goals of the workers' CPU per call on PostgreSQL, together, µs. */
 const GOAL_CPU_US = { postgres: 1500, postgres1: 1000 } as const;
+/** The worker processes of each PostgreSQL column. */
+const WORKERS_OF = { postgres: WORKERS, postgres1: 1 } as const;
 
 /** PostgreSQL runs that failed and were run again, with why (a shared server may restart). */
 const pgRetries: string[] = [];
@@ -113,7 +115,7 @@ export async function durableSection(): Promise<void> {
           : column === 'pqueue'
             ? await memoryRun((bench, list) => preparePQueue(bench, list, c), numbers, c, seed)
             : column === 'postgres' || column === 'postgres1'
-              ? await postgresRun(numbers, c, seed, column === 'postgres' ? WORKERS : 1)
+              ? await postgresRun(numbers, c, seed, WORKERS_OF[column])
               : await campaignInProcess(column, numbers, c, seed);
       if (run) runs.get(column)!.push(run);
     }
@@ -219,7 +221,7 @@ export async function durableSection(): Promise<void> {
     );
   }
   for (const column of (['postgres1', 'postgres'] as const).filter((c) => columns.includes(c))) {
-    const workers = column === 'postgres' ? WORKERS : 1;
+    const workers = WORKERS_OF[column];
     const diverted = mean(column, (run) => run.diverted);
     const cpu = mean(column, (run) => run.workerCpuUs);
     const routed =
