@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CallProvider, ProviderCall } from '@ringkit/call-client';
+import type { Store, StoredCallPatch, StoredCallUpdate } from './store.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider } from '@ringkit/simulator';
 import { countingStore, deferred } from '../test/fakes.js';
@@ -30,6 +31,45 @@ function answeredLater() {
   const answer = (id: string) =>
     pending.resolve({ id, status: 'initiated', providerStatus: 'queued', raw: null });
   return { provider, answer };
+}
+
+/**
+ * `inner`, whose write of a placement's answer (an update that sets `providerCallId`) waits
+ * until `release()`, then is applied; with `{ lose: true }`, its answer is lost after it was
+ * applied (the write throws, as a store whose connection dropped after the commit).
+ */
+function answerWriteHeld(inner: Store) {
+  const gate = deferred();
+  const reached = deferred();
+  let lose = false;
+  const setsProviderId = (patches: StoredCallPatch[]) =>
+    patches.some((patch) => typeof patch.providerCallId === 'string');
+  const store = new Proxy(inner, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if ((key !== 'update' && key !== 'updateMany') || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const patches =
+          key === 'update'
+            ? [args[2] as StoredCallPatch]
+            : (args[0] as StoredCallUpdate[]).map((u) => u.patch);
+        if (!setsProviderId(patches)) return value.apply(target, args);
+        reached.resolve();
+        await gate.promise;
+        const written: unknown = await value.apply(target, args);
+        if (lose) throw new Error('connection lost after the commit');
+        return written;
+      };
+    },
+  });
+  return {
+    store,
+    reached: reached.promise,
+    release: (options: { lose?: boolean } = {}) => {
+      lose = options.lose ?? false;
+      gate.resolve();
+    },
+  };
 }
 
 describe('the row a status starts from', () => {
@@ -113,6 +153,66 @@ describe('the row a status starts from', () => {
     await expect.poll(async () => (await scheduler.get(id)).status).toBe('completed');
     // One look-up, by the first status: the answer applied both.
     expect(counting.counts['findByProviderCallId']).toBe(1);
+    expect((await scheduler.get(id)).events.map((e) => e.status)).toEqual([
+      'scheduled',
+      'queued',
+      'initiated',
+      'ringing',
+      'completed',
+    ]);
+    await scheduler.stop();
+  });
+
+  it('keeps statuses that come while its own answer is written, with no look-up', async () => {
+    const clock = createFakeClock(T0);
+    const held = answerWriteHeld(createMemoryStore());
+    const counting = countingStore(held.store);
+    const { provider, answer } = answeredLater();
+    const scheduler = createScheduler({ store: counting.store, provider, clock, callerId: CALLER });
+    await scheduler.start();
+    const { id } = await scheduler.schedule({ to: TO, at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    answer('p-1');
+    await held.reached;
+    counting.reset();
+    // The answer is in, its write on its way: the statuses wait for it, unread.
+    expect(await scheduler.handleStatus(status('p-1', 'ringing', T0 + 1500))).toBeNull();
+    expect(await scheduler.handleStatus(status('p-1', 'completed', T0 + 1800))).toBeNull();
+    held.release();
+    await expect.poll(async () => (await scheduler.get(id)).status).toBe('completed');
+    expect(counting.counts['findByProviderCallId'] ?? 0).toBe(0);
+    expect((await scheduler.get(id)).events.map((e) => e.status)).toEqual([
+      'scheduled',
+      'queued',
+      'initiated',
+      'ringing',
+      'completed',
+    ]);
+    await scheduler.stop();
+  });
+
+  it('looks once, after the answers, for statuses whose answer write failed but was stored', async () => {
+    const clock = createFakeClock(T0);
+    const held = answerWriteHeld(createMemoryStore());
+    const counting = countingStore(held.store);
+    const { provider, answer } = answeredLater();
+    const scheduler = createScheduler({ store: counting.store, provider, clock, callerId: CALLER });
+    const errors: unknown[] = [];
+    scheduler.on('error', (e) => errors.push(e.error));
+    await scheduler.start();
+    const { id } = await scheduler.schedule({ to: TO, at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    answer('p-1');
+    await held.reached;
+    counting.reset();
+    expect(await scheduler.handleStatus(status('p-1', 'ringing', T0 + 1500))).toBeNull();
+    expect(await scheduler.handleStatus(status('p-1', 'completed', T0 + 1800))).toBeNull();
+    // The answer was stored, but its write reported a failure: the statuses are not applied by
+    // it, and the look after the answers finds the row and applies them.
+    held.release({ lose: true });
+    await expect.poll(async () => (await scheduler.get(id)).status).toBe('completed');
+    expect(counting.counts['findByProviderCallId']).toBe(1);
+    expect(errors).toHaveLength(1);
     expect((await scheduler.get(id)).events.map((e) => e.status)).toEqual([
       'scheduled',
       'queued',

@@ -294,8 +294,13 @@ export function createOutcomes(ctx: OutcomeContext) {
   ): Promise<StoredCall | null> {
     const id = events[0]!.callId;
     const at = known ?? recent.get(id);
-    if (!at && looks.has(id)) {
+    if (!at && (looks.has(id) || writing.has(id))) {
+      // Its row is not stored yet, and will be found without a look-up: by the placement of
+      // this engine whose answer carried the id (it applies what waits once its write is done),
+      // or by the look already planned. Should that write fail, the look after the answers
+      // still finds what was stored.
       for (const event of events) early.add(event);
+      if (!looks.has(id)) lookAfterAnswers(id);
       return null;
     }
     const row = await applyStatuses(events, at);
@@ -318,6 +323,11 @@ export function createOutcomes(ctx: OutcomeContext) {
 
   /** The answers this engine's placements wait for (their requests on their way). */
   const answers = new Set<Promise<void>>();
+  /**
+   * Provider ids this engine's placements were answered with, while the answer is written (and
+   * what waited for it applied): how many placements each (a provider that reuses an id).
+   */
+  const writing = new Map<string, number>();
   /** The provider ids looked for once those answers are written. */
   const looks = new Set<string>();
 
@@ -349,6 +359,24 @@ export function createOutcomes(ctx: OutcomeContext) {
     };
   }
 
+  /**
+   * A placement was answered with provider id `id`, and its answer is being written: statuses
+   * of the id that come meanwhile wait for that write instead of looking for a row not stored
+   * yet. Call what it returns once the answer is written and what waited applied (or the write
+   * failed).
+   */
+  function answeredWith(id: string): () => void {
+    writing.set(id, (writing.get(id) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const left = writing.get(id)! - 1;
+      if (left === 0) writing.delete(id);
+      else writing.set(id, left);
+    };
+  }
+
   return {
     emitStatus,
     announceEnd,
@@ -361,6 +389,7 @@ export function createOutcomes(ctx: OutcomeContext) {
     hasEarly: (providerCallId: string) => early.has(providerCallId),
     lookAgain,
     expectAnswer,
+    answeredWith,
     /** Keeps a row this engine wrote (a placement's answer) for the statuses that follow. */
     remember: recent.remember,
     handleStatus,

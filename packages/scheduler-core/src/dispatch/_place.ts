@@ -94,21 +94,27 @@ export function createPlacer(ctx: PlaceContext) {
       return;
     }
     const answeredAt = clock.now();
-    slot.answered();
-    const last = await lease.stop();
-    const times = { dueAt: claim.dueAt, sentAt, answeredAt };
-    let row: StoredCall | null = null;
+    // Statuses of the call that come before its answer is written wait for it (no look-up).
+    const written = outcomes.answeredWith(call.id);
     try {
-      row = await recordAnswer(ctx, last, call);
+      slot.answered();
+      const last = await lease.stop();
+      const times = { dueAt: claim.dueAt, sentAt, answeredAt };
+      let row: StoredCall | null = null;
+      try {
+        row = await recordAnswer(ctx, last, call);
+      } finally {
+        placementDone(ctx, span, row ?? last, 'placed', times, { call });
+      }
+      slot.recorded();
+      if (!row) return;
+      outcomes.remember(row);
+      const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
+      if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {
+        ctx.follow(current, true);
+      }
     } finally {
-      placementDone(ctx, span, row ?? last, 'placed', times, { call });
-    }
-    slot.recorded();
-    if (!row) return;
-    outcomes.remember(row);
-    const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
-    if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {
-      ctx.follow(current, true);
+      written();
     }
   }
 
