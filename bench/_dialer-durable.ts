@@ -29,7 +29,16 @@ import { benchProvider, type Bench } from './_dialer-provider.js';
 import { postgresReachable } from './_server.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
-const WORKER_SCRIPT = fileURLToPath(new URL('./_dialer-worker.ts', import.meta.url));
+/** The worker script of each system run through the PostgreSQL harness. */
+const WORKER_SCRIPTS = {
+  ringkit: fileURLToPath(new URL('./_dialer-worker.ts', import.meta.url)),
+  floor: fileURLToPath(new URL('./_dialer-bare-worker.ts', import.meta.url)),
+};
+/**
+ * What runs in the PostgreSQL harness's workers: ringkit's dialer (`_dialer-worker.ts`), or the
+ * floor of bare `pg` statements through the same provider and webhooks (`_dialer-bare-worker.ts`).
+ */
+export type HarnessSystem = keyof typeof WORKER_SCRIPTS;
 /** With `--profile`, each worker writes a CPU profile to bench/profiles. */
 const profileArgs = process.argv.includes('--profile')
   ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('./profiles', import.meta.url))}`]
@@ -226,8 +235,80 @@ async function schemaBytes(url: string, schema: string): Promise<number> {
 }
 
 /**
- * The durable dialer in `workers` processes on one PostgreSQL schema and campaign, the fake
- * provider here.
+ * The tables of the floor through the harness (`_dialer-bare-worker.ts`) in `schema` (quoted), `total` entries waiting under a
+ * campaign-wide cap of `cap`.
+ */
+function floorTables(schema: string, total: number, cap: number): string {
+  const s = schema;
+  return `CREATE SCHEMA ${s};
+    CREATE TABLE ${s}.entries (id text PRIMARY KEY, position integer NOT NULL,
+      to_phone text NOT NULL, status text NOT NULL, lease_owner text, placing_at bigint,
+      provider_call_id text, updated_at bigint NOT NULL);
+    CREATE INDEX entries_next ON ${s}.entries (position) WHERE status = 'scheduled';
+    CREATE INDEX entries_live ON ${s}.entries (status) WHERE status IN ('queued', 'initiated');
+    CREATE UNIQUE INDEX entries_provider ON ${s}.entries (provider_call_id);
+    CREATE TABLE ${s}.campaign (id integer PRIMARY KEY, cap integer NOT NULL);
+    CREATE TABLE ${s}.records (id text PRIMARY KEY, to_phone text NOT NULL, status text NOT NULL,
+      started_at bigint, ended_at bigint);
+    INSERT INTO ${s}.campaign (id, cap) VALUES (1, ${cap});
+    INSERT INTO ${s}.entries (id, position, to_phone, status, updated_at)
+      SELECT 'e' || i, i, '+1301804' || lpad(i::text, 4, '0'), 'scheduled', 0
+      FROM generate_series(0, ${total} - 1) AS i;`;
+}
+
+/** The entries of the floor's tables by status. */
+const floorCounts = (schema: string) =>
+  `SELECT status, count(*)::int AS n FROM ${schema}.entries GROUP BY status`;
+
+/** The tables of `system` in `schema`, made before its workers start, and read after the run. */
+function harnessTables(
+  system: HarnessSystem,
+  url: string,
+  schema: string,
+  numbers: string[],
+  concurrency: number,
+) {
+  if (system === 'ringkit') {
+    // Migrated once here, so that the workers start on a ready schema.
+    const store = createPostgresStore(
+      { connectionString: url, application_name: applicationName },
+      { schema },
+    );
+    return {
+      ready: () => store.ready(),
+      counts: () => store.countCampaign!(CAMPAIGN),
+      rows: () => rowsOf(store, numbers),
+      close: () => store.close(),
+    };
+  }
+  const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  client.on('error', () => {});
+  const quoted = `"${schema}"`;
+  const connected = client.connect();
+  const counts = async () => {
+    await connected;
+    const { rows } = await client.query<{ status: string; n: number }>(floorCounts(quoted));
+    return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+  };
+  return {
+    ready: async () => {
+      await connected;
+      await client.query(floorTables(quoted, numbers.length, concurrency));
+    },
+    counts,
+    rows: async () => {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${quoted}.records`,
+      );
+      return { entries: await counts(), records: rows[0]!.n };
+    },
+    close: () => client.end().catch(() => {}),
+  };
+}
+
+/**
+ * The durable dialer (or, with `system: 'floor'`, the bare floor) in `workers` processes on one
+ * PostgreSQL schema and campaign, the fake provider here.
  */
 export async function campaignPostgres(
   url: string,
@@ -235,14 +316,11 @@ export async function campaignPostgres(
   concurrency: number,
   workers: number,
   seed: number,
+  system: HarnessSystem = 'ringkit',
 ): Promise<CampaignRun> {
   const schema = `bench_dialer_${process.pid}_${(schemaCount += 1)}`;
   schemas.add(schema);
-  // Migrated once here, so that the workers start on a ready schema; read after the run.
-  const store = createPostgresStore(
-    { connectionString: url, application_name: applicationName },
-    { schema },
-  );
+  const store = harnessTables(system, url, schema, numbers, concurrency);
   const bench = benchProvider('random', numbers.length, seed, { concurrency, dated: true });
   const pick = seededRandom(seed + 1);
   const errors: string[] = [];
@@ -269,7 +347,7 @@ export async function campaignPostgres(
         numbers,
         concurrency,
       };
-      const child = fork(WORKER_SCRIPT, [JSON.stringify(task)], {
+      const child = fork(WORKER_SCRIPTS[system], [JSON.stringify(task)], {
         execArgv: ['--import', 'tsx', ...profileArgs],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
@@ -348,7 +426,7 @@ export async function campaignPostgres(
       () => {
         // The store's counts, read once every call ended at the provider.
         if (bench.ended() === total) {
-          store.countCampaign!(CAMPAIGN).then(
+          store.counts().then(
             (counts) => (stored = counts),
             () => {},
           );
@@ -366,7 +444,7 @@ export async function campaignPostgres(
     const gone = team.map((child) => once(child, 'exit'));
     for (let w = 0; w < workers; w++) send(w, { type: 'close' });
     await Promise.all(gone);
-    const rows = await rowsOf(store, numbers);
+    const rows = await store.rows();
     await store.close();
     const bytes = await schemaBytes(url, schema);
     return {

@@ -12,6 +12,7 @@ import {
   reachableWithin,
   type CampaignRun,
   type DurableKind,
+  type HarnessSystem,
 } from './_dialer-durable.js';
 import { campaignFloor } from './_dialer-floor.js';
 import { benchProvider, type Bench } from './_dialer-provider.js';
@@ -50,6 +51,13 @@ const GOAL_CPU_US = { postgres: 1500, postgres1: 1000 } as const;
 /** The worker processes of each PostgreSQL column. */
 const WORKERS_OF = { postgres: WORKERS, postgres1: 1 } as const;
 
+/**
+ * A slot alternates a call (2.5 ms on average here) and the time it stands empty: from the slot
+ * use, empty = call × (1 / use − 1) per call, ms. The same empty time beside calls of 30 s
+ * (arithmetic, not measured) tells what the durable rows would reach with real calls.
+ */
+const emptyOf = (slotUse: number) => 2.5 * (1 / slotUse - 1);
+
 /** PostgreSQL runs that failed and were run again, with why (a shared server may restart). */
 const pgRetries: string[] = [];
 
@@ -57,10 +65,16 @@ const pgRetries: string[] = [];
  * The PostgreSQL column's run, again from the start (a fresh schema and workers) when it fails,
  * up to three times; `null` when every try failed.
  */
-async function postgresRun(numbers: string[], concurrency: number, seed: number, workers: number) {
+async function postgresRun(
+  numbers: string[],
+  concurrency: number,
+  seed: number,
+  workers: number,
+  system: HarnessSystem = 'ringkit',
+) {
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      return await campaignPostgres(PG_URL, numbers, concurrency, workers, seed);
+      return await campaignPostgres(PG_URL, numbers, concurrency, workers, seed, system);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       pgRetries.push(reason);
@@ -105,10 +119,19 @@ export async function durableSection(): Promise<void> {
     DurableColumn,
     (Awaited<ReturnType<typeof memoryRun>> & Partial<CampaignRun>)[]
   >(columns.map((column) => [column, []]));
+  /**
+   * The floor through the same harness (`_dialer-bare-worker.ts`), run just before each
+   * PostgreSQL column's run, with the same calls (seed) and as many workers.
+   */
+  const harnessFloors = new Map<DurableColumn, CampaignRun[]>();
   // Interleaved runs, the same calls (seed) in every column of a run.
   for (let i = 0; i < RANDOM_RUNS; i += 1) {
     const seed = 42 + i;
     for (const column of columns) {
+      if (column === 'postgres' || column === 'postgres1') {
+        const floor = await postgresRun(numbers, c, seed, WORKERS_OF[column], 'floor');
+        if (floor) harnessFloors.set(column, [...(harnessFloors.get(column) ?? []), floor]);
+      }
       const run =
         column === 'dialer'
           ? await memoryRun((bench, list) => prepareDialer(bench, list, false, c), numbers, c, seed)
@@ -236,6 +259,19 @@ export async function durableSection(): Promise<void> {
     console.log(
       `  claims on the refill path (the last run): ${(claims.length / total).toFixed(2)} claimCampaign per call, ${at(0.5)?.toFixed(1)} ms at p50 and ${at(0.9)?.toFixed(1)} ms at p90 from the workers' side (the campaign row's lock, the claim and the next wake, in one round trip)`,
     );
+    // The floor through the same harness: bare pg statements behind the same provider, IPC and
+    // webhooks, its figures taken where ringkit's are.
+    const floors = harnessFloors.get(column) ?? [];
+    if (floors.length > 0) {
+      const of = (pick: (run: CampaignRun) => number) =>
+        floors.reduce((sum, run) => sum + pick(run), 0) / floors.length;
+      const floorEmpty = of((run) => emptyOf(run.slotUse));
+      const ringkitEmpty = mean(column, (run) => emptyOf(run.slotUse));
+      const floorCpu = of((run) => run.workerCpuUs ?? NaN);
+      console.log(
+        `  floor through the same harness (bare pg in ${workers} worker process${workers === 1 ? '' : 'es'}, the same provider, IPC and webhooks, ${of((run) => run.statementsPerCall ?? NaN).toFixed(2)} statements per call: claim with its mark, answer with its record, end with its record; _dialer-bare-worker.ts): a slot's empty time ${floorEmpty.toFixed(2)} ms, ringkit's ${ringkitEmpty.toFixed(2)} ms (${(ringkitEmpty / floorEmpty).toFixed(2)}×); the workers' CPU ${us(floorCpu)} per call, ringkit's ${(cpu / floorCpu).toFixed(2)}× that; ${of((run) => run.perSecond).toFixed(0)} calls/s, refill p50 ${us(of((run) => run.p50))}; ${floors.map((run) => `${run.entries['completed'] ?? 0} completed`).join(', ')}`,
+      );
+    }
     // The floor, in the same run: the four statements a call cannot do without, from bare
     // clients, as many calls, places and processes.
     const floor = await campaignFloor(PG_URL, total, c, workers);
@@ -246,12 +282,8 @@ export async function durableSection(): Promise<void> {
   if (!postgres) {
     console.log(`PostgreSQL at ${PG_URL} could not be reached: its column is left out.`);
   }
-  // A slot alternates a call (2.5 ms on average here) and the time it stands empty: from the
-  // slot use, empty = call × (1 / use − 1) per call. The same empty time beside calls of 30 s
-  // (arithmetic, not measured) tells what the durable rows would reach with real calls.
   const implied = columns.filter(durable).map((column) => {
-    const use = mean(column, (run) => run.slotUse);
-    const emptyMs = 2.5 * (1 / use - 1);
+    const emptyMs = mean(column, (run) => emptyOf(run.slotUse));
     const goal = GOAL_EMPTY_MS[column];
     return `${column} ${emptyMs.toFixed(2)} ms${goal === undefined ? '' : ` (goal ≤ ${goal} ms)`} → ${(3_000_000 / (30_000 + emptyMs)).toFixed(4)} %`;
   });

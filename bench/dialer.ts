@@ -23,7 +23,10 @@
  * the same calls of 0–5 ms: slot use and refill latency as above, from the provider's side;
  * calls per second from the first placeCall to the last terminal status; start() to the first
  * placeCall; the rows the store holds afterwards. Slot use ≥ 99.9 % is the goal of the memory
- * path; the durable rows are shown as a ratio to it.
+ * path; the durable rows are shown as a ratio to it. Each PostgreSQL column is run beside two
+ * floors of bare `pg` with as many processes: one through the same harness (provider, IPC and
+ * webhooks; `_dialer-bare-worker.ts`), whose slot use and CPU are taken as ringkit's are, and one
+ * with no provider at all (`_dialer-floor.ts`).
  *
  * End to end over HTTP: `createNumDialerClient` against the webhook simulator in a child process
  * (bench/_pipeline-sim.ts); the simulator POSTs its webhooks to a local HTTP server here, which

@@ -1,0 +1,186 @@
+/**
+ * A worker process of the floor that runs through the same harness as ringkit's durable
+ * PostgreSQL rows (`_dialer-durable.ts`), in place of `_dialer-worker.ts`: the same IPC to the
+ * same fake provider in the parent, the same webhooks routed the same way, the same figures taken
+ * on the provider's side. What it does is only what a durable campaign's call cannot do without,
+ * from a bare `pg` pool, on tables as narrow as they can be (`floorTables`):
+ *
+ * - the claim of entries under the campaign-wide cap (`cap` of the campaign's row), with their
+ *   mark before the request, committed durably, in one round trip: as many entries as this
+ *   worker has places to fill and the cap leaves free;
+ * - the provider's answer written with its call record, once the parent answered `place`
+ *   (then `written` goes to the parent, which routes the call's webhooks to any worker from then
+ *   on, as it does for ringkit);
+ * - the end written with its record, by provider id, from the terminal status of a webhook,
+ *   whichever worker it reached (after the answer's write, when that is this worker's and still
+ *   on its way); that worker then claims the place the end freed.
+ *
+ * Statuses that do not end a call (`ringing`, `answered`) write nothing. No events, no leases
+ * kept, no retries, no history beyond the record: what is left is the database's protocol and
+ * the provider's round trips. It speaks `_dialer-worker.ts`'s messages; `claimsMs` are its
+ * claims' times.
+ */
+import { isCallStatus, isTerminal } from '@ringkit/call-client';
+import pg from 'pg';
+import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
+
+const task = JSON.parse(process.argv[2]!) as DialerWorkerTask;
+const s = `"${task.schema}"`;
+const send = (message: FromWorker) => process.send!(message);
+process.on('uncaughtException', (error) => {
+  console.error(`dialer bench floor ${task.workerId}: uncaught`, error);
+  process.exit(1);
+});
+
+/**
+ * Up to `wanted` entries under the cap, claimed and marked: the campaign's row locked in a
+ * statement of its own (so that the claim's snapshot sees every claim committed before it),
+ * the places taken counted. Literals, as a simple query of several statements takes no
+ * parameters (the worker's name is a plain word).
+ */
+const claimText = (wanted: number, now: number) => `BEGIN;
+    SELECT cap FROM ${s}.campaign WHERE id = 1 FOR UPDATE;
+    UPDATE ${s}.entries SET status = 'queued', lease_owner = '${task.workerId}',
+        updated_at = ${now}, placing_at = ${now}
+      WHERE id IN (SELECT id FROM ${s}.entries WHERE status = 'scheduled'
+        ORDER BY position
+        LIMIT LEAST(${wanted}, GREATEST(0, (SELECT cap FROM ${s}.campaign WHERE id = 1)
+          - (SELECT count(*) FROM ${s}.entries WHERE status IN ('queued', 'initiated'))))
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, to_phone;
+    COMMIT;`;
+const answer = {
+  name: 'floor_answer',
+  text: `WITH u AS (UPDATE ${s}.entries SET status = 'initiated', provider_call_id = $2,
+        updated_at = $3 WHERE id = $1 RETURNING id, to_phone)
+      INSERT INTO ${s}.records (id, to_phone, status, started_at)
+      SELECT id, to_phone, 'initiated', $3 FROM u`,
+};
+const end = {
+  name: 'floor_end',
+  text: `WITH u AS (UPDATE ${s}.entries SET status = 'completed', updated_at = $2
+        WHERE provider_call_id = $1 AND status = 'initiated' RETURNING id)
+      UPDATE ${s}.records AS r SET status = 'completed', ended_at = $2 FROM u WHERE r.id = u.id
+      RETURNING r.id`,
+};
+
+// The pool's connections opened before the run, as the store's are by then.
+const pool = new pg.Pool({
+  connectionString: task.url,
+  application_name: task.applicationName,
+  max: 10,
+});
+pool.on('error', () => {});
+const opened = await Promise.all(Array.from({ length: 10 }, () => pool.connect()));
+for (const connection of opened) connection.release();
+
+let statements = 0;
+const claims: number[] = [];
+const run = async (config: { name: string; text: string }, values: unknown[]) => {
+  statements += 1;
+  return (await pool.query({ ...config, values })).rows;
+};
+
+let running = false;
+/** Places this worker wants filled: freed by the ends it wrote, or all of them at the start. */
+let wanted = 0;
+let claiming = false;
+/** The entries whose requests are on their way, by the `n` of their `place`. */
+const requests = new Map<number, string>();
+let asked = 0;
+/** The answers being written, by provider id: an end that outruns one waits for it. */
+const writing = new Map<string, Promise<unknown>>();
+
+/** Sends an entry's request; its answer is written once `placed` comes (`answered`). */
+const dial = (entry: { id: string; to_phone: string }) => {
+  const n = asked++;
+  requests.set(n, entry.id);
+  send({ type: 'place', n, to: entry.to_phone });
+};
+
+/** Writes a request's answer, known to the statuses that come before it is done at once. */
+const answered = (n: number, callId: string) => {
+  const id = requests.get(n);
+  requests.delete(n);
+  if (id === undefined) return;
+  const written = run(answer, [id, callId, Date.now()]);
+  writing.set(callId, written);
+  written.then(
+    () => {
+      writing.delete(callId);
+      send({ type: 'written', callId });
+    },
+    (error: unknown) => fail(error),
+  );
+};
+
+/** Claims the places wanted, one claim at a time; those freed meanwhile in the next. */
+const claim = async () => {
+  if (claiming || !running) return;
+  claiming = true;
+  try {
+    while (running && wanted > 0) {
+      const asking = wanted;
+      wanted = 0;
+      const t0 = performance.now();
+      statements += 1;
+      const results = (await pool.query(
+        claimText(asking, Date.now()),
+      )) as unknown as pg.QueryResult[];
+      claims.push(performance.now() - t0);
+      const rows = results[2]!.rows as { id: string; to_phone: string }[];
+      for (const row of rows) dial(row);
+      // Places the cap did not leave free are not wanted any more: another worker has them.
+    }
+  } finally {
+    claiming = false;
+  }
+};
+
+const fail = (error: unknown) => send({ type: 'failed', message: String(error) });
+
+const ended = async (callId: string) => {
+  await writing.get(callId);
+  const rows = await run(end, [callId, Date.now()]);
+  if (rows.length === 0) return; // a repeat, or not this floor's call
+  wanted += 1;
+  await claim();
+};
+
+let cpu = process.cpuUsage();
+process.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'placed':
+      answered(message.n, String(message.call.id));
+      break;
+    case 'status': {
+      const { status, callId } = message.event;
+      if (isCallStatus(status) && isTerminal(status)) void ended(String(callId)).catch(fail);
+      break;
+    }
+    case 'start':
+      cpu = process.cpuUsage();
+      statements = 0;
+      claims.length = 0;
+      running = true;
+      wanted = task.concurrency;
+      void claim().then(() => send({ type: 'started' }), fail);
+      break;
+    case 'close':
+      void (async () => {
+        running = false;
+        const used = process.cpuUsage(cpu);
+        const sent = statements;
+        await pool.end();
+        send({
+          type: 'closed',
+          cpuMs: (used.user + used.system) / 1000,
+          statements: sent,
+          claimsMs: claims,
+        });
+        process.disconnect();
+      })();
+      break;
+  }
+});
+send({ type: 'ready' });
