@@ -1,7 +1,10 @@
 /**
  * PostgreSQL: dispatch lag and dispatches/s of the scheduler on `createPostgresStore` with 1, 2 and 4
  * workers, side by side with pg-boss and graphile-worker doing the same work on the same database
- * (each in its own schema): future-dated jobs with a no-op handler.
+ * (each in its own schema): future-dated jobs with a no-op handler. Beside them, a floor of bare
+ * `pg` doing only what a scheduled call cannot do without (`floor()`: claim, mark before the
+ * handler, answers with their records), so that what this machine allows is measured in the same
+ * run.
  *
  * A "worker" is an in-process instance with its own pool (10 connections) and 10 jobs in flight:
  * a scheduler on its own `createPostgresStore`, a `PgBoss` with `batchSize: 10`, a graphile-worker
@@ -16,7 +19,7 @@
  * workers share this process, so those two are part of any tail.
  *
  *   pnpm --filter @ringkit/call-client build && pnpm --filter @ringkit/scheduler-core build
- *   pnpm --filter @ringkit/bench exec node --import tsx postgres.ts [--quick] [--runs 3] [--only ringkit]
+ *   pnpm --filter @ringkit/bench exec node --import tsx postgres.ts [--quick] [--runs 3] [--workers 1,2,4] [--only ringkit]
  *
  * DATABASE_URL (or TEST_DATABASE_URL) picks the server; default postgres://postgres@127.0.0.1:5432/test.
  */
@@ -35,7 +38,7 @@ const URL =
   process.env.DATABASE_URL ??
   process.env.TEST_DATABASE_URL ??
   'postgres://postgres@127.0.0.1:5432/test';
-const WORKER_COUNTS = [1, 2, 4];
+
 const IN_FLIGHT = 10;
 const POOL = 10;
 const LAG_CALLS = quick ? 200 : 500;
@@ -49,11 +52,21 @@ const flag = (name: string) => {
   const at = process.argv.indexOf(name);
   return at === -1 ? undefined : process.argv[at + 1];
 };
+/** `--workers 1,2,4`: the worker counts measured. */
+const WORKER_COUNTS = (flag('--workers') ?? '1,2,4').split(',').map(Number);
+if (WORKER_COUNTS.some((n) => !Number.isInteger(n) || n < 1)) {
+  throw new Error('--workers takes positive integers, separated by commas');
+}
 const RUNS = Number(flag('--runs') ?? 3);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('--runs takes a positive integer');
-/** `--only ringkit` (or pgboss, graphile): measure one system. */
+/** `--only ringkit` (or floor, pgboss, graphile): measure one system. */
 const ONLY = flag('--only');
-const SCHEMAS = { ringkit: 'bench_ringkit', pgboss: 'bench_pgboss', graphile: 'bench_graphile' };
+const SCHEMAS = {
+  ringkit: 'bench_ringkit',
+  floor: 'bench_floor',
+  pgboss: 'bench_pgboss',
+  graphile: 'bench_graphile',
+};
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -123,6 +136,138 @@ function ringkit(): System {
       for (const store of stores) await store.close();
       schedulers = [];
       stores = [];
+    },
+  };
+}
+
+/**
+ * The floor: what a scheduled call cannot do without, from bare `pg` pools (one per worker, as
+ * many connections and calls in flight as ringkit's), each statement prepared: a claim of the
+ * due rows under a lease (as many as the free places), their mark committed before the handler
+ * runs, and the answers of one tick with their call records in one statement. Every worker wakes
+ * at each due time by a timer of its own, the due times handed to it as they are enqueued
+ * (ringkit learns them through LISTEN/NOTIFY and a look-up); each claims what is due, the others'
+ * claims skipping what one holds.
+ */
+function floor(): System {
+  const s = SCHEMAS.floor;
+  const claim = {
+    name: 'floor_claim',
+    text: `UPDATE ${s}.calls AS c SET lease_owner = $1, lease_until = $2
+      WHERE c.id IN (SELECT id FROM ${s}.calls WHERE status = 'scheduled' AND lease_until IS NULL
+        AND due_at <= $3 ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+      RETURNING c.id, c.due_at`,
+  };
+  const mark = {
+    name: 'floor_mark',
+    text: `UPDATE ${s}.calls SET status = 'queued', placing_at = $2 WHERE id = ANY($1::bigint[])`,
+  };
+  const answer = {
+    name: 'floor_answer',
+    text: `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id
+        WHERE id = ANY($1::bigint[]) RETURNING id)
+      INSERT INTO ${s}.records (id, status, ended_at) SELECT id, 'completed', $2 FROM u`,
+  };
+  let pools: pg.Pool[] = [];
+  let wakers: ((at: number) => void)[] = [];
+  let timers = new Set<NodeJS.Timeout>();
+  let running = false;
+  return {
+    name: 'floor, bare pg',
+    wakeUp: 'a timer at each due time',
+    async start(workers, onJob) {
+      running = true;
+      const admin = new pg.Client({ connectionString: URL });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s};
+        CREATE TABLE ${s}.calls (id bigserial PRIMARY KEY, status text NOT NULL,
+          due_at double precision NOT NULL, lease_owner text, lease_until double precision,
+          placing_at double precision, provider_call_id text);
+        CREATE INDEX calls_due ON ${s}.calls (due_at) WHERE status = 'scheduled';
+        CREATE TABLE ${s}.records (id bigint PRIMARY KEY, status text NOT NULL,
+          ended_at double precision)`);
+      await admin.end();
+      for (let w = 0; w < workers; w++) {
+        const pool = new pg.Pool({ connectionString: URL, max: POOL });
+        pool.on('error', (error) => console.error('floor:', error));
+        const opened = await Promise.all(Array.from({ length: POOL }, () => pool.connect()));
+        for (const client of opened) client.release();
+        pools.push(pool);
+        const owner = `floor-${w}`;
+        let inFlight = 0;
+        let pumping = false;
+        let again = false;
+        /** The answers of this tick, written together, off the path of the next claim. */
+        let answers: number[] = [];
+        const writeAnswers = () => {
+          const ids = answers;
+          answers = [];
+          pool
+            .query({ ...answer, values: [ids, Date.now()] })
+            .catch((error: unknown) => console.error('floor:', error));
+        };
+        const pump = async (): Promise<void> => {
+          if (pumping) {
+            again = true;
+            return;
+          }
+          pumping = true;
+          try {
+            do {
+              again = false;
+              while (running && inFlight < IN_FLIGHT) {
+                const now = Date.now();
+                const free = IN_FLIGHT - inFlight;
+                const { rows } = await pool.query<{ id: string; due_at: number }>({
+                  ...claim,
+                  values: [owner, now + 30_000, now, free],
+                });
+                if (rows.length === 0) break;
+                inFlight += rows.length;
+                const ids = rows.map((row) => row.id);
+                await pool.query({ ...mark, values: [ids, Date.now()] });
+                for (const row of rows) onJob(Number(row.due_at));
+                // The handler answered: its place is free again, its answer written with the
+                // others of this tick.
+                inFlight -= rows.length;
+                if (answers.length === 0) queueMicrotask(writeAnswers);
+                answers.push(...ids.map(Number));
+                if (rows.length < free) break;
+              }
+            } while (again && running);
+          } finally {
+            pumping = false;
+          }
+        };
+        wakers.push((at) => {
+          const timer = setTimeout(
+            () => {
+              timers.delete(timer);
+              void pump().catch((error: unknown) => console.error('floor:', error));
+            },
+            Math.max(0, at - Date.now()),
+          );
+          timers.add(timer);
+        });
+      }
+    },
+    async enqueue(dues) {
+      const pool = pools[0]!;
+      for (let i = 0; i < dues.length; i += 1000) {
+        await pool.query(
+          `INSERT INTO ${s}.calls (status, due_at) SELECT 'scheduled', d FROM unnest($1::float8[]) AS d`,
+          [dues.slice(i, i + 1000)],
+        );
+      }
+      for (const at of new Set(dues)) for (const wake of wakers) wake(at);
+    },
+    async stop() {
+      running = false;
+      for (const timer of timers) clearTimeout(timer);
+      for (const pool of pools) await pool.end();
+      pools = [];
+      wakers = [];
+      timers = new Set();
     },
   };
 }
@@ -315,7 +460,7 @@ await dropSchemas();
 const started = Date.now();
 const results: Result[] = [];
 try {
-  const systems = { ringkit, pgboss: pgBoss, graphile };
+  const systems = { ringkit, floor, pgboss: pgBoss, graphile };
   if (ONLY !== undefined && !(ONLY in systems))
     throw new Error(`--only: one of ${Object.keys(systems).join(', ')}`);
   for (const workers of WORKER_COUNTS) {
@@ -375,12 +520,15 @@ if (ONLY === undefined) {
       const own = runsOf('ringkit createPostgresStore', workers);
       const boss = runsOf('pg-boss 12.30', workers);
       const gw = runsOf('graphile-worker 0.18', workers);
+      const bare = runsOf('floor, bare pg', workers);
       return {
         workers,
         'lag p99: pg-boss ÷ ringkit': `${fmt(boss.p99 / own.p99, 1)}×`,
         'lag p99: graphile ÷ ringkit': `${fmt(gw.p99 / own.p99, 1)}×`,
         'dispatches/s: ringkit ÷ pg-boss': `${fmt(own.perSecond / boss.perSecond, 2)}×`,
         'dispatches/s: ringkit ÷ graphile': `${fmt(own.perSecond / gw.perSecond, 2)}×`,
+        'lag p99: floor ÷ ringkit': `${fmt(bare.p99 / own.p99, 2)}×`,
+        'dispatches/s: ringkit ÷ floor': `${fmt(own.perSecond / bare.perSecond, 2)}×`,
       };
     }),
   );
