@@ -239,16 +239,19 @@ function floor(): System {
             pumping = false;
           }
         };
-        wakers.push((at) => {
+        const wake = (at: number) => {
           const timer = setTimeout(
             () => {
               timers.delete(timer);
-              void pump().catch((error: unknown) => console.error('floor:', error));
+              // A timer may fire a little before the clock reads its time: nothing is due yet.
+              if (Date.now() < at) wake(at);
+              else void pump().catch((error: unknown) => console.error('floor:', error));
             },
             Math.max(0, at - Date.now()),
           );
           timers.add(timer);
-        });
+        };
+        wakers.push(wake);
       }
     },
     async enqueue(dues) {

@@ -111,6 +111,38 @@ describe('store round trips of a placement', () => {
     await scheduler.stop();
   });
 
+  it('writes the webhooks of calls placed together one batch per status, looking nothing up', async () => {
+    const { clock, provider, scheduler, counts, writes, reset } = setup(
+      createSqliteStore({ path: ':memory:' }),
+      { provider: { follow: 'webhooks' } },
+    );
+    await scheduler.start();
+    await scheduler.scheduleMany(
+      Array.from({ length: 10 }, () => ({ to: BOB, at: new Date(T0 + 1000) })),
+    );
+    reset();
+    await clock.advance(1000);
+    const ids = provider.placed.map((p) => p.id);
+    expect(ids).toHaveLength(10);
+    for (const status of ['ringing', 'answered', 'completed'] as const) {
+      await Promise.all(
+        ids.map((callId) =>
+          scheduler.handleStatus({
+            callId,
+            status,
+            providerStatus: status,
+            at: new Date(T0 + 2000),
+          }),
+        ),
+      );
+    }
+    // One claim, the marks and the answers in two batches, then one batch for each status.
+    expect(calls(counts)).toEqual({ claimDue: 1, updateMany: 5 });
+    expect(writes.map((batch) => batch.length)).toEqual([10, 10, 10, 10, 10]);
+    expect(writes[4]!.every((patch) => patch.status === 'completed')).toBe(true);
+    await scheduler.stop();
+  });
+
   it('writes the marks of calls claimed together in one batch, and their answers in another', async () => {
     const { clock, provider, scheduler, counts, writes, reset } = setup(
       createSqliteStore({ path: ':memory:' }),
