@@ -22,6 +22,7 @@
  */
 import { isCallStatus, isTerminal } from '@ringkit/call-client';
 import pg from 'pg';
+import { reportClosed } from './_dialer-harness.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
 const task = JSON.parse(process.argv[2]!) as DialerWorkerTask;
@@ -167,19 +168,8 @@ process.on('message', (message: ToWorker) => {
       void claim().then(() => send({ type: 'started' }), fail);
       break;
     case 'close':
-      void (async () => {
-        running = false;
-        const used = process.cpuUsage(cpu);
-        const sent = statements;
-        await pool.end();
-        send({
-          type: 'closed',
-          cpuMs: (used.user + used.system) / 1000,
-          statements: sent,
-          claimsMs: claims,
-        });
-        process.disconnect();
-      })();
+      running = false;
+      void reportClosed(cpu, statements, claims, () => pool.end());
       break;
   }
 });

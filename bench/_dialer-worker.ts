@@ -18,6 +18,7 @@ import type { CallProvider, CallStatusEvent, ProviderCall } from '@ringkit/call-
 import { createDialer } from '@ringkit/dialer';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import pg from 'pg';
+import { reportClosed } from './_dialer-harness.js';
 
 export interface DialerWorkerTask {
   url: string;
@@ -124,19 +125,10 @@ process.on('message', (message: ToWorker) => {
       );
       break;
     case 'close':
-      void (async () => {
-        const used = process.cpuUsage(cpu);
-        const sent = statements;
+      void reportClosed(cpu, statements, claims, async () => {
         await dialer.close();
         await store.close();
-        send({
-          type: 'closed',
-          cpuMs: (used.user + used.system) / 1000,
-          statements: sent,
-          claimsMs: claims,
-        });
-        process.disconnect();
-      })();
+      });
       break;
   }
 });

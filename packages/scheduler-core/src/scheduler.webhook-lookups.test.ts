@@ -72,6 +72,32 @@ function answerWriteHeld(inner: Store) {
   };
 }
 
+/** The steps of a call placed, answered `initiated`, then `ringing` and `completed`. */
+const ENDED_STEPS = ['scheduled', 'queued', 'initiated', 'ringing', 'completed'];
+
+/**
+ * A call placed and answered as `p-1`, whose answer's write is held (see `answerWriteHeld`),
+ * and its `ringing` and `completed` handed to the scheduler meanwhile, which keeps them.
+ */
+async function statusesDuringAnswerWrite() {
+  const clock = createFakeClock(T0);
+  const held = answerWriteHeld(createMemoryStore());
+  const counting = countingStore(held.store);
+  const { provider, answer } = answeredLater();
+  const scheduler = createScheduler({ store: counting.store, provider, clock, callerId: CALLER });
+  const errors: unknown[] = [];
+  scheduler.on('error', (e) => errors.push(e.error));
+  await scheduler.start();
+  const { id } = await scheduler.schedule({ to: TO, at: new Date(T0 + 1000) });
+  await clock.advance(1000);
+  answer('p-1');
+  await held.reached;
+  counting.reset();
+  expect(await scheduler.handleStatus(status('p-1', 'ringing', T0 + 1500))).toBeNull();
+  expect(await scheduler.handleStatus(status('p-1', 'completed', T0 + 1800))).toBeNull();
+  return { scheduler, counting, held, id, errors };
+}
+
 describe('the row a status starts from', () => {
   it('is the row the placing worker wrote: its statuses need no look-up', async () => {
     const clock = createFakeClock(T0);
@@ -164,62 +190,24 @@ describe('the row a status starts from', () => {
   });
 
   it('keeps statuses that come while its own answer is written, with no look-up', async () => {
-    const clock = createFakeClock(T0);
-    const held = answerWriteHeld(createMemoryStore());
-    const counting = countingStore(held.store);
-    const { provider, answer } = answeredLater();
-    const scheduler = createScheduler({ store: counting.store, provider, clock, callerId: CALLER });
-    await scheduler.start();
-    const { id } = await scheduler.schedule({ to: TO, at: new Date(T0 + 1000) });
-    await clock.advance(1000);
-    answer('p-1');
-    await held.reached;
-    counting.reset();
-    // The answer is in, its write on its way: the statuses wait for it, unread.
-    expect(await scheduler.handleStatus(status('p-1', 'ringing', T0 + 1500))).toBeNull();
-    expect(await scheduler.handleStatus(status('p-1', 'completed', T0 + 1800))).toBeNull();
+    const { scheduler, counting, held, id, errors } = await statusesDuringAnswerWrite();
     held.release();
     await expect.poll(async () => (await scheduler.get(id)).status).toBe('completed');
     expect(counting.counts['findByProviderCallId'] ?? 0).toBe(0);
-    expect((await scheduler.get(id)).events.map((e) => e.status)).toEqual([
-      'scheduled',
-      'queued',
-      'initiated',
-      'ringing',
-      'completed',
-    ]);
+    expect(errors).toEqual([]);
+    expect((await scheduler.get(id)).events.map((e) => e.status)).toEqual(ENDED_STEPS);
     await scheduler.stop();
   });
 
   it('looks once, after the answers, for statuses whose answer write failed but was stored', async () => {
-    const clock = createFakeClock(T0);
-    const held = answerWriteHeld(createMemoryStore());
-    const counting = countingStore(held.store);
-    const { provider, answer } = answeredLater();
-    const scheduler = createScheduler({ store: counting.store, provider, clock, callerId: CALLER });
-    const errors: unknown[] = [];
-    scheduler.on('error', (e) => errors.push(e.error));
-    await scheduler.start();
-    const { id } = await scheduler.schedule({ to: TO, at: new Date(T0 + 1000) });
-    await clock.advance(1000);
-    answer('p-1');
-    await held.reached;
-    counting.reset();
-    expect(await scheduler.handleStatus(status('p-1', 'ringing', T0 + 1500))).toBeNull();
-    expect(await scheduler.handleStatus(status('p-1', 'completed', T0 + 1800))).toBeNull();
+    const { scheduler, counting, held, id, errors } = await statusesDuringAnswerWrite();
     // The answer was stored, but its write reported a failure: the statuses are not applied by
     // it, and the look after the answers finds the row and applies them.
     held.release({ lose: true });
     await expect.poll(async () => (await scheduler.get(id)).status).toBe('completed');
     expect(counting.counts['findByProviderCallId']).toBe(1);
     expect(errors).toHaveLength(1);
-    expect((await scheduler.get(id)).events.map((e) => e.status)).toEqual([
-      'scheduled',
-      'queued',
-      'initiated',
-      'ringing',
-      'completed',
-    ]);
+    expect((await scheduler.get(id)).events.map((e) => e.status)).toEqual(ENDED_STEPS);
     await scheduler.stop();
   });
 
