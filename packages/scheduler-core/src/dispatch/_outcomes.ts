@@ -346,34 +346,30 @@ export function createOutcomes(ctx: OutcomeContext) {
 
   /**
    * A placement's request goes out: the statuses of unknown ids that come meanwhile wait for its
-   * answer before looking for their row. Call what it returns once the answer is written and
-   * what waited for it applied (or the request failed).
+   * answer before looking for their row. Once the provider answered with an id, `answeredWith`
+   * it: the statuses of that id then wait for the answer's write instead of looking for a row
+   * not stored yet. Call `settle` once the answer is written and what waited for it applied (or
+   * the request or the write failed).
    */
-  function expectAnswer(): () => void {
+  function expectAnswer(): { answeredWith(id: string): void; settle(): void } {
     let settle!: () => void;
     const answered = new Promise<void>((resolve) => (settle = resolve));
     answers.add(answered);
-    return () => {
-      answers.delete(answered);
-      settle();
-    };
-  }
-
-  /**
-   * A placement was answered with provider id `id`, and its answer is being written: statuses
-   * of the id that come meanwhile wait for that write instead of looking for a row not stored
-   * yet. Call what it returns once the answer is written and what waited applied (or the write
-   * failed).
-   */
-  function answeredWith(id: string): () => void {
-    writing.set(id, (writing.get(id) ?? 0) + 1);
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const left = writing.get(id)! - 1;
-      if (left === 0) writing.delete(id);
-      else writing.set(id, left);
+    let answeredId: string | null = null;
+    return {
+      answeredWith(id) {
+        answeredId = id;
+        writing.set(id, (writing.get(id) ?? 0) + 1);
+      },
+      settle() {
+        answers.delete(answered);
+        if (answeredId !== null) {
+          const left = writing.get(answeredId)! - 1;
+          if (left === 0) writing.delete(answeredId);
+          else writing.set(answeredId, left);
+        }
+        settle();
+      },
     };
   }
 
@@ -389,7 +385,6 @@ export function createOutcomes(ctx: OutcomeContext) {
     hasEarly: (providerCallId: string) => early.has(providerCallId),
     lookAgain,
     expectAnswer,
-    answeredWith,
     /** Keeps a row this engine wrote (a placement's answer) for the statuses that follow. */
     remember: recent.remember,
     handleStatus,

@@ -60,13 +60,15 @@ export function createPlacer(ctx: PlaceContext) {
 
   /**
    * Sends a marked call's request and writes the answer (or how the request failed), then
-   * follows the call: the tail of {@link dispatch}.
+   * follows the call: the tail of {@link dispatch}. `expected` is told the provider's id for the
+   * call once it answers.
    */
   async function placeAndRecord(
     claim: StoredCall,
     slot: Slot,
     span: SpanLike | undefined,
     lease: ReturnType<typeof keepLease>,
+    expected: ReturnType<Outcomes['expectAnswer']>,
   ): Promise<void> {
     const sentAt = clock.now();
     let call: ProviderCall;
@@ -95,26 +97,22 @@ export function createPlacer(ctx: PlaceContext) {
     }
     const answeredAt = clock.now();
     // Statuses of the call that come before its answer is written wait for it (no look-up).
-    const written = outcomes.answeredWith(call.id);
+    expected.answeredWith(call.id);
+    slot.answered();
+    const last = await lease.stop();
+    const times = { dueAt: claim.dueAt, sentAt, answeredAt };
+    let row: StoredCall | null = null;
     try {
-      slot.answered();
-      const last = await lease.stop();
-      const times = { dueAt: claim.dueAt, sentAt, answeredAt };
-      let row: StoredCall | null = null;
-      try {
-        row = await recordAnswer(ctx, last, call);
-      } finally {
-        placementDone(ctx, span, row ?? last, 'placed', times, { call });
-      }
-      slot.recorded();
-      if (!row) return;
-      outcomes.remember(row);
-      const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
-      if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {
-        ctx.follow(current, true);
-      }
+      row = await recordAnswer(ctx, last, call);
     } finally {
-      written();
+      placementDone(ctx, span, row ?? last, 'placed', times, { call });
+    }
+    slot.recorded();
+    if (!row) return;
+    outcomes.remember(row);
+    const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
+    if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {
+      ctx.follow(current, true);
     }
   }
 
@@ -214,11 +212,11 @@ export function createPlacer(ctx: PlaceContext) {
     // bunch the calls behind it into a burst over `callsPerSecond`).
     const turnToSend = ctx.pacing.paced ? undefined : slot.inOrder();
     if (turnToSend) await turnToSend;
-    const answered = outcomes.expectAnswer();
+    const expected = outcomes.expectAnswer();
     try {
-      await placeAndRecord(claim, slot, span, lease);
+      await placeAndRecord(claim, slot, span, lease, expected);
     } finally {
-      answered();
+      expected.settle();
     }
   };
 }
