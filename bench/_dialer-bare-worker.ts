@@ -3,7 +3,7 @@
  * PostgreSQL rows (`_dialer-durable.ts`), in place of `_dialer-worker.ts`: the same IPC to the
  * same fake provider in the parent, the same webhooks routed the same way, the same figures taken
  * on the provider's side. What it does is only what a durable campaign's call cannot do without,
- * from a bare `pg` pool, on tables as narrow as they can be (`floorTables`):
+ * from a bare `pg` pool, on tables as narrow as they can be (`_dialer-floor-sql.ts`):
  *
  * - the claim of entries under the campaign-wide cap (`cap` of the campaign's row), with their
  *   mark before the request, committed durably, in one round trip: as many entries as this
@@ -22,6 +22,7 @@
  */
 import { isCallStatus, isTerminal } from '@ringkit/call-client';
 import pg from 'pg';
+import { floorAnswer, floorClaim } from './_dialer-floor-sql.js';
 import { reportClosed } from './_dialer-harness.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
@@ -33,30 +34,7 @@ process.on('uncaughtException', (error) => {
   process.exit(1);
 });
 
-/**
- * Up to `wanted` entries under the cap, claimed and marked: the campaign's row locked in a
- * statement of its own (so that the claim's snapshot sees every claim committed before it),
- * the places taken counted. Literals, as a simple query of several statements takes no
- * parameters (the worker's name is a plain word).
- */
-const claimText = (wanted: number, now: number) => `BEGIN;
-    SELECT cap FROM ${s}.campaign WHERE id = 1 FOR UPDATE;
-    UPDATE ${s}.entries SET status = 'queued', lease_owner = '${task.workerId}',
-        updated_at = ${now}, placing_at = ${now}
-      WHERE id IN (SELECT id FROM ${s}.entries WHERE status = 'scheduled'
-        ORDER BY position
-        LIMIT LEAST(${wanted}, GREATEST(0, (SELECT cap FROM ${s}.campaign WHERE id = 1)
-          - (SELECT count(*) FROM ${s}.entries WHERE status IN ('queued', 'initiated'))))
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, to_phone;
-    COMMIT;`;
-const answer = {
-  name: 'floor_answer',
-  text: `WITH u AS (UPDATE ${s}.entries SET status = 'initiated', provider_call_id = $2,
-        updated_at = $3 WHERE id = $1 RETURNING id, to_phone)
-      INSERT INTO ${s}.records (id, to_phone, status, started_at)
-      SELECT id, to_phone, 'initiated', $3 FROM u`,
-};
+const answer = floorAnswer(s);
 const end = {
   name: 'floor_end',
   text: `WITH u AS (UPDATE ${s}.entries SET status = 'completed', updated_at = $2
@@ -126,7 +104,7 @@ const claim = async () => {
       const t0 = performance.now();
       statements += 1;
       const results = (await pool.query(
-        claimText(asking, Date.now()),
+        floorClaim(s, task.workerId, asking, Date.now()),
       )) as unknown as pg.QueryResult[];
       claims.push(performance.now() - t0);
       const rows = results[2]!.rows as { id: string; to_phone: string }[];

@@ -25,6 +25,7 @@ import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
 import { seededRandom } from '@ringkit/internal';
+import { floorTables } from './_dialer-floor-sql.js';
 import { benchProvider, type Bench } from './_dialer-provider.js';
 import { postgresReachable } from './_server.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
@@ -234,28 +235,6 @@ async function schemaBytes(url: string, schema: string): Promise<number> {
   }
 }
 
-/**
- * The tables of the floor through the harness (`_dialer-bare-worker.ts`) in `schema` (quoted), `total` entries waiting under a
- * campaign-wide cap of `cap`.
- */
-function floorTables(schema: string, total: number, cap: number): string {
-  const s = schema;
-  return `CREATE SCHEMA ${s};
-    CREATE TABLE ${s}.entries (id text PRIMARY KEY, position integer NOT NULL,
-      to_phone text NOT NULL, status text NOT NULL, lease_owner text, placing_at bigint,
-      provider_call_id text, updated_at bigint NOT NULL);
-    CREATE INDEX entries_next ON ${s}.entries (position) WHERE status = 'scheduled';
-    CREATE INDEX entries_live ON ${s}.entries (status) WHERE status IN ('queued', 'initiated');
-    CREATE UNIQUE INDEX entries_provider ON ${s}.entries (provider_call_id);
-    CREATE TABLE ${s}.campaign (id integer PRIMARY KEY, cap integer NOT NULL);
-    CREATE TABLE ${s}.records (id text PRIMARY KEY, to_phone text NOT NULL, status text NOT NULL,
-      started_at bigint, ended_at bigint);
-    INSERT INTO ${s}.campaign (id, cap) VALUES (1, ${cap});
-    INSERT INTO ${s}.entries (id, position, to_phone, status, updated_at)
-      SELECT 'e' || i, i, '+1301804' || lpad(i::text, 4, '0'), 'scheduled', 0
-      FROM generate_series(0, ${total} - 1) AS i;`;
-}
-
 /** The entries of the floor's tables by status. */
 const floorCounts = (schema: string) =>
   `SELECT status, count(*)::int AS n FROM ${schema}.entries GROUP BY status`;
@@ -293,7 +272,7 @@ function harnessTables(
   return {
     ready: async () => {
       await connected;
-      await client.query(floorTables(quoted, numbers.length, concurrency));
+      await client.query(floorTables(quoted, numbers.length, concurrency, { byProviderId: true }));
     },
     counts,
     rows: async () => {

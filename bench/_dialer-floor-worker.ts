@@ -13,6 +13,7 @@
  */
 import { seededRandom, sleep } from '@ringkit/internal';
 import pg from 'pg';
+import { floorAnswer, floorClaim } from './_dialer-floor-sql.js';
 
 export interface FloorTask {
   url: string;
@@ -34,28 +35,7 @@ export interface FloorResult {
 
 const task = JSON.parse(process.argv[2]!) as FloorTask;
 const s = task.schema;
-/**
- * The claim of the next entry under the campaign-wide cap, in one round trip: the campaign's
- * row locked in a statement of its own (so that the claim's snapshot sees every claim committed
- * before it), the places taken counted, and the entry claimed and marked. Literals, as a simple query of
- * several statements takes no parameters (the worker's name is a plain word).
- */
-const claimText = (now: number) => `BEGIN;
-  SELECT cap FROM ${s}.campaign WHERE id = 1 FOR UPDATE;
-  UPDATE ${s}.entries SET status = 'queued', lease_owner = '${task.worker}', updated_at = ${now},
-      placing_at = ${now}
-    WHERE id = (SELECT id FROM ${s}.entries WHERE status = 'scheduled'
-        AND (SELECT count(*) FROM ${s}.entries WHERE status IN ('queued', 'initiated'))
-          < (SELECT cap FROM ${s}.campaign WHERE id = 1)
-      ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING id, to_phone;
-  COMMIT;`;
-const answer = {
-  name: 'floor_answer',
-  text: `WITH u AS (UPDATE ${s}.entries SET status = 'initiated', provider_call_id = $2,
-      updated_at = $3 WHERE id = $1 RETURNING id, to_phone)
-    INSERT INTO ${s}.records (id, to_phone, status, started_at) SELECT id, to_phone, 'initiated', $3 FROM u`,
-};
+const answer = floorAnswer(s);
 const end = {
   name: 'floor_end',
   text: `WITH u AS (UPDATE ${s}.entries SET status = 'completed', updated_at = $2
@@ -79,7 +59,9 @@ const run = async (config: { name: string; text: string }, values: unknown[]) =>
 /** The claim: one round trip (counted as one statement), its `UPDATE`'s rows. */
 const claim = async () => {
   statements += 1;
-  const results = (await pool.query(claimText(Date.now()))) as unknown as pg.QueryResult[];
+  const results = (await pool.query(
+    floorClaim(s, task.worker, 1, Date.now()),
+  )) as unknown as pg.QueryResult[];
   return results[2]!.rows;
 };
 let calls = 0;

@@ -11,6 +11,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { floorTables } from './_dialer-floor-sql.js';
 import type { FloorResult, FloorTask } from './_dialer-floor-worker.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./_dialer-floor-worker.ts', import.meta.url));
@@ -37,22 +38,8 @@ export async function campaignFloor(
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s};
-      CREATE TABLE ${s}.entries (id text PRIMARY KEY, position integer NOT NULL, to_phone text NOT NULL,
-        status text NOT NULL, lease_owner text, placing_at bigint, provider_call_id text,
-        updated_at bigint NOT NULL);
-      CREATE INDEX entries_next ON ${s}.entries (position) WHERE status = 'scheduled';
-      CREATE INDEX entries_live ON ${s}.entries (status) WHERE status IN ('queued', 'initiated');
-      CREATE TABLE ${s}.campaign (id integer PRIMARY KEY, cap integer NOT NULL);
-      CREATE TABLE ${s}.records (id text PRIMARY KEY, to_phone text NOT NULL, status text NOT NULL,
-        started_at bigint, ended_at bigint);`);
-    await admin.query(`INSERT INTO ${s}.campaign (id, cap) VALUES (1, $1)`, [places]);
-    await admin.query(
-      `INSERT INTO ${s}.entries (id, position, to_phone, status, updated_at)
-        SELECT 'e' || i, i, '+1301804' || lpad(i::text, 4, '0'), 'scheduled', 0
-        FROM generate_series(0, $1 - 1) AS i`,
-      [total],
-    );
+    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await admin.query(floorTables(s, total, places));
     const started = performance.now();
     const results = await Promise.all(
       Array.from({ length: workers }, async (_, w) => {
