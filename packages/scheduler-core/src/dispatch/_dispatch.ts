@@ -82,9 +82,19 @@ export function createDispatcher(ctx: DispatcherContext) {
 
   const timer = createWakeTimer(clock, () => void pump());
 
+  /**
+   * The read of the next wake time under way (its number; a later read or a claim started since
+   * makes its answer stale), the earliest wake asked for while it runs, and every read not done.
+   */
+  let armRead = 0;
+  let wokenWhileReading = Infinity;
+  const reads = new Set<Promise<void>>();
+
   /** Makes sure the timer fires by `at`. */
   function wake(at: number) {
-    if (running) timer.by(at);
+    if (!running) return;
+    timer.by(at);
+    wokenWhileReading = Math.min(wokenWhileReading, at);
   }
 
   const { pacing, outcomes, follower, dispatch, cancel } = engineParts(ctx, {
@@ -93,18 +103,38 @@ export function createDispatcher(ctx: DispatcherContext) {
     reportError,
   });
 
-  /** Arms the one timer for the earliest wake time in the store (or the safety re-check). */
-  async function arm() {
-    if (!running) return;
-    const next = ctx.source ? await ctx.source.nextWake() : await store.nextDueAt();
-    let at = next ?? Infinity;
-    if (ctx.recheckIntervalMs > 0) at = Math.min(at, clock.now() + ctx.recheckIntervalMs);
-    // The last claim was held back by the budget: come back when it has a turn. (A campaign's
-    // wake times leave out the entries already due, so `next` alone may never come.)
-    if (budgetUntil > Number.NEGATIVE_INFINITY) at = budgetUntil;
-    if (!running) return;
-    if (at === Infinity) timer.clear();
-    else timer.set(at);
+  /**
+   * Arms the one timer for the earliest wake time in the store (or the safety re-check). The read
+   * runs outside the claims: a wake that comes due while it is on its way claims at once instead
+   * of after it. What it answers is used only if it is still the latest word: not when a claim
+   * or another read started since (they re-arm, or refill, after themselves), and never later
+   * than a wake asked for meanwhile (a NOTIFY, a retry) that the read may have missed.
+   */
+  function arm(): Promise<void> {
+    if (!running) return Promise.resolve();
+    const read = ++armRead;
+    wokenWhileReading = Infinity;
+    const done: Promise<void> = (async () => {
+      let next: number | null;
+      try {
+        next = ctx.source ? await ctx.source.nextWake() : await store.nextDueAt();
+      } catch (error) {
+        if (!running || read !== armRead) return;
+        reportError(error, 'store');
+        timer.set(clock.now() + 1000);
+        return;
+      }
+      if (!running || read !== armRead) return;
+      let at = Math.min(next ?? Infinity, wokenWhileReading);
+      if (ctx.recheckIntervalMs > 0) at = Math.min(at, clock.now() + ctx.recheckIntervalMs);
+      // The last claim was held back by the budget: come back when it has a turn. (A campaign's
+      // wake times leave out the entries already due, so `next` alone may never come.)
+      if (budgetUntil > Number.NEGATIVE_INFINITY) at = budgetUntil;
+      if (at === Infinity) timer.clear();
+      else timer.set(at);
+    })().finally(() => reads.delete(done));
+    reads.add(done);
+    return done;
   }
 
   const slots = createSlots(refill);
@@ -133,12 +163,15 @@ export function createDispatcher(ctx: DispatcherContext) {
 
   /** Claims due calls while slots are free, then re-arms the timer. */
   async function claimWhileFree(): Promise<void> {
+    let rearm = false;
     try {
       do {
         pumpAgain = false;
         while (running) {
           const free = slots.free(ctx.concurrency, reserve);
           if (free <= 0) break;
+          // A read of the next wake time already on its way may miss what this claim changes.
+          armRead += 1;
           const now = clock.now();
           const claimStarted = performance.now();
           const claim = await pacing.claim(now, free, workerId, now + ctx.leaseMs);
@@ -151,21 +184,22 @@ export function createDispatcher(ctx: DispatcherContext) {
           );
           endSpan(batch);
           saturated = claimed.length === free;
-          if (!saturated) {
-            // Let the marks of the calls just claimed go to the store first (the writer sends
-            // them in a microtask): they hold up placements, the next wake time does not.
-            if (claimed.length > 0) await Promise.resolve();
-            await arm();
-            break;
-          }
+          rearm = !saturated;
+          if (!saturated) break;
         }
       } while (pumpAgain && running);
     } catch (error) {
+      rearm = false;
       reportError(error, 'store');
       if (running) timer.set(clock.now() + 1000);
     } finally {
       pumping = false;
     }
+    if (!rearm) return;
+    // Let the marks of the calls just claimed go to the store first (the writer sends them in a
+    // microtask): they hold up placements, the next wake time does not.
+    await Promise.resolve();
+    await arm();
   }
 
   /**
@@ -206,6 +240,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     await stopListening?.();
     // A claim on its way when the loop stopped: its rows are tracked, and handed back, first.
     await pumped;
+    await Promise.all(reads);
     while (placements.size() > 0) await Promise.allSettled(placements.pending());
     await follower.stop();
   }

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider } from '@ringkit/simulator';
+import { countingStore, deferred } from '../test/fakes.js';
+import { createScheduler } from './scheduler.js';
+import type { Store } from './store.js';
+import { createMemoryStore } from './stores/memory/memory.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const CALLER = '+14155550100';
+const to = (n: number) => `+1415555${String(2000 + n)}`;
+
+/**
+ * `inner`, whose `nextDueAt` reads are held once `hold()` was called: each read made while held
+ * is answered (with what the store held when it was made) only at `release()`. `hold({ stale })`
+ * makes the first held read answer `stale` instead, as a read whose snapshot was taken before a
+ * claim's commit answers the wake time of a row that claim took.
+ */
+function nextDueAtHeld(inner: Store) {
+  let gate: ReturnType<typeof deferred> | null = null;
+  let started = 0;
+  let stale: { at: number | null } | null = null;
+  const store = new Proxy(inner, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (key !== 'nextDueAt' || typeof value !== 'function') return value;
+      return async () => {
+        let answer = (await value.apply(target, [])) as number | null;
+        const held = gate;
+        if (held === null) return answer;
+        started += 1;
+        if (stale !== null) answer = stale.at;
+        stale = null;
+        await held.promise;
+        return answer;
+      };
+    },
+  });
+  return {
+    store,
+    hold(options: { stale?: number | null } = {}) {
+      gate = deferred();
+      started = 0;
+      stale = options.stale === undefined ? null : { at: options.stale };
+    },
+    /** How many reads were made since `hold()`. */
+    held: () => started,
+    release() {
+      gate?.resolve();
+      gate = null;
+    },
+  };
+}
+
+/** A scheduler on `held.store` and a fake clock, following by webhooks, with no safety re-check. */
+async function schedulerOn(held: ReturnType<typeof nextDueAtHeld>) {
+  const clock = createFakeClock(T0);
+  const provider = createFakeProvider({ clock, follow: 'webhooks' });
+  const counting = countingStore(held.store);
+  const scheduler = createScheduler({
+    store: counting.store,
+    provider,
+    clock,
+    callerId: CALLER,
+    recheckIntervalMs: 0,
+    callTimeoutMs: 60_000,
+  });
+  const errors: unknown[] = [];
+  scheduler.on('error', (e) => errors.push(e.error));
+  await scheduler.start();
+  const placedAt = () => provider.placed.map((p) => [p.to, p.at.getTime() - T0]);
+  const claims = () => counting.counts.claimDue ?? 0;
+  return { clock, scheduler, errors, placedAt, claims };
+}
+
+describe('the read of the next wake time', () => {
+  it('does not hold up a call that comes due while it is on its way', async () => {
+    const held = nextDueAtHeld(createMemoryStore());
+    const { clock, scheduler, errors, placedAt } = await schedulerOn(held);
+    await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
+    held.hold();
+    await clock.advance(1000); // the first call is placed; the read that follows its claim waits
+    expect(held.held()).toBe(1);
+    await scheduler.schedule({ to: to(2), at: new Date(T0 + 1500) });
+    await clock.advance(500);
+    // Claimed and placed at its due time, though the read is still on its way.
+    expect(placedAt()).toEqual([
+      [to(1), 1000],
+      [to(2), 1500],
+    ]);
+    held.release();
+    await clock.advance(0);
+    await scheduler.stop();
+    expect(errors).toEqual([]);
+  });
+
+  it('never sets the timer later than a wake asked for while it ran', async () => {
+    const held = nextDueAtHeld(createMemoryStore());
+    const { clock, scheduler, errors, placedAt } = await schedulerOn(held);
+    await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
+    await scheduler.schedule({ to: to(3), at: new Date(T0 + 9000) });
+    held.hold();
+    await clock.advance(1000);
+    expect(held.held()).toBe(1); // it will answer T0 + 9000, read before the next call existed
+    await scheduler.schedule({ to: to(2), at: new Date(T0 + 1500) });
+    held.release();
+    await clock.advance(500);
+    expect(placedAt()).toEqual([
+      [to(1), 1000],
+      [to(2), 1500],
+    ]);
+    await clock.advance(7500);
+    expect(placedAt()).toContainEqual([to(3), 9000]);
+    await scheduler.stop();
+    expect(errors).toEqual([]);
+  });
+
+  it('drops an answer a claim started since has made stale, and re-arms from its own', async () => {
+    const held = nextDueAtHeld(createMemoryStore());
+    const { clock, scheduler, errors, placedAt, claims } = await schedulerOn(held);
+    await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
+    await scheduler.schedule({ to: to(3), at: new Date(T0 + 4000) });
+    // The read after the first claim answers that call's own due time, as if it read the row
+    // before the claim's commit.
+    held.hold({ stale: T0 + 1000 });
+    await clock.advance(1000);
+    expect(held.held()).toBe(1);
+    await scheduler.schedule({ to: to(2), at: new Date(T0 + 1500) });
+    await clock.advance(500); // the second call is claimed: the first read's answer is stale
+    expect(held.held()).toBe(2);
+    const claimed = claims();
+    held.release();
+    await clock.advance(0);
+    // Applied, the stale answer would have set the timer at a moment gone by, and claimed again
+    // for nothing; the second read's answer leaves it for the third call.
+    expect(claims()).toBe(claimed);
+    await clock.advance(2500);
+    expect(placedAt()).toEqual([
+      [to(1), 1000],
+      [to(2), 1500],
+      [to(3), 4000],
+    ]);
+    expect(claims()).toBe(claimed + 1);
+    await scheduler.stop();
+    expect(errors).toEqual([]);
+  });
+
+  it('reports a read that fails and tries again a second later', async () => {
+    const inner = createMemoryStore();
+    let failures = 1;
+    const store = new Proxy(inner, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (key !== 'nextDueAt' || typeof value !== 'function') return value;
+        return async () => {
+          if (failures > 0) {
+            failures -= 1;
+            throw new Error('connection lost');
+          }
+          return (await value.apply(target, [])) as number | null;
+        };
+      },
+    });
+    const clock = createFakeClock(T0);
+    const provider = createFakeProvider({ clock, follow: 'webhooks' });
+    await inner.ready?.();
+    const scheduler = createScheduler({
+      store,
+      provider,
+      clock,
+      callerId: CALLER,
+      recheckIntervalMs: 0,
+    });
+    const errors: { source: string }[] = [];
+    scheduler.on('error', (e) => errors.push(e));
+    await scheduler.start();
+    expect(errors).toEqual([expect.objectContaining({ source: 'store' })]);
+    await scheduler.schedule({ to: to(1), at: new Date(T0 + 5000) });
+    await clock.advance(5000);
+    expect(provider.placed.map((p) => p.at.getTime() - T0)).toEqual([5000]);
+    await scheduler.stop();
+  });
+});
