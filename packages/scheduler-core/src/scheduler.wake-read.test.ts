@@ -46,7 +46,7 @@ function nextDueAtHeld(inner: Store) {
     /** How many reads were made since `hold()`. */
     held: () => started,
     release() {
-      gate?.resolve();
+      gate?.resolve(undefined);
       gate = null;
     },
   };
@@ -163,7 +163,6 @@ describe('the read of the next wake time', () => {
     });
     const clock = createFakeClock(T0);
     const provider = createFakeProvider({ clock, follow: 'webhooks' });
-    await inner.ready?.();
     const scheduler = createScheduler({
       store,
       provider,
