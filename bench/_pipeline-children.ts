@@ -9,8 +9,11 @@ import { here } from './_pipeline-settings.js';
 
 export interface Sim {
   url: string;
-  /** The calls created since the last take: numbers and receive times; the child's CPU ms. */
-  take(): Promise<{ phones: string[]; at: number[]; cpu: number }>;
+  /**
+   * The calls created since the last take: numbers and receive times; the status changes of all
+   * calls since then; the child's CPU ms.
+   */
+  take(): Promise<{ phones: string[]; at: number[]; changes: number; cpu: number }>;
   close(): Promise<void>;
 }
 
@@ -22,7 +25,7 @@ export async function startSim(options: Omit<SimulatorOptions, 'port'>): Promise
       child.send({ type: 'take' });
       for (;;) {
         const [message] = (await once(child, 'message')) as [
-          { type: string; phones: string[]; at: number[]; cpu: number },
+          { type: string; phones: string[]; at: number[]; changes: number; cpu: number },
         ];
         if (message.type === 'created') return message;
       }

@@ -69,7 +69,7 @@ export async function postgresWorkers() {
   await scheduling.scheduleMany([...due].map(([to, at]) => ({ to, at: new Date(at) })));
   await sleep(start - Date.now());
   const serverBefore = postgresCpuMs();
-  const { lags, last, simCpu } = await collect(sim, due, calls);
+  const { lags, last, simCpu, changes } = await collect(sim, due, calls);
   const serverAfter = postgresCpuMs();
   for (const w of workers) w.child.send({ type: 'stop' });
   const done = await Promise.all(workers.map((w) => w.next()));
@@ -99,6 +99,7 @@ export async function postgresWorkers() {
       'simulator CPU %': '',
       'GETs/call': 0,
       'GETs that saw no change': '',
+      'status changes/call': '',
       placed: calls,
     },
     {
@@ -113,6 +114,7 @@ export async function postgresWorkers() {
       'simulator CPU %': '',
       'GETs/call': 0,
       'GETs that saw no change': '',
+      'status changes/call': '',
       placed: calls,
     },
     lagRow(`${PG_WORKERS} scheduler workers`, lags, {
@@ -125,6 +127,7 @@ export async function postgresWorkers() {
       'simulator CPU %': Math.round((100 * simCpu) / span),
       'GETs/call': (gets / lags.length).toFixed(2),
       'GETs that saw no change': gets === 0 ? '' : `${((100 * unchanged) / gets).toFixed(1)} %`,
+      'status changes/call': (changes / lags.length).toFixed(2),
       placed: lags.length,
     }),
   ]);
@@ -133,6 +136,10 @@ export async function postgresWorkers() {
   );
   console.log(
     ` The floor processes: bare pg and fetch, claim ahead, mark, request, answer with its record (_pipeline-floor.ts). Goals: ≥ 0.5× fetch, ≤ 1.2 GETs/call)`,
+  );
+  console.log(
+    `(status changes/call: the new statuses the simulator's calls reached until the last call was placed, the fewest GETs that see each;\n` +
+      ` the scheduler's GETs/call ÷ that: ${(gets / Math.max(1, changes)).toFixed(2)}. Both grow with the time the calls are followed: one GET per call per watch interval, 1 s)`,
   );
 }
 

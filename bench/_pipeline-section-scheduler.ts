@@ -71,22 +71,28 @@ export function dueTimes(count: number, start: number, spreadMs: number) {
   return due;
 }
 
-/** Waits until the simulator got `count` calls; their lags (receive − due) and time span. */
+/**
+ * Waits until the simulator got `count` calls; their lags (receive − due) and time span, and the
+ * status changes the calls made meanwhile.
+ */
 export async function collect(sim: Sim, due: Map<string, number>, count: number, limitMs = 60_000) {
   const lags: number[] = [];
   let last = 0;
   let simCpu = 0;
+  let changes = 0;
   const deadline = Date.now() + limitMs;
   while (lags.length < count && Date.now() < deadline) {
     await sleep(20);
-    const { phones, at, cpu } = await sim.take();
-    simCpu += cpu;
+    const taken = await sim.take();
+    const { phones, at } = taken;
+    simCpu += taken.cpu;
+    changes += taken.changes;
     phones.forEach((phone, k) => {
       lags.push(at[k]! - due.get(phone)!);
       last = Math.max(last, at[k]!);
     });
   }
-  return { lags, last, simCpu };
+  return { lags, last, simCpu, changes };
 }
 
 /** The polling client, counting the status requests (`getCall`) made through it. */
