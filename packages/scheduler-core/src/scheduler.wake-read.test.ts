@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeClock, type FakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider } from '@ringkit/simulator';
 import { countingStore, deferred } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
@@ -179,4 +180,91 @@ describe('the read of the next wake time', () => {
     expect(provider.placed.map((p) => p.at.getTime() - T0)).toEqual([5000]);
     await scheduler.stop();
   });
+
+  it('places every call once, late by no more than a read takes, however reads and wakes meet', async () => {
+    const scenario = fc.record({
+      // Each call's due time after it is scheduled; when it is scheduled (null: before start).
+      calls: fc.array(
+        fc.record({
+          dueAfterMs: fc.integer({ min: 0, max: 30 }).map((n) => n * 100),
+          scheduledAtMs: fc.option(
+            fc.integer({ min: 0, max: 30 }).map((n) => n * 100 + 50),
+            {
+              nil: null,
+            },
+          ),
+        }),
+        { minLength: 1, maxLength: 10 },
+      ),
+      // How long each read of the next wake time takes on the clock, in turn.
+      readMs: fc.array(
+        fc.integer({ min: 0, max: 6 }).map((n) => n * 50),
+        {
+          minLength: 1,
+          maxLength: 12,
+        },
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ calls, readMs }) => {
+        const clock = createFakeClock(T0);
+        const slowest = Math.max(...readMs);
+        const store = slowReads(createMemoryStore(), clock, readMs);
+        const provider = createFakeProvider({ clock, follow: 'webhooks' });
+        const scheduler = createScheduler({
+          store,
+          provider,
+          clock,
+          callerId: CALLER,
+          recheckIntervalMs: 0,
+          callTimeoutMs: 60_000,
+        });
+        const errors: unknown[] = [];
+        scheduler.on('error', (e) => errors.push(e.error));
+        const dueOf = new Map<string, number>();
+        const schedule = async (i: number) => {
+          const call = calls[i]!;
+          const at = T0 + (call.scheduledAtMs ?? 0) + call.dueAfterMs;
+          dueOf.set(to(i), at);
+          await scheduler.schedule({ to: to(i), at: new Date(at) });
+        };
+        for (const [i, call] of calls.entries()) if (call.scheduledAtMs === null) await schedule(i);
+        // Not awaited: it ends with a read of the next wake time, which takes time on the clock.
+        const starting = scheduler.start();
+        for (const [i, call] of calls.entries()) {
+          if (call.scheduledAtMs !== null)
+            clock.setTimeout(() => void schedule(i), call.scheduledAtMs);
+        }
+        await clock.advance(10_000);
+        await starting;
+        await scheduler.stop();
+        expect(errors).toEqual([]);
+        const placed = provider.placed.map((p) => p.to);
+        expect([...placed].sort()).toEqual([...dueOf.keys()].sort());
+        for (const p of provider.placed) {
+          const due = dueOf.get(p.to)!;
+          expect(p.at.getTime()).toBeGreaterThanOrEqual(due);
+          expect(p.at.getTime()).toBeLessThanOrEqual(due + slowest);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+
+/** `inner`, whose reads of the next wake time answer what it held when asked, `readMs` later. */
+function slowReads(inner: Store, clock: FakeClock, readMs: number[]) {
+  let reads = 0;
+  return new Proxy(inner, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (key !== 'nextDueAt' || typeof value !== 'function') return value;
+      return async () => {
+        const answer = (await value.apply(target, [])) as number | null;
+        const ms = readMs[reads++ % readMs.length]!;
+        if (ms > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+        return answer;
+      };
+    },
+  });
+}
