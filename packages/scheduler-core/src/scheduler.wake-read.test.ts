@@ -11,6 +11,19 @@ const T0 = Date.parse('2026-06-01T12:00:00Z');
 const CALLER = '+14155550100';
 const to = (n: number) => `+1415555${String(2000 + n)}`;
 
+type NextDueAt = () => Promise<number | null>;
+
+/** `inner`, with its `nextDueAt` reads made through `read`, which is given the store's own. */
+function withNextDueAt(inner: Store, read: (own: NextDueAt) => Promise<number | null>): Store {
+  return new Proxy(inner, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (key !== 'nextDueAt' || typeof value !== 'function') return value;
+      return () => read(() => value.apply(target, []) as Promise<number | null>);
+    },
+  });
+}
+
 /**
  * `inner`, whose `nextDueAt` reads are held once `hold()` was called: each read made while held
  * is answered (with what the store held when it was made) only at `release()`. `hold({ stale })`
@@ -21,21 +34,15 @@ function nextDueAtHeld(inner: Store) {
   let gate: ReturnType<typeof deferred> | null = null;
   let started = 0;
   let stale: { at: number | null } | null = null;
-  const store = new Proxy(inner, {
-    get(target, key, receiver) {
-      const value: unknown = Reflect.get(target, key, receiver);
-      if (key !== 'nextDueAt' || typeof value !== 'function') return value;
-      return async () => {
-        let answer = (await value.apply(target, [])) as number | null;
-        const held = gate;
-        if (held === null) return answer;
-        started += 1;
-        if (stale !== null) answer = stale.at;
-        stale = null;
-        await held.promise;
-        return answer;
-      };
-    },
+  const store = withNextDueAt(inner, async (own) => {
+    let answer = await own();
+    const held = gate;
+    if (held === null) return answer;
+    started += 1;
+    if (stale !== null) answer = stale.at;
+    stale = null;
+    await held.promise;
+    return answer;
   });
   return {
     store,
@@ -53,11 +60,24 @@ function nextDueAtHeld(inner: Store) {
   };
 }
 
-/** A scheduler on `held.store` and a fake clock, following by webhooks, with no safety re-check. */
-async function schedulerOn(held: ReturnType<typeof nextDueAtHeld>) {
-  const clock = createFakeClock(T0);
+/** `inner`, whose reads of the next wake time answer what it held when asked, `readMs` later. */
+function slowReads(inner: Store, clock: FakeClock, readMs: number[]) {
+  let reads = 0;
+  return withNextDueAt(inner, async (own) => {
+    const answer = await own();
+    const ms = readMs[reads++ % readMs.length]!;
+    if (ms > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+    return answer;
+  });
+}
+
+/**
+ * A scheduler on `store` and a fake clock, following by webhooks, with no safety re-check; not
+ * started, since starting ends with a read of the next wake time.
+ */
+function schedulerOn(store: Store, clock: FakeClock = createFakeClock(T0)) {
   const provider = createFakeProvider({ clock, follow: 'webhooks' });
-  const counting = countingStore(held.store);
+  const counting = countingStore(store);
   const scheduler = createScheduler({
     store: counting.store,
     provider,
@@ -66,18 +86,18 @@ async function schedulerOn(held: ReturnType<typeof nextDueAtHeld>) {
     recheckIntervalMs: 0,
     callTimeoutMs: 60_000,
   });
-  const errors: unknown[] = [];
-  scheduler.on('error', (e) => errors.push(e.error));
-  await scheduler.start();
+  const errors: { source: string; error: unknown }[] = [];
+  scheduler.on('error', (e) => errors.push(e));
   const placedAt = () => provider.placed.map((p) => [p.to, p.at.getTime() - T0]);
   const claims = () => counting.counts.claimDue ?? 0;
-  return { clock, scheduler, errors, placedAt, claims };
+  return { clock, provider, scheduler, errors, placedAt, claims };
 }
 
 describe('the read of the next wake time', () => {
   it('does not hold up a call that comes due while it is on its way', async () => {
     const held = nextDueAtHeld(createMemoryStore());
-    const { clock, scheduler, errors, placedAt } = await schedulerOn(held);
+    const { clock, scheduler, errors, placedAt } = schedulerOn(held.store);
+    await scheduler.start();
     await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
     held.hold();
     await clock.advance(1000); // the first call is placed; the read that follows its claim waits
@@ -92,12 +112,13 @@ describe('the read of the next wake time', () => {
     held.release();
     await clock.advance(0);
     await scheduler.stop();
-    expect(errors).toEqual([]);
+    expect(errors.map((e) => e.error)).toEqual([]);
   });
 
   it('never sets the timer later than a wake asked for while it ran', async () => {
     const held = nextDueAtHeld(createMemoryStore());
-    const { clock, scheduler, errors, placedAt } = await schedulerOn(held);
+    const { clock, scheduler, errors, placedAt } = schedulerOn(held.store);
+    await scheduler.start();
     await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
     await scheduler.schedule({ to: to(3), at: new Date(T0 + 9000) });
     held.hold();
@@ -113,12 +134,13 @@ describe('the read of the next wake time', () => {
     await clock.advance(7500);
     expect(placedAt()).toContainEqual([to(3), 9000]);
     await scheduler.stop();
-    expect(errors).toEqual([]);
+    expect(errors.map((e) => e.error)).toEqual([]);
   });
 
   it('drops an answer a claim started since has made stale, and re-arms from its own', async () => {
     const held = nextDueAtHeld(createMemoryStore());
-    const { clock, scheduler, errors, placedAt, claims } = await schedulerOn(held);
+    const { clock, scheduler, errors, placedAt, claims } = schedulerOn(held.store);
+    await scheduler.start();
     await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
     await scheduler.schedule({ to: to(3), at: new Date(T0 + 4000) });
     // The read after the first claim answers that call's own due time, as if it read the row
@@ -143,41 +165,22 @@ describe('the read of the next wake time', () => {
     ]);
     expect(claims()).toBe(claimed + 1);
     await scheduler.stop();
-    expect(errors).toEqual([]);
+    expect(errors.map((e) => e.error)).toEqual([]);
   });
 
   it('reports a read that fails and tries again a second later', async () => {
-    const inner = createMemoryStore();
     let failures = 1;
-    const store = new Proxy(inner, {
-      get(target, key, receiver) {
-        const value: unknown = Reflect.get(target, key, receiver);
-        if (key !== 'nextDueAt' || typeof value !== 'function') return value;
-        return async () => {
-          if (failures > 0) {
-            failures -= 1;
-            throw new Error('connection lost');
-          }
-          return (await value.apply(target, [])) as number | null;
-        };
-      },
+    const store = withNextDueAt(createMemoryStore(), async (own) => {
+      if (failures === 0) return own();
+      failures -= 1;
+      throw new Error('connection lost');
     });
-    const clock = createFakeClock(T0);
-    const provider = createFakeProvider({ clock, follow: 'webhooks' });
-    const scheduler = createScheduler({
-      store,
-      provider,
-      clock,
-      callerId: CALLER,
-      recheckIntervalMs: 0,
-    });
-    const errors: { source: string }[] = [];
-    scheduler.on('error', (e) => errors.push(e));
+    const { clock, scheduler, errors, placedAt } = schedulerOn(store);
     await scheduler.start();
     expect(errors).toEqual([expect.objectContaining({ source: 'store' })]);
     await scheduler.schedule({ to: to(1), at: new Date(T0 + 5000) });
     await clock.advance(5000);
-    expect(provider.placed.map((p) => p.at.getTime() - T0)).toEqual([5000]);
+    expect(placedAt()).toEqual([[to(1), 5000]]);
     await scheduler.stop();
   });
 
@@ -210,17 +213,7 @@ describe('the read of the next wake time', () => {
         const clock = createFakeClock(T0);
         const slowest = Math.max(...readMs);
         const store = slowReads(createMemoryStore(), clock, readMs);
-        const provider = createFakeProvider({ clock, follow: 'webhooks' });
-        const scheduler = createScheduler({
-          store,
-          provider,
-          clock,
-          callerId: CALLER,
-          recheckIntervalMs: 0,
-          callTimeoutMs: 60_000,
-        });
-        const errors: unknown[] = [];
-        scheduler.on('error', (e) => errors.push(e.error));
+        const { scheduler, errors, provider } = schedulerOn(store, clock);
         const dueOf = new Map<string, number>();
         const schedule = async (i: number) => {
           const call = calls[i]!;
@@ -238,7 +231,7 @@ describe('the read of the next wake time', () => {
         await clock.advance(10_000);
         await starting;
         await scheduler.stop();
-        expect(errors).toEqual([]);
+        expect(errors.map((e) => e.error)).toEqual([]);
         const placed = provider.placed.map((p) => p.to);
         expect([...placed].sort()).toEqual([...dueOf.keys()].sort());
         for (const p of provider.placed) {
@@ -251,20 +244,3 @@ describe('the read of the next wake time', () => {
     );
   });
 });
-
-/** `inner`, whose reads of the next wake time answer what it held when asked, `readMs` later. */
-function slowReads(inner: Store, clock: FakeClock, readMs: number[]) {
-  let reads = 0;
-  return new Proxy(inner, {
-    get(target, key, receiver) {
-      const value: unknown = Reflect.get(target, key, receiver);
-      if (key !== 'nextDueAt' || typeof value !== 'function') return value;
-      return async () => {
-        const answer = (await value.apply(target, [])) as number | null;
-        const ms = readMs[reads++ % readMs.length]!;
-        if (ms > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
-        return answer;
-      };
-    },
-  });
-}
