@@ -4,6 +4,7 @@
  * section 4.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMockCallApiClient } from '@ringkit/call-client';
@@ -124,9 +125,18 @@ async function schedulerRun(name: StoreName, count: number, spreadMs: number) {
   await sleep(start - Date.now());
   const statements = await statementCounter();
   const cpu = cpuMeter();
+  const stalls = monitorEventLoopDelay({ resolution: 1 });
+  let gcMs = 0;
+  const pauses = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs = Math.max(gcMs, entry.duration);
+  });
+  stalls.enable();
+  pauses.observe({ entryTypes: ['gc'] });
   const { lags, last, simCpu } = await profiled(`scheduler-${name}-${count}`, () =>
     collect(sim, due, count),
   );
+  stalls.disable();
+  pauses.disconnect();
   const used = cpu();
   const gets = counted.gets;
   const sent = statements.count();
@@ -142,6 +152,9 @@ async function schedulerRun(name: StoreName, count: number, spreadMs: number) {
     simCpu,
     gets,
     statements: sent,
+    /** The longest event-loop stall and GC pause of this process while the calls went out. */
+    stallMs: stalls.max / 1e6,
+    gcMs,
   };
 }
 
@@ -260,7 +273,13 @@ export async function burst() {
   for (const name of storesToRun()) {
     for (let run = 1; run <= BURST_RUNS; run += 1) {
       const r = await schedulerRun(name, BURST, 1_000);
-      rows.push(lagRow(`${name} #${run}`, r.lags, { placed: r.lags.length }));
+      rows.push(
+        lagRow(`${name} #${run}`, r.lags, {
+          'longest stall ms': r.stallMs.toFixed(1),
+          'longest GC ms': r.gcMs.toFixed(1),
+          placed: r.lags.length,
+        }),
+      );
     }
   }
   table(rows);
