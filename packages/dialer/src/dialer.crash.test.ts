@@ -93,14 +93,15 @@ function rungTwice(calls: LedgerCall[], rows: StoredCall[], workers: CrashWorker
 
 /**
  * Numbers claimed more than once (a lease ran out, and a worker adopted the entry out of turn),
- * as the workers reported their claims, and those a dead worker left claimed and never marked
- * (its last reports may not have reached the test).
+ * as the workers reported their claims, and those a dead worker left claimed, marked or not
+ * (`left`, row ids): the next worker adopts them out of turn, and the dead worker's report of
+ * its own claim may not have reached the test.
  */
-function outOfTurn(workers: CrashWorker[], rows: StoredCall[], unmarked: string[]): Set<string> {
+function outOfTurn(workers: CrashWorker[], rows: StoredCall[], left: string[]): Set<string> {
   const claims = countBy(workers.flatMap((w) => w.claimed));
   return new Set([
     ...[...claims].filter(([, n]) => n > 1).map(([to]) => to),
-    ...rows.filter((r) => unmarked.includes(r.id)).map((r) => r.to),
+    ...rows.filter((r) => left.includes(r.id)).map((r) => r.to),
   ]);
 }
 
@@ -242,12 +243,12 @@ describe('durable dialer processes killed with SIGKILL', () => {
       ).toEqual([]);
 
       // List order: each process claimed and placed in increasing positions, and so did the next
-      // one, except entries claimed again once a lease ran out (those a dead worker claimed and
-      // never marked come back to the next one out of turn).
+      // one, except entries claimed again once a lease ran out (those a dead worker left claimed
+      // come back to the next one out of turn).
       const again = outOfTurn(
         workers,
         rows,
-        kills.flatMap((k) => k.unmarked),
+        kills.flatMap((k) => [...k.marked, ...k.unmarked]),
       );
       for (const seen of ['claimed', 'placing'] as const) {
         const order = workers.flatMap((w) => w[seen]).filter((to) => !again.has(to));
@@ -409,7 +410,7 @@ describe('durable dialer processes killed with SIGKILL', () => {
         // List order: in each process (entries claimed again once a lease ran out aside), and
         // across them (a lower entry placed after a higher one was claimed, live under the cap,
         // when the higher one was placed).
-        const again = outOfTurn(workers, rows, left.unmarked);
+        const again = outOfTurn(workers, rows, [...left.marked, ...left.unmarked]);
         for (const worker of workers) {
           for (const seen of ['claimed', 'placing'] as const) {
             const order = worker[seen].filter((to) => !again.has(to));
