@@ -4,7 +4,6 @@
  * section 4.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMockCallApiClient } from '@ringkit/call-client';
@@ -36,7 +35,7 @@ import {
   PG_URL,
   sleep,
 } from './_pipeline-settings.js';
-import { table } from './_stats.js';
+import { pauseMeter, table } from './_stats.js';
 
 type StoreName = 'memory' | 'sqlite' | 'postgres';
 
@@ -84,10 +83,9 @@ export async function collect(sim: Sim, due: Map<string, number>, count: number,
   const deadline = Date.now() + limitMs;
   while (lags.length < count && Date.now() < deadline) {
     await sleep(20);
-    const taken = await sim.take();
-    const { phones, at } = taken;
-    simCpu += taken.cpu;
-    changes += taken.changes;
+    const { phones, at, cpu, changes: moved } = await sim.take();
+    simCpu += cpu;
+    changes += moved;
     phones.forEach((phone, k) => {
       lags.push(at[k]! - due.get(phone)!);
       last = Math.max(last, at[k]!);
@@ -125,18 +123,11 @@ async function schedulerRun(name: StoreName, count: number, spreadMs: number) {
   await sleep(start - Date.now());
   const statements = await statementCounter();
   const cpu = cpuMeter();
-  const stalls = monitorEventLoopDelay({ resolution: 1 });
-  let gcMs = 0;
-  const pauses = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcMs = Math.max(gcMs, entry.duration);
-  });
-  stalls.enable();
-  pauses.observe({ entryTypes: ['gc'] });
+  const pauses = pauseMeter();
   const { lags, last, simCpu } = await profiled(`scheduler-${name}-${count}`, () =>
     collect(sim, due, count),
   );
-  stalls.disable();
-  pauses.disconnect();
+  const { stallMs, gcMs } = pauses.stop();
   const used = cpu();
   const gets = counted.gets;
   const sent = statements.count();
@@ -153,7 +144,7 @@ async function schedulerRun(name: StoreName, count: number, spreadMs: number) {
     gets,
     statements: sent,
     /** The longest event-loop stall and GC pause of this process while the calls went out. */
-    stallMs: stalls.max / 1e6,
+    stallMs,
     gcMs,
   };
 }

@@ -6,7 +6,8 @@
  * `{ type: 'created', phones, at, changes, cpu }`: the calls created since the last take, with the
  * moment each POST was received (ms since the epoch, sub-millisecond: `performance.timeOrigin +
  * now()`), how many times a call moved to a new status since the last take (the fewest status
- * requests that see each status), and the CPU this process used since the last take, in ms. `{ type: 'close' }` ends it.
+ * requests that see each status), and the CPU this process used since the last take, in ms.
+ * `{ type: 'close' }` ends it.
  */
 import { startCallApiSimulator, type SimulatorOptions } from '@ringkit/simulator';
 

@@ -1,4 +1,5 @@
 /** Small helpers shared by the benchmark scripts. */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -36,3 +37,24 @@ export function table(rows: Array<Record<string, string | number>>): void {
 }
 
 export const quick = process.argv.includes('--quick');
+
+/**
+ * Starts watching this process's event loop and GC; `stop()` gives the longest stall of the loop
+ * and the longest GC pause since, in ms: both are part of any lag tail of work in this process.
+ */
+export function pauseMeter() {
+  const stalls = monitorEventLoopDelay({ resolution: 1 });
+  let gcMs = 0;
+  const pauses = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs = Math.max(gcMs, entry.duration);
+  });
+  stalls.enable();
+  pauses.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      stalls.disable();
+      pauses.disconnect();
+      return { stallMs: stalls.max / 1e6, gcMs };
+    },
+  };
+}

@@ -27,7 +27,6 @@
  *
  * DATABASE_URL (or TEST_DATABASE_URL) picks the server; default postgres://postgres@127.0.0.1:5432/test.
  */
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CallProvider } from '@ringkit/call-client';
@@ -36,7 +35,7 @@ import { createPostgresStore, type PostgresStore } from '@ringkit/scheduler-core
 import { Logger, makeWorkerUtils, run as runGraphile, type Runner } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { fmt, quick, summarize, table } from './_stats.js';
+import { fmt, pauseMeter, quick, summarize, table } from './_stats.js';
 
 const URL =
   process.env.DATABASE_URL ??
@@ -432,17 +431,10 @@ async function measure(system: System, workers: number, run: number): Promise<Re
     // Collect what enqueueing left behind now, as it would have been long before the calls fell
     // due, rather than in the middle of dispatching them.
     gc();
-    const stalls = monitorEventLoopDelay({ resolution: 1 });
-    let gcMs = 0;
-    const pauses = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) gcMs = Math.max(gcMs, entry.duration);
-    });
     await sleep(base - Date.now() - 50);
-    stalls.enable();
-    pauses.observe({ entryTypes: ['gc'] });
+    const pauses = pauseMeter();
     await until(LAG_CALLS, 'the spread calls');
-    stalls.disable();
-    pauses.disconnect();
+    const { stallMs, gcMs } = pauses.stop();
     const lag = summarize(lags);
 
     const at = Date.now() + LEAD_MS;
@@ -460,7 +452,7 @@ async function measure(system: System, workers: number, run: number): Promise<Re
       early,
       perSecond: BURST_CALLS / ((last - at) / 1000),
       drainPerSecond: (BURST_CALLS - 1) / ((last - first) / 1000),
-      stallMs: stalls.max / 1e6,
+      stallMs,
       gcMs,
     };
   } finally {

@@ -13,7 +13,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CallProvider } from '@ringkit/call-client';
@@ -28,6 +27,7 @@ import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { storedCall } from '@ringkit/scheduler-core/testing';
 import cron from 'node-cron';
 import schedule from 'node-schedule';
+import { pauseMeter } from './_stats.js';
 
 const quick = process.argv.includes('--quick');
 /** Only the dispatch lag of ringkit's stores. */
@@ -129,20 +129,13 @@ async function ringkitLag(store: Store, concurrency: number): Promise<Lags> {
   // would have been long before the calls fell due, rather than in the middle of dispatching.
   gc();
   await scheduler.start();
-  const stalls = monitorEventLoopDelay({ resolution: 1 });
-  let gcMs = 0;
-  const pauses = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gcMs = Math.max(gcMs, entry.duration);
-  });
   await sleep(start - Date.now() - 50);
-  stalls.enable();
-  pauses.observe({ entryTypes: ['gc'] });
+  const pauses = pauseMeter();
   while (lags.length < DUE_CALLS && Date.now() < start + 30_000) await sleep(50);
-  stalls.disable();
-  pauses.disconnect();
+  const { stallMs, gcMs } = pauses.stop();
   await scheduler.stop();
   await store.close();
-  return { ...summarise(lags, counter.early), stallMs: stalls.max / 1e6, gcMs };
+  return { ...summarise(lags, counter.early), stallMs, gcMs };
 }
 
 async function nodeScheduleLag(): Promise<{ lags: Lags; bytes: number }> {
