@@ -168,6 +168,24 @@ describe('the read of the next wake time', () => {
     expect(errors.map((e) => e.error)).toEqual([]);
   });
 
+  it('is waited for by stop(), which so leaves no read of a closed store behind', async () => {
+    const held = nextDueAtHeld(createMemoryStore());
+    const { clock, scheduler, errors } = schedulerOn(held.store);
+    await scheduler.start();
+    await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
+    held.hold();
+    await clock.advance(1000); // the call is placed; the read after its claim waits
+    expect(held.held()).toBe(1);
+    let stopped = false;
+    const stopping = scheduler.stop().then(() => (stopped = true));
+    await clock.advance(0);
+    expect(stopped).toBe(false);
+    held.release();
+    await stopping;
+    expect(stopped).toBe(true);
+    expect(errors.map((e) => e.error)).toEqual([]);
+  });
+
   it('reports a read that fails and tries again a second later', async () => {
     let failures = 1;
     const store = withNextDueAt(createMemoryStore(), async (own) => {
