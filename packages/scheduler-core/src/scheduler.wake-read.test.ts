@@ -186,6 +186,39 @@ describe('the read of the next wake time', () => {
     expect(errors.map((e) => e.error)).toEqual([]);
   });
 
+  it('is waited for by stop() when a later claim has made it stale', async () => {
+    const gates: ReturnType<typeof deferred<void>>[] = [];
+    let holding = false;
+    const store = withNextDueAt(createMemoryStore(), async (own) => {
+      const answer = await own();
+      if (!holding) return answer;
+      const gate = deferred();
+      gates.push(gate);
+      await gate.promise;
+      return answer;
+    });
+    const { clock, scheduler, errors, placedAt } = schedulerOn(store);
+    await scheduler.start();
+    await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
+    holding = true;
+    await clock.advance(1000); // the read after the first claim waits
+    await scheduler.schedule({ to: to(2), at: new Date(T0 + 1500) });
+    await clock.advance(500); // a second claim makes the first read stale; its own read waits too
+    expect(placedAt()).toEqual([
+      [to(1), 1000],
+      [to(2), 1500],
+    ]);
+    expect(gates).toHaveLength(2);
+    gates[1]!.resolve();
+    let stopped = false;
+    const stopping = scheduler.stop().then(() => (stopped = true));
+    await clock.advance(0);
+    expect(stopped).toBe(false); // the stale read is still on its way
+    gates[0]!.resolve();
+    await stopping;
+    expect(errors.map((e) => e.error)).toEqual([]);
+  });
+
   it('reports a read that fails and tries again a second later', async () => {
     let failures = 1;
     const store = withNextDueAt(createMemoryStore(), async (own) => {
@@ -199,6 +232,33 @@ describe('the read of the next wake time', () => {
     await scheduler.schedule({ to: to(1), at: new Date(T0 + 5000) });
     await clock.advance(5000);
     expect(placedAt()).toEqual([[to(1), 5000]]);
+    await scheduler.stop();
+  });
+
+  it('that fails does not put off a wake asked for while it ran', async () => {
+    const gate = deferred();
+    let fail = false;
+    const store = withNextDueAt(createMemoryStore(), async (own) => {
+      if (!fail) return own();
+      fail = false;
+      await gate.promise;
+      throw new Error('connection lost');
+    });
+    const { clock, scheduler, errors, placedAt } = schedulerOn(store);
+    await scheduler.start();
+    await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
+    fail = true;
+    await clock.advance(1000); // the first call is placed; the read after its claim waits, to fail
+    await scheduler.schedule({ to: to(2), at: new Date(T0 + 1200) });
+    gate.resolve();
+    await clock.advance(0);
+    expect(errors).toEqual([expect.objectContaining({ source: 'store' })]);
+    // Tried again a second after the failure, the read would have placed the second call late.
+    await clock.advance(200);
+    expect(placedAt()).toEqual([
+      [to(1), 1000],
+      [to(2), 1200],
+    ]);
     await scheduler.stop();
   });
 
@@ -260,5 +320,65 @@ describe('the read of the next wake time', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('a claim that fails', () => {
+  /** `inner`, whose next claim, once `failNext()` was called, waits for `release()` and fails. */
+  function claimFailing(inner: Store) {
+    let gate: ReturnType<typeof deferred<void>> | null = null;
+    let started = 0;
+    const store: Store = Object.assign(Object.create(inner) as Store, {
+      async claimDue(...args: Parameters<Store['claimDue']>) {
+        const held = gate;
+        if (held === null) return inner.claimDue(...args);
+        gate = null;
+        started += 1;
+        await held.promise;
+        throw new Error('connection lost');
+      },
+    });
+    const failNext = () => {
+      const held = deferred();
+      gate = held;
+      return { release: () => held.resolve(), started: () => started };
+    };
+    return { store, failNext };
+  }
+
+  it('is reported, and claims again a second later', async () => {
+    const failing = claimFailing(createMemoryStore());
+    const { clock, scheduler, errors, placedAt } = schedulerOn(failing.store);
+    await scheduler.start();
+    await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
+    failing.failNext().release();
+    await clock.advance(1000);
+    expect(errors).toEqual([expect.objectContaining({ source: 'store' })]);
+    await clock.advance(999);
+    expect(placedAt()).toEqual([]);
+    await clock.advance(1);
+    expect(placedAt()).toEqual([[to(1), 2000]]);
+    await scheduler.stop();
+  });
+
+  it('does not put off a wake asked for while it ran', async () => {
+    const failing = claimFailing(createMemoryStore());
+    const { clock, scheduler, errors, placedAt } = schedulerOn(failing.store);
+    await scheduler.start();
+    await scheduler.schedule({ to: to(1), at: new Date(T0 + 1000) });
+    const claim = failing.failNext();
+    await clock.advance(1000);
+    expect(claim.started()).toBe(1); // the claim for the first call is on its way, to fail
+    await scheduler.schedule({ to: to(2), at: new Date(T0 + 1200) });
+    claim.release();
+    await clock.advance(0);
+    expect(errors).toEqual([expect.objectContaining({ source: 'store' })]);
+    // Claimed again a second after the failure, both calls would have waited until then.
+    await clock.advance(200);
+    expect(placedAt()).toEqual([
+      [to(1), 1200],
+      [to(2), 1200],
+    ]);
+    await scheduler.stop();
   });
 });

@@ -121,7 +121,8 @@ export function createDispatcher(ctx: DispatcherContext) {
       } catch (error) {
         if (!running || read !== armRead) return;
         reportError(error, 'store');
-        timer.set(clock.now() + 1000);
+        // Read again within a second, and no later than a wake asked for meanwhile.
+        timer.by(clock.now() + 1000);
         return;
       }
       if (!running || read !== armRead) return;
@@ -191,7 +192,8 @@ export function createDispatcher(ctx: DispatcherContext) {
     } catch (error) {
       rearm = false;
       reportError(error, 'store');
-      if (running) timer.set(clock.now() + 1000);
+      // Claim again within a second, and no later than a wake asked for while this one ran.
+      if (running) timer.by(clock.now() + 1000);
     } finally {
       pumping = false;
     }
