@@ -2,7 +2,8 @@ import { inTransaction } from './_retry.js';
 import type { Pool, PoolClient } from 'pg';
 import { ConflictError } from '../../errors.js';
 import type { StoredCall, StoredCallRecord, StoredCallUpdate } from '../../store.js';
-import { callFromRow, COLUMNS, FIELDS, matchesPatch, toParam, TYPES } from './_sql.js';
+import { JSON_FIELDS } from '../_columns.js';
+import { callFromRow, COLUMNS, FIELDS, jsonText, matchesPatch, toParam, TYPES } from './_sql.js';
 
 type Query = (
   text: string,
@@ -35,14 +36,16 @@ const isUniqueViolation = (error: unknown) =>
   error instanceof Error && (error as { code?: unknown }).code === '23505';
 
 /**
- * The statement of a batch of distinct rows: one `UPDATE … FROM unnest(…)` of typed arrays (one
- * element per update), compare-and-set on the version, setting `fields`. Its rows are locked
- * first, in id order (`locked`; the update only touches rows that step has locked already), so
- * two batches of different workers that share rows wait for each other in one order and never
- * deadlock, whatever join order the planner picks; a field in `partial` is
- * set only where its mask is true (not every update of the batch sets it). With `records`, the
- * call records of the updates that applied are upserted by the same statement: a data-modifying
- * CTE always runs to completion. Returns the ids updated.
+ * The statement of a batch of distinct rows: its updates come as one JSON array in `$1`, a
+ * row each (see {@link batchRows}), read by `json_to_recordset` with the column types; each is a
+ * compare-and-set on the version, setting `fields`. The ids come again in `$2` (a text array), so
+ * that the rows are found through the primary key whatever the planner guesses of the JSON's
+ * length. The rows are locked first, in id order (`locked`; the update only touches rows that
+ * step has locked already), so two batches of different workers that share rows wait for each
+ * other in one order and never deadlock, whatever join order the planner picks; a field in
+ * `partial` is set only where its mask is true (not every update of the batch sets it). With
+ * `records`, the call records of the updates that applied are upserted by the same statement: a
+ * data-modifying CTE always runs to completion. Returns the ids updated.
  */
 function updateManyStatement(
   s: string,
@@ -63,8 +66,6 @@ function updateManyStatement(
     }
   }
   if (records) for (const [, column, type] of RECORD) columns.push(`r_${column} ${type}`);
-  const params = columns.map((c, i) => `$${i + 1}::${c.slice(c.indexOf(' ') + 1)}[]`).join(', ');
-  const names = columns.map((c) => c.slice(0, c.indexOf(' '))).join(', ');
   const saved = records
     ? `, saved AS (
         INSERT INTO ${s}.call_records (${RECORD.map(([, c]) => c).join(', ')})
@@ -76,9 +77,11 @@ function updateManyStatement(
           .join(', ')}
       )`
     : '';
-  return `WITH u AS (SELECT * FROM unnest(${params}) AS u(${names})),
+  return `WITH u AS MATERIALIZED (
+      SELECT * FROM json_to_recordset($1::json) AS u(${columns.join(', ')})
+    ),
     locked AS MATERIALIZED (
-      SELECT id FROM ${s}.scheduled_calls WHERE id IN (SELECT id FROM u) ORDER BY id FOR UPDATE
+      SELECT id FROM ${s}.scheduled_calls WHERE id = ANY($2::text[]) ORDER BY id FOR UPDATE
     ),
     updated AS (
       UPDATE ${s}.scheduled_calls AS c SET ${[...sets, 'version = c.version + u.steps'].join(', ')}
@@ -86,6 +89,51 @@ function updateManyStatement(
       RETURNING c.id
     )${saved}
     SELECT id FROM updated`;
+}
+
+/**
+ * A value as `json_to_recordset` reads it into its column: what `pg` would send for it as a
+ * parameter. A number that JSON cannot hold (`NaN`, `±Infinity`) goes as its text, which a
+ * `double precision` column takes and a `bigint` one refuses, as they do from `pg`. (A lone
+ * surrogate in a string is replaced by {@link jsonText}, as `pg`'s UTF-8 encoding replaces it.)
+ */
+const jsonValue = (value: unknown): unknown =>
+  typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+
+/**
+ * The rows of a batch statement's JSON: per update its id, version and steps, `f_<column>` for
+ * each of `fields` it sets (`m_<column>` true too where the field is `partial`), and with
+ * `records`, `r_<column>` for each field of its call record. A field left out reads as `NULL`.
+ */
+function batchRows(
+  updates: StoredCallUpdate[],
+  fields: typeof UPDATABLE,
+  partial: Set<keyof StoredCall>,
+  records: boolean,
+): string {
+  const rows = updates.map((u) => {
+    const row: Record<string, unknown> = {
+      id: u.id,
+      version: u.expectedVersion,
+      steps: u.steps ?? 1,
+    };
+    for (const field of fields) {
+      const value = u.patch[field];
+      if (value === undefined) continue;
+      const column = COLUMNS[field];
+      if (value !== null) row[`f_${column}`] = JSON_FIELDS.has(field) ? value : jsonValue(value);
+      if (partial.has(field)) row[`m_${column}`] = true;
+    }
+    if (records && u.record) {
+      for (const [field, column] of RECORD) {
+        const value =
+          field === 'outcomeUnknown' ? u.record.outcomeUnknown === true : u.record[field];
+        if (value !== null && value !== undefined) row[`r_${column}`] = jsonValue(value);
+      }
+    }
+    return row;
+  });
+  return jsonText(rows);
 }
 
 /**
@@ -138,26 +186,7 @@ export function createUpdateMany(options: {
       text = updateManyStatement(options.schema, fields, partial, records);
       statements.set(key, text);
     }
-    const values: unknown[][] = [
-      updates.map((u) => u.id),
-      updates.map((u) => u.expectedVersion),
-      updates.map((u) => u.steps ?? 1),
-    ];
-    for (const field of fields) {
-      values.push(updates.map((u) => toParam(field, u.patch[field])));
-      if (partial.has(field)) values.push(updates.map((u) => u.patch[field] !== undefined));
-    }
-    if (records) {
-      for (const [field] of RECORD) {
-        values.push(
-          updates.map((u) =>
-            field === 'outcomeUnknown' && u.record
-              ? u.record.outcomeUnknown === true
-              : (u.record?.[field] ?? null),
-          ),
-        );
-      }
-    }
+    const values = [batchRows(updates, fields, partial, records), updates.map((u) => u.id)];
     return { text, values };
   };
 

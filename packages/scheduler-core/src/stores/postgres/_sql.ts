@@ -58,10 +58,25 @@ const RECORD_SETS = RECORD_COLUMNS.split(', ')
   .map((column) => `${column} = EXCLUDED.${column}`)
   .join(', ');
 
+/** A lone surrogate as `JSON.stringify` escapes it (or text that looks like one). */
+const ESCAPED_SURROGATE = /\\ud[89a-f]/;
+const wellFormed = (_key: string, value: unknown) =>
+  typeof value === 'string' && !value.isWellFormed() ? value.toWellFormed() : value;
+
+/**
+ * `value` as JSON text that PostgreSQL's `jsonb` (and `json_to_recordset`) take: a lone surrogate
+ * in a string (a provider's status word may carry one) is replaced by U+FFFD, as `pg` replaces it
+ * in a text parameter, where PostgreSQL would refuse its escape and with it the whole write.
+ */
+export function jsonText(value: unknown): string {
+  const text = JSON.stringify(value);
+  return ESCAPED_SURROGATE.test(text) ? JSON.stringify(value, wellFormed) : text;
+}
+
 /** A field's value as a query parameter: JSON as text (pg would turn arrays into PG arrays). */
 export function toParam(field: keyof StoredCall, value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  if (JSON_FIELDS.has(field)) return JSON.stringify(value);
+  if (JSON_FIELDS.has(field)) return jsonText(value);
   return value;
 }
 

@@ -545,6 +545,64 @@ describeWithDatabase('createPostgresStore', (url) => {
       }
     });
 
+    it('takes and refuses in a batch the numbers a lone write takes and refuses', async () => {
+      const store = createPostgresStore({ connectionString: url, max: 2 }, { schema: newSchema() });
+      const me = '+14155550100';
+      const record = (id: string, durationS: number) => ({
+        id,
+        from: me,
+        to: '+14155550001',
+        direction: 'outbound' as const,
+        status: 'completed' as const,
+        startedAt: 1_000,
+        answeredAt: null,
+        endedAt: 2_000,
+        durationS,
+        outcomeUnknown: false,
+        answeredBy: null,
+        recordingUrl: null,
+        recordingDurationS: Number.NEGATIVE_INFINITY,
+        providerStatus: null,
+      });
+      try {
+        await store.insertMany!([storedCall({ id: 'a' }), storedCall({ id: 'b' })]);
+        // A duration is a double: it holds what JSON cannot, as it does from a lone write.
+        await store.saveCallRecord(record('lone', Number.POSITIVE_INFINITY));
+        expect(
+          await store.updateMany!([
+            { id: 'a', expectedVersion: 1, patch: { reason: 'x' }, record: record('a-1', NaN) },
+            {
+              id: 'b',
+              expectedVersion: 1,
+              patch: { reason: 'y' },
+              record: record('b-1', Number.POSITIVE_INFINITY),
+            },
+          ]),
+        ).toEqual([true, true]);
+        const history = (await store.listHistory(me, { limit: 10 })).items;
+        const byId = new Map(history.map((r) => [r.id, r]));
+        expect(byId.get('lone')).toMatchObject({
+          durationS: Infinity,
+          recordingDurationS: -Infinity,
+        });
+        expect(byId.get('a-1')).toMatchObject({ durationS: NaN, recordingDurationS: -Infinity });
+        expect(byId.get('b-1')).toMatchObject({ durationS: Infinity });
+        // A time is a bigint: a lone write and a batch both refuse one that is not a number, and
+        // the batch changes nothing.
+        await expect(store.update('a', 2, { leaseUntil: NaN })).rejects.toThrow(/bigint/);
+        await expect(
+          store.updateMany!([
+            { id: 'a', expectedVersion: 2, patch: { reason: 'z' } },
+            { id: 'b', expectedVersion: 2, patch: { leaseUntil: Number.POSITIVE_INFINITY } },
+          ]),
+        ).rejects.toThrow(/bigint/);
+        expect(await store.get('a')).toMatchObject({ reason: 'x', version: 2 });
+        expect(await store.get('b')).toMatchObject({ reason: 'y', version: 2, leaseUntil: null });
+      } finally {
+        await store.close();
+      }
+    });
+
     it('leaves a pool it was given open when it closes', async () => {
       const pool = new Pool({ connectionString: url, max: 1 });
       const store = createPostgresStore({ pool }, { schema: newSchema() });

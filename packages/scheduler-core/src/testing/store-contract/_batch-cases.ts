@@ -104,6 +104,44 @@ export function batchCases(store: () => Store): void {
     expect((await store().listHistory(me, { limit: 10 })).items).toEqual([saved]);
   });
 
+  it('stores what a batch writes as lone writes store the same values', async () => {
+    if (!store().updateMany) return;
+    const me = '+14155550100';
+    // Text that array literals, JSON and SQL each quote their own way, a lone surrogate, JSON
+    // nested in JSON, and times and durations at their edges.
+    const odd = 'a "quoted" \\ back\\slash, {braced}, NULL\n\ttab 😀 \ud800 end';
+    const events = [{ status: 'queued' as const, at: T0, attempt: 1, providerStatus: odd }];
+    const patch = {
+      status: 'queued' as const,
+      reason: odd,
+      providerCallId: 'NULL',
+      leaseOwner: '',
+      leaseUntil: Number.MAX_SAFE_INTEGER,
+      placingAt: 0,
+      events,
+    };
+    const callRecord = (id: string) => ({
+      ...record(id, me, '+14155550001', T0),
+      providerStatus: odd,
+      durationS: 0.1 + 0.2,
+      recordingUrl: '',
+    });
+    for (const id of ['lone', 'a', 'b']) await store().insert(storedCall({ id }));
+    await store().update('lone', 1, patch);
+    await store().saveCallRecord(callRecord('lone-1'));
+    const applied = await store().updateMany!([
+      { id: 'a', expectedVersion: 1, patch, record: callRecord('a-1') },
+      { id: 'b', expectedVersion: 1, patch: { reason: odd } },
+    ]);
+    expect(applied).toEqual([true, true]);
+    const lone = await store().get('lone');
+    expect(await store().get('a')).toEqual({ ...lone, id: 'a' });
+    expect((await store().get('b'))?.reason).toBe(lone?.reason);
+    const history = (await store().listHistory(me, { limit: 10 })).items;
+    const [a, loneRecord] = ['a-1', 'lone-1'].map((id) => history.find((r) => r.id === id));
+    expect(a).toEqual({ ...loneRecord, id: 'a-1' });
+  });
+
   it('rejects a whole batch that would duplicate an idempotency key', async () => {
     if (!store().updateMany) return;
     await store().insert(storedCall({ id: 'a', idempotencyKey: 'k' }));
