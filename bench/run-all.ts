@@ -11,6 +11,7 @@ const scripts = [
   'dialer.ts',
   'scheduler.ts',
   'postgres.ts',
+  'batch-write.ts',
   'growth.ts',
   'stall.ts',
   'finished.ts',
