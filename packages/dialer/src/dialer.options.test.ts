@@ -1,5 +1,6 @@
 import { InvalidOptionsError, isInvalidOptionsError } from '@ringkit/call-client';
 import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { manualProvider } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import { InvalidNumbersError, isInvalidNumbersError } from './errors.js';
@@ -66,6 +67,25 @@ describe('createDialer options', () => {
     const error = failure({ provider, numbers, colour: 'red' }) as InvalidOptionsError;
     expect(error.message).toBe(
       'Invalid createDialer options: (root): unknown option "colour"; the options are provider, numbers, concurrency, callTimeoutMs, maxAttempts, clock, defaultCountry, watchIntervalMs, maxEarlyEvents, tracer',
+    );
+  });
+
+  it.each([
+    ['a campaign name with a NUL character', { campaign: 'spring\u0000' }, 'campaign'],
+    ['a campaign name with a lone surrogate', { campaign: 'spring\uD800' }, 'campaign'],
+    ['a workerId with a NUL character', { campaign: 'spring', workerId: 'w\u0000' }, 'workerId'],
+    [
+      'a shared budget name with a lone surrogate',
+      { campaign: 'spring', budget: { name: 'b\uDC00' } },
+      'budget.name',
+    ],
+  ])('refuses %s, which no store keeps as given', (_, options, path) => {
+    const error = failure({ provider, numbers, store: createMemoryStore(), ...options });
+    expect(isInvalidOptionsError(error), String(error)).toBe(true);
+    expect((error as InvalidOptionsError).message).toMatch(
+      new RegExp(
+        `${path.replace('.', '\\.')}: must not contain (the NUL character|a lone surrogate)`,
+      ),
     );
   });
 

@@ -43,3 +43,4 @@ export { eachInSlices, mapInSlices, yieldToLoop } from './slices.js';
 export { MAX_RETRY_AFTER_MS, RETRY_OUTCOMES, retrySchema, retrySchemaWith } from './retry.js';
 export type { RetryOutcome } from './retry.js';
 export { strictObject } from './strict.js';
+export { storable, unstorableIn, unstorableText } from './text.js';

@@ -3,6 +3,7 @@
  * same error text wherever it is taken. Each factory builds its own `z.strictObject` of them.
  */
 import { z } from 'zod';
+import { storable } from './text.js';
 import { isClock, MAX_TIMER_MS, type Clock } from './time.js';
 import type { TracerLike } from './tracing.js';
 
@@ -36,7 +37,7 @@ export const callsPerSecondSchema = z.number().positive('must be above 0').max(1
  * provider's account, say); the weight sets its part while others wait too.
  */
 export const sharedBudgetSchema = z.strictObject({
-  name: z.string().min(1, 'must not be empty').max(200),
+  name: storable(z.string().min(1, 'must not be empty').max(200)),
   weight: z.number().positive('must be above 0').max(10_000).optional(),
 });
 

@@ -7,7 +7,7 @@ import {
   type CallProvider,
   type CountryCode,
 } from '@ringkit/call-client';
-import { retrySchema, strictObject } from '@ringkit/internal';
+import { retrySchema, storable, strictObject, unstorableIn } from '@ringkit/internal';
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import type { StoredCallOptions } from './store.js';
@@ -84,9 +84,15 @@ const scheduleSchema = strictObject(
       .custom<unknown>((value) => metadataFits(value), {
         error: `metadata may nest at most ${METADATA_MAX_DEPTH} levels and take at most ${METADATA_MAX_BYTES} bytes as JSON`,
       })
-      .pipe(z.record(z.string(), z.json()))
+      .pipe(
+        z.record(z.string(), z.json()).check((ctx) => {
+          // Every store must hold it as given (see `unstorableText`).
+          const bad = unstorableIn(ctx.value);
+          if (bad) ctx.issues.push({ code: 'custom', ...bad, input: ctx.value });
+        }),
+      )
       .optional(),
-    idempotencyKey: z.string().min(1).max(255).optional(),
+    idempotencyKey: storable(z.string().min(1).max(255)).optional(),
     // Checked against the provider by `validateCall`.
     call: z.unknown().optional(),
   },

@@ -61,6 +61,10 @@ const cases: [string, Record<string, unknown>, string][] = [
   ['metadata nested 9 levels', { metadata: { a: nest(8) } }, 'metadata'],
   ['metadata over 4 kB as JSON', { metadata: { blob: 'x'.repeat(4_100) } }, 'metadata'],
   ['an empty idempotency key', { idempotencyKey: '' }, 'idempotencyKey'],
+  ['an idempotency key with a NUL character', { idempotencyKey: 'k\u0000' }, 'idempotencyKey'],
+  ['an idempotency key with a lone surrogate', { idempotencyKey: 'k\uD800' }, 'idempotencyKey'],
+  ['metadata with a NUL character', { metadata: { a: [{ b: 'x\u0000' }] } }, 'metadata'],
+  ['metadata with a lone surrogate in a key', { metadata: { a: { 'k\uDC00': 1 } } }, 'metadata'],
   ['an unknown field', { priority: 'high' }, ''],
 ];
 
@@ -87,6 +91,28 @@ describe('schedule() input validation', () => {
       expect((await store.list({ limit: 10 })).items).toEqual([]);
     },
   );
+
+  it('says where metadata holds text no store can keep as given', async () => {
+    const clock = createFakeClock(T0);
+    const scheduler = createScheduler({
+      store: createMemoryStore(),
+      clock,
+      provider: createFakeProvider({ clock }),
+      callerId: '+14155550100',
+    });
+    const error = await scheduler
+      .schedule({ ...ok, metadata: { a: [1, { b: 'ok', c: 'x\u0000y' }] } })
+      .catch((e: unknown) => e);
+    expect((error as ValidationError).issues).toEqual([
+      expect.objectContaining({
+        path: ['metadata', 'a', 1, 'c'],
+        message: 'must not contain the NUL character (U+0000, at index 1)',
+      }),
+    ]);
+    // Pairs of surrogates are text: an emoji is kept.
+    const kept = await scheduler.schedule({ ...ok, idempotencyKey: 'k😀', metadata: { e: '😀' } });
+    expect(kept).toMatchObject({ idempotencyKey: 'k😀', metadata: { e: '😀' } });
+  });
 
   it('accepts a time up to 60 s in the past and an ISO string with an offset', async () => {
     const clock = createFakeClock(T0);
@@ -133,6 +159,16 @@ describe('schedule() input validation', () => {
       });
     expect(create).toThrow(InvalidOptionsError);
     expect(create).toThrow(/Invalid scheduler options: concurrency/);
+    // A worker id is stored with each lease: text every store keeps as given.
+    expect(() =>
+      createScheduler({
+        store: createMemoryStore(),
+        clock,
+        provider: createFakeProvider({ clock }),
+        callerId: '+14155550100',
+        workerId: 'worker\u0000',
+      }),
+    ).toThrow(/Invalid scheduler options: workerId: must not contain the NUL character/);
   });
 
   it('refuses an unknown option, as every ringkit factory does, naming it', () => {

@@ -73,6 +73,8 @@ describe.each(STORES)('the do-not-call list (%s store)', (_, createStore) => {
     await refused(list.suppress('12'), 'phone');
     await refused(list.suppress(BOB, { reason: '' }), 'reason');
     await refused(list.suppress(BOB, { reason: 'x'.repeat(201) }), 'reason');
+    await refused(list.suppress(BOB, { reason: 'opted\u0000out' }), 'NUL character');
+    await refused(list.suppress(BOB, { reason: 'opted\uD800out' }), 'lone surrogate');
     await refused(list.suppress(BOB, { until: new Date(T0 - 1) }), 'not in the future');
     await refused(list.suppress(BOB, { until: 'tomorrow' }), 'ISO-8601');
     await refused(list.suppress(BOB, { expires: 'x' } as never), 'did you mean "until"');

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { systemClock, toE164, type Clock, type CountryCode } from '@ringkit/call-client';
-import { clockSchema, countryCodeSchema, strictObject } from '@ringkit/internal';
+import { clockSchema, countryCodeSchema, storable, strictObject } from '@ringkit/internal';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { invalidOptions, ValidationError, type ValidationIssue } from './errors.js';
@@ -110,7 +110,7 @@ const optionsSchema = strictObject(
 
 const suppressSchema = strictObject(
   {
-    reason: z.string().trim().min(1).max(MAX_REASON).optional(),
+    reason: storable(z.string().trim().min(1).max(MAX_REASON)).optional(),
     until: z.union([z.date(), z.string(), z.null()]).optional(),
   },
   { note: 'reason', why: 'reason', expires: 'until', expiresAt: 'until', ttl: 'until' },

@@ -158,6 +158,21 @@ describe('POST /api/scheduled-calls', () => {
     expect((await api(`${app.url}/api/scheduled-calls`)).json.items).toEqual([]);
   });
 
+  it('answers 400 for an idempotency key or metadata with text no store keeps as given', async () => {
+    for (const [body, said] of [
+      [{ idempotency_key: 'k\u0000' }, /idempotency.*NUL character/i],
+      [{ idempotency_key: 'k\uD800' }, /idempotency.*lone surrogate/i],
+      [{ metadata: { note: 'a\u0000b' } }, /metadata.*note.*NUL character/],
+    ] as const) {
+      const res = await api(base, {
+        method: 'POST',
+        body: { phone_number: '+14155552671', scheduled_time: inAnHour(), ...body },
+      });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(JSON.stringify(res.json.error)).toMatch(said);
+    }
+  });
+
   it('answers 413 with a JSON error for a body over 16 kB', async () => {
     const res = await api(base, {
       method: 'POST',

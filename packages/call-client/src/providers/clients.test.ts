@@ -73,6 +73,22 @@ describe('createMockCallApiClient', () => {
     expect(call).toMatchObject({ status: 'initiated', providerStatus: 'teleporting' });
   });
 
+  it('refuses an id or a status word that is not text a store can hold, as an invalid response', async () => {
+    for (const answer of [
+      { id: 'c\u0000-1', status: 'queued' },
+      { id: 'c-1', status: 'queued\uD800' },
+    ]) {
+      pollingApi(() => HttpResponse.json(answer, { status: 201 }));
+      const error = await createMockCallApiClient(fast)
+        .placeCall({ to: '+14155552671' })
+        .catch((e: unknown) => e);
+      expect(error, JSON.stringify(answer)).toBeInstanceOf(ResponseValidationError);
+      expect((error as Error).message).toMatch(
+        /must not contain (the NUL character|a lone surrogate)/,
+      );
+    }
+  });
+
   it('reads a call with getCall and maps connected to answered', async () => {
     server.use(
       http.get(`${POLLING}/api/call/:id`, ({ params }) =>

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { systemClock, type SpanLike } from '@ringkit/internal';
+import { storable, systemClock, type SpanLike } from '@ringkit/internal';
 import { z } from 'zod';
 import { createHttpClient } from '../http/_client.js';
 import { sharedHttpOptions } from '../http/_options.js';
@@ -22,13 +22,16 @@ import {
   type TelnyxProvider,
 } from './options.js';
 
+/** A call's id at Telnyx, which the stores keep: text every store holds as given. */
+const callControlId = storable(z.string().min(1).max(512));
+
 const dialSchema = z.looseObject({
-  data: z.looseObject({ call_control_id: z.string().min(1).max(512) }),
+  data: z.looseObject({ call_control_id: callControlId }),
 });
 
 const statusSchema = z.looseObject({
   data: z.looseObject({
-    call_control_id: z.string().min(1).max(512),
+    call_control_id: callControlId,
     is_alive: z.boolean(),
     call_duration: z.number().nonnegative().nullish(),
   }),

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { strictObject } from '@ringkit/internal';
+import { strictObject, unstorableText } from '@ringkit/internal';
 import { z } from 'zod';
 import { providerIdSchema } from '../providers/_schemas.js';
 import { InvalidOptionsError, WebhookValidationError } from '../errors/errors.js';
@@ -143,14 +143,15 @@ function parseFields(value: unknown, body: unknown): Record<string, unknown> {
 
 /**
  * The id as `providerIdSchema` makes it, when it surely passes: a whole number from 0 up to
- * `Number.MAX_SAFE_INTEGER`, or a string of 1 to 256 characters once trimmed. `undefined`
- * otherwise, which zod then judges.
+ * `Number.MAX_SAFE_INTEGER`, or a string of 1 to 256 characters once trimmed that is storable
+ * text. `undefined` otherwise, which zod then judges.
  */
 function fastProviderId(id: unknown): string | undefined {
   if (typeof id === 'number') return Number.isSafeInteger(id) && id >= 0 ? String(id) : undefined;
   if (typeof id !== 'string') return undefined;
   const trimmed = id.trim();
-  return trimmed.length >= 1 && trimmed.length <= 256 ? trimmed : undefined;
+  const fits = trimmed.length >= 1 && trimmed.length <= 256 && unstorableText(trimmed) === null;
+  return fits ? trimmed : undefined;
 }
 
 function parseProviderId(id: unknown, body: unknown): string {

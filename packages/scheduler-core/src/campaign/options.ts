@@ -17,6 +17,7 @@ import {
   MAX_TIMER_MS,
   maxAttemptsSchema,
   providerSchema,
+  storable,
   timerMsSchema,
   type TracerLike,
 } from '@ringkit/internal';
@@ -111,7 +112,7 @@ export interface CampaignRunnerOptions {
 const optionsSchema = z.looseObject({
   store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
   provider: providerSchema<CallProvider>(),
-  campaign: z.string().min(1).max(200),
+  campaign: storable(z.string().min(1).max(200)),
   entries: z.array(z.unknown()).min(1).max(1_000_000).optional(),
   exclusive: z.boolean().optional(),
   callerId: z.string().min(1),
@@ -121,7 +122,7 @@ const optionsSchema = z.looseObject({
   maxAttempts: maxAttemptsSchema.optional(),
   callTimeoutMs: timerMsSchema.optional(),
   clock: clockSchema.optional(),
-  workerId: z.string().min(1).max(200).optional(),
+  workerId: storable(z.string().min(1).max(200)).optional(),
   leaseMs: z.number().int().min(100).max(86_400_000).optional(),
   recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
   watchIntervalMs: timerMsSchema.optional(),
