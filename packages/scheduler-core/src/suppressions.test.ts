@@ -110,6 +110,7 @@ describe.each(STORES)('the do-not-call list (%s store)', (_, createStore) => {
     lines.push('"+44 20 7946 0958","opted out, in writing",2027-01-01T00:00:00Z');
     lines.push('not a number');
     lines.push('+14155550000,,2020-01-01T00:00:00Z');
+    lines.push('+14155550001,opted\u0000out');
     const chunks = lines.join('\r\n').match(/[\s\S]{1,4096}/g)!;
     const result = await list.import(
       (async function* () {
@@ -119,10 +120,12 @@ describe.each(STORES)('the do-not-call list (%s store)', (_, createStore) => {
     );
     expect(result).toEqual({
       imported: 12_001,
-      refused: 2,
+      refused: 3,
       errors: [
         { line: 12_003, message: expect.stringContaining('phone') },
         { line: 12_004, message: expect.stringContaining('until') },
+        // The same check as suppress(): text a store keeps as given.
+        { line: 12_005, message: expect.stringContaining('reason: must not contain the NUL') },
       ],
     });
     expect(await list.get(ANN)).toMatchObject({

@@ -5,7 +5,13 @@
  */
 import { Readable } from 'node:stream';
 import { systemClock, toE164, type Clock, type CountryCode } from '@ringkit/call-client';
-import { clockSchema, countryCodeSchema, storable, strictObject } from '@ringkit/internal';
+import {
+  clockSchema,
+  countryCodeSchema,
+  storable,
+  strictObject,
+  unstorableText,
+} from '@ringkit/internal';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { invalidOptions, ValidationError, type ValidationIssue } from './errors.js';
@@ -125,7 +131,7 @@ const toSuppression = (entry: StoredSuppression): Suppression => ({
 
 /**
  * The one check of a list entry, for `suppress()` and every line of `import()`: the number in
- * E.164, a reason of 1–200 characters, an `until` in the future. Pushes what is wrong to `issues`.
+ * E.164, a reason of 1–200 characters of storable text, an `until` in the future. Pushes what is wrong to `issues`.
  */
 export function parseSuppression(
   input: { phone: unknown; reason?: unknown; until?: unknown },
@@ -146,6 +152,9 @@ export function parseSuppression(
   const reason = input.reason === undefined ? DEFAULT_REASON : input.reason;
   if (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_REASON) {
     issues.push(custom(['reason'], `must be 1 to ${MAX_REASON} characters`));
+  } else {
+    const why = unstorableText(reason);
+    if (why !== null) issues.push(custom(['reason'], why));
   }
   let until: number | null = null;
   if (input.until instanceof Date) until = input.until.getTime();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dateOf } from './event.js';
+import { callControlIdSchema } from './_ids.js';
 import { safeJson } from './_speech.js';
 import { decodeClientState, decodeInboundState, type InboundState } from './_state.js';
 
@@ -37,7 +38,7 @@ const urls = z
   .catch(undefined);
 
 const payloadSchema = z.looseObject({
-  call_control_id: z.string().min(1).max(512).optional().catch(undefined),
+  call_control_id: callControlIdSchema.optional().catch(undefined),
   client_state: text(16_384).nullable(),
   direction: text(32),
   from: text(256),

@@ -1,5 +1,6 @@
 import { sleep, type Clock } from '@ringkit/internal';
 import { z } from 'zod';
+import { callControlIdSchema } from './_ids.js';
 import { decodeClientState } from './_state.js';
 
 /** How a dial of unknown outcome is looked up among the connection's active calls. */
@@ -28,7 +29,7 @@ const PAGE_SIZE = 250;
 export const activeCallsSchema = z.looseObject({
   data: z.array(
     z.looseObject({
-      call_control_id: z.string().min(1),
+      call_control_id: callControlIdSchema,
       client_state: z.string().nullish(),
       call_duration: z.number().nullish(),
     }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { callControlIdSchema } from './_ids.js';
 import { decodeClientState } from './_state.js';
 
 /** What to speak on which call, with the `command_id` that makes a repeat a no-op at Telnyx. */
@@ -12,7 +13,7 @@ const eventSchema = z.looseObject({
   data: z.looseObject({
     event_type: z.string(),
     payload: z.looseObject({
-      call_control_id: z.string().min(1).max(512),
+      call_control_id: callControlIdSchema,
       client_state: z.string().nullish(),
       result: z.string().nullish(),
     }),

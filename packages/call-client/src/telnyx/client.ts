@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { storable, systemClock, type SpanLike } from '@ringkit/internal';
+import { systemClock, type SpanLike } from '@ringkit/internal';
 import { z } from 'zod';
 import { createHttpClient } from '../http/_client.js';
 import { sharedHttpOptions } from '../http/_options.js';
@@ -8,6 +8,7 @@ import { InvalidOptionsError } from '../errors/errors.js';
 import { isAmbiguousPlacement } from '../errors/placement.js';
 import { toE164 } from '../phone.js';
 import type { ProviderCall } from '../providers/provider.js';
+import { callControlIdSchema } from './_ids.js';
 import { createDialBuilder, type TelnyxDialBody } from './_params.js';
 import { activeCallsSchema, findDialledCall, TELNYX_RECONCILE_DEFAULTS } from './_reconcile.js';
 import { inboundCommandDue, inboundSettingsOf, type InboundCommand } from './_inbound-commands.js';
@@ -22,16 +23,13 @@ import {
   type TelnyxProvider,
 } from './options.js';
 
-/** A call's id at Telnyx, which the stores keep: text every store holds as given. */
-const callControlId = storable(z.string().min(1).max(512));
-
 const dialSchema = z.looseObject({
-  data: z.looseObject({ call_control_id: callControlId }),
+  data: z.looseObject({ call_control_id: callControlIdSchema }),
 });
 
 const statusSchema = z.looseObject({
   data: z.looseObject({
-    call_control_id: callControlId,
+    call_control_id: callControlIdSchema,
     is_alive: z.boolean(),
     call_duration: z.number().nonnegative().nullish(),
   }),

@@ -241,6 +241,9 @@ describe('parseTelnyxWebhook', () => {
     expect(refusal(event('call.answered', {}))).toBe('missing_id');
     expect(refusal(event('call.hangup', { call_control_id: '' }))).toBe('missing_id');
     expect(refusal(event('call.hangup', { call_control_id: 42 }))).toBe('missing_id');
+    // An id ringkit stores: text every store keeps as given.
+    expect(refusal(event('call.hangup', { call_control_id: 'v3:a\u0000' }))).toBe('missing_id');
+    expect(refusal(event('call.hangup', { call_control_id: 'v3:\uD800a' }))).toBe('missing_id');
     expect(refusal({ data: { event_type: 'call.initiated' } })).toBe('missing_id');
     expect(refusal({ data: { event_type: 'call.hangup', payload: 'x' } })).toBe('missing_id');
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WebhookValidationError } from '../errors/errors.js';
+import { callControlIdSchema } from './_ids.js';
 import type { AnsweredBy } from '../providers/call-options.js';
 import type { CallStatusEvent } from '../providers/provider.js';
 import type { CallStatus } from '../status.js';
@@ -55,7 +56,7 @@ export interface ParseTelnyxWebhookOptions {
 const text = (max: number) => z.string().max(max);
 
 const payloadSchema = z.looseObject({
-  call_control_id: z.string().min(1).max(512),
+  call_control_id: callControlIdSchema,
   call_leg_id: text(256).optional(),
   call_session_id: text(256).optional(),
   client_state: text(16_384).nullish(),
