@@ -4,11 +4,18 @@ import { SCHEDULED_CALL_STATUSES } from '../../types.js';
 import type { MethodsContext } from './_connection.js';
 import { callFromRow, listStatement } from './_sql.js';
 
+/**
+ * Whether no row can hold `key`: PostgreSQL's text holds no U+0000 (a query that sends one fails),
+ * so a look-up by it finds nothing, as on every store, without asking.
+ */
+const unmatchable = (key: string) => key.includes('\u0000');
+
 /** The row of call `id`, or `null` (one statement, no retry). */
 export async function callById(
   { db, sql }: Pick<MethodsContext, 'db' | 'sql'>,
   id: string,
 ): Promise<StoredCall | null> {
+  if (unmatchable(id)) return null;
   const [row] = await db.query(sql.get, [id]);
   return row ? callFromRow(row) : null;
 }
@@ -27,6 +34,7 @@ export function postgresCallReads(ctx: Pick<MethodsContext, 'db' | 'sql'>): Call
     },
 
     async findByIdempotencyKey(key) {
+      if (unmatchable(key)) return null;
       return run(async () => {
         const [row] = await query(sql.byKey, [key]);
         return row ? callFromRow(row) : null;
@@ -34,6 +42,7 @@ export function postgresCallReads(ctx: Pick<MethodsContext, 'db' | 'sql'>): Call
     },
 
     async findByProviderCallId(providerCallId) {
+      if (unmatchable(providerCallId)) return null;
       return run(async () => {
         const [row] = await query(sql.byProviderCallId, [providerCallId]);
         return row ? callFromRow(row) : null;

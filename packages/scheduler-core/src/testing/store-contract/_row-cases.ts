@@ -65,6 +65,15 @@ export function rowCases(store: () => Store): void {
     expect((await store().get('w'))?.options?.window).toEqual(window);
   });
 
+  it('finds nothing, and does not fail, by a key that holds the NUL character', async () => {
+    await store().insert(storedCall({ id: 'a', idempotencyKey: 'key-a', providerCallId: 'p-a' }));
+    for (const key of ['a\u0000', '\u0000']) {
+      expect(await store().get(key)).toBeNull();
+      expect(await store().findByIdempotencyKey(`key-${key}`)).toBeNull();
+      expect(await store().findByProviderCallId(`p-${key}`)).toBeNull();
+    }
+  });
+
   it('refuses a second row with the same id or idempotency key', async () => {
     await store().insert(storedCall({ id: 'a', idempotencyKey: 'k' }));
     await expectRejects(store().insert(storedCall({ id: 'a' })), isConflictError);
