@@ -171,6 +171,14 @@ export function campaignStoreCases(store: () => Store): void {
     }
   });
 
+  it('finds no campaign, and does not fail, by a name that holds the NUL character', async (context) => {
+    const c = campaignMethods(store(), context);
+    if (!c) return;
+    await c.insertCampaign(storedCampaign({ id: 'spring', total: 1 }), entries('spring', 1));
+    expect(await c.getCampaign('spring\u0000')).toBeNull();
+    expect(await c.getCampaign('\u0000')).toBeNull();
+  });
+
   it('updates a campaign at the expected version, and refuses a stale or unknown one', async (context) => {
     const c = campaignMethods(store(), context);
     if (!c) return;
