@@ -6,7 +6,9 @@ import { isSchedulerError, isValidationError } from './errors.js';
 import { createFakeProvider } from '@ringkit/simulator';
 import { createScheduler } from './scheduler.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
+import type { SchedulerOptions } from './options.js';
 import type { ScheduleInput } from './types.js';
+import type { Store } from './store.js';
 import { MAX_AHEAD_MS, PAST_TOLERANCE_MS } from './index.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -17,6 +19,21 @@ function nest(levels: number): unknown {
   let value: unknown = [];
   for (let i = 1; i < levels; i += 1) value = [value];
   return value;
+}
+
+/**
+ * A scheduler on a fake clock at T0 and `store` (a fresh memory store by default), with `extra`
+ * options, valid or not.
+ */
+function newScheduler(extra: Record<string, unknown> = {}, store: Store = createMemoryStore()) {
+  const clock = createFakeClock(T0);
+  return createScheduler({
+    store,
+    clock,
+    provider: createFakeProvider({ clock }),
+    callerId: '+14155550100',
+    ...extra,
+  } as SchedulerOptions);
 }
 
 const cases: [string, Record<string, unknown>, string][] = [
@@ -72,14 +89,8 @@ describe('schedule() input validation', () => {
   it.each(cases)(
     'refuses %s with a ValidationError and stores nothing',
     async (_, patch, field) => {
-      const clock = createFakeClock(T0);
       const store = createMemoryStore();
-      const scheduler = createScheduler({
-        store,
-        clock,
-        provider: createFakeProvider({ clock }),
-        callerId: '+14155550100',
-      });
+      const scheduler = newScheduler({}, store);
       const error = await scheduler
         .schedule({ ...ok, ...patch } as ScheduleInput)
         .catch((e: unknown) => e);
@@ -93,13 +104,7 @@ describe('schedule() input validation', () => {
   );
 
   it('says where metadata holds text no store can keep as given', async () => {
-    const clock = createFakeClock(T0);
-    const scheduler = createScheduler({
-      store: createMemoryStore(),
-      clock,
-      provider: createFakeProvider({ clock }),
-      callerId: '+14155550100',
-    });
+    const scheduler = newScheduler();
     const error = await scheduler
       .schedule({ ...ok, metadata: { a: [1, { b: 'ok', c: 'x\u0000y' }] } })
       .catch((e: unknown) => e);
@@ -115,13 +120,7 @@ describe('schedule() input validation', () => {
   });
 
   it('accepts a time up to 60 s in the past and an ISO string with an offset', async () => {
-    const clock = createFakeClock(T0);
-    const scheduler = createScheduler({
-      store: createMemoryStore(),
-      clock,
-      provider: createFakeProvider({ clock }),
-      callerId: '+14155550100',
-    });
+    const scheduler = newScheduler();
     expect((await scheduler.schedule({ ...ok, at: new Date(T0 - 60_000) })).status).toBe(
       'scheduled',
     );
@@ -130,13 +129,7 @@ describe('schedule() input validation', () => {
   });
 
   it('takes a time up to MAX_AHEAD_MS ahead and PAST_TOLERANCE_MS behind, and no further', async () => {
-    const clock = createFakeClock(T0);
-    const scheduler = createScheduler({
-      store: createMemoryStore(),
-      clock,
-      provider: createFakeProvider({ clock }),
-      callerId: '+14155550100',
-    });
+    const scheduler = newScheduler();
     const at = (ms: number) => scheduler.schedule({ ...ok, at: new Date(T0 + ms) });
     expect(MAX_AHEAD_MS).toBe(366 * 86_400_000);
     expect((await at(MAX_AHEAD_MS)).status).toBe('scheduled');
@@ -148,40 +141,19 @@ describe('schedule() input validation', () => {
   });
 
   it('carries zod issues for bad scheduler options', () => {
-    const clock = createFakeClock(T0);
-    const create = () =>
-      createScheduler({
-        store: createMemoryStore(),
-        clock,
-        provider: createFakeProvider({ clock }),
-        callerId: '+14155550100',
-        concurrency: 0,
-      });
+    const create = () => newScheduler({ concurrency: 0 });
     expect(create).toThrow(InvalidOptionsError);
     expect(create).toThrow(/Invalid scheduler options: concurrency/);
     // A worker id is stored with each lease: text every store keeps as given.
-    expect(() =>
-      createScheduler({
-        store: createMemoryStore(),
-        clock,
-        provider: createFakeProvider({ clock }),
-        callerId: '+14155550100',
-        workerId: 'worker\u0000',
-      }),
-    ).toThrow(/Invalid scheduler options: workerId: must not contain the NUL character/);
+    expect(() => newScheduler({ workerId: 'worker\u0000' })).toThrow(
+      /Invalid scheduler options: workerId: must not contain the NUL character/,
+    );
   });
 
   it('refuses an unknown option, as every ringkit factory does, naming it', () => {
-    const clock = createFakeClock(T0);
     let error: unknown;
     try {
-      createScheduler({
-        store: createMemoryStore(),
-        clock,
-        provider: createFakeProvider({ clock }),
-        callerId: '+14155550100',
-        concurency: 3,
-      } as never);
+      newScheduler({ concurency: 3 });
     } catch (e) {
       error = e;
     }
@@ -199,16 +171,9 @@ describe('schedule() input validation', () => {
     ['pollIntervalMs', 'watchIntervalMs'],
     ['worker_id', 'workerId'],
   ])('refuses the option %s, saying %s was meant', (given, meant) => {
-    const clock = createFakeClock(T0);
-    expect(() =>
-      createScheduler({
-        store: createMemoryStore(),
-        clock,
-        provider: createFakeProvider({ clock }),
-        callerId: '+14155550100',
-        [given]: 1,
-      } as never),
-    ).toThrow(`unknown option "${given}": did you mean "${meant}"?`);
+    expect(() => newScheduler({ [given]: 1 })).toThrow(
+      `unknown option "${given}": did you mean "${meant}"?`,
+    );
   });
 
   it.each([
@@ -221,14 +186,8 @@ describe('schedule() input validation', () => {
   ])(
     'refuses a schedule given %s, saying %s was meant, and stores nothing',
     async (given, meant) => {
-      const clock = createFakeClock(T0);
       const store = createMemoryStore();
-      const scheduler = createScheduler({
-        store,
-        clock,
-        provider: createFakeProvider({ clock }),
-        callerId: '+14155550100',
-      });
+      const scheduler = newScheduler({}, store);
       const input = { to: '+14155552671', [given]: new Date(T0 + 60_000) } as never;
       await expect(scheduler.schedule(input)).rejects.toThrow(
         `unknown field "${given}": did you mean "${meant}"?`,
@@ -238,15 +197,7 @@ describe('schedule() input validation', () => {
   );
 
   it('refuses a callerId that is not a phone number with the options error', () => {
-    const clock = createFakeClock(T0);
-    expect(() =>
-      createScheduler({
-        store: createMemoryStore(),
-        clock,
-        provider: createFakeProvider({ clock }),
-        callerId: 'reception',
-      }),
-    ).toThrow(InvalidOptionsError);
+    expect(() => newScheduler({ callerId: 'reception' })).toThrow(InvalidOptionsError);
   });
 });
 

@@ -131,7 +131,8 @@ const toSuppression = (entry: StoredSuppression): Suppression => ({
 
 /**
  * The one check of a list entry, for `suppress()` and every line of `import()`: the number in
- * E.164, a reason of 1–200 characters of storable text, an `until` in the future. Pushes what is wrong to `issues`.
+ * E.164, a reason of 1–200 characters of storable text, an `until` in the future. Pushes what is
+ * wrong to `issues`.
  */
 export function parseSuppression(
   input: { phone: unknown; reason?: unknown; until?: unknown },

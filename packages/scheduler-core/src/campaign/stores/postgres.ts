@@ -17,6 +17,7 @@ import {
   preparedClaim,
   withLiterals,
   PG_READING,
+  unmatchable,
   updateCampaignStatement,
 } from '../../stores/postgres/_sql.js';
 import {
@@ -183,8 +184,7 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
     };
   };
   const getCampaignRow = async (id: string) => {
-    // PostgreSQL's text holds no U+0000: no campaign has such a name, and asking would fail.
-    if (id.includes('\u0000')) return null;
+    if (unmatchable(id)) return null;
     const [row] = await query(campaignSql.get, [id]);
     return row ? campaignFromRow(row, PG_READING) : null;
   };

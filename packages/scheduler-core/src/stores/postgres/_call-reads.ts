@@ -2,13 +2,7 @@ import { callPage, readCursor } from '../_page.js';
 import { LIVE_STATUSES, type Store, type StoredCall } from '../../store.js';
 import { SCHEDULED_CALL_STATUSES } from '../../types.js';
 import type { MethodsContext } from './_connection.js';
-import { callFromRow, listStatement } from './_sql.js';
-
-/**
- * Whether no row can hold `key`: PostgreSQL's text holds no U+0000 (a query that sends one fails),
- * so a look-up by it finds nothing, as on every store, without asking.
- */
-const unmatchable = (key: string) => key.includes('\u0000');
+import { callFromRow, listStatement, unmatchable } from './_sql.js';
 
 /** The row of call `id`, or `null` (one statement, no retry). */
 export async function callById(

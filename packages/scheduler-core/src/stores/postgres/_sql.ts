@@ -58,6 +58,12 @@ const RECORD_SETS = RECORD_COLUMNS.split(', ')
   .map((column) => `${column} = EXCLUDED.${column}`)
   .join(', ');
 
+/**
+ * Whether no row can hold `key`: PostgreSQL's text holds no U+0000 (a query that sends one fails),
+ * so a look-up by it finds nothing, as on every store, without asking.
+ */
+export const unmatchable = (key: string) => key.includes('\u0000');
+
 /** A lone surrogate as `JSON.stringify` escapes it (or text that looks like one). */
 const ESCAPED_SURROGATE = /\\ud[89a-f]/;
 const wellFormed = (_key: string, value: unknown) =>
