@@ -16,6 +16,7 @@
  * count, so each number's calls are spread over the 60 days.
  */
 import type { StoredCall, StoredCallRecord } from '@ringkit/scheduler-core';
+import { scheduledRow } from './_rows.js';
 
 export const DAY = 86_400_000;
 /** The caller id of the outbound records, and the scheduler's. */
@@ -85,7 +86,7 @@ export function finishedCall(i: number, shape: Shape, now: number): StoredCall {
   const due = created + (i % 3600) * 1000;
   const updated = due + (status === 'completed' ? 45_000 : 20_000);
   const canceled = status === 'canceled';
-  return {
+  return scheduledRow({
     id: hex8(i) + ID_TAIL,
     to: phoneOf((i * PRIME) % shape.phones),
     status,
@@ -93,9 +94,6 @@ export function finishedCall(i: number, shape: Shape, now: number): StoredCall {
     createdAt: created,
     updatedAt: updated,
     version: canceled ? 2 : 4,
-    attempt: 1,
-    leaseOwner: null,
-    leaseUntil: null,
     placingAt: canceled ? null : due + 5,
     providerCallId: canceled ? null : `CA${i.toString(16).padStart(32, '0')}`,
     reason: status === 'failed' ? 'provider_error' : null,
@@ -111,34 +109,19 @@ export function finishedCall(i: number, shape: Shape, now: number): StoredCall {
           { status: 'initiated', at: due + 5, attempt: 1, providerStatus: 'queued' },
           { status, at: updated, attempt: 1, providerStatus: status },
         ],
-    options: null,
-    call: null,
-  };
+  });
 }
 
 /** Pending call `j` (0 ≤ j < pending); its id follows the finished calls'. */
 export function pendingCall(j: number, shape: Shape, now: number): StoredCall {
   const step = steps(shape);
   const created = now - 7 * DAY + j * step.pendingCreated;
-  return {
+  return scheduledRow({
     id: hex8(shape.finished + j) + ID_TAIL,
     to: phoneOf((j * PRIME + 13) % shape.phones),
-    status: 'scheduled',
     dueAt: now + DAY + ((j * PRIME) % shape.pending) * step.pendingDue,
     createdAt: created,
-    updatedAt: created,
-    version: 1,
-    attempt: 1,
-    leaseOwner: null,
-    leaseUntil: null,
-    placingAt: null,
-    providerCallId: null,
-    reason: null,
-    idempotencyKey: null,
-    events: null,
-    options: null,
-    call: null,
-  };
+  });
 }
 
 /** Call record `k` (0 ≤ k < records). */

@@ -19,6 +19,7 @@
 import type { StoredCall, StoredCallUpdate } from '@ringkit/scheduler-core';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import pg from 'pg';
+import { scheduledRow } from './_rows.js';
 import { fmt, percentile, quick, table } from './_stats.js';
 
 const URL =
@@ -31,25 +32,9 @@ const T0 = Date.now();
 
 /** The rows of a round: `BATCHES` × 10 scheduled calls. */
 function rowsOf(round: number): StoredCall[] {
-  return Array.from({ length: BATCHES * 10 }, (_, i) => ({
-    id: `r${round}-${String(i).padStart(6, '0')}`,
-    to: '+14155552671',
-    status: 'scheduled',
-    dueAt: T0,
-    createdAt: T0,
-    updatedAt: T0,
-    version: 1,
-    attempt: 1,
-    leaseOwner: null,
-    leaseUntil: null,
-    placingAt: null,
-    providerCallId: null,
-    reason: null,
-    idempotencyKey: null,
-    events: null,
-    options: null,
-    call: null,
-  }));
+  return Array.from({ length: BATCHES * 10 }, (_, i) =>
+    scheduledRow({ id: `r${round}-${String(i).padStart(6, '0')}`, to: '+14155552671', dueAt: T0 }),
+  );
 }
 
 /** Batch `b`: the marks of its ten rows, the answers of the ten before. */

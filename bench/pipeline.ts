@@ -11,8 +11,11 @@
  *    the simulator received the POST minus the call's due time. Each PostgreSQL run is also
  *    followed by a floor of bare `pg` and `fetch` (bench/_pipeline-floor.ts: claim ahead, mark,
  *    request, answers with their records), and the fetch loop's CPU per call is printed.
- * 3. A burst of 500 calls due within one second, on each store, three runs each: lag p50/p99/max,
- *    and the longest event-loop stall and GC pause of this process while its calls went out.
+ * 3. Bursts of 500 calls due within one second, on each store, three runs each: a run's first
+ *    burst (a fresh simulator, connections not yet open, and in a store's first run code the JIT
+ *    has not compiled) and a second 4 s later (a running scheduler), lag p50/p99/max, the longest
+ *    event-loop stall and GC pause of this process; beside a plain-fetch loop that sends the same
+ *    due times on a fresh simulator, with no store.
  * 4. PostgreSQL with 4 worker processes against 4 plain-fetch processes and 4 processes of the
  *    bare floor; the share of the workers' status polls that found no change.
  * 5. The dialer end to end over the webhook simulator, with its webhooks received over HTTP,

@@ -28,6 +28,7 @@ import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
+import { scheduledRow } from './_rows.js';
 import { postgresReachable } from './_server.js';
 import { fmt, quick, table } from './_stats.js';
 
@@ -43,25 +44,7 @@ const listed = (i: number) => `+1212${String(2_000_000 + i)}`;
 const due = (i: number) => `+4420794${String(60_000 + i).padStart(5, '0')}`;
 
 function row(i: number): StoredCall {
-  return {
-    id: `call-${String(i).padStart(6, '0')}`,
-    to: due(i),
-    status: 'scheduled',
-    dueAt: T0,
-    createdAt: T0,
-    updatedAt: T0,
-    version: 1,
-    attempt: 1,
-    leaseOwner: null,
-    leaseUntil: null,
-    placingAt: null,
-    providerCallId: null,
-    reason: null,
-    idempotencyKey: null,
-    events: null,
-    options: null,
-    call: null,
-  };
+  return scheduledRow({ id: `call-${String(i).padStart(6, '0')}`, to: due(i), dueAt: T0 });
 }
 
 /** Claims every due call, `CLAIM` at a time: µs per claim, and the statuses it handed out. */
