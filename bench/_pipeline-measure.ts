@@ -50,6 +50,49 @@ export function postgresCpuMs(): number | null {
   }
 }
 
+/** The machine's CPU time so far, busy and in all, in ticks (`/proc/stat`); `null` elsewhere. */
+function machineTicks(): { busy: number; all: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const ticks = fields.slice(1).map(Number);
+    const all = ticks.reduce((a, b) => a + b, 0);
+    // idle and iowait are the 4th and 5th numbers.
+    return { busy: all - ticks[3]! - ticks[4]!, all };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The load over `ms` from `at` (epoch ms): this process's CPU as % of one core, and how busy the
+ * machine's cores were, as % of all of them (`null` where `/proc/stat` cannot tell). Resolves
+ * once the window has passed.
+ */
+export function loadOver(
+  at: number,
+  ms: number,
+): Promise<{ ours: number; machine: number | null }> {
+  return new Promise((resolve) => {
+    setTimeout(
+      () => {
+        const cpu = cpuMeter();
+        const before = machineTicks();
+        setTimeout(() => {
+          const after = machineTicks();
+          resolve({
+            ours: cpu().percent,
+            machine:
+              before && after
+                ? (100 * (after.busy - before.busy)) / (after.all - before.all)
+                : null,
+          });
+        }, ms);
+      },
+      Math.max(0, at - Date.now()),
+    );
+  });
+}
+
 export async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
   if (!profile) return work();
   const session = new Session();
