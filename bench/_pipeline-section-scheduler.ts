@@ -204,6 +204,7 @@ async function fetchBurst(count: number, spreadMs: number, bursts: number) {
         body: JSON.stringify({ phone_number: phone }),
       })
         .then((response) => response.json())
+        .catch((error: unknown) => console.error('fetch loop:', error))
         .finally(() => {
           inFlight -= 1;
           send();
