@@ -13,7 +13,8 @@
  *    request, answers with their records), and the fetch loop's CPU per call is printed.
  * 3. Bursts of 500 calls due within one second, on each store, three runs each: a run's first
  *    burst (a fresh simulator, connections not yet open, and in a store's first run code the JIT
- *    has not compiled) and a second 4 s later (a running scheduler), lag p50/p99/max, the longest
+ *    has not compiled) and a second 4 s later (a running scheduler), lag p50/p99/max, this
+ *    process's CPU and the machine's busy share over the later burst's second, the longest
  *    event-loop stall and GC pause of this process; beside a plain-fetch loop that sends the same
  *    due times on a fresh simulator, with no store.
  * 4. PostgreSQL with 4 worker processes against 4 plain-fetch processes and 4 processes of the
