@@ -20,7 +20,9 @@
  * that only shows now and then is seen; the ratios compare the medians of the runs. What was
  * enqueued is collected (a full GC) before the first call falls due, for every system, and each
  * run shows the longest event-loop stall and GC pause while its spread calls were dispatched: the
- * workers share this process, so those two are part of any tail.
+ * workers share this process, so those two are part of any tail. Each run also counts the
+ * statements (round trips) the process sent per call, in each phase: its claims (empty ones
+ * included), marks, answers and polls.
  *
  *   pnpm --filter @ringkit/call-client build && pnpm --filter @ringkit/scheduler-core build
  *   pnpm --filter @ringkit/bench exec node --import tsx postgres.ts [--quick] [--runs 3] [--workers 1,2,4] [--only ringkit]
@@ -35,6 +37,7 @@ import { createPostgresStore, type PostgresStore } from '@ringkit/scheduler-core
 import { Logger, makeWorkerUtils, run as runGraphile, type Runner } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
+import { statementCounter } from './_pipeline-measure.js';
 import { fmt, pauseMeter, quick, summarize, table } from './_stats.js';
 
 const URL =
@@ -49,6 +52,8 @@ const LAG_SPREAD_MS = quick ? 2_000 : 4_000;
 const BURST_CALLS = quick ? 1_000 : 3_000;
 /** Time between enqueueing a phase and its first due time. */
 const LEAD_MS = 1_500;
+/** How long after a burst's last dispatch its statements are still counted (its last answers). */
+const SETTLE_MS = 250;
 /** pg-boss allows no faster poll; graphile-worker is given the same. Both default to 2 s. */
 const PEER_POLL_MS = 500;
 const flag = (name: string) => {
@@ -399,6 +404,12 @@ interface Result {
   /** The longest event-loop stall and GC pause while the spread calls were dispatched, in ms. */
   stallMs: number;
   gcMs: number;
+  /**
+   * Statements (round trips) this process sent per call dispatched, from the end of enqueueing
+   * to the next enqueue (spread) or to a moment after the last dispatch (burst): polls, claims,
+   * marks and answers, and the system's housekeeping meanwhile.
+   */
+  statements: { spread: number; burst: number };
 }
 
 async function measure(system: System, workers: number, run: number): Promise<Result> {
@@ -423,11 +434,13 @@ async function measure(system: System, workers: number, run: number): Promise<Re
     }
   };
   await system.start(workers, onJob);
+  const statements = await statementCounter();
   try {
     const base = Date.now() + LEAD_MS;
     await system.enqueue(
       Array.from({ length: LAG_CALLS }, (_, i) => base + (i * LAG_SPREAD_MS) / LAG_CALLS),
     );
+    const spreadFrom = statements.count();
     // Collect what enqueueing left behind now, as it would have been long before the calls fell
     // due, rather than in the middle of dispatching them.
     gc();
@@ -438,9 +451,14 @@ async function measure(system: System, workers: number, run: number): Promise<Re
     const lag = summarize(lags);
 
     const at = Date.now() + LEAD_MS;
+    const spread = statements.count() - spreadFrom;
     await system.enqueue(Array.from({ length: BURST_CALLS }, () => at));
+    const burstFrom = statements.count();
     if (Date.now() > at) console.warn(`${system.name}: the burst was enqueued late`);
     await until(LAG_CALLS + BURST_CALLS, 'the burst');
+    // The answers of the last calls are written after their dispatch.
+    await sleep(SETTLE_MS);
+    const burst = statements.count() - burstFrom;
     return {
       system: system.name,
       run,
@@ -454,8 +472,10 @@ async function measure(system: System, workers: number, run: number): Promise<Re
       drainPerSecond: (BURST_CALLS - 1) / ((last - first) / 1000),
       stallMs,
       gcMs,
+      statements: { spread: spread / LAG_CALLS, burst: burst / BURST_CALLS },
     };
   } finally {
+    statements.stop();
     await system.stop();
   }
 }
@@ -497,6 +517,8 @@ table(
     'longest GC': ms(r.gcMs),
     'dispatches/s': Math.round(r.perSecond),
     'first to last': Math.round(r.drainPerSecond),
+    'statements/call: spread': fmt(r.statements.spread, 2),
+    burst: fmt(r.statements.burst, 2),
   })),
 );
 
