@@ -57,6 +57,7 @@ export type {
   CampaignClaimOptions,
   CampaignState,
   LiveStatus,
+  MarkedClaim,
   SendBudget,
   Store,
   StoreCapabilities,

@@ -35,6 +35,13 @@ function setup(
   return { clock, provider, scheduler, statuses, ...counting };
 }
 
+/**
+ * `inner` without `claimDueMarked`: as a store that does not mark in its claim, for which the
+ * dispatcher writes each mark itself.
+ */
+const withoutClaimMarks = (inner: Store): Store =>
+  Object.assign(Object.create(inner) as Store, { claimDueMarked: undefined });
+
 /** Store calls by method, without the timer's `nextDueAt` reads. */
 const calls = (counts: Record<string, number>) => {
   const { nextDueAt: _, ...rest } = counts;
@@ -42,7 +49,7 @@ const calls = (counts: Record<string, number>) => {
 };
 
 describe('store round trips of a placement', () => {
-  it('places a call answered with a final status in one claim, one mark and one write, reading nothing back', async () => {
+  it('places a call answered with a final status in one claim that marks it and one write, reading nothing back', async () => {
     const { clock, scheduler, counts, reset, statuses } = setup(createMemoryStore(), {
       provider: { follow: 'webhooks', initialStatus: () => 'completed' },
     });
@@ -52,7 +59,7 @@ describe('store round trips of a placement', () => {
     const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
     reset();
     await clock.advance(1000);
-    expect(calls(counts)).toEqual({ claimDue: 1, update: 2, saveCallRecord: 1 });
+    expect(calls(counts)).toEqual({ claimDueMarked: 1, update: 1, saveCallRecord: 1 });
     const call = await scheduler.get(id);
     expect(call.events.map((e) => e.status)).toEqual([
       'scheduled',
@@ -83,7 +90,7 @@ describe('store round trips of a placement', () => {
     });
     reset();
     await clock.advance(1000);
-    expect(calls(counts)).toEqual({ claimDue: 1, update: 2, saveCallRecord: 1 });
+    expect(calls(counts)).toEqual({ claimDueMarked: 1, update: 1, saveCallRecord: 1 });
     expect(await scheduler.get(id)).toMatchObject({ status: 'scheduled', attempt: 2 });
     expect(retrying).toEqual(['busy']);
     await clock.advance(5000);
@@ -102,8 +109,8 @@ describe('store round trips of a placement', () => {
     const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
     reset();
     await clock.advance(10_000);
-    // The mark, then initiated, ringing, answered and completed.
-    expect(calls(counts)).toEqual({ claimDue: 1, update: 5, saveCallRecord: 3 });
+    // The claim marks it; then initiated, ringing, answered and completed.
+    expect(calls(counts)).toEqual({ claimDueMarked: 1, update: 4, saveCallRecord: 3 });
     expect((await scheduler.get(id)).status).toBe('completed');
     expect((await scheduler.history(BOB)).items.map((h) => [h.type, h.duration])).toEqual([
       ['Completed Inbound', 1],
@@ -136,20 +143,24 @@ describe('store round trips of a placement', () => {
         ),
       );
     }
-    // One claim, the marks and the answers in two batches, then one batch for each status.
-    expect(calls(counts)).toEqual({ claimDue: 1, updateMany: 5 });
-    expect(writes.map((batch) => batch.length)).toEqual([10, 10, 10, 10, 10]);
-    expect(writes[4]!.every((patch) => patch.status === 'completed')).toBe(true);
+    // One claim that marks them, the answers in one batch, then one batch for each status.
+    expect(calls(counts)).toEqual({ claimDueMarked: 1, updateMany: 4 });
+    expect(writes.map((batch) => batch.length)).toEqual([10, 10, 10, 10]);
+    expect(writes[3]!.every((patch) => patch.status === 'completed')).toBe(true);
     await scheduler.stop();
   });
 
-  it('writes the marks of calls claimed together in one batch, and their answers in another', async () => {
-    const { clock, provider, scheduler, counts, writes, reset } = setup(
-      createSqliteStore({ path: ':memory:' }),
+  it.each([
+    ['marks the calls claimed together in their claim', true],
+    ['writes the marks of calls claimed together in one batch', false],
+  ])('%s, and their answers in one batch', async (_, claimMarks) => {
+    const inner = createSqliteStore({ path: ':memory:' });
+    const { clock, provider, scheduler, store, counts, writes, reset } = setup(
+      claimMarks ? inner : withoutClaimMarks(inner),
       { provider: { follow: 'webhooks', initialStatus: () => 'completed' } },
     );
     await scheduler.start();
-    await scheduler.scheduleMany(
+    const scheduled = await scheduler.scheduleMany(
       Array.from({ length: 10 }, () => ({ to: BOB, at: new Date(T0 + 1000) })),
     );
     reset();
@@ -157,34 +168,60 @@ describe('store round trips of a placement', () => {
     expect(provider.placed).toHaveLength(10);
     // One claim takes all ten (ten places, and ten more ahead): fewer than it asked for, it arms
     // the timer instead of claiming again.
-    expect(calls(counts)).toEqual({ claimDue: 1, updateMany: 2 });
-    expect(writes.map((batch) => batch.length)).toEqual([10, 10]);
-    expect(writes[0]!.every((patch) => patch.placingAt === T0 + 1000)).toBe(true);
-    expect(writes[1]!.every((patch) => patch.status === 'completed')).toBe(true);
+    if (claimMarks) {
+      expect(calls(counts)).toEqual({ claimDueMarked: 1, updateMany: 1 });
+      expect(writes.map((batch) => batch.length)).toEqual([10]);
+    } else {
+      expect(calls(counts)).toEqual({ claimDue: 1, updateMany: 2 });
+      expect(writes.map((batch) => batch.length)).toEqual([10, 10]);
+      expect(writes[0]!.every((patch) => patch.placingAt === T0 + 1000)).toBe(true);
+    }
+    expect(writes.at(-1)!.every((patch) => patch.status === 'completed')).toBe(true);
+    // Either way, the same timeline: the mark's step at the claim's time.
+    for (const { id } of scheduled) {
+      expect((await store.get(id))!.events!.map((e) => [e.status, e.at - T0])).toEqual([
+        ['scheduled', 0],
+        ['queued', 1000],
+        ['initiated', 1000],
+        ['completed', 1000],
+      ]);
+    }
     expect((await scheduler.history(BOB)).items).toHaveLength(10);
     await scheduler.stop();
   });
 
-  it('marks a call as being placed without moving the lease its claim took', async () => {
-    const gate = deferred();
-    const { clock, scheduler, store, writes, reset } = setup(createMemoryStore(), {
-      provider: { follow: 'webhooks', onPlace: () => gate.promise },
-    });
-    await scheduler.start();
-    const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
-    reset();
-    await clock.advance(1000);
-    const [[mark]] = writes as [[StoredCallPatch]];
-    expect(Object.keys(mark).sort()).toEqual(['events', 'placingAt', 'updatedAt']);
-    expect(await store.get(id)).toMatchObject({
-      status: 'queued',
-      placingAt: T0 + 1000,
-      leaseUntil: T0 + 1000 + 30_000,
-    });
-    gate.resolve();
-    await clock.flush();
-    await scheduler.stop();
-  });
+  it.each([
+    ['its claim', true],
+    ['its own write', false],
+  ])(
+    'marks a call as being placed in %s without moving the lease its claim took',
+    async (_, claimMarks) => {
+      const gate = deferred();
+      const inner = createMemoryStore();
+      const { clock, scheduler, store, writes, reset } = setup(
+        claimMarks ? inner : withoutClaimMarks(inner),
+        { provider: { follow: 'webhooks', onPlace: () => gate.promise } },
+      );
+      await scheduler.start();
+      const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
+      reset();
+      await clock.advance(1000);
+      if (claimMarks) {
+        expect(writes).toEqual([]);
+      } else {
+        const [[mark]] = writes as [[StoredCallPatch]];
+        expect(Object.keys(mark).sort()).toEqual(['events', 'placingAt', 'updatedAt']);
+      }
+      expect(await store.get(id)).toMatchObject({
+        status: 'queued',
+        placingAt: T0 + 1000,
+        leaseUntil: T0 + 1000 + 30_000,
+      });
+      gate.resolve();
+      await clock.flush();
+      await scheduler.stop();
+    },
+  );
 });
 
 describe('the dispatch timer', () => {
@@ -211,7 +248,8 @@ describe('the dispatch timer', () => {
     counting.reset();
     await clock.advance(1000);
     expect(provider.placed.map((p) => p.at.getTime())).toEqual([T0 + 1000]);
-    expect(counting.counts.claimDue).toBe(1);
+    expect(counting.counts.claimDueMarked).toBe(1);
+    expect(counting.counts.claimDue).toBeUndefined();
     await scheduler.stop();
   });
 });
@@ -228,8 +266,9 @@ describe('refilling slots', () => {
     await clock.advance(1000);
     expect(provider.placed).toHaveLength(20);
     // Each claim fills the five places and the five ahead that are free: four claims for 20
-    // calls, where claims of five alone would take five.
-    expect(counts.claimDue).toBe(4);
+    // calls, where claims of five alone would take five. (A claim marks the calls that have a
+    // place at once; one made when the reserve took every place marks none.)
+    expect((counts.claimDue ?? 0) + (counts.claimDueMarked ?? 0)).toBe(4);
     await scheduler.stop();
   });
 
@@ -294,9 +333,11 @@ describe('placement order', () => {
     const inner = createMemoryStore();
     const held = deferred();
     let marks = 0;
-    // The first mark (`placingAt`) is slow, as on a busy pool connection; the next is not.
+    // The first mark (`placingAt`) is slow, as on a busy pool connection; the next is not. (The
+    // dispatcher's own marks: the claim does not mark.)
     const store = new Proxy(inner, {
       get(target, key, receiver) {
+        if (key === 'claimDueMarked') return undefined;
         const value: unknown = Reflect.get(target, key, receiver);
         if (key !== 'update' || typeof value !== 'function') return value;
         return async (id: string, version: number, patch: StoredCallPatch) => {

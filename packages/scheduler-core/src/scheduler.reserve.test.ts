@@ -39,6 +39,10 @@ describe.each([
         if (claimed++ > 0) await claims.promise;
         return inner.claimDue(...args);
       },
+      async claimDueMarked(...args: Parameters<NonNullable<Store['claimDueMarked']>>) {
+        if (claimed++ > 0) await claims.promise;
+        return inner.claimDueMarked!(...args);
+      },
     });
     const counting = countingStore(slowClaims);
     const scheduler = createScheduler({
@@ -57,9 +61,15 @@ describe.each([
     await clock.flush();
     // Two requests out, two more claimed ahead: one claim.
     expect(provider.placed.map((p) => p.request.to)).toEqual(numbers(2));
-    expect(counting.counts.claimDue).toBe(1);
+    expect(counting.counts.claimDueMarked).toBe(1);
+    expect(counting.counts.claimDue).toBeUndefined();
     expect(claimed).toBe(1);
     expect((await scheduler.list({ status: 'queued' })).items).toHaveLength(4);
+    // The claim marked the two it sent at once, not the two it took ahead.
+    const rows = (await inner.list({ limit: 10 })).items;
+    const marked = rows.filter((row) => row.placingAt === T0 + 1010).map((row) => row.to);
+    expect(marked.sort()).toEqual(numbers(2));
+    expect(rows.filter((row) => row.status === 'queued' && row.placingAt === null)).toHaveLength(2);
     holds[0]!.resolve();
     // The third request leaves on the answer of the first, while the claim it prompted waits.
     await clock.flush();

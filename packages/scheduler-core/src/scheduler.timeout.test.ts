@@ -138,6 +138,8 @@ describe('calls left in flight by a worker that died', () => {
     const notClaiming: Store = Object.assign(Object.create(store) as Store, {
       claimDue: async (...args: Parameters<Store['claimDue']>) =>
         placedByA ? store.claimDue(...args) : [],
+      claimDueMarked: async (...args: Parameters<NonNullable<Store['claimDueMarked']>>) =>
+        placedByA ? store.claimDueMarked!(...args) : { calls: [], marked: [] },
     });
     const answersCompleted: CallProvider = {
       name: 'fake',

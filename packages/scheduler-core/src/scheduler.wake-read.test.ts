@@ -89,7 +89,7 @@ function schedulerOn(store: Store, clock: FakeClock = createFakeClock(T0)) {
   const errors: { source: string; error: unknown }[] = [];
   scheduler.on('error', (e) => errors.push(e));
   const placedAt = () => provider.placed.map((p) => [p.to, p.at.getTime() - T0]);
-  const claims = () => counting.counts.claimDue ?? 0;
+  const claims = () => (counting.counts.claimDue ?? 0) + (counting.counts.claimDueMarked ?? 0);
   return { clock, provider, scheduler, errors, placedAt, claims };
 }
 
@@ -328,15 +328,21 @@ describe('a claim that fails', () => {
   function claimFailing(inner: Store) {
     let gate: ReturnType<typeof deferred<void>> | null = null;
     let started = 0;
-    const store: Store = Object.assign(Object.create(inner) as Store, {
-      async claimDue(...args: Parameters<Store['claimDue']>) {
+    /** The claim `run` makes, unless held and failed. */
+    const failing =
+      <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
         const held = gate;
-        if (held === null) return inner.claimDue(...args);
+        if (held === null) return run(...args);
         gate = null;
         started += 1;
         await held.promise;
         throw new Error('connection lost');
-      },
+      };
+    // Both claims: the scheduler marks what it sends at once through `claimDueMarked`.
+    const store: Store = Object.assign(Object.create(inner) as Store, {
+      claimDue: failing(inner.claimDue.bind(inner)),
+      claimDueMarked: failing(inner.claimDueMarked!.bind(inner)),
     });
     const failNext = () => {
       const held = deferred();

@@ -6,7 +6,7 @@ import type { ScheduledCallStatus } from './types.js';
 import type { CallRecordMerge, StoredCallRecord } from './store/_stored-record.js';
 import type { StoredCall, StoredCallPatch, StoredCallUpdate } from './store/_stored-call.js';
 import type { StoreListQuery, StorePage } from './store/_pages.js';
-import type { BudgetedClaim, SendBudget } from './store/_send-budget.js';
+import type { BudgetedClaim, MarkedClaim, SendBudget } from './store/_send-budget.js';
 import type {
   CampaignCallsQuery,
   CampaignClaim,
@@ -19,7 +19,7 @@ import type { StoredSuppression, SuppressionsQuery } from './store/_suppression.
 
 export { decodeCursor, encodeCursor } from './store/_pages.js';
 export type { StoreListQuery, StorePage } from './store/_pages.js';
-export type { BudgetShare, BudgetedClaim, SendBudget } from './store/_send-budget.js';
+export type { BudgetShare, BudgetedClaim, MarkedClaim, SendBudget } from './store/_send-budget.js';
 export type { StoredShare } from './store/_shares.js';
 export {
   claimedStatus,
@@ -119,6 +119,25 @@ export interface Store {
    * lease holds.
    */
   claimDue(now: number, limit: number, workerId: string, leaseUntil: number): Promise<StoredCall[]>;
+  /**
+   * Optional: claims as `claimDue` does and, in the same write, marks the rows among the first
+   * `mark` it returns that it leases afresh (`queued` after the claim, `placingAt` unset before
+   * it, not ended `suppressed`) as being placed: `placingAt: now` and the step of `placingMark`,
+   * the version bumped once for the claim and its mark. A claim that marked a row commits
+   * durably, as a mark must: its requests may leave as soon as it answers. `marked[i]` tells
+   * whether it marked `calls[i]`. For a caller that sends the first `mark` rows it claims at once
+   * (the scheduler, unpaced, for its free places). A claim whose answer was lost, tried again,
+   * hands out none of the rows the lost try marked: no one sends them, and they end
+   * `outcome_unknown` once their lease runs out, as those of a worker that died. Without this
+   * method the scheduler marks each row itself, in a write of its own.
+   */
+  claimDueMarked?(
+    now: number,
+    limit: number,
+    workerId: string,
+    leaseUntil: number,
+    mark: number,
+  ): Promise<MarkedClaim>;
   /**
    * Optional, with {@link Store.reserveSendSlot}: one send budget for every process sharing the
    * store (the scheduler's `callsPerSecond`). Claims as `claimDue` does and, in the same

@@ -22,13 +22,16 @@ export interface Pacing {
   paced: boolean;
   /**
    * Claims up to `limit` due rows; `retryAt` is set when the budget held the claim back.
-   * `marked[i]`: the claim marked `calls[i]` as being placed (see `CampaignClaimOptions.mark`).
+   * `marked[i]`: the claim marked `calls[i]` as being placed (see `CampaignClaimOptions.mark`
+   * and `Store.claimDueMarked`). `mark`: how many of the first rows the caller sends at once,
+   * which an unpaced claim marks where the store can (a paced claim marks none).
    */
   claim(
     now: number,
     limit: number,
     workerId: string,
     leaseUntil: number,
+    mark?: number,
   ): Promise<{
     calls: StoredCall[];
     slots: (number | null)[];
@@ -60,9 +63,14 @@ export function createPacing(options: {
 }): Pacing {
   const { store, clock, callsPerSecond } = options;
   if (callsPerSecond === undefined) {
+    const claimMarked = store.claimDueMarked?.bind(store);
     return {
       paced: false,
-      claim: async (now, limit, workerId, leaseUntil) => {
+      claim: async (now, limit, workerId, leaseUntil, mark = 0) => {
+        if (claimMarked && mark > 0) {
+          const { calls, marked } = await claimMarked(now, limit, workerId, leaseUntil, mark);
+          return { calls, slots: calls.map(() => null), retryAt: null, marked };
+        }
         const calls = await store.claimDue(now, limit, workerId, leaseUntil);
         return { calls, slots: calls.map(() => null), retryAt: null };
       },

@@ -65,6 +65,14 @@ export function createSlots(onFreed: () => void) {
         2 * concurrency + reserve - held,
       );
     },
+    /**
+     * How many of the calls claimed next would have a place at once (under the `concurrency` of
+     * the last {@link free}): the rest of a claim waits as the reserve.
+     */
+    placesNow() {
+      if (waiting.length > 0 || draining) return 0;
+      return Math.max(0, Math.min(places - active, 2 * places - held));
+    },
     /** Lets every call waiting for a place go (the dispatcher is stopping: they hand back). */
     drain() {
       draining = true;

@@ -38,3 +38,11 @@ export interface BudgetedClaim {
   /** The first free slot after this claim: no claim gets a slot before it. */
   nextSlotAt: number;
 }
+
+/** What {@link Store.claimDueMarked} resolves to. */
+export interface MarkedClaim {
+  /** The rows claimed, as `claimDue` returns them (those it marked with their mark). */
+  calls: StoredCall[];
+  /** Per row of `calls`, in order: whether this claim marked it. */
+  marked: boolean[];
+}

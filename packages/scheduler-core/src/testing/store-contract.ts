@@ -8,6 +8,7 @@ import { batchCases } from './store-contract/_batch-cases.js';
 import { callCases } from './store-contract/_call-cases.js';
 import { campaignCases } from './store-contract/_campaign-cases.js';
 import { claimCases } from './store-contract/_claim-cases.js';
+import { claimMarkCases } from './store-contract/_claim-mark-cases.js';
 import { historyCases } from './store-contract/_history-cases.js';
 import { listCases } from './store-contract/_list-cases.js';
 import { pacingCases } from './store-contract/_pacing-cases.js';
@@ -62,6 +63,7 @@ export function testStore(options: TestStoreOptions): void {
 
     rowCases(current);
     claimCases(current, another);
+    claimMarkCases(current, another);
     pacingCases(current, another);
     shareCases(current, another);
     listCases(current);

@@ -17,7 +17,6 @@ import { SortedSlots, type SlotReader } from '../../stores/memory/_order.js';
 import { CallTable } from '../../stores/memory/_table.js';
 import { clonePlain } from '../../stores/memory/_values.js';
 import type { MemoryBudgets } from '../../stores/memory/_budgets.js';
-import { placingMark } from '../../store/_mark.js';
 import { slotsWithin } from '../../store/_shares.js';
 
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -174,16 +173,15 @@ export class CampaignRows {
     const suppressionOf = (phone: string) => suppressions.get(phone);
     /** Leases the row (or ends it `suppressed`), and marks a fresh one if asked; `true`: leased. */
     const claim = (slot: number, sendAt: () => number | null, fresh: boolean) => {
-      let leased = false;
-      const marks = mark && fresh && table.placingAt(slot) === null; // once, the claim's version
+      let claimed = { leased: false, marked: false };
       this.write(slot, () => {
-        leased = table.claimUnlessSuppressed(slot, now, workerId, leaseUntil, suppressionOf);
-        if (leased && marks) table.patch(slot, placingMark(table.read(slot), now), 0);
+        // Marked once, with the claim's version.
+        claimed = table.claimMarking(slot, now, workerId, leaseUntil, suppressionOf, mark && fresh);
       });
       calls.push(this.read(slot));
-      slots.push(leased ? sendAt() : null);
-      marked.push(leased && marks);
-      return leased;
+      slots.push(claimed.leased ? sendAt() : null);
+      marked.push(claimed.marked);
+      return claimed.leased;
     };
     // 1. The rows whose lease ran out, whatever the campaign's state.
     for (const slot of this.expired(now, limit)) claim(slot, () => null, false);

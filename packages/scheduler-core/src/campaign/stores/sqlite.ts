@@ -15,10 +15,8 @@ import {
   type CampaignClaim,
   type Store,
   type StoredCall,
-  type StoredCallPatch,
   type StoredCampaignPatch,
 } from '../../store.js';
-import { placingMark } from '../../store/_mark.js';
 
 /** What the campaign methods use of the SQLite store they are part of. */
 export interface SqliteCampaignContext {
@@ -32,13 +30,11 @@ export interface SqliteCampaignContext {
   claimIds(ids: string[], now: number, workerId: string, leaseUntil: number): StoredCall[];
   /** The store's send budgets: a campaign's named budget is one of them. */
   budgets: SqliteBudgets;
-  /** The statement of a compare-and-set `update` (the version moved on by `steps`). */
-  updateOf(
-    id: string,
-    expectedVersion: number,
-    patch: StoredCallPatch,
-    steps?: number,
-  ): { sql: string; values: SQLInputValue[] };
+  /**
+   * Marks a row just leased by a claim in this transaction (`placingMark` at `now`), with the
+   * claim's version: one write. Resolves to the row as marked.
+   */
+  markClaimed(row: StoredCall, now: number): StoredCall;
 }
 
 type CampaignMethods = Required<
@@ -61,14 +57,7 @@ type CampaignMethods = Required<
  * cap and order hold across connections and processes).
  */
 export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMethods {
-  const { prepare, transaction, claimIds, budgets, updateOf } = ctx;
-  /** Marks a row the claim just leased (`placingMark`), with the claim's version: one write. */
-  const marked = (row: StoredCall, now: number): StoredCall => {
-    const patch = placingMark(row, now);
-    const { sql, values } = updateOf(row.id, row.version, patch, 0);
-    prepare(sql).run(...values);
-    return { ...row, ...patch };
-  };
+  const { prepare, transaction, claimIds, budgets, markClaimed } = ctx;
   const campaignFromRow = (row: Row) => readCampaign(row, SQLITE_READING);
   const getCampaign = (id: string) => {
     const row = prepare(CAMPAIGN_SQL.get).get(id) as Row | undefined;
@@ -169,7 +158,7 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
               fresh = fresh.map((row, i) => {
                 const marks = row.status === 'queued' && row.placingAt === null;
                 markedFresh[i] = marks;
-                return marks ? marked(row, now) : row;
+                return marks ? markClaimed(row, now) : row;
               });
             }
             // A row the claim ended (its number suppressed) is not sent: no slot.

@@ -5,6 +5,7 @@ import { slotsFrom } from '../../store/_shares.js';
 import { MemoryBudgets } from './_budgets.js';
 import { MinHeap } from './_heap.js';
 import type {
+  MarkedClaim,
   Store,
   StoreListQuery,
   StorePage,
@@ -13,10 +14,14 @@ import type {
   StoredSuppression,
 } from '../../store.js';
 import { RecordTable } from './_history.js';
+import { memorySuppressionMethods } from './_suppressions.js';
 import { CHUNK } from './_order.js';
 import { CallTable } from './_table.js';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** What a claim takes: `claimDueMarked`'s parameters. */
+type ClaimArgs = Parameters<NonNullable<Store['claimDueMarked']>>;
 
 /** The sizes a memory store works with; tests make them small to reach every path quickly. */
 export interface MemoryTuning {
@@ -63,8 +68,6 @@ function createState(tuning: MemoryTuning) {
 /** The memory store (see `createMemoryStore`), with its sizes. */
 export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): Store {
   let state: ReturnType<typeof createState> | null = createState(tuning);
-  /** The do-not-call list's numbers in order, for its pages; `null` once the list changed. */
-  let sortedPhones: string[] | null = null;
 
   const open = () => {
     if (!state) throw new Error('createMemoryStore: the store is closed');
@@ -142,21 +145,27 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
     return slot;
   };
 
-  /** `claimDue`: the due rows, earliest first (a row whose number is suppressed ends). */
-  const claimRows = (now: number, limit: number, workerId: string, leaseUntil: number) => {
+  /**
+   * `claimDue`: the due rows, earliest first (a row whose number is suppressed ends); those it
+   * leases afresh among the first `mark` are marked too (`claimDueMarked`).
+   */
+  const claimRows = (...[now, limit, workerId, leaseUntil, mark]: ClaimArgs): MarkedClaim => {
     const { table, heap, suppressions } = open();
     const suppressionOf = (phone: string) => suppressions.get(phone);
-    const claimed: StoredCall[] = [];
-    while (claimed.length < limit) {
+    const calls: StoredCall[] = [];
+    const marked: boolean[] = [];
+    while (calls.length < limit) {
       const slot = top();
       if (slot === undefined || heap.peekKey()! > now) break;
       heap.pop();
-      table.claimUnlessSuppressed(slot, now, workerId, leaseUntil, suppressionOf);
+      const marks = calls.length < mark;
+      const claim = table.claimMarking(slot, now, workerId, leaseUntil, suppressionOf, marks);
+      marked.push(claim.marked);
       // Its entry was just popped: the new wake time gets one whatever the old one was.
       index(slot, null, table.providerCallId(slot));
-      claimed.push(table.read(slot));
+      calls.push(table.read(slot));
     }
-    return claimed;
+    return { calls, marked };
   };
 
   return {
@@ -244,13 +253,17 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
     },
 
     async claimDue(now, limit, workerId, leaseUntil) {
-      return claimRows(now, limit, workerId, leaseUntil);
+      return claimRows(now, limit, workerId, leaseUntil, 0).calls;
+    },
+
+    async claimDueMarked(...args) {
+      return claimRows(...args);
     },
 
     async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
       const { budgets } = open();
       const turn = budgets.turn(now, limit, budget);
-      const calls = turn.most > 0 ? claimRows(now, turn.most, workerId, leaseUntil) : [];
+      const calls = turn.most > 0 ? claimRows(now, turn.most, workerId, leaseUntil, 0).calls : [];
       const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;
       const { slots, sent } = slotsFrom(calls, sends, turn.start, budget.intervalMs);
       return { calls, slots, nextSlotAt: budgets.settle(turn, sent, now, limit, budget) };
@@ -387,57 +400,7 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
       return open().campaigns.campaign(id)?.counts() ?? {};
     },
 
-    async suppress(entries) {
-      const { suppressions } = open();
-      for (const entry of entries) {
-        if (!suppressions.has(entry.phone)) sortedPhones = null;
-        suppressions.set(entry.phone, { ...entry });
-      }
-    },
-
-    async unsuppress(phone) {
-      const removed = open().suppressions.delete(phone);
-      if (removed) sortedPhones = null;
-      return removed;
-    },
-
-    async getSuppression(phone) {
-      const entry = open().suppressions.get(phone);
-      return entry ? { ...entry } : null;
-    },
-
-    async listSuppressions({ afterPhone, limit }) {
-      const { suppressions } = open();
-      // The numbers sorted once after the list changed; each page is then a binary search.
-      sortedPhones ??= [...suppressions.keys()].sort(byId);
-      const phones = sortedPhones;
-      let from = 0;
-      if (afterPhone != null) {
-        let high = phones.length;
-        while (from < high) {
-          const middle = (from + high) >>> 1;
-          if (phones[middle]! <= afterPhone) from = middle + 1;
-          else high = middle;
-        }
-      }
-      return phones
-        .slice(from, from + Math.max(0, limit))
-        .map((phone) => ({ ...suppressions.get(phone)! }));
-    },
-
-    async pruneSuppressions(before, limit) {
-      const { suppressions } = open();
-      let pruned = 0;
-      for (const [phone, entry] of suppressions) {
-        if (pruned >= limit) break;
-        if (entry.until !== null && entry.until <= before) {
-          suppressions.delete(phone);
-          sortedPhones = null;
-          pruned += 1;
-        }
-      }
-      return pruned;
-    },
+    ...memorySuppressionMethods(() => open().suppressions),
 
     async close() {
       state = null;

@@ -1,6 +1,7 @@
 import {
   claimedStatus,
   FINISHED_STATUSES,
+  placingMark,
   suppressedPatch,
   suppresses,
   suppressible,
@@ -152,6 +153,25 @@ export class CallTable extends CallColumns {
     }
     this.claim(slot, now, workerId, leaseUntil);
     return true;
+  }
+
+  /**
+   * {@link claimUnlessSuppressed}, and, when `mark` holds, the mark of a row it leases afresh
+   * (`queued` now, no `placingAt` before): `placingMark` at `now`, with the claim's version.
+   */
+  claimMarking(
+    slot: number,
+    now: number,
+    workerId: string,
+    leaseUntil: number,
+    suppressionOf: (phone: string) => StoredSuppression | undefined,
+    mark: boolean,
+  ): { leased: boolean; marked: boolean } {
+    const unmarked = this.placingAt(slot) === null;
+    const leased = this.claimUnlessSuppressed(slot, now, workerId, leaseUntil, suppressionOf);
+    const marked = mark && leased && unmarked && this.status(slot) === 'queued';
+    if (marked) this.patch(slot, placingMark(this.read(slot), now), 0);
+    return { leased, marked };
   }
 
   /**

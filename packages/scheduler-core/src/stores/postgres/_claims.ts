@@ -1,4 +1,4 @@
-import type { Store } from '../../store.js';
+import type { MarkedClaim, Store } from '../../store.js';
 import type { MethodsContext } from './_connection.js';
 import { callFromRow } from './_sql.js';
 import { postgresBudgets } from './_budgets.js';
@@ -9,7 +9,7 @@ import type { StoredCall } from '../../store/_stored-call.js';
 const FLOOR = Number.MIN_SAFE_INTEGER;
 
 type Claims = Required<
-  Pick<Store, 'claimDue' | 'claimDueBudgeted' | 'reserveSendSlot' | 'nextDueAt'>
+  Pick<Store, 'claimDue' | 'claimDueMarked' | 'claimDueBudgeted' | 'reserveSendSlot' | 'nextDueAt'>
 >;
 
 /**
@@ -22,32 +22,55 @@ export function postgresClaims(ctx: MethodsContext): Claims {
   const { db, sql, knowledge } = ctx;
   const { query, run } = db;
   const budgets = postgresBudgets(db);
+
+  /** `claimDue`, marking the rows leased afresh among the first `mark` (`claimDueMarked`). */
+  async function claim(
+    now: number,
+    limit: number,
+    workerId: string,
+    leaseUntil: number,
+    mark: number,
+  ): Promise<MarkedClaim> {
+    if (limit <= 0) return { calls: [], marked: [] };
+    const watch = knowledge.watch();
+    try {
+      return await run(async (maybeDone) => {
+        // An earlier try whose answer was lost may have claimed rows: hand those out first.
+        // Those it marked are not among them (see `Store.claimDueMarked`).
+        const held = maybeDone
+          ? (await query(sql.held, [workerId, leaseUntil, now, limit])).map(callFromRow)
+          : [];
+        const heldMarks = held.map(() => false);
+        if (held.length >= limit) return { calls: held, marked: heldMarks };
+        const rows = await query(sql.claim, [
+          now,
+          limit - held.length,
+          workerId,
+          leaseUntil,
+          watch.floor,
+          Math.max(0, mark - held.length),
+        ]);
+        const next = rows[0]!.next_wake === null ? null : Number(rows[0]!.next_wake);
+        if (!maybeDone) knowledge.read(watch, next, now, true);
+        const found = rows.filter((row) => row.id !== null);
+        const claimed = found.map(callFromRow);
+        const marked = found.map((row) => row.claim_marked === true);
+        return held.length > 0
+          ? { calls: [...held, ...claimed], marked: [...heldMarks, ...marked] }
+          : { calls: claimed, marked };
+      });
+    } finally {
+      knowledge.unwatch(watch);
+    }
+  }
+
   return {
     async claimDue(now, limit, workerId, leaseUntil) {
-      if (limit <= 0) return [];
-      const watch = knowledge.watch();
-      try {
-        return await run(async (maybeDone) => {
-          // An earlier try whose answer was lost may have claimed rows: hand those out first.
-          const held = maybeDone
-            ? (await query(sql.held, [workerId, leaseUntil, now, limit])).map(callFromRow)
-            : [];
-          if (held.length >= limit) return held;
-          const rows = await query(sql.claim, [
-            now,
-            limit - held.length,
-            workerId,
-            leaseUntil,
-            watch.floor,
-          ]);
-          const next = rows[0]!.next_wake === null ? null : Number(rows[0]!.next_wake);
-          if (!maybeDone) knowledge.read(watch, next, now, true);
-          const claimed = rows.filter((row) => row.id !== null).map(callFromRow);
-          return held.length > 0 ? [...held, ...claimed] : claimed;
-        });
-      } finally {
-        knowledge.unwatch(watch);
-      }
+      return (await claim(now, limit, workerId, leaseUntil, 0)).calls;
+    },
+
+    async claimDueMarked(now, limit, workerId, leaseUntil, mark) {
+      return claim(now, limit, workerId, leaseUntil, mark);
     },
 
     async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
@@ -69,7 +92,11 @@ export function postgresClaims(ctx: MethodsContext): Claims {
             const turn = await budgets.turn(client, now, rest, budget);
             const rows =
               turn.turn.most > 0
-                ? await query(sql.claim, [now, turn.turn.most, workerId, leaseUntil, FLOOR], client)
+                ? await query(
+                    sql.claim,
+                    [now, turn.turn.most, workerId, leaseUntil, FLOOR, 0],
+                    client,
+                  )
                 : [];
             const claimed = rows.filter((row) => row.id !== null).map(callFromRow);
             const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;

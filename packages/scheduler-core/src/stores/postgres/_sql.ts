@@ -159,9 +159,10 @@ export function statementsFor(s: string) {
   const calls = `${s}.scheduled_calls`;
   const select = `SELECT ${CALL_COLUMNS} FROM ${calls}`;
   /**
-   * The update of both claims: the rows of `due` get the lease (`$3` until `$4`, at `$1`); a due
-   * call becomes `queued`, one in flight (its follower's lease ran out) keeps its status. A row
-   * not sent yet whose number is on the do-not-call list ends `suppressed` instead.
+   * The update of the budgeted claim (the plain one's, without its marks): the rows of `due` get
+   * the lease (`$3` until `$4`, at `$1`); a due call becomes `queued`, one in flight (its
+   * follower's lease ran out) keeps its status. A row not sent yet whose number is on the
+   * do-not-call list ends `suppressed` instead.
    */
   const claimDue = `UPDATE ${calls} AS c
         SET ${suppressedOrClaimed('$1', '$3', '$4', CLAIMED)}
@@ -192,6 +193,11 @@ export function statementsFor(s: string) {
      * row (placingAt) commits, and that commit flushes the WAL up to and including this one, so
      * a crash may lose a claim, never one that a placement relied on.
      *
+     * With `$6` above 0 (`claimDueMarked`), the rows among the first `$6` that it leases afresh
+     * (due `scheduled` or `queued` with no `placing_at`, and not suppressed) are marked too
+     * (`claim_marked`), and a claim that marked a row commits durably instead, as a mark must
+     * (a mark lost with its call sent would send it again).
+     *
      * It also answers the earliest wake time once it commits (`next_wake`): the lease of the
      * rows it claimed, or the earliest row it did not take, as read at its start. Always one row
      * at least (`id` null when nothing was claimed). Rows that wake before `$5` are not looked
@@ -204,9 +210,16 @@ export function statementsFor(s: string) {
         ORDER BY wake_at, id
         LIMIT $2
         FOR UPDATE SKIP LOCKED
+      ), ranked AS (
+        SELECT due.*, (row_number() OVER (ORDER BY wake_at, id) <= $6::bigint
+          AND status IN ('scheduled', 'queued') AND placing_at IS NULL) AS marks
+        FROM due
       ), claimed AS (
-        ${claimDue}
-        RETURNING ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}, due.wake_at AS claimed_wake
+        UPDATE ${calls} AS c
+        SET ${suppressedOrClaimed('$1', '$3', '$4', CLAIMED, 'due.marks')}
+        FROM ranked AS due ${suppressionJoin(s, 'due', '$1')} WHERE c.id = due.id
+        RETURNING ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}, due.wake_at AS claimed_wake,
+          (due.marks AND c.status = 'queued') AS claim_marked
       ), next AS (
         SELECT least(
           (SELECT wake_at FROM ${calls}
@@ -215,7 +228,10 @@ export function statementsFor(s: string) {
           (SELECT $4::bigint WHERE EXISTS (SELECT 1 FROM due))
         ) AS next_wake
       )
-      SELECT claimed.*, next.next_wake, set_config('synchronous_commit', 'off', true) AS async_commit
+      SELECT claimed.*, next.next_wake,
+        CASE WHEN EXISTS (SELECT 1 FROM claimed WHERE claim_marked)
+          THEN current_setting('synchronous_commit')
+          ELSE set_config('synchronous_commit', 'off', true) END AS commit_mode
       FROM next LEFT JOIN claimed ON true ORDER BY claimed_wake, id`,
     /**
      * The claim above under the shared send budget, in the same transaction: the budget row is

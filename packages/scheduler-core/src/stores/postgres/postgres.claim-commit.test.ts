@@ -1,16 +1,17 @@
 /**
- * How a campaign claim commits on PostgreSQL: without waiting for the flush when it marked
- * nothing (a claim lost in a crash of the server is only claimed again), durably when it marked
- * rows (a mark lost with its call sent would send it again). Read inside the claim's own
- * transaction: the one-trip claim, followed by `SHOW synchronous_commit` before it commits.
+ * How a claim (a campaign's, and the scheduler's `claimDue`/`claimDueMarked`) commits on
+ * PostgreSQL: without waiting for the flush when it marked nothing (a claim lost in a crash of
+ * the server is only claimed again), durably when it marked rows (a mark lost with its call sent
+ * would send it again). Read inside the claim's own transaction: the one-trip claim, followed by
+ * `SHOW synchronous_commit` before it commits.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { storedCampaign } from '../../testing/store-contract/_fixtures.js';
+import { storedCall, storedCampaign } from '../../testing/store-contract/_fixtures.js';
 import { entries } from '../../testing/store-contract/_campaign-fixtures.js';
 import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
 import { preparedClaim, withLiterals } from './_campaign-sql.js';
-import { campaignStatementsFor } from './_sql.js';
+import { campaignStatementsFor, statementsFor } from './_sql.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -73,6 +74,39 @@ describeWithDatabase('a PostgreSQL campaign claim', (url) => {
     });
     // Marking asked, nothing to claim (the cap is full): nothing to make durable.
     expect(await claim(T0 + 2, 5, true)).toEqual({ marked: [], placingAt: [], commit: 'off' });
+  });
+
+  it("commits the scheduler's claim without waiting for the flush unless it marked a row", async () => {
+    for (const id of ['s1', 's2', 's3', 's4']) {
+      await store.insert(storedCall({ id, dueAt: T0 + 5000, to: '+14155552671' }));
+    }
+    /** The scheduler's claim at `now` of `limit` rows, marking the first `mark`. */
+    const claimDue = async (now: number, limit: number, mark: number) => {
+      const values = [now, limit, 'w1', now + 30_000, 0, mark];
+      const text = `BEGIN;\n${statementsFor(s).claim};\nSHOW synchronous_commit;\nCOMMIT`;
+      const results = (await client.query(
+        withLiterals(text, values, pg.escapeLiteral),
+      )) as unknown as pg.QueryResult[];
+      const rows = results[1]!.rows.filter((row) => row.id !== null);
+      return {
+        ids: rows.map((row) => row.id as string),
+        marked: rows.map((row) => row.claim_marked as boolean),
+        commit: results[2]!.rows[0]!.synchronous_commit as string,
+      };
+    };
+    expect(await claimDue(T0 + 5000, 1, 0)).toEqual({
+      ids: ['s1'],
+      marked: [false],
+      commit: 'off',
+    });
+    expect(await claimDue(T0 + 5001, 2, 1)).toEqual({
+      ids: ['s2', 's3'],
+      marked: [true, false],
+      commit: 'on',
+    });
+    expect(await claimDue(T0 + 5002, 2, 2)).toEqual({ ids: ['s4'], marked: [true], commit: 'on' });
+    // Asked to mark, nothing due: nothing to make durable.
+    expect(await claimDue(T0 + 5003, 2, 2)).toEqual({ ids: [], marked: [], commit: 'off' });
   });
 
   it("prepares its statements again on a new connection when the server dropped the store's", async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Pool } from 'pg';
+import { Client, Pool, type QueryConfig } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { isSchedulerError } from '../../errors.js';
@@ -43,14 +43,18 @@ const entries = (id: string, n: number): StoredCall[] =>
  * `armed` says so: it commits, then its caller gets a connection reset, as when the connection
  * drops just after the commit.
  */
-function commitLosingClient(armed: { on: boolean; fired: boolean }) {
+function commitLosingClient(
+  armed: { on: boolean; fired: boolean },
+  // A transaction's COMMIT, or a campaign claim of one round trip (its own transaction).
+  commits = (text: unknown) =>
+    text === 'COMMIT' || (typeof text === 'string' && text.includes('FOR UPDATE;\n')),
+) {
   const original = Client.prototype.query as (...args: unknown[]) => unknown;
   class LosingClient extends Client {}
   LosingClient.prototype.query = function (this: Client, ...args: unknown[]) {
-    // A transaction's COMMIT, or a claim of one round trip (its own transaction).
-    const commits =
-      args[0] === 'COMMIT' || (typeof args[0] === 'string' && args[0].includes('FOR UPDATE;\n'));
-    if (!(armed.on && commits)) return original.apply(this, args);
+    const text =
+      typeof args[0] === 'object' && args[0] !== null ? (args[0] as QueryConfig).text : args[0];
+    if (!(armed.on && commits(text))) return original.apply(this, args);
     armed.on = false;
     armed.fired = true;
     return runThenLoseAnswer(original, this, args, 'an answer lost on purpose');
@@ -393,6 +397,37 @@ describeWithDatabase('createPostgresStore', (url) => {
       ]);
       expect(claim.taken).toBe(2);
       expect(await store.countCampaign!('lost')).toEqual({ queued: 2, scheduled: 6 });
+      await store.close();
+    });
+
+    it('hands out again the rows a marking claim whose answer was lost leased, never those it marked', async () => {
+      const armed = { on: false, fired: false };
+      // The scheduler's claim: one statement, its own transaction.
+      const claims = (text: unknown) =>
+        typeof text === 'string' && /^\s*WITH due AS MATERIALIZED/.test(text);
+      const store = createPostgresStore(
+        { connectionString: url, max: 2, Client: commitLosingClient(armed, claims) },
+        { schema: newSchema() },
+      );
+      await store.insertMany!(['a', 'b', 'c', 'd'].map((id) => storedCall({ id })));
+      armed.on = true;
+      const claim = await store.claimDueMarked!(T0, 3, 'w1', T0 + 30_000, 2);
+      expect(armed.fired).toBe(true);
+      // The lost try leased a, b and c and marked a and b: only c is handed out, unmarked,
+      // with d, which the retry claims (and marks: it is among the first two it hands out).
+      expect(claim.calls.map((r) => [r.id, r.placingAt])).toEqual([
+        ['c', null],
+        ['d', T0],
+      ]);
+      expect(claim.marked).toEqual([false, true]);
+      // Nobody sends a and b: marked and leased, they end `outcome_unknown` once it runs out.
+      for (const id of ['a', 'b']) {
+        expect(await store.get(id)).toMatchObject({
+          status: 'queued',
+          placingAt: T0,
+          leaseOwner: 'w1',
+        });
+      }
       await store.close();
     });
 

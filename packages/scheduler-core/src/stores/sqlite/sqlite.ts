@@ -40,6 +40,7 @@ import { startCheckpointer, type Checkpointer } from './_checkpoint.js';
 import { sqliteCampaignMethods } from '../../campaign/stores/sqlite.js';
 import { endSuppressed, sqliteSuppressionMethods } from './_suppressions.js';
 import { sqliteBudgets } from './_budgets.js';
+import { placingMark } from '../../store/_mark.js';
 import { slotsFrom } from '../../store/_shares.js';
 
 /** Options of {@link createSqliteStore}. */
@@ -223,6 +224,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     for (const row of rows) byId.set(row.id, row);
     return ids.map((id) => byId.get(id)!);
   };
+  /** Marks a row just leased in this transaction (`placingMark`), with the claim's version. */
+  const markClaimed = (row: StoredCall, now: number): StoredCall => {
+    const patch = placingMark(row, now);
+    const { sql, values } = updateOf(row.id, row.version, patch, 0);
+    prepare(sql).run(...values);
+    return { ...row, ...patch };
+  };
   /** The ids of up to `limit` due rows, earliest first. */
   const dueIds = (now: number, limit: number) =>
     (
@@ -300,6 +308,21 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (limit <= 0) return [];
       // RETURNING has no order: the rows are handed out in the order they were due.
       return transaction(() => claimIds(dueIds(now, limit), now, workerId, leaseUntil));
+    },
+
+    async claimDueMarked(now, limit, workerId, leaseUntil, mark) {
+      if (limit <= 0) return { calls: [], marked: [] };
+      return transaction(() => {
+        const claimed = claimIds(dueIds(now, limit), now, workerId, leaseUntil);
+        const marked: boolean[] = [];
+        const calls = claimed.map((row, i) => {
+          // Leased afresh: queued now (not in flight, not ended), never marked before.
+          const marks = i < mark && row.status === 'queued' && row.placingAt === null;
+          marked.push(marks);
+          return marks ? markClaimed(row, now) : row;
+        });
+        return { calls, marked };
+      });
     },
 
     async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
@@ -381,7 +404,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return prepare(ACQUIRE_LEASE).get(name, workerId, until, now) !== undefined;
     },
 
-    ...sqliteCampaignMethods({ prepare, transaction, insertRow, claimIds, budgets, updateOf }),
+    ...sqliteCampaignMethods({ prepare, transaction, insertRow, claimIds, budgets, markClaimed }),
 
     ...sqliteSuppressionMethods(suppressionContext),
 

@@ -21,7 +21,12 @@ type CampaignMethod = (typeof CAMPAIGN_METHODS)[number];
 
 /** The optional methods of a store that some tests need. */
 type OptionalMethod =
-  'countByStatus' | 'deleteFinished' | 'deleteCallRecords' | 'acquireLease' | CampaignMethod;
+  | 'countByStatus'
+  | 'deleteFinished'
+  | 'deleteCallRecords'
+  | 'acquireLease'
+  | 'claimDueMarked'
+  | CampaignMethod;
 
 /**
  * The store's optional `method`, bound to it; `null` (and the test marked skipped, naming the
