@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createWakeKnowledge, FLOOR_TTL_MS, lowestWake, NO_FLOOR } from './_wake.js';
+import {
+  createWakeKnowledge,
+  FLOOR_TTL_MS,
+  HELD_RECHECK_MS,
+  lowestWake,
+  NO_FLOOR,
+} from './_wake.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const nextTick = () => new Promise((resolve) => setImmediate(resolve));
@@ -100,10 +106,34 @@ describe('createWakeKnowledge', () => {
     settle(knowledge, T0 + 100);
     knowledge.lower(T0 + 50);
     expect(knowledge.next()).toBeUndefined();
-    settle(knowledge, T0); // due now: a row another transaction held, read again
-    expect(knowledge.next()).toBeUndefined();
     const watch = knowledge.watch();
     knowledge.read(watch, null, T0, true);
     expect(knowledge.next()).toBeNull();
+  });
+
+  it('looks again a little later at a due row another transaction held through a claim, unless told of a due one meanwhile', () => {
+    const knowledge = listening();
+    settle(knowledge, T0); // due at the claim's time, yet not claimed: held
+    expect(knowledge.next()).toBe(T0 + HELD_RECHECK_MS);
+    settle(knowledge, T0 - 500);
+    expect(knowledge.next()).toBe(T0 + HELD_RECHECK_MS);
+    // A wake time given while the claim ran, before the recheck: that one.
+    const given = knowledge.watch();
+    knowledge.lower(T0 + 1);
+    knowledge.read(given, T0, T0, true);
+    expect(knowledge.next()).toBe(T0 + 1);
+    // One come already, announced while the claim ran: read again at once.
+    const due = knowledge.watch();
+    knowledge.lower(T0);
+    knowledge.read(due, T0, T0, true);
+    expect(knowledge.next()).toBeUndefined();
+    // Announced after the claim answered: no answer past it.
+    settle(knowledge, T0);
+    knowledge.lower(T0);
+    expect(knowledge.next()).toBeUndefined();
+    // Not from a read of `nextDueAt`, which is asked for no answer.
+    const read = knowledge.watch();
+    knowledge.read(read, T0, T0, false);
+    expect(knowledge.next()).toBeUndefined();
   });
 });

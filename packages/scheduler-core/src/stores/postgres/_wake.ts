@@ -27,6 +27,13 @@ export function lowestWake(patch: StoredCallPatch): number {
   return Infinity;
 }
 
+/**
+ * How long after a claim that found a due row held by another transaction (nearly always a
+ * claim in progress, which will lease it) the claimant looks again, instead of at once: at once,
+ * it would read the row as due, claim nothing, and read it again, until that claim commits.
+ */
+export const HELD_RECHECK_MS = 2;
+
 /** One statement that reads wake times: what it may rely on, and what happened while it ran. */
 export interface WakeWatch {
   /** The claim's lower bound (`NO_FLOOR`: every row). */
@@ -97,10 +104,13 @@ export function createWakeKnowledge(now: () => number = Date.now) {
      */
     read(watch: WakeWatch, next: number | null, time: number, claim: boolean) {
       const low = Math.min(next ?? Infinity, watch.low);
-      if (claim && low > time && watch.low !== -Infinity) {
-        // (A wake time come already is a row another transaction held: a claim in progress, a
-        // write. Whether it is still due is read again.)
-        const answer = { at: low === Infinity ? null : low };
+      // A wake time come already, read by a claim, is a row another transaction held: a claim
+      // in progress, a write. Whether it is still due is read again `HELD_RECHECK_MS` later,
+      // unless a wake time was given or announced meanwhile (that one is due, or earlier).
+      const held = claim && next !== null && next <= time && watch.low > time;
+      if (claim && (low > time || held) && watch.low !== -Infinity) {
+        const at = held ? Math.min(time + HELD_RECHECK_MS, watch.low) : low;
+        const answer = { at: at === Infinity ? null : at };
         hint = answer;
         setImmediate(() => {
           if (hint === answer) hint = null;
