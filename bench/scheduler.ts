@@ -2,8 +2,11 @@
  * Scheduler benchmark: dispatch lag (due time → provider.placeCall invoked) for 10,000 calls due
  * within one second, schedule() rate and memory per pending call, SQLite bulk insert rate, and the
  * same due calls with a per-minute cron poll (node-cron) and one timer per call (node-schedule).
+ * Also this process's CPU per call when 500 calls come due over one second, one every 2 ms, on
+ * each store (PostgreSQL with TEST_DATABASE_URL): the rate at which claims and writes carry one
+ * call or two, with a provider in this process, so the figure is the scheduler's and its store's.
  *
- * Run: pnpm --filter @ringkit/scheduler-core build && pnpm --filter @ringkit/bench exec tsx scheduler.ts [--quick] [--lag-only]
+ * Run: pnpm --filter @ringkit/scheduler-core build && pnpm --filter @ringkit/bench exec tsx scheduler.ts [--quick] [--lag-only] [--rate-only]
  *
  * The dispatch lag is taken three times per store (the worst run is the one that counts), each
  * with the longest event-loop stall and GC pause seen while the calls were dispatched: on a quiet
@@ -23,15 +26,19 @@ import {
   type StoredCall,
 } from '@ringkit/scheduler-core';
 import { createMemoryStore } from '@ringkit/scheduler-core/memory';
+import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { storedCall } from '@ringkit/scheduler-core/testing';
 import cron from 'node-cron';
+import pg from 'pg';
 import schedule from 'node-schedule';
 import { pauseMeter } from './_stats.js';
 
 const quick = process.argv.includes('--quick');
 /** Only the dispatch lag of ringkit's stores. */
 const lagOnly = process.argv.includes('--lag-only');
+/** Only the CPU per call of calls coming due one by one. */
+const rateOnly = process.argv.includes('--rate-only');
 const LAG_RUNS = 3;
 const DUE_CALLS = quick ? 2000 : 10_000;
 const PENDING = quick ? 100_000 : 1_000_000;
@@ -254,6 +261,86 @@ async function sqliteBulk(dir: string) {
   return { viaScheduler, viaStore };
 }
 
+/** Calls due over one second in the rate runs: one every 2 ms. */
+const RATE_CALLS = 500;
+
+/**
+ * This process's CPU per call (µs) while `RATE_CALLS` calls come due over one second, and their
+ * lag: from the first due time until the last call is placed.
+ */
+async function ringkitRate(store: Store): Promise<{ cpuUs: number; lags: Lags }> {
+  const start = Date.now() + 1500;
+  const dueOf = new Map<string, number>();
+  const inputs: ScheduleInput[] = [];
+  for (let i = 0; i < RATE_CALLS; i++) {
+    const to = `+1415${String(3_000_000 + i).padStart(7, '0')}`;
+    const at = start + Math.floor((i * 1000) / RATE_CALLS);
+    dueOf.set(to, at);
+    inputs.push({ to, at: new Date(at) });
+  }
+  const lags: number[] = [];
+  const counter = { early: 0 };
+  const scheduler = createScheduler({
+    store,
+    provider: timingProvider(dueOf, lags, counter),
+    callerId: CALLER,
+    concurrency: 10,
+  });
+  await scheduler.scheduleMany(inputs);
+  gc();
+  await scheduler.start();
+  await sleep(start - Date.now());
+  const cpu = process.cpuUsage();
+  while (lags.length < RATE_CALLS && Date.now() < start + 30_000) await sleep(5);
+  const used = process.cpuUsage(cpu);
+  await scheduler.stop();
+  await store.close();
+  return { cpuUs: (used.user + used.system) / lags.length, lags: summarise(lags, counter.early) };
+}
+
+/** A PostgreSQL store on a fresh schema of its own, and how to drop it. */
+async function postgresRateStore(url: string) {
+  const schema = `ringkit_bench_rate_${randomUUID().slice(0, 8)}`;
+  const store = createPostgresStore({ connectionString: url }, { schema });
+  await store.ready();
+  const drop = async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  };
+  return { store, drop };
+}
+
+/** The rate runs: a first run to warm up, then three, per store. */
+async function rateRuns(dir: string) {
+  console.log(
+    `\n## ${RATE_CALLS} calls due over one second, one every 2 ms, concurrency 10: this process's CPU per call`,
+  );
+  const url = process.env.TEST_DATABASE_URL;
+  const stores: [string, () => Promise<{ store: Store; drop?: () => Promise<void> }>][] = [
+    ['memory', async () => ({ store: createMemoryStore() })],
+    [
+      'sqlite',
+      async () => ({ store: createSqliteStore({ path: join(dir, `rate-${randomUUID()}.db`) }) }),
+    ],
+  ];
+  if (url) stores.push(['postgres', () => postgresRateStore(url)]);
+  for (const [name, open] of stores) {
+    const cpu: string[] = [];
+    const p99: string[] = [];
+    for (let run = 0; run <= LAG_RUNS; run++) {
+      const { store, drop } = await open();
+      const result = await ringkitRate(store);
+      await drop?.();
+      if (run === 0) continue; // the JIT's and the connections' first run
+      cpu.push(result.cpuUs.toFixed(0));
+      p99.push(result.lags.p99.toFixed(1));
+    }
+    console.log(`${name.padEnd(9)} CPU µs/call ${cpu.join(' / ')}   lag p99 ms ${p99.join(' / ')}`);
+  }
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'ringkit-bench-'));
   const t = performance.now();
@@ -261,6 +348,10 @@ async function main() {
     console.log(
       `# @ringkit/scheduler-core bench${quick ? ' (--quick)' : ''} — node ${process.version}`,
     );
+    if (rateOnly) {
+      await rateRuns(dir);
+      return;
+    }
     console.log(
       `\n## Dispatch lag: ${DUE_CALLS.toLocaleString()} calls due within one second (goal p99 ≤ 5 ms, early = 0)`,
     );
@@ -276,6 +367,7 @@ async function main() {
       console.log(row(`ringkit, sqlite store #${run}`, lags));
     }
     if (lagOnly) return;
+    await rateRuns(dir);
     const ns = await nodeScheduleLag();
     console.log(row('node-schedule, one timer per call', ns.lags));
     const cp = await cronPollLag();
