@@ -51,8 +51,8 @@ export function postgresClaims(ctx: MethodsContext): Claims {
           Math.max(0, mark - held.length),
         ]);
         const next = rows[0]!.next_wake === null ? null : Number(rows[0]!.next_wake);
-        if (!maybeDone) knowledge.read(watch, next, now, true);
         const found = rows.filter((row) => row.id !== null);
+        if (!maybeDone) knowledge.read(watch, next, now, true, found.length < limit - held.length);
         const claimed = found.map(callFromRow);
         const marked = found.map((row) => row.claim_marked === true);
         return held.length > 0

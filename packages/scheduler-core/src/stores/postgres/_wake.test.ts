@@ -113,22 +113,30 @@ describe('createWakeKnowledge', () => {
 
   it('looks again a little later at a due row another transaction held through a claim, unless told of a due one meanwhile', () => {
     const knowledge = listening();
-    settle(knowledge, T0); // due at the claim's time, yet not claimed: held
+    /** A claim that took fewer rows than it asked for, and left one waking at `next`. */
+    const short = (next: number, watch = knowledge.watch()) => {
+      knowledge.read(watch, next, T0, true, true);
+      knowledge.unwatch(watch);
+    };
+    short(T0); // due at the claim's time, yet not claimed though there was room: held
     expect(knowledge.next()).toBe(T0 + HELD_RECHECK_MS);
-    settle(knowledge, T0 - 500);
+    short(T0 - 500);
     expect(knowledge.next()).toBe(T0 + HELD_RECHECK_MS);
+    // A claim that took all it asked for left a due row: due now, read again at once.
+    settle(knowledge, T0);
+    expect(knowledge.next()).toBeUndefined();
     // A wake time given while the claim ran, before the recheck: that one.
     const given = knowledge.watch();
     knowledge.lower(T0 + 1);
-    knowledge.read(given, T0, T0, true);
+    short(T0, given);
     expect(knowledge.next()).toBe(T0 + 1);
     // One come already, announced while the claim ran: read again at once.
     const due = knowledge.watch();
     knowledge.lower(T0);
-    knowledge.read(due, T0, T0, true);
+    short(T0, due);
     expect(knowledge.next()).toBeUndefined();
     // Announced after the claim answered: no answer past it.
-    settle(knowledge, T0);
+    short(T0);
     knowledge.lower(T0);
     expect(knowledge.next()).toBeUndefined();
     // Not from a read of `nextDueAt`, which is asked for no answer.

@@ -100,14 +100,16 @@ export function createWakeKnowledge(now: () => number = Date.now) {
 
     /**
      * A statement found `next` the earliest wake time from its floor on (`null`: none), at
-     * `time` by the caller's clock; `claim`: a claim, whose answer serves the next `nextDueAt`.
+     * `time` by the caller's clock; `claim`: a claim, whose answer serves the next `nextDueAt`;
+     * `short`: the claim took fewer rows than it asked for (so none it left was due and free).
      */
-    read(watch: WakeWatch, next: number | null, time: number, claim: boolean) {
+    read(watch: WakeWatch, next: number | null, time: number, claim: boolean, short = false) {
       const low = Math.min(next ?? Infinity, watch.low);
-      // A wake time come already, read by a claim, is a row another transaction held: a claim
-      // in progress, a write. Whether it is still due is read again `HELD_RECHECK_MS` later,
-      // unless a wake time was given or announced meanwhile (that one is due, or earlier).
-      const held = claim && next !== null && next <= time && watch.low > time;
+      // A wake time come already, left by a claim that took fewer rows than it could, is a row
+      // another transaction held: a claim in progress, a write. Whether it is still due is read
+      // again `HELD_RECHECK_MS` later, unless a wake time was given or announced meanwhile (that
+      // one is due, or earlier). Left by a claim that took all it asked for, it is due now.
+      const held = claim && short && next !== null && next <= time && watch.low > time;
       if (claim && (low > time || held) && watch.low !== -Infinity) {
         const at = held ? Math.min(time + HELD_RECHECK_MS, watch.low) : low;
         const answer = { at: at === Infinity ? null : at };

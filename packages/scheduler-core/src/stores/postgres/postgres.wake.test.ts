@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
 import { storedCall } from '../../testing/store-contract.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
-import { NO_FLOOR } from './_wake.js';
+import { HELD_RECHECK_MS, NO_FLOOR } from './_wake.js';
 
 /**
  * What a store keeps of the wake times between its statements: the floor its claims scan from,
@@ -161,6 +161,35 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       await new Promise((resolve) => setImmediate(resolve));
       expect(await store.nextDueAt()).toBe(T0 + 20_000);
       expect(asked()).toBe(2);
+    });
+
+    it('answers a due row left by a claim that took all it asked for at once, and one held by another transaction 2 ms on', async () => {
+      const schema = randomSchema();
+      const { store, sent } = open(schema);
+      await store.insertMany!([
+        storedCall({ id: 'a', dueAt: T0 }),
+        storedCall({ id: 'b', dueAt: T0 + 10 }),
+        storedCall({ id: 'c', dueAt: T0 + 5000 }),
+      ]);
+      const asked = () => sent.filter((s) => s.text.includes('ORDER BY wake_at LIMIT 1')).length;
+      // Room for one: `b` is due and free, so the next wake time is its own, read again.
+      expect((await store.claimDue(T0 + 20, 1, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['a']);
+      expect(await store.nextDueAt()).toBe(T0 + 10);
+      expect(asked()).toBe(1);
+      // `b` held by another transaction: the claim takes nothing, and looks again 2 ms on.
+      const other = await admin.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query(`SELECT 1 FROM "${schema}".scheduled_calls WHERE id = 'b' FOR UPDATE`);
+        expect(await store.claimDue(T0 + 20, 5, 'w1', T0 + 30_000)).toEqual([]);
+        expect(await store.nextDueAt()).toBe(T0 + 20 + HELD_RECHECK_MS);
+        expect(asked()).toBe(1);
+        await other.query('ROLLBACK');
+      } finally {
+        other.release();
+      }
+      // Let go without being claimed: due again, and claimed.
+      expect((await store.claimDue(T0 + 22, 5, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['b']);
     });
 
     it('never answers past a wake time given meanwhile', async () => {
