@@ -107,13 +107,16 @@ function timingProvider(dueOf: Map<string, number>, lags: number[], counter: { e
   return provider;
 }
 
-/** 10,000 calls due within one second, 3 s from now (after all set-up), each to its own number. */
-function dueBatch(start: number) {
+/**
+ * `count` calls (10,000 unless said) due within one second from `start`, each to its own number
+ * from `first` on.
+ */
+function dueBatch(start: number, count = DUE_CALLS, first = 2_000_000) {
   const dueOf = new Map<string, number>();
   const inputs: ScheduleInput[] = [];
-  for (let i = 0; i < DUE_CALLS; i++) {
-    const to = `+1415${String(2_000_000 + i).padStart(7, '0')}`;
-    const at = start + Math.floor((i * 1000) / DUE_CALLS);
+  for (let i = 0; i < count; i++) {
+    const to = `+1415${String(first + i).padStart(7, '0')}`;
+    const at = start + Math.floor((i * 1000) / count);
     dueOf.set(to, at);
     inputs.push({ to, at: new Date(at) });
   }
@@ -270,14 +273,7 @@ const RATE_CALLS = 500;
  */
 async function ringkitRate(store: Store): Promise<{ cpuUs: number; lags: Lags }> {
   const start = Date.now() + 1500;
-  const dueOf = new Map<string, number>();
-  const inputs: ScheduleInput[] = [];
-  for (let i = 0; i < RATE_CALLS; i++) {
-    const to = `+1415${String(3_000_000 + i).padStart(7, '0')}`;
-    const at = start + Math.floor((i * 1000) / RATE_CALLS);
-    dueOf.set(to, at);
-    inputs.push({ to, at: new Date(at) });
-  }
+  const { dueOf, inputs } = dueBatch(start, RATE_CALLS, 3_000_000);
   const lags: number[] = [];
   const counter = { early: 0 };
   const scheduler = createScheduler({

@@ -1,11 +1,18 @@
 /**
  * What the campaign cases of `testStore()` build on: a campaign's entries, and a claim with the
- * lease and hold every case uses, with the row as that claim leaves it.
+ * lease and hold every case uses, with the row as that claim leaves it (or as a marking claim
+ * leaves it, which the scheduler's marking claim cases use too).
  */
 import { expect } from 'vitest';
-import type { CampaignClaim, SendBudget, StoredCall } from '../../store.js';
+import {
+  placingMark,
+  type CampaignClaim,
+  type SendBudget,
+  type StoredCall,
+  type StoredSuppression,
+} from '../../store.js';
 import type { CampaignMethods } from './_capabilities.js';
-import { storedCall } from './_fixtures.js';
+import { storedCall, T0 } from './_fixtures.js';
 
 /** How long a claim leases its rows. */
 export const LEASE = 30_000;
@@ -68,3 +75,17 @@ export const claimedAs = (row: StoredCall, now: number, worker = 'w1'): StoredCa
   updatedAt: now,
   version: row.version + 1,
 });
+
+/** The row as a marking claim by `worker` at `now` leaves a row it marks: one version more. */
+export const markedAs = (row: StoredCall, now: number, worker = 'w1'): StoredCall => {
+  const claimed = claimedAs(row, now, worker);
+  return { ...claimed, ...placingMark(claimed, now) };
+};
+
+/** A number on the do-not-call list since before `T0`, for the marking claims' cases. */
+export const OPTED_OUT: StoredSuppression = {
+  phone: '+14155550100',
+  reason: 'asked not to be called',
+  createdAt: T0 - 1000,
+  until: null,
+};

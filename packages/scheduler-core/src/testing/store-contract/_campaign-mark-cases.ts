@@ -5,15 +5,9 @@
  * campaigns' `describe`.
  */
 import { expect, it } from 'vitest';
-import {
-  placingMark,
-  suppressedPatch,
-  type Store,
-  type StoredCall,
-  type StoredSuppression,
-} from '../../store.js';
+import { suppressedPatch, type Store, type StoredCall } from '../../store.js';
 import { campaignMethods, type CampaignMethods } from './_capabilities.js';
-import { claimedAs, entries, entry, LEASE } from './_campaign-fixtures.js';
+import { claimedAs, entries, entry, LEASE, markedAs, OPTED_OUT } from './_campaign-fixtures.js';
 import { positive, storedCampaign, T0 } from './_fixtures.js';
 
 const HOLD = 60_000;
@@ -21,19 +15,6 @@ const HOLD = 60_000;
 /** A claim of `id` at `now` by `worker`, marking. */
 const markingClaim = (c: CampaignMethods, id: string, now: number, limit: number, worker = 'w1') =>
   c.claimCampaign(id, now, limit, worker, now + LEASE, { holdMs: HOLD, mark: true });
-
-/** The row as a marking claim by `worker` at `now` leaves a fresh entry: one version more. */
-const markedAs = (row: StoredCall, now: number, worker = 'w1'): StoredCall => {
-  const claimed = claimedAs(row, now, worker);
-  return { ...claimed, ...placingMark(claimed, now) };
-};
-
-const OPTED_OUT: StoredSuppression = {
-  phone: '+14155550100',
-  reason: 'asked not to be called',
-  createdAt: T0 - 1000,
-  until: null,
-};
 
 /**
  * Registers the cases; `store()` is the store of the running test, `another()` a second

@@ -4,40 +4,10 @@
  * that marking claims meeting across connections hand out and mark each row once.
  */
 import { expect, it } from 'vitest';
-import {
-  placingMark,
-  suppressedPatch,
-  type Store,
-  type StoredCall,
-  type StoredSuppression,
-} from '../../store.js';
+import { suppressedPatch, type Store } from '../../store.js';
 import { offered } from './_capabilities.js';
+import { claimedAs, LEASE, markedAs, OPTED_OUT } from './_campaign-fixtures.js';
 import { storedCall, T0 } from './_fixtures.js';
-
-const LEASE = 30_000;
-
-/** The row as `claimDue` by `worker` at `now` leaves it: leased, one version more. */
-const claimedAs = (row: StoredCall, now: number, worker = 'w1'): StoredCall => ({
-  ...row,
-  status: row.status === 'scheduled' ? 'queued' : row.status,
-  leaseOwner: worker,
-  leaseUntil: now + LEASE,
-  updatedAt: now,
-  version: row.version + 1,
-});
-
-/** The row as a marking claim leaves a row it marks: the claim and the mark, one version. */
-const markedAs = (row: StoredCall, now: number, worker = 'w1'): StoredCall => {
-  const claimed = claimedAs(row, now, worker);
-  return { ...claimed, ...placingMark(claimed, now) };
-};
-
-const OPTED_OUT: StoredSuppression = {
-  phone: '+14155550100',
-  reason: 'asked not to be called',
-  createdAt: T0 - 1000,
-  until: null,
-};
 
 /**
  * Registers the cases; `store()` is the store of the running test, `another()` a second
