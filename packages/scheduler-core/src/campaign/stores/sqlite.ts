@@ -13,6 +13,7 @@ import { CAMPAIGN_SQL, fromRow, SQLITE_READING, type Row } from '../../stores/sq
 import {
   encodeCursor,
   type CampaignClaim,
+  type MarkedClaim,
   type Store,
   type StoredCall,
   type StoredCampaignPatch,
@@ -31,10 +32,10 @@ export interface SqliteCampaignContext {
   /** The store's send budgets: a campaign's named budget is one of them. */
   budgets: SqliteBudgets;
   /**
-   * Marks a row just leased by a claim in this transaction (`placingMark` at `now`), with the
-   * claim's version: one write. Resolves to the row as marked.
+   * Marks the rows among the first `count` of `rows`, just claimed in this transaction, that were
+   * leased afresh (`placingMark` at `now`, with the claim's version); the rows, and which it marked.
    */
-  markClaimed(row: StoredCall, now: number): StoredCall;
+  markFresh(rows: StoredCall[], now: number, count: number): MarkedClaim;
 }
 
 type CampaignMethods = Required<
@@ -57,7 +58,7 @@ type CampaignMethods = Required<
  * cap and order hold across connections and processes).
  */
 export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMethods {
-  const { prepare, transaction, claimIds, budgets, markClaimed } = ctx;
+  const { prepare, transaction, claimIds, budgets, markFresh } = ctx;
   const campaignFromRow = (row: Row) => readCampaign(row, SQLITE_READING);
   const getCampaign = (id: string) => {
     const row = prepare(CAMPAIGN_SQL.get).get(id) as Row | undefined;
@@ -127,7 +128,7 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
             (prepare(CAMPAIGN_SQL.taken).get(id, id, now - options.holdMs) as { n: number }).n,
           );
         let fresh: StoredCall[] = [];
-        const markedFresh: boolean[] = [];
+        let markedFresh: boolean[] = [];
         const slots: (number | null)[] = adopted.map(() => null);
         const budget = options.budget;
         const rest = limit - adopted.length;
@@ -154,12 +155,7 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
             }
             fresh = claimIds(ids, now, workerId, leaseUntil);
             if (options.mark) {
-              // Leased, and not marked before (a row ended `suppressed` is neither).
-              fresh = fresh.map((row, i) => {
-                const marks = row.status === 'queued' && row.placingAt === null;
-                markedFresh[i] = marks;
-                return marks ? markClaimed(row, now) : row;
-              });
+              ({ calls: fresh, marked: markedFresh } = markFresh(fresh, now, fresh.length));
             }
             // A row the claim ended (its number suppressed) is not sent: no slot.
             for (const row of fresh) {

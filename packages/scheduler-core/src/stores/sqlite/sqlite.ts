@@ -29,6 +29,7 @@ import {
 } from './_sql.js';
 import {
   fullRecord,
+  type MarkedClaim,
   type Store,
   type StoredCall,
   type StoredCallPatch,
@@ -224,12 +225,23 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     for (const row of rows) byId.set(row.id, row);
     return ids.map((id) => byId.get(id)!);
   };
-  /** Marks a row just leased in this transaction (`placingMark`), with the claim's version. */
-  const markClaimed = (row: StoredCall, now: number): StoredCall => {
-    const patch = placingMark(row, now);
-    const { sql, values } = updateOf(row.id, row.version, patch, 0);
-    prepare(sql).run(...values);
-    return { ...row, ...patch };
+  /**
+   * Marks the rows among the first `count` of `rows`, just claimed in this transaction, that were
+   * leased afresh (`queued` now, never marked before; a row ended `suppressed` is neither):
+   * `placingMark` at `now`, with the claim's version. The rows as they are now, and which it marked.
+   */
+  const markFresh = (rows: StoredCall[], now: number, count: number): MarkedClaim => {
+    const marked: boolean[] = [];
+    const calls = rows.map((row, i) => {
+      const marks = i < count && row.status === 'queued' && row.placingAt === null;
+      marked.push(marks);
+      if (!marks) return row;
+      const patch = placingMark(row, now);
+      const { sql, values } = updateOf(row.id, row.version, patch, 0);
+      prepare(sql).run(...values);
+      return { ...row, ...patch };
+    });
+    return { calls, marked };
   };
   /** The ids of up to `limit` due rows, earliest first. */
   const dueIds = (now: number, limit: number) =>
@@ -312,17 +324,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     async claimDueMarked(now, limit, workerId, leaseUntil, mark) {
       if (limit <= 0) return { calls: [], marked: [] };
-      return transaction(() => {
-        const claimed = claimIds(dueIds(now, limit), now, workerId, leaseUntil);
-        const marked: boolean[] = [];
-        const calls = claimed.map((row, i) => {
-          // Leased afresh: queued now (not in flight, not ended), never marked before.
-          const marks = i < mark && row.status === 'queued' && row.placingAt === null;
-          marked.push(marks);
-          return marks ? markClaimed(row, now) : row;
-        });
-        return { calls, marked };
-      });
+      return transaction(() =>
+        markFresh(claimIds(dueIds(now, limit), now, workerId, leaseUntil), now, mark),
+      );
     },
 
     async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
@@ -404,7 +408,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return prepare(ACQUIRE_LEASE).get(name, workerId, until, now) !== undefined;
     },
 
-    ...sqliteCampaignMethods({ prepare, transaction, insertRow, claimIds, budgets, markClaimed }),
+    ...sqliteCampaignMethods({ prepare, transaction, insertRow, claimIds, budgets, markFresh }),
 
     ...sqliteSuppressionMethods(suppressionContext),
 

@@ -82,6 +82,20 @@ export const markedAs = (row: StoredCall, now: number, worker = 'w1'): StoredCal
   return { ...claimed, ...placingMark(claimed, now) };
 };
 
+/**
+ * The fields of a row's second attempt after a busy first, for the marking claims' cases: its timeline goes
+ * on, so a mark is a step of attempt 2.
+ */
+export const secondAttempt = (): Partial<StoredCall> => ({
+  attempt: 2,
+  version: 5,
+  events: [
+    { status: 'scheduled', at: T0 - 9000, attempt: 1 },
+    { status: 'busy', at: T0 - 8000, attempt: 1, reason: 'busy' },
+    { status: 'scheduled', at: T0 - 8000, attempt: 2, reason: 'busy' },
+  ],
+});
+
 /** A number on the do-not-call list since before `T0`, for the marking claims' cases. */
 export const OPTED_OUT: StoredSuppression = {
   phone: '+14155550100',

@@ -7,7 +7,15 @@
 import { expect, it } from 'vitest';
 import { suppressedPatch, type Store, type StoredCall } from '../../store.js';
 import { campaignMethods, type CampaignMethods } from './_capabilities.js';
-import { claimedAs, entries, entry, LEASE, markedAs, OPTED_OUT } from './_campaign-fixtures.js';
+import {
+  claimedAs,
+  entries,
+  entry,
+  LEASE,
+  markedAs,
+  OPTED_OUT,
+  secondAttempt,
+} from './_campaign-fixtures.js';
 import { positive, storedCampaign, T0 } from './_fixtures.js';
 
 const HOLD = 60_000;
@@ -32,15 +40,7 @@ export function campaignMarkCases(store: () => Store, another: () => Promise<Sto
       entry('spring', 2),
       entry('spring', 3, { to: OPTED_OUT.phone }),
       // A retry: its timeline goes on, the mark a step of its second attempt.
-      entry('spring', 4, {
-        attempt: 2,
-        version: 5,
-        events: [
-          { status: 'scheduled', at: T0 - 9000, attempt: 1 },
-          { status: 'busy', at: T0 - 8000, attempt: 1, reason: 'busy' },
-          { status: 'scheduled', at: T0 - 8000, attempt: 2, reason: 'busy' },
-        ],
-      }),
+      entry('spring', 4, secondAttempt()),
       entry('spring', 5),
     ];
     await c.insertCampaign(storedCampaign({ id: 'spring', concurrency: 5, total: 6 }), rows);

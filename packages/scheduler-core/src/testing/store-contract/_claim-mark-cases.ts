@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { suppressedPatch, type Store } from '../../store.js';
 import { offered } from './_capabilities.js';
-import { claimedAs, LEASE, markedAs, OPTED_OUT } from './_campaign-fixtures.js';
+import { claimedAs, LEASE, markedAs, OPTED_OUT, secondAttempt } from './_campaign-fixtures.js';
 import { storedCall, T0 } from './_fixtures.js';
 
 /**
@@ -40,17 +40,7 @@ export function claimMarkCases(store: () => Store, another: () => Promise<Store>
       storedCall({ id: 'c-unmarked', status: 'queued', ...gone, leaseUntil: T0 - 4 }),
       storedCall({ id: 'd-opted-out', to: OPTED_OUT.phone, dueAt: T0 - 3 }),
       // A retry: its timeline goes on, the mark a step of its second attempt.
-      storedCall({
-        id: 'e-retry',
-        dueAt: T0 - 2,
-        attempt: 2,
-        version: 5,
-        events: [
-          { status: 'scheduled', at: T0 - 9000, attempt: 1 },
-          { status: 'busy', at: T0 - 8000, attempt: 1, reason: 'busy' },
-          { status: 'scheduled', at: T0 - 8000, attempt: 2, reason: 'busy' },
-        ],
-      }),
+      storedCall({ id: 'e-retry', dueAt: T0 - 2, ...secondAttempt() }),
       // Past the rows to mark: leased, not marked.
       storedCall({ id: 'f-ahead', dueAt: T0 - 1 }),
       storedCall({ id: 'g-later', dueAt: T0 + 1 }),
