@@ -16,7 +16,7 @@
  * count, so each number's calls are spread over the 60 days.
  */
 import type { StoredCall, StoredCallRecord } from '@ringkit/scheduler-core';
-import { scheduledRow } from './_rows.js';
+import { storedCall } from '@ringkit/scheduler-core/testing';
 
 export const DAY = 86_400_000;
 /** The caller id of the outbound records, and the scheduler's. */
@@ -86,7 +86,7 @@ export function finishedCall(i: number, shape: Shape, now: number): StoredCall {
   const due = created + (i % 3600) * 1000;
   const updated = due + (status === 'completed' ? 45_000 : 20_000);
   const canceled = status === 'canceled';
-  return scheduledRow({
+  return storedCall({
     id: hex8(i) + ID_TAIL,
     to: phoneOf((i * PRIME) % shape.phones),
     status,
@@ -116,11 +116,12 @@ export function finishedCall(i: number, shape: Shape, now: number): StoredCall {
 export function pendingCall(j: number, shape: Shape, now: number): StoredCall {
   const step = steps(shape);
   const created = now - 7 * DAY + j * step.pendingCreated;
-  return scheduledRow({
+  return storedCall({
     id: hex8(shape.finished + j) + ID_TAIL,
     to: phoneOf((j * PRIME + 13) % shape.phones),
     dueAt: now + DAY + ((j * PRIME) % shape.pending) * step.pendingDue,
     createdAt: created,
+    updatedAt: created,
   });
 }
 

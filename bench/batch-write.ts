@@ -18,8 +18,8 @@
  */
 import type { StoredCall, StoredCallUpdate } from '@ringkit/scheduler-core';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { storedCall } from '@ringkit/scheduler-core/testing';
 import pg from 'pg';
-import { scheduledRow } from './_rows.js';
 import { fmt, percentile, quick, table } from './_stats.js';
 
 const URL =
@@ -33,7 +33,13 @@ const T0 = Date.now();
 /** The rows of a round: `BATCHES` × 10 scheduled calls. */
 function rowsOf(round: number): StoredCall[] {
   return Array.from({ length: BATCHES * 10 }, (_, i) =>
-    scheduledRow({ id: `r${round}-${String(i).padStart(6, '0')}`, to: '+14155552671', dueAt: T0 }),
+    storedCall({
+      id: `r${round}-${String(i).padStart(6, '0')}`,
+      to: '+14155552671',
+      dueAt: T0,
+      createdAt: T0,
+      updatedAt: T0,
+    }),
   );
 }
 

@@ -123,22 +123,30 @@ function dueBatch(start: number, count = DUE_CALLS, first = 2_000_000) {
   return { dueOf, inputs };
 }
 
-async function ringkitLag(store: Store, concurrency: number): Promise<Lags> {
-  const start = Date.now() + 3000;
-  const { dueOf, inputs } = dueBatch(start);
+/**
+ * A started scheduler on `store` with the calls of `batch` scheduled, their lags collected as
+ * they reach the provider.
+ */
+async function startedOn(store: Store, concurrency: number, batch: ReturnType<typeof dueBatch>) {
   const lags: number[] = [];
   const counter = { early: 0 };
   const scheduler = createScheduler({
     store,
-    provider: timingProvider(dueOf, lags, counter),
+    provider: timingProvider(batch.dueOf, lags, counter),
     callerId: CALLER,
     concurrency,
   });
-  await scheduler.scheduleMany(inputs);
+  await scheduler.scheduleMany(batch.inputs);
   // The calls were scheduled a moment ago, all at once: collect what that left behind now, as it
   // would have been long before the calls fell due, rather than in the middle of dispatching.
   gc();
   await scheduler.start();
+  return { scheduler, lags, counter };
+}
+
+async function ringkitLag(store: Store, concurrency: number): Promise<Lags> {
+  const start = Date.now() + 3000;
+  const { scheduler, lags, counter } = await startedOn(store, concurrency, dueBatch(start));
   await sleep(start - Date.now() - 50);
   const pauses = pauseMeter();
   while (lags.length < DUE_CALLS && Date.now() < start + 30_000) await sleep(50);
@@ -273,18 +281,8 @@ const RATE_CALLS = 500;
  */
 async function ringkitRate(store: Store): Promise<{ cpuUs: number; lags: Lags }> {
   const start = Date.now() + 1500;
-  const { dueOf, inputs } = dueBatch(start, RATE_CALLS, 3_000_000);
-  const lags: number[] = [];
-  const counter = { early: 0 };
-  const scheduler = createScheduler({
-    store,
-    provider: timingProvider(dueOf, lags, counter),
-    callerId: CALLER,
-    concurrency: 10,
-  });
-  await scheduler.scheduleMany(inputs);
-  gc();
-  await scheduler.start();
+  const batch = dueBatch(start, RATE_CALLS, 3_000_000);
+  const { scheduler, lags, counter } = await startedOn(store, 10, batch);
   await sleep(start - Date.now());
   const cpu = process.cpuUsage();
   while (lags.length < RATE_CALLS && Date.now() < start + 30_000) await sleep(5);

@@ -27,8 +27,8 @@ import {
 import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
+import { storedCall } from '@ringkit/scheduler-core/testing';
 import pg from 'pg';
-import { scheduledRow } from './_rows.js';
 import { postgresReachable } from './_server.js';
 import { fmt, quick, table } from './_stats.js';
 
@@ -44,7 +44,8 @@ const listed = (i: number) => `+1212${String(2_000_000 + i)}`;
 const due = (i: number) => `+4420794${String(60_000 + i).padStart(5, '0')}`;
 
 function row(i: number): StoredCall {
-  return scheduledRow({ id: `call-${String(i).padStart(6, '0')}`, to: due(i), dueAt: T0 });
+  const id = `call-${String(i).padStart(6, '0')}`;
+  return storedCall({ id, to: due(i), dueAt: T0, createdAt: T0, updatedAt: T0 });
 }
 
 /** Claims every due call, `CLAIM` at a time: µs per claim, and the statuses it handed out. */
