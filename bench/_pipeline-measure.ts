@@ -22,32 +22,48 @@ export function cpuMeter() {
 
 /**
  * CPU time of the PostgreSQL server's processes on this machine (every process named
- * `postgres`), in ms; `null` where `/proc` cannot tell (another OS, a server elsewhere).
+ * `postgres`), in ms; `null` where `/proc` cannot tell (another OS, a server elsewhere). Read from
+ * the time the kernel's scheduler counted each on a core (`/proc/<pid>/schedstat`, in ns), or,
+ * where that file is missing, from its user and system time (`/proc/<pid>/stat`, in clock ticks
+ * of 10 ms). A backend that exits between two readings takes its time with it: read it around
+ * work whose connections stay open.
  */
 export function postgresCpuMs(): number | null {
+  let pids: string[];
   try {
-    const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    let ticks = 0;
-    let found = false;
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue; // ended meanwhile
-      }
-      const close = stat.lastIndexOf(')');
-      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
-      // Fields after the name: state is the 3rd field of the line, utime the 14th, stime the 15th.
-      const fields = stat.slice(close + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-      found = true;
-    }
-    return found ? ticks * tick : null;
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
     return null;
   }
+  let tick: number | undefined;
+  let ms = 0;
+  let found = false;
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const close = stat.lastIndexOf(')');
+    if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+    found = true;
+    try {
+      ms += Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+      continue;
+    } catch {
+      // No schedstat (a kernel without it): the coarser ticks below.
+    }
+    try {
+      tick ??= 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    } catch {
+      return null;
+    }
+    // Fields after the name: state is the 3rd field of the line, utime the 14th, stime the 15th.
+    const fields = stat.slice(close + 2).split(' ');
+    ms += (Number(fields[11]) + Number(fields[12])) * tick;
+  }
+  return found ? ms : null;
 }
 
 /** The machine's CPU time so far, busy and in all, in ticks (`/proc/stat`); `null` elsewhere. */

@@ -22,7 +22,9 @@
  * run shows the longest event-loop stall and GC pause while its spread calls were dispatched: the
  * workers share this process, so those two are part of any tail. Each run also counts the
  * statements (round trips) the process sent per call, in each phase: its claims (empty ones
- * included), marks, answers and polls.
+ * included), marks, answers and polls. The burst also shows the CPU it cost per call, this
+ * process's and the PostgreSQL server's (its processes on this machine), from the end of
+ * enqueueing it to just after its last answers: which of the two a burst's pace waits for.
  *
  *   pnpm --filter @ringkit/call-client build && pnpm --filter @ringkit/scheduler-core build
  *   pnpm --filter @ringkit/bench exec node --import tsx postgres.ts [--quick] [--runs 3] [--workers 1,2,4] [--only ringkit]
@@ -37,7 +39,7 @@ import { createPostgresStore, type PostgresStore } from '@ringkit/scheduler-core
 import { Logger, makeWorkerUtils, run as runGraphile, type Runner } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { statementCounter } from './_pipeline-measure.js';
+import { postgresCpuMs, statementCounter } from './_pipeline-measure.js';
 import { fmt, pauseMeter, quick, summarize, table } from './_stats.js';
 
 const URL =
@@ -410,6 +412,12 @@ interface Result {
    * marks and answers, and the system's housekeeping meanwhile.
    */
   statements: { spread: number; burst: number };
+  /**
+   * CPU per call of the burst, in µs, from the end of enqueueing it to a moment after its last
+   * dispatch: this process's (every worker of the system), and the local PostgreSQL server's
+   * (`null` where it cannot be read).
+   */
+  burstCpu: { process: number; server: number | null };
 }
 
 async function measure(system: System, workers: number, run: number): Promise<Result> {
@@ -454,11 +462,15 @@ async function measure(system: System, workers: number, run: number): Promise<Re
     const spread = statements.count() - spreadFrom;
     await system.enqueue(Array.from({ length: BURST_CALLS }, () => at));
     const burstFrom = statements.count();
+    const processFrom = process.cpuUsage();
+    const serverFrom = postgresCpuMs();
     if (Date.now() > at) console.warn(`${system.name}: the burst was enqueued late`);
     await until(LAG_CALLS + BURST_CALLS, 'the burst');
     // The answers of the last calls are written after their dispatch.
     await sleep(SETTLE_MS);
     const burst = statements.count() - burstFrom;
+    const used = process.cpuUsage(processFrom);
+    const serverTo = postgresCpuMs();
     return {
       system: system.name,
       run,
@@ -473,6 +485,13 @@ async function measure(system: System, workers: number, run: number): Promise<Re
       stallMs,
       gcMs,
       statements: { spread: spread / LAG_CALLS, burst: burst / BURST_CALLS },
+      burstCpu: {
+        process: (used.user + used.system) / BURST_CALLS,
+        server:
+          serverFrom === null || serverTo === null
+            ? null
+            : ((serverTo - serverFrom) * 1000) / BURST_CALLS,
+      },
     };
   } finally {
     statements.stop();
@@ -519,6 +538,8 @@ table(
     'first to last': Math.round(r.drainPerSecond),
     'statements/call: spread': fmt(r.statements.spread, 2),
     burst: fmt(r.statements.burst, 2),
+    'burst CPU µs/call: this process': Math.round(r.burstCpu.process),
+    server: r.burstCpu.server === null ? 'n/a' : Math.round(r.burstCpu.server),
   })),
 );
 
