@@ -4,7 +4,7 @@ import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { isConflictError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import { createFakeProvider, type FakeProviderOptions } from '@ringkit/simulator';
-import { countingStore, deferred } from '../test/fakes.js';
+import { countingStore, deferred, withoutClaimMarks } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import type { Store, StoredCallPatch } from './store.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
@@ -34,13 +34,6 @@ function setup(
   );
   return { clock, provider, scheduler, statuses, ...counting };
 }
-
-/**
- * `inner` without `claimDueMarked`: as a store that does not mark in its claim, for which the
- * dispatcher writes each mark itself.
- */
-const withoutClaimMarks = (inner: Store): Store =>
-  Object.assign(Object.create(inner) as Store, { claimDueMarked: undefined });
 
 /** Store calls by method, without the timer's `nextDueAt` reads. */
 const calls = (counts: Record<string, number>) => {
@@ -143,8 +136,10 @@ describe('store round trips of a placement', () => {
         ),
       );
     }
-    // One claim that marks them, the answers in one batch, then one batch for each status.
-    expect(calls(counts)).toEqual({ claimDueMarked: 1, updateMany: 4 });
+    // One claim that marks them, the answers in one batch, then one batch for each status. The
+    // claim took as many as it asked for (its ten places), so another looks for more once places
+    // free, and finds none.
+    expect(calls(counts)).toEqual({ claimDueMarked: 2, updateMany: 4 });
     expect(writes.map((batch) => batch.length)).toEqual([10, 10, 10, 10]);
     expect(writes[3]!.every((patch) => patch.status === 'completed')).toBe(true);
     await scheduler.stop();
@@ -166,12 +161,14 @@ describe('store round trips of a placement', () => {
     reset();
     await clock.advance(1000);
     expect(provider.placed).toHaveLength(10);
-    // One claim takes all ten (ten places, and ten more ahead): fewer than it asked for, it arms
-    // the timer instead of claiming again.
     if (claimMarks) {
-      expect(calls(counts)).toEqual({ claimDueMarked: 1, updateMany: 1 });
+      // One claim takes and marks the ten, as many as its ten places: once their answers free
+      // them, another claim looks for more and finds none.
+      expect(calls(counts)).toEqual({ claimDueMarked: 2, updateMany: 1 });
       expect(writes.map((batch) => batch.length)).toEqual([10]);
     } else {
+      // One claim takes all ten (ten places, and ten more ahead): fewer than it asked for, it
+      // arms the timer instead of claiming again.
       expect(calls(counts)).toEqual({ claimDue: 1, updateMany: 2 });
       expect(writes.map((batch) => batch.length)).toEqual([10, 10]);
       expect(writes[0]!.every((patch) => patch.placingAt === T0 + 1000)).toBe(true);
@@ -255,20 +252,30 @@ describe('the dispatch timer', () => {
 });
 
 describe('refilling slots', () => {
-  it('refills the slots freed together with one claim', async () => {
-    const { clock, provider, scheduler, counts, reset } = setup(createMemoryStore(), {
-      concurrency: 5,
-      provider: { follow: 'webhooks', initialStatus: () => 'completed' },
-    });
+  it.each([
+    // Each claim takes and marks the five places freed together: four claims for 20 calls (one
+    // per freed place would be twenty), and a fifth that finds none left.
+    ['a store whose claim marks', true, { claimDueMarked: 5 }],
+    // Each claim fills the five places and the five ahead that are free: four claims for 20
+    // calls, the last taking fewer than it asked for.
+    ['a store whose claim cannot mark', false, { claimDue: 4 }],
+  ])('refills the slots freed together with one claim (%s)', async (_, claimMarks, claims) => {
+    const inner = createMemoryStore();
+    const { clock, provider, scheduler, counts, reset } = setup(
+      claimMarks ? inner : withoutClaimMarks(inner),
+      { concurrency: 5, provider: { follow: 'webhooks', initialStatus: () => 'completed' } },
+    );
     await scheduler.start();
     for (let i = 0; i < 20; i++) await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
     reset();
     await clock.advance(1000);
     expect(provider.placed).toHaveLength(20);
-    // Each claim fills the five places and the five ahead that are free: four claims for 20
-    // calls, where claims of five alone would take five. (A claim marks the calls that have a
-    // place at once; one made when the reserve took every place marks none.)
-    expect((counts.claimDue ?? 0) + (counts.claimDueMarked ?? 0)).toBe(4);
+    expect({ claimDue: counts.claimDue, claimDueMarked: counts.claimDueMarked }).toEqual({
+      claimDue: undefined,
+      claimDueMarked: undefined,
+      ...claims,
+    });
+    expect(provider.maxInFlight).toBe(5);
     await scheduler.stop();
   });
 

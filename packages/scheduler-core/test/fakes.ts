@@ -18,6 +18,13 @@ export function deferred<T = void>() {
   return { promise, resolve, reject };
 }
 
+/**
+ * `inner` as a store whose claim cannot mark (`claimDueMarked` hidden): the dispatcher writes
+ * each mark itself, and claims calls ahead of its free places.
+ */
+export const withoutClaimMarks = (inner: Store): Store =>
+  Object.assign(Object.create(inner) as Store, { claimDueMarked: undefined });
+
 /** `inner`, counting the calls made to each of its methods and keeping every patch written. */
 export function countingStore(inner: Store) {
   const counts: Record<string, number> = {};

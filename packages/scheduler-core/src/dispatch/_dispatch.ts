@@ -140,17 +140,20 @@ export function createDispatcher(ctx: DispatcherContext) {
 
   const slots = createSlots(refill);
   /**
-   * The scheduler's own unpaced claims take up to `concurrency` calls ahead: a place that frees
-   * goes to one of them at once, and the claim that refills the reserve is off the path of the
-   * next request. Paced claims hold send slots, and a campaign's store counts its claimed rows
-   * against its cap: neither claims ahead.
-   */
-  const reserve = ctx.source || pacing.paced ? 0 : ctx.concurrency;
-  /**
    * The scheduler's own unpaced claims mark the calls that have a place at once (a campaign's
    * source decides its own marks; a paced call waits for its turn after its claim).
    */
   const marksOwnClaims = !ctx.source && !pacing.paced;
+  /**
+   * On a store whose claim cannot mark (no `claimDueMarked`), the scheduler's own unpaced claims
+   * take up to `concurrency` calls ahead: a place that frees goes to one of them at once, with
+   * its mark the only write on the way, and the claim that refills the reserve is off the path
+   * of the next request. Where the claim marks, it is itself that one write: a call claimed ahead
+   * would cost a write more (its mark, apart from its claim) and save no round trip, so nothing
+   * is claimed ahead. Paced claims hold send slots, and a campaign's store counts its claimed
+   * rows against its cap: neither claims ahead.
+   */
+  const reserve = marksOwnClaims && !store.claimDueMarked ? ctx.concurrency : 0;
   /** Every dispatch not finished yet (`stop()` waits for them). */
   const placements = createPlacements(slots, dispatch, reportError);
 

@@ -18,6 +18,7 @@ export function expectedTags(store: Store): string[] {
     'findByProviderCallId',
     'updateMany',
     'claimDue',
+    ...(store.claimDueMarked ? ['claimDueMarked'] : []),
     'countByStatus',
     'list()',
     'list(cursor)',

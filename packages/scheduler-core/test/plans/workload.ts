@@ -6,6 +6,7 @@ import type { CallProvider, CallStatus } from '@ringkit/call-client';
 import { createFakeClock, type FakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider, type FakeProvider } from '@ringkit/simulator';
 import { createScheduler, type Scheduler } from '../../src/scheduler.js';
+import { withoutClaimMarks } from '../fakes.js';
 import { campaignWork } from './campaign-work.js';
 import { CALLER_ID, DAY_MS, phone, RETENTION_DAYS, T0 } from './data.js';
 import type { TaggedStore } from './tagging.js';
@@ -82,9 +83,9 @@ function watch(scheduler: Scheduler, errors: unknown[]) {
  * Drives `store` as the scheduler and the demo do, through the public API: schedule (one, many,
  * an idempotency key reused), get, list (every filter, with a cursor), counts, history (with a
  * cursor, of a number and of the caller id), recordCall, reschedule, cancel (before placement
- * and in flight), claims and placements (`claimDue`, and the budgeted claim with
- * `callsPerSecond`), polling, webhooks through `handleStatus`, batched writes, and retention
- * where the store can delete; and first, where the store has campaigns, a campaign beside them
+ * and in flight), claims and placements (`claimDueMarked`, `claimDue` with calls claimed
+ * ahead, and the budgeted claim with `callsPerSecond`), polling, webhooks through
+ * `handleStatus`, batched writes, and retention where the store can delete; and first, where the store has campaigns, a campaign beside them
  * (`campaignWork`). The numbers it calls (`phone(i)`) have history in the loaded data.
  */
 export async function runWorkload(tagged: TaggedStore): Promise<void> {
@@ -243,6 +244,29 @@ export async function runWorkload(tagged: TaggedStore): Promise<void> {
     () => seenB.ended.size + seenOther.ended.size >= batch.length,
   );
   await b.stop();
+
+  // A worker on the store as one whose claim cannot mark: its claims are `claimDue`, with calls
+  // claimed ahead (where the store has `claimDueMarked`, the scheduler claims through it alone).
+  if (store.claimDueMarked) {
+    const c = createScheduler({
+      store: withoutClaimMarks(store),
+      provider: createFakeProvider({ clock, initialStatus: () => 'completed' }),
+      clock,
+      callerId: CALLER_ID,
+      workerId: 'plans-c',
+      concurrency: 2,
+    });
+    const seenC = watch(c, errors);
+    await c.scheduleMany(
+      Array.from({ length: 5 }, (_, i) => ({
+        to: phone(200 + i),
+        at: new Date(clock.now() + 1_000),
+      })),
+    );
+    await c.start();
+    await wait('the calls claimed ahead to end', () => seenC.ended.size >= 5);
+    await c.stop();
+  }
 
   // Retention, where the store can delete: its own calls, and a scheduler's passes.
   if (store.deleteFinished && store.deleteCallRecords && store.acquireLease) {
