@@ -35,6 +35,9 @@ function countingProvider() {
   return { provider, placed, total };
 }
 
+/** What the store logs when a statement in flight lost its connection. */
+const lostConnection = /lost the connection to PostgreSQL/;
+
 function recordingLogger() {
   const lines: string[] = [];
   return {
@@ -196,14 +199,18 @@ describeWithDatabase('PostgreSQL store faults', (url) => {
       inputs: calls(1500, Date.now() + 1000, 3000),
       concurrency: 10,
       async during(placed) {
-        for (const after of [300, 800]) {
+        // Twice at least. A kill that finds every connection idle is logged as such, and costs
+        // no statement: the kills go on, 300 placements apart, until one has cut a statement
+        // in flight (on a busy machine, at 500 calls a second, two can both miss).
+        for (const after of [300, 600, 900, 1200]) {
+          if (after > 600 && logger.lines.some((l) => lostConnection.test(l))) break;
           await waitFor(() => placed() >= after, 30_000, `${after} placements`);
           expect(await terminateConnections(url, app)).toBeGreaterThan(0);
         }
       },
     });
     expectEachPlacedOnceOnTime(result);
-    expect(logger.lines.some((l) => /lost the connection to PostgreSQL/.test(l))).toBe(true);
+    expect(logger.lines.some((l) => lostConnection.test(l))).toBe(true);
     expect(logger.lines.some((l) => /reconnected to PostgreSQL after \d+ ms/.test(l))).toBe(true);
     expect(logger.lines.some((l) => /LISTEN connection restored/.test(l))).toBe(true);
     // LISTEN works again: a call stored elsewhere wakes the worker, which has no poll at all.
