@@ -28,6 +28,7 @@ import { seededRandom } from '@ringkit/internal';
 import { floorTables } from './_dialer-floor-sql.js';
 import { benchProvider, type Bench } from './_dialer-provider.js';
 import { postgresReachable } from './_server.js';
+import { postgresCpuMs } from './_pipeline-measure.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
 /** The worker script of each system run through the PostgreSQL harness. */
@@ -73,6 +74,11 @@ export interface CampaignRun {
   workerCpuUs?: number;
   /** PostgreSQL: the statements the workers sent per call. */
   statementsPerCall?: number;
+  /**
+   * PostgreSQL: the server's CPU per call, µs, from the start to the last call stored (its
+   * processes on this machine; `null` where that cannot be read).
+   */
+  serverCpuUs?: number | null;
   /** PostgreSQL: how long the workers' `claimCampaign`s took, ms, sorted. */
   claimsMs?: number[];
 }
@@ -397,6 +403,7 @@ export async function campaignPostgres(
       send(routedTo, { type: 'status', event: { ...e, at: e.at.getTime() } });
     });
     const startedAt = performance.now();
+    const serverFrom = postgresCpuMs();
     for (let w = 0; w < workers; w++) send(w, { type: 'start' });
     const total = numbers.length;
     let stored: Record<string, number> = {};
@@ -415,6 +422,7 @@ export async function campaignPostgres(
       `durable dialer on PostgreSQL, ${workers} workers`,
     );
     const run = figures(bench, startedAt);
+    const serverTo = postgresCpuMs();
     await until(
       unlessFailed(() => started === workers),
       () => String(started),
@@ -434,6 +442,8 @@ export async function campaignPostgres(
       diverted,
       workerCpuUs: (cpuMs * 1000) / total,
       statementsPerCall: statements / total,
+      serverCpuUs:
+        serverFrom === null || serverTo === null ? null : ((serverTo - serverFrom) * 1000) / total,
       claimsMs: claimsMs.sort((a, b) => a - b),
     };
   } finally {
