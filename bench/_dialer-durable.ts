@@ -28,7 +28,7 @@ import { seededRandom } from '@ringkit/internal';
 import { floorTables } from './_dialer-floor-sql.js';
 import { benchProvider, type Bench } from './_dialer-provider.js';
 import { postgresReachable } from './_server.js';
-import { postgresCpuMs } from './_pipeline-measure.js';
+import { postgresCpuMeter } from './_pipeline-measure.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
 /** The worker script of each system run through the PostgreSQL harness. */
@@ -403,7 +403,7 @@ export async function campaignPostgres(
       send(routedTo, { type: 'status', event: { ...e, at: e.at.getTime() } });
     });
     const startedAt = performance.now();
-    const serverFrom = postgresCpuMs();
+    const serverCpu = postgresCpuMeter();
     for (let w = 0; w < workers; w++) send(w, { type: 'start' });
     const total = numbers.length;
     let stored: Record<string, number> = {};
@@ -422,7 +422,7 @@ export async function campaignPostgres(
       `durable dialer on PostgreSQL, ${workers} workers`,
     );
     const run = figures(bench, startedAt);
-    const serverTo = postgresCpuMs();
+    const serverMs = serverCpu();
     await until(
       unlessFailed(() => started === workers),
       () => String(started),
@@ -442,8 +442,7 @@ export async function campaignPostgres(
       diverted,
       workerCpuUs: (cpuMs * 1000) / total,
       statementsPerCall: statements / total,
-      serverCpuUs:
-        serverFrom === null || serverTo === null ? null : ((serverTo - serverFrom) * 1000) / total,
+      serverCpuUs: serverMs === null ? null : (serverMs * 1000) / total,
       claimsMs: claimsMs.sort((a, b) => a - b),
     };
   } finally {

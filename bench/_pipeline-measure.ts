@@ -28,7 +28,7 @@ export function cpuMeter() {
  * of 10 ms). A backend that exits between two readings takes its time with it: read it around
  * work whose connections stay open.
  */
-export function postgresCpuMs(): number | null {
+function postgresCpuMs(): number | null {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
@@ -64,6 +64,18 @@ export function postgresCpuMs(): number | null {
     ms += (Number(fields[11]) + Number(fields[12])) * tick;
   }
   return found ? ms : null;
+}
+
+/**
+ * The local PostgreSQL server's CPU over a span (see {@link postgresCpuMs}): call the function it
+ * returns at the span's end for the ms spent since, `null` where either reading could not be made.
+ */
+export function postgresCpuMeter(): () => number | null {
+  const from = postgresCpuMs();
+  return () => {
+    const to = postgresCpuMs();
+    return from === null || to === null ? null : to - from;
+  };
 }
 
 /** The machine's CPU time so far, busy and in all, in ticks (`/proc/stat`); `null` elsewhere. */

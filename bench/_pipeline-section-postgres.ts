@@ -4,7 +4,7 @@ import { createMockCallApiClient } from '@ringkit/call-client';
 import { createScheduler } from '@ringkit/scheduler-core';
 import { startSim, startWorker } from './_pipeline-children.js';
 import { dropFloor, floorSchema, setUpFloor } from './_pipeline-floor.js';
-import { lagRow, postgresCpuMs } from './_pipeline-measure.js';
+import { lagRow, postgresCpuMeter } from './_pipeline-measure.js';
 import { collect, dueTimes, openStore } from './_pipeline-section-scheduler.js';
 import {
   CALLER,
@@ -68,9 +68,9 @@ export async function postgresWorkers() {
   const due = dueTimes(calls, start, 0);
   await scheduling.scheduleMany([...due].map(([to, at]) => ({ to, at: new Date(at) })));
   await sleep(start - Date.now());
-  const serverBefore = postgresCpuMs();
+  const serverCpu = postgresCpuMeter();
   const { lags, last, simCpu, changes } = await collect(sim, due, calls);
-  const serverAfter = postgresCpuMs();
+  const serverMs = serverCpu();
   for (const w of workers) w.child.send({ type: 'stop' });
   const done = await Promise.all(workers.map((w) => w.next()));
   const cpu = done.map((m) => m.cpu ?? 0);
@@ -81,10 +81,7 @@ export async function postgresWorkers() {
   await dispose();
   const perSecond = (1000 * lags.length) / (last - start);
   const span = Date.now() - start;
-  const server =
-    serverBefore === null || serverAfter === null
-      ? 'n/a'
-      : Math.round((100 * (serverAfter - serverBefore)) / span);
+  const server = serverMs === null ? 'n/a' : Math.round((100 * serverMs) / span);
   const blank = { 'lag p50 ms': '', 'lag p99 ms': '', 'lag max ms': '' };
   table([
     {

@@ -39,7 +39,7 @@ import { createPostgresStore, type PostgresStore } from '@ringkit/scheduler-core
 import { Logger, makeWorkerUtils, run as runGraphile, type Runner } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { postgresCpuMs, statementCounter } from './_pipeline-measure.js';
+import { postgresCpuMeter, statementCounter } from './_pipeline-measure.js';
 import { fmt, pauseMeter, quick, summarize, table } from './_stats.js';
 
 const URL =
@@ -463,14 +463,14 @@ async function measure(system: System, workers: number, run: number): Promise<Re
     await system.enqueue(Array.from({ length: BURST_CALLS }, () => at));
     const burstFrom = statements.count();
     const processFrom = process.cpuUsage();
-    const serverFrom = postgresCpuMs();
+    const serverCpu = postgresCpuMeter();
     if (Date.now() > at) console.warn(`${system.name}: the burst was enqueued late`);
     await until(LAG_CALLS + BURST_CALLS, 'the burst');
     // The answers of the last calls are written after their dispatch.
     await sleep(SETTLE_MS);
     const burst = statements.count() - burstFrom;
     const used = process.cpuUsage(processFrom);
-    const serverTo = postgresCpuMs();
+    const serverMs = serverCpu();
     return {
       system: system.name,
       run,
@@ -487,10 +487,7 @@ async function measure(system: System, workers: number, run: number): Promise<Re
       statements: { spread: spread / LAG_CALLS, burst: burst / BURST_CALLS },
       burstCpu: {
         process: (used.user + used.system) / BURST_CALLS,
-        server:
-          serverFrom === null || serverTo === null
-            ? null
-            : ((serverTo - serverFrom) * 1000) / BURST_CALLS,
+        server: serverMs === null ? null : (serverMs * 1000) / BURST_CALLS,
       },
     };
   } finally {

@@ -140,6 +140,10 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
   });
 
   describe('the next wake time a claim answers', () => {
+    /** The reads of the next wake time among the statements `sent`. */
+    const wakeReads = (sent: { text: string }[]) =>
+      sent.filter((s) => s.text.includes('ORDER BY wake_at LIMIT 1')).length;
+
     it('answers the nextDueAt that follows a claim without asking the database', async () => {
       const schema = randomSchema();
       const { store, sent } = open(schema);
@@ -147,7 +151,7 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
         storedCall({ id: 'a', dueAt: T0 }),
         storedCall({ id: 'b', dueAt: T0 + 5000 }),
       ]);
-      const asked = () => sent.filter((s) => s.text.includes('ORDER BY wake_at LIMIT 1')).length;
+      const asked = () => wakeReads(sent);
       await store.claimDue(T0, 10, 'w1', T0 + 30_000);
       expect(await store.nextDueAt()).toBe(T0 + 5000);
       expect(asked()).toBe(0);
@@ -171,7 +175,7 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
         storedCall({ id: 'b', dueAt: T0 + 10 }),
         storedCall({ id: 'c', dueAt: T0 + 5000 }),
       ]);
-      const asked = () => sent.filter((s) => s.text.includes('ORDER BY wake_at LIMIT 1')).length;
+      const asked = () => wakeReads(sent);
       // Room for one: `b` is due and free, so the next wake time is its own, read again.
       expect((await store.claimDue(T0 + 20, 1, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['a']);
       expect(await store.nextDueAt()).toBe(T0 + 10);
