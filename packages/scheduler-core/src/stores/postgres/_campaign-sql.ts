@@ -75,10 +75,13 @@ export function campaignStatementsFor(s: string) {
      * have a send slot) `scheduled` entries due by `$2` are claimed in list order. With a budget
      * (`$9` true), the campaign's next free slot moves from `$10` by `$11` per row sent. With
      * `$12` true, the entries leased that had no `placingAt` are marked too (`claim_marked`).
-     * Answers one row at least (`id` null when nothing was claimed), with the places taken
-     * before the claim. A claim that marked nothing commits without waiting for the flush (a
-     * claim lost in a crash of the server is only claimed again); one that marked commits
-     * durably, as a mark must (a mark lost with its call sent would send it again).
+     * Entries on the do-not-call list are claimed too (to end them `suppressed`), only those
+     * before the last entry claimed: a bound on `position` the index scan stops at, so a claim
+     * never walks the rest of the list. Answers one row at least (`id` null when nothing was
+     * claimed), with the places taken before the claim. A claim that marked nothing commits
+     * without waiting for the flush (a claim lost in a crash of the server is only claimed
+     * again); one that marked commits durably, as a mark must (a mark lost with its call sent
+     * would send it again).
      */
     claim: `WITH adopt AS MATERIALIZED (
         SELECT id, lease_until AS old_lease, to_phone, status, placing_at FROM ${calls}
@@ -107,7 +110,7 @@ export function campaignStatementsFor(s: string) {
           AND EXISTS (${activeSuppression(s, '$2')})
           AND (SELECT n FROM room) > 0
           AND position < coalesce((SELECT max(position) FROM live
-            HAVING count(*) = (SELECT n FROM room)), 'Infinity'::float8)
+            HAVING count(*) = (SELECT n FROM room)), 2147483648::bigint)
         ORDER BY position
         LIMIT greatest(0, $3::bigint - (SELECT count(*) FROM adopt) - (SELECT count(*) FROM live))
         FOR UPDATE SKIP LOCKED
@@ -173,6 +176,19 @@ export function campaignStatementsFor(s: string) {
 }
 
 /**
+ * The settings the prepared claim and wake run under, set for their transaction only
+ * (`set_config(…, true)`). Their generic plan is made once per connection, often while the
+ * campaign is small: with sequential scans allowed, a claim on a table of a few thousand rows was
+ * planned as a hash join over a sequential scan of every row (the planner guesses 10 % of the
+ * list's rows claimed, where a claim takes a few), and kept that plan as the table grew. Without
+ * them, it is planned as on a large table: each row claimed found by its key.
+ */
+export const CLAIM_SETTINGS = {
+  plan_cache_mode: 'force_generic_plan',
+  enable_seqscan: 'off',
+} as const;
+
+/**
  * The claim of a campaign without a send budget in one round trip: the lock of its row, the
  * claim and its next wake, sent as one simple query (four statements, one implicit transaction,
  * each statement with its own snapshot, so the claim sees every claim committed before the lock
@@ -181,11 +197,11 @@ export function campaignStatementsFor(s: string) {
  *
  * The claim and the wake are statements prepared once per connection (`prepare`, a round trip
  * of its own, named `name`_claim and `name`_wake, `name` unique to the store's schema) and run
- * with their generic plans (`execute`): planning the claim took as long as running it, and it
- * was planned anew on every call, with the campaign's row locked. `execute` takes eight values,
- * written into its text by {@link withLiterals} (a simple query takes no parameters): the
- * campaign's id, now, the most rows, the worker, the lease's end, the end of the hold before now
- * (rounded down), the hold, and whether to mark.
+ * with their generic plans under {@link CLAIM_SETTINGS} (`execute`): planning the claim took as
+ * long as running it, and it was planned anew on every call, with the campaign's row locked.
+ * `execute` takes eight values, written into its text by {@link withLiterals} (a simple query
+ * takes no parameters): the campaign's id, now, the most rows, the worker, the lease's end, the
+ * end of the hold before now (rounded down), the hold, and whether to mark.
  */
 export function preparedClaim(
   statements: ReturnType<typeof campaignStatementsFor>,
@@ -205,7 +221,9 @@ export function preparedClaim(
   return {
     prepare: `PREPARE ${name}_claim AS ${claim};\nPREPARE ${name}_wake AS ${statements.nextWake}`,
     execute: `${statements.lock};
-SET LOCAL plan_cache_mode = force_generic_plan;
+SELECT ${Object.entries(CLAIM_SETTINGS)
+      .map(([setting, value]) => `set_config('${setting}', '${value}', true)`)
+      .join(', ')};
 EXECUTE ${name}_claim($1, $2, $3, $4, $5, $6, $8);
 EXECUTE ${name}_wake($1, $2, $7, $6)`,
   };

@@ -35,11 +35,14 @@ describe('withLiterals', () => {
 describe('preparedClaim', () => {
   const { prepare, execute } = preparedClaim(campaignStatementsFor('"s"'), '"s"', 'rk_x');
 
-  it('runs the lock, the plan mode, the claim and the wake, in that order, four statements', () => {
+  it('runs the lock, the plan settings, the claim and the wake, in that order, four statements', () => {
     const parts = execute.split(';\n');
     expect(parts).toHaveLength(4);
     expect(parts[0]).toMatch(/FOR UPDATE$/);
-    expect(parts[1]).toBe('SET LOCAL plan_cache_mode = force_generic_plan');
+    expect(parts[1]).toBe(
+      "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), " +
+        "set_config('enable_seqscan', 'off', true)",
+    );
     expect(parts[2]).toBe('EXECUTE rk_x_claim($1, $2, $3, $4, $5, $6, $8)');
     expect(parts[3]).toBe('EXECUTE rk_x_wake($1, $2, $7, $6)');
   });

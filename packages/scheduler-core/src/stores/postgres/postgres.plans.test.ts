@@ -20,7 +20,8 @@
  * also run on it (`loadedCampaignWork`). The plans are the custom plans of those parameters; a
  * prepared statement's generic plan is only used when it costs no more than they do. The
  * statements the store prepares by name and runs with their generic plans (a campaign's claim
- * and its wake, `EXECUTE`) are read with their generic plans.
+ * and its wake, `EXECUTE`) are read with their generic plans, under the settings the store runs
+ * them with.
  */
 import { Client, Pool, type QueryResultRow } from 'pg';
 import { storedCall } from '../../testing/store-contract.js';
@@ -49,6 +50,7 @@ import {
   type PlanResult,
   type Statement,
 } from '../../../test/plans.js';
+import { CLAIM_SETTINGS } from './_campaign-sql.js';
 import { createPostgresStore } from './postgres.js';
 
 const FINISHED = 200_000;
@@ -452,7 +454,8 @@ const stableName = (name: string) => name.replace(/^ringkit_[a-z0-9]+_/, 'ringki
 /**
  * Reads the plans of one statement, each parameter set in turn. A prepared statement
  * (`EXECUTE name`, its arguments the sample) is prepared on the checking connection as the store
- * prepared it, and read with its generic plan, as the store runs it.
+ * prepared it, and read with its generic plan under the settings the store runs it with
+ * (`CLAIM_SETTINGS`).
  */
 async function check(
   admin: Pool,
@@ -469,7 +472,9 @@ async function check(
   try {
     if (generic) {
       await client.query(`PREPARE ${generic.name} AS ${generic.body}`);
-      await client.query('SET plan_cache_mode = force_generic_plan');
+      for (const [setting, value] of Object.entries(CLAIM_SETTINGS)) {
+        await client.query(`SET ${setting} = ${value}`);
+      }
     }
     for (const values of statement.samples) {
       const explain = async (options: string) => {
@@ -512,7 +517,7 @@ async function check(
   } finally {
     if (generic) {
       await client.query(`DEALLOCATE ${generic.name}`);
-      await client.query('RESET plan_cache_mode');
+      for (const setting of Object.keys(CLAIM_SETTINGS)) await client.query(`RESET ${setting}`);
     }
     client.release();
   }

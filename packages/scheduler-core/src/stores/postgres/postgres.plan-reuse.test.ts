@@ -1,0 +1,128 @@
+/**
+ * What the PostgreSQL store's hottest statements cost the server once a process has run them a
+ * few times, on a campaign of a few thousand entries (the size at which the planner still likes
+ * sequential scans):
+ *
+ * - a campaign's claim, run as the store runs it (its generic plan under `CLAIM_SETTINGS`),
+ *   reads the rows it claims and few more: none of its scans walks the list;
+ * - a batch of updates (`updateMany`) is run with its generic plan once PostgreSQL has made its
+ *   first custom plans, instead of being planned anew on every run.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { storedCall, storedCampaign } from '../../testing/store-contract/_fixtures.js';
+import { entries } from '../../testing/store-contract/_campaign-fixtures.js';
+import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
+import { CLAIM_SETTINGS, preparedClaim, withLiterals } from './_campaign-sql.js';
+import { campaignStatementsFor } from './_sql.js';
+import { createPostgresStore, type PostgresStore } from './postgres.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const ENTRIES = 3_000;
+
+/** A node of `EXPLAIN (FORMAT JSON)`. */
+interface Plan {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: Plan[];
+}
+
+/** Every scan of `plan` with the rows it read: returned, or read and thrown away by a filter. */
+function scans(plan: Plan, out: { node: string; read: number }[] = []) {
+  if (plan['Relation Name'] !== undefined) {
+    const loops = plan['Actual Loops'] ?? 1;
+    out.push({
+      node: `${plan['Node Type']} on ${plan['Relation Name']}`,
+      read: ((plan['Actual Rows'] ?? 0) + (plan['Rows Removed by Filter'] ?? 0)) * loops,
+    });
+  }
+  for (const child of plan.Plans ?? []) scans(child, out);
+  return out;
+}
+
+describeWithDatabase('the PostgreSQL store, its plans made once', (url) => {
+  const schema = randomSchema();
+  const s = `"${schema}"`;
+  let release: (() => Promise<void>) | undefined;
+  let store: PostgresStore;
+  const client = new pg.Client({ connectionString: url });
+  beforeAll(async () => {
+    release = await holdDatabaseLock(url, 'shared');
+    // One connection: every statement of the store is prepared, and planned, on it.
+    store = createPostgresStore({ connectionString: url, max: 1 }, { schema });
+    await store.insertCampaign!(
+      storedCampaign({ id: 'big', concurrency: 2, total: ENTRIES }),
+      entries('big', ENTRIES),
+    );
+    await client.connect();
+    await client.query(`ANALYZE ${s}.scheduled_calls`);
+  }, 180_000);
+  afterAll(async () => {
+    await client.end();
+    await store?.close();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await admin.end();
+    await release?.();
+  });
+
+  it('claims two entries of a list of 3,000 reading a handful of rows, by their keys', async () => {
+    const { prepare, execute } = preparedClaim(campaignStatementsFor(s), s, 'rk_reuse');
+    await client.query(prepare);
+    // The store's execute, its claim explained: the lock, the settings, the claim.
+    const [lock, settings, claim] = execute.split(';\n');
+    // Up to ten asked, two places under the cap: the claim takes two.
+    const values = ['big', T0, 10, 'w1', T0 + 30_000, T0 - 60_000, 60_000, true];
+    await client.query('BEGIN');
+    try {
+      await client.query(withLiterals(lock!, values, pg.escapeLiteral));
+      await client.query(withLiterals(settings!, values, pg.escapeLiteral));
+      const { rows } = await client.query<{ 'QUERY PLAN': { Plan: Plan }[] }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${withLiterals(claim!, values, pg.escapeLiteral)}`,
+      );
+      const plan = rows[0]!['QUERY PLAN'][0]!.Plan;
+      expect(JSON.stringify(plan)).toMatch(/"Node Type":"ModifyTable".*"Actual Rows":2/);
+      const read = scans(plan);
+      const calls = read.filter((scan) => scan.node.endsWith(' on scheduled_calls'));
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.filter((scan) => scan.node.startsWith('Seq Scan'))).toEqual([]);
+      // Two claimed, each found by its key; the places taken counted; the entries before the
+      // last one claimed checked for the do-not-call list. No scan reads the list.
+      expect(Math.max(...calls.map((scan) => scan.read))).toBeLessThanOrEqual(10);
+    } finally {
+      await client.query('ROLLBACK');
+    }
+    // Every setting was for that transaction only.
+    for (const setting of Object.keys(CLAIM_SETTINGS)) {
+      const { rows } = await client.query<Record<string, string>>(`SHOW ${setting}`);
+      expect(Object.values(rows[0]!)[0]).not.toBe(
+        CLAIM_SETTINGS[setting as keyof typeof CLAIM_SETTINGS],
+      );
+    }
+  });
+
+  it('runs a batch of updates with its generic plan once it has made its first custom ones', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `batch-${i}`);
+    await store.insertMany!(ids.map((id) => storedCall({ id })));
+    // Ten batches of two rows, the same fields each time: one statement, prepared once.
+    for (let i = 0; i < ids.length; i += 2) {
+      const applied = await store.updateMany!(
+        ids.slice(i, i + 2).map((id) => ({ id, expectedVersion: 1, patch: { reason: 'batch' } })),
+      );
+      expect(applied).toEqual([true, true]);
+    }
+    const { rows } = await store.pool.query<{ generic: number; custom: number }>(
+      `SELECT generic_plans::int AS generic, custom_plans::int AS custom
+         FROM pg_prepared_statements WHERE statement LIKE 'WITH u AS MATERIALIZED%'`,
+    );
+    expect(rows).toHaveLength(1);
+    // PostgreSQL makes five custom plans before it weighs the generic one; a batch whose custom
+    // plan looks cheaper (one that knows how many ids it locks) would be planned on every run.
+    expect(rows[0]).toEqual({ generic: 5, custom: 5 });
+    expect((await store.get('batch-0'))?.reason).toBe('batch');
+  });
+});
