@@ -3,7 +3,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Pool } from 'pg';
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createPostgresStore, type PostgresStore } from '../src/stores/postgres/postgres.js';
+import { storedCampaign } from '../src/testing/store-contract/_fixtures.js';
+import { entries } from '../src/testing/store-contract/_campaign-fixtures.js';
 
 /** The test server's URL, or `undefined` when the PostgreSQL tests cannot run here. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
@@ -147,6 +150,50 @@ export async function holdDatabaseLock(
       await sleep(250);
     }
   }
+}
+
+/** What {@link campaignSchema} sets up: the schema (quoted in `s`), its store, a client. */
+export interface CampaignSchema {
+  schema: string;
+  s: string;
+  store: PostgresStore;
+  client: Client;
+}
+
+/**
+ * A schema of its own for the tests of one `describe` block, under the shared database lock: a
+ * store on it with a pool of `max` connections, holding campaign `campaign` (`total` entries
+ * under a cap of `concurrency`), and a connected client of the tests' own. Set up before the
+ * block's tests, the schema dropped after them.
+ */
+export function campaignSchema(
+  url: string,
+  options: { campaign: string; concurrency: number; total: number; max: number },
+): CampaignSchema {
+  const schema = randomSchema();
+  const fixture = {
+    schema,
+    s: `"${schema}"`,
+    client: new Client({ connectionString: url }),
+  } as CampaignSchema;
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    release = await holdDatabaseLock(url, 'shared');
+    fixture.store = createPostgresStore({ connectionString: url, max: options.max }, { schema });
+    const { campaign, concurrency, total } = options;
+    await fixture.store.insertCampaign!(
+      storedCampaign({ id: campaign, concurrency, total }),
+      entries(campaign, total),
+    );
+    await fixture.client.connect();
+  }, 180_000);
+  afterAll(async () => {
+    await fixture.client.end();
+    await fixture.store?.close();
+    await dropSchemas(url, [schema]);
+    await release?.();
+  });
+  return fixture;
 }
 
 /**

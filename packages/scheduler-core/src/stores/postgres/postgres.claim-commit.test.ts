@@ -6,40 +6,19 @@
  * `SHOW synchronous_commit` before it commits.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { storedCall, storedCampaign } from '../../testing/store-contract/_fixtures.js';
 import { entries } from '../../testing/store-contract/_campaign-fixtures.js';
-import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
+import { campaignSchema, describeWithDatabase, randomSchema } from '../../../test/pg-testing.js';
 import { preparedClaim, withLiterals } from './_campaign-sql.js';
 import { campaignStatementsFor, statementsFor } from './_sql.js';
-import { createPostgresStore, type PostgresStore } from './postgres.js';
+import { createPostgresStore } from './postgres.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 
 describeWithDatabase('a PostgreSQL campaign claim', (url) => {
-  const schema = randomSchema();
-  const s = `"${schema}"`;
-  let release: (() => Promise<void>) | undefined;
-  let store: PostgresStore;
-  const client = new pg.Client({ connectionString: url });
-  beforeAll(async () => {
-    release = await holdDatabaseLock(url, 'shared');
-    store = createPostgresStore({ connectionString: url, max: 2 }, { schema });
-    await store.insertCampaign!(
-      storedCampaign({ id: 'spring', concurrency: 3, total: 10 }),
-      entries('spring', 10),
-    );
-    await client.connect();
-  }, 180_000);
-  afterAll(async () => {
-    await client.end();
-    await store?.close();
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await admin.end();
-    await release?.();
-  });
+  const db = campaignSchema(url, { campaign: 'spring', concurrency: 3, total: 10, max: 2 });
+  const { schema, s, client } = db;
 
   const { prepare, execute } = preparedClaim(campaignStatementsFor(s), s, 'rk_commit');
   let prepared = false;
@@ -78,7 +57,7 @@ describeWithDatabase('a PostgreSQL campaign claim', (url) => {
 
   it("commits the scheduler's claim without waiting for the flush unless it marked a row", async () => {
     for (const id of ['s1', 's2', 's3', 's4']) {
-      await store.insert(storedCall({ id, dueAt: T0 + 5000, to: '+14155552671' }));
+      await db.store.insert(storedCall({ id, dueAt: T0 + 5000, to: '+14155552671' }));
     }
     /** The scheduler's claim at `now` of `limit` rows, marking the first `mark`. */
     const claimDue = async (now: number, limit: number, mark: number) => {

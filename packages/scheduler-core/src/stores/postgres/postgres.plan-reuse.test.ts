@@ -9,13 +9,11 @@
  *   first custom plans, instead of being planned anew on every run.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { storedCall, storedCampaign } from '../../testing/store-contract/_fixtures.js';
-import { entries } from '../../testing/store-contract/_campaign-fixtures.js';
-import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
+import { expect, it } from 'vitest';
+import { storedCall } from '../../testing/store-contract/_fixtures.js';
+import { campaignSchema, describeWithDatabase } from '../../../test/pg-testing.js';
 import { CLAIM_SETTINGS, preparedClaim, withLiterals } from './_campaign-sql.js';
 import { campaignStatementsFor } from './_sql.js';
-import { createPostgresStore, type PostgresStore } from './postgres.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ENTRIES = 3_000;
@@ -44,33 +42,12 @@ function scans(plan: Plan, out: { node: string; read: number }[] = []) {
 }
 
 describeWithDatabase('the PostgreSQL store, its plans made once', (url) => {
-  const schema = randomSchema();
-  const s = `"${schema}"`;
-  let release: (() => Promise<void>) | undefined;
-  let store: PostgresStore;
-  const client = new pg.Client({ connectionString: url });
-  beforeAll(async () => {
-    release = await holdDatabaseLock(url, 'shared');
-    // One connection: every statement of the store is prepared, and planned, on it.
-    store = createPostgresStore({ connectionString: url, max: 1 }, { schema });
-    await store.insertCampaign!(
-      storedCampaign({ id: 'big', concurrency: 2, total: ENTRIES }),
-      entries('big', ENTRIES),
-    );
-    await client.connect();
-    await client.query(`ANALYZE ${s}.scheduled_calls`);
-  }, 180_000);
-  afterAll(async () => {
-    await client.end();
-    await store?.close();
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await admin.end();
-    await release?.();
-  });
+  // One connection: every statement of the store is prepared, and planned, on it.
+  const db = campaignSchema(url, { campaign: 'big', concurrency: 2, total: ENTRIES, max: 1 });
+  const { s, client } = db;
 
   it('claims two entries of a list of 3,000 reading a handful of rows, by their keys', async () => {
+    await client.query(`ANALYZE ${s}.scheduled_calls`);
     const { prepare, execute } = preparedClaim(campaignStatementsFor(s), s, 'rk_reuse');
     await client.query(prepare);
     // The store's execute, its claim explained: the lock, the settings, the claim.
@@ -107,15 +84,15 @@ describeWithDatabase('the PostgreSQL store, its plans made once', (url) => {
 
   it('runs a batch of updates with its generic plan once it has made its first custom ones', async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `batch-${i}`);
-    await store.insertMany!(ids.map((id) => storedCall({ id })));
+    await db.store.insertMany!(ids.map((id) => storedCall({ id })));
     // Ten batches of two rows, the same fields each time: one statement, prepared once.
     for (let i = 0; i < ids.length; i += 2) {
-      const applied = await store.updateMany!(
+      const applied = await db.store.updateMany!(
         ids.slice(i, i + 2).map((id) => ({ id, expectedVersion: 1, patch: { reason: 'batch' } })),
       );
       expect(applied).toEqual([true, true]);
     }
-    const { rows } = await store.pool.query<{ generic: number; custom: number }>(
+    const { rows } = await db.store.pool.query<{ generic: number; custom: number }>(
       `SELECT generic_plans::int AS generic, custom_plans::int AS custom
          FROM pg_prepared_statements WHERE statement LIKE 'WITH u AS MATERIALIZED%'`,
     );
@@ -123,6 +100,6 @@ describeWithDatabase('the PostgreSQL store, its plans made once', (url) => {
     // PostgreSQL makes five custom plans before it weighs the generic one; a batch whose custom
     // plan looks cheaper (one that knows how many ids it locks) would be planned on every run.
     expect(rows[0]).toEqual({ generic: 5, custom: 5 });
-    expect((await store.get('batch-0'))?.reason).toBe('batch');
+    expect((await db.store.get('batch-0'))?.reason).toBe('batch');
   });
 });
