@@ -42,14 +42,14 @@ const isUniqueViolation = (error: unknown) =>
  * by the ids of the JSON gathered into an array (`= ANY(ARRAY(…))`), whatever the planner guesses
  * of its length. The statement's only parameter is that JSON, whose length no plan can see: its
  * custom plans cost what its generic plan costs, so after its first five runs on a connection
- * PostgreSQL runs it with the generic plan and stops planning it. (The ids as a second parameter,
- * an array a custom plan could count, made every custom plan look cheaper: each run was planned
- * anew, a sixth of the server's time in a campaign.) The rows are locked first, in id order (`locked`; the update only touches rows that
- * step has locked already), so two batches of different workers that share rows wait for each
- * other in one order and never deadlock, whatever join order the planner picks; a field in
- * `partial` is set only where its mask is true (not every update of the batch sets it). With
- * `records`, the call records of the updates that applied are upserted by the same statement: a
- * data-modifying CTE always runs to completion. Returns the ids updated.
+ * PostgreSQL runs it with the generic plan and stops planning it. (Ids passed as a second
+ * parameter, an array a custom plan can count, would make every custom plan look cheaper, and
+ * every run planned anew.) The rows are locked first, in id order (`locked`; the update only
+ * touches rows that step has locked already), so two batches of different workers that share
+ * rows wait for each other in one order and never deadlock, whatever join order the planner
+ * picks; a field in `partial` is set only where its mask is true (not every update of the batch
+ * sets it). With `records`, the call records of the updates that applied are upserted by the
+ * same statement: a data-modifying CTE always runs to completion. Returns the ids updated.
  */
 function updateManyStatement(
   s: string,

@@ -178,10 +178,10 @@ export function campaignStatementsFor(s: string) {
 /**
  * The settings the prepared claim and wake run under, set for their transaction only
  * (`set_config(…, true)`). Their generic plan is made once per connection, often while the
- * campaign is small: with sequential scans allowed, a claim on a table of a few thousand rows was
- * planned as a hash join over a sequential scan of every row (the planner guesses 10 % of the
- * list's rows claimed, where a claim takes a few), and kept that plan as the table grew. Without
- * them, it is planned as on a large table: each row claimed found by its key.
+ * campaign is small: with sequential scans allowed, the claim on a table of a few thousand rows
+ * plans a hash join over a sequential scan of every row (the planner guesses a tenth of the
+ * list claimed, where a claim takes a few), and keeps that plan as the table grows. Under these
+ * settings it is planned as on a large table: each row claimed found by its key.
  */
 export const CLAIM_SETTINGS = {
   plan_cache_mode: 'force_generic_plan',
