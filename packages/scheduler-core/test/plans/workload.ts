@@ -85,8 +85,9 @@ function watch(scheduler: Scheduler, errors: unknown[]) {
  * cursor, of a number and of the caller id), recordCall, reschedule, cancel (before placement
  * and in flight), claims and placements (`claimDueMarked`, `claimDue` with calls claimed
  * ahead, and the budgeted claim with `callsPerSecond`), polling, webhooks through
- * `handleStatus`, batched writes, and retention where the store can delete; and first, where the store has campaigns, a campaign beside them
- * (`campaignWork`). The numbers it calls (`phone(i)`) have history in the loaded data.
+ * `handleStatus`, batched writes, and retention where the store can delete; and first, where the
+ * store has campaigns, a campaign beside them (`campaignWork`). The numbers it calls (`phone(i)`)
+ * have history in the loaded data.
  */
 export async function runWorkload(tagged: TaggedStore): Promise<void> {
   const { store } = tagged;
