@@ -168,7 +168,14 @@ export interface CampaignSchema {
  */
 export function campaignSchema(
   url: string,
-  options: { campaign: string; concurrency: number; total: number; max: number },
+  options: {
+    campaign: string;
+    concurrency: number;
+    total: number;
+    max: number;
+    /** Each entry's number, by its position (default: the same number for every entry). */
+    to?: (position: number) => string;
+  },
 ): CampaignSchema {
   const schema = randomSchema();
   const fixture = {
@@ -180,10 +187,11 @@ export function campaignSchema(
   beforeAll(async () => {
     release = await holdDatabaseLock(url, 'shared');
     fixture.store = createPostgresStore({ connectionString: url, max: options.max }, { schema });
-    const { campaign, concurrency, total } = options;
+    const { campaign, concurrency, total, to } = options;
+    const rows = entries(campaign, total);
     await fixture.store.insertCampaign!(
       storedCampaign({ id: campaign, concurrency, total }),
-      entries(campaign, total),
+      to ? rows.map((row) => ({ ...row, to: to(row.position!) })) : rows,
     );
     await fixture.client.connect();
   }, 180_000);

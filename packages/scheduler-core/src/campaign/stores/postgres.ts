@@ -8,10 +8,12 @@ import {
 } from '../../stores/_columns.js';
 import { readCursor } from '../../stores/_page.js';
 import type { PostgresBudgets } from '../../stores/postgres/_budgets.js';
+import type { PostgresDb } from '../../stores/postgres/_connection.js';
 import { slotsWithin } from '../../store/_shares.js';
 import { describeError, type PostgresStoreLogger } from '../../stores/postgres/_retry.js';
 import {
   callFromRow,
+  CLAIM_SETTINGS,
   type campaignStatementsFor,
   normalise,
   preparedClaim,
@@ -87,7 +89,7 @@ export interface PostgresCampaignContext {
   query: Query;
   /** Runs `fn` with the store's retries; `maybeDone` when an earlier try may have applied. */
   run<T>(fn: (maybeDone: boolean) => Promise<T>): Promise<T>;
-  transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
+  transaction: PostgresDb['transaction'];
   insertBatch(client: PoolClient, rows: StoredCall[]): Promise<unknown>;
   insertBatchSize: number;
   pool: Pool;
@@ -296,7 +298,8 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
 
     async claimCampaign(id, now, limit, workerId, leaseUntil, { holdMs, budget, mark = false }) {
       return run((maybeDone) =>
-        // Without a budget, and unless an earlier try may have claimed rows, one round trip.
+        // Without a budget, and unless an earlier try may have claimed rows, one round trip;
+        // otherwise a transaction of its own, planned under the same settings.
         !budget && !maybeDone
           ? claimInOneTrip(id, now, limit, workerId, leaseUntil, holdMs, mark)
           : transaction(async (client): Promise<CampaignClaim> => {
@@ -381,7 +384,7 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
                 taken: Number(rows[0]!.taken) + fresh,
                 nextSlotAt,
               };
-            }),
+            }, CLAIM_SETTINGS),
       );
     },
 

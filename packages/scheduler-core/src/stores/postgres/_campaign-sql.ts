@@ -6,6 +6,7 @@ import {
   COLUMNS,
   FIELDS,
 } from '../_columns.js';
+import { setLocalStatement } from './_retry.js';
 import { suppressedOrClaimed, suppressionJoin } from './_suppressions.js';
 
 /** Whether entry `e`'s number is on the list of schema `s` at `now`. */
@@ -177,15 +178,21 @@ export function campaignStatementsFor(s: string) {
 
 /**
  * The settings the prepared claim and wake run under, set for their transaction only
- * (`set_config(…, true)`). Their generic plan is made once per connection, often while the
- * campaign is small: with sequential scans allowed, the claim on a table of a few thousand rows
- * plans a hash join over a sequential scan of every row (the planner guesses a tenth of the
- * list claimed, where a claim takes a few), and keeps that plan as the table grows. Under these
- * settings it is planned as on a large table: each row claimed found by its key.
+ * (`set_config(…, true)`). Their generic plan is made once per connection, and the planner
+ * guesses that a claim takes a tenth of the campaign's due entries, where it takes at most the
+ * rows asked for (a few, up to the campaign's concurrency). On that guess it joins the rows
+ * claimed to the table by a hash join over a sequential scan of every row while the table holds
+ * a few thousand rows, and on a long list (two campaigns of 50,000) by a merge join that walks
+ * the table's key from its first id to the last one claimed. Under these settings every row
+ * claimed is found by its key, in a nested loop, whatever the table's size. The claim of a
+ * campaign with a send budget, and one tried again after a lost answer, run the same claim in a
+ * transaction of their own under the same settings (`transaction(…, CLAIM_SETTINGS)`).
  */
 export const CLAIM_SETTINGS = {
   plan_cache_mode: 'force_generic_plan',
   enable_seqscan: 'off',
+  enable_mergejoin: 'off',
+  enable_hashjoin: 'off',
 } as const;
 
 /**
@@ -221,9 +228,7 @@ export function preparedClaim(
   return {
     prepare: `PREPARE ${name}_claim AS ${claim};\nPREPARE ${name}_wake AS ${statements.nextWake}`,
     execute: `${statements.lock};
-SELECT ${Object.entries(CLAIM_SETTINGS)
-      .map(([setting, value]) => `set_config('${setting}', '${value}', true)`)
-      .join(', ')};
+${setLocalStatement(CLAIM_SETTINGS)};
 EXECUTE ${name}_claim($1, $2, $3, $4, $5, $6, $8);
 EXECUTE ${name}_wake($1, $2, $7, $6)`,
   };

@@ -4,7 +4,12 @@ import { Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg'
 import { z } from 'zod';
 import { invalidOptions } from '../../errors.js';
 import { migrate } from './_migrate.js';
-import { createRetrier, type PostgresStoreLogger, inTransaction } from './_retry.js';
+import {
+  createRetrier,
+  type PostgresStoreLogger,
+  inTransaction,
+  type TransactionSettings,
+} from './_retry.js';
 import { SCHEMA_PATTERN, type statementsFor } from './_sql.js';
 import type { createWakeKnowledge } from './_wake.js';
 
@@ -74,8 +79,14 @@ export interface PostgresDb {
   ready(): Promise<void>;
   /** Runs `fn` once the schema is ready, retrying it across a lost connection. */
   run<T>(fn: (maybeDone: boolean) => Promise<T>): Promise<T>;
-  /** Runs `fn` in a transaction of its own connection, committed when it resolves. */
-  transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction of its own connection, committed when it resolves; with
+   * `settings`, under them (see {@link inTransaction}).
+   */
+  transaction<T>(
+    fn: (client: PoolClient) => Promise<T>,
+    settings?: TransactionSettings,
+  ): Promise<T>;
   isClosed(): boolean;
   /** Marks the store closed (nothing is retried or migrated from then on); `false` if it was. */
   markClosed(): boolean;
@@ -166,7 +177,10 @@ export function connectPostgres(
       if (!migrated) await ready();
       return retrier.run(fn);
     },
-    transaction: <T>(fn: (client: PoolClient) => Promise<T>): Promise<T> => inTransaction(pool, fn),
+    transaction: <T>(
+      fn: (client: PoolClient) => Promise<T>,
+      settings?: TransactionSettings,
+    ): Promise<T> => inTransaction(pool, fn, settings),
     isClosed: () => closed,
     markClosed() {
       if (closed) return false;

@@ -41,7 +41,8 @@ describe('preparedClaim', () => {
     expect(parts[0]).toMatch(/FOR UPDATE$/);
     expect(parts[1]).toBe(
       "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), " +
-        "set_config('enable_seqscan', 'off', true)",
+        "set_config('enable_seqscan', 'off', true), set_config('enable_mergejoin', 'off', true), " +
+        "set_config('enable_hashjoin', 'off', true)",
     );
     expect(parts[2]).toBe('EXECUTE rk_x_claim($1, $2, $3, $4, $5, $6, $8)');
     expect(parts[3]).toBe('EXECUTE rk_x_wake($1, $2, $7, $6)');

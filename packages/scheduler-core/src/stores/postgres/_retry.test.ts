@@ -4,7 +4,9 @@ import {
   classifyFailure,
   createRetrier,
   guardCheckedOut,
+  inTransaction,
   isTransactionConflict,
+  setLocalStatement,
 } from './_retry.js';
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
@@ -104,5 +106,56 @@ describe('guardCheckedOut', () => {
     const unguard = guardCheckedOut(client);
     expect(unguard()).toBe(false);
     expect(client.listenerCount('error')).toBe(0);
+  });
+});
+
+describe('inTransaction', () => {
+  /** A pool of one fake connection that records what it is sent and how it is released. */
+  function recordingPool() {
+    const sent: string[] = [];
+    const released: (boolean | Error | undefined)[] = [];
+    const client = Object.assign(new EventEmitter(), {
+      query: async (text: string) => {
+        sent.push(text);
+        return { rows: [] };
+      },
+      release: (broken?: boolean | Error) => released.push(broken),
+    });
+    return { sent, released, pool: { connect: async () => client as never } };
+  }
+
+  it('sends the settings with its BEGIN, in the same round trip, and commits', async () => {
+    const { sent, released, pool } = recordingPool();
+    const settings = { enable_seqscan: 'off', plan_cache_mode: 'force_generic_plan' };
+    const result = await inTransaction(
+      pool,
+      async (client) => {
+        await client.query('SELECT 1');
+        return 'done';
+      },
+      settings,
+    );
+    expect(result).toBe('done');
+    expect(sent).toEqual([
+      "BEGIN;\nSELECT set_config('enable_seqscan', 'off', true), " +
+        "set_config('plan_cache_mode', 'force_generic_plan', true)",
+      'SELECT 1',
+      'COMMIT',
+    ]);
+    expect(released).toEqual([false]);
+    expect(setLocalStatement({ work_mem: '8MB' })).toBe(
+      "SELECT set_config('work_mem', '8MB', true)",
+    );
+  });
+
+  it('begins plainly without settings, and rolls back what throws', async () => {
+    const { sent, released, pool } = recordingPool();
+    await expect(
+      inTransaction(pool, async () => {
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
+    expect(sent).toEqual(['BEGIN', 'ROLLBACK']);
+    expect(released).toEqual([false]);
   });
 });

@@ -171,20 +171,36 @@ export function guardCheckedOut(client: {
   };
 }
 
+/** Settings of one transaction: each one's name and value, as `SET LOCAL` takes them. */
+export type TransactionSettings = Readonly<Record<string, string>>;
+
+/**
+ * One statement that gives `settings` to the current transaction alone (`set_config(…, true)`).
+ * Names and values are written into the text: they are the store's own, never a caller's.
+ */
+export function setLocalStatement(settings: TransactionSettings): string {
+  return `SELECT ${Object.entries(settings)
+    .map(([setting, value]) => `set_config('${setting}', '${value}', true)`)
+    .join(', ')}`;
+}
+
 /**
  * Runs `work` in one transaction on a connection of `pool` (`BEGIN`, then `COMMIT` when it
  * resolves, `ROLLBACK` when it throws) and releases the connection, as broken when it broke
  * meanwhile (see {@link guardCheckedOut}) or the rollback failed: the pool then opens a new one.
+ * With `settings`, the transaction runs under them (sent with its `BEGIN`, in the same round
+ * trip), and they end with it.
  */
 export async function inTransaction<T>(
   pool: { connect(): Promise<PoolClient> },
   work: (client: PoolClient) => Promise<T>,
+  settings?: TransactionSettings,
 ): Promise<T> {
   const client = await pool.connect();
   const unguard = guardCheckedOut(client);
   let broken = false;
   try {
-    await client.query('BEGIN');
+    await client.query(settings ? `BEGIN;\n${setLocalStatement(settings)}` : 'BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;

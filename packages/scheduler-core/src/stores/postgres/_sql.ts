@@ -15,6 +15,7 @@ export { COLUMNS, FIELDS, RECORD_COLUMNS };
 // The campaign statements, which postgres.ts and campaign/stores/postgres.ts read from here.
 export {
   campaignStatementsFor,
+  CLAIM_SETTINGS,
   preparedClaim,
   updateCampaignStatement,
   withLiterals,

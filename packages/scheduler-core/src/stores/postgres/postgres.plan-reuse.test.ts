@@ -4,19 +4,24 @@
  * sequential scans):
  *
  * - a campaign's claim, run as the store runs it (its generic plan under `CLAIM_SETTINGS`),
- *   reads the rows it claims and few more: none of its scans walks the list;
+ *   reads the rows it claims and few more: none of its scans walks the list; so does the claim
+ *   of a campaign with a send budget, which runs in a transaction of its own;
  * - a batch of updates (`updateMany`) is run with its generic plan once PostgreSQL has made its
  *   first custom plans, instead of being planned anew on every run.
  */
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { storedCall } from '../../testing/store-contract/_fixtures.js';
+import { storedCall, storedCampaign } from '../../testing/store-contract/_fixtures.js';
+import { entries } from '../../testing/store-contract/_campaign-fixtures.js';
 import { campaignSchema, describeWithDatabase } from '../../../test/pg-testing.js';
 import { CLAIM_SETTINGS, preparedClaim, withLiterals } from './_campaign-sql.js';
 import { campaignStatementsFor } from './_sql.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ENTRIES = 3_000;
+const LONG = 50_000;
+/** A number of its own for each of 10,000 positions. */
+const numberAt = (position: number) => `+1415555${String(position % 10_000).padStart(4, '0')}`;
 
 /** A node of `EXPLAIN (FORMAT JSON)`. */
 interface Plan {
@@ -101,5 +106,70 @@ describeWithDatabase('the PostgreSQL store, its plans made once', (url) => {
     // plan looks cheaper (one that knows how many ids it locks) would be planned on every run.
     expect(rows[0]).toEqual({ generic: 5, custom: 5 });
     expect((await db.store.get('batch-0'))?.reason).toBe('batch');
+  });
+});
+
+describeWithDatabase('the PostgreSQL store, its claims on a long list', (url) => {
+  // Two campaigns of 50,000 entries each, to numbers of their own: the planner's guess of a
+  // tenth of the list claimed is then 1,600 rows, for which a walk of the table's key in a merge
+  // join costs it less than looking each one up. One connection, as above.
+  const db = campaignSchema(url, {
+    campaign: 'first',
+    concurrency: 1_000,
+    total: LONG,
+    max: 1,
+    to: numberAt,
+  });
+  const { s, client } = db;
+
+  it('claims with a send budget or without by the key of each entry it claims', async () => {
+    await db.store.insertCampaign!(
+      storedCampaign({ id: 'long', concurrency: 1_000, total: LONG }),
+      entries('long', LONG).map((row) => ({ ...row, to: numberAt(row.position!) })),
+    );
+    await client.query(`ANALYZE ${s}.scheduled_calls`);
+    // The store's one connection explains every statement it runs, to this test (as notices).
+    const plans: Plan[] = [];
+    const connection = await db.store.pool.connect();
+    const onNotice = ({ message = '' }: { message?: string }) => {
+      const plan = (JSON.parse(message.slice(message.indexOf('{'))) as { Plan: Plan }).Plan;
+      // The claim's plan: the one with its first CTE.
+      if (JSON.stringify(plan).includes('"CTE Name":"adopt"')) plans.push(plan);
+    };
+    connection.on('notice', onNotice);
+    await connection.query(`LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;
+      SET auto_explain.log_analyze = on; SET auto_explain.log_format = json;
+      SET auto_explain.log_level = notice`);
+    connection.release();
+    const claimed: (number | null | undefined)[] = [];
+    try {
+      // Each kind more times than the custom plans PostgreSQL makes before the generic one.
+      for (let i = 0; i < 14; i++) {
+        const now = T0 + i * 1_000;
+        const budget = i >= 7 ? { budget: { intervalMs: 100, horizonMs: 1_000 } } : {};
+        const claim = await db.store.claimCampaign!('long', now, 1, 'w1', now + 60_000, {
+          holdMs: 60_000,
+          ...budget,
+        });
+        claimed.push(...claim.calls.map((call) => call.position));
+      }
+    } finally {
+      const again = await db.store.pool.connect();
+      await again.query('SET auto_explain.log_min_duration = -1');
+      again.off('notice', onNotice);
+      again.release();
+    }
+    expect(claimed).toEqual(Array.from({ length: 14 }, (_, i) => i));
+    expect(plans).toHaveLength(14);
+    for (const plan of plans) {
+      const calls = scans(plan).filter((scan) => scan.node.endsWith(' on scheduled_calls'));
+      expect(calls.filter((scan) => scan.node.startsWith('Seq Scan'))).toEqual([]);
+      // The entry claimed found by its key, the places taken (at most 13) counted: no scan
+      // walks the list, nor the table's key.
+      expect(Math.max(...calls.map((scan) => scan.read))).toBeLessThanOrEqual(20);
+    }
+    // The settings ended with each claim's transaction.
+    const { rows } = await db.store.pool.query<{ enable_seqscan: string }>('SHOW enable_seqscan');
+    expect(rows[0]!.enable_seqscan).toBe('on');
   });
 });
