@@ -16,6 +16,7 @@ const scripts = [
   'stall.ts',
   'finished.ts',
   'suppressions.ts',
+  'campaign-claims.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
