@@ -164,12 +164,19 @@ export function campaignStatementsFor(s: string) {
     calls: `${select} WHERE campaign_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
     /**
      * A page of some statuses (`$4`) after position `$2`: each status's page through the status
-     * index, in list order, merged.
+     * index (`status, campaign_id, position`), in list order, merged. Each page is the range of
+     * that index between (status, campaign, `$2`) and (status, campaign, the largest position),
+     * written as two row comparisons, which only that index can take. With `status = …` and
+     * `campaign_id = $1` the planner could take the list's own index instead and filter it by
+     * status; its statistics, often taken while every entry was `scheduled`, tell it that the
+     * filter keeps every row, so a page of a status few entries have read the whole list.
      */
     callsByStatus: `SELECT page.* FROM unnest($4::text[]) AS w(status)
       CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
-        WHERE c.status = w.status AND c.campaign_id = $1 AND c.position > $2
-        ORDER BY c.position LIMIT $3) AS page
+        WHERE c.campaign_id IS NOT NULL
+          AND (c.status, c.campaign_id, c.position) > (w.status, $1::text, $2::integer)
+          AND (c.status, c.campaign_id, c.position) <= (w.status, $1::text, 2147483647)
+        ORDER BY c.status, c.campaign_id, c.position LIMIT $3) AS page
       ORDER BY page.position LIMIT $3`,
     /** Rows by status, through the campaign's list index alone. */
     count: `SELECT status, count(*)::int AS n FROM ${calls} WHERE campaign_id = $1 GROUP BY status`,
