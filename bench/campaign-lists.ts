@@ -1,17 +1,22 @@
 /**
- * A campaign's claim on PostgreSQL as its list grows: each claim of one entry, timed from the
- * worker's side, on a list of 5,000 entries and on one of 50,000, for a campaign without a send
- * budget (the one-trip claim the runner sends) and, in the same run and schema, for one with a
- * budget (`callsPerSecond`: a transaction of its own, which also moves the campaign's next send
- * slot on). Prints each one's milliseconds per claim (p50, p90, p99) and the budgeted claim's
- * median ÷ the one-trip claim's.
+ * A campaign's statements on PostgreSQL as its list grows, on two lists of 5,000 entries and on
+ * two of 50,000 (each size in a schema of its own, analysed once the lists are stored):
+ * - its claim of one entry, timed from the worker's side, for a campaign without a send budget
+ *   (the one-trip claim the runner sends) and, in the same run and schema, for one with a budget
+ *   (`callsPerSecond`: a transaction of its own, which also moves the campaign's next send slot
+ *   on); the budgeted claim's median ÷ the one-trip claim's;
+ * - a page of its entries by status (`listCampaignCalls`, 50 at most): of the statuses a redial
+ *   reads (`busy`, `failed`, `no-answer`), which no entry has yet, and of `queued`, which the
+ *   entries claimed have; each page's median ÷ a page of every status.
+ * Prints milliseconds per statement (p50, p90, p99).
  *
- *   pnpm --filter @ringkit/bench exec tsx campaign-claims.ts [--quick]
+ *   pnpm --filter @ringkit/bench exec tsx campaign-lists.ts [--quick]
  *
- * `--quick` makes 200 claims of each kind instead of 1,000. PostgreSQL is `TEST_DATABASE_URL`
- * (default postgres://postgres@127.0.0.1:5432/test); each size's schema is removed at the end.
+ * `--quick` makes 200 claims of each kind and pages of each kind instead of 1,000.
+ * PostgreSQL is `TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/test); each
+ * size's schema is removed at the end.
  */
-import type { SendBudget, Store, StoredCall } from '@ringkit/scheduler-core';
+import type { CampaignCallsQuery, SendBudget, Store, StoredCall } from '@ringkit/scheduler-core';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { storedCall } from '@ringkit/scheduler-core/testing';
 import pg from 'pg';
@@ -75,35 +80,58 @@ async function claims(store: Store, campaign: string, budget: SendBudget | undef
   return took.slice(WARM).sort((a, b) => a - b);
 }
 
+/** `CLAIMS` pages of `query` of `campaign`, in turn; the milliseconds of each. */
+async function pages(store: Store, campaign: string, query: CampaignCallsQuery) {
+  const took: number[] = [];
+  for (let i = 0; i < CLAIMS; i++) {
+    const start = performance.now();
+    await store.listCampaignCalls!(campaign, query);
+    took.push(performance.now() - start);
+  }
+  return took.slice(WARM).sort((a, b) => a - b);
+}
+
+/** A row of figures: the milliseconds of `took`, and its median ÷ `base`'s. */
+const figures = (took: number[], base: number[], ratio: string) => ({
+  'p50 ms': fmt(percentile(took, 50)),
+  'p90 ms': fmt(percentile(took, 90)),
+  'p99 ms': fmt(percentile(took, 99)),
+  [ratio]: fmt(percentile(took, 50) / percentile(base, 50)),
+});
+
 if (!(await postgresReachable(PG_URL))) {
   console.log(`PostgreSQL is not reachable at ${PG_URL}: nothing to measure.`);
   process.exit(0);
 }
 const admin = new pg.Client({ connectionString: PG_URL });
 await admin.connect();
-const rows: Record<string, string | number>[] = [];
+const claimRows: Record<string, string | number>[] = [];
+const pageRows: Record<string, string | number>[] = [];
 for (const size of SIZES) {
-  const schema = `rk_bench_claims_${process.pid}_${size}`;
+  const schema = `rk_bench_lists_${process.pid}_${size}`;
   const store = createPostgresStore({ connectionString: PG_URL, max: 2 }, { schema });
   try {
     await insertCampaign(store, 'open', size);
     await insertCampaign(store, 'paced', size);
     await admin.query(`ANALYZE "${schema}".scheduled_calls`);
+    const entries = size.toLocaleString('en-US');
     const open = await claims(store, 'open', undefined);
     const paced = await claims(store, 'paced', BUDGET);
-    for (const [kind, took] of [
-      ['one trip, no budget', open],
-      ['with a send budget', paced],
-    ] as const) {
-      rows.push({
-        entries: size.toLocaleString('en-US'),
-        claim: kind,
-        'p50 ms': fmt(percentile(took, 50)),
-        'p90 ms': fmt(percentile(took, 90)),
-        'p99 ms': fmt(percentile(took, 99)),
-        'p50 ÷ one trip': fmt(percentile(took, 50) / percentile(open, 50)),
-      });
-    }
+    claimRows.push(
+      { entries, claim: 'one trip, no budget', ...figures(open, open, 'p50 ÷ one trip') },
+      { entries, claim: 'with a send budget', ...figures(paced, open, 'p50 ÷ one trip') },
+    );
+    const every = await pages(store, 'open', { limit: 50 });
+    const redial = await pages(store, 'open', {
+      status: ['busy', 'failed', 'no-answer'],
+      limit: 50,
+    });
+    const queued = await pages(store, 'open', { status: ['queued'], limit: 50 });
+    pageRows.push(
+      { entries, page: 'every status', ...figures(every, every, 'p50 ÷ every status') },
+      { entries, page: 'busy, failed, no-answer', ...figures(redial, every, 'p50 ÷ every status') },
+      { entries, page: 'queued', ...figures(queued, every, 'p50 ÷ every status') },
+    );
   } finally {
     await store.close();
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -111,4 +139,6 @@ for (const size of SIZES) {
 }
 await admin.end();
 console.log(`A campaign's claim of one entry, ${CLAIMS - WARM} claims of each kind per size:`);
-table(rows);
+table(claimRows);
+console.log(`\nA page of a campaign's entries (50 at most), ${CLAIMS - WARM} pages of each kind:`);
+table(pageRows);

@@ -16,7 +16,7 @@ const scripts = [
   'stall.ts',
   'finished.ts',
   'suppressions.ts',
-  'campaign-claims.ts',
+  'campaign-lists.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
