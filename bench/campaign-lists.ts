@@ -10,9 +10,10 @@
  *   entries claimed have; each page's median ÷ a page of every status.
  * Prints milliseconds per statement (p50, p90, p99).
  *
- *   pnpm --filter @ringkit/bench exec tsx campaign-lists.ts [--quick]
+ *   pnpm --filter @ringkit/bench exec tsx campaign-lists.ts [--quick] [--sizes 5000,50000]
  *
- * `--quick` makes 200 claims of each kind and pages of each kind instead of 1,000.
+ * `--quick` makes 200 claims of each kind and pages of each kind instead of 1,000. `--sizes`
+ * sets the lists' lengths (two lists of each).
  * PostgreSQL is `TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/test); each
  * size's schema is removed at the end.
  */
@@ -24,7 +25,13 @@ import { postgresReachable } from './_server.js';
 import { fmt, percentile, quick, table } from './_stats.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SIZES = [5_000, 50_000];
+const sizesAt = process.argv.indexOf('--sizes');
+const SIZES = (sizesAt === -1 ? '5000,50000' : (process.argv[sizesAt + 1] ?? ''))
+  .split(',')
+  .map(Number);
+if (SIZES.some((size) => !Number.isInteger(size) || size < 1_000)) {
+  throw new Error('--sizes takes list lengths of at least 1,000, separated by commas');
+}
 const CLAIMS = quick ? 200 : 1_000;
 /** Claims left out of the figures: the first ones on a new connection are planned anew. */
 const WARM = 20;
