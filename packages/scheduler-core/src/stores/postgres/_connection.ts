@@ -93,9 +93,10 @@ export interface PostgresDb {
 }
 
 /**
- * Checks the options and sets up the database of a store: the pool (made with keep-alives and a
- * connection timeout, unless one is given), statements prepared once per connection, migrations
- * applied on first use, and statements retried across a lost connection.
+ * Checks the options and sets up the database of a store: the pool (made with keep-alives, a
+ * connection timeout and one connection kept, unless one is given), statements prepared once
+ * per connection, migrations applied on first use, and statements retried across a lost
+ * connection.
  */
 export function connectPostgres(
   connection: PostgresConnection,
@@ -114,6 +115,9 @@ export function connectPostgres(
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       connectionTimeoutMillis: 10_000,
+      // Keep one connection once opened, past the idle timeout: a wake after a quiet spell then
+      // claims on a connection whose statements are planned, instead of opening a new one.
+      min: 1,
       ...(connection as PoolConfig),
     });
   const logger = options.logger;

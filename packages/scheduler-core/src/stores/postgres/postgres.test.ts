@@ -638,6 +638,43 @@ describeWithDatabase('createPostgresStore', (url) => {
       }
     });
 
+    it('keeps one connection of a pool it made past the idle timeout, the same one each time', async () => {
+      // An idle timeout of 50 ms instead of the 10 s of pg's default, for the test.
+      const store = createPostgresStore(
+        { connectionString: url, max: 3, idleTimeoutMillis: 50 },
+        { schema: newSchema() },
+      );
+      const backend = async () =>
+        (await store.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      try {
+        await store.ready();
+        // Three connections at once, then a quiet spell of ten idle timeouts.
+        await Promise.all([1, 2, 3].map(() => store.pool.query('SELECT pg_sleep(0.05)')));
+        expect(store.pool.totalCount).toBe(3);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(store.pool.totalCount).toBe(1);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        // The connection kept answers the next statement: none is opened for it.
+        const kept = await backend();
+        expect(store.pool.totalCount).toBe(1);
+        expect(await backend()).toBe(kept);
+      } finally {
+        await store.close();
+      }
+      // A pool's own setting wins over the store's.
+      const bare = createPostgresStore(
+        { connectionString: url, max: 1, idleTimeoutMillis: 50, min: 0 },
+        { schema: newSchema() },
+      );
+      try {
+        await bare.ready();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(bare.pool.totalCount).toBe(0);
+      } finally {
+        await bare.close();
+      }
+    });
+
     it('leaves a pool it was given open when it closes', async () => {
       const pool = new Pool({ connectionString: url, max: 1 });
       const store = createPostgresStore({ pool }, { schema: newSchema() });
