@@ -17,6 +17,7 @@ const scripts = [
   'finished.ts',
   'suppressions.ts',
   'campaign-lists.ts',
+  'quiet-wake.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
