@@ -638,40 +638,106 @@ describeWithDatabase('createPostgresStore', (url) => {
       }
     });
 
-    it('keeps one connection of a pool it made past the idle timeout, the same one each time', async () => {
+    it('opens two connections at ready() and keeps them past the idle timeout', async () => {
       // An idle timeout of 50 ms instead of the 10 s of pg's default, for the test.
       const store = createPostgresStore(
         { connectionString: url, max: 3, idleTimeoutMillis: 50 },
         { schema: newSchema() },
       );
-      const backend = async () =>
-        (await store.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      let opened = 0;
+      store.pool.on('connect', () => opened++);
+      const backends = async (count: number) => {
+        const sql = 'SELECT pg_backend_pid() AS pid, pg_sleep(0.05)';
+        const all = Array.from({ length: count }, () => store.pool.query<{ pid: number }>(sql));
+        return new Set((await Promise.all(all)).map(({ rows }) => rows[0]!.pid));
+      };
       try {
         await store.ready();
-        // Three connections at once, then a quiet spell of ten idle timeouts.
-        await Promise.all([1, 2, 3].map(() => store.pool.query('SELECT pg_sleep(0.05)')));
+        // The migrations' connection and one more, opened before any statement needs it.
+        expect([opened, store.pool.totalCount, store.pool.idleCount]).toEqual([2, 2, 2]);
+        // Two statements at once: neither waits for a connection to open.
+        const kept = await backends(2);
+        expect(kept.size).toBe(2);
+        expect(opened).toBe(2);
+        // Three at once, then a quiet spell of ten idle timeouts: the pool is back to two.
+        const three = await backends(3);
+        expect(three.size).toBe(3);
         expect(store.pool.totalCount).toBe(3);
         await new Promise((resolve) => setTimeout(resolve, 500));
-        expect(store.pool.totalCount).toBe(1);
+        expect(store.pool.totalCount).toBe(2);
         await new Promise((resolve) => setTimeout(resolve, 500));
-        // The connection kept answers the next statement: none is opened for it.
-        const kept = await backend();
-        expect(store.pool.totalCount).toBe(1);
-        expect(await backend()).toBe(kept);
+        // The two kept answer the next two statements at once: none is opened for them.
+        const before = opened;
+        const after = await backends(2);
+        expect(opened).toBe(before);
+        expect(store.pool.totalCount).toBe(2);
+        expect(after.size).toBe(2);
+        expect([...after].filter((pid) => three.has(pid))).toHaveLength(2);
       } finally {
         await store.close();
       }
-      // A pool's own setting wins over the store's.
-      const bare = createPostgresStore(
-        { connectionString: url, max: 1, idleTimeoutMillis: 50, min: 0 },
-        { schema: newSchema() },
+      // A pool's own setting wins over the store's, and none keeps more than its `max`.
+      for (const [pool, held, idle] of [
+        [{ min: 0 }, 1, 0],
+        [{ min: 1 }, 1, 1],
+        [{ min: 3, max: 2 }, 2, 2],
+        [{ max: 1 }, 1, 1],
+      ] as const) {
+        const own = createPostgresStore(
+          { connectionString: url, idleTimeoutMillis: 50, ...pool },
+          { schema: newSchema() },
+        );
+        try {
+          await own.ready();
+          expect(own.pool.totalCount, JSON.stringify(pool)).toBe(held);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          expect(own.pool.totalCount, JSON.stringify(pool)).toBe(idle);
+        } finally {
+          await own.close();
+        }
+      }
+    });
+
+    it('opens no connection ahead in a pool it was given', async () => {
+      const pool = new Pool({ connectionString: url, max: 4, min: 3 });
+      const store = createPostgresStore({ pool }, { schema: newSchema() });
+      try {
+        await store.ready();
+        expect(pool.totalCount).toBe(1);
+      } finally {
+        await store.close();
+        await pool.end();
+      }
+    });
+
+    it('is ready when a connection cannot be opened ahead, and says so', async () => {
+      // A role of one connection at a time: the migrations take it, the one ahead is refused.
+      const role = `rk_one_${process.pid}_${randomBytes(3).toString('hex')}`;
+      const schema = newSchema();
+      await admin.query(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 1`);
+      await admin.query(`GRANT CREATE ON DATABASE ${new URL(url).pathname.slice(1)} TO ${role}`);
+      const warnings: string[] = [];
+      const limited = new URL(url);
+      limited.username = role;
+      limited.password = '';
+      const store = createPostgresStore(
+        { connectionString: limited.href },
+        { schema, logger: { info: () => {}, warn: (message) => warnings.push(message) } },
       );
       try {
-        await bare.ready();
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        expect(bare.pool.totalCount).toBe(0);
+        await store.ready();
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(
+          /could not open a connection ahead \(53300: too many connections/,
+        );
+        expect(store.pool.totalCount).toBe(1);
+        await store.insert(storedCall({ id: 'a' }));
+        expect((await store.get('a'))?.id).toBe('a');
       } finally {
-        await bare.close();
+        await store.close();
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.query(`DROP OWNED BY ${role}`);
+        await admin.query(`DROP ROLE ${role}`);
       }
     });
 
