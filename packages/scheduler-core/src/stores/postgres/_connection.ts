@@ -95,9 +95,9 @@ export interface PostgresDb {
 
 /**
  * Checks the options and sets up the database of a store: the pool (made with keep-alives, a
- * connection timeout and one connection kept, unless one is given), statements prepared once
- * per connection, migrations applied on first use, and statements retried across a lost
- * connection.
+ * connection timeout and two connections kept, opened by `ready()`, unless one is given),
+ * statements prepared once per connection, migrations applied on first use, and statements
+ * retried across a lost connection.
  */
 export function connectPostgres(
   connection: PostgresConnection,

@@ -31,7 +31,10 @@ export interface PostgresStore extends Store {
   readonly schema: string;
   /** The pool it queries through (yours, or the one it made). */
   readonly pool: Pool;
-  /** Applies pending migrations now; every other method also does so first. */
+  /**
+   * Applies pending migrations now, and opens the connections a pool the store made keeps (two,
+   * or its `min`); every other method also does so first.
+   */
   ready(): Promise<void>;
 }
 
