@@ -23,7 +23,7 @@
 import { isCallStatus, isTerminal } from '@ringkit/call-client';
 import pg from 'pg';
 import { floorAnswer, floorClaim } from './_dialer-floor-sql.js';
-import { reportClosed } from './_dialer-harness.js';
+import { CpuWindow, reportClosed } from './_dialer-harness.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
 const task = JSON.parse(process.argv[2]!) as DialerWorkerTask;
@@ -74,6 +74,7 @@ const writing = new Map<string, Promise<unknown>>();
 const dial = (entry: { id: string; to_phone: string }) => {
   const n = asked++;
   requests.set(n, entry.id);
+  cpu.placing();
   send({ type: 'place', n, to: entry.to_phone });
 };
 
@@ -126,7 +127,7 @@ const ended = async (callId: string) => {
   await claim();
 };
 
-let cpu = process.cpuUsage();
+const cpu = new CpuWindow();
 process.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'placed':
@@ -138,7 +139,7 @@ process.on('message', (message: ToWorker) => {
       break;
     }
     case 'start':
-      cpu = process.cpuUsage();
+      cpu.start();
       statements = 0;
       claims.length = 0;
       running = true;

@@ -72,6 +72,8 @@ export interface CampaignRun {
   diverted?: number;
   /** PostgreSQL: the workers' CPU per call, µs. */
   workerCpuUs?: number;
+  /** PostgreSQL: of that, each worker's CPU from `start()` to its first `placeCall`, ms. */
+  startCpuMs?: number[];
   /** PostgreSQL: the statements the workers sent per call. */
   statementsPerCall?: number;
   /**
@@ -315,6 +317,7 @@ export async function campaignPostgres(
   let routedTo = -1;
   let routedId = '';
   let cpuMs = 0;
+  const startCpuMs: number[] = [];
   let statements = 0;
   const claimsMs: number[] = [];
   const team: ChildProcess[] = [];
@@ -368,6 +371,7 @@ export async function campaignPostgres(
             break;
           case 'closed':
             cpuMs += message.cpuMs;
+            startCpuMs.push(message.startCpuMs);
             statements += message.statements;
             claimsMs.push(...message.claimsMs);
             break;
@@ -441,6 +445,7 @@ export async function campaignPostgres(
       errors,
       diverted,
       workerCpuUs: (cpuMs * 1000) / total,
+      startCpuMs,
       statementsPerCall: statements / total,
       serverCpuUs: serverMs === null ? null : (serverMs * 1000) / total,
       claimsMs: claimsMs.sort((a, b) => a - b),

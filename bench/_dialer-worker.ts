@@ -8,9 +8,9 @@
  * - to the parent: `{ type: 'ready' }` once the store is migrated; `{ type: 'place', n, to }` for
  *   each `placeCall`; `{ type: 'written', callId }` once a placement's answer is stored (the
  *   dialer's `placement` event); `{ type: 'started' }`; `{ type: 'error', source, message }` for
- *   the dialer's `error` events; `{ type: 'closed', cpuMs, statements, claimsMs }` before it exits (its
- *   CPU, the statements it sent and how long each of its `claimCampaign`s took, from `start` to
- *   `close`);
+ *   the dialer's `error` events; `{ type: 'closed', cpuMs, startCpuMs, statements, claimsMs }`
+ *   before it exits (its CPU, the part of it before its first `placeCall`, the statements it sent
+ *   and how long each of its `claimCampaign`s took, from `start` to `close`);
  * - from the parent: `{ type: 'start' }`; `{ type: 'placed', n, call }`, the answer to a
  *   `place`; `{ type: 'status', event }`, a webhook (`at` in epoch ms); `{ type: 'close' }`.
  */
@@ -18,7 +18,7 @@ import type { CallProvider, CallStatusEvent, ProviderCall } from '@ringkit/call-
 import { createDialer } from '@ringkit/dialer';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import pg from 'pg';
-import { reportClosed } from './_dialer-harness.js';
+import { CpuWindow, reportClosed } from './_dialer-harness.js';
 
 export interface DialerWorkerTask {
   url: string;
@@ -44,7 +44,7 @@ export type FromWorker =
   | { type: 'written'; callId: string }
   | { type: 'error'; source: string; message: string }
   | { type: 'failed'; message: string }
-  | { type: 'closed'; cpuMs: number; statements: number; claimsMs: number[] };
+  | { type: 'closed'; cpuMs: number; startCpuMs: number; statements: number; claimsMs: number[] };
 
 const task = JSON.parse(process.argv[2]!) as DialerWorkerTask;
 const send = (message: FromWorker) => process.send!(message);
@@ -60,6 +60,7 @@ const provider: CallProvider = {
   capabilities: { polling: false, webhooks: true },
   placeCall(request) {
     const n = asked++;
+    cpu.placing();
     send({ type: 'place', n, to: request.to });
     return new Promise((resolve) => answers.set(n, resolve));
   },
@@ -103,7 +104,7 @@ dialer.on('placement', (e) => {
 });
 dialer.on('error', (e) => send({ type: 'error', source: e.source, message: String(e.error) }));
 
-let cpu = process.cpuUsage();
+const cpu = new CpuWindow();
 process.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'placed': {
@@ -116,7 +117,7 @@ process.on('message', (message: ToWorker) => {
       dialer.handleStatus({ ...message.event, at: new Date(message.event.at) });
       break;
     case 'start':
-      cpu = process.cpuUsage();
+      cpu.start();
       statements = 0;
       claims.length = 0;
       dialer.start().then(
