@@ -1,6 +1,14 @@
+import * as api from '@opentelemetry/api';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTracing, endSpan, errorType, loadOtelApi, traceIds } from './tracing.js';
+import {
+  createTracing,
+  endSpan,
+  errorType,
+  loadOtelApi,
+  traceIds,
+  tracerProviderRegistered,
+} from './tracing.js';
 import { recordSpans } from './testing.js';
 
 const otel = recordSpans();
@@ -41,7 +49,7 @@ describe('createTracing', () => {
   });
 
   it('traces nothing and runs everything as is without @opentelemetry/api', () => {
-    const tracing = createTracing('@ringkit/test', undefined, null);
+    const tracing = createTracing('@ringkit/test', undefined, { api: () => null });
     expect(tracing.enabled).toBe(false);
     expect(tracing.start('nothing', {})).toBeUndefined();
     expect(tracing.within(undefined, () => 42)).toBe(42);
@@ -50,11 +58,67 @@ describe('createTracing', () => {
 
   it('still traces to a tracer passed in without @opentelemetry/api, without parents', () => {
     const startSpan = vi.fn(() => trace.getTracer('x').startSpan('x'));
-    const tracing = createTracing('@ringkit/test', { startSpan }, null);
+    const tracing = createTracing('@ringkit/test', { startSpan }, { api: () => null });
     expect(tracing.enabled).toBe(true);
     const span = tracing.start('mine', {});
     expect(tracing.within(span, () => 7)).toBe(7);
     expect(startSpan).toHaveBeenCalledWith('mine', { kind: 0, attributes: {} }, undefined);
+  });
+});
+
+describe('createTracing without a registered provider', () => {
+  it('makes no span and never loads @opentelemetry/api, until a provider is registered', () => {
+    let registered = false;
+    const load = vi.fn(() => api);
+    const tracing = createTracing('@ringkit/test', undefined, {
+      api: load,
+      registered: () => registered,
+    });
+    expect(tracing.enabled).toBe(false);
+    expect(tracing.start('before', {})).toBeUndefined();
+    expect(tracing.within(undefined, () => 42)).toBe(42);
+    expect(load).not.toHaveBeenCalled();
+
+    registered = true;
+    expect(tracing.enabled).toBe(true);
+    const parent = tracing.start('after', {})!;
+    const child = tracing.within(parent, () => tracing.start('child', {}))!;
+    endSpan(child);
+    endSpan(parent);
+    expect(load).toHaveBeenCalled();
+    expect(otel.spans().map((span) => span.name)).toEqual(['child', 'after']);
+    expect(otel.named('child')[0]!.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+
+    registered = false;
+    expect(tracing.enabled).toBe(false);
+    expect(tracing.start('unregistered', {})).toBeUndefined();
+  });
+
+  it('traces to a tracer passed in whether or not a provider is registered', () => {
+    const startSpan = vi.fn(() => trace.getTracer('x').startSpan('x'));
+    const tracing = createTracing(
+      '@ringkit/test',
+      { startSpan },
+      { api: () => api, registered: () => false },
+    );
+    expect(tracing.enabled).toBe(true);
+    expect(tracing.start('mine', {})).toBeDefined();
+    expect(startSpan).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('tracerProviderRegistered', () => {
+  it("follows the API's global registration: set, disabled, set again", async () => {
+    expect(tracerProviderRegistered()).toBe(true);
+    trace.disable();
+    try {
+      expect(tracerProviderRegistered()).toBe(false);
+      expect(createTracing('@ringkit/test').start('unseen', {})).toBeUndefined();
+    } finally {
+      trace.setGlobalTracerProvider(otel.provider);
+    }
+    expect(tracerProviderRegistered()).toBe(true);
+    expect(createTracing('@ringkit/test').start('seen', {})).toBeDefined();
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * OpenTelemetry tracing without depending on it: `@opentelemetry/api` is an optional peer of the
- * packages. When the application has it installed, spans go to whatever tracer provider the
- * application registered (none: the API's no-op spans); without it, nothing is traced, unless
- * a tracer is passed in.
+ * packages. Spans go to the tracer provider the application registered through the API, or to a
+ * tracer passed in. Until a provider is registered, no span is made and the API is not even
+ * loaded: loading it costs a process 25 ms of CPU, and its spans without a provider are no-ops.
  */
 import { createRequire } from 'node:module';
 import type * as OtelApi from '@opentelemetry/api';
@@ -50,6 +50,19 @@ export function otelApi(): Api | null {
   return api;
 }
 
+/**
+ * Where `@opentelemetry/api` 1.x keeps what the application registers (`trace`: its tracer
+ * provider; `context`: its context manager), one object shared by every copy of the API 1.x in
+ * the process.
+ */
+const OTEL_REGISTRY = Symbol.for('opentelemetry.js.api.1');
+
+/** Whether the application registered a tracer provider through `@opentelemetry/api` 1.x. */
+export function tracerProviderRegistered(): boolean {
+  const registry = (globalThis as Record<symbol, unknown>)[OTEL_REGISTRY];
+  return typeof registry === 'object' && registry !== null && 'trace' in registry;
+}
+
 /** `@opentelemetry/api` through `load`, or `null` when it cannot be loaded. */
 export function loadOtelApi(load: (id: string) => unknown): Api | null {
   try {
@@ -82,20 +95,50 @@ export interface Tracing {
   within<T>(span: SpanLike | undefined, fn: () => T): T;
 }
 
+/** Where {@link createTracing} finds the API and the application's provider (tests replace them). */
+export interface TracingEnv {
+  /** `@opentelemetry/api`, or `null` when it is not installed; {@link otelApi} by default. */
+  api?: () => Api | null;
+  /** Whether a tracer provider is registered; {@link tracerProviderRegistered} by default. */
+  registered?: () => boolean;
+}
+
 /**
  * Tracing for the package `name`: through `tracer` when one is given, else through the
- * application's global tracer provider (looked up at each span, so a provider registered after
- * the client was made is used). `otel` is the API to use, `null` for none.
+ * application's global tracer provider. That provider is looked for at each span, so one
+ * registered after the client was made is used; until there is one, no span is made and
+ * `@opentelemetry/api` is not loaded.
  */
-export function createTracing(
-  name: string,
-  tracer?: TracerLike,
-  otel: Api | null = otelApi(),
-): Tracing {
-  if (tracer === undefined && otel === null) {
-    return { enabled: false, start: () => undefined, within: (_span, fn) => fn() };
-  }
-  const source: TracerLike = tracer ?? (otel!.trace.getTracer(name) as TracerLike);
+export function createTracing(name: string, tracer?: TracerLike, env: TracingEnv = {}): Tracing {
+  const api = env.api ?? otelApi;
+  if (tracer !== undefined) return tracingThrough(tracer, api());
+  const registered = env.registered ?? tracerProviderRegistered;
+  /** The API while a provider is registered, else `null`. */
+  const current = () => (registered() ? api() : null);
+  let made: { otel: Api; tracing: Tracing } | null = null;
+  const through = (otel: Api) => {
+    if (made?.otel !== otel) {
+      made = { otel, tracing: tracingThrough(otel.trace.getTracer(name) as TracerLike, otel) };
+    }
+    return made.tracing;
+  };
+  return {
+    get enabled() {
+      return current() !== null;
+    },
+    start(spanName, attributes, options) {
+      const otel = current();
+      return otel === null ? undefined : through(otel).start(spanName, attributes, options);
+    },
+    within(span, fn) {
+      const otel = span === undefined ? null : api();
+      return otel === null ? fn() : through(otel).within(span, fn);
+    },
+  };
+}
+
+/** Tracing through `source`, with the active context of `otel` (none: no parents). */
+function tracingThrough(source: TracerLike, otel: Api | null): Tracing {
   const contextOf = (parent: SpanLike | undefined) =>
     otel === null
       ? undefined
