@@ -10,6 +10,7 @@ import type { Store, StoredCall } from '@ringkit/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStepProvider } from '../test/campaign-steps.js';
 import { storeKinds } from '../test/stores.js';
+import { eventually } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { CampaignDialer, DialerEntryStatus } from './types.js';
 
@@ -35,21 +36,6 @@ function listen(dialer: CampaignDialer) {
   const of = (index: number) =>
     told.filter((t) => t.index === index).map((t) => [t.status, t.previous]);
   return { told, dialing, finished, of };
-}
-
-/** Resolves once `check()` passes, letting the fake clock's due timers and the store's I/O run. */
-async function eventually(clock: FakeClock | null, check: () => Promise<void> | void) {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    await clock?.flush();
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
 }
 
 for (const kind of storeKinds()) {

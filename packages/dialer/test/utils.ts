@@ -1,4 +1,5 @@
 import type { CallStatus, CallStatusEvent, ProviderCall } from '@ringkit/call-client';
+import type { FakeClock } from '@ringkit/call-client/testing';
 import {
   createFakeProvider,
   type FakeProvider,
@@ -29,4 +30,25 @@ export function providerCall(id: string, status: CallStatus): ProviderCall {
 /** Lets pending promise callbacks (and anything they chain) run. */
 export async function flush(): Promise<void> {
   for (let i = 0; i < 3; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Resolves once `check()` passes (within 5 s), letting the fake clock's due timers and the
+ * store's I/O run between tries.
+ */
+export async function eventually(
+  clock: FakeClock | null,
+  check: () => Promise<void> | void,
+): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    await clock?.flush();
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
 }

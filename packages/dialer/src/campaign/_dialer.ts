@@ -101,12 +101,12 @@ function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): Cam
       // The entries as this worker finds them, read before its first claim: what moves from
       // there (its own claims included) is told, what happened before is not.
       await runner.start({
-        beforeClaims: async (info) => {
+        beforeClaims: async (info, created) => {
           mirror.concurrency = info.concurrency;
           mirror.callTimeoutMs = Number(info.settings['callTimeoutMs'] ?? mirror.callTimeoutMs);
           mirror.stopped = info.state === 'stopped';
           mirror.state = info.state === 'paused' ? 'paused' : 'running';
-          await refresh.load();
+          await refresh.load(created);
         },
       });
       started = true;

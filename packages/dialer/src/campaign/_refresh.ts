@@ -49,14 +49,24 @@ export function createRefresh({
   /**
    * Adopts every row, then applies each quietly: the mirror of the campaign as stored, with no
    * event for what happened before this worker joined. Called before the worker's first claim
-   * (`beforeClaims`), so each of its own claims is told in full, from `idle`.
+   * (`beforeClaims`), so each of its own claims is told in full, from `idle`. `created`: the rows
+   * this worker wrote when it created the campaign, taken as they stand (nothing happened before
+   * it joined: what other workers do from the creation on is told), where a worker that joined
+   * reads every row.
    */
-  async function load() {
-    const rows: StoredCall[] = [];
-    await everyRow((row) => {
-      mirror.adopt(row);
-      rows.push(row);
-    });
+  async function load(created: readonly StoredCall[] | null = null) {
+    let rows: readonly StoredCall[];
+    if (created) {
+      rows = created;
+      await eachInSlices(rows, (row) => mirror.adopt(row));
+    } else {
+      const read: StoredCall[] = [];
+      await everyRow((row) => {
+        mirror.adopt(row);
+        read.push(row);
+      });
+      rows = read;
+    }
     await eachInSlices(rows, (row) => mirror.apply(fromStored(row), { quiet: true }));
   }
 

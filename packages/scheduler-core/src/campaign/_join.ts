@@ -1,6 +1,6 @@
 import { sleep } from '@ringkit/internal';
 import { CallNotFoundError, ConflictError, isConflictError } from '../errors.js';
-import type { StoredCampaign } from '../store.js';
+import type { StoredCall, StoredCampaign } from '../store.js';
 import type { CampaignContext } from './_context.js';
 import type { CampaignList } from './_list.js';
 import type { CampaignSettings } from './settings.js';
@@ -21,6 +21,13 @@ export interface JoinOptions {
   concurrency: number;
 }
 
+/** The campaign as {@link createOrJoin} found or made it. */
+export interface Joined {
+  campaign: StoredCampaign;
+  /** The rows this worker wrote, when it created the campaign; `null` when it joined one. */
+  created: readonly StoredCall[] | null;
+}
+
 /**
  * The campaign as stored, created by this worker when it is not yet and the worker has a list;
  * of concurrent creations, in one process or many, the store lets exactly one through.
@@ -30,7 +37,7 @@ export interface JoinOptions {
 export async function createOrJoin(
   ctx: Pick<CampaignContext, 'store' | 'id' | 'clock'>,
   options: JoinOptions,
-): Promise<StoredCampaign> {
+): Promise<Joined> {
   const { store, id, clock } = ctx;
   const { list, exclusive } = options;
   const rows = list?.rows ?? null;
@@ -42,6 +49,7 @@ export async function createOrJoin(
       status: stored?.state,
     });
   let campaign = await store.getCampaign(id);
+  let created: readonly StoredCall[] | null = null;
   if (campaign && rows && exclusive) throw taken(campaign);
   while (!campaign) {
     if (!rows) throw new CallNotFoundError(id, 'campaign');
@@ -62,6 +70,7 @@ export async function createOrJoin(
     try {
       await store.insertCampaign(fresh, rows);
       campaign = fresh;
+      created = rows;
     } catch (error) {
       if (!(isConflictError(error) && error.reason === 'duplicate')) throw error;
       // Created by another worker meanwhile, or still being written by it (a store that writes
@@ -79,5 +88,5 @@ export async function createOrJoin(
       status: campaign.state,
     });
   }
-  return campaign;
+  return { campaign, created };
 }

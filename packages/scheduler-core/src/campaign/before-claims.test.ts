@@ -2,11 +2,12 @@
  * `runner.start({ beforeClaims })`: the campaign as it stood when the worker joined, read before
  * the worker's first claim, and a failure there that leaves the campaign untouched.
  */
-import { createFakeClock } from '@ringkit/call-client/testing';
+import type { CallProvider } from '@ringkit/call-client';
+import { createFakeClock, type FakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../stores/memory/memory.js';
-import type { StoredCall } from '../store.js';
+import type { Store, StoredCall } from '../store.js';
 import { createCampaignRunner, type CampaignRunner } from './runner.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -21,6 +22,15 @@ function setup() {
   const clock = createFakeClock(T0);
   const store = createMemoryStore();
   const provider = createFakeProvider({ clock, script: () => ['completed'] });
+  return { clock, store, provider, runner: runnerOn(store, provider, clock) };
+}
+
+function runnerOn(
+  store: Store,
+  provider: CallProvider,
+  clock: FakeClock,
+  workerId?: string,
+): CampaignRunner {
   const runner = createCampaignRunner({
     store,
     provider,
@@ -30,9 +40,10 @@ function setup() {
     concurrency: 2,
     recheckIntervalMs: 0,
     entries: NUMBERS.map((to) => ({ to })),
+    ...(workerId === undefined ? {} : { workerId }),
   });
   runners.push(runner);
-  return { clock, store, provider, runner };
+  return runner;
 }
 
 describe('a campaign runner started with beforeClaims', () => {
@@ -56,6 +67,29 @@ describe('a campaign runner started with beforeClaims', () => {
     expect(placedMeanwhile).toBe(0);
     await clock.advance(10_000);
     expect(provider.placed.map((p) => p.to)).toEqual(NUMBERS);
+  });
+
+  it('gives the rows this worker wrote when it created the campaign, and null when it joined', async () => {
+    const { clock, store, provider, runner } = setup();
+    let written: readonly StoredCall[] | null | undefined;
+    await runner.start({
+      beforeClaims: (_campaign, created) => {
+        written = created;
+      },
+    });
+    const stored = await runner.calls({ limit: 10 });
+    expect(written?.map((row) => [row.id, row.position, row.to, row.status])).toEqual(
+      stored.map((row) => [row.id, row.position, row.to, 'scheduled']),
+    );
+
+    const joining = runnerOn(store, provider, clock, 'second');
+    let joined: readonly StoredCall[] | null | undefined;
+    await joining.start({
+      beforeClaims: (_campaign, created) => {
+        joined = created;
+      },
+    });
+    expect(joined).toBeNull();
   });
 
   it('rejects start() with its error, and nothing is claimed', async () => {

@@ -82,9 +82,14 @@ export interface CampaignRunner {
 export interface CampaignStartOptions {
   /**
    * Runs once the campaign is created or joined, before this worker's first claim, with the
-   * campaign as stored.
+   * campaign as stored and, when this worker created it, the rows it wrote (`null` when it
+   * joined one): a copy of the campaign kept by this worker can take them as they stand rather
+   * than read every row back.
    */
-  beforeClaims?: (campaign: StoredCampaign) => Promise<void> | void;
+  beforeClaims?: (
+    campaign: StoredCampaign,
+    created: readonly StoredCall[] | null,
+  ) => Promise<void> | void;
 }
 
 /** The waits before looking again for the call of a status no row carries yet (ms). */
@@ -178,13 +183,13 @@ function runnerWith(
 
   async function begin({ beforeClaims }: CampaignStartOptions): Promise<StoredCampaign> {
     if (dispatcher) return ctx.read();
-    const campaign = await createOrJoin(ctx, {
+    const { campaign, created: written } = await createOrJoin(ctx, {
       list,
       exclusive: options.exclusive ?? false,
       settings: created,
       concurrency: ctx.live.concurrency,
     });
-    await beforeClaims?.(campaign);
+    await beforeClaims?.(campaign, written);
     const settings: CampaignSettings = campaignSettings(campaign);
     ctx.live.concurrency = campaign.concurrency;
     const engine = createDispatcher({
