@@ -95,7 +95,7 @@ export interface Tracing {
   within<T>(span: SpanLike | undefined, fn: () => T): T;
 }
 
-/** Where {@link createTracing} finds the API and the application's provider (tests replace them). */
+/** Where {@link createTracing} finds the API and the provider (tests replace them). */
 export interface TracingEnv {
   /** `@opentelemetry/api`, or `null` when it is not installed; {@link otelApi} by default. */
   api?: () => Api | null;
