@@ -277,12 +277,46 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000
   }
 }
 
-/** A free port of 127.0.0.1, for a server whose URL must stay the same across a restart. */
+/** The lowest port the kernel hands out on its own (a listen on port 0, a connection's source). */
+async function ephemeralFloor(): Promise<number> {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const [low] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).split(/\s+/);
+    const floor = Number(low);
+    return Number.isInteger(floor) && floor > 12_000 ? floor : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** The ports {@link freePort} takes from: the test worker's own slice, below the kernel's. */
+const PORT_SLICES = 16;
+
+/**
+ * A port of 127.0.0.1 free now, for a server that must know its address before it listens (its
+ * `PUBLIC_URL`, a URL that stays the same across a restart). A port the kernel handed out once
+ * and took back would be free too, but the kernel may hand it out again before the server
+ * listens: to a simulator listening on port 0, or as an outgoing connection's source port. So
+ * the port is taken below the kernel's range, in a slice of its own for each test worker
+ * (`VITEST_POOL_ID`), where only this worker's own probes look.
+ */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
+  const floor = Math.min(await ephemeralFloor(), 32_768);
+  const size = Math.floor((floor - 10_000) / PORT_SLICES);
+  const slice = (Number(process.env['VITEST_POOL_ID'] ?? 1) - 1) % PORT_SLICES;
+  const start = 10_000 + Math.max(0, slice) * size;
+  for (let tries = 0; ; tries += 1) {
+    const port = start + Math.floor(Math.random() * size);
+    const probe = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => probe.close(resolve));
+      return port;
+    }
+    if (tries >= 100) throw new Error(`no free port in ${start}–${start + size - 1}`);
+  }
 }

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config.js';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { demoConfig, demoInbound, demoProvider, startDemoSimulators } from './demo-launcher.js';
+import { freePort } from './_test-utils.js';
 
 const blockers: Server[] = [];
 afterEach(async () => {
@@ -15,12 +16,6 @@ async function takenPort(): Promise<number> {
   blockers.push(blocker);
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   return (blocker.address() as { port: number }).port;
-}
-
-async function freePort(): Promise<number> {
-  const port = await takenPort();
-  await new Promise((r) => blockers.pop()!.close(r));
-  return port;
 }
 
 /** The message `fn` throws, or '' when it does not. */
