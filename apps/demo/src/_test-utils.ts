@@ -277,20 +277,25 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000
   }
 }
 
+/** The ports {@link freePort} takes from: the test worker's own slice, below the kernel's. */
+const PORT_SLICES = 16;
+/**
+ * The lowest port {@link freePort} takes: above every port `fetch` refuses to connect to (the
+ * Fetch standard's "bad ports", the highest of which is 10080).
+ */
+const PORT_BASE = 10_100;
+
 /** The lowest port the kernel hands out on its own (a listen on port 0, a connection's source). */
 async function ephemeralFloor(): Promise<number> {
   try {
     const { readFile } = await import('node:fs/promises');
     const [low] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).split(/\s+/);
     const floor = Number(low);
-    return Number.isInteger(floor) && floor > 12_000 ? floor : 32_768;
+    return Number.isInteger(floor) && floor > PORT_BASE + 2_000 ? floor : 32_768;
   } catch {
     return 32_768;
   }
 }
-
-/** The ports {@link freePort} takes from: the test worker's own slice, below the kernel's. */
-const PORT_SLICES = 16;
 
 /**
  * A port of 127.0.0.1 free now, for a server that must know its address before it listens (its
@@ -303,9 +308,9 @@ const PORT_SLICES = 16;
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
   const floor = Math.min(await ephemeralFloor(), 32_768);
-  const size = Math.floor((floor - 10_000) / PORT_SLICES);
+  const size = Math.floor((floor - PORT_BASE) / PORT_SLICES);
   const slice = (Number(process.env['VITEST_POOL_ID'] ?? 1) - 1) % PORT_SLICES;
-  const start = 10_000 + Math.max(0, slice) * size;
+  const start = PORT_BASE + Math.max(0, slice) * size;
   for (let tries = 0; ; tries += 1) {
     const port = start + Math.floor(Math.random() * size);
     const probe = createServer();
