@@ -247,7 +247,7 @@ export async function durableSection(): Promise<void> {
     const workers = WORKERS_OF[column];
     const diverted = mean(column, (run) => run.diverted);
     const cpu = mean(column, (run) => run.workerCpuUs);
-    /** Of the workers' CPU per call, µs, their `start()`s' until their first `placeCall`. */
+    /** Of the CPU per call, µs, the part the `start()`s took before their first `placeCall`. */
     const startUsOf = (run: CampaignRun) =>
       ((run.startCpuMs ?? []).reduce((a, b) => a + b, 0) * 1000) / total;
     /** Each worker's CPU from `start()` to its first `placeCall`, ms, over `runs`. */
