@@ -286,7 +286,10 @@ const PORT_SLICES = 16;
 const PORT_BASE = 10_100;
 
 /** The lowest port the kernel hands out on its own (a listen on port 0, a connection's source). */
-async function ephemeralFloor(): Promise<number> {
+let floorRead: Promise<number> | undefined;
+const ephemeralFloor = (): Promise<number> => (floorRead ??= readEphemeralFloor());
+
+async function readEphemeralFloor(): Promise<number> {
   try {
     const { readFile } = await import('node:fs/promises');
     const [low] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).split(/\s+/);
@@ -309,8 +312,9 @@ export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
   const floor = Math.min(await ephemeralFloor(), 32_768);
   const size = Math.floor((floor - PORT_BASE) / PORT_SLICES);
-  const slice = (Number(process.env['VITEST_POOL_ID'] ?? 1) - 1) % PORT_SLICES;
-  const start = PORT_BASE + Math.max(0, slice) * size;
+  const pool = Number(process.env['VITEST_POOL_ID'] ?? 1);
+  const slice = Number.isInteger(pool) && pool > 0 ? (pool - 1) % PORT_SLICES : 0;
+  const start = PORT_BASE + slice * size;
   for (let tries = 0; ; tries += 1) {
     const port = start + Math.floor(Math.random() * size);
     const probe = createServer();

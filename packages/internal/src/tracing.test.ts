@@ -108,7 +108,7 @@ describe('createTracing without a registered provider', () => {
 });
 
 describe('tracerProviderRegistered', () => {
-  it("follows the API's global registration: set, disabled, set again", async () => {
+  it("follows the API's global registration: set, disabled, set again", () => {
     expect(tracerProviderRegistered()).toBe(true);
     trace.disable();
     try {
