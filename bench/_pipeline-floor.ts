@@ -10,8 +10,14 @@
  * 4. the answer's write with its history record, off the path of the next call once the
  *    request is answered, as in the scheduler: the answers of one tick in one statement.
  *
- * The tables are as narrow as they can be; nothing is followed, traced or checked. What it
- * reaches is what a placement with a durable mark can reach on this machine.
+ * The tables are as narrow as they can be; nothing is traced or checked. What it reaches is what
+ * a placement with a durable mark can reach on this machine.
+ *
+ * With `followMs`, each call placed is also followed as the scheduler must follow it on a
+ * provider that can only be polled: a `GET` of its status `followMs` after its answer and every
+ * `followMs` after that until it ends, each new status written to its row and its record, the
+ * statuses that arrive in one turn of the event loop in one statement. No follow lease is kept,
+ * and the poll never slows for a call long in one status.
  */
 import pg from 'pg';
 import { cpuMeter } from './_pipeline-measure.js';
@@ -28,7 +34,12 @@ export interface PgFloorLane {
   placed: number;
   cpuMs: number;
   statements: number;
+  /** The status requests made so far, with `followMs`. */
+  gets: number;
 }
+
+/** The status words a simulated call ends in. */
+const ENDED = new Set(['completed', 'failed', 'busy', 'no-answer', 'canceled']);
 
 interface Claimed {
   id: string;
@@ -73,15 +84,89 @@ export async function dropFloor(url: string, s: string) {
  * Opens a pool of ten connections to the floor's schema `s` (connected before it returns, as a
  * running scheduler's are). `run` places the due calls through the floor's four steps,
  * `concurrency` at a time, until none is left to claim (other processes may claim from the
- * same table).
+ * same table); with `followMs`, the calls it placed are followed until `close()`.
  */
 export async function openFloor(url: string, s: string, owner = 'floor') {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const warm = await Promise.all(Array.from({ length: 10 }, () => pool.connect()));
   warm.forEach((client) => client.release());
+  let follower: Follower | undefined;
   return {
-    run: (simUrl: string, concurrency: number) => runFloor(pool, s, simUrl, concurrency, owner),
-    close: () => pool.end(),
+    run: (simUrl: string, concurrency: number, followMs?: number) => {
+      follower = followMs === undefined ? undefined : createFollower(pool, s, simUrl, followMs);
+      return runFloor(pool, s, simUrl, concurrency, owner, follower);
+    },
+    async close() {
+      await follower?.stop();
+      await pool.end();
+    },
+  };
+}
+
+interface Follower {
+  follow(providerCallId: string, id: string): void;
+  gets(): number;
+  statements(): number;
+  /** Stops every poll and waits for the requests and writes in flight. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Follows placed calls by polling: `GET /api/call/{id}` `followMs` after the answer and every
+ * `followMs` until the call ends; the new statuses that arrive in one turn of the event loop
+ * written in one statement (`setImmediate`), to the calls' rows and their records.
+ */
+function createFollower(pool: pg.Pool, s: string, simUrl: string, followMs: number): Follower {
+  const statusSql = `WITH a AS (SELECT * FROM unnest($1::text[], $2::text[]) AS a(id, status)),
+    u AS (UPDATE ${s}.calls AS c SET status = a.status, version = c.version + 1
+      FROM a WHERE c.id = a.id RETURNING c.id)
+    UPDATE ${s}.records AS r SET status = a.status FROM a WHERE r.id = a.id`;
+  const timers = new Set<NodeJS.Timeout>();
+  /** The status requests and writes in flight. */
+  const writes = new Set<Promise<unknown>>();
+  let stopped = false;
+  let gets = 0;
+  let statements = 0;
+  let changes: [string, string][] = [];
+  const write = (id: string, status: string) => {
+    changes.push([id, status]);
+    if (changes.length > 1) return;
+    setImmediate(() => {
+      const batch = changes;
+      changes = [];
+      statements += 1;
+      const written = pool.query(statusSql, [batch.map((c) => c[0]), batch.map((c) => c[1])]);
+      writes.add(written);
+      void written.finally(() => writes.delete(written));
+    });
+  };
+  const poll = (providerCallId: string, id: string, last: string) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (stopped) return;
+      gets += 1;
+      const asked = fetch(`${simUrl}/api/call/${encodeURIComponent(providerCallId)}`)
+        .then((response) => response.json() as Promise<{ status: string }>)
+        .then(({ status }) => {
+          if (stopped) return;
+          if (status !== last) write(id, status);
+          if (!ENDED.has(status)) poll(providerCallId, id, status);
+        });
+      writes.add(asked);
+      void asked.finally(() => writes.delete(asked));
+    }, followMs);
+    timers.add(timer);
+  };
+  return {
+    follow: (providerCallId, id) => poll(providerCallId, id, 'initiated'),
+    gets: () => gets,
+    statements: () => statements,
+    async stop() {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      while (writes.size > 0) await Promise.all(writes);
+    },
   };
 }
 
@@ -91,6 +176,7 @@ async function runFloor(
   simUrl: string,
   concurrency: number,
   owner: string,
+  follower?: Follower,
 ): Promise<PgFloorLane> {
   let statements = 0;
   const query = (text: string, values: unknown[]) => {
@@ -184,11 +270,17 @@ async function runFloor(
         const { id } = (await response.json()) as { id: string };
         placed += 1;
         answer(row.id, String(id), row.version + 1);
+        follower?.follow(String(id), row.id);
       }
     }),
   );
   await Promise.all(writes);
-  return { placed, cpuMs: cpu().ms, statements };
+  return {
+    placed,
+    cpuMs: cpu().ms,
+    statements: statements + (follower?.statements() ?? 0),
+    gets: follower?.gets() ?? 0,
+  };
 }
 
 /** The floor in this process: `calls` calls due now, `concurrency` at a time. */

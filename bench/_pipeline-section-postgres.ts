@@ -1,4 +1,5 @@
 /** Section 4 of `pipeline.ts`: PostgreSQL with several scheduler workers, beside as many fetch processes. */
+import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { createMockCallApiClient } from '@ringkit/call-client';
 import { createScheduler } from '@ringkit/scheduler-core';
@@ -16,6 +17,7 @@ import {
   PG_URL,
   PG_WORKERS,
   sleep,
+  WATCH_MS,
 } from './_pipeline-settings.js';
 import { table } from './_stats.js';
 
@@ -45,6 +47,7 @@ export async function postgresWorkers() {
   await floorSim.close();
 
   const floor = await floorProcesses(calls);
+  const following = await floorProcesses(calls, WATCH_MS);
 
   const sim = await startSim({ flavour: 'polling', stepMs: FOLLOWED });
   const { store, dispose } = await openStore('postgres');
@@ -99,21 +102,24 @@ export async function postgresWorkers() {
       'status changes/call': '',
       placed: calls,
     },
-    {
-      '': `${PG_WORKERS} floor processes`,
+    ...[
+      [`${PG_WORKERS} floor processes`, floor] as const,
+      [`${PG_WORKERS} floor processes, following`, following] as const,
+    ].map(([name, f]) => ({
+      '': name,
       ...blank,
-      'calls/s': Math.round(floor.perSecond),
-      '× fetch': floor.perSecond / fetchPerSecond,
-      'worker CPU %': Math.round((100 * floor.cpuMs) / floor.spanMs),
-      'CPU µs/call': Math.round((1000 * floor.cpuMs) / calls),
-      'statements/call': (floor.statements / calls).toFixed(2),
+      'calls/s': Math.round(f.perSecond),
+      '× fetch': f.perSecond / fetchPerSecond,
+      'worker CPU %': Math.round((100 * f.cpuMs) / f.spanMs),
+      'CPU µs/call': Math.round((1000 * f.cpuMs) / calls),
+      'statements/call': (f.statements / calls).toFixed(2),
       'PostgreSQL CPU %': '',
       'simulator CPU %': '',
-      'GETs/call': 0,
+      'GETs/call': (f.gets / calls).toFixed(2),
       'GETs that saw no change': '',
-      'status changes/call': '',
+      'status changes/call': f === floor ? '' : (f.changes / calls).toFixed(2),
       placed: calls,
-    },
+    })),
     lagRow(`${PG_WORKERS} scheduler workers`, lags, {
       'calls/s': Math.round(perSecond),
       '× fetch': perSecond / fetchPerSecond,
@@ -132,11 +138,12 @@ export async function postgresWorkers() {
     `(CPU % of one core, over the ${(span / 1000).toFixed(1)} s from the due time until the last call was seen; this machine has ${availableParallelism()} cores.`,
   );
   console.log(
-    ` The floor processes: bare pg and fetch, claim ahead, mark, request, answer with its record (_pipeline-floor.ts). Goals: ≥ 0.5× fetch, ≤ 1.2 GETs/call)`,
+    ` The floor processes: bare pg and fetch, claim ahead, mark, request, answer with its record (_pipeline-floor.ts); following: each call also polled every ${WATCH_MS / 1000} s until it ends,\n` +
+      ` each new status written with its record, as the scheduler must on a provider that can only be polled. Goals: ≥ 0.5× fetch, ≤ 1.2 GETs/call)`,
   );
   console.log(
     `(status changes/call: the new statuses the simulator's calls reached until the last call was placed, the fewest GETs that see each;\n` +
-      ` the scheduler's GETs/call ÷ that: ${(gets / Math.max(1, changes)).toFixed(2)}. Both grow with the time the calls are followed: one GET per call per watch interval, 1 s)`,
+      ` the scheduler's GETs/call ÷ that: ${(gets / Math.max(1, changes)).toFixed(2)}. Both grow with the time the calls are followed: one GET per call per watch interval, ${WATCH_MS / 1000} s)`,
   );
 }
 
@@ -145,7 +152,7 @@ export async function postgresWorkers() {
  * one table of `calls` calls due now, against a simulator of its own whose calls move as the
  * scheduler's do. CPU is the processes' together.
  */
-async function floorProcesses(calls: number) {
+async function floorProcesses(calls: number, followMs?: number) {
   const schema = floorSchema(`${process.pid}_workers`);
   await setUpFloor(PG_URL!, schema, calls);
   const sim = await startSim({ flavour: 'polling', stepMs: FOLLOWED });
@@ -158,6 +165,7 @@ async function floorProcesses(calls: number) {
           connectionString: PG_URL!,
           schema,
           concurrency: CONCURRENCY,
+          followMs,
         }),
       ),
     );
@@ -165,6 +173,9 @@ async function floorProcesses(calls: number) {
     for (const w of workers) w.child.send({ type: 'go' });
     const done = await Promise.all(workers.map((w) => w.next()));
     const spanMs = performance.now() - t0;
+    const { changes } = await sim.take();
+    for (const w of workers) w.child.send({ type: 'stop' });
+    await Promise.all(workers.map((w) => once(w.child, 'exit')));
     const placed = done.reduce((sum, m) => sum + (m.placed ?? 0), 0);
     if (placed !== calls) throw new Error(`the floor placed ${placed} calls of ${calls}`);
     return {
@@ -172,6 +183,8 @@ async function floorProcesses(calls: number) {
       spanMs,
       cpuMs: done.reduce((sum, m) => sum + (m.cpu ?? 0), 0),
       statements: done.reduce((sum, m) => sum + (m.statements ?? 0), 0),
+      gets: done.reduce((sum, m) => sum + (m.gets ?? 0), 0),
+      changes,
     };
   } finally {
     await sim.close();

@@ -22,6 +22,8 @@ export const CONCURRENCY = 10;
 export const CALLER = '+14155550100';
 export const NO_STEPS = 3_600_000; // calls that never move: placement alone
 export const FOLLOWED: [number, number] = [500, 1_500]; // calls that ring, answer and end while followed
+/** The scheduler's watch interval (`watchIntervalMs`, its default), and the following floor's. */
+export const WATCH_MS = 1_000;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const numberOf = (i: number) => `+1415${String(2_000_000 + i)}`;

@@ -10,7 +10,9 @@
  *
  * - `floor`: the floor of bare `pg` and `fetch` (`_pipeline-floor.ts`) on the tables of schema
  *   `schema`, its pool connected; on `{ type: 'go' }`, places calls until none is left to claim,
- *   then answers `{ type: 'done', cpu, placed, statements }`.
+ *   following each by polling every `followMs` when given, then answers
+ *   `{ type: 'done', cpu, placed, statements, gets }`; on `{ type: 'stop' }` it stops following
+ *   and ends.
  *
  * `cpu` is the CPU time this process used while working, in ms; `gets`, the status requests
  * (`getCall`) the scheduler made to follow its calls, `unchanged` those of them that found a
@@ -30,7 +32,14 @@ export type WorkerTask =
       schema: string;
       concurrency: number;
     }
-  | { mode: 'floor'; url: string; connectionString: string; schema: string; concurrency: number };
+  | {
+      mode: 'floor';
+      url: string;
+      connectionString: string;
+      schema: string;
+      concurrency: number;
+      followMs?: number;
+    };
 
 const task = JSON.parse(process.argv[2]!) as WorkerTask;
 const send = (message: object) => process.send!(message);
@@ -67,13 +76,15 @@ if (task.mode === 'fetch') {
 } else if (task.mode === 'floor') {
   const floor = await openFloor(task.connectionString, task.schema, `floor-${process.pid}`);
   process.on('message', (message: { type: string }) => {
-    if (message.type !== 'go') return;
-    void (async () => {
-      const lane = await floor.run(task.url, task.concurrency);
-      await floor.close();
-      send({ type: 'done', cpu: lane.cpuMs, placed: lane.placed, statements: lane.statements });
-      process.disconnect();
-    })();
+    if (message.type === 'go') {
+      void (async () => {
+        const lane = await floor.run(task.url, task.concurrency, task.followMs);
+        const { cpuMs: cpu, placed, statements, gets } = lane;
+        send({ type: 'done', cpu, placed, statements, gets });
+      })();
+    } else if (message.type === 'stop') {
+      void floor.close().then(() => process.disconnect());
+    }
   });
   send({ type: 'ready' });
 } else {

@@ -18,7 +18,8 @@
  *    event-loop stall and GC pause of this process; beside a plain-fetch loop that sends the same
  *    due times on a fresh simulator, with no store.
  * 4. PostgreSQL with 4 worker processes against 4 plain-fetch processes and 4 processes of the
- *    bare floor; the share of the workers' status polls that found no change.
+ *    bare floor, then 4 of the floor that also follows its calls by polling (as the scheduler
+ *    must on this simulator); the share of the workers' status polls that found no change.
  * 5. The dialer end to end over the webhook simulator, with its webhooks received over HTTP,
  *    at 3, 10 and 100 in flight: calls/s, slot use, beside a plain fetch + webhook loop.
  *
