@@ -24,6 +24,7 @@ import { isCallStatus, isTerminal } from '@ringkit/call-client';
 import pg from 'pg';
 import { floorAnswer, floorClaim } from './_dialer-floor-sql.js';
 import { CpuWindow, reportClosed } from './_dialer-harness.js';
+import { POOL_SIZE } from './_dialer-settings.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
 const task = JSON.parse(process.argv[2]!) as DialerWorkerTask;
@@ -43,20 +44,22 @@ const end = {
       RETURNING r.id`,
 };
 
-// The pool's connections opened before the run, as the store's are by then.
+// The pool's connections opened before the run, as the store's are in `ready()` (`POOL_SIZE`).
 const pool = new pg.Pool({
   connectionString: task.url,
   application_name: task.applicationName,
-  max: 10,
+  max: POOL_SIZE,
 });
 pool.on('error', () => {});
-const opened = await Promise.all(Array.from({ length: 10 }, () => pool.connect()));
+const opened = await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.connect()));
 for (const connection of opened) connection.release();
 
-let statements = 0;
+/** Statements sent, and connections opened (from `start`). */
+const counts = { statements: 0, connects: 0 };
+pool.on('connect', () => (counts.connects += 1));
 const claims: number[] = [];
 const run = async (config: { name: string; text: string }, values: unknown[]) => {
-  statements += 1;
+  counts.statements += 1;
   return (await pool.query({ ...config, values })).rows;
 };
 
@@ -103,7 +106,7 @@ const claim = async () => {
       const asking = wanted;
       wanted = 0;
       const t0 = performance.now();
-      statements += 1;
+      counts.statements += 1;
       const results = (await pool.query(
         floorClaim(s, task.workerId, asking, Date.now()),
       )) as unknown as pg.QueryResult[];
@@ -140,7 +143,8 @@ process.on('message', (message: ToWorker) => {
     }
     case 'start':
       cpu.start();
-      statements = 0;
+      counts.statements = 0;
+      counts.connects = 0;
       claims.length = 0;
       running = true;
       wanted = task.concurrency;
@@ -148,7 +152,7 @@ process.on('message', (message: ToWorker) => {
       break;
     case 'close':
       running = false;
-      void reportClosed(cpu, statements, claims, () => pool.end());
+      void reportClosed(cpu, counts, claims, () => pool.end());
       break;
   }
 });

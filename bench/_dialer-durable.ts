@@ -76,6 +76,8 @@ export interface CampaignRun {
   startCpuMs?: number[];
   /** PostgreSQL: the statements the workers sent per call. */
   statementsPerCall?: number;
+  /** PostgreSQL: the connections the workers opened from `start()`, together. */
+  connects?: number;
   /**
    * PostgreSQL: the server's CPU per call, µs, from the start to the last call stored (its
    * processes on this machine; `null` where that cannot be read).
@@ -319,6 +321,7 @@ export async function campaignPostgres(
   let cpuMs = 0;
   const startCpuMs: number[] = [];
   let statements = 0;
+  let connects = 0;
   const claimsMs: number[] = [];
   const team: ChildProcess[] = [];
   const send = (w: number, message: ToWorker) => team[w]!.send(message);
@@ -373,6 +376,7 @@ export async function campaignPostgres(
             cpuMs += message.cpuMs;
             startCpuMs.push(message.startCpuMs);
             statements += message.statements;
+            connects += message.connects;
             claimsMs.push(...message.claimsMs);
             break;
         }
@@ -447,6 +451,7 @@ export async function campaignPostgres(
       workerCpuUs: (cpuMs * 1000) / total,
       startCpuMs,
       statementsPerCall: statements / total,
+      connects,
       serverCpuUs: serverMs === null ? null : (serverMs * 1000) / total,
       claimsMs: claimsMs.sort((a, b) => a - b),
     };

@@ -29,23 +29,25 @@ export class CpuWindow {
 }
 
 /**
- * A worker's answer to `close`: its CPU in `window` and the statements it sent until now, then
- * `close()` (its dialer, store or pool), then `closed` with them and its claims' times, and the
- * IPC channel closed.
+ * A worker's answer to `close`: its CPU in `window`, the statements it sent and the connections
+ * it opened until now, then `close()` (its dialer, store or pool), then `closed` with them and
+ * its claims' times, and the IPC channel closed.
  */
 export async function reportClosed(
   window: CpuWindow,
-  statements: number,
+  counts: { statements: number; connects: number },
   claimsMs: number[],
   close: () => Promise<void>,
 ): Promise<void> {
   const { cpuMs, startCpuMs } = window.read();
+  const { statements, connects } = counts;
   await close();
   const message: FromWorker = {
     type: 'closed',
     cpuMs,
     startCpuMs,
     statements,
+    connects,
     claimsMs,
   };
   process.send!(message);

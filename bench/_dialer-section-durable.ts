@@ -21,6 +21,7 @@ import {
   DURABLE_CONCURRENCY,
   DURABLE_TOTAL,
   PG_URL,
+  POOL_SIZE,
   RANDOM_RUNS,
   WORKERS,
 } from './_dialer-settings.js';
@@ -267,7 +268,7 @@ export async function durableSection(): Promise<void> {
         ? 'one worker process: every webhook goes to it'
         : `${workers} worker processes on one schema and campaign: a call's webhooks go to a worker drawn at random, or to the placing worker while its answer is not stored yet (${((100 * diverted) / total).toFixed(1)} % of calls)`;
     console.log(
-      `PostgreSQL, ${routed}; each placeCall is an IPC round trip to the provider in this process (inside its refill latency); the workers' CPU ${us(cpu)} per call, together (goal ≤ ${GOAL_CPU_US[column].toLocaleString('en')} µs; ${us(mean(column, startUsOf))} of it their start()s to their first placeCall, ${startMsOf(runs.get(column)! as CampaignRun[]).toFixed(1)} ms of CPU per worker, paid once), the PostgreSQL server's ${serverOf(runs.get(column)! as CampaignRun[])} per call, and ${mean(column, (run) => run.statementsPerCall).toFixed(2)} statements per call`,
+      `PostgreSQL, ${routed}; each placeCall is an IPC round trip to the provider in this process (inside its refill latency); the workers' CPU ${us(cpu)} per call, together (goal ≤ ${GOAL_CPU_US[column].toLocaleString('en')} µs; ${us(mean(column, startUsOf))} of it their start()s to their first placeCall, ${startMsOf(runs.get(column)! as CampaignRun[]).toFixed(1)} ms of CPU per worker, paid once), the PostgreSQL server's ${serverOf(runs.get(column)! as CampaignRun[])} per call, and ${mean(column, (run) => run.statementsPerCall).toFixed(2)} statements per call; ${mean(column, (run) => run.connects).toFixed(1)} connections opened during a run (each worker's pool of ${POOL_SIZE} opened before it)`,
     );
     const claims = last(column).claimsMs ?? [];
     const at = (p: number) => claims[Math.min(claims.length - 1, Math.floor(p * claims.length))];
@@ -284,7 +285,7 @@ export async function durableSection(): Promise<void> {
       const ringkitEmpty = mean(column, (run) => emptyOf(run.slotUse));
       const floorCpu = of((run) => run.workerCpuUs ?? NaN);
       console.log(
-        `  floor through the same harness (bare pg in ${workers} worker process${workers === 1 ? '' : 'es'}, the same provider, IPC and webhooks, ${of((run) => run.statementsPerCall ?? NaN).toFixed(2)} statements per call: claim with its mark, answer with its record, end with its record; _dialer-bare-worker.ts): a slot's empty time ${floorEmpty.toFixed(2)} ms, ringkit's ${ringkitEmpty.toFixed(2)} ms (${(ringkitEmpty / floorEmpty).toFixed(2)}×); the workers' CPU ${us(floorCpu)} per call (${us(of(startUsOf))} of it their starts, ${startMsOf(floors).toFixed(1)} ms per worker), ringkit's ${(cpu / floorCpu).toFixed(2)}× that; the server's ${serverOf(floors)} per call; ${of((run) => run.perSecond).toFixed(0)} calls/s, refill p50 ${us(of((run) => run.p50))}; ${floors.map((run) => `${run.entries['completed'] ?? 0} completed`).join(', ')}`,
+        `  floor through the same harness (bare pg in ${workers} worker process${workers === 1 ? '' : 'es'}, the same provider, IPC and webhooks, ${of((run) => run.statementsPerCall ?? NaN).toFixed(2)} statements per call: claim with its mark, answer with its record, end with its record; _dialer-bare-worker.ts): a slot's empty time ${floorEmpty.toFixed(2)} ms, ringkit's ${ringkitEmpty.toFixed(2)} ms (${(ringkitEmpty / floorEmpty).toFixed(2)}×); the workers' CPU ${us(floorCpu)} per call (${us(of(startUsOf))} of it their starts, ${startMsOf(floors).toFixed(1)} ms per worker), ringkit's ${(cpu / floorCpu).toFixed(2)}× that; the server's ${serverOf(floors)} per call; ${of((run) => run.perSecond).toFixed(0)} calls/s, refill p50 ${us(of((run) => run.p50))}; ${of((run) => run.connects ?? NaN).toFixed(1)} connections opened during a run; ${floors.map((run) => `${run.entries['completed'] ?? 0} completed`).join(', ')}`,
       );
     }
     // The floor, in the same run: the four statements a call cannot do without, from bare

@@ -9,6 +9,13 @@ export const CONCURRENCY = 3;
 export const DURABLE_TOTAL = QUICK ? 500 : 2_000;
 export const DURABLE_CONCURRENCY = 10;
 export const WORKERS = 3;
+/**
+ * The pool of every durable worker process, ringkit's and the floor's: its size, and the
+ * connections it opens before the run (the store's `min`). A connection opened inside the
+ * measured window starts a backend on the server, a cost a worker that has been running paid
+ * long ago; the workers count the ones they open from `start` all the same.
+ */
+export const POOL_SIZE = 10;
 export const PG_URL =
   process.env.DATABASE_URL ??
   process.env.TEST_DATABASE_URL ??

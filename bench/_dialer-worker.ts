@@ -8,9 +8,10 @@
  * - to the parent: `{ type: 'ready' }` once the store is migrated; `{ type: 'place', n, to }` for
  *   each `placeCall`; `{ type: 'written', callId }` once a placement's answer is stored (the
  *   dialer's `placement` event); `{ type: 'started' }`; `{ type: 'error', source, message }` for
- *   the dialer's `error` events; `{ type: 'closed', cpuMs, startCpuMs, statements, claimsMs }`
- *   before it exits (its CPU, the part of it before its first `placeCall`, the statements it sent
- *   and how long each of its `claimCampaign`s took, from `start` to `close`);
+ *   the dialer's `error` events; `{ type: 'closed', cpuMs, startCpuMs, statements, connects,
+ *   claimsMs }` before it exits (its CPU, the part of it before its first `placeCall`, the
+ *   statements it sent, the connections it opened and how long each of its `claimCampaign`s
+ *   took, from `start` to `close`);
  * - from the parent: `{ type: 'start' }`; `{ type: 'placed', n, call }`, the answer to a
  *   `place`; `{ type: 'status', event }`, a webhook (`at` in epoch ms); `{ type: 'close' }`.
  */
@@ -19,6 +20,7 @@ import { createDialer } from '@ringkit/dialer';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import pg from 'pg';
 import { CpuWindow, reportClosed } from './_dialer-harness.js';
+import { POOL_SIZE } from './_dialer-settings.js';
 
 export interface DialerWorkerTask {
   url: string;
@@ -44,7 +46,14 @@ export type FromWorker =
   | { type: 'written'; callId: string }
   | { type: 'error'; source: string; message: string }
   | { type: 'failed'; message: string }
-  | { type: 'closed'; cpuMs: number; startCpuMs: number; statements: number; claimsMs: number[] };
+  | {
+      type: 'closed';
+      cpuMs: number;
+      startCpuMs: number;
+      statements: number;
+      connects: number;
+      claimsMs: number[];
+    };
 
 const task = JSON.parse(process.argv[2]!) as DialerWorkerTask;
 const send = (message: FromWorker) => process.send!(message);
@@ -66,16 +75,30 @@ const provider: CallProvider = {
   },
 };
 
-/** Statements sent (a `BEGIN` and a `COMMIT` count, a simple query of several counts once). */
-let statements = 0;
+/**
+ * Statements sent (a `BEGIN` and a `COMMIT` count, a simple query of several counts once), and
+ * connections opened.
+ */
+const counts = { statements: 0, connects: 0 };
 class CountingClient extends pg.Client {
+  override connect(...args: unknown[]): never {
+    counts.connects += 1;
+    return (super.connect as (...a: unknown[]) => never)(...args);
+  }
   override query(...args: unknown[]): never {
-    statements += 1;
+    counts.statements += 1;
     return (super.query as (...a: unknown[]) => never)(...args);
   }
 }
+// Its pool's connections opened in `ready()`, as the floor's are before the run (`POOL_SIZE`).
 const store = createPostgresStore(
-  { connectionString: task.url, application_name: task.applicationName, Client: CountingClient },
+  {
+    connectionString: task.url,
+    application_name: task.applicationName,
+    Client: CountingClient,
+    min: POOL_SIZE,
+    max: POOL_SIZE,
+  },
   { schema: task.schema },
 );
 await store.ready();
@@ -118,7 +141,8 @@ process.on('message', (message: ToWorker) => {
       break;
     case 'start':
       cpu.start();
-      statements = 0;
+      counts.statements = 0;
+      counts.connects = 0;
       claims.length = 0;
       dialer.start().then(
         () => send({ type: 'started' }),
@@ -126,7 +150,7 @@ process.on('message', (message: ToWorker) => {
       );
       break;
     case 'close':
-      void reportClosed(cpu, statements, claims, async () => {
+      void reportClosed(cpu, counts, claims, async () => {
         await dialer.close();
         await store.close();
       });
