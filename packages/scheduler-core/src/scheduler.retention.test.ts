@@ -129,9 +129,20 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string): P
   }
 }
 
-/** Moves the fake clock 250 ms at a time until `done` (calls placed and followed to their end). */
-async function driveUntil(clock: FakeClock, done: () => Promise<boolean>, what: string) {
+/**
+ * Moves the fake clock 250 ms at a time until `done` (calls placed and followed to their end),
+ * each step once the workers' store calls on their way have settled (`settled`): fake time never
+ * runs ahead of a write still on its way, so a slow commit does not see its lease run out or the
+ * budget of fake time spent before it lands.
+ */
+async function driveUntil(
+  clock: FakeClock,
+  done: () => Promise<boolean>,
+  what: string,
+  settled: () => Promise<void>,
+) {
   for (let i = 0; i < 400; i++) {
+    await settled();
     if (await done()) return;
     await clock.advance(250);
   }
@@ -159,32 +170,48 @@ const OPS: Record<string, OpName> = {
   deleteCallRecords: 'records',
 };
 
-/** `inner`, logging every call to its retention methods (when made, then what came of it). */
-function watched(inner: Store, worker: string, log: Op[], hooks: Hooks): Store {
+/** The store calls a harness's workers made that have not settled yet. */
+interface InFlight {
+  calls: number;
+}
+
+/**
+ * `inner`, logging every call to its retention methods (when made, then what came of it), and
+ * counting every call of any method in `inFlight` until it settles.
+ */
+function watched(inner: Store, worker: string, log: Op[], hooks: Hooks, inFlight: InFlight): Store {
+  /** `result`, counted in `inFlight` until it settles when it is a promise. */
+  const counted = <T>(result: T): T => {
+    if (!(result instanceof Promise)) return result;
+    inFlight.calls += 1;
+    return result.finally(() => (inFlight.calls -= 1)) as T;
+  };
   return new Proxy(inner, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      const method = value as (...a: unknown[]) => unknown;
       const op = typeof key === 'string' ? OPS[key] : undefined;
-      if (typeof value !== 'function' || op === undefined) return value;
-      return async (...args: unknown[]) => {
-        const entry: Op = { worker, op, args, settled: false };
-        log.push(entry);
-        const n = log.filter((e) => e.worker === worker && e.op === op).length;
-        try {
-          await hooks[op]?.(n, worker);
-          const result = (await (value as (...a: unknown[]) => Promise<number | boolean>).apply(
-            target,
-            args,
-          )) as number | boolean;
-          entry.result = result;
-          return result;
-        } catch (error) {
-          entry.error = error;
-          throw error;
-        } finally {
-          entry.settled = true;
-        }
-      };
+      if (op === undefined) return (...args: unknown[]) => counted(method.apply(target, args));
+      return (...args: unknown[]) =>
+        counted(
+          (async () => {
+            const entry: Op = { worker, op, args, settled: false };
+            log.push(entry);
+            const n = log.filter((e) => e.worker === worker && e.op === op).length;
+            try {
+              await hooks[op]?.(n, worker);
+              const result = (await method.apply(target, args)) as number | boolean;
+              entry.result = result;
+              return result;
+            } catch (error) {
+              entry.error = error;
+              throw error;
+            } finally {
+              entry.settled = true;
+            }
+          })(),
+        );
     },
   });
 }
@@ -234,6 +261,7 @@ function harness(backend: Backend, start: number) {
   const pruned: Array<{ worker: string } & SchedulerEvents['pruned']> = [];
   const errors: Array<{ worker: string } & SchedulerEvents['error']> = [];
   const schedulers: Scheduler[] = [];
+  const inFlight: InFlight = { calls: 0 };
   const store = backend.open();
   const stores = new Set<Store>([store]);
   onTestFinished(async () => {
@@ -270,13 +298,16 @@ function harness(backend: Backend, start: number) {
         recheckIntervalMs: 0,
         ...rest,
         ...(retention !== null && { retention: retention ?? { ...RETENTION, intervalMs: HOUR } }),
-        store: watched(options.store ?? store, workerId, log, hooks),
+        store: watched(options.store ?? store, workerId, log, hooks, inFlight),
       });
       scheduler.on('pruned', (e) => pruned.push({ worker: workerId, ...e }));
       scheduler.on('error', (e) => errors.push({ worker: workerId, ...e }));
       schedulers.push(scheduler);
       return scheduler;
     },
+    inFlight,
+    /** Waits, in real time, until the workers' store calls on their way have settled. */
+    settled: () => waitFor(() => inFlight.calls === 0, 'the store calls on their way'),
     /** Waits until `worker` has ended `n` passes since the start of the test. */
     passes: (worker: string, n: number) =>
       waitFor(() => ends(worker) >= n, `${n} passes of ${worker}`),
@@ -311,7 +342,12 @@ function retentionSuite(backend: Backend) {
     await schedule('far-future', BOB, T0 + 300 * DAY);
     await schedule('canceled-d0', BOB, T0 + HOUR);
     await worker.cancel('canceled-d0');
-    await driveUntil(clock, ended(['completed-d0', 'busy-d0', 'failed-d0']), 'the day-0 calls');
+    await driveUntil(
+      clock,
+      ended(['completed-d0', 'busy-d0', 'failed-d0']),
+      'the day-0 calls',
+      h.settled,
+    );
     await worker.stop();
     await clock.advanceTo(T0 + 20 * DAY);
     await worker.start();
@@ -319,7 +355,12 @@ function retentionSuite(backend: Backend) {
     await schedule('no-answer-d20', ENDS_NO_ANSWER, T0 + 20 * DAY + 1_000);
     await schedule('canceled-d20', BOB, T0 + 21 * DAY);
     await worker.cancel('canceled-d20');
-    await driveUntil(clock, ended(['completed-d20', 'no-answer-d20']), 'the day-20 calls');
+    await driveUntil(
+      clock,
+      ended(['completed-d20', 'no-answer-d20']),
+      'the day-20 calls',
+      h.settled,
+    );
     await worker.stop();
     const placedRecords = [
       'busy-d0-1',
@@ -681,6 +722,7 @@ function retentionSuite(backend: Backend) {
       clock,
       async () => placed && (await store.get('the-call'))?.status === 'initiated',
       'the placement',
+      h.settled,
     );
     const status = (s: 'ringing' | 'completed', at: number) => ({
       callId: provider.placed[0]!.id!,
@@ -759,7 +801,7 @@ describe('createRetention', () => {
     const emitter = createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' }));
     emitter.on('pruned', (e) => pruned.push(e));
     const retention = createRetention({
-      store: watched(store, 'unit', h.log, h.hooks),
+      store: watched(store, 'unit', h.log, h.hooks, h.inFlight),
       clock,
       workerId: 'unit',
       emitter,
