@@ -15,6 +15,7 @@ import {
   holdDatabaseLock,
   randomSchema,
 } from '../test/pg-testing.js';
+import { createInFlight } from '../test/in-flight.js';
 import { createScheduler } from './scheduler.js';
 import { LIVE_STATUSES, type Store, type StoreListQuery } from './store.js';
 import { createMemoryStore } from './stores/memory/memory.js';
@@ -35,8 +36,9 @@ const LIVE = { scheduled: 5, queued: 2, initiated: 1, ringing: 3, answered: 4 };
  */
 async function withCalls(store: Store) {
   const clock = createFakeClock(T0);
+  const inFlight = createInFlight();
   const scheduler = createScheduler({
-    store,
+    store: inFlight.wrap(store),
     clock,
     provider: createFakeProvider({ clock, script: () => ['ringing'] }),
     callerId: '+14155550100',
@@ -51,8 +53,11 @@ async function withCalls(store: Store) {
   await scheduler.cancel(canceled.id);
   await scheduler.schedule({ to: '+14155550108', at: new Date(T0) });
   await scheduler.start();
-  // The due call is placed, then polled: ringing (the store may answer in real time).
+  // The due call is placed, then polled: ringing. The store answers in real time: each second of
+  // fake time passes only once the scheduler's store calls have settled, so the calls due a
+  // minute on are never reached.
   for (let i = 0; i < 200; i++) {
+    await inFlight.settled();
     const { items } = await store.list({ status: 'ringing', limit: 10 });
     if (items.length === 1) break;
     await clock.advance(1_000);

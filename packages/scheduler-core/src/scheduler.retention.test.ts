@@ -17,6 +17,7 @@ import { createSafeEmitter } from '@ringkit/internal';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFakeProvider, type FakeProvider } from '@ringkit/simulator';
 import { deferred } from '../test/fakes.js';
+import { createInFlight } from '../test/in-flight.js';
 import {
   describeWithDatabase,
   dropSchemas,
@@ -170,48 +171,32 @@ const OPS: Record<string, OpName> = {
   deleteCallRecords: 'records',
 };
 
-/** The store calls a harness's workers made that have not settled yet. */
-interface InFlight {
-  calls: number;
-}
-
-/**
- * `inner`, logging every call to its retention methods (when made, then what came of it), and
- * counting every call of any method in `inFlight` until it settles.
- */
-function watched(inner: Store, worker: string, log: Op[], hooks: Hooks, inFlight: InFlight): Store {
-  /** `result`, counted in `inFlight` until it settles when it is a promise. */
-  const counted = <T>(result: T): T => {
-    if (!(result instanceof Promise)) return result;
-    inFlight.calls += 1;
-    return result.finally(() => (inFlight.calls -= 1)) as T;
-  };
+/** `inner`, logging every call to its retention methods (when made, then what came of it). */
+function watched(inner: Store, worker: string, log: Op[], hooks: Hooks): Store {
   return new Proxy(inner, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
-      if (typeof value !== 'function') return value;
-      const method = value as (...a: unknown[]) => unknown;
       const op = typeof key === 'string' ? OPS[key] : undefined;
-      if (op === undefined) return (...args: unknown[]) => counted(method.apply(target, args));
-      return (...args: unknown[]) =>
-        counted(
-          (async () => {
-            const entry: Op = { worker, op, args, settled: false };
-            log.push(entry);
-            const n = log.filter((e) => e.worker === worker && e.op === op).length;
-            try {
-              await hooks[op]?.(n, worker);
-              const result = (await method.apply(target, args)) as number | boolean;
-              entry.result = result;
-              return result;
-            } catch (error) {
-              entry.error = error;
-              throw error;
-            } finally {
-              entry.settled = true;
-            }
-          })(),
-        );
+      if (typeof value !== 'function' || op === undefined) return value;
+      return async (...args: unknown[]) => {
+        const entry: Op = { worker, op, args, settled: false };
+        log.push(entry);
+        const n = log.filter((e) => e.worker === worker && e.op === op).length;
+        try {
+          await hooks[op]?.(n, worker);
+          const result = (await (value as (...a: unknown[]) => Promise<number | boolean>).apply(
+            target,
+            args,
+          )) as number | boolean;
+          entry.result = result;
+          return result;
+        } catch (error) {
+          entry.error = error;
+          throw error;
+        } finally {
+          entry.settled = true;
+        }
+      };
     },
   });
 }
@@ -261,7 +246,7 @@ function harness(backend: Backend, start: number) {
   const pruned: Array<{ worker: string } & SchedulerEvents['pruned']> = [];
   const errors: Array<{ worker: string } & SchedulerEvents['error']> = [];
   const schedulers: Scheduler[] = [];
-  const inFlight: InFlight = { calls: 0 };
+  const inFlight = createInFlight();
   const store = backend.open();
   const stores = new Set<Store>([store]);
   onTestFinished(async () => {
@@ -298,16 +283,15 @@ function harness(backend: Backend, start: number) {
         recheckIntervalMs: 0,
         ...rest,
         ...(retention !== null && { retention: retention ?? { ...RETENTION, intervalMs: HOUR } }),
-        store: watched(options.store ?? store, workerId, log, hooks, inFlight),
+        store: inFlight.wrap(watched(options.store ?? store, workerId, log, hooks)),
       });
       scheduler.on('pruned', (e) => pruned.push({ worker: workerId, ...e }));
       scheduler.on('error', (e) => errors.push({ worker: workerId, ...e }));
       schedulers.push(scheduler);
       return scheduler;
     },
-    inFlight,
     /** Waits, in real time, until the workers' store calls on their way have settled. */
-    settled: () => waitFor(() => inFlight.calls === 0, 'the store calls on their way'),
+    settled: () => inFlight.settled(),
     /** Waits until `worker` has ended `n` passes since the start of the test. */
     passes: (worker: string, n: number) =>
       waitFor(() => ends(worker) >= n, `${n} passes of ${worker}`),
@@ -801,7 +785,7 @@ describe('createRetention', () => {
     const emitter = createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' }));
     emitter.on('pruned', (e) => pruned.push(e));
     const retention = createRetention({
-      store: watched(store, 'unit', h.log, h.hooks, h.inFlight),
+      store: watched(store, 'unit', h.log, h.hooks),
       clock,
       workerId: 'unit',
       emitter,
