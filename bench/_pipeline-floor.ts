@@ -19,6 +19,7 @@
  * statuses that arrive in one turn of the event loop in one statement. No follow lease is kept,
  * and the poll never slows for a call long in one status.
  */
+import { isTerminal, mapProviderStatus } from '@ringkit/call-client';
 import pg from 'pg';
 import { cpuMeter } from './_pipeline-measure.js';
 import { numberOf } from './_pipeline-settings.js';
@@ -38,8 +39,11 @@ export interface PgFloorLane {
   gets: number;
 }
 
-/** The status words a simulated call ends in. */
-const ENDED = new Set(['completed', 'failed', 'busy', 'no-answer', 'canceled']);
+/** Whether a provider's status `word` is one a call ends in. */
+const ends = (word: string) => {
+  const status = mapProviderStatus(word);
+  return status !== undefined && isTerminal(status);
+};
 
 interface Claimed {
   id: string;
@@ -150,7 +154,7 @@ function createFollower(pool: pg.Pool, s: string, simUrl: string, followMs: numb
         .then(({ status }) => {
           if (stopped) return;
           if (status !== last) write(id, status);
-          if (!ENDED.has(status)) poll(providerCallId, id, status);
+          if (!ends(status)) poll(providerCallId, id, status);
         });
       writes.add(asked);
       void asked.finally(() => writes.delete(asked));

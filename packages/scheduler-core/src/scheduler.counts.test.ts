@@ -15,7 +15,7 @@ import {
   holdDatabaseLock,
   randomSchema,
 } from '../test/pg-testing.js';
-import { createInFlight } from '../test/in-flight.js';
+import { countingStore } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import { LIVE_STATUSES, type Store, type StoreListQuery } from './store.js';
 import { createMemoryStore } from './stores/memory/memory.js';
@@ -36,9 +36,9 @@ const LIVE = { scheduled: 5, queued: 2, initiated: 1, ringing: 3, answered: 4 };
  */
 async function withCalls(store: Store) {
   const clock = createFakeClock(T0);
-  const inFlight = createInFlight();
+  const counted = countingStore(store);
   const scheduler = createScheduler({
-    store: inFlight.wrap(store),
+    store: counted.store,
     clock,
     provider: createFakeProvider({ clock, script: () => ['ringing'] }),
     callerId: '+14155550100',
@@ -57,7 +57,7 @@ async function withCalls(store: Store) {
   // fake time passes only once the scheduler's store calls have settled, so the calls due a
   // minute on are never reached.
   for (let i = 0; i < 200; i++) {
-    await inFlight.settled();
+    await counted.settled();
     const { items } = await store.list({ status: 'ringing', limit: 10 });
     if (items.length === 1) break;
     await clock.advance(1_000);

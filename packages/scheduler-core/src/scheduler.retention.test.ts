@@ -16,8 +16,7 @@ import { createFakeClock, type FakeClock } from '@ringkit/call-client/testing';
 import { createSafeEmitter } from '@ringkit/internal';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFakeProvider, type FakeProvider } from '@ringkit/simulator';
-import { deferred } from '../test/fakes.js';
-import { createInFlight } from '../test/in-flight.js';
+import { countingStore, deferred } from '../test/fakes.js';
 import {
   describeWithDatabase,
   dropSchemas,
@@ -246,7 +245,8 @@ function harness(backend: Backend, start: number) {
   const pruned: Array<{ worker: string } & SchedulerEvents['pruned']> = [];
   const errors: Array<{ worker: string } & SchedulerEvents['error']> = [];
   const schedulers: Scheduler[] = [];
-  const inFlight = createInFlight();
+  /** Each worker's store, counting its calls on their way. */
+  const workerStores: ReturnType<typeof countingStore>[] = [];
   const store = backend.open();
   const stores = new Set<Store>([store]);
   onTestFinished(async () => {
@@ -275,6 +275,8 @@ function harness(backend: Backend, start: number) {
       } = {},
     ) {
       const { retention, ...rest } = options;
+      const counted = countingStore(watched(options.store ?? store, workerId, log, hooks));
+      workerStores.push(counted);
       const scheduler = createScheduler({
         provider: createFakeProvider({ clock }),
         callerId: ME,
@@ -283,7 +285,7 @@ function harness(backend: Backend, start: number) {
         recheckIntervalMs: 0,
         ...rest,
         ...(retention !== null && { retention: retention ?? { ...RETENTION, intervalMs: HOUR } }),
-        store: inFlight.wrap(watched(options.store ?? store, workerId, log, hooks)),
+        store: counted.store,
       });
       scheduler.on('pruned', (e) => pruned.push({ worker: workerId, ...e }));
       scheduler.on('error', (e) => errors.push({ worker: workerId, ...e }));
@@ -291,7 +293,9 @@ function harness(backend: Backend, start: number) {
       return scheduler;
     },
     /** Waits, in real time, until the workers' store calls on their way have settled. */
-    settled: () => inFlight.settled(),
+    settled: async () => {
+      for (const counted of workerStores) await counted.settled();
+    },
     /** Waits until `worker` has ended `n` passes since the start of the test. */
     passes: (worker: string, n: number) =>
       waitFor(() => ends(worker) >= n, `${n} passes of ${worker}`),

@@ -25,11 +25,15 @@ export function deferred<T = void>() {
 export const withoutClaimMarks = (inner: Store): Store =>
   Object.assign(Object.create(inner) as Store, { claimDueMarked: undefined });
 
-/** `inner`, counting the calls made to each of its methods and keeping every patch written. */
+/**
+ * `inner`, counting the calls made to each of its methods, keeping every patch written, and
+ * counting the calls on their way (until the promise a call returned settles).
+ */
 export function countingStore(inner: Store) {
   const counts: Record<string, number> = {};
   /** Each `update`'s patch, and each batch of `updateMany` patches. */
   const writes: StoredCallPatch[][] = [];
+  let onTheirWay = 0;
   const store = new Proxy(inner, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
@@ -38,7 +42,12 @@ export function countingStore(inner: Store) {
         counts[key] = (counts[key] ?? 0) + 1;
         if (key === 'update') writes.push([args[2] as StoredCallPatch]);
         if (key === 'updateMany') writes.push((args[0] as StoredCallUpdate[]).map((u) => u.patch));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        onTheirWay += 1;
+        return result.finally(() => {
+          onTheirWay -= 1;
+        });
       };
     },
   });
@@ -50,6 +59,21 @@ export function countingStore(inner: Store) {
     reset() {
       for (const key of Object.keys(counts)) delete counts[key];
       writes.length = 0;
+    },
+    /**
+     * Resolves, in real time, once no call is on its way; rejects after `timeoutMs`. A test that
+     * steps a fake clock over a store that answers in real time (SQLite, PostgreSQL) steps it only
+     * once this resolves: fake time that runs ahead of a slow commit sees leases run out, and
+     * calls fall due, that the test did not mean to reach.
+     */
+    async settled(timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      while (onTheirWay > 0) {
+        if (Date.now() > until) {
+          throw new Error(`${onTheirWay} store calls still on their way after ${timeoutMs} ms`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
     },
   };
 }
