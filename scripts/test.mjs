@@ -1,13 +1,17 @@
-// `pnpm test`: lint, typecheck (before any build: the workspace resolves to its sources), build,
-// every package's tests, the package checks and the packed tarballs, in that order, stopping at
-// the first step that fails. The last line is one summary,
-// `tests: N passed, N failed, N skipped`, summed over every vitest run (a failed step that is not
-// a test run counts as one failure).
+// `pnpm test`: lint, typecheck (before any build: the workspace resolves to its sources) and
+// build, in that order, stopping at the first step that fails; then two lanes side by side, each
+// stopping at its own first failure: the publishable packages' tests, and the demo's tests (unit,
+// then the browser test) followed by the package checks and the packed tarballs. Neither lane
+// fills both cores of a 2-core machine on its own (the browser test and the PostgreSQL tests
+// wait on other processes), so together they take about the longer one's time, not the sum. The
+// last line is one summary, `tests: N passed, N failed, N skipped`, summed over every vitest run
+// (a failed step that is not a test run counts as one failure).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { summaryLine } from './lib/summary.mjs';
 
-const steps = ['lint', 'typecheck', 'build', 'test:unit', 'check:packages'];
+const steps = ['lint', 'typecheck', 'build'];
+const lanes = [['test:packages'], ['test:demo', 'check:packages']];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 // eslint-disable-next-line no-control-regex -- terminal colour codes
 const ansi = /\x1b\[[0-9;]*m/g;
@@ -36,15 +40,33 @@ function count(text) {
   return found;
 }
 
+/**
+ * Runs `pnpm <step>`, passing its output on whole lines at a time (so that the lines of two
+ * steps running at once do not cut into each other) and resolving with all of it.
+ */
 function run(step) {
   return new Promise((resolve) => {
     console.log(`\n> pnpm ${step}`);
     const child = spawn('pnpm', [step], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    for (const stream of [child.stdout, child.stderr]) {
+    for (const [stream, out] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      let partial = '';
+      stream.setEncoding('utf8');
       stream.on('data', (chunk) => {
         output += chunk;
-        (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
+        const end = chunk.lastIndexOf('\n');
+        if (end === -1) {
+          partial += chunk;
+          return;
+        }
+        out.write(partial + chunk.slice(0, end + 1));
+        partial = chunk.slice(end + 1);
+      });
+      stream.on('end', () => {
+        if (partial) out.write(`${partial}\n`);
       });
     }
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
@@ -64,17 +86,26 @@ function gitStatus() {
   }
 }
 
-const before = gitStatus();
-let status = 0;
-for (const step of steps) {
-  const { code, output } = await run(step);
-  const counted = count(output);
-  if (code !== 0) {
-    if (!counted || !/\bfailed\b/.test(output.replace(ansi, ''))) totals.failed += 1;
-    console.error(`\npnpm ${step} failed (exit code ${code})`);
-    status = code;
-    break;
+/** Runs `steps` in order, stopping at the first that fails; its exit code, or 0. */
+async function runInOrder(steps) {
+  for (const step of steps) {
+    const { code, output } = await run(step);
+    const counted = count(output);
+    if (code !== 0) {
+      if (!counted || !/\bfailed\b/.test(output.replace(ansi, ''))) totals.failed += 1;
+      console.error(`\npnpm ${step} failed (exit code ${code})`);
+      return code;
+    }
   }
+  return 0;
+}
+
+const before = gitStatus();
+let status = await runInOrder(steps);
+if (status === 0) {
+  // A lane that fails leaves the other to finish, so that the summary counts every test.
+  const codes = await Promise.all(lanes.map(runInOrder));
+  status = codes.find((code) => code !== 0) ?? 0;
 }
 // A test run writes nothing that git tracks (screenshots are refreshed by `pnpm screenshots`).
 const after = gitStatus();
