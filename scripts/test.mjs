@@ -41,10 +41,11 @@ function count(text) {
 }
 
 /**
- * Runs `pnpm <step>`, passing its output on whole lines at a time (so that the lines of two
- * steps running at once do not cut into each other) and resolving with all of it.
+ * Runs `pnpm <step>`, passing its output on whole lines at a time, each after `prefix` (so that
+ * the lines of two steps running at once do not cut into each other, and say whose they are),
+ * and resolving with all of it.
  */
-function run(step) {
+function run(step, prefix = '') {
   return new Promise((resolve) => {
     console.log(`\n> pnpm ${step}`);
     const child = spawn('pnpm', [step], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,6 +55,7 @@ function run(step) {
       [child.stderr, process.stderr],
     ]) {
       let partial = '';
+      const write = (lines) => out.write(`${prefix}${lines.replaceAll('\n', `\n${prefix}`)}\n`);
       stream.setEncoding('utf8');
       stream.on('data', (chunk) => {
         output += chunk;
@@ -62,11 +64,11 @@ function run(step) {
           partial += chunk;
           return;
         }
-        out.write(partial + chunk.slice(0, end + 1));
+        write(partial + chunk.slice(0, end));
         partial = chunk.slice(end + 1);
       });
       stream.on('end', () => {
-        if (partial) out.write(`${partial}\n`);
+        if (partial) write(partial);
       });
     }
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
@@ -86,10 +88,13 @@ function gitStatus() {
   }
 }
 
-/** Runs `steps` in order, stopping at the first that fails; its exit code, or 0. */
-async function runInOrder(steps) {
+/**
+ * Runs `steps` in order, stopping at the first that fails; its exit code, or 0. `lane`: their
+ * lines start with the name of the step they come from.
+ */
+async function runInOrder(steps, lane = false) {
   for (const step of steps) {
-    const { code, output } = await run(step);
+    const { code, output } = await run(step, lane ? `[${step}] ` : '');
     const counted = count(output);
     if (code !== 0) {
       if (!counted || !/\bfailed\b/.test(output.replace(ansi, ''))) totals.failed += 1;
@@ -104,7 +109,7 @@ const before = gitStatus();
 let status = await runInOrder(steps);
 if (status === 0) {
   // A lane that fails leaves the other to finish, so that the summary counts every test.
-  const codes = await Promise.all(lanes.map(runInOrder));
+  const codes = await Promise.all(lanes.map((lane) => runInOrder(lane, true)));
   status = codes.find((code) => code !== 0) ?? 0;
 }
 // A test run writes nothing that git tracks (screenshots are refreshed by `pnpm screenshots`).
