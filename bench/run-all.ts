@@ -18,6 +18,7 @@ const scripts = [
   'suppressions.ts',
   'campaign-lists.ts',
   'quiet-wake.ts',
+  'campaign-cpu.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
