@@ -1,21 +1,22 @@
-// `pnpm test`: lint, typecheck (before any build: the workspace resolves to its sources) and
-// build, in that order, stopping at the first step that fails; then two lanes side by side, each
-// stopping at its own first failure: the publishable packages' tests, and the demo's tests (unit,
-// then the browser test) followed by the package checks and the packed tarballs. Neither lane
-// fills both cores of a 2-core machine on its own (the browser test and the PostgreSQL tests
-// wait on other processes), so side by side each takes a little longer than alone, and the two
-// far less than one after the other. The last line is one summary,
+// `pnpm test`, in three phases, stopping after the first in which a step failed: lint beside the
+// typecheck (before any build: the workspace resolves to its sources); the build; then two lanes
+// side by side, each stopping at its own first failure: the publishable packages' tests, and
+// the demo's tests (unit, then the browser test) followed by the package checks and the packed
+// tarballs. Neither lane fills both cores of a 2-core machine on its own (the browser test and
+// the PostgreSQL tests wait on other processes), so side by side each takes a little longer
+// than alone, and the two far less than one after the other. The last line is one summary,
 // `tests: N passed, N failed, N skipped`, summed over every vitest run (a failed step that is not
 // a test run counts as one failure).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { runPlan } from './lib/steps.mjs';
+import { runPhases } from './lib/steps.mjs';
 import { summaryLine } from './lib/summary.mjs';
 
-const plan = {
-  steps: ['lint', 'typecheck', 'build'],
-  lanes: [['test:packages'], ['test:demo', 'check:packages']],
-};
+const phases = [
+  [['lint'], ['typecheck']],
+  [['build']],
+  [['test:packages'], ['test:demo', 'check:packages']],
+];
 
 /** What `git status` lists, or `null` outside a git checkout. */
 function gitStatus() {
@@ -32,7 +33,7 @@ function gitStatus() {
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const before = gitStatus();
-let status = await runPlan(plan, totals);
+let status = await runPhases(phases, totals);
 // A test run writes nothing that git tracks (screenshots are refreshed by `pnpm screenshots`).
 const after = gitStatus();
 const dirtied = before && after ? [...after].filter((line) => !before.has(line)) : [];

@@ -18,8 +18,8 @@ export declare function lineWriter(
 
 export declare function pnpmStep(step: string, prefix?: string): Promise<StepResult>;
 
-export declare function runPlan(
-  plan: { steps: string[]; lanes: string[][] },
+export declare function runPhases(
+  phases: string[][][],
   totals: Totals,
   runStep?: (step: string, prefix: string) => Promise<StepResult>,
 ): Promise<number>;

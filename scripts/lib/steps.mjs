@@ -80,21 +80,21 @@ export function pnpmStep(step, prefix = '') {
 }
 
 /**
- * Runs `steps` in order, stopping at the first that fails, then, if none did, each of `lanes`
- * (lists of steps) side by side, each in order and stopping at its own first failure; a lane
- * that fails leaves the others to finish, so that every test they hold is counted. A lane's
- * lines start with `[<step>] `. Every step's tests are added to `totals`; a failed step that
- * printed no test counts, or no failed ones, counts as one failure. Resolves with the exit code
- * of the first step that failed, or 0.
+ * Runs `phases` one after the other, stopping after the first in which a step failed. A phase is
+ * a list of lanes run side by side, a lane a list of steps run in order and stopping at its own
+ * first failure; a lane that fails leaves the others of its phase to finish, so that every test
+ * they hold is counted. The lines of a phase of several lanes start with `[<step>] `. Every
+ * step's tests are added to `totals`; a failed step that printed no test counts, or no failed
+ * ones, counts as one failure. Resolves with the exit code of the first step that failed, or 0.
  *
- * @param {{ steps: string[]; lanes: string[][] }} plan
+ * @param {string[][][]} phases
  * @param {{ passed: number; failed: number; skipped: number }} totals
  * @param {(step: string, prefix: string) => Promise<{ code: number; output: string }>} runStep
  */
-export async function runPlan(plan, totals, runStep = pnpmStep) {
-  const inOrder = async (steps, lane) => {
+export async function runPhases(phases, totals, runStep = pnpmStep) {
+  const inOrder = async (steps, prefixed) => {
     for (const step of steps) {
-      const { code, output } = await runStep(step, lane ? `[${step}] ` : '');
+      const { code, output } = await runStep(step, prefixed ? `[${step}] ` : '');
       const counted = countTests(output, totals);
       if (code !== 0) {
         if (!counted || !/\bfailed\b/.test(output.replace(ansi, ''))) totals.failed += 1;
@@ -104,8 +104,10 @@ export async function runPlan(plan, totals, runStep = pnpmStep) {
     }
     return 0;
   };
-  const status = await inOrder(plan.steps, false);
-  if (status !== 0) return status;
-  const codes = await Promise.all(plan.lanes.map((lane) => inOrder(lane, true)));
-  return codes.find((code) => code !== 0) ?? 0;
+  for (const lanes of phases) {
+    const codes = await Promise.all(lanes.map((lane) => inOrder(lane, lanes.length > 1)));
+    const failed = codes.find((code) => code !== 0);
+    if (failed !== undefined) return failed;
+  }
+  return 0;
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { countTests, lineWriter, runPlan, type StepResult } from '../../../scripts/lib/steps.mjs';
+import { countTests, lineWriter, runPhases, type StepResult } from '../../../scripts/lib/steps.mjs';
 
 /** The steps of `pnpm test` (scripts/test.mjs): what they count, pass on and run side by side. */
 describe('the steps of pnpm test', () => {
@@ -58,20 +58,21 @@ describe('the steps of pnpm test', () => {
     return { log, run, end };
   }
 
-  it('runs the steps in order, and stops at the first that fails, before any lane', async () => {
+  it('runs a lane in order, and stops after the phase in which a step failed', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     const totals = { passed: 0, failed: 0, skipped: 0 };
     const { log, run, end } = steps({ typecheck: { code: 2, output: 'error TS2322' } });
-    const done = runPlan({ steps: ['lint', 'typecheck', 'build'], lanes: [['t']] }, totals, run);
+    const done = runPhases([[['lint', 'typecheck', 'format']], [['build']]], totals, run);
     await end('lint');
     await end('typecheck');
     expect(await done).toBe(2);
+    // One lane alone: its lines as they come, with no prefix.
     expect(log).toEqual(['start lint ""', 'end lint', 'start typecheck ""', 'end typecheck']);
     // A failed step that ran no tests counts as one failure.
     expect(totals).toEqual({ passed: 0, failed: 1, skipped: 0 });
   });
 
-  it('runs the lanes side by side; one that fails leaves the other to finish, and every test counts', async () => {
+  it('runs the lanes of a phase side by side; one that fails leaves the others to finish, and every test counts', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     const totals = { passed: 0, failed: 0, skipped: 0 };
     const { log, run, end } = steps({
@@ -79,8 +80,8 @@ describe('the steps of pnpm test', () => {
       'test:demo': { code: 0, output: ' Tests  6 passed (6)' },
       'check:packages': { code: 0, output: 'README blocks: 2 passed, 0 failed, 1 skipped' },
     });
-    const done = runPlan(
-      { steps: ['build'], lanes: [['test:packages'], ['test:demo', 'check:packages']] },
+    const done = runPhases(
+      [[['build']], [['test:packages'], ['test:demo', 'check:packages']], [['after']]],
       totals,
       run,
     );
@@ -92,6 +93,7 @@ describe('the steps of pnpm test', () => {
     await end('test:demo');
     await end('check:packages');
     expect(await done).toBe(1);
+    // The phase after the one that failed never starts.
     expect(log.slice(2)).toEqual([
       'start test:packages "[test:packages] "',
       'start test:demo "[test:demo] "',
@@ -104,12 +106,29 @@ describe('the steps of pnpm test', () => {
     expect(totals).toEqual({ passed: 12, failed: 1, skipped: 1 });
   });
 
-  it('resolves with 0 when every step and every lane passes', async () => {
+  it('starts a phase only once every lane of the one before has ended, and resolves with 0 when all pass', async () => {
     const totals = { passed: 0, failed: 0, skipped: 0 };
-    const { run, end } = steps({});
-    const done = runPlan({ steps: ['lint'], lanes: [['a'], ['b', 'c']] }, totals, run);
-    for (const step of ['lint', 'a', 'b', 'c']) await end(step);
+    const { log, run, end } = steps({});
+    const done = runPhases(
+      [
+        [['lint'], ['typecheck']],
+        [['a'], ['b', 'c']],
+      ],
+      totals,
+      run,
+    );
+    await end('typecheck');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log.some((line) => line.startsWith('start a'))).toBe(false);
+    await end('lint');
+    for (const step of ['a', 'b', 'c']) await end(step);
     expect(await done).toBe(0);
+    expect(log.slice(0, 4)).toEqual([
+      'start lint "[lint] "',
+      'start typecheck "[typecheck] "',
+      'end typecheck',
+      'end lint',
+    ]);
     expect(totals).toEqual({ passed: 0, failed: 0, skipped: 0 });
   });
 });
