@@ -236,7 +236,15 @@ export async function runChecks(loader, m) {
   // 5. The Telnyx entry: a webhook signed by the simulator verifies and reads, a forged one does
   //    not, and a call placed on the Telnyx simulator with a message is spoken to and ends.
   {
-    const sim = await testing.startCallApiSimulator({ flavour: 'telnyx', port: 0, stepMs: 20 });
+    // The message is spoken by a command sent once the call is answered: an answered call that
+    // lasts 2 s leaves it time to arrive on a loaded machine (a callee who hangs up first hears
+    // nothing, on Telnyx as here).
+    const sim = await testing.startCallApiSimulator({
+      flavour: 'telnyx',
+      port: 0,
+      stepMs: 20,
+      talkMs: 2_000,
+    });
     const app = express();
     const server = app.listen(0, '127.0.0.1');
     try {
