@@ -57,6 +57,39 @@ describe('the Twilio engine', () => {
     engine.close();
   });
 
+  it('never tells two calls initiated closer together than its rate, however long letting one out takes', async () => {
+    const initiated: number[] = [];
+    let reads = 0;
+    let slow = false;
+    const engine = createSimulatorEngine(
+      resolveKnobs({
+        flavour: 'twilio',
+        stepMs: 60_000,
+        callsPerSecond: 2,
+        onEvent: (e) => {
+          if (e.type === 'status' && e.status === 'initiated') initiated.push(e.at.getTime());
+        },
+      }),
+      {
+        defaultDeliverer: async () => {},
+        // Letting the first call out is slow: 5 ms pass part-way through it, as when a loaded
+        // machine runs something else meanwhile.
+        now: () => {
+          if (slow && ++reads === 3) vi.setSystemTime(Date.now() + 5);
+          return Date.now();
+        },
+      },
+    );
+    for (const to of ['+14155552671', '+14155552672']) await engine.handle(dial(to));
+    slow = true;
+    await vi.advanceTimersByTimeAsync(0);
+    slow = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(initiated).toHaveLength(2);
+    expect(initiated[1]! - initiated[0]!).toBeGreaterThanOrEqual(500);
+    engine.close();
+  });
+
   it('gives a canceled queued call slot to the next one', async () => {
     const engine = engineFor({ stepMs: 60_000, callsPerSecond: 1 });
     const sids: string[] = [];

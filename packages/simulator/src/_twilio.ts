@@ -133,8 +133,11 @@ export function createTwilioEngine(
         }
         const call = waiting.shift();
         if (call) {
-          nextSlotAt = now() + 1000 / knobs.callsPerSecond;
           dial(call);
+          // The next slot counts from the moment this call's `initiated` was told, so that two
+          // calls' steps are never told closer together than the rate allows, however long
+          // letting this one out took.
+          nextSlotAt = now() + 1000 / knobs.callsPerSecond;
         }
         pump();
       },
