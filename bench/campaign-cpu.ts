@@ -66,7 +66,13 @@ async function run(kind: Kind) {
   dialer.on('drained', () => (drained = true));
   const before = process.cpuUsage();
   await dialer.start();
-  while (!drained) await new Promise((resolve) => setTimeout(resolve, 2));
+  const deadline = performance.now() + 120_000;
+  while (!drained) {
+    if (performance.now() > deadline) {
+      throw new Error(`${kind}: not drained within 120 s (${bench.ended()} of ${TOTAL} ended)`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
   const used = process.cpuUsage(before);
   await dialer.close();
   await store.close();
@@ -101,7 +107,7 @@ try {
         'user µs': fmt(r.user, 0),
         'system µs': fmt(r.system, 0),
         'system share': `${fmt((100 * r.system) / total, 1)} %`,
-        '× memory, same run number': fmt(total / memory[n]!, 2),
+        '× memory (same run)': fmt(total / memory[n]!, 2),
         'calls/s': fmt(r.perSecond, 0),
       });
     }
