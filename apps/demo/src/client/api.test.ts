@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { ApiRequestError, fieldErrors, type ApiIssue } from './api.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ApiRequestError,
+  fieldErrors,
+  request,
+  setApiToken,
+  TOKEN_NEEDED_MESSAGE,
+  TOKEN_REFUSED_MESSAGE,
+  type ApiIssue,
+} from './api.js';
 import { formatDateTime } from './format.js';
 
 /** The campaign form's reading: `name`, `concurrency`, and the list for the rest of a refusal. */
@@ -58,5 +66,73 @@ describe('fieldErrors', () => {
     expect(fieldErrors(error, fieldOf).name).toBe(
       `${formatDateTime(iso, true)} is more than a year ahead.`,
     );
+  });
+});
+
+describe('request and the access token', () => {
+  /** A tab's storage, its document's events and a `fetch` whose answers the test gives. */
+  function tab(stored: string | null) {
+    const storage = new Map<string, string>();
+    vi.stubGlobal('sessionStorage', {
+      getItem: (key: string) => storage.get(key) ?? null,
+      setItem: (key: string, value: string) => void storage.set(key, value),
+      removeItem: (key: string) => void storage.delete(key),
+    });
+    const page = new EventTarget();
+    vi.stubGlobal('document', page);
+    const asked: boolean[] = [];
+    page.addEventListener('rk-token-needed', (event) =>
+      asked.push((event as CustomEvent<{ refused: boolean }>).detail.refused),
+    );
+    const sent: (string | null)[] = [];
+    const answers: ((response: Response) => void)[] = [];
+    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
+      sent.push((init.headers as Record<string, string>).authorization ?? null);
+      return new Promise<Response>((resolve) => answers.push(resolve));
+    });
+    if (stored !== null) setApiToken(stored);
+    return {
+      storage,
+      asked,
+      sent,
+      answer: (status: number) => answers.shift()!(new Response('{}', { status })),
+    };
+  }
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('forgets a refused token and asks for another', async () => {
+    const page = tab('wrong');
+    const refused = request('', '/api/scheduled-calls');
+    page.answer(401);
+    await expect(refused).rejects.toMatchObject({ status: 401, message: TOKEN_REFUSED_MESSAGE });
+    expect(page.sent).toEqual(['Bearer wrong']);
+    expect(page.storage.size).toBe(0);
+    expect(page.asked).toEqual([true]);
+  });
+
+  it('asks for a token when none was sent', async () => {
+    const page = tab(null);
+    const refused = request('', '/api/scheduled-calls');
+    page.answer(401);
+    await expect(refused).rejects.toMatchObject({ status: 401, message: TOKEN_NEEDED_MESSAGE });
+    expect(page.asked).toEqual([false]);
+  });
+
+  it('keeps a token given while a request sent with the one before was on its way', async () => {
+    const page = tab('wrong');
+    const stale = request('', '/api/scheduled-calls');
+    setApiToken('right');
+    page.answer(401);
+    await expect(stale).rejects.toMatchObject({ status: 401 });
+    expect(page.storage.get('ringkit:api-token')).toBe('right');
+    expect(page.asked).toEqual([]);
+    // The next request goes with it.
+    const next = request('', '/api/scheduled-calls');
+    page.answer(200);
+    await expect(next).resolves.toEqual({});
+    expect(page.sent).toEqual(['Bearer wrong', 'Bearer right']);
   });
 });

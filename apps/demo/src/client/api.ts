@@ -136,7 +136,9 @@ export async function request<T>(
     json = undefined;
   }
   if (response.status === 401) {
-    tokenNeeded(token !== null);
+    // A token given while this request was on its way is not the one refused: it stays, and
+    // the form is not asked for again (the elements load again with it).
+    if (apiToken() === token) tokenNeeded(token !== null);
     throw new ApiRequestError(
       401,
       'unauthorized',

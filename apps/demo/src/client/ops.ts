@@ -27,7 +27,8 @@ metrics?.addEventListener('click', (event) => {
     async (response) => {
       if (response.status === 401) {
         tab?.close();
-        tokenNeeded(true);
+        // A token given meanwhile is not the one refused (see `request`).
+        if (apiToken() === token) tokenNeeded(true);
         return;
       }
       const text = await response.text();
