@@ -115,7 +115,7 @@ async function rowsOf(store: Store, numbers: string[]) {
 }
 
 /** Resolves once `done()` holds; fails when `progress()` stands still for `STALL_MS`. */
-async function until(done: () => boolean, progress: () => string, what: string) {
+export async function until(done: () => boolean, progress: () => string, what: string) {
   let last = progress();
   let since = performance.now();
   while (!done()) {

@@ -22,6 +22,7 @@ import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
+import { until } from './_dialer-durable.js';
 import { benchProvider } from './_dialer-provider.js';
 import { postgresReachable } from './_server.js';
 import { fmt, quick, table } from './_stats.js';
@@ -66,13 +67,11 @@ async function run(kind: Kind) {
   dialer.on('drained', () => (drained = true));
   const before = process.cpuUsage();
   await dialer.start();
-  const deadline = performance.now() + 120_000;
-  while (!drained) {
-    if (performance.now() > deadline) {
-      throw new Error(`${kind}: not drained within 120 s (${bench.ended()} of ${TOTAL} ended)`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+  await until(
+    () => drained,
+    () => `${bench.placed()} placed, ${bench.ended()} ended`,
+    `the campaign on ${kind}`,
+  );
   const used = process.cpuUsage(before);
   await dialer.close();
   await store.close();

@@ -121,6 +121,16 @@ describe('request and the access token', () => {
     expect(page.asked).toEqual([false]);
   });
 
+  it('asks for no token when one was given after a request sent without any', async () => {
+    const page = tab(null);
+    const stale = request('', '/api/scheduled-calls');
+    setApiToken('right');
+    page.answer(401);
+    await expect(stale).rejects.toMatchObject({ status: 401, message: TOKEN_NEEDED_MESSAGE });
+    expect(page.storage.get('ringkit:api-token')).toBe('right');
+    expect(page.asked).toEqual([]);
+  });
+
   it('keeps a token given while a request sent with the one before was on its way', async () => {
     const page = tab('wrong');
     const stale = request('', '/api/scheduled-calls');

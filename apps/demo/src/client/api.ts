@@ -44,11 +44,15 @@ export function onApiTokenChange(handler: () => void): () => void {
 }
 
 /**
- * The server answered 401: the token the page sent (if any) is forgotten, without reloading
- * anything, and `rk-token-needed` goes to the document (the token form asks for one).
- * `refused`: a token was sent and refused.
+ * The server answered 401 to a request sent with `sent` (`null`: none): the token is forgotten,
+ * without reloading anything, and `rk-token-needed` goes to the document (the token form asks
+ * for one; `refused` when a token was sent). Nothing happens when the page holds another token
+ * by now: one given while the request was on its way is not the one refused, and the elements
+ * load again with it.
  */
-export function tokenNeeded(refused: boolean): void {
+export function tokenNeeded(sent: string | null): void {
+  if (apiToken() !== sent) return;
+  const refused = sent !== null;
   if (refused) sessionStorage.removeItem(TOKEN_KEY);
   document.dispatchEvent(new CustomEvent('rk-token-needed', { detail: { refused } }));
 }
@@ -136,9 +140,7 @@ export async function request<T>(
     json = undefined;
   }
   if (response.status === 401) {
-    // A token given while this request was on its way is not the one refused: it stays, and
-    // the form is not asked for again (the elements load again with it).
-    if (apiToken() === token) tokenNeeded(token !== null);
+    tokenNeeded(token);
     throw new ApiRequestError(
       401,
       'unauthorized',

@@ -57,7 +57,7 @@ function open(connection: Connection) {
   source.addEventListener('error', () => {
     if (source.readyState !== EventSource.CLOSED || connection.source !== source) return;
     // A refused token: no retry until the page has another (see the token change below).
-    if (source instanceof AuthorizedEventSource && source.status === 401) tokenNeeded(true);
+    if (source instanceof AuthorizedEventSource && source.status === 401) tokenNeeded(token);
     else connection.retry = setTimeout(() => open(connection), 3000);
   });
 }

@@ -18,7 +18,7 @@ metrics?.addEventListener('click', (event) => {
   if (!token && !needed) return;
   event.preventDefault();
   if (!token) {
-    tokenNeeded(false);
+    tokenNeeded(null);
     return;
   }
   // Opened now, while the click still allows a new tab; filled once the text is here.
@@ -27,8 +27,7 @@ metrics?.addEventListener('click', (event) => {
     async (response) => {
       if (response.status === 401) {
         tab?.close();
-        // A token given meanwhile is not the one refused (see `request`).
-        if (apiToken() === token) tokenNeeded(true);
+        tokenNeeded(token);
         return;
       }
       const text = await response.text();
