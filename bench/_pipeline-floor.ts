@@ -135,14 +135,15 @@ function createFollower(pool: pg.Pool, s: string, simUrl: string, followMs: numb
   const write = (id: string, status: string) => {
     changes.push([id, status]);
     if (changes.length > 1) return;
-    setImmediate(() => {
+    // In `writes` from now, not from the next turn: `stop()` must wait for it before the pool ends.
+    const written = new Promise((resolve) => setImmediate(resolve)).then(() => {
       const batch = changes;
       changes = [];
       statements += 1;
-      const written = pool.query(statusSql, [batch.map((c) => c[0]), batch.map((c) => c[1])]);
-      writes.add(written);
-      void written.finally(() => writes.delete(written));
+      return pool.query(statusSql, [batch.map((c) => c[0]), batch.map((c) => c[1])]);
     });
+    writes.add(written);
+    void written.finally(() => writes.delete(written));
   };
   const poll = (providerCallId: string, id: string, last: string) => {
     const timer = setTimeout(() => {
