@@ -5,7 +5,7 @@
 import type { ValidationIssue } from './errors.js';
 import type { CallingWindow } from './types.js';
 import { inWindow, nextOpening } from './_time.js';
-import { zonesOfNumber } from './_zones.js';
+import { calleeZones, type CalleeZones } from './_zones.js';
 
 /** The window's time zone when it is taken from the number. */
 export const CALLEE = 'callee';
@@ -89,7 +89,8 @@ const issue = (message: string): ValidationIssue => ({
 
 /**
  * A checked window as stored with a call to `to` (E.164) due at `at`: a `'callee'` window gets
- * the number's zones (or its `fallbackTimezone`, said in `zoneSource`). Pushes an issue and
+ * the number's zones (every zone of its country for a mobile or another number with no place,
+ * see `calleeZones`), or its `fallbackTimezone`, said in `zoneSource`. Pushes an issue and
  * returns `null` when the number's zone is unknown and no fallback is given, when the zone data
  * cannot be loaded, or when no minute within a week is inside the window in every zone.
  */
@@ -100,16 +101,16 @@ export function resolveWindow(
   issues: ValidationIssue[],
 ): CallingWindow | null {
   if (window.timezone !== CALLEE) return { ...window };
-  let zones: readonly string[] | null;
+  let found: CalleeZones | null;
   try {
-    zones = zonesOfNumber(to);
+    found = calleeZones(to);
   } catch (error) {
     issues.push(issue(error instanceof Error ? error.message : String(error)));
     return null;
   }
   let resolved: CallingWindow;
-  if (zones) {
-    resolved = { ...window, zones: [...zones], zoneSource: 'number' };
+  if (found) {
+    resolved = { ...window, zones: [...found.zones], zoneSource: 'number' };
   } else if (window.fallbackTimezone !== undefined) {
     resolved = { ...window, zones: [window.fallbackTimezone], zoneSource: 'fallback' };
   } else {
@@ -122,10 +123,15 @@ export function resolveWindow(
     return null;
   }
   if (firstOpening(resolved, at) === null) {
+    const zones = resolved.zones!.join(', ');
+    const where = found?.placeless
+      ? `is ${found.placeless.what}, so it may be in any zone of ${found.placeless.country} ` +
+        `(${zones})`
+      : `is in ${zones}`;
     issues.push(
       issue(
-        `${to} is in ${resolved.zones!.join(', ')}: no minute within a week is inside ` +
-          `${window.start}–${window.end} in all of them`,
+        `${to} ${where}: no minute within a week is inside ${window.start}–${window.end} in ` +
+          'all of them',
       ),
     );
     return null;

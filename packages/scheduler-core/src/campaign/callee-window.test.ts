@@ -11,7 +11,7 @@ import { createMemoryStore } from '../stores/memory/memory.js';
 import { createSuppressionList } from '../suppressions.js';
 import type { CallingWindow } from '../types.js';
 import { windowOpening } from '../_window.js';
-import { zonesOfNumber } from '../_zones.js';
+import { numberTimeZones } from '../_zones.js';
 import { createCampaignRunner, type CampaignRunner } from './runner.js';
 
 const CALLER_ID = '+14155550100';
@@ -23,8 +23,8 @@ const HOURS = { start: '08:00', end: '21:00', timezone: 'callee' } as const;
  * Number prefixes and how many digits follow: New York, Chicago, Los Angeles, Denver, Phoenix,
  * Honolulu, and area codes over two zones (Alaska: Adak and Anchorage; 605: Denver and
  * Central; 775: Boise and Los Angeles); London, UK mobiles (London, Guernsey, Isle of Man),
- * Jersey; Australian mobiles (Sydney), Brisbane, Western Australia (Adelaide and Perth); Indian
- * mobiles.
+ * Jersey; Australian mobiles (every Australian zone), Brisbane, Western Australia (Adelaide and
+ * Perth); Indian mobiles.
  */
 const PREFIXES: [string, number][] = [
   ['+1212', 7],
@@ -110,7 +110,7 @@ describe("a campaign with calling hours 08:00–21:00 'callee'", () => {
       const window = row.options!.window!;
       expect(window).toEqual({
         ...HOURS,
-        zones: [...zonesOfNumber(row.to)!],
+        zones: numberTimeZones(row.to)!,
         zoneSource: 'number',
       } satisfies CallingWindow);
       const opening = windowOpening(window, CREATED)!;
@@ -218,5 +218,35 @@ describe("a campaign with calling hours 08:00–21:00 'callee'", () => {
     expect(row!.options!.window).toMatchObject({ zones: ['Asia/Tokyo'], zoneSource: 'fallback' });
     // 21:00 in Tokyo now: due at 08:00 there (23:00Z).
     expect(new Date(row!.dueAt).toISOString()).toBe('2026-06-01T23:00:00.000Z');
+  });
+
+  it('holds an Australian mobile until 08:00 in Perth, and calls a Sydney landline at once', async () => {
+    // 22:30Z: 08:30 in Sydney, 06:30 in Perth; an Australian mobile may be in either.
+    const created = Date.parse('2026-06-01T22:30:00Z');
+    const clock = createFakeClock(created);
+    const provider = createFakeProvider({ clock });
+    const store = createMemoryStore();
+    const runner = createCampaignRunner({
+      store,
+      provider,
+      clock,
+      campaign: 'australia',
+      callerId: CALLER_ID,
+      entries: [{ to: '+61412345678' }, { to: '+61293744000' }],
+      window: HOURS,
+      recheckIntervalMs: 0,
+    });
+    runners.push(runner);
+    await runner.start();
+    const rows = await store.listCampaignCalls!('australia', { limit: 2 });
+    expect(rows.map((r) => [r.to, new Date(r.dueAt).toISOString()])).toEqual([
+      ['+61412345678', '2026-06-02T00:00:00.000Z'],
+      ['+61293744000', '2026-06-01T22:30:00.000Z'],
+    ]);
+    await clock.advanceTo(Date.parse('2026-06-02T00:00:00Z'));
+    expect(provider.placed.map((p) => [p.request.to, p.at.toISOString()])).toEqual([
+      ['+61293744000', '2026-06-01T22:30:00.000Z'],
+      ['+61412345678', '2026-06-02T00:00:00.000Z'],
+    ]);
   });
 });
