@@ -143,6 +143,7 @@ describe('createDialer refuses a message that cannot be said, at creation', () =
     ['4,100 characters', 'x'.repeat(4100), 'any'],
     ['blank text', '   ', 'any'],
     ['empty text', '', 'any'],
+    ['invisible characters only', '\u200B\u200D\uFEFF', 'any'],
     ['TwiML too long once escaped', '&'.repeat(1000), 'twilio'],
   ];
   const cases = Object.keys(dialers).flatMap((kind) =>

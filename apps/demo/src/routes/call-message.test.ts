@@ -1,9 +1,10 @@
 /**
  * What a call says is checked once, the same way, on every route that takes it: `message` of
  * `POST /api/scheduled-calls`, `say` of a campaign's number in JSON and in a CSV upload. A
- * message no provider could say (a control character, more than 4000 characters, blank text) or
- * one the configured provider refuses (Twilio's TwiML, once escaped) is a 400 naming the field,
- * and the list's row (the CSV's line, the index in `numbers`); nothing is stored or placed.
+ * message no provider could say (a control character, more than 4000 characters, blank text or
+ * only invisible characters) or one the configured provider refuses (Twilio's TwiML, once
+ * escaped) is a 400 naming the field, and the list's row (the CSV's line, the index in
+ * `numbers`); nothing is stored or placed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
@@ -24,6 +25,7 @@ const refused: [string, string, RegExp][] = [
   ['a control character', 'a\u0000b', /no control characters/],
   ['4,100 characters', 'x'.repeat(4100), /^must be at most 4000 characters$/],
   ['whitespace-only text', ' \t  ', /must not be blank/],
+  ['invisible characters only', '\u200B\u2060\u200D', /must not be blank/],
   ['TwiML Twilio would refuse once escaped', '&'.repeat(1000), /Twilio takes at most 4000/],
 ];
 

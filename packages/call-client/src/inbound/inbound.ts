@@ -1,6 +1,6 @@
 import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
-import type { AnsweredBy } from '../providers/call-options.js';
+import { spokenText, type AnsweredBy } from '../providers/call-options.js';
 import type { CallStatus } from '../status.js';
 
 /**
@@ -23,14 +23,14 @@ export const DEFAULT_MAX_RECORDING_S = 120;
 export const inboundPolicySchema = z.discriminatedUnion('action', [
   strictObject({
     action: z.literal('voicemail'),
-    message: z.string().trim().min(1).max(1000),
+    message: z.string().trim().pipe(spokenText(1000)),
     maxRecordingS: z.int().min(1).max(3600).optional(),
   }),
   strictObject({
     action: z.literal('forward'),
     to: z.string().trim().min(1).max(64),
     ringS: z.int().min(5).max(600),
-    message: z.string().trim().min(1).max(1000),
+    message: z.string().trim().pipe(spokenText(1000)),
     maxRecordingS: z.int().min(1).max(3600).optional(),
   }),
   strictObject({

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ANSWERED_BY,
@@ -119,6 +120,71 @@ describe('checkCallOptions', () => {
     // A refusal by the shared checks never reaches the provider's.
     thrown(() => checkCallOptions(provider(['say'], check), { record: true }));
     expect(seen).toHaveLength(1);
+  });
+});
+
+/** Characters a speech engine says nothing for, by kind: the rule's every kind. */
+const SILENT_CHARACTERS = [
+  ' \t\n\r\u0085\u00A0\u1680\u2002\u2003\u2009\u200A\u2028\u2029\u202F\u205F\u3000', // white space
+  '\u200B\u200C\u200D', // zero-width space, non-joiner, joiner
+  '\u200E\u200F\u061C\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069', // direction
+  '\u2060\u2061\u2062\u2063\u2064', // word joiner, invisible operators
+  '\uFEFF\u00AD\u180E', // byte-order mark, soft hyphen, Mongolian vowel separator
+  '\uFE00\uFE0F\u{E0100}\u180B\u034F', // variation selectors, combining grapheme joiner
+  '\u3164\u115F\u1160\uFFA0', // Hangul fillers
+  '\u{E0001}\u{E0041}\u{E007F}', // tags
+  '\u0301\u0308\u20DD\u093E', // combining marks, with no letter under them
+  '\u2800', // the blank Braille pattern
+  '\u0080\u009F', // C1 controls
+].flatMap((kind) => [...kind]);
+
+describe('a say with nothing to say', () => {
+  const say = (text: string) => checkCallOptions(provider(['say']), { say: text });
+  const refusedAsBlank = (text: string) => {
+    const error = thrown(() => say(text));
+    expect(isInvalidOptionsError(error), String(error)).toBe(true);
+    expect((error as InvalidOptionsError).issues).toContainEqual(
+      expect.objectContaining({ path: ['say'], message: 'must not be blank' }),
+    );
+  };
+
+  it.each([
+    ['a zero-width space', '\u200B', 'Hello\u200Bworld'],
+    ['zero-width joiners', '\u200D\u200D', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}'],
+    ['a zero-width non-joiner', '\u200C', 'می\u200Cخواهم'],
+    ['direction marks', '\u200E\u200F\u061C', '\u200Fשלום, להתראות'],
+    ['direction embeddings and isolates', '\u202B\u202C\u2067\u2069', '\u2067مرحبا بك\u2069'],
+    ['a word joiner and invisible operators', '\u2060\u2061\u2062\u2063\u2064', 'x\u2062y'],
+    ['a byte-order mark and a soft hyphen', '\uFEFF\u00AD', '\uFEFFco\u00ADoperate'],
+    ['a Mongolian vowel separator', '\u180E', 'ᠬᠣᠨᠢ\u180Eᠶᠢ'],
+    ['variation selectors', '\uFE0F\uFE0E\u{E0100}', '\u2764\uFE0F'],
+    ['a Hangul filler', '\u3164', '안녕하세요'],
+    ['tag characters', '\u{E0067}\u{E0062}\u{E007F}', '\u{1F3F4}\u{E0067}\u{E0062}\u{E007F}'],
+    ['combining marks', '\u0301\u0308\u20DD\u093E', 'e\u0301, नमस्ते, 1\uFE0F\u20E3'],
+    ['the blank Braille pattern', '\u2800\u2800', '⠓⠑⠇⠇⠕\u2800⠺⠕⠗⠇⠙'],
+    ['wide spaces with a zero-width one', '\u3000\u200B\u00A0\u2028', '您的餐桌\u3000已准备好。'],
+    ['invisible characters between spaces and line ends', ' \u200B\t\uFEFF\r\n\u2060 ', '\u200B 7'],
+  ])(
+    'refuses %s alone as blank, as an empty say, and keeps it inside text',
+    (_what, alone, text) => {
+      refusedAsBlank(alone);
+      expect(say(text)).toEqual({ say: text });
+    },
+  );
+
+  it('refuses any text of invisible characters only, and takes it around a letter, digit or sign', () => {
+    const silent = fc.string({ unit: fc.constantFrom(...SILENT_CHARACTERS), maxLength: 20 });
+    const visible = fc.constantFrom(
+      ...['a', 'Z', '9', 'é', 'ß', 'ж', 'ש', 'ب', '中', 'ア', '한', 'क', '!', '€', '\u{1F44D}'],
+    );
+    fc.assert(
+      fc.property(silent, visible, silent, (before, letter, after) => {
+        refusedAsBlank(before + after);
+        const text = `${before}${letter}${after}`;
+        expect(say(text)).toEqual({ say: text });
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

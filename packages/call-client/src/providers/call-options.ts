@@ -35,7 +35,9 @@ export interface CallOptions {
   from?: string;
   /**
    * Text spoken to whoever answers (the provider renders it safely, e.g. Twilio's
-   * `<Response><Say>` with XML escaping). Not with `answerUrl`.
+   * `<Response><Say>` with XML escaping). Not with `answerUrl`. At most 4000 characters, no
+   * control characters, and not blank: text with nothing to say (only white space, zero-width
+   * and other invisible characters, or combining marks with no letter) is refused.
    * @default the client's own call instructions
    * @example say: 'Your appointment with Dr Ruiz is tomorrow at 9:30.'
    */
@@ -109,21 +111,41 @@ const UNSPEAKABLE =
   // eslint-disable-next-line no-control-regex -- these are the characters looked for
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * What a speech engine says nothing for, so a `say` made only of it is blank: white space
+ * (Unicode White_Space: spaces of every width, tabs, line ends), control and format characters
+ * (categories Cc and Cf: zero-width spaces, non-joiners and joiners, direction marks and
+ * overrides, the word joiner and invisible operators, the byte-order mark, the soft hyphen, the
+ * Mongolian vowel separator, tags), the other default-ignorable code points (variation selectors,
+ * the combining grapheme joiner, Hangul fillers), combining marks (category M), which are only
+ * said with the letter they sit on, and the blank Braille pattern (U+2800). Among other text they
+ * are kept as they are: a joiner inside an emoji or a word, a direction mark in Hebrew or Arabic.
+ */
+const SILENT = /^[\p{White_Space}\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
+
+/**
+ * Text a call speaks, of at most `max` characters: not blank (see {@link SILENT}) and with no
+ * character speech markup cannot carry. The one check of every message a call speaks: `say`, and
+ * an inbound policy's `message`.
+ */
+export function spokenText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine((text) => !SILENT.test(text), 'must not be blank')
+    .refine(
+      (text) => !UNSPEAKABLE.test(text),
+      'must be text that can be spoken (no control characters)',
+    );
+}
+
 const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** {@link CallOptions} as zod reads them: unknown names are refused, not ignored. */
 export const callOptionsSchema = strictObject(
   {
     from: z.string().trim().min(1).max(64).optional(),
-    say: z
-      .string()
-      .max(MAX_SAY_LENGTH)
-      .refine((text) => text.trim() !== '', 'must not be blank')
-      .refine(
-        (text) => !UNSPEAKABLE.test(text),
-        'must be text that can be spoken (no control characters)',
-      )
-      .optional(),
+    say: spokenText(MAX_SAY_LENGTH).optional(),
     answerUrl: z
       .url({ protocol: /^https?$/ })
       .max(4000)

@@ -214,6 +214,9 @@ describe('createTelnyxClient with inbound', () => {
   it('refuses a policy that is not one, naming it, before any request', () => {
     for (const inbound of [
       { action: 'voicemail', message: '' },
+      // Nothing a caller would hear: the same check as a call's `say`.
+      { action: 'voicemail', message: '\u200b\u2060\ufeff' },
+      { action: 'forward', to: '+14155550123', ringS: 20, message: ' \u00ad ' },
       { action: 'forward', to: '+14155550123', ringS: 4, message: 'Hi' },
       { action: 'reject', reason: 'maybe' },
       { action: 'queue' },
