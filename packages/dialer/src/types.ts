@@ -407,6 +407,13 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
    * @default 1000
    */
   refreshIntervalMs?: number;
+  /**
+   * The store whose do-not-call list the campaign's calls obey, when it is not `store`: one list
+   * for a scheduler and campaigns kept in separate stores. Read right before every request
+   * leaves (scheduler-core's `doNotCall`).
+   * @default store
+   */
+  doNotCall?: Store;
 }
 
 /** A durable campaign's dialer: the `Dialer`'s methods, each resolving once stored. */

@@ -113,6 +113,15 @@ export interface SchedulerOptions {
    */
   budget?: SharedBudget;
   /**
+   * The store whose do-not-call list the scheduler's calls obey, when it is not `store`: where a
+   * scheduler and campaigns keep separate stores, one list (in one of them) serves both. `store`'s
+   * claims never see that list, so it is read right before every request leaves (otherwise the
+   * claim's own reading serves a request that leaves within 50 ms of it). A store with the
+   * suppression methods (`getSuppression`…).
+   * @default store
+   */
+  doNotCall?: Store;
+  /**
    * The OpenTelemetry tracer of the scheduler's spans (`ringkit.scheduler.dispatch` for each
    * claim, `ringkit.scheduler.place` for each placement). By default the one of the global
    * tracer provider, when `@opentelemetry/api` is installed. The provider client traces its
@@ -158,6 +167,15 @@ export interface RetentionOptions {
 
 const isFunction = (v: unknown) => typeof v === 'function';
 
+/** `doNotCall`: a store that can say whether a number is listed. */
+export const doNotCallSchema = z.custom<Store>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Partial<Store>).getSuppression === 'function',
+  'a Store with the suppression methods (getSuppression…)',
+);
+
 const optionsSchema = strictObject(
   {
     store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
@@ -174,6 +192,7 @@ const optionsSchema = strictObject(
     generateId: z.custom<() => string>(isFunction, 'expected a function').optional(),
     callsPerSecond: callsPerSecondSchema.optional(),
     budget: sharedBudgetSchema.optional(),
+    doNotCall: doNotCallSchema.optional(),
     tracer: tracerSchema.optional(),
     retention: strictObject({
       finishedAfterDays: z.number().positive('must be above 0').max(36_500).optional(),
@@ -223,6 +242,8 @@ export interface ResolvedOptions {
   callsPerSecond: number | undefined;
   /** `budget`, its weight given (1 by default). */
   budget: { name: string; weight: number } | null;
+  /** The store of the do-not-call list, when not `store`. */
+  doNotCall: Store | undefined;
   tracing: Tracing;
   retention: ResolvedRetention | null;
 }
@@ -293,6 +314,7 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
     budget: options.budget
       ? { name: options.budget.name, weight: options.budget.weight ?? 1 }
       : null,
+    doNotCall: options.doNotCall,
     tracing: createTracing('@ringkit/scheduler-core', options.tracer),
     retention: retention
       ? {

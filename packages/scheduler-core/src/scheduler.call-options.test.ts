@@ -15,6 +15,18 @@ import { createScheduler } from './scheduler.js';
 import { createMemoryStore } from './stores/memory/memory.js';
 import { createFakeProvider, type FakeProviderOptions } from '@ringkit/simulator';
 
+/**
+ * What each placement asked for: the request without its `beforeSend` (the scheduler's last
+ * check, which every placement carries and no provider sends).
+ */
+function sent(provider: { placed: readonly { request: object }[] }): object[] {
+  return provider.placed.map(({ request }) => {
+    const { beforeSend, ...asked } = request as { beforeSend?: unknown };
+    expect(typeof beforeSend).toBe('function');
+    return asked;
+  });
+}
+
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ME = '+14155550100';
 const BOB = '+14155552671';
@@ -57,7 +69,7 @@ describe('schedule({ call })', () => {
     expect(isUnsupportedCallOptionError(error.cause)).toBe(true);
     await clock.advance(5000);
     expect((await store.list({ limit: 10 })).items).toEqual([]);
-    expect(provider.placed.map((p) => p.request)).toEqual([]);
+    expect(sent(provider)).toEqual([]);
     await scheduler.stop();
   });
 
@@ -69,6 +81,7 @@ describe('schedule({ call })', () => {
       ['call', 'answerUrl'],
     ],
     ['an unknown machine detection', { machineDetection: 'guess' }, ['call', 'machineDetection']],
+    ['a say of invisible characters only', { say: '\u200B\u2060\uFEFF' }, ['call', 'say']],
     ['an option nobody has', { volume: 11 }, ['call']],
     ['options that are not an object', 'say hello', ['call']],
   ])(
@@ -135,10 +148,10 @@ describe('schedule({ call })', () => {
       call: REMINDER,
     });
     await clock.advance(1000);
-    expect(provider.placed.map((p) => p.request)).toEqual([{ to: BOB, ...REMINDER }]);
+    expect(sent(provider)).toEqual([{ to: BOB, ...REMINDER }]);
     await clock.advance(10_000);
     await clock.advance(5000);
-    expect(provider.placed.map((p) => p.request)).toEqual([
+    expect(sent(provider)).toEqual([
       { to: BOB, ...REMINDER },
       { to: BOB, ...REMINDER },
     ]);
@@ -152,7 +165,7 @@ describe('schedule({ call })', () => {
     await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000), call: { say: 'Hello' } });
     await scheduler.schedule({ to: BOB, at: new Date(T0 + 2000) });
     await clock.advance(10_000);
-    expect(provider.placed.map((p) => p.request)).toEqual([{ to: BOB, say: 'Hello' }, { to: BOB }]);
+    expect(sent(provider)).toEqual([{ to: BOB, say: 'Hello' }, { to: BOB }]);
     const { items } = await scheduler.history(ME);
     expect(items.map((i) => [i.counterparty, i.type])).toEqual([
       [BOB, 'Completed Outbound'],
@@ -171,7 +184,7 @@ describe('schedule({ call })', () => {
     });
     expect(call.call).toEqual({ from: '+14155550199' });
     await clock.advance(10_000);
-    expect(provider.placed.map((p) => p.request)).toEqual([{ to: BOB, from: '+14155550199' }]);
+    expect(sent(provider)).toEqual([{ to: BOB, from: '+14155550199' }]);
     expect((await scheduler.history('+14155550199')).items).toMatchObject([
       { counterparty: BOB, type: 'Completed Outbound' },
     ]);
@@ -191,7 +204,7 @@ describe('schedule({ call })', () => {
       call: REMINDER,
     });
     await clock.advanceTo(T0 + 2 * 86_400_000 + 2 * 3_600_000);
-    expect(provider.placed.map((p) => p.request)).toEqual([
+    expect(sent(provider)).toEqual([
       { to: BOB, ...REMINDER },
       { to: BOB, ...REMINDER },
       { to: BOB, ...REMINDER },

@@ -301,8 +301,9 @@ describe('retry by outcome', () => {
   });
 
   it("defers a retry due outside the calling window to the window's next opening", async () => {
-    // 20:59:59 in New York (EDT, UTC-4) is 00:59:59Z: busy at 21:00:00, retried 30 min later.
-    const start = Date.parse('2026-06-02T00:59:59Z');
+    // 20:59:58 in New York (EDT, UTC-4) is 00:59:58Z, the last instant a call may start (the
+    // window must stay open a second longer): busy at once, retried 30 min later.
+    const start = Date.parse('2026-06-02T00:59:58Z');
     const clock = createFakeClock(start);
     const { provider, scheduler } = setup(['busy', 'completed'], { clock });
     await scheduler.start();
@@ -314,7 +315,7 @@ describe('retry by outcome', () => {
     });
     await clock.advanceTo(Date.parse('2026-06-02T13:00:00Z'));
     expect(provider.placed.map((p) => p.at.toISOString())).toEqual([
-      '2026-06-02T00:59:59.000Z',
+      '2026-06-02T00:59:58.000Z',
       '2026-06-02T12:00:00.000Z',
     ]);
     const call = await scheduler.get(id);

@@ -135,6 +135,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     callTimeoutMs: resolved.callTimeoutMs,
     callsPerSecond: resolved.callsPerSecond,
     budget: resolved.budget,
+    doNotCall: resolved.doNotCall,
     tracing: resolved.tracing,
   });
 

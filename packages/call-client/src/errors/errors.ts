@@ -166,6 +166,27 @@ export class InvalidOptionsError extends CallApiError {
   }
 }
 
+/**
+ * A request that would create a call was not sent: the placement's `beforeSend` (see
+ * `PlaceCallRequest`) refused it right before it would have left, after every wait of the client.
+ * Nothing reached the provider, so the call surely was not placed. `cause` is what `beforeSend`
+ * threw, unchanged.
+ */
+export class PlacementWithheldError extends CallApiError {
+  override name = 'PlacementWithheldError';
+
+  constructor(cause: unknown) {
+    super(
+      `The call was not placed: its check before sending refused it (${
+        cause instanceof Error ? cause.message : String(cause)
+      })`,
+      'placement_withheld',
+      { cause },
+    );
+    brand(this, 'PlacementWithheldError');
+  }
+}
+
 /** The provider cannot do what was asked of it (e.g. polling a webhook-only provider). */
 export class UnsupportedOperationError extends CallApiError {
   override name = 'UnsupportedOperationError';
@@ -299,6 +320,9 @@ export const isUnsupportedOperationError: (error: unknown) => error is Unsupport
 /** `true` for a {@link UnsupportedCallOptionError}, across realms and package copies. */
 export const isUnsupportedCallOptionError: (error: unknown) => error is UnsupportedCallOptionError =
   errorGuard(UnsupportedCallOptionError, 'CallApiError', 'UnsupportedCallOptionError');
+/** `true` for a {@link PlacementWithheldError}, across realms and package copies. */
+export const isPlacementWithheldError: (error: unknown) => error is PlacementWithheldError =
+  errorGuard(PlacementWithheldError, 'PlacementWithheldError');
 /** `true` for a {@link WebhookValidationError}, across realms and package copies. */
 export const isWebhookValidationError: (error: unknown) => error is WebhookValidationError =
   errorGuard(WebhookValidationError, 'CallApiError', 'WebhookValidationError');

@@ -5,6 +5,7 @@ import {
   isInvalidPhoneNumberError,
   isConnectionError,
   isUnsupportedOperationError,
+  isPlacementWithheldError,
   NOT_ACCEPTED_STATUSES,
   type HttpError,
 } from './errors.js';
@@ -18,7 +19,8 @@ export const CONNECT_ERRNOS: ReadonlySet<string> = new Set([
 
 /**
  * `true` when a failed `placeCall` surely created no call: the request was refused before it was
- * sent (an invalid number, invalid or unsupported call options), the connection was never made,
+ * sent (an invalid number, invalid or unsupported call options, a `beforeSend` that refused it:
+ * {@link PlacementWithheldError}), the connection was never made,
  * or the provider answered a `4xx` or a status its adapter documents as "nothing was created"
  * ({@link HttpError.notAccepted}: `503` for the practice APIs, never for Twilio). Everything else
  * after the request left (a timeout, a connection reset, `500`, `502`, `504`, Twilio's `503`, an
@@ -29,7 +31,8 @@ export function isCallNotPlaced(error: unknown): boolean {
   if (
     isInvalidPhoneNumberError(error) ||
     isInvalidOptionsError(error) ||
-    isUnsupportedOperationError(error)
+    isUnsupportedOperationError(error) ||
+    isPlacementWithheldError(error)
   )
     return true;
   if (isHttpError(error)) return (error.status >= 400 && error.status < 500) || notAccepted(error);

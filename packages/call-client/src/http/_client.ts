@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { SpanLike } from '@ringkit/internal';
 import {
   NOT_ACCEPTED_STATUSES,
+  PlacementWithheldError,
   RequestTimeoutError,
   ResponseValidationError,
 } from '../errors/errors.js';
@@ -42,6 +43,12 @@ export interface JsonRequest<T> {
   paced?: boolean;
   /** The placement's span (see `HttpClient.placement`): gets the HTTP status and resend count. */
   span?: SpanLike | undefined;
+  /**
+   * Runs right before each attempt is handed to `fetch`, after the pacer and any retry's delay
+   * (`PlaceCallRequest.beforeSend`): when it throws, nothing is sent and the request rejects with
+   * a `PlacementWithheldError`.
+   */
+  beforeSend?: (() => void | Promise<void>) | undefined;
 }
 
 export interface HttpClient {
@@ -102,7 +109,8 @@ export function createHttpClient(
     placement,
 
     async request<T>(request: JsonRequest<T>) {
-      const { method, path, json, form, searchParams, schema, signal, paced, span } = request;
+      const { method, path, json, form, searchParams, schema, signal, paced, span, beforeSend } =
+        request;
       const url = resolve(path, searchParams);
       const unsafe = method === 'post' && request.idempotent !== true;
       const body = json !== undefined ? JSON.stringify(json) : form?.toString();
@@ -113,6 +121,24 @@ export function createHttpClient(
       );
       let attempts = 0;
       let raw: unknown;
+      /** What `beforeSend` threw: the request never left. */
+      let withheld: PlacementWithheldError | undefined;
+      /** `beforeSend`, then the attempt; an attempt it refuses is not sent. */
+      const refused = (error: unknown): Promise<never> => {
+        withheld = new PlacementWithheldError(error);
+        return Promise.reject(withheld);
+      };
+      const checked = (send: () => Promise<Response>): Promise<Response> => {
+        if (beforeSend === undefined) return send();
+        let check: void | Promise<void>;
+        try {
+          check = beforeSend();
+        } catch (error) {
+          return refused(error);
+        }
+        // A check that answers at once costs the attempt no turn of the event loop.
+        return check instanceof Promise ? check.then(send, refused) : send();
+      };
       // A paced request's time in the pacer's queue is not the provider's: its timeouts are kept
       // here, from the moment each attempt is sent, and ky's are off.
       const timed = paced === true && pacing ? createAttemptTimer(timeout, totalTimeout) : null;
@@ -125,19 +151,24 @@ export function createHttpClient(
                 const attempt = input as Request;
                 timed.checkTotal(attempt);
                 const queuedAt = performance.now();
-                return pacer.run(() => {
-                  attempts += 1;
-                  timed.waited(performance.now() - queuedAt);
-                  return timed.send(attempt, (merged) =>
-                    transmit(attempt, kindHeaders, body, merged),
-                  );
-                }, attempt.signal);
+                return pacer.run(
+                  () =>
+                    checked(() => {
+                      attempts += 1;
+                      timed.waited(performance.now() - queuedAt);
+                      return timed.send(attempt, (merged) =>
+                        transmit(attempt, kindHeaders, body, merged),
+                      );
+                    }),
+                  attempt.signal,
+                );
               }
-            : (input) => {
-                attempts += 1;
-                const attempt = input as Request;
-                return transmit(attempt, kindHeaders, body, attempt.signal);
-              },
+            : (input) =>
+                checked(() => {
+                  attempts += 1;
+                  const attempt = input as Request;
+                  return transmit(attempt, kindHeaders, body, attempt.signal);
+                }),
         });
         const text = await response.text();
         timed?.end();
@@ -157,6 +188,7 @@ export function createHttpClient(
       } catch (error) {
         const timedOut = timed?.timedOut() === true;
         timed?.end();
+        if (withheld !== undefined) throw withheld;
         const info = requestInfo(method, url);
         if (timedOut && !signal?.aborted)
           throw new RequestTimeoutError({ request: info, timeoutMs: timeout, cause: error });

@@ -209,11 +209,16 @@ export function requestedCallOptions(options: CallOptions): CallOptionName[] {
 }
 
 /**
- * The {@link CallOptions} of a `placeCall` request: every field but `to` and `signal`, so a
+ * The {@link CallOptions} of a `placeCall` request: every field but `to`, `signal` and `beforeSend`, so a
  * misspelt option is refused by {@link checkCallOptions}, not dropped.
  */
 export function callOptionsOf(request: object): Record<string, unknown> {
-  const { to: _to, signal: _signal, ...options } = request as Record<string, unknown>;
+  const {
+    to: _to,
+    signal: _signal,
+    beforeSend: _beforeSend,
+    ...options
+  } = request as Record<string, unknown>;
   return options;
 }
 

@@ -55,7 +55,7 @@ export function createMockCallApiClient(options: MockCallApiClientOptions = {}):
     name: 'mock-call-api',
     capabilities: { polling: true, webhooks: false, options: [] },
     placeCall(request: PlaceCallRequest) {
-      const { to, signal } = request;
+      const { to, signal, beforeSend } = request;
       return http.placement('mock-call-api', async (span) => {
         parseCallOptions(provider, callOptionsOf(request));
         const phone = toE164(to, { defaultCountry });
@@ -68,6 +68,7 @@ export function createMockCallApiClient(options: MockCallApiClientOptions = {}):
             schema: callSchema,
             signal,
             span,
+            beforeSend,
           }),
         );
       });

@@ -56,7 +56,7 @@ export function createNumDialerClient(options: NumDialerClientOptions): CallProv
     name: 'num-dialer',
     capabilities: { polling: false, webhooks: true, options: [] },
     placeCall(request) {
-      const { to, signal } = request;
+      const { to, signal, beforeSend } = request;
       return http.placement('num-dialer', async (span) => {
         parseCallOptions(provider, callOptionsOf(request));
         const phone = toE164(to, { defaultCountry }).slice(1);
@@ -68,6 +68,7 @@ export function createNumDialerClient(options: NumDialerClientOptions): CallProv
           schema: placedSchema,
           signal,
           span,
+          beforeSend,
         });
         return { id: data.id, ...toStatus(data.status), raw };
       });

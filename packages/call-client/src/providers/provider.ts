@@ -32,6 +32,15 @@ export interface PlaceCallRequest extends CallOptions {
   to: string;
   /** Aborts the request (and its retries). */
   signal?: AbortSignal;
+  /**
+   * Runs right before each attempt of the request that creates the call leaves, after every wait
+   * of the client (its `callsPerSecond` pacer, a retry's delay): the last word on whether the
+   * call may still be placed (a do-not-call list, calling hours). When it throws or rejects,
+   * nothing is sent and `placeCall` rejects with a `PlacementWithheldError` whose `cause` is what
+   * it threw. Not sent to the provider; a provider of your own may ignore it (the scheduler also
+   * runs its checks before it calls `placeCall`).
+   */
+  beforeSend?: () => void | Promise<void>;
 }
 
 /** A call as the provider reported it. */

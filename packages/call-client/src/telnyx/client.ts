@@ -148,6 +148,7 @@ export function createTelnyxClient(options: TelnyxClientOptions): TelnyxProvider
     placementId: string,
     signal: AbortSignal | undefined,
     span: SpanLike | undefined,
+    beforeSend?: () => void | Promise<void>,
   ): Promise<ProviderCall> {
     try {
       const { data, raw } = await call({
@@ -158,6 +159,7 @@ export function createTelnyxClient(options: TelnyxClientOptions): TelnyxProvider
         signal,
         paced: true,
         span,
+        beforeSend,
       });
       return {
         id: data.data.call_control_id,
@@ -260,7 +262,7 @@ export function createTelnyxClient(options: TelnyxClientOptions): TelnyxProvider
           parseCallOptions(provider, callOptionsOf(request)),
           placementId,
         );
-        return place(body, placementId, request.signal, span);
+        return place(body, placementId, request.signal, span, request.beforeSend);
       });
     },
 

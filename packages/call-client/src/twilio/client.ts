@@ -275,6 +275,7 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     form: URLSearchParams,
     signal: AbortSignal | undefined,
     span: SpanLike | undefined,
+    beforeSend?: () => void | Promise<void>,
   ): Promise<ProviderCall> {
     const placement = ledger.begin(to);
     try {
@@ -286,6 +287,7 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
         signal,
         paced: true,
         span,
+        beforeSend,
       });
       ledger.claim(data.sid);
       placement.settle('placed');
@@ -326,7 +328,7 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
       return http.placement('twilio', async (span) => {
         const phone = toE164(request.to, { defaultCountry });
         const form = createForm(phone, parseCallOptions(provider, callOptionsOf(request)));
-        return place(phone, form, request.signal, span);
+        return place(phone, form, request.signal, span, request.beforeSend);
       });
     },
 

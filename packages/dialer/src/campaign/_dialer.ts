@@ -207,6 +207,7 @@ function runnerOptions(
       'watchIntervalMs',
       'defaultCountry',
       'tracer',
+      'doNotCall',
     ]),
     recheckIntervalMs: refreshIntervalMs,
   };

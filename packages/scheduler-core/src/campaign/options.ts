@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { invalidOptions } from '../errors.js';
 import type { Store } from '../store.js';
 import type { CallingWindow, RetryBackoff, RetryByOutcome, SharedBudget } from '../types.js';
+import { doNotCallSchema } from '../options.js';
 import { customIssue } from '../_validate.js';
 import { settingsOf, type CampaignSettings } from './settings.js';
 
@@ -107,6 +108,12 @@ export interface CampaignRunnerOptions {
   defaultCountry?: CountryCode;
   generateId?: () => string;
   tracer?: TracerLike;
+  /**
+   * The store whose do-not-call list the campaign's calls obey, when it is not `store` (see
+   * `SchedulerOptions.doNotCall`): read right before every request leaves.
+   * @default store
+   */
+  doNotCall?: Store;
 }
 
 const optionsSchema = z.looseObject({
@@ -127,6 +134,7 @@ const optionsSchema = z.looseObject({
   recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
   watchIntervalMs: timerMsSchema.optional(),
   defaultCountry: countryCodeSchema.optional(),
+  doNotCall: doNotCallSchema.optional(),
 });
 
 const CAMPAIGN_METHODS = [

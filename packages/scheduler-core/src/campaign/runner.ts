@@ -211,6 +211,7 @@ function runnerWith(
       callTimeoutMs: settings.callTimeoutMs,
       callsPerSecond: settings.callsPerSecond ?? undefined,
       tracing: createTracing('@ringkit/scheduler-core', options.tracer),
+      doNotCall: options.doNotCall,
       campaign: id,
       source: campaignSource({ ...ctx, settings, leaseMs: resolved.leaseMs, observe }),
     });
@@ -221,7 +222,7 @@ function runnerWith(
   }
 
   // A call that ended here frees a place under the cap: claim again at once.
-  for (const event of ['completed', 'failed', 'canceled', 'retrying'] as const) {
+  for (const event of ['completed', 'failed', 'canceled', 'retrying', 'suppressed'] as const) {
     emitter.on(event, () => dispatcher?.poke());
   }
 

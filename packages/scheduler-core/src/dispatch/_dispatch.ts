@@ -30,6 +30,11 @@ export interface DispatcherContext {
   callsPerSecond: number | undefined;
   /** The named budget the scheduler shares (`createScheduler({ budget })`), or `null`. */
   budget?: { name: string; weight: number } | null;
+  /**
+   * The store whose do-not-call list the calls obey, when not `store` (whose claims then never
+   * see it): the last check before each request reads it every time.
+   */
+  doNotCall?: Store | undefined;
   tracing: Tracing;
   /**
    * The rows this engine owns: one campaign's (see `createCampaignRunner`), or the scheduler's
@@ -192,7 +197,7 @@ export function createDispatcher(ctx: DispatcherContext) {
           const batch = claimSpan(ctx, claimed.length, free, claimStarted);
           // Started in one go, so their marks (placingAt) are written together.
           claimed.forEach((row, i) =>
-            placements.track(row, claim.slots[i] ?? null, batch, claim.marked?.[i] === true),
+            placements.track(row, claim.slots[i] ?? null, batch, claim.marked?.[i] === true, now),
           );
           endSpan(batch);
           saturated = claimed.length === free;
@@ -313,6 +318,8 @@ function engineParts(
     isRunning,
     reportError,
   });
+  // The list the claims check in their own transactions, unless another store keeps it.
+  const list = ctx.doNotCall ?? store;
   const dispatch = createPlacer({
     clock,
     emitter,
@@ -329,6 +336,10 @@ function engineParts(
     wake,
     pacing,
     tracing: ctx.tracing,
+    lastCheck: {
+      list: list.getSuppression ? list : null,
+      claimsReadList: list === store,
+    },
   });
   const cancel = createCanceler({
     provider,
@@ -352,14 +363,20 @@ function createPlacements(
 ) {
   const placements = new Set<Promise<void>>();
   return {
-    track(row: StoredCall, sendAt: number | null, batch: SpanLike | undefined, marked: boolean) {
+    track(
+      row: StoredCall,
+      sendAt: number | null,
+      batch: SpanLike | undefined,
+      marked: boolean,
+      claimedAt: number,
+    ) {
       const slot = slots.take();
       const settle = () => {
         slot.sent();
         slot.recorded();
         placements.delete(done);
       };
-      const done: Promise<void> = dispatch(row, slot, sendAt, batch, marked).then(
+      const done: Promise<void> = dispatch(row, slot, sendAt, batch, marked, claimedAt).then(
         settle,
         (error: unknown) => {
           reportError(error, 'store', row.id);

@@ -1,5 +1,6 @@
 import {
   isCallNotPlaced,
+  isPlacementWithheldError,
   placementOutcomeOf,
   type CallProvider,
   type Clock,
@@ -14,13 +15,20 @@ import type { Pacing } from './_pacing.js';
 import type { Slot } from './_slots.js';
 import type { Mutate } from './_writes.js';
 import { recordAnswer } from './_answer.js';
+import {
+  createLastCheck,
+  WithheldError,
+  type LastCheck,
+  type LastCheckContext,
+  type Withheld,
+} from './_last-check.js';
 import { createLeaseKeeper, holds } from './_lease.js';
 import type { SchedulerEmitter } from '../events.js';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
 import { deferralOf, inCallingWindow } from '../_window.js';
 import { placingMark } from '../store/_mark.js';
-import { deferredTo, isTerminalStatus, released } from './_transitions.js';
+import { deferredTo, isTerminalStatus, released, suppressedUnsent } from './_transitions.js';
 
 /** What placing needs: the provider, this worker's leases, the outcomes and the follower. */
 export interface PlaceContext {
@@ -44,6 +52,8 @@ export interface PlaceContext {
   /** When each request may leave (`callsPerSecond`). */
   pacing: Pacing;
   tracing: Tracing;
+  /** What the last check before each request reads (see `_last-check.ts`). */
+  lastCheck: Omit<LastCheckContext, 'clock'>;
 }
 
 /**
@@ -57,6 +67,49 @@ export function createPlacer(ctx: PlaceContext) {
 
   const held = (row: StoredCall, claim: StoredCall) => holds(row, claim, ctx.workerId);
   const keepLease = createLeaseKeeper({ ...ctx, held });
+  const lastCheckContext: LastCheckContext = { clock, ...ctx.lastCheck };
+
+  /**
+   * Ends or defers a call that the last check kept from leaving (`last`: the row as this worker
+   * last wrote it): `suppressed`, as a claim would have ended it, or back to `scheduled` at its
+   * window's next opening. Its place is given back by the caller's return.
+   */
+  async function withhold(last: StoredCall, withheld: Withheld): Promise<void> {
+    const now = clock.now();
+    if (withheld.kind === 'window') {
+      const { row, changed } = await mutate(
+        last.id,
+        (r) => (held(r, last) ? deferredTo(r, withheld.opening, now) : null),
+        { fresh: last },
+      );
+      if (changed) {
+        outcomes.emitStatus(row, 'queued');
+        ctx.wake(withheld.opening);
+      }
+      return;
+    }
+    const { row, changed } = await mutate(
+      last.id,
+      (r) => (held(r, last) ? suppressedUnsent(r, withheld.suppression, now) : null),
+      { fresh: last },
+    );
+    if (!changed) return;
+    if (row.options?.recurrence) await outcomes.scheduleNext(row);
+    outcomes.announceEnd(row, 'queued', 'suppressed', SUPPRESSED);
+  }
+
+  /**
+   * A call the last check kept from leaving: withheld as it said, or, when the check itself
+   * failed (the list could not be read), handed back to be claimed again, never sent unchecked.
+   */
+  async function withheldOrFailed(last: StoredCall, error: unknown): Promise<void> {
+    if (error instanceof WithheldError) {
+      await withhold(last, error.withheld);
+      return;
+    }
+    ctx.reportError(error, 'store', last.id);
+    await mutate(last.id, (r) => (held(r, last) ? released(r) : null), { fresh: last });
+  }
 
   /**
    * Sends a marked call's request and writes the answer (or how the request failed), then
@@ -69,13 +122,19 @@ export function createPlacer(ctx: PlaceContext) {
     span: SpanLike | undefined,
     lease: ReturnType<typeof keepLease>,
     expected: ReturnType<Outcomes['expectAnswer']>,
+    check: LastCheck,
   ): Promise<void> {
     const sentAt = clock.now();
     let call: ProviderCall;
     try {
       // The call's own options with every attempt; `from` only when the call has one (the
-      // scheduler's `callerId` is the history's default, never sent in its place).
-      const request = claim.call === null ? { to: claim.to } : { to: claim.to, ...claim.call };
+      // scheduler's `callerId` is the history's default, never sent in its place). The client
+      // runs the last check again after its own waits (its pacer, a retry's delay).
+      const { beforeSend } = check;
+      const request =
+        claim.call === null
+          ? { to: claim.to, beforeSend }
+          : { to: claim.to, ...claim.call, beforeSend };
       const answer = ctx.tracing.within(span, () => ctx.provider.placeCall(request));
       slot.sent();
       call = await answer;
@@ -83,6 +142,12 @@ export function createPlacer(ctx: PlaceContext) {
       const answeredAt = clock.now();
       slot.answered();
       const last = await lease.stop();
+      if (isPlacementWithheldError(error)) {
+        // Nothing was sent: the call ends or waits as the check said, and no placement is told.
+        endUnsent(span);
+        await withheldOrFailed(last, error.cause);
+        return;
+      }
       ctx.reportError(error, 'provider', claim.id);
       // Retried only when surely not placed; else its outcome is unknown (see failedPlacement).
       const times = { dueAt: claim.dueAt, sentAt, answeredAt };
@@ -128,6 +193,7 @@ export function createPlacer(ctx: PlaceContext) {
     sendAt: number | null = null,
     batch?: SpanLike,
     marked = false,
+    claimedAt = Number.NEGATIVE_INFINITY,
   ): Promise<void> {
     const now = clock.now();
     const startedAt = performance.now();
@@ -212,9 +278,20 @@ export function createPlacer(ctx: PlaceContext) {
     // bunch the calls behind it into a burst over `callsPerSecond`).
     const turnToSend = ctx.pacing.paced ? undefined : slot.inOrder();
     if (turnToSend) await turnToSend;
+    // After every wait, the last step before the request: the list and the window again.
+    const check = createLastCheck(lastCheckContext, claim, claimedAt);
+    try {
+      // At once, with no turn of the event loop, while the claim's reading of the list is fresh.
+      const checked = check.beforeSend();
+      if (checked) await checked;
+    } catch (error) {
+      endUnsent(span);
+      await withheldOrFailed(await lease.stop(), error);
+      return;
+    }
     const expected = outcomes.expectAnswer();
     try {
-      await placeAndRecord(claim, slot, span, lease, expected);
+      await placeAndRecord(claim, slot, span, lease, expected, check);
     } finally {
       expected.settle();
     }
@@ -259,6 +336,13 @@ function placementDone(
     durationMs,
     ...(trace === undefined ? {} : { trace }),
   });
+}
+
+/** Ends the span of a placement whose request was never sent. */
+function endUnsent(span: SpanLike | undefined): void {
+  if (span === undefined) return;
+  span.setAttribute('ringkit.placement.outcome', 'not_placed');
+  endSpan(span);
 }
 
 /**

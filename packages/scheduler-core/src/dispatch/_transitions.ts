@@ -6,7 +6,12 @@ import {
   type ProviderCall,
 } from '@ringkit/call-client';
 import { ConflictError } from '../errors.js';
-import type { StoredCall, StoredCallPatch } from '../store.js';
+import {
+  suppressedPatch,
+  type StoredCall,
+  type StoredCallPatch,
+  type StoredSuppression,
+} from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
 import { saysWhoAnswered, timeline, withEvent } from '../_rows.js';
 import { retryDelay, type AttemptEnd } from '../_retry.js';
@@ -46,6 +51,22 @@ export function deferredTo(claimed: StoredCall, opening: number, now: number): S
       attempt: row.attempt,
       reason: 'window',
     }),
+  };
+}
+
+/**
+ * A claimed call whose number the last check before its request found on the do-not-call list:
+ * it ends `suppressed`, as a claim would have ended it, its mark (if any) taken back.
+ */
+export function suppressedUnsent(
+  claimed: StoredCall,
+  suppression: StoredSuppression,
+  now: number,
+): StoredCallPatch {
+  const row = claimed.placingAt === null ? claimed : withoutMark(claimed);
+  return {
+    ...suppressedPatch(row, suppression, now),
+    ...(row === claimed ? {} : { placingAt: null }),
   };
 }
 

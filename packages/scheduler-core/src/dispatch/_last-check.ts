@@ -1,0 +1,116 @@
+/**
+ * The rules checked at the instant a call is placed: whatever waited between its claim and its
+ * request (a pacing slot, a budget's turn, a place under the cap, the client's own pacer, a
+ * retry's delay), the calling window and the do-not-call list are checked again as the last step
+ * before the request leaves.
+ */
+import type { Clock } from '@ringkit/call-client';
+import { suppresses, type Store, type StoredCall, type StoredSuppression } from '../store.js';
+import { deferralOf, inCallingWindow } from '../_window.js';
+
+/**
+ * How long a check of the do-not-call list stays fresh, in ms: a request that leaves later than
+ * this after the list was read (by the claim's own transaction, or by an earlier check) reads it
+ * again first. The same bound as a paced request's lateness (`LATE_LIMIT_MS`).
+ */
+export const LIST_FRESH_MS = 50;
+
+/**
+ * How long the calling window must stay open after the request leaves, in ms: a call is not
+ * started in the last second of its window, so that it reaches the provider, and rings, while
+ * the window is still open.
+ */
+export const WINDOW_MARGIN_MS = 1000;
+
+/** Why a call may not leave now: its number is listed, or its window is (nearly) closed. */
+export type Withheld =
+  | { kind: 'suppressed'; suppression: StoredSuppression }
+  | { kind: 'window'; opening: number };
+
+/** What `beforeSend` throws when the last check refuses the call (see `PlaceCallRequest`). */
+export class WithheldError extends Error {
+  override name = 'WithheldError';
+  readonly withheld: Withheld;
+
+  constructor(withheld: Withheld) {
+    super(
+      withheld.kind === 'suppressed'
+        ? 'the number is on the do-not-call list'
+        : 'the calling window is closed',
+    );
+    this.withheld = withheld;
+  }
+}
+
+/** What the last check reads: the clock, and the store whose do-not-call list calls obey. */
+export interface LastCheckContext {
+  clock: Clock;
+  /** The store of the list (`null`: no list to read). */
+  list: Pick<Store, 'getSuppression'> | null;
+  /**
+   * Whether the claims read that same list in their own transactions: then a claim's check is
+   * fresh for {@link LIST_FRESH_MS}; otherwise the list is read before every request.
+   */
+  claimsReadList: boolean;
+}
+
+/** The last check of one claimed call, run as often as its request is about to leave. */
+export interface LastCheck {
+  /**
+   * Why the call may not leave now, or `null` when it may: at once when the list's last reading
+   * is still fresh, else once it is read again.
+   */
+  check(): Withheld | null | Promise<Withheld | null>;
+  /**
+   * {@link check}, throwing a {@link WithheldError}: the `beforeSend` of its request (returns at
+   * once, sending nothing to the store, while the list's last reading is fresh).
+   */
+  beforeSend(): void | Promise<void>;
+}
+
+/**
+ * The last check of `claim`, whose claim read the list at `claimedAt`. The list is read again
+ * when its last reading is older than {@link LIST_FRESH_MS}; the window is checked every time,
+ * last (it reads no store).
+ */
+export function createLastCheck(
+  ctx: LastCheckContext,
+  claim: StoredCall,
+  claimedAt: number,
+): LastCheck {
+  const { clock, list } = ctx;
+  let listReadAt = ctx.claimsReadList ? claimedAt : Number.NEGATIVE_INFINITY;
+
+  function windowCheck(): Withheld | null {
+    const window = claim.options?.window;
+    if (!window) return null;
+    const now = clock.now();
+    const margin = now + WINDOW_MARGIN_MS;
+    if (inCallingWindow(window, now) && inCallingWindow(window, margin)) return null;
+    return { kind: 'window', opening: deferralOf(window, margin) };
+  }
+
+  async function readList(): Promise<Withheld | null> {
+    const readAt = clock.now();
+    const entry = await list!.getSuppression!(claim.to);
+    if (entry && suppresses(entry, clock.now())) return { kind: 'suppressed', suppression: entry };
+    listReadAt = readAt;
+    return windowCheck();
+  }
+
+  function check(): Withheld | null | Promise<Withheld | null> {
+    if (list?.getSuppression && clock.now() - listReadAt > LIST_FRESH_MS) return readList();
+    return windowCheck();
+  }
+
+  const refuse = (withheld: Withheld | null) => {
+    if (withheld) throw new WithheldError(withheld);
+  };
+  return {
+    check,
+    beforeSend() {
+      const withheld = check();
+      return withheld instanceof Promise ? withheld.then(refuse) : refuse(withheld);
+    },
+  };
+}
