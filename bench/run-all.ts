@@ -19,6 +19,7 @@ const scripts = [
   'campaign-lists.ts',
   'quiet-wake.ts',
   'campaign-cpu.ts',
+  'law.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
