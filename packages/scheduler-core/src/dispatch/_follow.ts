@@ -1,26 +1,12 @@
-import {
-  isHttpError,
-  watchCall,
-  type CallProvider,
-  type CallStatus,
-  type Clock,
-} from '@ringkit/call-client';
+import { watchCall, type CallProvider, type CallStatus, type Clock } from '@ringkit/call-client';
 import { clampTimerMs } from '@ringkit/internal';
 import type { Store, StoredCall } from '../store.js';
 import type { Outcomes } from './_outcomes.js';
+import { createRecovery, isCallGone, vanished } from './_recover.js';
 import { createSweep, IN_FLIGHT, placedAt } from './_sweep.js';
 import type { Mutate } from './_writes.js';
 
 const isInFlight = (row: StoredCall) => IN_FLIGHT.includes(row.status);
-
-/**
- * The reason of a call its provider no longer knows: a status poll of the placed call answered
- * `404` (the provider restarted, or dropped it). The dialer ends such an entry with the same word.
- */
-const WATCH_FAILED = 'watch_failed';
-
-/** A `404` to `getCall` of a call the provider accepted: it no longer knows the call. */
-const isCallGone = (error: unknown) => isHttpError(error) && error.status === 404;
 
 export interface FollowContext {
   store: Store;
@@ -60,6 +46,9 @@ interface Watcher {
  * ({@link createRenewals}). The end of that lease is the row's wake time in the store, so when a
  * worker dies its leases run out and the first surviving worker whose timer fires claims the
  * calls and adopts them ({@link adopted}), as it would reclaim a call left mid-placement.
+ *
+ * At start, and at every takeover, the provider is asked where the calls nobody follows stand
+ * (`_recover.ts`): webhooks sent while no worker was there to take them are lost.
  */
 export function createFollower(ctx: FollowContext) {
   const { clock, provider, outcomes, mutate, workerId } = ctx;
@@ -76,11 +65,55 @@ export function createFollower(ctx: FollowContext) {
     orphaned: (row, now) => polls() && !watchers.has(row.id) && adoptable(row, now),
     adopt,
   });
+  const recovery = createRecovery({
+    ...ctx,
+    watching: (id) => watchers.has(id),
+    expire: (row) => sweeper.expire(row),
+    adopt: (row, lookedUp) => (polls() ? adopt(row, lookedUp) : Promise.resolve()),
+  });
+  /** The pass of the calls in flight at start, while it runs. */
+  let recovering: Promise<void> | null = null;
+  /** The timer of the next try of a pass that failed (the store did not answer). */
+  let retryTimer: unknown = null;
+
+  /**
+   * Runs the pass over the calls in flight; the sweep's cadence starts once it is done. A pass
+   * the store failed is reported and tried again at that cadence.
+   */
+  function recover() {
+    const pass: Promise<void> = recovery.run().then(
+      () => {
+        if (recovering !== pass) return;
+        recovering = null;
+        sweeper.arm();
+      },
+      (error: unknown) => {
+        ctx.reportError(error, 'store');
+        if (recovering !== pass) return;
+        recovering = null;
+        if (!ctx.isRunning()) return;
+        retryTimer = clock.setTimeout(
+          () => {
+            retryTimer = null;
+            if (ctx.isRunning()) recover();
+          },
+          clampTimerMs(Math.min(ctx.callTimeoutMs, 60_000)),
+        );
+      },
+    );
+    recovering = pass;
+  }
+
+  function stopRecovery() {
+    recovery.abort();
+    if (retryTimer !== null) clock.clearTimeout(retryTimer);
+    retryTimer = null;
+  }
 
   /**
    * Follows a placed call by polling, when the provider can be polled and sends no webhooks. A
-   * call `justPlaced` is first polled one interval later: the answer to its placement was its
-   * status a moment ago. A call taken over from another worker is polled at once.
+   * call `justPlaced` (or just looked up) is first polled one interval later: the answer to its
+   * placement was its status a moment ago. Otherwise it is polled at once.
    */
   function follow(row: StoredCall, justPlaced = false) {
     if (!ctx.isRunning() || !polls()) return;
@@ -125,13 +158,14 @@ export function createFollower(ctx: FollowContext) {
 
   /**
    * Takes over a call in flight this worker has just claimed (its follower's lease ran out, or
-   * it gave the call up): it follows it by polling, or, with a provider that sends webhooks,
-   * gives the lease up again, since the webhooks reach whichever worker receives them and the
-   * sweep ends the call at its timeout.
+   * it gave the call up). Its follower is gone, and webhooks may have been lost with it, so the
+   * provider is asked first where it can be: a call that ended is settled. One still alive is
+   * followed by polling, or, with a provider that sends webhooks, its lease is given up again,
+   * since the webhooks reach whichever worker receives them and the sweep ends the call at its
+   * timeout.
    */
   async function adopted(claim: StoredCall) {
-    const now = clock.now();
-    if (placedAt(claim) + ctx.callTimeoutMs <= now) {
+    if (placedAt(claim) + ctx.callTimeoutMs <= clock.now()) {
       await sweeper.expire(claim);
       return;
     }
@@ -140,30 +174,39 @@ export function createFollower(ctx: FollowContext) {
       watching.latest = claim; // its own lease, taken again after a stall: keep following
       return;
     }
+    const told = ctx.isRunning() ? await recovery.lookUp(claim) : null;
+    if (told !== null && !(isInFlight(told) && told.providerCallId === claim.providerCallId)) {
+      return; // ended, as the provider said
+    }
+    const row = told ?? claim;
     if (polls() && ctx.isRunning()) {
-      follow(claim);
+      follow(row, told !== null);
       return;
     }
+    const now = clock.now();
     await mutate(
-      claim.id,
+      row.id,
       (r) =>
         isInFlight(r) && r.leaseOwner === workerId
           ? // Stopping: hand it to another worker at once. Webhooks: nobody needs to hold it.
             { leaseOwner: null, leaseUntil: polls() ? now : null }
           : null,
-      { fresh: claim },
+      { fresh: row },
     );
   }
 
-  /** Takes the follow lease of a call whose follower is gone, then follows it. */
-  async function adopt(row: StoredCall) {
+  /**
+   * Takes the follow lease of a call whose follower is gone, then follows it (`lookedUp`: its
+   * status was read just now, so its first poll is one interval later).
+   */
+  async function adopt(row: StoredCall, lookedUp = false) {
     const now = clock.now();
     const { row: taken, changed } = await mutate(
       row.id,
       (r) => (adoptable(r, now) ? { leaseOwner: workerId, leaseUntil: now + ctx.leaseMs } : null),
       { fresh: row },
     );
-    if (changed) follow(taken);
+    if (changed) follow(taken, lookedUp);
   }
 
   return {
@@ -171,14 +214,20 @@ export function createFollower(ctx: FollowContext) {
     adopted,
     /** Whether a placed call of this provider is followed by polling, under a follow lease. */
     polls,
-    /** Adopts the calls in flight nobody follows, and arms the sweep. */
-    async start() {
-      await sweeper.sweep();
-      sweeper.arm();
+    /**
+     * Starts the pass over the calls in flight (it runs on while the engine claims): those past
+     * `callTimeoutMs` expire, the provider is asked about those nobody follows, and a polled
+     * call still alive is adopted. The sweep's cadence starts once it is done.
+     */
+    start(): Promise<void> {
+      recover();
+      return Promise.resolve();
     },
     /** Stops the sweep and every watch, once they are done, and gives up their leases. */
     async stop() {
       sweeper.stop();
+      stopRecovery();
+      await recovering;
       renewals.stop();
       const active = [...watchers.values()];
       for (const watcher of active) watcher.controller.abort();
@@ -189,34 +238,15 @@ export function createFollower(ctx: FollowContext) {
     unfollow(id: string) {
       unfollow(id);
     },
-    /** Stops the sweep timer only (placements in flight may still start watches). */
+    /**
+     * Stops the sweep timer and cuts short the look-ups under way (placements in flight may
+     * still start watches).
+     */
     stopSweep() {
       sweeper.stop();
+      stopRecovery();
     },
   };
-}
-
-/**
- * Ends at once, `failed` with reason {@link WATCH_FAILED} and never retried, the attempt of a
- * call its provider answered `404` for: no status will ever come, and waiting `callTimeoutMs`
- * would keep it `answered` for hours. Its call record and events are written as for any end.
- */
-async function vanished(
-  ctx: FollowContext,
-  row: StoredCall,
-  providerCallId: string,
-  error: unknown,
-) {
-  try {
-    await ctx.outcomes.finish(row, {
-      status: 'failed',
-      reason: WATCH_FAILED,
-      providerCallId,
-      error,
-    });
-  } catch (cause) {
-    ctx.reportError(cause, 'store', row.id);
-  }
 }
 
 /**
