@@ -69,7 +69,9 @@ describe('the do-not-call list at the instant of placement', () => {
     const suppressed: string[] = [];
     scheduler.on('suppressed', (e) => suppressed.push(e.call.to));
     await scheduler.start();
-    await scheduler.scheduleMany(to.map((phone, i) => ({ to: phone, at: new Date(T0 + 1000 + i) })));
+    await scheduler.scheduleMany(
+      to.map((phone, i) => ({ to: phone, at: new Date(T0 + 1000 + i) })),
+    );
     await clock.advance(10_000);
     const placed = provider.placed.map((p) => p.to);
     expect(placed).toEqual([to[0], to[2], to[4]]);

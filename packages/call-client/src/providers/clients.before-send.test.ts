@@ -83,20 +83,23 @@ const clients: [string, () => CallProvider][] = [
 ];
 
 describe('placeCall({ beforeSend })', () => {
-  it.each(clients)('%s runs it right before the request and sends when it passes', async (_, make) => {
-    const requests: string[] = [];
-    providers(requests);
-    const order: string[] = [];
-    const call = await make().placeCall({
-      to: '+14155552671',
-      beforeSend: () => {
-        order.push(`check after ${requests.length} requests`);
-      },
-    });
-    expect(call.id).toBeTruthy();
-    expect(order).toEqual(['check after 0 requests']);
-    expect(requests).toHaveLength(1);
-  });
+  it.each(clients)(
+    '%s runs it right before the request and sends when it passes',
+    async (_, make) => {
+      const requests: string[] = [];
+      providers(requests);
+      const order: string[] = [];
+      const call = await make().placeCall({
+        to: '+14155552671',
+        beforeSend: () => {
+          order.push(`check after ${requests.length} requests`);
+        },
+      });
+      expect(call.id).toBeTruthy();
+      expect(order).toEqual(['check after 0 requests']);
+      expect(requests).toHaveLength(1);
+    },
+  );
 
   it.each(clients)(
     '%s sends nothing when it throws, and rejects with PlacementWithheldError carrying it',

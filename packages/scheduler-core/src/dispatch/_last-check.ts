@@ -24,8 +24,7 @@ export const WINDOW_MARGIN_MS = 1000;
 
 /** Why a call may not leave now: its number is listed, or its window is (nearly) closed. */
 export type Withheld =
-  | { kind: 'suppressed'; suppression: StoredSuppression }
-  | { kind: 'window'; opening: number };
+  { kind: 'suppressed'; suppression: StoredSuppression } | { kind: 'window'; opening: number };
 
 /** What `beforeSend` throws when the last check refuses the call (see `PlaceCallRequest`). */
 export class WithheldError extends Error {
