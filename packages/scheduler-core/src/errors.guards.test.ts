@@ -4,14 +4,18 @@ import { describe, expect, it } from 'vitest';
 import {
   CallNotFoundError,
   ConflictError,
+  CsvSyntaxError,
   HangUpError,
   SchedulerError,
+  SuppressionImportError,
   ValidationError,
   invalidOptions,
   isCallNotFoundError,
   isConflictError,
+  isCsvSyntaxError,
   isHangUpError,
   isSchedulerError,
+  isSuppressionImportError,
   isValidationError,
 } from './errors.js';
 
@@ -22,6 +26,8 @@ const instances = [
   new CallNotFoundError('c-1'),
   new ConflictError({ reason: 'already_placed', id: 'c-1', message: 'placed' }),
   new HangUpError({ id: 'c-1', providerCallId: 'p-1', cause: new Error('down') }),
+  new CsvSyntaxError(3, 'a quoted field is not closed'),
+  new SuppressionImportError({ imported: 2, refused: 0, errors: [] }, new Error('cut')),
   invalidOptions('createScheduler', []),
   new UnsupportedOperationError('no', 'cannot_hang_up'),
   new RingkitError('other', 'other'),
@@ -33,6 +39,8 @@ const classes = [
   [CallNotFoundError, isCallNotFoundError],
   [ConflictError, isConflictError],
   [HangUpError, isHangUpError],
+  [CsvSyntaxError, isCsvSyntaxError],
+  [SuppressionImportError, isSuppressionImportError],
 ] as const;
 
 describe('every guard agrees with instanceof', () => {

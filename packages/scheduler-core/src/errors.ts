@@ -119,6 +119,57 @@ export class HangUpError extends SchedulerError {
   }
 }
 
+/**
+ * A CSV that cannot be read: a quoted field not closed, text after a closing quote, a quote
+ * inside a field that does not start with one, a record too long, bytes that are not UTF-8.
+ * `line` is the line the bad record starts on (from 1, as an editor counts).
+ */
+export class CsvSyntaxError extends SchedulerError {
+  override name = 'CsvSyntaxError';
+  /** The line the record that cannot be read starts on. */
+  readonly line: number;
+
+  constructor(line: number, reason: string) {
+    super(`line ${line}: ${reason}`, 'invalid_csv');
+    this.line = line;
+  }
+}
+
+/** What a do-not-call import wrote: the entries, and the lines it refused. */
+export interface SuppressionImport {
+  /** Entries written (a number given twice counts twice; its last line stands). */
+  imported: number;
+  /** Lines refused, in all. */
+  refused: number;
+  /** The first 100 refused lines, with why. */
+  errors: { line: number; message: string }[];
+}
+
+/**
+ * A do-not-call import stopped before the end of its CSV. The entries of the lines read before
+ * the stop are written and stay written, none after it; `result` counts them. `cause` says why:
+ * a {@link CsvSyntaxError} (whose `line` is where reading stopped), the source's own error (a
+ * request cut off), or the store's (then `result` counts the batches written before it).
+ */
+export class SuppressionImportError extends SchedulerError {
+  override name = 'SuppressionImportError';
+  /** What was written before the stop. */
+  readonly result: SuppressionImport;
+
+  constructor(result: SuppressionImport, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const entries = result.imported === 1 ? 'entry' : 'entries';
+    const lines = result.refused === 1 ? 'line' : 'lines';
+    super(
+      `The import stopped after ${result.imported} ${entries} written and ` +
+        `${result.refused} ${lines} refused: ${why}`,
+      'import_stopped',
+      { cause },
+    );
+    this.result = result;
+  }
+}
+
 /** The conflict of a write that expected another version of the row (for store adapters). */
 export function versionConflict(
   id: string,
@@ -163,3 +214,12 @@ export const isHangUpError: (error: unknown) => error is HangUpError = errorGuar
   'SchedulerError',
   'HangUpError',
 );
+/** `true` for a {@link CsvSyntaxError}, across realms and package copies. */
+export const isCsvSyntaxError: (error: unknown) => error is CsvSyntaxError = errorGuard(
+  CsvSyntaxError,
+  'SchedulerError',
+  'CsvSyntaxError',
+);
+/** `true` for a {@link SuppressionImportError}, across realms and package copies. */
+export const isSuppressionImportError: (error: unknown) => error is SuppressionImportError =
+  errorGuard(SuppressionImportError, 'SchedulerError', 'SuppressionImportError');

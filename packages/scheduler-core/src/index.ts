@@ -9,9 +9,10 @@ export type { CampaignEntryInput, CampaignRunnerOptions } from './campaign/optio
 export type { CampaignSettings } from './campaign/settings.js';
 export type { RetentionOptions, SchedulerOptions } from './options.js';
 export { createSuppressionList } from './suppressions.js';
+export { readCsv } from './csv.js';
+export type { CsvRecord, CsvSource } from './csv.js';
 export type {
   Suppression,
-  SuppressionImport,
   SuppressionList,
   SuppressionListOptions,
   SuppressionPage,
@@ -23,17 +24,21 @@ export type { TraceIds, TracerLike } from '@ringkit/internal';
 
 export {
   ConflictError,
+  CsvSyntaxError,
   HangUpError,
   CallNotFoundError,
   SchedulerError,
+  SuppressionImportError,
   ValidationError,
   isConflictError,
+  isCsvSyntaxError,
   isHangUpError,
   isCallNotFoundError,
   isSchedulerError,
+  isSuppressionImportError,
   isValidationError,
 } from './errors.js';
-export type { ConflictReason, ValidationIssue } from './errors.js';
+export type { ConflictReason, SuppressionImport, ValidationIssue } from './errors.js';
 
 export {
   claimedStatus,

@@ -9,7 +9,13 @@ import { createFakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider } from '@ringkit/simulator';
 import fc from 'fast-check';
 import { isInvalidOptionsError } from '@ringkit/call-client';
-import { isValidationError } from './errors.js';
+import {
+  isCsvSyntaxError,
+  isSuppressionImportError,
+  isValidationError,
+  type CsvSyntaxError,
+  type SuppressionImportError,
+} from './errors.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
 import { createMemoryStore } from './stores/memory/memory.js';
@@ -136,6 +142,93 @@ describe.each(STORES)('the do-not-call list (%s store)', (_, createStore) => {
     expect(await list.isSuppressed('+14155550000')).toBe(false);
   });
 
+  it('lists every number of a file whose lines end with CRLF, CR and LF mixed, after a BOM and a header', async () => {
+    const { list } = setup();
+    const csv =
+      '\uFEFFphone,reason\r\n+13018040009\r+19842068287\n+15512459377\r\n\r+14155552671\n+442079460958';
+    expect(await list.import(csv)).toEqual({ imported: 5, refused: 0, errors: [] });
+    const listed = (await list.list()).items.map((entry) => entry.phone);
+    expect(listed.sort()).toEqual(
+      ['+13018040009', '+14155552671', '+15512459377', '+19842068287', ANN].sort(),
+    );
+    // A refusal names the line an editor shows, whatever the line ends before it.
+    expect(await list.import('+13018040009\r\n\r\n12\r+19842068287')).toEqual({
+      imported: 2,
+      refused: 1,
+      errors: [{ line: 3, message: expect.stringContaining('phone') }],
+    });
+  });
+
+  it.each([
+    ['a spreadsheet formula with quotes', '=HYPERLINK("http://x","y")'],
+    ['a quote never closed', '"a'],
+    ['a quote inside a field', 'x"y'],
+  ])(
+    'stops at %s with a typed error naming its line; the lines before it listed and counted, none after',
+    async (_what, bad) => {
+      const { list } = setup();
+      const csv = ['phone', BOB, 'not a number', ANN, bad, '+15512459377'].join('\n');
+      const error = await list.import(csv).then(
+        () => expect.fail('expected a SuppressionImportError'),
+        (e: unknown) => e,
+      );
+      expect(isSuppressionImportError(error)).toBe(true);
+      const stopped = error as SuppressionImportError;
+      expect(stopped.result).toEqual({
+        imported: 2,
+        refused: 1,
+        errors: [{ line: 3, message: expect.stringContaining('phone') }],
+      });
+      expect(isCsvSyntaxError(stopped.cause)).toBe(true);
+      expect((stopped.cause as CsvSyntaxError).line).toBe(5);
+      expect(stopped.message).toContain('after 2 entries written and 1 line refused: line 5:');
+      expect(await list.isSuppressed(BOB)).toBe(true);
+      expect(await list.isSuppressed(ANN)).toBe(true);
+      expect(await list.isSuppressed('+15512459377')).toBe(false);
+    },
+  );
+
+  it('keeps every whole line read when its source fails mid-way, never the line it cut, and says how many', async () => {
+    const { list } = setup();
+    const cut = new Error('connection reset');
+    async function* source() {
+      yield `${BOB}\nnope\n${ANN}\n+4420794`;
+      throw cut;
+    }
+    const error = (await list.import(source()).catch((e: unknown) => e)) as SuppressionImportError;
+    expect(isSuppressionImportError(error)).toBe(true);
+    expect(error.cause).toBe(cut);
+    expect(error.result).toEqual({
+      imported: 2,
+      refused: 1,
+      errors: [{ line: 2, message: expect.stringContaining('phone') }],
+    });
+    expect(await list.isSuppressed(BOB)).toBe(true);
+    expect(await list.isSuppressed(ANN)).toBe(true);
+  });
+
+  it('says how many entries were written before its store failed', async () => {
+    const { store, list } = setup();
+    const suppress = store.suppress!.bind(store);
+    let calls = 0;
+    store.suppress = async (entries) => {
+      calls += 1;
+      if (calls === 2) throw new Error('disk full');
+      await suppress(entries);
+    };
+    const lines = Array.from({ length: 12_000 }, (_, i) => `+1415${String(5_000_000 + i)}`);
+    const error = (await list.import(lines.join('\n')).catch((e: unknown) => e)) as Error;
+    expect(isSuppressionImportError(error)).toBe(true);
+    expect((error as SuppressionImportError).result.imported).toBe(5_000);
+    expect((error.cause as Error).message).toBe('disk full');
+    expect(calls).toBe(2);
+  });
+
+  it('refuses a CSV that is neither text, bytes nor an iterable of them, writing nothing', async () => {
+    const { list } = setup();
+    await refused(list.import(42 as never), 'csv');
+  });
+
   it('ends a call whose number was put on the list after it was scheduled, sending nothing', async () => {
     const { clock, store, list } = setup();
     const provider = createFakeProvider({ clock });
@@ -210,14 +303,17 @@ describe('retention.suppressionsAfterDays', () => {
 });
 
 describe('createSuppressionList() options', () => {
-  it('writes to every store given, reads from the first', async () => {
+  it('keeps the list in one store: several are refused, naming the way to share one list', () => {
     const first = createMemoryStore();
     const second = createSqliteStore({ path: ':memory:' });
-    const list = createSuppressionList({ store: [first, second] });
-    await list.suppress(BOB);
-    expect(await second.getSuppression!(BOB)).toMatchObject({ phone: BOB });
-    expect(await list.unsuppress(BOB)).toBe(true);
-    expect(await second.getSuppression!(BOB)).toBeNull();
+    let error: unknown;
+    try {
+      createSuppressionList({ store: [first, second] } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(isInvalidOptionsError(error)).toBe(true);
+    expect(String(error)).toMatch(/store.*one store.*doNotCall/);
   });
 
   it('refuses a store without the suppression methods, and unknown options', () => {

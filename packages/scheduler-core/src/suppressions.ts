@@ -3,7 +3,6 @@
  * the calls, and every claim checks it in its own transaction (see `Store`), so no worker places
  * a suppressed number, whichever process put it on the list and whenever.
  */
-import { Readable } from 'node:stream';
 import { systemClock, toE164, type Clock, type CountryCode } from '@ringkit/call-client';
 import {
   clockSchema,
@@ -12,9 +11,15 @@ import {
   strictObject,
   unstorableText,
 } from '@ringkit/internal';
-import { parse } from 'csv-parse';
 import { z } from 'zod';
-import { invalidOptions, ValidationError, type ValidationIssue } from './errors.js';
+import { csvSourceIssue, readCsv, type CsvSource } from './csv.js';
+import {
+  invalidOptions,
+  SuppressionImportError,
+  ValidationError,
+  type SuppressionImport,
+  type ValidationIssue,
+} from './errors.js';
 import { decodeCursor, encodeCursor, type Store, type StoredSuppression } from './store.js';
 import { custom, isoDateTime, zodIssues } from './_validate.js';
 
@@ -41,16 +46,6 @@ export interface SuppressOptions {
   until?: Date | string | null;
 }
 
-/** What `import()` did: the entries written, and the lines it could not read. */
-export interface SuppressionImport {
-  /** Entries written (a number given twice counts twice; its last line stands). */
-  imported: number;
-  /** Lines refused, in all. */
-  refused: number;
-  /** The first 100 refused lines, with why. */
-  errors: { line: number; message: string }[];
-}
-
 /** A page of the list, in code-point order of the numbers. */
 export interface SuppressionPage {
   items: Suppression[];
@@ -70,26 +65,27 @@ export interface SuppressionList {
   /** The entries (expired ones included until retention prunes them), one page at a time. */
   list(query?: { cursor?: string | null; limit?: number }): Promise<SuppressionPage>;
   /**
-   * Reads a CSV of `phone[,reason[,until]]` as it streams (a header line naming `phone` is
-   * skipped), and writes its entries in batches. A line that is not a number (or whose `until`
-   * is not a future date) is refused and reported by its line, and the rest is imported:
-   * refusing a whole list for one typo would leave every other number callable.
+   * Reads a CSV of `phone[,reason[,until]]` as it streams, through `readCsv()` (a header line
+   * naming `phone` is skipped), and writes its entries in batches. A line that is not a number
+   * (or whose `until` is not a future date) is refused and reported by its line, and the rest is
+   * imported: refusing a whole list for one typo would leave every other number callable.
    * `options.reason` is the reason of lines that give none.
+   * @throws SuppressionImportError when the import stops before the end (a CSV that cannot be
+   * read, its `cause` a `CsvSyntaxError` naming the line; the source failing; the store
+   * failing): the entries of the lines before the stop are written, and its `result` counts them.
    */
-  import(
-    csv: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> | string,
-    options?: { reason?: string },
-  ): Promise<SuppressionImport>;
+  import(csv: CsvSource, options?: { reason?: string }): Promise<SuppressionImport>;
 }
 
 /** What `createSuppressionList()` takes. */
 export interface SuppressionListOptions {
   /**
-   * A store with the suppression methods (the three built-in stores have them), or several:
-   * where a scheduler and campaigns keep separate stores, every write goes to each (in order),
-   * and reads come from the first.
+   * A store with the suppression methods (the three built-in stores have them): the one store
+   * of the list. Where a scheduler and campaigns keep separate stores, keep the list in one and
+   * give it to the others as their `doNotCall`: copies written into several stores drift apart
+   * when a remove races an add.
    */
-  store: Store | readonly Store[];
+  store: Store;
   /** @default the system clock */
   clock?: Clock;
   /** The country of numbers given without a country code, as the scheduler's. */
@@ -104,10 +100,10 @@ const MAX_ERRORS = 100;
 
 const optionsSchema = strictObject(
   {
-    store: z.union([
-      z.custom<Store>((v) => typeof v === 'object' && v !== null && !Array.isArray(v)),
-      z.array(z.custom<Store>((v) => typeof v === 'object' && v !== null)).min(1),
-    ]),
+    store: z.custom<Store>(
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+      'one store (keep the list in one store; others read it as their doNotCall)',
+    ),
     clock: clockSchema.optional(),
     defaultCountry: countryCodeSchema.optional(),
   },
@@ -184,21 +180,13 @@ export function createSuppressionList(options: SuppressionListOptions): Suppress
   if (!parsed.success) throw invalidOptions('createSuppressionList', zodIssues(parsed.error));
   const { clock = systemClock } = parsed.data;
   const defaultCountry = parsed.data.defaultCountry as CountryCode | undefined;
-  const stores: readonly Store[] = Array.isArray(parsed.data.store)
-    ? parsed.data.store
-    : [parsed.data.store as Store];
-  for (const one of stores) {
-    if (!one.suppress || !one.getSuppression || !one.listSuppressions || !one.unsuppress) {
-      throw invalidOptions('createSuppressionList', [
-        custom(['store'], `the store "${one.name}" has no suppression methods (suppress…)`),
-      ]);
-    }
+  const store = parsed.data.store as Store;
+  if (!store.suppress || !store.getSuppression || !store.listSuppressions || !store.unsuppress) {
+    throw invalidOptions('createSuppressionList', [
+      custom(['store'], `the store "${store.name}" has no suppression methods (suppress…)`),
+    ]);
   }
-  const store = stores[0]!;
-  /** Writes `entries` to every store. */
-  const write = async (entries: StoredSuppression[]) => {
-    for (const one of stores) await one.suppress!(entries);
-  };
+  const write = (entries: StoredSuppression[]) => store.suppress!(entries);
   const normalise = (phone: string, what: string) => {
     try {
       return toE164(phone, defaultCountry ? { defaultCountry } : {});
@@ -230,10 +218,7 @@ export function createSuppressionList(options: SuppressionListOptions): Suppress
     },
 
     async unsuppress(phone) {
-      const number = normalise(phone, 'unsuppress');
-      let removed = false;
-      for (const one of stores) removed = (await one.unsuppress!(number)) || removed;
-      return removed;
+      return store.unsuppress!(normalise(phone, 'unsuppress'));
     },
 
     async isSuppressed(phone) {
@@ -274,59 +259,65 @@ export function createSuppressionList(options: SuppressionListOptions): Suppress
     async import(csv, input = {}) {
       const checked = strictObject({ reason: suppressSchema.shape.reason }).safeParse(input);
       if (!checked.success) throw new ValidationError('import options', zodIssues(checked.error));
+      const issue = csvSourceIssue(csv);
+      if (issue !== null) throw new ValidationError('import', [custom(['csv'], issue)]);
       const fallbackReason = checked.data.reason ?? DEFAULT_REASON;
       const result: SuppressionImport = { imported: 0, refused: 0, errors: [] };
       const refuse = (line: number, message: string) => {
         result.refused += 1;
         if (result.errors.length < MAX_ERRORS) result.errors.push({ line, message });
       };
-      const parser = parse({
-        bom: true,
-        relax_column_count: true,
-        skip_empty_lines: true,
-        trim: true,
-        info: true,
-      });
-      const source = typeof csv === 'string' ? Readable.from([csv]) : Readable.from(csv);
-      source.on('error', (error) => parser.destroy(error));
-      source.pipe(parser);
       let batch: StoredSuppression[] = [];
+      let storeFailed = false;
+      const flush = async () => {
+        if (batch.length === 0) return;
+        const entries = batch;
+        batch = [];
+        try {
+          await write(entries);
+        } catch (error) {
+          storeFailed = true;
+          throw error;
+        }
+        result.imported += entries.length;
+      };
       let first = true;
-      for await (const read of parser as AsyncIterable<{
-        info: { lines: number };
-        record: string[];
-      }>) {
-        const [phone = '', reason, until] = read.record;
-        const line = read.info.lines;
-        if (first) {
-          first = false;
-          if (phone.toLowerCase() === 'phone') continue; // a header
+      try {
+        for await (const { line, fields } of readCsv(csv)) {
+          const [phone = '', reason, until] = fields;
+          if (first) {
+            first = false;
+            if (phone.toLowerCase() === 'phone') continue; // a header
+          }
+          const issues: ValidationIssue[] = [];
+          const entry = parseSuppression(
+            {
+              phone,
+              reason: reason === undefined || reason === '' ? fallbackReason : reason,
+              until: until === undefined || until === '' ? null : until,
+            },
+            clock.now(),
+            issues,
+            defaultCountry,
+          );
+          if (!entry) {
+            refuse(line, issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
+            continue;
+          }
+          batch.push(entry);
+          if (batch.length >= IMPORT_BATCH) await flush();
         }
-        const issues: ValidationIssue[] = [];
-        const entry = parseSuppression(
-          {
-            phone,
-            reason: reason === undefined || reason === '' ? fallbackReason : reason,
-            until: until === undefined || until === '' ? null : until,
-          },
-          clock.now(),
-          issues,
-          defaultCountry,
-        );
-        if (!entry) {
-          refuse(line, issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
-          continue;
+        await flush();
+      } catch (error) {
+        // The lines read before the stop are written; what a failing store refused is not.
+        if (!storeFailed) {
+          try {
+            await flush();
+          } catch (writeError) {
+            throw new SuppressionImportError(result, writeError);
+          }
         }
-        batch.push(entry);
-        if (batch.length >= IMPORT_BATCH) {
-          await write(batch);
-          result.imported += batch.length;
-          batch = [];
-        }
-      }
-      if (batch.length > 0) {
-        await write(batch);
-        result.imported += batch.length;
+        throw new SuppressionImportError(result, error);
       }
       return result;
     },
