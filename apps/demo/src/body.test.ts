@@ -271,3 +271,23 @@ describe('bodies within the limit', () => {
     expect((await api(`${app.url}/api/dialer`)).json.state).toBe('idle');
   });
 });
+
+describe('the time a body may take', () => {
+  it('answers 408 request_timeout to a body not whole within REQUEST_TIMEOUT_MS, and closes', async () => {
+    app = await startTestApp({ env: { REQUEST_TIMEOUT_MS: '500' } });
+    const { port } = new URL(app.url);
+    const head = post('/api/scheduled-calls', [
+      'Content-Type: application/json',
+      'Content-Length: 100',
+    ]);
+    const answer = await headersOnly(Number(port), `${head}{"phone_number":`);
+    expect(answer.status).toBe(408);
+    expect(answer.headers.connection).toBe('close');
+    expect(JSON.parse(answer.body)).toEqual({
+      error: {
+        code: 'request_timeout',
+        message: "The request's body did not arrive within 500 ms",
+      },
+    });
+  });
+});

@@ -6,7 +6,7 @@ import type { Store } from '@ringkit/scheduler-core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { DestinationStream, Logger } from 'pino';
 import { createApp } from './app.js';
-import { continueWhenRead } from './body.js';
+import { continueWhenRead, limitRequestTime, SUPPRESSION_IMPORT_TIMEOUT_MS } from './body.js';
 import { configWarnings, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { isLoopback } from './security.js';
@@ -102,12 +102,14 @@ export async function startServer(
   // Timeouts are checked every second (Node's default is every 30 s).
   const server = createServer({ connectionsCheckingInterval: 1_000 }, app);
   continueWhenRead(server);
-  // Slow clients cannot hold connections: a request (headers and body) must arrive within
-  // REQUEST_TIMEOUT_MS, its headers within 10 s; idle keep-alive sockets close after 5 s.
-  // Event streams are responses, so these do not cut them.
+  // Slow clients cannot hold connections: a request's headers must arrive within 10 s, its body
+  // within REQUEST_TIMEOUT_MS (limitRequestTime), a do-not-call import's within
+  // SUPPRESSION_IMPORT_TIMEOUT_MS (Node's own limit, the longest); idle keep-alive sockets close
+  // after 5 s. Event streams are responses, so these do not cut them.
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = Math.min(10_000, config.REQUEST_TIMEOUT_MS);
-  server.requestTimeout = config.REQUEST_TIMEOUT_MS;
+  server.requestTimeout = Math.max(config.REQUEST_TIMEOUT_MS, SUPPRESSION_IMPORT_TIMEOUT_MS);
+  limitRequestTime(server, config.REQUEST_TIMEOUT_MS);
   server.maxConnections = config.SSE_MAX + 256;
   try {
     await new Promise<void>((resolve, reject) => {

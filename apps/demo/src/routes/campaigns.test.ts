@@ -243,6 +243,11 @@ describe('POST /api/campaigns (CSV upload)', () => {
 
   it.each([
     ['an unclosed quote', '13018040009\n"19842068287\n', /line 2: a quoted field is not closed/],
+    [
+      'a spreadsheet formula with quotes',
+      '13018040009\r=HYPERLINK("http://x","y")\n',
+      /line 2: a quote inside a field that does not start with one/,
+    ],
     ['too many columns', '13018040009,hello,extra\n', /line 1: 3 columns/],
     ['an unknown column', 'phone,email\n13018040009,a@b.example\n', /phone and say/],
     ['no number', 'phone\n\n', /lists no number/],

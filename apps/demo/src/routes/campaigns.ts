@@ -5,7 +5,7 @@ import {
   type CallProvider,
   type UnsupportedCallOptionError,
 } from '@ringkit/call-client';
-import { decodeCursor } from '@ringkit/scheduler-core';
+import { decodeCursor, isCsvSyntaxError, readCsv, type CsvRecord } from '@ringkit/scheduler-core';
 import { Router, type RequestHandler } from 'express';
 import { formatIssues, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
@@ -15,7 +15,7 @@ import { CAMPAIGN_NAME_PATTERN, campaignNameProblem } from '../campaign-name.js'
 import { campaignPacing, generatedName } from './campaign-create.js';
 import { toCallingWindow, windowBody } from '../calling-window.js';
 import { isDialerRun, type CampaignNumber, type CreateCampaignInput } from '../campaigns.js';
-import { csvLine, CsvSyntaxError, parseCsv } from '../csv.js';
+import { csvLine } from '../csv.js';
 import { resultColumns, resultLine, send } from './_results-csv.js';
 import { ApiError } from '../http-errors.js';
 import type { Runtime } from '../runtime.js';
@@ -229,24 +229,17 @@ function invalidRows(total: number, invalid: InvalidRow[]): ApiError {
   );
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * The rows of an uploaded CSV: `phone[,say]`, with or without a header naming those columns
- * (in any order). Blank lines are skipped.
+ * (in any order), read by scheduler-core's `readCsv()`, the reader of the do-not-call import
+ * too. Blank lines are skipped.
  */
 async function csvRows(body: Buffer): Promise<ListRow[]> {
-  let text: string;
+  let records: CsvRecord[] = [];
   try {
-    text = utf8.decode(body);
-  } catch {
-    throw new ApiError(400, 'invalid_csv', 'The CSV is not valid UTF-8');
-  }
-  let records;
-  try {
-    records = await parseCsv(text);
+    for await (const record of readCsv(body)) records.push(record);
   } catch (error) {
-    if (error instanceof CsvSyntaxError) {
+    if (isCsvSyntaxError(error)) {
       throw new ApiError(400, 'invalid_csv', `The CSV cannot be read: ${error.message}`, {
         line: error.line,
       });

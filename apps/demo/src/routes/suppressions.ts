@@ -1,8 +1,14 @@
 import { strictObject } from '@ringkit/internal';
-import { decodeCursor, type Suppression } from '@ringkit/scheduler-core';
-import { Router } from 'express';
+import {
+  decodeCursor,
+  isCsvSyntaxError,
+  isSuppressionImportError,
+  type Suppression,
+  type SuppressionImport,
+} from '@ringkit/scheduler-core';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { streamedBody } from '../body.js';
+import { closeAfterAnswer, streamedBody } from '../body.js';
 import { ApiError } from '../http-errors.js';
 import type { Runtime } from '../runtime.js';
 import { limitParam, phoneParam, route } from '../validate.js';
@@ -31,12 +37,25 @@ const createBody = strictObject(
 
 const phoneParams = z.strictObject({ phone: phoneParam });
 
+/** What an import wrote, as the API answers it. */
+const counts = (result: SuppressionImport) => ({
+  imported: result.imported,
+  refused: result.refused,
+  errors: result.errors,
+});
+
 /**
- * The do-not-call list (`runtime.suppressions`, written to the scheduler's store and the
- * campaigns'): `POST /` puts a number on it (201), `GET /` pages it, `GET /:phone` and
+ * The one do-not-call list (`runtime.suppressions`, in the scheduler's store, which every
+ * campaign reads before each request): `POST /` puts a number on it (201), `GET /` pages it, `GET /:phone` and
  * `DELETE /:phone` read and remove one entry (404 when the number is not on it), and
- * `POST /import` reads a CSV of `phone[,reason[,until]]` as it streams. Each change goes out as
- * a `suppression` event: `{ phone_number }`, `null` after an import (many numbers at once).
+ * `POST /import` reads a CSV of `phone[,reason[,until]]` as it streams, through scheduler-core's
+ * `readCsv()` (the campaign upload's reader), writing its entries in batches as it goes. A CSV
+ * that cannot be read (a quote out of place) stops the import at the record it starts on:
+ * `400 invalid_csv` names that line, and the lines before it stay listed, their counts in the
+ * answer. A body that stops coming (`408`), grows past its limit (`413`) or is cut off keeps
+ * its lines read before the stop the same way; each import is logged with its counts. Each
+ * change goes out as a `suppression` event: `{ phone_number }`, `null` after an import (many
+ * numbers at once).
  */
 export function suppressionsRouter(runtime: Runtime): Router {
   const router = Router();
@@ -91,15 +110,54 @@ export function suppressionsRouter(runtime: Runtime): Router {
         if (!req.is('text/csv')) {
           throw new ApiError(415, 'unsupported_media_type', 'Send the list as text/csv');
         }
-        const result = await list.import(
-          streamedBody(req),
-          query.reason === undefined ? {} : { reason: query.reason },
+        const body = streamedBody(req, res, runtime.config.REQUEST_TIMEOUT_MS);
+        const options = query.reason === undefined ? {} : { reason: query.reason };
+        let result: SuppressionImport;
+        try {
+          result = await list.import(body, options);
+        } catch (error) {
+          if (!isSuppressionImportError(error)) throw error;
+          stopped(error.result, error.cause, req, res);
+          return;
+        }
+        runtime.logger.info(
+          { imported: result.imported, refused: result.refused },
+          'do-not-call import done',
         );
         if (result.imported > 0) changed(null);
-        res.json({ imported: result.imported, refused: result.refused, errors: result.errors });
+        res.json(counts(result));
       },
     ),
   );
+
+  /**
+   * An import that stopped before the end of its CSV: logged with what it listed, and answered
+   * with the counts (unless the client went away).
+   */
+  function stopped(result: SuppressionImport, cause: unknown, req: Request, res: Response) {
+    if (result.imported > 0) changed(null);
+    const line = isCsvSyntaxError(cause) ? cause.line : undefined;
+    const why = cause instanceof Error ? cause.message : String(cause);
+    runtime.logger.warn(
+      { imported: result.imported, refused: result.refused, line, reason: why },
+      'do-not-call import stopped',
+    );
+    const numbers = `${result.imported} number${result.imported === 1 ? '' : 's'}`;
+    const lines = `${result.refused} line${result.refused === 1 ? '' : 's'}`;
+    const written = `${numbers} listed before it, ${lines} refused`;
+    if (req.socket.destroyed) return;
+    closeAfterAnswer(req, res);
+    if (isCsvSyntaxError(cause)) {
+      throw new ApiError(400, 'invalid_csv', `The CSV cannot be read: ${why}; ${written}`, {
+        line,
+        ...counts(result),
+      });
+    }
+    if (cause instanceof ApiError) {
+      throw new ApiError(cause.status, cause.code, `${why}; ${written}`, counts(result));
+    }
+    throw cause;
+  }
 
   router.get(
     '/:phone',
