@@ -3,9 +3,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
+import {
+  startCallApiSimulator,
+  TWILIO_TEST_CREDENTIALS,
+  type CallApiSimulator,
+} from '@ringkit/simulator';
 import { chromium } from 'playwright-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './_support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const app = fileURLToPath(new URL('..', import.meta.url));
@@ -39,6 +44,7 @@ interface Entry {
   status: string;
   attempts: number;
   reason: string | null;
+  call_id: string | null;
 }
 
 interface Answer {
@@ -67,8 +73,9 @@ async function until<T>(check: () => Promise<T | undefined>, what: string): Prom
 }
 
 describe('the dialer when its process is killed', () => {
-  let webhook: CallApiSimulator;
-  let polling: CallApiSimulator;
+  let webhook: CallApiSimulator | undefined;
+  let polling: CallApiSimulator | undefined;
+  let twilio: CallApiSimulator | undefined;
   let dataDir: string;
   const children: ChildProcess[] = [];
 
@@ -82,6 +89,8 @@ describe('the dialer when its process is killed', () => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
     await webhook?.close();
     await polling?.close();
+    await twilio?.close();
+    webhook = polling = twilio = undefined;
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -106,8 +115,9 @@ describe('the dialer when its process is killed', () => {
     expect((await json(`${first.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
     // Killed once a call ended at the provider while others still ring.
     const ended = (c: { status: string }) => OUTCOMES.has(c.status);
+    const calls = () => webhook!.calls();
     await until(
-      async () => (webhook.calls().some(ended) && !webhook.calls().every(ended) ? true : undefined),
+      async () => (calls().some(ended) && !calls().every(ended) ? true : undefined),
       'a call ended and others in flight',
     );
     first.child.kill('SIGKILL');
@@ -123,7 +133,7 @@ describe('the dialer when its process is killed', () => {
     const entries = dialer.entries ?? [];
     expect(entries).toHaveLength(6);
     // No number was placed twice: the list, in order, each entry at most once.
-    const placed = webhook.calls().map((c) => c.phone);
+    const placed = calls().map((c) => c.phone);
     expect(placed).toEqual(
       NUMBERS.split(',')
         .map((n) => `+${n}`)
@@ -136,7 +146,7 @@ describe('the dialer when its process is killed', () => {
     for (const entry of entries.filter((e) => !placed.includes(e.phone))) {
       expect(entry).toMatchObject({ status: 'failed', reason: 'outcome_unknown' });
     }
-    expect(webhook.calls()).toHaveLength(placed.length);
+    expect(calls()).toHaveLength(placed.length);
 
     // Every call placed is on record, none left in progress.
     const history = await until(async () => {
@@ -163,4 +173,83 @@ describe('the dialer when its process is killed', () => {
       await browser.close();
     }
   });
+  it('with Twilio, settles at the restart every call that ended while it was dead, long before the call timeout', async () => {
+    // Each step of a call takes 2–3 s: the calls ring on while the app is dead, and end then.
+    twilio = await startCallApiSimulator({
+      flavour: 'twilio',
+      port: 0,
+      stepMs: [2_000, 3_000],
+      outcomes: { completed: 2, busy: 1, 'no-answer': 1 },
+      callsPerSecond: 50,
+      seed: 7,
+    });
+    const simulator = twilio;
+    dataDir = mkdtempSync(join(tmpdir(), 'ringkit-crash-twilio-'));
+    // The next process at the same address: Twilio signs the URL it posts to.
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      PUBLIC_URL: `http://localhost:${port}`,
+      DATA_DIR: dataDir,
+      CALLER_ID: CALLER,
+      CALL_PROVIDER: 'twilio',
+      TWILIO_API_URL: simulator.url,
+      TWILIO_ACCOUNT_SID: TWILIO_TEST_CREDENTIALS.accountSid,
+      TWILIO_AUTH_TOKEN: TWILIO_TEST_CREDENTIALS.authToken,
+      DIALER_NUMBERS: NUMBERS,
+      DIALER_CONCURRENCY: '3',
+      CALL_API_URL: 'http://127.0.0.1:9',
+      DIALER_API_URL: 'http://127.0.0.1:9',
+      // DIALER_CALL_TIMEOUT_MS left at its default, an hour: only a look-up ends a call sooner.
+    };
+    const first = await startServer(env);
+    children.push(first.child);
+    expect((await json(`${first.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
+    // Killed once three calls are placed and recorded, all still ringing.
+    await until(async () => {
+      const { body } = await json(`${first.url}/api/dialer`);
+      return (body.entries ?? []).filter((e) => e.call_id !== null).length === 3 ? true : undefined;
+    }, 'three calls placed');
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    const atKill = simulator.calls().map((c) => ({ id: c.id, phone: c.phone }));
+    expect(atKill).toHaveLength(3);
+    // They end at the provider while nobody takes their callbacks: those are lost.
+    const ended = (id: string) =>
+      OUTCOMES.has(simulator.calls().find((c) => c.id === id)?.status ?? '');
+    await until(
+      async () => (atKill.every((c) => ended(c.id)) ? true : undefined),
+      'the calls to end at the provider',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    const second = await startServer(env);
+    children.push(second.child);
+    const settled = await until(async () => {
+      const { body } = await json(`${second.url}/api/dialer`);
+      const entries = (body.entries ?? []).filter((e) => atKill.some((c) => c.phone === e.phone));
+      return entries.length === 3 && entries.every((e) => OUTCOMES.has(e.status))
+        ? entries
+        : undefined;
+    }, 'the calls the dead process placed to be settled');
+    // As Twilio says each ended, never at the timeout, and never placed again.
+    const outcomeOf = (phone: string) => simulator.calls().find((c) => c.phone === phone)!.outcome;
+    for (const entry of settled) {
+      expect([entry.phone, entry.status, entry.attempts]).toEqual([
+        entry.phone,
+        outcomeOf(entry.phone),
+        1,
+      ]);
+    }
+    // Their places went to the rest of the list, dialed to its end.
+    const done = await until(async () => {
+      const { body } = await json(`${second.url}/api/dialer`);
+      return body.state === 'done' ? body : undefined;
+    }, 'the default campaign done');
+    const phones = NUMBERS.split(',').map((n) => `+${n}`);
+    expect(simulator.calls().map((c) => c.phone)).toEqual(phones);
+    expect((done.entries ?? []).map((e) => [e.phone, e.status])).toEqual(
+      phones.map((phone) => [phone, outcomeOf(phone)]),
+    );
+  }, 120_000);
 });

@@ -50,7 +50,7 @@ describe('loadConfig', () => {
       CALLER_ID: '+14155550100',
       DIALER_NUMBERS: [...DEFAULT_DIALER_NUMBERS],
       DIALER_CONCURRENCY: 3,
-      DIALER_CALL_TIMEOUT_MS: 14_400_000,
+      DIALER_CALL_TIMEOUT_MS: 3_600_000,
       FINISHED_ENTRIES_KEPT: 50_000,
       DATA_DIR: './.data',
       DEMO_HISTORY: false,

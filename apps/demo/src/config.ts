@@ -91,14 +91,18 @@ const envSchema = z.object({
     .max(100, 'must be between 1 and 100')
     .default(3),
   // How long a campaign's call may take, from its POST to its end, before it is checked and
-  // ended `failed` (reason `timeout`): the dialer's `callTimeoutMs`, with its default (4 h).
+  // ended `failed` (reason `timeout`): every campaign's `callTimeoutMs`. One hour, longer than
+  // any call of a campaign lasts, where the dialer's own default (4 h) is the longest a provider
+  // lets a call last (Twilio's maximum): a call whose end never comes (the webhook practice API
+  // cannot be asked, and a webhook lost while no process ran never comes again) holds its
+  // campaign's place this long. Calls of a provider that honours `timeLimitS` are ended by the
+  // provider before it (see `time-limit.ts`).
   DIALER_CALL_TIMEOUT_MS: z.coerce
     .number({ error: 'must be a number of milliseconds' })
     .int('must be a whole number of milliseconds')
     .min(100, 'must be between 100 and 86400000 (24 h)')
     .max(86_400_000, 'must be between 100 and 86400000 (24 h)')
-    // The dialer's own default: four hours, the longest a call is followed.
-    .default(14_400_000),
+    .default(3_600_000),
   // The entries of finished campaigns kept in memory, across campaigns, the latest read first;
   // the others are read from the store when asked: the dialer's `finishedEntriesKept`.
   FINISHED_ENTRIES_KEPT: z.coerce

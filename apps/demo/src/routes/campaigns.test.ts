@@ -55,7 +55,7 @@ describe('POST /api/campaigns (JSON)', () => {
       total: 3,
       max_attempts: 2,
       calls_per_second: null,
-      call_timeout_ms: 14_400_000,
+      call_timeout_ms: 3_600_000,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
