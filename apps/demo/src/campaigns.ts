@@ -53,6 +53,8 @@ export interface CreateCampaignInput {
 export interface CampaignManagerOptions {
   /** The campaigns' own store (not the scheduler's: see the README). */
   store: Store;
+  /** The store of the one do-not-call list (the scheduler's), read before every request. */
+  doNotCall: Store;
   provider: CallProvider;
   /** The app's own number: `from` of the call records. */
   callerId: string;
@@ -73,7 +75,13 @@ const defined = <T extends object>(o: T) =>
 export function createCampaignManager(options: CampaignManagerOptions) {
   const { store, hub, logger, observer, callerId } = options;
   const campaigns: Campaigns | null = supportsCampaigns(store)
-    ? createCampaigns({ store, provider: options.provider, callerId, ...options.settings })
+    ? createCampaigns({
+        store,
+        provider: options.provider,
+        callerId,
+        doNotCall: options.doNotCall,
+        ...options.settings,
+      })
     : null;
   const need = (): Campaigns => {
     if (campaigns) return campaigns;

@@ -38,6 +38,7 @@ import { seedDemoHistory } from './seed.js';
 import { serializeCall } from './serialize.js';
 import { createTelnyxProvider } from './telnyx.js';
 import { createTwilioProvider } from './twilio.js';
+import { timeLimitFor, withTimeLimit } from './time-limit.js';
 import { openCampaignStore, openStore, webhookToken } from './runtime-stores.js';
 
 export interface RuntimeOptions {
@@ -68,8 +69,9 @@ export interface Runtime {
   campaignStore: Store;
   scheduler: Scheduler;
   /**
-   * The do-not-call list, written to both stores (each store's claims check their own copy):
-   * a scheduled call or a campaign entry whose number is on it ends `suppressed`.
+   * The one do-not-call list, in the scheduler's store: its claims check it, and every
+   * campaign's calls read it right before they leave (`doNotCall`). A scheduled call or a
+   * campaign entry whose number is on it ends `suppressed`.
    */
   suppressions: SuppressionList;
   /** The configured list: the campaign named `default`. */
@@ -166,6 +168,32 @@ async function hasDemoHistory(scheduler: Scheduler, callerId: string): Promise<b
     if (!cursor) return false;
   }
   return true;
+}
+
+/**
+ * Moves what a campaigns' store still lists into the one list (the scheduler's store), where the
+ * API reads and writes it: a number listed in either was listed for some calls, so it stays
+ * listed. The campaigns' store's list is left empty.
+ */
+export async function mergeDoNotCallLists(
+  store: Store,
+  campaignStore: Store,
+  logger: Logger,
+): Promise<number> {
+  if (!campaignStore.listSuppressions || !campaignStore.unsuppress || !store.suppress) return 0;
+  let moved = 0;
+  for (;;) {
+    const page = await campaignStore.listSuppressions({ afterPhone: null, limit: 500 });
+    if (page.length === 0) break;
+    const missing = [];
+    for (const entry of page) if (!(await store.getSuppression?.(entry.phone))) missing.push(entry);
+    if (missing.length > 0) await store.suppress(missing);
+    for (const entry of page) await campaignStore.unsuppress(entry.phone);
+    moved += page.length;
+  }
+  if (moved > 0)
+    logger.info({ moved }, "moved the campaigns' do-not-call entries into the one list");
+  return moved;
 }
 
 /** Composes the three packages for the app: store, scheduler, dialer and the live event hub. */
@@ -292,16 +320,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     });
     return numDialer;
   };
-  const dialerProvider: CallProvider = realProvider ?? {
-    name: 'num-dialer',
-    get capabilities() {
-      return webhookClient().capabilities;
-    },
-    placeCall: (request) => webhookClient().placeCall(request),
-    checkCallOptions: (call) => webhookClient().checkCallOptions?.(call),
-  };
+  // A real provider ends each campaign call by itself before the campaigns' call timeout.
+  const dialerProvider: CallProvider = realProvider
+    ? withTimeLimit(realProvider, timeLimitFor(config.DIALER_CALL_TIMEOUT_MS))
+    : {
+        name: 'num-dialer',
+        get capabilities() {
+          return webhookClient().capabilities;
+        },
+        placeCall: (request) => webhookClient().placeCall(request),
+        checkCallOptions: (call) => webhookClient().checkCallOptions?.(call),
+      };
   const campaigns = createCampaignManager({
     store: campaignStore,
+    doNotCall: store,
     provider: dialerProvider,
     callerId: config.CALLER_ID,
     settings: {
@@ -345,6 +377,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     createScheduler({ store: campaignStore, provider: dialerProvider, callerId: config.CALLER_ID }),
   ]);
 
+  if (campaignStore !== store) await mergeDoNotCallLists(store, campaignStore, logger);
   if (config.DEMO_HISTORY && !(await hasDemoHistory(scheduler, config.CALLER_ID))) {
     const count = await seedDemoHistory(scheduler, {
       callerId: config.CALLER_ID,
@@ -360,9 +393,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     store,
     campaignStore,
     scheduler,
-    suppressions: createSuppressionList({
-      store: campaignStore === store ? store : [store, campaignStore],
-    }),
+    suppressions: createSuppressionList({ store }),
     dialer,
     campaigns,
     campaignProvider: dialerProvider,
