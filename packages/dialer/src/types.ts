@@ -407,12 +407,7 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
    * @default 1000
    */
   refreshIntervalMs?: number;
-  /**
-   * The store whose do-not-call list the campaign's calls obey, when it is not `store`: one list
-   * for a scheduler and campaigns kept in separate stores. Read right before every request
-   * leaves (scheduler-core's `doNotCall`).
-   * @default store
-   */
+  /** The store of the do-not-call list, when not `store` (scheduler-core's `doNotCall`). @default store */
   doNotCall?: Store;
 }
 
