@@ -30,6 +30,9 @@ import { deferralOf, inCallingWindow } from '../_window.js';
 import { placingMark } from '../store/_mark.js';
 import { deferredTo, isTerminalStatus, released, suppressedUnsent } from './_transitions.js';
 
+/** How long a call whose do-not-call list could not be read waits before it is claimed again. */
+const RECHECK_AFTER_MS = 1000;
+
 /** What placing needs: the provider, this worker's leases, the outcomes and the follower. */
 export interface PlaceContext {
   clock: Clock;
@@ -100,7 +103,8 @@ export function createPlacer(ctx: PlaceContext) {
 
   /**
    * A call the last check kept from leaving: withheld as it said, or, when the check itself
-   * failed (the list could not be read), handed back to be claimed again, never sent unchecked.
+   * failed (the list could not be read), handed back to be claimed again a second later
+   * ({@link RECHECK_AFTER_MS}), never sent unchecked.
    */
   async function withheldOrFailed(last: StoredCall, error: unknown): Promise<void> {
     if (error instanceof WithheldError) {
@@ -108,7 +112,13 @@ export function createPlacer(ctx: PlaceContext) {
       return;
     }
     ctx.reportError(error, 'store', last.id);
-    await mutate(last.id, (r) => (held(r, last) ? released(r) : null), { fresh: last });
+    const again = clock.now() + RECHECK_AFTER_MS;
+    const { changed } = await mutate(
+      last.id,
+      (r) => (held(r, last) ? { ...released(r), dueAt: Math.max(r.dueAt, again) } : null),
+      { fresh: last },
+    );
+    if (changed) ctx.wake(again);
   }
 
   /**
