@@ -4,26 +4,16 @@
  * numbers. Whatever the API answers for a number is what every claim and placement sees: each
  * listed number ends `suppressed` and never reaches the provider; each other one is called.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Store } from '@ringkit/scheduler-core';
 import { createMemoryStore } from '@ringkit/scheduler-core/memory';
-import { startCallApiSimulator } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, eventually, freePort, startTestApp, type TestApp } from '../_test-utils.js';
+import { SHARED_STORES, startAppsOnOneStore } from '../_test-shared-store.js';
+import { api, eventually, startTestApp } from '../_test-utils.js';
 
-const databaseUrl = process.env['TEST_DATABASE_URL'];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** SQLite always, PostgreSQL where a test database is given. */
-const STORES: [string, boolean][] = [
-  ['SQLite', false],
-  ...(databaseUrl ? [['PostgreSQL', true] as [string, boolean]] : []),
-];
 
 const NUMBERS = Array.from({ length: 100 }, (_, i) => `+1415555${String(5000 + i)}`);
 /** Numbers the race never touches: called, each of them. */
@@ -41,97 +31,75 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-describe.each(STORES)('the do-not-call list, raced through two servers (%s)', (_name, postgres) => {
-  it(
-    'calls no number the API lists after 100 concurrent add/remove pairs, and every other one',
-    { timeout: 120_000 },
-    async () => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-dnc-race-'));
-      cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-      const schema = `rk_dnc_${process.pid}_${Date.now().toString(36)}`;
-      if (postgres) {
-        cleanups.push(async () => {
-          const { createPostgresStore } = await import('@ringkit/scheduler-core/postgres');
-          const store = createPostgresStore({ connectionString: databaseUrl! }, { schema });
-          await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-          await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}_campaigns" CASCADE`);
-          await store.close();
+describe.each(SHARED_STORES)(
+  'the do-not-call list, raced through two servers (%s)',
+  (_name, postgres) => {
+    it(
+      'calls no number the API lists after 100 concurrent add/remove pairs, and every other one',
+      { timeout: 120_000 },
+      async () => {
+        const { apps, webhook } = await startAppsOnOneStore({
+          servers: 2,
+          postgres,
+          cleanups,
+          env: { RATE_LIMIT: '10000' },
+          stepMs: 5,
         });
-      }
-      const polling = await startCallApiSimulator({ flavour: 'polling', port: 0 });
-      const webhook = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs: 5 });
-      cleanups.push(async () => {
-        await polling.close();
-        await webhook.close();
-      });
-      const apps: TestApp[] = [];
-      for (let i = 0; i < 2; i += 1) {
-        const app = await startTestApp({
-          env: {
-            DATA_DIR: dataDir,
-            PORT: String(await freePort()),
-            WEBHOOK_TOKEN: 'dnc-race-token-0123456789abcdef',
-            RATE_LIMIT: '10000',
-            ...(postgres ? { DATABASE_URL: databaseUrl! } : {}),
-          },
-          configuredStore: true,
-          simulators: { polling, webhook },
-          ...(postgres ? { postgresSchema: schema } : {}),
-        });
-        cleanups.push(() => app.close());
-        apps.push(app);
-      }
-      // Each number added through one server and removed through the other, at once, the
-      // requests sent in a random order; three rounds.
-      for (let round = 0; round < 3; round += 1) {
-        const requests = NUMBERS.flatMap((phone, i) => [
-          () =>
-            api(`${apps[(i + round) % 2]!.url}/api/suppressions`, {
-              method: 'POST',
-              body: { phone_number: phone, reason: 'race' },
-            }),
-          () =>
-            api(`${apps[(i + round + 1) % 2]!.url}/api/suppressions/${encodeURIComponent(phone)}`, {
-              method: 'DELETE',
-            }),
-        ]);
-        const answers = await Promise.all(shuffled(requests, 64 + round).map((send) => send()));
-        for (const answer of answers) expect([200, 201, 404]).toContain(answer.status);
-      }
-
-      const listed = new Set<string>();
-      for (const [i, phone] of NUMBERS.entries()) {
-        const { status } = await api(
-          `${apps[i % 2]!.url}/api/suppressions/${encodeURIComponent(phone)}`,
-        );
-        expect([200, 404]).toContain(status);
-        if (status === 200) listed.add(phone);
-      }
-      expect(listed.size).toBeGreaterThan(0);
-
-      const created = await api(`${apps[0]!.url}/api/campaigns`, {
-        method: 'POST',
-        body: { name: 'after-the-race', numbers: [...NUMBERS, ...UNTOUCHED], concurrency: 10 },
-      });
-      expect(created.status).toBe(201);
-      const done = await eventually(async () => {
-        const { json } = await api(`${apps[1]!.url}/api/campaigns/after-the-race?limit=200`);
-        return json.state === 'done' ? json : undefined;
-      }, 90_000);
-      expect(done.entries).toHaveLength(NUMBERS.length + UNTOUCHED.length);
-      const called = new Set(webhook.calls().map((c) => `+${c.phone.replace(/^\+/, '')}`));
-      for (const entry of done.entries as { phone: string; status: string }[]) {
-        if (listed.has(entry.phone)) {
-          expect(entry.status, entry.phone).toBe('suppressed');
-          expect(called.has(entry.phone), entry.phone).toBe(false);
-        } else {
-          expect(entry.status, entry.phone).not.toBe('suppressed');
-          expect(called.has(entry.phone), entry.phone).toBe(true);
+        // Each number added through one server and removed through the other, at once, the
+        // requests sent in a random order; three rounds.
+        for (let round = 0; round < 3; round += 1) {
+          const requests = NUMBERS.flatMap((phone, i) => [
+            () =>
+              api(`${apps[(i + round) % 2]!.url}/api/suppressions`, {
+                method: 'POST',
+                body: { phone_number: phone, reason: 'race' },
+              }),
+            () =>
+              api(
+                `${apps[(i + round + 1) % 2]!.url}/api/suppressions/${encodeURIComponent(phone)}`,
+                {
+                  method: 'DELETE',
+                },
+              ),
+          ]);
+          const answers = await Promise.all(shuffled(requests, 64 + round).map((send) => send()));
+          for (const answer of answers) expect([200, 201, 404]).toContain(answer.status);
         }
-      }
-    },
-  );
-});
+
+        const listed = new Set<string>();
+        for (const [i, phone] of NUMBERS.entries()) {
+          const { status } = await api(
+            `${apps[i % 2]!.url}/api/suppressions/${encodeURIComponent(phone)}`,
+          );
+          expect([200, 404]).toContain(status);
+          if (status === 200) listed.add(phone);
+        }
+        expect(listed.size).toBeGreaterThan(0);
+
+        const created = await api(`${apps[0]!.url}/api/campaigns`, {
+          method: 'POST',
+          body: { name: 'after-the-race', numbers: [...NUMBERS, ...UNTOUCHED], concurrency: 10 },
+        });
+        expect(created.status).toBe(201);
+        const done = await eventually(async () => {
+          const { json } = await api(`${apps[1]!.url}/api/campaigns/after-the-race?limit=200`);
+          return json.state === 'done' ? json : undefined;
+        }, 90_000);
+        expect(done.entries).toHaveLength(NUMBERS.length + UNTOUCHED.length);
+        const called = new Set(webhook.calls().map((c) => `+${c.phone.replace(/^\+/, '')}`));
+        for (const entry of done.entries as { phone: string; status: string }[]) {
+          if (listed.has(entry.phone)) {
+            expect(entry.status, entry.phone).toBe('suppressed');
+            expect(called.has(entry.phone), entry.phone).toBe(false);
+          } else {
+            expect(entry.status, entry.phone).not.toBe('suppressed');
+            expect(called.has(entry.phone), entry.phone).toBe(true);
+          }
+        }
+      },
+    );
+  },
+);
 
 /** A memory store whose writes to its do-not-call list take 0–30 ms, by a seeded generator. */
 function slowListStore(seed: number): Store {
