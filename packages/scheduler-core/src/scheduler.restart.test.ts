@@ -12,21 +12,15 @@ import type { CallProvider, CallStatus, ProviderCall } from '@ringkit/call-clien
 import { HttpError } from '@ringkit/call-client';
 import { createFakeClock, type FakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider, type FakeProvider } from '@ringkit/simulator';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { countingStore } from '../test/fakes.js';
-import {
-  describeWithDatabase,
-  dropSchemas,
-  holdDatabaseLock,
-  randomSchema,
-} from '../test/pg-testing.js';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { countingStore, killable } from '../test/fakes.js';
+import { describeWithDatabase, postgresSuiteStores } from '../test/pg-testing.js';
 import { createCampaignRunner } from './campaign/runner.js';
 import { LOOK_UP_CONCURRENCY } from './dispatch/_recover.js';
 import type { SchedulerEvents } from './events.js';
 import { createScheduler } from './scheduler.js';
 import type { Store, StoredCall } from './store.js';
 import { createMemoryStore } from './stores/memory/memory.js';
-import { createPostgresStore, type PostgresStore } from './stores/postgres/postgres.js';
 import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { storedCall } from './testing/store-contract.js';
 
@@ -53,22 +47,6 @@ interface Suite {
   open: () => Store;
   /** The same data, as another process opens it (the same instance for the memory store). */
   again: (store: Store) => Store;
-}
-
-/** `target`, whose methods hang forever once `kill()` is called, as after kill -9. */
-function killable<T extends object>(target: T) {
-  let dead = false;
-  const proxy = new Proxy(target, {
-    get(inner, key, receiver) {
-      const value: unknown = Reflect.get(inner, key, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        dead
-          ? new Promise<never>(() => {})
-          : (value as (...a: unknown[]) => unknown).apply(inner, args);
-    },
-  });
-  return { proxy, kill: () => (dead = true) };
 }
 
 type Kind = 'twilio-like' | 'polling' | 'webhooks only';
@@ -472,26 +450,5 @@ describe('after a restart, calls in flight are found again', () => {
 });
 
 describeWithDatabase('after a restart, calls in flight are found again (postgres)', (url) => {
-  let release: (() => Promise<void>) | undefined;
-  const schemas: string[] = [];
-  beforeAll(async () => {
-    release = await holdDatabaseLock(url, 'shared');
-  }, 180_000);
-  afterAll(async () => {
-    await dropSchemas(url, schemas);
-    await release?.();
-  });
-  restartSuite({
-    name: 'postgres',
-    open: () => {
-      const schema = randomSchema();
-      schemas.push(schema);
-      return createPostgresStore({ connectionString: url, max: 4 }, { schema });
-    },
-    again: (store) =>
-      createPostgresStore(
-        { connectionString: url, max: 4 },
-        { schema: (store as PostgresStore).schema },
-      ),
-  });
+  restartSuite({ name: 'postgres', ...postgresSuiteStores(url) });
 });

@@ -14,15 +14,10 @@ import { join } from 'node:path';
 import { InvalidOptionsError, isInvalidOptionsError, type CallStatus } from '@ringkit/call-client';
 import { createFakeClock, type FakeClock } from '@ringkit/call-client/testing';
 import { createSafeEmitter } from '@ringkit/internal';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFakeProvider, type FakeProvider } from '@ringkit/simulator';
 import { countingStore, deferred } from '../test/fakes.js';
-import {
-  describeWithDatabase,
-  dropSchemas,
-  holdDatabaseLock,
-  randomSchema,
-} from '../test/pg-testing.js';
+import { describeWithDatabase, postgresSuiteStores } from '../test/pg-testing.js';
 import { isCallNotFoundError } from './errors.js';
 import type { SchedulerEvents } from './events.js';
 import type { RetentionOptions, SchedulerOptions } from './options.js';
@@ -30,7 +25,6 @@ import { createRetention, RETENTION_LEASE } from './_retention.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import type { Store, StoredCall, StoredCallRecord } from './store.js';
 import { createMemoryStore } from './stores/memory/memory.js';
-import { createPostgresStore, type PostgresStore } from './stores/postgres/postgres.js';
 import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { storedCall } from './testing/store-contract.js';
 
@@ -746,28 +740,7 @@ function retentionSuite(backend: Backend) {
 describe.each([memory, sqlite])('retention on the $name store', retentionSuite);
 
 describeWithDatabase('retention on the postgres store', (url) => {
-  let release: (() => Promise<void>) | undefined;
-  const schemas: string[] = [];
-  beforeAll(async () => {
-    release = await holdDatabaseLock(url, 'shared');
-  }, 180_000);
-  afterAll(async () => {
-    await dropSchemas(url, schemas);
-    await release?.();
-  });
-  retentionSuite({
-    name: 'postgres',
-    open: () => {
-      const schema = randomSchema();
-      schemas.push(schema);
-      return createPostgresStore({ connectionString: url, max: 4 }, { schema });
-    },
-    again: (store) =>
-      createPostgresStore(
-        { connectionString: url, max: 4 },
-        { schema: (store as PostgresStore).schema },
-      ),
-  });
+  retentionSuite({ name: 'postgres', ...postgresSuiteStores(url) });
 });
 
 describe('createRetention', () => {

@@ -77,3 +77,19 @@ export function countingStore(inner: Store) {
     },
   };
 }
+
+/** `target`, whose methods hang forever once `kill()` is called, as after kill -9. */
+export function killable<T extends object>(target: T) {
+  let dead = false;
+  const proxy = new Proxy(target, {
+    get(inner, key, receiver) {
+      const value: unknown = Reflect.get(inner, key, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        dead
+          ? new Promise<never>(() => {})
+          : (value as (...a: unknown[]) => unknown).apply(inner, args);
+    },
+  });
+  return { proxy, kill: () => (dead = true) };
+}

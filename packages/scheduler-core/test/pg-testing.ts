@@ -4,6 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Pool } from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { Store } from '../src/store.js';
 import { createPostgresStore, type PostgresStore } from '../src/stores/postgres/postgres.js';
 import { storedCampaign } from '../src/testing/store-contract/_fixtures.js';
 import { entries } from '../src/testing/store-contract/_campaign-fixtures.js';
@@ -231,4 +232,36 @@ export function runThenLoseAnswer(
   return (original.apply(client, args) as Promise<unknown>).then(() => {
     throw lost();
   });
+}
+
+/**
+ * The stores of a suite that runs on PostgreSQL as on the other stores: `open()` makes a store in
+ * a schema of its own, `again(store)` a second one on the same schema (a restarted process). The
+ * suite holds the shared database lock while it runs and drops its schemas at the end.
+ */
+export function postgresSuiteStores(url: string): {
+  open: () => Store;
+  again: (store: Store) => Store;
+} {
+  let release: (() => Promise<void>) | undefined;
+  const schemas: string[] = [];
+  beforeAll(async () => {
+    release = await holdDatabaseLock(url, 'shared');
+  }, 180_000);
+  afterAll(async () => {
+    await dropSchemas(url, schemas);
+    await release?.();
+  });
+  return {
+    open: () => {
+      const schema = randomSchema();
+      schemas.push(schema);
+      return createPostgresStore({ connectionString: url, max: 4 }, { schema });
+    },
+    again: (store) =>
+      createPostgresStore(
+        { connectionString: url, max: 4 },
+        { schema: (store as PostgresStore).schema },
+      ),
+  };
 }

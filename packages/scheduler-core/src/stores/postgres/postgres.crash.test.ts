@@ -1,7 +1,7 @@
 import type { CallProvider, CallStatus } from '@ringkit/call-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
-import { deferred } from '../../../test/fakes.js';
+import { deferred, killable } from '../../../test/fakes.js';
 import {
   describeWithDatabase,
   dropSchemas,
@@ -42,22 +42,6 @@ function ringingProvider(statuses: Map<string, CallStatus>) {
     },
   };
   return { provider, looked, placed: () => n };
-}
-
-/** `target` whose methods hang forever once `kill()` is called, as after kill -9. */
-function killable<T extends object>(target: T) {
-  let dead = false;
-  const proxy = new Proxy(target, {
-    get(inner, key, receiver) {
-      const value: unknown = Reflect.get(inner, key, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        dead
-          ? new Promise<never>(() => {})
-          : (value as (...a: unknown[]) => unknown).apply(inner, args);
-    },
-  });
-  return { proxy, kill: () => (dead = true) };
 }
 
 describeWithDatabase('PostgreSQL: a worker killed while following calls', (url) => {
