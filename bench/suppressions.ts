@@ -4,6 +4,8 @@
  *   on the same store with 1,000,000 numbers on it (none of the due ones), in the same run (µs
  *   per claim and per call claimed, and the ratio); then the same calls all on the list (each
  *   claim ends them);
+ * - the last check's read (a call that waited since its claim reads the list again right before
+ *   its request): `getSuppression` of each due number on the store with the long list (µs);
  * - the import: `createSuppressionList().import()` of a CSV of 1,000,000 numbers, streamed
  *   (numbers/s), beside its floor measured in the same run: the one check of each number
  *   (`toE164`) alone.
@@ -63,6 +65,16 @@ async function claimAll(store: Store): Promise<{ perClaim: number; suppressed: n
     suppressed += rows.filter((r) => r.status === 'suppressed').length;
   }
   return { perClaim: ((performance.now() - started) * 1000) / claims, suppressed };
+}
+
+/**
+ * The read a call makes right before its request when it waited since its claim (a paced turn,
+ * a place): `getSuppression` of each due number, one after the other; µs per read.
+ */
+async function lastCheckReads(store: Store): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < DUE; i++) await store.getSuppression!(due(i));
+  return ((performance.now() - started) * 1000) / DUE;
 }
 
 async function fill(store: Store, count: number): Promise<number> {
@@ -127,6 +139,7 @@ try {
     const full = await create();
     const fillMs = await fill(full, LISTED);
     const listedRun = await claimAll(full);
+    const readUs = await lastCheckReads(full);
     await full.close();
 
     const stopped = await create();
@@ -147,6 +160,7 @@ try {
       'full / empty': `${fmt(listedRun.perClaim / alone.perClaim)}×`,
       'µs/claim, every call listed': fmt(allStopped.perClaim, 0),
       'calls ended suppressed': String(allStopped.suppressed),
+      [`µs/last check's read, ${LISTED.toLocaleString('en')} listed`]: fmt(readUs, 0),
       'list written (store.suppress)': `${fmt(fillMs / 1000, 1)} s`,
     });
 
