@@ -9,7 +9,7 @@ import { createFakeProvider } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countingStore } from '../../test/fakes.js';
 import { describeWithDatabase, dropSchemas, randomSchema } from '../../test/pg-testing.js';
-import { WINDOW_MARGIN_MS } from '../dispatch/_last-check.js';
+import { LIST_FRESH_MS, WINDOW_MARGIN_MS } from '../dispatch/_last-check.js';
 import { createMemoryStore } from '../stores/memory/memory.js';
 import { createPostgresStore } from '../stores/postgres/postgres.js';
 import { createSqliteStore } from '../stores/sqlite/sqlite.js';
@@ -33,13 +33,18 @@ afterEach(async () => {
 async function listedWhileWaiting(store: Store, clock: Clock) {
   const to = numbers(8);
   const list = createSuppressionList({ store, clock });
+  /** When each number's listing was written. */
+  const listedAt = new Map<string, number>();
   const provider = createFakeProvider({
     clock,
     follow: 'webhooks',
     initialStatus: () => 'completed',
     onPlace: (phone) => {
       const next = to[to.indexOf(phone) + 1];
-      if (next !== undefined) clock.setTimeout(() => void list.suppress(next), 250);
+      if (next === undefined) return;
+      clock.setTimeout(() => {
+        void list.suppress(next).then(() => listedAt.set(next, clock.now()));
+      }, 250);
     },
   });
   const runner = createCampaignRunner({
@@ -63,6 +68,11 @@ async function listedWhileWaiting(store: Store, clock: Clock) {
   /** What reached the provider, the rows, and the list, once every entry ended. */
   const outcome = async () => ({
     placed: provider.placed.map((p) => p.to),
+    /** Requests that left more than 50 ms after their number's listing was written. */
+    late: provider.placed.filter((p) => {
+      const at = listedAt.get(p.to);
+      return at !== undefined && p.at.getTime() > at + LIST_FRESH_MS;
+    }),
     rows: await runner.calls({ limit: 100 }),
     listed: (await list.list({ limit: 100 })).items.map((e) => e.phone),
   });
@@ -210,12 +220,16 @@ describeWithDatabase('a paced campaign (postgres)', (url) => {
       while (!(await ended()) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const { placed, rows, listed } = await outcome();
+      const { placed, rows, listed, late } = await outcome();
       expect(rows).toHaveLength(to.length);
       expect(listed.length).toBeGreaterThanOrEqual(3);
-      expect(placed.filter((phone) => listed.includes(phone))).toEqual([]);
+      // Measured by the time each listing was written: on a busy machine a listing may come
+      // after its call's turn, and that call goes as it should.
+      expect(late).toEqual([]);
       for (const row of rows) {
-        expect(row.status).toBe(listed.includes(row.to) ? 'suppressed' : 'completed');
+        const sent = placed.includes(row.to);
+        expect(row.status).toBe(sent ? 'completed' : 'suppressed');
+        if (!sent) expect(listed).toContain(row.to);
       }
     } finally {
       await Promise.all(runners.splice(0).map((runner) => runner.close()));
