@@ -3,10 +3,8 @@ import { clampTimerMs } from '@ringkit/internal';
 import type { Store, StoredCall } from '../store.js';
 import type { Outcomes } from './_outcomes.js';
 import { createRecovery, isCallGone, vanished } from './_recover.js';
-import { createSweep, IN_FLIGHT, placedAt } from './_sweep.js';
+import { createSweep, isInFlight, placedAt } from './_sweep.js';
 import type { Mutate } from './_writes.js';
-
-const isInFlight = (row: StoredCall) => IN_FLIGHT.includes(row.status);
 
 export interface FollowContext {
   store: Store;

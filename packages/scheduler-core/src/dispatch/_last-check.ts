@@ -56,6 +56,11 @@ export interface LastCheckContext {
 /** The last check of one claimed call, run as often as its request is about to leave. */
 export interface LastCheck {
   /**
+   * The window alone, as {@link check} reads it (open at least {@link WINDOW_MARGIN_MS} more):
+   * why the call may not leave now, or `null`. Read once per instant.
+   */
+  window(): Withheld | null;
+  /**
    * Why the call may not leave now, or `null` when it may: at once when the list's last reading
    * is still fresh, else once it is read again.
    */
@@ -80,13 +85,22 @@ export function createLastCheck(
   const { clock, list } = ctx;
   let listReadAt = ctx.claimsReadList ? claimedAt : Number.NEGATIVE_INFINITY;
 
+  /** The instant the window was last read at, and what it said then. */
+  let windowReadAt = Number.NaN;
+  let windowSaid: Withheld | null = null;
   function windowCheck(): Withheld | null {
     const window = claim.options?.window;
     if (!window) return null;
     const now = clock.now();
+    // The engine's check and the client's right after it come at one instant: one reading.
+    if (now === windowReadAt) return windowSaid;
     const margin = now + WINDOW_MARGIN_MS;
-    if (inCallingWindow(window, now) && inCallingWindow(window, margin)) return null;
-    return { kind: 'window', opening: deferralOf(window, margin) };
+    windowReadAt = now;
+    windowSaid =
+      inCallingWindow(window, now) && inCallingWindow(window, margin)
+        ? null
+        : { kind: 'window', opening: deferralOf(window, margin) };
+    return windowSaid;
   }
 
   async function readList(): Promise<Withheld | null> {
@@ -106,6 +120,7 @@ export function createLastCheck(
     if (withheld) throw new WithheldError(withheld);
   };
   return {
+    window: windowCheck,
     check,
     beforeSend() {
       const withheld = check();

@@ -26,7 +26,6 @@ import { createLeaseKeeper, holds } from './_lease.js';
 import type { SchedulerEmitter } from '../events.js';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
-import { deferralOf, inCallingWindow } from '../_window.js';
 import { placingMark } from '../store/_mark.js';
 import { deferredTo, isTerminalStatus, released, suppressedUnsent } from './_transitions.js';
 
@@ -224,18 +223,11 @@ export function createPlacer(ctx: PlaceContext) {
       await outcomes.finish(claim, { status: 'failed', reason: OUTCOME_UNKNOWN, unanswered: true });
       return;
     }
-    const window = claim.options?.window;
-    if (window && !inCallingWindow(window, now)) {
-      const opening = deferralOf(window, now);
-      const { row, changed } = await mutate(
-        claim.id,
-        (r) => (held(r, claim) ? deferredTo(r, opening, now) : null),
-        { fresh: claim },
-      );
-      if (changed) {
-        outcomes.emitStatus(row, 'queued');
-        ctx.wake(opening);
-      }
+    // The checks of the instant of placement; the window is read now too, before any wait.
+    const check = createLastCheck(lastCheckContext, claim, claimedAt);
+    const closed = check.window();
+    if (closed) {
+      await withhold(claim, closed);
       return;
     }
     // Stopping: hand the claim back (a mark its claim wrote taken out), for this or another
@@ -289,7 +281,6 @@ export function createPlacer(ctx: PlaceContext) {
     const turnToSend = ctx.pacing.paced ? undefined : slot.inOrder();
     if (turnToSend) await turnToSend;
     // After every wait, the last step before the request: the list and the window again.
-    const check = createLastCheck(lastCheckContext, claim, claimedAt);
     try {
       // At once, with no turn of the event loop, while the claim's reading of the list is fresh.
       const checked = check.beforeSend();

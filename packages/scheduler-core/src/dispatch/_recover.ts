@@ -1,13 +1,6 @@
-import {
-  isHttpError,
-  type CallProvider,
-  type CallStatusEvent,
-  type Clock,
-  type ProviderCall,
-} from '@ringkit/call-client';
-import type { Store, StoredCall } from '../store.js';
-import type { Outcomes } from './_outcomes.js';
-import { IN_FLIGHT, placedAt } from './_sweep.js';
+import { isHttpError, type ProviderCall } from '@ringkit/call-client';
+import type { StoredCall } from '../store.js';
+import { eachInFlightPage, isInFlight, placedAt, statusOf, type SweepContext } from './_sweep.js';
 
 /** The look-ups (`getCall`) one engine has under way at once, at most. */
 export const LOOK_UP_CONCURRENCY = 4;
@@ -23,19 +16,18 @@ const WATCH_FAILED = 'watch_failed';
 /** A `404` to `getCall` of a call the provider accepted: it no longer knows the call. */
 export const isCallGone = (error: unknown) => isHttpError(error) && error.status === 404;
 
-const isInFlight = (row: StoredCall) => IN_FLIGHT.includes(row.status);
-
-export interface RecoveryContext {
-  store: Store;
-  provider: CallProvider;
-  clock: Clock;
-  outcomes: Outcomes;
+export interface RecoveryContext extends Pick<
+  SweepContext,
+  | 'store'
+  | 'provider'
+  | 'clock'
+  | 'outcomes'
+  | 'callTimeoutMs'
+  | 'campaign'
+  | 'isRunning'
+  | 'reportError'
+> {
   workerId: string;
-  callTimeoutMs: number;
-  /** The rows this engine owns: a campaign's, or the scheduler's own (`null`). */
-  campaign: string | null;
-  isRunning: () => boolean;
-  reportError: (error: unknown, source: 'store' | 'provider', callId?: string) => void;
   /** Whether this worker follows the call by polling now. */
   watching: (id: string) => boolean;
   /** Ends a call past `callTimeoutMs` (the sweep's `expire`). */
@@ -58,7 +50,7 @@ export interface RecoveryContext {
  * event that leaves the call as it was, and `abort()` cuts short those under way.
  */
 export function createRecovery(ctx: RecoveryContext) {
-  const { store, provider, clock, outcomes } = ctx;
+  const { provider, clock, outcomes } = ctx;
   const limit = createLimit(LOOK_UP_CONCURRENCY);
   let controller = new AbortController();
 
@@ -127,17 +119,7 @@ export function createRecovery(ctx: RecoveryContext) {
    */
   async function run(): Promise<void> {
     if (controller.signal.aborted) controller = new AbortController();
-    let cursor: string | null = null;
-    do {
-      const page = await store.list({
-        status: IN_FLIGHT,
-        campaign: ctx.campaign,
-        cursor,
-        limit: PAGE_SIZE,
-      });
-      await Promise.all(page.items.map(settle));
-      cursor = page.nextCursor;
-    } while (cursor && ctx.isRunning());
+    await eachInFlightPage(ctx, PAGE_SIZE, (rows) => Promise.all(rows.map(settle)));
   }
 
   return {
@@ -147,18 +129,6 @@ export function createRecovery(ctx: RecoveryContext) {
     abort() {
       controller.abort();
     },
-  };
-}
-
-/** A provider's answer to `getCall` as a status event. */
-function statusOf(call: ProviderCall, callId: string, at: number): CallStatusEvent {
-  return {
-    callId,
-    status: call.status,
-    providerStatus: call.providerStatus,
-    at: new Date(at),
-    raw: call.raw,
-    ...(call.answeredBy === undefined ? {} : { answeredBy: call.answeredBy }),
   };
 }
 

@@ -1,4 +1,10 @@
-import { isTerminal, type CallProvider, type Clock } from '@ringkit/call-client';
+import {
+  isTerminal,
+  type CallProvider,
+  type CallStatusEvent,
+  type Clock,
+  type ProviderCall,
+} from '@ringkit/call-client';
 import { clampTimerMs } from '@ringkit/internal';
 import type { Store, StoredCall } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
@@ -6,6 +12,38 @@ import type { Outcomes } from './_outcomes.js';
 
 /** The statuses of a call placed and not ended yet. */
 export const IN_FLIGHT: ScheduledCallStatus[] = ['initiated', 'ringing', 'answered'];
+
+/** Whether `row` was placed and has not ended yet. */
+export const isInFlight = (row: StoredCall): boolean => IN_FLIGHT.includes(row.status);
+
+/** What `getCall` said of a call, as the status event that applies it. */
+export function statusOf(call: ProviderCall, callId: string, at: number): CallStatusEvent {
+  return {
+    callId,
+    status: call.status,
+    providerStatus: call.providerStatus,
+    at: new Date(at),
+    raw: call.raw,
+    ...(call.answeredBy === undefined ? {} : { answeredBy: call.answeredBy }),
+  };
+}
+
+/**
+ * Every call in flight of the engine's rows (a campaign's, or the scheduler's own), a page of
+ * `limit` at a time, each page handled before the next is read, while the engine runs.
+ */
+export async function eachInFlightPage(
+  ctx: Pick<SweepContext, 'store' | 'campaign' | 'isRunning'>,
+  limit: number,
+  handle: (rows: StoredCall[]) => Promise<unknown>,
+): Promise<void> {
+  let cursor: string | null = null;
+  do {
+    const page = await ctx.store.list({ status: IN_FLIGHT, campaign: ctx.campaign, cursor, limit });
+    await handle(page.items);
+    cursor = page.nextCursor;
+  } while (cursor && ctx.isRunning());
+}
 
 /** When the current attempt of an in-flight row was placed. */
 export function placedAt(row: StoredCall): number {
@@ -41,7 +79,7 @@ export interface SweepContext {
  * that went quiet, a watch that gave up) and adopts those nobody follows.
  */
 export function createSweep(ctx: SweepContext) {
-  const { store, provider, clock, outcomes } = ctx;
+  const { provider, clock, outcomes } = ctx;
   let sweepTimer: unknown = null;
 
   /** Ends one call that stayed in flight past `callTimeoutMs`. */
@@ -51,16 +89,7 @@ export function createSweep(ctx: SweepContext) {
       try {
         const call = await getCall(row.providerCallId);
         if (isTerminal(call.status)) {
-          await outcomes.applyStatus(
-            {
-              callId: row.providerCallId,
-              status: call.status,
-              providerStatus: call.providerStatus,
-              at: new Date(clock.now()),
-              ...(call.answeredBy === undefined ? {} : { answeredBy: call.answeredBy }),
-            },
-            row,
-          );
+          await outcomes.applyStatus(statusOf(call, row.providerCallId, clock.now()), row);
           return;
         }
       } catch (error) {
@@ -79,21 +108,13 @@ export function createSweep(ctx: SweepContext) {
    */
   async function sweep(): Promise<void> {
     const now = clock.now();
-    let cursor: string | null = null;
-    do {
-      const page = await store.list({
-        status: IN_FLIGHT,
-        campaign: ctx.campaign,
-        cursor,
-        limit: 500,
-      });
-      for (const row of page.items) {
+    await eachInFlightPage(ctx, 500, async (rows) => {
+      for (const row of rows) {
         if (!ctx.isRunning()) break;
         if (placedAt(row) + ctx.callTimeoutMs <= now) await expire(row);
         else if (ctx.orphaned(row, now)) await ctx.adopt(row);
       }
-      cursor = page.nextCursor;
-    } while (cursor && ctx.isRunning());
+    });
   }
 
   /** Arms the sweep on its cadence: every minute, or every `callTimeoutMs` if shorter. */
