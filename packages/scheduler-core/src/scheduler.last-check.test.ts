@@ -17,7 +17,7 @@ import { deferred } from '../test/fakes.js';
 import { createMemoryStore } from './stores/memory/memory.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
-import { createSuppressionList } from './suppressions.js';
+import { createSuppressionList, type SuppressionList } from './suppressions.js';
 import { LIST_FRESH_MS, WINDOW_MARGIN_MS } from './dispatch/_last-check.js';
 
 const CALLER = '+14155550100';
@@ -25,12 +25,27 @@ const T0 = Date.parse('2026-03-09T12:00:00Z');
 const numbers = (count: number) =>
   Array.from({ length: count }, (_, i) => `+1415555${String(2000 + i)}`);
 
-/** A scheduler on a fake clock over `store`, with a webhook-followed fake provider. */
-function setup(options: { callsPerSecond?: number; concurrency?: number; store?: Store } = {}) {
+/**
+ * A scheduler on a fake clock over `store`, with a webhook-followed fake provider; `onPlace` runs
+ * at each placement, with the clock and the list.
+ */
+function setup(
+  options: {
+    callsPerSecond?: number;
+    concurrency?: number;
+    store?: Store;
+    onPlace?: (phone: string, parts: { clock: FakeClock; list: SuppressionList }) => void;
+  } = {},
+) {
   const clock = createFakeClock(T0);
   const store = options.store ?? createMemoryStore();
-  const provider = createFakeProvider({ clock, follow: 'webhooks' });
   const list = createSuppressionList({ store, clock });
+  const { onPlace } = options;
+  const provider = createFakeProvider({
+    clock,
+    follow: 'webhooks',
+    ...(onPlace ? { onPlace: (phone: string) => onPlace(phone, { clock, list }) } : {}),
+  });
   const scheduler = createScheduler({
     store,
     provider,
@@ -44,27 +59,16 @@ function setup(options: { callsPerSecond?: number; concurrency?: number; store?:
 
 describe('the do-not-call list at the instant of placement', () => {
   it('ends suppressed a paced call whose number was listed while it waited for its turn', async () => {
-    const clock = createFakeClock(T0);
-    const store = createMemoryStore();
-    const list = createSuppressionList({ store, clock });
     const to = numbers(5);
     // Each placement lists the next number 250 ms later: after its claim reserved its turn
     // (a turn is 1.1 s long), before that turn comes.
-    const provider = createFakeProvider({
-      clock,
-      follow: 'webhooks',
-      onPlace: (phone) => {
+    const { clock, provider, scheduler } = setup({
+      callsPerSecond: 1,
+      concurrency: 5,
+      onPlace: (phone, { clock, list }) => {
         const next = to[to.indexOf(phone) + 1];
         if (next !== undefined) clock.setTimeout(() => void list.suppress(next), 250);
       },
-    });
-    const scheduler = createScheduler({
-      store,
-      provider,
-      clock,
-      callerId: CALLER,
-      callsPerSecond: 1,
-      concurrency: 5,
     });
     const suppressed: string[] = [];
     scheduler.on('suppressed', (e) => suppressed.push(e.call.to));
@@ -158,30 +162,19 @@ describe('the do-not-call list at the instant of placement', () => {
   });
 
   it('keeps a recurring series going when one occurrence is stopped at placement', async () => {
-    const clock = createFakeClock(T0);
-    const store = createMemoryStore();
-    const list = createSuppressionList({ store, clock });
     const [first, bob] = numbers(2) as [string, string];
     // The call before Bob's lists him 1,050 ms after it is placed: Bob's occurrence, due at
     // 12:01:00, was claimed then with the turn at 12:01:00.100.
-    const provider = createFakeProvider({
-      clock,
-      follow: 'webhooks',
-      onPlace: (phone) => {
+    const { clock, provider, scheduler } = setup({
+      callsPerSecond: 1,
+      concurrency: 2,
+      onPlace: (phone, { clock, list }) => {
         if (phone !== first) return;
         clock.setTimeout(
           () => void list.suppress(bob, { until: new Date(T0 + 30 * 60_000) }),
           1050,
         );
       },
-    });
-    const scheduler = createScheduler({
-      store,
-      provider,
-      clock,
-      callerId: CALLER,
-      callsPerSecond: 1,
-      concurrency: 2,
     });
     await scheduler.start();
     await scheduler.schedule({ to: first, at: new Date(T0 + 59_000) });
