@@ -7,19 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFakeProvider } from '@ringkit/simulator';
-import {
-  describeWithDatabase,
-  dropSchemas,
-  holdDatabaseLock,
-  randomSchema,
-} from '../test/pg-testing.js';
+import { describeWithDatabase, postgresSuiteStores } from '../test/pg-testing.js';
 import { countingStore } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
 import { LIVE_STATUSES, type Store, type StoreListQuery } from './store.js';
 import { createMemoryStore } from './stores/memory/memory.js';
-import { createPostgresStore } from './stores/postgres/postgres.js';
 import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { storedCall } from './testing/store-contract.js';
 import type { ScheduledCallStatus } from './types.js';
@@ -161,18 +155,5 @@ describe('scheduler.counts() on a SQLite file', () =>
   countsSuite(() => createSqliteStore({ path: join(dir, `counts-${files++}.db`) })));
 
 describeWithDatabase('scheduler.counts() on a PostgreSQL schema', (url) => {
-  let release: (() => Promise<void>) | undefined;
-  const schemas: string[] = [];
-  beforeAll(async () => {
-    release = await holdDatabaseLock(url, 'shared');
-  }, 180_000);
-  afterAll(async () => {
-    await dropSchemas(url, schemas);
-    await release?.();
-  });
-  countsSuite(() => {
-    const schema = randomSchema();
-    schemas.push(schema);
-    return createPostgresStore({ connectionString: url, max: 4 }, { schema });
-  });
+  countsSuite(postgresSuiteStores(url).open);
 });
