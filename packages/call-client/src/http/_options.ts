@@ -40,6 +40,14 @@ export interface RetryOptions {
 /** Options every provider client shares. */
 export interface HttpClientOptions {
   /**
+   * The client's `name`: the provider its calls are placed through, as a store names each call
+   * (a call is placed and found only through the provider of its name). Give each client of
+   * the same kind its own, e.g. two Twilio accounts: `'twilio-us'`, `'twilio-eu'`. 1–64 of
+   * `A-Z a-z 0-9 . _ : -`.
+   * @default the kind: `'mock-call-api'`, `'num-dialer'`, `'twilio'`, `'telnyx'`
+   */
+  name?: string;
+  /**
    * Milliseconds to wait for an answer to one attempt.
    * @default 10000
    */
@@ -116,6 +124,10 @@ export function sharedHttpOptions(options: HttpClientOptions): Omit<HttpClientOp
 
 /** The schema of {@link HttpClientOptions}, which each provider client extends with its own. */
 export const httpClientOptionsSchema = strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1–64 of A-Z a-z 0-9 . _ : -')
+    .optional(),
   timeoutMs: timerMsSchema.optional(),
   totalTimeoutMs: timerMsSchema.optional(),
   retry: z

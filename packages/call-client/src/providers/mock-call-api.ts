@@ -52,7 +52,7 @@ export function createMockCallApiClient(options: MockCallApiClientOptions = {}):
   });
 
   const provider = {
-    name: 'mock-call-api',
+    name: options.name ?? 'mock-call-api',
     capabilities: { polling: true, webhooks: false, options: [] },
     placeCall(request: PlaceCallRequest) {
       const { to, signal, beforeSend } = request;

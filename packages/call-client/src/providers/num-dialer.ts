@@ -53,7 +53,7 @@ export function createNumDialerClient(options: NumDialerClientOptions): CallProv
   const http = createHttpClient(options.baseUrl ?? 'http://localhost:4830', options);
 
   const provider: CallProvider = {
-    name: 'num-dialer',
+    name: options.name ?? 'num-dialer',
     capabilities: { polling: false, webhooks: true, options: [] },
     placeCall(request) {
       const { to, signal, beforeSend } = request;

@@ -109,6 +109,12 @@ export interface CallProvider {
 export interface CallStatusEvent {
   /** The provider's id of the call. */
   callId: string;
+  /**
+   * The name of the provider that sent it (`CallProvider.name`), where the receiver serves
+   * several: its `callId` is that provider's, and only a call placed through that provider has
+   * it. Absent: the provider of whoever handles it.
+   */
+  provider?: string;
   status: CallStatus;
   /** The provider's own status word, verbatim. */
   providerStatus: string;

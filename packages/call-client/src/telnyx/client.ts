@@ -245,7 +245,7 @@ export function createTelnyxClient(options: TelnyxClientOptions): TelnyxProvider
   }
 
   const provider: TelnyxProvider = {
-    name: 'telnyx',
+    name: options.name ?? 'telnyx',
     capabilities: {
       polling: false,
       webhooks: true,

@@ -74,7 +74,8 @@ export type TelnyxWebhookAction =
 
 /** A Telnyx Call Control client as ringkit reports it. */
 export interface TelnyxProvider extends CallProvider {
-  readonly name: 'telnyx';
+  /** `'telnyx'`, or the `name` it was given. */
+  readonly name: string;
   getCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   cancelCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   hangUpCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;

@@ -93,7 +93,8 @@ export interface TwilioClientOptions extends HttpClientOptions {
 
 /** A Twilio call as ringkit reports it. */
 export interface TwilioProvider extends CallProvider {
-  readonly name: 'twilio';
+  /** `'twilio'`, or the `name` it was given. */
+  readonly name: string;
   getCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   cancelCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   hangUpCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
@@ -317,7 +318,7 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
   }
 
   const provider: TwilioProvider = {
-    name: 'twilio',
+    name: options.name ?? 'twilio',
     capabilities: {
       polling: true,
       webhooks: statusCallbackUrl !== undefined,
