@@ -14,6 +14,8 @@ export function newStoredCall(init: {
   options: StoredCallOptions | null;
   /** @default null */
   call?: CallOptions | null;
+  /** The provider the call is placed through. @default null (a row of none: any provider's) */
+  provider?: string | null;
 }): StoredCall {
   return {
     id: init.id,
@@ -33,6 +35,7 @@ export function newStoredCall(init: {
     events: null,
     options: init.options,
     call: init.call ?? null,
+    ...(init.provider == null ? {} : { provider: init.provider }),
   };
 }
 

@@ -37,6 +37,7 @@ export function createScheduling(ctx: ScheduleContext) {
       idempotencyKey: valid.idempotencyKey,
       options,
       call: valid.call,
+      provider: provider.name,
     });
   };
 

@@ -70,6 +70,11 @@ export type ConflictReason =
   | 'duplicate'
   /** A campaign joined with another list than the one it was created with. */
   | 'campaign_mismatch'
+  /**
+   * A campaign joined through another provider than the one its calls are placed through (a
+   * call is placed only through the provider it was made for).
+   */
+  | 'provider_mismatch'
   /** `resume()` or `pause()` of a campaign that was stopped. */
   | 'campaign_stopped'
   /** `resume()` or `pause()` of a campaign whose every entry has ended. */

@@ -24,7 +24,7 @@ const status = (callId: string, s: 'ringing' | 'answered' | 'completed', at: num
 function answeredLater() {
   const pending = deferred<ProviderCall>();
   const provider: CallProvider = {
-    name: 'slow',
+    name: 'fake', // the provider of every worker in these tests: a call's provider is part of its name
     capabilities: { polling: false, webhooks: true },
     placeCall: () => pending.promise,
   };

@@ -65,6 +65,11 @@ export interface StoreCapabilities {
  * in flight (`initiated`, `ringing`, `answered`: the follow lease of the worker that polls it), and
  * none otherwise: `claimDue` takes rows whose wake time has come, `nextDueAt` is the earliest.
  *
+ * **Providers.** A row names the provider it is placed through (`StoredCall.provider`). The
+ * scheduler-wide claims and `nextDueAt` take the name of the claimant's provider (`provider`):
+ * they see only that provider's rows, and rows of none (stored before rows named one); without
+ * it, every row. So a call waits for a worker of its own provider, however many others claim.
+ *
  * **The do-not-call list.** A store with the suppression methods (`suppress`…) checks every
  * claim against it, in the claim's own transaction: a row not sent yet (`suppressible`) whose
  * number is suppressed at the claim's `now` (`suppresses`) is not leased but ends `suppressed`
@@ -83,8 +88,12 @@ export interface Store {
   insertMany?(rows: StoredCall[]): Promise<void>;
   get(id: string): Promise<StoredCall | null>;
   findByIdempotencyKey(key: string): Promise<StoredCall | null>;
-  /** The row whose current attempt has this provider id. */
-  findByProviderCallId(providerCallId: string): Promise<StoredCall | null>;
+  /**
+   * The row whose current attempt has the call id `providerCallId` at the provider named
+   * `provider` (its `provider`): equal ids of two providers never meet. A row of no provider
+   * (stored before the field) matches any provider, after a row of this one.
+   */
+  findByProviderCallId(provider: string, providerCallId: string): Promise<StoredCall | null>;
   /**
    * Applies `patch` when the stored version is `expectedVersion`, moves the version on by `steps`
    * (default 1) and returns the new row. Throws `CallNotFoundError` for an unknown id and
@@ -116,9 +125,15 @@ export interface Store {
    * sets `leaseOwner: workerId`, `leaseUntil`, `updatedAt: now`, bumps the version, and returns
    * them. A `scheduled` or `queued` row becomes `queued`; a row in flight keeps its status (its
    * follower is gone: the claimant adopts it). A row is never handed to two claimants while its
-   * lease holds.
+   * lease holds. With `provider`, only rows of that provider or of none (see {@link Store}).
    */
-  claimDue(now: number, limit: number, workerId: string, leaseUntil: number): Promise<StoredCall[]>;
+  claimDue(
+    now: number,
+    limit: number,
+    workerId: string,
+    leaseUntil: number,
+    provider?: string,
+  ): Promise<StoredCall[]>;
   /**
    * Optional: claims as `claimDue` does and, in the same write, marks the rows among the first
    * `mark` it returns that it leases afresh (`queued` after the claim, `placingAt` unset before
@@ -137,6 +152,7 @@ export interface Store {
     workerId: string,
     leaseUntil: number,
     mark: number,
+    provider?: string,
   ): Promise<MarkedClaim>;
   /**
    * Optional, with {@link Store.reserveSendSlot}: one send budget for every process sharing the
@@ -153,11 +169,15 @@ export interface Store {
     workerId: string,
     leaseUntil: number,
     budget: SendBudget,
+    provider?: string,
   ): Promise<BudgetedClaim>;
   /** Optional, with `claimDueBudgeted`: takes one fresh slot, `max(next free slot, now)`. */
   reserveSendSlot?(now: number, budget: SendBudget): Promise<number>;
-  /** The earliest wake time of any row, or `null`. */
-  nextDueAt(): Promise<number | null>;
+  /**
+   * The earliest wake time of any row, or `null`; with `provider`, of the rows of that provider
+   * or of none (the rows its claims see).
+   */
+  nextDueAt(provider?: string): Promise<number | null>;
   /**
    * Optional: how many rows are in each of `statuses` (statuses with none may be left out), in
    * one query whose cost follows the rows counted, not the rows stored (an index on `status`).

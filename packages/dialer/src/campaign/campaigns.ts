@@ -149,7 +149,9 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
     async handleStatus(event: CallStatusEvent) {
       await started?.catch(() => {});
       if (worked.closed) throw new CampaignsClosedError();
-      const row = await store.findByProviderCallId(String(event.callId));
+      const provider = event.provider ?? options.provider.name;
+      if (provider !== options.provider.name) return false; // another provider's call
+      const row = await store.findByProviderCallId(provider, String(event.callId));
       if (!row?.campaign) return false;
       const dialer = dialers.get(row.campaign) ?? (await worked.join(row.campaign));
       await applyStatus(dialer, event);

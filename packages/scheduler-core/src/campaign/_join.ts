@@ -35,7 +35,7 @@ export interface Joined {
  *   `campaign_mismatch` (stored with another list); CallNotFoundError (none, and no list)
  */
 export async function createOrJoin(
-  ctx: Pick<CampaignContext, 'store' | 'id' | 'clock'>,
+  ctx: Pick<CampaignContext, 'store' | 'id' | 'clock' | 'provider'>,
   options: JoinOptions,
 ): Promise<Joined> {
   const { store, id, clock } = ctx;
@@ -66,6 +66,7 @@ export async function createOrJoin(
       updatedAt: now,
       archivedAt: null,
       version: 1,
+      provider: ctx.provider.name,
     };
     try {
       await store.insertCampaign(fresh, rows);
@@ -89,4 +90,22 @@ export async function createOrJoin(
     });
   }
   return { campaign, created };
+}
+
+/**
+ * The refusal of a runner whose provider is not the campaign's (`null` when it is, or when the
+ * campaign names none): its entries are placed only through the provider they were made for.
+ */
+export function foreignProvider(
+  ctx: Pick<CampaignContext, 'id' | 'provider'>,
+  campaign: StoredCampaign,
+): ConflictError | null {
+  const named = campaign.provider ?? null;
+  if (named === null || named === ctx.provider.name) return null;
+  return new ConflictError({
+    reason: 'provider_mismatch',
+    id: ctx.id,
+    message: `Campaign ${JSON.stringify(ctx.id)} is placed through the provider ${JSON.stringify(named)}, not ${JSON.stringify(ctx.provider.name)}: this worker reads it and places none of its calls`,
+    status: campaign.state,
+  });
 }

@@ -96,6 +96,7 @@ function campaignRow(entry: CampaignEntryInput, position: number, ctx: ListConte
       idempotencyKey: null,
       options: valid.options,
       call: valid.call,
+      provider: ctx.provider.name,
     }),
     campaign: ctx.id,
     position,

@@ -5,11 +5,12 @@ import type { SchedulerEvents } from '../events.js';
 import { createDispatcher } from '../dispatch/_dispatch.js';
 import { createMutate, createWriter } from '../dispatch/_writes.js';
 import type { StoredCall, StoredCampaign } from '../store.js';
+import type { ConflictError } from '../errors.js';
 import type { AttemptCounts, ScheduledCall } from '../types.js';
 import { countAttempts } from '../_retry.js';
 import { toScheduledCall } from '../_rows.js';
 import { campaignRow, type CampaignContext, type Engine } from './_context.js';
-import { createOrJoin } from './_join.js';
+import { createOrJoin, foreignProvider } from './_join.js';
 import {
   campaignListInSlices,
   campaignRows,
@@ -151,6 +152,8 @@ function runnerWith(
 
   const emitter = createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' }));
   let dispatcher: Engine | null = null;
+  /** Set when the campaign is placed through another provider than this runner's. */
+  let foreign: ConflictError | null = null;
   const ctx: CampaignContext = {
     store,
     id,
@@ -182,7 +185,7 @@ function runnerWith(
   }
 
   async function begin({ beforeClaims }: CampaignStartOptions): Promise<StoredCampaign> {
-    if (dispatcher) return ctx.read();
+    if (dispatcher || foreign) return ctx.read();
     const { campaign, created: written } = await createOrJoin(ctx, {
       list,
       exclusive: options.exclusive ?? false,
@@ -190,6 +193,12 @@ function runnerWith(
       concurrency: ctx.live.concurrency,
     });
     await beforeClaims?.(campaign, written);
+    // Another provider's campaign: read, never worked here (its calls wait for a worker of it).
+    foreign = foreignProvider(ctx, campaign);
+    if (foreign) {
+      emitter.emit('error', { error: foreign, source: 'provider' });
+      return campaign;
+    }
     const settings: CampaignSettings = campaignSettings(campaign);
     ctx.live.concurrency = campaign.concurrency;
     const engine = createDispatcher({

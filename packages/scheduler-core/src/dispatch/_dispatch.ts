@@ -122,7 +122,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     const done: Promise<void> = (async () => {
       let next: number | null;
       try {
-        next = ctx.source ? await ctx.source.nextWake() : await store.nextDueAt();
+        next = ctx.source ? await ctx.source.nextWake() : await store.nextDueAt(ctx.provider.name);
       } catch (error) {
         if (!running || read !== armRead) return;
         reportError(error, 'store');
@@ -292,6 +292,7 @@ function engineParts(
       callsPerSecond: ctx.callsPerSecond,
       leaseMs,
       share: ctx.budget ? { ...ctx.budget, key: 'scheduler' } : undefined,
+      provider: provider.name,
     });
   const outcomes = createOutcomes({
     store,
@@ -303,6 +304,7 @@ function engineParts(
     wake,
     callTimeoutMs,
     campaign,
+    provider: provider.name,
   });
   const follower = createFollower({
     store,

@@ -84,6 +84,7 @@ export function createFinisher(ctx: FinishContext) {
           idempotencyKey: key,
           options: { ...options, seriesId, occurrenceAt: next },
           call: row.call,
+          provider: row.provider ?? null,
         }),
       );
       emitter.emit('scheduled', { call: toScheduledCall(stored) });

@@ -54,6 +54,7 @@ async function world(row: StoredCall) {
     wake: () => undefined,
     callTimeoutMs: 600_000,
     campaign: null,
+    provider: 'mock',
   });
   return { store, outcomes, told, writes: () => writes };
 }

@@ -22,6 +22,7 @@ function outcomesOn(store: ReturnType<typeof createMemoryStore>) {
     wake: () => undefined,
     callTimeoutMs: 600_000,
     campaign: null,
+    provider: 'mock',
   });
   return { outcomes, emitter };
 }
@@ -41,9 +42,9 @@ describe('provider statuses', () => {
     await store.insert(storedCall({ id: 'b', status: 'initiated', providerCallId: 'p2' }));
     let lookups = 0;
     const find = store.findByProviderCallId.bind(store);
-    store.findByProviderCallId = (id) => {
+    store.findByProviderCallId = (provider, id) => {
       lookups++;
-      return find(id);
+      return find(provider, id);
     };
     const seen: string[] = [];
     emitter.on('status', (e) => seen.push(`${e.call.id}:${e.call.status}`));
@@ -88,12 +89,12 @@ describe('provider statuses', () => {
       await store.insert(storedCall({ id: 'a', status: 'initiated', providerCallId: 'p1' }));
       const find = store.findByProviderCallId.bind(store);
       let left = failures;
-      store.findByProviderCallId = (id) => {
+      store.findByProviderCallId = (provider, id) => {
         if (left > 0) {
           left -= 1;
           return Promise.reject(new Error('store unreachable'));
         }
-        return find(id);
+        return find(provider, id);
       };
       const settled = await Promise.allSettled([
         outcomes.handleStatus(statusEvent('p1', 'ringing', 1)),

@@ -36,6 +36,11 @@ export interface OutcomeContext {
    * for a row of another owner is left alone, as for an unknown call.
    */
   campaign: string | null;
+  /**
+   * The name of the provider this engine places through (`CallProvider.name`): the call ids of
+   * its statuses are that provider's, and a status that names another provider is not for it.
+   */
+  provider: string;
 }
 
 /**
@@ -55,7 +60,7 @@ export function createOutcomes(ctx: OutcomeContext) {
   const rowOf = async (callId: string, known?: StoredCall) =>
     known && known.providerCallId === callId
       ? known
-      : owned(await store.findByProviderCallId(callId));
+      : owned(await store.findByProviderCallId(ctx.provider, callId));
 
   const early = new EarlyEventBuffer<CallStatusEvent>(MAX_BUFFERED, ctx.callTimeoutMs, () =>
     clock.now(),
@@ -202,7 +207,7 @@ export function createOutcomes(ctx: OutcomeContext) {
    */
   async function lookAgain(providerCallId: string): Promise<StoredCall | 'drained' | null> {
     if (!early.has(providerCallId)) return 'drained';
-    const found = owned(await store.findByProviderCallId(providerCallId));
+    const found = owned(await store.findByProviderCallId(ctx.provider, providerCallId));
     if (!found) return null;
     return early.has(providerCallId) ? drainEarly(providerCallId, found) : 'drained';
   }
@@ -228,6 +233,9 @@ export function createOutcomes(ctx: OutcomeContext) {
    * together. Each resolves to the row after the statuses handled with it.
    */
   function handleStatus(event: CallStatusEvent): Promise<StoredCall | null> {
+    if (event.provider !== undefined && event.provider !== ctx.provider) {
+      return Promise.resolve(null); // another provider's call, whatever its id
+    }
     const callId = String(event.callId);
     const normalised = { ...event, callId };
     const gathered = gathering.get(callId);
@@ -317,7 +325,7 @@ export function createOutcomes(ctx: OutcomeContext) {
       return null;
     }
     // Unless the answer was recorded meanwhile: by this engine, or by another.
-    const found = recent.get(id) ?? owned(await store.findByProviderCallId(id));
+    const found = recent.get(id) ?? owned(await store.findByProviderCallId(ctx.provider, id));
     return found ? drainEarly(id, found) : null;
   }
 
@@ -338,7 +346,7 @@ export function createOutcomes(ctx: OutcomeContext) {
       .then(async () => {
         looks.delete(id);
         if (!early.has(id)) return; // applied by the answer that carried the id
-        const found = recent.get(id) ?? owned(await store.findByProviderCallId(id));
+        const found = recent.get(id) ?? owned(await store.findByProviderCallId(ctx.provider, id));
         if (found && early.has(id)) await drainEarly(id, found);
       })
       .catch((error: unknown) => ctx.emitter.emit('error', { error, source: 'store' }));

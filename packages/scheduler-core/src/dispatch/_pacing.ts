@@ -60,18 +60,27 @@ export function createPacing(options: {
   leaseMs: number;
   /** The named budget shared by weight (the store must have `claimDueBudgeted`). */
   share?: BudgetShare | undefined;
+  /** The claimant's provider: its claims take that provider's rows (and those of none) only. */
+  provider?: string | undefined;
 }): Pacing {
-  const { store, clock, callsPerSecond } = options;
+  const { store, clock, callsPerSecond, provider } = options;
   if (callsPerSecond === undefined) {
     const claimMarked = store.claimDueMarked?.bind(store);
     return {
       paced: false,
       claim: async (now, limit, workerId, leaseUntil, mark = 0) => {
         if (claimMarked && mark > 0) {
-          const { calls, marked } = await claimMarked(now, limit, workerId, leaseUntil, mark);
+          const { calls, marked } = await claimMarked(
+            now,
+            limit,
+            workerId,
+            leaseUntil,
+            mark,
+            provider,
+          );
           return { calls, slots: calls.map(() => null), retryAt: null, marked };
         }
-        const calls = await store.claimDue(now, limit, workerId, leaseUntil);
+        const calls = await store.claimDue(now, limit, workerId, leaseUntil, provider);
         return { calls, slots: calls.map(() => null), retryAt: null };
       },
       turn: async () => clock.now(),
@@ -97,7 +106,7 @@ export function createPacing(options: {
     return {
       paced: true,
       async claim(now, limit, workerId, leaseUntil) {
-        const claim = await claimBudgeted(now, limit, workerId, leaseUntil, budget);
+        const claim = await claimBudgeted(now, limit, workerId, leaseUntil, budget, provider);
         // Nothing can be claimed before the next free slot comes within the horizon.
         const full = claim.nextSlotAt > now + budget.horizonMs;
         return {
@@ -129,7 +138,8 @@ export function createPacing(options: {
       const horizon = now + budget.horizonMs;
       const fit = start > horizon ? 0 : Math.floor((horizon - start) / intervalMs) + 1;
       const count = Math.min(limit, fit);
-      const calls = count > 0 ? await store.claimDue(now, count, workerId, leaseUntil) : [];
+      const calls =
+        count > 0 ? await store.claimDue(now, count, workerId, leaseUntil, provider) : [];
       // Once these calls take their turns, the next free one:
       const next = start + calls.length * intervalMs;
       return {

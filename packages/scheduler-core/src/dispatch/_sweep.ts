@@ -29,18 +29,21 @@ export function statusOf(call: ProviderCall, callId: string, at: number): CallSt
 }
 
 /**
- * Every call in flight of the engine's rows (a campaign's, or the scheduler's own), a page of
- * `limit` at a time, each page handled before the next is read, while the engine runs.
+ * Every call in flight of the engine's rows (a campaign's, or the scheduler's own) and its provider's, a
+ * page of `limit` at a time, each page handled before the next is read, while the engine runs.
  */
 export async function eachInFlightPage(
-  ctx: Pick<SweepContext, 'store' | 'campaign' | 'isRunning'>,
+  ctx: Pick<SweepContext, 'store' | 'campaign' | 'isRunning' | 'provider'>,
   limit: number,
   handle: (rows: StoredCall[]) => Promise<unknown>,
 ): Promise<void> {
+  const name = ctx.provider.name;
+  // Another provider's calls are its workers' to follow: this provider knows nothing of them.
+  const own = (row: StoredCall) => row.provider == null || row.provider === name;
   let cursor: string | null = null;
   do {
     const page = await ctx.store.list({ status: IN_FLIGHT, campaign: ctx.campaign, cursor, limit });
-    await handle(page.items);
+    await handle(page.items.filter(own));
     cursor = page.nextCursor;
   } while (cursor && ctx.isRunning());
 }

@@ -90,6 +90,12 @@ export interface StoredCall {
   campaign?: string | null;
   /** The entry's place in its campaign's list, from 0 (unique per campaign); `null` outside one. */
   position?: number | null;
+  /**
+   * The name of the provider the call is placed through (`CallProvider.name`), given when it is
+   * scheduled and never changed: its `providerCallId` is that provider's, and no other provider
+   * places it. `null` (or absent) in rows stored before the field, which any provider may place.
+   */
+  provider?: string | null;
 }
 
 /** The fields `update` may change. */

@@ -39,6 +39,11 @@ export interface StoredCampaign {
   archivedAt: number | null;
   /** Bumped by the store on every write; `updateCampaign` expects the version it read. */
   version: number;
+  /**
+   * The name of the provider its entries are placed through (`CallProvider.name`), given when
+   * it is created; absent in campaigns stored before the field.
+   */
+  provider?: string | null;
 }
 
 /** The fields `updateCampaign` may change. */

@@ -29,10 +29,18 @@ export const COLUMNS: Record<keyof StoredCall, string> = {
   call: 'call_options',
   campaign: 'campaign_id',
   position: 'position',
+  provider: 'provider',
 };
 
-/** Fields only campaign rows carry: a row of the scheduler's own reads back without them. */
-export const CAMPAIGN_FIELDS: ReadonlySet<keyof StoredCall> = new Set(['campaign', 'position']);
+/**
+ * Fields a row may not carry (a campaign's place; the provider, in rows stored before it): a row
+ * stored without them reads back without them.
+ */
+export const OPTIONAL_FIELDS: ReadonlySet<keyof StoredCall> = new Set([
+  'campaign',
+  'position',
+  'provider',
+]);
 
 export const FIELDS = Object.keys(COLUMNS) as (keyof StoredCall)[];
 
@@ -127,7 +135,7 @@ export function recordFromRow(row: Record<string, unknown>, read: RowReading): S
 
 /** The columns of `campaigns`, in the order of {@link campaignValues}. */
 export const CAMPAIGN_COLUMNS =
-  'id, state, concurrency, total, fingerprint, settings, next_slot_at, created_at, updated_at, version, archived_at';
+  'id, state, concurrency, total, fingerprint, settings, next_slot_at, created_at, updated_at, version, archived_at, provider';
 
 /** The condition `listCampaigns({ archived })` adds to its `WHERE`, space first (empty: every campaign). */
 export const archivedFilter = (archived: boolean | undefined): string =>
@@ -157,6 +165,7 @@ export const campaignValues = (campaign: StoredCampaign) =>
     campaign.updatedAt,
     campaign.version,
     campaign.archivedAt,
+    campaign.provider ?? null,
   ] as const;
 
 /** A campaign of a SQL row of `campaigns`. */
@@ -173,5 +182,6 @@ export function campaignFromRow(row: Record<string, unknown>, read: RowReading):
     updatedAt: Number(row.updated_at),
     version: Number(row.version),
     archivedAt: row.archived_at == null ? null : Number(row.archived_at),
+    ...(row.provider != null && { provider: row.provider as string }),
   };
 }

@@ -1,2 +1,2 @@
-export { testStore, storedCall } from './store-contract.js';
+export { testStore, storedCall, storedCampaign } from './store-contract.js';
 export type { TestStoreOptions } from './store-contract.js';

@@ -131,7 +131,7 @@ export class CampaignRows {
     const slot = this.table.add(row);
     this.positions[slot] = row.position!;
     this.attach(slot);
-    const provider = this.table.providerCallId(slot);
+    const provider = this.table.providerKeyOf(slot);
     if (provider !== null) this.shared.providers.set(provider, this.table.id(slot));
     return slot;
   }
@@ -292,7 +292,7 @@ export class CampaignRows {
   /** Deletes a row (retention's `deleteFinished`): it leaves every order, its id may come back. */
   remove(slot: number): void {
     const table = this.table;
-    const provider = table.providerCallId(slot);
+    const provider = table.providerKeyOf(slot);
     const providers = this.shared.providers;
     if (provider !== null && providers.get(provider) === table.id(slot)) {
       providers.delete(provider);
@@ -306,11 +306,11 @@ export class CampaignRows {
   /** Applies a write to a row, its orders kept in step (taken out before, put back after). */
   private write(slot: number, change: () => void): void {
     const table = this.table;
-    const provider = table.providerCallId(slot);
+    const provider = table.providerKeyOf(slot);
     this.detach(slot);
     change();
     this.attach(slot);
-    const current = table.providerCallId(slot);
+    const current = table.providerKeyOf(slot);
     const id = table.id(slot);
     const providers = this.shared.providers;
     if (provider !== null && provider !== current && providers.get(provider) === id) {

@@ -128,11 +128,11 @@ export class Campaigns {
     return at ? at[0].read(at[1]) : null;
   }
 
-  /** A campaign row by the provider id of its current attempt, or `null`. */
-  findByProviderId(providerCallId: string): StoredCall | null {
-    const id = this.shared.providers.get(providerCallId);
+  /** A campaign row by the key of its current attempt's provider call id (`providerKey`), or `null`. */
+  findByProviderId(key: string): StoredCall | null {
+    const id = this.shared.providers.get(key);
     const at = id === undefined ? null : this.locate(id);
-    return at && at[0].table.providerCallId(at[1]) === providerCallId ? at[0].read(at[1]) : null;
+    return at && at[0].table.providerKeyOf(at[1]) === key ? at[0].read(at[1]) : null;
   }
 
   /**

@@ -42,6 +42,13 @@ const RARE_FIELDS = [
 
 const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
 
+/**
+ * The key of a provider's call id in a store's index: the provider's name and the id, which no
+ * other pair gives (the name's length first). A row of no provider is keyed under the name `''`.
+ */
+export const providerKey = (provider: string | null | undefined, callId: string): string =>
+  `${(provider ?? '').length}:${provider ?? ''}${callId}`;
+
 /** The status code of a slot that holds no row. */
 const FREE = 255;
 
@@ -59,6 +66,9 @@ export class CallColumns {
   private nums = new Float64Array(0);
   protected phone = new Int32Array(0);
   protected state = new Uint8Array(0);
+  /** The code of each row's provider in {@link providerNames} (0: none). */
+  private provider = new Uint16Array(0);
+  private readonly providerNames = new Interner(['']);
   private readonly rare = new Map<number, Rare>();
   protected readonly phones = new SharedStrings();
   protected readonly statuses = new Interner([
@@ -103,6 +113,9 @@ export class CallColumns {
       events: rare?.events ? clonePlain(rare.events) : null,
       options: rare?.options ? clonePlain(rare.options) : null,
       call: rare?.call ? clonePlain(rare.call) : null,
+      ...(this.provider[slot] !== 0 && {
+        provider: this.providerNames.value(this.provider[slot]!),
+      }),
     };
   }
 
@@ -129,6 +142,20 @@ export class CallColumns {
 
   providerCallId(slot: number): string | null {
     return this.rare.get(slot)?.providerCallId ?? null;
+  }
+
+  /** The row's provider (`null`: none, any provider's). */
+  providerOf(slot: number): string | null {
+    const code = this.provider[slot]!;
+    return code === 0 ? null : this.providerNames.value(code);
+  }
+
+  /** The key of the row's provider call id in an index ({@link providerKey}), or `null`. */
+  providerKeyOf(slot: number): string | null {
+    const callId = this.rare.get(slot)?.providerCallId ?? null;
+    if (callId === null) return null;
+    const code = this.provider[slot]!;
+    return providerKey(code === 0 ? null : this.providerNames.value(code), callId);
   }
 
   idempotencyKey(slot: number): string | null {
@@ -187,6 +214,7 @@ export class CallColumns {
     nums[at + ATTEMPT] = row.attempt;
     nums[at + LEASE_UNTIL] = row.leaseUntil ?? NONE;
     nums[at + PLACING_AT] = row.placingAt ?? NONE;
+    this.provider[slot] = row.provider == null ? 0 : this.providerCode(row.provider);
     this.setRare(slot, row, null);
     return code;
   }
@@ -216,6 +244,9 @@ export class CallColumns {
     if (patch.attempt !== undefined) nums[at + ATTEMPT] = patch.attempt;
     if (patch.leaseUntil !== undefined) nums[at + LEASE_UNTIL] = patch.leaseUntil ?? NONE;
     if (patch.placingAt !== undefined) nums[at + PLACING_AT] = patch.placingAt ?? NONE;
+    if (patch.provider !== undefined) {
+      this.provider[slot] = patch.provider === null ? 0 : this.providerCode(patch.provider);
+    }
     nums[at + VERSION] = nums[at + VERSION]! + steps;
     if (RARE_FIELDS.some((field) => patch[field] !== undefined)) {
       this.setRare(slot, patch, this.rare.get(slot) ?? null);
@@ -229,6 +260,14 @@ export class CallColumns {
     this.rare.delete(slot);
     this.state[slot] = FREE;
     this.phone[slot] = -1;
+    this.provider[slot] = 0;
+  }
+
+  /** The code of a provider's name. */
+  private providerCode(name: string): number {
+    const code = this.providerNames.code(name);
+    if (code > 0xffff) throw new RangeError('createMemoryStore: more than 65,535 providers');
+    return code;
   }
 
   /** The code of `status`, which a slot's column holds. */
@@ -272,5 +311,8 @@ export class CallColumns {
     const state = new Uint8Array(capacity);
     state.set(this.state);
     this.state = state;
+    const provider = new Uint16Array(capacity);
+    provider.set(this.provider);
+    this.provider = provider;
   }
 }

@@ -269,7 +269,7 @@ async function run(tuning: MemoryTuning, ops: Op[]) {
   for (const id of IDS) {
     const row = rows.get(id) ?? null;
     expect(await store.get(id)).toEqual(row);
-    const byProvider = await store.findByProviderCallId(`p-${id}`);
+    const byProvider = await store.findByProviderCallId('mock', `p-${id}`);
     expect(byProvider).toEqual(row?.providerCallId ? row : null);
   }
   for (const key of ['k1', 'k2', 'k3']) {

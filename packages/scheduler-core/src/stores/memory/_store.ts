@@ -16,6 +16,7 @@ import type {
 import { RecordTable } from './_history.js';
 import { memorySuppressionMethods } from './_suppressions.js';
 import { CHUNK } from './_order.js';
+import { providerKey } from './_call-columns.js';
 import { CallTable } from './_table.js';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -77,7 +78,7 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
   /** Updates the indexes after a row's write (`wake` and `providerId` as they were before). */
   const index = (slot: number, wake: number | null, providerId: string | null) => {
     const { table, byProviderId, heap } = state!;
-    const current = table.providerCallId(slot);
+    const current = table.providerKeyOf(slot);
     if (providerId !== null && providerId !== current && byProviderId.get(providerId) === slot) {
       byProviderId.delete(providerId);
     }
@@ -104,7 +105,7 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
     const { table, byKey, byProviderId } = state!;
     const key = table.idempotencyKey(slot);
     if (key !== null && byKey.get(key) === slot) byKey.delete(key);
-    const providerId = table.providerCallId(slot);
+    const providerId = table.providerKeyOf(slot);
     if (providerId !== null && byProviderId.get(providerId) === slot) {
       byProviderId.delete(providerId);
     }
@@ -149,23 +150,51 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
    * `claimDue`: the due rows, earliest first (a row whose number is suppressed ends); those it
    * leases afresh among the first `mark` are marked too (`claimDueMarked`).
    */
-  const claimRows = (...[now, limit, workerId, leaseUntil, mark]: ClaimArgs): MarkedClaim => {
+  const claimRows = (
+    ...[now, limit, workerId, leaseUntil, mark, provider]: ClaimArgs
+  ): MarkedClaim => {
     const { table, heap, suppressions } = open();
     const suppressionOf = (phone: string) => suppressions.get(phone);
     const calls: StoredCall[] = [];
     const marked: boolean[] = [];
+    const others = asideOthers(provider);
     while (calls.length < limit) {
-      const slot = top();
+      const slot = others.top();
       if (slot === undefined || heap.peekKey()! > now) break;
       heap.pop();
       const marks = calls.length < mark;
       const claim = table.claimMarking(slot, now, workerId, leaseUntil, suppressionOf, marks);
       marked.push(claim.marked);
       // Its entry was just popped: the new wake time gets one whatever the old one was.
-      index(slot, null, table.providerCallId(slot));
+      index(slot, null, table.providerKeyOf(slot));
       calls.push(table.read(slot));
     }
+    others.restore();
     return { calls, marked };
+  };
+
+  /**
+   * The heap's top as `top()` finds it, the rows of providers other than `provider` set aside on
+   * the way (every row counts without one); `restore()` puts them back.
+   */
+  const asideOthers = (provider: string | undefined) => {
+    const { table, heap } = state!;
+    const aside: [number, number][] = [];
+    return {
+      top(): number | undefined {
+        for (;;) {
+          const slot = top();
+          if (slot === undefined || provider === undefined) return slot;
+          const named = table.providerOf(slot);
+          if (named === null || named === provider) return slot;
+          aside.push([heap.peekKey()!, slot]);
+          heap.pop();
+        }
+      },
+      restore() {
+        for (const [key, slot] of aside) heap.push(key, slot);
+      },
+    };
   };
 
   return {
@@ -215,12 +244,19 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
       return slot === undefined ? campaigns.findByKey(key) : table.read(slot);
     },
 
-    async findByProviderCallId(providerCallId) {
+    async findByProviderCallId(provider, providerCallId) {
       const { table, byProviderId, campaigns } = open();
-      const slot = byProviderId.get(providerCallId);
-      return slot !== undefined && table.providerCallId(slot) === providerCallId
-        ? table.read(slot)
-        : campaigns.findByProviderId(providerCallId);
+      // This provider's row first, then a row of none (stored before rows named their provider).
+      for (const key of [
+        providerKey(provider, providerCallId),
+        providerKey(null, providerCallId),
+      ]) {
+        const slot = byProviderId.get(key);
+        if (slot !== undefined && table.providerKeyOf(slot) === key) return table.read(slot);
+        const row = campaigns.findByProviderId(key);
+        if (row) return row;
+      }
+      return null;
     },
 
     async update(id, expectedVersion, patch: StoredCallPatch, steps = 1) {
@@ -246,24 +282,25 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
         });
       }
       const wake = table.wake(slot);
-      const providerId = table.providerCallId(slot);
+      const providerId = table.providerKeyOf(slot);
       table.patch(slot, patch, steps);
       index(slot, wake, providerId);
       return table.read(slot);
     },
 
-    async claimDue(now, limit, workerId, leaseUntil) {
-      return claimRows(now, limit, workerId, leaseUntil, 0).calls;
+    async claimDue(now, limit, workerId, leaseUntil, provider) {
+      return claimRows(now, limit, workerId, leaseUntil, 0, provider).calls;
     },
 
     async claimDueMarked(...args) {
       return claimRows(...args);
     },
 
-    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
+    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget, provider) {
       const { budgets } = open();
       const turn = budgets.turn(now, limit, budget);
-      const calls = turn.most > 0 ? claimRows(now, turn.most, workerId, leaseUntil, 0).calls : [];
+      const calls =
+        turn.most > 0 ? claimRows(now, turn.most, workerId, leaseUntil, 0, provider).calls : [];
       const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;
       const { slots, sent } = slotsFrom(calls, sends, turn.start, budget.intervalMs);
       return { calls, slots, nextSlotAt: budgets.settle(turn, sent, now, limit, budget) };
@@ -283,9 +320,12 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
       return counts;
     },
 
-    async nextDueAt() {
+    async nextDueAt(provider) {
       const { heap } = open();
-      return top() === undefined ? null : heap.peekKey()!;
+      const others = asideOthers(provider);
+      const next = others.top() === undefined ? null : heap.peekKey()!;
+      others.restore();
+      return next;
     },
 
     async list(query: StoreListQuery): Promise<StorePage<StoredCall>> {

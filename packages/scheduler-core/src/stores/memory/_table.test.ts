@@ -126,7 +126,7 @@ describe('memory store rows', () => {
     });
     expect(await store.insert(row)).toEqual(row);
     expect(Object.is((await store.get(row.id))!.leaseUntil, -0)).toBe(true);
-    expect(await store.findByProviderCallId('p')).toEqual(row);
+    expect(await store.findByProviderCallId('mock', 'p')).toEqual(row);
     await store.close();
   });
 });

@@ -35,10 +35,10 @@ export function postgresCallReads(ctx: Pick<MethodsContext, 'db' | 'sql'>): Call
       });
     },
 
-    async findByProviderCallId(providerCallId) {
-      if (unmatchable(providerCallId)) return null;
+    async findByProviderCallId(provider, providerCallId) {
+      if (unmatchable(providerCallId) || unmatchable(provider)) return null;
       return run(async () => {
-        const [row] = await query(sql.byProviderCallId, [providerCallId]);
+        const [row] = await query(sql.byProviderCallId, [provider, providerCallId]);
         return row ? callFromRow(row) : null;
       });
     },

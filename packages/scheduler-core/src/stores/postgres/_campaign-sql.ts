@@ -46,7 +46,7 @@ export function campaignStatementsFor(s: string) {
   const returning = FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ');
   return {
     insert: `INSERT INTO ${campaigns} (${CAMPAIGN_COLUMNS})
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
     get: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1`,
     /** Claims of one campaign take turns on its row (held until the claim commits). */
     lock: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1 FOR UPDATE`,
@@ -248,18 +248,19 @@ function renumber(text: string, map: Record<number, string>) {
 
 /**
  * `text` with each parameter `$n` replaced by `values[n - 1]` as an SQL literal: a finite number
- * in parentheses (so that `- $6` never reads as a comment), a boolean, or a string quoted by
- * `escapeLiteral`. Anything else is refused.
+ * in parentheses (so that `- $6` never reads as a comment), a boolean, `NULL`, or a string quoted
+ * by `escapeLiteral`. Anything else is refused.
  */
 export function withLiterals(
   text: string,
-  values: readonly (string | number | boolean)[],
+  values: readonly (string | number | boolean | null)[],
   escapeLiteral: (value: string) => string,
 ) {
   return text.replace(/\$(\d+)/g, (_, n: string) => {
     const value = values[Number(n) - 1];
     if (typeof value === 'string') return escapeLiteral(value);
     if (typeof value === 'boolean') return String(value);
+    if (value === null) return 'NULL';
     if (typeof value === 'number' && Number.isFinite(value)) return `(${value})`;
     throw new TypeError(`no literal for parameter $${n}: ${String(value)}`);
   });

@@ -30,9 +30,11 @@ export function postgresClaims(ctx: MethodsContext): Claims {
     workerId: string,
     leaseUntil: number,
     mark: number,
+    provider: string | undefined,
   ): Promise<MarkedClaim> {
     if (limit <= 0) return { calls: [], marked: [] };
-    const watch = knowledge.watch();
+    const known = knowledge.of(provider);
+    const watch = known.watch();
     try {
       return await run(async (maybeDone) => {
         // An earlier try whose answer was lost may have claimed rows: hand those out first.
@@ -49,10 +51,11 @@ export function postgresClaims(ctx: MethodsContext): Claims {
           leaseUntil,
           watch.floor,
           Math.max(0, mark - held.length),
+          provider ?? null,
         ]);
         const next = rows[0]!.next_wake === null ? null : Number(rows[0]!.next_wake);
         const found = rows.filter((row) => row.id !== null);
-        if (!maybeDone) knowledge.read(watch, next, now, true, found.length < limit - held.length);
+        if (!maybeDone) known.read(watch, next, now, true, found.length < limit - held.length);
         const claimed = found.map(callFromRow);
         const marked = found.map((row) => row.claim_marked === true);
         return held.length > 0
@@ -60,20 +63,20 @@ export function postgresClaims(ctx: MethodsContext): Claims {
           : { calls: claimed, marked };
       });
     } finally {
-      knowledge.unwatch(watch);
+      known.unwatch(watch);
     }
   }
 
   return {
-    async claimDue(now, limit, workerId, leaseUntil) {
-      return (await claim(now, limit, workerId, leaseUntil, 0)).calls;
+    async claimDue(now, limit, workerId, leaseUntil, provider) {
+      return (await claim(now, limit, workerId, leaseUntil, 0, provider)).calls;
     },
 
-    async claimDueMarked(now, limit, workerId, leaseUntil, mark) {
-      return claim(now, limit, workerId, leaseUntil, mark);
+    async claimDueMarked(now, limit, workerId, leaseUntil, mark, provider) {
+      return claim(now, limit, workerId, leaseUntil, mark, provider);
     },
 
-    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
+    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget, provider) {
       const { intervalMs, horizonMs } = budget;
       if (budget.share) {
         return run((maybeDone) =>
@@ -94,7 +97,7 @@ export function postgresClaims(ctx: MethodsContext): Claims {
               turn.turn.most > 0
                 ? await query(
                     sql.claim,
-                    [now, turn.turn.most, workerId, leaseUntil, FLOOR, 0],
+                    [now, turn.turn.most, workerId, leaseUntil, FLOOR, 0, provider ?? null],
                     client,
                   )
                 : [];
@@ -129,6 +132,7 @@ export function postgresClaims(ctx: MethodsContext): Claims {
           intervalMs,
           horizonMs,
           now,
+          provider ?? null,
         ]);
         const start = Number(rows[0]!.budget_start);
         const claimed = rows.filter((row) => row.id !== null);
@@ -152,19 +156,23 @@ export function postgresClaims(ctx: MethodsContext): Claims {
       });
     },
 
-    async nextDueAt() {
-      const known = knowledge.next();
-      if (known !== undefined && !db.isClosed()) return known;
-      const watch = knowledge.watch();
+    async nextDueAt(provider) {
+      const known = knowledge.of(provider);
+      const answered = known.next();
+      if (answered !== undefined && !db.isClosed()) return answered;
+      const watch = known.watch();
       try {
         return await run(async () => {
-          const [row] = await query<{ wake_at: string }>(sql.nextDueAt, [watch.floor]);
+          const [row] = await query<{ wake_at: string }>(sql.nextDueAt, [
+            watch.floor,
+            provider ?? null,
+          ]);
           const next = row ? Number(row.wake_at) : null;
-          knowledge.read(watch, next, Date.now(), false);
+          known.read(watch, next, Date.now(), false);
           return next;
         });
       } finally {
-        knowledge.unwatch(watch);
+        known.unwatch(watch);
       }
     },
   };

@@ -12,7 +12,7 @@ import {
   type TransactionSettings,
 } from './_retry.js';
 import { SCHEMA_PATTERN, type statementsFor } from './_sql.js';
-import type { createWakeKnowledge } from './_wake.js';
+import type { createProviderWakeKnowledge } from './_wake.js';
 
 /** Where the store connects: a connection string (and any other `pg.Pool` option), or your pool. */
 export type PostgresConnection =
@@ -227,5 +227,5 @@ async function fill(pool: Pool, label: string, logger: PostgresStoreLogger | und
 export interface MethodsContext {
   db: PostgresDb;
   sql: ReturnType<typeof statementsFor>;
-  knowledge: ReturnType<typeof createWakeKnowledge>;
+  knowledge: ReturnType<typeof createProviderWakeKnowledge>;
 }

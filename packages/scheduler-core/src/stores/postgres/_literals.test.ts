@@ -4,7 +4,7 @@ import { preparedClaim, withLiterals } from './_campaign-sql.js';
 import { campaignStatementsFor } from './_sql.js';
 
 describe('withLiterals', () => {
-  const literal = (values: (string | number | boolean)[], text = '$1') =>
+  const literal = (values: (string | number | boolean | null)[], text = '$1') =>
     withLiterals(text, values, pg.escapeLiteral);
 
   it('writes numbers in parentheses, so that a negative one after a minus is no comment', () => {
@@ -22,6 +22,10 @@ describe('withLiterals', () => {
   it('reads $10 as the tenth value, not the first followed by a zero', () => {
     const values = Array.from({ length: 11 }, (_, i) => i + 1);
     expect(literal(values, '$1 $10 $11')).toBe('(1) (10) (11)');
+  });
+
+  it('writes null as NULL', () => {
+    expect(literal([null], '$1::text IS NULL')).toBe('NULL::text IS NULL');
   });
 
   it('refuses what has no literal: a value missing, not finite, or of another type', () => {

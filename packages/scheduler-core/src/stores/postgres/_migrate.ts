@@ -260,6 +260,15 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // The provider each call (and each campaign's entries) is placed through: its call ids are
+    // that provider's. Rows and campaigns stored before it have none (any provider's).
+    version: 13,
+    sql: `
+      ALTER TABLE {s}.scheduled_calls ADD COLUMN provider text;
+      ALTER TABLE {s}.campaigns ADD COLUMN provider text;
+    `,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

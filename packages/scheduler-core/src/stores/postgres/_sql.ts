@@ -48,6 +48,7 @@ export const TYPES: Record<keyof StoredCall, string> = {
   call: 'jsonb',
   campaign: 'text',
   position: 'integer',
+  provider: 'text',
 };
 /** The parameters of a call record's values (`recordValues` order): `$1, $2, …`. */
 const RECORD_PARAMS = RECORD_COLUMNS.split(',')
@@ -110,9 +111,10 @@ export function callFromRow(row: Record<string, unknown>): StoredCall {
     events: (row.events as StoredCall['events']) ?? null,
     options: (row.options as StoredCall['options']) ?? null,
     call: (row.call_options as StoredCall['call']) ?? null,
-    // Only on campaign rows: a row of the scheduler's own reads back as it was written, without.
+    // Only on campaign rows, and on rows that name their provider: others read back without.
     ...(row.campaign_id != null && { campaign: row.campaign_id as string }),
     ...(row.position != null && { position: row.position as number }),
+    ...(row.provider != null && { provider: row.provider as string }),
   };
 }
 
@@ -156,6 +158,10 @@ export function normalise(value: unknown): unknown {
 const CLAIMED = `CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
               ELSE 'queued' END`;
 
+/** Rows of the provider `param` names, or of none; every row when it is null. */
+const providerFilter = (param: string) =>
+  `(${param}::text IS NULL OR provider IS NULL OR provider = ${param}::text)`;
+
 export function statementsFor(s: string) {
   const calls = `${s}.scheduled_calls`;
   const select = `SELECT ${CALL_COLUMNS} FROM ${calls}`;
@@ -181,7 +187,8 @@ export function statementsFor(s: string) {
     select,
     get: `${select} WHERE id = $1`,
     byKey: `${select} WHERE idempotency_key = $1`,
-    byProviderCallId: `${select} WHERE provider_call_id = $1 LIMIT 1`,
+    byProviderCallId: `${select} WHERE provider_call_id = $2 AND (provider = $1 OR provider IS NULL)
+      ORDER BY provider IS NULL LIMIT 1`,
     insert: `INSERT INTO ${calls} (${CALL_COLUMNS})
       VALUES (${FIELDS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${CALL_COLUMNS}`,
     insertBatch: `INSERT INTO ${calls} (${CALL_COLUMNS})
@@ -193,6 +200,8 @@ export function statementsFor(s: string) {
      * commits without waiting for the disk: nothing is placed before the next write of the same
      * row (placingAt) commits, and that commit flushes the WAL up to and including this one, so
      * a crash may lose a claim, never one that a placement relied on.
+     *
+     * With `$7` (not null), only rows of that provider or of none (`StoredCall.provider`).
      *
      * With `$6` above 0 (`claimDueMarked`), the rows among the first `$6` that it leases afresh
      * (due `scheduled` or `queued` with no `placing_at`, and not suppressed) are marked too
@@ -207,7 +216,7 @@ export function statementsFor(s: string) {
      */
     claim: `WITH due AS MATERIALIZED (
         SELECT id, wake_at, to_phone, status, placing_at FROM ${calls}
-        WHERE wake_at >= $5 AND wake_at <= $1
+        WHERE wake_at >= $5 AND wake_at <= $1 AND ${providerFilter('$7')}
         ORDER BY wake_at, id
         LIMIT $2
         FOR UPDATE SKIP LOCKED
@@ -224,7 +233,7 @@ export function statementsFor(s: string) {
       ), next AS (
         SELECT least(
           (SELECT wake_at FROM ${calls}
-            WHERE wake_at >= $5 AND id NOT IN (SELECT id FROM due)
+            WHERE wake_at >= $5 AND ${providerFilter('$7')} AND id NOT IN (SELECT id FROM due)
             ORDER BY wake_at, id LIMIT 1),
           (SELECT $4::bigint WHERE EXISTS (SELECT 1 FROM due))
         ) AS next_wake
@@ -238,14 +247,14 @@ export function statementsFor(s: string) {
      * The claim above under the shared send budget, in the same transaction: the budget row is
      * locked first (claims of every worker take turns on it), the claim takes no more rows than
      * have a slot by `$7 + $6`, and the rows to be sent get consecutive slots `$5` apart from
-     * `greatest(next_at, $7)`. `$7` is `$1` as a double. Answers one row even when nothing was
-     * claimed (`id` then null), for the budget's start.
+     * `greatest(next_at, $7)`. `$7` is `$1` as a double; `$8` the provider as in the claim above.
+     * Answers one row even when nothing was claimed (`id` then null), for the budget's start.
      */
     budgetedClaim: `WITH budget AS MATERIALIZED (
         SELECT greatest(next_at, $7::float8) AS start FROM ${s}.send_budget WHERE id = 1 FOR UPDATE
       ), due AS MATERIALIZED (
         SELECT id, wake_at, to_phone, status, placing_at FROM ${calls}
-        WHERE wake_at <= $1
+        WHERE wake_at <= $1 AND ${providerFilter('$8')}
         ORDER BY wake_at, id
         LIMIT (SELECT CASE WHEN start > $7::float8 + $6::float8 THEN 0
           ELSE least($2::bigint, floor(($7::float8 + $6::float8 - start) / $5::float8)::bigint + 1)
@@ -279,7 +288,8 @@ export function statementsFor(s: string) {
     /** Rows by id, to check an unanswered batch's effect. */
     byIds: `${select} WHERE id = ANY($1::text[])`,
     /** The earliest wake time, from `$1` on (as the claim's `$5`). */
-    nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at >= $1 ORDER BY wake_at LIMIT 1`,
+    nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at >= $1 AND ${providerFilter('$2')}
+      ORDER BY wake_at LIMIT 1`,
     /**
      * Live statuses (`$1`, a subset of them: what `scheduler.counts()` asks), counted through
      * their partial index: an index-only scan of the live rows alone.

@@ -138,3 +138,36 @@ export function createWakeKnowledge(now: () => number = Date.now) {
     },
   };
 }
+
+/**
+ * What one store knows of the wake times, kept apart for each provider its claims name (none is
+ * one more): a claim of one provider reads only its rows, so the floor it raises says nothing of
+ * another's. A wake time given or announced lowers them all; the LISTEN connection's state is
+ * theirs alike.
+ */
+export function createProviderWakeKnowledge(now: () => number = Date.now) {
+  const byProvider = new Map<string, ReturnType<typeof createWakeKnowledge>>();
+  let up = false;
+  return {
+    /** What is known of the rows a claim naming `provider` reads. */
+    of(provider: string | undefined) {
+      const key = provider === undefined ? '' : `:${provider}`;
+      let knowledge = byProvider.get(key);
+      if (!knowledge) {
+        knowledge = createWakeKnowledge(now);
+        if (up) knowledge.listening(true);
+        byProvider.set(key, knowledge);
+      }
+      return knowledge;
+    },
+    /** The LISTEN connection came up or went down. */
+    listening(listening: boolean) {
+      up = listening;
+      for (const knowledge of byProvider.values()) knowledge.listening(listening);
+    },
+    /** A row may now wake at `at` (`-Infinity`: at a time not known). */
+    lower(at: number) {
+      for (const knowledge of byProvider.values()) knowledge.lower(at);
+    },
+  };
+}

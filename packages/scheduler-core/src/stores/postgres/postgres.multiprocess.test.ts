@@ -70,7 +70,8 @@ describeWithDatabase('PostgreSQL store shared by 4 worker processes', (url) => {
       // Another process schedules them: only NOTIFY tells the idle workers (their poll is 10 min).
       const scheduler = createScheduler({
         store,
-        provider: createFakeProvider({ clock: systemClock }),
+        // The workers' provider: a call is placed only through the provider it was made for.
+        provider: createFakeProvider({ clock: systemClock, name: 'mock-call-api' }),
         callerId: '+14155550100',
       });
       const base = Date.now() + 2_000;

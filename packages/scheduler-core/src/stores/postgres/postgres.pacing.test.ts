@@ -40,7 +40,8 @@ describeWithDatabase('callsPerSecond over PostgreSQL: one budget for every worke
       // Another process schedules them: NOTIFY wakes the workers.
       const scheduler = createScheduler({
         store,
-        provider: createFakeProvider({ clock: systemClock }),
+        // The workers' provider: a call is placed only through the provider it was made for.
+        provider: createFakeProvider({ clock: systemClock, name: 'mock-call-api' }),
         callerId: '+14155550100',
       });
       const at = new Date(Date.now() + 1_000);

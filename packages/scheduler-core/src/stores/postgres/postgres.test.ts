@@ -62,11 +62,17 @@ function commitLosingClient(
   return LosingClient;
 }
 
+/** Undoes migration 13 of schema `s` (quoted): no row or campaign names its provider. */
+const backToVersion12 = (s: string) => `
+  ALTER TABLE ${s}.scheduled_calls DROP COLUMN provider;
+  ALTER TABLE ${s}.campaigns DROP COLUMN provider;
+  DELETE FROM ${s}.schema_migrations WHERE version > 12;`;
+
 /**
- * Undoes migrations 12, 11, 10 and 9 of schema `s` (quoted): no named send budgets; no archive; no
- * do-not-call list; no voicemail, no recording length, no provider word.
+ * Undoes migrations 13 to 9 of schema `s` (quoted): no provider; no named send budgets; no
+ * archive; no do-not-call list; no voicemail, no recording length, no provider word.
  */
-const backToVersion8 = (s: string) => `
+const backToVersion8 = (s: string) => `${backToVersion12(s)}
   DROP TABLE ${s}.send_shares;
   DROP TABLE ${s}.send_budgets;
   ALTER TABLE ${s}.campaigns DROP COLUMN archived_at;
@@ -166,9 +172,31 @@ describeWithDatabase('createPostgresStore', (url) => {
       await Promise.all(stores.map((store) => store.ready()));
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((version) => ({ version })));
+      expect(rows).toEqual(
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].map((version) => ({ version })),
+      );
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
+    });
+
+    it('upgrades a schema of version 12: its calls name no provider, and any provider finds them', async () => {
+      const schema = newSchema();
+      const before = createPostgresStore({ connectionString: url, max: 1 }, { schema });
+      await before.ready();
+      await before.close();
+      const s = `"${schema}"`;
+      await admin.query(`${backToVersion12(s)}
+        INSERT INTO ${s}.scheduled_calls (id, to_phone, status, due_at, created_at, updated_at,
+          version, attempt, provider_call_id)
+        VALUES ('old', '+14155552671', 'initiated', 5000, 1, 1, 1, 1, 'CA9');`);
+      const store = createPostgresStore({ connectionString: url, max: 1 }, { schema });
+      const old = await store.get('old');
+      expect(old).toMatchObject({ id: 'old', providerCallId: 'CA9' });
+      expect(old && 'provider' in old).toBe(false);
+      expect((await store.findByProviderCallId('twilio', 'CA9'))?.id).toBe('old');
+      await store.insert(storedCall({ id: 'new', provider: 'twilio' }));
+      expect((await store.get('new'))?.provider).toBe('twilio');
+      await store.close();
     });
 
     it('upgrades a schema of the first version: history kept, followed calls adoptable and announced', async () => {
@@ -324,7 +352,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       );
       expect(rows).toEqual([{ n: 0 }]);
       const versions = await admin.query(`SELECT max(version) AS v FROM ${s}.schema_migrations`);
-      expect(versions.rows).toEqual([{ v: 12 }]);
+      expect(versions.rows).toEqual([{ v: 13 }]);
       await store.close();
     });
 

@@ -21,7 +21,7 @@ import { createWakeSubscriptions } from './_listen.js';
 import { postgresRecords } from './_records.js';
 import { postgresSuppressions, suppressionStatementsFor } from './_suppressions.js';
 import { campaignStatementsFor, channelOf, statementsFor } from './_sql.js';
-import { createWakeKnowledge } from './_wake.js';
+import { createProviderWakeKnowledge } from './_wake.js';
 
 export type { PostgresConnection, PostgresStoreOptions } from './_connection.js';
 export type { PostgresStoreLogger } from './_retry.js';
@@ -62,7 +62,7 @@ export function createPostgresStore(
    * index pages (see `createWakeKnowledge`): the answer a claim gives for the `nextDueAt` that
    * follows it, and a floor below which no row wakes.
    */
-  const knowledge = createWakeKnowledge();
+  const knowledge = createProviderWakeKnowledge();
   const ctx = { db, sql, knowledge };
   const insertBatch = batchInserter(ctx);
 

@@ -3,7 +3,7 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { StoredCall } from '../../store.js';
 import {
   CAMPAIGN_COLUMNS,
-  CAMPAIGN_FIELDS,
+  OPTIONAL_FIELDS,
   COLUMNS,
   FIELDS,
   FINISHED_SQL,
@@ -205,36 +205,20 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     sql: `ALTER TABLE campaigns ADD COLUMN archived_at INTEGER;`,
   },
   { version: 12, sql: BUDGETS_MIGRATION },
+  {
+    // The provider each call (and each campaign's entries) is placed through: its call ids are
+    // that provider's. Rows and campaigns stored before it have none (any provider's).
+    version: 13,
+    sql: `
+      ALTER TABLE scheduled_calls ADD COLUMN provider TEXT;
+      ALTER TABLE campaigns ADD COLUMN provider TEXT;
+    `,
+  },
 ];
-
-/** The statements of the do-not-call list (migration 10). */
-export const SUPPRESSION_SQL = {
-  upsert: `INSERT INTO suppressions (phone, reason, created_at, until_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (phone) DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at,
-      until_at = excluded.until_at`,
-  delete: 'DELETE FROM suppressions WHERE phone = ?',
-  get: 'SELECT phone, reason, created_at, until_at FROM suppressions WHERE phone = ?',
-  page: `SELECT phone, reason, created_at, until_at FROM suppressions WHERE phone > ?
-    ORDER BY phone LIMIT ?`,
-  first: 'SELECT phone, reason, created_at, until_at FROM suppressions ORDER BY phone LIMIT ?',
-  prune: `DELETE FROM suppressions WHERE phone IN (SELECT phone FROM suppressions
-    INDEXED BY suppressions_until WHERE until_at <= ? LIMIT ?)`,
-  /**
-   * The rows among a claim's (`json_each` of their ids) not sent yet whose number is suppressed
-   * at the claim's time: the claim ends them instead of leasing them. Each row is found by its
-   * id (the ids first: CROSS JOIN), never through an index of a status, whose rows grow with
-   * the store; each number by the list's key.
-   */
-  among: `SELECT ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}
-    FROM json_each(?) AS j CROSS JOIN scheduled_calls AS c ON c.id = j.value
-    WHERE (+c.status = 'scheduled' OR (+c.status = 'queued' AND c.placing_at IS NULL))
-      AND EXISTS (SELECT 1 FROM suppressions AS s
-        WHERE s.phone = c.to_phone AND (s.until_at IS NULL OR s.until_at > ?))`,
-};
 
 /** The statements of campaigns, each through a partial index of campaign rows (migration 7). */
 export const CAMPAIGN_SQL = {
-  insert: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insert: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   /** Campaigns still being created (migration 9) are left out of every read and write. */
   get: `SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ? AND creating_by IS NULL`,
   /** `{archived}`: the filter of `listCampaigns({ archived })` (see `archivedFilter`). */
@@ -245,7 +229,7 @@ export const CAMPAIGN_SQL = {
     ORDER BY created_at DESC, id DESC LIMIT ?`,
   /** A campaign's row written hidden, with the token of the creation writing it. */
   insertHidden: `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}, creating_by, creating_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   /** Who is creating the campaign, and when it last wrote (both NULL once it shows). */
   creation: `SELECT creating_by, creating_at FROM campaigns WHERE id = ?`,
   progress: `UPDATE campaigns SET creating_at = ? WHERE id = ?`,
@@ -305,7 +289,7 @@ export function fromRow(row: Row): StoredCall {
   const out: Record<string, unknown> = {};
   for (const field of FIELDS) {
     const value = row[COLUMNS[field]];
-    if (CAMPAIGN_FIELDS.has(field) && value == null) continue;
+    if (OPTIONAL_FIELDS.has(field) && value == null) continue;
     out[field] =
       JSON_FIELDS.has(field) && typeof value === 'string' ? JSON.parse(value) : (value ?? null);
   }

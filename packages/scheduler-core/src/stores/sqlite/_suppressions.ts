@@ -6,7 +6,33 @@ import {
   type StoredCallPatch,
   type StoredSuppression,
 } from '../../store.js';
-import { fromRow, SUPPRESSION_SQL, type Row } from './_sql.js';
+import { COLUMNS, FIELDS } from '../_columns.js';
+import { fromRow, type Row } from './_sql.js';
+
+/** The statements of the do-not-call list (migration 10). */
+export const SUPPRESSION_SQL = {
+  upsert: `INSERT INTO suppressions (phone, reason, created_at, until_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (phone) DO UPDATE SET reason = excluded.reason, created_at = excluded.created_at,
+      until_at = excluded.until_at`,
+  delete: 'DELETE FROM suppressions WHERE phone = ?',
+  get: 'SELECT phone, reason, created_at, until_at FROM suppressions WHERE phone = ?',
+  page: `SELECT phone, reason, created_at, until_at FROM suppressions WHERE phone > ?
+    ORDER BY phone LIMIT ?`,
+  first: 'SELECT phone, reason, created_at, until_at FROM suppressions ORDER BY phone LIMIT ?',
+  prune: `DELETE FROM suppressions WHERE phone IN (SELECT phone FROM suppressions
+    INDEXED BY suppressions_until WHERE until_at <= ? LIMIT ?)`,
+  /**
+   * The rows among a claim's (`json_each` of their ids) not sent yet whose number is suppressed
+   * at the claim's time: the claim ends them instead of leasing them. Each row is found by its
+   * id (the ids first: CROSS JOIN), never through an index of a status, whose rows grow with
+   * the store; each number by the list's key.
+   */
+  among: `SELECT ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}
+    FROM json_each(?) AS j CROSS JOIN scheduled_calls AS c ON c.id = j.value
+    WHERE (+c.status = 'scheduled' OR (+c.status = 'queued' AND c.placing_at IS NULL))
+      AND EXISTS (SELECT 1 FROM suppressions AS s
+        WHERE s.phone = c.to_phone AND (s.until_at IS NULL OR s.until_at > ?))`,
+};
 
 type SuppressionMethods = Required<
   Pick<

@@ -12,11 +12,17 @@ import { storedCall, storedCampaign, testStore } from '../../testing/store-contr
 import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
 
+/** Undoes migration 13: no row or campaign names its provider. */
+const BACK_TO_VERSION_12 = `ALTER TABLE scheduled_calls DROP COLUMN provider;
+  ALTER TABLE campaigns DROP COLUMN provider;
+  DELETE FROM schema_migrations WHERE version > 12;`;
+
 /**
- * Undoes migrations 12, 11, 10 and 9: no named send budgets; no archive; no do-not-call list; no
- * mark of a campaign being created.
+ * Undoes migrations 13 to 9: no provider; no named send budgets; no archive; no do-not-call list;
+ * no mark of a campaign being created.
  */
-const BACK_TO_VERSION_8 = `DROP TABLE send_shares;
+const BACK_TO_VERSION_8 = `${BACK_TO_VERSION_12}
+  DROP TABLE send_shares;
   DROP TABLE send_budgets;
   ALTER TABLE campaigns DROP COLUMN archived_at;
   DROP TABLE suppressions;
@@ -127,6 +133,7 @@ describe('createSqliteStore', () => {
       { version: 10 },
       { version: 11 },
       { version: 12 },
+      { version: 13 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
@@ -321,6 +328,26 @@ describe('createSqliteStore', () => {
     expect((await store.listCampaigns!({ limit: 10 })).items.map((c) => c.id)).toEqual(['kept']);
     const claim = await store.claimCampaign!('kept', 1000, 5, 'w', 61_000, { holdMs: 0 });
     expect(claim.calls.map((c) => c.id)).toEqual(['k0', 'k1']);
+    await store.close();
+  });
+
+  it('upgrades a database of version 12 in place: its calls name no provider, and any provider finds them', async () => {
+    const path = join(dir, 'upgrade-12.db');
+    await createSqliteStore({ path }).close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    db.exec(`${BACK_TO_VERSION_12}
+      INSERT INTO scheduled_calls (id, to_phone, status, due_at, created_at, updated_at, version,
+        attempt, provider_call_id)
+      VALUES ('old', '+14155552671', 'initiated', 5000, 1, 1, 1, 1, 'CA9');`);
+    db.close();
+    const store = createSqliteStore({ path });
+    const old = await store.get('old');
+    expect(old).toMatchObject({ id: 'old', providerCallId: 'CA9' });
+    expect(old && 'provider' in old).toBe(false);
+    expect((await store.findByProviderCallId('twilio', 'CA9'))?.id).toBe('old');
+    await store.insert(storedCall({ id: 'new', provider: 'twilio' }));
+    expect((await store.get('new'))?.provider).toBe('twilio');
     await store.close();
   });
 

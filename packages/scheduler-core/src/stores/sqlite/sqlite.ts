@@ -63,6 +63,9 @@ export interface SqliteStoreOptions {
   checkpointIntervalMs?: number;
 }
 
+/** A scheduler-wide claim's rows: those of its provider (the statement's parameter) or of none. */
+const PROVIDER_FILTER = '(provider IS NULL OR provider = ?)';
+
 const optionsSchema = strictObject({
   path: z.string().min(1, 'a file path, or ":memory:"'),
   busyTimeoutMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
@@ -243,13 +246,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     });
     return { calls, marked };
   };
-  /** The ids of up to `limit` due rows, earliest first. */
-  const dueIds = (now: number, limit: number) =>
-    (
-      prepare('SELECT id FROM scheduled_calls WHERE wake_at <= ? ORDER BY wake_at, id LIMIT ?').all(
-        now,
-        limit,
-      ) as { id: string }[]
+  /** The ids of up to `limit` due rows (of `provider` or none, when given), earliest first. */
+  const dueIds = (now: number, limit: number, provider: string | undefined) =>
+    (provider === undefined
+      ? (prepare(
+          'SELECT id FROM scheduled_calls WHERE wake_at <= ? ORDER BY wake_at, id LIMIT ?',
+        ).all(now, limit) as { id: string }[])
+      : (prepare(
+          `SELECT id FROM scheduled_calls WHERE wake_at <= ? AND ${PROVIDER_FILTER}
+            ORDER BY wake_at, id LIMIT ?`,
+        ).all(now, provider, limit) as { id: string }[])
     ).map((r) => r.id);
   const budgets = sqliteBudgets(prepare);
   let open = true;
@@ -293,9 +299,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return row ? fromRow(row) : null;
     },
 
-    async findByProviderCallId(providerCallId) {
-      const row = prepare(`${SELECT} WHERE provider_call_id = ?`).get(providerCallId) as
-        Row | undefined;
+    async findByProviderCallId(provider, providerCallId) {
+      const row = prepare(
+        `${SELECT} WHERE provider_call_id = ? AND (provider = ? OR provider IS NULL)
+          ORDER BY provider IS NULL LIMIT 1`,
+      ).get(providerCallId, provider) as Row | undefined;
       return row ? fromRow(row) : null;
     },
 
@@ -316,24 +324,26 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return writer.write(updates);
     },
 
-    async claimDue(now, limit, workerId, leaseUntil) {
+    async claimDue(now, limit, workerId, leaseUntil, provider) {
       if (limit <= 0) return [];
       // RETURNING has no order: the rows are handed out in the order they were due.
-      return transaction(() => claimIds(dueIds(now, limit), now, workerId, leaseUntil));
+      return transaction(() => claimIds(dueIds(now, limit, provider), now, workerId, leaseUntil));
     },
 
-    async claimDueMarked(now, limit, workerId, leaseUntil, mark) {
+    async claimDueMarked(now, limit, workerId, leaseUntil, mark, provider) {
       if (limit <= 0) return { calls: [], marked: [] };
       return transaction(() =>
-        markFresh(claimIds(dueIds(now, limit), now, workerId, leaseUntil), now, mark),
+        markFresh(claimIds(dueIds(now, limit, provider), now, workerId, leaseUntil), now, mark),
       );
     },
 
-    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget) {
+    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget, provider) {
       return transaction(() => {
         const turn = budgets.turn(now, limit, budget);
         const calls =
-          turn.most > 0 ? claimIds(dueIds(now, turn.most), now, workerId, leaseUntil) : [];
+          turn.most > 0
+            ? claimIds(dueIds(now, turn.most, provider), now, workerId, leaseUntil)
+            : [];
         const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;
         const { slots, sent } = slotsFrom(calls, sends, turn.start, budget.intervalMs);
         return { calls, slots, nextSlotAt: budgets.settle(turn, sent, now, limit, budget) };
@@ -353,10 +363,17 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
     },
 
-    async nextDueAt() {
-      const row = prepare(
-        'SELECT MIN(wake_at) AS next FROM scheduled_calls WHERE wake_at IS NOT NULL',
-      ).get() as { next: number | null } | undefined;
+    async nextDueAt(provider) {
+      const row = (
+        provider === undefined
+          ? prepare(
+              'SELECT MIN(wake_at) AS next FROM scheduled_calls WHERE wake_at IS NOT NULL',
+            ).get()
+          : prepare(
+              `SELECT wake_at AS next FROM scheduled_calls WHERE wake_at IS NOT NULL
+                AND ${PROVIDER_FILTER} ORDER BY wake_at LIMIT 1`,
+            ).get(provider)
+      ) as { next: number | null } | undefined;
       return row?.next ?? null;
     },
 

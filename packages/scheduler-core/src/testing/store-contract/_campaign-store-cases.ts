@@ -52,6 +52,13 @@ export function campaignStoreCases(store: () => Store): void {
     ];
     await c.insertCampaign(campaign, rows);
     expect(await c.getCampaign('spring')).toEqual(campaign);
+    // A campaign naming its provider reads back with it; one without reads back without.
+    const named = storedCampaign({ id: 'named', total: 0, provider: 'num-dialer' });
+    await c.insertCampaign(named, []);
+    expect(await c.getCampaign('named')).toEqual(named);
+    expect('provider' in (await c.getCampaign('spring'))!).toBe(false);
+    const archived = await c.updateCampaign('named', 1, { archivedAt: T0 });
+    expect(archived.provider).toBe('num-dialer');
     expect(await c.getCampaign('missing')).toBeNull();
     for (const row of rows) expect(await store().get(row.id)).toEqual(row);
     expect((await store().findByIdempotencyKey('k-spring'))?.id).toBe(rows[0]!.id);
@@ -142,7 +149,21 @@ export function campaignStoreCases(store: () => Store): void {
     ]);
 
     // Read and written as any row, and still out of the scheduler's claims once written.
-    expect((await store().findByProviderCallId('p-spring'))?.id).toBe(rows[2]!.id);
+    expect((await store().findByProviderCallId('mock', 'p-spring'))?.id).toBe(rows[2]!.id);
+    // A call of the scheduler's own with the same id at another provider is found by its own.
+    await store().insert(
+      storedCall({ id: 'own-c', provider: 'twilio', status: 'initiated', providerCallId: 'p-x' }),
+    );
+    const named = entry('summer', 0, { provider: 'num-dialer', providerCallId: 'p-x' });
+    await c.insertCampaign(storedCampaign({ id: 'summer', total: 1 }), [
+      { ...named, status: 'initiated' },
+    ]);
+    expect((await store().findByProviderCallId('twilio', 'p-x'))?.id).toBe('own-c');
+    expect((await store().findByProviderCallId('num-dialer', 'p-x'))?.id).toBe(named.id);
+    expect((await store().findByProviderCallId('num-dialer', 'p-x'))?.provider).toBe('num-dialer');
+    expect(await store().findByProviderCallId('telnyx', 'p-x')).toBeNull();
+    await store().update('own-c', 1, { status: 'completed' });
+    await store().update(named.id, 1, { status: 'completed' });
     const moved = await store().update(rows[0]!.id, 1, { dueAt: T0 - 9000, reason: 'moved' });
     expect(moved).toEqual({ ...rows[0], dueAt: T0 - 9000, reason: 'moved', version: 2 });
     if (store().updateMany) {
@@ -269,7 +290,7 @@ export function campaignStoreCases(store: () => Store): void {
     expect(await deleteFinished(T0, 10)).toBe(0);
     expect(await store().get('own-new')).toBeNull();
     expect(await store().findByIdempotencyKey('k-spring')).toBeNull();
-    expect(await store().findByProviderCallId('p-spring')).toBeNull();
+    expect(await store().findByProviderCallId('mock', 'p-spring')).toBeNull();
     expect(positions(await c.listCampaignCalls('spring', { limit: 10 }))).toEqual([2, 3]);
     expect(positive(await c.countCampaign('spring'))).toEqual({ completed: 1, queued: 1 });
     expect(await store().get(live.id)).toEqual(live);

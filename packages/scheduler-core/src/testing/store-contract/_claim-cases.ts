@@ -31,6 +31,57 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
     expect(await store().claimDue(T0 + 1000, 10, 'w2', T0 + 31_000)).toEqual([]);
   });
 
+  it("claims, with a provider, only that provider's rows and those of none; its next wake is theirs", async () => {
+    await store().insert(storedCall({ id: 'west-1', dueAt: T0, provider: 'west' }));
+    await store().insert(storedCall({ id: 'east-1', dueAt: T0 + 10, provider: 'east' }));
+    await store().insert(storedCall({ id: 'none-1', dueAt: T0 + 20 }));
+    await store().insert(storedCall({ id: 'east-2', dueAt: T0 + 30, provider: 'east' }));
+    await store().insert(storedCall({ id: 'west-2', dueAt: T0 + 5000, provider: 'west' }));
+    expect(await store().nextDueAt()).toBe(T0);
+    expect(await store().nextDueAt('east')).toBe(T0 + 10);
+    expect(await store().nextDueAt('north')).toBe(T0 + 20);
+    const east = await store().claimDue(T0 + 100, 2, 'e', T0 + 30_000, 'east');
+    expect(east.map((r) => r.id)).toEqual(['east-1', 'none-1']);
+    // West's due row was passed over, not lost: it is still due, and west's claims take it.
+    expect(await store().nextDueAt('east')).toBe(T0 + 30);
+    expect(await store().nextDueAt('west')).toBe(T0);
+    expect(
+      (await store().claimDue(T0 + 100, 10, 'e', T0 + 30_000, 'east')).map((r) => r.id),
+    ).toEqual(['east-2']);
+    expect(await store().claimDue(T0 + 100, 10, 'n', T0 + 30_000, 'north')).toEqual([]);
+    expect(await store().nextDueAt('north')).toBe(T0 + 30_000); // the leases east holds
+    expect(
+      (await store().claimDue(T0 + 100, 10, 'w', T0 + 30_000, 'west')).map((r) => r.id),
+    ).toEqual(['west-1']);
+    expect(await store().nextDueAt('west')).toBe(T0 + 5000);
+    if (store().claimDueMarked) {
+      await store().insert(storedCall({ id: 'west-3', dueAt: T0 + 200, provider: 'west' }));
+      await store().insert(storedCall({ id: 'east-3', dueAt: T0 + 300, provider: 'east' }));
+      const marked = await store().claimDueMarked!(T0 + 400, 10, 'e', T0 + 30_000, 10, 'east');
+      expect(marked.calls.map((r) => r.id)).toEqual(['east-3']);
+      expect(marked.marked).toEqual([true]);
+    }
+    if (store().claimDueBudgeted) {
+      await store().insert(storedCall({ id: 'west-4', dueAt: T0 + 500, provider: 'west' }));
+      await store().insert(storedCall({ id: 'east-4', dueAt: T0 + 600, provider: 'east' }));
+      const budget = { intervalMs: 10, horizonMs: 1000 };
+      const paced = await store().claimDueBudgeted!(T0 + 700, 10, 'e', T0 + 30_000, budget, 'east');
+      expect(paced.calls.map((r) => r.id)).toEqual(['east-4']);
+      const shared = { ...budget, share: { name: 'account', key: 'east', weight: 1 } };
+      await store().insert(storedCall({ id: 'east-5', dueAt: T0 + 700, provider: 'east' }));
+      const named = await store().claimDueBudgeted!(T0 + 800, 10, 'e', T0 + 30_000, shared, 'east');
+      expect(named.calls.map((r) => r.id)).toEqual(['east-5']);
+    }
+    // Every claim passed west's rows over: they are all still due, in order.
+    expect(
+      (await store().claimDue(T0 + 10_000, 10, 'w', T0 + 40_000, 'west')).map((r) => r.id),
+    ).toEqual([
+      ...(store().claimDueMarked ? ['west-3'] : []),
+      ...(store().claimDueBudgeted ? ['west-4'] : []),
+      'west-2',
+    ]);
+  });
+
   it('hands a claimed row to another worker only once its lease expired', async () => {
     await store().insert(storedCall({ id: 'a' }));
     await store().claimDue(T0, 1, 'w1', T0 + 30_000);

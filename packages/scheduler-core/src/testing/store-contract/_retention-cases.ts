@@ -77,13 +77,13 @@ export function retentionCases(store: () => Store, another: () => Promise<Store>
       for (const id of ['f1', 'f2', 'f3', 'f4', 'f5']) {
         expect(await store().get(id)).toBeNull();
         expect(await store().findByIdempotencyKey(`k-${id}`)).toBeNull();
-        expect(await store().findByProviderCallId(`p-${id}`)).toBeNull();
+        expect(await store().findByProviderCallId('mock', `p-${id}`)).toBeNull();
       }
       for (const row of live) {
         expect(await store().get(row.id)).toEqual(row);
         expect((await store().findByIdempotencyKey(row.idempotencyKey!))?.id).toBe(row.id);
         if (row.providerCallId) {
-          expect((await store().findByProviderCallId(row.providerCallId))?.id).toBe(row.id);
+          expect((await store().findByProviderCallId('mock', row.providerCallId))?.id).toBe(row.id);
         }
       }
       const kept = ['edge', 'recent', 'touched'];

@@ -70,7 +70,7 @@ export function rowCases(store: () => Store): void {
     for (const key of ['a\u0000', '\u0000']) {
       expect(await store().get(key)).toBeNull();
       expect(await store().findByIdempotencyKey(`key-${key}`)).toBeNull();
-      expect(await store().findByProviderCallId(`p-${key}`)).toBeNull();
+      expect(await store().findByProviderCallId('mock', `p-${key}`)).toBeNull();
     }
   });
 
@@ -124,9 +124,44 @@ export function rowCases(store: () => Store): void {
   it('finds a row by the provider id of its current attempt', async () => {
     await store().insert(storedCall({ id: 'a' }));
     await store().update('a', 1, { providerCallId: 'p-1', status: 'initiated' });
-    expect((await store().findByProviderCallId('p-1'))?.id).toBe('a');
+    expect((await store().findByProviderCallId('mock', 'p-1'))?.id).toBe('a');
     await store().update('a', 2, { providerCallId: null, status: 'scheduled' });
-    expect(await store().findByProviderCallId('p-1')).toBeNull();
+    expect(await store().findByProviderCallId('mock', 'p-1')).toBeNull();
+  });
+
+  it('names each call by its provider and its provider id: equal ids of two providers never meet', async () => {
+    const named = storedCall({ id: 'named', provider: 'twilio-eu' });
+    expect(await store().insert(named)).toEqual(named);
+    expect(await store().get('named')).toEqual(named);
+    await store().insert(storedCall({ id: 'other', provider: 'num-dialer' }));
+    await store().update('named', 1, { providerCallId: 'CA1', status: 'initiated' });
+    await store().update('other', 1, { providerCallId: 'CA1', status: 'initiated' });
+    expect((await store().findByProviderCallId('twilio-eu', 'CA1'))?.id).toBe('named');
+    expect((await store().findByProviderCallId('num-dialer', 'CA1'))?.id).toBe('other');
+    expect(await store().findByProviderCallId('telnyx', 'CA1')).toBeNull();
+    // A name that is a prefix of another, or the two run together, is another provider.
+    expect(await store().findByProviderCallId('twilio', '-euCA1')).toBeNull();
+    expect(await store().findByProviderCallId('twilio-e', 'uCA1')).toBeNull();
+    // The provider stays when other fields change.
+    const moved = await store().update('named', 2, { reason: 'x' });
+    expect(moved.provider).toBe('twilio-eu');
+    if (store().updateMany) {
+      await store().updateMany!([{ id: 'other', expectedVersion: 2, patch: { reason: 'y' } }]);
+      expect((await store().get('other'))?.provider).toBe('num-dialer');
+    }
+  });
+
+  it('gives a row of no provider (stored before rows named one) to any provider, after its own', async () => {
+    const legacy = storedCall({ id: 'legacy' });
+    expect(await store().insert(legacy)).toEqual(legacy);
+    expect('provider' in (await store().get('legacy'))!).toBe(false);
+    await store().update('legacy', 1, { providerCallId: 'c-7', status: 'initiated' });
+    expect((await store().findByProviderCallId('mock', 'c-7'))?.id).toBe('legacy');
+    expect((await store().findByProviderCallId('twilio', 'c-7'))?.id).toBe('legacy');
+    await store().insert(storedCall({ id: 'own', provider: 'twilio' }));
+    await store().update('own', 1, { providerCallId: 'c-7', status: 'initiated' });
+    expect((await store().findByProviderCallId('twilio', 'c-7'))?.id).toBe('own');
+    expect((await store().findByProviderCallId('mock', 'c-7'))?.id).toBe('legacy');
   });
 
   it('keeps retries by outcome and every step of every attempt, so a restart counts them alike', async () => {
