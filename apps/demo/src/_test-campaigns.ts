@@ -1,7 +1,7 @@
 /**
- * Campaigns as a process killed with `kill -9` leaves them in the campaigns' store, for the
- * route and browser tests: entries claimed by a worker that is gone, held by its lease until it
- * runs out.
+ * Campaigns as a process killed with `kill -9` leaves them in the store, for the route and
+ * browser tests: entries claimed by a worker that is gone, held by its lease until it runs out.
+ * Placed through the demo's webhook practice API (`num-dialer`), as the demo's own campaigns.
  */
 import {
   campaignSettings,
@@ -27,7 +27,7 @@ export async function seedHeldCampaign(
   let claimed: StoredCall[] = [];
   const runner = createCampaignRunner({
     store,
-    provider: createFakeProvider(),
+    provider: createFakeProvider({ name: 'num-dialer' }),
     campaign: name,
     callerId: '+14155550100',
     concurrency: held,

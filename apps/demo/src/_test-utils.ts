@@ -135,7 +135,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   } = options;
   const server = await startServer(config, {
     watchIntervalMs: 20,
-    ...(configuredStore ? {} : { store: createMemoryStore(), campaignStore: createMemoryStore() }),
+    ...(configuredStore ? {} : { store: createMemoryStore() }),
     ...rest,
     logDestination,
   });

@@ -51,10 +51,8 @@ export interface CreateCampaignInput {
 }
 
 export interface CampaignManagerOptions {
-  /** The campaigns' own store (not the scheduler's: see the README). */
+  /** The one store: the campaigns and their entries beside the scheduled calls. */
   store: Store;
-  /** The store of the one do-not-call list (the scheduler's), read before every request. */
-  doNotCall: Store;
   provider: CallProvider;
   /** The app's own number: `from` of the call records. */
   callerId: string;
@@ -79,7 +77,6 @@ export function createCampaignManager(options: CampaignManagerOptions) {
         store,
         provider: options.provider,
         callerId,
-        doNotCall: options.doNotCall,
         ...options.settings,
       })
     : null;

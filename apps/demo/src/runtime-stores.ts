@@ -2,7 +2,7 @@
  * The stores the configuration names, and what is kept beside them: PostgreSQL schemas with
  * `DATABASE_URL`, else SQLite files in `DATA_DIR`; the webhook token kept across restarts.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createWebhookToken } from '@ringkit/call-client';
 import type { Store } from '@ringkit/scheduler-core';
@@ -10,6 +10,7 @@ import type * as PostgresAdapterModule from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { takeOver, type TakeoverCounts, type TakeoverProviders } from './takeover.js';
 
 type PostgresAdapter = typeof PostgresAdapterModule;
 
@@ -75,7 +76,7 @@ function dataDir(config: Config): string {
   return dir;
 }
 
-/** The PostgreSQL schema of the scheduler's store. */
+/** The PostgreSQL schema of the one store. */
 const schemaOf = (options: StoreOptions) => options.postgresSchema ?? 'ringkit';
 
 /** The store the configuration asks for: PostgreSQL with `DATABASE_URL`, else SQLite in `DATA_DIR`. */
@@ -87,17 +88,93 @@ export async function openStore(config: Config, options: StoreOptions): Promise<
 }
 
 /**
- * The campaigns' store: beside the scheduler's, never the same one. With the mock provider the
- * two practice APIs hand out ids of their own, and the same id can name a scheduled call and a
- * campaign's call: in one store, a webhook of one could be matched to the other's call. So a
- * SQLite file of its own in `DATA_DIR`, or another schema of the same PostgreSQL database.
+ * Takes over what earlier versions kept beside the one store (`takeOver`): the campaigns'
+ * SQLite file `DATA_DIR/campaigns.db`, or the schema `<schema>_campaigns`. Once everything is
+ * moved, the old store is put aside under a new name (`campaigns.db.taken-over-<time>`, or
+ * the schema `<schema>_campaigns_old<time>`), kept for the operator to delete. Workers starting
+ * together on PostgreSQL take turns on an advisory lock: the first moves, the others find the
+ * schema gone.
  */
-export async function openCampaignStore(config: Config, options: StoreOptions): Promise<Store> {
+export async function takeOverOldLayout(
+  config: Config,
+  store: Store,
+  options: StoreOptions,
+  providers: TakeoverProviders,
+): Promise<TakeoverCounts | null> {
   if (config.DATABASE_URL) {
-    return openPostgres(config.DATABASE_URL, `${schemaOf(options)}_campaigns`, options.logger);
+    const pool = (store as Store & { pool?: PgPool }).pool;
+    if (!pool) return null;
+    return takeOverSchema(config.DATABASE_URL, pool, `${schemaOf(options)}_campaigns`, {
+      store,
+      options,
+      providers,
+    });
   }
-  return createSqliteStore({ path: join(dataDir(config), 'campaigns.db') });
+  const path = join(dataDir(config), 'campaigns.db');
+  if (!existsSync(path)) return null;
+  const old = createSqliteStore({ path });
+  let counts: TakeoverCounts;
+  try {
+    counts = await takeOver(store, old, providers, options.logger);
+  } finally {
+    await old.close();
+  }
+  const aside = `${path}.taken-over-${stamp()}`;
+  renameSync(path, aside);
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+  }
+  options.logger.info({ kept_at: aside }, 'the old campaigns’ store is put aside');
+  return counts;
 }
+
+/** The part of a `pg` pool the takeover uses. */
+interface PgPool {
+  connect(): Promise<{
+    query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+    release(): void;
+  }>;
+}
+
+/** {@link takeOverOldLayout} on PostgreSQL: the old schema, under an advisory lock. */
+async function takeOverSchema(
+  url: string,
+  pool: PgPool,
+  schema: string,
+  {
+    store,
+    options,
+    providers,
+  }: { store: Store; options: StoreOptions; providers: TakeoverProviders },
+): Promise<TakeoverCounts | null> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`ringkit-takeover:${schema}`]);
+    try {
+      const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (found.rows.length === 0) return null;
+      const old = await openPostgres(url, schema, options.logger);
+      let counts: TakeoverCounts;
+      try {
+        counts = await takeOver(store, old, providers, options.logger);
+      } finally {
+        await old.close();
+      }
+      const aside = `${schema}_old${stamp()}`.slice(0, 63);
+      await client.query(`ALTER SCHEMA "${schema}" RENAME TO "${aside}"`);
+      options.logger.info({ kept_as: aside }, 'the old campaigns’ schema is put aside');
+      return counts;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`ringkit-takeover:${schema}`]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** The time as `20261127T161502`: part of the name an old store is put aside under. */
+const stamp = () =>
+  new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase();
 
 /**
  * The webhook-flavour API's token: `WEBHOOK_TOKEN`, else one kept in `DATA_DIR/webhook-token`

@@ -28,7 +28,6 @@ import { createCampaignManager, type CampaignManager } from './campaigns.js';
 import type { Config } from './config.js';
 import { createDialerService, type DialerService } from './dialer-service.js';
 import { createEventHub, createStreamLimits, type EventHub } from './event-hub.js';
-import { mergedHistory } from './history.js';
 import { inboundRecordOf } from './inbound.js';
 import { logPlacement } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -39,13 +38,15 @@ import { serializeCall } from './serialize.js';
 import { createTelnyxProvider } from './telnyx.js';
 import { createTwilioProvider } from './twilio.js';
 import { timeLimitFor, withTimeLimit } from './time-limit.js';
-import { openCampaignStore, openStore, webhookToken } from './runtime-stores.js';
+import { SHARED_BUDGET } from './routes/campaign-create.js';
+import { openStore, takeOverOldLayout, webhookToken } from './runtime-stores.js';
 
 export interface RuntimeOptions {
-  /** Use this store instead of the one the configuration names (tests pass `createMemoryStore()`). */
+  /**
+   * Use this store instead of the one the configuration names (tests pass `createMemoryStore()`):
+   * it holds everything, and nothing is taken over into it.
+   */
   store?: Store;
-  /** The campaigns' store instead of the configured one (tests pass `createMemoryStore()`). */
-  campaignStore?: Store;
   /** How often a campaign's dialer reads what other processes did, in ms. @default 1000 */
   campaignRefreshMs?: number;
   /** The base of webhook URLs when `PUBLIC_URL` is unset; known once the server listens. */
@@ -64,14 +65,16 @@ export interface RuntimeOptions {
 /** Everything the routes use. */
 export interface Runtime {
   config: Config;
+  /**
+   * The one store: scheduled calls, every campaign with its entries, the call records (inbound
+   * ones too) and the do-not-call list. Calls are found in it by their provider and its id.
+   */
   store: Store;
-  /** The campaigns' own store (see the README: never the scheduler's). */
-  campaignStore: Store;
   scheduler: Scheduler;
   /**
-   * The one do-not-call list, in the scheduler's store: its claims check it, and every
-   * campaign's calls read it right before they leave (`doNotCall`). A scheduled call or a
-   * campaign entry whose number is on it ends `suppressed`.
+   * The one do-not-call list: the scheduler's and the campaigns' claims check it, and their
+   * calls read it again right before they leave. A scheduled call or a campaign entry whose
+   * number is on it ends `suppressed`.
    */
   suppressions: SuppressionList;
   /** The configured list: the campaign named `default`. */
@@ -80,7 +83,7 @@ export interface Runtime {
   campaigns: CampaignManager;
   /** The provider that places the campaigns' calls (`POST /api/campaigns` checks a list against it). */
   campaignProvider: CallProvider;
-  /** A number's history: the scheduler's calls and the campaigns' calls, newest first. */
+  /** A number's history, newest first: scheduled calls, campaigns' calls and inbound calls. */
   history(
     phone: string,
     query: { cursor: string | null; limit: number },
@@ -124,6 +127,9 @@ export interface Runtime {
    */
   stop(): Promise<void>;
 }
+
+/** The scheduled calls' weight in the account's budget (`CALLS_PER_SECOND`), beside campaigns'. */
+export const SCHEDULER_WEIGHT = 1;
 
 /** A provider of `CALL_PROVIDER` other than the mock: one client places every call. */
 export type RealProvider = TwilioProvider | TelnyxProvider;
@@ -170,32 +176,6 @@ async function hasDemoHistory(scheduler: Scheduler, callerId: string): Promise<b
   return true;
 }
 
-/**
- * Moves what a campaigns' store still lists into the one list (the scheduler's store), where the
- * API reads and writes it: a number listed in either was listed for some calls, so it stays
- * listed. The campaigns' store's list is left empty.
- */
-export async function mergeDoNotCallLists(
-  store: Store,
-  campaignStore: Store,
-  logger: Logger,
-): Promise<number> {
-  if (!campaignStore.listSuppressions || !campaignStore.unsuppress || !store.suppress) return 0;
-  let moved = 0;
-  for (;;) {
-    const page = await campaignStore.listSuppressions({ afterPhone: null, limit: 500 });
-    if (page.length === 0) break;
-    const missing = [];
-    for (const entry of page) if (!(await store.getSuppression?.(entry.phone))) missing.push(entry);
-    if (missing.length > 0) await store.suppress(missing);
-    for (const entry of page) await campaignStore.unsuppress(entry.phone);
-    moved += page.length;
-  }
-  if (moved > 0)
-    logger.info({ moved }, "moved the campaigns' do-not-call entries into the one list");
-  return moved;
-}
-
 /** Composes the three packages for the app: store, scheduler, dialer and the live event hub. */
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
@@ -206,13 +186,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     checkDialerMessage(realProvider, config.DIALER_MESSAGE);
   }
   const store = options.store ?? (await openStore(config, options));
-  let campaignStore: Store;
-  try {
-    campaignStore = options.campaignStore ?? (await openCampaignStore(config, options));
-  } catch (error) {
-    await store.close().catch(() => {});
-    throw error;
-  }
   // One budget of event streams for the app's events and the operator page's samples together.
   const streamLimits = createStreamLimits(config.SSE_MAX, config.SSE_MAX_PER_CLIENT);
   const hub = createEventHub({
@@ -228,6 +201,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     provider,
     callerId: config.CALLER_ID,
     watchIntervalMs: options.watchIntervalMs ?? 1000,
+    // CALLS_PER_SECOND is the account's: scheduled calls take their share of it by weight (1),
+    // beside every campaign given a weight, in the one store's named budget.
+    ...(config.CALLS_PER_SECOND === undefined
+      ? {}
+      : {
+          callsPerSecond: config.CALLS_PER_SECOND,
+          budget: { name: SHARED_BUDGET, weight: SCHEDULER_WEIGHT },
+        }),
     // RETENTION_DAYS: finished calls and their history go after the same number of days.
     ...(config.RETENTION_DAYS === undefined
       ? {}
@@ -308,9 +289,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
 
   // The campaigns' calls: through the real provider's one client, or the webhook-flavour API,
   // whose client is made at the first call, once the server listens (the webhook URL names it).
-  const token = realProvider
-    ? undefined
-    : webhookToken(config, options.store === undefined && options.campaignStore === undefined);
+  const token = realProvider ? undefined : webhookToken(config, options.store === undefined);
   let numDialer: CallProvider | undefined;
   const webhookClient = (): CallProvider => {
     numDialer ??= createNumDialerClient({
@@ -332,8 +311,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         checkCallOptions: (call) => webhookClient().checkCallOptions?.(call),
       };
   const campaigns = createCampaignManager({
-    store: campaignStore,
-    doNotCall: store,
+    store,
     provider: dialerProvider,
     callerId: config.CALLER_ID,
     settings: {
@@ -354,7 +332,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   const say = config.DIALER_MESSAGE;
   const dialer = createDialerService({
     campaigns,
-    store: campaignStore,
+    store,
     numbers:
       say === undefined
         ? config.DIALER_NUMBERS
@@ -371,13 +349,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
           },
           onError: (error) => logger.debug({ err: error }, 'webhook refused'),
         });
-  // Campaigns' records are in their own store: a number's history reads both.
-  const history = mergedHistory([
-    scheduler,
-    createScheduler({ store: campaignStore, provider: dialerProvider, callerId: config.CALLER_ID }),
-  ]);
-
-  if (campaignStore !== store) await mergeDoNotCallLists(store, campaignStore, logger);
+  if (options.store === undefined) {
+    try {
+      await takeOverOldLayout(config, store, options, {
+        scheduler: provider.name,
+        campaigns: dialerProvider.name,
+      });
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw error;
+    }
+  }
   if (config.DEMO_HISTORY && !(await hasDemoHistory(scheduler, config.CALLER_ID))) {
     const count = await seedDemoHistory(scheduler, {
       callerId: config.CALLER_ID,
@@ -391,13 +373,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   return {
     config,
     store,
-    campaignStore,
     scheduler,
     suppressions: createSuppressionList({ store }),
     dialer,
     campaigns,
     campaignProvider: dialerProvider,
-    history,
+    history: (phone, query) => scheduler.history(phone, query),
     hub,
     logger,
     observer,
@@ -437,7 +418,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         await Promise.allSettled([scheduler.stop(), campaigns.close()]);
         metrics.close();
         ops.close();
-        await Promise.allSettled([store.close(), campaignStore.close()]);
+        await store.close().catch(() => {});
       })();
       return stopping;
     },

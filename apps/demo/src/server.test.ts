@@ -94,10 +94,17 @@ describe('startServer', () => {
       const env = { DATABASE_URL: databaseUrl, DEMO_HISTORY: '1' };
       const first = await testApp({ configuredStore: true, env, postgresSchema: schema });
       expect(first.server.runtime.store.capabilities.shared).toBe(true);
-      expect(first.server.runtime.campaignStore.capabilities.shared).toBe(true);
-      expect((first.server.runtime.campaignStore as unknown as { schema: string }).schema).toBe(
-        `${schema}_campaigns`,
+      // One schema holds everything: none is made beside it.
+      const one = first.server.runtime.store as unknown as {
+        schema: string;
+        pool: { query(sql: string, values: unknown[]): Promise<{ rows: unknown[] }> };
+      };
+      expect(one.schema).toBe(schema);
+      const beside = await one.pool.query(
+        'SELECT nspname FROM pg_namespace WHERE nspname LIKE $1',
+        [`${schema}%`],
       );
+      expect(beside.rows).toEqual([{ nspname: schema }]);
       cleanups.unshift(async () => {
         // By name: the entry is not in every build of scheduler-core (see runtime.ts).
         const entry = '@ringkit/scheduler-core/postgres';
@@ -108,9 +115,7 @@ describe('startServer', () => {
           ) => { pool: { query(sql: string): Promise<unknown> }; close(): Promise<void> };
         };
         const store = createPostgresStore({ connectionString: databaseUrl }, { schema });
-        // The campaigns' own schema beside the scheduler's.
         await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await store.pool.query(`DROP SCHEMA IF EXISTS "${schema}_campaigns" CASCADE`);
         await store.close();
       });
       const { json: call } = await api(`${first.url}/api/scheduled-calls`, {
@@ -155,7 +160,9 @@ describe('startServer', () => {
     });
     await first.server.close();
     expect((await api(`${first.url}/healthz`).catch(() => ({ status: 0 }))).status).toBe(0);
-    expect(existsSync(join(dataDir, 'campaigns.db'))).toBe(true);
+    // One file holds the campaigns beside the scheduled calls.
+    expect(existsSync(join(dataDir, 'ringkit.db'))).toBe(true);
+    expect(existsSync(join(dataDir, 'campaigns.db'))).toBe(false);
 
     const second = await testApp({ configuredStore: true, env });
     const { json: dialer } = await api(`${second.url}/api/dialer`);

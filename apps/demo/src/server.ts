@@ -16,8 +16,6 @@ import { startTracing } from './tracing.js';
 export interface StartOptions {
   /** Another store than the configured one (tests pass `createMemoryStore()`). */
   store?: Store;
-  /** Another store for the campaigns than the configured one (tests pass `createMemoryStore()`). */
-  campaignStore?: Store;
   /** How often a campaign's dialer reads what other processes did, in ms. @default 1000 */
   campaignRefreshMs?: number;
   /** The built front end. @default `public` next to the server bundle, or `../dist/public` */
@@ -79,7 +77,6 @@ export async function startServer(
       logger,
       publicUrl: url,
       ...(options.store ? { store: options.store } : {}),
-      ...(options.campaignStore ? { campaignStore: options.campaignStore } : {}),
       ...(options.campaignRefreshMs === undefined
         ? {}
         : { campaignRefreshMs: options.campaignRefreshMs }),

@@ -242,9 +242,7 @@ describe('the demo on Telnyx', () => {
       ...TELNYX_TEST_CREDENTIALS_ENV,
       DIALER_MESSAGE: 'x'.repeat(3001),
     });
-    await expect(
-      startServer(config, { store: createMemoryStore(), campaignStore: createMemoryStore() }),
-    ).rejects.toThrow(
+    await expect(startServer(config, { store: createMemoryStore() })).rejects.toThrow(
       /^Invalid configuration: DIALER_MESSAGE: Telnyx speaks at most 3000 characters \(actions\/speak\)$/,
     );
   });

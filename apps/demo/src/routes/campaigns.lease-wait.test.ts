@@ -27,7 +27,7 @@ describe('a campaign held by a killed process’s lease', () => {
       leaseUntil,
     });
     expect(held.map((row) => row.to)).toEqual(NUMBERS.slice(0, 2));
-    app = await startTestApp({ campaignStore, campaignRefreshMs: 50 });
+    app = await startTestApp({ store: campaignStore, campaignRefreshMs: 50 });
     const url = app.url;
 
     const waiting = { entries: 2, until: new Date(leaseUntil).toISOString() };

@@ -587,7 +587,7 @@ describe('GET /api/campaigns/:id/results.csv after a stop', () => {
     // The store outlives the first server, as a file or a database would.
     const kept = { ...campaigns, close: async () => {} };
     try {
-      app = await startTestApp({ simulators: { polling, webhook }, campaignStore: kept });
+      app = await startTestApp({ simulators: { polling, webhook }, store: kept });
       await api(`${app.url}/api/campaigns`, {
         method: 'POST',
         body: { name: 'busy-stop', numbers: NUMBERS, concurrency: 1, max_attempts: 3 },
@@ -626,7 +626,7 @@ describe('GET /api/campaigns/:id/results.csv after a stop', () => {
 
       // Another server on the same store reads the same results.
       await app.close();
-      app = await startTestApp({ simulators: { polling, webhook }, campaignStore: kept });
+      app = await startTestApp({ simulators: { polling, webhook }, store: kept });
       const again = await api(`${app.url}/api/campaigns/busy-stop/results.csv`);
       expect(again.text).toBe(results.text);
       expect(webhook.calls()).toHaveLength(1);

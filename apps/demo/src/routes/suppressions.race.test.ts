@@ -121,14 +121,13 @@ function slowListStore(seed: number): Store {
   });
 }
 
-describe('the do-not-call list, raced, with a campaigns store slow to write its list', () => {
+describe('the do-not-call list, raced, with a store slow to write its list', () => {
   it(
     'calls no number the API lists, however the writes of an add and a remove interleave',
     { timeout: 120_000 },
     async () => {
       const app = await startTestApp({
-        store: createMemoryStore(),
-        campaignStore: slowListStore(7),
+        store: slowListStore(7),
         env: { RATE_LIMIT: '10000' },
       });
       cleanups.push(() => app.close());

@@ -1,4 +1,7 @@
-import { createExpressTelnyxWebhookHandler } from '@ringkit/call-client/telnyx';
+import {
+  createExpressTelnyxWebhookHandler,
+  type TelnyxProvider,
+} from '@ringkit/call-client/telnyx';
 import type { RequestHandler } from 'express';
 import { BODY_LIMIT_BYTES } from '../body.js';
 import type { Runtime } from '../runtime.js';
@@ -14,8 +17,10 @@ import { telnyxSettings } from '../telnyx.js';
  */
 export function telnyxWebhookHandler(runtime: Runtime): RequestHandler {
   const { publicKey } = telnyxSettings(runtime.config);
-  const client = runtime.realProvider;
-  if (client?.name !== 'telnyx') throw new Error('CALL_PROVIDER=telnyx has no Telnyx client');
+  const client = runtime.realProvider as TelnyxProvider | undefined;
+  if (runtime.config.CALL_PROVIDER !== 'telnyx' || !client) {
+    throw new Error('CALL_PROVIDER=telnyx has no Telnyx client');
+  }
   const handler = createExpressTelnyxWebhookHandler({
     publicKey,
     client,
