@@ -37,9 +37,9 @@ describe.skipIf(!hasChromium)(
     beforeAll(async () => {
       assertBuilt();
       dataDir = mkdtempSync(join(tmpdir(), 'ringkit-e2e-lease-'));
-      // The campaigns' store as the killed process left it: two calls claimed under its lease
+      // The store as the killed process left it: two calls claimed under its lease
       // (long enough that only the test ends it), the third not dialed.
-      const store = createSqliteStore({ path: join(dataDir, 'campaigns.db') });
+      const store = createSqliteStore({ path: join(dataDir, 'ringkit.db') });
       await seedHeldCampaign(store, {
         name: 'held',
         numbers: NUMBERS,
@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)(
 
       // The killed process's lease runs out: this server takes the calls over, and the card
       // says nothing more of a wait.
-      const store = createSqliteStore({ path: join(dataDir, 'campaigns.db') });
+      const store = createSqliteStore({ path: join(dataDir, 'ringkit.db') });
       try {
         await endLeases(store, 'held');
       } finally {
