@@ -26,7 +26,9 @@ export default tseslint.config(
   },
   {
     // No import circles, within a package or across the workspace (each package resolved to its
-    // sources through the `@ringkit/source` condition, as tsc and vitest resolve it).
+    // sources through the `@ringkit/source` condition, as tsc and vitest resolve it). This rule
+    // skips `import type`; scripts/import-rules.mjs (in `pnpm lint`) finds circles of types too,
+    // and keeps scheduler-core's engine (campaign/, dispatch/) off the drivers' statements.
     files: ['**/*.ts'],
     plugins: { 'import-x': importX },
     settings: {

@@ -1,11 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  configWarnings,
-  DEFAULT_DIALER_NUMBERS,
-  DEFAULT_INBOUND_MESSAGE,
-  loadConfig,
-} from './config.js';
+import { DEFAULT_DIALER_NUMBERS, DEFAULT_INBOUND_MESSAGE, loadConfig } from './config.js';
+import { configWarnings } from './config-warnings.js';
 
 const SID = `AC${'a1'.repeat(16)}`;
 const KEY = `SK${'b2'.repeat(16)}`;

@@ -17,7 +17,6 @@ export {
   DEFAULT_INBOUND_MESSAGE,
   type CallProviderName,
 } from './_config-providers.js';
-export { configWarnings } from './config-warnings.js';
 
 /**
  * The numbers of the original exercise, with its repeats: the dialer calls a repeated number once

@@ -1,8 +1,11 @@
 /** Rows of the store: a new call, its timeline, and the `ScheduledCall` users see of it. */
 import type { CallOptions } from '@ringkit/call-client';
-import type { StoredCall, StoredCallOptions, StoredEvent } from './store.js';
+import type { StoredCall, StoredCallOptions } from './store/_stored-call.js';
+import { timeline } from './store/_timeline.js';
 import type { ScheduledCall } from './types.js';
 import { DEFAULT_BACKOFF } from './_time.js';
+
+export { saysWhoAnswered, timeline, withEvent } from './store/_timeline.js';
 
 /** A new `scheduled` row, first attempt, unclaimed. */
 export function newStoredCall(init: {
@@ -38,32 +41,6 @@ export function newStoredCall(init: {
     ...(init.provider == null ? {} : { provider: init.provider }),
   };
 }
-
-/** A row's timeline, with the implicit first `scheduled` step of a row never changed. */
-export function timeline(row: StoredCall): StoredEvent[] {
-  return row.events ?? [{ status: 'scheduled', at: row.createdAt, attempt: 1 }];
-}
-
-/**
- * The timeline with one more step. Its `answeredBy` is kept only when no step of its attempt
- * has one yet: the first word on who answered stands.
- */
-export function withEvent(row: StoredCall, event: StoredEvent): StoredEvent[] {
-  const steps = timeline(row);
-  const entry: StoredEvent = { status: event.status, at: event.at, attempt: event.attempt };
-  if (event.providerStatus !== undefined) entry.providerStatus = event.providerStatus;
-  if (event.reason !== undefined) entry.reason = event.reason;
-  if (event.providerCallId !== undefined) entry.providerCallId = event.providerCallId;
-  if (event.note !== undefined) entry.note = event.note;
-  if (event.answeredBy !== undefined && !saysWhoAnswered(steps, event.attempt)) {
-    entry.answeredBy = event.answeredBy;
-  }
-  return [...steps, entry];
-}
-
-/** Whether a step of `attempt` says who answered. */
-export const saysWhoAnswered = (steps: StoredEvent[], attempt: number): boolean =>
-  steps.some((e) => e.attempt === attempt && e.answeredBy !== undefined);
 
 export function toScheduledCall(row: StoredCall): ScheduledCall {
   const options = row.options;

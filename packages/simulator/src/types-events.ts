@@ -2,12 +2,8 @@
 
 import type { TelnyxEventType } from './types-telnyx.js';
 import type { TwilioCallbackStatus } from './types-twilio.js';
-import type {
-  SimulatedCall,
-  SimulatedStatus,
-  SimulatorFlavour,
-  SimulatorWebhookBody,
-} from './types.js';
+import type { SimulatedCall } from './types-call.js';
+import type { SimulatedStatus, SimulatorFlavour, SimulatorWebhookBody } from './types-status.js';
 
 interface SimulatorEventBase {
   at: Date;

@@ -1,7 +1,7 @@
 // The types of inbound calls (the Twilio and Telnyx flavours ringing an app); `types.ts`
 // re-exports them.
 
-import type { SimulatedOutcome } from './types.js';
+import type { SimulatedOutcome } from './types-status.js';
 
 /**
  * How the Twilio and Telnyx flavours ring an app with inbound calls, and how the callers behave.

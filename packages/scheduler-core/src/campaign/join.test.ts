@@ -11,7 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isConflictError } from '../errors.js';
 import type { Store } from '../store.js';
 import { createSqliteStore } from '../stores/sqlite/sqlite.js';
-import { CREATE_CHUNK } from './stores/_sqlite-create.js';
+import { CREATE_CHUNK } from '../stores/sqlite/_campaign-create.js';
 import { openCampaignRunner, type CampaignRunner } from './runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ringkit-join-'));

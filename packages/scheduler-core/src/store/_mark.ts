@@ -1,5 +1,5 @@
 /** The mark a row gets just before its request may leave, and taking back a mark never sent. */
-import { timeline, withEvent } from '../_rows.js';
+import { timeline, withEvent } from './_timeline.js';
 import type { StoredCall, StoredCallPatch } from './_stored-call.js';
 
 /**

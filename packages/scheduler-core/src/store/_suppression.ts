@@ -1,5 +1,5 @@
 /** The do-not-call list as a store keeps it, and what a claim does with a number on it. */
-import { timeline } from '../_rows.js';
+import { timeline } from './_timeline.js';
 import type { StoredCall, StoredCallPatch, StoredEvent } from './_stored-call.js';
 
 /** A number on the do-not-call list (times in epoch milliseconds). */

@@ -1,6 +1,6 @@
 import { ConflictError, CallNotFoundError, versionConflict } from '../../errors.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
-import { Campaigns } from '../../campaign/stores/memory.js';
+import { Campaigns } from './_campaigns.js';
 import { slotsFrom } from '../../store/_shares.js';
 import { MemoryBudgets } from './_budgets.js';
 import { MinHeap } from './_heap.js';

@@ -7,7 +7,7 @@ import {
   FIELDS,
 } from '../_columns.js';
 import { setLocalStatement } from './_retry.js';
-import { suppressedOrClaimed, suppressionJoin } from './_suppressions.js';
+import { suppressedOrClaimed, suppressionJoin } from './_suppression-sql.js';
 
 /** Whether entry `e`'s number is on the list of schema `s` at `now`. */
 const activeSuppression = (s: string, now: string) =>

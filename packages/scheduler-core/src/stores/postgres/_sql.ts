@@ -1,5 +1,5 @@
 import type { StoredCall } from '../../store.js';
-import { suppressedOrClaimed, suppressionJoin } from './_suppressions.js';
+import { suppressedOrClaimed, suppressionJoin } from './_suppression-sql.js';
 import {
   CALL_COLUMNS,
   COLUMNS,
@@ -12,7 +12,7 @@ import {
 } from '../_columns.js';
 
 export { COLUMNS, FIELDS, RECORD_COLUMNS };
-// The campaign statements, which postgres.ts and campaign/stores/postgres.ts read from here.
+// The campaign statements, which postgres.ts and _campaigns.ts read from here.
 export {
   campaignStatementsFor,
   CLAIM_SETTINGS,

@@ -2,12 +2,12 @@
  * `createPostgresStore()`: the store contract over PostgreSQL, composed of its parts: the
  * connection, migrations and retries (`_connection.ts`), the writes and reads of calls
  * (`_call-writes.ts`, `_call-reads.ts`), claims and wake times (`_claims.ts`), call records and
- * retention (`_records.ts`), the campaign methods (`campaign/stores/postgres.ts`) and
+ * retention (`_records.ts`), the campaign methods (`_campaigns.ts`) and
  * LISTEN/NOTIFY (`_listen.ts`), over the SQL in `_sql.ts`.
  */
 import { Client, type Pool } from 'pg';
 import type { Store } from '../../store.js';
-import { postgresCampaignMethods } from '../../campaign/stores/postgres.js';
+import { postgresCampaignMethods } from './_campaigns.js';
 import { postgresBudgets } from './_budgets.js';
 import { postgresCallReads } from './_call-reads.js';
 import { batchInserter, INSERT_BATCH, postgresCallWrites } from './_call-writes.js';
@@ -19,7 +19,8 @@ import {
 } from './_connection.js';
 import { createWakeSubscriptions } from './_listen.js';
 import { postgresRecords } from './_records.js';
-import { postgresSuppressions, suppressionStatementsFor } from './_suppressions.js';
+import { suppressionStatementsFor } from './_suppression-sql.js';
+import { postgresSuppressions } from './_suppressions.js';
 import { campaignStatementsFor, channelOf, statementsFor } from './_sql.js';
 import { createProviderWakeKnowledge } from './_wake.js';
 

@@ -38,7 +38,7 @@ import {
 } from '../../store.js';
 import { createBatchWriter } from './_batches.js';
 import { startCheckpointer, type Checkpointer } from './_checkpoint.js';
-import { sqliteCampaignMethods } from '../../campaign/stores/sqlite.js';
+import { sqliteCampaignMethods } from './_campaigns.js';
 import { endSuppressed, sqliteSuppressionMethods } from './_suppressions.js';
 import { sqliteBudgets } from './_budgets.js';
 import { placingMark } from '../../store/_mark.js';

@@ -12,11 +12,11 @@ import {
   type StoredCampaign,
   type StoredSuppression,
 } from '../../store.js';
-import { callPage } from '../../stores/_page.js';
-import { SortedSlots, type SlotReader } from '../../stores/memory/_order.js';
-import { CallTable } from '../../stores/memory/_table.js';
-import { clonePlain } from '../../stores/memory/_values.js';
-import type { MemoryBudgets } from '../../stores/memory/_budgets.js';
+import { callPage } from '../_page.js';
+import { SortedSlots, type SlotReader } from './_order.js';
+import { CallTable } from './_table.js';
+import { clonePlain } from './_values.js';
+import type { MemoryBudgets } from './_budgets.js';
 import { slotsWithin } from '../../store/_shares.js';
 
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

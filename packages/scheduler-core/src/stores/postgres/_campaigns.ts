@@ -5,12 +5,12 @@ import {
   campaignFromRow,
   campaignValues,
   CAMPAIGN_PATCH_COLUMNS,
-} from '../../stores/_columns.js';
-import { readCursor } from '../../stores/_page.js';
-import type { PostgresBudgets } from '../../stores/postgres/_budgets.js';
-import type { PostgresDb } from '../../stores/postgres/_connection.js';
+} from '../_columns.js';
+import { readCursor } from '../_page.js';
+import type { PostgresBudgets } from './_budgets.js';
+import type { PostgresDb } from './_connection.js';
 import { slotsWithin } from '../../store/_shares.js';
-import { describeError, type PostgresStoreLogger } from '../../stores/postgres/_retry.js';
+import { describeError, type PostgresStoreLogger } from './_retry.js';
 import {
   callFromRow,
   CLAIM_SETTINGS,
@@ -21,7 +21,7 @@ import {
   PG_READING,
   unmatchable,
   updateCampaignStatement,
-} from '../../stores/postgres/_sql.js';
+} from './_sql.js';
 import {
   encodeCursor,
   type CampaignClaim,

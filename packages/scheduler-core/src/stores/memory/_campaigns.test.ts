@@ -12,11 +12,7 @@ import {
 } from '../../store.js';
 import { storedCall, storedCampaign, testStore } from '../../testing/store-contract.js';
 import { SCHEDULED_CALL_STATUSES, type ScheduledCallStatus } from '../../types.js';
-import {
-  createTunedMemoryStore,
-  DEFAULT_TUNING,
-  type MemoryTuning,
-} from '../../stores/memory/_store.js';
+import { createTunedMemoryStore, DEFAULT_TUNING, type MemoryTuning } from './_store.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const LEASE = 30_000;

@@ -1,5 +1,5 @@
 import { CallNotFoundError, ConflictError } from '../../errors.js';
-import { clonePlain } from '../../stores/memory/_values.js';
+import { clonePlain } from './_values.js';
 import {
   encodeCursor,
   type StorePage,
@@ -8,8 +8,8 @@ import {
   type StoredCampaignPatch,
   type StoredSuppression,
 } from '../../store.js';
-import { readCursor } from '../../stores/_page.js';
-import type { MemoryBudgets } from '../../stores/memory/_budgets.js';
+import { readCursor } from '../_page.js';
+import type { MemoryBudgets } from './_budgets.js';
 import {
   byId,
   CampaignRows,
@@ -17,7 +17,7 @@ import {
   duplicate,
   type FinishedRow,
   type Shared,
-} from './memory-rows.js';
+} from './_campaign-rows.js';
 
 /**
  * The campaigns of a memory store, beside its table of the scheduler's own calls (whose claims,

@@ -1,10 +1,30 @@
 import { randomUUID } from 'node:crypto';
+import type { StatementSync } from 'node:sqlite';
 import { yieldToLoop } from '@ringkit/internal';
 import { ConflictError } from '../../errors.js';
-import { campaignValues } from '../../stores/_columns.js';
-import { CAMPAIGN_SQL, isUniqueViolation } from '../../stores/sqlite/_sql.js';
-import type { StoredCall, StoredCampaign } from '../../store.js';
-import type { SqliteCampaignContext } from './sqlite.js';
+import { campaignValues } from '../_columns.js';
+import { CAMPAIGN_SQL, isUniqueViolation } from './_sql.js';
+import type { MarkedClaim, StoredCall, StoredCampaign } from '../../store.js';
+import type { SqliteBudgets } from './_budgets.js';
+
+/** What the campaign methods use of the SQLite store they are part of. */
+export interface SqliteCampaignContext {
+  /** A cached prepared statement. */
+  prepare(sql: string): StatementSync;
+  /** Runs `fn` in one `BEGIN IMMEDIATE` transaction. */
+  transaction<T>(fn: () => T): T;
+  /** Inserts a row of the store's calls (its checks: ids and idempotency keys). */
+  insertRow(row: StoredCall): void;
+  /** Claims `ids` as `claimDue` does and hands them back in the order given. */
+  claimIds(ids: string[], now: number, workerId: string, leaseUntil: number): StoredCall[];
+  /** The store's send budgets: a campaign's named budget is one of them. */
+  budgets: SqliteBudgets;
+  /**
+   * Marks the rows among the first `count` of `rows`, just claimed in this transaction, that were
+   * leased afresh (`placingMark` at `now`, with the claim's version); the rows, and which it marked.
+   */
+  markFresh(rows: StoredCall[], now: number, count: number): MarkedClaim;
+}
 
 /** Entries written per transaction: about 5 ms of SQLite's time, so the loop turns between. */
 export const CREATE_CHUNK = 500;

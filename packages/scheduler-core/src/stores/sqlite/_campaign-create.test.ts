@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isConflictError } from '../../errors.js';
 import type { Store, StoredCall } from '../../store.js';
-import { createSqliteStore } from '../../stores/sqlite/sqlite.js';
+import { createSqliteStore } from './sqlite.js';
 import { storedCall, storedCampaign } from '../../testing/store-contract.js';
-import { CREATE_CHUNK, CREATION_STALE_MS } from './_sqlite-create.js';
+import { CREATE_CHUNK, CREATION_STALE_MS } from './_campaign-create.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'ringkit-create-'));

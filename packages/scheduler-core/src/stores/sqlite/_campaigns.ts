@@ -1,42 +1,21 @@
-import type { SQLInputValue, StatementSync } from 'node:sqlite';
+import type { SQLInputValue } from 'node:sqlite';
 import { ConflictError, CallNotFoundError } from '../../errors.js';
 import {
   archivedFilter,
   campaignFromRow as readCampaign,
   CAMPAIGN_PATCH_COLUMNS,
-} from '../../stores/_columns.js';
-import { readCursor } from '../../stores/_page.js';
-import { insertCampaignInChunks } from './_sqlite-create.js';
-import type { SqliteBudgets } from '../../stores/sqlite/_budgets.js';
+} from '../_columns.js';
+import { readCursor } from '../_page.js';
+import { insertCampaignInChunks, type SqliteCampaignContext } from './_campaign-create.js';
 import { slotsWithin } from '../../store/_shares.js';
-import { CAMPAIGN_SQL, fromRow, SQLITE_READING, type Row } from '../../stores/sqlite/_sql.js';
+import { CAMPAIGN_SQL, fromRow, SQLITE_READING, type Row } from './_sql.js';
 import {
   encodeCursor,
   type CampaignClaim,
-  type MarkedClaim,
   type Store,
   type StoredCall,
   type StoredCampaignPatch,
 } from '../../store.js';
-
-/** What the campaign methods use of the SQLite store they are part of. */
-export interface SqliteCampaignContext {
-  /** A cached prepared statement. */
-  prepare(sql: string): StatementSync;
-  /** Runs `fn` in one `BEGIN IMMEDIATE` transaction. */
-  transaction<T>(fn: () => T): T;
-  /** Inserts a row of the store's calls (its checks: ids and idempotency keys). */
-  insertRow(row: StoredCall): void;
-  /** Claims `ids` as `claimDue` does and hands them back in the order given. */
-  claimIds(ids: string[], now: number, workerId: string, leaseUntil: number): StoredCall[];
-  /** The store's send budgets: a campaign's named budget is one of them. */
-  budgets: SqliteBudgets;
-  /**
-   * Marks the rows among the first `count` of `rows`, just claimed in this transaction, that were
-   * leased afresh (`placingMark` at `now`, with the claim's version); the rows, and which it marked.
-   */
-  markFresh(rows: StoredCall[], now: number, count: number): MarkedClaim;
-}
 
 type CampaignMethods = Required<
   Pick<

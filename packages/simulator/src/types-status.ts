@@ -1,0 +1,36 @@
+/** What a simulated call says of itself: its provider's flavour, its status words, how it ends. */
+import type { TelnyxCallStatus } from './types-telnyx.js';
+
+/**
+ * Which provider a simulator plays: the polling "Mock Call API", the webhook "Num Dialer API",
+ * Twilio's Calls resource (API 2010-04-01: form-encoded, Basic auth, signed status callbacks), or
+ * Telnyx Call Control v2 (JSON, Bearer auth, webhooks signed with Ed25519).
+ */
+export type SimulatorFlavour = 'polling' | 'webhook' | 'twilio' | 'telnyx';
+
+/** How a simulated call ends. */
+export type SimulatedOutcome = 'completed' | 'busy' | 'no-answer' | 'failed';
+
+/**
+ * A status word as the simulated provider says it: the polling flavour says `connected`, the
+ * webhook flavour `answered`, the Twilio flavour `in-progress`. A webhook call is `initiated`
+ * until its first step; a Twilio call is `queued` until the account's calls-per-second lets it
+ * out, then `initiated`, and `canceled` when canceled before it was answered. A Telnyx call is
+ * `initiated`, `answered`, then `hangup:<cause>` (see {@link TelnyxCallStatus}).
+ */
+export type SimulatedStatus =
+  | 'queued'
+  | 'initiated'
+  | 'ringing'
+  | 'connected'
+  | 'answered'
+  | 'in-progress'
+  | 'canceled'
+  | SimulatedOutcome
+  | TelnyxCallStatus;
+
+/** The JSON body of a status webhook of the webhook flavour. */
+export interface SimulatorWebhookBody {
+  id: number;
+  status: 'ringing' | 'answered' | SimulatedOutcome;
+}
