@@ -154,7 +154,9 @@ describe('the first start on a DATA_DIR of the old layout (SQLite)', () => {
     await theirs.close();
     for (const file of ['ringkit.db', 'campaigns.db']) {
       const db = new DatabaseSync(join(dir, file));
-      db.exec(`ALTER TABLE scheduled_calls DROP COLUMN provider;
+      db.exec(`DROP INDEX scheduled_calls_wake;
+        CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
+        ALTER TABLE scheduled_calls DROP COLUMN provider;
         ALTER TABLE campaigns DROP COLUMN provider;
         DELETE FROM schema_migrations WHERE version > 12;`);
       db.close();

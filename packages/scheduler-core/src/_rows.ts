@@ -20,7 +20,7 @@ export function newStoredCall(init: {
   /** The provider the call is placed through. @default null (a row of none: any provider's) */
   provider?: string | null;
 }): StoredCall {
-  return {
+  const row: StoredCall = {
     id: init.id,
     to: init.to,
     status: 'scheduled',
@@ -38,8 +38,9 @@ export function newStoredCall(init: {
     events: null,
     options: init.options,
     call: init.call ?? null,
-    ...(init.provider == null ? {} : { provider: init.provider }),
   };
+  if (init.provider != null) row.provider = init.provider;
+  return row;
 }
 
 export function toScheduledCall(row: StoredCall): ScheduledCall {

@@ -18,6 +18,7 @@ import { CallTable } from './_table.js';
 import { clonePlain } from './_values.js';
 import type { MemoryBudgets } from './_budgets.js';
 import { slotsWithin } from '../../store/_shares.js';
+import type { ProviderIdIndex } from './_provider-ids.js';
 
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -40,8 +41,8 @@ const HELD = 4;
 export interface Shared {
   /** Rows by status (the store's `countByStatus` counts every row). */
   counts: Map<string, number>;
-  /** Row ids by the provider id of their current attempt. */
-  providers: Map<string, string>;
+  /** Row ids by the provider id of their current attempt (the providers told apart on lookup). */
+  providers: ProviderIdIndex<string>;
   /** The store's do-not-call list, by number (claims check it). */
   suppressions: Map<string, StoredSuppression>;
   /** The store's send budgets: a campaign's named budget is one of them. */
@@ -131,8 +132,8 @@ export class CampaignRows {
     const slot = this.table.add(row);
     this.positions[slot] = row.position!;
     this.attach(slot);
-    const provider = this.table.providerKeyOf(slot);
-    if (provider !== null) this.shared.providers.set(provider, this.table.id(slot));
+    const provider = this.table.providerCallId(slot);
+    if (provider !== null) this.shared.providers.add(provider, this.table.id(slot));
     return slot;
   }
 
@@ -292,11 +293,8 @@ export class CampaignRows {
   /** Deletes a row (retention's `deleteFinished`): it leaves every order, its id may come back. */
   remove(slot: number): void {
     const table = this.table;
-    const provider = table.providerKeyOf(slot);
-    const providers = this.shared.providers;
-    if (provider !== null && providers.get(provider) === table.id(slot)) {
-      providers.delete(provider);
-    }
+    const provider = table.providerCallId(slot);
+    if (provider !== null) this.shared.providers.remove(provider, table.id(slot));
     this.detach(slot);
     table.delete(slot);
     // No heap refers to a campaign's slots: they are free at once.
@@ -306,17 +304,15 @@ export class CampaignRows {
   /** Applies a write to a row, its orders kept in step (taken out before, put back after). */
   private write(slot: number, change: () => void): void {
     const table = this.table;
-    const provider = table.providerKeyOf(slot);
+    const provider = table.providerCallId(slot);
     this.detach(slot);
     change();
     this.attach(slot);
-    const current = table.providerKeyOf(slot);
+    const current = table.providerCallId(slot);
     const id = table.id(slot);
     const providers = this.shared.providers;
-    if (provider !== null && provider !== current && providers.get(provider) === id) {
-      providers.delete(provider);
-    }
-    if (current !== null) providers.set(current, id);
+    if (provider !== null && provider !== current) providers.remove(provider, id);
+    if (current !== null) providers.add(current, id);
   }
 
   private detach(slot: number): void {

@@ -18,6 +18,7 @@ import {
   type FinishedRow,
   type Shared,
 } from './_campaign-rows.js';
+import { ProviderIdIndex } from './_provider-ids.js';
 
 /**
  * The campaigns of a memory store, beside its table of the scheduler's own calls (whose claims,
@@ -38,7 +39,7 @@ export class Campaigns {
 
   constructor(chunk: number, suppressions: Map<string, StoredSuppression>, budgets: MemoryBudgets) {
     this.chunk = chunk;
-    this.shared = { counts: new Map(), providers: new Map(), suppressions, budgets };
+    this.shared = { counts: new Map(), providers: new ProviderIdIndex(), suppressions, budgets };
   }
 
   /** Whether a campaign row has this id. */
@@ -128,11 +129,22 @@ export class Campaigns {
     return at ? at[0].read(at[1]) : null;
   }
 
-  /** A campaign row by the key of its current attempt's provider call id (`providerKey`), or `null`. */
-  findByProviderId(key: string): StoredCall | null {
-    const id = this.shared.providers.get(key);
+  /**
+   * A campaign row whose current attempt has the call id `callId` at `provider` (with `none`, a
+   * row that names no provider instead), or `null`.
+   */
+  findByProviderId(callId: string, provider: string, none: boolean): StoredCall | null {
+    const named = none ? null : provider;
+    const id = this.shared.providers.find(callId, (rowId) => {
+      const at = this.locate(rowId);
+      return (
+        at !== null &&
+        at[0].table.providerCallId(at[1]) === callId &&
+        at[0].table.providerOf(at[1]) === named
+      );
+    });
     const at = id === undefined ? null : this.locate(id);
-    return at && at[0].table.providerKeyOf(at[1]) === key ? at[0].read(at[1]) : null;
+    return at ? at[0].read(at[1]) : null;
   }
 
   /**

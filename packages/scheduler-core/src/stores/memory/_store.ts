@@ -16,7 +16,7 @@ import type {
 import { RecordTable } from './_history.js';
 import { memorySuppressionMethods } from './_suppressions.js';
 import { CHUNK } from './_order.js';
-import { providerKey } from './_call-columns.js';
+import { ProviderIdIndex } from './_provider-ids.js';
 import { CallTable } from './_table.js';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -54,7 +54,7 @@ function createState(tuning: MemoryTuning) {
     budgets,
     table,
     byKey: new Map<string, number>(),
-    byProviderId: new Map<string, number>(),
+    byProviderId: new ProviderIdIndex<number>(),
     // Wake times; an entry is stale once its row's wake time differs (or its row is deleted),
     // and dropped at the top or when the heap is rebuilt.
     heap: new MinHeap(bySlotId),
@@ -78,11 +78,9 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
   /** Updates the indexes after a row's write (`wake` and `providerId` as they were before). */
   const index = (slot: number, wake: number | null, providerId: string | null) => {
     const { table, byProviderId, heap } = state!;
-    const current = table.providerKeyOf(slot);
-    if (providerId !== null && providerId !== current && byProviderId.get(providerId) === slot) {
-      byProviderId.delete(providerId);
-    }
-    if (current !== null) byProviderId.set(current, slot);
+    const current = table.providerCallId(slot);
+    if (providerId !== null && providerId !== current) byProviderId.remove(providerId, slot);
+    if (current !== null) byProviderId.add(current, slot);
     const next = table.wake(slot);
     if (next !== null && next !== wake) {
       heap.push(next, slot);
@@ -105,10 +103,8 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
     const { table, byKey, byProviderId } = state!;
     const key = table.idempotencyKey(slot);
     if (key !== null && byKey.get(key) === slot) byKey.delete(key);
-    const providerId = table.providerKeyOf(slot);
-    if (providerId !== null && byProviderId.get(providerId) === slot) {
-      byProviderId.delete(providerId);
-    }
+    const providerId = table.providerCallId(slot);
+    if (providerId !== null) byProviderId.remove(providerId, slot);
     table.delete(slot);
   };
 
@@ -166,7 +162,7 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
       const claim = table.claimMarking(slot, now, workerId, leaseUntil, suppressionOf, marks);
       marked.push(claim.marked);
       // Its entry was just popped: the new wake time gets one whatever the old one was.
-      index(slot, null, table.providerKeyOf(slot));
+      index(slot, null, table.providerCallId(slot));
       calls.push(table.read(slot));
     }
     others.restore();
@@ -180,13 +176,15 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
   const asideOthers = (provider: string | undefined) => {
     const { table, heap } = state!;
     const aside: [number, number][] = [];
+    // Codes compared, not names: a row of no provider has code 0, and -1 matches no row.
+    const wanted = provider === undefined ? 0 : table.findProvider(provider);
     return {
       top(): number | undefined {
         for (;;) {
           const slot = top();
           if (slot === undefined || provider === undefined) return slot;
-          const named = table.providerOf(slot);
-          if (named === null || named === provider) return slot;
+          const code = table.providerCodeAt(slot);
+          if (code === 0 || code === wanted) return slot;
           aside.push([heap.peekKey()!, slot]);
           heap.pop();
         }
@@ -247,13 +245,13 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
     async findByProviderCallId(provider, providerCallId) {
       const { table, byProviderId, campaigns } = open();
       // This provider's row first, then a row of none (stored before rows named their provider).
-      for (const key of [
-        providerKey(provider, providerCallId),
-        providerKey(null, providerCallId),
-      ]) {
-        const slot = byProviderId.get(key);
-        if (slot !== undefined && table.providerKeyOf(slot) === key) return table.read(slot);
-        const row = campaigns.findByProviderId(key);
+      const wanted = table.findProvider(provider);
+      const ofCode = (code: number) => (s: number) =>
+        table.providerCodeAt(s) === code && table.providerCallId(s) === providerCallId;
+      for (const none of [false, true]) {
+        const slot = byProviderId.find(providerCallId, ofCode(none ? 0 : wanted));
+        if (slot !== undefined) return table.read(slot);
+        const row = campaigns.findByProviderId(providerCallId, provider, none);
         if (row) return row;
       }
       return null;
@@ -282,7 +280,7 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
         });
       }
       const wake = table.wake(slot);
-      const providerId = table.providerKeyOf(slot);
+      const providerId = table.providerCallId(slot);
       table.patch(slot, patch, steps);
       index(slot, wake, providerId);
       return table.read(slot);

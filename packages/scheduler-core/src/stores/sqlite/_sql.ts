@@ -208,10 +208,14 @@ const MIGRATIONS: { version: number; sql: string }[] = [
   {
     // The provider each call (and each campaign's entries) is placed through: its call ids are
     // that provider's. Rows and campaigns stored before it have none (any provider's).
+    // The wake index carries it: a claim of one provider filters due rows in the index alone.
     version: 13,
     sql: `
       ALTER TABLE scheduled_calls ADD COLUMN provider TEXT;
       ALTER TABLE campaigns ADD COLUMN provider TEXT;
+      DROP INDEX scheduled_calls_wake;
+      CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id, provider)
+        WHERE wake_at IS NOT NULL;
     `,
   },
 ];

@@ -13,7 +13,9 @@ import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
 
 /** Undoes migration 13: no row or campaign names its provider. */
-const BACK_TO_VERSION_12 = `ALTER TABLE scheduled_calls DROP COLUMN provider;
+const BACK_TO_VERSION_12 = `DROP INDEX scheduled_calls_wake;
+  CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
+  ALTER TABLE scheduled_calls DROP COLUMN provider;
   ALTER TABLE campaigns DROP COLUMN provider;
   DELETE FROM schema_migrations WHERE version > 12;`;
 
