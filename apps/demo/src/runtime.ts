@@ -40,6 +40,7 @@ import { createTwilioProvider } from './twilio.js';
 import { timeLimitFor, withTimeLimit } from './time-limit.js';
 import { SHARED_BUDGET } from './routes/campaign-create.js';
 import { openStore, takeOverOldLayout, webhookToken } from './runtime-stores.js';
+import { callsWaitingForOtherProviders } from './provider-wait.js';
 
 export interface RuntimeOptions {
   /**
@@ -360,6 +361,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       throw error;
     }
   }
+  await callsWaitingForOtherProviders(store, provider.name, logger);
   if (config.DEMO_HISTORY && !(await hasDemoHistory(scheduler, config.CALLER_ID))) {
     const count = await seedDemoHistory(scheduler, {
       callerId: config.CALLER_ID,

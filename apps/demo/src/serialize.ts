@@ -63,6 +63,8 @@ export function serializeCall(call: ScheduledCall) {
     /** How its attempts ended, by outcome (`{ busy: 2, machine: 1 }`). */
     attempts_by_outcome: serializeAttemptCounts(countAttempts(call.events)),
     provider_call_id: call.providerCallId,
+    /** The provider it is placed through (`null`: stored before calls named one). */
+    provider: call.provider,
     reason: call.reason,
     recurrence: call.recurrence
       ? { cron: call.recurrence.cron, timezone: call.recurrence.timezone ?? 'UTC' }

@@ -55,6 +55,7 @@ export function toScheduledCall(row: StoredCall): ScheduledCall {
     attempt: row.attempt,
     maxAttempts: options?.maxAttempts ?? 1,
     providerCallId: row.providerCallId,
+    provider: row.provider ?? null,
     reason: row.reason,
     recurrence: options?.recurrence ?? null,
     window: options?.window ?? null,

@@ -87,7 +87,9 @@ function providersSuite(open: () => Store) {
       expect(await b.handleStatus(event(idA, 'completed', T0 + 40, 'east'))).toBeNull();
       expect(await b2.handleStatus(event(idA, 'completed', T0 + 40, 'east'))).toBeNull();
       expect((await b.get(second.id)).status).toBe('answered');
-      // Each call keeps its provider.
+      // Each call keeps its provider, and says so.
+      expect((await a.get(first.id)).provider).toBe('east');
+      expect((await b.get(second.id)).provider).toBe('west');
       expect((await store.get(first.id))?.provider).toBe('east');
       expect((await store.get(second.id))?.provider).toBe('west');
     } finally {

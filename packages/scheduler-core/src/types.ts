@@ -215,6 +215,11 @@ export interface ScheduledCall {
   maxAttempts: number;
   /** The provider's id of the current attempt, once placed. */
   providerCallId: string | null;
+  /**
+   * The provider it is placed through (`CallProvider.name`), and only through: a worker of
+   * another provider leaves it waiting. `null` for a call stored before calls named one.
+   */
+  provider: string | null;
   /** Why the call ended as it did: `'busy'`, `'placement_failed'`, `'outcome_unknown'`… */
   reason: string | null;
   recurrence: Recurrence | null;
