@@ -172,7 +172,7 @@ async function takeOverSchema(
   }
 }
 
-/** The time as `20261127T161502`: part of the name an old store is put aside under. */
+/** The time as `20261127t161502`: part of the name an old store is put aside under. */
 const stamp = () =>
   new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase();
 

@@ -64,7 +64,10 @@ describe('takeOver', () => {
     const counts = await takeOver(store, old, PROVIDERS, logger);
     expect(counts).toMatchObject({ campaigns: 2, entries: 4, records: 1, named: 1 });
 
-    expect(await store.getCampaign!('spring')).toEqual(await old.getCampaign!('spring'));
+    expect(await store.getCampaign!('spring')).toEqual({
+      ...(await old.getCampaign!('spring')),
+      provider: 'num-dialer',
+    });
     expect((await store.getCampaign!('summer'))?.state).toBe('paused');
     const moved = await store.listCampaignCalls!('spring', { limit: 10 });
     const before = await old.listCampaignCalls!('spring', { limit: 10 });

@@ -84,7 +84,11 @@ export async function takeOver(
           }
           continue; // moved by an earlier start that stopped before the end
         }
-        await store.insertCampaign(campaign, rows);
+        // Named, as its entries are: a worker of another provider reads it and places none.
+        await store.insertCampaign(
+          { ...campaign, provider: campaign.provider ?? providers.campaigns },
+          rows,
+        );
         counts.campaigns += 1;
         counts.entries += rows.length;
       }
