@@ -9,10 +9,21 @@
  *   `src/dispatch/` imports from `src/stores/`, where each driver keeps its own statements.
  *
  * Imports are read by TypeScript's own scanner (`ts.preProcessFile`), each relative specifier
- * resolved as tsc resolves it (`./x.js` is `./x.ts`, a folder its `index.ts`). Prints each
- * breach and exits 1, or prints nothing and exits 0.
+ * resolved as tsc resolves it (`./x.js` is `./x.ts`, a folder its `index.ts`). It first checks
+ * itself on a tree made to break the rules (`selfCheck`), then prints each breach of the
+ * repository and exits 1, or prints nothing and exits 0.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -100,32 +111,95 @@ function circles(graph) {
   return found;
 }
 
-const trees = [
-  ...readdirSync(join(root, 'packages')).map((name) => join(root, 'packages', name, 'src')),
-  ...readdirSync(join(root, 'apps')).map((name) => join(root, 'apps', name, 'src')),
-].filter((dir) => existsSync(dir));
-
-const breaches = [];
-for (const tree of trees) {
-  const graph = new Map();
-  for (const file of sources(tree)) graph.set(file, importsOf(file));
-  for (const circle of circles(graph)) {
-    breaches.push(
-      `import circle (types included) among:\n${circle.map((f) => `  ${relative(root, f)}`).join('\n')}`,
-    );
-  }
-  for (const [file, imports] of graph) {
-    const from = relative(root, file);
-    for (const layer of LAYERS) {
-      if (!layer.from.some((prefix) => from.startsWith(prefix))) continue;
-      for (const target of imports) {
-        const to = relative(root, target);
-        if (to.startsWith(layer.not)) breaches.push(`${from} imports ${to}: ${layer.why}`);
+/** Every breach of the rules in the repository (or a tree laid out like it) at `base`. */
+function breachesIn(base) {
+  const trees = [
+    ...readdirSync(join(base, 'packages')).map((name) => join(base, 'packages', name, 'src')),
+    ...(existsSync(join(base, 'apps'))
+      ? readdirSync(join(base, 'apps')).map((name) => join(base, 'apps', name, 'src'))
+      : []),
+  ].filter((dir) => existsSync(dir));
+  const breaches = [];
+  for (const tree of trees) {
+    const graph = new Map();
+    for (const file of sources(tree)) graph.set(file, importsOf(file));
+    for (const circle of circles(graph)) {
+      breaches.push(
+        `import circle (types included) among:\n${circle.map((f) => `  ${relative(base, f)}`).join('\n')}`,
+      );
+    }
+    for (const [file, imports] of graph) {
+      const from = relative(base, file);
+      for (const layer of LAYERS) {
+        if (!layer.from.some((prefix) => from.startsWith(prefix))) continue;
+        for (const target of imports) {
+          const to = relative(base, target);
+          if (to.startsWith(layer.not)) breaches.push(`${from} imports ${to}: ${layer.why}`);
+        }
       }
     }
   }
+  return breaches;
 }
 
+/**
+ * The rules first break a tree made to break them (a circle of `import type` alone, a value
+ * circle through `export … from`, and the engine importing a driver's file) and one made to
+ * keep them: a check that stopped finding breaches would pass every repository.
+ */
+function selfCheck() {
+  const dir = mkdtempSync(join(tmpdir(), 'import-rules-'));
+  try {
+    const write = (path, text) => {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    };
+    write(
+      'packages/a/src/one.ts',
+      "import type { Two } from './two.js';\nexport type One = Two;\n",
+    );
+    write(
+      'packages/a/src/two.ts',
+      "import type { One } from './one.js';\nexport type Two = One[];\n",
+    );
+    write(
+      'packages/a/src/three.ts',
+      "export { four } from './four.js';\nexport const three = 3;\n",
+    );
+    write(
+      'packages/a/src/four.ts',
+      "import { three } from './three.js';\nexport const four = three;\n",
+    );
+    write('packages/a/src/ok.ts', "import { four } from './four.js';\nexport const ok = four;\n");
+    write('packages/a/src/one.test.ts', "import { ok } from './ok.js';\nimport './one.test.js';\n");
+    write(
+      'packages/scheduler-core/src/dispatch/_x.ts',
+      "import type { Y } from '../stores/sqlite/_y.js';\nexport type X = Y;\n",
+    );
+    write('packages/scheduler-core/src/stores/sqlite/_y.ts', 'export type Y = 1;\n');
+    write(
+      'packages/scheduler-core/src/campaign/_z.ts',
+      "import type { W } from '../store.js';\nexport type Z = W;\n",
+    );
+    write('packages/scheduler-core/src/store.ts', 'export type W = 1;\n');
+    const found = breachesIn(dir);
+    const expected = [
+      'import circle (types included) among:\n  packages/a/src/one.ts\n  packages/a/src/two.ts',
+      'import circle (types included) among:\n  packages/a/src/four.ts\n  packages/a/src/three.ts',
+      'packages/scheduler-core/src/dispatch/_x.ts imports packages/scheduler-core/src/stores/sqlite/_y.ts',
+    ];
+    const missing = expected.filter((text) => !found.some((line) => line.startsWith(text)));
+    if (missing.length > 0 || found.length !== expected.length) {
+      console.error(`import-rules: its own check failed; found:\n${found.join('\n')}`);
+      process.exit(1);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+selfCheck();
+const breaches = breachesIn(root);
 if (breaches.length > 0) {
   console.error(breaches.join('\n'));
   process.exit(1);

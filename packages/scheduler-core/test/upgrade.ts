@@ -79,3 +79,18 @@ export async function expectRecordsUpgraded(store: Store): Promise<void> {
   ]);
   await store.close();
 }
+
+/**
+ * A store upgraded from schema 12 that held an initiated call `old` (provider id `CA9`) naming no
+ * provider: it still names none, any provider finds it, and a new row keeps the provider it names.
+ * Closes the store.
+ */
+export async function expectProvidersUpgraded(store: Store): Promise<void> {
+  const old = await store.get('old');
+  expect(old).toMatchObject({ id: 'old', providerCallId: 'CA9' });
+  expect(old && 'provider' in old).toBe(false);
+  expect((await store.findByProviderCallId('twilio', 'CA9'))?.id).toBe('old');
+  await store.insert(storedCall({ id: 'new', provider: 'twilio' }));
+  expect((await store.get('new'))?.provider).toBe('twilio');
+  await store.close();
+}

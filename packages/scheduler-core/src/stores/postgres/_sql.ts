@@ -93,7 +93,7 @@ const toNumber = (value: unknown): number | null =>
   value === null || value === undefined ? null : Number(value);
 
 export function callFromRow(row: Record<string, unknown>): StoredCall {
-  return {
+  const call: StoredCall = {
     id: row.id as string,
     to: row.to_phone as string,
     status: row.status as StoredCall['status'],
@@ -111,11 +111,13 @@ export function callFromRow(row: Record<string, unknown>): StoredCall {
     events: (row.events as StoredCall['events']) ?? null,
     options: (row.options as StoredCall['options']) ?? null,
     call: (row.call_options as StoredCall['call']) ?? null,
-    // Only on campaign rows, and on rows that name their provider: others read back without.
-    ...(row.campaign_id != null && { campaign: row.campaign_id as string }),
-    ...(row.position != null && { position: row.position as number }),
-    ...(row.provider != null && { provider: row.provider as string }),
   };
+  // Only on campaign rows, and on rows that name their provider: others read back without. Set,
+  // not spread into the literal, which would cost every row read its fast path.
+  if (row.campaign_id != null) call.campaign = row.campaign_id as string;
+  if (row.position != null) call.position = row.position as number;
+  if (row.provider != null) call.provider = row.provider as string;
+  return call;
 }
 
 /** How pg hands back what the row mappers read: `bigint` columns as strings, `jsonb` parsed. */

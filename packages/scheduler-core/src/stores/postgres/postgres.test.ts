@@ -9,7 +9,11 @@ import {
   randomSchema,
   runThenLoseAnswer,
 } from '../../../test/pg-testing.js';
-import { expectRecordsUpgraded, expectUpgradedIntact } from '../../../test/upgrade.js';
+import {
+  expectProvidersUpgraded,
+  expectRecordsUpgraded,
+  expectUpgradedIntact,
+} from '../../../test/upgrade.js';
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import type { StoredCall, StoredCampaign } from '../../store.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
@@ -189,14 +193,9 @@ describeWithDatabase('createPostgresStore', (url) => {
         INSERT INTO ${s}.scheduled_calls (id, to_phone, status, due_at, created_at, updated_at,
           version, attempt, provider_call_id)
         VALUES ('old', '+14155552671', 'initiated', 5000, 1, 1, 1, 1, 'CA9');`);
-      const store = createPostgresStore({ connectionString: url, max: 1 }, { schema });
-      const old = await store.get('old');
-      expect(old).toMatchObject({ id: 'old', providerCallId: 'CA9' });
-      expect(old && 'provider' in old).toBe(false);
-      expect((await store.findByProviderCallId('twilio', 'CA9'))?.id).toBe('old');
-      await store.insert(storedCall({ id: 'new', provider: 'twilio' }));
-      expect((await store.get('new'))?.provider).toBe('twilio');
-      await store.close();
+      await expectProvidersUpgraded(
+        createPostgresStore({ connectionString: url, max: 1 }, { schema }),
+      );
     });
 
     it('upgrades a schema of the first version: history kept, followed calls adoptable and announced', async () => {

@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { sourceExecArgv } from '@ringkit/internal/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectRecordsUpgraded, expectUpgradedIntact } from '../../../test/upgrade.js';
+import {
+  expectProvidersUpgraded,
+  expectRecordsUpgraded,
+  expectUpgradedIntact,
+} from '../../../test/upgrade.js';
 import { storedCall, storedCampaign, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
@@ -343,14 +347,7 @@ describe('createSqliteStore', () => {
         attempt, provider_call_id)
       VALUES ('old', '+14155552671', 'initiated', 5000, 1, 1, 1, 1, 'CA9');`);
     db.close();
-    const store = createSqliteStore({ path });
-    const old = await store.get('old');
-    expect(old).toMatchObject({ id: 'old', providerCallId: 'CA9' });
-    expect(old && 'provider' in old).toBe(false);
-    expect((await store.findByProviderCallId('twilio', 'CA9'))?.id).toBe('old');
-    await store.insert(storedCall({ id: 'new', provider: 'twilio' }));
-    expect((await store.get('new'))?.provider).toBe('twilio');
-    await store.close();
+    await expectProvidersUpgraded(createSqliteStore({ path }));
   });
 
   it('upgrades a database of version 7 in place: its records read back with no voicemail and no provider word, and merge', async () => {
