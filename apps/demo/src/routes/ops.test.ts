@@ -22,12 +22,20 @@ describe('GET /api/ops', () => {
     app = await startTestApp({ opsIntervalMs: 100 });
     await scheduleNow(app.url, '+14155552671');
     await scheduleNow(app.url, '+14155552672');
+    // Every sample seen, by the end of its interval: on a slow machine the first placement's
+    // sample may leave the kept ones before the second call has ended.
+    const seen = new Map<number, OpsSample>();
     await vi.waitFor(
       async () => {
         const { status, json } = await api(`${app!.url}/api/ops`);
         expect(status).toBe(200);
-        const { interval_ms, samples } = json as { interval_ms: number; samples: OpsSample[] };
+        const { interval_ms, samples: latest } = json as {
+          interval_ms: number;
+          samples: OpsSample[];
+        };
         expect(interval_ms).toBe(100);
+        for (const sample of latest) seen.set(sample.t, sample);
+        const samples = [...seen.values()];
         // 2 calls placed in 100 ms intervals: 20 calls a second each, wherever they fell.
         const placed = samples.reduce((sum, s) => sum + s.placed_per_s.scheduler * 0.1, 0);
         expect(Math.round(placed)).toBe(2);
