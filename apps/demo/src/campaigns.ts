@@ -1,17 +1,11 @@
 /**
- * The campaigns this server works: `createCampaigns` of `@ringkit/dialer` on the campaigns' own
- * store, its events sent on to the live event hub, the observer (metrics, the operator's page)
+ * The campaigns this server works: the call center's (`createCallCenter` of `@ringkit/dialer`),
+ * its events sent on to the live event hub, the observer (metrics, the operator's page)
  * and the logs. The routes speak to it through this module, in the API's words.
  */
-import { isTerminal, type CallProvider } from '@ringkit/call-client';
+import { isTerminal } from '@ringkit/call-client';
+import type { Campaigns, DialerNumber } from '@ringkit/dialer';
 import {
-  createCampaigns,
-  type Campaigns,
-  type CampaignsOptions,
-  type DialerNumber,
-} from '@ringkit/dialer';
-import {
-  supportsCampaigns,
   type CallingWindow,
   type RetryByOutcome,
   type SharedBudget,
@@ -53,14 +47,10 @@ export interface CreateCampaignInput {
 export interface CampaignManagerOptions {
   /** The one store: the campaigns and their entries beside the scheduled calls. */
   store: Store;
-  provider: CallProvider;
+  /** The call center's campaigns; `null` on a store without campaign methods. */
+  campaigns: Campaigns | null;
   /** The app's own number: `from` of the call records. */
   callerId: string;
-  /** Every campaign's timings. */
-  settings: Pick<
-    CampaignsOptions,
-    'callTimeoutMs' | 'watchIntervalMs' | 'refreshIntervalMs' | 'finishedEntriesKept'
-  >;
   hub: EventHub;
   logger: Logger;
   observer: Pick<ObserverHub, 'placement' | 'ended'>;
@@ -71,15 +61,7 @@ const defined = <T extends object>(o: T) =>
 
 /** The package's campaigns, wired to the server; every method `501` on a store without them. */
 export function createCampaignManager(options: CampaignManagerOptions) {
-  const { store, hub, logger, observer, callerId } = options;
-  const campaigns: Campaigns | null = supportsCampaigns(store)
-    ? createCampaigns({
-        store,
-        provider: options.provider,
-        callerId,
-        ...options.settings,
-      })
-    : null;
+  const { store, campaigns, hub, logger, observer, callerId } = options;
   const need = (): Campaigns => {
     if (campaigns) return campaigns;
     throw new ApiError(
@@ -133,15 +115,6 @@ export function createCampaignManager(options: CampaignManagerOptions) {
   });
 
   return {
-    /** Joins every stored campaign that is not done. Called once the server listens. */
-    async start() {
-      if (!campaigns)
-        return logger.warn(
-          { store: store.name },
-          'the store has no campaign methods: no campaigns',
-        );
-      await campaigns.start();
-    },
     /** Creates a campaign and starts dialing it; `409 campaign_exists` when the name is taken. */
     create: ({ name, numbers, ...settings }: CreateCampaignInput) =>
       need().create(name, numbers, defined(settings)),
@@ -162,12 +135,7 @@ export function createCampaignManager(options: CampaignManagerOptions) {
     pause: (id: string) => need().pause(id),
     resume: (id: string) => need().resume(id),
     stop: (id: string) => need().stop(id),
-    handleStatus: async (event: Parameters<Campaigns['handleStatus']>[0]) =>
-      campaigns !== null && (await campaigns.handleStatus(event)),
-    bufferUnknown: (event: Parameters<Campaigns['bufferUnknown']>[0]) =>
-      campaigns?.bufferUnknown(event),
     inFlight: () => campaigns?.inFlight() ?? 0,
-    close: async () => campaigns?.close(),
   };
 }
 

@@ -13,8 +13,8 @@ import {
 } from '@ringkit/call-client';
 import type { TelnyxProvider } from '@ringkit/call-client/telnyx';
 import type { TwilioProvider } from '@ringkit/call-client/twilio';
+import { createCallCenter, type CallCenter } from '@ringkit/dialer';
 import {
-  createScheduler,
   isValidationError,
   type HistoryEntry,
   createSuppressionList,
@@ -107,9 +107,9 @@ export interface Runtime {
    */
   realProvider: RealProvider | undefined;
   /**
-   * A status event from the shared provider's webhook (Twilio, Telnyx): to the campaign whose
-   * call it is, else to the scheduler, and to the campaigns after all when the scheduler does not
-   * know it either (a campaign's call whose placement has not been answered yet).
+   * A status event from the shared provider's webhook (Twilio, Telnyx): the call center finds
+   * its call by the provider and its id and gives it to that call's owner alone (a scheduled
+   * call or a campaign entry); one no row carries yet waits for it (`createCallCenter`).
    */
   handleProviderStatus(event: CallStatusEvent): Promise<void>;
   /**
@@ -197,10 +197,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     config.CALLS_PER_SECOND === undefined ? {} : { callsPerSecond: config.CALLS_PER_SECOND };
   const provider: CallProvider =
     realProvider ?? createMockCallApiClient({ baseUrl: config.CALL_API_URL, ...pacing });
-  const scheduler = createScheduler({
-    store,
-    provider,
-    callerId: config.CALLER_ID,
+  const schedulerOptions = {
     watchIntervalMs: options.watchIntervalMs ?? 1000,
     // CALLS_PER_SECOND is the account's: scheduled calls take their share of it by weight (1),
     // beside every campaign given a weight, in the one store's named budget.
@@ -219,7 +216,55 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
             historyAfterDays: config.RETENTION_DAYS,
           },
         }),
+  };
+  // The campaigns' calls: through the real provider's one client, or the webhook-flavour API,
+  // whose client is made at the first call, once the server listens (the webhook URL names it).
+  const token = realProvider ? undefined : webhookToken(config, options.store === undefined);
+  let numDialer: CallProvider | undefined;
+  const webhookClient = (): CallProvider => {
+    numDialer ??= createNumDialerClient({
+      baseUrl: config.DIALER_API_URL,
+      webhookUrl: `${(config.PUBLIC_URL ?? options.publicUrl()).replace(/\/+$/, '')}/webhooks/dialer/${token}`,
+      ...pacing,
+    });
+    return numDialer;
+  };
+  // A real provider ends each campaign call by itself before the campaigns' call timeout.
+  const dialerProvider: CallProvider = realProvider
+    ? withTimeLimit(realProvider, timeLimitFor(config.DIALER_CALL_TIMEOUT_MS))
+    : {
+        name: 'num-dialer',
+        get capabilities() {
+          return webhookClient().capabilities;
+        },
+        placeCall: (request) => webhookClient().placeCall(request),
+        checkCallOptions: (call) => webhookClient().checkCallOptions?.(call),
+      };
+  const center: CallCenter = createCallCenter({
+    store,
+    provider,
+    campaignProvider: dialerProvider,
+    callerId: config.CALLER_ID,
+    scheduler: schedulerOptions,
+    campaigns: {
+      callTimeoutMs: config.DIALER_CALL_TIMEOUT_MS,
+      finishedEntriesKept: config.FINISHED_ENTRIES_KEPT,
+      ...(options.watchIntervalMs === undefined
+        ? {}
+        : { watchIntervalMs: options.watchIntervalMs }),
+      ...(options.campaignRefreshMs === undefined
+        ? {}
+        : { refreshIntervalMs: options.campaignRefreshMs }),
+    },
   });
+  const { scheduler } = center;
+  center.on('unmatched', ({ events }) =>
+    logger.debug(
+      { provider: events[0]?.provider, call_id: events[0]?.callId, statuses: events.length },
+      'statuses of a call no row carries, given up',
+    ),
+  );
+  center.on('error', ({ error }) => logger.warn({ err: error }, 'status not applied'));
   const publishCall = ({ call }: { call: Parameters<typeof serializeCall>[0] }) =>
     hub.publish('scheduled-call', serializeCall(call));
   scheduler.on('scheduled', publishCall);
@@ -288,43 +333,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     }
   });
 
-  // The campaigns' calls: through the real provider's one client, or the webhook-flavour API,
-  // whose client is made at the first call, once the server listens (the webhook URL names it).
-  const token = realProvider ? undefined : webhookToken(config, options.store === undefined);
-  let numDialer: CallProvider | undefined;
-  const webhookClient = (): CallProvider => {
-    numDialer ??= createNumDialerClient({
-      baseUrl: config.DIALER_API_URL,
-      webhookUrl: `${(config.PUBLIC_URL ?? options.publicUrl()).replace(/\/+$/, '')}/webhooks/dialer/${token}`,
-      ...pacing,
-    });
-    return numDialer;
-  };
-  // A real provider ends each campaign call by itself before the campaigns' call timeout.
-  const dialerProvider: CallProvider = realProvider
-    ? withTimeLimit(realProvider, timeLimitFor(config.DIALER_CALL_TIMEOUT_MS))
-    : {
-        name: 'num-dialer',
-        get capabilities() {
-          return webhookClient().capabilities;
-        },
-        placeCall: (request) => webhookClient().placeCall(request),
-        checkCallOptions: (call) => webhookClient().checkCallOptions?.(call),
-      };
   const campaigns = createCampaignManager({
     store,
-    provider: dialerProvider,
+    campaigns: center.campaigns,
     callerId: config.CALLER_ID,
-    settings: {
-      callTimeoutMs: config.DIALER_CALL_TIMEOUT_MS,
-      finishedEntriesKept: config.FINISHED_ENTRIES_KEPT,
-      ...(options.watchIntervalMs === undefined
-        ? {}
-        : { watchIntervalMs: options.watchIntervalMs }),
-      ...(options.campaignRefreshMs === undefined
-        ? {}
-        : { refreshIntervalMs: options.campaignRefreshMs }),
-    },
     hub,
     logger,
     observer,
@@ -346,7 +358,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       : createWebhookHandler({
           token,
           onEvent: async (event) => {
-            if (!(await campaigns.handleStatus(event))) campaigns.bufferUnknown(event);
+            await center.handleStatus({ ...event, provider: dialerProvider.name });
           },
           onError: (error) => logger.debug({ err: error }, 'webhook refused'),
         });
@@ -376,7 +388,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     config,
     store,
     scheduler,
-    suppressions: createSuppressionList({ store }),
+    suppressions: center.suppressions ?? createSuppressionList({ store }),
     dialer,
     campaigns,
     campaignProvider: dialerProvider,
@@ -395,9 +407,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       return webhook({ token, body });
     },
     async handleProviderStatus(event) {
-      if (await campaigns.handleStatus(event)) return;
-      const row = await scheduler.handleStatus(event);
-      if (row === null) campaigns.bufferUnknown(event);
+      await center.handleStatus(event);
     },
     async recordInbound(update) {
       let record;
@@ -414,10 +424,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
       const phones = [...new Set([config.CALLER_ID, record.to, record.from])];
       hub.publish('history', { phones });
     },
-    start: () => campaigns.start(),
+    async start() {
+      if (!center.campaigns) {
+        logger.warn({ store: store.name }, 'the store has no campaign methods: no campaigns');
+      }
+      await center.start();
+    },
     stop() {
       stopping ??= (async () => {
-        await Promise.allSettled([scheduler.stop(), campaigns.close()]);
+        await center.stop().catch(() => {});
         metrics.close();
         ops.close();
         await store.close().catch(() => {});

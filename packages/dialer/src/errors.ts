@@ -152,6 +152,15 @@ export class CampaignsClosedError extends DialerError {
   }
 }
 
+/** A call center was asked to work after `stop()`: a status refused so, the provider sends again. */
+export class CallCenterClosedError extends DialerError {
+  override name = 'CallCenterClosedError';
+
+  constructor() {
+    super('The call center is stopped: this process works no call any more', 'closed');
+  }
+}
+
 /** `true` for any error of this package, across realms and package copies. */
 export const isDialerError: (error: unknown) => error is DialerError = errorGuard(
   DialerError,
@@ -187,3 +196,7 @@ export const isCampaignsClosedError: (error: unknown) => error is CampaignsClose
   'DialerError',
   'CampaignsClosedError',
 );
+
+/** `true` for a {@link CallCenterClosedError}, across realms and package copies. */
+export const isCallCenterClosedError: (error: unknown) => error is CallCenterClosedError =
+  errorGuard(CallCenterClosedError, 'DialerError', 'CallCenterClosedError');

@@ -9,6 +9,14 @@ export {
   UnsupportedOperationError,
 } from '@ringkit/call-client';
 
+export { createCallCenter } from './center/center.js';
+export type {
+  CallCenter,
+  CallCenterEvents,
+  CallCenterOptions,
+  StatusRoute,
+} from './center/types.js';
+
 export { createCampaigns } from './campaign/campaigns.js';
 export type {
   CampaignEntriesPage,
@@ -23,12 +31,14 @@ export type {
 } from './campaign/types.js';
 
 export {
+  CallCenterClosedError,
   CampaignExistsError,
   CampaignsClosedError,
   DialAttemptError,
   DialerError,
   DialerStateError,
   InvalidNumbersError,
+  isCallCenterClosedError,
   isCampaignExistsError,
   isCampaignsClosedError,
   isDialAttemptError,

@@ -9,7 +9,7 @@ import { limitParam, phoneParam, route } from '../validate.js';
  * `GET /api/calls/:phone`: the history of one number, newest first, and `app_number`, the app's
  * own number (`CALLER_ID`), which each item's `counterparty_is_app` compares with.
  */
-export function callsRouter(runtime: Runtime): Router {
+export function callsRouter(runtime: Pick<Runtime, 'config' | 'history'>): Router {
   const router = Router();
   router.get(
     '/:phone',

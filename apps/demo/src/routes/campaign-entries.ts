@@ -42,7 +42,7 @@ const entriesQuery = z.strictObject({
   limit: limitParam(500, 50),
 });
 
-export function campaignEntriesRouter(runtime: Runtime): Router {
+export function campaignEntriesRouter(runtime: Pick<Runtime, 'campaigns'>): Router {
   const { campaigns } = runtime;
   const router = Router();
 

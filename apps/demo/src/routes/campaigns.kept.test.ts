@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type * as Dialer from '@ringkit/dialer';
-import type { CampaignsOptions } from '@ringkit/dialer';
+import type { CallCenterOptions } from '@ringkit/dialer';
 import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
 
-/** The options each `createCampaigns` of the app was given. */
-const given = vi.hoisted(() => [] as CampaignsOptions[]);
+/** The campaigns' options each `createCallCenter` of the app was given. */
+const given = vi.hoisted(() => [] as NonNullable<CallCenterOptions['campaigns']>[]);
 vi.mock('@ringkit/dialer', async (importOriginal) => {
   const dialer = await importOriginal<typeof Dialer>();
   return {
     ...dialer,
-    createCampaigns: (options: CampaignsOptions) => {
-      given.push(options);
-      return dialer.createCampaigns(options);
+    createCallCenter: (options: CallCenterOptions) => {
+      given.push(options.campaigns ?? {});
+      return dialer.createCallCenter(options);
     },
   };
 });

@@ -304,7 +304,9 @@ const isCsv: RequestHandler = (req, _res, next) => {
 };
 
 /** `/api/campaigns`: durable campaigns, several at once (see the README's API table). */
-export function campaignsRouter(runtime: Runtime): Router {
+export function campaignsRouter(
+  runtime: Pick<Runtime, 'campaigns' | 'campaignProvider' | 'config'>,
+): Router {
   const { campaigns, campaignProvider, config } = runtime;
   const router = Router();
 

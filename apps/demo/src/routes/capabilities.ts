@@ -29,7 +29,7 @@ export function serializeCapabilities(provider: string, honoured: readonly CallO
  * so a client offers only those, and the limits of the routes ({@link API_LIMITS}). Neither
  * changes while the server runs.
  */
-export function capabilitiesRouter(runtime: Runtime): Router {
+export function capabilitiesRouter(runtime: Pick<Runtime, 'config' | 'callOptions'>): Router {
   const router = Router();
   const body = serializeCapabilities(runtime.config.CALL_PROVIDER, runtime.callOptions);
   router.get(

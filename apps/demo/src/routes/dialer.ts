@@ -5,7 +5,7 @@ import type { Runtime } from '../runtime.js';
 import { serializeDialer } from '../serialize.js';
 import { route } from '../validate.js';
 
-export function dialerRouter(runtime: Runtime): Router {
+export function dialerRouter(runtime: Pick<Runtime, 'dialer'>): Router {
   const { dialer } = runtime;
   const router = Router();
 
@@ -29,7 +29,7 @@ export function dialerRouter(runtime: Runtime): Router {
 }
 
 /** `POST /webhooks/dialer/:token`: the webhook flavour's status callbacks. */
-export function webhooksRouter(runtime: Runtime): Router {
+export function webhooksRouter(runtime: Pick<Runtime, 'dialerWebhook'>): Router {
   const router = Router();
   // The raw body: the token is checked before the body is even parsed, so a request with any
   // other token is a 404 whatever it carries.

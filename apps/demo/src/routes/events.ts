@@ -27,7 +27,7 @@ export function eventStream(
 }
 
 /** `GET /api/events`: every status change, as Server-Sent Events. */
-export function eventsRouter(runtime: Runtime): Router {
+export function eventsRouter(runtime: Pick<Runtime, 'hub'>): Router {
   const router = Router();
   router.get(
     '/',

@@ -6,7 +6,7 @@ import { route } from '../validate.js';
  * `GET /metrics`: the Prometheus text format (see metrics.ts). Needs the API token when one is
  * set (Prometheus: `authorization: { credentials: <API_TOKEN> }` in the scrape config).
  */
-export function metricsRouter(runtime: Runtime): Router {
+export function metricsRouter(runtime: Pick<Runtime, 'metrics'>): Router {
   const router = Router();
   const { registry } = runtime.metrics;
   router.get(

@@ -7,7 +7,7 @@ import { eventStream } from './events.js';
  * The operator's page's data: `GET /api/ops` (the samples of the last five minutes) and
  * `GET /api/ops/events` (each new sample, live, as Server-Sent Events; `Last-Event-ID` resumes).
  */
-export function opsRouter(runtime: Runtime): Router {
+export function opsRouter(runtime: Pick<Runtime, 'ops'>): Router {
   const router = Router();
   const { ops } = runtime;
   router.get(

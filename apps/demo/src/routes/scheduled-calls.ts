@@ -79,7 +79,7 @@ const listQuery = z.strictObject({
   limit: limitParam(200, 50),
 });
 
-export function scheduledCallsRouter(runtime: Runtime): Router {
+export function scheduledCallsRouter(runtime: Pick<Runtime, 'scheduler'>): Router {
   const { scheduler } = runtime;
   const router = Router();
 

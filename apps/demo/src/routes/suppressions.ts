@@ -57,7 +57,9 @@ const counts = (result: SuppressionImport) => ({
  * change goes out as a `suppression` event: `{ phone_number }`, `null` after an import (many
  * numbers at once).
  */
-export function suppressionsRouter(runtime: Runtime): Router {
+export function suppressionsRouter(
+  runtime: Pick<Runtime, 'suppressions' | 'hub' | 'config' | 'logger'>,
+): Router {
   const router = Router();
   const list = runtime.suppressions;
   const changed = (phone: string | null) =>

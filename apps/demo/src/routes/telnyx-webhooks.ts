@@ -15,7 +15,12 @@ import { telnyxSettings } from '../telnyx.js';
  * whichever placed the call. The events of a call to the app's own number (answered by the
  * client by the INBOUND_* variables) are recorded in the history instead.
  */
-export function telnyxWebhookHandler(runtime: Runtime): RequestHandler {
+export function telnyxWebhookHandler(
+  runtime: Pick<
+    Runtime,
+    'config' | 'realProvider' | 'handleProviderStatus' | 'recordInbound' | 'logger'
+  >,
+): RequestHandler {
   const { publicKey } = telnyxSettings(runtime.config);
   const client = runtime.realProvider as TelnyxProvider | undefined;
   if (runtime.config.CALL_PROVIDER !== 'telnyx' || !client) {

@@ -18,7 +18,9 @@ import { TWILIO_VOICE_PATH, twilioSettings } from '../twilio.js';
  * (`Direction=inbound`, the number's "Call status changes" URL) is recorded in the history, and
  * its other callbacks change nothing.
  */
-export function twilioWebhookHandler(runtime: Runtime): RequestHandler {
+export function twilioWebhookHandler(
+  runtime: Pick<Runtime, 'config' | 'handleProviderStatus' | 'recordInbound' | 'logger'>,
+): RequestHandler {
   const { accountSid, authToken, publicUrl } = twilioSettings(runtime.config);
   const handler = createExpressTwilioWebhookHandler({
     authToken,
@@ -43,7 +45,9 @@ export function twilioWebhookHandler(runtime: Runtime): RequestHandler {
  * INBOUND_* variables ({@link inboundPolicy}) and records what each request tells of the call.
  * A failure to record is logged, never played to the caller: the call is still answered.
  */
-export function twilioVoiceHandler(runtime: Runtime): RequestHandler {
+export function twilioVoiceHandler(
+  runtime: Pick<Runtime, 'config' | 'recordInbound' | 'logger'>,
+): RequestHandler {
   const { accountSid, authToken, publicUrl } = twilioSettings(runtime.config);
   const handler = createExpressTwilioVoiceHandler({
     authToken,

@@ -97,10 +97,7 @@ for (const kind of storeKinds()) {
       });
       cleanups.push(() => campaigns.close());
       steps.workers.push({
-        handleStatus: (event: CallStatusEvent) =>
-          void campaigns.handleStatus(event).then((known) => {
-            if (!known) campaigns.bufferUnknown(event);
-          }),
+        handleStatus: (event: CallStatusEvent) => void campaigns.handleStatus(event),
       });
       await campaigns.create('spring', [P0, P1, P2, P3, P4], {
         concurrency: 1,

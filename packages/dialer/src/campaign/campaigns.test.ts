@@ -21,11 +21,11 @@ afterEach(async () => {
 });
 
 /**
- * A webhook route: to the campaign whose call it is, else kept for the placement to come. A
+ * A webhook route: to the campaign whose call it is, else held for the placement to come. A
  * worker that is closed rejects it, and the provider sends it again (to the next worker).
  */
 const deliverTo = (campaigns: Campaigns) => async (event: CallStatusEvent) => {
-  if (!(await campaigns.handleStatus(event))) campaigns.bufferUnknown(event);
+  await campaigns.handleStatus(event);
 };
 
 /**

@@ -1,4 +1,4 @@
-import type { CallStatusEvent } from '@ringkit/call-client';
+import { systemClock, type CallStatusEvent } from '@ringkit/call-client';
 import { createSafeEmitter, strictObject } from '@ringkit/internal';
 import { SCHEDULED_CALL_STATUSES } from '@ringkit/scheduler-core';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import { applyStatus } from './_dialer.js';
 import { archive, change, read, readEntries, readResults, unlessDone } from './_reads.js';
 import { viewOf } from './_views.js';
 import { campaignStore, WorkedCampaigns } from './_worked.js';
+import { createStatusRouter } from '../center/_route.js';
 import type {
   CampaignView,
   Campaigns,
@@ -25,6 +26,21 @@ const entriesQuerySchema = strictObject({
   limit: z.number().int().min(1).max(1000).optional(),
 }).optional();
 const archiveOptionsSchema = strictObject({ archived: z.boolean().optional() }).optional();
+/** How a call center gives a status straight to the campaign its row names (no look-up). */
+const deliverers = new WeakMap<
+  Campaigns,
+  (campaign: string, event: CallStatusEvent) => Promise<void>
+>();
+
+/** Gives `event` to the campaign `campaign` of `campaigns` (joined when no worker here has it). */
+export function deliverToCampaign(
+  campaigns: Campaigns,
+  campaign: string,
+  event: CallStatusEvent,
+): Promise<void> {
+  return deliverers.get(campaigns)!(campaign, event);
+}
+
 const listQuerySchema = strictObject({
   cursor: z.string().nullable().optional(),
   limit: z.number().int().min(1).max(1000).optional(),
@@ -59,7 +75,28 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
   const { dialers, rows, finished } = worked;
   let started: Promise<void> | null = null;
 
-  return {
+  /** A status to the campaign `campaign`, joined here when no worker of this process has it. */
+  async function deliver(campaign: string, event: CallStatusEvent) {
+    if (worked.closed) throw new CampaignsClosedError();
+    const dialer = dialers.get(campaign) ?? (await worked.join(campaign));
+    await applyStatus(dialer, event);
+    // Closed meanwhile: the status may have been dropped with the dialer; refused, the
+    // provider sends it again (to the next process), and a status applied twice is one.
+    if (worked.closed) throw new CampaignsClosedError();
+  }
+  const router = createStatusRouter({
+    store,
+    providers: [options.provider.name],
+    clock: options.clock ?? systemClock,
+    deliver: async (owner, event) => {
+      if (owner.kind === 'campaign') await deliver(owner.campaign, event);
+    },
+    onUnmatched: (held) => events.emit('unmatched', { events: held }),
+    onError: (error) => events.emit('error', { error, source: 'status', campaign: '' }),
+    closedError: () => new CampaignsClosedError(),
+  });
+
+  const campaigns: Campaigns = {
     start() {
       started ??= (async () => {
         let cursor: string | null = null;
@@ -148,29 +185,14 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
 
     async handleStatus(event: CallStatusEvent) {
       await started?.catch(() => {});
-      if (worked.closed) throw new CampaignsClosedError();
-      const provider = event.provider ?? options.provider.name;
-      if (provider !== options.provider.name) return false; // another provider's call
-      const row = await store.findByProviderCallId(provider, String(event.callId));
-      if (!row?.campaign) return false;
-      const dialer = dialers.get(row.campaign) ?? (await worked.join(row.campaign));
-      await applyStatus(dialer, event);
-      // Closed meanwhile: the status may have been dropped with the dialer; refused, the
-      // provider sends it again (to the next process), and a status applied twice is one.
-      if (worked.closed) throw new CampaignsClosedError();
-      return true;
-    },
-
-    bufferUnknown(event) {
-      for (const dialer of [...worked.starting, ...dialers.values()]) {
-        if (dialer.snapshot().state !== 'done') dialer.handleStatus(event);
-      }
+      return (await router.route(event)).to === 'campaign';
     },
 
     inFlight: () => [...worked.inFlight.values()].reduce((sum, n) => sum + n, 0),
 
     async close() {
       worked.closed = true;
+      router.close();
       await started?.catch(() => {});
       await worked.close();
     },
@@ -178,4 +200,6 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
     on: events.on,
     off: events.off,
   };
+  deliverers.set(campaigns, deliver);
+  return campaigns;
 }

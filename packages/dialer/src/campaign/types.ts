@@ -122,9 +122,12 @@ export type CampaignsEvents = {
    * Something failed that no call answers for: a dialer's own `error`, or (`source`) a campaign
    * this process could not `join` at `start()` or `close` once done.
    */
+  /** Statuses held for a call no row carried, given up after the last look (see `handleStatus`). */
+  unmatched: { events: CallStatusEvent[] };
   error: Omit<DialerErrorEvent, 'event' | 'source'> & {
     campaign: string;
-    source: DialerErrorEvent['source'] | 'join' | 'close';
+    /** `status`: a held status could not be looked for or given to its campaign. */
+    source: DialerErrorEvent['source'] | 'join' | 'close' | 'status';
     event?: string;
   };
 };
@@ -216,15 +219,17 @@ export interface Campaigns {
    */
   stop(name: string, options?: StopOptions): Promise<CampaignView>;
   /**
-   * A status event of a call: to the campaign whose call it is, joined when no worker here has
-   * it. Resolves to `false` when no campaign has the call (yet: see {@link Campaigns.bufferUnknown}).
+   * A status event of a call (of this provider; an event naming another resolves `false`): to
+   * the campaign whose entry's call it is, found by one look-up of the provider's id in the
+   * store and joined when no worker here has it; resolves `true` once given to it. A status no
+   * row carries yet (its placement not answered, or not written: a webhook may outrun it) is
+   * held, once for the process, and looked for again (50 ms, then further apart, about 36 s in
+   * all): it goes to its campaign when found, else is given up as `unmatched`; it resolves
+   * `false`, and so does the status of a scheduled call. Statuses of one call are handled in
+   * the order they came. Rejects with an `InvalidOptionsError` for an event that is no
+   * `CallStatusEvent`, and with `CampaignsClosedError` after `close()`.
    */
   handleStatus(event: CallStatusEvent): Promise<boolean>;
-  /**
-   * An event of a call no campaign has yet: its placement may not have been answered. Every
-   * running campaign keeps it until one of its placements answers with that id.
-   */
-  bufferUnknown(event: CallStatusEvent): void;
   /** Calls of every campaign worked here, from their request to their end. */
   inFlight(): number;
   /** This process stops working the campaigns; they go on in the store for the next one. */

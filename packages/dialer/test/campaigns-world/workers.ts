@@ -100,8 +100,7 @@ export function createWorkers(state: WorldState) {
     }
     const worker = living[Math.floor(random() * living.length)]!;
     worker.campaigns.handleStatus(event).then(
-      (known) => {
-        if (!known && !worker.dead) worker.campaigns.bufferUnknown(event);
+      () => {
         state.deliveries -= 1;
       },
       () => later(10, () => deliver(event, tries + 1)),

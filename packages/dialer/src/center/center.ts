@@ -1,0 +1,124 @@
+import { systemClock, type CallProvider } from '@ringkit/call-client';
+import { createSafeEmitter, strictObject } from '@ringkit/internal';
+import {
+  createScheduler,
+  createSuppressionList,
+  supportsCampaigns,
+  type Store,
+} from '@ringkit/scheduler-core';
+import { z } from 'zod';
+import { createCampaigns, deliverToCampaign } from '../campaign/campaigns.js';
+import { CallCenterClosedError, invalidOptions } from '../errors.js';
+import { createStatusRouter } from './_route.js';
+import type { CallCenter, CallCenterEvents, CallCenterOptions } from './types.js';
+
+const providerSchema = z.custom<CallProvider>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as CallProvider).name === 'string' &&
+    typeof (value as CallProvider).placeCall === 'function',
+  'a CallProvider (a call-client client, or your own with `name` and `placeCall`)',
+);
+
+const optionsSchema = strictObject({
+  store: z.custom<Store>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Store).findByProviderCallId === 'function',
+    'a Store of @ringkit/scheduler-core',
+  ),
+  provider: providerSchema,
+  campaignProvider: providerSchema.optional(),
+  callerId: z.string(),
+  clock: z.unknown().optional(),
+  defaultCountry: z.string().optional(),
+  scheduler: z.record(z.string(), z.unknown()).optional(),
+  campaigns: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * Creates the one object that works a store's calls: scheduled calls (`scheduler`), campaigns
+ * (`campaigns`), inbound calls (`recordCall`), the do-not-call list (`suppressions`) and one
+ * history per number, with one way in for every provider status (`handleStatus`). It lives in
+ * `@ringkit/dialer` because it composes that package's campaigns with `@ringkit/scheduler-core`'s
+ * scheduler; the two factories stay for a program that needs one of them alone.
+ *
+ * @example
+ * const center = createCallCenter({ store, provider, callerId: '+14155550100' });
+ * await center.start();
+ * await center.schedule({ to: '+14155552671', at: '2026-03-08T14:00:00Z' });
+ * await center.campaigns?.create('spring-promo', ['+14155552672'], { concurrency: 2 });
+ * app.post('/webhooks/status', async (req, res) => {
+ *   await center.handleStatus(parseStatus(req.body));
+ *   res.sendStatus(204);
+ * });
+ */
+export function createCallCenter(options: CallCenterOptions): CallCenter {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw invalidOptions('createCallCenter', parsed.error.issues);
+  const { store, provider, callerId } = options;
+  const campaignProvider = options.campaignProvider ?? provider;
+  const shared = {
+    store,
+    callerId,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
+  };
+  const scheduler = createScheduler({ ...options.scheduler, ...shared, provider });
+  const campaigns = supportsCampaigns(store)
+    ? createCampaigns({ ...options.campaigns, ...shared, provider: campaignProvider })
+    : null;
+  const suppressions =
+    store.suppress && store.getSuppression && store.listSuppressions && store.unsuppress
+      ? createSuppressionList({
+          store,
+          ...(options.clock ? { clock: options.clock } : {}),
+          ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
+        })
+      : null;
+  const events = createSafeEmitter<CallCenterEvents>((error) => ({ error, source: 'status' }));
+
+  let stopped = false;
+  const router = createStatusRouter({
+    store,
+    providers: [...new Set([provider.name, campaignProvider.name])] as [string, ...string[]],
+    clock: options.clock ?? systemClock,
+    async deliver(owner, event) {
+      if (owner.kind === 'scheduled') await scheduler.handleStatus(event);
+      else if (campaigns) await deliverToCampaign(campaigns, owner.campaign, event);
+    },
+    onUnmatched: (held) => events.emit('unmatched', { events: held }),
+    onError: (error) => events.emit('error', { error, source: 'status' }),
+    closedError: () => new CallCenterClosedError(),
+  });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    scheduler,
+    campaigns,
+    suppressions,
+    schedule: (input) => scheduler.schedule(input),
+    history: (phone, query) => scheduler.history(phone, query),
+    recordCall: (record) => scheduler.recordCall(record),
+    handleStatus: (event) => router.route(event),
+    async start() {
+      if (stopped) throw new CallCenterClosedError();
+      await scheduler.start();
+      await campaigns?.start();
+    },
+    stop() {
+      stopped = true;
+      stopping ??= (async () => {
+        router.close();
+        const ends = await Promise.allSettled([scheduler.stop(), campaigns?.close()]);
+        const failed = ends.find((end) => end.status === 'rejected');
+        if (failed) throw failed.reason;
+      })();
+      return stopping;
+    },
+    on: events.on,
+    off: events.off,
+  };
+}
