@@ -20,6 +20,7 @@ const scripts = [
   'quiet-wake.ts',
   'campaign-cpu.ts',
   'law.ts',
+  'status-route.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;

@@ -6,14 +6,12 @@ import {
   CAMPAIGN_PATCH_COLUMNS,
 } from '../_columns.js';
 import { readCursor } from '../_page.js';
+import { claimCampaign } from './_campaign-claim.js';
 import { insertCampaignInChunks, type SqliteCampaignContext } from './_campaign-create.js';
-import { slotsWithin } from '../../store/_shares.js';
 import { CAMPAIGN_SQL, fromRow, SQLITE_READING, type Row } from './_sql.js';
 import {
   encodeCursor,
-  type CampaignClaim,
   type Store,
-  type StoredCall,
   type StoredCampaignPatch,
 } from '../../store.js';
 
@@ -37,7 +35,7 @@ type CampaignMethods = Required<
  * cap and order hold across connections and processes).
  */
 export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMethods {
-  const { prepare, transaction, claimIds, budgets, markFresh } = ctx;
+  const { prepare } = ctx;
   const campaignFromRow = (row: Row) => readCampaign(row, SQLITE_READING);
   const getCampaign = (id: string) => {
     const row = prepare(CAMPAIGN_SQL.get).get(id) as Row | undefined;
@@ -94,83 +92,15 @@ export function sqliteCampaignMethods(ctx: SqliteCampaignContext): CampaignMetho
       });
     },
 
-    async claimCampaign(id, now, limit, workerId, leaseUntil, options): Promise<CampaignClaim> {
-      return transaction(() => {
-        let campaign = getCampaign(id);
-        if (!campaign) return { campaign: null, calls: [], slots: [], taken: 0, nextSlotAt: null };
-        const expired = (
-          prepare(CAMPAIGN_SQL.expired).all(id, now, Math.max(0, limit)) as { id: string }[]
-        ).map((r) => r.id);
-        const adopted = claimIds(expired, now, workerId, leaseUntil);
-        const countTaken = () =>
-          Number(
-            (prepare(CAMPAIGN_SQL.taken).get(id, id, now - options.holdMs) as { n: number }).n,
-          );
-        let fresh: StoredCall[] = [];
-        let markedFresh: boolean[] = [];
-        const slots: (number | null)[] = adopted.map(() => null);
-        const budget = options.budget;
-        const rest = limit - adopted.length;
-        // A named budget is the store's (shared by weight); otherwise the campaign row keeps its own.
-        const turn = budget?.share ? budgets.turn(now, rest, budget) : undefined;
-        const start = turn ? turn.start : budget ? Math.max(campaign.nextSlotAt, now) : 0;
-        let sent = 0;
-        if (campaign.state === 'running') {
-          let room = Math.min(rest, campaign.concurrency - countTaken());
-          if (turn) room = Math.min(room, turn.most);
-          else if (budget) room = Math.min(room, slotsWithin(start, now, budget));
-          if (room > 0) {
-            // Suppressed entries met on the way end (without a place), within the rest of `limit`.
-            const found = prepare(CAMPAIGN_SQL.fresh).all(now, id, now, rest) as {
-              id: string;
-              suppressed: number;
-            }[];
-            const ids: string[] = [];
-            let leased = 0;
-            for (const row of found) {
-              if (leased === room) break;
-              ids.push(row.id);
-              if (!row.suppressed) leased += 1;
-            }
-            fresh = claimIds(ids, now, workerId, leaseUntil);
-            if (options.mark) {
-              ({ calls: fresh, marked: markedFresh } = markFresh(fresh, now, fresh.length));
-            }
-            // A row the claim ended (its number suppressed) is not sent: no slot.
-            for (const row of fresh) {
-              const sends = budget !== undefined && row.status === 'queued';
-              slots.push(sends ? start + sent++ * budget.intervalMs : null);
-            }
-            if (budget && !turn && sent > 0) {
-              const row = prepare(
-                'UPDATE campaigns SET next_slot_at = ?, updated_at = ?, version = version + 1 WHERE id = ? RETURNING *',
-              ).get(start + sent * budget.intervalMs, now, id) as Row;
-              campaign = campaignFromRow(row);
-            }
-          }
-        }
-        // Nothing sent: the next free slot is the campaign's, or `now` once that is past.
-        const nextSlotAt = turn
-          ? budgets.settle(turn, sent, now, rest, budget!)
-          : budget
-            ? start + sent * budget.intervalMs
-            : null;
-        return {
-          campaign,
-          calls: [...adopted, ...fresh],
-          slots,
-          ...(options.mark
-            ? {
-                marked: [
-                  ...adopted.map(() => false),
-                  ...fresh.map((_, i) => markedFresh[i] === true),
-                ],
-              }
-            : {}),
-          taken: countTaken(),
-          nextSlotAt,
-        };
-      });
+    async claimCampaign(id, now, limit, workerId, leaseUntil, options) {
+      return claimCampaign(ctx, { getCampaign, campaignFromRow }, [
+        id,
+        now,
+        limit,
+        workerId,
+        leaseUntil,
+        options,
+      ]);
     },
 
     async nextCampaignWake(id, now, holdMs) {
