@@ -9,11 +9,7 @@ import { readCursor } from '../_page.js';
 import { claimCampaign } from './_campaign-claim.js';
 import { insertCampaignInChunks, type SqliteCampaignContext } from './_campaign-create.js';
 import { CAMPAIGN_SQL, fromRow, SQLITE_READING, type Row } from './_sql.js';
-import {
-  encodeCursor,
-  type Store,
-  type StoredCampaignPatch,
-} from '../../store.js';
+import { encodeCursor, type Store, type StoredCampaignPatch } from '../../store.js';
 
 type CampaignMethods = Required<
   Pick<
