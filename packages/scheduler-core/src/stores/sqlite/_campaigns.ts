@@ -6,24 +6,11 @@ import {
   CAMPAIGN_PATCH_COLUMNS,
 } from '../_columns.js';
 import { readCursor } from '../_page.js';
+import type { CampaignMethods } from '../_campaign-methods.js';
 import { claimCampaign } from './_campaign-claim.js';
 import { insertCampaignInChunks, type SqliteCampaignContext } from './_campaign-create.js';
 import { CAMPAIGN_SQL, fromRow, SQLITE_READING, type Row } from './_sql.js';
-import { encodeCursor, type Store, type StoredCampaignPatch } from '../../store.js';
-
-type CampaignMethods = Required<
-  Pick<
-    Store,
-    | 'insertCampaign'
-    | 'getCampaign'
-    | 'listCampaigns'
-    | 'updateCampaign'
-    | 'claimCampaign'
-    | 'nextCampaignWake'
-    | 'listCampaignCalls'
-    | 'countCampaign'
-  >
->;
+import { encodeCursor, type StoredCampaignPatch } from '../../store.js';
 
 /**
  * The campaign methods of `createSqliteStore`: the `campaigns` table and the rows of each

@@ -1,0 +1,219 @@
+import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
+import { campaignFromRow } from '../_columns.js';
+import { slotsWithin } from '../../store/_shares.js';
+import type { CampaignClaim, CampaignClaimOptions, StoredCampaign } from '../../store.js';
+import type { PostgresCampaignContext } from './_campaign-context.js';
+import { callFromRow, CLAIM_SETTINGS, PG_READING, preparedClaim, withLiterals } from './_sql.js';
+
+const { escapeLiteral } = pg;
+
+/** The claim of a campaign that does not exist: nothing claimed (a fresh object each time). */
+const noCampaign = (): CampaignClaim => ({
+  campaign: null,
+  calls: [],
+  slots: [],
+  taken: 0,
+  nextSlotAt: null,
+});
+
+/**
+ * The rows a campaign claim statement answered, without the empty row it answers when it claims
+ * nothing, how many of them it took fresh (`queued` by this claim, not ended by it), and which
+ * of them it marked.
+ */
+function claimedOf<Row extends Record<string, unknown>>(rows: Row[]) {
+  const claimed = rows.filter((row) => row.id !== null);
+  const fresh = claimed.filter((row) => row.claim_kind === 1 && row.status === 'queued').length;
+  const marked = claimed.map((row) => row.claim_marked === true);
+  return { claimed, fresh, marked };
+}
+
+/** A short stable hash of `text` (FNV-1a), in base 36: names unique to a schema. */
+function hashOf(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(36);
+}
+
+/** A claim's statements prepared once per connection of the pool, and where they are. */
+interface OneTrip {
+  pool: Pool;
+  prepared: ReturnType<typeof preparedClaim>;
+  /** The pool's connections on which `prepared` is prepared. */
+  preparedOn: WeakSet<PoolClient>;
+}
+
+/**
+ * {@link preparedClaim}: the campaign as locked, the rows claimed and the next wake. On a
+ * connection of the pool's own, where its statements are prepared the first time. Any error
+ * gives the connection up (the pool opens another, which prepares them again).
+ */
+async function claimInOneTrip(
+  { pool, prepared, preparedOn }: OneTrip,
+  id: string,
+  now: number,
+  limit: number,
+  workerId: string,
+  leaseUntil: number,
+  holdMs: number,
+  mark: boolean,
+): Promise<CampaignClaim> {
+  const text = withLiterals(
+    prepared.execute,
+    [id, now, limit, workerId, leaseUntil, Math.floor(now - holdMs), holdMs, mark],
+    escapeLiteral,
+  );
+  const client = await pool.connect();
+  let results: QueryResult[];
+  try {
+    if (!preparedOn.has(client)) {
+      await client.query(prepared.prepare);
+      preparedOn.add(client);
+    }
+    results = (await client.query(text)) as unknown as QueryResult[];
+  } catch (error) {
+    // The connection may be broken: the pool drops it, and its prepared statements with it.
+    client.release(error as Error);
+    throw error;
+  }
+  client.release();
+  const [locked, , claim, wake] = results;
+  const campaign = locked!.rows[0];
+  if (!campaign) return noCampaign();
+  const { claimed: rows, fresh, marked } = claimedOf(claim!.rows);
+  const next = wake!.rows[0]?.wake;
+  return {
+    campaign: campaignFromRow(campaign, PG_READING),
+    calls: rows.map(callFromRow),
+    slots: rows.map(() => null),
+    ...(mark ? { marked } : {}),
+    taken: Number(claim!.rows[0]!.taken) + fresh,
+    nextSlotAt: null,
+    nextWake: next == null ? null : Number(next),
+  };
+}
+
+/**
+ * A campaign's claim (`Store.claimCampaign`): without a budget, and unless an earlier try may have
+ * claimed rows, one round trip of statements prepared once per connection; otherwise a
+ * transaction of its own that locks the campaign's row, under the same plan settings.
+ */
+export function campaignClaims(ctx: PostgresCampaignContext) {
+  const { schema: s, statements: campaignSql, query, run, transaction, pool, budgets } = ctx;
+  const prepared = preparedClaim(campaignSql, s, `ringkit_${hashOf(s)}`);
+  /** The pool's connections on which `prepared` is prepared. */
+  const preparedOn = new WeakSet<PoolClient>();
+  const oneTrip: OneTrip = { pool, prepared, preparedOn };
+  /** The claim as one transaction: what an earlier try claimed first, then under the budget. */
+  async function claimInTransaction(
+    client: PoolClient,
+    [id, now, limit, workerId, leaseUntil]: [string, number, number, string, number],
+    { holdMs, budget, mark = false }: CampaignClaimOptions,
+    maybeDone: boolean,
+  ): Promise<CampaignClaim> {
+    const [locked] = await query(campaignSql.lock, [id], client);
+    if (!locked) return noCampaign();
+    let campaign: StoredCampaign = campaignFromRow(locked, PG_READING);
+    // An earlier try whose answer was lost may have claimed rows: hand those out first
+    // (without a slot: the ones it took are lost with its answer).
+    const mine =
+      maybeDone && limit > 0
+        ? (await query(campaignSql.mine, [id, workerId, leaseUntil, now, limit], client)).map(
+            callFromRow,
+          )
+        : [];
+    const rest = Math.max(0, limit - mine.length);
+    // A named budget is the store's (shared by weight); otherwise the campaign row keeps its own.
+    const shared = budget?.share ? await budgets.turn(client, now, rest, budget) : undefined;
+    const own = budget && !shared ? budget : undefined;
+    const start = shared ? shared.turn.start : own ? Math.max(campaign.nextSlotAt, now) : 0;
+    const fit = shared
+      ? Math.min(rest, shared.turn.most)
+      : own
+        ? Math.min(rest, slotsWithin(start, now, own))
+        : rest;
+    const rows = await query(
+      campaignSql.claim,
+      [
+        id,
+        now,
+        rest,
+        workerId,
+        leaseUntil,
+        Math.floor(now - holdMs),
+        fit,
+        campaign.state === 'running' ? campaign.concurrency : 0,
+        own !== undefined,
+        start,
+        own?.intervalMs ?? 0,
+        mark,
+      ],
+      client,
+    );
+    const { claimed, fresh, marked } = claimedOf(rows);
+    const calls = [...mine, ...claimed.map(callFromRow)];
+    const slots: (number | null)[] = mine.map(() => null);
+    let sent = 0;
+    for (const row of claimed) {
+      // A row the claim ended (its number suppressed) is not sent, and takes no place.
+      const sends =
+        budget !== undefined &&
+        row.claim_kind === 1 &&
+        row.placing_at === null &&
+        row.status === 'queued';
+      slots.push(sends ? start + sent++ * budget.intervalMs : null);
+    }
+    if (own && sent > 0) {
+      // The claim moved the campaign's next free slot on (its row is locked: as written).
+      campaign = {
+        ...campaign,
+        nextSlotAt: start + sent * own.intervalMs,
+        updatedAt: now,
+        version: campaign.version + 1,
+      };
+    }
+    const nextSlotAt = shared
+      ? await budgets.settle(client, shared, sent, now, rest, budget!)
+      : own
+        ? start + sent * own.intervalMs
+        : null;
+    return {
+      campaign,
+      calls,
+      slots,
+      // The rows an earlier try marked are not among `mine` (see the store contract).
+      ...(mark ? { marked: [...mine.map(() => false), ...marked] } : {}),
+      taken: Number(rows[0]!.taken) + fresh,
+      nextSlotAt,
+    };
+  }
+
+  return {
+    claimCampaign(
+      id: string,
+      now: number,
+      limit: number,
+      workerId: string,
+      leaseUntil: number,
+      options: CampaignClaimOptions,
+    ): Promise<CampaignClaim> {
+      const { holdMs, budget, mark = false } = options;
+      return run((maybeDone) =>
+        // Without a budget, and unless an earlier try may have claimed rows, one round trip;
+        // otherwise a transaction of its own, planned under the same settings.
+        !budget && !maybeDone
+          ? claimInOneTrip(oneTrip, id, now, limit, workerId, leaseUntil, holdMs, mark)
+          : transaction(
+              (client) =>
+                claimInTransaction(
+                  client,
+                  [id, now, limit, workerId, leaseUntil],
+                  options,
+                  maybeDone,
+                ),
+              CLAIM_SETTINGS,
+            ),
+      );
+    },
+  };
+}
