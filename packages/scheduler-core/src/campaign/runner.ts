@@ -235,40 +235,7 @@ function runnerWith(
     emitter.on(event, () => dispatcher?.poke());
   }
 
-  /** The provider ids looked for again now. */
-  const looking = new Set<string>();
-
-  /**
-   * A status for a call id no row carries yet: the worker that placed the call may not have
-   * written the provider's answer (a webhook may reach any worker, and outrun that write). The
-   * status waits in this worker's buffer; the worker that writes the answer applies what it
-   * holds itself, and this one looks again a few times, further apart each time, for as long as
-   * a placement may take to be written, until the row is found or nothing waits any more (the
-   * answer was written here and applied what waited).
-   */
-  function lookAgain(providerCallId: string, tries = 0) {
-    // One search per provider id, for all the statuses that wait for it.
-    if (tries === 0 && looking.has(providerCallId)) return;
-    if (tries >= LOOK_AGAIN_MS.length) {
-      looking.delete(providerCallId);
-      return;
-    }
-    looking.add(providerCallId);
-    clock.setTimeout(() => {
-      const engine = dispatcher;
-      if (!engine) return void looking.delete(providerCallId);
-      engine.outcomes.lookAgain(providerCallId).then(
-        (found) => {
-          if (found === null) lookAgain(providerCallId, tries + 1);
-          else looking.delete(providerCallId);
-        },
-        (error: unknown) => {
-          looking.delete(providerCallId);
-          emitter.emit('error', { error, source: 'store' });
-        },
-      );
-    }, LOOK_AGAIN_MS[tries]!);
-  }
+  const lookAgain = createLookAgain(clock, () => dispatcher, emitter);
 
   return {
     id,
@@ -314,4 +281,48 @@ function runnerWith(
     on: emitter.on,
     off: emitter.off,
   };
+}
+
+/** The runner's looks for the rows of statuses that came before them (`lookAgain` below). */
+function createLookAgain(
+  clock: CampaignContext['clock'],
+  engine: () => Engine | null,
+  emitter: CampaignContext['emitter'],
+) {
+  /** The provider ids looked for again now. */
+  const looking = new Set<string>();
+
+  /**
+   * A status for a call id no row carries yet: the worker that placed the call may not have
+   * written the provider's answer (a webhook may reach any worker, and outrun that write). The
+   * status waits in this worker's buffer; the worker that writes the answer applies what it
+   * holds itself, and this one looks again a few times, further apart each time, for as long as
+   * a placement may take to be written, until the row is found or nothing waits any more (the
+   * answer was written here and applied what waited).
+   */
+  function lookAgain(providerCallId: string, tries = 0) {
+    // One search per provider id, for all the statuses that wait for it.
+    if (tries === 0 && looking.has(providerCallId)) return;
+    if (tries >= LOOK_AGAIN_MS.length) {
+      looking.delete(providerCallId);
+      return;
+    }
+    looking.add(providerCallId);
+    clock.setTimeout(() => {
+      const current = engine();
+      if (!current) return void looking.delete(providerCallId);
+      current.outcomes.lookAgain(providerCallId).then(
+        (found) => {
+          if (found === null) lookAgain(providerCallId, tries + 1);
+          else looking.delete(providerCallId);
+        },
+        (error: unknown) => {
+          looking.delete(providerCallId);
+          emitter.emit('error', { error, source: 'store' });
+        },
+      );
+    }, LOOK_AGAIN_MS[tries]!);
+  }
+
+  return lookAgain;
 }

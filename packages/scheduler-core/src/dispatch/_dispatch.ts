@@ -8,6 +8,7 @@ import { createOutcomes } from './_outcomes.js';
 import { createPacing, type Pacing } from './_pacing.js';
 import { createPlacer } from './_place.js';
 import { createSlots } from './_slots.js';
+import { createArming } from './_arm.js';
 import { createWakeTimer } from './_timer.js';
 import type { Mutate } from './_writes.js';
 
@@ -87,61 +88,22 @@ export function createDispatcher(ctx: DispatcherContext) {
 
   const timer = createWakeTimer(clock, () => void pump());
 
-  /**
-   * The read of the next wake time under way (its number; a later read or a claim started since
-   * makes its answer stale), the earliest wake asked for while it runs, and every read not done.
-   */
-  let armRead = 0;
-  let wokenWhileReading = Infinity;
-  const reads = new Set<Promise<void>>();
-
-  /** Makes sure the timer fires by `at`. */
-  function wake(at: number) {
-    if (!running) return;
-    timer.by(at);
-    wokenWhileReading = Math.min(wokenWhileReading, at);
-  }
+  const arming = createArming({
+    clock,
+    timer,
+    recheckIntervalMs: ctx.recheckIntervalMs,
+    isRunning,
+    readNext: () => (ctx.source ? ctx.source.nextWake() : store.nextDueAt(ctx.provider.name)),
+    budgetUntil: () => budgetUntil,
+    reportError,
+  });
+  const { wake, arm } = arming;
 
   const { pacing, outcomes, follower, dispatch, cancel } = engineParts(ctx, {
     wake,
     isRunning,
     reportError,
   });
-
-  /**
-   * Arms the one timer for the earliest wake time in the store (or the safety re-check). The read
-   * runs outside the claims: a wake that comes due while it is on its way claims at once instead
-   * of after it. What it answers is used only if it is still the latest word: not when a claim
-   * or another read started since (they re-arm, or refill, after themselves), and never later
-   * than a wake asked for meanwhile (a NOTIFY, a retry) that the read may have missed.
-   */
-  function arm(): Promise<void> {
-    if (!running) return Promise.resolve();
-    const read = ++armRead;
-    wokenWhileReading = Infinity;
-    const done: Promise<void> = (async () => {
-      let next: number | null;
-      try {
-        next = ctx.source ? await ctx.source.nextWake() : await store.nextDueAt(ctx.provider.name);
-      } catch (error) {
-        if (!running || read !== armRead) return;
-        reportError(error, 'store');
-        // Read again within a second, and no later than a wake asked for meanwhile.
-        timer.by(clock.now() + 1000);
-        return;
-      }
-      if (!running || read !== armRead) return;
-      let at = Math.min(next ?? Infinity, wokenWhileReading);
-      if (ctx.recheckIntervalMs > 0) at = Math.min(at, clock.now() + ctx.recheckIntervalMs);
-      // The last claim was held back by the budget: come back when it has a turn. (A campaign's
-      // wake times leave out the entries already due, so `next` alone may never come.)
-      if (budgetUntil > Number.NEGATIVE_INFINITY) at = budgetUntil;
-      if (at === Infinity) timer.clear();
-      else timer.set(at);
-    })().finally(() => reads.delete(done));
-    reads.add(done);
-    return done;
-  }
 
   const slots = createSlots(refill);
   /**
@@ -188,7 +150,7 @@ export function createDispatcher(ctx: DispatcherContext) {
           // where the store can (`claimDueMarked`), which saves each a write before its request.
           const mark = marksOwnClaims ? slots.placesNow() : 0;
           // A read of the next wake time already on its way may miss what this claim changes.
-          armRead += 1;
+          arming.stale();
           const now = clock.now();
           const claimStarted = performance.now();
           const claim = await pacing.claim(now, free, workerId, now + ctx.leaseMs, mark);
@@ -258,7 +220,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     await stopListening?.();
     // A claim on its way when the loop stopped: its rows are tracked, and handed back, first.
     await pumped;
-    await Promise.all(reads);
+    await arming.settled();
     while (placements.size() > 0) await Promise.allSettled(placements.pending());
     await follower.stop();
   }

@@ -69,44 +69,7 @@ export function createFollower(ctx: FollowContext) {
     expire: (row) => sweeper.expire(row),
     adopt: (row, lookedUp) => (polls() ? adopt(row, lookedUp) : Promise.resolve()),
   });
-  /** The pass of the calls in flight at start, while it runs. */
-  let recovering: Promise<void> | null = null;
-  /** The timer of the next try of a pass that failed (the store did not answer). */
-  let retryTimer: unknown = null;
-
-  /**
-   * Runs the pass over the calls in flight; the sweep's cadence starts once it is done. A pass
-   * the store failed is reported and tried again at that cadence.
-   */
-  function recover() {
-    const pass: Promise<void> = recovery.run().then(
-      () => {
-        if (recovering !== pass) return;
-        recovering = null;
-        sweeper.arm();
-      },
-      (error: unknown) => {
-        ctx.reportError(error, 'store');
-        if (recovering !== pass) return;
-        recovering = null;
-        if (!ctx.isRunning()) return;
-        retryTimer = clock.setTimeout(
-          () => {
-            retryTimer = null;
-            if (ctx.isRunning()) recover();
-          },
-          clampTimerMs(Math.min(ctx.callTimeoutMs, 60_000)),
-        );
-      },
-    );
-    recovering = pass;
-  }
-
-  function stopRecovery() {
-    recovery.abort();
-    if (retryTimer !== null) clock.clearTimeout(retryTimer);
-    retryTimer = null;
-  }
+  const pass = createRecoveryPass(ctx, recovery, sweeper);
 
   /**
    * Follows a placed call by polling, when the provider can be polled and sends no webhooks. A
@@ -218,14 +181,14 @@ export function createFollower(ctx: FollowContext) {
      * call still alive is adopted. The sweep's cadence starts once it is done.
      */
     start(): Promise<void> {
-      recover();
+      pass.run();
       return Promise.resolve();
     },
     /** Stops the sweep and every watch, once they are done, and gives up their leases. */
     async stop() {
       sweeper.stop();
-      stopRecovery();
-      await recovering;
+      pass.stop();
+      await pass.running();
       renewals.stop();
       const active = [...watchers.values()];
       for (const watcher of active) watcher.controller.abort();
@@ -242,7 +205,7 @@ export function createFollower(ctx: FollowContext) {
      */
     stopSweep() {
       sweeper.stop();
-      stopRecovery();
+      pass.stop();
     },
   };
 }
@@ -304,5 +267,62 @@ function createRenewals(ctx: FollowContext, watchers: Map<string, Watcher>) {
       if (renewTimer !== null) clock.clearTimeout(renewTimer);
       renewTimer = null;
     },
+  };
+}
+
+/**
+ * The pass over the calls in flight at start (`run`): the sweep's cadence starts once it is
+ * done; a pass the store failed is reported and tried again at that cadence.
+ */
+function createRecoveryPass(
+  ctx: FollowContext,
+  recovery: ReturnType<typeof createRecovery>,
+  sweeper: ReturnType<typeof createSweep>,
+) {
+  const { clock } = ctx;
+  /** The pass of the calls in flight at start, while it runs. */
+  let recovering: Promise<void> | null = null;
+  /** The timer of the next try of a pass that failed (the store did not answer). */
+  let retryTimer: unknown = null;
+
+  /**
+   * Runs the pass over the calls in flight; the sweep's cadence starts once it is done. A pass
+   * the store failed is reported and tried again at that cadence.
+   */
+  function recover() {
+    const pass: Promise<void> = recovery.run().then(
+      () => {
+        if (recovering !== pass) return;
+        recovering = null;
+        sweeper.arm();
+      },
+      (error: unknown) => {
+        ctx.reportError(error, 'store');
+        if (recovering !== pass) return;
+        recovering = null;
+        if (!ctx.isRunning()) return;
+        retryTimer = clock.setTimeout(
+          () => {
+            retryTimer = null;
+            if (ctx.isRunning()) recover();
+          },
+          clampTimerMs(Math.min(ctx.callTimeoutMs, 60_000)),
+        );
+      },
+    );
+    recovering = pass;
+  }
+
+  function stopRecovery() {
+    recovery.abort();
+    if (retryTimer !== null) clock.clearTimeout(retryTimer);
+    retryTimer = null;
+  }
+
+  return {
+    run: recover,
+    stop: stopRecovery,
+    /** The pass while it runs, else `null`. */
+    running: () => recovering,
   };
 }

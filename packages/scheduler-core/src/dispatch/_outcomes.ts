@@ -1,18 +1,13 @@
 import { EarlyEventBuffer } from '@ringkit/internal';
-import {
-  canAdvance,
-  isCallStatus,
-  isTerminal,
-  type CallStatusEvent,
-  type Clock,
-} from '@ringkit/call-client';
+import type { CallStatusEvent, Clock } from '@ringkit/call-client';
 import type { SchedulerEmitter } from '../events.js';
 import type { Store, StoredCall } from '../store.js';
 import { fromOf, recordOf } from '../_records.js';
 import { createAnnouncer } from './_announce.js';
 import { createFinisher } from './_finish.js';
-import { isTerminalStatus, reasonOf } from './_transitions.js';
-import { foldStatuses, movesWritten, type Folded } from './_fold.js';
+import { isTerminalStatus } from './_transitions.js';
+import { createApplier } from './_apply.js';
+import { createIntake } from './_intake.js';
 import type { Mutate } from './_writes.js';
 
 /** Early events kept for provider ids not stored yet, at most (the oldest go first). */
@@ -76,120 +71,14 @@ export function createOutcomes(ctx: OutcomeContext) {
     recordOfAttempt,
   });
 
-  /**
-   * Applies a provider status to the call whose current attempt has that provider id: `known`
-   * when the caller has the row at hand (it is checked by the write), else looked up. A status
-   * that ends the attempt ends it (`finish`); any other moves the call forward, or, overtaken by
-   * a later status, still goes on the timeline and in the record as a late `answered` or as who
-   * answered (`foldStatuses`, the same rules as statuses written together).
-   */
-  async function applyStatus(
-    event: CallStatusEvent,
-    known?: StoredCall,
-  ): Promise<StoredCall | null> {
-    const row = await rowOf(event.callId, known);
-    if (!row) return null;
-    const { status } = event;
-    if (
-      row.status !== 'scheduled' &&
-      isCallStatus(status) &&
-      isTerminal(status) &&
-      canAdvance(row.status, status)
-    ) {
-      return finish(row, {
-        status,
-        reason: reasonOf(status),
-        retryable: true,
-        providerCallId: event.callId,
-        answeredBy: event.answeredBy,
-      });
-    }
-    return writeFolded(row, (r) => foldStatuses(r, [event]));
-  }
-
-  /**
-   * Applies statuses of one provider id that came together (webhooks of one call that arrived
-   * while the one before them was handled, or waited for its row) in one write where they can
-   * be: those before the first that ends the attempt, and that end, each a step with its own
-   * version and events, as if applied one by one. When the end cannot be written (someone else
-   * ended the attempt meanwhile), those before it are applied to the row as found, and it after
-   * them. What follows the end is applied after it.
-   */
-  async function applyStatuses(
-    events: readonly CallStatusEvent[],
-    known?: StoredCall,
-  ): Promise<StoredCall | null> {
-    if (events.length === 1) return applyStatus(events[0]!, known);
-    const callId = events[0]!.callId;
-    const row = await rowOf(callId, known);
-    if (!row) return null;
-    const cut = events.findIndex((e) => isCallStatus(e.status) && isTerminal(e.status));
-    const lead = cut < 0 ? events : events.slice(0, cut);
-    const fold = (r: StoredCall) => foldStatuses(r, lead);
-    let current = row;
-    const seen = fold(row);
-    const last = cut < 0 ? undefined : events[cut]!;
-    const tried =
-      last !== undefined &&
-      seen.row.providerCallId === callId &&
-      seen.row.status !== 'scheduled' &&
-      canAdvance(seen.row.status, last.status);
-    let ended = false;
-    if (tried) {
-      const ending = await finishAfter(
-        row,
-        {
-          status: last.status,
-          reason: reasonOf(last.status),
-          retryable: true,
-          providerCallId: callId,
-          answeredBy: last.answeredBy,
-        },
-        fold,
-      );
-      current = ending.row;
-      ended = ending.changed;
-    }
-    if (!ended) {
-      // Nothing written yet: the statuses before the end, as they apply now, then the end. One by
-      // one, an end with nothing before it to write was tried once, from the row at hand: it
-      // was that try.
-      if (lead.length > 0) current = await writeFolded(current, fold);
-      if (last && !(tried && seen.changes === 0)) {
-        current = (await applyStatus(last, current)) ?? current;
-      }
-    }
-    for (const event of events.slice(cut < 0 ? events.length : cut + 1)) {
-      current = (await applyStatus(event, current)) ?? current;
-    }
-    return current;
-  }
-
-  /** Statuses that do not end the attempt, folded into one write (see `foldStatuses`). */
-  async function writeFolded(
-    row: StoredCall,
-    fold: (r: StoredCall) => Folded,
-  ): Promise<StoredCall> {
-    let folded = null as Folded | null;
-    const result = await mutate(
-      row.id,
-      (r) => {
-        folded = fold(r);
-        return folded.changes > 0 ? folded.patch : null;
-      },
-      {
-        fresh: row,
-        record: (next, prev) => (folded?.record ? recordOfAttempt(next, prev) : null),
-        steps: () => folded?.changes ?? 1,
-      },
-    );
-    if (result.changed && folded) {
-      for (const move of movesWritten(folded, result)) {
-        emitStatus(move.row, move.previous, move.providerStatus);
-      }
-    }
-    return result.row;
-  }
+  const { applyStatus, applyStatuses } = createApplier({
+    mutate,
+    rowOf,
+    finish,
+    finishAfter,
+    emitStatus,
+    recordOfAttempt,
+  });
 
   /** Applies the buffered events of a provider id now stored on `row`; the row after them. */
   async function drainEarly(providerCallId: string, row: StoredCall): Promise<StoredCall> {
@@ -212,174 +101,16 @@ export function createOutcomes(ctx: OutcomeContext) {
     return early.has(providerCallId) ? drainEarly(providerCallId, found) : 'drained';
   }
 
-  /** The last statuses of each provider id still being handled, and what they left. */
-  const handling = new Map<string, Promise<StoredCall | null>>();
-  /**
-   * The statuses of each provider id gathered to be handled together, and what their callers
-   * get: the row after them.
-   */
-  const gathering = new Map<
-    string,
-    { events: CallStatusEvent[]; result: Promise<StoredCall | null> }
-  >();
-
-  /**
-   * A status from a webhook (or the app's own polling); `null` for a provider id not stored.
-   * The statuses of one provider id are handled one after the other, each from the row the one
-   * before it left, and those that arrive together go in one write where they can (see
-   * `applyStatuses`): a status of an id nothing is handling is handled a microtask from now
-   * (never after a timer), with the statuses of the same id that arrive before then (a burst
-   * read from one socket in one go); those that arrive while some are handled wait for them,
-   * together. Each resolves to the row after the statuses handled with it.
-   */
-  function handleStatus(event: CallStatusEvent): Promise<StoredCall | null> {
-    if (event.provider !== undefined && event.provider !== ctx.provider) {
-      return Promise.resolve(null); // another provider's call, whatever its id
-    }
-    const callId = String(event.callId);
-    const normalised = { ...event, callId };
-    const gathered = gathering.get(callId);
-    if (gathered) {
-      gathered.events.push(normalised);
-      return gathered.result;
-    }
-    const before = handling.get(callId);
-    const events = [normalised];
-    const take = () => {
-      gathering.delete(callId);
-      return events;
-    };
-    let result: Promise<StoredCall | null>;
-    if (before) {
-      result = before.then(
-        (row) => handleEvents(take(), row ?? undefined),
-        () => handleEvents(take()),
-      );
-    } else {
-      result = Promise.resolve().then(() => handleTogether(take()));
-    }
-    gathering.set(callId, { events, result });
-    handling.set(callId, result);
-    const done = () => {
-      if (handling.get(callId) === result) handling.delete(callId);
-    };
-    result.then(done, done);
-    return result;
-  }
-
-  /**
-   * Statuses of one id that arrived together, nothing of the id handled before them. When they
-   * fail together (a store that did not answer), they are handled again as they would have been
-   * one after the other: the first alone, then the rest from the row it left (or read again, when
-   * it failed once more). Their callers share what the last of them gives.
-   */
-  async function handleTogether(events: CallStatusEvent[]): Promise<StoredCall | null> {
-    try {
-      return await handleEvents(events);
-    } catch (error) {
-      if (events.length === 1) throw error;
-    }
-    let row: StoredCall | null | undefined;
-    try {
-      row = await handleEvents(events.slice(0, 1));
-    } catch {
-      row = undefined;
-    }
-    return handleEvents(events.slice(1), row ?? undefined);
-  }
-
-  /**
-   * Statuses of one provider id: applied to the row at hand (the one the statuses before them
-   * left, or the row this engine last wrote for the provider id: a stale one fails its write and
-   * is read again), else to the row looked up. With no row yet, they wait in the buffer; while
-   * requests of this engine are on their way, they are looked for once their answers are
-   * written (one of them may be their call's, which applies what waits), and behind a look
-   * already planned for their id.
-   */
-  async function handleEvents(
-    events: CallStatusEvent[],
-    known?: StoredCall,
-  ): Promise<StoredCall | null> {
-    const id = events[0]!.callId;
-    const at = known ?? recent.get(id);
-    if (!at && (looks.has(id) || writing.has(id))) {
-      // Its row is not stored yet, and will be found without a look-up: by the placement of
-      // this engine whose answer carried the id (it applies what waits once its write is done),
-      // or by the look already planned. Should that write fail, the look after the answers
-      // still finds what was stored.
-      for (const event of events) early.add(event);
-      if (!looks.has(id)) lookAfterAnswers(id);
-      return null;
-    }
-    const row = await applyStatuses(events, at);
-    if (row) {
-      // A retry's row has no provider id yet: what was kept under this one is stale now.
-      if (row.providerCallId === id) recent.remember(row);
-      else recent.forget(id);
-      return row;
-    }
-    // Maybe the POST that created the call has not been answered yet: keep the events for later.
-    for (const event of events) early.add(event);
-    if (answers.size > 0) {
-      lookAfterAnswers(id);
-      return null;
-    }
-    // Unless the answer was recorded meanwhile: by this engine, or by another.
-    const found = recent.get(id) ?? owned(await store.findByProviderCallId(ctx.provider, id));
-    return found ? drainEarly(id, found) : null;
-  }
-
-  /** The answers this engine's placements wait for (their requests on their way). */
-  const answers = new Set<Promise<void>>();
-  /**
-   * Provider ids this engine's placements were answered with, while the answer is written (and
-   * what waited for it applied): how many placements each (a provider that reuses an id).
-   */
-  const writing = new Map<string, number>();
-  /** The provider ids looked for once those answers are written. */
-  const looks = new Set<string>();
-
-  /** Looks for the row of `id` once the answers awaited now are written, if events still wait. */
-  function lookAfterAnswers(id: string) {
-    looks.add(id);
-    Promise.all([...answers])
-      .then(async () => {
-        looks.delete(id);
-        if (!early.has(id)) return; // applied by the answer that carried the id
-        const found = recent.get(id) ?? owned(await store.findByProviderCallId(ctx.provider, id));
-        if (found && early.has(id)) await drainEarly(id, found);
-      })
-      .catch((error: unknown) => ctx.emitter.emit('error', { error, source: 'store' }));
-  }
-
-  /**
-   * A placement's request goes out: the statuses of unknown ids that come meanwhile wait for its
-   * answer before looking for their row. Once the provider answered with an id, `answeredWith`
-   * it: the statuses of that id then wait for the answer's write instead of looking for a row
-   * not stored yet. Call `settle` once the answer is written and what waited for it applied (or
-   * the request or the write failed).
-   */
-  function expectAnswer(): { answeredWith(id: string): void; settle(): void } {
-    let settle!: () => void;
-    const answered = new Promise<void>((resolve) => (settle = resolve));
-    answers.add(answered);
-    let answeredId: string | null = null;
-    return {
-      answeredWith(id) {
-        answeredId = id;
-        writing.set(id, (writing.get(id) ?? 0) + 1);
-      },
-      settle() {
-        answers.delete(answered);
-        if (answeredId !== null) {
-          const left = writing.get(answeredId)! - 1;
-          if (left === 0) writing.delete(answeredId);
-          else writing.set(answeredId, left);
-        }
-        settle();
-      },
-    };
-  }
+  const { handleStatus, expectAnswer } = createIntake({
+    store,
+    emitter: ctx.emitter,
+    provider: ctx.provider,
+    owned,
+    early,
+    recent,
+    applyStatuses,
+    drainEarly,
+  });
 
   return {
     emitStatus,

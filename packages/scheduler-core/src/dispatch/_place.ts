@@ -1,62 +1,17 @@
-import {
-  isCallNotPlaced,
-  isPlacementWithheldError,
-  placementOutcomeOf,
-  type CallProvider,
-  type Clock,
-  type PlacementOutcome,
-  type ProviderCall,
-} from '@ringkit/call-client';
-import { endSpan, traceIds, type SpanLike, type Tracing } from '@ringkit/internal';
-import { SUPPRESSED, type StoredCall } from '../store.js';
-import type { EndOptions } from './_finish.js';
-import type { Outcomes } from './_outcomes.js';
-import type { Pacing } from './_pacing.js';
-import type { Slot } from './_slots.js';
-import type { Mutate } from './_writes.js';
-import { recordAnswer } from './_answer.js';
-import {
-  createLastCheck,
-  WithheldError,
-  type LastCheck,
-  type LastCheckContext,
-  type Withheld,
-} from './_last-check.js';
-import { createLeaseKeeper, holds } from './_lease.js';
-import type { SchedulerEmitter } from '../events.js';
+import { type SpanLike } from '@ringkit/internal';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
+import { SUPPRESSED, type StoredCall } from '../store.js';
 import { placingMark } from '../store/_mark.js';
-import { deferredTo, isTerminalStatus, released, suppressedUnsent } from './_transitions.js';
+import { createLastCheck, type LastCheckContext } from './_last-check.js';
+import { createLeaseKeeper, holds } from './_lease.js';
+import type { PlaceContext } from './_place-context.js';
+import { createSender, endUnsent } from './_send.js';
+import type { Slot } from './_slots.js';
+import { released } from './_transitions.js';
+import { createWithholding } from './_withhold.js';
 
-/** How long a call whose do-not-call list could not be read waits before it is claimed again. */
-const RECHECK_AFTER_MS = 1000;
-
-/** What placing needs: the provider, this worker's leases, the outcomes and the follower. */
-export interface PlaceContext {
-  clock: Clock;
-  emitter: SchedulerEmitter;
-  mutate: Mutate;
-  provider: CallProvider;
-  workerId: string;
-  leaseMs: number;
-  outcomes: Outcomes;
-  isRunning: () => boolean;
-  reportError: (error: unknown, source: 'store' | 'provider', callId?: string) => void;
-  /** Starts following a placed call by polling, where the provider needs it. */
-  follow: (row: StoredCall, justPlaced?: boolean) => void;
-  /** Whether placed calls are followed by polling, under a follow lease of this worker. */
-  polls: () => boolean;
-  /** Takes over a call in flight claimed because its follower's lease ran out. */
-  adopt: (claim: StoredCall) => Promise<void>;
-  /** Makes sure the dispatch timer fires by `at`. */
-  wake: (at: number) => void;
-  /** When each request may leave (`callsPerSecond`). */
-  pacing: Pacing;
-  tracing: Tracing;
-  /** What the last check before each request reads (see `_last-check.ts`). */
-  lastCheck: Omit<LastCheckContext, 'clock'>;
-}
+export type { PlaceContext } from './_place-context.js';
 
 /**
  * Places claimed calls. Every step is one compare-and-set that this worker still holds the row
@@ -70,125 +25,8 @@ export function createPlacer(ctx: PlaceContext) {
   const held = (row: StoredCall, claim: StoredCall) => holds(row, claim, ctx.workerId);
   const keepLease = createLeaseKeeper({ ...ctx, held });
   const lastCheckContext: LastCheckContext = { clock, ...ctx.lastCheck };
-
-  /**
-   * Ends or defers a call that the last check kept from leaving (`last`: the row as this worker
-   * last wrote it): `suppressed`, as a claim would have ended it, or back to `scheduled` at its
-   * window's next opening. Its place is given back by the caller's return.
-   */
-  async function withhold(last: StoredCall, withheld: Withheld): Promise<void> {
-    const now = clock.now();
-    if (withheld.kind === 'window') {
-      const { row, changed } = await mutate(
-        last.id,
-        (r) => (held(r, last) ? deferredTo(r, withheld.opening, now) : null),
-        { fresh: last },
-      );
-      if (changed) {
-        outcomes.emitStatus(row, 'queued');
-        ctx.wake(withheld.opening);
-      }
-      return;
-    }
-    const { row, changed } = await mutate(
-      last.id,
-      (r) => (held(r, last) ? suppressedUnsent(r, withheld.suppression, now) : null),
-      { fresh: last },
-    );
-    if (!changed) return;
-    if (row.options?.recurrence) await outcomes.scheduleNext(row);
-    outcomes.announceEnd(row, 'queued', 'suppressed', SUPPRESSED);
-  }
-
-  /**
-   * A call the last check kept from leaving: withheld as it said, or, when the check itself
-   * failed (the list could not be read), handed back to be claimed again a second later
-   * ({@link RECHECK_AFTER_MS}), never sent unchecked.
-   */
-  async function withheldOrFailed(last: StoredCall, error: unknown): Promise<void> {
-    if (error instanceof WithheldError) {
-      await withhold(last, error.withheld);
-      return;
-    }
-    ctx.reportError(error, 'store', last.id);
-    const again = clock.now() + RECHECK_AFTER_MS;
-    const { changed } = await mutate(
-      last.id,
-      (r) => (held(r, last) ? { ...released(r), dueAt: Math.max(r.dueAt, again) } : null),
-      { fresh: last },
-    );
-    if (changed) ctx.wake(again);
-  }
-
-  /**
-   * Sends a marked call's request and writes the answer (or how the request failed), then
-   * follows the call: the tail of {@link dispatch}. `expected` is told the provider's id for the
-   * call once it answers.
-   */
-  async function placeAndRecord(
-    claim: StoredCall,
-    slot: Slot,
-    span: SpanLike | undefined,
-    lease: ReturnType<typeof keepLease>,
-    expected: ReturnType<Outcomes['expectAnswer']>,
-    check: LastCheck,
-  ): Promise<void> {
-    const sentAt = clock.now();
-    let call: ProviderCall;
-    try {
-      // The call's own options with every attempt; `from` only when the call has one (the
-      // scheduler's `callerId` is the history's default, never sent in its place). The client
-      // runs the last check again after its own waits (its pacer, a retry's delay).
-      const { beforeSend } = check;
-      const request =
-        claim.call === null
-          ? { to: claim.to, beforeSend }
-          : { to: claim.to, ...claim.call, beforeSend };
-      const answer = ctx.tracing.within(span, () => ctx.provider.placeCall(request));
-      slot.sent();
-      call = await answer;
-    } catch (error) {
-      const answeredAt = clock.now();
-      slot.answered();
-      const last = await lease.stop();
-      if (isPlacementWithheldError(error)) {
-        // Nothing was sent: the call ends or waits as the check said, and no placement is told.
-        endUnsent(span);
-        await withheldOrFailed(last, error.cause);
-        return;
-      }
-      ctx.reportError(error, 'provider', claim.id);
-      // Retried only when surely not placed; else its outcome is unknown (see failedPlacement).
-      const times = { dueAt: claim.dueAt, sentAt, answeredAt };
-      let written = last;
-      try {
-        written = await outcomes.finish(last, failedPlacement(error));
-      } finally {
-        // Ended and told even when the write failed (that failure is reported on its own).
-        placementDone(ctx, span, written, placementOutcomeOf(error), times, { error });
-      }
-      return;
-    }
-    const answeredAt = clock.now();
-    // Statuses of the call that come before its answer is written wait for it (no look-up).
-    expected.answeredWith(call.id);
-    slot.answered();
-    const last = await lease.stop();
-    const times = { dueAt: claim.dueAt, sentAt, answeredAt };
-    let row: StoredCall | null = null;
-    try {
-      row = await recordAnswer(ctx, last, call);
-    } finally {
-      placementDone(ctx, span, row ?? last, 'placed', times, { call });
-    }
-    slot.recorded();
-    if (!row) return;
-    outcomes.remember(row);
-    const current = outcomes.hasEarly(call.id) ? await outcomes.drainEarly(call.id, row) : row;
-    if (!isTerminalStatus(current.status) && current.providerCallId === call.id) {
-      ctx.follow(current, true);
-    }
-  }
+  const { withhold, withheldOrFailed } = createWithholding(ctx, held);
+  const placeAndRecord = createSender(ctx, withheldOrFailed);
 
   /**
    * Places one claimed call, or resolves what a dead worker left behind. `slot.answered()` frees
@@ -297,65 +135,6 @@ export function createPlacer(ctx: PlaceContext) {
       expected.settle();
     }
   };
-}
-
-/**
- * Ends the placement's span and emits `placement`, once the outcome is written: `row` is the
- * call as written then.
- */
-function placementDone(
-  ctx: Pick<PlaceContext, 'emitter' | 'provider'>,
-  span: SpanLike | undefined,
-  row: StoredCall,
-  outcome: PlacementOutcome,
-  times: { dueAt: number; sentAt: number; answeredAt: number },
-  answer: { call?: ProviderCall; error?: unknown },
-) {
-  const lagMs = Math.max(0, times.sentAt - times.dueAt);
-  const durationMs = Math.max(0, times.answeredAt - times.sentAt);
-  // Read while the span is still being recorded.
-  const trace = traceIds(span);
-  if (span !== undefined) {
-    span.setAttribute('ringkit.placement.outcome', outcome);
-    span.setAttribute('ringkit.dispatch.lag_ms', lagMs);
-    span.setAttribute('ringkit.call.status', row.status);
-    endSpan(span, answer.error);
-  }
-  const { emitter } = ctx;
-  if (!emitter.has('placement')) return;
-  const providerStatus = answer.call?.providerStatus;
-  const answeredBy = answer.call?.answeredBy;
-  emitter.emit('placement', {
-    call: toScheduledCall(row),
-    outcome,
-    provider: ctx.provider.name,
-    ...(providerStatus === undefined ? {} : { providerStatus }),
-    ...(answeredBy === undefined ? {} : { answeredBy }),
-    ...('error' in answer ? { error: answer.error } : {}),
-    sentAt: new Date(times.sentAt),
-    lagMs,
-    durationMs,
-    ...(trace === undefined ? {} : { trace }),
-  });
-}
-
-/** Ends the span of a placement whose request was never sent. */
-function endUnsent(span: SpanLike | undefined): void {
-  if (span === undefined) return;
-  span.setAttribute('ringkit.placement.outcome', 'not_placed');
-  endSpan(span);
-}
-
-/**
- * How the attempt of a request that failed ends. Only a failure that proves no call exists may
- * be retried: a person is never called twice. Anything else (a timeout, a reset, 500, 502,
- * 504…) may have rung a phone: it is recorded with an unknown outcome and never placed again,
- * whatever `maxAttempts` says.
- */
-function failedPlacement(error: unknown): EndOptions {
-  return isCallNotPlaced(error)
-    ? { status: 'failed', reason: 'placement_failed', retryable: true, error }
-    : { status: 'failed', reason: OUTCOME_UNKNOWN, error, unanswered: true };
 }
 
 /** The span of one placement, a child of its claim's (`undefined` when tracing is off). */
