@@ -21,6 +21,7 @@ const scripts = [
   'campaign-cpu.ts',
   'law.ts',
   'status-route.ts',
+  'mixed.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
