@@ -183,6 +183,13 @@ export function createStatusRouter(options: StatusRouterOptions) {
         return routeOf(owner);
       });
     },
+    /**
+     * Remembers the owner of a call this process placed (its placement's answer is written), so
+     * its statuses need no look-up.
+     */
+    learn(provider: string, providerCallId: string, owner: CallOwner) {
+      remember(`${provider}\u0000${providerCallId}`, owner);
+    },
     /** Statuses held now. */
     waiting: () => held,
     /** Stops looking: statuses held are dropped (the provider's next one finds the call). */

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { storeKinds } from '../../test/stores.js';
 import { isCallCenterClosedError } from '../errors.js';
 import { createCallCenter } from './center.js';
+import type { Store } from '@ringkit/scheduler-core';
 import type { CallCenter } from './types.js';
 
 const CALLER = '+14155550100';
@@ -66,9 +67,14 @@ async function until(
 }
 
 describe.each(storeKinds())('createCallCenter on the $name store', (kind) => {
-  async function open(options: { scheduler: CallProvider; campaigns?: CallProvider }) {
+  async function open(options: {
+    scheduler: CallProvider;
+    campaigns?: CallProvider;
+    wrap?: (store: Store) => Store;
+  }) {
     const place = await kind.create();
-    const store = place.open();
+    const opened = place.open();
+    const store = options.wrap ? options.wrap(opened) : opened;
     const center = createCallCenter({
       store,
       provider: options.scheduler,
@@ -79,7 +85,7 @@ describe.each(storeKinds())('createCallCenter on the $name store', (kind) => {
     });
     cleanups.push(async () => {
       await center.stop().catch(() => {});
-      await store.close?.();
+      await opened.close?.();
       await place.dispose();
     });
     await center.start();
@@ -174,6 +180,40 @@ describe.each(storeKinds())('createCallCenter on the $name store', (kind) => {
       'the entry suppressed',
     );
     expect(a.placed).toEqual([X]);
+  });
+
+  it('looks up no call this process placed: its owner and its row are known', async () => {
+    const a = provider('practice-a');
+    let lookups = 0;
+    const center = await open({
+      scheduler: a.client,
+      wrap: (store) =>
+        new Proxy(store, {
+          get(target, key) {
+            if (key !== 'findByProviderCallId') return Reflect.get(target, key);
+            return (...args: Parameters<Store['findByProviderCallId']>) => {
+              lookups += 1;
+              return target.findByProviderCallId(...args);
+            };
+          },
+        }),
+    });
+    const call = await center.schedule({ to: X, at: new Date() });
+    await center.campaigns!.create('known', [Y], { concurrency: 1 });
+    await until(async () => (await entryStatus(center, 'known')) === 'initiated', 'placed');
+    await until(
+      async () => (await center.scheduler.get(call.id)).status === 'initiated',
+      'the call placed',
+    );
+    const ids = new Map(a.placed.map((to, n) => [to, `call-${n}`]));
+    lookups = 0;
+    for (const s of ['ringing', 'answered', 'completed'] as const) {
+      expect((await center.handleStatus(status(ids.get(X)!, s))).to).toBe('scheduled');
+      expect((await center.handleStatus(status(ids.get(Y)!, s))).to).toBe('campaign');
+    }
+    await until(async () => (await entryStatus(center, 'known')) === 'completed', 'the entry');
+    expect((await center.scheduler.get(call.id)).status).toBe('completed');
+    expect(lookups).toBe(0);
   });
 
   it('refuses statuses and a start after stop()', async () => {

@@ -94,6 +94,18 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     closedError: () => new CallCenterClosedError(),
   });
 
+  // The calls this process places: their statuses find their owner without a look-up.
+  scheduler.on('placement', ({ call, outcome, provider: name }) => {
+    if (outcome === 'placed' && call.providerCallId !== null) {
+      router.learn(name, call.providerCallId, { kind: 'scheduled' });
+    }
+  });
+  campaigns?.on('placement', ({ campaign, outcome, provider: name, callId }) => {
+    if (outcome === 'placed' && callId !== null) {
+      router.learn(name, callId, { kind: 'campaign', campaign });
+    }
+  });
+
   let stopping: Promise<void> | null = null;
   return {
     scheduler,

@@ -67,8 +67,9 @@ export interface CallCenter {
   recordCall: Scheduler['recordCall'];
   /**
    * A provider's status event, from any webhook: found by one indexed look-up of its provider
-   * (`event.provider`, else `provider`'s name) and its id, and given to its owner alone: the
-   * scheduled call, or the campaign entry, whose call it is. A status no row carries yet (a
+   * (`event.provider`, else `provider`'s name) and its id (none for a call this process placed,
+   * nor for the statuses after a call's first), and given to its owner alone: the scheduled
+   * call, or the campaign entry, whose call it is. A status no row carries yet (a
    * webhook that outran the placement's answer, here or in another worker) is held once for the
    * process and looked for again (50 ms, then further apart, about 36 s in all): it goes to its
    * call when found, else is given up as `unmatched`. Statuses of one call are handled in the
