@@ -18,10 +18,9 @@ import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { forkReady } from './_child.js';
 import type { MixedWorkerTask, ToMixedWorker } from './_mixed-worker.js';
-import { postgresReachable } from './_server.js';
+import { POSTGRES_URL, postgresReachable } from './_server.js';
 import { fmt, quick, table } from './_stats.js';
 
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WORKER = fileURLToPath(new URL('./_mixed-worker.ts', import.meta.url));
 const CAMPAIGNS = 20;
 const PER_CAMPAIGN = quick ? 100 : 1_000;
@@ -31,8 +30,8 @@ const RATE = rateArg > 0 ? Number(process.argv[rateArg + 1]) : 500;
 const SCHEDULER_WEIGHT = 4;
 const WORKERS = 2;
 
-if (!(await postgresReachable(PG_URL))) {
-  console.log(`PostgreSQL at ${PG_URL} cannot be reached: nothing measured`);
+if (!(await postgresReachable(POSTGRES_URL))) {
+  console.log(`PostgreSQL at ${POSTGRES_URL} cannot be reached: nothing measured`);
   process.exit(0);
 }
 
@@ -53,7 +52,7 @@ const workers: ChildProcess[] = [];
 try {
   for (let w = 0; w < WORKERS; w += 1) {
     const task: MixedWorkerTask = {
-      url: PG_URL,
+      url: POSTGRES_URL,
       schema,
       workerId: `w${w}`,
       callsPerSecond: RATE,
@@ -104,7 +103,7 @@ try {
 } finally {
   for (const child of workers) child.send({ type: 'close' } satisfies ToMixedWorker);
   await Promise.all(workers.map((child) => new Promise((resolve) => child.once('exit', resolve))));
-  const client = new pg.Client({ connectionString: PG_URL });
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await client.end();

@@ -23,10 +23,9 @@ import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { storedCall } from '@ringkit/scheduler-core/testing';
 import pg from 'pg';
-import { postgresReachable } from './_server.js';
+import { POSTGRES_URL, postgresReachable } from './_server.js';
 import { fmt, quick, table } from './_stats.js';
 
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CALLS = quick ? 500 : 2_000;
 const IN_FLIGHT = 50;
 const ROUNDS = 3;
@@ -188,19 +187,19 @@ const stores: [string, () => Promise<Store>][] = [
   ['memory', async () => createMemoryStore()],
   ['sqlite', async () => createSqliteStore({ path: join(dir, 'status.db') })],
 ];
-if (await postgresReachable(PG_URL)) {
+if (await postgresReachable(POSTGRES_URL)) {
   stores.push([
     'postgres',
     async () => {
       const schema = `bench_status_${process.pid}`;
       schemas.push(schema);
-      const store = createPostgresStore({ connectionString: PG_URL }, { schema });
+      const store = createPostgresStore({ connectionString: POSTGRES_URL }, { schema });
       await store.ready();
       return store;
     },
   ]);
 } else {
-  console.log(`PostgreSQL at ${PG_URL} cannot be reached: left out`);
+  console.log(`PostgreSQL at ${POSTGRES_URL} cannot be reached: left out`);
 }
 
 const rows: Record<string, string>[] = [];
@@ -237,7 +236,7 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
   if (schemas.length > 0) {
-    const client = new pg.Client({ connectionString: PG_URL });
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();
     for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();

@@ -60,23 +60,18 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
   if (!parsed.success) throw invalidOptions('createCallCenter', parsed.error.issues);
   const { store, provider, callerId } = options;
   const campaignProvider = options.campaignProvider ?? provider;
-  const shared = {
-    store,
-    callerId,
+  const given = {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
   };
+  const shared = { store, callerId, ...given };
   const scheduler = createScheduler({ ...options.scheduler, ...shared, provider });
   const campaigns = supportsCampaigns(store)
     ? createCampaigns({ ...options.campaigns, ...shared, provider: campaignProvider })
     : null;
   const suppressions =
     store.suppress && store.getSuppression && store.listSuppressions && store.unsuppress
-      ? createSuppressionList({
-          store,
-          ...(options.clock ? { clock: options.clock } : {}),
-          ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
-        })
+      ? createSuppressionList({ store, ...given })
       : null;
   const events = createSafeEmitter<CallCenterEvents>((error) => ({ error, source: 'status' }));
 

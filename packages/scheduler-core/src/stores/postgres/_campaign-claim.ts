@@ -1,7 +1,7 @@
 import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
 import { campaignFromRow } from '../_columns.js';
 import { slotsWithin } from '../../store/_shares.js';
-import type { CampaignClaim, CampaignClaimOptions, StoredCampaign } from '../../store.js';
+import type { CampaignClaim, CampaignClaimOptions, Store, StoredCampaign } from '../../store.js';
 import type { PostgresCampaignContext } from './_campaign-context.js';
 import { callFromRow, CLAIM_SETTINGS, PG_READING, preparedClaim, withLiterals } from './_sql.js';
 
@@ -189,14 +189,7 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
   }
 
   return {
-    claimCampaign(
-      id: string,
-      now: number,
-      limit: number,
-      workerId: string,
-      leaseUntil: number,
-      options: CampaignClaimOptions,
-    ): Promise<CampaignClaim> {
+    claimCampaign: ((id, now, limit, workerId, leaseUntil, options) => {
       const { holdMs, budget, mark = false } = options;
       return run((maybeDone) =>
         // Without a budget, and unless an earlier try may have claimed rows, one round trip;
@@ -214,6 +207,6 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
               CLAIM_SETTINGS,
             ),
       );
-    },
+    }) satisfies NonNullable<Store['claimCampaign']>,
   };
 }

@@ -1,15 +1,9 @@
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { StoredCall } from '../../store.js';
 import type { PostgresBudgets } from './_budgets.js';
-import type { PostgresDb } from './_connection.js';
+import type { PostgresDb, Query } from './_connection.js';
 import type { PostgresStoreLogger } from './_retry.js';
 import type { campaignStatementsFor } from './_sql.js';
-
-export type Query = <R extends QueryResultRow = Record<string, unknown>>(
-  text: string,
-  values?: unknown[],
-  client?: Pool | PoolClient,
-) => Promise<R[]>;
 
 /** What the campaign methods use of the PostgreSQL store they are part of. */
 export interface PostgresCampaignContext {
