@@ -46,6 +46,8 @@ const schema = `bench_mixed_${process.pid}`;
 const arrivals: { at: number; source: string }[] = [];
 const errors: string[] = [];
 let calls = 0;
+/** Calls whose ending webhook is not sent yet. */
+let ending = 0;
 const total = CAMPAIGNS * PER_CAMPAIGN + SCHEDULED;
 
 const workers: ChildProcess[] = [];
@@ -73,8 +75,10 @@ try {
           arrivals.push({ at: performance.now(), source: sourceOf(message.to!) });
           const id = `m-${calls++}`;
           child.send({ type: 'placed', n: message.n!, id } satisfies ToMixedWorker);
+          ending += 1;
           setTimeout(
             () => {
+              ending -= 1;
               const to = workers[Math.floor(Math.random() * workers.length)]!;
               to.send({ type: 'status', callId: id, status: 'completed' } satisfies ToMixedWorker);
             },
@@ -100,6 +104,9 @@ try {
   } satisfies ToMixedWorker);
   await set;
   await done;
+  // Every call ends before the workers close: a status sent to a closed worker is an error.
+  while (ending > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  await new Promise((resolve) => setTimeout(resolve, 500));
 } finally {
   for (const child of workers) child.send({ type: 'close' } satisfies ToMixedWorker);
   await Promise.all(workers.map((child) => new Promise((resolve) => child.once('exit', resolve))));

@@ -171,8 +171,12 @@ export interface Store {
     budget: SendBudget,
     provider?: string,
   ): Promise<BudgetedClaim>;
-  /** Optional, with `claimDueBudgeted`: takes one fresh slot, `max(next free slot, now)`. */
-  reserveSendSlot?(now: number, budget: SendBudget): Promise<number>;
+  /**
+   * Optional, with `claimDueBudgeted`: takes `count` fresh slots in a row (1 when left out),
+   * `intervalMs` apart, the first at `max(next free slot, now)`; resolves to the first. The
+   * placements of one process that missed their turns together take theirs in one write.
+   */
+  reserveSendSlot?(now: number, budget: SendBudget, count?: number): Promise<number>;
   /**
    * The earliest wake time of any row, or `null`; with `provider`, of the rows of that provider
    * or of none (the rows its claims see).

@@ -1,5 +1,6 @@
 import { sleep } from '@ringkit/internal';
 import type { ClaimSource } from '../dispatch/_dispatch.js';
+import { sharedReserve } from '../dispatch/_reserve.js';
 import { LATE_LIMIT_MS, PACING_TOLERANCE_MS, type Pacing } from '../dispatch/_pacing.js';
 import type { SendBudget, StoredCampaign } from '../store.js';
 import { CALLEE, deferralOf, inCallingWindow } from '../_window.js';
@@ -56,7 +57,7 @@ function campaignPacing(ctx: SourceContext, claimed: { wake: number | null | und
   const untilSlot = (slot: number) => sleep(Math.max(0, slot - clock.now()), { clock });
   /** A fresh slot of the campaign's budget, for a placement that missed its own. */
   const reserve = async () => {
-    if (budget!.share && store.reserveSendSlot) return store.reserveSendSlot(clock.now(), budget!);
+    if (budget!.share && store.reserveSendSlot) return sharedReserve(store, clock)(budget!);
     let slot = 0;
     await change((c) => {
       slot = Math.max(c.nextSlotAt, clock.now());

@@ -1,5 +1,6 @@
 import { createPacer, type Clock } from '@ringkit/call-client';
 import { sleep } from '@ringkit/internal';
+import { sharedReserve } from './_reserve.js';
 import type { BudgetShare, SendBudget, Store, StoredCall } from '../store.js';
 
 /**
@@ -102,7 +103,8 @@ export function createPacing(options: {
 
   if (store.claimDueBudgeted && store.reserveSendSlot) {
     const claimBudgeted = store.claimDueBudgeted.bind(store);
-    const reserve = store.reserveSendSlot.bind(store);
+    // Shared by every engine of this process on the store: one reservation at a time.
+    const reserve = sharedReserve(store, clock);
     return {
       paced: true,
       async claim(now, limit, workerId, leaseUntil) {
@@ -116,13 +118,13 @@ export function createPacing(options: {
         };
       },
       async turn(slot) {
-        const at = slot ?? (await reserve(clock.now(), budget));
+        const at = slot ?? (await reserve(budget));
         await untilSlot(at);
         return at;
       },
       onTime: (at) =>
         late(at, async () => {
-          const slot = await reserve(clock.now(), budget);
+          const slot = await reserve(budget);
           await untilSlot(slot);
           return slot;
         }),

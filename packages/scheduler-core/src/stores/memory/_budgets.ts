@@ -46,11 +46,11 @@ export class MemoryBudgets {
     return nextShareAt(after, turn);
   }
 
-  /** One fresh slot: `max(next free slot, now)`. */
-  reserve(now: number, budget: SendBudget): number {
+  /** `count` fresh slots in a row, the first `max(next free slot, now)`. */
+  reserve(now: number, budget: SendBudget, count = 1): number {
     const b = this.of(budget);
     const slot = Math.max(b.nextAt, now);
-    b.nextAt = slot + budget.intervalMs;
+    b.nextAt = slot + budget.intervalMs * count;
     return slot;
   }
 }

@@ -145,8 +145,8 @@ export function memoryClaimMethods(open: () => MemoryState, rows: MemoryRows) {
       return { calls, slots, nextSlotAt: budgets.settle(turn, sent, now, limit, budget) };
     },
 
-    async reserveSendSlot(now, budget) {
-      return open().budgets.reserve(now, budget);
+    async reserveSendSlot(now, budget, count = 1) {
+      return open().budgets.reserve(now, budget, count);
     },
 
     async nextDueAt(provider) {

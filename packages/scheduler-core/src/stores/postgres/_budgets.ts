@@ -33,14 +33,31 @@ export function postgresBudgets(db: PostgresDb) {
     INSERT INTO ${s}.send_shares (budget, key, weight, virtual_at, waiting_until)
     VALUES ($1, $3, $4, $5, $6) ON CONFLICT (budget, key) DO UPDATE SET weight = excluded.weight,
       virtual_at = excluded.virtual_at, waiting_until = excluded.waiting_until`;
-  /** One fresh slot, the budget's row created when missing: one statement. */
+  /** Fresh slots (`$3` their span), the budget's row created when missing: one statement. */
   const reserve = `INSERT INTO ${s}.send_budgets AS b (name, next_at)
     VALUES ($1, $2::float8 + $3::float8)
     ON CONFLICT (name) DO UPDATE SET next_at = greatest(b.next_at, $2::float8) + $3::float8
     RETURNING next_at - $3::float8 AS slot`;
   const nameOf = (budget: SendBudget) => budget.share!.name;
 
+  /** Locks the budget named `name` (its row created when missing) and reads its state. */
+  async function open(client: PoolClient, name: string): Promise<SharedBudgetState> {
+    const [row] = await db.query<{ next_at: number }>(lock, [name], client);
+    const rows = await db.query<Record<string, string | number>>(shares, [name], client);
+    return {
+      nextAt: Number(row!.next_at),
+      shares: rows.map((r) => ({
+        key: String(r.key),
+        weight: Number(r.weight),
+        virtualAt: Number(r.virtual_at),
+        waitingUntil: Number(r.waiting_until),
+      })),
+    };
+  }
+
   return {
+    open,
+
     /** Locks the budget and reads what a claim of up to `limit` rows may take now. */
     async turn(
       client: PoolClient,
@@ -48,25 +65,14 @@ export function postgresBudgets(db: PostgresDb) {
       limit: number,
       budget: SendBudget,
     ): Promise<PostgresShareTurn> {
-      const [row] = await db.query<{ next_at: number }>(lock, [nameOf(budget)], client);
-      const rows = await db.query<Record<string, string | number>>(
-        shares,
-        [nameOf(budget)],
-        client,
-      );
-      const state: SharedBudgetState = {
-        nextAt: Number(row!.next_at),
-        shares: rows.map((r) => ({
-          key: String(r.key),
-          weight: Number(r.weight),
-          virtualAt: Number(r.virtual_at),
-          waitingUntil: Number(r.waiting_until),
-        })),
-      };
+      const state = await open(client, nameOf(budget));
       return { state, turn: shareTurn(state, now, limit, budget) };
     },
 
-    /** Records that the claim sent `sent` rows of its turn; answers the claimant's next slot. */
+    /**
+     * Records that the claim sent `sent` rows of its turn, in the store and in `state` (the next
+     * claim of the same transaction takes its turn from it); answers the claimant's next slot.
+     */
     async settle(
       client: PoolClient,
       { state, turn }: PostgresShareTurn,
@@ -89,16 +95,20 @@ export function postgresBudgets(db: PostgresDb) {
         ],
         client,
       );
+      state.nextAt = after.nextAt;
+      state.shares = [...state.shares.filter((other) => other.key !== share.key), share];
       return nextShareAt(after, turn);
     },
 
-    /** One fresh slot of the named budget: `max(next free slot, now)`. */
-    async reserve(now: number, budget: SendBudget, client?: PoolClient): Promise<number> {
-      const [row] = await db.query<{ slot: number }>(
-        reserve,
-        [nameOf(budget), now, budget.intervalMs],
-        client,
-      );
+    /** `count` fresh slots of the named budget in a row, the first `max(next free slot, now)`. */
+    async reserve(
+      now: number,
+      budget: SendBudget,
+      count = 1,
+      client?: PoolClient,
+    ): Promise<number> {
+      const span = budget.intervalMs * count;
+      const [row] = await db.query<{ slot: number }>(reserve, [nameOf(budget), now, span], client);
       return Number(row!.slot);
     },
   };

@@ -1,20 +1,18 @@
 import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
 import { campaignFromRow } from '../_columns.js';
 import { slotsWithin } from '../../store/_shares.js';
-import type { CampaignClaim, CampaignClaimOptions, Store, StoredCampaign } from '../../store.js';
+import type { CampaignClaim, Store } from '../../store.js';
+import type { PostgresShareTurn } from './_budgets.js';
+import {
+  createClaimBatches,
+  noCampaign,
+  type CampaignAsk,
+  type Locked,
+} from './_campaign-batch.js';
 import type { PostgresCampaignContext } from './_campaign-context.js';
 import { callFromRow, CLAIM_SETTINGS, PG_READING, preparedClaim, withLiterals } from './_sql.js';
 
 const { escapeLiteral } = pg;
-
-/** The claim of a campaign that does not exist: nothing claimed (a fresh object each time). */
-const noCampaign = (): CampaignClaim => ({
-  campaign: null,
-  calls: [],
-  slots: [],
-  taken: 0,
-  nextSlotAt: null,
-});
 
 /**
  * The rows a campaign claim statement answered, without the empty row it answers when it claims
@@ -104,27 +102,41 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
   /** The pool's connections on which `prepared` is prepared. */
   const preparedOn = new WeakSet<PoolClient>();
   const oneTrip: OneTrip = { pool, prepared, preparedOn };
-  /** The claim as one transaction: what an earlier try claimed first, then under the budget. */
-  async function claimInTransaction(
+  /**
+   * The first half of a claim in a transaction: the campaign's row locked, and what an earlier
+   * try whose answer was lost claimed (handed out first, without a slot: the ones it took are
+   * lost with its answer). `null` when there is no such campaign.
+   */
+  async function lockAndHeld(
     client: PoolClient,
-    [id, now, limit, workerId, leaseUntil]: [string, number, number, string, number],
-    { holdMs, budget, mark = false }: CampaignClaimOptions,
+    ask: CampaignAsk,
     maybeDone: boolean,
-  ): Promise<CampaignClaim> {
+  ): Promise<Locked | null> {
+    const [id, now, limit, workerId, leaseUntil] = ask.args;
     const [locked] = await query(campaignSql.lock, [id], client);
-    if (!locked) return noCampaign();
-    let campaign: StoredCampaign = campaignFromRow(locked, PG_READING);
-    // An earlier try whose answer was lost may have claimed rows: hand those out first
-    // (without a slot: the ones it took are lost with its answer).
+    if (!locked) return null;
     const mine =
       maybeDone && limit > 0
         ? (await query(campaignSql.mine, [id, workerId, leaseUntil, now, limit], client)).map(
             callFromRow,
           )
         : [];
+    return { ask, campaign: campaignFromRow(locked, PG_READING), mine };
+  }
+
+  /**
+   * The second half: the rows claimed under the budget (`shared`, the named budget's turn, its
+   * row locked by the caller; otherwise the campaign row's own, or none), given their slots.
+   */
+  async function claimLocked(
+    client: PoolClient,
+    { ask, campaign: locked, mine }: Locked,
+    shared: PostgresShareTurn | undefined,
+  ): Promise<CampaignClaim> {
+    const [id, now, limit, workerId, leaseUntil] = ask.args;
+    const { holdMs, budget, mark = false } = ask.options;
+    let campaign = locked;
     const rest = Math.max(0, limit - mine.length);
-    // A named budget is the store's (shared by weight); otherwise the campaign row keeps its own.
-    const shared = budget?.share ? await budgets.turn(client, now, rest, budget) : undefined;
     const own = budget && !shared ? budget : undefined;
     const start = shared ? shared.turn.start : own ? Math.max(campaign.nextSlotAt, now) : 0;
     const fit = shared
@@ -188,24 +200,46 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
     };
   }
 
+  /** One claim as a transaction of its own: the campaign's row, then its budget's, locked. */
+  async function claimInTransaction(
+    client: PoolClient,
+    ask: CampaignAsk,
+    maybeDone: boolean,
+  ): Promise<CampaignClaim> {
+    const locked = await lockAndHeld(client, ask, maybeDone);
+    if (!locked) return noCampaign();
+    const budget = ask.options.budget;
+    const rest = Math.max(0, ask.args[2] - locked.mine.length);
+    // A named budget is the store's (shared by weight); otherwise the campaign row keeps its own.
+    const shared = budget?.share
+      ? await budgets.turn(client, ask.args[1], rest, budget)
+      : undefined;
+    return claimLocked(client, locked, shared);
+  }
+
+  const batches = createClaimBatches({ transaction, lockAndHeld, claimLocked, open: budgets.open });
+
   return {
     claimCampaign: ((id, now, limit, workerId, leaseUntil, options) => {
       const { holdMs, budget, mark = false } = options;
       return run((maybeDone) =>
         // Without a budget, and unless an earlier try may have claimed rows, one round trip;
-        // otherwise a transaction of its own, planned under the same settings.
+        // under a named budget, in one transaction with the claims asked meanwhile
+        // (`_campaign-batch.ts`); otherwise a transaction of its own. All under the same plan
+        // settings.
         !budget && !maybeDone
           ? claimInOneTrip(oneTrip, id, now, limit, workerId, leaseUntil, holdMs, mark)
-          : transaction(
-              (client) =>
-                claimInTransaction(
-                  client,
-                  [id, now, limit, workerId, leaseUntil],
-                  options,
-                  maybeDone,
-                ),
-              CLAIM_SETTINGS,
-            ),
+          : budget?.share && !maybeDone
+            ? batches.claim({ args: [id, now, limit, workerId, leaseUntil], options })
+            : transaction(
+                (client) =>
+                  claimInTransaction(
+                    client,
+                    { args: [id, now, limit, workerId, leaseUntil], options },
+                    maybeDone,
+                  ),
+                CLAIM_SETTINGS,
+              ),
       );
     }) satisfies NonNullable<Store['claimCampaign']>,
   };

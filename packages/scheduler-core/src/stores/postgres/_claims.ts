@@ -89,7 +89,7 @@ export function postgresClaims(ctx: MethodsContext): Claims {
             const heldSlots: (number | null)[] = [];
             for (const row of held) {
               const sends = row.status === 'queued' && row.placingAt === null;
-              heldSlots.push(sends ? await budgets.reserve(now, budget, client) : null);
+              heldSlots.push(sends ? await budgets.reserve(now, budget, 1, client) : null);
             }
             const rest = Math.max(0, limit - held.length);
             const turn = await budgets.turn(client, now, rest, budget);
@@ -148,10 +148,11 @@ export function postgresClaims(ctx: MethodsContext): Claims {
       });
     },
 
-    async reserveSendSlot(now, budget) {
-      if (budget.share) return run(() => budgets.reserve(now, budget));
+    async reserveSendSlot(now, budget, count = 1) {
+      if (budget.share) return run(() => budgets.reserve(now, budget, count));
       return run(async () => {
-        const [row] = await query<{ slot: number }>(sql.reserveSlot, [now, budget.intervalMs]);
+        const span = budget.intervalMs * count;
+        const [row] = await query<{ slot: number }>(sql.reserveSlot, [now, span]);
         return Number(row!.slot);
       });
     },

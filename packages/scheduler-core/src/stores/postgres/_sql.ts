@@ -279,6 +279,7 @@ export function statementsFor(s: string) {
         set_config('synchronous_commit', 'off', true) AS async_commit
       FROM budget LEFT JOIN numbered ON true ORDER BY claimed_wake, id`,
     /** One fresh slot of the send budget. */
+    /** `count` slots in a row: `$2` is their span (`count × intervalMs`). */
     reserveSlot: `UPDATE ${s}.send_budget SET next_at = greatest(next_at, $1::float8) + $2::float8
       WHERE id = 1 RETURNING next_at - $2::float8 AS slot`,
     /** Rows a claim whose answer was lost took: they carry its very lease. */

@@ -37,7 +37,7 @@ export interface SqliteBudgets {
   /** Records that the claim sent `sent` rows of `turn`; answers the claimant's next slot. */
   settle(turn: SqliteTurn, sent: number, now: number, limit: number, budget: SendBudget): number;
   /** One fresh slot: `max(next free slot, now)`. */
-  reserve(now: number, budget: SendBudget): number;
+  reserve(now: number, budget: SendBudget, count?: number): number;
 }
 
 /** The budgets' statements; every call runs in the caller's `BEGIN IMMEDIATE` transaction. */
@@ -85,9 +85,9 @@ export function sqliteBudgets(prepare: (sql: string) => StatementSync): SqliteBu
       }
       return nextShareAt(after, turn);
     },
-    reserve(now, budget) {
+    reserve(now, budget, count = 1) {
       const slot = Math.max(read(budget).nextAt, now);
-      writeNext(budget, slot + budget.intervalMs);
+      writeNext(budget, slot + budget.intervalMs * count);
       return slot;
     },
   };

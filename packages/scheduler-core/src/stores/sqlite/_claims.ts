@@ -91,8 +91,8 @@ export function sqliteClaims(core: SqliteCore) {
       });
     },
 
-    async reserveSendSlot(now, budget) {
-      return transaction(() => budgets.reserve(now, budget));
+    async reserveSendSlot(now, budget, count = 1) {
+      return transaction(() => budgets.reserve(now, budget, count));
     },
 
     async nextDueAt(provider) {

@@ -40,8 +40,12 @@ export function pacingCases(store: () => Store, another: () => Promise<Store>): 
       expect(second.calls.map((r) => r.id)).toEqual(['d', 'e']);
       expect(second.slots).toEqual([now + 300, now + 400]);
       expect(await b.reserve(now, budget)).toBe(now + 500);
+      // Three in a row: the first is answered, the next free one is three slots on.
+      expect(await b.reserve(now, budget, 3)).toBe(now + 600);
+      expect(await b.reserve(now, budget)).toBe(now + 900);
       // Once the budget's slots are past, the next one is now.
-      expect(await b.reserve(now + 5000, budget)).toBe(now + 5000);
+      expect(await b.reserve(now + 5000, budget, 2)).toBe(now + 5000);
+      expect(await b.reserve(now + 5000, budget)).toBe(now + 5200);
       const idle = await b.claim(now + 9000, 10, 'w2', now + 39_000, budget);
       expect(idle).toEqual({ calls: [], slots: [], nextSlotAt: now + 9000 });
     });

@@ -58,6 +58,10 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
       expect(other.slots).toEqual([T0, T0 + 110]);
       expect(await b.reserve(T0, shared('scheduler', 1))).toBe(T0 + 220);
       expect(await b.reserve(T0, PACE)).toBe(T0 + 220);
+      // Several slots in a row, of one name only.
+      expect(await b.reserve(T0, shared('scheduler', 1), 4)).toBe(T0 + 330);
+      expect(await b.reserve(T0, shared('scheduler', 1, 'other'))).toBe(T0 + 220);
+      expect(await b.reserve(T0, shared('campaign:spring', 1))).toBe(T0 + 770);
     });
 
     it("gives the scheduler's claims and a campaign's one sequence of slots", async (context) => {
