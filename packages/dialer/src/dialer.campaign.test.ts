@@ -1,8 +1,11 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { CallProvider, CallStatus } from '@ringkit/call-client';
 import { isConflictError, isCallNotFoundError, type Store } from '@ringkit/scheduler-core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeKinds } from '../test/stores.js';
+import { summaryOfDialer } from './campaign/_dialer.js';
+import { summaryOf } from './campaign/_views.js';
 import { createDialer } from './dialer.js';
 import type { CampaignDialer, DialerEntryStatus } from './types.js';
 
@@ -326,9 +329,31 @@ for (const kind of storeKinds()) {
                 refreshIntervalMs: 15,
               }),
             );
+            /**
+             * The tallies a dialer keeps as entries move (the views of `createCampaigns`) are
+             * those of its entries counted one by one, after every move.
+             */
+            const tallied = (dialer: CampaignDialer, w: number) => {
+              const kept = summaryOfDialer(dialer);
+              const counted = summaryOf(dialer.snapshot());
+              if (
+                !isDeepStrictEqual(
+                  [kept.progress, kept.attempts],
+                  [counted.progress, counted.attempts],
+                )
+              ) {
+                problems.push(
+                  `worker ${w}: kept ${JSON.stringify([kept.progress, kept.attempts])}, counted ${JSON.stringify([counted.progress, counted.attempts])}`,
+                );
+              }
+            };
             dialers.forEach((dialer, w) => {
               workers.push(dialer);
+              for (const type of ['finished', 'progress', 'dialing'] as const) {
+                dialer.on(type, () => tallied(dialer, w));
+              }
               dialer.on('status', (e) => {
+                tallied(dialer, w);
                 // Within an attempt, statuses only move forward (in each worker's telling: a
                 // worker tells what another did up to refreshIntervalMs later).
                 const rank = TERMINAL.has(e.status) ? 5 : (RANK[e.status] ?? 0);

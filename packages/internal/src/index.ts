@@ -44,3 +44,5 @@ export { MAX_RETRY_AFTER_MS, RETRY_OUTCOMES, retrySchema, retrySchemaWith } from
 export type { RetryOutcome } from './retry.js';
 export { strictObject } from './strict.js';
 export { storable, unstorableIn, unstorableText } from './text.js';
+export { createBatches } from './batches.js';
+export type { SendBatch } from './batches.js';

@@ -25,6 +25,7 @@ import type {
 import { fromCall } from './_entry-of.js';
 import { CampaignMirror } from './_mirror.js';
 import { createRefresh } from './_refresh.js';
+import { summaryOf, type CampaignSummary } from './_views.js';
 
 const refreshSchema = z.number().int().min(10).max(3_600_000);
 
@@ -39,6 +40,17 @@ type Report = (error: unknown, source: DialerErrorSource, index?: number) => voi
  */
 /** Each dialer's status handler, awaited (see {@link applyStatus}). */
 const appliers = new WeakMap<CampaignDialer, (event: CallStatusEvent) => Promise<unknown>>();
+
+/** Each dialer's summary (see {@link summaryOfDialer}). */
+const summaries = new WeakMap<CampaignDialer, () => CampaignSummary>();
+
+/**
+ * What the campaign's view is made of, as the dialer knows it now: its state and the tallies of
+ * its entries, kept as they move, where `snapshot()` copies every entry.
+ */
+export function summaryOfDialer(dialer: CampaignDialer): CampaignSummary {
+  return summaries.get(dialer)?.() ?? summaryOf(dialer.snapshot());
+}
 
 /**
  * Hands `event` to the dialer's campaign and resolves once it is applied (written), rejecting
@@ -155,6 +167,7 @@ function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): Cam
     off: events.off,
   };
   appliers.set(dialer, (event) => runner.handleStatus(event));
+  summaries.set(dialer, () => mirror.summary());
   return dialer;
 }
 

@@ -1,6 +1,6 @@
 import { DEFAULT_CALL_TIMEOUT_MS, type SafeEmitter } from '@ringkit/internal';
 import type { Clock } from '@ringkit/call-client';
-import type { StoredCall } from '@ringkit/scheduler-core';
+import type { AttemptCounts, StoredCall } from '@ringkit/scheduler-core';
 import { entryView, type EntryState } from '../_entry.js';
 import type {
   DialerCounts,
@@ -20,6 +20,7 @@ import {
   type RowEntry,
   type RowView,
 } from './_entry-of.js';
+import { countEntry, noProgress, type CampaignSummary } from './_views.js';
 
 /** Where an entry's status stands in its attempt: statuses only move forward within one. */
 const RANK: Record<DialerEntryStatus, number> = {
@@ -76,10 +77,15 @@ export class CampaignMirror {
   private readonly byId = new Map<string, Slot>();
   /** Entries by status, ended and in flight: kept as entries move, so a change costs O(1). */
   private readonly tally = Object.fromEntries(Object.keys(RANK).map((s) => [s, 0])) as DialerCounts;
+  /** The campaign's progress and attempts, kept as entries move (see `countEntry`). */
+  private readonly progressTally = noProgress();
+  private readonly attemptsTally: AttemptCounts = {};
   private stored = 0;
   private ended = 0;
   private inFlight = 0;
   private readonly held: (row: RowView) => boolean;
+  /** The events of the row being applied (see `tell`). */
+  private readonly told: (() => void)[] = [];
 
   constructor(
     private readonly events: SafeEmitter<DialerEvents>,
@@ -127,6 +133,22 @@ export class CampaignMirror {
         .filter((slot): slot is Slot => slot !== undefined)
         .map((s) => entryView(s.entry)),
       ...(leaseWait ? { leaseWait } : {}),
+    };
+  }
+
+  /**
+   * What the campaign's view is made of, from the tallies kept as entries move: no entry is
+   * copied, so a view of a list of 10,000 costs no more than one of 10.
+   */
+  summary(): CampaignSummary {
+    const { state, concurrency, stopped } = this;
+    return {
+      state,
+      concurrency,
+      stopped,
+      leaseWait: this.leaseWait(),
+      progress: { ...this.progressTally },
+      attempts: { ...this.attemptsTally },
     };
   }
 
@@ -194,6 +216,7 @@ export class CampaignMirror {
       this.tallyOf(slot, -1);
       const learned = this.learn(slot, row, view, quiet);
       this.tallyOf(slot, 1); // its doubt may have passed
+      this.flushTold();
       return learned;
     }
     const attemptsBefore = entry.attempts;
@@ -216,7 +239,7 @@ export class CampaignMirror {
       // Ended, or its end learned again (the real outcome of an unknown one): told each time.
       slot.done = true;
       entry.endedAt = view.endedAt;
-      if (!quiet) this.events.emit('finished', entryView(entry));
+      if (!quiet) this.tell('finished', entryView(entry));
     } else if (!final && slot.done) {
       // Dialed again (`redialUnknown()`): not ended any more.
       slot.done = false;
@@ -227,7 +250,18 @@ export class CampaignMirror {
       }
     }
     this.tallyOf(slot, 1);
+    this.flushTold();
     return true;
+  }
+
+  /** Keeps an event of the row being applied, told once its entry is counted again. */
+  private tell<K extends keyof DialerEvents>(type: K, event: DialerEvents[K]): void {
+    this.told.push(() => this.events.emit(type, event));
+  }
+
+  /** Tells the events of the row just applied, its entry counted again: a listener reads the tallies whole. */
+  private flushTold(): void {
+    for (const tell of this.told.splice(0)) tell();
   }
 
   /** The `dialing` and `status` events of an entry that moved to `view`. */
@@ -241,7 +275,7 @@ export class CampaignMirror {
     const { status, waiting } = view;
     const at = new Date(this.clock.now());
     if (status === 'dialing' && previous !== 'dialing') {
-      this.events.emit('dialing', {
+      this.tell('dialing', {
         index: entry.index,
         phone: entry.phone,
         attempt: row.attempt,
@@ -250,7 +284,7 @@ export class CampaignMirror {
     }
     if (!moved) return;
     const word = [...row.events].reverse().find((e) => e.attempt === view.attempt)?.providerStatus;
-    this.events.emit('status', {
+    this.tell('status', {
       index: entry.index,
       phone: entry.phone,
       status,
@@ -277,7 +311,7 @@ export class CampaignMirror {
     if (view.answeredAt === entry.answeredAt && view.answeredBy === entry.answeredBy) return moved;
     entry.answeredAt = view.answeredAt;
     entry.answeredBy = view.answeredBy;
-    if (slot.done && !quiet) this.events.emit('finished', entryView(entry));
+    if (slot.done && !quiet) this.tell('finished', entryView(entry));
     return true;
   }
 
@@ -288,6 +322,7 @@ export class CampaignMirror {
 
   private tallyOf(slot: Slot, by: 1 | -1) {
     this.tally[slot.entry.status] += by;
+    countEntry(this.progressTally, this.attemptsTally, slot.entry, by);
     this.stored += by;
     if (slot.done) this.ended += by;
     else if (this.isInFlight(slot)) this.inFlight += by;

@@ -7,6 +7,7 @@ import { DEFAULT_CALL_TIMEOUT_MS } from '@ringkit/internal';
 import { ConflictError, type ScheduledCallStatus } from '@ringkit/scheduler-core';
 import { entryView } from '../_entry.js';
 import type { CampaignDialer, DialerEntry, DialerSnapshot } from '../types.js';
+import { summaryOfDialer } from './_dialer.js';
 import { heldAt, storedEntry } from './_entry-of.js';
 import { viewOf } from './_views.js';
 import type { WorkedCampaigns } from './_worked.js';
@@ -155,7 +156,7 @@ export async function change(
     const row = await worked.stored(name);
     worked.rows.set(name, row);
     worked.changed(name);
-    return viewOf(row, dialer.snapshot());
+    return viewOf(row, summaryOfDialer(dialer));
   }
   const once = worked.dialerOf(name);
   try {

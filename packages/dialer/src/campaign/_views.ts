@@ -1,61 +1,92 @@
 import type { AttemptCounts, StoredCampaign } from '@ringkit/scheduler-core';
-import type { DialerEntry, DialerSnapshot } from '../types.js';
+import type { DialerEntry, DialerSnapshot, LeaseWait } from '../types.js';
 import type { CampaignProgress, CampaignStateName, CampaignView } from './types.js';
 
 const LIVE_ENTRY = new Set(['dialing', 'initiated', 'ringing', 'answered']);
 
-/** What became of a campaign's entries. */
-export function progressOf(entries: readonly DialerEntry[]): CampaignProgress {
-  const progress = {
-    dialed: 0,
-    live: 0,
-    completed: 0,
-    missed: 0,
-    unknown: 0,
-    canceled: 0,
-    suppressed: 0,
-  };
-  for (const entry of entries) {
-    if (entry.attempts > 0) progress.dialed += 1;
-    if (LIVE_ENTRY.has(entry.status)) progress.live += 1;
-    // A retry still to come is neither live nor ended.
-    if (entry.endedAt === null) continue;
-    if (entry.status === 'completed') progress.completed += 1;
-    else if (entry.status === 'canceled') progress.canceled += 1;
-    else if (entry.status === 'suppressed') progress.suppressed += 1;
-    else if (entry.error?.reason === 'outcome_unknown') progress.unknown += 1;
-    else progress.missed += 1;
+/** Nothing dialed yet: every count 0. */
+export const noProgress = (): CampaignProgress => ({
+  dialed: 0,
+  live: 0,
+  completed: 0,
+  missed: 0,
+  unknown: 0,
+  canceled: 0,
+  suppressed: 0,
+});
+
+/** What an entry's part in a campaign's view is read from. */
+type Counted = Pick<DialerEntry, 'attempts' | 'status' | 'error' | 'outcomes'> & {
+  endedAt: unknown;
+};
+
+/**
+ * Adds one entry's part (`by` 1) to a campaign's progress and attempts, or takes it away (`by`
+ * -1, the entry as it was counted): the one rule of both, kept as entries move by a dialer's
+ * mirror, and summed over a snapshot's entries.
+ */
+export function countEntry(
+  progress: CampaignProgress,
+  attempts: AttemptCounts,
+  entry: Counted,
+  by: 1 | -1,
+): void {
+  if (entry.attempts > 0) progress.dialed += by;
+  if (LIVE_ENTRY.has(entry.status)) progress.live += by;
+  for (const [outcome, n] of Object.entries(entry.outcomes ?? {})) {
+    const key = outcome as keyof AttemptCounts;
+    const sum = (attempts[key] ?? 0) + by * n;
+    if (sum === 0) delete attempts[key];
+    else attempts[key] = sum;
   }
-  return progress;
+  // A retry still to come is neither live nor ended.
+  if (entry.endedAt === null) return;
+  if (entry.status === 'completed') progress.completed += by;
+  else if (entry.status === 'canceled') progress.canceled += by;
+  else if (entry.status === 'suppressed') progress.suppressed += by;
+  else if (entry.error?.reason === 'outcome_unknown') progress.unknown += by;
+  else progress.missed += by;
 }
 
-/** The attempts of a campaign's entries by how each ended. */
-export function attemptsOf(entries: readonly DialerEntry[]): AttemptCounts {
-  const total: AttemptCounts = {};
-  for (const entry of entries) {
-    for (const [outcome, n] of Object.entries(entry.outcomes ?? {})) {
-      const key = outcome as keyof AttemptCounts;
-      total[key] = (total[key] ?? 0) + n;
-    }
-  }
-  return total;
+/** What a campaign's view is made of, of its dialer: its state and its entries' tallies. */
+export interface CampaignSummary extends Pick<DialerSnapshot, 'state' | 'concurrency' | 'stopped'> {
+  leaseWait: LeaseWait | null;
+  progress: CampaignProgress;
+  attempts: AttemptCounts;
+}
+
+/** The summary of a snapshot, its entries counted one by one. */
+export function summaryOf(snapshot: DialerSnapshot): CampaignSummary {
+  const progress = noProgress();
+  const attempts: AttemptCounts = {};
+  for (const entry of snapshot.entries) countEntry(progress, attempts, entry, 1);
+  const { state, concurrency, stopped } = snapshot;
+  return { state, concurrency, stopped, leaseWait: snapshot.leaseWait ?? null, progress, attempts };
 }
 
 /** The campaign's state as a person reads it: stopped wins, then done, then paused. */
-export function stateOf(campaign: StoredCampaign, snapshot: DialerSnapshot): CampaignStateName {
-  if (campaign.state === 'stopped' || snapshot.stopped) return 'stopped';
-  if (snapshot.state === 'done') return 'done';
-  return snapshot.state === 'paused' ? 'paused' : 'running';
+export function stateOf(
+  campaign: StoredCampaign,
+  dialer: Pick<DialerSnapshot, 'state' | 'stopped'>,
+): CampaignStateName {
+  if (campaign.state === 'stopped' || dialer.stopped) return 'stopped';
+  if (dialer.state === 'done') return 'done';
+  return dialer.state === 'paused' ? 'paused' : 'running';
 }
 
-export function viewOf(campaign: StoredCampaign, snapshot: DialerSnapshot): CampaignView {
+/** The campaign's view: its row as stored, and its dialer's summary (or snapshot). */
+export function viewOf(
+  campaign: StoredCampaign,
+  dialer: CampaignSummary | DialerSnapshot,
+): CampaignView {
+  const summary = 'entries' in dialer ? summaryOf(dialer) : dialer;
   return {
     campaign,
-    state: stateOf(campaign, snapshot),
-    concurrency: snapshot.concurrency,
-    progress: progressOf(snapshot.entries),
-    attempts: attemptsOf(snapshot.entries),
-    leaseWait: snapshot.leaseWait ?? null,
+    state: stateOf(campaign, summary),
+    concurrency: summary.concurrency,
+    progress: { ...summary.progress },
+    attempts: { ...summary.attempts },
+    leaseWait: summary.leaseWait,
   };
 }
 

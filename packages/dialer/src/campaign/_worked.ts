@@ -15,7 +15,7 @@ import {
 } from '@ringkit/scheduler-core';
 import { CampaignExistsError, CampaignsClosedError } from '../errors.js';
 import type { CampaignDialer, CampaignDialerOptions } from '../types.js';
-import { createCampaignDialer, openCampaignDialer } from './_dialer.js';
+import { createCampaignDialer, openCampaignDialer, summaryOfDialer } from './_dialer.js';
 import { createFinishedViews, viewOf } from './_views.js';
 import type { CampaignsEvents, CampaignsOptions, CreateCampaignOptions } from './types.js';
 
@@ -113,7 +113,7 @@ export class WorkedCampaigns {
     const dialer = this.dialers.get(name);
     const row = this.rows.get(name);
     if (dialer && row)
-      this.events.emit('changed', { campaign: name, view: viewOf(row, dialer.snapshot()) });
+      this.events.emit('changed', { campaign: name, view: viewOf(row, summaryOfDialer(dialer)) });
   }
 
   /** Opens the campaign's dialer and starts it; with `numbers`, creates the campaign or fails. */
@@ -140,7 +140,7 @@ export class WorkedCampaigns {
     if (numbers && dialer.snapshot().state === 'done') {
       setTimeout(() => void this.retire(name, dialer), 0).unref?.();
     }
-    const view = viewOf(this.rows.get(name)!, dialer.snapshot());
+    const view = viewOf(this.rows.get(name)!, summaryOfDialer(dialer));
     this.events.emit(numbers ? 'created' : 'joined', { campaign: name, view });
     this.changed(name);
     return dialer;

@@ -4,7 +4,7 @@ import { SCHEDULED_CALL_STATUSES } from '@ringkit/scheduler-core';
 import { z } from 'zod';
 import { CampaignsClosedError, invalidOptions } from '../errors.js';
 import type { StopOptions } from '../types.js';
-import { applyStatus } from './_dialer.js';
+import { applyStatus, summaryOfDialer } from './_dialer.js';
 import { archive, change, read, readEntries, readResults, unlessDone } from './_reads.js';
 import { viewOf } from './_views.js';
 import { campaignStore, WorkedCampaigns } from './_worked.js';
@@ -118,7 +118,7 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
 
     async create(name, numbers, createOptions: CreateCampaignOptions = {}) {
       const dialer = await worked.create(name, { numbers, options: createOptions });
-      return viewOf(rows.get(name) ?? (await worked.stored(name)), dialer.snapshot());
+      return viewOf(rows.get(name) ?? (await worked.stored(name)), summaryOfDialer(dialer));
     },
 
     get: async (name) => (await read(worked, name)).view,

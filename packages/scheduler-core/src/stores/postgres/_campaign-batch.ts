@@ -5,6 +5,7 @@
  * worker queued on that row, each holding it for a whole transaction. A batch locks it once, and
  * holds it for one claim statement and one settle per campaign.
  */
+import { createBatches } from '@ringkit/internal';
 import type { PoolClient } from 'pg';
 import { shareTurn, type SharedBudgetState } from '../../store/_shares.js';
 import type {
@@ -56,49 +57,15 @@ export interface BatchSteps {
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Batches of claims under named budgets (each ask's `options.budget.share` is set). A batch fails
- * or commits whole; the caller's retry then asks again alone (see `claimCampaign`).
+ * Batches of claims under named budgets (each ask's `options.budget.share` is set), by
+ * `createBatches`. A batch fails or commits whole; the caller's retry then asks again alone (see
+ * `claimCampaign`).
  */
 export function createClaimBatches(steps: BatchSteps) {
-  const waiting: {
-    ask: CampaignAsk;
-    resolve: (claim: CampaignClaim) => void;
-    reject: (error: unknown) => void;
-  }[] = [];
-  /** A batch is on its way, or about to go. */
-  let busy = false;
-
-  function send() {
-    const batch = waiting.splice(0);
-    if (batch.length === 0) {
-      busy = false;
-      return;
-    }
-    const asks = batch.map((w) => w.ask);
-    let done: Promise<CampaignClaim[]>;
-    try {
-      done = steps.transaction((client) => claimAll(steps, client, asks), CLAIM_SETTINGS);
-    } catch (error) {
-      done = Promise.reject(error);
-    }
-    done
-      .then(
-        (claims) => batch.forEach((w, i) => w.resolve(claims[i]!)),
-        (error: unknown) => batch.forEach((w) => w.reject(error)),
-      )
-      // What was asked meanwhile goes next.
-      .finally(send);
-  }
-
-  return {
-    claim: (ask: CampaignAsk) =>
-      new Promise<CampaignClaim>((resolve, reject) => {
-        waiting.push({ ask, resolve, reject });
-        if (busy) return;
-        busy = true;
-        queueMicrotask(send);
-      }),
-  };
+  const batches = createBatches<CampaignAsk, CampaignClaim>((asks) =>
+    steps.transaction((client) => claimAll(steps, client, asks), CLAIM_SETTINGS),
+  );
+  return { claim: (ask: CampaignAsk) => batches.ask(ask) };
 }
 
 /**

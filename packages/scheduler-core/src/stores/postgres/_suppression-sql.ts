@@ -56,7 +56,8 @@ export function suppressionStatementsFor(s: string) {
       ON CONFLICT (phone) DO UPDATE SET reason = excluded.reason,
         created_at = excluded.created_at, until_at = excluded.until_at`,
     delete: `DELETE FROM ${s}.suppressions WHERE phone = $1`,
-    get: `SELECT ${columns} FROM ${s}.suppressions WHERE phone = $1`,
+    /** The entries of the numbers `$1` (a text array): the reads asked together, in one. */
+    getMany: `SELECT ${columns} FROM ${s}.suppressions WHERE phone = ANY($1::text[])`,
     first: `SELECT ${columns} FROM ${s}.suppressions ORDER BY phone LIMIT $1`,
     page: `SELECT ${columns} FROM ${s}.suppressions WHERE phone > $2 ORDER BY phone LIMIT $1`,
     prune: `WITH gone AS (DELETE FROM ${s}.suppressions WHERE phone IN (

@@ -1,3 +1,4 @@
+import { createBatches } from '@ringkit/internal';
 import type { Store, StoredSuppression } from '../../store.js';
 import type { MethodsContext } from './_connection.js';
 import type { suppressionStatementsFor } from './_suppression-sql.js';
@@ -25,6 +26,20 @@ export function postgresSuppressions(
 ): SuppressionMethods {
   const { db, statements: sql } = ctx;
   const { query, run } = db;
+  /**
+   * The numbers looked up together (the last checks of placements made in one turn, or while a
+   * read was on its way) in one statement: a read asked after a listing committed is sent after
+   * it, so it sees it (`createBatches`).
+   */
+  const reads = createBatches<string, StoredSuppression | null>(async (phones) => {
+    const rows = await run(() => query(sql.getMany, [[...new Set(phones)]]));
+    const found = new Map(rows.map((row) => [row.phone as string, fromRow(row)]));
+    // Each ask its own copy, where two asked for one number.
+    return phones.map((phone) => {
+      const entry = found.get(phone);
+      return entry ? { ...entry } : null;
+    });
+  });
   return {
     async suppress(entries) {
       for (let from = 0; from < entries.length; from += CHUNK) {
@@ -46,10 +61,7 @@ export function postgresSuppressions(
       const rows = await run(() => query(`${sql.delete} RETURNING phone`, [phone]));
       return rows.length > 0;
     },
-    async getSuppression(phone) {
-      const [row] = await run(() => query(sql.get, [phone]));
-      return row ? fromRow(row) : null;
-    },
+    getSuppression: (phone) => reads.ask(phone),
     async listSuppressions({ afterPhone, limit }) {
       const rows = await run(() =>
         afterPhone == null
