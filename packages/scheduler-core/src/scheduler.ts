@@ -12,7 +12,7 @@ import { toScheduledCall } from './_rows.js';
 import { createScheduling } from './_schedule.js';
 import { customIssue, parseAt, validateLimit } from './_validate.js';
 import { createMutate, createWriter } from './dispatch/_writes.js';
-import { LIVE_STATUSES, type LiveStatus, type Store } from './store.js';
+import { LIVE_STATUSES, type LiveStatus, type Store, type StoredCall } from './store.js';
 import { createRetention } from './_retention.js';
 import {
   SCHEDULED_CALL_STATUSES,
@@ -89,8 +89,16 @@ export interface Scheduler {
    * the README). Resolves to the record as stored now. @throws ValidationError
    */
   recordCall(input: RecordCallInput): Promise<CallRecord>;
-  /** Feeds a provider status (a webhook, or your own polling); `null` for an unknown call id. */
-  handleStatus(event: CallStatusEvent): Promise<ScheduledCall | null>;
+  /**
+   * Feeds a provider status (a webhook, or your own polling); `null` for an unknown call id.
+   * `row`: the call's row as you just read it from the store (a router that looked the call up
+   * by its provider id, as `createCallCenter` does), taken in place of a look-up of its own; a
+   * row of another call or owner is ignored, a stale one read again.
+   */
+  handleStatus(
+    event: CallStatusEvent,
+    options?: { row?: StoredCall },
+  ): Promise<ScheduledCall | null>;
   /** Starts dispatching due calls and follows calls in flight (polling providers). */
   start(): Promise<void>;
   /** Stops claiming, waits for in-flight placements to be recorded, stops watchers. */
@@ -220,8 +228,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return toCallRecord(await writeRecord(record));
     },
 
-    async handleStatus(event) {
-      const row = await dispatcher.handleStatus(event);
+    async handleStatus(event, options) {
+      const row = await dispatcher.handleStatus(event, options?.row);
       return row ? toScheduledCall(row) : null;
     },
 

@@ -157,6 +157,49 @@ describe('the row a status starts from', () => {
     await placing.stop();
   });
 
+  it('is the row its caller just read (handleStatus options.row): no look-up, and a stale one read again', async () => {
+    const clock = createFakeClock(T0);
+    const store = createMemoryStore();
+    const provider = createFakeProvider({ clock, follow: 'webhooks' });
+    const placing = createScheduler({ store, provider, clock, callerId: CALLER, workerId: 'a' });
+    const counting = countingStore(store);
+    const other = createScheduler({
+      store: counting.store,
+      provider,
+      clock,
+      callerId: CALLER,
+      workerId: 'b',
+    });
+    await placing.start();
+    const { id } = await placing.schedule({ to: TO, at: new Date(T0 + 1000) });
+    await clock.advance(1000);
+    const callId = (await placing.get(id)).providerCallId!;
+    const read = (await store.findByProviderCallId('fake', callId))!;
+    counting.reset();
+    // The row as read: taken, with no look-up of its own.
+    const rang = await other.handleStatus(status(callId, 'ringing', T0 + 2000), { row: read });
+    expect(rang?.status).toBe('ringing');
+    expect(counting.counts['findByProviderCallId'] ?? 0).toBe(0);
+    // The same row, stale now: its write fails and the row is read again; nothing is lost.
+    const ended = await createScheduler({
+      store: counting.store,
+      provider,
+      clock,
+      callerId: CALLER,
+      workerId: 'c',
+    }).handleStatus(status(callId, 'completed', T0 + 9000), { row: read });
+    expect(ended?.status).toBe('completed');
+    expect((await placing.get(id)).events.map((e) => e.status)).toEqual(ENDED_STEPS);
+    // A row of another call is not taken for this one.
+    const { id: second } = await placing.schedule({ to: TO, at: new Date(T0 + 20_000) });
+    const notIt = await other.handleStatus(status('nobody', 'completed', T0 + 9500), {
+      row: (await store.get(second))!,
+    });
+    expect(notIt).toBeNull();
+    expect((await placing.get(second)).status).toBe('scheduled');
+    await placing.stop();
+  });
+
   it('keeps statuses that outrun the answer of its own request, and looks for them no more', async () => {
     const clock = createFakeClock(T0);
     const counting = countingStore(createMemoryStore());

@@ -11,6 +11,7 @@ import {
   openCampaignRunner,
   type CampaignRunner,
   type CampaignRunnerOptions,
+  type StoredCall,
 } from '@ringkit/scheduler-core';
 import { z } from 'zod';
 import { normalise, normaliseInSlices } from '../_options.js';
@@ -39,7 +40,10 @@ type Report = (error: unknown, source: DialerErrorSource, index?: number) => voi
  * `refreshIntervalMs` (what other processes did).
  */
 /** Each dialer's status handler, awaited (see {@link applyStatus}). */
-const appliers = new WeakMap<CampaignDialer, (event: CallStatusEvent) => Promise<unknown>>();
+const appliers = new WeakMap<
+  CampaignDialer,
+  (event: CallStatusEvent, row?: StoredCall) => Promise<unknown>
+>();
 
 /** Each dialer's summary (see {@link summaryOfDialer}). */
 const summaries = new WeakMap<CampaignDialer, () => CampaignSummary>();
@@ -57,8 +61,12 @@ export function summaryOfDialer(dialer: CampaignDialer): CampaignSummary {
  * when it could not be: what `handleStatus` does, for a caller that must know (a webhook is
  * answered only once its status is stored).
  */
-export function applyStatus(dialer: CampaignDialer, event: CallStatusEvent): Promise<unknown> {
-  return appliers.get(dialer)?.(event) ?? Promise.resolve(dialer.handleStatus(event));
+export function applyStatus(
+  dialer: CampaignDialer,
+  event: CallStatusEvent,
+  row?: StoredCall,
+): Promise<unknown> {
+  return appliers.get(dialer)?.(event, row) ?? Promise.resolve(dialer.handleStatus(event));
 }
 
 export function createCampaignDialer(options: CampaignDialerOptions): CampaignDialer {
@@ -166,7 +174,7 @@ function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): Cam
     on: events.on,
     off: events.off,
   };
-  appliers.set(dialer, (event) => runner.handleStatus(event));
+  appliers.set(dialer, (event, row) => runner.handleStatus(event, row ? { row } : undefined));
   summaries.set(dialer, () => mirror.summary());
   return dialer;
 }

@@ -1,6 +1,6 @@
 import { systemClock, type CallStatusEvent } from '@ringkit/call-client';
 import { createSafeEmitter, strictObject } from '@ringkit/internal';
-import { SCHEDULED_CALL_STATUSES } from '@ringkit/scheduler-core';
+import { SCHEDULED_CALL_STATUSES, type StoredCall } from '@ringkit/scheduler-core';
 import { z } from 'zod';
 import { CampaignsClosedError, invalidOptions } from '../errors.js';
 import type { StopOptions } from '../types.js';
@@ -29,7 +29,7 @@ const archiveOptionsSchema = strictObject({ archived: z.boolean().optional() }).
 /** How a call center gives a status straight to the campaign its row names (no look-up). */
 const deliverers = new WeakMap<
   Campaigns,
-  (campaign: string, event: CallStatusEvent) => Promise<void>
+  (campaign: string, event: CallStatusEvent, row?: StoredCall) => Promise<void>
 >();
 
 /** Gives `event` to the campaign `campaign` of `campaigns` (joined when no worker here has it). */
@@ -37,8 +37,9 @@ export function deliverToCampaign(
   campaigns: Campaigns,
   campaign: string,
   event: CallStatusEvent,
+  row?: StoredCall,
 ): Promise<void> {
-  return deliverers.get(campaigns)!(campaign, event);
+  return deliverers.get(campaigns)!(campaign, event, row);
 }
 
 const listQuerySchema = strictObject({
@@ -76,10 +77,10 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
   let started: Promise<void> | null = null;
 
   /** A status to the campaign `campaign`, joined here when no worker of this process has it. */
-  async function deliver(campaign: string, event: CallStatusEvent) {
+  async function deliver(campaign: string, event: CallStatusEvent, row?: StoredCall) {
     if (worked.closed) throw new CampaignsClosedError();
     const dialer = dialers.get(campaign) ?? (await worked.join(campaign));
-    await applyStatus(dialer, event);
+    await applyStatus(dialer, event, row);
     // Closed meanwhile: the status may have been dropped with the dialer; refused, the
     // provider sends it again (to the next process), and a status applied twice is one.
     if (worked.closed) throw new CampaignsClosedError();
@@ -88,8 +89,8 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
     store,
     providers: [options.provider.name],
     clock: options.clock ?? systemClock,
-    deliver: async (owner, event) => {
-      if (owner.kind === 'campaign') await deliver(owner.campaign, event);
+    deliver: async (owner, event, row) => {
+      if (owner.kind === 'campaign') await deliver(owner.campaign, event, row);
     },
     onUnmatched: (held) => events.emit('unmatched', { events: held }),
     onError: (error) => events.emit('error', { error, source: 'status', campaign: '' }),

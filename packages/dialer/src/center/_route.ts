@@ -34,8 +34,11 @@ export interface StatusRouterOptions {
   /** The names of the providers whose statuses are routed; an event naming none is the first's. */
   providers: readonly [string, ...string[]];
   clock: Clock;
-  /** Gives a status (its `provider` set) to the owner of its call. */
-  deliver(owner: CallOwner, event: CallStatusEvent): Promise<unknown>;
+  /**
+   * Gives a status (its `provider` set) to the owner of its call, with the call's row when the
+   * router just looked it up (the owner then needs no look-up of its own).
+   */
+  deliver(owner: CallOwner, event: CallStatusEvent, row?: StoredCall): Promise<unknown>;
   /** Statuses held until given up: no call carried their id. */
   onUnmatched(events: CallStatusEvent[]): void;
   /** A held status that could not be looked for or given to its call. */
@@ -93,14 +96,19 @@ export function createStatusRouter(options: StatusRouterOptions) {
     return next;
   }
 
-  async function ownerNow(key: string, provider: string, id: string): Promise<CallOwner | null> {
+  /** The owner of the call, and its row when it had to be looked up; `null` when none is stored. */
+  async function ownerNow(
+    key: string,
+    provider: string,
+    id: string,
+  ): Promise<{ owner: CallOwner; row?: StoredCall } | null> {
     const known = owners.get(key);
-    if (known) return known;
+    if (known) return { owner: known };
     const row = await store.findByProviderCallId(provider, id);
     if (!row) return null;
     const owner = ownerOf(row);
     remember(key, owner);
-    return owner;
+    return { owner, row };
   }
 
   function hold(key: string, event: CallStatusEvent) {
@@ -135,8 +143,8 @@ export function createStatusRouter(options: StatusRouterOptions) {
   async function lookAgain(key: string, provider: string, id: string) {
     const entry = waiting.get(key);
     if (!entry || closed) return;
-    const owner = await ownerNow(key, provider, id);
-    if (!owner) {
+    const found = await ownerNow(key, provider, id);
+    if (!found) {
       entry.tries += 1;
       if (entry.tries >= LOOK_AGAIN_MS.length) giveUp(key);
       else later(key, provider, id);
@@ -144,9 +152,10 @@ export function createStatusRouter(options: StatusRouterOptions) {
     }
     waiting.delete(key);
     held -= entry.events.length;
-    for (const event of entry.events) {
+    for (const [n, event] of entry.events.entries()) {
       try {
-        await deliver(owner, event);
+        // The row as looked up goes with the first status; the owner keeps what it leaves.
+        await deliver(found.owner, event, n === 0 ? found.row : undefined);
       } catch (error) {
         options.onError(error);
       }
@@ -174,13 +183,13 @@ export function createStatusRouter(options: StatusRouterOptions) {
           hold(key, named);
           return { to: 'waiting' };
         }
-        const owner = await ownerNow(key, provider, id);
-        if (!owner) {
+        const found = await ownerNow(key, provider, id);
+        if (!found) {
           hold(key, named);
           return { to: 'waiting' };
         }
-        await deliver(owner, named);
-        return routeOf(owner);
+        await deliver(found.owner, named, found.row);
+        return routeOf(found.owner);
       });
     },
     /**

@@ -216,6 +216,55 @@ describe.each(storeKinds())('createCallCenter on the $name store', (kind) => {
     expect(lookups).toBe(0);
   });
 
+  it('looks a call another process placed up once, and gives its owner the row it found', async () => {
+    const a = provider('practice-a');
+    const place = await kind.create();
+    const stores = [place.open(), place.open()];
+    let lookups = 0;
+    const counted = new Proxy(stores[1]!, {
+      get(target, key) {
+        if (key !== 'findByProviderCallId') return Reflect.get(target, key);
+        return (...args: Parameters<Store['findByProviderCallId']>) => {
+          lookups += 1;
+          return target.findByProviderCallId(...args);
+        };
+      },
+    });
+    const [placing, receiving] = [stores[0]!, counted].map((store, w) =>
+      createCallCenter({
+        store,
+        provider: a.client,
+        callerId: CALLER,
+        scheduler: { watchIntervalMs: 50, workerId: `w${w}` },
+        campaigns: { refreshIntervalMs: 50, workerId: `w${w}` },
+      }),
+    );
+    cleanups.push(async () => {
+      for (const center of [receiving!, placing!]) await center.stop().catch(() => {});
+      for (const store of new Set(stores)) await store.close?.();
+      await place.dispose();
+    });
+    await placing!.start();
+    const call = await placing!.schedule({ to: X, at: new Date() });
+    await placing!.campaigns!.create('elsewhere', [Y], { concurrency: 1 });
+    await until(async () => (await entryStatus(placing!, 'elsewhere')) === 'initiated', 'placed');
+    await until(
+      async () => (await placing!.scheduler.get(call.id)).status === 'initiated',
+      'the call placed',
+    );
+    await receiving!.start();
+    const ids = new Map(a.placed.map((to, n) => [to, `call-${n}`]));
+    lookups = 0;
+    for (const s of ['ringing', 'answered', 'completed'] as const) {
+      expect((await receiving!.handleStatus(status(ids.get(X)!, s))).to).toBe('scheduled');
+      expect((await receiving!.handleStatus(status(ids.get(Y)!, s))).to).toBe('campaign');
+    }
+    await until(async () => (await entryStatus(placing!, 'elsewhere')) === 'completed', 'ended');
+    expect((await placing!.scheduler.get(call.id)).status).toBe('completed');
+    // One each: the router's. The scheduler and the campaign take the row it found.
+    expect(lookups).toBe(2);
+  });
+
   it('refuses statuses and a start after stop()', async () => {
     const a = provider('practice-a');
     const center = await open({ scheduler: a.client });

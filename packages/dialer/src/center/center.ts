@@ -80,9 +80,10 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     store,
     providers: [...new Set([provider.name, campaignProvider.name])] as [string, ...string[]],
     clock: options.clock ?? systemClock,
-    async deliver(owner, event) {
-      if (owner.kind === 'scheduled') await scheduler.handleStatus(event);
-      else if (campaigns) await deliverToCampaign(campaigns, owner.campaign, event);
+    async deliver(owner, event, row) {
+      if (owner.kind === 'scheduled')
+        await scheduler.handleStatus(event, row ? { row } : undefined);
+      else if (campaigns) await deliverToCampaign(campaigns, owner.campaign, event, row);
     },
     onUnmatched: (held) => events.emit('unmatched', { events: held }),
     onError: (error) => events.emit('error', { error, source: 'status' }),

@@ -57,7 +57,11 @@ export interface CampaignRunner {
    * the operator's explicit word. Resolves to how many.
    */
   redialUnknown(): Promise<number>;
-  handleStatus(event: CallStatusEvent): Promise<ScheduledCall | null>;
+  /** A status of one of its calls; `row`: as `Scheduler.handleStatus` takes it. */
+  handleStatus(
+    event: CallStatusEvent,
+    options?: { row?: StoredCall },
+  ): Promise<ScheduledCall | null>;
   /** The campaign as stored now. */
   read(): Promise<StoredCampaign>;
   /** Its rows in list order, one page at a time. */
@@ -246,11 +250,11 @@ function runnerWith(
     stop: state.stop,
     setConcurrency: state.setConcurrency,
     redialUnknown: () => redialUnknown(ctx),
-    async handleStatus(event) {
+    async handleStatus(event, options) {
       // A webhook may reach this worker while it is joining: it is applied once it has.
       if (!dispatcher && starting) await starting.catch(() => undefined);
       if (!dispatcher) return null;
-      const row = await dispatcher.handleStatus(event);
+      const row = await dispatcher.handleStatus(event, options?.row);
       if (!row) lookAgain(String(event.callId));
       return row ? toScheduledCall(row) : null;
     },

@@ -225,7 +225,8 @@ export function createDispatcher(ctx: DispatcherContext) {
     await follower.stop();
   }
 
-  const handleStatus = async (event: CallStatusEvent) => outcomes.handleStatus(event);
+  const handleStatus = async (event: CallStatusEvent, known?: StoredCall) =>
+    outcomes.handleStatus(event, known);
 
   /** Claims again now: places may have freed that no timer points at (a campaign's cap). */
   const poke = () => {

@@ -52,9 +52,12 @@ export function createIntake(parts: IntakeParts) {
    * `applyStatuses`): a status of an id nothing is handling is handled a microtask from now
    * (never after a timer), with the statuses of the same id that arrive before then (a burst
    * read from one socket in one go); those that arrive while some are handled wait for them,
-   * together. Each resolves to the row after the statuses handled with it.
+   * together. Each resolves to the row after the statuses handled with it. `known`: the row of
+   * the call as its caller just read it (a call center that looked it up), taken in place of a
+   * look-up of its own when nothing of the id is handled before it (a stale one fails its write
+   * and is read again).
    */
-  function handleStatus(event: CallStatusEvent): Promise<StoredCall | null> {
+  function handleStatus(event: CallStatusEvent, known?: StoredCall): Promise<StoredCall | null> {
     if (event.provider !== undefined && event.provider !== ctx.provider) {
       return Promise.resolve(null); // another provider's call, whatever its id
     }
@@ -78,7 +81,9 @@ export function createIntake(parts: IntakeParts) {
         () => handleEvents(take()),
       );
     } else {
-      result = Promise.resolve().then(() => handleTogether(take()));
+      const given =
+        known && known.providerCallId === callId ? (owned(known) ?? undefined) : undefined;
+      result = Promise.resolve().then(() => handleTogether(take(), given));
     }
     gathering.set(callId, { events, result });
     handling.set(callId, result);
@@ -95,9 +100,12 @@ export function createIntake(parts: IntakeParts) {
    * one after the other: the first alone, then the rest from the row it left (or read again, when
    * it failed once more). Their callers share what the last of them gives.
    */
-  async function handleTogether(events: CallStatusEvent[]): Promise<StoredCall | null> {
+  async function handleTogether(
+    events: CallStatusEvent[],
+    known?: StoredCall,
+  ): Promise<StoredCall | null> {
     try {
-      return await handleEvents(events);
+      return await handleEvents(events, known);
     } catch (error) {
       if (events.length === 1) throw error;
     }
