@@ -163,13 +163,10 @@ describe('the row a status starts from', () => {
     const provider = createFakeProvider({ clock, follow: 'webhooks' });
     const placing = createScheduler({ store, provider, clock, callerId: CALLER, workerId: 'a' });
     const counting = countingStore(store);
-    const other = createScheduler({
-      store: counting.store,
-      provider,
-      clock,
-      callerId: CALLER,
-      workerId: 'b',
-    });
+    /** Another worker, on the store whose reads are counted. */
+    const worker = (workerId: string) =>
+      createScheduler({ store: counting.store, provider, clock, callerId: CALLER, workerId });
+    const other = worker('b');
     await placing.start();
     const { id } = await placing.schedule({ to: TO, at: new Date(T0 + 1000) });
     await clock.advance(1000);
@@ -181,13 +178,9 @@ describe('the row a status starts from', () => {
     expect(rang?.status).toBe('ringing');
     expect(counting.counts['findByProviderCallId'] ?? 0).toBe(0);
     // The same row, stale now: its write fails and the row is read again; nothing is lost.
-    const ended = await createScheduler({
-      store: counting.store,
-      provider,
-      clock,
-      callerId: CALLER,
-      workerId: 'c',
-    }).handleStatus(status(callId, 'completed', T0 + 9000), { row: read });
+    const ended = await worker('c').handleStatus(status(callId, 'completed', T0 + 9000), {
+      row: read,
+    });
     expect(ended?.status).toBe('completed');
     expect((await placing.get(id)).events.map((e) => e.status)).toEqual(ENDED_STEPS);
     // A row of another call is not taken for this one.

@@ -30,6 +30,8 @@ export interface Locked {
   ask: CampaignAsk;
   campaign: StoredCampaign;
   mine: StoredCall[];
+  /** What is left to claim once `mine` is handed out: `limit − mine.length`, at least 0. */
+  rest: number;
 }
 
 /** The claim of a campaign that does not exist: nothing claimed (a fresh object each time). */
@@ -96,13 +98,10 @@ async function claimAll(
   const claims: CampaignClaim[] = asks.map(noCampaign);
   for (const i of turns) {
     const mine = locked[i]!;
-    const [, now, limit] = mine.ask.args;
-    const budget = mine.ask.options.budget!;
     const state = states.get(nameOf(mine.ask))!;
-    const rest = Math.max(0, limit - mine.mine.length);
     claims[i] = await steps.claimLocked(client, mine, {
       state,
-      turn: shareTurn(state, now, rest, budget),
+      turn: shareTurn(state, mine.ask.args[1], mine.rest, mine.ask.options.budget!),
     });
   }
   return claims;

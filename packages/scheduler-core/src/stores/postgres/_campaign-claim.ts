@@ -121,7 +121,8 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
             callFromRow,
           )
         : [];
-    return { ask, campaign: campaignFromRow(locked, PG_READING), mine };
+    const rest = Math.max(0, limit - mine.length);
+    return { ask, campaign: campaignFromRow(locked, PG_READING), mine, rest };
   }
 
   /**
@@ -130,13 +131,12 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
    */
   async function claimLocked(
     client: PoolClient,
-    { ask, campaign: locked, mine }: Locked,
+    { ask, campaign: locked, mine, rest }: Locked,
     shared: PostgresShareTurn | undefined,
   ): Promise<CampaignClaim> {
-    const [id, now, limit, workerId, leaseUntil] = ask.args;
+    const [id, now, , workerId, leaseUntil] = ask.args;
     const { holdMs, budget, mark = false } = ask.options;
     let campaign = locked;
-    const rest = Math.max(0, limit - mine.length);
     const own = budget && !shared ? budget : undefined;
     const start = shared ? shared.turn.start : own ? Math.max(campaign.nextSlotAt, now) : 0;
     const fit = shared
@@ -209,10 +209,9 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
     const locked = await lockAndHeld(client, ask, maybeDone);
     if (!locked) return noCampaign();
     const budget = ask.options.budget;
-    const rest = Math.max(0, ask.args[2] - locked.mine.length);
     // A named budget is the store's (shared by weight); otherwise the campaign row keeps its own.
     const shared = budget?.share
-      ? await budgets.turn(client, ask.args[1], rest, budget)
+      ? await budgets.turn(client, ask.args[1], locked.rest, budget)
       : undefined;
     return claimLocked(client, locked, shared);
   }
