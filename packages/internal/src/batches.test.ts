@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { createBatches } from './batches.js';
@@ -35,6 +36,25 @@ describe('createBatches', () => {
     expect(send).toHaveBeenCalledWith([1, 2, 3], '');
     answer();
     expect(await answers).toEqual([2, 4, 6]);
+  });
+
+  it("sends each batch in its first ask's async context, not the one of the batch before", async () => {
+    const context = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    let release = () => {};
+    const batches = createBatches<number, number>(async (asks) => {
+      seen.push(context.getStore());
+      if (seen.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      return asks;
+    });
+    const first = context.run('a', () => batches.ask(1));
+    await turn();
+    // Asked while the first batch is on its way: sent by its settling, in the context of 'b'.
+    const second = context.run('b', () => batches.ask(2));
+    const third = context.run('c', () => batches.ask(3));
+    release();
+    expect(await Promise.all([first, second, third])).toEqual([1, 2, 3]);
+    expect(seen).toEqual(['a', 'b']);
   });
 
   it('sends what is asked while a batch is on its way in the next one, once that one settled', async () => {

@@ -3,8 +3,11 @@
  * ask, or while a batch of the same key is on its way, goes in the next batch, sent once the one
  * on its way has settled. A batch therefore never starts before any of its asks was made (a read
  * sees every write that ended before it was asked for), and a process waits on a contended row
- * or a round trip once per batch instead of once per ask.
+ * or a round trip once per batch instead of once per ask. A batch is sent in the async context of
+ * its first ask (`AsyncLocalStorage.snapshot()`): what that context carries (a trace, a tag) goes
+ * with the round trip, never the context of the batch sent before it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Sends one batch: resolves to one answer per ask, in their order. */
 export type SendBatch<Ask, Answer> = (asks: Ask[], key: string) => Promise<Answer[]>;
@@ -24,8 +27,9 @@ export function createBatches<Ask, Answer>(
   send: SendBatch<Ask, Answer>,
   keyOf: (ask: Ask) => string = () => '',
 ): { ask(ask: Ask): Promise<Answer> } {
-  /** The asks waiting for each key's next batch. */
+  /** The asks waiting for each key's next batch, and the context of its first ask. */
   const forming = new Map<string, Waiting<Ask, Answer>[]>();
+  const contexts = new Map<string, <R>(fn: () => R) => R>();
   /** The keys with a batch on its way, or about to go. */
   const busy = new Set<string>();
 
@@ -36,12 +40,12 @@ export function createBatches<Ask, Answer>(
       return;
     }
     forming.delete(key);
+    const inContext = contexts.get(key)!;
+    contexts.delete(key);
     let sent: Promise<Answer[]>;
     try {
-      sent = send(
-        batch.map((w) => w.ask),
-        key,
-      );
+      const asks = batch.map((w) => w.ask);
+      sent = inContext(() => send(asks, key));
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -65,7 +69,10 @@ export function createBatches<Ask, Answer>(
       new Promise<Answer>((resolve, reject) => {
         const key = keyOf(ask);
         let batch = forming.get(key);
-        if (!batch) forming.set(key, (batch = []));
+        if (!batch) {
+          forming.set(key, (batch = []));
+          contexts.set(key, AsyncLocalStorage.snapshot());
+        }
         batch.push({ ask, resolve, reject });
         if (busy.has(key)) return;
         busy.add(key);

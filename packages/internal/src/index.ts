@@ -22,6 +22,7 @@ export {
   DEFAULT_WATCH_INTERVAL_MS,
   isClock,
   MAX_TIMER_MS,
+  nextBeat,
   sleep,
   systemClock,
 } from './time.js';

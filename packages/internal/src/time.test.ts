@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { clampTimerMs, isClock, MAX_TIMER_MS, sleep, systemClock } from './time.js';
+import { clampTimerMs, isClock, MAX_TIMER_MS, nextBeat, sleep, systemClock } from './time.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -61,5 +61,32 @@ describe('isClock', () => {
     ]) {
       expect(isClock(value)).toBe(false);
     }
+  });
+});
+
+describe('nextBeat', () => {
+  it('answers the first multiple of the interval after now', () => {
+    expect(nextBeat(0, 1000)).toBe(1000);
+    expect(nextBeat(999, 1000)).toBe(1000);
+    expect(nextBeat(1000, 1000)).toBe(2000);
+    expect(nextBeat(1_700_000_000_123, 500)).toBe(1_700_000_000_500);
+  });
+
+  it('is never later than one interval from now, and never now itself', () => {
+    for (let now = 0; now < 5000; now += 37) {
+      const at = nextBeat(now, 250);
+      expect(at).toBeGreaterThan(now);
+      expect(at).toBeLessThanOrEqual(now + 250);
+      expect(at % 250).toBe(0);
+    }
+  });
+
+  it('puts two loops started apart on one beat', () => {
+    expect(nextBeat(10_020, 1000)).toBe(nextBeat(10_870, 1000));
+  });
+
+  it('answers now when there is no interval', () => {
+    expect(nextBeat(1234, 0)).toBe(1234);
+    expect(nextBeat(1234, -5)).toBe(1234);
   });
 });

@@ -48,6 +48,17 @@ export function clampTimerMs(ms: number): number {
   return Math.min(ms, MAX_TIMER_MS);
 }
 
+/**
+ * The first multiple of `intervalMs` after `now` (in `(now, now + intervalMs]`): the periodic
+ * work of a process (every campaign's re-read, every dispatch loop's re-check) kept on one beat,
+ * so that the reads of one beat go out together (in one batch, where the store batches them)
+ * rather than each on its own timer. `intervalMs` of 0 or less (no beat) answers `now`.
+ */
+export function nextBeat(now: number, intervalMs: number): number {
+  if (!(intervalMs > 0)) return now;
+  return (Math.floor(now / intervalMs) + 1) * intervalMs;
+}
+
 /** The real clock. Its `setTimeout` clamps delays to {@link MAX_TIMER_MS}. */
 export const systemClock: Clock = {
   now: () => Date.now(),

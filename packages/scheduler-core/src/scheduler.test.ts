@@ -82,6 +82,19 @@ describe('createScheduler', () => {
     },
   );
 
+  it("re-checks on the process's beat, the multiples of recheckIntervalMs, not from its start", async () => {
+    const { clock, provider, scheduler, store } = setup({ recheckIntervalMs: 5_000 });
+    await clock.advance(3_200);
+    await scheduler.start();
+    await store.insert(storedCall({ id: 'elsewhere', to: BOB, dueAt: T0 + 3_500 }));
+    // Started 3.2 s past a beat: the next re-check is 1.8 s away, where another loop's would be.
+    await clock.advance(1_799);
+    expect(provider.placed).toHaveLength(0);
+    await clock.advance(1);
+    expect(provider.placed.map((p) => p.at.getTime())).toEqual([T0 + 5_000]);
+    await scheduler.stop();
+  });
+
   it('keeps one timer for any number of pending calls', async () => {
     const { clock, scheduler } = setup({ recheckIntervalMs: 30_000 });
     await scheduler.start();

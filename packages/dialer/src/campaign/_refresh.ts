@@ -1,6 +1,6 @@
 import type { Clock } from '@ringkit/call-client';
 import type { CampaignRunner, Store, StoredCall } from '@ringkit/scheduler-core';
-import { eachInSlices, yieldToLoop } from '@ringkit/internal';
+import { eachInSlices, nextBeat, yieldToLoop } from '@ringkit/internal';
 import { fromStored } from './_entry-of.js';
 import type { CampaignMirror } from './_mirror.js';
 
@@ -19,7 +19,8 @@ export interface RefreshOptions {
 
 /**
  * What other processes did, read into the mirror: every row once at start (`load`), then the
- * rows that may have moved every `intervalMs` (`refresh`, one read at a time), until `close()`.
+ * rows that may have moved every `intervalMs`, on the process's beat (`refresh`, one read at a
+ * time), until `close()`.
  */
 export function createRefresh({
   runner,
@@ -135,10 +136,16 @@ export function createRefresh({
 
   function arm() {
     if (!running || mirror.drained) return;
-    timer = clock.setTimeout(() => {
-      timer = null;
-      void refresh().then(arm);
-    }, intervalMs);
+    // On the process's beat: the campaigns of one process read the store together, which the
+    // store may answer in one batch (PostgreSQL's `getCampaign` and `listCampaignCalls`).
+    const now = clock.now();
+    timer = clock.setTimeout(
+      () => {
+        timer = null;
+        void refresh().then(arm);
+      },
+      nextBeat(now, intervalMs) - now,
+    );
   }
 
   return {

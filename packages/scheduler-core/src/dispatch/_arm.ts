@@ -1,4 +1,5 @@
 import type { Clock } from '@ringkit/call-client';
+import { nextBeat } from '@ringkit/internal';
 import type { WakeTimer } from './_timer.js';
 
 /** What arming the dispatch timer uses of the loop. */
@@ -59,7 +60,11 @@ export function createArming(options: ArmingOptions) {
       }
       if (!options.isRunning() || read !== armRead) return;
       let at = Math.min(next ?? Infinity, wokenWhileReading);
-      if (options.recheckIntervalMs > 0) at = Math.min(at, clock.now() + options.recheckIntervalMs);
+      // The safety re-check, on the process's beat (`nextBeat`): the loops of every campaign
+      // look again together, so their reads can go to the store in one batch.
+      if (options.recheckIntervalMs > 0) {
+        at = Math.min(at, nextBeat(clock.now(), options.recheckIntervalMs));
+      }
       // The last claim was held back by the budget: come back when it has a turn. (A campaign's
       // wake times leave out the entries already due, so `next` alone may never come.)
       if (options.budgetUntil() > Number.NEGATIVE_INFINITY) at = options.budgetUntil();

@@ -1,3 +1,4 @@
+import { createBatches } from '@ringkit/internal';
 import { callPage, readCursor } from '../_page.js';
 import { LIVE_STATUSES, type Store, type StoredCall } from '../../store.js';
 import { SCHEDULED_CALL_STATUSES } from '../../types.js';
@@ -22,9 +23,25 @@ type CallReads = Required<
 export function postgresCallReads(ctx: Pick<MethodsContext, 'db' | 'sql'>): CallReads {
   const { db, sql } = ctx;
   const { query, run } = db;
+  /**
+   * The calls looked up together (a status's row read again by each of a process's engines, the
+   * rows each campaign's copy re-reads on its beat) in one statement: a read asked after a write
+   * committed is sent after it, so it sees it (`createBatches`).
+   */
+  const reads = createBatches<string, StoredCall | null>(async (ids) => {
+    if (ids.length === 1) return [await run(() => callById(ctx, ids[0]!))];
+    const rows = await run(() => query(sql.byIds, [[...new Set(ids)]]));
+    const found = new Map(rows.map((row) => [row.id as string, row]));
+    // Each ask its own object, where two asked for one call.
+    return ids.map((id) => {
+      const row = found.get(id);
+      return row ? callFromRow(row) : null;
+    });
+  });
   return {
     async get(id) {
-      return run(() => callById(ctx, id));
+      if (unmatchable(id)) return null;
+      return reads.ask(id);
     },
 
     async findByIdempotencyKey(key) {

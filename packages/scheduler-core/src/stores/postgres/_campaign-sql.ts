@@ -48,6 +48,8 @@ export function campaignStatementsFor(s: string) {
     insert: `INSERT INTO ${campaigns} (${CAMPAIGN_COLUMNS})
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
     get: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1`,
+    /** The campaigns named in `$1`, in one statement (`getCampaign` asked together). */
+    getMany: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = ANY($1::text[])`,
     /** Claims of one campaign take turns on its row (held until the claim commits). */
     lock: `SELECT ${CAMPAIGN_COLUMNS} FROM ${campaigns} WHERE id = $1 FOR UPDATE`,
     /** `{archived}`: the filter of `listCampaigns({ archived })` (see `archivedFilter`). */
@@ -178,6 +180,28 @@ export function campaignStatementsFor(s: string) {
           AND (c.status, c.campaign_id, c.position) <= (w.status, $1::text, 2147483647)
         ORDER BY c.status, c.campaign_id, c.position LIMIT $3) AS page
       ORDER BY page.position LIMIT $3`,
+    /**
+     * Pages of {@link calls} of several campaigns in one statement: the `i`-th page is campaign
+     * `$1[i]`'s after position `$2[i]`, at most `$3[i]` rows, each row tagged with its `batch_index`
+     * (from 1).
+     */
+    callsMany: `SELECT q.i AS batch_index, page.*
+      FROM unnest($1::text[], $2::integer[], $3::integer[]) WITH ORDINALITY AS q(id, after, lim, i)
+      CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
+        WHERE c.campaign_id = q.id AND c.position > q.after
+        ORDER BY c.position LIMIT q.lim) AS page
+      ORDER BY q.i, page.position`,
+    /** Pages of {@link callsByStatus} of several campaigns, as {@link callsMany} (`$4`: statuses). */
+    callsByStatusMany: `SELECT q.i AS batch_index, page.*
+      FROM unnest($1::text[], $2::integer[], $3::integer[]) WITH ORDINALITY AS q(id, after, lim, i)
+      CROSS JOIN LATERAL (SELECT one.* FROM unnest($4::text[]) AS w(status)
+        CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
+          WHERE c.campaign_id IS NOT NULL
+            AND (c.status, c.campaign_id, c.position) > (w.status, q.id, q.after)
+            AND (c.status, c.campaign_id, c.position) <= (w.status, q.id, 2147483647)
+          ORDER BY c.status, c.campaign_id, c.position LIMIT q.lim) AS one
+        ORDER BY one.position LIMIT q.lim) AS page
+      ORDER BY q.i, page.position`,
     /** Rows by status, through the campaign's list index alone. */
     count: `SELECT status, count(*)::int AS n FROM ${calls} WHERE campaign_id = $1 GROUP BY status`,
   };

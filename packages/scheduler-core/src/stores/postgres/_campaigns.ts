@@ -9,15 +9,10 @@ import {
 import { readCursor } from '../_page.js';
 import { encodeCursor, type StoredCampaignPatch } from '../../store.js';
 import { campaignClaims } from './_campaign-claim.js';
+import { postgresCampaignReads } from './_campaign-reads.js';
 import type { PostgresCampaignContext } from './_campaign-context.js';
 import { describeError } from './_retry.js';
-import {
-  callFromRow,
-  normalise,
-  PG_READING,
-  unmatchable,
-  updateCampaignStatement,
-} from './_sql.js';
+import { normalise, PG_READING, unmatchable, updateCampaignStatement } from './_sql.js';
 
 /**
  * A campaign of at least this many entries is followed by an `ANALYZE` of the calls: until the
@@ -57,6 +52,8 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
     return row ? campaignFromRow(row, PG_READING) : null;
   };
   return {
+    ...postgresCampaignReads(ctx),
+
     async insertCampaign(campaign, rows) {
       const entries = rows.map((row) => ({ ...row, campaign: campaign.id }));
       await run(async (maybeDone) => {
@@ -99,10 +96,6 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
           );
         }
       }
-    },
-
-    async getCampaign(id) {
-      return run(() => getCampaignRow(id));
     },
 
     async listCampaigns(q) {
@@ -169,18 +162,6 @@ export function postgresCampaignMethods(ctx: PostgresCampaignContext): CampaignM
         query(campaignSql.nextWake, [id, now, holdMs, Math.floor(now - holdMs)]),
       );
       return row?.wake == null ? null : Number(row.wake);
-    },
-
-    async listCampaignCalls(id, q) {
-      const after = q.afterPosition ?? -1;
-      const statuses = q.status === undefined ? null : [...new Set(q.status)];
-      if (statuses?.length === 0) return [];
-      const rows = await run(() =>
-        statuses
-          ? query(campaignSql.callsByStatus, [id, after, q.limit, statuses])
-          : query(campaignSql.calls, [id, after, q.limit]),
-      );
-      return rows.map(callFromRow);
     },
 
     async countCampaign(id) {

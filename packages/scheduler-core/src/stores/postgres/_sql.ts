@@ -288,7 +288,7 @@ export function statementsFor(s: string) {
         AND (status = 'queued' AND placing_at IS NULL
           OR status IN ('initiated', 'ringing', 'answered'))
       ORDER BY due_at, id LIMIT $4`,
-    /** Rows by id, to check an unanswered batch's effect. */
+    /** Rows by id: `get` asked together, and to check an unanswered batch's effect. */
     byIds: `${select} WHERE id = ANY($1::text[])`,
     /** The earliest wake time, from `$1` on (as the claim's `$5`). */
     nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at >= $1 AND ${providerFilter('$2')}

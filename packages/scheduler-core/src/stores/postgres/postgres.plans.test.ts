@@ -362,8 +362,19 @@ async function loadedCampaignWork(store: Store) {
     afterPosition: 1_000,
     limit: 50,
   });
+  // Asked together, as the campaigns of a process re-read on one beat: one statement each.
+  await Promise.all([store.getCampaign!(LOADED), store.getCampaign!('nobody')]);
+  await Promise.all([
+    store.listCampaignCalls!(LOADED, { afterPosition: 29_000, limit: 100 }),
+    store.listCampaignCalls!('nobody', { limit: 100 }),
+  ]);
+  await Promise.all([
+    store.listCampaignCalls!(LOADED, { status: ['queued', 'ringing'], limit: 500 }),
+    store.listCampaignCalls!('nobody', { status: ['queued', 'ringing'], limit: 500 }),
+  ]);
   await store.countCampaign!(LOADED);
   const page = await store.list({ campaign: LOADED, limit: 50 });
+  await Promise.all(page.items.slice(0, 3).map((row) => store.get(row.id)));
   await store.list({ campaign: LOADED, limit: 50, cursor: page.nextCursor });
   await store.list({ campaign: LOADED, status: 'scheduled', limit: 50 });
   await store.list({ campaign: LOADED, status: ['queued', 'ringing'], limit: 50 });
