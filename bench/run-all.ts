@@ -22,6 +22,7 @@ const scripts = [
   'law.ts',
   'status-route.ts',
   'mixed.ts',
+  'idle-campaigns.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;

@@ -20,7 +20,7 @@ afterEach(async () => {
 
 it('reads two campaigns started apart on the same beats, each at least once an interval', async () => {
   const clock = createFakeClock(T0 + 130);
-  const inner = createMemoryStore({ clock });
+  const inner = createMemoryStore();
   /** When each campaign's row was read, by campaign. */
   const reads = new Map<string, number[]>();
   const store: Store = Object.assign(Object.create(inner) as Store, {

@@ -106,21 +106,7 @@ export function createDispatcher(ctx: DispatcherContext) {
   });
 
   const slots = createSlots(refill);
-  /**
-   * The scheduler's own unpaced claims mark the calls that have a place at once (a campaign's
-   * source decides its own marks; a paced call waits for its turn after its claim).
-   */
-  const marksOwnClaims = !ctx.source && !pacing.paced;
-  /**
-   * On a store whose claim cannot mark (no `claimDueMarked`), the scheduler's own unpaced claims
-   * take up to `concurrency` calls ahead: a place that frees goes to one of them at once, with
-   * its mark the only write on the way, and the claim that refills the reserve is off the path
-   * of the next request. Where the claim marks, it is itself that one write: a call claimed ahead
-   * would cost a write more (its mark, apart from its claim) and save no round trip, so nothing
-   * is claimed ahead. Paced claims hold send slots, and a campaign's store counts its claimed
-   * rows against its cap: neither claims ahead.
-   */
-  const reserve = marksOwnClaims && !store.claimDueMarked ? ctx.concurrency : 0;
+  const { marksOwnClaims, reserve } = claimsAhead(ctx, pacing);
   /** Every dispatch not finished yet (`stop()` waits for them). */
   const placements = createPlacements(slots, dispatch, reportError);
 
@@ -234,6 +220,25 @@ export function createDispatcher(ctx: DispatcherContext) {
   };
 
   return { wake, poke, handleStatus, cancel, start, stop, follower, outcomes };
+}
+
+/**
+ * Which claims mark their calls, and how many calls are claimed ahead. The scheduler's own
+ * unpaced claims mark the calls that have a place at once (a campaign's source decides its own
+ * marks; a paced call waits for its turn after its claim).
+ *
+ * On a store whose claim cannot mark (no `claimDueMarked`), the scheduler's own unpaced claims
+ * take up to `concurrency` calls ahead: a place that frees goes to one of them at once, with its
+ * mark the only write on the way, and the claim that refills the reserve is off the path of the
+ * next request. Where the claim marks, it is itself that one write: a call claimed ahead would
+ * cost a write more (its mark, apart from its claim) and save no round trip, so nothing is
+ * claimed ahead. Paced claims hold send slots, and a campaign's store counts its claimed rows
+ * against its cap: neither claims ahead.
+ */
+function claimsAhead(ctx: DispatcherContext, pacing: Pacing) {
+  const marksOwnClaims = !ctx.source && !pacing.paced;
+  const reserve = marksOwnClaims && !ctx.store.claimDueMarked ? ctx.concurrency : 0;
+  return { marksOwnClaims, reserve };
 }
 
 /**

@@ -49,7 +49,7 @@ interface Watcher {
  * (`_recover.ts`): webhooks sent while no worker was there to take them are lost.
  */
 export function createFollower(ctx: FollowContext) {
-  const { clock, provider, outcomes, mutate, workerId } = ctx;
+  const { clock, provider, mutate, workerId } = ctx;
   const watchers = new Map<string, Watcher>();
   const renewals = createRenewals(ctx, watchers);
   // A look-up that cannot tell how a call ended (capabilities.polling false: Telnyx) is no way
@@ -71,39 +71,9 @@ export function createFollower(ctx: FollowContext) {
   });
   const pass = createRecoveryPass(ctx, recovery, sweeper);
 
-  /**
-   * Follows a placed call by polling, when the provider can be polled and sends no webhooks. A
-   * call `justPlaced` (or just looked up) is first polled one interval later: the answer to its
-   * placement was its status a moment ago. Otherwise it is polled at once.
-   */
-  function follow(row: StoredCall, justPlaced = false) {
-    if (!ctx.isRunning() || !polls()) return;
-    if (row.providerCallId === null || watchers.has(row.id)) return;
-    const providerCallId = row.providerCallId;
-    const controller = new AbortController();
-    const watcher: Watcher = { controller, done: Promise.resolve(), latest: row };
-    watcher.done = (async () => {
-      try {
-        for await (const event of watchCall(provider, providerCallId, {
-          intervalMs: ctx.watchIntervalMs,
-          firstPollDelayMs: justPlaced ? ctx.watchIntervalMs : 0,
-          since: row.status as CallStatus,
-          signal: controller.signal,
-          clock,
-        })) {
-          watcher.latest = (await outcomes.applyStatus(event, watcher.latest)) ?? watcher.latest;
-        }
-      } catch (error) {
-        ctx.reportError(error, 'watch', row.id);
-        // Any other error leaves the call to the sweep, which ends it at `callTimeoutMs`.
-        if (isCallGone(error)) await vanished(ctx, watcher.latest, providerCallId, error);
-      } finally {
-        watchers.delete(row.id);
-      }
-    })();
-    watchers.set(row.id, watcher);
-    renewals.arm();
-  }
+  /** Follows a placed call by polling (see {@link watchRow}). */
+  const follow = (row: StoredCall, justPlaced = false) =>
+    watchRow(ctx, { watchers, renewals, polls }, row, justPlaced);
 
   /** Whether this worker may take over following `row`: nobody holds a live lease on it. */
   function adoptable(row: StoredCall, now: number) {
@@ -208,6 +178,51 @@ export function createFollower(ctx: FollowContext) {
       pass.stop();
     },
   };
+}
+
+/**
+ * Follows a placed call by polling, when the provider can be polled and sends no webhooks. A
+ * call `justPlaced` (or just looked up) is first polled one interval later: the answer to its
+ * placement was its status a moment ago. Otherwise it is polled at once.
+ */
+function watchRow(
+  ctx: FollowContext,
+  follower: {
+    watchers: Map<string, Watcher>;
+    renewals: ReturnType<typeof createRenewals>;
+    polls: () => boolean;
+  },
+  row: StoredCall,
+  justPlaced: boolean,
+) {
+  const { clock, provider, outcomes } = ctx;
+  const { watchers, renewals, polls } = follower;
+  if (!ctx.isRunning() || !polls()) return;
+  if (row.providerCallId === null || watchers.has(row.id)) return;
+  const providerCallId = row.providerCallId;
+  const controller = new AbortController();
+  const watcher: Watcher = { controller, done: Promise.resolve(), latest: row };
+  watcher.done = (async () => {
+    try {
+      for await (const event of watchCall(provider, providerCallId, {
+        intervalMs: ctx.watchIntervalMs,
+        firstPollDelayMs: justPlaced ? ctx.watchIntervalMs : 0,
+        since: row.status as CallStatus,
+        signal: controller.signal,
+        clock,
+      })) {
+        watcher.latest = (await outcomes.applyStatus(event, watcher.latest)) ?? watcher.latest;
+      }
+    } catch (error) {
+      ctx.reportError(error, 'watch', row.id);
+      // Any other error leaves the call to the sweep, which ends it at `callTimeoutMs`.
+      if (isCallGone(error)) await vanished(ctx, watcher.latest, providerCallId, error);
+    } finally {
+      watchers.delete(row.id);
+    }
+  })();
+  watchers.set(row.id, watcher);
+  renewals.arm();
 }
 
 /**

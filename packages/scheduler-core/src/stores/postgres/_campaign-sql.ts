@@ -22,6 +22,55 @@ const CLAIMED = `CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN
 const TAKING = `'queued', 'initiated', 'ringing', 'answered'`;
 
 /**
+ * The pages of a campaign's rows, of one campaign or of several in one statement: `calls` the
+ * quoted table, `select` its read, `returning` its columns as `c.<column>`.
+ */
+function campaignPageStatementsFor(calls: string, select: string, returning: string) {
+  return {
+    /** A page of every status after position `$2`. */
+    calls: `${select} WHERE campaign_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
+    /**
+     * A page of some statuses (`$4`) after position `$2`: each status's page through the status
+     * index (`status, campaign_id, position`), in list order, merged. Each page is the range of
+     * that index between (status, campaign, `$2`) and (status, campaign, the largest position),
+     * written as two row comparisons, which only that index can take. With `status = …` and
+     * `campaign_id = $1` the planner could take the list's own index instead and filter it by
+     * status; its statistics, often taken while every entry was `scheduled`, tell it that the
+     * filter keeps every row, so a page of a status few entries have read the whole list.
+     */
+    callsByStatus: `SELECT page.* FROM unnest($4::text[]) AS w(status)
+      CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
+        WHERE c.campaign_id IS NOT NULL
+          AND (c.status, c.campaign_id, c.position) > (w.status, $1::text, $2::integer)
+          AND (c.status, c.campaign_id, c.position) <= (w.status, $1::text, 2147483647)
+        ORDER BY c.status, c.campaign_id, c.position LIMIT $3) AS page
+      ORDER BY page.position LIMIT $3`,
+    /**
+     * Pages of {@link calls} of several campaigns in one statement: the `i`-th page is campaign
+     * `$1[i]`'s after position `$2[i]`, at most `$3[i]` rows, each row tagged with its `batch_index`
+     * (from 1).
+     */
+    callsMany: `SELECT q.i AS batch_index, page.*
+      FROM unnest($1::text[], $2::integer[], $3::integer[]) WITH ORDINALITY AS q(id, after, lim, i)
+      CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
+        WHERE c.campaign_id = q.id AND c.position > q.after
+        ORDER BY c.position LIMIT q.lim) AS page
+      ORDER BY q.i, page.position`,
+    /** Pages of {@link callsByStatus} of several campaigns, as {@link callsMany} (`$4`: statuses). */
+    callsByStatusMany: `SELECT q.i AS batch_index, page.*
+      FROM unnest($1::text[], $2::integer[], $3::integer[]) WITH ORDINALITY AS q(id, after, lim, i)
+      CROSS JOIN LATERAL (SELECT one.* FROM unnest($4::text[]) AS w(status)
+        CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
+          WHERE c.campaign_id IS NOT NULL
+            AND (c.status, c.campaign_id, c.position) > (w.status, q.id, q.after)
+            AND (c.status, c.campaign_id, c.position) <= (w.status, q.id, 2147483647)
+          ORDER BY c.status, c.campaign_id, c.position LIMIT q.lim) AS one
+        ORDER BY one.position LIMIT q.lim) AS page
+      ORDER BY q.i, page.position`,
+  };
+}
+
+/**
  * The campaign statements of a store on schema `s` (quoted). Every read of a campaign's rows
  * goes through a partial index of campaign rows (migration 8), the small ones preferred by the
  * planner whatever it knows of the campaign (a large one inserted since the last `ANALYZE`):
@@ -162,46 +211,7 @@ export function campaignStatementsFor(s: string) {
             AND placing_at > $4
           ORDER BY placing_at LIMIT 1)
       ) AS wake`,
-    /** A page of every status after position `$2`. */
-    calls: `${select} WHERE campaign_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
-    /**
-     * A page of some statuses (`$4`) after position `$2`: each status's page through the status
-     * index (`status, campaign_id, position`), in list order, merged. Each page is the range of
-     * that index between (status, campaign, `$2`) and (status, campaign, the largest position),
-     * written as two row comparisons, which only that index can take. With `status = …` and
-     * `campaign_id = $1` the planner could take the list's own index instead and filter it by
-     * status; its statistics, often taken while every entry was `scheduled`, tell it that the
-     * filter keeps every row, so a page of a status few entries have read the whole list.
-     */
-    callsByStatus: `SELECT page.* FROM unnest($4::text[]) AS w(status)
-      CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
-        WHERE c.campaign_id IS NOT NULL
-          AND (c.status, c.campaign_id, c.position) > (w.status, $1::text, $2::integer)
-          AND (c.status, c.campaign_id, c.position) <= (w.status, $1::text, 2147483647)
-        ORDER BY c.status, c.campaign_id, c.position LIMIT $3) AS page
-      ORDER BY page.position LIMIT $3`,
-    /**
-     * Pages of {@link calls} of several campaigns in one statement: the `i`-th page is campaign
-     * `$1[i]`'s after position `$2[i]`, at most `$3[i]` rows, each row tagged with its `batch_index`
-     * (from 1).
-     */
-    callsMany: `SELECT q.i AS batch_index, page.*
-      FROM unnest($1::text[], $2::integer[], $3::integer[]) WITH ORDINALITY AS q(id, after, lim, i)
-      CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
-        WHERE c.campaign_id = q.id AND c.position > q.after
-        ORDER BY c.position LIMIT q.lim) AS page
-      ORDER BY q.i, page.position`,
-    /** Pages of {@link callsByStatus} of several campaigns, as {@link callsMany} (`$4`: statuses). */
-    callsByStatusMany: `SELECT q.i AS batch_index, page.*
-      FROM unnest($1::text[], $2::integer[], $3::integer[]) WITH ORDINALITY AS q(id, after, lim, i)
-      CROSS JOIN LATERAL (SELECT one.* FROM unnest($4::text[]) AS w(status)
-        CROSS JOIN LATERAL (SELECT ${returning} FROM ${calls} AS c
-          WHERE c.campaign_id IS NOT NULL
-            AND (c.status, c.campaign_id, c.position) > (w.status, q.id, q.after)
-            AND (c.status, c.campaign_id, c.position) <= (w.status, q.id, 2147483647)
-          ORDER BY c.status, c.campaign_id, c.position LIMIT q.lim) AS one
-        ORDER BY one.position LIMIT q.lim) AS page
-      ORDER BY q.i, page.position`,
+    ...campaignPageStatementsFor(calls, select, returning),
     /** Rows by status, through the campaign's list index alone. */
     count: `SELECT status, count(*)::int AS n FROM ${calls} WHERE campaign_id = $1 GROUP BY status`,
   };

@@ -2,11 +2,7 @@ import type { MarkedClaim, Store } from '../../store.js';
 import type { MethodsContext } from './_connection.js';
 import { callFromRow } from './_sql.js';
 import { postgresBudgets } from './_budgets.js';
-import { slotsFrom } from '../../store/_shares.js';
-import type { StoredCall } from '../../store/_stored-call.js';
-
-/** A floor below every wake time: a claim under a named budget looks at every due row. */
-const FLOOR = Number.MIN_SAFE_INTEGER;
+import { claimUnderOwnBudget, claimUnderShare } from './_budgeted-claim.js';
 
 type Claims = Required<
   Pick<Store, 'claimDue' | 'claimDueMarked' | 'claimDueBudgeted' | 'reserveSendSlot' | 'nextDueAt'>
@@ -77,75 +73,10 @@ export function postgresClaims(ctx: MethodsContext): Claims {
     },
 
     async claimDueBudgeted(now, limit, workerId, leaseUntil, budget, provider) {
-      const { intervalMs, horizonMs } = budget;
-      if (budget.share) {
-        return run((maybeDone) =>
-          db.transaction(async (client) => {
-            // An earlier try whose answer was lost may have claimed rows: hand those out first,
-            // with fresh slots (the ones it reserved are lost with its answer).
-            const held = maybeDone
-              ? (await query(sql.held, [workerId, leaseUntil, now, limit], client)).map(callFromRow)
-              : [];
-            const heldSlots: (number | null)[] = [];
-            for (const row of held) {
-              const sends = row.status === 'queued' && row.placingAt === null;
-              heldSlots.push(sends ? await budgets.reserve(now, budget, 1, client) : null);
-            }
-            const rest = Math.max(0, limit - held.length);
-            const turn = await budgets.turn(client, now, rest, budget);
-            const rows =
-              turn.turn.most > 0
-                ? await query(
-                    sql.claim,
-                    [now, turn.turn.most, workerId, leaseUntil, FLOOR, 0, provider ?? null],
-                    client,
-                  )
-                : [];
-            const claimed = rows.filter((row) => row.id !== null).map(callFromRow);
-            const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;
-            const { slots, sent } = slotsFrom(claimed, sends, turn.turn.start, intervalMs);
-            const nextSlotAt = await budgets.settle(client, turn, sent, now, rest, budget);
-            return { calls: [...held, ...claimed], slots: [...heldSlots, ...slots], nextSlotAt };
-          }),
-        );
-      }
-      return run(async (maybeDone) => {
-        // An earlier try whose answer was lost may have claimed rows: hand those out first, with
-        // fresh slots (the ones it reserved are lost with its answer, and stay unused).
-        const held = maybeDone
-          ? (await query(sql.held, [workerId, leaseUntil, now, limit])).map(callFromRow)
-          : [];
-        const heldSlots: (number | null)[] = [];
-        for (const row of held) {
-          heldSlots.push(
-            row.status === 'queued' && row.placingAt === null
-              ? Number((await query(sql.reserveSlot, [now, intervalMs]))[0]!.slot)
-              : null,
-          );
-        }
-        const rest = Math.max(0, limit - held.length);
-        const rows = await query(sql.budgetedClaim, [
-          now,
-          rest,
-          workerId,
-          leaseUntil,
-          intervalMs,
-          horizonMs,
-          now,
-          provider ?? null,
-        ]);
-        const start = Number(rows[0]!.budget_start);
-        const claimed = rows.filter((row) => row.id !== null);
-        const slots = claimed.map((row) =>
-          row.slot_index === null ? null : start + Number(row.slot_index) * intervalMs,
-        );
-        const sent = slots.filter((slot) => slot !== null).length;
-        return {
-          calls: [...held, ...claimed.map(callFromRow)],
-          slots: [...heldSlots, ...slots],
-          nextSlotAt: sent > 0 ? start + sent * intervalMs : start,
-        };
-      });
+      const ask = { now, limit, workerId, leaseUntil, provider: provider ?? null };
+      return budget.share
+        ? claimUnderShare(ctx, budgets, ask, budget)
+        : claimUnderOwnBudget(ctx, ask, budget);
     },
 
     async reserveSendSlot(now, budget, count = 1) {

@@ -155,7 +155,6 @@ export function normalise(value: unknown): unknown {
   return value;
 }
 
-/** The fixed statements of a store on schema `s` (quoted), built once. */
 /** The status a claim gives a row it leases (see `claimedStatus`). */
 const CLAIMED = `CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN c.status
               ELSE 'queued' END`;
@@ -164,9 +163,8 @@ const CLAIMED = `CASE WHEN c.status IN ('initiated', 'ringing', 'answered') THEN
 const providerFilter = (param: string) =>
   `(${param}::text IS NULL OR provider IS NULL OR provider = ${param}::text)`;
 
-export function statementsFor(s: string) {
-  const calls = `${s}.scheduled_calls`;
-  const select = `SELECT ${CALL_COLUMNS} FROM ${calls}`;
+/** The claims' statements of a store on schema `s` (quoted): `calls` its table, `select` its read. */
+function claimStatementsFor(s: string, calls: string, select: string) {
   /**
    * The update of the budgeted claim (the plain one's, without its marks): the rows of `due` get
    * the lease (`$3` until `$4`, at `$1`); a due call becomes `queued`, one in flight (its
@@ -176,26 +174,7 @@ export function statementsFor(s: string) {
   const claimDue = `UPDATE ${calls} AS c
         SET ${suppressedOrClaimed('$1', '$3', '$4', CLAIMED)}
         FROM due ${suppressionJoin(s, 'due', '$1')} WHERE c.id = due.id`;
-  const history = (cursor: boolean) => {
-    const after = cursor ? 'AND (started_at, id) < ($3, $4)' : '';
-    const side = (column: string) =>
-      `(SELECT ${RECORD_COLUMNS} FROM ${s}.call_records WHERE ${column} = $1 ${after}
-        ORDER BY started_at DESC, id DESC LIMIT $2)`;
-    return `SELECT * FROM (${side('from_phone')} UNION ${side('to_phone')}) AS r
-      ORDER BY started_at DESC, id DESC LIMIT $2`;
-  };
   return {
-    calls,
-    select,
-    get: `${select} WHERE id = $1`,
-    byKey: `${select} WHERE idempotency_key = $1`,
-    byProviderCallId: `${select} WHERE provider_call_id = $2 AND (provider = $1 OR provider IS NULL)
-      ORDER BY provider IS NULL LIMIT 1`,
-    insert: `INSERT INTO ${calls} (${CALL_COLUMNS})
-      VALUES (${FIELDS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${CALL_COLUMNS}`,
-    insertBatch: `INSERT INTO ${calls} (${CALL_COLUMNS})
-      SELECT * FROM unnest(${FIELDS.map((f, i) => `$${i + 1}::${TYPES[f]}[]`).join(', ')})`,
-    countIds: `SELECT count(*)::int AS n FROM ${calls} WHERE id = ANY($1::text[])`,
     /**
      * Claims due rows in one statement. The CTE is MATERIALIZED so the locking subquery runs
      * once (inlined into a semi-join it could run again and lock more than `$2` rows). The claim
@@ -288,6 +267,34 @@ export function statementsFor(s: string) {
         AND (status = 'queued' AND placing_at IS NULL
           OR status IN ('initiated', 'ringing', 'answered'))
       ORDER BY due_at, id LIMIT $4`,
+  };
+}
+
+/** The fixed statements of a store on schema `s` (quoted), built once. */
+export function statementsFor(s: string) {
+  const calls = `${s}.scheduled_calls`;
+  const select = `SELECT ${CALL_COLUMNS} FROM ${calls}`;
+  const history = (cursor: boolean) => {
+    const after = cursor ? 'AND (started_at, id) < ($3, $4)' : '';
+    const side = (column: string) =>
+      `(SELECT ${RECORD_COLUMNS} FROM ${s}.call_records WHERE ${column} = $1 ${after}
+        ORDER BY started_at DESC, id DESC LIMIT $2)`;
+    return `SELECT * FROM (${side('from_phone')} UNION ${side('to_phone')}) AS r
+      ORDER BY started_at DESC, id DESC LIMIT $2`;
+  };
+  return {
+    calls,
+    select,
+    get: `${select} WHERE id = $1`,
+    byKey: `${select} WHERE idempotency_key = $1`,
+    byProviderCallId: `${select} WHERE provider_call_id = $2 AND (provider = $1 OR provider IS NULL)
+      ORDER BY provider IS NULL LIMIT 1`,
+    insert: `INSERT INTO ${calls} (${CALL_COLUMNS})
+      VALUES (${FIELDS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING ${CALL_COLUMNS}`,
+    insertBatch: `INSERT INTO ${calls} (${CALL_COLUMNS})
+      SELECT * FROM unnest(${FIELDS.map((f, i) => `$${i + 1}::${TYPES[f]}[]`).join(', ')})`,
+    countIds: `SELECT count(*)::int AS n FROM ${calls} WHERE id = ANY($1::text[])`,
+    ...claimStatementsFor(s, calls, select),
     /** Rows by id: `get` asked together, and to check an unanswered batch's effect. */
     byIds: `${select} WHERE id = ANY($1::text[])`,
     /** The earliest wake time, from `$1` on (as the claim's `$5`). */
