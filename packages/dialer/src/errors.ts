@@ -161,6 +161,91 @@ export class CallCenterClosedError extends DialerError {
   }
 }
 
+/** A field of a campaign's list that cannot be dialed (see `checkCampaignList`). */
+export interface CampaignListIssue {
+  /** The row as its sender counts it, from 1: a CSV's line, or its place in a JSON list. */
+  row: number;
+  /** Its line, in a CSV. */
+  line?: number;
+  /** Its index (from 0), in a list. */
+  index?: number;
+  field: 'phone' | 'say';
+  /** The row's number, as sent. */
+  phone: string;
+  /** Why it was refused, e.g. `'not a valid phone number'`. */
+  message: string;
+}
+
+/**
+ * Rows of a campaign's list that cannot be dialed (`checkCampaignList`); `issues` lists every
+ * field refused, by row, and nothing was created.
+ */
+export class InvalidCampaignListError extends DialerError {
+  override name = 'InvalidCampaignListError';
+  /** The rows checked. */
+  readonly rows: number;
+  readonly issues: readonly CampaignListIssue[];
+
+  constructor(rows: number, issues: readonly CampaignListIssue[]) {
+    const count = new Set(issues.map((i) => i.row)).size;
+    const phones = issues.every((i) => i.field === 'phone');
+    const says = issues.every((i) => i.field === 'say');
+    const named = issues.slice(0, 5).map((i) => {
+      if (phones) return `row ${i.row} (${JSON.stringify(i.phone)})`;
+      if (says) return `row ${i.row} (${i.message})`;
+      return `row ${i.row} ${i.field} (${i.field === 'phone' ? JSON.stringify(i.phone) : i.message})`;
+    });
+    const what = phones
+      ? 'are not valid phone numbers'
+      : says
+        ? 'have a message the provider refuses'
+        : 'cannot be dialed';
+    super(
+      `${count} of ${rows} numbers ${what}: ${named.join(', ')}` + (issues.length > 5 ? ', …' : ''),
+      'invalid_numbers',
+    );
+    this.rows = rows;
+    this.issues = issues;
+  }
+}
+
+/**
+ * Rows of a campaign's list give their call something to say (`say`), and the provider cannot
+ * speak at all: list the numbers alone, or use a provider that speaks. Nothing was created.
+ */
+export class UnsupportedListOptionError extends DialerError {
+  override name = 'UnsupportedListOptionError';
+  readonly provider: string;
+  readonly option = 'say';
+  /** The rows that say something, as their sender counts them. */
+  readonly rows: readonly { row: number; line?: number; index?: number }[];
+
+  constructor(provider: string, rows: readonly { row: number; line?: number; index?: number }[]) {
+    const named = rows.slice(0, 3).map((r) => String(r.row));
+    const more = rows.length > 3 ? ` and ${rows.length - 3} more` : '';
+    super(
+      `${rows.length === 1 ? 'Row' : 'Rows'} ${named.join(', ')}${more} of the list ` +
+        `${rows.length === 1 ? 'gives its call' : 'give their calls'} something to say, ` +
+        `but provider ${provider} cannot speak`,
+      'unsupported_call_option',
+    );
+    this.provider = provider;
+    this.rows = rows;
+  }
+}
+
+/** A campaign's CSV that cannot be read as a list (`readCampaignCsv`): `line` is where. */
+export class CampaignCsvError extends DialerError {
+  override name = 'CampaignCsvError';
+  /** The line (from 1, as an editor counts), where known. */
+  readonly line: number | undefined;
+
+  constructor(message: string, line: number | undefined, options?: ErrorOptions) {
+    super(message, 'invalid_csv', options);
+    this.line = line;
+  }
+}
+
 /** `true` for any error of this package, across realms and package copies. */
 export const isDialerError: (error: unknown) => error is DialerError = errorGuard(
   DialerError,
@@ -200,3 +285,16 @@ export const isCampaignsClosedError: (error: unknown) => error is CampaignsClose
 /** `true` for a {@link CallCenterClosedError}, across realms and package copies. */
 export const isCallCenterClosedError: (error: unknown) => error is CallCenterClosedError =
   errorGuard(CallCenterClosedError, 'DialerError', 'CallCenterClosedError');
+
+/** `true` for an {@link InvalidCampaignListError}, across realms and package copies. */
+export const isInvalidCampaignListError: (error: unknown) => error is InvalidCampaignListError =
+  errorGuard(InvalidCampaignListError, 'DialerError', 'InvalidCampaignListError');
+/** `true` for an {@link UnsupportedListOptionError}, across realms and package copies. */
+export const isUnsupportedListOptionError: (error: unknown) => error is UnsupportedListOptionError =
+  errorGuard(UnsupportedListOptionError, 'DialerError', 'UnsupportedListOptionError');
+/** `true` for a {@link CampaignCsvError}, across realms and package copies. */
+export const isCampaignCsvError: (error: unknown) => error is CampaignCsvError = errorGuard(
+  CampaignCsvError,
+  'DialerError',
+  'CampaignCsvError',
+);

@@ -29,24 +29,41 @@ export type {
   CampaignsOptions,
   CreateCampaignOptions,
 } from './campaign/types.js';
+export { checkCampaignList, readCampaignCsv } from './campaign/list.js';
+export type {
+  CampaignListNumber,
+  CampaignListRow,
+  CheckCampaignListOptions,
+} from './campaign/list.js';
 
 export {
   CallCenterClosedError,
+  CampaignCsvError,
   CampaignExistsError,
   CampaignsClosedError,
   DialAttemptError,
   DialerError,
   DialerStateError,
+  InvalidCampaignListError,
   InvalidNumbersError,
   isCallCenterClosedError,
+  isCampaignCsvError,
   isCampaignExistsError,
   isCampaignsClosedError,
   isDialAttemptError,
   isDialerError,
   isDialerStateError,
+  isInvalidCampaignListError,
   isInvalidNumbersError,
+  isUnsupportedListOptionError,
+  UnsupportedListOptionError,
 } from './errors.js';
-export type { DialAttemptFailure, DialerAction, InvalidNumber } from './errors.js';
+export type {
+  CampaignListIssue,
+  DialAttemptFailure,
+  DialerAction,
+  InvalidNumber,
+} from './errors.js';
 
 export type {
   CampaignDialer,

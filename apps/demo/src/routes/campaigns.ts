@@ -1,16 +1,17 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { CallProvider } from '@ringkit/call-client';
 import {
-  isUnsupportedCallOptionError,
-  isValidPhoneNumber,
-  type CallProvider,
-  type UnsupportedCallOptionError,
-} from '@ringkit/call-client';
-import { decodeCursor, isCsvSyntaxError, readCsv, type CsvRecord } from '@ringkit/scheduler-core';
+  checkCampaignList,
+  isCampaignCsvError,
+  isInvalidCampaignListError,
+  isUnsupportedListOptionError,
+  readCampaignCsv,
+  type CampaignListRow,
+} from '@ringkit/dialer';
+import { decodeCursor } from '@ringkit/scheduler-core';
 import { Router, type RequestHandler } from 'express';
 import { formatIssues, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { rawBody } from '../body.js';
-import { checkCallFields } from '../call-options.js';
 import { CAMPAIGN_NAME_PATTERN, campaignNameProblem } from '../campaign-name.js';
 import { campaignPacing, generatedName } from './campaign-create.js';
 import { toCallingWindow, windowBody } from '../calling-window.js';
@@ -25,9 +26,6 @@ import { limitParam, route } from '../validate.js';
 
 /** Numbers in one campaign at most. */
 export const MAX_CAMPAIGN_NUMBERS = 10_000;
-
-/** Rows checked between two turns of the event loop (about 5 ms of work). */
-const CHECK_SLICE = 250;
 
 /**
  * A campaign's name (see campaign-name.ts): its id in the store and in the API's paths; a refused
@@ -114,74 +112,26 @@ const entriesQuery = z.strictObject({
   limit: limitParam(1000, 500),
 });
 
-/** One row of the list as sent: its number and what its call says. */
-interface ListRow {
-  /** The row as the client counts it: the CSV's line, or the position in `numbers` from 1. */
-  row: number;
-  /** Where the row is, in the client's words: `{ line }` in a CSV, `{ index }` in `numbers`. */
-  at: { line: number } | { index: number };
-  phone: string;
-  say: string | undefined;
-}
-
-/** A field of a row that cannot be dialed, as `details.invalid_numbers` lists it. */
-interface InvalidRow {
-  row: number;
-  line?: number;
-  index?: number;
-  field: 'phone' | 'say';
-  phone: string;
-  message: string;
-}
-
 /**
- * The list's numbers, every row checked before anything is created: its number, and what its
- * call says with the one check of every route (`checkCallFields`: call-client's rule for `say`,
- * then what `provider` refuses, as the dialer checks it again). `400 invalid_numbers` lists
- * every field refused, by row (the CSV's line, or the index in `numbers`); rows that say
- * something when the provider cannot speak at all are `400 unsupported_call_option`, naming
- * them, once the rows are otherwise valid.
+ * The list's numbers, every row checked before anything is created, by the dialer's one check of
+ * a list (`checkCampaignList`: its number, and what its call says, with call-client's rule for
+ * `say` and what `provider` refuses): `400 invalid_numbers` lists every field refused, by row
+ * (the CSV's line, or the index in `numbers`); rows that say something when the provider cannot
+ * speak at all are `400 unsupported_call_option`, naming them.
  */
-async function checkRows(rows: ListRow[], provider: CallProvider): Promise<CampaignNumber[]> {
-  const invalid: InvalidRow[] = [];
-  const speaking: ListRow[] = [];
-  let unsupported: UnsupportedCallOptionError | undefined;
-  const check = (r: ListRow): CampaignNumber => {
-    const where = { row: r.row, ...r.at };
-    if (!isValidPhoneNumber(r.phone)) {
-      invalid.push({
-        ...where,
-        field: 'phone',
-        phone: r.phone,
-        message: 'not a valid phone number',
-      });
+async function checkRows(
+  rows: CampaignListRow[],
+  provider: CallProvider,
+): Promise<CampaignNumber[]> {
+  try {
+    return await checkCampaignList(rows, { provider });
+  } catch (error) {
+    if (isInvalidCampaignListError(error)) {
+      throw new ApiError(400, 'invalid_numbers', error.message, { invalid_numbers: error.issues });
     }
-    if (r.say === undefined) return r.phone;
-    let checked: ReturnType<typeof checkCallFields>;
-    try {
-      checked = checkCallFields(provider, { message: r.say });
-    } catch (error) {
-      if (!isUnsupportedCallOptionError(error)) throw error;
-      unsupported ??= error;
-      speaking.push(r);
-      return r.phone;
-    }
-    for (const issue of checked.issues) {
-      invalid.push({ ...where, field: 'say', phone: r.phone, message: issue.message });
-    }
-    return checked.call?.say === undefined
-      ? r.phone
-      : { phone: r.phone, call: { say: checked.call.say } };
-  };
-  const numbers: CampaignNumber[] = [];
-  for (const [i, row] of rows.entries()) {
-    numbers.push(check(row));
-    // A list of 10,000 is checked in slices: other requests and webhooks go on between them.
-    if (i % CHECK_SLICE === CHECK_SLICE - 1) await nextTurn();
+    if (isUnsupportedListOptionError(error)) throw cannotSpeak(error.provider, error.rows);
+    throw error;
   }
-  if (invalid.length > 0) throw invalidRows(rows.length, invalid);
-  if (unsupported) throw cannotSpeak(unsupported.provider, speaking);
-  return numbers;
 }
 
 /**
@@ -189,8 +139,11 @@ async function checkRows(rows: ListRow[], provider: CallProvider): Promise<Campa
  * provider cannot speak: the first few named by their line (a CSV's, as the form's box counts
  * them) or their index in `numbers`, in the words of the list (`say`), no route to look up.
  */
-function cannotSpeak(provider: string, rows: ListRow[]): ApiError {
-  const csv = rows.every((r) => 'line' in r.at);
+function cannotSpeak(
+  provider: string,
+  rows: readonly { row: number; line?: number; index?: number }[],
+): ApiError {
+  const csv = rows.every((r) => r.line !== undefined);
   const named = rows.slice(0, 3).map((r) => String(r.row));
   const more = rows.length > 3 ? ` and ${rows.length - 3} more` : '';
   const which = csv
@@ -202,92 +155,20 @@ function cannotSpeak(provider: string, rows: ListRow[]): ApiError {
   return new ApiError(400, 'unsupported_call_option', message, {
     provider,
     option: 'message',
-    rows: rows.map((r) => ({ row: r.row, ...r.at })),
+    rows: [...rows],
   });
 }
 
-/** `400 invalid_numbers`: how many rows cannot be dialed, the first few named, and every field. */
-function invalidRows(total: number, invalid: InvalidRow[]): ApiError {
-  const count = new Set(invalid.map((r) => r.row)).size;
-  const phones = invalid.every((r) => r.field === 'phone');
-  const says = invalid.every((r) => r.field === 'say');
-  const named = invalid.slice(0, 5).map((r) => {
-    if (phones) return `row ${r.row} (${JSON.stringify(r.phone)})`;
-    if (says) return `row ${r.row} (${r.message})`;
-    return `row ${r.row} ${r.field} (${r.field === 'phone' ? JSON.stringify(r.phone) : r.message})`;
-  });
-  const what = phones
-    ? 'are not valid phone numbers'
-    : says
-      ? 'have a message the provider refuses'
-      : 'cannot be dialed';
-  return new ApiError(
-    400,
-    'invalid_numbers',
-    `${count} of ${total} numbers ${what}: ${named.join(', ')}` + (invalid.length > 5 ? ', …' : ''),
-    { invalid_numbers: invalid },
-  );
-}
-
-/**
- * The rows of an uploaded CSV: `phone[,say]`, with or without a header naming those columns
- * (in any order), read by scheduler-core's `readCsv()`, the reader of the do-not-call import
- * too. Blank lines are skipped.
- */
-async function csvRows(body: Buffer): Promise<ListRow[]> {
-  let records: CsvRecord[] = [];
+/** The rows of an uploaded CSV (the dialer's `readCampaignCsv`): `400 invalid_csv` at its line. */
+async function csvRows(body: Buffer): Promise<CampaignListRow[]> {
   try {
-    for await (const record of readCsv(body)) records.push(record);
+    return await readCampaignCsv(body);
   } catch (error) {
-    if (isCsvSyntaxError(error)) {
-      throw new ApiError(400, 'invalid_csv', `The CSV cannot be read: ${error.message}`, {
-        line: error.line,
-      });
+    if (isCampaignCsvError(error)) {
+      throw new ApiError(400, 'invalid_csv', error.message, { line: error.line });
     }
     throw error;
   }
-  let columns = { phone: 0, say: 1 };
-  const first = records[0];
-  const header = first?.fields.map((f) => f.trim().toLowerCase());
-  if (
-    first &&
-    header &&
-    !isValidPhoneNumber(header[0]!) &&
-    header.every((h) => /^[a-z_ ]+$/.test(h))
-  ) {
-    const unknown = header.filter((h) => h !== 'phone' && h !== 'say');
-    if (unknown.length > 0 || !header.includes('phone') || new Set(header).size !== header.length) {
-      throw new ApiError(
-        400,
-        'invalid_csv',
-        `line ${first.line}: a header names the columns phone and say (optional), once each; got ${header.join(', ')}`,
-        { line: first.line },
-      );
-    }
-    columns = { phone: header.indexOf('phone'), say: header.indexOf('say') };
-    records = records.slice(1);
-  }
-  const width = columns.say === -1 ? 1 : 2;
-  const wide = records.find((r) => r.fields.length > width);
-  if (wide) {
-    throw new ApiError(
-      400,
-      'invalid_csv',
-      `line ${wide.line}: ${wide.fields.length} columns, expected ${width === 1 ? 'phone' : 'phone[,say]'}`,
-      { line: wide.line },
-    );
-  }
-  return records.map((r) => {
-    // An empty cell, as a spreadsheet writes a missing value, is no message; any other text,
-    // blank or not, is checked as every message is (checkRows).
-    const text = columns.say === -1 ? '' : (r.fields[columns.say] ?? '');
-    return {
-      row: r.line,
-      at: { line: r.line },
-      phone: (r.fields[columns.phone] ?? '').trim(),
-      say: text === '' ? undefined : text,
-    };
-  });
 }
 
 /** Only `POST /api/campaigns` with `Content-Type: text/csv` goes on to the CSV route. */
@@ -311,7 +192,7 @@ export function campaignsRouter(
   const router = Router();
 
   async function create(
-    rows: ListRow[],
+    rows: CampaignListRow[],
     input: Omit<CreateCampaignInput, 'name' | 'numbers' | 'budget'> & {
       name?: string | undefined;
       weight?: number | undefined;

@@ -1,0 +1,186 @@
+/**
+ * A campaign's list as a person sends it: a CSV of `phone[,say]` (`readCampaignCsv`), or rows
+ * taken from a JSON body, and the one check of every row before anything is created
+ * (`checkCampaignList`): its number, and what its call says. An app that takes lists over HTTP
+ * (the demo's JSON and CSV routes) runs both through these, so no route accepts what another
+ * refuses, and every refusal names the row a person finds in the file.
+ */
+import {
+  callOptionsSchema,
+  checkCallOptions,
+  isInvalidOptionsError,
+  isUnsupportedCallOptionError,
+  isValidPhoneNumber,
+  type CallProvider,
+  type CountryCode,
+} from '@ringkit/call-client';
+import { yieldToLoop } from '@ringkit/internal';
+import { isCsvSyntaxError, readCsv, type CsvRecord, type CsvSource } from '@ringkit/scheduler-core';
+import { z } from 'zod';
+import {
+  CampaignCsvError,
+  InvalidCampaignListError,
+  UnsupportedListOptionError,
+  type CampaignListIssue,
+} from '../errors.js';
+
+/** One row of a list as it was sent. */
+export interface CampaignListRow {
+  /** The row as its sender counts it, from 1: a CSV's line, or its place in a JSON list. */
+  row: number;
+  /** Where it is in the sender's words: `{ line }` in a CSV, `{ index }` (from 0) in a list. */
+  at: { line: number } | { index: number };
+  /** The number as sent (spaces around it are not part of it). */
+  phone: string;
+  /** What its call says when answered, as sent; `undefined`: nothing. */
+  say?: string | undefined;
+}
+
+/** A checked row, as `Campaigns.create` and `createDialer` take it. */
+export type CampaignListNumber = string | { phone: string; call: { say: string } };
+
+/** Options of {@link checkCampaignList}. */
+export interface CheckCampaignListOptions {
+  /** The provider the campaign's calls go through: what it cannot say is refused now. */
+  provider: CallProvider;
+  /** The country of numbers written without one. @default 'US' */
+  defaultCountry?: CountryCode;
+}
+
+/** Rows checked between two turns of the event loop (about 5 ms of work). */
+const CHECK_SLICE = 250;
+
+/**
+ * What a call says: trimmed, then call-client's rule for `say` (at most 4,000 characters, not
+ * blank, no control characters); what the provider refuses besides is `checkCallOptions`.
+ */
+const sayField = z.string().trim().pipe(callOptionsSchema.shape.say.unwrap());
+
+/** A refusal of zod's own in the words of the rest of the API (`must be at most …`). */
+const plain = (issue: z.core.$ZodIssue) =>
+  issue.code === 'too_big' ? `must be at most ${String(issue.maximum)} characters` : issue.message;
+
+/**
+ * Checks every row of a list before anything is created: its number (a phone number, in
+ * `defaultCountry` when written without a country), and what its call says with the one check
+ * of every message (trimmed, call-client's rule for `say`, then what `provider` refuses). Rows
+ * are checked in slices of time, so a list of 10,000 never holds the event loop for long.
+ *
+ * Resolves to the rows as `Campaigns.create` takes them (a number alone where nothing is said).
+ * @throws InvalidCampaignListError listing every field refused, by row
+ * @throws UnsupportedListOptionError naming the rows that say something when `provider` cannot
+ *   speak at all, once the rows are otherwise valid
+ */
+export async function checkCampaignList(
+  rows: readonly CampaignListRow[],
+  options: CheckCampaignListOptions,
+): Promise<CampaignListNumber[]> {
+  const { provider, defaultCountry = 'US' } = options;
+  const issues: CampaignListIssue[] = [];
+  const speaking: CampaignListRow[] = [];
+  const check = (r: CampaignListRow): CampaignListNumber => {
+    const where = { row: r.row, ...r.at };
+    const phone = r.phone.trim();
+    if (!isValidPhoneNumber(phone, { defaultCountry })) {
+      issues.push({
+        ...where,
+        field: 'phone',
+        phone: r.phone,
+        message: 'not a valid phone number',
+      });
+    }
+    if (r.say === undefined) return phone;
+    const said = sayField.safeParse(r.say);
+    if (!said.success) {
+      for (const issue of said.error.issues) {
+        issues.push({ ...where, field: 'say', phone: r.phone, message: plain(issue) });
+      }
+      return phone;
+    }
+    try {
+      return { phone, call: { say: checkCallOptions(provider, { say: said.data }).say! } };
+    } catch (error) {
+      if (isUnsupportedCallOptionError(error)) {
+        speaking.push(r);
+        return phone;
+      }
+      if (!isInvalidOptionsError(error)) throw error;
+      for (const issue of error.issues) {
+        issues.push({ ...where, field: 'say', phone: r.phone, message: issue.message });
+      }
+      return phone;
+    }
+  };
+  const numbers: CampaignListNumber[] = [];
+  for (const [i, row] of rows.entries()) {
+    numbers.push(check(row));
+    if (i % CHECK_SLICE === CHECK_SLICE - 1) await yieldToLoop();
+  }
+  if (issues.length > 0) throw new InvalidCampaignListError(rows.length, issues);
+  if (speaking.length > 0) {
+    throw new UnsupportedListOptionError(
+      provider.name,
+      speaking.map((r) => ({ row: r.row, ...r.at })),
+    );
+  }
+  return numbers;
+}
+
+/**
+ * The rows of a CSV list: `phone[,say]`, with or without a header naming those columns (in any
+ * order, `say` optional), read by scheduler-core's `readCsv()` (every line end, a byte-order
+ * mark, quotes; lines counted as an editor counts them). Blank lines are skipped. An empty `say`
+ * cell, as a spreadsheet writes a missing value, says nothing; any other text, blank or not, is
+ * left to {@link checkCampaignList}.
+ * @throws CampaignCsvError (with its `line`) for a CSV that cannot be read, a header that names
+ *   other columns, or a row of more columns than the list has
+ */
+export async function readCampaignCsv(source: CsvSource): Promise<CampaignListRow[]> {
+  let records: CsvRecord[] = [];
+  try {
+    for await (const record of readCsv(source)) records.push(record);
+  } catch (error) {
+    if (isCsvSyntaxError(error)) {
+      throw new CampaignCsvError(`The CSV cannot be read: ${error.message}`, error.line, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  let columns = { phone: 0, say: 1 };
+  const first = records[0];
+  const header = first?.fields.map((f) => f.trim().toLowerCase());
+  if (
+    first &&
+    header &&
+    !isValidPhoneNumber(header[0]!) &&
+    header.every((h) => /^[a-z_ ]+$/.test(h))
+  ) {
+    const unknown = header.filter((h) => h !== 'phone' && h !== 'say');
+    if (unknown.length > 0 || !header.includes('phone') || new Set(header).size !== header.length) {
+      throw new CampaignCsvError(
+        `line ${first.line}: a header names the columns phone and say (optional), once each; got ${header.join(', ')}`,
+        first.line,
+      );
+    }
+    columns = { phone: header.indexOf('phone'), say: header.indexOf('say') };
+    records = records.slice(1);
+  }
+  const width = columns.say === -1 ? 1 : 2;
+  const wide = records.find((r) => r.fields.length > width);
+  if (wide) {
+    throw new CampaignCsvError(
+      `line ${wide.line}: ${wide.fields.length} columns, expected ${width === 1 ? 'phone' : 'phone[,say]'}`,
+      wide.line,
+    );
+  }
+  return records.map((r) => {
+    const text = columns.say === -1 ? '' : (r.fields[columns.say] ?? '');
+    return {
+      row: r.line,
+      at: { line: r.line },
+      phone: (r.fields[columns.phone] ?? '').trim(),
+      say: text === '' ? undefined : text,
+    };
+  });
+}
