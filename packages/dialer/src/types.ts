@@ -402,9 +402,8 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
   /** How long a claim holds an entry, renewed while it is placed. @default 30000 */
   leaseMs?: number;
   /**
-   * How often this process reads what other processes did to the campaign (their calls, a
-   * pause): the snapshot and the events follow the store this often.
-   * @default 1000
+   * How often this process reads what others did to the campaign, on the process's beat: a
+   * read that finds it moved claims at once (the README's "Each process's view"). @default 1000
    */
   refreshIntervalMs?: number;
   /** The store of the do-not-call list, when not `store` (scheduler-core's `doNotCall`). @default store */

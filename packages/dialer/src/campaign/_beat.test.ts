@@ -2,7 +2,8 @@
  * The campaigns of a process keep one beat: each one's re-read of the store (`refreshIntervalMs`)
  * and its dispatch loop's re-check come at the multiples of their interval on the clock, so two
  * campaigns started apart read together (a store that batches, PostgreSQL, answers them in one
- * statement), and none reads later than one interval after the last.
+ * statement), and none reads later than one interval after the last. A re-read that finds the
+ * campaign moved claims at once; while nothing moves, the claims look again only every ten.
  */
 import { createFakeClock } from '@ringkit/call-client/testing';
 import type { Store } from '@ringkit/scheduler-core';
@@ -59,4 +60,61 @@ it('reads two campaigns started apart on the same beats, each at least once an i
   expect(early.length).toBeGreaterThanOrEqual(4);
   expect(late).toEqual(early);
   for (const at of early) expect(at % INTERVAL).toBe(0);
+});
+
+/** A campaign of `numbers` on a counting memory store, worked by one dialer on a fake clock. */
+async function oneCampaign(numbers: string[], concurrency: number) {
+  const clock = createFakeClock(T0);
+  const inner = createMemoryStore();
+  let claims = 0;
+  const store: Store = Object.assign(Object.create(inner) as Store, {
+    claimCampaign: (...args: Parameters<NonNullable<Store['claimCampaign']>>) => {
+      claims += 1;
+      return inner.claimCampaign!(...args);
+    },
+  });
+  const provider = manualProvider({ clock });
+  const dialer = createDialer({
+    provider,
+    store,
+    campaign: 'quiet',
+    numbers,
+    concurrency,
+    callerId: '+14155550100',
+    clock,
+    refreshIntervalMs: INTERVAL,
+  });
+  open.push(dialer);
+  await dialer.start();
+  await clock.flush();
+  const answer = () => {
+    for (const [n, placement] of provider.placed.entries()) {
+      if (placement.state === 'pending') placement.answer(`call-${n}`, 'initiated');
+    }
+  };
+  answer();
+  await clock.flush();
+  return { clock, inner, provider, answer, claims: () => claims };
+}
+
+it('claims only every ten re-reads while nothing moves', async () => {
+  const { clock, claims } = await oneCampaign(['+14155552671', '+13018040009'], 1);
+  const before = claims();
+  await clock.advance(20 * INTERVAL);
+  // Twenty re-reads of the campaign, its one place taken all along: two re-checks, not twenty.
+  expect(claims() - before).toBeLessThanOrEqual(3);
+  expect(claims() - before).toBeGreaterThanOrEqual(1);
+});
+
+it('claims at the re-read that finds the campaign moved by another process, not at the re-check', async () => {
+  const { clock, inner, provider, answer } = await oneCampaign(['+14155552671', '+13018040009'], 1);
+  expect(provider.placed).toHaveLength(1);
+  await clock.advance(3 * INTERVAL);
+  // Another process raises the campaign's concurrency (as its `setConcurrency` writes it).
+  const row = (await inner.getCampaign!('quiet'))!;
+  await inner.updateCampaign!('quiet', row.version, { concurrency: 2, updatedAt: clock.now() });
+  await clock.advance(INTERVAL);
+  expect(provider.placed).toHaveLength(2);
+  answer();
+  await clock.flush();
 });

@@ -29,6 +29,8 @@ import { createRefresh } from './_refresh.js';
 import { summaryOf, type CampaignSummary } from './_views.js';
 
 const refreshSchema = z.number().int().min(10).max(3_600_000);
+/** The engine's re-check comes once every this many re-reads of the campaign. */
+const RECHECK_PER_REFRESH = 10;
 
 type Report = (error: unknown, source: DialerErrorSource, index?: number) => void;
 
@@ -230,7 +232,9 @@ function runnerOptions(
       'tracer',
       'doNotCall',
     ]),
-    recheckIntervalMs: refreshIntervalMs,
+    // What another process changes reaches this worker by its re-reads, which claim at once
+    // when they find something moved (`claimNow`): the engine's own re-check is a safety net.
+    recheckIntervalMs: refreshIntervalMs * RECHECK_PER_REFRESH,
   };
 }
 

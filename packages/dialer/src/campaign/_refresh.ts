@@ -74,10 +74,11 @@ export function createRefresh({
   /** Reads what other processes did: the live rows, the ones this mirror saw live, the frontier. */
   async function read() {
     const info = await runner.read();
+    const before = { concurrency: mirror.concurrency, state: mirror.state };
     mirror.concurrency = info.concurrency;
     mirror.stopped = info.state === 'stopped';
     if (!mirror.drained) mirror.state = info.state === 'paused' ? 'paused' : 'running';
-    let changed = false;
+    let changed = mirror.concurrency !== before.concurrency || mirror.state !== before.state;
     const apply = (row: StoredCall) => {
       changed = mirror.apply(fromStored(row)) || changed;
     };
@@ -98,6 +99,9 @@ export function createRefresh({
     }
     await readFrontier(apply);
     if (changed || mirror.drained) mirror.progress();
+    // Another process moved the campaign (ended a call, resumed it, raised its concurrency):
+    // this worker may have places now. It claims at once rather than at its next re-check.
+    if (changed) runner.claimNow();
   }
 
   /**

@@ -57,6 +57,13 @@ export interface CampaignRunner {
    * the operator's explicit word. Resolves to how many.
    */
   redialUnknown(): Promise<number>;
+  /**
+   * Claims again now, rather than at the next re-check (`recheckIntervalMs`): for a caller that
+   * learned that another process freed a place under the cap, resumed the campaign or raised its
+   * concurrency (a copy of the campaign that re-reads its rows). Does nothing before `start()`
+   * and after `close()`.
+   */
+  claimNow(): void;
   /** A status of one of its calls; `row`: as `Scheduler.handleStatus` takes it. */
   handleStatus(
     event: CallStatusEvent,
@@ -250,6 +257,7 @@ function runnerWith(
     stop: state.stop,
     setConcurrency: state.setConcurrency,
     redialUnknown: () => redialUnknown(ctx),
+    claimNow: () => dispatcher?.poke(),
     async handleStatus(event, options) {
       // A webhook may reach this worker while it is joining: it is applied once it has.
       if (!dispatcher && starting) await starting.catch(() => undefined);
