@@ -5,7 +5,7 @@
  * statement), and none reads later than one interval after the last. A re-read that finds the
  * campaign moved claims at once; while nothing moves, the claims look again only every ten.
  */
-import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeClock, type FakeClock } from '@ringkit/call-client/testing';
 import type { Store } from '@ringkit/scheduler-core';
 import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { afterEach, expect, it } from 'vitest';
@@ -19,6 +19,41 @@ afterEach(async () => {
   while (open.length > 0) await open.pop()!.close();
 });
 
+/**
+ * Starts a dialer of `campaign` on `store` and answers its placements `initiated`: its calls go
+ * on, and the campaign waits, reading the store on its beat.
+ */
+async function startWaiting(
+  world: { store: Store; provider: ReturnType<typeof manualProvider>; clock: FakeClock },
+  campaign: string,
+  numbers: string[],
+  concurrency = 1,
+) {
+  const { store, provider, clock } = world;
+  const dialer = createDialer({
+    provider,
+    store,
+    campaign,
+    numbers,
+    concurrency,
+    callerId: '+14155550100',
+    clock,
+    refreshIntervalMs: INTERVAL,
+  });
+  open.push(dialer);
+  await dialer.start();
+  await clock.flush();
+  answerAll(provider);
+  await clock.flush();
+}
+
+/** Answers every placement still pending `initiated`. */
+function answerAll(provider: ReturnType<typeof manualProvider>) {
+  for (const [n, placement] of provider.placed.entries()) {
+    if (placement.state === 'pending') placement.answer(`call-${n}`, 'initiated');
+  }
+}
+
 it('reads two campaigns started apart on the same beats, each at least once an interval', async () => {
   const clock = createFakeClock(T0 + 130);
   const inner = createMemoryStore();
@@ -30,28 +65,10 @@ it('reads two campaigns started apart on the same beats, each at least once an i
       return inner.getCampaign!(id);
     },
   });
-  const provider = manualProvider({ clock });
-  const start = async (campaign: string) => {
-    const dialer = createDialer({
-      provider,
-      store,
-      campaign,
-      numbers: ['+14155552671'],
-      callerId: '+14155550100',
-      clock,
-      refreshIntervalMs: INTERVAL,
-    });
-    open.push(dialer);
-    await dialer.start();
-    await clock.flush();
-    // The call is placed and goes on: the campaign waits, reading the store on its beat.
-    for (const placement of provider.placed) {
-      if (placement.state === 'pending') placement.answer(`call-${campaign}`, 'initiated');
-    }
-  };
-  await start('early');
+  const world = { store, provider: manualProvider({ clock }), clock };
+  await startWaiting(world, 'early', ['+14155552671']);
   await clock.advance(640);
-  await start('late');
+  await startWaiting(world, 'late', ['+14155552671']);
   reads.clear();
   await clock.advance(4 * INTERVAL);
 
@@ -74,26 +91,8 @@ async function oneCampaign(numbers: string[], concurrency: number) {
     },
   });
   const provider = manualProvider({ clock });
-  const dialer = createDialer({
-    provider,
-    store,
-    campaign: 'quiet',
-    numbers,
-    concurrency,
-    callerId: '+14155550100',
-    clock,
-    refreshIntervalMs: INTERVAL,
-  });
-  open.push(dialer);
-  await dialer.start();
-  await clock.flush();
-  const answer = () => {
-    for (const [n, placement] of provider.placed.entries()) {
-      if (placement.state === 'pending') placement.answer(`call-${n}`, 'initiated');
-    }
-  };
-  answer();
-  await clock.flush();
+  await startWaiting({ store, provider, clock }, 'quiet', numbers, concurrency);
+  const answer = () => answerAll(provider);
   return { clock, inner, provider, answer, claims: () => claims };
 }
 
