@@ -2,6 +2,7 @@ import {
   callOptionsSchema,
   checkCallOptions,
   isInvalidOptionsError,
+  sayTextSchema,
   type CallOptionName,
   type CallOptions,
   type CallProvider,
@@ -33,13 +34,13 @@ export function apiCallOptions(honoured: readonly CallOptionName[]): ApiCallOpti
 }
 
 /**
- * What a call says, wherever the API takes it (`message` of a scheduled call, `say` of a
- * campaign's number, in JSON or in a CSV upload): trimmed, then call-client's own rule for `say`
- * (at most 4000 characters, not blank, no control characters). What the provider refuses besides
- * (Twilio's TwiML once escaped, Telnyx's 3000 characters) is call-client's `checkCallOptions`,
- * which {@link checkCallFields}, the scheduler and the dialer run.
+ * What a call says, wherever the API takes it: call-client's `sayTextSchema` (trimmed, then the
+ * rule of `say`), the check the dialer's `checkCampaignList` runs on a campaign's `say` column
+ * too. What the provider refuses besides (Twilio's TwiML once escaped, Telnyx's 3000 characters)
+ * is call-client's `checkCallOptions`, which {@link checkCallFields}, the scheduler and the dialer
+ * run.
  */
-export const messageSchema = z.string().trim().pipe(callOptionsSchema.shape.say.unwrap());
+export const messageSchema = sayTextSchema;
 
 /** The body fields of the call options, with call-client's own rules. */
 export const callOptionFields = {

@@ -58,6 +58,7 @@ export {
   checkCallOptions,
   mapAnsweredBy,
   callOptionsOf,
+  sayTextSchema,
 } from './providers/call-options.js';
 export type {
   AnsweredBy,

@@ -4,10 +4,12 @@ import {
   ANSWERED_BY,
   CALL_OPTION_NAMES,
   callOptionsOf,
+  callOptionsSchema,
   checkCallOptions,
   mapAnsweredBy,
   parseCallOptions,
   requestedCallOptions,
+  sayTextSchema,
   type CallOptionName,
 } from './call-options.js';
 import {
@@ -182,6 +184,34 @@ describe('a say with nothing to say', () => {
         refusedAsBlank(before + after);
         const text = `${before}${letter}${after}`;
         expect(say(text)).toEqual({ say: text });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('sayTextSchema', () => {
+  it('trims what a person sent, then holds it to the rule of say', () => {
+    expect(sayTextSchema.parse('  See you at 9.\n')).toBe('See you at 9.');
+    const issues = (text: string) =>
+      sayTextSchema.safeParse(text).error?.issues.map((i) => i.message) ?? [];
+    expect(issues('   ')).toEqual(['must not be blank']);
+    expect(issues('\u200B')).toEqual(['must not be blank']);
+    expect(issues('bell \u0007')).toEqual([
+      'must be text that can be spoken (no control characters)',
+    ]);
+    expect(sayTextSchema.safeParse('x'.repeat(4001)).error?.issues[0]?.code).toBe('too_big');
+    // The length is the trimmed text's.
+    expect(sayTextSchema.parse(` ${'x'.repeat(4000)} `)).toHaveLength(4000);
+  });
+
+  it('takes what say takes once trimmed, and refuses what it refuses', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), (text) => {
+        const ours = sayTextSchema.safeParse(text);
+        const say = callOptionsSchema.safeParse({ say: text.trim() });
+        expect(ours.success).toBe(say.success);
+        if (ours.success) expect(ours.data).toBe(text.trim());
       }),
       { numRuns: 300 },
     );

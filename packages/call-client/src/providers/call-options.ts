@@ -139,6 +139,15 @@ export function spokenText(max: number) {
     );
 }
 
+/**
+ * What a call says, as a person sends it (a form's message, a list's `say` column): trimmed, then
+ * the rule of `say` ({@link spokenText}: at most 4,000 characters, not blank, no control
+ * characters). The one check of such text wherever an app takes it; what a provider refuses
+ * besides is `checkCallOptions`.
+ * @example sayTextSchema.parse('  See you at 9.  ') // 'See you at 9.'
+ */
+export const sayTextSchema = z.string().trim().pipe(spokenText(MAX_SAY_LENGTH));
+
 const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** {@link CallOptions} as zod reads them: unknown names are refused, not ignored. */

@@ -6,17 +6,17 @@
  * refuses, and every refusal names the row a person finds in the file.
  */
 import {
-  callOptionsSchema,
   checkCallOptions,
   isInvalidOptionsError,
   isUnsupportedCallOptionError,
   isValidPhoneNumber,
+  sayTextSchema,
   type CallProvider,
   type CountryCode,
 } from '@ringkit/call-client';
 import { yieldToLoop } from '@ringkit/internal';
 import { isCsvSyntaxError, readCsv, type CsvRecord, type CsvSource } from '@ringkit/scheduler-core';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   CampaignCsvError,
   InvalidCampaignListError,
@@ -50,12 +50,6 @@ export interface CheckCampaignListOptions {
 /** Rows checked between two turns of the event loop (about 5 ms of work). */
 const CHECK_SLICE = 250;
 
-/**
- * What a call says: trimmed, then call-client's rule for `say` (at most 4,000 characters, not
- * blank, no control characters); what the provider refuses besides is `checkCallOptions`.
- */
-const sayField = z.string().trim().pipe(callOptionsSchema.shape.say.unwrap());
-
 /** A refusal of zod's own in the words of the rest of the API (`must be at most …`). */
 const plain = (issue: z.core.$ZodIssue) =>
   issue.code === 'too_big' ? `must be at most ${String(issue.maximum)} characters` : issue.message;
@@ -63,7 +57,7 @@ const plain = (issue: z.core.$ZodIssue) =>
 /**
  * Checks every row of a list before anything is created: its number (a phone number, in
  * `defaultCountry` when written without a country), and what its call says with the one check
- * of every message (trimmed, call-client's rule for `say`, then what `provider` refuses). Rows
+ * of every message (call-client's `sayTextSchema`, then what `provider` refuses). Rows
  * are checked in slices of time, so a list of 10,000 never holds the event loop for long.
  *
  * Resolves to the rows as `Campaigns.create` takes them (a number alone where nothing is said).
@@ -90,7 +84,7 @@ export async function checkCampaignList(
       });
     }
     if (r.say === undefined) return phone;
-    const said = sayField.safeParse(r.say);
+    const said = sayTextSchema.safeParse(r.say);
     if (!said.success) {
       for (const issue of said.error.issues) {
         issues.push({ ...where, field: 'say', phone: r.phone, message: plain(issue) });
