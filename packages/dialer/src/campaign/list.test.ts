@@ -3,7 +3,12 @@
  * two ways in (a CSV's lines, a JSON list's items) given the same rows, which must get the same
  * numbers or the same refusals.
  */
-import { InvalidOptionsError, type CallOptions, type CallProvider } from '@ringkit/call-client';
+import {
+  InvalidOptionsError,
+  isInvalidOptionsError,
+  type CallOptions,
+  type CallProvider,
+} from '@ringkit/call-client';
 import { isCsvSyntaxError } from '@ringkit/scheduler-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -252,4 +257,45 @@ describe('checkCampaignList', () => {
       { numRuns: 200 },
     );
   });
+});
+
+describe('checkCampaignList, given what it cannot check', () => {
+  it.each([
+    ['rows that are not a list', 'nope', undefined, 'rows'],
+    ['a row without its number', [{ row: 1, at: { index: 0 } }], undefined, 'rows.0.phone'],
+    [
+      'a number that is not text',
+      [{ row: 1, at: { index: 0 }, phone: 4155552671 }],
+      undefined,
+      'rows.0.phone',
+    ],
+    [
+      'a place that is neither a line nor an index',
+      [{ row: 1, at: {}, phone: '+14155552671' }],
+      undefined,
+      'rows.0.at',
+    ],
+    [
+      'a say that is not text',
+      [{ row: 1, at: { line: 1 }, phone: '+14155552671', say: 7 }],
+      undefined,
+      'rows.0.say',
+    ],
+    ['no provider', [], { provider: undefined }, 'provider'],
+    [
+      'a country that is no country code',
+      [],
+      { provider: speaking, defaultCountry: 'usa' },
+      'defaultCountry',
+    ],
+  ])(
+    'refuses %s with InvalidOptionsError, checking nothing',
+    async (_what, rows, options, path) => {
+      const error = await rejection<InvalidOptionsError>(
+        checkCampaignList(rows as never, (options ?? { provider: speaking }) as never),
+      );
+      expect(isInvalidOptionsError(error)).toBe(true);
+      expect(error.issues.map((i) => i.path.join('.'))).toContain(path);
+    },
+  );
 });

@@ -14,11 +14,12 @@ import {
   type CallProvider,
   type CountryCode,
 } from '@ringkit/call-client';
-import { yieldToLoop } from '@ringkit/internal';
+import { countryCodeSchema, yieldToLoop } from '@ringkit/internal';
 import { isCsvSyntaxError, readCsv, type CsvRecord, type CsvSource } from '@ringkit/scheduler-core';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   CampaignCsvError,
+  invalidOptions,
   InvalidCampaignListError,
   UnsupportedListOptionError,
   type CampaignListIssue,
@@ -47,6 +48,26 @@ export interface CheckCampaignListOptions {
   defaultCountry?: CountryCode;
 }
 
+/** What `checkCampaignList` takes: rows as {@link CampaignListRow} says, and a provider. */
+const listSchema = z.array(
+  z.strictObject({
+    row: z.int().min(0),
+    at: z.union([
+      z.strictObject({ line: z.int().min(1) }),
+      z.strictObject({ index: z.int().min(0) }),
+    ]),
+    phone: z.string(),
+    say: z.string().optional(),
+  }),
+);
+const optionsSchema = z.object({
+  provider: z.custom<CallProvider>(
+    (p) => typeof p === 'object' && p !== null && typeof (p as CallProvider).name === 'string',
+    'must be a call provider',
+  ),
+  defaultCountry: countryCodeSchema.optional(),
+});
+
 /** Rows checked between two turns of the event loop (about 5 ms of work). */
 const CHECK_SLICE = 250;
 
@@ -61,6 +82,7 @@ const plain = (issue: z.core.$ZodIssue) =>
  * are checked in slices of time, so a list of 10,000 never holds the event loop for long.
  *
  * Resolves to the rows as `Campaigns.create` takes them (a number alone where nothing is said).
+ * @throws InvalidOptionsError for rows not shaped as {@link CampaignListRow}, or no provider
  * @throws InvalidCampaignListError listing every field refused, by row
  * @throws UnsupportedListOptionError naming the rows that say something when `provider` cannot
  *   speak at all, once the rows are otherwise valid
@@ -69,7 +91,15 @@ export async function checkCampaignList(
   rows: readonly CampaignListRow[],
   options: CheckCampaignListOptions,
 ): Promise<CampaignListNumber[]> {
-  const { provider, defaultCountry = 'US' } = options;
+  const parsedRows = listSchema.safeParse(rows);
+  if (!parsedRows.success) {
+    const at = (i: z.core.$ZodIssue) => ({ ...i, path: ['rows', ...i.path] });
+    throw invalidOptions('checkCampaignList', parsedRows.error.issues.map(at));
+  }
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw invalidOptions('checkCampaignList', parsed.error.issues);
+  const { provider } = options;
+  const defaultCountry = options.defaultCountry ?? 'US';
   const issues: CampaignListIssue[] = [];
   const speaking: CampaignListRow[] = [];
   const check = (r: CampaignListRow): CampaignListNumber => {
