@@ -48,18 +48,20 @@ export interface CheckCampaignListOptions {
   defaultCountry?: CountryCode;
 }
 
-/** What `checkCampaignList` takes: rows as {@link CampaignListRow} says, and a provider. */
-const listSchema = z.array(
-  z.strictObject({
-    row: z.int().min(0),
-    at: z.union([
-      z.strictObject({ line: z.int().min(1) }),
-      z.strictObject({ index: z.int().min(0) }),
-    ]),
-    phone: z.string(),
-    say: z.string().optional(),
-  }),
-);
+/**
+ * What `checkCampaignList` takes: a list of rows as {@link CampaignListRow} says (each row is read
+ * in its slice of time, with the rest of its checks), and a provider.
+ */
+const listSchema = z.array(z.unknown());
+const rowSchema = z.strictObject({
+  row: z.int().min(0),
+  at: z.union([
+    z.strictObject({ line: z.int().min(1) }),
+    z.strictObject({ index: z.int().min(0) }),
+  ]),
+  phone: z.string(),
+  say: z.string().optional(),
+});
 const optionsSchema = z.object({
   provider: z.custom<CallProvider>(
     (p) => typeof p === 'object' && p !== null && typeof (p as CallProvider).name === 'string',
@@ -91,18 +93,24 @@ export async function checkCampaignList(
   rows: readonly CampaignListRow[],
   options: CheckCampaignListOptions,
 ): Promise<CampaignListNumber[]> {
-  const parsedRows = listSchema.safeParse(rows);
-  if (!parsedRows.success) {
-    const at = (i: z.core.$ZodIssue) => ({ ...i, path: ['rows', ...i.path] });
-    throw invalidOptions('checkCampaignList', parsedRows.error.issues.map(at));
-  }
+  /** The rows' malformed `issues`, where `path` is the place in `rows`. */
+  const malformed = (path: PropertyKey[], issues: z.core.$ZodIssue[]) =>
+    invalidOptions(
+      'checkCampaignList',
+      issues.map((i) => ({ ...i, path: ['rows', ...path, ...i.path] })),
+    );
+  const list = listSchema.safeParse(rows);
+  if (!list.success) throw malformed([], list.error.issues);
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw invalidOptions('checkCampaignList', parsed.error.issues);
   const { provider } = options;
   const defaultCountry = options.defaultCountry ?? 'US';
   const issues: CampaignListIssue[] = [];
   const speaking: CampaignListRow[] = [];
-  const check = (r: CampaignListRow): CampaignListNumber => {
+  const check = (row: unknown, i: number): CampaignListNumber => {
+    const shaped = rowSchema.safeParse(row);
+    if (!shaped.success) throw malformed([i], shaped.error.issues);
+    const r: CampaignListRow = shaped.data;
     const where = { row: r.row, ...r.at };
     const phone = r.phone.trim();
     if (!isValidPhoneNumber(phone, { defaultCountry })) {
@@ -137,7 +145,7 @@ export async function checkCampaignList(
   };
   const numbers: CampaignListNumber[] = [];
   for (const [i, row] of rows.entries()) {
-    numbers.push(check(row));
+    numbers.push(check(row, i));
     if (i % CHECK_SLICE === CHECK_SLICE - 1) await yieldToLoop();
   }
   if (issues.length > 0) throw new InvalidCampaignListError(rows.length, issues);
