@@ -18,12 +18,13 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PUBLISHABLE, packPackages } from '../../scripts/pack-packages.mjs';
 import { checkDocumented } from './documented.mjs';
 import { checkDeclarations, typecheckConsumer } from './types.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const here = dirname(fileURLToPath(import.meta.url));
-const packages = ['call-client', 'dialer', 'scheduler-core', 'simulator'];
+const packages = PUBLISHABLE;
 const manifest = (folder) => JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8'));
 // What a TypeScript user adds: the compiler and Node's types at the workspace's versions, and the
 // types of every typed peer (`@types/pg` for the PostgreSQL store).
@@ -52,10 +53,9 @@ function npmInstall(project, packages) {
 }
 
 try {
+  // The tarballs `pnpm pack:packages` makes: at the versions of the next release.
   const tarballs = join(work, 'tarballs');
-  for (const name of packages) {
-    run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', name));
-  }
+  packPackages(root, tarballs);
   const files = readdirSync(tarballs).filter((file) => file.endsWith('.tgz'));
   if (files.length !== packages.length) throw new Error(`expected ${packages.length} tarballs`);
   console.log(`packed: ${files.join(', ')}`);
