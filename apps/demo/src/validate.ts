@@ -56,7 +56,9 @@ export function route<S extends RouteSchemas>(
     };
     if (issues.length > 0) {
       const message = issues
-        .map((i) => `${[i.in, ...i.path].join('.')}: ${i.message}`)
+        // Named by the field alone, as the API names it wherever it is given (the CSV route
+        // takes in its query what the JSON route takes in its body): `issues` says where.
+        .map((i) => `${i.path.length > 0 ? i.path.join('.') : i.in}: ${i.message}`)
         .slice(0, 5)
         .join('; ');
       throw new ApiError(400, 'invalid_request', message, { issues });

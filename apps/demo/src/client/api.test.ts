@@ -24,7 +24,7 @@ const refusal = (code: string, message: string, issues?: ApiIssue[]) =>
 
 describe('fieldErrors', () => {
   it("puts each issue under its field as a sentence, after the field's lead, never its path", () => {
-    const error = refusal('invalid_request', 'query.name: …; query.concurrency: …', [
+    const error = refusal('invalid_request', 'name: …; concurrency: …', [
       { in: 'query', path: ['name'], code: 'invalid_format', message: 'must be letters' },
       { in: 'query', path: ['concurrency'], code: 'too_small', message: 'must be at least 1' },
       { in: 'query', path: ['concurrency'], code: 'too_small', message: 'a second issue' },
