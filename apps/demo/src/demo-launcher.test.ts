@@ -66,6 +66,41 @@ describe('the configuration of pnpm demo', () => {
     expect(demoConfig('mock', {}).CALL_PROVIDER).toBe('mock');
   });
 
+  it.each([
+    ['twilio', 'Twilio', 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_URL'],
+    [
+      'telnyx',
+      'Telnyx',
+      'TELNYX_API_KEY, TELNYX_CONNECTION_ID, TELNYX_PUBLIC_KEY, CALLER_ID, PUBLIC_URL',
+    ],
+  ])(
+    'with CALL_PROVIDER=%s and no account, names what is missing and points to --provider',
+    (provider, label, missing) => {
+      expect(() => demoConfig('mock', { CALL_PROVIDER: provider })).toThrow(
+        `pnpm demo calls through ${label} itself and needs ${missing}; to try ${label}'s simulator instead, unset CALL_PROVIDER and run pnpm demo -- --provider ${provider}`,
+      );
+    },
+  );
+
+  it('with CALL_PROVIDER=twilio and its account, calls through Twilio itself', () => {
+    const config = demoConfig('mock', {
+      CALL_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: `AC${'a1'.repeat(16)}`,
+      TWILIO_AUTH_TOKEN: 'b'.repeat(32),
+      PUBLIC_URL: 'https://example.com',
+    });
+    expect(config.CALL_PROVIDER).toBe('twilio');
+  });
+
+  it('keeps other refusals as they are', () => {
+    expect(() => demoConfig('mock', { CALL_PROVIDER: 'nexmo' })).toThrow(
+      /^Invalid configuration: CALL_PROVIDER: must be one of/,
+    );
+    expect(() => demoConfig('mock', { CALL_PROVIDER: 'mock', PORT: 'x' })).not.toThrow(
+      /--provider/,
+    );
+  });
+
   it('points the server at the Twilio simulator with its test credentials', () => {
     expect(demoConfig('twilio', { PORT: '4100' })).toMatchObject({
       CALL_PROVIDER: 'twilio',

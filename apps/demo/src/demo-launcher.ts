@@ -6,6 +6,7 @@ import {
   type CallApiSimulator,
 } from '@ringkit/simulator';
 import { loadConfig, type Config } from './config.js';
+import { REAL_PROVIDERS } from './_config-providers.js';
 import { TELNYX_WEBHOOK_PATH } from './telnyx.js';
 import { TWILIO_VOICE_PATH, TWILIO_WEBHOOK_PATH } from './twilio.js';
 
@@ -91,7 +92,7 @@ export function demoConfig(
     const value = env[key]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
-  if (provider === 'mock') return loadConfig({ DEMO_HISTORY: '1', ...env });
+  if (provider === 'mock') return withSimulatorHint(given('CALL_PROVIDER'), env);
   const { label, apiUrl: apiUrlVariable, defaultUrl } = REAL_SIMULATORS[provider];
   const flag = `pnpm demo -- --provider ${provider}`;
   if (given('CALL_PROVIDER') !== undefined && given('CALL_PROVIDER') !== provider) {
@@ -302,5 +303,28 @@ export async function startDemoSimulators(config: Config): Promise<DemoSimulator
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * The plain demo's configuration; with `CALL_PROVIDER` set to a real provider whose variables
+ * are missing, the error says both ways on: the account's variables to call through the provider
+ * itself, or `--provider` to try its simulator.
+ */
+function withSimulatorHint(
+  callProvider: string | undefined,
+  env: Record<string, string | undefined>,
+) {
+  try {
+    return loadConfig({ DEMO_HISTORY: '1', ...env });
+  } catch (error) {
+    if (callProvider !== 'twilio' && callProvider !== 'telnyx') throw error;
+    const { label, required } = REAL_PROVIDERS[callProvider];
+    const missing = Object.keys(required).filter((key) => !env[key]?.trim());
+    if (missing.length === 0) throw error;
+    throw new Error(
+      `${(error as Error).message}. With CALL_PROVIDER=${callProvider}, pnpm demo calls through ${label} itself and needs ${missing.join(', ')}; to try ${label}'s simulator instead, unset CALL_PROVIDER and run pnpm demo -- --provider ${callProvider}`,
+      { cause: error },
+    );
   }
 }
