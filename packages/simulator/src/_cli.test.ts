@@ -182,6 +182,48 @@ describe('ringkit-sim', () => {
     },
   );
 
+  it('names every port taken, each with a free port to use that is not taken nor suggested twice', async () => {
+    const listen = async (port = 0) => {
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      return server;
+    };
+    // The polling port and the one above it are taken; so is the webhook port.
+    const polling = await listen();
+    const pollingPort = (polling.address() as { port: number }).port;
+    const blockers = [polling];
+    try {
+      blockers.push(await listen(pollingPort + 1));
+    } catch {
+      // Not free to block here: the suggestion is then above it anyway.
+    }
+    const webhook = await listen();
+    blockers.push(webhook);
+    const webhookPort = (webhook.address() as { port: number }).port;
+    const stderr = capture();
+    try {
+      const code = await runSimulatorCli(
+        ['--polling-port', String(pollingPort), '--webhook-port', String(webhookPort), '--quiet'],
+        { stdout: capture().stream, stderr: stderr.stream, signal: new AbortController().signal },
+      );
+      expect(code).toBe(1);
+      const lines = stderr.lines();
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toContain(`port ${pollingPort} is already in use (the polling flavour`);
+      expect(lines[1]).toContain(`port ${webhookPort} is already in use (the webhook flavour`);
+      const suggested = lines.map((line) => Number(/e\.g\. --\S+ (\d+)$/.exec(line)![1]));
+      expect(suggested[0]).toBeGreaterThan(pollingPort + 1);
+      expect(new Set(suggested).size).toBe(2);
+      for (const port of suggested) {
+        expect([pollingPort, pollingPort + 1, webhookPort]).not.toContain(port);
+        const probe = await listen(port);
+        await new Promise((resolve) => probe.close(resolve));
+      }
+    } finally {
+      for (const server of blockers) await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it.each([
     [['--error-rate', '2'], '--error-rate must be between 0 and 1'],
     [['--step-ms', 'fast'], '--step-ms must be N or MIN-MAX'],

@@ -1,3 +1,4 @@
+import { createServer as createNetServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import {
@@ -90,13 +91,61 @@ const PORT_SETTINGS: Record<SimulatorFlavour, [option: string, variable: string]
   telnyx: ['--telnyx-port', 'SIM_TELNYX_PORT'],
 };
 
-/** The line for a flavour whose port is taken: which option (or variable) to change, and to what. */
-export function portInUseMessage(flavour: SimulatorFlavour, port: number): string {
+/**
+ * The line for a flavour whose port is taken: which option (or variable) to change, and to a
+ * port that was free when it was looked for (`free`), if one was found.
+ */
+export function portInUseMessage(
+  flavour: SimulatorFlavour,
+  port: number,
+  free: number | undefined,
+): string {
   const [option, variable] = PORT_SETTINGS[flavour];
   return (
     `port ${port} is already in use (the ${flavour} flavour listens on ${option}); ` +
-    `set ${option} (or ${variable}) to a free port, e.g. ${option} ${port + 1}`
+    `set ${option} (or ${variable}) to a free port` +
+    (free === undefined ? '' : `, e.g. ${option} ${free}`)
   );
+}
+
+/** Whether something may listen on `port` of `host` now. */
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createNetServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** How far above a taken port a free one is looked for. */
+const FREE_PORT_SEARCH = 100;
+
+/**
+ * Each flavour of `flavours` whose port is taken on `host`, with a free port above it to suggest:
+ * one no other flavour asks for and no other line suggests, so every suggestion can be taken
+ * together.
+ */
+export async function takenPorts(
+  flavours: readonly (readonly [SimulatorFlavour, number])[],
+  host: string,
+): Promise<{ flavour: SimulatorFlavour; port: number; free: number | undefined }[]> {
+  const asked = new Set(flavours.map(([, port]) => port));
+  const suggested = new Set<number>();
+  const taken = [];
+  for (const [flavour, port] of flavours) {
+    if (port === 0 || (await canListen(port, host))) continue;
+    let free: number | undefined;
+    for (let p = port + 1; p <= Math.min(65_535, port + FREE_PORT_SEARCH); p += 1) {
+      if (asked.has(p) || suggested.has(p)) continue;
+      if (await canListen(p, host)) {
+        free = p;
+        break;
+      }
+    }
+    if (free !== undefined) suggested.add(free);
+    taken.push({ flavour, port, free });
+  }
+  return taken;
 }
 
 /**
@@ -216,7 +265,13 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     return 0;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && starting) {
-      return fail(portInUseMessage(...starting), 1);
+      // Every port taken, not only the first: the flavours not started yet are looked at too.
+      const rest = flavours.slice(flavours.findIndex(([flavour]) => flavour === starting![0]));
+      const taken = await takenPorts(rest, config.host);
+      if (taken.length === 0)
+        taken.push({ flavour: starting[0], port: starting[1], free: undefined });
+      for (const { flavour, port, free } of taken) fail(portInUseMessage(flavour, port, free), 1);
+      return 1;
     }
     return fail((error as Error).message, 1);
   } finally {
