@@ -92,7 +92,7 @@ export function demoConfig(
     const value = env[key]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
-  if (provider === 'mock') return withSimulatorHint(given('CALL_PROVIDER'), env);
+  if (provider === 'mock') return withSimulatorHint(given, env);
   const { label, apiUrl: apiUrlVariable, defaultUrl } = REAL_SIMULATORS[provider];
   const flag = `pnpm demo -- --provider ${provider}`;
   if (given('CALL_PROVIDER') !== undefined && given('CALL_PROVIDER') !== provider) {
@@ -312,15 +312,16 @@ export async function startDemoSimulators(config: Config): Promise<DemoSimulator
  * itself, or `--provider` to try its simulator.
  */
 function withSimulatorHint(
-  callProvider: string | undefined,
+  given: (key: string) => string | undefined,
   env: Record<string, string | undefined>,
 ) {
   try {
     return loadConfig({ DEMO_HISTORY: '1', ...env });
   } catch (error) {
+    const callProvider = given('CALL_PROVIDER');
     if (callProvider !== 'twilio' && callProvider !== 'telnyx') throw error;
     const { label, required } = REAL_PROVIDERS[callProvider];
-    const missing = Object.keys(required).filter((key) => !env[key]?.trim());
+    const missing = Object.keys(required).filter((key) => given(key) === undefined);
     if (missing.length === 0) throw error;
     throw new Error(
       `${(error as Error).message}. With CALL_PROVIDER=${callProvider}, pnpm demo calls through ${label} itself and needs ${missing.join(', ')}; to try ${label}'s simulator instead, unset CALL_PROVIDER and run pnpm demo -- --provider ${callProvider}`,
