@@ -7,12 +7,16 @@
  * cap, no entry claimed twice, and the budget's slots never closer than its interval.
  */
 import fc from 'fast-check';
-import pg from 'pg';
 import { afterAll, expect, it, vi } from 'vitest';
 import type { BudgetShare, CampaignClaim, SendBudget } from '../../store.js';
 import { entries } from '../../testing/store-contract/_campaign-fixtures.js';
 import { storedCampaign, T0 } from '../../testing/store-contract/_fixtures.js';
-import { describeWithDatabase, randomSchema } from '../../../test/pg-testing.js';
+import {
+  TEARDOWN_TIMEOUT_MS,
+  describeWithDatabase,
+  dropSchemas,
+  randomSchema,
+} from '../../../test/pg-testing.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
 
 const PACE = { intervalMs: 10, horizonMs: 1000 };
@@ -34,11 +38,8 @@ describeWithDatabase(
     };
     afterAll(async () => {
       for (const store of stores) await store.close();
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
-    });
+      await dropSchemas(url, schemas);
+    }, TEARDOWN_TIMEOUT_MS);
 
     /** A fresh schema with `campaigns` campaigns (`c0`…) of `size` entries, cap `cap` each. */
     async function campaignsIn(campaigns: number, size: number, cap: number) {

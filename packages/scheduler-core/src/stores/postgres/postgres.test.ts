@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { isSchedulerError } from '../../errors.js';
 import {
+  TEARDOWN_TIMEOUT_MS,
   describeWithDatabase,
+  dropSchemas,
   holdDatabaseLock,
   randomSchema,
   runThenLoseAnswer,
@@ -144,10 +146,10 @@ describeWithDatabase('createPostgresStore', (url) => {
     return schema;
   };
   afterAll(async () => {
-    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await dropSchemas(url, schemas);
     await admin.end();
     await release?.();
-  });
+  }, TEARDOWN_TIMEOUT_MS);
 
   testStore({
     name: 'postgres',
@@ -703,27 +705,31 @@ describeWithDatabase('createPostgresStore', (url) => {
       } finally {
         await store.close();
       }
-      // A pool's own setting wins over the store's, and none keeps more than its `max`.
-      for (const [pool, held, idle] of [
-        [{ min: 0 }, 1, 0],
-        [{ min: 1 }, 1, 1],
-        [{ min: 3, max: 2 }, 2, 2],
-        [{ max: 1 }, 1, 1],
-      ] as const) {
+    });
+
+    // A pool's own setting wins over the store's, and none keeps more than its `max`.
+    it.each([
+      [{ min: 0 }, 1, 0],
+      [{ min: 1 }, 1, 1],
+      [{ min: 3, max: 2 }, 2, 2],
+      [{ max: 1 }, 1, 1],
+    ] as const)(
+      'with pool options %j opens %i connection(s) at ready() and keeps %i past the idle timeout',
+      async (pool, held, idle) => {
         const own = createPostgresStore(
           { connectionString: url, idleTimeoutMillis: 50, ...pool },
           { schema: newSchema() },
         );
         try {
           await own.ready();
-          expect(own.pool.totalCount, JSON.stringify(pool)).toBe(held);
+          expect(own.pool.totalCount).toBe(held);
           await new Promise((resolve) => setTimeout(resolve, 300));
-          expect(own.pool.totalCount, JSON.stringify(pool)).toBe(idle);
+          expect(own.pool.totalCount).toBe(idle);
         } finally {
           await own.close();
         }
-      }
-    });
+      },
+    );
 
     it('opens no connection ahead in a pool it was given', async () => {
       const pool = new Pool({ connectionString: url, max: 4, min: 3 });

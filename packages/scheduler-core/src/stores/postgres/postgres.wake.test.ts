@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithDatabase, holdDatabaseLock, randomSchema } from '../../../test/pg-testing.js';
+import {
+  TEARDOWN_TIMEOUT_MS,
+  describeWithDatabase,
+  dropSchemas,
+  holdDatabaseLock,
+  randomSchema,
+} from '../../../test/pg-testing.js';
 import { storedCall } from '../../testing/store-contract.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
 import { HELD_RECHECK_MS, NO_FLOOR } from './_wake.js';
@@ -20,10 +26,10 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
   const stores: PostgresStore[] = [];
   afterAll(async () => {
     for (const store of stores) await store.close();
-    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await dropSchemas(url, schemas);
     await admin.end();
     await release?.();
-  });
+  }, TEARDOWN_TIMEOUT_MS);
 
   const T0 = Date.UTC(2026, 0, 1, 12);
   const waitFor = async (check: () => boolean, ms = 5000) => {
