@@ -18,8 +18,14 @@ export declare function lineWriter(
 
 export declare function pnpmStep(step: string, prefix?: string): Promise<StepResult>;
 
+export interface PhasesResult {
+  code: number;
+  failed: string[];
+  notRun: string[];
+}
+
 export declare function runPhases(
   phases: string[][][],
   totals: Totals,
   runStep?: (step: string, prefix: string) => Promise<StepResult>,
-): Promise<number>;
+): Promise<PhasesResult>;

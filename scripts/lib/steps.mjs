@@ -80,34 +80,45 @@ export function pnpmStep(step, prefix = '') {
 }
 
 /**
+ * What {@link runPhases} did: its exit code (the first failed step's, or 0), the steps that
+ * failed, and those it never started because a phase before theirs had a failure.
+ *
+ * @typedef {{ code: number; failed: string[]; notRun: string[] }} PhasesResult
+ */
+
+/**
  * Runs `phases` one after the other, stopping after the first in which a step failed. A phase is
- * a list of lanes run side by side, a lane a list of steps run in order and stopping at its own
- * first failure; a lane that fails leaves the others of its phase to finish, so that every test
- * they hold is counted. The lines of a phase of several lanes start with `[<step>] `. Every
- * step's tests are added to `totals`; a failed step that printed no test counts, or no failed
- * ones, counts as one failure. Resolves with the exit code of the first step that failed, or 0.
+ * a list of lanes run side by side, a lane a list of steps run in order. A step needs only the
+ * phases before its own: one that fails leaves the steps after it in its lane, and the other
+ * lanes, to run, so that every test of the phase is run and counted. The lines of a phase of
+ * several lanes start with `[<step>] `. Every step's tests are added to `totals`; a failed step
+ * that printed no test counts, or no failed ones, counts as one failure.
  *
  * @param {string[][][]} phases
  * @param {{ passed: number; failed: number; skipped: number }} totals
  * @param {(step: string, prefix: string) => Promise<{ code: number; output: string }>} runStep
+ * @returns {Promise<PhasesResult>}
  */
 export async function runPhases(phases, totals, runStep = pnpmStep) {
+  /** @type {PhasesResult} */
+  const result = { code: 0, failed: [], notRun: [] };
   const inOrder = async (steps, prefixed) => {
     for (const step of steps) {
       const { code, output } = await runStep(step, prefixed ? `[${step}] ` : '');
       const counted = countTests(output, totals);
-      if (code !== 0) {
-        if (!counted || !/\bfailed\b/.test(output.replace(ansi, ''))) totals.failed += 1;
-        console.error(`\npnpm ${step} failed (exit code ${code})`);
-        return code;
-      }
+      if (code === 0) continue;
+      if (!counted || !/\bfailed\b/.test(output.replace(ansi, ''))) totals.failed += 1;
+      console.error(`\npnpm ${step} failed (exit code ${code})`);
+      result.failed.push(step);
+      if (result.code === 0) result.code = code;
     }
-    return 0;
   };
-  for (const lanes of phases) {
-    const codes = await Promise.all(lanes.map((lane) => inOrder(lane, lanes.length > 1)));
-    const failed = codes.find((code) => code !== 0);
-    if (failed !== undefined) return failed;
+  for (const [n, lanes] of phases.entries()) {
+    await Promise.all(lanes.map((lane) => inOrder(lane, lanes.length > 1)));
+    if (result.code !== 0) {
+      result.notRun = phases.slice(n + 1).flat(2);
+      break;
+    }
   }
-  return 0;
+  return result;
 }

@@ -6,9 +6,17 @@ export interface Machine {
   exists: (path: string) => boolean;
 }
 
-export declare function skippedGroups(machine: Machine): string[];
+/** What `pnpm test` ran: every step it has, the ones that failed, those it never started. */
+export interface StepsRun {
+  all: string[];
+  failed: string[];
+  notRun: string[];
+}
+
+export declare function skippedGroups(machine: Machine, ran?: string[]): string[];
 
 export declare function summaryLine(
   totals: { passed: number; failed: number; skipped: number },
   machine: Machine,
+  steps?: StepsRun,
 ): string;

@@ -58,30 +58,47 @@ describe('the steps of pnpm test', () => {
     return { log, run, end };
   }
 
-  it('runs a lane in order, and stops after the phase in which a step failed', async () => {
+  it('runs a lane in order, each step even after one failed, and stops after the phase in which a step failed', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     const totals = { passed: 0, failed: 0, skipped: 0 };
     const { log, run, end } = steps({ typecheck: { code: 2, output: 'error TS2322' } });
-    const done = runPhases([[['lint', 'typecheck', 'format']], [['build']]], totals, run);
+    const done = runPhases(
+      [[['lint', 'typecheck', 'format']], [['build'], ['docs']], [['test']]],
+      totals,
+      run,
+    );
     await end('lint');
     await end('typecheck');
-    expect(await done).toBe(2);
+    await end('format');
+    expect(await done).toEqual({
+      code: 2,
+      failed: ['typecheck'],
+      notRun: ['build', 'docs', 'test'],
+    });
     // One lane alone: its lines as they come, with no prefix.
-    expect(log).toEqual(['start lint ""', 'end lint', 'start typecheck ""', 'end typecheck']);
+    expect(log).toEqual([
+      'start lint ""',
+      'end lint',
+      'start typecheck ""',
+      'end typecheck',
+      'start format ""',
+      'end format',
+    ]);
     // A failed step that ran no tests counts as one failure.
     expect(totals).toEqual({ passed: 0, failed: 1, skipped: 0 });
   });
 
-  it('runs the lanes of a phase side by side; one that fails leaves the others to finish, and every test counts', async () => {
+  it('runs the lanes of a phase side by side; a failed step leaves its lane and the others to finish, and every test counts', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     const totals = { passed: 0, failed: 0, skipped: 0 };
     const { log, run, end } = steps({
       'test:packages': { code: 1, output: ' Tests  4 passed | 1 failed (5)' },
-      'test:demo': { code: 0, output: ' Tests  6 passed (6)' },
+      'test:demo': { code: 3, output: ' Tests  5 passed | 1 failed (6)' },
+      'test:e2e': { code: 0, output: ' Tests  1 passed (1)' },
       'check:packages': { code: 0, output: 'README blocks: 2 passed, 0 failed, 1 skipped' },
     });
     const done = runPhases(
-      [[['build']], [['test:packages'], ['test:demo', 'check:packages']], [['after']]],
+      [[['build']], [['test:packages'], ['test:demo', 'test:e2e', 'check:packages']], [['after']]],
       totals,
       run,
     );
@@ -91,19 +108,27 @@ describe('the steps of pnpm test', () => {
     expect(log).toContain('start test:packages "[test:packages] "');
     await end('test:packages');
     await end('test:demo');
+    await end('test:e2e');
     await end('check:packages');
-    expect(await done).toBe(1);
-    // The phase after the one that failed never starts.
+    // The code of the first step that failed; the phase after the one that failed never starts.
+    expect(await done).toEqual({
+      code: 1,
+      failed: ['test:packages', 'test:demo'],
+      notRun: ['after'],
+    });
+    // A failed step leaves the steps after it in its lane to run.
     expect(log.slice(2)).toEqual([
       'start test:packages "[test:packages] "',
       'start test:demo "[test:demo] "',
       'end test:packages',
       'end test:demo',
+      'start test:e2e "[test:e2e] "',
+      'end test:e2e',
       'start check:packages "[check:packages] "',
       'end check:packages',
     ]);
-    // The lane's failing test is counted once, not once more for the step.
-    expect(totals).toEqual({ passed: 12, failed: 1, skipped: 1 });
+    // Each lane's failing test is counted once, not once more for the step.
+    expect(totals).toEqual({ passed: 12, failed: 2, skipped: 1 });
   });
 
   it('starts a phase only once every lane of the one before has ended, and resolves with 0 when all pass', async () => {
@@ -122,7 +147,7 @@ describe('the steps of pnpm test', () => {
     expect(log.some((line) => line.startsWith('start a'))).toBe(false);
     await end('lint');
     for (const step of ['a', 'b', 'c']) await end(step);
-    expect(await done).toBe(0);
+    expect(await done).toEqual({ code: 0, failed: [], notRun: [] });
     expect(log.slice(0, 4)).toEqual([
       'start lint "[lint] "',
       'start typecheck "[typecheck] "',

@@ -32,4 +32,50 @@ describe('the summary of pnpm test', () => {
       'tests: 10 passed, 0 failed, 0 skipped',
     );
   });
+
+  const all = [
+    'lint',
+    'typecheck',
+    'build',
+    'test:packages',
+    'test:demo',
+    'test:e2e',
+    'check:packages',
+  ];
+
+  it('names the browser tests only when their step ran', () => {
+    const lacking = { env: {}, exists: () => false };
+    const ran = { all, failed: ['test:demo'], notRun: [] };
+    expect(summaryLine(totals, lacking, ran)).toContain('and the browser tests, as');
+    // The build failed: no test step ran, so none was skipped for want of anything.
+    const stopped = {
+      all,
+      failed: ['build'],
+      notRun: ['test:packages', 'test:demo', 'test:e2e', 'check:packages'],
+    };
+    const line = summaryLine(totals, lacking, stopped);
+    expect(line).not.toContain('PostgreSQL');
+    expect(line).not.toContain('browser');
+    expect(line).toMatch(
+      /; not run, as build failed: test:packages, test:demo, test:e2e, check:packages$/,
+    );
+    const withoutE2e = { all, failed: ['test:demo'], notRun: ['test:e2e', 'check:packages'] };
+    const first = summaryLine(totals, lacking, withoutE2e);
+    expect(first).toContain('among them the PostgreSQL tests');
+    expect(first).not.toContain('browser');
+  });
+
+  it('ends with the steps that did not run, and what failed before them', () => {
+    const steps = {
+      all,
+      failed: ['lint', 'typecheck'],
+      notRun: ['build', 'test:packages', 'test:demo', 'test:e2e', 'check:packages'],
+    };
+    expect(summaryLine({ passed: 0, failed: 2, skipped: 0 }, everything, steps)).toBe(
+      'tests: 0 passed, 2 failed, 0 skipped; not run, as lint, typecheck failed: build, test:packages, test:demo, test:e2e, check:packages',
+    );
+    expect(summaryLine(totals, everything, { all, failed: ['test:demo'], notRun: [] })).toBe(
+      'tests: 10 passed, 0 failed, 3 skipped',
+    );
+  });
 });
