@@ -6,10 +6,13 @@
 #   verify current pnpm signatures everywhere, so COREPACK_INTEGRITY_KEYS=0 is exported for
 #   every pnpm call, not only for `corepack enable`.
 #
-# Everything goes to $RINGKIT_TOOLS_DIR (default ~/.cache/ringkit); nothing is installed
-# system-wide and no shell profile is changed.
+# The tools and what fetching them leaves (npm's cache, corepack's) go to $RINGKIT_TOOLS_DIR
+# (default ~/.cache/ringkit), and nowhere else: nothing is installed system-wide and no shell
+# profile is changed. The packages the workspace depends on go where pnpm keeps every project's,
+# its store (`./scripts/pnpm store path`), shared with the machine's other pnpm projects.
 
 ringkit_tools="${RINGKIT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ringkit}"
+export npm_config_update_notifier=false
 
 ringkit_say() { printf 'ringkit: %s\n' "$*" >&2; }
 
@@ -19,7 +22,8 @@ ringkit_say() { printf 'ringkit: %s\n' "$*" >&2; }
 ringkit_npm_install() {
   mkdir -p "$1" || return 1
   [ -f "$1/package.json" ] || printf '{"private":true}\n' >"$1/package.json"
-  (cd "$1" && npm install --no-save --no-audit --no-fund --no-package-lock --loglevel=error "$2" >&2)
+  (cd "$1" && npm_config_cache="$ringkit_tools/npm-cache" npm install --no-save --no-audit \
+    --no-fund --no-package-lock --loglevel=error "$2" >&2)
 }
 
 ringkit_node_ok() {
@@ -48,7 +52,9 @@ ringkit_ensure_node() {
 }
 
 ringkit_ensure_pnpm() {
-  export COREPACK_INTEGRITY_KEYS=0 COREPACK_ENABLE_DOWNLOAD_PROMPT=0 npm_config_update_notifier=false
+  export COREPACK_INTEGRITY_KEYS=0 COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+  # Where corepack keeps the pnpm it fetches (its own default is ~/.cache/node/corepack).
+  export COREPACK_HOME="${COREPACK_HOME:-$ringkit_tools/corepack-home}"
   local bin="$ringkit_tools/bin"
   mkdir -p "$bin"
   if [ ! -x "$bin/pnpm" ]; then
