@@ -28,7 +28,7 @@ describe('scripts/toolchain.sh', () => {
   function bash(script: string) {
     // This process's Node (recent enough) first on the PATH, so no Node is fetched.
     const path = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
-    const env = { ...process.env, HOME: home, PATH: path };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PATH: path };
     for (const name of ['XDG_CACHE_HOME', 'RINGKIT_TOOLS_DIR', 'COREPACK_HOME', 'npm_config_cache'])
       delete env[name];
     return new Promise<string>((resolve, reject) => {
