@@ -42,7 +42,7 @@ export function startBuiltServer(env: Record<string, string>): Promise<BuiltServ
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /ringkit demo listening on (\S+)/.exec(output);
+      const match = /ringkit demo listening on ([^\s"]+)/.exec(output);
       if (match) resolve({ child, url: match[1]!, kill });
     });
     child.stderr!.on('data', (chunk: Buffer) => {

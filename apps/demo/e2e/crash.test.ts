@@ -29,7 +29,7 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /ringkit demo listening on (\S+)/.exec(output);
+      const match = /ringkit demo listening on ([^\s"]+)/.exec(output);
       if (match) resolve({ child, url: match[1]! });
     };
     child.stdout!.on('data', onData);

@@ -57,7 +57,7 @@ function demo(env: Record<string, string>, args: string[] = []) {
   const ready = new Promise<string | undefined>((resolve) => {
     child.stdout.on('data', (chunk: Buffer) => {
       run.stdout += chunk.toString();
-      const match = /ringkit demo ready: open (\S+)/.exec(run.stdout);
+      const match = /ringkit demo ready: open ([^\s"]+)/.exec(run.stdout);
       if (match) resolve(match[1]);
     });
     child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
@@ -99,6 +99,17 @@ describe('pnpm demo', () => {
       const { code } = await run.stop();
       expect(code).toBe(0);
     }
+    const { stdout, stderr } = await run.exited;
+    // Every line it printed is a JSON log line, the simulators' addresses among them, though
+    // LOG_LEVEL is warn; the shutdown's lines too.
+    const lines = stdout.trim().split('\n');
+    const logged = lines.map((line) => JSON.parse(line) as { msg: string; url?: string });
+    expect(logged.filter((line) => line.url).map(({ msg }) => msg)).toEqual([
+      `Call API simulator (polling) on http://127.0.0.1:${polling}`,
+      `Call API simulator (webhooks) on http://127.0.0.1:${webhook}`,
+      `ringkit demo ready: open http://localhost:${web}`,
+    ]);
+    expect(stderr).toBe('');
   });
 
   it.each(['CALL_API_URL', 'DIALER_API_URL', 'PORT'] as const)(

@@ -47,7 +47,7 @@ function startBuiltServer(
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /ringkit demo listening on (\S+)/.exec(output);
+      const match = /ringkit demo listening on ([^\s"]+)/.exec(output);
       if (match) resolve({ child, url: match[1]! });
     };
     child.stdout!.on('data', onData);

@@ -1,4 +1,5 @@
 import { demoConfig, demoInbound, demoProvider, startDemoSimulators } from './demo-launcher.js';
+import { announcer } from './logger.js';
 import { main } from './server.js';
 
 /**
@@ -9,22 +10,29 @@ import { main } from './server.js';
  * port of `TELNYX_API_URL` (5020), and the server places every call through it. A port already
  * taken stops it with a line naming the variable to change. Twilio's and Telnyx's simulators
  * also ring the app's number (`CALLER_ID`) about every `DEMO_INBOUND_EVERY_S` seconds (20).
+ * Every line it prints once started is a JSON log line, the simulators' addresses and its own
+ * among them; a start that fails prints one plain line, the reason, and exits with code 1.
  */
 try {
   const config = demoConfig(demoProvider(process.argv.slice(2), process.env), process.env);
   const simulators = await startDemoSimulators(config);
-  for (const { name, simulator } of simulators.simulators) console.log(`${name} ${simulator.url}`);
-  const inbound = demoInbound(config);
-  const ringer = simulators.simulators[0]?.simulator;
-  if (inbound && ringer) {
-    const often = inbound.everyMs ? `about every ${inbound.everyMs / 1000} s` : 'when asked';
-    console.log(
-      `Inbound calls ring ${inbound.to} ${often}; curl -X POST ${ringer.url}/_sim/inbound rings one now`,
-    );
-  }
   try {
     const server = await main(config, {}, simulators.close);
-    console.log(`\n  ringkit demo ready: open ${server.url}\n`);
+    const log = announcer(server.logger);
+    for (const { name, simulator } of simulators.simulators) {
+      const label = name.trim();
+      log.info({ simulator: label, url: simulator.url }, `${label} on ${simulator.url}`);
+    }
+    const inbound = demoInbound(config);
+    const ringer = simulators.simulators[0]?.simulator;
+    if (inbound && ringer) {
+      const often = inbound.everyMs ? `about every ${inbound.everyMs / 1000} s` : 'when asked';
+      log.info(
+        { to: inbound.to, everyMs: inbound.everyMs ?? null, ring: `${ringer.url}/_sim/inbound` },
+        `inbound calls ring the app's number ${often}; curl -X POST ${ringer.url}/_sim/inbound rings one now`,
+      );
+    }
+    log.info({ url: server.url }, `ringkit demo ready: open ${server.url}`);
   } catch (error) {
     await simulators.close();
     throw error;

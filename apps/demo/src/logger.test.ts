@@ -1,6 +1,13 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, logPlacement, maskPhone, redactPhones, redactUrl } from './logger.js';
+import {
+  announcer,
+  createLogger,
+  logPlacement,
+  maskPhone,
+  redactPhones,
+  redactUrl,
+} from './logger.js';
 
 describe('phone number redaction', () => {
   it('keeps the last two digits only', () => {
@@ -235,5 +242,34 @@ describe('createHttpLogger', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('announcer', () => {
+  /** The `msg` of each line a logger at `level` and its announcer write, in order. */
+  function written(level: 'debug' | 'info' | 'warn' | 'error' | 'silent') {
+    const lines: string[] = [];
+    const logger = createLogger(
+      level,
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push((JSON.parse(chunk.toString()) as { msg: string }).msg);
+          done();
+        },
+      }),
+    );
+    logger.info('an info line');
+    announcer(logger).info('ringkit demo ready: open http://localhost:4000');
+    logger.info('another info line');
+    return lines;
+  }
+
+  it('prints where the demo is at every level but silent, and leaves the level of the rest', () => {
+    const ready = 'ringkit demo ready: open http://localhost:4000';
+    expect(written('warn')).toEqual([ready]);
+    expect(written('error')).toEqual([ready]);
+    expect(written('info')).toEqual(['an info line', ready, 'another info line']);
+    expect(written('debug')).toEqual(['an info line', ready, 'another info line']);
+    expect(written('silent')).toEqual([]);
   });
 });

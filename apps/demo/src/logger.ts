@@ -117,6 +117,15 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   return destination ? pino(options, destination) : pino(options);
 }
 
+/**
+ * The logger for the lines that say where the demo is (its URL, its simulators'): at `info`, and
+ * printed at every `LOG_LEVEL` but `silent`, as a server's "listening on" line is.
+ */
+export function announcer(logger: Logger): Logger {
+  if (logger.level === 'silent' || logger.isLevelEnabled('info')) return logger;
+  return logger.child({}, { level: 'info' });
+}
+
 type Req = IncomingMessage & { body?: unknown; originalUrl?: string; id?: unknown };
 
 /** pino-http: one line per request, URLs and JSON bodies with phone numbers masked. */

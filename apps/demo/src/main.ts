@@ -1,13 +1,15 @@
 import { loadConfig } from './config.js';
+import { announcer } from './logger.js';
 import { main } from './server.js';
 
 /**
- * `pnpm start` (`node dist/server.js`): the server alone, configured by the environment; a bad
- * configuration stops it with a one-line reason and exit code 1.
+ * `pnpm start` (`node dist/server.js`): the server alone, configured by the environment. Every
+ * line it prints once started is a JSON log line; a start that fails (a bad configuration, a port
+ * taken) prints one plain line, the reason, and exits with code 1.
  */
 try {
   const running = await main(loadConfig());
-  console.log(`ringkit demo listening on ${running.url}`);
+  announcer(running.logger).info({ url: running.url }, `ringkit demo listening on ${running.url}`);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);

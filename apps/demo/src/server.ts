@@ -194,7 +194,7 @@ export async function main(
     stopping = true;
     running.logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
-      console.error('Shutdown took longer than 10 s; exiting');
+      running.logger.fatal('shutdown took longer than 10 s; exiting');
       process.exit(1);
     }, 10_000);
     force.unref();
@@ -204,7 +204,7 @@ export async function main(
       .then(
         () => process.exit(0),
         (error: unknown) => {
-          console.error((error as Error).message);
+          running.logger.fatal({ err: error }, 'shutdown failed');
           process.exit(1);
         },
       );
