@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool, type QueryConfig } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { isSchedulerError } from '../../errors.js';
 import {
@@ -688,12 +688,13 @@ describeWithDatabase('createPostgresStore', (url) => {
         const kept = await backends(2);
         expect(kept.size).toBe(2);
         expect(opened).toBe(2);
-        // Three at once, then a quiet spell of ten idle timeouts: the pool is back to two.
+        // Three at once, on three connections; the third is closed once idle, the two kept are
+        // still open after a quiet spell of ten idle timeouts. (The pool is not read right after
+        // the three: on a busy machine the third may have idled out already.)
         const three = await backends(3);
         expect(three.size).toBe(3);
-        expect(store.pool.totalCount).toBe(3);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        expect(store.pool.totalCount).toBe(2);
+        expect(opened).toBe(3);
+        await vi.waitFor(() => expect(store.pool.totalCount).toBe(2), { timeout: 10_000 });
         await new Promise((resolve) => setTimeout(resolve, 500));
         // The two kept answer the next two statements at once: none is opened for them.
         const before = opened;
@@ -722,7 +723,11 @@ describeWithDatabase('createPostgresStore', (url) => {
         );
         try {
           await own.ready();
-          expect(own.pool.totalCount).toBe(held);
+          // At most `held`: the migrations' connection, beyond what the pool keeps, may have
+          // idled out already on a busy machine.
+          expect(own.pool.totalCount).toBeLessThanOrEqual(held);
+          expect(own.pool.totalCount).toBeGreaterThanOrEqual(idle);
+          await vi.waitFor(() => expect(own.pool.totalCount).toBe(idle), { timeout: 10_000 });
           await new Promise((resolve) => setTimeout(resolve, 300));
           expect(own.pool.totalCount).toBe(idle);
         } finally {
