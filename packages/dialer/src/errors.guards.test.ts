@@ -12,6 +12,8 @@ import {
   isDialerError,
   isDialerStateError,
   isInvalidNumbersError,
+  isNothingToDialAgainError,
+  NothingToDialAgainError,
 } from './errors.js';
 
 /** One instance of every error the package throws, its options and provider errors included. */
@@ -22,6 +24,7 @@ const instances = [
   new DialAttemptError({ reason: 'timeout', message: 'late', index: 0, attempt: 1, callId: null }),
   invalidOptions('createDialer', []),
   hangUpUnsupported('fake', 'hangUpCall'),
+  new NothingToDialAgainError('spring', ['missed']),
   new RingkitError('other', 'other'),
 ];
 
@@ -30,6 +33,7 @@ const classes = [
   [InvalidNumbersError, isInvalidNumbersError],
   [DialerStateError, isDialerStateError],
   [DialAttemptError, isDialAttemptError],
+  [NothingToDialAgainError, isNothingToDialAgainError],
 ] as const;
 
 describe('every guard agrees with instanceof', () => {

@@ -143,6 +143,28 @@ export class CampaignExistsError extends DialerError {
   }
 }
 
+/**
+ * `Campaigns.dialAgain` of a campaign none of whose entries ended as one of the outcomes asked
+ * for (yet): there is nothing to dial again, and nothing was created.
+ */
+export class NothingToDialAgainError extends DialerError {
+  override name = 'NothingToDialAgainError';
+  /** The campaign whose entries were read. */
+  readonly campaign: string;
+  /** The outcomes asked for. */
+  readonly outcomes: readonly ('missed' | 'unknown')[];
+
+  constructor(campaign: string, outcomes: readonly ('missed' | 'unknown')[]) {
+    const what = outcomes.map((o) => (o === 'unknown' ? 'with its outcome unknown' : o));
+    super(
+      `No entry of campaign ${JSON.stringify(campaign)} ended ${what.join(' or ')}: there is nothing to dial again`,
+      'nothing_to_dial',
+    );
+    this.campaign = campaign;
+    this.outcomes = outcomes;
+  }
+}
+
 /** A call to `Campaigns` after its `close()`: this process no longer works campaigns. */
 export class CampaignsClosedError extends DialerError {
   override name = 'CampaignsClosedError';
@@ -275,6 +297,9 @@ export const isCampaignExistsError: (error: unknown) => error is CampaignExistsE
   'DialerError',
   'CampaignExistsError',
 );
+/** `true` for a {@link NothingToDialAgainError}, across realms and package copies. */
+export const isNothingToDialAgainError: (error: unknown) => error is NothingToDialAgainError =
+  errorGuard(NothingToDialAgainError, 'DialerError', 'NothingToDialAgainError');
 /** `true` for a {@link CampaignsClosedError}, across realms and package copies. */
 export const isCampaignsClosedError: (error: unknown) => error is CampaignsClosedError = errorGuard(
   CampaignsClosedError,

@@ -28,6 +28,7 @@ export type {
   CampaignsEvents,
   CampaignsOptions,
   CreateCampaignOptions,
+  DialAgainOptions,
 } from './campaign/types.js';
 export { checkCampaignList, readCampaignCsv } from './campaign/list.js';
 export type {
@@ -55,7 +56,9 @@ export {
   isDialerStateError,
   isInvalidCampaignListError,
   isInvalidNumbersError,
+  isNothingToDialAgainError,
   isUnsupportedListOptionError,
+  NothingToDialAgainError,
   UnsupportedListOptionError,
 } from './errors.js';
 export type {

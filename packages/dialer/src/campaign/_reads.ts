@@ -74,7 +74,7 @@ export async function* readResults(
 }
 
 /** The `held` of a campaign's entries read from the store: its own `callTimeoutMs`. */
-function storedHold(worked: WorkedCampaigns, settings: Record<string, unknown>) {
+export function storedHold(worked: WorkedCampaigns, settings: Record<string, unknown>) {
   const callTimeoutMs = Number(
     settings['callTimeoutMs'] ?? worked.shared.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   );

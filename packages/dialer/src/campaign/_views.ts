@@ -39,13 +39,24 @@ export function countEntry(
     if (sum === 0) delete attempts[key];
     else attempts[key] = sum;
   }
-  // A retry still to come is neither live nor ended.
-  if (entry.endedAt === null) return;
-  if (entry.status === 'completed') progress.completed += by;
-  else if (entry.status === 'canceled') progress.canceled += by;
-  else if (entry.status === 'suppressed') progress.suppressed += by;
-  else if (entry.error?.reason === 'outcome_unknown') progress.unknown += by;
-  else progress.missed += by;
+  const outcome = endedAs(entry);
+  if (outcome !== null) progress[outcome] += by;
+}
+
+/** What an entry ended as, in a campaign's view; `null` while it has not ended. */
+export type EndedAs = 'completed' | 'missed' | 'unknown' | 'canceled' | 'suppressed';
+
+/**
+ * What an entry ended as: the one rule of a campaign's tallies and of `dialAgain`'s choice.
+ * `null` while it has not ended (a retry still to come is neither live nor ended).
+ */
+export function endedAs(entry: Omit<Counted, 'attempts' | 'outcomes'>): EndedAs | null {
+  if (entry.endedAt === null) return null;
+  if (entry.status === 'completed') return 'completed';
+  if (entry.status === 'canceled') return 'canceled';
+  if (entry.status === 'suppressed') return 'suppressed';
+  if (entry.error?.reason === 'outcome_unknown') return 'unknown';
+  return 'missed';
 }
 
 /** What a campaign's view is made of, of its dialer: its state and its entries' tallies. */

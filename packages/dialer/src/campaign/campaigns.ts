@@ -4,6 +4,7 @@ import { SCHEDULED_CALL_STATUSES, type StoredCall } from '@ringkit/scheduler-cor
 import { z } from 'zod';
 import { CampaignsClosedError, invalidOptions } from '../errors.js';
 import type { StopOptions } from '../types.js';
+import { againList } from './_again.js';
 import { applyStatus, summaryOfDialer } from './_dialer.js';
 import { archive, change, read, readEntries, readResults, unlessDone } from './_reads.js';
 import { viewOf } from './_views.js';
@@ -157,6 +158,11 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
         after: query.after ?? null,
         limit: query.limit ?? 100,
       });
+    },
+
+    async dialAgain(name, again, againOptions) {
+      const list = await againList(worked, name, againOptions);
+      return campaigns.create(again, list.numbers, list.options);
     },
 
     async archive(name, archiveOptions) {

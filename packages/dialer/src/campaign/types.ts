@@ -48,6 +48,19 @@ export type CreateCampaignOptions = Pick<
   'concurrency' | 'callsPerSecond' | 'budget' | 'window' | 'retryBackoff' | 'retry' | 'maxAttempts'
 >;
 
+/**
+ * What `Campaigns.dialAgain` takes: which entries (`outcomes`), and options of the new campaign
+ * that differ from those of the campaign it dials again.
+ */
+export interface DialAgainOptions extends CreateCampaignOptions {
+  /**
+   * The entries whose numbers it dials: those that ended `missed` (busy, no answer, failed), and
+   * those whose outcome is `unknown` (their call may have rung).
+   * @default ['missed', 'unknown']
+   */
+  outcomes?: ('missed' | 'unknown')[];
+}
+
 /** A campaign's state, as a person reads it. */
 export type CampaignStateName = 'running' | 'paused' | 'stopped' | 'done';
 
@@ -189,6 +202,17 @@ export interface Campaigns {
    * `campaign_not_done` while an entry may still be dialed.
    */
   archive(name: string, options?: { archived?: boolean }): Promise<CampaignView>;
+  /**
+   * Creates campaign `again` of the numbers of campaign `name` whose entries ended missed (busy,
+   * no answer, failed) or with their outcome unknown (they may have rung; an operator decides to
+   * ring them again), in list order, each with its own call options, and starts dialing it. It
+   * has the options `name` was created with (concurrency, pacing, budget, window, retries),
+   * but for those given. Only entries that have ended count: one with a retry still to come, or
+   * in doubt and still holding its place, is left out. `name` itself does not change: what was
+   * reported of it stays true. Rejects with `NothingToDialAgainError` when no entry qualifies,
+   * `CampaignExistsError` when `again` is taken, `CallNotFoundError` when `name` is unknown.
+   */
+  dialAgain(name: string, again: string, options?: DialAgainOptions): Promise<CampaignView>;
   /**
    * Every entry in list order, read from the store a page at a time: never all in memory at
    * once. Each is what {@link Campaigns.snapshot} shows of it once the campaign is at rest (a
