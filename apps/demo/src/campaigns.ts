@@ -28,6 +28,16 @@ export const dialerRunName = (run: number) =>
 /** A name of a run of the configured list: kept for `POST /api/dialer/start`. */
 export const isDialerRun = (name: string) => /^default(-[0-9]+)?$/.test(name);
 
+/** Refuses, `409 campaign_exists`, a name kept for the runs of the configured list. */
+export function refuseDialerRunName(name: string): void {
+  if (!isDialerRun(name)) return;
+  throw new ApiError(
+    409,
+    'campaign_exists',
+    `The name "${name}" is kept for the runs of the configured list (POST /api/dialer/start)`,
+  );
+}
+
 /** One number of a campaign's list: alone, or with what its call says. */
 export type CampaignNumber = DialerNumber;
 
@@ -123,6 +133,13 @@ export function createCampaignManager(options: CampaignManagerOptions) {
       need().list(archived ? query : { ...query, archived: false }),
     /** One page of a campaign's entries, filtered by their rows' statuses. */
     entries: (id: string, query: Parameters<Campaigns['entries']>[1]) => need().entries(id, query),
+    /**
+     * A new campaign of the numbers of `id` whose entries ended missed or with their outcome
+     * unknown (`outcomes` picks), under `id`'s options; `409 nothing_to_dial` when none did,
+     * `409 campaign_exists` when `again` is taken.
+     */
+    dialAgain: (id: string, again: string, outcomes?: ('missed' | 'unknown')[]) =>
+      need().dialAgain(id, again, outcomes ? { outcomes } : undefined),
     /** Archives a campaign that is done; `409 campaign_not_done` otherwise. */
     archive: (id: string) => need().archive(id),
     /** One campaign's view and every entry. */

@@ -4,7 +4,12 @@ import {
   isUnsupportedOperationError,
   type UnsupportedCallOptionError,
 } from '@ringkit/call-client';
-import { isCampaignExistsError, isCampaignsClosedError, isDialerStateError } from '@ringkit/dialer';
+import {
+  isCampaignExistsError,
+  isCampaignsClosedError,
+  isDialerStateError,
+  isNothingToDialAgainError,
+} from '@ringkit/dialer';
 import {
   isConflictError,
   isHangUpError,
@@ -135,6 +140,12 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   }
   if (isCampaignExistsError(error)) {
     return answer(409, 'campaign_exists', error.message, { campaign: error.campaign });
+  }
+  if (isNothingToDialAgainError(error)) {
+    return answer(409, 'nothing_to_dial', error.message, {
+      campaign: error.campaign,
+      outcomes: error.outcomes,
+    });
   }
   // This process is closing: the request (a webhook) is for the next one.
   if (isCampaignsClosedError(error)) return answer(503, 'shutting_down', 'Shutting down');

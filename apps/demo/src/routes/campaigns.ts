@@ -15,7 +15,11 @@ import { rawBody } from '../body.js';
 import { CAMPAIGN_NAME_PATTERN, campaignNameProblem } from '../campaign-name.js';
 import { campaignPacing, generatedName } from './campaign-create.js';
 import { toCallingWindow, windowBody } from '../calling-window.js';
-import { isDialerRun, type CampaignNumber, type CreateCampaignInput } from '../campaigns.js';
+import {
+  refuseDialerRunName,
+  type CampaignNumber,
+  type CreateCampaignInput,
+} from '../campaigns.js';
 import { csvLine } from '../csv.js';
 import { resultColumns, resultLine, send } from './_results-csv.js';
 import { ApiError } from '../http-errors.js';
@@ -202,13 +206,7 @@ export function campaignsRouter(
     const paced = campaignPacing(config, { callsPerSecond: input.callsPerSecond, weight });
     const numbers = await checkRows(rows, campaignProvider);
     const chosen = input.name ?? generatedName();
-    if (isDialerRun(chosen)) {
-      throw new ApiError(
-        409,
-        'campaign_exists',
-        `The name "${chosen}" is kept for the runs of the configured list (POST /api/dialer/start)`,
-      );
-    }
+    refuseDialerRunName(chosen);
     return await campaigns.create({ ...rest, ...paced, name: chosen, numbers });
   }
 

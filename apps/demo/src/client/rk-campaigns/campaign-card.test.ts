@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignJson } from '../types.js';
-import { leaseWaitText } from './campaign-card.js';
+import { againQuestion, leaseWaitText, toDialAgain, unknownText } from './campaign-card.js';
 
 const UNTIL = Date.parse('2026-06-01T12:00:30.000Z');
 const held = (entries: number): CampaignJson =>
@@ -26,5 +26,57 @@ describe("a campaign card's lease wait", () => {
     expect(leaseWaitText(held(2), UNTIL)).toBeNull();
     expect(leaseWaitText(held(2), UNTIL + 5_000)).toBeNull();
     expect(leaseWaitText({ id: 'free', lease_wait: null } as CampaignJson, UNTIL)).toBeNull();
+  });
+});
+
+/** A campaign of 10 numbers in `state` with `progress`. */
+const campaign = (state: string, progress: Partial<CampaignJson['progress']>): CampaignJson =>
+  ({
+    id: 'spring',
+    state,
+    total: 10,
+    progress: {
+      dialed: 10,
+      live: 0,
+      completed: 10,
+      missed: 0,
+      unknown: 0,
+      canceled: 0,
+      suppressed: 0,
+      ...progress,
+    },
+  }) as CampaignJson;
+
+describe("a campaign card's dial again", () => {
+  it('offers the missed and the unknown of a finished campaign, and says what the unknown may mean', () => {
+    const done = campaign('done', { completed: 6, missed: 3, unknown: 1 });
+    expect(toDialAgain(done)).toBe(4);
+    expect(unknownText(done)).toBe(
+      "1 call's outcome is unknown: it may have rung. Dial again only if a second call is acceptable.",
+    );
+    expect(unknownText(campaign('done', { completed: 7, unknown: 3 }))).toBe(
+      "3 calls' outcomes are unknown: they may have rung. Dial again only if a second call is acceptable.",
+    );
+    expect(againQuestion(done)).toEqual({
+      title: "Dial spring's numbers again?",
+      message:
+        'This creates a new campaign of the 3 numbers missed and the 1 whose outcome is unknown (they may have rung), with the same settings, and starts dialing it.',
+      confirm: 'Dial again',
+      keep: 'Not now',
+    });
+    expect(againQuestion(campaign('done', { completed: 9, missed: 1 })).message).toBe(
+      'This creates a new campaign of the 1 number missed, with the same settings, and starts dialing it.',
+    );
+  });
+
+  it('offers nothing while the campaign runs, or when every number completed', () => {
+    const running = campaign('running', { completed: 4, missed: 3, unknown: 1, dialed: 8 });
+    expect(toDialAgain(running)).toBe(0);
+    expect(unknownText(running)).toBeNull();
+    expect(toDialAgain(campaign('done', {}))).toBe(0);
+    expect(unknownText(campaign('done', {}))).toBeNull();
+    // A stopped campaign whose every entry has ended is finished too.
+    const stopped = campaign('stopped', { completed: 5, missed: 2, canceled: 3 });
+    expect(toDialAgain(stopped)).toBe(2);
   });
 });

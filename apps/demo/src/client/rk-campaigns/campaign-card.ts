@@ -60,8 +60,38 @@ export function stopQuestion(campaign: CampaignJson): ConfirmRequest {
   };
 }
 
+/** How many of a finished campaign's numbers "Dial again" would ring: the missed and the unknown. */
+export const toDialAgain = (c: CampaignJson) =>
+  finished(c) ? c.progress.missed + c.progress.unknown : 0;
+
+/**
+ * What a finished campaign says of its entries whose outcome is unknown: their call may have
+ * rung, and only the operator can decide to ring them again. `null` when there are none.
+ */
+export function unknownText(campaign: CampaignJson): string | null {
+  const n = campaign.progress.unknown;
+  if (!finished(campaign) || n === 0) return null;
+  const whose = n === 1 ? "1 call's outcome is" : `${formatCount(n)} calls' outcomes are`;
+  return `${whose} unknown: ${n === 1 ? 'it' : 'they'} may have rung. Dial again only if a second call is acceptable.`;
+}
+
+/** What "Dial again" asks first: the numbers it rings, the ones that may have rung among them. */
+export function againQuestion(campaign: CampaignJson): ConfirmRequest {
+  const { missed, unknown } = campaign.progress;
+  const parts = [
+    missed > 0 ? `the ${formatCount(missed)} ${missed === 1 ? 'number' : 'numbers'} missed` : '',
+    unknown > 0 ? `the ${formatCount(unknown)} whose outcome is unknown (they may have rung)` : '',
+  ].filter(Boolean);
+  return {
+    title: `Dial ${campaign.id}'s numbers again?`,
+    message: `This creates a new campaign of ${parts.join(' and ')}, with the same settings, and starts dialing it.`,
+    confirm: 'Dial again',
+    keep: 'Not now',
+  };
+}
+
 /** What a card's buttons ask of the element. */
-export type CampaignAction = 'pause' | 'resume' | 'stop' | 'archive';
+export type CampaignAction = 'pause' | 'resume' | 'stop' | 'archive' | 'again';
 
 /** What a card does: its buttons' actions and its download, and whether a request is under way. */
 export interface CampaignCardActions {
@@ -72,7 +102,7 @@ export interface CampaignCardActions {
   api: string | undefined;
   /** Its entries are shown. */
   expanded: boolean;
-  /** `stop` is asked first by the element (see {@link stopQuestion}). */
+  /** `stop` and `again` are asked first by the element (see {@link stopQuestion}, {@link againQuestion}). */
   act: (action: CampaignAction) => unknown;
   toggleEntries: () => unknown;
   download: (event: MouseEvent) => unknown;
@@ -85,6 +115,8 @@ export function campaignCard(
 ) {
   const done = ended(campaign);
   const leaseWait = leaseWaitText(campaign, Date.now());
+  const unknown = unknownText(campaign);
+  const again = toDialAgain(campaign);
   const open = campaign.state === 'running' || campaign.state === 'paused';
   const id = encodeURIComponent(campaign.id);
   return html`
@@ -102,6 +134,7 @@ export function campaignCard(
       ></progress>
       <p class="muted total" data-testid="ended">${done} of ${campaign.total} ended</p>
       ${leaseWait ? html`<p class="muted lease-wait" data-testid="lease-wait">${leaseWait}</p>` : nothing}
+      ${unknown ? html`<p class="unknown" part="unknown" data-testid="unknown">${unknown}</p>` : nothing}
       <dl class="figures" part="figures">
         ${FIGURES.map(
           ([key, label]) =>
@@ -153,6 +186,18 @@ export function campaignCard(
             of ${campaign.id}</span
           >
         </button>
+        ${
+          again > 0
+            ? html`<button
+                class="small"
+                part="button again"
+                ?disabled=${busy}
+                @click=${() => act('again')}
+              >
+                Dial ${again} again<span class="sr-only"> from ${campaign.id}</span>
+              </button>`
+            : nothing
+        }
         ${
           finished(campaign) && !campaign.archived_at
             ? html`<button

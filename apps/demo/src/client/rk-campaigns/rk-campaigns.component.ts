@@ -23,7 +23,13 @@ import {
   checkCampaignForm,
   type CampaignField,
 } from './campaign-form.js';
-import { campaignCard, ended, stopQuestion, type CampaignAction } from './campaign-card.js';
+import {
+  againQuestion,
+  campaignCard,
+  ended,
+  stopQuestion,
+  type CampaignAction,
+} from './campaign-card.js';
 import { styles } from './rk-campaigns.styles.js';
 
 const ENDED_STATES: ReadonlySet<string> = new Set(['done', 'stopped']);
@@ -203,12 +209,27 @@ export class RkCampaignsElement extends LitElement {
     if (confirmed) await this.act(campaign, 'stop');
   }
 
+  /** "Dial again" asks first, saying which numbers it rings and that some may have rung. */
+  private async confirmAgain(campaign: CampaignJson) {
+    const confirmed = await this.renderRoot
+      .querySelector('rk-confirm')!
+      .ask(againQuestion(campaign));
+    if (confirmed) await this.act(campaign, 'again');
+  }
+
   private async act(campaign: CampaignJson, action: CampaignAction) {
     this.busy = campaign.id;
     try {
       const path = `/api/campaigns/${encodeURIComponent(campaign.id)}/${action}`;
-      this.upsert(await request<CampaignJson>(this.base, path, { method: 'POST' }));
+      const body = action === 'again' ? { body: {} } : {};
+      const answer = await request<CampaignJson>(this.base, path, { method: 'POST', ...body });
+      this.upsert(answer);
       this.error = '';
+      if (action === 'again') {
+        this.announcement = `Campaign ${answer.id} created: ${answer.total} numbers of ${campaign.id} dialed again.`;
+        emit(this, 'rk-campaign-created', { campaign: answer });
+        return;
+      }
       const done = { stop: 'stopped', pause: 'paused', resume: 'resumed', archive: 'archived' };
       this.announcement = `Campaign ${campaign.id} ${done[action]}.`;
     } catch (error) {
@@ -434,7 +455,11 @@ export class RkCampaignsElement extends LitElement {
                     api: this.api,
                     expanded: this.expanded.has(c.id),
                     act: (action) =>
-                      action === 'stop' ? this.confirmStop(c) : this.act(c, action),
+                      action === 'stop'
+                        ? this.confirmStop(c)
+                        : action === 'again'
+                          ? this.confirmAgain(c)
+                          : this.act(c, action),
                     toggleEntries: () => this.toggleEntries(c.id),
                     download: (e) => this.download(e, c),
                   }),

@@ -94,6 +94,12 @@ export const styles = [
       margin: 0.25rem 0 0.5rem;
       font-size: 0.875rem;
     }
+    .unknown {
+      margin: 0 0 0.5rem;
+      padding-left: 0.5rem;
+      border-left: 3px solid var(--rk-status-scheduled, #7d4e00);
+      font-size: 0.875rem;
+    }
     .figures {
       display: flex;
       flex-wrap: wrap;
