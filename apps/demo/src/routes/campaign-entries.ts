@@ -91,15 +91,18 @@ export function campaignEntriesRouter(runtime: Pick<Runtime, 'campaigns'>): Rout
 
   router.post(
     '/:id/again',
-    ...route({ params: idParams, body: againBody }, async ({ params, body }, res) => {
-      const name = body.name ?? (await againName(campaigns, params.id));
-      refuseDialerRunName(name);
-      const view = await campaigns.dialAgain(params.id, name, body.outcomes);
-      res
-        .status(201)
-        .location(`/api/campaigns/${encodeURIComponent(view.campaign.id)}`)
-        .json(serializeCampaign(view));
-    }),
+    ...route(
+      { params: idParams, body: againBody.optional() },
+      async ({ params, body = {} }, res) => {
+        const name = body.name ?? (await againName(campaigns, params.id));
+        refuseDialerRunName(name);
+        const view = await campaigns.dialAgain(params.id, name, body.outcomes);
+        res
+          .status(201)
+          .location(`/api/campaigns/${encodeURIComponent(view.campaign.id)}`)
+          .json(serializeCampaign(view));
+      },
+    ),
   );
 
   router.post(

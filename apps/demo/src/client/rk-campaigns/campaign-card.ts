@@ -93,6 +93,30 @@ export function againQuestion(campaign: CampaignJson): ConfirmRequest {
 /** What a card's buttons ask of the element. */
 export type CampaignAction = 'pause' | 'resume' | 'stop' | 'archive' | 'again';
 
+/**
+ * What an action asks before it is sent, where it asks: a stop cannot be undone, and dialing
+ * again rings people once more. `null` for the others.
+ */
+export function questionFor(action: CampaignAction, campaign: CampaignJson): ConfirmRequest | null {
+  if (action === 'stop') return stopQuestion(campaign);
+  if (action === 'again') return againQuestion(campaign);
+  return null;
+}
+
+const DONE = { stop: 'stopped', pause: 'paused', resume: 'resumed', archive: 'archived' } as const;
+
+/** What the page announces once `action` on `campaign` is done; `answer` is the API's. */
+export function actionDone(
+  action: CampaignAction,
+  campaign: CampaignJson,
+  answer: CampaignJson,
+): string {
+  if (action === 'again') {
+    return `Campaign ${answer.id} created: ${answer.total} numbers of ${campaign.id} dialed again.`;
+  }
+  return `Campaign ${campaign.id} ${DONE[action]}.`;
+}
+
 /** What a card does: its buttons' actions and its download, and whether a request is under way. */
 export interface CampaignCardActions {
   busy: boolean;
@@ -102,7 +126,7 @@ export interface CampaignCardActions {
   api: string | undefined;
   /** Its entries are shown. */
   expanded: boolean;
-  /** `stop` and `again` are asked first by the element (see {@link stopQuestion}, {@link againQuestion}). */
+  /** `stop` and `again` are asked first by the element (see {@link questionFor}). */
   act: (action: CampaignAction) => unknown;
   toggleEntries: () => unknown;
   download: (event: MouseEvent) => unknown;

@@ -24,10 +24,10 @@ import {
   type CampaignField,
 } from './campaign-form.js';
 import {
-  againQuestion,
+  actionDone,
   campaignCard,
   ended,
-  stopQuestion,
+  questionFor,
   type CampaignAction,
 } from './campaign-card.js';
 import { styles } from './rk-campaigns.styles.js';
@@ -43,19 +43,19 @@ const utf8 = new TextEncoder();
 /**
  * `<rk-campaigns api="http://host:4000">`: the server's campaigns, newest first, each with its
  * live progress, Pause, Resume and Stop (asked first), its entries (paged, filtered by status),
- * its results as a CSV download, and Archive once it is done (archived ones are shown on
- * demand); and a form that creates one from pasted numbers (one per line, `phone[,say]`) or a
- * CSV file. Every list and file is read by the server: the page only sends it. The form says the server's rules beside
- * its fields (the name's, the limits of `GET /api/capabilities`, and the `say` column only
- * where the provider can speak), checks what it can before sending, and shows each refusal
- * under the field it is about.
+ * its results as a CSV download, and once done Archive (archived ones shown on demand) and Dial
+ * again (asked first) its missed numbers; and a form that creates one from pasted numbers (one
+ * per line, `phone[,say]`) or a CSV file. Every list and file is read by the server. The form
+ * says the server's rules beside its fields (the name's, the limits of `GET /api/capabilities`,
+ * and the `say` column only where the provider can speak), checks what it can before sending,
+ * and shows each refusal under the field it is about.
  *
  * @fires rk-campaign-created - a campaign was created; `detail: { campaign }`
  * @fires rk-error - a request failed; `detail: { message, code, status }`
  * @csspart form - the create form; `button create` its button
  * @csspart list - the list of campaigns; `campaign` each one; `progress` its bar; `figures` its
- *   counts; `button pause`, `button resume`, `button stop`, `button entries`, `button archive`
- *   its buttons; `download` its CSV link; `dialog` the confirmation
+ *   counts, `unknown` its word on them; `button pause`, `resume`, `stop`, `entries`, `archive`,
+ *   `again` its buttons; `download` its CSV link; `dialog` the confirmation
  * @cssproperty --rk-color-accent - and the other `--rk-*` properties of the shared styles
  */
 export class RkCampaignsElement extends LitElement {
@@ -201,37 +201,18 @@ export class RkCampaignsElement extends LitElement {
     }
   }
 
-  /** Stop asks first, saying how many calls it ends: it cannot be undone. */
-  private async confirmStop(campaign: CampaignJson) {
-    const confirmed = await this.renderRoot
-      .querySelector('rk-confirm')!
-      .ask(stopQuestion(campaign));
-    if (confirmed) await this.act(campaign, 'stop');
-  }
-
-  /** "Dial again" asks first, saying which numbers it rings and that some may have rung. */
-  private async confirmAgain(campaign: CampaignJson) {
-    const confirmed = await this.renderRoot
-      .querySelector('rk-confirm')!
-      .ask(againQuestion(campaign));
-    if (confirmed) await this.act(campaign, 'again');
-  }
-
+  /** Runs a card's action, once confirmed where it asks first (see `questionFor`). */
   private async act(campaign: CampaignJson, action: CampaignAction) {
+    const question = questionFor(action, campaign);
+    if (question && !(await this.renderRoot.querySelector('rk-confirm')!.ask(question))) return;
     this.busy = campaign.id;
     try {
       const path = `/api/campaigns/${encodeURIComponent(campaign.id)}/${action}`;
-      const body = action === 'again' ? { body: {} } : {};
-      const answer = await request<CampaignJson>(this.base, path, { method: 'POST', ...body });
+      const answer = await request<CampaignJson>(this.base, path, { method: 'POST' });
       this.upsert(answer);
       this.error = '';
-      if (action === 'again') {
-        this.announcement = `Campaign ${answer.id} created: ${answer.total} numbers of ${campaign.id} dialed again.`;
-        emit(this, 'rk-campaign-created', { campaign: answer });
-        return;
-      }
-      const done = { stop: 'stopped', pause: 'paused', resume: 'resumed', archive: 'archived' };
-      this.announcement = `Campaign ${campaign.id} ${done[action]}.`;
+      this.announcement = actionDone(action, campaign, answer);
+      if (action === 'again') emit(this, 'rk-campaign-created', { campaign: answer });
     } catch (error) {
       this.fail(error);
       if (error instanceof ApiRequestError && error.status === 409) await this.live.reload();
@@ -454,12 +435,7 @@ export class RkCampaignsElement extends LitElement {
                     base: this.base,
                     api: this.api,
                     expanded: this.expanded.has(c.id),
-                    act: (action) =>
-                      action === 'stop'
-                        ? this.confirmStop(c)
-                        : action === 'again'
-                          ? this.confirmAgain(c)
-                          : this.act(c, action),
+                    act: (action) => this.act(c, action),
                     toggleEntries: () => this.toggleEntries(c.id),
                     download: (e) => this.download(e, c),
                   }),
