@@ -64,7 +64,7 @@ export function createTelnyxLifecycle(
     call.answeredAt = now();
     call.status = 'answered';
     emit({ type: 'status', callId: call.controlId, phone: call.to, status: 'answered' });
-    void send(call, 'call.answered', { state: 'answered', start_time: startTime(call) });
+    const told = send(call, 'call.answered', { state: 'answered', start_time: startTime(call) });
     const talkMs = call.gaps[2];
     const detection = call.detection;
     if (detection) {
@@ -86,8 +86,14 @@ export function createTelnyxLifecycle(
       }
     }
     const limitMs = call.timeLimitS * 1000;
-    after(call, Math.min(talkMs, limitMs), () =>
-      end(call, talkMs > limitMs ? TIME_LIMIT : CALLEE_HUNG_UP),
+    // The callee hears what the app says once the call is answered: the talk time starts once
+    // the app has answered the `call.answered` webhook (the client's webhook handler sends the
+    // call's `speak` before it answers), so that speak always finds the call up, however short
+    // `stepMs` is. A `call.answered` held back until after the hangup is not waited for.
+    void told.then(() =>
+      after(call, Math.min(talkMs, limitMs), () =>
+        end(call, talkMs > limitMs ? TIME_LIMIT : CALLEE_HUNG_UP),
+      ),
     );
   }
 
