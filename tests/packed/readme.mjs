@@ -14,11 +14,14 @@
 // - every block runs as written, as a user would paste it into a module of a new project (it
 //   imports and creates what it uses); an HTML comment right before a block changes how it runs:
 //   `<!-- readme-test: until-stopped -->` passes when it is still running, error-free, after 3 s,
-//   `<!-- readme-test: skip: <why> -->` counts it as skipped, with the reason printed.
+//   `<!-- readme-test: skip: <why> -->` counts it as skipped, with the reason printed;
+// - what a block says it prints is checked: `console.log(…); // → expected` fails the block
+//   unless it printed `expected` (`…` for any text), or if it never ran (readme-prints.mjs).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withPrintChecks } from './readme-prints.mjs';
 
 const [root, project] = process.argv.slice(2);
 /** The root README and every workspace folder's: packages/*, apps/*, bench. */
@@ -161,7 +164,7 @@ function checkPackage(command, name) {
 function runModule(block, index) {
   const [mode] = block.marker.split(/\s+/);
   const path = join(project, `readme-${index}.mts`);
-  writeFileSync(path, block.code);
+  writeFileSync(path, withPrintChecks(block.code).code);
   const untilStopped = mode === 'until-stopped';
   return new Promise((resolve, reject) => {
     // A block that mocks the network with MSW answers its requests itself.
@@ -223,6 +226,8 @@ async function selfCheck() {
     { lang: 'sh', code: 'pnpm add @ringkit/call-client\n' },
     { lang: 'ts', code: "throw new Error('a block that fails');\n" },
     { lang: 'ts', code: "import { nothing } from '@ringkit/call-client';\nnothing();\n" },
+    { lang: 'ts', code: 'console.log(1 + 1); // → 3\n' },
+    { lang: 'ts', code: 'if (Date.now() < 0) console.log(1); // → 1\n' },
   ];
   for (const [i, block] of bad.entries()) {
     const refused = await (
