@@ -47,11 +47,11 @@ function provider(outcomes: Record<string, CallStatus | 'unknown'>) {
       const id = `call-${placed.length}`;
       setTimeout(() => {
         // After `close()` a status is refused; the test is over then.
-        Promise.resolve(state.route({ callId: id, status: outcome, at: new Date() })).catch(
-          () => undefined,
-        );
+        Promise.resolve(
+          state.route({ callId: id, status: outcome, providerStatus: outcome, at: new Date() }),
+        ).catch(() => undefined);
       }, 5);
-      return { id, status: 'initiated', raw: {} };
+      return { id, status: 'initiated', providerStatus: 'queued', raw: {} };
     },
   };
   return { calls, placed, state };
