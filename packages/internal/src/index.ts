@@ -46,4 +46,6 @@ export type { RetryOutcome } from './retry.js';
 export { strictObject } from './strict.js';
 export { storable, unstorableIn, unstorableText } from './text.js';
 export { createBatches } from './batches.js';
+export { createSharedTimers } from './shared-timers.js';
+export type { SharedTimers } from './shared-timers.js';
 export type { SendBatch } from './batches.js';
