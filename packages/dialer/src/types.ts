@@ -14,6 +14,7 @@ import type {
   SharedBudget,
   RetryBackoff,
   RetryByOutcome,
+  DispatchLoop,
   Store,
 } from '@ringkit/scheduler-core';
 import type { Emitter } from 'mitt';
@@ -369,10 +370,7 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
   exclusive?: boolean;
   /** The app's own number: `from` of the campaign's call records (history). */
   callerId: string;
-  /**
-   * Placements per second for the whole campaign, across every process.
-   * @default unlimited
-   */
+  /** Placements per second for the whole campaign, across every process. @default unlimited */
   callsPerSecond?: number;
   /** Shares `callsPerSecond` by weight with whoever names this budget in the store ("Fair shares"). */
   budget?: SharedBudget;
@@ -408,6 +406,8 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
   refreshIntervalMs?: number;
   /** The store of the do-not-call list, when not `store` (scheduler-core's `doNotCall`). @default store */
   doNotCall?: Store;
+  /** The process's dispatch loop (scheduler-core's `createDispatchLoop`). @default its own */
+  loop?: DispatchLoop;
 }
 
 /** A durable campaign's dialer: the `Dialer`'s methods, each resolving once stored. */

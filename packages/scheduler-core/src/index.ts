@@ -1,4 +1,6 @@
 export { createScheduler } from './scheduler.js';
+export { createDispatchLoop, isDispatchLoop } from './dispatch/loop.js';
+export type { DispatchLoop, DispatchLoopOptions } from './dispatch/loop.js';
 export type { ListOptions, Scheduler } from './scheduler.js';
 export { createCampaignRunner, openCampaignRunner } from './campaign/runner.js';
 export { supportsCampaigns } from './campaign/options.js';

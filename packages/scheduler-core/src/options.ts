@@ -30,6 +30,12 @@ import { invalidOptions } from './errors.js';
 import type { Store } from './store.js';
 import type { SharedBudget } from './types.js';
 import { customIssue } from './_validate.js';
+import {
+  createDispatchLoop,
+  dispatchLoopSchema,
+  loopParts,
+  type DispatchLoop,
+} from './dispatch/loop.js';
 
 /** Options of {@link createScheduler}. */
 export interface SchedulerOptions {
@@ -44,6 +50,13 @@ export interface SchedulerOptions {
    * @default systemClock
    */
   clock?: Clock;
+  /**
+   * The process's dispatch loop over `store` (`createDispatchLoop`), shared with the campaign
+   * runners of the same store: one timer, one sweep and one wake-up channel for all of them.
+   * Its clock is the scheduler's (`clock`, when given, must be the one the loop was made with).
+   * @default a loop of its own
+   */
+  loop?: DispatchLoop;
   /**
    * Placements (requests to the provider) in flight at once, per scheduler.
    * @default 10
@@ -182,6 +195,7 @@ const optionsSchema = strictObject(
     provider: providerSchema<CallProvider>(),
     callerId: z.string().min(1),
     clock: clockSchema.optional(),
+    loop: dispatchLoopSchema.optional(),
     concurrency: concurrencySchema.optional(),
     leaseMs: z.number().int().min(100).max(86_400_000).optional(),
     workerId: storable(z.string().min(1).max(200)).optional(),
@@ -230,7 +244,9 @@ export interface ResolvedOptions {
   store: Store;
   provider: CallProvider;
   callerId: string;
+  /** The loop's clock: every timer of the scheduler is one of the loop's. */
   clock: Clock;
+  loop: DispatchLoop;
   concurrency: number;
   leaseMs: number;
   workerId: string;
@@ -297,11 +313,13 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
       ),
     ]);
   }
+  const loop = loopOf(options, 'scheduler');
   return {
     store: options.store,
     provider: options.provider,
     callerId,
-    clock: options.clock ?? systemClock,
+    clock: loop.clock,
+    loop,
     concurrency: options.concurrency ?? 10,
     leaseMs: options.leaseMs ?? 30_000,
     workerId: options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
@@ -335,4 +353,29 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
         }
       : null,
   };
+}
+
+/**
+ * The dispatch loop of a scheduler or a campaign runner: the one given (over the same store, on
+ * the same clock), or a loop of its own. @throws InvalidOptionsError
+ */
+export function loopOf(
+  options: { store: Store; clock?: Clock | undefined; loop?: DispatchLoop | undefined },
+  name: string,
+): DispatchLoop {
+  const { loop } = options;
+  if (!loop)
+    return createDispatchLoop({ store: options.store, clock: options.clock ?? systemClock });
+  if (loop.store !== options.store) {
+    throw invalidOptions(name, [customIssue(['loop'], 'the loop works another store')]);
+  }
+  if (options.clock && options.clock !== loopParts(loop).base) {
+    throw invalidOptions(name, [
+      customIssue(
+        ['clock'],
+        'the loop runs on another clock (leave `clock` out, or make the loop with it)',
+      ),
+    ]);
+  }
+  return loop;
 }

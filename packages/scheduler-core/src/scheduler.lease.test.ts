@@ -8,6 +8,7 @@ import { createSqliteStore } from './stores/sqlite/sqlite.js';
 import { createFakeProvider } from '@ringkit/simulator';
 import { deferred } from '../test/fakes.js';
 import { createScheduler } from './scheduler.js';
+import { createDispatchLoop } from './dispatch/loop.js';
 import type { Store, StoredCallPatch, StoredCallUpdate } from './store.js';
 import { createFakeClock } from '@ringkit/call-client/testing';
 
@@ -56,10 +57,11 @@ describe('lease renewal while a placement is in progress', () => {
       follow: 'webhooks',
       onPlace: () => answer.promise,
     });
+    const loop = createDispatchLoop({ store: slow.store, clock });
     const scheduler = createScheduler({
       store: slow.store,
       provider,
-      clock,
+      loop,
       callerId: ME,
       leaseMs: 3_000,
     });
@@ -85,7 +87,8 @@ describe('lease renewal while a placement is in progress', () => {
     await clock.advance(60_000);
     expect(slow.renewals()).toBe(before);
     // Nothing left running but the dispatch timer and the in-flight sweep: no renewal loop.
-    expect(clock.pending).toBe(2);
+    expect(loop.timers).toBe(2);
+    expect(clock.pending).toBe(1);
     await scheduler.stop();
   });
 });

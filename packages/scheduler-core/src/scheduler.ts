@@ -131,6 +131,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     store,
     provider,
     clock,
+    loop: resolved.loop,
     workerId,
     callerId,
     emitter,

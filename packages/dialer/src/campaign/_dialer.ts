@@ -96,7 +96,8 @@ export async function openCampaignDialer(options: CampaignDialerOptions): Promis
 
 function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): CampaignDialer {
   const { store, provider, campaign, refreshIntervalMs = 1000 } = options;
-  const clock = options.clock ?? systemClock;
+  // On the loop's clock, the refreshes wait on its one timer too.
+  const clock = options.loop?.clock ?? options.clock ?? systemClock;
   const events = createSafeEmitter<DialerEvents>((error, type) => ({
     error,
     source: 'listener',
@@ -231,6 +232,7 @@ function runnerOptions(
       'defaultCountry',
       'tracer',
       'doNotCall',
+      'loop',
     ]),
     // What another process changes reaches this worker by its re-reads, which claim at once
     // when they find something moved (`claimNow`): the engine's own re-check is a safety net.

@@ -89,7 +89,7 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
   const router = createStatusRouter({
     store,
     providers: [options.provider.name],
-    clock: options.clock ?? systemClock,
+    clock: options.loop?.clock ?? options.clock ?? systemClock,
     deliver: async (owner, event, row) => {
       if (owner.kind === 'campaign') await deliver(owner.campaign, event, row);
     },

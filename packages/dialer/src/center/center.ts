@@ -1,6 +1,7 @@
 import { systemClock, type CallProvider } from '@ringkit/call-client';
 import { createSafeEmitter, strictObject } from '@ringkit/internal';
 import {
+  createDispatchLoop,
   createScheduler,
   createSuppressionList,
   supportsCampaigns,
@@ -64,10 +65,13 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
   };
+  // One dispatch loop for the scheduler and every campaign: one timer, one sweep, one wake-up
+  // channel however many campaigns run here.
+  const loop = createDispatchLoop({ store, clock: options.clock ?? systemClock });
   const shared = { store, callerId, ...given };
-  const scheduler = createScheduler({ ...options.scheduler, ...shared, provider });
+  const scheduler = createScheduler({ ...options.scheduler, ...shared, provider, loop });
   const campaigns = supportsCampaigns(store)
-    ? createCampaigns({ ...options.campaigns, ...shared, provider: campaignProvider })
+    ? createCampaigns({ ...options.campaigns, ...shared, provider: campaignProvider, loop })
     : null;
   const suppressions =
     store.suppress && store.getSuppression && store.listSuppressions && store.unsuppress
@@ -79,7 +83,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
   const router = createStatusRouter({
     store,
     providers: [...new Set([provider.name, campaignProvider.name])] as [string, ...string[]],
-    clock: options.clock ?? systemClock,
+    clock: loop.clock,
     async deliver(owner, event, row) {
       if (owner.kind === 'scheduled')
         await scheduler.handleStatus(event, row ? { row } : undefined);
@@ -107,6 +111,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     scheduler,
     campaigns,
     suppressions,
+    loop,
     schedule: (input) => scheduler.schedule(input),
     history: (phone, query) => scheduler.history(phone, query),
     recordCall: (record) => scheduler.recordCall(record),

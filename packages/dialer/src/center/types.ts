@@ -1,6 +1,12 @@
 import type { CallProvider, CallStatusEvent, Clock, CountryCode } from '@ringkit/call-client';
 import type { Emitter } from 'mitt';
-import type { Scheduler, SchedulerOptions, Store, SuppressionList } from '@ringkit/scheduler-core';
+import type {
+  DispatchLoop,
+  Scheduler,
+  SchedulerOptions,
+  Store,
+  SuppressionList,
+} from '@ringkit/scheduler-core';
 import type { Campaigns, CampaignsOptions } from '../campaign/types.js';
 import type { StatusRoute } from './_route.js';
 
@@ -31,12 +37,12 @@ export interface CallCenterOptions {
   /** The scheduler's own options (`callsPerSecond`, `budget`, `retention`, `concurrency`…). */
   scheduler?: Omit<
     SchedulerOptions,
-    'store' | 'provider' | 'callerId' | 'clock' | 'defaultCountry'
+    'store' | 'provider' | 'callerId' | 'clock' | 'defaultCountry' | 'loop'
   >;
   /** What every campaign of this process shares (`callTimeoutMs`, `refreshIntervalMs`…). */
   campaigns?: Omit<
     CampaignsOptions,
-    'store' | 'provider' | 'callerId' | 'clock' | 'defaultCountry'
+    'store' | 'provider' | 'callerId' | 'clock' | 'defaultCountry' | 'loop'
   >;
 }
 
@@ -57,6 +63,11 @@ export interface CallCenter {
   readonly scheduler: Scheduler;
   /** The campaigns (`create`, `pause`, `stop`, `results`…); `null` on a store without them. */
   readonly campaigns: Campaigns | null;
+  /**
+   * The one dispatch loop of the scheduler and every campaign here: one timer, one sweep, one
+   * wake-up channel (`loop.engines` counts the parts working on it, `loop.timers` their waits).
+   */
+  readonly loop: DispatchLoop;
   /** The one do-not-call list; `null` on a store without suppression methods. */
   readonly suppressions: SuppressionList | null;
   /** `scheduler.schedule`. */

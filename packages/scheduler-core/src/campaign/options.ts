@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  systemClock,
   toE164,
   type CallOptions,
   type CallProvider,
@@ -25,7 +24,8 @@ import { z } from 'zod';
 import { invalidOptions } from '../errors.js';
 import type { Store } from '../store.js';
 import type { CallingWindow, RetryBackoff, RetryByOutcome, SharedBudget } from '../types.js';
-import { doNotCallSchema } from '../options.js';
+import { doNotCallSchema, loopOf } from '../options.js';
+import { dispatchLoopSchema, type DispatchLoop } from '../dispatch/loop.js';
 import { customIssue } from '../_validate.js';
 import { settingsOf, type CampaignSettings } from './settings.js';
 
@@ -92,6 +92,12 @@ export interface CampaignRunnerOptions {
   callTimeoutMs?: number;
   /** @default systemClock */
   clock?: Clock;
+  /**
+   * The process's dispatch loop over `store` (`createDispatchLoop`), shared with the scheduler
+   * and the other campaigns of the store: one timer, one sweep and one wake-up channel for all.
+   * @default a loop of its own
+   */
+  loop?: DispatchLoop;
   /** @default `${hostname}:${pid}:${random}` */
   workerId?: string;
   /** @default 30000 */
@@ -129,6 +135,7 @@ const optionsSchema = z.looseObject({
   maxAttempts: maxAttemptsSchema.optional(),
   callTimeoutMs: timerMsSchema.optional(),
   clock: clockSchema.optional(),
+  loop: dispatchLoopSchema.optional(),
   workerId: storable(z.string().min(1).max(200)).optional(),
   leaseMs: z.number().int().min(100).max(86_400_000).optional(),
   recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
@@ -159,7 +166,9 @@ export interface ResolvedCampaignOptions {
   store: CampaignStore;
   /** The campaign's name. */
   id: string;
+  /** The loop's clock: every timer of the runner is one of the loop's. */
   clock: Clock;
+  loop: DispatchLoop;
   defaultCountry: CountryCode;
   workerId: string;
   generateId: () => string;
@@ -190,10 +199,12 @@ export function resolveCampaignOptions(options: CampaignRunnerOptions): Resolved
   }
   const store: CampaignStore = options.store;
   const defaultCountry = options.defaultCountry ?? 'US';
+  const loop = loopOf(options, 'campaign');
   const resolved = {
     store,
     id: options.campaign,
-    clock: options.clock ?? systemClock,
+    clock: loop.clock,
+    loop,
     defaultCountry,
     workerId: options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     generateId: options.generateId ?? randomUUID,

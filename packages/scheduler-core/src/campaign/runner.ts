@@ -216,6 +216,7 @@ function runnerWith(
       store,
       provider,
       clock,
+      loop: resolved.loop,
       workerId,
       callerId: resolved.callerId,
       emitter,

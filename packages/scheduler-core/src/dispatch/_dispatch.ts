@@ -11,12 +11,16 @@ import { createSlots } from './_slots.js';
 import { createArming } from './_arm.js';
 import { createWakeTimer } from './_timer.js';
 import type { Mutate } from './_writes.js';
+import { loopParts, type DispatchLoop, type LoopParts } from './loop.js';
 
 /** The scheduler's parts and resolved options the dispatch loop works with. */
 export interface DispatcherContext {
   store: Store;
   provider: CallProvider;
+  /** The loop's clock (`loop.clock`): every timer of the engine is one of the loop's. */
   clock: Clock;
+  /** The process's dispatch loop, shared with the other engines on the store. */
+  loop: DispatchLoop;
   workerId: string;
   callerId: string;
   emitter: SchedulerEmitter;
@@ -81,6 +85,8 @@ export function createDispatcher(ctx: DispatcherContext) {
   /** While the send budget is spent up to the claim horizon, no claim before this moment. */
   let budgetUntil = Number.NEGATIVE_INFINITY;
   let unsubscribe: (() => Promise<void>) | null = null;
+  let leaveLoop: (() => void) | null = null;
+  const loop = loopParts(ctx.loop);
 
   const reportError: ReportError = (error, source, callId) =>
     emitter.emit('error', callId === undefined ? { error, source } : { error, source, callId });
@@ -103,6 +109,7 @@ export function createDispatcher(ctx: DispatcherContext) {
     wake,
     isRunning,
     reportError,
+    sweeps: loop.sweep,
   });
 
   const slots = createSlots(refill);
@@ -185,8 +192,9 @@ export function createDispatcher(ctx: DispatcherContext) {
   async function start() {
     if (running) return;
     running = true;
+    leaveLoop = loop.join();
     if (store.subscribe && !ctx.source) {
-      unsubscribe = await store.subscribe((wakeAt) => {
+      unsubscribe = await loop.subscribe((wakeAt) => {
         if (wakeAt === null) void pump();
         else wake(wakeAt);
       });
@@ -209,6 +217,8 @@ export function createDispatcher(ctx: DispatcherContext) {
     await arming.settled();
     while (placements.size() > 0) await Promise.allSettled(placements.pending());
     await follower.stop();
+    leaveLoop?.();
+    leaveLoop = null;
   }
 
   const handleStatus = async (event: CallStatusEvent, known?: StoredCall) =>
@@ -247,10 +257,15 @@ function claimsAhead(ctx: DispatcherContext, pacing: Pacing) {
  */
 function engineParts(
   ctx: DispatcherContext,
-  loop: { wake: (at: number) => void; isRunning: () => boolean; reportError: ReportError },
+  loop: {
+    wake: (at: number) => void;
+    isRunning: () => boolean;
+    reportError: ReportError;
+    sweeps: LoopParts['sweep'];
+  },
 ) {
   const { store, provider, clock, workerId, emitter, mutate, leaseMs, callTimeoutMs } = ctx;
-  const { wake, isRunning, reportError } = loop;
+  const { wake, isRunning, reportError, sweeps } = loop;
   const campaign = ctx.campaign ?? null;
   const pacing =
     ctx.source?.pacing ??
@@ -287,6 +302,7 @@ function engineParts(
     campaign,
     isRunning,
     reportError,
+    sweeps,
   });
   // The list the claims check in their own transactions, unless another store keeps it.
   const list = ctx.doNotCall ?? store;

@@ -5,6 +5,7 @@ import type { Outcomes } from './_outcomes.js';
 import { createRecovery, isCallGone, vanished } from './_recover.js';
 import { createSweep, isInFlight, placedAt } from './_sweep.js';
 import type { Mutate } from './_writes.js';
+import type { LoopParts } from './loop.js';
 
 export interface FollowContext {
   store: Store;
@@ -20,6 +21,8 @@ export interface FollowContext {
   campaign: string | null;
   isRunning: () => boolean;
   reportError: (error: unknown, source: 'store' | 'provider' | 'watch', callId?: string) => void;
+  /** The dispatch loop's one sweep, which this follower's joins. */
+  sweeps: LoopParts['sweep'];
 }
 
 interface Watcher {

@@ -5,10 +5,10 @@ import {
   type Clock,
   type ProviderCall,
 } from '@ringkit/call-client';
-import { clampTimerMs } from '@ringkit/internal';
 import type { Store, StoredCall } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
 import type { Outcomes } from './_outcomes.js';
+import type { LoopParts } from './loop.js';
 
 /** The statuses of a call placed and not ended yet. */
 export const IN_FLIGHT: ScheduledCallStatus[] = ['initiated', 'ringing', 'answered'];
@@ -74,16 +74,19 @@ export interface SweepContext {
   orphaned: (row: StoredCall, now: number) => boolean;
   /** Takes over following `row`. */
   adopt: (row: StoredCall) => Promise<void>;
+  /** The dispatch loop's one sweep, which this one joins. */
+  sweeps: LoopParts['sweep'];
 }
 
 /**
  * The sweep of the calls in flight, on a fixed cadence (every minute, or every `callTimeoutMs`
  * if shorter), for every provider: it ends the calls that never end (lost webhooks, a provider
- * that went quiet, a watch that gave up) and adopts those nobody follows.
+ * that went quiet, a watch that gave up) and adopts those nobody follows. Its passes are the
+ * dispatch loop's one sweep's (`loop.ts`), with those of the other engines on the loop.
  */
 export function createSweep(ctx: SweepContext) {
   const { provider, clock, outcomes } = ctx;
-  let sweepTimer: unknown = null;
+  let leave: (() => void) | null = null;
 
   /** Ends one call that stayed in flight past `callTimeoutMs`. */
   async function expire(row: StoredCall) {
@@ -120,28 +123,23 @@ export function createSweep(ctx: SweepContext) {
     });
   }
 
-  /** Arms the sweep on its cadence: every minute, or every `callTimeoutMs` if shorter. */
+  /** Joins the loop's sweep: a pass every minute, or every `callTimeoutMs` if shorter. */
   function arm() {
-    if (!ctx.isRunning()) return;
-    sweepTimer = clock.setTimeout(
-      () => {
-        sweepTimer = null;
-        void sweep()
-          .catch((error: unknown) => ctx.reportError(error, 'store'))
-          .then(arm);
-      },
-      clampTimerMs(Math.min(ctx.callTimeoutMs, 60_000)),
-    );
+    if (!ctx.isRunning() || leave) return;
+    leave = ctx.sweeps({
+      cadenceMs: Math.min(ctx.callTimeoutMs, 60_000),
+      sweep: () => sweep().catch((error: unknown) => ctx.reportError(error, 'store')),
+    });
   }
 
   return {
     expire,
     sweep,
     arm,
-    /** Stops the sweep timer (a sweep under way ends once `isRunning()` is false). */
+    /** Leaves the loop's sweep (a sweep under way ends once `isRunning()` is false). */
     stop() {
-      if (sweepTimer !== null) clock.clearTimeout(sweepTimer);
-      sweepTimer = null;
+      leave?.();
+      leave = null;
     },
   };
 }
