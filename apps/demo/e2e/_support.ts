@@ -1,11 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  startCallApiSimulator,
+  type CallApiSimulator,
+  type SimulatorOptions,
+} from '@ringkit/simulator';
 import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Debian's Chromium; the browser tests never download one. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -156,4 +162,102 @@ export function recordPageErrors(page: Page, errors: string[]): void {
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
+}
+
+/** The simulators a {@link BrowserDemo} runs: the scheduler's API and the dialer's. */
+export interface DemoSimulators {
+  polling: CallApiSimulator | null;
+  webhook: CallApiSimulator | null;
+}
+
+/** Options of {@link startBrowserDemo}. */
+export interface BrowserDemoOptions {
+  /** Names its temporary `DATA_DIR` (`ringkit-e2e-<name>-…`). */
+  name: string;
+  /** The polling simulator's options (the scheduler's API), or `false` for none. */
+  polling?: Omit<SimulatorOptions, 'flavour' | 'port'> | false;
+  /** The webhook simulator's options (the dialer's API), or `false` for none. */
+  webhook?: Omit<SimulatorOptions, 'flavour' | 'port'> | false;
+  /** Runs before the server starts, with its `DATA_DIR` (to seed the store). */
+  prepare?: (dataDir: string) => Promise<void>;
+  /**
+   * The server's environment beside `DATA_DIR`. Default: `CALL_API_URL` and `DIALER_API_URL`
+   * at the simulators (an address nobody answers for one not run).
+   */
+  env?: (sims: DemoSimulators) => Promise<Record<string, string>> | Record<string, string>;
+  /** The options of the page opened for the test. */
+  page?: BrowserContextOptions;
+}
+
+/** The built demo on a temporary `DATA_DIR`, its simulators and Chromium, closed together. */
+export interface BrowserDemo extends DemoSimulators {
+  dataDir: string;
+  server: BuiltServer;
+  browser: Browser;
+  /** A page opened for the test (a test may open more with `browser`). */
+  page: Page;
+  /** Every uncaught error and console error of `page`. */
+  pageErrors: string[];
+  /** Closes the browser, the server and the simulators, and deletes `DATA_DIR`. */
+  close(): Promise<void>;
+}
+
+/** An address nobody answers: the API of a simulator a test does not run. */
+const NOBODY = 'http://127.0.0.1:9';
+
+/**
+ * Starts what a browser test of the demo needs: its simulators, the built server on a new
+ * `DATA_DIR`, Chromium and a page that records its errors. What started is closed again when a
+ * later step fails.
+ */
+export async function startBrowserDemo(options: BrowserDemoOptions): Promise<BrowserDemo> {
+  assertBuilt();
+  const parts: Partial<BrowserDemo> & DemoSimulators = { polling: null, webhook: null };
+  const dataDir = mkdtempSync(join(tmpdir(), `ringkit-e2e-${options.name}-`));
+  const close = async () => {
+    await parts.browser?.close();
+    parts.server?.kill();
+    await Promise.all([parts.polling?.close(), parts.webhook?.close()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await options.prepare?.(dataDir);
+    if (options.polling !== false) {
+      parts.polling = await startCallApiSimulator({
+        ...options.polling,
+        flavour: 'polling',
+        port: 0,
+      });
+    }
+    if (options.webhook !== false) {
+      parts.webhook = await startCallApiSimulator({
+        ...options.webhook,
+        flavour: 'webhook',
+        port: 0,
+      });
+    }
+    const env = options.env
+      ? await options.env(parts)
+      : {
+          CALL_API_URL: parts.polling?.url ?? NOBODY,
+          DIALER_API_URL: parts.webhook?.url ?? NOBODY,
+        };
+    parts.server = await startBuiltServer({ DATA_DIR: dataDir, ...env });
+    parts.browser = await launchChromium();
+    const pageErrors: string[] = [];
+    const page = await parts.browser.newPage(options.page ?? {});
+    recordPageErrors(page, pageErrors);
+    return {
+      ...parts,
+      dataDir,
+      server: parts.server,
+      browser: parts.browser,
+      page,
+      pageErrors,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -3,20 +3,11 @@
  * one from pasted numbers and follow it live, pause and resume it, create one from a CSV file,
  * each refusal under the field it is about, and download a campaign's results.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
+import { readFileSync } from 'node:fs';
+import type { CallApiSimulator } from '@ringkit/simulator';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  assertBuilt,
-  hasChromium,
-  launchChromium,
-  recordPageErrors,
-  startBuiltServer,
-  type BuiltServer,
-} from './_support.js';
+import { hasChromium, startBrowserDemo, type BuiltServer, type BrowserDemo } from './_support.js';
 import type { CampaignJson } from '../src/serialize.js';
 
 const PASTED = ['+13018040009', '+19842068287', '+15512459377', '+14155552671'];
@@ -43,37 +34,24 @@ async function waitForFigure(page: Page, id: string, name: string, value: number
 }
 
 describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
-  let polling: CallApiSimulator;
+  let demo: BrowserDemo;
   let webhook: CallApiSimulator;
   let server: BuiltServer;
   let browser: Browser;
   let page: Page;
-  let dataDir: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    assertBuilt();
-    dataDir = mkdtempSync(join(tmpdir(), 'ringkit-e2e-campaigns-'));
-    polling = await startCallApiSimulator({ flavour: 'polling', port: 0 });
-    // Calls ring long enough to be seen live and paused.
-    webhook = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs: [300, 500] });
-    server = await startBuiltServer({
-      DATA_DIR: dataDir,
-      CALL_API_URL: polling.url,
-      DIALER_API_URL: webhook.url,
+    demo = await startBrowserDemo({
+      name: 'campaigns',
+      // Calls ring long enough to be seen live and paused.
+      webhook: { stepMs: [300, 500] },
+      page: { acceptDownloads: true },
     });
-    browser = await launchChromium();
-    page = await browser.newPage({ acceptDownloads: true });
-    recordPageErrors(page, pageErrors);
+    ({ server, browser, page, pageErrors } = demo);
+    webhook = demo.webhook!;
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    server?.kill();
-    await polling?.close();
-    await webhook?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => demo?.close());
 
   it('creates a campaign from pasted numbers and follows it live through a pause', async () => {
     await page.goto(`${server.url}/dialer`);

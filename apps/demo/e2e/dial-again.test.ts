@@ -2,60 +2,31 @@
  * "Dial again" on the dialer page in Chromium, on the built app: a finished campaign whose calls
  * were missed offers to dial them again, asks first, and the new campaign appears and runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
-import type { Browser, Page } from 'playwright-core';
+import type { CallApiSimulator } from '@ringkit/simulator';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  assertBuilt,
-  hasChromium,
-  launchChromium,
-  recordPageErrors,
-  startBuiltServer,
-  type BuiltServer,
-} from './_support.js';
+import { hasChromium, startBrowserDemo, type BuiltServer, type BrowserDemo } from './_support.js';
 
 const NUMBERS = ['+13018040009', '+19842068287', '+15512459377'];
 
 describe.skipIf(!hasChromium)('dial the missed again, on the dialer page', () => {
-  let polling: CallApiSimulator;
+  let demo: BrowserDemo;
   let webhook: CallApiSimulator;
   let server: BuiltServer;
-  let browser: Browser;
   let page: Page;
-  let dataDir: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    assertBuilt();
-    dataDir = mkdtempSync(join(tmpdir(), 'ringkit-e2e-again-'));
-    polling = await startCallApiSimulator({ flavour: 'polling', port: 0 });
-    // Every campaign call rings, then ends busy.
-    webhook = await startCallApiSimulator({
-      flavour: 'webhook',
-      port: 0,
-      stepMs: [20, 40],
-      outcomes: { busy: 1 },
+    demo = await startBrowserDemo({
+      name: 'again',
+      // Every campaign call rings, then ends busy.
+      webhook: { stepMs: [20, 40], outcomes: { busy: 1 } },
     });
-    server = await startBuiltServer({
-      DATA_DIR: dataDir,
-      CALL_API_URL: polling.url,
-      DIALER_API_URL: webhook.url,
-    });
-    browser = await launchChromium();
-    page = await browser.newPage();
-    recordPageErrors(page, pageErrors);
+    ({ server, page, pageErrors } = demo);
+    webhook = demo.webhook!;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    server?.kill();
-    await polling?.close();
-    await webhook?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => demo?.close());
 
   it('offers the missed numbers of a finished campaign, asks first, and creates a campaign of them', async () => {
     const created = await fetch(`${server.url}/api/campaigns`, {

@@ -1,16 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  assertBuilt,
   hasChromium,
-  launchChromium,
   recordPageErrors,
-  startBuiltServer,
+  startBrowserDemo,
   type BuiltServer,
+  type BrowserDemo,
 } from './_support.js';
 
 const PHONE = '+14155552671';
@@ -20,25 +15,16 @@ const text = async (locator: Locator) =>
   ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 describe.skipIf(!hasChromium)('the do-not-call list', () => {
-  let polling: CallApiSimulator;
+  let demo: BrowserDemo;
   let server: BuiltServer;
   let browser: Browser;
-  let dataDir: string;
 
   beforeAll(async () => {
-    assertBuilt();
-    polling = await startCallApiSimulator({ flavour: 'polling', port: 0, seed: 41 });
-    dataDir = mkdtempSync(join(tmpdir(), 'ringkit-dnc-'));
-    server = await startBuiltServer({ DATA_DIR: dataDir, CALL_API_URL: polling.url });
-    browser = await launchChromium();
+    demo = await startBrowserDemo({ name: 'dnc', polling: { seed: 41 }, webhook: false });
+    ({ server, browser } = demo);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    server?.kill();
-    await polling?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => demo?.close());
 
   it('opts a number out from its history, shows it on the list and on a suppressed call, and removes it after asking', async () => {
     const page = await browser.newPage();

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   startCallApiSimulator,
   startFaultGateway,
@@ -11,13 +8,12 @@ import {
 import type { Browser, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  assertBuilt,
-  freePort,
   hasChromium,
-  launchChromium,
   recordPageErrors,
-  startBuiltServer,
+  startBrowserDemo,
+  freePort,
   type BuiltServer,
+  type BrowserDemo,
 } from './_support.js';
 
 const DIALED = '+13018040009';
@@ -25,42 +21,38 @@ const SCHEDULED = '+19842068287';
 const CALLER = '+14155550100';
 
 describe.skipIf(!hasChromium)('the history page, with calls that have not ended', () => {
-  let polling: CallApiSimulator;
-  let webhook: CallApiSimulator;
+  let demo: BrowserDemo;
   let gateway: FaultGateway;
   let server: BuiltServer;
   let browser: Browser;
-  let dataDir: string;
 
   beforeAll(async () => {
-    assertBuilt();
-    polling = await startCallApiSimulator({ flavour: 'polling', port: 0, seed: 21 });
-    // The dialer's call rings for longer than the test lasts.
-    webhook = await startCallApiSimulator({
-      flavour: 'webhook',
-      port: 0,
-      stepMs: [120_000, 120_000],
-      seed: 22,
+    demo = await startBrowserDemo({
+      name: 'history-live',
+      polling: { seed: 21 },
+      // The dialer's call rings for longer than the test lasts.
+      webhook: { stepMs: [120_000, 120_000], seed: 22 },
+      async env({ polling, webhook }) {
+        // The scheduler's call gets a 504: the provider may be dialing, nobody knows.
+        gateway = await startFaultGateway({
+          target: polling!.url,
+          fault: { status: 504, afterMs: 50 },
+        });
+        return {
+          CALLER_ID: CALLER,
+          CALL_API_URL: gateway.url,
+          DIALER_API_URL: webhook!.url,
+          DIALER_NUMBERS: DIALED,
+          DIALER_CONCURRENCY: '1',
+        };
+      },
     });
-    // The scheduler's call gets a 504: the provider may be dialing, nobody knows.
-    gateway = await startFaultGateway({ target: polling.url, fault: { status: 504, afterMs: 50 } });
-    dataDir = mkdtempSync(join(tmpdir(), 'ringkit-history-live-'));
-    server = await startBuiltServer({
-      DATA_DIR: dataDir,
-      CALLER_ID: CALLER,
-      CALL_API_URL: gateway.url,
-      DIALER_API_URL: webhook.url,
-      DIALER_NUMBERS: DIALED,
-      DIALER_CONCURRENCY: '1',
-    });
-    browser = await launchChromium();
+    ({ server, browser } = demo);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill();
-    await Promise.all([gateway?.close(), polling?.close(), webhook?.close()]);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await demo?.close();
+    await gateway?.close();
   });
 
   it('shows a call still ringing as in progress and a 504 placement as outcome unknown, never as missed', async () => {
@@ -116,26 +108,17 @@ const rowOf = (phone: string) =>
 describe.skipIf(!hasChromium)(
   "the history of the app's own number, live (its API and stream mocked)",
   () => {
+    let demo: BrowserDemo;
     let server: BuiltServer;
     let browser: Browser;
-    let dataDir: string;
 
     beforeAll(async () => {
-      assertBuilt();
-      dataDir = mkdtempSync(join(tmpdir(), 'ringkit-history-inbound-'));
-      server = await startBuiltServer({
-        DATA_DIR: dataDir,
-        CALL_API_URL: 'http://127.0.0.1:9',
-        DIALER_API_URL: 'http://127.0.0.1:9',
-      });
-      browser = await launchChromium();
+      // Its API and stream are mocked: no simulator.
+      demo = await startBrowserDemo({ name: 'history-inbound', polling: false, webhook: false });
+      ({ server, browser } = demo);
     });
 
-    afterAll(async () => {
-      await browser?.close();
-      server?.kill();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    });
+    afterAll(() => demo?.close());
 
     it('says whose number it is, keeps an older page as it is when a call comes in, and shows the caller on the newest page', async () => {
       const older = {
@@ -229,38 +212,41 @@ describe.skipIf(!hasChromium)(
 describe.skipIf(!hasChromium)(
   "the history of the app's own number, live, on Twilio's simulator",
   () => {
+    let demo: BrowserDemo;
     let twilio: CallApiSimulator;
-    let server: BuiltServer;
     let browser: Browser;
-    let dataDir: string;
     let publicUrl: string;
 
     beforeAll(async () => {
-      assertBuilt();
-      twilio = await startCallApiSimulator({
-        flavour: 'twilio',
-        port: 0,
-        stepMs: [100, 200],
-        seed: 43,
-        // The caller waits for the app's greeting, and leaves a message.
-        inbound: { hangUpWhileRingingRate: 0, voicemailRate: 1 },
+      demo = await startBrowserDemo({
+        name: 'history-twilio',
+        polling: false,
+        webhook: false,
+        async env() {
+          twilio = await startCallApiSimulator({
+            flavour: 'twilio',
+            port: 0,
+            stepMs: [100, 200],
+            seed: 43,
+            // The caller waits for the app's greeting, and leaves a message.
+            inbound: { hangUpWhileRingingRate: 0, voicemailRate: 1 },
+          });
+          const port = await freePort();
+          publicUrl = `http://localhost:${port}`;
+          return {
+            PORT: String(port),
+            PUBLIC_URL: publicUrl,
+            CALLER_ID: APP,
+            CALL_PROVIDER: 'twilio',
+            TWILIO_API_URL: twilio.url,
+            TWILIO_ACCOUNT_SID: TWILIO_TEST_CREDENTIALS.accountSid,
+            TWILIO_AUTH_TOKEN: TWILIO_TEST_CREDENTIALS.authToken,
+            CALL_API_URL: 'http://127.0.0.1:9',
+            DIALER_API_URL: 'http://127.0.0.1:9',
+          };
+        },
       });
-      dataDir = mkdtempSync(join(tmpdir(), 'ringkit-history-twilio-'));
-      const port = await freePort();
-      publicUrl = `http://localhost:${port}`;
-      server = await startBuiltServer({
-        PORT: String(port),
-        PUBLIC_URL: publicUrl,
-        DATA_DIR: dataDir,
-        CALLER_ID: APP,
-        CALL_PROVIDER: 'twilio',
-        TWILIO_API_URL: twilio.url,
-        TWILIO_ACCOUNT_SID: TWILIO_TEST_CREDENTIALS.accountSid,
-        TWILIO_AUTH_TOKEN: TWILIO_TEST_CREDENTIALS.authToken,
-        CALL_API_URL: 'http://127.0.0.1:9',
-        DIALER_API_URL: 'http://127.0.0.1:9',
-      });
-      browser = await launchChromium();
+      ({ browser } = demo);
     });
 
     /** The simulator rings the app's number from `from`, as Twilio would: its voice webhook, then its status callback. */
@@ -279,10 +265,8 @@ describe.skipIf(!hasChromium)(
     }
 
     afterAll(async () => {
-      await browser?.close();
-      server?.kill();
+      await demo?.close();
       await twilio?.close();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
     it("shows a caller ringing the app on the app's page as it happens, and the call as theirs to the app on the caller's page", async () => {

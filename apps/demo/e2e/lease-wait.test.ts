@@ -3,22 +3,13 @@
  * campaign: the campaign's card says it waits for that process's lease, counting down, and says
  * nothing more once the lease has run out and this server has taken the calls over.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
-import type { Browser, Page } from 'playwright-core';
+import type { CallApiSimulator } from '@ringkit/simulator';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endLeases, seedHeldCampaign } from '../src/_test-campaigns.js';
-import {
-  assertBuilt,
-  hasChromium,
-  launchChromium,
-  recordPageErrors,
-  startBuiltServer,
-  type BuiltServer,
-} from './_support.js';
+import { hasChromium, startBrowserDemo, type BuiltServer, type BrowserDemo } from './_support.js';
 
 const NUMBERS = ['+13018040009', '+19842068287', '+15512459377'];
 const WAIT_TEXT = /^2 calls waiting for the previous worker's lease \((\d+) s\)$/;
@@ -26,46 +17,35 @@ const WAIT_TEXT = /^2 calls waiting for the previous worker's lease \((\d+) s\)$
 describe.skipIf(!hasChromium)(
   'a campaign held by a killed process’s lease, on the dialer page',
   () => {
-    let polling: CallApiSimulator;
+    let demo: BrowserDemo;
     let webhook: CallApiSimulator;
     let server: BuiltServer;
-    let browser: Browser;
     let page: Page;
     let dataDir: string;
-    const pageErrors: string[] = [];
+    let pageErrors: string[];
 
     beforeAll(async () => {
-      assertBuilt();
-      dataDir = mkdtempSync(join(tmpdir(), 'ringkit-e2e-lease-'));
-      // The store as the killed process left it: two calls claimed under its lease
-      // (long enough that only the test ends it), the third not dialed.
-      const store = createSqliteStore({ path: join(dataDir, 'ringkit.db') });
-      await seedHeldCampaign(store, {
-        name: 'held',
-        numbers: NUMBERS,
-        held: 2,
-        leaseUntil: Date.now() + 600_000,
+      demo = await startBrowserDemo({
+        name: 'lease',
+        webhook: { stepMs: [100, 200] },
+        // The store as the killed process left it: two calls claimed under its lease
+        // (long enough that only the test ends it), the third not dialed.
+        async prepare(dir) {
+          const store = createSqliteStore({ path: join(dir, 'ringkit.db') });
+          await seedHeldCampaign(store, {
+            name: 'held',
+            numbers: NUMBERS,
+            held: 2,
+            leaseUntil: Date.now() + 600_000,
+          });
+          await store.close();
+        },
       });
-      await store.close();
-      polling = await startCallApiSimulator({ flavour: 'polling', port: 0 });
-      webhook = await startCallApiSimulator({ flavour: 'webhook', port: 0, stepMs: [100, 200] });
-      server = await startBuiltServer({
-        DATA_DIR: dataDir,
-        CALL_API_URL: polling.url,
-        DIALER_API_URL: webhook.url,
-      });
-      browser = await launchChromium();
-      page = await browser.newPage();
-      recordPageErrors(page, pageErrors);
+      ({ server, page, dataDir, pageErrors } = demo);
+      webhook = demo.webhook!;
     });
 
-    afterAll(async () => {
-      await browser?.close();
-      server?.kill();
-      await polling?.close();
-      await webhook?.close();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    });
+    afterAll(() => demo?.close());
 
     it('says what the campaign waits for, counting down, until the lease runs out', async () => {
       await page.goto(`${server.url}/dialer`);

@@ -2,22 +2,18 @@
  * The operator's page in Chromium: its five uPlot charts fill, live, with what the scheduler and
  * the dialer do against the simulators; it passes axe; embedded on another site it works too.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   app,
-  assertBuilt,
   hasChromium,
-  launchChromium,
+  startBrowserDemo,
   seriousViolations,
-  startBuiltServer,
   startSite,
   type BuiltServer,
-  recordPageErrors,
+  type BrowserDemo,
 } from './_support.js';
 
 if (!hasChromium && process.env['CI']) {
@@ -57,59 +53,43 @@ const latestOf = (page: Page) =>
   });
 
 describe.skipIf(!hasChromium)('the operator page', () => {
-  let polling: CallApiSimulator;
-  let webhook: CallApiSimulator;
+  let demo: BrowserDemo;
   let server: BuiltServer;
   let browser: Browser;
   let page: Page;
-  let dataDir: string;
   /** Another site that embeds the element: an origin in ALLOWED_ORIGINS. */
   let site: { url: string; close(): Promise<void> };
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    assertBuilt();
-    dataDir = mkdtempSync(join(tmpdir(), 'ringkit-ops-'));
     // Calls that end every way, so the outcomes chart has a line for each.
     const outcomes = { completed: 6, busy: 2, 'no-answer': 2, failed: 1 };
-    polling = await startCallApiSimulator({
-      flavour: 'polling',
-      port: 0,
-      stepMs: [300, 900],
-      seed: 11,
-      outcomes,
-    });
-    webhook = await startCallApiSimulator({
-      flavour: 'webhook',
-      port: 0,
-      stepMs: [300, 900],
-      seed: 12,
-      outcomes,
-    });
-    site = await startSite((_req, res) => {
-      res.setHeader('content-type', 'text/html');
-      res.end(`<!doctype html><html lang="en"><title>elsewhere</title>
+    demo = await startBrowserDemo({
+      name: 'ops',
+      polling: { stepMs: [300, 900], seed: 11, outcomes },
+      webhook: { stepMs: [300, 900], seed: 12, outcomes },
+      async env({ polling, webhook }) {
+        site = await startSite((_req, res) => {
+          res.setHeader('content-type', 'text/html');
+          res.end(`<!doctype html><html lang="en"><title>elsewhere</title>
         <script src="${server.url}/embed.js"></script>
         <rk-ops api="${server.url}"></rk-ops></html>`);
+        });
+        return {
+          ALLOWED_ORIGINS: site.url,
+          CALL_API_URL: polling!.url,
+          DIALER_API_URL: webhook!.url,
+          DIALER_CONCURRENCY: '3',
+        };
+      },
+      page: { viewport: { width: 1280, height: 1000 }, bypassCSP: false },
     });
-    server = await startBuiltServer({
-      ALLOWED_ORIGINS: site.url,
-      DATA_DIR: dataDir,
-      CALL_API_URL: polling.url,
-      DIALER_API_URL: webhook.url,
-      DIALER_CONCURRENCY: '3',
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, bypassCSP: false });
-    recordPageErrors(page, pageErrors);
+    ({ server, browser, page, pageErrors } = demo);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill();
+    await demo?.close();
     await site?.close();
-    await Promise.all([polling?.close(), webhook?.close()]);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it(
