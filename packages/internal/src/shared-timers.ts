@@ -50,16 +50,16 @@ export function createSharedTimers(clock: Clock): SharedTimers {
     armedFor = null;
   }
 
-  /** Sets the timer beneath for the earliest entry, unless it is set for it already. */
-  function arm() {
-    if (firing) return;
-    const next = earliest();
-    if (next === armedFor) return;
+  /** Sets the timer beneath for `entry` (the earliest), unless it is set for it already. */
+  function armFor(entry: Entry | null) {
+    if (firing || entry === armedFor) return;
     disarm();
-    if (!next) return;
-    armedFor = next;
-    timer = clock.setTimeout(fire, clampTimerMs(next.at - clock.now()));
+    if (!entry) return;
+    armedFor = entry;
+    timer = clock.setTimeout(fire, clampTimerMs(entry.at - clock.now()));
   }
+
+  const arm = () => armFor(firing ? null : earliest());
 
   /** Runs every entry due now, in order (those cleared by an earlier one do not run). */
   function fire() {
@@ -85,7 +85,7 @@ export function createSharedTimers(clock: Clock): SharedTimers {
     setTimeout(callback, ms) {
       const entry: Entry = { at: clock.now() + clampTimerMs(ms), seq: ++seq, callback };
       entries.set(entry.seq, entry);
-      if (!armedFor || entry.at < armedFor.at) arm();
+      if (!armedFor || entry.at < armedFor.at) armFor(entry);
       return entry.seq;
     },
     clearTimeout(handle) {

@@ -84,8 +84,6 @@ export function createDispatcher(ctx: DispatcherContext) {
   let refillQueued = false;
   /** While the send budget is spent up to the claim horizon, no claim before this moment. */
   let budgetUntil = Number.NEGATIVE_INFINITY;
-  let unsubscribe: (() => Promise<void>) | null = null;
-  let leaveLoop: (() => void) | null = null;
   const loop = loopParts(ctx.loop);
 
   const reportError: ReportError = (error, source, callId) =>
@@ -112,6 +110,9 @@ export function createDispatcher(ctx: DispatcherContext) {
     sweeps: loop.sweep,
   });
 
+  const onLoop = engineOnLoop(ctx, loop, (wakeAt) =>
+    wakeAt === null ? void pump() : wake(wakeAt),
+  );
   const slots = createSlots(refill);
   const { marksOwnClaims, reserve } = claimsAhead(ctx, pacing);
   /** Every dispatch not finished yet (`stop()` waits for them). */
@@ -192,13 +193,7 @@ export function createDispatcher(ctx: DispatcherContext) {
   async function start() {
     if (running) return;
     running = true;
-    leaveLoop = loop.join();
-    if (store.subscribe && !ctx.source) {
-      unsubscribe = await loop.subscribe((wakeAt) => {
-        if (wakeAt === null) void pump();
-        else wake(wakeAt);
-      });
-    }
+    await onLoop.enter();
     await follower.start();
     await pump();
   }
@@ -209,16 +204,13 @@ export function createDispatcher(ctx: DispatcherContext) {
     // The calls claimed ahead hand back now, not once a place frees.
     slots.drain();
     follower.stopSweep();
-    const stopListening = unsubscribe;
-    unsubscribe = null;
-    await stopListening?.();
+    await onLoop.stopListening();
     // A claim on its way when the loop stopped: its rows are tracked, and handed back, first.
     await pumped;
     await arming.settled();
     while (placements.size() > 0) await Promise.allSettled(placements.pending());
     await follower.stop();
-    leaveLoop?.();
-    leaveLoop = null;
+    onLoop.leave();
   }
 
   const handleStatus = async (event: CallStatusEvent, known?: StoredCall) =>
@@ -230,6 +222,35 @@ export function createDispatcher(ctx: DispatcherContext) {
   };
 
   return { wake, poke, handleStatus, cancel, start, stop, follower, outcomes };
+}
+
+/**
+ * An engine's place on the dispatch loop: counted among its engines from `enter()` to
+ * `leave()`, and, unless it claims from a source of its own (a campaign), taking the store's
+ * wakes through the loop's one subscription until `stopListening()`.
+ */
+function engineOnLoop(
+  ctx: DispatcherContext,
+  loop: LoopParts,
+  onWake: (wakeAt: number | null) => void,
+) {
+  let leave: (() => void) | null = null;
+  let unsubscribe: (() => Promise<void>) | null = null;
+  return {
+    async enter() {
+      leave = loop.join();
+      if (ctx.store.subscribe && !ctx.source) unsubscribe = await loop.subscribe(onWake);
+    },
+    async stopListening() {
+      const stop = unsubscribe;
+      unsubscribe = null;
+      await stop?.();
+    },
+    leave() {
+      leave?.();
+      leave = null;
+    },
+  };
 }
 
 /**
