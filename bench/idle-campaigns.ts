@@ -7,7 +7,9 @@
  * as often; what this measures is whether that costs N round trips a second or a few.
  *
  * Statements are counted in this process by wrapping `pg.Client.prototype.query`, by the first
- * words of their text.
+ * words of their text. The timers of the process's clock are counted too (the center is given
+ * `systemClock` wrapped): those set and not yet run or cleared at the end of the 10 s, and the
+ * most at once during them.
  *
  *   pnpm --filter @ringkit/bench exec node --import tsx idle-campaigns.ts [--quick]
  *
@@ -18,6 +20,8 @@ import pg from 'pg';
 import type { CallProvider } from '@ringkit/call-client';
 import { createCallCenter } from '@ringkit/dialer';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
+import { systemClock } from '@ringkit/call-client';
+import { countingClock } from '@ringkit/internal/testing';
 import { POSTGRES_URL, postgresReachable } from './_server.js';
 import { fmt, quick, table } from './_stats.js';
 
@@ -68,9 +72,11 @@ async function measure(n: number, paused: boolean) {
       return { id: `c${placed++}`, status: 'initiated', providerStatus: 'queued', raw: {} };
     },
   };
+  const { clock, stats } = countingClock(systemClock);
   const center = createCallCenter({
     store,
     provider,
+    clock,
     callerId: '+14155550100',
     scheduler: { workerId: 'w' },
     campaigns: { workerId: 'w' },
@@ -88,10 +94,12 @@ async function measure(n: number, paused: boolean) {
   await new Promise((resolve) => setTimeout(resolve, 2000));
   counts.clear();
   counting = true;
+  stats.maxLive = stats.live();
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, MEASURE_MS));
   counting = false;
   const seconds = (performance.now() - started) / 1000;
+  const timers = { now: stats.live(), most: stats.maxLive };
   await center.stop();
   await store.close();
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
@@ -109,6 +117,7 @@ async function measure(n: number, paused: boolean) {
     state: paused ? 'paused' : 'calls in flight',
     'statements/s': fmt(total / seconds, 1),
     'per campaign': fmt(total / seconds / n, 2),
+    'clock timers (most)': `${timers.now} (${timers.most})`,
     'most sent (per s)': top,
   };
 }
