@@ -29,10 +29,10 @@ const deliverTo = (campaigns: Campaigns) => async (event: CallStatusEvent) => {
 };
 
 /**
- * Resolves with the view once `name` is done (or stopped) in `campaigns`; after `ms`, fails with
- * what its entries are then.
+ * Resolves with the view once `name` is done (or stopped) in `campaigns`; after `ms` (a bound on
+ * liveness that a busy machine must not reach, not a timing), fails with what its entries are then.
  */
-function done(campaigns: Campaigns, name: string, ms = 15_000): Promise<CampaignView> {
+function done(campaigns: Campaigns, name: string, ms = 60_000): Promise<CampaignView> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const check = async () => {
@@ -51,7 +51,8 @@ function done(campaigns: Campaigns, name: string, ms = 15_000): Promise<Campaign
 }
 
 for (const kind of storeKinds()) {
-  describe(`createCampaigns on the ${kind.name} store`, () => {
+  // Its waits are bounds on liveness (`done`, a minute), which the tests' time must leave room for.
+  describe(`createCampaigns on the ${kind.name} store`, { timeout: 120_000 }, () => {
     /** A fresh place and a way to open workers on it, closed after the test. */
     async function place() {
       const where = await kind.create();
