@@ -108,6 +108,40 @@ describe('fair shares of one budget', () => {
     );
   });
 
+  it('leaves the next turn to a waiting claimant further behind, whichever of them asks first', () => {
+    const budget = (key: string, weight: number): SendBudget => ({
+      intervalMs: 100,
+      horizonMs: 1000,
+      share: { name: 'p', key, weight },
+    });
+    // Woken together, A (ahead on its clock) asks a moment before B (behind); both still wait.
+    const now = 10_000;
+    const state: SharedBudgetState = {
+      nextAt: 10_050,
+      shares: [
+        { key: 'a', weight: 1, virtualAt: 10_400, waitingUntil: 12_000 },
+        { key: 'b', weight: 2, virtualAt: 9_900, waitingUntil: 12_000 },
+      ],
+    };
+    const a = shareTurn(state, now, 10, budget('a', 1));
+    // A takes nothing now and looks again a slot later; B takes the nearest slots.
+    expect(a).toEqual({ start: 10_150, most: 0, weights: 3 });
+    const afterA = afterShareTurn(state, a, 0, now, 10, budget('a', 1));
+    expect(afterA.share?.waitingUntil).toBeGreaterThan(now);
+    expect(nextShareAt(afterA, a)).toBe(10_400);
+    const b = shareTurn(state, now, 10, budget('b', 2));
+    expect(b.start).toBe(10_050);
+    expect(b.most).toBeGreaterThan(0);
+    // Not ahead of anyone waiting (B's turn is taken, or nobody else waits): A claims as before.
+    const alone = { ...state, shares: [state.shares[0]!] };
+    expect(shareTurn(alone, now, 10, budget('a', 1)).most).toBeGreaterThan(0);
+    const bDone = {
+      ...state,
+      shares: [state.shares[0]!, { ...state.shares[1]!, virtualAt: 10_600 }],
+    };
+    expect(shareTurn(bDone, now, 10, budget('a', 1))).toMatchObject({ start: 10_400 });
+  });
+
   it('gives each waiting claimant its weight over a minute, within 5 %', () => {
     fc.assert(
       fc.property(

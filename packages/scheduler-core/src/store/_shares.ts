@@ -8,7 +8,9 @@
  * their turn has not gone by), a claim takes at most its weight's part of one horizon's slots, and
  * its virtual clock moves on by `intervalMs × (Σ weights waiting) / weight` per slot: it may not
  * start again before that clock. So over time each waiting claimant gets `weight / Σ weights` of
- * the slots, and one that stops wanting drops out of the sum at once.
+ * the slots, and one that stops wanting drops out of the sum at once. A claim ahead on its clock
+ * of another claimant still waiting takes nothing: the nearest slots go to the one furthest
+ * behind, whatever order claims of the same moment arrive in.
  */
 import type { SendBudget } from './_send-budget.js';
 
@@ -66,9 +68,24 @@ export function shareTurn(
     return { start: free, most: Math.min(limit, slotsWithin(free, now, budget)), weights };
   }
   const start = Math.max(free, mine?.virtualAt ?? free);
+  // Ahead of a claimant still waiting, it leaves that one the next turn and looks again a slot
+  // later: the nearest slots go to whoever is furthest behind, whatever order the claims of one
+  // moment arrive in (one process's engines woken together ask one after the other).
+  if (mine && mine.virtualAt > behindOf(state, key, now)) {
+    return { start: free + budget.intervalMs, most: 0, weights };
+  }
   const perHorizon = Math.floor(budget.horizonMs / budget.intervalMs) + 1;
   const part = Math.max(1, Math.ceil((perHorizon * weight) / weights));
   return { start, most: Math.min(limit, slotsWithin(start, now, budget), part), weights };
+}
+
+/** The lowest virtual clock of the claimants other than `key` still waiting at `now`. */
+function behindOf(state: SharedBudgetState, key: string, now: number): number {
+  let behind = Number.POSITIVE_INFINITY;
+  for (const other of state.shares) {
+    if (other.key !== key && other.waitingUntil > now) behind = Math.min(behind, other.virtualAt);
+  }
+  return behind;
 }
 
 /**
