@@ -29,7 +29,7 @@ import type { Store } from '../store.js';
  * @example
  * const loop = createDispatchLoop({ store });
  * const scheduler = createScheduler({ store, provider, callerId, loop });
- * const spring = createCampaignRunner({ store, provider, callerId, id: 'spring', numbers, loop });
+ * const spring = createCampaignRunner({ store, provider, callerId, campaign: 'spring', entries, loop });
  */
 export interface DispatchLoop {
   readonly store: Store;
