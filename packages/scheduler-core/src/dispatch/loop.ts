@@ -4,7 +4,6 @@ import {
   strictObject,
   systemClock,
   type Clock,
-  type SharedTimers,
 } from '@ringkit/internal';
 import { z } from 'zod';
 import { invalidOptions } from '../errors.js';
@@ -61,7 +60,6 @@ export interface LoopSweeper {
 export interface LoopParts {
   /** The clock the loop was made with. */
   base: Clock;
-  timers: SharedTimers;
   /** Counts an engine in until the function it returns is called. */
   join(): () => void;
   /** Subscribes to the store's wakes through the loop's one subscription. */
@@ -114,7 +112,6 @@ export function createDispatchLoop(options: DispatchLoopOptions): DispatchLoop {
   };
   parts.set(loop, {
     base,
-    timers,
     join() {
       engines += 1;
       let left = false;
