@@ -1,9 +1,10 @@
-// `pnpm api-reference [--check]`: writes, in each publishable package's README.md, the table of
+// `pnpm api-reference [--check]`: writes, in each publishable package's page of the documentation
+// (`docs/reference/<folder>.md`), the table of
 // everything each public entry exports, between the markers
 // `<!-- api-reference: start -->` and `<!-- api-reference: end -->`. Each row is an export's name,
 // its kind and the first sentence of its doc comment, read with TypeScript's checker from the
 // entry's sources (the `@ringkit/source` condition of the exports map). With `--check` it writes
-// nothing and fails when a README is not what it would write, or when an export has no doc comment.
+// nothing and fails when a page is not what it would write, or when an export has no doc comment.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -79,12 +80,12 @@ for (const folder of readdirSync(join(root, 'packages'))) {
       ...rows,
     ].join('\n');
   });
-  const readmePath = join(dir, 'README.md');
+  const readmePath = join(root, 'docs', 'reference', `${folder}.md`);
   const readme = readFileSync(readmePath, 'utf8');
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   if (start === -1 || end < start) {
-    problems.push(`${manifest.name}: README.md has no ${START} … ${END} section`);
+    problems.push(`${manifest.name}: docs/reference/${folder}.md has no ${START} … ${END} section`);
     continue;
   }
   const body = `${START}\n\n${sections.join('\n\n')}\n\n${END}`;
@@ -99,7 +100,7 @@ for (const folder of readdirSync(join(root, 'packages'))) {
   if (next === readme) continue;
   if (check)
     problems.push(
-      `${manifest.name}: README.md's API reference is out of date (run pnpm api-reference)`,
+      `${manifest.name}: docs/reference/${folder}.md is out of date (run pnpm api-reference)`,
     );
   else writeFileSync(readmePath, next);
 }

@@ -1,5 +1,6 @@
 // `pnpm test`, in three phases, stopping after the first in which a step failed: lint beside the
-// typecheck (before any build: the workspace resolves to its sources); the build; then two lanes
+// typecheck (before any build: the workspace resolves to its sources); the build beside the
+// documentation site's (which fails on a dead link between its pages); then two lanes
 // side by side: the publishable packages' tests, and the demo's unit tests, its browser test,
 // the package checks and the packed tarballs, one after the other. Every step of the last phase
 // runs even when one before it in its lane failed (each needs only the build). Neither lane
@@ -17,7 +18,7 @@ import { summaryLine } from './lib/summary.mjs';
 
 const phases = [
   [['lint'], ['typecheck']],
-  [['build']],
+  [['build'], ['docs']],
   [['test:packages'], ['test:demo', 'test:e2e', 'check:packages']],
 ];
 

@@ -57,11 +57,14 @@ export function lineWriter(write, prefix = '') {
   };
 }
 
-/** Runs `pnpm <step>`, its lines passed on after `prefix`; resolves with its exit code and output. */
+/**
+ * Runs the script `step` (`pnpm run <step>`: `pnpm docs` alone would be pnpm's own command), its
+ * lines passed on after `prefix`; resolves with its exit code and output.
+ */
 export function pnpmStep(step, prefix = '') {
   return new Promise((resolve) => {
     console.log(`\n> pnpm ${step}`);
-    const child = spawn('pnpm', [step], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('pnpm', ['run', step], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     for (const [stream, out] of [
       [child.stdout, process.stdout],

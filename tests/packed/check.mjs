@@ -100,7 +100,7 @@ try {
   const names = packages.map((name) => `@ringkit/${name}`);
   checkDeclarations(project, names);
   await typecheckConsumer(project, names);
-  // What each entry exports, and nothing more, is documented in its README.
+  // What each entry exports, and nothing more, is documented on its reference page.
   checkDocumented(project, root, packages);
 
   // Every README's code, against the same installed packages.

@@ -1,6 +1,6 @@
-// Each public entry of each installed package exports only what the package's README documents:
-// every name an entry exports (values and types, as TypeScript's checker lists the exports of its
-// declaration file) must appear in README.md as code (`name`, or in a code block). Run from
+// Each public entry of each installed package exports only what the package's reference page
+// documents: every name an entry exports (values and types, as TypeScript's checker lists the
+// exports of its declaration file) must appear in docs/reference/<folder>.md as code (`name`, or in a code block). Run from
 // check.mjs with the project where the tarballs and typescript are installed.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,7 +37,7 @@ function exportedNames(ts, project, entry) {
   return checker.getExportsOfModule(module).map((symbol) => symbol.getName());
 }
 
-/** Inline code spans and fenced blocks of a README: where a documented name is written. */
+/** Inline code spans and fenced blocks of a page: where a documented name is written. */
 function codeOf(markdown) {
   const fenced = [...markdown.matchAll(/```[^\n]*\n([\s\S]*?)```/g)].map((m) => m[1]);
   const inline = [...markdown.replace(/```[\s\S]*?```/g, '').matchAll(/`([^`\n]+)`/g)].map(
@@ -48,7 +48,8 @@ function codeOf(markdown) {
 
 /**
  * Throws, listing every undocumented export, when an entry of `names` (installed in `project`)
- * exports a name its package's README (under `root/packages/<folder>`) never writes as code.
+ * exports a name its package's reference page (`root/docs/reference/<folder>.md`) never writes
+ * as code.
  */
 export function checkDocumented(project, root, packages) {
   const ts = createRequire(join(project, 'package.json'))('typescript');
@@ -59,7 +60,7 @@ export function checkDocumented(project, root, packages) {
     const manifest = JSON.parse(
       readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8'),
     );
-    const code = codeOf(readFileSync(join(root, 'packages', folder, 'README.md'), 'utf8'));
+    const code = codeOf(readFileSync(join(root, 'docs', 'reference', `${folder}.md`), 'utf8'));
     for (const key of Object.keys(manifest.exports).filter((key) => key !== './package.json')) {
       const entry = key === '.' ? name : `${name}/${key.slice(2)}`;
       for (const exported of exportedNames(ts, project, entry)) {
@@ -70,10 +71,10 @@ export function checkDocumented(project, root, packages) {
   }
   if (problems.length > 0) {
     throw new Error(
-      `exported but not in their package's README (as code):\n  ${problems.join('\n  ')}`,
+      `exported but not on their package's reference page (as code):\n  ${problems.join('\n  ')}`,
     );
   }
   console.log(
-    `documented: all ${count} exports of ${packages.length} packages are in their READMEs`,
+    `documented: all ${count} exports of ${packages.length} packages are on their reference pages`,
   );
 }

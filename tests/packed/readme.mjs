@@ -1,5 +1,6 @@
-// Runs every code block of every README against the installed packages, in the project that
-// check.mjs made: a README that shows code which does not run is a failing test.
+// Runs every code block of every README and of every page of the documentation (docs/) against
+// the installed packages, in the project that check.mjs made: a page that shows code which does
+// not run is a failing test.
 //
 // - `ts` and `js` blocks run as ES modules (Node strips the types), each in a process of its own,
 //   with simulators of both flavours standing in for their default addresses
@@ -24,9 +25,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withPrintChecks } from './readme-prints.mjs';
 
 const [root, project] = process.argv.slice(2);
-/** The root README and every workspace folder's: packages/*, apps/*, bench. */
-const READMES = [
-  'README.md',
+/** Every workspace folder's README: packages/*, apps/*, bench. */
+const WORKSPACE_READMES = [
   ...['packages', 'apps'].flatMap((folder) =>
     readdirSync(join(root, folder))
       .sort()
@@ -34,9 +34,16 @@ const READMES = [
   ),
   'bench/README.md',
 ].filter((file) => existsSync(join(root, file)));
+/** The pages of the documentation site, `.vitepress` aside. */
+const PAGES = readdirSync(join(root, 'docs'), { recursive: true })
+  .filter((file) => file.endsWith('.md') && !file.startsWith('.vitepress'))
+  .sort()
+  .map((file) => `docs/${file}`);
+/** The root README, every workspace folder's and every page of the documentation. */
+const READMES = ['README.md', ...WORKSPACE_READMES, ...PAGES];
 /** Workspace packages by name, for `pnpm --filter <name>` commands. */
 const WORKSPACE = new Map(
-  READMES.filter((file) => file !== 'README.md').map((file) => {
+  WORKSPACE_READMES.map((file) => {
     const folder = dirname(file);
     return [JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')).name, folder];
   }),
@@ -118,6 +125,8 @@ function checkShell(block) {
         }
       } else if (tool === 'npm' && sub === 'install') {
         for (const name of rest) checkPackage(command, name);
+      } else if (tool === 'npm' && (sub === 'init' || sub === 'pkg')) {
+        // A new project, as the getting-started page makes one.
       } else if (tool === 'npx') {
         if (!BINS.has(sub)) throw new Error(`"${command}": no package of ours has a bin ${sub}`);
       } else if (tool === 'bash' || tool === 'node') {
@@ -142,9 +151,13 @@ function installedBy(found) {
   return names;
 }
 
-/** A README that says what to install lists every package its examples import. */
+/**
+ * A README that says what to install lists every package its examples import. A page of the
+ * documentation names only what it adds to the getting-started page's install, so it is not held
+ * to this.
+ */
 function checkImports(block, installed) {
-  if (installed.size === 0) return;
+  if (installed.size === 0 || block.file.startsWith('docs/')) return;
   for (const [, specifier] of block.code.matchAll(/\bfrom\s+'([^']+)'/g)) {
     if (specifier.startsWith('node:') || specifier.startsWith('.')) continue;
     const parts = specifier.split('/');

@@ -59,6 +59,7 @@ process.exit(code);
     lint: ['lint ok', 0],
     typecheck: ['typecheck ok', 0],
     build: ['built', 0],
+    docs: ['build complete', 0],
     'test:packages': [' Tests  4 passed (4)', 0],
     'test:demo': [' Tests  2 passed (2)', 0],
     'test:e2e': [' Tests  1 passed (1)', 0],

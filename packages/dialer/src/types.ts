@@ -401,7 +401,7 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | '
   leaseMs?: number;
   /**
    * How often this process reads what others did to the campaign, on the process's beat: a
-   * read that finds it moved claims at once (the README's "Each process's view"). @default 1000
+   * read that finds it moved claims at once ("Each process's view" in `docs/guide/campaigns.md`). @default 1000
    */
   refreshIntervalMs?: number;
   /** The store of the do-not-call list, when not `store` (scheduler-core's `doNotCall`). @default store */

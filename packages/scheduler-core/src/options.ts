@@ -109,7 +109,7 @@ export interface SchedulerOptions {
    * ones: `claimDueBudgeted`) it is one budget for every worker using the store together;
    * otherwise it is paced in this process. Calls wait their turn in due order; slots are spaced
    * `1100 / callsPerSecond` ms apart so that a request up to 100 ms late still keeps the bound
-   * (see "Pacing" in the README). A provider client's own `callsPerSecond` applies as well.
+   * (see "Pacing" in the campaigns guide, `docs/guide/campaigns.md`). A provider client's own `callsPerSecond` applies as well.
    * @default unlimited
    * @example callsPerSecond: 1 // a Twilio account's default CPS
    */
@@ -120,7 +120,7 @@ export interface SchedulerOptions {
    * scheduler gets `weight / Σ weights` of them; one that has nothing to send leaves its part to
    * the others at once. The total never exceeds `callsPerSecond`, which every sharer must give
    * alike. Needs `callsPerSecond`, and a store with `claimDueBudgeted` (the built-in ones). See
-   * "Fair shares" in the README.
+   * "Fair shares" in the campaigns guide (`docs/guide/campaigns.md`).
    * @default undefined (the store's own budget, for the scheduler alone)
    * @example budget: { name: 'twilio', weight: 1 }
    */

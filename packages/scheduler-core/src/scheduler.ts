@@ -86,7 +86,7 @@ export interface Scheduler {
    * Adds a call record to history (calls placed by the dialer, inbound calls), or, when a record
    * with its `id` exists, merges it into that one, atomically across the processes sharing the
    * store: statuses never move back, the earliest times and the first facts reported stay (see
-   * the README). Resolves to the record as stored now. @throws ValidationError
+   * `docs/reference/scheduler-core.md`). Resolves to the record as stored now. @throws ValidationError
    */
   recordCall(input: RecordCallInput): Promise<CallRecord>;
   /**

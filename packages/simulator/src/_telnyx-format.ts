@@ -5,7 +5,7 @@ import { json, type EngineResponse } from './_runtime.js';
 /**
  * The error codes the Telnyx flavour answers with: Telnyx's general API codes (`10xxx`) and its
  * Call Control codes (`90xxx`). Where Telnyx documents no code for a case (a call commanded
- * before it was answered) the simulator picks one and says so in the README.
+ * before it was answered) the simulator picks one and says so in `docs/guide/testing.md`.
  */
 export const TELNYX_ERRORS = {
   invalidUrl: '10003',

@@ -5,7 +5,7 @@ import { phoneKey } from './format.js';
  * and the scheduler's status badges (lower case), the campaign cards' figures (lower case) and
  * the operator's charts. `missed` is the history's and the campaigns' word for a call that ended
  * unanswered; where the provider said why, the dialer and the scheduler say `busy` or
- * `no answer`. Listed in the README's "Words for outcomes".
+ * `no answer`. Listed in "Words for outcomes" in `docs/demo/elements.md`.
  */
 export const OUTCOME_WORDS = {
   completed: 'Completed',

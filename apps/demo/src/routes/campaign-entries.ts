@@ -1,7 +1,7 @@
 /**
  * `/api/campaigns/:id/entries`, `/api/campaigns/:id/archive` and `/api/campaigns/:id/again`: one
  * campaign's entries a page at a time, filtered by status; archiving a campaign that is done;
- * dialing its missed numbers again as a new campaign (see the README's API table).
+ * dialing its missed numbers again as a new campaign (see the API table in `docs/demo/http-api.md`).
  */
 import type { ScheduledCallStatus } from '@ringkit/scheduler-core';
 import { Router } from 'express';

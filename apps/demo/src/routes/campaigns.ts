@@ -188,7 +188,7 @@ const isCsv: RequestHandler = (req, _res, next) => {
   next();
 };
 
-/** `/api/campaigns`: durable campaigns, several at once (see the README's API table). */
+/** `/api/campaigns`: durable campaigns, several at once (see the API table in `docs/demo/http-api.md`). */
 export function campaignsRouter(
   runtime: Pick<Runtime, 'campaigns' | 'campaignProvider' | 'config'>,
 ): Router {

@@ -3,14 +3,14 @@ import type { StoredCall } from './_stored-call.js';
 
 /** A send budget shared by every process using a store: see {@link Store.claimDueBudgeted}. */
 export interface SendBudget {
-  /** Milliseconds between two send slots (more than `1000 / callsPerSecond`: see the README). */
+  /** Milliseconds between two send slots (more than `1000 / callsPerSecond`: see "Fair shares" in `docs/guide/campaigns.md`). */
   intervalMs: number;
   /** A claim takes no more calls than have a slot at most this many ms from `now`. */
   horizonMs: number;
   /**
    * A named budget shared by weight (`createScheduler({ budget })`, a campaign's `budget`): the
    * slots are the named budget's, kept by the store beside its other budgets, and a claim takes
-   * its part while others wait (see the README's "Fair shares"). Without it, the budget is the
+   * its part while others wait (see "Fair shares" in `docs/guide/campaigns.md`). Without it, the budget is the
    * store's own (`claimDueBudgeted`) or the campaign's (`claimCampaign`).
    */
   share?: BudgetShare;
