@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PUBLISHABLE, packPackages } from '../../scripts/pack-packages.mjs';
 import { checkDocumented } from './documented.mjs';
+import { typecheckExamples } from './examples-types.mjs';
 import { checkDeclarations, typecheckConsumer } from './types.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -89,6 +90,8 @@ try {
     '@opentelemetry/sdk-trace@3',
     '@opentelemetry/context-async-hooks@3',
     ...typescriptTools,
+    // Express's types, which a TypeScript user of the Express adapters adds.
+    `@types/express@${manifest('apps/demo').devDependencies['@types/express']}`,
   ]);
   for (const script of ['traced-checks.mjs', 'traced.mjs', 'traced.cjs'])
     copyFileSync(join(here, script), join(project, script));
@@ -102,6 +105,8 @@ try {
   await typecheckConsumer(project, names);
   // What each entry exports, and nothing more, is documented on its reference page.
   checkDocumented(project, root, packages);
+  // Every example of the documentation type-checks against the same installed packages.
+  await typecheckExamples(project, root);
 
   // Every README's code, against the same installed packages.
   execFileSync(process.execPath, [join(here, 'readme.mjs'), root, project], {

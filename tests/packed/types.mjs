@@ -81,7 +81,8 @@ function publicEntries(project, names) {
   });
 }
 
-function tsc(project, config) {
+/** Runs the project's tsc on `config`; resolves with its exit code and output. */
+export function tsc(project, config) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
