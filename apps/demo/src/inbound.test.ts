@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { inboundPolicy, inboundRecordOf } from './inbound.js';
+import { inboundPolicy } from './inbound.js';
 
 const TWILIO = {
   CALL_PROVIDER: 'twilio',
@@ -39,57 +39,5 @@ describe('inboundPolicy', () => {
         reason,
       });
     }
-  });
-});
-
-describe('inboundRecordOf', () => {
-  const at = new Date('2030-01-01T10:00:00Z');
-  const update = {
-    provider: 'twilio',
-    callId: 'CA1',
-    from: '+14155552671',
-    to: '+14155550100',
-    at,
-    providerStatus: 'ringing',
-    raw: {},
-  };
-
-  it('keys the record by provider and call id, open while the call rings', () => {
-    expect(inboundRecordOf({ ...update, status: 'ringing' })).toEqual({
-      id: 'twilio:CA1',
-      from: '+14155552671',
-      to: '+14155550100',
-      direction: 'inbound',
-      status: 'ringing',
-      startedAt: at,
-      answeredAt: null,
-      endedAt: null,
-      durationS: null,
-      recordingUrl: null,
-      recordingDurationS: null,
-      answeredBy: null,
-      providerStatus: 'ringing',
-    });
-  });
-
-  it('ends it at a terminal status, with the voicemail or the conversation', () => {
-    expect(
-      inboundRecordOf({
-        ...update,
-        status: 'no-answer',
-        providerStatus: 'voicemail',
-        recordingUrl: 'https://api.twilio.com/x/RE1',
-        recordingDurationS: 7,
-      }),
-    ).toMatchObject({
-      status: 'no-answer',
-      endedAt: at,
-      recordingUrl: 'https://api.twilio.com/x/RE1',
-      recordingDurationS: 7,
-    });
-    const answeredAt = new Date(at.getTime() - 42_000);
-    expect(
-      inboundRecordOf({ ...update, status: 'completed', answeredAt, durationS: 42 }),
-    ).toMatchObject({ status: 'completed', answeredAt, endedAt: at, durationS: 42 });
   });
 });

@@ -1,6 +1,4 @@
-import type { InboundCallUpdate, InboundPolicy } from '@ringkit/call-client';
-import { isTerminal } from '@ringkit/call-client';
-import type { RecordCallInput } from '@ringkit/scheduler-core';
+import type { InboundPolicy } from '@ringkit/call-client';
 import type { Config } from './config.js';
 
 /**
@@ -25,28 +23,4 @@ export function inboundPolicy(config: Config): InboundPolicy {
     };
   }
   return { action: 'voicemail', message };
-}
-
-/**
- * One webhook's news of a call to the app's number, as the scheduler's `recordCall` takes it:
- * keyed `${provider}:${callId}`, so every update of one call, repeated or out of order, merges
- * into one record (and one line of history).
- */
-export function inboundRecordOf(update: InboundCallUpdate): RecordCallInput {
-  const terminal = isTerminal(update.status);
-  return {
-    id: `${update.provider}:${update.callId}`,
-    from: update.from,
-    to: update.to,
-    direction: 'inbound',
-    status: update.status,
-    startedAt: update.at,
-    answeredAt: update.answeredAt ?? null,
-    endedAt: terminal ? update.at : null,
-    durationS: update.durationS ?? null,
-    recordingUrl: update.recordingUrl ?? null,
-    recordingDurationS: update.recordingDurationS ?? null,
-    answeredBy: update.answeredBy ?? null,
-    providerStatus: update.providerStatus,
-  };
 }

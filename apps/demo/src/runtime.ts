@@ -28,7 +28,6 @@ import { createCampaignManager, type CampaignManager } from './campaigns.js';
 import type { Config } from './config.js';
 import { createDialerService, type DialerService } from './dialer-service.js';
 import { createEventHub, createStreamLimits, type EventHub } from './event-hub.js';
-import { inboundRecordOf } from './inbound.js';
 import { logPlacement } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createObserver, type Observer } from './observe.js';
@@ -412,7 +411,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     async recordInbound(update) {
       let record;
       try {
-        record = await scheduler.recordCall(inboundRecordOf(update));
+        record = await center.recordInbound(update);
       } catch (error) {
         if (!isValidationError(error)) throw error;
         logger.warn(

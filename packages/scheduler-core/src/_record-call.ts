@@ -2,8 +2,10 @@ import {
   ANSWERED_BY,
   callDurationSeconds,
   isCallStatus,
+  isTerminal,
   toE164,
   type CountryCode,
+  type InboundCallUpdate,
 } from '@ringkit/call-client';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { fullRecord, type Store, type StoredCallRecord } from './store.js';
@@ -102,6 +104,49 @@ export function validateRecordCall(
     recordingUrl,
     recordingDurationS,
     providerStatus,
+  };
+}
+
+/** The longest provider name and call id an inbound call's record id is made of. */
+const MAX_INBOUND_KEY_LENGTH = 200;
+
+/**
+ * The record one webhook's news of a call to the app's number makes (`recordInbound()`): keyed
+ * `${provider}:${callId}`, so every update of one call, repeated or out of order, merges into one
+ * record and one line of history; `inbound`; started at the update's `at`, and ended then when
+ * its status is terminal. Throws a {@link ValidationError} for an update without a provider, a
+ * call id or a time; its other fields are checked as `recordCall()` checks a record's.
+ */
+export function inboundRecordOf(update: InboundCallUpdate): RecordCallInput {
+  const issues: ValidationIssue[] = [];
+  const value = (typeof update === 'object' && update !== null ? update : {}) as Partial<
+    Record<keyof InboundCallUpdate, unknown>
+  >;
+  for (const key of ['provider', 'callId'] as const) {
+    const part = value[key];
+    if (typeof part !== 'string' || part === '' || part.length > MAX_INBOUND_KEY_LENGTH) {
+      issues.push(customIssue([key], `a string of 1 to ${MAX_INBOUND_KEY_LENGTH} characters`));
+    }
+  }
+  if (!(value.at instanceof Date) || !Number.isFinite(value.at.getTime())) {
+    issues.push(customIssue(['at'], 'not a valid date'));
+  }
+  if (issues.length > 0) throw new ValidationError('inbound call update', issues);
+  const terminal = isCallStatus(update.status) && isTerminal(update.status);
+  return {
+    id: `${update.provider}:${update.callId}`,
+    from: update.from,
+    to: update.to,
+    direction: 'inbound',
+    status: update.status,
+    startedAt: update.at,
+    answeredAt: update.answeredAt ?? null,
+    endedAt: terminal ? update.at : null,
+    durationS: update.durationS ?? null,
+    recordingUrl: update.recordingUrl ?? null,
+    recordingDurationS: update.recordingDurationS ?? null,
+    answeredBy: update.answeredBy ?? null,
+    providerStatus: update.providerStatus,
   };
 }
 

@@ -5,8 +5,10 @@
  */
 import type { InboundCallUpdate } from '@ringkit/call-client';
 import { createFakeProvider } from '@ringkit/simulator';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isValidationError, type ValidationError } from './errors.js';
+import { inboundRecordOf } from './_record-call.js';
 import { createScheduler } from './scheduler.js';
 import type { Store } from './store.js';
 import { createMemoryStore } from './stores/memory/memory.js';
@@ -76,10 +78,10 @@ const talked = [
   }),
 ];
 
-describe('recordCall of an inbound call', () => {
+describe('recordCall and recordInbound of an inbound call', () => {
   it("is a missed inbound call with its voicemail seen from the app's number, a missed outbound one from the caller's", async () => {
     const scheduler = setup();
-    for (const u of missedWithVoicemail) await scheduler.recordCall(recorded(u));
+    for (const u of missedWithVoicemail) await scheduler.recordInbound(u);
     expect((await scheduler.history(APP)).items).toEqual([
       {
         id: 'twilio:CA1',
@@ -102,7 +104,7 @@ describe('recordCall of an inbound call', () => {
 
   it('is a completed inbound call from the app, a completed outbound one from the caller, with the length of the conversation', async () => {
     const scheduler = setup();
-    for (const u of talked) await scheduler.recordCall(recorded(u));
+    for (const u of talked) await scheduler.recordInbound(u);
     expect((await scheduler.history(APP)).items).toEqual([
       {
         id: 'twilio:CA1',
@@ -173,9 +175,7 @@ describe('recordCall of an inbound call', () => {
       startedAt: new Date(T0 - 1),
     });
     await Promise.all(
-      [...missedWithVoicemail, ...missedWithVoicemail].map((u) =>
-        scheduler.recordCall(recorded(u)),
-      ),
+      [...missedWithVoicemail, ...missedWithVoicemail].map((u) => scheduler.recordInbound(u)),
     );
     expect((await scheduler.history(APP)).items).toMatchObject([
       { id: 'twilio:CA1', type: 'Missed Inbound', recordingUrl: RECORDING },
@@ -242,5 +242,127 @@ describe('recordCall of an inbound call', () => {
       0,
       'w'.repeat(64),
     ]);
+  });
+});
+
+describe('recordInbound', () => {
+  it('merges the updates of one call, in any order, repeated and at once, into one line of history', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray([0, 1, 2, 0, 1, 2], { minLength: 6, maxLength: 6 }),
+        fc.boolean(),
+        async (order, together) => {
+          const scheduler = setup();
+          const updates = order.map((i) => missedWithVoicemail[i]!);
+          if (together) await Promise.all(updates.map((u) => scheduler.recordInbound(u)));
+          else for (const u of updates) await scheduler.recordInbound(u);
+          expect((await scheduler.history(APP)).items).toEqual([
+            {
+              id: 'twilio:CA1',
+              createdAt: new Date(T0),
+              counterparty: CALLER,
+              type: 'Missed Inbound',
+              recordingUrl: RECORDING,
+            },
+          ]);
+          expect(await scheduler.recordInbound(update(40_000))).toMatchObject({
+            direction: 'inbound',
+            status: 'no-answer',
+            startedAt: new Date(T0),
+            endedAt: new Date(T0 + 25_000),
+            recordingDurationS: 6,
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps calls of two providers with one id apart', async () => {
+    const scheduler = setup();
+    await scheduler.recordInbound(update(0));
+    await scheduler.recordInbound(update(1_000, { provider: 'telnyx', status: 'busy' }));
+    expect((await scheduler.history(APP)).items.map((e) => [e.id, e.type])).toEqual([
+      ['telnyx:CA1', 'Missed Inbound'],
+      ['twilio:CA1', 'In progress Inbound'],
+    ]);
+  });
+
+  it.each([
+    ['nothing', null, ['']],
+    ['a number', 42, ['provider', 'callId', 'at']],
+    ['no call id', { ...update(0), callId: undefined }, ['callId']],
+    ['an empty provider', { ...update(0), provider: '' }, ['provider']],
+    ['a call id of 201 characters', { ...update(0), callId: 'C'.repeat(201) }, ['callId']],
+    ['a time that is no date', { ...update(0), at: '2026-06-01T12:00:00Z' }, ['at']],
+    ['an invalid date', { ...update(0), at: new Date(Number.NaN) }, ['at']],
+    ['a status that is none', { ...update(0), status: 'rang' }, ['status']],
+    ['a caller that is no number', { ...update(0), from: 'anonymous' }, ['from']],
+  ])(
+    'refuses %s with a ValidationError naming what is wrong, and stores nothing',
+    async (_, bad, paths) => {
+      const scheduler = setup();
+      const error = await scheduler.recordInbound(bad as InboundCallUpdate).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isValidationError(error)).toBe(true);
+      const issues = (error as ValidationError).issues.map((i) => i.path.join('.'));
+      for (const path of paths) if (path !== '') expect(issues).toContain(path);
+      expect((await scheduler.history(APP)).items).toEqual([]);
+      expect((await scheduler.history(CALLER)).items).toEqual([]);
+    },
+  );
+});
+
+describe('inboundRecordOf, the record recordInbound writes', () => {
+  const at = new Date('2030-01-01T10:00:00Z');
+  const update = {
+    provider: 'twilio',
+    callId: 'CA1',
+    from: '+14155552671',
+    to: '+14155550100',
+    at,
+    providerStatus: 'ringing',
+    raw: {},
+  };
+
+  it('keys the record by provider and call id, open while the call rings', () => {
+    expect(inboundRecordOf({ ...update, status: 'ringing' })).toEqual({
+      id: 'twilio:CA1',
+      from: '+14155552671',
+      to: '+14155550100',
+      direction: 'inbound',
+      status: 'ringing',
+      startedAt: at,
+      answeredAt: null,
+      endedAt: null,
+      durationS: null,
+      recordingUrl: null,
+      recordingDurationS: null,
+      answeredBy: null,
+      providerStatus: 'ringing',
+    });
+  });
+
+  it('ends it at a terminal status, with the voicemail or the conversation', () => {
+    expect(
+      inboundRecordOf({
+        ...update,
+        status: 'no-answer',
+        providerStatus: 'voicemail',
+        recordingUrl: 'https://api.twilio.com/x/RE1',
+        recordingDurationS: 7,
+      }),
+    ).toMatchObject({
+      status: 'no-answer',
+      endedAt: at,
+      recordingUrl: 'https://api.twilio.com/x/RE1',
+      recordingDurationS: 7,
+    });
+    const answeredAt = new Date(at.getTime() - 42_000);
+    expect(
+      inboundRecordOf({ ...update, status: 'completed', answeredAt, durationS: 42 }),
+    ).toMatchObject({ status: 'completed', answeredAt, endedAt: at, durationS: 42 });
   });
 });

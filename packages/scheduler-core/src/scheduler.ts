@@ -1,4 +1,9 @@
-import { toE164, type CallStatusEvent, type CountryCode } from '@ringkit/call-client';
+import {
+  toE164,
+  type CallStatusEvent,
+  type CountryCode,
+  type InboundCallUpdate,
+} from '@ringkit/call-client';
 import { createSafeEmitter } from '@ringkit/internal';
 import type { Emitter } from 'mitt';
 import { CallNotFoundError, ValidationError } from './errors.js';
@@ -7,7 +12,7 @@ import { resolveOptions, type SchedulerOptions } from './options.js';
 import { createDispatcher } from './dispatch/_dispatch.js';
 import { rescheduled } from './dispatch/_transitions.js';
 import { toCallRecord, toHistoryEntry } from './_records.js';
-import { createRecordWriter, validateRecordCall } from './_record-call.js';
+import { createRecordWriter, inboundRecordOf, validateRecordCall } from './_record-call.js';
 import { toScheduledCall } from './_rows.js';
 import { createScheduling } from './_schedule.js';
 import { customIssue, parseAt, validateLimit } from './_validate.js';
@@ -89,6 +94,14 @@ export interface Scheduler {
    * `docs/reference/scheduler-core.md`). Resolves to the record as stored now. @throws ValidationError
    */
   recordCall(input: RecordCallInput): Promise<CallRecord>;
+  /**
+   * Records one webhook's news of a call to the app's number (an `InboundCallUpdate`, as
+   * call-client's voice handlers give it to `onUpdate`): keyed `${provider}:${callId}`, so every
+   * update of one call, repeated or out of order, merges into one record, one line of each
+   * party's history. Resolves to the record as stored now. @throws ValidationError
+   * @example onUpdate: (update) => scheduler.recordInbound(update)
+   */
+  recordInbound(update: InboundCallUpdate): Promise<CallRecord>;
   /**
    * Feeds a provider status (a webhook, or your own polling); `null` for an unknown call id.
    * `row`: the call's row as you just read it from the store (a router that looked the call up
@@ -225,6 +238,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
 
     async recordCall(input) {
+      const record = validateRecordCall(input, { defaultCountry, callerId, generateId });
+      return toCallRecord(await writeRecord(record));
+    },
+
+    async recordInbound(update) {
+      const input = inboundRecordOf(update);
       const record = validateRecordCall(input, { defaultCountry, callerId, generateId });
       return toCallRecord(await writeRecord(record));
     },

@@ -42,8 +42,8 @@ export const inboundPolicySchema = z.discriminatedUnion('action', [
 /**
  * What one provider webhook told of a call to the app's own number. Each field is a fact that
  * stays true once reported: handing the updates of one call, in any order and any number of
- * times, to `recordCall` (scheduler-core) with the id `${provider}:${callId}` records one call,
- * never two, and never moves it back.
+ * times, to scheduler-core's `recordInbound` (which keys the record `${provider}:${callId}`)
+ * records one call, never two, and never moves it back.
  *
  * The status speaks of the conversation, not of the provider's call leg: a call the app answered
  * itself to play a greeting and record a voicemail, or whose forward nobody picked up, ends

@@ -39,7 +39,7 @@ export interface TwilioVoiceHandlerOptions {
    * Receives what each valid request tells of the call, in order, before it is answered. A
    * rejection answers `500` (no TwiML), so Twilio's request fails; an update handed twice is
    * the same update, and stays true.
-   * @example (update) => scheduler.recordCall(toRecord(update))
+   * @example (update) => scheduler.recordInbound(update) // scheduler-core: one line of history
    */
   onUpdate: (update: InboundCallUpdate) => void | Promise<void>;
   /**

@@ -132,17 +132,24 @@ describe.each(storeKinds())('createCallCenter on the $name store', (kind) => {
       to: 'other-provider',
     });
 
-    await center.recordCall({
-      id: 'inbound-1',
-      direction: 'inbound',
+    // A call from the number, as a voice handler tells it: ringing, then its end, twice.
+    const inbound = {
+      provider: 'twilio',
+      callId: 'CA1',
       from: X,
       to: CALLER,
-      status: 'completed',
-      startedAt: new Date(),
-    });
+      at: new Date(),
+      status: 'ringing' as const,
+      providerStatus: 'ringing',
+      raw: {},
+    };
+    const ended = { ...inbound, status: 'completed' as const, providerStatus: 'completed' };
+    await center.recordInbound(inbound);
+    await center.recordInbound(ended);
+    await center.recordInbound(ended);
     const page = await center.history(X, { cursor: null, limit: 10 });
     const kinds = page.items.map((item) =>
-      item.id === 'inbound-1' ? 'inbound' : item.id.startsWith(call.id) ? 'scheduled' : 'campaign',
+      item.id === 'twilio:CA1' ? 'inbound' : item.id.startsWith(call.id) ? 'scheduled' : 'campaign',
     );
     expect(kinds.sort()).toEqual(['campaign', 'inbound', 'scheduled']);
   });

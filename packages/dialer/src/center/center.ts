@@ -41,7 +41,7 @@ const optionsSchema = strictObject({
 
 /**
  * Creates the one object that works a store's calls: scheduled calls (`scheduler`), campaigns
- * (`campaigns`), inbound calls (`recordCall`), the do-not-call list (`suppressions`) and one
+ * (`campaigns`), inbound calls (`recordInbound`), the do-not-call list (`suppressions`) and one
  * history per number, with one way in for every provider status (`handleStatus`). It lives in
  * `@ringkit/dialer` because it composes that package's campaigns with `@ringkit/scheduler-core`'s
  * scheduler; the two factories stay for a program that needs one of them alone.
@@ -115,6 +115,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     schedule: (input) => scheduler.schedule(input),
     history: (phone, query) => scheduler.history(phone, query),
     recordCall: (record) => scheduler.recordCall(record),
+    recordInbound: (update) => scheduler.recordInbound(update),
     handleStatus: (event) => router.route(event),
     async start() {
       if (stopped) throw new CallCenterClosedError();

@@ -74,8 +74,14 @@ export interface CallCenter {
   schedule: Scheduler['schedule'];
   /** A number's one history, newest first: scheduled calls, campaign calls, inbound calls. */
   history: Scheduler['history'];
-  /** Merges an inbound call's news into its one record (`scheduler.recordCall`). */
+  /** Merges a call record into its one record by id (`scheduler.recordCall`). */
   recordCall: Scheduler['recordCall'];
+  /**
+   * Records one webhook's news of a call to the app's number, as call-client's voice handlers
+   * give it (`scheduler.recordInbound`): every update of one call merges into one line of the
+   * caller's and the app number's history.
+   */
+  recordInbound: Scheduler['recordInbound'];
   /**
    * A provider's status event, from any webhook: found by one indexed look-up of its provider
    * (`event.provider`, else `provider`'s name) and its id (none for a call this process placed,
