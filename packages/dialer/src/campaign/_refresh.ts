@@ -31,6 +31,8 @@ export function createRefresh({
   report,
 }: RefreshOptions) {
   let running = false;
+  /** `stop()` was called: the read that was to follow the one under way is not begun. */
+  let stopped = false;
   let timer: unknown = null;
   let refreshing: Promise<void> | null = null;
 
@@ -129,13 +131,32 @@ export function createRefresh({
     }
   }
 
-  function refresh(): Promise<void> {
-    refreshing ??= read()
+  /** The read after the one under way, shared by every `refresh()` asked meanwhile. */
+  let following: Promise<void> | null = null;
+
+  function begin(): Promise<void> {
+    refreshing = read()
       .catch(report)
       .finally(() => {
         refreshing = null;
       });
     return refreshing;
+  }
+
+  /**
+   * Reads the store, from after this call: a read under way may have read the campaign before
+   * what the caller just did elsewhere (a pause in another worker), so a caller that finds one
+   * gets the read that follows it, one for every caller meanwhile. A read begun since then
+   * (the beat's, say) is joined: it reads after the call too.
+   */
+  function refresh(): Promise<void> {
+    if (refreshing === null) return begin();
+    following ??= refreshing.then(() => {
+      following = null;
+      if (stopped) return undefined;
+      return refreshing ?? begin();
+    });
+    return following;
   }
 
   function arm() {
@@ -156,20 +177,22 @@ export function createRefresh({
     load,
     /** Reads the store once now; a failure is reported, not thrown. */
     readOnce: () => read().catch(report),
-    /** Reads the store now, or joins the read under way. */
+    /** Reads the store from now: after the read under way, if any (see `refresh`). */
     refresh,
     /** Reads the store every `intervalMs` from now, until the campaign is drained or closed. */
     start() {
       running = true;
+      stopped = false;
       arm();
     },
     /** No more reads from now (a read under way goes on: see `settled`). */
     stop() {
       running = false;
+      stopped = true;
       if (timer !== null) clock.clearTimeout(timer);
       timer = null;
     },
-    /** Resolves once the read under way, if any, is over. */
-    settled: () => refreshing,
+    /** Resolves once the read under way, and the one to follow it, if any, are over. */
+    settled: () => following ?? refreshing,
   };
 }
