@@ -7,7 +7,9 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 /** The simulator child, `_pipeline-sim.ts`; argv[2] is its JSON options. */
-export const SIMULATOR_SCRIPT = fileURLToPath(new URL('./_pipeline-sim.ts', import.meta.url));
+export const SIMULATOR_SCRIPT = fileURLToPath(
+  new URL('./pipeline/_pipeline-sim.ts', import.meta.url),
+);
 
 /**
  * Forks `script` under tsx with `args` and resolves once its first message arrives (`ready`,

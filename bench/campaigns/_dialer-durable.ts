@@ -1,5 +1,5 @@
 /**
- * The durable rows of bench/dialer.ts: `createDialer({ store, campaign })` on `createMemoryStore()`, on
+ * The durable rows of bench/campaigns/dialer.ts: `createDialer({ store, campaign })` on `createMemoryStore()`, on
  * a SQLite file and on PostgreSQL with worker processes, against the same fake provider as the
  * in-memory rows (`_dialer-provider.ts`, calls of 0–5 ms), its figures taken on the provider's
  * side.
@@ -27,8 +27,8 @@ import pg from 'pg';
 import { seededRandom } from '@ringkit/internal';
 import { floorTables } from './_dialer-floor-sql.js';
 import { benchProvider, type Bench } from './_dialer-provider.js';
-import { postgresReachable } from './_server.js';
-import { postgresCpuMeter } from './_pipeline-measure.js';
+import { postgresReachable } from '../_server.js';
+import { postgresCpuMeter } from '../pipeline/_pipeline-measure.js';
 import type { DialerWorkerTask, FromWorker, ToWorker } from './_dialer-worker.js';
 
 /** The worker script of each system run through the PostgreSQL harness. */
@@ -43,7 +43,7 @@ const WORKER_SCRIPTS = {
 export type HarnessSystem = keyof typeof WORKER_SCRIPTS;
 /** With `--profile`, each worker writes a CPU profile to bench/profiles. */
 const profileArgs = process.argv.includes('--profile')
-  ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('./profiles', import.meta.url))}`]
+  ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('../profiles', import.meta.url))}`]
   : [];
 const CAMPAIGN = 'bench';
 const CALLER_ID = '+14155550100';
@@ -183,7 +183,7 @@ export async function campaignInProcess(
   }
 }
 
-export { postgresReachable } from './_server.js';
+export { postgresReachable } from '../_server.js';
 
 const applicationName = `ringkit-dialer-bench-${process.pid}`;
 const schemas = new Set<string>();

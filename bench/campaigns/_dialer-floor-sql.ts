@@ -1,5 +1,5 @@
 /**
- * The statements of the two campaign floors beside bench/dialer.ts's durable PostgreSQL rows:
+ * The statements of the two campaign floors beside bench/campaigns/dialer.ts's durable PostgreSQL rows:
  * the one with no provider (`_dialer-floor-worker.ts`) and the one through the same harness as
  * ringkit's workers (`_dialer-bare-worker.ts`). `s` is the floor's schema, quoted.
  */

@@ -1,5 +1,5 @@
 /**
- * A worker process of the floor beside bench/dialer.ts's durable PostgreSQL rows, started with
+ * A worker process of the floor beside bench/campaigns/dialer.ts's durable PostgreSQL rows, started with
  * `fork()`; argv[2] is a JSON `FloorTask`. It issues, with a bare `pg` client and no provider, the
  * statements a durable campaign's call cannot do without: the claim of an entry under the
  * campaign-wide cap (`places` of the campaign's row) with its mark before the request, committed

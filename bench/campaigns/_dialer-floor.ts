@@ -1,5 +1,5 @@
 /**
- * The floor beside bench/dialer.ts's durable PostgreSQL rows: the same number of calls, places
+ * The floor beside bench/campaigns/dialer.ts's durable PostgreSQL rows: the same number of calls, places
  * and worker processes, each call only the four statements it cannot do without (claim, mark,
  * answer with its record, end with its record; `_dialer-floor-worker.ts`), from bare `pg`
  * clients on tables as narrow as they can be, with calls of 0–5 ms, each claim under the

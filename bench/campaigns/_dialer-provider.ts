@@ -1,5 +1,5 @@
 /**
- * The in-process fake provider of bench/dialer.ts: calls ring, answer and complete after 0 ms
+ * The in-process fake provider of bench/campaigns/dialer.ts: calls ring, answer and complete after 0 ms
  * (setImmediate) or 0–5 ms (setTimeout), and the provider keeps the figures, seen from its side:
  * - slot use: calls in flight (from `placeCall` to the terminal status it hands out), integrated
  *   over time while numbers remain (from the first `placeCall` to the last), / (concurrency ×

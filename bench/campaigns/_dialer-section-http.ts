@@ -13,7 +13,7 @@ import {
   type CallProvider,
 } from '@ringkit/call-client';
 import { createDialer } from '@ringkit/dialer';
-import { closeChild, forkReady, SIMULATOR_SCRIPT } from './_child.js';
+import { closeChild, forkReady, SIMULATOR_SCRIPT } from '../_child.js';
 import type { Handler } from './_dialer-provider.js';
 import { pct, percentile, printTable } from './_dialer-report.js';
 import { QUICK } from './_dialer-settings.js';

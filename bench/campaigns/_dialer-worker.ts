@@ -1,5 +1,5 @@
 /**
- * A worker process of bench/dialer.ts's durable rows, started with `fork()` and IPC; argv[2] is a
+ * A worker process of bench/campaigns/dialer.ts's durable rows, started with `fork()` and IPC; argv[2] is a
  * JSON `DialerWorkerTask`. It works one durable campaign on `createPostgresStore` (the same schema and
  * campaign as the other workers) through `createDialer({ store, campaign, workerId })`, with a
  * provider that places its calls through the parent (the fake provider lives there, shared by

@@ -1,5 +1,5 @@
 /**
- * A worker process of bench/mixed.ts, started with `fork()` and IPC; argv[2] is a JSON
+ * A worker process of bench/campaigns/mixed.ts, started with `fork()` and IPC; argv[2] is a JSON
  * `MixedWorkerTask`. It runs `createCallCenter` on `createPostgresStore` (the same schema as the
  * other worker), with a provider whose requests go to the parent (which answers them and records
  * when each arrived):

@@ -7,7 +7,7 @@
  * call is the difference to the memory row, and the system time says how much of it the kernel
  * takes (the socket's writes and reads, the file's).
  *
- *   pnpm --filter @ringkit/bench exec tsx campaign-cpu.ts [--quick]
+ *   pnpm --filter @ringkit/bench exec tsx campaigns/campaign-cpu.ts [--quick]
  *
  * `--quick` dials 1,000 numbers a run instead of 3,000. PostgreSQL is `TEST_DATABASE_URL`
  * (default postgres://postgres@127.0.0.1:5432/test), left out when it cannot be reached; its
@@ -24,8 +24,8 @@ import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import pg from 'pg';
 import { until } from './_dialer-durable.js';
 import { benchProvider } from './_dialer-provider.js';
-import { postgresReachable } from './_server.js';
-import { fmt, quick, table } from './_stats.js';
+import { postgresReachable } from '../_server.js';
+import { fmt, quick, table } from '../_stats.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TOTAL = quick ? 1_000 : 3_000;

@@ -10,7 +10,7 @@
  *   entries claimed have; each page's median ÷ a page of every status.
  * Prints milliseconds per statement (p50, p90, p99).
  *
- *   pnpm --filter @ringkit/bench exec tsx campaign-lists.ts [--quick] [--sizes 5000,50000]
+ *   pnpm --filter @ringkit/bench exec tsx campaigns/campaign-lists.ts [--quick] [--sizes 5000,50000]
  *
  * `--quick` makes 200 claims of each kind and pages of each kind instead of 1,000. `--sizes`
  * sets the lists' lengths (two lists of each).
@@ -21,8 +21,8 @@ import type { CampaignCallsQuery, SendBudget, Store, StoredCall } from '@ringkit
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { storedCall } from '@ringkit/scheduler-core/testing';
 import pg from 'pg';
-import { postgresReachable } from './_server.js';
-import { fmt, percentile, quick, table } from './_stats.js';
+import { postgresReachable } from '../_server.js';
+import { fmt, percentile, quick, table } from '../_stats.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sizesAt = process.argv.indexOf('--sizes');

@@ -29,7 +29,7 @@
  * with no provider at all (`_dialer-floor.ts`).
  *
  * End to end over HTTP: `createNumDialerClient` against the webhook simulator in a child process
- * (bench/_pipeline-sim.ts); the simulator POSTs its webhooks to a local HTTP server here, which
+ * (bench/pipeline/_pipeline-sim.ts); the simulator POSTs its webhooks to a local HTTP server here, which
  * hands them to `createWebhookHandler` and so to `dialer.handleStatus`. Both ends of a slot are
  * taken in this process, on the wire: a call is in flight from the moment its `POST /call` leaves
  * (undici's `undici:client:sendHeaders` diagnostics channel) to the moment its terminal webhook

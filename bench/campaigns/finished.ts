@@ -6,12 +6,12 @@
  * other on fresh stores. The store's own rows are dropped before each reading (the store is
  * closed and let go), so the figure is what the campaigns' finished views hold.
  *
- *   pnpm --filter @ringkit/bench exec node --expose-gc --import tsx finished.ts [--quick]
+ *   pnpm --filter @ringkit/bench exec node --expose-gc --import tsx campaigns/finished.ts [--quick]
  */
 import { createCampaigns } from '@ringkit/dialer';
 import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { benchProvider } from './_dialer-provider.js';
-import { quick, table } from './_stats.js';
+import { quick, table } from '../_stats.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');

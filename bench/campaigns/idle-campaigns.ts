@@ -11,7 +11,7 @@
  * `systemClock` wrapped): those set and not yet run or cleared at the end of the 10 s, and the
  * most at once during them.
  *
- *   pnpm --filter @ringkit/bench exec node --import tsx idle-campaigns.ts [--quick]
+ *   pnpm --filter @ringkit/bench exec node --import tsx campaigns/idle-campaigns.ts [--quick]
  *
  * N is 1, 20 and 100 (`--quick`: 1 and 20). PostgreSQL is `TEST_DATABASE_URL` (default
  * postgres://postgres@127.0.0.1:5432/test); its schemas are dropped at the end.
@@ -22,8 +22,8 @@ import { createCallCenter } from '@ringkit/dialer';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { systemClock } from '@ringkit/call-client';
 import { countingClock } from '@ringkit/internal/testing';
-import { POSTGRES_URL, postgresReachable } from './_server.js';
-import { fmt, quick, table } from './_stats.js';
+import { POSTGRES_URL, postgresReachable } from '../_server.js';
+import { fmt, quick, table } from '../_stats.js';
 
 const SIZES = quick ? [1, 20] : [1, 20, 100];
 const MEASURE_MS = 10_000;

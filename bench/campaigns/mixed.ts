@@ -8,7 +8,7 @@
  * `callsPerSecond`, and each source's share of the requests while every source had calls
  * waiting, against its weight.
  *
- *   pnpm --filter @ringkit/bench exec node --import tsx mixed.ts [--quick] [--rate 500]
+ *   pnpm --filter @ringkit/bench exec node --import tsx campaigns/mixed.ts [--quick] [--rate 500]
  *
  * PostgreSQL is `TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/test); its schema
  * is dropped at the end.
@@ -16,10 +16,10 @@
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { forkReady } from './_child.js';
+import { forkReady } from '../_child.js';
 import type { MixedWorkerTask, ToMixedWorker } from './_mixed-worker.js';
-import { POSTGRES_URL, postgresReachable } from './_server.js';
-import { fmt, quick, table } from './_stats.js';
+import { POSTGRES_URL, postgresReachable } from '../_server.js';
+import { fmt, quick, table } from '../_stats.js';
 
 const WORKER = fileURLToPath(new URL('./_mixed-worker.ts', import.meta.url));
 const CAMPAIGNS = 20;

@@ -9,7 +9,7 @@
  *   numbers reached the simulator.
  * Prints the counts; the goal of every "at or after" and "listed reached" figure is 0.
  *
- *   pnpm --filter @ringkit/bench exec node --import tsx law.ts
+ *   pnpm --filter @ringkit/bench exec node --import tsx compliance/law.ts
  *
  * PostgreSQL is `TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/test), left out
  * when it cannot be reached; its schema and the SQLite file are removed at the end. It waits for
@@ -23,7 +23,7 @@ import { createCampaignRunner, createSuppressionList, type Store } from '@ringki
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { startCallApiSimulator } from '@ringkit/simulator';
-import { table } from './_stats.js';
+import { table } from '../_stats.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CALLER = '+14155550100';

@@ -10,7 +10,7 @@
  *   (numbers/s), beside its floor measured in the same run: the one check of each number
  *   (`toE164`) alone.
  *
- *   pnpm --filter @ringkit/bench exec node --expose-gc --import tsx suppressions.ts [--quick]
+ *   pnpm --filter @ringkit/bench exec node --expose-gc --import tsx compliance/suppressions.ts [--quick]
  *
  * `--quick` uses 100,000 numbers. PostgreSQL is `TEST_DATABASE_URL` (default
  * postgres://postgres@127.0.0.1:5432/test), left out when it cannot be reached; its schema and
@@ -31,8 +31,8 @@ import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { storedCall } from '@ringkit/scheduler-core/testing';
 import pg from 'pg';
-import { postgresReachable } from './_server.js';
-import { fmt, quick, table } from './_stats.js';
+import { postgresReachable } from '../_server.js';
+import { fmt, quick, table } from '../_stats.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const LISTED = quick ? 100_000 : 1_000_000;

@@ -14,7 +14,7 @@
  * exactly-once tallies, counted at the simulator (each number is used once): placed, doubled,
  * lost, dialled twice, and rows still not ended.
  *
- *   pnpm --filter @ringkit/bench exec tsx soak.ts [--minutes 10] [--store sqlite|postgres]
+ *   pnpm --filter @ringkit/bench exec tsx demo/soak.ts [--minutes 10] [--store sqlite|postgres]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -24,8 +24,8 @@ import {
   startDemo,
   startSimulator,
   type StoreName,
-} from './_server.js';
-import { summarize, table } from './_stats.js';
+} from '../_server.js';
+import { summarize, table } from '../_stats.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -9,7 +9,7 @@
  * On SQLite, then on PostgreSQL (skipped when it does not answer). `--quick`: 2,000 numbers.
  * `--store sqlite|postgres`: that store only.
  */
-import { quick, summarize, table } from './_stats.js';
+import { quick, summarize, table } from '../_stats.js';
 import {
   POSTGRES_URL,
   postgresReachable,
@@ -17,7 +17,7 @@ import {
   startProbe,
   startSimulator,
   type StoreName,
-} from './_server.js';
+} from '../_server.js';
 
 const NUMBERS = quick ? 2_000 : 10_000;
 const LISTS = 3;

@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { SimulatorOptions } from '@ringkit/simulator';
-import { closeChild, forkReady, SIMULATOR_SCRIPT } from './_child.js';
+import { closeChild, forkReady, SIMULATOR_SCRIPT } from '../_child.js';
 import type { WorkerTask } from './_pipeline-worker.js';
 import { here } from './_pipeline-settings.js';
 

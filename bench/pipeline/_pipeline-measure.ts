@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { here, profile } from './_pipeline-settings.js';
-import { percentile } from './_stats.js';
+import { percentile } from '../_stats.js';
 
 /** CPU time of this process over a span, as ms and as % of one core. */
 export function cpuMeter() {
@@ -132,7 +132,7 @@ export async function profiled<T>(name: string, work: () => Promise<T>): Promise
     return await work();
   } finally {
     const { profile: data } = await session.post('Profiler.stop');
-    const dir = join(here, 'profiles');
+    const dir = join(here, '..', 'profiles');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `pipeline-${name}.cpuprofile`);
     writeFileSync(file, JSON.stringify(data));

@@ -14,7 +14,7 @@ import { createDialer } from '@ringkit/dialer';
 import { startSim } from './_pipeline-children.js';
 import { cpuMeter, loop, profiled } from './_pipeline-measure.js';
 import { CONCURRENCY, DIALER_CALLS, numberOf } from './_pipeline-settings.js';
-import { table } from './_stats.js';
+import { table } from '../_stats.js';
 
 /** A local webhook receiver; `route` gets every parsed status event. */
 async function webhookServer(route: (event: ReturnType<typeof parseStatusWebhook>) => void) {

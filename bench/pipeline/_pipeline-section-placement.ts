@@ -14,7 +14,7 @@ import ky from 'ky';
 import { startSim } from './_pipeline-children.js';
 import { compare, profiled, type LoopResult } from './_pipeline-measure.js';
 import { CALLER, CONCURRENCY, NO_STEPS, numberOf, PLACE_CALLS } from './_pipeline-settings.js';
-import { fmt, quick, table } from './_stats.js';
+import { fmt, quick, table } from '../_stats.js';
 
 export async function placement() {
   console.log(`\n# Placement: ${PLACE_CALLS} calls per run, median of 3 interleaved runs\n`);

@@ -19,7 +19,7 @@ import {
   sleep,
   WATCH_MS,
 } from './_pipeline-settings.js';
-import { table } from './_stats.js';
+import { table } from '../_stats.js';
 
 export async function postgresWorkers() {
   const calls = DUE_AT_ONCE * 2;

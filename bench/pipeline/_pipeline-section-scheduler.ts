@@ -36,7 +36,7 @@ import {
   PG_URL,
   sleep,
 } from './_pipeline-settings.js';
-import { pauseMeter, percentile, table } from './_stats.js';
+import { pauseMeter, percentile, table } from '../_stats.js';
 
 type StoreName = 'memory' | 'sqlite' | 'postgres';
 

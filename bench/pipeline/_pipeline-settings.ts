@@ -1,6 +1,6 @@
 /** The command line of `pipeline.ts`, its sizes, and the numbers it calls. */
 import { fileURLToPath } from 'node:url';
-import { quick } from './_stats.js';
+import { quick } from '../_stats.js';
 
 export const here = fileURLToPath(new URL('.', import.meta.url));
 const argv = process.argv.slice(2);

@@ -1,5 +1,5 @@
 /**
- * The simulator of bench/pipeline.ts, in a process of its own (as a provider is). Started with
+ * The simulator of bench/pipeline/pipeline.ts, in a process of its own (as a provider is). Started with
  * `fork()` and IPC; argv[2] is a JSON `SimulatorOptions`-like object ({ flavour, stepMs, … }).
  *
  * Messages it sends: `{ type: 'ready', url }` once listening; in answer to `{ type: 'take' }`,

@@ -1,5 +1,5 @@
 /**
- * A worker process of bench/pipeline.ts, started with `fork()` and IPC; argv[2] is a JSON
+ * A worker process of bench/pipeline/pipeline.ts, started with `fork()` and IPC; argv[2] is a JSON
  * `WorkerTask`:
  *
  * - `fetch`: on `{ type: 'go' }`, makes `calls` plain-fetch POSTs to the polling simulator,

@@ -1,6 +1,6 @@
 /**
  * The real pipeline, from due time to the provider: every figure here is taken over HTTP against
- * the simulator running in a process of its own (bench/_pipeline-sim.ts), with the real clients.
+ * the simulator running in a process of its own (bench/pipeline/_pipeline-sim.ts), with the real clients.
  *
  * 1. Placement: plain `fetch` (the floor), ky alone, and each client's `placeCall` (polling,
  *    webhook, Twilio), at concurrency 1 and 10: calls/s, latency p50/p99, CPU per call of this
@@ -23,7 +23,7 @@
  * 5. The dialer end to end over the webhook simulator, with its webhooks received over HTTP,
  *    at 3, 10 and 100 in flight: calls/s, slot use, beside a plain fetch + webhook loop.
  *
- *   pnpm --filter @ringkit/bench exec tsx pipeline.ts [--quick] [--profile] [--only a,b]
+ *   pnpm --filter @ringkit/bench exec tsx pipeline/pipeline.ts [--quick] [--profile] [--only a,b]
  *
  * `--only` takes any of: placement, scheduler, burst, postgres, dialer. `--profile` writes a CPU
  * profile of this process per section to bench/profiles/ (open it in Chrome's DevTools).
@@ -34,7 +34,7 @@ import { placement } from './_pipeline-section-placement.js';
 import { postgresWorkers } from './_pipeline-section-postgres.js';
 import { burst, schedulerEndToEnd } from './_pipeline-section-scheduler.js';
 import { PG_URL, runs } from './_pipeline-settings.js';
-import { quick } from './_stats.js';
+import { quick } from '../_stats.js';
 
 console.log(
   `ringkit pipeline bench, Node ${process.version}${quick ? ', --quick' : ''}${PG_URL ? '' : ' (no TEST_DATABASE_URL: PostgreSQL skipped)'}`,

@@ -3,8 +3,8 @@
  * placements at a given concurrency (calls/s, latency, CPU per call), a simulator in a process of
  * its own, and the alternated rounds that make a table of medians with ratios.
  */
-import { closeChild, forkReady, SIMULATOR_SCRIPT } from './_child.js';
-import { summarize } from './_stats.js';
+import { closeChild, forkReady, SIMULATOR_SCRIPT } from '../_child.js';
+import { summarize } from '../_stats.js';
 
 export type Place = () => Promise<unknown>;
 

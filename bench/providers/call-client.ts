@@ -8,14 +8,14 @@
  * time this process spent per call (`process.cpuUsage()`, user + system, all its threads), which
  * holds still while other work shares the machine, unlike calls per second.
  *
- *   pnpm --filter @ringkit/bench exec tsx call-client.ts [--quick] [--only polling|webhook|twilio|parse]
+ *   pnpm --filter @ringkit/bench exec tsx providers/call-client.ts [--quick] [--only polling|webhook|twilio|parse]
  *     [--calls N] [--rounds N]
  *
  * The polling client runs a third time traced: an OpenTelemetry SDK records its spans (batched,
  * then dropped), to show what a span per placement costs. The untraced runs have the API installed
  * and no SDK registered (its no-op spans).
  *
- * For a CPU profile of the client alone: `node --cpu-prof --import tsx call-client.ts --only polling`
+ * For a CPU profile of the client alone: `node --cpu-prof --import tsx providers/call-client.ts --only polling`
  * (the simulator is another process, so it is not in the profile).
  */
 import { parseArgs } from 'node:util';
@@ -29,7 +29,7 @@ import { TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { createTwilioClient } from '@ringkit/call-client/twilio';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import ky from 'ky';
-import { quick, table } from './_stats.js';
+import { quick, table } from '../_stats.js';
 import { compareRunners, plainFetch, run, startSimulator, type Place } from './_placement.js';
 
 const { values: args } = parseArgs({

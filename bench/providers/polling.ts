@@ -12,7 +12,7 @@
  * - the lag between a status change in the simulator and the watch reporting it (p50/p99/max),
  *   the price of polling a quiet call less often.
  *
- *   pnpm --filter @ringkit/bench exec tsx polling.ts [--calls N] [--seconds S] [--warmup S]
+ *   pnpm --filter @ringkit/bench exec tsx providers/polling.ts [--calls N] [--seconds S] [--warmup S]
  *     [--interval MS] [--step MIN,MAX] [--watch-options JSON]
  *
  * `--watch-options` is passed to every `watchCall` as is (e.g. '{"maxIdleIntervalMs":1000}' for a
@@ -31,8 +31,8 @@ import {
   type Clock,
   type WatchCallOptions,
 } from '@ringkit/call-client';
-import { summarize, table } from './_stats.js';
-import { closeChild, forkReady } from './_child.js';
+import { summarize, table } from '../_stats.js';
+import { closeChild, forkReady } from '../_child.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -12,7 +12,7 @@
  *    of the simulator in a process of its own, at concurrency 1 and 10, as `call-client.ts` does.
  * 3. `parseTelnyxWebhook` events/s.
  *
- *   pnpm --filter @ringkit/bench exec tsx telnyx.ts [--quick] [--only verify|place|parse]
+ *   pnpm --filter @ringkit/bench exec tsx providers/telnyx.ts [--quick] [--only verify|place|parse]
  */
 import { generateKeyPairSync, randomUUID, verify } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -24,7 +24,7 @@ import {
 import { signTelnyxWebhook, TELNYX_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { TelnyxWebhook, TelnyxWebhookVerificationError } from 'telnyx/lib/webhooks';
 import { compareRunners, plainFetch, run, startSimulator } from './_placement.js';
-import { quick, summarize, table } from './_stats.js';
+import { quick, summarize, table } from '../_stats.js';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean' }, only: { type: 'string' } },

@@ -11,7 +11,7 @@
  * 3. What a call's options cost: `placeCall` with a message, machine detection, a ring timeout and
  *    an `extra` parameter beside a bare `placeCall`, against the Twilio simulator in this process.
  *
- *   pnpm --filter @ringkit/bench exec tsx twilio.ts [--quick]
+ *   pnpm --filter @ringkit/bench exec tsx providers/twilio.ts [--quick]
  */
 import { createHash } from 'node:crypto';
 import { createMockCallApiClient, isHttpError, type CallProvider } from '@ringkit/call-client';
@@ -26,7 +26,7 @@ import {
   verifyTwilioSignature,
 } from '@ringkit/call-client/twilio';
 import twilio from 'twilio';
-import { quick, summarize, table } from './_stats.js';
+import { quick, summarize, table } from '../_stats.js';
 
 const { authToken } = TWILIO_TEST_CREDENTIALS;
 const ROUNDS = quick ? 3 : 5;

@@ -12,7 +12,7 @@
  * Printed per way: a batch's time (p50, p90), the client's CPU per batch, and the ratio.
  *
  *   pnpm --filter @ringkit/scheduler-core build
- *   cd bench && pnpm exec node --expose-gc --import tsx batch-write.ts [--quick]
+ *   cd bench && pnpm exec node --expose-gc --import tsx scheduler/batch-write.ts [--quick]
  *
  * DATABASE_URL (or TEST_DATABASE_URL) picks the server; default postgres://postgres@127.0.0.1:5432/test.
  */
@@ -20,7 +20,7 @@ import type { StoredCall, StoredCallUpdate } from '@ringkit/scheduler-core';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { storedCall } from '@ringkit/scheduler-core/testing';
 import pg from 'pg';
-import { fmt, percentile, quick, table } from './_stats.js';
+import { fmt, percentile, quick, table } from '../_stats.js';
 
 const URL =
   process.env.DATABASE_URL ??

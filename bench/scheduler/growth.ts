@@ -17,7 +17,7 @@
  * stops early once its time budget is spent (the number of samples taken is printed).
  *
  *   pnpm --filter @ringkit/scheduler-core build
- *   cd bench && pnpm exec node --expose-gc --import tsx growth.ts [--quick]
+ *   cd bench && pnpm exec node --expose-gc --import tsx scheduler/growth.ts [--quick]
  *     [--sizes 0,1M,10M] [--stores memory,sqlite,postgres]
  *
  * Full run: sizes 0, 1M and 10M (the memory store at 10M only where the heap it needs, estimated
@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DUE_AT_ONCE, type CellResult, type CellTask, type StoreName } from './_growth-cell.js';
 import { shapeOf } from './_growth-data.js';
-import { fmt, percentile, quick } from './_stats.js';
+import { fmt, percentile, quick } from '../_stats.js';
 
 const PG_URL =
   process.env.DATABASE_URL ??

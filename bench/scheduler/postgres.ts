@@ -27,7 +27,7 @@
  * enqueueing it to just after its last answers: which of the two a burst's pace waits for.
  *
  *   pnpm --filter @ringkit/call-client build && pnpm --filter @ringkit/scheduler-core build
- *   pnpm --filter @ringkit/bench exec node --import tsx postgres.ts [--quick] [--runs 3] [--workers 1,2,4] [--only ringkit]
+ *   pnpm --filter @ringkit/bench exec node --import tsx scheduler/postgres.ts [--quick] [--runs 3] [--workers 1,2,4] [--only ringkit]
  *
  * DATABASE_URL (or TEST_DATABASE_URL) picks the server; default postgres://postgres@127.0.0.1:5432/test.
  */
@@ -39,8 +39,8 @@ import { createPostgresStore, type PostgresStore } from '@ringkit/scheduler-core
 import { Logger, makeWorkerUtils, run as runGraphile, type Runner } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { postgresCpuMeter, statementCounter } from './_pipeline-measure.js';
-import { fmt, pauseMeter, quick, summarize, table } from './_stats.js';
+import { postgresCpuMeter, statementCounter } from '../pipeline/_pipeline-measure.js';
+import { fmt, pauseMeter, quick, summarize, table } from '../_stats.js';
 
 const URL =
   process.env.DATABASE_URL ??

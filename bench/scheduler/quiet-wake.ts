@@ -8,7 +8,7 @@
  * call's lag from its due time to its `placeCall`, by its place in the spell, the connections
  * each pool opened while the calls were placed, and the medians' ratios.
  *
- *   pnpm --filter @ringkit/bench exec tsx quiet-wake.ts [--quick]
+ *   pnpm --filter @ringkit/bench exec tsx scheduler/quiet-wake.ts [--quick]
  *
  * Six spells each (`--quick`: three), about 80 s (45 s). PostgreSQL is `TEST_DATABASE_URL`
  * (default postgres://postgres@127.0.0.1:5432/test); the schemas are removed at the end.
@@ -16,8 +16,8 @@
 import type { CallProvider } from '@ringkit/call-client';
 import { createScheduler } from '@ringkit/scheduler-core';
 import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
-import { postgresReachable } from './_server.js';
-import { fmt, percentile, quick, table } from './_stats.js';
+import { postgresReachable } from '../_server.js';
+import { fmt, percentile, quick, table } from '../_stats.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SPELLS = quick ? 3 : 6;

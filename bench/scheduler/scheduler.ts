@@ -6,7 +6,7 @@
  * each store (PostgreSQL with TEST_DATABASE_URL): the rate at which claims and writes carry one
  * call or two, with a provider in this process, so the figure is the scheduler's and its store's.
  *
- * Run: pnpm --filter @ringkit/scheduler-core build && pnpm --filter @ringkit/bench exec tsx scheduler.ts [--quick] [--lag-only] [--rate-only]
+ * Run: pnpm --filter @ringkit/scheduler-core build && pnpm --filter @ringkit/bench exec tsx scheduler/scheduler.ts [--quick] [--lag-only] [--rate-only]
  *
  * The dispatch lag is taken three times per store (the worst run is the one that counts), each
  * with the longest event-loop stall and GC pause seen while the calls were dispatched: on a quiet
@@ -32,7 +32,7 @@ import { storedCall } from '@ringkit/scheduler-core/testing';
 import cron from 'node-cron';
 import pg from 'pg';
 import schedule from 'node-schedule';
-import { pauseMeter } from './_stats.js';
+import { pauseMeter } from '../_stats.js';
 
 const quick = process.argv.includes('--quick');
 /** Only the dispatch lag of ringkit's stores. */

@@ -10,7 +10,7 @@
  * Statuses per second and this process's CPU per status: each way once to warm up, then three
  * times, alternated; every call is checked `completed` after its run.
  *
- *   pnpm --filter @ringkit/bench exec node --import tsx status-route.ts [--quick]
+ *   pnpm --filter @ringkit/bench exec node --import tsx scheduler/status-route.ts [--quick]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,8 +23,8 @@ import { createPostgresStore } from '@ringkit/scheduler-core/postgres';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { storedCall } from '@ringkit/scheduler-core/testing';
 import pg from 'pg';
-import { POSTGRES_URL, postgresReachable } from './_server.js';
-import { fmt, quick, table } from './_stats.js';
+import { POSTGRES_URL, postgresReachable } from '../_server.js';
+import { fmt, quick, table } from '../_stats.js';
 
 const CALLS = quick ? 500 : 2_000;
 const IN_FLIGHT = 50;

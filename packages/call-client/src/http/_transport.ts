@@ -11,7 +11,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 /**
  * The clients' default transport: Node's own `http` and `https` modules on their global agents
  * (keep-alive, and whatever proxy Node is told to use), behind the one call ky makes of `fetch`.
- * On this path a request costs about 50 µs less CPU than through `fetch` (bench/pipeline.ts): no
+ * On this path a request costs about 50 µs less CPU than through `fetch` (bench/pipeline/pipeline.ts): no
  * second `Request`, no web streams, the answer read whole into one string.
  *
  * It behaves as `fetch` does where the clients depend on it:

@@ -4,7 +4,7 @@
  * written). Written as `provider IS NULL OR provider = $7`, the filter made PostgreSQL expect a
  * hundredth of the due rows, and then plan most claims of a burst as a bitmap scan and a sort of
  * every due row to lock ten, where without it they walk the wake index in order: that cost a
- * 4-worker burst a fifth of its dispatches a second (`bench/postgres.ts`). Which rows it takes
+ * 4-worker burst a fifth of its dispatches a second (`bench/scheduler/postgres.ts`). Which rows it takes
  * is the store contract's to check (`_claim-cases.ts`), on every store.
  */
 import { Client } from 'pg';
