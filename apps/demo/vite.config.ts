@@ -23,6 +23,7 @@ export default defineConfig({
         dialer: path('./src/client/dialer.html'),
         calls: path('./src/client/calls.html'),
         ops: path('./src/client/ops.html'),
+        doNotCall: path('./src/client/do-not-call.html'),
         notFound: path('./src/client/404.html'),
       },
     },

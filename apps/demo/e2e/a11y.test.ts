@@ -257,6 +257,7 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
     ['the dialer', '/dialer', 'rk-dialer li.entry'],
     ['a call history', '/calls/+13018040009', 'rk-call-history tbody tr'],
     ['the history lookup', '/calls', '#lookup-phone'],
+    ['the do-not-call list', '/do-not-call', 'rk-do-not-call h2'],
   ])('%s, live, has no serious or critical violation', async (_, path, ready) => {
     await open(async (page) => {
       await page.goto(`${server.url}${path}`);
@@ -274,7 +275,7 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
       const links = await page
         .locator('main a')
         .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-      expect(links).toEqual(['/', '/dialer', '/calls', '/ops']);
+      expect(links).toEqual(['/', '/dialer', '/calls', '/do-not-call', '/ops']);
       expect(await seriousViolations(page)).toEqual([]);
       await page.click('main a[href="/dialer"]');
       await page.locator('rk-dialer').waitFor();
@@ -616,6 +617,7 @@ describe.skipIf(!hasChromium)('the keyboard order', () => {
     'a:Scheduler',
     'a:Dialer',
     'a:Call history',
+    'a:Do not call',
     'a:Operations',
   ];
 

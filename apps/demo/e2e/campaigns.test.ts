@@ -123,6 +123,24 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
     await dialog.locator('button[part~="confirm"]').click();
     await page.locator('rk-campaigns li.campaign[data-id="long"][data-state="stopped"]').waitFor();
     await waitForFigure(page, 'long', 'canceled', left);
+    // The bar shows each outcome in its colour, sized by its count: none of it as completed
+    // that was not.
+    const segments = await card
+      .locator('[part~="progress"] span[data-outcome]')
+      .evaluateAll((spans) =>
+        spans.map((s) => ({
+          outcome: s.dataset['outcome'],
+          count: Number(s.dataset['count']),
+          width: s.getBoundingClientRect().width,
+          colour: getComputedStyle(s).backgroundColor,
+        })),
+      );
+    const completed = segments.find((s) => s.outcome === 'completed')!;
+    const canceled = segments.find((s) => s.outcome === 'canceled')!;
+    expect(completed.count + canceled.count).toBe(60);
+    expect(canceled.count).toBe(left);
+    expect(completed.colour).not.toBe(canceled.colour);
+    expect(completed.width / canceled.width).toBeCloseTo(completed.count / canceled.count, 0);
 
     // Its entries, 50 at a time, then filtered by status.
     await card.locator('button[part~="entries"]').click();
@@ -144,6 +162,14 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
     // Every entry has ended: archived, it leaves the list, and comes back on demand.
     await page.click('rk-campaigns button[aria-label="Archive long"]');
     await card.waitFor({ state: 'detached' });
+    // The checkbox is a small box on its label's line, not a field-wide box above it.
+    const box = await page.locator('rk-campaigns input[data-show-archived]').boundingBox();
+    const label = await page.locator('rk-campaigns label.archived').boundingBox();
+    expect(box!.width).toBeLessThan(32);
+    expect(box!.height).toBeLessThan(32);
+    expect(label!.height).toBeLessThan(56);
+    expect(box!.y + box!.height / 2).toBeGreaterThan(label!.y);
+    expect(box!.y + box!.height / 2).toBeLessThan(label!.y + label!.height);
     await page.check('rk-campaigns input[data-show-archived]');
     await card.locator('[data-archived]').waitFor();
     await page.uncheck('rk-campaigns input[data-show-archived]');
@@ -324,5 +350,27 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
     } finally {
       await late.close();
     }
+  });
+
+  it("keeps the Stop dialog's count live while it is open", async () => {
+    await page.goto(`${server.url}/dialer`);
+    await page.fill('rk-campaigns #name', 'live-count');
+    await page.fill('rk-campaigns #concurrency', '1');
+    await page.fill('rk-campaigns #numbers', PASTED.join('\n'));
+    await page.click('rk-campaigns button[part~="create"]');
+    await waitForFigure(page, 'live-count', 'live', 1);
+    await page.click('rk-campaigns button[aria-label="Stop live-count"]');
+    const dialog = page.locator('rk-campaigns rk-confirm dialog');
+    const message = dialog.locator('#confirm-message');
+    await dialog.waitFor();
+    const asked = await message.textContent();
+    expect(asked).toMatch(/not yet placed/);
+    // The next number is dialed while the dialog is open: it says so, and stays open.
+    await expect.poll(() => message.textContent(), { timeout: 30_000 }).not.toBe(asked);
+    expect(await dialog.evaluate((d) => (d as HTMLDialogElement).open)).toBe(true);
+    await dialog.locator('button[part~="confirm"]').click();
+    await page
+      .locator('rk-campaigns li.campaign[data-id="live-count"][data-state="stopped"]')
+      .waitFor();
   });
 });

@@ -304,10 +304,12 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
   it('is usable 360 px wide', async () => {
     const narrow = await browser.newPage({ viewport: { width: 360, height: 740 } });
     try {
-      for (const path of ['/', '/dialer', '/calls/13018040009', '/ops']) {
+      for (const path of ['/', '/dialer', '/calls/13018040009', '/do-not-call', '/ops']) {
         await narrow.goto(`${server.url}${path}`);
         await narrow
-          .locator('rk-scheduler h2, rk-dialer h2, rk-call-history h2, rk-ops canvas')
+          .locator(
+            'rk-scheduler h2, rk-dialer h2, rk-call-history h2, rk-do-not-call h2, rk-ops canvas',
+          )
           .first()
           .waitFor();
         const width = await narrow.evaluate(() => document.documentElement.scrollWidth);
@@ -352,6 +354,14 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     expect(await page.textContent('rk-dialer [data-testid="progress-text"]')).toBe(
       '9 of 9 finished',
     );
+    // The bar says the outcomes: all nine completed, in the completed colour.
+    const bar = page.locator('rk-dialer [part~="progress"][role="progressbar"]');
+    expect(await bar.getAttribute('aria-valuenow')).toBe('9');
+    expect(
+      await bar
+        .locator('span')
+        .evaluateAll((spans) => spans.map((s) => [s.dataset['outcome'], s.dataset['count']])),
+    ).toEqual([['completed', '9']]);
     const moves = await page.evaluate(
       () => (window as unknown as { moves: { index: number; status: string }[] }).moves,
     );

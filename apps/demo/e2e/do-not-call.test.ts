@@ -26,12 +26,22 @@ describe.skipIf(!hasChromium)('the do-not-call list', () => {
 
   afterAll(() => demo?.close());
 
-  it('opts a number out from its history, shows it on the list and on a suppressed call, and removes it after asking', async () => {
+  it('opts a number out from its history, shows it on the list page and on a suppressed call, and removes it there after asking', async () => {
     const page = await browser.newPage();
+    const list = await browser.newPage();
     const errors: string[] = [];
     recordPageErrors(page, errors);
+    recordPageErrors(list, errors);
     try {
+      // The list has a page of its own, in the navigation of every page.
+      await list.goto(server.url);
+      await list.click('nav a[href="/do-not-call"]');
+      await list.locator('h1', { hasText: 'Do not call' }).waitFor();
+      await list.locator('rk-do-not-call [data-testid="empty"]').waitFor();
+      expect(await list.locator(`rk-do-not-call tr[data-phone="${PHONE}"]`).count()).toBe(0);
+
       await page.goto(`${server.url}/calls/${encodeURIComponent(PHONE)}`);
+      expect(await page.locator('rk-do-not-call').count()).toBe(0);
       const optOut = page.locator('rk-call-history [part~="opt-out"]');
       await optOut.locator('button', { hasText: "Don't call this number" }).click();
       await page.waitForFunction(
@@ -42,8 +52,8 @@ describe.skipIf(!hasChromium)('the do-not-call list', () => {
             ?.getAttribute('data-listed') === 'true',
       );
       expect(await text(optOut)).toMatch(/on the do-not-call list since .*\(opted out\)/i);
-      // The list below shows it, without a reload.
-      const row = page.locator(`rk-do-not-call tr[data-phone="${PHONE}"]`);
+      // The list page, open meanwhile, shows it without a reload.
+      const row = list.locator(`rk-do-not-call tr[data-phone="${PHONE}"]`);
       await row.waitFor();
       expect(await text(row.locator('td.reason'))).toBe('opted out');
       expect(await text(row.locator('td.until'))).toMatch(/No end/);
@@ -71,7 +81,7 @@ describe.skipIf(!hasChromium)('the do-not-call list', () => {
 
       // Remove asks first: Keep keeps it, Remove takes it off, and the history offers the button again.
       await row.locator('button', { hasText: 'Remove' }).click();
-      const dialog = page.locator('rk-do-not-call dialog[open]');
+      const dialog = list.locator('rk-do-not-call dialog[open]');
       await dialog.waitFor();
       await dialog.locator('button', { hasText: 'Keep it on the list' }).click();
       await dialog.waitFor({ state: 'detached' });
@@ -86,6 +96,7 @@ describe.skipIf(!hasChromium)('the do-not-call list', () => {
       expect(errors).toEqual([]);
     } finally {
       await page.close();
+      await list.close();
     }
   });
 });

@@ -99,6 +99,23 @@ export const shared = css`
   textarea {
     resize: vertical;
   }
+  input[type='checkbox'] {
+    width: 1.25rem;
+    height: 1.25rem;
+    min-height: 0;
+    padding: 0;
+    margin: 0;
+    flex: none;
+    accent-color: var(--_accent);
+  }
+  /* A checkbox and its words on one line, the box first. */
+  label.check {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.5rem;
+    font-weight: 400;
+    min-height: 2.75rem;
+  }
   input[aria-invalid='true'],
   textarea[aria-invalid='true'] {
     border-color: var(--_danger);

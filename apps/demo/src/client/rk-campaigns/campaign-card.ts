@@ -5,7 +5,8 @@
 import { html, nothing } from 'lit';
 import { formatCount } from '../format.js';
 import { OUTCOME_WORDS } from '../history-type.js';
-import type { ConfirmRequest } from '../rk-confirm/rk-confirm.component.js';
+import { outcomeBar, progressSegments } from '../outcome-bar.js';
+import type { ConfirmRequest, RkConfirmElement } from '../rk-confirm/rk-confirm.component.js';
 import type { CampaignJson } from '../types.js';
 
 /** The progress figures shown for each campaign, in order, with their labels (outcomes in their one word). */
@@ -103,6 +104,37 @@ export function questionFor(action: CampaignAction, campaign: CampaignJson): Con
   return null;
 }
 
+/**
+ * The confirmation asked before a card's action (see {@link questionFor}), which keeps saying the
+ * campaign's figures as they move while it is open: a Stop dialog's count of calls not yet placed
+ * goes down as the campaign dials.
+ */
+export class LiveQuestion {
+  private asking: { id: string; action: CampaignAction } | null = null;
+
+  constructor(private readonly dialog: () => RkConfirmElement | null) {}
+
+  /** `true` when `action` needs no question, or once it is confirmed. */
+  async ask(campaign: CampaignJson, action: CampaignAction): Promise<boolean> {
+    const question = questionFor(action, campaign);
+    const dialog = this.dialog();
+    if (!question || !dialog) return question === null;
+    this.asking = { id: campaign.id, action };
+    try {
+      return await dialog.ask(question);
+    } finally {
+      this.asking = null;
+    }
+  }
+
+  /** `campaign` as it is now: the open question about it, if any, says so. */
+  moved(campaign: CampaignJson): void {
+    if (this.asking?.id !== campaign.id) return;
+    const question = questionFor(this.asking.action, campaign);
+    if (question) this.dialog()?.revise(question);
+  }
+}
+
 const DONE = { stop: 'stopped', pause: 'paused', resume: 'resumed', archive: 'archived' } as const;
 
 /** What the page announces once `action` on `campaign` is done; `answer` is the API's. */
@@ -150,12 +182,7 @@ export function campaignCard(
         <span class="badge" data-state=${campaign.state}>${campaign.state}</span>
         ${campaign.archived_at ? html`<span class="badge" data-archived>archived</span>` : nothing}
       </div>
-      <progress
-        part="progress"
-        max=${campaign.total}
-        .value=${done}
-        aria-label="${campaign.id}: ${done} of ${campaign.total} ended"
-      ></progress>
+      ${outcomeBar(progressSegments(campaign.progress), campaign.total, `${campaign.id}: progress`)}
       <p class="muted total" data-testid="ended">${done} of ${campaign.total} ended</p>
       ${leaseWait ? html`<p class="muted lease-wait" data-testid="lease-wait">${leaseWait}</p>` : nothing}
       ${unknown ? html`<p class="unknown" part="unknown" data-testid="unknown">${unknown}</p>` : nothing}
@@ -255,4 +282,12 @@ export function campaignCard(
       }
     </li>
   `;
+}
+
+/** "Show archived campaigns": a checkbox on its label's line (part of the list's header). */
+export function archivedToggle(checked: boolean, change: (event: Event) => unknown) {
+  return html`<label class="archived check">
+    <input type="checkbox" data-show-archived .checked=${checked} @change=${change} />
+    Show archived campaigns
+  </label>`;
 }

@@ -25,9 +25,10 @@ import {
 } from './campaign-form.js';
 import {
   actionDone,
+  archivedToggle,
   campaignCard,
   ended,
-  questionFor,
+  LiveQuestion,
   type CampaignAction,
 } from './campaign-card.js';
 import { styles } from './rk-campaigns.styles.js';
@@ -92,6 +93,8 @@ export class RkCampaignsElement extends LitElement {
   declare protected expanded: ReadonlySet<string>;
   /** Archived campaigns are listed too. */
   declare protected showArchived: boolean;
+  /** The confirmation before a stop or a redial, its figures live while it is open. */
+  private readonly question = new LiveQuestion(() => this.renderRoot.querySelector('rk-confirm'));
 
   /** Counts down a wait for another worker's lease, every second while one is shown. */
   protected readonly ticker = new TickerController(this, () =>
@@ -196,6 +199,7 @@ export class RkCampaignsElement extends LitElement {
     if (known && ENDED_STATES.has(known.state) && !ENDED_STATES.has(campaign.state)) return;
     if (known && ended(known) > ended(campaign) && known.state === campaign.state) return;
     this.campaigns = new Map(this.campaigns).set(campaign.id, campaign);
+    this.question.moved(campaign);
     if (known && known.state !== campaign.state && campaign.state === 'done') {
       this.announcement = `Campaign ${campaign.id} is done: ${campaign.progress.completed} of ${campaign.total} completed.`;
     }
@@ -203,8 +207,7 @@ export class RkCampaignsElement extends LitElement {
 
   /** Runs a card's action, once confirmed where it asks first (see `questionFor`). */
   private async act(campaign: CampaignJson, action: CampaignAction) {
-    const question = questionFor(action, campaign);
-    if (question && !(await this.renderRoot.querySelector('rk-confirm')!.ask(question))) return;
+    if (!(await this.question.ask(campaign, action))) return;
     this.busy = campaign.id;
     try {
       const path = `/api/campaigns/${encodeURIComponent(campaign.id)}/${action}`;
@@ -416,15 +419,7 @@ export class RkCampaignsElement extends LitElement {
         <h2 id="campaigns-heading">Campaigns</h2>
         ${this.renderForm()}
         ${this.error ? html`<p class="notice" role="alert">${this.error}</p>` : nothing}
-        <label class="archived">
-          <input
-            type="checkbox"
-            data-show-archived
-            .checked=${this.showArchived}
-            @change=${(e: Event) => this.toggleArchived(e)}
-          />
-          Show archived campaigns
-        </label>
+        ${archivedToggle(this.showArchived, (e) => this.toggleArchived(e))}
         ${
           campaigns.length === 0
             ? html`<p class="muted" data-testid="empty">No campaign yet.</p>`

@@ -1,9 +1,11 @@
 import { css } from 'lit';
+import { outcomeBarStyles } from '../outcome-bar.js';
 import { shared } from '../styles.js';
 
 /** `<rk-campaigns>`'s styles, over the shared ones. */
 export const styles = [
   shared,
+  outcomeBarStyles,
   css`
     h3 {
       font-size: 1rem;
@@ -70,25 +72,6 @@ export const styles = [
     }
     .badge[data-state='done'] {
       --c: var(--rk-status-completed, #116329);
-    }
-    progress {
-      display: block;
-      width: 100%;
-      height: 0.625rem;
-      appearance: none;
-      border: none;
-      border-radius: 999px;
-      overflow: hidden;
-      background: var(--_border);
-    }
-    progress::-webkit-progress-bar {
-      background: var(--_border);
-    }
-    progress::-webkit-progress-value {
-      background: var(--rk-status-completed, #116329);
-    }
-    progress::-moz-progress-bar {
-      background: var(--rk-status-completed, #116329);
     }
     .total {
       margin: 0.25rem 0 0.5rem;

@@ -72,6 +72,14 @@ export class RkConfirmElement extends LitElement {
     return new Promise((resolve) => (this.settle = resolve));
   }
 
+  /**
+   * Shows `request` in place of what the open dialog asks (its figures moved while it was open);
+   * nothing when no dialog is open. The focus stays where it is.
+   */
+  revise(request: ConfirmRequest): void {
+    if (this.settle) this.request = request;
+  }
+
   private close(confirmed: boolean) {
     const dialog = this.renderRoot.querySelector('dialog');
     if (dialog?.open) dialog.close();

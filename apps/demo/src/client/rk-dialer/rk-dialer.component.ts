@@ -3,6 +3,7 @@ import { ApiRequestError, apiBase, request } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
 import { formatPhone } from '../format.js';
+import { outcomeBar, statusSegments } from '../outcome-bar.js';
 import { badge, countByStatus, statusLabel, STATUS_ORDER, TERMINAL } from '../status.js';
 import type { DialerEntryEventJson, DialerJson, DialerStateJson } from '../types.js';
 import { styles } from './rk-dialer.styles.js';
@@ -174,15 +175,17 @@ export class RkDialerElement extends LitElement {
           dialer
             ? html`
                 <div class="progress">
-                  <label for="progress">
+                  <div class="progress-label">
                     <span>Progress</span>
                     <span class="muted" data-testid="progress-text"
                       >${ended} of ${dialer.total} finished</span
                     >
-                  </label>
-                  <progress id="progress" part="progress" max=${dialer.total} .value=${ended}>
-                    ${ended} of ${dialer.total}
-                  </progress>
+                  </div>
+                  ${outcomeBar(
+                    statusSegments(dialer.entries.map((e) => e.status)),
+                    dialer.total,
+                    'Progress',
+                  )}
                 </div>
                 <ul class="counts" part="counts" aria-label="Numbers by status">
                   ${countByStatus(dialer.entries.map((e) => e.status)).map(

@@ -1,9 +1,11 @@
 import { css } from 'lit';
+import { outcomeBarStyles } from '../outcome-bar.js';
 import { shared } from '../styles.js';
 
 /** `<rk-dialer>`'s styles, over the shared ones. */
 export const styles = [
   shared,
+  outcomeBarStyles,
   css`
     .head {
       display: flex;
@@ -24,29 +26,10 @@ export const styles = [
     .progress {
       margin: 1rem 0 0.75rem;
     }
-    .progress label {
+    .progress .progress-label {
       display: flex;
       justify-content: space-between;
       font-weight: 600;
-    }
-    progress {
-      display: block;
-      width: 100%;
-      height: 0.75rem;
-      appearance: none;
-      border: none;
-      border-radius: 999px;
-      overflow: hidden;
-      background: var(--_border);
-    }
-    progress::-webkit-progress-bar {
-      background: var(--_border);
-    }
-    progress::-webkit-progress-value {
-      background: var(--rk-status-completed, #116329);
-    }
-    progress::-moz-progress-bar {
-      background: var(--rk-status-completed, #116329);
     }
     ol {
       list-style: none;
