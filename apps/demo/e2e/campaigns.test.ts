@@ -63,6 +63,7 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
     const item = page.locator('rk-campaigns li.campaign[data-id="pasted"]');
     await item.waitFor();
     expect(await page.inputValue('rk-campaigns #numbers')).toBe('');
+    expect(await item.locator('[data-testid="times"]').textContent()).toMatch(/^Started .+; /);
 
     // Live, with no reload: the first call rings.
     await waitForFigure(page, 'pasted', 'live', 1);
@@ -123,6 +124,9 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
     await dialog.locator('button[part~="confirm"]').click();
     await page.locator('rk-campaigns li.campaign[data-id="long"][data-state="stopped"]').waitFor();
     await waitForFigure(page, 'long', 'canceled', left);
+    expect(await card.locator('[data-testid="times"]').textContent()).toMatch(
+      /^Started .+; stopped .+/,
+    );
     // The bar shows each outcome in its colour, sized by its count: none of it as completed
     // that was not.
     const segments = await card

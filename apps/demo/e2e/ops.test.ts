@@ -105,6 +105,16 @@ describe.skipIf(!hasChromium)('the operator page', () => {
         "Provider's response time",
       ]);
 
+      // Before any call, the page says why its charts are empty, and where calls come from.
+      const empty = page.locator('rk-ops [data-testid="empty"]');
+      await empty.waitFor();
+      expect((await empty.textContent())!.replace(/\s+/g, ' ')).toMatch(
+        /No call placed, ended or in flight in the last/,
+      );
+      expect(
+        await empty.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))),
+      ).toEqual(['/', '/dialer']);
+
       // Calls for both: scheduled calls due over the next seconds, and the dialer's list. For the
       // README's screenshot, calls over two and a half minutes: the charts span five.
       const due = refreshScreenshots ? 100 : 8;
@@ -157,6 +167,8 @@ describe.skipIf(!hasChromium)('the operator page', () => {
           ended: true,
         });
 
+      // Calls were placed: the page is no longer empty.
+      expect(await empty.count()).toBe(0);
       const latest = await latestOf(page);
       // Each chart's headline figures are shown in words beside it, with the time they cover.
       expect(latest['placed']).toMatch(

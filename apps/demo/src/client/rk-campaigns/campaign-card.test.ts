@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignJson } from '../types.js';
-import { againQuestion, leaseWaitText, toDialAgain, unknownText } from './campaign-card.js';
+import {
+  againQuestion,
+  leaseWaitText,
+  timesText,
+  toDialAgain,
+  unknownText,
+} from './campaign-card.js';
+import { formatDateTime } from '../format.js';
 
 const UNTIL = Date.parse('2026-06-01T12:00:30.000Z');
 const held = (entries: number): CampaignJson =>
@@ -78,5 +85,41 @@ describe("a campaign card's dial again", () => {
     // A stopped campaign whose every entry has ended is finished too.
     const stopped = campaign('stopped', { completed: 5, missed: 2, canceled: 3 });
     expect(toDialAgain(stopped)).toBe(2);
+  });
+});
+
+describe("a campaign card's times", () => {
+  const START = Date.parse('2026-06-01T12:00:00.000Z');
+  const at = (state: string, ended: number, updated = START): CampaignJson =>
+    ({
+      id: 'spring',
+      state,
+      total: 100,
+      created_at: new Date(START).toISOString(),
+      updated_at: new Date(updated).toISOString(),
+      progress: { completed: ended, missed: 0, unknown: 0, canceled: 0, suppressed: 0, live: 1 },
+    }) as CampaignJson;
+  const started = `Started ${formatDateTime(new Date(START).toISOString())}`;
+
+  it('estimates the end at the pace kept since the start', () => {
+    // 25 of 100 ended in 5 min: 75 more take 15 min.
+    expect(timesText(at('running', 25), START + 300_000)).toBe(
+      `${started}; estimated end in 15 min`,
+    );
+    expect(timesText(at('running', 99), START + 99_000)).toBe(`${started}; estimated end in 1 s`);
+  });
+
+  it('estimates nothing before the first end, nor while paused', () => {
+    expect(timesText(at('running', 0), START + 5_000)).toBe(
+      `${started}; estimated end once its first calls end`,
+    );
+    expect(timesText(at('paused', 30), START + 5_000)).toBe(`${started}; paused`);
+  });
+
+  it('says when a campaign ended or was stopped', () => {
+    const end = START + 600_000;
+    const when = formatDateTime(new Date(end).toISOString());
+    expect(timesText(at('done', 100, end), end + 5_000)).toBe(`${started}; ended ${when}`);
+    expect(timesText(at('stopped', 40, end), end + 5_000)).toBe(`${started}; stopped ${when}`);
   });
 });

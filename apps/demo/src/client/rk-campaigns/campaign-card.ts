@@ -3,7 +3,7 @@
  * entries when opened.
  */
 import { html, nothing } from 'lit';
-import { formatCount } from '../format.js';
+import { formatCount, formatCountdown, formatDateTime } from '../format.js';
 import { OUTCOME_WORDS } from '../history-type.js';
 import { outcomeBar, progressSegments } from '../outcome-bar.js';
 import type { ConfirmRequest, RkConfirmElement } from '../rk-confirm/rk-confirm.component.js';
@@ -46,6 +46,24 @@ export function leaseWaitText(campaign: CampaignJson, now: number): string | nul
   if (!(seconds > 0)) return null;
   const what = wait.entries === 1 ? 'call' : 'calls';
   return `${formatCount(wait.entries)} ${what} waiting for the previous worker's lease (${seconds} s)`;
+}
+
+/**
+ * When a campaign started and when it ended, or, while it runs, when it should end at the pace
+ * it has kept since it started (its ended entries over the time since): `Started …; estimated
+ * end in 4 min`. Nothing is estimated before its first entry ends, nor while it is paused.
+ */
+export function timesText(campaign: CampaignJson, now: number): string {
+  const started = `Started ${formatDateTime(campaign.created_at)}`;
+  if (campaign.state === 'done' || campaign.state === 'stopped') {
+    return `${started}; ${campaign.state === 'done' ? 'ended' : 'stopped'} ${formatDateTime(campaign.updated_at)}`;
+  }
+  if (campaign.state === 'paused') return `${started}; paused`;
+  const done = ended(campaign);
+  const since = now - Date.parse(campaign.created_at ?? '');
+  if (done === 0 || !(since > 0)) return `${started}; estimated end once its first calls end`;
+  const left = ((campaign.total - done) * since) / done;
+  return `${started}; estimated end ${formatCountdown(now + left, now)}`;
 }
 
 /** What Stop asks first, saying how many calls it ends: it cannot be undone. */
@@ -184,6 +202,7 @@ export function campaignCard(
       </div>
       ${outcomeBar(progressSegments(campaign.progress), campaign.total, `${campaign.id}: progress`)}
       <p class="muted total" data-testid="ended">${done} of ${campaign.total} ended</p>
+      <p class="muted times" data-testid="times">${timesText(campaign, Date.now())}</p>
       ${leaseWait ? html`<p class="muted lease-wait" data-testid="lease-wait">${leaseWait}</p>` : nothing}
       ${unknown ? html`<p class="unknown" part="unknown" data-testid="unknown">${unknown}</p>` : nothing}
       <dl class="figures" part="figures">

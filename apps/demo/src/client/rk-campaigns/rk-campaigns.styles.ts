@@ -74,7 +74,11 @@ export const styles = [
       --c: var(--rk-status-completed, #116329);
     }
     .total {
-      margin: 0.25rem 0 0.5rem;
+      margin: 0.25rem 0 0;
+      font-size: 0.875rem;
+    }
+    .times {
+      margin: 0 0 0.5rem;
       font-size: 0.875rem;
     }
     .unknown {

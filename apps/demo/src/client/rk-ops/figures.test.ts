@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { OpsSampleJson } from '../types.js';
-import { CHARTS, headline, isolated, longGaps, SPAN_S, timeRange, windowLabel } from './figures.js';
+import {
+  CHARTS,
+  headline,
+  isolated,
+  longGaps,
+  quiet,
+  SPAN_S,
+  timeRange,
+  windowLabel,
+} from './figures.js';
 
 const zeroEnded = {
   completed: 0,
@@ -97,5 +106,22 @@ describe('timeRange', () => {
 describe('the outcomes chart', () => {
   it('spreads its axis, and no other chart does', () => {
     expect(CHARTS.filter((c) => c.scale === 'spread').map((c) => c.id)).toEqual(['ended']);
+  });
+});
+
+describe('a quiet page', () => {
+  const still: OpsSampleJson = {
+    ...sample,
+    placed_per_s: { scheduler: 0, dialer: 0 },
+    ended: { ...zeroEnded },
+    in_flight: { scheduler: 0, dialer: 0 },
+  };
+
+  it('is quiet while no sample holds a call placed, ended or in flight', () => {
+    expect(quiet([still, still])).toBe(true);
+    expect(quiet([still, { ...still, placed_per_s: { scheduler: 0, dialer: 0.5 } }])).toBe(false);
+    expect(quiet([{ ...still, ended: { ...zeroEnded, canceled: 1 } }, still])).toBe(false);
+    expect(quiet([still, { ...still, in_flight: { scheduler: 1, dialer: 0 } }])).toBe(false);
+    expect(quiet([sample])).toBe(false);
   });
 });

@@ -183,3 +183,14 @@ export function timeRange(newest: number | null | undefined): [number, number] {
   const end = newest ?? Date.now() / 1000;
   return [end - SPAN_S, end];
 }
+
+/**
+ * Nothing has happened in the samples held: no call placed, none ended, none in flight. The page
+ * then says so rather than showing empty charts.
+ */
+export function quiet(samples: readonly OpsSampleJson[]): boolean {
+  const sum = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
+  return samples.every(
+    (s) => sum(s.placed_per_s) === 0 && sum(s.ended) === 0 && sum(s.in_flight) === 0,
+  );
+}

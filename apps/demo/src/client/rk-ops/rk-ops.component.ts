@@ -1,4 +1,4 @@
-import { LitElement, html, type PropertyDeclarations } from 'lit';
+import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
 import uPlot from 'uplot';
 import { apiBase, request } from '../api.js';
 import { LiveController } from '../controllers/live.js';
@@ -10,6 +10,7 @@ import {
   isolated,
   longGaps,
   timeRange,
+  quiet,
   windowLabel,
   type Chart,
   type Line,
@@ -115,6 +116,16 @@ export class RkOpsElement extends LitElement {
             : 'Waiting for the first sample…'
         }
       </p>
+      ${
+        latest && quiet(this.samples)
+          ? html`<p class="empty" part="empty" data-testid="empty">
+              No call placed, ended or in flight in the
+              ${windowLabel((this.samples.length * this.intervalMs) / 1000)}: the charts fill as
+              calls are placed. Schedule one on the
+              <a href="/">Scheduler</a> page, or call the list on the <a href="/dialer">Dialer</a>.
+            </p>`
+          : nothing
+      }
       <div class="grid">
         ${CHARTS.map((chart) => {
           const words = latest ? headline(chart, latest, this.intervalMs) : '–';

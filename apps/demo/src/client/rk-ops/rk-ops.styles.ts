@@ -53,6 +53,13 @@ export const styles = [
       color: var(--_danger);
       margin: 0;
     }
+    .empty {
+      margin: 0 0 1rem;
+      padding: 0.75rem 1rem;
+      border: 1px dashed var(--_border);
+      border-radius: var(--_radius);
+      background: var(--_surface);
+    }
     .error:empty {
       display: none;
     }
