@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import { bodyLimitOf, jsonBody, rawBody, readBody } from './body.js';
 import { errorHandler, notFound } from './http-errors.js';
 import { createHttpLogger } from './logger.js';
+import { callLogRouter } from './routes/call-log.js';
 import { callsRouter } from './routes/calls.js';
 import { campaignEntriesRouter } from './routes/campaign-entries.js';
 import { campaignsRouter } from './routes/campaigns.js';
@@ -94,6 +95,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   app.use('/api/dialer', dialerRouter(runtime));
   app.use('/api/campaigns', campaignsRouter(runtime));
   app.use('/api/campaigns', campaignEntriesRouter(runtime));
+  app.use('/api', callLogRouter(runtime));
   app.use('/api/calls', callsRouter(runtime));
   app.use('/api/suppressions', suppressionsRouter(runtime));
   app.use('/api/capabilities', capabilitiesRouter(runtime));

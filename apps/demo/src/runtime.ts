@@ -88,6 +88,8 @@ export interface Runtime {
     phone: string,
     query: { cursor: string | null; limit: number },
   ): Promise<Page<HistoryEntry>>;
+  /** Every call of every number, newest first, filtered (`GET /api/calls`, its CSV). */
+  callLog: Scheduler['callLog'];
   /** A webhook of the webhook-flavour API (`/webhooks/dialer/:token`): 404 for another token. */
   dialerWebhook(token: string, body: unknown): ReturnType<WebhookHandler>;
   hub: EventHub;
@@ -392,6 +394,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     campaigns,
     campaignProvider: dialerProvider,
     history: (phone, query) => scheduler.history(phone, query),
+    callLog: (options) => center.callLog(options),
     hub,
     logger,
     observer,

@@ -9,6 +9,7 @@ import type {
 import {
   campaignSettings,
   countAttempts,
+  type CallRecord,
   type HistoryEntry,
   type ScheduledCall,
 } from '@ringkit/scheduler-core';
@@ -107,6 +108,27 @@ export function serializeHistoryEntry(entry: HistoryEntry, appNumber: string) {
     recording_url: entry.recordingUrl ?? null,
   };
 }
+
+/** One call of the call log (`GET /api/calls`): the record as stored, both numbers. */
+export function serializeCallRecord(record: CallRecord) {
+  return {
+    id: record.id,
+    from: record.from,
+    to: record.to,
+    direction: record.direction,
+    status: record.status,
+    /** The placement's answer was lost: the call may or may not have rung. */
+    outcome_unknown: record.outcomeUnknown,
+    started_at: iso(record.startedAt),
+    answered_at: iso(record.answeredAt),
+    ended_at: iso(record.endedAt),
+    duration: record.durationS,
+    answered_by: record.answeredBy,
+    recording_url: record.recordingUrl,
+  };
+}
+
+export type CallRecordJson = ReturnType<typeof serializeCallRecord>;
 
 export function serializeDialerEntry(entry: DialerEntry) {
   return {

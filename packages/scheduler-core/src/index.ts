@@ -2,6 +2,7 @@ export { createScheduler } from './scheduler.js';
 export { createDispatchLoop, isDispatchLoop } from './dispatch/loop.js';
 export type { DispatchLoop, DispatchLoopOptions } from './dispatch/loop.js';
 export type { ListOptions, Scheduler } from './scheduler.js';
+export type { CallLogOptions } from './_call-log.js';
 export { createCampaignRunner, openCampaignRunner } from './campaign/runner.js';
 export { supportsCampaigns } from './campaign/options.js';
 export { numberTimeZones } from './_zones.js';
@@ -58,6 +59,7 @@ export {
 export type {
   BudgetShare,
   BudgetedClaim,
+  CallLogQuery,
   CallRecordMerge,
   CampaignCallsQuery,
   CampaignClaim,

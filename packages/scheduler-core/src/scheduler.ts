@@ -12,6 +12,7 @@ import { resolveOptions, type SchedulerOptions } from './options.js';
 import { createDispatcher } from './dispatch/_dispatch.js';
 import { rescheduled } from './dispatch/_transitions.js';
 import { toCallRecord, toHistoryEntry } from './_records.js';
+import { createCallLog, type CallLogOptions } from './_call-log.js';
 import { createRecordWriter, inboundRecordOf, validateRecordCall } from './_record-call.js';
 import { toScheduledCall } from './_rows.js';
 import { createScheduling } from './_schedule.js';
@@ -87,6 +88,13 @@ export interface Scheduler {
     phone: string,
     options?: { cursor?: string | null; limit?: number },
   ): Promise<Page<HistoryEntry>>;
+  /**
+   * Every call record of the store, whatever its numbers (scheduled calls, campaign calls,
+   * inbound calls), newest first, page by page, filtered by direction, statuses, a time range
+   * and a number: a call log, as a provider's console starts with. @throws ValidationError
+   * @example scheduler.callLog({ direction: 'inbound', statuses: ['no-answer'], limit: 20 })
+   */
+  callLog(options?: CallLogOptions): Promise<Page<CallRecord>>;
   /**
    * Adds a call record to history (calls placed by the dialer, inbound calls), or, when a record
    * with its `id` exists, merges it into that one, atomically across the processes sharing the
@@ -236,6 +244,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         nextCursor: page.nextCursor,
       };
     },
+
+    callLog: createCallLog(store, defaultCountry),
 
     async recordCall(input) {
       const record = validateRecordCall(input, { defaultCountry, callerId, generateId });

@@ -2,6 +2,7 @@
  * The storage contract of the scheduler: the {@link Store} interface, around one idea (the wake
  * time). The shapes it stores and reads are in `store/`, one concern a file, and exported here.
  */
+import type { CallStatus } from '@ringkit/call-client';
 import type { ScheduledCallStatus } from './types.js';
 import type { CallRecordMerge, StoredCallRecord } from './store/_stored-record.js';
 import type { StoredCall, StoredCallPatch, StoredCallUpdate } from './store/_stored-call.js';
@@ -48,6 +49,21 @@ export { SUPPRESSED, suppressedPatch, suppresses, suppressible } from './store/_
 export { placingMark } from './store/_mark.js';
 export type { StoredSuppression, SuppressionsQuery } from './store/_suppression.js';
 export type { CallRecordMerge, StoredCallRecord } from './store/_stored-record.js';
+
+/** What `listCallLog` filters by; a filter left out keeps every record. */
+export interface CallLogQuery {
+  cursor?: string | null;
+  limit: number;
+  direction?: 'inbound' | 'outbound';
+  /** The record's status is one of these. */
+  statuses?: readonly CallStatus[];
+  /** `startedAt >= since` (epoch ms). */
+  since?: number;
+  /** `startedAt < until` (epoch ms). */
+  until?: number;
+  /** `phone` is the record's `from` or its `to` (E.164). */
+  phone?: string;
+}
 
 /** What a store can do beyond the required interface. */
 export interface StoreCapabilities {
@@ -218,6 +234,13 @@ export interface Store {
     phone: string,
     query: { cursor?: string | null; limit: number },
   ): Promise<StorePage<StoredCallRecord>>;
+  /**
+   * Optional (the three built-in stores have it): every record, whatever its numbers, newest
+   * `startedAt` first (ties by id, descending), those that match each filter given (see
+   * {@link CallLogQuery}): the call log of `callLog()`. A page reads its records in that order
+   * through the store's `startedAt` index and keeps the ones that match.
+   */
+  listCallLog?(query: CallLogQuery): Promise<StorePage<StoredCallRecord>>;
   /**
    * Optional, for stores shared by several processes: calls `listener` whenever another process
    * may have changed the earliest wake time (e.g. scheduled or rescheduled a call), with that wake

@@ -8,6 +8,7 @@ import './rk-scheduler/rk-scheduler.js';
 import './rk-dialer/rk-dialer.js';
 import './rk-campaigns/rk-campaigns.js';
 import './rk-call-history/rk-call-history.js';
+import './rk-call-log/rk-call-log.js';
 import './rk-do-not-call/rk-do-not-call.js';
 import './rk-token-form/rk-token-form.js';
 import { onApiTokenChange, request } from './api.js';
@@ -21,6 +22,9 @@ if (history) {
   const lookup = document.querySelector<HTMLFormElement>('#lookup');
   const input = document.querySelector<HTMLInputElement>('#lookup-phone');
   if (input) input.value = phone;
+  // Without a number, the page is the log of every call; with one, that number's history.
+  const log = document.querySelector('rk-call-log');
+  if (log) log.hidden = Boolean(phone);
   if (phone) {
     history.phone = phone;
     document.title = `Calls of ${formatPhone(phone)} · ringkit demo`;

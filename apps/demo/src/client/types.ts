@@ -4,6 +4,7 @@ import type { serializeCapabilities } from '../routes/capabilities.js';
 import type { serializeSuppression } from '../routes/suppressions.js';
 import type {
   CallJson,
+  CallRecordJson,
   CampaignJson,
   serializeDialer,
   serializeDialerEntry,
@@ -19,7 +20,7 @@ export type DialerJson = ReturnType<typeof serializeDialer> & {
   campaign?: string | null;
 };
 /** A campaign as `GET /api/campaigns` lists it and the `campaign` event carries it. */
-export type { CampaignJson };
+export type { CampaignJson, CallRecordJson };
 export type DialerStateJson = ReturnType<typeof serializeDialer> & { campaign?: string };
 export type DialerEntryJson = ReturnType<typeof serializeDialerEntry>;
 export type DialerEntryEventJson = ReturnType<typeof serializeDialerStatus> & { campaign?: string };

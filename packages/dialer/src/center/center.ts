@@ -114,6 +114,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     loop,
     schedule: (input) => scheduler.schedule(input),
     history: (phone, query) => scheduler.history(phone, query),
+    callLog: (options) => scheduler.callLog(options),
     recordCall: (record) => scheduler.recordCall(record),
     recordInbound: (update) => scheduler.recordInbound(update),
     handleStatus: (event) => router.route(event),

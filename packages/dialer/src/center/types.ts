@@ -74,6 +74,12 @@ export interface CallCenter {
   schedule: Scheduler['schedule'];
   /** A number's one history, newest first: scheduled calls, campaign calls, inbound calls. */
   history: Scheduler['history'];
+  /**
+   * Every call of the store, whatever its numbers, newest first, filtered by direction,
+   * statuses, a time range and a number (`scheduler.callLog`): scheduled, campaign and inbound
+   * calls in one log.
+   */
+  callLog: Scheduler['callLog'];
   /** Merges a call record into its one record by id (`scheduler.recordCall`). */
   recordCall: Scheduler['recordCall'];
   /**

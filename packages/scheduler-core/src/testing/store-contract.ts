@@ -9,6 +9,7 @@ import { callCases } from './store-contract/_call-cases.js';
 import { campaignCases } from './store-contract/_campaign-cases.js';
 import { claimCases } from './store-contract/_claim-cases.js';
 import { claimMarkCases } from './store-contract/_claim-mark-cases.js';
+import { callLogCases } from './store-contract/_call-log-cases.js';
 import { historyCases } from './store-contract/_history-cases.js';
 import { listCases } from './store-contract/_list-cases.js';
 import { pacingCases } from './store-contract/_pacing-cases.js';
@@ -68,6 +69,7 @@ export function testStore(options: TestStoreOptions): void {
     shareCases(current, another);
     listCases(current);
     historyCases(current);
+    callLogCases(current);
     batchCases(current);
     retentionCases(current, another);
     callCases(current);

@@ -1,4 +1,5 @@
-import { fullRecord, type StoredCallRecord } from '../../store.js';
+import { fullRecord, type CallLogQuery, type StoredCallRecord } from '../../store.js';
+import { matchesCallLog } from '../_call-log.js';
 import { CHUNK, SortedSlots } from './_order.js';
 import { flatten, SharedStrings } from './_values.js';
 
@@ -11,7 +12,8 @@ const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * - by number: each record under its `from` (entry `slot * 2`) and its `to` (`slot * 2 + 1`, left
  *   out when both are the same number), newest `startedAt` first, ties by id descending: a page of
  *   a number's history costs the records it returns;
- * - by `startedAt` then id, oldest first: what `deleteCallRecords` reads.
+ * - by `startedAt` then id, oldest first: what `deleteCallRecords` reads, and backwards, newest
+ *   first, the call log (`listCallLog`).
  *
  * Numbers are shared strings (one copy however many records name them). A deleted record's slot
  * is reused at once (no heap refers to records).
@@ -100,6 +102,26 @@ export class RecordTable {
     for (; reader.slot >= 0 && out.length < want; reader.next()) {
       if (phoneOf(reader.slot) !== phone) break;
       out.push({ ...records[reader.slot >> 1]! });
+    }
+    return out;
+  }
+
+  /**
+   * Up to `want` records that pass `query`'s filters, newest first, after the position `before`
+   * (as `page`'s). Fresh copies.
+   */
+  log(query: CallLogQuery, before: readonly [number, string] | null, want: number) {
+    const out: StoredCallRecord[] = [];
+    for (const slot of this.byStart.backwards()) {
+      if (out.length >= want) break;
+      const record = this.records[slot]!;
+      if (
+        before &&
+        !(record.startedAt < before[0] || (record.startedAt === before[0] && record.id < before[1]))
+      ) {
+        continue;
+      }
+      if (matchesCallLog(record, query)) out.push({ ...record });
     }
     return out;
   }

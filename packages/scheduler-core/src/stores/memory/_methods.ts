@@ -185,6 +185,12 @@ export function memoryRecordMethods(
       return historyPage(records.page(phone, before, query.limit + 1), query.limit);
     },
 
+    async listCallLog(query) {
+      const { records } = open();
+      const before = readCursor(query.cursor);
+      return historyPage(records.log(query, before, query.limit + 1), query.limit);
+    },
+
     async deleteFinished(before, limit) {
       const { table, heap, campaigns } = open();
       // The oldest of the scheduler's own finished rows and of the campaigns', merged.

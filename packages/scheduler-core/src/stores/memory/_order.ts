@@ -110,6 +110,14 @@ export class SortedSlots {
     return new SlotReader(this.chunks, this.lengths, 0, 0);
   }
 
+  /** The entries from the last to the first, read as they are consumed. */
+  *backwards(): Generator<number> {
+    for (let ci = this.chunks.length - 1; ci >= 0; ci -= 1) {
+      const chunk = this.chunks[ci]!;
+      for (let at = this.lengths[ci]! - 1; at >= 0; at -= 1) yield chunk[at]!;
+    }
+  }
+
   /** The entries in order, as an array (for tests). */
   toArray(): number[] {
     const out: number[] = [];

@@ -1,3 +1,4 @@
+import { callLogStatement } from '../_call-log.js';
 import { historyPage, readCursor } from '../_page.js';
 import { recordFromRow, recordValues } from '../_columns.js';
 import type { Store } from '../../store.js';
@@ -10,6 +11,7 @@ type Records = Required<
     | 'saveCallRecord'
     | 'mergeCallRecord'
     | 'listHistory'
+    | 'listCallLog'
     | 'deleteFinished'
     | 'deleteCallRecords'
     | 'acquireLease'
@@ -59,6 +61,15 @@ export function postgresRecords(ctx: Pick<MethodsContext, 'db' | 'sql'>): Record
           query(before ? sql.historyAfter : sql.history, [phone, q.limit + 1, ...(before ?? [])]),
         )
       ).map((row) => recordFromRow(row, PG_READING));
+      return historyPage(rows, q.limit);
+    },
+
+    async listCallLog(q) {
+      const before = readCursor(q.cursor);
+      const { text, values } = callLogStatement(sql.records, q, before, (n) => `$${n}`);
+      const rows = (await run(() => query(text, values))).map((row) =>
+        recordFromRow(row, PG_READING),
+      );
       return historyPage(rows, q.limit);
     },
 

@@ -290,6 +290,7 @@ export function statementsFor(s: string) {
   };
   return {
     calls,
+    records: `${s}.call_records`,
     select,
     get: `${select} WHERE id = $1`,
     byKey: `${select} WHERE idempotency_key = $1`,

@@ -1,4 +1,6 @@
 import { CallNotFoundError, versionConflict } from '../../errors.js';
+import type { SQLInputValue } from 'node:sqlite';
+import { callLogStatement } from '../_call-log.js';
 import { recordFromRow } from '../_columns.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import { fullRecord, type Store, type StoredCallPatch } from '../../store.js';
@@ -104,6 +106,15 @@ export function sqliteCallMethods(core: SqliteCore) {
       const rows = (
         prepare(historyQuery(before !== null)).all(...side, ...side, query.limit + 1) as Row[]
       ).map((row) => recordFromRow(row, SQLITE_READING));
+      return historyPage(rows, query.limit);
+    },
+
+    async listCallLog(query) {
+      const before = readCursor(query.cursor);
+      const { text, values } = callLogStatement('call_records', query, before, (n) => `?${n}`);
+      const rows = (prepare(text).all(...(values as SQLInputValue[])) as Row[]).map((row) =>
+        recordFromRow(row, SQLITE_READING),
+      );
       return historyPage(rows, query.limit);
     },
 

@@ -26,6 +26,7 @@ type OptionalMethod =
   | 'deleteCallRecords'
   | 'acquireLease'
   | 'claimDueMarked'
+  | 'listCallLog'
   | CampaignMethod;
 
 /**

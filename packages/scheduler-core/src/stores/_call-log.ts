@@ -1,0 +1,57 @@
+/**
+ * The call log (`Store.listCallLog`) as every built-in store reads it: the filter as a predicate
+ * (the memory store) and as one SQL statement (SQLite and PostgreSQL, which differ only in how
+ * they write a parameter).
+ */
+import type { CallLogQuery, StoredCallRecord } from '../store.js';
+import { RECORD_COLUMNS } from './_columns.js';
+
+/** Whether `record` passes every filter of `query` (the cursor aside). */
+export function matchesCallLog(record: StoredCallRecord, query: CallLogQuery): boolean {
+  if (query.direction !== undefined && record.direction !== query.direction) return false;
+  if (query.statuses !== undefined && !query.statuses.includes(record.status)) return false;
+  if (query.since !== undefined && record.startedAt < query.since) return false;
+  if (query.until !== undefined && record.startedAt >= query.until) return false;
+  if (query.phone !== undefined && record.from !== query.phone && record.to !== query.phone) {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The statement of a page of the log: the records after `before` (`[startedAt, id]` of the last
+ * one of the previous page) that pass the filters, newest first, `limit + 1` of them (one more
+ * tells whether a next page exists). `param(n)` writes the n-th parameter (`?` or `$n`).
+ */
+export function callLogStatement(
+  table: string,
+  query: CallLogQuery,
+  before: readonly [number, string] | null,
+  param: (n: number) => string,
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const next = (value: unknown) => {
+    values.push(value);
+    return param(values.length);
+  };
+  const where: string[] = [];
+  if (before) where.push(`(started_at, id) < (${next(before[0])}, ${next(before[1])})`);
+  if (query.direction !== undefined) where.push(`direction = ${next(query.direction)}`);
+  if (query.statuses !== undefined) {
+    where.push(
+      query.statuses.length === 0
+        ? 'FALSE'
+        : `status IN (${query.statuses.map((status) => next(status)).join(', ')})`,
+    );
+  }
+  if (query.since !== undefined) where.push(`started_at >= ${next(query.since)}`);
+  if (query.until !== undefined) where.push(`started_at < ${next(query.until)}`);
+  if (query.phone !== undefined) {
+    const phone = next(query.phone);
+    where.push(`(from_phone = ${phone} OR to_phone = ${phone})`);
+  }
+  const text = `SELECT ${RECORD_COLUMNS} FROM ${table}
+    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY started_at DESC, id DESC LIMIT ${next(query.limit + 1)}`;
+  return { text, values };
+}

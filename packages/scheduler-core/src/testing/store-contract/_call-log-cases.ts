@@ -1,0 +1,87 @@
+/**
+ * The cases of `testStore()` for the call log across every number: `listCallLog`, its order, its
+ * pages and each of its filters, alone and together.
+ */
+import { expect, it } from 'vitest';
+import type { CallLogQuery, Store, StoredCallRecord } from '../../store.js';
+import { offered } from './_capabilities.js';
+import { record, T0 } from './_fixtures.js';
+
+const ME = '+14155550100';
+const A = '+14155550001';
+const B = '+14155550002';
+
+/** Six records: outbound and inbound, of several outcomes, two started at the same time. */
+const RECORDS: StoredCallRecord[] = [
+  record('c1', ME, A, T0),
+  { ...record('c2', ME, B, T0 + 1000), status: 'busy', answeredAt: null, durationS: 0 },
+  { ...record('c3', A, ME, T0 + 2000), direction: 'inbound' },
+  { ...record('c4', B, ME, T0 + 2000), direction: 'inbound', status: 'no-answer' },
+  { ...record('c5', ME, A, T0 + 3000), status: 'failed', outcomeUnknown: true },
+  { ...record('c6', A, B, T0 + 4000), status: 'canceled' },
+];
+
+/** Registers the cases; `store()` is the store of the running test. */
+export function callLogCases(store: () => Store): void {
+  async function seeded() {
+    for (const r of RECORDS) await store().saveCallRecord(r);
+  }
+
+  /** The ids every page of `query` lists, `limit` at a time, following the cursors. */
+  async function ids(log: NonNullable<Store['listCallLog']>, query: Omit<CallLogQuery, 'limit'>) {
+    const out: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await log({ ...query, cursor, limit: 2 });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      out.push(...page.items.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return out;
+  }
+
+  it('lists every record, newest first (ties by id, descending), page by page, whole', async (context) => {
+    const log = offered(store(), 'listCallLog', context);
+    if (!log) return;
+    await seeded();
+    expect(await ids(log, {})).toEqual(['c6', 'c5', 'c4', 'c3', 'c2', 'c1']);
+    const first = await log({ limit: 3 });
+    expect(first.items).toEqual([RECORDS[5], RECORDS[4], RECORDS[3]]);
+    expect(first.nextCursor).not.toBeNull();
+    expect((await log({ limit: 10 })).nextCursor).toBeNull();
+  });
+
+  it('filters by direction, statuses, a time range and a number, alone and together', async (context) => {
+    const log = offered(store(), 'listCallLog', context);
+    if (!log) return;
+    await seeded();
+    expect(await ids(log, { direction: 'inbound' })).toEqual(['c4', 'c3']);
+    expect(await ids(log, { statuses: ['busy', 'no-answer', 'failed'] })).toEqual([
+      'c5',
+      'c4',
+      'c2',
+    ]);
+    expect(await ids(log, { statuses: [] })).toEqual([]);
+    expect(await ids(log, { since: T0 + 1000, until: T0 + 3000 })).toEqual(['c4', 'c3', 'c2']);
+    expect(await ids(log, { phone: B })).toEqual(['c6', 'c4', 'c2']);
+    expect(
+      await ids(log, {
+        direction: 'outbound',
+        statuses: ['completed', 'busy', 'canceled'],
+        since: T0,
+        phone: A,
+      }),
+    ).toEqual(['c6', 'c1']);
+    expect(await ids(log, { phone: '+14155559999' })).toEqual([]);
+  });
+
+  it('keeps its place when records are added above the page being read', async (context) => {
+    const log = offered(store(), 'listCallLog', context);
+    if (!log) return;
+    await seeded();
+    const first = await log({ limit: 2 });
+    await store().saveCallRecord(record('c7', ME, A, T0 + 9000));
+    const second = await log({ cursor: first.nextCursor, limit: 2 });
+    expect(second.items.map((r) => r.id)).toEqual(['c4', 'c3']);
+  });
+}
