@@ -49,6 +49,9 @@ export interface CellResult {
   scheduleManyMs: number[];
   startMs: number[];
   history: number[];
+  /** `callLog()`'s first page of 50, unfiltered and with a rare filter (inbound and canceled). */
+  callLog: number[];
+  callLogRare: number[];
   counts: number[];
   listFirst: number[];
   listNext: number[];
@@ -214,6 +217,18 @@ export async function runCell(task: CellTask): Promise<CellResult> {
       },
       { count: task.quick ? 300 : 1_000, warmup: 20, budgetMs: task.quick ? 5_000 : 20_000 },
     );
+    const logBudget = {
+      count: task.quick ? 100 : 300,
+      warmup: 5,
+      budgetMs: task.quick ? 5_000 : 15_000,
+    };
+    const callLog = await sample(async () => {
+      await reader.callLog({ limit: 50 });
+    }, logBudget);
+    // One record in 200 is inbound and canceled: a page of 50 reads about 10,000 in order.
+    const callLogRare = await sample(async () => {
+      await reader.callLog({ limit: 50, direction: 'inbound', statuses: ['canceled'] });
+    }, logBudget);
     const listCount = task.quick ? 100 : 300;
     let scheduled = 0;
     const counts = await sample(
@@ -262,6 +277,8 @@ export async function runCell(task: CellTask): Promise<CellResult> {
       scheduleManyMs: placed.map((p) => p.scheduleManyMs),
       startMs: placed.map((p) => p.startMs),
       history,
+      callLog,
+      callLogRare,
       counts,
       listFirst,
       listNext,

@@ -11,6 +11,8 @@
  *   placement, and to the last end; five runs (three with `--quick`) after an untimed one of
  *   200 calls, the median shown;
  * - `scheduler.history(phone)`: p50 and p99 over up to 1,000 random numbers that have history;
+ * - `scheduler.callLog()`: its first page of 50, unfiltered and with a filter one record in 200
+ *   passes (inbound and canceled), p50 and p99;
  * - `scheduler.counts()`: median and p99 over up to 50 calls;
  * - `scheduler.list({ status: 'scheduled', limit: 50 })` and its next page through the cursor.
  * Each store and size runs in a child process (`_growth-cell.ts`) with a fresh heap. A measure
@@ -320,6 +322,10 @@ function printTables(columns: Column[]) {
     row('scheduler.start() (median)', (r) => median(r.startMs)),
     row('history(phone) p50', (r) => p(r.history, 50)),
     row('history(phone) p99', (r) => p(r.history, 99)),
+    row('callLog({ limit: 50 }) p50', (r) => p(r.callLog, 50)),
+    row('callLog p99', (r) => p(r.callLog, 99)),
+    row('callLog, inbound and canceled (1 in 200) p50', (r) => p(r.callLogRare, 50)),
+    row('callLog, inbound and canceled p99', (r) => p(r.callLogRare, 99)),
     row('counts() median', (r) => p(r.counts, 50)),
     row('counts() p99', (r) => p(r.counts, 99)),
     row("list({ status: 'scheduled', limit: 50 }) p50", (r) => p(r.listFirst, 50)),

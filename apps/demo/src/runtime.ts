@@ -83,6 +83,11 @@ export interface Runtime {
   campaigns: CampaignManager;
   /** The provider that places the campaigns' calls (`POST /api/campaigns` checks a list against it). */
   campaignProvider: CallProvider;
+  /**
+   * The name of the provider scheduled calls are placed through, as each call stores it: a call
+   * of another provider (made before a switch of `CALL_PROVIDER`) waits, never placed here.
+   */
+  schedulerProvider: string;
   /** A number's history, newest first: scheduled calls, campaigns' calls and inbound calls. */
   history(
     phone: string,
@@ -393,6 +398,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     dialer,
     campaigns,
     campaignProvider: dialerProvider,
+    schedulerProvider: provider.name,
     history: (phone, query) => scheduler.history(phone, query),
     callLog: (options) => center.callLog(options),
     hub,

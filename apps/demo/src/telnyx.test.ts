@@ -55,6 +55,7 @@ describe('the demo on Telnyx', () => {
     const res = await api(`${app.url}/api/capabilities`);
     expect(res.json).toEqual({
       provider: 'telnyx',
+      provider_name: 'telnyx',
       call_options: ['message', 'machine_detection'],
       limits: API_LIMITS,
     });

@@ -35,3 +35,15 @@ export async function apiLimits(base: string): Promise<ApiLimitsJson | null> {
     return null;
   }
 }
+
+/**
+ * The name the API's scheduled calls store as their provider; `null` when it cannot say (an
+ * older server, or a failed request).
+ */
+export async function providerName(base: string): Promise<string | null> {
+  try {
+    return (await capabilities(base)).provider_name ?? null;
+  } catch {
+    return null;
+  }
+}

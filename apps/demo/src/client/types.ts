@@ -74,10 +74,12 @@ export type ApiLimitsJson = ReturnType<typeof serializeCapabilities>['limits'];
  */
 export type CapabilitiesJson = Omit<
   ReturnType<typeof serializeCapabilities>,
-  'call_options' | 'limits'
+  'call_options' | 'limits' | 'provider_name'
 > & {
   call_options: (ApiCallOption | (string & {}))[];
   limits?: ApiLimitsJson;
+  /** The name scheduled calls store as their provider (absent from older servers). */
+  provider_name?: string;
 };
 
 /** A do-not-call entry (`GET /api/suppressions`, `POST /api/suppressions`). */

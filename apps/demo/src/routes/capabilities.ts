@@ -18,9 +18,22 @@ export const API_LIMITS = {
   schedule_ahead_ms: MAX_AHEAD_MS,
 };
 
-/** The answer of `GET /api/capabilities`: the provider, the API's call options it honours, the limits. */
-export function serializeCapabilities(provider: string, honoured: readonly CallOptionName[]) {
-  return { provider, call_options: apiCallOptions(honoured), limits: { ...API_LIMITS } };
+/**
+ * The answer of `GET /api/capabilities`: the provider (`CALL_PROVIDER`), the name its scheduled
+ * calls store (`provider_name`: a call naming another waits), the API's call options it honours,
+ * the limits.
+ */
+export function serializeCapabilities(
+  provider: string,
+  honoured: readonly CallOptionName[],
+  providerName: string = provider,
+) {
+  return {
+    provider,
+    provider_name: providerName,
+    call_options: apiCallOptions(honoured),
+    limits: { ...API_LIMITS },
+  };
 }
 
 /**
@@ -29,9 +42,15 @@ export function serializeCapabilities(provider: string, honoured: readonly CallO
  * so a client offers only those, and the limits of the routes ({@link API_LIMITS}). Neither
  * changes while the server runs.
  */
-export function capabilitiesRouter(runtime: Pick<Runtime, 'config' | 'callOptions'>): Router {
+export function capabilitiesRouter(
+  runtime: Pick<Runtime, 'config' | 'callOptions' | 'schedulerProvider'>,
+): Router {
   const router = Router();
-  const body = serializeCapabilities(runtime.config.CALL_PROVIDER, runtime.callOptions);
+  const body = serializeCapabilities(
+    runtime.config.CALL_PROVIDER,
+    runtime.callOptions,
+    runtime.schedulerProvider,
+  );
   router.get(
     '/',
     ...route({}, (_input, res) => {

@@ -43,6 +43,7 @@ describe('with the Twilio provider', () => {
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
       provider: 'twilio',
+      provider_name: 'twilio',
       call_options: ['message', 'machine_detection'],
       limits: API_LIMITS,
     });
@@ -146,6 +147,8 @@ describe('with the mock provider, which takes only a number', () => {
     app = await startTestApp();
     expect((await api(`${app.url}/api/capabilities`)).json).toEqual({
       provider: 'mock',
+      // What scheduled calls store as their provider: a call naming another one waits.
+      provider_name: 'mock-call-api',
       call_options: [],
       // What the forms show: the limits the routes apply, from the server.
       limits: {

@@ -82,6 +82,22 @@ export function suppressedReason(call: ScheduledCallJson) {
   </p>`;
 }
 
+/**
+ * A call made for another provider than the server's (before a switch of `CALL_PROVIDER`): it
+ * waits, never placed through this one, and the list says so. Nothing for a call of the server's
+ * provider, one stored before calls named one, or one already placed.
+ */
+export function providerWait(call: ScheduledCallJson, own: string | null) {
+  if (own === null || call.provider === null || call.provider === own) return nothing;
+  if (call.status !== 'scheduled' && call.status !== 'queued') return nothing;
+  return html`<p class="purpose provider-wait" part="provider-wait" data-provider=${call.provider}>
+    <span class="muted"
+      >Waits for its provider, <code>${call.provider}</code>: this server places calls through
+      <code>${own}</code> and never through another.</span
+    >
+  </p>`;
+}
+
 export interface RescheduleFormOptions {
   /** What is wrong with the time given, or `''`. */
   error: string;

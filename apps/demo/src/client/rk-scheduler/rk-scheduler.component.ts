@@ -19,10 +19,16 @@ import {
 } from '../format.js';
 import '../rk-call-timeline/rk-call-timeline.js';
 import '../rk-confirm/rk-confirm.js';
-import { callPurpose, listFilters, rescheduleForm, suppressedReason } from './call-parts.js';
+import {
+  callPurpose,
+  listFilters,
+  providerWait,
+  rescheduleForm,
+  suppressedReason,
+} from './call-parts.js';
 import { orderCalls } from './order.js';
 import '../rk-schedule-form/rk-schedule-form.js';
-import { apiLimits } from '../capabilities.js';
+import { apiLimits, providerName } from '../capabilities.js';
 import { whenProblem } from '../rk-schedule-form/when.js';
 import { badge, countByStatus, statusLabel } from '../status.js';
 import type { Page, ScheduledCallJson } from '../types.js';
@@ -60,6 +66,7 @@ export class RkSchedulerElement extends LitElement {
     listError: { state: true },
     listLoaded: { state: true },
     announcement: { state: true },
+    ownProvider: { state: true },
   };
 
   static override styles = styles;
@@ -76,6 +83,8 @@ export class RkSchedulerElement extends LitElement {
   /** Whether the last load of the list succeeded: only then can it say there is no call. */
   declare protected listLoaded: boolean;
   declare protected announcement: string;
+  /** The provider the server places calls through, as calls store it (`null` until known). */
+  declare protected ownProvider: string | null;
 
   /** Counts down to the calls still to come, every second while there are any. */
   protected readonly ticker = new TickerController(this, () =>
@@ -100,6 +109,7 @@ export class RkSchedulerElement extends LitElement {
     this.listError = '';
     this.listLoaded = false;
     this.announcement = '';
+    this.ownProvider = null;
   }
 
   private get base() {
@@ -108,6 +118,7 @@ export class RkSchedulerElement extends LitElement {
 
   /** Reloads every call from the API (a few pages at most). */
   async load(): Promise<void> {
+    void providerName(this.base).then((name) => (this.ownProvider = name));
     try {
       const calls = new Map<string, ScheduledCallJson>();
       let cursor: string | null = null;
@@ -293,7 +304,7 @@ export class RkSchedulerElement extends LitElement {
               : nothing
           }
         </div>
-        ${callPurpose(call)} ${suppressedReason(call)}
+        ${callPurpose(call)} ${suppressedReason(call)} ${providerWait(call, this.ownProvider)}
         ${
           editing
             ? rescheduleForm(call, {
