@@ -83,10 +83,7 @@ export interface Runtime {
   campaigns: CampaignManager;
   /** The provider that places the campaigns' calls (`POST /api/campaigns` checks a list against it). */
   campaignProvider: CallProvider;
-  /**
-   * The name of the provider scheduled calls are placed through, as each call stores it: a call
-   * of another provider (made before a switch of `CALL_PROVIDER`) waits, never placed here.
-   */
+  /** The name scheduled calls store as their provider: a call naming another one waits. */
   schedulerProvider: string;
   /** A number's history, newest first: scheduled calls, campaigns' calls and inbound calls. */
   history(
