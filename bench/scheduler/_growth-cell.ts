@@ -49,9 +49,15 @@ export interface CellResult {
   scheduleManyMs: number[];
   startMs: number[];
   history: number[];
-  /** `callLog()`'s first page of 50, unfiltered and with a rare filter (inbound and canceled). */
+  /**
+   * `callLog()`'s first page of 50: unfiltered; with a filter one record in 20 passes (inbound
+   * and canceled); and with one that no record passes (inbound and busy), which reads them all.
+   */
   callLog: number[];
   callLogRare: number[];
+  callLogNone: number[];
+  /** `callLog({ phone })`, the same numbers as `history`: one number's calls, through its indexes. */
+  callLogPhone: number[];
   counts: number[];
   listFirst: number[];
   listNext: number[];
@@ -225,10 +231,20 @@ export async function runCell(task: CellTask): Promise<CellResult> {
     const callLog = await sample(async () => {
       await reader.callLog({ limit: 50 });
     }, logBudget);
-    // One record in 200 is inbound and canceled: a page of 50 reads about 10,000 in order.
+    // One record in 20 is inbound and canceled: a page of 50 reads about 1,000 in order.
     const callLogRare = await sample(async () => {
       await reader.callLog({ limit: 50, direction: 'inbound', statuses: ['canceled'] });
     }, logBudget);
+    const callLogPhone = await sample(async (i) => {
+      await reader.callLog({ limit: 50, phone: phones[i % phones.length]! });
+    }, logBudget);
+    // No inbound record is busy: the page reads every record to find none.
+    const callLogNone = await sample(
+      async () => {
+        await reader.callLog({ limit: 50, direction: 'inbound', statuses: ['busy'] });
+      },
+      { ...logBudget, min: 3 },
+    );
     const listCount = task.quick ? 100 : 300;
     let scheduled = 0;
     const counts = await sample(
@@ -279,6 +295,8 @@ export async function runCell(task: CellTask): Promise<CellResult> {
       history,
       callLog,
       callLogRare,
+      callLogNone,
+      callLogPhone,
       counts,
       listFirst,
       listNext,

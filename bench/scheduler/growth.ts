@@ -11,8 +11,9 @@
  *   placement, and to the last end; five runs (three with `--quick`) after an untimed one of
  *   200 calls, the median shown;
  * - `scheduler.history(phone)`: p50 and p99 over up to 1,000 random numbers that have history;
- * - `scheduler.callLog()`: its first page of 50, unfiltered and with a filter one record in 200
- *   passes (inbound and canceled), p50 and p99;
+ * - `scheduler.callLog()`: its first page of 50, unfiltered, with a filter one record in 20
+ *   passes (inbound and canceled), and with one no record passes (inbound and busy: it reads
+ *   every record), and of one number (`phone`, p50 and p99 over the numbers `history` reads);
  * - `scheduler.counts()`: median and p99 over up to 50 calls;
  * - `scheduler.list({ status: 'scheduled', limit: 50 })` and its next page through the cursor.
  * Each store and size runs in a child process (`_growth-cell.ts`) with a fresh heap. A measure
@@ -324,8 +325,11 @@ function printTables(columns: Column[]) {
     row('history(phone) p99', (r) => p(r.history, 99)),
     row('callLog({ limit: 50 }) p50', (r) => p(r.callLog, 50)),
     row('callLog p99', (r) => p(r.callLog, 99)),
-    row('callLog, inbound and canceled (1 in 200) p50', (r) => p(r.callLogRare, 50)),
+    row('callLog, inbound and canceled (1 in 20) p50', (r) => p(r.callLogRare, 50)),
     row('callLog, inbound and canceled p99', (r) => p(r.callLogRare, 99)),
+    row('callLog, a filter nothing passes: median', (r) => p(r.callLogNone, 50)),
+    row('callLog({ phone }) p50', (r) => p(r.callLogPhone, 50)),
+    row('callLog({ phone }) p99', (r) => p(r.callLogPhone, 99)),
     row('counts() median', (r) => p(r.counts, 50)),
     row('counts() p99', (r) => p(r.counts, 99)),
     row("list({ status: 'scheduled', limit: 50 }) p50", (r) => p(r.listFirst, 50)),

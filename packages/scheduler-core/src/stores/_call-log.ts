@@ -21,7 +21,9 @@ export function matchesCallLog(record: StoredCallRecord, query: CallLogQuery): b
 /**
  * The statement of a page of the log: the records after `before` (`[startedAt, id]` of the last
  * one of the previous page) that pass the filters, newest first, `limit + 1` of them (one more
- * tells whether a next page exists). `param(n)` writes the n-th parameter (`?` or `$n`).
+ * tells whether a next page exists), read in `startedAt` order, or, with a number, through its
+ * two indexes. `param(n)` writes the n-th parameter (`?n` or `$n`): a parameter used twice is
+ * written twice.
  */
 export function callLogStatement(
   table: string,
@@ -46,12 +48,18 @@ export function callLogStatement(
   }
   if (query.since !== undefined) where.push(`started_at >= ${next(query.since)}`);
   if (query.until !== undefined) where.push(`started_at < ${next(query.until)}`);
-  if (query.phone !== undefined) {
-    const phone = next(query.phone);
-    where.push(`(from_phone = ${phone} OR to_phone = ${phone})`);
-  }
-  const text = `SELECT ${RECORD_COLUMNS} FROM ${table}
-    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY started_at DESC, id DESC LIMIT ${next(query.limit + 1)}`;
+  const order = 'ORDER BY started_at DESC, id DESC';
+  const limit = next(query.limit + 1);
+  const select = (conditions: string[]) =>
+    `SELECT ${RECORD_COLUMNS} FROM ${table}
+      ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ${order} LIMIT ${limit}`;
+  if (query.phone === undefined) return { text: select(where), values };
+  // A number's records through its two indexes (as `listHistory` reads them), each side's newest
+  // first, merged: the log of one number never reads the others'.
+  const phone = next(query.phone);
+  const side = (column: string, alias: string) =>
+    `SELECT * FROM (${select([`${column} = ${phone}`, ...where])}) AS ${alias}`;
+  const text = `SELECT * FROM (${side('from_phone', 'f')} UNION ${side('to_phone', 't')}) AS r
+    ${order} LIMIT ${limit}`;
   return { text, values };
 }

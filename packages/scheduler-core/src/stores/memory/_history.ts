@@ -112,6 +112,19 @@ export class RecordTable {
    */
   log(query: CallLogQuery, before: readonly [number, string] | null, want: number) {
     const out: StoredCallRecord[] = [];
+    if (query.phone !== undefined) {
+      // A number's records in its own order (`page`), a slice at a time: never the others'.
+      let after = before;
+      for (;;) {
+        const slice = this.page(query.phone, after, 256);
+        for (const record of slice) {
+          if (out.length < want && matchesCallLog(record, query)) out.push(record);
+        }
+        const last = slice[slice.length - 1];
+        if (out.length >= want || slice.length < 256 || !last) return out;
+        after = [last.startedAt, last.id];
+      }
+    }
     for (const slot of this.byStart.backwards()) {
       if (out.length >= want) break;
       const record = this.records[slot]!;

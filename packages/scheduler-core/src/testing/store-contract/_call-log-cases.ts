@@ -84,4 +84,25 @@ export function callLogCases(store: () => Store): void {
     const second = await log({ cursor: first.nextCursor, limit: 2 });
     expect(second.items.map((r) => r.id)).toEqual(['c4', 'c3']);
   });
+
+  it("reads one number's records past hundreds of others of its own, filtered, page by page", async (context) => {
+    const log = offered(store(), 'listCallLog', context);
+    if (!log) return;
+    // 600 records of ME, one in three busy, beside 300 of other numbers.
+    for (let i = 0; i < 600; i += 1) {
+      const other = i % 2 === 0 ? A : B;
+      const mine = record(`m${String(i).padStart(3, '0')}`, ME, other, T0 + i * 1000);
+      await store().saveCallRecord(i % 3 === 0 ? { ...mine, status: 'busy' } : mine);
+      if (i % 2 === 0) await store().saveCallRecord(record(`o${i}`, A, B, T0 + i * 1000 + 1));
+    }
+    const busy = await ids(log, { phone: ME, statuses: ['busy'] });
+    expect(busy).toHaveLength(200);
+    expect(busy[0]).toBe('m597');
+    expect(busy.at(-1)).toBe('m000');
+    const page = await log({ phone: ME, statuses: ['busy'], limit: 150 });
+    expect(page.items).toHaveLength(150);
+    const rest = await log({ phone: ME, statuses: ['busy'], limit: 150, cursor: page.nextCursor });
+    expect(rest.items.map((r) => r.id)).toEqual(busy.slice(150));
+    expect(rest.nextCursor).toBeNull();
+  });
 }
