@@ -133,6 +133,7 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
     // The mock provider takes only a number: the form offers no message and no detection.
     expect(await (await capabilities).json()).toEqual({
       provider: 'mock',
+      provider_name: 'mock-call-api',
       call_options: [],
       limits: expect.objectContaining({ schedule_ahead_ms: 366 * 86_400_000 }),
     });
@@ -317,6 +318,29 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
       }
     } finally {
       await narrow.close();
+    }
+    // Each page on a phone, 390 px wide, for the documentation (on request only).
+    if (!refreshScreenshots) return;
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      for (const [path, name] of [
+        ['/', 'scheduler'],
+        ['/dialer', 'dialer'],
+        ['/calls/13018040009', 'history'],
+        ['/do-not-call', 'do-not-call'],
+        ['/ops', 'ops'],
+      ] as const) {
+        await phone.goto(`${server.url}${path}`);
+        await phone
+          .locator(
+            'rk-scheduler h2, rk-dialer h2, rk-call-history h2, rk-do-not-call h2, rk-ops canvas',
+          )
+          .first()
+          .waitFor();
+        await phone.screenshot({ path: join(screenshots, `${name}-390.png`), fullPage: true });
+      }
+    } finally {
+      await phone.close();
     }
   });
 

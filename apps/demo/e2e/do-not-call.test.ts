@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  app,
   hasChromium,
   recordPageErrors,
   startBrowserDemo,
@@ -57,6 +59,10 @@ describe.skipIf(!hasChromium)('the do-not-call list', () => {
       await row.waitFor();
       expect(await text(row.locator('td.reason'))).toBe('opted out');
       expect(await text(row.locator('td.until'))).toMatch(/No end/);
+      if (process.env['RINGKIT_SCREENSHOTS'] === '1') {
+        await list.setViewportSize({ width: 1280, height: 900 });
+        await list.screenshot({ path: join(app, 'screenshots', 'do-not-call.png') });
+      }
 
       // A call due to it ends suppressed: the scheduler says so, with the entry's reason.
       const scheduled = await fetch(`${server.url}/api/scheduled-calls`, {
