@@ -56,6 +56,21 @@ describe.skipIf(!hasChromium)('the call log', () => {
     expect(shown.map(([id]) => id)).toEqual(api.items.map((item) => item.id));
     const starts = api.items.map((item) => Date.parse(item.started_at));
     expect(starts).toEqual([...starts].sort((a, b) => b - a));
+    // A call placed now comes to the top as it is recorded, with no reload.
+    const placed = await fetch(`${server.url}/api/scheduled-calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        phone_number: '+12025550123',
+        scheduled_time: new Date(Date.now() + 300).toISOString(),
+      }),
+    });
+    expect(placed.status).toBe(201);
+    await page
+      .locator('rk-call-log tr[part~="row"]')
+      .first()
+      .locator('a', { hasText: '+1 (202) 555-0123' })
+      .waitFor({ timeout: 30_000 });
     if (refreshScreenshots) {
       await page.screenshot({ path: join(app, 'screenshots', 'call-log.png') });
       const narrow = await browser.newPage({ viewport: { width: 390, height: 844 } });

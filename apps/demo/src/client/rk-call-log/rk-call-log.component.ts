@@ -40,11 +40,22 @@ export class RkCallLogElement extends LitElement {
   declare protected fieldError: { field: keyof LogFilters; message: string } | null;
   declare protected loading: boolean;
 
+  /** A read of the first page asked by live events, at most one a second. */
+  private reread: ReturnType<typeof setTimeout> | undefined;
   private readonly live = new LiveController(this, {
     base: () => apiBase(this.api),
     load: () => this.load(null),
-    // A call recorded anywhere may belong on the first page: it is read again.
-    events: { history: () => void (this.items.length <= 50 && this.load(null)) },
+    // A call recorded anywhere may belong on the first page: it is read again, once a second at
+    // most however many calls end (an older page, once more was read, stays as it is).
+    events: {
+      history: () => {
+        if (this.items.length > 50 || this.reread !== undefined) return;
+        this.reread = setTimeout(() => {
+          this.reread = undefined;
+          void this.load(null);
+        }, 1000);
+      },
+    },
   });
 
   constructor() {
@@ -99,6 +110,12 @@ export class RkCallLogElement extends LitElement {
       }
     `,
   ];
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearTimeout(this.reread);
+    this.reread = undefined;
+  }
 
   /** Reads the first page of the filters applied (`cursor` null), or the page after `cursor`. */
   private async load(cursor: string | null) {
