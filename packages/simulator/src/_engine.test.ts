@@ -36,6 +36,27 @@ describe('the simulator engine', () => {
     vi.useRealTimers();
   });
 
+  it('tells every polling step a GET reports before answering it, once, though its timer runs late', async () => {
+    const events: { type: string; status?: string }[] = [];
+    const engine = engineFor({
+      flavour: 'polling',
+      stepMs: 100,
+      outcomes: { completed: 1 },
+      onEvent: (event) => events.push(event),
+    });
+    const created = await engine.handle(dialPolling);
+    const { id } = created.body as { id: string };
+    // The clock passes every step; no timer has run (a busy machine).
+    vi.setSystemTime(new Date(Date.parse('2030-01-01T12:00:00.000Z') + 300));
+    const answer = await engine.handle(get(`/api/call/${id}`));
+    expect(answer.body).toMatchObject({ status: 'completed' });
+    const told = () => events.filter((e) => e.type === 'status').map((e) => e.status);
+    expect(told()).toEqual(['ringing', 'connected', 'completed']);
+    // The late timers tell nothing twice.
+    await vi.runAllTimersAsync();
+    expect(told()).toEqual(['ringing', 'connected', 'completed']);
+  });
+
   it('computes polling statuses from the clock alone, with no timer', async () => {
     const engine = engineFor({ flavour: 'polling', stepMs: 100 });
     const created = await engine.handle(dialPolling);
