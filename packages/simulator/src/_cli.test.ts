@@ -174,9 +174,14 @@ describe('ringkit-sim', () => {
         await new Promise((resolve) => blocker.close(resolve));
       }
       const flag = option.split(' ')[0];
+      // The port it offers was free when it looked: the next one, unless another process (a
+      // second test run, say) holds that one too.
+      const [line] = stderr.lines();
+      const offered = Number(/e\.g\. \S+ (\d+)$/.exec(line ?? '')?.[1]);
+      expect(offered).toBeGreaterThan(port);
       expect(stderr.lines()).toEqual([
         `ringkit-sim: port ${port} is already in use (the ${flavour} flavour listens on ${flag}); ` +
-          `set ${option} to a free port, e.g. ${flag} ${port + 1}`,
+          `set ${option} to a free port, e.g. ${flag} ${offered}`,
       ]);
       expect(stdout.lines().join('\n')).not.toContain('seed');
     },

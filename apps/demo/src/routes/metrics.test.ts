@@ -71,10 +71,21 @@ describe('GET /metrics', () => {
       { timeout: 15_000, interval: 50 },
     );
 
-    const res = await fetch(`${app.url}/metrics`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const text = await res.text();
+    // The gauges follow the calls' events, which may come a moment after the API reads each call
+    // ended: the figures are read once they have.
+    let text = '';
+    await vi.waitFor(
+      async () => {
+        const res = await fetch(`${app!.url}/metrics`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+        text = await res.text();
+        const gauges = parse(text);
+        expect(gauges.get('ringkit_calls_in_flight{source="scheduler"}')).toBe(0);
+        expect(gauges.get('ringkit_calls_in_flight{source="dialer"}')).toBe(0);
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     const m = parse(text);
     const polled = app.polling.calls();
     const dialed = app.webhook.calls();
