@@ -222,3 +222,23 @@ export function fieldErrors<F extends string>(
   }
   return errors;
 }
+
+/**
+ * A download link of the API (`<a href download>`), clicked: followed as it is without a token;
+ * with one, fetched with it (a link cannot carry the header) and saved as `filename`. Rejects
+ * when the server does not answer 2xx.
+ */
+export async function downloadWithToken(event: MouseEvent, filename: string): Promise<void> {
+  const token = apiToken();
+  if (!token) return;
+  event.preventDefault();
+  const link = event.currentTarget as HTMLAnchorElement;
+  const response = await fetch(link.href, { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new Error(`The server answered ${response.status}`);
+  const url = URL.createObjectURL(await response.blob());
+  const save = document.createElement('a');
+  save.href = url;
+  save.download = filename;
+  save.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

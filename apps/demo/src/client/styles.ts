@@ -238,6 +238,24 @@ export const shared = css`
 `;
 
 /**
+ * A table of the elements' lists: full width, figures in columns, a rule under each row. Listed
+ * after `shared`; an element adds its own rules for its cells after it.
+ */
+export const table = css`
+  table {
+    width: 100%;
+    border-collapse: collapse;
+    font-variant-numeric: tabular-nums;
+  }
+  th,
+  td {
+    text-align: left;
+    padding: 0.5rem 0.625rem;
+    border-bottom: 1px solid var(--_border);
+  }
+`;
+
+/**
  * A table that stacks its rows in a narrow container: no header, each row a grid of two columns.
  * Listed last in an element's styles, after its own table rules; the element places its cells
  * (by class) in its own `@container (max-width: 32rem)` block.

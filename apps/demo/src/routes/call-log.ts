@@ -2,18 +2,11 @@ import type { CallLogOptions, CallRecord } from '@ringkit/scheduler-core';
 import { Router } from 'express';
 import { z } from 'zod';
 import { csvLine } from '../csv.js';
+import { LOG_OUTCOMES } from '../log-outcomes.js';
 import type { Runtime } from '../runtime.js';
 import { serializeCallRecord } from '../serialize.js';
 import { limitParam, route } from '../validate.js';
 import { send } from './_results-csv.js';
-
-/** The outcomes the log filters by, as the pages say them, and the statuses each stands for. */
-export const LOG_OUTCOMES = {
-  completed: ['completed'],
-  missed: ['busy', 'no-answer', 'failed'],
-  canceled: ['canceled'],
-  'in-progress': ['queued', 'initiated', 'ringing', 'answered'],
-} as const;
 
 /**
  * The filters of `GET /api/calls` and `/api/calls.csv`. The numbers and the times are the

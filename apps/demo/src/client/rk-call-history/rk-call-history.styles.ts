@@ -1,9 +1,10 @@
 import { css } from 'lit';
-import { narrowTable, shared } from '../styles.js';
+import { narrowTable, shared, table } from '../styles.js';
 
 /** `<rk-call-history>`'s styles, over the shared ones. */
 export const styles = [
   shared,
+  table,
   css`
     form.lookup {
       display: flex;
@@ -14,17 +15,6 @@ export const styles = [
     form.lookup > div {
       flex: 1 1 14rem;
       max-width: 24rem;
-    }
-    table {
-      width: 100%;
-      border-collapse: collapse;
-      font-variant-numeric: tabular-nums;
-    }
-    th,
-    td {
-      text-align: left;
-      padding: 0.5rem 0.625rem;
-      border-bottom: 1px solid var(--_border);
     }
     th {
       font-size: 0.8125rem;

@@ -3,13 +3,14 @@
  * for the CSV download), and each record's outcome in the pages' one word.
  */
 import { fromLocalInput } from '../format.js';
+import { logOutcome, type LogOutcome } from '../../log-outcomes.js';
 import { OUTCOME_WORDS } from '../history-type.js';
 import type { CallRecordJson } from '../types.js';
 
 /** The log's filters as the form holds them (`since` and `until` in the viewer's time). */
 export interface LogFilters {
   direction: '' | 'inbound' | 'outbound';
-  outcome: '' | 'completed' | 'missed' | 'canceled' | 'in-progress';
+  outcome: '' | LogOutcome;
   since: string;
   until: string;
   phone: string;
@@ -48,12 +49,6 @@ export function recordOutcome(record: Pick<CallRecordJson, 'status' | 'outcome_u
   key: keyof typeof OUTCOME_WORDS;
   word: string;
 } {
-  const key: keyof typeof OUTCOME_WORDS = record.outcome_unknown
-    ? 'unknown'
-    : record.status === 'completed' || record.status === 'canceled'
-      ? record.status
-      : record.status === 'busy' || record.status === 'no-answer' || record.status === 'failed'
-        ? 'missed'
-        : 'in-progress';
+  const key = record.outcome_unknown ? 'unknown' : logOutcome(record.status);
   return { key, word: OUTCOME_WORDS[key] };
 }

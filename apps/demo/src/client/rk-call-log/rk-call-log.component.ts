@@ -1,9 +1,11 @@
 import { LitElement, css, html, nothing, type PropertyDeclarations } from 'lit';
-import { ApiRequestError, apiBase, apiToken, request } from '../api.js';
+import { ApiRequestError, apiBase, downloadWithToken, request } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
 import { formatDateTime, formatDuration, formatPhone } from '../format.js';
-import { shared } from '../styles.js';
+import { LOG_OUTCOMES } from '../../log-outcomes.js';
+import { OUTCOME_WORDS } from '../history-type.js';
+import { shared, table } from '../styles.js';
 import type { CallRecordJson, Page } from '../types.js';
 import { logQuery, NO_FILTERS, recordOutcome, type LogFilters } from './call-log.js';
 
@@ -72,6 +74,7 @@ export class RkCallLogElement extends LitElement {
 
   static override styles = [
     shared,
+    table,
     css`
       form {
         display: flex;
@@ -86,16 +89,8 @@ export class RkCallLogElement extends LitElement {
       .table {
         overflow-x: auto;
       }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-variant-numeric: tabular-nums;
-      }
       th,
       td {
-        text-align: left;
-        padding: 0.5rem 0.625rem;
-        border-bottom: 1px solid var(--_border);
         white-space: nowrap;
       }
       th {
@@ -160,16 +155,11 @@ export class RkCallLogElement extends LitElement {
   }
 
   private async download(event: MouseEvent) {
-    const token = apiToken();
-    if (!token) return;
-    event.preventDefault();
-    const response = await fetch((event.currentTarget as HTMLAnchorElement).href, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const url = URL.createObjectURL(await response.blob());
-    const save = Object.assign(document.createElement('a'), { href: url, download: 'calls.csv' });
-    save.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    try {
+      await downloadWithToken(event, 'calls.csv');
+    } catch (error) {
+      this.error = error instanceof Error ? error.message : String(error);
+    }
   }
 
   private field(key: keyof LogFilters, label: string, input: unknown) {
@@ -209,10 +199,12 @@ export class RkCallLogElement extends LitElement {
             'Outcome',
             html`<select id="log-outcome" name="outcome" .value=${f.outcome}>
               <option value="">Any</option>
-              <option value="completed">Completed</option>
-              <option value="missed">Missed</option>
-              <option value="canceled">Canceled</option>
-              <option value="in-progress">In progress</option>
+              ${Object.keys(LOG_OUTCOMES).map(
+                (outcome) =>
+                  html`<option value=${outcome}>
+                    ${OUTCOME_WORDS[outcome as keyof typeof LOG_OUTCOMES]}
+                  </option>`,
+              )}
             </select>`,
           )}
           ${this.field(

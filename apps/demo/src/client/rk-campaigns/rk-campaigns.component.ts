@@ -3,7 +3,7 @@ import { CAMPAIGN_NAME_MAX, CAMPAIGN_NAME_RULE } from '../../campaign-name.js';
 import {
   ApiRequestError,
   apiBase,
-  apiToken,
+  downloadWithToken,
   fieldErrors,
   onApiTokenChange,
   request,
@@ -268,19 +268,8 @@ export class RkCampaignsElement extends LitElement {
    * fetched with it and saved from memory.
    */
   private async download(event: MouseEvent, campaign: CampaignJson) {
-    const token = apiToken();
-    if (!token) return;
-    event.preventDefault();
     try {
-      const link = event.currentTarget as HTMLAnchorElement;
-      const response = await fetch(link.href, { headers: { authorization: `Bearer ${token}` } });
-      if (!response.ok) throw new Error(`The server answered ${response.status}`);
-      const url = URL.createObjectURL(await response.blob());
-      const save = document.createElement('a');
-      save.href = url;
-      save.download = `${campaign.id}-results.csv`;
-      save.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      await downloadWithToken(event, `${campaign.id}-results.csv`);
     } catch (error) {
       this.fail(error);
     }

@@ -1,9 +1,10 @@
 import { css } from 'lit';
-import { narrowTable, shared } from '../styles.js';
+import { narrowTable, shared, table } from '../styles.js';
 
 /** `<rk-do-not-call>`'s styles, over the shared ones. */
 export const styles = [
   shared,
+  table,
   css`
     h3 {
       font-size: 1rem;
@@ -35,16 +36,8 @@ export const styles = [
       max-height: 12rem;
       overflow: auto;
     }
-    table {
-      width: 100%;
-      border-collapse: collapse;
-      font-variant-numeric: tabular-nums;
-    }
     th,
     td {
-      text-align: left;
-      padding: 0.5rem 0.625rem;
-      border-bottom: 1px solid var(--_border);
       vertical-align: top;
     }
     th {
