@@ -1,7 +1,8 @@
 /**
  * The campaigns on the dialer page in Chromium, on the built app and both simulators: create
  * one from pasted numbers and follow it live, pause and resume it, create one from a CSV file,
- * each refusal under the field it is about, and download a campaign's results.
+ * each refusal under the field it is about, download a campaign's results, and open the log of
+ * its calls.
  */
 import { readFileSync } from 'node:fs';
 import type { CallApiSimulator } from '@ringkit/simulator';
@@ -282,6 +283,42 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
       PASTED.map((phone, i) => [String(i), phone, 'completed', '1']),
     );
     expect(pageErrors.filter((e) => !e.includes('400'))).toEqual([]);
+  });
+
+  it("opens the log of a campaign's calls from its card, and filters the log by a campaign's name", async () => {
+    await page.goto(`${server.url}/dialer`);
+    const link = page.locator('rk-campaigns li.campaign[data-id="pasted"] a[part~="calls"]');
+    expect(await link.getAttribute('href')).toBe('/calls?campaign=pasted');
+    await link.click();
+    await page.waitForURL('**/calls?campaign=pasted');
+    expect(await page.locator('rk-call-log #log-campaign').inputValue()).toBe('pasted');
+    const rows = page.locator('rk-call-log tr[part~="row"]');
+    const shown = () =>
+      rows.evaluateAll((trs) =>
+        trs.map((tr) => [tr.children[3]!.textContent!.trim(), tr.children[6]!.textContent!.trim()]),
+      );
+    await expect.poll(async () => (await shown()).length).toBe(PASTED.length);
+    expect((await shown()).every(([, campaign]) => campaign === 'pasted')).toBe(true);
+    expect(new Set((await shown()).map(([to]) => to.replace(/\D/g, '')))).toEqual(
+      new Set(PASTED.map((phone) => phone.replace(/\D/g, ''))),
+    );
+    expect(await page.locator('rk-call-log a[part~="download"]').getAttribute('href')).toMatch(
+      /\/api\/calls\.csv\?campaign=pasted$/,
+    );
+
+    await page.fill('rk-call-log #log-campaign', 'no-such-campaign');
+    await page.click('rk-call-log button[part~="apply"]');
+    await page.locator('rk-call-log [part~="empty"]').waitFor();
+    expect(await page.locator('rk-call-log [part~="empty"]').textContent()).toContain(
+      'No call matches these filters.',
+    );
+    await page.fill('rk-call-log #log-campaign', 'not a name!');
+    await page.click('rk-call-log button[part~="apply"]');
+    await page.locator('rk-call-log #log-campaign-error').waitFor();
+    expect(await page.locator('rk-call-log #log-campaign').getAttribute('aria-invalid')).toBe(
+      'true',
+    );
+    await page.goto(`${server.url}/dialer`);
   });
 
   it('never shows a campaign that is done or stopped as running again, whatever a late event says', async () => {

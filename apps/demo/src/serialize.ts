@@ -125,6 +125,8 @@ export function serializeCallRecord(record: CallRecord) {
     duration: record.durationS,
     answered_by: record.answeredBy,
     recording_url: record.recordingUrl,
+    /** The campaign whose entry the call was; `null` for any other call. */
+    campaign: record.campaign,
   };
 }
 

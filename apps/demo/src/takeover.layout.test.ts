@@ -110,6 +110,9 @@ async function expectTakenOver(app: TestApp, old: OldLayout) {
     ['summer', 'paused'],
   ]);
   expect(listed.find((c) => c.id === 'spring')!.progress.dialed).toBe(3);
+  // The campaign's calls, recorded before records named their campaign, are found by it.
+  const spring = (await api(`${url}/api/calls?campaign=spring`)).json.items as { to: string }[];
+  expect(spring.map((r) => r.to).sort()).toEqual([...SPRING].sort());
   expect((await api(`${url}/api/suppressions/${encodeURIComponent(LISTED)}`)).status).toBe(200);
   expect((await api(`${url}/api/scheduled-calls/${old.placedId}`)).json.status).toBe('completed');
   expect((await api(`${url}/api/scheduled-calls/${old.tomorrowId}`)).json.status).toBe('scheduled');
@@ -139,6 +142,8 @@ async function expectWorking(app: TestApp) {
   const history = (await api(`${app.url}/api/calls/${encodeURIComponent(A)}?limit=50`)).json
     .items as { type: string }[];
   expect(history.filter((item) => item.type.endsWith('Inbound'))).toHaveLength(3);
+  const autumn = (await api(`${app.url}/api/calls?campaign=autumn`)).json.items as { to: string }[];
+  expect(autumn.map((r) => r.to)).toEqual([A]);
   const summer = (await api(`${app.url}/api/campaigns/summer`)).json;
   expect(summer.progress).toMatchObject({ dialed: 0 });
 }
@@ -154,7 +159,9 @@ describe('the first start on a DATA_DIR of the old layout (SQLite)', () => {
     await theirs.close();
     for (const file of ['ringkit.db', 'campaigns.db']) {
       const db = new DatabaseSync(join(dir, file));
-      db.exec(`DROP INDEX scheduled_calls_wake;
+      db.exec(`DROP INDEX call_records_campaign;
+        ALTER TABLE call_records DROP COLUMN campaign_id;
+        DROP INDEX scheduled_calls_wake;
         CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
         ALTER TABLE scheduled_calls DROP COLUMN provider;
         ALTER TABLE campaigns DROP COLUMN provider;
@@ -197,7 +204,8 @@ describe.runIf(databaseUrl)('the first start on PostgreSQL schemas of the old la
       await own.close();
       await theirs.close();
       for (const s of [schema, `${schema}_campaigns`]) {
-        await admin.pool.query(`ALTER TABLE "${s}".scheduled_calls DROP COLUMN provider;
+        await admin.pool.query(`ALTER TABLE "${s}".call_records DROP COLUMN campaign_id;
+          ALTER TABLE "${s}".scheduled_calls DROP COLUMN provider;
           ALTER TABLE "${s}".campaigns DROP COLUMN provider;
           DELETE FROM "${s}".schema_migrations WHERE version > 12;`);
       }

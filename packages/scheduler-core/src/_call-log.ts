@@ -10,6 +10,7 @@ import type { CallLogQuery, Store } from './store.js';
 import type { CallRecord, Page } from './types.js';
 import { toCallRecord } from './_records.js';
 import { customIssue, zodIssues } from './_validate.js';
+import { campaignNameSchema } from './campaign/options.js';
 
 /** What `callLog()` takes: every filter optional, a page of 50 by default. */
 export interface CallLogOptions {
@@ -26,6 +27,8 @@ export interface CallLogOptions {
   until?: Date | string;
   /** Only calls from or to this number (normalised as `schedule()` normalises one). */
   phone?: string;
+  /** Only the calls of this campaign's entries (`CallRecord.campaign`). */
+  campaign?: string;
 }
 
 const time = z.union([
@@ -44,6 +47,7 @@ const optionsSchema = z.strictObject({
   since: time.optional(),
   until: time.optional(),
   phone: z.string().max(64).optional(),
+  campaign: campaignNameSchema.optional(),
 });
 
 const epoch = (value: Date | string | undefined) =>
@@ -64,7 +68,7 @@ export function callLogQuery(options: unknown, defaultCountry: CountryCode): Cal
     );
     throw new ValidationError('call log query', issues);
   }
-  const { cursor = null, limit = 50, direction, statuses, phone } = parsed.data;
+  const { cursor = null, limit = 50, direction, statuses, phone, campaign } = parsed.data;
   const issues: ValidationIssue[] = [];
   let number: string | undefined;
   if (phone !== undefined) {
@@ -88,6 +92,7 @@ export function callLogQuery(options: unknown, defaultCountry: CountryCode): Cal
     ...(since === undefined ? {} : { since }),
     ...(until === undefined ? {} : { until }),
     ...(number === undefined ? {} : { phone: number }),
+    ...(campaign === undefined ? {} : { campaign }),
   };
 }
 

@@ -234,6 +234,7 @@ describe('mergeCallRecords', () => {
           recordingUrl: fc.option(fc.constantFrom('https://a.example/1', 'https://a.example/2')),
           recordingDurationS: fc.option(fc.integer({ min: 0, max: 120 })),
           providerStatus: fc.option(fc.constantFrom('a', 'b', 'c')),
+          campaign: fc.option(fc.constantFrom('spring', 'autumn')),
           from: fc.constantFrom(CALLER, '+16505550111'),
         })
         .map((r): StoredCallRecord => ({

@@ -60,6 +60,7 @@ export function mergeCallRecords(
     recordingUrl: firstOf('recordingUrl'),
     recordingDurationS: firstOf('recordingDurationS'),
     providerStatus: firstOf('providerStatus', (side) => side.status === status),
+    campaign: firstOf('campaign'),
   };
 }
 

@@ -104,6 +104,7 @@ export function validateRecordCall(
     recordingUrl,
     recordingDurationS,
     providerStatus,
+    campaign: null,
   };
 }
 

@@ -58,6 +58,7 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
       durationS: null,
       outcomeUnknown: true,
       answeredBy: null,
+      campaign: row.campaign ?? null,
     };
   }
   let status: CallStatus = 'initiated';
@@ -92,6 +93,7 @@ export function recordOf(row: StoredCall, attempt: number, from: string): Stored
     durationS,
     outcomeUnknown: false,
     answeredBy: answeredByOf(row, attempt),
+    campaign: row.campaign ?? null,
   };
 }
 
@@ -106,6 +108,7 @@ export function toCallRecord(record: StoredCallRecord): CallRecord {
     recordingUrl: record.recordingUrl ?? null,
     recordingDurationS: record.recordingDurationS ?? null,
     providerStatus: record.providerStatus ?? null,
+    campaign: record.campaign ?? null,
   };
 }
 

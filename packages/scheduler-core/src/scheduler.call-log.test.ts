@@ -1,8 +1,10 @@
 /**
- * `callLog()`: every record of the store, whatever its numbers, newest first, filtered; its
- * query checked once, every bad field named.
+ * `callLog()`: every record of the store, whatever its numbers, newest first, filtered (a
+ * campaign's calls by its name); its query checked once, every bad field named.
  */
+import { createFakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider } from '@ringkit/simulator';
+import { createCampaignRunner } from './campaign/runner.js';
 import { describe, expect, it } from 'vitest';
 import { isValidationError, type ValidationError } from './errors.js';
 import { createScheduler } from './scheduler.js';
@@ -68,8 +70,48 @@ describe('callLog', () => {
     expect(await ids({ phone: B, direction: 'outbound' })).toEqual(['o2']);
   });
 
+  it("lists a campaign's calls by its name, each record naming it, beside the other calls", async () => {
+    const clock = createFakeClock(T0);
+    const store = createMemoryStore();
+    const scheduler = await setup(store);
+    const runner = createCampaignRunner({
+      store,
+      provider: createFakeProvider({ clock, script: (to) => [to === A ? 'busy' : 'completed'] }),
+      campaign: 'spring',
+      callerId: APP,
+      clock,
+      concurrency: 1,
+      recheckIntervalMs: 0,
+      maxAttempts: 1,
+      entries: [{ to: A }, { to: B }],
+    });
+    try {
+      await runner.start();
+      await clock.advance(60_000);
+      const spring = (await scheduler.callLog({ campaign: 'spring' })).items;
+      expect(spring.map((r) => [r.to, r.status, r.campaign])).toEqual([
+        [B, 'completed', 'spring'],
+        [A, 'busy', 'spring'],
+      ]);
+      const all = (await scheduler.callLog()).items;
+      expect(all).toHaveLength(6);
+      expect(all.filter((r) => r.campaign === null)).toHaveLength(4);
+      expect(
+        (await scheduler.callLog({ campaign: 'spring', statuses: ['busy'] })).items.map(
+          (r) => r.to,
+        ),
+      ).toEqual([A]);
+      expect((await scheduler.callLog({ campaign: 'autumn' })).items).toEqual([]);
+    } finally {
+      await runner.close();
+    }
+  });
+
   it.each([
-    ['an unknown field', { campaign: 'spring' }, 'campaign'],
+    ['an unknown field', { campaigns: ['spring'] }, 'campaigns'],
+    ['an empty campaign name', { campaign: '' }, 'campaign'],
+    ['a campaign name of 201 characters', { campaign: 'x'.repeat(201) }, 'campaign'],
+    ['a campaign name with a NUL', { campaign: 'spr\u0000ing' }, 'campaign'],
     ['a limit of 0', { limit: 0 }, 'limit'],
     ['a limit of 1001', { limit: 1001 }, 'limit'],
     ['a direction that is none', { direction: 'sideways' }, 'direction'],

@@ -146,6 +146,7 @@ describe('recordCall and recordInbound of an inbound call', () => {
       recordingUrl: RECORDING,
       recordingDurationS: 6,
       providerStatus: 'completed',
+      campaign: null,
     });
     expect((await scheduler.history(APP)).items).toHaveLength(1);
   });

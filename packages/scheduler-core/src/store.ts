@@ -63,6 +63,8 @@ export interface CallLogQuery {
   until?: number;
   /** `phone` is the record's `from` or its `to` (E.164). */
   phone?: string;
+  /** The record is of this campaign's entries (`StoredCallRecord.campaign`). */
+  campaign?: string;
 }
 
 /** What a store can do beyond the required interface. */

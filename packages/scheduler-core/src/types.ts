@@ -265,6 +265,8 @@ export interface CallRecord {
   recordingDurationS: number | null;
   /** The provider's own word for how the call ended (`no-answer`, `NORMAL_CLEARING`…); `null` when none came. */
   providerStatus: string | null;
+  /** The campaign whose entry this call was; `null` for any other call. */
+  campaign: string | null;
 }
 
 /**

@@ -56,6 +56,7 @@ export async function expectRecordsUpgraded(store: Store): Promise<void> {
     durationS: null,
     outcomeUnknown: false,
     answeredBy: null,
+    campaign: null,
   };
   const none = { recordingUrl: null, recordingDurationS: null, providerStatus: null };
   expect((await store.listHistory('+14155552671', { limit: 5 })).items).toEqual([
@@ -92,5 +93,45 @@ export async function expectProvidersUpgraded(store: Store): Promise<void> {
   expect((await store.findByProviderCallId('twilio', 'CA9'))?.id).toBe('old');
   await store.insert(storedCall({ id: 'new', provider: 'twilio' }));
   expect((await store.get('new'))?.provider).toBe('twilio');
+  await store.close();
+}
+
+/**
+ * The rows and records a store of schema 13 holds before `expectRecordCampaignsUpgraded`, as SQL
+ * for `scheduled_calls` and `call_records` of schema `s` (`""` for SQLite): an entry `k0` of
+ * campaign `kept` with two attempts recorded, a scheduled call `s0` with one, an inbound call
+ * and a call recorded with a random id.
+ */
+export const recordsOfSchema13 = (s: string, falseValue: string) => `
+  INSERT INTO ${s}scheduled_calls (id, to_phone, status, due_at, created_at, updated_at, version,
+    attempt, campaign_id, position)
+  VALUES ('k0', '+14155552671', 'completed', 1, 1, 1, 1, 2, 'kept', 0);
+  INSERT INTO ${s}scheduled_calls (id, to_phone, status, due_at, created_at, updated_at, version,
+    attempt)
+  VALUES ('s0', '+14155552671', 'completed', 1, 1, 1, 1, 1);
+  INSERT INTO ${s}call_records (id, from_phone, to_phone, direction, status, started_at,
+    answered_at, ended_at, duration_seconds, outcome_unknown)
+  VALUES ('k0-1', '+14155550100', '+14155552671', 'outbound', 'busy', 1000, NULL, 2000, 0, ${falseValue}),
+    ('k0-2', '+14155550100', '+14155552671', 'outbound', 'completed', 3000, 4000, 9000, 5, ${falseValue}),
+    ('s0-1', '+14155550100', '+14155552671', 'outbound', 'completed', 5000, 6000, 9000, 3, ${falseValue}),
+    ('twilio:CA1', '+14155552671', '+14155550100', 'inbound', 'completed', 7000, 7500, 9000, 1, ${falseValue}),
+    ('0f8e2a6c-1b7d-4e0a-9c3b-000000000001', '+14155550100', '+14155552671', 'outbound',
+      'completed', 8000, 8500, 9000, 1, ${falseValue});`;
+
+/**
+ * A store upgraded from schema 13 with {@link recordsOfSchema13}: the records of the campaign's
+ * entry take its campaign, the others none, and the call log finds them by it. Closes the store.
+ */
+export async function expectRecordCampaignsUpgraded(store: Store): Promise<void> {
+  const log = await store.listCallLog!({ limit: 10 });
+  expect(log.items.map((r) => [r.id, r.campaign])).toEqual([
+    ['0f8e2a6c-1b7d-4e0a-9c3b-000000000001', null],
+    ['twilio:CA1', null],
+    ['s0-1', null],
+    ['k0-2', 'kept'],
+    ['k0-1', 'kept'],
+  ]);
+  const kept = await store.listCallLog!({ limit: 10, campaign: 'kept' });
+  expect(kept.items.map((r) => r.id)).toEqual(['k0-2', 'k0-1']);
   await store.close();
 }

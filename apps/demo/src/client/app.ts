@@ -1,7 +1,7 @@
 /**
  * The pages' script: registers the elements (and the form that asks for the server's access
  * token when it has one) and wires the call history page to its URL (`/calls/:phone`) and its
- * lookup form; the do-not-call list is on that page, below the history.
+ * lookup form, and the call log to its campaign filter (`/calls?campaign=…`).
  */
 import './page.css';
 import './rk-scheduler/rk-scheduler.js';
@@ -24,7 +24,12 @@ if (history) {
   if (input) input.value = phone;
   // Without a number, the page is the log of every call; with one, that number's history.
   const log = document.querySelector('rk-call-log');
-  if (log) log.hidden = Boolean(phone);
+  if (log) {
+    log.hidden = Boolean(phone);
+    // `/calls?campaign=…` (each campaign's "Calls" link): the log of that campaign's calls.
+    const campaign = new URLSearchParams(location.search).get('campaign');
+    if (campaign) log.campaign = campaign;
+  }
   if (phone) {
     history.phone = phone;
     document.title = `Calls of ${formatPhone(phone)} · ringkit demo`;

@@ -7,6 +7,7 @@ import type { Runtime } from '../runtime.js';
 import { serializeCallRecord } from '../serialize.js';
 import { limitParam, route } from '../validate.js';
 import { send } from './_results-csv.js';
+import { campaignName } from './campaigns.js';
 
 /**
  * The filters of `GET /api/calls` and `/api/calls.csv`. The numbers and the times are the
@@ -18,6 +19,8 @@ const filters = {
   since: z.string().max(64).optional(),
   until: z.string().max(64).optional(),
   phone: z.string().max(64).optional(),
+  /** A campaign's name, checked as every route that takes one checks it. */
+  campaign: campaignName.optional(),
 };
 
 type Filters = { [K in keyof typeof filters]?: z.infer<(typeof filters)[K]> };
@@ -29,6 +32,7 @@ function optionsOf(query: Filters): CallLogOptions {
     ...(query.since ? { since: query.since } : {}),
     ...(query.until ? { until: query.until } : {}),
     ...(query.phone ? { phone: query.phone } : {}),
+    ...(query.campaign ? { campaign: query.campaign } : {}),
   };
 }
 
@@ -45,6 +49,7 @@ export const LOG_COLUMNS = [
   'duration',
   'answered_by',
   'recording_url',
+  'campaign',
   'id',
 ];
 
@@ -63,13 +68,14 @@ function logLine(r: CallRecord): string {
     r.durationS,
     r.answeredBy,
     r.recordingUrl,
+    r.campaign,
     r.id,
   ]);
 }
 
 /**
  * `GET /api/calls`: every call of every number (scheduled, campaign and inbound), newest first,
- * a page at a time, filtered by direction, outcome, time (`since`, `until`) and number;
+ * a page at a time, filtered by direction, outcome, time (`since`, `until`), number and campaign;
  * `GET /api/calls.csv`: every call the same filters keep, as CSV, written at the pace the client
  * reads.
  */

@@ -122,10 +122,13 @@ export interface CampaignRunnerOptions {
   doNotCall?: Store;
 }
 
+/** A campaign's name: 1 to 200 characters every store holds as given. */
+export const campaignNameSchema = storable(z.string().min(1).max(200));
+
 const optionsSchema = z.looseObject({
   store: z.custom<Store>((v) => typeof v === 'object' && v !== null, 'a Store is required'),
   provider: providerSchema<CallProvider>(),
-  campaign: storable(z.string().min(1).max(200)),
+  campaign: campaignNameSchema,
   entries: z.array(z.unknown()).min(1).max(1_000_000).optional(),
   exclusive: z.boolean().optional(),
   callerId: z.string().min(1),

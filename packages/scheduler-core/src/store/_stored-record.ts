@@ -31,6 +31,11 @@ export interface StoredCallRecord {
    * The provider's own word for the status recorded. Stores without the field read it as `null`.
    */
   providerStatus?: string | null;
+  /**
+   * The campaign whose entry this call was; `null` for a scheduled call, an inbound call or one
+   * recorded with `recordCall()`. Stores without the field read it as `null`.
+   */
+  campaign?: string | null;
 }
 
 /**
@@ -56,5 +61,6 @@ export function fullRecord(record: StoredCallRecord): StoredCallRecord {
     recordingUrl: record.recordingUrl ?? null,
     recordingDurationS: record.recordingDurationS ?? null,
     providerStatus: record.providerStatus ?? null,
+    campaign: record.campaign ?? null,
   };
 }

@@ -15,14 +15,15 @@ export function matchesCallLog(record: StoredCallRecord, query: CallLogQuery): b
   if (query.phone !== undefined && record.from !== query.phone && record.to !== query.phone) {
     return false;
   }
+  if (query.campaign !== undefined && (record.campaign ?? null) !== query.campaign) return false;
   return true;
 }
 
 /**
  * The statement of a page of the log: the records after `before` (`[startedAt, id]` of the last
  * one of the previous page) that pass the filters, newest first, `limit + 1` of them (one more
- * tells whether a next page exists), read in `startedAt` order, or, with a number, through its
- * two indexes. `param(n)` writes the n-th parameter (`?n` or `$n`): a parameter used twice is
+ * tells whether a next page exists), read in `startedAt` order, with a campaign through its
+ * index, or, with a number, through its two indexes. `param(n)` writes the n-th parameter (`?n` or `$n`): a parameter used twice is
  * written twice.
  */
 export function callLogStatement(
@@ -48,6 +49,7 @@ export function callLogStatement(
   }
   if (query.since !== undefined) where.push(`started_at >= ${next(query.since)}`);
   if (query.until !== undefined) where.push(`started_at < ${next(query.until)}`);
+  if (query.campaign !== undefined) where.push(`campaign_id = ${next(query.campaign)}`);
   const order = 'ORDER BY started_at DESC, id DESC';
   const limit = next(query.limit + 1);
   const select = (conditions: string[]) =>

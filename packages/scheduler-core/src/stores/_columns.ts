@@ -62,7 +62,7 @@ export const JSON_FIELDS: ReadonlySet<keyof StoredCall> = new Set(['events', 'op
 /**
  * A call record's values in the order of `call_records`' columns: `id, from_phone, to_phone,
  * direction, status, started_at, answered_at, ended_at, duration_seconds, outcome_unknown,
- * answered_by, recording_url, recording_duration_seconds, provider_status`.
+ * answered_by, recording_url, recording_duration_seconds, provider_status, campaign_id`.
  */
 export const recordValues = (record: StoredCallRecord) =>
   [
@@ -80,13 +80,14 @@ export const recordValues = (record: StoredCallRecord) =>
     record.recordingUrl ?? null,
     record.recordingDurationS ?? null,
     record.providerStatus ?? null,
+    record.campaign ?? null,
   ] as const;
 
 /** The columns of `call_records`, in {@link recordValues} order. */
 export const RECORD_COLUMNS =
   'id, from_phone, to_phone, direction, status, started_at, answered_at, ended_at, ' +
   'duration_seconds, outcome_unknown, answered_by, recording_url, recording_duration_seconds, ' +
-  'provider_status';
+  'provider_status, campaign_id';
 
 /**
  * How a SQL store's driver hands back what the row mappers read: node:sqlite gives numbers and
@@ -130,6 +131,7 @@ export function recordFromRow(row: Record<string, unknown>, read: RowReading): S
     recordingUrl: (row.recording_url as string | null) ?? null,
     recordingDurationS: (row.recording_duration_seconds as number | null) ?? null,
     providerStatus: (row.provider_status as string | null) ?? null,
+    campaign: (row.campaign_id as string | null) ?? null,
   };
 }
 

@@ -12,9 +12,10 @@ describe("the call log's filters", () => {
         since: '2026-06-01T09:00',
         until: '',
         phone: ' (415) 555-2671 ',
+        campaign: ' spring ',
       }),
     ).toEqual({
-      query: `direction=inbound&outcome=missed&since=${encodeURIComponent(since)}&phone=%28415%29+555-2671`,
+      query: `direction=inbound&outcome=missed&since=${encodeURIComponent(since)}&phone=%28415%29+555-2671&campaign=spring`,
     });
   });
 

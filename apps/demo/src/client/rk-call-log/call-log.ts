@@ -14,6 +14,8 @@ export interface LogFilters {
   since: string;
   until: string;
   phone: string;
+  /** A campaign's name: only the calls of its entries. */
+  campaign: string;
 }
 
 export const NO_FILTERS: LogFilters = {
@@ -22,12 +24,13 @@ export const NO_FILTERS: LogFilters = {
   since: '',
   until: '',
   phone: '',
+  campaign: '',
 };
 
 /**
  * The query string of `filters` (without `?`), or the first field the page could not read: a
- * time it cannot read is the form's to say; a number is the server's (one check for every
- * caller), whose refusal is shown under the field it names.
+ * time it cannot read is the form's to say; a number and a campaign's name are the server's (one
+ * check for every caller), whose refusal is shown under the field it names.
  */
 export function logQuery(filters: LogFilters): { query: string } | { field: 'since' | 'until' } {
   const params = new URLSearchParams();
@@ -41,6 +44,7 @@ export function logQuery(filters: LogFilters): { query: string } | { field: 'sin
     params.set(field, iso);
   }
   if (filters.phone.trim()) params.set('phone', filters.phone.trim());
+  if (filters.campaign.trim()) params.set('campaign', filters.campaign.trim());
   return { query: params.toString() };
 }
 

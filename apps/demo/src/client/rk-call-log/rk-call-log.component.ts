@@ -1,4 +1,11 @@
-import { LitElement, css, html, nothing, type PropertyDeclarations } from 'lit';
+import {
+  LitElement,
+  css,
+  html,
+  nothing,
+  type PropertyDeclarations,
+  type PropertyValues,
+} from 'lit';
 import { ApiRequestError, apiBase, downloadWithToken, request } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
@@ -6,13 +13,16 @@ import { formatDateTime, formatDuration, formatPhone } from '../format.js';
 import { LOG_OUTCOMES } from '../../log-outcomes.js';
 import { OUTCOME_WORDS } from '../history-type.js';
 import { shared, table } from '../styles.js';
-import type { CallRecordJson, Page } from '../types.js';
+import type { CallRecordJson, CampaignJson, Page } from '../types.js';
 import { logQuery, NO_FILTERS, recordOutcome, type LogFilters } from './call-log.js';
 
 /**
  * `<rk-call-log>`: every call of every number (scheduled, campaign and inbound), newest first,
- * filtered by direction, outcome, time and number, a page at a time, with its CSV download; the
- * first page refreshes as calls are recorded. Each number links to its history.
+ * filtered by direction, outcome, time, number and campaign, a page at a time, with its CSV
+ * download; the first page refreshes as calls are recorded. Each number links to its history,
+ * each campaign to the log of its calls.
+ *
+ * @attr campaign - a campaign's name: the log opens filtered to its calls (`/calls?campaign=…`)
  *
  * @fires rk-error - a request failed; `detail: { message, code, status }`
  * @csspart filters - the filters' form; `table` the calls; `row` each call; `more` the button
@@ -21,6 +31,8 @@ import { logQuery, NO_FILTERS, recordOutcome, type LogFilters } from './call-log
 export class RkCallLogElement extends LitElement {
   static override properties: PropertyDeclarations = {
     api: { type: String },
+    campaign: { type: String },
+    campaigns: { state: true },
     items: { state: true },
     nextCursor: { state: true },
     filters: { state: true },
@@ -32,6 +44,10 @@ export class RkCallLogElement extends LitElement {
 
   /** The API's base URL; same origin when left out. */
   declare api: string | undefined;
+  /** A campaign's name the log is filtered to when it is set. */
+  declare campaign: string | undefined;
+  /** The names the campaign filter suggests. */
+  declare protected campaigns: string[];
   declare protected items: CallRecordJson[];
   declare protected nextCursor: string | null;
   declare protected filters: LogFilters;
@@ -42,6 +58,8 @@ export class RkCallLogElement extends LitElement {
   declare protected fieldError: { field: keyof LogFilters; message: string } | null;
   declare protected loading: boolean;
 
+  /** The number of the last read asked: an answer to an older one is dropped. */
+  private reads = 0;
   /** A read of the first page asked by live events, at most one a second. */
   private reread: ReturnType<typeof setTimeout> | undefined;
   private readonly live = new LiveController(this, {
@@ -63,6 +81,8 @@ export class RkCallLogElement extends LitElement {
   constructor() {
     super();
     this.api = undefined;
+    this.campaign = undefined;
+    this.campaigns = [];
     this.items = [];
     this.nextCursor = null;
     this.filters = { ...NO_FILTERS };
@@ -112,19 +132,36 @@ export class RkCallLogElement extends LitElement {
     this.reread = undefined;
   }
 
-  /** Reads the first page of the filters applied (`cursor` null), or the page after `cursor`. */
+  /** A `campaign` set from outside filters the log to its calls, read again. */
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (!changed.has('campaign') || (this.campaign ?? '') === this.filters.campaign) return;
+    this.filters = { ...this.filters, campaign: this.campaign ?? '' };
+    const read = logQuery(this.filters);
+    if ('query' in read) this.query = read.query;
+    if (this.isConnected) void this.load(null);
+  }
+
+  /**
+   * Reads the first page of the filters applied (`cursor` null), or the page after `cursor`. Of
+   * reads that overlap, only the last asked is shown: a slow answer to older filters never
+   * replaces the page of newer ones.
+   */
   private async load(cursor: string | null) {
+    const read = ++this.reads;
     this.loading = true;
+    if (this.campaigns.length === 0) void this.suggestCampaigns();
     try {
       const params = new URLSearchParams(this.query);
       params.set('limit', '50');
       if (cursor) params.set('cursor', cursor);
       const page = await request<Page<CallRecordJson>>(apiBase(this.api), `/api/calls?${params}`);
+      if (read !== this.reads) return;
       this.items = cursor ? [...this.items, ...page.items] : page.items;
       this.nextCursor = page.next_cursor;
       this.error = '';
       this.fieldError = null;
     } catch (error) {
+      if (read !== this.reads) return;
       const issue = error instanceof ApiRequestError ? error.issues[0] : undefined;
       const field = issue?.path[0];
       if (typeof field === 'string' && field in NO_FILTERS) {
@@ -134,7 +171,20 @@ export class RkCallLogElement extends LitElement {
       }
       emit(this, 'rk-error', errorDetail(error));
     } finally {
-      this.loading = false;
+      if (read === this.reads) this.loading = false;
+    }
+  }
+
+  /** The newest campaigns' names, for the campaign filter's suggestions (none when refused). */
+  private async suggestCampaigns() {
+    try {
+      const page = await request<Page<CampaignJson>>(
+        apiBase(this.api),
+        '/api/campaigns?limit=100&archived=1',
+      );
+      this.campaigns = page.items.map((c) => c.id);
+    } catch {
+      // Suggestions only: the filter takes any name typed.
     }
   }
 
@@ -243,6 +293,22 @@ export class RkCallLogElement extends LitElement {
               aria-describedby="log-phone-error"
             />`,
           )}
+          ${this.field(
+            'campaign',
+            'Campaign',
+            html`<input
+                id="log-campaign"
+                name="campaign"
+                list="log-campaigns"
+                autocomplete="off"
+                .value=${f.campaign}
+                aria-invalid=${this.invalid('campaign')}
+                aria-describedby="log-campaign-error"
+              />
+              <datalist id="log-campaigns">
+                ${this.campaigns.map((name) => html`<option value=${name}></option>`)}
+              </datalist>`,
+          )}
           <button type="submit" class="primary" part="apply">Filter calls</button>
         </form>
         ${this.error ? html`<p class="notice" role="alert">${this.error}</p>` : nothing}
@@ -286,6 +352,7 @@ export class RkCallLogElement extends LitElement {
             <th scope="col">To</th>
             <th scope="col">Outcome</th>
             <th scope="col">Duration</th>
+            <th scope="col">Campaign</th>
           </tr>
         </thead>
         <tbody>
@@ -298,6 +365,15 @@ export class RkCallLogElement extends LitElement {
               <td>${number(r.to)}</td>
               <td>${outcome.word}</td>
               <td>${formatDuration(r.duration)}</td>
+              <td>
+                ${
+                  r.campaign === null
+                    ? nothing
+                    : html`<a href="/calls?campaign=${encodeURIComponent(r.campaign)}"
+                        >${r.campaign}</a
+                      >`
+                }
+              </td>
             </tr>`;
           })}
         </tbody>

@@ -281,6 +281,9 @@ export function campaignCard(
               </button>`
             : nothing
         }
+        <a part="calls" href="/calls?campaign=${id}"
+          >Calls<span class="sr-only"> of ${campaign.id}</span></a
+        >
         <a
           part="download"
           href="${base}/api/campaigns/${id}/results.csv"

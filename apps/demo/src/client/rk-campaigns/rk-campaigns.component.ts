@@ -56,7 +56,7 @@ const utf8 = new TextEncoder();
  * @csspart form - the create form; `button create` its button
  * @csspart list - the list of campaigns; `campaign` each one; `progress` its bar; `figures` its
  *   counts, `unknown` its word on them; `button pause`, `resume`, `stop`, `entries`, `archive`,
- *   `again` its buttons; `download` its CSV link; `dialog` the confirmation
+ *   `again` its buttons; `calls` its link to the call log; `download` its CSV link; `dialog` the confirmation
  * @cssproperty --rk-color-accent - and the other `--rk-*` properties of the shared styles
  */
 export class RkCampaignsElement extends LitElement {

@@ -248,6 +248,7 @@ async function run(tuning: MemoryTuning, ops: Op[]) {
         recordingUrl: null,
         recordingDurationS: null,
         providerStatus: null,
+        campaign: null,
       };
       await store.saveCallRecord(record);
       records.set(record.id, record);

@@ -30,6 +30,7 @@ const RECORD: [keyof StoredCallRecord, string, string][] = [
   ['recordingUrl', 'recording_url', 'text'],
   ['recordingDurationS', 'recording_duration_seconds', 'double precision'],
   ['providerStatus', 'provider_status', 'text'],
+  ['campaign', 'campaign_id', 'text'],
 ];
 
 const isUniqueViolation = (error: unknown) =>

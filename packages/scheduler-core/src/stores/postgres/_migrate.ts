@@ -269,6 +269,21 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       ALTER TABLE {s}.campaigns ADD COLUMN provider text;
     `,
   },
+  {
+    // The campaign of each record of a campaign's entry (NULL: no campaign's), for the call log's
+    // campaign filter through its own index. The records written before it take their entry's
+    // campaign: a record's id is its row's id, a dash and the attempt.
+    version: 14,
+    sql: `
+      ALTER TABLE {s}.call_records ADD COLUMN campaign_id text COLLATE "C";
+      UPDATE {s}.call_records AS r SET campaign_id = c.campaign_id
+        FROM {s}.scheduled_calls AS c
+        WHERE c.campaign_id IS NOT NULL AND r.direction = 'outbound' AND r.id ~ '-[0-9]+$'
+          AND c.id = regexp_replace(r.id, '-[0-9]+$', '');
+      CREATE INDEX call_records_campaign ON {s}.call_records (campaign_id, started_at DESC, id DESC)
+        WHERE campaign_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

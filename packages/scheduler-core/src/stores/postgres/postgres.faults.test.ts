@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { CallProvider } from '@ringkit/call-client';
 import { Client } from 'pg';
@@ -13,6 +12,7 @@ import {
   randomSchema,
   terminateConnections,
 } from '../../../test/pg-testing.js';
+import { startPrivateServer } from '../../../test/pg-private.js';
 import { createScheduler } from '../../scheduler.js';
 import type { ScheduleInput } from '../../types.js';
 
@@ -61,28 +61,6 @@ const calls = (n: number, from: number, spreadMs: number, prefix = 2): ScheduleI
     at: new Date(from + Math.floor((i * spreadMs) / n)),
   }));
 
-/**
- * How to restart the test server: `TEST_DATABASE_RESTART_COMMAND`, or Debian's `pg_ctlcluster`
- * for the server's own cluster when it runs on this machine and we are root. `null` otherwise.
- */
-async function restartCommand(url: string): Promise<string | null> {
-  if (process.env.TEST_DATABASE_RESTART_COMMAND) return process.env.TEST_DATABASE_RESTART_COMMAND;
-  const host = new URL(url).hostname;
-  const local = ['127.0.0.1', 'localhost', '[::1]', ''].includes(host);
-  if (!local || process.getuid?.() !== 0 || !existsSync('/usr/bin/pg_ctlcluster')) return null;
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ cluster_name: string }>('SHOW cluster_name');
-    const [version, name] = (rows[0]?.cluster_name ?? '').split('/');
-    return version && name
-      ? `pg_ctlcluster --skip-systemctl-redirect ${version} ${name} restart`
-      : null;
-  } finally {
-    await client.end();
-  }
-}
-
 async function isUp(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url });
   client.on('error', () => undefined);
@@ -100,6 +78,8 @@ async function isUp(url: string): Promise<boolean> {
 describeWithDatabase('PostgreSQL store faults', (url) => {
   const schemas: string[] = [];
   const open: PostgresStore[] = [];
+  /** The server the stores connect to: the shared one, then the one the restart test restarts. */
+  let serverUrl = url;
   let release: (() => Promise<void>) | undefined;
   const store = (
     config: { max?: number; app?: string },
@@ -107,7 +87,11 @@ describeWithDatabase('PostgreSQL store faults', (url) => {
   ) => {
     const schema = schemas.at(-1)!;
     const created = createPostgresStore(
-      { connectionString: url, max: config.max ?? 10, application_name: config.app ?? 'rk-faults' },
+      {
+        connectionString: serverUrl,
+        max: config.max ?? 10,
+        application_name: config.app ?? 'rk-faults',
+      },
       { schema, ...(logger ? { logger } : {}) },
     );
     open.push(created);
@@ -226,22 +210,48 @@ describeWithDatabase('PostgreSQL store faults', (url) => {
   }, 90_000);
 
   describe('restart', () => {
-    let command: string | null = null;
+    /**
+     * The server restarted: one of this test's own where this machine can make one (root, and
+     * Debian's server installed), so no other test, nor another test run beside this one, loses
+     * its server; else the shared one, by `TEST_DATABASE_RESTART_COMMAND`, once every other
+     * test file of this run is done with it (and holding them off).
+     */
+    let server: { url: string; restart(): Promise<void>; start(): Promise<void> } | null = null;
+    let remove: (() => Promise<void>) | undefined;
     beforeAll(async () => {
-      command = await restartCommand(url);
       await release?.(); // a shared lock left by a failed test above would block ours forever
-      // Wait for test files running in parallel to be done with the database (and hold them off).
-      if (command) release = await holdDatabaseLock(url, 'exclusive');
+      release = undefined;
+      const command = process.env.TEST_DATABASE_RESTART_COMMAND;
+      if (command) {
+        release = await holdDatabaseLock(url, 'exclusive');
+        server = {
+          url,
+          restart: async () => void (await run('sh', ['-c', command])),
+          start: async () => {
+            if (!(await isUp(url))) await run('sh', ['-c', command.replace(/restart$/, 'start')]);
+          },
+        };
+      } else {
+        const own = await startPrivateServer();
+        if (own) {
+          server = own;
+          remove = () => own.remove();
+        }
+      }
+      if (server) serverUrl = server.url;
     }, 600_000);
+    afterAll(async () => {
+      await remove?.();
+    });
 
     it('rides out a database restart mid-run, loses nothing and logs it', async (context) => {
-      if (!command) {
+      if (!server) {
         context.skip(
-          'no way to restart the server here: set TEST_DATABASE_RESTART_COMMAND, or run as root next to a Debian cluster',
+          "no server to restart here: run as root beside Debian's PostgreSQL, or set TEST_DATABASE_RESTART_COMMAND",
         );
         return;
       }
-      const restart = command;
+      const restarted = server;
       schemas.push(randomSchema());
       const logger = recordingLogger();
       const worker = store({ app: 'rk-faults-restart' }, logger);
@@ -252,7 +262,7 @@ describeWithDatabase('PostgreSQL store faults', (url) => {
           concurrency: 10,
           async during(placed) {
             await waitFor(() => placed() >= 300, 30_000, '300 placements');
-            await run('sh', ['-c', restart]);
+            await restarted.restart();
           },
         });
         expectEachPlacedOnceOnTime(result);
@@ -270,8 +280,8 @@ describeWithDatabase('PostgreSQL store faults', (url) => {
         await result.scheduler.stop();
       } finally {
         // Whatever happened, leave the server running.
-        if (!(await isUp(url))) await run('sh', ['-c', restart.replace(/restart$/, 'start')]);
-        await waitFor(() => isUp(url), 30_000, 'the server to be up');
+        await restarted.start();
+        await waitFor(() => isUp(restarted.url), 30_000, 'the server to be up');
       }
     }, 120_000);
   });

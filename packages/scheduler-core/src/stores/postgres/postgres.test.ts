@@ -13,8 +13,10 @@ import {
 } from '../../../test/pg-testing.js';
 import {
   expectProvidersUpgraded,
+  expectRecordCampaignsUpgraded,
   expectRecordsUpgraded,
   expectUpgradedIntact,
+  recordsOfSchema13,
 } from '../../../test/upgrade.js';
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import type { StoredCall, StoredCampaign } from '../../store.js';
@@ -68,14 +70,19 @@ function commitLosingClient(
   return LosingClient;
 }
 
-/** Undoes migration 13 of schema `s` (quoted): no row or campaign names its provider. */
-const backToVersion12 = (s: string) => `
+/** Undoes migration 14 of schema `s` (quoted): no call record names its campaign. */
+const backToVersion13 = (s: string) => `
+  ALTER TABLE ${s}.call_records DROP COLUMN campaign_id;
+  DELETE FROM ${s}.schema_migrations WHERE version > 13;`;
+
+/** Undoes migrations 14 and 13 of schema `s` (quoted): no row or campaign names its provider. */
+const backToVersion12 = (s: string) => `${backToVersion13(s)}
   ALTER TABLE ${s}.scheduled_calls DROP COLUMN provider;
   ALTER TABLE ${s}.campaigns DROP COLUMN provider;
   DELETE FROM ${s}.schema_migrations WHERE version > 12;`;
 
 /**
- * Undoes migrations 13 to 9 of schema `s` (quoted): no provider; no named send budgets; no
+ * Undoes migrations 14 to 9 of schema `s` (quoted): no provider; no named send budgets; no
  * archive; no do-not-call list; no voicemail, no recording length, no provider word.
  */
 const backToVersion8 = (s: string) => `${backToVersion12(s)}
@@ -179,7 +186,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
       expect(rows).toEqual(
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13].map((version) => ({ version })),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14].map((version) => ({ version })),
       );
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
@@ -196,6 +203,18 @@ describeWithDatabase('createPostgresStore', (url) => {
           version, attempt, provider_call_id)
         VALUES ('old', '+14155552671', 'initiated', 5000, 1, 1, 1, 1, 'CA9');`);
       await expectProvidersUpgraded(
+        createPostgresStore({ connectionString: url, max: 1 }, { schema }),
+      );
+    });
+
+    it("upgrades a schema of version 13: the records of a campaign's entries take its campaign", async () => {
+      const schema = newSchema();
+      const before = createPostgresStore({ connectionString: url, max: 1 }, { schema });
+      await before.ready();
+      await before.close();
+      const s = `"${schema}"`;
+      await admin.query(`${backToVersion13(s)}${recordsOfSchema13(`${s}.`, 'false')}`);
+      await expectRecordCampaignsUpgraded(
         createPostgresStore({ connectionString: url, max: 1 }, { schema }),
       );
     });
@@ -353,7 +372,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       );
       expect(rows).toEqual([{ n: 0 }]);
       const versions = await admin.query(`SELECT max(version) AS v FROM ${s}.schema_migrations`);
-      expect(versions.rows).toEqual([{ v: 13 }]);
+      expect(versions.rows).toEqual([{ v: 14 }]);
       await store.close();
     });
 

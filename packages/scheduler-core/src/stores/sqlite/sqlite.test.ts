@@ -9,22 +9,30 @@ import { sourceExecArgv } from '@ringkit/internal/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   expectProvidersUpgraded,
+  expectRecordCampaignsUpgraded,
   expectRecordsUpgraded,
   expectUpgradedIntact,
+  recordsOfSchema13,
 } from '../../../test/upgrade.js';
 import { storedCall, storedCampaign, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
 
-/** Undoes migration 13: no row or campaign names its provider. */
-const BACK_TO_VERSION_12 = `DROP INDEX scheduled_calls_wake;
+/** Undoes migration 14: no call record names its campaign. */
+const BACK_TO_VERSION_13 = `DROP INDEX call_records_campaign;
+  ALTER TABLE call_records DROP COLUMN campaign_id;
+  DELETE FROM schema_migrations WHERE version > 13;`;
+
+/** Undoes migrations 14 and 13: no row or campaign names its provider. */
+const BACK_TO_VERSION_12 = `${BACK_TO_VERSION_13}
+  DROP INDEX scheduled_calls_wake;
   CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
   ALTER TABLE scheduled_calls DROP COLUMN provider;
   ALTER TABLE campaigns DROP COLUMN provider;
   DELETE FROM schema_migrations WHERE version > 12;`;
 
 /**
- * Undoes migrations 13 to 9: no provider; no named send budgets; no archive; no do-not-call list;
+ * Undoes migrations 14 to 9: no provider; no named send budgets; no archive; no do-not-call list;
  * no mark of a campaign being created.
  */
 const BACK_TO_VERSION_8 = `${BACK_TO_VERSION_12}
@@ -140,6 +148,7 @@ describe('createSqliteStore', () => {
       { version: 11 },
       { version: 12 },
       { version: 13 },
+      { version: 14 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
@@ -257,6 +266,7 @@ describe('createSqliteStore', () => {
         recordingUrl: null,
         recordingDurationS: null,
         providerStatus: null,
+        campaign: null,
       },
     ]);
     expect(await store.nextDueAt()).toBe(5000);
@@ -348,6 +358,16 @@ describe('createSqliteStore', () => {
       VALUES ('old', '+14155552671', 'initiated', 5000, 1, 1, 1, 1, 'CA9');`);
     db.close();
     await expectProvidersUpgraded(createSqliteStore({ path }));
+  });
+
+  it("upgrades a database of version 13 in place: the records of a campaign's entries take its campaign", async () => {
+    const path = join(dir, 'upgrade-13.db');
+    await createSqliteStore({ path }).close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    db.exec(`${BACK_TO_VERSION_13}${recordsOfSchema13('', '0')}`);
+    db.close();
+    await expectRecordCampaignsUpgraded(createSqliteStore({ path }));
   });
 
   it('upgrades a database of version 7 in place: its records read back with no voicemail and no provider word, and merge', async () => {

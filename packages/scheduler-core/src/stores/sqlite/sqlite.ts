@@ -11,7 +11,7 @@ import { sqliteCampaignMethods } from './_campaigns.js';
 import { startCheckpointer, type Checkpointer } from './_checkpoint.js';
 import { sqliteClaims } from './_claims.js';
 import { sqliteCore } from './_core.js';
-import { migrate } from './_sql.js';
+import { migrate } from './_migrate.js';
 import { sqliteSuppressionMethods } from './_suppressions.js';
 
 /** Options of {@link createSqliteStore}. */

@@ -49,6 +49,7 @@ function answered(id: string, answeredBy?: StoredCallRecord['answeredBy']): Stor
     recordingUrl: null,
     recordingDurationS: null,
     providerStatus: null,
+    campaign: null,
     ...(answeredBy === undefined ? {} : { answeredBy }),
   };
 }

@@ -11,13 +11,22 @@ const ME = '+14155550100';
 const A = '+14155550001';
 const B = '+14155550002';
 
-/** Six records: outbound and inbound, of several outcomes, two started at the same time. */
+/**
+ * Six records: outbound and inbound, of several outcomes, two started at the same time, three of
+ * two campaigns' entries.
+ */
 const RECORDS: StoredCallRecord[] = [
-  record('c1', ME, A, T0),
-  { ...record('c2', ME, B, T0 + 1000), status: 'busy', answeredAt: null, durationS: 0 },
+  { ...record('c1', ME, A, T0), campaign: 'spring' },
+  {
+    ...record('c2', ME, B, T0 + 1000),
+    status: 'busy',
+    answeredAt: null,
+    durationS: 0,
+    campaign: 'autumn',
+  },
   { ...record('c3', A, ME, T0 + 2000), direction: 'inbound' },
   { ...record('c4', B, ME, T0 + 2000), direction: 'inbound', status: 'no-answer' },
-  { ...record('c5', ME, A, T0 + 3000), status: 'failed', outcomeUnknown: true },
+  { ...record('c5', ME, A, T0 + 3000), status: 'failed', outcomeUnknown: true, campaign: 'spring' },
   { ...record('c6', A, B, T0 + 4000), status: 'canceled' },
 ];
 
@@ -51,7 +60,7 @@ export function callLogCases(store: () => Store): void {
     expect((await log({ limit: 10 })).nextCursor).toBeNull();
   });
 
-  it('filters by direction, statuses, a time range and a number, alone and together', async (context) => {
+  it('filters by direction, statuses, a time range, a number and a campaign, alone and together', async (context) => {
     const log = offered(store(), 'listCallLog', context);
     if (!log) return;
     await seeded();
@@ -73,6 +82,11 @@ export function callLogCases(store: () => Store): void {
       }),
     ).toEqual(['c6', 'c1']);
     expect(await ids(log, { phone: '+14155559999' })).toEqual([]);
+    expect(await ids(log, { campaign: 'spring' })).toEqual(['c5', 'c1']);
+    expect(await ids(log, { campaign: 'spring', statuses: ['completed'] })).toEqual(['c1']);
+    expect(await ids(log, { campaign: 'autumn', phone: B })).toEqual(['c2']);
+    expect(await ids(log, { campaign: 'autumn', phone: A })).toEqual([]);
+    expect(await ids(log, { campaign: 'winter' })).toEqual([]);
   });
 
   it('keeps its place when records are added above the page being read', async (context) => {

@@ -66,6 +66,7 @@ export function record(id: string, from: string, to: string, startedAt: number):
     recordingUrl: null,
     recordingDurationS: null,
     providerStatus: null,
+    campaign: null,
   };
 }
 

@@ -29,6 +29,7 @@ function inbound(id: string, fields: Partial<StoredCallRecord> = {}): StoredCall
     recordingUrl: null,
     recordingDurationS: null,
     providerStatus: null,
+    campaign: null,
     ...fields,
   };
 }
@@ -65,6 +66,26 @@ export function recordCases(store: () => Store, another: () => Promise<Store>): 
     // saveCallRecord replaces a record whole.
     await store().saveCallRecord(inbound('twilio:CA1', { status: 'canceled' }));
     expect(await history(APP)).toContainEqual(inbound('twilio:CA1', { status: 'canceled' }));
+  });
+
+  it("keeps the campaign of a campaign entry's record, through a save and a merge", async () => {
+    const entry = (id: string, fields: Partial<StoredCallRecord> = {}) =>
+      inbound(id, { direction: 'outbound', from: APP, to: CALLER, campaign: 'spring', ...fields });
+    await store().saveCallRecord(entry('e1-1'));
+    const { campaign: _, ...without } = entry('e2-1', { startedAt: T0 + 1 });
+    await store().saveCallRecord(without);
+    expect(await history(CALLER)).toEqual([
+      entry('e2-1', { startedAt: T0 + 1, campaign: null }),
+      entry('e1-1'),
+    ]);
+    const mergeCallRecord = store().mergeCallRecord?.bind(store());
+    if (!mergeCallRecord) return;
+    const merged = await mergeCallRecord(
+      entry('e1-1', { status: 'completed', campaign: null }),
+      mergeCallRecords,
+    );
+    expect(merged.campaign).toBe('spring');
+    expect((await history(CALLER))[1]).toEqual(merged);
   });
 
   it('stores a record as given when none has its id, when it offers mergeCallRecord', async () => {
