@@ -113,6 +113,11 @@ export class RkCallLogElement extends LitElement {
       td {
         white-space: nowrap;
       }
+      /* The start may wrap, so that every column fits a wide screen without scrolling. */
+      td:first-child {
+        white-space: normal;
+        min-width: 7.5rem;
+      }
       th {
         font-size: 0.8125rem;
         color: var(--_muted);
