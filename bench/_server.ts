@@ -6,12 +6,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVER = join(ROOT, 'apps/demo/dist/server.js');
+/** What `pnpm demo` runs: the simulators in the server's own process, then the server. */
+const DEMO = join(ROOT, 'apps/demo/dist/demo.js');
 const SIM = join(ROOT, 'packages/simulator/bin/ringkit-sim.js');
 
 /** The PostgreSQL server a run uses: `TEST_DATABASE_URL`, else the local one. */
@@ -119,7 +122,7 @@ export async function startDemo(
       ...(database ? { DATABASE_URL: database.url } : {}),
       ...env,
     },
-    /ringkit demo listening on (\S+)/,
+    /ringkit demo listening on (http:\/\/[^"\s]+)/,
     nodeArgs,
   );
   return {
@@ -134,6 +137,49 @@ export async function startDemo(
 }
 
 export type Demo = Awaited<ReturnType<typeof startDemo>>;
+
+/** A port no one listens on now, as the kernel gives one. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The demo as `pnpm demo` runs it (`dist/demo.js`): its two practice simulators in the server's
+ * own process, its log at the default level (every request a line), on free ports and a store of
+ * its own. `stop` ends it and removes the store.
+ */
+export async function startShippedDemo(store: StoreName): Promise<Omit<Demo, 'match'>> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-bench-'));
+  const database = store === 'postgres' ? await createDatabase() : undefined;
+  const [port, polling, webhook] = [await freePort(), await freePort(), await freePort()];
+  const server = await start(
+    DEMO,
+    [],
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      CALL_API_URL: `http://127.0.0.1:${polling}`,
+      DIALER_API_URL: `http://127.0.0.1:${webhook}`,
+      RATE_LIMIT: '100000',
+      ...(database ? { DATABASE_URL: database.url } : {}),
+    },
+    /ringkit demo ready: open (http:\/\/[^"\s]+)/,
+  );
+  return {
+    ...server,
+    url: server.match[1]!,
+    async stop() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
+    },
+  };
+}
 
 /** A new database on the PostgreSQL server, and how to drop it. */
 async function createDatabase() {

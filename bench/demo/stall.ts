@@ -1,20 +1,29 @@
 /**
- * How long the server stops answering while its heaviest requests run. A probe sends
- * `GET /healthz` every 10 ms to the built demo (a process of its own, on `ringkit-sim`) and its
- * waits are printed beside each kind of request's own time:
- * - idle: the probe alone, first, as this run's baseline;
+ * How long the server stops answering while its heaviest requests run, as a client outside sees
+ * it. A probe process of its own sends `GET /healthz` every 10 ms, each on a new connection, and
+ * its waits are printed beside each kind of request's own time (and beside the same-process
+ * probe's, the bench's own kept-alive fetch, which a busy bench delays and which skips the
+ * connection's accept):
+ * - idle: the probes alone, first, as this run's baseline;
  * - three campaigns of 10,000 numbers created at once, as JSON, then as CSV;
  * - their results downloaded at once (`results.csv`), and their first 1,000 entries read.
  *
- * On SQLite, then on PostgreSQL (skipped when it does not answer). `--quick`: 2,000 numbers.
- * `--store sqlite|postgres`: that store only.
+ * Each on two setups: `server`, the built server alone (its simulator a process of its own, its
+ * log at `warn`), and `pnpm demo`, the demo as that command runs it (both practice simulators in
+ * the server's process, the default log). On SQLite, then on PostgreSQL (skipped when it does
+ * not answer). `--quick`: 2,000 numbers. `--store sqlite|postgres`, `--setup server|'pnpm demo'`:
+ * that one only.
  */
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { closeChild, forkReady } from '../_child.js';
 import { quick, summarize, table } from '../_stats.js';
 import {
   POSTGRES_URL,
   postgresReachable,
   startDemo,
   startProbe,
+  startShippedDemo,
   startSimulator,
   type StoreName,
 } from '../_server.js';
@@ -23,6 +32,10 @@ const NUMBERS = quick ? 2_000 : 10_000;
 const LISTS = 3;
 const storeArg = process.argv.indexOf('--store');
 const only = storeArg > 0 ? (process.argv[storeArg + 1] as StoreName) : undefined;
+const setupArg = process.argv.indexOf('--setup');
+const setups: Setup[] =
+  setupArg > 0 ? [process.argv[setupArg + 1] as Setup] : ['server', 'pnpm demo'];
+const PROBE = fileURLToPath(new URL('./_probe.ts', import.meta.url));
 
 /** `count` distinct valid US numbers, the `list`-th set. */
 const numbers = (list: number, count: number) =>
@@ -30,27 +43,42 @@ const numbers = (list: number, count: number) =>
 
 const rows: Array<Record<string, string | number>> = [];
 
-async function measure(store: StoreName) {
-  const sim = await startSimulator(['--step-ms', '200-1000', '--seed', '1']);
-  const demo = await startDemo(store, sim);
+/** How the demo runs: the server alone (its simulator a process of its own), or as `pnpm demo`. */
+type Setup = 'server' | 'pnpm demo';
+
+async function measure(store: StoreName, setup: Setup) {
+  const sim =
+    setup === 'server' ? await startSimulator(['--step-ms', '200-1000', '--seed', '1']) : null;
+  const demo = sim ? await startDemo(store, sim) : await startShippedDemo(store);
   const probe = startProbe(demo.url);
-  const row = (work: string, times: number[], from: number) => {
-    const wait = summarize(probe.since(from));
+  const outside = await forkReady<{ ready: true }>(PROBE, [demo.url]);
+  /** The outside probe's waits from `epoch` on. */
+  const outsideSince = async (epoch: number) => {
+    outside.child.send({ type: 'since', from: epoch });
+    const [answer] = (await once(outside.child, 'message')) as [{ waits: number[] }];
+    return answer.waits;
+  };
+  const row = async (work: string, times: number[], from: number, epoch: number) => {
+    const inside = summarize(probe.since(from));
+    const wait = summarize(await outsideSince(epoch));
     const own = summarize(times);
     rows.push({
       store,
+      setup,
       work,
       'request p50 ms': own.count ? own.p50 : '—',
       'request max ms': own.count ? own.max : '—',
-      probes: wait.count,
-      'healthz p50 ms': wait.p50,
-      'healthz p99 ms': wait.p99,
-      'healthz max ms': wait.max,
+      'same-process probe p99 / max ms': `${inside.p99} / ${inside.max}`,
+      'outside probes': wait.count,
+      'outside p50 ms': wait.p50,
+      'outside p99 ms': wait.p99,
+      'outside max ms': wait.max,
     });
   };
   /** Runs the requests at once; each one's time in ms (a non-2xx fails the run). */
   const atOnce = async (work: string, requests: Array<() => Promise<Response>>) => {
     const from = performance.now();
+    const epoch = Date.now();
     const times = await Promise.all(
       requests.map(async (send) => {
         const started = performance.now();
@@ -64,12 +92,13 @@ async function measure(store: StoreName) {
     );
     // The probes of the moments after: work a request left behind still stalls the server.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    row(work, times, from);
+    await row(work, times, from, epoch);
   };
   try {
     const idleFrom = performance.now();
+    const idleEpoch = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    row('idle (baseline)', [], idleFrom);
+    await row('idle (baseline)', [], idleFrom, idleEpoch);
 
     const names = Array.from({ length: LISTS }, (_, i) => `json-${i}`);
     await atOnce(
@@ -105,8 +134,9 @@ async function measure(store: StoreName) {
     );
   } finally {
     await probe.stop();
+    await closeChild(outside.child);
     await demo.stop();
-    await sim.stop();
+    await sim?.stop();
   }
 }
 
@@ -116,9 +146,11 @@ for (const store of stores) {
     console.log('PostgreSQL does not answer (TEST_DATABASE_URL): its rows are skipped.');
     continue;
   }
-  await measure(store);
+  for (const setup of setups) await measure(store, setup);
 }
 console.log(
-  `GET /healthz every 10 ms against the built demo while each work runs (and 1 s after), ${NUMBERS.toLocaleString('en-US')} numbers per list:\n`,
+  `GET /healthz every 10 ms against the built demo while each work runs (and 1 s after), ${NUMBERS.toLocaleString('en-US')} numbers per list.\n` +
+    "Outside: a process of its own, a new connection per probe (the figure a client sees); same-process: the bench's own fetch, one kept-alive connection.\n" +
+    'server: dist/server.js, its simulator a process of its own, LOG_LEVEL=warn; pnpm demo: dist/demo.js as `pnpm demo` runs it (its simulators in its process, the default log).\n',
 );
 table(rows);

@@ -40,7 +40,7 @@ export {
 } from './options.js';
 export { NEVER_CONNECTED_ERRNOS } from './net.js';
 export { seededRandom } from './random.js';
-export { eachInSlices, mapInSlices, yieldToLoop } from './slices.js';
+export { eachInSlices, mapInSlices, sliceEnd, yieldToLoop } from './slices.js';
 export { MAX_RETRY_AFTER_MS, RETRY_OUTCOMES, retrySchema, retrySchemaWith } from './retry.js';
 export type { RetryOutcome } from './retry.js';
 export { strictObject } from './strict.js';

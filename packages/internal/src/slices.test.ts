@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eachInSlices, mapInSlices, yieldToLoop } from './slices.js';
+import { eachInSlices, mapInSlices, sliceEnd, yieldToLoop } from './slices.js';
 
 /** Busy-waits `ms`: an item that takes that long. */
 const spin = (ms: number) => {
@@ -36,6 +36,8 @@ describe('mapInSlices', () => {
   });
 
   it('runs a fast list in one go: nothing else runs meanwhile', async () => {
+    // A turn of its own: one whose slices ran out (the test before) ends this list's too.
+    await yieldToLoop();
     let ran = false;
     setTimeout(() => (ran = true), 0);
     const seen: boolean[] = [];
@@ -69,5 +71,34 @@ describe('yieldToLoop', () => {
     await yieldToLoop();
     await yieldToLoop();
     expect(ran).toBe(true);
+  });
+});
+
+describe('sliceEnd', () => {
+  it('gives every slice of one loop turn the end of its first, and a new turn its own', async () => {
+    await yieldToLoop();
+    const first = sliceEnd(50);
+    spin(2);
+    expect(sliceEnd(50)).toBe(first);
+    const shorter = sliceEnd(1);
+    expect(shorter).toBeLessThan(first);
+    // A shorter slice ends the turn for the slices after it.
+    expect(sliceEnd(50)).toBe(shorter);
+    await yieldToLoop();
+    expect(sliceEnd(50)).toBeGreaterThan(first);
+  });
+
+  it('makes lists sliced at once share each turn: a list of long slices yields when the turn is up', async () => {
+    const log: string[] = [];
+    const items = Array.from({ length: 64 }, (_, i) => i);
+    const a = eachInSlices(items, (i) => (spin(0.5), log.push(`a${i}`)), 4);
+    // Alone, 1 s slices would run its 64 items in one go.
+    const b = eachInSlices(items, (i) => (spin(0.5), log.push(`b${i}`)), 1000);
+    await Promise.all([a, b]);
+    const bs = log.map((entry, at) => [entry, at] as const).filter(([e]) => e.startsWith('b'));
+    expect(bs).toHaveLength(64);
+    // Its items come 16 at a time, with a's between.
+    expect(bs[16]![1] - bs[15]![1]).toBeGreaterThan(1);
+    expect(log.indexOf('a63')).toBeGreaterThan(log.indexOf('b15'));
   });
 });

@@ -15,25 +15,51 @@ export function yieldToLoop(): Promise<void> {
   });
 }
 
+/** When the time for slices of the loop's current turn ends (`performance.now()`), or `null`. */
+let turnEnds: number | null = null;
+
 /**
- * Calls `fn` on each item in order, handing the loop a turn whenever a slice has run `sliceMs`.
- * A short list (or a fast `fn`) runs in one go, with no turn at all. A throw stops it at that
- * item.
+ * When a slice starting now must end: `sliceMs` from now, and no later than the end of every
+ * slice run before it in this turn of the loop. Every list sliced at the same time so shares one slice per
+ * turn (three lists of 10,000 numbers take turns within 5 ms, not 5 ms each), and a request
+ * waiting for the loop waits one slice, however many lists are under way.
+ */
+export function sliceEnd(sliceMs: number = SLICE_MS): number {
+  const now = performance.now();
+  if (turnEnds !== null) {
+    // The shortest slice asked for in the turn ends it for every slice after.
+    turnEnds = Math.min(turnEnds, now + sliceMs);
+    return turnEnds;
+  }
+  turnEnds = now + sliceMs;
+  // Cleared at the next turn: this immediate runs before the ones the slices queue after it.
+  const clear = () => {
+    turnEnds = null;
+  };
+  if (typeof setImmediate === 'function') setImmediate(clear);
+  else setTimeout(clear, 0);
+  return turnEnds;
+}
+
+/**
+ * Calls `fn` on each item in order, handing the loop a turn whenever a slice ends (see
+ * {@link sliceEnd}: `sliceMs`, shared by every list sliced in the same turn). A short list (or a
+ * fast `fn`) runs in one go, with no turn at all. A throw stops it at that item.
  */
 export async function eachInSlices<T>(
   items: Iterable<T>,
   fn: (item: T, index: number) => void,
   sliceMs: number = SLICE_MS,
 ): Promise<void> {
-  let started = performance.now();
+  let ends = sliceEnd(sliceMs);
   let index = 0;
   for (const item of items) {
     fn(item, index);
     index += 1;
     // Reading the time costs too: every 16 items is often enough.
-    if ((index & 15) === 0 && performance.now() - started >= sliceMs) {
+    if ((index & 15) === 0 && performance.now() >= ends) {
       await yieldToLoop();
-      started = performance.now();
+      ends = sliceEnd(sliceMs);
     }
   }
 }

@@ -14,7 +14,7 @@ import {
   type CallProvider,
   type CountryCode,
 } from '@ringkit/call-client';
-import { countryCodeSchema, yieldToLoop } from '@ringkit/internal';
+import { countryCodeSchema, mapInSlices } from '@ringkit/internal';
 import { isCsvSyntaxError, readCsv, type CsvRecord, type CsvSource } from '@ringkit/scheduler-core';
 import { z } from 'zod';
 import {
@@ -69,9 +69,6 @@ const optionsSchema = z.object({
   ),
   defaultCountry: countryCodeSchema.optional(),
 });
-
-/** Rows checked between two turns of the event loop (about 5 ms of work). */
-const CHECK_SLICE = 250;
 
 /** A refusal of zod's own in the words of the rest of the API (`must be at most …`). */
 const plain = (issue: z.core.$ZodIssue) =>
@@ -143,11 +140,9 @@ export async function checkCampaignList(
       return phone;
     }
   };
-  const numbers: CampaignListNumber[] = [];
-  for (const [i, row] of rows.entries()) {
-    numbers.push(check(row, i));
-    if (i % CHECK_SLICE === CHECK_SLICE - 1) await yieldToLoop();
-  }
+  // In slices of time, not of rows: a row's check costs from a few to a hundred microseconds
+  // (its number's metadata, its message), and three lists checked at once take turns.
+  const numbers = await mapInSlices(rows, check);
   if (issues.length > 0) throw new InvalidCampaignListError(rows.length, issues);
   if (speaking.length > 0) {
     throw new UnsupportedListOptionError(

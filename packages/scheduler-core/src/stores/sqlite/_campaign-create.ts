@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StatementSync } from 'node:sqlite';
-import { yieldToLoop } from '@ringkit/internal';
+import { sliceEnd, yieldToLoop } from '@ringkit/internal';
 import { ConflictError } from '../../errors.js';
 import { campaignValues } from '../_columns.js';
 import { CAMPAIGN_SQL, isUniqueViolation } from './_sql.js';
@@ -26,7 +26,10 @@ export interface SqliteCampaignContext {
   markFresh(rows: StoredCall[], now: number, count: number): MarkedClaim;
 }
 
-/** Entries written per transaction: about 5 ms of SQLite's time, so the loop turns between. */
+/**
+ * Entries written per transaction at most: about 5 ms of SQLite's time; fewer when the loop's
+ * slice of time ends first.
+ */
 export const CREATE_CHUNK = 500;
 
 /**
@@ -106,14 +109,23 @@ export async function insertCampaignInChunks(
 
   try {
     if (tookOver) await dropRows();
-    for (let start = 0; start < rows.length || start === 0; start += chunk) {
+    // Up to `chunk` entries per transaction, fewer when the loop's slice of time (shared with
+    // every list sliced meanwhile, see `sliceEnd`) ends first.
+    for (let start = 0; start < rows.length || start === 0;) {
       if (start > 0) await yieldToLoop();
-      const last = start + chunk >= rows.length;
-      transaction(() => {
+      const ends = sliceEnd();
+      start = transaction(() => {
         stillMine();
-        for (const row of rows.slice(start, start + chunk)) insertRow({ ...row, campaign: id });
-        if (last) prepare(CAMPAIGN_SQL.publish).run(id);
+        let next = start;
+        const stop = Math.min(start + chunk, rows.length);
+        while (next < stop) {
+          insertRow({ ...rows[next]!, campaign: id });
+          next += 1;
+          if ((next & 15) === 0 && performance.now() >= ends) break;
+        }
+        if (next >= rows.length) prepare(CAMPAIGN_SQL.publish).run(id);
         else prepare(CAMPAIGN_SQL.progress).run(now(), id);
+        return Math.max(next, 1);
       });
     }
   } catch (error) {
