@@ -106,25 +106,43 @@ export async function startDemo(
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ) {
+  return startOnStore(store, (storeEnv) =>
+    start(
+      SERVER,
+      [],
+      {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        CALL_API_URL: sim.pollingUrl,
+        DIALER_API_URL: sim.webhookUrl,
+        RATE_LIMIT: '100000',
+        ...storeEnv,
+        ...env,
+      },
+      /ringkit demo listening on (http:\/\/[^"\s]+)/,
+      nodeArgs,
+    ),
+  );
+}
+
+export type Demo = Awaited<ReturnType<typeof startDemo>>;
+
+/**
+ * `launch` given the environment of a store of its own (`DATA_DIR`, a new data directory, and
+ * for PostgreSQL `DATABASE_URL`, a new database); the server it started, its URL the first group
+ * of its ready line, with a `stop` that also removes the store.
+ */
+async function startOnStore(
+  store: StoreName,
+  launch: (env: Record<string, string>) => Promise<Child & { match: RegExpExecArray }>,
+) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-bench-'));
   const database = store === 'postgres' ? await createDatabase() : undefined;
-  const server = await start(
-    SERVER,
-    [],
-    {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DATA_DIR: dataDir,
-      CALL_API_URL: sim.pollingUrl,
-      DIALER_API_URL: sim.webhookUrl,
-      RATE_LIMIT: '100000',
-      ...(database ? { DATABASE_URL: database.url } : {}),
-      ...env,
-    },
-    /ringkit demo listening on (http:\/\/[^"\s]+)/,
-    nodeArgs,
-  );
+  const server = await launch({
+    DATA_DIR: dataDir,
+    ...(database ? { DATABASE_URL: database.url } : {}),
+  });
   return {
     ...server,
     url: server.match[1]!,
@@ -135,8 +153,6 @@ export async function startDemo(
     },
   };
 }
-
-export type Demo = Awaited<ReturnType<typeof startDemo>>;
 
 /** A port no one listens on now, as the kernel gives one. */
 async function freePort(): Promise<number> {
@@ -152,33 +168,23 @@ async function freePort(): Promise<number> {
  * own process, its log at the default level (every request a line), on free ports and a store of
  * its own. `stop` ends it and removes the store.
  */
-export async function startShippedDemo(store: StoreName): Promise<Omit<Demo, 'match'>> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-bench-'));
-  const database = store === 'postgres' ? await createDatabase() : undefined;
+export async function startShippedDemo(store: StoreName): Promise<Demo> {
   const [port, polling, webhook] = [await freePort(), await freePort(), await freePort()];
-  const server = await start(
-    DEMO,
-    [],
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      CALL_API_URL: `http://127.0.0.1:${polling}`,
-      DIALER_API_URL: `http://127.0.0.1:${webhook}`,
-      RATE_LIMIT: '100000',
-      ...(database ? { DATABASE_URL: database.url } : {}),
-    },
-    /ringkit demo ready: open (http:\/\/[^"\s]+)/,
+  return startOnStore(store, (storeEnv) =>
+    start(
+      DEMO,
+      [],
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        CALL_API_URL: `http://127.0.0.1:${polling}`,
+        DIALER_API_URL: `http://127.0.0.1:${webhook}`,
+        RATE_LIMIT: '100000',
+        ...storeEnv,
+      },
+      /ringkit demo ready: open (http:\/\/[^"\s]+)/,
+    ),
   );
-  return {
-    ...server,
-    url: server.match[1]!,
-    async stop() {
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-      await database?.drop();
-    },
-  };
 }
 
 /** A new database on the PostgreSQL server, and how to drop it. */

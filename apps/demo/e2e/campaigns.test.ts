@@ -295,7 +295,10 @@ describe.skipIf(!hasChromium)('campaigns on the dialer page', () => {
     const rows = page.locator('rk-call-log tr[part~="row"]');
     const shown = () =>
       rows.evaluateAll((trs) =>
-        trs.map((tr) => [tr.children[3]!.textContent!.trim(), tr.children[6]!.textContent!.trim()]),
+        trs.map(
+          (tr) =>
+            [tr.children[3]!.textContent!.trim(), tr.children[6]!.textContent!.trim()] as const,
+        ),
       );
     await expect.poll(async () => (await shown()).length).toBe(PASTED.length);
     expect((await shown()).every(([, campaign]) => campaign === 'pasted')).toBe(true);

@@ -20,9 +20,9 @@ let turnEnds: number | null = null;
 
 /**
  * When a slice starting now must end: `sliceMs` from now, and no later than the end of every
- * slice run before it in this turn of the loop. Every list sliced at the same time so shares one slice per
- * turn (three lists of 10,000 numbers take turns within 5 ms, not 5 ms each), and a request
- * waiting for the loop waits one slice, however many lists are under way.
+ * slice run before it in this turn of the loop. Every list sliced at the same time so shares one
+ * slice per turn (three lists of 10,000 numbers take turns within 5 ms, not 5 ms each), and a
+ * request waiting for the loop waits one slice, however many lists are under way.
  */
 export function sliceEnd(sliceMs: number = SLICE_MS): number {
   const now = performance.now();
