@@ -46,6 +46,8 @@ const rows: Array<Record<string, string | number>> = [];
 /** How the demo runs: the server alone (its simulator a process of its own), or as `pnpm demo`. */
 type Setup = 'server' | 'pnpm demo';
 
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
 async function measure(store: StoreName, setup: Setup) {
   const sim =
     setup === 'server' ? await startSimulator(['--step-ms', '200-1000', '--seed', '1']) : null;
@@ -68,7 +70,7 @@ async function measure(store: StoreName, setup: Setup) {
       work,
       'request p50 ms': own.count ? own.p50 : '—',
       'request max ms': own.count ? own.max : '—',
-      'same-process probe p99 / max ms': `${inside.p99} / ${inside.max}`,
+      'same-process probe p99 / max ms': `${round(inside.p99)} / ${round(inside.max)}`,
       'outside probes': wait.count,
       'outside p50 ms': wait.p50,
       'outside p99 ms': wait.p99,
