@@ -58,6 +58,8 @@ export class RkCallLogElement extends LitElement {
   declare protected fieldError: { field: keyof LogFilters; message: string } | null;
   declare protected loading: boolean;
 
+  /** Whether the campaign names were asked for (once, on the first read that got an answer). */
+  private suggested = false;
   /** The number of the last read asked: an answer to an older one is dropped. */
   private reads = 0;
   /** A read of the first page asked by live events, at most one a second. */
@@ -154,7 +156,7 @@ export class RkCallLogElement extends LitElement {
   private async load(cursor: string | null) {
     const read = ++this.reads;
     this.loading = true;
-    if (this.campaigns.length === 0) void this.suggestCampaigns();
+    if (!this.suggested) void this.suggestCampaigns();
     try {
       const params = new URLSearchParams(this.query);
       params.set('limit', '50');
@@ -188,6 +190,7 @@ export class RkCallLogElement extends LitElement {
         '/api/campaigns?limit=100&archived=1',
       );
       this.campaigns = page.items.map((c) => c.id);
+      this.suggested = true;
     } catch {
       // Suggestions only: the filter takes any name typed.
     }
