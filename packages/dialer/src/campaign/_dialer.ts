@@ -125,10 +125,8 @@ function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): Cam
       // there (its own claims included) is told, what happened before is not.
       await runner.start({
         beforeClaims: async (info, created) => {
-          mirror.concurrency = info.concurrency;
+          mirror.takeCampaign(info);
           mirror.callTimeoutMs = Number(info.settings['callTimeoutMs'] ?? mirror.callTimeoutMs);
-          mirror.stopped = info.state === 'stopped';
-          mirror.state = info.state === 'paused' ? 'paused' : 'running';
           await refresh.load(created);
         },
       });
@@ -138,25 +136,21 @@ function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): Cam
       if (started) refresh.start();
     },
     async pause() {
-      await runner.pause();
-      if (!mirror.drained) mirror.state = 'paused';
+      mirror.takeCampaign(await runner.pause());
     },
     async resume() {
-      await runner.resume();
-      if (!mirror.drained) mirror.state = 'running';
+      mirror.takeCampaign(await runner.resume());
     },
     async stop(stopOptions = {}) {
       if (stopOptions.hangUp) {
         if (!provider.cancelCall) throw hangUpUnsupported(provider.name, 'cancelCall');
         if (!provider.hangUpCall) throw hangUpUnsupported(provider.name, 'hangUpCall');
       }
-      await runner.stop(stopOptions);
-      mirror.stopped = true;
+      mirror.takeCampaign(await runner.stop(stopOptions));
       await refresh.refresh();
     },
     async setConcurrency(n) {
-      await runner.setConcurrency(n);
-      mirror.concurrency = n;
+      mirror.takeCampaign(await runner.setConcurrency(n));
     },
     async redialUnknown() {
       const n = await runner.redialUnknown();

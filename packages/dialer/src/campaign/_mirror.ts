@@ -1,6 +1,6 @@
 import { DEFAULT_CALL_TIMEOUT_MS, type SafeEmitter } from '@ringkit/internal';
 import type { Clock } from '@ringkit/call-client';
-import type { AttemptCounts, StoredCall } from '@ringkit/scheduler-core';
+import type { AttemptCounts, StoredCall, StoredCampaign } from '@ringkit/scheduler-core';
 import { entryView, type EntryState } from '../_entry.js';
 import type {
   DialerCounts,
@@ -80,6 +80,8 @@ export class CampaignMirror {
   /** The campaign's progress and attempts, kept as entries move (see `countEntry`). */
   private readonly progressTally = noProgress();
   private readonly attemptsTally: AttemptCounts = {};
+  /** The newest version of the campaign's row taken (see `takeCampaign`). */
+  private campaignVersion = 0;
   private stored = 0;
   private ended = 0;
   private inFlight = 0;
@@ -100,6 +102,22 @@ export class CampaignMirror {
       () => clock.now(),
       () => this.callTimeoutMs,
     );
+  }
+
+  /**
+   * Takes the campaign as a write answered it or a read found it: its state, whether it is
+   * stopped, its concurrency. A version older than one taken before is stale (a read under way
+   * while this process paused or resumed it) and changes nothing. Returns whether the state or
+   * the concurrency moved.
+   */
+  takeCampaign(campaign: StoredCampaign): boolean {
+    if (campaign.version < this.campaignVersion) return false;
+    this.campaignVersion = campaign.version;
+    const before = { concurrency: this.concurrency, state: this.state };
+    this.concurrency = campaign.concurrency;
+    this.stopped = campaign.state === 'stopped';
+    if (!this.drained) this.state = campaign.state === 'paused' ? 'paused' : 'running';
+    return this.concurrency !== before.concurrency || this.state !== before.state;
   }
 
   /** The entry of the row with this id, once adopted. */

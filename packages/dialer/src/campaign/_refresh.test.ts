@@ -1,6 +1,7 @@
 /**
  * `refresh()` reads the store from the moment it is called: a read already under way may have
  * read the campaign before what another worker just did, so it is followed by a read of its own.
+ * And a read that began before this worker's own pause or resume never undoes it.
  */
 import type { Store } from '@ringkit/scheduler-core';
 import { createMemoryStore } from '@ringkit/scheduler-core/memory';
@@ -24,7 +25,8 @@ afterEach(async () => {
  * set: a read that began before a change elsewhere ends after it, with what it read.
  */
 function withHeldReads(store: Store) {
-  const gate: { hold: Promise<void> | null } = { hold: null };
+  /** `once`: only the next read waits. */
+  const gate: { hold: Promise<void> | null; once?: boolean } = { hold: null };
   const held = new Proxy(store, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
@@ -34,7 +36,9 @@ function withHeldReads(store: Store) {
           target,
           args,
         )) as unknown;
-        if (gate.hold) await gate.hold;
+        const hold = gate.hold;
+        if (gate.once) gate.hold = null;
+        if (hold) await hold;
         return answer;
       };
     },
@@ -76,4 +80,36 @@ it('sees a pause another worker stored while a read of its own was under way', a
   expect(b.snapshot().state).toBe('paused');
   // Every caller meanwhile shares the one read that follows.
   expect(alsoAsked).toBe(asked);
+});
+
+it('keeps its own resume when a read that began before it ends after it', async () => {
+  const store = createMemoryStore();
+  const { held, gate } = withHeldReads(store);
+  const dialer = createDialer({
+    provider,
+    store: held,
+    campaign: 'summer',
+    numbers: ['+14155552671', '+13018040009'],
+    concurrency: 1,
+    callerId: '+14155550100',
+    refreshIntervalMs: 3_600_000,
+  });
+  open.push(dialer);
+  await dialer.start();
+  await dialer.pause();
+  expect(dialer.snapshot().state).toBe('paused');
+
+  let release!: () => void;
+  gate.once = true;
+  gate.hold = new Promise<void>((resolve) => (release = resolve));
+  // A read under way: it has read the campaign paused, and waits.
+  const under = dialer.refresh();
+  await new Promise((resolve) => setImmediate(resolve));
+  await dialer.resume();
+  expect(dialer.snapshot().state).toBe('running');
+  release();
+  await under;
+  expect(dialer.snapshot().state).toBe('running');
+  await dialer.setConcurrency(2);
+  expect(dialer.snapshot().concurrency).toBe(2);
 });

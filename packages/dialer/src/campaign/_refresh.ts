@@ -75,12 +75,7 @@ export function createRefresh({
 
   /** Reads what other processes did: the live rows, the ones this mirror saw live, the frontier. */
   async function read() {
-    const info = await runner.read();
-    const before = { concurrency: mirror.concurrency, state: mirror.state };
-    mirror.concurrency = info.concurrency;
-    mirror.stopped = info.state === 'stopped';
-    if (!mirror.drained) mirror.state = info.state === 'paused' ? 'paused' : 'running';
-    let changed = mirror.concurrency !== before.concurrency || mirror.state !== before.state;
+    let changed = mirror.takeCampaign(await runner.read());
     const apply = (row: StoredCall) => {
       changed = mirror.apply(fromStored(row)) || changed;
     };
