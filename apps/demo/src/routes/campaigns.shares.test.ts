@@ -68,17 +68,17 @@ describe('CALLS_PER_SECOND=10 shared by scheduled calls and two campaigns (weigh
     }
     expect(most).toBeLessThanOrEqual(10);
 
-    // From the first scheduled call to the last, all three had calls waiting: 1 : 1 : 2. On a
-    // quiet machine each is within 5 points of its part (3 runs: 3 at most); a claimant that the
-    // CPU holds back past its turn (tests run side by side on 2 cores) counts as not waiting
-    // for that turn and leaves it to the others, so this asserts 10.
+    // From the first scheduled call to the last, all three had calls waiting: 1 : 1 : 2, each
+    // within 5 points, on a busy machine too (a claimant held back by the CPU keeps its part for
+    // three horizons: see "Fair shares" in docs/guide/campaigns.md).
     const first = placed.findIndex((p) => p.who === 'scheduled');
     const last = placed.findLastIndex((p) => p.who === 'scheduled');
     const shared = placed.slice(first, last + 1);
     const share = (who: string) => shared.filter((p) => p.who === who).length / shared.length;
     expect(shared.length).toBeGreaterThan(60);
-    expect(Math.abs(share('scheduled') - 0.25)).toBeLessThanOrEqual(0.1);
-    expect(Math.abs(share('light') - 0.25)).toBeLessThanOrEqual(0.1);
-    expect(Math.abs(share('heavy') - 0.5)).toBeLessThanOrEqual(0.1);
+    const shares = { scheduled: share('scheduled'), light: share('light'), heavy: share('heavy') };
+    expect(Math.abs(shares.scheduled - 0.25), JSON.stringify(shares)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(shares.light - 0.25), JSON.stringify(shares)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(shares.heavy - 0.5), JSON.stringify(shares)).toBeLessThanOrEqual(0.05);
   }, 90_000);
 });

@@ -11,6 +11,13 @@
  * the slots, and one that stops wanting drops out of the sum at once. A claim ahead on its clock
  * of another claimant still waiting takes nothing: the nearest slots go to the one furthest
  * behind, whatever order claims of the same moment arrive in.
+ *
+ * A claimant waits until a little after its next turn, and counts in the others' sums for
+ * {@link STALL_HORIZONS} horizons more: a process held back that long (a busy machine, a pause of
+ * its garbage collector) claims late, and the others still take only their parts meanwhile,
+ * where they would otherwise share its turns between them. Past its turn they no longer leave
+ * it the nearest slots, so one that stopped claiming without a word (a paused campaign, a process
+ * that died) costs the others at most its own part for those horizons, never the whole budget.
  */
 import type { SendBudget } from './_send-budget.js';
 
@@ -21,7 +28,10 @@ export interface StoredShare {
   weight: number;
   /** Its virtual clock: while others wait, it starts no claim's slots before this (epoch ms). */
   virtualAt: number;
-  /** Until when it counts as waiting for slots (epoch ms); 0 when its last claim got all it wanted. */
+  /**
+   * Until when it counts as waiting for slots (epoch ms); 0 when its last claim got all it wanted.
+   * Its turn is held for it until {@link STALL_HORIZONS} horizons before that.
+   */
   waitingUntil: number;
 }
 
@@ -39,6 +49,22 @@ export interface ShareTurn {
   most: number;
   /** The weights of the claimants waiting, the claimant's own included. */
   weights: number;
+}
+
+/**
+ * How many horizons past its turn a waiting claimant still counts in the others' sums (see the
+ * file's comment).
+ */
+export const STALL_HORIZONS = 3;
+
+/** Until when a claimant whose turn is `turnAt` waits (stored as `waitingUntil`). */
+function waitingAfter(turnAt: number, budget: SendBudget): number {
+  return turnAt + (1 + STALL_HORIZONS) * budget.horizonMs + budget.intervalMs;
+}
+
+/** Until when the others leave a waiting claimant the nearest slots: a little after its turn. */
+function turnHeldUntil(share: StoredShare, budget: SendBudget): number {
+  return share.waitingUntil - STALL_HORIZONS * budget.horizonMs;
 }
 
 /** How many slots `intervalMs` apart fit between `start` and `now + horizonMs`. */
@@ -71,7 +97,7 @@ export function shareTurn(
   // Ahead of a claimant still waiting, it leaves that one the next turn and looks again a slot
   // later: the nearest slots go to whoever is furthest behind, whatever order the claims of one
   // moment arrive in (one process's engines woken together ask one after the other).
-  if (mine && mine.virtualAt > behindOf(state, key, now)) {
+  if (mine && mine.virtualAt > behindOf(state, key, now, budget)) {
     return { start: free + budget.intervalMs, most: 0, weights };
   }
   const perHorizon = Math.floor(budget.horizonMs / budget.intervalMs) + 1;
@@ -79,11 +105,13 @@ export function shareTurn(
   return { start, most: Math.min(limit, slotsWithin(start, now, budget), part), weights };
 }
 
-/** The lowest virtual clock of the claimants other than `key` still waiting at `now`. */
-function behindOf(state: SharedBudgetState, key: string, now: number): number {
+/** The lowest virtual clock of the claimants other than `key` whose turn is held at `now`. */
+function behindOf(state: SharedBudgetState, key: string, now: number, budget: SendBudget): number {
   let behind = Number.POSITIVE_INFINITY;
   for (const other of state.shares) {
-    if (other.key !== key && other.waitingUntil > now) behind = Math.min(behind, other.virtualAt);
+    if (other.key !== key && turnHeldUntil(other, budget) > now) {
+      behind = Math.min(behind, other.virtualAt);
+    }
   }
   return behind;
 }
@@ -112,7 +140,7 @@ export function afterShareTurn(
     // Asked for rows and given no slot: it waits, until a little after its turn (a claim then
     // that finds nothing to send ends the wait).
     if (turn.most > 0 || limit === 0) share.waitingUntil = 0;
-    else share.waitingUntil = turn.start + budget.horizonMs + budget.intervalMs;
+    else share.waitingUntil = waitingAfter(turn.start, budget);
     return { nextAt: state.nextAt, share };
   }
   const nextAt = turn.start + sent * budget.intervalMs;
@@ -124,9 +152,7 @@ export function afterShareTurn(
     : nextAt;
   // It took all it was given and wanted more: it waits, until a little after its next turn.
   const waiting = sent === turn.most && turn.most < limit;
-  const waitingUntil = waiting
-    ? Math.max(nextAt, virtualAt) + budget.horizonMs + budget.intervalMs
-    : 0;
+  const waitingUntil = waiting ? waitingAfter(Math.max(nextAt, virtualAt), budget) : 0;
   return { nextAt, share: { key, weight, virtualAt, waitingUntil } };
 }
 

@@ -136,7 +136,7 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
         expect(all[i]! - all[i - 1]!).toBeGreaterThanOrEqual(110);
     });
 
-    it('counts a claimant that stopped claiming only until a little after its turn', async (context) => {
+    it('leaves a claimant that stopped claiming its turn until a little after it, and its part for three horizons more', async (context) => {
       const b = budgetedOf(store(), context);
       if (!b) return;
       await insertAll(store(), due('c', 40));
@@ -146,8 +146,12 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
       // Y (weight 1) beside it: a quarter of a horizon's 10 slots, rounded up.
       const y = await b.claim(T0 + 500, 50, 'w2', T0 + LEASE, shared('y', 1));
       expect(given(y.slots)).toEqual([T0 + 1100, T0 + 1210, T0 + 1320]);
-      // X never came back: past its turn and a horizon more, Y has the budget to itself.
-      const alone = await b.claim(T0 + 2300, 50, 'w2', T0 + LEASE, shared('y', 1));
+      // X never came back. Past its turn and a horizon, Y no longer leaves it the nearest slots,
+      // but X may only be held back (a busy process): Y still takes its part alone.
+      const part = await b.claim(T0 + 2300, 50, 'w2', T0 + LEASE, shared('y', 1));
+      expect(given(part.slots)).toEqual([T0 + 2300, T0 + 2410, T0 + 2520]);
+      // Three horizons later X no longer counts: Y has the budget to itself.
+      const alone = await b.claim(T0 + 5300, 50, 'w2', T0 + LEASE, shared('y', 1));
       expect(given(alone.slots)).toHaveLength(10);
     });
 
