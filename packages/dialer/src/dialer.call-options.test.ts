@@ -179,6 +179,7 @@ describe('createDialer answeredBy', () => {
     provider.placed[0]!.answer('c0');
     await flush();
     dialer.handleStatus({ ...statusEvent('c0', 'answered'), answeredBy: 'machine' });
+    await flush();
     // A later event that does not say who answered never erases it.
     dialer.handleStatus(statusEvent('c0', 'completed'));
     await flush();

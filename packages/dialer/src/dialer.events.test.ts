@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { manualProvider, flush, statusEvent, T0 } from '../test/utils.js';
+import { manualProvider, flush, statusEvent, T0, settle } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { DialerEvents } from './types.js';
 
@@ -22,12 +22,15 @@ describe('events', () => {
   it('emits dialing, placement, status, finished, progress and drained in order', async () => {
     const { dialer, provider, log } = setup();
     dialer.start();
+    await flush();
     provider.placed[0]?.answer('a');
     await flush();
     dialer.handleStatus(statusEvent('a', 'completed'));
+    await flush();
     provider.placed[1]?.answer('b');
     await flush();
     dialer.handleStatus(statusEvent('b', 'busy'));
+    await flush();
     expect(log).toEqual([
       'dialing 0',
       'status 0 dialing',
@@ -66,10 +69,12 @@ describe('events', () => {
     dialer.on('progress', (event) => seen.progress.push(event));
     dialer.on('drained', (event) => seen.drained.push(event));
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('a', 'ringing', { providerStatus: 'Ringing' });
     await flush();
     clock.advanceSync(5);
     dialer.handleStatus({ ...statusEvent('a', 'answered'), providerStatus: 'connected' });
+    await settle(clock);
     expect(seen.dialing[0]).toEqual({
       index: 0,
       phone: NUMBERS[0],
@@ -107,7 +112,9 @@ describe('events', () => {
       },
     });
     dialer.stop();
+    await settle(clock);
     dialer.handleStatus(statusEvent('a', 'completed'));
+    await settle(clock);
     expect(seen.finished.map((entry) => [entry.index, entry.status])).toEqual([
       [1, 'canceled'],
       [0, 'completed'],
@@ -132,9 +139,11 @@ describe('events', () => {
     dialer.on('status', after);
     dialer.on('error', (event) => errors.push(event));
     dialer.start();
+    await flush();
     provider.placed[0]?.answer('a');
     await flush();
     dialer.handleStatus(statusEvent('a', 'completed'));
+    await flush();
     expect(provider.placed).toHaveLength(2);
     expect(after).toHaveBeenCalledTimes(4);
     expect(errors[0]).toEqual({ error: boom, source: 'listener', event: 'status' });
@@ -150,9 +159,11 @@ describe('events', () => {
       throw new Error('second');
     });
     dialer.start();
+    await flush();
     provider.placed[0]?.answer('a');
     await flush();
     dialer.handleStatus(statusEvent('a', 'completed'));
+    await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('completed');
     expect(provider.placed).toHaveLength(2);
   });
@@ -162,6 +173,7 @@ describe('events', () => {
     const listener = vi.fn();
     dialer.on('status', listener);
     dialer.start();
+    await flush();
     dialer.off('status', listener);
     provider.placed[0]?.answer('a');
     await flush();
@@ -176,20 +188,24 @@ describe('events', () => {
       dialer.stop();
     });
     dialer.start();
+    await flush();
     provider.placed[0]?.answer('a');
     await flush();
     dialer.handleStatus(statusEvent('a', 'completed'));
+    await flush();
     expect(seen).toEqual(['0 completed, calls placed: 2']);
     expect(dialer.snapshot()).toMatchObject({ state: 'paused', stopped: true });
     provider.placed[1]?.answer('b');
     await flush();
     dialer.handleStatus(statusEvent('b', 'completed'));
+    await flush();
     expect(dialer.snapshot().state).toBe('done');
   });
 
   it('serialises a snapshot with the error message kept', async () => {
     const { dialer, provider } = setup();
     dialer.start();
+    await flush();
     provider.placed[0]?.fail(new Error('down'));
     await flush();
     const json = JSON.parse(JSON.stringify(dialer.snapshot()));

@@ -10,7 +10,7 @@ import {
 } from '@ringkit/call-client';
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { manualProvider, flush, providerCall, statusEvent, T0 } from '../test/utils.js';
+import { manualProvider, flush, providerCall, statusEvent, T0, settle } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import { DialAttemptError, isDialAttemptError } from './errors.js';
 import type { DialerEvents, DialerOptions } from './types.js';
@@ -33,6 +33,7 @@ describe('a POST that fails', () => {
   it('fails the entry with the error, frees its slot and dials on', async () => {
     const { dialer, provider, errors } = setup();
     dialer.start();
+    await flush();
     const cause = http(422);
     provider.placed[0]?.fail(cause);
     await flush();
@@ -70,6 +71,7 @@ describe('a POST that fails', () => {
   it('places a new attempt after a POST the provider surely did not accept', async () => {
     const { dialer, provider } = setup({ maxAttempts: 2, numbers: NUMBERS.slice(0, 2) });
     dialer.start();
+    await flush();
     provider.placed[0]?.fail(http(503));
     provider.placed[1]?.fail(
       new ConnectionError({ request, errno: 'ECONNREFUSED', cause: new Error('refused') }),
@@ -91,6 +93,7 @@ describe('a POST that fails', () => {
   ])('never places a new attempt after %s (the call may exist)', async (_, error) => {
     const { dialer, provider } = setup({ maxAttempts: 3, numbers: NUMBERS.slice(0, 1) });
     dialer.start();
+    await flush();
     provider.placed[0]?.fail(error);
     await flush();
     expect(provider.placed).toHaveLength(1);
@@ -100,6 +103,7 @@ describe('a POST that fails', () => {
   it('fails an attempt whose POST answers an id already given to another call', async () => {
     const { dialer, provider } = setup();
     dialer.start();
+    await flush();
     provider.placed[0]?.answer('same');
     provider.placed[1]?.answer('same');
     await flush();
@@ -107,6 +111,7 @@ describe('a POST that fails', () => {
     expect(first?.status).toBe('initiated');
     expect(second?.error).toMatchObject({ reason: 'duplicate_id' });
     dialer.handleStatus(statusEvent('same', 'completed'));
+    await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('completed');
   });
 
@@ -130,15 +135,19 @@ describe('maxAttempts', () => {
       statuses.push(`${e.index}.${e.attempt}:${e.status}${e.willRetry ? '+' : ''}`),
     );
     dialer.start();
+    await flush();
     provider.placed[0]?.answer('a');
     provider.placed[1]?.answer('b');
     await flush();
     dialer.handleStatus(statusEvent('a', 'busy'));
+    await flush();
     expect(provider.placed.map((call) => call.to)).toEqual([NUMBERS[0], NUMBERS[1], NUMBERS[0]]);
     provider.placed[2]?.answer('a2');
     await flush();
     dialer.handleStatus(statusEvent('a', 'completed'));
+    await flush();
     dialer.handleStatus(statusEvent('a2', 'no-answer'));
+    await flush();
     expect(dialer.snapshot().entries[0]).toMatchObject({
       status: 'no-answer',
       attempts: 2,
@@ -158,11 +167,14 @@ describe('maxAttempts', () => {
   it('does not place a new attempt after completed or canceled', async () => {
     const { dialer, provider } = setup({ maxAttempts: 5 });
     dialer.start();
+    await flush();
     provider.placed[0]?.answer('a');
     provider.placed[1]?.answer('b');
     await flush();
     dialer.handleStatus(statusEvent('a', 'completed'));
+    await flush();
     dialer.handleStatus(statusEvent('b', 'canceled'));
+    await flush();
     expect(provider.placed.map((call) => call.to)).toEqual(NUMBERS);
   });
 });
@@ -174,10 +186,12 @@ describe('a call that never ends', () => {
       numbers: NUMBERS.slice(0, 3),
     });
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('a');
     provider.placed[1]?.answer('b');
     await flush();
     dialer.handleStatus(statusEvent('a', 'ringing'));
+    await settle(clock);
     clock.advanceSync(999);
     expect(dialer.snapshot().entries[0]?.status).toBe('ringing');
     clock.advanceSync(1);
@@ -188,6 +202,7 @@ describe('a call that never ends', () => {
     expect(entry?.error?.message).toBe('The call reached no end within 1000 ms');
     expect(provider.placed).toHaveLength(3);
     dialer.handleStatus(statusEvent('a', 'completed'));
+    await settle(clock);
     expect(dialer.snapshot().entries[0]?.status).toBe('failed');
   });
 
@@ -197,6 +212,7 @@ describe('a call that never ends', () => {
       numbers: NUMBERS.slice(0, 1),
     });
     dialer.start();
+    await settle(clock);
     clock.advanceSync(1000);
     expect(provider.placed[0]?.signal?.aborted).toBe(true);
     expect(dialer.snapshot().entries[0]?.error?.message).toBe(
@@ -205,6 +221,7 @@ describe('a call that never ends', () => {
     provider.placed[0]?.answer('late');
     await flush();
     dialer.handleStatus(statusEvent('late', 'completed'));
+    await settle(clock);
     expect(dialer.snapshot().entries[0]).toMatchObject({ status: 'failed', callId: null });
   });
 
@@ -217,6 +234,7 @@ describe('a call that never ends', () => {
       numbers: NUMBERS.slice(0, 1),
     });
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('a');
     await flush();
     clock.advanceSync(1000);
@@ -235,6 +253,7 @@ describe('a call that never ends', () => {
       numbers: NUMBERS.slice(0, 1),
     });
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('a');
     await flush();
     clock.advanceSync(1000);
@@ -251,6 +270,7 @@ describe('a call that never ends', () => {
       numbers: NUMBERS.slice(0, 1),
     });
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('a');
     await flush();
     clock.advanceSync(1000);
@@ -273,6 +293,7 @@ describe('a call that never ends', () => {
       numbers: NUMBERS.slice(0, 1),
     });
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('a');
     await flush();
     clock.advanceSync(60_000);
@@ -282,13 +303,14 @@ describe('a call that never ends', () => {
     expect(signal?.aborted).toBe(true);
   });
 
-  it('is not re-attempted, even with maxAttempts', () => {
+  it('is not re-attempted, even with maxAttempts', async () => {
     const { dialer, provider, clock } = setup({
       callTimeoutMs: 10,
       maxAttempts: 3,
       numbers: NUMBERS.slice(0, 1),
     });
     dialer.start();
+    await settle(clock);
     clock.advanceSync(10);
     expect(provider.placed).toHaveLength(1);
     expect(dialer.snapshot().state).toBe('done');
@@ -297,11 +319,13 @@ describe('a call that never ends', () => {
   it('times out each call callTimeoutMs after its own POST, on a single timer', async () => {
     const { dialer, provider, clock } = setup({ callTimeoutMs: 1000, concurrency: 3 });
     dialer.start();
+    await settle(clock);
     expect(clock.pending).toBe(1);
     provider.placed[0]?.answer('a');
     await flush();
     clock.advanceSync(400);
     dialer.handleStatus(statusEvent('a', 'completed'));
+    await settle(clock);
     expect(provider.placed).toHaveLength(4);
     clock.advanceSync(599);
     expect(dialer.snapshot().entries.map((entry) => entry.status)).toEqual([
@@ -327,10 +351,12 @@ describe('a call that never ends', () => {
   it('clears its timer when the call ends in time', async () => {
     const { dialer, provider, clock } = setup({ numbers: NUMBERS.slice(0, 1) });
     dialer.start();
+    await settle(clock);
     expect(clock.pending).toBe(1);
     provider.placed[0]?.answer('a');
     await flush();
     dialer.handleStatus(statusEvent('a', 'completed'));
+    await settle(clock);
     expect(clock.pending).toBe(0);
   });
 });
@@ -348,6 +374,7 @@ describe('a POST whose outcome is unknown', () => {
     const finished: Array<{ status: string; inDoubt: boolean }> = [];
     dialer.on('finished', (e) => finished.push({ status: e.status, inDoubt: e.inDoubt }));
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.fail(http(504));
     await flush();
     expect(dialer.snapshot().entries[0]).toMatchObject({
@@ -375,15 +402,18 @@ describe('a POST whose outcome is unknown', () => {
     const finished: Array<{ status: string; callId: string | null }> = [];
     dialer.on('finished', (e) => finished.push({ status: e.status, callId: e.callId }));
     dialer.start();
+    await settle(clock);
     dialer.handleStatus(statusEvent('p-1', 'ringing')); // before the POST's (lost) answer
     provider.placed[0]?.fail(timeout());
     await flush();
     expect(dialer.snapshot().entries[0]).toMatchObject({ status: 'failed', inDoubt: true });
     clock.advanceSync(5_000);
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now()) });
+    await settle(clock);
     const answeredAt = clock.now();
     clock.advanceSync(42_000);
     dialer.handleStatus(statusEvent('p-1', 'completed'));
+    await settle(clock);
     expect(dialer.snapshot().entries[0]).toMatchObject({
       status: 'completed',
       callId: 'p-1',
@@ -410,10 +440,12 @@ describe('a POST whose outcome is unknown', () => {
       callTimeoutMs: 10_000,
     });
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.fail(timeout());
     provider.placed[1]?.fail(timeout());
     await flush();
     dialer.handleStatus(statusEvent('p-9', 'completed'));
+    await settle(clock);
     expect(dialer.snapshot().entries.map((e) => [e.status, e.inDoubt])).toEqual([
       ['failed', true],
       ['failed', true],
@@ -430,12 +462,16 @@ describe('an answer that arrives after the end', () => {
     const finished: Array<Date | null> = [];
     dialer.on('finished', (e) => finished.push(e.answeredAt));
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('p-1');
     await flush();
     clock.advanceSync(30_000);
     dialer.handleStatus(statusEvent('p-1', 'completed'));
+    await settle(clock);
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now() - 20_000) });
+    await settle(clock);
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(clock.now() - 1_000) });
+    await settle(clock);
     const entry = dialer.snapshot().entries[0];
     expect(entry).toMatchObject({
       status: 'completed',
@@ -447,16 +483,20 @@ describe('an answer that arrives after the end', () => {
   it('takes an earlier answer time from a late answered event than the one it stamped', async () => {
     const { dialer, provider, clock } = setup({ numbers: NUMBERS.slice(0, 1) });
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('p-1');
     await flush();
     const answered = clock.now();
     clock.advanceSync(10_000);
     // `answered` reached us late, after `ringing`; a repeat says when it really was.
     dialer.handleStatus(statusEvent('p-1', 'answered'));
+    await settle(clock);
     clock.advanceSync(30_000);
     dialer.handleStatus(statusEvent('p-1', 'completed'));
+    await settle(clock);
     expect(dialer.snapshot().entries[0]?.answeredAt).toEqual(new Date(answered + 10_000));
     dialer.handleStatus({ ...statusEvent('p-1', 'answered'), at: new Date(answered) });
+    await settle(clock);
     expect(dialer.snapshot().entries[0]).toMatchObject({
       status: 'completed',
       answeredAt: new Date(answered),

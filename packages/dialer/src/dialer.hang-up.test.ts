@@ -35,13 +35,16 @@ describe('stop({ hangUp: true })', () => {
     const drained: DialerEvents['drained'][] = [];
     dialer.on('drained', (e) => drained.push(e));
     dialer.start();
+    await flush();
     provider.placed[0]!.answer('c0');
     provider.placed[1]!.answer('c1');
     await flush();
     dialer.handleStatus(statusEvent('c1', 'answered'));
+    await flush();
     seen.length = 0;
 
     dialer.stop({ hangUp: true });
+    await flush();
     // Entries not dialed end at once; the POST still pending has no id to hang up yet. The call
     // not answered is canceled, the answered one hung up.
     expect(statuses(dialer)).toEqual(['initiated', 'answered', 'dialing', 'canceled', 'canceled']);
@@ -75,15 +78,18 @@ describe('stop({ hangUp: true })', () => {
     expect(dialer.snapshot().entries[1]!.answeredAt).not.toBeNull();
     // A late webhook moves nothing back.
     dialer.handleStatus(statusEvent('c0', 'completed'));
+    await flush();
     expect(statuses(dialer)[0]).toBe('canceled');
   });
 
   it('ends an entry canceled when the provider takes the request but reports no end yet', async () => {
     const { provider, dialer } = setup();
     dialer.start();
+    await flush();
     provider.placed[0]!.answer('c0');
     await flush();
     dialer.stop({ hangUp: true });
+    await flush();
     provider.cancels[0]!.answer('ringing');
     await flush();
     expect(statuses(dialer)[0]).toBe('canceled');
@@ -92,10 +98,13 @@ describe('stop({ hangUp: true })', () => {
   it('keeps the end a webhook reported before the provider answered the hang-up', async () => {
     const { provider, dialer } = setup();
     dialer.start();
+    await flush();
     provider.placed[0]!.answer('c0');
     await flush();
     dialer.stop({ hangUp: true });
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'completed'));
+    await flush();
     provider.cancels[0]!.answer('canceled');
     await flush();
     expect(statuses(dialer)[0]).toBe('completed');
@@ -104,9 +113,11 @@ describe('stop({ hangUp: true })', () => {
   it('reports a cancelCall that fails, follows the call to its end, and tries again when asked', async () => {
     const { provider, dialer, errors } = setup();
     dialer.start();
+    await flush();
     provider.placed.forEach((call, i) => call.answer(`c${i}`));
     await flush();
     dialer.stop({ hangUp: true });
+    await flush();
     const refusal = new Error('provider said no');
     provider.cancels[0]!.fail(refusal);
     provider.cancels[1]!.answer();
@@ -118,8 +129,10 @@ describe('stop({ hangUp: true })', () => {
     ]);
     expect(statuses(dialer).slice(0, 3)).toEqual(['initiated', 'canceled', 'initiated']);
     dialer.handleStatus(statusEvent('c0', 'completed'));
+    await flush();
     expect(statuses(dialer)[0]).toBe('completed');
     dialer.stop({ hangUp: true });
+    await flush();
     expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c1', 'c2', 'c2']);
     provider.cancels[3]!.answer();
     await flush();
@@ -130,21 +143,27 @@ describe('stop({ hangUp: true })', () => {
   it('hangs up after a plain stop() the calls still in flight', async () => {
     const { provider, dialer } = setup();
     dialer.start();
+    await flush();
     provider.placed.forEach((call, i) => call.answer(`c${i}`));
     await flush();
     dialer.stop();
+    await flush();
     expect(provider.cancels).toEqual([]);
     dialer.handleStatus(statusEvent('c1', 'busy'));
+    await flush();
     dialer.stop({ hangUp: true });
+    await flush();
     expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c2']);
   });
 
   it('hangs up a call answered while its cancel was on its way: the provider left it answered', async () => {
     const { provider, dialer, seen } = setup();
     dialer.start();
+    await flush();
     provider.placed[0]!.answer('c0');
     await flush();
     dialer.stop({ hangUp: true });
+    await flush();
     expect(provider.cancels.map((c) => c.id)).toEqual(['c0']);
     provider.cancels[0]!.answer('answered');
     await flush();
@@ -165,10 +184,13 @@ describe('stop({ hangUp: true })', () => {
   it('ends an answered entry completed when the provider takes the hang-up but reports no end yet', async () => {
     const { provider, dialer } = setup();
     dialer.start();
+    await flush();
     provider.placed[0]!.answer('c0');
     await flush();
     dialer.handleStatus(statusEvent('c0', 'answered'));
+    await flush();
     dialer.stop({ hangUp: true });
+    await flush();
     expect(provider.cancels).toEqual([]);
     provider.hangUps[0]!.answer('answered');
     await flush();
@@ -178,16 +200,20 @@ describe('stop({ hangUp: true })', () => {
   it('reports a hangUpCall that fails and tries again when asked', async () => {
     const { provider, dialer, errors } = setup();
     dialer.start();
+    await flush();
     provider.placed[0]!.answer('c0');
     await flush();
     dialer.handleStatus(statusEvent('c0', 'answered'));
+    await flush();
     dialer.stop({ hangUp: true });
+    await flush();
     const refusal = new Error('provider said no');
     provider.hangUps[0]!.fail(refusal);
     await flush();
     expect(errors).toEqual([{ error: refusal, source: 'hang_up', index: 0 }]);
     expect(statuses(dialer)[0]).toBe('answered');
     dialer.stop({ hangUp: true });
+    await flush();
     provider.hangUps[1]!.answer();
     await flush();
     expect(statuses(dialer)[0]).toBe('completed');
@@ -197,6 +223,7 @@ describe('stop({ hangUp: true })', () => {
     // It can cancel calls not answered yet, and has no hangUpCall: it cannot end every call.
     const { provider, dialer, seen } = setup(true, false);
     dialer.start();
+    await flush();
     provider.placed[0]!.answer('c0');
     await flush();
     const before = dialer.snapshot();
@@ -225,6 +252,7 @@ describe('stop({ hangUp: true })', () => {
   it('throws UnsupportedOperationError and changes nothing when the provider cannot end calls', async () => {
     const { provider, dialer, seen } = setup(false);
     dialer.start();
+    await flush();
     provider.placed[0]!.answer('c0');
     await flush();
     const before = dialer.snapshot();
@@ -249,6 +277,7 @@ describe('stop({ hangUp: true })', () => {
     expect(seen).toEqual([]);
     // A plain stop() still works.
     dialer.stop();
+    await flush();
     expect(dialer.snapshot().stopped).toBe(true);
   });
 
@@ -256,9 +285,10 @@ describe('stop({ hangUp: true })', () => {
     ['an unknown option', { hangup: true }],
     ['a hangUp that is not a boolean', { hangUp: 'yes' }],
     ['something that is not an object', 'SIGTERM'],
-  ])('refuses %s with InvalidOptionsError and changes nothing', (_, options) => {
+  ])('refuses %s with InvalidOptionsError and changes nothing', async (_, options) => {
     const { dialer } = setup();
     dialer.start();
+    await flush();
     const before = dialer.snapshot();
     expect(() => dialer.stop(options as never)).toThrow(InvalidOptionsError);
     try {

@@ -4,6 +4,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDialer } from './dialer.js';
 import type { Dialer, DialerSnapshot } from './types.js';
+import { flush } from '../test/utils.js';
 
 const server = setupServer();
 // msw 3 renamed `onUnhandledRequest` to `onUnhandledFrame`; 'error' makes a stray request fail.
@@ -38,6 +39,7 @@ describe('against the MSW-mocked webhook flavour', () => {
       dialer.on('drained', () => resolve(dialer.snapshot())),
     );
     dialer.start();
+    await flush();
     const snapshot = await done;
     mock.close();
 

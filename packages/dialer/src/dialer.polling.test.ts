@@ -1,7 +1,7 @@
 import { HttpError, type CallStatus } from '@ringkit/call-client';
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { manualProvider, flush, providerCall, T0 } from '../test/utils.js';
+import { manualProvider, flush, providerCall, T0, settle } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { DialerEvents } from './types.js';
 
@@ -59,6 +59,7 @@ describe('a polling provider', () => {
       providerCall(id, statuses.get(id) ?? 'initiated'),
     );
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('a');
     provider.placed[1]?.answer('b');
     await flush();
@@ -91,6 +92,7 @@ describe('a polling provider', () => {
   it('stops polling a call whose webhook-fed status ended it first', async () => {
     const { dialer, provider, clock } = setup(async (id) => providerCall(id, 'ringing'));
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('a');
     await flush();
     dialer.handleStatus({
@@ -118,6 +120,7 @@ describe('a polling provider', () => {
       throw gone;
     });
     dialer.start();
+    await settle(clock);
     provider.placed[0]?.answer('a');
     await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('initiated');
@@ -136,6 +139,7 @@ describe('a polling provider', () => {
     });
     const dialer = createDialer({ provider, numbers: NUMBERS, clock: createFakeClock(T0) });
     dialer.start();
+    await flush();
     provider.placed[0]?.answer('a');
     await flush();
     expect(provider.getCall).not.toHaveBeenCalled();

@@ -16,6 +16,7 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDialer } from './dialer.js';
 import type { Dialer, DialerSnapshot } from './types.js';
+import { flush } from '../test/utils.js';
 
 const NUMBERS = [
   '13018040009',
@@ -98,6 +99,7 @@ describe('against the simulator', () => {
     dialer.on('error', (event) => errors.push(event.error));
     const done = drained(dialer);
     dialer.start();
+    await flush();
     const snapshot = await done;
 
     expect(errors).toEqual([]);
@@ -134,6 +136,7 @@ describe('against the simulator', () => {
     dialer.on('status', (event) => statuses.add(event.status));
     const done = drained(dialer);
     dialer.start();
+    await flush();
     const snapshot = await done;
 
     expect(snapshot.entries.map((entry) => entry.status)).toEqual(NUMBERS.map(() => 'completed'));

@@ -59,9 +59,10 @@ describe('createDialer', () => {
     ]);
   });
 
-  it('places the first three calls in list order on start', () => {
+  it('places the first three calls in list order on start', async () => {
     const { dialer, provider } = setup();
     dialer.start();
+    await flush();
     expect(provider.placed.map((call) => call.to)).toEqual(NUMBERS.slice(0, 3));
     const { state, entries } = dialer.snapshot();
     expect(state).toBe('running');
@@ -79,6 +80,7 @@ describe('createDialer', () => {
   it('dials the next number as soon as a call completes, before handleStatus returns', async () => {
     const { dialer, provider } = setup();
     dialer.start();
+    await flush();
     await answer(provider, 0, 1, 2);
     expect(provider.placed).toHaveLength(3);
     expect(dialer.handleStatus(statusEvent('c1', 'completed'))).toBeUndefined();
@@ -93,10 +95,14 @@ describe('createDialer', () => {
       if (event.index === 0) statuses.push(`${event.previous}>${event.status}`);
     });
     dialer.start();
+    await flush();
     await answer(provider, 0);
     dialer.handleStatus(statusEvent('c0', 'ringing'));
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'answered'));
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'completed'));
+    await flush();
     expect(statuses).toEqual([
       'idle>dialing',
       'dialing>initiated',
@@ -115,14 +121,21 @@ describe('createDialer', () => {
     const { dialer, provider } = setup();
     const moves = statusesOf(dialer, 0);
     dialer.start();
+    await flush();
     await answer(provider, 0);
     dialer.handleStatus(statusEvent('c0', 'answered'));
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'answered'));
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'ringing'));
+    await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('answered');
     dialer.handleStatus(statusEvent('c0', 'completed'));
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'busy'));
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'answered'));
+    await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('completed');
     expect(moves).toEqual(['dialing', 'initiated', 'answered', 'completed']);
   });
@@ -130,6 +143,7 @@ describe('createDialer', () => {
   it('takes the status the POST answers with when it is ahead of initiated', async () => {
     const { dialer, provider } = setup();
     dialer.start();
+    await flush();
     provider.placed[0]?.answer('c0', 'ringing', { providerStatus: 'ringing' });
     provider.placed[1]?.answer('c1', 'queued', { providerStatus: 'queued' });
     await flush();
@@ -141,8 +155,11 @@ describe('createDialer', () => {
   it('buffers a webhook that arrives before its POST answers and applies it afterwards', async () => {
     const { dialer, provider } = setup();
     dialer.start();
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'answered'));
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'ringing'));
+    await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('dialing');
     await answer(provider, 0);
     expect(dialer.snapshot().entries[0]?.status).toBe('answered');
@@ -151,8 +168,11 @@ describe('createDialer', () => {
   it('applies early webhooks when the POST that answers is the only one pending', async () => {
     const { dialer, provider } = setup({ numbers: NUMBERS.slice(0, 1) });
     dialer.start();
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'completed'));
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'ringing'));
+    await flush();
     await answer(provider, 0);
     expect(dialer.snapshot()).toMatchObject({ state: 'done', entries: [{ status: 'completed' }] });
   });
@@ -160,7 +180,9 @@ describe('createDialer', () => {
   it('finishes an entry whose terminal webhook beat its POST, and refills the slot', async () => {
     const { dialer, provider } = setup();
     dialer.start();
+    await flush();
     dialer.handleStatus(statusEvent('c2', 'completed'));
+    await flush();
     await answer(provider, 2);
     expect(dialer.snapshot().entries[2]?.status).toBe('completed');
     expect(provider.placed).toHaveLength(4);
@@ -169,9 +191,12 @@ describe('createDialer', () => {
   it('drops early events of ids that are still unknown once no POST is pending', async () => {
     const { dialer, provider } = setup({ numbers: NUMBERS.slice(0, 2), concurrency: 1 });
     dialer.start();
+    await flush();
     dialer.handleStatus(statusEvent('c1', 'completed'));
+    await flush();
     await answer(provider, 0);
     dialer.handleStatus(statusEvent('c0', 'completed'));
+    await flush();
     await answer(provider, 1);
     expect(dialer.snapshot().entries[1]?.status).toBe('initiated');
   });
@@ -179,8 +204,11 @@ describe('createDialer', () => {
   it('keeps at most maxEarlyEvents early events, dropping the oldest', async () => {
     const { dialer, provider } = setup({ maxEarlyEvents: 1 });
     dialer.start();
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'completed'));
+    await flush();
     dialer.handleStatus(statusEvent('c1', 'ringing'));
+    await flush();
     await answer(provider, 0, 1);
     expect(
       dialer
@@ -193,7 +221,9 @@ describe('createDialer', () => {
   it('keeps no early event when maxEarlyEvents is 0', async () => {
     const { dialer, provider } = setup({ maxEarlyEvents: 0 });
     dialer.start();
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'ringing'));
+    await flush();
     await answer(provider, 0);
     expect(dialer.snapshot().entries[0]?.status).toBe('initiated');
   });
@@ -204,13 +234,19 @@ describe('createDialer', () => {
     const errors = vi.fn();
     dialer.on('error', errors);
     dialer.handleStatus(statusEvent('nobody', 'completed'));
+    await flush();
     dialer.start();
+    await flush();
     await answer(provider, 0);
     dialer.handleStatus(statusEvent('nobody', 'completed'));
+    await flush();
     dialer.handleStatus(statusEvent('c0', 'completed'));
+    await flush();
     expect(dialer.snapshot().state).toBe('done');
     dialer.handleStatus(statusEvent('c0', 'failed'));
+    await flush();
     dialer.handleStatus(statusEvent('nobody', 'ringing'));
+    await flush();
     expect(moves).toEqual(['dialing', 'initiated', 'completed']);
     expect(errors).not.toHaveBeenCalled();
   });
@@ -218,21 +254,27 @@ describe('createDialer', () => {
   it('accepts a numeric call id in an event', async () => {
     const { dialer, provider } = setup();
     dialer.start();
+    await flush();
     provider.placed[0]?.answer('2345');
     await flush();
     const event = { ...statusEvent('x', 'ringing'), callId: 2345 as unknown as string };
     dialer.handleStatus(event);
+    await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('ringing');
   });
 
-  it('reports a malformed event as an error and ignores it', () => {
+  it('reports a malformed event as an error and ignores it', async () => {
     const { dialer } = setup();
     const errors: DialerEvents['error'][] = [];
     dialer.on('error', (event) => errors.push(event));
     dialer.start();
+    await flush();
     dialer.handleStatus({ callId: 'c0', status: 'dancing' } as never);
+    await flush();
     dialer.handleStatus(null as never);
+    await flush();
     dialer.handleStatus({ callId: '', status: 'ringing' } as never);
+    await flush();
     expect(errors).toHaveLength(3);
     expect(errors[0]?.source).toBe('handle_status');
     expect(errors[0]?.error).toBeInstanceOf(TypeError);
@@ -243,11 +285,15 @@ describe('createDialer', () => {
     const numbers = ['+13018040009', '+13018040009', '+13018040009'];
     const dialer = createDialer({ provider, numbers, concurrency: 2 });
     dialer.start();
+    await flush();
     await answer(provider, 0, 1);
     dialer.handleStatus(statusEvent('c1', 'busy'));
+    await flush();
     await answer(provider, 2);
     dialer.handleStatus(statusEvent('c0', 'completed'));
+    await flush();
     dialer.handleStatus(statusEvent('c2', 'no-answer'));
+    await flush();
     expect(provider.placed.map((call) => call.to)).toEqual(numbers);
     const entries = dialer.snapshot().entries;
     expect(entries.map((entry) => [entry.callId, entry.status])).toEqual([
@@ -257,21 +303,23 @@ describe('createDialer', () => {
     ]);
   });
 
-  it('drains at once for an empty list and ends done', () => {
+  it('drains at once for an empty list and ends done', async () => {
     const provider = manualProvider();
     const dialer = createDialer({ provider, numbers: [] });
     const drained = vi.fn();
     dialer.on('drained', drained);
     dialer.start();
+    await flush();
     expect(drained).toHaveBeenCalledTimes(1);
     expect(drained.mock.calls[0]?.[0]).toMatchObject({ total: 0 });
     expect(dialer.snapshot()).toMatchObject({ state: 'done', entries: [] });
     expect(provider.placed).toHaveLength(0);
   });
 
-  it('dials the whole list at once when the concurrency is larger than the list', () => {
+  it('dials the whole list at once when the concurrency is larger than the list', async () => {
     const { dialer, provider } = setup({ concurrency: 50 });
     dialer.start();
+    await flush();
     expect(provider.placed).toHaveLength(5);
   });
 
@@ -280,6 +328,7 @@ describe('createDialer', () => {
     const drained = vi.fn();
     dialer.on('drained', drained);
     dialer.start();
+    await flush();
     for (let index = 0; index < NUMBERS.length; index += 1) {
       await answer(provider, index);
       const inFlight = dialer.snapshot().entries.filter((e) => e.endedAt === null && e.attempts);

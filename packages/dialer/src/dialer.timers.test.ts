@@ -65,6 +65,7 @@ describe('timers', () => {
     dialer.on('error', () => {});
     const start = clock.now();
     dialer.start();
+    await flush();
     // The wall clock is set back an hour while the POST is on its way, which then fails with an
     // outcome unknown: the slot is held until MAX_TIMER_MS after the POST, an hour further away
     // than a timer can wait.
@@ -104,6 +105,7 @@ describe('deadline timer', () => {
     const dialer = createDialer({ provider, numbers, concurrency: 1, clock: counting });
     const drained = new Promise((resolve) => dialer.on('drained', resolve));
     dialer.start();
+    await flush();
     for (let i = 0; i < numbers.length; i += 1) {
       provider.placed[i]?.answer(`call-${i}`);
       await flush();

@@ -3,7 +3,7 @@ import { HttpError, InvalidOptionsError, createNumDialerClient } from '@ringkit/
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { attributeText, ownTracer, recordSpans } from '@ringkit/internal/testing';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { manualProvider, flush, T0 } from '../test/utils.js';
+import { manualProvider, flush, T0, settle } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 import type { DialerPlacementEvent } from './types.js';
 
@@ -31,6 +31,7 @@ describe('the dialer traced', () => {
     const placements: DialerPlacementEvent[] = [];
     dialer.on('placement', (event) => placements.push(event));
     dialer.start();
+    await settle(clock);
     await clock.advance(40);
     provider.placed[0]!.answer('a', 'initiated', { providerStatus: 'queued' });
     provider.placed[1]!.fail(httpError(502));
@@ -125,8 +126,10 @@ describe('the dialer traced', () => {
     const placements: DialerPlacementEvent[] = [];
     dialer.on('placement', (event) => placements.push(event));
     dialer.start();
+    await flush();
     await vi.waitFor(() => expect(placements).toHaveLength(2));
     dialer.stop();
+    await flush();
 
     const places = otel.named('ringkit.dialer.place');
     const requests = otel.named('ringkit.place_call');
@@ -145,6 +148,7 @@ describe('the dialer traced', () => {
       tracer: own.tracer,
     });
     dialer.start();
+    await flush();
     provider.placed[0]!.answer('a');
     await flush();
     expect(own.spans().map((s) => s.name)).toEqual(['ringkit.dialer.place']);

@@ -33,6 +33,15 @@ export async function flush(): Promise<void> {
 }
 
 /**
+ * Lets what the dialer was told run until it waits on something outside (a POST, a webhook, a
+ * timer not due yet): the fake clock's timers due now, then pending promise callbacks.
+ */
+export async function settle(clock?: FakeClock): Promise<void> {
+  await clock?.flush();
+  await flush();
+}
+
+/**
  * Resolves once `check()` passes (within 5 s), letting the fake clock's due timers and the
  * store's I/O run between tries.
  */
