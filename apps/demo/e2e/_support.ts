@@ -13,6 +13,9 @@ import {
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
+/** A free port of 127.0.0.1, for a server that must know its own URL before it starts. */
+export { freePort } from '../src/_test-ports.js';
+
 /** Debian's Chromium; the browser tests never download one. */
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -145,16 +148,6 @@ export const localInputIn = (page: Page, ms: number) =>
     const p = (n: number) => String(n).padStart(2, '0');
     return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
   }, ms);
-
-/** A free port of 127.0.0.1, for a server that must know its own URL before it starts. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** Collects into `errors` every uncaught error and console error of `page`. */
 export function recordPageErrors(page: Page, errors: string[]): void {

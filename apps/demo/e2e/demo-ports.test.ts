@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { app, assertBuilt } from './_support.js';
+import { freePort } from '../src/_test-ports.js';
 
 /** `pnpm demo` is `node dist/demo.js`: the simulators, then the server. */
 const blockers: Server[] = [];
@@ -21,12 +22,6 @@ async function takenPort(): Promise<number> {
   blockers.push(blocker);
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   return (blocker.address() as { port: number }).port;
-}
-
-async function freePort(): Promise<number> {
-  const port = await takenPort();
-  await new Promise((r) => blockers.pop()!.close(r));
-  return port;
 }
 
 interface Run {
