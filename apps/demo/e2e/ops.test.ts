@@ -275,6 +275,16 @@ describe.skipIf(!hasChromium)('the operator page', () => {
       );
       await page.goto(`${server.url}/ops`);
       await page.locator('rk-ops [data-chart="provider"] canvas').waitFor();
+      // The chart may be drawn before the samples reach it: wait for all 40.
+      await expect
+        .poll(() =>
+          page.evaluate(() => {
+            type Plot = { data: number[][] };
+            const rk = document.querySelector('rk-ops') as unknown as { plots: Map<string, Plot> };
+            return rk.plots.get('provider')?.data[0]?.length ?? 0;
+          }),
+        )
+        .toBe(40);
       const seen = await page.evaluate(() => {
         type Plot = {
           scales: Record<string, { min: number; max: number; distr: number }>;

@@ -100,12 +100,13 @@ function campaignPacing(ctx: SourceContext, claimed: { wake: number | null | und
       return at;
     },
     async onTime(at) {
-      if (!budget) return;
+      if (!budget) return at;
       let turn = at;
       while (clock.now() - turn > LATE_LIMIT_MS) {
         turn = await reserve();
         await untilSlot(turn);
       }
+      return turn;
     },
   };
 }

@@ -43,9 +43,9 @@ export interface Pacing {
   turn(slot: number | null): Promise<number>;
   /**
    * Right before the request: resolves at once when the turn at `at` has not gone by more than
-   * {@link LATE_LIMIT_MS}, else after a fresh turn.
+   * {@link LATE_LIMIT_MS}, else after a fresh turn; resolves to the turn the request may use.
    */
-  onTime(at: number): Promise<void>;
+  onTime(at: number): Promise<number>;
 }
 
 /**
@@ -85,7 +85,7 @@ export function createPacing(options: {
         return { calls, slots: calls.map(() => null), retryAt: null };
       },
       turn: async () => clock.now(),
-      onTime: async () => {},
+      onTime: async (at) => at,
     };
   }
   const intervalMs = (1000 + PACING_TOLERANCE_MS) / callsPerSecond;
@@ -99,6 +99,7 @@ export function createPacing(options: {
   const late = async (at: number, fresh: () => Promise<number>) => {
     let turn = at;
     while (clock.now() - turn > LATE_LIMIT_MS) turn = await fresh();
+    return turn;
   };
 
   if (store.claimDueBudgeted && store.reserveSendSlot) {

@@ -1,10 +1,12 @@
+import type { Clock } from '@ringkit/call-client';
 import { type SpanLike } from '@ringkit/internal';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
 import { SUPPRESSED, type StoredCall } from '../store.js';
 import { placingMark } from '../store/_mark.js';
-import { createLastCheck, type LastCheckContext } from './_last-check.js';
+import { createLastCheck, type LastCheck, type LastCheckContext } from './_last-check.js';
 import { createLeaseKeeper, holds } from './_lease.js';
+import { LATE_LIMIT_MS, type Pacing } from './_pacing.js';
 import type { PlaceContext } from './_place-context.js';
 import { createSender, endUnsent } from './_send.js';
 import type { Slot } from './_slots.js';
@@ -111,8 +113,9 @@ export function createPlacer(ctx: PlaceContext) {
     outcomes.emitStatus(placing, 'scheduled');
     const span = placementSpan(ctx, claim, batch, startedAt);
     const lease = keepLease(placing);
-    // A turn gone by too long (a slow write, a busy process) is not used: a fresh one is taken.
-    if (ctx.pacing.paced) await ctx.pacing.onTime(turn);
+    // Paced, the turn is the last word too: one gone by too long (a slow write, a busy process,
+    // a read of the list) is not used, and a fresh one is taken, then the list read again.
+    const last = ctx.pacing.paced ? onTurn(check, ctx.pacing, turn, clock) : check;
 
     // Unpaced, requests leave in claim order. Paced, each leaves at its turn (a wait here would
     // bunch the calls behind it into a burst over `callsPerSecond`).
@@ -121,7 +124,7 @@ export function createPlacer(ctx: PlaceContext) {
     // After every wait, the last step before the request: the list and the window again.
     try {
       // At once, with no turn of the event loop, while the claim's reading of the list is fresh.
-      const checked = check.beforeSend();
+      const checked = last.beforeSend();
       if (checked) await checked;
     } catch (error) {
       endUnsent(span);
@@ -130,7 +133,8 @@ export function createPlacer(ctx: PlaceContext) {
     }
     const expected = outcomes.expectAnswer();
     try {
-      await placeAndRecord(claim, slot, span, lease, expected, check);
+      // The client runs `last.beforeSend` again right before the request leaves.
+      await placeAndRecord(claim, slot, span, lease, expected, last);
     } finally {
       expected.settle();
     }
@@ -155,4 +159,45 @@ function placementSpan(
     },
     { parent: batch, startTime: performance.timeOrigin + startedAt },
   );
+}
+
+/**
+ * How many fresh turns one `beforeSend` of {@link onTurn} takes at most, each because the list's
+ * read outlasted the turn before it: then the request leaves on the last, the list just read.
+ */
+export const FRESH_TURNS = 3;
+
+/**
+ * `check` with the call's turn under `callsPerSecond` as its last step: the list and the window,
+ * then the turn, checked after whatever wait the list's read took. A turn gone by more than
+ * {@link LATE_LIMIT_MS} is given up for a fresh one, waited for, and everything is checked again
+ * (at most {@link FRESH_TURNS} times: a list that is slower to read than a turn every time may
+ * not hold the call forever; the list always has the last word). Answers at once, with no turn of
+ * the event loop, when nothing needs a wait.
+ */
+export function onTurn(check: LastCheck, pacing: Pacing, turn: number, clock: Clock): LastCheck {
+  let at = turn;
+  let taken = 0;
+  const inTime = (): void | Promise<void> => {
+    if (clock.now() - at <= LATE_LIMIT_MS || taken >= FRESH_TURNS) return;
+    return pacing.onTime(at).then((fresh) => {
+      // No fresh turn to be had (nothing paces it after all): it goes as it is.
+      if (fresh === at) return;
+      at = fresh;
+      taken += 1;
+      return send();
+    });
+  };
+  const send = (): void | Promise<void> => {
+    const checked = check.beforeSend();
+    return checked ? checked.then(inTime) : inTime();
+  };
+  return {
+    window: () => check.window(),
+    check: () => check.check(),
+    beforeSend: () => {
+      taken = 0;
+      return send();
+    },
+  };
 }
