@@ -431,7 +431,17 @@ function retentionSuite(backend: Backend) {
       'ringing-old',
       'scheduled-old',
     ]);
-    for (const id of ['answered-old', 'initiated-old', 'ringing-old']) {
+    const inFlight = ['answered-old', 'initiated-old', 'ringing-old'];
+    // The sweep that times them out runs beside the pass: wait for it, not for the pass.
+    await waitFor(async () => {
+      const rows = await Promise.all(inFlight.map((id) => store.get(id)));
+      const records = await recordIds(store);
+      return (
+        rows.every((row) => row?.status === 'failed') &&
+        inFlight.every((id) => records.includes(`${id}-1`))
+      );
+    }, 'the calls in flight timed out, with their records');
+    for (const id of inFlight) {
       expect(await store.get(id)).toMatchObject({ status: 'failed', reason: 'timeout' });
     }
     const timedOutRecords = ['answered-old-1', 'initiated-old-1', 'ringing-old-1'];
