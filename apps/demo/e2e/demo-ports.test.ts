@@ -4,8 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { app, assertBuilt } from './_support.js';
-import { freePort } from '../src/_test-ports.js';
+import { app, assertBuilt, freePort } from './_support.js';
 
 /** `pnpm demo` is `node dist/demo.js`: the simulators, then the server. */
 const blockers: Server[] = [];

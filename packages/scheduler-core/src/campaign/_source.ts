@@ -1,7 +1,7 @@
 import { sleep } from '@ringkit/internal';
 import type { ClaimSource } from '../dispatch/_dispatch.js';
 import { sharedReserve } from '../dispatch/_reserve.js';
-import { LATE_LIMIT_MS, PACING_TOLERANCE_MS, type Pacing } from '../dispatch/_pacing.js';
+import { onTimeOf, PACING_TOLERANCE_MS, type Pacing } from '../dispatch/_pacing.js';
 import type { SendBudget, StoredCampaign } from '../store.js';
 import { CALLEE, deferralOf, inCallingWindow } from '../_window.js';
 import type { CampaignContext } from './_context.js';
@@ -101,12 +101,11 @@ function campaignPacing(ctx: SourceContext, claimed: { wake: number | null | und
     },
     async onTime(at) {
       if (!budget) return at;
-      let turn = at;
-      while (clock.now() - turn > LATE_LIMIT_MS) {
-        turn = await reserve();
+      return onTimeOf(clock, at, async () => {
+        const turn = await reserve();
         await untilSlot(turn);
-      }
-      return turn;
+        return turn;
+      });
     },
   };
 }

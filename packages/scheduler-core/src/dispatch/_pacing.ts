@@ -17,6 +17,23 @@ export const PACING_TOLERANCE_MS = 100;
  */
 export const LATE_LIMIT_MS = PACING_TOLERANCE_MS / 2;
 
+/** Whether the turn at `at` has gone by more than {@link LATE_LIMIT_MS}: it is not used then. */
+export const goneBy = (clock: Clock, at: number): boolean => clock.now() - at > LATE_LIMIT_MS;
+
+/**
+ * {@link Pacing.onTime}: `at` while it has not gone by more than {@link LATE_LIMIT_MS}, else a
+ * `fresh()` turn (each waited for), until one has not.
+ */
+export async function onTimeOf(
+  clock: Clock,
+  at: number,
+  fresh: () => Promise<number>,
+): Promise<number> {
+  let turn = at;
+  while (goneBy(clock, turn)) turn = await fresh();
+  return turn;
+}
+
 /** How the dispatcher claims and when it sends: at once, or paced (in process or by the store). */
 export interface Pacing {
   /** Whether `callsPerSecond` is set (otherwise `turn` and `onTime` need not be called). */
@@ -96,12 +113,6 @@ export function createPacing(options: {
   };
   const untilSlot = (slot: number) => sleep(Math.max(0, slot - clock.now()), { clock });
 
-  const late = async (at: number, fresh: () => Promise<number>) => {
-    let turn = at;
-    while (clock.now() - turn > LATE_LIMIT_MS) turn = await fresh();
-    return turn;
-  };
-
   if (store.claimDueBudgeted && store.reserveSendSlot) {
     const claimBudgeted = store.claimDueBudgeted.bind(store);
     // Shared by every engine of this process on the store: one reservation at a time.
@@ -124,7 +135,7 @@ export function createPacing(options: {
         return at;
       },
       onTime: (at) =>
-        late(at, async () => {
+        onTimeOf(clock, at, async () => {
           const slot = await reserve(budget);
           await untilSlot(slot);
           return slot;
@@ -152,6 +163,6 @@ export function createPacing(options: {
       };
     },
     turn: () => take(),
-    onTime: (at) => late(at, take),
+    onTime: (at) => onTimeOf(clock, at, take),
   };
 }

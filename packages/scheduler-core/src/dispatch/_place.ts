@@ -6,7 +6,7 @@ import { SUPPRESSED, type StoredCall } from '../store.js';
 import { placingMark } from '../store/_mark.js';
 import { createLastCheck, type LastCheck, type LastCheckContext } from './_last-check.js';
 import { createLeaseKeeper, holds } from './_lease.js';
-import { LATE_LIMIT_MS, type Pacing } from './_pacing.js';
+import { goneBy, type Pacing } from './_pacing.js';
 import type { PlaceContext } from './_place-context.js';
 import { createSender, endUnsent } from './_send.js';
 import type { Slot } from './_slots.js';
@@ -170,7 +170,7 @@ export const FRESH_TURNS = 3;
 /**
  * `check` with the call's turn under `callsPerSecond` as its last step: the list and the window,
  * then the turn, checked after whatever wait the list's read took. A turn gone by more than
- * {@link LATE_LIMIT_MS} is given up for a fresh one, waited for, and everything is checked again
+ * `LATE_LIMIT_MS` ({@link goneBy}) is given up for a fresh one, waited for, and everything is checked again
  * (at most {@link FRESH_TURNS} times: a list that is slower to read than a turn every time may
  * not hold the call forever; the list always has the last word). Answers at once, with no turn of
  * the event loop, when nothing needs a wait.
@@ -179,7 +179,7 @@ export function onTurn(check: LastCheck, pacing: Pacing, turn: number, clock: Cl
   let at = turn;
   let taken = 0;
   const inTime = (): void | Promise<void> => {
-    if (clock.now() - at <= LATE_LIMIT_MS || taken >= FRESH_TURNS) return;
+    if (!goneBy(clock, at) || taken >= FRESH_TURNS) return;
     return pacing.onTime(at).then((fresh) => {
       // No fresh turn to be had (nothing paces it after all): it goes as it is.
       if (fresh === at) return;
