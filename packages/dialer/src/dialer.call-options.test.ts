@@ -42,15 +42,12 @@ describe('createDialer with per-entry call options', () => {
     });
     dialer.start();
     await flush();
+    // Each request also carries the engine's signal and its last check (`beforeSend`).
+    const sent = { signal: expect.any(AbortSignal), beforeSend: expect.any(Function) };
     expect(provider.placed.map((p) => p.request)).toEqual([
-      {
-        to: '+14155552671',
-        signal: expect.any(AbortSignal),
-        say: 'Your table is ready.',
-        machineDetection: 'detect',
-      },
-      { to: '+13018040009', signal: expect.any(AbortSignal) },
-      { to: '+12025550123', signal: expect.any(AbortSignal) },
+      { to: '+14155552671', ...sent, say: 'Your table is ready.', machineDetection: 'detect' },
+      { to: '+13018040009', ...sent },
+      { to: '+12025550123', ...sent },
     ]);
   });
 

@@ -73,6 +73,7 @@ describe('events', () => {
     provider.placed[0]?.answer('a', 'ringing', { providerStatus: 'Ringing' });
     await flush();
     clock.advanceSync(5);
+    await settle(clock);
     dialer.handleStatus({ ...statusEvent('a', 'answered'), providerStatus: 'connected' });
     await settle(clock);
     expect(seen.dialing[0]).toEqual({
@@ -81,15 +82,24 @@ describe('events', () => {
       attempt: 1,
       at: new Date(clock.now() - 5),
     });
+    // The placement's answer is the call's first steps: `initiated`, then the status it
+    // answered with, each told.
     expect(seen.status[1]).toMatchObject({
       index: 0,
-      status: 'ringing',
+      status: 'initiated',
       previous: 'dialing',
+      callId: 'a',
+      willRetry: false,
+    });
+    expect(seen.status[2]).toMatchObject({
+      index: 0,
+      status: 'ringing',
+      previous: 'initiated',
       callId: 'a',
       providerStatus: 'Ringing',
       willRetry: false,
     });
-    expect(seen.status[2]).toMatchObject({
+    expect(seen.status[3]).toMatchObject({
       providerStatus: 'connected',
       at: new Date(clock.now()),
     });
@@ -180,7 +190,7 @@ describe('events', () => {
     expect(listener).toHaveBeenCalledTimes(1);
   });
 
-  it('has placed the next call before telling listeners that a call ended', async () => {
+  it('places no call after a listener told that a call ended stops the dialer', async () => {
     const { dialer, provider } = setup();
     const seen: string[] = [];
     dialer.on('finished', (entry) => {
@@ -193,13 +203,10 @@ describe('events', () => {
     await flush();
     dialer.handleStatus(statusEvent('a', 'completed'));
     await flush();
-    expect(seen).toEqual(['0 completed, calls placed: 2']);
-    expect(dialer.snapshot()).toMatchObject({ state: 'paused', stopped: true });
-    provider.placed[1]?.answer('b');
-    await flush();
-    dialer.handleStatus(statusEvent('b', 'completed'));
-    await flush();
-    expect(dialer.snapshot().state).toBe('done');
+    // The next entry, claimed as the call ended, is not sent: it ends with the list.
+    expect(seen).toEqual(['0 completed, calls placed: 1', '1 canceled, calls placed: 1']);
+    expect(provider.placed).toHaveLength(1);
+    expect(dialer.snapshot()).toMatchObject({ state: 'done', stopped: true });
   });
 
   it('serialises a snapshot with the error message kept', async () => {

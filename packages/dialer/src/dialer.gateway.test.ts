@@ -96,9 +96,11 @@ describe('a placement whose outcome is unknown, with the provider behind a gatew
       for (const entry of snapshot.entries) {
         expect(entry.attempts).toBe(1);
         expect(entry.inDoubt).toBe(false);
-        // With one call in doubt at a time, its webhooks tell its real end and its id.
-        expect(entry.status).toBe('completed');
-        expect(entry.callId).not.toBeNull();
+        // Its webhooks name an id no answer gave: never guessed to be this call's, whatever
+        // else is in flight. The entry ends in doubt, and its slot is held to its timeout.
+        expect(entry.status).toBe('failed');
+        expect(entry.error?.reason).toBe('outcome_unknown');
+        expect(entry.callId).toBeNull();
       }
     });
   }

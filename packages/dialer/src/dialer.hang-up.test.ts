@@ -304,6 +304,7 @@ describe('stop({ hangUp: true })', () => {
     for (const options of [{}, { hangUp: false }]) {
       const { provider, dialer } = setup();
       dialer.start();
+      await flush();
       provider.placed[0]!.answer('c0');
       await flush();
       dialer.stop(options);

@@ -1,7 +1,7 @@
 import type { CallStatus } from '@ringkit/call-client';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { countingClock } from '@ringkit/internal/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { manualProvider, flush, providerCall, T0 } from '../test/utils.js';
 import { createDialer } from './dialer.js';
 
@@ -33,12 +33,15 @@ describe('a polling provider with many calls in flight', () => {
     let drained = false;
     dialer.on('drained', () => (drained = true));
     dialer.start();
-    await flush();
-    expect(provider.placed).toHaveLength(N);
+    // The list is written a slice at a time, then its calls placed: no timer involved.
+    await vi.waitFor(() => expect(provider.placed).toHaveLength(N));
     provider.placed.forEach((call, i) => {
       placedAt.set(`c${i}`, clock.now());
       call.answer(`c${i}`);
     });
+    await vi.waitFor(() =>
+      expect(dialer.snapshot().entries.every((e) => e.status === 'initiated')).toBe(true),
+    );
     await flush();
     await inner.advance(70_000);
     expect(drained).toBe(true);

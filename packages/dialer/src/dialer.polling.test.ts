@@ -33,20 +33,25 @@ describe('a polling provider', () => {
       const clock = createFakeClock(T0);
       const dialer = createDialer({ provider, numbers: NUMBERS.slice(0, 1), clock, ...interval });
       dialer.start();
+      await flush();
       provider.placed[0]?.answer('a');
       await flush();
       // The placement's answer was the call's status: no poll right after it.
       expect(provider.getCall).toHaveBeenCalledTimes(0);
       clock.advanceSync(249);
+      await settle(clock);
       await flush();
       expect(provider.getCall).toHaveBeenCalledTimes(0);
       clock.advanceSync(1);
+      await settle(clock);
       await flush();
       expect(provider.getCall).toHaveBeenCalledTimes(1);
       clock.advanceSync(249);
+      await settle(clock);
       await flush();
       expect(provider.getCall).toHaveBeenCalledTimes(1);
       clock.advanceSync(1);
+      await settle(clock);
       await flush();
       expect(provider.getCall).toHaveBeenCalledTimes(2);
       dialer.stop();
@@ -66,11 +71,13 @@ describe('a polling provider', () => {
     expect(provider.getCall).toHaveBeenCalledTimes(0);
     statuses.set('a', 'ringing');
     clock.advanceSync(100);
+    await settle(clock);
     await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('ringing');
     statuses.set('a', 'answered');
     statuses.set('b', 'busy');
     clock.advanceSync(100);
+    await settle(clock);
     await flush();
     expect(dialer.snapshot().entries.map((entry) => entry.status)).toEqual([
       'answered',
@@ -79,10 +86,12 @@ describe('a polling provider', () => {
     ]);
     statuses.set('a', 'completed');
     clock.advanceSync(100);
+    await settle(clock);
     await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('completed');
     const polls = vi.mocked(provider.getCall!).mock.calls.filter(([id]) => id === 'a').length;
     clock.advanceSync(1000);
+    await settle(clock);
     await flush();
     expect(vi.mocked(provider.getCall!).mock.calls.filter(([id]) => id === 'a')).toHaveLength(
       polls,
@@ -101,9 +110,11 @@ describe('a polling provider', () => {
       providerStatus: 'completed',
       at: new Date(),
     });
+    await flush();
     const pollsOfA = () => vi.mocked(provider.getCall!).mock.calls.filter(([id]) => id === 'a');
     const before = pollsOfA().length;
     clock.advanceSync(500);
+    await settle(clock);
     await flush();
     expect(pollsOfA()).toHaveLength(before);
   });
@@ -125,6 +136,7 @@ describe('a polling provider', () => {
     await flush();
     expect(dialer.snapshot().entries[0]?.status).toBe('initiated');
     clock.advanceSync(100);
+    await settle(clock);
     await flush();
     const entry = dialer.snapshot().entries[0];
     expect(entry?.status).toBe('failed');

@@ -90,13 +90,15 @@ export function hangUpUnsupported(
 
 /**
  * Why an attempt ended `failed` without the provider saying so:
- * - `place_failed`: `placeCall` rejected (after call-client's own safe retries);
+ * - `place_failed`: `placeCall` rejected in a way that proves no call was made (after
+ *   call-client's own safe retries);
+ * - `outcome_unknown`: the request left and no clear answer came back (a timeout, a 5xx, a reset,
+ *   no answer within `callTimeoutMs`, or an answer that cannot be the call's: no id, or the id
+ *   of another call in flight): the call may exist, and is never placed again;
  * - `timeout`: no terminal status within `callTimeoutMs`;
- * - `watch_failed`: polling the call's status failed for good;
- * - `duplicate_id`: the provider answered an id it had already given another call.
+ * - `watch_failed`: polling the call's status failed for good.
  */
-export type DialAttemptFailure =
-  'place_failed' | 'outcome_unknown' | 'timeout' | 'watch_failed' | 'duplicate_id';
+export type DialAttemptFailure = 'place_failed' | 'outcome_unknown' | 'timeout' | 'watch_failed';
 
 /** Why an entry's call attempt failed; kept as the entry's `error`. */
 export class DialAttemptError extends DialerError {

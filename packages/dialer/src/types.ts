@@ -350,7 +350,7 @@ export interface Dialer {
  * its pause state and every call live in the store; any number of processes sharing the store
  * may work the same campaign, and a process that dies loses nothing.
  */
-export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers' | 'maxEarlyEvents'> {
+export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers'> {
   /** A `@ringkit/scheduler-core` store: `createMemoryStore()`, `createSqliteStore()`, `createPostgresStore()`. */
   store: Store;
   /** The campaign's name, unique in the store. */

@@ -21,7 +21,8 @@ interface Entry {
  * by one that runs, for now, runs at the next firing. `now()` is `clock`'s.
  *
  * A timer of `clock` may fire a little before its time by `clock.now()` (the two count time
- * apart): nothing runs early, the timer is set again for the rest.
+ * apart), or fire for a timer cleared since: nothing runs early, the timer is set again for the
+ * rest.
  */
 export function createSharedTimers(clock: Clock): SharedTimers {
   const entries = new Map<number, Entry>();
@@ -88,7 +89,10 @@ export function createSharedTimers(clock: Clock): SharedTimers {
     },
     clearTimeout(handle) {
       if (typeof handle !== 'number' || !entries.delete(handle)) return;
-      if (armedFor?.seq === handle) arm();
+      // The timer beneath stays set for a timer cleared (it fires early, runs nothing and is set
+      // again for the earliest): a part that sets and clears a timer per call (a lease renewal)
+      // costs the clock nothing. With no timer left it is cleared: nothing holds the process.
+      if (entries.size === 0) disarm();
     },
     get pending() {
       return entries.size;

@@ -44,8 +44,16 @@ export type SchedulerEvents = {
    * their `until` (`retention` option). Only from the worker that held the retention lease.
    */
   pruned: { calls: number; records: number; suppressions?: number };
-  /** A listener threw, the store failed, or following a call failed. */
-  error: { error: unknown; source: 'listener' | 'store' | 'provider' | 'watch'; callId?: string };
+  /**
+   * A listener threw, the store failed, placing or following a call failed, the one `getCall`
+   * check of a call that reached no end within `callTimeoutMs` failed (`timeout_check`), or
+   * ending a call at a campaign's `stop({ hangUp: true })` failed (`hang_up`).
+   */
+  error: {
+    error: unknown;
+    source: 'listener' | 'store' | 'provider' | 'watch' | 'timeout_check' | 'hang_up';
+    callId?: string;
+  };
 };
 
 /** The scheduler's emitter: listeners that throw are reported as `error` events. */

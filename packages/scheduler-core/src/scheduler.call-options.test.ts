@@ -17,12 +17,14 @@ import { createFakeProvider, type FakeProviderOptions } from '@ringkit/simulator
 
 /**
  * What each placement asked for: the request without its `beforeSend` (the scheduler's last
- * check, which every placement carries and no provider sends).
+ * check) and its `signal` (aborted once `callTimeoutMs` passes with no answer), which every
+ * placement carries and no provider sends.
  */
 function sent(provider: { placed: readonly { request: object }[] }): object[] {
   return provider.placed.map(({ request }) => {
-    const { beforeSend, ...asked } = request as { beforeSend?: unknown };
+    const { beforeSend, signal, ...asked } = request as { beforeSend?: unknown; signal?: unknown };
     expect(typeof beforeSend).toBe('function');
+    expect(signal).toBeInstanceOf(AbortSignal);
     return asked;
   });
 }

@@ -4,7 +4,12 @@
  * its entry by `_entry-of.ts`) and the reads of the store that keep the mirror up to date
  * (`_refresh.ts`).
  */
-import { systemClock, type CallStatusEvent } from '@ringkit/call-client';
+import {
+  isTerminal,
+  systemClock,
+  type CallStatus,
+  type CallStatusEvent,
+} from '@ringkit/call-client';
 import { createSafeEmitter, type SafeEmitter } from '@ringkit/internal';
 import {
   createCampaignRunner,
@@ -23,7 +28,7 @@ import type {
   DialerEvents,
   DialerSnapshot,
 } from '../types.js';
-import { fromCall } from './_entry-of.js';
+import { fromCall, fromStored } from './_entry-of.js';
 import { CampaignMirror } from './_mirror.js';
 import { createRefresh } from './_refresh.js';
 import { summaryOf, type CampaignSummary } from './_views.js';
@@ -72,10 +77,37 @@ export function applyStatus(
 }
 
 export function createCampaignDialer(options: CampaignDialerOptions): CampaignDialer {
-  const refreshIntervalMs = checkedRefresh(options);
   const { numbers, defaultCountry = 'US' } = options;
   const list = numbers === undefined ? null : normalise(numbers, defaultCountry, options.provider);
-  return dialerWith(options, createCampaignRunner(runnerOptions(options, list, refreshIntervalMs)));
+  return campaignDialerOf(options, list, dialerEvents());
+}
+
+/**
+ * {@link createCampaignDialer} with its list already normalised and the emitter it tells its
+ * events on: the in-memory dialer's, which has listeners before its campaign exists.
+ */
+export function campaignDialerOf(
+  options: CampaignDialerOptions,
+  list: ReturnType<typeof normalise> | null,
+  events: SafeEmitter<DialerEvents>,
+  { alone = false }: { alone?: boolean } = {},
+): CampaignDialer {
+  const refreshIntervalMs = checkedRefresh(options);
+  const runner = createCampaignRunner({
+    ...runnerOptions(options, list, refreshIntervalMs),
+    // Alone on its store, the engine learns every change as it makes it: nothing to re-check.
+    ...(alone ? { recheckIntervalMs: 0 } : {}),
+  });
+  return dialerWith(options, runner, events, alone);
+}
+
+/** A dialer's emitter: a listener that throws is told as an `error` event. */
+export function dialerEvents(): SafeEmitter<DialerEvents> {
+  return createSafeEmitter<DialerEvents>((error, type) => ({
+    error,
+    source: 'listener',
+    event: type,
+  }));
 }
 
 /**
@@ -91,21 +123,26 @@ export async function openCampaignDialer(options: CampaignDialerOptions): Promis
       ? null
       : await normaliseInSlices(numbers, defaultCountry, options.provider);
   const runner = await openCampaignRunner(runnerOptions(options, list, refreshIntervalMs));
-  return dialerWith(options, runner);
+  return dialerWith(options, runner, dialerEvents());
 }
 
-function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): CampaignDialer {
+function dialerWith(
+  options: CampaignDialerOptions,
+  runner: CampaignRunner,
+  events: SafeEmitter<DialerEvents>,
+  /**
+   * No other process works the campaign (the in-memory dialer's own store): everything that
+   * moves is this engine's, told at once, and the store is never read again after start.
+   */
+  alone = false,
+): CampaignDialer {
   const { store, provider, campaign, refreshIntervalMs = 1000 } = options;
   // On the loop's clock, the refreshes wait on its one timer too.
   const clock = options.loop?.clock ?? options.clock ?? systemClock;
-  const events = createSafeEmitter<DialerEvents>((error, type) => ({
-    error,
-    source: 'listener',
-    event: type,
-  }));
   const report: Report = (error, source, index) =>
     events.emit('error', index === undefined ? { error, source } : { error, source, index });
   const mirror = new CampaignMirror(events, clock, options, runner.workerId);
+  mirror.drainAfterDoubt = alone;
   const refresh = createRefresh({
     runner,
     store,
@@ -115,7 +152,7 @@ function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): Cam
     report: (error) => report(error, 'store'),
   });
   let started = false;
-  forwardEngineEvents(runner, mirror, events, report);
+  forwardEngineEvents(store, runner, mirror, events, report);
 
   const dialer: CampaignDialer = {
     campaign,
@@ -132,8 +169,9 @@ function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): Cam
       });
       started = true;
       await refresh.readOnce();
-      mirror.progress();
-      if (started) refresh.start();
+      // The campaign as joined, unless its first moves were told already.
+      if (!mirror.progressed) mirror.progress();
+      if (started && !alone) refresh.start();
     },
     async pause() {
       mirror.takeCampaign(await runner.pause());
@@ -158,13 +196,22 @@ function dialerWith(options: CampaignDialerOptions, runner: CampaignRunner): Cam
       return n;
     },
     handleStatus(event: CallStatusEvent) {
-      runner.handleStatus(event).catch((error: unknown) => report(error, 'handle_status'));
+      runner
+        .handleStatus(event)
+        // A status after the end moves nothing but may still teach something (a late
+        // `answered`, who answered), which no event of the engine tells: the row as written.
+        .then((call) => {
+          if (!call || !isTerminal(call.status as CallStatus)) return;
+          if (mirror.apply(fromCall(call))) mirror.progress();
+        })
+        .catch((error: unknown) => report(error, 'handle_status'));
     },
     snapshot: (): DialerSnapshot => mirror.snapshot(),
     refresh: refresh.refresh,
     async close() {
       started = false;
       refresh.stop();
+      mirror.close();
       await runner.close();
       await refresh.settled();
     },
@@ -223,6 +270,7 @@ function runnerOptions(
       'workerId',
       'leaseMs',
       'watchIntervalMs',
+      'maxEarlyEvents',
       'defaultCountry',
       'tracer',
       'doNotCall',
@@ -236,6 +284,7 @@ function runnerOptions(
 
 /** The engine's own events: this process's calls, into the mirror at once, and told as the dialer's. */
 function forwardEngineEvents(
+  store: CampaignDialerOptions['store'],
   runner: CampaignRunner,
   mirror: CampaignMirror,
   events: SafeEmitter<DialerEvents>,
@@ -246,13 +295,28 @@ function forwardEngineEvents(
     // the `retrying` event that follows carries the row as it is.
     const last = call.events[call.events.length - 1];
     if (last?.status === 'scheduled' && call.status !== 'scheduled') return;
+    // An attempt that failed is applied from the `failed` event that follows, with its cause.
+    if (call.status === 'failed') return;
     if (mirror.apply(fromCall(call))) mirror.progress();
   });
-  for (const name of ['completed', 'failed', 'canceled', 'retrying'] as const) {
+  for (const name of ['completed', 'canceled', 'retrying'] as const) {
     runner.on(name, ({ call }) => {
       if (mirror.apply(fromCall(call))) mirror.progress();
     });
   }
+  runner.on('failed', ({ call, error, reason }) => {
+    const row = error === undefined ? fromCall(call) : { ...fromCall(call), cause: error };
+    if (mirror.apply(row)) mirror.progress();
+    // How long its call may ring counts from the row's mark, which only the store holds.
+    if (reason === 'outcome_unknown') {
+      store
+        .get(call.id)
+        .then((stored) => {
+          if (stored && mirror.apply({ ...fromStored(stored), cause: error })) mirror.progress();
+        })
+        .catch((e: unknown) => report(e, 'store'));
+    }
+  });
   runner.on('placement', (e) => {
     const slot = mirror.slotOf(e.call.id);
     if (!slot) return;

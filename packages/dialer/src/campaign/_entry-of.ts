@@ -11,7 +11,7 @@ import {
   type StoredCall,
   type StoredEvent,
 } from '@ringkit/scheduler-core';
-import type { EntryState } from '../_entry.js';
+import { messageOf, type EntryState } from '../_entry.js';
 import { DialAttemptError, type DialAttemptFailure } from '../errors.js';
 import type { DialerEntryStatus } from '../types.js';
 
@@ -38,6 +38,11 @@ export interface RowView {
    * for a row of this process's own engine, which holds what it works.
    */
   lease?: { owner: string; until: number } | null;
+  /**
+   * Why its attempt failed, as this process's engine told it (`failed` event): the entry's
+   * `DialAttemptError` keeps it as its `cause`. A row read from the store has none.
+   */
+  cause?: unknown;
 }
 
 export const fromStored = (row: StoredCall): RowView => ({
@@ -156,7 +161,12 @@ export const heldAt =
     row.placingAt === null || row.placingAt + callTimeoutMs() > now();
 
 /** The error an entry that ended `failed` without the provider saying so carries. */
-export function errorOf(index: number, view: RowEntry): DialAttemptError | undefined {
+export function errorOf(
+  index: number,
+  view: RowEntry,
+  cause?: unknown,
+  callTimeoutMs?: number,
+): DialAttemptError | undefined {
   const failure = view.reason === null ? undefined : FAILURES[view.reason];
   if (!failure || view.status !== 'failed') return undefined;
   return new DialAttemptError({
@@ -164,8 +174,33 @@ export function errorOf(index: number, view: RowEntry): DialAttemptError | undef
     index,
     attempt: view.attempt,
     callId: view.callId,
-    message: `Attempt ${view.attempt} failed: ${view.reason}`,
+    message: failureMessage(failure, view, cause, callTimeoutMs),
+    ...(cause === undefined ? {} : { cause }),
   });
+}
+
+/** What a failed attempt's error says: the engine's cause where it told one. */
+function failureMessage(
+  failure: DialAttemptFailure,
+  view: RowEntry,
+  cause: unknown,
+  callTimeoutMs: number | undefined,
+): string {
+  const why = cause === undefined ? '' : `: ${messageOf(cause)}`;
+  switch (failure) {
+    case 'place_failed':
+      return `Placing the call failed${why}`;
+    case 'outcome_unknown':
+      return `The call may or may not have been placed${why}`;
+    case 'timeout':
+      return callTimeoutMs === undefined
+        ? `The call reached no end in time${why}`
+        : `The call reached no end within ${callTimeoutMs} ms${why}`;
+    case 'watch_failed':
+      return `Following call ${view.callId ?? '(no id)'} failed${why}`;
+    default:
+      return `Attempt ${view.attempt} failed: ${view.reason ?? failure}`;
+  }
 }
 
 /** A new entry of the list, not dialed yet, as the mirror adopts it before reading its row. */

@@ -1,4 +1,4 @@
-import { DEFAULT_CALL_TIMEOUT_MS, type SafeEmitter } from '@ringkit/internal';
+import { clampTimerMs, DEFAULT_CALL_TIMEOUT_MS, type SafeEmitter } from '@ringkit/internal';
 import type { Clock } from '@ringkit/call-client';
 import type { AttemptCounts, StoredCall, StoredCampaign } from '@ringkit/scheduler-core';
 import { entryView, type EntryState } from '../_entry.js';
@@ -49,6 +49,8 @@ export interface Slot {
   done: boolean;
   /** The worker holding its row by a lease, as last read from the store (`null`: none, or this one). */
   lease: { owner: string; until: number } | null;
+  /** While it ended in doubt: when its call can no longer be ringing (`placingAt + callTimeoutMs`). */
+  holdUntil?: number;
 }
 
 /**
@@ -65,6 +67,11 @@ export class CampaignMirror {
   callTimeoutMs: number;
   /** Every entry has ended: `drained` was told. */
   drained = false;
+  /**
+   * `drained` waits, too, until no entry ended in doubt may still be ringing (its slot held): the
+   * in-memory dialer's rule, where a durable campaign is done once every entry has ended.
+   */
+  drainAfterDoubt = false;
   /** The first entry this mirror holds idle (every entry before it was dialed). */
   frontier = 0;
   /**
@@ -85,6 +92,11 @@ export class CampaignMirror {
   private stored = 0;
   private ended = 0;
   private inFlight = 0;
+  /** Entries that ended in doubt, whose call may still be ringing: the campaign is not drained. */
+  private doubtful = 0;
+  /** The one timer that lets go of the doubt of the entry whose hold ends first (see `watchDoubt`). */
+  private doubtTimer: unknown = null;
+  private doubtAt = Number.POSITIVE_INFINITY;
   private readonly held: (row: RowView) => boolean;
   /** The events of the row being applied (see `tell`). */
   private readonly told: (() => void)[] = [];
@@ -188,12 +200,17 @@ export class CampaignMirror {
     return entries === 0 ? null : { entries, until: new Date(until) };
   }
 
+  /** `progress` was told at least once. */
+  progressed = false;
+
   /** Emits `progress`, and `drained` the first time every entry has ended. */
   progress(): void {
+    this.progressed = true;
     const { events, stored, ended } = this;
     const counts = { ...this.tally };
     events.emit('progress', { total: stored, ended, inFlight: this.inFlight, counts });
-    if (ended === stored && stored > 0 && !this.drained) {
+    const held = this.drainAfterDoubt && this.doubtful > 0;
+    if (ended === stored && stored > 0 && !held && !this.drained) {
       this.drained = true;
       this.state = 'done';
       events.emit('drained', { total: stored, counts, at: new Date(this.clock.now()) });
@@ -247,7 +264,8 @@ export class CampaignMirror {
     this.learn(slot, row, view, quiet);
     const final = isFinal(row);
     entry.inDoubt = inDoubtOf(row, this.held);
-    const error = errorOf(entry.index, view);
+    this.watchDoubt(slot, row);
+    const error = errorOf(entry.index, view, row.cause, this.callTimeoutMs);
     if (error) entry.error = error;
     else delete entry.error;
     // An entry that waited for a retry and ends (stopped) with the outcome it showed: no move.
@@ -324,6 +342,7 @@ export class CampaignMirror {
     const doubt = inDoubtOf(row, this.held);
     const moved = doubt !== entry.inDoubt || view.startedAt !== entry.startedAt;
     entry.inDoubt = doubt;
+    this.watchDoubt(slot, row);
     entry.startedAt = view.startedAt;
     entry.outcomes = view.outcomes;
     if (view.answeredAt === entry.answeredAt && view.answeredBy === entry.answeredBy) return moved;
@@ -331,6 +350,57 @@ export class CampaignMirror {
     entry.answeredBy = view.answeredBy;
     if (slot.done && !quiet) this.tell('finished', entryView(entry));
     return true;
+  }
+
+  /**
+   * Keeps the time an entry ended in doubt stops being in doubt (its row's `placingAt`, once
+   * known, plus `callTimeoutMs`), on one timer for the earliest: then it is told `finished` again,
+   * no longer in doubt, and the campaign may drain, with no read of the store.
+   */
+  private watchDoubt(slot: Slot, row: RowView) {
+    if (!slot.entry.inDoubt || row.placingAt === null) return;
+    slot.holdUntil = row.placingAt + this.callTimeoutMs;
+    if (slot.holdUntil < this.doubtAt) this.armDoubt(slot.holdUntil);
+  }
+
+  private armDoubt(at: number) {
+    if (this.doubtTimer !== null) this.clock.clearTimeout(this.doubtTimer);
+    this.doubtAt = at;
+    const wait = clampTimerMs(Math.max(0, at - this.clock.now()));
+    this.doubtTimer = this.clock.setTimeout(() => this.doubtPassed(), wait);
+  }
+
+  /** Lets go of every entry whose hold has passed; arms the timer for the next one. */
+  private doubtPassed() {
+    this.doubtTimer = null;
+    this.doubtAt = Number.POSITIVE_INFINITY;
+    const now = this.clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    let moved = false;
+    for (const slot of [...this.active]) {
+      const until = slot.holdUntil;
+      if (!slot.entry.inDoubt || until === undefined) continue;
+      if (until > now) {
+        next = Math.min(next, until);
+        continue;
+      }
+      this.tallyOf(slot, -1);
+      slot.entry.inDoubt = false;
+      delete slot.holdUntil;
+      this.tallyOf(slot, 1);
+      this.tell('finished', entryView(slot.entry));
+      this.flushTold();
+      moved = true;
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.armDoubt(next);
+    if (moved) this.progress();
+  }
+
+  /** No timer left armed: the dialer is closed. */
+  close(): void {
+    if (this.doubtTimer !== null) this.clock.clearTimeout(this.doubtTimer);
+    this.doubtTimer = null;
+    this.doubtAt = Number.POSITIVE_INFINITY;
   }
 
   private isInFlight(slot: Slot): boolean {
@@ -343,6 +413,7 @@ export class CampaignMirror {
     countEntry(this.progressTally, this.attemptsTally, slot.entry, by);
     this.stored += by;
     if (slot.done) this.ended += by;
+    if (slot.done && slot.entry.inDoubt) this.doubtful += by;
     else if (this.isInFlight(slot)) this.inFlight += by;
     if (
       by === 1 &&

@@ -21,8 +21,12 @@ export interface CampaignContext {
   mutate: Mutate;
   /** This worker's engine while it works the campaign (from `start()` to `close()`), else `null`. */
   engine(): Engine | null;
-  /** The campaign's cap as last seen here, read on every claim. */
-  live: { concurrency: number };
+  /**
+   * The campaign's cap as last seen here, read on every claim; and the last pause or stop this
+   * process asked for, and when (`halt`, cleared by its resume): claims taken before it are not
+   * sent (see `LastCheckContext.halted`).
+   */
+  live: { concurrency: number; halt?: { state: 'paused' | 'stopped'; at: number } | undefined };
   /** The campaign as stored now. @throws CallNotFoundError */
   read(): Promise<StoredCampaign>;
   /**

@@ -1,4 +1,5 @@
-import { ConflictError, invalidOptions } from '../errors.js';
+import { isTerminal } from '@ringkit/call-client';
+import { ConflictError, HangUpError, invalidOptions } from '../errors.js';
 import {
   IN_FLIGHT_STATUSES,
   type CampaignState,
@@ -7,7 +8,7 @@ import {
 } from '../store.js';
 import { toScheduledCall, withEvent } from '../_rows.js';
 import { customIssue } from '../_validate.js';
-import type { CampaignContext } from './_context.js';
+import type { CampaignContext, Engine } from './_context.js';
 
 /**
  * The changes of a campaign's state, in every worker: pause and resume, a new cap, and the stop,
@@ -87,7 +88,37 @@ export function campaignState(ctx: CampaignContext) {
     );
   });
 
-  const setState = async (state: CampaignState) => {
+  /** The state changes asked in this process, written one after another (see `halting`). */
+  let changes: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Notes this process's pause or stop at once, before it is written: a claim taken before it
+   * is not sent (the last check reads it). A resume clears a pause; a write that fails restores
+   * what was noted before. The writes go in the order they were asked: a resume asked after a
+   * pause is written after it, never decided on the campaign as it was before the pause.
+   */
+  async function halting<T>(state: CampaignState, write: () => Promise<T>): Promise<T> {
+    const before = ctx.live.halt;
+    if (state === 'running') {
+      if (before?.state === 'paused') ctx.live.halt = undefined;
+    } else if (before?.state !== 'stopped') {
+      ctx.live.halt = { state, at: clock.now() };
+    }
+    const noted = ctx.live.halt;
+    const written = changes.then(write, write);
+    changes = written.catch(() => undefined);
+    try {
+      return await written;
+    } catch (error) {
+      // Unless a later change noted something else meanwhile.
+      if (ctx.live.halt === noted) ctx.live.halt = before;
+      throw error;
+    }
+  }
+
+  const setState = (state: CampaignState) => halting(state, () => writeState(state));
+
+  const writeState = async (state: CampaignState) => {
     const campaign = await change((c) => {
       if (c.state === state) return null;
       if (c.state === 'stopped') {
@@ -104,8 +135,22 @@ export function campaignState(ctx: CampaignContext) {
     return campaign;
   };
 
-  /** Cancels the calls in flight not answered yet, and hangs up the answered ones. */
+  /**
+   * `stop({ hangUp: true })` was asked in this process: a placement of its own answered from now
+   * on is ended too, as soon as its id is known.
+   */
+  let hangingUp = false;
+  emitter.on('placement', ({ call, outcome }) => {
+    if (hangingUp && outcome === 'placed') void endLive(call);
+  });
+
+  /**
+   * Cancels the calls in flight not answered yet and hangs up the answered ones, a page at a
+   * time, every request of a page at once. A failure is an `error` event (`hang_up`); the
+   * call goes on and is followed to its end, and a new `stop({ hangUp: true })` tries again.
+   */
   async function hangUpLive(): Promise<void> {
+    hangingUp = true;
     let after: number | null = null;
     for (;;) {
       const page = await store.listCampaignCalls(id, {
@@ -114,22 +159,51 @@ export function campaignState(ctx: CampaignContext) {
         limit: 500,
       });
       if (page.length === 0) return;
-      for (const row of page) {
-        after = row.position ?? after;
+      after = page[page.length - 1]!.position ?? after;
+      await Promise.all(page.map((row) => endLive(row)));
+    }
+  }
+
+  /**
+   * Ends one call in flight: `cancelCall` while it is not answered (answered meanwhile, the
+   * provider leaves it as it is: then it is hung up), `hangUpCall` once it is. The provider's
+   * answer to a hang-up is applied as a status: its end, or `completed` when it takes the
+   * request and reports no end yet.
+   */
+  async function endLive(row: Pick<StoredCall, 'id' | 'status' | 'providerCallId'>) {
+    const engine = ctx.engine();
+    if (!engine || row.providerCallId === null) return;
+    try {
+      if (row.status !== 'answered') {
         try {
-          const engine = ctx.engine();
-          if (row.status === 'answered') {
-            if (ctx.provider.hangUpCall && row.providerCallId) {
-              await ctx.provider.hangUpCall(row.providerCallId);
-            }
-          } else if (engine) {
-            await engine.cancel(row.id);
-          }
+          await engine.cancel(row.id);
+          return;
         } catch (error) {
-          emitter.emit('error', { error, source: 'provider', callId: row.id });
+          if (!(error instanceof ConflictError && error.reason === 'in_progress')) throw error;
         }
       }
+      await hangUp(engine, row.id, row.providerCallId);
+    } catch (error) {
+      const cause = error instanceof HangUpError ? error.cause : error;
+      emitter.emit('error', { error: cause, source: 'hang_up', callId: row.id });
     }
+  }
+
+  async function hangUp(engine: Engine, rowId: string, providerCallId: string) {
+    if (!ctx.provider.hangUpCall) return;
+    const answer = await ctx.provider.hangUpCall(providerCallId);
+    const row = await store.get(rowId);
+    if (!row || row.providerCallId !== providerCallId) return;
+    await engine.outcomes.applyStatus(
+      {
+        callId: providerCallId,
+        status: isTerminal(answer.status) ? answer.status : 'completed',
+        providerStatus: answer.providerStatus,
+        at: new Date(clock.now()),
+        ...(answer.answeredBy === undefined ? {} : { answeredBy: answer.answeredBy }),
+      },
+      row,
+    );
   }
 
   return {
@@ -139,7 +213,9 @@ export function campaignState(ctx: CampaignContext) {
     pause: () => setState('paused'),
     resume: () => setState('running'),
     async stop(stopOptions: { hangUp?: boolean } = {}): Promise<StoredCampaign> {
-      const campaign = await change((c) => (c.state === 'stopped' ? null : { state: 'stopped' }));
+      const campaign = await halting('stopped', () =>
+        change((c) => (c.state === 'stopped' ? null : { state: 'stopped' })),
+      );
       await onStopped();
       if (stopOptions.hangUp) await hangUpLive();
       return campaign;

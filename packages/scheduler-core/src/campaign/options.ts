@@ -110,6 +110,12 @@ export interface CampaignRunnerOptions {
   recheckIntervalMs?: number;
   /** @default 1000 */
   watchIntervalMs?: number;
+  /**
+   * How many statuses of calls whose placement has not been answered yet this worker keeps, at
+   * most (the oldest go first): a webhook may outrun its call's POST. 0 keeps none.
+   * @default 1000
+   */
+  maxEarlyEvents?: number;
   /** @default 'US' */
   defaultCountry?: CountryCode;
   generateId?: () => string;
@@ -143,6 +149,7 @@ const optionsSchema = z.looseObject({
   leaseMs: z.number().int().min(100).max(86_400_000).optional(),
   recheckIntervalMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
   watchIntervalMs: timerMsSchema.optional(),
+  maxEarlyEvents: z.number().int().min(0).max(1_000_000).optional(),
   defaultCountry: countryCodeSchema.optional(),
   doNotCall: doNotCallSchema.optional(),
 });

@@ -84,7 +84,11 @@ export interface CampaignRunner {
    * counted from each row's timeline (see `countAttempts`), read a page at a time.
    */
   attempts(): Promise<AttemptCounts>;
-  /** Stops this worker (placements in flight are recorded); the campaign goes on in others. */
+  /**
+   * Stops this worker (placements in flight are recorded); the campaign goes on in others. A
+   * status handed to it afterwards is still applied: a webhook this process receives is written
+   * wherever the call was placed.
+   */
   close(): Promise<void>;
   on: Emitter<SchedulerEvents>['on'];
   off: Emitter<SchedulerEvents>['off'];
@@ -163,6 +167,8 @@ function runnerWith(
 
   const emitter = createSafeEmitter<SchedulerEvents>((error) => ({ error, source: 'listener' }));
   let dispatcher: Engine | null = null;
+  /** The engine once closed: it places nothing more, and applies the statuses it is handed. */
+  let closed: Engine | null = null;
   /** Set when the campaign is placed through another provider than this runner's. */
   let foreign: ConflictError | null = null;
   const ctx: CampaignContext = {
@@ -227,8 +233,13 @@ function runnerWith(
         return ctx.live.concurrency;
       },
       leaseMs: resolved.leaseMs,
+      halted: (claimedAt) => {
+        const { halt } = ctx.live;
+        return halt && claimedAt <= halt.at ? halt.state : null;
+      },
       recheckIntervalMs: resolved.recheckIntervalMs,
       watchIntervalMs: options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
+      ...(options.maxEarlyEvents === undefined ? {} : { maxEarlyEvents: options.maxEarlyEvents }),
       callTimeoutMs: settings.callTimeoutMs,
       callsPerSecond: settings.callsPerSecond ?? undefined,
       tracing: createTracing('@ringkit/scheduler-core', options.tracer),
@@ -262,9 +273,10 @@ function runnerWith(
     async handleStatus(event, options) {
       // A webhook may reach this worker while it is joining: it is applied once it has.
       if (!dispatcher && starting) await starting.catch(() => undefined);
-      if (!dispatcher) return null;
-      const row = await dispatcher.handleStatus(event, options?.row);
-      if (!row) lookAgain(String(event.callId));
+      const engine = dispatcher ?? closed;
+      if (!engine) return null;
+      const row = await engine.handleStatus(event, options?.row);
+      if (!row && dispatcher) lookAgain(String(event.callId));
       return row ? toScheduledCall(row) : null;
     },
     read: ctx.read,
@@ -288,6 +300,7 @@ function runnerWith(
     async close() {
       const engine = dispatcher;
       dispatcher = null;
+      closed = engine ?? closed;
       await engine?.stop();
       await state.stopping();
     },

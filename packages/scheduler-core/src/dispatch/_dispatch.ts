@@ -31,6 +31,10 @@ export interface DispatcherContext {
   recheckIntervalMs: number;
   watchIntervalMs: number;
   callTimeoutMs: number;
+  /** See `LastCheckContext.halted`: a campaign this process paused or stopped. */
+  halted?: (claimedAt: number) => 'paused' | 'stopped' | null;
+  /** Statuses kept for calls whose placement is not answered yet, at most. @default 1000 */
+  maxEarlyEvents?: number;
   /** The placement budget (`undefined`: unlimited). */
   callsPerSecond: number | undefined;
   /** The named budget the scheduler shares (`createScheduler({ budget })`), or `null`. */
@@ -63,7 +67,7 @@ export interface ClaimSource {
 /** Reports an error of the loop as an `error` event. */
 type ReportError = (
   error: unknown,
-  source: 'store' | 'provider' | 'watch',
+  source: 'store' | 'provider' | 'watch' | 'timeout_check',
   callId?: string,
 ) => void;
 
@@ -109,6 +113,12 @@ export function createDispatcher(ctx: DispatcherContext) {
     reportError,
     sweeps: loop.sweep,
   });
+  // A polled call whose end came another way (a webhook, a cancel) is polled no more.
+  if (follower.polls()) {
+    for (const end of ['completed', 'failed', 'canceled', 'retrying'] as const) {
+      emitter.on(end, ({ call }) => follower.unfollow(call.id));
+    }
+  }
 
   const onLoop = engineOnLoop(ctx, loop, (wakeAt) =>
     wakeAt === null ? void pump() : wake(wakeAt),
@@ -307,6 +317,7 @@ function engineParts(
     generateId: ctx.generateId,
     wake,
     callTimeoutMs,
+    ...(ctx.maxEarlyEvents === undefined ? {} : { maxEarlyEvents: ctx.maxEarlyEvents }),
     campaign,
     provider: provider.name,
   });
@@ -334,6 +345,7 @@ function engineParts(
     provider,
     workerId,
     leaseMs,
+    callTimeoutMs,
     outcomes,
     isRunning,
     reportError,
@@ -346,6 +358,7 @@ function engineParts(
     lastCheck: {
       list: list.getSuppression ? list : null,
       claimsReadList: list === store,
+      halted: ctx.halted,
     },
   });
   const cancel = createCanceler({

@@ -20,7 +20,11 @@ export interface FollowContext {
   /** The rows this engine owns: a campaign's, or the scheduler's own (`null`). */
   campaign: string | null;
   isRunning: () => boolean;
-  reportError: (error: unknown, source: 'store' | 'provider' | 'watch', callId?: string) => void;
+  reportError: (
+    error: unknown,
+    source: 'store' | 'provider' | 'watch' | 'timeout_check',
+    callId?: string,
+  ) => void;
   /** The dispatch loop's one sweep, which this follower's joins. */
   sweeps: LoopParts['sweep'];
 }

@@ -159,7 +159,9 @@ export function createIntake(parts: IntakeParts) {
     return found ? drainEarly(id, found) : null;
   }
 
-  return { handleStatus, expectAnswer };
+  /** Whether a placement's answer with this provider id is being written now. */
+  const answering = (id: string) => writing.has(id);
+  return { handleStatus, expectAnswer, answering };
 }
 
 /**

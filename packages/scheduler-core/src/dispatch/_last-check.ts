@@ -22,9 +22,14 @@ export const LIST_FRESH_MS = 50;
  */
 export const WINDOW_MARGIN_MS = 1000;
 
-/** Why a call may not leave now: its number is listed, or its window is (nearly) closed. */
+/**
+ * Why a call may not leave now: its number is listed, its window is (nearly) closed, or this
+ * process paused or stopped its campaign after it was claimed.
+ */
 export type Withheld =
-  { kind: 'suppressed'; suppression: StoredSuppression } | { kind: 'window'; opening: number };
+  | { kind: 'suppressed'; suppression: StoredSuppression }
+  | { kind: 'window'; opening: number }
+  | { kind: 'halted'; state: 'paused' | 'stopped' };
 
 /** What `beforeSend` throws when the last check refuses the call (see `PlaceCallRequest`). */
 export class WithheldError extends Error {
@@ -35,7 +40,9 @@ export class WithheldError extends Error {
     super(
       withheld.kind === 'suppressed'
         ? 'the number is on the do-not-call list'
-        : 'the calling window is closed',
+        : withheld.kind === 'window'
+          ? 'the calling window is closed'
+          : `the campaign was ${withheld.state}`,
     );
     this.withheld = withheld;
   }
@@ -51,6 +58,21 @@ export interface LastCheckContext {
    * fresh for {@link LIST_FRESH_MS}; otherwise the list is read before every request.
    */
   claimsReadList: boolean;
+  /**
+   * Whether this process paused or stopped the engine's campaign after `claimedAt` (and has
+   * not resumed it since): a claim taken before is not sent, whatever the store says yet.
+   */
+  halted?: ((claimedAt: number) => 'paused' | 'stopped' | null) | undefined;
+}
+
+/**
+ * Whether this process paused or stopped the campaign of `claim` (claimed at `claimedAt`) since:
+ * checked before the call is told as being placed, after any wait for its place or its turn. A
+ * call told as being placed goes on.
+ */
+export function haltOf(ctx: LastCheckContext, claimedAt: number): Withheld | null {
+  const state = ctx.halted?.(claimedAt);
+  return state ? { kind: 'halted', state } : null;
 }
 
 /** The last check of one claimed call, run as often as its request is about to leave. */

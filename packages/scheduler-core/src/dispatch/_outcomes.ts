@@ -26,6 +26,8 @@ export interface OutcomeContext {
   wake: (at: number) => void;
   /** How long an early event waits for its call's POST to be answered. */
   callTimeoutMs: number;
+  /** How many early events are kept, at most (the oldest go first). @default 1000 */
+  maxEarlyEvents?: number;
   /**
    * The rows this engine owns: a campaign's (its id), or the scheduler's own (`null`). A status
    * for a row of another owner is left alone, as for an unknown call.
@@ -57,8 +59,10 @@ export function createOutcomes(ctx: OutcomeContext) {
       ? known
       : owned(await store.findByProviderCallId(ctx.provider, callId));
 
-  const early = new EarlyEventBuffer<CallStatusEvent>(MAX_BUFFERED, ctx.callTimeoutMs, () =>
-    clock.now(),
+  const early = new EarlyEventBuffer<CallStatusEvent>(
+    ctx.maxEarlyEvents ?? MAX_BUFFERED,
+    ctx.callTimeoutMs,
+    () => clock.now(),
   );
   const recordOfAttempt = (next: StoredCall, before: StoredCall) =>
     recordOf(next, before.attempt, fromOf(next, ctx.callerId));
@@ -101,7 +105,7 @@ export function createOutcomes(ctx: OutcomeContext) {
     return early.has(providerCallId) ? drainEarly(providerCallId, found) : 'drained';
   }
 
-  const { handleStatus, expectAnswer } = createIntake({
+  const { handleStatus, expectAnswer, answering } = createIntake({
     store,
     emitter: ctx.emitter,
     provider: ctx.provider,
@@ -126,6 +130,10 @@ export function createOutcomes(ctx: OutcomeContext) {
     expectAnswer,
     /** Keeps a row this engine wrote (a placement's answer) for the statuses that follow. */
     remember: recent.remember,
+    /** The row this engine last wrote or read for a provider id while its call is in flight. */
+    recentRow: recent.get,
+    /** Whether a placement's answer with this provider id is being written now. */
+    answering,
     handleStatus,
     recordOfAttempt,
   };

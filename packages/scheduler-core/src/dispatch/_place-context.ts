@@ -15,6 +15,11 @@ export interface PlaceContext {
   provider: CallProvider;
   workerId: string;
   leaseMs: number;
+  /**
+   * How long a request may go unanswered: then it is aborted (its signal) and its outcome is
+   * unknown, as for a request that timed out.
+   */
+  callTimeoutMs: number;
   outcomes: Outcomes;
   isRunning: () => boolean;
   reportError: (error: unknown, source: 'store' | 'provider', callId?: string) => void;

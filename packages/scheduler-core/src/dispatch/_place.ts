@@ -4,7 +4,7 @@ import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
 import { SUPPRESSED, type StoredCall } from '../store.js';
 import { placingMark } from '../store/_mark.js';
-import { createLastCheck, type LastCheck, type LastCheckContext } from './_last-check.js';
+import { createLastCheck, haltOf, type LastCheck, type LastCheckContext } from './_last-check.js';
 import { createLeaseKeeper, holds } from './_lease.js';
 import { goneBy, type Pacing } from './_pacing.js';
 import type { PlaceContext } from './_place-context.js';
@@ -65,7 +65,7 @@ export function createPlacer(ctx: PlaceContext) {
     }
     // The checks of the instant of placement; the window is read now too, before any wait.
     const check = createLastCheck(lastCheckContext, claim, claimedAt);
-    const closed = check.window();
+    const closed = check.window() ?? haltOf(lastCheckContext, claimedAt);
     if (closed) {
       await withhold(claim, closed);
       return;
@@ -96,6 +96,12 @@ export function createPlacer(ctx: PlaceContext) {
         await release();
         return;
       }
+    }
+    // Paused or stopped here while it waited: not told, not sent.
+    const halted = haltOf(lastCheckContext, claimedAt);
+    if (halted) {
+      await withhold(claim, halted);
+      return;
     }
     // Record that the request may be sent, before sending it (unless the claim did). The marks
     // of the calls claimed together are written together.

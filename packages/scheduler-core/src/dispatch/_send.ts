@@ -3,9 +3,10 @@ import {
   isPlacementWithheldError,
   placementOutcomeOf,
   type PlacementOutcome,
+  type Clock,
   type ProviderCall,
 } from '@ringkit/call-client';
-import { endSpan, traceIds, type SpanLike } from '@ringkit/internal';
+import { clampTimerMs, endSpan, traceIds, type SpanLike } from '@ringkit/internal';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
 import type { StoredCall } from '../store.js';
@@ -42,20 +43,25 @@ export function createSender(
     check: LastCheck,
   ): Promise<void> {
     const sentAt = clock.now();
+    const deadline = requestDeadline(clock, ctx.callTimeoutMs);
     let call: ProviderCall;
     try {
       // The call's own options with every attempt; `from` only when the call has one (the
       // scheduler's `callerId` is the history's default, never sent in its place). The client
       // runs the last check again after its own waits (its pacer, a retry's delay).
       const { beforeSend } = check;
+      const { signal } = deadline;
       const request =
         claim.call === null
-          ? { to: claim.to, beforeSend }
-          : { to: claim.to, ...claim.call, beforeSend };
+          ? { to: claim.to, beforeSend, signal }
+          : { to: claim.to, ...claim.call, beforeSend, signal };
       const answer = ctx.tracing.within(span, () => ctx.provider.placeCall(request));
       slot.sent();
-      call = await answer;
+      call = await deadline.race(answer);
+      const problem = answerProblem(ctx, claim, call);
+      if (problem !== null) throw new ProviderAnswerError(problem);
     } catch (error) {
+      deadline.clear();
       const answeredAt = clock.now();
       slot.answered();
       const last = await lease.stop();
@@ -77,6 +83,7 @@ export function createSender(
       }
       return;
     }
+    deadline.clear();
     const answeredAt = clock.now();
     // Statuses of the call that come before its answer is written wait for it (no look-up).
     expected.answeredWith(call.id);
@@ -158,4 +165,55 @@ function failedPlacement(error: unknown): EndOptions {
   return isCallNotPlaced(error)
     ? { status: 'failed', reason: 'placement_failed', retryable: true, error }
     : { status: 'failed', reason: OUTCOME_UNKNOWN, error, unanswered: true };
+}
+
+/**
+ * A provider answered a placement with what cannot be its call: no id, or the id of another
+ * call this engine has in flight. The request was taken: its call may exist.
+ */
+export class ProviderAnswerError extends Error {
+  override name = 'ProviderAnswerError';
+}
+
+/** What is wrong with a provider's answer to the placement of `claim`, or `null`. */
+function answerProblem(ctx: PlaceContext, claim: StoredCall, call: ProviderCall): string | null {
+  const id: unknown = call?.id;
+  const { name } = ctx.provider;
+  if (typeof id !== 'string' || id === '') return `${name} answered the POST without a call id`;
+  const other = ctx.outcomes.recentRow(id);
+  if ((other && other.id !== claim.id) || ctx.outcomes.answering(id)) {
+    return `${name} answered call id ${id}, already given to another call in flight`;
+  }
+  return null;
+}
+
+/** The error of a request that got no answer within `callTimeoutMs`: its call may exist. */
+export class PlacementTimeoutError extends Error {
+  override name = 'PlacementTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`The POST got no answer within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * A request's deadline: at `timeoutMs` its signal aborts, and `race` rejects with a
+ * {@link PlacementTimeoutError} whether or not the provider honours the signal. No request of a
+ * provider that never answers holds its slot and its lease for ever.
+ */
+function requestDeadline(clock: Clock, timeoutMs: number) {
+  const controller = new AbortController();
+  let expire: (error: PlacementTimeoutError) => void = () => {};
+  const expired = new Promise<never>((_, reject) => {
+    expire = reject;
+  });
+  const timer = clock.setTimeout(() => {
+    const error = new PlacementTimeoutError(timeoutMs);
+    controller.abort(error);
+    expire(error);
+  }, clampTimerMs(timeoutMs));
+  return {
+    signal: controller.signal,
+    race: <T>(answer: Promise<T>) => Promise.race([answer, expired]),
+    clear: () => clock.clearTimeout(timer),
+  };
 }

@@ -48,6 +48,34 @@ export async function eachInFlightPage(
   } while (cursor && ctx.isRunning());
 }
 
+/** The longest wait for the one `getCall` check of a call that timed out. */
+export const TIMEOUT_CHECK_LIMIT_MS = 10_000;
+
+/**
+ * `check(signal)`, given `limitMs`: then its signal aborts and it rejects, whether or not the
+ * provider honours the signal (a check that hangs never holds the sweep).
+ */
+async function checkWithin<T>(
+  clock: Clock,
+  limitMs: number,
+  check: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  let timer: unknown = null;
+  const expired = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(() => {
+      const error = new Error(`The check got no answer within ${limitMs} ms`);
+      controller.abort(error);
+      reject(error);
+    }, limitMs);
+  });
+  try {
+    return await Promise.race([check(controller.signal), expired]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
+
 /** When the current attempt of an in-flight row was placed. */
 export function placedAt(row: StoredCall): number {
   const events = row.events ?? [];
@@ -67,7 +95,11 @@ export interface SweepContext {
   /** The rows this engine owns: a campaign's, or the scheduler's own (`null`). */
   campaign: string | null;
   isRunning: () => boolean;
-  reportError: (error: unknown, source: 'store' | 'provider', callId?: string) => void;
+  reportError: (
+    error: unknown,
+    source: 'store' | 'provider' | 'timeout_check',
+    callId?: string,
+  ) => void;
   /** Stops this worker's watch of a call, if it has one. */
   unfollow: (id: string) => void;
   /** Whether this worker should take over following `row`: nobody follows it. */
@@ -88,22 +120,36 @@ export function createSweep(ctx: SweepContext) {
   const { provider, clock, outcomes } = ctx;
   let leave: (() => void) | null = null;
 
-  /** Ends one call that stayed in flight past `callTimeoutMs`. */
+  /**
+   * Ends one call that stayed in flight past `callTimeoutMs`: one `getCall` check first, where
+   * the provider has it (a terminal answer is taken), given at most
+   * {@link TIMEOUT_CHECK_LIMIT_MS}; else `failed`, reason `timeout`, with the check's failure as
+   * its cause.
+   */
   async function expire(row: StoredCall) {
     const getCall = provider.getCall?.bind(provider);
+    let cause: unknown;
     if (getCall && row.providerCallId !== null) {
       try {
-        const call = await getCall(row.providerCallId);
+        const call = await checkWithin(clock, TIMEOUT_CHECK_LIMIT_MS, (signal) =>
+          getCall(row.providerCallId!, { signal }),
+        );
         if (isTerminal(call.status)) {
           await outcomes.applyStatus(statusOf(call, row.providerCallId, clock.now()), row);
           return;
         }
       } catch (error) {
-        ctx.reportError(error, 'provider', row.id);
+        cause = error;
+        ctx.reportError(error, 'timeout_check', row.id);
       }
     }
     ctx.unfollow(row.id);
-    await outcomes.finish(row, { status: 'failed', reason: 'timeout' });
+    await outcomes.finish(
+      row,
+      cause === undefined
+        ? { status: 'failed', reason: 'timeout' }
+        : { status: 'failed', reason: 'timeout', error: cause },
+    );
   }
 
   /**

@@ -70,6 +70,28 @@ export function suppressedUnsent(
   };
 }
 
+/**
+ * A claimed call whose campaign this process stopped before its request left: it ends
+ * `canceled` (reason `stopped`), as the stop's cancel pass ends the entries not dialed, its mark
+ * (if any) taken back.
+ */
+export function stoppedUnsent(claimed: StoredCall, now: number): StoredCallPatch {
+  const row = claimed.placingAt === null ? claimed : withoutMark(claimed);
+  return {
+    status: 'canceled',
+    reason: 'stopped',
+    leaseOwner: null,
+    leaseUntil: null,
+    ...(row === claimed ? {} : { placingAt: null }),
+    events: withEvent(row, {
+      status: 'canceled',
+      at: now,
+      attempt: row.attempt,
+      reason: 'stopped',
+    }),
+  };
+}
+
 /** A call not sent to the provider yet: it may still be canceled or moved. */
 export const notYetPlaced = (row: StoredCall): boolean =>
   row.status === 'scheduled' || (row.status === 'queued' && row.placingAt === null);

@@ -1,7 +1,7 @@
 import { SUPPRESSED, type StoredCall } from '../store.js';
 import { WithheldError, type Withheld } from './_last-check.js';
 import type { PlaceContext } from './_place-context.js';
-import { deferredTo, released, suppressedUnsent } from './_transitions.js';
+import { deferredTo, released, stoppedUnsent, suppressedUnsent } from './_transitions.js';
 
 /** How long a call whose do-not-call list could not be read waits before it is claimed again. */
 export const RECHECK_AFTER_MS = 1000;
@@ -24,6 +24,18 @@ export function createWithholding(
    */
   async function withhold(last: StoredCall, withheld: Withheld): Promise<void> {
     const now = clock.now();
+    if (withheld.kind === 'halted') {
+      // Paused: back to `scheduled`, claimed again on resume. Stopped: it ends as the stop's
+      // cancel pass ends the entries not dialed (which may have read the row while it was held).
+      const stopped = withheld.state === 'stopped';
+      const { row, changed } = await mutate(
+        last.id,
+        (r) => (held(r, last) ? (stopped ? stoppedUnsent(r, now) : released(r)) : null),
+        { fresh: last },
+      );
+      if (changed && stopped) outcomes.announceEnd(row, 'queued', 'canceled', 'stopped');
+      return;
+    }
     if (withheld.kind === 'window') {
       const { row, changed } = await mutate(
         last.id,
