@@ -49,6 +49,30 @@ describe('createSharedTimers', () => {
     expect(ran).toEqual([]);
   });
 
+  it('keeps the timer beneath when a timer is set and cleared per call, and fires it early harmlessly', () => {
+    vi.useFakeTimers({ now: 0 });
+    let armed = 0;
+    let cleared = 0;
+    const beneath: Clock = {
+      now: () => systemClock.now(),
+      setTimeout: (callback, ms) => ((armed += 1), systemClock.setTimeout(callback, ms)),
+      clearTimeout: (handle) => ((cleared += 1), systemClock.clearTimeout(handle)),
+    };
+    const timers = createSharedTimers(beneath);
+    const ran: string[] = [];
+    timers.setTimeout(() => ran.push('sweep'), 60_000);
+    // A lease renewal set and cleared for each of 100 calls: the clock beneath is not touched.
+    for (let i = 0; i < 100; i += 1)
+      timers.clearTimeout(timers.setTimeout(() => ran.push('x'), 10_000));
+    expect([armed, cleared]).toEqual([2, 1]);
+    // It fires for the cleared one at 10 s, runs nothing, and is set again for the sweep.
+    vi.advanceTimersByTime(10_000);
+    expect(ran).toEqual([]);
+    expect(armed).toBe(3);
+    vi.advanceTimersByTime(50_000);
+    expect(ran).toEqual(['sweep']);
+  });
+
   it('ignores handles it never gave and handles already run', () => {
     const { timers } = shared();
     const ran = vi.fn();

@@ -1,0 +1,183 @@
+/**
+ * A campaign paused or stopped in this process: claims taken before are not sent (paused, they
+ * wait; stopped, they end `canceled`), state changes are written in the order they were asked,
+ * `stop({ hangUp: true })` ends every call in flight at once, and a closed runner still applies
+ * the statuses it is handed.
+ */
+import { createFakeClock } from '@ringkit/call-client/testing';
+import { createFakeProvider } from '@ringkit/simulator';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SchedulerEvents } from '../events.js';
+import { createMemoryStore } from '../stores/memory/memory.js';
+import { createCampaignRunner, type CampaignRunner } from './runner.js';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const NUMBERS = ['+14155552001', '+14155552002', '+14155552003', '+14155552004'];
+
+const runners: CampaignRunner[] = [];
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((runner) => runner.close()));
+});
+
+function setup(concurrency = 1) {
+  const clock = createFakeClock(T0);
+  const store = createMemoryStore();
+  const provider = createFakeProvider({
+    clock,
+    follow: 'webhooks',
+    manual: true,
+    cancelCall: true,
+    hangUpCall: true,
+  });
+  const runner = createCampaignRunner({
+    store,
+    provider,
+    campaign: 'spring',
+    callerId: '+14155550100',
+    clock,
+    concurrency,
+    recheckIntervalMs: 0,
+    entries: NUMBERS.map((to) => ({ to })),
+  });
+  runners.push(runner);
+  const errors: SchedulerEvents['error'][] = [];
+  runner.on('error', (e) => errors.push(e));
+  return { clock, store, provider, runner, errors };
+}
+
+/** Lets the runner's store writes and the requests they start run, with no time passing. */
+async function settle(clock: ReturnType<typeof createFakeClock>) {
+  for (let i = 0; i < 5; i += 1) await clock.advance(0);
+}
+
+const ended = (runner: CampaignRunner, id: string, status: 'completed' | 'busy') =>
+  runner.handleStatus({ callId: id, status, at: new Date(T0) });
+
+describe('a pause or a stop asked while a claim is on its way', () => {
+  it('stops: the entry claimed as a call ended is not sent, and ends canceled', async () => {
+    const { clock, provider, runner } = setup();
+    // Stopped as soon as the first call ends: the claim of the next entry is already under way.
+    let stopping: Promise<unknown> | null = null;
+    runner.on('completed', () => {
+      stopping ??= runner.stop();
+    });
+    await runner.start();
+    await settle(clock);
+    provider.placed[0]!.answer('c0');
+    await settle(clock);
+    await ended(runner, 'c0', 'completed');
+    await stopping;
+    await clock.advance(1000);
+    expect(provider.placed).toHaveLength(1);
+    const rows = await runner.calls({ limit: 10 });
+    expect(rows.map((r) => [r.status, r.reason])).toEqual([
+      ['completed', null],
+      ['canceled', 'stopped'],
+      ['canceled', 'stopped'],
+      ['canceled', 'stopped'],
+    ]);
+    // Its claim took nothing from it: no placement was started.
+    expect(rows[1]!.placingAt).toBeNull();
+  });
+
+  it('pauses: the entry claimed as a call ended waits, and is placed once resumed', async () => {
+    const { clock, provider, runner } = setup();
+    let pausing: Promise<unknown> | null = null;
+    runner.on('completed', () => {
+      pausing ??= runner.pause();
+    });
+    await runner.start();
+    await settle(clock);
+    provider.placed[0]!.answer('c0');
+    await settle(clock);
+    await ended(runner, 'c0', 'completed');
+    await pausing;
+    await clock.advance(1000);
+    expect(provider.placed).toHaveLength(1);
+    expect((await runner.calls({ limit: 10 }))[1]).toMatchObject({ status: 'scheduled' });
+    await runner.resume();
+    await settle(clock);
+    expect(provider.placed.map((p) => p.request.to)).toEqual(NUMBERS.slice(0, 2));
+    provider.placed[1]!.answer('c1');
+    await settle(clock);
+  });
+
+  it('writes a pause and a resume asked together in that order: the campaign runs', async () => {
+    for (let round = 0; round < 20; round += 1) {
+      const { clock, provider, runner } = setup(2);
+      await runner.start();
+      await settle(clock);
+      const changes = [runner.pause(), runner.resume()];
+      await Promise.all(changes);
+      expect((await runner.read()).state).toBe('running');
+      provider.placed[0]!.answer('c0');
+      await settle(clock);
+      await ended(runner, 'c0', 'completed');
+      await settle(clock);
+      expect(provider.placed).toHaveLength(3);
+      provider.placed[1]!.answer('c1');
+      provider.placed[2]!.answer('c2');
+      await settle(clock);
+      await runner.close();
+    }
+  });
+});
+
+describe('stop({ hangUp: true })', () => {
+  it('ends every call in flight at once, hangs up one answered meanwhile, and one placed after', async () => {
+    const { clock, provider, runner, errors } = setup(3);
+    await runner.start();
+    await settle(clock);
+    provider.placed[0]!.answer('c0');
+    provider.placed[1]!.answer('c1');
+    await settle(clock);
+    await runner.handleStatus({ callId: 'c1', status: 'answered', at: new Date(T0) });
+    const stopping = runner.stop({ hangUp: true });
+    await settle(clock);
+    // Both at once: neither waits for the other's answer.
+    expect(provider.cancels.map((c) => c.id)).toEqual(['c0']);
+    expect(provider.hangUps.map((c) => c.id)).toEqual(['c1']);
+    // The provider says c0 was answered before the cancel: it is hung up instead.
+    provider.cancels[0]!.answer('answered');
+    provider.hangUps[0]!.answer('answered');
+    await settle(clock);
+    expect(provider.hangUps.map((c) => c.id)).toEqual(['c1', 'c0']);
+    provider.hangUps[1]!.fail(new Error('provider said no'));
+    await stopping;
+    // The third entry's request was on its way: ended once its id is known.
+    provider.placed[2]!.answer('c2');
+    await settle(clock);
+    expect(provider.cancels.map((c) => c.id)).toEqual(['c0', 'c2']);
+    provider.cancels[1]!.answer('canceled');
+    await settle(clock);
+    const rows = await runner.calls({ limit: 10 });
+    // A hang-up taken with no end reported ends the call `completed`; the one that failed is
+    // followed to its end, and told.
+    expect(rows.map((r) => r.status)).toEqual(['answered', 'completed', 'canceled', 'canceled']);
+    expect(errors.map((e) => [e.source, (e.error as Error).message])).toEqual([
+      ['hang_up', 'provider said no'],
+    ]);
+    // Asked again, it tries again.
+    const again = runner.stop({ hangUp: true });
+    await settle(clock);
+    expect(provider.hangUps.map((c) => c.id)).toEqual(['c1', 'c0', 'c0']);
+    provider.hangUps[2]!.answer('completed');
+    await again;
+    expect((await runner.calls({ limit: 1 }))[0]?.status).toBe('completed');
+  });
+});
+
+describe('a closed runner', () => {
+  it('still applies the statuses it is handed, and places nothing', async () => {
+    const { clock, provider, runner } = setup(1);
+    await runner.start();
+    await settle(clock);
+    provider.placed[0]!.answer('c0');
+    await settle(clock);
+    await runner.close();
+    const row = await ended(runner, 'c0', 'busy');
+    expect(row?.status).toBe('busy');
+    await clock.advance(60_000);
+    expect(provider.placed).toHaveLength(1);
+  });
+});
