@@ -59,7 +59,12 @@ async function start(provider: CallProvider, callTimeoutMs = 60_000) {
   return { clock, scheduler, errors, failed };
 }
 
-const call = (id: unknown, status = 'initiated') => ({ id, status, providerStatus: status, raw: {} });
+const call = (id: unknown, status = 'initiated') => ({
+  id,
+  status,
+  providerStatus: status,
+  raw: {},
+});
 
 describe('a placement request that never answers', () => {
   it('is aborted at callTimeoutMs and ends with its outcome unknown, never placed again', async () => {
@@ -138,7 +143,12 @@ describe('an answer that cannot be the call’s', () => {
       providerCallId: null,
     });
     expect((errors[0]?.error as Error).message).toMatch(/answered call id same, already given/);
-    await scheduler.handleStatus({ callId: 'same', status: 'completed', at: new Date(T0) });
+    await scheduler.handleStatus({
+      callId: 'same',
+      status: 'completed',
+      providerStatus: 'completed',
+      at: new Date(T0),
+    });
     expect((await scheduler.get(first.id)).status).toBe('completed');
   });
 });
@@ -197,7 +207,12 @@ describe('a polled call that ends another way', () => {
     await clock.advance(5_000);
     const before = polls;
     expect(before).toBeGreaterThan(0);
-    await scheduler.handleStatus({ callId: 'c1', status: 'completed', at: new Date(clock.now()) });
+    await scheduler.handleStatus({
+      callId: 'c1',
+      status: 'completed',
+      providerStatus: 'completed',
+      at: new Date(clock.now()),
+    });
     expect((await scheduler.get(id)).status).toBe('completed');
     await clock.advance(60_000);
     expect(polls).toBe(before);

@@ -48,8 +48,18 @@ it.each([
   await runner.start();
   await settle(clock);
   // Both webhooks outrun their POSTs' answers.
-  await runner.handleStatus({ callId: 'c0', status: 'completed', at: new Date(T0) });
-  await runner.handleStatus({ callId: 'c1', status: 'ringing', at: new Date(T0) });
+  await runner.handleStatus({
+    callId: 'c0',
+    status: 'completed',
+    providerStatus: 'completed',
+    at: new Date(T0),
+  });
+  await runner.handleStatus({
+    callId: 'c1',
+    status: 'ringing',
+    providerStatus: 'ringing',
+    at: new Date(T0),
+  });
   provider.placed[0]!.answer('c0');
   provider.placed[1]!.answer('c1');
   await settle(clock);

@@ -51,7 +51,7 @@ async function settle(clock: ReturnType<typeof createFakeClock>) {
 }
 
 const ended = (runner: CampaignRunner, id: string, status: 'completed' | 'busy') =>
-  runner.handleStatus({ callId: id, status, at: new Date(T0) });
+  runner.handleStatus({ callId: id, status, providerStatus: status, at: new Date(T0) });
 
 describe('a pause or a stop asked while a claim is on its way', () => {
   it('stops: the entry claimed as a call ended is not sent, and ends canceled', async () => {
@@ -131,7 +131,12 @@ describe('stop({ hangUp: true })', () => {
     provider.placed[0]!.answer('c0');
     provider.placed[1]!.answer('c1');
     await settle(clock);
-    await runner.handleStatus({ callId: 'c1', status: 'answered', at: new Date(T0) });
+    await runner.handleStatus({
+      callId: 'c1',
+      status: 'answered',
+      providerStatus: 'answered',
+      at: new Date(T0),
+    });
     const stopping = runner.stop({ hangUp: true });
     await settle(clock);
     // Both at once: neither waits for the other's answer.
