@@ -1,7 +1,6 @@
 /**
  * The demo's OpenTelemetry SDK: when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, every span of the
- * packages (`ringkit.scheduler.dispatch`, `ringkit.scheduler.place`, `ringkit.dialer.place`,
- * `ringkit.place_call`) goes to that OTLP/HTTP collector (Jaeger, Tempo, an OpenTelemetry
+ * packages (`ringkit.scheduler.dispatch`, `ringkit.scheduler.place`, `ringkit.place_call`) goes to that OTLP/HTTP collector (Jaeger, Tempo, an OpenTelemetry
  * Collector…), and each placement's log line carries its span's `trace_id` and `span_id`.
  * Without it nothing is registered and the packages' spans cost next to nothing.
  */

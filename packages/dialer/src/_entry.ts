@@ -1,4 +1,4 @@
-import type { CallStatusEvent } from '@ringkit/call-client';
+import { isCallStatus, type CallStatusEvent } from '@ringkit/call-client';
 import type { DialerCounts, DialerEntry } from './types.js';
 
 /** A time the dialers keep as ms since the epoch (the clock's), as users see it. */
@@ -42,6 +42,20 @@ export function emptyCounts(idle: number): DialerCounts {
     suppressed: 0,
   };
 }
+
+/**
+ * The status event a dialer's `handleStatus` takes, its call id as a string, or `null` when it
+ * is not one (no call id, a status not of call-client's vocabulary): the one check of both
+ * dialers.
+ */
+export function statusEventOf(event: CallStatusEvent): CallStatusEvent | null {
+  const id = idOf(event);
+  if (id === undefined || !isCallStatus(event.status)) return null;
+  return id === event.callId ? event : { ...event, callId: id };
+}
+
+/** The error a dialer reports for what {@link statusEventOf} refuses. */
+export const malformedStatus = () => new TypeError('handleStatus() expects a CallStatusEvent');
 
 /** The event's call id as a string, or `undefined` when it has none. */
 export function idOf(event: CallStatusEvent): string | undefined {

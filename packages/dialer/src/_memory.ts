@@ -6,9 +6,9 @@
  * the store has answered. Until `start()` there is no campaign: the list is shown idle, and a
  * `stop()` cancels it here.
  */
-import { isCallStatus, type CallStatusEvent } from '@ringkit/call-client';
+import type { CallStatusEvent } from '@ringkit/call-client';
 import { createMemoryStore } from '@ringkit/scheduler-core/memory';
-import { emptyCounts, entryView, idOf } from './_entry.js';
+import { emptyCounts, entryView, malformedStatus, statusEventOf } from './_entry.js';
 import { concurrencySchema, resolveOptions, stopOptionsSchema } from './_options.js';
 import { campaignDialerOf, dialerEvents } from './campaign/_dialer.js';
 import { idleEntry } from './campaign/_entry-of.js';
@@ -143,11 +143,9 @@ export function createMemoryDialer(options: DialerOptions): Dialer {
       if (campaign) run(campaign.setConcurrency(parsed.data));
     },
     handleStatus(event: CallStatusEvent) {
-      if (idOf(event) === undefined || !isCallStatus(event?.status)) {
-        report(new TypeError('handleStatus() expects a CallStatusEvent'), 'handle_status');
-        return;
-      }
-      campaign?.handleStatus(event);
+      // Before `start()` no call is known: a well-formed event is ignored, a malformed one told.
+      if (campaign) campaign.handleStatus(event);
+      else if (!statusEventOf(event)) report(malformedStatus(), 'handle_status');
     },
     snapshot(): DialerSnapshot {
       if (!campaign) {

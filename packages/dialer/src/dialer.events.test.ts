@@ -220,7 +220,9 @@ describe('events', () => {
       name: 'DialAttemptError',
       code: 'dial_failed',
       reason: 'outcome_unknown',
-      message: 'The call may or may not have been placed: down',
+      message: 'The call may or may not have been placed',
     });
+    // What the engine saw is the error's cause, in this process.
+    expect(dialer.snapshot().entries[0]?.error?.cause).toMatchObject({ message: 'down' });
   });
 });

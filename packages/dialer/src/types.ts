@@ -98,9 +98,10 @@ export interface DialerOptions {
    */
   maxEarlyEvents?: number;
   /**
-   * The OpenTelemetry tracer of the `ringkit.dialer.place` spans, one per placement (the provider
-   * client's own `ringkit.place_call` span is its child). By default the one of the global tracer
-   * provider, when `@opentelemetry/api` is installed.
+   * The OpenTelemetry tracer of the engine's spans: `ringkit.scheduler.dispatch` per claim and
+   * `ringkit.scheduler.place` per placement (the provider client's own `ringkit.place_call` span
+   * is its child). By default the one of the global tracer provider, when `@opentelemetry/api` is
+   * installed.
    */
   tracer?: TracerLike;
 }
@@ -216,7 +217,7 @@ export interface DialerPlacementEvent {
   sentAt: Date;
   /** Milliseconds from the request to the provider's answer (or the failure). */
   durationMs: number;
-  /** The ids of the placement's span (`ringkit.dialer.place`) when a tracer records it. */
+  /** The ids of the placement's span (`ringkit.scheduler.place`) when a tracer records it. */
   trace?: TraceIds;
 }
 

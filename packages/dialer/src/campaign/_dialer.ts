@@ -19,6 +19,7 @@ import {
   type StoredCall,
 } from '@ringkit/scheduler-core';
 import { z } from 'zod';
+import { malformedStatus, statusEventOf } from '../_entry.js';
 import { normalise, normaliseInSlices } from '../_options.js';
 import { hangUpUnsupported, invalidOptions } from '../errors.js';
 import type {
@@ -195,7 +196,9 @@ function dialerWith(
       await refresh.refresh();
       return n;
     },
-    handleStatus(event: CallStatusEvent) {
+    handleStatus(input: CallStatusEvent) {
+      const event = statusEventOf(input);
+      if (!event) return report(malformedStatus(), 'handle_status');
       runner
         .handleStatus(event)
         // A status after the end moves nothing but may still teach something (a late

@@ -11,7 +11,7 @@ import {
   type StoredCall,
   type StoredEvent,
 } from '@ringkit/scheduler-core';
-import { messageOf, type EntryState } from '../_entry.js';
+import type { EntryState } from '../_entry.js';
 import { DialAttemptError, type DialAttemptFailure } from '../errors.js';
 import type { DialerEntryStatus } from '../types.js';
 
@@ -165,7 +165,6 @@ export function errorOf(
   index: number,
   view: RowEntry,
   cause?: unknown,
-  callTimeoutMs?: number,
 ): DialAttemptError | undefined {
   const failure = view.reason === null ? undefined : FAILURES[view.reason];
   if (!failure || view.status !== 'failed') return undefined;
@@ -174,34 +173,22 @@ export function errorOf(
     index,
     attempt: view.attempt,
     callId: view.callId,
-    message: failureMessage(failure, view, cause, callTimeoutMs),
+    message: MESSAGES[failure],
     ...(cause === undefined ? {} : { cause }),
   });
 }
 
-/** What a failed attempt's error says: the engine's cause where it told one. */
-function failureMessage(
-  failure: DialAttemptFailure,
-  view: RowEntry,
-  cause: unknown,
-  callTimeoutMs: number | undefined,
-): string {
-  const why = cause === undefined ? '' : `: ${messageOf(cause)}`;
-  switch (failure) {
-    case 'place_failed':
-      return `Placing the call failed${why}`;
-    case 'outcome_unknown':
-      return `The call may or may not have been placed${why}`;
-    case 'timeout':
-      return callTimeoutMs === undefined
-        ? `The call reached no end in time${why}`
-        : `The call reached no end within ${callTimeoutMs} ms${why}`;
-    case 'watch_failed':
-      return `Following call ${view.callId ?? '(no id)'} failed${why}`;
-    default:
-      return `Attempt ${view.attempt} failed: ${view.reason ?? failure}`;
-  }
-}
+/**
+ * What a failed attempt's error says: from what the store holds alone, so that every process,
+ * and a read of the campaign later, tells the same. The engine's own error, where this process
+ * saw it, is the error's `cause`.
+ */
+const MESSAGES: Record<DialAttemptFailure, string> = {
+  place_failed: 'Placing the call failed: the provider refused it, and no call was made',
+  outcome_unknown: 'The call may or may not have been placed',
+  timeout: 'The call reached no end within callTimeoutMs',
+  watch_failed: 'Following the call failed',
+};
 
 /** A new entry of the list, not dialed yet, as the mirror adopts it before reading its row. */
 export const idleEntry = (index: number, phone: string): EntryState => ({

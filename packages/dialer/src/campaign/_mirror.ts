@@ -265,7 +265,7 @@ export class CampaignMirror {
     const final = isFinal(row);
     entry.inDoubt = inDoubtOf(row, this.held);
     this.watchDoubt(slot, row);
-    const error = errorOf(entry.index, view, row.cause, this.callTimeoutMs);
+    const error = errorOf(entry.index, view, row.cause);
     if (error) entry.error = error;
     else delete entry.error;
     // An entry that waited for a retry and ends (stopped) with the outcome it showed: no move.
