@@ -98,10 +98,9 @@ export interface DialerOptions {
    */
   maxEarlyEvents?: number;
   /**
-   * The OpenTelemetry tracer of the engine's spans: `ringkit.scheduler.dispatch` per claim and
-   * `ringkit.scheduler.place` per placement (the provider client's own `ringkit.place_call` span
-   * is its child). By default the one of the global tracer provider, when `@opentelemetry/api` is
-   * installed.
+   * The OpenTelemetry tracer of the engine's spans, `ringkit.scheduler.dispatch` and
+   * `ringkit.scheduler.place` (the client's `ringkit.place_call` is its child). By default the
+   * global tracer provider's, when `@opentelemetry/api` is installed.
    */
   tracer?: TracerLike;
 }
@@ -150,8 +149,9 @@ export interface DialerEntry {
   answeredBy: AnsweredBy | null;
   /**
    * `true` while the latest placement's outcome is unknown (`status` `failed`, `error.reason`
-   * `outcome_unknown`) and the call may still be ringing: the entry keeps its slot until the call
-   * surely ended (its real end, learned from a webhook, or `callTimeoutMs`).
+   * `outcome_unknown`) and the call may still be ringing: the entry keeps its slot until
+   * `callTimeoutMs` after its request, or, in a durable campaign, until the worker that placed it
+   * writes the provider's late answer.
    */
   inDoubt: boolean;
   /** Why the latest attempt failed, when it failed without the provider saying so. */
@@ -290,7 +290,7 @@ export type DialerEvents = {
   /** An entry ended for good. */
   /**
    * The entry ended for good. Emitted again for an entry that learns more after its end: a late
-   * `answered`, or the real outcome of a placement whose outcome was unknown.
+   * `answered`, its doubt let go (`inDoubt: false`), or a placement's late answer (durable).
    */
   finished: DialerEntry;
   /** Counts by status, after each change. */
