@@ -2,7 +2,7 @@
  * The drivers `dialer.ts` compares on one fake provider: `@ringkit/dialer`, p-queue with a
  * deferred promise per call, and a bare loop that only places the next call (the floor).
  */
-import { createDialer, type Dialer } from '@ringkit/dialer';
+import { createDialer, type Dialer, type DialerOptions } from '@ringkit/dialer';
 import PQueue from 'p-queue';
 import type { Bench } from './_dialer-provider.js';
 import { CONCURRENCY } from './_dialer-settings.js';
@@ -12,8 +12,10 @@ export function prepareDialer(
   numbers: string[],
   listeners = false,
   concurrency = CONCURRENCY,
+  /** Another build's `createDialer` (`dialer-before-after.ts`). */
+  create: (options: DialerOptions) => Dialer = createDialer,
 ) {
-  const dialer = createDialer({ provider: bench.provider, numbers, concurrency });
+  const dialer = create({ provider: bench.provider, numbers, concurrency });
   bench.setHandler((e) => void dialer.handleStatus(e));
   if (listeners) {
     dialer.on('status', () => {});

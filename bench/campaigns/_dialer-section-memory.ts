@@ -14,7 +14,8 @@ import { CONCURRENCY, RANDOM_RUNS, TOTAL, ZERO_RUNS } from './_dialer-settings.j
 if (typeof globalThis.gc !== 'function') setFlagsFromString('--expose-gc');
 const gc = (globalThis.gc ?? runInNewContext('gc')) as () => void;
 
-async function cpuPerCall(prepare: Prepare, numbers: string[]): Promise<number> {
+/** CPU per call of `prepare`'s dialer over zero-duration calls, in µs. */
+export async function cpuPerCall(prepare: Prepare, numbers: string[]): Promise<number> {
   const run = prepare(
     benchProvider('zero', numbers.length, 1, { concurrency: CONCURRENCY }),
     numbers,

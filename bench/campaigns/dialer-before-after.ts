@@ -11,8 +11,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import { createDialer as createAfter, type Dialer, type DialerOptions } from '@ringkit/dialer';
-import { prepareBare, type Prepare } from './_dialer-drivers.js';
-import { benchProvider, type Bench } from './_dialer-provider.js';
+import { prepareBare, prepareDialer, type Prepare } from './_dialer-drivers.js';
+import { cpuPerCall } from './_dialer-section-memory.js';
+import { benchProvider } from './_dialer-provider.js';
 import { median, pct, printTable, ratio, refillOf } from './_dialer-report.js';
 import { CONCURRENCY, QUICK, TOTAL } from './_dialer-settings.js';
 
@@ -27,28 +28,10 @@ const before = (await import(pathToFileURL(path).href)) as { createDialer: Creat
 
 const RUNS = QUICK ? 3 : 5;
 
-function prepareWith(create: CreateDialer): Prepare {
-  return (bench: Bench, numbers: string[]) => {
-    const dialer = create({ provider: bench.provider, numbers, concurrency: CONCURRENCY });
-    bench.setHandler((e) => void dialer.handleStatus(e));
-    return () =>
-      new Promise<Dialer>((resolve) => {
-        dialer.on('drained', () => resolve(dialer));
-        dialer.start();
-      });
-  };
-}
-
-async function cpuPerCall(prepare: Prepare, numbers: string[]): Promise<number> {
-  const run = prepare(
-    benchProvider('zero', numbers.length, 1, { concurrency: CONCURRENCY }),
-    numbers,
-  );
-  const start = process.cpuUsage();
-  await run();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / numbers.length;
-}
+const prepareWith =
+  (create: CreateDialer): Prepare =>
+  (bench, numbers) =>
+    prepareDialer(bench, numbers, false, CONCURRENCY, create);
 
 async function randomRun(prepare: Prepare, numbers: string[]) {
   const bench = benchProvider('random', numbers.length, 42, { concurrency: CONCURRENCY });

@@ -21,8 +21,6 @@ function createNodeLikeClock(start = 1_700_000_000_000) {
   const clock: Clock & {
     delays: number[];
     set(time: number): void;
-    /** Runs the earliest timer, moving time to it; `false` when none is set. */
-    runNext(): boolean;
     /** Runs the earliest timer if it is due; `false` when none is. */
     runDue(): boolean;
   } = {
@@ -45,15 +43,6 @@ function createNodeLikeClock(start = 1_700_000_000_000) {
       for (const timer of timers) if (!first || timer[1].at < first[1].at) first = timer;
       if (!first || first[1].at > now) return false;
       timers.delete(first[0]);
-      first[1].callback();
-      return true;
-    },
-    runNext() {
-      let first: [number, { at: number; callback: () => void }] | undefined;
-      for (const timer of timers) if (!first || timer[1].at < first[1].at) first = timer;
-      if (!first) return false;
-      timers.delete(first[0]);
-      now = Math.max(now, first[1].at);
       first[1].callback();
       return true;
     },

@@ -3,13 +3,13 @@ import {
   isPlacementWithheldError,
   placementOutcomeOf,
   type PlacementOutcome,
-  type Clock,
   type ProviderCall,
 } from '@ringkit/call-client';
-import { clampTimerMs, endSpan, traceIds, type SpanLike } from '@ringkit/internal';
+import { endSpan, traceIds, type SpanLike } from '@ringkit/internal';
 import { OUTCOME_UNKNOWN } from '../_records.js';
 import { toScheduledCall } from '../_rows.js';
 import type { StoredCall } from '../store.js';
+import { deadlineOf } from './_deadline.js';
 import type { EndOptions } from './_finish.js';
 import { recordAnswer } from './_answer.js';
 import type { LastCheck } from './_last-check.js';
@@ -43,7 +43,11 @@ export function createSender(
     check: LastCheck,
   ): Promise<void> {
     const sentAt = clock.now();
-    const deadline = requestDeadline(clock, ctx.callTimeoutMs);
+    const deadline = deadlineOf(
+      clock,
+      ctx.callTimeoutMs,
+      () => new PlacementTimeoutError(ctx.callTimeoutMs),
+    );
     let call: ProviderCall;
     try {
       // The call's own options with every attempt; `from` only when the call has one (the
@@ -193,27 +197,4 @@ export class PlacementTimeoutError extends Error {
   constructor(readonly timeoutMs: number) {
     super(`The POST got no answer within ${timeoutMs} ms`);
   }
-}
-
-/**
- * A request's deadline: at `timeoutMs` its signal aborts, and `race` rejects with a
- * {@link PlacementTimeoutError} whether or not the provider honours the signal. No request of a
- * provider that never answers holds its slot and its lease for ever.
- */
-function requestDeadline(clock: Clock, timeoutMs: number) {
-  const controller = new AbortController();
-  let expire: (error: PlacementTimeoutError) => void = () => {};
-  const expired = new Promise<never>((_, reject) => {
-    expire = reject;
-  });
-  const timer = clock.setTimeout(() => {
-    const error = new PlacementTimeoutError(timeoutMs);
-    controller.abort(error);
-    expire(error);
-  }, clampTimerMs(timeoutMs));
-  return {
-    signal: controller.signal,
-    race: <T>(answer: Promise<T>) => Promise.race([answer, expired]),
-    clear: () => clock.clearTimeout(timer),
-  };
 }

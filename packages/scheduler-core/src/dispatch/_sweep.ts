@@ -7,6 +7,7 @@ import {
 } from '@ringkit/call-client';
 import type { Store, StoredCall } from '../store.js';
 import type { ScheduledCallStatus } from '../types.js';
+import { deadlineOf } from './_deadline.js';
 import type { Outcomes } from './_outcomes.js';
 import type { LoopParts } from './loop.js';
 
@@ -60,19 +61,15 @@ async function checkWithin<T>(
   limitMs: number,
   check: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const controller = new AbortController();
-  let timer: unknown = null;
-  const expired = new Promise<never>((_, reject) => {
-    timer = clock.setTimeout(() => {
-      const error = new Error(`The check got no answer within ${limitMs} ms`);
-      controller.abort(error);
-      reject(error);
-    }, limitMs);
-  });
+  const deadline = deadlineOf(
+    clock,
+    limitMs,
+    () => new Error(`The check got no answer within ${limitMs} ms`),
+  );
   try {
-    return await Promise.race([check(controller.signal), expired]);
+    return await deadline.race(check(deadline.signal));
   } finally {
-    clock.clearTimeout(timer);
+    deadline.clear();
   }
 }
 
