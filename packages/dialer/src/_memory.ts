@@ -7,6 +7,7 @@
  * `stop()` cancels it here.
  */
 import type { CallStatusEvent } from '@ringkit/call-client';
+import type { Store } from '@ringkit/scheduler-core';
 import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { emptyCounts, entryView, malformedStatus, statusEventOf } from './_entry.js';
 import { concurrencySchema, resolveOptions, stopOptionsSchema } from './_options.js';
@@ -31,8 +32,18 @@ const CAMPAIGN = 'dialer';
  */
 const CALLER_ID = '+15005550006';
 
+/**
+ * Where the dialer's campaign lives: a store of its own in memory, unless a test hands it another
+ * store (SQLite, PostgreSQL) and a campaign name of its own there, to prove the one engine on every
+ * store with the in-memory dialer's own tests. The store is the caller's to close.
+ */
+export interface DialerHome {
+  store: Store;
+  campaign: string;
+}
+
 /** Creates the in-memory dialer (see `createDialer`). */
-export function createMemoryDialer(options: DialerOptions): Dialer {
+export function createMemoryDialer(options: DialerOptions, home?: DialerHome): Dialer {
   const resolved = resolveOptions(options);
   const { provider, clock, phones, calls } = resolved;
   const events = dialerEvents();
@@ -55,8 +66,8 @@ export function createMemoryDialer(options: DialerOptions): Dialer {
   const open = (): CampaignDialer =>
     campaignDialerOf(
       {
-        store: createMemoryStore(),
-        campaign: CAMPAIGN,
+        store: home?.store ?? createMemoryStore(),
+        campaign: home?.campaign ?? CAMPAIGN,
         callerId: CALLER_ID,
         provider,
         concurrency,

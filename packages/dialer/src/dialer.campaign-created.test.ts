@@ -65,6 +65,9 @@ for (const kind of storeKinds()) {
           concurrency: 1,
           workerId,
           clock,
+          // Each re-read is the test's own (`refresh()`): a worker reads what another changed
+          // when the test says, and claims nothing more on its own in between.
+          refreshIntervalMs: 3_600_000,
         });
         cleanup.push(() => made.close());
         steps.workers.push(made);
@@ -102,6 +105,17 @@ for (const kind of storeKinds()) {
     it('tells the claims another worker made after the creation, once it reads them', async () => {
       const { stores, clock, dialer } = await setup();
       const [store] = stores;
+      // The creator's claims under way: its refill after the first answer may still be.
+      let claiming = 0;
+      const claimCampaign = store.claimCampaign!.bind(store);
+      store.claimCampaign = async (...args) => {
+        claiming += 1;
+        try {
+          return await claimCampaign(...args);
+        } finally {
+          claiming -= 1;
+        }
+      };
       const creator = dialer(store, 'creator');
       const dialing: number[] = [];
       creator.on('dialing', ({ index }) => dialing.push(index));
@@ -109,6 +123,7 @@ for (const kind of storeKinds()) {
       await eventually(clock, () => {
         expect(dialing).toEqual([0]);
         expect(entriesOf(creator)[0]![2]).toBe('initiated');
+        expect(claiming).toBe(0);
       });
 
       // Another worker claims the next two entries after the creation.

@@ -8,6 +8,7 @@ import { createFakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SchedulerEvents } from '../events.js';
+import type { Store } from '../store.js';
 import { createMemoryStore } from '../stores/memory/memory.js';
 import { createCampaignRunner, type CampaignRunner } from './runner.js';
 
@@ -19,9 +20,8 @@ afterEach(async () => {
   await Promise.all(runners.splice(0).map((runner) => runner.close()));
 });
 
-function setup(concurrency = 1) {
+function setup(concurrency = 1, store: Store = createMemoryStore()) {
   const clock = createFakeClock(T0);
-  const store = createMemoryStore();
   const provider = createFakeProvider({
     clock,
     follow: 'webhooks',
@@ -120,6 +120,51 @@ describe('a pause or a stop asked while a claim is on its way', () => {
       await settle(clock);
       await runner.close();
     }
+  });
+});
+
+describe('an end written but not yet answered, seen by a claim', () => {
+  it("tells the end before the call claimed into its place leaves, so a listener's stop holds", async () => {
+    // The store applies a write at once but keeps its answer until let go: as PostgreSQL's
+    // commit is seen by another connection's claim before the writer's answer is read.
+    const store = createMemoryStore();
+    let hold: Promise<void> | null = null;
+    const update = store.update.bind(store);
+    store.update = async (...args) => {
+      const row = await update(...args);
+      if (hold) await hold;
+      return row;
+    };
+    const { clock, provider, runner } = setup(1, store);
+    const seen: string[] = [];
+    runner.on('completed', ({ call }) => {
+      seen.push(`completed ${call.to}`);
+      void runner.stop();
+    });
+    await runner.start();
+    await settle(clock);
+    provider.placed[0]!.answer('c0');
+    await settle(clock);
+    let release = () => {};
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const ending = ended(runner, 'c0', 'completed');
+    await settle(clock);
+    // A claim of this process (a re-read that found the campaign moved) while the end's answer
+    // is on its way: it sees the first entry ended, and takes the second into its place.
+    runner.claimNow();
+    await settle(clock);
+    expect(provider.placed).toHaveLength(1);
+    expect(seen).toEqual([]);
+    hold = null;
+    release();
+    await ending;
+    await settle(clock);
+    await clock.advance(1000);
+    expect(seen).toEqual(['completed +14155552001']);
+    // The listener stopped the campaign before the claimed entry could leave.
+    expect(provider.placed).toHaveLength(1);
+    const rows = await runner.calls({ limit: 10 });
+    expect(rows.map((r) => r.status)).toEqual(['completed', 'canceled', 'canceled', 'canceled']);
   });
 });
 

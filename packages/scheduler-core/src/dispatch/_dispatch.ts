@@ -158,6 +158,11 @@ export function createDispatcher(ctx: DispatcherContext) {
           const now = clock.now();
           const claimStarted = performance.now();
           const claim = await pacing.claim(now, free, workerId, now + ctx.leaseMs, mark);
+          // A campaign's place is freed by the end a write of this process may have made: the
+          // claim saw it, so it is told before the calls claimed into its place leave (a
+          // listener that stops the campaign on an end stops them; events keep their order).
+          const told = ctx.source ? ctx.mutate.settled() : null;
+          if (told) await told;
           const claimed = claim.calls;
           budgetUntil = claim.retryAt ?? Number.NEGATIVE_INFINITY;
           const batch = claimSpan(ctx, claimed.length, free, claimStarted);

@@ -131,14 +131,28 @@ export interface MutateOptions {
  * on a version conflict. `decide` returns a new patch (stamped with `updatedAt` here), or `null`
  * for "nothing to do".
  */
-export type Mutate = (
+export type Mutate = ((
   id: string,
   decide: (row: StoredCall) => StoredCallPatch | null,
   options?: MutateOptions,
-) => Promise<Mutation>;
+) => Promise<Mutation>) & {
+  /**
+   * Resolves once every mutation under way when asked is answered, and each caller has taken
+   * its answer up to its next wait: the engine tells what a write changed right after it, so
+   * whatever a store read sees written by this process has been told once this resolves.
+   * `null` when no mutation is under way (nothing to wait for, not even a turn).
+   */
+  settled(): Promise<void> | null;
+};
 
 export function createMutate(store: Store, clock: Clock, write: Write): Mutate {
-  return async (id, decide, options = {}) => {
+  /** The mutations not answered yet, each resolved once its caller's own reaction has run. */
+  const underway = new Set<Promise<unknown>>();
+  const mutate = async (
+    id: string,
+    decide: (row: StoredCall) => StoredCallPatch | null,
+    options: MutateOptions = {},
+  ): Promise<Mutation> => {
     let current = options.fresh;
     for (let tries = 0; ; tries++) {
       const row = current ?? (await store.get(id));
@@ -161,4 +175,20 @@ export function createMutate(store: Store, clock: Clock, write: Write): Mutate {
       }
     }
   };
+  return Object.assign(
+    (...args: Parameters<typeof mutate>) => {
+      const running = mutate(...args);
+      // Settled a turn after `running`, so after the caller's own reaction to it.
+      const taken = running.then(
+        () => undefined,
+        () => undefined,
+      );
+      underway.add(taken);
+      void taken.then(() => underway.delete(taken));
+      return running;
+    },
+    {
+      settled: () => (underway.size > 0 ? Promise.all(underway).then(() => undefined) : null),
+    },
+  );
 }
