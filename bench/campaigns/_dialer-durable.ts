@@ -109,7 +109,7 @@ async function rowsOf(store: Store, numbers: string[]) {
   const entries = await store.countCampaign!(CAMPAIGN);
   let records = 0;
   for (const phone of new Set(numbers)) {
-    records += (await store.listHistory(phone, { limit: 100 })).items.length;
+    records += (await store.listCallLog({ phone: phone, limit: 100 })).items.length;
   }
   return { entries, records };
 }

@@ -59,7 +59,9 @@ async function claimAll(store: Store): Promise<{ perClaim: number; suppressed: n
   let suppressed = 0;
   const started = performance.now();
   for (;;) {
-    const rows = await store.claimDue(T0, CLAIM, 'bench', T0 + 60_000);
+    const rows = (
+      await store.claimDue({ now: T0, limit: CLAIM, workerId: 'bench', leaseUntil: T0 + 60_000 })
+    ).calls;
     if (rows.length === 0) break;
     claims += 1;
     suppressed += rows.filter((r) => r.status === 'suppressed').length;

@@ -76,9 +76,9 @@ describe('takeOver', () => {
     // The two rows whose practice-API ids are equal are found each by its own provider.
     expect((await store.findByProviderCallId('num-dialer', '1'))?.id).toBe('spring:0');
     expect((await store.findByProviderCallId('mock-call-api', '1'))?.id).toBe('own');
-    expect((await store.listHistory('+14155552000', { limit: 10 })).items.map((r) => r.id)).toEqual(
-      ['spring:0:1'],
-    );
+    expect(
+      (await store.listCallLog({ phone: '+14155552000', limit: 10 })).items.map((r) => r.id),
+    ).toEqual(['spring:0:1']);
   });
 
   it('moves nothing twice when it runs again after a start that stopped midway', async () => {

@@ -155,7 +155,7 @@ async function moveRecords(store: Store, old: Store, numbers: Set<string>): Prom
   for (const phone of numbers) {
     let cursor: string | null = null;
     do {
-      const page = await old.listHistory(phone, { cursor, limit: PAGE });
+      const page = await old.listCallLog({ phone: phone, cursor, limit: PAGE });
       for (const record of page.items) {
         if (seen.has(record.id)) continue;
         seen.add(record.id);

@@ -175,7 +175,7 @@ for (const kind of storeKinds()) {
       expect(entries.every((e) => e.attempts === 1 && e.callId !== null)).toBe(true);
       expect(statuses).toContain('1:busy');
       // Every attempt is in history, as the scheduler's calls are.
-      const history = await store.listHistory(POOL[0]!, { limit: 10 });
+      const history = await store.listCallLog({ phone: POOL[0]!, limit: 10 });
       expect(history.items).toHaveLength(2);
       expect(history.items.every((r) => r.from === CALLER_ID && r.to === POOL[0])).toBe(true);
     });

@@ -300,7 +300,7 @@ describe('durable dialer processes killed with SIGKILL', () => {
 
       // History: one record per entry (each was placed, or its request may have left).
       for (const row of rows) {
-        const history = await store.listHistory(row.to, { limit: 10 });
+        const history = await store.listCallLog({ phone: row.to, limit: 10 });
         expect(
           history.items.map((h) => [h.status, h.outcomeUnknown === true]),
           `history of ${row.to}; ${context()}`,
@@ -465,7 +465,7 @@ describe('durable dialer processes killed with SIGKILL', () => {
           ).toEqual(rows.map((r) => [r.to, r.status, true]));
         }
         for (const row of rows) {
-          const history = await store.listHistory(row.to, { limit: 10 });
+          const history = await store.listCallLog({ phone: row.to, limit: 10 });
           expect(
             history.items.map((h) => [h.status, h.outcomeUnknown === true]),
             `history of ${row.to}; ${context()}`,

@@ -100,11 +100,6 @@ export function callLogQuery(options: unknown, defaultCountry: CountryCode): Cal
 export function createCallLog(store: Store, defaultCountry: CountryCode) {
   return async (options?: CallLogOptions): Promise<Page<CallRecord>> => {
     const query = callLogQuery(options, defaultCountry);
-    if (!store.listCallLog) {
-      throw new ValidationError('call log query', [
-        customIssue([], `the store "${store.name}" has no listCallLog(): it keeps no call log`),
-      ]);
-    }
     const page = await store.listCallLog(query);
     return { items: page.items.map(toCallRecord), nextCursor: page.nextCursor };
   };

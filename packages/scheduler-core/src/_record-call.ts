@@ -195,7 +195,8 @@ export function createRecordWriter(
     const phone = record.from === callerId ? record.to : record.from;
     let cursor: string | null = null;
     do {
-      const page: Awaited<ReturnType<Store['listHistory']>> = await store.listHistory(phone, {
+      const page: Awaited<ReturnType<Store['listCallLog']>> = await store.listCallLog({
+        phone: phone,
         cursor,
         limit: 100,
       });

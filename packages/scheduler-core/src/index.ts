@@ -58,15 +58,15 @@ export {
 } from './store.js';
 export type {
   BudgetShare,
-  BudgetedClaim,
   CallLogQuery,
   CallRecordMerge,
   CampaignCallsQuery,
   CampaignClaim,
   CampaignClaimOptions,
   CampaignState,
+  DueClaim,
+  DueClaimQuery,
   LiveStatus,
-  MarkedClaim,
   SendBudget,
   Store,
   StoreCapabilities,

@@ -106,7 +106,7 @@ export interface SchedulerOptions {
   generateId?: () => string;
   /**
    * The most calls placed in any one second. With a store that keeps send budgets (the built-in
-   * ones: `claimDueBudgeted`) it is one budget for every worker using the store together;
+   * ones: `reserveSendSlot`, and `claimDue`'s `budget`) it is one budget for every worker using the store together;
    * otherwise it is paced in this process. Calls wait their turn in due order; slots are spaced
    * `1100 / callsPerSecond` ms apart so that a request up to 100 ms late still keeps the bound
    * (see "Pacing" in the campaigns guide, `docs/guide/campaigns.md`). A provider client's own `callsPerSecond` applies as well.
@@ -119,7 +119,7 @@ export interface SchedulerOptions {
    * store (one provider account, say), by weight: while others wait for slots too, this
    * scheduler gets `weight / Σ weights` of them; one that has nothing to send leaves its part to
    * the others at once. The total never exceeds `callsPerSecond`, which every sharer must give
-   * alike. Needs `callsPerSecond`, and a store with `claimDueBudgeted` (the built-in ones). See
+   * alike. Needs `callsPerSecond`, and a store that keeps send budgets (the built-in ones). See
    * "Fair shares" in the campaigns guide (`docs/guide/campaigns.md`).
    * @default undefined (the store's own budget, for the scheduler alone)
    * @example budget: { name: 'twilio', weight: 1 }
@@ -294,11 +294,11 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
       customIssue(['budget'], "a shared budget needs callsPerSecond (the budget's total)"),
     ]);
   }
-  if (options.budget && !(options.store.claimDueBudgeted && options.store.reserveSendSlot)) {
+  if (options.budget && !options.store.reserveSendSlot) {
     throw invalidOptions('scheduler', [
       customIssue(
         ['budget'],
-        `the store "${options.store.name}" keeps no shared budgets (it has no claimDueBudgeted and reserveSendSlot)`,
+        `the store "${options.store.name}" keeps no shared budgets (it has no reserveSendSlot)`,
       ),
     ]);
   }

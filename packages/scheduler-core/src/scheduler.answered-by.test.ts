@@ -84,7 +84,7 @@ describe('who answered', () => {
     expect((await scheduler.history(BOB)).items).toMatchObject([
       { type: 'Completed Inbound', answeredBy: 'human' },
     ]);
-    const [record] = (await store.listHistory(BOB, { limit: 1 })).items;
+    const [record] = (await store.listCallLog({ phone: BOB, limit: 1 })).items;
     expect(record).toMatchObject({ from: ME, answeredBy: 'human' });
     expect(statuses.at(-1)).toMatchObject({ status: 'completed', answeredBy: 'human' });
     await scheduler.stop();

@@ -52,7 +52,7 @@ describe('store round trips of a placement', () => {
     const { id } = await scheduler.schedule({ to: BOB, at: new Date(T0 + 1000) });
     reset();
     await clock.advance(1000);
-    expect(calls(counts)).toEqual({ claimDueMarked: 1, update: 1, saveCallRecord: 1 });
+    expect(calls(counts)).toEqual({ 'claimDue(mark)': 1, update: 1, saveCallRecord: 1 });
     const call = await scheduler.get(id);
     expect(call.events.map((e) => e.status)).toEqual([
       'scheduled',
@@ -83,7 +83,7 @@ describe('store round trips of a placement', () => {
     });
     reset();
     await clock.advance(1000);
-    expect(calls(counts)).toEqual({ claimDueMarked: 1, update: 1, saveCallRecord: 1 });
+    expect(calls(counts)).toEqual({ 'claimDue(mark)': 1, update: 1, saveCallRecord: 1 });
     expect(await scheduler.get(id)).toMatchObject({ status: 'scheduled', attempt: 2 });
     expect(retrying).toEqual(['busy']);
     await clock.advance(5000);
@@ -103,7 +103,7 @@ describe('store round trips of a placement', () => {
     reset();
     await clock.advance(10_000);
     // The claim marks it; then initiated, ringing, answered and completed.
-    expect(calls(counts)).toEqual({ claimDueMarked: 1, update: 4, saveCallRecord: 3 });
+    expect(calls(counts)).toEqual({ 'claimDue(mark)': 1, update: 4, saveCallRecord: 3 });
     expect((await scheduler.get(id)).status).toBe('completed');
     expect((await scheduler.history(BOB)).items.map((h) => [h.type, h.duration])).toEqual([
       ['Completed Inbound', 1],
@@ -139,7 +139,7 @@ describe('store round trips of a placement', () => {
     // One claim that marks them, the answers in one batch, then one batch for each status. The
     // claim took as many as it asked for (its ten places), so another looks for more once places
     // free, and finds none.
-    expect(calls(counts)).toEqual({ claimDueMarked: 2, updateMany: 4 });
+    expect(calls(counts)).toEqual({ 'claimDue(mark)': 2, updateMany: 4 });
     expect(writes.map((batch) => batch.length)).toEqual([10, 10, 10, 10]);
     expect(writes[3]!.every((patch) => patch.status === 'completed')).toBe(true);
     await scheduler.stop();
@@ -164,7 +164,7 @@ describe('store round trips of a placement', () => {
     if (claimMarks) {
       // One claim takes and marks the ten, as many as its ten places: once their answers free
       // them, another claim looks for more and finds none.
-      expect(calls(counts)).toEqual({ claimDueMarked: 2, updateMany: 1 });
+      expect(calls(counts)).toEqual({ 'claimDue(mark)': 2, updateMany: 1 });
       expect(writes.map((batch) => batch.length)).toEqual([10]);
     } else {
       // One claim takes all ten (ten places, and ten more ahead): fewer than it asked for, it
@@ -245,7 +245,7 @@ describe('the dispatch timer', () => {
     counting.reset();
     await clock.advance(1000);
     expect(provider.placed.map((p) => p.at.getTime())).toEqual([T0 + 1000]);
-    expect(counting.counts.claimDueMarked).toBe(1);
+    expect(counting.counts['claimDue(mark)']).toBe(1);
     expect(counting.counts.claimDue).toBeUndefined();
     await scheduler.stop();
   });
@@ -255,7 +255,7 @@ describe('refilling slots', () => {
   it.each([
     // Each claim takes and marks the five places freed together: four claims for 20 calls (one
     // per freed place would be twenty), and a fifth that finds none left.
-    ['a store whose claim marks', true, { claimDueMarked: 5 }],
+    ['a store whose claim marks', true, { 'claimDue(mark)': 5 }],
     // Each claim fills the five places and the five ahead that are free: four claims for 20
     // calls, the last taking fewer than it asked for.
     ['a store whose claim cannot mark', false, { claimDue: 4 }],
@@ -270,9 +270,9 @@ describe('refilling slots', () => {
     reset();
     await clock.advance(1000);
     expect(provider.placed).toHaveLength(20);
-    expect({ claimDue: counts.claimDue, claimDueMarked: counts.claimDueMarked }).toEqual({
+    expect({ claimDue: counts.claimDue, 'claimDue(mark)': counts['claimDue(mark)'] }).toEqual({
       claimDue: undefined,
-      claimDueMarked: undefined,
+      'claimDue(mark)': undefined,
       ...claims,
     });
     expect(provider.maxInFlight).toBe(5);
@@ -344,7 +344,7 @@ describe('placement order', () => {
     // dispatcher's own marks: the claim does not mark.)
     const store = new Proxy(inner, {
       get(target, key, receiver) {
-        if (key === 'claimDueMarked') return undefined;
+        if (key === 'capabilities') return { ...target.capabilities, marks: false };
         const value: unknown = Reflect.get(target, key, receiver);
         if (key !== 'update' || typeof value !== 'function') return value;
         return async (id: string, version: number, patch: StoredCallPatch) => {

@@ -168,7 +168,7 @@ describe.each(shared)('a placement answered after its lease was lost ($name)', (
     expect((await first.history('+14155552671')).items).toMatchObject([
       { type: 'Completed Inbound', duration: 30 },
     ]);
-    const [record] = (await theirs.listHistory('+14155552671', { limit: 5 })).items;
+    const [record] = (await theirs.listCallLog({ phone: '+14155552671', limit: 5 })).items;
     expect(record).toMatchObject({ status: 'completed', outcomeUnknown: false });
     await first.stop();
     await second.stop();

@@ -42,7 +42,8 @@ async function recordsWithId(store: Store, phone: string, id: string) {
   const found: StoredCallRecord[] = [];
   let cursor: string | null = null;
   do {
-    const page: Awaited<ReturnType<Store['listHistory']>> = await store.listHistory(phone, {
+    const page: Awaited<ReturnType<Store['listCallLog']>> = await store.listCallLog({
+      phone: phone,
       cursor,
       limit: 200,
     });
@@ -145,7 +146,7 @@ function workerProcesses(config: RecordWorkerConfig, open: () => Store) {
   beforeAll(async () => {
     store = open();
     // The schema or file exists, migrated, before the workers open it.
-    await store.listHistory(APP_NUMBER, { limit: 1 });
+    await store.listCallLog({ phone: APP_NUMBER, limit: 1 });
     workers = await Promise.all([startWorker(config), startWorker(config)]);
   }, 60_000);
   afterAll(async () => {

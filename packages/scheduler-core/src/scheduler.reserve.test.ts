@@ -1,5 +1,5 @@
 /**
- * What the scheduler claims for its places. On a store whose claim marks (`claimDueMarked`: the
+ * What the scheduler claims for its places. On a store whose claim marks (`capabilities.marks`: the
  * built-in ones), a claim takes only the places free, and marks every call it takes: nothing
  * waits leased and unmarked. On a store without it, the scheduler claims calls ahead (up to
  * `concurrency` more than it has places for): a place that frees goes to the next of them without
@@ -64,7 +64,7 @@ describe.each(stores)('a store whose claim marks (%s): nothing claimed ahead', (
     await clock.flush();
     // Two places, two calls claimed, both sent, both marked by their claim: no write of a mark.
     expect(provider.placed.map((p) => p.request.to)).toEqual(numbers(2));
-    expect(counting.counts).toMatchObject({ claimDueMarked: 1 });
+    expect(counting.counts).toMatchObject({ 'claimDue(mark)': 1 });
     expect(counting.counts.claimDue).toBeUndefined();
     const queued = (await inner.list({ status: 'queued', limit: 10 })).items;
     expect(queued.map((row) => row.to).sort()).toEqual(numbers(2));
@@ -73,7 +73,7 @@ describe.each(stores)('a store whose claim marks (%s): nothing claimed ahead', (
     holds[0]!.resolve();
     await clock.flush();
     expect(provider.placed.map((p) => p.request.to)).toEqual(numbers(3));
-    expect(counting.counts.claimDueMarked).toBe(2);
+    expect(counting.counts['claimDue(mark)']).toBe(2);
     const live = (await inner.list({ status: 'queued', limit: 10 })).items;
     expect(live.filter((row) => row.placingAt === null)).toEqual([]);
     for (const hold of holds) hold.resolve();

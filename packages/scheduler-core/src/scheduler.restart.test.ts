@@ -266,7 +266,7 @@ function restartSuite(suite: Suite) {
       for (const row of world.placed) {
         const end = truthAfterDeath(row.providerCallId!);
         if (end === 'answered') continue;
-        const history = await world.store.listHistory(row.to, { limit: 10 });
+        const history = await world.store.listCallLog({ phone: row.to, limit: 10 });
         expect(history.items.map((h) => [h.status, h.endedAt !== null])).toEqual([[end, true]]);
       }
       expect(world.errors).toEqual([]);

@@ -112,7 +112,7 @@ const record = (id: string, startedAt: number): StoredCallRecord => ({
 const callIds = async (store: Store) =>
   (await store.list({ limit: 1_000 })).items.map((row) => row.id).sort();
 const recordIds = async (store: Store) =>
-  (await store.listHistory(ME, { limit: 1_000 })).items.map((r) => r.id).sort();
+  (await store.listCallLog({ phone: ME, limit: 1_000 })).items.map((r) => r.id).sort();
 
 /** Waits, in real time, for what a pass did on a store of real I/O; fails after 10 s. */
 async function waitFor(check: () => boolean | Promise<boolean>, what: string): Promise<void> {

@@ -114,7 +114,7 @@ describe('createScheduler({ budget })', () => {
 
   it('refuses a budget on a store that keeps none', () => {
     const bare = createMemoryStore();
-    const store: Store = { ...bare, claimDueBudgeted: undefined, reserveSendSlot: undefined };
+    const store: Store = { ...bare, reserveSendSlot: undefined };
     expect(() =>
       createScheduler({
         store,

@@ -10,7 +10,7 @@ import { createMemoryStore } from './stores/memory/memory.js';
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 
 describe('stop()', () => {
-  // With `claimDueMarked` the claim marks the call it sends at once: handed back, the mark goes.
+  // A store whose claim marks marks the call it sends at once: handed back, the mark goes.
   it.each([
     ['a claim that marks', true],
     ['a plain claim', false],
@@ -29,8 +29,8 @@ describe('stop()', () => {
         return run(...args);
       };
     const store: Store = Object.assign(Object.create(inner) as Store, {
+      capabilities: { ...inner.capabilities, marks },
       claimDue: held(inner.claimDue.bind(inner)),
-      claimDueMarked: marks ? held(inner.claimDueMarked!.bind(inner)) : undefined,
       async update(...args: Parameters<Store['update']>) {
         if (stopped) afterStop += 1;
         return inner.update(...args);

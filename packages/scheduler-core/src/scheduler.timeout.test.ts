@@ -137,9 +137,7 @@ describe('calls left in flight by a worker that died', () => {
     let placedByA = false;
     const notClaiming: Store = Object.assign(Object.create(store) as Store, {
       claimDue: async (...args: Parameters<Store['claimDue']>) =>
-        placedByA ? store.claimDue(...args) : [],
-      claimDueMarked: async (...args: Parameters<NonNullable<Store['claimDueMarked']>>) =>
-        placedByA ? store.claimDueMarked!(...args) : { calls: [], marked: [] },
+        placedByA ? store.claimDue(...args) : { calls: [] },
     });
     const answersCompleted: CallProvider = {
       name: 'fake',

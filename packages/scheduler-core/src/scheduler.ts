@@ -238,7 +238,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const number = normalisePhone(phone, ['phone'], issues);
       const limit = validateLimit(query.limit, issues);
       fail('history query', issues);
-      const page = await store.listHistory(number, { cursor: query.cursor ?? null, limit });
+      const page = await store.listCallLog({ phone: number, cursor: query.cursor ?? null, limit });
       return {
         items: page.items.map((r) => toHistoryEntry(r, number)),
         nextCursor: page.nextCursor,

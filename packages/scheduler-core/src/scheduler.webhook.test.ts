@@ -68,7 +68,7 @@ describe('webhook providers', () => {
     expect(await scheduler.get(id)).toMatchObject({ status: 'completed' });
     const { items } = await scheduler.history('+14155552671');
     expect(items).toMatchObject([{ type: 'Completed Inbound', duration: 36 }]);
-    const [record] = (await store.listHistory('+14155552671', { limit: 1 })).items;
+    const [record] = (await store.listCallLog({ phone: '+14155552671', limit: 1 })).items;
     expect(record).toMatchObject({ answeredAt: T0 + 4_000, endedAt: T0 + 40_000 });
     await scheduler.stop();
   });
@@ -90,7 +90,7 @@ describe('webhook providers', () => {
       const at = { answered: T0 + 5_000, completed: T0 + 35_000 };
       await Promise.all(order.map((status) => scheduler.handleStatus(event(status, at[status]))));
       expect(await scheduler.get(id)).toMatchObject({ status: 'completed' });
-      const [record] = (await store.listHistory('+14155552671', { limit: 1 })).items;
+      const [record] = (await store.listCallLog({ phone: '+14155552671', limit: 1 })).items;
       expect(record, order.join(' then ')).toMatchObject({
         status: 'completed',
         answeredAt: T0 + 5_000,
@@ -117,7 +117,7 @@ describe('webhook providers', () => {
     await clock.flush();
     await clock.advance(20_000);
     await scheduler.handleStatus(event('completed', T0 + 24_000));
-    const [record] = (await store.listHistory('+14155552671', { limit: 1 })).items;
+    const [record] = (await store.listCallLog({ phone: '+14155552671', limit: 1 })).items;
     expect(record).toMatchObject({
       status: 'completed',
       startedAt: T0 + 3000,

@@ -46,7 +46,14 @@ async function checkLeases(store: Store, { dueOffsets, steps }: Scenario) {
   let now = T0;
   for (const step of steps) {
     now += step.advance;
-    const claimed = await store.claimDue(now, step.limit, `w${step.worker}`, now + LEASE);
+    const claimed = (
+      await store.claimDue({
+        now,
+        limit: step.limit,
+        workerId: `w${step.worker}`,
+        leaseUntil: now + LEASE,
+      })
+    ).calls;
     const wakes = claimed.map((row) => held.get(row.id)?.until ?? due.get(row.id)!);
     expect(wakes, 'earliest first').toEqual([...wakes].sort((a, b) => a - b));
     for (const row of claimed) {
@@ -73,7 +80,9 @@ async function checkLeases(store: Store, { dueOffsets, steps }: Scenario) {
   }
   // Whatever was left behind by "dead" workers is claimable once every lease has expired.
   now += 10_000 + LEASE;
-  const rest = await store.claimDue(now, 1_000, 'sweeper', now + LEASE);
+  const rest = (
+    await store.claimDue({ now, limit: 1_000, workerId: 'sweeper', leaseUntil: now + LEASE })
+  ).calls;
   expect(new Set(rest.map((r) => r.id))).toEqual(
     new Set([...due.keys()].filter((id) => !finished.has(id))),
   );

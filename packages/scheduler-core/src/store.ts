@@ -7,7 +7,7 @@ import type { ScheduledCallStatus } from './types.js';
 import type { CallRecordMerge, StoredCallRecord } from './store/_stored-record.js';
 import type { StoredCall, StoredCallPatch, StoredCallUpdate } from './store/_stored-call.js';
 import type { StoreListQuery, StorePage } from './store/_pages.js';
-import type { BudgetedClaim, MarkedClaim, SendBudget } from './store/_send-budget.js';
+import type { DueClaim, DueClaimQuery, SendBudget } from './store/_send-budget.js';
 import type {
   CampaignCallsQuery,
   CampaignClaim,
@@ -20,7 +20,14 @@ import type { StoredSuppression, SuppressionsQuery } from './store/_suppression.
 
 export { decodeCursor, encodeCursor } from './store/_pages.js';
 export type { StoreListQuery, StorePage } from './store/_pages.js';
-export type { BudgetShare, BudgetedClaim, MarkedClaim, SendBudget } from './store/_send-budget.js';
+export type {
+  BudgetShare,
+  BudgetedClaim,
+  DueClaim,
+  DueClaimQuery,
+  MarkedClaim,
+  SendBudget,
+} from './store/_send-budget.js';
 export type { StoredShare } from './store/_shares.js';
 export {
   claimedStatus,
@@ -73,6 +80,8 @@ export interface StoreCapabilities {
   shared: boolean;
   /** Data outlives the process. */
   durable: boolean;
+  /** `claimDue` marks the rows it is asked to (its `mark`): see {@link Store.claimDue}. */
+  marks?: boolean;
 }
 
 /**
@@ -141,56 +150,34 @@ export interface Store {
   /**
    * Atomically claims up to `limit` rows whose wake time is `<= now`, earliest first (ties by id):
    * sets `leaseOwner: workerId`, `leaseUntil`, `updatedAt: now`, bumps the version, and returns
-   * them. A `scheduled` or `queued` row becomes `queued`; a row in flight keeps its status (its
-   * follower is gone: the claimant adopts it). A row is never handed to two claimants while its
-   * lease holds. With `provider`, only rows of that provider or of none (see {@link Store}).
+   * them (`calls`). A `scheduled` or `queued` row becomes `queued`; a row in flight keeps its
+   * status (its follower is gone: the claimant adopts it). A row is never handed to two
+   * claimants while its lease holds. With `provider`, only rows of that provider or of none (see
+   * {@link Store}). The scheduler's one claim; a campaign's entries are claimed by
+   * `claimCampaign`.
+   *
+   * **`mark`** (a store whose `capabilities.marks` is set; others leave `marked` out): in the
+   * same write, marks the rows among the first `mark` it returns that it leases afresh (`queued`
+   * after the claim, `placingAt` unset before it, not ended `suppressed`) as being placed:
+   * `placingAt: now` and the step of `placingMark`, the version bumped once for the claim and its
+   * mark. A claim that marked a row commits durably, as a mark must: its requests may leave as
+   * soon as it answers. `marked[i]` tells whether it marked `calls[i]`. For a caller that sends
+   * the first `mark` rows it claims at once (the scheduler, unpaced, for its free places). A
+   * claim whose answer was lost, tried again, hands out none of the rows the lost try marked: no
+   * one sends them, and they end `outcome_unknown` once their lease runs out, as those of a
+   * worker that died. Without it the scheduler marks each row itself, in a write of its own.
+   *
+   * **`budget`** (a store with {@link Store.reserveSendSlot}): one send budget for every process
+   * sharing the store (the scheduler's `callsPerSecond`). In the same transaction, gives each
+   * claimed row that is to be sent the next free slot (`slots[i]`; `null` for a row not sent):
+   * the first is `max(next free slot, now)`, each further one `intervalMs` later, and the next
+   * free slot moves past the last (`nextSlotAt`). It claims no more rows than have a slot within
+   * `now + horizonMs` (none when the next free slot is later), and marks none. Without a store
+   * that keeps budgets the scheduler paces in its own process.
    */
-  claimDue(
-    now: number,
-    limit: number,
-    workerId: string,
-    leaseUntil: number,
-    provider?: string,
-  ): Promise<StoredCall[]>;
+  claimDue(query: DueClaimQuery): Promise<DueClaim>;
   /**
-   * Optional: claims as `claimDue` does and, in the same write, marks the rows among the first
-   * `mark` it returns that it leases afresh (`queued` after the claim, `placingAt` unset before
-   * it, not ended `suppressed`) as being placed: `placingAt: now` and the step of `placingMark`,
-   * the version bumped once for the claim and its mark. A claim that marked a row commits
-   * durably, as a mark must: its requests may leave as soon as it answers. `marked[i]` tells
-   * whether it marked `calls[i]`. For a caller that sends the first `mark` rows it claims at once
-   * (the scheduler, unpaced, for its free places). A claim whose answer was lost, tried again,
-   * hands out none of the rows the lost try marked: no one sends them, and they end
-   * `outcome_unknown` once their lease runs out, as those of a worker that died. Without this
-   * method the scheduler marks each row itself, in a write of its own.
-   */
-  claimDueMarked?(
-    now: number,
-    limit: number,
-    workerId: string,
-    leaseUntil: number,
-    mark: number,
-    provider?: string,
-  ): Promise<MarkedClaim>;
-  /**
-   * Optional, with {@link Store.reserveSendSlot}: one send budget for every process sharing the
-   * store (the scheduler's `callsPerSecond`). Claims as `claimDue` does and, in the same
-   * transaction, gives each claimed row that is to be sent the next free slot: the first is
-   * `max(next free slot, now)`, each further one `intervalMs` later, and the next free slot
-   * moves past the last. It claims no more rows than have a slot within `now + horizonMs` (none
-   * when the next free slot is later). Without these methods the scheduler paces in its own
-   * process.
-   */
-  claimDueBudgeted?(
-    now: number,
-    limit: number,
-    workerId: string,
-    leaseUntil: number,
-    budget: SendBudget,
-    provider?: string,
-  ): Promise<BudgetedClaim>;
-  /**
-   * Optional, with `claimDueBudgeted`: takes `count` fresh slots in a row (1 when left out),
+   * Optional: the store keeps send budgets (`claimDue`'s `budget`). Takes `count` fresh slots in a row (1 when left out),
    * `intervalMs` apart, the first at `max(next free slot, now)`; resolves to the first. The
    * placements of one process that missed their turns together take theirs in one write.
    */
@@ -225,24 +212,20 @@ export interface Store {
    * the read of `stored` and the write (a transaction that locks it: SQLite's
    * `BEGIN IMMEDIATE`, PostgreSQL's `SELECT … FOR UPDATE`). `merge` may be called again when a
    * transaction is retried, always with the record stored then. Resolves to the record stored
-   * now, as `listHistory` reads it. Without this method `recordCall` finds the stored record
-   * through `listHistory` (of the call's party other than the caller id) and saves the merge
+   * now, as `listCallLog` reads it. Without this method `recordCall` finds the stored record
+   * through `listCallLog` (of the call's party other than the caller id) and saves the merge
    * with `saveCallRecord`, one write of an id at a time in its own process only: a store shared
    * by several processes should have it.
    */
   mergeCallRecord?(record: StoredCallRecord, merge: CallRecordMerge): Promise<StoredCallRecord>;
-  /** Records where `phone` is `from` or `to`, newest `startedAt` first (ties by id, descending). */
-  listHistory(
-    phone: string,
-    query: { cursor?: string | null; limit: number },
-  ): Promise<StorePage<StoredCallRecord>>;
   /**
-   * Optional (the three built-in stores have it): every record, whatever its numbers, newest
-   * `startedAt` first (ties by id, descending), those that match each filter given (see
-   * {@link CallLogQuery}): the call log of `callLog()`. A page reads its records in that order
-   * through the store's `startedAt` index and keeps the ones that match.
+   * Every record, whatever its numbers, newest `startedAt` first (ties by id, descending), those
+   * that match each filter given (see {@link CallLogQuery}): a number's history (`phone` alone,
+   * through its indexes as either party) and the call log of `callLog()` alike. A page of the
+   * whole log reads its records in that order through the store's `startedAt` index and keeps
+   * the ones that match.
    */
-  listCallLog?(query: CallLogQuery): Promise<StorePage<StoredCallRecord>>;
+  listCallLog(query: CallLogQuery): Promise<StorePage<StoredCallRecord>>;
   /**
    * Optional, for stores shared by several processes: calls `listener` whenever another process
    * may have changed the earliest wake time (e.g. scheduled or rescheduled a call), with that wake
@@ -308,7 +291,7 @@ export interface Store {
    *    `now - holdMs`) and claims, up to the rest of `limit`, `concurrency - taken` `scheduled`
    *    rows with `dueAt <= now`, lowest `position` first (set `queued`, leased, version bumped);
    *    with a `budget`, no more than have a send slot within `now + horizonMs`, each given the
-   *    next slot as `claimDueBudgeted` does, and the campaign's `nextSlotAt` moved on.
+   *    next slot as `claimDue` does under a budget, and the campaign's `nextSlotAt` moved on.
    */
   claimCampaign?(
     id: string,

@@ -1,5 +1,5 @@
 import type { FakeProvider } from '@ringkit/simulator';
-import type { Store, StoredCallPatch, StoredCallUpdate } from '../src/store.js';
+import type { DueClaimQuery, Store, StoredCallPatch, StoredCallUpdate } from '../src/store.js';
 
 /** The calls a fake provider's `cancelCall` left canceled, each once, in order. */
 export function canceledCalls(provider: FakeProvider): string[] {
@@ -19,11 +19,25 @@ export function deferred<T = void>() {
 }
 
 /**
- * `inner` as a store whose claim cannot mark (`claimDueMarked` hidden): the dispatcher writes
+ * `inner` as a store whose claim cannot mark (`capabilities.marks` unset): the dispatcher writes
  * each mark itself, and claims calls ahead of its free places.
  */
 export const withoutClaimMarks = (inner: Store): Store =>
-  Object.assign(Object.create(inner) as Store, { claimDueMarked: undefined });
+  Object.assign(Object.create(inner) as Store, {
+    capabilities: { ...inner.capabilities, marks: false },
+  });
+
+/**
+ * The name a call is counted under: a claim by what it was asked (`claimDue(mark)`, one that
+ * marks; `claimDue(budget)`, one under a send budget; `claimDue`, a plain one), any other call
+ * by its method.
+ */
+export function countedAs(method: string, args: unknown[]): string {
+  if (method !== 'claimDue') return method;
+  const query = args[0] as DueClaimQuery;
+  if (query.budget) return 'claimDue(budget)';
+  return (query.mark ?? 0) > 0 ? 'claimDue(mark)' : 'claimDue';
+}
 
 /**
  * `inner`, counting the calls made to each of its methods, keeping every patch written, and
@@ -39,7 +53,8 @@ export function countingStore(inner: Store) {
       const value: unknown = Reflect.get(target, key, receiver);
       if (typeof value !== 'function' || typeof key !== 'string') return value;
       return (...args: unknown[]) => {
-        counts[key] = (counts[key] ?? 0) + 1;
+        const name = countedAs(key, args);
+        counts[name] = (counts[name] ?? 0) + 1;
         if (key === 'update') writes.push([args[2] as StoredCallPatch]);
         if (key === 'updateMany') writes.push((args[0] as StoredCallUpdate[]).map((u) => u.patch));
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);

@@ -1,7 +1,7 @@
 /**
  * Helpers of the query-plan tests (`*.plans.test.ts`, not part of the package): a workload that
  * drives every store method the scheduler and the demo use through the public API, a store proxy
- * that says which method (and which shape of `list` or `listHistory`) sent each statement, and
+ * that says which method (and which shape of `list` or `listCallLog`) sent each statement, and
  * the naming and filtering of the statements captured. Each store's test captures the SQL its
  * store sends while the workload runs and reads the plan of every statement on a large table.
  */

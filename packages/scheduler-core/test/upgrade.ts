@@ -29,10 +29,14 @@ export async function expectUpgradedIntact(store: Store, dueAt: number): Promise
       call: null,
     }),
   );
-  expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
+  expect((await store.listCallLog({ phone: '+14155552671', limit: 5 })).items).toMatchObject([
     { id: 'old', durationS: 62, answeredBy: null },
   ]);
-  expect((await store.claimDue(dueAt, 5, 'w1', dueAt + 30_000)).map((r) => r.id)).toEqual(['due']);
+  expect(
+    (
+      await store.claimDue({ now: dueAt, limit: 5, workerId: 'w1', leaseUntil: dueAt + 30_000 })
+    ).calls.map((r) => r.id),
+  ).toEqual(['due']);
   const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));
   expect(later.call).toEqual({ say: 'Hello' });
 }
@@ -59,7 +63,7 @@ export async function expectRecordsUpgraded(store: Store): Promise<void> {
     campaign: null,
   };
   const none = { recordingUrl: null, recordingDurationS: null, providerStatus: null };
-  expect((await store.listHistory('+14155552671', { limit: 5 })).items).toEqual([
+  expect((await store.listCallLog({ phone: '+14155552671', limit: 5 })).items).toEqual([
     { ...ringing, ...none },
   ]);
   const voicemail = {
@@ -75,7 +79,7 @@ export async function expectRecordsUpgraded(store: Store): Promise<void> {
     ...voicemail,
     startedAt: 1000,
   });
-  expect((await store.listHistory('+14155550100', { limit: 5 })).items).toEqual([
+  expect((await store.listCallLog({ phone: '+14155550100', limit: 5 })).items).toEqual([
     { ...voicemail, startedAt: 1000 },
   ]);
   await store.close();

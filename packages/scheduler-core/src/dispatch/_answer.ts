@@ -89,7 +89,12 @@ export async function recordAnswer(
       return patch;
     },
     // The `initiated` step and the status answered with are two steps, each with its version.
-    { fresh: lease, record: outcomes.recordOfAttempt, steps: () => (ends || moves ? 2 : 1) },
+    {
+      fresh: lease,
+      record: outcomes.recordOfAttempt,
+      steps: () => (ends || moves ? 2 : 1),
+      frees: ends,
+    },
   );
   if (!result.changed) {
     ctx.reportError(

@@ -63,7 +63,7 @@ export function createCanceler(ctx: CancelContext) {
         }
         return null;
       },
-      { fresh, record: outcomes.recordOfAttempt },
+      { fresh, record: outcomes.recordOfAttempt, frees: true },
     );
     if (result.changed) {
       if (result.before.status === 'scheduled' || result.before.status === 'queued') {

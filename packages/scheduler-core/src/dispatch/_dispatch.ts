@@ -151,17 +151,18 @@ export function createDispatcher(ctx: DispatcherContext) {
           const free = slots.free(ctx.concurrency, reserve);
           if (free <= 0) break;
           // The calls that take a place at once are sent at once: the claim marks them itself
-          // where the store can (`claimDueMarked`), which saves each a write before its request.
+          // where the store can (`capabilities.marks`), which saves each a write before its request.
           const mark = marksOwnClaims ? slots.placesNow() : 0;
           // A read of the next wake time already on its way may miss what this claim changes.
           arming.stale();
           const now = clock.now();
           const claimStarted = performance.now();
-          const claim = await pacing.claim(now, free, workerId, now + ctx.leaseMs, mark);
-          // A campaign's place is freed by the end a write of this process may have made: the
-          // claim saw it, so it is told before the calls claimed into its place leave (a
-          // listener that stops the campaign on an end stops them; events keep their order).
+          // A campaign's place is freed by an end a write of this process may have made: one
+          // under way as the claim leaves may be seen by it, so it is told before the calls
+          // claimed into its place leave (a listener that stops the campaign on an end stops
+          // them; events keep their order). Those begun later are not waited for.
           const told = ctx.source ? ctx.mutate.settled() : null;
+          const claim = await pacing.claim(now, free, workerId, now + ctx.leaseMs, mark);
           if (told) await told;
           const claimed = claim.calls;
           budgetUntil = claim.retryAt ?? Number.NEGATIVE_INFINITY;
@@ -273,7 +274,7 @@ function engineOnLoop(
  * unpaced claims mark the calls that have a place at once (a campaign's source decides its own
  * marks; a paced call waits for its turn after its claim).
  *
- * On a store whose claim cannot mark (no `claimDueMarked`), the scheduler's own unpaced claims
+ * On a store whose claim cannot mark (no `capabilities.marks`), the scheduler's own unpaced claims
  * take up to `concurrency` calls ahead: a place that frees goes to one of them at once, with its
  * mark the only write on the way, and the claim that refills the reserve is off the path of the
  * next request. Where the claim marks, it is itself that one write: a call claimed ahead would
@@ -283,7 +284,7 @@ function engineOnLoop(
  */
 function claimsAhead(ctx: DispatcherContext, pacing: Pacing) {
   const marksOwnClaims = !ctx.source && !pacing.paced;
-  const reserve = marksOwnClaims && !ctx.store.claimDueMarked ? ctx.concurrency : 0;
+  const reserve = marksOwnClaims && ctx.store.capabilities.marks !== true ? ctx.concurrency : 0;
   return { marksOwnClaims, reserve };
 }
 

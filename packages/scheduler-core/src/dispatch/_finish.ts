@@ -160,7 +160,12 @@ export function createFinisher(ctx: FinishContext) {
         });
         return folded ? { ...folded.patch, ...ending } : ending;
       },
-      { fresh: before, record: ctx.recordOfAttempt, steps: () => (folded?.changes ?? 0) + 1 },
+      {
+        fresh: before,
+        record: ctx.recordOfAttempt,
+        steps: () => (folded?.changes ?? 0) + 1,
+        frees: true,
+      },
     );
     if (result.changed) {
       let previous = result.before.status;

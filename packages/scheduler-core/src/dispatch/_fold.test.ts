@@ -128,7 +128,7 @@ describe('statuses of one call that come together', () => {
           expect(folded).toEqual(byOne);
           expect(all.told).toEqual(one.told);
           const history = async (w: Awaited<ReturnType<typeof world>>) =>
-            (await w.store.listHistory(ME, { limit: 10 })).items;
+            (await w.store.listCallLog({ phone: ME, limit: 10 })).items;
           expect(await history(all)).toEqual(await history(one));
           // Never more writes than one by one; one for all that precede the end, one for it.
           expect(all.writes()).toBeLessThanOrEqual(one.writes());
@@ -155,7 +155,7 @@ describe('statuses of one call that come together', () => {
           expect(await all.store.get('a')).toEqual(await one.store.get('a'));
           expect(all.told).toEqual(one.told);
           const history = async (w: Awaited<ReturnType<typeof world>>) =>
-            (await w.store.listHistory(ME, { limit: 10 })).items;
+            (await w.store.listCallLog({ phone: ME, limit: 10 })).items;
           expect(await history(all)).toEqual(await history(one));
         },
       ),

@@ -41,7 +41,7 @@ export interface Pacing {
   /**
    * Claims up to `limit` due rows; `retryAt` is set when the budget held the claim back.
    * `marked[i]`: the claim marked `calls[i]` as being placed (see `CampaignClaimOptions.mark`
-   * and `Store.claimDueMarked`). `mark`: how many of the first rows the caller sends at once,
+   * and `Store.claimDue`'s `mark`). `mark`: how many of the first rows the caller sends at once,
    * which an unpaced claim marks where the store can (a paced claim marks none).
    */
   claim(
@@ -66,40 +66,32 @@ export interface Pacing {
 }
 
 /**
- * The pacing of `createScheduler({ callsPerSecond })`: with a store that offers a shared budget
- * (`claimDueBudgeted`: the built-in ones), one budget for every process using the store (its own,
- * or the named one it shares by weight); otherwise call-client's pacer in this process. Claims never take more calls than have a turn within `horizonMs`, so no lease is held
- * long by a call waiting for its turn.
+ * The pacing of `createScheduler({ callsPerSecond })`: with a store that keeps send budgets (one
+ * with `reserveSendSlot`: the built-in ones), one budget for every process using the store (its
+ * own, or the named one it shares by weight); otherwise call-client's pacer in this process.
+ * Claims never take more calls than have a turn within `horizonMs`, so no lease is held long by a
+ * call waiting for its turn.
  */
 export function createPacing(options: {
   store: Store;
   clock: Clock;
   callsPerSecond: number | undefined;
   leaseMs: number;
-  /** The named budget shared by weight (the store must have `claimDueBudgeted`). */
+  /** The named budget shared by weight (the store must keep budgets: `reserveSendSlot`). */
   share?: BudgetShare | undefined;
   /** The claimant's provider: its claims take that provider's rows (and those of none) only. */
   provider?: string | undefined;
 }): Pacing {
   const { store, clock, callsPerSecond, provider } = options;
   if (callsPerSecond === undefined) {
-    const claimMarked = store.claimDueMarked?.bind(store);
+    const marks = store.capabilities.marks === true;
     return {
       paced: false,
       claim: async (now, limit, workerId, leaseUntil, mark = 0) => {
-        if (claimMarked && mark > 0) {
-          const { calls, marked } = await claimMarked(
-            now,
-            limit,
-            workerId,
-            leaseUntil,
-            mark,
-            provider,
-          );
-          return { calls, slots: calls.map(() => null), retryAt: null, marked };
-        }
-        const calls = await store.claimDue(now, limit, workerId, leaseUntil, provider);
-        return { calls, slots: calls.map(() => null), retryAt: null };
+        const ask = { now, limit, workerId, leaseUntil, provider };
+        const { calls, marked } = await store.claimDue(marks && mark > 0 ? { ...ask, mark } : ask);
+        const slots = calls.map(() => null);
+        return marked ? { calls, slots, retryAt: null, marked } : { calls, slots, retryAt: null };
       },
       turn: async () => clock.now(),
       onTime: async (at) => at,
@@ -113,20 +105,20 @@ export function createPacing(options: {
   };
   const untilSlot = (slot: number) => sleep(Math.max(0, slot - clock.now()), { clock });
 
-  if (store.claimDueBudgeted && store.reserveSendSlot) {
-    const claimBudgeted = store.claimDueBudgeted.bind(store);
+  if (store.reserveSendSlot) {
     // Shared by every engine of this process on the store: one reservation at a time.
     const reserve = sharedReserve(store, clock);
     return {
       paced: true,
       async claim(now, limit, workerId, leaseUntil) {
-        const claim = await claimBudgeted(now, limit, workerId, leaseUntil, budget, provider);
+        const claim = await store.claimDue({ now, limit, workerId, leaseUntil, provider, budget });
         // Nothing can be claimed before the next free slot comes within the horizon.
-        const full = claim.nextSlotAt > now + budget.horizonMs;
+        const nextSlotAt = claim.nextSlotAt ?? now;
+        const full = nextSlotAt > now + budget.horizonMs;
         return {
           calls: claim.calls,
-          slots: claim.slots,
-          retryAt: full ? claim.nextSlotAt - budget.horizonMs : null,
+          slots: claim.slots ?? claim.calls.map(() => null),
+          retryAt: full ? nextSlotAt - budget.horizonMs : null,
         };
       },
       async turn(slot) {
@@ -153,7 +145,9 @@ export function createPacing(options: {
       const fit = start > horizon ? 0 : Math.floor((horizon - start) / intervalMs) + 1;
       const count = Math.min(limit, fit);
       const calls =
-        count > 0 ? await store.claimDue(now, count, workerId, leaseUntil, provider) : [];
+        count > 0
+          ? (await store.claimDue({ now, limit: count, workerId, leaseUntil, provider })).calls
+          : [];
       // Once these calls take their turns, the next free one:
       const next = start + calls.length * intervalMs;
       return {

@@ -73,7 +73,7 @@ export function createPlacer(ctx: PlaceContext) {
     // Stopping: hand the claim back (a mark its claim wrote taken out), for this or another
     // worker to place.
     const release = () =>
-      mutate(claim.id, (r) => (held(r, claim) ? released(r) : null), { fresh: claim });
+      mutate(claim.id, (r) => (held(r, claim) ? released(r) : null), { fresh: claim, frees: true });
     if (!ctx.isRunning()) {
       await release();
       return;

@@ -31,7 +31,7 @@ export function createWithholding(
       const { row, changed } = await mutate(
         last.id,
         (r) => (held(r, last) ? (stopped ? stoppedUnsent(r, now) : released(r)) : null),
-        { fresh: last },
+        { fresh: last, frees: true },
       );
       if (changed && stopped) outcomes.announceEnd(row, 'queued', 'canceled', 'stopped');
       return;
@@ -40,7 +40,7 @@ export function createWithholding(
       const { row, changed } = await mutate(
         last.id,
         (r) => (held(r, last) ? deferredTo(r, withheld.opening, now) : null),
-        { fresh: last },
+        { fresh: last, frees: true },
       );
       if (changed) {
         outcomes.emitStatus(row, 'queued');
@@ -51,7 +51,7 @@ export function createWithholding(
     const { row, changed } = await mutate(
       last.id,
       (r) => (held(r, last) ? suppressedUnsent(r, withheld.suppression, now) : null),
-      { fresh: last },
+      { fresh: last, frees: true },
     );
     if (!changed) return;
     if (row.options?.recurrence) await outcomes.scheduleNext(row);
@@ -73,7 +73,7 @@ export function createWithholding(
     const { changed } = await mutate(
       last.id,
       (r) => (held(r, last) ? { ...released(r), dueAt: Math.max(r.dueAt, again) } : null),
-      { fresh: last },
+      { fresh: last, frees: true },
     );
     if (changed) ctx.wake(again);
   }

@@ -66,9 +66,9 @@ describe('createWriter', () => {
     expect(results.map((row) => row?.reason ?? null)).toEqual(['a1', 'b1', null]);
     // The row written is the row read with the patch, one version on: what the store holds.
     expect(results[0]).toEqual(await store.get('a'));
-    expect((await store.listHistory('+14155552671', { limit: 5 })).items.map((r) => r.id)).toEqual([
-      'a-1',
-    ]);
+    expect(
+      (await store.listCallLog({ phone: '+14155552671', limit: 5 })).items.map((r) => r.id),
+    ).toEqual(['a-1']);
   });
 
   it('rejects every write of a batch the store refused', async () => {
@@ -95,9 +95,9 @@ describe('createWriter', () => {
     expect(await write(row, { reason: 'first' }, record('a-1'))).toMatchObject({ version: 2 });
     expect(await write(row, { reason: 'stale' }, record('a-2'))).toBeNull();
     expect(await write(storedCall({ id: 'gone' }), { reason: 'x' }, null)).toBeNull();
-    expect((await store.listHistory('+14155552671', { limit: 5 })).items.map((r) => r.id)).toEqual([
-      'a-1',
-    ]);
+    expect(
+      (await store.listCallLog({ phone: '+14155552671', limit: 5 })).items.map((r) => r.id),
+    ).toEqual(['a-1']);
   });
 });
 

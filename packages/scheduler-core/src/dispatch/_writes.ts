@@ -124,6 +124,11 @@ export interface MutateOptions {
    * (see `Store.update`). @default () => 1
    */
   steps?: () => number;
+  /**
+   * The write may end an attempt, or hand a claimed row back: it may free a campaign's place,
+   * so a claim that may see it waits until it is told (see `settled`).
+   */
+  frees?: boolean;
 }
 
 /**
@@ -137,16 +142,16 @@ export type Mutate = ((
   options?: MutateOptions,
 ) => Promise<Mutation>) & {
   /**
-   * Resolves once every mutation under way when asked is answered, and each caller has taken
-   * its answer up to its next wait: the engine tells what a write changed right after it, so
-   * whatever a store read sees written by this process has been told once this resolves.
-   * `null` when no mutation is under way (nothing to wait for, not even a turn).
+   * Resolves once every mutation that may free a place (`frees`) under way when asked is
+   * answered, and each caller has taken its answer up to its next wait: the engine tells what a
+   * write changed right after it, so what a claim that leaves now sees of them has been told
+   * once this resolves. `null` when none is under way (nothing to wait for, not even a turn).
    */
   settled(): Promise<void> | null;
 };
 
 export function createMutate(store: Store, clock: Clock, write: Write): Mutate {
-  /** The mutations not answered yet, each resolved once its caller's own reaction has run. */
+  /** The mutations that may free a place not answered yet, each resolved once its caller's own reaction has run. */
   const underway = new Set<Promise<unknown>>();
   const mutate = async (
     id: string,
@@ -178,6 +183,7 @@ export function createMutate(store: Store, clock: Clock, write: Write): Mutate {
   return Object.assign(
     (...args: Parameters<typeof mutate>) => {
       const running = mutate(...args);
+      if (args[2]?.frees !== true) return running;
       // Settled a turn after `running`, so after the caller's own reaction to it.
       const taken = running.then(
         () => undefined,

@@ -83,7 +83,7 @@ export interface StoredCall {
   /**
    * The campaign the row is an entry of (see {@link StoredCampaign}); `null` (or absent, in
    * stores and rows from before campaigns) for a call of the scheduler's own. A store's
-   * scheduler-wide methods (`claimDue`, `claimDueBudgeted`, `nextDueAt`, and `list` without a
+   * scheduler-wide methods (`claimDue`, `nextDueAt`, and `list` without a
    * `campaign`) never see campaign rows: their claims go through `claimCampaign`, under the
    * campaign's cap and in its list order.
    */

@@ -6,6 +6,18 @@
 import type { CallLogQuery, StoredCallRecord } from '../store.js';
 import { RECORD_COLUMNS } from './_columns.js';
 
+/** Whether `query` asks for a number's history and nothing else: the read of a number's page. */
+export function historyOnly(query: CallLogQuery): query is CallLogQuery & { phone: string } {
+  return (
+    query.phone !== undefined &&
+    query.direction === undefined &&
+    query.statuses === undefined &&
+    query.since === undefined &&
+    query.until === undefined &&
+    query.campaign === undefined
+  );
+}
+
 /** Whether `record` passes every filter of `query` (the cursor aside). */
 export function matchesCallLog(record: StoredCallRecord, query: CallLogQuery): boolean {
   if (query.direction !== undefined && record.direction !== query.direction) return false;
@@ -56,7 +68,7 @@ export function callLogStatement(
     `SELECT ${RECORD_COLUMNS} FROM ${table}
       ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ${order} LIMIT ${limit}`;
   if (query.phone === undefined) return { text: select(where), values };
-  // A number's records through its two indexes (as `listHistory` reads them), each side's newest
+  // A number's records through its two indexes, each side's newest
   // first, merged: the log of one number never reads the others'.
   const phone = next(query.phone);
   const side = (column: string, alias: string) =>

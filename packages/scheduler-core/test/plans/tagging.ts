@@ -1,9 +1,11 @@
 /**
- * A store proxy that says which method (and which shape of `list` or `listHistory`) sent each
+ * A store proxy that says which method (and which shape of `list` or `listCallLog`) sent each
  * statement, and counts its calls not answered yet.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { countedAs } from '../fakes.js';
 import type {
+  CallLogQuery,
   CampaignCallsQuery,
   CampaignClaimOptions,
   Store,
@@ -24,6 +26,7 @@ const running = new AsyncLocalStorage<string>();
 export const currentTag = (): string | null => running.getStore() ?? null;
 
 function tagOf(method: string, args: unknown[]): string {
+  if (method === 'claimDue') return countedAs(method, args);
   if (method === 'list') {
     const query = args[0] as StoreListQuery;
     const parts: string[] = [];
@@ -33,8 +36,12 @@ function tagOf(method: string, args: unknown[]): string {
     if (query.cursor) parts.push('cursor');
     return `list(${parts.join(', ')})`;
   }
-  if (method === 'listHistory') {
-    return (args[1] as { cursor?: string | null }).cursor ? 'listHistory(cursor)' : 'listHistory()';
+  if (method === 'listCallLog') {
+    const query = args[0] as CallLogQuery;
+    const filters = ['phone', 'direction', 'statuses', 'since', 'until', 'campaign'] as const;
+    const parts: string[] = filters.filter((filter) => query[filter] !== undefined);
+    if (query.cursor) parts.push('cursor');
+    return `listCallLog(${parts.join(', ')})`;
   }
   if (method === 'listCampaigns') {
     return (args[0] as { cursor?: string | null }).cursor

@@ -83,8 +83,8 @@ function watch(scheduler: Scheduler, errors: unknown[]) {
  * Drives `store` as the scheduler and the demo do, through the public API: schedule (one, many,
  * an idempotency key reused), get, list (every filter, with a cursor), counts, history (with a
  * cursor, of a number and of the caller id), recordCall, reschedule, cancel (before placement
- * and in flight), claims and placements (`claimDueMarked`, `claimDue` with calls claimed
- * ahead, and the budgeted claim with `callsPerSecond`), polling, webhooks through
+ * and in flight), claims and placements (`claimDue` marking, plain with calls claimed ahead,
+ * and under a budget with `callsPerSecond`), polling, webhooks through
  * `handleStatus`, batched writes, and retention where the store can delete; and first, where the
  * store has campaigns, a campaign beside them (`campaignWork`). The numbers it calls (`phone(i)`)
  * have history in the loaded data.
@@ -246,9 +246,9 @@ export async function runWorkload(tagged: TaggedStore): Promise<void> {
   );
   await b.stop();
 
-  // A worker on the store as one whose claim cannot mark: its claims are `claimDue`, with calls
-  // claimed ahead (where the store has `claimDueMarked`, the scheduler claims through it alone).
-  if (store.claimDueMarked) {
+  // A worker on the store as one whose claim cannot mark: its claims are plain, with calls
+  // claimed ahead (where the store's claims mark, the scheduler's claims all mark).
+  if (store.capabilities.marks) {
     const c = createScheduler({
       store: withoutClaimMarks(store),
       provider: createFakeProvider({ clock, initialStatus: () => 'completed' }),

@@ -1,4 +1,5 @@
 import { ConflictError, CallNotFoundError, versionConflict } from '../../errors.js';
+import { historyOnly } from '../_call-log.js';
 import { callPage, historyPage, readCursor } from '../_page.js';
 import { slotsFrom } from '../../store/_shares.js';
 import type { Store, StoreListQuery, StorePage, StoredCall, StoredCallPatch } from '../../store.js';
@@ -127,15 +128,8 @@ export function memoryCallMethods(open: () => MemoryState, rows: MemoryRows) {
 export function memoryClaimMethods(open: () => MemoryState, rows: MemoryRows) {
   const { claimRows, asideOthers } = rows;
   return {
-    async claimDue(now, limit, workerId, leaseUntil, provider) {
-      return claimRows(now, limit, workerId, leaseUntil, 0, provider).calls;
-    },
-
-    async claimDueMarked(...args) {
-      return claimRows(...args);
-    },
-
-    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget, provider) {
+    async claimDue({ now, limit, workerId, leaseUntil, provider, mark = 0, budget }) {
+      if (!budget) return claimRows(now, limit, workerId, leaseUntil, mark, provider);
       const { budgets } = open();
       const turn = budgets.turn(now, limit, budget);
       const calls =
@@ -179,16 +173,15 @@ export function memoryRecordMethods(
       return records.get(record.id)!;
     },
 
-    async listHistory(phone, query) {
-      const { records } = open();
-      const before = readCursor(query.cursor);
-      return historyPage(records.page(phone, before, query.limit + 1), query.limit);
-    },
-
     async listCallLog(query) {
       const { records } = open();
       const before = readCursor(query.cursor);
-      return historyPage(records.log(query, before, query.limit + 1), query.limit);
+      const want = query.limit + 1;
+      // A number's history alone: its own records, with no filter to pass.
+      const items = historyOnly(query)
+        ? records.page(query.phone, before, want)
+        : records.log(query, before, want);
+      return historyPage(items, query.limit);
     },
 
     async deleteFinished(before, limit) {

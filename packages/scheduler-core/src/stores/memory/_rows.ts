@@ -1,9 +1,16 @@
 import { ConflictError } from '../../errors.js';
-import type { MarkedClaim, Store, StoredCall } from '../../store.js';
+import type { MarkedClaim, StoredCall } from '../../store.js';
 import type { MemoryState, MemoryTuning } from './_state.js';
 
-/** What a claim takes: `claimDueMarked`'s parameters. */
-type ClaimArgs = Parameters<NonNullable<Store['claimDueMarked']>>;
+/** What a claim takes: `claimDue`'s query without a budget, in order. */
+type ClaimArgs = [
+  now: number,
+  limit: number,
+  workerId: string,
+  leaseUntil: number,
+  mark: number,
+  provider?: string,
+];
 
 /**
  * The rows of the scheduler's own calls and their indexes (idempotency keys, provider ids, the
@@ -81,7 +88,7 @@ export function memoryRows(held: () => MemoryState, open: () => MemoryState, tun
 
   /**
    * `claimDue`: the due rows, earliest first (a row whose number is suppressed ends); those it
-   * leases afresh among the first `mark` are marked too (`claimDueMarked`).
+   * leases afresh among the first `mark` are marked too.
    */
   const claimRows = (
     ...[now, limit, workerId, leaseUntil, mark, provider]: ClaimArgs

@@ -39,7 +39,7 @@ async function historyAll(store: Store, phone: string, limit: number) {
   const out: StoredCallRecord[] = [];
   let cursor: string | null = null;
   do {
-    const page = await store.listHistory(phone, { cursor, limit });
+    const page = await store.listCallLog({ phone: phone, cursor, limit });
     expect(page.items.length).toBeLessThanOrEqual(limit);
     out.push(...page.items);
     cursor = page.nextCursor;
@@ -213,7 +213,9 @@ async function run(tuning: MemoryTuning, ops: Op[]) {
         .filter((r) => wakeTime(r) !== null && wakeTime(r)! <= now)
         .sort((a, b) => wakeTime(a)! - wakeTime(b)! || cmp(a.id, b.id))
         .slice(0, step.limit);
-      const claimed = await store.claimDue(now, step.limit, 'w', now + 7);
+      const claimed = (
+        await store.claimDue({ now, limit: step.limit, workerId: 'w', leaseUntil: now + 7 })
+      ).calls;
       const expected = due.map((r) => ({
         ...r,
         status: claimedStatus(r.status),
@@ -323,9 +325,19 @@ describe('memory store deletes', () => {
       // never `m`'s place in the heap.
       await store.insert(storedCall({ id: 'x', dueAt: due }));
       expect(await store.nextDueAt()).toBe(due);
-      expect((await store.claimDue(due, 1, 'w', due + 10)).map((r) => r.id)).toEqual(['n']);
-      expect((await store.claimDue(due, 5, 'w', due + 10)).map((r) => r.id)).toEqual(['x']);
-      expect(await store.claimDue(due, 5, 'w', due + 10)).toEqual([]);
+      expect(
+        (
+          await store.claimDue({ now: due, limit: 1, workerId: 'w', leaseUntil: due + 10 })
+        ).calls.map((r) => r.id),
+      ).toEqual(['n']);
+      expect(
+        (
+          await store.claimDue({ now: due, limit: 5, workerId: 'w', leaseUntil: due + 10 })
+        ).calls.map((r) => r.id),
+      ).toEqual(['x']);
+      expect(
+        (await store.claimDue({ now: due, limit: 5, workerId: 'w', leaseUntil: due + 10 })).calls,
+      ).toEqual([]);
       expect(await store.nextDueAt()).toBe(due + 10);
       await store.close();
     }

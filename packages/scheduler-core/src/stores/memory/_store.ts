@@ -23,7 +23,7 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
 
   return {
     name: 'memory',
-    capabilities: { shared: false, durable: false },
+    capabilities: { shared: false, durable: false, marks: true },
     ...memoryCallMethods(open, rows),
     ...memoryClaimMethods(open, rows),
     ...memoryRecordMethods(open, rows, tuning),

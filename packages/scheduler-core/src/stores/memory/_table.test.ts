@@ -54,7 +54,9 @@ describe('memory store rows', () => {
     vandalise((await store.findByIdempotencyKey('key-a'))!);
     expect(await store.get('a')).toEqual(expected);
 
-    const [claimed] = await store.claimDue(T0, 1, 'w1', T0 + 1000);
+    const [claimed] = (
+      await store.claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 1000 })
+    ).calls;
     const afterClaim = { ...expected, status: 'queued', leaseOwner: 'w1', leaseUntil: T0 + 1000 };
     vandalise(claimed!);
     expect(await store.get('a')).toEqual({ ...afterClaim, version: 2 });
@@ -101,7 +103,12 @@ describe('memory store rows', () => {
     } while (cursor);
     expect(listed).toEqual(byCreation.map((r) => r.id));
     const claimed: string[] = [];
-    for (let batch; (batch = await store.claimDue(T0 + 100, 333, 'w', T0 + 9000)).length > 0;) {
+    for (
+      let batch;
+      (batch = (
+        await store.claimDue({ now: T0 + 100, limit: 333, workerId: 'w', leaseUntil: T0 + 9000 })
+      ).calls).length > 0;
+    ) {
       claimed.push(...batch.map((r) => r.id));
     }
     expect(claimed).toEqual(byWake.map((r) => r.id));
@@ -238,7 +245,14 @@ describe('memory store (property)', () => {
               .filter((r) => wakeOf(r) !== null && wakeOf(r)! <= now)
               .sort(byWakeThenId)
               .slice(0, step.limit);
-            const claimed = await store.claimDue(now, step.limit, 'w', now + 1000);
+            const claimed = (
+              await store.claimDue({
+                now,
+                limit: step.limit,
+                workerId: 'w',
+                leaseUntil: now + 1000,
+              })
+            ).calls;
             expect(claimed.map((r) => r.id)).toEqual(due.map((r) => r.id));
             for (const row of due) {
               Object.assign(row, {

@@ -1,5 +1,5 @@
 /**
- * `claimDueBudgeted` of `createPostgresStore`: under a named budget shared by weight (a
+ * `claimDue` of `createPostgresStore` with a `budget`: under a named budget shared by weight (a
  * transaction that locks the budget's row), or under the scheduler's own send budget (one
  * statement that reserves the slots of what it claims).
  */

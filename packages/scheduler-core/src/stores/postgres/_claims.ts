@@ -4,9 +4,7 @@ import { callFromRow } from './_sql.js';
 import { postgresBudgets } from './_budgets.js';
 import { claimUnderOwnBudget, claimUnderShare } from './_budgeted-claim.js';
 
-type Claims = Required<
-  Pick<Store, 'claimDue' | 'claimDueMarked' | 'claimDueBudgeted' | 'reserveSendSlot' | 'nextDueAt'>
->;
+type Claims = Required<Pick<Store, 'claimDue' | 'reserveSendSlot' | 'nextDueAt'>>;
 
 /**
  * The claims of `createPostgresStore`: one `UPDATE` over `SELECT … FOR UPDATE SKIP LOCKED`, so
@@ -19,7 +17,7 @@ export function postgresClaims(ctx: MethodsContext): Claims {
   const { query, run } = db;
   const budgets = postgresBudgets(db);
 
-  /** `claimDue`, marking the rows leased afresh among the first `mark` (`claimDueMarked`). */
+  /** `claimDue` with no budget, marking the rows leased afresh among the first `mark`. */
   async function claim(
     now: number,
     limit: number,
@@ -34,7 +32,7 @@ export function postgresClaims(ctx: MethodsContext): Claims {
     try {
       return await run(async (maybeDone) => {
         // An earlier try whose answer was lost may have claimed rows: hand those out first.
-        // Those it marked are not among them (see `Store.claimDueMarked`).
+        // Those it marked are not among them (see `Store.claimDue`'s `mark`).
         const held = maybeDone
           ? (await query(sql.held, [workerId, leaseUntil, now, limit])).map(callFromRow)
           : [];
@@ -64,15 +62,8 @@ export function postgresClaims(ctx: MethodsContext): Claims {
   }
 
   return {
-    async claimDue(now, limit, workerId, leaseUntil, provider) {
-      return (await claim(now, limit, workerId, leaseUntil, 0, provider)).calls;
-    },
-
-    async claimDueMarked(now, limit, workerId, leaseUntil, mark, provider) {
-      return claim(now, limit, workerId, leaseUntil, mark, provider);
-    },
-
-    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget, provider) {
+    async claimDue({ now, limit, workerId, leaseUntil, provider, mark = 0, budget }) {
+      if (!budget) return claim(now, limit, workerId, leaseUntil, mark, provider);
       const ask = { now, limit, workerId, leaseUntil, provider: provider ?? null };
       return budget.share
         ? claimUnderShare(ctx, budgets, ask, budget)

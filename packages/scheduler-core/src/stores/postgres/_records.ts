@@ -10,7 +10,6 @@ type Records = Required<
     Store,
     | 'saveCallRecord'
     | 'mergeCallRecord'
-    | 'listHistory'
     | 'listCallLog'
     | 'deleteFinished'
     | 'deleteCallRecords'
@@ -52,16 +51,6 @@ export function postgresRecords(ctx: Pick<MethodsContext, 'db' | 'sql'>): Record
           }
         }),
       );
-    },
-
-    async listHistory(phone, q) {
-      const before = readCursor(q.cursor);
-      const rows = (
-        await run(() =>
-          query(before ? sql.historyAfter : sql.history, [phone, q.limit + 1, ...(before ?? [])]),
-        )
-      ).map((row) => recordFromRow(row, PG_READING));
-      return historyPage(rows, q.limit);
     },
 
     async listCallLog(q) {

@@ -190,7 +190,7 @@ function claimStatementsFor(s: string, calls: string, select: string) {
      *
      * With `$7` (not null), only rows of that provider or of none (`StoredCall.provider`).
      *
-     * With `$6` above 0 (`claimDueMarked`), the rows among the first `$6` that it leases afresh
+     * With `$6` above 0 (`claimDue` with a `mark`), the rows among the first `$6` that it leases afresh
      * (due `scheduled` or `queued` with no `placing_at`, and not suppressed) are marked too
      * (`claim_marked`), and a claim that marked a row commits durably instead, as a mark must
      * (a mark lost with its call sent would send it again).
@@ -280,14 +280,6 @@ function claimStatementsFor(s: string, calls: string, select: string) {
 export function statementsFor(s: string) {
   const calls = `${s}.scheduled_calls`;
   const select = `SELECT ${CALL_COLUMNS} FROM ${calls}`;
-  const history = (cursor: boolean) => {
-    const after = cursor ? 'AND (started_at, id) < ($3, $4)' : '';
-    const side = (column: string) =>
-      `(SELECT ${RECORD_COLUMNS} FROM ${s}.call_records WHERE ${column} = $1 ${after}
-        ORDER BY started_at DESC, id DESC LIMIT $2)`;
-    return `SELECT * FROM (${side('from_phone')} UNION ${side('to_phone')}) AS r
-      ORDER BY started_at DESC, id DESC LIMIT $2`;
-  };
   return {
     calls,
     records: `${s}.call_records`,
@@ -352,8 +344,6 @@ export function statementsFor(s: string) {
     updateRecord: `UPDATE ${s}.call_records
       SET (${RECORD_COLUMNS.slice('id, '.length)}) = (${RECORD_PARAMS.slice('$1, '.length)})
       WHERE id = $1 RETURNING ${RECORD_COLUMNS}`,
-    history: history(false),
-    historyAfter: history(true),
   };
 }
 

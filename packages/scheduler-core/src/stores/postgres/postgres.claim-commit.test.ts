@@ -1,5 +1,5 @@
 /**
- * How a claim (a campaign's, and the scheduler's `claimDue`/`claimDueMarked`) commits on
+ * How a claim (a campaign's, and the scheduler's `claimDue`, with or without a `mark`) commits on
  * PostgreSQL: without waiting for the flush when it marked nothing (a claim lost in a crash of
  * the server is only claimed again), durably when it marked rows (a mark lost with its call sent
  * would send it again). Read inside the claim's own transaction: the one-trip claim, followed by

@@ -77,10 +77,6 @@ describeWithDatabase('PostgreSQL: a worker killed while following calls', (url) 
         await gate.promise;
         return survivorInner.claimDue(...args);
       },
-      claimDueMarked: async (...args: Parameters<NonNullable<Store['claimDueMarked']>>) => {
-        await gate.promise;
-        return survivorInner.claimDueMarked!(...args);
-      },
     });
     const options = {
       callerId: ME,

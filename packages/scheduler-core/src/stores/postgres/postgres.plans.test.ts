@@ -294,12 +294,20 @@ async function loseAnswers(store: Store, loseNext: (match: RegExp) => { fired: b
     ]),
   );
   await lose('claimDue', /^\s*WITH due AS MATERIALIZED/, () =>
-    store.claimDue(now, 2, 'plans-lost', now + 30_000),
+    store
+      .claimDue({ now, limit: 2, workerId: 'plans-lost', leaseUntil: now + 30_000 })
+      .then((c) => c.calls),
   );
-  await lose('claimDueBudgeted', /^\s*WITH budget AS MATERIALIZED/, () =>
-    store.claimDueBudgeted!(now, 2, 'plans-lost', now + 31_000, {
-      intervalMs: 50,
-      horizonMs: 1_000,
+  await lose('claimDue(budget)', /^\s*WITH budget AS MATERIALIZED/, () =>
+    store.claimDue({
+      now,
+      limit: 2,
+      workerId: 'plans-lost',
+      leaseUntil: now + 31_000,
+      budget: {
+        intervalMs: 50,
+        horizonMs: 1_000,
+      },
     }),
   );
   const campaign: StoredCampaign = {

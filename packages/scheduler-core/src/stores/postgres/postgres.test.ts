@@ -249,7 +249,7 @@ describeWithDatabase('createPostgresStore', (url) => {
         VALUES ('ringing', '+14155552671', 'ringing', ${T0}, ${T0}, ${T0}, 1, 1, 'w1',
           ${T0 + 5000}, ${T0}, 'p1');`);
       const store = createPostgresStore({ connectionString: url, max: 2 }, { schema });
-      expect((await store.listHistory('+14155552671', { limit: 5 })).items).toMatchObject([
+      expect((await store.listCallLog({ phone: '+14155552671', limit: 5 })).items).toMatchObject([
         { id: 'old', status: 'completed', durationS: 62, outcomeUnknown: false },
       ]);
       expect(await store.nextDueAt()).toBe(T0 + 5000);
@@ -259,7 +259,16 @@ describeWithDatabase('createPostgresStore', (url) => {
       const row = (await store.get('ringing'))!;
       await store.update('ringing', row.version, { leaseOwner: null, leaseUntil: T0 + 1000 });
       await waitFor(() => heard.includes(T0 + 1000));
-      expect(await store.claimDue(T0 + 1000, 5, 'w2', T0 + 31_000)).toMatchObject([
+      expect(
+        (
+          await store.claimDue({
+            now: T0 + 1000,
+            limit: 5,
+            workerId: 'w2',
+            leaseUntil: T0 + 31_000,
+          })
+        ).calls,
+      ).toMatchObject([
         { id: 'ringing', status: 'ringing', leaseOwner: 'w2', providerCallId: 'p1' },
       ]);
       await stop();
@@ -351,7 +360,11 @@ describeWithDatabase('createPostgresStore', (url) => {
 
       await store.insertCampaign!(campaignRow('c'), entries('c', 4));
       // The campaign's rows wake nobody and are claimed through the campaign only.
-      expect((await store.claimDue(T0, 10, 'w2', T0 + 30_000)).map((r) => r.id)).toEqual(['due']);
+      expect(
+        (
+          await store.claimDue({ now: T0, limit: 10, workerId: 'w2', leaseUntil: T0 + 30_000 })
+        ).calls.map((r) => r.id),
+      ).toEqual(['due']);
       expect(await store.nextDueAt()).toBe(T0 + 5000);
       expect((await store.list({ limit: 10 })).items.map((r) => r.id)).toEqual([
         'due',
@@ -459,7 +472,13 @@ describeWithDatabase('createPostgresStore', (url) => {
       );
       await store.insertMany!(['a', 'b', 'c', 'd'].map((id) => storedCall({ id })));
       armed.on = true;
-      const claim = await store.claimDueMarked!(T0, 3, 'w1', T0 + 30_000, 2);
+      const claim = await store.claimDue({
+        now: T0,
+        limit: 3,
+        workerId: 'w1',
+        leaseUntil: T0 + 30_000,
+        mark: 2,
+      });
       expect(armed.fired).toBe(true);
       // The lost try leased a, b and c and marked a and b: only c is handed out, unmarked,
       // with d, which the retry claims (and marks: it is among the first two it hands out).
@@ -547,7 +566,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       expect(heard).toEqual([T0 + 3000]);
       await writer.insert(storedCall({ id: 'c', dueAt: T0 + 9000 }));
       await waitFor(() => heard.length === 2);
-      await writer.claimDue(T0 + 3000, 1, 'w1', T0 + 60_000);
+      await writer.claimDue({ now: T0 + 3000, limit: 1, workerId: 'w1', leaseUntil: T0 + 60_000 });
       await writer.update('a', 1, { dueAt: T0 + 8000 }); // later: nobody needs waking
       await writer.update('c', 1, { dueAt: T0 + 1000 }); // earlier
       await waitFor(() => heard.length === 3);
@@ -662,7 +681,7 @@ describeWithDatabase('createPostgresStore', (url) => {
             },
           ]),
         ).toEqual([true, true]);
-        const history = (await store.listHistory(me, { limit: 10 })).items;
+        const history = (await store.listCallLog({ phone: me, limit: 10 })).items;
         const byId = new Map(history.map((r) => [r.id, r]));
         expect(byId.get('lone')).toMatchObject({
           durationS: Infinity,

@@ -81,7 +81,7 @@ export function createPostgresStore(
 
   return {
     name: 'postgres',
-    capabilities: { shared: true, durable: true },
+    capabilities: { shared: true, durable: true, marks: true },
     schema,
     pool,
     ready: db.ready,

@@ -75,30 +75,61 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       await worker.subscribe!((at) => heard.push(at));
       await worker.insert(storedCall({ id: 'later', dueAt: T0 + 60_000 }));
       await waitFor(() => heard.includes(T0 + 60_000));
-      expect(await worker.claimDue(T0, 10, 'w1', T0 + 30_000)).toEqual([]);
-      expect(await worker.claimDue(T0, 10, 'w1', T0 + 30_000)).toEqual([]);
+      expect(
+        (await worker.claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + 30_000 }))
+          .calls,
+      ).toEqual([]);
+      expect(
+        (await worker.claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + 30_000 }))
+          .calls,
+      ).toEqual([]);
       // The first claim read every row; the second started where the earliest one wakes.
       expect(claimFloors(sent)).toEqual([NO_FLOOR, T0 + 60_000]);
 
       await other.insert(storedCall({ id: 'overdue', dueAt: T0 - 5000 }));
       await waitFor(() => heard.includes(T0 - 5000));
-      expect((await worker.claimDue(T0, 10, 'w1', T0 + 600_000)).map((r) => r.id)).toEqual([
-        'overdue',
-      ]);
+      expect(
+        (
+          await worker.claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + 600_000 })
+        ).calls.map((r) => r.id),
+      ).toEqual(['overdue']);
 
       // Another process hands a claimed call back: it wakes at its due time again.
-      const claimed = await other.claimDue(T0 + 60_000, 1, 'w2', T0 + 90_000);
+      const claimed = (
+        await other.claimDue({
+          now: T0 + 60_000,
+          limit: 1,
+          workerId: 'w2',
+          leaseUntil: T0 + 90_000,
+        })
+      ).calls;
       expect(claimed.map((r) => r.id)).toEqual(['later']);
-      expect(await worker.claimDue(T0 + 60_000, 10, 'w1', T0 + 90_000)).toEqual([]);
+      expect(
+        (
+          await worker.claimDue({
+            now: T0 + 60_000,
+            limit: 10,
+            workerId: 'w1',
+            leaseUntil: T0 + 90_000,
+          })
+        ).calls,
+      ).toEqual([]);
       await other.update('later', claimed[0]!.version, {
         status: 'scheduled',
         leaseOwner: null,
         leaseUntil: null,
       });
       await waitFor(() => heard.filter((at) => at === T0 + 60_000).length === 2);
-      expect((await worker.claimDue(T0 + 60_000, 10, 'w1', T0 + 90_000)).map((r) => r.id)).toEqual([
-        'later',
-      ]);
+      expect(
+        (
+          await worker.claimDue({
+            now: T0 + 60_000,
+            limit: 10,
+            workerId: 'w1',
+            leaseUntil: T0 + 90_000,
+          })
+        ).calls.map((r) => r.id),
+      ).toEqual(['later']);
     });
 
     it('finds a call its own process hands back, before any notification', async () => {
@@ -107,16 +138,29 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       await store.subscribe!(() => undefined);
       await store.insert(storedCall({ id: 'a', dueAt: T0 }));
       await store.insert(storedCall({ id: 'b', dueAt: T0 + 1000 }));
-      const [a] = await store.claimDue(T0, 1, 'w1', T0 + 30_000);
-      expect(await store.claimDue(T0, 1, 'w1', T0 + 30_000)).toEqual([]); // floor: T0 + 1000
+      const [a] = (
+        await store.claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 })
+      ).calls;
+      expect(
+        (await store.claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 }))
+          .calls,
+      ).toEqual([]); // floor: T0 + 1000
       await store.update('a', a!.version, {
         status: 'scheduled',
         leaseOwner: null,
         leaseUntil: null,
       });
-      expect((await store.claimDue(T0, 1, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['a']);
+      expect(
+        (
+          await store.claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 })
+        ).calls.map((r) => r.id),
+      ).toEqual(['a']);
       await store.update('b', 1, { dueAt: T0 - 1 });
-      expect((await store.claimDue(T0, 1, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['b']);
+      expect(
+        (
+          await store.claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 })
+        ).calls.map((r) => r.id),
+      ).toEqual(['b']);
     });
 
     it('reads every row again after its LISTEN connection was lost', async () => {
@@ -129,7 +173,10 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       const heard: (number | null)[] = [];
       await worker.subscribe!((at) => heard.push(at));
       await worker.insert(storedCall({ id: 'later', dueAt: T0 + 60_000 }));
-      expect(await worker.claimDue(T0, 10, 'w1', T0 + 30_000)).toEqual([]);
+      expect(
+        (await worker.claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + 30_000 }))
+          .calls,
+      ).toEqual([]);
       await admin.query(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
         [app],
@@ -138,9 +185,11 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       // Announced to nobody, or to a connection just back: the floor was dropped either way.
       await other.insert(storedCall({ id: 'overdue', dueAt: T0 - 5000 }));
       await waitFor(() => heard.includes(null));
-      expect((await worker.claimDue(T0, 10, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual([
-        'overdue',
-      ]);
+      expect(
+        (
+          await worker.claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + 30_000 })
+        ).calls.map((r) => r.id),
+      ).toEqual(['overdue']);
       expect(claimFloors(sent).at(-1)).toBe(NO_FLOOR);
     });
   });
@@ -158,16 +207,16 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
         storedCall({ id: 'b', dueAt: T0 + 5000 }),
       ]);
       const asked = () => wakeReads(sent);
-      await store.claimDue(T0, 10, 'w1', T0 + 30_000);
+      await store.claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + 30_000 });
       expect(await store.nextDueAt()).toBe(T0 + 5000);
       expect(asked()).toBe(0);
       // Asked again, or later: from the database.
       expect(await store.nextDueAt()).toBe(T0 + 5000);
       expect(asked()).toBe(1);
-      await store.claimDue(T0 + 5000, 10, 'w1', T0 + 20_000);
+      await store.claimDue({ now: T0 + 5000, limit: 10, workerId: 'w1', leaseUntil: T0 + 20_000 });
       expect(await store.nextDueAt()).toBe(T0 + 20_000); // the lease of what it claimed
       expect(asked()).toBe(1);
-      await store.claimDue(T0 + 5000, 10, 'w1', T0 + 20_000);
+      await store.claimDue({ now: T0 + 5000, limit: 10, workerId: 'w1', leaseUntil: T0 + 20_000 });
       await new Promise((resolve) => setImmediate(resolve));
       expect(await store.nextDueAt()).toBe(T0 + 20_000);
       expect(asked()).toBe(2);
@@ -183,7 +232,11 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       ]);
       const asked = () => wakeReads(sent);
       // Room for one: `b` is due and free, so the next wake time is its own, read again.
-      expect((await store.claimDue(T0 + 20, 1, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['a']);
+      expect(
+        (
+          await store.claimDue({ now: T0 + 20, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 })
+        ).calls.map((r) => r.id),
+      ).toEqual(['a']);
       expect(await store.nextDueAt()).toBe(T0 + 10);
       expect(asked()).toBe(1);
       // `b` held by another transaction: the claim takes nothing, and looks again 2 ms on.
@@ -191,7 +244,16 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       try {
         await other.query('BEGIN');
         await other.query(`SELECT 1 FROM "${schema}".scheduled_calls WHERE id = 'b' FOR UPDATE`);
-        expect(await store.claimDue(T0 + 20, 5, 'w1', T0 + 30_000)).toEqual([]);
+        expect(
+          (
+            await store.claimDue({
+              now: T0 + 20,
+              limit: 5,
+              workerId: 'w1',
+              leaseUntil: T0 + 30_000,
+            })
+          ).calls,
+        ).toEqual([]);
         expect(await store.nextDueAt()).toBe(T0 + 20 + HELD_RECHECK_MS);
         expect(asked()).toBe(1);
         await other.query('ROLLBACK');
@@ -199,14 +261,20 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
         other.release();
       }
       // Let go without being claimed: due again, and claimed.
-      expect((await store.claimDue(T0 + 22, 5, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['b']);
+      expect(
+        (
+          await store.claimDue({ now: T0 + 22, limit: 5, workerId: 'w1', leaseUntil: T0 + 30_000 })
+        ).calls.map((r) => r.id),
+      ).toEqual(['b']);
     });
 
     it('never answers past a wake time given meanwhile', async () => {
       const schema = randomSchema();
       const { store } = open(schema);
       await store.insert(storedCall({ id: 'a', dueAt: T0 + 5000 }));
-      const claim = store.claimDue(T0, 10, 'w1', T0 + 30_000);
+      const claim = store
+        .claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + 30_000 })
+        .then((c) => c.calls);
       const inserted = store.insert(storedCall({ id: 'b', dueAt: T0 + 1000 }));
       await Promise.all([claim, inserted]);
       expect(await store.nextDueAt()).toBe(T0 + 1000);

@@ -12,7 +12,6 @@ import {
   DELETE_RECORDS,
   fromRow,
   GET_RECORD,
-  historyQuery,
   listQuery,
   SQLITE_READING,
   SELECT,
@@ -98,15 +97,6 @@ export function sqliteCallMethods(core: SqliteCore) {
         saveRecord(next);
         return next;
       });
-    },
-
-    async listHistory(phone, query) {
-      const before = readCursor(query.cursor);
-      const side = [phone, ...(before ?? []), query.limit + 1];
-      const rows = (
-        prepare(historyQuery(before !== null)).all(...side, ...side, query.limit + 1) as Row[]
-      ).map((row) => recordFromRow(row, SQLITE_READING));
-      return historyPage(rows, query.limit);
     },
 
     async listCallLog(query) {

@@ -10,7 +10,7 @@ import { endSuppressed } from './_suppressions.js';
 const PROVIDER_FILTER = '(provider IS NULL OR provider = ?)';
 
 /**
- * The scheduler-wide claims (`claimDue` and its marking and budgeted kinds), the send budgets and
+ * The scheduler-wide claim (`claimDue`, marking or under a budget), the send budgets and
  * the next wake time, with the parts the campaigns' claims share (`claimIds`, `markFresh`,
  * `budgets`).
  */
@@ -65,20 +65,14 @@ export function sqliteClaims(core: SqliteCore) {
   const budgets = sqliteBudgets(prepare);
 
   const methods = {
-    async claimDue(now, limit, workerId, leaseUntil, provider) {
-      if (limit <= 0) return [];
-      // RETURNING has no order: the rows are handed out in the order they were due.
-      return transaction(() => claimIds(dueIds(now, limit, provider), now, workerId, leaseUntil));
-    },
-
-    async claimDueMarked(now, limit, workerId, leaseUntil, mark, provider) {
-      if (limit <= 0) return { calls: [], marked: [] };
-      return transaction(() =>
-        markFresh(claimIds(dueIds(now, limit, provider), now, workerId, leaseUntil), now, mark),
-      );
-    },
-
-    async claimDueBudgeted(now, limit, workerId, leaseUntil, budget, provider) {
+    async claimDue({ now, limit, workerId, leaseUntil, provider, mark = 0, budget }) {
+      if (!budget) {
+        if (limit <= 0) return { calls: [], marked: [] };
+        // RETURNING has no order: the rows are handed out in the order they were due.
+        return transaction(() =>
+          markFresh(claimIds(dueIds(now, limit, provider), now, workerId, leaseUntil), now, mark),
+        );
+      }
       return transaction(() => {
         const turn = budgets.turn(now, limit, budget);
         const calls =
@@ -108,10 +102,7 @@ export function sqliteClaims(core: SqliteCore) {
       ) as { next: number | null } | undefined;
       return row?.next ?? null;
     },
-  } satisfies Pick<
-    Required<Store>,
-    'claimDue' | 'claimDueMarked' | 'claimDueBudgeted' | 'reserveSendSlot' | 'nextDueAt'
-  >;
+  } satisfies Pick<Required<Store>, 'claimDue' | 'reserveSendSlot' | 'nextDueAt'>;
 
   return { claimIds, markFresh, budgets, methods };
 }

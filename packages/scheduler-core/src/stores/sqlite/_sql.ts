@@ -183,16 +183,6 @@ export const countByStatusQuery = (n: number) =>
   `SELECT status, COUNT(*) AS n FROM scheduled_calls INDEXED BY scheduled_calls_status
     WHERE status IN (${Array.from({ length: n }, () => '?').join(', ')}) GROUP BY status`;
 
-/** One page of a number's history: each side read through its index, newest first. */
-export const historyQuery = (cursor: boolean) => {
-  const after = cursor ? 'AND (started_at, id) < (?, ?)' : '';
-  const side = (column: string) =>
-    `SELECT * FROM (SELECT * FROM call_records WHERE ${column} = ? ${after}
-      ORDER BY started_at DESC, id DESC LIMIT ?)`;
-  return `SELECT * FROM (${side('from_phone')} UNION ${side('to_phone')})
-    ORDER BY started_at DESC, id DESC LIMIT ?`;
-};
-
 /** Retention: the oldest finished calls (through their partial index), a batch at a time. */
 export const DELETE_FINISHED = `DELETE FROM scheduled_calls WHERE id IN (
   SELECT id FROM scheduled_calls INDEXED BY scheduled_calls_finished

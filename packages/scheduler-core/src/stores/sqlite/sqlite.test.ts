@@ -250,7 +250,7 @@ describe('createSqliteStore', () => {
     );
     await first.close();
     const store = createSqliteStore({ path });
-    expect((await store.listHistory('+14155552671', { limit: 5 })).items).toEqual([
+    expect((await store.listCallLog({ phone: '+14155552671', limit: 5 })).items).toEqual([
       {
         id: 'old',
         from: '+14155550100',
@@ -270,9 +270,9 @@ describe('createSqliteStore', () => {
       },
     ]);
     expect(await store.nextDueAt()).toBe(5000);
-    expect(await store.claimDue(5000, 5, 'w2', 35_000)).toMatchObject([
-      { id: 'ringing', status: 'ringing', leaseOwner: 'w2' },
-    ]);
+    expect(
+      (await store.claimDue({ now: 5000, limit: 5, workerId: 'w2', leaseUntil: 35_000 })).calls,
+    ).toMatchObject([{ id: 'ringing', status: 'ringing', leaseOwner: 'w2' }]);
     await store.close();
   });
 
@@ -322,7 +322,11 @@ describe('createSqliteStore', () => {
     expect(row).not.toHaveProperty('campaign');
     expect((await store.list({ limit: 10 })).items.map((r) => r.id)).toEqual(['due']);
     expect(await store.nextDueAt()).toBe(5000);
-    expect((await store.claimDue(5000, 5, 'w', 35_000)).map((r) => r.id)).toEqual(['due']);
+    expect(
+      (await store.claimDue({ now: 5000, limit: 5, workerId: 'w', leaseUntil: 35_000 })).calls.map(
+        (r) => r.id,
+      ),
+    ).toEqual(['due']);
     expect(await store.listCampaigns!({ limit: 5 })).toEqual({ items: [], nextCursor: null });
     await store.close();
   });

@@ -110,7 +110,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     name: 'sqlite',
-    capabilities: { shared: true, durable: options.path !== ':memory:' },
+    capabilities: { shared: true, durable: options.path !== ':memory:', marks: true },
 
     ...sqliteCallMethods(core),
     ...claims.methods,

@@ -101,7 +101,7 @@ export function batchCases(store: () => Store): void {
         record: record('b-1', me, '+14155550002', T0 + 1000),
       },
     ]);
-    expect((await store().listHistory(me, { limit: 10 })).items).toEqual([saved]);
+    expect((await store().listCallLog({ phone: me, limit: 10 })).items).toEqual([saved]);
   });
 
   it('stores what a batch writes as lone writes store the same values', async () => {
@@ -137,7 +137,7 @@ export function batchCases(store: () => Store): void {
     const lone = await store().get('lone');
     expect(await store().get('a')).toEqual({ ...lone, id: 'a' });
     expect((await store().get('b'))?.reason).toBe(lone?.reason);
-    const history = (await store().listHistory(me, { limit: 10 })).items;
+    const history = (await store().listCallLog({ phone: me, limit: 10 })).items;
     const [a, loneRecord] = ['a-1', 'lone-1'].map((id) => history.find((r) => r.id === id));
     expect(a).toEqual({ ...loneRecord, id: 'a-1' });
   });

@@ -82,7 +82,9 @@ export function callCases(store: () => Store): void {
     const call: CallOptions = { say: 'Hello', machineDetection: 'detect' };
     await store().insert(row('a', { call }));
     await store().insert(row('b', { call }));
-    const [claimed] = await store().claimDue(T0, 1, 'w1', T0 + 30_000);
+    const [claimed] = (
+      await store().claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 })
+    ).calls;
     expect(claimed).toMatchObject({ id: 'a', status: 'queued', call });
     const updated = await store().update('a', claimed!.version, { placingAt: T0 });
     expect(updated.call).toEqual(call);
@@ -100,15 +102,14 @@ export function callCases(store: () => Store): void {
   it('keeps who answered on call records, null when not detected, and updates it in place', async () => {
     await store().saveCallRecord(answered('r1', 'machine'));
     await store().saveCallRecord({ ...answered('r2'), startedAt: T0 + 1 });
-    expect((await store().listHistory(BOB, { limit: 5 })).items).toEqual([
+    expect((await store().listCallLog({ phone: BOB, limit: 5 })).items).toEqual([
       { ...answered('r2'), startedAt: T0 + 1, answeredBy: null },
       answered('r1', 'machine'),
     ]);
     await store().saveCallRecord({ ...answered('r2', 'human'), startedAt: T0 + 1 });
-    expect((await store().listHistory(ME, { limit: 5 })).items.map((r) => r.answeredBy)).toEqual([
-      'human',
-      'machine',
-    ]);
+    expect(
+      (await store().listCallLog({ phone: ME, limit: 5 })).items.map((r) => r.answeredBy),
+    ).toEqual(['human', 'machine']);
   });
 
   it("saves who answered with a batched update's call record, when it offers updateMany", async () => {
@@ -125,7 +126,7 @@ export function callCases(store: () => Store): void {
       { id: 'b', expectedVersion: 1, patch: { status: 'completed' }, record: answered('b-1') },
     ]);
     const byId = Object.fromEntries(
-      (await store().listHistory(BOB, { limit: 5 })).items.map((r) => [r.id, r.answeredBy]),
+      (await store().listCallLog({ phone: BOB, limit: 5 })).items.map((r) => [r.id, r.answeredBy]),
     );
     expect(byId).toEqual({ 'a-1': 'fax', 'b-1': null });
   });

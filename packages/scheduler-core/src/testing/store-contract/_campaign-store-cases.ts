@@ -120,7 +120,10 @@ export function campaignStoreCases(store: () => Store): void {
     await c.insertCampaign(storedCampaign({ id: 'spring', concurrency: 10, total: 4 }), rows);
     const later = T0 + 60_000;
     expect(await store().nextDueAt()).toBeNull();
-    expect(await store().claimDue(later, 10, 'w1', later + LEASE)).toEqual([]);
+    expect(
+      (await store().claimDue({ now: later, limit: 10, workerId: 'w1', leaseUntil: later + LEASE }))
+        .calls,
+    ).toEqual([]);
     expect(await store().list({ limit: 10 })).toEqual({ items: [], nextCursor: null });
     expect((await store().list({ status: [...SCHEDULED_CALL_STATUSES], limit: 10 })).items).toEqual(
       [],
@@ -129,18 +132,36 @@ export function campaignStoreCases(store: () => Store): void {
     await store().insert(storedCall({ id: 'own-a', dueAt: T0 + 1000 }));
     await store().insert(storedCall({ id: 'own-b', dueAt: T0 + 2000 }));
     expect(await store().nextDueAt()).toBe(T0 + 1000);
-    const first = await store().claimDue(later, 1, 'w1', later + LEASE);
+    const first = (
+      await store().claimDue({ now: later, limit: 1, workerId: 'w1', leaseUntil: later + LEASE })
+    ).calls;
     expect(first.map((r) => r.id)).toEqual(['own-a']);
-    const second = store().claimDueBudgeted
+    const second = store().reserveSendSlot
       ? (
-          await store().claimDueBudgeted!(later, 10, 'w1', later + LEASE, {
-            intervalMs: 100,
-            horizonMs: 1000,
+          await store().claimDue({
+            now: later,
+            limit: 10,
+            workerId: 'w1',
+            leaseUntil: later + LEASE,
+            budget: {
+              intervalMs: 100,
+              horizonMs: 1000,
+            },
           })
         ).calls
-      : await store().claimDue(later, 10, 'w1', later + LEASE);
+      : (
+          await store().claimDue({
+            now: later,
+            limit: 10,
+            workerId: 'w1',
+            leaseUntil: later + LEASE,
+          })
+        ).calls;
     expect(second.map((r) => r.id)).toEqual(['own-b']);
-    expect(await store().claimDue(later, 10, 'w2', later + LEASE)).toEqual([]);
+    expect(
+      (await store().claimDue({ now: later, limit: 10, workerId: 'w2', leaseUntil: later + LEASE }))
+        .calls,
+    ).toEqual([]);
     expect(await store().nextDueAt()).toBe(later + LEASE);
     expect((await store().list({ limit: 10 })).items.map((r) => r.id)).toEqual(['own-a', 'own-b']);
     expect((await store().list({ campaign: null, limit: 10 })).items.map((r) => r.id)).toEqual([
@@ -177,10 +198,16 @@ export function campaignStoreCases(store: () => Store): void {
         version: 2,
       });
     }
-    expect(await store().claimDue(later + LEASE, 10, 'w2', later + 2 * LEASE)).toMatchObject([
-      { id: 'own-a' },
-      { id: 'own-b' },
-    ]);
+    expect(
+      (
+        await store().claimDue({
+          now: later + LEASE,
+          limit: 10,
+          workerId: 'w2',
+          leaseUntil: later + 2 * LEASE,
+        })
+      ).calls,
+    ).toMatchObject([{ id: 'own-a' }, { id: 'own-b' }]);
     expect(await store().nextDueAt()).toBe(later + 2 * LEASE);
     // `countByStatus` counts every row, the campaigns' too.
     if (store().countByStatus) {

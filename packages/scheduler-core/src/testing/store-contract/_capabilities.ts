@@ -3,7 +3,7 @@
  * one the store does not offer is marked skipped, naming it.
  */
 import type { TestContext } from 'vitest';
-import type { Store } from '../../store.js';
+import type { BudgetedClaim, SendBudget, Store } from '../../store.js';
 
 /** The campaign methods of a store, offered all together or not at all. */
 export const CAMPAIGN_METHODS = [
@@ -21,13 +21,7 @@ type CampaignMethod = (typeof CAMPAIGN_METHODS)[number];
 
 /** The optional methods of a store that some tests need. */
 type OptionalMethod =
-  | 'countByStatus'
-  | 'deleteFinished'
-  | 'deleteCallRecords'
-  | 'acquireLease'
-  | 'claimDueMarked'
-  | 'listCallLog'
-  | CampaignMethod;
+  'countByStatus' | 'deleteFinished' | 'deleteCallRecords' | 'acquireLease' | CampaignMethod;
 
 /**
  * The store's optional `method`, bound to it; `null` (and the test marked skipped, naming the
@@ -58,4 +52,55 @@ export function campaignMethods(store: Store, context: TestContext): CampaignMet
     methods[method] = fn;
   }
   return methods as CampaignMethods;
+}
+
+/**
+ * The store's claim under a send budget, as `(now, limit, workerId, leaseUntil, budget,
+ * provider?)`, its slots and next free slot as the store gave them; `null` when the store keeps
+ * no budgets (no `reserveSendSlot`).
+ */
+export function budgetedClaimOf(store: Store) {
+  if (!store.reserveSendSlot) return null;
+  return async (
+    now: number,
+    limit: number,
+    workerId: string,
+    leaseUntil: number,
+    budget: SendBudget,
+    provider?: string,
+  ): Promise<BudgetedClaim> => {
+    const { calls, slots, nextSlotAt } = await store.claimDue({
+      ...{ now, limit, workerId, leaseUntil, budget },
+      ...(provider === undefined ? {} : { provider }),
+    });
+    if (!slots || nextSlotAt === undefined) {
+      throw new Error(`${store.name}: a claim under a budget gave no slots or next free slot`);
+    }
+    return { calls, slots, nextSlotAt };
+  };
+}
+
+/**
+ * The store's claim that marks, as `(now, limit, workerId, leaseUntil, mark, provider?)`; `null`
+ * (the test marked skipped) when its claims do not mark (`capabilities.marks`).
+ */
+export function markingClaimOf(store: Store, context: TestContext) {
+  if (store.capabilities.marks !== true) {
+    context.skip("the store's claims do not mark (capabilities.marks)");
+    return null;
+  }
+  return async (
+    now: number,
+    limit: number,
+    workerId: string,
+    leaseUntil: number,
+    mark: number,
+    provider?: string,
+  ) => {
+    const { calls, marked } = await store.claimDue({
+      ...{ now, limit, workerId, leaseUntil, mark },
+      ...(provider === undefined ? {} : { provider }),
+    });
+    return { calls, marked: marked ?? calls.map(() => false) };
+  };
 }

@@ -17,7 +17,9 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
     await store().insert(storedCall({ id: 'a', dueAt: T0 + 1000 }));
     await store().insert(storedCall({ id: 'first', dueAt: T0 }));
     await store().insert(storedCall({ id: 'done', dueAt: T0, status: 'completed' }));
-    const claimed = await store().claimDue(T0 + 1000, 2, 'w1', T0 + 31_000);
+    const claimed = (
+      await store().claimDue({ now: T0 + 1000, limit: 2, workerId: 'w1', leaseUntil: T0 + 31_000 })
+    ).calls;
     expect(claimed.map((r) => r.id)).toEqual(['first', 'a']);
     expect(claimed[0]).toMatchObject({
       status: 'queued',
@@ -25,10 +27,26 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
       leaseUntil: T0 + 31_000,
       version: 2,
     });
-    expect((await store().claimDue(T0 + 1000, 10, 'w2', T0 + 31_000)).map((r) => r.id)).toEqual([
-      'b',
-    ]);
-    expect(await store().claimDue(T0 + 1000, 10, 'w2', T0 + 31_000)).toEqual([]);
+    expect(
+      (
+        await store().claimDue({
+          now: T0 + 1000,
+          limit: 10,
+          workerId: 'w2',
+          leaseUntil: T0 + 31_000,
+        })
+      ).calls.map((r) => r.id),
+    ).toEqual(['b']);
+    expect(
+      (
+        await store().claimDue({
+          now: T0 + 1000,
+          limit: 10,
+          workerId: 'w2',
+          leaseUntil: T0 + 31_000,
+        })
+      ).calls,
+    ).toEqual([]);
   });
 
   it("claims, with a provider, only that provider's rows and those of none; its next wake is theirs", async () => {
@@ -40,53 +58,132 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
     expect(await store().nextDueAt()).toBe(T0);
     expect(await store().nextDueAt('east')).toBe(T0 + 10);
     expect(await store().nextDueAt('north')).toBe(T0 + 20);
-    const east = await store().claimDue(T0 + 100, 2, 'e', T0 + 30_000, 'east');
+    const east = (
+      await store().claimDue({
+        now: T0 + 100,
+        limit: 2,
+        workerId: 'e',
+        leaseUntil: T0 + 30_000,
+        provider: 'east',
+      })
+    ).calls;
     expect(east.map((r) => r.id)).toEqual(['east-1', 'none-1']);
     // West's due row was passed over, not lost: it is still due, and west's claims take it.
     expect(await store().nextDueAt('east')).toBe(T0 + 30);
     expect(await store().nextDueAt('west')).toBe(T0);
     expect(
-      (await store().claimDue(T0 + 100, 10, 'e', T0 + 30_000, 'east')).map((r) => r.id),
+      (
+        await store().claimDue({
+          now: T0 + 100,
+          limit: 10,
+          workerId: 'e',
+          leaseUntil: T0 + 30_000,
+          provider: 'east',
+        })
+      ).calls.map((r) => r.id),
     ).toEqual(['east-2']);
-    expect(await store().claimDue(T0 + 100, 10, 'n', T0 + 30_000, 'north')).toEqual([]);
+    expect(
+      (
+        await store().claimDue({
+          now: T0 + 100,
+          limit: 10,
+          workerId: 'n',
+          leaseUntil: T0 + 30_000,
+          provider: 'north',
+        })
+      ).calls,
+    ).toEqual([]);
     expect(await store().nextDueAt('north')).toBe(T0 + 30_000); // the leases east holds
     expect(
-      (await store().claimDue(T0 + 100, 10, 'w', T0 + 30_000, 'west')).map((r) => r.id),
+      (
+        await store().claimDue({
+          now: T0 + 100,
+          limit: 10,
+          workerId: 'w',
+          leaseUntil: T0 + 30_000,
+          provider: 'west',
+        })
+      ).calls.map((r) => r.id),
     ).toEqual(['west-1']);
     expect(await store().nextDueAt('west')).toBe(T0 + 5000);
-    if (store().claimDueMarked) {
+    if (store().capabilities.marks) {
       await store().insert(storedCall({ id: 'west-3', dueAt: T0 + 200, provider: 'west' }));
       await store().insert(storedCall({ id: 'east-3', dueAt: T0 + 300, provider: 'east' }));
-      const marked = await store().claimDueMarked!(T0 + 400, 10, 'e', T0 + 30_000, 10, 'east');
+      const marked = await store().claimDue({
+        now: T0 + 400,
+        limit: 10,
+        workerId: 'e',
+        leaseUntil: T0 + 30_000,
+        mark: 10,
+        provider: 'east',
+      });
       expect(marked.calls.map((r) => r.id)).toEqual(['east-3']);
       expect(marked.marked).toEqual([true]);
     }
-    if (store().claimDueBudgeted) {
+    if (store().reserveSendSlot) {
       await store().insert(storedCall({ id: 'west-4', dueAt: T0 + 500, provider: 'west' }));
       await store().insert(storedCall({ id: 'east-4', dueAt: T0 + 600, provider: 'east' }));
       const budget = { intervalMs: 10, horizonMs: 1000 };
-      const paced = await store().claimDueBudgeted!(T0 + 700, 10, 'e', T0 + 30_000, budget, 'east');
+      const paced = await store().claimDue({
+        now: T0 + 700,
+        limit: 10,
+        workerId: 'e',
+        leaseUntil: T0 + 30_000,
+        budget,
+        provider: 'east',
+      });
       expect(paced.calls.map((r) => r.id)).toEqual(['east-4']);
       const shared = { ...budget, share: { name: 'account', key: 'east', weight: 1 } };
       await store().insert(storedCall({ id: 'east-5', dueAt: T0 + 700, provider: 'east' }));
-      const named = await store().claimDueBudgeted!(T0 + 800, 10, 'e', T0 + 30_000, shared, 'east');
+      const named = await store().claimDue({
+        now: T0 + 800,
+        limit: 10,
+        workerId: 'e',
+        leaseUntil: T0 + 30_000,
+        budget: shared,
+        provider: 'east',
+      });
       expect(named.calls.map((r) => r.id)).toEqual(['east-5']);
     }
     // Every claim passed west's rows over: they are all still due, in order.
     expect(
-      (await store().claimDue(T0 + 10_000, 10, 'w', T0 + 40_000, 'west')).map((r) => r.id),
+      (
+        await store().claimDue({
+          now: T0 + 10_000,
+          limit: 10,
+          workerId: 'w',
+          leaseUntil: T0 + 40_000,
+          provider: 'west',
+        })
+      ).calls.map((r) => r.id),
     ).toEqual([
-      ...(store().claimDueMarked ? ['west-3'] : []),
-      ...(store().claimDueBudgeted ? ['west-4'] : []),
+      ...(store().capabilities.marks ? ['west-3'] : []),
+      ...(store().reserveSendSlot ? ['west-4'] : []),
       'west-2',
     ]);
   });
 
   it('hands a claimed row to another worker only once its lease expired', async () => {
     await store().insert(storedCall({ id: 'a' }));
-    await store().claimDue(T0, 1, 'w1', T0 + 30_000);
-    expect(await store().claimDue(T0 + 29_999, 1, 'w2', T0 + 60_000)).toEqual([]);
-    const [again] = await store().claimDue(T0 + 30_000, 1, 'w2', T0 + 60_000);
+    await store().claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 });
+    expect(
+      (
+        await store().claimDue({
+          now: T0 + 29_999,
+          limit: 1,
+          workerId: 'w2',
+          leaseUntil: T0 + 60_000,
+        })
+      ).calls,
+    ).toEqual([]);
+    const [again] = (
+      await store().claimDue({
+        now: T0 + 30_000,
+        limit: 1,
+        workerId: 'w2',
+        leaseUntil: T0 + 60_000,
+      })
+    ).calls;
     expect(again).toMatchObject({
       id: 'a',
       leaseOwner: 'w2',
@@ -104,7 +201,9 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
     }
     const claims = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        (i % 2 === 0 ? store() : other).claimDue(T0 + 10, 7, `w${i}`, T0 + 30_000),
+        (i % 2 === 0 ? store() : other)
+          .claimDue({ now: T0 + 10, limit: 7, workerId: `w${i}`, leaseUntil: T0 + 30_000 })
+          .then((c) => c.calls),
       ),
     );
     const ids = claims.flat().map((r) => r.id);
@@ -118,7 +217,7 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
     await store().insert(storedCall({ id: 'b', dueAt: T0 + 1000 }));
     await store().insert(storedCall({ id: 'c', dueAt: T0, status: 'completed' }));
     expect(await store().nextDueAt()).toBe(T0 + 1000);
-    await store().claimDue(T0 + 1000, 1, 'w1', T0 + 9000);
+    await store().claimDue({ now: T0 + 1000, limit: 1, workerId: 'w1', leaseUntil: T0 + 9000 });
     expect(await store().nextDueAt()).toBe(T0 + 5000);
     const b = (await store().get('b'))!;
     await store().update('b', b.version, { leaseUntil: T0 + 2000 });
@@ -160,14 +259,34 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
       }),
     );
     await store().insert(storedCall({ id: 'due', dueAt: T0 + 4000 }));
-    expect(await store().claimDue(T0 + 2999, 10, 'w2', T0 + 33_000)).toEqual([]);
-    const claimed = await store().claimDue(T0 + 4000, 10, 'w2', T0 + 34_000);
+    expect(
+      (
+        await store().claimDue({
+          now: T0 + 2999,
+          limit: 10,
+          workerId: 'w2',
+          leaseUntil: T0 + 33_000,
+        })
+      ).calls,
+    ).toEqual([]);
+    const claimed = (
+      await store().claimDue({ now: T0 + 4000, limit: 10, workerId: 'w2', leaseUntil: T0 + 34_000 })
+    ).calls;
     expect(claimed.map((r) => [r.id, r.status, r.leaseOwner])).toEqual([
       ['ringing', 'ringing', 'w2'],
       ['due', 'queued', 'w2'],
     ]);
     expect(claimed[0]).toMatchObject({ providerCallId: 'p1', placingAt: T0 - 5000, version: 2 });
-    expect(await store().claimDue(T0 + 4000, 10, 'w3', T0 + 34_000)).toEqual([]);
+    expect(
+      (
+        await store().claimDue({
+          now: T0 + 4000,
+          limit: 10,
+          workerId: 'w3',
+          leaseUntil: T0 + 34_000,
+        })
+      ).calls,
+    ).toEqual([]);
     expect(await store().nextDueAt()).toBe(T0 + 34_000);
   });
 }

@@ -1,11 +1,11 @@
 /**
  * The cases of `testStore()` for a claim that marks what it hands to free places
- * (`claimDueMarked`): which rows it marks, that the mark is `placingMark`'s in every store, and
+ * (`claimDue`'s `mark`): which rows it marks, that the mark is `placingMark`'s in every store, and
  * that marking claims meeting across connections hand out and mark each row once.
  */
 import { expect, it } from 'vitest';
 import { suppressedPatch, type Store } from '../../store.js';
-import { offered } from './_capabilities.js';
+import { markingClaimOf } from './_capabilities.js';
 import { claimedAs, LEASE, markedAs, OPTED_OUT, secondAttempt } from './_campaign-fixtures.js';
 import { storedCall, T0 } from './_fixtures.js';
 
@@ -15,7 +15,7 @@ import { storedCall, T0 } from './_fixtures.js';
  */
 export function claimMarkCases(store: () => Store, another: () => Promise<Store>): void {
   it('marks the rows it leases afresh among the first it was asked to mark, and says which', async (context) => {
-    const claim = offered(store(), 'claimDueMarked', context);
+    const claim = markingClaimOf(store(), context);
     if (!claim) return;
     const gone = { leaseOwner: 'gone', version: 3 };
     const rows = [
@@ -89,8 +89,8 @@ export function claimMarkCases(store: () => Store, another: () => Promise<Store>
     expect(marks['g-later']).toBe(true);
   });
 
-  it('claims as claimDue does when asked to mark none, and hands out nothing when nothing is due', async (context) => {
-    const claim = offered(store(), 'claimDueMarked', context);
+  it('claims as a plain claim does when asked to mark none, and hands out nothing when nothing is due', async (context) => {
+    const claim = markingClaimOf(store(), context);
     if (!claim) return;
     const rows = ['a', 'b', 'c'].map((id) => storedCall({ id }));
     for (const row of rows) await store().insert(row);
@@ -107,10 +107,10 @@ export function claimMarkCases(store: () => Store, another: () => Promise<Store>
   });
 
   it('hands out and marks each row once when marking claims meet across connections', async (context) => {
-    const claim = offered(store(), 'claimDueMarked', context);
+    const claim = markingClaimOf(store(), context);
     if (!claim) return;
     const other = await another();
-    const claims = [claim, other.claimDueMarked!.bind(other)];
+    const claims = [claim, markingClaimOf(other, context)!];
     for (let round = 0; round < 4; round++) {
       const ids = Array.from({ length: 60 }, (_, i) => `r${round}-${String(i).padStart(2, '0')}`);
       for (const [i, id] of ids.entries()) {

@@ -1,5 +1,5 @@
 /**
- * The cases of `testStore()` for a number's history: `saveCallRecord` and `listHistory`.
+ * The cases of `testStore()` for a number's history: `saveCallRecord` and `listCallLog` of a number (`phone`).
  */
 import { expect, it } from 'vitest';
 import type { Store, StoredCallRecord } from '../../store.js';
@@ -14,14 +14,14 @@ export function historyCases(store: () => Store): void {
     await store().saveCallRecord(record('r3', me, '+14155550003', T0 + 1000));
     await store().saveCallRecord(record('r4', '+14155550004', '+14155550005', T0 + 2000));
     await store().saveCallRecord({ ...record('r1', me, '+14155550001', T0), status: 'busy' });
-    const first = await store().listHistory(me, { limit: 2 });
+    const first = await store().listCallLog({ phone: me, limit: 2 });
     expect(first.items.map((r) => r.id)).toEqual(['r3', 'r2']);
-    const second = await store().listHistory(me, { cursor: first.nextCursor, limit: 2 });
+    const second = await store().listCallLog({ phone: me, cursor: first.nextCursor, limit: 2 });
     expect(second.items.map((r) => r.id)).toEqual(['r1']);
     expect(second.items[0]).toEqual({ ...record('r1', me, '+14155550001', T0), status: 'busy' });
     expect(second.nextCursor).toBeNull();
     expect(
-      (await store().listHistory('+14155550005', { limit: 5 })).items.map((r) => r.id),
+      (await store().listCallLog({ phone: '+14155550005', limit: 5 })).items.map((r) => r.id),
     ).toEqual(['r4']);
   });
 
@@ -35,10 +35,10 @@ export function historyCases(store: () => Store): void {
       outcomeUnknown: true,
     };
     await store().saveCallRecord(unknown);
-    expect((await store().listHistory(me, { limit: 5 })).items).toEqual([unknown]);
+    expect((await store().listCallLog({ phone: me, limit: 5 })).items).toEqual([unknown]);
     // The provider's answer learned later replaces it.
     await store().saveCallRecord(record('u1', me, '+14155550001', T0));
-    expect((await store().listHistory(me, { limit: 5 })).items).toEqual([
+    expect((await store().listCallLog({ phone: me, limit: 5 })).items).toEqual([
       record('u1', me, '+14155550001', T0),
     ]);
   });

@@ -1,9 +1,10 @@
 /**
- * The cases of `testStore()` for a shared send budget: `claimDueBudgeted` and `reserveSendSlot`
+ * The cases of `testStore()` for a shared send budget: `claimDue`'s `budget` and `reserveSendSlot`
  * give each call a slot `intervalMs` apart, never one slot twice.
  */
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../store.js';
+import { budgetedClaimOf } from './_capabilities.js';
 import { storedCall, T0 } from './_fixtures.js';
 
 /**
@@ -11,20 +12,14 @@ import { storedCall, T0 } from './_fixtures.js';
  * connection to its data (itself when the store has none), closed after the test.
  */
 export function pacingCases(store: () => Store, another: () => Promise<Store>): void {
-  describe('a shared send budget, when it offers claimDueBudgeted and reserveSendSlot', () => {
+  describe('a shared send budget, when the store keeps them (reserveSendSlot)', () => {
     const budget = { intervalMs: 100, horizonMs: 1000 };
     const budgeted = () => {
-      const { claimDueBudgeted, reserveSendSlot } = store();
-      if (!claimDueBudgeted || !reserveSendSlot) return null;
-      return {
-        claim: claimDueBudgeted.bind(store()),
-        reserve: reserveSendSlot.bind(store()),
-      };
+      const claim = budgetedClaimOf(store());
+      const { reserveSendSlot } = store();
+      if (!claim || !reserveSendSlot) return null;
+      return { claim, reserve: reserveSendSlot.bind(store()) };
     };
-
-    it('offers both methods or neither', () => {
-      expect(store().claimDueBudgeted === undefined).toBe(store().reserveSendSlot === undefined);
-    });
 
     it('gives each claimed call the next free slot, intervalMs apart, claim after claim', async () => {
       const b = budgeted();
@@ -92,7 +87,7 @@ export function pacingCases(store: () => Store, another: () => Promise<Store>): 
       const b = budgeted();
       if (!b) return;
       const other = await another();
-      const otherClaim = other.claimDueBudgeted!.bind(other);
+      const otherClaim = budgetedClaimOf(other)!;
       for (let i = 0; i < 60; i++) {
         await store().insert(storedCall({ id: `c${String(i).padStart(2, '0')}` }));
       }

@@ -50,7 +50,8 @@ const voicemail = (id: string) =>
  * connection to its data (itself when the store has none), closed after the test.
  */
 export function recordCases(store: () => Store, another: () => Promise<Store>): void {
-  const history = async (phone: string) => (await store().listHistory(phone, { limit: 10 })).items;
+  const history = async (phone: string) =>
+    (await store().listCallLog({ phone: phone, limit: 10 })).items;
 
   it("keeps a record's voicemail, its length and the provider's word, null where none came", async () => {
     await store().saveCallRecord(voicemail('twilio:CA1'));

@@ -127,7 +127,7 @@ export function retentionCases(store: () => Store, another: () => Promise<Store>
         await store().saveCallRecord(r);
       }
       const history = async (phone: string) =>
-        (await store().listHistory(phone, { limit: 100 })).items;
+        (await store().listCallLog({ phone: phone, limit: 100 })).items;
 
       expect(await deleteCallRecords(T0, 2)).toBe(2);
       expect(await history(me)).toEqual([r0, r5, r4, r3]);

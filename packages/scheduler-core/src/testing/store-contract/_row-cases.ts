@@ -53,7 +53,9 @@ export function rowCases(store: () => Store): void {
       },
     });
     await store().insert(row);
-    const [claimed] = await store().claimDue(T0, 1, 'worker', T0 + 30_000);
+    const [claimed] = (
+      await store().claimDue({ now: T0, limit: 1, workerId: 'worker', leaseUntil: T0 + 30_000 })
+    ).calls;
     expect(claimed?.options?.window).toEqual(window);
     const deferred = await store().update('w', claimed!.version, {
       status: 'scheduled',
@@ -199,7 +201,14 @@ export function rowCases(store: () => Store): void {
       dueAt: T0 + 60 + 7_200_000,
       events: steps,
     });
-    const [claimed] = await store().claimDue(T0 + 60 + 7_200_000, 10, 'w', T0 + 8_000_000);
+    const [claimed] = (
+      await store().claimDue({
+        now: T0 + 60 + 7_200_000,
+        limit: 10,
+        workerId: 'w',
+        leaseUntil: T0 + 8_000_000,
+      })
+    ).calls;
     for (const read of [updated, await store().get('a'), claimed]) {
       expect(read?.options?.retry).toEqual(retry);
       expect(read?.events).toEqual(steps);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, type TestContext } from 'vitest';
 import type { BudgetShare, SendBudget, Store, StoredCall } from '../../store.js';
-import { campaignMethods } from './_capabilities.js';
+import { budgetedClaimOf, campaignMethods } from './_capabilities.js';
 import { entries, LEASE } from './_campaign-fixtures.js';
 import { storedCall, storedCampaign, T0 } from './_fixtures.js';
 
@@ -29,14 +29,12 @@ async function insertAll(store: Store, rows: StoredCall[]) {
 
 /** The store's budgeted claims, or `null` (the test skipped) when it has none. */
 function budgetedOf(store: Store, context: TestContext) {
-  if (!store.claimDueBudgeted || !store.reserveSendSlot) {
-    context.skip('the store has no claimDueBudgeted()');
+  const claim = budgetedClaimOf(store);
+  if (!claim || !store.reserveSendSlot) {
+    context.skip('the store keeps no send budgets (no reserveSendSlot())');
     return null;
   }
-  return {
-    claim: store.claimDueBudgeted.bind(store),
-    reserve: store.reserveSendSlot.bind(store),
-  };
+  return { claim, reserve: store.reserveSendSlot.bind(store) };
 }
 
 /** The slots of a claim that were given (rows sent). */

@@ -10,6 +10,7 @@ import {
   type StoredCall,
   type StoredSuppression,
 } from '../../store.js';
+import { budgetedClaimOf } from './_capabilities.js';
 import { claimWith, entries, LEASE } from './_campaign-fixtures.js';
 import { storedCall, storedCampaign, T0 } from './_fixtures.js';
 
@@ -108,7 +109,9 @@ export function suppressionCases(store: () => Store, another: () => Promise<Stor
       await store().insert(expired);
       await store().insert(storedCall({ id: 'c' }));
       await list.suppress([OPTED_OUT, { ...OPTED_OUT, phone: expired.to, until: T0 }]);
-      const claimed = await store().claimDue(T0, 10, 'w1', T0 + LEASE);
+      const claimed = (
+        await store().claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + LEASE })
+      ).calls;
       expect(claimed.map((r) => [r.id, r.status])).toEqual([
         ['a', 'suppressed'],
         ['b', 'queued'],
@@ -124,7 +127,16 @@ export function suppressionCases(store: () => Store, another: () => Promise<Stor
         note: OPTED_OUT.reason,
       });
       // Ended: it never wakes, and no later claim sees it.
-      expect(await store().claimDue(T0 + LEASE + 1, 10, 'w2', T0 + 2 * LEASE)).toHaveLength(2);
+      expect(
+        (
+          await store().claimDue({
+            now: T0 + LEASE + 1,
+            limit: 10,
+            workerId: 'w2',
+            leaseUntil: T0 + 2 * LEASE,
+          })
+        ).calls,
+      ).toHaveLength(2);
     });
 
     it('never suppresses a call in flight or one whose request may have left', async (context) => {
@@ -139,7 +151,9 @@ export function suppressionCases(store: () => Store, another: () => Promise<Stor
       );
       await store().insert(storedCall({ id: 'unsent', to, status: 'queued', leaseUntil: T0 }));
       await list.suppress([OPTED_OUT]);
-      const claimed = await store().claimDue(T0, 10, 'w1', T0 + LEASE);
+      const claimed = (
+        await store().claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + LEASE })
+      ).calls;
       expect(Object.fromEntries(claimed.map((r) => [r.id, r.status]))).toEqual({
         ringing: 'ringing',
         sent: 'queued',
@@ -149,14 +163,14 @@ export function suppressionCases(store: () => Store, another: () => Promise<Stor
 
     it('a budgeted claim gives no send slot to a row it ended', async (context) => {
       const list = listOf(store(), context);
-      const { claimDueBudgeted } = store();
-      if (!list || !claimDueBudgeted) return;
+      const claimBudgeted = budgetedClaimOf(store());
+      if (!list || !claimBudgeted) return;
       await store().insert(storedCall({ id: 'a' }));
       await store().insert(storedCall({ id: 'b', to: OPTED_OUT.phone }));
       await store().insert(storedCall({ id: 'c' }));
       await list.suppress([OPTED_OUT]);
       const budget = { intervalMs: 100, horizonMs: 1000 };
-      const claim = await claimDueBudgeted.call(store(), T0, 10, 'w1', T0 + LEASE, budget);
+      const claim = await claimBudgeted(T0, 10, 'w1', T0 + LEASE, budget);
       expect(claim.calls.map((r) => r.status)).toEqual(['queued', 'suppressed', 'queued']);
       expect(claim.slots).toEqual([T0, null, T0 + 100]);
       expect(claim.nextSlotAt).toBe(T0 + 200);
@@ -193,10 +207,12 @@ export function suppressionCases(store: () => Store, another: () => Promise<Stor
       for (let i = 0; i < 20; i++) {
         await store().insert(storedCall({ id: `r${String(i).padStart(2, '0')}`, dueAt: T0 + i }));
       }
-      await store().claimDue(T0 + 9, 10, 'w1', T0 + LEASE);
+      await store().claimDue({ now: T0 + 9, limit: 10, workerId: 'w1', leaseUntil: T0 + LEASE });
       // Suppressed on one connection, claimed on the other: the claim sees the committed entry.
       await list.suppress([{ ...OPTED_OUT, phone: '+14155552671' }]);
-      const later = await other.claimDue(T0 + 20, 20, 'w2', T0 + LEASE);
+      const later = (
+        await other.claimDue({ now: T0 + 20, limit: 20, workerId: 'w2', leaseUntil: T0 + LEASE })
+      ).calls;
       expect(later.map((r) => r.status)).toEqual(Array(10).fill('suppressed'));
     });
   });
