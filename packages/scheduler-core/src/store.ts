@@ -177,9 +177,10 @@ export interface Store {
    */
   claimDue(query: DueClaimQuery): Promise<DueClaim>;
   /**
-   * Optional: the store keeps send budgets (`claimDue`'s `budget`). Takes `count` fresh slots in a row (1 when left out),
-   * `intervalMs` apart, the first at `max(next free slot, now)`; resolves to the first. The
-   * placements of one process that missed their turns together take theirs in one write.
+   * Optional: the store keeps send budgets (`claimDue`'s `budget`). Takes `count` fresh slots
+   * in a row (1 when left out), `intervalMs` apart, the first at `max(next free slot, now)`;
+   * resolves to the first. The placements of one process that missed their turns together take
+   * theirs in one write.
    */
   reserveSendSlot?(now: number, budget: SendBudget, count?: number): Promise<number>;
   /**

@@ -151,7 +151,8 @@ export function createDispatcher(ctx: DispatcherContext) {
           const free = slots.free(ctx.concurrency, reserve);
           if (free <= 0) break;
           // The calls that take a place at once are sent at once: the claim marks them itself
-          // where the store can (`capabilities.marks`), which saves each a write before its request.
+          // where the store can (`capabilities.marks`), which saves each a write before its
+          // request.
           const mark = marksOwnClaims ? slots.placesNow() : 0;
           // A read of the next wake time already on its way may miss what this claim changes.
           arming.stale();

@@ -151,7 +151,10 @@ export type Mutate = ((
 };
 
 export function createMutate(store: Store, clock: Clock, write: Write): Mutate {
-  /** The mutations that may free a place not answered yet, each resolved once its caller's own reaction has run. */
+  /**
+   * The mutations that may free a place, not answered yet: each settles once its caller's own
+   * reaction to its answer has run.
+   */
   const underway = new Set<Promise<unknown>>();
   const mutate = async (
     id: string,

@@ -38,7 +38,7 @@ export interface DueClaimQuery {
   leaseUntil: number;
   /** Only rows of this provider, and of none. */
   provider?: string | undefined;
-  /** Mark the rows leased afresh among the first `mark` (a store whose `capabilities.marks` is set). */
+  /** Mark the rows leased afresh among the first `mark` (a store with `capabilities.marks`). */
   mark?: number | undefined;
   /** Give the rows to send their slots of this budget (a store that keeps budgets). */
   budget?: SendBudget | undefined;
