@@ -158,12 +158,13 @@ export function createDispatcher(ctx: DispatcherContext) {
           arming.stale();
           const now = clock.now();
           const claimStarted = performance.now();
-          // A campaign's place is freed by an end a write of this process may have made: one
-          // under way as the claim leaves may be seen by it, so it is told before the calls
-          // claimed into its place leave (a listener that stops the campaign on an end stops
-          // them; events keep their order). Those begun later are not waited for.
-          const told = ctx.source ? ctx.mutate.settled() : null;
           const claim = await pacing.claim(now, free, workerId, now + ctx.leaseMs, mark);
+          // A campaign's place is freed by an end a write of this process may have made: one
+          // under way when the claim answers may have been seen by it (its commit can reach the
+          // claim's connection before its answer reaches this process), so it is told before
+          // the calls claimed into its place leave (a listener that stops the campaign on an end
+          // stops them; events keep their order).
+          const told = ctx.source ? ctx.mutate.settled() : null;
           if (told) await told;
           const claimed = claim.calls;
           budgetUntil = claim.retryAt ?? Number.NEGATIVE_INFINITY;
