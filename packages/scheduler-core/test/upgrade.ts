@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import type { Store } from '../src/store.js';
 import { mergeCallRecords } from '../src/_merge-records.js';
 import { storedCall } from '../src/testing/store-contract.js';
+import { claimedRows } from '../src/testing/store-contract/_fixtures.js';
 
 /**
  * The checks after a store opened a database of an older version holding one scheduled call `due`
@@ -32,11 +33,9 @@ export async function expectUpgradedIntact(store: Store, dueAt: number): Promise
   expect((await store.listCallLog({ phone: '+14155552671', limit: 5 })).items).toMatchObject([
     { id: 'old', durationS: 62, answeredBy: null },
   ]);
-  expect(
-    (
-      await store.claimDue({ now: dueAt, limit: 5, workerId: 'w1', leaseUntil: dueAt + 30_000 })
-    ).calls.map((r) => r.id),
-  ).toEqual(['due']);
+  expect((await claimedRows(store, dueAt, 5, 'w1', dueAt + 30_000)).map((r) => r.id)).toEqual([
+    'due',
+  ]);
   const later = await store.insert(storedCall({ id: 'new', call: { say: 'Hello' } }));
   expect(later.call).toEqual({ say: 'Hello' });
 }

@@ -14,6 +14,7 @@ import { storedCall } from '../../testing/store-contract.js';
 import { SCHEDULED_CALL_STATUSES, type ScheduledCallStatus } from '../../types.js';
 import { createTunedMemoryStore, DEFAULT_TUNING, type MemoryTuning } from './_store.js';
 import { CallTable } from './_table.js';
+import { claimedRows } from '../../testing/store-contract/_fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const PHONES = ['+14155550001', '+14155550002', '+14155550003'];
@@ -325,19 +326,9 @@ describe('memory store deletes', () => {
       // never `m`'s place in the heap.
       await store.insert(storedCall({ id: 'x', dueAt: due }));
       expect(await store.nextDueAt()).toBe(due);
-      expect(
-        (
-          await store.claimDue({ now: due, limit: 1, workerId: 'w', leaseUntil: due + 10 })
-        ).calls.map((r) => r.id),
-      ).toEqual(['n']);
-      expect(
-        (
-          await store.claimDue({ now: due, limit: 5, workerId: 'w', leaseUntil: due + 10 })
-        ).calls.map((r) => r.id),
-      ).toEqual(['x']);
-      expect(
-        (await store.claimDue({ now: due, limit: 5, workerId: 'w', leaseUntil: due + 10 })).calls,
-      ).toEqual([]);
+      expect((await claimedRows(store, due, 1, 'w', due + 10)).map((r) => r.id)).toEqual(['n']);
+      expect((await claimedRows(store, due, 5, 'w', due + 10)).map((r) => r.id)).toEqual(['x']);
+      expect(await claimedRows(store, due, 5, 'w', due + 10)).toEqual([]);
       expect(await store.nextDueAt()).toBe(due + 10);
       await store.close();
     }

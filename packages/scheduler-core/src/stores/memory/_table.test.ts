@@ -4,6 +4,7 @@ import { isConflictError, isCallNotFoundError } from '../../errors.js';
 import { claimedStatus, wakeTime, type StoredCall, type StoredCallPatch } from '../../store.js';
 import { storedCall } from '../../testing/store-contract.js';
 import { createMemoryStore } from './memory.js';
+import { claimedRows } from '../../testing/store-contract/_fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 
@@ -54,9 +55,7 @@ describe('memory store rows', () => {
     vandalise((await store.findByIdempotencyKey('key-a'))!);
     expect(await store.get('a')).toEqual(expected);
 
-    const [claimed] = (
-      await store.claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 1000 })
-    ).calls;
+    const [claimed] = await claimedRows(store, T0, 1, 'w1', T0 + 1000);
     const afterClaim = { ...expected, status: 'queued', leaseOwner: 'w1', leaseUntil: T0 + 1000 };
     vandalise(claimed!);
     expect(await store.get('a')).toEqual({ ...afterClaim, version: 2 });
@@ -103,12 +102,7 @@ describe('memory store rows', () => {
     } while (cursor);
     expect(listed).toEqual(byCreation.map((r) => r.id));
     const claimed: string[] = [];
-    for (
-      let batch;
-      (batch = (
-        await store.claimDue({ now: T0 + 100, limit: 333, workerId: 'w', leaseUntil: T0 + 9000 })
-      ).calls).length > 0;
-    ) {
+    for (let batch; (batch = await claimedRows(store, T0 + 100, 333, 'w', T0 + 9000)).length > 0;) {
       claimed.push(...batch.map((r) => r.id));
     }
     expect(claimed).toEqual(byWake.map((r) => r.id));

@@ -21,6 +21,7 @@ import {
 import { storedCall, testStore } from '../../testing/store-contract.js';
 import type { StoredCall, StoredCampaign } from '../../store.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
+import { claimedRows } from '../../testing/store-contract/_fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 
@@ -259,16 +260,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       const row = (await store.get('ringing'))!;
       await store.update('ringing', row.version, { leaseOwner: null, leaseUntil: T0 + 1000 });
       await waitFor(() => heard.includes(T0 + 1000));
-      expect(
-        (
-          await store.claimDue({
-            now: T0 + 1000,
-            limit: 5,
-            workerId: 'w2',
-            leaseUntil: T0 + 31_000,
-          })
-        ).calls,
-      ).toMatchObject([
+      expect(await claimedRows(store, T0 + 1000, 5, 'w2', T0 + 31_000)).toMatchObject([
         { id: 'ringing', status: 'ringing', leaseOwner: 'w2', providerCallId: 'p1' },
       ]);
       await stop();
@@ -360,11 +352,9 @@ describeWithDatabase('createPostgresStore', (url) => {
 
       await store.insertCampaign!(campaignRow('c'), entries('c', 4));
       // The campaign's rows wake nobody and are claimed through the campaign only.
-      expect(
-        (
-          await store.claimDue({ now: T0, limit: 10, workerId: 'w2', leaseUntil: T0 + 30_000 })
-        ).calls.map((r) => r.id),
-      ).toEqual(['due']);
+      expect((await claimedRows(store, T0, 10, 'w2', T0 + 30_000)).map((r) => r.id)).toEqual([
+        'due',
+      ]);
       expect(await store.nextDueAt()).toBe(T0 + 5000);
       expect((await store.list({ limit: 10 })).items.map((r) => r.id)).toEqual([
         'due',

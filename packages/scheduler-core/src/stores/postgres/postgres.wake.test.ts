@@ -11,6 +11,7 @@ import {
 import { storedCall } from '../../testing/store-contract.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
 import { HELD_RECHECK_MS, NO_FLOOR } from './_wake.js';
+import { claimedRows } from '../../testing/store-contract/_fixtures.js';
 
 /**
  * What a store keeps of the wake times between its statements: the floor its claims scan from,
@@ -88,32 +89,14 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
 
       await other.insert(storedCall({ id: 'overdue', dueAt: T0 - 5000 }));
       await waitFor(() => heard.includes(T0 - 5000));
-      expect(
-        (
-          await worker.claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + 600_000 })
-        ).calls.map((r) => r.id),
-      ).toEqual(['overdue']);
+      expect((await claimedRows(worker, T0, 10, 'w1', T0 + 600_000)).map((r) => r.id)).toEqual([
+        'overdue',
+      ]);
 
       // Another process hands a claimed call back: it wakes at its due time again.
-      const claimed = (
-        await other.claimDue({
-          now: T0 + 60_000,
-          limit: 1,
-          workerId: 'w2',
-          leaseUntil: T0 + 90_000,
-        })
-      ).calls;
+      const claimed = await claimedRows(other, T0 + 60_000, 1, 'w2', T0 + 90_000);
       expect(claimed.map((r) => r.id)).toEqual(['later']);
-      expect(
-        (
-          await worker.claimDue({
-            now: T0 + 60_000,
-            limit: 10,
-            workerId: 'w1',
-            leaseUntil: T0 + 90_000,
-          })
-        ).calls,
-      ).toEqual([]);
+      expect(await claimedRows(worker, T0 + 60_000, 10, 'w1', T0 + 90_000)).toEqual([]);
       await other.update('later', claimed[0]!.version, {
         status: 'scheduled',
         leaseOwner: null,
@@ -121,14 +104,7 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       });
       await waitFor(() => heard.filter((at) => at === T0 + 60_000).length === 2);
       expect(
-        (
-          await worker.claimDue({
-            now: T0 + 60_000,
-            limit: 10,
-            workerId: 'w1',
-            leaseUntil: T0 + 90_000,
-          })
-        ).calls.map((r) => r.id),
+        (await claimedRows(worker, T0 + 60_000, 10, 'w1', T0 + 90_000)).map((r) => r.id),
       ).toEqual(['later']);
     });
 
@@ -138,9 +114,7 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       await store.subscribe!(() => undefined);
       await store.insert(storedCall({ id: 'a', dueAt: T0 }));
       await store.insert(storedCall({ id: 'b', dueAt: T0 + 1000 }));
-      const [a] = (
-        await store.claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 })
-      ).calls;
+      const [a] = await claimedRows(store, T0, 1, 'w1', T0 + 30_000);
       expect(
         (await store.claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 }))
           .calls,
@@ -150,17 +124,9 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
         leaseOwner: null,
         leaseUntil: null,
       });
-      expect(
-        (
-          await store.claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 })
-        ).calls.map((r) => r.id),
-      ).toEqual(['a']);
+      expect((await claimedRows(store, T0, 1, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['a']);
       await store.update('b', 1, { dueAt: T0 - 1 });
-      expect(
-        (
-          await store.claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 })
-        ).calls.map((r) => r.id),
-      ).toEqual(['b']);
+      expect((await claimedRows(store, T0, 1, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual(['b']);
     });
 
     it('reads every row again after its LISTEN connection was lost', async () => {
@@ -185,11 +151,9 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       // Announced to nobody, or to a connection just back: the floor was dropped either way.
       await other.insert(storedCall({ id: 'overdue', dueAt: T0 - 5000 }));
       await waitFor(() => heard.includes(null));
-      expect(
-        (
-          await worker.claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + 30_000 })
-        ).calls.map((r) => r.id),
-      ).toEqual(['overdue']);
+      expect((await claimedRows(worker, T0, 10, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual([
+        'overdue',
+      ]);
       expect(claimFloors(sent).at(-1)).toBe(NO_FLOOR);
     });
   });
@@ -232,11 +196,9 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       ]);
       const asked = () => wakeReads(sent);
       // Room for one: `b` is due and free, so the next wake time is its own, read again.
-      expect(
-        (
-          await store.claimDue({ now: T0 + 20, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 })
-        ).calls.map((r) => r.id),
-      ).toEqual(['a']);
+      expect((await claimedRows(store, T0 + 20, 1, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual([
+        'a',
+      ]);
       expect(await store.nextDueAt()).toBe(T0 + 10);
       expect(asked()).toBe(1);
       // `b` held by another transaction: the claim takes nothing, and looks again 2 ms on.
@@ -244,16 +206,7 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       try {
         await other.query('BEGIN');
         await other.query(`SELECT 1 FROM "${schema}".scheduled_calls WHERE id = 'b' FOR UPDATE`);
-        expect(
-          (
-            await store.claimDue({
-              now: T0 + 20,
-              limit: 5,
-              workerId: 'w1',
-              leaseUntil: T0 + 30_000,
-            })
-          ).calls,
-        ).toEqual([]);
+        expect(await claimedRows(store, T0 + 20, 5, 'w1', T0 + 30_000)).toEqual([]);
         expect(await store.nextDueAt()).toBe(T0 + 20 + HELD_RECHECK_MS);
         expect(asked()).toBe(1);
         await other.query('ROLLBACK');
@@ -261,11 +214,9 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
         other.release();
       }
       // Let go without being claimed: due again, and claimed.
-      expect(
-        (
-          await store.claimDue({ now: T0 + 22, limit: 5, workerId: 'w1', leaseUntil: T0 + 30_000 })
-        ).calls.map((r) => r.id),
-      ).toEqual(['b']);
+      expect((await claimedRows(store, T0 + 22, 5, 'w1', T0 + 30_000)).map((r) => r.id)).toEqual([
+        'b',
+      ]);
     });
 
     it('never answers past a wake time given meanwhile', async () => {

@@ -17,6 +17,7 @@ import {
 import { storedCall, storedCampaign, testStore } from '../../testing/store-contract.js';
 import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
+import { claimedRows } from '../../testing/store-contract/_fixtures.js';
 
 /** Undoes migration 14: no call record names its campaign. */
 const BACK_TO_VERSION_13 = `DROP INDEX call_records_campaign;
@@ -270,9 +271,9 @@ describe('createSqliteStore', () => {
       },
     ]);
     expect(await store.nextDueAt()).toBe(5000);
-    expect(
-      (await store.claimDue({ now: 5000, limit: 5, workerId: 'w2', leaseUntil: 35_000 })).calls,
-    ).toMatchObject([{ id: 'ringing', status: 'ringing', leaseOwner: 'w2' }]);
+    expect(await claimedRows(store, 5000, 5, 'w2', 35_000)).toMatchObject([
+      { id: 'ringing', status: 'ringing', leaseOwner: 'w2' },
+    ]);
     await store.close();
   });
 
@@ -322,11 +323,7 @@ describe('createSqliteStore', () => {
     expect(row).not.toHaveProperty('campaign');
     expect((await store.list({ limit: 10 })).items.map((r) => r.id)).toEqual(['due']);
     expect(await store.nextDueAt()).toBe(5000);
-    expect(
-      (await store.claimDue({ now: 5000, limit: 5, workerId: 'w', leaseUntil: 35_000 })).calls.map(
-        (r) => r.id,
-      ),
-    ).toEqual(['due']);
+    expect((await claimedRows(store, 5000, 5, 'w', 35_000)).map((r) => r.id)).toEqual(['due']);
     expect(await store.listCampaigns!({ limit: 5 })).toEqual({ items: [], nextCursor: null });
     await store.close();
   });

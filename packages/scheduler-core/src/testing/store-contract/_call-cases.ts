@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import type { CallOptions } from '@ringkit/call-client';
 import type { Store, StoredCall, StoredCallRecord } from '../../store.js';
 import { newStoredCall } from '../../_rows.js';
+import { claimedRows } from './_fixtures.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const ME = '+14155550100';
@@ -82,9 +83,7 @@ export function callCases(store: () => Store): void {
     const call: CallOptions = { say: 'Hello', machineDetection: 'detect' };
     await store().insert(row('a', { call }));
     await store().insert(row('b', { call }));
-    const [claimed] = (
-      await store().claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 })
-    ).calls;
+    const [claimed] = await claimedRows(store(), T0, 1, 'w1', T0 + 30_000);
     expect(claimed).toMatchObject({ id: 'a', status: 'queued', call });
     const updated = await store().update('a', claimed!.version, { placingAt: T0 });
     expect(updated.call).toEqual(call);

@@ -9,7 +9,14 @@ import { LIVE_STATUSES, type Store, type StoredCampaign, type StorePage } from '
 import { SCHEDULED_CALL_STATUSES } from '../../types.js';
 import { campaignMethods, offered } from './_capabilities.js';
 import { claimWith, entries, entry, LEASE, positions, reasonOf } from './_campaign-fixtures.js';
-import { expectRejects, positive, storedCall, storedCampaign, T0 } from './_fixtures.js';
+import {
+  expectRejects,
+  positive,
+  storedCall,
+  storedCampaign,
+  T0,
+  claimedRows,
+} from './_fixtures.js';
 
 /** Registers the cases; `store()` is the store of the running test. */
 export function campaignStoreCases(store: () => Store): void {
@@ -132,9 +139,7 @@ export function campaignStoreCases(store: () => Store): void {
     await store().insert(storedCall({ id: 'own-a', dueAt: T0 + 1000 }));
     await store().insert(storedCall({ id: 'own-b', dueAt: T0 + 2000 }));
     expect(await store().nextDueAt()).toBe(T0 + 1000);
-    const first = (
-      await store().claimDue({ now: later, limit: 1, workerId: 'w1', leaseUntil: later + LEASE })
-    ).calls;
+    const first = await claimedRows(store(), later, 1, 'w1', later + LEASE);
     expect(first.map((r) => r.id)).toEqual(['own-a']);
     const second = store().reserveSendSlot
       ? (
@@ -149,14 +154,7 @@ export function campaignStoreCases(store: () => Store): void {
             },
           })
         ).calls
-      : (
-          await store().claimDue({
-            now: later,
-            limit: 10,
-            workerId: 'w1',
-            leaseUntil: later + LEASE,
-          })
-        ).calls;
+      : await claimedRows(store(), later, 10, 'w1', later + LEASE);
     expect(second.map((r) => r.id)).toEqual(['own-b']);
     expect(
       (await store().claimDue({ now: later, limit: 10, workerId: 'w2', leaseUntil: later + LEASE }))
@@ -198,16 +196,10 @@ export function campaignStoreCases(store: () => Store): void {
         version: 2,
       });
     }
-    expect(
-      (
-        await store().claimDue({
-          now: later + LEASE,
-          limit: 10,
-          workerId: 'w2',
-          leaseUntil: later + 2 * LEASE,
-        })
-      ).calls,
-    ).toMatchObject([{ id: 'own-a' }, { id: 'own-b' }]);
+    expect(await claimedRows(store(), later + LEASE, 10, 'w2', later + 2 * LEASE)).toMatchObject([
+      { id: 'own-a' },
+      { id: 'own-b' },
+    ]);
     expect(await store().nextDueAt()).toBe(later + 2 * LEASE);
     // `countByStatus` counts every row, the campaigns' too.
     if (store().countByStatus) {

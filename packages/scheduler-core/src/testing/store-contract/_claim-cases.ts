@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import type { Store } from '../../store.js';
-import { storedCall, T0 } from './_fixtures.js';
+import { claimedRows, storedCall, T0 } from './_fixtures.js';
 
 /**
  * Registers the cases; `store()` is the store of the running test, `another()` a second
@@ -17,9 +17,7 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
     await store().insert(storedCall({ id: 'a', dueAt: T0 + 1000 }));
     await store().insert(storedCall({ id: 'first', dueAt: T0 }));
     await store().insert(storedCall({ id: 'done', dueAt: T0, status: 'completed' }));
-    const claimed = (
-      await store().claimDue({ now: T0 + 1000, limit: 2, workerId: 'w1', leaseUntil: T0 + 31_000 })
-    ).calls;
+    const claimed = await claimedRows(store(), T0 + 1000, 2, 'w1', T0 + 31_000);
     expect(claimed.map((r) => r.id)).toEqual(['first', 'a']);
     expect(claimed[0]).toMatchObject({
       status: 'queued',
@@ -27,26 +25,10 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
       leaseUntil: T0 + 31_000,
       version: 2,
     });
-    expect(
-      (
-        await store().claimDue({
-          now: T0 + 1000,
-          limit: 10,
-          workerId: 'w2',
-          leaseUntil: T0 + 31_000,
-        })
-      ).calls.map((r) => r.id),
-    ).toEqual(['b']);
-    expect(
-      (
-        await store().claimDue({
-          now: T0 + 1000,
-          limit: 10,
-          workerId: 'w2',
-          leaseUntil: T0 + 31_000,
-        })
-      ).calls,
-    ).toEqual([]);
+    expect((await claimedRows(store(), T0 + 1000, 10, 'w2', T0 + 31_000)).map((r) => r.id)).toEqual(
+      ['b'],
+    );
+    expect(await claimedRows(store(), T0 + 1000, 10, 'w2', T0 + 31_000)).toEqual([]);
   });
 
   it("claims, with a provider, only that provider's rows and those of none; its next wake is theirs", async () => {
@@ -58,52 +40,18 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
     expect(await store().nextDueAt()).toBe(T0);
     expect(await store().nextDueAt('east')).toBe(T0 + 10);
     expect(await store().nextDueAt('north')).toBe(T0 + 20);
-    const east = (
-      await store().claimDue({
-        now: T0 + 100,
-        limit: 2,
-        workerId: 'e',
-        leaseUntil: T0 + 30_000,
-        provider: 'east',
-      })
-    ).calls;
+    const east = await claimedRows(store(), T0 + 100, 2, 'e', T0 + 30_000, 'east');
     expect(east.map((r) => r.id)).toEqual(['east-1', 'none-1']);
     // West's due row was passed over, not lost: it is still due, and west's claims take it.
     expect(await store().nextDueAt('east')).toBe(T0 + 30);
     expect(await store().nextDueAt('west')).toBe(T0);
     expect(
-      (
-        await store().claimDue({
-          now: T0 + 100,
-          limit: 10,
-          workerId: 'e',
-          leaseUntil: T0 + 30_000,
-          provider: 'east',
-        })
-      ).calls.map((r) => r.id),
+      (await claimedRows(store(), T0 + 100, 10, 'e', T0 + 30_000, 'east')).map((r) => r.id),
     ).toEqual(['east-2']);
-    expect(
-      (
-        await store().claimDue({
-          now: T0 + 100,
-          limit: 10,
-          workerId: 'n',
-          leaseUntil: T0 + 30_000,
-          provider: 'north',
-        })
-      ).calls,
-    ).toEqual([]);
+    expect(await claimedRows(store(), T0 + 100, 10, 'n', T0 + 30_000, 'north')).toEqual([]);
     expect(await store().nextDueAt('north')).toBe(T0 + 30_000); // the leases east holds
     expect(
-      (
-        await store().claimDue({
-          now: T0 + 100,
-          limit: 10,
-          workerId: 'w',
-          leaseUntil: T0 + 30_000,
-          provider: 'west',
-        })
-      ).calls.map((r) => r.id),
+      (await claimedRows(store(), T0 + 100, 10, 'w', T0 + 30_000, 'west')).map((r) => r.id),
     ).toEqual(['west-1']);
     expect(await store().nextDueAt('west')).toBe(T0 + 5000);
     if (store().capabilities.marks) {
@@ -147,15 +95,7 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
     }
     // Every claim passed west's rows over: they are all still due, in order.
     expect(
-      (
-        await store().claimDue({
-          now: T0 + 10_000,
-          limit: 10,
-          workerId: 'w',
-          leaseUntil: T0 + 40_000,
-          provider: 'west',
-        })
-      ).calls.map((r) => r.id),
+      (await claimedRows(store(), T0 + 10_000, 10, 'w', T0 + 40_000, 'west')).map((r) => r.id),
     ).toEqual([
       ...(store().capabilities.marks ? ['west-3'] : []),
       ...(store().reserveSendSlot ? ['west-4'] : []),
@@ -166,24 +106,8 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
   it('hands a claimed row to another worker only once its lease expired', async () => {
     await store().insert(storedCall({ id: 'a' }));
     await store().claimDue({ now: T0, limit: 1, workerId: 'w1', leaseUntil: T0 + 30_000 });
-    expect(
-      (
-        await store().claimDue({
-          now: T0 + 29_999,
-          limit: 1,
-          workerId: 'w2',
-          leaseUntil: T0 + 60_000,
-        })
-      ).calls,
-    ).toEqual([]);
-    const [again] = (
-      await store().claimDue({
-        now: T0 + 30_000,
-        limit: 1,
-        workerId: 'w2',
-        leaseUntil: T0 + 60_000,
-      })
-    ).calls;
+    expect(await claimedRows(store(), T0 + 29_999, 1, 'w2', T0 + 60_000)).toEqual([]);
+    const [again] = await claimedRows(store(), T0 + 30_000, 1, 'w2', T0 + 60_000);
     expect(again).toMatchObject({
       id: 'a',
       leaseOwner: 'w2',
@@ -259,34 +183,14 @@ export function claimCases(store: () => Store, another: () => Promise<Store>): v
       }),
     );
     await store().insert(storedCall({ id: 'due', dueAt: T0 + 4000 }));
-    expect(
-      (
-        await store().claimDue({
-          now: T0 + 2999,
-          limit: 10,
-          workerId: 'w2',
-          leaseUntil: T0 + 33_000,
-        })
-      ).calls,
-    ).toEqual([]);
-    const claimed = (
-      await store().claimDue({ now: T0 + 4000, limit: 10, workerId: 'w2', leaseUntil: T0 + 34_000 })
-    ).calls;
+    expect(await claimedRows(store(), T0 + 2999, 10, 'w2', T0 + 33_000)).toEqual([]);
+    const claimed = await claimedRows(store(), T0 + 4000, 10, 'w2', T0 + 34_000);
     expect(claimed.map((r) => [r.id, r.status, r.leaseOwner])).toEqual([
       ['ringing', 'ringing', 'w2'],
       ['due', 'queued', 'w2'],
     ]);
     expect(claimed[0]).toMatchObject({ providerCallId: 'p1', placingAt: T0 - 5000, version: 2 });
-    expect(
-      (
-        await store().claimDue({
-          now: T0 + 4000,
-          limit: 10,
-          workerId: 'w3',
-          leaseUntil: T0 + 34_000,
-        })
-      ).calls,
-    ).toEqual([]);
+    expect(await claimedRows(store(), T0 + 4000, 10, 'w3', T0 + 34_000)).toEqual([]);
     expect(await store().nextDueAt()).toBe(T0 + 34_000);
   });
 }

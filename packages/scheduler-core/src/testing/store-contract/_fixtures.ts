@@ -99,3 +99,16 @@ export async function listPages(store: Store, query: ListQuery): Promise<string[
   } while (cursor && seen.length < 20);
   return seen;
 }
+
+/** The rows a plain `claimDue` (no mark, no budget) hands `workerId`: what most cases check. */
+export async function claimedRows(
+  store: Store,
+  now: number,
+  limit: number,
+  workerId: string,
+  leaseUntil: number,
+  provider?: string,
+): Promise<StoredCall[]> {
+  const query = { now, limit, workerId, leaseUntil };
+  return (await store.claimDue(provider === undefined ? query : { ...query, provider })).calls;
+}

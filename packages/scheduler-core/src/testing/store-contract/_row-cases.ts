@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { isCallNotFoundError, isConflictError } from '../../errors.js';
 import type { Store, StoredEvent } from '../../store.js';
 import { countAttempts } from '../../_retry.js';
-import { expectRejects, storedCall, T0 } from './_fixtures.js';
+import { claimedRows, expectRejects, storedCall, T0 } from './_fixtures.js';
 
 /** Registers the cases; `store()` is the store of the running test. */
 export function rowCases(store: () => Store): void {
@@ -53,9 +53,7 @@ export function rowCases(store: () => Store): void {
       },
     });
     await store().insert(row);
-    const [claimed] = (
-      await store().claimDue({ now: T0, limit: 1, workerId: 'worker', leaseUntil: T0 + 30_000 })
-    ).calls;
+    const [claimed] = await claimedRows(store(), T0, 1, 'worker', T0 + 30_000);
     expect(claimed?.options?.window).toEqual(window);
     const deferred = await store().update('w', claimed!.version, {
       status: 'scheduled',
@@ -201,14 +199,7 @@ export function rowCases(store: () => Store): void {
       dueAt: T0 + 60 + 7_200_000,
       events: steps,
     });
-    const [claimed] = (
-      await store().claimDue({
-        now: T0 + 60 + 7_200_000,
-        limit: 10,
-        workerId: 'w',
-        leaseUntil: T0 + 8_000_000,
-      })
-    ).calls;
+    const [claimed] = await claimedRows(store(), T0 + 60 + 7_200_000, 10, 'w', T0 + 8_000_000);
     for (const read of [updated, await store().get('a'), claimed]) {
       expect(read?.options?.retry).toEqual(retry);
       expect(read?.events).toEqual(steps);

@@ -12,7 +12,7 @@ import {
 } from '../../store.js';
 import { budgetedClaimOf } from './_capabilities.js';
 import { claimWith, entries, LEASE } from './_campaign-fixtures.js';
-import { storedCall, storedCampaign, T0 } from './_fixtures.js';
+import { claimedRows, storedCall, storedCampaign, T0 } from './_fixtures.js';
 
 const OPTED_OUT: StoredSuppression = {
   phone: '+14155550100',
@@ -109,9 +109,7 @@ export function suppressionCases(store: () => Store, another: () => Promise<Stor
       await store().insert(expired);
       await store().insert(storedCall({ id: 'c' }));
       await list.suppress([OPTED_OUT, { ...OPTED_OUT, phone: expired.to, until: T0 }]);
-      const claimed = (
-        await store().claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + LEASE })
-      ).calls;
+      const claimed = await claimedRows(store(), T0, 10, 'w1', T0 + LEASE);
       expect(claimed.map((r) => [r.id, r.status])).toEqual([
         ['a', 'suppressed'],
         ['b', 'queued'],
@@ -127,16 +125,7 @@ export function suppressionCases(store: () => Store, another: () => Promise<Stor
         note: OPTED_OUT.reason,
       });
       // Ended: it never wakes, and no later claim sees it.
-      expect(
-        (
-          await store().claimDue({
-            now: T0 + LEASE + 1,
-            limit: 10,
-            workerId: 'w2',
-            leaseUntil: T0 + 2 * LEASE,
-          })
-        ).calls,
-      ).toHaveLength(2);
+      expect(await claimedRows(store(), T0 + LEASE + 1, 10, 'w2', T0 + 2 * LEASE)).toHaveLength(2);
     });
 
     it('never suppresses a call in flight or one whose request may have left', async (context) => {
@@ -151,9 +140,7 @@ export function suppressionCases(store: () => Store, another: () => Promise<Stor
       );
       await store().insert(storedCall({ id: 'unsent', to, status: 'queued', leaseUntil: T0 }));
       await list.suppress([OPTED_OUT]);
-      const claimed = (
-        await store().claimDue({ now: T0, limit: 10, workerId: 'w1', leaseUntil: T0 + LEASE })
-      ).calls;
+      const claimed = await claimedRows(store(), T0, 10, 'w1', T0 + LEASE);
       expect(Object.fromEntries(claimed.map((r) => [r.id, r.status]))).toEqual({
         ringing: 'ringing',
         sent: 'queued',
@@ -210,9 +197,7 @@ export function suppressionCases(store: () => Store, another: () => Promise<Stor
       await store().claimDue({ now: T0 + 9, limit: 10, workerId: 'w1', leaseUntil: T0 + LEASE });
       // Suppressed on one connection, claimed on the other: the claim sees the committed entry.
       await list.suppress([{ ...OPTED_OUT, phone: '+14155552671' }]);
-      const later = (
-        await other.claimDue({ now: T0 + 20, limit: 20, workerId: 'w2', leaseUntil: T0 + LEASE })
-      ).calls;
+      const later = await claimedRows(other, T0 + 20, 20, 'w2', T0 + LEASE);
       expect(later.map((r) => r.status)).toEqual(Array(10).fill('suppressed'));
     });
   });
