@@ -333,7 +333,7 @@ export interface Dialer {
    * nothing changes).
    */
   stop(options?: StopOptions): void;
-  /** Changes how many calls are in flight; takes effect at once. */
+  /** Changes how many calls are in flight, at once; of several in a row, only the last holds. */
   setConcurrency(concurrency: number): void;
   /**
    * Feeds a status event (e.g. as `createExpressWebhookHandler`'s `onEvent`). Events for calls whose

@@ -132,6 +132,37 @@ export function campaignState(ctx: CampaignContext) {
 
   const { hangUpLive } = createHangUpPass(ctx);
 
+  /** The cap asked last and not written yet, and the write that will carry it. */
+  let nextCap: { value: number; written: Promise<StoredCampaign> } | null = null;
+  /** The cap writes of this process, one after another. */
+  let capWrites: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Asks for a new cap. Asks made before the write that carries them begins (in the same turn,
+   * or while an earlier write is under way) are one write of the last value asked: a cap asked
+   * and replaced at once is never in force, and every ask resolves once the last is written.
+   */
+  function askCap(value: number): Promise<StoredCampaign> {
+    if (nextCap) {
+      nextCap.value = value;
+      return nextCap.written;
+    }
+    const write = (): Promise<StoredCampaign> => writeCap(ask);
+    const ask = { value, written: capWrites.then(write, write) };
+    capWrites = ask.written.catch(() => undefined);
+    nextCap = ask;
+    return ask.written;
+  }
+
+  async function writeCap(ask: { value: number }): Promise<StoredCampaign> {
+    if (nextCap === ask) nextCap = null;
+    const { value } = ask;
+    const campaign = await change((c) => (c.concurrency === value ? null : { concurrency: value }));
+    ctx.live.concurrency = value;
+    ctx.engine()?.poke();
+    return campaign;
+  }
+
   return {
     onStopped,
     /** The cancel pass of this process, while it runs (`close()` waits for it). */
@@ -146,18 +177,15 @@ export function campaignState(ctx: CampaignContext) {
       if (stopOptions.hangUp) await hangUpLive();
       return campaign;
     },
-    async setConcurrency(concurrency: number): Promise<StoredCampaign> {
+    setConcurrency(concurrency: number): Promise<StoredCampaign> {
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
-        throw invalidOptions('campaign', [
-          customIssue(['concurrency'], 'expected an integer from 1 to 10000'),
-        ]);
+        return Promise.reject(
+          invalidOptions('campaign', [
+            customIssue(['concurrency'], 'expected an integer from 1 to 10000'),
+          ]),
+        );
       }
-      const campaign = await change((c) =>
-        c.concurrency === concurrency ? null : { concurrency },
-      );
-      ctx.live.concurrency = concurrency;
-      ctx.engine()?.poke();
-      return campaign;
+      return askCap(concurrency);
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * A campaign paused or stopped in this process: claims taken before are not sent (paused, they
  * wait; stopped, they end `canceled`), state changes are written in the order they were asked,
- * `stop({ hangUp: true })` ends every call in flight at once, and a closed runner still applies
- * the statuses it is handed.
+ * caps asked together are one write of the last, `stop({ hangUp: true })` ends every call in
+ * flight at once, and a closed runner still applies the statuses it is handed.
  */
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { createFakeProvider } from '@ringkit/simulator';
@@ -48,6 +48,15 @@ function setup(concurrency = 1, store: Store = createMemoryStore()) {
 /** Lets the runner's store writes and the requests they start run, with no time passing. */
 async function settle(clock: ReturnType<typeof createFakeClock>) {
   for (let i = 0; i < 5; i += 1) await clock.advance(0);
+}
+
+/** Answers every POST still waiting, so the runner can close. */
+async function answerAll(
+  provider: ReturnType<typeof createFakeProvider>,
+  clock: ReturnType<typeof createFakeClock>,
+) {
+  provider.placed.forEach((placed, i) => placed.answer(`c${i}`));
+  await settle(clock);
 }
 
 const ended = (runner: CampaignRunner, id: string, status: 'completed' | 'busy') =>
@@ -120,6 +129,71 @@ describe('a pause or a stop asked while a claim is on its way', () => {
       await settle(clock);
       await runner.close();
     }
+  });
+});
+
+describe('setConcurrency', () => {
+  /** A memory store whose campaign writes are counted, each with the cap it wrote. */
+  function capsWritten(store: Store) {
+    const caps: (number | undefined)[] = [];
+    const update = store.updateCampaign!.bind(store);
+    store.updateCampaign = (id, version, patch) => {
+      caps.push(patch.concurrency);
+      return update(id, version, patch);
+    };
+    return caps;
+  }
+
+  it('writes only the last of the caps asked in one turn: the others are never in force', async () => {
+    const store = createMemoryStore();
+    const { clock, provider, runner } = setup(1, store);
+    await runner.start();
+    await settle(clock);
+    const caps = capsWritten(store);
+    const asks = [runner.setConcurrency(3), runner.setConcurrency(4), runner.setConcurrency(2)];
+    const answers = await Promise.all(asks);
+    expect(caps.filter((cap) => cap !== undefined)).toEqual([2]);
+    expect(answers.map((c) => c.concurrency)).toEqual([2, 2, 2]);
+    await settle(clock);
+    // Never more than 2 in flight: the 3 and the 4 were replaced before they were written.
+    expect(provider.placed).toHaveLength(2);
+    expect((await runner.read()).concurrency).toBe(2);
+    await answerAll(provider, clock);
+  });
+
+  it('writes a cap asked while another is being written after it, and the last one wins', async () => {
+    const store = createMemoryStore();
+    const { clock, provider, runner } = setup(1, store);
+    await runner.start();
+    await settle(clock);
+    const caps = capsWritten(store);
+    const first = runner.setConcurrency(3);
+    await Promise.resolve();
+    await Promise.resolve();
+    // The first write has begun: these two are one write, after it.
+    const second = runner.setConcurrency(4);
+    const third = runner.setConcurrency(2);
+    expect((await first).concurrency).toBe(3);
+    expect([(await second).concurrency, (await third).concurrency]).toEqual([2, 2]);
+    expect(caps.filter((cap) => cap !== undefined)).toEqual([3, 2]);
+    await settle(clock);
+    expect((await runner.read()).concurrency).toBe(2);
+    expect(provider.placed.length).toBeLessThanOrEqual(3);
+    await answerAll(provider, clock);
+  });
+
+  it('refuses a cap out of range, writing nothing', async () => {
+    const store = createMemoryStore();
+    const { clock, provider, runner } = setup(1, store);
+    await runner.start();
+    await settle(clock);
+    const caps = capsWritten(store);
+    for (const bad of [0, 1.5, 10_001, Number.NaN]) {
+      await expect(runner.setConcurrency(bad)).rejects.toMatchObject({ name: 'InvalidOptionsError' });
+    }
+    expect(caps).toEqual([]);
+    expect((await runner.read()).concurrency).toBe(1);
+    await answerAll(provider, clock);
   });
 });
 

@@ -51,6 +51,12 @@ export interface CampaignRunner {
    * answered yet) or hung up.
    */
   stop(options?: { hangUp?: boolean }): Promise<StoredCampaign>;
+  /**
+   * The campaign-wide cap of calls in flight (1 to 10,000), in every worker. Caps asked before
+   * the write begins (in one turn, or while an earlier one is written) are one write of the last:
+   * each ask resolves with the campaign once it is written. Rejects with `InvalidOptionsError`
+   * out of range.
+   */
   setConcurrency(concurrency: number): Promise<StoredCampaign>;
   /**
    * Dials again the entries whose placement's outcome is unknown (they may have rung): only on
