@@ -189,7 +189,9 @@ describe('setConcurrency', () => {
     await settle(clock);
     const caps = capsWritten(store);
     for (const bad of [0, 1.5, 10_001, Number.NaN]) {
-      await expect(runner.setConcurrency(bad)).rejects.toMatchObject({ name: 'InvalidOptionsError' });
+      await expect(runner.setConcurrency(bad)).rejects.toMatchObject({
+        name: 'InvalidOptionsError',
+      });
     }
     expect(caps).toEqual([]);
     expect((await runner.read()).concurrency).toBe(1);
