@@ -38,6 +38,25 @@ export function postgresCallReads(ctx: Pick<MethodsContext, 'db' | 'sql'>): Call
       return row ? callFromRow(row) : null;
     });
   });
+  /** The provider ids looked up together (statuses of calls another process placed). */
+  const byProvider = createBatches<readonly [string, string], StoredCall | null>(async (asks) => {
+    if (asks.length === 1) {
+      return [
+        await run(async () => {
+          const [row] = await query(sql.byProviderCallId, [...asks[0]!]);
+          return row ? callFromRow(row) : null;
+        }),
+      ];
+    }
+    const rows = await run(() =>
+      query(sql.byProviderCallIds, [asks.map((a) => a[0]), asks.map((a) => a[1])]),
+    );
+    const found = new Map(rows.map((row) => [Number(row.ask), row]));
+    return asks.map((_, i) => {
+      const row = found.get(i + 1);
+      return row ? callFromRow(row) : null;
+    });
+  });
   return {
     async get(id) {
       if (unmatchable(id)) return null;
@@ -54,10 +73,7 @@ export function postgresCallReads(ctx: Pick<MethodsContext, 'db' | 'sql'>): Call
 
     async findByProviderCallId(provider, providerCallId) {
       if (unmatchable(providerCallId) || unmatchable(provider)) return null;
-      return run(async () => {
-        const [row] = await query(sql.byProviderCallId, [provider, providerCallId]);
-        return row ? callFromRow(row) : null;
-      });
+      return byProvider.ask([provider, providerCallId]);
     },
 
     async countByStatus(statuses) {

@@ -296,6 +296,14 @@ export function statementsFor(s: string) {
     ...claimStatementsFor(s, calls, select),
     /** Rows by id: `get` asked together, and to check an unanswered batch's effect. */
     byIds: `${select} WHERE id = ANY($1::text[])`,
+    /**
+     * Rows by provider id, `findByProviderCallId` asked together: each ask (`$1` providers, `$2`
+     * their ids, numbered from 1 as `ask`) read as `byProviderCallId` reads it, by its index.
+     */
+    byProviderCallIds: `SELECT w.ask, c.* FROM unnest($1::text[], $2::text[])
+        WITH ORDINALITY AS w(provider, pid, ask)
+      CROSS JOIN LATERAL (${select} WHERE provider_call_id = w.pid
+        AND (provider = w.provider OR provider IS NULL) ORDER BY provider IS NULL LIMIT 1) c`,
     /** The earliest wake time, from `$1` on (as the claim's `$5`). */
     nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at >= $1 AND ${providerFilter('$2')}
       ORDER BY wake_at LIMIT 1`,

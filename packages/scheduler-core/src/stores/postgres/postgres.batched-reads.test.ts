@@ -1,7 +1,7 @@
 /**
  * The reads asked together (each campaign's re-read on the process's beat): one statement for
  * the campaigns' rows, one per set of statuses for their pages (`_campaign-reads.ts`), one for
- * calls by id (`get`). Every answer is checked against the same read asked alone.
+ * calls by id (`get`), one for calls by provider id (`findByProviderCallId`). Every answer is checked against the same read asked alone.
  */
 import fc from 'fast-check';
 import pg from 'pg';
@@ -55,6 +55,49 @@ describeWithDatabase(
       const [none, b] = await Promise.all([store.getCampaign!('x\u0000'), store.getCampaign!('b')]);
       expect(none).toBeNull();
       expect(b?.id).toBe('b');
+    });
+
+    it('looks up the provider ids asked together in one statement, each as it is looked up alone', async () => {
+      const rows = await store.listCampaignCalls!('b', { limit: 6 });
+      // Two calls of one provider id, at two providers.
+      for (const [i, row] of rows.slice(0, 4).entries()) {
+        const patch = { providerCallId: i < 2 ? 'p-shared' : `p-${i}`, updatedAt: T0 + 1 };
+        await store.update(row.id, row.version, patch);
+      }
+      // Named by their provider, but for one named by none (an older row).
+      const providers = ['other', null, 'mock', 'mock'];
+      for (const [i, provider] of providers.entries()) {
+        await store.pool.query(
+          `UPDATE "${schema}".scheduled_calls SET provider = $2 WHERE id = $1`,
+          [rows[i]!.id, provider],
+        );
+      }
+      const asks: [string, string][] = [
+        ['mock', 'p-shared'],
+        ['other', 'p-shared'],
+        ['mock', 'p-2'],
+        ['mock', 'missing'],
+        ['other', 'p-3'],
+        ['mock', 'p-2'],
+      ];
+      const alone = [];
+      for (const [provider, id] of asks) alone.push(await store.findByProviderCallId(provider, id));
+      expect(alone.map((row) => row?.id ?? null)).toEqual([
+        rows[1]!.id,
+        rows[0]!.id,
+        rows[2]!.id,
+        null,
+        null,
+        rows[2]!.id,
+      ]);
+      const query = vi.spyOn(store.pool, 'query');
+      const together = await Promise.all(
+        asks.map(([provider, id]) => store.findByProviderCallId(provider, id)),
+      );
+      expect(query).toHaveBeenCalledTimes(1);
+      query.mockRestore();
+      expect(together).toEqual(alone);
+      expect(together[2]).not.toBe(together[5]);
     });
 
     it('reads the calls asked together by id in one statement; a read asked after a write sees it', async () => {
