@@ -144,12 +144,17 @@ describe('setConcurrency', () => {
     return caps;
   }
 
-  it('writes only the last of the caps asked in one turn: the others are never in force', async () => {
+  /** A runner started at a cap of 1, its calls placed, and the campaign writes from then on. */
+  async function startedAtOne() {
     const store = createMemoryStore();
-    const { clock, provider, runner } = setup(1, store);
-    await runner.start();
-    await settle(clock);
-    const caps = capsWritten(store);
+    const started = setup(1, store);
+    await started.runner.start();
+    await settle(started.clock);
+    return { ...started, caps: capsWritten(store) };
+  }
+
+  it('writes only the last of the caps asked in one turn: the others are never in force', async () => {
+    const { clock, provider, runner, caps } = await startedAtOne();
     const asks = [runner.setConcurrency(3), runner.setConcurrency(4), runner.setConcurrency(2)];
     const answers = await Promise.all(asks);
     expect(caps.filter((cap) => cap !== undefined)).toEqual([2]);
@@ -162,11 +167,7 @@ describe('setConcurrency', () => {
   });
 
   it('writes a cap asked while another is being written after it, and the last one wins', async () => {
-    const store = createMemoryStore();
-    const { clock, provider, runner } = setup(1, store);
-    await runner.start();
-    await settle(clock);
-    const caps = capsWritten(store);
+    const { clock, provider, runner, caps } = await startedAtOne();
     const first = runner.setConcurrency(3);
     await Promise.resolve();
     await Promise.resolve();
@@ -183,11 +184,7 @@ describe('setConcurrency', () => {
   });
 
   it('refuses a cap out of range, writing nothing', async () => {
-    const store = createMemoryStore();
-    const { clock, provider, runner } = setup(1, store);
-    await runner.start();
-    await settle(clock);
-    const caps = capsWritten(store);
+    const { clock, provider, runner, caps } = await startedAtOne();
     for (const bad of [0, 1.5, 10_001, Number.NaN]) {
       await expect(runner.setConcurrency(bad)).rejects.toMatchObject({
         name: 'InvalidOptionsError',
