@@ -51,6 +51,23 @@ describe('SortedSlots', () => {
     );
   });
 
+  it('keeps the chunk of an order that empties for its next entry, holding only that entry', () => {
+    const order = new SortedSlots((a, b) => a - b, 4);
+    for (const slot of [5, 1, 3]) order.add(slot);
+    for (const slot of [1, 3, 5]) order.delete(slot);
+    // One chunk kept, none in use.
+    expect(order.size).toBe(0);
+    expect(order.bytes).toBe(16);
+    expect(drain(order.all())).toEqual([]);
+    // The next entry goes into that chunk: what it held before is not read back.
+    order.add(7);
+    expect(order.bytes).toBe(16);
+    expect(order.toArray()).toEqual([7]);
+    expect(drain(order.from((slot) => slot >= 0))).toEqual([7]);
+    order.add(2);
+    expect(order.toArray()).toEqual([2, 7]);
+  });
+
   it('fills its chunks when entries come in order, at the end or inside', () => {
     const capacity = 512;
     // Two ranges (say two numbers' calls), each added to at its end, in turns.

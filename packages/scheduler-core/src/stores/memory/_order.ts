@@ -19,6 +19,11 @@ export class SortedSlots {
   private chunks: Int32Array[] = [];
   private lengths: number[] = [];
   private count = 0;
+  /**
+   * The last chunk dropped when the order emptied, for the next add: an order that goes from
+   * empty to one entry and back with each call (the rows being placed) allocates no chunk a call.
+   */
+  private spare: Int32Array | null = null;
   private readonly compare: (a: number, b: number) => number;
   private readonly capacity: number;
 
@@ -125,9 +130,9 @@ export class SortedSlots {
     return out;
   }
 
-  /** Bytes held by its chunks (for tests): the entries and the room left in each chunk. */
+  /** Bytes held by its chunks (for tests): the entries, the room left in each chunk, the spare. */
   get bytes(): number {
-    return this.chunks.length * this.capacity * 4;
+    return (this.chunks.length + (this.spare ? 1 : 0)) * this.capacity * 4;
   }
 
   /** The chunk and index of the first entry for which `after` holds; `[chunks.length, 0]` for none. */
@@ -153,7 +158,8 @@ export class SortedSlots {
   }
 
   private insertChunk(ci: number, slot: number): void {
-    const chunk = new Int32Array(this.capacity);
+    const chunk = this.spare ?? new Int32Array(this.capacity);
+    this.spare = null;
     chunk[0] = slot;
     this.chunks.splice(ci, 0, chunk);
     this.lengths.splice(ci, 0, 1);
@@ -164,6 +170,7 @@ export class SortedSlots {
     const { chunks, lengths, capacity } = this;
     const length = lengths[ci]!;
     if (length === 0) {
+      if (chunks.length === 1) this.spare = chunks[0]!;
       chunks.splice(ci, 1);
       lengths.splice(ci, 1);
       return;
