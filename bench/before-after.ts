@@ -3,7 +3,8 @@
  * by the same scripts alternated in one sitting: for each script, other, this, this, other (and
  * so on for `--rounds`), so a machine that slows down over the sitting slows both sides alike.
  * Each side runs its own checkout's copy of the script against its own build; a script an older
- * checkout keeps at the top of `bench/` (before the folders) is found there.
+ * checkout keeps at the top of `bench/` (before the folders) is found there; a self-contained
+ * script it lacks (`PORTABLE`) is run from this checkout against its build.
  *
  *   git worktree add /tmp/before <rev> && (cd /tmp/before && pnpm install --offline &&
  *     pnpm -r --filter './packages/*' build)
@@ -13,7 +14,7 @@
  * figures are each script's own. Not in `pnpm bench` (it needs the other build).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +29,15 @@ const SCRIPTS: Record<string, string[]> = {
   postgres: ['scheduler/postgres.ts', '--quick', '--only', 'ringkit', '--workers', '1,4'],
   // The in-memory dialer's path, and durable campaigns on each store, 1 and 3 workers.
   dialer: ['campaigns/dialer.ts', '--quick'],
+  // The scheduler's CPU per call while its code warms up and once it has, on each store.
+  'warm-up': ['scheduler/warm-up.ts'],
 };
+
+/**
+ * Scripts that use Node and the packages' public API alone: a checkout that lacks one runs this
+ * checkout's copy against its own build (copied into its `bench/` for the run, then removed).
+ */
+const PORTABLE = new Set(['warm-up']);
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -61,17 +70,29 @@ for (const [name, [script, ...args]] of Object.entries(SCRIPTS)) {
   const seen = { other: 0, this: 0 };
   for (const side of order) {
     seen[side] += 1;
-    const path = scriptIn(sides[side], script!);
+    let path = scriptIn(sides[side], script!);
+    let copied = false;
     console.log(`\n### ${name} — ${side} (${sides[side]}), run ${seen[side]}\n`);
+    if (!path && PORTABLE.has(name)) {
+      path = join(sides[side], 'bench', `_portable-${basename(script!)}`);
+      copyFileSync(join(here, 'bench', script!), path);
+      copied = true;
+      console.log(`(this checkout's ${script}, run against that build)`);
+    }
     if (!path) {
       console.log(`(no ${script} in this checkout)`);
       continue;
     }
-    const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path, ...args], {
-      cwd: join(sides[side], 'bench'),
-      stdio: 'inherit',
-    });
-    if (result.status !== 0) failed += 1;
+    try {
+      const result = spawnSync(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', path, ...args],
+        { cwd: join(sides[side], 'bench'), stdio: 'inherit' },
+      );
+      if (result.status !== 0) failed += 1;
+    } finally {
+      if (copied) rmSync(path, { force: true });
+    }
   }
 }
 process.exit(failed === 0 ? 0 : 1);

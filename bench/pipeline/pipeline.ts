@@ -23,10 +23,12 @@
  * 5. The dialer end to end over the webhook simulator, with its webhooks received over HTTP,
  *    at 3, 10 and 100 in flight: calls/s, slot use, beside a plain fetch + webhook loop.
  *
- *   pnpm --filter @ringkit/bench exec tsx pipeline/pipeline.ts [--quick] [--profile] [--only a,b]
+ *   pnpm --filter @ringkit/bench exec tsx pipeline/pipeline.ts [--quick] [--profile] [--only a,b] [--warm-up]
  *
  * `--only` takes any of: placement, scheduler, burst, postgres, dialer. `--profile` writes a CPU
  * profile of this process per section to bench/profiles/ (open it in Chrome's DevTools).
+ * `--warm-up` runs the scheduler once on the memory store before section 2's rows, unshown, so
+ * they measure compiled code rather than a fresh process's first thousand calls.
  * PostgreSQL sections run when TEST_DATABASE_URL (or DATABASE_URL) is set.
  */
 import { dialerEndToEnd } from './_pipeline-section-dialer.js';
