@@ -59,6 +59,16 @@ describe('deadlineOf', () => {
     );
   });
 
+  it('rejects every race of the deadline when it passes', async () => {
+    const clock = createFakeClock(0);
+    const deadline = deadlineOf(clock, 10, expired);
+    const seen = [1, 2].map(() =>
+      deadline.race(new Promise<never>(() => {})).catch((error: unknown) => error),
+    );
+    await clock.advance(10);
+    expect(await Promise.all(seen)).toEqual([new Error('too late'), new Error('too late')]);
+  });
+
   it('holds no timer once cleared', () => {
     const clock = createFakeClock(0);
     const deadline = deadlineOf(clock, 1000, expired);

@@ -25,8 +25,17 @@ export function deadlineOf(clock: Clock, timeoutMs: number, expired: () => Error
         // An answer that comes after the deadline is settled here too: never an unhandled
         // rejection.
         answer.then(resolve, reject);
-        if (passed) reject(passed);
-        else expire = reject;
+        if (passed) {
+          reject(passed);
+          return;
+        }
+        const earlier = expire;
+        expire = earlier
+          ? (error) => {
+              earlier(error);
+              reject(error);
+            }
+          : reject;
       }),
     clear: () => clock.clearTimeout(timer),
   };

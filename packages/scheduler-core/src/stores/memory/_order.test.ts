@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SortedSlots, type SlotReader } from './_order.js';
+import { SortedSlots, SPARE_CHUNKS, type SlotReader } from './_order.js';
 
 const drain = (reader: SlotReader): number[] => {
   const out: number[] = [];
@@ -51,21 +51,47 @@ describe('SortedSlots', () => {
     );
   });
 
-  it('keeps the chunk of an order that empties for its next entry, holding only that entry', () => {
-    const order = new SortedSlots((a, b) => a - b, 4);
-    for (const slot of [5, 1, 3]) order.add(slot);
-    for (const slot of [1, 3, 5]) order.delete(slot);
-    // One chunk kept, none in use.
-    expect(order.size).toBe(0);
-    expect(order.bytes).toBe(16);
-    expect(drain(order.all())).toEqual([]);
-    // The next entry goes into that chunk: what it held before is not read back.
-    order.add(7);
-    expect(order.bytes).toBe(16);
-    expect(order.toArray()).toEqual([7]);
-    expect(drain(order.from((slot) => slot >= 0))).toEqual([7]);
-    order.add(2);
-    expect(order.toArray()).toEqual([2, 7]);
+  it('reuses the chunks of orders that emptied, reading back none of what they held', () => {
+    // A size no other test uses, so the spare chunks are this test's alone.
+    const capacity = 11;
+    const first = new SortedSlots((a, b) => a - b, capacity);
+    const held = [5, 1, 3, 9, 8, 4, 12, 14, 13, 10, 16, 15];
+    for (const slot of held) first.add(slot);
+    expect(first.bytes).toBe(2 * capacity * 4);
+    for (const slot of held) first.delete(slot);
+    expect(first.size).toBe(0);
+    expect(first.bytes).toBe(0);
+    expect(drain(first.all())).toEqual([]);
+    // The next entries go into those chunks: what they held before is not read back.
+    const second = new SortedSlots((a, b) => a - b, capacity);
+    second.add(7);
+    expect(second.toArray()).toEqual([7]);
+    expect(drain(second.from((slot) => slot >= 0))).toEqual([7]);
+    first.add(11);
+    first.add(0);
+    expect(first.toArray()).toEqual([0, 11]);
+    expect(second.toArray()).toEqual([7]);
+  });
+
+  it(`keeps at most ${SPARE_CHUNKS} emptied chunks of a size for reuse`, () => {
+    // A size no other test uses.
+    const capacity = 13;
+    const orders = Array.from({ length: SPARE_CHUNKS + 5 }, () => {
+      const order = new SortedSlots((a, b) => a - b, capacity);
+      order.add(1);
+      return order;
+    });
+    const chunks = orders.map((order) => (order as unknown as { chunks: Int32Array[] }).chunks[0]);
+    for (const order of orders) order.delete(1);
+    // Orders made now get the spare chunks back, the last kept first, then new ones.
+    const again = Array.from({ length: SPARE_CHUNKS + 1 }, () => {
+      const order = new SortedSlots((a, b) => a - b, capacity);
+      order.add(2);
+      return (order as unknown as { chunks: Int32Array[] }).chunks[0];
+    });
+    const reused = again.filter((chunk) => chunks.includes(chunk));
+    expect(reused).toHaveLength(SPARE_CHUNKS);
+    expect(chunks.includes(again[SPARE_CHUNKS])).toBe(false);
   });
 
   it('fills its chunks when entries come in order, at the end or inside', () => {
