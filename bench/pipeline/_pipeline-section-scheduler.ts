@@ -35,6 +35,7 @@ import {
   PG_SCHEMA,
   PG_URL,
   sleep,
+  warmUp,
 } from './_pipeline-settings.js';
 import { pauseMeter, percentile, table } from '../_stats.js';
 
@@ -237,7 +238,7 @@ export async function schedulerEndToEnd() {
   // simulator that has served thousands of calls answers up to twice as fast (its JIT is warm),
   // and the machine's pace drifts between runs, so a ratio compares two figures taken side by
   // side. The row shown is the run with the median ratio; the range is every run's.
-  if (process.argv.includes('--warm-up')) {
+  if (warmUp) {
     // One run on the memory store first, not shown: the rows then measure code the JIT has
     // compiled (a process placing calls for a while), not its first thousand calls.
     await measureFetchFloor();

@@ -5,6 +5,8 @@ import { quick } from '../_stats.js';
 export const here = fileURLToPath(new URL('.', import.meta.url));
 const argv = process.argv.slice(2);
 export const profile = argv.includes('--profile');
+/** One unmeasured scheduler run on memory before the end-to-end rows. */
+export const warmUp = argv.includes('--warm-up');
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(argv[onlyAt + 1]!.split(',')) : null;
 export const runs = (section: string) => only === null || only.has(section);

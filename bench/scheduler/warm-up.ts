@@ -31,10 +31,10 @@ const flag = (name: string) => {
 const RUNS = Number(flag('--runs') ?? 10);
 if (!Number.isInteger(RUNS) || RUNS < 7)
   throw new Error('--runs takes a whole number of 7 or more');
-const URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+const PG_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const STORES = (flag('--stores') ?? 'memory,sqlite,postgres')
   .split(',')
-  .filter((name) => name !== 'postgres' || URL);
+  .filter((name) => name !== 'postgres' || PG_URL);
 const CALLS = 500;
 const SPACING_MS = 2;
 
@@ -57,12 +57,12 @@ async function open(
       drop: async () => {},
     };
   const schema = `ringkit_bench_warm_${randomUUID().slice(0, 8)}`;
-  const store = createPostgresStore({ connectionString: URL! }, { schema });
+  const store = createPostgresStore({ connectionString: PG_URL! }, { schema });
   await store.ready();
   return {
     store,
     drop: async () => {
-      const client = new pg.Client({ connectionString: URL });
+      const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await client.end();

@@ -1,7 +1,8 @@
 /**
  * The reads asked together (each campaign's re-read on the process's beat): one statement for
  * the campaigns' rows, one per set of statuses for their pages (`_campaign-reads.ts`), one for
- * calls by id (`get`), one for calls by provider id (`findByProviderCallId`). Every answer is checked against the same read asked alone.
+ * calls by id (`get`), one for calls by provider id (`findByProviderCallId`). Every answer is
+ * checked against the same read asked alone.
  */
 import fc from 'fast-check';
 import pg from 'pg';
