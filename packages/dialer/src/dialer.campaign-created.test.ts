@@ -4,7 +4,7 @@
  * tells what another worker does from the creation on.
  */
 import { createFakeClock } from '@ringkit/call-client/testing';
-import type { Store } from '@ringkit/scheduler-core';
+import { placingMark, type Store } from '@ringkit/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStepProvider } from '../test/campaign-steps.js';
 import { storeKinds } from '../test/stores.js';
@@ -133,13 +133,27 @@ for (const kind of storeKinds()) {
         holdMs: 60_000,
       });
       expect(claim.calls.map((row) => row.position)).toEqual([1, 2]);
+      // Claimed, not marked yet: its pacing, a pause or a stop may still hand them back unsent,
+      // so they are not told as dialed.
+      await creator.refresh();
+      expect(dialing).toEqual([0]);
+      expect(creator.snapshot().entries.map((e) => [e.status, e.attempts])).toEqual([
+        ['initiated', 1],
+        ['idle', 0],
+        ['idle', 0],
+        ['idle', 0],
+      ]);
+      // Marked (their requests may leave): told as dialed, once read.
+      for (const row of claim.calls) {
+        await store.update(row.id, row.version, placingMark(row, T0));
+      }
       await creator.refresh();
       expect(dialing).toEqual([0, 1, 2]);
-      expect(entriesOf(creator).map(([, , status]) => status)).toEqual([
-        'initiated',
-        'dialing',
-        'dialing',
-        'idle',
+      expect(creator.snapshot().entries.map((e) => [e.status, e.attempts])).toEqual([
+        ['initiated', 1],
+        ['dialing', 1],
+        ['dialing', 1],
+        ['idle', 0],
       ]);
     });
   });

@@ -123,7 +123,8 @@ for (const kind of storeKinds()) {
       expect(joined.snapshot().entries.map((e) => [e.status, e.callId])).toEqual([
         ['ringing', 'call-0'],
         ['dialing', null],
-        ['dialing', null],
+        // Claimed, never marked: not sent, so not dialed.
+        ['idle', null],
         ['idle', null],
       ]);
       // What happened before it joined is not news to it.
@@ -152,14 +153,18 @@ for (const kind of storeKinds()) {
       await clock.advanceTo(T0 + DEAD_LEASE_MS + 1);
       await eventually(clock, () => {
         expect(heard.of(1)).toHaveLength(1);
-        expect(heard.of(2)).toHaveLength(1);
+        expect(heard.of(2)).toHaveLength(2);
       });
       expect(heard.of(1)).toEqual([['failed', 'dialing']]);
       expect(joined.snapshot().entries[1]!.error?.reason).toBe('outcome_unknown');
-      expect(heard.of(2)).toEqual([['initiated', 'dialing']]);
+      expect(heard.of(2)).toEqual([
+        ['dialing', 'idle'],
+        ['initiated', 'dialing'],
+      ]);
       expect(steps.placed).toEqual([NUMBERS[0], NUMBERS[3], NUMBERS[2]]);
       expect(joined.snapshot().leaseWait).toBeUndefined();
-      expect(heard.told.filter((t) => t.previous === 'idle').map((t) => t.index)).toEqual([3]);
+      // Its own claims, and the one the dead worker claimed and never sent, each told from idle.
+      expect(heard.told.filter((t) => t.previous === 'idle').map((t) => t.index)).toEqual([3, 2]);
     });
 
     it('tells its own first claims in full, from idle, however long reading the campaign takes', async () => {

@@ -34,7 +34,8 @@ describe('a campaign held by a killed process’s lease', () => {
     const one = await api(`${url}/api/campaigns/held`);
     expect(one.status).toBe(200);
     expect(one.json.lease_wait).toEqual(waiting);
-    expect(one.json.progress).toMatchObject({ live: 2, completed: 0 });
+    // Claimed and never sent: held, not dialed (a stop could still end them unsent).
+    expect(one.json.progress).toMatchObject({ dialed: 0, live: 0, completed: 0 });
     const listed = await api(`${url}/api/campaigns`);
     expect(listed.json.items.find((c: { id: string }) => c.id === 'held').lease_wait).toEqual(
       waiting,

@@ -110,11 +110,15 @@ export function entryOf(row: RowView): RowEntry {
   const placed = (attempt: number) =>
     steps.some((e) => e.attempt === attempt && (e.status === 'queued' || e.status === 'initiated'));
   // A row waiting for an attempt, or whose next attempt `stop()` (or `cancel()`) ended before it
-  // was placed, tells of the attempt before.
+  // was placed, tells of the attempt before. So does a row claimed and not marked yet (waiting
+  // for its place or its turn): a stop, a pause or its window may still hand it back unsent, and
+  // an attempt once shown as made stays made.
   // A row the do-not-call list ended was never sent at its last attempt either.
   const suppressed = row.status === 'suppressed';
+  const unsent = row.status === 'queued' && !placed(row.attempt);
   const before =
     row.status === 'scheduled' ||
+    unsent ||
     ((row.status === 'canceled' || suppressed) && !placed(row.attempt));
   const attempt = before ? row.attempt - 1 : row.attempt;
   const own = steps.filter((e) => e.attempt === attempt);
@@ -123,16 +127,16 @@ export function entryOf(row: RowView): RowEntry {
   if (suppressed) status = 'suppressed';
   else if (!before)
     status = row.status === 'queued' ? 'dialing' : (row.status as DialerEntryStatus);
-  else if (attempt === 0) status = row.status === 'scheduled' ? 'idle' : 'canceled';
+  else if (attempt === 0) status = row.status === 'scheduled' || unsent ? 'idle' : 'canceled';
   else {
     status =
       (end?.status as DialerEntryStatus | undefined) ??
-      (row.status === 'scheduled' ? 'failed' : 'canceled');
+      (row.status === 'scheduled' || unsent ? 'failed' : 'canceled');
   }
   const first = steps.find((e) => e.status === 'queued' || e.status === 'initiated');
   return {
     status,
-    waiting: row.status === 'scheduled' && attempt > 0,
+    waiting: (row.status === 'scheduled' || unsent) && attempt > 0,
     attempt,
     callId:
       attempt === row.attempt

@@ -49,6 +49,11 @@ export interface Slot {
   done: boolean;
   /** The worker holding its row by a lease, as last read from the store (`null`: none, or this one). */
   lease: { owner: string; until: number } | null;
+  /**
+   * Its row is claimed and its request not sent yet (`queued`, not marked): shown as it was
+   * before the claim, since a pause, a stop or its window may still hand it back unsent.
+   */
+  claimed?: boolean;
   /** While it ended in doubt: when its call can no longer be ringing (`placingAt + callTimeoutMs`). */
   holdUntil?: number;
 }
@@ -193,7 +198,7 @@ export class CampaignMirror {
     for (const slot of this.active) {
       const { lease } = slot;
       if (!lease || lease.owner === this.workerId || lease.until <= now) continue;
-      if (!this.isInFlight(slot)) continue;
+      if (!this.isInFlight(slot) && !slot.claimed) continue;
       entries += 1;
       until = Math.max(until, lease.until);
     }
@@ -247,6 +252,8 @@ export class CampaignMirror {
     }
     // A row of this process's own engine is held by it, or by no one.
     slot.lease = row.lease ?? null;
+    // Counted again below, where it joins the entries the store may still change.
+    slot.claimed = row.status === 'queued' && view.attempt < row.attempt;
     if (row.attempt === slot.attempt && status === previous && waiting === slot.waiting) {
       this.tallyOf(slot, -1);
       const learned = this.learn(slot, row, view, quiet);
@@ -417,7 +424,7 @@ export class CampaignMirror {
     else if (this.isInFlight(slot)) this.inFlight += by;
     if (
       by === 1 &&
-      (slot.entry.status !== 'idle' || slot.waiting) &&
+      (slot.entry.status !== 'idle' || slot.waiting || slot.claimed) &&
       (!slot.done || slot.entry.inDoubt)
     ) {
       this.active.add(slot);
