@@ -4,7 +4,7 @@
  * tells what another worker does from the creation on.
  */
 import { createFakeClock } from '@ringkit/call-client/testing';
-import { placingMark, type Store } from '@ringkit/scheduler-core';
+import { placingMark, type Store, type StoredCall } from '@ringkit/scheduler-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStepProvider } from '../test/campaign-steps.js';
 import { storeKinds } from '../test/stores.js';
@@ -133,26 +133,40 @@ for (const kind of storeKinds()) {
         holdMs: 60_000,
       });
       expect(claim.calls.map((row) => row.position)).toEqual([1, 2]);
-      // Claimed, not marked yet: its pacing, a pause or a stop may still hand them back unsent,
-      // so they are not told as dialed.
+      // Claimed, and even marked: until the other worker writes its answer, its last checks may
+      // still hand them back unsent (a pause, a stop), so they are not told as dialed.
       await creator.refresh();
       expect(dialing).toEqual([0]);
-      expect(creator.snapshot().entries.map((e) => [e.status, e.attempts])).toEqual([
+      const shown = () => creator.snapshot().entries.map((e) => [e.status, e.attempts]);
+      expect(shown()).toEqual([
         ['initiated', 1],
         ['idle', 0],
         ['idle', 0],
         ['idle', 0],
       ]);
-      // Marked (their requests may leave): told as dialed, once read.
+      const marked: StoredCall[] = [];
       for (const row of claim.calls) {
-        await store.update(row.id, row.version, placingMark(row, T0));
+        marked.push(await store.update(row.id, row.version, placingMark(row, T0)));
+      }
+      await creator.refresh();
+      expect(dialing).toEqual([0]);
+      expect(shown()[1]).toEqual(['idle', 0]);
+      // The provider's answers, written: told, each from idle.
+      for (const [i, row] of marked.entries()) {
+        await store.update(row.id, row.version, {
+          status: 'initiated',
+          providerCallId: `other-${i}`,
+          leaseOwner: null,
+          leaseUntil: null,
+          events: [...(row.events ?? []), { status: 'initiated', at: T0, attempt: 1 }],
+        });
       }
       await creator.refresh();
       expect(dialing).toEqual([0, 1, 2]);
-      expect(creator.snapshot().entries.map((e) => [e.status, e.attempts])).toEqual([
+      expect(shown()).toEqual([
         ['initiated', 1],
-        ['dialing', 1],
-        ['dialing', 1],
+        ['initiated', 1],
+        ['initiated', 1],
         ['idle', 0],
       ]);
     });

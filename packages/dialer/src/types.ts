@@ -189,7 +189,7 @@ export interface LeaseWait {
   until: Date;
 }
 
-/** A call is being placed: `placeCall` has just been invoked. */
+/** A call is being placed: `placeCall` has just been invoked (another worker's: first read). */
 export interface DialerDialingEvent {
   index: number;
   phone: string;
@@ -439,7 +439,7 @@ export interface CampaignDialer {
   redialUnknown(): Promise<number>;
   /** Feeds a status event; never throws (a failure is an `error` event). */
   handleStatus(event: CallStatusEvent): void;
-  /** The campaign as this process last read it (see `refreshIntervalMs`). */
+  /** As this process last read it (`refreshIntervalMs`; the campaigns guide: the others' calls). */
   snapshot(): DialerSnapshot;
   /** Reads the store now; resolves when the snapshot and events have caught up. */
   refresh(): Promise<void>;

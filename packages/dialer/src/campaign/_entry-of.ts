@@ -110,12 +110,14 @@ export function entryOf(row: RowView): RowEntry {
   const placed = (attempt: number) =>
     steps.some((e) => e.attempt === attempt && (e.status === 'queued' || e.status === 'initiated'));
   // A row waiting for an attempt, or whose next attempt `stop()` (or `cancel()`) ended before it
-  // was placed, tells of the attempt before. So does a row claimed and not marked yet (waiting
-  // for its place or its turn): a stop, a pause or its window may still hand it back unsent, and
-  // an attempt once shown as made stays made.
+  // was placed, tells of the attempt before. So does a `queued` row that may still be handed back
+  // unsent (by a pause, a stop or its window), so that an attempt once shown as made stays made:
+  // one not marked yet (waiting for its place or its turn), and, read from the store, any `queued`
+  // row, since a claim marks its rows before the placing worker's last checks. The placing
+  // worker's own engine tells its row once those checks passed (`lease` left out).
   // A row the do-not-call list ended was never sent at its last attempt either.
   const suppressed = row.status === 'suppressed';
-  const unsent = row.status === 'queued' && !placed(row.attempt);
+  const unsent = row.status === 'queued' && (row.lease !== undefined || !placed(row.attempt));
   const before =
     row.status === 'scheduled' ||
     unsent ||

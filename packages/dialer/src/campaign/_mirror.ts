@@ -235,8 +235,11 @@ export class CampaignMirror {
     const { status, waiting } = view;
     const entry = slot.entry;
     const previous = entry.status;
-    // A row seen before, or a status behind the one shown: stale, keep what is known.
+    // A row seen before, or a status behind the one shown: stale, keep what is known. A row
+    // read from the store while its attempt is being placed shows the attempt before, which
+    // this entry may have shown made already.
     if (row.attempt < slot.attempt) return false;
+    if (row.attempt === slot.attempt && view.attempt < slot.entry.attempts) return false;
     // An outcome that was unknown may be learned after all (the placing worker wrote the
     // provider's late answer): the attempt goes on from there, as the memory dialer's does.
     const unknownBefore = slot.done && entry.error?.reason === 'outcome_unknown';
@@ -277,7 +280,7 @@ export class CampaignMirror {
     else delete entry.error;
     // An entry that waited for a retry and ends (stopped) with the outcome it showed: no move.
     const moved = !(final && status === previous && view.attempt === attemptsBefore);
-    if (!quiet) this.announce(slot, row, view, { previous, moved });
+    if (!quiet) this.announce(slot, row, view, { previous, moved, attemptsBefore });
     if (final && (!slot.done || previous !== status)) {
       // Ended, or its end learned again (the real outcome of an unknown one): told each time.
       slot.done = true;
@@ -312,16 +315,22 @@ export class CampaignMirror {
     slot: Slot,
     row: RowView,
     view: RowEntry,
-    { previous, moved }: { previous: DialerEntryStatus; moved: boolean },
+    {
+      previous,
+      moved,
+      attemptsBefore,
+    }: { previous: DialerEntryStatus; moved: boolean; attemptsBefore: number },
   ) {
     const { entry } = slot;
     const { status, waiting } = view;
     const at = new Date(this.clock.now());
-    if (status === 'dialing' && previous !== 'dialing') {
+    // Every attempt made is told once, as this process first sees it: from its own engine as
+    // its request leaves, from the store once another worker wrote how it went.
+    if (view.attempt > attemptsBefore) {
       this.tell('dialing', {
         index: entry.index,
         phone: entry.phone,
-        attempt: row.attempt,
+        attempt: view.attempt,
         at,
       });
     }
