@@ -7,6 +7,13 @@ import { CALLEE, deferralOf, inCallingWindow } from '../_window.js';
 import type { CampaignContext } from './_context.js';
 import type { CampaignSettings } from './settings.js';
 
+/**
+ * A campaign its part of a shared budget held back (`CampaignClaim.heldBack`) claims again after
+ * this fraction of the budget's horizon: soon enough to take its turn, which the others leave it
+ * only until a little after it comes.
+ */
+export const HELD_BACK_STEPS = 10;
+
 /** What the claims of a campaign need. */
 export interface SourceContext extends Pick<CampaignContext, 'store' | 'id' | 'clock' | 'change'> {
   /** The campaign's settings, as stored. */
@@ -87,11 +94,18 @@ function campaignPacing(ctx: SourceContext, claimed: { wake: number | null | und
         budget !== undefined &&
         claim.nextSlotAt !== null &&
         claim.nextSlotAt > now + budget.horizonMs;
+      let retryAt = full ? claim.nextSlotAt! - budget.horizonMs : null;
+      // Held back by its part of a shared budget with entries due: the others leave it the
+      // next slots while it waits, so it claims again soon (its wake times leave out entries
+      // already due, and would bring it back only at its re-check).
+      if (retryAt === null && claim.heldBack && budget) {
+        retryAt = now + budget.horizonMs / HELD_BACK_STEPS;
+      }
       return {
         calls: claim.calls,
         slots: claim.slots,
         ...(claim.marked ? { marked: claim.marked } : {}),
-        retryAt: full ? claim.nextSlotAt! - budget.horizonMs : null,
+        retryAt,
       };
     },
     async turn(slot) {

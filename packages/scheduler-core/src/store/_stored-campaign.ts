@@ -95,6 +95,13 @@ export interface CampaignClaim {
   /** With a budget: the first free slot after this claim. */
   nextSlotAt: number | null;
   /**
+   * Under a named budget shared by weight: the claim took every slot its part gave and left due
+   * entries it had room for under the cap (it counts as waiting in the others' sums). Its
+   * claimant comes back soon, not at its next wake: those leave out entries already due. A
+   * store may leave it out (`false`).
+   */
+  heldBack?: boolean;
+  /**
    * The campaign's next wake after `now`, read in the claim's own transaction once its rows
    * are claimed: what {@link Store.nextCampaignWake} would answer then. A store may leave it out
    * (the runner then asks `nextCampaignWake`).

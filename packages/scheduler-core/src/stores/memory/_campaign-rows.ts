@@ -192,14 +192,22 @@ export class CampaignRows {
     const rest = limit - calls.length;
     const turn = shared ? shared.turn(now, rest, budget!) : undefined;
     const start = turn ? turn.start : budget ? Math.max(this.row.nextSlotAt, now) : 0;
-    let [sent, nextSlotAt] = [0, null as number | null];
+    let [sent, nextSlotAt, more] = [0, null as number | null, false];
     if (this.row.state === 'running') {
-      let room = Math.min(rest, this.row.concurrency - this.taken(now, holdMs));
+      const capRoom = Math.min(rest, this.row.concurrency - this.taken(now, holdMs));
+      let room = capRoom;
       if (turn) room = Math.min(room, turn.most);
       else if (budget) room = Math.min(room, slotsWithin(start, now, budget));
       // Suppressed entries met on the way end (without a place), within the rest of `limit`.
       const suppressed = (slot: number) => suppresses(suppressions.get(table.to(slot)), now);
-      for (const slot of this.due(now, Math.max(0, room), rest, suppressed)) {
+      const fit = Math.max(0, room);
+      // Under a shared turn, one entry past it too: whether its part held the claim back.
+      const found = this.due(now, fit + (turn && capRoom > fit ? 1 : 0), rest, suppressed);
+      let leased = 0;
+      for (const slot of found) {
+        more ||= leased === fit && !suppressed(slot);
+        if (leased === fit) continue;
+        if (!suppressed(slot)) leased += 1;
         // A row whose request may have left is not sent again: no slot.
         const sends = budget !== undefined && table.placingAt(slot) === null;
         claim(slot, () => (sends ? start + sent++ * budget.intervalMs : null), true);
@@ -213,7 +221,8 @@ export class CampaignRows {
         };
       }
     }
-    if (turn) nextSlotAt = shared!.settle(turn, sent, now, rest, budget!);
+    // It waits in the others' sums only while it wanted more than its part gave.
+    if (turn) nextSlotAt = shared!.settle(turn, sent, now, sent + (more ? 1 : 0), budget!);
     else if (budget) nextSlotAt = start + sent * budget.intervalMs;
     return {
       campaign: copyCampaign(this.row),
@@ -222,6 +231,7 @@ export class CampaignRows {
       ...(mark ? { marked } : {}),
       taken: this.taken(now, holdMs),
       nextSlotAt,
+      ...(turn ? { heldBack: more } : {}),
     };
   }
 
@@ -387,18 +397,11 @@ export class CampaignRows {
   private taken(now: number, holdMs: number): number {
     const table = this.table;
     let taken = this.live;
-    const after = now - holdMs;
-    for (
-      const reader = this.held.from((slot) => table.placingAt(slot)! > after);
-      reader.slot >= 0;
-      reader.next()
-    ) {
-      taken++;
-    }
+    const reader = this.held.from((slot) => table.placingAt(slot)! > now - holdMs);
+    for (; reader.slot >= 0; reader.next()) taken++;
     return taken;
   }
 
-  /** Up to `want` `scheduled` rows due by `now`, lowest position first. */
   /**
    * The due entries in list order, until `want` of them are not `suppressed` or `most` are
    * found in all (the suppressed ones among them, which the claim ends).

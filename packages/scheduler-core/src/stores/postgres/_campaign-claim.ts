@@ -159,10 +159,12 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
         start,
         own?.intervalMs ?? 0,
         mark,
+        shared !== undefined,
       ],
       client,
     );
     const { claimed, fresh, marked } = claimedOf(rows);
+    const more = shared !== undefined && rows[0]!.claim_more === true;
     const calls = [...mine, ...claimed.map(callFromRow)];
     const slots: (number | null)[] = mine.map(() => null);
     let sent = 0;
@@ -185,7 +187,7 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
       };
     }
     const nextSlotAt = shared
-      ? await budgets.settle(client, shared, sent, now, rest, budget!)
+      ? await budgets.settle(client, shared, sent, now, sent + (more ? 1 : 0), budget!)
       : own
         ? start + sent * own.intervalMs
         : null;
@@ -197,6 +199,7 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
       ...(mark ? { marked: [...mine.map(() => false), ...marked] } : {}),
       taken: Number(rows[0]!.taken) + fresh,
       nextSlotAt,
+      ...(shared ? { heldBack: more } : {}),
     };
   }
 

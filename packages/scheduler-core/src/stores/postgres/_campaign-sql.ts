@@ -127,6 +127,9 @@ export function campaignStatementsFor(s: string) {
      * have a send slot) `scheduled` entries due by `$2` are claimed in list order. With a budget
      * (`$9` true), the campaign's next free slot moves from `$10` by `$11` per row sent. With
      * `$12` true, the entries leased that had no `placingAt` are marked too (`claim_marked`).
+     * With `$13` true (a turn of a shared budget), `claim_more` tells whether a due entry not
+     * suppressed is left past the ones claimed while the cap and `$3` had room for it: the
+     * budget's part, `$7`, held the claim back.
      * Entries on the do-not-call list are claimed too (to end them `suppressed`), only those
      * before the last entry claimed: a bound on `position` the index scan stops at, so a claim
      * never walks the rest of the list. Answers one row at least (`id` null when nothing was
@@ -166,6 +169,17 @@ export function campaignStatementsFor(s: string) {
         ORDER BY position
         LIMIT greatest(0, $3::bigint - (SELECT count(*) FROM adopt) - (SELECT count(*) FROM live))
         FOR UPDATE SKIP LOCKED
+      ), more AS MATERIALIZED (
+        SELECT $13::boolean
+          AND (SELECT least($3::bigint - (SELECT count(*) FROM adopt), $8::bigint - n) FROM taken)
+            > (SELECT n FROM room)
+          AND EXISTS (
+            SELECT 1 FROM ${calls} AS e
+            WHERE campaign_id = $1 AND status = 'scheduled' AND due_at <= $2
+              AND NOT EXISTS (${activeSuppression(s, '$2')})
+            ORDER BY position
+            OFFSET (SELECT n FROM room) LIMIT 1
+          ) AS more
       ), fresh AS (
         SELECT * FROM live UNION ALL SELECT * FROM stopped
       ), adopted AS (
@@ -189,11 +203,12 @@ export function campaignStatementsFor(s: string) {
         WHERE id = $1 AND $9::boolean
           AND EXISTS (SELECT 1 FROM claimed WHERE placing_at IS NULL AND status = 'queued')
       )
-      SELECT rows.*, taken.n AS taken,
+      SELECT rows.*, taken.n AS taken, more.more AS claim_more,
         CASE WHEN EXISTS (SELECT 1 FROM claimed WHERE claim_marked)
           THEN current_setting('synchronous_commit')
           ELSE set_config('synchronous_commit', 'off', true) END AS commit_mode
-      FROM taken LEFT JOIN (SELECT * FROM adopted UNION ALL SELECT * FROM claimed) AS rows ON true
+      FROM taken CROSS JOIN more
+        LEFT JOIN (SELECT * FROM adopted UNION ALL SELECT * FROM claimed) AS rows ON true
       ORDER BY claim_kind, claim_order, id`,
     /**
      * The campaign's next wake after `$2`: holds of `$3` ms, the unknown outcomes still held
@@ -265,6 +280,7 @@ export function preparedClaim(
     10: '0',
     11: '0',
     12: '$7',
+    13: 'false',
   });
   return {
     prepare: `PREPARE ${name}_claim AS ${claim};\nPREPARE ${name}_wake AS ${statements.nextWake}`,

@@ -49,11 +49,15 @@ export function claimCampaign(
     const turn = budget?.share ? budgets.turn(now, rest, budget) : undefined;
     const start = turn ? turn.start : budget ? Math.max(campaign.nextSlotAt, now) : 0;
     let sent = 0;
+    let more = false;
     if (campaign.state === 'running') {
-      let room = Math.min(rest, campaign.concurrency - countTaken());
+      const capRoom = Math.min(rest, campaign.concurrency - countTaken());
+      let room = capRoom;
       if (turn) room = Math.min(room, turn.most);
       else if (budget) room = Math.min(room, slotsWithin(start, now, budget));
-      if (room > 0) {
+      // Under a shared turn, the entries past it too: whether its part held the claim back.
+      const past = turn !== undefined && capRoom > Math.max(0, room);
+      if (room > 0 || past) {
         // Suppressed entries met on the way end (without a place), within the rest of `limit`.
         const found = prepare(CAMPAIGN_SQL.fresh).all(now, id, now, rest) as {
           id: string;
@@ -61,8 +65,11 @@ export function claimCampaign(
         }[];
         const ids: string[] = [];
         let leased = 0;
-        for (const row of found) {
-          if (leased === room) break;
+        for (const [i, row] of found.entries()) {
+          if (leased >= room) {
+            more = past && found.slice(i).some((r) => !r.suppressed);
+            break;
+          }
           ids.push(row.id);
           if (!row.suppressed) leased += 1;
         }
@@ -85,7 +92,7 @@ export function claimCampaign(
     }
     // Nothing sent: the next free slot is the campaign's, or `now` once that is past.
     const nextSlotAt = turn
-      ? budgets.settle(turn, sent, now, rest, budget!)
+      ? budgets.settle(turn, sent, now, sent + (more ? 1 : 0), budget!)
       : budget
         ? start + sent * budget.intervalMs
         : null;
@@ -100,6 +107,7 @@ export function claimCampaign(
         : {}),
       taken: countTaken(),
       nextSlotAt,
+      ...(turn ? { heldBack: more } : {}),
     };
   });
 }

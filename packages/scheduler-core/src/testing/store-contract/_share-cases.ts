@@ -6,7 +6,7 @@
 import { describe, expect, it, type TestContext } from 'vitest';
 import type { BudgetShare, SendBudget, Store, StoredCall } from '../../store.js';
 import { budgetedClaimOf, campaignMethods } from './_capabilities.js';
-import { entries, LEASE } from './_campaign-fixtures.js';
+import { entries, entry, LEASE } from './_campaign-fixtures.js';
 import { storedCall, storedCampaign, T0 } from './_fixtures.js';
 
 /** 10 a second: slots 110 ms apart, a horizon of a second (the scheduler's pacing). */
@@ -178,6 +178,76 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
       // The scheduler alone again: the whole horizon (10 slots, not its half).
       const whole = await b.claim(T0 + 2000, 50, 'w1', T0 + LEASE, shared('scheduler', 1));
       expect(given(whole.slots)).toEqual(Array.from({ length: 10 }, (_, i) => T0 + 2000 + i * 110));
+    });
+
+    it('tells a campaign claim its part held back (heldBack): entries due past it, room under the cap', async (context) => {
+      const b = budgetedOf(store(), context);
+      const c = b && campaignMethods(store(), context);
+      if (!b || !c) return;
+      await insertAll(store(), due('s', 60));
+      await c.insertCampaign(storedCampaign({ id: 'spring', concurrency: 100, total: 20 }), [
+        ...entries('spring', 20),
+      ]);
+      await c.insertCampaign(storedCampaign({ id: 'capped', concurrency: 1, total: 20 }), [
+        ...entries('capped', 20),
+      ]);
+      // Its one entry is due in an hour: nothing to send now.
+      await c.insertCampaign(storedCampaign({ id: 'later', concurrency: 100, total: 1 }), [
+        entry('later', 0, { dueAt: T0 + 3_600_000 }),
+      ]);
+      const claimOf = (id: string, now: number, limit = 50) =>
+        c.claimCampaign(id, now, limit, 'w2', now + LEASE, {
+          holdMs: 60_000,
+          budget: shared(`campaign:${id}`, 1),
+        });
+      // The scheduler wanted 50 and got the horizon's 10: it waits for its next turn.
+      const first = await b.claim(T0, 50, 'w1', T0 + LEASE, shared('scheduler', 1));
+      expect(given(first.slots)).toHaveLength(10);
+      // A campaign with due entries past what its part gave: held back.
+      const spring = await claimOf('spring', T0 + 100);
+      expect(given(spring.slots).length).toBeLessThan(20);
+      expect(spring.heldBack).toBe(true);
+      // Refused at once (the scheduler's turn comes first), entries due: held back, no rows.
+      const again = await claimOf('spring', T0 + 101);
+      expect(again.calls).toEqual([]);
+      expect(again.heldBack).toBe(true);
+      // Its cap, not its part, stops the campaign at one call: not held back.
+      const capped = await claimOf('capped', T0 + 3000);
+      expect(given(capped.slots)).toHaveLength(1);
+      expect(capped.heldBack).toBe(false);
+      // Asked for fewer than its part would give: not held back either.
+      const few = await claimOf('spring', T0 + 6000, 1);
+      expect(given(few.slots)).toHaveLength(1);
+      expect(few.heldBack).toBe(false);
+      // Nothing due: not held back.
+      const later = await claimOf('later', T0 + 20_000);
+      expect(later.calls).toEqual([]);
+      expect(later.heldBack).toBe(false);
+    });
+
+    it('does not count a campaign that sent all it had due as waiting, whatever it asked for', async (context) => {
+      const b = budgetedOf(store(), context);
+      const c = b && campaignMethods(store(), context);
+      if (!b || !c) return;
+      await insertAll(store(), due('s', 60));
+      await c.insertCampaign(storedCampaign({ id: 'single', concurrency: 100, total: 1 }), [
+        ...entries('single', 1),
+      ]);
+      // The scheduler wanted 50 and got the horizon's 10: it waits for its next turn.
+      await b.claim(T0, 50, 'w1', T0 + LEASE, shared('scheduler', 1));
+      // The campaign asks for 50, gets the one slot its part has within the horizon, and sends
+      // its only entry: it wants nothing more.
+      const single = await c.claimCampaign('single', T0 + 100, 50, 'w2', T0 + 100 + LEASE, {
+        holdMs: 60_000,
+        budget: shared('campaign:single', 1),
+      });
+      expect(given(single.slots)).toEqual([T0 + 1100]);
+      expect(single.heldBack).toBe(false);
+      // So the scheduler is alone: every slot of its horizon, not half of one.
+      const next = await b.claim(T0 + 1000, 50, 'w1', T0 + LEASE, shared('scheduler', 1));
+      expect(given(next.slots)).toEqual(
+        [1210, 1320, 1430, 1540, 1650, 1760, 1870, 1980].map((ms) => T0 + ms),
+      );
     });
   });
 }
