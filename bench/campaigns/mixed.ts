@@ -8,7 +8,13 @@
  * `callsPerSecond`, and each source's share of the requests while every source had calls
  * waiting, against its weight.
  *
- *   pnpm --filter @ringkit/bench exec node --import tsx campaigns/mixed.ts [--quick] [--rate 500]
+ * Each campaign's `concurrency` is 50 (`--concurrency`): a call claimed under the budget holds
+ * its place while it waits for its send slot (up to a second ahead), so at 10 the campaigns'
+ * own caps, not the budget, bound them (about 15 calls a second each where their weight gives
+ * 17), and the budget rightly gives what they leave to the scheduled calls. The shares measure
+ * the budget only where every source wants more than its part.
+ *
+ *   pnpm --filter @ringkit/bench exec node --import tsx campaigns/mixed.ts [--quick] [--rate 500] [--concurrency 50]
  *
  * PostgreSQL is `TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/test); its schema
  * is dropped at the end.
@@ -27,6 +33,8 @@ const PER_CAMPAIGN = quick ? 100 : 1_000;
 const SCHEDULED = quick ? 200 : 2_000;
 const rateArg = process.argv.indexOf('--rate');
 const RATE = rateArg > 0 ? Number(process.argv[rateArg + 1]) : 500;
+const capArg = process.argv.indexOf('--concurrency');
+const CONCURRENCY = capArg > 0 ? Number(process.argv[capArg + 1]) : 50;
 const SCHEDULER_WEIGHT = 4;
 const WORKERS = 2;
 
@@ -59,7 +67,7 @@ try {
       workerId: `w${w}`,
       callsPerSecond: RATE,
       schedulerWeight: SCHEDULER_WEIGHT,
-      concurrency: 10,
+      concurrency: CONCURRENCY,
     };
     // One at a time: the first migrates the schema.
     const { child } = await forkReady(WORKER, [JSON.stringify(task)]);
@@ -150,7 +158,7 @@ const campaignShares = shareRows
   .map((r) => parseFloat(r.share));
 
 console.log(
-  `\n${CAMPAIGNS} campaigns of ${PER_CAMPAIGN.toLocaleString('en')} numbers and ${SCHEDULED.toLocaleString('en')} scheduled calls, ${WORKERS} workers on PostgreSQL, callsPerSecond ${RATE} shared by weight\n`,
+  `\n${CAMPAIGNS} campaigns of ${PER_CAMPAIGN.toLocaleString('en')} numbers and ${SCHEDULED.toLocaleString('en')} scheduled calls, ${WORKERS} workers on PostgreSQL, callsPerSecond ${RATE} shared by weight, each campaign's concurrency ${CONCURRENCY}\n`,
 );
 table([
   {
