@@ -50,8 +50,9 @@ export interface Slot {
   /** The worker holding its row by a lease, as last read from the store (`null`: none, or this one). */
   lease: { owner: string; until: number } | null;
   /**
-   * Its row is claimed and its request not sent yet (`queued`, not marked): shown as it was
-   * before the claim, since a pause, a stop or its window may still hand it back unsent.
+   * Its row is claimed (`queued`) and not shown as placed yet: another worker's, or one not
+   * marked. Shown as it was before the claim, since a pause, a stop or its window may still hand
+   * it back unsent.
    */
   claimed?: boolean;
   /** While it ended in doubt: when its call can no longer be ringing (`placingAt + callTimeoutMs`). */
@@ -235,11 +236,14 @@ export class CampaignMirror {
     const { status, waiting } = view;
     const entry = slot.entry;
     const previous = entry.status;
-    // A row seen before, or a status behind the one shown: stale, keep what is known. A row
-    // read from the store while its attempt is being placed shows the attempt before, which
-    // this entry may have shown made already.
+    // A row seen before, or a status behind the one shown: stale, keep what is known. A `queued`
+    // row read from the store while its attempt is being placed shows the attempt before, which
+    // this entry may have shown made already. (A row handed back unsent after its mark, by the
+    // do-not-call list or its window at the last instant, is no such row: it moves on.)
     if (row.attempt < slot.attempt) return false;
-    if (row.attempt === slot.attempt && view.attempt < slot.entry.attempts) return false;
+    if (row.attempt === slot.attempt && row.status === 'queued' && view.attempt < entry.attempts) {
+      return false;
+    }
     // An outcome that was unknown may be learned after all (the placing worker wrote the
     // provider's late answer): the attempt goes on from there, as the memory dialer's does.
     const unknownBefore = slot.done && entry.error?.reason === 'outcome_unknown';
