@@ -102,7 +102,7 @@ for (const kind of storeKinds()) {
       });
     });
 
-    it('tells the claims another worker made after the creation, once it reads them', async () => {
+    it('tells the calls another worker placed after the creation, once it reads how their requests went', async () => {
       const { stores, clock, dialer } = await setup();
       const [store] = stores;
       // The creator's claims under way: its refill after the first answer may still be.
