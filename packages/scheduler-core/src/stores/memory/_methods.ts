@@ -130,13 +130,21 @@ export function memoryClaimMethods(open: () => MemoryState, rows: MemoryRows) {
   return {
     async claimDue({ now, limit, workerId, leaseUntil, provider, mark = 0, budget }) {
       if (!budget) return claimRows(now, limit, workerId, leaseUntil, mark, provider);
-      const { budgets } = open();
+      const { budgets, heap } = open();
       const turn = budgets.turn(now, limit, budget);
       const calls =
         turn.most > 0 ? claimRows(now, turn.most, workerId, leaseUntil, 0, provider).calls : [];
       const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;
       const { slots, sent } = slotsFrom(calls, sends, turn.start, budget.intervalMs);
-      return { calls, slots, nextSlotAt: budgets.settle(turn, sent, now, limit, budget) };
+      // It waits in the others' sums only while a due row is left that it had room for.
+      let more = false;
+      if (limit > turn.most) {
+        const others = asideOthers(provider);
+        more = others.top() !== undefined && heap.peekKey()! <= now;
+        others.restore();
+      }
+      const want = sent + (more ? 1 : 0);
+      return { calls, slots, nextSlotAt: budgets.settle(turn, sent, now, want, budget) };
     },
 
     async reserveSendSlot(now, budget, count = 1) {

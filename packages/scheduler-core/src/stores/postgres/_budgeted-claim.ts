@@ -55,7 +55,18 @@ export function claimUnderShare(
       const claimed = rows.filter((row) => row.id !== null).map(callFromRow);
       const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;
       const { slots, sent } = slotsFrom(claimed, sends, turn.turn.start, budget.intervalMs);
-      const nextSlotAt = await budgets.settle(client, turn, sent, now, rest, budget);
+      // It waits in the others' sums only while a due row is left that it had room for: the
+      // claim's next wake (the earliest row it did not take), or, refused, the next due row.
+      let more = false;
+      if (rest > turn.turn.most) {
+        const next =
+          rows.length > 0
+            ? rows[0]!.next_wake
+            : (await query(sql.nextDueAt, [FLOOR, provider], client))[0]?.wake_at;
+        more = next != null && Number(next) <= now;
+      }
+      const want = sent + (more ? 1 : 0);
+      const nextSlotAt = await budgets.settle(client, turn, sent, now, want, budget);
       return { calls: [...held, ...claimed], slots: [...heldSlots, ...slots], nextSlotAt };
     }),
   );

@@ -75,13 +75,15 @@ export function sqliteClaims(core: SqliteCore) {
       }
       return transaction(() => {
         const turn = budgets.turn(now, limit, budget);
+        // One due row past its turn too, when it had room for it: whether it still waits.
+        const ids = dueIds(now, Math.min(limit, turn.most + 1), provider);
+        const more = ids.length > turn.most;
         const calls =
-          turn.most > 0
-            ? claimIds(dueIds(now, turn.most, provider), now, workerId, leaseUntil)
-            : [];
+          turn.most > 0 ? claimIds(ids.slice(0, turn.most), now, workerId, leaseUntil) : [];
         const sends = (c: StoredCall) => c.status === 'queued' && c.placingAt === null;
         const { slots, sent } = slotsFrom(calls, sends, turn.start, budget.intervalMs);
-        return { calls, slots, nextSlotAt: budgets.settle(turn, sent, now, limit, budget) };
+        const want = sent + (more ? 1 : 0);
+        return { calls, slots, nextSlotAt: budgets.settle(turn, sent, now, want, budget) };
       });
     },
 

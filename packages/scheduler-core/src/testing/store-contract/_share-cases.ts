@@ -225,6 +225,32 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
       expect(later.heldBack).toBe(false);
     });
 
+    it('does not count the scheduler as waiting once it sent all it had due, whatever it asked for', async (context) => {
+      const b = budgetedOf(store(), context);
+      const c = b && campaignMethods(store(), context);
+      if (!b || !c) return;
+      await insertAll(store(), due('s', 1));
+      await c.insertCampaign(storedCampaign({ id: 'spring', concurrency: 100, total: 60 }), [
+        ...entries('spring', 60),
+      ]);
+      const claimCamp = (now: number) =>
+        c.claimCampaign('spring', now, 50, 'w2', now + LEASE, {
+          holdMs: 60_000,
+          budget: shared('campaign:spring', 1),
+        });
+      // The campaign wanted 50 and got the horizon's 10: it waits for its next turn.
+      expect(given((await claimCamp(T0)).slots)).toHaveLength(10);
+      // The scheduler asks for 50, gets the one slot its part has within the horizon, and sends
+      // its only row: it wants nothing more.
+      const mine = await b.claim(T0 + 100, 50, 'w1', T0 + 100 + LEASE, shared('scheduler', 1));
+      expect(given(mine.slots)).toEqual([T0 + 1100]);
+      // So the campaign is alone: every slot of its horizon, not half of one.
+      const next = await claimCamp(T0 + 1000);
+      expect(given(next.slots)).toEqual(
+        [1210, 1320, 1430, 1540, 1650, 1760, 1870, 1980].map((ms) => T0 + ms),
+      );
+    });
+
     it('does not count a campaign that sent all it had due as waiting, whatever it asked for', async (context) => {
       const b = budgetedOf(store(), context);
       const c = b && campaignMethods(store(), context);
