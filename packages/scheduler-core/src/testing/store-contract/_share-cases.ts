@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, type TestContext } from 'vitest';
 import type { BudgetShare, SendBudget, Store, StoredCall } from '../../store.js';
-import { budgetedClaimOf, campaignMethods } from './_capabilities.js';
+import { budgetedClaimOf, campaignMethods, type CampaignMethods } from './_capabilities.js';
 import { entries, entry, LEASE } from './_campaign-fixtures.js';
 import { storedCall, storedCampaign, T0 } from './_fixtures.js';
 
@@ -36,6 +36,16 @@ function budgetedOf(store: Store, context: TestContext) {
   }
   return { claim, reserve: store.reserveSendSlot.bind(store) };
 }
+
+/**
+ * Campaign `id`'s claim of up to `limit` entries at `now` by worker `w2`, under the shared budget
+ * as `campaign:<id>`, weight 1.
+ */
+const claimShared = (c: CampaignMethods, id: string, now: number, limit = 50) =>
+  c.claimCampaign(id, now, limit, 'w2', now + LEASE, {
+    holdMs: 60_000,
+    budget: shared(`campaign:${id}`, 1),
+  });
 
 /** The slots of a claim that were given (rows sent). */
 const given = (slots: (number | null)[]) => slots.filter((s): s is number => s !== null);
@@ -71,10 +81,7 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
         ...entries('spring', 3),
       ]);
       const mine = await b.claim(T0, 2, 'w1', T0 + LEASE, shared('scheduler', 1));
-      const theirs = await c.claimCampaign('spring', T0, 2, 'w2', T0 + LEASE, {
-        holdMs: 60_000,
-        budget: shared('campaign:spring', 1),
-      });
+      const theirs = await claimShared(c, 'spring', T0, 2);
       expect(mine.slots).toEqual([T0, T0 + 110]);
       expect(theirs.slots).toEqual([T0 + 220, T0 + 330]);
       // The campaign's own next slot is not the named budget's: it stays untouched.
@@ -161,9 +168,7 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
       await c.insertCampaign(storedCampaign({ id: 'spring', concurrency: 100, total: 12 }), [
         ...entries('spring', 12),
       ]);
-      const camp = shared('campaign:spring', 1);
-      const claimCamp = (now: number, limit: number) =>
-        c.claimCampaign('spring', now, limit, 'w2', now + LEASE, { holdMs: 60_000, budget: camp });
+      const claimCamp = (now: number, limit: number) => claimShared(c, 'spring', now, limit);
       // The campaign wanted 50 and got the horizon's 10: it waits.
       const first = await claimCamp(T0, 50);
       expect(given(first.slots)).toHaveLength(10);
@@ -195,11 +200,7 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
       await c.insertCampaign(storedCampaign({ id: 'later', concurrency: 100, total: 1 }), [
         entry('later', 0, { dueAt: T0 + 3_600_000 }),
       ]);
-      const claimOf = (id: string, now: number, limit = 50) =>
-        c.claimCampaign(id, now, limit, 'w2', now + LEASE, {
-          holdMs: 60_000,
-          budget: shared(`campaign:${id}`, 1),
-        });
+      const claimOf = (id: string, now: number, limit = 50) => claimShared(c, id, now, limit);
       // The scheduler wanted 50 and got the horizon's 10: it waits for its next turn.
       const first = await b.claim(T0, 50, 'w1', T0 + LEASE, shared('scheduler', 1));
       expect(given(first.slots)).toHaveLength(10);
@@ -233,11 +234,7 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
       await c.insertCampaign(storedCampaign({ id: 'spring', concurrency: 100, total: 60 }), [
         ...entries('spring', 60),
       ]);
-      const claimCamp = (now: number) =>
-        c.claimCampaign('spring', now, 50, 'w2', now + LEASE, {
-          holdMs: 60_000,
-          budget: shared('campaign:spring', 1),
-        });
+      const claimCamp = (now: number) => claimShared(c, 'spring', now);
       // The campaign wanted 50 and got the horizon's 10: it waits for its next turn.
       expect(given((await claimCamp(T0)).slots)).toHaveLength(10);
       // The scheduler asks for 50, gets the one slot its part has within the horizon, and sends
@@ -263,10 +260,7 @@ export function shareCases(store: () => Store, another: () => Promise<Store>): v
       await b.claim(T0, 50, 'w1', T0 + LEASE, shared('scheduler', 1));
       // The campaign asks for 50, gets the one slot its part has within the horizon, and sends
       // its only entry: it wants nothing more.
-      const single = await c.claimCampaign('single', T0 + 100, 50, 'w2', T0 + 100 + LEASE, {
-        holdMs: 60_000,
-        budget: shared('campaign:single', 1),
-      });
+      const single = await claimShared(c, 'single', T0 + 100);
       expect(given(single.slots)).toEqual([T0 + 1100]);
       expect(single.heldBack).toBe(false);
       // So the scheduler is alone: every slot of its horizon, not half of one.
