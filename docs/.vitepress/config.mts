@@ -29,6 +29,7 @@ export default defineConfig({
           { text: 'Telnyx', link: '/guide/telnyx' },
           { text: 'Inbound calls', link: '/guide/inbound' },
           { text: 'Compliance', link: '/guide/compliance' },
+          { text: 'Agents', link: '/guide/agents' },
           { text: 'Operations', link: '/guide/operations' },
           { text: 'Testing with the simulator', link: '/guide/testing' },
         ],

@@ -140,6 +140,36 @@ export class CsvSyntaxError extends SchedulerError {
   }
 }
 
+/** No agent has this id. */
+export class AgentNotFoundError extends SchedulerError {
+  override name = 'AgentNotFoundError';
+  readonly id: string;
+
+  constructor(id: string) {
+    super(`No agent with id ${JSON.stringify(id)}`, 'agent_not_found');
+    this.id = id;
+  }
+}
+
+/**
+ * What was asked of an agent does not fit where it stands: an id already taken (`'exists'`), or
+ * a change that would take a call from them (`'busy'`: they are `ringing` or `talking`).
+ */
+export class AgentStateError extends SchedulerError {
+  override name = 'AgentStateError';
+  readonly id: string;
+  readonly reason: 'exists' | 'busy';
+  /** The agent's state when it was refused (`null` for `'exists'`). */
+  readonly state: string | null;
+
+  constructor(init: { id: string; reason: 'exists' | 'busy'; state?: string; message: string }) {
+    super(init.message, init.reason === 'exists' ? 'agent_exists' : 'agent_busy');
+    this.id = init.id;
+    this.reason = init.reason;
+    this.state = init.state ?? null;
+  }
+}
+
 /** What a do-not-call import wrote: the entries, and the lines it refused. */
 export interface SuppressionImport {
   /** Entries written (a number given twice counts twice; its last line stands). */
@@ -228,3 +258,15 @@ export const isCsvSyntaxError: (error: unknown) => error is CsvSyntaxError = err
 /** `true` for a {@link SuppressionImportError}, across realms and package copies. */
 export const isSuppressionImportError: (error: unknown) => error is SuppressionImportError =
   errorGuard(SuppressionImportError, 'SchedulerError', 'SuppressionImportError');
+/** `true` for an {@link AgentNotFoundError}, across realms and package copies. */
+export const isAgentNotFoundError: (error: unknown) => error is AgentNotFoundError = errorGuard(
+  AgentNotFoundError,
+  'SchedulerError',
+  'AgentNotFoundError',
+);
+/** `true` for an {@link AgentStateError}, across realms and package copies. */
+export const isAgentStateError: (error: unknown) => error is AgentStateError = errorGuard(
+  AgentStateError,
+  'SchedulerError',
+  'AgentStateError',
+);

@@ -12,6 +12,15 @@ export type { CampaignEntryInput, CampaignRunnerOptions } from './campaign/optio
 export type { CampaignSettings } from './campaign/settings.js';
 export type { RetentionOptions, SchedulerOptions } from './options.js';
 export { createSuppressionList } from './suppressions.js';
+export { createAgents } from './agents/agents.js';
+export type {
+  Agent,
+  AgentChanges,
+  AgentPage,
+  Agents,
+  AgentsOptions,
+  NewAgent,
+} from './agents/agents.js';
 export { readCsv } from './csv.js';
 export type { CsvRecord, CsvSource } from './csv.js';
 export type {
@@ -26,6 +35,10 @@ export type { PlacementEvent, SchedulerEvents } from './events.js';
 export type { TraceIds, TracerLike } from '@ringkit/internal';
 
 export {
+  AgentNotFoundError,
+  AgentStateError,
+  isAgentNotFoundError,
+  isAgentStateError,
   ConflictError,
   CsvSyntaxError,
   HangUpError,
@@ -44,6 +57,7 @@ export {
 export type { ConflictReason, SuppressionImport, ValidationIssue } from './errors.js';
 
 export {
+  agentReadyAt,
   claimedStatus,
   decodeCursor,
   encodeCursor,
@@ -57,6 +71,9 @@ export {
   wakeTime,
 } from './store.js';
 export type {
+  AgentState,
+  AgentTotals,
+  AgentsQuery,
   BudgetShare,
   CallLogQuery,
   CallRecordMerge,
@@ -79,6 +96,7 @@ export type {
   StoredCallUpdate,
   StoredCampaign,
   StoredCampaignPatch,
+  StoredAgent,
   StoredEvent,
   StoredShare,
   StoredSuppression,

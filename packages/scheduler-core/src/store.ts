@@ -17,6 +17,7 @@ import type {
 } from './store/_stored-campaign.js';
 import { IN_FLIGHT_STATUSES } from './store/_statuses.js';
 import type { StoredSuppression, SuppressionsQuery } from './store/_suppression.js';
+import type { AgentsQuery, StoredAgent } from './store/_agent.js';
 
 export { decodeCursor, encodeCursor } from './store/_pages.js';
 export type { StoreListQuery, StorePage } from './store/_pages.js';
@@ -55,6 +56,8 @@ export { fullRecord } from './store/_stored-record.js';
 export { SUPPRESSED, suppressedPatch, suppresses, suppressible } from './store/_suppression.js';
 export { placingMark } from './store/_mark.js';
 export type { StoredSuppression, SuppressionsQuery } from './store/_suppression.js';
+export { agentReadyAt, copyAgent } from './store/_agent.js';
+export type { AgentState, AgentTotals, AgentsQuery, StoredAgent } from './store/_agent.js';
 export type { CallRecordMerge, StoredCallRecord } from './store/_stored-record.js';
 
 /** What `listCallLog` filters by; a filter left out keeps every record. */
@@ -326,6 +329,28 @@ export interface Store {
   listSuppressions?(query: SuppressionsQuery): Promise<StoredSuppression[]>;
   /** Deletes up to `limit` entries whose `until` is at or before `before`; resolves to how many. */
   pruneSuppressions?(before: number, limit: number): Promise<number>;
+  /**
+   * Optional, with the other agent methods (the three built-in stores have them): stores a new
+   * agent. `false`, and nothing written, when an agent has its id.
+   */
+  insertAgent?(agent: StoredAgent): Promise<boolean>;
+  getAgent?(id: string): Promise<StoredAgent | null>;
+  /** Agents in code-point order of their ids, after `afterId`, one page at a time. */
+  listAgents?(query: AgentsQuery): Promise<StoredAgent[]>;
+  /**
+   * Up to `limit` agents serving `campaign` who can take a call at `now` (`agentReadyAt` at or
+   * before it), the one ready longest first (then by id).
+   */
+  readyAgents?(campaign: string, now: number, limit: number): Promise<StoredAgent[]>;
+  /**
+   * Replaces the agent `next.id` with `next` when its stored version is `expectedVersion`, in
+   * one atomic step across every process sharing the store: `true` when written, `false` (and
+   * nothing written) when the version differs or the agent is gone. An agent is only ever given
+   * a call through this write, so two workers never give one agent two calls.
+   */
+  updateAgent?(next: StoredAgent, expectedVersion: number): Promise<boolean>;
+  /** Deletes the agent when its stored version is `expectedVersion`; `true` when deleted. */
+  deleteAgent?(id: string, expectedVersion: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

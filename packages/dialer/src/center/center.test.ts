@@ -306,3 +306,19 @@ describe('createCallCenter options', () => {
     expect(center.suppressions).not.toBeNull();
   });
 });
+
+describe('createCallCenter agents', () => {
+  it("keeps the store's agents, which another process sees; none without agent methods", async () => {
+    const a = provider('practice').client;
+    const { createMemoryStore } = await import('@ringkit/scheduler-core/memory');
+    const { createAgents } = await import('@ringkit/scheduler-core');
+    const store = createMemoryStore();
+    const center = createCallCenter({ store, provider: a, callerId: CALLER });
+    await center.agents!.add({ id: 'ana', reach: X, campaigns: ['spring'], state: 'available' });
+    const elsewhere = createAgents({ store });
+    expect(await elsewhere.claim('spring', 'call-1')).toMatchObject({ id: 'ana' });
+    expect(await center.agents!.get('ana')).toMatchObject({ state: 'ringing', callId: 'call-1' });
+    const bare: Store = { ...createMemoryStore(), insertAgent: undefined };
+    expect(createCallCenter({ store: bare, provider: a, callerId: CALLER }).agents).toBeNull();
+  });
+});

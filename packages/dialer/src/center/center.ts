@@ -1,6 +1,7 @@
 import { systemClock, type CallProvider } from '@ringkit/call-client';
 import { createSafeEmitter, strictObject } from '@ringkit/internal';
 import {
+  createAgents,
   createDispatchLoop,
   createScheduler,
   createSuppressionList,
@@ -41,8 +42,9 @@ const optionsSchema = strictObject({
 
 /**
  * Creates the one object that works a store's calls: scheduled calls (`scheduler`), campaigns
- * (`campaigns`), inbound calls (`recordInbound`), the do-not-call list (`suppressions`) and one
- * history per number, with one way in for every provider status (`handleStatus`). It lives in
+ * (`campaigns`), inbound calls (`recordInbound`), the do-not-call list (`suppressions`), the
+ * agents answered calls go to (`agents`) and one history per number, with one way in for every
+ * provider status (`handleStatus`). It lives in
  * `@ringkit/dialer` because it composes that package's campaigns with `@ringkit/scheduler-core`'s
  * scheduler; the two factories stay for a program that needs one of them alone.
  *
@@ -76,6 +78,15 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
   const suppressions =
     store.suppress && store.getSuppression && store.listSuppressions && store.unsuppress
       ? createSuppressionList({ store, ...given })
+      : null;
+  const agents =
+    store.insertAgent &&
+    store.getAgent &&
+    store.listAgents &&
+    store.readyAgents &&
+    store.updateAgent &&
+    store.deleteAgent
+      ? createAgents({ store, ...given })
       : null;
   const events = createSafeEmitter<CallCenterEvents>((error) => ({ error, source: 'status' }));
 
@@ -111,6 +122,7 @@ export function createCallCenter(options: CallCenterOptions): CallCenter {
     scheduler,
     campaigns,
     suppressions,
+    agents,
     loop,
     schedule: (input) => scheduler.schedule(input),
     history: (phone, query) => scheduler.history(phone, query),

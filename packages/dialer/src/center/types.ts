@@ -6,6 +6,7 @@ import type {
   SchedulerOptions,
   Store,
   SuppressionList,
+  Agents,
 } from '@ringkit/scheduler-core';
 import type { Campaigns, CampaignsOptions } from '../campaign/types.js';
 import type { StatusRoute } from './_route.js';
@@ -70,6 +71,8 @@ export interface CallCenter {
   readonly loop: DispatchLoop;
   /** The one do-not-call list; `null` on a store without suppression methods. */
   readonly suppressions: SuppressionList | null;
+  /** The agents of the store, shared by every worker; `null` on a store without agent methods. */
+  readonly agents: Agents | null;
   /** `scheduler.schedule`. */
   schedule: Scheduler['schedule'];
   /** A number's one history, newest first: scheduled calls, campaign calls, inbound calls. */

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../store.js';
+import { agentCases } from './store-contract/_agent-cases.js';
 import { batchCases } from './store-contract/_batch-cases.js';
 import { callCases } from './store-contract/_call-cases.js';
 import { campaignCases } from './store-contract/_campaign-cases.js';
@@ -20,6 +21,7 @@ import { shareCases } from './store-contract/_share-cases.js';
 import { suppressionCases } from './store-contract/_suppression-cases.js';
 
 export { storedCall, storedCampaign } from './store-contract/_fixtures.js';
+export { storedAgent } from './store-contract/_agent-cases.js';
 
 /** Options of {@link testStore}. */
 export interface TestStoreOptions {
@@ -76,5 +78,6 @@ export function testStore(options: TestStoreOptions): void {
     recordCases(current, another);
     campaignCases(current, another);
     suppressionCases(current, another);
+    agentCases(current, another);
   });
 }

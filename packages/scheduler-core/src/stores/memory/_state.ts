@@ -1,4 +1,4 @@
-import type { StoredSuppression } from '../../store.js';
+import type { StoredAgent, StoredSuppression } from '../../store.js';
 import { MemoryBudgets } from './_budgets.js';
 import { Campaigns } from './_campaigns.js';
 import { MinHeap } from './_heap.js';
@@ -48,6 +48,8 @@ export function createState(tuning: MemoryTuning) {
     campaigns: new Campaigns(tuning.chunk, suppressions, budgets),
     /** The do-not-call list, by number; campaigns' claims read the same map. */
     suppressions,
+    /** The agents, by id. */
+    agents: new Map<string, StoredAgent>(),
   };
 }
 

@@ -8,6 +8,7 @@ import {
 import { memoryRows } from './_rows.js';
 import { createState, DEFAULT_TUNING, type MemoryState, type MemoryTuning } from './_state.js';
 import { memorySuppressionMethods } from './_suppressions.js';
+import { memoryAgentMethods } from './_agents.js';
 
 export { DEFAULT_TUNING, type MemoryTuning } from './_state.js';
 
@@ -29,6 +30,7 @@ export function createTunedMemoryStore(tuning: MemoryTuning = DEFAULT_TUNING): S
     ...memoryRecordMethods(open, rows, tuning),
     ...memoryCampaignMethods(open),
     ...memorySuppressionMethods(() => open().suppressions),
+    ...memoryAgentMethods(() => open().agents),
 
     async close() {
       state = null;

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { inTransaction } from './_retry.js';
 import { FINISHED_SQL, LIVE_SQL } from '../_columns.js';
+import { AGENTS_MIGRATION } from './_agent-sql.js';
 
 /**
  * Versioned migrations; each runs once, in order, inside the transaction that holds the
@@ -284,6 +285,8 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         WHERE campaign_id IS NOT NULL;
     `,
   },
+  // The agents an answered call is connected to (see `_agents.ts`).
+  { version: 15, sql: AGENTS_MIGRATION },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

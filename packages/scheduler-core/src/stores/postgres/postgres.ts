@@ -21,6 +21,7 @@ import { createWakeSubscriptions } from './_listen.js';
 import { postgresRecords } from './_records.js';
 import { suppressionStatementsFor } from './_suppression-sql.js';
 import { postgresSuppressions } from './_suppressions.js';
+import { postgresAgents } from './_agents.js';
 import { campaignStatementsFor, channelOf, statementsFor } from './_sql.js';
 import { createProviderWakeKnowledge } from './_wake.js';
 
@@ -105,6 +106,7 @@ export function createPostgresStore(
     }),
 
     ...postgresSuppressions({ db, statements: suppressionStatementsFor(db.quoted) }),
+    ...postgresAgents(db),
 
     subscribe: (onWake) => wakes.subscribe(onWake),
 

@@ -1,5 +1,6 @@
 /** The schema of `createSqliteStore`: its versioned migrations, each run once, in order. */
 import type { DatabaseSync } from 'node:sqlite';
+import { AGENTS_MIGRATION } from './_agents.js';
 import { BUDGETS_MIGRATION } from './_budgets.js';
 import { TAKING } from './_sql.js';
 import { FINISHED_SQL } from '../_columns.js';
@@ -217,6 +218,8 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         WHERE campaign_id IS NOT NULL;
     `,
   },
+  // The agents an answered call is connected to (see `_agents.ts`).
+  { version: 15, sql: AGENTS_MIGRATION },
 ];
 
 export function migrate(db: DatabaseSync): void {

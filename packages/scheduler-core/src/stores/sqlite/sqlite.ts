@@ -13,6 +13,7 @@ import { sqliteClaims } from './_claims.js';
 import { sqliteCore } from './_core.js';
 import { migrate } from './_migrate.js';
 import { sqliteSuppressionMethods } from './_suppressions.js';
+import { sqliteAgentMethods } from './_agents.js';
 
 /** Options of {@link createSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -130,6 +131,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }),
 
     ...sqliteSuppressionMethods(suppressionContext),
+    ...sqliteAgentMethods(prepare),
 
     async close() {
       if (!open) return;
