@@ -71,8 +71,9 @@ function commitLosingClient(
   return LosingClient;
 }
 
-/** Undoes migration 14 of schema `s` (quoted): no call record names its campaign. */
+/** Undoes migrations 15 and 14 of schema `s` (quoted): no agents, no record names its campaign. */
 const backToVersion13 = (s: string) => `
+  DROP TABLE ${s}.agents;
   ALTER TABLE ${s}.call_records DROP COLUMN campaign_id;
   DELETE FROM ${s}.schema_migrations WHERE version > 13;`;
 
@@ -187,7 +188,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       await Promise.all(stores.map((store, i) => store.insert(storedCall({ id: `c${i}` }))));
       const { rows } = await admin.query(`SELECT version FROM "${schema}".schema_migrations`);
       expect(rows).toEqual(
-        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14].map((version) => ({ version })),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((version) => ({ version })),
       );
       expect((await stores[0]!.list({ limit: 10 })).items).toHaveLength(4);
       for (const store of stores) await store.close();
@@ -375,7 +376,7 @@ describeWithDatabase('createPostgresStore', (url) => {
       );
       expect(rows).toEqual([{ n: 0 }]);
       const versions = await admin.query(`SELECT max(version) AS v FROM ${s}.schema_migrations`);
-      expect(versions.rows).toEqual([{ v: 14 }]);
+      expect(versions.rows).toEqual([{ v: 15 }]);
       await store.close();
     });
 

@@ -19,8 +19,9 @@ import type { Store } from '../../store.js';
 import { createSqliteStore } from './sqlite.js';
 import { claimedRows } from '../../testing/store-contract/_fixtures.js';
 
-/** Undoes migration 14: no call record names its campaign. */
-const BACK_TO_VERSION_13 = `DROP INDEX call_records_campaign;
+/** Undoes migrations 15 and 14: no agents, no call record names its campaign. */
+const BACK_TO_VERSION_13 = `DROP TABLE agents;
+  DROP INDEX call_records_campaign;
   ALTER TABLE call_records DROP COLUMN campaign_id;
   DELETE FROM schema_migrations WHERE version > 13;`;
 
@@ -150,6 +151,7 @@ describe('createSqliteStore', () => {
       { version: 12 },
       { version: 13 },
       { version: 14 },
+      { version: 15 },
     ]);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
