@@ -23,6 +23,7 @@ const scripts = [
   'scheduler/status-route.ts',
   'campaigns/mixed.ts',
   'campaigns/idle-campaigns.ts',
+  'agents/predictive.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;

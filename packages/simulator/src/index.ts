@@ -7,6 +7,16 @@
 export { startCallApiSimulator } from './simulator.js';
 export { startFaultGateway } from './gateway.js';
 export { createFakeProvider } from './fake-provider.js';
+export { simulateShift } from './shift.js';
+export type {
+  ShiftAgent,
+  ShiftFigures,
+  ShiftObservation,
+  ShiftOptions,
+  ShiftPacer,
+  ShiftRate,
+  ShiftView,
+} from './shift.js';
 export { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
 export { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
 export { signTelnyxWebhook } from './telnyx-signature.js';
