@@ -17,7 +17,8 @@
  * - free agents and people are sums of such independent chances (Poisson-binomial), and the
  *   expected abandons are E[(people − free agents)+];
  * - lines are added one at a time while the abandons each adds, per person it brings, stay
- *   within three times the allowance (the lines before it bring people at less risk);
+ *   within the allowance: the last line dialed is the riskiest, and the ones before it bring
+ *   people at less risk, so the whole stays under it;
  * - the allowance is 80 % of the cap (3 % by default, the TSR and TCPA measure), corrected by
  *   how the campaign stands: abandons above the aim so far lower it (to nothing), a share below
  *   raises it (to twice), so a shift that went badly recovers and one that went well keeps
@@ -82,12 +83,6 @@ const TRUSTED = 60;
 /** The share of the cap aimed at, and the weight of the standing's correction (people). */
 const AIM = 0.8;
 const CORRECTION_PEOPLE = 200;
-/**
- * A line is dialed while the abandons it adds, per person it brings, stay within this many times
- * the allowance: the lines before it bring people at less risk, and the standing's correction
- * holds the whole at the aim.
- */
-const MARGINAL = 3;
 
 /** The distribution `dist` of a sum with one more chance `p` added. */
 function withChance(dist: readonly number[], p: number): number[] {
@@ -213,7 +208,7 @@ export function createPacer(options: PacingOptions): Pacer {
       const next = withChance(people, share);
       const after = expected(next, free);
       const more = after.mean - before.mean;
-      if (more > 0 && (after.abandons - before.abandons) / more > allowed * MARGINAL) break;
+      if (more > 0 && (after.abandons - before.abandons) / more > allowed) break;
       people = next;
       before = after;
     }
