@@ -83,6 +83,7 @@ export type { Pacer } from './time/pacing.js';
 export type {
   CallProvider,
   CallStatusEvent,
+  ConnectCallOptions,
   PlaceCallRequest,
   ProviderCall,
   ProviderCapabilities,

@@ -1,4 +1,7 @@
-/** `cancelCall` and `hangUpCall` of the Twilio client against the Twilio flavour of the simulator. */
+/**
+ * `cancelCall`, `hangUpCall`, `connectCall` and `abandonCall` of the Twilio client against the
+ * Twilio flavour of the simulator.
+ */
 import { createTwilioClient, type TwilioClientOptions } from '@ringkit/call-client/twilio';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +81,27 @@ describe('createTwilioClient: cancelCall and hangUpCall against the Twilio simul
     await expect.poll(() => statusOf()).toBe('completed');
     expect(await client.cancelCall(call.id)).toMatchObject({ status: 'completed' });
     expect(await client.hangUpCall(call.id)).toMatchObject({ status: 'completed' });
+    mock.close();
+  });
+});
+
+describe('createTwilioClient: connectCall and abandonCall against the Twilio simulator', () => {
+  it("gives an answered call the agent's <Dial>, then the message and a hang-up", async () => {
+    const mock = createCallApiMock({ flavour: 'twilio', baseUrl: BASE, stepMs: 5, talkMs: 60_000 });
+    server.use(...mock.handlers);
+    const client = createTwilioClient(options());
+    const call = await client.placeCall({ to: '+14155552671' });
+    await expect.poll(async () => (await client.getCall(call.id)).status).toBe('answered');
+    await client.connectCall(call.id, '+14155550123', { ringS: 15 });
+    expect(mock.calls()[0]!.twiml).toBe(
+      '<Response><Dial timeout="15" callerId="+15005550006"><Number>+14155550123</Number></Dial></Response>',
+    );
+    await client.abandonCall(call.id, 'Acme calling; call us back on 415 555 0100.');
+    expect(mock.calls()[0]!.twiml).toContain('<Hangup/>');
+    await client.hangUpCall(call.id);
+    // An ended call is not redirected: Twilio's 21220.
+    const refused = await client.connectCall(call.id, '+14155550123').catch((e: unknown) => e);
+    expect((refused as { twilioCode?: unknown }).twilioCode).toBe(21220);
     mock.close();
   });
 });

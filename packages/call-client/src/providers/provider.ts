@@ -103,6 +103,28 @@ export interface CallProvider {
    * provider cannot hang up answered calls.
    */
   hangUpCall?(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+  /**
+   * Connects an answered call to `to`, an agent's number (E.164) or `sip:` URI: the provider
+   * rings them for `ringS` seconds and bridges the two (Twilio: the call's TwiML becomes a
+   * `<Dial>`). Resolves once the provider took the request. Absent when the provider cannot.
+   */
+  connectCall?(id: string, to: string, options?: ConnectCallOptions): Promise<void>;
+  /**
+   * Speaks `message` on an answered call, then ends it: what a person hears when no agent was
+   * free for them (the safe-harbour message of an abandoned call). Resolves once the provider
+   * took the request. Absent when the provider cannot.
+   */
+  abandonCall?(id: string, message: string, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** Options of {@link CallProvider.connectCall}. */
+export interface ConnectCallOptions {
+  signal?: AbortSignal;
+  /**
+   * How long the agent's line rings before the bridge is given up.
+   * @default 20
+   */
+  ringS?: number;
 }
 
 /** A status change of one call, from a webhook or from polling. */

@@ -43,3 +43,18 @@ export function rejectTwiml(reason: 'busy' | 'rejected'): string {
 
 /** Ends the call. */
 export const HANGUP_TWIML = '<Response><Hangup/></Response>';
+
+/**
+ * Connects the call to `to`: a number (E.164) in `<Number>`, a `sip:` URI in `<Sip>`, rung for
+ * `ringS` seconds, shown `callerId` where given.
+ */
+export function connectTwiml(to: string, ringS: number, callerId?: string): string {
+  const shown = callerId === undefined ? '' : ` callerId="${escapeXml(callerId)}"`;
+  const noun = /^sips?:/i.test(to) ? 'Sip' : 'Number';
+  return `<Response><Dial timeout="${ringS}"${shown}><${noun}>${escapeXml(to)}</${noun}></Dial></Response>`;
+}
+
+/** Speaks `message`, then hangs up. */
+export function sayAndHangUpTwiml(message: string): string {
+  return `<Response><Say>${escapeXml(message)}</Say><Hangup/></Response>`;
+}

@@ -16,7 +16,8 @@ import {
 import { InvalidOptionsError } from '../errors/errors.js';
 import { isAmbiguousPlacement } from '../errors/placement.js';
 import { toE164, type CountryCode } from '../phone.js';
-import type { CallProvider, ProviderCall } from '../providers/provider.js';
+import type { CallProvider, ConnectCallOptions, ProviderCall } from '../providers/provider.js';
+import { connectDocuments } from './_connect.js';
 import { createFormBuilder } from './_params.js';
 import { isTerminal } from '../status.js';
 import {
@@ -98,6 +99,14 @@ export interface TwilioProvider extends CallProvider {
   getCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   cancelCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   hangUpCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+  /**
+   * Connects the answered call to `to` (a number, or a `sip:` URI): its TwiML becomes a
+   * `<Dial>` of `to`, rung `ringS` seconds (default 20), shown the client's `from`. Twilio
+   * refuses a call that is not in progress (`TwilioApiError`, `twilioCode` 21220).
+   */
+  connectCall(id: string, to: string, options?: ConnectCallOptions): Promise<void>;
+  /** Speaks `message` on the answered call, then hangs up (`<Say>`, `<Hangup/>`). */
+  abandonCall(id: string, message: string, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 const CALL_SID = /^CA[0-9a-f]{32}$/i;
@@ -258,6 +267,21 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     return toCall(data, raw);
   }
 
+  /**
+   * Gives the call `twiml` as its document from now on. Not retried once it may have arrived:
+   * a second one would start the document over (ring the agent again).
+   */
+  async function redirect(id: string, twiml: string, signal?: AbortSignal) {
+    await call({
+      method: 'post',
+      path: callPath(id),
+      form: new URLSearchParams({ Twiml: twiml }),
+      schema: callSchema,
+      signal,
+    });
+  }
+  const documents = connectDocuments(from, defaultCountry);
+
   async function update(id: string, status: 'canceled' | 'completed', signal?: AbortSignal) {
     const { data, raw } = await call({
       method: 'post',
@@ -350,6 +374,14 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioProvider
     async hangUpCall(id, { signal } = {}) {
       const current = await getCall(id, { signal });
       return isTerminal(current.status) ? current : update(id, 'completed', signal);
+    },
+
+    async connectCall(id, to, options = {}) {
+      await redirect(id, documents.connect(to, options), options.signal);
+    },
+
+    async abandonCall(id, message, { signal } = {}) {
+      await redirect(id, documents.abandon(message), signal);
     },
   };
   return provider;
