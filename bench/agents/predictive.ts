@@ -2,7 +2,7 @@
  * Pacing a campaign with agents, on simulated shifts (`simulateShift` of `@ringkit/simulator`, a
  * discrete-event simulation: hours in seconds): abandon rate, agents' occupancy, calls per
  * agent-hour and people's wait for an agent, for `progressive`, fixed ratios of lines per ready
- * agent from 1.0 to 4.0, and `predictive` (`createPacer` of `@ringkit/scheduler-core`). 20 agents,
+ * agent from 1.0 to 4.0, and `predictive` (`createLinePacer` of `@ringkit/scheduler-core`). 20 agents,
  * 20,000 numbers, people answering 20 % and machines 15 %, talk lognormal with a mean of 120 s,
  * wrap-up 10 s, 2 s to reach an agent; then a shift whose people answering fall from 30 % to 10 %
  * halfway. Each shift's best fixed ratio that stays at or under 3 % is found in hindsight (no dialer
@@ -12,7 +12,7 @@
  *
  * `--quick`: 5,000 numbers and ratios by 0.5.
  */
-import { createPacer, type PacingMode } from '@ringkit/scheduler-core';
+import { createLinePacer, type LinePacingMode } from '@ringkit/scheduler-core';
 import { simulateShift, type ShiftFigures, type ShiftOptions } from '@ringkit/simulator';
 import { quick, table } from '../_stats.js';
 
@@ -62,7 +62,7 @@ function row(pacing: string, f: ShiftFigures) {
 
 console.log(`# pacing on simulated shifts: 20 agents, ${NUMBERS} numbers, seed ${SEED}`);
 for (const [title, shift] of shifts) {
-  const run = (mode: PacingMode) => simulateShift({ ...shift, seed: SEED }, createPacer({ mode }));
+  const run = (mode: LinePacingMode) => simulateShift({ ...shift, seed: SEED }, createLinePacer({ mode }));
   const rows: ReturnType<typeof row>[] = [];
   const progressive = run('progressive');
   rows.push(row('progressive', progressive));

@@ -13,13 +13,13 @@ export type { CampaignSettings } from './campaign/settings.js';
 export type { RetentionOptions, SchedulerOptions } from './options.js';
 export { createSuppressionList } from './suppressions.js';
 export { createAgents } from './agents/agents.js';
-export { createPacer } from './agents/pacing.js';
+export { createLinePacer } from './agents/pacing.js';
 export type {
-  Pacer,
-  PacingMode,
-  PacingObservation,
-  PacingOptions,
-  PacingView,
+  LinePacer,
+  LinePacingMode,
+  LinePacingObservation,
+  LinePacingOptions,
+  LinePacingView,
 } from './agents/pacing.js';
 export type {
   Agent,

@@ -3,6 +3,7 @@ import { toE164, type CountryCode } from '@ringkit/call-client';
 import { storable, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { campaignNameSchema } from '../campaign/options.js';
+import type { StoredAgent } from '../store.js';
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { custom, zodIssues } from '../_validate.js';
 
@@ -79,3 +80,18 @@ export function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T
 
 /** `id` checked as an agent's id. */
 export const checkedId = (id: unknown): string => parsed(agentIdSchema, id, 'agent id');
+
+/** A new agent as stored, from what `add()` was given: checked, its number in E.164, at `now`. */
+export function newAgentOf(input: unknown, now: number, defaultCountry?: CountryCode): StoredAgent {
+  const given = parsed(newAgentSchema, input, 'agent');
+  const issues: ValidationIssue[] = [];
+  const reach = reachOf(given.reach, issues, defaultCountry);
+  if (issues.length > 0) throw new ValidationError('agent', issues);
+  return {
+    ...{ id: given.id, name: given.name ?? null, reach },
+    campaigns: campaignsOf(given.campaigns ?? []),
+    ...{ state: given.state ?? 'away', since: now, until: null, callId: null, campaign: null },
+    totals: { availableMs: 0, ringingMs: 0, talkingMs: 0, wrapUpMs: 0 },
+    ...{ version: 1, createdAt: now, updatedAt: now },
+  };
+}

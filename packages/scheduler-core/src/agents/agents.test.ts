@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '@ringkit/call-client/testing';
 import { isInvalidOptionsError } from '@ringkit/call-client';
-import { isAgentNotFoundError, isAgentStateError, isValidationError } from '../errors.js';
+import {
+  isAgentNotFoundError,
+  isAgentStateError,
+  isConflictError,
+  isValidationError,
+} from '../errors.js';
 import type { Store } from '../store.js';
 import { createMemoryStore } from '../stores/memory/memory.js';
 import { createSqliteStore } from '../stores/sqlite/sqlite.js';
@@ -253,5 +258,25 @@ describe.each(STORES)('createAgents on %s', (_, makeStore) => {
     for (const query of [{ limit: 0 }, { limit: 501 }, { cursor: 'nope' }, { campaign: '' }]) {
       expect(isValidationError(await rejected(agents.list(query)))).toBe(true);
     }
+  });
+});
+
+describe('createAgents against a store that never keeps a write', () => {
+  it('gives up after 100 tries with a ConflictError, rather than for ever', async () => {
+    const store = createMemoryStore();
+    const agents = createAgents({ store });
+    await agents.add({ id: 'ana', reach: '+14155550101' });
+    let writes = 0;
+    const lost = async () => {
+      writes += 1;
+      return false;
+    };
+    const flaky = createAgents({ store: { ...store, updateAgent: lost, deleteAgent: lost } });
+    const error = await rejected(flaky.setState('ana', 'available'));
+    expect(isConflictError(error)).toBe(true);
+    expect(writes).toBe(100);
+    expect(isConflictError(await rejected(flaky.remove('ana')))).toBe(true);
+    expect(writes).toBe(200);
+    expect(await agents.get('ana')).toMatchObject({ state: 'away' });
   });
 });

@@ -6,7 +6,13 @@
 import { systemClock, type Clock, type CountryCode } from '@ringkit/call-client';
 import { clockSchema, countryCodeSchema, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
-import { AgentNotFoundError, AgentStateError, invalidOptions, ValidationError } from '../errors.js';
+import {
+  AgentNotFoundError,
+  AgentStateError,
+  ConflictError,
+  invalidOptions,
+  ValidationError,
+} from '../errors.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -23,7 +29,7 @@ import {
   agentsQuerySchema,
   campaignsOf,
   checkedId,
-  newAgentSchema,
+  newAgentOf,
   parsed,
   reachOf,
 } from './_schema.js';
@@ -159,6 +165,44 @@ function viewOf(agent: StoredAgent, now: number): Agent {
   };
 }
 
+/**
+ * Writes of one agent tried before giving up: each lost only to another write of that agent,
+ * which people and their calls make a few times a minute.
+ */
+const MAX_TRIES = 100;
+const keptChanging = (id: string) =>
+  new ConflictError({
+    reason: 'version_conflict',
+    id,
+    message: `Agent ${id} changed under ${MAX_TRIES} writes in a row; try again`,
+  });
+
+/** What a change of an agent writes: a move, the agent whole, or `null` for nothing. */
+type Decide = (agent: StoredAgent, now: number) => Move | StoredAgent | null;
+
+/**
+ * Reads the agent, asks `decide` what to write, and writes it if the agent has not changed
+ * since; reads again and asks again when it has. `null` when there is no such agent.
+ */
+async function changeAgent(
+  store: Store,
+  clock: Clock,
+  id: string,
+  decide: Decide,
+): Promise<{ agent: StoredAgent; wrote: boolean } | null> {
+  for (let tries = 0; ; tries += 1) {
+    if (tries === MAX_TRIES) throw keptChanging(id);
+    const stored = await store.getAgent!(id);
+    if (!stored) return null;
+    const now = clock.now();
+    const at = standing(stored, now);
+    const decided = decide(at, now);
+    if (decided === null) return { agent: at, wrote: false };
+    const next = 'id' in decided ? decided : moved(at, decided, now);
+    if (await store.updateAgent!(next, stored.version)) return { agent: next, wrote: true };
+  }
+}
+
 const busy = (agent: StoredAgent) => agent.state === 'ringing' || agent.state === 'talking';
 
 /** The agents of a store. */
@@ -175,27 +219,8 @@ export function createAgents(options: AgentsOptions): Agents {
       custom(['store'], `the store "${store.name}" has no agent methods (insertAgent…)`),
     ]);
   }
-  /**
-   * Reads the agent, asks `decide` what to write (a move, the agent to write, or `null` for
-   * nothing), and writes it if the agent has not changed since; read again and asked again
-   * when it has.
-   */
-  async function change(
-    id: string,
-    decide: (agent: StoredAgent, now: number) => Move | StoredAgent | null,
-  ): Promise<{ agent: StoredAgent; wrote: boolean } | null> {
-    for (;;) {
-      const stored = await getAgent!.call(store, id);
-      if (!stored) return null;
-      const now = clock.now();
-      const at = standing(stored, now);
-      const decided = decide(at, now);
-      if (decided === null) return { agent: at, wrote: false };
-      const next = 'id' in decided ? decided : moved(at, decided, now);
-      if (await updateAgent!.call(store, next, stored.version)) return { agent: next, wrote: true };
-    }
-  }
-  const changed = async (id: string, decide: Parameters<typeof change>[1]) => {
+  const change = (id: string, decide: Decide) => changeAgent(store, clock, id, decide);
+  const changed = async (id: string, decide: Decide) => {
     const result = await change(id, decide);
     if (!result) throw new AgentNotFoundError(id);
     return viewOf(result.agent, clock.now());
@@ -203,18 +228,8 @@ export function createAgents(options: AgentsOptions): Agents {
 
   return {
     async add(input) {
-      const given = parsed(newAgentSchema, input, 'agent');
-      const issues: Parameters<typeof reachOf>[1] = [];
-      const reach = reachOf(given.reach, issues, defaultCountry);
-      if (issues.length > 0) throw new ValidationError('agent', issues);
       const now = clock.now();
-      const agent: StoredAgent = {
-        ...{ id: given.id, name: given.name ?? null, reach },
-        campaigns: campaignsOf(given.campaigns ?? []),
-        ...{ state: given.state ?? 'away', since: now, until: null, callId: null, campaign: null },
-        totals: { availableMs: 0, ringingMs: 0, talkingMs: 0, wrapUpMs: 0 },
-        ...{ version: 1, createdAt: now, updatedAt: now },
-      };
+      const agent = newAgentOf(input, now, defaultCountry);
       if (!(await insertAgent.call(store, agent))) {
         throw new AgentStateError({
           id: agent.id,
@@ -287,7 +302,8 @@ export function createAgents(options: AgentsOptions): Agents {
 
     async remove(id) {
       const key = checkedId(id);
-      for (;;) {
+      for (let tries = 0; ; tries += 1) {
+        if (tries === MAX_TRIES) throw keptChanging(key);
         const agent = await getAgent.call(store, key);
         if (!agent) return false;
         if (busy(agent)) {

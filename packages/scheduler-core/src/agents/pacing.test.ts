@@ -1,12 +1,12 @@
 /**
- * `createPacer()`: one line per ready agent (`progressive`), a fixed number per ready agent
+ * `createLinePacer()`: one line per ready agent (`progressive`), a fixed number per ready agent
  * (`{ ratio }`), and `predictive`, which, on simulated shifts of 20 agents (`simulateShift`),
  * keeps the share of abandoned calls at or under 3 %, also when the share of people answering
  * falls from 30 % to 10 % halfway, while keeping agents far busier than `progressive`.
  */
 import { describe, expect, it } from 'vitest';
 import { simulateShift } from '@ringkit/simulator';
-import { createPacer, type PacingView } from './pacing.js';
+import { createLinePacer, type LinePacingView } from './pacing.js';
 
 const agent = (state: 'available' | 'talking' | 'wrap-up' | 'ringing', since = 0) => ({
   state,
@@ -14,7 +14,7 @@ const agent = (state: 'available' | 'talking' | 'wrap-up' | 'ringing', since = 0
   until: state === 'wrap-up' ? since + 10_000 : null,
 });
 
-const view = (overrides: Partial<PacingView>): PacingView => ({
+const view = (overrides: Partial<LinePacingView>): LinePacingView => ({
   now: 60_000,
   agents: [],
   lines: [],
@@ -24,9 +24,9 @@ const view = (overrides: Partial<PacingView>): PacingView => ({
 
 const SHIFT = { agents: 20, numbers: 6000, humanRate: 0.2, machineRate: 0.15 };
 
-describe('createPacer', () => {
+describe('createLinePacer', () => {
   it('progressive: one line per ready agent not already rung for, or waited on', () => {
-    const pacer = createPacer({ mode: 'progressive' });
+    const pacer = createLinePacer({ mode: 'progressive' });
     const agents = [agent('available'), agent('available'), agent('available'), agent('talking')];
     expect(pacer.lines(view({ agents }))).toBe(3);
     expect(pacer.lines(view({ agents, lines: [50_000] }))).toBe(2);
@@ -35,7 +35,7 @@ describe('createPacer', () => {
   });
 
   it('a ratio: that many lines per ready agent, less those ringing', () => {
-    const pacer = createPacer({ mode: { ratio: 2.5 } });
+    const pacer = createLinePacer({ mode: { ratio: 2.5 } });
     const agents = [agent('available'), agent('available'), agent('wrap-up')];
     expect(pacer.lines(view({ agents }))).toBe(5);
     expect(pacer.lines(view({ agents, lines: [1, 2] }))).toBe(3);
@@ -43,7 +43,7 @@ describe('createPacer', () => {
   });
 
   it('predictive: as progressive until it has measured enough calls', () => {
-    const pacer = createPacer({ mode: 'predictive' });
+    const pacer = createLinePacer({ mode: 'predictive' });
     const agents = [agent('available'), agent('talking', -25_000), agent('talking', -25_000)];
     expect(pacer.lines(view({ agents }))).toBe(1);
     for (let i = 0; i < 100; i += 1) {
@@ -57,7 +57,7 @@ describe('createPacer', () => {
 
   it('counts the standing it is told, and dials fewer lines when it stands over the cap', () => {
     const measured = (standing: { abandoned: number; answered: number }) => {
-      const pacer = createPacer({ mode: 'predictive', standing });
+      const pacer = createLinePacer({ mode: 'predictive', standing });
       for (let i = 0; i < 100; i += 1) {
         pacer.observe({ kind: 'answered', by: i % 5 === 0 ? 'human' : 'machine', afterMs: 15_000 });
         pacer.observe({ kind: 'talked', ms: 100_000 + i * 600 });
@@ -81,12 +81,15 @@ describe('createPacer', () => {
   it.each([1, 2])(
     'predictive on a simulated shift (seed %i): at most 3 percent abandoned',
     (seed) => {
-      const progressive = simulateShift({ ...SHIFT, seed }, createPacer({ mode: 'progressive' }));
-      const predictive = simulateShift({ ...SHIFT, seed }, createPacer({ mode: 'predictive' }));
+      const progressive = simulateShift(
+        { ...SHIFT, seed },
+        createLinePacer({ mode: 'progressive' }),
+      );
+      const predictive = simulateShift({ ...SHIFT, seed }, createLinePacer({ mode: 'predictive' }));
       expect(predictive.abandonRate).toBeLessThanOrEqual(0.03);
       expect(predictive.occupancy).toBeGreaterThanOrEqual(1.3 * progressive.occupancy);
       // Far more than one line per ready agent would abandon far more.
-      const five = simulateShift({ ...SHIFT, seed }, createPacer({ mode: { ratio: 5 } }));
+      const five = simulateShift({ ...SHIFT, seed }, createLinePacer({ mode: { ratio: 5 } }));
       expect(five.abandonRate).toBeGreaterThan(0.03);
     },
   );
@@ -96,10 +99,10 @@ describe('createPacer', () => {
       ...SHIFT,
       humanRate: (dialed: number) => (dialed < SHIFT.numbers / 2 ? 0.3 : 0.1),
     };
-    const predictive = simulateShift(shift, createPacer({ mode: 'predictive' }));
+    const predictive = simulateShift(shift, createLinePacer({ mode: 'predictive' }));
     expect(predictive.abandonRate).toBeLessThanOrEqual(0.03);
     // A ratio that suits the first half abandons too many in the second.
-    const fixed = simulateShift(shift, createPacer({ mode: { ratio: 3.5 } }));
+    const fixed = simulateShift(shift, createLinePacer({ mode: { ratio: 3.5 } }));
     expect(fixed.abandonRate).toBeGreaterThan(0.03);
   });
 
@@ -108,10 +111,10 @@ describe('createPacer', () => {
     const shift = { ...SHIFT, numbers: 20_000, seed: 1 };
     let best = 0;
     for (let ratio = 1; ratio <= 4; ratio += 0.25) {
-      const fixed = simulateShift(shift, createPacer({ mode: { ratio } }));
+      const fixed = simulateShift(shift, createLinePacer({ mode: { ratio } }));
       if (fixed.abandonRate <= 0.03) best = Math.max(best, fixed.occupancy);
     }
-    const predictive = simulateShift(shift, createPacer({ mode: 'predictive' }));
+    const predictive = simulateShift(shift, createLinePacer({ mode: 'predictive' }));
     expect(predictive.abandonRate).toBeLessThanOrEqual(0.03);
     expect(best).toBeGreaterThan(0.7);
     expect(predictive.occupancy).toBeGreaterThanOrEqual(best);

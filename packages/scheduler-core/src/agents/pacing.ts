@@ -29,10 +29,10 @@
 import type { AgentState } from '../store.js';
 
 /** How lines are paced. */
-export type PacingMode = 'progressive' | 'predictive' | { ratio: number };
+export type LinePacingMode = 'progressive' | 'predictive' | { ratio: number };
 
 /** What pacing sees of the campaign at a moment. */
-export interface PacingView {
+export interface LinePacingView {
   now: number;
   /** The agents logged in (not `away`), each with when its state began and a wrap-up's end. */
   agents: readonly {
@@ -47,16 +47,16 @@ export interface PacingView {
 }
 
 /** What pacing is told, to measure from. */
-export type PacingObservation =
+export type LinePacingObservation =
   | { kind: 'answered'; by: 'human' | 'machine'; afterMs: number }
   | { kind: 'unanswered'; afterMs: number }
   | { kind: 'connected'; waitMs: number }
   | { kind: 'abandoned' }
   | { kind: 'talked'; ms: number };
 
-/** What `createPacer()` takes. */
-export interface PacingOptions {
-  mode: PacingMode;
+/** What `createLinePacer()` takes. */
+export interface LinePacingOptions {
+  mode: LinePacingMode;
   /** The most abandoned calls per person answering. @default 0.03 */
   abandonCap?: number;
   /** How long a person may wait for an agent. @default 2000 */
@@ -67,11 +67,11 @@ export interface PacingOptions {
   standing?: { abandoned: number; answered: number };
 }
 
-/** Paces one campaign's lines (see `createPacer`). */
-export interface Pacer {
+/** Paces one campaign's lines (see `createLinePacer`). */
+export interface LinePacer {
   /** Numbers to dial now. */
-  lines(view: PacingView): number;
-  observe(observation: PacingObservation): void;
+  lines(view: LinePacingView): number;
+  observe(observation: LinePacingObservation): void;
   /** The campaign's abandons and people answering, as this pacer counts them. */
   standing(): { abandoned: number; answered: number };
 }
@@ -143,7 +143,7 @@ function ring<T>(size: number) {
 }
 
 /** A pacer of `options.mode`, measuring what it is told. */
-export function createPacer(options: PacingOptions): Pacer {
+export function createLinePacer(options: LinePacingOptions): LinePacer {
   const cap = options.abandonCap ?? 0.03;
   const abandonAfterMs = options.abandonAfterMs ?? 2000;
   const wrapUpMs = options.wrapUpMs ?? 10_000;
@@ -151,7 +151,7 @@ export function createPacer(options: PacingOptions): Pacer {
   const outcomes = ring<{ human: boolean; afterMs: number }>(OUTCOMES);
   const talks = ring<number>(TALKS);
 
-  const progressive = (view: PacingView) =>
+  const progressive = (view: LinePacingView) =>
     view.agents.filter((a) => a.state === 'ready' || a.state === 'available').length -
     view.lines.length -
     view.waiting;
@@ -164,7 +164,7 @@ export function createPacer(options: PacingOptions): Pacer {
     return longer === 0 ? 1 : ending / longer;
   };
 
-  function predictive(view: PacingView): number {
+  function predictive(view: LinePacingView): number {
     const seen = outcomes.values;
     if (seen.length < TRUSTED || talks.values.length < TRUSTED / 2) return progressive(view);
     const humans = seen.filter((o) => o.human);
