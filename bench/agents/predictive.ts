@@ -62,7 +62,8 @@ function row(pacing: string, f: ShiftFigures) {
 
 console.log(`# pacing on simulated shifts: 20 agents, ${NUMBERS} numbers, seed ${SEED}`);
 for (const [title, shift] of shifts) {
-  const run = (mode: LinePacingMode) => simulateShift({ ...shift, seed: SEED }, createLinePacer({ mode }));
+  const run = (mode: LinePacingMode) =>
+    simulateShift({ ...shift, seed: SEED }, createLinePacer({ mode }));
   const rows: ReturnType<typeof row>[] = [];
   const progressive = run('progressive');
   rows.push(row('progressive', progressive));
