@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { callControlIdSchema } from './_ids.js';
-import { decodeClientState } from './_state.js';
+import { decodeClientState, isAbandonState } from './_state.js';
 
 /** What to speak on which call, with the `command_id` that makes a repeat a no-op at Telnyx. */
 export interface DueSpeech {
@@ -31,6 +31,17 @@ export function answeredCallOf(body: unknown): string | undefined {
   return type === 'call.answered' || type.startsWith('call.machine.')
     ? event.data.data.payload.call_control_id
     : undefined;
+}
+
+/**
+ * The `call_control_id` of a `call.speak.ended` webhook of an abandoned call's message
+ * (`abandonCall` set its `client_state`): the call is hung up now.
+ */
+export function abandonSpokenOf(body: unknown): string | undefined {
+  const event = eventSchema.safeParse(typeof body === 'string' ? safeJson(body) : body);
+  if (!event.success || event.data.data.event_type !== 'call.speak.ended') return undefined;
+  const { payload } = event.data.data;
+  return isAbandonState(payload.client_state) ? payload.call_control_id : undefined;
 }
 
 /** `text` parsed as JSON, or `undefined` when it is not JSON. */

@@ -58,7 +58,9 @@ const inboundWire = strictObject({
   t: z.string().max(256),
   b: z.int().min(0).max(8_640_000_000_000_000).optional(),
 });
-const wireSchema = z.union([outboundWire, inboundWire]);
+/** A call being abandoned: its message is spoken, and once it ends the call is hung up. */
+const abandonWire = strictObject({ rk: z.literal(1), x: z.literal(1) });
+const wireSchema = z.union([outboundWire, inboundWire, abandonWire]);
 
 const toBase64 = (wire: z.infer<typeof wireSchema>) =>
   Buffer.from(JSON.stringify(wire), 'utf8').toString('base64');
@@ -84,6 +86,15 @@ export function encodeInboundState(state: InboundState): string {
     ...(state.bridgedAtMs === undefined ? {} : { b: state.bridgedAtMs }),
   });
 }
+
+/** The `client_state` of an abandoned call's message (`abandonCall`). */
+export const ABANDON_STATE = toBase64({ rk: 1, x: 1 });
+
+/** Whether `value` is {@link ABANDON_STATE}: the call is hung up once its message ends. */
+export const isAbandonState = (value: unknown): boolean => {
+  const wire = readWire(value);
+  return wire !== undefined && 'x' in wire;
+};
 
 /** A dial's `client_state` that ringkit wrote, decoded; `undefined` for any other (or none). */
 export function decodeClientState(value: unknown): ClientState | undefined {

@@ -9,11 +9,13 @@ import { isAmbiguousPlacement } from '../errors/placement.js';
 import { toE164 } from '../phone.js';
 import type { ProviderCall } from '../providers/provider.js';
 import { callControlIdSchema } from './_ids.js';
-import { createDialBuilder, type TelnyxDialBody } from './_params.js';
+import { createDialBuilder, TELNYX_MAX_SPEAK, type TelnyxDialBody } from './_params.js';
 import { activeCallsSchema, findDialledCall, TELNYX_RECONCILE_DEFAULTS } from './_reconcile.js';
 import { inboundCommandDue, inboundSettingsOf, type InboundCommand } from './_inbound-commands.js';
 import { readInboundEvent } from './_inbound-event.js';
-import { answeredCallOf, speechDue } from './_speech.js';
+import { abandonSpokenOf, answeredCallOf, speechDue } from './_speech.js';
+import { ABANDON_STATE } from './_state.js';
+import { abandonMessage, connectTarget } from '../providers/_connect.js';
 import { CALL_ALREADY_ENDED, isTelnyxApiError, toTelnyxError } from './errors.js';
 import {
   optionsSchema,
@@ -223,6 +225,26 @@ export function createTelnyxClient(options: TelnyxClientOptions): TelnyxProvider
     }
   }
 
+  /**
+   * Sends `body` to `action` of the call: retried freely, since Telnyx ignores a repeat of a
+   * `command_id` it took for the call.
+   */
+  async function act(
+    id: string,
+    action: string,
+    body: Record<string, unknown>,
+    signal?: AbortSignal,
+  ) {
+    await call({
+      method: 'post',
+      path: `${callPath(id)}/actions/${action}`,
+      json: body,
+      idempotent: true,
+      schema: commandSchema,
+      signal,
+    });
+  }
+
   async function speak(
     id: string,
     text: string,
@@ -288,9 +310,47 @@ export function createTelnyxClient(options: TelnyxClientOptions): TelnyxProvider
 
     speak,
 
+    async connectCall(id, to, options = {}) {
+      const target = connectTarget(to, options, defaultCountry);
+      await act(
+        id,
+        'transfer',
+        {
+          to: target.to,
+          from,
+          timeout_secs: target.ringS,
+          command_id: `connect-${id}`.slice(0, 256),
+        },
+        options.signal,
+      );
+    },
+
+    async abandonCall(id, message, { signal } = {}) {
+      const payload = abandonMessage(message, TELNYX_MAX_SPEAK);
+      // Its `client_state` tells `actOnWebhook` to hang up once the message has been spoken.
+      await act(
+        id,
+        'speak',
+        {
+          payload,
+          payload_type: 'text',
+          voice,
+          language,
+          client_state: ABANDON_STATE,
+          command_id: `abandon-${id}`.slice(0, 256),
+        },
+        signal,
+      );
+    },
+
     async actOnWebhook(body, { signal } = {}) {
       const id = answeredCallOf(body);
       if (id !== undefined) noteAnswered(id);
+      const ended = abandonSpokenOf(body);
+      if (ended !== undefined) {
+        const call = await hangUp(ended, true, signal);
+        return call.providerStatus === 'normal_clearing' ? 'hung_up' : null;
+      }
       const incoming = readInboundEvent(body);
       if (incoming !== undefined) {
         const due = inbound && inboundCommandDue(incoming, inbound);

@@ -4,7 +4,7 @@ import { httpClientOptionsSchema, type HttpClientOptions } from '../http/_option
 import type { CallOptionName } from '../providers/call-options.js';
 import { inboundPolicySchema, type InboundPolicy } from '../inbound/inbound.js';
 import type { CountryCode } from '../phone.js';
-import type { CallProvider, ProviderCall } from '../providers/provider.js';
+import type { CallProvider, ConnectCallOptions, ProviderCall } from '../providers/provider.js';
 import type { TelnyxReconcileOptions } from './_reconcile.js';
 
 /** Options of {@link createTelnyxClient}: the shared HTTP options, and Telnyx's own. */
@@ -67,10 +67,11 @@ export interface TelnyxClientOptions extends HttpClientOptions {
 /**
  * What `actOnWebhook` sent: `spoke` (a dialled call's `say`, or an inbound call's message),
  * `answered`, `transferred` (a forward), `rejected`, `recording` (a voicemail's recording
- * started), `noted` (a forward's pick-up time written into the call's `client_state`).
+ * started), `noted` (a forward's pick-up time written into the call's `client_state`),
+ * `hung_up` (an abandoned call, once its message was spoken: see `abandonCall`).
  */
 export type TelnyxWebhookAction =
-  'spoke' | 'answered' | 'transferred' | 'rejected' | 'recording' | 'noted';
+  'spoke' | 'answered' | 'transferred' | 'rejected' | 'recording' | 'noted' | 'hung_up';
 
 /** A Telnyx Call Control client as ringkit reports it. */
 export interface TelnyxProvider extends CallProvider {
@@ -79,6 +80,16 @@ export interface TelnyxProvider extends CallProvider {
   getCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   cancelCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   hangUpCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+  /**
+   * Transfers the answered call to `to` (a number, or a `sip:` URI), rung `ringS` seconds
+   * (default 20), shown the client's `from` (`actions/transfer`, one `command_id` per call).
+   */
+  connectCall(id: string, to: string, options?: ConnectCallOptions): Promise<void>;
+  /**
+   * Speaks `message` on the answered call (`actions/speak`), then, once Telnyx says it was
+   * spoken (`call.speak.ended`, handed to `actOnWebhook`), hangs it up.
+   */
+  abandonCall(id: string, message: string, options?: { signal?: AbortSignal }): Promise<void>;
   /**
    * Speaks `text` on an answered call (`POST /v2/calls/{id}/actions/speak`) with the client's
    * `voice` and `language`. A `commandId` makes a repeat a no-op at Telnyx, so it may be sent
