@@ -122,6 +122,7 @@ describe('the dialer when its process is killed', () => {
     );
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
+    const beforeKill = calls().length;
 
     const second = await startServer(env);
     children.push(second.child);
@@ -132,13 +133,14 @@ describe('the dialer when its process is killed', () => {
     }, 'the default campaign done');
     const entries = dialer.entries ?? [];
     expect(entries).toHaveLength(6);
-    // No number was placed twice: the list, in order, each entry at most once.
+    // No number was placed twice, and the first process placed in list order. An entry it had
+    // claimed but not sent when killed waits out its lease, so entries after it may go first.
     const placed = calls().map((c) => c.phone);
-    expect(placed).toEqual(
+    const inOrder = (phones: string[]) =>
       NUMBERS.split(',')
         .map((n) => `+${n}`)
-        .filter((phone) => placed.includes(phone)),
-    );
+        .filter((phone) => phones.includes(phone));
+    expect(placed.slice(0, beforeKill)).toEqual(inOrder(placed.slice(0, beforeKill)));
     expect(new Set(placed).size).toBe(placed.length);
     for (const entry of entries) expect(entry.attempts).toBe(1);
     // A placement the kill cut short ends as of unknown outcome, the rest as the provider said

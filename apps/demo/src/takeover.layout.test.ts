@@ -159,7 +159,8 @@ describe('the first start on a DATA_DIR of the old layout (SQLite)', () => {
     await theirs.close();
     for (const file of ['ringkit.db', 'campaigns.db']) {
       const db = new DatabaseSync(join(dir, file));
-      db.exec(`DROP INDEX call_records_campaign;
+      db.exec(`DROP TABLE agents;
+        DROP INDEX call_records_campaign;
         ALTER TABLE call_records DROP COLUMN campaign_id;
         DROP INDEX scheduled_calls_wake;
         CREATE INDEX scheduled_calls_wake ON scheduled_calls (wake_at, id) WHERE wake_at IS NOT NULL;
@@ -204,7 +205,8 @@ describe.runIf(databaseUrl)('the first start on PostgreSQL schemas of the old la
       await own.close();
       await theirs.close();
       for (const s of [schema, `${schema}_campaigns`]) {
-        await admin.pool.query(`ALTER TABLE "${s}".call_records DROP COLUMN campaign_id;
+        await admin.pool.query(`DROP TABLE "${s}".agents;
+          ALTER TABLE "${s}".call_records DROP COLUMN campaign_id;
           ALTER TABLE "${s}".scheduled_calls DROP COLUMN provider;
           ALTER TABLE "${s}".campaigns DROP COLUMN provider;
           DELETE FROM "${s}".schema_migrations WHERE version > 12;`);
