@@ -3,6 +3,7 @@
  * within the allowed wait or counts them abandoned, and measures up to the last dial.
  */
 import { describe, expect, it } from 'vitest';
+import { isInvalidOptionsError } from '@ringkit/call-client';
 import { simulateShift, type ShiftPacer, type ShiftView } from './shift.js';
 
 const ready = (view: ShiftView) => view.agents.filter((a) => a.state === 'ready').length;
@@ -75,5 +76,28 @@ describe('simulateShift', () => {
     expect(seen.get('unanswered')).toBeGreaterThan(0);
     expect(seen.get('connected')).toBe(figures.connected);
     expect(seen.get('talked')).toBe(figures.connected);
+  });
+
+  it('refuses options out of their range, and rates that do not add up', () => {
+    const refused: unknown[] = [
+      { ...options, agents: 0 },
+      { ...options, numbers: -1 },
+      { ...options, humanRate: 1.5 },
+      { ...options, answerMs: [20_000, 4000] },
+      { ...options, talkMs: { mean: 0 } },
+      { ...options, extra: 1 },
+    ];
+    for (const bad of refused) {
+      let thrown: unknown;
+      try {
+        simulateShift(bad as never, progressive);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isInvalidOptionsError(thrown), JSON.stringify(bad)).toBe(true);
+    }
+    expect(() =>
+      simulateShift({ ...options, humanRate: () => 0.9, machineRate: 0.2 }, progressive),
+    ).toThrow(RangeError);
   });
 });

@@ -6,6 +6,9 @@
  * was free within the 2 s the US Telemarketing Sales Rule allows before a call counts as
  * abandoned.
  */
+import { strictObject } from '@ringkit/internal';
+import { z } from 'zod';
+import { parseOptions } from './_options.js';
 import { createRandom, type Random } from './_random.js';
 
 /** A rate, fixed or changing with the number of calls dialed so far. */
@@ -145,6 +148,29 @@ function lognormal(random: Random, mean: number, sigma: number): number {
   return Math.exp(Math.log(mean) - (sigma * sigma) / 2 + sigma * normal);
 }
 
+const ms = z.number().min(0).max(86_400_000);
+const rate = z.union([z.number().min(0).max(1), z.function()]);
+const optionsSchema = strictObject({
+  agents: z.number().int().min(1).max(10_000),
+  numbers: z.number().int().min(0).max(10_000_000),
+  seed: z.number().int().optional(),
+  humanRate: rate,
+  machineRate: rate,
+  answerMs: z
+    .tuple([ms, ms])
+    .refine(([min, max]) => min <= max, 'the first bound is the lower')
+    .optional(),
+  ringTimeoutMs: ms.optional(),
+  talkMs: strictObject({ mean: ms.gt(0), sigma: z.number().min(0).max(3).optional() }).optional(),
+  wrapUpMs: ms.optional(),
+  abandonAfterMs: ms.optional(),
+  maxMs: z
+    .number()
+    .gt(0)
+    .max(366 * 86_400_000)
+    .optional(),
+});
+
 /** The pacer is asked every second, and whenever an agent becomes ready. */
 const TICK_MS = 1000;
 
@@ -158,6 +184,7 @@ const TICK_MS = 1000;
  * );
  */
 export function simulateShift(options: ShiftOptions, pacer: ShiftPacer): ShiftFigures {
+  parseOptions(optionsSchema, options, 'simulateShift');
   const random = createRandom(options.seed ?? 1);
   const [answerMin, answerMax] = options.answerMs ?? [4000, 20_000];
   const ringTimeoutMs = options.ringTimeoutMs ?? 20_000;
@@ -234,6 +261,11 @@ export function simulateShift(options: ShiftOptions, pacer: ShiftPacer): ShiftFi
     lines.set(index, dialedAt);
     const human = rateAt(options.humanRate, index);
     const machine = rateAt(options.machineRate, index);
+    if (!(human >= 0 && machine >= 0 && human + machine <= 1)) {
+      throw new RangeError(
+        `simulateShift: call ${index} has humanRate ${human} and machineRate ${machine}; each is a share, together at most 1`,
+      );
+    }
     const roll = random.next();
     const after = answerMin + random.next() * (answerMax - answerMin);
     const by = roll < human ? 'human' : roll < human + machine ? 'machine' : null;

@@ -5,6 +5,7 @@
  * falls from 30 % to 10 % halfway, while keeping agents far busier than `progressive`.
  */
 import { describe, expect, it } from 'vitest';
+import { isInvalidOptionsError } from '@ringkit/call-client';
 import { simulateShift } from '@ringkit/simulator';
 import { createLinePacer, type LinePacingView } from './pacing.js';
 
@@ -25,6 +26,33 @@ const view = (overrides: Partial<LinePacingView>): LinePacingView => ({
 const SHIFT = { agents: 20, numbers: 6000, humanRate: 0.2, machineRate: 0.15 };
 
 describe('createLinePacer', () => {
+  it('refuses options out of their range: a cap above the rule, a ratio of nothing', () => {
+    const refused = [
+      { mode: 'power' },
+      { mode: { ratio: 0 } },
+      { mode: { ratio: 21 } },
+      { mode: 'predictive', abandonCap: 0.05 },
+      { mode: 'predictive', abandonCap: 0 },
+      { mode: 'predictive', abandonAfterMs: -1 },
+      { mode: 'predictive', wrapUpMs: 1.5 },
+      { mode: 'predictive', standing: { abandoned: -1, answered: 0 } },
+      { mode: 'predictive', extra: true },
+    ];
+    for (const options of refused) {
+      let thrown: unknown;
+      try {
+        createLinePacer(options as never);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isInvalidOptionsError(thrown), JSON.stringify(options)).toBe(true);
+    }
+    expect(createLinePacer({ mode: 'predictive', abandonCap: 0.01 }).standing()).toEqual({
+      abandoned: 0,
+      answered: 0,
+    });
+  });
+
   it('progressive: one line per ready agent not already rung for, or waited on', () => {
     const pacer = createLinePacer({ mode: 'progressive' });
     const agents = [agent('available'), agent('available'), agent('available'), agent('talking')];

@@ -26,7 +26,11 @@
  * The measures are of the last few hundred calls, so a change in who answers (a list's second
  * half) is followed within minutes.
  */
+import { strictObject } from '@ringkit/internal';
+import { z } from 'zod';
+import { invalidOptions } from '../errors.js';
 import type { AgentState } from '../store.js';
+import { zodIssues } from '../_validate.js';
 
 /** How lines are paced. */
 export type LinePacingMode = 'progressive' | 'predictive' | { ratio: number };
@@ -57,7 +61,10 @@ export type LinePacingObservation =
 /** What `createLinePacer()` takes. */
 export interface LinePacingOptions {
   mode: LinePacingMode;
-  /** The most abandoned calls per person answering. @default 0.03 */
+  /**
+   * The most abandoned calls per person answering: 0.03 (the rule) or lower.
+   * @default 0.03
+   */
   abandonCap?: number;
   /** How long a person may wait for an agent. @default 2000 */
   abandonAfterMs?: number;
@@ -83,6 +90,20 @@ const TRUSTED = 60;
 /** The share of the cap aimed at, and the weight of the standing's correction (people). */
 const AIM = 0.8;
 const CORRECTION_PEOPLE = 200;
+
+const count = z.number().int().min(0);
+const optionsSchema = strictObject({
+  mode: z.union([
+    z.literal('progressive'),
+    z.literal('predictive'),
+    strictObject({ ratio: z.number().min(0.1).max(20) }),
+  ]),
+  // The rule's 3 %, or lower: a campaign may hold itself to less, never to more.
+  abandonCap: z.number().gt(0).max(0.03).optional(),
+  abandonAfterMs: z.number().int().min(0).max(10_000).optional(),
+  wrapUpMs: z.number().int().min(0).max(3_600_000).optional(),
+  standing: strictObject({ abandoned: count, answered: count }).optional(),
+});
 
 /** The distribution `dist` of a sum with one more chance `p` added. */
 function withChance(dist: readonly number[], p: number): number[] {
@@ -143,7 +164,10 @@ function ring<T>(size: number) {
 }
 
 /** A pacer of `options.mode`, measuring what it is told. */
-export function createLinePacer(options: LinePacingOptions): LinePacer {
+export function createLinePacer(given: LinePacingOptions): LinePacer {
+  const checked = optionsSchema.safeParse(given);
+  if (!checked.success) throw invalidOptions('createLinePacer', zodIssues(checked.error));
+  const options = checked.data as LinePacingOptions;
   const cap = options.abandonCap ?? 0.03;
   const abandonAfterMs = options.abandonAfterMs ?? 2000;
   const wrapUpMs = options.wrapUpMs ?? 10_000;
