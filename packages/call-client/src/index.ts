@@ -71,7 +71,7 @@ export type {
 export { DEFAULT_MAX_RECORDING_S, inboundPolicySchema } from './inbound/inbound.js';
 export type { InboundCallUpdate, InboundPolicy } from './inbound/inbound.js';
 
-export { isValidPhoneNumber, toE164 } from './phone.js';
+export { isSipUri, isValidPhoneNumber, toE164 } from './phone.js';
 export type { CountryCode, ToE164Options } from './phone.js';
 
 export { systemClock } from './time/clock.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidPhoneNumberError, isInvalidPhoneNumberError } from './errors/errors.js';
-import { isValidPhoneNumber, toE164 } from './phone.js';
+import { isSipUri, isValidPhoneNumber, toE164 } from './phone.js';
 
 describe('toE164', () => {
   it.each([
@@ -108,5 +108,32 @@ describe('toE164 with numbers already in E.164 form', () => {
     for (let i = 0; i < 10_050; i += 1) toE164(`+1415555${String(i % 10_000).padStart(4, '0')}`);
     expect(toE164('+14155552671')).toBe('+14155552671');
     expect(messageOf('+1415555267')).toContain('not a valid phone number');
+  });
+});
+
+describe('isSipUri', () => {
+  it('takes a user at a host, with a port or parameters, sip: or sips:', () => {
+    for (const uri of [
+      'sip:ana@pbx.example.com',
+      'sips:ana@pbx.example.com:5061',
+      'SIP:ana.b+1@10.0.0.7;transport=tls',
+      'sip:+14155550123@trunk.example.com;user=phone',
+    ]) {
+      expect(isSipUri(uri), uri).toBe(true);
+    }
+  });
+
+  it('refuses anything else: no user, no host, spaces, brackets, another scheme, too long', () => {
+    for (const uri of [
+      'sip:pbx.example.com',
+      'sip:ana@',
+      'sip:ana bo@pbx.example.com',
+      'sip:<ana>@pbx.example.com',
+      'tel:+14155550123',
+      '+14155550123',
+      `sip:${'a'.repeat(300)}@pbx.example.com`,
+    ]) {
+      expect(isSipUri(uri), uri).toBe(false);
+    }
   });
 });

@@ -96,3 +96,14 @@ export function isValidPhoneNumber(input: string, options: ToE164Options = {}): 
     return false;
   }
 }
+
+/** A `sip:` (or `sips:`) URI a provider can ring: a user, a host, an optional port and parameters. */
+const SIP_URI = /^sips?:[^\s@<>"]+@[A-Za-z0-9.-]+(:\d{1,5})?(;[^\s<>"]*)?$/i;
+
+/**
+ * Whether `value` is a SIP URI an agent can be reached at (`sip:ana@pbx.example.com`, with a
+ * port or parameters): the one check of the agents' `reach` and of `connectCall`'s `to`.
+ */
+export function isSipUri(value: string): boolean {
+  return value.length <= 300 && SIP_URI.test(value);
+}

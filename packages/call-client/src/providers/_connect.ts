@@ -1,11 +1,8 @@
 // The one check of what `connectCall` and `abandonCall` take, whichever provider sends them.
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors/errors.js';
-import { toE164, type CountryCode } from '../phone.js';
+import { isSipUri, toE164, type CountryCode } from '../phone.js';
 import type { ConnectCallOptions } from './provider.js';
-
-/** A `sip:` URI a provider dials: a user, a host, parameters; no spaces or brackets. */
-const SIP_URI = /^sips?:[^\s@<>"]+@[A-Za-z0-9.-]+(:\d{1,5})?(;[^\s<>"]*)?$/i;
 
 const connectSchema = z.strictObject({
   to: z.string().min(1).max(300),
@@ -28,7 +25,7 @@ export function connectTarget(
   if (!parsed.success) throw new InvalidOptionsError('connectCall', parsed.error.issues);
   const { ringS } = parsed.data;
   if (!/^sips?:/i.test(to)) return { to: toE164(to, { defaultCountry }), ringS };
-  if (SIP_URI.test(to)) return { to, ringS };
+  if (isSipUri(to)) return { to, ringS };
   throw new InvalidOptionsError('connectCall', [
     { code: 'custom', path: ['to'], message: 'not a SIP URI (sip:user@host)', input: to },
   ]);

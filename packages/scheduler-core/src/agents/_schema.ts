@@ -1,5 +1,5 @@
 /** The one check of what the agents' API takes: an agent's fields, its id, a page's query. */
-import { toE164, type CountryCode } from '@ringkit/call-client';
+import { isSipUri, toE164, type CountryCode } from '@ringkit/call-client';
 import { storable, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { campaignNameSchema } from '../campaign/options.js';
@@ -12,8 +12,6 @@ export const agentIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected 1–100 letters, digits, ".", "_" or "-"');
 
-/** A SIP URI an agent is reached at: `sip:` or `sips:`, a user and a host, no spaces. */
-const SIP_URI = /^sips?:[^\s@<>"]+@[A-Za-z0-9.-]+(:\d{1,5})?(;[^\s<>"]*)?$/;
 /** How many campaigns one agent serves at most. */
 export const MAX_AGENT_CAMPAIGNS = 100;
 
@@ -54,7 +52,7 @@ export function reachOf(
   defaultCountry?: CountryCode,
 ): string {
   if (/^sips?:/i.test(input)) {
-    if (SIP_URI.test(input)) return input;
+    if (isSipUri(input)) return input;
     issues.push(custom(['reach'], 'not a SIP URI (sip:user@host)'));
     return '';
   }
