@@ -10,7 +10,7 @@ import {
 import { retrySchema, storable, strictObject, unstorableIn } from '@ringkit/internal';
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
-import type { StoredCallOptions } from './store.js';
+import { decodeCursor, type StoredCallOptions } from './store.js';
 import type { RetryByOutcome, ScheduleInput } from './types.js';
 import { mostAttempts } from './_retry.js';
 import { cronOf, DEFAULT_BACKOFF, isTimeZone } from './_time.js';
@@ -123,6 +123,18 @@ const scheduleSchema = strictObject(
 
 export function custom(path: PropertyKey[], message: string): ValidationIssue {
   return { code: 'custom', path, message };
+}
+
+/**
+ * The key a page's `cursor` (one `encodeCursor` of a list gave) continues after; `null` with
+ * none. Throws a `ValidationError` of `what` for any other text.
+ */
+export function keyAfter(cursor: string | null | undefined, what: string): string | null {
+  if (!cursor) return null;
+  const position = decodeCursor(cursor);
+  if (!position)
+    throw new ValidationError(what, [custom(['cursor'], 'not a cursor this list gave')]);
+  return position[1];
 }
 
 export function zodIssues(error: z.ZodError): ValidationIssue[] {

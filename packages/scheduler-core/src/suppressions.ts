@@ -20,8 +20,8 @@ import {
   type SuppressionImport,
   type ValidationIssue,
 } from './errors.js';
-import { decodeCursor, encodeCursor, type Store, type StoredSuppression } from './store.js';
-import { custom, isoDateTime, zodIssues } from './_validate.js';
+import { encodeCursor, type Store, type StoredSuppression } from './store.js';
+import { custom, isoDateTime, keyAfter, zodIssues } from './_validate.js';
 
 /** A number on the do-not-call list. */
 export interface Suppression {
@@ -237,16 +237,7 @@ export function createSuppressionList(options: SuppressionListOptions): Suppress
           custom(['limit'], 'must be an integer from 1 to 1000'),
         ]);
       }
-      let afterPhone: string | null = null;
-      if (query.cursor) {
-        const position = decodeCursor(query.cursor);
-        if (!position) {
-          throw new ValidationError('suppression list query', [
-            custom(['cursor'], 'not a cursor this list gave'),
-          ]);
-        }
-        afterPhone = position[1];
-      }
+      const afterPhone = keyAfter(query.cursor, 'suppression list query');
       const rows = await store.listSuppressions!({ afterPhone, limit: limit + 1 });
       const items = rows.slice(0, limit).map(toSuppression);
       const last = items.at(-1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { event } from '../../test/telnyx-fixtures.js';
-import { answeredCallOf, speechDue } from './_speech.js';
-import { encodeClientState, type ClientState } from './_state.js';
+import { abandonSpokenOf, answeredCallOf, speechDue } from './_speech.js';
+import { ABANDON_STATE, encodeClientState, type ClientState } from './_state.js';
 
 const CALL = 'v3:call-1';
 const SAY = 'Your appointment is tomorrow at nine.';
@@ -124,5 +124,23 @@ describe('answeredCallOf', () => {
     expect(answeredCallOf(webhook('call.hangup', plain))).toBeUndefined();
     expect(answeredCallOf('not json')).toBeUndefined();
     expect(answeredCallOf({ data: {} })).toBeUndefined();
+  });
+});
+
+describe('abandonSpokenOf', () => {
+  const abandoning = (type: string) =>
+    event(type, { call_control_id: CALL, client_state: ABANDON_STATE });
+
+  it('names the call when the message of an abandoned call was spoken, from a string too', () => {
+    expect(abandonSpokenOf(abandoning('call.speak.ended'))).toBe(CALL);
+    expect(abandonSpokenOf(JSON.stringify(abandoning('call.speak.ended')))).toBe(CALL);
+  });
+
+  it('names none for another speech, another event of that call, or no call event', () => {
+    expect(abandonSpokenOf(webhook('call.speak.ended', plain))).toBeUndefined();
+    expect(abandonSpokenOf(abandoning('call.speak.started'))).toBeUndefined();
+    expect(abandonSpokenOf(abandoning('call.hangup'))).toBeUndefined();
+    expect(abandonSpokenOf('not json')).toBeUndefined();
+    expect(abandonSpokenOf({ data: {} })).toBeUndefined();
   });
 });

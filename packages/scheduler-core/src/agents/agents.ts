@@ -14,7 +14,6 @@ import {
   ValidationError,
 } from '../errors.js';
 import {
-  decodeCursor,
   encodeCursor,
   type AgentState,
   type AgentTotals,
@@ -22,7 +21,7 @@ import {
   type StoredAgent,
 } from '../store.js';
 import { campaignNameSchema } from '../campaign/options.js';
-import { custom, zodIssues } from '../_validate.js';
+import { custom, keyAfter, zodIssues } from '../_validate.js';
 import { moved, occupancy, standing, type Move } from './_moves.js';
 import {
   agentChangesSchema,
@@ -248,16 +247,7 @@ export function createAgents(options: AgentsOptions): Agents {
     async list(query = {}) {
       const q = parsed(agentsQuerySchema, query, 'agent list query');
       const limit = q.limit ?? 100;
-      let afterId: string | null = null;
-      if (q.cursor) {
-        const position = decodeCursor(q.cursor);
-        if (!position) {
-          throw new ValidationError('agent list query', [
-            custom(['cursor'], 'not a cursor this list gave'),
-          ]);
-        }
-        afterId = position[1];
-      }
+      const afterId = keyAfter(q.cursor, 'agent list query');
       const rows = await listAgents.call(store, {
         afterId,
         limit: limit + 1,

@@ -137,6 +137,11 @@ function expected(people: readonly number[], free: readonly number[]) {
   return { abandons, mean };
 }
 
+/** Whether an agent can take a call now (`'ready'` in a simulated shift's words). */
+const isReady = (agent: LinePacingView['agents'][number]) =>
+  agent.state === 'ready' || agent.state === 'available';
+const readyOf = (view: LinePacingView) => view.agents.filter(isReady).length;
+
 /** How many of `sorted` (ascending) are at or below `value`. */
 function countUpTo(sorted: readonly number[], value: number): number {
   let lo = 0;
@@ -175,10 +180,7 @@ export function createLinePacer(given: LinePacingOptions): LinePacer {
   const outcomes = ring<{ human: boolean; afterMs: number }>(OUTCOMES);
   const talks = ring<number>(TALKS);
 
-  const progressive = (view: LinePacingView) =>
-    view.agents.filter((a) => a.state === 'ready' || a.state === 'available').length -
-    view.lines.length -
-    view.waiting;
+  const progressive = (view: LinePacingView) => readyOf(view) - view.lines.length - view.waiting;
 
   /** P(a talk already `elapsed` long ends within `within` more), from `sorted` talk times. */
   const endsWithin = (sorted: readonly number[], elapsed: number, within: number) => {
@@ -203,7 +205,7 @@ export function createLinePacer(given: LinePacingOptions): LinePacer {
     let ready = 0;
     const freeing: number[] = [];
     for (const agent of view.agents) {
-      if (agent.state === 'ready' || agent.state === 'available') ready += 1;
+      if (isReady(agent)) ready += 1;
       else if (agent.state === 'wrap-up')
         freeing.push((agent.until ?? now) <= now + horizon ? 1 : 0);
       else if (agent.state === 'talking') {
@@ -244,8 +246,7 @@ export function createLinePacer(given: LinePacingOptions): LinePacer {
       const mode = options.mode;
       if (mode === 'progressive') return Math.max(0, progressive(view));
       if (mode === 'predictive') return Math.max(0, predictive(view));
-      const ready = view.agents.filter((a) => a.state === 'ready' || a.state === 'available');
-      return Math.max(0, Math.floor(mode.ratio * ready.length) - view.lines.length);
+      return Math.max(0, Math.floor(mode.ratio * readyOf(view)) - view.lines.length);
     },
     observe(o) {
       if (o.kind === 'answered') {
