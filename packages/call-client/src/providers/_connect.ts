@@ -4,6 +4,12 @@ import { InvalidOptionsError } from '../errors/errors.js';
 import { isSipUri, toE164, type CountryCode } from '../phone.js';
 import type { ConnectCallOptions } from './provider.js';
 
+/**
+ * The longest message the practice APIs' `abandon` endpoints take, in characters (their
+ * simulator refuses a longer one with `400`).
+ */
+export const PRACTICE_MAX_MESSAGE = 3000;
+
 const connectSchema = z.strictObject({
   to: z.string().min(1).max(300),
   signal: z.instanceof(AbortSignal).optional(),

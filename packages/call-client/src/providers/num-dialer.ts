@@ -3,9 +3,10 @@ import { createHttpClient } from '../http/_client.js';
 import { httpClientOptionsSchema, type HttpClientOptions } from '../http/_options.js';
 import { providerIdSchema, providerStatusSchema, toStatus } from './_schemas.js';
 import { callOptionsOf, parseCallOptions } from './call-options.js';
+import { abandonMessage, connectTarget, PRACTICE_MAX_MESSAGE } from './_connect.js';
 import { InvalidOptionsError } from '../errors/errors.js';
 import { toE164, type CountryCode } from '../phone.js';
-import type { CallProvider } from './provider.js';
+import type { CallProvider, ConnectCallOptions } from './provider.js';
 
 /** Options of {@link createNumDialerClient}: the shared HTTP options, and its own. */
 export interface NumDialerClientOptions extends HttpClientOptions {
@@ -41,18 +42,28 @@ const placedSchema = z.looseObject({
 /**
  * A client for the webhook flavour ("Num Dialer API"): `POST /call` with the number and a
  * webhook URL answers `{ id }`; statuses then arrive as webhooks, which
- * {@link createWebhookHandler} receives. The flavour has no status endpoint.
+ * {@link createWebhookHandler} receives (with `answeredBy` where a webhook says `answered_by`).
+ * The flavour has no status endpoint. An answered call is connected to an agent with
+ * `connectCall` (`POST /call/{id}/connect`, `{ to, ringS }`) or ended with a message with
+ * `abandonCall` (`POST /call/{id}/abandon`, `{ message }`): an extension of the API that its
+ * simulator plays. Either is refused with an `HttpError` of status `409` for a call not
+ * answered, ended, or already connected or abandoned, and neither is sent again once it may have
+ * arrived (it would ring the agent twice).
  *
  * @example
  * const provider = createNumDialerClient({ webhookUrl: `${publicUrl}/webhooks/dialer/${token}` });
  */
-export function createNumDialerClient(options: NumDialerClientOptions): CallProvider {
+export function createNumDialerClient(
+  options: NumDialerClientOptions,
+): CallProvider & Required<Pick<CallProvider, 'connectCall' | 'abandonCall'>> {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new InvalidOptionsError('createNumDialerClient', parsed.error.issues);
   const defaultCountry = options.defaultCountry ?? 'US';
   const http = createHttpClient(options.baseUrl ?? 'http://localhost:4830', options);
 
-  const provider: CallProvider = {
+  const callPath = (id: string) => `call/${encodeURIComponent(id)}`;
+
+  const provider: CallProvider & Required<Pick<CallProvider, 'connectCall' | 'abandonCall'>> = {
     name: options.name ?? 'num-dialer',
     capabilities: { polling: false, webhooks: true, options: [] },
     placeCall(request) {
@@ -71,6 +82,27 @@ export function createNumDialerClient(options: NumDialerClientOptions): CallProv
           beforeSend,
         });
         return { id: data.id, ...toStatus(data.status), raw };
+      });
+    },
+    // Neither is retried once it may have arrived: a second connect would ring the agent again.
+    async connectCall(id: string, to: string, connect: ConnectCallOptions = {}) {
+      const target = connectTarget(to, connect, defaultCountry);
+      await http.request({
+        method: 'post',
+        path: `${callPath(id)}/connect`,
+        json: { to: target.to, ringS: target.ringS },
+        schema: placedSchema,
+        signal: connect.signal,
+      });
+    },
+    async abandonCall(id: string, message: string, { signal }: { signal?: AbortSignal } = {}) {
+      const text = abandonMessage(message, PRACTICE_MAX_MESSAGE);
+      await http.request({
+        method: 'post',
+        path: `${callPath(id)}/abandon`,
+        json: { message: text },
+        schema: placedSchema,
+        signal,
       });
     },
   };
