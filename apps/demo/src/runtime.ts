@@ -32,7 +32,7 @@ import { logPlacement } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createObserver, type Observer } from './observe.js';
 import { createOpsSampler, type OpsSampler } from './ops.js';
-import { seedDemoHistory } from './seed.js';
+import { hasDemoHistory, seedDemoHistory } from './seed.js';
 import { serializeCall } from './serialize.js';
 import { createTelnyxProvider } from './telnyx.js';
 import { createTwilioProvider } from './twilio.js';
@@ -163,21 +163,6 @@ function checkDialerMessage(provider: CallProvider, say: string): void {
       cause: error,
     });
   }
-}
-
-/** Whether the demo history is already there: its records have fixed ids (`seed-…`). */
-async function hasDemoHistory(scheduler: Scheduler, callerId: string): Promise<boolean> {
-  let cursor: string | null = null;
-  for (let page = 0; page < 50; page += 1) {
-    const result: Awaited<ReturnType<Scheduler['history']>> = await scheduler.history(callerId, {
-      cursor,
-      limit: 1000,
-    });
-    if (result.items.some((item) => item.id.startsWith('seed-'))) return true;
-    cursor = result.nextCursor;
-    if (!cursor) return false;
-  }
-  return true;
 }
 
 /** Composes the three packages for the app: store, scheduler, dialer and the live event hub. */

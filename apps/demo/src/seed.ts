@@ -99,3 +99,18 @@ export async function seedDemoHistory(
   for (const record of records) await scheduler.recordCall(record);
   return records.length;
 }
+
+/** Whether the demo history is already there: its records have fixed ids (`seed-…`). */
+export async function hasDemoHistory(scheduler: Scheduler, callerId: string): Promise<boolean> {
+  let cursor: string | null = null;
+  for (let page = 0; page < 50; page += 1) {
+    const result: Awaited<ReturnType<Scheduler['history']>> = await scheduler.history(callerId, {
+      cursor,
+      limit: 1000,
+    });
+    if (result.items.some((item) => item.id.startsWith('seed-'))) return true;
+    cursor = result.nextCursor;
+    if (!cursor) return false;
+  }
+  return true;
+}
