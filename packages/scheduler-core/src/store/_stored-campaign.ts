@@ -75,6 +75,13 @@ export interface CampaignClaimOptions {
    * they end `outcome_unknown` once their lease runs out, as those of a worker that died.
    */
   mark?: boolean;
+  /**
+   * A bound on the places taken after this claim below the campaign's `concurrency`: a
+   * campaign whose lines follow its agents (`createLinePacer`) passes the places it saw taken
+   * plus the lines it may add, so that workers deciding at once add those lines once between
+   * them. Absent: `concurrency` alone.
+   */
+  cap?: number;
 }
 
 /** What {@link Store.claimCampaign} resolves to. */
@@ -117,3 +124,7 @@ export interface CampaignCallsQuery {
   afterPosition?: number | null;
   limit: number;
 }
+
+/** The most places a claim of `campaign` may leave taken: its cap, or a claim's lower `cap`. */
+export const capOf = (campaign: Pick<StoredCampaign, 'concurrency'>, cap?: number): number =>
+  cap === undefined ? campaign.concurrency : Math.max(0, Math.min(campaign.concurrency, cap));

@@ -18,6 +18,7 @@ import { CallTable } from './_table.js';
 import { clonePlain } from './_values.js';
 import type { MemoryBudgets } from './_budgets.js';
 import { slotsWithin } from '../../store/_shares.js';
+import { capOf } from '../../store/_stored-campaign.js';
 import type { ProviderIdIndex } from './_provider-ids.js';
 
 export const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -164,7 +165,7 @@ export class CampaignRows {
     limit: number,
     workerId: string,
     leaseUntil: number,
-    { holdMs, budget, mark = false }: CampaignClaimOptions,
+    { holdMs, budget, mark = false, cap }: CampaignClaimOptions,
   ): CampaignClaim {
     const table = this.table;
     const calls: StoredCall[] = [];
@@ -194,7 +195,7 @@ export class CampaignRows {
     const start = turn ? turn.start : budget ? Math.max(this.row.nextSlotAt, now) : 0;
     let [sent, nextSlotAt, more] = [0, null as number | null, false];
     if (this.row.state === 'running') {
-      const capRoom = Math.min(rest, this.row.concurrency - this.taken(now, holdMs));
+      const capRoom = Math.min(rest, capOf(this.row, cap) - this.taken(now, holdMs));
       let room = capRoom;
       if (turn) room = Math.min(room, turn.most);
       else if (budget) room = Math.min(room, slotsWithin(start, now, budget));

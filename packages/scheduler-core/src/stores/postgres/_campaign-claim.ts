@@ -1,6 +1,7 @@
 import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
 import { campaignFromRow } from '../_columns.js';
 import { slotsWithin } from '../../store/_shares.js';
+import { capOf } from '../../store/_stored-campaign.js';
 import type { CampaignClaim, Store } from '../../store.js';
 import type { PostgresShareTurn } from './_budgets.js';
 import {
@@ -154,7 +155,7 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
         leaseUntil,
         Math.floor(now - holdMs),
         fit,
-        campaign.state === 'running' ? campaign.concurrency : 0,
+        campaign.state === 'running' ? capOf(campaign, ask.options.cap) : 0,
         own !== undefined,
         start,
         own?.intervalMs ?? 0,
@@ -229,7 +230,7 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
         // under a named budget, in one transaction with the claims asked meanwhile
         // (`_campaign-batch.ts`); otherwise a transaction of its own. All under the same plan
         // settings.
-        !budget && !maybeDone
+        !budget && !maybeDone && options.cap === undefined
           ? claimInOneTrip(oneTrip, id, now, limit, workerId, leaseUntil, holdMs, mark)
           : budget?.share && !maybeDone
             ? batches.claim({ args: [id, now, limit, workerId, leaseUntil], options })

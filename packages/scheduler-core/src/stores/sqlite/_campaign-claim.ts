@@ -5,6 +5,7 @@ import type {
   StoredCampaign,
 } from '../../store.js';
 import { slotsWithin } from '../../store/_shares.js';
+import { capOf } from '../../store/_stored-campaign.js';
 import type { SqliteCampaignContext } from './_campaign-create.js';
 import { CAMPAIGN_SQL, type Row } from './_sql.js';
 
@@ -51,7 +52,7 @@ export function claimCampaign(
     let sent = 0;
     let more = false;
     if (campaign.state === 'running') {
-      const capRoom = Math.min(rest, campaign.concurrency - countTaken());
+      const capRoom = Math.min(rest, capOf(campaign, options.cap) - countTaken());
       let room = capRoom;
       if (turn) room = Math.min(room, turn.most);
       else if (budget) room = Math.min(room, slotsWithin(start, now, budget));

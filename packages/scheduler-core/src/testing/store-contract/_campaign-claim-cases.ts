@@ -273,6 +273,45 @@ export function campaignClaimCases(store: () => Store, another: () => Promise<St
     expect(await wake('held', T0, 1000)).toBe(T0 + 9000);
   });
 
+  it("keeps a claim under its own cap, below the campaign's, across connections", async (context) => {
+    const c = campaignMethods(store(), context);
+    if (!c) return;
+    const claim = claimWith(c);
+    const leased = { leaseOwner: 'w0', leaseUntil: T0 + 600_000 };
+    await c.insertCampaign(storedCampaign({ id: 'lines', concurrency: 10, total: 12 }), [
+      entry('lines', 0, { status: 'ringing', providerCallId: 'p0', ...leased }),
+      entry('lines', 1, { status: 'answered', providerCallId: 'p1', ...leased }),
+      ...Array.from({ length: 10 }, (_, i) => entry('lines', i + 2)),
+    ]);
+    // Two places taken: a cap of 4 leaves room for 2, whatever the limit.
+    const first = await claim('lines', T0, 5, { cap: 4 });
+    expect(positions(first.calls)).toEqual([2, 3]);
+    expect(first.taken).toBe(4);
+    expect((await claim('lines', T0, 5, { cap: 4 })).calls).toEqual([]);
+    // A cap at or under the places taken claims nothing; one above the concurrency is the concurrency.
+    expect((await claim('lines', T0, 5, { cap: 0 })).calls).toEqual([]);
+    const rest = await claim('lines', T0, 20, { cap: 50 });
+    expect(positions(rest.calls)).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(rest.taken).toBe(10);
+
+    // Workers that saw the same places taken and ask at once add their lines once between them.
+    const other = await another();
+    const claims = [claimWith(c), claimWith(campaignMethods(other, context)!)];
+    for (let round = 0; round < 3; round++) {
+      const id = `lines-${round}`;
+      await c.insertCampaign(storedCampaign({ id, concurrency: 20, total: 30 }), entries(id, 30));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          claims[(i + round) % 2]!(id, T0, 1 + (i % 3), { worker: `w${i}`, cap: 5 }),
+        ),
+      );
+      const calls = results.flatMap((result) => result.calls);
+      expect(new Set(calls.map((r) => r.id)).size).toBe(5);
+      expect(positions(calls).sort((x, y) => x! - y!)).toEqual([0, 1, 2, 3, 4]);
+      expect(Math.max(...results.map((result) => result.taken))).toBe(5);
+    }
+  });
+
   it('never takes more than the concurrency, one row twice or one slot twice, across connections', async (context) => {
     const c = campaignMethods(store(), context);
     if (!c) return;

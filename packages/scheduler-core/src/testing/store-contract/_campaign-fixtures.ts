@@ -45,7 +45,7 @@ export const claimWith =
     id: string,
     now: number,
     limit: number,
-    more: { worker?: string; budget?: SendBudget; holdMs?: number } = {},
+    more: { worker?: string; budget?: SendBudget; holdMs?: number; cap?: number } = {},
   ): Promise<CampaignClaim> => {
     const holdMs = more.holdMs ?? HOLD;
     const { nextWake, ...claim } = await c.claimCampaign(
@@ -57,6 +57,7 @@ export const claimWith =
       {
         holdMs,
         ...(more.budget ? { budget: more.budget } : {}),
+        ...(more.cap === undefined ? {} : { cap: more.cap }),
       },
     );
     // A store that reads the next wake in the claim answers what `nextCampaignWake` answers.
