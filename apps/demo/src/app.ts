@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import { bodyLimitOf, jsonBody, rawBody, readBody } from './body.js';
 import { errorHandler, notFound } from './http-errors.js';
 import { createHttpLogger } from './logger.js';
+import { agentsRouter } from './routes/agents.js';
 import { callLogRouter } from './routes/call-log.js';
 import { callsRouter } from './routes/calls.js';
 import { campaignEntriesRouter } from './routes/campaign-entries.js';
@@ -98,6 +99,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   app.use('/api', callLogRouter(runtime));
   app.use('/api/calls', callsRouter(runtime));
   app.use('/api/suppressions', suppressionsRouter(runtime));
+  app.use('/api/agents', agentsRouter(runtime));
   app.use('/api/capabilities', capabilitiesRouter(runtime));
   app.use('/api/events', eventsRouter(runtime));
   app.use('/api/ops', opsRouter(runtime));

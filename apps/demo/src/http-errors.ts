@@ -11,6 +11,8 @@ import {
   isNothingToDialAgainError,
 } from '@ringkit/dialer';
 import {
+  isAgentNotFoundError,
+  isAgentStateError,
   isConflictError,
   isHangUpError,
   isCallNotFoundError,
@@ -122,6 +124,16 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     return answer(400, 'invalid_request', issuesMessage(issues), { issues });
   }
   if (isCallNotFoundError(error)) return answer(404, 'not_found', error.message);
+  if (isAgentNotFoundError(error)) return answer(404, 'not_found', error.message);
+  // An id taken (`agent_exists`), or a change that would take a call from them (`agent_busy`).
+  if (isAgentStateError(error)) {
+    const code = error.reason === 'exists' ? 'agent_exists' : 'agent_busy';
+    return answer(409, code, error.message, {
+      id: error.id,
+      reason: error.reason,
+      state: error.state,
+    });
+  }
   if (isUnsupportedOperationError(error) && error.code === 'cannot_hang_up') {
     return answer(409, 'cannot_hang_up', error.message, { reason: 'cannot_hang_up' });
   }
@@ -192,6 +204,9 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/api\/calls\/[^/]+\/?$/, ['GET']],
   [/^\/api\/events\/?$/, ['GET']],
   [/^\/api\/capabilities\/?$/, ['GET']],
+  [/^\/api\/agents\/?$/, ['GET', 'POST']],
+  [/^\/api\/agents\/[^/]+\/?$/, ['GET', 'PATCH', 'DELETE']],
+  [/^\/api\/agents\/[^/]+\/state\/?$/, ['POST']],
   [/^\/webhooks\/dialer\/[^/]+\/?$/, ['POST']],
   [/^\/webhooks\/twilio\/?$/, ['POST']],
   [/^\/webhooks\/telnyx\/?$/, ['POST']],

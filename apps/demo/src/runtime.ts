@@ -16,6 +16,7 @@ import type { TwilioProvider } from '@ringkit/call-client/twilio';
 import { createCallCenter, type CallCenter } from '@ringkit/dialer';
 import {
   isValidationError,
+  type Agents,
   type HistoryEntry,
   createSuppressionList,
   type Page,
@@ -77,6 +78,11 @@ export interface Runtime {
    * number is on it ends `suppressed`.
    */
   suppressions: SuppressionList;
+  /**
+   * The agents, in the store beside everything else: every worker on it sees each change, and
+   * every worker's calls move their states. `null` on a store without agent methods.
+   */
+  agents: Agents | null;
   /** The configured list: the campaign named `default`. */
   dialer: DialerService;
   /** Every campaign this process works. */
@@ -233,6 +239,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     provider,
     campaignProvider: dialerProvider,
     callerId: config.CALLER_ID,
+    // Every part's own default, said once here so that all of them read a number written
+    // without its country (an agent's reach too) alike.
+    defaultCountry: 'US',
     scheduler: schedulerOptions,
     campaigns: {
       callTimeoutMs: config.DIALER_CALL_TIMEOUT_MS,
@@ -377,6 +386,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     store,
     scheduler,
     suppressions: center.suppressions ?? createSuppressionList({ store }),
+    agents: center.agents,
     dialer,
     campaigns,
     campaignProvider: dialerProvider,
