@@ -11,10 +11,12 @@ import type {
 import type {
   AttemptCounts,
   CallingWindow,
-  SharedBudget,
+  CampaignAgentOptions,
+  CampaignMode,
+  DispatchLoop,
   RetryBackoff,
   RetryByOutcome,
-  DispatchLoop,
+  SharedBudget,
   Store,
 } from '@ringkit/scheduler-core';
 import type { Emitter } from 'mitt';
@@ -396,6 +398,16 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers'> {
    * @example retry: { busy: { afterMs: 300_000, maxAttempts: 3 }, 'no-answer': { afterMs: 3_600_000, maxAttempts: 2 } }
    */
   retry?: RetryByOutcome;
+  /**
+   * How its lines are paced, stored with the campaign: `'power'` (the default) keeps
+   * `concurrency` calls in flight with nobody behind them; `'progressive'`, `{ ratio }` and
+   * `'predictive'` connect each person who answers to one of the campaign's agents within 2 s
+   * (the store's agents, `center.agents`), with `concurrency` the most lines. See
+   * scheduler-core's `CampaignMode` and `docs/guide/agents.md`.
+   */
+  mode?: CampaignMode;
+  /** The agent modes' settings: the seller's name and callback number, and the cap. */
+  agents?: CampaignAgentOptions;
   /** This process's name in the store's leases. @default `${hostname}:${pid}:${random}` */
   workerId?: string;
   /** How long a claim holds an entry, renewed while it is placed. @default 30000 */

@@ -23,6 +23,17 @@ export type SchedulerEvents = {
     answeredBy?: AnsweredBy;
     at: Date;
   };
+  /**
+   * In a campaign with agents: the person who answered reached an agent, `waitMs` after the
+   * answer (over 2000, it counts as abandoned in the campaign's rate all the same).
+   */
+  connected: { call: ScheduledCall; agent: string; waitMs: number };
+  /**
+   * In a campaign with agents: no agent reached the person who answered within 2 s (`reason`
+   * `'no_agent'`), or the agent's line could not be joined (`'connect_failed'`); they heard the
+   * safe-harbour message.
+   */
+  abandoned: { call: ScheduledCall; waitMs: number; reason: string };
   /** An attempt failed and another one is scheduled at `call.dueAt`. */
   retrying: { call: ScheduledCall; reason: string };
   /** The call completed. */

@@ -4,12 +4,19 @@ export type { DispatchLoop, DispatchLoopOptions } from './dispatch/loop.js';
 export type { ListOptions, Scheduler } from './scheduler.js';
 export type { CallLogOptions } from './_call-log.js';
 export { createCampaignRunner, openCampaignRunner } from './campaign/runner.js';
-export { supportsCampaigns } from './campaign/options.js';
+export { MIN_AGENT_RING_S, supportsAgents, supportsCampaigns } from './campaign/options.js';
+export { safeHarbourMessage } from './campaign/_agent-lines.js';
+export { ABANDON_AFTER_MS, ABANDON_WINDOW_MS } from './campaign/_abandons.js';
+export type { AbandonStanding, AnsweredCall } from './campaign/_abandons.js';
 export { numberTimeZones } from './_zones.js';
 export { campaignSettings } from './campaign/settings.js';
 export type { CampaignRunner, CampaignStartOptions } from './campaign/runner.js';
-export type { CampaignEntryInput, CampaignRunnerOptions } from './campaign/options.js';
-export type { CampaignSettings } from './campaign/settings.js';
+export type {
+  CampaignAgentOptions,
+  CampaignEntryInput,
+  CampaignRunnerOptions,
+} from './campaign/options.js';
+export type { CampaignAgentSettings, CampaignMode, CampaignSettings } from './campaign/settings.js';
 export type { RetentionOptions, SchedulerOptions } from './options.js';
 export { createSuppressionList } from './suppressions.js';
 export { createAgents } from './agents/agents.js';

@@ -197,7 +197,13 @@ export interface CallTimelineEntry {
    */
   providerCallId?: string;
   /** On a `suppressed` step: the do-not-call entry's own reason (an opt-out, a list's name…). */
-  note?: string;
+  note?: string; /**
+   * In a campaign with agents, on the `answered` step that tells what became of the person who
+   * answered (reason `'agent'` or `'abandoned'`): the agent who took the call.
+   */
+  agent?: string;
+  /** On that step: ms from the answer to the agent's line, or to the abandon. */
+  waitMs?: number;
 }
 
 /** A scheduled call as `schedule()`, `get()` and `list()` return it. */

@@ -28,6 +28,8 @@ const againSchema = strictObject({
   retryBackoff: z.unknown().optional(),
   retry: z.unknown().optional(),
   maxAttempts: z.unknown().optional(),
+  mode: z.unknown().optional(),
+  agents: z.unknown().optional(),
 }).optional();
 
 /**
@@ -79,6 +81,10 @@ function createdWith(campaign: StoredCampaign): CreateCampaignOptions {
   if (settings.window !== null) options.window = settings.window;
   if (settings.retry !== null) options.retry = settings.retry;
   else if (settings.retryBackoff !== null) options.retryBackoff = settings.retryBackoff;
+  if (settings.mode !== 'power' && settings.agents !== null) {
+    options.mode = settings.mode;
+    options.agents = settings.agents;
+  }
   return options;
 }
 

@@ -268,6 +268,8 @@ function runnerOptions(
       'maxAttempts',
       'retryBackoff',
       'retry',
+      'mode',
+      'agents',
       'callTimeoutMs',
       'clock',
       'workerId',

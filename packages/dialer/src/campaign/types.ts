@@ -26,6 +26,8 @@ export interface CampaignsOptions extends Omit<
   | 'retryBackoff'
   | 'retry'
   | 'maxAttempts'
+  | 'mode'
+  | 'agents'
 > {
   /**
    * Milliseconds between two `changed` events of one campaign, at most: a view costs a pass over
@@ -45,7 +47,15 @@ export interface CampaignsOptions extends Omit<
 /** What a campaign is created with (stored with it; every worker uses the stored ones). */
 export type CreateCampaignOptions = Pick<
   CampaignDialerOptions,
-  'concurrency' | 'callsPerSecond' | 'budget' | 'window' | 'retryBackoff' | 'retry' | 'maxAttempts'
+  | 'concurrency'
+  | 'callsPerSecond'
+  | 'budget'
+  | 'window'
+  | 'retryBackoff'
+  | 'retry'
+  | 'maxAttempts'
+  | 'mode'
+  | 'agents'
 >;
 
 /**

@@ -81,6 +81,11 @@ export interface LinePacer {
   observe(observation: LinePacingObservation): void;
   /** The campaign's abandons and people answering, as this pacer counts them. */
   standing(): { abandoned: number; answered: number };
+  /**
+   * The campaign's standing as read again (its 30-day figures, every worker's calls in them):
+   * what the pacer counts from now on adds to it.
+   */
+  restate(standing: { abandoned: number; answered: number }): void;
 }
 
 /** Calls measured (answered or not), talks measured, and how many before `predictive` trusts them. */
@@ -92,6 +97,7 @@ const AIM = 0.8;
 const CORRECTION_PEOPLE = 200;
 
 const count = z.number().int().min(0);
+const standingSchema = strictObject({ abandoned: count, answered: count });
 const optionsSchema = strictObject({
   mode: z.union([
     z.literal('progressive'),
@@ -102,7 +108,7 @@ const optionsSchema = strictObject({
   abandonCap: z.number().gt(0).max(0.03).optional(),
   abandonAfterMs: z.number().int().min(0).max(10_000).optional(),
   wrapUpMs: z.number().int().min(0).max(3_600_000).optional(),
-  standing: strictObject({ abandoned: count, answered: count }).optional(),
+  standing: standingSchema.optional(),
 });
 
 /** The distribution `dist` of a sum with one more chance `p` added. */
@@ -257,5 +263,11 @@ export function createLinePacer(given: LinePacingOptions): LinePacer {
       else if (o.kind === 'talked') talks.push(o.ms);
     },
     standing: () => ({ ...standing }),
+    restate(next) {
+      const given = standingSchema.safeParse(next);
+      if (!given.success) throw invalidOptions('LinePacer.restate', zodIssues(given.error));
+      standing.abandoned = given.data.abandoned;
+      standing.answered = given.data.answered;
+    },
   };
 }

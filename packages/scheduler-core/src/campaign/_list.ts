@@ -4,9 +4,9 @@ import { eachInSlices, mapInSlices } from '@ringkit/internal';
 import { ValidationError } from '../errors.js';
 import type { StoredCall } from '../store.js';
 import { newStoredCall } from '../_rows.js';
-import { validateSchedule } from '../_validate.js';
+import { customIssue, validateSchedule } from '../_validate.js';
 import { CALLEE, firstOpening } from '../_window.js';
-import type { CampaignEntryInput } from './options.js';
+import { MIN_AGENT_RING_S, type CampaignEntryInput } from './options.js';
 import type { CampaignSettings } from './settings.js';
 
 /** What turning a list into rows needs. */
@@ -83,6 +83,16 @@ function campaignRow(entry: CampaignEntryInput, position: number, ctx: ListConte
       );
     }
     throw error;
+  }
+  const ringS = valid.call?.ringTimeoutS;
+  if (settings.mode !== 'power' && ringS !== undefined && ringS < MIN_AGENT_RING_S) {
+    // A call given up sooner is one a person may answer as it ends: the rule is 15 s at least.
+    throw new ValidationError(`campaign entry #${position}`, [
+      customIssue(
+        ['entries', position, 'call', 'ringTimeoutS'],
+        `must be at least ${MIN_AGENT_RING_S} s in mode ${JSON.stringify(settings.mode)} (got ${ringS})`,
+      ),
+    ]);
   }
   // An entry whose window is closed now waits for its own opening (in its own zones).
   const window = valid.options?.window;

@@ -17,6 +17,8 @@ const settings = (budget: CampaignSettings['budget']): CampaignSettings => ({
   retryBackoff: null,
   retry: null,
   callTimeoutMs: 60_000,
+  mode: 'power',
+  agents: null,
 });
 
 /** A source over a store whose every claim answers `answer`. */

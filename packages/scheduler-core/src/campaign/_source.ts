@@ -6,6 +6,7 @@ import type { SendBudget, StoredCampaign } from '../store.js';
 import { CALLEE, deferralOf, inCallingWindow } from '../_window.js';
 import type { CampaignContext } from './_context.js';
 import type { CampaignSettings } from './settings.js';
+import { AGENT_PACE_MS, type AgentLines } from './_agent-lines.js';
 
 /**
  * A campaign its part of a shared budget held back (`CampaignClaim.heldBack`) claims again after
@@ -21,6 +22,8 @@ export interface SourceContext extends Pick<CampaignContext, 'store' | 'id' | 'c
   leaseMs: number;
   /** Sees the campaign as each claim found it (its cap, a stop). */
   observe(campaign: StoredCampaign | null): void;
+  /** In a campaign with agents: the lines its claims may add. */
+  lines?: Pick<AgentLines, 'bound'> | undefined;
 }
 
 /**
@@ -82,12 +85,25 @@ function campaignPacing(ctx: SourceContext, claimed: { wake: number | null | und
         // A window in the callees' zones is each entry's own: its `dueAt` is its next opening.
         return { calls: [], slots: [], retryAt: deferralOf(window, now) };
       }
+      // With agents, the lines follow them: the roster is looked at again soon, whatever the
+      // claim takes, and the store bounds the places taken, across workers.
+      const lines = ctx.lines ? await ctx.lines.bound(now) : null;
+      const paceAt = lines ? now + AGENT_PACE_MS : null;
+      if (lines && lines.most <= 0) return { calls: [], slots: [], retryAt: paceAt };
       // Without a budget, what is claimed is sent at once: the claim marks it too (one durable
       // commit where a claim and then each mark took two round trips in a row).
-      const claim = await store.claimCampaign(id, now, limit, worker, leaseUntil, {
-        holdMs: settings.callTimeoutMs,
-        ...(budget ? { budget } : { mark: true }),
-      });
+      const claim = await store.claimCampaign(
+        id,
+        now,
+        lines ? Math.min(limit, lines.most) : limit,
+        worker,
+        leaseUntil,
+        {
+          holdMs: settings.callTimeoutMs,
+          ...(budget ? { budget } : { mark: true }),
+          ...(lines ? { cap: lines.cap } : {}),
+        },
+      );
       ctx.observe(claim.campaign);
       claimed.wake = claim.nextWake;
       const full =
@@ -105,7 +121,7 @@ function campaignPacing(ctx: SourceContext, claimed: { wake: number | null | und
         calls: claim.calls,
         slots: claim.slots,
         ...(claim.marked ? { marked: claim.marked } : {}),
-        retryAt,
+        retryAt: retryAt ?? paceAt,
       };
     },
     async turn(slot) {

@@ -17,6 +17,7 @@ import {
   maxAttemptsSchema,
   providerSchema,
   storable,
+  strictObject,
   timerMsSchema,
   type TracerLike,
 } from '@ringkit/internal';
@@ -27,7 +28,12 @@ import type { CallingWindow, RetryBackoff, RetryByOutcome, SharedBudget } from '
 import { doNotCallSchema, loopOf } from '../options.js';
 import { dispatchLoopSchema, type DispatchLoop } from '../dispatch/loop.js';
 import { customIssue } from '../_validate.js';
-import { settingsOf, type CampaignSettings } from './settings.js';
+import {
+  settingsOf,
+  type CampaignAgentSettings,
+  type CampaignMode,
+  type CampaignSettings,
+} from './settings.js';
 
 /** One entry of a campaign's list. */
 export interface CampaignEntryInput {
@@ -126,7 +132,51 @@ export interface CampaignRunnerOptions {
    * @default store
    */
   doNotCall?: Store;
+  /**
+   * How its lines are paced, stored at creation (see {@link CampaignMode}): `'power'` keeps
+   * `concurrency` calls in flight with nobody behind them; `'progressive'`, `{ ratio }` and
+   * `'predictive'` connect each person who answers to one of the campaign's agents (the store's,
+   * `createAgents`) within 2 s, and need `agents`. In those modes `concurrency` stays a bound
+   * on the lines, and an entry's `ringTimeoutS` below 15 is refused.
+   * @default 'power'
+   */
+  mode?: CampaignMode;
+  /** The agent modes' settings (required in them, refused in `'power'`); stored at creation. */
+  agents?: CampaignAgentOptions;
 }
+
+/** What a campaign with agents takes (see {@link CampaignAgentSettings}). */
+export interface CampaignAgentOptions {
+  /** The seller's name, spoken to a person no agent reached in time: 1–100 characters. */
+  sellerName: string;
+  /** The number they may call back, spoken with it (national numbers in `defaultCountry`). */
+  callbackNumber: string;
+  /**
+   * The most abandoned calls per person answering, over 30 days: the rule's 3 %, or lower.
+   * @default 0.03
+   */
+  abandonCap?: number;
+  /** @default 'hang-up' */
+  machine?: 'hang-up' | { message: string };
+  /** @default 10000 */
+  wrapUpMs?: number;
+}
+
+/** The shortest ring of a call in the agent modes: 15 s (the TSR's, and the FCC's, rule). */
+export const MIN_AGENT_RING_S = 15;
+
+const agentOptionsSchema = strictObject({
+  sellerName: storable(z.string().trim().min(1).max(100)),
+  callbackNumber: z.string().min(1),
+  abandonCap: z.number().gt(0).max(0.03, 'may be lowered from 0.03, never raised').optional(),
+  machine: z
+    .union([
+      z.literal('hang-up'),
+      strictObject({ message: storable(z.string().trim().min(1).max(1000)) }),
+    ])
+    .optional(),
+  wrapUpMs: z.number().int().min(0).max(3_600_000).optional(),
+});
 
 /** A campaign's name: 1 to 200 characters every store holds as given. */
 export const campaignNameSchema = storable(z.string().min(1).max(200));
@@ -152,6 +202,13 @@ const optionsSchema = z.looseObject({
   maxEarlyEvents: z.number().int().min(0).max(1_000_000).optional(),
   defaultCountry: countryCodeSchema.optional(),
   doNotCall: doNotCallSchema.optional(),
+  mode: z
+    .union([
+      z.enum(['power', 'progressive', 'predictive']),
+      strictObject({ ratio: z.number().min(0.1).max(20) }),
+    ])
+    .optional(),
+  agents: agentOptionsSchema.optional(),
 });
 
 const CAMPAIGN_METHODS = [
@@ -189,6 +246,76 @@ export interface ResolvedCampaignOptions {
   /** The settings the campaign is stored with when this worker creates it. */
   created: CampaignSettings;
 }
+
+/** The agent settings of `options`, checked, or `null` in `'power'`. @throws the options error */
+function agentSettingsOf(
+  options: CampaignRunnerOptions,
+  defaultCountry: CountryCode,
+): CampaignAgentSettings | null {
+  const mode = options.mode ?? 'power';
+  if (mode === 'power') {
+    if (options.agents) {
+      throw invalidOptions('campaign', [
+        customIssue(
+          ['agents'],
+          "agent settings need an agent mode ('progressive', 'predictive' or { ratio })",
+        ),
+      ]);
+    }
+    return null;
+  }
+  const given = options.agents;
+  if (!given) {
+    throw invalidOptions('campaign', [
+      customIssue(
+        ['agents'],
+        `mode ${JSON.stringify(mode)} needs agents: { sellerName, callbackNumber }`,
+      ),
+    ]);
+  }
+  if (!supportsAgents(options.store)) {
+    throw invalidOptions('campaign', [
+      customIssue(
+        ['store'],
+        `the store "${options.store.name}" has no agent methods (insertAgent…)`,
+      ),
+    ]);
+  }
+  let callbackNumber: string;
+  try {
+    callbackNumber = toE164(given.callbackNumber, { defaultCountry });
+  } catch (error) {
+    throw invalidOptions('campaign', [
+      customIssue(
+        ['agents', 'callbackNumber'],
+        error instanceof Error ? error.message : 'not a phone number',
+      ),
+    ]);
+  }
+  return {
+    sellerName: given.sellerName.trim(),
+    callbackNumber,
+    abandonCap: given.abandonCap ?? 0.03,
+    machine:
+      given.machine === undefined || given.machine === 'hang-up'
+        ? 'hang-up'
+        : { message: given.machine.message.trim() },
+    wrapUpMs: given.wrapUpMs ?? 10_000,
+  };
+}
+
+const AGENT_METHODS = [
+  'insertAgent',
+  'getAgent',
+  'listAgents',
+  'readyAgents',
+  'updateAgent',
+  'deleteAgent',
+] as const;
+
+/** Whether `store` keeps agents. */
+export const supportsAgents = (store: Store): boolean =>
+  AGENT_METHODS.every((m) => typeof store[m] === 'function');
 
 /** Checks a runner's options and applies their defaults. @throws the options error */
 export function resolveCampaignOptions(options: CampaignRunnerOptions): ResolvedCampaignOptions {
@@ -229,5 +356,10 @@ export function resolveCampaignOptions(options: CampaignRunnerOptions): Resolved
       customIssue(['callerId'], error instanceof Error ? error.message : 'not a phone number'),
     ]);
   }
-  return { ...resolved, callerId, created: settingsOf(options) };
+  const agents = agentSettingsOf(options, defaultCountry);
+  return {
+    ...resolved,
+    callerId,
+    created: settingsOf({ ...options, mode: options.mode ?? 'power', agents }),
+  };
 }

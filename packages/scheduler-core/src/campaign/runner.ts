@@ -1,4 +1,12 @@
-import type { CallStatusEvent } from '@ringkit/call-client';
+import type { CallStatusEvent, CountryCode } from '@ringkit/call-client';
+import { createAgents } from '../agents/agents.js';
+import { createAgentLines, type AgentLines } from './_agent-lines.js';
+import {
+  answeredCalls,
+  campaignStanding,
+  type AbandonStanding,
+  type AnsweredCall,
+} from './_abandons.js';
 import { createSafeEmitter, createTracing, DEFAULT_WATCH_INTERVAL_MS } from '@ringkit/internal';
 import type { Emitter } from 'mitt';
 import type { SchedulerEvents } from '../events.js';
@@ -77,6 +85,16 @@ export interface CampaignRunner {
   ): Promise<ScheduledCall | null>;
   /** The campaign as stored now. */
   read(): Promise<StoredCampaign>;
+  /**
+   * In a campaign with agents: its abandoned calls as the rule measures them, over the 30 days
+   * up to `now` (every worker's calls).
+   */
+  abandons(now?: Date): Promise<AbandonStanding>;
+  /**
+   * In a campaign with agents: every person who answered one of its calls, in list order, with
+   * the agent who took it, the wait and whether it was abandoned (a compliance report's lines).
+   */
+  answered(): AsyncIterable<AnsweredCall>;
   /** Its rows in list order, one page at a time. */
   calls(query: {
     afterPosition?: number | null;
@@ -112,6 +130,22 @@ export interface CampaignStartOptions {
     campaign: StoredCampaign,
     created: readonly StoredCall[] | null,
   ) => Promise<void> | void;
+}
+
+/** The agent side of a campaign whose mode has agents; `undefined` in `'power'`. */
+function agentLinesOf(
+  ctx: CampaignContext,
+  settings: CampaignSettings,
+  defaultCountry: CountryCode,
+): AgentLines | undefined {
+  if (settings.mode === 'power' || !settings.agents) return undefined;
+  const agents = createAgents({
+    store: ctx.store,
+    clock: ctx.clock,
+    defaultCountry,
+    wrapUpMs: settings.agents.wrapUpMs,
+  });
+  return createAgentLines({ ...ctx, agents, settings: { ...settings, agents: settings.agents } });
 }
 
 /** The waits before looking again for the call of a status no row carries yet (ms). */
@@ -197,6 +231,9 @@ function runnerWith(
     if (campaign.state === 'stopped') void state.onStopped();
   };
 
+  /** The agent side of a campaign with agents, while this worker works it. */
+  let lines: AgentLines | undefined;
+
   /** `start()` while it runs. */
   let starting: Promise<StoredCampaign> | null = null;
 
@@ -224,6 +261,8 @@ function runnerWith(
     }
     const settings: CampaignSettings = campaignSettings(campaign);
     ctx.live.concurrency = campaign.concurrency;
+    lines?.close();
+    lines = agentLinesOf(ctx, settings, resolved.defaultCountry);
     const engine = createDispatcher({
       store,
       provider,
@@ -251,7 +290,7 @@ function runnerWith(
       tracing: createTracing('@ringkit/scheduler-core', options.tracer),
       doNotCall: options.doNotCall,
       campaign: id,
-      source: campaignSource({ ...ctx, settings, leaseMs: resolved.leaseMs, observe }),
+      source: campaignSource({ ...ctx, settings, leaseMs: resolved.leaseMs, observe, lines }),
     });
     dispatcher = engine;
     if (campaign.state === 'stopped') void state.onStopped();
@@ -286,6 +325,8 @@ function runnerWith(
       return row ? toScheduledCall(row) : null;
     },
     read: ctx.read,
+    abandons: (now) => campaignStanding(store, id, (now ?? new Date(clock.now())).getTime()),
+    answered: () => answeredCalls(store, id),
     calls: (query) => store.listCampaignCalls(id, query),
     counts: () => store.countCampaign(id),
     async attempts() {
@@ -308,6 +349,8 @@ function runnerWith(
       dispatcher = null;
       closed = engine ?? closed;
       await engine?.stop();
+      lines?.close();
+      lines = undefined;
       await state.stopping();
     },
     on: emitter.on,

@@ -2,6 +2,7 @@ import { DEFAULT_CALL_TIMEOUT_MS, retrySchema } from '@ringkit/internal';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { StoredCampaign } from '../store.js';
+import type { LinePacingMode } from '../agents/pacing.js';
 import type { CallingWindow, RetryBackoff, RetryByOutcome, SharedBudget } from '../types.js';
 import { mostAttempts } from '../_retry.js';
 import { customIssue } from '../_validate.js';
@@ -35,6 +36,32 @@ export interface CampaignSettings {
    * entry whose placement's outcome is unknown keeps its place under the cap.
    */
   callTimeoutMs: number;
+  /** How its lines are paced: `'power'` (no agents) or one of the agent modes. */
+  mode: CampaignMode;
+  /** The agent modes' settings; `null` in `'power'`. */
+  agents: CampaignAgentSettings | null;
+}
+
+/**
+ * How a campaign's lines are paced: `'power'` keeps `concurrency` calls in flight with nobody
+ * behind them; the others connect each person who answers to one of the campaign's agents, and
+ * dial one line per ready agent (`'progressive'`), a fixed number per ready agent (`{ ratio }`)
+ * or as many as hold the abandon rate under its cap (`'predictive'`, see `createLinePacer`).
+ */
+export type CampaignMode = 'power' | LinePacingMode;
+
+/** What a campaign with agents needs: the safe-harbour message's parts, and its rules. */
+export interface CampaignAgentSettings {
+  /** The seller's name, spoken to a person no agent reached in time. */
+  sellerName: string;
+  /** The number they may call back (E.164), spoken with it. */
+  callbackNumber: string;
+  /** The most abandoned calls per person answering, over 30 days: 0.03 or lower. */
+  abandonCap: number;
+  /** What a machine that answers gets: a hang-up, or a message left. */
+  machine: 'hang-up' | { message: string };
+  /** An agent's wrap-up after each call, ms. */
+  wrapUpMs: number;
 }
 
 /** A retry at once: the entry goes ahead of the entries after it. */
@@ -49,6 +76,8 @@ export function settingsOf(options: {
   retryBackoff?: RetryBackoff;
   retry?: RetryByOutcome;
   callTimeoutMs?: number;
+  mode?: CampaignMode;
+  agents?: CampaignAgentSettings | null;
 }): CampaignSettings {
   const retry = options.retry ?? null;
   // With `retry`, a `retryBackoff` given too is kept, so that the entries' check refuses it.
@@ -63,6 +92,8 @@ export function settingsOf(options: {
     retryBackoff: retry ? backoff : (backoff ?? AT_ONCE),
     retry,
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    mode: options.mode ?? 'power',
+    agents: options.agents ?? null,
   };
 }
 
@@ -85,6 +116,23 @@ const settingsSchema = z.object({
   // Campaigns stored before retries by outcome have none.
   retry: retrySchema.nullable().default(null),
   callTimeoutMs: z.number().int().min(1),
+  // Campaigns stored before agents are power campaigns.
+  mode: z
+    .union([
+      z.enum(['power', 'progressive', 'predictive']),
+      z.object({ ratio: z.number().positive() }),
+    ])
+    .default('power'),
+  agents: z
+    .object({
+      sellerName: z.string(),
+      callbackNumber: z.string(),
+      abandonCap: z.number().positive(),
+      machine: z.union([z.literal('hang-up'), z.object({ message: z.string() })]),
+      wrapUpMs: z.number().int().min(0),
+    })
+    .nullable()
+    .default(null),
 });
 
 /** A campaign's settings as stored; a store's unreadable settings are an error, not a guess. */

@@ -24,7 +24,13 @@ export interface StoredEvent {
    */
   providerCallId?: string;
   /** What the step's reason leaves out: a suppression's own reason, on a `suppressed` step. */
-  note?: string;
+  note?: string; /**
+   * In a campaign with agents, on the `answered` step that tells what became of the person who
+   * answered (reason `'agent'` or `'abandoned'`): the agent who took the call.
+   */
+  agent?: string;
+  /** On that step: ms from the answer to the agent's line, or to the abandon. */
+  waitMs?: number;
 }
 
 /** The settings of a call that rarely differ from the defaults; `null` on a row when none do. */
