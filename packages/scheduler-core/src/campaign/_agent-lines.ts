@@ -214,7 +214,7 @@ export function createAgentLines(ctx: AgentLinesContext): AgentLines {
   /** A person answered: an agent within 2 s of `answeredAt`, or the safe-harbour message. */
   async function connect(call: ScheduledCall, answeredAt: number) {
     const deadline = answeredAt + ABANDON_AFTER_MS;
-    let agent: Agent | null = null;
+    let agent: Agent | null;
     for (;;) {
       agent = await agents.claim(id, call.id);
       if (agent || closed || clock.now() >= deadline) break;
