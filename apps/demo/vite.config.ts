@@ -24,6 +24,7 @@ export default defineConfig({
         calls: path('./src/client/calls.html'),
         ops: path('./src/client/ops.html'),
         doNotCall: path('./src/client/do-not-call.html'),
+        agents: path('./src/client/agents.html'),
         notFound: path('./src/client/404.html'),
       },
     },

@@ -258,6 +258,7 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
     ['a call history', '/calls/+13018040009', 'rk-call-history tbody tr'],
     ['the history lookup', '/calls', '#lookup-phone'],
     ['the do-not-call list', '/do-not-call', 'rk-do-not-call h2'],
+    ['the agents', '/agents', 'rk-agents h2'],
   ])('%s, live, has no serious or critical violation', async (_, path, ready) => {
     await open(async (page) => {
       await page.goto(`${server.url}${path}`);
@@ -275,7 +276,7 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
       const links = await page
         .locator('main a')
         .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-      expect(links).toEqual(['/', '/dialer', '/calls', '/do-not-call', '/ops']);
+      expect(links).toEqual(['/', '/dialer', '/calls', '/do-not-call', '/agents', '/ops']);
       expect(await seriousViolations(page)).toEqual([]);
       await page.click('main a[href="/dialer"]');
       await page.locator('rk-dialer').waitFor();
@@ -318,6 +319,39 @@ describe.skipIf(!hasChromium)('accessibility of every page (axe-core)', () => {
 
       await page.click('rk-scheduler button[data-reschedule]');
       await page.locator('rk-scheduler input[id^="edit-"]').waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+    });
+  });
+
+  it('the agents page has none with an agent in every state, and its form showing errors', async () => {
+    await open(async (page) => {
+      const states = ['available', 'ringing', 'talking', 'wrap-up', 'away'] as const;
+      await answer(page, /^\/api\/agents$/, () => ({
+        items: states.map((state, i) => ({
+          id: `agent-${i}`,
+          name: i === 0 ? null : `Agent ${i}`,
+          reach: i === 1 ? 'sip:agent@example.com' : '+14155552671',
+          campaigns: i === 4 ? [] : ['spring'],
+          state,
+          since: at(-90_000),
+          until: state === 'wrap-up' ? at(8_000) : null,
+          call_id: ['ringing', 'talking', 'wrap-up'].includes(state) ? `call-${i}` : null,
+          campaign: ['ringing', 'talking', 'wrap-up'].includes(state) ? 'spring' : null,
+          totals: { available_ms: 60_000, ringing_ms: 5_000, talking_ms: 30_000, wrap_up_ms: 0 },
+          occupancy: i === 4 ? null : 0.32,
+          created_at: at(-HOUR),
+          updated_at: at(-90_000),
+        })),
+        next_cursor: null,
+      }));
+      await page.goto(`${server.url}/agents`);
+      await page.locator('rk-agents tr[data-state="away"]').waitFor();
+      for (const state of states) {
+        expect(await countIn(page, 'rk-agents', `tr[data-state="${state}"] .badge`)).toBe(1);
+      }
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.click('rk-agents button[type="submit"]');
+      await page.locator('rk-agents #agent-reach-error').waitFor();
       expect(await seriousViolations(page)).toEqual([]);
     });
   });
@@ -618,6 +652,7 @@ describe.skipIf(!hasChromium)('the keyboard order', () => {
     'a:Dialer',
     'a:Call history',
     'a:Do not call',
+    'a:Agents',
     'a:Operations',
   ];
 
@@ -634,6 +669,17 @@ describe.skipIf(!hasChromium)('the keyboard order', () => {
     ],
     ['/dialer', 'rk-dialer li.entry', ['rk-dialer button:Call']],
     ['/calls', '#lookup-phone', ['input#lookup-phone:', 'button:Show calls']],
+    [
+      '/agents',
+      'rk-agents form',
+      [
+        'rk-agents input#agent-id:',
+        'rk-agents input#agent-name:',
+        'rk-agents input#agent-reach:',
+        'rk-agents input#agent-campaigns:',
+        'rk-agents button:Add agent',
+      ],
+    ],
     // The charts take no focus: the page's one stop is the link to the metrics.
     ['/ops', 'rk-ops canvas', ['a:/metrics']],
   ])('on %s: the skip link, the navigation, then the page', async (path, ready, expected) => {

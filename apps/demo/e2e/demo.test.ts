@@ -305,11 +305,18 @@ describe.skipIf(!hasChromium)('the demo in a browser', () => {
   it('is usable 360 px wide', async () => {
     const narrow = await browser.newPage({ viewport: { width: 360, height: 740 } });
     try {
-      for (const path of ['/', '/dialer', '/calls/13018040009', '/do-not-call', '/ops']) {
+      for (const path of [
+        '/',
+        '/dialer',
+        '/calls/13018040009',
+        '/do-not-call',
+        '/agents',
+        '/ops',
+      ]) {
         await narrow.goto(`${server.url}${path}`);
         await narrow
           .locator(
-            'rk-scheduler h2, rk-dialer h2, rk-call-history h2, rk-do-not-call h2, rk-ops canvas',
+            'rk-scheduler h2, rk-dialer h2, rk-call-history h2, rk-do-not-call h2, rk-agents h2, rk-ops canvas',
           )
           .first()
           .waitFor();

@@ -8,7 +8,7 @@ let app: TestApp;
 let publicDir: string;
 beforeAll(async () => {
   publicDir = mkdtempSync(join(tmpdir(), 'ringkit-public-'));
-  for (const page of ['index', 'dialer', 'calls', 'ops', 'do-not-call', '404']) {
+  for (const page of ['index', 'dialer', 'calls', 'ops', 'do-not-call', 'agents', '404']) {
     writeFileSync(join(publicDir, `${page}.html`), `<!doctype html><title>${page}</title>`);
   }
   writeFileSync(join(publicDir, 'embed.js'), 'console.log("embed")');
@@ -44,6 +44,7 @@ describe('the demo app', () => {
     ['/calls/13018040009?utm_source=x', 'calls'],
     ['/ops', 'ops'],
     ['/do-not-call', 'do-not-call'],
+    ['/agents', 'agents'],
   ])('serves the page %s', async (path, page) => {
     const res = await api(`${app.url}${path}`);
     expect(res.status).toBe(200);

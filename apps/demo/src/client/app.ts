@@ -10,6 +10,7 @@ import './rk-campaigns/rk-campaigns.js';
 import './rk-call-history/rk-call-history.js';
 import './rk-call-log/rk-call-log.js';
 import './rk-do-not-call/rk-do-not-call.js';
+import './rk-agents/rk-agents.js';
 import './rk-token-form/rk-token-form.js';
 import { onApiTokenChange, request } from './api.js';
 import { formatPhone } from './format.js';

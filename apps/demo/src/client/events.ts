@@ -1,4 +1,10 @@
-import type { CampaignJson, DialerJson, HistoryItemJson, ScheduledCallJson } from './types.js';
+import type {
+  AgentJson,
+  CampaignJson,
+  DialerJson,
+  HistoryItemJson,
+  ScheduledCallJson,
+} from './types.js';
 
 /** What every `rk-…` event carries in `detail`, by event name. */
 export interface RkEventDetails {
@@ -13,6 +19,8 @@ export interface RkEventDetails {
   'rk-history-page': { phone: string; page: number; items: HistoryItemJson[] };
   /** A number was put on the do-not-call list or taken off it; `phone` `null` after an import. */
   'rk-do-not-call-change': { phone: string | null; listed: boolean };
+  /** An agent was added, logged in or out, or removed here; `agent` `null` once removed. */
+  'rk-agent-change': { id: string; agent: AgentJson | null };
   'rk-error': { message: string; code: string | undefined; status: number | undefined };
 }
 
@@ -28,6 +36,7 @@ declare global {
     'rk-campaign-created': CustomEvent<RkEventDetails['rk-campaign-created']>;
     'rk-history-page': CustomEvent<RkEventDetails['rk-history-page']>;
     'rk-do-not-call-change': CustomEvent<RkEventDetails['rk-do-not-call-change']>;
+    'rk-agent-change': CustomEvent<RkEventDetails['rk-agent-change']>;
     'rk-error': CustomEvent<RkEventDetails['rk-error']>;
   }
   interface DocumentEventMap {

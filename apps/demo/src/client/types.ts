@@ -1,4 +1,5 @@
 import type { OpsSample } from '../ops.js';
+import type { serializeAgent } from '../routes/agents.js';
 import type { ApiCallOption } from '../call-options.js';
 import type { serializeCapabilities } from '../routes/capabilities.js';
 import type { serializeSuppression } from '../routes/suppressions.js';
@@ -96,3 +97,6 @@ export interface SuppressionImportJson {
 export interface SuppressionEventJson {
   phone_number: string | null;
 }
+
+/** An agent (`GET /api/agents`, `GET /api/agents/:id`, and the answer of each change). */
+export type AgentJson = ReturnType<typeof serializeAgent>;

@@ -28,6 +28,7 @@ export function pagesRouter(publicDir: string | undefined): Router {
   router.get('/calls', ...route({ query }, (_input, res) => page('calls.html', res)));
   router.get('/ops', ...route({ query }, (_input, res) => page('ops.html', res)));
   router.get('/do-not-call', ...route({ query }, (_input, res) => page('do-not-call.html', res)));
+  router.get('/agents', ...route({ query }, (_input, res) => page('agents.html', res)));
   // Campaigns live on the dialer's page, below its list.
   router.get(
     '/campaigns',
