@@ -6,12 +6,7 @@ import { callOptionsOf, mapAnsweredBy, parseCallOptions } from './call-options.j
 import { abandonMessage, connectTarget, PRACTICE_MAX_MESSAGE } from './_connect.js';
 import { InvalidOptionsError } from '../errors/errors.js';
 import { toE164, type CountryCode } from '../phone.js';
-import type {
-  CallProvider,
-  ConnectCallOptions,
-  PlaceCallRequest,
-  ProviderCall,
-} from './provider.js';
+import type { CallProvider, ConnectCallOptions, PlaceCallRequest } from './provider.js';
 
 /** Options of {@link createMockCallApiClient}: the shared HTTP options, and its own. */
 export interface MockCallApiClientOptions extends HttpClientOptions {
