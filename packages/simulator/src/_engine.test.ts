@@ -180,6 +180,29 @@ describe('createRandom', () => {
     expect(picks).toEqual(new Set(['a', 'c']));
   });
 
+  it('draws lognormal times around their mean, the median below it, in two draws each', () => {
+    const random = createRandom(11);
+    const draws = Array.from({ length: 20_000 }, () => random.lognormal(1000, 0.8));
+    const mean = draws.reduce((sum, d) => sum + d, 0) / draws.length;
+    expect(mean).toBeGreaterThan(970);
+    expect(mean).toBeLessThan(1030);
+    const median = [...draws].sort((a, b) => a - b)[10_000]!;
+    expect(median).toBeGreaterThan(1000 * Math.exp(-0.32) - 20);
+    expect(median).toBeLessThan(1000 * Math.exp(-0.32) + 20);
+    expect(draws.every((d) => d > 0)).toBe(true);
+    const a = createRandom(4);
+    const b = createRandom(4);
+    a.lognormal(50, 1);
+    b.next();
+    b.next();
+    expect(a.next()).toBe(b.next());
+  });
+
+  it('draws exactly the mean with sigma 0', () => {
+    const random = createRandom(2);
+    for (let i = 0; i < 10; i++) expect(random.lognormal(120_000, 0)).toBeCloseTo(120_000, 6);
+  });
+
   it('keeps chance(0) always false and chance(1) always true', () => {
     const random = createRandom(9);
     const draws = Array.from({ length: 200 }, () => [random.chance(0), random.chance(1)]);

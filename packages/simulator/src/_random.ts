@@ -11,6 +11,11 @@ export interface Random {
   pick<K extends string>(weights: Readonly<Record<K, number>>): K;
   /** A version-4 UUID made of four draws. */
   uuid(): string;
+  /**
+   * A lognormal draw whose mean is `mean` (`sigma`: the standard deviation of its logarithm), as
+   * talk times are: most short, a few long. Always consumes two draws (Box–Muller).
+   */
+  lognormal(mean: number, sigma: number): number;
 }
 
 export function createRandom(seed: number): Random {
@@ -43,6 +48,11 @@ export function createRandom(seed: number): Random {
       bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
       const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
       return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    },
+    lognormal(mean, sigma) {
+      const u = Math.max(next(), 1e-12);
+      const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+      return Math.exp(Math.log(mean) - (sigma * sigma) / 2 + sigma * normal);
     },
   };
 }

@@ -9,7 +9,7 @@
 import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { parseOptions } from './_options.js';
-import { createRandom, type Random } from './_random.js';
+import { createRandom } from './_random.js';
 
 /** A rate, fixed or changing with the number of calls dialed so far. */
 export type ShiftRate = number | ((dialed: number) => number);
@@ -141,13 +141,6 @@ const before = (a: Event, b: Event) => a.at < b.at || (a.at === b.at && a.seq < 
 const rateAt = (rate: ShiftRate, dialed: number) =>
   typeof rate === 'number' ? rate : rate(dialed);
 
-/** A lognormal draw of mean `mean` (Box–Muller). */
-function lognormal(random: Random, mean: number, sigma: number): number {
-  const u = Math.max(random.next(), 1e-12);
-  const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
-  return Math.exp(Math.log(mean) - (sigma * sigma) / 2 + sigma * normal);
-}
-
 const ms = z.number().min(0).max(86_400_000);
 const rate = z.union([z.number().min(0).max(1), z.function()]);
 const optionsSchema = strictObject({
@@ -213,7 +206,7 @@ export function simulateShift(options: ShiftOptions, pacer: ShiftPacer): ShiftFi
     figures.connected += 1;
     figures.waits.push(waitMs);
     observe({ kind: 'connected', waitMs });
-    const ms = lognormal(random, talk.mean, talk.sigma);
+    const ms = random.lognormal(talk.mean, talk.sigma);
     talks.push({ start: now, ms });
     agent.state = 'talking';
     agent.since = now;
