@@ -84,9 +84,9 @@ function answeredAtOf(call: ScheduledCall, told: number): number {
 }
 
 /** The step telling what became of the person who answered, if it is written. */
-export function agentStepOf(
-  events: readonly { reason?: string; agent?: string; waitMs?: number }[],
-) {
+export function agentStepOf<T extends { reason?: string; agent?: string; waitMs?: number }>(
+  events: readonly T[],
+): T | null {
   return events.find((e) => e.reason === 'agent' || e.reason === 'abandoned') ?? null;
 }
 
@@ -100,8 +100,6 @@ export function createAgentLines(ctx: AgentLinesContext): AgentLines {
     abandonAfterMs: ABANDON_AFTER_MS,
     wrapUpMs: rules.wrapUpMs,
   });
-  /** When each call this worker connected reached its agent (for the talk times measured). */
-  const talking = new Map<string, number>();
   let standingAt = Number.NEGATIVE_INFINITY;
   let closed = false;
 
@@ -232,20 +230,20 @@ export function createAgentLines(ctx: AgentLinesContext): AgentLines {
     const at = clock.now();
     const waitMs = Math.max(0, at - answeredAt);
     await agents.connected(agent.id, call.id);
-    talking.set(call.id, at);
     pacer.observe({ kind: 'connected', waitMs });
     // Reached after the 2 s: the call counts as abandoned in the rate all the same.
     if (waitMs > ABANDON_AFTER_MS) pacer.observe({ kind: 'abandoned' });
     const row = await writeStep(call, { at, reason: 'agent', agent: agent.id, waitMs });
     emitter.emit('connected', { call, agent: agent.id, waitMs });
-    if (isTerminal(row.status as never)) await ended(row.id, agent.id, row.updatedAt);
+    if (isTerminal(row.status as never)) await ended(row.id, agent.id, at, row.updatedAt);
   }
 
-  /** The call `callId` ended: its agent goes to wrap-up. */
-  async function ended(callId: string, agentId: string, at: number) {
-    const from = talking.get(callId);
-    talking.delete(callId);
-    if (from !== undefined) pacer.observe({ kind: 'talked', ms: Math.max(0, at - from) });
+  /**
+   * The call `callId`, joined to its agent at `from`, ended at `at`: the agent goes to wrap-up,
+   * and the talk is measured (whichever worker joined them).
+   */
+  async function ended(callId: string, agentId: string, from: number, at: number) {
+    pacer.observe({ kind: 'talked', ms: Math.max(0, at - from) });
     await agents.released(agentId, callId, { wrapUpMs: rules.wrapUpMs });
   }
 
@@ -268,7 +266,7 @@ export function createAgentLines(ctx: AgentLinesContext): AgentLines {
     if (status === 'answered') work = onAnswered(call, answeredBy, answeredAtOf(call, when));
     else if (isTerminal(status as never)) {
       const step = agentStepOf(call.events.filter((e) => e.attempt === call.attempt));
-      if (step?.agent) work = ended(call.id, step.agent, when);
+      if (step?.agent) work = ended(call.id, step.agent, step.at.getTime(), when);
       else if (previous !== 'answered' && UNANSWERED.has(status)) {
         pacer.observe({ kind: 'unanswered', afterMs: Math.max(0, when - dialedAt(call)) });
       }

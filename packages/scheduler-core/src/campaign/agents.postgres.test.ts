@@ -69,7 +69,7 @@ describeWithDatabase('a campaign with agents on two PostgreSQL workers', (url) =
                 }
                 joined.set(id, to);
               }),
-              abandonCall: vi.fn(async () => undefined),
+              abandonCall: vi.fn(async (_id: string, _message: string) => undefined),
             });
             let most = 0;
             for (const [w, store] of stores.entries()) {

@@ -3,11 +3,11 @@
  * within 2 s or hears the safe-harbour message, the call's end starts the agent's wrap-up, and
  * each answer's fate is a step of the call's timeline, counted in the campaign's 30-day rate.
  */
-import type { CallStatus } from '@ringkit/call-client';
+import { InvalidOptionsError, type CallStatus } from '@ringkit/call-client';
 import { createFakeProvider, type FakeProvider } from '@ringkit/simulator';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAgents } from '../agents/agents.js';
-import { InvalidOptionsError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { StoredCall } from '../store.js';
 import { createMemoryStore } from '../stores/memory/memory.js';
 import { storedCampaign } from '../testing/store-contract/_fixtures.js';
