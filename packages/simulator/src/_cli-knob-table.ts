@@ -1,4 +1,4 @@
-import { MAX_RESPONSE_DELAY_MS } from './_options.js';
+import { MAX_RESPONSE_DELAY_MS, MAX_TIME_SCALE } from './_options.js';
 import type { SimulatedOutcome } from './types.js';
 
 // The table of `ringkit-sim`'s knob options: each option's flag, its variable, the knob it sets,
@@ -12,10 +12,13 @@ export interface NumberKnob {
   to:
     | { knob: 'errorRate' | 'earlyWebhookRate' | 'duplicateWebhookRate' | 'outOfOrderRate' }
     | { knob: 'machineRate' | 'responseDelayMs' | 'ringMs' | 'talkMs' }
+    | { knob: 'humanRate' | 'agentAnswerMs' | 'talkMeanMs' | 'talkSigma' | 'timeScale' }
     | { inbound: 'voicemailRate' | 'hangUpWhileRingingRate' | 'hangUpWhileForwardRingsRate' }
     | { outcome: SimulatedOutcome; of: 'outcomes' | 'forwardOutcomes' };
-  kind: 'rate' | 'ms';
-  /** The largest value an `ms` knob takes: the simulator's own bound. */
+  kind: 'rate' | 'ms' | 'number';
+  /** The smallest value a `number` knob takes. */
+  min?: number;
+  /** The largest value an `ms` or `number` knob takes: the simulator's own bound. */
   max?: number;
   help: string;
   default: string;
@@ -48,12 +51,20 @@ export const NUMBER_KNOBS: readonly NumberKnob[] = [
     default: '0',
   },
   {
+    flag: 'human-rate',
+    variable: 'SIM_HUMAN_RATE',
+    to: { knob: 'humanRate' },
+    kind: 'rate',
+    help: 'polling, webhook: share 0..1 of calls a person answers; the unanswered ring out',
+    default: 'not said',
+  },
+  {
     flag: 'machine-rate',
     variable: 'SIM_MACHINE_RATE',
     to: { knob: 'machineRate' },
     kind: 'rate',
-    help: 'Twilio, Telnyx: share 0..1 of calls with machine detection a machine answers',
-    default: '0.3',
+    help: 'share 0..1 of calls a machine answers (Twilio, Telnyx: of those answered with detection)',
+    default: 'not said; Twilio, Telnyx 0.3',
   },
   {
     flag: 'error-rate',
@@ -111,6 +122,42 @@ export const NUMBER_KNOBS: readonly NumberKnob[] = [
     kind: 'ms',
     help: 'how long an answered call lasts, ms',
     default: 'drawn from --step-ms',
+  },
+  {
+    flag: 'agent-answer-ms',
+    variable: 'SIM_AGENT_ANSWER_MS',
+    to: { knob: 'agentAnswerMs' },
+    kind: 'ms',
+    help: 'polling, webhook: how long an agent a call is connected to takes to answer, ms',
+    default: '200-400',
+  },
+  {
+    flag: 'talk-mean-ms',
+    variable: 'SIM_TALK_MEAN_MS',
+    to: { knob: 'talkMeanMs' },
+    kind: 'ms',
+    help: 'polling, webhook: mean time a person talks with an agent (lognormal), ms',
+    default: '120000',
+  },
+  {
+    flag: 'talk-sigma',
+    variable: 'SIM_TALK_SIGMA',
+    to: { knob: 'talkSigma' },
+    kind: 'number',
+    min: 0,
+    max: 3,
+    help: 'polling, webhook: sigma 0..3 of the talk times (0: all of the mean)',
+    default: '0.8',
+  },
+  {
+    flag: 'time-scale',
+    variable: 'SIM_TIME_SCALE',
+    to: { knob: 'timeScale' },
+    kind: 'number',
+    min: 1,
+    max: MAX_TIME_SCALE,
+    help: 'polling, webhook: how many times faster than real time calls run',
+    default: '1',
   },
   {
     flag: 'inbound-voicemail-rate',

@@ -103,6 +103,48 @@ const CASES: Array<{
     expected: { machineRate: 1 },
   },
   {
+    flag: '--machine-rate',
+    variable: 'SIM_MACHINE_RATE',
+    value: '0.25',
+    flavour: 'webhook',
+    expected: { machineRate: 0.25 },
+  },
+  {
+    flag: '--human-rate',
+    variable: 'SIM_HUMAN_RATE',
+    value: '0.3',
+    flavour: 'polling',
+    expected: { humanRate: 0.3 },
+  },
+  {
+    flag: '--agent-answer-ms',
+    variable: 'SIM_AGENT_ANSWER_MS',
+    value: '750',
+    flavour: 'webhook',
+    expected: { agentAnswerMs: 750 },
+  },
+  {
+    flag: '--talk-mean-ms',
+    variable: 'SIM_TALK_MEAN_MS',
+    value: '90000',
+    flavour: 'polling',
+    expected: { talkMeanMs: 90_000 },
+  },
+  {
+    flag: '--talk-sigma',
+    variable: 'SIM_TALK_SIGMA',
+    value: '0',
+    flavour: 'webhook',
+    expected: { talkSigma: 0 },
+  },
+  {
+    flag: '--time-scale',
+    variable: 'SIM_TIME_SCALE',
+    value: '60',
+    flavour: 'polling',
+    expected: { timeScale: 60 },
+  },
+  {
     flag: '--error-rate',
     variable: 'SIM_ERROR_RATE',
     value: '0.1',
@@ -275,7 +317,7 @@ describe('ringkit-sim: an option and a variable for every knob', () => {
     expect(out).toContain('--scenario FILE');
   });
 
-  it('gives a flavour only the knobs it reads: machine detection to Twilio and Telnyx, pacing to Twilio', async () => {
+  it('gives a flavour only the knobs it reads: agents to the practice flavours, pacing to Twilio', async () => {
     const argv = [...PORTS, '--twilio-port', '0', '--telnyx-port', '0'];
     const { code } = await run([
       ...argv,
@@ -285,16 +327,56 @@ describe('ringkit-sim: an option and a variable for every knob', () => {
       '2',
       '--busy-rate',
       '0.5',
+      '--talk-mean-ms',
+      '60000',
+      '--time-scale',
+      '30',
     ]);
     expect(code).toBe(0);
-    expect(started.get('polling')).not.toHaveProperty('machineRate');
-    expect(started.get('webhook')).not.toHaveProperty('callsPerSecond');
+    for (const flavour of ['polling', 'webhook']) {
+      expect(started.get(flavour)).toMatchObject({
+        machineRate: 0.5,
+        talkMeanMs: 60_000,
+        timeScale: 30,
+      });
+      expect(started.get(flavour)).not.toHaveProperty('callsPerSecond');
+    }
     expect(started.get('telnyx')).toMatchObject({ machineRate: 0.5 });
     expect(started.get('telnyx')).not.toHaveProperty('callsPerSecond');
     expect(started.get('twilio')).toMatchObject({ machineRate: 0.5, callsPerSecond: 2 });
+    for (const flavour of ['twilio', 'telnyx']) {
+      expect(started.get(flavour)).not.toHaveProperty('talkMeanMs');
+      expect(started.get(flavour)).not.toHaveProperty('timeScale');
+    }
     for (const flavour of ['polling', 'webhook', 'twilio', 'telnyx']) {
       expect(started.get(flavour)).toMatchObject({ outcomes: { completed: 0.5, busy: 0.5 } });
     }
+  });
+
+  it('reads the outcome shares beside --human-rate as shares of every call, the rest ringing out', async () => {
+    const { code, err } = await run([
+      ...PORTS,
+      '--twilio-port',
+      '0',
+      '--human-rate',
+      '0.2',
+      '--machine-rate',
+      '0.15',
+      '--busy-rate',
+      '0.1',
+    ]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    for (const flavour of ['polling', 'webhook']) {
+      expect(started.get(flavour)).toMatchObject({
+        humanRate: 0.2,
+        machineRate: 0.15,
+        outcomes: { busy: 0.1, 'no-answer': expect.closeTo(0.55, 9) },
+      });
+    }
+    // Twilio reads the shares as ever: what is neither busy, no-answer nor failed completes.
+    expect(started.get('twilio')).toMatchObject({ outcomes: { completed: 0.9, busy: 0.1 } });
+    expect(started.get('twilio')).not.toHaveProperty('humanRate');
   });
 
   it('takes the Twilio and Telnyx accounts from their options, in pairs', async () => {
@@ -359,15 +441,66 @@ describe('ringkit-sim --scenario FILE', () => {
     });
   });
 
+  it('knows the predictive scenario by its name, and an option wins over it', async () => {
+    const { code, out, err } = await run([
+      ...PORTS,
+      '--twilio-port',
+      '0',
+      '--scenario',
+      'predictive',
+      '--time-scale',
+      '60',
+    ]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain('(scenario predictive)');
+    for (const flavour of ['polling', 'webhook']) {
+      expect(started.get(flavour)).toMatchObject({
+        humanRate: 0.2,
+        machineRate: 0.15,
+        talkMeanMs: 120_000,
+        talkSigma: 0.8,
+        talkMs: 30_000,
+        stepMs: [2000, 15_000],
+        timeScale: 60,
+      });
+    }
+    expect(started.get('twilio')).not.toHaveProperty('humanRate');
+    expect(started.get('twilio')).not.toHaveProperty('timeScale');
+    const help = await run(['--help']);
+    expect(help.out).toContain('--scenario predictive');
+    expect(help.out).toMatch(/20 % of calls a person answers, 15 % a machine/);
+  });
+
+  it('is read from SIM_SCENARIO by name too', async () => {
+    const { code } = await run(PORTS, { SIM_SCENARIO: 'predictive', SIM_HUMAN_RATE: '0.3' });
+    expect(code).toBe(0);
+    expect(started.get('webhook')).toMatchObject({
+      humanRate: 0.3,
+      machineRate: 0.15,
+      timeScale: 10,
+    });
+  });
+
   it('lets an option, then a variable, win over the scenario', async () => {
     const file = scenario({ outcomes: { busy: 1 }, machineRate: 0.1, seed: 3, stepMs: 50 });
     const { code } = await run(
-      [...PORTS, '--twilio-port', '0', '--scenario', file, '--no-answer-rate', '1', '--seed', '4'],
+      [
+        ...PORTS,
+        '--twilio-port',
+        '0',
+        '--scenario',
+        file,
+        '--no-answer-rate',
+        '0.2',
+        '--seed',
+        '4',
+      ],
       { SIM_MACHINE_RATE: '0.7', SIM_SEED: '5' },
     );
     expect(code).toBe(0);
     expect(started.get('twilio')).toMatchObject({
-      outcomes: { completed: 0, 'no-answer': 1 },
+      outcomes: { completed: 0.8, 'no-answer': 0.2 },
       machineRate: 0.7,
       seed: 4,
       stepMs: 50,
@@ -401,7 +534,27 @@ describe('ringkit-sim: bad knobs exit 2 with one line and start nothing', () => 
       {},
       '--busy-rate, --no-answer-rate, --failed-rate add up to 1.2, more than 1',
     ],
-    [['--machine-rate', '0.5'], {}, '--machine-rate'],
+    [
+      ['--human-rate', '0.8', '--machine-rate', '0.5'],
+      {},
+      '--human-rate: humanRate and machineRate add up to 1.3, more than 1',
+    ],
+    [
+      ['--machine-rate', '0.6', '--no-answer-rate', '0.5'],
+      {},
+      '--machine-rate: machineRate 0.6 is more than the share of calls answered (0.5',
+    ],
+    [
+      ['--human-rate', '0.5', '--busy-rate', '0.6'],
+      {},
+      'the shares of calls answered (0.5) and --busy-rate, --no-answer-rate, --failed-rate add up to 1.1, more than 1',
+    ],
+    [['--talk-sigma', '3.5'], {}, '--talk-sigma must be between 0 and 3'],
+    [['--time-scale', '0.5'], {}, '--time-scale must be between 1 and 10000'],
+    [[], { SIM_TIME_SCALE: 'fast' }, 'SIM_TIME_SCALE must be a number'],
+    [['--talk-mean-ms', '0'], {}, '--talk-mean-ms: talkMeanMs must be above 0'],
+    [['--agent-answer-ms', '-1'], {}, "Option '--agent-answer-ms' argument is ambiguous"],
+    [['--scenario', 'predictve'], {}, "nor is it a scenario's name: predictive"],
     [['--telnyx-signing-key', 'nope', '--telnyx-port', '0'], {}, '--telnyx-signing-key: '],
     [
       ['--twilio-port', '0', '--twilio-account-sid', `AC${'1'.repeat(32)}`],

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { strictObject } from '@ringkit/internal';
 import type { z } from 'zod';
 import { NUMBER_KNOBS, STRING_KNOBS, type NumberKnob } from './_cli-knob-table.js';
+import { checkAnswers } from './_answers.js';
+import { PRESETS } from './_cli-presets.js';
 import { FLAVOUR_ONLY, inboundFields, knobsShape, MAX_STEP_MS } from './_options.js';
 import type {
   SimulatedOutcome,
@@ -10,9 +12,9 @@ import type {
   SimulatorKnobs,
 } from './types.js';
 
-// The `ringkit-sim` options (and variables) of the simulator's knobs, and `--scenario FILE`:
-// what `startCallApiSimulator` can be told, from a command line. Each value is read from its
-// option, else its variable, else the scenario, else the simulator's default.
+// The `ringkit-sim` options (and variables) of the simulator's knobs, and `--scenario FILE` (or a
+// preset's name): what `startCallApiSimulator` can be told, from a command line. Each value is
+// read from its option, else its variable, else the scenario, else the simulator's default.
 
 /** The knobs a scenario may set: every option of `startCallApiSimulator` but the flavour and the functions. */
 const SCENARIO_KEYS = [
@@ -29,6 +31,11 @@ const SCENARIO_KEYS = [
   'twilio',
   'callsPerSecond',
   'machineRate',
+  'humanRate',
+  'agentAnswerMs',
+  'talkMeanMs',
+  'talkSigma',
+  'timeScale',
   'telnyx',
   'telnyxSigningKey',
   'inbound',
@@ -64,20 +71,38 @@ Outcomes, webhooks and accounts (each also read from its variable; a share is a 
 ${[...NUMBER_KNOBS, ...STRING_KNOBS]
   .map(
     (k) =>
-      `  ${pad(`--${k.flag} ${'kind' in k ? (k.kind === 'rate' ? 'R' : 'MS') : 'S'}`, 36)}${k.help}\n` +
+      `  ${pad(`--${k.flag} ${'kind' in k ? { rate: 'R', ms: 'MS', number: 'N' }[k.kind] : 'S'}`, 36)}${k.help}\n` +
       `  ${pad('', 36)}(env ${k.variable}) [${k.default}]`,
   )
   .join('\n')}
   Calls that are neither busy, no-answer nor failed complete; forwards likewise.
+  With --human-rate, the polling and webhook flavours' calls that no person or machine answers
+  and that are neither busy nor failed ring out (no-answer).
   --scenario FILE                     a JSON object of startCallApiSimulator options (outcomes,
                                       machineRate, earlyWebhookRate, inbound, twilio…) that sets
                                       them all; an option or a variable given wins over it
                                       (env SIM_SCENARIO)
+${Object.entries(PRESETS)
+  .map(
+    ([name, preset]) =>
+      `  ${pad(`--scenario ${name}`, 36)}${preset.help.join(`\n  ${pad('', 36)}`)}`,
+  )
+  .join('\n')}
 `;
 
 /** What the knob options and variables ask for: the knobs to give each flavour, or what is wrong. */
 export type KnobsRead =
-  { ok: true; knobs: Scenario; scenario: string | undefined } | { ok: false; message: string };
+  | {
+      ok: true;
+      knobs: Scenario;
+      scenario: string | undefined;
+      /**
+       * The polling and webhook flavours' `outcomes` when outcome shares were given as options
+       * beside `humanRate`: the shares as given, the rest no-answer.
+       */
+      practiceOutcomes?: Scenario['outcomes'];
+    }
+  | { ok: false; message: string };
 
 /**
  * Reads the knob options (else their variables, else the scenario file) into one set of knobs.
@@ -98,7 +123,9 @@ export function readKnobOptions(
   };
   const file = given('scenario', 'SIM_SCENARIO');
   let scenario: Scenario = {};
-  if (file) {
+  const preset = file && Object.hasOwn(PRESETS, file.value) ? PRESETS[file.value] : undefined;
+  if (preset) scenario = { ...preset.knobs };
+  else if (file) {
     const read = readScenario(file.value);
     if (!read.ok) return read;
     scenario = read.scenario;
@@ -120,10 +147,13 @@ export function readKnobOptions(
       problems.push(parsed);
       continue;
     }
-    if ('knob' in knob.to) knobs[knob.to.knob] = parsed;
-    else if ('inbound' in knob.to) inbound[knob.to.inbound] = parsed;
+    if ('knob' in knob.to) {
+      knobs[knob.to.knob] = parsed;
+      named.set(knob.to.knob, at.name);
+    } else if ('inbound' in knob.to) inbound[knob.to.inbound] = parsed;
     else shares[knob.to.of][knob.to.outcome] = parsed;
   }
+  let practiceOutcomes: Scenario['outcomes'];
   for (const of of ['outcomes', 'forwardOutcomes'] as const) {
     const set = shares[of];
     const entries = Object.entries(set);
@@ -139,6 +169,18 @@ export function readKnobOptions(
     const outcomes = { completed: Math.max(0, 1 - sum), ...set };
     if (of === 'outcomes') knobs.outcomes = outcomes;
     else inbound.forwardOutcomes = outcomes;
+    if (of === 'outcomes' && knobs.humanRate !== undefined) {
+      const answered = knobs.humanRate + (knobs.machineRate ?? 0);
+      const rest = 1 - answered - sum;
+      if (rest < -1e-9) {
+        problems.push(
+          `the shares of calls answered (${round(answered)}) and ${flags.join(', ')} add up to ${round(answered + sum)}, more than 1`,
+        );
+        continue;
+      }
+      const practice = { ...set, 'no-answer': (set['no-answer'] ?? 0) + Math.max(0, rest) };
+      if (Object.values(practice).some((share) => share > 0)) practiceOutcomes = practice;
+    }
   }
   const twilioSid = given('twilio-account-sid', 'SIM_TWILIO_ACCOUNT_SID');
   const twilioToken = given('twilio-auth-token', 'SIM_TWILIO_AUTH_TOKEN');
@@ -193,14 +235,36 @@ export function readKnobOptions(
     const needs = flavours.map((flavour) => `--${flavour}-port`).join(' or ');
     return { ok: false, message: `${nameOf(key)} needs ${needs}: no flavour started reads it` };
   }
-  return { ok: true, knobs: checked.data as Scenario, scenario: file?.value };
+  const practice = knobsFor('polling', checked.data as Scenario, practiceOutcomes);
+  const wrongAnswers = checkAnswers({ ...practice, flavour: 'polling' });
+  if (wrongAnswers) {
+    const [key] = wrongAnswers.path as [string];
+    const where = named.get(key) ?? (file ? `--scenario ${file.value}: ${key}` : key);
+    return { ok: false, message: `${where}: ${wrongAnswers.message}` };
+  }
+  return {
+    ok: true,
+    knobs: checked.data as Scenario,
+    scenario: file?.value,
+    ...(practiceOutcomes && { practiceOutcomes }),
+  };
 }
 
-/** The knobs a flavour reads, of those read: the others are another flavour's. */
-export function knobsFor(flavour: SimulatorFlavour, knobs: Scenario): Scenario {
+/**
+ * The knobs a flavour reads, of those read: the others are another flavour's. The polling and
+ * webhook flavours take `practiceOutcomes` for `outcomes` when there are some.
+ */
+export function knobsFor(
+  flavour: SimulatorFlavour,
+  knobs: Scenario,
+  practiceOutcomes?: Scenario['outcomes'],
+): Scenario {
   const own = { ...knobs } as Record<string, unknown>;
   for (const [key, flavours] of FLAVOUR_ONLY) {
     if (!flavours.includes(flavour)) delete own[key];
+  }
+  if (practiceOutcomes && (flavour === 'polling' || flavour === 'webhook')) {
+    own.outcomes = practiceOutcomes;
   }
   return own as Scenario;
 }
@@ -212,7 +276,11 @@ function readScenario(
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    return { ok: false, message: `--scenario ${path}: ${(error as Error).message}` };
+    const names = Object.keys(PRESETS).join(', ');
+    return {
+      ok: false,
+      message: `--scenario ${path}: ${(error as Error).message} (nor is it a scenario's name: ${names})`,
+    };
   }
   let json: unknown;
   try {
@@ -265,6 +333,10 @@ function nameOf(key: string): string {
 function numberOf(knob: NumberKnob, value: string, name: string): number | string {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number)) return `${name} must be a number`;
+  if (knob.kind === 'number') {
+    const { min = -Infinity, max = Infinity } = knob;
+    return number < min || number > max ? `${name} must be between ${min} and ${max}` : number;
+  }
   if (knob.kind === 'rate' && (number < 0 || number > 1)) {
     return `${name} must be between 0 and 1`;
   }

@@ -243,7 +243,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     for (const [flavour, port] of flavours) {
       starting = [flavour, port];
       const simulator = await startCallApiSimulator({
-        ...knobsFor(flavour, knobs),
+        ...knobsFor(flavour, knobs, read.practiceOutcomes),
         flavour,
         port,
         host: config.host,
@@ -322,6 +322,10 @@ export function formatEvent(event: SimulatorEvent): string {
     }
     case 'rejected':
       return `${time} ${event.flavour} ${event.method} ${event.path} ${event.httpStatus} ${event.code}: ${event.message}`;
+    case 'forward':
+      return `${time} ${event.flavour} #${event.callId} ${event.phone} agent ${event.forward.to} ${event.forward.status}`;
+    case 'spoken':
+      return `${time} ${event.flavour} #${event.callId} ${event.phone} abandoned: ${JSON.stringify(event.text)}`;
   }
 }
 

@@ -1,5 +1,14 @@
 import type { ResolvedKnobs } from './_options.js';
-import { parseRequestBody } from './_requests.js';
+import { abandonWith, connectAgent, forwardOf, refusalOf } from './_json-agents.js';
+import {
+  answeredByField,
+  pollingBody,
+  statusOf as statusAt,
+  type JsonCall,
+  type Step,
+  type WebhookStatus,
+} from './_json-call.js';
+import { parseActionBody, parseRequestBody } from './_requests.js';
 import {
   createEngineRuntime,
   decodePathSegment,
@@ -16,9 +25,7 @@ import { createTwilioEngine } from './_twilio.js';
 import type { SendRequest } from './_webhook.js';
 import type {
   SimulatedCall,
-  SimulatedOutcome,
   SimulatedStatus,
-  SimulatorWebhookBody,
   StatusCallbackDeliverer,
   TelnyxWebhookDeliverer,
   WebhookDeliverer,
@@ -26,28 +33,6 @@ import type {
 
 export { MAX_BODY_BYTES };
 export type { EngineRequest, EngineResponse, SimulatorEngine } from './_runtime.js';
-
-interface Step {
-  offset: number;
-  status: SimulatedStatus;
-}
-
-interface CallState {
-  id: string;
-  phone: string;
-  createdAt: number;
-  outcome: SimulatedOutcome;
-  webhookUrl: string | undefined;
-  steps: Step[];
-  /** The index of the last step whose timer fired (-1: none). */
-  fired: number;
-  outOfOrder: boolean;
-  duplicates: boolean[];
-  heldAnswered: boolean;
-  queue: Promise<void>;
-}
-
-type WebhookStatus = SimulatorWebhookBody['status'];
 
 /** What an engine needs from its transport. */
 export interface EngineDeps {
@@ -91,30 +76,16 @@ export function createSimulatorEngine(knobs: ResolvedKnobs, deps: EngineDeps): S
 /** The polling and webhook flavours: JSON in, JSON out. */
 function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): SimulatorEngine {
   const { knobs, random, now, emit, schedule, wait } = runtime;
-  const flavour = knobs.flavour;
-  const calls = new Map<string, CallState>();
+  const flavour = knobs.flavour as 'polling' | 'webhook';
+  const calls = new Map<string, JsonCall>();
   let nextNumericId = 1001;
 
-  /**
-   * A call's status: for polling, the last step its clock reached (or whose timer fired, should a
-   * timer run a hair early); for webhooks, the last step that fired.
-   */
-  function statusOf(call: CallState): { status: SimulatedStatus; since: number; index: number } {
-    let index = call.fired;
-    if (flavour === 'polling') {
-      const elapsed = now() - call.createdAt;
-      call.steps.forEach((step, i) => {
-        if (elapsed >= step.offset && i > index) index = i;
-      });
-    }
-    const step = call.steps[index];
-    return step
-      ? { status: step.status, since: call.createdAt + step.offset, index }
-      : { status: 'initiated', since: call.createdAt, index };
-  }
+  const statusOf = (call: JsonCall) => statusAt(call, flavour, now());
 
-  function snapshot(call: CallState): SimulatedCall {
+  function snapshot(call: JsonCall): SimulatedCall {
     const { status } = statusOf(call);
+    const forward = forwardOf(call, status, now());
+    const answeredBy = answeredByField(call, status).answered_by ?? null;
     return {
       id: call.id,
       flavour,
@@ -123,6 +94,9 @@ function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): Si
       status,
       outcome: call.outcome,
       ...(call.webhookUrl === undefined ? {} : { webhookUrl: call.webhookUrl }),
+      ...(call.answeredBy === undefined ? {} : { answeredBy }),
+      ...(forward ? { forwards: [forward] } : {}),
+      ...(call.abandon ? { spoken: [call.abandon.message] } : {}),
     };
   }
 
@@ -140,13 +114,13 @@ function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): Si
   }
 
   /** Draws everything about a new call up front, always the same number of draws. */
-  function newCall(phone: string, webhookUrl: string | undefined): CallState & { early: boolean } {
-    const { outcome, gaps } = drawCallPlan(runtime);
+  function newCall(phone: string, webhookUrl: string | undefined): JsonCall & { early: boolean } {
+    const { outcome, gaps, answeredBy } = drawCallPlan(runtime);
     const early = random.chance(knobs.earlyWebhookRate) && flavour === 'webhook';
     const outOfOrder = random.chance(knobs.outOfOrderRate);
     const duplicates = gaps.map(() => random.chance(knobs.duplicateWebhookRate));
     const id = flavour === 'polling' ? random.uuid() : String(nextNumericId++);
-    const [g1, g2, g3] = gaps;
+    const [g1, g2, g3] = gaps.map((gap) => gap / knobs.timeScale) as [number, number, number];
     const t1 = early ? 0 : g1;
     const answered: SimulatedStatus = flavour === 'polling' ? 'connected' : 'answered';
     const steps: Step[] =
@@ -165,6 +139,7 @@ function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): Si
       phone,
       createdAt: now(),
       outcome,
+      answeredBy,
       webhookUrl,
       steps,
       fired: -1,
@@ -173,15 +148,18 @@ function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): Si
       duplicates,
       heldAnswered: false,
       queue: Promise.resolve(),
+      agent: undefined,
+      abandon: undefined,
     };
   }
 
-  async function deliverOne(call: CallState, status: WebhookStatus, duplicate: boolean) {
+  async function deliverOne(call: JsonCall, status: WebhookStatus, duplicate: boolean) {
     const url = call.webhookUrl;
     if (runtime.isClosed() || url === undefined) return;
     const base = { callId: call.id, phone: call.phone, status, url };
     try {
-      await deliver(url, { id: Number(call.id), status }, { signal: runtime.signal });
+      const body = { id: Number(call.id), status, ...answeredByField(call, status) };
+      await deliver(url, body, { signal: runtime.signal });
       emit({ type: 'webhook_sent', ...base, duplicate });
     } catch (error) {
       emit({ type: 'webhook_failed', ...base, error });
@@ -189,7 +167,7 @@ function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): Si
   }
 
   /** Queues a webhook behind the call's earlier ones, so they arrive in the order queued. */
-  function enqueue(call: CallState, status: WebhookStatus, index: number): Promise<void> {
+  function enqueue(call: JsonCall, status: WebhookStatus, index: number): Promise<void> {
     const run = async () => {
       await deliverOne(call, status, false);
       if (call.duplicates[index]) await deliverOne(call, status, true);
@@ -198,13 +176,27 @@ function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): Si
     return call.queue;
   }
 
-  function fire(call: CallState, index: number): Promise<void> {
+  /** Runs `fire` for step `index` at its time, unless the step was replaced meanwhile. */
+  function scheduleStep(call: JsonCall, index: number) {
+    const step = call.steps[index];
+    if (!step || (flavour !== 'webhook' && !knobs.onEvent)) return;
+    schedule(
+      () => {
+        if (call.steps[index] === step) void fire(call, index);
+      },
+      Math.max(0, call.createdAt + step.offset - now()),
+    );
+  }
+
+  function fire(call: JsonCall, index: number): Promise<void> {
     const step = call.steps[index];
     if (!step || runtime.isClosed()) return Promise.resolve();
     // A polling step a GET already told (see `get`) fired then: its late timer tells nothing more.
     if (flavour === 'polling' && index <= call.fired) return Promise.resolve();
     call.fired = index;
     emit({ type: 'status', callId: call.id, phone: call.phone, status: step.status });
+    const forward = step.status === 'completed' && forwardOf(call, step.status, now());
+    if (forward) emit({ type: 'forward', callId: call.id, phone: call.phone, forward });
     if (flavour === 'polling') return Promise.resolve();
     const status = step.status as WebhookStatus;
     if (status === 'answered' && call.outOfOrder) {
@@ -239,11 +231,9 @@ function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): Si
     calls.set(state.id, state);
     emit({ type: 'created', call: snapshot(state) });
     let early: Promise<void> = Promise.resolve();
-    state.steps.forEach((step, index) => {
+    state.steps.forEach((_, index) => {
       if (index === 0 && state.early) early = fire(state, 0);
-      else if (flavour === 'webhook' || knobs.onEvent) {
-        schedule(() => void fire(state, index), step.offset);
-      }
+      else scheduleStep(state, index);
     });
     await Promise.all([answerAfter, early]);
     if (flavour === 'webhook') return json(200, { id: Number(state.id) });
@@ -255,28 +245,70 @@ function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): Si
     });
   }
 
+  /**
+   * Where a call stands now. For polling, the steps its clock reached are told (`onEvent`) first,
+   * even when their timers run late on a busy machine, so the events never lag the API.
+   */
+  function current(call: JsonCall) {
+    const at = statusOf(call);
+    if (flavour === 'polling') {
+      for (let i = call.fired + 1; i <= at.index; i += 1) void fire(call, i);
+    }
+    return at;
+  }
+
   function get(request: EngineRequest, id: string): EngineResponse {
     const call = calls.get(id);
     if (!call) return reject(request, 404, 'not_found', `no call with id ${JSON.stringify(id)}`);
-    const { status, since, index } = statusOf(call);
-    // What a GET tells has happened: the steps its clock reached are told (`onEvent`) before the
-    // answer, even when their timers run late on a busy machine, so the events never lag the API.
-    if (flavour === 'polling') {
-      for (let i = call.fired + 1; i <= index; i += 1) void fire(call, i);
-    }
-    return json(200, {
-      id: call.id,
-      phone_number: call.phone,
-      status,
-      created_at: new Date(call.createdAt).toISOString(),
-      updated_at: new Date(since).toISOString(),
-    });
+    const { status, since } = current(call);
+    return json(200, pollingBody(call, status, since));
   }
 
+  /** `POST …/{id}/connect` and `POST …/{id}/abandon`: the call ends `completed` after either. */
+  function act(request: EngineRequest, id: string, action: 'connect' | 'abandon'): EngineResponse {
+    const call = calls.get(id);
+    if (!call) return reject(request, 404, 'not_found', `no call with id ${JSON.stringify(id)}`);
+    const parsed = parseActionBody(flavour, action, request.contentType, request.body);
+    if (!parsed.ok) return reject(request, 400, 'invalid_request', parsed.message);
+    const { status, since, index } = current(call);
+    const refused = refusalOf(call, status);
+    if (refused) return reject(request, 409, refused.code, refused.message);
+    const endsAt =
+      parsed.action === 'connect'
+        ? connectAgent(runtime, call, parsed.to, parsed.ringS)
+        : abandonWith(runtime, call, parsed.message);
+    // The person's own end (they hang up after the talk time) gives way to the agent's or the
+    // message's.
+    call.steps = [
+      ...call.steps.slice(0, index + 1),
+      { offset: endsAt - call.createdAt, status: 'completed' },
+    ];
+    scheduleStep(call, index + 1);
+    const base = { callId: call.id, phone: call.phone };
+    if (parsed.action === 'connect') {
+      const forward = forwardOf(call, status, now())!;
+      emit({ type: 'forward', ...base, forward });
+      const answersAt = call.agent?.answersAt;
+      if (knobs.onEvent && answersAt != null) {
+        schedule(
+          () => emit({ type: 'forward', ...base, forward: { ...forward, status: 'in-progress' } }),
+          answersAt - now(),
+        );
+      }
+    } else {
+      emit({ type: 'spoken', ...base, text: parsed.message });
+    }
+    if (flavour === 'webhook') return json(200, { id: Number(call.id), status });
+    return json(200, pollingBody(call, status, since));
+  }
+
+  const prefix = flavour === 'polling' ? '/api/call' : '/call';
+  const actionPath = new RegExp(`^${prefix}/([^/]+)/(connect|abandon)$`);
+
   function route(request: EngineRequest): Promise<EngineResponse> | EngineResponse {
-    const createPath = flavour === 'polling' ? '/api/call' : '/call';
     const one = flavour === 'polling' ? /^\/api\/call\/([^/]+)$/.exec(request.path) : null;
-    const allowed = request.path === createPath ? 'POST' : one ? 'GET' : undefined;
+    const action = actionPath.exec(request.path);
+    const allowed = request.path === prefix || action ? 'POST' : one ? 'GET' : undefined;
     if (allowed === undefined) {
       return reject(request, 404, 'not_found', `no route ${request.method} ${request.path}`);
     }
@@ -291,6 +323,9 @@ function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): Si
     }
     if (request.bodySize > MAX_BODY_BYTES) {
       return reject(request, 413, 'payload_too_large', `the body is over ${MAX_BODY_BYTES} bytes`);
+    }
+    if (action) {
+      return act(request, decodePathSegment(action[1] ?? ''), action[2] as 'connect' | 'abandon');
     }
     return one ? get(request, decodePathSegment(one[1] ?? '')) : create(request);
   }

@@ -1,6 +1,7 @@
 import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { InvalidOptionsError } from '@ringkit/call-client';
+import { answerWeights, checkAnswers, type PracticeEnd } from './_answers.js';
 import { randomSeed } from './_random.js';
 import { importSigningKey } from './_telnyx-keys.js';
 import { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
@@ -22,6 +23,8 @@ import type {
 export const MAX_STEP_MS = 86_400_000;
 /** The longest `responseDelayMs`. */
 export const MAX_RESPONSE_DELAY_MS = 600_000;
+/** The largest `timeScale`. */
+export const MAX_TIME_SCALE = 10_000;
 
 const duration = (max: number) =>
   z.number().finite().min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
@@ -38,6 +41,14 @@ const weights = strictObject({
   (given) => Object.values(given).some((w) => w !== undefined && w > 0),
   'at least one outcome needs a weight above 0',
 );
+/** A time in ms, or a `[min, max]` range of them. */
+const range = (max: number, name: string) =>
+  z.union([
+    duration(max),
+    z
+      .tuple([duration(max), duration(max)])
+      .refine(([min, top]) => min <= top, `${name} must be [min, max] with min <= max`),
+  ]);
 /** An http(s) URL. */
 export const httpUrl = (name: string) =>
   z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` });
@@ -76,14 +87,7 @@ export const knobsShape = {
   flavour: z.enum(['polling', 'webhook', 'twilio', 'telnyx'], {
     error: "flavour must be 'polling', 'webhook', 'twilio' or 'telnyx'",
   }),
-  stepMs: z
-    .union([
-      duration(MAX_STEP_MS),
-      z
-        .tuple([duration(MAX_STEP_MS), duration(MAX_STEP_MS)])
-        .refine(([min, max]) => min <= max, 'the range must be [min, max] with min <= max'),
-    ])
-    .optional(),
+  stepMs: range(MAX_STEP_MS, 'stepMs').optional(),
   outcomes: weights.optional(),
   errorRate: rate.optional(),
   earlyWebhookRate: rate.optional(),
@@ -115,6 +119,24 @@ export const knobsShape = {
     .optional(),
   deliverStatusCallback: fn<StatusCallbackDeliverer>('deliverStatusCallback').optional(),
   machineRate: rate.optional(),
+  humanRate: rate.optional(),
+  agentAnswerMs: range(MAX_STEP_MS, 'agentAnswerMs').optional(),
+  talkMeanMs: z
+    .number()
+    .finite()
+    .positive('talkMeanMs must be above 0')
+    .max(MAX_STEP_MS, `talkMeanMs must be at most ${MAX_STEP_MS}`)
+    .optional(),
+  talkSigma: z
+    .number()
+    .min(0, 'talkSigma must be between 0 and 3')
+    .max(3, 'talkSigma must be between 0 and 3')
+    .optional(),
+  timeScale: z
+    .number()
+    .min(1, `timeScale must be between 1 and ${MAX_TIME_SCALE}`)
+    .max(MAX_TIME_SCALE, `timeScale must be between 1 and ${MAX_TIME_SCALE}`)
+    .optional(),
   telnyx: strictObject({
     apiKey: z.string().min(1, 'apiKey must not be empty'),
     connectionId: z.string().min(1, 'connectionId must not be empty'),
@@ -144,7 +166,11 @@ export const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly Simulat
   ['twilio', ['twilio']],
   ['callsPerSecond', ['twilio']],
   ['deliverStatusCallback', ['twilio']],
-  ['machineRate', ['twilio', 'telnyx']],
+  ['humanRate', ['polling', 'webhook']],
+  ['agentAnswerMs', ['polling', 'webhook']],
+  ['talkMeanMs', ['polling', 'webhook']],
+  ['talkSigma', ['polling', 'webhook']],
+  ['timeScale', ['polling', 'webhook']],
   ['telnyx', ['telnyx']],
   ['telnyxSigningKey', ['telnyx']],
   ['deliverTelnyxWebhook', ['telnyx']],
@@ -165,6 +191,8 @@ export function knobsSchema<E extends z.ZodRawShape>(extra: E) {
         });
       }
     }
+    const wrongAnswers = checkAnswers(value as SimulatorKnobs);
+    if (wrongAnswers) ctx.addIssue({ code: 'custom', ...wrongAnswers });
     const inbound = knobs.inbound as SimulatorInboundKnobs | undefined;
     if (inbound?.statusCallbackUrl !== undefined && knobs.flavour !== 'twilio') {
       ctx.addIssue({
@@ -195,6 +223,15 @@ export interface ResolvedKnobs {
   callsPerSecond: number;
   deliverStatusCallback: StatusCallbackDeliverer | undefined;
   machineRate: number;
+  /**
+   * Polling and webhook flavours: the weights of how a call ends, who answered included, when
+   * `humanRate` or `machineRate` is given (see `answerWeights`); else `undefined`.
+   */
+  answers: Readonly<Record<PracticeEnd, number>> | undefined;
+  agentAnswerMs: readonly [number, number];
+  talkMeanMs: number;
+  talkSigma: number;
+  timeScale: number;
   telnyx: { apiKey: string; connectionId: string };
   /** The base64 PKCS#8 DER Ed25519 key given, or `undefined`: the engine makes one. */
   telnyxSigningKey: string | undefined;
@@ -224,11 +261,10 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, wha
 
 /** Fills in the defaults of validated knobs. */
 export function resolveKnobs(knobs: SimulatorKnobs): ResolvedKnobs {
-  const step = knobs.stepMs ?? [200, 1000];
   const inbound = knobs.inbound ?? {};
   return {
     flavour: knobs.flavour,
-    stepMs: typeof step === 'number' ? [step, step] : step,
+    stepMs: rangeOf(knobs.stepMs ?? [200, 1000]),
     outcomes: fillWeights(knobs.outcomes ?? { completed: 1 }),
     errorRate: knobs.errorRate ?? 0,
     earlyWebhookRate: knobs.earlyWebhookRate ?? 0,
@@ -248,6 +284,11 @@ export function resolveKnobs(knobs: SimulatorKnobs): ResolvedKnobs {
     callsPerSecond: knobs.callsPerSecond ?? 1,
     deliverStatusCallback: knobs.deliverStatusCallback,
     machineRate: knobs.machineRate ?? 0.3,
+    answers: answerWeights(knobs),
+    agentAnswerMs: rangeOf(knobs.agentAnswerMs ?? [200, 400]),
+    talkMeanMs: knobs.talkMeanMs ?? 120_000,
+    talkSigma: knobs.talkSigma ?? 0.8,
+    timeScale: knobs.timeScale ?? 1,
     telnyx: {
       apiKey: knobs.telnyx?.apiKey ?? TELNYX_TEST_CREDENTIALS.apiKey,
       connectionId: knobs.telnyx?.connectionId ?? TELNYX_TEST_CREDENTIALS.connectionId,
@@ -269,6 +310,9 @@ export function resolveKnobs(knobs: SimulatorKnobs): ResolvedKnobs {
     },
   };
 }
+
+const rangeOf = (value: number | readonly [number, number]): readonly [number, number] =>
+  typeof value === 'number' ? [value, value] : value;
 
 function fillWeights(
   given: Partial<Record<SimulatedOutcome, number>>,

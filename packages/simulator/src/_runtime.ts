@@ -99,14 +99,23 @@ export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omi
 /**
  * Draws how a new call ends and its three step gaps (to ringing, ringing to the answer or the end,
  * answered to completed), `ringMs` and `talkMs` replacing the last two after they are drawn, so
- * every call consumes the same number of draws.
+ * every call consumes the same number of draws. With `answers` (the polling and webhook flavours'
+ * `humanRate`, `machineRate`), the end is drawn from them, who answered included.
  */
 export function drawCallPlan(runtime: EngineRuntime): {
   outcome: SimulatedOutcome;
   gaps: [number, number, number];
+  answeredBy: 'human' | 'machine' | undefined;
 } {
   const { knobs, random } = runtime;
-  const outcome = random.pick(knobs.outcomes);
+  let outcome: SimulatedOutcome;
+  let answeredBy: 'human' | 'machine' | undefined;
+  if (knobs.answers === undefined) outcome = random.pick(knobs.outcomes);
+  else {
+    const end = random.pick(knobs.answers);
+    answeredBy = end === 'human' || end === 'machine' ? end : undefined;
+    outcome = answeredBy === undefined ? (end as SimulatedOutcome) : 'completed';
+  }
   const [min, max] = knobs.stepMs;
   const toRinging = random.between(min, max);
   const ringing = random.between(min, max);
@@ -114,6 +123,7 @@ export function drawCallPlan(runtime: EngineRuntime): {
   return {
     outcome,
     gaps: [toRinging, knobs.ringMs ?? ringing, knobs.talkMs ?? talking],
+    answeredBy,
   };
 }
 

@@ -230,7 +230,8 @@ describe('the Twilio flavour options', () => {
     [{ flavour: 'twilio', callsPerSecond: 0 }, 'callsPerSecond'],
     [{ flavour: 'twilio', machineRate: 1.5 }, 'machineRate'],
     [{ flavour: 'twilio', machineRate: -0.1 }, 'machineRate'],
-    [{ flavour: 'webhook', machineRate: 0.5 }, 'machineRate'],
+    [{ flavour: 'twilio', humanRate: 0.5 }, 'humanRate'],
+    [{ flavour: 'telnyx', timeScale: 10 }, 'timeScale'],
     [{ flavour: 'twilio', twilio: { accountSid: 'AC1', authToken } }, 'accountSid'],
     [
       {

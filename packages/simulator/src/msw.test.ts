@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import { startWebhookReceiver } from './_receiver.js';
 import { postJson, request, WAIT, type Harness } from '../test/simulator-suite-helpers.js';
+import { describeAgentsContract } from '../test/simulator-suite-agents.js';
 import { describePollingContract } from '../test/simulator-suite-polling.js';
 import { describeTelnyxContract } from '../test/simulator-suite-telnyx.js';
 import { describeTwilioContract } from '../test/simulator-suite-twilio.js';
@@ -32,6 +33,7 @@ describePollingContract(harness);
 describeWebhookContract(harness);
 describeTwilioContract(harness);
 describeTelnyxContract(harness);
+describeAgentsContract(harness);
 
 describe('createCallApiHandlers', () => {
   it('answers on the default base URLs given to setupServer', async () => {

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '@ringkit/call-client';
 import type { Harness } from '../test/simulator-suite-helpers.js';
+import { describeAgentsContract } from '../test/simulator-suite-agents.js';
 import { describePollingContract } from '../test/simulator-suite-polling.js';
 import { describeTelnyxContract } from '../test/simulator-suite-telnyx.js';
 import { describeTwilioContract } from '../test/simulator-suite-twilio.js';
@@ -17,6 +18,7 @@ describePollingContract(harness);
 describeWebhookContract(harness);
 describeTwilioContract(harness);
 describeTelnyxContract(harness);
+describeAgentsContract(harness);
 
 describe('startCallApiSimulator', () => {
   it('listens on a free port of 127.0.0.1 when given port 0', async () => {
@@ -72,6 +74,36 @@ describe('startCallApiSimulator', () => {
     ],
     ['an inbound caller not in E.164', { flavour: 'twilio', inbound: { from: '555' } }, 'E.164'],
     ['an unknown inbound knob', { flavour: 'twilio', inbound: { answerRate: 1 } }, 'answerRate'],
+    ['a humanRate above 1', { flavour: 'polling', humanRate: 1.5 }, 'humanRate'],
+    [
+      'humanRate and machineRate over 1 together',
+      { flavour: 'webhook', humanRate: 0.7, machineRate: 0.4 },
+      'humanRate and machineRate add up to 1.1, more than 1',
+    ],
+    [
+      'a machineRate above the calls the outcomes answer',
+      { flavour: 'polling', machineRate: 0.5, outcomes: { completed: 1, busy: 3 } },
+      'machineRate 0.5 is more than the share of calls answered (0.25',
+    ],
+    [
+      'an agentAnswerMs range with min above max',
+      { flavour: 'polling', agentAnswerMs: [400, 200] },
+      'agentAnswerMs must be [min, max] with min <= max',
+    ],
+    ['a negative agentAnswerMs', { flavour: 'webhook', agentAnswerMs: -1 }, 'agentAnswerMs'],
+    ['a talkMeanMs of 0', { flavour: 'polling', talkMeanMs: 0 }, 'talkMeanMs must be above 0'],
+    [
+      'a talkSigma above 3',
+      { flavour: 'polling', talkSigma: 4 },
+      'talkSigma must be between 0 and 3',
+    ],
+    ['a timeScale under 1', { flavour: 'webhook', timeScale: 0.5 }, 'timeScale must be between 1'],
+    ['a timeScale over 10000', { flavour: 'polling', timeScale: 20_000 }, 'and 10000'],
+    [
+      'agents for the Twilio flavour',
+      { flavour: 'twilio', talkMeanMs: 1000 },
+      'talkMeanMs does not apply',
+    ],
   ])('refuses %s with an InvalidOptionsError naming it', async (_, options, names) => {
     const error: unknown = await startCallApiSimulator(options as SimulatorOptions).catch(
       (e: unknown) => e,

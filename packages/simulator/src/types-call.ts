@@ -51,7 +51,9 @@ export interface SimulatedCall {
   /**
    * Twilio flavour: who answered (`answered_by`): `null` until the call is answered, and always
    * without machine detection. Telnyx flavour: the `result` of its machine detection webhook,
-   * `null` until that webhook is sent, and always without machine detection.
+   * `null` until that webhook is sent, and always without machine detection. Polling and webhook
+   * flavours with `humanRate` or `machineRate`: `'human'` or `'machine'` once answered, `null`
+   * before (left out without those knobs).
    */
   answeredBy?: TwilioAnsweredBy | TelnyxAnsweredBy | null;
   /**
@@ -65,7 +67,8 @@ export interface SimulatedCall {
   createParams?: Readonly<Record<string, unknown>>;
   /**
    * Telnyx flavour: the `payload` of every `speak` command the call took, in order. Twilio
-   * flavour, inbound calls: the text of every `<Say>` played.
+   * flavour, inbound calls: the text of every `<Say>` played. Polling and webhook flavours: the
+   * message of its `abandon`.
    */
   spoken?: string[];
   /**
@@ -81,7 +84,12 @@ export interface SimulatedCall {
    * number called, its `from` the caller, its `spoken` what the app said (Twilio: each `<Say>`).
    */
   direction?: 'inbound';
-  /** Inbound calls: each forward the app made (`<Dial>`, `transfer`), in order. */
+  /**
+   * Inbound calls: each forward the app made (`<Dial>`, `transfer`), in order. Polling and
+   * webhook flavours: the agent of its `connect` (id `<call id>-agent`): `ringing`,
+   * `in-progress` once the agent answered, then `completed` with their talk's `durationS`, or
+   * `no-answer` when the agent let it ring past `ring_s`.
+   */
   forwards?: SimulatedForward[];
   /** Inbound calls: each voicemail the caller left, in order. */
   recordings?: SimulatedRecording[];

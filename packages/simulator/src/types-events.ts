@@ -3,6 +3,7 @@
 import type { TelnyxEventType } from './types-telnyx.js';
 import type { TwilioCallbackStatus } from './types-twilio.js';
 import type { SimulatedCall } from './types-call.js';
+import type { SimulatedForward } from './types-inbound.js';
 import type { SimulatedStatus, SimulatorFlavour, SimulatorWebhookBody } from './types-status.js';
 
 interface SimulatorEventBase {
@@ -54,10 +55,32 @@ export interface SimulatorRejectedEvent extends SimulatorEventBase {
   message: string;
 }
 
+/**
+ * The agent a call was connected to was rung, answered, or their leg ended (`forward.status`:
+ * `ringing`, `in-progress`, `completed`, `no-answer`). Polling and webhook flavours, after a
+ * `POST …/connect`.
+ */
+export interface SimulatorForwardEvent extends SimulatorEventBase {
+  type: 'forward';
+  callId: string;
+  phone: string;
+  forward: SimulatedForward;
+}
+
+/** An abandoned call's message began (polling and webhook flavours, `POST …/abandon`). */
+export interface SimulatorSpokenEvent extends SimulatorEventBase {
+  type: 'spoken';
+  callId: string;
+  phone: string;
+  text: string;
+}
+
 /** Everything a simulator reports through `onEvent`, told apart by `type`. */
 export type SimulatorEvent =
   | SimulatorCreatedEvent
   | SimulatorStatusEvent
   | SimulatorWebhookSentEvent
   | SimulatorWebhookFailedEvent
-  | SimulatorRejectedEvent;
+  | SimulatorRejectedEvent
+  | SimulatorForwardEvent
+  | SimulatorSpokenEvent;

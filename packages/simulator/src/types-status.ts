@@ -33,4 +33,9 @@ export type SimulatedStatus =
 export interface SimulatorWebhookBody {
   id: number;
   status: 'ringing' | 'answered' | SimulatedOutcome;
+  /**
+   * Who answered, from the `answered` webhook on, when the simulator is told (`humanRate`,
+   * `machineRate`): an extension a real server may add.
+   */
+  answered_by?: 'human' | 'machine';
 }

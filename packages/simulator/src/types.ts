@@ -26,7 +26,9 @@ export type {
 export type {
   SimulatorCreatedEvent,
   SimulatorEvent,
+  SimulatorForwardEvent,
   SimulatorRejectedEvent,
+  SimulatorSpokenEvent,
   SimulatorStatusEvent,
   SimulatorWebhookFailedEvent,
   SimulatorWebhookSentEvent,
@@ -150,10 +152,56 @@ export interface SimulatorKnobs {
    * Telnyx flavour: the same share of calls dialed with `answering_machine_detection` gets
    * `machine`; `not_sure` (standard) or `silence` and `fax_detected` (premium) take the rare
    * shares, and a `human` (premium: `human_residence` or `human_business`) the rest.
-   * @default 0.3
+   * Polling and webhook flavours: the share (0..1) of all calls a machine answers, told as
+   * `answered_by: 'machine'` (see `humanRate`); without `humanRate`, it is taken from the calls
+   * `outcomes` answers (`completed`), a person answering the rest of them.
+   * @default 0.3 (Twilio, Telnyx); polling and webhook: not given, nobody says who answered
    * @example machineRate: 1 // every answered call reaches an answering machine
    */
   machineRate?: number;
+  /**
+   * Polling and webhook flavours: the share (0..1) of all calls a person answers. With it (or
+   * with `machineRate`), an answered call says who answered: the polling call object's
+   * `answered_by`, and the webhook flavour's webhooks from `answered` on, `'human'` or
+   * `'machine'`. With it, a machine answers `machineRate` (default 0) of the calls and the rest
+   * (at least 0) ends busy, no-answer or failed as `outcomes` weighs those three, no-answer when
+   * it weighs none (its `completed` weight is not read). A call neither connected nor abandoned
+   * goes on as any answered call: it completes after the talk time (`talkMs`, `stepMs`).
+   * @default not given: calls end as `outcomes` weighs them, and nobody says who answered
+   * @example humanRate: 0.2, machineRate: 0.15 // the rest (65 %) ring out
+   */
+  humanRate?: number;
+  /**
+   * Polling and webhook flavours: how long an agent's line rings before the agent answers a
+   * call given to them (`POST …/connect`), in ms: one number, or a `[min, max]` range each
+   * connect draws from. An agent who would answer after the connect's ring time (`ring_s`,
+   * `ringS`) does not: the call then ends.
+   * @default [200, 400]
+   */
+  agentAnswerMs?: number | [number, number];
+  /**
+   * Polling and webhook flavours: the mean time a person talks with the agent they were
+   * connected to, in ms; each call's is drawn lognormal with this mean and `talkSigma`, then the
+   * call completes.
+   * @default 120000
+   */
+  talkMeanMs?: number;
+  /**
+   * Polling and webhook flavours: the standard deviation of the logarithm of talk times (0..3):
+   * 0 gives every call `talkMeanMs`, 0.8 (about what call centres measure) many short calls and
+   * a few long ones.
+   * @default 0.8
+   */
+  talkSigma?: number;
+  /**
+   * Polling and webhook flavours: how many times faster than real time calls run (1..10000).
+   * Every step, ring, talk, agent's answer and spoken message lasts `timeScale` times less (a
+   * talk of 120 s lasts 2 s at 60), so a shift of hours runs in minutes. Times the simulator
+   * reports (`created_at`, `updated_at`) are real times; `responseDelayMs` is not scaled.
+   * @default 1
+   * @example timeScale: 60 // an hour of calls in a minute
+   */
+  timeScale?: number;
   /**
    * Webhook flavour: sends each webhook. The default POSTs JSON with `fetch` (with MSW, through
    * `bypass()` so it reaches a real server) and retries up to 3 times on a network error or a
