@@ -280,3 +280,61 @@ describe('createFakeProvider, manual', () => {
     expect(provider.statusOf('a')).toBe('answered');
   });
 });
+
+describe('createFakeProvider: connectCall and abandonCall', () => {
+  it('has neither unless asked, and records each as asked, resolving at once', async () => {
+    expect(createFakeProvider().connectCall).toBeUndefined();
+    expect(createFakeProvider().abandonCall).toBeUndefined();
+    const provider = createFakeProvider({ connectCall: true, abandonCall: true });
+    const { signal } = new AbortController();
+    await expect(
+      provider.connectCall!('p0', 'sip:ana@pbx.example.com', { ringS: 15, signal }),
+    ).resolves.toBeUndefined();
+    await provider.connectCall!('p1', '+14155550123');
+    await provider.abandonCall!('p2', 'Acme calling; call us back.');
+    expect(provider.connects).toMatchObject([
+      { id: 'p0', to: 'sip:ana@pbx.example.com', ringS: 15, signal, state: 'answered' },
+      { id: 'p1', to: '+14155550123', ringS: undefined, state: 'answered' },
+    ]);
+    expect(provider.abandons).toMatchObject([
+      { id: 'p2', message: 'Acme calling; call us back.', state: 'answered' },
+    ]);
+    expect(provider.cancels).toEqual([]);
+  });
+
+  it('fails a request when its hook throws, and records it failed', async () => {
+    const ended = new Error('call p0 has ended');
+    const provider = createFakeProvider({
+      connectCall: true,
+      abandonCall: true,
+      onConnect: (request) => {
+        if (request.id === 'p0') throw ended;
+      },
+      onAbandon: async () => {
+        throw new Error('no speech today');
+      },
+    });
+    await expect(provider.connectCall!('p0', '+14155550123')).rejects.toBe(ended);
+    await expect(provider.connectCall!('p1', '+14155550123')).resolves.toBeUndefined();
+    await expect(provider.abandonCall!('p1', 'Bye.')).rejects.toThrow('no speech today');
+    expect(provider.connects.map((c) => c.state)).toEqual(['failed', 'answered']);
+    expect(provider.abandons.map((a) => a.state)).toEqual(['failed']);
+  });
+
+  it('leaves each pending until the test answers or fails it, when manual', async () => {
+    const provider = createFakeProvider({ manual: true, connectCall: true, abandonCall: true });
+    let connected = false;
+    const connecting = provider.connectCall!('p0', '+14155550123').then(() => (connected = true));
+    const abandoning = provider.abandonCall!('p1', 'Bye.');
+    await settle();
+    expect(connected).toBe(false);
+    expect(provider.connects[0]?.state).toBe('pending');
+    provider.connects[0]!.answer();
+    provider.connects[0]!.fail(new Error('too late')); // a second answer changes nothing
+    await connecting;
+    expect(provider.connects[0]?.state).toBe('answered');
+    const busy = new Error('the agent is busy');
+    provider.abandons[0]!.fail(busy);
+    await expect(abandoning).rejects.toBe(busy);
+  });
+});

@@ -11,6 +11,9 @@ import {
   type PlaceCallRequest,
   type ProviderCall,
 } from '@ringkit/call-client';
+import { fakeConnect, type FakeAbandonRequest, type FakeConnectRequest } from './_fake-connect.js';
+
+export type { FakeAbandonRequest, FakeConnectRequest, FakeRequestState } from './_fake-connect.js';
 
 /** How a fake provider's calls are followed. */
 export type FakeProviderFollow = 'polling' | 'webhooks';
@@ -26,9 +29,10 @@ export interface FakeProviderOptions {
    */
   follow?: FakeProviderFollow;
   /**
-   * Leaves every `placeCall`, `cancelCall` and `hangUpCall` pending until the test answers it
-   * through `placed`, `cancels` or `hangUps`. Otherwise the provider answers each at once, from
-   * its script. @default false
+   * Leaves every `placeCall`, `cancelCall`, `hangUpCall`, `connectCall` and `abandonCall`
+   * pending until the test answers it through `placed`, `cancels`, `hangUps`, `connects` or
+   * `abandons`. Otherwise the provider answers each at once (placements from its script).
+   * @default false
    */
   manual?: boolean;
   /** The clock `at` is read from. @default systemClock */
@@ -61,6 +65,25 @@ export interface FakeProviderOptions {
   hangUpCall?: boolean;
   /** Runs inside `cancelCall` and `hangUpCall` before the provider decides; throw to fail them. */
   onCancel?: (id: string) => Promise<void> | void;
+  /**
+   * Gives the provider `connectCall`. Unattended, each is recorded in `connects` as asked and
+   * resolves at once, unless `onConnect` throws. It moves no call: the test tells its statuses.
+   * @default false
+   */
+  connectCall?: boolean;
+  /**
+   * Gives the provider `abandonCall`. Unattended, each is recorded in `abandons` as asked and
+   * resolves at once, unless `onAbandon` throws. It moves no call: the test tells its statuses.
+   * @default false
+   */
+  abandonCall?: boolean;
+  /**
+   * Runs inside `connectCall` before it resolves; throw to fail it (e.g. with the `HttpError`
+   * of a call that has ended).
+   */
+  onConnect?: (request: FakeConnectRequest) => Promise<void> | void;
+  /** Runs inside `abandonCall` before it resolves; throw to fail it. */
+  onAbandon?: (request: FakeAbandonRequest) => Promise<void> | void;
   /**
    * The call options it honours (`capabilities.options`); `placeCall` refuses others, and invalid
    * values, with the errors a client throws (`UnsupportedCallOptionError`,
@@ -120,6 +143,10 @@ export interface FakeProvider extends CallProvider {
   readonly cancels: readonly FakeEndRequest[];
   /** Every `hangUpCall`, in order. */
   readonly hangUps: readonly FakeEndRequest[];
+  /** Every `connectCall`, in order. */
+  readonly connects: readonly FakeConnectRequest[];
+  /** Every `abandonCall`, in order. */
+  readonly abandons: readonly FakeAbandonRequest[];
   /** The `placeCall`s under way now (not answered yet). */
   readonly inFlight: number;
   /** The most `placeCall`s under way at once so far. */
@@ -151,6 +178,8 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
   const placed: FakePlacement[] = [];
   const cancels: FakeEndRequest[] = [];
   const hangUps: FakeEndRequest[] = [];
+  const connects: FakeConnectRequest[] = [];
+  const abandons: FakeAbandonRequest[] = [];
   /** What each call has left of its script. */
   const scripts = new Map<string, CallStatus[]>();
   /** The status each call was last reported with. */
@@ -181,6 +210,8 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
     placed,
     cancels,
     hangUps,
+    connects,
+    abandons,
     get inFlight() {
       return inFlight;
     },
@@ -301,5 +332,12 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
       isTerminal(was) ? was : was === 'answered' ? 'completed' : 'canceled',
     );
   }
+  const connecting = fakeConnect(connects, abandons, {
+    manual: options.manual === true,
+    onConnect: options.onConnect,
+    onAbandon: options.onAbandon,
+  });
+  if (options.connectCall) provider.connectCall = connecting.connectCall;
+  if (options.abandonCall) provider.abandonCall = connecting.abandonCall;
   return provider;
 }

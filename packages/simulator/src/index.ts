@@ -24,12 +24,15 @@ export { signTelnyxWebhook } from './telnyx-signature.js';
 export type { CallApiSimulator, SimulatorOptions } from './simulator.js';
 export type { FaultGateway, FaultGatewayOptions, GatewayFault } from './gateway.js';
 export type {
+  FakeAbandonRequest,
   FakeAnswerDetails,
+  FakeConnectRequest,
   FakeEndRequest,
   FakePlacement,
   FakeProvider,
   FakeProviderFollow,
   FakeProviderOptions,
+  FakeRequestState,
 } from './fake-provider.js';
 export type { SignTelnyxWebhookOptions, TelnyxWebhookHeaders } from './telnyx-signature.js';
 export type {
