@@ -11,8 +11,7 @@ import type {
 import type {
   AttemptCounts,
   CallingWindow,
-  CampaignAgentOptions,
-  CampaignMode,
+  CampaignRunnerOptions,
   DispatchLoop,
   RetryBackoff,
   RetryByOutcome,
@@ -20,6 +19,7 @@ import type {
   Store,
 } from '@ringkit/scheduler-core';
 import type { Emitter } from 'mitt';
+import type { StopOptions } from './stop-options.js';
 import type { TraceIds, TracerLike } from '@ringkit/internal';
 import type { DialAttemptError } from './errors.js';
 
@@ -303,20 +303,7 @@ export type DialerEvents = {
   error: DialerErrorEvent;
 };
 
-/** What `stop()` takes. */
-export interface StopOptions {
-  /**
-   * Also ends every call in flight: a call not answered yet through the provider's `cancelCall`
-   * (it ends `canceled`), an answered one through its `hangUpCall` (it ends as the provider
-   * reports it then, `completed`), and one answered while its cancel was on its way (the
-   * provider leaves it as it is) through `hangUpCall` next. A call whose POST has not answered
-   * yet is ended as soon as its id is known. A request that fails is reported as an `error`
-   * event (`source: 'hang_up'`) and the call is followed to its end. Calling
-   * `stop({ hangUp: true })` after `stop()` ends the calls still in flight.
-   * @default false
-   */
-  hangUp?: boolean;
-}
+export type { StopOptions } from './stop-options.js';
 
 /** A dialer, as {@link createDialer} returns it: its methods, its snapshot and its events. */
 export interface Dialer {
@@ -351,9 +338,11 @@ export interface Dialer {
 /**
  * A durable campaign: `createDialer({ …, store, campaign })`. The list, its order, its progress,
  * its pause state and every call live in the store; any number of processes sharing the store
- * may work the same campaign, and a process that dies loses nothing.
+ * may work the same campaign, and a process that dies loses nothing. `mode` and `agents` (see
+ * scheduler-core's `CampaignRunnerOptions`) make it a campaign with agents.
  */
-export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers'> {
+export interface CampaignDialerOptions
+  extends Omit<DialerOptions, 'numbers'>, Pick<CampaignRunnerOptions, 'mode' | 'agents'> {
   /** A `@ringkit/scheduler-core` store: `createMemoryStore()`, `createSqliteStore()`, `createPostgresStore()`. */
   store: Store;
   /** The campaign's name, unique in the store. */
@@ -398,16 +387,6 @@ export interface CampaignDialerOptions extends Omit<DialerOptions, 'numbers'> {
    * @example retry: { busy: { afterMs: 300_000, maxAttempts: 3 }, 'no-answer': { afterMs: 3_600_000, maxAttempts: 2 } }
    */
   retry?: RetryByOutcome;
-  /**
-   * How its lines are paced, stored with the campaign: `'power'` (the default) keeps
-   * `concurrency` calls in flight with nobody behind them; `'progressive'`, `{ ratio }` and
-   * `'predictive'` connect each person who answers to one of the campaign's agents within 2 s
-   * (the store's agents, `center.agents`), with `concurrency` the most lines. See
-   * scheduler-core's `CampaignMode` and `docs/guide/agents.md`.
-   */
-  mode?: CampaignMode;
-  /** The agent modes' settings: the seller's name and callback number, and the cap. */
-  agents?: CampaignAgentOptions;
   /** This process's name in the store's leases. @default `${hostname}:${pid}:${random}` */
   workerId?: string;
   /** How long a claim holds an entry, renewed while it is placed. @default 30000 */
