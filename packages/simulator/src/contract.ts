@@ -118,7 +118,8 @@ const reports =
  * forward to the end, busy / no-answer / failed reported, exactly one call per `placeCall` while
  * the backend answers 503s, a bad number refused before any request and, where the provider has
  * `cancelCall`, a ringing call canceled and an answered one left to go on; where it has
- * `hangUpCall`, an answered call hung up; an ended call left as it is by both.
+ * `hangUpCall`, an answered call hung up; an ended call left as it is by both; where it has
+ * `connectCall` or `abandonCall`, bad input to them refused before anything is sent.
  * Call it at the top level of a vitest file.
  *
  * @example
@@ -301,6 +302,23 @@ export function testProvider(options: TestProviderOptions): void {
       const error = await provider.placeCall({ to: '12' }).catch((e: unknown) => e);
       expect(isInvalidPhoneNumberError(error), String(error)).toBe(true);
       expect(calls()).toEqual([]);
+    });
+
+    it('refuses a bad connectCall or abandonCall before anything is sent', async (context) => {
+      const { provider } = await setup();
+      if (!provider.connectCall && !provider.abandonCall) {
+        return context.skip('the provider has neither connectCall nor abandonCall');
+      }
+      const call = await provider.placeCall({ to: NUMBER });
+      const refused = async (attempt: Promise<void>) => {
+        const error = await attempt.catch((e: unknown) => e);
+        expect(isInvalidOptionsError(error), String(error)).toBe(true);
+      };
+      if (provider.connectCall) {
+        await refused(provider.connectCall(call.id, '+14155550123', { ringS: 4 }));
+        await refused(provider.connectCall(call.id, 'sip:no host'));
+      }
+      if (provider.abandonCall) await refused(provider.abandonCall(call.id, '  '));
     });
 
     it('cancels a call not answered yet (ringing, where the provider reports it): it ends canceled', async (context) => {
