@@ -22,7 +22,15 @@ describe('types', () => {
     dialer.on('placement', (event) => expectTypeOf(event).toEqualTypeOf<DialerPlacementEvent>());
     dialer.on('*', (type) =>
       expectTypeOf(type).toEqualTypeOf<
-        'dialing' | 'placement' | 'status' | 'finished' | 'progress' | 'drained' | 'error'
+        | 'dialing'
+        | 'placement'
+        | 'status'
+        | 'finished'
+        | 'progress'
+        | 'drained'
+        | 'connected'
+        | 'abandoned'
+        | 'error'
       >(),
     );
     // @ts-expect-error: not an event of the dialer

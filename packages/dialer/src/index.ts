@@ -74,6 +74,7 @@ export type {
   Dialer,
   DialerCounts,
   DialerDialingEvent,
+  DialerAgentEvent,
   DialerDrainedEvent,
   DialerEntry,
   DialerEntryStatus,

@@ -20,6 +20,7 @@ import type {
 } from '@ringkit/scheduler-core';
 import type { Emitter } from 'mitt';
 import type { StopOptions } from './stop-options.js';
+import type { DialerAgentEvent } from './agent-event.js';
 import type { TraceIds, TracerLike } from '@ringkit/internal';
 import type { DialAttemptError } from './errors.js';
 
@@ -253,6 +254,8 @@ export interface DialerProgressEvent {
   counts: DialerCounts;
 }
 
+export type { DialerAgentEvent } from './agent-event.js';
+
 /** Every entry has ended; emitted once. */
 export interface DialerDrainedEvent {
   total: number;
@@ -299,6 +302,10 @@ export type DialerEvents = {
   progress: DialerProgressEvent;
   /** Every entry ended. */
   drained: DialerDrainedEvent;
+  /** A campaign with agents: the person who answered reached `agent`, `waitMs` after the answer. */
+  connected: DialerAgentEvent & { agent: string };
+  /** A campaign with agents: no agent reached them within 2 s; they heard the safe-harbour message. */
+  abandoned: DialerAgentEvent & { reason: string };
   /** A listener threw, a POST or a status poll failed, or `handleStatus` got a malformed event. */
   error: DialerErrorEvent;
 };

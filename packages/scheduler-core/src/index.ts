@@ -6,7 +6,12 @@ export type { CallLogOptions } from './_call-log.js';
 export { createCampaignRunner, openCampaignRunner } from './campaign/runner.js';
 export { MIN_AGENT_RING_S, supportsAgents, supportsCampaigns } from './campaign/options.js';
 export { safeHarbourMessage } from './campaign/_agent-lines.js';
-export { ABANDON_AFTER_MS, ABANDON_WINDOW_MS } from './campaign/_abandons.js';
+export {
+  ABANDON_AFTER_MS,
+  ABANDON_WINDOW_MS,
+  listAnswered,
+  readAbandons,
+} from './campaign/_abandons.js';
 export type { AbandonStanding, AnsweredCall } from './campaign/_abandons.js';
 export { numberTimeZones } from './_zones.js';
 export { campaignSettings } from './campaign/settings.js';

@@ -339,6 +339,18 @@ function forwardEngineEvents(
       ...(e.trace ? { trace: e.trace } : {}),
     });
   });
+  runner.on('connected', ({ call, agent, waitMs }) => {
+    const slot = mirror.slotOf(call.id);
+    if (!slot) return;
+    const { index, phone } = slot.entry;
+    events.emit('connected', { index, phone, callId: call.providerCallId, waitMs, agent });
+  });
+  runner.on('abandoned', ({ call, waitMs, reason }) => {
+    const slot = mirror.slotOf(call.id);
+    if (!slot) return;
+    const { index, phone } = slot.entry;
+    events.emit('abandoned', { index, phone, callId: call.providerCallId, waitMs, reason });
+  });
   runner.on('error', (e) => {
     const slot = e.callId === undefined ? undefined : mirror.slotOf(e.callId);
     const source =

@@ -208,6 +208,8 @@ export class WorkedCampaigns {
   private wire(name: string, dialer: CampaignDialer) {
     const { events } = this;
     dialer.on('placement', (event) => events.emit('placement', { ...event, campaign: name }));
+    dialer.on('connected', (event) => events.emit('connected', { ...event, campaign: name }));
+    dialer.on('abandoned', (event) => events.emit('abandoned', { ...event, campaign: name }));
     dialer.on('status', (event) => {
       events.emit('status', { ...event, campaign: name });
       this.changedSoon(name);

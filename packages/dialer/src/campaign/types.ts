@@ -5,6 +5,7 @@ import type {
   CampaignDialerOptions,
   DialerEntry,
   DialerErrorEvent,
+  DialerEvents,
   DialerPlacementEvent,
   DialerProgressEvent,
   DialerSnapshot,
@@ -139,6 +140,10 @@ export type CampaignsEvents = {
   placement: DialerPlacementEvent & { campaign: string };
   /** Counts moved. */
   progress: DialerProgressEvent & { campaign: string };
+  /** A campaign with agents: a person who answered reached an agent. */
+  connected: DialerEvents['connected'] & { campaign: string };
+  /** A campaign with agents: a person who answered heard the safe-harbour message. */
+  abandoned: DialerEvents['abandoned'] & { campaign: string };
   /** Every entry of the campaign has ended; this process stops working it. */
   done: { campaign: string; view: CampaignView };
   /**

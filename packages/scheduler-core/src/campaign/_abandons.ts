@@ -3,8 +3,10 @@
  * answered (machines, unanswered and failed calls are not counted) and those of them no agent
  * reached within 2 s. Read from the timelines of its rows, where each answer's fate is a step.
  */
-import type { StoredCall, StoredEvent } from '../store.js';
-import type { CampaignStore } from './options.js';
+import { invalidOptions } from '../errors.js';
+import type { Store, StoredCall, StoredEvent } from '../store.js';
+import { customIssue } from '../_validate.js';
+import { supportsCampaigns, type CampaignStore } from './options.js';
 
 /** The rule's window: 30 days. */
 export const ABANDON_WINDOW_MS = 30 * 86_400_000;
@@ -108,4 +110,29 @@ export async function campaignStanding(
     since: new Date(since),
     until: new Date(now),
   };
+}
+
+function campaignStoreOf(store: Store, what: string): CampaignStore {
+  if (supportsCampaigns(store)) return store;
+  throw invalidOptions(what, [
+    customIssue(['store'], `the store "${store.name}" has no campaign methods (claimCampaign…)`),
+  ]);
+}
+
+/**
+ * Campaign `campaign`'s abandoned calls as the rule measures them, over the 30 days up to `now`:
+ * what `CampaignRunner.abandons()` reads, for a process that does not work the campaign (an
+ * operator's page, a report).
+ */
+export function readAbandons(
+  store: Store,
+  campaign: string,
+  now: Date = new Date(),
+): Promise<AbandonStanding> {
+  return campaignStanding(campaignStoreOf(store, 'readAbandons'), campaign, now.getTime());
+}
+
+/** Every person who answered a call of `campaign`, in list order (`CampaignRunner.answered()`). */
+export function listAnswered(store: Store, campaign: string): AsyncIterable<AnsweredCall> {
+  return answeredCalls(campaignStoreOf(store, 'listAnswered'), campaign);
 }

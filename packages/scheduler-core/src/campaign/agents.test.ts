@@ -12,7 +12,7 @@ import type { StoredCall } from '../store.js';
 import { createMemoryStore } from '../stores/memory/memory.js';
 import { storedCampaign } from '../testing/store-contract/_fixtures.js';
 import { entry } from '../testing/store-contract/_campaign-fixtures.js';
-import { ABANDON_WINDOW_MS, campaignStanding } from './_abandons.js';
+import { ABANDON_WINDOW_MS, campaignStanding, listAnswered, readAbandons } from './_abandons.js';
 import { safeHarbourMessage } from './_agent-lines.js';
 import { createCampaignRunner, type CampaignRunner } from './runner.js';
 import type { CampaignRunnerOptions } from './options.js';
@@ -374,6 +374,21 @@ describe("a campaign's 30-day abandon rate", () => {
       since: new Date(NOW - ABANDON_WINDOW_MS),
       until: new Date(NOW),
     });
+    // The same, read by a process that does not work the campaign.
+    expect(await readAbandons(store, 'c', new Date(NOW))).toEqual(standing);
+    const lines = [];
+    for await (const line of listAnswered(store, 'c')) lines.push(line);
+    expect(lines.map((l) => [l.position, l.abandoned, l.reason, l.agent])).toEqual([
+      [0, false, null, 'a'],
+      [1, false, null, 'a'],
+      [2, true, 'late', 'a'],
+      [3, true, 'no_agent', null],
+      [7, true, 'no_agent', null],
+      [8, false, null, 'a'],
+    ]);
+    const bare = { ...createMemoryStore(), claimCampaign: undefined };
+    expect(() => readAbandons(bare as never, 'c')).toThrow(/no campaign methods/);
+    expect(() => listAnswered(bare as never, 'c')).toThrow(/no campaign methods/);
     // A month on, only what is newer counts: nothing.
     expect(
       await campaignStanding(store as never, 'c', NOW + ABANDON_WINDOW_MS + 10_000),
