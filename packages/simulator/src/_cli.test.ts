@@ -365,5 +365,16 @@ describe('ringkit-sim', () => {
     expect(rejected).toBe(
       '12:00:01.234 polling POST /api/call 400 invalid_request: phone_number: required',
     );
+    const forward = formatEvent({
+      ...base,
+      type: 'forward',
+      forward: { id: '1001-agent', to: 'sip:ana@pbx.example.com', status: 'in-progress' },
+    });
+    expect(forward).toBe(
+      '12:00:01.234 webhook #1001 +13018040009 agent sip:ana@pbx.example.com in-progress',
+    );
+    expect(formatEvent({ ...base, type: 'spoken', text: 'Call us back.' })).toBe(
+      '12:00:01.234 webhook #1001 +13018040009 abandoned: "Call us back."',
+    );
   });
 });
