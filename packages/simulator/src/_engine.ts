@@ -286,7 +286,8 @@ function createJsonEngine(runtime: EngineRuntime, deliver: WebhookDeliverer): Si
     scheduleStep(call, index + 1);
     const base = { callId: call.id, phone: call.phone };
     if (parsed.action === 'connect') {
-      const forward = forwardOf(call, status, now())!;
+      // Rung first, even by an agent who answers at once.
+      const forward = { ...forwardOf(call, status, now())!, status: 'ringing' as const };
       emit({ type: 'forward', ...base, forward });
       const answersAt = call.agent?.answersAt;
       if (knobs.onEvent && answersAt != null) {

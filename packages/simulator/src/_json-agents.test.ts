@@ -107,6 +107,17 @@ describe.each(['polling', 'webhook'] as const)('the %s flavour: connect', (flavo
     }
   });
 
+  it('tells the agent rung, then answering, even one who answers at once', async () => {
+    const sim = simulator(flavour, { agentAnswerMs: 0 });
+    const id = await sim.dial();
+    await at(250);
+    await sim.connect(id, { to: '+14155550123' });
+    expect(sim.call().forwards?.[0]?.status).toBe('in-progress');
+    await at(6000);
+    const told = sim.events.flatMap((e) => (e.type === 'forward' ? [e.forward.status] : []));
+    expect(told).toEqual(['ringing', 'in-progress', 'completed']);
+  });
+
   it('ends the call when the agent lets it ring past the ring time', async () => {
     const sim = simulator(flavour, { agentAnswerMs: 6000 });
     const id = await sim.dial();
