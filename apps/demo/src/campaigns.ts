@@ -7,6 +7,8 @@ import { isTerminal } from '@ringkit/call-client';
 import type { Campaigns, DialerNumber } from '@ringkit/dialer';
 import {
   type CallingWindow,
+  type CampaignAgentOptions,
+  type CampaignMode,
   type RetryByOutcome,
   type SharedBudget,
   type Store,
@@ -52,6 +54,10 @@ export interface CreateCampaignInput {
   /** Hours in which its calls may be placed (`timezone: 'callee'`: each number's own). */
   window?: CallingWindow | undefined;
   retry?: RetryByOutcome | undefined;
+  /** How its lines are paced: `power` (the default), or an agent mode with `agents`. */
+  mode?: CampaignMode | undefined;
+  /** The agent modes' settings, checked by the package when the campaign is created. */
+  agents?: CampaignAgentOptions | undefined;
 }
 
 export interface CampaignManagerOptions {

@@ -16,6 +16,7 @@ import {
 import { serializeCallOptions } from './call-options.js';
 import { calleeZones, serializeWindow } from './calling-window.js';
 import { serializeAttemptCounts, serializeRetry } from './retry.js';
+import { serializeMode } from './routes/campaign-mode.js';
 
 // A campaign's view is the package's (`createCampaigns`): the API serializes it as it is.
 export type { CampaignProgress, CampaignStateName, CampaignView } from '@ringkit/dialer';
@@ -197,6 +198,8 @@ export function serializeCampaign(view: CampaignView) {
     attempts_by_outcome: serializeAttemptCounts(view.attempts),
     call_timeout_ms: settings.callTimeoutMs,
     window: serializeWindow(settings.window),
+    /** How its lines are paced, and the agents' settings of an agent mode. */
+    ...serializeMode(settings),
     created_at: iso(campaign.createdAt),
     updated_at: iso(campaign.updatedAt),
     /** When it was archived (`POST /api/campaigns/:id/archive`); `null` when it is not. */

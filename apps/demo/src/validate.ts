@@ -96,6 +96,15 @@ export const limitParam = (max: number, fallback: number) =>
     .optional()
     .transform((value) => value ?? fallback);
 
+/** A number in a query string, written in decimal digits, then checked by `schema`. */
+export const numberParam = <T extends z.ZodNumber>(schema: T) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,6}(\.[0-9]{1,6})?$/, 'must be a number written in decimal digits')
+    .transform(Number)
+    .pipe(schema)
+    .optional();
+
 /** A phone number in any form `toE164` takes (the packages normalise it to E.164). */
 export const phoneParam = z
   .string()

@@ -14,6 +14,14 @@ import { z } from 'zod';
 import { rawBody } from '../body.js';
 import { CAMPAIGN_NAME_PATTERN, campaignNameProblem } from '../campaign-name.js';
 import { campaignPacing, generatedName } from './campaign-create.js';
+import {
+  modeFields,
+  modeOptions,
+  modeParams,
+  withAgentRefusals,
+  type FieldsIn,
+  type ModeInput,
+} from './campaign-mode.js';
 import { toCallingWindow, windowBody } from '../calling-window.js';
 import {
   refuseDialerRunName,
@@ -26,7 +34,7 @@ import { ApiError } from '../http-errors.js';
 import type { Runtime } from '../runtime.js';
 import { retryField, toRetry } from '../retry.js';
 import { serializeCampaign, serializeDialerEntry } from '../serialize.js';
-import { limitParam, route } from '../validate.js';
+import { limitParam, numberParam, route } from '../validate.js';
 
 /** Numbers in one campaign at most. */
 export const MAX_CAMPAIGN_NUMBERS = 10_000;
@@ -56,6 +64,7 @@ const numberObject = strictObject(
 const createBody = strictObject(
   {
     ...options,
+    ...modeFields,
     window: windowBody.optional(),
     // Each outcome's own delay and cap: in a JSON body only (a CSV upload's options are its query).
     retry: retryField.optional(),
@@ -76,15 +85,6 @@ const createBody = strictObject(
   'field',
 );
 
-/** A number in a query string. */
-const numberParam = <T extends z.ZodNumber>(schema: T) =>
-  z
-    .string()
-    .regex(/^[0-9]{1,6}(\.[0-9]{1,6})?$/, 'must be a number written in decimal digits')
-    .transform(Number)
-    .pipe(schema)
-    .optional();
-
 /** The options of a CSV upload, in its query string. */
 const csvQuery = z.strictObject({
   name: campaignName.optional(),
@@ -92,6 +92,7 @@ const csvQuery = z.strictObject({
   calls_per_second: numberParam(z.number().positive().max(1000)),
   weight: numberParam(z.int().min(1).max(100)),
   max_attempts: numberParam(z.number().int().min(1).max(10)),
+  ...modeParams,
 });
 
 const idParams = z.strictObject({ id: campaignName });
@@ -195,19 +196,29 @@ export function campaignsRouter(
   const { campaigns, campaignProvider, config } = runtime;
   const router = Router();
 
+  /**
+   * One create, for both routes: `modes` (the mode and the agents' settings) from the body or
+   * the query, `where` names which in a refusal.
+   */
   async function create(
     rows: CampaignListRow[],
-    input: Omit<CreateCampaignInput, 'name' | 'numbers' | 'budget'> & {
+    input: Omit<CreateCampaignInput, 'name' | 'numbers' | 'budget' | 'mode' | 'agents'> & {
       name?: string | undefined;
       weight?: number | undefined;
     },
+    modes: ModeInput,
+    where: FieldsIn,
   ) {
     const { weight, ...rest } = input;
     const paced = campaignPacing(config, { callsPerSecond: input.callsPerSecond, weight });
+    const agents = modeOptions(modes, where);
     const numbers = await checkRows(rows, campaignProvider);
     const chosen = input.name ?? generatedName();
     refuseDialerRunName(chosen);
-    return await campaigns.create({ ...rest, ...paced, name: chosen, numbers });
+    return await withAgentRefusals(
+      () => campaigns.create({ ...rest, ...paced, ...agents, name: chosen, numbers }),
+      where,
+    );
   }
 
   const created = (res: Parameters<RequestHandler>[1], view: Awaited<ReturnType<typeof create>>) =>
@@ -233,13 +244,19 @@ export function campaignsRouter(
           `The list has ${count(rows.length)} numbers; a campaign takes at most ${count(MAX_CAMPAIGN_NUMBERS)}`,
         );
       }
-      const view = await create(rows, {
-        name: query.name,
-        concurrency: query.concurrency,
-        callsPerSecond: query.calls_per_second,
-        weight: query.weight,
-        maxAttempts: query.max_attempts,
-      });
+      const { name, concurrency, calls_per_second, weight, max_attempts, ...modes } = query;
+      const view = await create(
+        rows,
+        {
+          name,
+          concurrency,
+          callsPerSecond: calls_per_second,
+          weight,
+          maxAttempts: max_attempts,
+        },
+        modes,
+        'query',
+      );
       created(res, view);
     }),
   );
@@ -252,15 +269,22 @@ export function campaignsRouter(
           ? { row: i + 1, at: { index: i }, phone: n.trim(), say: undefined }
           : { row: i + 1, at: { index: i }, phone: n.phone.trim(), say: n.say },
       );
-      const view = await create(rows, {
-        name: body.name,
-        concurrency: body.concurrency,
-        callsPerSecond: body.calls_per_second,
-        weight: body.weight,
-        maxAttempts: body.max_attempts,
-        window: body.window && toCallingWindow(body.window),
-        retry: body.retry && toRetry(body.retry),
-      });
+      const { name, concurrency, calls_per_second, weight, max_attempts, ...rest } = body;
+      const { window, retry, numbers: _numbers, ...modes } = rest;
+      const view = await create(
+        rows,
+        {
+          name,
+          concurrency,
+          callsPerSecond: calls_per_second,
+          weight,
+          maxAttempts: max_attempts,
+          window: window && toCallingWindow(window),
+          retry: retry && toRetry(retry),
+        },
+        modes,
+        'body',
+      );
       created(res, view);
     }),
   );
