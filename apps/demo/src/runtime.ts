@@ -214,8 +214,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   // The campaigns' calls: through the real provider's one client, or the webhook-flavour API,
   // whose client is made at the first call, once the server listens (the webhook URL names it).
   const token = realProvider ? undefined : webhookToken(config, options.store === undefined);
-  let numDialer: CallProvider | undefined;
-  const webhookClient = (): CallProvider => {
+  let numDialer: ReturnType<typeof createNumDialerClient> | undefined;
+  const webhookClient = () => {
     numDialer ??= createNumDialerClient({
       baseUrl: config.DIALER_API_URL,
       webhookUrl: `${(config.PUBLIC_URL ?? options.publicUrl()).replace(/\/+$/, '')}/webhooks/dialer/${token}`,
@@ -233,6 +233,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
         },
         placeCall: (request) => webhookClient().placeCall(request),
         checkCallOptions: (call) => webhookClient().checkCallOptions?.(call),
+        // A campaign with agents joins a person who answers to an agent, or abandons the call.
+        connectCall: (id, to, connect) => webhookClient().connectCall(id, to, connect),
+        abandonCall: (id, message, abandon) => webhookClient().abandonCall(id, message, abandon),
       };
   const center: CallCenter = createCallCenter({
     store,
