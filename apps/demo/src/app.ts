@@ -7,6 +7,7 @@ import { agentsRouter } from './routes/agents.js';
 import { callLogRouter } from './routes/call-log.js';
 import { callsRouter } from './routes/calls.js';
 import { campaignEntriesRouter } from './routes/campaign-entries.js';
+import { campaignFiguresRouter } from './routes/campaign-figures.js';
 import { campaignsRouter } from './routes/campaigns.js';
 import { capabilitiesRouter } from './routes/capabilities.js';
 import { dialerRouter, webhooksRouter } from './routes/dialer.js';
@@ -96,6 +97,7 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   app.use('/api/dialer', dialerRouter(runtime));
   app.use('/api/campaigns', campaignsRouter(runtime));
   app.use('/api/campaigns', campaignEntriesRouter(runtime));
+  app.use('/api/campaigns', campaignFiguresRouter(runtime));
   app.use('/api', callLogRouter(runtime));
   app.use('/api/calls', callsRouter(runtime));
   app.use('/api/suppressions', suppressionsRouter(runtime));

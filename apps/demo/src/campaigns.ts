@@ -6,6 +6,10 @@
 import { isTerminal } from '@ringkit/call-client';
 import type { Campaigns, DialerNumber } from '@ringkit/dialer';
 import {
+  CallNotFoundError,
+  campaignSettings,
+  listAnswered,
+  readAbandons,
   type CallingWindow,
   type CampaignAgentOptions,
   type CampaignMode,
@@ -87,6 +91,14 @@ export function createCampaignManager(options: CampaignManagerOptions) {
     );
   };
 
+  /** Campaign `id` as stored; the package's `CallNotFoundError` (a `404`) when there is none. */
+  async function stored(id: string) {
+    need();
+    const campaign = await store.getCampaign!(id);
+    if (!campaign) throw new CallNotFoundError(id, 'campaign');
+    return campaign;
+  }
+
   campaigns?.on('placement', (event) => {
     observer.placement({
       source: 'dialer',
@@ -154,6 +166,19 @@ export function createCampaignManager(options: CampaignManagerOptions) {
       return { view, snapshot };
     },
     results: (id: string) => need().results(id),
+    /**
+     * Its standing under the abandon rule over the 30 days up to now (scheduler-core's
+     * `readAbandons`: every worker's calls, read from the store), with the settings of its mode.
+     */
+    async abandons(id: string) {
+      const { mode, agents } = campaignSettings(await stored(id));
+      return { mode, agents, standing: await readAbandons(store, id) };
+    },
+    /** Every person who answered a call of it, in list order, read from the store a page at a time. */
+    async answered(id: string) {
+      await stored(id);
+      return listAnswered(store, id);
+    },
     exists: async (id: string) => campaigns !== null && (await store.getCampaign!(id)) !== null,
     pause: (id: string) => need().pause(id),
     resume: (id: string) => need().resume(id),

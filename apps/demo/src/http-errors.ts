@@ -201,6 +201,8 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/api\/campaigns\/[^/]+\/?$/, ['GET']],
   [/^\/api\/campaigns\/[^/]+\/(pause|resume|stop)\/?$/, ['POST']],
   [/^\/api\/campaigns\/[^/]+\/results\.csv$/, ['GET']],
+  [/^\/api\/campaigns\/[^/]+\/abandons\/?$/, ['GET']],
+  [/^\/api\/campaigns\/[^/]+\/compliance\.csv$/, ['GET']],
   [/^\/api\/calls\/[^/]+\/?$/, ['GET']],
   [/^\/api\/events\/?$/, ['GET']],
   [/^\/api\/capabilities\/?$/, ['GET']],

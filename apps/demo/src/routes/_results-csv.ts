@@ -2,7 +2,8 @@ import type { DialerEntry } from '@ringkit/dialer';
 import type { Response } from 'express';
 import { csvLine } from '../csv.js';
 
-// `GET /api/campaigns/:id/results.csv`: the rows, and writing them at the pace the client reads.
+// A campaign's CSV downloads (`results.csv`, `compliance.csv`): the rows, and writing them at the
+// pace the client reads.
 
 /** The columns of `results.csv`, one row per entry. */
 export const resultColumns = [
@@ -52,4 +53,31 @@ export function send(res: Response, chunk: string): Promise<boolean> {
     res.once('drain', drained);
     res.once('close', closed);
   });
+}
+
+/**
+ * Answers `rows` as the CSV download `filename`: its header (`columns`), then a line per row
+ * (`line`), each written at the pace the client reads. The first row is read before any byte is
+ * sent, so a failure to read it (a missing campaign) is still a JSON error; once the client has
+ * gone, nothing more is read.
+ */
+export async function sendCsv<T>(
+  res: Response,
+  download: {
+    filename: string;
+    columns: readonly string[];
+    rows: AsyncIterable<T>;
+    line: (row: T) => string;
+  },
+): Promise<void> {
+  const rows = download.rows[Symbol.asyncIterator]();
+  let next = await rows.next();
+  res.status(200).type('text/csv; charset=utf-8').attachment(download.filename);
+  let open = await send(res, csvLine(download.columns));
+  while (open && !next.done) {
+    open = await send(res, download.line(next.value));
+    if (open) next = await rows.next();
+  }
+  if (!open) await rows.return?.();
+  else res.end();
 }

@@ -28,8 +28,7 @@ import {
   type CampaignNumber,
   type CreateCampaignInput,
 } from '../campaigns.js';
-import { csvLine } from '../csv.js';
-import { resultColumns, resultLine, send } from './_results-csv.js';
+import { resultColumns, resultLine, sendCsv } from './_results-csv.js';
 import { ApiError } from '../http-errors.js';
 import type { Runtime } from '../runtime.js';
 import { retryField, toRetry } from '../retry.js';
@@ -328,18 +327,13 @@ export function campaignsRouter(
   router.get(
     '/:id/results.csv',
     ...route({ params: idParams }, async ({ params }, res) => {
-      const entries = campaigns.results(params.id)[Symbol.asyncIterator]();
-      // The first entry is read before any byte is sent: a missing campaign is a JSON 404.
-      let next = await entries.next();
-      res.status(200).type('text/csv; charset=utf-8').attachment(`${params.id}-results.csv`);
-      let open = await send(res, csvLine(resultColumns));
-      while (open && !next.done) {
-        open = await send(res, resultLine(next.value));
-        if (open) next = await entries.next();
-      }
-      // The client went away: the store is read no further.
-      if (!open) await entries.return?.();
-      else res.end();
+      // A missing campaign rejects the first read: a JSON 404.
+      await sendCsv(res, {
+        filename: `${params.id}-results.csv`,
+        columns: resultColumns,
+        rows: campaigns.results(params.id),
+        line: resultLine,
+      });
     }),
   );
 
