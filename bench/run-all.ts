@@ -24,6 +24,7 @@ const scripts = [
   'campaigns/mixed.ts',
   'campaigns/idle-campaigns.ts',
   'agents/predictive.ts',
+  'agents/engine.ts',
 ].filter((s) => existsSync(s));
 const extra = process.argv.slice(2);
 let failed = 0;
