@@ -90,6 +90,17 @@ export function agentStepOf<T extends { reason?: string; agent?: string; waitMs?
   return events.find((e) => e.reason === 'agent' || e.reason === 'abandoned') ?? null;
 }
 
+/**
+ * Whether `row` is a person who answered and waits for an agent now: answered, not by a machine,
+ * and with no fate yet (a row abandoned, or whose agent is reached, waits no more).
+ */
+function waitsForAgent(row: StoredCall): boolean {
+  if (row.status !== 'answered') return false;
+  const steps = (row.events ?? []).filter((e) => e.attempt === row.attempt);
+  const machine = steps.some((e) => e.answeredBy === 'machine' || e.answeredBy === 'fax');
+  return !machine && agentStepOf(steps) === null;
+}
+
 /** Starts the agent side of a campaign: listens to its statuses until `close()`. */
 export function createAgentLines(ctx: AgentLinesContext): AgentLines {
   const { store, id, provider, clock, emitter, agents, settings } = ctx;
@@ -174,7 +185,7 @@ export function createAgentLines(ctx: AgentLinesContext): AgentLines {
       lines: rows
         .filter((row) => (RINGING as readonly string[]).includes(row.status))
         .map((row) => row.placingAt ?? row.updatedAt),
-      waiting: rows.filter((row) => row.status === 'answered' && !held.has(row.id)).length,
+      waiting: rows.filter((row) => !held.has(row.id) && waitsForAgent(row)).length,
     };
     const most = pacer.lines(view);
     return { cap: rows.length + most, most };

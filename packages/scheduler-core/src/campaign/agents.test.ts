@@ -220,6 +220,41 @@ describe('a campaign with agents', () => {
     }
   });
 
+  it('counts no machine, and no one abandoned, as a person waiting for an agent', async () => {
+    const store = createMemoryStore();
+    const agents = createAgents({ store });
+    await agents.add({
+      id: 'ana',
+      reach: '+14155550111',
+      campaigns: ['spring'],
+      state: 'available',
+    });
+    const { provider, abandons } = agentProvider();
+    const runner = runnerOf({
+      store,
+      provider,
+      agents: { ...SELLER, machine: { message: 'Call us.' } },
+    });
+    await runner.start();
+    await until(() => provider.placed.length === 1, 'the first line');
+    // A machine's message plays on: its line is live, and ana is still free for the next one.
+    await runner.handleStatus({
+      callId: 'p0',
+      status: 'answered',
+      providerStatus: 'answered',
+      answeredBy: 'machine',
+      at: new Date(),
+    });
+    await until(() => abandons.length === 1, 'the message');
+    await until(() => provider.placed.length === 2, 'a line for ana');
+    // A person abandoned hears the message on a live line, and waits for no one either.
+    await agents.setState('ana', 'away');
+    await tell(runner, provider, 1, 'answered', new Date(Date.now() - 3000));
+    await until(() => abandons.length === 2, 'the abandon');
+    await agents.setState('ana', 'available');
+    await until(() => provider.placed.length === 3, 'the next line for ana');
+  });
+
   it('frees an agent left holding a call that ended', async () => {
     const store = createMemoryStore();
     const agents = createAgents({ store });
