@@ -4,7 +4,7 @@
  * and the logs. The routes speak to it through this module, in the API's words.
  */
 import { isTerminal } from '@ringkit/call-client';
-import type { Campaigns, DialerNumber } from '@ringkit/dialer';
+import type { Campaigns, CampaignView, DialerNumber } from '@ringkit/dialer';
 import {
   CallNotFoundError,
   campaignSettings,
@@ -73,15 +73,34 @@ export interface CampaignManagerOptions {
   callerId: string;
   hub: EventHub;
   logger: Logger;
-  observer: Pick<ObserverHub, 'placement' | 'ended'>;
+  observer: Pick<ObserverHub, 'placement' | 'ended' | 'answer'>;
 }
 
 const defined = <T extends object>(o: T) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
+/**
+ * The calls in flight of each campaign with agents, from the views its events carry: a campaign
+ * is left out once it is done or stopped (or when it has no agents).
+ */
+function createAgentLines() {
+  const lines = new Map<string, number>();
+  return {
+    lines: lines as ReadonlyMap<string, number>,
+    saw(view: CampaignView) {
+      const { id } = view.campaign;
+      const open = view.state === 'running' || view.state === 'paused';
+      if (open && campaignSettings(view.campaign).mode !== 'power') {
+        lines.set(id, view.progress.live);
+      } else lines.delete(id);
+    },
+  };
+}
+
 /** The package's campaigns, wired to the server; every method `501` on a store without them. */
 export function createCampaignManager(options: CampaignManagerOptions) {
   const { store, campaigns, hub, logger, observer, callerId } = options;
+  const agentLines = createAgentLines();
   const need = (): Campaigns => {
     if (campaigns) return campaigns;
     throw new ApiError(
@@ -133,19 +152,32 @@ export function createCampaignManager(options: CampaignManagerOptions) {
       );
   };
   campaigns?.on('progress', ({ campaign }) => dialerChanged(campaign));
-  campaigns?.on('changed', ({ view }) => hub.publish('campaign', serializeCampaign(view)));
+  campaigns?.on('changed', ({ view }) => {
+    hub.publish('campaign', serializeCampaign(view));
+    agentLines.saw(view);
+  });
   campaigns?.on('done', ({ campaign, view }) => {
     hub.publish('campaign', serializeCampaign(view));
+    agentLines.saw(view);
     dialerChanged(campaign);
   });
+  campaigns?.on('connected', ({ campaign, waitMs }) =>
+    observer.answer({ campaign, outcome: 'connected', waitMs, at: Date.now() }),
+  );
+  campaigns?.on('abandoned', ({ campaign, waitMs }) =>
+    observer.answer({ campaign, outcome: 'abandoned', waitMs, at: Date.now() }),
+  );
   campaigns?.on('error', ({ error, source, index, campaign }) => {
     logger.warn({ err: error, source, index, campaign }, 'campaign error');
   });
 
   return {
     /** Creates a campaign and starts dialing it; `409 campaign_exists` when the name is taken. */
-    create: ({ name, numbers, ...settings }: CreateCampaignInput) =>
-      need().create(name, numbers, defined(settings)),
+    async create({ name, numbers, ...settings }: CreateCampaignInput) {
+      const view = await need().create(name, numbers, defined(settings));
+      agentLines.saw(view);
+      return view;
+    },
     /** Campaigns newest first; archived ones only with `archived: true`. */
     list: ({ archived, ...query }: { cursor: string | null; limit: number; archived: boolean }) =>
       need().list(archived ? query : { ...query, archived: false }),
@@ -184,6 +216,11 @@ export function createCampaignManager(options: CampaignManagerOptions) {
     resume: (id: string) => need().resume(id),
     stop: (id: string) => need().stop(id),
     inFlight: () => campaigns?.inFlight() ?? 0,
+    /**
+     * The calls in flight of each campaign with agents this process works and that may still
+     * dial, as its latest view said (`/metrics` divides them by its agents logged in).
+     */
+    agentLines: () => agentLines.lines,
   };
 }
 

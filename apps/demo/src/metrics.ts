@@ -1,13 +1,15 @@
 /**
  * `GET /metrics`: Prometheus metrics with prom-client, in base units, counters ending `_total`,
- * no phone number in any label. Fed by the app's {@link Observer}; the two gauges are read from
+ * no phone number in any label. Fed by the app's {@link Observer}; the gauges are read from
  * the store when Prometheus scrapes (with several processes on one PostgreSQL store, each
- * reports the same store-wide figure: aggregate them with `max`, not `sum`). The store is asked
+ * reports the same store-wide figure: aggregate them with `max`, not `sum`), the agents' too
+ * (agent-metrics.ts). The store is asked
  * for its live calls only (finished ones pile up there until `RETENTION_DAYS` deletes them);
  * ended calls are counted as they end, by `ringkit_calls_ended_total`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { LIVE_STATUSES } from '@ringkit/scheduler-core';
+import { registerAgentMetrics, type AgentFigures } from './agent-metrics.js';
 import { CALL_SOURCES, type Observer } from './observe.js';
 
 /** Seconds from a call's due time to its request: most are milliseconds, a backlog minutes. */
@@ -23,8 +25,11 @@ export interface Metrics {
   close(): void;
 }
 
-/** A registry of its own (one per app, so tests can run several) with Node's default metrics. */
-export function createMetrics(observer: Observer): Metrics {
+/**
+ * A registry of its own (one per app, so tests can run several) with Node's default metrics;
+ * with `agents`, the agents' metrics too (agent-metrics.ts).
+ */
+export function createMetrics(observer: Observer, agents?: AgentFigures): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -85,6 +90,7 @@ export function createMetrics(observer: Observer): Metrics {
       if (p.lagMs !== null) lag.observe(p.lagMs / 1000);
     }),
     observer.onEnded((e) => ended.inc({ status: e.status, source: e.source })),
+    ...(agents ? [registerAgentMetrics(registry, observer, agents)] : []),
   ];
   return {
     registry,

@@ -1,10 +1,12 @@
 /**
  * What the app observes of its calls, in one place: every placement (with its timings) and every
- * end, from the scheduler and from the dialer. `/metrics` (metrics.ts) and the operator's page
+ * end, from the scheduler and from the dialer, and what became of each person who answered a
+ * campaign with agents. `/metrics` (metrics.ts) and the operator's page
  * (ops.ts) both read it; neither subscribes to the packages' events itself.
  */
 import type { TerminalCallStatus } from '@ringkit/call-client';
 import { LIVE_STATUSES, type LiveStatus } from '@ringkit/scheduler-core';
+import { cachedRead } from './cached-read.js';
 
 /** Which part of the app placed a call. */
 export type CallSource = 'scheduler' | 'dialer';
@@ -41,11 +43,24 @@ export interface EndObservation {
   at: number;
 }
 
+/** What became of a person who answered a call of a campaign with agents. */
+export interface AnswerObservation {
+  campaign: string;
+  /** `connected`: an agent took the call; `abandoned`: they heard the safe-harbour message. */
+  outcome: 'connected' | 'abandoned';
+  /** Milliseconds from the answer to the agent's line (or to the abandon). */
+  waitMs: number;
+  /** Epoch ms. */
+  at: number;
+}
+
 export interface Observer {
   /** Calls `listener` for every placement from now on; returns the way to stop. */
   onPlacement(listener: (placement: PlacementObservation) => void): () => void;
   /** Calls `listener` for every attempt that ends from now on; returns the way to stop. */
   onEnded(listener: (end: EndObservation) => void): () => void;
+  /** Calls `listener` for every person who answers a campaign with agents from now on. */
+  onAnswer(listener: (answer: AnswerObservation) => void): () => void;
   /** Calls in flight now, by source: from the request leaving to a terminal status. */
   inFlight(): Promise<Record<CallSource, number>>;
   /**
@@ -62,6 +77,8 @@ export interface ObserverHub extends Observer {
   placement(placement: PlacementObservation): void;
   /** Tells every `onEnded` listener. */
   ended(end: EndObservation): void;
+  /** Tells every `onAnswer` listener. */
+  answer(answer: AnswerObservation): void;
 }
 
 export interface ObserverSources {
@@ -88,9 +105,11 @@ const IN_FLIGHT = LIVE_STATUSES.filter((status) => status !== 'scheduled');
 export function createObserver(sources: ObserverSources): ObserverHub {
   const placementListeners = new Set<(placement: PlacementObservation) => void>();
   const endListeners = new Set<(end: EndObservation) => void>();
-  const maxAgeMs = sources.countsMaxAgeMs ?? 1000;
-  const now = sources.now ?? Date.now;
-  let cached: { at: number; counts: Promise<Record<LiveStatus, number>> } | null = null;
+  const answerListeners = new Set<(answer: AnswerObservation) => void>();
+  const scheduledCounts = cachedRead(sources.counts, {
+    maxAgeMs: sources.countsMaxAgeMs ?? 1000,
+    ...(sources.now ? { now: sources.now } : {}),
+  });
 
   function tell<T>(listeners: Set<(value: T) => void>, value: T) {
     for (const listener of [...listeners]) {
@@ -106,25 +125,13 @@ export function createObserver(sources: ObserverSources): ObserverHub {
     return () => void listeners.delete(listener);
   }
 
-  function scheduledCounts() {
-    const at = now();
-    if (cached === null || at - cached.at >= maxAgeMs) {
-      const counts = sources.counts();
-      const entry = { at, counts };
-      cached = entry;
-      // A failed count is not kept: the next ask tries again.
-      counts.catch(() => {
-        if (cached === entry) cached = null;
-      });
-    }
-    return cached.counts;
-  }
-
   return {
     placement: (placement) => tell(placementListeners, placement),
     ended: (end) => tell(endListeners, end),
     onPlacement: (listener) => listen(placementListeners, listener),
     onEnded: (listener) => listen(endListeners, listener),
+    answer: (answer) => tell(answerListeners, answer),
+    onAnswer: (listener) => listen(answerListeners, listener),
     scheduledCounts,
     async inFlight() {
       const counts = await scheduledCounts();

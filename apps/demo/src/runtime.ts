@@ -1,6 +1,5 @@
 import {
   createMockCallApiClient,
-  createNumDialerClient,
   createWebhookHandler,
   isInvalidOptionsError,
   isTerminal,
@@ -30,6 +29,8 @@ import type { Config } from './config.js';
 import { createDialerService, type DialerService } from './dialer-service.js';
 import { createEventHub, createStreamLimits, type EventHub } from './event-hub.js';
 import { logPlacement } from './logger.js';
+import { lazyNumDialerClient } from './num-dialer-provider.js';
+import { readRoster } from './agent-metrics.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createObserver, type Observer } from './observe.js';
 import { createOpsSampler, type OpsSampler } from './ops.js';
@@ -214,29 +215,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   // The campaigns' calls: through the real provider's one client, or the webhook-flavour API,
   // whose client is made at the first call, once the server listens (the webhook URL names it).
   const token = realProvider ? undefined : webhookToken(config, options.store === undefined);
-  let numDialer: ReturnType<typeof createNumDialerClient> | undefined;
-  const webhookClient = () => {
-    numDialer ??= createNumDialerClient({
-      baseUrl: config.DIALER_API_URL,
-      webhookUrl: `${(config.PUBLIC_URL ?? options.publicUrl()).replace(/\/+$/, '')}/webhooks/dialer/${token}`,
-      ...pacing,
-    });
-    return numDialer;
-  };
   // A real provider ends each campaign call by itself before the campaigns' call timeout.
   const dialerProvider: CallProvider = realProvider
     ? withTimeLimit(realProvider, timeLimitFor(config.DIALER_CALL_TIMEOUT_MS))
-    : {
-        name: 'num-dialer',
-        get capabilities() {
-          return webhookClient().capabilities;
-        },
-        placeCall: (request) => webhookClient().placeCall(request),
-        checkCallOptions: (call) => webhookClient().checkCallOptions?.(call),
-        // A campaign with agents joins a person who answers to an agent, or abandons the call.
-        connectCall: (id, to, connect) => webhookClient().connectCall(id, to, connect),
-        abandonCall: (id, message, abandon) => webhookClient().abandonCall(id, message, abandon),
-      };
+    : lazyNumDialerClient({
+        baseUrl: config.DIALER_API_URL,
+        webhookUrl: () =>
+          `${(config.PUBLIC_URL ?? options.publicUrl()).replace(/\/+$/, '')}/webhooks/dialer/${token}`,
+        ...pacing,
+      });
   const center: CallCenter = createCallCenter({
     store,
     provider,
@@ -289,12 +276,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
   );
 
   let dialerInFlight = () => 0;
+  let agentLines = (): ReadonlyMap<string, number> => new Map();
   const observer = createObserver({
     counts: () => scheduler.counts(),
     dialerInFlight: () => dialerInFlight(),
     onListenerError: (error) => logger.warn({ err: error }, 'observer listener error'),
   });
-  const metrics = createMetrics(observer);
+  const { agents } = center;
+  const metrics = createMetrics(
+    observer,
+    agents ? { roster: () => readRoster(agents), lines: () => agentLines() } : undefined,
+  );
   const ops = createOpsSampler(observer, {
     ...(options.opsIntervalMs === undefined ? {} : { intervalMs: options.opsIntervalMs }),
     streams: {
@@ -342,6 +334,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions): Pr
     observer,
   });
   dialerInFlight = () => campaigns.inFlight();
+  agentLines = () => campaigns.agentLines();
   const say = config.DIALER_MESSAGE;
   const dialer = createDialerService({
     campaigns,

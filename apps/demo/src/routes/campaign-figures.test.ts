@@ -143,6 +143,24 @@ describe('GET /api/campaigns/:id/abandons and compliance.csv', () => {
     expect(rows.filter((r) => r[7] === 'false').map((r) => r[5])).toEqual(["'-ana"]);
   });
 
+  it('tells Prometheus what became of each person, and the agents by state', async () => {
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).toContain(
+      'ringkit_agent_answers_total{campaign="ratio-figures",outcome="connected"} 1',
+    );
+    expect(text).toContain(
+      'ringkit_agent_answers_total{campaign="ratio-figures",outcome="abandoned"} 2',
+    );
+    expect(text).toContain(
+      'ringkit_agent_answers_total{campaign="progressive-figures",outcome="connected"} 2',
+    );
+    expect(text).toContain('ringkit_agent_wait_seconds_count{campaign="progressive-figures"} 2');
+    expect(text).toContain('ringkit_agents{state="available"} 1');
+    expect(text).toMatch(/^ringkit_agent_occupancy_ratio 0\.\d+$/m);
+    // No phone number in any label.
+    expect(text).not.toMatch(/\{[^}]*\+?1\d{10}/);
+  });
+
   it('answers the same shape for a power campaign: nobody behind its calls, no rate, no cap', async () => {
     await run('power-figures', {}, ['13018040009'], { wait: false });
     const res = await api(`${app.url}/api/campaigns/power-figures/abandons`);
