@@ -125,8 +125,16 @@ function apiField(path: readonly PropertyKey[]): string | undefined {
 /** zod's own words (`Too big: expected number to be <=0.03`) start so; a schema's own do not. */
 const ZOD_WORDS = /^(Invalid input|Invalid option|Too small|Too big|Unrecognized key)/;
 
-/** The package's issue in the API's plain words (see plain-words.ts), or its own. */
+/** call-client's refusal of a number: `Invalid phone number "12": not a valid phone number`. */
+const PHONE_WORDS = /^Invalid phone number (".*": .+)$/s;
+
+/**
+ * The package's issue in the API's plain words (see plain-words.ts), or its own; a refused
+ * number as the rest of its field's sentence (`"12": not a valid phone number`).
+ */
 function plainMessage(issue: z.core.$ZodIssue): string {
+  const phone = PHONE_WORDS.exec(issue.message);
+  if (phone) return phone[1]!;
   if (!ZOD_WORDS.test(issue.message)) return issue.message;
   const input = / received undefined$/.test(issue.message) ? undefined : null;
   const raw = { ...issue, input } as unknown as z.core.$ZodRawIssue;

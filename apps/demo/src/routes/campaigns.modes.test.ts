@@ -135,7 +135,7 @@ describe('POST /api/campaigns refuses a mode or agents settings, JSON and CSV al
       'a callback number that is none',
       { mode: 'predictive', ...SELLER, callback_number: '12' },
       'callback_number',
-      /^callback_number: .*not a valid phone number/,
+      'callback_number: "12": not a valid phone number',
     ],
     [
       'a blank machine_message',
