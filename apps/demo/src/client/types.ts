@@ -1,5 +1,6 @@
 import type { OpsSample } from '../ops.js';
 import type { serializeAgent } from '../routes/agents.js';
+import type { serializeAbandons } from '../routes/campaign-figures.js';
 import type { ApiCallOption } from '../call-options.js';
 import type { serializeCapabilities } from '../routes/capabilities.js';
 import type { serializeSuppression } from '../routes/suppressions.js';
@@ -100,3 +101,5 @@ export interface SuppressionEventJson {
 
 /** An agent (`GET /api/agents`, `GET /api/agents/:id`, and the answer of each change). */
 export type AgentJson = ReturnType<typeof serializeAgent>;
+/** A campaign's standing under the abandon rule (`GET /api/campaigns/:id/abandons`). */
+export type AbandonsJson = ReturnType<typeof serializeAbandons>;

@@ -43,6 +43,25 @@ export function complianceLine(call: AnsweredCall): string {
   ]);
 }
 
+/** A campaign's standing as `GET /api/campaigns/:id/abandons` answers it. */
+export function serializeAbandons(
+  id: string,
+  { standing, ...settings }: Awaited<ReturnType<Runtime['campaigns']['abandons']>>,
+) {
+  const { mode, agents } = serializeMode(settings);
+  return {
+    campaign: id,
+    mode,
+    answered: standing.answered,
+    abandoned: standing.abandoned,
+    /** `abandoned / answered`; `null` while no one answered. */
+    rate: standing.rate,
+    abandon_cap: agents?.abandon_cap ?? null,
+    since: standing.since.toISOString(),
+    until: standing.until.toISOString(),
+  };
+}
+
 /**
  * `GET /:id/abandons`: the people who answered its calls in the 30 days up to now, those of them
  * no agent reached within 2 s, their rate (`null` while no one answered) against its
@@ -57,18 +76,8 @@ export function campaignFiguresRouter(runtime: Pick<Runtime, 'campaigns'>): Rout
   router.get(
     '/:id/abandons',
     ...route({ params: idParams }, async ({ params }, res) => {
-      const { standing, ...settings } = await campaigns.abandons(params.id);
-      const { mode, agents } = serializeMode(settings);
-      res.set('Cache-Control', 'no-store').json({
-        campaign: params.id,
-        mode,
-        answered: standing.answered,
-        abandoned: standing.abandoned,
-        rate: standing.rate,
-        abandon_cap: agents?.abandon_cap ?? null,
-        since: standing.since.toISOString(),
-        until: standing.until.toISOString(),
-      });
+      const figures = await campaigns.abandons(params.id);
+      res.set('Cache-Control', 'no-store').json(serializeAbandons(params.id, figures));
     }),
   );
 

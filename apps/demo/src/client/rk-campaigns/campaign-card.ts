@@ -109,6 +109,12 @@ export function againQuestion(campaign: CampaignJson): ConfirmRequest {
   };
 }
 
+/** An agent campaign's mode, in a word or two: `predictive`, `2 lines per agent`. */
+export function modeWords(campaign: Pick<CampaignJson, 'mode' | 'ratio'>): string {
+  if (campaign.mode === 'ratio') return `${campaign.ratio ?? '?'} lines per agent`;
+  return campaign.mode;
+}
+
 /** What a card's buttons ask of the element. */
 export type CampaignAction = 'pause' | 'resume' | 'stop' | 'archive' | 'again';
 
@@ -179,6 +185,7 @@ export interface CampaignCardActions {
   /** `stop` and `again` are asked first by the element (see {@link questionFor}). */
   act: (action: CampaignAction) => unknown;
   toggleEntries: () => unknown;
+  /** A download link was clicked (results or compliance report): saved under its `download` name. */
   download: (event: MouseEvent) => unknown;
 }
 
@@ -199,6 +206,11 @@ export function campaignCard(
         <h3>${campaign.id}</h3>
         <span class="badge" data-state=${campaign.state}>${campaign.state}</span>
         ${campaign.archived_at ? html`<span class="badge" data-archived>archived</span>` : nothing}
+        ${
+          campaign.mode === 'power'
+            ? nothing
+            : html`<span class="badge" data-mode=${campaign.mode}>${modeWords(campaign)}</span>`
+        }
       </div>
       ${outcomeBar(progressSegments(campaign.progress), campaign.total, `${campaign.id}: progress`)}
       <p class="muted total" data-testid="ended">${done} of ${campaign.total} ended</p>
@@ -214,6 +226,15 @@ export function campaignCard(
             </div>`,
         )}
       </dl>
+      ${
+        campaign.mode === 'power'
+          ? nothing
+          : html`<rk-campaign-agents
+              exportparts="standing, rate, occupancy, chart"
+              .api=${api}
+              .campaign=${campaign.id}
+            ></rk-campaign-agents>`
+      }
       <div class="actions">
         ${
           campaign.state === 'paused'
@@ -291,6 +312,17 @@ export function campaignCard(
           @click=${(e: MouseEvent) => download(e)}
           >Download results (CSV)<span class="sr-only"> of ${campaign.id}</span></a
         >
+        ${
+          campaign.mode === 'power'
+            ? nothing
+            : html`<a
+                part="compliance"
+                href="${base}/api/campaigns/${id}/compliance.csv"
+                download="${campaign.id}-compliance.csv"
+                @click=${(e: MouseEvent) => download(e)}
+                >Compliance report (CSV)<span class="sr-only"> of ${campaign.id}</span></a
+              >`
+        }
       </div>
       ${
         expanded

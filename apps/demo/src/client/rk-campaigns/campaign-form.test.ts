@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { campaignField, checkCampaignForm, type CampaignFormInput } from './campaign-form.js';
+import {
+  campaignField,
+  checkCampaignForm,
+  modeQuery,
+  type CampaignFormInput,
+} from './campaign-form.js';
 
 const limits = { campaign_numbers: 10_000, campaign_body_bytes: 1024, schedule_ahead_ms: 1 };
 const input = (patch: Partial<CampaignFormInput>): CampaignFormInput => ({
@@ -45,5 +50,36 @@ describe('the campaign form', () => {
     expect(campaignField({ in: 'query', path: [], code: 'unrecognized_keys', message: '' })).toBe(
       undefined,
     );
+    for (const field of ['mode', 'ratio', 'seller_name', 'callback_number']) {
+      expect(campaignField({ in: 'query', path: [field], message: '' })).toBe(field);
+    }
+    // A setting the form does not offer is said above its button.
+    expect(campaignField({ in: 'query', path: ['abandon_cap'], message: '' })).toBeUndefined();
+  });
+
+  it('sends the mode and the fields of an agent mode in the query, nothing for power', () => {
+    const form = (fields: Record<string, string>) => {
+      const data = new FormData();
+      for (const [key, value] of Object.entries(fields)) data.set(key, value);
+      return data;
+    };
+    expect(modeQuery(form({ mode: 'power' }))).toEqual([]);
+    expect(modeQuery(form({}))).toEqual([]);
+    expect(
+      modeQuery(form({ mode: 'progressive', seller_name: ' Acme ', callback_number: '' })),
+    ).toEqual([
+      ['mode', 'progressive'],
+      ['seller_name', 'Acme'],
+    ]);
+    expect(
+      modeQuery(
+        form({ mode: 'ratio', ratio: '2', seller_name: 'Acme', callback_number: '4155550100' }),
+      ),
+    ).toEqual([
+      ['mode', 'ratio'],
+      ['ratio', '2'],
+      ['seller_name', 'Acme'],
+      ['callback_number', '4155550100'],
+    ]);
   });
 });

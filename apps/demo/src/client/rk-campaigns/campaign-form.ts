@@ -8,8 +8,52 @@ import type { ApiIssue, FieldErrors } from '../api.js';
 import { formatBytes } from '../format.js';
 import type { ApiLimitsJson } from '../types.js';
 
-/** The fields a refusal is shown under; `list` is the pasted numbers or the file, whichever was sent. */
-export type CampaignField = 'name' | 'concurrency' | 'list';
+/**
+ * The fields a refusal is shown under; `list` is the pasted numbers or the file, whichever was
+ * sent; the agents' fields (`mode`, `ratio`, `seller_name`, `callback_number`) by their API names.
+ */
+export type CampaignField =
+  'name' | 'concurrency' | 'list' | 'mode' | 'ratio' | 'seller_name' | 'callback_number';
+
+/** The fields of the form in order, as their refusals are said and the focus goes to the first. */
+export const CAMPAIGN_FIELDS: readonly CampaignField[] = [
+  'name',
+  'concurrency',
+  'mode',
+  'ratio',
+  'seller_name',
+  'callback_number',
+  'list',
+];
+
+/** How a campaign's lines are paced, as the form offers them: the API's `mode`, in words. */
+export const MODE_CHOICES = [
+  ['power', 'Power: nobody, calls at once'],
+  ['progressive', 'Progressive: agents, a line each'],
+  ['predictive', 'Predictive: agents, paced to the cap'],
+  ['ratio', 'Fixed ratio: agents, N lines each'],
+] as const;
+
+export type ModeChoice = (typeof MODE_CHOICES)[number][0];
+
+/** The form's fields of a campaign with agents, their API names beside the inputs' names. */
+const MODE_PARAMS = ['ratio', 'seller_name', 'callback_number'] as const;
+
+/**
+ * The mode's query parameters of what the form holds: none for `power` (the server's default);
+ * in an agent mode, `mode` and each agent field filled in (one left empty is the server's to
+ * refuse, under its field).
+ */
+export function modeQuery(data: FormData): [string, string][] {
+  const mode = String(data.get('mode') ?? 'power');
+  if (mode === 'power') return [];
+  const params: [string, string][] = [['mode', mode]];
+  for (const field of MODE_PARAMS) {
+    const value = String(data.get(field) ?? '').trim();
+    if (value !== '') params.push([field, value]);
+  }
+  return params;
+}
 
 /** The refusals that are about the list as a whole, by their code. */
 const LIST_CODES: ReadonlySet<string> = new Set([
@@ -25,6 +69,8 @@ export function campaignField(issue: ApiIssue): CampaignField | undefined {
   const [first] = issue.path;
   if (first === 'name' || issue.code === 'campaign_exists') return 'name';
   if (first === 'concurrency') return 'concurrency';
+  const agentField = CAMPAIGN_FIELDS.find((f) => f === first && f !== 'list');
+  if (agentField) return agentField;
   if (first === 'numbers' || issue.in === 'body' || LIST_CODES.has(issue.code ?? '')) return 'list';
   return undefined;
 }
@@ -33,6 +79,9 @@ export function campaignField(issue: ApiIssue): CampaignField | undefined {
 export const CAMPAIGN_LEADS: Partial<Record<CampaignField, string>> = {
   name: 'The name ',
   concurrency: 'Calls at once ',
+  ratio: 'Lines per agent ',
+  seller_name: 'The seller name ',
+  callback_number: 'The callback number ',
 };
 
 /** What the form would send. */

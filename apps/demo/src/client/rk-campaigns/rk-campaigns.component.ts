@@ -1,5 +1,4 @@
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
-import { CAMPAIGN_NAME_MAX, CAMPAIGN_NAME_RULE } from '../../campaign-name.js';
 import {
   ApiRequestError,
   apiBase,
@@ -13,16 +12,20 @@ import { apiLimits, callOptions } from '../capabilities.js';
 import { LiveController } from '../controllers/live.js';
 import { TickerController } from '../controllers/ticker.js';
 import { emit, errorDetail } from '../events.js';
-import { formatBytes, formatCount } from '../format.js';
+import '../rk-campaign-agents/rk-campaign-agents.js';
 import '../rk-campaign-entries/rk-campaign-entries.js';
 import '../rk-confirm/rk-confirm.js';
 import type { ApiLimitsJson, CampaignJson, Page } from '../types.js';
 import {
+  CAMPAIGN_FIELDS,
   CAMPAIGN_LEADS,
   campaignField,
   checkCampaignForm,
+  modeQuery,
   type CampaignField,
+  type ModeChoice,
 } from './campaign-form.js';
+import { campaignForm } from './campaign-form-view.js';
 import {
   actionDone,
   archivedToggle,
@@ -35,18 +38,18 @@ import { styles } from './rk-campaigns.styles.js';
 
 const ENDED_STATES: ReadonlySet<string> = new Set(['done', 'stopped']);
 
-/** The ids a field's `aria-describedby` names: its hint, and its error when it has one. */
-const describedBy = (id: string, error: string | undefined) =>
-  error ? `${id}-hint ${id}-error` : `${id}-hint`;
-
 const utf8 = new TextEncoder();
 
 /**
  * `<rk-campaigns api="http://host:4000">`: the server's campaigns, newest first, each with its
  * live progress, Pause, Resume and Stop (asked first), its entries (paged, filtered by status),
  * its results as a CSV download, and once done Archive (archived ones shown on demand) and Dial
- * again (asked first) its missed numbers; and a form that creates one from pasted numbers (one
- * per line, `phone[,say]`) or a CSV file. Every list and file is read by the server. The form
+ * again (asked first) its missed numbers; a campaign with agents also shows its abandon rate
+ * against its cap and its agents' occupancy, live (`<rk-campaign-agents>`), and links its
+ * compliance report. A form creates one from pasted numbers (one per line, `phone[,say]`) or a
+ * CSV file, its calls placed with nobody behind them (power) or put through to agents
+ * (progressive, predictive, a fixed ratio: then with the seller's name and callback number a
+ * person no agent takes in time hears). Every list and file is read by the server. The form
  * says the server's rules beside its fields (the name's, the limits of `GET /api/capabilities`,
  * and the `say` column only where the provider can speak), checks what it can before sending,
  * and shows each refusal under the field it is about.
@@ -56,7 +59,9 @@ const utf8 = new TextEncoder();
  * @csspart form - the create form; `button create` its button
  * @csspart list - the list of campaigns; `campaign` each one; `progress` its bar; `figures` its
  *   counts, `unknown` its word on them; `button pause`, `resume`, `stop`, `entries`, `archive`,
- *   `again` its buttons; `calls` its link to the call log; `download` its CSV link; `dialog` the confirmation
+ *   `again` its buttons; `calls` its link to the call log; `download` its CSV link, `compliance`
+ *   its compliance report's (with agents); `standing`, `rate`, `occupancy`, `chart` its
+ *   `<rk-campaign-agents>` (with agents); `dialog` the confirmation
  * @cssproperty --rk-color-accent - and the other `--rk-*` properties of the shared styles
  */
 export class RkCampaignsElement extends LitElement {
@@ -72,6 +77,7 @@ export class RkCampaignsElement extends LitElement {
     announcement: { state: true },
     expanded: { state: true },
     showArchived: { state: true },
+    mode: { state: true },
   };
 
   /** The API's base URL; same origin when left out. */
@@ -93,6 +99,8 @@ export class RkCampaignsElement extends LitElement {
   declare protected expanded: ReadonlySet<string>;
   /** Archived campaigns are listed too. */
   declare protected showArchived: boolean;
+  /** The form's mode: the fields of an agent mode are shown with it. */
+  declare protected mode: ModeChoice;
   /** The confirmation before a stop or a redial, its figures live while it is open. */
   private readonly question = new LiveQuestion(() => this.renderRoot.querySelector('rk-confirm'));
 
@@ -120,6 +128,7 @@ export class RkCampaignsElement extends LitElement {
     this.announcement = '';
     this.expanded = new Set();
     this.showArchived = false;
+    this.mode = 'power';
   }
 
   static override styles = styles;
@@ -176,7 +185,7 @@ export class RkCampaignsElement extends LitElement {
   /** Shows `errors` under their fields, and moves the focus to the first. */
   private showFormErrors(errors: FieldErrors<CampaignField>) {
     this.formErrors = errors;
-    const first = (['name', 'concurrency', 'list'] as const).find((f) => errors[f]);
+    const first = CAMPAIGN_FIELDS.find((f) => errors[f]);
     if (!first) return;
     const id = first === 'list' ? this.listFrom : first;
     void this.updateComplete.then(() =>
@@ -243,6 +252,7 @@ export class RkCampaignsElement extends LitElement {
     if (name) query.set('name', name);
     const concurrency = String(data.get('concurrency') ?? '').trim();
     if (concurrency) query.set('concurrency', concurrency);
+    for (const [key, value] of modeQuery(data)) query.set(key, value);
     this.busy = 'form';
     try {
       const campaign = await request<CampaignJson>(
@@ -253,6 +263,7 @@ export class RkCampaignsElement extends LitElement {
       this.upsert(campaign);
       this.formErrors = {};
       form.reset();
+      this.mode = 'power';
       this.announcement = `Campaign ${campaign.id} created: ${campaign.total} numbers.`;
       emit(this, 'rk-campaign-created', { campaign });
     } catch (error) {
@@ -265,127 +276,14 @@ export class RkCampaignsElement extends LitElement {
 
   /**
    * With an API token, a plain link would be refused (it cannot send the header): the file is
-   * fetched with it and saved from memory.
+   * fetched with it and saved from memory, under the link's `download` name.
    */
-  private async download(event: MouseEvent, campaign: CampaignJson) {
+  private async download(event: MouseEvent) {
     try {
-      await downloadWithToken(event, `${campaign.id}-results.csv`);
+      await downloadWithToken(event, (event.currentTarget as HTMLAnchorElement).download);
     } catch (error) {
       this.fail(error);
     }
-  }
-
-  /** A field's error, under it and named by its `aria-describedby`. */
-  private fieldError(id: string, error: string | undefined) {
-    return error ? html`<p class="error" id="${id}-error">${error}</p>` : nothing;
-  }
-
-  /** What the list may hold: one number per line, the `say` column where the provider speaks. */
-  private renderListHint() {
-    const { limits, speaks } = this;
-    return html`<p class="hint" id="numbers-hint">
-      One per line, in the order to call them.
-      ${
-        speaks
-          ? html`To give a call something to say, add it after a comma:
-              <code>+13018040009,Your order is ready</code>. Put what holds a comma in double
-              quotes, a quote in it twice: <code>+13018040009,"Hello, Ada ""A."" Lovelace"</code>.`
-          : nothing
-      }
-      ${
-        limits
-          ? html`At most ${formatCount(limits.campaign_numbers)} numbers and
-            ${formatBytes(limits.campaign_body_bytes)}.`
-          : nothing
-      }
-    </p>`;
-  }
-
-  private renderForm() {
-    const busy = this.busy === 'form';
-    const errors = this.formErrors;
-    const list = errors.list;
-    const numbersError = this.listFrom === 'numbers' ? list : undefined;
-    const fileError = this.listFrom === 'file' ? list : undefined;
-    return html`
-      <form part="form" @submit=${(e: SubmitEvent) => this.create(e)} novalidate>
-        <h3 id="create-heading">New campaign</h3>
-        <div class="row">
-          <div>
-            <label for="name">Name <span class="muted">(optional)</span></label>
-            <input
-              id="name"
-              name="name"
-              autocomplete="off"
-              maxlength=${CAMPAIGN_NAME_MAX}
-              aria-invalid=${errors.name ? 'true' : 'false'}
-              aria-describedby=${describedBy('name', errors.name)}
-            />
-            <p class="hint" id="name-hint">
-              ${CAMPAIGN_NAME_RULE[0]!.toUpperCase()}${CAMPAIGN_NAME_RULE.slice(1)}; one is made up
-              when left empty.
-            </p>
-            ${this.fieldError('name', errors.name)}
-          </div>
-          <div>
-            <label for="concurrency">Calls at once</label>
-            <input
-              id="concurrency"
-              name="concurrency"
-              type="number"
-              min="1"
-              max="100"
-              value="3"
-              aria-invalid=${errors.concurrency ? 'true' : 'false'}
-              aria-describedby=${describedBy('concurrency', errors.concurrency)}
-            />
-            <p class="hint" id="concurrency-hint">1 to 100</p>
-            ${this.fieldError('concurrency', errors.concurrency)}
-          </div>
-        </div>
-        <label for="numbers">Numbers</label>
-        <textarea
-          id="numbers"
-          name="numbers"
-          rows="5"
-          aria-describedby=${describedBy('numbers', numbersError)}
-          aria-invalid=${numbersError ? 'true' : 'false'}
-          placeholder="+13018040009&#10;+19842068287"
-        ></textarea>
-        ${this.renderListHint()} ${this.fieldError('numbers', numbersError)}
-        <label for="file">
-          Or a CSV file <span class="muted">(${this.speaks ? 'phone[,say]' : 'phone'})</span>
-        </label>
-        <input
-          id="file"
-          name="file"
-          type="file"
-          accept=".csv,text/csv"
-          aria-describedby=${describedBy('file', fileError)}
-          aria-invalid=${fileError ? 'true' : 'false'}
-        />
-        <p class="hint" id="file-hint">
-          In UTF-8, as the box above, with or without a first line naming the columns
-          (<code>${this.speaks ? 'phone,say' : 'phone'}</code>).
-        </p>
-        ${this.fieldError('file', fileError)}
-        ${
-          errors.form
-            ? html`<p class="error" role="alert" id="form-error">${errors.form}</p>`
-            : nothing
-        }
-        <button class="primary" part="button create" type="submit" ?disabled=${busy}>
-          ${busy ? 'Creating…' : 'Create campaign'}
-        </button>
-        <div class="sr-only" role="alert">${this.formErrorsSummary()}</div>
-      </form>
-    `;
-  }
-
-  /** The refusals at once, for a screen reader (each is also under its field). */
-  private formErrorsSummary() {
-    const { name, concurrency, list } = this.formErrors;
-    return [name, concurrency, list].filter(Boolean).join(' ');
   }
 
   private toggleEntries(id: string) {
@@ -406,7 +304,18 @@ export class RkCampaignsElement extends LitElement {
     return html`
       <section class="card" part="campaigns" aria-labelledby="campaigns-heading">
         <h2 id="campaigns-heading">Campaigns</h2>
-        ${this.renderForm()}
+        ${campaignForm({
+          busy: this.busy === 'form',
+          errors: this.formErrors,
+          listFrom: this.listFrom,
+          speaks: this.speaks,
+          limits: this.limits,
+          mode: this.mode,
+          submit: (e) => this.create(e),
+          modeChanged: (mode) => {
+            this.mode = mode;
+          },
+        })}
         ${this.error ? html`<p class="notice" role="alert">${this.error}</p>` : nothing}
         ${archivedToggle(this.showArchived, (e) => this.toggleArchived(e))}
         ${
@@ -421,7 +330,7 @@ export class RkCampaignsElement extends LitElement {
                     expanded: this.expanded.has(c.id),
                     act: (action) => this.act(c, action),
                     toggleEntries: () => this.toggleEntries(c.id),
-                    download: (e) => this.download(e, c),
+                    download: (e) => this.download(e),
                   }),
                 )}
               </ul>`

@@ -27,6 +27,18 @@ export const styles = [
       justify-self: start;
       margin-top: 0.5rem;
     }
+    fieldset.agents-fields {
+      display: grid;
+      gap: 0.5rem;
+      margin: 0;
+      padding: 0.5rem 0.75rem 0.75rem;
+      border: 1px solid var(--_border);
+      border-radius: var(--_radius);
+    }
+    legend {
+      font-weight: 600;
+      padding: 0 0.25rem;
+    }
     .row {
       display: grid;
       grid-template-columns: 1fr;
@@ -57,6 +69,10 @@ export const styles = [
       justify-content: space-between;
       gap: 0.5rem;
       margin-bottom: 0.5rem;
+    }
+    /* Its badges (state, archived, mode) together at the end of the line. */
+    .head h3 {
+      margin-right: auto;
     }
     h3 {
       overflow-wrap: anywhere;
@@ -113,7 +129,7 @@ export const styles = [
       align-items: center;
       gap: 0.5rem;
     }
-    .actions a {
+    .actions a:first-of-type {
       margin-left: auto;
     }
   `,
