@@ -1,4 +1,6 @@
 import { callOptionsSchema, isValidPhoneNumber, toE164 } from '@ringkit/call-client';
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { parseHost, type HostName } from './hosts.js';
 import {
@@ -259,6 +261,15 @@ const envSchema = z.object({
     .number({ error: 'must be a number of seconds' })
     .min(0, 'must be between 0 (no calls) and 3600 seconds')
     .max(3600, 'must be between 0 (no calls) and 3600 seconds')
+    .optional(),
+  // pnpm demo only: the scenario its practice simulators play, passed on to ringkit-sim as
+  // --scenario: one it knows by name (predictive), or the absolute path of a scenario file.
+  DEMO_SCENARIO: z
+    .string()
+    .refine(
+      (value) => /^[a-z][a-z0-9-]{0,63}$/.test(value) || (isAbsolute(value) && existsSync(value)),
+      'must be the name of a scenario of ringkit-sim (predictive) or the absolute path of a scenario file (JSON) that exists',
+    )
     .optional(),
   // Days after which finished calls and call records are deleted (the scheduler's `retention`,
   // whose bounds these are); fractions allowed (0.5: twelve hours). Unset: nothing is deleted.

@@ -206,6 +206,85 @@ describe('the configuration of pnpm demo -- --provider telnyx', () => {
   });
 });
 
+describe('the scenario of pnpm demo (DEMO_SCENARIO)', () => {
+  it("is a scenario's name or the absolute path of a file, and only for the practice simulators", () => {
+    expect(loadConfig({ DEMO_SCENARIO: 'predictive' }).DEMO_SCENARIO).toBe('predictive');
+    expect(loadConfig({ DEMO_SCENARIO: import.meta.filename }).DEMO_SCENARIO).toBe(
+      import.meta.filename,
+    );
+    const rule =
+      'must be the name of a scenario of ringkit-sim (predictive) or the absolute path of a scenario file (JSON) that exists';
+    for (const bad of ['Predictive!', 'scenario.json', '/nonexistent/scenario.json']) {
+      expect(thrown(() => loadConfig({ DEMO_SCENARIO: bad }))).toBe(
+        `Invalid configuration: DEMO_SCENARIO: ${rule}`,
+      );
+    }
+    expect(thrown(() => demoConfig('twilio', { DEMO_SCENARIO: 'predictive' }))).toBe(
+      "DEMO_SCENARIO: a scenario is played by the practice simulators of pnpm demo without --provider, not by Twilio's; unset DEMO_SCENARIO (it is predictive)",
+    );
+  });
+
+  it('starts ringkit-sim with the scenario on the ports of CALL_API_URL and DIALER_API_URL, and stops it', async () => {
+    const [a, b] = [await freePort(), await freePort()];
+    const config = loadConfig({
+      CALL_API_URL: `http://localhost:${a}`,
+      DIALER_API_URL: `http://localhost:${b}`,
+      DEMO_SCENARIO: 'predictive',
+    });
+    const started = await startDemoSimulators(config);
+    try {
+      expect(started.simulators.map(({ url }) => url)).toEqual([
+        `http://127.0.0.1:${a}`,
+        `http://127.0.0.1:${b}`,
+      ]);
+      expect(started.scenario).toEqual({
+        name: 'predictive',
+        seed: expect.stringMatching(/^\d+$/),
+      });
+      // The practice APIs play agents: a call not answered yet cannot be connected to one.
+      const placed = await fetch(`http://127.0.0.1:${a}/api/call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phone_number: '+14155552671' }),
+      });
+      const { id } = (await placed.json()) as { id: string };
+      const connect = await fetch(`http://127.0.0.1:${a}/api/call/${id}/connect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ to: '+14155550123', ring_s: 20 }),
+      });
+      expect(connect.status).toBe(409);
+    } finally {
+      await started.close();
+    }
+    // Stopped: both ports are free again.
+    const again = await startDemoSimulators(
+      loadConfig({
+        CALL_API_URL: `http://localhost:${a}`,
+        DIALER_API_URL: `http://localhost:${b}`,
+      }),
+    );
+    await again.close();
+  });
+
+  it("says ringkit-sim's reason when it does not start, and which variable to change for a port taken", async () => {
+    const config = (env: Record<string, string>) =>
+      loadConfig({
+        CALL_API_URL: `http://localhost:${env['polling']}`,
+        DIALER_API_URL: `http://localhost:${env['webhook']}`,
+        DEMO_SCENARIO: env['scenario']!,
+      });
+    const [a, b] = [String(await freePort()), String(await freePort())];
+    await expect(
+      startDemoSimulators(config({ polling: a, webhook: b, scenario: 'predictve' })),
+    ).rejects.toThrow(/^DEMO_SCENARIO: --scenario predictve: .*predictive/);
+    const taken = String(await takenPort());
+    await expect(
+      startDemoSimulators(config({ polling: a, webhook: taken, scenario: 'predictive' })),
+    ).rejects.toThrow(`DIALER_API_URL: port ${taken} is already in use`);
+  });
+});
+
 describe('the simulators of pnpm demo', () => {
   it('listen on the ports of CALL_API_URL and DIALER_API_URL', async () => {
     const [a, b] = [await freePort(), await freePort()];
@@ -214,7 +293,11 @@ describe('the simulators of pnpm demo', () => {
       DIALER_API_URL: `http://localhost:${b}`,
     });
     const started = await startDemoSimulators(config);
-    expect(started.simulators.map(({ simulator }) => simulator.port)).toEqual([a, b]);
+    expect(started.simulators.map(({ port }) => port)).toEqual([a, b]);
+    expect(started.simulators.map(({ url }) => url)).toEqual([
+      `http://127.0.0.1:${a}`,
+      `http://127.0.0.1:${b}`,
+    ]);
     await started.close();
   });
 
@@ -251,7 +334,7 @@ describe('the simulators of pnpm demo', () => {
     const config = demoConfig('twilio', { TWILIO_API_URL: `http://localhost:${port}` });
     const started = await startDemoSimulators(config);
     try {
-      expect(started.simulators.map(({ name, simulator }) => [name, simulator.port])).toEqual([
+      expect(started.simulators.map(({ name, port }) => [name, port])).toEqual([
         ['Twilio API simulator', port],
       ]);
       const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
@@ -284,10 +367,10 @@ describe('the simulators of pnpm demo', () => {
     const config = demoConfig('telnyx', { TELNYX_API_URL: `http://localhost:${port}` });
     const started = await startDemoSimulators(config);
     try {
-      expect(started.simulators.map(({ name, simulator }) => [name, simulator.port])).toEqual([
+      expect(started.simulators.map(({ name, port }) => [name, port])).toEqual([
         ['Telnyx API simulator', port],
       ]);
-      const simulator = started.simulators[0]!.simulator;
+      const simulator = started.simulators[0]!.simulator!;
       expect(simulator.publicKey).toBe(config.TELNYX_PUBLIC_KEY);
       const active = `http://127.0.0.1:${port}/v2/connections/${TELNYX_TEST_CREDENTIALS.connectionId}/active_calls`;
       const listed = await fetch(active, {

@@ -1,4 +1,5 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:net';
 import {
   startCallApiSimulator,
   TELNYX_TEST_CREDENTIALS,
@@ -7,6 +8,7 @@ import {
 } from '@ringkit/simulator';
 import { loadConfig, type Config } from './config.js';
 import { REAL_PROVIDERS } from './_config-providers.js';
+import { startScenarioSimulators } from './demo-scenario.js';
 import { TELNYX_WEBHOOK_PATH } from './telnyx.js';
 import { TWILIO_VOICE_PATH, TWILIO_WEBHOOK_PATH } from './twilio.js';
 
@@ -100,6 +102,11 @@ export function demoConfig(
       `CALL_PROVIDER: ${flag} places calls through ${label}'s simulator; unset CALL_PROVIDER (it is ${given('CALL_PROVIDER')})`,
     );
   }
+  if (given('DEMO_SCENARIO') !== undefined) {
+    throw new Error(
+      `DEMO_SCENARIO: a scenario is played by the practice simulators of pnpm demo without --provider, not by ${label}'s; unset DEMO_SCENARIO (it is ${given('DEMO_SCENARIO')})`,
+    );
+  }
   const apiUrl = given(apiUrlVariable) ?? defaultUrl;
   let local: boolean;
   try {
@@ -162,11 +169,11 @@ const DEFAULT_PORTS: Record<UrlVariable, number> = {
  * Starts a simulator on the port of the variable that names its URL; a port already taken is
  * an error that says which variable to change.
  */
-async function startOn(
+async function startOn<T>(
   variable: UrlVariable,
   url: string,
-  start: (port: number) => Promise<CallApiSimulator>,
-): Promise<CallApiSimulator> {
+  start: (port: number) => Promise<T>,
+): Promise<T> {
   const port = portOf(url, new URL(url).protocol === 'https:' ? 443 : DEFAULT_PORTS[variable]);
   try {
     return await start(port);
@@ -182,10 +189,59 @@ async function startOn(
   }
 }
 
-/** The simulators `pnpm demo` started, each with the name it is printed under. */
+/** Listens on `port` of 127.0.0.1 for a moment: rejects (`EADDRINUSE`) when it is taken. */
+function probePort(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+/** One simulator `pnpm demo` started: the name it is printed under, and where it listens. */
+export interface DemoSimulator {
+  name: string;
+  url: string;
+  port: number;
+  /** The simulator itself when it runs in this process (not with `DEMO_SCENARIO`). */
+  simulator?: CallApiSimulator;
+}
+
+/** The simulators `pnpm demo` started. */
 export interface DemoSimulators {
-  simulators: { name: string; simulator: CallApiSimulator }[];
+  simulators: DemoSimulator[];
+  /** With `DEMO_SCENARIO`: the scenario `ringkit-sim` plays, and the seed of its draws. */
+  scenario?: { name: string; seed: string };
   close(): Promise<void>;
+}
+
+/** An entry of {@link DemoSimulators} for a simulator of this process. */
+const entry = (name: string, simulator: CallApiSimulator): DemoSimulator => ({
+  name,
+  url: simulator.url,
+  port: simulator.port,
+  simulator,
+});
+
+/**
+ * The practice simulators playing `DEMO_SCENARIO`: `ringkit-sim --scenario` as a process of its
+ * own (see demo-scenario.ts), on the ports of `CALL_API_URL` and `DIALER_API_URL`.
+ */
+async function startScenario(config: Config, scenario: string): Promise<DemoSimulators> {
+  const pollingPort = portOf(config.CALL_API_URL, DEFAULT_PORTS.CALL_API_URL);
+  const webhookPort = portOf(config.DIALER_API_URL, DEFAULT_PORTS.DIALER_API_URL);
+  // A port taken is said as without a scenario: which variable to change.
+  await startOn('CALL_API_URL', config.CALL_API_URL, probePort);
+  await startOn('DIALER_API_URL', config.DIALER_API_URL, probePort);
+  const started = await startScenarioSimulators({ scenario, pollingPort, webhookPort });
+  return {
+    simulators: [
+      { name: 'Call API simulator (polling) ', url: started.polling, port: pollingPort },
+      { name: 'Call API simulator (webhooks)', url: started.webhook, port: webhookPort },
+    ],
+    scenario: { name: scenario, seed: started.seed },
+    close: started.close,
+  };
 }
 
 const OUTCOMES = { completed: 7, busy: 1, 'no-answer': 1 };
@@ -231,12 +287,16 @@ export function demoInbound(config: Config): DemoInbound | undefined {
  * on the port of `TWILIO_API_URL` (5010), taking the configured account SID and auth token. With
  * `CALL_PROVIDER=telnyx`: Telnyx's on the port of `TELNYX_API_URL` (5020), taking the configured
  * API key and connection id, and signing with the key {@link demoConfig} made for the config.
- * Twilio's and Telnyx's ring the app's own number as {@link demoInbound} says.
+ * Twilio's and Telnyx's ring the app's own number as {@link demoInbound} says. With
+ * `DEMO_SCENARIO` (mock provider only), the two practice flavours are `ringkit-sim --scenario`'s.
  */
 export async function startDemoSimulators(config: Config): Promise<DemoSimulators> {
+  if (config.CALL_PROVIDER === 'mock' && config.DEMO_SCENARIO !== undefined) {
+    return startScenario(config, config.DEMO_SCENARIO);
+  }
   const started: DemoSimulators['simulators'] = [];
   const close = async () => {
-    await Promise.all(started.map(({ simulator }) => simulator.close()));
+    await Promise.all(started.map(({ simulator }) => simulator?.close()));
   };
   const ringing = demoInbound(config);
   const inbound = ringing ? { inbound: ringing } : {};
@@ -258,7 +318,7 @@ export async function startDemoSimulators(config: Config): Promise<DemoSimulator
           ...inbound,
         }),
       );
-      started.push({ name: 'Twilio API simulator', simulator });
+      started.push(entry('Twilio API simulator', simulator));
       return { simulators: started, close };
     }
     if (config.CALL_PROVIDER === 'telnyx') {
@@ -280,13 +340,13 @@ export async function startDemoSimulators(config: Config): Promise<DemoSimulator
           ...inbound,
         }),
       );
-      started.push({ name: 'Telnyx API simulator', simulator });
+      started.push(entry('Telnyx API simulator', simulator));
       return { simulators: started, close };
     }
     const polling = await startOn('CALL_API_URL', config.CALL_API_URL, (port) =>
       startCallApiSimulator({ flavour: 'polling', port, stepMs: [800, 2500], outcomes: OUTCOMES }),
     );
-    started.push({ name: 'Call API simulator (polling) ', simulator: polling });
+    started.push(entry('Call API simulator (polling) ', polling));
     const webhook = await startOn('DIALER_API_URL', config.DIALER_API_URL, (port) =>
       startCallApiSimulator({
         flavour: 'webhook',
@@ -298,7 +358,7 @@ export async function startDemoSimulators(config: Config): Promise<DemoSimulator
         outOfOrderRate: 0.05,
       }),
     );
-    started.push({ name: 'Call API simulator (webhooks)', simulator: webhook });
+    started.push(entry('Call API simulator (webhooks)', webhook));
     return { simulators: started, close };
   } catch (error) {
     await close();

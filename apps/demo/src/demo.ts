@@ -9,7 +9,8 @@ import { main } from './server.js';
  * Twilio's, on the port of `TWILIO_API_URL` (5010), and with `--provider telnyx` Telnyx's, on the
  * port of `TELNYX_API_URL` (5020), and the server places every call through it. A port already
  * taken stops it with a line naming the variable to change. Twilio's and Telnyx's simulators
- * also ring the app's number (`CALLER_ID`) about every `DEMO_INBOUND_EVERY_S` seconds (20).
+ * also ring the app's number (`CALLER_ID`) about every `DEMO_INBOUND_EVERY_S` seconds (20). With
+ * `DEMO_SCENARIO=predictive`, the practice simulators are `ringkit-sim --scenario predictive`'s.
  * Every line it prints once started is a JSON log line, the simulators' addresses and its own
  * among them; a start that fails prints one plain line, the reason, and exits with code 1.
  */
@@ -19,12 +20,19 @@ try {
   try {
     const server = await main(config, {}, simulators.close);
     const log = announcer(server.logger);
-    for (const { name, simulator } of simulators.simulators) {
+    for (const { name, url } of simulators.simulators) {
       const label = name.trim();
-      log.info({ simulator: label, url: simulator.url }, `${label} on ${simulator.url}`);
+      log.info({ simulator: label, url }, `${label} on ${url}`);
+    }
+    const { scenario } = simulators;
+    if (scenario) {
+      log.info(
+        { scenario: scenario.name, seed: scenario.seed },
+        `the simulators play ringkit-sim --scenario ${scenario.name} (seed ${scenario.seed}; SIM_SEED replays it)`,
+      );
     }
     const inbound = demoInbound(config);
-    const ringer = simulators.simulators[0]?.simulator;
+    const ringer = simulators.simulators[0];
     if (inbound && ringer) {
       const often = inbound.everyMs ? `about every ${inbound.everyMs / 1000} s` : 'when asked';
       log.info(
