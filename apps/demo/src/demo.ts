@@ -26,9 +26,10 @@ try {
     }
     const { scenario } = simulators;
     if (scenario) {
+      // The seed as a number: a run of digits in text would be masked as a phone number.
       log.info(
-        { scenario: scenario.name, seed: scenario.seed },
-        `the simulators play ringkit-sim --scenario ${scenario.name} (seed ${scenario.seed}; SIM_SEED replays it)`,
+        { scenario: scenario.name, seed: Number(scenario.seed) },
+        `the simulators play ringkit-sim --scenario ${scenario.name}; SIM_SEED=<seed> replays the run`,
       );
     }
     const inbound = demoInbound(config);
