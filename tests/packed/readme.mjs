@@ -87,11 +87,16 @@ function checkFile(command, file, folder = '.') {
   }
 }
 
+/** Commands of the system a README's shell blocks may use beside ours. */
+const SHELL_TOOLS = new Set(['curl', 'seq', 'grep']);
+
 function checkShell(block) {
-  for (const raw of block.code.split('\n')) {
+  // A line ended by a backslash goes on in the next.
+  for (const raw of block.code.replace(/\\\n\s*/g, ' ').split('\n')) {
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') continue;
-    for (const command of line.split('&&').map((c) => c.trim())) {
+    // Each command of a line, those of a pipe too.
+    for (const command of line.split(/&&|\|/).map((c) => c.trim())) {
       const filter = /\s(?:--filter|-F)\s+(\S+)/.exec(command)?.[1];
       if (filter && !WORKSPACE.has(filter.replace(/^["']|["']$/g, ''))) {
         throw new Error(`"${command}": no workspace package is named ${filter}`);
@@ -131,7 +136,7 @@ function checkShell(block) {
         if (!BINS.has(sub)) throw new Error(`"${command}": no package of ours has a bin ${sub}`);
       } else if (tool === 'bash' || tool === 'node') {
         checkFile(command, sub);
-      } else if (tool !== 'curl' && !tool.startsWith('./')) {
+      } else if (!SHELL_TOOLS.has(tool) && !tool.startsWith('./')) {
         throw new Error(`"${command}": unknown command ${tool}`);
       }
     }
