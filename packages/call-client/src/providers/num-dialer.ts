@@ -3,10 +3,10 @@ import { createHttpClient } from '../http/_client.js';
 import { httpClientOptionsSchema, type HttpClientOptions } from '../http/_options.js';
 import { providerIdSchema, providerStatusSchema, toStatus } from './_schemas.js';
 import { callOptionsOf, parseCallOptions } from './call-options.js';
-import { abandonMessage, connectTarget, PRACTICE_MAX_MESSAGE } from './_connect.js';
+import { practiceConnect } from './_practice-connect.js';
 import { InvalidOptionsError } from '../errors/errors.js';
 import { toE164, type CountryCode } from '../phone.js';
-import type { CallProvider, ConnectCallOptions } from './provider.js';
+import type { CallProvider } from './provider.js';
 
 /** Options of {@link createNumDialerClient}: the shared HTTP options, and its own. */
 export interface NumDialerClientOptions extends HttpClientOptions {
@@ -84,27 +84,7 @@ export function createNumDialerClient(
         return { id: data.id, ...toStatus(data.status), raw };
       });
     },
-    // Neither is retried once it may have arrived: a second connect would ring the agent again.
-    async connectCall(id: string, to: string, connect: ConnectCallOptions = {}) {
-      const target = connectTarget(to, connect, defaultCountry);
-      await http.request({
-        method: 'post',
-        path: `${callPath(id)}/connect`,
-        json: { to: target.to, ringS: target.ringS },
-        schema: placedSchema,
-        signal: connect.signal,
-      });
-    },
-    async abandonCall(id: string, message: string, { signal }: { signal?: AbortSignal } = {}) {
-      const text = abandonMessage(message, PRACTICE_MAX_MESSAGE);
-      await http.request({
-        method: 'post',
-        path: `${callPath(id)}/abandon`,
-        json: { message: text },
-        schema: placedSchema,
-        signal,
-      });
-    },
+    ...practiceConnect({ http, callPath, ringKey: 'ringS', schema: placedSchema, defaultCountry }),
   };
   return provider;
 }
