@@ -188,6 +188,29 @@ const isCsv: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** The options both create routes take alike, in the package's words, and the rest of `input`. */
+function sharedOptions<
+  T extends {
+    name?: string | undefined;
+    concurrency?: number | undefined;
+    calls_per_second?: number | undefined;
+    weight?: number | undefined;
+    max_attempts?: number | undefined;
+  },
+>(input: T) {
+  const { name, concurrency, calls_per_second, weight, max_attempts, ...rest } = input;
+  return {
+    options: {
+      name,
+      concurrency,
+      callsPerSecond: calls_per_second,
+      weight,
+      maxAttempts: max_attempts,
+    },
+    rest,
+  };
+}
+
 /** `/api/campaigns`: durable campaigns, several at once (see the API table in `docs/demo/http-api.md`). */
 export function campaignsRouter(
   runtime: Pick<Runtime, 'campaigns' | 'campaignProvider' | 'config'>,
@@ -243,19 +266,8 @@ export function campaignsRouter(
           `The list has ${count(rows.length)} numbers; a campaign takes at most ${count(MAX_CAMPAIGN_NUMBERS)}`,
         );
       }
-      const { name, concurrency, calls_per_second, weight, max_attempts, ...modes } = query;
-      const view = await create(
-        rows,
-        {
-          name,
-          concurrency,
-          callsPerSecond: calls_per_second,
-          weight,
-          maxAttempts: max_attempts,
-        },
-        modes,
-        'query',
-      );
+      const { options, rest: modes } = sharedOptions(query);
+      const view = await create(rows, options, modes, 'query');
       created(res, view);
     }),
   );
@@ -268,16 +280,12 @@ export function campaignsRouter(
           ? { row: i + 1, at: { index: i }, phone: n.trim(), say: undefined }
           : { row: i + 1, at: { index: i }, phone: n.phone.trim(), say: n.say },
       );
-      const { name, concurrency, calls_per_second, weight, max_attempts, ...rest } = body;
+      const { options, rest } = sharedOptions(body);
       const { window, retry, numbers: _numbers, ...modes } = rest;
       const view = await create(
         rows,
         {
-          name,
-          concurrency,
-          callsPerSecond: calls_per_second,
-          weight,
-          maxAttempts: max_attempts,
+          ...options,
           window: window && toCallingWindow(window),
           retry: retry && toRetry(retry),
         },
