@@ -2,6 +2,7 @@ import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
 import { apiBase, fieldErrors, request, type FieldErrors } from '../api.js';
 import { PollController } from '../controllers/poll.js';
 import { emit, errorDetail } from '../events.js';
+import { focusFirstError, formText } from '../form.js';
 import '../rk-confirm/rk-confirm.js';
 import type { AgentJson, Page } from '../types.js';
 import { addForm, agentRow } from './agent-parts.js';
@@ -16,6 +17,9 @@ import {
   type AgentField,
 } from './agents.js';
 import { styles } from './rk-agents.styles.js';
+
+/** The add form's fields, in its order. */
+const AGENT_FIELDS = ['id', 'name', 'reach', 'campaigns'] as const;
 
 /**
  * `<rk-agents api="http://host:4000">`: the server's agents, the people answered calls go to: a
@@ -155,24 +159,13 @@ export class RkAgentsElement extends LitElement {
 
   private showFormErrors(errors: FieldErrors<AgentField>) {
     this.formErrors = errors;
-    const first = (['id', 'name', 'reach', 'campaigns'] as const).find((f) => errors[f]);
-    if (first) {
-      void this.updateComplete.then(() =>
-        this.renderRoot.querySelector<HTMLElement>(`#agent-${first}`)?.focus(),
-      );
-    }
+    focusFirstError(this, errors, AGENT_FIELDS, 'agent-');
   }
 
   private async add(event: SubmitEvent) {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
-    const data = new FormData(form);
-    const input = {
-      id: String(data.get('id') ?? ''),
-      name: String(data.get('name') ?? ''),
-      reach: String(data.get('reach') ?? ''),
-      campaigns: String(data.get('campaigns') ?? ''),
-    };
+    const input = formText(form, AGENT_FIELDS);
     const problems = checkAgentForm(input);
     if (Object.keys(problems).length > 0) {
       this.showFormErrors(problems);

@@ -2,6 +2,7 @@ import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
 import { apiBase, fieldErrors, request, type FieldErrors } from '../api.js';
 import { LiveController } from '../controllers/live.js';
 import { emit, errorDetail } from '../events.js';
+import { focusFirstError, formText } from '../form.js';
 import { formatDateTime, formatPhone } from '../format.js';
 import type { Page, SuppressionImportJson, SuppressionJson } from '../types.js';
 import { addForm, importForm, removeDialog } from './dnc-parts.js';
@@ -14,6 +15,9 @@ import {
   type SuppressionField,
 } from './do-not-call.js';
 import { styles } from './rk-do-not-call.styles.js';
+
+/** The add form's fields, in its order. */
+const SUPPRESSION_FIELDS = ['phone', 'reason', 'until'] as const;
 
 /**
  * `<rk-do-not-call api="http://host:4000">`: the server's do-not-call list, a page at a time
@@ -145,23 +149,13 @@ export class RkDoNotCallElement extends LitElement {
 
   private showFormErrors(errors: FieldErrors<SuppressionField>) {
     this.formErrors = errors;
-    const first = (['phone', 'reason', 'until'] as const).find((f) => errors[f]);
-    if (first) {
-      void this.updateComplete.then(() =>
-        this.renderRoot.querySelector<HTMLElement>(`#dnc-${first}`)?.focus(),
-      );
-    }
+    focusFirstError(this, errors, SUPPRESSION_FIELDS, 'dnc-');
   }
 
   private async add(event: SubmitEvent) {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
-    const data = new FormData(form);
-    const input = {
-      phone: String(data.get('phone') ?? ''),
-      reason: String(data.get('reason') ?? ''),
-      until: String(data.get('until') ?? ''),
-    };
+    const input = formText(form, SUPPRESSION_FIELDS);
     const problems = checkSuppressionForm(input);
     if (Object.keys(problems).length > 0) {
       this.showFormErrors(problems);
