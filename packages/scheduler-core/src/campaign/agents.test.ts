@@ -65,6 +65,16 @@ function runnerOf(
   return runner;
 }
 
+/** A store with ana (reached at `reach`) ready for `spring`, and a runner of it not started yet. */
+async function withAna(options: Partial<CampaignRunnerOptions> = {}, reach = '+14155550111') {
+  const store = createMemoryStore();
+  const agents = createAgents({ store });
+  await agents.add({ id: 'ana', reach, campaigns: ['spring'], state: 'available' });
+  const { provider, connects, abandons } = agentProvider();
+  const runner = runnerOf({ store, provider, ...options });
+  return { store, agents, provider, connects, abandons, runner };
+}
+
 const tell = (
   runner: CampaignRunner,
   provider: FakeProvider,
@@ -75,16 +85,7 @@ const tell = (
 
 describe('a campaign with agents', () => {
   it('dials one line per ready agent, connects the person who answers, and frees the agent at the end', async () => {
-    const store = createMemoryStore();
-    const agents = createAgents({ store });
-    await agents.add({
-      id: 'ana',
-      reach: '+14155550111',
-      campaigns: ['spring'],
-      state: 'available',
-    });
-    const { provider, connects, abandons } = agentProvider();
-    const runner = runnerOf({ store, provider });
+    const { store, agents, provider, connects, abandons, runner } = await withAna();
     const told: string[] = [];
     runner.on('connected', ({ agent, waitMs }) => told.push(`${agent}:${waitMs >= 0}`));
     await runner.start();
@@ -120,16 +121,7 @@ describe('a campaign with agents', () => {
   });
 
   it('abandons a person no agent reaches within 2 s, with the seller and the callback number', async () => {
-    const store = createMemoryStore();
-    const agents = createAgents({ store });
-    await agents.add({
-      id: 'ana',
-      reach: '+14155550111',
-      campaigns: ['spring'],
-      state: 'available',
-    });
-    const { provider, connects, abandons } = agentProvider();
-    const runner = runnerOf({ store, provider });
+    const { store, agents, provider, connects, abandons, runner } = await withAna();
     const abandoned: string[] = [];
     runner.on('abandoned', ({ reason }) => abandoned.push(reason));
     await runner.start();
@@ -167,16 +159,10 @@ describe('a campaign with agents', () => {
   });
 
   it('waits for an agent who becomes ready within the 2 s', async () => {
-    const store = createMemoryStore();
-    const agents = createAgents({ store });
-    await agents.add({
-      id: 'ana',
-      reach: 'sip:ana@pbx.example.com',
-      campaigns: ['spring'],
-      state: 'available',
-    });
-    const { provider, connects, abandons } = agentProvider();
-    const runner = runnerOf({ store, provider });
+    const { agents, provider, connects, abandons, runner } = await withAna(
+      {},
+      'sip:ana@pbx.example.com',
+    );
     await runner.start();
     await until(() => provider.placed.length === 1, 'the first line');
     await agents.setState('ana', 'away');
@@ -191,16 +177,9 @@ describe('a campaign with agents', () => {
 
   it('gives a machine a hang-up, or the message set, and never an agent', async () => {
     for (const machine of ['hang-up', { message: 'Acme Solar: please call us back.' }] as const) {
-      const store = createMemoryStore();
-      const agents = createAgents({ store });
-      await agents.add({
-        id: 'ana',
-        reach: '+14155550111',
-        campaigns: ['spring'],
-        state: 'available',
+      const { agents, provider, connects, abandons, runner } = await withAna({
+        agents: { ...SELLER, machine },
       });
-      const { provider, connects, abandons } = agentProvider();
-      const runner = runnerOf({ store, provider, agents: { ...SELLER, machine } });
       await runner.start();
       await until(() => provider.placed.length === 1, 'the first line');
       await runner.handleStatus({
@@ -221,18 +200,7 @@ describe('a campaign with agents', () => {
   });
 
   it('counts no machine, and no one abandoned, as a person waiting for an agent', async () => {
-    const store = createMemoryStore();
-    const agents = createAgents({ store });
-    await agents.add({
-      id: 'ana',
-      reach: '+14155550111',
-      campaigns: ['spring'],
-      state: 'available',
-    });
-    const { provider, abandons } = agentProvider();
-    const runner = runnerOf({
-      store,
-      provider,
+    const { agents, provider, abandons, runner } = await withAna({
       agents: { ...SELLER, machine: { message: 'Call us.' } },
     });
     await runner.start();
