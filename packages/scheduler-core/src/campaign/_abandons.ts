@@ -3,7 +3,7 @@
  * answered (machines, unanswered and failed calls are not counted) and those of them no agent
  * reached within 2 s. Read from the timelines of its rows, where each answer's fate is a step.
  */
-import { invalidOptions } from '../errors.js';
+import { CallNotFoundError, invalidOptions } from '../errors.js';
 import type { Store, StoredCall, StoredEvent } from '../store.js';
 import { customIssue } from '../_validate.js';
 import { supportsCampaigns, type CampaignStore } from './options.js';
@@ -123,16 +123,31 @@ function campaignStoreOf(store: Store, what: string): CampaignStore {
  * Campaign `campaign`'s abandoned calls as the rule measures them, over the 30 days up to `now`:
  * what `CampaignRunner.abandons()` reads, for a process that does not work the campaign (an
  * operator's page, a report).
+ * @throws CallNotFoundError when there is no such campaign
  */
-export function readAbandons(
+export async function readAbandons(
   store: Store,
   campaign: string,
   now: Date = new Date(),
 ): Promise<AbandonStanding> {
-  return campaignStanding(campaignStoreOf(store, 'readAbandons'), campaign, now.getTime());
+  const campaigns = await storedCampaign(store, campaign, 'readAbandons');
+  return campaignStanding(campaigns, campaign, now.getTime());
 }
 
-/** Every person who answered a call of `campaign`, in list order (`CampaignRunner.answered()`). */
-export function listAnswered(store: Store, campaign: string): AsyncIterable<AnsweredCall> {
-  return answeredCalls(campaignStoreOf(store, 'listAnswered'), campaign);
+/**
+ * Every person who answered a call of `campaign`, in list order (`CampaignRunner.answered()`).
+ * @throws CallNotFoundError (at the first read) when there is no such campaign
+ */
+export async function* listAnswered(
+  store: Store,
+  campaign: string,
+): AsyncGenerator<AnsweredCall, void, undefined> {
+  yield* answeredCalls(await storedCampaign(store, campaign, 'listAnswered'), campaign);
+}
+
+/** `store` with its campaign methods, once `campaign` is found in it. */
+async function storedCampaign(store: Store, campaign: string, what: string) {
+  const campaigns = campaignStoreOf(store, what);
+  if (!(await campaigns.getCampaign(campaign))) throw new CallNotFoundError(campaign, 'campaign');
+  return campaigns;
 }

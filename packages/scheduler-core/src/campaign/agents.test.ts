@@ -7,7 +7,7 @@ import { InvalidOptionsError, type CallStatus } from '@ringkit/call-client';
 import { createFakeProvider, type FakeProvider } from '@ringkit/simulator';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAgents } from '../agents/agents.js';
-import { ValidationError } from '../errors.js';
+import { CallNotFoundError, ValidationError } from '../errors.js';
 import type { StoredCall } from '../store.js';
 import { createMemoryStore } from '../stores/memory/memory.js';
 import { storedCampaign } from '../testing/store-contract/_fixtures.js';
@@ -390,8 +390,11 @@ describe("a campaign's 30-day abandon rate", () => {
       [8, false, null, 'a'],
     ]);
     const bare = { ...createMemoryStore(), claimCampaign: undefined };
-    expect(() => readAbandons(bare as never, 'c')).toThrow(/no campaign methods/);
-    expect(() => listAnswered(bare as never, 'c')).toThrow(/no campaign methods/);
+    await expect(readAbandons(bare as never, 'c')).rejects.toThrow(/no campaign methods/);
+    await expect(listAnswered(bare as never, 'c').next()).rejects.toThrow(/no campaign methods/);
+    // A campaign the store has not: said, not read as one no one answered.
+    await expect(readAbandons(store, 'nope')).rejects.toThrow(CallNotFoundError);
+    await expect(listAnswered(store, 'nope').next()).rejects.toThrow(/No campaign with id "nope"/);
     // A month on, only what is newer counts: nothing.
     expect(
       await campaignStanding(store as never, 'c', NOW + ABANDON_WINDOW_MS + 10_000),
