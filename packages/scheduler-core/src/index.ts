@@ -5,7 +5,7 @@ export type { ListOptions, Scheduler } from './scheduler.js';
 export type { CallLogOptions } from './_call-log.js';
 export { createCampaignRunner, openCampaignRunner } from './campaign/runner.js';
 export { MIN_AGENT_RING_S, supportsAgents, supportsCampaigns } from './campaign/options.js';
-export { safeHarbourMessage } from './campaign/_agent-lines.js';
+export { ABANDONED_REST_MS, safeHarbourMessage } from './campaign/_agent-lines.js';
 export {
   ABANDON_AFTER_MS,
   ABANDON_WINDOW_MS,

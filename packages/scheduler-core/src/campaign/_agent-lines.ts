@@ -10,9 +10,9 @@ import type { Agent, Agents } from '../agents/agents.js';
 import { createLinePacer, type LinePacer, type LinePacingView } from '../agents/pacing.js';
 import type { SchedulerEmitter, SchedulerEvents } from '../events.js';
 import type { Mutate } from '../dispatch/_writes.js';
-import type { StoredCall, StoredEvent } from '../store.js';
+import type { StoredCall, StoredEvent, StoredSuppression } from '../store.js';
 import type { ScheduledCall } from '../types.js';
-import { ABANDON_AFTER_MS, campaignStanding } from './_abandons.js';
+import { ABANDON_AFTER_MS, answeredOf, campaignStanding } from './_abandons.js';
 import type { CampaignStore } from './options.js';
 import type { CampaignAgentSettings, CampaignSettings } from './settings.js';
 
@@ -47,9 +47,23 @@ export interface AgentLinesContext {
 export interface AgentLines {
   /** The most places the next claim may leave taken, and the most lines it may add. */
   bound(now: number): Promise<{ cap: number; most: number }>;
+  /**
+   * Why `row` may not be dialed now: its number's call was abandoned by this campaign less than
+   * {@link ABANDONED_REST_MS} ago (a repeat of the number in the list), as a suppression of the
+   * campaign's own; `null` when it may.
+   */
+  rested(row: StoredCall): Promise<StoredSuppression | null>;
   /** Stops listening to the campaign's statuses. */
   close(): void;
 }
+
+/**
+ * How long a campaign leaves alone a number whose call it abandoned: 30 days, the rule's window
+ * (a number repeated in its list is not dialed again meanwhile; its entry ends `suppressed`).
+ */
+export const ABANDONED_REST_MS = 30 * 86_400_000;
+/** The rows of one number a campaign reads to find an abandoned call of it. */
+const REPEATS_READ = 100;
 
 /** The safe-harbour message: the seller's name and the number to call back, digit by digit. */
 export function safeHarbourMessage(
@@ -286,8 +300,36 @@ export function createAgentLines(ctx: AgentLinesContext): AgentLines {
   };
   emitter.on('status', onStatus);
 
+  async function rested(row: StoredCall): Promise<StoredSuppression | null> {
+    const page = await store.list({
+      campaign: id,
+      to: row.to,
+      status: ['answered', 'completed'],
+      limit: REPEATS_READ,
+    });
+    const now = clock.now();
+    let last: number | null = null;
+    for (const other of page.items) {
+      if (other.id === row.id) continue;
+      for (const call of answeredOf(other)) {
+        const at = call.at.getTime();
+        if (call.abandoned && at > now - ABANDONED_REST_MS && (last === null || at > last)) {
+          last = at;
+        }
+      }
+    }
+    if (last === null) return null;
+    return {
+      phone: row.to,
+      reason: `abandoned by campaign ${id} on ${new Date(last).toISOString()}`,
+      createdAt: last,
+      until: last + ABANDONED_REST_MS,
+    };
+  }
+
   return {
     bound,
+    rested,
     close() {
       closed = true;
       emitter.off('status', onStatus);

@@ -158,6 +158,27 @@ describe('a campaign with agents', () => {
     ]);
   });
 
+  it('leaves a number it abandoned alone for 30 days: a repeat of it in the list ends suppressed', async () => {
+    const twice = [numbers[0]!, numbers[0]!, numbers[1]!].map((to) => ({ to }));
+    const { store, agents, provider, abandons, runner } = await withAna({ entries: twice });
+    const suppressed: string[] = [];
+    runner.on('suppressed', ({ call, reason }) => suppressed.push(`${call.to}:${reason}`));
+    await runner.start();
+    await until(() => provider.placed.length === 1, 'the first line');
+    await agents.setState('ana', 'away');
+    await tell(runner, provider, 0, 'answered', new Date(Date.now() - 3000));
+    await until(() => abandons.length === 1, 'the abandon');
+    await tell(runner, provider, 0, 'completed');
+    await agents.setState('ana', 'available');
+    // The repeat is claimed for ana, checked, and ends unsent; the next number is hers.
+    await until(() => provider.placed.length === 2, 'the next number');
+    expect(provider.placed.map((p) => p.to)).toEqual([numbers[0], numbers[1]]);
+    await until(() => suppressed.length === 1, 'the repeat suppressed');
+    const rows = await store.listCampaignCalls!('spring', { limit: 3 });
+    expect(rows[1]).toMatchObject({ status: 'suppressed', to: numbers[0] });
+    expect(rows[1]!.events!.at(-1)?.note).toMatch(/^abandoned by campaign spring on /);
+  });
+
   it('waits for an agent who becomes ready within the 2 s', async () => {
     const { agents, provider, connects, abandons, runner } = await withAna(
       {},

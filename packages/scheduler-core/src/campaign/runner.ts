@@ -278,6 +278,7 @@ function runnerWith(
         return ctx.live.concurrency;
       },
       leaseMs: resolved.leaseMs,
+      ...(lines ? { rested: lines.rested } : {}),
       halted: (claimedAt) => {
         const { halt } = ctx.live;
         return halt && claimedAt <= halt.at ? halt.state : null;

@@ -10,6 +10,7 @@ import { createPlacer } from './_place.js';
 import { createSlots } from './_slots.js';
 import { createArming } from './_arm.js';
 import { createWakeTimer } from './_timer.js';
+import type { LastCheckContext } from './_last-check.js';
 import type { Mutate } from './_writes.js';
 import { loopParts, type DispatchLoop, type LoopParts } from './loop.js';
 
@@ -33,6 +34,8 @@ export interface DispatcherContext {
   callTimeoutMs: number;
   /** See `LastCheckContext.halted`: a campaign this process paused or stopped. */
   halted?: (claimedAt: number) => 'paused' | 'stopped' | null;
+  /** See `LastCheckContext.rested`: a number the campaign keeps from being called for a while. */
+  rested?: LastCheckContext['rested'];
   /** Statuses kept for calls whose placement is not answered yet, at most. @default 1000 */
   maxEarlyEvents?: number;
   /** The placement budget (`undefined`: unlimited). */
@@ -367,6 +370,7 @@ function engineParts(
       list: list.getSuppression ? list : null,
       claimsReadList: list === store,
       halted: ctx.halted,
+      rested: ctx.rested,
     },
   });
   const cancel = createCanceler({

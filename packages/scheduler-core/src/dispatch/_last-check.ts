@@ -63,6 +63,12 @@ export interface LastCheckContext {
    * not resumed it since): a claim taken before is not sent, whatever the store says yet.
    */
   halted?: ((claimedAt: number) => 'paused' | 'stopped' | null) | undefined;
+  /**
+   * A rule of the engine's campaign that keeps a number from being called for a while (a
+   * campaign with agents: a number it abandoned), read once per claim after any wait, and told
+   * as a suppression of its own: the call ends `suppressed` with its reason.
+   */
+  rested?: ((claim: StoredCall) => Promise<StoredSuppression | null>) | undefined;
 }
 
 /**
@@ -133,7 +139,20 @@ export function createLastCheck(
     return windowCheck();
   }
 
+  /**
+   * The campaign's own rule, read once for this claim (it is about the campaign's past): `null`
+   * when it lets the call go, `undefined` until read.
+   */
+  let rest: StoredSuppression | null | undefined = ctx.rested === undefined ? null : undefined;
+
   function check(): Withheld | null | Promise<Withheld | null> {
+    if (rest === undefined) {
+      return ctx.rested!(claim).then((found) => {
+        rest = found;
+        return check();
+      });
+    }
+    if (rest) return { kind: 'suppressed', suppression: rest };
     if (list?.getSuppression && clock.now() - listReadAt > LIST_FRESH_MS) return readList();
     return windowCheck();
   }
