@@ -240,7 +240,7 @@ export function createAgentLines(ctx: AgentLinesContext): AgentLines {
     let agent: Agent | null;
     for (;;) {
       agent = await agents.claim(id, call.id);
-      if (agent || closed || clock.now() >= deadline) break;
+      if (agent || clock.now() >= deadline) break;
       await sleep(Math.min(AGENT_POLL_MS, deadline - clock.now()), { clock });
     }
     if (!agent) return abandon(call, answeredAt, 'no_agent');

@@ -179,6 +179,16 @@ describe('a campaign with agents', () => {
     expect(rows[1]!.events!.at(-1)?.note).toMatch(/^abandoned by campaign spring on /);
   });
 
+  it('still joins a person to an agent when the status reaches a runner closed meanwhile', async () => {
+    const { agents, provider, connects, runner } = await withAna();
+    await runner.start();
+    await until(() => provider.placed.length === 1, 'the first line');
+    await runner.close();
+    await tell(runner, provider, 0, 'answered');
+    await until(() => connects.length === 1, 'the connect');
+    expect((await agents.get('ana'))?.state).toBe('talking');
+  });
+
   it('waits for an agent who becomes ready within the 2 s', async () => {
     const { agents, provider, connects, abandons, runner } = await withAna(
       {},

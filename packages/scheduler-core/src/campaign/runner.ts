@@ -231,7 +231,7 @@ function runnerWith(
     if (campaign.state === 'stopped') void state.onStopped();
   };
 
-  /** The agent side of a campaign with agents, while this worker works it. */
+  /** The agent side of a campaign with agents, from this worker's start (kept once closed). */
   let lines: AgentLines | undefined;
 
   /** `start()` while it runs. */
@@ -350,8 +350,8 @@ function runnerWith(
       dispatcher = null;
       closed = engine ?? closed;
       await engine?.stop();
-      lines?.close();
-      lines = undefined;
+      // The agent side goes on answering the statuses handed to the closed runner: a person who
+      // answers one of its calls still reaches an agent, or hears the message.
       await state.stopping();
     },
     on: emitter.on,
