@@ -278,3 +278,29 @@ export const narrowTable = css`
     }
   }
 `;
+
+/**
+ * An add form above a list: a heading, fields in a grid (`.row`: one column; an element sets
+ * how many where there is room), its button at the start, a rule under it. Listed after `shared`.
+ */
+export const addForm = css`
+  h3 {
+    font-size: 1rem;
+    margin: 0 0 0.25rem;
+  }
+  form {
+    display: grid;
+    gap: 0.5rem;
+    padding-bottom: 1rem;
+    margin-bottom: 1rem;
+    border-bottom: 1px solid var(--_border);
+  }
+  form button {
+    justify-self: start;
+  }
+  .row {
+    display: grid;
+    grid-template-columns: 1fr;
+    gap: 0.5rem;
+  }
+`;

@@ -1,30 +1,12 @@
 import { css } from 'lit';
-import { narrowTable, shared, table } from '../styles.js';
+import { addForm, narrowTable, shared, table } from '../styles.js';
 
 /** `<rk-do-not-call>`'s styles, over the shared ones. */
 export const styles = [
   shared,
   table,
+  addForm,
   css`
-    h3 {
-      font-size: 1rem;
-      margin: 0 0 0.25rem;
-    }
-    form {
-      display: grid;
-      gap: 0.5rem;
-      padding-bottom: 1rem;
-      margin-bottom: 1rem;
-      border-bottom: 1px solid var(--_border);
-    }
-    form button {
-      justify-self: start;
-    }
-    .row {
-      display: grid;
-      grid-template-columns: 1fr;
-      gap: 0.5rem;
-    }
     @container (min-width: 40rem) {
       .row {
         grid-template-columns: 1fr 1fr 1fr;
