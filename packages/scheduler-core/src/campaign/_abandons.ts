@@ -45,6 +45,10 @@ export interface AnsweredCall {
   reason: string | null;
 }
 
+/** Whether `step` tells what became of a person who answered (an agent, or the message). */
+export const isFateStep = (step: { reason?: string }) =>
+  step.reason === 'agent' || step.reason === 'abandoned';
+
 /** Whether a fate step counts as abandoned: no agent, or one reached after 2 s. */
 const abandonedStep = (step: StoredEvent) =>
   step.reason === 'abandoned' || (step.waitMs ?? 0) > ABANDON_AFTER_MS;
@@ -53,7 +57,7 @@ const abandonedStep = (step: StoredEvent) =>
 export function answeredOf(row: StoredCall): AnsweredCall[] {
   const out: AnsweredCall[] = [];
   for (const step of row.events ?? []) {
-    if (step.reason !== 'agent' && step.reason !== 'abandoned') continue;
+    if (!isFateStep(step)) continue;
     const abandoned = abandonedStep(step);
     const providerCallId =
       (row.events ?? []).find((e) => e.attempt === step.attempt && e.providerCallId)

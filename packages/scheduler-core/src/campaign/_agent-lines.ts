@@ -12,7 +12,7 @@ import type { SchedulerEmitter, SchedulerEvents } from '../events.js';
 import type { Mutate } from '../dispatch/_writes.js';
 import type { StoredCall, StoredEvent, StoredSuppression } from '../store.js';
 import type { ScheduledCall } from '../types.js';
-import { ABANDON_AFTER_MS, answeredOf, campaignStanding } from './_abandons.js';
+import { ABANDON_AFTER_MS, answeredOf, campaignStanding, isFateStep } from './_abandons.js';
 import type { CampaignStore } from './options.js';
 import type { CampaignAgentSettings, CampaignSettings } from './settings.js';
 
@@ -101,7 +101,7 @@ function answeredAtOf(call: ScheduledCall, told: number): number {
 export function agentStepOf<T extends { reason?: string; agent?: string; waitMs?: number }>(
   events: readonly T[],
 ): T | null {
-  return events.find((e) => e.reason === 'agent' || e.reason === 'abandoned') ?? null;
+  return events.find(isFateStep) ?? null;
 }
 
 /**

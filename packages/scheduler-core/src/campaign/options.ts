@@ -247,6 +247,17 @@ export interface ResolvedCampaignOptions {
   created: CampaignSettings;
 }
 
+/** A number among the runner's options, in E.164. @throws the options error naming `path` */
+function optionNumber(value: string, path: string[], defaultCountry: CountryCode): string {
+  try {
+    return toE164(value, { defaultCountry });
+  } catch (error) {
+    throw invalidOptions('campaign', [
+      customIssue(path, error instanceof Error ? error.message : 'not a phone number'),
+    ]);
+  }
+}
+
 /** The agent settings of `options`, checked, or `null` in `'power'`. @throws the options error */
 function agentSettingsOf(
   options: CampaignRunnerOptions,
@@ -281,17 +292,11 @@ function agentSettingsOf(
       ),
     ]);
   }
-  let callbackNumber: string;
-  try {
-    callbackNumber = toE164(given.callbackNumber, { defaultCountry });
-  } catch (error) {
-    throw invalidOptions('campaign', [
-      customIssue(
-        ['agents', 'callbackNumber'],
-        error instanceof Error ? error.message : 'not a phone number',
-      ),
-    ]);
-  }
+  const callbackNumber = optionNumber(
+    given.callbackNumber,
+    ['agents', 'callbackNumber'],
+    defaultCountry,
+  );
   return {
     sellerName: given.sellerName.trim(),
     callbackNumber,
@@ -348,14 +353,7 @@ export function resolveCampaignOptions(options: CampaignRunnerOptions): Resolved
     leaseMs: options.leaseMs ?? 30_000,
     recheckIntervalMs: options.recheckIntervalMs ?? 1000,
   };
-  let callerId: string;
-  try {
-    callerId = toE164(options.callerId, { defaultCountry });
-  } catch (error) {
-    throw invalidOptions('campaign', [
-      customIssue(['callerId'], error instanceof Error ? error.message : 'not a phone number'),
-    ]);
-  }
+  const callerId = optionNumber(options.callerId, ['callerId'], defaultCountry);
   const agents = agentSettingsOf(options, defaultCountry);
   return {
     ...resolved,
