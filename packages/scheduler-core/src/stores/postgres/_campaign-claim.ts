@@ -1,4 +1,4 @@
-import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
+import pg, { type PoolClient } from 'pg';
 import { campaignFromRow } from '../_columns.js';
 import { slotsWithin } from '../../store/_shares.js';
 import { capOf } from '../../store/_stored-campaign.js';
@@ -11,6 +11,7 @@ import {
   type Locked,
 } from './_campaign-batch.js';
 import type { PostgresCampaignContext } from './_campaign-context.js';
+import { createOneTrip, hashOf } from './_one-trip.js';
 import { callFromRow, CLAIM_SETTINGS, PG_READING, preparedClaim, withLiterals } from './_sql.js';
 
 const { escapeLiteral } = pg;
@@ -27,28 +28,13 @@ function claimedOf<Row extends Record<string, unknown>>(rows: Row[]) {
   return { claimed, fresh, marked };
 }
 
-/** A short stable hash of `text` (FNV-1a), in base 36: names unique to a schema. */
-function hashOf(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return (hash >>> 0).toString(36);
-}
-
-/** A claim's statements prepared once per connection of the pool, and where they are. */
-interface OneTrip {
-  pool: Pool;
-  prepared: ReturnType<typeof preparedClaim>;
-  /** The pool's connections on which `prepared` is prepared. */
-  preparedOn: WeakSet<PoolClient>;
-}
-
 /**
- * {@link preparedClaim}: the campaign as locked, the rows claimed and the next wake. On a
- * connection of the pool's own, where its statements are prepared the first time. Any error
- * gives the connection up (the pool opens another, which prepares them again).
+ * {@link preparedClaim}: the campaign as locked, the rows claimed and the next wake, in one trip
+ * (see {@link createOneTrip}).
  */
 async function claimInOneTrip(
-  { pool, prepared, preparedOn }: OneTrip,
+  oneTrip: ReturnType<typeof createOneTrip>,
+  prepared: ReturnType<typeof preparedClaim>,
   id: string,
   now: number,
   limit: number,
@@ -62,20 +48,7 @@ async function claimInOneTrip(
     [id, now, limit, workerId, leaseUntil, Math.floor(now - holdMs), holdMs, mark],
     escapeLiteral,
   );
-  const client = await pool.connect();
-  let results: QueryResult[];
-  try {
-    if (!preparedOn.has(client)) {
-      await client.query(prepared.prepare);
-      preparedOn.add(client);
-    }
-    results = (await client.query(text)) as unknown as QueryResult[];
-  } catch (error) {
-    // The connection may be broken: the pool drops it, and its prepared statements with it.
-    client.release(error as Error);
-    throw error;
-  }
-  client.release();
+  const results = await oneTrip(text);
   const [locked, , claim, wake] = results;
   const campaign = locked!.rows[0];
   if (!campaign) return noCampaign();
@@ -100,9 +73,7 @@ async function claimInOneTrip(
 export function campaignClaims(ctx: PostgresCampaignContext) {
   const { schema: s, statements: campaignSql, query, run, transaction, pool, budgets } = ctx;
   const prepared = preparedClaim(campaignSql, s, `ringkit_${hashOf(s)}`);
-  /** The pool's connections on which `prepared` is prepared. */
-  const preparedOn = new WeakSet<PoolClient>();
-  const oneTrip: OneTrip = { pool, prepared, preparedOn };
+  const oneTrip = createOneTrip(pool, prepared.prepare);
   /**
    * The first half of a claim in a transaction: the campaign's row locked, and what an earlier
    * try whose answer was lost claimed (handed out first, without a slot: the ones it took are
@@ -231,7 +202,7 @@ export function campaignClaims(ctx: PostgresCampaignContext) {
         // (`_campaign-batch.ts`); otherwise a transaction of its own. All under the same plan
         // settings.
         !budget && !maybeDone && options.cap === undefined
-          ? claimInOneTrip(oneTrip, id, now, limit, workerId, leaseUntil, holdMs, mark)
+          ? claimInOneTrip(oneTrip, prepared, id, now, limit, workerId, leaseUntil, holdMs, mark)
           : budget?.share && !maybeDone
             ? batches.claim({ args: [id, now, limit, workerId, leaseUntil], options })
             : transaction(

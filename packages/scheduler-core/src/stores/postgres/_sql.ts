@@ -198,12 +198,16 @@ function claimStatementsFor(s: string, calls: string, select: string) {
      * It also answers the earliest wake time once it commits (`next_wake`): the lease of the
      * rows it claimed, or the earliest row it did not take, as read at its start. Always one row
      * at least (`id` null when nothing was claimed). Rows that wake before `$5` are not looked
-     * at: the caller knows there are none (see `postgres.ts`), and the index entries of the rows
-     * that have woken up, dead until a vacuum removes them, are not walked through again.
+     * at, nor those that wake at `$5` with an id below `$8`: the caller knows there are none
+     * (see `_wake.ts`), and the index entries of the rows that have woken up, dead until a
+     * vacuum removes them, are not walked through again. It answers the first row from there
+     * that it did not take (`next_id`), where the next claim may start. (A bound of the pair
+     * alone does not tell PostgreSQL that `wake_at` is not null, which the wake index, partial,
+     * needs: each scan bounds `wake_at` by itself too.)
      */
     claim: `WITH due AS MATERIALIZED (
         SELECT id, wake_at, to_phone, status, placing_at FROM ${calls}
-        WHERE wake_at >= $5 AND wake_at <= $1 AND ${providerFilter('$7')}
+        WHERE (wake_at, id) >= ($5::bigint, $8::text) AND wake_at <= $1 AND ${providerFilter('$7')}
         ORDER BY wake_at, id
         LIMIT $2
         FOR UPDATE SKIP LOCKED
@@ -217,15 +221,18 @@ function claimStatementsFor(s: string, calls: string, select: string) {
         FROM ranked AS due ${suppressionJoin(s, 'due', '$1')} WHERE c.id = due.id
         RETURNING ${FIELDS.map((f) => `c.${COLUMNS[f]}`).join(', ')}, due.wake_at AS claimed_wake,
           (due.marks AND c.status = 'queued') AS claim_marked
+      ), first AS (
+        SELECT wake_at, id FROM ${calls}
+        WHERE wake_at >= $5 AND (wake_at, id) >= ($5::bigint, $8::text) AND ${providerFilter('$7')}
+          AND id NOT IN (SELECT id FROM due)
+        ORDER BY wake_at, id LIMIT 1
       ), next AS (
         SELECT least(
-          (SELECT wake_at FROM ${calls}
-            WHERE wake_at >= $5 AND ${providerFilter('$7')} AND id NOT IN (SELECT id FROM due)
-            ORDER BY wake_at, id LIMIT 1),
+          (SELECT wake_at FROM first),
           (SELECT $4::bigint WHERE EXISTS (SELECT 1 FROM due))
-        ) AS next_wake
+        ) AS next_wake, (SELECT id FROM first) AS next_id
       )
-      SELECT claimed.*, next.next_wake,
+      SELECT claimed.*, next.next_wake, next.next_id,
         CASE WHEN EXISTS (SELECT 1 FROM claimed WHERE claim_marked)
           THEN current_setting('synchronous_commit')
           ELSE set_config('synchronous_commit', 'off', true) END AS commit_mode
@@ -304,9 +311,10 @@ export function statementsFor(s: string) {
         WITH ORDINALITY AS w(provider, pid, ask)
       CROSS JOIN LATERAL (${select} WHERE provider_call_id = w.pid
         AND (provider = w.provider OR provider IS NULL) ORDER BY provider IS NULL LIMIT 1) c`,
-    /** The earliest wake time, from `$1` on (as the claim's `$5`). */
-    nextDueAt: `SELECT wake_at FROM ${calls} WHERE wake_at >= $1 AND ${providerFilter('$2')}
-      ORDER BY wake_at LIMIT 1`,
+    /** The earliest wake time and its row, from `($1, $3)` on (as the claim's `$5`, `$8`). */
+    nextDueAt: `SELECT wake_at, id FROM ${calls}
+      WHERE wake_at >= $1 AND (wake_at, id) >= ($1::bigint, $3::text) AND ${providerFilter('$2')}
+      ORDER BY wake_at, id LIMIT 1`,
     /**
      * Live statuses (`$1`, a subset of them: what `scheduler.counts()` asks), counted through
      * their partial index: an index-only scan of the live rows alone.

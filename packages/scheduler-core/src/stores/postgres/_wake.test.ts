@@ -5,6 +5,7 @@ import {
   HELD_RECHECK_MS,
   lowestWake,
   NO_FLOOR,
+  NO_ID,
 } from './_wake.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
@@ -33,7 +34,7 @@ describe('createWakeKnowledge', () => {
   /** A full read that finds `next`, so that the floor is `next` afterwards. */
   const settle = (knowledge: ReturnType<typeof createWakeKnowledge>, next: number) => {
     const watch = knowledge.watch();
-    knowledge.read(watch, next, T0, true);
+    knowledge.read(watch, next, NO_ID, T0, true);
     knowledge.unwatch(watch);
   };
 
@@ -64,8 +65,41 @@ describe('createWakeKnowledge', () => {
     settle(knowledge, T0 + 100);
     const watch = knowledge.watch();
     knowledge.lower(T0 + 150);
-    knowledge.read(watch, T0 + 300, T0, true);
+    knowledge.read(watch, T0 + 300, NO_ID, T0, true);
     expect(knowledge.watch().floor).toBe(T0 + 150);
+  });
+
+  it('starts the floor at the first row a read did not take, among rows of one wake time', () => {
+    const knowledge = listening();
+    let watch = knowledge.watch();
+    knowledge.read(watch, T0, 'row-05', T0, true);
+    expect(knowledge.watch()).toMatchObject({ floor: T0, floorId: 'row-05' });
+    // Another read of the same time further on moves it on; one that read less does not move it back.
+    watch = knowledge.watch();
+    knowledge.read(watch, T0, 'row-09', T0, true);
+    watch = knowledge.watch();
+    knowledge.read(watch, T0, 'row-07', T0, true);
+    expect(knowledge.watch()).toMatchObject({ floor: T0, floorId: 'row-09' });
+    // A later wake time starts with the row read there.
+    knowledge.read(knowledge.watch(), T0 + 5, 'row-01', T0, true);
+    expect(knowledge.watch()).toMatchObject({ floor: T0 + 5, floorId: 'row-01' });
+  });
+
+  it('starts the floor wake time anew when a row is given that time or an earlier one', () => {
+    const knowledge = listening();
+    knowledge.read(knowledge.watch(), T0, 'row-05', T0, true);
+    knowledge.lower(T0 + 1);
+    expect(knowledge.watch()).toMatchObject({ floor: T0, floorId: 'row-05' });
+    knowledge.lower(T0);
+    expect(knowledge.watch()).toMatchObject({ floor: T0, floorId: NO_ID });
+    // A read during which a row was given its time keeps no id from it.
+    const watch = knowledge.watch();
+    knowledge.lower(T0);
+    knowledge.read(watch, T0, 'row-08', T0, true);
+    expect(knowledge.watch()).toMatchObject({ floor: T0, floorId: NO_ID });
+    knowledge.listening(false);
+    knowledge.listening(true);
+    expect(knowledge.watch()).toMatchObject({ floor: NO_FLOOR, floorId: NO_ID });
   });
 
   it('raises no floor from a read that began before the LISTEN connection was lost', () => {
@@ -73,7 +107,7 @@ describe('createWakeKnowledge', () => {
     const watch = knowledge.watch();
     knowledge.listening(false);
     knowledge.listening(true);
-    knowledge.read(watch, T0 + 300, T0, true);
+    knowledge.read(watch, T0 + 300, NO_ID, T0, true);
     expect(knowledge.watch().floor).toBe(NO_FLOOR);
   });
 
@@ -107,7 +141,7 @@ describe('createWakeKnowledge', () => {
     knowledge.lower(T0 + 50);
     expect(knowledge.next()).toBeUndefined();
     const watch = knowledge.watch();
-    knowledge.read(watch, null, T0, true);
+    knowledge.read(watch, null, NO_ID, T0, true);
     expect(knowledge.next()).toBeNull();
   });
 
@@ -115,7 +149,7 @@ describe('createWakeKnowledge', () => {
     const knowledge = listening();
     /** A claim that took fewer rows than it asked for, and left one waking at `next`. */
     const short = (next: number, watch = knowledge.watch()) => {
-      knowledge.read(watch, next, T0, true, true);
+      knowledge.read(watch, next, NO_ID, T0, true, true);
       knowledge.unwatch(watch);
     };
     short(T0); // due at the claim's time, yet not claimed though there was room: held
@@ -141,7 +175,7 @@ describe('createWakeKnowledge', () => {
     expect(knowledge.next()).toBeUndefined();
     // Not from a read of `nextDueAt`, which is asked for no answer.
     const read = knowledge.watch();
-    knowledge.read(read, T0, T0, false);
+    knowledge.read(read, T0, NO_ID, T0, false);
     expect(knowledge.next()).toBeUndefined();
   });
 });

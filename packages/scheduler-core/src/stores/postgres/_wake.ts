@@ -3,6 +3,9 @@ import { IN_FLIGHT_STATUSES, type StoredCallPatch } from '../../store.js';
 /** A claim's lower bound when none is known: every row. */
 export const NO_FLOOR = Number.MIN_SAFE_INTEGER;
 
+/** The least id, below every row's (ids are non-empty): a floor that leaves no row of its time out. */
+export const NO_ID = '';
+
 /**
  * How long a floor is trusted before a claim reads every row again: a safety net for a
  * notification that never came (a LISTEN connection that broke unnoticed, a row changed by hand).
@@ -38,6 +41,11 @@ export const HELD_RECHECK_MS = 2;
 export interface WakeWatch {
   /** The claim's lower bound (`NO_FLOOR`: every row). */
   readonly floor: number;
+  /**
+   * The id the lower bound starts at among rows that wake at `floor` (`NO_ID`: all of them): the
+   * bound is the pair `(wake_at, id)`, the wake index's own order.
+   */
+  readonly floorId: string;
   /** The lowest wake time given or announced while it ran (`-Infinity`: unknown). */
   low: number;
   readonly listening: boolean;
@@ -47,10 +55,14 @@ export interface WakeWatch {
 /**
  * What one store knows of the wake times in the table between its statements:
  *
- * - the floor, a wake time no row has an earlier one than. Claims and `nextDueAt` start their
- *   index scan there instead of at the first entry: the entries of rows already woken up stay in
- *   the index, dead, until a vacuum removes them, and an index scan from the start walks them
- *   all again, a claim after a claim. A claim raises the floor to the earliest wake time it read.
+ * - the floor, a place in the wake index's order `(wake_at, id)` that no row due and free comes
+ *   before. Claims and `nextDueAt` start their index scan there instead of at the first entry:
+ *   the entries of rows already woken up stay in the index, dead, until a vacuum removes them,
+ *   and an index scan from the start walks them all again, a claim after a claim. A backlog due
+ *   at one instant shares one wake time, so a floor of wake times alone would leave every claim
+ *   walking the entries of all the rows claimed before it: the floor carries the id too. A claim
+ *   raises it to the first row it read and did not take (a row that another claim held, which
+ *   may yet give it back, is such a row).
  *   Every change that gives a row an earlier wake time is NOTIFYed (the trigger of migration 1),
  *   and lowers it, so it is trusted only while the LISTEN connection is up, as it was when the
  *   claim began; a write of this store lowers it before it is sent and once it is answered;
@@ -63,14 +75,14 @@ export interface WakeWatch {
  */
 export function createWakeKnowledge(now: () => number = Date.now) {
   let floor: number | null = null;
+  let floorId = NO_ID;
   let floorAt = 0;
   let listening = false;
   let epoch = 0;
   let hint: { at: number | null } | null = null;
   const watches = new Set<WakeWatch>();
 
-  const usableFloor = () =>
-    listening && floor !== null && now() - floorAt < FLOOR_TTL_MS ? floor : NO_FLOOR;
+  const usable = () => listening && floor !== null && now() - floorAt < FLOOR_TTL_MS;
 
   return {
     /** The LISTEN connection came up or went down: what was announced meanwhile is unknown. */
@@ -78,18 +90,25 @@ export function createWakeKnowledge(now: () => number = Date.now) {
       listening = up;
       epoch += 1;
       floor = null;
+      floorId = NO_ID;
     },
 
     /** A row may now wake at `at` (`-Infinity`: at a time not known). */
     lower(at: number) {
-      if (floor !== null) floor = at === -Infinity ? null : Math.min(floor, at);
+      if (floor !== null) {
+        // A row at the floor's own time may come before its id: the floor starts that time anew.
+        if (at <= floor) floorId = NO_ID;
+        floor = at === -Infinity ? null : Math.min(floor, at);
+      }
       if (hint !== null && (hint.at === null || at < hint.at)) hint = null;
       for (const watch of watches) watch.low = Math.min(watch.low, at);
     },
 
     /** Starts a statement that reads wake times. */
     watch(): WakeWatch {
-      const watch = { floor: usableFloor(), low: Infinity, listening, epoch };
+      const watch = usable()
+        ? { floor: floor!, floorId, low: Infinity, listening, epoch }
+        : { floor: NO_FLOOR, floorId: NO_ID, low: Infinity, listening, epoch };
       watches.add(watch);
       return watch;
     },
@@ -99,11 +118,19 @@ export function createWakeKnowledge(now: () => number = Date.now) {
     },
 
     /**
-     * A statement found `next` the earliest wake time from its floor on (`null`: none), at
-     * `time` by the caller's clock; `claim`: a claim, whose answer serves the next `nextDueAt`;
-     * `short`: the claim took fewer rows than it asked for (so none it left was due and free).
+     * A statement found `next` the earliest wake time from its floor on (`null`: none), the
+     * row's id `nextId`, at `time` by the caller's clock; `claim`: a claim, whose answer serves
+     * the next `nextDueAt`; `short`: the claim took fewer rows than it asked for (so none it left
+     * was due and free).
      */
-    read(watch: WakeWatch, next: number | null, time: number, claim: boolean, short = false) {
+    read(
+      watch: WakeWatch,
+      next: number | null,
+      nextId: string,
+      time: number,
+      claim: boolean,
+      short = false,
+    ) {
       const low = Math.min(next ?? Infinity, watch.low);
       // A wake time come already, left by a claim that took fewer rows than it could, is a row
       // another transaction held: a claim in progress, a write. Whether it is still due is read
@@ -122,11 +149,19 @@ export function createWakeKnowledge(now: () => number = Date.now) {
       // No row woke before `low` when it read them, and none was given an earlier time since.
       const raised = low === Infinity ? (claim ? time : null) : low;
       if (raised === null) return;
+      // The row read starts the floor's time only where nothing was given that time or earlier.
+      const raisedId = next !== null && next < watch.low ? nextId : NO_ID;
       if (watch.floor === NO_FLOOR) {
         floor = raised;
+        floorId = raisedId;
         floorAt = now();
       } else if (floor !== null) {
-        floor = Math.max(floor, raised);
+        if (raised > floor) {
+          floor = raised;
+          floorId = raisedId;
+        } else if (raised === floor && raisedId > floorId) {
+          floorId = raisedId;
+        }
       }
     },
 

@@ -61,7 +61,7 @@ describeWithDatabase('a PostgreSQL campaign claim', (url) => {
     }
     /** The scheduler's claim at `now` of `limit` rows, marking the first `mark`. */
     const claimDue = async (now: number, limit: number, mark: number) => {
-      const values = [now, limit, 'w1', now + 30_000, 0, mark, null];
+      const values = [now, limit, 'w1', now + 30_000, 0, mark, null, ''];
       const text = `BEGIN;\n${statementsFor(s).claim};\nSHOW synchronous_commit;\nCOMMIT`;
       const results = (await client.query(
         withLiterals(text, values, pg.escapeLiteral),

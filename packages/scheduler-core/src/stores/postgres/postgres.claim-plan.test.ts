@@ -93,12 +93,12 @@ describeWithDatabase('the PostgreSQL store, a claim of one provider on a new tab
   /** The plan of the claim's `due` scan as the store sends it (a custom plan of its values). */
   async function planClaim(provider: string | null): Promise<Plan> {
     const sql = statementsFor(s);
-    const values = [T0, LIMIT, 'w', T0 + 30_000, Number.MIN_SAFE_INTEGER, LIMIT, provider];
+    const values = [T0, LIMIT, 'w', T0 + 30_000, Number.MIN_SAFE_INTEGER, LIMIT, provider, ''];
     const literal = (v: unknown) =>
       v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v);
     const name = `claim_${provider ?? 'any'}`;
     await client.query(
-      `PREPARE ${name}(bigint, bigint, text, bigint, bigint, bigint, text) AS ${sql.claim}`,
+      `PREPARE ${name}(bigint, bigint, text, bigint, bigint, bigint, text, text) AS ${sql.claim}`,
     );
     try {
       const { rows } = await client.query<{ 'QUERY PLAN': { Plan: Plan }[] }>(

@@ -293,7 +293,7 @@ async function loseAnswers(store: Store, loseNext: (match: RegExp) => { fired: b
       },
     ]),
   );
-  await lose('claimDue', /^\s*WITH due AS MATERIALIZED/, () =>
+  await lose('claimDue', /\nEXECUTE ringkit_\w+_due\(/, () =>
     store
       .claimDue({ now, limit: 2, workerId: 'plans-lost', leaseUntil: now + 30_000 })
       .then((c) => c.calls),

@@ -454,9 +454,9 @@ describeWithDatabase('createPostgresStore', (url) => {
 
     it('hands out again the rows a marking claim whose answer was lost leased, never those it marked', async () => {
       const armed = { on: false, fired: false };
-      // The scheduler's claim: one statement, its own transaction.
+      // The scheduler's claim: its prepared statement run in a simple query, its own transaction.
       const claims = (text: unknown) =>
-        typeof text === 'string' && /^\s*WITH due AS MATERIALIZED/.test(text);
+        typeof text === 'string' && /\nEXECUTE \w+_due\(/.test(text);
       const store = createPostgresStore(
         { connectionString: url, max: 2, Client: commitLosingClient(armed, claims) },
         { schema: newSchema() },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   TEARDOWN_TIMEOUT_MS,
@@ -54,18 +54,43 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
     );
     stores.push(store);
     const sent: { text: string; values: unknown[] }[] = [];
+    const record = (args: unknown[]) => {
+      const [config] = args as [string | { text?: string; values?: unknown[] }];
+      if (typeof config === 'string') sent.push({ text: config, values: [] });
+      else if (config?.text) sent.push({ text: config.text, values: config.values ?? [] });
+    };
     const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => unknown;
     (store.pool as unknown as { query: unknown }).query = (...args: unknown[]) => {
-      const [config] = args as [{ text?: string; values?: unknown[] }];
-      if (typeof config === 'object' && config?.text) {
-        sent.push({ text: config.text, values: config.values ?? [] });
-      }
+      record(args);
       return query(...args);
     };
+    // The claim runs on a connection of its own (a prepared statement, run as a simple query).
+    const watched = new WeakSet<object>();
+    const watch = (client: PoolClient) => {
+      if (watched.has(client)) return client;
+      watched.add(client);
+      const clientQuery = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+        // The pool's own `query` runs on these connections too: it is recorded above.
+        if (typeof args[0] === 'string') record(args);
+        return clientQuery(...args);
+      };
+      return client;
+    };
+    const connect = store.pool.connect.bind(store.pool) as (...args: unknown[]) => unknown;
+    // Without a callback only: the pool's own `query` checks out with one (recorded above).
+    (store.pool as unknown as { connect: unknown }).connect = (...args: unknown[]) =>
+      args.length > 0 ? connect(...args) : (connect() as Promise<PoolClient>).then(watch);
     return { store, sent };
   };
+  /** The floor (`$5`) of each claim sent: the fifth value its `EXECUTE` was given. */
   const claimFloors = (sent: { text: string; values: unknown[] }[]) =>
-    sent.filter((s) => s.text.includes('FOR UPDATE SKIP LOCKED')).map((s) => s.values[4]);
+    sent
+      .map((s) =>
+        /\nEXECUTE \w+_due\(\(([-\d]+)\), \(\d+\), '[^']*', \([-\d]+\), \(([-\d]+)\)/.exec(s.text),
+      )
+      .filter((match) => match !== null)
+      .map((match) => Number(match[2]));
 
   describe('the floor of claims', () => {
     it('finds a call another process gives an earlier wake time than the floor', async () => {
@@ -161,7 +186,7 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
   describe('the next wake time a claim answers', () => {
     /** The reads of the next wake time among the statements `sent`. */
     const wakeReads = (sent: { text: string }[]) =>
-      sent.filter((s) => s.text.includes('ORDER BY wake_at LIMIT 1')).length;
+      sent.filter((s) => s.text.startsWith('SELECT wake_at, id FROM')).length;
 
     it('answers the nextDueAt that follows a claim without asking the database', async () => {
       const schema = randomSchema();
