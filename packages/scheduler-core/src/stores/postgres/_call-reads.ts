@@ -1,6 +1,6 @@
 import { createBatches } from '@ringkit/internal';
 import { callPage, readCursor } from '../_page.js';
-import { LIVE_STATUSES, type Store, type StoredCall } from '../../store.js';
+import type { Store, StoredCall } from '../../store.js';
 import { SCHEDULED_CALL_STATUSES } from '../../types.js';
 import type { MethodsContext } from './_connection.js';
 import { callFromRow, listStatement, unmatchable } from './_sql.js';
@@ -77,13 +77,8 @@ export function postgresCallReads(ctx: Pick<MethodsContext, 'db' | 'sql'>): Call
     },
 
     async countByStatus(statuses) {
-      const live = statuses.every((status) =>
-        (LIVE_STATUSES as readonly string[]).includes(status),
-      );
       const rows = await run(() =>
-        query<{ status: string; n: number }>(live ? sql.countLive : sql.countByStatus, [
-          [...statuses],
-        ]),
+        query<{ status: string; n: number }>(sql.countByStatus, [[...statuses]]),
       );
       return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
     },
@@ -91,11 +86,12 @@ export function postgresCallReads(ctx: Pick<MethodsContext, 'db' | 'sql'>): Call
     async list(q) {
       const after = readCursor(q.cursor);
       const campaign = q.campaign ?? null;
-      // A campaign's page is read status by status (see `listStatement`): all of them if none.
+      // A page is read status by status (see `listStatement`): all of them if none, unless
+      // the number's own index serves.
       const statuses =
         q.status !== undefined
           ? [...new Set([q.status].flat())]
-          : campaign !== null && q.to === undefined
+          : q.to === undefined
             ? [...SCHEDULED_CALL_STATUSES]
             : null;
       const params: unknown[] = [q.limit + 1];

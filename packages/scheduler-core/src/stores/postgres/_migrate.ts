@@ -287,6 +287,17 @@ const MIGRATIONS: { version: number; sql: string }[] = [
   },
   // The agents an answered call is connected to (see `_agents.ts`).
   { version: 15, sql: AGENTS_MIGRATION },
+  {
+    // Each status step of a call writes a new row version (a step changes its status, which
+    // indexes hold), and so an entry in each index whose condition it meets. Two of them served
+    // reads that the status indexes serve as well: counts of live calls (each status a range of
+    // `scheduled_calls_status` and `scheduled_calls_campaign_status`, read index-only) and the
+    // scheduler's own calls listed without a status (a page read status by status through
+    // `scheduled_calls_status`, as with statuses, and merged; see `listStatement`). Dropped,
+    // a call's schedule, claim and answer write five entries fewer.
+    version: 16,
+    sql: `DROP INDEX {s}.scheduled_calls_live; DROP INDEX {s}.scheduled_calls_created;`,
+  },
 ];
 
 /** First key of the migration advisory lock ("RING"); the second is the schema name's hash. */

@@ -6,7 +6,6 @@ import {
   FIELDS,
   FINISHED_SQL,
   JSON_FIELDS,
-  LIVE_SQL,
   RECORD_COLUMNS,
   type RowReading,
 } from '../_columns.js';
@@ -316,14 +315,9 @@ export function statementsFor(s: string) {
       WHERE wake_at >= $1 AND (wake_at, id) >= ($1::bigint, $3::text) AND ${providerFilter('$2')}
       ORDER BY wake_at, id LIMIT 1`,
     /**
-     * Live statuses (`$1`, a subset of them: what `scheduler.counts()` asks), counted through
-     * their partial index: an index-only scan of the live rows alone.
-     */
-    countLive: `SELECT status, count(*)::int AS n FROM ${calls}
-      WHERE status IN (${LIVE_SQL}) AND status = ANY($1::text[]) GROUP BY status`,
-    /**
-     * Any statuses (`$1`): the scheduler's own rows through their status index, campaign rows
-     * through theirs (both lead with the status).
+     * Statuses (`$1`): the scheduler's own rows through their status index, campaign rows
+     * through theirs (both lead with the status, and are read index-only): a count costs the
+     * rows of the statuses asked, however many others there are.
      */
     countByStatus: `SELECT status, sum(n)::int AS n FROM (
         SELECT status, count(*) AS n FROM ${calls}
@@ -367,16 +361,18 @@ export function statementsFor(s: string) {
  * The `list` query (parameters: `$1` the page size, `$2`/`$3` the cursor's position when
  * `after`, then the number when `to`, then the campaign when `campaign`, then the statuses when
  * `statuses`). Without a campaign, only the scheduler's own rows (`campaign_id IS NULL`): their
- * `created_at` and status indexes are partial indexes of those rows alone, so a campaign's rows,
- * however many, are never walked through.
+ * status index is a partial index of those rows alone, so a campaign's rows, however many, are
+ * never walked through.
  *
- * With statuses and no number, each status's first page is read through the status index
+ * Without a number, the caller passes statuses (every status when none is asked for: no index
+ * gives the scheduler's own rows in page order but by status, see migration 16). Each status's
+ * first page is read through the status index
  * `(status, created_at, id)`, in page order, and the pages merged: a page costs its rows, however
  * many rows of other statuses (or of its own, past the page) there are. The status is bounded as
  * a range (`>=` and `<=`, the cursor as a row comparison led by the status) rather than as
  * `status = …`: an equality makes the status a constant of the lateral page, its place in the
  * order is dropped, and the planner, which cannot know how a status's rows spread over time,
- * walks the `created_at` index instead, filtering out every row of the other statuses. As a
+ * may sort or walk another index instead, filtering out every row of the other statuses. As a
  * range, only the status index gives the page's order. With a number, its own index serves: a
  * number's calls are few. A campaign's pages are read status by status too, every status when
  * none is asked for (the caller passes them all), through its `(campaign_id, status, created_at,
