@@ -11,6 +11,7 @@ const scripts = [
   'campaigns/dialer.ts',
   'scheduler/scheduler.ts',
   'scheduler/postgres.ts',
+  'scheduler/backlog.ts',
   'scheduler/batch-write.ts',
   'scheduler/growth.ts',
   'demo/stall.ts',

@@ -40,6 +40,7 @@ import { Logger, makeWorkerUtils, run as runGraphile, type Runner } from 'graphi
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { postgresCpuMeter, statementCounter } from '../pipeline/_pipeline-measure.js';
+import { createFloorTables, enqueueFloor, floorWorker } from './_floor.js';
 import { fmt, pauseMeter, quick, summarize, table } from '../_stats.js';
 
 const URL =
@@ -151,136 +152,44 @@ function ringkit(): System {
 }
 
 /**
- * The floor: what a scheduled call cannot do without, from bare `pg` pools (one per worker, as
- * many connections and calls in flight as ringkit's), each statement prepared: a claim of the
- * due rows under a lease (as many as the free places), their mark committed before the handler
- * runs, and the answers of one tick with their call records in one statement. Every worker wakes
- * at each due time by a timer of its own, the due times handed to it as they are enqueued
- * (ringkit learns them through LISTEN/NOTIFY and a look-up); each claims what is due, the others'
- * claims skipping what one holds.
+ * The floor (`_floor.ts`): what a scheduled call cannot do without, from bare `pg` pools (one per
+ * worker, as many connections and calls in flight as ringkit's), each statement prepared: a claim
+ * of the due rows under a lease (as many as the free places), their mark committed before the
+ * handler runs, and the answers of one tick with their call records in one statement. Every
+ * worker wakes at each due time by a timer of its own, the due times handed to it as they are
+ * enqueued (ringkit learns them through LISTEN/NOTIFY and a look-up); each claims what is due, the
+ * others' claims skipping what one holds.
  */
 function floor(): System {
   const s = SCHEMAS.floor;
-  const claim = {
-    name: 'floor_claim',
-    text: `UPDATE ${s}.calls AS c SET lease_owner = $1, lease_until = $2
-      WHERE c.id IN (SELECT id FROM ${s}.calls WHERE status = 'scheduled' AND lease_until IS NULL
-        AND due_at <= $3 ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-      RETURNING c.id, c.due_at`,
-  };
-  const mark = {
-    name: 'floor_mark',
-    text: `UPDATE ${s}.calls SET status = 'queued', placing_at = $2 WHERE id = ANY($1::bigint[])`,
-  };
-  const answer = {
-    name: 'floor_answer',
-    text: `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id
-        WHERE id = ANY($1::bigint[]) RETURNING id)
-      INSERT INTO ${s}.records (id, status, ended_at) SELECT id, 'completed', $2 FROM u`,
-  };
   let pools: pg.Pool[] = [];
-  let wakers: ((at: number) => void)[] = [];
-  let timers = new Set<NodeJS.Timeout>();
-  let running = false;
+  let workers: ReturnType<typeof floorWorker>[] = [];
   return {
     name: 'floor, bare pg',
     wakeUp: 'a timer at each due time',
-    async start(workers, onJob) {
-      running = true;
+    async start(count, onJob) {
       const admin = new pg.Client({ connectionString: URL });
       await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s};
-        CREATE TABLE ${s}.calls (id bigserial PRIMARY KEY, status text NOT NULL,
-          due_at double precision NOT NULL, lease_owner text, lease_until double precision,
-          placing_at double precision, provider_call_id text);
-        CREATE INDEX calls_due ON ${s}.calls (due_at) WHERE status = 'scheduled';
-        CREATE TABLE ${s}.records (id bigint PRIMARY KEY, status text NOT NULL,
-          ended_at double precision)`);
+      await createFloorTables(admin, s);
       await admin.end();
-      for (let w = 0; w < workers; w++) {
+      for (let w = 0; w < count; w++) {
         const pool = new pg.Pool({ connectionString: URL, max: POOL });
         pool.on('error', (error) => console.error('floor:', error));
         const opened = await Promise.all(Array.from({ length: POOL }, () => pool.connect()));
         for (const client of opened) client.release();
         pools.push(pool);
-        const owner = `floor-${w}`;
-        let inFlight = 0;
-        let pumping = false;
-        let again = false;
-        /** The answers of this tick, written together, off the path of the next claim. */
-        let answers: number[] = [];
-        const writeAnswers = () => {
-          const ids = answers;
-          answers = [];
-          pool
-            .query({ ...answer, values: [ids, Date.now()] })
-            .catch((error: unknown) => console.error('floor:', error));
-        };
-        const pump = async (): Promise<void> => {
-          if (pumping) {
-            again = true;
-            return;
-          }
-          pumping = true;
-          try {
-            do {
-              again = false;
-              while (running && inFlight < IN_FLIGHT) {
-                const now = Date.now();
-                const free = IN_FLIGHT - inFlight;
-                const { rows } = await pool.query<{ id: string; due_at: number }>({
-                  ...claim,
-                  values: [owner, now + 30_000, now, free],
-                });
-                if (rows.length === 0) break;
-                inFlight += rows.length;
-                const ids = rows.map((row) => row.id);
-                await pool.query({ ...mark, values: [ids, Date.now()] });
-                for (const row of rows) onJob(Number(row.due_at));
-                // The handler answered: its place is free again, its answer written with the
-                // others of this tick.
-                inFlight -= rows.length;
-                if (answers.length === 0) queueMicrotask(writeAnswers);
-                answers.push(...ids.map(Number));
-                if (rows.length < free) break;
-              }
-            } while (again && running);
-          } finally {
-            pumping = false;
-          }
-        };
-        const wake = (at: number) => {
-          const timer = setTimeout(
-            () => {
-              timers.delete(timer);
-              // A timer may fire a little before the clock reads its time: nothing is due yet.
-              if (Date.now() < at) wake(at);
-              else void pump().catch((error: unknown) => console.error('floor:', error));
-            },
-            Math.max(0, at - Date.now()),
-          );
-          timers.add(timer);
-        };
-        wakers.push(wake);
+        workers.push(floorWorker(pool, s, `floor-${w}`, IN_FLIGHT, onJob));
       }
     },
     async enqueue(dues) {
-      const pool = pools[0]!;
-      for (let i = 0; i < dues.length; i += 1000) {
-        await pool.query(
-          `INSERT INTO ${s}.calls (status, due_at) SELECT 'scheduled', d FROM unnest($1::float8[]) AS d`,
-          [dues.slice(i, i + 1000)],
-        );
-      }
-      for (const at of new Set(dues)) for (const wake of wakers) wake(at);
+      await enqueueFloor(pools[0]!, s, dues);
+      for (const at of new Set(dues)) for (const worker of workers) worker.wake(at);
     },
     async stop() {
-      running = false;
-      for (const timer of timers) clearTimeout(timer);
+      for (const worker of workers) worker.stop();
       for (const pool of pools) await pool.end();
       pools = [];
-      wakers = [];
-      timers = new Set();
+      workers = [];
     },
   };
 }

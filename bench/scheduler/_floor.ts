@@ -1,0 +1,133 @@
+/**
+ * The floor of `scheduler/postgres.ts` and `scheduler/backlog.ts`: what a scheduled call cannot do
+ * without, from bare `pg`, each statement prepared: a claim of the due rows under a lease (as
+ * many as the free places), their mark committed before the handler runs, and the answers of one
+ * tick with their call records in one statement. A worker wakes at each due time by a timer of
+ * its own, the due times handed to it (ringkit learns them through LISTEN/NOTIFY and a look-up);
+ * each claims what is due, the others' claims skipping what one holds.
+ */
+import type pg from 'pg';
+
+/** Called by the floor's handler with the job's due time (epoch ms). */
+export type OnFloorJob = (due: number) => void;
+
+/** Drops and creates the floor's schema and tables. */
+export async function createFloorTables(client: pg.Client, schema: string): Promise<void> {
+  const s = schema;
+  await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s};
+    CREATE TABLE ${s}.calls (id bigserial PRIMARY KEY, status text NOT NULL,
+      due_at double precision NOT NULL, lease_owner text, lease_until double precision,
+      placing_at double precision, provider_call_id text);
+    CREATE INDEX calls_due ON ${s}.calls (due_at) WHERE status = 'scheduled';
+    CREATE TABLE ${s}.records (id bigint PRIMARY KEY, status text NOT NULL,
+      ended_at double precision)`);
+}
+
+/** Inserts one scheduled row per due time (epoch ms), 1,000 to a statement. */
+export async function enqueueFloor(pool: pg.Pool, schema: string, dues: number[]): Promise<void> {
+  for (let i = 0; i < dues.length; i += 1000) {
+    await pool.query(
+      `INSERT INTO ${schema}.calls (status, due_at) SELECT 'scheduled', d FROM unnest($1::float8[]) AS d`,
+      [dues.slice(i, i + 1000)],
+    );
+  }
+}
+
+/**
+ * One floor worker on `pool` (its connections opened by the caller): `wake(at)` arms a timer that
+ * claims what is due at `at`, `stop()` ends its claims and clears its timers (the pool is the
+ * caller's to end).
+ */
+export function floorWorker(
+  pool: pg.Pool,
+  schema: string,
+  owner: string,
+  inFlight: number,
+  onJob: OnFloorJob,
+): { wake(at: number): void; stop(): void } {
+  const s = schema;
+  const claim = {
+    name: 'floor_claim',
+    text: `UPDATE ${s}.calls AS c SET lease_owner = $1, lease_until = $2
+      WHERE c.id IN (SELECT id FROM ${s}.calls WHERE status = 'scheduled' AND lease_until IS NULL
+        AND due_at <= $3 ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+      RETURNING c.id, c.due_at`,
+  };
+  const mark = {
+    name: 'floor_mark',
+    text: `UPDATE ${s}.calls SET status = 'queued', placing_at = $2 WHERE id = ANY($1::bigint[])`,
+  };
+  const answer = {
+    name: 'floor_answer',
+    text: `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id
+        WHERE id = ANY($1::bigint[]) RETURNING id)
+      INSERT INTO ${s}.records (id, status, ended_at) SELECT id, 'completed', $2 FROM u`,
+  };
+  let running = true;
+  const timers = new Set<NodeJS.Timeout>();
+  let busy = 0;
+  let pumping = false;
+  let again = false;
+  /** The answers of this tick, written together, off the path of the next claim. */
+  let answers: number[] = [];
+  const writeAnswers = () => {
+    const ids = answers;
+    answers = [];
+    pool
+      .query({ ...answer, values: [ids, Date.now()] })
+      .catch((error: unknown) => console.error('floor:', error));
+  };
+  const pump = async (): Promise<void> => {
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        again = false;
+        while (running && busy < inFlight) {
+          const now = Date.now();
+          const free = inFlight - busy;
+          const { rows } = await pool.query<{ id: string; due_at: number }>({
+            ...claim,
+            values: [owner, now + 30_000, now, free],
+          });
+          if (rows.length === 0) break;
+          busy += rows.length;
+          const ids = rows.map((row) => row.id);
+          await pool.query({ ...mark, values: [ids, Date.now()] });
+          for (const row of rows) onJob(Number(row.due_at));
+          // The handler answered: its place is free again, its answer written with the others
+          // of this tick.
+          busy -= rows.length;
+          if (answers.length === 0) queueMicrotask(writeAnswers);
+          answers.push(...ids.map(Number));
+          if (rows.length < free) break;
+        }
+      } while (again && running);
+    } finally {
+      pumping = false;
+    }
+  };
+  const wake = (at: number) => {
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        // A timer may fire a little before the clock reads its time: nothing is due yet.
+        if (Date.now() < at) wake(at);
+        else void pump().catch((error: unknown) => console.error('floor:', error));
+      },
+      Math.max(0, at - Date.now()),
+    );
+    timers.add(timer);
+  };
+  return {
+    wake,
+    stop() {
+      running = false;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
