@@ -3,7 +3,7 @@ import type { MethodsContext } from './_connection.js';
 import pg from 'pg';
 import { createOneTrip, hashOf } from './_one-trip.js';
 import { setLocalStatement } from './_retry.js';
-import { callFromRow, withLiterals } from './_sql.js';
+import { callFromRow, CLAIM_SETTINGS, withLiterals } from './_sql.js';
 import { NO_ID } from './_wake.js';
 import { postgresBudgets } from './_budgets.js';
 import { claimUnderOwnBudget, claimUnderShare } from './_budgeted-claim.js';
@@ -23,14 +23,17 @@ export function postgresClaims(ctx: MethodsContext): Claims {
   const { query, run } = db;
   const budgets = postgresBudgets(db);
   /**
-   * The claim runs with its generic plan, prepared once per connection: PostgreSQL kept planning
-   * it anew on every call (a custom plan, whose guess of rows under `LIMIT $2` beat the generic
-   * one's), and planning it took as long as running it. The plan is the same either way: the
-   * wake index from the floor, the rows by their key.
+   * The claim runs with its generic plan, prepared once per connection, under the settings of a
+   * campaign's claim (`CLAIM_SETTINGS`): PostgreSQL kept planning it anew on every call (a
+   * custom plan, whose guess of rows under `LIMIT $2` beat the generic one's), and planning it
+   * took as long as running it. The generic plan guesses a tenth of the due rows under that
+   * limit, and for so many it would rather read the whole table than look each row up by its
+   * key; the settings leave it the plan of a few rows, the wake index from the floor and the
+   * rows by their key, which the plans test checks.
    */
   const name = `ringkit_${hashOf(db.quoted)}_due`;
   const oneTrip = createOneTrip(db.pool, `PREPARE ${name} AS ${sql.claim}`);
-  const execute = `${setLocalStatement({ plan_cache_mode: 'force_generic_plan' })};
+  const execute = `${setLocalStatement(CLAIM_SETTINGS)};
 EXECUTE ${name}($1, $2, $3, $4, $5, $6, $7, $8)`;
 
   /** `claimDue` with no budget, marking the rows leased afresh among the first `mark`. */

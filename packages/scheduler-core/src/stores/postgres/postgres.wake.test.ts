@@ -11,6 +11,7 @@ import {
 import { storedCall } from '../../testing/store-contract.js';
 import { createPostgresStore, type PostgresStore } from './postgres.js';
 import { HELD_RECHECK_MS, NO_FLOOR } from './_wake.js';
+import { CLAIM_SETTINGS } from './_sql.js';
 import { claimedRows } from '../../testing/store-contract/_fixtures.js';
 
 /**
@@ -91,6 +92,18 @@ describeWithDatabase('createPostgresStore wake times', (url) => {
       )
       .filter((match) => match !== null)
       .map((match) => Number(match[2]));
+
+  it("runs the claim as a prepared statement's generic plan, under the campaign claim's settings", async () => {
+    const { store, sent } = open(randomSchema());
+    await store.insert(storedCall({ id: 'a', dueAt: T0 }));
+    await claimedRows(store, T0, 10, 'w1', T0 + 30_000);
+    const claims = sent.filter((s) => /\nEXECUTE \w+_due\(/.test(s.text));
+    expect(claims).toHaveLength(1);
+    // The generic plan of a claim guesses many rows; without these it read the whole table.
+    for (const [setting, value] of Object.entries(CLAIM_SETTINGS)) {
+      expect(claims[0]!.text).toContain(`set_config('${setting}', '${value}', true)`);
+    }
+  });
 
   describe('the floor of claims', () => {
     it('finds a call another process gives an earlier wake time than the floor', async () => {
