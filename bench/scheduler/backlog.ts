@@ -37,7 +37,7 @@
  *
  *   pnpm --filter @ringkit/call-client build && pnpm --filter @ringkit/scheduler-core build
  *   pnpm --filter @ringkit/bench exec node --import tsx scheduler/backlog.ts [--quick]
- *     [--sizes 1000,20000] [--runs 2] [--workers 1,2,4] [--only ringkit] [--ringkit-before <dir>]
+ *     [--sizes 1000,20000] [--runs 2] [--workers 1,2,4] [--only ringkit,pgboss] [--ringkit-before <dir>]
  *
  * `--quick`: sizes 1,000 and one run. DATABASE_URL (or TEST_DATABASE_URL) picks the server;
  * default postgres://postgres@127.0.0.1:5432/test.
@@ -89,10 +89,10 @@ const BEFORE = beforeFlag === undefined ? undefined : resolve(beforeFlag);
 const KEYS = (Object.keys(SYSTEMS) as SystemKey[]).filter(
   (key) => key !== 'before' || BEFORE !== undefined,
 );
-/** `--only ringkit` (or before, pgboss, graphile, floor): measure one system. */
-const ONLY = flag('--only') as SystemKey | undefined;
-if (ONLY !== undefined && !KEYS.includes(ONLY))
-  throw new Error(`--only: one of ${KEYS.join(', ')}`);
+/** `--only ringkit` (or before, pgboss, graphile, floor; several, separated by commas). */
+const ONLY = flag('--only')?.split(',') as SystemKey[] | undefined;
+if (ONLY !== undefined && !ONLY.every((key) => KEYS.includes(key)))
+  throw new Error(`--only: one or more of ${KEYS.join(', ')}`);
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0, ms)));
 
@@ -291,7 +291,7 @@ async function measure(key: SystemKey, count: number, size: number, run: number,
 
 const started = Date.now();
 for (const key of KEYS) await dropSchema(CONNECTION_STRING, SYSTEMS[key].schema);
-const measured = ONLY === undefined ? KEYS : [ONLY];
+const measured = ONLY === undefined ? KEYS : KEYS.filter((key) => ONLY.includes(key));
 for (let run = 1; run <= RUNS; run++) {
   const shift = (run - 1) % measured.length;
   const order = [...measured.slice(shift), ...measured.slice(0, shift)];
