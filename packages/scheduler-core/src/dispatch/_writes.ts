@@ -34,8 +34,7 @@ export type Write = (
  * the store as one batch, so one transaction instead of one per row. A row appears at most once
  * per batch; a second write of it waits for the next one. An applied update's row is the row as
  * read with the patch and the version its steps lead to, which is what the compare-and-set
- * stored. Without
- * `updateMany`, each write is an `update` followed by `saveCallRecord`.
+ * stored. Without `updateMany`, each write is an `update` followed by `saveCallRecord`.
  */
 export function createWriter(store: Store): Write {
   const updateMany = store.updateMany?.bind(store);
