@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCampaigns } from '@ringkit/dialer';
-import { createScheduler, type Store } from '@ringkit/scheduler-core';
+import { createScheduler, LIVE_STATUSES, type Store } from '@ringkit/scheduler-core';
 import { createSqliteStore } from '@ringkit/scheduler-core/sqlite';
 import { createFakeProvider } from '@ringkit/simulator';
 import { DatabaseSync } from 'node:sqlite';
@@ -209,6 +209,10 @@ describe.runIf(databaseUrl)('the first start on PostgreSQL schemas of the old la
           ALTER TABLE "${s}".call_records DROP COLUMN campaign_id;
           ALTER TABLE "${s}".scheduled_calls DROP COLUMN provider;
           ALTER TABLE "${s}".campaigns DROP COLUMN provider;
+          CREATE INDEX scheduled_calls_live ON "${s}".scheduled_calls (status)
+            WHERE status IN (${LIVE_STATUSES.map((status) => `'${status}'`).join(', ')});
+          CREATE INDEX scheduled_calls_created ON "${s}".scheduled_calls (created_at, id)
+            WHERE campaign_id IS NULL;
           DELETE FROM "${s}".schema_migrations WHERE version > 12;`);
       }
 

@@ -294,9 +294,11 @@ const MIGRATIONS: { version: number; sql: string }[] = [
     // `scheduled_calls_status` and `scheduled_calls_campaign_status`, read index-only) and the
     // scheduler's own calls listed without a status (a page read status by status through
     // `scheduled_calls_status`, as with statuses, and merged; see `listStatement`). Dropped,
-    // a call's schedule, claim and answer write five entries fewer.
+    // a call's schedule, claim and answer write five entries fewer. (`IF EXISTS`: an index
+    // already dropped by hand is no reason to refuse the migration.)
     version: 16,
-    sql: `DROP INDEX {s}.scheduled_calls_live; DROP INDEX {s}.scheduled_calls_created;`,
+    sql: `DROP INDEX IF EXISTS {s}.scheduled_calls_live;
+      DROP INDEX IF EXISTS {s}.scheduled_calls_created;`,
   },
 ];
 

@@ -333,6 +333,21 @@ describeWithDatabase('createPostgresStore', (url) => {
       );
     });
 
+    it('upgrades a schema of version 15 whose dropped indexes were already dropped by hand', async () => {
+      const schema = newSchema();
+      const before = createPostgresStore({ connectionString: url, max: 1 }, { schema });
+      await before.insert(storedCall({ id: 'kept' }));
+      await before.close();
+      await admin.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 15`);
+      const store = createPostgresStore({ connectionString: url, max: 1 }, { schema });
+      expect((await store.get('kept'))?.id).toBe('kept');
+      const { rows } = await admin.query<{ v: number }>(
+        `SELECT max(version)::int AS v FROM "${schema}".schema_migrations`,
+      );
+      expect(rows).toEqual([{ v: 16 }]);
+      await store.close();
+    });
+
     it("upgrades a schema of version 7 in place: its rows stay the scheduler's own, and campaigns come", async () => {
       const schema = newSchema();
       const before = createPostgresStore({ connectionString: url, max: 1 }, { schema });
