@@ -9,10 +9,8 @@ import type { StoredCall } from '../../store/_stored-call.js';
 import type { PostgresBudgets } from './_budgets.js';
 import type { MethodsContext } from './_connection.js';
 import { callFromRow } from './_sql.js';
-import { NO_ID } from './_wake.js';
-
-/** A floor below every wake time: a claim under a named budget looks at every due row. */
-const FLOOR = Number.MIN_SAFE_INTEGER;
+// A claim under a named budget looks at every due row: no floor (`NO_FLOOR`, `NO_ID`).
+import { NO_FLOOR, NO_ID } from './_wake.js';
 
 /** A budgeted claim's arguments. */
 export interface BudgetedAsk {
@@ -49,7 +47,7 @@ export function claimUnderShare(
         turn.turn.most > 0
           ? await query(
               sql.claim,
-              [now, turn.turn.most, workerId, leaseUntil, FLOOR, 0, provider, NO_ID],
+              [now, turn.turn.most, workerId, leaseUntil, NO_FLOOR, 0, provider, NO_ID],
               client,
             )
           : [];
@@ -63,7 +61,7 @@ export function claimUnderShare(
         const next =
           rows.length > 0
             ? rows[0]!.next_wake
-            : (await query(sql.nextDueAt, [FLOOR, provider, NO_ID], client))[0]?.wake_at;
+            : (await query(sql.nextDueAt, [NO_FLOOR, provider, NO_ID], client))[0]?.wake_at;
         more = next != null && Number(next) <= now;
       }
       const want = sent + (more ? 1 : 0);
