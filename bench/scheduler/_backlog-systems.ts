@@ -10,7 +10,8 @@
  *   time.
  * - graphile-worker: `run` at `concurrency` 10, polling every 0.5 s; `addJobs` 1,000 at a time.
  * - the floor of bare `pg` (`_floor.ts`): `INSERT … unnest` 1,000 at a time; each worker wakes by
- *   a timer at the due times it is told.
+ *   a timer at the due times it is told. `floor with reads` is the same on the floor's `reads`
+ *   tables: what the store's read contract costs, with nothing else of ringkit's.
  */
 import { pathToFileURL } from 'node:url';
 import type { CallProvider } from '@ringkit/call-client';
@@ -19,7 +20,7 @@ import * as corePostgres from '@ringkit/scheduler-core/postgres';
 import { Logger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { createFloorTables, enqueueFloor, floorWorker } from './_floor.js';
+import { createFloorTables, enqueueFloor, floorWorker, type FloorShape } from './_floor.js';
 
 export const CONNECTION_STRING =
   process.env.DATABASE_URL ??
@@ -37,7 +38,14 @@ export const SYSTEMS = {
   pgboss: { name: 'pg-boss 12.30', short: 'pg-boss', schema: 'bench_backlog_pgboss' },
   graphile: { name: 'graphile-worker 0.18', short: 'graphile', schema: 'bench_backlog_graphile' },
   floor: { name: 'floor, bare pg', short: 'floor', schema: 'bench_backlog_floor' },
+  floorReads: {
+    name: 'floor with reads',
+    short: 'floor+reads',
+    schema: 'bench_backlog_floor_reads',
+  },
 };
+/** The floor's table shape of a system (`_floor.ts`). */
+const shapeOf = (key: SystemKey): FloorShape => (key === 'floorReads' ? 'reads' : 'bare');
 export type SystemKey = keyof typeof SYSTEMS;
 
 export interface Where {
@@ -171,11 +179,11 @@ export async function openProducer(key: SystemKey, where: Where): Promise<Produc
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await createFloorTables(client, schema);
+  await createFloorTables(client, schema, shapeOf(key));
   await client.end();
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   return {
-    enqueue: (dues) => enqueueFloor(pool, schema, dues),
+    enqueue: (dues, first) => enqueueFloor(pool, schema, dues, shapeOf(key), first),
     close: () => pool.end(),
   };
 }
@@ -264,7 +272,7 @@ export async function startConsumer(
   pool.on('error', (error) => console.error('floor:', error));
   const opened = await Promise.all(Array.from({ length: size }, () => pool.connect()));
   for (const client of opened) client.release();
-  const worker = floorWorker(pool, schema, `floor-${index}`, inFlight, onJob);
+  const worker = floorWorker(pool, schema, `floor-${index}`, inFlight, onJob, shapeOf(key));
   return {
     expect(next) {
       for (const at of new Set(next.dues ?? [next.at])) worker.wake(at);

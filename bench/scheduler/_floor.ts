@@ -5,14 +5,34 @@
  * tick with their call records in one statement. A worker wakes at each due time by a timer of
  * its own, the due times handed to it (ringkit learns them through LISTEN/NOTIFY and a look-up);
  * each claims what is due, the others' claims skipping what one holds.
+ *
+ * Its tables come in two shapes (`FloorShape`):
+ * - `bare`: a call is its id, status, due time, lease, mark and provider's id, with one index
+ *   besides the keys (the due calls); its record is its id, status and end;
+ * - `reads`: the same statements on tables that also hold, and index, what the store's reads
+ *   need: a call's number, creation and last change, listed by number, by status, looked up by
+ *   the provider's id, the finished ones by their last change (retention); a record's numbers and
+ *   start, listed by either number and by start. These are the indexes a `createPostgresStore`
+ *   writes for a call outside a campaign: what any store that keeps its read contract pays, with
+ *   nothing else of ringkit's.
  */
 import type pg from 'pg';
 
 /** Called by the floor's handler with the job's due time (epoch ms). */
 export type OnFloorJob = (due: number) => void;
 
+/** The floor's tables: bare, or with the columns and indexes of the store's reads. */
+export type FloorShape = 'bare' | 'reads';
+
+/** The caller's number of the `reads` floor's records; the callee's is its call's. */
+const CALLER = '+14155550100';
+
 /** Drops and creates the floor's schema and tables. */
-export async function createFloorTables(client: pg.Client, schema: string): Promise<void> {
+export async function createFloorTables(
+  client: pg.Client,
+  schema: string,
+  shape: FloorShape = 'bare',
+): Promise<void> {
   const s = schema;
   await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s};
     CREATE TABLE ${s}.calls (id bigserial PRIMARY KEY, status text NOT NULL,
@@ -21,15 +41,46 @@ export async function createFloorTables(client: pg.Client, schema: string): Prom
     CREATE INDEX calls_due ON ${s}.calls (due_at) WHERE status = 'scheduled';
     CREATE TABLE ${s}.records (id bigint PRIMARY KEY, status text NOT NULL,
       ended_at double precision)`);
+  if (shape === 'bare') return;
+  await client.query(`ALTER TABLE ${s}.calls ADD COLUMN to_phone text NOT NULL,
+      ADD COLUMN created_at double precision NOT NULL, ADD COLUMN updated_at double precision NOT NULL;
+    ALTER TABLE ${s}.records ADD COLUMN from_phone text NOT NULL, ADD COLUMN to_phone text NOT NULL,
+      ADD COLUMN started_at double precision NOT NULL;
+    CREATE INDEX calls_to ON ${s}.calls (to_phone, created_at, id);
+    CREATE INDEX calls_status ON ${s}.calls (status, created_at, id);
+    CREATE INDEX calls_provider ON ${s}.calls (provider_call_id) WHERE provider_call_id IS NOT NULL;
+    CREATE INDEX calls_finished ON ${s}.calls (updated_at, id) WHERE status = 'completed';
+    CREATE INDEX records_from ON ${s}.records (from_phone, started_at DESC, id DESC);
+    CREATE INDEX records_to ON ${s}.records (to_phone, started_at DESC, id DESC);
+    CREATE INDEX records_started ON ${s}.records (started_at, id)`);
 }
 
-/** Inserts one scheduled row per due time (epoch ms), 1,000 to a statement. */
-export async function enqueueFloor(pool: pg.Pool, schema: string, dues: number[]): Promise<void> {
+/**
+ * Inserts one scheduled row per due time (epoch ms), 1,000 to a statement; in the `reads` shape,
+ * the i-th row's number is `+1415` followed by 2,000,000 + `first` + i.
+ */
+export async function enqueueFloor(
+  pool: pg.Pool,
+  schema: string,
+  dues: number[],
+  shape: FloorShape = 'bare',
+  first = 0,
+): Promise<void> {
   for (let i = 0; i < dues.length; i += 1000) {
-    await pool.query(
-      `INSERT INTO ${schema}.calls (status, due_at) SELECT 'scheduled', d FROM unnest($1::float8[]) AS d`,
-      [dues.slice(i, i + 1000)],
-    );
+    const slice = dues.slice(i, i + 1000);
+    if (shape === 'bare') {
+      await pool.query(
+        `INSERT INTO ${schema}.calls (status, due_at) SELECT 'scheduled', d FROM unnest($1::float8[]) AS d`,
+        [slice],
+      );
+    } else {
+      await pool.query(
+        `INSERT INTO ${schema}.calls (status, due_at, to_phone, created_at, updated_at)
+          SELECT 'scheduled', d, '+1415' || (2000000 + $2::int + n - 1), $3, $3
+          FROM unnest($1::float8[]) WITH ORDINALITY AS t(d, n)`,
+        [slice, first + i, Date.now()],
+      );
+    }
   }
 }
 
@@ -44,6 +95,7 @@ export function floorWorker(
   owner: string,
   inFlight: number,
   onJob: OnFloorJob,
+  shape: FloorShape = 'bare',
 ): { wake(at: number): void; stop(): void } {
   const s = schema;
   const claim = {
@@ -54,14 +106,22 @@ export function floorWorker(
       RETURNING c.id, c.due_at`,
   };
   const mark = {
-    name: 'floor_mark',
-    text: `UPDATE ${s}.calls SET status = 'queued', placing_at = $2 WHERE id = ANY($1::bigint[])`,
+    name: `floor_mark_${shape}`,
+    text: `UPDATE ${s}.calls SET status = 'queued', placing_at = $2${shape === 'reads' ? ', updated_at = $2' : ''}
+      WHERE id = ANY($1::bigint[])`,
   };
   const answer = {
-    name: 'floor_answer',
-    text: `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id
-        WHERE id = ANY($1::bigint[]) RETURNING id)
-      INSERT INTO ${s}.records (id, status, ended_at) SELECT id, 'completed', $2 FROM u`,
+    name: `floor_answer_${shape}`,
+    text:
+      shape === 'bare'
+        ? `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id
+            WHERE id = ANY($1::bigint[]) RETURNING id)
+          INSERT INTO ${s}.records (id, status, ended_at) SELECT id, 'completed', $2 FROM u`
+        : `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id,
+              updated_at = $2
+            WHERE id = ANY($1::bigint[]) RETURNING id, to_phone, placing_at)
+          INSERT INTO ${s}.records (id, status, ended_at, from_phone, to_phone, started_at)
+          SELECT id, 'completed', $2, '${CALLER}', to_phone, placing_at FROM u`,
   };
   let running = true;
   const timers = new Set<NodeJS.Timeout>();

@@ -2,7 +2,10 @@
  * PostgreSQL: how fast a backlog drains when each worker is a process of its own, ringkit beside
  * pg-boss and graphile-worker doing the same work on the same database (each in its own schema),
  * and a floor of bare `pg` doing only what a scheduled call cannot do without (`_floor.ts`: claim,
- * mark before the handler, answers with their records), all in one run, alternated.
+ * mark before the handler, answers with their records), all in one run, alternated. The floor runs
+ * twice: on bare tables, and `floor with reads`, on tables that also index what the store's reads
+ * need (lists by number and status, the provider's id, retention, the history by number): what
+ * keeping that read contract costs any store, with nothing else of ringkit's.
  *
  * The systems are `scheduler/postgres.ts`'s (`_backlog-systems.ts`): a worker is a process
  * (`_backlog-worker.ts`) with a pool of 10 connections and 10 jobs in flight, its handler a no-op
@@ -89,7 +92,9 @@ const BEFORE = beforeFlag === undefined ? undefined : resolve(beforeFlag);
 const KEYS = (Object.keys(SYSTEMS) as SystemKey[]).filter(
   (key) => key !== 'before' || BEFORE !== undefined,
 );
-/** `--only ringkit` (or before, pgboss, graphile, floor; several, separated by commas). */
+/**
+ * `--only ringkit` (or before, pgboss, graphile, floor, floorReads; several, separated by commas).
+ */
 const ONLY = flag('--only')?.split(',') as SystemKey[] | undefined;
 if (ONLY !== undefined && !ONLY.every((key) => KEYS.includes(key)))
   throw new Error(`--only: one or more of ${KEYS.join(', ')}`);
@@ -378,7 +383,7 @@ console.log(
   '\nPer call, median of the runs: CPU µs of the PostgreSQL server and of the worker processes ' +
     '(summed), from just before T to the end; statements the workers sent\n',
 );
-const cpuKeys = measured.filter((key) => key === 'ringkit' || key === 'before' || key === 'pgboss');
+const cpuKeys = measured.filter((key) => key !== 'graphile');
 table(
   cells.map(({ size, workers }) => {
     const row: Record<string, string | number> = { calls: size, workers };
