@@ -6,6 +6,8 @@ export default packageBuildConfig({
     status: 'src/status.ts',
     'twilio/index': 'src/twilio/index.ts',
     'telnyx/index': 'src/telnyx/index.ts',
+    'signalwire/index': 'src/signalwire/index.ts',
+    'vonage/index': 'src/vonage/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
 });

@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors/errors.js';
+import type { SigningDialect } from './_flavour.js';
 
 /** Form parameters as a webhook carries them: one value, or several for a repeated name. */
 export type TwilioParams = Record<string, string | readonly string[]>;
@@ -17,11 +18,11 @@ export function computeTwilioSignature(
   url: string,
   params: TwilioParams,
 ): string {
-  return sign(authToken, url + paramsData(params));
+  return sign(authToken, url + sortedParamsData(params));
 }
 
 /** The parameters as Twilio appends them to the URL it signs: sorted by name, then by value. */
-function paramsData(params: TwilioParams): string {
+function sortedParamsData(params: TwilioParams): string {
   let data = '';
   for (const name of Object.keys(params).sort()) {
     const value = params[name]!;
@@ -31,8 +32,9 @@ function paramsData(params: TwilioParams): string {
   return data;
 }
 
-function sign(authToken: string, data: string): string {
-  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
+/** HMAC-SHA1 of `data` under `key`, in base64. */
+export function sign(key: string, data: string): string {
+  return createHmac('sha1', key).update(data, 'utf8').digest('base64');
 }
 
 /**
@@ -94,27 +96,64 @@ export type VerifyTwilioSignatureInput = {
  * verifyTwilioSignature({ authToken, url, body: rawBody, signature }); // JSON, with bodySHA256
  */
 export function verifyTwilioSignature(input: VerifyTwilioSignatureInput): boolean {
-  const authToken: unknown =
-    typeof input === 'object' && input !== null ? input.authToken : undefined;
-  if (typeof authToken !== 'string' || authToken === '') {
-    const token = authTokenSchema.safeParse(authToken);
-    const issues = token.error!.issues.map((issue) => ({ ...issue, path: ['authToken'] }));
-    throw new InvalidOptionsError('verifyTwilioSignature', issues);
-  }
-  const { url, params, body, signature } = input;
+  const authToken = signingKeyOf(input, 'authToken', 'verifyTwilioSignature');
+  return checkSignature(TWILIO_SIGNING, authToken, input);
+}
+
+/**
+ * The key `input[name]` of a verifier's input: an `InvalidOptionsError` of `verifier` unless it
+ * is a non-empty string (a configuration mistake, not a forged request).
+ */
+export function signingKeyOf(input: unknown, name: string, verifier: string): string {
+  const key: unknown =
+    typeof input === 'object' && input !== null
+      ? (input as Record<string, unknown>)[name]
+      : undefined;
+  if (typeof key === 'string' && key !== '') return key;
+  const issues = keySchema
+    .safeParse(key)
+    .error!.issues.map((issue) => ({ ...issue, path: [name] }));
+  throw new InvalidOptionsError(verifier, issues);
+}
+
+/** How Twilio signs: twilio-node's `validateRequest` and `validateRequestWithBody`. */
+export const TWILIO_SIGNING: SigningDialect = {
+  spellings: signedSpellings,
+  paramsData: sortedParamsData,
+  bodyHash: (url) => new URL(url).searchParams.get('bodySHA256') ?? undefined,
+};
+
+/** A request whose signature {@link checkSignature} checks (its key aside). */
+export interface SignedRequest {
+  url: unknown;
+  signature: unknown;
+  params?: unknown;
+  body?: unknown;
+}
+
+/**
+ * Whether `request` is signed under `key` as `dialect` signs (see {@link verifyTwilioSignature}):
+ * never throws over the request's part, which simply does not verify when malformed.
+ */
+export function checkSignature(
+  dialect: SigningDialect,
+  key: string,
+  request: SignedRequest,
+): boolean {
+  const { url, params, body, signature } = request;
   if (typeof signature !== 'string' || signature === '' || typeof url !== 'string') return false;
   try {
-    if (body === undefined) return isParams(params) && signs(authToken, url, params, signature);
+    if (body === undefined) return isParams(params) && signs(dialect, key, url, params, signature);
     if (params !== undefined || typeof body !== 'string') return false;
-    const bodySHA256 = new URL(url).searchParams.get('bodySHA256') ?? '';
+    const bodySHA256 = dialect.bodyHash(url) ?? '';
     const bodyMatches = equal(bodySHA256, createHash('sha256').update(body, 'utf8').digest('hex'));
-    return signs(authToken, url, {}, signature) && bodyMatches;
+    return signs(dialect, key, url, {}, signature) && bodyMatches;
   } catch {
     return false;
   }
 }
 
-const authTokenSchema = z.string().min(1, 'must be a non-empty string');
+const keySchema = z.string().min(1, 'must be a non-empty string');
 
 /** Form parameters of the shape {@link TwilioParams} (anything else never verifies). */
 function isParams(params: unknown): params is TwilioParams {
@@ -126,13 +165,19 @@ function isParams(params: unknown): params is TwilioParams {
   );
 }
 
-/** Whether `signature` is Twilio's for one of the spellings of `url` it may have signed. */
-function signs(authToken: string, url: string, params: TwilioParams, signature: string): boolean {
-  const data = paramsData(params);
+/** Whether `signature` is the provider's for one of the spellings of `url` it may have signed. */
+function signs(
+  dialect: SigningDialect,
+  key: string,
+  url: string,
+  params: TwilioParams,
+  signature: string,
+): boolean {
+  const data = dialect.paramsData(params);
   // The spellings are derived from the URL alone, so which one matched (and when the loop
-  // stops) tells nothing about the token; each comparison is in constant time.
-  for (const candidate of signedSpellings(url))
-    if (equal(signature, sign(authToken, candidate + data))) return true;
+  // stops) tells nothing about the key; each comparison is in constant time.
+  for (const candidate of dialect.spellings(url))
+    if (equal(signature, sign(key, candidate + data))) return true;
   return false;
 }
 

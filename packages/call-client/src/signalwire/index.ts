@@ -1,0 +1,8 @@
+/**
+ * `@ringkit/call-client/signalwire`: SignalWire's Compatibility API ("LaML", Twilio's API
+ * 2010-04-01 in a SignalWire space) as a flavour of `./twilio`: the same client, webhook
+ * handlers and inbound voice handler, with SignalWire's address, ids, status words and signing.
+ */
+export { computeSignalWireSignature, verifySignalWireSignature } from './signature.js';
+
+export type { VerifySignalWireSignatureInput } from './signature.js';
