@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { readBody, refuseTooLarge, type BodyRequest, type BodyResponse } from '../http/_body.js';
+import { InvalidOptionsError } from '../errors/errors.js';
+import {
+  createVonageWebhookHandler,
+  type VonageWebhookHandlerOptions,
+  type VonageWebhookResponse,
+} from './webhook.js';
+
+/** The parts of an Express (or Node `http`) request the handler reads. */
+export interface VonageWebhookHttpRequest extends BodyRequest {
+  headers: Record<string, string | readonly string[] | undefined>;
+  /**
+   * The raw body a parser in front already read, as a string or a `Buffer`
+   * (`express.raw({ type: 'application/json' })` or `express.text()`); else the stream is read.
+   * A body `express.json()` parsed cannot be checked: its `payload_hash` covers the bytes.
+   */
+  body?: unknown;
+}
+
+/** The parts of an Express response the handler writes. */
+export interface VonageWebhookHttpResponse extends BodyResponse {
+  status(code: number): { json(body: unknown): unknown; end(): unknown };
+}
+
+/** Options of {@link createExpressVonageWebhookHandler}. */
+export interface ExpressVonageWebhookHandlerOptions extends VonageWebhookHandlerOptions {
+  /**
+   * The largest body read, or taken from a parser in front. A larger one is a `413`: at once
+   * when its `Content-Length` says so, else as soon as the bytes read pass it.
+   * @default 65536
+   */
+  limitBytes?: number;
+}
+
+const limitSchema = z.number().int().positive().max(10_485_760);
+
+/**
+ * {@link createVonageWebhookHandler} as an Express route handler: it reads the raw body itself
+ * (or takes the string or `Buffer` of `express.raw()`/`express.text()`), checks its signed JWT,
+ * and answers `204`, `400` (not a Vonage event), `401` (no, forged or stale token, a body that
+ * is not the one signed, or a body `express.json()` already parsed), `413` (over `limitBytes`)
+ * or `500` (`onEvent` failed). Errors reading the request go to `next`.
+ *
+ * @example
+ * app.post(
+ *   '/webhooks/vonage/event',
+ *   createExpressVonageWebhookHandler({
+ *     signatureSecret: process.env.VONAGE_SIGNATURE_SECRET!,
+ *     onEvent: (event) => dialer.handleStatus(event),
+ *   }),
+ * );
+ */
+export function createExpressVonageWebhookHandler(options: ExpressVonageWebhookHandlerOptions) {
+  const { limitBytes = 65_536, ...handlerOptions } = options;
+  const limit = limitSchema.safeParse(limitBytes);
+  if (!limit.success)
+    throw new InvalidOptionsError('createExpressVonageWebhookHandler', limit.error.issues);
+  const handle = createVonageWebhookHandler(handlerOptions);
+
+  return async (
+    req: VonageWebhookHttpRequest,
+    res: VonageWebhookHttpResponse,
+    next: (error?: unknown) => void,
+  ): Promise<void> => {
+    try {
+      let rawBody: string | Buffer | undefined;
+      if (req.body === undefined) rawBody = await readBody(req, limitBytes);
+      else if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
+        rawBody = Buffer.byteLength(req.body) > limitBytes ? undefined : req.body;
+      } else {
+        send(res, {
+          status: 401,
+          body: {
+            error: {
+              code: 'unauthorized',
+              message:
+                'The body was parsed before this handler, so its payload_hash cannot be checked: mount express.raw() or nothing in front',
+            },
+          },
+        });
+        return;
+      }
+      if (rawBody === undefined) {
+        refuseTooLarge(req, res, limitBytes);
+        return;
+      }
+      send(res, await handle({ rawBody, headers: req.headers }));
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+function send(res: VonageWebhookHttpResponse, answer: VonageWebhookResponse) {
+  if (answer.body) res.status(answer.status).json(answer.body);
+  else res.status(answer.status).end();
+}
