@@ -1,3 +1,4 @@
+import { brand } from '@ringkit/internal';
 import { describe, expect, it } from 'vitest';
 import {
   base64url,
@@ -219,7 +220,10 @@ describe('VonageSignatureError', () => {
     expect(error.code).toBe('invalid_signature');
     expect(isVonageSignatureError(error)).toBe(true);
     expect(isVonageSignatureError(new Error('stale'))).toBe(false);
+    // An error of another copy of the package: not an instance, but branded and named.
     const copy = Object.assign(new Error('old'), { name: 'VonageSignatureError' });
     expect(isVonageSignatureError(copy)).toBe(false);
+    brand(copy, 'CallApiError');
+    expect(isVonageSignatureError(copy)).toBe(true);
   });
 });
