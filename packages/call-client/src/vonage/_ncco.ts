@@ -51,7 +51,8 @@ export interface TalkSettings {
 export function talkAction(text: string, settings: TalkSettings = {}): VonageTalkAction {
   const talk: VonageTalkAction = { action: 'talk', text };
   if (settings.language !== undefined) talk.language = settings.language;
-  if (settings.style !== undefined) talk.style = settings.style;
+  // Style 0 is Vonage's default, left out as the official `Talk` leaves it out.
+  if (settings.style !== undefined && settings.style !== 0) talk.style = settings.style;
   if (settings.premium !== undefined) talk.premium = settings.premium;
   return talk;
 }
