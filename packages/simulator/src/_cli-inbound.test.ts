@@ -95,10 +95,13 @@ describe('ringkit-sim --inbound-…', () => {
   });
 
   it.each([
-    [['--inbound-url', 'http://127.0.0.1:1/voice'], /need --twilio-port or --telnyx-port/],
+    [
+      ['--inbound-url', 'http://127.0.0.1:1/voice'],
+      /need --twilio-port, --telnyx-port or --signalwire-port/,
+    ],
     [
       ['--twilio-port', '0', '--telnyx-port', '0', '--inbound-url', 'http://127.0.0.1:1/'],
-      /start only one of --twilio-port and --telnyx-port/,
+      /start only one of --twilio-port, --telnyx-port and --signalwire-port/,
     ],
     [
       ['--telnyx-port', '0', '--inbound-status-url', 'http://127.0.0.1:1/status'],

@@ -7,9 +7,9 @@ import type { SimulatorInboundKnobs } from './types.js';
 // often, from and to whom.
 
 export const INBOUND_USAGE = `
-Inbound calls (the Twilio or Telnyx flavour rings an app; give one of their ports):
-  --inbound-url URL          where to ring: Twilio's voice URL, Telnyx's webhook URL
-  --inbound-status-url URL   Twilio: where each call's final status goes
+Inbound calls (the Twilio, Telnyx or SignalWire flavour rings an app; give one of their ports):
+  --inbound-url URL          where to ring: Twilio's (SignalWire's) voice URL, Telnyx's webhook URL
+  --inbound-status-url URL   Twilio, SignalWire: where each call's final status goes
   --inbound-every D          ring at random, D apart on average (20s, 500ms, 2m)  [off]
   --inbound-from N           the caller (E.164)                       [+1 415 555 01xx]
   --inbound-to N             the app's number called (E.164)          [+15005550006]
@@ -71,17 +71,18 @@ export function parseInboundOptions(
  */
 export function checkInbound(
   inbound: SimulatorInboundKnobs | undefined,
-  flavours: { twilio: boolean; telnyx: boolean },
+  flavours: { twilio: boolean; telnyx: boolean; signalwire: boolean },
 ): string | undefined {
   if (!inbound || Object.keys(inbound).length === 0) return undefined;
-  if (!flavours.twilio && !flavours.telnyx) {
-    return '--inbound-… options need --twilio-port or --telnyx-port';
+  const started = Object.values(flavours).filter(Boolean).length;
+  if (started === 0) {
+    return '--inbound-… options need --twilio-port, --telnyx-port or --signalwire-port';
   }
-  if (flavours.twilio && flavours.telnyx) {
-    return 'inbound calls ring one app: start only one of --twilio-port and --telnyx-port';
+  if (started > 1) {
+    return 'inbound calls ring one app: start only one of --twilio-port, --telnyx-port and --signalwire-port';
   }
-  if (inbound.statusCallbackUrl !== undefined && !flavours.twilio) {
-    return '--inbound-status-url needs --twilio-port (Telnyx has none)';
+  if (inbound.statusCallbackUrl !== undefined && flavours.telnyx) {
+    return '--inbound-status-url needs --twilio-port or --signalwire-port (Telnyx has none)';
   }
   if (inbound.everyMs !== undefined && inbound.url === undefined) {
     return '--inbound-every needs --inbound-url';

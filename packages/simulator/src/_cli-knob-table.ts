@@ -63,8 +63,8 @@ export const NUMBER_KNOBS: readonly NumberKnob[] = [
     variable: 'SIM_MACHINE_RATE',
     to: { knob: 'machineRate' },
     kind: 'rate',
-    help: 'share 0..1 of calls a machine answers (Twilio, Telnyx: of those answered with detection)',
-    default: 'not said; Twilio, Telnyx 0.3',
+    help: 'share 0..1 of calls a machine answers (Twilio, Telnyx, SignalWire: of those with detection)',
+    default: 'not said; Twilio, Telnyx, SignalWire 0.3',
   },
   {
     flag: 'error-rate',
@@ -87,7 +87,7 @@ export const NUMBER_KNOBS: readonly NumberKnob[] = [
     variable: 'SIM_DUPLICATE_WEBHOOK_RATE',
     to: { knob: 'duplicateWebhookRate' },
     kind: 'rate',
-    help: 'webhook, Twilio, Telnyx: share 0..1 of webhooks sent twice',
+    help: 'webhook, Twilio, Telnyx, SignalWire: share 0..1 of webhooks sent twice',
     default: '0',
   },
   {
@@ -95,7 +95,7 @@ export const NUMBER_KNOBS: readonly NumberKnob[] = [
     variable: 'SIM_LATE_WEBHOOK_RATE',
     to: { knob: 'outOfOrderRate' },
     kind: 'rate',
-    help: 'webhook, Twilio, Telnyx: share 0..1 of answered calls whose answer comes after their end',
+    help: 'webhook, Twilio, Telnyx, SignalWire: share 0..1 of answered calls whose answer comes after their end',
     default: '0',
   },
   {
@@ -209,7 +209,7 @@ export const NUMBER_KNOBS: readonly NumberKnob[] = [
   },
 ];
 
-/** The string knobs with an option: the accounts the Twilio and Telnyx flavours play. */
+/** The string knobs with an option: the accounts the Twilio, Telnyx and SignalWire flavours play. */
 export const STRING_KNOBS = [
   {
     flag: 'twilio-account-sid',
@@ -240,5 +240,23 @@ export const STRING_KNOBS = [
     variable: 'SIM_TELNYX_SIGNING_KEY',
     help: 'Telnyx: the Ed25519 private key, base64 PKCS#8 DER',
     default: 'a new one',
+  },
+  {
+    flag: 'signalwire-project-id',
+    variable: 'SIM_SIGNALWIRE_PROJECT_ID',
+    help: 'SignalWire: the project played (a UUID)',
+    default: 'the test project',
+  },
+  {
+    flag: 'signalwire-api-token',
+    variable: 'SIM_SIGNALWIRE_API_TOKEN',
+    help: "SignalWire: the project's API token",
+    default: 'the test token',
+  },
+  {
+    flag: 'signalwire-signing-key',
+    variable: 'SIM_SIGNALWIRE_SIGNING_KEY',
+    help: "SignalWire: the project's signing key, which signs callbacks",
+    default: 'the test key',
   },
 ] as const;

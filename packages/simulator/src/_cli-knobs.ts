@@ -29,6 +29,7 @@ const SCENARIO_KEYS = [
   'ringMs',
   'talkMs',
   'twilio',
+  'signalwire',
   'callsPerSecond',
   'machineRate',
   'humanRate',
@@ -214,6 +215,9 @@ export function readKnobOptions(
       problems.push('--telnyx-api-key and --telnyx-connection-id go together');
     } else knobs.telnyx = account as NonNullable<Scenario['telnyx']>;
   }
+  const signalwire = readSignalWireAccount(given, knobs.signalwire, named);
+  if (typeof signalwire === 'string') problems.push(signalwire);
+  else if (signalwire) knobs.signalwire = signalwire;
   const signingKey = given('telnyx-signing-key', 'SIM_TELNYX_SIGNING_KEY');
   if (signingKey) {
     knobs.telnyxSigningKey = signingKey.value;
@@ -248,6 +252,35 @@ export function readKnobOptions(
     scenario: file?.value,
     ...(practiceOutcomes && { practiceOutcomes }),
   };
+}
+
+type Given = (flag: string, variable: string) => { value: string; name: string } | undefined;
+
+/**
+ * The SignalWire project the options (or variables) give, over the scenario's (`undefined`: none
+ * given), or why they do not fit: its id, token and signing key go together.
+ */
+function readSignalWireAccount(
+  given: Given,
+  scenario: Scenario['signalwire'],
+  named: Map<string, string>,
+): Scenario['signalwire'] | string | undefined {
+  const fields = [
+    ['projectId', given('signalwire-project-id', 'SIM_SIGNALWIRE_PROJECT_ID')],
+    ['apiToken', given('signalwire-api-token', 'SIM_SIGNALWIRE_API_TOKEN')],
+    ['signingKey', given('signalwire-signing-key', 'SIM_SIGNALWIRE_SIGNING_KEY')],
+  ] as const;
+  if (fields.every(([, at]) => at === undefined)) return undefined;
+  const account: Partial<NonNullable<Scenario['signalwire']>> = { ...scenario };
+  for (const [key, at] of fields) {
+    if (!at) continue;
+    account[key] = at.value;
+    named.set(`signalwire.${key}`, at.name);
+  }
+  if (!account.projectId || !account.apiToken || !account.signingKey) {
+    return '--signalwire-project-id, --signalwire-api-token and --signalwire-signing-key go together';
+  }
+  return account as NonNullable<Scenario['signalwire']>;
 }
 
 /**
@@ -323,6 +356,7 @@ function nameOf(key: string): string {
     machineRate: '--machine-rate',
     callsPerSecond: '--calls-per-second',
     twilio: '--twilio-account-sid',
+    signalwire: '--signalwire-project-id',
     telnyx: '--telnyx-api-key',
     telnyxSigningKey: '--telnyx-signing-key',
     inbound: 'the --inbound-… options',

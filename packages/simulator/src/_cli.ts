@@ -11,6 +11,7 @@ import {
 import { KNOB_OPTIONS, KNOBS_USAGE, knobsFor, readKnobOptions } from './_cli-knobs.js';
 import { randomSeed } from './_random.js';
 import { startCallApiSimulator, type CallApiSimulator } from './simulator.js';
+import { SIGNALWIRE_TEST_CREDENTIALS } from './signalwire-credentials.js';
 import { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
 import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
 import type { SimulatorEvent, SimulatorFlavour } from './types.js';
@@ -32,15 +33,17 @@ export interface SimulatorCliIo {
 const USAGE = `Usage: ringkit-sim [options]
 
 Starts both Call API simulators: polling ("Mock Call API") and webhook ("Num Dialer API"),
-and the Twilio flavour (Twilio API 2010-04-01) and the Telnyx flavour (Telnyx Call Control v2)
-when given a port.
+and the Twilio flavour (Twilio API 2010-04-01), the Telnyx flavour (Telnyx Call Control v2)
+and the SignalWire flavour (SignalWire Compatibility API, LaML) when given a port.
 
 Options:
   --polling-port N   port of the polling flavour (env SIM_POLLING_PORT)   [5000]
   --webhook-port N   port of the webhook flavour (env SIM_WEBHOOK_PORT)   [4830]
   --twilio-port N    port of the Twilio flavour (env SIM_TWILIO_PORT)     [off]
   --telnyx-port N    port of the Telnyx flavour (env SIM_TELNYX_PORT)     [off]
-  --calls-per-second R  Twilio flavour: calls let out of queued per second [1]
+  --signalwire-port N  port of the SignalWire flavour                     [off]
+                     (env SIM_SIGNALWIRE_PORT)
+  --calls-per-second R  Twilio, SignalWire: calls let out of queued per second [1]
                      (env SIM_CALLS_PER_SECOND)
   --host H           interface to listen on (env SIM_HOST)              [127.0.0.1]
   --step-ms MIN-MAX  time between status steps, ms (or one number)      [200-1000]
@@ -63,6 +66,7 @@ const cliSchema = z.object({
   webhookPort: port('--webhook-port / SIM_WEBHOOK_PORT').default(4830),
   twilioPort: port('--twilio-port / SIM_TWILIO_PORT').optional(),
   telnyxPort: port('--telnyx-port / SIM_TELNYX_PORT').optional(),
+  signalwirePort: port('--signalwire-port / SIM_SIGNALWIRE_PORT').optional(),
   callsPerSecond: z.coerce
     .number({ error: '--calls-per-second must be a number' })
     .positive('--calls-per-second must be above 0')
@@ -89,6 +93,7 @@ const PORT_SETTINGS: Record<SimulatorFlavour, [option: string, variable: string]
   webhook: ['--webhook-port', 'SIM_WEBHOOK_PORT'],
   twilio: ['--twilio-port', 'SIM_TWILIO_PORT'],
   telnyx: ['--telnyx-port', 'SIM_TELNYX_PORT'],
+  signalwire: ['--signalwire-port', 'SIM_SIGNALWIRE_PORT'],
 };
 
 /**
@@ -170,6 +175,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
         'webhook-port': { type: 'string' },
         'twilio-port': { type: 'string' },
         'telnyx-port': { type: 'string' },
+        'signalwire-port': { type: 'string' },
         'calls-per-second': { type: 'string' },
         host: { type: 'string' },
         'step-ms': { type: 'string' },
@@ -193,6 +199,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     webhookPort: values['webhook-port'] ?? env.SIM_WEBHOOK_PORT,
     twilioPort: values['twilio-port'] ?? env.SIM_TWILIO_PORT,
     telnyxPort: values['telnyx-port'] ?? env.SIM_TELNYX_PORT,
+    signalwirePort: values['signalwire-port'] ?? env.SIM_SIGNALWIRE_PORT,
     callsPerSecond: values['calls-per-second'] ?? nonEmpty(env.SIM_CALLS_PER_SECOND),
     host: values.host ?? nonEmpty(env.SIM_HOST),
     stepMs: values['step-ms'] ?? nonEmpty(env.SIM_STEP_MS),
@@ -201,8 +208,14 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
   });
   if (!parsed.success) return fail(parsed.error.issues.map((i) => i.message).join('; '), 2);
   const config = parsed.data;
-  if (config.callsPerSecond !== undefined && config.twilioPort === undefined) {
-    return fail('--calls-per-second needs --twilio-port (or SIM_TWILIO_PORT)', 2);
+  if (
+    config.callsPerSecond !== undefined &&
+    config.twilioPort === undefined &&
+    config.signalwirePort === undefined
+  ) {
+    const message =
+      '--calls-per-second needs --twilio-port or --signalwire-port (or SIM_TWILIO_PORT, SIM_SIGNALWIRE_PORT)';
+    return fail(message, 2);
   }
   const flavours: Array<[SimulatorFlavour, number]> = [
     ['polling', config.pollingPort],
@@ -210,6 +223,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
   ];
   if (config.twilioPort !== undefined) flavours.push(['twilio', config.twilioPort]);
   if (config.telnyxPort !== undefined) flavours.push(['telnyx', config.telnyxPort]);
+  if (config.signalwirePort !== undefined) flavours.push(['signalwire', config.signalwirePort]);
   const inboundOptions = parseInboundOptions(values);
   if (!inboundOptions.ok) return fail(inboundOptions.message, 2);
   const read = readKnobOptions(
@@ -230,6 +244,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
   const wrongInbound = checkInbound(inbound, {
     twilio: config.twilioPort !== undefined,
     telnyx: config.telnyxPort !== undefined,
+    signalwire: config.signalwirePort !== undefined,
   });
   if (wrongInbound) return fail(wrongInbound, 2);
 
@@ -253,7 +268,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
       io.stdout.write(
         `${flavour} (${NAMES[flavour]}) listening on ${simulator.url}${account(simulator)}\n`,
       );
-      if (inbound && (flavour === 'twilio' || flavour === 'telnyx')) {
+      if (inbound && flavour !== 'polling' && flavour !== 'webhook') {
         io.stdout.write(`${inboundLine(simulator.url, inbound)}\n`);
       }
     }
@@ -288,6 +303,7 @@ const NAMES: Record<SimulatorFlavour, string> = {
   webhook: 'Num Dialer API',
   twilio: 'Twilio API 2010-04-01',
   telnyx: 'Telnyx Call Control v2',
+  signalwire: 'SignalWire Compatibility API',
 };
 
 /** What a client of a real-provider flavour needs to know: its credentials (and key). */
@@ -299,6 +315,10 @@ function account(simulator: CallApiSimulator): string {
   if (simulator.flavour === 'telnyx') {
     const { apiKey, connectionId } = TELNYX_TEST_CREDENTIALS;
     return ` (API key ${apiKey}, connection ${connectionId}, public key ${simulator.publicKey ?? ''})`;
+  }
+  if (simulator.flavour === 'signalwire') {
+    const { projectId, apiToken, signingKey } = SIGNALWIRE_TEST_CREDENTIALS;
+    return ` (project ${projectId}, API token ${apiToken}, signing key ${signingKey})`;
   }
   return '';
 }

@@ -38,7 +38,10 @@ export type { EngineRequest, EngineResponse, SimulatorEngine } from './_runtime.
 export interface EngineDeps {
   /** Sends the JSON webhooks of the webhook flavour unless `deliverWebhook` is given. */
   defaultDeliverer: WebhookDeliverer;
-  /** Sends the Twilio flavour's status callbacks unless `deliverStatusCallback` is given. */
+  /**
+   * Sends the Twilio and SignalWire flavours' status callbacks unless `deliverStatusCallback` is
+   * given.
+   */
   defaultCallbackDeliverer?: StatusCallbackDeliverer;
   /** Sends the Telnyx flavour's webhooks unless `deliverTelnyxWebhook` is given. */
   defaultTelnyxDeliverer?: TelnyxWebhookDeliverer;
@@ -56,7 +59,8 @@ export interface EngineDeps {
 /**
  * The call lifecycle both transports share, so the HTTP simulator and the MSW handlers behave
  * the same. Polling statuses are computed from the clock; webhook steps run on timers; the Twilio
- * and Telnyx flavours have engines of their own (`_twilio.ts`, `_telnyx.ts`) on the same runtime.
+ * (and SignalWire, in its dialect) and Telnyx flavours have engines of their own (`_twilio.ts`,
+ * `_telnyx.ts`) on the same runtime.
  */
 export function createSimulatorEngine(knobs: ResolvedKnobs, deps: EngineDeps): SimulatorEngine {
   const runtime = createEngineRuntime(knobs, deps.now ?? Date.now);
@@ -64,7 +68,7 @@ export function createSimulatorEngine(knobs: ResolvedKnobs, deps: EngineDeps): S
     send: deps.send ?? ((url: string, init: RequestInit) => fetch(url, init)),
     baseUrl: deps.baseUrl ?? (() => ''),
   };
-  if (knobs.flavour === 'twilio') {
+  if (knobs.flavour === 'twilio' || knobs.flavour === 'signalwire') {
     return createTwilioEngine(runtime, deps.defaultCallbackDeliverer, io);
   }
   if (knobs.flavour === 'telnyx') {

@@ -2,7 +2,7 @@ import { strictObject } from '@ringkit/internal';
 import type { z } from 'zod';
 import { InvalidOptionsError, UnsupportedOperationError } from '@ringkit/call-client';
 import { audioOf, type AudioFormat } from './_audio.js';
-import { httpUrl, phone } from './_options.js';
+import { httpUrl, phone, speaksTwilio, STATUS_CALLBACK_URL_ONLY } from './_options.js';
 import { createRandom } from './_random.js';
 import {
   json,
@@ -42,8 +42,8 @@ const ringShape = (flavour: string) =>
     statusCallbackUrl: httpUrl('statusCallbackUrl').optional(),
     from: phone('from').optional(),
     to: phone('to').optional(),
-  }).refine((o) => o.statusCallbackUrl === undefined || flavour === 'twilio', {
-    message: 'statusCallbackUrl applies to the twilio flavour only',
+  }).refine((o) => o.statusCallbackUrl === undefined || speaksTwilio(flavour), {
+    message: STATUS_CALLBACK_URL_ONLY,
     path: ['statusCallbackUrl'],
   });
 
@@ -98,7 +98,7 @@ export function ringAppOf(
 ): (options?: RingAppOptions) => string {
   return (options) => {
     if (engine.ringApp) return engine.ringApp(options ?? {});
-    const message = `the ${flavour} flavour rings no app: inbound calls are Twilio's and Telnyx's`;
+    const message = `the ${flavour} flavour rings no app: inbound calls are Twilio's, SignalWire's and Telnyx's`;
     throw new UnsupportedOperationError(message, 'unsupported', { operation: 'ringApp' });
   };
 }

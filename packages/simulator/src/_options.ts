@@ -4,6 +4,7 @@ import { InvalidOptionsError } from '@ringkit/call-client';
 import { answerWeights, checkAnswers, type PracticeEnd } from './_answers.js';
 import { randomSeed } from './_random.js';
 import { importSigningKey } from './_telnyx-keys.js';
+import { SIGNALWIRE_TEST_CREDENTIALS } from './signalwire-credentials.js';
 import { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
 import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
 import { isE164 } from './_values.js';
@@ -13,6 +14,7 @@ import type {
   SimulatorFlavour,
   SimulatorInboundKnobs,
   SimulatorKnobs,
+  SimulatorSignalWireAccount,
   SimulatorTwilioAccount,
   StatusCallbackDeliverer,
   TelnyxWebhookDeliverer,
@@ -84,8 +86,8 @@ const inboundShape = inboundFields.refine(
 
 /** The zod shape of {@link SimulatorKnobs}; each adapter adds its own options to it. */
 export const knobsShape = {
-  flavour: z.enum(['polling', 'webhook', 'twilio', 'telnyx'], {
-    error: "flavour must be 'polling', 'webhook', 'twilio' or 'telnyx'",
+  flavour: z.enum(['polling', 'webhook', 'twilio', 'telnyx', 'signalwire'], {
+    error: "flavour must be 'polling', 'webhook', 'twilio', 'telnyx' or 'signalwire'",
   }),
   stepMs: range(MAX_STEP_MS, 'stepMs').optional(),
   outcomes: weights.optional(),
@@ -110,6 +112,16 @@ export const knobsShape = {
         }),
       )
       .optional(),
+  }).optional(),
+  signalwire: strictObject({
+    projectId: z
+      .string()
+      .regex(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+        'projectId must be a UUID',
+      ),
+    apiToken: z.string().min(1, 'apiToken must not be empty'),
+    signingKey: z.string().min(1, 'signingKey must not be empty'),
   }).optional(),
   callsPerSecond: z
     .number()
@@ -164,8 +176,9 @@ export const knobsShape = {
  */
 export const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly SimulatorFlavour[]]> = [
   ['twilio', ['twilio']],
-  ['callsPerSecond', ['twilio']],
-  ['deliverStatusCallback', ['twilio']],
+  ['signalwire', ['signalwire']],
+  ['callsPerSecond', ['twilio', 'signalwire']],
+  ['deliverStatusCallback', ['twilio', 'signalwire']],
   ['humanRate', ['polling', 'webhook']],
   ['agentAnswerMs', ['polling', 'webhook']],
   ['talkMeanMs', ['polling', 'webhook']],
@@ -174,7 +187,7 @@ export const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly Simulat
   ['telnyx', ['telnyx']],
   ['telnyxSigningKey', ['telnyx']],
   ['deliverTelnyxWebhook', ['telnyx']],
-  ['inbound', ['twilio', 'telnyx']],
+  ['inbound', ['twilio', 'telnyx', 'signalwire']],
   ['deliverWebhook', ['polling', 'webhook']],
 ];
 
@@ -194,15 +207,23 @@ export function knobsSchema<E extends z.ZodRawShape>(extra: E) {
     const wrongAnswers = checkAnswers(value as SimulatorKnobs);
     if (wrongAnswers) ctx.addIssue({ code: 'custom', ...wrongAnswers });
     const inbound = knobs.inbound as SimulatorInboundKnobs | undefined;
-    if (inbound?.statusCallbackUrl !== undefined && knobs.flavour !== 'twilio') {
+    if (inbound?.statusCallbackUrl !== undefined && !speaksTwilio(knobs.flavour)) {
       ctx.addIssue({
         code: 'custom',
         path: ['inbound', 'statusCallbackUrl'],
-        message: 'statusCallbackUrl applies to the twilio flavour only',
+        message: STATUS_CALLBACK_URL_ONLY,
       });
     }
   });
 }
+
+/** Whether a flavour speaks Twilio's Calls resource: Twilio itself, or SignalWire's LaML. */
+export const speaksTwilio = (flavour: unknown): flavour is 'twilio' | 'signalwire' =>
+  flavour === 'twilio' || flavour === 'signalwire';
+
+/** Why an inbound `statusCallbackUrl` is refused for another flavour. */
+export const STATUS_CALLBACK_URL_ONLY =
+  'statusCallbackUrl applies to the twilio and signalwire flavours only';
 
 /** The knobs with every default filled in. */
 export interface ResolvedKnobs {
@@ -220,6 +241,7 @@ export interface ResolvedKnobs {
   ringMs: number | undefined;
   talkMs: number | undefined;
   twilio: Required<SimulatorTwilioAccount>;
+  signalwire: SimulatorSignalWireAccount;
   callsPerSecond: number;
   deliverStatusCallback: StatusCallbackDeliverer | undefined;
   machineRate: number;
@@ -281,6 +303,7 @@ export function resolveKnobs(knobs: SimulatorKnobs): ResolvedKnobs {
       authToken: knobs.twilio?.authToken ?? TWILIO_TEST_CREDENTIALS.authToken,
       apiKeys: knobs.twilio?.apiKeys ?? [],
     },
+    signalwire: { ...SIGNALWIRE_TEST_CREDENTIALS, ...knobs.signalwire },
     callsPerSecond: knobs.callsPerSecond ?? 1,
     deliverStatusCallback: knobs.deliverStatusCallback,
     machineRate: knobs.machineRate ?? 0.3,

@@ -1,4 +1,5 @@
 import type { Random } from './_random.js';
+import type { TwilioDialect } from './_twilio-dialect.js';
 import { rfc2822, type FormParams } from './_twilio-format.js';
 import type {
   SimulatedForward,
@@ -28,7 +29,6 @@ export const ENDED = new Set<TwilioStatus>([
   'canceled',
 ]);
 export const CANCELABLE = new Set<TwilioStatus>(['queued', 'initiated', 'ringing']);
-export const PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls(?:\/([^/]+))?\.json$/;
 
 /** One call of the Twilio flavour, everything drawn when it was created. */
 export interface TwilioCall {
@@ -119,9 +119,17 @@ export function durationS(call: TwilioCall): number {
 export const resourceStatus = (call: TwilioCall): string =>
   call.status === 'initiated' ? 'queued' : call.status;
 
-/** The call as the Calls resource answers it (`api.v2010.account.call`). */
-export function renderCall(call: TwilioCall, accountSid: string, now: number) {
-  const uri = `/${API_VERSION}/Accounts/${accountSid}/Calls/${call.sid}`;
+/**
+ * The call as the Calls resource answers it (`api.v2010.account.call`), its URIs under the
+ * dialect's prefix (SignalWire: `/api/laml`).
+ */
+export function renderCall(
+  call: TwilioCall,
+  dialect: Pick<TwilioDialect, 'accountSid' | 'pathPrefix'>,
+  now: number,
+) {
+  const { accountSid, pathPrefix } = dialect;
+  const uri = `${pathPrefix}/${API_VERSION}/Accounts/${accountSid}/Calls/${call.sid}`;
   return {
     sid: call.sid,
     date_created: rfc2822(call.createdAt),

@@ -8,6 +8,7 @@ import {
   type CallbackEvent,
   type TwilioCall,
 } from './_twilio-call.js';
+import type { TwilioDialect } from './_twilio-dialect.js';
 import { rfc2822 } from './_twilio-format.js';
 import type {
   StatusCallbackDeliverer,
@@ -28,37 +29,43 @@ export function callbackUrl(url: string): string {
 }
 
 /**
- * A request signed as Twilio signs its webhooks: `POST` carries the form, signed over `url` and
- * the parameters; `GET` carries them in the query, signed over the whole URL alone.
+ * A request signed as Twilio signs its webhooks, with the dialect's key in its header: `POST`
+ * carries the form, signed over `url` and the parameters; `GET` carries them in the query, signed
+ * over the whole URL alone.
  */
 export function signTwilioRequest(
-  authToken: string,
+  dialect: Pick<TwilioDialect, 'signingKey' | 'signatureHeader'>,
   url: string,
   method: 'GET' | 'POST',
   params: Record<string, string>,
 ): TwilioStatusCallbackRequest {
+  const { signingKey, signatureHeader } = dialect;
   const form = new URLSearchParams(params).toString();
   if (method === 'GET') {
     const separator = !url.includes('?') ? '?' : url.endsWith('?') ? '' : '&';
     const full = `${url}${separator}${form}`;
-    const signature = computeTwilioSignature(authToken, full, {});
-    return { method, url: full, headers: { 'x-twilio-signature': signature }, params, body: '' };
+    const signature = computeTwilioSignature(signingKey, full, {});
+    return { method, url: full, headers: { [signatureHeader]: signature }, params, body: '' };
   }
   const headers = {
     'content-type': 'application/x-www-form-urlencoded',
-    'x-twilio-signature': computeTwilioSignature(authToken, url, params),
+    [signatureHeader]: computeTwilioSignature(signingKey, url, params),
   };
   return { method, url, headers, params, body: form };
 }
 
 /**
- * Sends a call's status callbacks: signed as Twilio signs them, numbered by `SequenceNumber`, one
- * after another per call, some twice (`duplicateWebhookRate`), the `in-progress` one of some calls
- * held back until after the end (`outOfOrderRate`).
+ * Sends a call's status callbacks: signed as Twilio signs them (with the dialect's key and
+ * header), numbered by `SequenceNumber`, one after another per call, some twice
+ * (`duplicateWebhookRate`), the `in-progress` one of some calls held back until after the end
+ * (`outOfOrderRate`). `CallStatus` is the dialect's word (SignalWire: `answered`).
  */
-export function createCallbackSender(runtime: EngineRuntime, deliver: StatusCallbackDeliverer) {
-  const { knobs, now, emit } = runtime;
-  const account = knobs.twilio;
+export function createCallbackSender(
+  runtime: EngineRuntime,
+  deliver: StatusCallbackDeliverer,
+  dialect: TwilioDialect,
+) {
+  const { now, emit } = runtime;
 
   function callback(
     call: TwilioCall,
@@ -67,10 +74,10 @@ export function createCallbackSender(runtime: EngineRuntime, deliver: StatusCall
     url: string,
   ) {
     const params: Record<string, string> = {
-      AccountSid: account.accountSid,
+      AccountSid: dialect.accountSid,
       ApiVersion: API_VERSION,
       CallSid: call.sid,
-      CallStatus: status,
+      CallStatus: dialect.callbackStatus(status),
       CallbackSource: 'call-progress-events',
       Direction: call.direction,
       From: call.from,
@@ -85,12 +92,7 @@ export function createCallbackSender(runtime: EngineRuntime, deliver: StatusCall
     }
     const answerer = answeredBy(call);
     if (answerer !== null) params.AnsweredBy = answerer;
-    const request = signTwilioRequest(
-      account.authToken,
-      callbackUrl(url),
-      call.callbackMethod,
-      params,
-    );
+    const request = signTwilioRequest(dialect, callbackUrl(url), call.callbackMethod, params);
     const twice = call.duplicates[CALLBACK_EVENTS.indexOf(event)] === true;
     const send = async () => {
       await deliverOne(call, request, status, false);
@@ -120,7 +122,8 @@ export function createCallbackSender(runtime: EngineRuntime, deliver: StatusCall
     duplicate: boolean,
   ) {
     if (runtime.isClosed()) return;
-    const base = { callId: call.sid, phone: call.to, status, url: request.url };
+    const told = dialect.callbackStatus(status);
+    const base = { callId: call.sid, phone: call.to, status: told, url: request.url };
     try {
       await deliver(request, { signal: runtime.signal });
       emit({ type: 'webhook_sent', ...base, duplicate });

@@ -1,6 +1,5 @@
 import { Buffer } from 'node:buffer';
 import { timingSafeEqual } from 'node:crypto';
-import type { ResolvedKnobs } from './_options.js';
 import { json } from './_runtime.js';
 
 /**
@@ -30,11 +29,14 @@ export const TWILIO_ERRORS = {
 
 export type TwilioErrorCode = (typeof TWILIO_ERRORS)[keyof typeof TWILIO_ERRORS];
 
-/** Twilio's error body: `{ code, message, more_info, status }`. */
-export function twilioError(status: number, code: number, message: string) {
+/**
+ * Twilio's error body: `{ code, message, more_info, status }`; a `401` names `realm` in its
+ * `WWW-Authenticate`.
+ */
+export function twilioError(status: number, code: number, message: string, realm = 'Twilio API') {
   const headers: Record<string, string> = {};
   if (status === 503) headers['retry-after'] = '0';
-  if (status === 401) headers['www-authenticate'] = 'Basic realm="Twilio API"';
+  if (status === 401) headers['www-authenticate'] = `Basic realm="${realm}"`;
   return json(
     status,
     { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
@@ -130,12 +132,13 @@ export function isProblem(value: unknown): value is ParamProblem {
 }
 
 /**
- * Whether HTTP Basic credentials are the account's (`AccountSid:AuthToken`) or one of its API
- * keys' (`SK…:secret`), compared in constant time.
+ * Whether HTTP Basic credentials are one of `credentials`: Twilio's account
+ * (`AccountSid:AuthToken`) or one of its API keys (`SK…:secret`), SignalWire's
+ * `ProjectId:ApiToken`. The secret is compared in constant time.
  */
 export function isAuthorized(
   authorization: string | undefined,
-  account: ResolvedKnobs['twilio'],
+  credentials: ReadonlyArray<{ user: string; secret: string }>,
 ): boolean {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
   if (!match?.[1]) return false;
@@ -144,9 +147,8 @@ export function isAuthorized(
   if (colon < 0) return false;
   const user = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
-  if (user === account.accountSid) return sameText(password, account.authToken);
-  const key = account.apiKeys.find((k) => k.sid === user);
-  return key !== undefined && sameText(password, key.secret);
+  const known = credentials.find((credential) => credential.user === user);
+  return known !== undefined && sameText(password, known.secret);
 }
 
 function sameText(a: string, b: string): boolean {

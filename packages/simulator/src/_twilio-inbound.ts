@@ -9,6 +9,7 @@ import {
   type TwilioStatus,
 } from './_twilio-call.js';
 import { callbackUrl, signTwilioRequest } from './_twilio-callbacks.js';
+import type { TwilioDialect } from './_twilio-dialect.js';
 import { isTwimlProblem, readTwiml, type TwimlVerb } from './_twilio-twiml.js';
 import { playDial, playRecord, type InboundPlay, type NextDocument } from './_twilio-verbs.js';
 import type { SimulatedOutcome, TwilioCallbackStatus } from './types.js';
@@ -16,6 +17,8 @@ import type { SimulatedOutcome, TwilioCallbackStatus } from './types.js';
 /** What the inbound player needs from the Twilio engine. */
 export interface TwilioInboundDeps {
   runtime: EngineRuntime;
+  /** Twilio's or SignalWire's: the account, the ids, the signing key and header. */
+  dialect: TwilioDialect;
   io: InboundIo;
   recordings: RecordingStore;
   /** Adds a new call to the engine's calls and reports it `created`. */
@@ -50,18 +53,17 @@ const OUTCOMES: Partial<Record<TwilioStatus, SimulatedOutcome>> = {
  * Returns `ring`, which starts one call and returns its `CallSid`.
  */
 export function createTwilioInbound(deps: TwilioInboundDeps): (ring: RingRequest) => string {
-  const { runtime, io, recordings, register, advance } = deps;
+  const { runtime, dialect, io, recordings, register, advance } = deps;
   const { knobs, random, now, emit } = runtime;
-  const account = knobs.twilio;
 
   function newCall(ring: RingRequest): InboundCall {
-    const sid = `CA${random.uuid().replaceAll('-', '')}`;
+    const sid = dialect.newSid(random, 'CA');
     const plan = drawCallPlan(runtime);
     const outOfOrder = random.chance(knobs.outOfOrderRate);
     const duplicates = CALLBACK_EVENTS.map(() => random.chance(knobs.duplicateWebhookRate));
     const token = random.uuid();
     const voice: Record<string, string> = {
-      AccountSid: account.accountSid,
+      AccountSid: dialect.accountSid,
       ApiVersion: API_VERSION,
       CallSid: sid,
       CallStatus: 'ringing',
@@ -118,7 +120,7 @@ export function createTwilioInbound(deps: TwilioInboundDeps): (ring: RingRequest
     callStatus: TwilioCallbackStatus,
   ): Promise<Fetched> {
     const request = signTwilioRequest(
-      account.authToken,
+      dialect,
       callbackUrl(next.url),
       next.method,
       paramsOf(call, callStatus, next.extra),
@@ -191,6 +193,9 @@ export function createTwilioInbound(deps: TwilioInboundDeps): (ring: RingRequest
       finish: (status) => finish(call, status),
       notify: async (next) => void (await fetchTwiml(call, next, 'completed')),
       resolve: (url) => new URL(url, documentUrl).href,
+      newSid: (prefix) => dialect.newSid(random, prefix),
+      recordingPath: (sid) =>
+        `${dialect.pathPrefix}/${API_VERSION}/Accounts/${dialect.accountSid}/Recordings/${sid}`,
     };
     let fetched = await fetchTwiml(call, { url: ring.url, method: 'POST', extra: {} }, 'ringing');
     if (!alive()) return;

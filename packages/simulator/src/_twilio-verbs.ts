@@ -29,10 +29,11 @@ export interface InboundPlay {
   notify(next: NextDocument): Promise<void>;
   /** `url` resolved against the current document's URL (`''`: that URL itself). */
   resolve(url: string): string;
+  /** A new id in the provider's form: a forwarded leg's (`CA`) or a recording's (`RE`). */
+  newSid(prefix: 'CA' | 'RE'): string;
+  /** The path below the simulator of the account's recording `sid`. */
+  recordingPath(sid: string): string;
 }
-
-const sidOf = (runtime: EngineRuntime, prefix: string) =>
-  `${prefix}${runtime.random.uuid().replaceAll('-', '')}`;
 
 /**
  * `<Record>`: after the beep the caller leaves a message (`voicemailRate`) lasting the call's talk
@@ -57,8 +58,8 @@ export async function playRecord(
   const messageMs = call.gaps[2];
   if (!(await play.pause(messageMs))) return 'ended';
   const durationS = Math.min(Math.max(1, Math.ceil(messageMs / 1000)), verb.maxLengthS);
-  const sid = sidOf(runtime, 'RE');
-  const path = `/2010-04-01/Accounts/${runtime.knobs.twilio.accountSid}/Recordings/${sid}`;
+  const sid = play.newSid('RE');
+  const path = play.recordingPath(sid);
   recordings.add(path, 'wav');
   const url = `${baseUrl}${path}`;
   call.inbound.recordings.push({ id: sid, url, durationS });
@@ -93,7 +94,7 @@ export async function playDial(
   const talkMs = knobs.talkMs ?? talkDrawn;
   const callerHangsUp = random.chance(knobs.inbound.hangUpWhileForwardRingsRate);
   const forward: SimulatedForward = {
-    id: sidOf(runtime, 'CA'),
+    id: play.newSid('CA'),
     to: verb.number,
     status: 'ringing',
   };

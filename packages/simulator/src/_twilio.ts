@@ -13,13 +13,13 @@ import {
   drawDetection,
   ENDED,
   eventOf,
-  PATH,
   renderCall,
   resourceStatus,
   type TwilioCall,
   type TwilioStatus,
 } from './_twilio-call.js';
 import { createCallbackSender } from './_twilio-callbacks.js';
+import { dialectOf } from './_twilio-dialect.js';
 import {
   isAuthorized,
   isProblem,
@@ -45,7 +45,9 @@ import type { SimulatedCall, StatusCallbackDeliverer, TwilioCallbackStatus } fro
 /**
  * The Twilio flavour: the Calls resource of API 2010-04-01 (create, fetch, list, update) behind
  * HTTP Basic auth, calls let out of `queued` at the account's calls per second, signed status
- * callbacks, and inbound calls that ring an app (`_twilio-inbound.ts`).
+ * callbacks, and inbound calls that ring an app (`_twilio-inbound.ts`). The SignalWire flavour is
+ * the same engine in SignalWire's dialect (`_twilio-dialect.ts`): its paths under `/api/laml`,
+ * the project's credentials and signing key, UUIDs for ids, `answered` in callbacks.
  */
 export function createTwilioEngine(
   runtime: EngineRuntime,
@@ -55,9 +57,13 @@ export function createTwilioEngine(
   io: InboundIo = { send: (url, init) => fetch(url, init), baseUrl: () => '' },
 ): SimulatorEngine {
   const { knobs, random, now, emit, schedule, wait } = runtime;
-  const account = knobs.twilio;
-  const callback = createCallbackSender(runtime, knobs.deliverStatusCallback ?? defaultDeliverer);
-  const callsUri = `/2010-04-01/Accounts/${account.accountSid}/Calls`;
+  const dialect = dialectOf(knobs);
+  const callback = createCallbackSender(
+    runtime,
+    knobs.deliverStatusCallback ?? defaultDeliverer,
+    dialect,
+  );
+  const callsUri = `${dialect.pathPrefix}/2010-04-01/Accounts/${dialect.accountSid}/Calls`;
   const calls = new Map<string, TwilioCall>();
   const waiting: TwilioCall[] = [];
   let nextSlotAt = Number.NEGATIVE_INFINITY;
@@ -65,6 +71,7 @@ export function createTwilioEngine(
   const recordings = createRecordingStore();
   const ring = createTwilioInbound({
     runtime,
+    dialect,
     io,
     recordings,
     register(call) {
@@ -75,12 +82,12 @@ export function createTwilioEngine(
     advance: (call, status) => advance(call, status),
   });
 
-  const render = (call: TwilioCall) => renderCall(call, account.accountSid, now());
+  const render = (call: TwilioCall) => renderCall(call, dialect, now());
 
   function snapshot(call: TwilioCall): SimulatedCall {
     return {
       id: call.sid,
-      flavour: 'twilio',
+      flavour: dialect.flavour,
       phone: call.to,
       from: call.from,
       createdAt: new Date(call.createdAt),
@@ -108,7 +115,7 @@ export function createTwilioEngine(
   function reject(request: EngineRequest, status: number, code: number, message: string) {
     const { method, path } = request;
     emit({ type: 'rejected', method, path, httpStatus: status, code: String(code), message });
-    return twilioError(status, code, message);
+    return twilioError(status, code, message, dialect.realm);
   }
 
   const refuse = (request: EngineRequest, p: ParamProblem) =>
@@ -209,7 +216,7 @@ export function createTwilioEngine(
       await answerAfter;
       return refuse(request, parsed);
     }
-    const sid = `CA${random.uuid().replaceAll('-', '')}`;
+    const sid = dialect.newSid(random, 'CA');
     const { outcome, gaps } = drawCallPlan(runtime);
     const outOfOrder = random.chance(knobs.outOfOrderRate);
     const duplicates = CALLBACK_EVENTS.map(() => random.chance(knobs.duplicateWebhookRate));
@@ -278,12 +285,12 @@ export function createTwilioEngine(
   }
 
   function route(request: EngineRequest): Promise<EngineResponse> | EngineResponse {
-    if (!isAuthorized(request.headers?.authorization, account)) {
+    if (!isAuthorized(request.headers?.authorization, dialect.credentials)) {
       return reject(request, 401, TWILIO_ERRORS.authentication, 'Authenticate');
     }
-    const match = PATH.exec(request.path);
+    const match = dialect.path.exec(request.path);
     const accountSid = decodePathSegment(match?.[1] ?? '');
-    if (!match || accountSid !== account.accountSid) {
+    if (!match || accountSid !== dialect.accountSid) {
       const message = `The requested resource ${request.path} was not found`;
       return reject(request, 404, TWILIO_ERRORS.notFound, message);
     }

@@ -1,8 +1,9 @@
 /**
- * `@ringkit/simulator`: a simulator of every Call API flavour (polling, webhook, Twilio, Telnyx) as
- * a real HTTP server, a fault gateway to put in front of it, and a fake provider inside the test
- * process. It loads without msw: the same simulator as MSW handlers is the separate entry
- * `@ringkit/simulator/msw`, the provider contract suite `@ringkit/simulator/contract`.
+ * `@ringkit/simulator`: a simulator of every Call API flavour (polling, webhook, Twilio, Telnyx,
+ * SignalWire) as a real HTTP server, a fault gateway to put in front of it, and a fake provider
+ * inside the test process. It loads without msw: the same simulator as MSW handlers is the
+ * separate entry `@ringkit/simulator/msw`, the provider contract suite
+ * `@ringkit/simulator/contract`.
  */
 export { startCallApiSimulator } from './simulator.js';
 export { startFaultGateway } from './gateway.js';
@@ -19,6 +20,7 @@ export type {
 } from './shift.js';
 export { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
 export { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
+export { SIGNALWIRE_TEST_CREDENTIALS } from './signalwire-credentials.js';
 export { signTelnyxWebhook } from './telnyx-signature.js';
 
 export type { CallApiSimulator, SimulatorOptions } from './simulator.js';
@@ -50,6 +52,7 @@ export type {
   SimulatorKnobs,
   SimulatorForwardEvent,
   SimulatorRejectedEvent,
+  SimulatorSignalWireAccount,
   SimulatorSpokenEvent,
   SimulatorStatusEvent,
   SimulatorTelnyxAccount,

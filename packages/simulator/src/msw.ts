@@ -1,6 +1,6 @@
 /**
  * `@ringkit/simulator/msw`: the simulator of every Call API flavour (polling, webhook,
- * Twilio, Telnyx) as MSW request handlers (needs `msw` ≥ 3), with the same behaviour and knobs as the HTTP
+ * Twilio, Telnyx, SignalWire) as MSW request handlers (needs `msw` ≥ 3), with the same behaviour and knobs as the HTTP
  * simulator.
  */
 import { bypass, http, HttpResponse, type HttpHandler, type JsonBodyType } from 'msw';
@@ -20,7 +20,8 @@ export interface CallApiMockOptions extends SimulatorKnobs {
   /**
    * Where the mocked provider lives; every request under it is answered, unknown routes with 404.
    * @default 'http://localhost:5000' for polling, 'http://localhost:4830' for webhook,
-   * 'https://api.twilio.com' for twilio, 'https://api.telnyx.com' for telnyx
+   * 'https://api.twilio.com' for twilio, 'https://api.telnyx.com' for telnyx,
+   * 'https://example.signalwire.com' (a space's URL) for signalwire
    */
   baseUrl?: string;
 }
@@ -42,8 +43,8 @@ export interface CallApiMock {
    */
   publicKey?: string;
   /**
-   * Twilio and Telnyx flavours: rings an app with an inbound call now and returns its id, as
-   * `startCallApiSimulator`'s `ringApp` does; its requests go out through `bypass()`, and its
+   * Twilio, SignalWire and Telnyx flavours: rings an app with an inbound call now and returns its
+   * id, as `startCallApiSimulator`'s `ringApp` does; its requests go out through `bypass()`, and its
    * recordings' URLs are under `baseUrl`.
    */
   ringApp(options?: RingAppOptions): string;
@@ -54,6 +55,7 @@ const DEFAULT_BASE_URLS: Record<SimulatorFlavour, string> = {
   webhook: 'http://localhost:4830',
   twilio: 'https://api.twilio.com',
   telnyx: 'https://api.telnyx.com',
+  signalwire: 'https://example.signalwire.com',
 };
 
 const mockOptions = knobsSchema({
@@ -131,9 +133,9 @@ export function createCallApiMock(options: CallApiMockOptions): CallApiMock {
 }
 
 /**
- * MSW handlers that play the polling, the webhook, the Twilio or the Telnyx provider, for
- * `setupServer(...createCallApiHandlers({ flavour: 'polling' }))`. Use {@link createCallApiMock}
- * to see the calls created or to stop pending webhooks.
+ * MSW handlers that play the polling, the webhook, the Twilio, the Telnyx or the SignalWire
+ * provider, for `setupServer(...createCallApiHandlers({ flavour: 'polling' }))`. Use
+ * {@link createCallApiMock} to see the calls created or to stop pending webhooks.
  */
 export function createCallApiHandlers(options: CallApiMockOptions): HttpHandler[] {
   return createCallApiMock(options).handlers;

@@ -70,7 +70,7 @@ describe('startCallApiSimulator', () => {
     [
       'inbound.statusCallbackUrl for Telnyx',
       { flavour: 'telnyx', inbound: { statusCallbackUrl: 'http://127.0.0.1/status' } },
-      'twilio flavour only',
+      'twilio and signalwire flavours only',
     ],
     ['an inbound caller not in E.164', { flavour: 'twilio', inbound: { from: '555' } }, 'E.164'],
     ['an unknown inbound knob', { flavour: 'twilio', inbound: { answerRate: 1 } }, 'answerRate'],

@@ -42,8 +42,9 @@ export interface CallApiSimulator {
    */
   publicKey?: string;
   /**
-   * Twilio and Telnyx flavours: rings an app with an inbound call now, as the provider would
-   * (Twilio: a signed voice request to `url`; Telnyx: a signed `call.initiated` to `url`), and
+   * Twilio, SignalWire and Telnyx flavours: rings an app with an inbound call now, as the
+   * provider would (Twilio, SignalWire: a signed voice request to `url`; Telnyx: a signed
+   * `call.initiated` to `url`), and
    * returns the call's id (`CallSid`, `call_control_id`). What is left out comes from the
    * `inbound` knobs. Throws an `InvalidOptionsError` for bad options (or no `url` anywhere), an
    * `UnsupportedOperationError` for the polling and webhook flavours.
@@ -59,8 +60,9 @@ const serverOptions = knobsSchema({
 
 /**
  * Starts a real HTTP server that plays the polling ("Mock Call API"), the webhook
- * ("Num Dialer API"), the Twilio (Calls resource of API 2010-04-01) or the Telnyx (Call Control
- * v2) provider, with knobs for step times, outcomes, outages and webhook quirks.
+ * ("Num Dialer API"), the Twilio (Calls resource of API 2010-04-01), the Telnyx (Call Control
+ * v2) or the SignalWire (Compatibility "LaML" API: Twilio's Calls resource under `/api/laml`)
+ * provider, with knobs for step times, outcomes, outages and webhook quirks.
  *
  * @example
  * const sim = await startCallApiSimulator({ flavour: 'polling', stepMs: [5, 20], seed: 1 });

@@ -284,7 +284,7 @@ describe('the Telnyx flavour ringing an app', () => {
       to: '+14155550100',
     });
     expect(() => sim.ringApp({ statusCallbackUrl: 'http://127.0.0.1/status' })).toThrow(
-      /statusCallbackUrl applies to the twilio flavour only/,
+      /statusCallbackUrl applies to the twilio and signalwire flavours only/,
     );
   });
 });

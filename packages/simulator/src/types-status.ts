@@ -3,17 +3,20 @@ import type { TelnyxCallStatus } from './types-telnyx.js';
 
 /**
  * Which provider a simulator plays: the polling "Mock Call API", the webhook "Num Dialer API",
- * Twilio's Calls resource (API 2010-04-01: form-encoded, Basic auth, signed status callbacks), or
- * Telnyx Call Control v2 (JSON, Bearer auth, webhooks signed with Ed25519).
+ * Twilio's Calls resource (API 2010-04-01: form-encoded, Basic auth, signed status callbacks),
+ * Telnyx Call Control v2 (JSON, Bearer auth, webhooks signed with Ed25519), or SignalWire's
+ * Compatibility ("LaML") API (Twilio's Calls resource under `/api/laml`, a project id and API
+ * token, callbacks signed with the project's signing key).
  */
-export type SimulatorFlavour = 'polling' | 'webhook' | 'twilio' | 'telnyx';
+export type SimulatorFlavour = 'polling' | 'webhook' | 'twilio' | 'telnyx' | 'signalwire';
 
 /** How a simulated call ends. */
 export type SimulatedOutcome = 'completed' | 'busy' | 'no-answer' | 'failed';
 
 /**
  * A status word as the simulated provider says it: the polling flavour says `connected`, the
- * webhook flavour `answered`, the Twilio flavour `in-progress`. A webhook call is `initiated`
+ * webhook flavour `answered`, the Twilio and SignalWire flavours `in-progress` (SignalWire's
+ * status callbacks say `answered`). A webhook call is `initiated`
  * until its first step; a Twilio call is `queued` until the account's calls-per-second lets it
  * out, then `initiated`, and `canceled` when canceled before it was answered. A Telnyx call is
  * `initiated`, `answered`, then `hangup:<cause>` (see {@link TelnyxCallStatus}).

@@ -12,10 +12,12 @@ export type TwilioCallbackStatus =
   | 'failed';
 
 /**
- * One Twilio status callback as the simulator sends it: `method` `POST` carries the form in
- * `body`; `GET` (when the call asked `StatusCallbackMethod=GET`) carries it in `url`'s query and
- * `body` is empty. `headers` holds `content-type` (for `POST`) and `x-twilio-signature`, computed
- * over `url` and `params` (no params for `GET`) as Twilio does.
+ * One Twilio (or SignalWire) status callback as the simulator sends it: `method` `POST` carries
+ * the form in `body`; `GET` (when the call asked `StatusCallbackMethod=GET`) carries it in
+ * `url`'s query and `body` is empty. `headers` holds `content-type` (for `POST`) and the
+ * signature, computed over `url` and `params` (no params for `GET`) as Twilio does: Twilio's in
+ * `x-twilio-signature` keyed by the auth token, SignalWire's in `x-signalwire-signature` keyed by
+ * the project's signing key.
  */
 export interface TwilioStatusCallbackRequest {
   method: 'POST' | 'GET';
@@ -29,7 +31,8 @@ export interface TwilioStatusCallbackRequest {
   headers: Record<string, string>;
   /**
    * The callback's parameters, `CallSid` … `SequenceNumber`, `Timestamp`, `CallDuration`, and
-   * `AnsweredBy` from the answer on when the call asked for machine detection.
+   * `AnsweredBy` from the answer on when the call asked for machine detection. SignalWire's
+   * `CallStatus` is `answered` where Twilio's is `in-progress`.
    */
   params: Record<string, string>;
   /** The form-encoded parameters for `POST`; `''` for `GET`. */

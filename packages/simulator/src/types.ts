@@ -10,6 +10,7 @@ export type {
   SimulatorWebhookBody,
 } from './types-status.js';
 import type { SimulatorInboundKnobs } from './types-inbound.js';
+import type { SimulatorSignalWireAccount } from './types-signalwire.js';
 import type { SimulatorTwilioAccount, StatusCallbackDeliverer } from './types-twilio.js';
 
 export type {
@@ -40,6 +41,7 @@ export type {
   SimulatedRecording,
   SimulatorInboundKnobs,
 } from './types-inbound.js';
+export type { SimulatorSignalWireAccount } from './types-signalwire.js';
 export type {
   SimulatorTwilioAccount,
   StatusCallbackDeliverer,
@@ -89,14 +91,14 @@ export interface SimulatorKnobs {
    */
   earlyWebhookRate?: number;
   /**
-   * Webhook, Twilio and Telnyx flavours: fraction (0..1) of webhooks delivered twice (Telnyx:
-   * the same event `id`, `meta.attempt` 2 on the second copy).
+   * Webhook, Twilio, SignalWire and Telnyx flavours: fraction (0..1) of webhooks delivered twice
+   * (Telnyx: the same event `id`, `meta.attempt` 2 on the second copy).
    * @default 0
    */
   duplicateWebhookRate?: number;
   /**
-   * Webhook, Twilio and Telnyx flavours: fraction (0..1) of answered calls whose end webhook
-   * (`completed`; Telnyx: `call.hangup`) is delivered before the `answered` one
+   * Webhook, Twilio, SignalWire and Telnyx flavours: fraction (0..1) of answered calls whose end
+   * webhook (`completed`; Telnyx: `call.hangup`) is delivered before the `answered` one
    * (`call.answered`), so `answered` arrives late.
    * @default 0
    */
@@ -138,14 +140,20 @@ export interface SimulatorKnobs {
    */
   twilio?: SimulatorTwilioAccount;
   /**
-   * Twilio flavour: how many calls per second leave `queued` for `initiated`, in the order they
-   * were created (a real account's default is 1).
+   * SignalWire flavour: the project played and the credentials accepted, and the key its
+   * callbacks are signed with.
+   * @default SIGNALWIRE_TEST_CREDENTIALS
+   */
+  signalwire?: SimulatorSignalWireAccount;
+  /**
+   * Twilio and SignalWire flavours: how many calls per second leave `queued` for `initiated`, in
+   * the order they were created (a real Twilio account's default is 1).
    * @default 1
    */
   callsPerSecond?: number;
   /**
-   * Twilio flavour: the share (0..1) of calls created with `MachineDetection` that a machine
-   * answers; a `human` answers the others. A machine is `machine_start` with `Enable`, and
+   * Twilio and SignalWire flavours: the share (0..1) of calls created with `MachineDetection`
+   * that a machine answers; a `human` answers the others. A machine is `machine_start` with `Enable`, and
    * `machine_end_beep`, `machine_end_silence` or `machine_end_other` with `DetectMessageEnd`.
    * `fax` and `unknown` each take `machineRate × (1 − machineRate) / 20` of the answers (about 1%
    * at the default), none at 0 or 1, so those give only machines or only humans.
@@ -210,7 +218,7 @@ export interface SimulatorKnobs {
    */
   deliverWebhook?: WebhookDeliverer;
   /**
-   * Twilio flavour: sends each status callback (a signed form `POST`, see
+   * Twilio and SignalWire flavours: sends each status callback (a signed form `POST`, see
    * {@link TwilioStatusCallbackRequest}). The default sends it with `fetch` (through `bypass()`
    * with MSW) and retries like `deliverWebhook`.
    * @default a fetch request with retries
@@ -237,8 +245,8 @@ export interface SimulatorKnobs {
    */
   deliverTelnyxWebhook?: TelnyxWebhookDeliverer;
   /**
-   * Twilio and Telnyx flavours: inbound calls that ring an app (where, how often, from and to
-   * whom) and how their callers behave. See {@link SimulatorInboundKnobs}.
+   * Twilio, SignalWire and Telnyx flavours: inbound calls that ring an app (where, how often,
+   * from and to whom) and how their callers behave. See {@link SimulatorInboundKnobs}.
    * @default no call rings by itself; see each field's default
    * @example inbound: { url: 'http://127.0.0.1:4000/webhooks/twilio/voice', everyMs: 20_000 }
    */
