@@ -1,37 +1,19 @@
-import { type SpanLike, strictObject, systemClock } from '@ringkit/internal';
 import { z } from 'zod';
-import { createHttpClient } from '../http/_client.js';
-import {
-  httpClientOptionsSchema,
-  sharedHttpOptions,
-  type HttpClientOptions,
-} from '../http/_options.js';
-import { providerStatusSchema, toStatus } from '../providers/_schemas.js';
-import {
-  CALL_OPTION_NAMES,
-  callOptionsOf,
-  mapAnsweredBy,
-  parseCallOptions,
-} from '../providers/call-options.js';
 import { InvalidOptionsError } from '../errors/errors.js';
-import { isAmbiguousPlacement } from '../errors/placement.js';
-import { toE164, type CountryCode } from '../phone.js';
-import type { CallProvider, ConnectCallOptions, ProviderCall } from '../providers/provider.js';
-import { connectDocuments } from './_connect.js';
-import { createFormBuilder } from './_params.js';
-import { isTerminal } from '../status.js';
+import type { CountryCode } from '../phone.js';
 import {
-  createPlacementLedger,
-  findPlacedCall,
-  parseDate,
-  RECONCILE_DEFAULTS,
-  type ListedCall,
-  type ReconcileOptions,
-} from './_reconcile.js';
-import { toTwilioError } from './errors.js';
+  createTwilioShapedClient,
+  twilioShapedOptionsSchema,
+  type TwilioProvider,
+  type TwilioShapedOptions,
+} from './_client.js';
+import { TWILIO } from './_flavour.js';
+import type { ReconcileOptions } from './_reconcile.js';
+
+export type { TwilioProvider } from './_client.js';
 
 /** Options of {@link createTwilioClient}: the shared HTTP options, and Twilio's own. */
-export interface TwilioClientOptions extends HttpClientOptions {
+export interface TwilioClientOptions extends TwilioShapedOptions {
   /** The account's SID, `AC` and 32 hex digits. */
   accountSid: string;
   /**
@@ -92,26 +74,7 @@ export interface TwilioClientOptions extends HttpClientOptions {
   reconcile?: ReconcileOptions | false;
 }
 
-/** A Twilio call as ringkit reports it. */
-export interface TwilioProvider extends CallProvider {
-  /** `'twilio'`, or the `name` it was given. */
-  readonly name: string;
-  getCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
-  cancelCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
-  hangUpCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
-  /**
-   * Connects the answered call to `to` (a number, or a `sip:` URI): its TwiML becomes a
-   * `<Dial>` of `to`, rung `ringS` seconds (default 20), shown the client's `from`. Twilio
-   * refuses a call that is not in progress (`TwilioApiError`, `twilioCode` 21220).
-   */
-  connectCall(id: string, to: string, options?: ConnectCallOptions): Promise<void>;
-  /** Speaks `message` on the answered call, then hangs up (`<Say>`, `<Hangup/>`). */
-  abandonCall(id: string, message: string, options?: { signal?: AbortSignal }): Promise<void>;
-}
-
-const CALL_SID = /^CA[0-9a-f]{32}$/i;
-
-const optionsSchema = httpClientOptionsSchema
+const optionsSchema = twilioShapedOptionsSchema
   .extend({
     accountSid: z.string().regex(/^AC[0-9a-f]{32}$/i, 'must be AC followed by 32 hex digits'),
     authToken: z.string().min(1).optional(),
@@ -120,22 +83,7 @@ const optionsSchema = httpClientOptionsSchema
       .regex(/^SK[0-9a-f]{32}$/i, 'must be SK followed by 32 hex digits')
       .optional(),
     apiSecret: z.string().min(1).optional(),
-    from: z.string().min(1),
-    statusCallbackUrl: z.url({ protocol: /^https?$/ }).optional(),
-    twiml: z.string().min(1).max(4000).optional(),
-    url: z.url({ protocol: /^https?$/ }).optional(),
     baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-    defaultCountry: z.string().length(2).optional(),
-    reconcile: z
-      .union([
-        z.literal(false),
-        strictObject({
-          attempts: z.int().min(1).max(20).optional(),
-          delayMs: z.number().min(0).max(60_000).optional(),
-          skewMs: z.number().min(0).max(600_000).optional(),
-        }),
-      ])
-      .optional(),
   })
   .superRefine((o, ctx) => {
     const token = o.authToken !== undefined;
@@ -148,22 +96,11 @@ const optionsSchema = httpClientOptionsSchema
       ctx.addIssue({ code: 'custom', message: 'give twiml or url, not both' });
   });
 
-const callSchema = z.looseObject({
-  sid: z.string().regex(CALL_SID, 'must be a call SID (CA…)'),
-  status: providerStatusSchema,
-  date_created: z.string().nullish(),
-  answered_by: z.string().max(64).nullish(),
-});
-
 /**
  * Twilio documents only `429` as "nothing was created, try again" (twilio-node retries it alone):
  * its `503` is an ambiguous placement, never retried, reconciled.
  */
 const TWILIO_NOT_ACCEPTED = [429];
-
-const listSchema = z.looseObject({ calls: z.array(callSchema) });
-
-type TwilioCall = z.infer<typeof callSchema>;
 
 /**
  * A client for Twilio's Programmable Voice, API 2010-04-01 (the Calls resource): places calls
@@ -185,204 +122,15 @@ type TwilioCall = z.infer<typeof callSchema>;
 export function createTwilioClient(options: TwilioClientOptions): TwilioProvider {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new InvalidOptionsError('createTwilioClient', parsed.error.issues);
-  const defaultCountry = options.defaultCountry ?? 'US';
-  const from = toE164(options.from, { defaultCountry });
-  const user = options.apiKey ?? options.accountSid;
-  const secret = options.apiSecret ?? options.authToken ?? '';
-  const { accountSid, statusCallbackUrl, reconcile } = options;
-  const createForm = createFormBuilder({
-    from,
-    defaultCountry,
-    twiml: options.twiml,
-    url: options.url,
-    statusCallbackUrl,
-  });
-  const http = createHttpClient(
-    options.baseUrl ?? 'https://api.twilio.com',
+  return createTwilioShapedClient(
     {
-      ...sharedHttpOptions(options),
-      headers: {
-        ...options.headers,
-        authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`,
-      },
+      flavour: TWILIO,
+      apiRoot: options.baseUrl ?? 'https://api.twilio.com',
+      account: options.accountSid,
+      user: options.apiKey ?? options.accountSid,
+      secret: options.apiSecret ?? options.authToken ?? '',
+      notAcceptedStatuses: TWILIO_NOT_ACCEPTED,
     },
-    { notAcceptedStatuses: TWILIO_NOT_ACCEPTED },
+    options,
   );
-  const reconciling = reconcile === false ? null : { ...RECONCILE_DEFAULTS, ...reconcile };
-  const clock = options.clock ?? systemClock;
-  const ledger = createPlacementLedger({
-    now: () => clock.now(),
-    keepMs: 60_000 + (reconciling?.skewMs ?? 0),
-  });
-  const callsPath = `2010-04-01/Accounts/${accountSid}/Calls.json`;
-  const callPath = (sid: string) =>
-    `2010-04-01/Accounts/${accountSid}/Calls/${encodeURIComponent(sid)}.json`;
-
-  const toCall = (data: TwilioCall, raw: unknown): ProviderCall => {
-    const answeredBy = mapAnsweredBy(data.answered_by);
-    return { id: data.sid, ...toStatus(data.status), raw, ...(answeredBy && { answeredBy }) };
-  };
-
-  async function call<T>(request: Parameters<typeof http.request<T>>[0]) {
-    try {
-      return await http.request(request);
-    } catch (error) {
-      throw toTwilioError(error);
-    }
-  }
-
-  /** Calls to `to` from our number created today or later, queued ones included. */
-  async function listRecent(
-    to: string,
-    since: number,
-    signal?: AbortSignal,
-  ): Promise<ListedCall<ProviderCall>[]> {
-    const day = new Date(since).toISOString().slice(0, 10);
-    const queries = [
-      new URLSearchParams({ To: to, From: from, 'StartTime>': day, PageSize: '50' }),
-      // A call still queued has not started: no StartTime filter finds it.
-      new URLSearchParams({ To: to, From: from, Status: 'queued', PageSize: '50' }),
-    ];
-    const pages = await Promise.all(
-      queries.map((searchParams) =>
-        call({ method: 'get', path: callsPath, searchParams, schema: listSchema, signal }),
-      ),
-    );
-    return pages.flatMap(({ data, raw }) =>
-      data.calls.map((c, i) => ({
-        sid: c.sid,
-        createdAt: parseDate(c.date_created),
-        call: toCall(c, (raw as { calls: unknown[] }).calls[i]),
-      })),
-    );
-  }
-
-  async function getCall(id: string, { signal }: { signal?: AbortSignal } = {}) {
-    const { data, raw } = await call({
-      method: 'get',
-      path: callPath(id),
-      schema: callSchema,
-      signal,
-    });
-    return toCall(data, raw);
-  }
-
-  /**
-   * Gives the call `twiml` as its document from now on. Not retried once it may have arrived:
-   * a second one would start the document over (ring the agent again).
-   */
-  async function redirect(id: string, twiml: string, signal?: AbortSignal) {
-    await call({
-      method: 'post',
-      path: callPath(id),
-      form: new URLSearchParams({ Twiml: twiml }),
-      schema: callSchema,
-      signal,
-    });
-  }
-  const documents = connectDocuments(from, defaultCountry);
-
-  async function update(id: string, status: 'canceled' | 'completed', signal?: AbortSignal) {
-    const { data, raw } = await call({
-      method: 'post',
-      path: callPath(id),
-      form: new URLSearchParams({ Status: status }),
-      idempotent: true,
-      schema: callSchema,
-      signal,
-    });
-    return toCall(data, raw);
-  }
-
-  /** One placement: the `POST`, and the look-up that reconciles an ambiguous answer. */
-  async function place(
-    to: string,
-    form: URLSearchParams,
-    signal: AbortSignal | undefined,
-    span: SpanLike | undefined,
-    beforeSend?: () => void | Promise<void>,
-  ): Promise<ProviderCall> {
-    const placement = ledger.begin(to);
-    try {
-      const { data, raw } = await call({
-        method: 'post',
-        path: callsPath,
-        form,
-        schema: callSchema,
-        signal,
-        paced: true,
-        span,
-        beforeSend,
-      });
-      ledger.claim(data.sid);
-      placement.settle('placed');
-      return toCall(data, raw);
-    } catch (error) {
-      const ambiguous = isAmbiguousPlacement(error) && !signal?.aborted;
-      placement.settle(ambiguous ? 'ambiguous' : 'refused');
-      if (!ambiguous || reconciling === null) throw error;
-      let found: ListedCall<ProviderCall> | undefined;
-      try {
-        found = await findPlacedCall({
-          clock,
-          placement,
-          options: reconciling,
-          ledger,
-          list: () => listRecent(to, placement.startedAt - reconciling.skewMs, signal),
-          signal,
-        });
-      } catch {
-        found = undefined; // a failed look-up never becomes a second placement
-      }
-      if (!found) throw error;
-      ledger.claim(found.sid);
-      placement.outcome = 'placed';
-      return { ...found.call, reconciled: true };
-    }
-  }
-
-  const provider: TwilioProvider = {
-    name: options.name ?? 'twilio',
-    capabilities: {
-      polling: true,
-      webhooks: statusCallbackUrl !== undefined,
-      options: CALL_OPTION_NAMES,
-    },
-
-    placeCall(request) {
-      return http.placement('twilio', async (span) => {
-        const phone = toE164(request.to, { defaultCountry });
-        const form = createForm(phone, parseCallOptions(provider, callOptionsOf(request)));
-        return place(phone, form, request.signal, span, request.beforeSend);
-      });
-    },
-
-    checkCallOptions(call) {
-      createForm(from, call);
-    },
-
-    getCall,
-
-    async cancelCall(id, { signal } = {}) {
-      const current = await getCall(id, { signal });
-      if (isTerminal(current.status) || current.status === 'answered') return current;
-      // Twilio cancels a queued or ringing call only: one answered meanwhile is left as it is,
-      // and its answer says so (`in-progress`).
-      return update(id, 'canceled', signal);
-    },
-
-    async hangUpCall(id, { signal } = {}) {
-      const current = await getCall(id, { signal });
-      return isTerminal(current.status) ? current : update(id, 'completed', signal);
-    },
-
-    async connectCall(id, to, options = {}) {
-      await redirect(id, documents.connect(to, options), options.signal);
-    },
-
-    async abandonCall(id, message, { signal } = {}) {
-      await redirect(id, documents.abandon(message), signal);
-    },
-  };
-  return provider;
 }
