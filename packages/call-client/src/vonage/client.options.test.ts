@@ -20,7 +20,8 @@ import {
   checkCallOptions,
   type CallOptions,
 } from '../providers/call-options.js';
-import { createVonageClient, type VonageClientOptions } from './client.js';
+import { createVonageClient } from './client.js';
+import type { VonageClientOptions } from './client-options.js';
 import { VONAGE_CREATE_CALL_PARAMS } from './_params.js';
 
 const BASE = 'https://api.nexmo.test';

@@ -12,7 +12,8 @@ import {
   isResponseValidationError,
 } from '../errors/errors.js';
 import { isAmbiguousPlacement, isCallNotPlaced } from '../errors/placement.js';
-import { createVonageClient, type VonageClientOptions, type VonageProvider } from './client.js';
+import { createVonageClient } from './client.js';
+import type { VonageClientOptions, VonageProvider } from './client-options.js';
 import { isVonageApiError, VonageApiError } from './errors.js';
 
 const BASE = 'https://api.nexmo.test';

@@ -2,7 +2,8 @@
  * `@ringkit/call-client/vonage`: Vonage's Voice API, and the JWT-signed event webhooks it sends.
  */
 export { toVonageStatus, VONAGE_CALL_STATUSES } from './_status.js';
-export { createVonageClient, VONAGE_CALL_OPTIONS } from './client.js';
+export { createVonageClient } from './client.js';
+export { VONAGE_CALL_OPTIONS } from './client-options.js';
 export { isVonageApiError, VonageApiError } from './errors.js';
 export { VONAGE_CREATE_CALL_PARAMS } from './_params.js';
 export { parseVonageEvent } from './event.js';
@@ -15,7 +16,7 @@ export {
 export { createVonageWebhookHandler } from './webhook.js';
 
 export type { VonageStatus } from './_status.js';
-export type { VonageClientOptions, VonageProvider } from './client.js';
+export type { VonageClientOptions, VonageProvider } from './client-options.js';
 export type { NccoAction, VonageRecordAction, VonageTalkAction } from './_ncco.js';
 export type { ReconcileOptions as VonageReconcileOptions } from '../twilio/_reconcile.js';
 export type { ParseVonageEventOptions, VonageStatusEvent } from './event.js';
