@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { CallStatus as OfficialCallStatus } from '@vonage/voice';
+import { CallStatus as OfficialCallStatus, Voice } from '@vonage/voice';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -212,5 +212,28 @@ describe('Vonage calls read and ended', () => {
       .cancelCall(UUID)
       .catch((e: unknown) => e);
     expect(isHttpError(error) && error.status).toBe(503);
+  });
+
+  it('sends the hang-up and the read the official hangupCall and getCall send: same method, URL and body', async () => {
+    const seen: Array<{ method: string; url: string; body: string }> = [];
+    server.use(
+      http.all(`${BASE}/v1/calls/*`, async ({ request }) => {
+        seen.push({ method: request.method, url: request.url, body: await request.text() });
+        return request.method === 'GET'
+          ? HttpResponse.json(detail('ringing'))
+          : new HttpResponse(null, { status: 204 });
+      }),
+    );
+    await vonage().cancelCall(UUID);
+    const official = new Voice({ applicationId: 'app-1', privateKey }, { apiHost: BASE });
+    await official.getCall(UUID);
+    await official.hangupCall(UUID);
+    const [ourRead, ourPut, theirRead, theirPut] = seen;
+    expect(ourRead).toEqual(theirRead);
+    expect({ ...ourPut, body: JSON.parse(ourPut!.body) as unknown }).toEqual({
+      ...theirPut,
+      body: JSON.parse(theirPut!.body) as unknown,
+    });
+    expect(ourPut).toMatchObject({ method: 'PUT', url: CALL });
   });
 });

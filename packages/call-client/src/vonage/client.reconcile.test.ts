@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { Voice } from '@vonage/voice';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isRequestTimeoutError } from '../errors/errors.js';
 import { isAmbiguousPlacement } from '../errors/placement.js';
@@ -132,5 +133,35 @@ describe('Vonage placements of unknown outcome', () => {
     expect(parseVonageTime('2020-01-01T12:00:00.000Z')).toBe(Date.UTC(2020, 0, 1, 12));
     expect(parseVonageTime('2020-01-01 12:00:00.250')).toBe(Date.UTC(2020, 0, 1, 12, 0, 0, 250));
     for (const bad of ['', 'soon', null, undefined]) expect(parseVonageTime(bad)).toBeNull();
+  });
+
+  it('lists calls with the query the official getCallsPage sends for the same filters', async () => {
+    const clock = createFakeClock(Date.UTC(2026, 5, 1, 12, 0, 0, 700));
+    const queries: URLSearchParams[] = [];
+    server.use(
+      http.post(CALLS, () => HttpResponse.json({ title: 'Error' }, { status: 500 })),
+      http.get(CALLS, ({ request }) => {
+        queries.push(new URL(request.url).searchParams);
+        return HttpResponse.json({
+          count: 0,
+          page_size: 100,
+          record_index: 0,
+          _embedded: { calls: [] },
+        });
+      }),
+    );
+    await vonage({ clock })
+      .placeCall({ to: '+14155552671' })
+      .catch(() => undefined);
+    const official = new Voice({ applicationId: 'app-1', privateKey }, { apiHost: BASE });
+    await official.getCallsPage({
+      dateStart: '2026-06-01T11:59:58Z',
+      pageSize: 100,
+      recordIndex: 0,
+      order: 'desc',
+    });
+    const [ours, theirs] = queries.map((q) => Object.fromEntries(q));
+    expect(ours).toEqual(theirs);
+    expect(ours).toMatchObject({ date_start: '2026-06-01T11:59:58Z' });
   });
 });
