@@ -14,6 +14,7 @@ import { startCallApiSimulator, type CallApiSimulator } from './simulator.js';
 import { SIGNALWIRE_TEST_CREDENTIALS } from './signalwire-credentials.js';
 import { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
 import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
+import { VONAGE_TEST_CREDENTIALS } from './vonage-credentials.js';
 import type { SimulatorEvent, SimulatorFlavour } from './types.js';
 
 /** Where the CLI writes, and what stops it. */
@@ -34,7 +35,8 @@ const USAGE = `Usage: ringkit-sim [options]
 
 Starts both Call API simulators: polling ("Mock Call API") and webhook ("Num Dialer API"),
 and the Twilio flavour (Twilio API 2010-04-01), the Telnyx flavour (Telnyx Call Control v2)
-and the SignalWire flavour (SignalWire Compatibility API, LaML) when given a port.
+the SignalWire flavour (SignalWire Compatibility API, LaML) and the Vonage flavour (Vonage Voice
+API) when given a port.
 
 Options:
   --polling-port N   port of the polling flavour (env SIM_POLLING_PORT)   [5000]
@@ -43,6 +45,7 @@ Options:
   --telnyx-port N    port of the Telnyx flavour (env SIM_TELNYX_PORT)     [off]
   --signalwire-port N  port of the SignalWire flavour                     [off]
                      (env SIM_SIGNALWIRE_PORT)
+  --vonage-port N    port of the Vonage flavour (env SIM_VONAGE_PORT)     [off]
   --calls-per-second R  Twilio, SignalWire: calls let out of queued per second [1]
                      (env SIM_CALLS_PER_SECOND)
   --host H           interface to listen on (env SIM_HOST)              [127.0.0.1]
@@ -67,6 +70,7 @@ const cliSchema = z.object({
   twilioPort: port('--twilio-port / SIM_TWILIO_PORT').optional(),
   telnyxPort: port('--telnyx-port / SIM_TELNYX_PORT').optional(),
   signalwirePort: port('--signalwire-port / SIM_SIGNALWIRE_PORT').optional(),
+  vonagePort: port('--vonage-port / SIM_VONAGE_PORT').optional(),
   callsPerSecond: z.coerce
     .number({ error: '--calls-per-second must be a number' })
     .positive('--calls-per-second must be above 0')
@@ -94,6 +98,7 @@ const PORT_SETTINGS: Record<SimulatorFlavour, [option: string, variable: string]
   twilio: ['--twilio-port', 'SIM_TWILIO_PORT'],
   telnyx: ['--telnyx-port', 'SIM_TELNYX_PORT'],
   signalwire: ['--signalwire-port', 'SIM_SIGNALWIRE_PORT'],
+  vonage: ['--vonage-port', 'SIM_VONAGE_PORT'],
 };
 
 /**
@@ -176,6 +181,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
         'twilio-port': { type: 'string' },
         'telnyx-port': { type: 'string' },
         'signalwire-port': { type: 'string' },
+        'vonage-port': { type: 'string' },
         'calls-per-second': { type: 'string' },
         host: { type: 'string' },
         'step-ms': { type: 'string' },
@@ -200,6 +206,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     twilioPort: values['twilio-port'] ?? env.SIM_TWILIO_PORT,
     telnyxPort: values['telnyx-port'] ?? env.SIM_TELNYX_PORT,
     signalwirePort: values['signalwire-port'] ?? env.SIM_SIGNALWIRE_PORT,
+    vonagePort: values['vonage-port'] ?? env.SIM_VONAGE_PORT,
     callsPerSecond: values['calls-per-second'] ?? nonEmpty(env.SIM_CALLS_PER_SECOND),
     host: values.host ?? nonEmpty(env.SIM_HOST),
     stepMs: values['step-ms'] ?? nonEmpty(env.SIM_STEP_MS),
@@ -224,6 +231,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
   if (config.twilioPort !== undefined) flavours.push(['twilio', config.twilioPort]);
   if (config.telnyxPort !== undefined) flavours.push(['telnyx', config.telnyxPort]);
   if (config.signalwirePort !== undefined) flavours.push(['signalwire', config.signalwirePort]);
+  if (config.vonagePort !== undefined) flavours.push(['vonage', config.vonagePort]);
   const inboundOptions = parseInboundOptions(values);
   if (!inboundOptions.ok) return fail(inboundOptions.message, 2);
   const read = readKnobOptions(
@@ -304,6 +312,7 @@ const NAMES: Record<SimulatorFlavour, string> = {
   twilio: 'Twilio API 2010-04-01',
   telnyx: 'Telnyx Call Control v2',
   signalwire: 'SignalWire Compatibility API',
+  vonage: 'Vonage Voice API',
 };
 
 /** What a client of a real-provider flavour needs to know: its credentials (and key). */
@@ -319,6 +328,10 @@ function account(simulator: CallApiSimulator): string {
   if (simulator.flavour === 'signalwire') {
     const { projectId, apiToken, signingKey } = SIGNALWIRE_TEST_CREDENTIALS;
     return ` (project ${projectId}, API token ${apiToken}, signing key ${signingKey})`;
+  }
+  if (simulator.flavour === 'vonage') {
+    const { applicationId, apiKey, signatureSecret } = VONAGE_TEST_CREDENTIALS;
+    return ` (application ${applicationId}, private key VONAGE_TEST_CREDENTIALS.privateKey, API key ${apiKey}, signature secret ${signatureSecret})`;
   }
   return '';
 }

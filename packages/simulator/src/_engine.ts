@@ -22,7 +22,8 @@ import {
 } from './_runtime.js';
 import { createTelnyxEngine } from './_telnyx.js';
 import { createTwilioEngine } from './_twilio.js';
-import type { SendRequest } from './_webhook.js';
+import { createVonageEngine } from './_vonage.js';
+import { createVonageWebhookDeliverer, type SendRequest } from './_webhook.js';
 import type {
   SimulatedCall,
   SimulatedStatus,
@@ -73,6 +74,9 @@ export function createSimulatorEngine(knobs: ResolvedKnobs, deps: EngineDeps): S
   }
   if (knobs.flavour === 'telnyx') {
     return createTelnyxEngine(runtime, deps.defaultTelnyxDeliverer, io);
+  }
+  if (knobs.flavour === 'vonage') {
+    return createVonageEngine(runtime, createVonageWebhookDeliverer(io.send), io);
   }
   return createJsonEngine(runtime, knobs.deliverWebhook ?? deps.defaultDeliverer);
 }

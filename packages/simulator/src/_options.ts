@@ -7,6 +7,8 @@ import { importSigningKey } from './_telnyx-keys.js';
 import { SIGNALWIRE_TEST_CREDENTIALS } from './signalwire-credentials.js';
 import { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
 import { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
+import { VONAGE_TEST_CREDENTIALS } from './vonage-credentials.js';
+import { isRsaPublicKey } from './_vonage-jwt.js';
 import { isE164 } from './_values.js';
 import type {
   SimulatedOutcome,
@@ -16,8 +18,10 @@ import type {
   SimulatorKnobs,
   SimulatorSignalWireAccount,
   SimulatorTwilioAccount,
+  SimulatorVonageAccount,
   StatusCallbackDeliverer,
   TelnyxWebhookDeliverer,
+  VonageWebhookDeliverer,
   WebhookDeliverer,
 } from './types.js';
 
@@ -86,8 +90,8 @@ const inboundShape = inboundFields.refine(
 
 /** The zod shape of {@link SimulatorKnobs}; each adapter adds its own options to it. */
 export const knobsShape = {
-  flavour: z.enum(['polling', 'webhook', 'twilio', 'telnyx', 'signalwire'], {
-    error: "flavour must be 'polling', 'webhook', 'twilio', 'telnyx' or 'signalwire'",
+  flavour: z.enum(['polling', 'webhook', 'twilio', 'telnyx', 'signalwire', 'vonage'], {
+    error: "flavour must be 'polling', 'webhook', 'twilio', 'telnyx', 'signalwire' or 'vonage'",
   }),
   stepMs: range(MAX_STEP_MS, 'stepMs').optional(),
   outcomes: weights.optional(),
@@ -168,6 +172,16 @@ export const knobsShape = {
     .optional(),
   deliverTelnyxWebhook: fn<TelnyxWebhookDeliverer>('deliverTelnyxWebhook').optional(),
   inbound: inboundShape.optional(),
+  vonage: strictObject({
+    applicationId: z.string().min(1, 'applicationId must not be empty').optional(),
+    publicKey: z
+      .string()
+      .refine(isRsaPublicKey, 'publicKey must be an RSA public key in PEM')
+      .optional(),
+    apiKey: z.string().min(1, 'apiKey must not be empty').optional(),
+    signatureSecret: z.string().min(1, 'signatureSecret must not be empty').optional(),
+  }).optional(),
+  deliverVonageWebhook: fn<VonageWebhookDeliverer>('deliverVonageWebhook').optional(),
 };
 
 /**
@@ -189,6 +203,8 @@ export const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly Simulat
   ['deliverTelnyxWebhook', ['telnyx']],
   ['inbound', ['twilio', 'telnyx', 'signalwire']],
   ['deliverWebhook', ['polling', 'webhook']],
+  ['vonage', ['vonage']],
+  ['deliverVonageWebhook', ['vonage']],
 ];
 
 /** The knobs plus `extra` as one strict schema, with the knobs only one flavour reads checked. */
@@ -259,6 +275,8 @@ export interface ResolvedKnobs {
   telnyxSigningKey: string | undefined;
   deliverTelnyxWebhook: TelnyxWebhookDeliverer | undefined;
   inbound: ResolvedInbound;
+  vonage: Required<SimulatorVonageAccount>;
+  deliverVonageWebhook: VonageWebhookDeliverer | undefined;
 }
 
 /** The `inbound` knobs with their defaults (`from` left out: drawn per call). */
@@ -331,6 +349,13 @@ export function resolveKnobs(knobs: SimulatorKnobs): ResolvedKnobs {
       hangUpWhileForwardRingsRate: inbound.hangUpWhileForwardRingsRate ?? 0.1,
       voicemailRate: inbound.voicemailRate ?? 0.8,
     },
+    vonage: {
+      applicationId: knobs.vonage?.applicationId ?? VONAGE_TEST_CREDENTIALS.applicationId,
+      publicKey: knobs.vonage?.publicKey ?? VONAGE_TEST_CREDENTIALS.publicKey,
+      apiKey: knobs.vonage?.apiKey ?? VONAGE_TEST_CREDENTIALS.apiKey,
+      signatureSecret: knobs.vonage?.signatureSecret ?? VONAGE_TEST_CREDENTIALS.signatureSecret,
+    },
+    deliverVonageWebhook: knobs.deliverVonageWebhook,
   };
 }
 

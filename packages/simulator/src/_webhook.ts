@@ -1,4 +1,9 @@
-import type { StatusCallbackDeliverer, TelnyxWebhookDeliverer, WebhookDeliverer } from './types.js';
+import type {
+  StatusCallbackDeliverer,
+  TelnyxWebhookDeliverer,
+  VonageWebhookDeliverer,
+  WebhookDeliverer,
+} from './types.js';
 
 /** Sends one HTTP request: `fetch`, or `fetch(bypass(...))` under MSW. */
 export type SendRequest = (url: string, init: RequestInit) => Promise<Response>;
@@ -44,6 +49,19 @@ export function createTelnyxWebhookDeliverer(
   send: SendRequest,
   options: WebhookDelivererOptions = {},
 ): TelnyxWebhookDeliverer {
+  return (request, { signal }) =>
+    sendWithRetries(send, options, request.url, signal, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+    });
+}
+
+/** The default sender of Vonage events: the signed JSON `POST` as given, with the same retries. */
+export function createVonageWebhookDeliverer(
+  send: SendRequest,
+  options: WebhookDelivererOptions = {},
+): VonageWebhookDeliverer {
   return (request, { signal }) =>
     sendWithRetries(send, options, request.url, signal, {
       method: 'POST',

@@ -22,6 +22,8 @@ export { TWILIO_TEST_CREDENTIALS } from './twilio-credentials.js';
 export { TELNYX_TEST_CREDENTIALS } from './telnyx-credentials.js';
 export { SIGNALWIRE_TEST_CREDENTIALS } from './signalwire-credentials.js';
 export { signTelnyxWebhook } from './telnyx-signature.js';
+export { VONAGE_TEST_CREDENTIALS } from './vonage-credentials.js';
+export { signVonageWebhook } from './vonage-signature.js';
 
 export type { CallApiSimulator, SimulatorOptions } from './simulator.js';
 export type { FaultGateway, FaultGatewayOptions, GatewayFault } from './gateway.js';
@@ -37,6 +39,7 @@ export type {
   FakeRequestState,
 } from './fake-provider.js';
 export type { SignTelnyxWebhookOptions, TelnyxWebhookHeaders } from './telnyx-signature.js';
+export type { SignVonageWebhookOptions, VonageWebhookHeaders } from './vonage-signature.js';
 export type {
   RingAppOptions,
   SimulatedCall,
@@ -70,6 +73,12 @@ export type {
   TwilioCallbackStatus,
   TwilioMachineDetection,
   TwilioStatusCallbackRequest,
+  SimulatorVonageAccount,
+  VonageCallStatus,
+  VonageEventStatus,
+  VonageWebhookDeliverer,
+  VonageWebhookEvent,
+  VonageWebhookRequest,
   SimulatorWebhookBody,
   SimulatorWebhookFailedEvent,
   SimulatorWebhookSentEvent,

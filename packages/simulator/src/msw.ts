@@ -21,7 +21,8 @@ export interface CallApiMockOptions extends SimulatorKnobs {
    * Where the mocked provider lives; every request under it is answered, unknown routes with 404.
    * @default 'http://localhost:5000' for polling, 'http://localhost:4830' for webhook,
    * 'https://api.twilio.com' for twilio, 'https://api.telnyx.com' for telnyx,
-   * 'https://example.signalwire.com' (a space's URL) for signalwire
+   * 'https://example.signalwire.com' (a space's URL) for signalwire, 'https://api.nexmo.com'
+   * (Vonage's API host) for vonage
    */
   baseUrl?: string;
 }
@@ -56,6 +57,7 @@ const DEFAULT_BASE_URLS: Record<SimulatorFlavour, string> = {
   twilio: 'https://api.twilio.com',
   telnyx: 'https://api.telnyx.com',
   signalwire: 'https://example.signalwire.com',
+  vonage: 'https://api.nexmo.com',
 };
 
 const mockOptions = knobsSchema({

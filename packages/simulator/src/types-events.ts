@@ -2,6 +2,7 @@
 
 import type { TelnyxEventType } from './types-telnyx.js';
 import type { TwilioCallbackStatus } from './types-twilio.js';
+import type { VonageEventStatus } from './types-vonage.js';
 import type { SimulatedCall } from './types-call.js';
 import type { SimulatedForward } from './types-inbound.js';
 import type { SimulatedStatus, SimulatorFlavour, SimulatorWebhookBody } from './types-status.js';
@@ -30,7 +31,8 @@ export interface SimulatorWebhookSentEvent extends SimulatorEventBase {
   type: 'webhook_sent';
   callId: string;
   phone: string;
-  status: SimulatorWebhookBody['status'] | TwilioCallbackStatus | TelnyxEventType;
+  status:
+    SimulatorWebhookBody['status'] | TwilioCallbackStatus | TelnyxEventType | VonageEventStatus;
   url: string;
   duplicate: boolean;
 }
@@ -40,7 +42,8 @@ export interface SimulatorWebhookFailedEvent extends SimulatorEventBase {
   type: 'webhook_failed';
   callId: string;
   phone: string;
-  status: SimulatorWebhookBody['status'] | TwilioCallbackStatus | TelnyxEventType;
+  status:
+    SimulatorWebhookBody['status'] | TwilioCallbackStatus | TelnyxEventType | VonageEventStatus;
   url: string;
   error: unknown;
 }

@@ -1,14 +1,17 @@
 /** What a simulated call says of itself: its provider's flavour, its status words, how it ends. */
 import type { TelnyxCallStatus } from './types-telnyx.js';
+import type { VonageCallStatus } from './types-vonage.js';
 
 /**
  * Which provider a simulator plays: the polling "Mock Call API", the webhook "Num Dialer API",
  * Twilio's Calls resource (API 2010-04-01: form-encoded, Basic auth, signed status callbacks),
  * Telnyx Call Control v2 (JSON, Bearer auth, webhooks signed with Ed25519), or SignalWire's
  * Compatibility ("LaML") API (Twilio's Calls resource under `/api/laml`, a project id and API
- * token, callbacks signed with the project's signing key).
+ * token, callbacks signed with the project's signing key). `vonage`: Vonage's Voice API (JSON,
+ * a JWT signed RS256 by the application, events signed with a JWT HS256).
  */
-export type SimulatorFlavour = 'polling' | 'webhook' | 'twilio' | 'telnyx' | 'signalwire';
+export type SimulatorFlavour =
+  'polling' | 'webhook' | 'twilio' | 'telnyx' | 'signalwire' | 'vonage';
 
 /** How a simulated call ends. */
 export type SimulatedOutcome = 'completed' | 'busy' | 'no-answer' | 'failed';
@@ -19,7 +22,8 @@ export type SimulatedOutcome = 'completed' | 'busy' | 'no-answer' | 'failed';
  * status callbacks say `answered`). A webhook call is `initiated`
  * until its first step; a Twilio call is `queued` until the account's calls-per-second lets it
  * out, then `initiated`, and `canceled` when canceled before it was answered. A Telnyx call is
- * `initiated`, `answered`, then `hangup:<cause>` (see {@link TelnyxCallStatus}).
+ * `initiated`, `answered`, then `hangup:<cause>` (see {@link TelnyxCallStatus}). A Vonage call says
+ * Vonage's words (see {@link VonageCallStatus}).
  */
 export type SimulatedStatus =
   | 'queued'
@@ -30,7 +34,8 @@ export type SimulatedStatus =
   | 'in-progress'
   | 'canceled'
   | SimulatedOutcome
-  | TelnyxCallStatus;
+  | TelnyxCallStatus
+  | VonageCallStatus;
 
 /** The JSON body of a status webhook of the webhook flavour. */
 export interface SimulatorWebhookBody {

@@ -12,6 +12,7 @@ export type {
 import type { SimulatorInboundKnobs } from './types-inbound.js';
 import type { SimulatorSignalWireAccount } from './types-signalwire.js';
 import type { SimulatorTwilioAccount, StatusCallbackDeliverer } from './types-twilio.js';
+import type { SimulatorVonageAccount, VonageWebhookDeliverer } from './types-vonage.js';
 
 export type {
   SimulatorTelnyxAccount,
@@ -42,6 +43,14 @@ export type {
   SimulatorInboundKnobs,
 } from './types-inbound.js';
 export type { SimulatorSignalWireAccount } from './types-signalwire.js';
+export type {
+  SimulatorVonageAccount,
+  VonageCallStatus,
+  VonageEventStatus,
+  VonageWebhookDeliverer,
+  VonageWebhookEvent,
+  VonageWebhookRequest,
+} from './types-vonage.js';
 export type {
   SimulatorTwilioAccount,
   StatusCallbackDeliverer,
@@ -244,6 +253,20 @@ export interface SimulatorKnobs {
    * @default a fetch POST with retries
    */
   deliverTelnyxWebhook?: TelnyxWebhookDeliverer;
+  /**
+   * Vonage flavour: the application played (its id and public key: requests must carry a JWT
+   * signed RS256 with the private key) and the account's API key and signature secret its events
+   * are signed with. Each field left out is `VONAGE_TEST_CREDENTIALS`'.
+   * @default VONAGE_TEST_CREDENTIALS
+   */
+  vonage?: SimulatorVonageAccount;
+  /**
+   * Vonage flavour: sends each event (a signed JSON `POST`, see {@link VonageWebhookRequest}).
+   * The default sends it with `fetch` (through `bypass()` with MSW) and retries like
+   * `deliverWebhook`.
+   * @default a fetch request with retries
+   */
+  deliverVonageWebhook?: VonageWebhookDeliverer;
   /**
    * Twilio, SignalWire and Telnyx flavours: inbound calls that ring an app (where, how often,
    * from and to whom) and how their callers behave. See {@link SimulatorInboundKnobs}.
