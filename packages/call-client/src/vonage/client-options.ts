@@ -22,7 +22,8 @@ export interface VonageClientOptions extends HttpClientOptions {
    */
   from: string;
   /**
-   * Where Vonage POSTs the calls' events (`event_url`, `event_method: 'POST'`).
+   * Where Vonage POSTs the calls' events (`event_url`, `event_method: 'POST'`). Without it Vonage
+   * POSTs them to the application's event URL, so `capabilities.webhooks` is `true` either way.
    * @default none: the event URL of the application
    * @example 'https://app.example/webhooks/vonage/events'
    */

@@ -164,4 +164,21 @@ describe('Vonage placements of unknown outcome', () => {
     expect(ours).toEqual(theirs);
     expect(ours).toMatchObject({ date_start: '2026-06-01T11:59:58Z' });
   });
+
+  it('looks nothing up for a placement its caller aborted', async () => {
+    const controller = new AbortController();
+    server.use(
+      http.post(CALLS, async () => {
+        controller.abort(new Error('stop'));
+        await delay('infinite');
+        return HttpResponse.json({});
+      }),
+    );
+    const lists = serveList(() => [listed('mine')]);
+    const error = await vonage()
+      .placeCall({ to: '+14155552671', signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(lists()).toBe(0);
+  });
 });

@@ -9,6 +9,7 @@ import {
   isHttpError,
   isInvalidOptionsError,
   isInvalidPhoneNumberError,
+  isPlacementWithheldError,
   isResponseValidationError,
 } from '../errors/errors.js';
 import { isAmbiguousPlacement, isCallNotPlaced } from '../errors/placement.js';
@@ -227,6 +228,21 @@ describe('createVonageClient', () => {
     const seen = captureCreates(() => HttpResponse.json(created(), { status: 201 }));
     const error = await errorOf(client().placeCall({ to: '12' }));
     expect(isInvalidPhoneNumberError(error)).toBe(true);
+    expect(isCallNotPlaced(error)).toBe(true);
+    expect(seen).toEqual([]);
+  });
+
+  it('sends nothing when beforeSend refuses, right before the create would leave', async () => {
+    const seen = captureCreates(() => HttpResponse.json(created(), { status: 201 }));
+    const error = await errorOf(
+      client().placeCall({
+        to: '+14155552671',
+        beforeSend: () => {
+          throw new Error('on the do-not-call list');
+        },
+      }),
+    );
+    expect(isPlacementWithheldError(error)).toBe(true);
     expect(isCallNotPlaced(error)).toBe(true);
     expect(seen).toEqual([]);
   });
