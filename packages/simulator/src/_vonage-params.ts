@@ -22,6 +22,11 @@ const phone = strictObject({
     .string()
     .regex(/^[0-9*#p]+$/, 'must be digits, *, # or p')
     .optional(),
+  // The official client sends its endpoints as given, and `PhoneEndpoint` spells it so.
+  dtmfAnswer: z
+    .string()
+    .regex(/^[0-9*#p]+$/, 'must be digits, *, # or p')
+    .optional(),
   shaken: z.string().optional(),
 });
 const url = z
