@@ -1,7 +1,7 @@
 import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { httpClientOptionsSchema, type HttpClientOptions } from '../http/_options.js';
-import type { CallOptionName } from '../providers/call-options.js';
+import { CALL_OPTION_NAMES, type CallOptionName } from '../providers/call-options.js';
 import type { CountryCode } from '../phone.js';
 import type { CallProvider, ProviderCall } from '../providers/provider.js';
 import type { ReconcileOptions } from '../twilio/_reconcile.js';
@@ -84,17 +84,11 @@ export interface VonageProvider extends CallProvider {
   hangUpCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
 }
 
-/** Every call option: Vonage honours them all (`say` as an NCCO `talk`, `record` as a `record`). */
-export const VONAGE_CALL_OPTIONS: readonly CallOptionName[] = Object.freeze([
-  'from',
-  'say',
-  'answerUrl',
-  'ringTimeoutS',
-  'timeLimitS',
-  'machineDetection',
-  'record',
-  'extra',
-]);
+/**
+ * The options Vonage honours: every one of {@link CALL_OPTION_NAMES} (`say` as an NCCO `talk`,
+ * `record` as a `record` action, `machineDetection` as its standard or advanced detection).
+ */
+export const VONAGE_CALL_OPTIONS: readonly CallOptionName[] = CALL_OPTION_NAMES;
 
 /**
  * Vonage documents one answer to a create-call request as a refusal to try again: `429`, when
