@@ -1,5 +1,4 @@
 import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
-import type { Clock } from '@ringkit/internal';
 import { InvalidOptionsError } from '../errors/errors.js';
 
 /** The claims of the JWT every Voice API request carries, as Vonage's authentication guide lists them. */
@@ -54,20 +53,21 @@ export function signVonageJwt(claims: VonageJwtClaims, key: KeyObject): string {
 /**
  * The bearer tokens of one client: each lives `ttlS` seconds and is used until `renewS` seconds
  * before it expires, then a new one (new `jti`, new `iat`) is signed. Times are read through
- * `clock`, so a test moves them without waiting.
+ * `now` (ms since the epoch): the client gives the real time, which Vonage checks tokens
+ * against, whatever clock it paces on; a test gives its own.
  */
 export function createJwtSource(input: {
   applicationId: string;
   key: KeyObject;
-  clock: Clock;
+  now: () => number;
   ttlS: number;
 }): { token(): string } {
-  const { applicationId, key, clock, ttlS } = input;
+  const { applicationId, key, now: nowMs, ttlS } = input;
   const renewS = Math.min(60, Math.floor(ttlS / 2));
   let current: { token: string; exp: number } | undefined;
   return {
     token() {
-      const now = Math.floor(clock.now() / 1000);
+      const now = Math.floor(nowMs() / 1000);
       if (current === undefined || now >= current.exp - renewS) {
         const claims = {
           application_id: applicationId,

@@ -62,6 +62,7 @@ export interface VonageClientOptions extends HttpClientOptions {
   defaultCountry?: CountryCode;
   /**
    * How long each JWT lives, in seconds; a token is signed anew a minute before it expires.
+   * Tokens are dated on the real time (which Vonage checks them against), never on `clock`.
    * @default 900 (what `@vonage/jwt` gives its tokens)
    */
   tokenTtlS?: number;

@@ -164,6 +164,19 @@ describe('createVonageClient', () => {
     }
   });
 
+  it('dates its tokens on the real time, which Vonage checks, even when it paces on a fake clock', async () => {
+    const seen = captureCreates(() => HttpResponse.json(created(), { status: 201 }));
+    await client({ clock: createFakeClock(0), callsPerSecond: 100 }).placeCall({
+      to: '+14155552671',
+    });
+    const token = seen[0]!.authorization!.slice('Bearer '.length);
+    expect(verifySignature(token, publicKey)).toBe(true);
+    const { iat } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+      iat: number;
+    };
+    expect(Math.abs(iat - Date.now() / 1000)).toBeLessThan(60);
+  });
+
   it('says its name and what it can do: polling, webhooks, every call option', () => {
     const vonage = client();
     expect(vonage.name).toBe('vonage');

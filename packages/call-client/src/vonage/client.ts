@@ -82,10 +82,11 @@ export function createVonageClient(options: VonageClientOptions): VonageProvider
     talk,
   });
   const clock = options.clock ?? systemClock;
+  // Tokens are dated on the real time, which Vonage checks them against: not on `clock`.
   const jwt = createJwtSource({
     applicationId: parsed.data.applicationId,
     key,
-    clock,
+    now: Date.now,
     ttlS: options.tokenTtlS ?? 900,
   });
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
