@@ -8,7 +8,13 @@ import {
   inboundLine,
   parseInboundOptions,
 } from './_cli-inbound.js';
-import { KNOB_OPTIONS, KNOBS_USAGE, knobsFor, readKnobOptions } from './_cli-knobs.js';
+import {
+  KNOB_OPTIONS,
+  KNOBS_USAGE,
+  knobsFor,
+  readKnobOptions,
+  type Scenario,
+} from './_cli-knobs.js';
 import { randomSeed } from './_random.js';
 import { startCallApiSimulator, type CallApiSimulator } from './simulator.js';
 import { SIGNALWIRE_TEST_CREDENTIALS } from './signalwire-credentials.js';
@@ -274,7 +280,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
       });
       started.push(simulator);
       io.stdout.write(
-        `${flavour} (${NAMES[flavour]}) listening on ${simulator.url}${account(simulator)}\n`,
+        `${flavour} (${NAMES[flavour]}) listening on ${simulator.url}${account(simulator, knobs)}\n`,
       );
       if (inbound && flavour !== 'polling' && flavour !== 'webhook') {
         io.stdout.write(`${inboundLine(simulator.url, inbound)}\n`);
@@ -315,8 +321,11 @@ const NAMES: Record<SimulatorFlavour, string> = {
   vonage: 'Vonage Voice API',
 };
 
-/** What a client of a real-provider flavour needs to know: its credentials (and key). */
-function account(simulator: CallApiSimulator): string {
+/**
+ * What a client of a real-provider flavour needs to know: its credentials (and key); for
+ * SignalWire, the project the knobs give.
+ */
+function account(simulator: CallApiSimulator, knobs: Scenario): string {
   if (simulator.flavour === 'twilio') {
     const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
     return ` (account ${accountSid}, auth token ${authToken})`;
@@ -326,7 +335,7 @@ function account(simulator: CallApiSimulator): string {
     return ` (API key ${apiKey}, connection ${connectionId}, public key ${simulator.publicKey ?? ''})`;
   }
   if (simulator.flavour === 'signalwire') {
-    const { projectId, apiToken, signingKey } = SIGNALWIRE_TEST_CREDENTIALS;
+    const { projectId, apiToken, signingKey } = knobs.signalwire ?? SIGNALWIRE_TEST_CREDENTIALS;
     return ` (project ${projectId}, API token ${apiToken}, signing key ${signingKey})`;
   }
   if (simulator.flavour === 'vonage') {
