@@ -4,6 +4,7 @@ import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { readBody, refuseTooLarge } from '../http/_body.js';
 import { InvalidOptionsError } from '../errors/errors.js';
+import { TWILIO } from './_flavour.js';
 import { formToParams, toTwilioParams } from './_form.js';
 import type { TwilioParams } from './signature.js';
 
@@ -73,7 +74,10 @@ export interface ExpressTwilioOptions {
 export interface ReceivedTwilioRequest {
   /** The URL Twilio requested, as it signed it. */
   url: string;
-  /** The `X-Twilio-Signature` header. */
+  /**
+   * The signature header: `X-Twilio-Signature` (SignalWire: `X-SignalWire-Signature`, else its
+   * `X-Twilio-Signature`).
+   */
   signature: string | undefined;
   /** The media type of the body, in lower case, without its parameters. */
   type: string | undefined;
@@ -107,11 +111,13 @@ const HOST = /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
 /**
  * Checks the adapter's own options (an `InvalidOptionsError` named after `factory`) and makes its
  * request reader. Reads the body (up to `limitBytes`) before anything is answered, so that no
- * answer leaves a body behind to be drained.
+ * answer leaves a body behind to be drained. The signature is the first of `signatureHeaders`
+ * (in lower case) the request carries.
  */
 export function createTwilioRequestReader(
   factory: string,
   options: ExpressTwilioOptions,
+  signatureHeaders: readonly string[] = TWILIO.signatureHeaders,
 ): TwilioRequestReader {
   const { publicUrl, trustProxy = false, limitBytes = 65_536 } = options;
   const parsed = adapterOptionsSchema.safeParse({
@@ -132,7 +138,9 @@ export function createTwilioRequestReader(
     const path = req.originalUrl ?? req.url ?? '/';
     return {
       url: `${origin(req, base, basePath, trustProxy)}${path.startsWith('/') ? path : `/${path}`}`,
-      signature: first(req.headers['x-twilio-signature']),
+      signature: signatureHeaders
+        .map((name) => first(req.headers[name]))
+        .find((value) => value !== undefined),
       type: first(req.headers['content-type'])?.split(';')[0]?.trim().toLowerCase(),
       text,
     };

@@ -2,17 +2,6 @@
 import { z } from 'zod';
 import type { TwilioParams } from './signature.js';
 
-/** A call's SID: `CA` and 32 hex digits. */
-export const CALL_SID = /^CA[0-9a-f]{32}$/i;
-
-/** An account's SID: `AC` and 32 hex digits. */
-export const accountSidSchema = z
-  .string()
-  .regex(/^AC[0-9a-f]{32}$/i, 'must be AC followed by 32 hex digits');
-
-/** A call's SID ({@link CALL_SID}). */
-export const callSidSchema = z.string().regex(CALL_SID, 'must be CA followed by 32 hex digits');
-
 /** A whole number of Twilio's (a duration in seconds, a sequence number), as a number. */
 export const countSchema = z
   .string()

@@ -18,19 +18,20 @@ export interface InboundAnswer {
  *   voicemail, a caller who hung up while it rang `canceled`;
  * - the `<Record>` action: a missed call with its voicemail, `no-answer`.
  *
- * `policy.to` is already in E.164.
+ * `policy.to` is already in E.164; `provider` is the updates' (`'twilio'`, `'signalwire'`).
  */
 export function answerInbound(
   request: InboundRequest,
   policy: InboundPolicy,
   actionUrl: string,
+  provider: string,
 ): InboundAnswer {
   const { callId, from, to, at, raw } = request.call;
   const update = (
     status: InboundCallUpdate['status'],
     providerStatus: string,
   ): InboundCallUpdate => ({
-    provider: 'twilio',
+    provider,
     callId,
     from,
     to,

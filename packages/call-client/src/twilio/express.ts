@@ -7,7 +7,12 @@ import {
   type TwilioWebhookHttpRequest,
   type TwilioWebhookHttpResponse,
 } from './_express.js';
-import { createTwilioWebhookHandler, type TwilioWebhookHandlerOptions } from './webhook.js';
+import { TWILIO, type TwilioFlavour } from './_flavour.js';
+import {
+  createTwilioWebhookHandler,
+  type TwilioWebhookHandler,
+  type TwilioWebhookHandlerOptions,
+} from './webhook.js';
 
 export type { TwilioWebhookHttpRequest, TwilioWebhookHttpResponse } from './_express.js';
 
@@ -40,15 +45,31 @@ const JSON_TYPE = 'application/json';
  */
 export function createExpressTwilioWebhookHandler(options: ExpressTwilioWebhookHandlerOptions) {
   const { publicUrl, trustProxy, limitBytes, ...handlerOptions } = options;
-  const read = createTwilioRequestReader('createExpressTwilioWebhookHandler', {
-    publicUrl,
-    trustProxy,
-    limitBytes,
-  });
-  const handle = createTwilioWebhookHandler(handlerOptions);
+  return createFlavouredExpressWebhookHandler(
+    TWILIO,
+    'createExpressTwilioWebhookHandler',
+    { publicUrl, trustProxy, limitBytes },
+    () => createTwilioWebhookHandler(handlerOptions),
+    handlerOptions.onError,
+  );
+}
+
+/**
+ * {@link createExpressTwilioWebhookHandler} of a flavour: `factory` names it in errors, `handler`
+ * makes the framework-agnostic handler it feeds (after the adapter's options are checked).
+ */
+export function createFlavouredExpressWebhookHandler(
+  flavour: TwilioFlavour,
+  factory: string,
+  adapterOptions: ExpressTwilioOptions,
+  handler: () => TwilioWebhookHandler,
+  onError: ((error: unknown) => void) | undefined,
+) {
+  const read = createTwilioRequestReader(factory, adapterOptions, flavour.signatureHeaders);
+  const handle = handler();
   const report = (error: unknown) => {
     try {
-      handlerOptions.onError?.(error);
+      onError?.(error);
     } catch {
       // A failing logger must not turn into a failed callback.
     }
@@ -71,7 +92,11 @@ export function createExpressTwilioWebhookHandler(options: ExpressTwilioWebhookH
       }
       if (type === JSON_TYPE) {
         if (text === undefined) {
-          report(new Error(`A JSON Twilio callback to ${url} was parsed before ${HANDLER}`));
+          report(
+            new Error(
+              `A JSON ${flavour.label} callback to ${url} was parsed before ${factory}: its raw body, which bodySHA256 covers, is gone`,
+            ),
+          );
           send(res, 403, { error: UNVERIFIABLE });
           return;
         }
@@ -93,8 +118,6 @@ export function createExpressTwilioWebhookHandler(options: ExpressTwilioWebhookH
     }
   };
 }
-
-const HANDLER = 'createExpressTwilioWebhookHandler: its raw body, which bodySHA256 covers, is gone';
 
 const UNVERIFIABLE = {
   code: 'forbidden',

@@ -1,4 +1,5 @@
 import type { InboundCallUpdate } from '../inbound/inbound.js';
+import { TWILIO } from './_flavour.js';
 import type { TwilioStatusCallback } from './status-callback.js';
 
 /**
@@ -30,6 +31,14 @@ import type { TwilioStatusCallback } from './status-callback.js';
  * });
  */
 export function inboundUpdateOf(event: TwilioStatusCallback): InboundCallUpdate | null {
+  return inboundUpdateFrom(TWILIO.provider, event);
+}
+
+/** {@link inboundUpdateOf} of a provider of Twilio's shape: `provider` names the update's. */
+export function inboundUpdateFrom(
+  provider: string,
+  event: TwilioStatusCallback,
+): InboundCallUpdate | null {
   if (event.direction !== 'inbound') return null;
   let status: InboundCallUpdate['status'];
   switch (event.status) {
@@ -46,7 +55,7 @@ export function inboundUpdateOf(event: TwilioStatusCallback): InboundCallUpdate 
       return null;
   }
   return {
-    provider: 'twilio',
+    provider,
     callId: event.callId,
     from: event.from ?? '',
     to: event.to ?? '',

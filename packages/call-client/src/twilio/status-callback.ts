@@ -3,28 +3,11 @@ import { WebhookValidationError, type WebhookErrorReason } from '../errors/error
 import type { CallStatusEvent } from '../providers/provider.js';
 import { mapAnsweredBy } from '../providers/call-options.js';
 import { mapProviderStatus } from '../status.js';
-import {
-  accountSidSchema,
-  CALL_SID,
-  countSchema,
-  describeIssues,
-  readTimestamp,
-  singleFields,
-} from './_fields.js';
+import { countSchema, describeIssues, readTimestamp, singleFields } from './_fields.js';
+import { idSchema, TWILIO, type TwilioFlavour } from './_flavour.js';
 import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
 
-/** The `CallStatus` words Twilio sends (API 2010-04-01, `call_enum_status`). */
-export const TWILIO_CALL_STATUSES: readonly string[] = Object.freeze([
-  'queued',
-  'initiated',
-  'ringing',
-  'in-progress',
-  'completed',
-  'busy',
-  'failed',
-  'no-answer',
-  'canceled',
-]);
+export { TWILIO_CALL_STATUSES } from './_flavour.js';
 
 /** A Twilio status callback as ringkit reads it: a {@link CallStatusEvent} and Twilio's fields. */
 export interface TwilioStatusCallback extends CallStatusEvent {
@@ -66,22 +49,23 @@ const READ_FIELDS = [
   'AnsweredBy',
 ] as const;
 
-const fieldsSchema = z.object({
-  AccountSid: accountSidSchema,
-  To: z.string().max(256).optional(),
-  From: z.string().max(256).optional(),
-  SequenceNumber: countSchema.optional(),
-  CallDuration: countSchema.optional(),
-  Timestamp: z.string().max(100).optional(),
-  Direction: z
-    .string()
-    .regex(/^[a-z][a-z-]{0,63}$/, 'must be a word such as outbound-api')
-    .optional(),
-  AnsweredBy: z
-    .string()
-    .regex(/^[a-z][a-z_]{0,63}$/, 'must be a word such as human or machine_start')
-    .optional(),
-});
+const fieldsSchemaOf = (flavour: TwilioFlavour) =>
+  z.object({
+    AccountSid: idSchema(flavour.accountSid),
+    To: z.string().max(256).optional(),
+    From: z.string().max(256).optional(),
+    SequenceNumber: countSchema.optional(),
+    CallDuration: countSchema.optional(),
+    Timestamp: z.string().max(100).optional(),
+    Direction: z
+      .string()
+      .regex(/^[a-z][a-z-]{0,63}$/, 'must be a word such as outbound-api')
+      .optional(),
+    AnsweredBy: z
+      .string()
+      .regex(/^[a-z][a-z_]{0,63}$/, 'must be a word such as human or machine_start')
+      .optional(),
+  });
 
 /**
  * Reads the parameters of a Twilio status callback (the form Twilio POSTs to `StatusCallback`)
@@ -103,63 +87,81 @@ export function parseTwilioStatusCallback(
   input: TwilioCallbackParams,
   options: ParseTwilioStatusCallbackOptions = {},
 ): TwilioStatusCallback {
-  const invalid = (reason: WebhookErrorReason, message: string, extra: Extra = {}) =>
-    new WebhookValidationError({ reason, message, body: input, ...extra });
-  const params = toTwilioParams(input);
-  if (params === undefined) {
-    throw invalid(
-      'not_object',
-      'The status callback parameters must be a form: an object of strings (or lists of strings), URLSearchParams or a form-encoded string',
-    );
-  }
-  const { fields: single, repeated } = singleFields(params, READ_FIELDS);
-  if (repeated !== undefined)
-    throw invalid('invalid_field', `The status callback carries ${repeated} more than once`);
-  const sid = single['CallSid'];
-  if (sid === undefined || !CALL_SID.test(sid))
-    throw invalid('missing_id', 'The status callback has no valid CallSid (CA and 32 hex digits)');
-  const word = single['CallStatus']?.trim();
-  if (word === undefined || word === '')
-    throw invalid('missing_status', `The status callback for ${sid} has no CallStatus`);
-  const status = mapProviderStatus(word);
-  if (status === undefined) {
-    throw invalid(
-      'unknown_status',
-      `The status callback for ${sid} has an unknown CallStatus ${JSON.stringify(word)}`,
-      { providerStatus: word },
-    );
-  }
-  if (!TWILIO_CALL_STATUSES.includes(word)) {
-    throw invalid(
-      'unexpected_status',
-      `The status callback for ${sid} says ${JSON.stringify(word)}, which Twilio never sends (expected one of ${TWILIO_CALL_STATUSES.join(', ')})`,
-      { providerStatus: word },
-    );
-  }
-  const fields = fieldsSchema.safeParse(single);
-  if (!fields.success) {
-    const which = describeIssues(fields.error.issues);
-    throw invalid('invalid_field', `The status callback for ${sid} has invalid fields: ${which}`, {
-      issues: fields.error.issues,
-    });
-  }
-  const data = fields.data;
-  const event: TwilioStatusCallback = {
-    callId: sid,
-    status,
-    providerStatus: word,
-    at: readTimestamp(data.Timestamp) ?? options.now ?? new Date(),
-    accountSid: data.AccountSid,
-  };
-  if (data.SequenceNumber !== undefined) event.sequence = data.SequenceNumber;
-  if (data.CallDuration !== undefined) event.durationS = data.CallDuration;
-  if (data.To !== undefined) event.to = data.To;
-  if (data.From !== undefined) event.from = data.From;
-  if (data.Direction !== undefined) event.direction = data.Direction;
-  const answeredBy = mapAnsweredBy(data.AnsweredBy);
-  if (answeredBy !== undefined) event.answeredBy = answeredBy;
-  event.raw = params;
-  return event;
+  return parseTwilioCallback(input, options);
 }
+
+/** {@link parseTwilioStatusCallback} of a flavour: its ids, its status words, its name. */
+export function createStatusCallbackParser(flavour: TwilioFlavour) {
+  const fieldsSchema = fieldsSchemaOf(flavour);
+  const { label, callStatuses, callSid } = flavour;
+  return function parseStatusCallback(
+    input: TwilioCallbackParams,
+    options: ParseTwilioStatusCallbackOptions = {},
+  ): TwilioStatusCallback {
+    const invalid = (reason: WebhookErrorReason, message: string, extra: Extra = {}) =>
+      new WebhookValidationError({ reason, message, body: input, ...extra });
+    const params = toTwilioParams(input);
+    if (params === undefined) {
+      throw invalid(
+        'not_object',
+        'The status callback parameters must be a form: an object of strings (or lists of strings), URLSearchParams or a form-encoded string',
+      );
+    }
+    const { fields: single, repeated } = singleFields(params, READ_FIELDS);
+    if (repeated !== undefined)
+      throw invalid('invalid_field', `The status callback carries ${repeated} more than once`);
+    const sid = single['CallSid'];
+    if (sid === undefined || !callSid.pattern.test(sid))
+      throw invalid('missing_id', `The status callback has no valid CallSid (${callSid.rule})`);
+    const word = single['CallStatus']?.trim();
+    if (word === undefined || word === '')
+      throw invalid('missing_status', `The status callback for ${sid} has no CallStatus`);
+    const status = mapProviderStatus(word);
+    if (status === undefined) {
+      throw invalid(
+        'unknown_status',
+        `The status callback for ${sid} has an unknown CallStatus ${JSON.stringify(word)}`,
+        { providerStatus: word },
+      );
+    }
+    if (!callStatuses.includes(word)) {
+      throw invalid(
+        'unexpected_status',
+        `The status callback for ${sid} says ${JSON.stringify(word)}, which ${label} never sends (expected one of ${callStatuses.join(', ')})`,
+        { providerStatus: word },
+      );
+    }
+    const fields = fieldsSchema.safeParse(single);
+    if (!fields.success) {
+      const which = describeIssues(fields.error.issues);
+      throw invalid(
+        'invalid_field',
+        `The status callback for ${sid} has invalid fields: ${which}`,
+        {
+          issues: fields.error.issues,
+        },
+      );
+    }
+    const data = fields.data;
+    const event: TwilioStatusCallback = {
+      callId: sid,
+      status,
+      providerStatus: word,
+      at: readTimestamp(data.Timestamp) ?? options.now ?? new Date(),
+      accountSid: data.AccountSid,
+    };
+    if (data.SequenceNumber !== undefined) event.sequence = data.SequenceNumber;
+    if (data.CallDuration !== undefined) event.durationS = data.CallDuration;
+    if (data.To !== undefined) event.to = data.To;
+    if (data.From !== undefined) event.from = data.From;
+    if (data.Direction !== undefined) event.direction = data.Direction;
+    const answeredBy = mapAnsweredBy(data.AnsweredBy);
+    if (answeredBy !== undefined) event.answeredBy = answeredBy;
+    event.raw = params;
+    return event;
+  };
+}
+
+const parseTwilioCallback = createStatusCallbackParser(TWILIO);
 
 type Extra = { providerStatus?: string; issues?: z.core.$ZodIssue[] };

@@ -7,7 +7,12 @@ import {
   type TwilioWebhookHttpRequest,
   type TwilioWebhookHttpResponse,
 } from './_express.js';
-import { createTwilioVoiceHandler, type TwilioVoiceHandlerOptions } from './voice.js';
+import { TWILIO, type TwilioFlavour } from './_flavour.js';
+import {
+  createTwilioVoiceHandler,
+  type TwilioVoiceHandler,
+  type TwilioVoiceHandlerOptions,
+} from './voice.js';
 
 /** Options of {@link createExpressTwilioVoiceHandler}. */
 export interface ExpressTwilioVoiceHandlerOptions
@@ -47,12 +52,26 @@ export interface TwilioVoiceHttpResponse extends TwilioWebhookHttpResponse {
  */
 export function createExpressTwilioVoiceHandler(options: ExpressTwilioVoiceHandlerOptions) {
   const { publicUrl, trustProxy, limitBytes, ...handlerOptions } = options;
-  const read = createTwilioRequestReader('createExpressTwilioVoiceHandler', {
-    publicUrl,
-    trustProxy,
-    limitBytes,
-  });
-  const handle = createTwilioVoiceHandler(handlerOptions);
+  return createFlavouredExpressVoiceHandler(
+    TWILIO,
+    'createExpressTwilioVoiceHandler',
+    { publicUrl, trustProxy, limitBytes },
+    () => createTwilioVoiceHandler(handlerOptions),
+  );
+}
+
+/**
+ * {@link createExpressTwilioVoiceHandler} of a flavour: `factory` names it in errors, `handler`
+ * makes the framework-agnostic handler it feeds (after the adapter's options are checked).
+ */
+export function createFlavouredExpressVoiceHandler(
+  flavour: TwilioFlavour,
+  factory: string,
+  adapterOptions: ExpressTwilioOptions,
+  handler: () => TwilioVoiceHandler,
+) {
+  const read = createTwilioRequestReader(factory, adapterOptions, flavour.signatureHeaders);
+  const handle = handler();
 
   return async (
     req: TwilioWebhookHttpRequest,

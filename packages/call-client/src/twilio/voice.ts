@@ -8,11 +8,12 @@ import {
 } from '../inbound/inbound.js';
 import { toE164 } from '../phone.js';
 import { systemClock } from '../time/clock.js';
-import { accountSidSchema } from './_fields.js';
+import { idSchema, TWILIO, type TwilioFlavour } from './_flavour.js';
 import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
 import { answerInbound } from './_voice-answer.js';
-import { readInboundRequest, type InboundRequest } from './_voice-request.js';
-import { verifyTwilioSignature } from './signature.js';
+import { createInboundRequestReader, type InboundRequest } from './_voice-request.js';
+import { checkSignature } from './signature.js';
+import { forbidden } from './webhook.js';
 
 /** Options of {@link createTwilioVoiceHandler}. */
 export interface TwilioVoiceHandlerOptions {
@@ -95,15 +96,16 @@ const handlerOptionsSchema = strictObject({
     .refine((url) => !url.includes('#'), 'must not have a fragment')
     .refine((url) => !URL.parse(url)?.searchParams.has('step'), 'must not have a step parameter'),
   onUpdate: fn,
-  accountSid: accountSidSchema.optional(),
+  accountSid: idSchema(TWILIO.accountSid).optional(),
   clock: clockSchema.optional(),
   onError: fn.optional(),
 });
 
-const FORBIDDEN: TwilioVoiceResponse = {
-  status: 403,
-  body: { error: { code: 'forbidden', message: 'The request is not signed by Twilio' } },
-};
+/** The options every flavour's voice handler takes, besides its key and its account. */
+export const voiceHandlerOptionsSchema = handlerOptionsSchema.omit({
+  authToken: true,
+  accountSid: true,
+});
 
 /**
  * Answers calls to the account's number: Twilio's voice webhook (the number's "A call comes in"
@@ -138,13 +140,41 @@ export function createTwilioVoiceHandler(options: TwilioVoiceHandlerOptions): Tw
   const parsed = handlerOptionsSchema.safeParse(options);
   if (!parsed.success)
     throw new InvalidOptionsError('createTwilioVoiceHandler', parsed.error.issues);
-  const { authToken, actionUrl, onUpdate, accountSid } = options;
-  const policy = normalised(parsed.data.policy);
-  const clock = options.clock ?? systemClock;
+  const { authToken, accountSid, ...rest } = options;
+  return createFlavouredVoiceHandler(TWILIO, 'createTwilioVoiceHandler', {
+    ...rest,
+    policy: parsed.data.policy,
+    key: authToken,
+    account: accountSid,
+  });
+}
+
+/** What a flavour's voice handler is made of: its options, checked, with its key and account. */
+export interface FlavouredVoiceSettings extends Omit<
+  TwilioVoiceHandlerOptions,
+  'authToken' | 'accountSid'
+> {
+  /** The key of the requests' signatures. */
+  key: string;
+  /** The account the requests must come from, if any. */
+  account?: string | undefined;
+}
+
+/** {@link createTwilioVoiceHandler} of a flavour; `factory` names it in errors. */
+export function createFlavouredVoiceHandler(
+  flavour: TwilioFlavour,
+  factory: string,
+  settings: FlavouredVoiceSettings,
+): TwilioVoiceHandler {
+  const { key, actionUrl, onUpdate, account } = settings;
+  const { label } = flavour;
+  const policy = normalised(settings.policy, factory);
+  const readInboundRequest = createInboundRequestReader(flavour);
+  const clock = settings.clock ?? systemClock;
   const now = () => new Date(clock.now());
   const report = (error: unknown) => {
     try {
-      options.onError?.(error);
+      settings.onError?.(error);
     } catch {
       // A failing logger must not turn into a failed request.
     }
@@ -152,9 +182,9 @@ export function createTwilioVoiceHandler(options: TwilioVoiceHandlerOptions): Tw
 
   return async ({ url, params: input, signature }) => {
     const params = toTwilioParams(input);
-    if (params === undefined || !verifyTwilioSignature({ authToken, url, params, signature })) {
-      report(new Error(`A Twilio voice request to ${url} arrived without a valid signature`));
-      return FORBIDDEN;
+    if (params === undefined || !checkSignature(flavour.signing, key, { url, params, signature })) {
+      report(new Error(`A ${label} voice request to ${url} arrived without a valid signature`));
+      return forbidden(label);
     }
     let request: InboundRequest;
     try {
@@ -167,12 +197,12 @@ export function createTwilioVoiceHandler(options: TwilioVoiceHandlerOptions): Tw
         body: { error: { code: 'invalid_webhook', message, details: reason } },
       };
     }
-    const account = request.call.accountSid;
-    if (accountSid !== undefined && account.toLowerCase() !== accountSid.toLowerCase()) {
-      report(new Error(`A Twilio voice request of another account (${account}) arrived`));
-      return FORBIDDEN;
+    const caller = request.call.accountSid;
+    if (account !== undefined && caller.toLowerCase() !== account.toLowerCase()) {
+      report(new Error(`A ${label} voice request of another account (${caller}) arrived`));
+      return forbidden(label);
     }
-    const { updates, twiml } = answerInbound(request, policy, actionUrl);
+    const { updates, twiml } = answerInbound(request, policy, actionUrl, flavour.provider);
     try {
       for (const update of updates) await onUpdate(update);
     } catch (error) {
@@ -187,13 +217,13 @@ export function createTwilioVoiceHandler(options: TwilioVoiceHandlerOptions): Tw
 }
 
 /** The policy with a forward's `to` in E.164; an `InvalidOptionsError` when it is no number. */
-function normalised(policy: InboundPolicy): InboundPolicy {
+function normalised(policy: InboundPolicy, factory: string): InboundPolicy {
   if (policy.action !== 'forward') return policy;
   try {
     return { ...policy, to: toE164(policy.to) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new InvalidOptionsError('createTwilioVoiceHandler', [
+    throw new InvalidOptionsError(factory, [
       { code: 'custom', path: ['policy', 'to'], message, input: policy.to },
     ]);
   }

@@ -1,9 +1,10 @@
 import { strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { InvalidOptionsError, type WebhookValidationError } from '../errors/errors.js';
+import { TWILIO, type TwilioFlavour } from './_flavour.js';
 import { toTwilioParams, type TwilioCallbackParams } from './_form.js';
-import { verifyTwilioSignature, type TwilioParams } from './signature.js';
-import { parseTwilioStatusCallback, type TwilioStatusCallback } from './status-callback.js';
+import { checkSignature, type TwilioParams } from './signature.js';
+import { createStatusCallbackParser, type TwilioStatusCallback } from './status-callback.js';
 
 /** Options of {@link createTwilioWebhookHandler}. */
 export interface TwilioWebhookHandlerOptions {
@@ -73,10 +74,16 @@ const handlerOptionsSchema = strictObject({
   onError: z.custom<(error: unknown) => void>((v) => typeof v === 'function').optional(),
 });
 
-const FORBIDDEN: TwilioWebhookResponse = {
-  status: 403,
-  body: { error: { code: 'forbidden', message: 'The request is not signed by Twilio' } },
-};
+/** The `403` of a request that is not the provider's. */
+export function forbidden(label: string): {
+  status: 403;
+  body: { error: { code: string; message: string } };
+} {
+  return {
+    status: 403,
+    body: { error: { code: 'forbidden', message: `The request is not signed by ${label}` } },
+  };
+}
 
 /**
  * Receives Twilio's status callbacks. A request without a valid `X-Twilio-Signature` for its URL
@@ -98,10 +105,38 @@ export function createTwilioWebhookHandler(
   const parsed = handlerOptionsSchema.safeParse(options);
   if (!parsed.success)
     throw new InvalidOptionsError('createTwilioWebhookHandler', parsed.error.issues);
-  const { authToken, onEvent, accountSid } = options;
+  const { authToken, accountSid, onEvent, onError } = options;
+  return createFlavouredWebhookHandler(TWILIO, {
+    key: authToken,
+    account: accountSid,
+    onEvent,
+    onError,
+  });
+}
+
+/** What a flavour's status callback handler is made of: its options, checked. */
+export interface FlavouredWebhookSettings {
+  /** The key of the requests' signatures. */
+  key: string;
+  /** The account the callbacks must come from, if any. */
+  account?: string;
+  onEvent: TwilioWebhookHandlerOptions['onEvent'];
+  onError?: (error: unknown) => void;
+}
+
+/** {@link createTwilioWebhookHandler} of a flavour (its signing, its ids, its name). */
+export function createFlavouredWebhookHandler(
+  flavour: TwilioFlavour,
+  settings: FlavouredWebhookSettings,
+): TwilioWebhookHandler {
+  const { key, onEvent, account } = settings;
+  const { label } = flavour;
+  const parseStatusCallback = createStatusCallbackParser(flavour);
+  const verified = (request: Parameters<typeof checkSignature>[2]) =>
+    checkSignature(flavour.signing, key, request);
   const report = (error: unknown) => {
     try {
-      options.onError?.(error);
+      settings.onError?.(error);
     } catch {
       // A failing logger must not turn into a failed callback.
     }
@@ -113,17 +148,17 @@ export function createTwilioWebhookHandler(
     let valid: boolean;
     if (body === undefined) {
       params = toTwilioParams(request.params);
-      valid = params !== undefined && verified({ authToken, url, params, signature });
+      valid = params !== undefined && verified({ url, params, signature });
     } else {
-      valid = request.params === undefined && verified({ authToken, url, body, signature });
+      valid = request.params === undefined && verified({ url, body, signature });
       if (valid) params = jsonParams(body);
     }
     if (!valid) {
-      report(new Error(`A Twilio callback to ${url} arrived without a valid signature`));
-      return FORBIDDEN;
+      report(new Error(`A ${label} callback to ${url} arrived without a valid signature`));
+      return forbidden(label);
     }
     if (params === undefined) {
-      report(new Error(`A Twilio callback to ${url} has a body that is not a flat JSON object`));
+      report(new Error(`A ${label} callback to ${url} has a body that is not a flat JSON object`));
       return {
         status: 400,
         body: {
@@ -133,7 +168,7 @@ export function createTwilioWebhookHandler(
     }
     let event: TwilioStatusCallback;
     try {
-      event = parseTwilioStatusCallback(params);
+      event = parseStatusCallback(params);
     } catch (error) {
       report(error);
       const { message, reason } = error as WebhookValidationError;
@@ -142,9 +177,9 @@ export function createTwilioWebhookHandler(
         body: { error: { code: 'invalid_webhook', message, details: reason } },
       };
     }
-    if (accountSid !== undefined && event.accountSid.toLowerCase() !== accountSid.toLowerCase()) {
-      report(new Error(`A Twilio callback of another account (${event.accountSid}) arrived`));
-      return FORBIDDEN;
+    if (account !== undefined && event.accountSid.toLowerCase() !== account.toLowerCase()) {
+      report(new Error(`A ${label} callback of another account (${event.accountSid}) arrived`));
+      return forbidden(label);
     }
     try {
       await onEvent(event);
@@ -168,13 +203,4 @@ function jsonParams(body: string): TwilioParams | undefined {
     return undefined;
   }
   return typeof parsed === 'object' && parsed !== null ? toTwilioParams(parsed) : undefined;
-}
-
-/** {@link verifyTwilioSignature}, refusing rather than throwing. */
-function verified(input: Parameters<typeof verifyTwilioSignature>[0]): boolean {
-  try {
-    return verifyTwilioSignature(input);
-  } catch {
-    return false; // Not thrown for a token the options check passed; refused all the same.
-  }
 }
