@@ -64,3 +64,34 @@ export function vonageEvent(status: string, extra: Record<string, unknown> = {})
     ...extra,
   };
 }
+
+/** The app's Vonage number and a caller, as Vonage writes numbers (E.164 without `+`). */
+export const VONAGE_APP_NUMBER = '442079460000';
+export const VONAGE_CALLER = '447911123456';
+
+/** The answer webhook's fields for a call to the app's number, as Vonage sends them. */
+export function vonageAnswer(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    to: VONAGE_APP_NUMBER,
+    from: VONAGE_CALLER,
+    endpoint_type: 'phone',
+    conversation_uuid: 'CON-aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+    uuid: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+    region_url: 'https://api-eu-3.vonage.com',
+    ...extra,
+  };
+}
+
+/** A `record` action's event as Vonage sends it: where the recording is, and when it ran. */
+export function vonageRecording(extra: Record<string, unknown> = {}) {
+  return {
+    start_time: '2026-04-17T09:30:20Z',
+    recording_url: 'https://api.nexmo.com/v1/files/bbbbbbbb-aaaa-cccc-dddd-0123456789ab',
+    size: 12222,
+    recording_uuid: 'bbbbbbbb-aaaa-cccc-dddd-0123456789ab',
+    end_time: '2026-04-17T09:30:34Z',
+    conversation_uuid: 'CON-aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+    timestamp: '2026-04-17T09:30:35.002Z',
+    ...extra,
+  };
+}

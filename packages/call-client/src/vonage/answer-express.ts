@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { readBody, refuseTooLarge, type BodyRequest, type BodyResponse } from '../http/_body.js';
+import { InvalidOptionsError } from '../errors/errors.js';
+import {
+  createVonageAnswerHandler,
+  type VonageAnswerHandlerOptions,
+  type VonageAnswerResponse,
+} from './answer.js';
+
+/** The parts of an Express (or Node `http`) request the answer handler reads. */
+export interface VonageAnswerHttpRequest extends BodyRequest {
+  method?: string;
+  /** The path and query as requested (Node's `url`). */
+  url?: string;
+  /** The path and query before any router rewrote `url` (Express's `originalUrl`), read first. */
+  originalUrl?: string;
+  headers: Record<string, string | readonly string[] | undefined>;
+  /**
+   * The raw body a parser in front already read, as a string or a `Buffer`
+   * (`express.raw({ type: 'application/json' })` or `express.text()`); else the stream is read.
+   * A body `express.json()` parsed cannot be checked: its `payload_hash` covers the bytes.
+   */
+  body?: unknown;
+}
+
+/** The parts of an Express response the answer handler writes. */
+export interface VonageAnswerHttpResponse extends BodyResponse {
+  status(code: number): { json(body: unknown): unknown; end(): unknown };
+}
+
+/** Options of {@link createExpressVonageAnswerHandler}. */
+export interface ExpressVonageAnswerHandlerOptions extends VonageAnswerHandlerOptions {
+  /**
+   * The largest body read, or taken from a parser in front. A larger one is a `413`: at once
+   * when its `Content-Length` says so, else as soon as the bytes read pass it.
+   * @default 65536
+   */
+  limitBytes?: number;
+}
+
+const limitSchema = z.number().int().positive().max(10_485_760);
+
+/**
+ * {@link createVonageAnswerHandler} as an Express route handler for calls to the application's
+ * numbers: mount it for `GET` and `POST` (`app.all` or `app.route(…).get(…).post(…)`) where the
+ * application's answer URL points, and give that URL as `eventUrl`. It reads a `POST`'s raw body
+ * itself (or takes the string or `Buffer` of `express.raw()`/`express.text()`), checks its
+ * signed JWT, and answers `200` with the NCCO (JSON), `204` (an action's event), `400` (bad
+ * fields), `401` (no, forged or stale token, a body or query that is not the one signed, or a
+ * body `express.json()` already parsed), `403` (another application's, or an event URL it did
+ * not write), `405` (not `GET` or `POST`), `413` (over `limitBytes`) or `500` (`onUpdate`
+ * failed). Errors reading the request go to `next`.
+ *
+ * @example
+ * app.all(
+ *   '/webhooks/vonage/answer',
+ *   createExpressVonageAnswerHandler({
+ *     signatureSecret: process.env.VONAGE_SIGNATURE_SECRET!,
+ *     eventUrl: 'https://app.example/webhooks/vonage/answer',
+ *     policy: { action: 'voicemail', message: 'Please leave a message after the beep.' },
+ *     onUpdate: (update) => console.log(update.callId, update.status),
+ *   }),
+ * );
+ */
+export function createExpressVonageAnswerHandler(options: ExpressVonageAnswerHandlerOptions) {
+  const { limitBytes = 65_536, ...handlerOptions } = options;
+  const limit = limitSchema.safeParse(limitBytes);
+  if (!limit.success)
+    throw new InvalidOptionsError('createExpressVonageAnswerHandler', limit.error.issues);
+  const handle = createVonageAnswerHandler(handlerOptions);
+
+  return async (
+    req: VonageAnswerHttpRequest,
+    res: VonageAnswerHttpResponse,
+    next: (error?: unknown) => void,
+  ): Promise<void> => {
+    try {
+      const method = (req.method ?? 'GET').toUpperCase();
+      let rawBody: string | Buffer | undefined = '';
+      if (method === 'POST') {
+        if (req.body === undefined) rawBody = await readBody(req, limitBytes);
+        else if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
+          rawBody = Buffer.byteLength(req.body) > limitBytes ? undefined : req.body;
+        } else {
+          send(res, {
+            status: 401,
+            body: {
+              error: {
+                code: 'unauthorized',
+                message:
+                  'The body was parsed before this handler, so its payload_hash cannot be checked: mount express.raw() or nothing in front',
+              },
+            },
+          });
+          return;
+        }
+        if (rawBody === undefined) {
+          refuseTooLarge(req, res, limitBytes);
+          return;
+        }
+      }
+      const url = req.originalUrl ?? req.url ?? '/';
+      send(res, await handle({ method, url, rawBody, headers: req.headers }));
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+function send(res: VonageAnswerHttpResponse, answer: VonageAnswerResponse) {
+  if (answer.status === 200) res.status(200).json(answer.ncco);
+  else if (answer.status === 204) res.status(204).end();
+  else res.status(answer.status).json(answer.body);
+}
