@@ -8,11 +8,15 @@ import type {
 import type { TwilioAnsweredBy, TwilioMachineDetection } from './types-twilio.js';
 import type { SimulatedOutcome, SimulatedStatus, SimulatorFlavour } from './types-status.js';
 
-/** A call the simulator created, as it stands now. */
+/**
+ * A call the simulator created, as it stands now. A call of the SignalWire flavour reads as one
+ * of the Twilio flavour: what a field says of the Twilio flavour holds for SignalWire's too.
+ */
 export interface SimulatedCall {
   /**
-   * The provider's id as a string (`'1001'` for the webhook flavour, a UUID for polling, `CA` + 32
-   * hex digits for Twilio, the `call_control_id` for Telnyx: `v3:` + 48 URL-safe base64 characters).
+   * The provider's id as a string (`'1001'` for the webhook flavour, a UUID for polling and for
+   * SignalWire, `CA` + 32 hex digits for Twilio, the `call_control_id` for Telnyx: `v3:` + 48
+   * URL-safe base64 characters).
    */
   id: string;
   flavour: SimulatorFlavour;

@@ -1,10 +1,11 @@
-// The types of inbound calls (the Twilio and Telnyx flavours ringing an app); `types.ts`
-// re-exports them.
+// The types of inbound calls (the Twilio, SignalWire and Telnyx flavours ringing an app);
+// `types.ts` re-exports them.
 
 import type { SimulatedOutcome } from './types-status.js';
 
 /**
- * How the Twilio and Telnyx flavours ring an app with inbound calls, and how the callers behave.
+ * How the Twilio, SignalWire and Telnyx flavours ring an app with inbound calls, and how the
+ * callers behave.
  * Every draw follows `seed`.
  */
 export interface SimulatorInboundKnobs {
@@ -15,7 +16,8 @@ export interface SimulatorInboundKnobs {
    */
   url?: string;
   /**
-   * Twilio flavour: the number's status callback URL, which gets the call's final status.
+   * Twilio and SignalWire flavours: the number's status callback URL, which gets the call's final
+   * status.
    * @default undefined: no status callback
    */
   statusCallbackUrl?: string;
@@ -68,7 +70,10 @@ export interface SimulatorInboundKnobs {
 export interface RingAppOptions {
   /** Where to ring: Twilio's voice URL, or Telnyx's webhook URL. @default inbound.url */
   url?: string;
-  /** Twilio flavour: where the call's final status goes. @default inbound.statusCallbackUrl */
+  /**
+   * Twilio and SignalWire flavours: where the call's final status goes.
+   * @default inbound.statusCallbackUrl
+   */
   statusCallbackUrl?: string;
   /** The caller (E.164). @default inbound.from, else a drawn number */
   from?: string;
