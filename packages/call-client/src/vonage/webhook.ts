@@ -2,7 +2,9 @@ import type { Clock } from '@ringkit/internal';
 import { clockSchema, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { InvalidOptionsError, type WebhookValidationError } from '../errors/errors.js';
+import type { InboundCallUpdate } from '../inbound/inbound.js';
 import { parseVonageEvent, type VonageStatusEvent } from './event.js';
+import { e164Of, inboundUpdateOfVonage } from './inbound-update.js';
 import { verifyVonageSignature, VonageSignatureError } from './signature.js';
 
 /** Options of {@link createVonageWebhookHandler}. */
@@ -14,6 +16,23 @@ export interface VonageWebhookHandlerOptions {
    * answered `204` without it. A rejection answers `500`, so Vonage sends the event again.
    */
   onEvent: (event: VonageStatusEvent) => void | Promise<void>;
+  /**
+   * Receives how each call to the app's numbers ended, as an {@link InboundCallUpdate}
+   * ({@link inboundUpdateOfVonage}); the events of those calls' caller legs (`direction:
+   * 'inbound'`) then go to it instead of `onEvent`, those that tell no end included (they tell it
+   * nothing). A rejection answers `500`, so Vonage sends the event again; a repeated event gives
+   * the same update.
+   * @default none: every status event goes to `onEvent`, inbound calls' too
+   */
+  onInbound?: (update: InboundCallUpdate) => void | Promise<void>;
+  /**
+   * The app's own numbers (E.164), with `onInbound`: an event that carries no `direction`, to one
+   * of these numbers from another, is taken for a caller leg's, handed to `onInbound` rather than
+   * taken for a placed call's.
+   * @default none: an event without a direction goes to `onEvent`
+   * @example appNumbers: ['+442079460000']
+   */
+  appNumbers?: readonly string[];
   /** Told about every refused or failed webhook, e.g. to log it. */
   onError?: (error: unknown) => void;
   /**
@@ -52,6 +71,11 @@ const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function
 const handlerOptionsSchema = strictObject({
   signatureSecret: z.string().min(1),
   onEvent: fn,
+  onInbound: fn.optional(),
+  appNumbers: z
+    .array(z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be E.164'))
+    .max(1000)
+    .optional(),
   onError: fn.optional(),
   clock: clockSchema.optional(),
   maxSkewS: z.number().min(0).max(86_400).optional(),
@@ -78,7 +102,9 @@ function authorizationOf(
  * request without a valid signed JWT for its body ({@link verifyVonageSignature}: HS256 with the
  * signature secret, `iat` within `maxSkewS`, `payload_hash` the body's SHA-256) gets `401` with a
  * JSON body saying why, before anything in it is read; a signed body that is not a Vonage event
- * gets `400`; a valid one that tells a call's status is handed to `onEvent`, then `204`.
+ * gets `400`; a valid one that tells a call's status is handed to `onEvent` (or, for the caller
+ * leg of a call to the app's numbers, when `onInbound` is given, to `onInbound` as an
+ * {@link InboundCallUpdate} where it tells the call's end), then `204`.
  * Never throws once created; creating it throws an `InvalidOptionsError` for bad options.
  *
  * @example
@@ -91,7 +117,15 @@ export function createVonageWebhookHandler(
   const parsed = handlerOptionsSchema.safeParse(options);
   if (!parsed.success)
     throw new InvalidOptionsError('createVonageWebhookHandler', parsed.error.issues);
-  const { signatureSecret, onEvent, clock, maxSkewS } = options;
+  const { signatureSecret, onEvent, onInbound, clock, maxSkewS } = options;
+  const appNumbers = new Set(options.appNumbers);
+  /** The event as a caller leg's, when it is one (`direction` inbound, or none to an app number). */
+  const inboundLeg = (event: VonageStatusEvent): VonageStatusEvent | undefined => {
+    if (event.direction === 'inbound') return event;
+    if (event.direction !== undefined) return undefined;
+    const toApp = appNumbers.has(e164Of(event.to)) && !appNumbers.has(e164Of(event.from));
+    return toApp ? { ...event, direction: 'inbound' } : undefined;
+  };
   const report = (error: unknown) => {
     try {
       options.onError?.(error);
@@ -133,7 +167,11 @@ export function createVonageWebhookHandler(
       };
     }
     try {
-      if (event !== null) await onEvent(event);
+      const inbound = event !== null && onInbound ? inboundLeg(event) : undefined;
+      if (inbound !== undefined) {
+        const update = inboundUpdateOfVonage(inbound);
+        if (update !== null) await onInbound?.(update);
+      } else if (event !== null) await onEvent(event);
     } catch (error) {
       report(error);
       return FAILED;
