@@ -14,6 +14,8 @@ export interface VonageCall extends Omit<CreateRequest, 'from'> {
   uuid: string;
   conversationUuid: string;
   from: string;
+  /** The number called in E.164, `+` and all, as `calls()` and the events tell it. */
+  phone: string;
   outcome: SimulatedOutcome;
   /** How a call that is never answered ends (`failed`, `rejected` or `unanswered` for `failed`). */
   unansweredEnd: VonageEnd;
@@ -55,6 +57,9 @@ export const EVENT_STATUSES: readonly VonageEventStatus[] = [
   'unanswered',
   'cancelled',
 ];
+
+/** A number as Vonage writes it (`14155552671`, or with its `+`) in E.164: `+14155552671`. */
+export const e164 = (number: string) => (number.startsWith('+') ? number : `+${number}`);
 
 export const isAlive = (call: VonageCall) => call.endedAt === null;
 

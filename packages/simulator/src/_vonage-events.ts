@@ -51,7 +51,7 @@ export function createVonageEventSender(
 
   async function deliverOne(call: VonageCall, sent: VonageWebhookRequest, duplicate: boolean) {
     if (runtime.isClosed()) return;
-    const base = { callId: call.uuid, phone: call.to, status: sent.event.status, url: sent.url };
+    const base = { callId: call.uuid, phone: call.phone, status: sent.event.status, url: sent.url };
     try {
       await deliver(sent, { signal: runtime.signal });
       emit({ type: 'webhook_sent', ...base, duplicate });

@@ -42,7 +42,7 @@ export function createVonageLifecycle(
 
   function step(call: VonageCall, status: 'ringing' | 'answered'): Promise<void> {
     call.status = status;
-    emit({ type: 'status', callId: call.uuid, phone: call.to, status });
+    emit({ type: 'status', callId: call.uuid, phone: call.phone, status });
     return send(call, status);
   }
 
@@ -73,7 +73,7 @@ export function createVonageLifecycle(
     call.generation += 1;
     call.endedAt = now();
     call.status = status;
-    emit({ type: 'status', callId: call.uuid, phone: call.to, status });
+    emit({ type: 'status', callId: call.uuid, phone: call.phone, status });
     void send(call, status);
   }
 
@@ -81,7 +81,7 @@ export function createVonageLifecycle(
     start(call) {
       const [toRinging, ringMs] = call.gaps;
       const begin = () => {
-        emit({ type: 'status', callId: call.uuid, phone: call.to, status: 'started' });
+        emit({ type: 'status', callId: call.uuid, phone: call.phone, status: 'started' });
         return send(call, 'started');
       };
       // An early call's `started` goes before the create is answered; another's just after.

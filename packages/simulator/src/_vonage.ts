@@ -11,6 +11,7 @@ import {
   type SimulatorEngine,
 } from './_runtime.js';
 import {
+  e164,
   EVENT_STATUSES,
   isAlive,
   renderCreated,
@@ -71,8 +72,8 @@ export function createVonageEngine(
     return {
       id: call.uuid,
       flavour: 'vonage',
-      phone: call.to,
-      from: call.from,
+      phone: call.phone,
+      from: e164(call.from),
       createdAt: new Date(call.createdAt),
       status: call.status,
       outcome: call.outcome,
@@ -112,6 +113,7 @@ export function createVonageEngine(
     return {
       ...asked,
       from: asked.from ?? RANDOM_FROM,
+      phone: e164(asked.to),
       uuid,
       conversationUuid,
       outcome: plan.outcome,

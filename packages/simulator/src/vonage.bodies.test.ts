@@ -128,7 +128,8 @@ describe('the Vonage flavour and the official client', () => {
           eventUrl?: string[];
           ncco?: unknown;
         };
-        expect(made?.phone).toBe(sent.to[0]?.number);
+        expect(made?.phone).toBe(`+${sent.to[0]?.number.replace(/^\+/, '')}`);
+        expect(made?.createParams?.to).toEqual(sent.to);
         expect(made?.webhookUrl).toBe(sent.eventUrl?.[0]);
         expect(made?.createParams?.ncco).toEqual(sent.ncco);
         expect(Object.keys(made?.createParams ?? {}).every((key) => !/[A-Z]/.test(key))).toBe(true);

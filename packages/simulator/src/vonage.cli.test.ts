@@ -51,7 +51,7 @@ describe('ringkit-sim --vonage-port', () => {
     await vi.waitFor(
       () =>
         expect(stdout.lines().join('\n')).toMatch(
-          new RegExp(`vonage #${created.uuid} 14155552671 completed$`, 'm'),
+          new RegExp(`vonage #${created.uuid} \\+14155552671 completed$`, 'm'),
         ),
       WAIT,
     );

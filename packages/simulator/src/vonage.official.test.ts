@@ -145,8 +145,8 @@ describe('the Vonage flavour driven by @vonage/voice', () => {
     expect(sim.calls()[0]).toMatchObject({
       id: created.uuid,
       flavour: 'vonage',
-      phone: TO,
-      from: FROM,
+      phone: `+${TO}`,
+      from: `+${FROM}`,
       status: 'completed',
       spoken: ['Hello from ringkit'],
     });
