@@ -7,6 +7,8 @@ const scripts = [
   'providers/call-client.ts',
   'providers/twilio.ts',
   'providers/telnyx.ts',
+  'providers/signalwire.ts',
+  'providers/vonage.ts',
   'providers/polling.ts',
   'campaigns/dialer.ts',
   'scheduler/scheduler.ts',
