@@ -47,7 +47,7 @@ export interface CallApiSimulator {
    * `call.initiated` to `url`), and
    * returns the call's id (`CallSid`, `call_control_id`). What is left out comes from the
    * `inbound` knobs. Throws an `InvalidOptionsError` for bad options (or no `url` anywhere), an
-   * `UnsupportedOperationError` for the polling and webhook flavours.
+   * `UnsupportedOperationError` for the polling, webhook and Vonage flavours.
    * @example const id = sim.ringApp({ url: 'http://127.0.0.1:3000/voice', from: '+14155552671' });
    */
   ringApp(options?: RingAppOptions): string;
