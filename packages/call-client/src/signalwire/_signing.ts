@@ -1,8 +1,7 @@
 // How SignalWire signs its requests to an app, as `@signalwire/compatibility-api`'s
 // `validateRequest` checks them: Twilio's HMAC-SHA1, over the URL as the `url-parse` package
 // reads and writes it (with and without its port), a repeated name's values in the order sent.
-import type { SigningDialect } from '../twilio/_flavour.js';
-import type { TwilioParams } from '../twilio/signature.js';
+import type { SigningDialect, TwilioParams } from '../twilio/signature.js';
 
 /** A URL's parts, as `url-parse` (1.5) cuts an absolute URL given without a base. */
 interface LooseUrl {

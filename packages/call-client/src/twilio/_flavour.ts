@@ -1,20 +1,7 @@
 // What tells the providers that speak Twilio's API 2010-04-01 apart (Twilio itself, SignalWire's
 // Compatibility API): every part of `./twilio` takes one, and `./signalwire` gives its own.
 import { z } from 'zod';
-import { TWILIO_SIGNING, type TwilioParams } from './signature.js';
-
-/** How a provider signs its requests to an app: Twilio's HMAC-SHA1, over which spellings. */
-export interface SigningDialect {
-  /** The spellings of a received URL its signature may cover, without repeats, commonest first. */
-  spellings(url: string): Iterable<string>;
-  /** The parameters as the provider appends them to the URL it signs. */
-  paramsData(params: TwilioParams): string;
-  /**
-   * The `bodySHA256` of a raw body's URL, as the provider's own validator reads it; `undefined`
-   * when there is none. May throw for a URL it cannot read (the request is then refused).
-   */
-  bodyHash(url: string): string | undefined;
-}
+import { TWILIO_SIGNING, type SigningDialect } from './signature.js';
 
 /** One provider of Twilio's shape. */
 export interface TwilioFlavour {

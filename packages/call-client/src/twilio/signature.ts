@@ -2,10 +2,22 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../errors/errors.js';
-import type { SigningDialect } from './_flavour.js';
 
 /** Form parameters as a webhook carries them: one value, or several for a repeated name. */
 export type TwilioParams = Record<string, string | readonly string[]>;
+
+/** How a provider signs its requests to an app: Twilio's HMAC-SHA1, over which spellings. */
+export interface SigningDialect {
+  /** The spellings of a received URL its signature may cover, without repeats, commonest first. */
+  spellings(url: string): Iterable<string>;
+  /** The parameters as the provider appends them to the URL it signs. */
+  paramsData(params: TwilioParams): string;
+  /**
+   * The `bodySHA256` of a raw body's URL, as the provider's own validator reads it; `undefined`
+   * when there is none. May throw for a URL it cannot read (the request is then refused).
+   */
+  bodyHash(url: string): string | undefined;
+}
 
 /**
  * The `X-Twilio-Signature` Twilio sends with a request to `url` carrying `params`: the URL, then
