@@ -33,7 +33,7 @@ export interface TwilioClientOptions extends TwilioShapedOptions {
   apiSecret?: string;
   /**
    * The caller id of every call (`From`): a Twilio number of the account, in any form
-   * {@link toE164} accepts. A call's own `from` option replaces it for that call.
+   * `toE164` accepts. A call's own `from` option replaces it for that call.
    */
   from: string;
   /**
