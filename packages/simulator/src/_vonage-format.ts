@@ -61,8 +61,10 @@ export function vonageError(p: VonageProblem, instance: string): EngineResponse 
     instance,
     ...(p.invalidParameters === undefined ? {} : { invalid_parameters: p.invalidParameters }),
   };
+  // A 503 (errorRate, a closed simulator) created nothing and may be sent again at once.
+  const retryAfter = p.status === 503 ? '0' : p.status === 429 ? '1' : undefined;
   const headers: Record<string, string> =
-    p.status === 429 || p.status === 503 ? { 'retry-after': '1' } : {};
+    retryAfter === undefined ? {} : { 'retry-after': retryAfter };
   return json(p.status, body, headers);
 }
 

@@ -222,12 +222,12 @@ describe('the Vonage flavour refuses', () => {
     );
   });
 
-  it('a create with 429 and retry-after when errorRate says so, and makes no call', async () => {
+  it('a create with 503 and retry-after 0 when errorRate says so, as every flavour, and makes no call', async () => {
     const { sim } = await start({ errorRate: 1 });
     const res = await send(sim, 'POST', '/v1/calls', { body: GOOD_BODY });
-    expect(res.status).toBe(429);
-    expect(res.headers.get('retry-after')).toBe('1');
-    expect(res.body?.type).toBe('https://developer.vonage.com/api-errors#throttled');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('0');
+    expect(res.body?.type).toBe('https://developer.vonage.com/api-errors#service-unavailable');
     expect(sim.calls()).toEqual([]);
   });
 });

@@ -140,8 +140,8 @@ export function createVonageEngine(
       return reject(request, p);
     };
     if (random.chance(knobs.errorRate)) {
-      const detail = 'The simulator is refusing this request (errorRate); no call was made.';
-      return refuse(problem(429, VONAGE_ERRORS.throttled, 'Too Many Requests', detail));
+      const detail = 'The simulator is failing this request (errorRate); no call was made.';
+      return refuse(problem(503, VONAGE_ERRORS.unavailable, 'Service Unavailable', detail));
     }
     const body = parseJsonObject(request.contentType, request.body);
     const asked = isProblem(body) ? body : readCreate(body);
