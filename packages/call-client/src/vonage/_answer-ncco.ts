@@ -75,6 +75,8 @@ export function voicemailNcco(
  * the caller when it picks up; its leg's events go to `forwardEventUrl`. Vonage runs an NCCO's
  * actions in order, each once the one before has finished, so a forward nobody takes (its leg
  * `timeout`, `unanswered`, `busy`, `rejected` or `failed`) goes on to the voicemail that follows.
+ * So does a caller still on the line once a forward that was picked up has ended (the person
+ * reached hung up first): the voicemail is offered then too.
  */
 export function forwardNcco(input: {
   to: string;

@@ -171,11 +171,13 @@ function signedPayloadOf(method: string, url: URL, rawBody: string): string {
  * or an event URL whose `tag` does not hold, gets `403`; fields that do not read as the
  * request's get `400` (a `WebhookValidationError` to `onError`: no `uuid`, a `from` or `to` that
  * is not a phone number…). A valid request's updates go to `onUpdate`, then:
- * - the answer webhook: the call is `ringing`, answered `200` with the policy's NCCO (a JSON
+ * - the answer webhook: the call is `ringing` (`providerStatus: 'answer'`), answered `200` with
+ *   the policy's NCCO (a JSON
  *   array of actions): `voicemail` speaks the message (`talk`) and records (`record`, after a
  *   beep, ending on 3 s of silence or at `maxRecordingS`); `forward` rings `to` (`connect`, for
- *   `ringS` seconds, showing the called number), then, once that has ended unanswered, speaks
- *   the message and records; `reject` is the empty NCCO, which ends the call at once (Vonage has
+ *   `ringS` seconds, showing the called number), then, once that has ended (unanswered, or
+ *   answered and hung up by the person reached while the caller stays on), speaks the message
+ *   and records; `reject` is the empty NCCO, which ends the call at once (Vonage has
  *   no action that refuses a call or plays a busy tone), and the call is `busy`;
  * - a forward's event (`204`): `answered` once someone took it, `completed` with `answeredAt`
  *   and `durationS` once that conversation ended, `no-answer` for a forward nobody took (the
