@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import {
+  SIGNALWIRE_TEST_CREDENTIALS,
   startCallApiSimulator,
   TELNYX_TEST_CREDENTIALS,
   TWILIO_TEST_CREDENTIALS,
+  VONAGE_TEST_CREDENTIALS,
   type CallApiSimulator,
   type SimulatorKnobs,
 } from '@ringkit/simulator';
@@ -22,6 +24,10 @@ export interface TestApp {
   twilio: CallApiSimulator | undefined;
   /** The Telnyx simulator, with `telnyx`. */
   telnyx: CallApiSimulator | undefined;
+  /** The SignalWire simulator, with `signalwire`. */
+  signalwire: CallApiSimulator | undefined;
+  /** The Vonage simulator, with `vonage`. */
+  vonage: CallApiSimulator | undefined;
   dataDir: string;
   /** Every log line written so far, parsed. */
   logs: Record<string, unknown>[];
@@ -49,6 +55,19 @@ export interface TestAppOptions extends Omit<StartOptions, 'logDestination'> {
    * sends its own.
    */
   telnyx?: Partial<SimulatorKnobs>;
+  /**
+   * `CALL_PROVIDER=signalwire` against a SignalWire simulator started with these knobs (and
+   * `SIGNALWIRE_TEST_CREDENTIALS`), its URL as `SIGNALWIRE_SPACE_URL`. `PUBLIC_URL` is
+   * `http://localhost:9` unless `env` says otherwise, so its callbacks reach nobody and a test
+   * sends its own.
+   */
+  signalwire?: Partial<SimulatorKnobs>;
+  /**
+   * `CALL_PROVIDER=vonage` against a Vonage simulator started with these knobs (and
+   * `VONAGE_TEST_CREDENTIALS`). `PUBLIC_URL` is `http://localhost:9` unless `env` says otherwise,
+   * so its events reach nobody and a test sends its own.
+   */
+  vonage?: Partial<SimulatorKnobs>;
   /**
    * Simulators already running (another app's, as a restart keeps the provider): used instead
    * of new ones, and left running by `close()`.
@@ -82,6 +101,24 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         seed: 4,
         ...options.telnyx,
         flavour: 'telnyx',
+      })
+    : undefined;
+  const signalwire = options.signalwire
+    ? await startCallApiSimulator({
+        port: 0,
+        stepMs,
+        seed: 5,
+        ...options.signalwire,
+        flavour: 'signalwire',
+      })
+    : undefined;
+  const vonage = options.vonage
+    ? await startCallApiSimulator({
+        port: 0,
+        stepMs,
+        seed: 6,
+        ...options.vonage,
+        flavour: 'vonage',
       })
     : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-demo-'));
@@ -122,6 +159,28 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
           PUBLIC_URL: 'http://localhost:9',
         }
       : {}),
+    ...(signalwire
+      ? {
+          CALL_PROVIDER: 'signalwire',
+          SIGNALWIRE_SPACE_URL: signalwire.url,
+          SIGNALWIRE_PROJECT_ID: SIGNALWIRE_TEST_CREDENTIALS.projectId,
+          SIGNALWIRE_API_TOKEN: SIGNALWIRE_TEST_CREDENTIALS.apiToken,
+          SIGNALWIRE_SIGNING_KEY: SIGNALWIRE_TEST_CREDENTIALS.signingKey,
+          CALLER_ID: '+14155550100',
+          PUBLIC_URL: 'http://localhost:9',
+        }
+      : {}),
+    ...(vonage
+      ? {
+          CALL_PROVIDER: 'vonage',
+          VONAGE_API_URL: vonage.url,
+          VONAGE_APPLICATION_ID: VONAGE_TEST_CREDENTIALS.applicationId,
+          VONAGE_PRIVATE_KEY: VONAGE_TEST_CREDENTIALS.privateKey,
+          VONAGE_SIGNATURE_SECRET: VONAGE_TEST_CREDENTIALS.signatureSecret,
+          CALLER_ID: '+14155550100',
+          PUBLIC_URL: 'http://localhost:9',
+        }
+      : {}),
     ...options.env,
   });
   const {
@@ -130,6 +189,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     stepMs: _stepMs,
     twilio: _twilio,
     telnyx: _telnyx,
+    signalwire: _signalwire,
+    vonage: _vonage,
     simulators: _simulators,
     ...rest
   } = options;
@@ -146,6 +207,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     webhook,
     twilio,
     telnyx,
+    signalwire,
+    vonage,
     dataDir,
     logs,
     async close() {
@@ -155,6 +218,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         given ? undefined : webhook.close(),
         twilio?.close(),
         telnyx?.close(),
+        signalwire?.close(),
+        vonage?.close(),
       ]);
       rmSync(dataDir, { recursive: true, force: true });
     },

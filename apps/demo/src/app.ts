@@ -16,13 +16,17 @@ import { metricsRouter } from './routes/metrics.js';
 import { opsRouter } from './routes/ops.js';
 import { notFoundPage, pagesRouter } from './routes/pages.js';
 import { scheduledCallsRouter } from './routes/scheduled-calls.js';
+import { signalWireVoiceHandler, signalWireWebhookHandler } from './routes/signalwire-webhooks.js';
 import { suppressionsRouter } from './routes/suppressions.js';
 import { telnyxWebhookHandler } from './routes/telnyx-webhooks.js';
 import { twilioVoiceHandler, twilioWebhookHandler } from './routes/twilio-webhooks.js';
+import { vonageWebhookHandler } from './routes/vonage-webhooks.js';
 import type { Runtime } from './runtime.js';
 import { bearerAuth, cors, hostCheck, jsonOnly, mutationRateLimit } from './security.js';
+import { SIGNALWIRE_VOICE_PATH, SIGNALWIRE_WEBHOOK_PATH } from './signalwire.js';
 import { TELNYX_WEBHOOK_PATH } from './telnyx.js';
 import { TWILIO_VOICE_PATH, TWILIO_WEBHOOK_PATH } from './twilio.js';
+import { VONAGE_WEBHOOK_PATH } from './vonage.js';
 
 export interface AppOptions {
   /** The built front end; pages answer 503 without it. */
@@ -81,6 +85,15 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   // Telnyx's webhooks are JSON signed over their exact bytes: the raw body, never parsed first.
   if (runtime.config.CALL_PROVIDER === 'telnyx') {
     app.post(TELNYX_WEBHOOK_PATH, rawBody, telnyxWebhookHandler(runtime));
+  }
+  // SignalWire's are Twilio's, signed with the project's signing key: the raw body too.
+  if (runtime.config.CALL_PROVIDER === 'signalwire') {
+    app.post(SIGNALWIRE_WEBHOOK_PATH, rawBody, signalWireWebhookHandler(runtime));
+    app.post(SIGNALWIRE_VOICE_PATH, rawBody, signalWireVoiceHandler(runtime));
+  }
+  // Vonage's events are JSON whose signed JWT covers the body's hash: the raw body.
+  if (runtime.config.CALL_PROVIDER === 'vonage') {
+    app.post(VONAGE_WEBHOOK_PATH, rawBody, vonageWebhookHandler(runtime));
   }
   app.use('/webhooks', webhooksRouter(runtime));
   app.use('/metrics', bearerAuth(runtime.config), metricsRouter(runtime));

@@ -1,23 +1,23 @@
 import type { Config } from './config.js';
-import { DEFAULT_INBOUND_MESSAGE, REAL_PROVIDERS } from './_config-providers.js';
+import { DEFAULT_INBOUND_MESSAGE, listed, REAL_PROVIDERS } from './_config-providers.js';
 
 const LOCAL_HOSTS = /^(localhost|127\.[\d.]+|\[::1\]|0\.0\.0\.0)$/;
 
 /**
  * What a valid configuration may still get wrong, one line each, for the server to log at start:
- * with Twilio's or Telnyx's own API, a `PUBLIC_URL` on this machine cannot receive their
- * webhooks; a provider's credentials set while `CALL_PROVIDER` names another are not used.
+ * with a real provider's own API, a `PUBLIC_URL` on this machine cannot receive its webhooks; a provider's credentials set while `CALL_PROVIDER` names another are not used.
  */
 export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
   const provider = config.CALL_PROVIDER;
   if (provider !== 'mock' && config.PUBLIC_URL) {
-    const { label, apiUrl, apiHost } = REAL_PROVIDERS[provider];
+    const { label, apiUrl, apiHost, webhooks } = REAL_PROVIDERS[provider];
     const publicHost = new URL(config.PUBLIC_URL).hostname;
-    if (LOCAL_HOSTS.test(publicHost) && apiHost.test(new URL(config[apiUrl]).hostname)) {
+    const api = config[apiUrl];
+    if (LOCAL_HOSTS.test(publicHost) && api !== undefined && apiHost.test(new URL(api).hostname)) {
       warnings.push(
         `PUBLIC_URL is ${config.PUBLIC_URL}, which ${label} cannot reach: calls will be placed but ` +
-          `their ${provider === 'twilio' ? 'status callbacks' : 'webhooks'} will not arrive; ` +
+          `their ${webhooks} will not arrive; ` +
           'expose the server through an HTTPS tunnel and set PUBLIC_URL to its address',
       );
     }
@@ -31,7 +31,7 @@ export function configWarnings(config: Config): string[] {
     if (given.length > 0) {
       warnings.push(
         `${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set but CALL_PROVIDER is mock, ` +
-          'whose Call APIs never call the app: inbound calls are answered with CALL_PROVIDER=twilio or telnyx',
+          `whose Call APIs never call the app: inbound calls are answered with CALL_PROVIDER=${listed(Object.keys(REAL_PROVIDERS))}`,
       );
     }
   }

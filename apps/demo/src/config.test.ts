@@ -1,5 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DIALER_NUMBERS, DEFAULT_INBOUND_MESSAGE, loadConfig } from './config.js';
 import { configWarnings } from './config-warnings.js';
 
@@ -25,6 +28,34 @@ const TELNYX = {
   CALLER_ID: '+14155550123',
   PUBLIC_URL: 'https://demo.example',
 };
+
+const PROJECT = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+const SIGNALWIRE = {
+  CALL_PROVIDER: 'signalwire',
+  SIGNALWIRE_SPACE_URL: 'example.signalwire.com',
+  SIGNALWIRE_PROJECT_ID: PROJECT,
+  SIGNALWIRE_API_TOKEN: 'PT0123456789abcdef0123456789abcdef',
+  SIGNALWIRE_SIGNING_KEY: 'PSK_0123456789abcdef01234567',
+  CALLER_ID: '+14155550123',
+  PUBLIC_URL: 'https://demo.example',
+};
+
+/** A Vonage application's private key, as the dashboard's private.key file holds it. */
+const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
+const APPLICATION = 'aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab';
+const VONAGE = {
+  CALL_PROVIDER: 'vonage',
+  VONAGE_APPLICATION_ID: APPLICATION,
+  VONAGE_PRIVATE_KEY: PRIVATE_KEY,
+  VONAGE_SIGNATURE_SECRET: 'a-signature-secret-of-the-account',
+  CALLER_ID: '+14155550123',
+  PUBLIC_URL: 'https://demo.example',
+};
+
+const keyDir = mkdtempSync(join(tmpdir(), 'ringkit-config-'));
+afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
 
 /** The one-line message `loadConfig(env)` throws, or '' when it does not. */
 function refusal(env: Record<string, string>): string {
@@ -61,6 +92,7 @@ describe('loadConfig', () => {
       CALL_PROVIDER: 'mock',
       TWILIO_API_URL: 'https://api.twilio.com',
       TELNYX_API_URL: 'https://api.telnyx.com',
+      VONAGE_API_URL: 'https://api.nexmo.com',
       TRUST_PROXY: false,
       INBOUND_MESSAGE: DEFAULT_INBOUND_MESSAGE,
       INBOUND_RING_S: 20,
@@ -144,6 +176,7 @@ describe('loadConfig', () => {
       TWILIO_API_SECRET: 'the-api-key-secret',
       TWILIO_API_URL: 'http://localhost:5010',
       TELNYX_API_URL: 'https://api.telnyx.com',
+      VONAGE_API_URL: 'https://api.nexmo.com',
       CALLS_PER_SECOND: 0.5,
       TRUST_PROXY: true,
       RETENTION_DAYS: 30,
@@ -195,7 +228,7 @@ describe('loadConfig', () => {
     ['ALLOWED_HOSTS', 'a@calls.example'],
     ['RATE_LIMIT', '0'],
     ['SSE_MAX', 'lots'],
-    ['CALL_PROVIDER', 'vonage'],
+    ['CALL_PROVIDER', 'plivo'],
     ['TWILIO_ACCOUNT_SID', 'AC123'],
     ['TWILIO_ACCOUNT_SID', `SK${'a1'.repeat(16)}`],
     ['TWILIO_AUTH_TOKEN', 'short'],
@@ -207,6 +240,14 @@ describe('loadConfig', () => {
     ['TELNYX_CONNECTION_ID', 'has spaces'],
     ['TELNYX_PUBLIC_KEY', 'not-a-key'],
     ['TELNYX_API_URL', 'api.telnyx.com'],
+    ['SIGNALWIRE_SPACE_URL', 'https://example.signalwire.com/api/laml'],
+    ['SIGNALWIRE_PROJECT_ID', 'my-project'],
+    ['SIGNALWIRE_API_TOKEN', 'short'],
+    ['SIGNALWIRE_SIGNING_KEY', 'has spaces in it'],
+    ['VONAGE_APPLICATION_ID', 'app-1'],
+    ['VONAGE_PRIVATE_KEY', 'not a key'],
+    ['VONAGE_SIGNATURE_SECRET', 'short'],
+    ['VONAGE_API_URL', 'api.nexmo.com'],
     ['CALLS_PER_SECOND', '0'],
     ['CALLS_PER_SECOND', '-1'],
     ['CALLS_PER_SECOND', 'fast'],
@@ -394,6 +435,176 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('with CALL_PROVIDER=signalwire', () => {
+    it("takes a space, a project, its API token and signing key and a caller id, the space's host read as its https origin", () => {
+      expect(loadConfig(SIGNALWIRE)).toMatchObject({
+        CALL_PROVIDER: 'signalwire',
+        SIGNALWIRE_SPACE_URL: 'https://example.signalwire.com',
+        SIGNALWIRE_PROJECT_ID: PROJECT,
+        SIGNALWIRE_API_TOKEN: SIGNALWIRE.SIGNALWIRE_API_TOKEN,
+        SIGNALWIRE_SIGNING_KEY: SIGNALWIRE.SIGNALWIRE_SIGNING_KEY,
+        CALLER_ID: '+14155550123',
+        PUBLIC_URL: 'https://demo.example',
+      });
+      expect(loadConfig(SIGNALWIRE).CALLS_PER_SECOND).toBeUndefined();
+      for (const [given, read] of [
+        ['https://example.signalwire.com/', 'https://example.signalwire.com'],
+        ['http://localhost:5030', 'http://localhost:5030'],
+        ['Example.SignalWire.com', 'https://example.signalwire.com'],
+      ]) {
+        expect(
+          loadConfig({ ...SIGNALWIRE, SIGNALWIRE_SPACE_URL: given }).SIGNALWIRE_SPACE_URL,
+        ).toBe(read);
+      }
+    });
+
+    it.each([
+      [
+        'SIGNALWIRE_SPACE_URL',
+        "the project's space, where the calls are placed (example.signalwire.com)",
+      ],
+      ['SIGNALWIRE_PROJECT_ID', 'the project the calls are placed on (API › Project ID)'],
+      [
+        'SIGNALWIRE_API_TOKEN',
+        'an API token of the project, which places the calls (API › Tokens)',
+      ],
+      [
+        'SIGNALWIRE_SIGNING_KEY',
+        "the project's signing key, which checks the signature of SignalWire's status callbacks and voice requests (API › Signing Key)",
+      ],
+      ['CALLER_ID', 'a number of the SignalWire project, the from of every call'],
+      [
+        'PUBLIC_URL',
+        'the public base URL SignalWire sends status callbacks to ($PUBLIC_URL/webhooks/signalwire)',
+      ],
+    ] as const)(
+      'refuses to start without %s, in one line saying what it is for',
+      (missing, why) => {
+        const env: Record<string, string> = { ...SIGNALWIRE };
+        delete env[missing];
+        expect(refusal(env)).toBe(
+          `Invalid configuration: ${missing}: required with CALL_PROVIDER=signalwire: ${why}`,
+        );
+        expect(refusal({ ...SIGNALWIRE, [missing]: ' ' })).toBe(refusal(env));
+      },
+    );
+
+    it.each([
+      ['a path', 'https://example.signalwire.com/api/laml'],
+      ['a query', 'example.signalwire.com?x=1'],
+      ['credentials', 'https://user:pass@example.signalwire.com'],
+      ['another scheme', 'ftp://example.signalwire.com'],
+      ['no host', 'https://'],
+      ['spaces', 'my space'],
+    ])('refuses a SIGNALWIRE_SPACE_URL with %s, in one line', (_, value) => {
+      expect(refusal({ ...SIGNALWIRE, SIGNALWIRE_SPACE_URL: value })).toBe(
+        "Invalid configuration: SIGNALWIRE_SPACE_URL: must be the space's host (example.signalwire.com) or an http(s) URL without a path",
+      );
+    });
+
+    it('refuses a project id that is not a UUID, and tokens that are too short or hold spaces', () => {
+      expect(refusal({ ...SIGNALWIRE, SIGNALWIRE_PROJECT_ID: PROJECT.slice(1) })).toBe(
+        'Invalid configuration: SIGNALWIRE_PROJECT_ID: must be a UUID (8-4-4-4-12 hexadecimal digits)',
+      );
+      expect(refusal({ ...SIGNALWIRE, SIGNALWIRE_API_TOKEN: 'PT12345' })).toBe(
+        'Invalid configuration: SIGNALWIRE_API_TOKEN: must be 8 to 200 visible ASCII characters',
+      );
+      expect(refusal({ ...SIGNALWIRE, SIGNALWIRE_SIGNING_KEY: 'PSK_ with a space' })).toBe(
+        'Invalid configuration: SIGNALWIRE_SIGNING_KEY: must be 8 to 200 visible ASCII characters',
+      );
+    });
+
+    it('takes DIALER_MESSAGE, said with <Say> once a call is answered', () => {
+      expect(loadConfig({ ...SIGNALWIRE, DIALER_MESSAGE: 'Your order is ready.' })).toMatchObject({
+        DIALER_MESSAGE: 'Your order is ready.',
+      });
+    });
+  });
+
+  describe('with CALL_PROVIDER=vonage', () => {
+    it('takes an application, its private key, the signature secret and a caller id, with VONAGE_API_URL', () => {
+      expect(loadConfig(VONAGE)).toMatchObject({
+        CALL_PROVIDER: 'vonage',
+        VONAGE_APPLICATION_ID: APPLICATION,
+        VONAGE_PRIVATE_KEY: PRIVATE_KEY.trim(),
+        VONAGE_SIGNATURE_SECRET: VONAGE.VONAGE_SIGNATURE_SECRET,
+        VONAGE_API_URL: 'https://api.nexmo.com',
+        CALLER_ID: '+14155550123',
+      });
+      expect(loadConfig({ ...VONAGE, VONAGE_API_URL: 'http://localhost:5040/' })).toMatchObject({
+        VONAGE_API_URL: 'http://localhost:5040',
+      });
+    });
+
+    it('reads the private key from the path of its file, or from one line with \\n for its line breaks', () => {
+      const path = join(keyDir, 'private.key');
+      writeFileSync(path, PRIVATE_KEY);
+      expect(loadConfig({ ...VONAGE, VONAGE_PRIVATE_KEY: path }).VONAGE_PRIVATE_KEY).toBe(
+        PRIVATE_KEY,
+      );
+      const oneLine = PRIVATE_KEY.trim().replaceAll('\n', '\\n');
+      expect(loadConfig({ ...VONAGE, VONAGE_PRIVATE_KEY: oneLine }).VONAGE_PRIVATE_KEY).toBe(
+        PRIVATE_KEY.trim(),
+      );
+    });
+
+    it.each([
+      ['not a key', 'my-private-key'],
+      ['a PEM that is cut short', PRIVATE_KEY.slice(0, 200)],
+      [
+        'an Ed25519 key, not RSA',
+        generateKeyPairSync('ed25519')
+          .privateKey.export({ format: 'pem', type: 'pkcs8' })
+          .toString(),
+      ],
+      ['the path of no file', '/nonexistent/ringkit/private.key'],
+      ['a relative path', 'private.key'],
+    ])('refuses a VONAGE_PRIVATE_KEY that is %s, in one line', (_, value) => {
+      expect(refusal({ ...VONAGE, VONAGE_PRIVATE_KEY: value })).toBe(
+        "Invalid configuration: VONAGE_PRIVATE_KEY: must be the Vonage application's RSA private key: its PEM text, or the absolute path of its private.key file",
+      );
+    });
+
+    it('refuses an application id that is not a UUID and a signature secret too short', () => {
+      expect(refusal({ ...VONAGE, VONAGE_APPLICATION_ID: 'my-app' })).toBe(
+        'Invalid configuration: VONAGE_APPLICATION_ID: must be a UUID (8-4-4-4-12 hexadecimal digits)',
+      );
+      expect(refusal({ ...VONAGE, VONAGE_SIGNATURE_SECRET: 'secret' })).toBe(
+        'Invalid configuration: VONAGE_SIGNATURE_SECRET: must be 8 to 200 visible ASCII characters',
+      );
+    });
+
+    it.each([
+      [
+        'VONAGE_APPLICATION_ID',
+        'the Voice application the calls are placed by (Applications › ID)',
+      ],
+      [
+        'VONAGE_PRIVATE_KEY',
+        "the application's private key, which signs the requests that place the calls (its PEM, or the path of its private.key)",
+      ],
+      [
+        'VONAGE_SIGNATURE_SECRET',
+        "the account's signature secret, which checks the signed JWT of Vonage's webhooks (Settings › Signature secret)",
+      ],
+      ['CALLER_ID', 'a Vonage number linked to the application, the from of every call'],
+      [
+        'PUBLIC_URL',
+        "the public base URL Vonage sends the calls' events to ($PUBLIC_URL/webhooks/vonage)",
+      ],
+    ] as const)(
+      'refuses to start without %s, in one line saying what it is for',
+      (missing, why) => {
+        const env: Record<string, string> = { ...VONAGE };
+        delete env[missing];
+        expect(refusal(env)).toBe(
+          `Invalid configuration: ${missing}: required with CALL_PROVIDER=vonage: ${why}`,
+        );
+        expect(refusal({ ...VONAGE, [missing]: ' ' })).toBe(refusal(env));
+      },
+    );
+  });
+
   it('needs no Twilio or Telnyx variable with the mock provider, and defaults CALLER_ID', () => {
     expect(loadConfig({ CALL_PROVIDER: 'mock' })).toMatchObject({
       CALL_PROVIDER: 'mock',
@@ -405,7 +616,7 @@ describe('loadConfig', () => {
   it('refuses DIALER_MESSAGE with the mock provider, whose Call APIs take only a number', () => {
     expect(refusal({ DIALER_MESSAGE: 'Your order is ready.' })).toBe(
       'Invalid configuration: DIALER_MESSAGE: the mock provider cannot honour it (its calls take ' +
-        'no message); set CALL_PROVIDER=twilio or telnyx, or leave DIALER_MESSAGE unset',
+        'no message); set CALL_PROVIDER=twilio, telnyx, signalwire or vonage, or leave DIALER_MESSAGE unset',
     );
     expect(loadConfig({ DIALER_MESSAGE: '  ' }).DIALER_MESSAGE).toBeUndefined();
   });
@@ -481,7 +692,7 @@ describe('the INBOUND_* variables', () => {
   it('get a warning with the mock provider, whose Call APIs never call the app', () => {
     expect(configWarnings(loadConfig({ INBOUND_REJECT: 'busy', INBOUND_MESSAGE: 'Hi' }))).toEqual([
       'INBOUND_MESSAGE, INBOUND_REJECT are set but CALL_PROVIDER is mock, whose Call APIs never ' +
-        'call the app: inbound calls are answered with CALL_PROVIDER=twilio or telnyx',
+        'call the app: inbound calls are answered with CALL_PROVIDER=twilio, telnyx, signalwire or vonage',
     ]);
     expect(configWarnings(loadConfig({ ...TWILIO, INBOUND_REJECT: 'busy' }))).toEqual([]);
   });
@@ -492,6 +703,54 @@ describe('configWarnings', () => {
     expect(configWarnings(loadConfig({}))).toEqual([]);
     expect(configWarnings(loadConfig(TWILIO))).toEqual([]);
     expect(configWarnings(loadConfig(TELNYX))).toEqual([]);
+    expect(configWarnings(loadConfig(SIGNALWIRE))).toEqual([]);
+    expect(configWarnings(loadConfig(VONAGE))).toEqual([]);
+  });
+
+  it.each([
+    [
+      SIGNALWIRE,
+      'SignalWire',
+      'status callbacks',
+      { SIGNALWIRE_SPACE_URL: 'http://localhost:5030' },
+    ],
+    [VONAGE, 'Vonage', 'events', { VONAGE_API_URL: 'http://localhost:5040' }],
+  ])(
+    'warns when the real provider would send its webhooks to a URL on this machine (%#)',
+    (env, label, webhooks, simulator) => {
+      expect(configWarnings(loadConfig({ ...env, PUBLIC_URL: 'http://localhost:4000' }))).toEqual([
+        `PUBLIC_URL is http://localhost:4000, which ${label} cannot reach: calls will be placed but ` +
+          `their ${webhooks} will not arrive; expose the server through an HTTPS tunnel and set ` +
+          'PUBLIC_URL to its address',
+      ]);
+      const simulated = { ...env, ...simulator, PUBLIC_URL: 'http://127.0.0.1:4000' };
+      expect(configWarnings(loadConfig(simulated))).toEqual([]);
+    },
+  );
+
+  it('warns when SignalWire or Vonage credentials are set but another provider places the calls', () => {
+    expect(
+      configWarnings(
+        loadConfig({
+          ...TWILIO,
+          SIGNALWIRE_PROJECT_ID: PROJECT,
+          VONAGE_APPLICATION_ID: APPLICATION,
+        }),
+      ),
+    ).toEqual([
+      'SIGNALWIRE_PROJECT_ID is set but CALL_PROVIDER is twilio: calls go through Twilio; set CALL_PROVIDER=signalwire to place them through SignalWire',
+      'VONAGE_APPLICATION_ID is set but CALL_PROVIDER is twilio: calls go through Twilio; set CALL_PROVIDER=vonage to place them through Vonage',
+    ]);
+    expect(
+      configWarnings(loadConfig({ ...VONAGE, SIGNALWIRE_SIGNING_KEY: 'PSK_0123456789' })),
+    ).toEqual([
+      'SIGNALWIRE_SIGNING_KEY is set but CALL_PROVIDER is vonage: calls go through Vonage; set CALL_PROVIDER=signalwire to place them through SignalWire',
+    ]);
+    expect(
+      configWarnings(loadConfig({ ...SIGNALWIRE, VONAGE_SIGNATURE_SECRET: 'a-secret-here' })),
+    ).toEqual([
+      'VONAGE_SIGNATURE_SECRET is set but CALL_PROVIDER is signalwire: calls go through SignalWire; set CALL_PROVIDER=vonage to place them through Vonage',
+    ]);
   });
 
   it('warns when the real Twilio would call back a URL on this machine', () => {

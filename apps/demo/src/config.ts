@@ -4,13 +4,18 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { parseHost, type HostName } from './hosts.js';
 import {
+  accountSecret,
   CALL_PROVIDER_OPTIONS,
   CALL_PROVIDERS,
   DEFAULT_CALLER_ID,
   DEFAULT_INBOUND_MESSAGE,
   INBOUND_REJECT_REASONS,
+  listed,
   REAL_PROVIDERS,
+  signalWireSpaceUrl,
   telnyxPublicKey,
+  uuid,
+  vonagePrivateKey,
 } from './_config-providers.js';
 
 export {
@@ -62,7 +67,8 @@ const envSchema = z.object({
   PUBLIC_URL: httpUrl.optional(),
   CALL_API_URL: httpUrl.default('http://localhost:5000'),
   DIALER_API_URL: httpUrl.default('http://localhost:4830'),
-  // Defaulted after the checks: Telnyx needs one of the account's numbers, given.
+  // Defaulted after the checks: Telnyx, SignalWire and Vonage need one of the account's
+  // numbers, given.
   CALLER_ID: phone.optional(),
   DIALER_NUMBERS: z
     .string()
@@ -210,18 +216,12 @@ const envSchema = z.object({
     .string()
     .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hexadecimal digits')
     .optional(),
-  TWILIO_AUTH_TOKEN: z
-    .string()
-    .regex(/^[\x21-\x7e]{8,200}$/, 'must be 8 to 200 visible ASCII characters')
-    .optional(),
+  TWILIO_AUTH_TOKEN: accountSecret.optional(),
   TWILIO_API_KEY: z
     .string()
     .regex(/^SK[0-9a-fA-F]{32}$/, 'must be SK followed by 32 hexadecimal digits')
     .optional(),
-  TWILIO_API_SECRET: z
-    .string()
-    .regex(/^[\x21-\x7e]{8,200}$/, 'must be 8 to 200 visible ASCII characters')
-    .optional(),
+  TWILIO_API_SECRET: accountSecret.optional(),
   TWILIO_API_URL: httpUrl.default('https://api.twilio.com'),
   TELNYX_API_KEY: z
     .string()
@@ -233,13 +233,21 @@ const envSchema = z.object({
     .optional(),
   TELNYX_PUBLIC_KEY: telnyxPublicKey.optional(),
   TELNYX_API_URL: httpUrl.default('https://api.telnyx.com'),
+  SIGNALWIRE_SPACE_URL: signalWireSpaceUrl.optional(),
+  SIGNALWIRE_PROJECT_ID: uuid.optional(),
+  SIGNALWIRE_API_TOKEN: accountSecret.optional(),
+  SIGNALWIRE_SIGNING_KEY: accountSecret.optional(),
+  VONAGE_APPLICATION_ID: uuid.optional(),
+  VONAGE_PRIVATE_KEY: vonagePrivateKey.optional(),
+  VONAGE_SIGNATURE_SECRET: accountSecret.optional(),
+  VONAGE_API_URL: httpUrl.default('https://api.nexmo.com'),
   CALLS_PER_SECOND: z.coerce
     .number({ error: 'must be a number' })
     .positive('must be a positive number')
     .max(10_000, 'must be at most 10000')
     .optional(),
   TRUST_PROXY: flag.default(false),
-  // How calls to CALLER_ID are answered (Twilio, Telnyx): see inboundPolicy() in inbound.ts.
+  // How calls to CALLER_ID are answered (every real provider): see inboundPolicy() in inbound.ts.
   INBOUND_MESSAGE: z
     .string()
     .max(1000, 'must be at most 1000 characters')
@@ -256,7 +264,7 @@ const envSchema = z.object({
       error: `must be ${INBOUND_REJECT_REASONS.join(' or ')} (or unset, to answer calls)`,
     })
     .optional(),
-  // pnpm demo only: how often, on average, its Twilio or Telnyx simulator rings CALLER_ID.
+  // pnpm demo only: how often, on average, its real provider's simulator rings CALLER_ID.
   DEMO_INBOUND_EVERY_S: z.coerce
     .number({ error: 'must be a number of seconds' })
     .min(0, 'must be between 0 (no calls) and 3600 seconds')
@@ -296,7 +304,7 @@ const configSchema = envSchema
         path: ['DIALER_MESSAGE'],
         message:
           `the ${provider} provider cannot honour it (its calls take no message); ` +
-          `set CALL_PROVIDER=${speakers.join(' or ')}, or leave DIALER_MESSAGE unset`,
+          `set CALL_PROVIDER=${listed(speakers)}, or leave DIALER_MESSAGE unset`,
       });
       return;
     }

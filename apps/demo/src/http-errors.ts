@@ -212,6 +212,8 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/webhooks\/dialer\/[^/]+\/?$/, ['POST']],
   [/^\/webhooks\/twilio\/?$/, ['POST']],
   [/^\/webhooks\/telnyx\/?$/, ['POST']],
+  [/^\/webhooks\/signalwire(\/voice)?\/?$/, ['POST']],
+  [/^\/webhooks\/vonage\/?$/, ['POST']],
 ];
 
 export const notFound: RequestHandler = (req, res) => {

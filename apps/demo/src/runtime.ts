@@ -12,6 +12,7 @@ import {
 } from '@ringkit/call-client';
 import type { TelnyxProvider } from '@ringkit/call-client/telnyx';
 import type { TwilioProvider } from '@ringkit/call-client/twilio';
+import type { VonageProvider } from '@ringkit/call-client/vonage';
 import { createCallCenter, type CallCenter } from '@ringkit/dialer';
 import {
   isValidationError,
@@ -36,8 +37,10 @@ import { createObserver, type Observer } from './observe.js';
 import { createOpsSampler, type OpsSampler } from './ops.js';
 import { hasDemoHistory, seedDemoHistory } from './seed.js';
 import { serializeCall } from './serialize.js';
+import { createSignalWireProvider } from './signalwire.js';
 import { createTelnyxProvider } from './telnyx.js';
 import { createTwilioProvider } from './twilio.js';
+import { createVonageProvider } from './vonage.js';
 import { timeLimitFor, withTimeLimit } from './time-limit.js';
 import { SHARED_BUDGET } from './routes/campaign-create.js';
 import { openStore, takeOverOldLayout, webhookToken } from './runtime-stores.js';
@@ -112,19 +115,20 @@ export interface Runtime {
   /** The call options the scheduler's provider honours (`GET /api/capabilities`). */
   callOptions: readonly CallOptionName[];
   /**
-   * The one client of `CALL_PROVIDER=twilio` or `telnyx`, which places every call (the
-   * scheduler's and the campaigns'); `undefined` with the mock provider.
+   * The one client of `CALL_PROVIDER=twilio`, `telnyx`, `signalwire` or `vonage`, which places
+   * every call (the scheduler's and the campaigns'); `undefined` with the mock provider.
    */
   realProvider: RealProvider | undefined;
   /**
-   * A status event from the shared provider's webhook (Twilio, Telnyx): the call center finds
+   * A status event from the shared provider's webhook (every real provider's): the call center finds
    * its call by the provider and its id and gives it to that call's owner alone (a scheduled
    * call or a campaign entry); one no row carries yet waits for it (`createCallCenter`).
    */
   handleProviderStatus(event: CallStatusEvent): Promise<void>;
   /**
-   * One webhook's news of a call to the app's number (Twilio's voice webhook and its steps, an
-   * inbound status callback, Telnyx's inbound events): merged by the scheduler's `recordCall`
+   * One webhook's news of a call to the app's number (Twilio's or SignalWire's voice webhook and
+   * its steps, an inbound status callback, Telnyx's inbound events, Vonage's answer URL and its
+   * steps, an inbound leg's end event): merged by the scheduler's `recordCall`
    * into the call's one record, in the store `history()` reads, then the `history` event names
    * both numbers. A call it cannot record (a caller whose number is withheld: no phone number)
    * is logged and skipped; a store that fails rejects, so the provider may send it again.
@@ -142,8 +146,11 @@ export interface Runtime {
 /** The scheduled calls' weight in the account's budget (`CALLS_PER_SECOND`), beside campaigns'. */
 export const SCHEDULER_WEIGHT = 1;
 
-/** A provider of `CALL_PROVIDER` other than the mock: one client places every call. */
-export type RealProvider = TwilioProvider | TelnyxProvider;
+/**
+ * A provider of `CALL_PROVIDER` other than the mock: one client places every call (SignalWire's
+ * is Twilio's client in SignalWire's flavour).
+ */
+export type RealProvider = TwilioProvider | TelnyxProvider | VonageProvider;
 
 /** The one client of a real provider, or `undefined` with the mock provider's two practice APIs. */
 function createRealProvider(config: Config): RealProvider | undefined {
@@ -152,6 +159,10 @@ function createRealProvider(config: Config): RealProvider | undefined {
       return createTwilioProvider(config);
     case 'telnyx':
       return createTelnyxProvider(config);
+    case 'signalwire':
+      return createSignalWireProvider(config);
+    case 'vonage':
+      return createVonageProvider(config);
     case 'mock':
       return undefined;
   }
@@ -175,7 +186,7 @@ function checkDialerMessage(provider: CallProvider, say: string): void {
 /** Composes the three packages for the app: store, scheduler, dialer and the live event hub. */
 export async function createRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options;
-  // With Twilio or Telnyx, one client places every call, so one pacer keeps the account's calls
+  // With a real provider, one client places every call, so one pacer keeps the account's calls
   // per second, and one webhook route follows them all.
   const realProvider = createRealProvider(config);
   if (realProvider && config.DIALER_MESSAGE !== undefined) {

@@ -1,0 +1,242 @@
+/**
+ * Calls to the app's number with `CALL_PROVIDER=signalwire`, end to end against the SignalWire
+ * simulator: it rings `$PUBLIC_URL/webhooks/signalwire/voice` (signed with the project's signing
+ * key), plays the LaML the app
+ * answers by the INBOUND_* variables, requests the `<Dial>`'s and `<Record>`'s actions on the
+ * same route, and posts the call's end to `$PUBLIC_URL/webhooks/signalwire`; the history of
+ * `CALLER_ID` and of the caller show the call once.
+ */
+import { computeSignalWireSignature } from '@ringkit/call-client/signalwire';
+import { SIGNALWIRE_TEST_CREDENTIALS, type SimulatorInboundKnobs } from '@ringkit/simulator';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  api,
+  eventually,
+  freePort,
+  openEvents,
+  startTestApp,
+  type TestApp,
+} from './_test-utils.js';
+
+const APP_NUMBER = '+14155550100';
+const CALLER = '+14155552671';
+const FORWARD_TO = '+14155550123';
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+/**
+ * The app on a fixed port, `PUBLIC_URL` naming it, the simulator ringing its voice URL with
+ * status callbacks to its status route; callers wait for the app unless the knobs say.
+ */
+async function startInboundApp(
+  env: Record<string, string> = {},
+  inbound: Partial<SimulatorInboundKnobs> = {},
+  knobs: { duplicateWebhookRate?: number; outOfOrderRate?: number; talkMs?: number } = {},
+) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  return startTestApp({
+    signalwire: {
+      stepMs: [5, 15],
+      ...knobs,
+      inbound: {
+        url: `${base}/webhooks/signalwire/voice`,
+        statusCallbackUrl: `${base}/webhooks/signalwire`,
+        to: APP_NUMBER,
+        from: CALLER,
+        hangUpWhileRingingRate: 0,
+        hangUpWhileForwardRingsRate: 0,
+        voicemailRate: 1,
+        ...inbound,
+      },
+    },
+    env: { PORT: String(port), PUBLIC_URL: base, CALLER_ID: APP_NUMBER, LOG_LEVEL: 'warn', ...env },
+  });
+}
+
+const historyOf = async (phone: string) =>
+  (await api(`${app!.url}/api/calls/${encodeURIComponent(phone)}`)).json;
+
+/** Rings the app and waits for the simulator to end the call and the app to record its end. */
+async function ring(done: (item: Record<string, unknown>) => boolean) {
+  const sid = app!.signalwire!.ringApp();
+  await eventually(() => {
+    const call = app!.signalwire!.calls().find((c) => c.id === sid);
+    return call && ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(call.status);
+  });
+  const history = await eventually(async () => {
+    const json = await historyOf(APP_NUMBER);
+    return json.items.length > 0 && done(json.items[0]) ? json : null;
+  });
+  return { sid, history, call: app!.signalwire!.calls().find((c) => c.id === sid)! };
+}
+
+describe('calls to the app with SignalWire', () => {
+  it('greets the caller, keeps the voicemail, and shows a missed inbound call on both sides', async () => {
+    app = await startInboundApp({ INBOUND_MESSAGE: 'Hello from the demo. Leave a message.' });
+    const events = await openEvents(`${app.url}/api/events`);
+    try {
+      const { history, call } = await ring((item) => item.recording_url !== null);
+      expect(call).toMatchObject({ direction: 'inbound', from: CALLER, phone: APP_NUMBER });
+      expect(call.spoken).toEqual(['Hello from the demo. Leave a message.']);
+      const recording = call.recordings![0]!;
+      expect(history).toEqual({
+        app_number: APP_NUMBER,
+        items: [
+          {
+            created_at: expect.any(String),
+            counterparty: CALLER,
+            counterparty_is_app: false,
+            type: 'Missed Inbound',
+            duration: null,
+            answered_by: null,
+            recording_url: recording.url,
+          },
+        ],
+        next_cursor: null,
+      });
+      expect((await historyOf(CALLER)).items).toEqual([
+        expect.objectContaining({
+          counterparty: APP_NUMBER,
+          counterparty_is_app: true,
+          type: 'Missed Outbound',
+          recording_url: recording.url,
+        }),
+      ]);
+      // The page hears of it live, for both numbers.
+      await events.until(() =>
+        events.events.some(
+          (e) =>
+            e.event === 'history' &&
+            JSON.parse(e.data).phones.includes(APP_NUMBER) &&
+            JSON.parse(e.data).phones.includes(CALLER),
+        ),
+      );
+    } finally {
+      events.close();
+    }
+    // The status callback told the end after the voicemail: still one call.
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await historyOf(APP_NUMBER)).items).toHaveLength(1);
+  });
+
+  it('forwards to INBOUND_FORWARD_TO and shows a completed inbound call of the forward’s length', async () => {
+    app = await startInboundApp(
+      { INBOUND_FORWARD_TO: FORWARD_TO, INBOUND_RING_S: '15' },
+      { forwardOutcomes: { completed: 1 } },
+      // Long enough a conversation to last a whole second.
+      { talkMs: 1100 },
+    );
+    const { history, call } = await ring((item) => item.type === 'Completed Inbound');
+    expect(call.forwards).toEqual([
+      expect.objectContaining({ to: FORWARD_TO, status: 'completed' }),
+    ]);
+    const forward = call.forwards![0]!;
+    expect(forward.durationS).toBeGreaterThanOrEqual(1);
+    expect(history.items).toEqual([
+      expect.objectContaining({
+        counterparty: CALLER,
+        type: 'Completed Inbound',
+        duration: forward.durationS,
+        recording_url: null,
+      }),
+    ]);
+    expect((await historyOf(CALLER)).items).toEqual([
+      expect.objectContaining({ counterparty: APP_NUMBER, type: 'Completed Outbound' }),
+    ]);
+  });
+
+  it('takes a voicemail when nobody picks the forward up', async () => {
+    app = await startInboundApp(
+      { INBOUND_FORWARD_TO: FORWARD_TO },
+      { forwardOutcomes: { 'no-answer': 1 } },
+    );
+    const { history, call } = await ring((item) => item.recording_url !== null);
+    expect(call.forwards).toEqual([
+      expect.objectContaining({ to: FORWARD_TO, status: 'no-answer' }),
+    ]);
+    expect(history.items).toEqual([
+      expect.objectContaining({
+        type: 'Missed Inbound',
+        recording_url: call.recordings![0]!.url,
+      }),
+    ]);
+  });
+
+  it.each(['busy', 'rejected'])('rejects the call with INBOUND_REJECT=%s', async (reason) => {
+    app = await startInboundApp({ INBOUND_REJECT: reason });
+    const { history, call } = await ring((item) => item.type === 'Missed Inbound');
+    expect(call.status).toBe(reason === 'busy' ? 'busy' : 'no-answer');
+    expect(call.spoken ?? []).toEqual([]);
+    expect(history.items).toEqual([
+      expect.objectContaining({
+        counterparty: CALLER,
+        type: 'Missed Inbound',
+        recording_url: null,
+      }),
+    ]);
+  });
+
+  it('shows a caller who hung up while it rang as a missed call', async () => {
+    app = await startInboundApp({}, { hangUpWhileRingingRate: 1 });
+    const { history, call } = await ring((item) => item.type === 'Missed Inbound');
+    expect(call.status).toBe('canceled');
+    expect(history.items).toEqual([expect.objectContaining({ type: 'Missed Inbound' })]);
+  });
+
+  it('records one call when every webhook comes twice', async () => {
+    app = await startInboundApp({}, {}, { duplicateWebhookRate: 1 });
+    await ring((item) => item.recording_url !== null);
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await historyOf(APP_NUMBER)).items).toEqual([
+      expect.objectContaining({ type: 'Missed Inbound', recording_url: expect.any(String) }),
+    ]);
+  });
+
+  it('refuses a forged or unsigned voice webhook with 403 and records nothing', async () => {
+    app = await startInboundApp();
+    const url = `${app.url.replace('localhost', '127.0.0.1')}/webhooks/signalwire/voice`;
+    const params = {
+      AccountSid: SIGNALWIRE_TEST_CREDENTIALS.projectId,
+      CallSid: 'a1b2c3d4-0000-4000-8000-000000000001',
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+      From: CALLER,
+      To: APP_NUMBER,
+    };
+    const post = (signature: string | undefined, step = '') =>
+      fetch(`${app!.url}/webhooks/signalwire/voice${step}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(signature === undefined ? {} : { 'x-signalwire-signature': signature }),
+        },
+        body: new URLSearchParams(params).toString(),
+      });
+    expect(
+      (await post(computeSignalWireSignature('PSK_not-the-signing-key', url, params))).status,
+    ).toBe(403);
+    expect((await post(undefined)).status).toBe(403);
+    expect(
+      (
+        await post(
+          computeSignalWireSignature('PSK_not-the-signing-key', `${url}?step=dial`, params),
+          '?step=dial',
+        )
+      ).status,
+    ).toBe(403);
+    expect((await historyOf(APP_NUMBER)).items).toEqual([]);
+    expect((await historyOf(CALLER)).items).toEqual([]);
+
+    // Signed with the project's signing key, the same request is answered with LaML.
+    const signed = await post(
+      computeSignalWireSignature(SIGNALWIRE_TEST_CREDENTIALS.signingKey, url, params),
+    );
+    expect(signed.status).toBe(200);
+    expect(await signed.text()).toContain('<Say>');
+  });
+});
