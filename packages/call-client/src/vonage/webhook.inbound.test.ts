@@ -6,6 +6,7 @@ import {
   VONAGE_APP_NUMBER,
   VONAGE_CALLER,
   vonageEvent,
+  vonageRecording,
   vonageToken,
 } from '../../test/vonage-webhook-fixtures.js';
 import { isInvalidOptionsError } from '../errors/errors.js';
@@ -106,6 +107,25 @@ describe('createVonageWebhookHandler with onInbound', () => {
     });
     await handle(signed(callerLeg('completed')));
     expect(events).toMatchObject([{ direction: 'inbound', status: 'completed' }]);
+  });
+
+  it('answers 204 to a recording event, which names no leg, and hands it to neither', async () => {
+    const { handle, events, inbound } = handler();
+    expect(await handle(signed(vonageRecording()))).toEqual({ status: 204 });
+    expect(events).toEqual([]);
+    expect(inbound).toEqual([]);
+  });
+
+  it('answers 400 still to a body with no uuid that is no recording event', async () => {
+    const { handle } = handler();
+    const { uuid: _, ...event } = callerLeg('completed');
+    expect(await handle(signed(event))).toMatchObject({
+      status: 400,
+      body: { error: { details: 'missing_id' } },
+    });
+    expect(await handle(signed({ ...vonageRecording(), status: 'completed' }))).toMatchObject({
+      status: 400,
+    });
   });
 
   it('answers 500 when onInbound fails, so Vonage sends the event again', async () => {

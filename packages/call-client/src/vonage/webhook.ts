@@ -98,13 +98,36 @@ function authorizationOf(
 }
 
 /**
+ * Whether a body is a `record` action's event (`recording_url`, `conversation_uuid`, no leg
+ * `uuid` and no `status`), which Vonage sends to the application's event URL when the action
+ * names no `eventUrl` of its own.
+ */
+function isRecordingEvent(rawBody: string | Uint8Array): boolean {
+  const text = typeof rawBody === 'string' ? rawBody : Buffer.from(rawBody).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const fields = value as Record<string, unknown>;
+  return (
+    typeof fields['recording_url'] === 'string' &&
+    fields['uuid'] === undefined &&
+    fields['status'] === undefined
+  );
+}
+
+/**
  * Receives Vonage's Voice API event webhooks (sent as `POST` with a JSON body, the default). A
  * request without a valid signed JWT for its body ({@link verifyVonageSignature}: HS256 with the
  * signature secret, `iat` within `maxSkewS`, `payload_hash` the body's SHA-256) gets `401` with a
  * JSON body saying why, before anything in it is read; a signed body that is not a Vonage event
  * gets `400`; a valid one that tells a call's status is handed to `onEvent` (or, for the caller
  * leg of a call to the app's numbers, when `onInbound` is given, to `onInbound` as an
- * {@link InboundCallUpdate} where it tells the call's end), then `204`.
+ * {@link InboundCallUpdate} where it tells the call's end), then `204`; a `record` action's
+ * event, which names no leg, is answered `204` without either.
  * Never throws once created; creating it throws an `InvalidOptionsError` for bad options.
  *
  * @example
@@ -159,6 +182,8 @@ export function createVonageWebhookHandler(
     try {
       event = parseVonageEvent(rawBody, clock ? { now: new Date(clock.now()) } : {});
     } catch (error) {
+      // A `record` action's event names a conversation, not a leg: it tells no call's status.
+      if (isRecordingEvent(rawBody)) return { status: 204 };
       report(error);
       const { message, reason } = error as WebhookValidationError;
       return {
