@@ -63,11 +63,19 @@ const where = (issues: readonly z.core.$ZodIssue[]) =>
 
 /**
  * The fields of a request: a `GET`'s query parameters, or a `POST`'s JSON object body. A body
- * that is not JSON, or not an object, is a `WebhookValidationError`.
+ * that is not JSON, or not an object, or a parameter given twice, is a `WebhookValidationError`.
  */
 export function answerFields(method: string, url: URL, rawBody: string): Record<string, unknown> {
-  if (method === 'GET') return Object.fromEntries(url.searchParams);
-  return jsonObject(rawBody);
+  if (method !== 'GET') return jsonObject(rawBody);
+  const fields = Object.fromEntries(url.searchParams);
+  const repeated = Object.keys(fields).find((name) => url.searchParams.getAll(name).length > 1);
+  if (repeated !== undefined)
+    throw new WebhookValidationError({
+      reason: 'invalid_field',
+      message: `The answer webhook carries ${repeated} more than once`,
+      body: url.search,
+    });
+  return fields;
 }
 
 /** A JSON object body; a `WebhookValidationError` (`not_json`, `not_object`) for anything else. */

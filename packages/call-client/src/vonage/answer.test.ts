@@ -312,6 +312,25 @@ describe('createVonageAnswerHandler: refusals', () => {
     expect(updates).toEqual([]);
   });
 
+  it('answers 400 to a GET answer webhook that names a field twice', async () => {
+    const { handle, updates, errors } = setup();
+    const twice = `${new URLSearchParams(CALL).toString()}&uuid=other`;
+    const fields = Object.fromEntries(new URLSearchParams(twice));
+    const request = {
+      method: 'GET',
+      url: `${ANSWER}?${twice}`,
+      headers: {
+        authorization: `Bearer ${vonageToken(JSON.stringify(fields), NOW_S)}`,
+      },
+    };
+    expect(await handle(request)).toMatchObject({
+      status: 400,
+      body: { error: { details: 'invalid_field' } },
+    });
+    expect(updates).toEqual([]);
+    expect(isWebhookValidationError(errors[0])).toBe(true);
+  });
+
   it('answers 405 to a method Vonage never uses', async () => {
     const { handle } = setup();
     expect(await handle({ ...get(CALL), method: 'PUT' })).toMatchObject({ status: 405 });
