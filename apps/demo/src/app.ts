@@ -20,13 +20,13 @@ import { signalWireVoiceHandler, signalWireWebhookHandler } from './routes/signa
 import { suppressionsRouter } from './routes/suppressions.js';
 import { telnyxWebhookHandler } from './routes/telnyx-webhooks.js';
 import { twilioVoiceHandler, twilioWebhookHandler } from './routes/twilio-webhooks.js';
-import { vonageWebhookHandler } from './routes/vonage-webhooks.js';
+import { vonageAnswerHandler, vonageWebhookHandler } from './routes/vonage-webhooks.js';
 import type { Runtime } from './runtime.js';
 import { bearerAuth, cors, hostCheck, jsonOnly, mutationRateLimit } from './security.js';
 import { SIGNALWIRE_VOICE_PATH, SIGNALWIRE_WEBHOOK_PATH } from './signalwire.js';
 import { TELNYX_WEBHOOK_PATH } from './telnyx.js';
 import { TWILIO_VOICE_PATH, TWILIO_WEBHOOK_PATH } from './twilio.js';
-import { VONAGE_WEBHOOK_PATH } from './vonage.js';
+import { VONAGE_ANSWER_PATH, VONAGE_WEBHOOK_PATH } from './vonage.js';
 
 export interface AppOptions {
   /** The built front end; pages answer 503 without it. */
@@ -91,9 +91,12 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
     app.post(SIGNALWIRE_WEBHOOK_PATH, rawBody, signalWireWebhookHandler(runtime));
     app.post(SIGNALWIRE_VOICE_PATH, rawBody, signalWireVoiceHandler(runtime));
   }
-  // Vonage's events are JSON whose signed JWT covers the body's hash: the raw body.
+  // Vonage's events are JSON whose signed JWT covers the body's hash: the raw body. Its answer
+  // URL (calls to CALLER_ID) is asked by GET (or POST), and its NCCO's events come back by POST.
   if (runtime.config.CALL_PROVIDER === 'vonage') {
     app.post(VONAGE_WEBHOOK_PATH, rawBody, vonageWebhookHandler(runtime));
+    const answer = vonageAnswerHandler(runtime);
+    app.route(VONAGE_ANSWER_PATH).get(rawBody, answer).post(rawBody, answer);
   }
   app.use('/webhooks', webhooksRouter(runtime));
   app.use('/metrics', bearerAuth(runtime.config), metricsRouter(runtime));

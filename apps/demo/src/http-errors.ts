@@ -214,6 +214,7 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/webhooks\/telnyx\/?$/, ['POST']],
   [/^\/webhooks\/signalwire(\/voice)?\/?$/, ['POST']],
   [/^\/webhooks\/vonage\/?$/, ['POST']],
+  [/^\/webhooks\/vonage\/answer\/?$/, ['GET', 'POST']],
 ];
 
 export const notFound: RequestHandler = (req, res) => {
