@@ -15,7 +15,7 @@ import { createPacer } from '../time/pacing.js';
 import { createAttemptTimer } from './_attempt-timer.js';
 import { requestInfo, toCallApiError } from './_failures.js';
 import { createKyInstances, FORM_CONTENT_TYPE, type HttpMethod, JSON_CONTENT_TYPE } from './_ky.js';
-import type { HttpClientOptions, HttpPolicy } from './_options.js';
+import type { HttpClientSetup, HttpPolicy } from './_options.js';
 import { tracePlacements, type TracePlacement } from './_placement-span.js';
 import { nodeTransport } from './_transport.js';
 import { baseUrlOf, createUrlResolver } from './_urls.js';
@@ -34,6 +34,13 @@ export interface JsonRequest<T> {
    * @default false
    */
   idempotent?: boolean;
+  /**
+   * `false`: the request is sent once and never again, whatever befalls it (a timeout, a reset,
+   * a refused connection, `429`, `5xx`): for an act that a second copy would repeat, e.g. a
+   * transfer that would ring an agent twice.
+   * @default the client's `retry` policy
+   */
+  retry?: false;
   schema: z.ZodType<T>;
   signal?: AbortSignal | undefined;
   /**
@@ -63,12 +70,13 @@ export interface HttpClient {
 
 export function createHttpClient(
   baseUrl: string,
-  options: HttpClientOptions,
+  options: HttpClientSetup,
   policy: HttpPolicy = {},
 ): HttpClient {
   const notAcceptedStatuses = [...(policy.notAcceptedStatuses ?? NOT_ACCEPTED_STATUSES)];
   const timeout = options.timeoutMs ?? 10_000;
   const userFetch = options.fetch;
+  const { attemptHeaders } = options;
   const base = baseUrlOf(baseUrl);
   const totalTimeout = options.totalTimeoutMs ?? 60_000;
   const placement = tracePlacements(options.tracer, new URL(base));
@@ -85,21 +93,32 @@ export function createHttpClient(
 
   /**
    * Sends one attempt. ky's request carries no body (so ky has no stream to clone for a retry);
-   * the body, a string, goes with each attempt. A `fetch` option still gets a whole `Request`.
+   * the body, a string, goes with each attempt, and so do the attempt's own headers (`own`). A
+   * `fetch` option still gets a whole `Request`.
    */
   function transmit(
     request: Request,
     kindHeaders: Record<string, string>,
     body: string | undefined,
     signal: AbortSignal,
+    own: Record<string, string> | undefined,
   ): Promise<Response> {
     if (userFetch !== undefined) {
-      const whole = body === undefined ? request : new Request(request, { body });
+      let whole = request;
+      if (body !== undefined || own !== undefined) {
+        const init: RequestInit = body === undefined ? {} : { body };
+        if (own !== undefined) {
+          const headers = new Headers(request.headers);
+          for (const [name, value] of Object.entries(own)) headers.set(name, value);
+          init.headers = headers;
+        }
+        whole = new Request(request, init);
+      }
       return signal === request.signal ? userFetch(whole, {}) : userFetch(whole, { signal });
     }
     return nodeTransport(request.url, {
       method: request.method,
-      headers: kindHeaders,
+      headers: own === undefined ? kindHeaders : overlaid(kindHeaders, own),
       body,
       signal,
     });
@@ -111,6 +130,7 @@ export function createHttpClient(
     async request<T>(request: JsonRequest<T>) {
       const { method, path, json, form, searchParams, schema, signal, paced, span, beforeSend } =
         request;
+      const once = request.retry === false;
       const url = resolve(path, searchParams);
       const unsafe = method === 'post' && request.idempotent !== true;
       const body = json !== undefined ? JSON.stringify(json) : form?.toString();
@@ -118,6 +138,7 @@ export function createHttpClient(
         method,
         unsafe,
         json !== undefined ? JSON_CONTENT_TYPE : form !== undefined ? FORM_CONTENT_TYPE : undefined,
+        once,
       );
       let attempts = 0;
       let raw: unknown;
@@ -139,6 +160,20 @@ export function createHttpClient(
         // A check that answers at once costs the attempt no turn of the event loop.
         return check instanceof Promise ? check.then(send, refused) : send();
       };
+      /** What `attemptHeaders` threw: that attempt never left. */
+      let unsigned: { error: unknown } | undefined;
+      /** One attempt, with its own headers, counted once it leaves. */
+      const sendAttempt = (attempt: Request, attemptSignal: AbortSignal): Promise<Response> => {
+        let own: Record<string, string> | undefined;
+        try {
+          own = attemptHeaders?.();
+        } catch (error) {
+          unsigned = { error };
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+        attempts += 1;
+        return transmit(attempt, kindHeaders, body, attemptSignal, own);
+      };
       // A paced request's time in the pacer's queue is not the provider's: its timeouts are kept
       // here, from the moment each attempt is sent, and ky's are off.
       const timed = paced === true && pacing ? createAttemptTimer(timeout, totalTimeout) : null;
@@ -154,20 +189,16 @@ export function createHttpClient(
                 return pacer.run(
                   () =>
                     checked(() => {
-                      attempts += 1;
                       timed.waited(performance.now() - queuedAt);
-                      return timed.send(attempt, (merged) =>
-                        transmit(attempt, kindHeaders, body, merged),
-                      );
+                      return timed.send(attempt, (merged) => sendAttempt(attempt, merged));
                     }),
                   attempt.signal,
                 );
               }
             : (input) =>
                 checked(() => {
-                  attempts += 1;
                   const attempt = input as Request;
-                  return transmit(attempt, kindHeaders, body, attempt.signal);
+                  return sendAttempt(attempt, attempt.signal);
                 }),
         });
         const text = await response.text();
@@ -189,6 +220,7 @@ export function createHttpClient(
         const timedOut = timed?.timedOut() === true;
         timed?.end();
         if (withheld !== undefined) throw withheld;
+        if (unsigned !== undefined) throw unsigned.error;
         const info = requestInfo(method, url);
         if (timedOut && !signal?.aborted)
           throw new RequestTimeoutError({ request: info, timeoutMs: timeout, cause: error });
@@ -205,4 +237,16 @@ export function createHttpClient(
       return { data: parsed.data, raw };
     },
   };
+}
+
+/** `base` with `own` laid over it: a name of `own` replaces the same name of `base`, whatever its case. */
+function overlaid(
+  base: Record<string, string>,
+  own: Record<string, string>,
+): Record<string, string> {
+  const names = new Set(Object.keys(own).map((name) => name.toLowerCase()));
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base))
+    if (!names.has(name.toLowerCase())) out[name] = value;
+  return Object.assign(out, own);
 }

@@ -46,11 +46,17 @@ export interface KyInstancesOptions {
 
 /**
  * The ky instance of each kind of request, made at its first request: `unsafe` for a request
- * that creates something, `contentType` the type of its body, if it has one.
+ * that creates something, `contentType` the type of its body, if it has one, `once` for a request
+ * never sent again.
  */
 export function createKyInstances(
   options: KyInstancesOptions,
-): (method: HttpMethod, unsafe: boolean, contentType: string | undefined) => KindInstance {
+): (
+  method: HttpMethod,
+  unsafe: boolean,
+  contentType: string | undefined,
+  once?: boolean,
+) => KindInstance {
   const { timeoutMs, totalTimeoutMs, headers, notAcceptedStatuses } = options;
   const retry =
     typeof options.retry === 'number' ? { limit: options.retry } : (options.retry ?? {});
@@ -66,11 +72,12 @@ export function createKyInstances(
   };
 
   const instances: Array<KindInstance | undefined> = [];
-  return function instanceFor(method, unsafe, contentType) {
+  return function instanceFor(method, unsafe, contentType, once = false) {
     const key =
       (method === 'get' ? 0 : method === 'post' ? 1 : 16) +
       (unsafe ? 2 : 0) +
-      (contentType === undefined ? 0 : contentType === JSON_CONTENT_TYPE ? 4 : 8);
+      (contentType === undefined ? 0 : contentType === JSON_CONTENT_TYPE ? 4 : 8) +
+      (once ? 32 : 0);
     let instance = instances[key];
     if (instance === undefined) {
       // The body is handed to fetch with each attempt (see `transmit`), so its type is set here.
@@ -87,6 +94,7 @@ export function createKyInstances(
           headers: kindHeaders,
           retry: {
             ...retryDefaults,
+            limit: once ? 0 : limit,
             methods: [method],
             statusCodes: unsafe ? notAcceptedStatuses : READ_STATUSES,
             // Honoured on every retried answer that says when to come back; which answers are

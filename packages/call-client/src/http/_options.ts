@@ -103,6 +103,24 @@ export interface HttpClientOptions {
 }
 
 /**
+ * What `createHttpClient` takes: the options every provider client shares, and what only the
+ * provider client itself adds to them.
+ */
+export interface HttpClientSetup extends HttpClientOptions {
+  /**
+   * Headers made anew for each attempt of every request, right before it is sent (after the
+   * pacer, a retry's delay and `beforeSend`), laid over `headers`: a name it gives replaces that
+   * name in `headers`, whatever its case. For what cannot be fixed when the client is made, e.g.
+   * a short-lived token signed again as it nears its end, so that even a retry sent after a long
+   * `Retry-After` carries a valid one. When it throws, that attempt is not sent, nor any after
+   * it, and the request rejects with what it threw.
+   * @default none: `headers` alone
+   * @example attemptHeaders: () => ({ authorization: `Bearer ${tokens.current()}` })
+   */
+  attemptHeaders?: () => Record<string, string>;
+}
+
+/**
  * The shared HTTP options a provider client was given (all but `headers`, which each client
  * extends with its own authorization), for `createHttpClient`.
  */
