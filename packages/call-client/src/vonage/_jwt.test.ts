@@ -4,17 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '../errors/errors.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { createJwtSource, readPrivateKey, signVonageJwt } from './_jwt.js';
+import { APPLICATION_KEYS, createRsaKeyPair } from '../../test/vonage-fixtures.js';
 
 const pem = { type: 'pkcs8', format: 'pem' } as const;
 const spki = { type: 'spki', format: 'pem' } as const;
-const pair = () =>
-  generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: pem,
-    publicKeyEncoding: spki,
-  });
-const { privateKey, publicKey } = pair();
-const other = pair();
+const { privateKey, publicKey } = APPLICATION_KEYS;
+const other = createRsaKeyPair();
 
 const APP = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 

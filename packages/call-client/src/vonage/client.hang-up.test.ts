@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { CallStatus as OfficialCallStatus, Voice } from '@vonage/voice';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -7,15 +6,12 @@ import { isHttpError, isResponseValidationError } from '../errors/errors.js';
 import type { CallStatus } from '../status.js';
 import { createVonageClient } from './client.js';
 import { isVonageApiError } from './errors.js';
+import { APPLICATION_KEYS } from '../../test/vonage-fixtures.js';
 
 const BASE = 'https://api.nexmo.test';
 const UUID = '63f61863-4a51-4f6b-86e1-46edebcf9356';
 const CALL = `${BASE}/v1/calls/${UUID}`;
-const { privateKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey } = APPLICATION_KEYS;
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));

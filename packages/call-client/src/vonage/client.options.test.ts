@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -23,16 +22,13 @@ import {
 import { createVonageClient } from './client.js';
 import type { VonageClientOptions } from './client-options.js';
 import { VONAGE_CREATE_CALL_PARAMS } from './_params.js';
+import { APPLICATION_KEYS } from '../../test/vonage-fixtures.js';
 
 const BASE = 'https://api.nexmo.test';
 const CALLS = `${BASE}/v1/calls`;
 const APP = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 const DEFAULT_TEXT = 'Hello. This is an automated call.';
-const { privateKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey } = APPLICATION_KEYS;
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));

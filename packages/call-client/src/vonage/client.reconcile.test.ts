@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { Voice } from '@vonage/voice';
@@ -9,14 +8,11 @@ import { createFakeClock } from '../testing/fake-clock.js';
 import { createVonageClient } from './client.js';
 import type { VonageClientOptions } from './client-options.js';
 import { parseVonageTime } from './_reconcile.js';
+import { APPLICATION_KEYS } from '../../test/vonage-fixtures.js';
 
 const BASE = 'https://api.nexmo.test';
 const CALLS = `${BASE}/v1/calls`;
-const { privateKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey } = APPLICATION_KEYS;
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
