@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { httpClientOptionsSchema, type HttpClientOptions } from '../http/_options.js';
 import { CALL_OPTION_NAMES, type CallOptionName } from '../providers/call-options.js';
 import type { CountryCode } from '../phone.js';
-import type { CallProvider, ProviderCall } from '../providers/provider.js';
+import type { CallProvider, ConnectCallOptions, ProviderCall } from '../providers/provider.js';
 import type { ReconcileOptions } from '../twilio/_reconcile.js';
 import type { NccoAction } from './_ncco.js';
 
@@ -83,6 +83,20 @@ export interface VonageProvider extends CallProvider {
   getCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   cancelCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
   hangUpCall(id: string, options?: { signal?: AbortSignal }): Promise<ProviderCall>;
+  /**
+   * Connects the answered call to `to` (a number, or a `sip:` URI): the call is transferred to an
+   * NCCO `connect` of `to`, rung `ringS` seconds (default 20), shown the client's `from`. Sent
+   * once and never again, so the agent never rings twice: a request whose answer was lost
+   * rejects with its error. Vonage refuses a call that is not in progress with a `4xx`
+   * (`VonageApiError`).
+   */
+  connectCall(id: string, to: string, options?: ConnectCallOptions): Promise<void>;
+  /**
+   * Speaks `message` on the answered call (an NCCO `talk`, in the client's `language` and
+   * `style`; plain text, at most 1,500 characters), after which Vonage ends the call. Sent once
+   * and never again.
+   */
+  abandonCall(id: string, message: string, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 /**

@@ -16,16 +16,13 @@ import { isAmbiguousPlacement, isCallNotPlaced } from '../errors/placement.js';
 import { createVonageClient } from './client.js';
 import type { VonageClientOptions, VonageProvider } from './client-options.js';
 import { isVonageApiError, VonageApiError } from './errors.js';
+import { APPLICATION_KEYS } from '../../test/vonage-fixtures.js';
 
 const BASE = 'https://api.nexmo.test';
 const CALLS = `${BASE}/v1/calls`;
 const UUID = '63f61863-4a51-4f6b-86e1-46edebcf9356';
 const APP = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
-const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
+const { privateKey, publicKey } = APPLICATION_KEYS;
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
@@ -270,6 +267,22 @@ describe('createVonageClient', () => {
     expect(call.id).toBe(UUID);
     expect(seen).toHaveLength(2);
     expect(seen[1]!.body).toEqual(seen[0]!.body);
+  });
+
+  it('puts its token over an Authorization header of its own headers, on every attempt', async () => {
+    const seen = captureCreates((n) =>
+      n === 1
+        ? vonageError(429, 'Too Many Requests')
+        : HttpResponse.json(created(), { status: 201 }),
+    );
+    await client({ headers: { Authorization: 'Basic bm9wZQ==', 'x-trace': '1' } }).placeCall({
+      to: '+14155552671',
+    });
+    expect(seen).toHaveLength(2);
+    for (const { authorization } of seen) {
+      expect(authorization).toMatch(/^Bearer /);
+      expect(verifySignature(authorization!.slice('Bearer '.length), publicKey)).toBe(true);
+    }
   });
 
   it('gives up on 429 after its retries as surely not placed, retryable', async () => {

@@ -14,6 +14,7 @@ import {
   RECONCILE_DEFAULTS,
   type ListedCall,
 } from '../twilio/_reconcile.js';
+import { connectTransfers, type VonageTransferBody } from './_connect.js';
 import { createJwtSource, readPrivateKey } from './_jwt.js';
 import { talkAction, type NccoAction } from './_ncco.js';
 import { createCallBuilder, vonageNumber, type VonageCreateCallBody } from './_params.js';
@@ -48,12 +49,11 @@ const DEFAULT_TEXT = 'Hello. This is an automated call.';
  * A client for Vonage's Voice API (v1): places calls (`POST /v1/calls`, paced by
  * `callsPerSecond`) with an NCCO that speaks `say` (a `talk` action) or with an answer URL, reads
  * them (`GET /v1/calls/{uuid}`), lists them to reconcile a placement of unknown outcome, and ends
- * them (`PUT /v1/calls/{uuid}` with `action: 'hangup'`). Every request carries a JWT signed with
- * the application's private key. Follow calls by the events sent to `eventUrl` or by polling
+ * them (`PUT /v1/calls/{uuid}` with `action: 'hangup'`); connects an answered call to an agent, or
+ * ends it with a message, by transferring it to an NCCO (`action: 'transfer'`). Every request carries a JWT signed with
+ * the application's private key, put on each attempt as it leaves (a retry included), so none
+ * carries a token near its end. Follow calls by the events sent to `eventUrl` or by polling
  * with `watchCall`.
- *
- * Requests go through `fetch` (the `fetch` option, else `globalThis.fetch`), which puts a fresh
- * token on each; the other clients' default transport sends fixed headers.
  *
  * @example
  * const vonage = createVonageClient({
@@ -89,17 +89,12 @@ export function createVonageClient(options: VonageClientOptions): VonageProvider
     now: Date.now,
     ttlS: options.tokenTtlS ?? 900,
   });
-  const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const http = createHttpClient(
     options.baseUrl ?? 'https://api.nexmo.com',
     {
       ...sharedHttpOptions(options),
       ...(options.headers && { headers: options.headers }),
-      fetch: (input, init) => {
-        const request = new Request(input, init);
-        request.headers.set('authorization', `Bearer ${jwt.token()}`);
-        return send(request);
-      },
+      attemptHeaders: () => ({ authorization: `Bearer ${jwt.token()}` }),
     },
     { notAcceptedStatuses: VONAGE_NOT_ACCEPTED },
   );
@@ -109,6 +104,7 @@ export function createVonageClient(options: VonageClientOptions): VonageProvider
     keepMs: 60_000 + (reconciling?.skewMs ?? 0),
   });
   const callPath = (uuid: string) => `v1/calls/${encodeURIComponent(uuid)}`;
+  const transfers = connectTransfers(from, defaultCountry, talk);
 
   const toCall = (data: VonageCallDetail, raw: unknown): ProviderCall => {
     const { status, providerStatus, answeredBy } = toVonageStatus(data.status);
@@ -186,6 +182,21 @@ export function createVonageClient(options: VonageClientOptions): VonageProvider
       if (current !== undefined && isTerminal(current.status)) return current;
       throw error;
     }
+  }
+
+  /**
+   * Gives the answered call a new NCCO (`PUT` with `action: 'transfer'`). Sent once and never
+   * again, whatever befalls it: a second one would start the NCCO over (ring the agent twice).
+   */
+  async function transferTo(id: string, body: VonageTransferBody, signal?: AbortSignal) {
+    await call({
+      method: 'put',
+      path: callPath(id),
+      json: body,
+      schema: z.unknown(),
+      signal,
+      retry: false,
+    });
   }
 
   /**
@@ -275,6 +286,14 @@ export function createVonageClient(options: VonageClientOptions): VonageProvider
       const current = await getCall(id, { ...(signal && { signal }) });
       if (isTerminal(current.status)) return current;
       return hangUp(id, current.status === 'answered', signal);
+    },
+
+    async connectCall(id, to, options = {}) {
+      await transferTo(id, transfers.connect(to, options), options.signal);
+    },
+
+    async abandonCall(id, message, { signal } = {}) {
+      await transferTo(id, transfers.abandon(message), signal);
     },
   };
   return provider;
