@@ -1,8 +1,8 @@
 /**
  * The floor of `scheduler/postgres.ts` and `scheduler/backlog.ts`: what a scheduled call cannot do
  * without, from bare `pg`, each statement prepared: a claim of the due rows under a lease (as
- * many as the free places), their mark committed before the handler runs, and the answers of one
- * tick with their call records in one statement. A worker wakes at each due time by a timer of
+ * many as the free places) that marks them, committed before the handler runs, and the answers of
+ * one tick with their call records in one statement. A worker wakes at each due time by a timer of
  * its own, the due times handed to it (ringkit learns them through LISTEN/NOTIFY and a look-up);
  * each claims what is due, the others' claims skipping what one holds.
  *
@@ -98,17 +98,16 @@ export function floorWorker(
   shape: FloorShape = 'bare',
 ): { wake(at: number): void; stop(): void } {
   const s = schema;
+  // The claim takes the due rows under a lease and marks them in one statement, committed
+  // before the handlers run: a claimed row leaves the due index (its status is no longer
+  // `scheduled`), so the next claim never walks it.
   const claim = {
-    name: 'floor_claim',
-    text: `UPDATE ${s}.calls AS c SET lease_owner = $1, lease_until = $2
-      WHERE c.id IN (SELECT id FROM ${s}.calls WHERE status = 'scheduled' AND lease_until IS NULL
-        AND due_at <= $3 ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+    name: `floor_claim_${shape}`,
+    text: `UPDATE ${s}.calls AS c SET status = 'queued', lease_owner = $1, lease_until = $2,
+        placing_at = $3${shape === 'reads' ? ', updated_at = $3' : ''}
+      WHERE c.id IN (SELECT id FROM ${s}.calls WHERE status = 'scheduled' AND due_at <= $3
+        ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
       RETURNING c.id, c.due_at`,
-  };
-  const mark = {
-    name: `floor_mark_${shape}`,
-    text: `UPDATE ${s}.calls SET status = 'queued', placing_at = $2${shape === 'reads' ? ', updated_at = $2' : ''}
-      WHERE id = ANY($1::bigint[])`,
   };
   const answer = {
     name: `floor_answer_${shape}`,
@@ -156,7 +155,6 @@ export function floorWorker(
           if (rows.length === 0) break;
           busy += rows.length;
           const ids = rows.map((row) => row.id);
-          await pool.query({ ...mark, values: [ids, Date.now()] });
           for (const row of rows) onJob(Number(row.due_at));
           // The handler answered: its place is free again, its answer written with the others
           // of this tick.
