@@ -10,6 +10,8 @@ import { isAmbiguousPlacement, isCallNotPlaced, placementOutcomeOf } from '../er
 import { createFakeClock } from '../testing/fake-clock.js';
 import { createTelnyxClient } from '../telnyx/client.js';
 import { createTwilioClient } from '../twilio/client.js';
+import { createVonageClient } from '../vonage/client.js';
+import { APPLICATION_KEYS } from '../../test/vonage-fixtures.js';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
 import type { CallProvider } from './provider.js';
@@ -18,6 +20,7 @@ const POLLING = 'http://localhost:5000';
 const WEBHOOK = 'http://localhost:4830';
 const TWILIO = 'https://api.twilio.com';
 const TELNYX = 'https://api.telnyx.com';
+const VONAGE = 'https://api.nexmo.com';
 const SID = `AC${'a'.repeat(32)}`;
 const server = setupServer();
 
@@ -51,6 +54,10 @@ function providers(requests: string[]) {
       count('telnyx')();
       return HttpResponse.json({ data: { call_control_id: `v3:${++nextId}` } });
     }),
+    http.post(`${VONAGE}/v1/calls`, () => {
+      count('vonage')();
+      return HttpResponse.json({ uuid: `u-${++nextId}`, status: 'started' }, { status: 201 });
+    }),
   );
 }
 
@@ -78,6 +85,16 @@ const clients: [string, () => CallProvider][] = [
         connectionId: 'conn',
         from: '+14155550100',
         webhookUrl: 'https://app.example/webhooks/telnyx',
+      }),
+  ],
+  [
+    'Vonage',
+    () =>
+      createVonageClient({
+        applicationId: 'app-1',
+        privateKey: APPLICATION_KEYS.privateKey,
+        from: '+14155550100',
+        eventUrl: 'https://app.example/webhooks/vonage',
       }),
   ],
 ];

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createTwilioClient } from '../twilio/index.js';
+import { createVonageClient } from '../vonage/index.js';
+import { APPLICATION_KEYS } from '../../test/vonage-fixtures.js';
 
 const fast = { retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 5 } };
 let server: Server | undefined;
@@ -121,6 +123,35 @@ describe('the body of a request', () => {
       expect(Object.fromEntries(new URLSearchParams(seen[0]!.body))).toMatchObject({
         To: '+14155552671',
         From: '+15005550006',
+      });
+      await new Promise((resolve) => server!.close(resolve));
+      server = undefined;
+    }
+  });
+
+  it('is JSON for Vonage, paced or not, and goes again unchanged after a 429', async () => {
+    const uuid = '63f61863-4a51-4f6b-86e1-46edebcf9356';
+    for (const callsPerSecond of [undefined, 1000]) {
+      const { url, seen } = await listen([
+        [429, { title: 'Too Many Requests' }],
+        [201, { uuid, status: 'started' }],
+      ]);
+      const call = await createVonageClient({
+        applicationId: 'app-1',
+        privateKey: APPLICATION_KEYS.privateKey,
+        from: '+15005550006',
+        baseUrl: url,
+        retry: { limit: 1, baseDelayMs: 1 },
+        ...(callsPerSecond === undefined ? {} : { callsPerSecond }),
+      }).placeCall({ to: '+14155552671', say: 'Hi & bye' });
+      expect(call.id).toBe(uuid);
+      expect(seen).toHaveLength(2);
+      expect(seen[1]).toEqual(seen[0]);
+      expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/calls', type: 'application/json' });
+      expect(JSON.parse(seen[0]!.body)).toMatchObject({
+        to: [{ type: 'phone', number: '14155552671' }],
+        from: { type: 'phone', number: '15005550006' },
+        ncco: [{ action: 'talk', text: 'Hi & bye' }],
       });
       await new Promise((resolve) => server!.close(resolve));
       server = undefined;

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { isInvalidOptionsError } from '../errors/errors.js';
 import { createTelnyxClient } from '../telnyx/index.js';
 import { createTwilioClient } from '../twilio/index.js';
+import { createVonageClient } from '../vonage/index.js';
+import { APPLICATION_KEYS } from '../../test/vonage-fixtures.js';
 import { options as twilioOptions } from '../../test/twilio-fixtures.js';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
@@ -39,6 +41,17 @@ const clients = [
     'createTelnyxClient',
     'telnyx',
     (name?: string) => createTelnyxClient({ ...telnyx, ...(name === undefined ? {} : { name }) }),
+  ],
+  [
+    'createVonageClient',
+    'vonage',
+    (name?: string) =>
+      createVonageClient({
+        applicationId: 'app-1',
+        privateKey: APPLICATION_KEYS.privateKey,
+        from: '+14155550100',
+        ...(name === undefined ? {} : { name }),
+      }),
   ],
 ] as const;
 

@@ -4,6 +4,8 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMockCallApiClient } from './mock-call-api.js';
 import { createNumDialerClient } from './num-dialer.js';
 import { createTwilioClient } from '../twilio/client.js';
+import { createVonageClient } from '../vonage/client.js';
+import { APPLICATION_KEYS } from '../../test/vonage-fixtures.js';
 import { InvalidOptionsError } from '../errors/errors.js';
 
 const otel = recordSpans();
@@ -141,6 +143,42 @@ describe('the ringkit.place_call span', () => {
       'ringkit.call.reconciled': true,
       'ringkit.call.provider_id': sid,
     });
+  });
+
+  it('marks a Vonage call found after an ambiguous answer as reconciled', async () => {
+    const uuid = '63f61863-4a51-4f6b-86e1-46edebcf9356';
+    const listed = {
+      uuid,
+      status: 'ringing',
+      direction: 'outbound',
+      to: { type: 'phone', number: TO.slice(1) },
+      from: { type: 'phone', number: '14155550100' },
+    };
+    const page = (calls: unknown[]) =>
+      json(200, { count: calls.length, page_size: 100, record_index: 0, _embedded: { calls } });
+    const { fetch } = answering(
+      () => json(504, {}),
+      () => page([listed]),
+      () => page([]),
+    );
+    const client = createVonageClient({
+      applicationId: 'app-1',
+      privateKey: APPLICATION_KEYS.privateKey,
+      from: '+14155550100',
+      baseUrl: 'https://vonage.test',
+      fetch,
+    });
+    await expect(client.placeCall({ to: TO })).resolves.toMatchObject({ id: uuid });
+
+    const [span] = placeSpans();
+    expect(span!.attributes).toMatchObject({
+      'ringkit.provider': 'vonage',
+      'server.address': 'vonage.test',
+      'ringkit.placement.outcome': 'placed',
+      'ringkit.call.reconciled': true,
+      'ringkit.call.provider_id': uuid,
+    });
+    expect(attributeText(placeSpans())).not.toMatch(/4155552671/);
   });
 
   it('goes to a tracer passed in rather than to the global provider', async () => {
