@@ -185,7 +185,7 @@ function signedPayloadOf(method: string, url: URL, rawBody: string): string {
  * - the voicemail's recording event (`204`): `no-answer` with `recordingUrl` and
  *   `recordingDurationS`.
  *
- * How the call ended arrives at the application's event URL: see `inboundUpdateOfVonage`.
+ * How the call ended arrives at the application's event URL: see `inboundUpdateOf`.
  * Never throws once created; creating it throws an `InvalidOptionsError` for bad options (a
  * forward's `to` that is not a phone number included).
  *

@@ -5,7 +5,7 @@ import {
   vonageEvent,
 } from '../../test/vonage-webhook-fixtures.js';
 import { parseVonageEvent } from './event.js';
-import { inboundUpdateOfVonage } from './inbound-update.js';
+import { inboundUpdateOf } from './inbound-update.js';
 
 /** An event of a caller's leg to the app's number, read as the webhook handler reads it. */
 const inbound = (status: string, extra: Record<string, unknown> = {}) =>
@@ -18,7 +18,7 @@ const inbound = (status: string, extra: Record<string, unknown> = {}) =>
     }),
   )!;
 
-describe('inboundUpdateOfVonage', () => {
+describe('inboundUpdateOf', () => {
   it.each([
     ['completed', 'no-answer'],
     ['cancelled', 'canceled'],
@@ -29,7 +29,7 @@ describe('inboundUpdateOfVonage', () => {
     ['failed', 'failed'],
   ])('tells that a call to the app ended %s as %s', (word, status) => {
     const event = inbound(word);
-    expect(inboundUpdateOfVonage(event)).toEqual({
+    expect(inboundUpdateOf(event)).toEqual({
       provider: 'vonage',
       callId: event.callId,
       from: `+${VONAGE_CALLER}`,
@@ -48,11 +48,11 @@ describe('inboundUpdateOfVonage', () => {
       duration: '35',
       timestamp: '2026-04-17T09:30:41.200Z',
     });
-    expect(inboundUpdateOfVonage(event)?.at).toEqual(new Date('2026-04-17T09:30:40Z'));
+    expect(inboundUpdateOf(event)?.at).toEqual(new Date('2026-04-17T09:30:40Z'));
   });
 
   it('reads a status word in any letter case', () => {
-    expect(inboundUpdateOfVonage(inbound('Cancelled'))).toMatchObject({
+    expect(inboundUpdateOf(inbound('Cancelled'))).toMatchObject({
       status: 'canceled',
       providerStatus: 'Cancelled',
     });
@@ -61,7 +61,7 @@ describe('inboundUpdateOfVonage', () => {
   it.each(['started', 'ringing', 'answered', 'human', 'machine', 'constructor', 'hasOwnProperty'])(
     'tells nothing of an inbound event that tells no end (%s)',
     (word) => {
-      expect(inboundUpdateOfVonage(inbound(word))).toBeNull();
+      expect(inboundUpdateOf(inbound(word))).toBeNull();
     },
   );
 
@@ -69,11 +69,11 @@ describe('inboundUpdateOfVonage', () => {
     ['outbound', { direction: 'outbound' }],
     ['of no direction', { direction: undefined }],
   ])('tells nothing of an event of a leg that is %s', (_, extra) => {
-    expect(inboundUpdateOfVonage(inbound('completed', extra))).toBeNull();
+    expect(inboundUpdateOf(inbound('completed', extra))).toBeNull();
   });
 
   it('keeps a caller that is not a number as Vonage wrote it', () => {
-    expect(inboundUpdateOfVonage(inbound('cancelled', { from: 'Restricted' }))).toMatchObject({
+    expect(inboundUpdateOf(inbound('cancelled', { from: 'Restricted' }))).toMatchObject({
       from: 'Restricted',
     });
   });

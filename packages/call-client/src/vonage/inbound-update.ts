@@ -30,13 +30,13 @@ export function e164Of(value: string | undefined): string {
  * createVonageWebhookHandler({
  *   signatureSecret,
  *   onEvent: async (event) => {
- *     const inbound = inboundUpdateOfVonage(event);
+ *     const inbound = inboundUpdateOf(event);
  *     if (inbound) await scheduler.recordInbound(inbound);
  *     else await dialer.handleStatus(event);
  *   },
  * });
  */
-export function inboundUpdateOfVonage(event: VonageStatusEvent): InboundCallUpdate | null {
+export function inboundUpdateOf(event: VonageStatusEvent): InboundCallUpdate | null {
   if (event.direction !== 'inbound') return null;
   const status = INBOUND_ENDS.get(event.providerStatus.trim().toLowerCase());
   if (status === undefined) return null;

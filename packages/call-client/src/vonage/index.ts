@@ -9,7 +9,7 @@ export { VONAGE_CALL_OPTIONS } from './client-options.js';
 export { isVonageApiError, VonageApiError } from './errors.js';
 export { VONAGE_CREATE_CALL_PARAMS } from './_params.js';
 export { parseVonageEvent } from './event.js';
-export { inboundUpdateOfVonage } from './inbound-update.js';
+export { inboundUpdateOf } from './inbound-update.js';
 export { createExpressVonageWebhookHandler } from './express.js';
 export {
   isVonageSignatureError,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { InvalidOptionsError, type WebhookValidationError } from '../errors/errors.js';
 import type { InboundCallUpdate } from '../inbound/inbound.js';
 import { parseVonageEvent, type VonageStatusEvent } from './event.js';
-import { e164Of, inboundUpdateOfVonage } from './inbound-update.js';
+import { e164Of, inboundUpdateOf } from './inbound-update.js';
 import { verifyVonageSignature, VonageSignatureError } from './signature.js';
 
 /** Options of {@link createVonageWebhookHandler}. */
@@ -18,7 +18,7 @@ export interface VonageWebhookHandlerOptions {
   onEvent: (event: VonageStatusEvent) => void | Promise<void>;
   /**
    * Receives how each call to the app's numbers ended, as an {@link InboundCallUpdate}
-   * ({@link inboundUpdateOfVonage}); the events of those calls' caller legs (`direction:
+   * ({@link inboundUpdateOf}); the events of those calls' caller legs (`direction:
    * 'inbound'`) then go to it instead of `onEvent`, those that tell no end included (they tell it
    * nothing). A rejection answers `500`, so Vonage sends the event again; a repeated event gives
    * the same update.
@@ -194,7 +194,7 @@ export function createVonageWebhookHandler(
     try {
       const inbound = event !== null && onInbound ? inboundLeg(event) : undefined;
       if (inbound !== undefined) {
-        const update = inboundUpdateOfVonage(inbound);
+        const update = inboundUpdateOf(inbound);
         if (update !== null) await onInbound?.(update);
       } else if (event !== null) await onEvent(event);
     } catch (error) {
