@@ -1,10 +1,10 @@
-// `pnpm demo [-- --provider mock|twilio|telnyx]` (`node scripts/start.mjs demo …`) and
+// `pnpm demo [-- --provider mock|twilio|telnyx|signalwire|vonage]` (`node scripts/start.mjs demo …`) and
 // `pnpm sim [-- options]` (`node scripts/start.mjs sim …`): check the ports the program listens
 // on, build what changed since the last build (nothing, on a second start: see lib/builds.mjs),
 // then run the program in this process with the arguments that follow.
 //
 // - demo: apps/demo's `dist/demo.js`, from apps/demo (its provider's simulators, then the server);
-// - sim: @ringkit/simulator's `ringkit-sim` (both simulator flavours; `--help` lists options).
+// - sim: @ringkit/simulator's `ringkit-sim` (its simulator flavours; `--help` lists options).
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureBuilt } from './lib/builds.mjs';

@@ -8,7 +8,7 @@ export interface WantedPort {
 export function demoPorts(argv: string[], env: Record<string, string | undefined>): WantedPort[];
 
 export function simPortMessage(
-  flavour: 'polling' | 'webhook' | 'twilio' | 'telnyx',
+  flavour: 'polling' | 'webhook' | 'twilio' | 'telnyx' | 'signalwire' | 'vonage',
   port: number,
 ): string;
 

@@ -27,12 +27,15 @@ function simulatorPort(variable, url, fallback) {
 const DEMO_SIMULATORS = {
   twilio: ['TWILIO_API_URL', 5010],
   telnyx: ['TELNYX_API_URL', 5020],
+  signalwire: ['SIGNALWIRE_SPACE_URL', 5030],
+  vonage: ['VONAGE_API_URL', 5040],
 };
 
 /**
- * The ports of `pnpm demo [-- --provider mock|twilio|telnyx]`, in the order it takes them: the
- * simulators' (the ports of `CALL_API_URL` and `DIALER_API_URL`, or of `TWILIO_API_URL` or
- * `TELNYX_API_URL`), then the server's `PORT` on `HOST`. Arguments or values it cannot read give
+ * The ports of `pnpm demo [-- --provider mock|twilio|telnyx|signalwire|vonage]`, in the order it
+ * takes them: the simulators' (the ports of `CALL_API_URL` and `DIALER_API_URL`, or of the real
+ * provider's `TWILIO_API_URL`, `TELNYX_API_URL`, `SIGNALWIRE_SPACE_URL` or `VONAGE_API_URL`), then
+ * the server's `PORT` on `HOST`. Arguments or values it cannot read give
  * none: the demo itself says what is wrong with them.
  */
 export function demoPorts(argv, env) {
@@ -76,6 +79,8 @@ const SIM_FLAVOURS = [
   ['webhook', 'webhook-port', 'SIM_WEBHOOK_PORT', '4830'],
   ['twilio', 'twilio-port', 'SIM_TWILIO_PORT', undefined],
   ['telnyx', 'telnyx-port', 'SIM_TELNYX_PORT', undefined],
+  ['signalwire', 'signalwire-port', 'SIM_SIGNALWIRE_PORT', undefined],
+  ['vonage', 'vonage-port', 'SIM_VONAGE_PORT', undefined],
 ];
 
 /**

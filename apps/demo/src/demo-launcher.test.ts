@@ -1,5 +1,13 @@
 import { createServer, type Server } from 'node:net';
-import { TELNYX_TEST_CREDENTIALS, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
+import { generateKeyPairSync } from 'node:crypto';
+import { createSignalWireClient } from '@ringkit/call-client/signalwire';
+import { createVonageClient } from '@ringkit/call-client/vonage';
+import {
+  SIGNALWIRE_TEST_CREDENTIALS,
+  TELNYX_TEST_CREDENTIALS,
+  TWILIO_TEST_CREDENTIALS,
+  VONAGE_TEST_CREDENTIALS,
+} from '@ringkit/simulator';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config.js';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
@@ -29,8 +37,11 @@ function thrown(fn: () => unknown): string {
 }
 
 describe('the provider of pnpm demo', () => {
-  it('is the mock unless --provider or DEMO_PROVIDER says twilio or telnyx', () => {
+  it('is the mock unless --provider or DEMO_PROVIDER names a real provider', () => {
     expect(demoProvider([], {})).toBe('mock');
+    expect(demoProvider(['--', '--provider', 'signalwire'], {})).toBe('signalwire');
+    expect(demoProvider(['--provider=vonage'], {})).toBe('vonage');
+    expect(demoProvider([], { DEMO_PROVIDER: 'vonage' })).toBe('vonage');
     expect(demoProvider(['--', '--provider', 'telnyx'], {})).toBe('telnyx');
     expect(demoProvider(['--provider=telnyx'], {})).toBe('telnyx');
     expect(demoProvider([], { DEMO_PROVIDER: 'telnyx' })).toBe('telnyx');
@@ -46,14 +57,14 @@ describe('the provider of pnpm demo', () => {
   });
 
   it('refuses another provider or argument in one line', () => {
-    expect(thrown(() => demoProvider(['--provider', 'vonage'], {}))).toBe(
-      '--provider: must be mock, twilio or telnyx, not "vonage"; usage: pnpm demo [-- --provider mock|twilio|telnyx]',
+    expect(thrown(() => demoProvider(['--provider', 'nexmo'], {}))).toBe(
+      '--provider: must be mock, twilio, telnyx, signalwire or vonage, not "nexmo"; usage: pnpm demo [-- --provider mock|twilio|telnyx|signalwire|vonage]',
     );
     expect(thrown(() => demoProvider([], { DEMO_PROVIDER: 'plivo' }))).toMatch(
-      /^DEMO_PROVIDER: must be mock, twilio or telnyx, not "plivo"/,
+      /^DEMO_PROVIDER: must be mock, twilio, telnyx, signalwire or vonage, not "plivo"/,
     );
     expect(thrown(() => demoProvider(['--fast'], {}))).toBe(
-      'Unknown argument --fast; usage: pnpm demo [-- --provider mock|twilio|telnyx]',
+      'Unknown argument --fast; usage: pnpm demo [-- --provider mock|twilio|telnyx|signalwire|vonage]',
     );
     expect(thrown(() => demoProvider(['--provider'], {}))).toMatch(/^Unknown argument --provider;/);
   });
@@ -72,6 +83,16 @@ describe('the configuration of pnpm demo', () => {
       'telnyx',
       'Telnyx',
       'TELNYX_API_KEY, TELNYX_CONNECTION_ID, TELNYX_PUBLIC_KEY, CALLER_ID, PUBLIC_URL',
+    ],
+    [
+      'signalwire',
+      'SignalWire',
+      'SIGNALWIRE_SPACE_URL, SIGNALWIRE_PROJECT_ID, SIGNALWIRE_API_TOKEN, SIGNALWIRE_SIGNING_KEY, CALLER_ID, PUBLIC_URL',
+    ],
+    [
+      'vonage',
+      'Vonage',
+      'VONAGE_APPLICATION_ID, VONAGE_PRIVATE_KEY, VONAGE_SIGNATURE_SECRET, CALLER_ID, PUBLIC_URL',
     ],
   ])(
     'with CALL_PROVIDER=%s and no account, names what is missing and points to --provider',
@@ -202,6 +223,73 @@ describe('the configuration of pnpm demo -- --provider telnyx', () => {
     );
     expect(thrown(() => demoConfig('telnyx', { TELNYX_API_URL: 'nope' }))).toMatch(
       /^Invalid configuration: TELNYX_API_URL: /,
+    );
+  });
+});
+
+describe('the configuration of pnpm demo -- --provider signalwire or vonage', () => {
+  it('points the server at the SignalWire simulator with its test project', () => {
+    const config = demoConfig('signalwire', { PORT: '4100' });
+    expect(config).toMatchObject({
+      CALL_PROVIDER: 'signalwire',
+      SIGNALWIRE_SPACE_URL: 'http://localhost:5030',
+      SIGNALWIRE_PROJECT_ID: SIGNALWIRE_TEST_CREDENTIALS.projectId,
+      SIGNALWIRE_API_TOKEN: SIGNALWIRE_TEST_CREDENTIALS.apiToken,
+      SIGNALWIRE_SIGNING_KEY: SIGNALWIRE_TEST_CREDENTIALS.signingKey,
+      CALLER_ID: '+14155550100',
+      PUBLIC_URL: 'http://localhost:4100',
+      DEMO_HISTORY: true,
+    });
+  });
+
+  it('points the server at the Vonage simulator with its test application', () => {
+    expect(demoConfig('vonage', {})).toMatchObject({
+      CALL_PROVIDER: 'vonage',
+      VONAGE_API_URL: 'http://localhost:5040',
+      VONAGE_APPLICATION_ID: VONAGE_TEST_CREDENTIALS.applicationId,
+      VONAGE_PRIVATE_KEY: VONAGE_TEST_CREDENTIALS.privateKey,
+      VONAGE_SIGNATURE_SECRET: VONAGE_TEST_CREDENTIALS.signatureSecret,
+      CALLER_ID: '+14155550100',
+      PUBLIC_URL: 'http://localhost:4000',
+    });
+  });
+
+  it('keeps the variables it is given', () => {
+    const project = '11111111-2222-4333-8444-555555555555';
+    expect(
+      demoConfig('signalwire', {
+        SIGNALWIRE_SPACE_URL: 'http://127.0.0.1:6030',
+        SIGNALWIRE_PROJECT_ID: project,
+        CALLER_ID: '+14155550199',
+      }),
+    ).toMatchObject({
+      SIGNALWIRE_SPACE_URL: 'http://127.0.0.1:6030',
+      SIGNALWIRE_PROJECT_ID: project,
+      CALLER_ID: '+14155550199',
+    });
+    expect(
+      demoConfig('vonage', { VONAGE_SIGNATURE_SECRET: 'another-signature-secret' }),
+    ).toMatchObject({ VONAGE_SIGNATURE_SECRET: 'another-signature-secret' });
+  });
+
+  it('refuses what the simulators cannot stand in for, in one line', () => {
+    // A space's bare host is SignalWire's own space, not a simulator of this machine.
+    expect(
+      thrown(() => demoConfig('signalwire', { SIGNALWIRE_SPACE_URL: 'example.signalwire.com' })),
+    ).toBe(
+      "SIGNALWIRE_SPACE_URL: pnpm demo -- --provider signalwire starts SignalWire's simulator where SIGNALWIRE_SPACE_URL points, which must be on this machine (it is example.signalwire.com); to call through SignalWire itself, run pnpm start with CALL_PROVIDER=signalwire",
+    );
+    expect(thrown(() => demoConfig('vonage', { VONAGE_API_URL: 'https://api.nexmo.com' }))).toBe(
+      "VONAGE_API_URL: pnpm demo -- --provider vonage starts Vonage's simulator where VONAGE_API_URL points, which must be on this machine (it is https://api.nexmo.com); to call through Vonage itself, run pnpm start with CALL_PROVIDER=vonage",
+    );
+    expect(thrown(() => demoConfig('vonage', { CALL_PROVIDER: 'signalwire' }))).toBe(
+      "CALL_PROVIDER: pnpm demo -- --provider vonage places calls through Vonage's simulator; unset CALL_PROVIDER (it is signalwire)",
+    );
+    expect(thrown(() => demoConfig('signalwire', { PORT: '0' }))).toMatch(
+      /^PORT: pnpm demo -- --provider signalwire tells the simulator where to send callbacks, so it needs a fixed PORT/,
+    );
+    expect(thrown(() => demoConfig('vonage', { PORT: '0' }))).toMatch(
+      /^PORT: pnpm demo -- --provider vonage tells the simulator where to send events, so it needs a fixed PORT/,
     );
   });
 });
@@ -392,7 +480,81 @@ describe('the simulators of pnpm demo', () => {
     );
   });
 
-  it('with Twilio or Telnyx, ring the app’s own number at its own URLs about every 20 s', () => {
+  it('with SignalWire, start only the SignalWire simulator, on the port of SIGNALWIRE_SPACE_URL, playing the configured project', async () => {
+    const port = await freePort();
+    const config = demoConfig('signalwire', { SIGNALWIRE_SPACE_URL: `http://localhost:${port}` });
+    const started = await startDemoSimulators(config);
+    try {
+      expect(started.simulators.map(({ name, port }) => [name, port])).toEqual([
+        ['SignalWire API simulator', port],
+      ]);
+      const { projectId, apiToken } = SIGNALWIRE_TEST_CREDENTIALS;
+      const client = (token: string) =>
+        createSignalWireClient({
+          spaceUrl: `http://127.0.0.1:${port}`,
+          projectId,
+          apiToken: token,
+          from: '+14155550100',
+          reconcile: false,
+        });
+      const placed = await client(apiToken).placeCall({ to: '+14155552671' });
+      expect(started.simulators[0]!.simulator!.calls().map((c) => c.id)).toEqual([placed.id]);
+      await expect(client('PT-not-the-token').placeCall({ to: '+14155552671' })).rejects.toThrow();
+      expect(started.simulators[0]!.simulator!.calls()).toHaveLength(1);
+    } finally {
+      await started.close();
+    }
+  });
+
+  it('with Vonage, start only the Vonage simulator, on the port of VONAGE_API_URL, taking the configured application’s key', async () => {
+    const port = await freePort();
+    const config = demoConfig('vonage', { VONAGE_API_URL: `http://localhost:${port}` });
+    const started = await startDemoSimulators(config);
+    try {
+      expect(started.simulators.map(({ name, port }) => [name, port])).toEqual([
+        ['Vonage API simulator', port],
+      ]);
+      const client = (privateKey: string) =>
+        createVonageClient({
+          applicationId: VONAGE_TEST_CREDENTIALS.applicationId,
+          privateKey,
+          from: '+14155550100',
+          baseUrl: `http://127.0.0.1:${port}`,
+          reconcile: false,
+        });
+      const placed = await client(VONAGE_TEST_CREDENTIALS.privateKey).placeCall({
+        to: '+14155552671',
+      });
+      expect(started.simulators[0]!.simulator!.calls().map((c) => c.id)).toEqual([placed.id]);
+      const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ format: 'pem', type: 'pkcs8' })
+        .toString();
+      await expect(client(otherKey).placeCall({ to: '+14155552671' })).rejects.toThrow();
+      expect(started.simulators[0]!.simulator!.calls()).toHaveLength(1);
+    } finally {
+      await started.close();
+    }
+  });
+
+  it.each([
+    ['signalwire', 'SIGNALWIRE_SPACE_URL'],
+    ['vonage', 'VONAGE_API_URL'],
+  ] as const)('with %s, say to change %s when its port is taken', async (provider, variable) => {
+    const port = await takenPort();
+    const config = demoConfig(provider, { [variable]: `http://localhost:${port}` });
+    await expect(startDemoSimulators(config)).rejects.toThrow(
+      `${variable}: port ${port} is already in use (the simulator listens where ${variable} points); set ${variable} to a free port, e.g. ${variable}=http://localhost:${port + 1}`,
+    );
+  });
+
+  it('with Twilio, Telnyx or SignalWire, ring the app’s own number at its own URLs about every 20 s; not with Vonage', () => {
+    expect(demoInbound(demoConfig('signalwire', { PORT: '4100' }))).toEqual({
+      url: 'http://localhost:4100/webhooks/signalwire/voice',
+      statusCallbackUrl: 'http://localhost:4100/webhooks/signalwire',
+      everyMs: 20_000,
+      to: '+14155550100',
+    });
+    expect(demoInbound(demoConfig('vonage', {}))).toBeUndefined();
     expect(demoInbound(demoConfig('twilio', { PORT: '4100' }))).toEqual({
       url: 'http://localhost:4100/webhooks/twilio/voice',
       statusCallbackUrl: 'http://localhost:4100/webhooks/twilio',
@@ -417,7 +579,7 @@ describe('the simulators of pnpm demo', () => {
     expect(demoInbound(demoConfig('mock', {}))).toBeUndefined();
   });
 
-  it.each(['twilio', 'telnyx'] as const)(
+  it.each(['twilio', 'telnyx', 'signalwire'] as const)(
     'with %s, start a simulator that rings the app when asked',
     async (provider) => {
       const requests: { path: string | undefined; body: string }[] = [];
@@ -426,7 +588,7 @@ describe('the simulators of pnpm demo', () => {
         req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
         req.on('end', () => {
           requests.push({ path: req.url, body });
-          if (provider === 'twilio') {
+          if (provider !== 'telnyx') {
             res
               .writeHead(200, { 'content-type': 'text/xml' })
               .end('<Response><Hangup/></Response>');
@@ -438,8 +600,9 @@ describe('the simulators of pnpm demo', () => {
       const simPort = await freePort();
       const config = demoConfig(provider, {
         PUBLIC_URL: `http://127.0.0.1:${appPort}`,
-        [provider === 'twilio' ? 'TWILIO_API_URL' : 'TELNYX_API_URL']:
-          `http://localhost:${simPort}`,
+        [{ twilio: 'TWILIO_API_URL', telnyx: 'TELNYX_API_URL', signalwire: 'SIGNALWIRE_SPACE_URL' }[
+          provider
+        ]]: `http://localhost:${simPort}`,
         DEMO_INBOUND_EVERY_S: '0',
       });
       const started = await startDemoSimulators(config);
@@ -452,8 +615,8 @@ describe('the simulators of pnpm demo', () => {
         expect(rung.status).toBe(201);
         await vi.waitFor(() => expect(requests.length).toBeGreaterThan(0));
         const first = requests[0]!;
-        if (provider === 'twilio') {
-          expect(first.path).toBe('/webhooks/twilio/voice');
+        if (provider !== 'telnyx') {
+          expect(first.path).toBe(`/webhooks/${provider}/voice`);
           expect(new URLSearchParams(first.body).get('To')).toBe('+14155550100');
         } else {
           expect(first.path).toBe('/webhooks/telnyx');

@@ -1,54 +1,30 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
-import {
-  startCallApiSimulator,
-  TELNYX_TEST_CREDENTIALS,
-  TWILIO_TEST_CREDENTIALS,
-  type CallApiSimulator,
-} from '@ringkit/simulator';
+import { startCallApiSimulator, type CallApiSimulator } from '@ringkit/simulator';
 import { loadConfig, type Config } from './config.js';
-import { REAL_PROVIDERS } from './_config-providers.js';
+import { listed, REAL_PROVIDERS } from './_config-providers.js';
+import {
+  REAL_SIMULATORS,
+  simulatedProviderConfig,
+  simulatorOf,
+  OUTCOMES,
+} from './demo-providers.js';
 import { startScenarioSimulators } from './demo-scenario.js';
+import { SIGNALWIRE_VOICE_PATH, SIGNALWIRE_WEBHOOK_PATH } from './signalwire.js';
 import { TELNYX_WEBHOOK_PATH } from './telnyx.js';
 import { TWILIO_VOICE_PATH, TWILIO_WEBHOOK_PATH } from './twilio.js';
 
 /** Which provider `pnpm demo` simulates. */
-export type DemoProvider = 'mock' | 'twilio' | 'telnyx';
+export type DemoProvider = 'mock' | 'twilio' | 'telnyx' | 'signalwire' | 'vonage';
 
-const DEMO_PROVIDERS: readonly DemoProvider[] = ['mock', 'twilio', 'telnyx'];
+const DEMO_PROVIDERS: readonly DemoProvider[] = [
+  'mock',
+  'twilio',
+  'telnyx',
+  'signalwire',
+  'vonage',
+];
 
 const USAGE = `usage: pnpm demo [-- --provider ${DEMO_PROVIDERS.join('|')}]`;
-
-/** Where the Twilio simulator of `pnpm demo -- --provider twilio` listens unless told. */
-export const DEMO_TWILIO_API_URL = 'http://localhost:5010';
-
-/** Where the Telnyx simulator of `pnpm demo -- --provider telnyx` listens unless told. */
-export const DEMO_TELNYX_API_URL = 'http://localhost:5020';
-
-/** The provider's simulator: its name, its URL variable, and where it listens unless told. */
-const REAL_SIMULATORS = {
-  twilio: { label: 'Twilio', apiUrl: 'TWILIO_API_URL', defaultUrl: DEMO_TWILIO_API_URL },
-  telnyx: { label: 'Telnyx', apiUrl: 'TELNYX_API_URL', defaultUrl: DEMO_TELNYX_API_URL },
-} as const;
-
-/**
- * The private key (base64 PKCS#8 DER) the Telnyx simulator signs its webhooks with, for each
- * configuration {@link demoConfig} made with the public half as `TELNYX_PUBLIC_KEY`.
- */
-const telnyxSigningKeys = new WeakMap<Config, string>();
-
-/**
- * A new Ed25519 key pair: the private key as the simulator takes it, the public one as Telnyx
- * shows it.
- */
-function telnyxKeyPair() {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
-  return {
-    signingKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
-    publicKey: Buffer.from(String(x), 'base64url').toString('base64'),
-  };
-}
 
 /**
  * The provider `pnpm demo` simulates: `--provider twilio` (or `--provider=twilio`) on the command
@@ -72,19 +48,21 @@ export function demoProvider(
   if (chosen === undefined) return 'mock';
   const provider = DEMO_PROVIDERS.find((name) => name === chosen);
   if (provider) return provider;
-  const names = `${DEMO_PROVIDERS.slice(0, -1).join(', ')} or ${DEMO_PROVIDERS.at(-1)}`;
+  const names = listed(DEMO_PROVIDERS);
   throw new Error(`${from}: must be ${names}, not ${JSON.stringify(chosen)}; ${USAGE}`);
 }
 
 const isLocal = (url: string) => /^(localhost|127\.[\d.]+|\[::1\])$/.test(new URL(url).hostname);
 
+/** A URL as given, or a bare host (a SignalWire space's, as its dashboard shows it) with https. */
+const withScheme = (url: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`);
+
 /**
  * The configuration of the server `pnpm demo` starts: demo history on unless `DEMO_HISTORY=0`,
  * and, with a provider's simulator, `CALL_PROVIDER` set to it and `PUBLIC_URL` (the server's own
- * URL) unless given. Twilio's: its test credentials and `TWILIO_API_URL` (http://localhost:5010)
- * unless given. Telnyx's: its test credentials, `TELNYX_API_URL` (http://localhost:5020) and
- * `CALLER_ID` (+14155550100) unless given, and `TELNYX_PUBLIC_KEY` always the public half of a key
- * pair made here, whose private half the simulator signs with.
+ * URL) unless given, the provider's URL variable (`TWILIO_API_URL` http://localhost:5010,
+ * `TELNYX_API_URL` 5020, `SIGNALWIRE_SPACE_URL` 5030, `VONAGE_API_URL` 5040) unless given, and
+ * its test account where none is given ({@link simulatedProviderConfig}).
  */
 export function demoConfig(
   provider: DemoProvider,
@@ -95,7 +73,7 @@ export function demoConfig(
     return value === undefined || value === '' ? undefined : value;
   };
   if (provider === 'mock') return withSimulatorHint(given, env);
-  const { label, apiUrl: apiUrlVariable, defaultUrl } = REAL_SIMULATORS[provider];
+  const { label, apiUrl: apiUrlVariable, defaultUrl, sends } = REAL_SIMULATORS[provider];
   const flag = `pnpm demo -- --provider ${provider}`;
   if (given('CALL_PROVIDER') !== undefined && given('CALL_PROVIDER') !== provider) {
     throw new Error(
@@ -110,7 +88,8 @@ export function demoConfig(
   const apiUrl = given(apiUrlVariable) ?? defaultUrl;
   let local: boolean;
   try {
-    local = isLocal(apiUrl);
+    // A SignalWire space may be given as its bare host, as its dashboard shows it.
+    local = isLocal(provider === 'signalwire' ? withScheme(apiUrl) : apiUrl);
   } catch {
     local = true; // not a URL: loadConfig says so
   }
@@ -122,7 +101,7 @@ export function demoConfig(
   const port = given('PORT') ?? '4000';
   if (given('PUBLIC_URL') === undefined && port === '0') {
     throw new Error(
-      `PORT: ${flag} tells the simulator where to send ${provider === 'twilio' ? 'callbacks' : 'webhooks'}, so it needs a fixed PORT (or PUBLIC_URL)`,
+      `PORT: ${flag} tells the simulator where to send ${sends}, so it needs a fixed PORT (or PUBLIC_URL)`,
     );
   }
   const common = {
@@ -132,24 +111,7 @@ export function demoConfig(
     [apiUrlVariable]: apiUrl,
     PUBLIC_URL: given('PUBLIC_URL') ?? `http://localhost:${port}`,
   };
-  if (provider === 'twilio') {
-    return loadConfig({
-      ...common,
-      TWILIO_ACCOUNT_SID: given('TWILIO_ACCOUNT_SID') ?? TWILIO_TEST_CREDENTIALS.accountSid,
-      TWILIO_AUTH_TOKEN: given('TWILIO_AUTH_TOKEN') ?? TWILIO_TEST_CREDENTIALS.authToken,
-    });
-  }
-  const { signingKey, publicKey } = telnyxKeyPair();
-  const config = loadConfig({
-    ...common,
-    TELNYX_API_KEY: given('TELNYX_API_KEY') ?? TELNYX_TEST_CREDENTIALS.apiKey,
-    TELNYX_CONNECTION_ID: given('TELNYX_CONNECTION_ID') ?? TELNYX_TEST_CREDENTIALS.connectionId,
-    // The simulator signs with a key of its own: only its public half checks the webhooks.
-    TELNYX_PUBLIC_KEY: publicKey,
-    CALLER_ID: given('CALLER_ID') ?? '+14155550100',
-  });
-  telnyxSigningKeys.set(config, signingKey);
-  return config;
+  return simulatedProviderConfig(provider, common, given);
 }
 
 /** Where a simulator listens: the port of the URL the app calls it at. */
@@ -157,12 +119,20 @@ function portOf(url: string, fallback: number) {
   return Number(new URL(url).port || fallback);
 }
 
-type UrlVariable = 'CALL_API_URL' | 'DIALER_API_URL' | 'TWILIO_API_URL' | 'TELNYX_API_URL';
+type UrlVariable =
+  | 'CALL_API_URL'
+  | 'DIALER_API_URL'
+  | 'TWILIO_API_URL'
+  | 'TELNYX_API_URL'
+  | 'SIGNALWIRE_SPACE_URL'
+  | 'VONAGE_API_URL';
 const DEFAULT_PORTS: Record<UrlVariable, number> = {
   CALL_API_URL: 5000,
   DIALER_API_URL: 4830,
   TWILIO_API_URL: 5010,
   TELNYX_API_URL: 5020,
+  SIGNALWIRE_SPACE_URL: 5030,
+  VONAGE_API_URL: 5040,
 };
 
 /**
@@ -244,16 +214,14 @@ async function startScenario(config: Config, scenario: string): Promise<DemoSimu
   };
 }
 
-const OUTCOMES = { completed: 7, busy: 1, 'no-answer': 1 };
-
 /** How often, on average, `pnpm demo` rings the app unless `DEMO_INBOUND_EVERY_S` says. */
 export const DEMO_INBOUND_EVERY_S = 20;
 
 /** Where and how often the simulator of `pnpm demo` rings the app's own number. */
 export interface DemoInbound {
-  /** Twilio's voice URL, or Telnyx's webhook URL, of the app. */
+  /** Twilio's or SignalWire's voice URL, or Telnyx's webhook URL, of the app. */
   url: string;
-  /** Twilio: the number's status callback URL, the app's status callbacks' route. */
+  /** Twilio, SignalWire: the number's status callback URL, the app's status callbacks' route. */
   statusCallbackUrl?: string;
   /** A call about every this many ms; absent with `DEMO_INBOUND_EVERY_S=0` (none by itself). */
   everyMs?: number;
@@ -261,21 +229,33 @@ export interface DemoInbound {
   to: string;
 }
 
+/** The app's URLs a simulator rings it at, by provider (Vonage's rings no app). */
+const INBOUND_PATHS = {
+  twilio: { url: TWILIO_VOICE_PATH, statusCallbackUrl: TWILIO_WEBHOOK_PATH },
+  signalwire: { url: SIGNALWIRE_VOICE_PATH, statusCallbackUrl: SIGNALWIRE_WEBHOOK_PATH },
+  telnyx: { url: TELNYX_WEBHOOK_PATH },
+} as const;
+
 /**
- * The inbound calls of `pnpm demo -- --provider twilio|telnyx`: the simulator rings `CALLER_ID`
- * at the app's own URLs (`PUBLIC_URL` + the voice webhook's path and the status callbacks' for
- * Twilio, the webhook's for Telnyx) about every `DEMO_INBOUND_EVERY_S` seconds (20; `0`: never by
- * itself, though `POST /_sim/inbound` still rings one). The mock provider has none: `undefined`.
+ * The inbound calls of `pnpm demo -- --provider twilio|telnyx|signalwire`: the simulator rings
+ * `CALLER_ID` at the app's own URLs (`PUBLIC_URL` + the voice webhook's path and the status
+ * callbacks' for Twilio and SignalWire, the webhook's for Telnyx) about every
+ * `DEMO_INBOUND_EVERY_S` seconds (20; `0`: never by itself, though `POST /_sim/inbound` still
+ * rings one). The mock provider has none, nor Vonage, whose simulator rings no app: `undefined`.
  */
 export function demoInbound(config: Config): DemoInbound | undefined {
   const provider = config.CALL_PROVIDER;
-  if (provider === 'mock' || config.PUBLIC_URL === undefined) return undefined;
+  if (provider === 'mock' || provider === 'vonage' || config.PUBLIC_URL === undefined) {
+    return undefined;
+  }
   const everyS = config.DEMO_INBOUND_EVERY_S ?? DEMO_INBOUND_EVERY_S;
   const base = config.PUBLIC_URL;
+  const paths: { url: string; statusCallbackUrl?: string } = INBOUND_PATHS[provider];
   return {
-    ...(provider === 'twilio'
-      ? { url: `${base}${TWILIO_VOICE_PATH}`, statusCallbackUrl: `${base}${TWILIO_WEBHOOK_PATH}` }
-      : { url: `${base}${TELNYX_WEBHOOK_PATH}` }),
+    url: `${base}${paths.url}`,
+    ...(paths.statusCallbackUrl === undefined
+      ? {}
+      : { statusCallbackUrl: `${base}${paths.statusCallbackUrl}` }),
     ...(everyS > 0 ? { everyMs: Math.round(everyS * 1000) } : {}),
     to: config.CALLER_ID,
   };
@@ -287,7 +267,12 @@ export function demoInbound(config: Config): DemoInbound | undefined {
  * on the port of `TWILIO_API_URL` (5010), taking the configured account SID and auth token. With
  * `CALL_PROVIDER=telnyx`: Telnyx's on the port of `TELNYX_API_URL` (5020), taking the configured
  * API key and connection id, and signing with the key {@link demoConfig} made for the config.
- * Twilio's and Telnyx's ring the app's own number as {@link demoInbound} says. With
+ * With `CALL_PROVIDER=signalwire`: SignalWire's on the port of `SIGNALWIRE_SPACE_URL` (5030),
+ * playing the configured project. With `CALL_PROVIDER=vonage`: Vonage's on the port of
+ * `VONAGE_API_URL` (5040), playing the configured application (the public half of
+ * `VONAGE_PRIVATE_KEY` checks the client's tokens) and signing its events with
+ * `VONAGE_SIGNATURE_SECRET`. Twilio's, Telnyx's and SignalWire's ring the app's own number as
+ * {@link demoInbound} says. With
  * `DEMO_SCENARIO` (mock provider only), the two practice flavours are `ringkit-sim --scenario`'s.
  */
 export async function startDemoSimulators(config: Config): Promise<DemoSimulators> {
@@ -301,46 +286,10 @@ export async function startDemoSimulators(config: Config): Promise<DemoSimulator
   const ringing = demoInbound(config);
   const inbound = ringing ? { inbound: ringing } : {};
   try {
-    if (config.CALL_PROVIDER === 'twilio') {
-      const { TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken } = config;
-      const { TWILIO_API_KEY: sid, TWILIO_API_SECRET: secret } = config;
-      const simulator = await startOn('TWILIO_API_URL', config.TWILIO_API_URL, (port) =>
-        startCallApiSimulator({
-          flavour: 'twilio',
-          port,
-          twilio: {
-            accountSid: accountSid!,
-            authToken: authToken!,
-            apiKeys: sid && secret ? [{ sid, secret }] : [],
-          },
-          stepMs: [800, 2500],
-          outcomes: OUTCOMES,
-          ...inbound,
-        }),
-      );
-      started.push(entry('Twilio API simulator', simulator));
-      return { simulators: started, close };
-    }
-    if (config.CALL_PROVIDER === 'telnyx') {
-      const signingKey = telnyxSigningKeys.get(config);
-      if (signingKey === undefined) {
-        throw new Error(
-          "TELNYX_PUBLIC_KEY: pnpm demo -- --provider telnyx signs with a key of its own; make the configuration with demoConfig('telnyx', env)",
-        );
-      }
-      const { TELNYX_API_KEY: apiKey, TELNYX_CONNECTION_ID: connectionId } = config;
-      const simulator = await startOn('TELNYX_API_URL', config.TELNYX_API_URL, (port) =>
-        startCallApiSimulator({
-          flavour: 'telnyx',
-          port,
-          telnyx: { apiKey: apiKey!, connectionId: connectionId! },
-          telnyxSigningKey: signingKey,
-          stepMs: [800, 2500],
-          outcomes: OUTCOMES,
-          ...inbound,
-        }),
-      );
-      started.push(entry('Telnyx API simulator', simulator));
+    const real = simulatorOf(config, inbound);
+    if (real) {
+      const simulator = await startOn(real.variable, real.url, real.start);
+      started.push(entry(real.name, simulator));
       return { simulators: started, close };
     }
     const polling = await startOn('CALL_API_URL', config.CALL_API_URL, (port) =>
@@ -379,8 +328,8 @@ function withSimulatorHint(
     return loadConfig({ DEMO_HISTORY: '1', ...env });
   } catch (error) {
     const callProvider = given('CALL_PROVIDER');
-    if (callProvider !== 'twilio' && callProvider !== 'telnyx') throw error;
-    const { label, required } = REAL_PROVIDERS[callProvider];
+    if (callProvider === undefined || !Object.hasOwn(REAL_PROVIDERS, callProvider)) throw error;
+    const { label, required } = REAL_PROVIDERS[callProvider as keyof typeof REAL_PROVIDERS];
     const missing = Object.keys(required).filter((key) => given(key) === undefined);
     if (missing.length === 0) throw error;
     throw new Error(

@@ -18,7 +18,7 @@ describe('the ports pnpm demo checks', () => {
     );
   });
 
-  it('follow the variables, and --provider twilio or telnyx (with or without the `--` pnpm passes)', () => {
+  it('follow the variables, and --provider of a real provider (with or without the `--` pnpm passes)', () => {
     const env = { CALL_API_URL: 'http://localhost:6000', DIALER_API_URL: 'http://127.0.0.1:6001' };
     expect(where(demoPorts([], { ...env, PORT: '0', HOST: '0.0.0.0' }))).toEqual([
       '127.0.0.1:6000',
@@ -39,6 +39,22 @@ describe('the ports pnpm demo checks', () => {
       message:
         'TELNYX_API_URL: port 7020 is already in use (the simulator listens where TELNYX_API_URL points); set TELNYX_API_URL to a free port, e.g. TELNYX_API_URL=http://localhost:7021',
     });
+    const signalwire = ['127.0.0.1:5030', '127.0.0.1:4000'];
+    expect(where(demoPorts(['--', '--provider', 'signalwire'], {}))).toEqual(signalwire);
+    expect(where(demoPorts([], { DEMO_PROVIDER: 'signalwire' }))).toEqual(signalwire);
+    const vonage = ['127.0.0.1:5040', '127.0.0.1:4000'];
+    expect(where(demoPorts(['--provider=vonage'], {}))).toEqual(vonage);
+    expect(where(demoPorts([], { DEMO_PROVIDER: 'vonage' }))).toEqual(vonage);
+    expect(
+      demoPorts(['--provider', 'signalwire'], { SIGNALWIRE_SPACE_URL: 'http://localhost:7030' })[0],
+    ).toMatchObject({
+      port: 7030,
+      message:
+        'SIGNALWIRE_SPACE_URL: port 7030 is already in use (the simulator listens where SIGNALWIRE_SPACE_URL points); set SIGNALWIRE_SPACE_URL to a free port, e.g. SIGNALWIRE_SPACE_URL=http://localhost:7031',
+    });
+    expect(
+      demoPorts(['--provider', 'vonage'], { VONAGE_API_URL: 'http://127.0.0.1:7040' })[0],
+    ).toMatchObject({ port: 7040 });
     expect(
       demoPorts([], { DEMO_PROVIDER: 'twilio', TWILIO_API_URL: 'http://localhost:7000' })[0],
     ).toMatchObject({
@@ -49,7 +65,11 @@ describe('the ports pnpm demo checks', () => {
   });
 
   it('are none when the arguments or variables are for the demo itself to refuse', () => {
-    expect(demoPorts(['--provider', 'vonage'], {})).toEqual([]);
+    expect(demoPorts(['--provider', 'plivo'], {})).toEqual([]);
+    // A space's bare host is SignalWire's own: no simulator of this machine.
+    expect(
+      demoPorts(['--provider', 'signalwire'], { SIGNALWIRE_SPACE_URL: 'example.signalwire.com' }),
+    ).toEqual([]);
     expect(demoPorts(['--fast'], {})).toEqual([]);
     expect(demoPorts([], { CALL_API_URL: 'not a url' })).toEqual([]);
     expect(demoPorts([], { CALL_PROVIDER: 'twilio' })).toEqual([]);
@@ -57,7 +77,7 @@ describe('the ports pnpm demo checks', () => {
 });
 
 describe('the ports pnpm sim checks', () => {
-  it('are both flavours’ at their defaults, and the Twilio and Telnyx flavours’ when given', () => {
+  it('are both flavours’ at their defaults, and the real providers’ flavours’ when given', () => {
     expect(where(simPorts([], {}))).toEqual(['127.0.0.1:5000', '127.0.0.1:4830']);
     const argv = ['--', '--polling-port', '5001', '--twilio-port=5011', '--host', '0.0.0.0'];
     expect(where(simPorts(argv, { SIM_WEBHOOK_PORT: '4900' }))).toEqual([
@@ -71,6 +91,11 @@ describe('the ports pnpm sim checks', () => {
       '127.0.0.1:5011',
       '127.0.0.1:5021',
     ]);
+    expect(
+      where(
+        simPorts(['--signalwire-port', '5031'], { SIM_VONAGE_PORT: '5041', SIM_WEBHOOK_PORT: '0' }),
+      ),
+    ).toEqual(['127.0.0.1:5000', '127.0.0.1:5031', '127.0.0.1:5041']);
   });
 
   it('leave out port 0, values the simulator refuses, and --help', () => {
@@ -84,6 +109,12 @@ describe('the ports pnpm sim checks', () => {
     );
     expect(simPortMessage('telnyx', 5020)).toBe(
       'ringkit-sim: port 5020 is already in use (the telnyx flavour listens on --telnyx-port); set --telnyx-port (or SIM_TELNYX_PORT) to a free port, e.g. --telnyx-port 5021',
+    );
+    expect(simPortMessage('signalwire', 5030)).toBe(
+      'ringkit-sim: port 5030 is already in use (the signalwire flavour listens on --signalwire-port); set --signalwire-port (or SIM_SIGNALWIRE_PORT) to a free port, e.g. --signalwire-port 5031',
+    );
+    expect(simPortMessage('vonage', 5040)).toBe(
+      'ringkit-sim: port 5040 is already in use (the vonage flavour listens on --vonage-port); set --vonage-port (or SIM_VONAGE_PORT) to a free port, e.g. --vonage-port 5041',
     );
   });
 });
