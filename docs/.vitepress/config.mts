@@ -27,6 +27,8 @@ export default defineConfig({
           { text: 'Providers', link: '/guide/providers' },
           { text: 'Twilio', link: '/guide/twilio' },
           { text: 'Telnyx', link: '/guide/telnyx' },
+          { text: 'SignalWire', link: '/guide/signalwire' },
+          { text: 'Vonage', link: '/guide/vonage' },
           { text: 'Inbound calls', link: '/guide/inbound' },
           { text: 'Compliance', link: '/guide/compliance' },
           { text: 'Agents', link: '/guide/agents' },
