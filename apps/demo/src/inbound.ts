@@ -2,8 +2,9 @@ import type { InboundPolicy } from '@ringkit/call-client';
 import type { Config } from './config.js';
 
 /**
- * How the app answers a call to its own number (`CALLER_ID`), the same for Twilio and Telnyx:
- * - `INBOUND_REJECT=busy|rejected`: the call is refused (a busy tone, or refused outright);
+ * How the app answers a call to its own number (`CALLER_ID`), the same for every real provider:
+ * - `INBOUND_REJECT=busy|rejected`: the call is refused (a busy tone, or refused outright;
+ *   Vonage has no busy tone: its calls are ended at once, either way);
  * - `INBOUND_FORWARD_TO`: it rings that number for `INBOUND_RING_S` seconds, and when nobody
  *   there picks up the caller hears `INBOUND_MESSAGE` and may leave a voicemail;
  * - else the caller hears `INBOUND_MESSAGE` and may leave a voicemail.

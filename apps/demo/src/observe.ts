@@ -24,7 +24,10 @@ export type PlacementOutcome = 'placed' | 'not_placed' | 'unknown';
 /** One placement request, as the scheduler or the dialer reported it. */
 export interface PlacementObservation {
   source: CallSource;
-  /** The provider's `name`: `'mock-call-api'`, `'num-dialer'`, `'twilio'`, `'telnyx'`. */
+  /**
+   * The provider's `name`: `'mock-call-api'`, `'num-dialer'`, `'twilio'`, `'telnyx'`,
+   * `'signalwire'`, `'vonage'`.
+   */
   provider: string;
   outcome: PlacementOutcome;
   /** Milliseconds from the request leaving to the provider's answer (or the failure). */
