@@ -120,9 +120,6 @@ export const REAL_PROVIDERS = {
   },
 } as const;
 
-/** The name of each real provider, and the providers that can answer calls to `CALLER_ID`. */
-export type RealProviderName = keyof typeof REAL_PROVIDERS;
-
 /** `a, b or c`: names in a sentence. */
 export function listed(names: readonly string[]): string {
   return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;

@@ -130,7 +130,7 @@ describe('the demo on SignalWire', () => {
     );
   });
 
-  it('dials the configured list through the same client, on the configured project', async () => {
+  it('dials the configured list through the same client, its callbacks to the app', async () => {
     app = await startSignalWireApp();
     expect((await api(`${app.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
     const dialer = await eventually(async () => {

@@ -75,6 +75,8 @@ describe('the demo on Vonage', () => {
       webhookUrl: eventUrl(),
       spoken: [message],
     });
+    // Machine detection asked, the call going on whoever answers.
+    expect(call!.createParams).toMatchObject({ machine_detection: 'continue' });
 
     const history = await eventually(async () => {
       const { json } = await api(`${app!.url}/api/calls/${encodeURIComponent(PHONE)}`);
