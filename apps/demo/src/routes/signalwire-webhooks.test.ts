@@ -207,6 +207,15 @@ describe('POST /webhooks/signalwire', () => {
     expect((await historyOf('+14155550100')).items).toHaveLength(1);
   });
 
+  it('answers another method than POST with 405', async () => {
+    app = await startSignalWireApp();
+    for (const path of ['/webhooks/signalwire', '/webhooks/signalwire/voice']) {
+      const res = await api(`${app.url}${path}`);
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+    }
+  });
+
   it('does not exist with the mock provider', async () => {
     app = await startTestApp();
     const res = await api(`${app.url}/webhooks/signalwire`, {

@@ -172,6 +172,17 @@ describe('POST /webhooks/vonage', () => {
     expect((await api(`${app.url}/api/scheduled-calls`)).json.items).toEqual([]);
   });
 
+  it('answers another method with 405 and the methods each route takes', async () => {
+    app = await startVonageApp();
+    const events = await api(`${app.url}/webhooks/vonage`);
+    expect(events.status).toBe(405);
+    expect(events.headers.get('allow')).toBe('POST');
+    const answer = await api(`${app.url}/webhooks/vonage/answer`, { method: 'PUT', body: {} });
+    expect(answer.status).toBe(405);
+    expect(answer.headers.get('allow')).toBe('GET, POST, HEAD');
+    expect(answer.json).toMatchObject({ error: { code: 'method_not_allowed' } });
+  });
+
   it('does not exist with the mock provider', async () => {
     app = await startTestApp();
     const res = await api(`${app.url}/webhooks/vonage`, { method: 'POST', body: { uuid: 'x' } });
