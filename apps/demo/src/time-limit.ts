@@ -2,8 +2,8 @@ import type { CallProvider } from '@ringkit/call-client';
 
 /**
  * The room, in seconds, a campaign call's time limit leaves before its timeout: the ringing
- * before an answer (60 s by default at Twilio, 30 s at Telnyx, which count the limit from the
- * answer) and the end's webhook on its way.
+ * before an answer (60 s by default at Twilio and SignalWire, 30 s at Telnyx, 60 s at Vonage,
+ * which count the limit from the answer) and the end's webhook on its way.
  */
 export const TIME_LIMIT_ROOM_S = 300;
 
@@ -23,8 +23,8 @@ export function timeLimitFor(callTimeoutMs: number): number | undefined {
 
 /**
  * `provider`, sending `timeLimitS` with every call that gives none, when the provider honours it
- * (Twilio's `TimeLimit`, Telnyx's `time_limit_secs`); otherwise (the practice APIs honour no
- * option) `provider` itself.
+ * (Twilio's and SignalWire's `TimeLimit`, Telnyx's `time_limit_secs`, Vonage's `length_timer`);
+ * otherwise (the practice APIs honour no option) `provider` itself.
  */
 export function withTimeLimit(
   provider: CallProvider,
