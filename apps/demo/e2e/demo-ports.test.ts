@@ -7,6 +7,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { app, assertBuilt, freePort } from './_support.js';
 
 /** `pnpm demo` is `node dist/demo.js`: the simulators, then the server. */
+// SignalWire's and Vonage's call ids.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const blockers: Server[] = [];
 const dataDirs: string[] = [];
 
@@ -201,6 +203,52 @@ describe('pnpm demo', () => {
     }
   });
 
+  it.each([
+    ['signalwire', 'SIGNALWIRE_SPACE_URL'],
+    ['vonage', 'VONAGE_API_URL'],
+  ] as const)(
+    'with --provider %s, starts its simulator on the port of %s and places calls through it',
+    async (provider, variable) => {
+      const [web, simulator] = [await freePort(), await freePort()];
+      const run = demo({ PORT: String(web), [variable]: `http://localhost:${simulator}` }, [
+        '--provider',
+        provider,
+      ]);
+      try {
+        const url = await run.ready;
+        expect(url).toBe(`http://localhost:${web}`);
+        const created = await fetch(`${url}/api/scheduled-calls`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            phone_number: '+14155552671',
+            scheduled_time: new Date().toISOString(),
+            message: 'Hello from the demo.',
+          }),
+        });
+        expect(created.status).toBe(201);
+        const { id } = (await created.json()) as { id: string };
+        // Placed through the provider's simulator (its call id), and followed by its signed webhooks.
+        await expect
+          .poll(
+            async () => {
+              const res = await fetch(`${url}/api/scheduled-calls/${id}`);
+              const call = (await res.json()) as {
+                provider_call_id: string | null;
+                status: string;
+              };
+              return [UUID.test(call.provider_call_id ?? ''), call.status];
+            },
+            { timeout: 30_000, interval: 250 },
+          )
+          .toEqual([true, expect.stringMatching(/^(completed|busy|no-answer)$/)]);
+      } finally {
+        const { code } = await run.stop();
+        expect(code).toBe(0);
+      }
+    },
+  );
+
   it('with DEMO_PROVIDER=twilio, stops with one line naming TWILIO_API_URL when its port is taken', async () => {
     const taken = await takenPort();
     const run = demo({
@@ -217,11 +265,11 @@ describe('pnpm demo', () => {
   });
 
   it('stops with one line for an unknown --provider', async () => {
-    const run = demo({ PORT: String(await freePort()) }, ['--provider', 'vonage']);
+    const run = demo({ PORT: String(await freePort()) }, ['--provider', 'plivo']);
     const { code, stderr } = await run.exited;
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
-      '--provider: must be mock, twilio or telnyx, not "vonage"; usage: pnpm demo [-- --provider mock|twilio|telnyx]',
+      '--provider: must be mock, twilio, telnyx, signalwire or vonage, not "plivo"; usage: pnpm demo [-- --provider mock|twilio|telnyx|signalwire|vonage]',
     ]);
   });
 
