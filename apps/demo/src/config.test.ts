@@ -605,7 +605,7 @@ describe('loadConfig', () => {
     );
   });
 
-  it('needs no Twilio or Telnyx variable with the mock provider, and defaults CALLER_ID', () => {
+  it('needs no real provider’s variable with the mock provider, and defaults CALLER_ID', () => {
     expect(loadConfig({ CALL_PROVIDER: 'mock' })).toMatchObject({
       CALL_PROVIDER: 'mock',
       CALLER_ID: '+14155550100',
@@ -699,7 +699,7 @@ describe('the INBOUND_* variables', () => {
 });
 
 describe('configWarnings', () => {
-  it('has nothing to say about the defaults or about Twilio or Telnyx reached at a public URL', () => {
+  it('has nothing to say about the defaults or about a real provider reached at a public URL', () => {
     expect(configWarnings(loadConfig({}))).toEqual([]);
     expect(configWarnings(loadConfig(TWILIO))).toEqual([]);
     expect(configWarnings(loadConfig(TELNYX))).toEqual([]);
