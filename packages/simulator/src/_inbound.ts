@@ -2,7 +2,13 @@ import { strictObject } from '@ringkit/internal';
 import type { z } from 'zod';
 import { InvalidOptionsError, UnsupportedOperationError } from '@ringkit/call-client';
 import { audioOf, type AudioFormat } from './_audio.js';
-import { httpUrl, phone, speaksTwilio, STATUS_CALLBACK_URL_ONLY } from './_options.js';
+import {
+  EVENT_URL_ONLY,
+  httpUrl,
+  phone,
+  speaksTwilio,
+  STATUS_CALLBACK_URL_ONLY,
+} from './_options.js';
 import { createRandom } from './_random.js';
 import {
   json,
@@ -14,7 +20,7 @@ import {
 import type { SendRequest } from './_webhook.js';
 import type { RingAppOptions } from './types.js';
 
-// What both real-provider flavours share to ring an app: reading a ring request, the
+// What the real-provider flavours share to ring an app: reading a ring request, the
 // simulator's own routes (`POST /_sim/inbound`, a recording's audio), and calls at random.
 
 /** The simulator's own route that rings the app: outside every provider's API paths. */
@@ -22,7 +28,7 @@ export const INBOUND_PATH = '/_sim/inbound';
 
 /** What an engine needs to play inbound calls, from its transport. */
 export interface InboundIo {
-  /** Sends a request whose answer is read (Twilio's voice and action requests). */
+  /** Sends a request whose answer is read (Twilio's voice and action requests, Vonage's NCCO). */
   send: SendRequest;
   /** The simulator's base URL, without a trailing slash, for the URLs of recordings. */
   baseUrl: () => string;
@@ -32,6 +38,8 @@ export interface InboundIo {
 export interface RingRequest {
   url: string;
   statusCallbackUrl: string | undefined;
+  /** Vonage: the application's event URL, where the caller's leg sends its events. */
+  eventUrl: string | undefined;
   from: string;
   to: string;
 }
@@ -40,12 +48,18 @@ const ringShape = (flavour: string) =>
   strictObject({
     url: httpUrl('url').optional(),
     statusCallbackUrl: httpUrl('statusCallbackUrl').optional(),
+    eventUrl: httpUrl('eventUrl').optional(),
     from: phone('from').optional(),
     to: phone('to').optional(),
-  }).refine((o) => o.statusCallbackUrl === undefined || speaksTwilio(flavour), {
-    message: STATUS_CALLBACK_URL_ONLY,
-    path: ['statusCallbackUrl'],
-  });
+  })
+    .refine((o) => o.statusCallbackUrl === undefined || speaksTwilio(flavour), {
+      message: STATUS_CALLBACK_URL_ONLY,
+      path: ['statusCallbackUrl'],
+    })
+    .refine((o) => o.eventUrl === undefined || flavour === 'vonage', {
+      message: EVENT_URL_ONLY,
+      path: ['eventUrl'],
+    });
 
 /**
  * Reads `input` as {@link RingAppOptions} and fills it in from the `inbound` knobs: the caller,
@@ -69,6 +83,7 @@ export function readRing(
     ring: {
       url,
       statusCallbackUrl: parsed.data.statusCallbackUrl ?? inbound.statusCallbackUrl,
+      eventUrl: parsed.data.eventUrl ?? inbound.eventUrl,
       from: parsed.data.from ?? inbound.from ?? drawn,
       to: parsed.data.to ?? inbound.to,
     },
@@ -98,7 +113,7 @@ export function ringAppOf(
 ): (options?: RingAppOptions) => string {
   return (options) => {
     if (engine.ringApp) return engine.ringApp(options ?? {});
-    const message = `the ${flavour} flavour rings no app: inbound calls are Twilio's, SignalWire's and Telnyx's`;
+    const message = `the ${flavour} flavour rings no app: inbound calls are Twilio's, SignalWire's, Telnyx's and Vonage's`;
     throw new UnsupportedOperationError(message, 'unsupported', { operation: 'ringApp' });
   };
 }

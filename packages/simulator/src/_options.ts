@@ -68,6 +68,7 @@ export const phone = (name: string) =>
 export const inboundFields = strictObject({
   url: httpUrl('url').optional(),
   statusCallbackUrl: httpUrl('statusCallbackUrl').optional(),
+  eventUrl: httpUrl('eventUrl').optional(),
   everyMs: z
     .number()
     .finite()
@@ -201,7 +202,7 @@ export const FLAVOUR_ONLY: ReadonlyArray<[keyof SimulatorKnobs, readonly Simulat
   ['telnyx', ['telnyx']],
   ['telnyxSigningKey', ['telnyx']],
   ['deliverTelnyxWebhook', ['telnyx']],
-  ['inbound', ['twilio', 'telnyx', 'signalwire']],
+  ['inbound', ['twilio', 'telnyx', 'signalwire', 'vonage']],
   ['deliverWebhook', ['polling', 'webhook']],
   ['vonage', ['vonage']],
   ['deliverVonageWebhook', ['vonage']],
@@ -230,6 +231,9 @@ export function knobsSchema<E extends z.ZodRawShape>(extra: E) {
         message: STATUS_CALLBACK_URL_ONLY,
       });
     }
+    if (inbound?.eventUrl !== undefined && knobs.flavour !== 'vonage') {
+      ctx.addIssue({ code: 'custom', path: ['inbound', 'eventUrl'], message: EVENT_URL_ONLY });
+    }
   });
 }
 
@@ -240,6 +244,9 @@ export const speaksTwilio = (flavour: unknown): flavour is 'twilio' | 'signalwir
 /** Why an inbound `statusCallbackUrl` is refused for another flavour. */
 export const STATUS_CALLBACK_URL_ONLY =
   'statusCallbackUrl applies to the twilio and signalwire flavours only';
+
+/** Why an inbound `eventUrl` is refused for another flavour. */
+export const EVENT_URL_ONLY = 'eventUrl applies to the vonage flavour only';
 
 /** The knobs with every default filled in. */
 export interface ResolvedKnobs {
@@ -283,6 +290,7 @@ export interface ResolvedKnobs {
 export interface ResolvedInbound {
   url: string | undefined;
   statusCallbackUrl: string | undefined;
+  eventUrl: string | undefined;
   everyMs: number | undefined;
   from: string | undefined;
   to: string;
@@ -339,6 +347,7 @@ export function resolveKnobs(knobs: SimulatorKnobs): ResolvedKnobs {
     inbound: {
       url: inbound.url,
       statusCallbackUrl: inbound.statusCallbackUrl,
+      eventUrl: inbound.eventUrl,
       everyMs: inbound.everyMs,
       from: inbound.from,
       to: inbound.to ?? '+15005550006',

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { isInvalidOptionsError, isUnsupportedOperationError } from '@ringkit/call-client';
+import { isInvalidOptionsError } from '@ringkit/call-client';
 import { tokenGenerate, verifySignature } from '@vonage/jwt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signHs256 } from './_vonage-jwt.js';
@@ -259,17 +259,6 @@ describe('the Vonage flavour', () => {
       );
       expect(isInvalidOptionsError(error)).toBe(true);
     }
-  });
-
-  it('rings no app with inbound calls', async () => {
-    const { sim } = await start();
-    let error: unknown;
-    try {
-      sim.ringApp({ url: 'http://127.0.0.1:1/answer' });
-    } catch (e) {
-      error = e;
-    }
-    expect(isUnsupportedOperationError(error)).toBe(true);
   });
 });
 

@@ -1,5 +1,11 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
-import type { InboundIo } from './_inbound.js';
+import {
+  createRecordingStore,
+  ringAppWith,
+  ringAtRandom,
+  serveOwnRoutes,
+  type InboundIo,
+} from './_inbound.js';
 import {
   decodePathSegment,
   drawCallPlan,
@@ -28,6 +34,7 @@ import {
   vonageError,
   type VonageProblem,
 } from './_vonage-format.js';
+import { createVonageInbound, type VonageInboundCall } from './_vonage-inbound.js';
 import { refuseApplicationJwt } from './_vonage-jwt.js';
 import { createVonageLifecycle } from './_vonage-lifecycle.js';
 import {
@@ -48,25 +55,44 @@ const FAILED_ENDS = { failed: 2, rejected: 1, unanswered: 1 } as const;
 /**
  * The Vonage flavour: the Voice API's calls (create with an NCCO or an answer URL, read one,
  * list with filters, hang up) behind an application's RS256 JWT, events POSTed to each call's
- * `event_url`, signed with the signature secret. The answer URL is kept, not fetched, and the
- * flavour rings no app with inbound calls (`ringApp` refuses).
+ * `event_url`, signed with the signature secret. The answer URL of a call it is asked to place
+ * is kept, not fetched. It rings an app with inbound calls (`ringApp`, `POST /_sim/inbound`,
+ * `inbound.everyMs`): the application's answer URL is requested and its NCCO played
+ * (`_vonage-inbound.ts`).
  */
 export function createVonageEngine(
   runtime: EngineRuntime,
   defaultDeliverer: VonageWebhookDeliverer,
-  io: Pick<InboundIo, 'baseUrl'>,
+  io: InboundIo,
 ): SimulatorEngine {
   const { knobs, random, now, emit, wait } = runtime;
   const account = knobs.vonage;
   const publicKey = createPublicKey(account.publicKey);
-  const send = createVonageEventSender(runtime, knobs.deliverVonageWebhook ?? defaultDeliverer, {
+  const deliver = knobs.deliverVonageWebhook ?? defaultDeliverer;
+  const signer = {
     signatureSecret: account.signatureSecret,
     apiKey: account.apiKey,
     applicationId: account.applicationId,
-  });
+  };
+  const send = createVonageEventSender(runtime, deliver, signer);
   const lifecycle = createVonageLifecycle(runtime, send);
   const calls = new Map<string, VonageCall>();
   const href = (path: string) => `${io.baseUrl()}${path}`;
+  const recordings = createRecordingStore();
+  const inbound = createVonageInbound({
+    runtime,
+    io,
+    recordings,
+    deliver,
+    signer,
+    register(call) {
+      calls.set(call.uuid, call);
+      emit({ type: 'created', call: snapshot(call) });
+    },
+  });
+  ringAtRandom(runtime, inbound.ring);
+  const inboundOf = (call: VonageCall) =>
+    'inbound' in call ? (call as VonageInboundCall) : undefined;
 
   function snapshot(call: VonageCall): SimulatedCall {
     return {
@@ -83,7 +109,24 @@ export function createVonageEngine(
         : { answeredBy: call.detectedAt === null ? null : (call.detection ?? null) }),
       createParams: call.params,
       spoken: [...call.spoken],
+      ...inboundFields(call),
     };
+  }
+
+  function inboundFields(call: VonageCall) {
+    const incoming = inboundOf(call);
+    if (incoming === undefined) return {};
+    return {
+      direction: 'inbound' as const,
+      forwards: incoming.inbound.forwards.map((forward) => ({ ...forward })),
+      recordings: incoming.inbound.recordings.map((recording) => ({ ...recording })),
+    };
+  }
+
+  /** A call as Vonage tells it: an inbound call's `direction` is `inbound`. */
+  function detail(call: VonageCall) {
+    const rendered = renderDetail(call, now(), href(`/v1/calls/${call.uuid}`));
+    return inboundOf(call) === undefined ? rendered : { ...rendered, direction: 'inbound' };
   }
 
   function reject(request: EngineRequest, p: VonageProblem): EngineResponse {
@@ -193,7 +236,7 @@ export function createVonageEngine(
       record_index: filter.recordIndex,
       _links: links,
       _embedded: {
-        calls: page.map((call) => renderDetail(call, now(), href(`/v1/calls/${call.uuid}`))),
+        calls: page.map(detail),
       },
     });
   }
@@ -208,7 +251,9 @@ export function createVonageEngine(
         badRequest(`The call ${call.uuid} has already ended (${call.status}).`),
       );
     }
-    lifecycle.hangUp(call);
+    const incoming = inboundOf(call);
+    if (incoming) inbound.hangUp(incoming);
+    else lifecycle.hangUp(call);
     return json(204, undefined);
   }
 
@@ -258,7 +303,7 @@ export function createVonageEngine(
       return reject(request, problem(404, VONAGE_ERRORS.notFound, 'Not Found', detail));
     }
     if (request.method === 'PUT') return modify(request, call);
-    return json(200, renderDetail(call, now(), href(`/v1/calls/${call.uuid}`)));
+    return json(200, detail(call));
   }
 
   return {
@@ -272,9 +317,10 @@ export function createVonageEngine(
         );
         return vonageError(p, randomUUID());
       }
-      return route(request);
+      return serveOwnRoutes(runtime, request, inbound.ring, recordings) ?? route(request);
     },
     calls: () => [...calls.values()].map(snapshot),
+    ringApp: ringAppWith(runtime, inbound.ring),
     close: () => runtime.close(),
   };
 }

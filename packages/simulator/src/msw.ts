@@ -44,9 +44,9 @@ export interface CallApiMock {
    */
   publicKey?: string;
   /**
-   * Twilio, SignalWire and Telnyx flavours: rings an app with an inbound call now and returns its
-   * id, as `startCallApiSimulator`'s `ringApp` does; its requests go out through `bypass()`, and its
-   * recordings' URLs are under `baseUrl`.
+   * Twilio, SignalWire, Telnyx and Vonage flavours: rings an app with an inbound call now and
+   * returns its id, as `startCallApiSimulator`'s `ringApp` does; its requests go out through
+   * `bypass()`, and its recordings' URLs are under `baseUrl`.
    */
   ringApp(options?: RingAppOptions): string;
 }

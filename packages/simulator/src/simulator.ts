@@ -42,12 +42,13 @@ export interface CallApiSimulator {
    */
   publicKey?: string;
   /**
-   * Twilio, SignalWire and Telnyx flavours: rings an app with an inbound call now, as the
+   * Twilio, SignalWire, Telnyx and Vonage flavours: rings an app with an inbound call now, as the
    * provider would (Twilio, SignalWire: a signed voice request to `url`; Telnyx: a signed
-   * `call.initiated` to `url`), and
-   * returns the call's id (`CallSid`, `call_control_id`). What is left out comes from the
-   * `inbound` knobs. Throws an `InvalidOptionsError` for bad options (or no `url` anywhere), an
-   * `UnsupportedOperationError` for the polling, webhook and Vonage flavours.
+   * `call.initiated` to `url`; Vonage: a signed `GET` of the answer URL `url`, whose NCCO it
+   * plays, the caller's leg's events to `eventUrl`), and returns the call's id (`CallSid`,
+   * `call_control_id`, Vonage's `uuid`). What is left out comes from the `inbound` knobs. Throws
+   * an `InvalidOptionsError` for bad options (or no `url` anywhere), an
+   * `UnsupportedOperationError` for the polling and webhook flavours.
    * @example const id = sim.ringApp({ url: 'http://127.0.0.1:3000/voice', from: '+14155552671' });
    */
   ringApp(options?: RingAppOptions): string;

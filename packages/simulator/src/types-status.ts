@@ -8,8 +8,9 @@ import type { VonageCallStatus } from './types-vonage.js';
  * Telnyx Call Control v2 (JSON, Bearer auth, webhooks signed with Ed25519), or SignalWire's
  * Compatibility ("LaML") API (Twilio's Calls resource under `/api/laml`, a project id and API
  * token, callbacks signed with the project's signing key). `vonage`: Vonage's Voice API (JSON,
- * a JWT signed RS256 by the application, events signed with a JWT HS256); it rings no app with
- * inbound calls (its `ringApp` throws) and keeps a call's answer URL without fetching it.
+ * a JWT signed RS256 by the application, events signed with a JWT HS256); it keeps the answer URL
+ * of a call it is asked to place without fetching it, and rings an app with inbound calls by
+ * requesting the application's answer URL and playing the NCCO it answers.
  */
 export type SimulatorFlavour =
   'polling' | 'webhook' | 'twilio' | 'telnyx' | 'signalwire' | 'vonage';

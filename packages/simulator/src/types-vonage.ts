@@ -49,7 +49,11 @@ export interface SimulatorVonageAccount {
   signatureSecret?: string;
 }
 
-/** One Vonage event as the simulator sends it: a signed JSON `POST` to the call's `event_url`. */
+/**
+ * One Vonage event as the simulator sends it: a signed JSON `POST` to the call's `event_url` (for
+ * an inbound call, to the application's event URL or to the `eventUrl` of the NCCO's `record` or
+ * `connect`).
+ */
 export interface VonageWebhookRequest {
   /** The call's `event_url`. */
   url: string;
@@ -68,7 +72,10 @@ export interface VonageWebhookRequest {
 /**
  * The JSON body of a Vonage event: `uuid`, `conversation_uuid`, `status`, `direction`, `from`,
  * `to`, `timestamp`, and per status `start_time`, `end_time`, `duration`, `rate`, `price`,
- * `network` (`answered`, `completed`); `human` and `machine` carry `call_uuid` for `uuid`.
+ * `network` (`answered`, `completed`); `human` and `machine` carry `call_uuid` for `uuid`. The
+ * event of an inbound call's NCCO `record` is Vonage's recording event instead, with no `status`:
+ * `start_time`, `recording_url`, `size`, `recording_uuid`, `end_time`, `conversation_uuid`,
+ * `timestamp`.
  */
 export interface VonageWebhookEvent {
   status: VonageEventStatus;

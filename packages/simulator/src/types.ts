@@ -268,8 +268,8 @@ export interface SimulatorKnobs {
    */
   deliverVonageWebhook?: VonageWebhookDeliverer;
   /**
-   * Twilio, SignalWire and Telnyx flavours: inbound calls that ring an app (where, how often,
-   * from and to whom) and how their callers behave. See {@link SimulatorInboundKnobs}.
+   * Twilio, SignalWire, Telnyx and Vonage flavours: inbound calls that ring an app (where, how
+   * often, from and to whom) and how their callers behave. See {@link SimulatorInboundKnobs}.
    * @default no call rings by itself; see each field's default
    * @example inbound: { url: 'http://127.0.0.1:4000/webhooks/twilio/voice', everyMs: 20_000 }
    */
