@@ -97,16 +97,29 @@ describe('ringkit-sim --inbound-…', () => {
   it.each([
     [
       ['--inbound-url', 'http://127.0.0.1:1/voice'],
-      /need --twilio-port, --telnyx-port or --signalwire-port/,
+      /need --twilio-port, --telnyx-port, --signalwire-port or --vonage-port/,
     ],
     [
       ['--twilio-port', '0', '--telnyx-port', '0', '--inbound-url', 'http://127.0.0.1:1/'],
-      /start only one of --twilio-port, --telnyx-port and --signalwire-port/,
+      /start only one of --twilio-port, --telnyx-port, --signalwire-port and --vonage-port/,
     ],
     [
       ['--telnyx-port', '0', '--inbound-status-url', 'http://127.0.0.1:1/status'],
       /--inbound-status-url needs --twilio-port/,
     ],
+    [
+      ['--twilio-port', '0', '--vonage-port', '0', '--inbound-url', 'http://127.0.0.1:1/'],
+      /start only one of/,
+    ],
+    [
+      ['--vonage-port', '0', '--inbound-status-url', 'http://127.0.0.1:1/status'],
+      /--inbound-status-url needs --twilio-port or --signalwire-port \(Vonage has none\)/,
+    ],
+    [
+      ['--twilio-port', '0', '--inbound-event-url', 'http://127.0.0.1:1/event'],
+      /--inbound-event-url needs --vonage-port/,
+    ],
+    [['--vonage-port', '0', '--inbound-event-url', 'x'], /--inbound-event-url must be an http/],
     [['--twilio-port', '0', '--inbound-every', '20s'], /--inbound-every needs --inbound-url/],
     [['--twilio-port', '0', '--inbound-every', 'often'], /--inbound-every must be a duration/],
     [['--twilio-port', '0', '--inbound-url', 'ftp://x'], /--inbound-url must be an http\(s\) URL/],

@@ -3,22 +3,26 @@ import { INBOUND_PATH } from './_inbound.js';
 import { isE164, isHttpUrl } from './_values.js';
 import type { SimulatorInboundKnobs } from './types.js';
 
-// The `--inbound-…` options of `ringkit-sim`: which app the Twilio or Telnyx flavour rings, how
-// often, from and to whom.
+// The `--inbound-…` options of `ringkit-sim`: which app the Twilio, SignalWire, Telnyx or Vonage
+// flavour rings, how often, from and to whom.
 
 export const INBOUND_USAGE = `
-Inbound calls (the Twilio, Telnyx or SignalWire flavour rings an app; give one of their ports):
-  --inbound-url URL          where to ring: Twilio's (SignalWire's) voice URL, Telnyx's webhook URL
+Inbound calls (the Twilio, Telnyx, SignalWire or Vonage flavour rings an app; give one of their ports):
+  --inbound-url URL          where to ring: Twilio's (SignalWire's) voice URL, Telnyx's webhook URL,
+                             the Vonage application's answer URL
   --inbound-status-url URL   Twilio, SignalWire: where each call's final status goes
+  --inbound-event-url URL    Vonage: the application's event URL, where the caller's leg's events go
   --inbound-every D          ring at random, D apart on average (20s, 500ms, 2m)  [off]
   --inbound-from N           the caller (E.164)                       [+1 415 555 01xx]
   --inbound-to N             the app's number called (E.164)          [+15005550006]
-  A call rings now on POST <simulator>${INBOUND_PATH} (JSON: url?, from?, to?, statusCallbackUrl?).
+  A call rings now on POST <simulator>${INBOUND_PATH} (JSON: url?, from?, to?, statusCallbackUrl?,
+  eventUrl?).
 `;
 
 export const INBOUND_OPTIONS = {
   'inbound-url': { type: 'string' },
   'inbound-status-url': { type: 'string' },
+  'inbound-event-url': { type: 'string' },
   'inbound-every': { type: 'string' },
   'inbound-from': { type: 'string' },
   'inbound-to': { type: 'string' },
@@ -32,6 +36,7 @@ const schema = z.object({
     .string()
     .refine(isHttpUrl, '--inbound-status-url must be an http(s) URL')
     .optional(),
+  eventUrl: z.string().refine(isHttpUrl, '--inbound-event-url must be an http(s) URL').optional(),
   everyMs: z
     .string()
     .regex(/^\d+(?:\.\d+)?(?:ms|s|m)?$/, '--inbound-every must be a duration: 20s, 500ms, 2m')
@@ -52,6 +57,7 @@ export function parseInboundOptions(
   const parsed = schema.safeParse({
     url: values['inbound-url'],
     statusCallbackUrl: values['inbound-status-url'],
+    eventUrl: values['inbound-event-url'],
     everyMs: values['inbound-every'],
     from: values['inbound-from'],
     to: values['inbound-to'],
@@ -71,18 +77,22 @@ export function parseInboundOptions(
  */
 export function checkInbound(
   inbound: SimulatorInboundKnobs | undefined,
-  flavours: { twilio: boolean; telnyx: boolean; signalwire: boolean },
+  flavours: { twilio: boolean; telnyx: boolean; signalwire: boolean; vonage?: boolean },
 ): string | undefined {
   if (!inbound || Object.keys(inbound).length === 0) return undefined;
   const started = Object.values(flavours).filter(Boolean).length;
   if (started === 0) {
-    return '--inbound-… options need --twilio-port, --telnyx-port or --signalwire-port';
+    return '--inbound-… options need --twilio-port, --telnyx-port, --signalwire-port or --vonage-port';
   }
   if (started > 1) {
-    return 'inbound calls ring one app: start only one of --twilio-port, --telnyx-port and --signalwire-port';
+    return 'inbound calls ring one app: start only one of --twilio-port, --telnyx-port, --signalwire-port and --vonage-port';
   }
-  if (inbound.statusCallbackUrl !== undefined && flavours.telnyx) {
-    return '--inbound-status-url needs --twilio-port or --signalwire-port (Telnyx has none)';
+  if (inbound.statusCallbackUrl !== undefined && (flavours.telnyx || flavours.vonage)) {
+    const name = flavours.telnyx ? 'Telnyx' : 'Vonage';
+    return `--inbound-status-url needs --twilio-port or --signalwire-port (${name} has none)`;
+  }
+  if (inbound.eventUrl !== undefined && !flavours.vonage) {
+    return '--inbound-event-url needs --vonage-port';
   }
   if (inbound.everyMs !== undefined && inbound.url === undefined) {
     return '--inbound-every needs --inbound-url';

@@ -259,6 +259,7 @@ export async function runSimulatorCli(argv: string[], io: SimulatorCliIo): Promi
     twilio: config.twilioPort !== undefined,
     telnyx: config.telnyxPort !== undefined,
     signalwire: config.signalwirePort !== undefined,
+    vonage: config.vonagePort !== undefined,
   });
   if (wrongInbound) return fail(wrongInbound, 2);
 

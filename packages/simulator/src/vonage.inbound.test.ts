@@ -19,6 +19,7 @@ import {
   parseVonageEvent,
   verifyVonageSignature,
 } from '@ringkit/call-client/vonage';
+import { runSimulatorCli } from './_cli.js';
 import { startCallApiSimulator, type SimulatorOptions } from './simulator.js';
 import type { SimulatorEvent } from './types.js';
 import { VONAGE_TEST_CREDENTIALS } from './vonage-credentials.js';
@@ -555,5 +556,36 @@ describe('the Vonage flavour ringing an app', () => {
     }
     expect(isUnsupportedOperationError(caught)).toBe(true);
     expect((caught as Error).message).toContain("Telnyx's and Vonage's");
+  });
+
+  it('rings from ringkit-sim --vonage-port with the --inbound-… options', async () => {
+    const app = await startApp({ action: 'voicemail', message: MESSAGE });
+    open.push(app);
+    let text = '';
+    const controller = new AbortController();
+    const argv = [
+      ...['--polling-port', '0', '--webhook-port', '0', '--vonage-port', '0', '--step-ms', '5'],
+      ...['--inbound-url', `${app.url}/answer`, '--inbound-event-url', `${app.url}/event`],
+      ...['--inbound-from', CALLER, '--inbound-hang-up-rate', '0', '--quiet'],
+    ];
+    const exit = runSimulatorCli(argv, {
+      stdout: { write: (chunk: string) => void (text += chunk) },
+      stderr: { write: () => undefined },
+      signal: controller.signal,
+    });
+    try {
+      await vi.waitFor(() => expect(text).toContain('press Ctrl+C'), WAIT);
+      const url = /vonage \(.*?\) listening on (\S+)/.exec(text)?.[1] ?? '';
+      expect(text).toContain(`inbound calls ring ${app.url}/answer; POST ${url}/_sim/inbound`);
+      const rung = await fetch(`${url}/_sim/inbound`, { method: 'POST' });
+      const { id } = (await rung.json()) as { id: string };
+      await vi.waitFor(() => expect(app.callerEvents().at(-1)?.status).toBe('completed'), WAIT);
+      expect(app.callerEvents().every((event) => event.uuid === id)).toBe(true);
+      expect(app.to('/answer')[0]?.query).toMatchObject({ uuid: id, from: CALLER.slice(1) });
+      expect(app.received.every((r) => r.valid)).toBe(true);
+    } finally {
+      controller.abort();
+      expect(await exit).toBe(0);
+    }
   });
 });
