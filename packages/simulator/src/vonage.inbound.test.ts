@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Auth } from '@vonage/auth';
 import { Voice } from '@vonage/voice';
+import { http, passthrough } from 'msw';
+import { setupServer } from 'msw/node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   isInvalidOptionsError,
@@ -20,6 +22,7 @@ import {
   verifyVonageSignature,
 } from '@ringkit/call-client/vonage';
 import { runSimulatorCli } from './_cli.js';
+import { createCallApiMock } from './msw.js';
 import { startCallApiSimulator, type SimulatorOptions } from './simulator.js';
 import type { SimulatorEvent } from './types.js';
 import { VONAGE_TEST_CREDENTIALS } from './vonage-credentials.js';
@@ -586,6 +589,97 @@ describe('the Vonage flavour ringing an app', () => {
     } finally {
       controller.abort();
       expect(await exit).toBe(0);
+    }
+  });
+
+  it('doubles the caller’s leg’s events with duplicateWebhookRate, the same body and token', async () => {
+    const { app, sim, ended } = await setup({ action: 'voicemail', message: MESSAGE });
+    await sim.close();
+    const doubled = await startCallApiSimulator({
+      flavour: 'vonage',
+      stepMs: 5,
+      seed: 7,
+      duplicateWebhookRate: 1,
+      inbound: {
+        url: `${app.url}/answer`,
+        eventUrl: `${app.url}/event`,
+        hangUpWhileRingingRate: 0,
+        voicemailRate: 0,
+      },
+    });
+    open.push(doubled);
+    void ended;
+    doubled.ringApp();
+    await vi.waitFor(() => expect(app.callerEvents()).toHaveLength(8), WAIT);
+    const sent = app.to('/event');
+    expect(statuses(app.callerEvents())).toEqual([
+      ...['started', 'started', 'ringing', 'ringing'],
+      ...['answered', 'answered', 'completed', 'completed'],
+    ]);
+    for (let i = 0; i < sent.length; i += 2) expect(sent[i + 1]?.body).toBe(sent[i]?.body);
+    expect(app.received.every((r) => r.valid)).toBe(true);
+  });
+
+  it('plays the same call through the MSW mock as over HTTP for the same seed', async () => {
+    const mswServer = setupServer(http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()));
+    mswServer.listen({ onUnhandledFrame: 'error' });
+    try {
+      const run = async (transport: 'http' | 'msw') => {
+        const app = await startApp({ action: 'forward', to: AGENT, ringS: 20, message: MESSAGE });
+        open.push(app);
+        const knobs = {
+          flavour: 'vonage' as const,
+          stepMs: 5,
+          seed: 11,
+          inbound: {
+            url: `${app.url}/answer`,
+            eventUrl: `${app.url}/event`,
+            from: CALLER,
+            hangUpWhileRingingRate: 0,
+            hangUpWhileForwardRingsRate: 0,
+            voicemailRate: 1,
+            forwardOutcomes: { busy: 1 },
+          },
+        };
+        let base: string;
+        let ringApp: () => string;
+        let calls: () => Array<{ id: string }>;
+        if (transport === 'http') {
+          const sim = await startCallApiSimulator(knobs);
+          open.push(sim);
+          ({ url: base } = sim);
+          ringApp = () => sim.ringApp();
+          calls = () => sim.calls();
+        } else {
+          const mock = createCallApiMock(knobs);
+          mswServer.use(...mock.handlers);
+          open.push({ close: async () => mock.close() });
+          base = mock.baseUrl;
+          ringApp = () => mock.ringApp();
+          calls = () => mock.calls();
+        }
+        const uuid = ringApp();
+        await vi.waitFor(() => expect(app.callerEvents().at(-1)?.status).toBe('completed'), WAIT);
+        const call = calls().find((c) => c.id === uuid) as Record<string, unknown>;
+        const recording = (call.recordings as Array<{ url: string }>)[0]?.url ?? '';
+        expect(recording.startsWith(`${base}/v1/files/`)).toBe(true);
+        const audio = await fetch(recording);
+        expect(audio.headers.get('content-type')).toBe('audio/mpeg');
+        expect(app.received.every((r) => r.valid)).toBe(true);
+        const { createdAt: _createdAt, ...rest } = call;
+        return {
+          call: JSON.parse(
+            JSON.stringify(rest).replaceAll(base, '<sim>').replaceAll(app.url, '<app>'),
+          ) as unknown,
+          requests: app.received.map((r) => [r.method, r.path, r.query.step ?? '']),
+        };
+      };
+      const overHttp = await run('http');
+      const overMsw = await run('msw');
+      expect(overMsw).toEqual(overHttp);
+      expect(overHttp.requests.length).toBeGreaterThan(8);
+    } finally {
+      mswServer.close();
     }
   });
 });
