@@ -66,6 +66,16 @@ describe('parseVonageEvent', () => {
     expect(parse(vonageEvent('answered'))).not.toHaveProperty('answeredBy');
   });
 
+  it('reads the call of a machine detection event from its call_uuid, which it sends for uuid', () => {
+    const { uuid, ...rest } = vonageEvent('human') as Record<string, unknown>;
+    const body = { ...rest, call_uuid: uuid };
+    expect(parse(body)).toMatchObject({ callId: UUID, answeredBy: 'human', raw: body });
+    // uuid, where both are sent, is the leg.
+    expect(parse({ ...body, uuid: 'another-leg' })).toMatchObject({ callId: 'another-leg' });
+    expect(refusal({ ...rest })).toBe('missing_id');
+    expect(refusal({ ...rest, call_uuid: 42 })).toBe('missing_id');
+  });
+
   it('reads a completed event with its duration, start and end times', () => {
     const event = parse(
       vonageEvent('completed', {

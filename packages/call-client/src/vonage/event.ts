@@ -75,7 +75,8 @@ const eventSchema = z.looseObject({
  *
  * Returns `null` for an event with no `status` (a recording, input, transfer or error event):
  * none changes a call's status. Throws a `WebhookValidationError` for anything that is not a
- * Vonage event: `not_json`, `not_object`, `missing_id` (no `uuid`), `invalid_field`.
+ * Vonage event: `not_json`, `not_object`, `missing_id` (no `uuid`, nor the `call_uuid` that
+ * machine detection's `human` and `machine` events carry instead), `invalid_field`.
  *
  * @example
  * const event = parseVonageEvent(rawBody);
@@ -104,7 +105,14 @@ export function parseVonageEvent(
       message: 'A Vonage event must be a JSON object',
       body,
     });
-  const parsed = eventSchema.safeParse(value);
+  // Vonage names the leg `call_uuid` in its `human` and `machine` events (standard machine
+  // detection), `uuid` in the others: either is the call.
+  const record = value as Record<string, unknown>;
+  const parsed = eventSchema.safeParse(
+    record['uuid'] === undefined && record['call_uuid'] !== undefined
+      ? { ...record, uuid: record['call_uuid'] }
+      : record,
+  );
   if (!parsed.success) {
     const badId = parsed.error.issues.some((issue) => issue.path[0] === 'uuid');
     throw new WebhookValidationError({
