@@ -74,6 +74,7 @@ describe('the demo on Vonage', () => {
       from: '+14155550100',
       webhookUrl: eventUrl(),
       spoken: [message],
+      answeredBy: 'machine',
     });
     // Machine detection asked, the call going on whoever answers.
     expect(call!.createParams).toMatchObject({ machine_detection: 'continue' });
@@ -82,7 +83,9 @@ describe('the demo on Vonage', () => {
       const { json } = await api(`${app!.url}/api/calls/${encodeURIComponent(PHONE)}`);
       return json.items.length > 0 ? json : null;
     });
-    expect(history.items).toEqual([expect.objectContaining({ type: 'Completed Inbound' })]);
+    expect(history.items).toEqual([
+      expect.objectContaining({ type: 'Completed Inbound', answered_by: 'machine' }),
+    ]);
     const metrics = await api(`${app.url}/metrics`);
     expect(metrics.text).toMatch(
       /^ringkit_calls_placed_total\{provider="vonage",source="scheduler"\} 1$/m,
