@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { createSignalWireClient } from '@ringkit/call-client/signalwire';
-import { createVonageClient } from '@ringkit/call-client/vonage';
+import { createVonageClient, verifyVonageSignature } from '@ringkit/call-client/vonage';
 import {
   SIGNALWIRE_TEST_CREDENTIALS,
   TELNYX_TEST_CREDENTIALS,
@@ -547,14 +547,19 @@ describe('the simulators of pnpm demo', () => {
     );
   });
 
-  it('with Twilio, Telnyx or SignalWire, ring the app’s own number at its own URLs about every 20 s; not with Vonage', () => {
+  it('with each real provider, ring the app’s own number at its own URLs about every 20 s', () => {
     expect(demoInbound(demoConfig('signalwire', { PORT: '4100' }))).toEqual({
       url: 'http://localhost:4100/webhooks/signalwire/voice',
       statusCallbackUrl: 'http://localhost:4100/webhooks/signalwire',
       everyMs: 20_000,
       to: '+14155550100',
     });
-    expect(demoInbound(demoConfig('vonage', {}))).toBeUndefined();
+    expect(demoInbound(demoConfig('vonage', { PORT: '4100' }))).toEqual({
+      url: 'http://localhost:4100/webhooks/vonage/answer',
+      eventUrl: 'http://localhost:4100/webhooks/vonage',
+      everyMs: 20_000,
+      to: '+14155550100',
+    });
     expect(demoInbound(demoConfig('twilio', { PORT: '4100' }))).toEqual({
       url: 'http://localhost:4100/webhooks/twilio/voice',
       statusCallbackUrl: 'http://localhost:4100/webhooks/twilio',
@@ -631,4 +636,65 @@ describe('the simulators of pnpm demo', () => {
       }
     },
   );
+
+  it('with Vonage, start a simulator that asks the app’s answer URL and sends the caller’s events to its event URL, signed', async () => {
+    const requests: { method: string; url: URL; body: string; valid: boolean }[] = [];
+    const appServer = createHttpServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://app.test');
+        const signed =
+          req.method === 'GET' ? JSON.stringify(Object.fromEntries(url.searchParams)) : body;
+        const { valid } = verifyVonageSignature({
+          signatureSecret: VONAGE_TEST_CREDENTIALS.signatureSecret,
+          authorization: req.headers.authorization,
+          rawBody: signed,
+        });
+        requests.push({ method: req.method ?? '', url, body, valid });
+        if (req.method === 'GET')
+          res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+        else res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
+    const appPort = (appServer.address() as { port: number }).port;
+    const simPort = await freePort();
+    const config = demoConfig('vonage', {
+      PUBLIC_URL: `http://127.0.0.1:${appPort}`,
+      VONAGE_API_URL: `http://localhost:${simPort}`,
+      DEMO_INBOUND_EVERY_S: '0',
+    });
+    const started = await startDemoSimulators(config);
+    try {
+      const rung = await fetch(`http://127.0.0.1:${simPort}/_sim/inbound`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: '+14155552671' }),
+      });
+      expect(rung.status).toBe(201);
+      const { id } = (await rung.json()) as { id: string };
+      const events = () =>
+        requests
+          .filter((r) => r.method === 'POST' && r.url.pathname === '/webhooks/vonage')
+          .map((r) => JSON.parse(r.body) as Record<string, unknown>);
+      // The empty NCCO: the call ends at once, and its end reaches the event URL.
+      await vi.waitFor(() => expect(events().at(-1)?.['status']).toBe('completed'));
+      const answers = requests.filter((r) => r.method === 'GET');
+      expect(answers.map((r) => r.url.pathname)).toEqual(['/webhooks/vonage/answer']);
+      expect(answers[0]!.url.searchParams.get('to')).toBe('14155550100');
+      expect(answers[0]!.url.searchParams.get('from')).toBe('14155552671');
+      expect(answers[0]!.url.searchParams.get('uuid')).toBe(id);
+      expect(events().map((e) => [e['uuid'], e['direction'], e['status']])).toEqual([
+        [id, 'inbound', 'started'],
+        [id, 'inbound', 'ringing'],
+        [id, 'inbound', 'answered'],
+        [id, 'inbound', 'completed'],
+      ]);
+      expect(requests.every((r) => r.valid)).toBe(true);
+    } finally {
+      await started.close();
+      await new Promise((resolve) => appServer.close(resolve));
+    }
+  });
 });

@@ -7,11 +7,13 @@ import {
   simulatedProviderConfig,
   simulatorOf,
   OUTCOMES,
+  type SimulatedProvider,
 } from './demo-providers.js';
 import { startScenarioSimulators } from './demo-scenario.js';
 import { SIGNALWIRE_VOICE_PATH, SIGNALWIRE_WEBHOOK_PATH } from './signalwire.js';
 import { TELNYX_WEBHOOK_PATH } from './telnyx.js';
 import { TWILIO_VOICE_PATH, TWILIO_WEBHOOK_PATH } from './twilio.js';
+import { VONAGE_ANSWER_PATH, VONAGE_WEBHOOK_PATH } from './vonage.js';
 
 /** Which provider `pnpm demo` simulates. */
 export type DemoProvider = 'mock' | 'twilio' | 'telnyx' | 'signalwire' | 'vonage';
@@ -219,43 +221,48 @@ export const DEMO_INBOUND_EVERY_S = 20;
 
 /** Where and how often the simulator of `pnpm demo` rings the app's own number. */
 export interface DemoInbound {
-  /** Twilio's or SignalWire's voice URL, or Telnyx's webhook URL, of the app. */
+  /** Twilio's or SignalWire's voice URL, Telnyx's webhook URL, or Vonage's answer URL, of the app. */
   url: string;
   /** Twilio, SignalWire: the number's status callback URL, the app's status callbacks' route. */
   statusCallbackUrl?: string;
+  /** Vonage: the application's event URL, the app's events' route. */
+  eventUrl?: string;
   /** A call about every this many ms; absent with `DEMO_INBOUND_EVERY_S=0` (none by itself). */
   everyMs?: number;
   /** The number called: `CALLER_ID`. */
   to: string;
 }
 
-/** The app's URLs a simulator rings it at, by provider (Vonage's rings no app). */
-const INBOUND_PATHS = {
+/** The app's paths a simulator rings it at, by provider. */
+const INBOUND_PATHS: Record<
+  SimulatedProvider,
+  { url: string; statusCallbackUrl?: string; eventUrl?: string }
+> = {
   twilio: { url: TWILIO_VOICE_PATH, statusCallbackUrl: TWILIO_WEBHOOK_PATH },
   signalwire: { url: SIGNALWIRE_VOICE_PATH, statusCallbackUrl: SIGNALWIRE_WEBHOOK_PATH },
   telnyx: { url: TELNYX_WEBHOOK_PATH },
-} as const;
+  vonage: { url: VONAGE_ANSWER_PATH, eventUrl: VONAGE_WEBHOOK_PATH },
+};
 
 /**
- * The inbound calls of `pnpm demo -- --provider twilio|telnyx|signalwire`: the simulator rings
- * `CALLER_ID` at the app's own URLs (`PUBLIC_URL` + the voice webhook's path and the status
- * callbacks' for Twilio and SignalWire, the webhook's for Telnyx) about every
- * `DEMO_INBOUND_EVERY_S` seconds (20; `0`: never by itself, though `POST /_sim/inbound` still
- * rings one). The mock provider has none, nor Vonage, whose simulator rings no app: `undefined`.
+ * The inbound calls of `pnpm demo -- --provider twilio|telnyx|signalwire|vonage`: the simulator
+ * rings `CALLER_ID` at the app's own URLs (`PUBLIC_URL` + the voice webhook's path and the
+ * status callbacks' for Twilio and SignalWire, the webhook's for Telnyx, the answer URL's and the
+ * event URL's for Vonage) about every `DEMO_INBOUND_EVERY_S` seconds (20; `0`: never by itself,
+ * though `POST /_sim/inbound` still rings one). The mock provider has none: `undefined`.
  */
 export function demoInbound(config: Config): DemoInbound | undefined {
   const provider = config.CALL_PROVIDER;
-  if (provider === 'mock' || provider === 'vonage' || config.PUBLIC_URL === undefined) {
-    return undefined;
-  }
+  if (provider === 'mock' || config.PUBLIC_URL === undefined) return undefined;
   const everyS = config.DEMO_INBOUND_EVERY_S ?? DEMO_INBOUND_EVERY_S;
   const base = config.PUBLIC_URL;
-  const paths: { url: string; statusCallbackUrl?: string } = INBOUND_PATHS[provider];
+  const { url, statusCallbackUrl, eventUrl } = INBOUND_PATHS[provider];
   return {
-    url: `${base}${paths.url}`,
-    ...(paths.statusCallbackUrl === undefined
+    url: `${base}${url}`,
+    ...(statusCallbackUrl === undefined
       ? {}
-      : { statusCallbackUrl: `${base}${paths.statusCallbackUrl}` }),
+      : { statusCallbackUrl: `${base}${statusCallbackUrl}` }),
+    ...(eventUrl === undefined ? {} : { eventUrl: `${base}${eventUrl}` }),
     ...(everyS > 0 ? { everyMs: Math.round(everyS * 1000) } : {}),
     to: config.CALLER_ID,
   };
@@ -271,9 +278,8 @@ export function demoInbound(config: Config): DemoInbound | undefined {
  * playing the configured project. With `CALL_PROVIDER=vonage`: Vonage's on the port of
  * `VONAGE_API_URL` (5040), playing the configured application (the public half of
  * `VONAGE_PRIVATE_KEY` checks the client's tokens) and signing its events with
- * `VONAGE_SIGNATURE_SECRET`. Twilio's, Telnyx's and SignalWire's ring the app's own number as
- * {@link demoInbound} says. With
- * `DEMO_SCENARIO` (mock provider only), the two practice flavours are `ringkit-sim --scenario`'s.
+ * `VONAGE_SIGNATURE_SECRET`. Each real provider's rings the app's own number as
+ * {@link demoInbound} says. With `DEMO_SCENARIO` (mock provider only), the two practice flavours are `ringkit-sim --scenario`'s.
  */
 export async function startDemoSimulators(config: Config): Promise<DemoSimulators> {
   if (config.CALL_PROVIDER === 'mock' && config.DEMO_SCENARIO !== undefined) {

@@ -159,8 +159,8 @@ export interface SimulatorToStart {
  * configured account SID and auth token (and API key); Telnyx's the API key and connection id,
  * signing with the key {@link simulatedProviderConfig} made for the config; SignalWire's the
  * project; Vonage's the application (the public half of `VONAGE_PRIVATE_KEY` checks the client's
- * tokens), signing its events with `VONAGE_SIGNATURE_SECRET`. `knobs` (the inbound calls) are
- * given to all but Vonage's, which rings no app. `undefined` with the mock provider.
+ * tokens), signing its events and answer URL requests with `VONAGE_SIGNATURE_SECRET`. Each
+ * takes `knobs` (the inbound calls). `undefined` with the mock provider.
  */
 export function simulatorOf(
   config: Config,
@@ -234,7 +234,8 @@ export function simulatorOf(
         name: 'Vonage API simulator',
         variable: 'VONAGE_API_URL',
         url: config.VONAGE_API_URL,
-        start: (port) => startCallApiSimulator({ flavour: 'vonage', port, vonage, ...common }),
+        start: (port) =>
+          startCallApiSimulator({ flavour: 'vonage', port, vonage, ...common, ...knobs }),
       };
     }
     case 'mock':

@@ -10,9 +10,8 @@ import { main } from './server.js';
  * port of `TELNYX_API_URL` (5020), with `--provider signalwire` SignalWire's, on the port of
  * `SIGNALWIRE_SPACE_URL` (5030), and with `--provider vonage` Vonage's, on the port of
  * `VONAGE_API_URL` (5040), and the server places every call through it. A port already taken
- * stops it with a line naming the variable to change. Twilio's, Telnyx's and SignalWire's
- * simulators also ring the app's number (`CALLER_ID`) about every `DEMO_INBOUND_EVERY_S` seconds
- * (20); Vonage's rings no app. With
+ * stops it with a line naming the variable to change. Each real provider's simulator also rings
+ * the app's number (`CALLER_ID`) about every `DEMO_INBOUND_EVERY_S` seconds (20). With
  * `DEMO_SCENARIO=predictive`, the practice simulators are `ringkit-sim --scenario predictive`'s.
  * Every line it prints once started is a JSON log line, the simulators' addresses and its own
  * among them; a start that fails prints one plain line, the reason, and exits with code 1.
