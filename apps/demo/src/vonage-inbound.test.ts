@@ -2,10 +2,12 @@
  * Calls to the app's number with `CALL_PROVIDER=vonage`: Vonage asks the application's answer
  * URL (`$PUBLIC_URL/webhooks/vonage/answer`) for the call's NCCO, which the app writes by the
  * INBOUND_* variables; the `record` and `connect` actions send their events back to that URL, and
- * the caller leg's end goes to the event URL (`$PUBLIC_URL/webhooks/vonage`). The Vonage
- * simulator rings no app, so the test plays Vonage: every request signed as Vonage signs them
- * (`signVonageWebhook`), its next step read from the NCCO the app answered. The history of
- * `CALLER_ID` and of the caller show the call once; forged requests change nothing.
+ * the caller leg's end goes to the event URL (`$PUBLIC_URL/webhooks/vonage`). Here the test plays
+ * Vonage itself, every request signed as Vonage signs them (`signVonageWebhook`), its next step
+ * read from the NCCO the app answered: so it sees each NCCO's actions, and sends what the
+ * simulator does not (the answer URL asked twice, a caller's end that names no direction, forged
+ * and stale requests). The history of `CALLER_ID` and of the caller show the call once; forged
+ * requests change nothing. `vonage-inbound.sim.test.ts` has the simulator ring the app.
  */
 import { signVonageWebhook, VONAGE_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';

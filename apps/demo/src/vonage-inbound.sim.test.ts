@@ -1,0 +1,239 @@
+/**
+ * Calls to the app's number with `CALL_PROVIDER=vonage`, end to end against the Vonage
+ * simulator: it asks the application's answer URL (`$PUBLIC_URL/webhooks/vonage/answer`, signed
+ * with the signature secret) for the NCCO the app writes by the INBOUND_* variables, plays it,
+ * sends the `record`'s and the `connect` leg's events to the URL the NCCO names (the same
+ * route), and the caller leg's events to the event URL (`$PUBLIC_URL/webhooks/vonage`); the
+ * history of `CALLER_ID` and of the caller show the call once.
+ */
+import type { SimulatedCall, SimulatorEvent, SimulatorInboundKnobs } from '@ringkit/simulator';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  api,
+  eventually,
+  freePort,
+  openEvents,
+  startTestApp,
+  type TestApp,
+} from './_test-utils.js';
+
+const APP_NUMBER = '+14155550100';
+const CALLER = '+14155552671';
+const FORWARD_TO = '+14155550123';
+const MESSAGE = 'Hello from the demo. Leave a message.';
+/** How a Vonage call's caller leg ends. */
+const ENDS = ['completed', 'cancelled', 'failed', 'busy', 'timeout', 'rejected', 'unanswered'];
+
+let app: TestApp | undefined;
+/** What the app answered that Vonage would see as a failure: a request refused or failing. */
+let failures: SimulatorEvent[] = [];
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  failures = [];
+});
+
+/**
+ * The app on a fixed port, `PUBLIC_URL` naming it, the simulator ringing its answer URL with
+ * the caller's events to its event URL; callers wait for the app unless the knobs say.
+ */
+async function startInboundApp(
+  env: Record<string, string> = {},
+  inbound: Partial<SimulatorInboundKnobs> = {},
+  knobs: { duplicateWebhookRate?: number; talkMs?: number } = {},
+) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  return startTestApp({
+    vonage: {
+      stepMs: [5, 15],
+      onEvent: (event) => {
+        if (event.type === 'webhook_failed' || event.type === 'rejected') failures.push(event);
+      },
+      ...knobs,
+      inbound: {
+        url: `${base}/webhooks/vonage/answer`,
+        eventUrl: `${base}/webhooks/vonage`,
+        to: APP_NUMBER,
+        from: CALLER,
+        hangUpWhileRingingRate: 0,
+        hangUpWhileForwardRingsRate: 0,
+        voicemailRate: 1,
+        ...inbound,
+      },
+    },
+    env: { PORT: String(port), PUBLIC_URL: base, CALLER_ID: APP_NUMBER, LOG_LEVEL: 'warn', ...env },
+  });
+}
+
+const historyOf = async (phone: string) =>
+  (await api(`${app!.url}/api/calls/${encodeURIComponent(phone)}`)).json;
+
+/** Rings the app and waits for the simulator to end the call and the app to record it as `done` says. */
+async function ring(done: (item: Record<string, unknown>) => boolean) {
+  const sim = app!.vonage!;
+  const uuid = sim.ringApp();
+  const callOf = () => sim.calls().find((c) => c.id === uuid);
+  await eventually(() => {
+    const call = callOf();
+    return call !== undefined && ENDS.includes(call.status);
+  });
+  const history = await eventually(async () => {
+    const json = await historyOf(APP_NUMBER);
+    return json.items.length > 0 && done(json.items[0]) ? json : null;
+  });
+  // Every request, the answer URL's and each event's, was signed and taken.
+  expect(failures).toEqual([]);
+  return { uuid, history, call: callOf()! as SimulatedCall };
+}
+
+/** Waits a moment for late events, then gives the history of `CALLER_ID` again. */
+async function settled() {
+  await new Promise((r) => setTimeout(r, 150));
+  return historyOf(APP_NUMBER);
+}
+
+describe('calls to the app with Vonage, rung by the simulator', () => {
+  it('greets the caller, keeps the voicemail, and shows a missed inbound call on both sides', async () => {
+    app = await startInboundApp({ INBOUND_MESSAGE: MESSAGE });
+    const events = await openEvents(`${app.url}/api/events`);
+    try {
+      const { history, call } = await ring((item) => item.recording_url !== null);
+      expect(call).toMatchObject({ direction: 'inbound', from: CALLER, phone: APP_NUMBER });
+      expect(call.spoken).toEqual([MESSAGE]);
+      expect(call.recordings).toHaveLength(1);
+      const recording = call.recordings![0]!;
+      expect(recording.url).toMatch(/^http:\/\/.*\/v1\/files\//);
+      expect(history).toEqual({
+        app_number: APP_NUMBER,
+        items: [
+          {
+            created_at: expect.any(String),
+            counterparty: CALLER,
+            counterparty_is_app: false,
+            type: 'Missed Inbound',
+            duration: null,
+            answered_by: null,
+            recording_url: recording.url,
+          },
+        ],
+        next_cursor: null,
+      });
+      expect((await historyOf(CALLER)).items).toEqual([
+        expect.objectContaining({
+          counterparty: APP_NUMBER,
+          counterparty_is_app: true,
+          type: 'Missed Outbound',
+          recording_url: recording.url,
+        }),
+      ]);
+      // The page hears of it live, for both numbers.
+      await events.until(() =>
+        events.events.some(
+          (e) =>
+            e.event === 'history' &&
+            JSON.parse(e.data).phones.includes(APP_NUMBER) &&
+            JSON.parse(e.data).phones.includes(CALLER),
+        ),
+      );
+    } finally {
+      events.close();
+    }
+    // The caller leg's `completed` came after the voicemail: still one call, still missed.
+    expect((await settled()).items).toEqual([
+      expect.objectContaining({ type: 'Missed Inbound', recording_url: expect.any(String) }),
+    ]);
+  });
+
+  it('forwards to INBOUND_FORWARD_TO and shows a completed inbound call of the forward’s length', async () => {
+    app = await startInboundApp(
+      { INBOUND_FORWARD_TO: FORWARD_TO, INBOUND_RING_S: '15' },
+      { forwardOutcomes: { completed: 1 } },
+      // Long enough a conversation to last a whole second.
+      { talkMs: 1100 },
+    );
+    const { history, call } = await ring((item) => item.type === 'Completed Inbound');
+    expect(call.forwards).toEqual([
+      expect.objectContaining({ to: FORWARD_TO, status: 'completed' }),
+    ]);
+    const forward = call.forwards![0]!;
+    expect(forward.durationS).toBeGreaterThanOrEqual(1);
+    expect(call.spoken).toEqual([]);
+    expect(history.items).toEqual([
+      expect.objectContaining({
+        counterparty: CALLER,
+        type: 'Completed Inbound',
+        duration: forward.durationS,
+        recording_url: null,
+      }),
+    ]);
+    expect((await historyOf(CALLER)).items).toEqual([
+      expect.objectContaining({ counterparty: APP_NUMBER, type: 'Completed Outbound' }),
+    ]);
+    expect((await settled()).items).toHaveLength(1);
+  });
+
+  it.each([
+    ['no-answer', 'no-answer'],
+    ['busy', 'busy'],
+  ] as const)('takes a voicemail when the forward ends %s', async (outcome, forwardStatus) => {
+    app = await startInboundApp(
+      { INBOUND_FORWARD_TO: FORWARD_TO, INBOUND_MESSAGE: MESSAGE },
+      { forwardOutcomes: { [outcome]: 1 } },
+    );
+    const { history, call } = await ring((item) => item.recording_url !== null);
+    expect(call.forwards).toEqual([
+      expect.objectContaining({ to: FORWARD_TO, status: forwardStatus }),
+    ]);
+    expect(call.spoken).toEqual([MESSAGE]);
+    expect(history.items).toEqual([
+      expect.objectContaining({
+        counterparty: CALLER,
+        type: 'Missed Inbound',
+        recording_url: call.recordings![0]!.url,
+      }),
+    ]);
+    expect((await settled()).items).toHaveLength(1);
+  });
+
+  it.each(['busy', 'rejected'])(
+    'rejects the call with INBOUND_REJECT=%s: nothing played, a missed call',
+    async (reason) => {
+      app = await startInboundApp({ INBOUND_REJECT: reason, INBOUND_MESSAGE: MESSAGE });
+      const { history, call } = await ring((item) => item.type === 'Missed Inbound');
+      expect(call).toMatchObject({ spoken: [], forwards: [], recordings: [] });
+      expect(history.items).toEqual([
+        expect.objectContaining({
+          counterparty: CALLER,
+          type: 'Missed Inbound',
+          recording_url: null,
+        }),
+      ]);
+      expect((await historyOf(CALLER)).items).toEqual([
+        expect.objectContaining({ counterparty: APP_NUMBER, type: 'Missed Outbound' }),
+      ]);
+      expect((await settled()).items).toHaveLength(1);
+    },
+  );
+
+  it('shows a caller who hung up while it rang as a missed call', async () => {
+    app = await startInboundApp({ INBOUND_MESSAGE: MESSAGE }, { hangUpWhileRingingRate: 1 });
+    const { history, call } = await ring((item) => item.type === 'Missed Inbound');
+    expect(call).toMatchObject({ status: 'cancelled', spoken: [], recordings: [] });
+    expect(history.items).toEqual([
+      expect.objectContaining({
+        counterparty: CALLER,
+        type: 'Missed Inbound',
+        recording_url: null,
+      }),
+    ]);
+  });
+
+  it('records one call when every event comes twice', async () => {
+    app = await startInboundApp({}, {}, { duplicateWebhookRate: 1 });
+    await ring((item) => item.recording_url !== null);
+    expect((await settled()).items).toEqual([
+      expect.objectContaining({ type: 'Missed Inbound', recording_url: expect.any(String) }),
+    ]);
+  });
+});
