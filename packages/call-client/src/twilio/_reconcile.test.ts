@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../testing/fake-clock.js';
-import { createPlacementLedger, findPlacedCall } from './_reconcile.js';
+import { CLAIMS_KEPT, createPlacementLedger, findPlacedCall } from './_reconcile.js';
 
 describe('createPlacementLedger', () => {
   it('counts as overlapping only placements in flight or of unknown outcome', () => {
@@ -34,6 +34,19 @@ describe('createPlacementLedger', () => {
       ledger.begin('+14155552671').settle(i % 2 ? 'placed' : 'refused');
     const self = ledger.begin('+14155552671');
     expect(ledger.overlapping(self, 2000)).toEqual([]);
+  });
+
+  it('remembers the newest CLAIMS_KEPT calls it returned, forgetting the oldest first', () => {
+    const ledger = createPlacementLedger({ now: () => 0, keepMs: 60_000 });
+    const sid = (i: number) => `CA${String(i).padStart(32, '0')}`;
+    for (let i = 0; i < CLAIMS_KEPT; i += 1) ledger.claim(sid(i));
+    // Claimed again, a call is not claimed twice: it takes no second place.
+    ledger.claim(sid(5));
+    expect(ledger.isClaimed(sid(0))).toBe(true);
+    for (let i = CLAIMS_KEPT; i < 3 * CLAIMS_KEPT + 7; i += 1) ledger.claim(sid(i));
+    const kept = Array.from({ length: 3 * CLAIMS_KEPT + 7 }, (_, i) => ledger.isClaimed(sid(i)));
+    expect(kept.indexOf(true)).toBe(2 * CLAIMS_KEPT + 7);
+    expect(kept.filter(Boolean)).toHaveLength(CLAIMS_KEPT);
   });
 });
 

@@ -45,13 +45,22 @@ export interface ListedCall<T> {
   call: T;
 }
 
+/** How many of the calls it returned a client remembers, to never adopt one of them. */
+export const CLAIMS_KEPT = 10_000;
+
 /**
  * Remembers this client's placements, so a look-up after an ambiguous one adopts a call only when
  * no other placement of this client can own it.
  */
 export function createPlacementLedger(options: { now: () => number; keepMs: number }) {
-  /** SIDs this client returned, oldest first (the newest 10,000). */
+  /** SIDs this client returned (the newest {@link CLAIMS_KEPT}). */
   const claimed = new Set<string>();
+  /**
+   * The same SIDs in a ring, oldest at `oldest` once it is full: the one to forget is found in
+   * constant time (a `Set`'s first value is not, once many were deleted before it).
+   */
+  const order: string[] = [];
+  let oldest = 0;
   /**
    * Placements by number, in the order they began: those in flight, and those of unknown outcome
    * kept `keepMs` after they end. One that ends placed or refused leaves at once: no look-up can
@@ -80,8 +89,15 @@ export function createPlacementLedger(options: { now: () => number; keepMs: numb
 
   return {
     claim(sid: string) {
+      if (claimed.has(sid)) return;
+      if (order.length < CLAIMS_KEPT) {
+        order.push(sid);
+      } else {
+        claimed.delete(order[oldest]!);
+        order[oldest] = sid;
+        oldest = (oldest + 1) % CLAIMS_KEPT;
+      }
       claimed.add(sid);
-      if (claimed.size > 10_000) claimed.delete(claimed.values().next().value as string);
     },
     isClaimed: (sid: string) => claimed.has(sid),
     begin(to: string): Placement {
