@@ -5,6 +5,7 @@
  */
 import { closeChild, forkReady, SIMULATOR_SCRIPT } from '../_child.js';
 import { summarize } from '../_stats.js';
+import type { SimulatorFlavour } from '@ringkit/simulator';
 
 export type Place = () => Promise<unknown>;
 
@@ -48,7 +49,7 @@ export const median = (values: number[]) => {
 };
 
 /** A simulator of `flavour` in a process of its own; its steps are too slow to matter here. */
-export async function startSimulator(flavour: 'polling' | 'webhook' | 'twilio' | 'telnyx') {
+export async function startSimulator(flavour: SimulatorFlavour) {
   const { child, ready } = await forkReady(SIMULATOR_SCRIPT, [
     JSON.stringify({ flavour, stepMs: 600_000 }),
   ]);

@@ -23,8 +23,7 @@ import {
   verifySignalWireSignature,
 } from '@ringkit/call-client/signalwire';
 import { SIGNALWIRE_TEST_CREDENTIALS } from '@ringkit/simulator';
-import { closeChild, forkReady, SIMULATOR_SCRIPT } from '../_child.js';
-import { compareRunners, plainFetch, run } from './_placement.js';
+import { compareRunners, plainFetch, run, startSimulator } from './_placement.js';
 import { quick, summarize, table } from '../_stats.js';
 
 /** The official package's validator, from its CommonJS build (as its own README loads it). */
@@ -46,23 +45,6 @@ const ROUNDS = quick ? 3 : 5;
 const TO = '+14155552671';
 const FROM = '+15005550006';
 const { projectId, apiToken, signingKey } = SIGNALWIRE_TEST_CREDENTIALS;
-
-/** The SignalWire flavour in a process of its own, as `startSimulator` starts the others. */
-async function startSignalWireSimulator() {
-  const { child, ready } = await forkReady(SIMULATOR_SCRIPT, [
-    JSON.stringify({ flavour: 'signalwire', stepMs: 600_000 }),
-  ]);
-  // The simulator keeps the numbers it was called with until asked: take them now and then.
-  const drain = setInterval(() => child.send({ type: 'take' }), 1_000);
-  child.on('message', () => undefined);
-  return {
-    url: ready.url,
-    async close() {
-      clearInterval(drain);
-      await closeChild(child);
-    },
-  };
-}
 
 // 1. Signatures.
 if (only === undefined || only === 'verify') {
@@ -180,7 +162,7 @@ if (only === undefined || only === 'verify') {
 if (only === undefined || only === 'place') {
   const CALLS = quick ? 1_000 : 2_000;
   const WARMUP = 1_000;
-  const sim = await startSignalWireSimulator();
+  const sim = await startSimulator('signalwire');
   const options = { spaceUrl: sim.url, projectId, apiToken, from: FROM };
   const client = createSignalWireClient(options);
   const withOptions = {

@@ -26,8 +26,7 @@ import {
 } from '@ringkit/call-client/vonage';
 import { signVonageWebhook, VONAGE_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { tokenGenerate, verifySignature } from '@vonage/jwt';
-import { closeChild, forkReady, SIMULATOR_SCRIPT } from '../_child.js';
-import { compareRunners, run, type Place } from './_placement.js';
+import { compareRunners, run, startSimulator, type Place } from './_placement.js';
 import { quick, summarize, table } from '../_stats.js';
 
 const { values: args } = parseArgs({
@@ -38,23 +37,6 @@ const ROUNDS = quick ? 3 : 5;
 const TO = '+14155552671';
 const FROM = '+14155550100';
 const { applicationId, privateKey, signatureSecret } = VONAGE_TEST_CREDENTIALS;
-
-/** The Vonage flavour in a process of its own, as `startSimulator` starts the others. */
-async function startVonageSimulator() {
-  const { child, ready } = await forkReady(SIMULATOR_SCRIPT, [
-    JSON.stringify({ flavour: 'vonage', stepMs: 600_000 }),
-  ]);
-  // The simulator keeps the numbers it was called with until asked: take them now and then.
-  const drain = setInterval(() => child.send({ type: 'take' }), 1_000);
-  child.on('message', () => undefined);
-  return {
-    url: ready.url,
-    async close() {
-      clearInterval(drain);
-      await closeChild(child);
-    },
-  };
-}
 
 /** A call's event as Vonage posts it to the event URL. */
 const callUuid = randomUUID();
@@ -227,7 +209,7 @@ if (only === undefined || only === 'verify') {
 if (only === undefined || only === 'place') {
   const CALLS = quick ? 1_000 : 2_000;
   const WARMUP = 1_000;
-  const sim = await startVonageSimulator();
+  const sim = await startSimulator('vonage');
   const options = { applicationId, privateKey, from: FROM, baseUrl: sim.url };
   const client = createVonageClient(options);
   const callsUrl = `${sim.url}/v1/calls`;
