@@ -32,11 +32,16 @@ export function createVonageLifecycle(
 ): VonageLifecycle {
   const { now, emit } = runtime;
 
-  /** Runs `fn` after `ms` unless the call ended from outside meanwhile. */
-  function after(call: VonageCall, ms: number, fn: () => void): void {
+  /**
+   * Runs `fn` after `ms` unless the call ended from outside meanwhile, with the time it was due:
+   * Node runs timers by a clock of its own that may lag `Date.now()` by a few ms, so a step ended
+   * at its due time lasts at least its `ms` by the call's clock (a `length_timer` of 1 s, 1 s).
+   */
+  function after(call: VonageCall, ms: number, fn: (due: number) => void): void {
     const generation = call.generation;
+    const due = now() + ms;
     runtime.schedule(() => {
-      if (call.generation === generation && !runtime.isClosed()) fn();
+      if (call.generation === generation && !runtime.isClosed()) fn(due);
     }, ms);
   }
 
@@ -65,13 +70,16 @@ export function createVonageLifecycle(
     const talkMs = call.gaps[2];
     // The talk time starts once the app took the `answered` event, so what it does then finds
     // the call up however short the steps are.
-    void told.then(() => after(call, Math.min(talkMs, limitMs), () => end(call, 'completed')));
+    void told.then(() =>
+      after(call, Math.min(talkMs, limitMs), (due) => end(call, 'completed', due)),
+    );
   }
 
-  function end(call: VonageCall, status: VonageEnd): void {
+  /** Ends the call at `at` (by its clock; a timer's due time) or, later than that, now. */
+  function end(call: VonageCall, status: VonageEnd, at = now()): void {
     if (call.endedAt !== null || runtime.isClosed()) return;
     call.generation += 1;
-    call.endedAt = now();
+    call.endedAt = Math.max(at, now());
     call.status = status;
     emit({ type: 'status', callId: call.uuid, phone: call.phone, status });
     void send(call, status);
@@ -89,11 +97,11 @@ export function createVonageLifecycle(
       if (!call.early) after(call, 0, () => void begin());
       after(call, toRinging, () => void step(call, 'ringing'));
       const timeoutMs = call.ringingTimerS * 1000;
-      after(call, toRinging + Math.min(ringMs, timeoutMs), () => {
+      after(call, toRinging + Math.min(ringMs, timeoutMs), (due) => {
         if (call.outcome === 'completed' && ringMs <= timeoutMs) answer(call);
-        else if (call.outcome === 'completed') end(call, 'timeout');
-        else if (call.outcome === 'failed') end(call, call.unansweredEnd);
-        else end(call, UNANSWERED[call.outcome]);
+        else if (call.outcome === 'completed') end(call, 'timeout', due);
+        else if (call.outcome === 'failed') end(call, call.unansweredEnd, due);
+        else end(call, UNANSWERED[call.outcome], due);
       });
       return started;
     },
