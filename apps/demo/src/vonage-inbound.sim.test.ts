@@ -4,10 +4,18 @@
  * with the signature secret) for the NCCO the app writes by the INBOUND_* variables, plays it,
  * sends the `record`'s and the `connect` leg's events to the URL the NCCO names (the same
  * route), and the caller leg's events to the event URL (`$PUBLIC_URL/webhooks/vonage`); the
- * history of `CALLER_ID` and of the caller show the call once.
+ * history of `CALLER_ID` and of the caller show the call once. The last test starts both as
+ * `pnpm demo -- --provider vonage` configures them.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { SimulatedCall, SimulatorEvent, SimulatorInboundKnobs } from '@ringkit/simulator';
+import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { afterEach, describe, expect, it } from 'vitest';
+import { demoConfig, startDemoSimulators } from './demo-launcher.js';
+import { startServer } from './server.js';
 import {
   api,
   eventually,
@@ -236,4 +244,55 @@ describe('calls to the app with Vonage, rung by the simulator', () => {
       expect.objectContaining({ type: 'Missed Inbound', recording_url: expect.any(String) }),
     ]);
   });
+
+  it('rings the server of pnpm demo -- --provider vonage, as the launcher configures both, into the history', async () => {
+    const [port, simPort] = [await freePort(), await freePort()];
+    const dataDir = mkdtempSync(join(tmpdir(), 'ringkit-demo-vonage-'));
+    const config = demoConfig('vonage', {
+      PORT: String(port),
+      VONAGE_API_URL: `http://localhost:${simPort}`,
+      DATA_DIR: dataDir,
+      DEMO_HISTORY: '0',
+      DEMO_INBOUND_EVERY_S: '0',
+      INBOUND_MESSAGE: MESSAGE,
+      LOG_LEVEL: 'warn',
+    });
+    const started = await startDemoSimulators(config);
+    const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const server = await startServer(config, {
+      store: createMemoryStore(),
+      logDestination: quiet,
+    }).catch(async (error: unknown) => {
+      await started.close();
+      throw error;
+    });
+    try {
+      const sim = started.simulators[0]!.simulator!;
+      const uuid = sim.ringApp({ from: CALLER });
+      // The launcher's callers behave as drawn (some hang up early or leave no message): the
+      // history shows this call as it went.
+      const call = (await eventually(() => {
+        const found = sim.calls().find((c) => c.id === uuid);
+        return found !== undefined && ENDS.includes(found.status) ? found : undefined;
+      }, 20_000))!;
+      const recordingUrl = call.recordings?.[0]?.url ?? null;
+      const history = await eventually(async () => {
+        const { json } = await api(`${server.url}/api/calls/${encodeURIComponent(APP_NUMBER)}`);
+        return json.items[0]?.recording_url === recordingUrl ? json : null;
+      }, 20_000);
+      expect(history.items).toEqual([
+        expect.objectContaining({
+          counterparty: CALLER,
+          type: 'Missed Inbound',
+          recording_url: recordingUrl,
+        }),
+      ]);
+      expect(call.spoken).toEqual(call.status === 'cancelled' ? [] : [MESSAGE]);
+    } finally {
+      await server.close();
+      await started.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    // The launcher's simulator takes its time: steps of 0.8 to 2.5 s, as pnpm demo shows them.
+  }, 30_000);
 });
