@@ -16,10 +16,14 @@ import { metricsRouter } from './routes/metrics.js';
 import { opsRouter } from './routes/ops.js';
 import { notFoundPage, pagesRouter } from './routes/pages.js';
 import { scheduledCallsRouter } from './routes/scheduled-calls.js';
-import { signalWireVoiceHandler, signalWireWebhookHandler } from './routes/signalwire-webhooks.js';
 import { suppressionsRouter } from './routes/suppressions.js';
 import { telnyxWebhookHandler } from './routes/telnyx-webhooks.js';
-import { twilioVoiceHandler, twilioWebhookHandler } from './routes/twilio-webhooks.js';
+import {
+  SIGNALWIRE_ROUTES,
+  TWILIO_ROUTES,
+  twilioVoiceHandler,
+  twilioWebhookHandler,
+} from './routes/twilio-webhooks.js';
 import { vonageAnswerHandler, vonageWebhookHandler } from './routes/vonage-webhooks.js';
 import type { Runtime } from './runtime.js';
 import { bearerAuth, cors, hostCheck, jsonOnly, mutationRateLimit } from './security.js';
@@ -79,8 +83,8 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   // Twilio's callbacks are form-encoded and signed: their handler takes the raw body. The voice
   // webhook (calls to CALLER_ID) and its TwiML's steps share one route, signed the same way.
   if (runtime.config.CALL_PROVIDER === 'twilio') {
-    app.post(TWILIO_WEBHOOK_PATH, rawBody, twilioWebhookHandler(runtime));
-    app.post(TWILIO_VOICE_PATH, rawBody, twilioVoiceHandler(runtime));
+    app.post(TWILIO_WEBHOOK_PATH, rawBody, twilioWebhookHandler(TWILIO_ROUTES, runtime));
+    app.post(TWILIO_VOICE_PATH, rawBody, twilioVoiceHandler(TWILIO_ROUTES, runtime));
   }
   // Telnyx's webhooks are JSON signed over their exact bytes: the raw body, never parsed first.
   if (runtime.config.CALL_PROVIDER === 'telnyx') {
@@ -88,8 +92,8 @@ export function createApp(runtime: Runtime, options: AppOptions = {}): Express {
   }
   // SignalWire's are Twilio's, signed with the project's signing key: the raw body too.
   if (runtime.config.CALL_PROVIDER === 'signalwire') {
-    app.post(SIGNALWIRE_WEBHOOK_PATH, rawBody, signalWireWebhookHandler(runtime));
-    app.post(SIGNALWIRE_VOICE_PATH, rawBody, signalWireVoiceHandler(runtime));
+    app.post(SIGNALWIRE_WEBHOOK_PATH, rawBody, twilioWebhookHandler(SIGNALWIRE_ROUTES, runtime));
+    app.post(SIGNALWIRE_VOICE_PATH, rawBody, twilioVoiceHandler(SIGNALWIRE_ROUTES, runtime));
   }
   // Vonage's events are JSON whose signed JWT covers the body's hash: the raw body. Its answer
   // URL (calls to CALLER_ID) is asked by GET (or POST), and its NCCO's events come back by POST.
