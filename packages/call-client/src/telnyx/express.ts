@@ -1,6 +1,9 @@
-import { z } from 'zod';
-import { readBody, refuseTooLarge, type BodyRequest, type BodyResponse } from '../http/_body.js';
-import { InvalidOptionsError } from '../errors/errors.js';
+import type { BodyRequest, BodyResponse } from '../http/_body.js';
+import {
+  checkLimitBytes,
+  rawBodyExpressHandler,
+  sendJsonAnswer,
+} from '../webhooks/_raw-express.js';
 import {
   createTelnyxWebhookHandler,
   type TelnyxWebhookHandlerOptions,
@@ -33,8 +36,6 @@ export interface ExpressTelnyxWebhookHandlerOptions extends TelnyxWebhookHandler
   limitBytes?: number;
 }
 
-const limitSchema = z.number().int().positive().max(10_485_760);
-
 /**
  * {@link createTelnyxWebhookHandler} as an Express route handler: it reads the raw body itself
  * (or takes the string or `Buffer` of `express.raw()`/`express.text()`), checks its signature,
@@ -54,46 +55,23 @@ const limitSchema = z.number().int().positive().max(10_485_760);
  */
 export function createExpressTelnyxWebhookHandler(options: ExpressTelnyxWebhookHandlerOptions) {
   const { limitBytes = 65_536, ...handlerOptions } = options;
-  const limit = limitSchema.safeParse(limitBytes);
-  if (!limit.success)
-    throw new InvalidOptionsError('createExpressTelnyxWebhookHandler', limit.error.issues);
+  checkLimitBytes('createExpressTelnyxWebhookHandler', limitBytes);
   const handle = createTelnyxWebhookHandler(handlerOptions);
-
-  return async (
-    req: TelnyxWebhookHttpRequest,
-    res: TelnyxWebhookHttpResponse,
-    next: (error?: unknown) => void,
-  ): Promise<void> => {
-    try {
-      let rawBody: string | Buffer | undefined;
-      if (req.body === undefined) rawBody = await readBody(req, limitBytes);
-      else if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
-        rawBody = Buffer.byteLength(req.body) > limitBytes ? undefined : req.body;
-      } else {
-        send(res, {
-          status: 403,
-          body: {
-            error: {
-              code: 'forbidden',
-              message:
-                'The body was parsed before this handler, so its signature cannot be checked: mount express.raw() or nothing in front',
-            },
-          },
-        });
-        return;
-      }
-      if (rawBody === undefined) {
-        refuseTooLarge(req, res, limitBytes);
-        return;
-      }
-      send(res, await handle({ rawBody, headers: req.headers }));
-    } catch (error) {
-      next(error);
-    }
-  };
+  return rawBodyExpressHandler<TelnyxWebhookHttpRequest, TelnyxWebhookHttpResponse>({
+    limitBytes,
+    parsedBody: PARSED_BODY,
+    respond: async (req, res, rawBody) =>
+      sendJsonAnswer(res, await handle({ rawBody, headers: req.headers })),
+  });
 }
 
-function send(res: TelnyxWebhookHttpResponse, answer: TelnyxWebhookResponse) {
-  if (answer.body) res.status(answer.status).json(answer.body);
-  else res.status(answer.status).end();
-}
+const PARSED_BODY: TelnyxWebhookResponse = {
+  status: 403,
+  body: {
+    error: {
+      code: 'forbidden',
+      message:
+        'The body was parsed before this handler, so its signature cannot be checked: mount express.raw() or nothing in front',
+    },
+  },
+};

@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { readBody, refuseTooLarge, type BodyRequest, type BodyResponse } from '../http/_body.js';
-import { InvalidOptionsError } from '../errors/errors.js';
+import type { BodyRequest, BodyResponse } from '../http/_body.js';
+import { checkLimitBytes, rawBodyExpressHandler } from '../webhooks/_raw-express.js';
+import { VONAGE_PARSED_BODY } from './express.js';
 import {
   createVonageAnswerHandler,
   type VonageAnswerHandlerOptions,
@@ -38,8 +38,6 @@ export interface ExpressVonageAnswerHandlerOptions extends VonageAnswerHandlerOp
   limitBytes?: number;
 }
 
-const limitSchema = z.number().int().positive().max(10_485_760);
-
 /**
  * {@link createVonageAnswerHandler} as an Express route handler for calls to the application's
  * numbers: mount it for `GET` and `POST` (`app.all` or `app.route(…).get(…).post(…)`) where the
@@ -64,48 +62,20 @@ const limitSchema = z.number().int().positive().max(10_485_760);
  */
 export function createExpressVonageAnswerHandler(options: ExpressVonageAnswerHandlerOptions) {
   const { limitBytes = 65_536, ...handlerOptions } = options;
-  const limit = limitSchema.safeParse(limitBytes);
-  if (!limit.success)
-    throw new InvalidOptionsError('createExpressVonageAnswerHandler', limit.error.issues);
+  checkLimitBytes('createExpressVonageAnswerHandler', limitBytes);
   const handle = createVonageAnswerHandler(handlerOptions);
-
-  return async (
-    req: VonageAnswerHttpRequest,
-    res: VonageAnswerHttpResponse,
-    next: (error?: unknown) => void,
-  ): Promise<void> => {
-    try {
-      const method = (req.method ?? 'GET').toUpperCase();
-      let rawBody: string | Buffer | undefined = '';
-      if (method === 'POST') {
-        if (req.body === undefined) rawBody = await readBody(req, limitBytes);
-        else if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
-          rawBody = Buffer.byteLength(req.body) > limitBytes ? undefined : req.body;
-        } else {
-          send(res, {
-            status: 401,
-            body: {
-              error: {
-                code: 'unauthorized',
-                message:
-                  'The body was parsed before this handler, so its payload_hash cannot be checked: mount express.raw() or nothing in front',
-              },
-            },
-          });
-          return;
-        }
-        if (rawBody === undefined) {
-          refuseTooLarge(req, res, limitBytes);
-          return;
-        }
-      }
+  return rawBodyExpressHandler<VonageAnswerHttpRequest, VonageAnswerHttpResponse>({
+    limitBytes,
+    parsedBody: VONAGE_PARSED_BODY,
+    hasBody: (req) => methodOf(req) === 'POST',
+    respond: async (req, res, rawBody) => {
       const url = req.originalUrl ?? req.url ?? '/';
-      send(res, await handle({ method, url, rawBody, headers: req.headers }));
-    } catch (error) {
-      next(error);
-    }
-  };
+      send(res, await handle({ method: methodOf(req), url, rawBody, headers: req.headers }));
+    },
+  });
 }
+
+const methodOf = (req: VonageAnswerHttpRequest) => (req.method ?? 'GET').toUpperCase();
 
 function send(res: VonageAnswerHttpResponse, answer: VonageAnswerResponse) {
   if (answer.status === 200) res.status(200).json(answer.ncco);

@@ -1,6 +1,9 @@
-import { z } from 'zod';
-import { readBody, refuseTooLarge, type BodyRequest, type BodyResponse } from '../http/_body.js';
-import { InvalidOptionsError } from '../errors/errors.js';
+import type { BodyRequest, BodyResponse } from '../http/_body.js';
+import {
+  checkLimitBytes,
+  rawBodyExpressHandler,
+  sendJsonAnswer,
+} from '../webhooks/_raw-express.js';
 import {
   createVonageWebhookHandler,
   type VonageWebhookHandlerOptions,
@@ -33,8 +36,6 @@ export interface ExpressVonageWebhookHandlerOptions extends VonageWebhookHandler
   limitBytes?: number;
 }
 
-const limitSchema = z.number().int().positive().max(10_485_760);
-
 /**
  * {@link createVonageWebhookHandler} as an Express route handler: it reads the raw body itself
  * (or takes the string or `Buffer` of `express.raw()`/`express.text()`), checks its signed JWT,
@@ -53,46 +54,24 @@ const limitSchema = z.number().int().positive().max(10_485_760);
  */
 export function createExpressVonageWebhookHandler(options: ExpressVonageWebhookHandlerOptions) {
   const { limitBytes = 65_536, ...handlerOptions } = options;
-  const limit = limitSchema.safeParse(limitBytes);
-  if (!limit.success)
-    throw new InvalidOptionsError('createExpressVonageWebhookHandler', limit.error.issues);
+  checkLimitBytes('createExpressVonageWebhookHandler', limitBytes);
   const handle = createVonageWebhookHandler(handlerOptions);
-
-  return async (
-    req: VonageWebhookHttpRequest,
-    res: VonageWebhookHttpResponse,
-    next: (error?: unknown) => void,
-  ): Promise<void> => {
-    try {
-      let rawBody: string | Buffer | undefined;
-      if (req.body === undefined) rawBody = await readBody(req, limitBytes);
-      else if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
-        rawBody = Buffer.byteLength(req.body) > limitBytes ? undefined : req.body;
-      } else {
-        send(res, {
-          status: 401,
-          body: {
-            error: {
-              code: 'unauthorized',
-              message:
-                'The body was parsed before this handler, so its payload_hash cannot be checked: mount express.raw() or nothing in front',
-            },
-          },
-        });
-        return;
-      }
-      if (rawBody === undefined) {
-        refuseTooLarge(req, res, limitBytes);
-        return;
-      }
-      send(res, await handle({ rawBody, headers: req.headers }));
-    } catch (error) {
-      next(error);
-    }
-  };
+  return rawBodyExpressHandler<VonageWebhookHttpRequest, VonageWebhookHttpResponse>({
+    limitBytes,
+    parsedBody: VONAGE_PARSED_BODY,
+    respond: async (req, res, rawBody) =>
+      sendJsonAnswer(res, await handle({ rawBody, headers: req.headers })),
+  });
 }
 
-function send(res: VonageWebhookHttpResponse, answer: VonageWebhookResponse) {
-  if (answer.body) res.status(answer.status).json(answer.body);
-  else res.status(answer.status).end();
-}
+/** The `401` to a body `express.json()` already parsed: its `payload_hash` cannot be checked. */
+export const VONAGE_PARSED_BODY: VonageWebhookResponse = {
+  status: 401,
+  body: {
+    error: {
+      code: 'unauthorized',
+      message:
+        'The body was parsed before this handler, so its payload_hash cannot be checked: mount express.raw() or nothing in front',
+    },
+  },
+};
