@@ -1,12 +1,18 @@
 /**
- * Calls to the app's number with `CALL_PROVIDER=twilio`, end to end against the Twilio
- * simulator: it rings `$PUBLIC_URL/webhooks/twilio/voice` (signed), plays the TwiML the app
- * answers by the INBOUND_* variables, requests the `<Dial>`'s and `<Record>`'s actions on the
- * same route, and posts the call's end to `$PUBLIC_URL/webhooks/twilio`; the history of
- * `CALLER_ID` and of the caller show the call once.
+ * Calls to the app's number with `CALL_PROVIDER=twilio` and `CALL_PROVIDER=signalwire` (Twilio's
+ * shape, signed with the project's signing key), end to end against the provider's simulator: it
+ * rings `$PUBLIC_URL/webhooks/<provider>/voice` (signed), plays the TwiML (LaML) the app answers
+ * by the INBOUND_* variables, requests the `<Dial>`'s and `<Record>`'s actions on the same route,
+ * and posts the call's end to `$PUBLIC_URL/webhooks/<provider>`; the history of `CALLER_ID` and
+ * of the caller show the call once.
  */
+import { computeSignalWireSignature } from '@ringkit/call-client/signalwire';
 import { computeTwilioSignature } from '@ringkit/call-client/twilio';
-import { TWILIO_TEST_CREDENTIALS, type SimulatorInboundKnobs } from '@ringkit/simulator';
+import {
+  SIGNALWIRE_TEST_CREDENTIALS,
+  TWILIO_TEST_CREDENTIALS,
+  type SimulatorInboundKnobs,
+} from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   api,
@@ -17,64 +23,96 @@ import {
   type TestApp,
 } from './_test-utils.js';
 
+/** What tells the providers of Twilio's shape apart here. */
+const FLAVOURS = [
+  {
+    label: 'Twilio',
+    simulator: 'twilio',
+    path: '/webhooks/twilio',
+    sign: computeTwilioSignature,
+    signatureHeader: 'x-twilio-signature',
+    accountSid: TWILIO_TEST_CREDENTIALS.accountSid,
+    secret: TWILIO_TEST_CREDENTIALS.authToken,
+    wrongSecret: 'not-the-auth-token',
+    callSid: `CA${'0'.repeat(32)}`,
+  },
+  {
+    label: 'SignalWire',
+    simulator: 'signalwire',
+    path: '/webhooks/signalwire',
+    sign: computeSignalWireSignature,
+    signatureHeader: 'x-signalwire-signature',
+    accountSid: SIGNALWIRE_TEST_CREDENTIALS.projectId,
+    secret: SIGNALWIRE_TEST_CREDENTIALS.signingKey,
+    wrongSecret: 'PSK_not-the-signing-key',
+    callSid: 'a1b2c3d4-0000-4000-8000-000000000001',
+  },
+] as const;
+
 const APP_NUMBER = '+14155550100';
 const CALLER = '+14155552671';
 const FORWARD_TO = '+14155550123';
 
-let app: TestApp | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
+describe.each(FLAVOURS)('calls to the app with $label', (flavour) => {
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
 
-/**
- * The app on a fixed port, `PUBLIC_URL` naming it, the simulator ringing its voice URL with
- * status callbacks to its status route; callers wait for the app unless the knobs say.
- */
-async function startInboundApp(
-  env: Record<string, string> = {},
-  inbound: Partial<SimulatorInboundKnobs> = {},
-  knobs: { duplicateWebhookRate?: number; outOfOrderRate?: number; talkMs?: number } = {},
-) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  return startTestApp({
-    twilio: {
-      stepMs: [5, 15],
-      ...knobs,
-      inbound: {
-        url: `${base}/webhooks/twilio/voice`,
-        statusCallbackUrl: `${base}/webhooks/twilio`,
-        to: APP_NUMBER,
-        from: CALLER,
-        hangUpWhileRingingRate: 0,
-        hangUpWhileForwardRingsRate: 0,
-        voicemailRate: 1,
-        ...inbound,
+  /**
+   * The app on a fixed port, `PUBLIC_URL` naming it, the simulator ringing its voice URL with
+   * status callbacks to its status route; callers wait for the app unless the knobs say.
+   */
+  async function startInboundApp(
+    env: Record<string, string> = {},
+    inbound: Partial<SimulatorInboundKnobs> = {},
+    knobs: { duplicateWebhookRate?: number; outOfOrderRate?: number; talkMs?: number } = {},
+  ) {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    return startTestApp({
+      [flavour.simulator]: {
+        stepMs: [5, 15],
+        ...knobs,
+        inbound: {
+          url: `${base}${flavour.path}/voice`,
+          statusCallbackUrl: `${base}${flavour.path}`,
+          to: APP_NUMBER,
+          from: CALLER,
+          hangUpWhileRingingRate: 0,
+          hangUpWhileForwardRingsRate: 0,
+          voicemailRate: 1,
+          ...inbound,
+        },
       },
-    },
-    env: { PORT: String(port), PUBLIC_URL: base, CALLER_ID: APP_NUMBER, LOG_LEVEL: 'warn', ...env },
-  });
-}
+      env: {
+        PORT: String(port),
+        PUBLIC_URL: base,
+        CALLER_ID: APP_NUMBER,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+    });
+  }
 
-const historyOf = async (phone: string) =>
-  (await api(`${app!.url}/api/calls/${encodeURIComponent(phone)}`)).json;
+  const historyOf = async (phone: string) =>
+    (await api(`${app!.url}/api/calls/${encodeURIComponent(phone)}`)).json;
 
-/** Rings the app and waits for the simulator to end the call and the app to record its end. */
-async function ring(done: (item: Record<string, unknown>) => boolean) {
-  const sid = app!.twilio!.ringApp();
-  await eventually(() => {
-    const call = app!.twilio!.calls().find((c) => c.id === sid);
-    return call && ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(call.status);
-  });
-  const history = await eventually(async () => {
-    const json = await historyOf(APP_NUMBER);
-    return json.items.length > 0 && done(json.items[0]) ? json : null;
-  });
-  return { sid, history, call: app!.twilio!.calls().find((c) => c.id === sid)! };
-}
+  /** Rings the app and waits for the simulator to end the call and the app to record its end. */
+  async function ring(done: (item: Record<string, unknown>) => boolean) {
+    const sid = app![flavour.simulator]!.ringApp();
+    await eventually(() => {
+      const call = app![flavour.simulator]!.calls().find((c) => c.id === sid);
+      return call && ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(call.status);
+    });
+    const history = await eventually(async () => {
+      const json = await historyOf(APP_NUMBER);
+      return json.items.length > 0 && done(json.items[0]) ? json : null;
+    });
+    return { sid, history, call: app![flavour.simulator]!.calls().find((c) => c.id === sid)! };
+  }
 
-describe('calls to the app with Twilio', () => {
   it('greets the caller, keeps the voicemail, and shows a missed inbound call on both sides', async () => {
     app = await startInboundApp({ INBOUND_MESSAGE: 'Hello from the demo. Leave a message.' });
     const events = await openEvents(`${app.url}/api/events`);
@@ -198,43 +236,35 @@ describe('calls to the app with Twilio', () => {
 
   it('refuses a forged or unsigned voice webhook with 403 and records nothing', async () => {
     app = await startInboundApp();
-    const url = `${app.url.replace('localhost', '127.0.0.1')}/webhooks/twilio/voice`;
+    const url = `${app.url.replace('localhost', '127.0.0.1')}${flavour.path}/voice`;
     const params = {
-      AccountSid: TWILIO_TEST_CREDENTIALS.accountSid,
-      CallSid: `CA${'0'.repeat(32)}`,
+      AccountSid: flavour.accountSid,
+      CallSid: flavour.callSid,
       CallStatus: 'ringing',
       Direction: 'inbound',
       From: CALLER,
       To: APP_NUMBER,
     };
     const post = (signature: string | undefined, step = '') =>
-      fetch(`${app!.url}/webhooks/twilio/voice${step}`, {
+      fetch(`${app!.url}${flavour.path}/voice${step}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          ...(signature === undefined ? {} : { 'x-twilio-signature': signature }),
+          ...(signature === undefined ? {} : { [flavour.signatureHeader]: signature }),
         },
         body: new URLSearchParams(params).toString(),
       });
-    expect((await post(computeTwilioSignature('not-the-auth-token', url, params))).status).toBe(
-      403,
-    );
+    expect((await post(flavour.sign(flavour.wrongSecret, url, params))).status).toBe(403);
     expect((await post(undefined)).status).toBe(403);
     expect(
-      (
-        await post(
-          computeTwilioSignature('not-the-auth-token', `${url}?step=dial`, params),
-          '?step=dial',
-        )
-      ).status,
+      (await post(flavour.sign(flavour.wrongSecret, `${url}?step=dial`, params), '?step=dial'))
+        .status,
     ).toBe(403);
     expect((await historyOf(APP_NUMBER)).items).toEqual([]);
     expect((await historyOf(CALLER)).items).toEqual([]);
 
-    // Signed with the account's token, the same request is answered with TwiML.
-    const signed = await post(
-      computeTwilioSignature(TWILIO_TEST_CREDENTIALS.authToken, url, params),
-    );
+    // Signed with the account's secret, the same request is answered with TwiML (LaML).
+    const signed = await post(flavour.sign(flavour.secret, url, params));
     expect(signed.status).toBe(200);
     expect(await signed.text()).toContain('<Say>');
   });
