@@ -2,6 +2,13 @@ import type { Clock } from '@ringkit/internal';
 import { clockSchema, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
 import { InvalidOptionsError, type WebhookValidationError } from '../errors/errors.js';
+import {
+  functionSchema as fn,
+  handOn,
+  inboundOptionFields,
+  invalidWebhook,
+  reporterOf,
+} from '../webhooks/_signed-webhook.js';
 import type { InboundCallUpdate } from '../inbound/inbound.js';
 import type { TelnyxProvider } from './options.js';
 import { parseTelnyxWebhook, type TelnyxStatusEvent } from './event.js';
@@ -77,16 +84,9 @@ export type TelnyxWebhookHandler = (
   request: TelnyxWebhookRequest,
 ) => Promise<TelnyxWebhookResponse>;
 
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function');
-
 const handlerOptionsSchema = strictObject({
   publicKey: z.string().min(1),
-  onEvent: fn,
-  onInbound: fn.optional(),
-  appNumbers: z
-    .array(z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be E.164'))
-    .max(1000)
-    .optional(),
+  ...inboundOptionFields,
   client: z
     .custom<TelnyxWebhookHandlerOptions['client']>(
       (v) => typeof (v as { actOnWebhook?: unknown } | null)?.actOnWebhook === 'function',
@@ -101,11 +101,6 @@ const handlerOptionsSchema = strictObject({
 const FORBIDDEN: TelnyxWebhookResponse = {
   status: 403,
   body: { error: { code: 'forbidden', message: 'The request is not signed by Telnyx' } },
-};
-
-const FAILED: TelnyxWebhookResponse = {
-  status: 500,
-  body: { error: { code: 'internal', message: 'The event could not be handled' } },
 };
 
 /**
@@ -131,13 +126,7 @@ export function createTelnyxWebhookHandler(
   const appNumbers = new Set(options.appNumbers);
   // A key that is not 32 bytes of base64 is a configuration mistake: said now, not per webhook.
   verifyTelnyxSignature({ publicKey, rawBody: '', headers: {} });
-  const report = (error: unknown) => {
-    try {
-      options.onError?.(error);
-    } catch {
-      // A failing logger must not turn into a failed webhook.
-    }
-  };
+  const report = reporterOf(options.onError);
 
   return async ({ rawBody, headers }) => {
     const genuine = verifyTelnyxSignature({
@@ -160,30 +149,19 @@ export function createTelnyxWebhookHandler(
     } catch (error) {
       report(error);
       const { message, reason } = error as Partial<WebhookValidationError>;
-      return {
-        status: 400,
-        body: {
-          error: {
-            code: 'invalid_webhook',
-            message: reason === undefined ? 'The body is not JSON' : (message ?? ''),
-            ...(reason === undefined ? {} : { details: reason }),
-          },
-        },
-      };
+      return reason === undefined
+        ? invalidWebhook('The body is not JSON')
+        : invalidWebhook(message ?? '', reason);
     }
     const inbound =
       onInbound &&
       readInboundEvent(body, { appNumbers, ...(clock && { now: new Date(clock.now()) }) });
-    try {
+    return handOn(report, async () => {
       await client?.actOnWebhook(body);
       if (inbound && onInbound) {
         const update = inboundUpdateOf(inbound);
         if (update !== null) await onInbound(update);
       } else if (event !== null) await onEvent(event);
-    } catch (error) {
-      report(error);
-      return FAILED;
-    }
-    return { status: 204 };
+    });
   };
 }

@@ -1,7 +1,14 @@
 import type { Clock } from '@ringkit/internal';
 import { clockSchema, strictObject } from '@ringkit/internal';
 import { z } from 'zod';
-import { InvalidOptionsError, type WebhookValidationError } from '../errors/errors.js';
+import { InvalidOptionsError } from '../errors/errors.js';
+import {
+  functionSchema as fn,
+  handOn,
+  inboundOptionFields,
+  refusedEvent,
+  reporterOf,
+} from '../webhooks/_signed-webhook.js';
 import type { InboundCallUpdate } from '../inbound/inbound.js';
 import { parseVonageEvent, type VonageStatusEvent } from './event.js';
 import { e164Of, inboundUpdateOf } from './inbound-update.js';
@@ -66,25 +73,13 @@ export type VonageWebhookHandler = (
   request: VonageWebhookRequest,
 ) => Promise<VonageWebhookResponse>;
 
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function');
-
 const handlerOptionsSchema = strictObject({
   signatureSecret: z.string().min(1),
-  onEvent: fn,
-  onInbound: fn.optional(),
-  appNumbers: z
-    .array(z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be E.164'))
-    .max(1000)
-    .optional(),
+  ...inboundOptionFields,
   onError: fn.optional(),
   clock: clockSchema.optional(),
   maxSkewS: z.number().min(0).max(86_400).optional(),
 });
-
-const FAILED: VonageWebhookResponse = {
-  status: 500,
-  body: { error: { code: 'internal', message: 'The event could not be handled' } },
-};
 
 /** The `authorization` header in any letter case, as Node and Express spell it (lower case) or not. */
 function authorizationOf(
@@ -149,13 +144,7 @@ export function createVonageWebhookHandler(
     const toApp = appNumbers.has(e164Of(event.to)) && !appNumbers.has(e164Of(event.from));
     return toApp ? { ...event, direction: 'inbound' } : undefined;
   };
-  const report = (error: unknown) => {
-    try {
-      options.onError?.(error);
-    } catch {
-      // A failing logger must not turn into a failed webhook.
-    }
-  };
+  const report = reporterOf(options.onError);
 
   return async ({ rawBody, headers }) => {
     const check = verifyVonageSignature({
@@ -185,22 +174,14 @@ export function createVonageWebhookHandler(
       // A `record` action's event names a conversation, not a leg: it tells no call's status.
       if (isRecordingEvent(rawBody)) return { status: 204 };
       report(error);
-      const { message, reason } = error as WebhookValidationError;
-      return {
-        status: 400,
-        body: { error: { code: 'invalid_webhook', message, details: reason } },
-      };
+      return refusedEvent(error);
     }
-    try {
+    return handOn(report, async () => {
       const inbound = event !== null && onInbound ? inboundLeg(event) : undefined;
       if (inbound !== undefined) {
         const update = inboundUpdateOf(inbound);
         if (update !== null) await onInbound?.(update);
       } else if (event !== null) await onEvent(event);
-    } catch (error) {
-      report(error);
-      return FAILED;
-    }
-    return { status: 204 };
+    });
   };
 }
