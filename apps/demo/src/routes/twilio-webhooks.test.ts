@@ -1,116 +1,169 @@
 /**
- * `POST /webhooks/twilio` with `CALL_PROVIDER=twilio`: signed callbacks reach the scheduler or
- * the dialer, whichever placed the call; anything unsigned or signed wrong is a 403 and changes
- * nothing. The simulator's calls take minutes per step and its own callbacks go nowhere, so
- * every status here comes from a callback the test signs.
+ * `POST /webhooks/twilio` with `CALL_PROVIDER=twilio` and `POST /webhooks/signalwire` with
+ * `CALL_PROVIDER=signalwire` (Twilio's shape, signed with the project's signing key), and their
+ * voice routes: signed callbacks reach the scheduler or the dialer (a campaign), whichever placed
+ * the call; anything unsigned, signed wrong or of another account is a 403 with a JSON body and
+ * changes nothing. The simulator's calls take minutes per step and its own callbacks go nowhere,
+ * so every status here comes from a callback the test signs.
  */
-import { TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
+import { computeSignalWireSignature } from '@ringkit/call-client/signalwire';
 import { computeTwilioSignature } from '@ringkit/call-client/twilio';
+import { SIGNALWIRE_TEST_CREDENTIALS, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
 
 const PUBLIC_URL = 'https://demo.example';
-const SIGNED_URL = `${PUBLIC_URL}/webhooks/twilio`;
-const { accountSid, authToken } = TWILIO_TEST_CREDENTIALS;
+
+/** What tells the providers of Twilio's shape apart here. */
+const FLAVOURS = [
+  {
+    label: 'Twilio',
+    simulator: 'twilio',
+    path: '/webhooks/twilio',
+    sign: computeTwilioSignature,
+    signatureHeader: 'x-twilio-signature',
+    accountSid: TWILIO_TEST_CREDENTIALS.accountSid,
+    secret: TWILIO_TEST_CREDENTIALS.authToken,
+    /** Keys that are not the one the provider signs with. */
+    notTheSecret: ['not-the-account-auth-token'],
+    forgedKey: 'forged-token',
+    foreignAccountSid: `AC${'9'.repeat(32)}`,
+    callSid: `CA${'0'.repeat(31)}d`,
+    callIdPattern: /^CA[0-9a-f]{32}$/,
+    /** The `CallStatus` of an answered call. */
+    answered: 'in-progress',
+    /** The routes another method than POST is a 405 on (the app's method table names them). */
+    postOnlyPaths: ['/webhooks/twilio'],
+  },
+  {
+    label: 'SignalWire',
+    simulator: 'signalwire',
+    path: '/webhooks/signalwire',
+    sign: computeSignalWireSignature,
+    signatureHeader: 'x-signalwire-signature',
+    accountSid: SIGNALWIRE_TEST_CREDENTIALS.projectId,
+    secret: SIGNALWIRE_TEST_CREDENTIALS.signingKey,
+    // The API token places calls; only the signing key signs.
+    notTheSecret: [SIGNALWIRE_TEST_CREDENTIALS.apiToken, 'PSK_not-the-projects-key'],
+    forgedKey: 'forged-key-0123',
+    foreignAccountSid: '11111111-2222-4333-8444-555555555555',
+    callSid: 'a1b2c3d4-0000-4000-8000-00000000abcd',
+    callIdPattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    answered: 'answered',
+    postOnlyPaths: ['/webhooks/signalwire', '/webhooks/signalwire/voice'],
+  },
+] as const;
+
 // Its own callbacks are dropped: every status comes from a callback the test sends.
 const SLOW = { stepMs: 600_000, callsPerSecond: 100, deliverStatusCallback: async () => {} };
 
-let app: TestApp | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
+describe.each(FLAVOURS)('POST $path', (flavour) => {
+  const SIGNED_URL = `${PUBLIC_URL}${flavour.path}`;
+  const VOICE_URL = `${PUBLIC_URL}${flavour.path}/voice`;
 
-function startTwilioApp(env: Record<string, string> = {}) {
-  return startTestApp({
-    twilio: SLOW,
-    env: { PUBLIC_URL, DIALER_NUMBERS: '13018040009', DIALER_CONCURRENCY: '1', ...env },
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
   });
-}
 
-let sequence = 0;
+  function startProviderApp(env: Record<string, string> = {}) {
+    return startTestApp({
+      [flavour.simulator]: SLOW,
+      env: { PUBLIC_URL, DIALER_NUMBERS: '13018040009', DIALER_CONCURRENCY: '1', ...env },
+    });
+  }
 
-/** A status callback's parameters, as Twilio sends them. */
-function callback(callSid: string, status: string, extra: Record<string, string> = {}) {
-  return {
-    AccountSid: accountSid,
-    ApiVersion: '2010-04-01',
-    CallSid: callSid,
-    CallStatus: status,
-    Called: '+14155552671',
-    Caller: '+14155550100',
-    Direction: 'outbound-api',
-    From: '+14155550100',
-    To: '+14155552671',
-    SequenceNumber: String(sequence++),
-    Timestamp: new Date().toUTCString(),
-    ...extra,
-  };
-}
+  let sequence = 0;
 
-/** Posts a form the way Twilio does, signed for `signedUrl` with `token` unless told otherwise. */
-function post(
-  params: Record<string, string>,
-  options: {
-    token?: string;
-    signedUrl?: string;
-    signature?: string | null;
-    tamper?: Record<string, string>;
-    headers?: Record<string, string>;
-  } = {},
-) {
-  const signature =
-    options.signature === undefined
-      ? computeTwilioSignature(options.token ?? authToken, options.signedUrl ?? SIGNED_URL, params)
-      : options.signature;
-  const sent = { ...params, ...options.tamper };
-  return fetch(`${app!.url}/webhooks/twilio`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(signature === null ? {} : { 'x-twilio-signature': signature }),
-      ...options.headers,
-    },
-    body: new URLSearchParams(sent).toString(),
-  });
-}
+  /** A status callback's parameters, as the provider sends them. */
+  function callback(callSid: string, status: string, extra: Record<string, string> = {}) {
+    return {
+      AccountSid: flavour.accountSid,
+      ApiVersion: '2010-04-01',
+      CallSid: callSid,
+      CallStatus: status,
+      Called: '+14155552671',
+      Caller: '+14155550100',
+      Direction: 'outbound-api',
+      From: '+14155550100',
+      To: '+14155552671',
+      SequenceNumber: String(sequence++),
+      Timestamp: new Date().toUTCString(),
+      ...extra,
+    };
+  }
 
-/** Schedules a call due now and resolves with it once Twilio's simulator gave it a CallSid. */
-async function placedCall() {
-  const created = await api(`${app!.url}/api/scheduled-calls`, {
-    method: 'POST',
-    body: { phone_number: '+14155552671', scheduled_time: new Date().toISOString() },
-  });
-  expect(created.status).toBe(201);
-  const call = await eventually(async () => {
-    const { json } = await api(`${app!.url}/api/scheduled-calls/${created.json.id}`);
-    return json.provider_call_id ? (json as { id: string; provider_call_id: string }) : null;
-  });
-  return call!;
-}
+  /**
+   * Posts a form the way the provider does, to `path`, signed for `signedUrl` with `key` in its
+   * signature header unless told otherwise.
+   */
+  function post(
+    params: Record<string, string>,
+    options: {
+      key?: string;
+      path?: string;
+      signedUrl?: string;
+      signature?: string | null;
+      header?: string;
+      tamper?: Record<string, string>;
+      headers?: Record<string, string>;
+    } = {},
+  ) {
+    const signature =
+      options.signature === undefined
+        ? flavour.sign(options.key ?? flavour.secret, options.signedUrl ?? SIGNED_URL, params)
+        : options.signature;
+    const sent = { ...params, ...options.tamper };
+    return fetch(`${app!.url}${options.path ?? flavour.path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(signature === null ? {} : { [options.header ?? flavour.signatureHeader]: signature }),
+        ...options.headers,
+      },
+      body: new URLSearchParams(sent).toString(),
+    });
+  }
 
-const scheduled = async (id: string) =>
-  (await api(`${app!.url}/api/scheduled-calls/${id}`)).json as {
-    status: string;
-    version: number;
-    timeline: { status: string }[];
-  };
+  /** Schedules a call due now and resolves with it once the simulator gave it a CallSid. */
+  async function placedCall() {
+    const created = await api(`${app!.url}/api/scheduled-calls`, {
+      method: 'POST',
+      body: { phone_number: '+14155552671', scheduled_time: new Date().toISOString() },
+    });
+    expect(created.status).toBe(201);
+    const call = await eventually(async () => {
+      const { json } = await api(`${app!.url}/api/scheduled-calls/${created.json.id}`);
+      return json.provider_call_id ? (json as { id: string; provider_call_id: string }) : null;
+    });
+    return call!;
+  }
 
-describe('POST /webhooks/twilio', () => {
-  it('applies validly signed callbacks to the scheduled call they are about', async () => {
-    app = await startTwilioApp();
+  const scheduled = async (id: string) =>
+    (await api(`${app!.url}/api/scheduled-calls/${id}`)).json as {
+      status: string;
+      version: number;
+      timeline: { status: string }[];
+    };
+
+  const historyOf = async (phone: string) =>
+    (await api(`${app!.url}/api/calls/${encodeURIComponent(phone)}`)).json as {
+      items: unknown[];
+    };
+
+  it('applies validly signed callbacks, in the words the provider uses, to the scheduled call', async () => {
+    app = await startProviderApp();
     const call = await placedCall();
-    expect(call.provider_call_id).toMatch(/^CA[0-9a-f]{32}$/);
+    expect(call.provider_call_id).toMatch(flavour.callIdPattern);
 
-    const ringing = await post(callback(call.provider_call_id, 'ringing'));
-    expect(ringing.status).toBeLessThan(300);
+    expect((await post(callback(call.provider_call_id, 'ringing'))).status).toBe(204);
     expect((await scheduled(call.id)).status).toBe('ringing');
-
-    expect((await post(callback(call.provider_call_id, 'in-progress'))).status).toBeLessThan(300);
+    expect((await post(callback(call.provider_call_id, flavour.answered))).status).toBe(204);
     expect((await scheduled(call.id)).status).toBe('answered');
-
-    const done = await post(callback(call.provider_call_id, 'completed', { CallDuration: '42' }));
-    expect(done.status).toBeLessThan(300);
+    // Signed the same way, under the header Twilio's clients send.
+    const done = callback(call.provider_call_id, 'completed', { CallDuration: '42' });
+    expect((await post(done, { header: 'x-twilio-signature' })).status).toBe(204);
     const ended = await scheduled(call.id);
     expect(ended.status).toBe('completed');
     expect(ended.timeline.map((step) => step.status)).toEqual(
@@ -118,8 +171,8 @@ describe('POST /webhooks/twilio', () => {
     );
   });
 
-  it('refuses a tampered, wrongly signed or unsigned callback with 403 and changes nothing', async () => {
-    app = await startTwilioApp();
+  it('refuses a tampered, wrongly signed, unsigned or foreign callback with 403 and changes nothing', async () => {
+    app = await startProviderApp();
     const call = await placedCall();
     const before = await scheduled(call.id);
     const params = callback(call.provider_call_id, 'completed', { CallDuration: '5' });
@@ -127,57 +180,63 @@ describe('POST /webhooks/twilio', () => {
     const refused = [
       await post(params, { tamper: { CallStatus: 'busy' } }),
       await post(params, { tamper: { CallDuration: '500' } }),
-      await post(params, { token: 'not-the-account-auth-token' }),
-      await post(params, { signedUrl: 'https://elsewhere.example/webhooks/twilio' }),
+      ...(await Promise.all(flavour.notTheSecret.map((key) => post(params, { key })))),
+      await post(params, {
+        signature: computeTwilioSignature(flavour.secret, SIGNED_URL, params) + 'x',
+      }),
+      await post(params, { signedUrl: `https://elsewhere.example${flavour.path}` }),
       await post(params, { signature: null }),
       await post(params, { signature: '' }),
       await post(params, { signature: 'bm90IGEgc2lnbmF0dXJl' }),
       // Validly signed, but about another account.
-      await post({ ...params, AccountSid: `AC${'9'.repeat(32)}` }),
+      await post({ ...params, AccountSid: flavour.foreignAccountSid }),
     ];
     expect(refused.map((res) => res.status)).toEqual(refused.map(() => 403));
+    for (const res of refused) {
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.json()).toMatchObject({ error: { code: expect.any(String) } });
+    }
     expect(await scheduled(call.id)).toEqual(before);
   });
 
   it('never moves a status back for a late or repeated callback', async () => {
-    app = await startTwilioApp();
+    app = await startProviderApp();
     const call = await placedCall();
-    for (const status of ['ringing', 'in-progress']) {
-      expect((await post(callback(call.provider_call_id, status))).status).toBeLessThan(300);
+    for (const status of ['ringing', flavour.answered]) {
+      expect((await post(callback(call.provider_call_id, status))).status).toBe(204);
     }
     const completed = callback(call.provider_call_id, 'completed', { CallDuration: '7' });
-    expect((await post(completed)).status).toBeLessThan(300);
+    expect((await post(completed)).status).toBe(204);
     const ended = await scheduled(call.id);
     expect(ended.status).toBe('completed');
 
-    // The same callback again (Twilio may retry), then stages that arrive late.
-    expect((await post(completed)).status).toBeLessThan(300);
-    for (const status of ['ringing', 'initiated', 'in-progress']) {
-      expect((await post(callback(call.provider_call_id, status))).status).toBeLessThan(300);
+    // The same callback again (the provider may retry), then stages that arrive late.
+    expect((await post(completed)).status).toBe(204);
+    for (const status of ['ringing', 'initiated', flavour.answered]) {
+      expect((await post(callback(call.provider_call_id, status))).status).toBe(204);
     }
     const after = await scheduled(call.id);
     expect(after.status).toBe('completed');
     expect(after.timeline.filter((step) => step.status === 'completed')).toHaveLength(1);
   });
 
-  it("gives a dialer call's callbacks to the dialer", async () => {
-    app = await startTwilioApp();
+  it("gives a dialer (campaign) call's callbacks to the dialer", async () => {
+    app = await startProviderApp();
     expect((await api(`${app.url}/api/dialer/start`, { method: 'POST' })).status).toBe(202);
     const callId = (await eventually(async () => {
       const { json } = await api(`${app!.url}/api/dialer`);
       return json.entries[0].call_id as string | null;
     }))!;
-    for (const status of ['ringing', 'in-progress']) {
-      expect((await post(callback(callId, status))).status).toBeLessThan(300);
+    for (const status of ['ringing', flavour.answered]) {
+      expect((await post(callback(callId, status))).status).toBe(204);
     }
     expect((await api(`${app.url}/api/dialer`)).json.entries[0].status).toBe('answered');
     // A forged end is refused and the call stays answered.
-    expect((await post(callback(callId, 'completed'), { token: 'forged-token' })).status).toBe(403);
+    const forged = await post(callback(callId, 'completed'), { key: flavour.forgedKey });
+    expect(forged.status).toBe(403);
     expect((await api(`${app.url}/api/dialer`)).json.entries[0].status).toBe('answered');
 
-    expect((await post(callback(callId, 'completed', { CallDuration: '3' }))).status).toBeLessThan(
-      300,
-    );
+    expect((await post(callback(callId, 'completed', { CallDuration: '3' }))).status).toBe(204);
     const { json } = await api(`${app.url}/api/dialer`);
     expect(json.state).toBe('done');
     expect(json.entries[0].status).toBe('completed');
@@ -190,30 +249,68 @@ describe('POST /webhooks/twilio', () => {
       'x-forwarded-proto': 'https',
       'x-forwarded-host': 'proxy.example',
     };
-    const signedUrl = 'https://proxy.example/webhooks/twilio';
+    const signedUrl = `https://proxy.example${flavour.path}`;
     for (const [trust, expected] of [
       ['0', 403],
-      ['1', 200],
+      ['1', 204],
     ] as const) {
       // The proxy's name is one the server answers to (the Host check reads it with TRUST_PROXY).
-      app = await startTwilioApp({ TRUST_PROXY: trust, ALLOWED_HOSTS: 'proxy.example' });
+      app = await startProviderApp({ TRUST_PROXY: trust, ALLOWED_HOSTS: 'proxy.example' });
       const call = await placedCall();
       const res = await post(callback(call.provider_call_id, 'ringing'), {
         signedUrl,
         headers: proxied,
       });
-      expect(res.status === 200 || res.status === 204 ? 200 : res.status).toBe(expected);
-      expect((await scheduled(call.id)).status).toBe(expected === 200 ? 'ringing' : 'initiated');
+      expect(res.status).toBe(expected);
+      expect((await scheduled(call.id)).status).toBe(expected === 204 ? 'ringing' : 'initiated');
       await app.close();
       app = undefined;
     }
   });
 
+  it('refuses a forged call to the app on its voice route with 403 and records nothing', async () => {
+    app = await startProviderApp();
+    const voicePath = `${flavour.path}/voice`;
+    const ring = {
+      AccountSid: flavour.accountSid,
+      ApiVersion: '2010-04-01',
+      CallSid: flavour.callSid,
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+      From: '+14155552671',
+      To: '+14155550100',
+    };
+    const forged = [
+      await post(ring, { path: voicePath, signedUrl: VOICE_URL, key: flavour.notTheSecret[0] }),
+      await post(ring, { path: voicePath, signature: null }),
+      await post(ring, { path: voicePath }), // signed for the status route
+    ];
+    expect(forged.map((res) => res.status)).toEqual([403, 403, 403]);
+    expect(await forged[0]!.json()).toMatchObject({ error: { code: expect.any(String) } });
+    expect((await historyOf('+14155550100')).items).toEqual([]);
+    expect((await historyOf('+14155552671')).items).toEqual([]);
+
+    // Signed right, it is answered with TwiML (LaML) and recorded.
+    const answered = await post(ring, { path: voicePath, signedUrl: VOICE_URL });
+    expect(answered.status).toBe(200);
+    expect(await answered.text()).toMatch(/^<Response><Say>Thank you for calling\./);
+    expect((await historyOf('+14155550100')).items).toHaveLength(1);
+  });
+
+  it('answers another method than POST with 405', async () => {
+    app = await startProviderApp();
+    for (const path of flavour.postOnlyPaths) {
+      const res = await api(`${app.url}${path}`);
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+    }
+  });
+
   it('does not exist with the mock provider', async () => {
     app = await startTestApp();
-    const res = await api(`${app.url}/webhooks/twilio`, {
+    const res = await api(`${app.url}${flavour.path}`, {
       method: 'POST',
-      raw: 'CallSid=CA1&CallStatus=completed',
+      raw: 'CallSid=x&CallStatus=completed',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(res.status).toBe(404);
