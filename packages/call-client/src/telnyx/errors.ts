@@ -1,6 +1,7 @@
 import { errorGuard } from '@ringkit/internal';
 import { z } from 'zod';
-import { HttpError, isHttpError } from '../errors/errors.js';
+import { HttpError } from '../errors/errors.js';
+import { sameAnswer, toProviderError } from '../errors/_provider-errors.js';
 
 /** Telnyx's error body: `{ errors: [{ code, title, detail?, source?, meta? }] }`. */
 const telnyxErrorBodySchema = z.looseObject({
@@ -32,15 +33,7 @@ export class TelnyxApiError extends HttpError {
   readonly detail: string | undefined;
 
   constructor(error: HttpError, body: z.infer<typeof telnyxErrorBodySchema>) {
-    super({
-      status: error.status,
-      request: error.request,
-      body: error.body,
-      headers: error.headers,
-      attempts: error.attempts,
-      cause: error.cause,
-      notAcceptedStatuses: error.notAccepted ? [error.status] : [],
-    });
+    super(sameAnswer(error));
     const [first] = body.errors;
     this.telnyxCode = first!.code;
     this.title = first!.title;
@@ -59,9 +52,12 @@ export const isTelnyxApiError: (error: unknown) => error is TelnyxApiError = err
 
 /** An `HttpError` whose body is Telnyx's error shape becomes a {@link TelnyxApiError}. */
 export function toTelnyxError(error: unknown): unknown {
-  if (!isHttpError(error) || isTelnyxApiError(error)) return error;
-  const body = telnyxErrorBodySchema.safeParse(error.body);
-  return body.success ? new TelnyxApiError(error, body.data) : error;
+  return toProviderError(
+    error,
+    isTelnyxApiError,
+    telnyxErrorBodySchema,
+    (http, body) => new TelnyxApiError(http, body),
+  );
 }
 
 /** Telnyx's code for a command sent to a call that has already ended. */

@@ -1,6 +1,7 @@
 import { errorGuard } from '@ringkit/internal';
 import { z } from 'zod';
-import { HttpError, isHttpError } from '../errors/errors.js';
+import { HttpError } from '../errors/errors.js';
+import { sameAnswer, toProviderError } from '../errors/_provider-errors.js';
 
 /** Twilio's error body: `{ code, message, more_info, status }`. */
 const twilioErrorBodySchema = z.looseObject({
@@ -27,15 +28,7 @@ export class TwilioApiError extends HttpError {
   readonly moreInfo: string | undefined;
 
   constructor(error: HttpError, body: z.infer<typeof twilioErrorBodySchema>) {
-    super({
-      status: error.status,
-      request: error.request,
-      body: error.body,
-      headers: error.headers,
-      attempts: error.attempts,
-      cause: error.cause,
-      notAcceptedStatuses: error.notAccepted ? [error.status] : [],
-    });
+    super(sameAnswer(error));
     this.message = `${error.request.method} ${error.request.url} answered ${error.status}: Twilio error ${body.code}: ${body.message}`;
     this.twilioCode = body.code;
     this.twilioMessage = body.message;
@@ -52,7 +45,10 @@ export const isTwilioApiError: (error: unknown) => error is TwilioApiError = err
 
 /** An `HttpError` whose body is Twilio's error shape becomes a {@link TwilioApiError}. */
 export function toTwilioError(error: unknown): unknown {
-  if (!isHttpError(error) || isTwilioApiError(error)) return error;
-  const body = twilioErrorBodySchema.safeParse(error.body);
-  return body.success ? new TwilioApiError(error, body.data) : error;
+  return toProviderError(
+    error,
+    isTwilioApiError,
+    twilioErrorBodySchema,
+    (http, body) => new TwilioApiError(http, body),
+  );
 }

@@ -1,6 +1,7 @@
 import { errorGuard } from '@ringkit/internal';
 import { z } from 'zod';
-import { HttpError, isHttpError } from '../errors/errors.js';
+import { HttpError } from '../errors/errors.js';
+import { sameAnswer, toProviderError } from '../errors/_provider-errors.js';
 
 /**
  * Vonage's error body, RFC 7807 problem details: `{ type, title, detail?, instance?,
@@ -35,15 +36,7 @@ export class VonageApiError extends HttpError {
   readonly invalidParameters: readonly unknown[];
 
   constructor(error: HttpError, body: z.infer<typeof vonageErrorBodySchema>) {
-    super({
-      status: error.status,
-      request: error.request,
-      body: error.body,
-      headers: error.headers,
-      attempts: error.attempts,
-      cause: error.cause,
-      notAcceptedStatuses: error.notAccepted ? [error.status] : [],
-    });
+    super(sameAnswer(error));
     this.vonageType = body.type;
     this.title = body.title;
     this.detail = body.detail;
@@ -63,7 +56,10 @@ export const isVonageApiError: (error: unknown) => error is VonageApiError = err
 
 /** An `HttpError` whose body is Vonage's problem details becomes a {@link VonageApiError}. */
 export function toVonageError(error: unknown): unknown {
-  if (!isHttpError(error) || isVonageApiError(error)) return error;
-  const body = vonageErrorBodySchema.safeParse(error.body);
-  return body.success ? new VonageApiError(error, body.data) : error;
+  return toProviderError(
+    error,
+    isVonageApiError,
+    vonageErrorBodySchema,
+    (http, body) => new VonageApiError(http, body),
+  );
 }
