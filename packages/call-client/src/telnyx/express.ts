@@ -1,6 +1,8 @@
-import type { BodyRequest, BodyResponse } from '../http/_body.js';
 import {
   checkLimitBytes,
+  type RawBodyHttpRequest,
+  type RawBodyHttpResponse,
+  type RawBodyLimitOption,
   rawBodyExpressHandler,
   sendJsonAnswer,
 } from '../webhooks/_raw-express.js';
@@ -11,30 +13,14 @@ import {
 } from './webhook.js';
 
 /** The parts of an Express (or Node `http`) request the handler reads. */
-export interface TelnyxWebhookHttpRequest extends BodyRequest {
-  headers: Record<string, string | readonly string[] | undefined>;
-  /**
-   * The raw body a parser in front already read, as a string or a `Buffer`
-   * (`express.raw({ type: 'application/json' })` or `express.text()`); else the stream is read.
-   * A body `express.json()` parsed cannot be checked: its signature covers the bytes.
-   */
-  body?: unknown;
-}
+export type TelnyxWebhookHttpRequest = RawBodyHttpRequest;
 
 /** The parts of an Express response the handler writes. */
-export interface TelnyxWebhookHttpResponse extends BodyResponse {
-  status(code: number): { json(body: unknown): unknown; end(): unknown };
-}
+export type TelnyxWebhookHttpResponse = RawBodyHttpResponse;
 
 /** Options of {@link createExpressTelnyxWebhookHandler}. */
-export interface ExpressTelnyxWebhookHandlerOptions extends TelnyxWebhookHandlerOptions {
-  /**
-   * The largest body read, or taken from a parser in front. A larger one is a `413`: at once
-   * when its `Content-Length` says so, else as soon as the bytes read pass it.
-   * @default 65536
-   */
-  limitBytes?: number;
-}
+export interface ExpressTelnyxWebhookHandlerOptions
+  extends TelnyxWebhookHandlerOptions, RawBodyLimitOption {}
 
 /**
  * {@link createTelnyxWebhookHandler} as an Express route handler: it reads the raw body itself

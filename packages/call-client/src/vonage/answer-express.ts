@@ -1,5 +1,10 @@
-import type { BodyRequest, BodyResponse } from '../http/_body.js';
-import { checkLimitBytes, rawBodyExpressHandler } from '../webhooks/_raw-express.js';
+import {
+  checkLimitBytes,
+  type RawBodyHttpRequest,
+  type RawBodyHttpResponse,
+  type RawBodyLimitOption,
+  rawBodyExpressHandler,
+} from '../webhooks/_raw-express.js';
 import { VONAGE_PARSED_BODY } from './express.js';
 import {
   createVonageAnswerHandler,
@@ -8,35 +13,20 @@ import {
 } from './answer.js';
 
 /** The parts of an Express (or Node `http`) request the answer handler reads. */
-export interface VonageAnswerHttpRequest extends BodyRequest {
+export interface VonageAnswerHttpRequest extends RawBodyHttpRequest {
   method?: string;
   /** The path and query as requested (Node's `url`). */
   url?: string;
   /** The path and query before any router rewrote `url` (Express's `originalUrl`), read first. */
   originalUrl?: string;
-  headers: Record<string, string | readonly string[] | undefined>;
-  /**
-   * The raw body a parser in front already read, as a string or a `Buffer`
-   * (`express.raw({ type: 'application/json' })` or `express.text()`); else the stream is read.
-   * A body `express.json()` parsed cannot be checked: its `payload_hash` covers the bytes.
-   */
-  body?: unknown;
 }
 
 /** The parts of an Express response the answer handler writes. */
-export interface VonageAnswerHttpResponse extends BodyResponse {
-  status(code: number): { json(body: unknown): unknown; end(): unknown };
-}
+export type VonageAnswerHttpResponse = RawBodyHttpResponse;
 
 /** Options of {@link createExpressVonageAnswerHandler}. */
-export interface ExpressVonageAnswerHandlerOptions extends VonageAnswerHandlerOptions {
-  /**
-   * The largest body read, or taken from a parser in front. A larger one is a `413`: at once
-   * when its `Content-Length` says so, else as soon as the bytes read pass it.
-   * @default 65536
-   */
-  limitBytes?: number;
-}
+export interface ExpressVonageAnswerHandlerOptions
+  extends VonageAnswerHandlerOptions, RawBodyLimitOption {}
 
 /**
  * {@link createVonageAnswerHandler} as an Express route handler for calls to the application's

@@ -5,13 +5,27 @@ import { InvalidOptionsError } from '../errors/errors.js';
 /** The parts of an Express (or Node `http`) request the signed-webhook adapters read. */
 export interface RawBodyHttpRequest extends BodyRequest {
   headers: Record<string, string | readonly string[] | undefined>;
-  /** The raw body a parser in front already read, as a string or a `Buffer`; else the stream is read. */
+  /**
+   * The raw body a parser in front already read, as a string or a `Buffer`
+   * (`express.raw({ type: 'application/json' })` or `express.text()`); else the stream is read.
+   * A body `express.json()` parsed cannot be checked: its signature covers the bytes.
+   */
   body?: unknown;
 }
 
 /** The parts of an Express response the signed-webhook adapters write. */
 export interface RawBodyHttpResponse extends BodyResponse {
   status(code: number): { json(body: unknown): unknown; end(): unknown };
+}
+
+/** The option the signed-webhook adapters add to their handler's. */
+export interface RawBodyLimitOption {
+  /**
+   * The largest body read, or taken from a parser in front. A larger one is a `413`: at once
+   * when its `Content-Length` says so, else as soon as the bytes read pass it.
+   * @default 65536
+   */
+  limitBytes?: number;
 }
 
 /** An answer of a framework-agnostic handler: a status, and a JSON body or none. */
