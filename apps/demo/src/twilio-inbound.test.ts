@@ -6,13 +6,7 @@
  * and posts the call's end to `$PUBLIC_URL/webhooks/<provider>`; the history of `CALLER_ID` and
  * of the caller show the call once.
  */
-import { computeSignalWireSignature } from '@ringkit/call-client/signalwire';
-import { computeTwilioSignature } from '@ringkit/call-client/twilio';
-import {
-  SIGNALWIRE_TEST_CREDENTIALS,
-  TWILIO_TEST_CREDENTIALS,
-  type SimulatorInboundKnobs,
-} from '@ringkit/simulator';
+import type { SimulatorInboundKnobs } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   api,
@@ -22,38 +16,13 @@ import {
   startTestApp,
   type TestApp,
 } from './_test-utils.js';
-
-/** What tells the providers of Twilio's shape apart here. */
-const FLAVOURS = [
-  {
-    label: 'Twilio',
-    simulator: 'twilio',
-    path: '/webhooks/twilio',
-    sign: computeTwilioSignature,
-    signatureHeader: 'x-twilio-signature',
-    accountSid: TWILIO_TEST_CREDENTIALS.accountSid,
-    secret: TWILIO_TEST_CREDENTIALS.authToken,
-    wrongSecret: 'not-the-auth-token',
-    callSid: `CA${'0'.repeat(32)}`,
-  },
-  {
-    label: 'SignalWire',
-    simulator: 'signalwire',
-    path: '/webhooks/signalwire',
-    sign: computeSignalWireSignature,
-    signatureHeader: 'x-signalwire-signature',
-    accountSid: SIGNALWIRE_TEST_CREDENTIALS.projectId,
-    secret: SIGNALWIRE_TEST_CREDENTIALS.signingKey,
-    wrongSecret: 'PSK_not-the-signing-key',
-    callSid: 'a1b2c3d4-0000-4000-8000-000000000001',
-  },
-] as const;
+import { TWILIO_SHAPED_FLAVOURS } from './_test-twilio-flavours.js';
 
 const APP_NUMBER = '+14155550100';
 const CALLER = '+14155552671';
 const FORWARD_TO = '+14155550123';
 
-describe.each(FLAVOURS)('calls to the app with $label', (flavour) => {
+describe.each(TWILIO_SHAPED_FLAVOURS)('calls to the app with $label', (flavour) => {
   let app: TestApp | undefined;
   afterEach(async () => {
     await app?.close();

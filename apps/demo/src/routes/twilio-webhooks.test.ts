@@ -6,58 +6,17 @@
  * changes nothing. The simulator's calls take minutes per step and its own callbacks go nowhere,
  * so every status here comes from a callback the test signs.
  */
-import { computeSignalWireSignature } from '@ringkit/call-client/signalwire';
 import { computeTwilioSignature } from '@ringkit/call-client/twilio';
-import { SIGNALWIRE_TEST_CREDENTIALS, TWILIO_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TWILIO_SHAPED_FLAVOURS } from '../_test-twilio-flavours.js';
 import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
 
 const PUBLIC_URL = 'https://demo.example';
 
-/** What tells the providers of Twilio's shape apart here. */
-const FLAVOURS = [
-  {
-    label: 'Twilio',
-    simulator: 'twilio',
-    path: '/webhooks/twilio',
-    sign: computeTwilioSignature,
-    signatureHeader: 'x-twilio-signature',
-    accountSid: TWILIO_TEST_CREDENTIALS.accountSid,
-    secret: TWILIO_TEST_CREDENTIALS.authToken,
-    /** Keys that are not the one the provider signs with. */
-    notTheSecret: ['not-the-account-auth-token'],
-    forgedKey: 'forged-token',
-    foreignAccountSid: `AC${'9'.repeat(32)}`,
-    callSid: `CA${'0'.repeat(31)}d`,
-    callIdPattern: /^CA[0-9a-f]{32}$/,
-    /** The `CallStatus` of an answered call. */
-    answered: 'in-progress',
-    /** The routes another method than POST is a 405 on (the app's method table names them). */
-    postOnlyPaths: ['/webhooks/twilio'],
-  },
-  {
-    label: 'SignalWire',
-    simulator: 'signalwire',
-    path: '/webhooks/signalwire',
-    sign: computeSignalWireSignature,
-    signatureHeader: 'x-signalwire-signature',
-    accountSid: SIGNALWIRE_TEST_CREDENTIALS.projectId,
-    secret: SIGNALWIRE_TEST_CREDENTIALS.signingKey,
-    // The API token places calls; only the signing key signs.
-    notTheSecret: [SIGNALWIRE_TEST_CREDENTIALS.apiToken, 'PSK_not-the-projects-key'],
-    forgedKey: 'forged-key-0123',
-    foreignAccountSid: '11111111-2222-4333-8444-555555555555',
-    callSid: 'a1b2c3d4-0000-4000-8000-00000000abcd',
-    callIdPattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-    answered: 'answered',
-    postOnlyPaths: ['/webhooks/signalwire', '/webhooks/signalwire/voice'],
-  },
-] as const;
-
 // Its own callbacks are dropped: every status comes from a callback the test sends.
 const SLOW = { stepMs: 600_000, callsPerSecond: 100, deliverStatusCallback: async () => {} };
 
-describe.each(FLAVOURS)('POST $path', (flavour) => {
+describe.each(TWILIO_SHAPED_FLAVOURS)('POST $path', (flavour) => {
   const SIGNED_URL = `${PUBLIC_URL}${flavour.path}`;
   const VOICE_URL = `${PUBLIC_URL}${flavour.path}/voice`;
 
@@ -180,7 +139,8 @@ describe.each(FLAVOURS)('POST $path', (flavour) => {
     const refused = [
       await post(params, { tamper: { CallStatus: 'busy' } }),
       await post(params, { tamper: { CallDuration: '500' } }),
-      ...(await Promise.all(flavour.notTheSecret.map((key) => post(params, { key })))),
+      ...(await Promise.all(flavour.otherCredentials.map((key) => post(params, { key })))),
+      await post(params, { key: flavour.wrongSecret }),
       await post(params, {
         signature: computeTwilioSignature(flavour.secret, SIGNED_URL, params) + 'x',
       }),
@@ -232,7 +192,7 @@ describe.each(FLAVOURS)('POST $path', (flavour) => {
     }
     expect((await api(`${app.url}/api/dialer`)).json.entries[0].status).toBe('answered');
     // A forged end is refused and the call stays answered.
-    const forged = await post(callback(callId, 'completed'), { key: flavour.forgedKey });
+    const forged = await post(callback(callId, 'completed'), { key: flavour.wrongSecret });
     expect(forged.status).toBe(403);
     expect((await api(`${app.url}/api/dialer`)).json.entries[0].status).toBe('answered');
 
@@ -281,7 +241,11 @@ describe.each(FLAVOURS)('POST $path', (flavour) => {
       To: '+14155550100',
     };
     const forged = [
-      await post(ring, { path: voicePath, signedUrl: VOICE_URL, key: flavour.notTheSecret[0] }),
+      await post(ring, {
+        path: voicePath,
+        signedUrl: VOICE_URL,
+        key: flavour.otherCredentials[0] ?? flavour.wrongSecret,
+      }),
       await post(ring, { path: voicePath, signature: null }),
       await post(ring, { path: voicePath }), // signed for the status route
     ];
