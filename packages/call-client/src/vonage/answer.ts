@@ -7,6 +7,7 @@ import {
   type InboundPolicy,
 } from '../inbound/inbound.js';
 import { toE164 } from '../phone.js';
+import { functionSchema as fn, headerOf, reporterOf } from '../webhooks/_signed-webhook.js';
 import { systemClock } from '../time/clock.js';
 import { answerNcco, type AnswerNccoAction } from './_answer-ncco.js';
 import {
@@ -107,8 +108,6 @@ export type VonageAnswerResponse =
 /** A framework-agnostic handler of Vonage's requests about calls to the application's numbers. */
 export type VonageAnswerHandler = (request: VonageAnswerRequest) => Promise<VonageAnswerResponse>;
 
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function');
-
 /** The parameters the handler writes into `eventUrl`'s query. */
 const STEP_PARAMS = ['step', 'call', 'from', 'to', 'tag'];
 
@@ -140,17 +139,6 @@ const error = (
   status,
   body: { error: { code, message, ...(details !== undefined && { details }) } },
 });
-
-/** The `authorization` header in any letter case. */
-function authorizationOf(
-  headers: VonageAnswerRequest['headers'],
-): string | readonly string[] | undefined {
-  if (headers['authorization'] !== undefined) return headers['authorization'];
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() === 'authorization') return value;
-  }
-  return undefined;
-}
 
 /**
  * The text whose SHA-256 a request's `payload_hash` is: a `POST`'s body as received; for a
@@ -208,13 +196,7 @@ export function createVonageAnswerHandler(
   const policy = normalised(parsed.data.policy);
   const clock = options.clock ?? systemClock;
   const now = () => new Date(clock.now());
-  const report = (failure: unknown) => {
-    try {
-      options.onError?.(failure);
-    } catch {
-      // A failing logger must not turn into a failed request.
-    }
-  };
+  const report = reporterOf(options.onError);
   const invalid = (failure: unknown): VonageAnswerResponse => {
     report(failure);
     const { message, reason } = failure as WebhookValidationError;
@@ -285,7 +267,7 @@ export function createVonageAnswerHandler(
           : Buffer.from(rawBody).toString('utf8');
     const check = verifyVonageSignature({
       signatureSecret,
-      authorization: authorizationOf(headers),
+      authorization: headerOf(headers, 'authorization'),
       rawBody: signedPayloadOf(method, url, body),
       now: now(),
       ...(maxSkewS !== undefined && { maxSkewS }),

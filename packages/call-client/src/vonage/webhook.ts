@@ -5,6 +5,7 @@ import { InvalidOptionsError } from '../errors/errors.js';
 import {
   functionSchema as fn,
   handOn,
+  headerOf,
   inboundOptionFields,
   refusedEvent,
   reporterOf,
@@ -81,17 +82,6 @@ const handlerOptionsSchema = strictObject({
   maxSkewS: z.number().min(0).max(86_400).optional(),
 });
 
-/** The `authorization` header in any letter case, as Node and Express spell it (lower case) or not. */
-function authorizationOf(
-  headers: VonageWebhookRequest['headers'],
-): string | readonly string[] | undefined {
-  if (headers['authorization'] !== undefined) return headers['authorization'];
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() === 'authorization') return value;
-  }
-  return undefined;
-}
-
 /**
  * Whether a body is a `record` action's event (`recording_url`, `conversation_uuid`, no leg
  * `uuid` and no `status`), which Vonage sends to the application's event URL when the action
@@ -149,7 +139,7 @@ export function createVonageWebhookHandler(
   return async ({ rawBody, headers }) => {
     const check = verifyVonageSignature({
       signatureSecret,
-      authorization: authorizationOf(headers),
+      authorization: headerOf(headers, 'authorization'),
       rawBody,
       ...(clock && { now: new Date(clock.now()) }),
       ...(maxSkewS !== undefined && { maxSkewS }),

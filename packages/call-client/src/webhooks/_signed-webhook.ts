@@ -73,3 +73,18 @@ export async function handOn(
   }
   return { status: 204 };
 }
+
+/**
+ * The header `name` (lower case) in any letter case: as Node and Express spell it (lower case)
+ * first, else the first of another spelling.
+ */
+export function headerOf(
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
+  name: string,
+): string | readonly string[] | undefined {
+  if (headers[name] !== undefined) return headers[name];
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name) return value;
+  }
+  return undefined;
+}
