@@ -29,7 +29,7 @@ export const TWILIO_SHAPED_FLAVOURS = [
     /** The `CallStatus` of an answered call. */
     answered: 'in-progress',
     /** The routes another method than POST is a 405 on (the app's method table names them). */
-    postOnlyPaths: ['/webhooks/twilio'],
+    postOnlyPaths: ['/webhooks/twilio', '/webhooks/twilio/voice'],
   },
   {
     label: 'SignalWire',

@@ -189,7 +189,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** The last route: a JSON 404 for any path nothing answered. */
 /** The routes of the app and their methods: another method on one of them is a `405`. */
 const ROUTES: [RegExp, string[]][] = [
   [/^\/healthz$/, ['GET']],
@@ -210,13 +209,17 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/api\/agents\/[^/]+\/?$/, ['GET', 'PATCH', 'DELETE']],
   [/^\/api\/agents\/[^/]+\/state\/?$/, ['POST']],
   [/^\/webhooks\/dialer\/[^/]+\/?$/, ['POST']],
-  [/^\/webhooks\/twilio\/?$/, ['POST']],
+  [/^\/webhooks\/twilio(\/voice)?\/?$/, ['POST']],
   [/^\/webhooks\/telnyx\/?$/, ['POST']],
   [/^\/webhooks\/signalwire(\/voice)?\/?$/, ['POST']],
   [/^\/webhooks\/vonage\/?$/, ['POST']],
   [/^\/webhooks\/vonage\/answer\/?$/, ['GET', 'POST']],
 ];
 
+/**
+ * The last route: a JSON 404 for any path nothing answered, or a 405 (with `Allow`) for another
+ * method on a known route.
+ */
 export const notFound: RequestHandler = (req, res) => {
   const known = ROUTES.find(([pattern]) => pattern.test(req.path));
   if (known && !known[1].includes(req.method)) {
