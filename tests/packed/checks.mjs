@@ -24,6 +24,8 @@ export async function runChecks(loader, m) {
     testing,
     twilio,
     telnyx,
+    signalwire,
+    vonage,
     dialer,
     scheduler,
     sqlite,
@@ -290,6 +292,119 @@ export async function runChecks(loader, m) {
         'a Telnyx webhook did not read back',
       );
       pass(`placed a Telnyx call with a message, spoken once answered, ended ${end.status}`);
+    } finally {
+      server.close();
+      await sim.close();
+    }
+  }
+
+  // 6. The SignalWire entry: a call placed on the SignalWire simulator is followed to its end by
+  //    callbacks signed with the project's signing key, and a forged one does not verify.
+  {
+    const credentials = testing.SIGNALWIRE_TEST_CREDENTIALS;
+    const sim = await testing.startCallApiSimulator({ flavour: 'signalwire', port: 0, stepMs: 10 });
+    const app = express();
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      await once(server, 'listening');
+      const statusCallbackUrl = `http://127.0.0.1:${server.address().port}/webhooks/signalwire`;
+      const provider = signalwire.createSignalWireClient({
+        spaceUrl: sim.url,
+        projectId: credentials.projectId,
+        apiToken: credentials.apiToken,
+        from: '+14155550100',
+        statusCallbackUrl,
+      });
+      const statuses = [];
+      const ended = new Promise((resolve) => {
+        app.post(
+          '/webhooks/signalwire',
+          signalwire.createExpressSignalWireWebhookHandler({
+            signingKey: credentials.signingKey,
+            onEvent: (event) => {
+              statuses.push(event.status);
+              if (client.isTerminal(event.status)) resolve(event);
+            },
+          }),
+        );
+      });
+      const call = await provider.placeCall({ to: '+14155552671' });
+      const end = await within(ended, 'the SignalWire call');
+      assert(end.callId === call.id, `the SignalWire callback named ${end.callId}`);
+      assert(end.status === 'completed', `the SignalWire call ended ${end.status}`);
+      assert(statuses.includes('answered'), `the SignalWire call went ${statuses.join(' ')}`);
+      const params = { CallSid: call.id, CallStatus: 'completed' };
+      assert(
+        !signalwire.verifySignalWireSignature({
+          signingKey: credentials.signingKey,
+          url: statusCallbackUrl,
+          params,
+          signature: 'AAAA',
+        }),
+        'a forged SignalWire callback verified',
+      );
+      pass(`placed a SignalWire call, followed by signed callbacks (${statuses.join(' → ')})`);
+    } finally {
+      server.close();
+      await sim.close();
+    }
+  }
+
+  // 7. The Vonage entry: a call placed on the Vonage simulator with a message is followed to its
+  //    end by events signed with the signature secret, and an event signed with another does not
+  //    verify.
+  {
+    const credentials = testing.VONAGE_TEST_CREDENTIALS;
+    const sim = await testing.startCallApiSimulator({ flavour: 'vonage', port: 0, stepMs: 10 });
+    const app = express();
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      await once(server, 'listening');
+      const eventUrl = `http://127.0.0.1:${server.address().port}/webhooks/vonage`;
+      const provider = vonage.createVonageClient({
+        applicationId: credentials.applicationId,
+        privateKey: credentials.privateKey,
+        from: '+14155550100',
+        eventUrl,
+        baseUrl: sim.url,
+      });
+      const statuses = [];
+      const raws = [];
+      const ended = new Promise((resolve) => {
+        app.post(
+          '/webhooks/vonage',
+          vonage.createExpressVonageWebhookHandler({
+            signatureSecret: credentials.signatureSecret,
+            onEvent: (event) => {
+              statuses.push(event.status);
+              raws.push(event.raw);
+              if (client.isTerminal(event.status)) resolve(event);
+            },
+          }),
+        );
+      });
+      const call = await provider.placeCall({ to: '+14155552671', say: 'Tea & biscuits at 4' });
+      const end = await within(ended, 'the Vonage call');
+      assert(end.callId === call.id, `the Vonage event named ${end.callId}`);
+      assert(end.status === 'completed', `the Vonage call ended ${end.status}`);
+      const [simulated] = sim.calls();
+      assert(
+        simulated.spoken.join() === 'Tea & biscuits at 4',
+        `the Vonage call said ${JSON.stringify(simulated.spoken)}`,
+      );
+      const rawBody = JSON.stringify(raws[0]);
+      const forged = testing.signVonageWebhook({ signatureSecret: 'not-it', rawBody });
+      assert(
+        !vonage.verifyVonageSignature({
+          signatureSecret: credentials.signatureSecret,
+          authorization: forged.authorization,
+          rawBody,
+        }).valid,
+        'a Vonage event signed with another secret verified',
+      );
+      pass(
+        `placed a Vonage call with a message, followed by signed events (${statuses.join(' → ')})`,
+      );
     } finally {
       server.close();
       await sim.close();

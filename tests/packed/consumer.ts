@@ -13,6 +13,10 @@ import * as clientTesting from '@ringkit/call-client/testing';
 import * as telnyx from '@ringkit/call-client/telnyx';
 import type { TelnyxStatusEvent } from '@ringkit/call-client/telnyx';
 import * as twilio from '@ringkit/call-client/twilio';
+import * as signalwire from '@ringkit/call-client/signalwire';
+import type { SignalWireStatusCallback } from '@ringkit/call-client/signalwire';
+import * as vonage from '@ringkit/call-client/vonage';
+import type { VonageStatusEvent } from '@ringkit/call-client/vonage';
 import * as dialer from '@ringkit/dialer';
 import type { DialerEntry, TracerLike as DialerTracerLike } from '@ringkit/dialer';
 import * as scheduler from '@ringkit/scheduler-core';
@@ -41,6 +45,18 @@ export const notASchedulerTracer: SchedulerTracerLike = { startSpan: 'span' };
 export const noConnection = telnyx.createTelnyxClient({ apiKey: 'k', from: '+14155550100' });
 /** A Telnyx event's call is its call_control_id, a string. */
 export const telnyxCallId = (event: TelnyxStatusEvent): string => event.callId;
+// @ts-expect-error: a SignalWire client needs its space
+export const noSpace = signalwire.createSignalWireClient({
+  projectId: 'p',
+  apiToken: 't',
+  from: '+14155550100',
+});
+/** A SignalWire callback's call is its CallSid, a string. */
+export const signalWireCallId = (event: SignalWireStatusCallback): string => event.callId;
+// @ts-expect-error: a Vonage client signs its requests with the application's private key
+export const noKey = vonage.createVonageClient({ applicationId: 'a', from: '+14155550100' });
+/** A Vonage event's call is its uuid, a string. */
+export const vonageCallId = (event: VonageStatusEvent): string => event.callId;
 // @ts-expect-error: ringTimeoutS is a number of seconds
 export const badOptions: CallOptions = { ringTimeoutS: '30' };
 // @ts-expect-error: a call's status is one word of the vocabulary
@@ -97,6 +113,8 @@ export const entries = [
   msw.createCallApiHandlers,
   twilio.createTwilioClient,
   telnyx.createTelnyxClient,
+  signalwire.createSignalWireClient,
+  vonage.createVonageClient,
   sqlite.createSqliteStore,
   postgres.createPostgresStore,
   storeTesting.testStore,

@@ -8,6 +8,8 @@ const client = require('@ringkit/call-client');
 const testing = require('@ringkit/simulator');
 const twilio = require('@ringkit/call-client/twilio');
 const telnyx = require('@ringkit/call-client/telnyx');
+const signalwire = require('@ringkit/call-client/signalwire');
+const vonage = require('@ringkit/call-client/vonage');
 const dialer = require('@ringkit/dialer');
 const scheduler = require('@ringkit/scheduler-core');
 const sqlite = require('@ringkit/scheduler-core/sqlite');
@@ -20,6 +22,8 @@ import('./checks.mjs')
       testing,
       twilio,
       telnyx,
+      signalwire,
+      vonage,
       dialer,
       scheduler,
       sqlite,

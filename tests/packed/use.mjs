@@ -8,6 +8,8 @@ import * as client from '@ringkit/call-client';
 import * as testing from '@ringkit/simulator';
 import * as twilio from '@ringkit/call-client/twilio';
 import * as telnyx from '@ringkit/call-client/telnyx';
+import * as signalwire from '@ringkit/call-client/signalwire';
+import * as vonage from '@ringkit/call-client/vonage';
 import * as dialerPkg from '@ringkit/dialer';
 import * as scheduler from '@ringkit/scheduler-core';
 import * as sqlite from '@ringkit/scheduler-core/sqlite';
@@ -18,6 +20,8 @@ await runChecks('import', {
   testing,
   twilio,
   telnyx,
+  signalwire,
+  vonage,
   dialer: dialerPkg,
   scheduler,
   sqlite,
