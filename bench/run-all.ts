@@ -15,6 +15,7 @@ const scripts = [
   'scheduler/postgres.ts',
   'scheduler/backlog.ts',
   'scheduler/batch-write.ts',
+  'scheduler/row-cost.ts',
   'scheduler/growth.ts',
   'demo/stall.ts',
   'campaigns/finished.ts',

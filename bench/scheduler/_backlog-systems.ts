@@ -110,6 +110,48 @@ export async function analyze(url: string, schema: string): Promise<void> {
   await client.end();
 }
 
+/**
+ * `CHECKPOINT`, so that every system starts its drain with the same clean pages (each page's
+ * first change after a checkpoint writes the whole page to the WAL). A role that may not run it
+ * is told once and goes on without.
+ */
+export async function checkpoint(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+  } catch (error) {
+    if (!checkpointRefused) console.warn(`CHECKPOINT refused, drains start without: ${error}`);
+    checkpointRefused = true;
+  } finally {
+    await client.end();
+  }
+}
+let checkpointRefused = false;
+
+/**
+ * The server's WAL position now; the function it returns reads the bytes written since
+ * (`pg_wal_lsn_diff`). The whole server's: during a drain, only the system measured writes.
+ */
+export async function walMeter(url: string): Promise<() => Promise<number>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ lsn: string }>(
+    'SELECT pg_current_wal_insert_lsn()::text AS lsn',
+  );
+  return async () => {
+    try {
+      const { rows: diff } = await client.query<{ bytes: string }>(
+        'SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::text AS bytes',
+        [rows[0]!.lsn],
+      );
+      return Number(diff[0]!.bytes);
+    } finally {
+      await client.end();
+    }
+  };
+}
+
 export interface Producer {
   /** Enqueues one call per due time (epoch ms), numbered from `first`. */
   enqueue(dues: number[], first: number): Promise<void>;

@@ -14,7 +14,7 @@
  * forks W workers that start the system idle, then enqueues N calls all due at one instant T
  * (ringkit through a scheduler of its own, `scheduleMany`; pg-boss `insert`; graphile-worker
  * `addJobs`; the floor `INSERT … unnest`; 1,000 to a statement), runs `ANALYZE` on every table of
- * the schema, and waits for T (1.5 s + 0.25 ms per call after the start of enqueueing; a warning
+ * the schema and a `CHECKPOINT` (every system drains from clean pages), and waits for T (1.5 s + 0.25 ms per call after the start of enqueueing; a warning
  * says when enqueueing ended after it). ringkit learns of T through LISTEN/NOTIFY, the floor's
  * workers are told it and wake by a timer, pg-boss and graphile-worker poll every 0.5 s. Each
  * worker records each handler's start; once all N were seen (and 250 ms more, for the last
@@ -25,7 +25,8 @@
  * - CPU per call from just before T to the end: the worker processes' (summed) and the local
  *   PostgreSQL server's (its processes on this machine; `n/a` where that cannot be read, or where
  *   one of them exited in the span and took its time with it); statements per call, every
- *   worker's queries (`pg.Client#query`, counted in each process) ÷ N.
+ *   worker's queries (`pg.Client#query`, counted in each process) ÷ N; WAL bytes per call, the
+ *   server's WAL position moved from just before T to the end, ÷ N.
  * Before the first size's workers close, a spread phase measures lag at that worker count: 500
  * calls (`--quick`: 200) due evenly over 4 s (2 s), lag = handler start − the call's own due time.
  *
@@ -54,12 +55,14 @@ import { fmt, quick, summarize, table } from '../_stats.js';
 import type { BacklogWorkerArgs, FromWorker, ToWorker } from './_backlog-worker.js';
 import {
   analyze,
+  checkpoint,
   dropSchema,
   openProducer,
   SYSTEMS,
   CONNECTION_STRING,
   type Producer,
   type SystemKey,
+  walMeter,
 } from './_backlog-systems.js';
 
 const WORKER = fileURLToPath(new URL('./_backlog-worker.ts', import.meta.url));
@@ -198,15 +201,18 @@ async function phase(
   await workers.phase({ at, first: calls.first, dues: calls.dues });
   await producer.enqueue(calls.dues ?? Array.from({ length: calls.size }, () => at), calls.first);
   await analyze(CONNECTION_STRING, schema);
+  await checkpoint(CONNECTION_STRING);
   const late = Date.now() > at;
   if (late) console.warn(`${name}: enqueueing and ANALYZE ended ${Date.now() - at} ms after T`);
   await sleep(at - 20 - Date.now());
+  const wal = await walMeter(CONNECTION_STRING);
   workers.start();
   const server = postgresCpuMeter();
   await workers.until(calls.size);
   await sleep(SETTLE_MS);
   const reports = await workers.report();
   const serverMs = server();
+  const walBytes = await wal();
   return {
     late,
     times: reports.flatMap((r) => r.times),
@@ -214,6 +220,7 @@ async function phase(
     cpuUs: reports.reduce((sum, r) => sum + r.cpuUs, 0),
     statements: reports.reduce((sum, r) => sum + r.statements, 0),
     serverMs,
+    walBytes,
   };
 }
 
@@ -231,6 +238,7 @@ interface Backlog {
   workersCpu: number;
   serverCpu: number | null;
   statements: number;
+  walBytes: number;
 }
 interface Spread {
   system: string;
@@ -271,6 +279,7 @@ async function measure(key: SystemKey, count: number, size: number, run: number,
       // Below zero: a server process that exited in the span took its time with it.
       serverCpu: b.serverMs === null || b.serverMs < 0 ? null : (b.serverMs * 1000) / size,
       statements: b.statements / size,
+      walBytes: b.walBytes / size,
     });
     if (!spread) return;
     const base = Date.now() + leadMs(SPREAD_CALLS);
@@ -327,6 +336,7 @@ table(
     "workers' CPU µs/call": Math.round(r.workersCpu),
     "server's": us(r.serverCpu),
     'statements/call': fmt(r.statements, 2),
+    'WAL bytes/call': Math.round(r.walBytes),
   })),
 );
 console.log(
@@ -381,7 +391,8 @@ table(
 
 console.log(
   '\nPer call, median of the runs: CPU µs of the PostgreSQL server and of the worker processes ' +
-    '(summed), from just before T to the end; statements the workers sent\n',
+    '(summed), from just before T to the end; statements the workers sent; WAL bytes the server ' +
+    'wrote\n',
 );
 const cpuKeys = measured.filter((key) => key !== 'graphile');
 table(
@@ -396,6 +407,8 @@ table(
         of(key, (r) => r.statements),
         2,
       );
+    for (const key of measured)
+      row[`WAL B: ${short(key)}`] = Math.round(of(key, (r) => r.walBytes));
     return row;
   }),
 );
