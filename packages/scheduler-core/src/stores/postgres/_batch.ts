@@ -45,13 +45,10 @@ const isUniqueViolation = (error: unknown) =>
  * custom plans cost what its generic plan costs, so after its first five runs on a connection
  * PostgreSQL runs it with the generic plan and stops planning it. (Ids passed as a second
  * parameter, an array a custom plan can count, would make every custom plan look cheaper, and
- * every run planned anew.) The rows are updated, and so locked, in the order of the JSON, which
- * {@link batchRows} sorts by id: the plan reads the rows by their ids into a hash and walks the
- * JSON against it (`postgres.batch-order.test.ts` has batches meet), so two batches of different
- * workers that share rows wait for each other in one order and never deadlock. No `FOR UPDATE`
- * step locks them first: it would cost an index scan, a sort and a WAL record per row for the
- * same order. Should another plan ever meet them in another order, PostgreSQL aborts one batch
- * as a deadlock and it runs again, having changed nothing. A field in `partial` is set only where
+ * every run planned anew.) The rows are locked first, in id order (`locked`; the update only
+ * touches rows that step has locked already), so two batches of different workers that share
+ * rows wait for each other in one order and never deadlock, whatever join order the planner
+ * picks (`postgres.batch-order.test.ts` has them meet); a field in `partial` is set only where
  * its mask is true (not every update of the batch sets it). With `records`, the call records of
  * the updates that applied are upserted by the same statement: a data-modifying CTE always runs
  * to completion. Returns the ids updated.
@@ -89,9 +86,13 @@ function updateManyStatement(
   return `WITH u AS MATERIALIZED (
       SELECT * FROM json_to_recordset($1::json) AS u(${columns.join(', ')})
     ),
+    locked AS MATERIALIZED (
+      SELECT id FROM ${s}.scheduled_calls WHERE id = ANY(ARRAY(SELECT id FROM u)) ORDER BY id
+      FOR UPDATE
+    ),
     updated AS (
       UPDATE ${s}.scheduled_calls AS c SET ${[...sets, 'version = c.version + u.steps'].join(', ')}
-      FROM u WHERE c.id = ANY(ARRAY(SELECT id FROM u)) AND c.id = u.id AND c.version = u.version
+      FROM u JOIN locked ON locked.id = u.id WHERE c.id = u.id AND c.version = u.version
       RETURNING c.id
     )${saved}
     SELECT id FROM updated`;
@@ -106,11 +107,8 @@ function updateManyStatement(
 const jsonValue = (value: unknown): unknown =>
   typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 
-/** Updates by id, the order in which a batch locks its rows (see {@link updateManyStatement}). */
-const byId = (a: StoredCallUpdate, b: StoredCallUpdate) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
 /**
- * The rows of a batch statement's JSON, sorted by id: per update its id, version and steps, `f_<column>` for
+ * The rows of a batch statement's JSON: per update its id, version and steps, `f_<column>` for
  * each of `fields` it sets (`m_<column>` true too where the field is `partial`), and with
  * `records`, `r_<column>` for each field of its call record. A field left out reads as `NULL`.
  */
@@ -120,7 +118,7 @@ function batchRows(
   partial: Set<keyof StoredCall>,
   records: boolean,
 ): string {
-  const rows = [...updates].sort(byId).map((u) => {
+  const rows = updates.map((u) => {
     const row: Record<string, unknown> = {
       id: u.id,
       version: u.expectedVersion,
