@@ -136,9 +136,12 @@ let checkpointRefused = false;
 export async function walMeter(url: string): Promise<() => Promise<number>> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const { rows } = await client.query<{ lsn: string }>(
-    'SELECT pg_current_wal_insert_lsn()::text AS lsn',
-  );
+  const { rows } = await client
+    .query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')
+    .catch(async (error: unknown) => {
+      await client.end();
+      throw error;
+    });
   return async () => {
     try {
       const { rows: diff } = await client.query<{ bytes: string }>(

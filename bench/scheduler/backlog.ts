@@ -14,8 +14,8 @@
  * forks W workers that start the system idle, then enqueues N calls all due at one instant T
  * (ringkit through a scheduler of its own, `scheduleMany`; pg-boss `insert`; graphile-worker
  * `addJobs`; the floor `INSERT … unnest`; 1,000 to a statement), runs `ANALYZE` on every table of
- * the schema and a `CHECKPOINT` (every system drains from clean pages), and waits for T (1.5 s + 0.25 ms per call after the start of enqueueing; a warning
- * says when enqueueing ended after it). ringkit learns of T through LISTEN/NOTIFY, the floor's
+ * the schema and a `CHECKPOINT` (every system drains from clean pages), and waits for T (1.5 s +
+ * 0.25 ms per call after the start of enqueueing; a warning says when those ended after it). ringkit learns of T through LISTEN/NOTIFY, the floor's
  * workers are told it and wake by a timer, pg-boss and graphile-worker poll every 0.5 s. Each
  * worker records each handler's start; once all N were seen (and 250 ms more, for the last
  * answers) they report. Per measurement:
@@ -203,7 +203,8 @@ async function phase(
   await analyze(CONNECTION_STRING, schema);
   await checkpoint(CONNECTION_STRING);
   const late = Date.now() > at;
-  if (late) console.warn(`${name}: enqueueing and ANALYZE ended ${Date.now() - at} ms after T`);
+  if (late)
+    console.warn(`${name}: enqueueing, ANALYZE and CHECKPOINT ended ${Date.now() - at} ms after T`);
   await sleep(at - 20 - Date.now());
   const wal = await walMeter(CONNECTION_STRING);
   workers.start();

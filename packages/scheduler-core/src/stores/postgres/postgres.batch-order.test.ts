@@ -1,12 +1,13 @@
 /**
  * Batches of `updateMany` from two stores (two workers) that share rows, meeting in random
  * interleavings: each batch locks its rows in id order before it updates them, whatever order it
- * was given them in, so two batches that share rows wait for each other and never deadlock (a
- * batch that updated its rows in the order of its JSON, sorted by id, without that step did
- * deadlock here: the planner does not always walk the JSON in its order). Each store has one
- * connection, whose statements reach their generic plans after the first five runs, the plans
- * every later batch runs with. A deadlock would be logged (and the batch run again): none is.
- * Every update that applied moved its row on by one version, and none applied twice.
+ * was given them in, so two batches that share rows wait for each other and never deadlock.
+ * (Updating the rows in the order of the batch's JSON, sorted by id, without that step is not
+ * enough: the planner does not always walk the JSON in its order, and this test then finds a
+ * deadlock under load.) Each store has one connection, whose statements reach their generic
+ * plans after the first five runs, the plans every later batch runs with. A deadlock would be
+ * logged (and the batch run again): none is. Every update that applied moved its row on by one
+ * version, and none applied twice.
  */
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
