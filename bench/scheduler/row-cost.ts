@@ -11,11 +11,13 @@
  *   and down to its primary key with each of the indexes every row is in (`to`, `status`,
  *   `wake`) alone;
  * - `ringkit, nothing changed`: its table, an update that sets the version to itself: what a new
- *   row version costs there whatever the step writes.
+ *   row version costs there whatever the step writes;
+ * - `ringkit, a HOT step`: its table with room on its pages, a step that changes no indexed
+ *   column: what a step costs that PostgreSQL writes as a HOT update, which adds no index entry.
  *
  * Before each shape's update: `ANALYZE` and `CHECKPOINT` (each starts from clean pages). Printed
- * per shape, the medians of the runs: µs per row version, and the WAL it wrote per row version.
- * The shapes alternate, the first rotating from one run to the next.
+ * per shape, the medians of the runs: µs per row version, the WAL it wrote per row version, and
+ * the share of its updates that were HOT. The shapes alternate, the first rotating from one run to the next.
  *
  *   pnpm --filter @ringkit/call-client build && pnpm --filter @ringkit/scheduler-core build
  *   cd bench && pnpm exec node --import tsx scheduler/row-cost.ts [--quick] [--rows 5000] [--runs 3]
@@ -52,6 +54,15 @@ const RINGKIT_CLAIM = `status = 'queued', lease_owner = 'w', lease_until = 41024
   placing_at = 4102444700000, updated_at = 4102444700000, version = c.version + 1,
   events = COALESCE(c.events, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('status',
     'queued', 'at', 4102444700000::bigint, 'attempt', c.attempt))`;
+/**
+ * A step that changes no indexed column (no status, time, lease or mark): the lease's owner, the
+ * event and the version, on a table whose pages keep room for a new version (`fillfactor` 50), so
+ * that PostgreSQL can write it as a HOT update, which adds no index entry. What a step could cost
+ * were the columns it changes kept out of every index.
+ */
+const HOT_STEP = `lease_owner = 'w', version = c.version + 1,
+  events = COALESCE(c.events, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('status',
+    'queued', 'at', 4102444700000::bigint, 'attempt', c.attempt))`;
 /** The floor's claim (`_floor.ts`, `reads` shape). */
 const FLOOR_CLAIM = `status = 'queued', lease_owner = 'w', lease_until = 4102444800000,
   placing_at = 4102444700000, updated_at = 4102444700000`;
@@ -65,17 +76,28 @@ interface Shape {
 const dropIndexes = (schema: string, names: string[]) =>
   names.map((name) => `DROP INDEX ${schema}.${name};`).join('\n');
 
-/** ringkit's table filled by `scheduleMany`, then `sql` run on it (`{s}`: the schema). */
-const ringkitShape = (name: string, sql = '', set = RINGKIT_CLAIM): Shape => ({
+/**
+ * ringkit's table filled by `scheduleMany`, `before` run on it before it is filled and `after`
+ * once it is (`{s}`: the schema), and the update `set`.
+ */
+const ringkitShape = (
+  name: string,
+  {
+    before = '',
+    after = '',
+    set = RINGKIT_CLAIM,
+  }: { before?: string; after?: string; set?: string } = {},
+): Shape => ({
   name,
   async setUp() {
     const producer = await openProducer('ringkit', { url: CONNECTION_STRING, schema: RINGKIT });
+    if (before) await exec(before.replaceAll('{s}', RINGKIT));
     await producer.enqueue(
       Array.from({ length: ROWS }, () => Date.now() + 3_600_000),
       0,
     );
     await producer.close();
-    if (sql) await exec(sql.replaceAll('{s}', RINGKIT));
+    if (after) await exec(after.replaceAll('{s}', RINGKIT));
     return { schema: RINGKIT, order: 'wake_at, id', set };
   },
 });
@@ -100,21 +122,28 @@ const SHAPES: Shape[] = [
     },
   },
   ringkitShape('ringkit'),
-  ringkitShape('ringkit, nothing changed', '', 'version = c.version'),
-  ringkitShape('ringkit less its campaign indexes', dropIndexes('{s}', CAMPAIGN_INDEXES)),
-  ringkitShape(
-    'ringkit less its wake trigger',
-    'DROP TRIGGER scheduled_calls_wake_update ON {s}.scheduled_calls;',
-  ),
+  ringkitShape('ringkit, nothing changed', { set: 'version = c.version' }),
+  ringkitShape('ringkit, a HOT step', {
+    before: 'ALTER TABLE {s}.scheduled_calls SET (fillfactor = 50);',
+    set: HOT_STEP,
+  }),
+  ringkitShape('ringkit less its campaign indexes', {
+    after: dropIndexes('{s}', CAMPAIGN_INDEXES),
+  }),
+  ringkitShape('ringkit less its wake trigger', {
+    after: 'DROP TRIGGER scheduled_calls_wake_update ON {s}.scheduled_calls;',
+  }),
   ...[[], ...EVERY_ROW.map((index) => [index])].map((kept) =>
     ringkitShape(
       `ringkit, primary key${kept.map((k) => ` + ${k.replace('scheduled_calls_', '')}`).join('')} only`,
-      dropIndexes('{s}', [
-        ...CAMPAIGN_INDEXES,
-        ...OTHERS,
-        IDEMPOTENCY,
-        ...EVERY_ROW.filter((index) => !kept.includes(index)),
-      ]),
+      {
+        after: dropIndexes('{s}', [
+          ...CAMPAIGN_INDEXES,
+          ...OTHERS,
+          IDEMPOTENCY,
+          ...EVERY_ROW.filter((index) => !kept.includes(index)),
+        ]),
+      },
     ),
   ),
 ];
@@ -130,7 +159,7 @@ async function exec(sql: string): Promise<void> {
 }
 
 /** The update of every row, ten at a time: µs and WAL bytes per row version. */
-async function measure(shape: Shape): Promise<{ us: number; wal: number }> {
+async function measure(shape: Shape): Promise<{ us: number; wal: number; hot: number }> {
   await dropSchema(CONNECTION_STRING, RINGKIT);
   await dropSchema(CONNECTION_STRING, FLOOR);
   const { schema, order, set } = await shape.setUp();
@@ -144,6 +173,9 @@ async function measure(shape: Shape): Promise<{ us: number; wal: number }> {
     const { rows } = await client.query<{ lsn: string }>(
       'SELECT pg_current_wal_insert_lsn()::text AS lsn',
     );
+    // In a transaction of its own, so that its counts of updates, and of HOT ones, can be read
+    // before it commits.
+    await client.query('BEGIN');
     const started = process.hrtime.bigint();
     await client.query(`DO $$
       DECLARE ids ${idType}[];
@@ -154,18 +186,25 @@ async function measure(shape: Shape): Promise<{ us: number; wal: number }> {
         END LOOP;
       END $$`);
     const us = Number(process.hrtime.bigint() - started) / 1000 / ROWS;
+    const { rows: counts } = await client.query<{ updated: string; hot: string }>(
+      `SELECT pg_stat_get_xact_tuples_updated($1::regclass)::text AS updated,
+        pg_stat_get_xact_tuples_hot_updated($1::regclass)::text AS hot`,
+      [table],
+    );
+    await client.query('COMMIT');
     const { rows: wal } = await client.query<{ bytes: string }>(
       'SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::text AS bytes',
       [rows[0]!.lsn],
     );
-    return { us, wal: Number(wal[0]!.bytes) / ROWS };
+    const hot = Number(counts[0]!.hot) / Number(counts[0]!.updated);
+    return { us, wal: Number(wal[0]!.bytes) / ROWS, hot };
   } finally {
     await client.end();
     await dropSchema(CONNECTION_STRING, schema);
   }
 }
 
-const results = new Map<string, { us: number; wal: number }[]>();
+const results = new Map<string, { us: number; wal: number; hot: number }[]>();
 for (let run = 0; run < RUNS; run++) {
   const shift = run % SHAPES.length;
   for (const shape of [...SHAPES.slice(shift), ...SHAPES.slice(0, shift)]) {
@@ -194,6 +233,7 @@ table(
       '÷ floor with reads': `${fmt(us / floor, 2)}×`,
       'runs, µs': runs.map((r) => fmt(r.us, 1)).join(' / '),
       'WAL bytes per row version': Math.round(median(runs.map((r) => r.wal))),
+      'HOT updates': `${Math.round(100 * median(runs.map((r) => r.hot)))} %`,
     };
   }),
 );
