@@ -51,7 +51,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { postgresCpuMeter } from '../pipeline/_pipeline-measure.js';
 import { closeChild, forkReady } from '../_child.js';
-import { fmt, quick, summarize, table } from '../_stats.js';
+import { fmt, median, quick, summarize, table } from '../_stats.js';
 import type { BacklogWorkerArgs, FromWorker, ToWorker } from './_backlog-worker.js';
 import {
   analyze,
@@ -356,11 +356,6 @@ table(
   })),
 );
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const has = (key: SystemKey) => measured.includes(key);
 /** The median over the runs of a figure of one system, size and worker count. */
 const med = (key: SystemKey, size: number, workers: number, of: (r: Backlog) => number | null) => {

@@ -26,7 +26,7 @@
  * postgres://postgres@127.0.0.1:5432/test.
  */
 import pg from 'pg';
-import { fmt, quick, table } from '../_stats.js';
+import { fmt, median, quick, table } from '../_stats.js';
 import { checkpoint, CONNECTION_STRING, dropSchema, openProducer } from './_backlog-systems.js';
 import { createFloorTables, enqueueFloor } from './_floor.js';
 
@@ -55,8 +55,8 @@ const RINGKIT_CLAIM = `status = 'queued', lease_owner = 'w', lease_until = 41024
   events = COALESCE(c.events, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('status',
     'queued', 'at', 4102444700000::bigint, 'attempt', c.attempt))`;
 /**
- * A step that changes no indexed column (no status, time, lease or mark): the lease's owner, the
- * event and the version, on a table whose pages keep room for a new version (`fillfactor` 50), so
+ * A step that changes no indexed column (not the status, the times, the lease's end or the mark):
+ * the lease's owner, the event and the version, on a table whose pages keep room for a new version (`fillfactor` 50), so
  * that PostgreSQL can write it as a HOT update, which adds no index entry. What a step could cost
  * were the columns it changes kept out of every index.
  */
@@ -158,7 +158,7 @@ async function exec(sql: string): Promise<void> {
   }
 }
 
-/** The update of every row, ten at a time: µs and WAL bytes per row version. */
+/** The update of every row, ten at a time: µs and WAL bytes per row version, the share HOT. */
 async function measure(shape: Shape): Promise<{ us: number; wal: number; hot: number }> {
   await dropSchema(CONNECTION_STRING, RINGKIT);
   await dropSchema(CONNECTION_STRING, FLOOR);
@@ -213,11 +213,6 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 console.log(
   `\nOne status step of ${fmt(ROWS)} calls, ten rows to an UPDATE inside the server, by table ` +
     `shape; medians of ${RUNS} run(s), alternated\n`,
