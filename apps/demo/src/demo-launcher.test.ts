@@ -678,8 +678,13 @@ describe('the simulators of pnpm demo', () => {
         requests
           .filter((r) => r.method === 'POST' && r.url.pathname === '/webhooks/vonage')
           .map((r) => JSON.parse(r.body) as Record<string, unknown>);
-      // The empty NCCO: the call ends at once, and its end reaches the event URL.
-      await vi.waitFor(() => expect(events().at(-1)?.['status']).toBe('completed'));
+      // The empty NCCO: the call ends at once, and its end reaches the event URL. The simulator
+      // has a caller hang up while it rings one time in ten (its default): that call ends
+      // `cancelled`, never answered, once the app has answered its answer URL all the same.
+      await vi.waitFor(() =>
+        expect(['completed', 'cancelled']).toContain(events().at(-1)?.['status']),
+      );
+      const end = events().at(-1)!['status'];
       const answers = requests.filter((r) => r.method === 'GET');
       expect(answers.map((r) => r.url.pathname)).toEqual(['/webhooks/vonage/answer']);
       expect(answers[0]!.url.searchParams.get('to')).toBe('14155550100');
@@ -688,8 +693,8 @@ describe('the simulators of pnpm demo', () => {
       expect(events().map((e) => [e['uuid'], e['direction'], e['status']])).toEqual([
         [id, 'inbound', 'started'],
         [id, 'inbound', 'ringing'],
-        [id, 'inbound', 'answered'],
-        [id, 'inbound', 'completed'],
+        ...(end === 'completed' ? [[id, 'inbound', 'answered']] : []),
+        [id, 'inbound', end],
       ]);
       expect(requests.every((r) => r.valid)).toBe(true);
     } finally {
