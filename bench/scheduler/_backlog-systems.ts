@@ -11,7 +11,9 @@
  * - graphile-worker: `run` at `concurrency` 10, polling every 0.5 s; `addJobs` 1,000 at a time.
  * - the floor of bare `pg` (`_floor.ts`): `INSERT … unnest` 1,000 at a time; each worker wakes by
  *   a timer at the due times it is told. `floor with reads` is the same on the floor's `reads`
- *   tables: what the store's read contract costs, with nothing else of ringkit's.
+ *   tables: what the store's read contract costs, with nothing else of ringkit's. `floor on
+ *   ringkit's table` is the same statements on `createPostgresStore`'s own tables, filled as
+ *   ringkit's are (`scheduleMany`): what the statements alone cost on ringkit's rows.
  */
 import { pathToFileURL } from 'node:url';
 import type { CallProvider } from '@ringkit/call-client';
@@ -43,9 +45,15 @@ export const SYSTEMS = {
     short: 'floor+reads',
     schema: 'bench_backlog_floor_reads',
   },
+  floorTable: {
+    name: "floor on ringkit's table",
+    short: 'floor+table',
+    schema: 'bench_backlog_floor_table',
+  },
 };
 /** The floor's table shape of a system (`_floor.ts`). */
-const shapeOf = (key: SystemKey): FloorShape => (key === 'floorReads' ? 'reads' : 'bare');
+const shapeOf = (key: SystemKey): FloorShape =>
+  key === 'floorReads' ? 'reads' : key === 'floorTable' ? 'table' : 'bare';
 export type SystemKey = keyof typeof SYSTEMS;
 
 export interface Where {
@@ -165,7 +173,7 @@ export interface Producer {
 export async function openProducer(key: SystemKey, where: Where): Promise<Producer> {
   const { url, schema } = where;
   await dropSchema(url, schema);
-  if (key === 'ringkit' || key === 'before') {
+  if (key === 'ringkit' || key === 'before' || key === 'floorTable') {
     const { createScheduler, createPostgresStore } = await coreOf(where.before);
     const store = createPostgresStore({ connectionString: url, max: 2 }, { schema });
     await store.ready();
@@ -224,11 +232,12 @@ export async function openProducer(key: SystemKey, where: Where): Promise<Produc
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await createFloorTables(client, schema, shapeOf(key));
+  const tables = key === 'floorReads' ? 'reads' : 'bare';
+  await createFloorTables(client, schema, tables);
   await client.end();
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   return {
-    enqueue: (dues, first) => enqueueFloor(pool, schema, dues, shapeOf(key), first),
+    enqueue: (dues, first) => enqueueFloor(pool, schema, dues, tables, first),
     close: () => pool.end(),
   };
 }

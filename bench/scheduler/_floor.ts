@@ -6,7 +6,7 @@
  * its own, the due times handed to it (ringkit learns them through LISTEN/NOTIFY and a look-up);
  * each claims what is due, the others' claims skipping what one holds.
  *
- * Its tables come in two shapes (`FloorShape`):
+ * Its tables come in three shapes (`FloorShape`):
  * - `bare`: a call is its id, status, due time, lease, mark and provider's id, with one index
  *   besides the keys (the due calls); its record is its id, status and end;
  * - `reads`: the same statements on tables that also hold, and index, what the store's reads
@@ -14,15 +14,22 @@
  *   the provider's id, the finished ones by their last change (retention); a record's numbers and
  *   start, listed by either number and by start. These are the indexes a `createPostgresStore`
  *   writes for a call outside a campaign: what any store that keeps its read contract pays, with
- *   nothing else of ringkit's.
+ *   nothing else of ringkit's;
+ * - `table`: `createPostgresStore`'s own tables, filled by its `scheduleMany`: the same two
+ *   statements writing what ringkit's claim and answer write there (status, lease, mark, version,
+ *   the events of each step, the record), through its wake index. What the statements alone
+ *   cost on ringkit's rows, ids and indexes: the best a rewrite of the store's claim and answer,
+ *   leaving its tables as they are, could reach.
  */
 import type pg from 'pg';
 
 /** Called by the floor's handler with the job's due time (epoch ms). */
 export type OnFloorJob = (due: number) => void;
 
-/** The floor's tables: bare, or with the columns and indexes of the store's reads. */
-export type FloorShape = 'bare' | 'reads';
+/** The floor's own tables: bare, or with the columns and indexes of the store's reads. */
+export type FloorTables = 'bare' | 'reads';
+/** The tables the floor's statements run on: its own, or ringkit's (`table`). */
+export type FloorShape = FloorTables | 'table';
 
 /** The caller's number of the `reads` floor's records; the callee's is its call's. */
 const CALLER = '+14155550100';
@@ -31,7 +38,7 @@ const CALLER = '+14155550100';
 export async function createFloorTables(
   client: pg.Client,
   schema: string,
-  shape: FloorShape = 'bare',
+  shape: FloorTables = 'bare',
 ): Promise<void> {
   const s = schema;
   await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s};
@@ -63,7 +70,7 @@ export async function enqueueFloor(
   pool: pg.Pool,
   schema: string,
   dues: number[],
-  shape: FloorShape = 'bare',
+  shape: FloorTables = 'bare',
   first = 0,
 ): Promise<void> {
   for (let i = 0; i < dues.length; i += 1000) {
@@ -103,35 +110,57 @@ export function floorWorker(
   // `scheduled`), so the next claim never walks it.
   const claim = {
     name: `floor_claim_${shape}`,
-    text: `UPDATE ${s}.calls AS c SET status = 'queued', lease_owner = $1, lease_until = $2,
-        placing_at = $3${shape === 'reads' ? ', updated_at = $3' : ''}
-      WHERE c.id IN (SELECT id FROM ${s}.calls WHERE status = 'scheduled' AND due_at <= $3
-        ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-      RETURNING c.id, c.due_at`,
-  };
-  const answer = {
-    name: `floor_answer_${shape}`,
     text:
-      shape === 'bare'
-        ? `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id
-            WHERE id = ANY($1::bigint[]) RETURNING id)
-          INSERT INTO ${s}.records (id, status, ended_at) SELECT id, 'completed', $2 FROM u`
-        : `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id,
-              updated_at = $2
-            WHERE id = ANY($1::bigint[]) RETURNING id, to_phone, placing_at)
-          INSERT INTO ${s}.records (id, status, ended_at, from_phone, to_phone, started_at)
-          SELECT id, 'completed', $2, '${CALLER}', to_phone, placing_at FROM u`,
+      shape === 'table'
+        ? `UPDATE ${s}.scheduled_calls AS c SET status = 'queued', lease_owner = $1,
+              lease_until = $2, placing_at = $3, updated_at = $3, version = c.version + 1,
+              events = COALESCE(c.events, jsonb_build_array(jsonb_build_object('status',
+                'scheduled', 'at', c.created_at, 'attempt', 1))) || jsonb_build_array(
+                jsonb_build_object('status', 'queued', 'at', $3::bigint, 'attempt', c.attempt))
+            WHERE c.id IN (SELECT id FROM ${s}.scheduled_calls WHERE wake_at <= $3
+              ORDER BY wake_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+            RETURNING c.id, c.due_at`
+        : `UPDATE ${s}.calls AS c SET status = 'queued', lease_owner = $1, lease_until = $2,
+              placing_at = $3${shape === 'reads' ? ', updated_at = $3' : ''}
+            WHERE c.id IN (SELECT id FROM ${s}.calls WHERE status = 'scheduled' AND due_at <= $3
+              ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+            RETURNING c.id, c.due_at`,
   };
+  const answers = {
+    bare: `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id
+        WHERE id = ANY($1::bigint[]) RETURNING id)
+      INSERT INTO ${s}.records (id, status, ended_at) SELECT id, 'completed', $2 FROM u`,
+    reads: `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id,
+          updated_at = $2
+        WHERE id = ANY($1::bigint[]) RETURNING id, to_phone, placing_at)
+      INSERT INTO ${s}.records (id, status, ended_at, from_phone, to_phone, started_at)
+      SELECT id, 'completed', $2, '${CALLER}', to_phone, placing_at FROM u`,
+    // ringkit's answer of a call its provider reports `completed` at once: the lease let go, the
+    // provider's id, the steps `initiated` and `completed`, and the attempt's record.
+    table: `WITH u AS (UPDATE ${s}.scheduled_calls SET status = 'completed',
+          provider_call_id = 'b-' || to_phone, updated_at = $2, lease_owner = NULL,
+          lease_until = NULL, version = version + 2,
+          events = events || jsonb_build_array(jsonb_build_object('status', 'initiated',
+              'at', $2::bigint, 'attempt', attempt, 'providerStatus', 'completed',
+              'providerCallId', 'b-' || to_phone),
+            jsonb_build_object('status', 'completed', 'at', $2::bigint, 'attempt', attempt))
+        WHERE id = ANY($1::text[]) RETURNING id, to_phone, attempt)
+      INSERT INTO ${s}.call_records (id, from_phone, to_phone, direction, status, started_at,
+        ended_at, duration_seconds)
+      SELECT id || '-' || attempt, '${CALLER}', to_phone, 'outbound', 'completed', $2, $2, 0
+      FROM u`,
+  };
+  const answer = { name: `floor_answer_${shape}`, text: answers[shape] };
   let running = true;
   const timers = new Set<NodeJS.Timeout>();
   let busy = 0;
   let pumping = false;
   let again = false;
   /** The answers of this tick, written together, off the path of the next claim. */
-  let answers: number[] = [];
+  let answered: string[] = [];
   const writeAnswers = () => {
-    const ids = answers;
-    answers = [];
+    const ids = answered;
+    answered = [];
     pool
       .query({ ...answer, values: [ids, Date.now()] })
       .catch((error: unknown) => console.error('floor:', error));
@@ -159,8 +188,8 @@ export function floorWorker(
           // The handler answered: its place is free again, its answer written with the others
           // of this tick.
           busy -= rows.length;
-          if (answers.length === 0) queueMicrotask(writeAnswers);
-          answers.push(...ids.map(Number));
+          if (answered.length === 0) queueMicrotask(writeAnswers);
+          answered.push(...ids);
           if (rows.length < free) break;
         }
       } while (again && running);

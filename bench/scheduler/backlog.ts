@@ -96,7 +96,8 @@ const KEYS = (Object.keys(SYSTEMS) as SystemKey[]).filter(
   (key) => key !== 'before' || BEFORE !== undefined,
 );
 /**
- * `--only ringkit` (or before, pgboss, graphile, floor, floorReads; several, separated by commas).
+ * `--only ringkit` (or before, pgboss, graphile, floor, floorReads, floorTable; several, separated
+ * by commas).
  */
 const ONLY = flag('--only')?.split(',') as SystemKey[] | undefined;
 if (ONLY !== undefined && !ONLY.every((key) => KEYS.includes(key)))
@@ -256,7 +257,11 @@ const spreads: Spread[] = [];
 
 async function measure(key: SystemKey, count: number, size: number, run: number, spread: boolean) {
   const system = SYSTEMS[key].name;
-  const where = { url: CONNECTION_STRING, schema: SYSTEMS[key].schema, before: BEFORE };
+  const where = {
+    url: CONNECTION_STRING,
+    schema: SYSTEMS[key].schema,
+    before: key === 'before' ? BEFORE : undefined,
+  };
   const producer = await openProducer(key, where);
   let workers: Workers | undefined;
   try {
