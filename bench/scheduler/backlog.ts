@@ -3,9 +3,11 @@
  * pg-boss and graphile-worker doing the same work on the same database (each in its own schema),
  * and a floor of bare `pg` doing only what a scheduled call cannot do without (`_floor.ts`: claim,
  * mark before the handler, answers with their records), all in one run, alternated. The floor runs
- * twice: on bare tables, and `floor with reads`, on tables that also index what the store's reads
- * need (lists by number and status, the provider's id, retention, the history by number): what
- * keeping that read contract costs any store, with nothing else of ringkit's.
+ * three times: on bare tables; `floor with reads`, on tables that also index what the store's
+ * reads need (lists by number and status, the provider's id, retention, the history by number):
+ * what keeping that read contract costs any store, with nothing else of ringkit's; and `floor on
+ * ringkit's table`, on `createPostgresStore`'s own tables, writing what ringkit writes there: what
+ * its statements alone would cost on its rows.
  *
  * The systems are `scheduler/postgres.ts`'s (`_backlog-systems.ts`): a worker is a process
  * (`_backlog-worker.ts`) with a pool of 10 connections and 10 jobs in flight, its handler a no-op

@@ -4,7 +4,9 @@
  * time by id, in wake order, as the claim takes them), so neither a client nor a round trip is in
  * the figure. The shapes:
  * - `floor with reads`: `_floor.ts`'s table in its `reads` shape (bigint ids, a narrow row, the
- *   indexes of the store's reads), its claim's update;
+ *   indexes of the store's reads), its claim's update; then the same with ringkit's ids (random
+ *   UUIDs as text) in every index, and in its primary key alone (the other indexes ending with a
+ *   number in insertion order);
  * - `ringkit`: the table of `createPostgresStore`, filled by `scheduleMany`, the update of its
  *   claim (status, lease, mark and the event appended); then the same table less some of its
  *   parts: its seven campaign indexes (partial, never matched by these rows), its wake trigger,
@@ -70,7 +72,7 @@ const FLOOR_CLAIM = `status = 'queued', lease_owner = 'w', lease_until = 4102444
 interface Shape {
   name: string;
   /** Creates and fills the table; answers its schema, the order its rows are claimed in, and the update. */
-  setUp(): Promise<{ schema: string; order: string; set: string }>;
+  setUp(): Promise<{ schema: string; order: string; set: string; idType?: string }>;
 }
 
 const dropIndexes = (schema: string, names: string[]) =>
@@ -102,25 +104,48 @@ const ringkitShape = (
   },
 });
 
-const SHAPES: Shape[] = [
-  {
-    name: 'floor with reads',
-    async setUp() {
-      const client = new pg.Client({ connectionString: CONNECTION_STRING });
-      await client.connect();
-      await createFloorTables(client, FLOOR, 'reads');
-      await client.end();
-      const pool = new pg.Pool({ connectionString: CONNECTION_STRING, max: 1 });
-      await enqueueFloor(
-        pool,
-        FLOOR,
-        Array.from({ length: ROWS }, () => Date.now()),
-        'reads',
-      );
-      await pool.end();
-      return { schema: FLOOR, order: 'due_at, id', set: FLOOR_CLAIM };
-    },
+/**
+ * `_floor.ts`'s table in its `reads` shape, filled, then `after` run on it (`{s}`: the schema);
+ * `idType` the type its ids then have.
+ */
+const floorShape = (name: string, after = '', idType = 'bigint'): Shape => ({
+  name,
+  async setUp() {
+    const client = new pg.Client({ connectionString: CONNECTION_STRING });
+    await client.connect();
+    await createFloorTables(client, FLOOR, 'reads');
+    await client.end();
+    const pool = new pg.Pool({ connectionString: CONNECTION_STRING, max: 1 });
+    await enqueueFloor(
+      pool,
+      FLOOR,
+      Array.from({ length: ROWS }, () => Date.now()),
+      'reads',
+    );
+    await pool.end();
+    if (after) await exec(after.replaceAll('{s}', FLOOR));
+    return { schema: FLOOR, order: 'due_at, id', set: FLOOR_CLAIM, idType };
   },
+});
+
+/** The floor's ids as ringkit's: random UUIDs as text in the `C` collation, in every index. */
+const TEXT_IDS = `ALTER TABLE {s}.calls ALTER COLUMN id DROP DEFAULT,
+  ALTER COLUMN id TYPE text COLLATE "C" USING gen_random_uuid()::text;`;
+/**
+ * The same text ids in the primary key alone: the other indexes end with a number given in
+ * insertion order instead (what a store could order ties by if not by id).
+ */
+const TEXT_KEY_ONLY = `${TEXT_IDS}
+  ALTER TABLE {s}.calls ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+  DROP INDEX {s}.calls_to; DROP INDEX {s}.calls_status; DROP INDEX {s}.calls_finished;
+  CREATE INDEX calls_to ON {s}.calls (to_phone, created_at, seq);
+  CREATE INDEX calls_status ON {s}.calls (status, created_at, seq);
+  CREATE INDEX calls_finished ON {s}.calls (updated_at, seq) WHERE status = 'completed';`;
+
+const SHAPES: Shape[] = [
+  floorShape('floor with reads'),
+  floorShape('floor with reads, text ids', TEXT_IDS, 'text'),
+  floorShape('floor with reads, text ids in the key only', TEXT_KEY_ONLY, 'text'),
   ringkitShape('ringkit'),
   ringkitShape('ringkit, nothing changed', { set: 'version = c.version' }),
   ringkitShape('ringkit, a HOT step', {
@@ -162,14 +187,13 @@ async function exec(sql: string): Promise<void> {
 async function measure(shape: Shape): Promise<{ us: number; wal: number; hot: number }> {
   await dropSchema(CONNECTION_STRING, RINGKIT);
   await dropSchema(CONNECTION_STRING, FLOOR);
-  const { schema, order, set } = await shape.setUp();
+  const { schema, order, set, idType = 'text' } = await shape.setUp();
   const client = new pg.Client({ connectionString: CONNECTION_STRING });
   await client.connect();
   try {
     const table = `${schema}.${schema === FLOOR ? 'calls' : 'scheduled_calls'}`;
     await client.query(`ANALYZE ${table}`);
     await checkpoint(CONNECTION_STRING);
-    const idType = schema === FLOOR ? 'bigint' : 'text';
     const { rows } = await client.query<{ lsn: string }>(
       'SELECT pg_current_wal_insert_lsn()::text AS lsn',
     );
