@@ -253,6 +253,41 @@ export async function api(
   return { status: response.status, headers: response.headers, json: json as any, text };
 }
 
+/** A scheduled call as the tests of the webhook routes read it back. */
+export interface ScheduledCallBody {
+  id: string;
+  status: string;
+  version: number;
+  provider_call_id: string | null;
+  timeline: { status: string }[];
+}
+
+/** Schedules a call to `+14155552671` due now (with `body`'s fields) on the app at `url`; answers its id. */
+export async function scheduleNow(url: string, body: Record<string, unknown> = {}) {
+  const created = await api(`${url}/api/scheduled-calls`, {
+    method: 'POST',
+    body: { phone_number: '+14155552671', scheduled_time: new Date().toISOString(), ...body },
+  });
+  if (created.status !== 201) throw new Error(`scheduling refused: ${created.text}`);
+  return created.json.id as string;
+}
+
+/** The scheduled call `id` on the app at `url`. */
+export const scheduledCall = async (url: string, id: string) =>
+  (await api(`${url}/api/scheduled-calls/${id}`)).json as ScheduledCallBody;
+
+/** Schedules a call due now and resolves with it once its provider gave it an id. */
+export async function placedCall(url: string) {
+  const id = await scheduleNow(url);
+  const call = await eventually(async () => {
+    const json = await scheduledCall(url, id);
+    return json.provider_call_id
+      ? (json as ScheduledCallBody & { provider_call_id: string })
+      : null;
+  });
+  return call!;
+}
+
 export interface SseEvent {
   id?: string;
   event: string;

@@ -6,95 +6,28 @@
  * the history of `CALLER_ID` and of the caller show the call once.
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
-import type { SimulatorInboundKnobs } from '@ringkit/simulator';
-import { afterEach, describe, expect, it } from 'vitest';
-import { api, eventually, freePort, startTestApp, type TestApp } from './_test-utils.js';
-
-const APP_NUMBER = '+14155550100';
-const CALLER = '+14155552671';
-const FORWARD_TO = '+14155550123';
-
-let app: TestApp | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
-
-/** The app on a fixed port, `PUBLIC_URL` naming it, the simulator ringing its webhook URL. */
-async function startInboundApp(
-  env: Record<string, string> = {},
-  inbound: Partial<SimulatorInboundKnobs> = {},
-  knobs: { duplicateWebhookRate?: number; talkMs?: number } = {},
-) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  return startTestApp({
-    telnyx: {
-      stepMs: [5, 15],
-      ...knobs,
-      inbound: {
-        url: `${base}/webhooks/telnyx`,
-        to: APP_NUMBER,
-        from: CALLER,
-        hangUpWhileRingingRate: 0,
-        hangUpWhileForwardRingsRate: 0,
-        voicemailRate: 1,
-        ...inbound,
-      },
-    },
-    env: { PORT: String(port), PUBLIC_URL: base, CALLER_ID: APP_NUMBER, LOG_LEVEL: 'warn', ...env },
-  });
-}
-
-const historyOf = async (phone: string) =>
-  (await api(`${app!.url}/api/calls/${encodeURIComponent(phone)}`)).json;
-
-/** Rings the app and waits for the call's end in the simulator and the history. */
-async function ring(done: (item: Record<string, unknown>) => boolean) {
-  const id = app!.telnyx!.ringApp();
-  const history = await eventually(async () => {
-    const json = await historyOf(APP_NUMBER);
-    return json.items.length > 0 && done(json.items[0]) ? json : null;
-  });
-  const call = await eventually(() => {
-    const found = app!.telnyx!.calls().find((c) => c.id === id);
-    return found && found.status !== 'ringing' && found.status !== 'in-progress' ? found : null;
-  });
-  return { history, call: call! };
-}
+import { describe, expect, it } from 'vitest';
+import { APP_NUMBER, CALLER, FORWARD_TO, inboundHarness } from './_test-inbound.js';
 
 describe('calls to the app with Telnyx', () => {
+  // The simulator offers the call at the webhook URL; a call it is done with neither rings nor
+  // talks.
+  const { app, expectMissedWithVoicemail, historyOf, ring, start } = inboundHarness({
+    simulator: 'telnyx',
+    urls: (base) => ({ url: `${base}/webhooks/telnyx` }),
+    ended: (call) => call.status !== 'ringing' && call.status !== 'in-progress',
+  });
+
   it('greets the caller, keeps the voicemail, and shows a missed inbound call on both sides', async () => {
-    app = await startInboundApp({ INBOUND_MESSAGE: 'Hello from the demo. Leave a message.' });
+    await start({ INBOUND_MESSAGE: 'Hello from the demo. Leave a message.' });
     const { history, call } = await ring((item) => item.recording_url !== null);
     expect(call.spoken).toEqual(['Hello from the demo. Leave a message.']);
     const recording = call.recordings![0]!;
-    expect(history).toEqual({
-      app_number: APP_NUMBER,
-      items: [
-        {
-          created_at: expect.any(String),
-          counterparty: CALLER,
-          counterparty_is_app: false,
-          type: 'Missed Inbound',
-          duration: null,
-          answered_by: null,
-          recording_url: recording.url,
-        },
-      ],
-      next_cursor: null,
-    });
-    expect((await historyOf(CALLER)).items).toEqual([
-      expect.objectContaining({
-        counterparty: APP_NUMBER,
-        counterparty_is_app: true,
-        type: 'Missed Outbound',
-      }),
-    ]);
+    await expectMissedWithVoicemail(history, recording.url);
   });
 
   it('transfers to INBOUND_FORWARD_TO and shows a completed inbound call of the forward’s length', async () => {
-    app = await startInboundApp(
+    await start(
       { INBOUND_FORWARD_TO: FORWARD_TO, INBOUND_RING_S: '15' },
       { forwardOutcomes: { completed: 1 } },
       { talkMs: 1100 },
@@ -112,10 +45,7 @@ describe('calls to the app with Telnyx', () => {
   });
 
   it('takes a voicemail when nobody picks the forward up', async () => {
-    app = await startInboundApp(
-      { INBOUND_FORWARD_TO: FORWARD_TO },
-      { forwardOutcomes: { 'no-answer': 1 } },
-    );
+    await start({ INBOUND_FORWARD_TO: FORWARD_TO }, { forwardOutcomes: { 'no-answer': 1 } });
     const { history, call } = await ring((item) => item.recording_url !== null);
     expect(call.forwards).toEqual([
       expect.objectContaining({ to: FORWARD_TO, status: 'no-answer' }),
@@ -126,7 +56,7 @@ describe('calls to the app with Telnyx', () => {
   });
 
   it('rejects the call with INBOUND_REJECT=busy', async () => {
-    app = await startInboundApp({ INBOUND_REJECT: 'busy' });
+    await start({ INBOUND_REJECT: 'busy' });
     const { history, call } = await ring((item) => item.type === 'Missed Inbound');
     expect(call.outcome).toBe('busy');
     expect(history.items).toEqual([
@@ -141,7 +71,7 @@ describe('calls to the app with Telnyx', () => {
   it('shows a caller who hung up before the app answered as a missed call', async () => {
     // Telnyx's call.hangup of a call no command took effect on names no direction: the app
     // tells it by its `to`, the app's own number.
-    app = await startInboundApp({}, { hangUpWhileRingingRate: 1 });
+    await start({}, { hangUpWhileRingingRate: 1 });
     const { history, call } = await ring((item) => item.type === 'Missed Inbound');
     expect(call.status).toBe('hangup:originator_cancel');
     expect(history.items).toEqual([
@@ -157,7 +87,7 @@ describe('calls to the app with Telnyx', () => {
   });
 
   it('records one call when every webhook comes twice', async () => {
-    app = await startInboundApp({}, {}, { duplicateWebhookRate: 1 });
+    await start({}, {}, { duplicateWebhookRate: 1 });
     await ring((item) => item.recording_url !== null);
     await new Promise((r) => setTimeout(r, 150));
     expect((await historyOf(APP_NUMBER)).items).toEqual([
@@ -166,7 +96,7 @@ describe('calls to the app with Telnyx', () => {
   });
 
   it('refuses an incoming call signed with another key with 403 and records nothing', async () => {
-    app = await startInboundApp();
+    await start();
     const body = JSON.stringify({
       data: {
         record_type: 'event',
@@ -190,7 +120,7 @@ describe('calls to the app with Telnyx', () => {
     const signature = sign(null, Buffer.from(`${timestamp}|${body}`), privateKey).toString(
       'base64',
     );
-    const res = await fetch(`${app.url}/webhooks/telnyx`, {
+    const res = await fetch(`${app().url}/webhooks/telnyx`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

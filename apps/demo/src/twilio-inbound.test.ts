@@ -6,113 +6,34 @@
  * and posts the call's end to `$PUBLIC_URL/webhooks/<provider>`; the history of `CALLER_ID` and
  * of the caller show the call once.
  */
-import type { SimulatorInboundKnobs } from '@ringkit/simulator';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  api,
-  eventually,
-  freePort,
-  openEvents,
-  startTestApp,
-  type TestApp,
-} from './_test-utils.js';
+import { describe, expect, it } from 'vitest';
+import { openEvents } from './_test-utils.js';
+import { APP_NUMBER, CALLER, FORWARD_TO, inboundHarness } from './_test-inbound.js';
 import { TWILIO_SHAPED_FLAVOURS } from './_test-twilio-flavours.js';
 
-const APP_NUMBER = '+14155550100';
-const CALLER = '+14155552671';
-const FORWARD_TO = '+14155550123';
+/** How a call of Twilio's shape ends. */
+const ENDS = ['completed', 'busy', 'no-answer', 'failed', 'canceled'];
 
 describe.each(TWILIO_SHAPED_FLAVOURS)('calls to the app with $label', (flavour) => {
-  let app: TestApp | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
+  // The simulator rings the voice URL, with status callbacks to the status route.
+  const { app, expectMissedWithVoicemail, historyOf, ring, start } = inboundHarness({
+    simulator: flavour.simulator,
+    urls: (base) => ({
+      url: `${base}${flavour.path}/voice`,
+      statusCallbackUrl: `${base}${flavour.path}`,
+    }),
+    ended: (call) => ENDS.includes(call.status),
   });
 
-  /**
-   * The app on a fixed port, `PUBLIC_URL` naming it, the simulator ringing its voice URL with
-   * status callbacks to its status route; callers wait for the app unless the knobs say.
-   */
-  async function startInboundApp(
-    env: Record<string, string> = {},
-    inbound: Partial<SimulatorInboundKnobs> = {},
-    knobs: { duplicateWebhookRate?: number; outOfOrderRate?: number; talkMs?: number } = {},
-  ) {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    return startTestApp({
-      [flavour.simulator]: {
-        stepMs: [5, 15],
-        ...knobs,
-        inbound: {
-          url: `${base}${flavour.path}/voice`,
-          statusCallbackUrl: `${base}${flavour.path}`,
-          to: APP_NUMBER,
-          from: CALLER,
-          hangUpWhileRingingRate: 0,
-          hangUpWhileForwardRingsRate: 0,
-          voicemailRate: 1,
-          ...inbound,
-        },
-      },
-      env: {
-        PORT: String(port),
-        PUBLIC_URL: base,
-        CALLER_ID: APP_NUMBER,
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
-    });
-  }
-
-  const historyOf = async (phone: string) =>
-    (await api(`${app!.url}/api/calls/${encodeURIComponent(phone)}`)).json;
-
-  /** Rings the app and waits for the simulator to end the call and the app to record its end. */
-  async function ring(done: (item: Record<string, unknown>) => boolean) {
-    const sid = app![flavour.simulator]!.ringApp();
-    await eventually(() => {
-      const call = app![flavour.simulator]!.calls().find((c) => c.id === sid);
-      return call && ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(call.status);
-    });
-    const history = await eventually(async () => {
-      const json = await historyOf(APP_NUMBER);
-      return json.items.length > 0 && done(json.items[0]) ? json : null;
-    });
-    return { sid, history, call: app![flavour.simulator]!.calls().find((c) => c.id === sid)! };
-  }
-
   it('greets the caller, keeps the voicemail, and shows a missed inbound call on both sides', async () => {
-    app = await startInboundApp({ INBOUND_MESSAGE: 'Hello from the demo. Leave a message.' });
-    const events = await openEvents(`${app.url}/api/events`);
+    await start({ INBOUND_MESSAGE: 'Hello from the demo. Leave a message.' });
+    const events = await openEvents(`${app().url}/api/events`);
     try {
       const { history, call } = await ring((item) => item.recording_url !== null);
       expect(call).toMatchObject({ direction: 'inbound', from: CALLER, phone: APP_NUMBER });
       expect(call.spoken).toEqual(['Hello from the demo. Leave a message.']);
       const recording = call.recordings![0]!;
-      expect(history).toEqual({
-        app_number: APP_NUMBER,
-        items: [
-          {
-            created_at: expect.any(String),
-            counterparty: CALLER,
-            counterparty_is_app: false,
-            type: 'Missed Inbound',
-            duration: null,
-            answered_by: null,
-            recording_url: recording.url,
-          },
-        ],
-        next_cursor: null,
-      });
-      expect((await historyOf(CALLER)).items).toEqual([
-        expect.objectContaining({
-          counterparty: APP_NUMBER,
-          counterparty_is_app: true,
-          type: 'Missed Outbound',
-          recording_url: recording.url,
-        }),
-      ]);
+      await expectMissedWithVoicemail(history, recording.url);
       // The page hears of it live, for both numbers.
       await events.until(() =>
         events.events.some(
@@ -131,7 +52,7 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('calls to the app with $label', (flavour) 
   });
 
   it('forwards to INBOUND_FORWARD_TO and shows a completed inbound call of the forward’s length', async () => {
-    app = await startInboundApp(
+    await start(
       { INBOUND_FORWARD_TO: FORWARD_TO, INBOUND_RING_S: '15' },
       { forwardOutcomes: { completed: 1 } },
       // Long enough a conversation to last a whole second.
@@ -157,10 +78,7 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('calls to the app with $label', (flavour) 
   });
 
   it('takes a voicemail when nobody picks the forward up', async () => {
-    app = await startInboundApp(
-      { INBOUND_FORWARD_TO: FORWARD_TO },
-      { forwardOutcomes: { 'no-answer': 1 } },
-    );
+    await start({ INBOUND_FORWARD_TO: FORWARD_TO }, { forwardOutcomes: { 'no-answer': 1 } });
     const { history, call } = await ring((item) => item.recording_url !== null);
     expect(call.forwards).toEqual([
       expect.objectContaining({ to: FORWARD_TO, status: 'no-answer' }),
@@ -174,7 +92,7 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('calls to the app with $label', (flavour) 
   });
 
   it.each(['busy', 'rejected'])('rejects the call with INBOUND_REJECT=%s', async (reason) => {
-    app = await startInboundApp({ INBOUND_REJECT: reason });
+    await start({ INBOUND_REJECT: reason });
     const { history, call } = await ring((item) => item.type === 'Missed Inbound');
     expect(call.status).toBe(reason === 'busy' ? 'busy' : 'no-answer');
     expect(call.spoken ?? []).toEqual([]);
@@ -188,14 +106,14 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('calls to the app with $label', (flavour) 
   });
 
   it('shows a caller who hung up while it rang as a missed call', async () => {
-    app = await startInboundApp({}, { hangUpWhileRingingRate: 1 });
+    await start({}, { hangUpWhileRingingRate: 1 });
     const { history, call } = await ring((item) => item.type === 'Missed Inbound');
     expect(call.status).toBe('canceled');
     expect(history.items).toEqual([expect.objectContaining({ type: 'Missed Inbound' })]);
   });
 
   it('records one call when every webhook comes twice', async () => {
-    app = await startInboundApp({}, {}, { duplicateWebhookRate: 1 });
+    await start({}, {}, { duplicateWebhookRate: 1 });
     await ring((item) => item.recording_url !== null);
     await new Promise((r) => setTimeout(r, 150));
     expect((await historyOf(APP_NUMBER)).items).toEqual([
@@ -204,8 +122,8 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('calls to the app with $label', (flavour) 
   });
 
   it('refuses a forged or unsigned voice webhook with 403 and records nothing', async () => {
-    app = await startInboundApp();
-    const url = `${app.url.replace('localhost', '127.0.0.1')}${flavour.path}/voice`;
+    await start();
+    const url = `${app().url.replace('localhost', '127.0.0.1')}${flavour.path}/voice`;
     const params = {
       AccountSid: flavour.accountSid,
       CallSid: flavour.callSid,
@@ -215,7 +133,7 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('calls to the app with $label', (flavour) 
       To: APP_NUMBER,
     };
     const post = (signature: string | undefined, step = '') =>
-      fetch(`${app!.url}${flavour.path}/voice${step}`, {
+      fetch(`${app().url}${flavour.path}/voice${step}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',

@@ -11,88 +11,42 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { SimulatedCall, SimulatorEvent, SimulatorInboundKnobs } from '@ringkit/simulator';
+import type { SimulatorEvent } from '@ringkit/simulator';
 import { createMemoryStore } from '@ringkit/scheduler-core/memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoConfig, startDemoSimulators } from './demo-launcher.js';
 import { startServer } from './server.js';
-import {
-  api,
-  eventually,
-  freePort,
-  openEvents,
-  startTestApp,
-  type TestApp,
-} from './_test-utils.js';
+import { api, eventually, freePort, openEvents } from './_test-utils.js';
+import { APP_NUMBER, CALLER, FORWARD_TO, inboundHarness } from './_test-inbound.js';
 
-const APP_NUMBER = '+14155550100';
-const CALLER = '+14155552671';
-const FORWARD_TO = '+14155550123';
 const MESSAGE = 'Hello from the demo. Leave a message.';
 /** How a Vonage call's caller leg ends. */
 const ENDS = ['completed', 'cancelled', 'failed', 'busy', 'timeout', 'rejected', 'unanswered'];
 
-let app: TestApp | undefined;
 /** What the app answered that Vonage would see as a failure: a request refused or failing. */
 let failures: SimulatorEvent[] = [];
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
+afterEach(() => {
   failures = [];
 });
 
-/**
- * The app on a fixed port, `PUBLIC_URL` naming it, the simulator ringing its answer URL with
- * the caller's events to its event URL; callers wait for the app unless the knobs say.
- */
-async function startInboundApp(
-  env: Record<string, string> = {},
-  inbound: Partial<SimulatorInboundKnobs> = {},
-  knobs: { duplicateWebhookRate?: number; talkMs?: number } = {},
-) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  return startTestApp({
-    vonage: {
-      stepMs: [5, 15],
-      onEvent: (event) => {
-        if (event.type === 'webhook_failed' || event.type === 'rejected') failures.push(event);
-      },
-      ...knobs,
-      inbound: {
-        url: `${base}/webhooks/vonage/answer`,
-        eventUrl: `${base}/webhooks/vonage`,
-        to: APP_NUMBER,
-        from: CALLER,
-        hangUpWhileRingingRate: 0,
-        hangUpWhileForwardRingsRate: 0,
-        voicemailRate: 1,
-        ...inbound,
-      },
+// The simulator asks the answer URL for the NCCO, the caller leg's events to the event URL.
+const harness = inboundHarness({
+  simulator: 'vonage',
+  urls: (base) => ({ url: `${base}/webhooks/vonage/answer`, eventUrl: `${base}/webhooks/vonage` }),
+  knobs: {
+    onEvent: (event) => {
+      if (event.type === 'webhook_failed' || event.type === 'rejected') failures.push(event);
     },
-    env: { PORT: String(port), PUBLIC_URL: base, CALLER_ID: APP_NUMBER, LOG_LEVEL: 'warn', ...env },
-  });
-}
+  },
+  ended: (call) => ENDS.includes(call.status),
+});
+const { app, expectMissedWithVoicemail, historyOf, start } = harness;
 
-const historyOf = async (phone: string) =>
-  (await api(`${app!.url}/api/calls/${encodeURIComponent(phone)}`)).json;
-
-/** Rings the app and waits for the simulator to end the call and the app to record it as `done` says. */
+/** Rings the app as the harness does; every request, the answer URL's and each event's, was signed and taken. */
 async function ring(done: (item: Record<string, unknown>) => boolean) {
-  const sim = app!.vonage!;
-  const uuid = sim.ringApp();
-  const callOf = () => sim.calls().find((c) => c.id === uuid);
-  await eventually(() => {
-    const call = callOf();
-    return call !== undefined && ENDS.includes(call.status);
-  });
-  const history = await eventually(async () => {
-    const json = await historyOf(APP_NUMBER);
-    return json.items.length > 0 && done(json.items[0]) ? json : null;
-  });
-  // Every request, the answer URL's and each event's, was signed and taken.
+  const rung = await harness.ring(done);
   expect(failures).toEqual([]);
-  return { uuid, history, call: callOf()! as SimulatedCall };
+  return rung;
 }
 
 /** Waits a moment for late events, then gives the history of `CALLER_ID` again. */
@@ -103,8 +57,8 @@ async function settled() {
 
 describe('calls to the app with Vonage, rung by the simulator', () => {
   it('greets the caller, keeps the voicemail, and shows a missed inbound call on both sides', async () => {
-    app = await startInboundApp({ INBOUND_MESSAGE: MESSAGE });
-    const events = await openEvents(`${app.url}/api/events`);
+    await start({ INBOUND_MESSAGE: MESSAGE });
+    const events = await openEvents(`${app().url}/api/events`);
     try {
       const { history, call } = await ring((item) => item.recording_url !== null);
       expect(call).toMatchObject({ direction: 'inbound', from: CALLER, phone: APP_NUMBER });
@@ -112,29 +66,7 @@ describe('calls to the app with Vonage, rung by the simulator', () => {
       expect(call.recordings).toHaveLength(1);
       const recording = call.recordings![0]!;
       expect(recording.url).toMatch(/^http:\/\/.*\/v1\/files\//);
-      expect(history).toEqual({
-        app_number: APP_NUMBER,
-        items: [
-          {
-            created_at: expect.any(String),
-            counterparty: CALLER,
-            counterparty_is_app: false,
-            type: 'Missed Inbound',
-            duration: null,
-            answered_by: null,
-            recording_url: recording.url,
-          },
-        ],
-        next_cursor: null,
-      });
-      expect((await historyOf(CALLER)).items).toEqual([
-        expect.objectContaining({
-          counterparty: APP_NUMBER,
-          counterparty_is_app: true,
-          type: 'Missed Outbound',
-          recording_url: recording.url,
-        }),
-      ]);
+      await expectMissedWithVoicemail(history, recording.url);
       // The page hears of it live, for both numbers.
       await events.until(() =>
         events.events.some(
@@ -154,7 +86,7 @@ describe('calls to the app with Vonage, rung by the simulator', () => {
   });
 
   it('forwards to INBOUND_FORWARD_TO and shows a completed inbound call of the forward’s length', async () => {
-    app = await startInboundApp(
+    await start(
       { INBOUND_FORWARD_TO: FORWARD_TO, INBOUND_RING_S: '15' },
       { forwardOutcomes: { completed: 1 } },
       // Long enough a conversation to last a whole second.
@@ -185,7 +117,7 @@ describe('calls to the app with Vonage, rung by the simulator', () => {
     ['no-answer', 'no-answer'],
     ['busy', 'busy'],
   ] as const)('takes a voicemail when the forward ends %s', async (outcome, forwardStatus) => {
-    app = await startInboundApp(
+    await start(
       { INBOUND_FORWARD_TO: FORWARD_TO, INBOUND_MESSAGE: MESSAGE },
       { forwardOutcomes: { [outcome]: 1 } },
     );
@@ -207,7 +139,7 @@ describe('calls to the app with Vonage, rung by the simulator', () => {
   it.each(['busy', 'rejected'])(
     'rejects the call with INBOUND_REJECT=%s: nothing played, a missed call',
     async (reason) => {
-      app = await startInboundApp({ INBOUND_REJECT: reason, INBOUND_MESSAGE: MESSAGE });
+      await start({ INBOUND_REJECT: reason, INBOUND_MESSAGE: MESSAGE });
       const { history, call } = await ring((item) => item.type === 'Missed Inbound');
       expect(call).toMatchObject({ spoken: [], forwards: [], recordings: [] });
       expect(history.items).toEqual([
@@ -225,7 +157,7 @@ describe('calls to the app with Vonage, rung by the simulator', () => {
   );
 
   it('shows a caller who hung up while it rang as a missed call', async () => {
-    app = await startInboundApp({ INBOUND_MESSAGE: MESSAGE }, { hangUpWhileRingingRate: 1 });
+    await start({ INBOUND_MESSAGE: MESSAGE }, { hangUpWhileRingingRate: 1 });
     const { history, call } = await ring((item) => item.type === 'Missed Inbound');
     expect(call).toMatchObject({ status: 'cancelled', spoken: [], recordings: [] });
     expect(history.items).toEqual([
@@ -238,7 +170,7 @@ describe('calls to the app with Vonage, rung by the simulator', () => {
   });
 
   it('records one call when every event comes twice', async () => {
-    app = await startInboundApp({}, {}, { duplicateWebhookRate: 1 });
+    await start({}, {}, { duplicateWebhookRate: 1 });
     await ring((item) => item.recording_url !== null);
     expect((await settled()).items).toEqual([
       expect.objectContaining({ type: 'Missed Inbound', recording_url: expect.any(String) }),

@@ -12,9 +12,8 @@
 import { signVonageWebhook, VONAGE_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, startTestApp, type TestApp } from './_test-utils.js';
+import { APP_NUMBER, CALLER, expectMissedWithVoicemail } from './_test-inbound.js';
 
-const APP_NUMBER = '+14155550100';
-const CALLER = '+14155552671';
 const FORWARD_TO = '+14155550123';
 const PUBLIC_URL = 'https://demo.example';
 const CALL = '0b6e9a1c-3f2d-4c5b-8a79-6e5d4c3b2a10';
@@ -149,29 +148,7 @@ describe('calls to the app with Vonage', () => {
     expect((await post(eventUrlOf(answer.json, 'record'), voicemail)).status).toBe(204);
     expect((await callerEnds()).status).toBe(204);
 
-    expect(await historyOf(APP_NUMBER)).toEqual({
-      app_number: APP_NUMBER,
-      items: [
-        {
-          created_at: expect.any(String),
-          counterparty: CALLER,
-          counterparty_is_app: false,
-          type: 'Missed Inbound',
-          duration: null,
-          answered_by: null,
-          recording_url: voicemail.recording_url,
-        },
-      ],
-      next_cursor: null,
-    });
-    expect((await historyOf(CALLER)).items).toEqual([
-      expect.objectContaining({
-        counterparty: APP_NUMBER,
-        counterparty_is_app: true,
-        type: 'Missed Outbound',
-        recording_url: voicemail.recording_url,
-      }),
-    ]);
+    await expectMissedWithVoicemail(app.url, await historyOf(APP_NUMBER), voicemail.recording_url);
   });
 
   it('forwards to INBOUND_FORWARD_TO and shows a completed inbound call of the forward’s length', async () => {

@@ -8,7 +8,14 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { signTelnyxWebhook, type SimulatedCall } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
+import {
+  api,
+  eventually,
+  scheduledCall,
+  scheduleNow,
+  startTestApp,
+  type TestApp,
+} from '../_test-utils.js';
 
 const PUBLIC_URL = 'https://demo.example';
 /** The key the simulator signs with, and so the test: its public half is `TELNYX_PUBLIC_KEY`. */
@@ -91,20 +98,11 @@ async function dialled(id: string) {
 
 /** Schedules a call due now and resolves with its id and the simulator's call. */
 async function placedCall(body: Record<string, unknown> = {}) {
-  const created = await api(`${app!.url}/api/scheduled-calls`, {
-    method: 'POST',
-    body: { phone_number: '+14155552671', scheduled_time: new Date().toISOString(), ...body },
-  });
-  expect(created.status).toBe(201);
-  return { id: created.json.id as string, call: await dialled(created.json.id as string) };
+  const id = await scheduleNow(app!.url, body);
+  return { id, call: await dialled(id) };
 }
 
-const scheduled = async (id: string) =>
-  (await api(`${app!.url}/api/scheduled-calls/${id}`)).json as {
-    status: string;
-    version: number;
-    timeline: { status: string }[];
-  };
+const scheduled = (id: string) => scheduledCall(app!.url, id);
 
 describe('POST /webhooks/telnyx', () => {
   it('applies validly signed webhooks to the scheduled call they are about', async () => {

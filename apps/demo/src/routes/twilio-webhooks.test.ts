@@ -9,7 +9,14 @@
 import { computeTwilioSignature } from '@ringkit/call-client/twilio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TWILIO_SHAPED_FLAVOURS } from '../_test-twilio-flavours.js';
-import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
+import {
+  api,
+  eventually,
+  placedCall,
+  scheduledCall,
+  startTestApp,
+  type TestApp,
+} from '../_test-utils.js';
 
 const PUBLIC_URL = 'https://demo.example';
 
@@ -85,26 +92,8 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('POST $path', (flavour) => {
     });
   }
 
-  /** Schedules a call due now and resolves with it once the simulator gave it a CallSid. */
-  async function placedCall() {
-    const created = await api(`${app!.url}/api/scheduled-calls`, {
-      method: 'POST',
-      body: { phone_number: '+14155552671', scheduled_time: new Date().toISOString() },
-    });
-    expect(created.status).toBe(201);
-    const call = await eventually(async () => {
-      const { json } = await api(`${app!.url}/api/scheduled-calls/${created.json.id}`);
-      return json.provider_call_id ? (json as { id: string; provider_call_id: string }) : null;
-    });
-    return call!;
-  }
-
-  const scheduled = async (id: string) =>
-    (await api(`${app!.url}/api/scheduled-calls/${id}`)).json as {
-      status: string;
-      version: number;
-      timeline: { status: string }[];
-    };
+  const placed = () => placedCall(app!.url);
+  const scheduled = (id: string) => scheduledCall(app!.url, id);
 
   const historyOf = async (phone: string) =>
     (await api(`${app!.url}/api/calls/${encodeURIComponent(phone)}`)).json as {
@@ -113,7 +102,7 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('POST $path', (flavour) => {
 
   it('applies validly signed callbacks, in the words the provider uses, to the scheduled call', async () => {
     app = await startProviderApp();
-    const call = await placedCall();
+    const call = await placed();
     expect(call.provider_call_id).toMatch(flavour.callIdPattern);
 
     expect((await post(callback(call.provider_call_id, 'ringing'))).status).toBe(204);
@@ -132,7 +121,7 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('POST $path', (flavour) => {
 
   it('refuses a tampered, wrongly signed, unsigned or foreign callback with 403 and changes nothing', async () => {
     app = await startProviderApp();
-    const call = await placedCall();
+    const call = await placed();
     const before = await scheduled(call.id);
     const params = callback(call.provider_call_id, 'completed', { CallDuration: '5' });
 
@@ -161,7 +150,7 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('POST $path', (flavour) => {
 
   it('never moves a status back for a late or repeated callback', async () => {
     app = await startProviderApp();
-    const call = await placedCall();
+    const call = await placed();
     for (const status of ['ringing', flavour.answered]) {
       expect((await post(callback(call.provider_call_id, status))).status).toBe(204);
     }
@@ -216,7 +205,7 @@ describe.each(TWILIO_SHAPED_FLAVOURS)('POST $path', (flavour) => {
     ] as const) {
       // The proxy's name is one the server answers to (the Host check reads it with TRUST_PROXY).
       app = await startProviderApp({ TRUST_PROXY: trust, ALLOWED_HOSTS: 'proxy.example' });
-      const call = await placedCall();
+      const call = await placed();
       const res = await post(callback(call.provider_call_id, 'ringing'), {
         signedUrl,
         headers: proxied,

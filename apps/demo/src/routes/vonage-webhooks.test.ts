@@ -7,7 +7,14 @@
  */
 import { signVonageWebhook, VONAGE_TEST_CREDENTIALS } from '@ringkit/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, eventually, startTestApp, type TestApp } from '../_test-utils.js';
+import {
+  api,
+  eventually,
+  placedCall,
+  scheduledCall,
+  startTestApp,
+  type TestApp,
+} from '../_test-utils.js';
 
 const { signatureSecret } = VONAGE_TEST_CREDENTIALS;
 // Its own events are dropped: every status comes from an event the test sends.
@@ -80,30 +87,13 @@ async function post(
   return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
 }
 
-/** Schedules a call due now and resolves with it once the simulator gave it a uuid. */
-async function placedCall() {
-  const created = await api(`${app!.url}/api/scheduled-calls`, {
-    method: 'POST',
-    body: { phone_number: '+14155552671', scheduled_time: new Date().toISOString() },
-  });
-  expect(created.status).toBe(201);
-  const call = await eventually(async () => {
-    const { json } = await api(`${app!.url}/api/scheduled-calls/${created.json.id}`);
-    return json.provider_call_id ? (json as { id: string; provider_call_id: string }) : null;
-  });
-  return call!;
-}
-
-const scheduled = async (id: string) =>
-  (await api(`${app!.url}/api/scheduled-calls/${id}`)).json as {
-    status: string;
-    timeline: { status: string }[];
-  };
+const placed = () => placedCall(app!.url);
+const scheduled = (id: string) => scheduledCall(app!.url, id);
 
 describe('POST /webhooks/vonage', () => {
   it('applies validly signed events to the scheduled call they are about', async () => {
     app = await startVonageApp();
-    const call = await placedCall();
+    const call = await placed();
     expect((await post(event(call.provider_call_id, 'ringing'))).status).toBe(204);
     expect((await scheduled(call.id)).status).toBe('ringing');
     expect((await post(event(call.provider_call_id, 'answered'))).status).toBe(204);
@@ -119,7 +109,7 @@ describe('POST /webhooks/vonage', () => {
 
   it('refuses a forged, tampered, stale or unsigned event with 401 and a JSON body, and changes nothing', async () => {
     app = await startVonageApp();
-    const call = await placedCall();
+    const call = await placed();
     const before = await scheduled(call.id);
     const done = event(call.provider_call_id, 'completed', { duration: '5' });
     const token = signVonageWebhook({ signatureSecret, rawBody: JSON.stringify(done) });
@@ -140,7 +130,7 @@ describe('POST /webhooks/vonage', () => {
 
   it('never moves a status back for a late or repeated event', async () => {
     app = await startVonageApp();
-    const call = await placedCall();
+    const call = await placed();
     const done = event(call.provider_call_id, 'completed', { duration: '7' });
     for (const body of [event(call.provider_call_id, 'answered'), done, done]) {
       expect((await post(body)).status).toBe(204);
