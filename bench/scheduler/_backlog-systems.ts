@@ -11,7 +11,9 @@
  * - graphile-worker: `run` at `concurrency` 10, polling every 0.5 s; `addJobs` 1,000 at a time.
  * - the floor of bare `pg` (`_floor.ts`): `INSERT … unnest` 1,000 at a time; each worker wakes by
  *   a timer at the due times it is told. `floor with reads` is the same on the floor's `reads`
- *   tables: what the store's read contract costs, with nothing else of ringkit's. `floor on
+ *   tables: what the store's read contract costs, with nothing else of ringkit's; `floor with
+ *   reads, text ids` the same with ids as ringkit's (random UUIDs as text), `floor with reads,
+ *   ordered text ids` with text ids that sort in the order they were made. `floor on
  *   ringkit's table` is the same statements on `createPostgresStore`'s own tables, filled as
  *   ringkit's are (`scheduleMany`): what the statements alone cost on ringkit's rows.
  */
@@ -22,7 +24,13 @@ import * as corePostgres from '@ringkit/scheduler-core/postgres';
 import { Logger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { createFloorTables, enqueueFloor, floorWorker, type FloorShape } from './_floor.js';
+import {
+  createFloorTables,
+  enqueueFloor,
+  floorWorker,
+  type FloorShape,
+  type FloorTables,
+} from './_floor.js';
 
 export const CONNECTION_STRING =
   process.env.DATABASE_URL ??
@@ -45,6 +53,16 @@ export const SYSTEMS = {
     short: 'floor+reads',
     schema: 'bench_backlog_floor_reads',
   },
+  floorText: {
+    name: 'floor with reads, text ids',
+    short: 'floor+text',
+    schema: 'bench_backlog_floor_text',
+  },
+  floorOrdered: {
+    name: 'floor with reads, ordered text ids',
+    short: 'floor+ordered',
+    schema: 'bench_backlog_floor_ordered',
+  },
   floorTable: {
     name: "floor on ringkit's table",
     short: 'floor+table',
@@ -52,8 +70,13 @@ export const SYSTEMS = {
   },
 };
 /** The floor's table shape of a system (`_floor.ts`). */
-const shapeOf = (key: SystemKey): FloorShape =>
-  key === 'floorReads' ? 'reads' : key === 'floorTable' ? 'table' : 'bare';
+const SHAPES: Partial<Record<SystemKey, FloorShape>> = {
+  floorReads: 'reads',
+  floorText: 'reads-text',
+  floorOrdered: 'reads-ordered',
+  floorTable: 'table',
+};
+const shapeOf = (key: SystemKey): FloorShape => SHAPES[key] ?? 'bare';
 export type SystemKey = keyof typeof SYSTEMS;
 
 export interface Where {
@@ -232,7 +255,7 @@ export async function openProducer(key: SystemKey, where: Where): Promise<Produc
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const tables = key === 'floorReads' ? 'reads' : 'bare';
+  const tables = shapeOf(key) as FloorTables;
   await createFloorTables(client, schema, tables);
   await client.end();
   const pool = new pg.Pool({ connectionString: url, max: 1 });

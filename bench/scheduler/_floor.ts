@@ -15,6 +15,12 @@
  *   start, listed by either number and by start. These are the indexes a `createPostgresStore`
  *   writes for a call outside a campaign: what any store that keeps its read contract pays, with
  *   nothing else of ringkit's;
+ * - `reads-text`: the `reads` tables with ids as ringkit's are, random UUIDs as text (in the `C`
+ *   collation): the same statements, but a claim's rows, and so the entries their new versions
+ *   write, fall at random places in every index that holds the id;
+ * - `reads-ordered`: the same with text ids of the same length that sort in the order they were
+ *   made (the time, then a count, then random digits, as a UUIDv7 does): a claim's rows sit
+ *   side by side in every index led by the id or by a time and the id;
  * - `table`: `createPostgresStore`'s own tables, filled by its `scheduleMany`: the same two
  *   statements writing what ringkit's claim and answer write there (status, lease, mark, version,
  *   the events of each step, the record), through its wake index. What the statements alone
@@ -26,8 +32,12 @@ import type pg from 'pg';
 /** Called by the floor's handler with the job's due time (epoch ms). */
 export type OnFloorJob = (due: number) => void;
 
-/** The floor's own tables: bare, or with the columns and indexes of the store's reads. */
-export type FloorTables = 'bare' | 'reads';
+/**
+ * The floor's own tables: bare, or with the columns and indexes of the store's reads, its ids
+ * numbers in insertion order, random UUIDs as text (`reads-text`), or text ids that sort in the
+ * order they were made (`reads-ordered`).
+ */
+export type FloorTables = 'bare' | 'reads' | 'reads-text' | 'reads-ordered';
 /** The tables the floor's statements run on: its own, or ringkit's (`table`). */
 export type FloorShape = FloorTables | 'table';
 
@@ -41,12 +51,16 @@ export async function createFloorTables(
   shape: FloorTables = 'bare',
 ): Promise<void> {
   const s = schema;
+  const [id, recordId] =
+    shape === 'reads-text' || shape === 'reads-ordered'
+      ? ['id text COLLATE "C" DEFAULT gen_random_uuid()::text', 'id text COLLATE "C"']
+      : ['id bigserial', 'id bigint'];
   await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s};
-    CREATE TABLE ${s}.calls (id bigserial PRIMARY KEY, status text NOT NULL,
+    CREATE TABLE ${s}.calls (${id} PRIMARY KEY, status text NOT NULL,
       due_at double precision NOT NULL, lease_owner text, lease_until double precision,
       placing_at double precision, provider_call_id text);
     CREATE INDEX calls_due ON ${s}.calls (due_at) WHERE status = 'scheduled';
-    CREATE TABLE ${s}.records (id bigint PRIMARY KEY, status text NOT NULL,
+    CREATE TABLE ${s}.records (${recordId} PRIMARY KEY, status text NOT NULL,
       ended_at double precision)`);
   if (shape === 'bare') return;
   await client.query(`ALTER TABLE ${s}.calls ADD COLUMN to_phone text NOT NULL,
@@ -64,7 +78,10 @@ export async function createFloorTables(
 
 /**
  * Inserts one scheduled row per due time (epoch ms), 1,000 to a statement; in the `reads` shape,
- * the i-th row's number is `+1415` followed by 2,000,000 + `first` + i.
+ * the i-th row's number is `+1415` followed by 2,000,000 + `first` + i; in `reads-text`, by
+ * 2,000,000 + (`first` + i) × 7,919 mod 1,000,000: numbers in no order of the rows', as callees
+ * are (ringkit's rows are claimed in the order of their random ids, so in no order of their
+ * numbers either).
  */
 export async function enqueueFloor(
   pool: pg.Pool,
@@ -73,6 +90,15 @@ export async function enqueueFloor(
   shape: FloorTables = 'bare',
   first = 0,
 ): Promise<void> {
+  // The id: the column's default (a number in insertion order, or a random UUID), or in
+  // `reads-ordered` the time in ms and the row's count in hex, then random digits, cut as a UUID
+  // is.
+  const ordered =
+    shape === 'reads-ordered'
+      ? `regexp_replace(lpad(to_hex($3::bigint), 12, '0') || lpad(to_hex($2::int + n - 1), 8, '0')
+          || substr(md5(random()::text), 1, 12), '^(.{8})(.{4})(.{4})(.{4})(.{12})$',
+          '\\1-\\2-\\3-\\4-\\5')`
+      : undefined;
   for (let i = 0; i < dues.length; i += 1000) {
     const slice = dues.slice(i, i + 1000);
     if (shape === 'bare') {
@@ -82,10 +108,13 @@ export async function enqueueFloor(
       );
     } else {
       await pool.query(
-        `INSERT INTO ${schema}.calls (status, due_at, to_phone, created_at, updated_at)
-          SELECT 'scheduled', d, '+1415' || (2000000 + $2::int + n - 1), $3, $3
+        `INSERT INTO ${schema}.calls (${ordered ? 'id, ' : ''}status, due_at, to_phone, created_at,
+            updated_at)
+          SELECT ${ordered ? `${ordered}, ` : ''}'scheduled', d,
+            '+1415' || (2000000 + CASE WHEN $4 THEN ($2::int + n - 1) * 7919 % 1000000
+              ELSE $2::int + n - 1 END), $3, $3
           FROM unnest($1::float8[]) WITH ORDINALITY AS t(d, n)`,
-        [slice, first + i, Date.now()],
+        [slice, first + i, Date.now(), shape !== 'reads'],
       );
     }
   }
@@ -121,7 +150,7 @@ export function floorWorker(
               ORDER BY wake_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
             RETURNING c.id, c.due_at`
         : `UPDATE ${s}.calls AS c SET status = 'queued', lease_owner = $1, lease_until = $2,
-              placing_at = $3${shape === 'reads' ? ', updated_at = $3' : ''}
+              placing_at = $3${shape === 'bare' ? '' : ', updated_at = $3'}
             WHERE c.id IN (SELECT id FROM ${s}.calls WHERE status = 'scheduled' AND due_at <= $3
               ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
             RETURNING c.id, c.due_at`,
@@ -132,7 +161,8 @@ export function floorWorker(
       INSERT INTO ${s}.records (id, status, ended_at) SELECT id, 'completed', $2 FROM u`,
     reads: `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id,
           updated_at = $2
-        WHERE id = ANY($1::bigint[]) RETURNING id, to_phone, placing_at)
+        WHERE id = ANY($1::${shape === 'reads' ? 'bigint' : 'text'}[])
+        RETURNING id, to_phone, placing_at)
       INSERT INTO ${s}.records (id, status, ended_at, from_phone, to_phone, started_at)
       SELECT id, 'completed', $2, '${CALLER}', to_phone, placing_at FROM u`,
     // ringkit's answer of a call its provider reports `completed` at once: the lease let go, the
@@ -150,7 +180,10 @@ export function floorWorker(
       SELECT id || '-' || attempt, '${CALLER}', to_phone, 'outbound', 'completed', $2, $2, 0
       FROM u`,
   };
-  const answer = { name: `floor_answer_${shape}`, text: answers[shape] };
+  const answer = {
+    name: `floor_answer_${shape}`,
+    text: answers[shape === 'reads-text' || shape === 'reads-ordered' ? 'reads' : shape],
+  };
   let running = true;
   const timers = new Set<NodeJS.Timeout>();
   let busy = 0;

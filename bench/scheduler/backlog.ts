@@ -5,7 +5,9 @@
  * mark before the handler, answers with their records), all in one run, alternated. The floor runs
  * three times: on bare tables; `floor with reads`, on tables that also index what the store's
  * reads need (lists by number and status, the provider's id, retention, the history by number):
- * what keeping that read contract costs any store, with nothing else of ringkit's; and `floor on
+ * what keeping that read contract costs any store, with nothing else of ringkit's (and again with
+ * ids as ringkit's, random UUIDs as text: `floor with reads, text ids`, and with text ids that
+ * sort in the order they were made: `floor with reads, ordered text ids`); and `floor on
  * ringkit's table`, on `createPostgresStore`'s own tables, writing what ringkit writes there: what
  * its statements alone would cost on its rows.
  *
@@ -98,8 +100,9 @@ const KEYS = (Object.keys(SYSTEMS) as SystemKey[]).filter(
   (key) => key !== 'before' || BEFORE !== undefined,
 );
 /**
- * `--only ringkit` (or before, pgboss, graphile, floor, floorReads, floorTable; several, separated
- * by commas).
+ * `--only ringkit` (or before, pgboss, graphile, floor, floorReads, floorText, floorOrdered,
+ * floorTable;
+ * several, separated by commas).
  */
 const ONLY = flag('--only')?.split(',') as SystemKey[] | undefined;
 if (ONLY !== undefined && !ONLY.every((key) => KEYS.includes(key)))
