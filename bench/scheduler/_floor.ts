@@ -6,7 +6,7 @@
  * its own, the due times handed to it (ringkit learns them through LISTEN/NOTIFY and a look-up);
  * each claims what is due, the others' claims skipping what one holds.
  *
- * Its tables come in three shapes (`FloorShape`):
+ * Its statements run on tables of five shapes (`FloorShape`):
  * - `bare`: a call is its id, status, due time, lease, mark and provider's id, with one index
  *   besides the keys (the due calls); its record is its id, status and end;
  * - `reads`: the same statements on tables that also hold, and index, what the store's reads
@@ -78,10 +78,10 @@ export async function createFloorTables(
 
 /**
  * Inserts one scheduled row per due time (epoch ms), 1,000 to a statement; in the `reads` shape,
- * the i-th row's number is `+1415` followed by 2,000,000 + `first` + i; in `reads-text`, by
- * 2,000,000 + (`first` + i) × 7,919 mod 1,000,000: numbers in no order of the rows', as callees
- * are (ringkit's rows are claimed in the order of their random ids, so in no order of their
- * numbers either).
+ * the i-th row's number is `+1415` followed by 2,000,000 + `first` + i; in `reads-text` and
+ * `reads-ordered`, by 2,000,000 + (`first` + i) × 7,919 mod 1,000,000: numbers in no order of the
+ * rows', as callees are (ringkit's rows are claimed in the order of their random ids, so in no
+ * order of their numbers either).
  */
 export async function enqueueFloor(
   pool: pg.Pool,
