@@ -12,8 +12,10 @@
  * - the floor of bare `pg` (`_floor.ts`): `INSERT … unnest` 1,000 at a time; each worker wakes by
  *   a timer at the due times it is told. `floor with reads` is the same on the floor's `reads`
  *   tables: what the store's read contract costs, with nothing else of ringkit's; `floor with
- *   reads, text ids` the same with ids as ringkit's (random UUIDs as text), `floor with reads,
- *   ordered text ids` with text ids that sort in the order they were made. `floor on
+ *   reads, scattered numbers` the same with callees' numbers in no order of the rows', `text
+ *   ids` with those and ids as ringkit's (random UUIDs as text), `floor with reads,
+ *   ordered text ids` with text ids that sort in the order they were made, `short text ids` with
+ *   random text ids of 16 characters, `uuid ids` with random UUIDs of the `uuid` type. `floor on
  *   ringkit's table` is the same statements on `createPostgresStore`'s own tables, filled as
  *   ringkit's are (`scheduleMany`): what the statements alone cost on ringkit's rows.
  */
@@ -53,6 +55,11 @@ export const SYSTEMS = {
     short: 'floor+reads',
     schema: 'bench_backlog_floor_reads',
   },
+  floorScattered: {
+    name: 'floor with reads, scattered numbers',
+    short: 'floor+scattered',
+    schema: 'bench_backlog_floor_scattered',
+  },
   floorText: {
     name: 'floor with reads, text ids',
     short: 'floor+text',
@@ -63,6 +70,16 @@ export const SYSTEMS = {
     short: 'floor+ordered',
     schema: 'bench_backlog_floor_ordered',
   },
+  floorShort: {
+    name: 'floor with reads, short text ids',
+    short: 'floor+short',
+    schema: 'bench_backlog_floor_short',
+  },
+  floorUuid: {
+    name: 'floor with reads, uuid ids',
+    short: 'floor+uuid',
+    schema: 'bench_backlog_floor_uuid',
+  },
   floorTable: {
     name: "floor on ringkit's table",
     short: 'floor+table',
@@ -72,8 +89,11 @@ export const SYSTEMS = {
 /** The floor's table shape of a system (`_floor.ts`). */
 const SHAPES: Partial<Record<SystemKey, FloorShape>> = {
   floorReads: 'reads',
+  floorScattered: 'reads-scattered',
   floorText: 'reads-text',
   floorOrdered: 'reads-ordered',
+  floorShort: 'reads-short',
+  floorUuid: 'reads-uuid',
   floorTable: 'table',
 };
 const shapeOf = (key: SystemKey): FloorShape => SHAPES[key] ?? 'bare';

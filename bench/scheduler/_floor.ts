@@ -6,7 +6,7 @@
  * its own, the due times handed to it (ringkit learns them through LISTEN/NOTIFY and a look-up);
  * each claims what is due, the others' claims skipping what one holds.
  *
- * Its statements run on tables of five shapes (`FloorShape`):
+ * Its statements run on tables of eight shapes (`FloorShape`):
  * - `bare`: a call is its id, status, due time, lease, mark and provider's id, with one index
  *   besides the keys (the due calls); its record is its id, status and end;
  * - `reads`: the same statements on tables that also hold, and index, what the store's reads
@@ -15,12 +15,17 @@
  *   start, listed by either number and by start. These are the indexes a `createPostgresStore`
  *   writes for a call outside a campaign: what any store that keeps its read contract pays, with
  *   nothing else of ringkit's;
- * - `reads-text`: the `reads` tables with ids as ringkit's are, random UUIDs as text (in the `C`
+ * - `reads-scattered`: the `reads` tables, their callees' numbers in no order of the rows' (in
+ *   `reads` the numbers follow the rows, and so the claims: each new entry of the index of
+ *   numbers lands beside the last, which no store sees in use);
+ * - `reads-text`: the `reads-scattered` tables with ids as ringkit's are, random UUIDs as text (in the `C`
  *   collation): the same statements, but a claim's rows, and so the entries their new versions
  *   write, fall at random places in every index that holds the id;
  * - `reads-ordered`: the same with text ids of the same length that sort in the order they were
  *   made (the time, then a count, then random digits, as a UUIDv7 does): a claim's rows sit
  *   side by side in every index led by the id or by a time and the id;
+ * - `reads-short`: random text ids of 16 characters; `reads-uuid`: random UUIDs in PostgreSQL's
+ *   `uuid` type (16 bytes, as pg-boss keeps its jobs' ids);
  * - `table`: `createPostgresStore`'s own tables, filled by its `scheduleMany`: the same two
  *   statements writing what ringkit's claim and answer write there (status, lease, mark, version,
  *   the events of each step, the record), through its wake index. What the statements alone
@@ -34,10 +39,33 @@ export type OnFloorJob = (due: number) => void;
 
 /**
  * The floor's own tables: bare, or with the columns and indexes of the store's reads, its ids
- * numbers in insertion order, random UUIDs as text (`reads-text`), or text ids that sort in the
- * order they were made (`reads-ordered`).
+ * numbers in insertion order (its callees' numbers in that order too, or scattered:
+ * `reads-scattered`), random UUIDs as text (`reads-text`), text ids that sort in the
+ * order they were made (`reads-ordered`), random text ids of 16 characters (`reads-short`), or
+ * random UUIDs of PostgreSQL's `uuid` type (`reads-uuid`).
  */
-export type FloorTables = 'bare' | 'reads' | 'reads-text' | 'reads-ordered';
+export type FloorTables =
+  | 'bare'
+  | 'reads'
+  | 'reads-scattered'
+  | 'reads-text'
+  | 'reads-ordered'
+  | 'reads-short'
+  | 'reads-uuid';
+
+/** Each shape's id column (its type and default) and the type of its ids as a parameter. */
+const IDS: Record<FloorTables, { column: string; type: string }> = {
+  bare: { column: 'id bigserial', type: 'bigint' },
+  reads: { column: 'id bigserial', type: 'bigint' },
+  'reads-scattered': { column: 'id bigserial', type: 'bigint' },
+  'reads-text': { column: 'id text COLLATE "C" DEFAULT gen_random_uuid()::text', type: 'text' },
+  'reads-ordered': { column: 'id text COLLATE "C" DEFAULT gen_random_uuid()::text', type: 'text' },
+  'reads-short': {
+    column: 'id text COLLATE "C" DEFAULT substr(md5(random()::text), 1, 16)',
+    type: 'text',
+  },
+  'reads-uuid': { column: 'id uuid DEFAULT gen_random_uuid()', type: 'uuid' },
+};
 /** The tables the floor's statements run on: its own, or ringkit's (`table`). */
 export type FloorShape = FloorTables | 'table';
 
@@ -51,10 +79,8 @@ export async function createFloorTables(
   shape: FloorTables = 'bare',
 ): Promise<void> {
   const s = schema;
-  const [id, recordId] =
-    shape === 'reads-text' || shape === 'reads-ordered'
-      ? ['id text COLLATE "C" DEFAULT gen_random_uuid()::text', 'id text COLLATE "C"']
-      : ['id bigserial', 'id bigint'];
+  const { column: id, type } = IDS[shape];
+  const recordId = `id ${type}${type === 'text' ? ' COLLATE "C"' : ''}`;
   await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s};
     CREATE TABLE ${s}.calls (${id} PRIMARY KEY, status text NOT NULL,
       due_at double precision NOT NULL, lease_owner text, lease_until double precision,
@@ -78,9 +104,9 @@ export async function createFloorTables(
 
 /**
  * Inserts one scheduled row per due time (epoch ms), 1,000 to a statement; in the `reads` shape,
- * the i-th row's number is `+1415` followed by 2,000,000 + `first` + i; in `reads-text` and
- * `reads-ordered`, by 2,000,000 + (`first` + i) × 7,919 mod 1,000,000: numbers in no order of the
- * rows', as callees are (ringkit's rows are claimed in the order of their random ids, so in no
+ * the i-th row's number is `+1415` followed by 2,000,000 + `first` + i; in the shapes with other
+ * ids, by 2,000,000 + (`first` + i) × 7,919 mod 1,000,000: numbers in no order of the rows', as
+ * callees are (ringkit's rows are claimed in the order of their random ids, so in no
  * order of their numbers either).
  */
 export async function enqueueFloor(
@@ -161,7 +187,7 @@ export function floorWorker(
       INSERT INTO ${s}.records (id, status, ended_at) SELECT id, 'completed', $2 FROM u`,
     reads: `WITH u AS (UPDATE ${s}.calls SET status = 'completed', provider_call_id = 'b-' || id,
           updated_at = $2
-        WHERE id = ANY($1::${shape === 'reads' ? 'bigint' : 'text'}[])
+        WHERE id = ANY($1::${shape === 'table' ? 'text' : IDS[shape].type}[])
         RETURNING id, to_phone, placing_at)
       INSERT INTO ${s}.records (id, status, ended_at, from_phone, to_phone, started_at)
       SELECT id, 'completed', $2, '${CALLER}', to_phone, placing_at FROM u`,
@@ -182,7 +208,7 @@ export function floorWorker(
   };
   const answer = {
     name: `floor_answer_${shape}`,
-    text: answers[shape === 'reads-text' || shape === 'reads-ordered' ? 'reads' : shape],
+    text: answers[shape === 'bare' || shape === 'table' ? shape : 'reads'],
   };
   let running = true;
   const timers = new Set<NodeJS.Timeout>();

@@ -6,8 +6,10 @@
  * three times: on bare tables; `floor with reads`, on tables that also index what the store's
  * reads need (lists by number and status, the provider's id, retention, the history by number):
  * what keeping that read contract costs any store, with nothing else of ringkit's (and again with
- * ids as ringkit's, random UUIDs as text: `floor with reads, text ids`, and with text ids that
- * sort in the order they were made: `floor with reads, ordered text ids`); and `floor on
+ * callees' numbers in no order of the rows': `floor with reads, scattered numbers`; with those and
+ * ids as ringkit's, random UUIDs as text: `text ids`; with text ids that sort in
+ * the order they were made: `ordered text ids`; with random text ids of 16 characters: `short
+ * text ids`; and with random UUIDs of the `uuid` type: `uuid ids`); and `floor on
  * ringkit's table`, on `createPostgresStore`'s own tables, writing what ringkit writes there: what
  * its statements alone would cost on its rows.
  *
@@ -100,8 +102,8 @@ const KEYS = (Object.keys(SYSTEMS) as SystemKey[]).filter(
   (key) => key !== 'before' || BEFORE !== undefined,
 );
 /**
- * `--only ringkit` (or before, pgboss, graphile, floor, floorReads, floorText, floorOrdered,
- * floorTable;
+ * `--only ringkit` (or before, pgboss, graphile, floor, floorReads, floorScattered, floorText,
+ * floorOrdered, floorShort, floorUuid, floorTable;
  * several, separated by commas).
  */
 const ONLY = flag('--only')?.split(',') as SystemKey[] | undefined;
