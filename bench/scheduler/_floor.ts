@@ -54,7 +54,7 @@ export type FloorTables =
   | 'reads-uuid';
 
 /** Each shape's id column (its type and default) and the type of its ids as a parameter. */
-const IDS: Record<FloorTables, { column: string; type: string }> = {
+export const IDS: Record<FloorTables, { column: string; type: string }> = {
   bare: { column: 'id bigserial', type: 'bigint' },
   reads: { column: 'id bigserial', type: 'bigint' },
   'reads-scattered': { column: 'id bigserial', type: 'bigint' },

@@ -4,9 +4,9 @@
  * time by id, in wake order, as the claim takes them), so neither a client nor a round trip is in
  * the figure. The shapes:
  * - `floor with reads`: `_floor.ts`'s table in its `reads` shape (bigint ids, a narrow row, the
- *   indexes of the store's reads), its claim's update; then the same with ringkit's ids (random
- *   UUIDs as text) in every index, and in its primary key alone (the other indexes ending with a
- *   number in insertion order);
+ *   indexes of the store's reads), its claim's update; then its `reads-text` shape, with ringkit's
+ *   ids (random UUIDs as text) in every index, and in its primary key alone (the other indexes
+ *   ending with a number in insertion order);
  * - `ringkit`: the table of `createPostgresStore`, filled by `scheduleMany`, the update of its
  *   claim (status, lease, mark and the event appended); then the same table less some of its
  *   parts: its seven campaign indexes (partial, never matched by these rows), its wake trigger,
@@ -30,7 +30,7 @@
 import pg from 'pg';
 import { fmt, median, quick, table } from '../_stats.js';
 import { checkpoint, CONNECTION_STRING, dropSchema, openProducer } from './_backlog-systems.js';
-import { createFloorTables, enqueueFloor } from './_floor.js';
+import { createFloorTables, enqueueFloor, IDS, type FloorTables } from './_floor.js';
 
 const flag = (name: string) => {
   const at = process.argv.indexOf(name);
@@ -105,38 +105,35 @@ const ringkitShape = (
 });
 
 /**
- * `_floor.ts`'s table in its `reads` shape, filled, then `after` run on it (`{s}`: the schema);
- * `idType` the type its ids then have.
+ * `_floor.ts`'s tables in one of its shapes with the store's reads (`reads` by default), filled,
+ * then `after` run on them (`{s}`: the schema).
  */
-const floorShape = (name: string, after = '', idType = 'bigint'): Shape => ({
+const floorShape = (name: string, tables: FloorTables = 'reads', after = ''): Shape => ({
   name,
   async setUp() {
     const client = new pg.Client({ connectionString: CONNECTION_STRING });
     await client.connect();
-    await createFloorTables(client, FLOOR, 'reads');
+    await createFloorTables(client, FLOOR, tables);
     await client.end();
     const pool = new pg.Pool({ connectionString: CONNECTION_STRING, max: 1 });
     await enqueueFloor(
       pool,
       FLOOR,
       Array.from({ length: ROWS }, () => Date.now()),
-      'reads',
+      tables,
     );
     await pool.end();
     if (after) await exec(after.replaceAll('{s}', FLOOR));
-    return { schema: FLOOR, order: 'due_at, id', set: FLOOR_CLAIM, idType };
+    return { schema: FLOOR, order: 'due_at, id', set: FLOOR_CLAIM, idType: IDS[tables].type };
   },
 });
 
-/** The floor's ids as ringkit's: random UUIDs as text in the `C` collation, in every index. */
-const TEXT_IDS = `ALTER TABLE {s}.calls ALTER COLUMN id DROP DEFAULT,
-  ALTER COLUMN id TYPE text COLLATE "C" USING gen_random_uuid()::text;`;
 /**
- * The same text ids in the primary key alone: the other indexes end with a number given in
- * insertion order instead (what a store could order ties by if not by id).
+ * On the floor's tables with ringkit's ids (`reads-text`), those ids in the primary key alone:
+ * the other indexes end with a number given in insertion order instead (what a store could
+ * order ties by if not by id).
  */
-const TEXT_KEY_ONLY = `${TEXT_IDS}
-  ALTER TABLE {s}.calls ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+const TEXT_KEY_ONLY = `ALTER TABLE {s}.calls ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
   DROP INDEX {s}.calls_to; DROP INDEX {s}.calls_status; DROP INDEX {s}.calls_finished;
   CREATE INDEX calls_to ON {s}.calls (to_phone, created_at, seq);
   CREATE INDEX calls_status ON {s}.calls (status, created_at, seq);
@@ -144,8 +141,8 @@ const TEXT_KEY_ONLY = `${TEXT_IDS}
 
 const SHAPES: Shape[] = [
   floorShape('floor with reads'),
-  floorShape('floor with reads, text ids', TEXT_IDS, 'text'),
-  floorShape('floor with reads, text ids in the key only', TEXT_KEY_ONLY, 'text'),
+  floorShape('floor with reads, text ids', 'reads-text'),
+  floorShape('floor with reads, text ids in the key only', 'reads-text', TEXT_KEY_ONLY),
   ringkitShape('ringkit'),
   ringkitShape('ringkit, nothing changed', { set: 'version = c.version' }),
   ringkitShape('ringkit, a HOT step', {
