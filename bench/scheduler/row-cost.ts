@@ -15,7 +15,11 @@
  * - `ringkit, nothing changed`: its table, an update that sets the version to itself: what a new
  *   row version costs there whatever the step writes;
  * - `ringkit, a HOT step`: its table with room on its pages, a step that changes no indexed
- *   column: what a step costs that PostgreSQL writes as a HOT update, which adds no index entry.
+ *   column: what a step costs that PostgreSQL writes as a HOT update, which adds no index entry;
+ * - `ringkit, the answer's step`: the answer's update of a call its provider reports `completed`
+ *   at once, its timeline of four steps sent as JSON text; then the same with the timeline
+ *   stored as `json` rather than `jsonb`, and with no timeline column at all: what any narrowing
+ *   of the row's largest part could save.
  *
  * Before each shape's update: `ANALYZE` and `CHECKPOINT` (each starts from clean pages). Printed
  * per shape, the medians of the runs: µs per row version, the WAL it wrote per row version, and
@@ -65,6 +69,19 @@ const RINGKIT_CLAIM = `status = 'queued', lease_owner = 'w', lease_until = 41024
 const HOT_STEP = `lease_owner = 'w', version = c.version + 1,
   events = COALESCE(c.events, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('status',
     'queued', 'at', 4102444700000::bigint, 'attempt', c.attempt))`;
+/**
+ * The answer's step of a call its provider reports `completed` at once, as `updateMany` writes it:
+ * the status, the provider's id, the lease let go, and `events` (SQL: the rest of the `SET`
+ * list). ringkit's answer sends the call's whole timeline as JSON text: {@link ANSWER_EVENTS}.
+ */
+const ringkitAnswer = (events: string) => `status = 'completed',
+  provider_call_id = 'b-' || c.to_phone, updated_at = 4102444700001, lease_owner = NULL,
+  lease_until = NULL, version = c.version + 2${events}`;
+/** The timeline of that call as JSON text, four steps, as the answer sends it. */
+const ANSWER_EVENTS = `'[{"at":' || c.created_at || ',"status":"scheduled","attempt":1},
+  {"at":4102444700000,"status":"queued","attempt":1},{"at":4102444700001,"status":"initiated",
+  "attempt":1,"providerCallId":"b-' || c.to_phone || '","providerStatus":"completed"},
+  {"at":4102444700001,"status":"completed","attempt":1}]'`;
 /** The floor's claim (`_floor.ts`, `reads` shape). */
 const FLOOR_CLAIM = `status = 'queued', lease_owner = 'w', lease_until = 4102444800000,
   placing_at = 4102444700000, updated_at = 4102444700000`;
@@ -154,6 +171,17 @@ const SHAPES: Shape[] = [
   }),
   ringkitShape('ringkit less its wake trigger', {
     after: 'DROP TRIGGER scheduled_calls_wake_update ON {s}.scheduled_calls;',
+  }),
+  ringkitShape("ringkit, the answer's step", {
+    set: ringkitAnswer(`, events = (${ANSWER_EVENTS})::jsonb`),
+  }),
+  ringkitShape("ringkit, the answer's step, events as json", {
+    after: 'ALTER TABLE {s}.scheduled_calls ALTER COLUMN events TYPE json;',
+    set: ringkitAnswer(`, events = (${ANSWER_EVENTS})::json`),
+  }),
+  ringkitShape("ringkit, the answer's step, no events column", {
+    after: 'ALTER TABLE {s}.scheduled_calls DROP COLUMN events;',
+    set: ringkitAnswer(''),
   }),
   ...[[], ...EVERY_ROW.map((index) => [index])].map((kept) =>
     ringkitShape(
