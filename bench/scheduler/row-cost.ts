@@ -77,11 +77,14 @@ const HOT_STEP = `lease_owner = 'w', version = c.version + 1,
 const ringkitAnswer = (events: string) => `status = 'completed',
   provider_call_id = 'b-' || c.to_phone, updated_at = 4102444700001, lease_owner = NULL,
   lease_until = NULL, version = c.version + 2${events}`;
-/** The timeline of that call as JSON text, four steps, as the answer sends it. */
-const ANSWER_EVENTS = `'[{"at":' || c.created_at || ',"status":"scheduled","attempt":1},
-  {"at":4102444700000,"status":"queued","attempt":1},{"at":4102444700001,"status":"initiated",
-  "attempt":1,"providerCallId":"b-' || c.to_phone || '","providerStatus":"completed"},
-  {"at":4102444700001,"status":"completed","attempt":1}]'`;
+/** The timeline of that call as JSON text, four steps, as the answer sends it (no whitespace). */
+const ANSWER_EVENTS = [
+  `'[{"at":' || c.created_at || ',"status":"scheduled","attempt":1},`,
+  '{"at":4102444700000,"status":"queued","attempt":1},',
+  '{"at":4102444700001,"status":"initiated","attempt":1,',
+  `"providerCallId":"b-' || c.to_phone || '","providerStatus":"completed"},`,
+  `{"at":4102444700001,"status":"completed","attempt":1}]'`,
+].join('');
 /** The floor's claim (`_floor.ts`, `reads` shape). */
 const FLOOR_CLAIM = `status = 'queued', lease_owner = 'w', lease_until = 4102444800000,
   placing_at = 4102444700000, updated_at = 4102444700000`;
